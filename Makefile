@@ -1,0 +1,106 @@
+# phiscribe build. `make` builds build/phiscribe; see README for the other targets.
+
+PKGS    := gnutls libmicrohttpd sqlite3 jansson sndfile soxr pocketsphinx sphinxbase inih
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+# Library headers are -isystem so their warnings do not trip -Werror.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -Wno-unused-parameter
+OPT     ?= -O2 -g
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPHISCRIBE_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
+             -fstack-protector-strong -fno-strict-aliasing $(SANFLAGS) $(PKG_CFLAGS) -Isrc $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lpthread -lm
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS       = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean
+
+all: $(BUILD)/phiscribe
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libphiscribe.a: $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/phiscribe: $(BUILD)/obj/main.o $(BUILD)/libphiscribe.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(BUILD)/libphiscribe.a \
+	    $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+
+unit-bins: $(UNIT_BINS)
+
+-include $(wildcard $(BUILD)/obj/*.d)
+
+# ---- what a user runs -------------------------------------------------------
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-demo
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@scripts/run-unit $(BUILD)
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-integration
+
+test-unit: all unit-bins
+	@scripts/run-unit $(BUILD)
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' unit-bins build-asan/phiscribe
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    scripts/run-unit build-asan
+
+test-integration: all
+	@tests/integration/run $(BUILD)/phiscribe
+
+test-long: deps
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory fuzz
+	@scripts/run-fuzz 120
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run-all $(BUILD)/phiscribe
+
+# libFuzzer targets, built with clang: one binary per tests/fuzz/fuzz_*.c.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link' build-fuzz/libphiscribe.a
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZ_SRCS); do \
+	    n=$$(basename $$f .c); \
+	    echo "  FUZZ $$n"; \
+	    clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -Isrc \
+	        -o build-fuzz/fuzz/$$n $$f build-fuzz/libphiscribe.a $(PKG_LIBS) -lpthread -lm || exit 1; \
+	done
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,16 @@
+/* cli: the `phiscribe` subcommands. Each takes argv after the command name
+ * (argv[0] is the command name) and returns a process exit code. */
+#ifndef PHS_CLI_H
+#define PHS_CLI_H
+
+/* Exit codes shared by every command. */
+enum cli_exit {
+    CLI_OK = 0,
+    CLI_FAIL = 1,      /* the operation failed (I/O, engine, database, check failed) */
+    CLI_USAGE = 2,     /* bad command line */
+    CLI_BADINPUT = 3,  /* the input given is unusable (not audio, empty, over a limit) */
+};
+
+/* Declarations, one per command, sorted by name. */
+
+#endif

@@ -1,0 +1,31 @@
+/* err: the project-wide error codes. Functions return 0 or one of these (negative). */
+#ifndef PHS_ERR_H
+#define PHS_ERR_H
+
+enum phs_err {
+    PHS_OK = 0,
+    PHS_ENOMEM = -1,     /* allocation failed */
+    PHS_EINVAL = -2,     /* bad argument or option */
+    PHS_EIO = -3,        /* read/write/fsync failed */
+    PHS_ENOTAUDIO = -4,  /* input is not a recognised audio format */
+    PHS_EEMPTY = -5,     /* input has no bytes or no samples */
+    PHS_ETRUNCATED = -6, /* input ends before its header/data says it should */
+    PHS_ETOOBIG = -7,    /* input over a configured limit (size, duration, ...) */
+    PHS_EUNSUPPORTED = -8, /* valid input we do not handle (rate, channels, codec) */
+    PHS_EENGINE = -9,    /* speech engine failed to load or decode */
+    PHS_ECRYPTO = -10,   /* a cryptographic operation or check failed */
+    PHS_EAUTH = -11,     /* missing, malformed, unknown, expired or revoked credential */
+    PHS_EPERM = -12,     /* authenticated but not allowed */
+    PHS_ENOTFOUND = -13, /* no such object (or not visible to the caller) */
+    PHS_EEXIST = -14,    /* object already exists */
+    PHS_EDB = -15,       /* database error */
+    PHS_ECORRUPT = -16,  /* stored data fails an integrity check */
+    PHS_EBUSY = -17,     /* resource busy or queue full; retry later */
+    PHS_ETIMEOUT = -18,  /* operation took longer than allowed */
+    PHS_EINTERNAL = -19, /* a bug: an invariant did not hold */
+};
+
+/* A short English description of an error code; never NULL, never PHI. */
+const char *err_str(int code);
+
+#endif

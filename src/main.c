@@ -1,0 +1,50 @@
+/* main: the `phiscribe` command-line entry point; dispatches to cli_* commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static int cli_version(int argc, char **argv)
+{
+    printf("phiscribe %s\n", PHISCRIBE_VERSION);
+    return CLI_OK;
+}
+
+/* One line per command; keep sorted by name. */
+static const struct command commands[] = {
+    {"version", cli_version, "print the version"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: phiscribe COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`phiscribe COMMAND --help` describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "--version"))
+        cmd = "version";
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "phiscribe: unknown command '%s' (try 'phiscribe --help')\n", cmd);
+    return CLI_USAGE;
+}
