@@ -23,6 +23,7 @@
 #define CRYPTO_WRAPPED_LEN  60 /* nonce(12) + ciphertext(32) + tag(16) */
 #define CRYPTO_ED25519_PUB_LEN 32
 #define CRYPTO_ED25519_SIG_LEN 64
+#define CRYPTO_CONTEXT_MAX  256 /* longest key-wrap context string */
 
 /* Once per process before anything else (thread-safe, idempotent). */
 int crypto_init(void);
@@ -73,7 +74,8 @@ int crypto_master_create(const char *path);
 crypto_key *crypto_master_load(const char *path, int *err);
 
 /* AES-256-GCM key wrap of key under kek; context (e.g. "tenant:7:v1") is the
- * AAD, so a wrapped key cannot be moved to another slot. */
+ * AAD, so a wrapped key cannot be moved to another slot. context is 1 to
+ * CRYPTO_CONTEXT_MAX bytes (PHS_EINVAL otherwise). */
 int crypto_key_wrap(const crypto_key *kek, const crypto_key *key, const char *context,
                     uint8_t out[CRYPTO_WRAPPED_LEN]);
 /* NULL with *err = PHS_ECRYPTO when the kek, context or bytes are wrong. */
@@ -90,11 +92,23 @@ crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRA
  * format magic and version. Exact layout: docs/SECURITY.md.
  */
 #define CRYPTO_CHUNK_LEN (64 * 1024)
+#define CRYPTO_STREAM_HEADER_LEN 12 /* magic, version, chunk length */
+/* Bytes each chunk adds: nonce(12) + last flag(1) + length(4) + tag(16). */
+#define CRYPTO_CHUNK_OVERHEAD 33
+#define CRYPTO_OBJECT_ID_MAX 128 /* object ids are 1..128 bytes */
+/* Sealed size of n plaintext bytes (there is always at least one chunk). */
+#define CRYPTO_SEALED_LEN(n)                                                              \
+    ((uint64_t)CRYPTO_STREAM_HEADER_LEN + (uint64_t)(n) +                                 \
+     ((n) == 0 ? 1 : ((uint64_t)(n) + CRYPTO_CHUNK_LEN - 1) / CRYPTO_CHUNK_LEN) *         \
+         (uint64_t)CRYPTO_CHUNK_OVERHEAD)
 
 typedef int (*crypto_write_fn)(void *ctx, const void *buf, size_t len);
 
 typedef struct crypto_seal crypto_seal;
-/* Starts sealing object object_id; sealed bytes go to write(ctx, ...). */
+/* Starts sealing object object_id; sealed bytes go to write(ctx, ...), whose
+ * negative return aborts the stream and is passed back. NULL on a bad
+ * argument (object_id empty or over CRYPTO_OBJECT_ID_MAX) or no memory.
+ * Not thread-safe: one stream, one thread. Memory: about 2 chunks. */
 crypto_seal *crypto_seal_new(const crypto_key *dk, const char *object_id, crypto_write_fn write,
                              void *ctx);
 /* Feeds plaintext of any length; memory use is one chunk. */
@@ -108,7 +122,9 @@ typedef struct crypto_open crypto_open;
  * Nothing unverified is ever passed on. */
 crypto_open *crypto_open_new(const crypto_key *dk, const char *object_id, crypto_write_fn write,
                              void *ctx);
-/* Feeds sealed bytes of any length. PHS_ECRYPTO on any tampering. */
+/* Feeds sealed bytes of any length. PHS_ECRYPTO on any tampering (including
+ * bytes after the last chunk), PHS_EUNSUPPORTED for a newer format version.
+ * Errors are sticky: after one, every call returns it. */
 int crypto_open_update(crypto_open *o, const void *buf, size_t len);
 /* PHS_ETRUNCATED if the last chunk was never seen. */
 int crypto_open_final(crypto_open *o);
