@@ -12,5 +12,6 @@ enum cli_exit {
 };
 
 /* Declarations, one per command, sorted by name. */
+int cli_transcribe(int argc, char **argv);
 
 #endif

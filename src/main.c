@@ -18,6 +18,7 @@ static int cli_version(int argc, char **argv)
 
 /* One line per command; keep sorted by name. */
 static const struct command commands[] = {
+    {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
 };
 

@@ -1,0 +1,80 @@
+/* asr: the speech-recognition engine interface.
+ *
+ * A model is loaded once per process and is read-only afterwards; each
+ * thread creates its own decoder from it. A decoder takes mono 16 kHz PCM as
+ * a stream, cuts it into utterances at pauses (at most ASR_MAX_UTT_SECONDS
+ * each, so memory stays bounded however long the recording), recognises each
+ * utterance independently, and returns words with times and confidences,
+ * grouped into segments. Every recording starts from the same decoder state:
+ * a reused decoder gives exactly the result a fresh one would.
+ *
+ * Engines implement asr_engine.h; "pocketsphinx" is the one built in.
+ */
+#ifndef PHS_ASR_H
+#define PHS_ASR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ASR_MAX_UTT_SECONDS 20.0 /* longest utterance handed to the engine */
+
+typedef struct asr_config {
+    const char *engine;      /* "pocketsphinx" */
+    const char *model_dir;   /* acoustic model directory */
+    const char *lm;          /* n-gram language model (ARPA or binary) */
+    const char *dict;        /* pronunciation dictionary */
+    /* Extra engine parameters as "name", "value" pairs, NULL-terminated;
+     * applied after the tuned defaults (docs/ENGINE.md lists them). */
+    const char *const *params;
+} asr_config;
+
+/* Fills c with the Debian pocketsphinx-en-us model paths and no extra params. */
+void asr_config_default(asr_config *c);
+
+typedef struct asr_word {
+    char *text;          /* lower case, no engine markup */
+    double start, end;   /* seconds from the start of the recording */
+    float confidence;    /* posterior probability, 0..1 */
+} asr_word;
+
+typedef struct asr_segment {
+    char *text;          /* the segment's words joined by single spaces */
+    double start, end;   /* seconds */
+    size_t first_word;   /* index into asr_result.words */
+    size_t n_words;
+} asr_segment;
+
+typedef struct asr_result {
+    asr_word *words;
+    size_t n_words;
+    asr_segment *segments;
+    size_t n_segments;
+    double duration;     /* seconds of audio fed */
+} asr_result;
+
+/* The whole transcript (segments joined by spaces) in a new string; NULL on
+ * allocation failure. Caller frees. */
+char *asr_result_text(const asr_result *res);
+/* NULL-safe. */
+void asr_result_free(asr_result *res);
+
+typedef struct asr_model asr_model;
+typedef struct asr_decoder asr_decoder;
+
+/* Loads (and checks) a model. NULL on failure with *err set and a reason in msg. */
+asr_model *asr_model_load(const asr_config *c, int *err, char *msg, size_t msg_len);
+/* Frees the model; every decoder made from it must be freed first. NULL-safe. */
+void asr_model_free(asr_model *m);
+
+/* A decoder for one thread at a time; NULL on failure. */
+asr_decoder *asr_decoder_new(asr_model *m, int *err);
+void asr_decoder_free(asr_decoder *d);
+
+/* Starts a new recording, discarding anything left from a previous one. */
+int asr_decoder_start(asr_decoder *d);
+/* Feeds n samples; recognises buffered utterances as pauses allow. */
+int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n);
+/* Ends the recording and hands over its result (caller frees). */
+int asr_decoder_finish(asr_decoder *d, asr_result **out);
+
+#endif

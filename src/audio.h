@@ -1,0 +1,80 @@
+/* audio: decodes an encoded recording from a byte source to mono 16 kHz
+ * signed 16-bit PCM, streaming, with hard limits.
+ *
+ * Containers and codecs are those of libsndfile: WAV (PCM 8/16/24/32, float,
+ * mu-law, A-law), FLAC, Ogg Vorbis, Opus, MP3 and more. The bytes are read
+ * through libsndfile's virtual I/O, so the caller decides where they come
+ * from (memory, a file, a decrypting stream); nothing is written to disk.
+ * Memory use is a few small buffers, whatever the recording's length.
+ */
+#ifndef PHS_AUDIO_H
+#define PHS_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define AUDIO_RATE 16000 /* output sample rate */
+
+typedef struct audio_limits {
+    uint64_t max_bytes;  /* size of the encoded input */
+    double max_seconds;  /* duration of the recording */
+    int max_channels;
+    int min_rate;        /* input sample rate bounds, Hz */
+    int max_rate;
+} audio_limits;
+
+/* Defaults: 1 GiB, 4 hours, 64 channels, 8000..192000 Hz. */
+void audio_limits_default(audio_limits *lim);
+
+typedef struct audio_info {
+    char format[48];     /* e.g. "wav/pcm16", "flac/pcm24", "ogg/opus", "mp3" */
+    int sample_rate;     /* of the input */
+    int channels;        /* of the input */
+    double duration;     /* seconds, from the header (may be estimated for MP3) */
+    uint64_t bytes;      /* encoded size */
+} audio_info;
+
+/* Where the encoded bytes come from; semantics of libsndfile's SF_VIRTUAL_IO.
+ * read returns bytes read (0 at end, <0 on error); seek returns the new
+ * offset or <0. */
+typedef struct audio_source {
+    int64_t (*size)(void *ctx);
+    int64_t (*seek)(void *ctx, int64_t offset, int whence);
+    int64_t (*read)(void *ctx, void *buf, int64_t len);
+    int64_t (*tell)(void *ctx);
+    void *ctx;
+} audio_source;
+
+/* A source over a memory buffer. The buffer and m must outlive the reader. */
+typedef struct audio_mem {
+    const unsigned char *data;
+    size_t len;
+    size_t pos;
+} audio_mem;
+void audio_source_memory(audio_source *src, audio_mem *m, const void *data, size_t len);
+
+/* A source over an open, seekable stdio file (not closed by the reader). */
+void audio_source_file(audio_source *src, FILE *f);
+
+typedef struct audio_reader audio_reader;
+
+/* Opens src and checks it against lim. On failure returns NULL, sets *err to
+ * PHS_EEMPTY, PHS_ENOTAUDIO, PHS_ETRUNCATED, PHS_ETOOBIG, PHS_EUNSUPPORTED,
+ * PHS_EIO or PHS_ENOMEM, and writes a one-line reason (no content of the
+ * input) into msg. info is filled on success. */
+audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
+                         int *err, char *msg, size_t msg_len);
+
+/* Reads up to max samples of mono 16 kHz PCM into out; *got is 0 only at the
+ * end. Fails with PHS_ETOOBIG once the decoded audio passes max_seconds and
+ * PHS_ETRUNCATED / PHS_EIO if the stream breaks; msg says why. */
+int audio_read(audio_reader *r, int16_t *out, size_t max, size_t *got, char *msg, size_t msg_len);
+
+/* Seconds of output produced so far. */
+double audio_seconds_read(const audio_reader *r);
+
+/* NULL-safe. */
+void audio_close(audio_reader *r);
+
+#endif

@@ -1,0 +1,277 @@
+/* cli_transcribe: `phiscribe transcribe FILE...`, offline, no server, no storage. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "asr.h"
+#include "audio.h"
+#include "cli.h"
+#include "err.h"
+#include "pipeline.h"
+#include "transcript.h"
+
+#define STDIN_MAX_DEFAULT (1024ULL * 1024 * 1024)
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe transcribe [options] FILE...\n"
+            "\n"
+            "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
+            "Several files are decoded in turn by one decoder, each printed in order.\n"
+            "\n"
+            "  --format F          json (default), text, srt, vtt, verbose_json\n"
+            "  --output F          write the result to F instead of stdout (one FILE only)\n"
+            "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
+            "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
+            "  --model-dir DIR     acoustic model directory\n"
+            "  --lm FILE           language model (ARPA or binary)\n"
+            "  --dict FILE         pronunciation dictionary\n"
+            "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
+            "\n"
+            "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
+}
+
+/* Reads all of stdin into memory, up to cap bytes. */
+static int slurp_stdin(unsigned char **out, size_t *len, uint64_t cap)
+{
+    size_t n = 0, sz = 65536;
+    unsigned char *buf = malloc(sz);
+    if (!buf)
+        return PHS_ENOMEM;
+    for (;;) {
+        if (n == sz) {
+            if (sz >= cap + 1) {
+                free(buf);
+                return PHS_ETOOBIG;
+            }
+            sz *= 2;
+            unsigned char *nb = realloc(buf, sz);
+            if (!nb) {
+                free(buf);
+                return PHS_ENOMEM;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, sz - n, stdin);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(stdin)) {
+        free(buf);
+        return PHS_EIO;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* Transcribes one input; returns a CLI exit code. */
+static int transcribe_one(asr_decoder *d, const char *path, int index, const audio_limits *lim,
+                          transcript_format fmt, FILE *out)
+{
+    char msg[256];
+    audio_source src;
+    audio_mem mem;
+    unsigned char *data = NULL;
+    FILE *f = NULL;
+    int code = CLI_BADINPUT;
+
+    if (!strcmp(path, "-")) {
+        size_t len = 0;
+        int rc = slurp_stdin(&data, &len, lim->max_bytes);
+        if (rc < 0) {
+            fprintf(stderr, "phiscribe transcribe: input #%d (stdin): %s\n", index,
+                    rc == PHS_ETOOBIG ? "over the size limit" : err_str(rc));
+            return rc == PHS_ENOMEM ? CLI_FAIL : CLI_BADINPUT;
+        }
+        audio_source_memory(&src, &mem, data, len);
+    } else {
+        struct stat st;
+        f = fopen(path, "rb");
+        if (!f) {
+            /* The file name itself may be PHI: name the input by position. */
+            fprintf(stderr, "phiscribe transcribe: input #%d: cannot open: %s\n", index,
+                    strerror(errno));
+            return CLI_BADINPUT;
+        }
+        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+            fprintf(stderr, "phiscribe transcribe: input #%d: not a regular file\n", index);
+            fclose(f);
+            return CLI_BADINPUT;
+        }
+        audio_source_file(&src, f);
+    }
+
+    audio_info info;
+    asr_result *res = NULL;
+    int rc = pipeline_transcribe(d, &src, lim, &info, &res, msg, sizeof(msg));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, msg);
+        code = rc == PHS_EENGINE || rc == PHS_ENOMEM || rc == PHS_EINTERNAL ? CLI_FAIL
+                                                                            : CLI_BADINPUT;
+        goto out;
+    }
+    char *text = transcript_render(res, fmt, NULL);
+    if (!text) {
+        fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        code = CLI_FAIL;
+        goto out;
+    }
+    code = fputs(text, out) < 0 ? CLI_FAIL : CLI_OK;
+    free(text);
+out:
+    asr_result_free(res);
+    if (f)
+        fclose(f);
+    free(data);
+    return code;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return PHS_EINVAL;
+    *out = v;
+    return 0;
+}
+
+#define MAX_ENGINE_PARAMS 16
+
+int cli_transcribe(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"max-seconds", required_argument, NULL, 's'},
+        {"max-bytes", required_argument, NULL, 'b'},
+        {"model-dir", required_argument, NULL, 'm'},
+        {"lm", required_argument, NULL, 'l'},
+        {"dict", required_argument, NULL, 'd'},
+        {"engine-param", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    transcript_format fmt = TRANSCRIPT_JSON;
+    const char *output = NULL;
+    audio_limits lim;
+    asr_config cfg;
+    /* "-name", "value" pairs; the strings point into argv or params_store. */
+    const char *params[2 * MAX_ENGINE_PARAMS + 1] = {NULL};
+    char params_store[MAX_ENGINE_PARAMS][64];
+    int n_params = 0;
+    uint64_t v;
+
+    audio_limits_default(&lim);
+    asr_config_default(&cfg);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (transcript_format_parse(optarg, &fmt) < 0) {
+                fprintf(stderr, "phiscribe transcribe: unknown format '%s' "
+                                "(json, text, srt, vtt, verbose_json)\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'o': output = optarg; break;
+        case 's':
+            if (parse_u64(optarg, &v) < 0 || v == 0) {
+                fprintf(stderr, "phiscribe transcribe: --max-seconds needs a positive integer\n");
+                return CLI_USAGE;
+            }
+            lim.max_seconds = (double)v;
+            break;
+        case 'b':
+            if (parse_u64(optarg, &v) < 0 || v == 0) {
+                fprintf(stderr, "phiscribe transcribe: --max-bytes needs a positive integer\n");
+                return CLI_USAGE;
+            }
+            lim.max_bytes = v;
+            break;
+        case 'm': cfg.model_dir = optarg; break;
+        case 'l': cfg.lm = optarg; break;
+        case 'd': cfg.dict = optarg; break;
+        case 'p': {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || n_params == MAX_ENGINE_PARAMS ||
+                (size_t)(eq - optarg) + 2 > sizeof(params_store[0])) {
+                fprintf(stderr, "phiscribe transcribe: --engine-param needs NAME=VALUE\n");
+                return CLI_USAGE;
+            }
+            char *name = params_store[n_params];
+            size_t nl = (size_t)(eq - optarg);
+            size_t off = optarg[0] == '-' ? 0 : 1;
+            name[0] = '-';
+            memcpy(name + off, optarg, nl);
+            name[nl + off] = '\0';
+            params[2 * n_params] = name;
+            params[2 * n_params + 1] = eq + 1;
+            n_params++;
+            break;
+        }
+        case 'h': usage(stdout); return CLI_OK;
+        default:
+            fprintf(stderr, "phiscribe transcribe: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    cfg.params = n_params ? params : NULL;
+    int nfiles = argc - optind;
+    if (nfiles < 1) {
+        fprintf(stderr, "phiscribe transcribe: no input file given\n");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (output && nfiles > 1) {
+        fprintf(stderr, "phiscribe transcribe: --output takes a single input file\n");
+        return CLI_USAGE;
+    }
+
+    char msg[256];
+    int err;
+    asr_model *model = asr_model_load(&cfg, &err, msg, sizeof(msg));
+    if (!model) {
+        fprintf(stderr, "phiscribe transcribe: %s\n", msg);
+        return CLI_FAIL;
+    }
+    asr_decoder *dec = asr_decoder_new(model, &err);
+    if (!dec) {
+        fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n",
+                err_str(err));
+        asr_model_free(model);
+        return CLI_FAIL;
+    }
+    FILE *out = stdout;
+    if (output && !(out = fopen(output, "w"))) {
+        fprintf(stderr, "phiscribe transcribe: cannot write the output file: %s\n",
+                strerror(errno));
+        asr_decoder_free(dec);
+        asr_model_free(model);
+        return CLI_FAIL;
+    }
+    int code = CLI_OK;
+    for (int i = 0; i < nfiles; i++) {
+        int rc = transcribe_one(dec, argv[optind + i], i + 1, &lim, fmt, out);
+        if (rc > code)
+            code = rc;
+    }
+    if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
+        fprintf(stderr, "phiscribe transcribe: writing the output failed: %s\n", strerror(errno));
+        code = CLI_FAIL;
+    }
+    asr_decoder_free(dec);
+    asr_model_free(model);
+    return code;
+}

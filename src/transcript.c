@@ -1,0 +1,228 @@
+/* transcript: JSON (jansson) and subtitle renderings of an asr_result. */
+#include "transcript.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+/* Times are multiples of 10 ms; 9 significant digits print them exactly
+ * (1.23, not 1.2299999999999999) for recordings up to ~115 days. */
+#define JSON_FLAGS (JSON_REAL_PRECISION(9) | JSON_COMPACT | JSON_ENSURE_ASCII)
+
+void transcript_opts_default(transcript_opts *o)
+{
+    o->language = NULL;
+    o->words_top_level = false;
+    o->segments = true;
+}
+
+static const struct {
+    const char *name;
+    transcript_format fmt;
+    const char *mime;
+} formats[] = {
+    {"json", TRANSCRIPT_JSON, "application/json"},
+    {"text", TRANSCRIPT_TEXT, "text/plain; charset=utf-8"},
+    {"srt", TRANSCRIPT_SRT, "application/x-subrip; charset=utf-8"},
+    {"vtt", TRANSCRIPT_VTT, "text/vtt; charset=utf-8"},
+    {"verbose_json", TRANSCRIPT_VERBOSE_JSON, "application/json"},
+};
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+int transcript_format_parse(const char *s, transcript_format *out)
+{
+    for (size_t i = 0; s && i < N_FORMATS; i++)
+        if (!strcmp(s, formats[i].name)) {
+            *out = formats[i].fmt;
+            return 0;
+        }
+    return PHS_EINVAL;
+}
+
+const char *transcript_format_name(transcript_format f)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (formats[i].fmt == f)
+            return formats[i].name;
+    return "json";
+}
+
+const char *transcript_content_type(transcript_format f)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (formats[i].fmt == f)
+            return formats[i].mime;
+    return "application/json";
+}
+
+void transcript_timestamp(double seconds, char sep, char *out, size_t len)
+{
+    if (!(seconds > 0))
+        seconds = 0;
+    long long ms = llround(seconds * 1000.0);
+    long long h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60;
+    snprintf(out, len, "%02lld:%02lld:%02lld%c%03lld", h, m, s, sep, ms % 1000);
+}
+
+/* Seconds rounded to the engine's 10 ms resolution. */
+static json_t *jtime(double t)
+{
+    return json_real(round(t * 100.0) / 100.0);
+}
+
+static json_t *word_json(const asr_word *w)
+{
+    return json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start", jtime(w->start), "end",
+                     jtime(w->end), "confidence",
+                     json_real(round((double)w->confidence * 10000.0) / 10000.0));
+}
+
+static json_t *words_json(const asr_word *w, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, word_json(&w[i])) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
+{
+    json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
+                             o->language ? o->language : "english", "duration",
+                             jtime(res->duration), "text", text);
+    if (!root)
+        return NULL;
+    if (o->segments) {
+        json_t *segs = json_array();
+        if (!segs || json_object_set_new(root, "segments", segs) < 0)
+            goto fail;
+        for (size_t i = 0; i < res->n_segments; i++) {
+            const asr_segment *s = &res->segments[i];
+            double conf = 0;
+            for (size_t k = 0; k < s->n_words; k++)
+                conf += res->words[s->first_word + k].confidence;
+            conf = s->n_words ? conf / (double)s->n_words : 0;
+            json_t *seg = json_pack(
+                "{s:I, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)i, "start", jtime(s->start),
+                "end", jtime(s->end), "text", s->text, "confidence",
+                json_real(round(conf * 10000.0) / 10000.0), "words",
+                words_json(res->words + s->first_word, s->n_words));
+            if (!seg || json_array_append_new(segs, seg) < 0)
+                goto fail;
+        }
+    }
+    if (o->words_top_level) {
+        json_t *words = words_json(res->words, res->n_words);
+        if (!words || json_object_set_new(root, "words", words) < 0)
+            goto fail;
+    }
+    return root;
+fail:
+    json_decref(root);
+    return NULL;
+}
+
+/* A growable string for the subtitle formats. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sbuf_add(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap : 256);
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+static char *subtitles(const asr_result *res, bool vtt)
+{
+    sbuf b = {0};
+    char a[32], z[32], num[32];
+    sbuf_add(&b, vtt ? "WEBVTT\n\n" : "");
+    for (size_t i = 0; i < res->n_segments; i++) {
+        const asr_segment *s = &res->segments[i];
+        transcript_timestamp(s->start, vtt ? '.' : ',', a, sizeof(a));
+        transcript_timestamp(s->end, vtt ? '.' : ',', z, sizeof(z));
+        if (!vtt) {
+            snprintf(num, sizeof(num), "%zu\n", i + 1);
+            sbuf_add(&b, num);
+        }
+        sbuf_add(&b, a);
+        sbuf_add(&b, " --> ");
+        sbuf_add(&b, z);
+        sbuf_add(&b, "\n");
+        sbuf_add(&b, s->text);
+        sbuf_add(&b, "\n\n");
+    }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
+{
+    transcript_opts defaults;
+    if (!o) {
+        transcript_opts_default(&defaults);
+        o = &defaults;
+    }
+    if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT)
+        return subtitles(res, f == TRANSCRIPT_VTT);
+
+    char *text = asr_result_text(res), *out = NULL;
+    if (!text)
+        return NULL;
+    if (f == TRANSCRIPT_TEXT) {
+        size_t n = strlen(text);
+        out = malloc(n + 2);
+        if (out) {
+            memcpy(out, text, n);
+            out[n] = '\n';
+            out[n + 1] = '\0';
+        }
+    } else {
+        json_t *j = f == TRANSCRIPT_JSON ? json_pack("{s:s}", "text", text)
+                                         : verbose_json(res, text, o);
+        if (j) {
+            char *s = json_dumps(j, JSON_FLAGS);
+            json_decref(j);
+            if (s) {
+                size_t n = strlen(s);
+                out = malloc(n + 2);
+                if (out) {
+                    memcpy(out, s, n);
+                    out[n] = '\n';
+                    out[n + 1] = '\0';
+                }
+                free(s);
+            }
+        }
+    }
+    free(text);
+    return out;
+}
