@@ -1,0 +1,119 @@
+/* audit: the tamper-evident audit trail. The only module that writes audit
+ * records (it hands finished rows to store).
+ *
+ * Each record's canonical form (docs/AUDIT-FORMAT.md) is hashed, and the
+ * chain hash is h(n) = SHA-256(h(n-1) || SHA-256(canonical(n))), h(0) = 32
+ * zero bytes. Every N records or T seconds (settings audit.checkpoint_records
+ * and audit.checkpoint_seconds, defaults 1000 and 60), and when a process
+ * closes cleanly, an Ed25519-signed checkpoint over (n, seq, chain hash,
+ * time, node, previous checkpoint hash) is stored.
+ *
+ * Records never contain PHI (transcript text, audio, file names) or
+ * secrets: every text field is printable ASCII of at most 128 bytes and is
+ * rejected otherwise.
+ */
+#ifndef PHS_AUDIT_H
+#define PHS_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define AUDIT_DEFAULT_CHECKPOINT_RECORDS 1000
+#define AUDIT_DEFAULT_CHECKPOINT_SECONDS 60
+
+/* One event. A zero-initialised struct means "absent" for every optional
+ * field (NULL or "" strings, 0 http_status, has_audio false). */
+struct audit_event {
+    const char *request_id;
+    const char *tenant;        /* tenant name */
+    const char *actor;         /* API key id, or "cli:USER" for the command line; never a secret */
+    const char *roles;         /* the actor's roles, e.g. "admin,audit" */
+    const char *action;        /* required, e.g. "key.create" ([a-z0-9_.]) */
+    const char *resource_type; /* e.g. "tenant", "api_key", "transcript" */
+    const char *resource_id;
+    const char *outcome;       /* required: "success", "failure" or "denied" */
+    int http_status;           /* 0: none */
+    const char *source;        /* client address, or "local" */
+    const char *reason;        /* short non-PHI cause, e.g. "revoked" */
+    bool has_audio;            /* the audio_* fields below are present */
+    int64_t audio_bytes;
+    int64_t audio_duration_ms;
+    const char *audio_format;  /* e.g. "wav" */
+    int audio_sample_rate;
+    int audio_channels;
+    const char *audio_sha256;  /* 64 lower-case hex digits */
+};
+
+/* Appends ev inside the caller's write transaction (so the change and its
+ * record commit together), and a signed checkpoint when one is due.
+ * *seq gets the record's sequence number (seq may be NULL). PHS_EINVAL for
+ * a missing required field or a field that is too long or not printable
+ * ASCII. Cost: two indexed reads, one insert, a SHA-256; plus an Ed25519
+ * signature when a checkpoint is due. */
+int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq);
+
+/* Opens its own write transaction and writes a checkpoint if records were
+ * appended since the last one and (force or the N/T policy says it is
+ * due). Call with force at clean shutdown, and without it periodically. */
+int audit_checkpoint(store *s, bool force);
+
+/* ---- verification --------------------------------------------------------- */
+
+struct audit_verify_result {
+    int64_t records;             /* records read */
+    int64_t checkpoints;         /* checkpoints read */
+    int64_t last_checkpoint_seq; /* 0: none */
+    int64_t uncovered;           /* records newer than the last checkpoint */
+    int64_t bad_seq;             /* first bad record (0: none / not attributable) */
+    int64_t bad_checkpoint;      /* first bad checkpoint n (0: none) */
+    char message[512];           /* what is wrong, naming the record; "" when intact */
+};
+
+/* Recomputes every record hash, the chain, every checkpoint's signature (by
+ * pub, which should come from a copy kept off the machine), the checkpoint
+ * chain, and that no record covered by a checkpoint is missing. Returns 0
+ * when intact, PHS_ECORRUPT (with res->message) when not, or another error
+ * when it could not read. Reads in one snapshot: O(records). */
+int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
+                 struct audit_verify_result *res);
+
+/* ---- export ----------------------------------------------------------------- */
+
+enum audit_format { AUDIT_FORMAT_JSONL, AUDIT_FORMAT_CSV };
+
+struct audit_filter {
+    int64_t since_us; /* 0: no lower bound (record time >= since) */
+    int64_t until_us; /* 0: no upper bound (record time < until) */
+    const char *tenant;
+    const char *actor;
+    const char *action;
+};
+
+typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
+
+/* Appends an "audit.export" record for who (actor, roles, source, request
+ * id; action/outcome are filled in) and commits it, then writes the export
+ * from one snapshot. JSONL is verifiable on its own (docs/AUDIT-FORMAT.md):
+ * a header, the checkpoint before the first match, every record from there
+ * to the first checkpoint after the last match (records that do not match
+ * appear as "omitted" lines carrying only seq and digest), and those
+ * checkpoints. CSV has the matching records only, for reading. *count gets
+ * the number of matching records (may be NULL). */
+int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
+                 const struct audit_event *who, audit_write_fn write, void *ctx, int64_t *count);
+
+/* ---- keys --------------------------------------------------------------------- */
+
+/* The verification key as PEM (SubjectPublicKeyInfo, what `openssl pkey
+ * -pubin` reads). PHS_EINVAL if out is too small (128 bytes suffice). */
+int audit_public_key_pem(const uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *out, size_t len);
+/* Parses that PEM, or 64 hex digits. */
+int audit_public_key_parse(const char *text, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+
+/* The canonical form of r (docs/AUDIT-FORMAT.md) into out; returns its
+ * length, or a negative error if it does not fit. Exposed for tests. */
+int audit_canonical(const struct store_audit_record *r, char *out, size_t len);
+
+#endif
