@@ -12,6 +12,10 @@ enum cli_exit {
 };
 
 /* Declarations, one per command, sorted by name. */
+int cli_audit(int argc, char **argv);
+int cli_init(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_tenants(int argc, char **argv);
 int cli_transcribe(int argc, char **argv);
 
 #endif

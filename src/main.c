@@ -18,6 +18,10 @@ static int cli_version(int argc, char **argv)
 
 /* One line per command; keep sorted by name. */
 static const struct command commands[] = {
+    {"audit", cli_audit, "verify, export or print the key of the audit trail"},
+    {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
+    {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
+    {"tenants", cli_tenants, "create, list or update tenants and their retention"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
 };

@@ -871,6 +871,7 @@ void store_close(store *s)
 }
 
 const char *store_dir(const store *s) { return s->dir; }
+bool store_readonly(const store *s) { return s->flags & STORE_OPEN_READONLY; }
 const char *store_node_id(const store *s) { return s->node_id; }
 const crypto_signer *store_signer(const store *s) { return s->signer; }
 int store_master_version(const store *s) { return s->master_version; }

@@ -81,6 +81,7 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
 void store_close(store *s);
 
 const char *store_dir(const store *s);
+bool store_readonly(const store *s);
 const char *store_node_id(const store *s);
 /* The audit signer loaded from audit-signing.key (also in read-only mode). */
 const crypto_signer *store_signer(const store *s);

@@ -1,0 +1,209 @@
+/* cli_audit: `phiscribe audit verify|export|public-key`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "cliadm.h"
+#include "err.h"
+#include "store.h"
+
+#define PUBKEY_FILE_MAX 4096
+
+static void audit_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe audit verify [--public-key FILE] [--data DIR]\n"
+            "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
+            "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
+            "                              [--output FILE] [--data DIR]\n"
+            "       phiscribe audit public-key [--data DIR]\n\n"
+            "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
+            "names the first bad record. Give --public-key (the PEM printed by init or\n"
+            "public-key, kept off this machine) so a replaced signing key is noticed.\n"
+            "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
+            "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
+}
+
+static int read_small_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PHS_EIO;
+    size_t n = fread(buf, 1, cap - 1, f);
+    bool more = !feof(f) || ferror(f);
+    fclose(f);
+    if (more)
+        return PHS_ETOOBIG;
+    buf[n] = '\0';
+    return 0;
+}
+
+static int audit_verify_cmd(const char *data, const char *pubfile)
+{
+    int code;
+    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    if (!s)
+        return code;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    crypto_signer_public(store_signer(s), pub);
+    if (pubfile) {
+        char text[PUBKEY_FILE_MAX];
+        int rc = read_small_file(pubfile, text, sizeof(text));
+        if (rc == 0)
+            rc = audit_public_key_parse(text, pub);
+        if (rc < 0) {
+            fprintf(stderr, "phiscribe audit verify: %s: not an Ed25519 public key (PEM or hex)\n",
+                    pubfile);
+            store_close(s);
+            return CLI_BADINPUT;
+        }
+        uint8_t local[CRYPTO_ED25519_PUB_LEN];
+        crypto_signer_public(store_signer(s), local);
+        if (!crypto_equal(local, pub, sizeof(pub)))
+            fprintf(stderr, "phiscribe audit verify: warning: %s/%s is not the key in %s; "
+                            "checking signatures with %s\n",
+                    store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
+    }
+    struct audit_verify_result res;
+    int rc = audit_verify(s, pub, &res);
+    store_close(s);
+    if (rc == PHS_ECORRUPT) {
+        printf("audit log FAILED verification: %s\n", res.message);
+        printf("records read: %lld, checkpoints: %lld\n", (long long)res.records,
+               (long long)res.checkpoints);
+        return CLI_FAIL;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit verify: cannot read the audit log: %s\n", err_str(rc));
+        return CLI_FAIL;
+    }
+    printf("audit log intact: %lld records, %lld signed checkpoints (last covers record %lld)\n",
+           (long long)res.records, (long long)res.checkpoints,
+           (long long)res.last_checkpoint_seq);
+    printf("%lld records are newer than the last checkpoint (not yet signed)\n",
+           (long long)res.uncovered);
+    return CLI_OK;
+}
+
+static int write_file(void *ctx, const void *buf, size_t len)
+{
+    return fwrite(buf, 1, len, (FILE *)ctx) == len ? 0 : PHS_EIO;
+}
+
+static int audit_export_cmd(const char *data, const char *since, const char *until,
+                            const char *tenant, const char *actor, const char *action,
+                            const char *format, const char *output)
+{
+    struct audit_filter f = {.tenant = tenant, .actor = actor, .action = action};
+    enum audit_format fmt = AUDIT_FORMAT_JSONL;
+    if (format && !strcmp(format, "csv"))
+        fmt = AUDIT_FORMAT_CSV;
+    else if (format && strcmp(format, "jsonl") != 0) {
+        fprintf(stderr, "phiscribe audit export: --format must be jsonl or csv\n");
+        return CLI_USAGE;
+    }
+    if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||
+        (until && cliadm_time_arg(until, &f.until_us) < 0)) {
+        fprintf(stderr, "phiscribe audit export: --since/--until: expected RFC 3339 "
+                        "(2026-01-02T03:04:05Z), a date (2026-01-02) or a duration (24h)\n");
+        return CLI_BADINPUT;
+    }
+    const char *vals[] = {tenant, actor, action};
+    for (size_t i = 0; i < 3; i++) {
+        for (const char *p = vals[i]; p && *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+                fprintf(stderr, "phiscribe audit export: filters are printable ASCII\n");
+                return CLI_BADINPUT;
+            }
+        if (vals[i] && strlen(vals[i]) > STORE_AUDIT_TEXT_MAX) {
+            fprintf(stderr, "phiscribe audit export: a filter is too long\n");
+            return CLI_BADINPUT;
+        }
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    FILE *out = stdout;
+    if (output && !(out = fopen(output, "wx"))) {
+        fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output,
+                strerror(errno));
+        cliadm_close(s);
+        return CLI_FAIL;
+    }
+    struct audit_event who;
+    char actor_buf[96];
+    cliadm_who(&who, actor_buf, sizeof(actor_buf));
+    int64_t n = 0;
+    int rc = audit_export(s, &f, fmt, &who, write_file, out, &n);
+    if (fflush(out) != 0 && rc == 0)
+        rc = PHS_EIO;
+    if (out != stdout && fclose(out) != 0 && rc == 0)
+        rc = PHS_EIO;
+    if (rc < 0)
+        fprintf(stderr, "phiscribe audit export: %s\n", err_str(rc));
+    else
+        fprintf(stderr, "exported %lld matching records\n", (long long)n);
+    cliadm_close(s);
+    return cliadm_exit(rc);
+}
+
+static int audit_public_key_cmd(const char *data)
+{
+    int code;
+    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    if (!s)
+        return code;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    char pem[256];
+    crypto_signer_public(store_signer(s), pub);
+    store_close(s);
+    if (audit_public_key_pem(pub, pem, sizeof(pem)) < 0)
+        return CLI_FAIL;
+    fputs(pem, stdout);
+    return CLI_OK;
+}
+
+int cli_audit(int argc, char **argv)
+{
+    const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
+               *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            audit_usage(stdout);
+            return CLI_OK;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--public-key", &pubfile)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--since", &since)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--until", &until)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--actor", &actor)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--action", &action)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--format", &format)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--output", &output)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || sub) {
+            fprintf(stderr, "phiscribe audit: unexpected argument '%s'\n", argv[i]);
+            audit_usage(stderr);
+            return CLI_USAGE;
+        }
+        sub = argv[i++];
+    }
+    bool export_opts = since || until || tenant || actor || action || format || output;
+    if (sub && !strcmp(sub, "verify") && !export_opts)
+        return audit_verify_cmd(data, pubfile);
+    if (sub && !strcmp(sub, "export") && !pubfile)
+        return audit_export_cmd(data, since, until, tenant, actor, action, format, output);
+    if (sub && !strcmp(sub, "public-key") && !export_opts && !pubfile)
+        return audit_public_key_cmd(data);
+    audit_usage(stderr);
+    return CLI_USAGE;
+}
