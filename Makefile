@@ -21,6 +21,9 @@ OBJS       = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
+# `make V=1` shows full commands.
+Q := $(if $(V),,@)
+
 .PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean
 
 all: $(BUILD)/phiscribe
@@ -30,22 +33,26 @@ deps:
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/main.o: src/main.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libphiscribe.a: $(OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/phiscribe: $(BUILD)/obj/main.o $(BUILD)/libphiscribe.a
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(BUILD)/libphiscribe.a \
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(BUILD)/libphiscribe.a \
 	    $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 unit-bins: $(UNIT_BINS)

@@ -233,6 +233,22 @@ static bool log_says_truncated(SNDFILE *sf)
            strstr(log, "should be") || strstr(log, "exceeds");
 }
 
+/* True when the input starts like a container we know, so a failure to
+ * open it means a damaged or cut-off header rather than a non-audio file. */
+static bool looks_like_audio(const audio_source *src)
+{
+    unsigned char m[12] = {0};
+    if (src->seek(src->ctx, 0, SEEK_SET) != 0)
+        return false;
+    int64_t n = src->read(src->ctx, m, sizeof(m));
+    src->seek(src->ctx, 0, SEEK_SET);
+    if (n < 4)
+        return false;
+    return !memcmp(m, "RIFF", 4) || !memcmp(m, "RF64", 4) || !memcmp(m, "fLaC", 4) ||
+           !memcmp(m, "OggS", 4) || !memcmp(m, "ID3", 3) || !memcmp(m, "FORM", 4) ||
+           !memcmp(m, ".snd", 4) || (m[0] == 0xFF && (m[1] & 0xE0) == 0xE0);
+}
+
 /* ---- open/read/close ----------------------------------------------------- */
 
 audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
@@ -273,7 +289,7 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         if (e == SF_ERR_UNSUPPORTED_ENCODING) {
             rc = PHS_EUNSUPPORTED;
             set_msg(msg, msg_len, "the audio encoding is not supported");
-        } else if (e == SF_ERR_MALFORMED_FILE) {
+        } else if (e == SF_ERR_MALFORMED_FILE || looks_like_audio(src)) {
             rc = PHS_ETRUNCATED;
             set_msg(msg, msg_len, "the audio header is malformed or truncated");
         } else {
@@ -306,6 +322,11 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         set_msg(msg, msg_len, "%d channels is outside 1..%d", sfi.channels, lim->max_channels);
         goto fail;
     }
+    if (log_says_truncated(r->sf)) {
+        rc = PHS_ETRUNCATED;
+        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
+        goto fail;
+    }
     if (sfi.frames <= 0) {
         rc = PHS_EEMPTY;
         set_msg(msg, msg_len, "the recording contains no audio samples");
@@ -315,11 +336,6 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         rc = PHS_ETOOBIG;
         set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
                 info->duration, lim->max_seconds);
-        goto fail;
-    }
-    if (log_says_truncated(r->sf)) {
-        rc = PHS_ETRUNCATED;
-        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
         goto fail;
     }
 

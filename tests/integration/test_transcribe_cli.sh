@@ -1,0 +1,137 @@
+# `phiscribe transcribe`: usage errors, every bad input, every output format,
+# decoder reuse across files, and no crash on damaged files.
+. "$(dirname "$0")/lib.sh"
+P=$PHISCRIBE
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0870.wav
+U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav
+[ -f "$U1" ] || fail "pocketsphinx-testdata is not installed (scripts/install-deps installs it)"
+
+# ---- usage errors: exit 2 ----
+expect_exit 2 "$P" transcribe
+expect_exit 2 "$P" transcribe --format docx "$U1"
+grep -q "unknown format" "$T/stderr" || fail "no reason for a bad format"
+expect_exit 2 "$P" transcribe --bogus "$U1"
+expect_exit 2 "$P" transcribe --output "$T/o" "$U1" "$U2"
+expect_exit 2 "$P" transcribe --max-seconds abc "$U1"
+expect_exit 2 "$P" nosuchcommand
+ok "usage errors exit 2"
+
+# ---- bad input: exit 3, one line naming the problem, nothing on stdout ----
+# File names can be PHI: the message must not repeat them.
+phi="$T/john-doe-mrn-4417.wav"
+bad() { # NAME EXPECTED-MESSAGE-PART [extra args]
+    f=$1; part=$2; shift 2
+    expect_exit 3 "$P" transcribe "$@" "$f"
+    [ "$(wc -l < "$T/stderr")" -eq 1 ] || fail "$f: expected one line on stderr: $(cat "$T/stderr")"
+    grep -q "$part" "$T/stderr" || fail "$f: message lacks '$part': $(cat "$T/stderr")"
+    ! grep -q "john-doe" "$T/stderr" || fail "the file name leaked into the message"
+    [ ! -s "$T/stdout" ] || fail "$f: output on bad input"
+}
+: > "$phi"; bad "$phi" "empty"
+echo "Patient John Doe, not audio at all" > "$phi"; bad "$phi" "not a recognised audio format"
+head -c 30 "$U1" > "$phi"; bad "$phi" "header"
+head -c 44 "$U1" > "$phi"; bad "$phi" "truncated"
+head -c 60000 "$U1" > "$phi"; bad "$phi" "truncated"
+bad "$T/john-doe-missing.wav" "cannot open"
+mkdir -p "$T/john-doe-dir"; bad "$T/john-doe-dir" "not a regular file"
+cp "$U1" "$phi"; bad "$phi" "over the limit" --max-seconds 2
+bad "$phi" "over the limit" --max-bytes 1000
+sox -q -n -r 4000 -c 1 -b 16 "$phi" synth 1 sine 300; bad "$phi" "sample rate"
+ok "bad inputs exit 3 with a reason and without the file name"
+
+# ---- silence is not an error ----
+sox -q -n -r 16000 -c 1 -b 16 "$T/silence.wav" trim 0 4
+expect_exit 0 "$P" transcribe "$T/silence.wav"
+[ "$(cat "$T/stdout")" = '{"text":""}' ] || fail "silence: $(cat "$T/stdout")"
+expect_exit 0 "$P" transcribe --format srt "$T/silence.wav"
+[ ! -s "$T/stdout" ] || fail "silence srt not empty"
+ok "silence gives an empty transcript"
+
+# ---- formats ----
+expect_exit 0 "$P" transcribe --format json "$U1"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(d)=={"text"}; assert "leisure" in d["text"], d' "$T/stdout" \
+    || fail "json"
+expect_exit 0 "$P" transcribe --format verbose_json "$U1"
+python3 - "$T/stdout" <<'PY' || fail "verbose_json shape"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["task"] == "transcribe" and d["language"] == "english"
+assert abs(d["duration"] - 7.1) < 0.2, d["duration"]
+segs = d["segments"]; assert segs
+assert " ".join(s["text"] for s in segs) == d["text"]
+prev = 0
+for i, s in enumerate(segs):
+    assert s["id"] == i and s["start"] <= s["end"] <= d["duration"]
+    assert " ".join(w["word"] for w in s["words"]) == s["text"]
+    for w in s["words"]:
+        assert set(w) == {"word", "start", "end", "confidence"}
+        assert prev <= w["start"] < w["end"] and 0 <= w["confidence"] <= 1
+        prev = w["end"]
+PY
+expect_exit 0 "$P" transcribe --format text "$U1"
+grep -q "leisure" "$T/stdout" || fail "text"
+expect_exit 0 "$P" transcribe --format srt "$U1"
+python3 - "$T/stdout" <<'PY' || fail "srt structure"
+import re, sys
+blocks = open(sys.argv[1]).read().strip("\n").split("\n\n")
+assert blocks and blocks[0]
+for i, b in enumerate(blocks, 1):
+    lines = b.split("\n")
+    assert lines[0] == str(i), lines
+    assert re.fullmatch(r"\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}", lines[1]), lines
+    assert len(lines) == 3 and lines[2]
+PY
+expect_exit 0 "$P" transcribe --format vtt "$U1"
+python3 - "$T/stdout" <<'PY' || fail "vtt structure"
+import re, sys
+t = open(sys.argv[1]).read()
+assert t.startswith("WEBVTT\n\n")
+for b in t[8:].strip("\n").split("\n\n"):
+    lines = b.split("\n")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", lines[0]), lines
+    assert len(lines) == 2 and lines[1]
+PY
+expect_exit 0 "$P" transcribe --format text --output "$T/out.txt" "$U1"
+[ ! -s "$T/stdout" ] && grep -q leisure "$T/out.txt" || fail "--output"
+expect_exit 0 sh -c "\"$P\" transcribe --format text - < \"$U1\""
+grep -q leisure "$T/stdout" || fail "stdin"
+ok "json, verbose_json, text, srt, vtt, --output and stdin"
+
+# ---- one decoder for several files == separate runs ----
+"$P" transcribe --format verbose_json "$U1" > "$T/a"
+"$P" transcribe --format verbose_json "$U2" > "$T/b"
+"$P" transcribe --format verbose_json "$U2" "$U1" "$U2" "$U1" > "$T/multi"
+cat "$T/b" "$T/a" "$T/b" "$T/a" | cmp -s - "$T/multi" || fail "decoder reuse changed a result"
+ok "decoder reuse gives identical results"
+
+# ---- mixed good and bad inputs: the worst exit code, good ones still printed ----
+: > "$T/empty.wav"
+expect_exit 3 "$P" transcribe --format text "$U2" "$T/empty.wav"
+grep -q "input #2" "$T/stderr" || fail "the failing input is not named by position"
+[ -s "$T/stdout" ] || fail "the good input was not transcribed"
+ok "bad input among good ones"
+
+# ---- damaged files never crash the decoder ----
+sox -q "$U2" -r 22050 "$T/src.flac"
+sox -q "$U2" "$T/src.mp3"
+sox -q "$U2" "$T/src.ogg"
+python3 - "$T" "$U2" <<'PY'
+import os, random, sys
+t, u2 = sys.argv[1], sys.argv[2]
+rnd = random.Random(1234)
+srcs = [u2, t + "/src.flac", t + "/src.mp3", t + "/src.ogg"]
+for i in range(40):
+    src = srcs[i % len(srcs)]
+    data = bytearray(open(src, "rb").read())
+    for _ in range(rnd.randint(1, 40)):
+        data[rnd.randrange(len(data) if i % 3 else min(len(data), 200))] = rnd.randrange(256)
+    if i % 5 == 4:
+        data = data[: rnd.randrange(len(data))]
+    open("%s/mut%02d%s" % (t, i, os.path.splitext(src)[1]), "wb").write(data)
+PY
+# One process decodes them all, so a crash on any one is an exit >= 128.
+set +e; "$P" transcribe --format text "$T"/mut* > /dev/null 2> "$T/err"; rc=$?; set -e
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { tail -5 "$T/err"; fail "exit $rc on damaged files"; }
+ok "40 damaged files: exit 0 or 3, never a crash"
+echo "$checks checks passed"

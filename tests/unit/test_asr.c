@@ -1,0 +1,258 @@
+/* Unit tests for asr with the real PocketSphinx model and real speech
+ * (Debian's pocketsphinx-testdata LibriVox utterances). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asr.h"
+#include "audio.h"
+#include "err.h"
+
+#define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
+static const char *utts[] = {
+    "sense_and_sensibility_01_austen_64kb-0870.wav", "sense_and_sensibility_01_austen_64kb-0880.wav",
+    "sense_and_sensibility_01_austen_64kb-0890.wav", "sense_and_sensibility_01_austen_64kb-0920.wav",
+    "sense_and_sensibility_01_austen_64kb-0930.wav",
+};
+#define N_UTTS 5
+
+struct pcm {
+    int16_t *s;
+    size_t n;
+};
+
+static asr_model *model;
+static struct pcm speech[N_UTTS];
+
+static struct pcm load(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), LIBRIVOX "%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    audio_source src;
+    audio_info info;
+    audio_limits lim;
+    char msg[200];
+    int err;
+    audio_limits_default(&lim);
+    audio_source_file(&src, f);
+    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
+    assert_non_null(r);
+    struct pcm p = {malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t)), 0};
+    size_t got;
+    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
+        p.n += got;
+    audio_close(r);
+    fclose(f);
+    return p;
+}
+
+static int setup(void **state)
+{
+    FILE *probe = fopen(LIBRIVOX "transcription", "r");
+    if (!probe)
+        return 0; /* tests skip below */
+    fclose(probe);
+    asr_config c;
+    char msg[256];
+    int err;
+    asr_config_default(&c);
+    model = asr_model_load(&c, &err, msg, sizeof(msg));
+    if (!model)
+        return -1;
+    for (int i = 0; i < N_UTTS; i++)
+        speech[i] = load(utts[i]);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    for (int i = 0; i < N_UTTS; i++)
+        free(speech[i].s);
+    asr_model_free(model);
+    return 0;
+}
+
+static asr_result *run(asr_decoder *d, const int16_t *s, size_t n, size_t piece)
+{
+    asr_result *r = NULL;
+    assert_int_equal(asr_decoder_start(d), 0);
+    for (size_t off = 0; off < n; off += piece)
+        assert_int_equal(asr_decoder_feed(d, s + off, n - off < piece ? n - off : piece), 0);
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    assert_non_null(r);
+    return r;
+}
+
+static void assert_same(const asr_result *a, const asr_result *b)
+{
+    assert_int_equal(a->n_words, b->n_words);
+    assert_int_equal(a->n_segments, b->n_segments);
+    for (size_t i = 0; i < a->n_words; i++) {
+        assert_string_equal(a->words[i].text, b->words[i].text);
+        assert_true(a->words[i].start == b->words[i].start);
+        assert_true(a->words[i].end == b->words[i].end);
+        assert_true(a->words[i].confidence == b->words[i].confidence);
+    }
+    assert_true(a->duration == b->duration);
+}
+
+/* A decoder reused for several recordings gives each the result a fresh one gives. */
+static void test_reuse_is_stateless(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_result *a1 = run(d, speech[0].s, speech[0].n, 16000);
+    asr_result *b = run(d, speech[3].s, speech[3].n, 16000);
+    asr_result *a2 = run(d, speech[0].s, speech[0].n, 16000);
+    asr_decoder *fresh = asr_decoder_new(model, &err);
+    assert_non_null(fresh);
+    asr_result *a3 = run(fresh, speech[0].s, speech[0].n, 16000);
+    assert_true(a1->n_words > 10);
+    assert_true(b->n_words > 5);
+    assert_same(a1, a2);
+    assert_same(a1, a3);
+    /* An abandoned recording (started, fed, never finished) leaks nothing either. */
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_feed(d, speech[3].s, speech[3].n / 2), 0);
+    asr_result *a4 = run(d, speech[0].s, speech[0].n, 16000);
+    assert_same(a1, a4);
+    asr_result_free(a1);
+    asr_result_free(a2);
+    asr_result_free(a3);
+    asr_result_free(a4);
+    asr_result_free(b);
+    asr_decoder_free(d);
+    asr_decoder_free(fresh);
+}
+
+/* How the caller slices the stream does not change the result. */
+static void test_feed_sizes(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    asr_result *whole = run(d, speech[1].s, speech[1].n, speech[1].n);
+    asr_result *odd = run(d, speech[1].s, speech[1].n, 777);
+    assert_same(whole, odd);
+    asr_result_free(whole);
+    asr_result_free(odd);
+    asr_decoder_free(d);
+}
+
+static void test_silence_is_empty(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    int16_t *zeros = calloc(5 * 16000, sizeof(int16_t));
+    asr_result *r = run(d, zeros, 5 * 16000, 4000);
+    assert_int_equal(r->n_words, 0);
+    assert_int_equal(r->n_segments, 0);
+    assert_true(r->duration == 5.0);
+    char *t = asr_result_text(r);
+    assert_string_equal(t, "");
+    free(t);
+    asr_result_free(r);
+    free(zeros);
+    asr_decoder_free(d);
+}
+
+/* A recording longer than ASR_MAX_UTT_SECONDS is cut into utterances; times
+ * stay absolute and ordered, segments stay caption-sized. */
+#define REPS 3
+static void test_long_recording(void **state)
+{
+    if (!model)
+        skip();
+    size_t total = 0, gap = 8000;
+    for (int rep = 0; rep < REPS; rep++)
+        for (int i = 0; i < N_UTTS; i++)
+            total += speech[i].n + gap;
+    int16_t *all = calloc(total, sizeof(int16_t));
+    size_t pos = 0, single_words = 0;
+    for (int rep = 0; rep < REPS; rep++)
+        for (int i = 0; i < N_UTTS; i++) {
+            memcpy(all + pos, speech[i].s, speech[i].n * sizeof(int16_t));
+            pos += speech[i].n + gap;
+        }
+    assert_true(total > 3 * ASR_MAX_UTT_SECONDS * 16000);
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    for (int i = 0; i < N_UTTS; i++) {
+        asr_result *one = run(d, speech[i].s, speech[i].n, 16000);
+        single_words += one->n_words;
+        asr_result_free(one);
+    }
+    asr_result *r = run(d, all, total, 16000);
+    double dur = (double)total / 16000;
+    assert_true(fabs(r->duration - dur) < 1e-9);
+    /* REPS times the material: roughly REPS times the words of the single utterances. */
+    assert_in_range(r->n_words, single_words * REPS * 8 / 10, single_words * REPS * 12 / 10);
+    for (size_t i = 0; i < r->n_words; i++) {
+        assert_true(r->words[i].start < r->words[i].end);
+        assert_true(r->words[i].end <= dur + 0.01);
+        if (i)
+            assert_true(r->words[i].start >= r->words[i - 1].end - 1e-9);
+        assert_true(r->words[i].confidence >= 0 && r->words[i].confidence <= 1);
+    }
+    size_t covered = 0;
+    for (size_t s = 0; s < r->n_segments; s++) {
+        const asr_segment *g = &r->segments[s];
+        assert_int_equal(g->first_word, covered);
+        covered += g->n_words;
+        assert_true(g->end - g->start <= 10.0 + 3.0); /* a long last word may overhang */
+    }
+    assert_int_equal(covered, r->n_words);
+    assert_true(r->n_segments >= 4);
+    asr_result_free(r);
+    free(all);
+    asr_decoder_free(d);
+}
+
+static void test_model_errors(void **state)
+{
+    asr_config c;
+    char msg[256];
+    int err;
+    asr_config_default(&c);
+    c.model_dir = "/nonexistent/model";
+    assert_null(asr_model_load(&c, &err, msg, sizeof(msg)));
+    assert_int_equal(err, PHS_EENGINE);
+    assert_non_null(strstr(msg, "acoustic model"));
+
+    asr_config_default(&c);
+    c.engine = "whisper";
+    assert_null(asr_model_load(&c, &err, msg, sizeof(msg)));
+    assert_int_equal(err, PHS_EINVAL);
+
+    asr_config_default(&c);
+    const char *bad[] = {"-no_such_parameter", "1", NULL};
+    c.params = bad;
+    if (!model)
+        skip();
+    assert_null(asr_model_load(&c, &err, msg, sizeof(msg)));
+    assert_int_equal(err, PHS_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reuse_is_stateless), cmocka_unit_test(test_feed_sizes),
+        cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
+        cmocka_unit_test(test_model_errors),
+    };
+    return cmocka_run_group_tests_name("asr", tests, setup, teardown);
+}

@@ -1,0 +1,162 @@
+/* Unit tests for transcript: subtitle timestamps and every rendering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "transcript.h"
+
+static void test_timestamps(void **state)
+{
+    char b[32];
+    transcript_timestamp(0, ',', b, sizeof(b));
+    assert_string_equal(b, "00:00:00,000");
+    transcript_timestamp(1.234, ',', b, sizeof(b));
+    assert_string_equal(b, "00:00:01,234");
+    transcript_timestamp(1.2345, '.', b, sizeof(b)); /* rounds to the nearest ms */
+    assert_string_equal(b, "00:00:01.235");
+    transcript_timestamp(59.9996, ',', b, sizeof(b)); /* carries into minutes */
+    assert_string_equal(b, "00:01:00,000");
+    transcript_timestamp(3661.5, '.', b, sizeof(b));
+    assert_string_equal(b, "01:01:01.500");
+    transcript_timestamp(-3, ',', b, sizeof(b));
+    assert_string_equal(b, "00:00:00,000");
+    transcript_timestamp(100 * 3600.0, ',', b, sizeof(b)); /* past 99 hours still valid digits */
+    assert_string_equal(b, "100:00:00,000");
+}
+
+static void test_format_names(void **state)
+{
+    transcript_format f;
+    const char *names[] = {"json", "text", "srt", "vtt", "verbose_json"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(transcript_format_parse(names[i], &f), 0);
+        assert_string_equal(transcript_format_name(f), names[i]);
+    }
+    assert_int_equal(transcript_format_parse("JSON", &f), PHS_EINVAL);
+    assert_int_equal(transcript_format_parse("", &f), PHS_EINVAL);
+    assert_int_equal(transcript_format_parse(NULL, &f), PHS_EINVAL);
+    assert_string_equal(transcript_content_type(TRANSCRIPT_VTT), "text/vtt; charset=utf-8");
+}
+
+/* Two segments: "hello there" (0.5-1.2) and "general kenobi" (3.0-4.25). */
+static asr_result *sample(void)
+{
+    asr_result *r = calloc(1, sizeof(*r));
+    static const struct { const char *w; double s, e; float c; } words[] = {
+        {"hello", 0.5, 0.8, 0.9f}, {"there", 0.8, 1.2, 0.7f},
+        {"general", 3.0, 3.6, 0.5f}, {"kenobi", 3.6, 4.25, 0.25f}};
+    r->n_words = 4;
+    r->words = calloc(4, sizeof(asr_word));
+    for (int i = 0; i < 4; i++)
+        r->words[i] = (asr_word){strdup(words[i].w), words[i].s, words[i].e, words[i].c};
+    r->n_segments = 2;
+    r->segments = calloc(2, sizeof(asr_segment));
+    r->segments[0] = (asr_segment){strdup("hello there"), 0.5, 1.2, 0, 2};
+    r->segments[1] = (asr_segment){strdup("general kenobi"), 3.0, 4.25, 2, 2};
+    r->duration = 5.0;
+    return r;
+}
+
+static void test_text_and_json(void **state)
+{
+    asr_result *r = sample();
+    char *s = transcript_render(r, TRANSCRIPT_TEXT, NULL);
+    assert_string_equal(s, "hello there general kenobi\n");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_JSON, NULL);
+    assert_string_equal(s, "{\"text\":\"hello there general kenobi\"}\n");
+    free(s);
+    asr_result_free(r);
+}
+
+static void test_subtitles(void **state)
+{
+    asr_result *r = sample();
+    char *s = transcript_render(r, TRANSCRIPT_SRT, NULL);
+    assert_string_equal(s, "1\n00:00:00,500 --> 00:00:01,200\nhello there\n\n"
+                           "2\n00:00:03,000 --> 00:00:04,250\ngeneral kenobi\n\n");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_VTT, NULL);
+    assert_string_equal(s, "WEBVTT\n\n00:00:00.500 --> 00:00:01.200\nhello there\n\n"
+                           "00:00:03.000 --> 00:00:04.250\ngeneral kenobi\n\n");
+    free(s);
+    asr_result_free(r);
+}
+
+static void test_verbose_json(void **state)
+{
+    asr_result *r = sample();
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.words_top_level = true;
+    char *s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    json_error_t e;
+    json_t *j = json_loads(s, 0, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "task")), "transcribe");
+    assert_string_equal(json_string_value(json_object_get(j, "language")), "english");
+    assert_true(json_real_value(json_object_get(j, "duration")) == 5.0);
+    assert_string_equal(json_string_value(json_object_get(j, "text")),
+                        "hello there general kenobi");
+    json_t *segs = json_object_get(j, "segments");
+    assert_int_equal(json_array_size(segs), 2);
+    json_t *s1 = json_array_get(segs, 1);
+    assert_int_equal(json_integer_value(json_object_get(s1, "id")), 1);
+    assert_true(json_real_value(json_object_get(s1, "start")) == 3.0);
+    assert_true(json_real_value(json_object_get(s1, "end")) == 4.25);
+    assert_string_equal(json_string_value(json_object_get(s1, "text")), "general kenobi");
+    json_t *w = json_array_get(json_object_get(s1, "words"), 1);
+    assert_string_equal(json_string_value(json_object_get(w, "word")), "kenobi");
+    assert_true(json_real_value(json_object_get(w, "confidence")) == 0.25);
+    assert_int_equal(json_array_size(json_object_get(j, "words")), 4);
+    /* Times print exactly, not as 4.2500000000000001. */
+    assert_non_null(strstr(s, "\"end\":4.25"));
+    json_decref(j);
+    free(s);
+
+    transcript_opts_default(&o);
+    s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    j = json_loads(s, 0, &e);
+    assert_null(json_object_get(j, "words")); /* only when asked for */
+    json_decref(j);
+    free(s);
+    asr_result_free(r);
+}
+
+static void test_empty(void **state)
+{
+    asr_result *r = calloc(1, sizeof(*r));
+    r->duration = 3.0;
+    char *s = transcript_render(r, TRANSCRIPT_TEXT, NULL);
+    assert_string_equal(s, "\n");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_JSON, NULL);
+    assert_string_equal(s, "{\"text\":\"\"}\n");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_SRT, NULL);
+    assert_string_equal(s, "");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_VTT, NULL);
+    assert_string_equal(s, "WEBVTT\n\n");
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, NULL);
+    assert_non_null(strstr(s, "\"segments\":[]"));
+    free(s);
+    asr_result_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timestamps),   cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_text_and_json), cmocka_unit_test(test_subtitles),
+        cmocka_unit_test(test_verbose_json), cmocka_unit_test(test_empty),
+    };
+    return cmocka_run_group_tests_name("transcript", tests, NULL, NULL);
+}
