@@ -42,7 +42,7 @@ void audio_limits_default(audio_limits *lim)
     lim->max_rate = 192000;
 }
 
-static void set_msg(char *msg, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_msg(char *msg, size_t len, const char *fmt, ...)
 {
     if (!msg || !len)
         return;
