@@ -1,0 +1,425 @@
+/* Unit tests for store: data directory, key files, master rotation and its
+ * crash recovery, tenants, transactions, objects, jobs, time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "store.h"
+
+struct fx {
+    char root[64];
+    char dir[128];
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    snprintf(f->root, sizeof(f->root), "/tmp/phs-store-XXXXXX");
+    if (!mkdtemp(f->root))
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
+    char why[512];
+    if (store_create(f->dir, why, sizeof(why)) != 0) {
+        fprintf(stderr, "store_create: %s\n", why);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static store *open_ok(struct fx *f)
+{
+    char why[512] = "";
+    int err = 0;
+    store *s = store_open(f->dir, 0, &err, why, sizeof(why));
+    if (!s)
+        fprintf(stderr, "store_open: %s\n", why);
+    assert_non_null(s);
+    return s;
+}
+
+static void path(struct fx *f, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", f->dir, name);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    assert_non_null(a);
+    assert_non_null(b);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+    chmod(to, 0600);
+}
+
+/* ---- data directory -------------------------------------------------------- */
+
+static void create_makes_private_files(void **state)
+{
+    struct fx *f = *state;
+    struct stat sb;
+    char p[256];
+    assert_int_equal(stat(f->dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    const char *files[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE, STORE_DB_FILE};
+    for (size_t i = 0; i < 3; i++) {
+        path(f, files[i], p, sizeof(p));
+        assert_int_equal(stat(p, &sb), 0);
+        assert_int_equal(sb.st_mode & 0077, 0);
+    }
+    char why[512] = "";
+    assert_int_equal(store_create(f->dir, why, sizeof(why)), PHS_EEXIST);
+    assert_non_null(strstr(why, "already exists"));
+    store *s = open_ok(f);
+    assert_int_equal(strlen(store_node_id(s)), STORE_NODE_ID_LEN);
+    assert_int_equal(store_master_version(s), 1);
+    store_close(s);
+}
+
+static void open_refuses_readable_key_files(void **state)
+{
+    struct fx *f = *state;
+    const char *files[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE};
+    for (size_t i = 0; i < 2; i++) {
+        char p[256], why[512] = "";
+        int err = 0;
+        path(f, files[i], p, sizeof(p));
+        assert_int_equal(chmod(p, 0640), 0);
+        assert_null(store_open(f->dir, 0, &err, why, sizeof(why)));
+        assert_int_equal(err, PHS_EPERM);
+        assert_non_null(strstr(why, files[i]));
+        assert_non_null(strstr(why, "chmod 600"));
+        assert_int_equal(chmod(p, 0600), 0);
+    }
+    store_close(open_ok(f));
+}
+
+static void open_refuses_wrong_master_key(void **state)
+{
+    struct fx *f = *state;
+    char other[160], why[512] = "", mk[256], mk_other[256];
+    snprintf(other, sizeof(other), "%s/other", f->root);
+    assert_int_equal(store_create(other, why, sizeof(why)), 0);
+    path(f, STORE_MASTER_FILE, mk, sizeof(mk));
+    snprintf(mk_other, sizeof(mk_other), "%s/%s", other, STORE_MASTER_FILE);
+    copy_file(mk_other, mk);
+    int err = 0;
+    assert_null(store_open(f->dir, 0, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_ECRYPTO);
+    assert_non_null(strstr(why, "does not match"));
+    /* Read-only opening needs no master key (audit verification). */
+    store *s = store_open(f->dir, STORE_OPEN_READONLY, &err, why, sizeof(why));
+    assert_non_null(s);
+    store_tx *tx;
+    assert_int_equal(store_begin(s, &tx), PHS_EPERM);
+    store_close(s);
+}
+
+static void open_refuses_missing_dir(void **state)
+{
+    struct fx *f = *state;
+    char p[160], why[512] = "";
+    int err = 0;
+    snprintf(p, sizeof(p), "%s/nope", f->root);
+    assert_null(store_open(p, 0, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_ENOTFOUND);
+    assert_non_null(strstr(why, "phiscribe init"));
+}
+
+static void resolve_dir_order(void **state)
+{
+    char out[STORE_PATH_MAX];
+    setenv("PHISCRIBE_DATA", "/from/env", 1);
+    assert_int_equal(store_resolve_dir("/from/flag", out, sizeof(out)), 0);
+    assert_string_equal(out, "/from/flag");
+    assert_int_equal(store_resolve_dir(NULL, out, sizeof(out)), 0);
+    assert_string_equal(out, "/from/env");
+    unsetenv("PHISCRIBE_DATA");
+    assert_int_equal(store_resolve_dir(NULL, out, sizeof(out)), 0);
+    assert_string_equal(out, "./phiscribe-data");
+    char tiny[4];
+    assert_int_equal(store_resolve_dir("/long/path", tiny, sizeof(tiny)), PHS_ETOOBIG);
+}
+
+/* ---- tenants and tenant keys ---------------------------------------------------- */
+
+struct sink {
+    uint8_t buf[4096];
+    size_t len;
+};
+
+static int sink_write(void *ctx, const void *b, size_t len)
+{
+    struct sink *s = ctx;
+    if (len > sizeof(s->buf) - s->len)
+        return PHS_ETOOBIG;
+    memcpy(s->buf + s->len, b, len);
+    s->len += len;
+    return 0;
+}
+
+static void seal_with(const crypto_key *k, const char *text, struct sink *out)
+{
+    crypto_seal *sl = crypto_seal_new(k, "obj-1", sink_write, out);
+    assert_non_null(sl);
+    assert_int_equal(crypto_seal_update(sl, text, strlen(text)), 0);
+    assert_int_equal(crypto_seal_final(sl), 0);
+    crypto_seal_free(sl);
+}
+
+static int open_with(const crypto_key *k, const struct sink *in, struct sink *out)
+{
+    crypto_open *o = crypto_open_new(k, "obj-1", sink_write, out);
+    assert_non_null(o);
+    int rc = crypto_open_update(o, in->buf, in->len);
+    if (rc == 0)
+        rc = crypto_open_final(o);
+    crypto_open_free(o);
+    return rc;
+}
+
+static void tenants_create_and_update(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    struct store_tenant t, u;
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", &t), 0);
+    assert_int_equal(t.id, 1);
+    assert_int_equal(t.audio_retention_s, 0);
+    assert_int_equal(t.transcript_retention_s, 90 * 86400);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), PHS_EEXIST);
+    assert_int_equal(store_tenant_create(tx, "-bad", NULL), PHS_EINVAL);
+    assert_int_equal(store_tenant_create(tx, "has space", NULL), PHS_EINVAL);
+    assert_int_equal(store_tenant_create(tx, "beta.clinic_2", &u), 0);
+    assert_int_equal(store_tenant_set_retention(tx, t.id, 3600, -1), 0);
+    assert_int_equal(store_tenant_set_retention(tx, 999, 1, 1), PHS_ENOTFOUND);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(store_begin_read(s, &tx), 0);
+    assert_int_equal(store_tenant_by_name(tx, "acme", &t), 0);
+    assert_int_equal(t.audio_retention_s, 3600);
+    assert_int_equal(t.transcript_retention_s, 90 * 86400);
+    assert_int_equal(store_tenant_by_name(tx, "nobody", &t), PHS_ENOTFOUND);
+    store_rollback(tx);
+    store_close(s);
+}
+
+static void rollback_discards(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "ghost", NULL), 0);
+    store_rollback(tx);
+    struct store_tenant t;
+    assert_int_equal(store_begin_read(s, &tx), 0);
+    assert_int_equal(store_tenant_by_name(tx, "ghost", &t), PHS_ENOTFOUND);
+    /* A read transaction cannot write. */
+    assert_int_equal(store_tenant_create(tx, "ghost", NULL), PHS_EINTERNAL);
+    store_rollback(tx);
+    store_close(s);
+}
+
+static void rotation_keeps_tenant_keys_and_pepper(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    int err = 0;
+    uint8_t mac1[32], mac2[32];
+    struct sink sealed = {0}, plain = {0};
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), 0);
+    crypto_key *tk = store_tenant_key(tx, 1, &err);
+    assert_non_null(tk);
+    seal_with(tk, "sealed before rotation", &sealed);
+    crypto_key_free(tk);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(store_pepper_mac(s, "x", 1, mac1), 0);
+
+    char mk[256], old[256], why[512] = "";
+    path(f, STORE_MASTER_FILE, mk, sizeof(mk));
+    snprintf(old, sizeof(old), "%s/old-master.key", f->root);
+    copy_file(mk, old);
+    assert_int_equal(store_rotate_master(s, NULL, NULL, why, sizeof(why)), 0);
+    assert_int_equal(store_master_version(s), 2);
+    store_close(s);
+
+    s = open_ok(f);
+    assert_int_equal(store_master_version(s), 2);
+    assert_int_equal(store_pepper_mac(s, "x", 1, mac2), 0);
+    assert_memory_equal(mac1, mac2, 32);
+    assert_int_equal(store_begin_read(s, &tx), 0);
+    tk = store_tenant_key(tx, 1, &err);
+    assert_non_null(tk);
+    assert_int_equal(open_with(tk, &sealed, &plain), 0);
+    assert_memory_equal(plain.buf, "sealed before rotation", plain.len);
+    crypto_key_free(tk);
+    store_rollback(tx);
+    store_close(s);
+
+    /* The old master key no longer opens the directory. */
+    char cur[256];
+    snprintf(cur, sizeof(cur), "%s/cur-master.key", f->root);
+    copy_file(mk, cur);
+    copy_file(old, mk);
+    assert_null(store_open(f->dir, 0, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_ECRYPTO);
+    copy_file(cur, mk);
+    store_close(open_ok(f));
+}
+
+static void rotation_crash_recovery(void **state)
+{
+    struct fx *f = *state;
+    char mk[256], mknew[256], old[256], why[512] = "";
+    path(f, STORE_MASTER_FILE, mk, sizeof(mk));
+    path(f, "master.key.new", mknew, sizeof(mknew));
+    snprintf(old, sizeof(old), "%s/old-master.key", f->root);
+
+    /* Crash before commit: a stray master.key.new is discarded. */
+    assert_int_equal(crypto_master_create(mknew), 0);
+    store *s = open_ok(f);
+    assert_int_equal(access(mknew, F_OK), -1);
+    assert_int_equal(store_master_version(s), 1);
+
+    /* Crash after commit, before the rename: the new key is still in
+     * master.key.new and master.key is the old one. */
+    copy_file(mk, old);
+    assert_int_equal(store_rotate_master(s, NULL, NULL, why, sizeof(why)), 0);
+    store_close(s);
+    rename(mk, mknew);
+    copy_file(old, mk);
+    s = open_ok(f);
+    assert_int_equal(store_master_version(s), 2);
+    assert_int_equal(access(mknew, F_OK), -1);
+    store_close(s);
+}
+
+/* ---- objects and jobs --------------------------------------------------------------- */
+
+static int count_job(void *ctx, const struct store_transcript *t)
+{
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void objects_and_jobs(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "a", NULL), 0);
+    assert_int_equal(store_tenant_create(tx, "b", NULL), 0);
+    struct store_object o = {.tenant_id = 1, .tenant_key_version = 1, .has_dk = true,
+                             .size = 10, .created_us = store_now_us()};
+    assert_int_equal(store_random_id("obj_", 20, o.id, sizeof(o.id)), 0);
+    snprintf(o.kind, sizeof(o.kind), "audio");
+    memset(o.dk_wrapped, 0xab, sizeof(o.dk_wrapped));
+    assert_int_equal(store_object_insert(tx, &o), 0);
+    struct store_object g;
+    assert_int_equal(store_object_get(tx, 1, o.id, &g), 0);
+    assert_true(g.has_dk);
+    assert_memory_equal(g.dk_wrapped, o.dk_wrapped, sizeof(o.dk_wrapped));
+    assert_int_equal(store_object_get(tx, 2, o.id, &g), PHS_ENOTFOUND);
+    assert_int_equal(store_object_destroy_key(tx, o.id, store_now_us()), 0);
+    assert_int_equal(store_object_get(tx, 1, o.id, &g), 0);
+    assert_false(g.has_dk);
+    assert_true(g.destroyed_us > 0);
+
+    for (int i = 0; i < 5; i++) {
+        struct store_transcript t = {.tenant_id = 1, .state = STORE_JOB_QUEUED,
+                                     .created_us = 1000 + i, .updated_us = 1000 + i,
+                                     .audio_bytes = -1, .audio_duration_ms = -1,
+                                     .transcript_bytes = -1};
+        snprintf(t.id, sizeof(t.id), "tr_%d", i);
+        assert_int_equal(store_transcript_insert(tx, &t), 0);
+    }
+    int n = 0;
+    bool more = false;
+    assert_int_equal(store_transcript_list(tx, 1, NULL, 3, count_job, &n, &more), 0);
+    assert_int_equal(n, 3);
+    assert_true(more);
+    n = 0;
+    assert_int_equal(store_transcript_list(tx, 1, "tr_2", 3, count_job, &n, &more), 0);
+    assert_int_equal(n, 2);
+    assert_false(more);
+    n = 0;
+    assert_int_equal(store_transcript_list(tx, 2, NULL, 3, count_job, &n, &more), 0);
+    assert_int_equal(n, 0);
+    struct store_transcript c;
+    assert_int_equal(store_transcript_claim(tx, 5000, &c), 0);
+    assert_string_equal(c.id, "tr_0");
+    assert_int_equal(c.state, STORE_JOB_PROCESSING);
+    assert_int_equal(c.attempts, 1);
+    assert_int_equal(store_transcript_get(tx, 2, "tr_0", &c), PHS_ENOTFOUND);
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000), 1);
+    assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
+    assert_int_equal(c.state, STORE_JOB_QUEUED);
+    assert_int_equal(store_commit(tx), 0);
+    store_close(s);
+}
+
+static void time_round_trip(void **state)
+{
+    char t[STORE_TIME_LEN + 1];
+    int64_t us = 0;
+    store_time_format(1767323045123456LL, t);
+    assert_string_equal(t, "2026-01-02T03:04:05.123456Z");
+    assert_int_equal(store_time_parse(t, &us), 0);
+    assert_int_equal(us, 1767323045123456LL);
+    assert_int_equal(store_time_parse("2026-01-02", &us), 0);
+    assert_int_equal(us, 1767312000000000LL);
+    assert_int_equal(store_time_parse("2026-01-02T03:04:05.5Z", &us), 0);
+    assert_int_equal(us % 1000000, 500000);
+    assert_int_equal(store_time_parse("2026-01-02T03:04:05", &us), PHS_EINVAL);
+    assert_int_equal(store_time_parse("2026-13-02", &us), PHS_EINVAL);
+    assert_int_equal(store_time_parse("yesterday", &us), PHS_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(create_makes_private_files, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(open_refuses_readable_key_files, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(open_refuses_wrong_master_key, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(open_refuses_missing_dir, fx_setup, fx_teardown),
+        cmocka_unit_test(resolve_dir_order),
+        cmocka_unit_test_setup_teardown(tenants_create_and_update, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(rollback_discards, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(rotation_keeps_tenant_keys_and_pepper, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(rotation_crash_recovery, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(objects_and_jobs, fx_setup, fx_teardown),
+        cmocka_unit_test(time_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
