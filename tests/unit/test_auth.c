@@ -1,0 +1,298 @@
+/* Unit tests for auth: roles, key format and checksum, create/check/revoke,
+ * expiry, audited failures without secrets, sealed labels, tenant scoping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "err.h"
+#include "store.h"
+
+struct fx {
+    char root[64];
+    char dir[128];
+    store *s;
+    struct audit_event who;
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    snprintf(f->root, sizeof(f->root), "/tmp/phs-auth-XXXXXX");
+    if (!mkdtemp(f->root))
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
+    char why[512];
+    int err;
+    if (store_create(f->dir, why, sizeof(why)) != 0 ||
+        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
+        return -1;
+    f->who.actor = "cli:test";
+    f->who.source = "local";
+    store_tx *tx;
+    if (store_begin(f->s, &tx) || auth_tenant_create(tx, "acme", &f->who, NULL) ||
+        auth_tenant_create(tx, "other", &f->who, NULL) || store_commit(tx))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->s);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static void create_key(struct fx *f, const char *tenant, uint32_t roles, int64_t ttl,
+                       const char *label, struct auth_new_key *k)
+{
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(auth_key_create(tx, tenant, 0, roles, ttl, label, &f->who, k), 0);
+    assert_int_equal(store_commit(tx), 0);
+}
+
+/* The checksum, computed independently of the code under test. */
+static uint32_t crc32_ref(const char *s, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= (uint8_t)s[i];
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return ~c;
+}
+
+static void with_checksum(char *key)
+{
+    static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    uint32_t v = crc32_ref(key, AUTH_KEY_LEN - AUTH_KEY_CHECK_LEN);
+    for (int i = AUTH_KEY_LEN - 1; i >= AUTH_KEY_LEN - AUTH_KEY_CHECK_LEN; i--) {
+        key[i] = b62[v % 62];
+        v /= 62;
+    }
+}
+
+struct scan {
+    const char *needle;
+    int hits;
+    int failures;
+    char last_reason[STORE_AUDIT_TEXT_MAX + 1];
+};
+
+static int scan_record(void *ctx, const struct store_audit_record *r)
+{
+    struct scan *sc = ctx;
+    const char *base = (const char *)r;
+    for (size_t i = 0; i < store_audit_field_count; i++)
+        if (store_audit_fields[i].type == STORE_AUDIT_TEXT &&
+            strstr(base + store_audit_fields[i].offset, sc->needle))
+            sc->hits++;
+    if (!strcmp(r->action, "key.auth_failed")) {
+        sc->failures++;
+        snprintf(sc->last_reason, sizeof(sc->last_reason), "%s", r->reason);
+    }
+    return 0;
+}
+
+static void audit_scan(struct fx *f, struct scan *sc)
+{
+    store_tx *tx;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_audit_each(tx, 1, -1, scan_record, sc), 0);
+    store_rollback(tx);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void roles_round_trip(void **state)
+{
+    uint32_t r = 0;
+    char text[64];
+    assert_int_equal(auth_roles_parse("admin,transcribe", &r), 0);
+    assert_int_equal(r, AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE);
+    assert_int_equal(auth_roles_format(r, text, sizeof(text)), 0);
+    assert_string_equal(text, "transcribe,admin");
+    assert_int_equal(auth_roles_parse("transcribe,read,delete,audit,admin", &r), 0);
+    assert_int_equal(r, AUTH_ROLES_ALL);
+    const char *bad[] = {"", "root", "read,", ",read", "read,,audit", "Read"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(auth_roles_parse(bad[i], &r), PHS_EINVAL);
+}
+
+static void key_format_and_checksum(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k;
+    create_key(f, "acme", AUTH_ROLE_TRANSCRIBE, 0, NULL, &k);
+    assert_int_equal(strlen(k.key), AUTH_KEY_LEN);
+    assert_memory_equal(k.key, "phs_", 4);
+    assert_memory_equal(k.key + 4, k.id, AUTH_KEY_ID_LEN);
+    char id[AUTH_KEY_ID_LEN + 1];
+    const char *why = NULL;
+    assert_int_equal(auth_key_parse(k.key, id, &why), 0);
+    assert_string_equal(id, k.id);
+    /* Any single changed character fails the checksum, before any lookup. */
+    for (size_t i = 4; i < AUTH_KEY_LEN; i++) {
+        char bad[AUTH_KEY_LEN + 1];
+        memcpy(bad, k.key, sizeof(bad));
+        bad[i] = bad[i] == 'a' ? 'b' : 'a';
+        assert_int_equal(auth_key_parse(bad, id, &why), PHS_EAUTH);
+        assert_string_equal(why, "bad_checksum");
+    }
+    char shortk[AUTH_KEY_LEN];
+    memcpy(shortk, k.key, AUTH_KEY_LEN - 1);
+    shortk[AUTH_KEY_LEN - 1] = '\0';
+    assert_int_equal(auth_key_parse(shortk, id, &why), PHS_EAUTH);
+    assert_string_equal(why, "malformed");
+    char prefix[AUTH_KEY_LEN + 1];
+    memcpy(prefix, k.key, sizeof(prefix));
+    prefix[0] = 'x';
+    assert_int_equal(auth_key_parse(prefix, id, &why), PHS_EAUTH);
+    assert_string_equal(why, "malformed");
+    /* Two keys never share id or secret. */
+    struct auth_new_key k2;
+    create_key(f, "acme", AUTH_ROLE_TRANSCRIBE, 0, NULL, &k2);
+    assert_string_not_equal(k.id, k2.id);
+    assert_memory_not_equal(k.key + 16, k2.key + 16, AUTH_KEY_SECRET_LEN);
+}
+
+static void check_accepts_and_rejects(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k;
+    struct auth_identity id;
+    create_key(f, "acme", AUTH_ROLE_READ | AUTH_ROLE_ADMIN, 0, NULL, &k);
+    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), 0);
+    assert_string_equal(id.tenant, "acme");
+    assert_string_equal(id.key_id, k.id);
+    assert_int_equal(id.roles, AUTH_ROLE_READ | AUTH_ROLE_ADMIN);
+
+    /* Right id and checksum, wrong secret. */
+    char forged[AUTH_KEY_LEN + 1];
+    memcpy(forged, k.key, sizeof(forged));
+    forged[20] = forged[20] == 'Q' ? 'R' : 'Q';
+    with_checksum(forged);
+    assert_int_equal(auth_check(f->s, forged, &f->who, &id), PHS_EAUTH);
+    struct scan sc = {.needle = k.key + 4 + AUTH_KEY_ID_LEN};
+    audit_scan(f, &sc);
+    assert_int_equal(sc.failures, 1);
+    assert_string_equal(sc.last_reason, "bad_secret");
+
+    /* Unknown id (valid checksum). */
+    char unknown[AUTH_KEY_LEN + 1];
+    memcpy(unknown, k.key, sizeof(unknown));
+    unknown[5] = unknown[5] == 'Z' ? 'Y' : 'Z';
+    with_checksum(unknown);
+    assert_int_equal(auth_check(f->s, unknown, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->s, NULL, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->s, "Bearer nonsense", &f->who, &id), PHS_EAUTH);
+
+    /* Revoked. */
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(auth_key_revoke(tx, k.id, 0, &f->who), 0);
+    assert_int_equal(auth_key_revoke(tx, k.id, 0, &f->who), PHS_EEXIST);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), PHS_EAUTH);
+    memset(&sc, 0, sizeof(sc));
+    sc.needle = k.key + 4 + AUTH_KEY_ID_LEN;
+    audit_scan(f, &sc);
+    assert_int_equal(sc.failures, 5);
+    assert_string_equal(sc.last_reason, "revoked");
+    /* The secret never reaches an audit record. */
+    assert_int_equal(sc.hits, 0);
+    memset(&sc, 0, sizeof(sc));
+    sc.needle = "nonsense";
+    audit_scan(f, &sc);
+    assert_int_equal(sc.hits, 0);
+}
+
+static void expired_key_rejected(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k;
+    struct auth_identity id;
+    create_key(f, "acme", AUTH_ROLE_READ, 1, NULL, &k);
+    assert_true(k.expires_us > 0);
+    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), 0);
+    usleep(1100 * 1000);
+    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), PHS_EAUTH);
+    struct scan sc = {.needle = "-"};
+    audit_scan(f, &sc);
+    assert_string_equal(sc.last_reason, "expired");
+}
+
+struct found {
+    int n;
+    char label[AUTH_LABEL_MAX + 1];
+};
+
+static int collect(void *ctx, const struct auth_key_info *k)
+{
+    struct found *fo = ctx;
+    fo->n++;
+    snprintf(fo->label, sizeof(fo->label), "%s", k->label);
+    return 0;
+}
+
+static void labels_sealed_and_scoped(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k;
+    const char *label = "Dr Quixotic Zebulon's tablet";
+    create_key(f, "acme", AUTH_ROLE_READ, 0, label, &k);
+    store_tx *tx;
+    struct found fo = {0};
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(auth_key_each(tx, 1, collect, &fo), 0);
+    assert_int_equal(fo.n, 1);
+    assert_string_equal(fo.label, label);
+    fo.n = 0;
+    assert_int_equal(auth_key_each(tx, 2, collect, &fo), 0);
+    assert_int_equal(fo.n, 0);
+    store_rollback(tx);
+    /* The label is not in the database file in plain text. */
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "grep -rqa 'Quixotic' '%s'", f->dir);
+    assert_int_not_equal(system(cmd), 0);
+    /* Another tenant's admin can neither revoke nor create in acme. */
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(auth_key_revoke(tx, k.id, 2, &f->who), PHS_ENOTFOUND);
+    struct auth_new_key k2;
+    assert_int_equal(auth_key_create(tx, "acme", 2, AUTH_ROLE_READ, 0, NULL, &f->who, &k2),
+                     PHS_ENOTFOUND);
+    assert_int_equal(auth_key_create(tx, "acme", 0, 0, 0, NULL, &f->who, &k2), PHS_EINVAL);
+    assert_int_equal(auth_key_create(tx, "acme", 0, AUTH_ROLE_READ, 0, "bad\nlabel", &f->who,
+                                     &k2),
+                     PHS_EINVAL);
+    assert_int_equal(auth_key_create(tx, "nobody", 0, AUTH_ROLE_READ, 0, NULL, &f->who, &k2),
+                     PHS_ENOTFOUND);
+    store_rollback(tx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(roles_round_trip),
+        cmocka_unit_test_setup_teardown(key_format_and_checksum, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(check_accepts_and_rejects, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(expired_key_rejected, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(labels_sealed_and_scoped, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
