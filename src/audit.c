@@ -768,6 +768,12 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
             break;
         }
     }
+    /* Without a filter the export is the whole log from record 1, so a
+     * missing first record cannot hide behind an anchor. */
+    bool unfiltered = !f->since_us && !f->until_us && !(f->tenant && f->tenant[0]) &&
+                      !(f->actor && f->actor[0]) && !(f->action && f->action[0]);
+    if (unfiltered)
+        anchor = SIZE_MAX;
     if (anchor != SIZE_MAX)
         start = e.cps.v[anchor].seq + 1;
     e.next_cp = anchor == SIZE_MAX ? 0 : anchor + 1;

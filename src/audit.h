@@ -96,8 +96,9 @@ typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
 /* Appends an "audit.export" record for who (actor, roles, source, request
  * id; action/outcome are filled in) and commits it, then writes the export
  * from one snapshot. JSONL is verifiable on its own (docs/AUDIT-FORMAT.md):
- * a header, the checkpoint before the first match, every record from there
- * to the first checkpoint after the last match (records that do not match
+ * a header, the checkpoint before the first match (none for an export
+ * without filters, which starts at record 1), every record from there to
+ * the first checkpoint after the last match (records that do not match
  * appear as "omitted" lines carrying only seq and digest), and those
  * checkpoints. CSV has the matching records only, for reading. *count gets
  * the number of matching records (may be NULL). */
