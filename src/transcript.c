@@ -226,3 +226,57 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
     free(text);
     return out;
 }
+
+static char *dup_string(json_t *j)
+{
+    const char *s = json_string_value(j);
+    return s ? strdup(s) : NULL;
+}
+
+asr_result *transcript_parse_verbose(const char *json, size_t len)
+{
+    json_error_t e;
+    json_t *root = json_loadb(json, len, 0, &e);
+    asr_result *r = calloc(1, sizeof(*r));
+    json_t *words = json_object_get(root, "words"), *segs = json_object_get(root, "segments");
+    if (!root || !r || !json_is_array(words) || !json_is_array(segs) ||
+        !json_is_number(json_object_get(root, "duration")))
+        goto fail;
+    r->duration = json_number_value(json_object_get(root, "duration"));
+    size_t nw = json_array_size(words), ns = json_array_size(segs);
+    if (nw && !(r->words = calloc(nw, sizeof(asr_word))))
+        goto fail;
+    for (size_t i = 0; i < nw; i++, r->n_words++) {
+        json_t *w = json_array_get(words, i);
+        asr_word *o = &r->words[i];
+        if (!(o->text = dup_string(json_object_get(w, "word"))))
+            goto fail;
+        o->start = json_number_value(json_object_get(w, "start"));
+        o->end = json_number_value(json_object_get(w, "end"));
+        o->confidence = (float)json_number_value(json_object_get(w, "confidence"));
+    }
+    if (ns && !(r->segments = calloc(ns, sizeof(asr_segment))))
+        goto fail;
+    size_t next = 0;
+    for (size_t i = 0; i < ns; i++, r->n_segments++) {
+        json_t *s = json_array_get(segs, i);
+        asr_segment *o = &r->segments[i];
+        if (!(o->text = dup_string(json_object_get(s, "text"))))
+            goto fail;
+        o->start = json_number_value(json_object_get(s, "start"));
+        o->end = json_number_value(json_object_get(s, "end"));
+        o->first_word = next;
+        o->n_words = json_array_size(json_object_get(s, "words"));
+        next += o->n_words;
+        if (next > r->n_words)
+            goto fail;
+    }
+    if (next != r->n_words)
+        goto fail;
+    json_decref(root);
+    return r;
+fail:
+    json_decref(root);
+    asr_result_free(r);
+    return NULL;
+}

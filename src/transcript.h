@@ -35,6 +35,12 @@ const char *transcript_content_type(transcript_format f);
  * when out of memory. Text formats end with a newline. */
 char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o);
 
+/* Rebuilds a result from a verbose_json rendering that has a top-level
+ * "words" array and "segments" (what transcript_render writes with
+ * words_top_level). NULL when the JSON is malformed or inconsistent, or out
+ * of memory. Caller frees with asr_result_free. */
+asr_result *transcript_parse_verbose(const char *json, size_t len);
+
 /* Writes a subtitle timestamp "HH:MM:SS,mmm" (SRT, sep ',') or
  * "HH:MM:SS.mmm" (VTT, sep '.') into out (at least 16 bytes). Negative
  * times are clamped to 0; milliseconds are rounded. */

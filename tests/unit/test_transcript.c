@@ -129,6 +129,41 @@ static void test_verbose_json(void **state)
     asr_result_free(r);
 }
 
+/* What the server stores (verbose_json with top-level words) parses back to
+ * the same result, so every format can be rendered later. */
+static void test_parse_round_trip(void **state)
+{
+    asr_result *r = sample();
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.words_top_level = true;
+    char *s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    asr_result *back = transcript_parse_verbose(s, strlen(s));
+    assert_non_null(back);
+    assert_int_equal(back->n_words, 4);
+    assert_int_equal(back->n_segments, 2);
+    char *a = transcript_render(r, TRANSCRIPT_SRT, NULL), *b = transcript_render(back, TRANSCRIPT_SRT, NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_string_equal(back->words[3].text, "kenobi");
+    assert_true(back->words[3].end == 4.25);
+    assert_true(back->duration == 5.0);
+    asr_result_free(back);
+    free(s);
+
+    /* Inconsistent or malformed input is refused, not trusted. */
+    const char *bad[] = {
+        "", "{", "[]", "{\"duration\":1,\"words\":[],\"segments\":{}}",
+        "{\"duration\":1,\"words\":[],\"segments\":[{\"text\":\"x\",\"words\":[{}]}]}",
+        "{\"duration\":1,\"words\":[{\"word\":\"a\"}],\"segments\":[]}",
+        "{\"words\":[],\"segments\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_null(transcript_parse_verbose(bad[i], strlen(bad[i])));
+    asr_result_free(r);
+}
+
 static void test_empty(void **state)
 {
     asr_result *r = calloc(1, sizeof(*r));
@@ -157,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_timestamps),   cmocka_unit_test(test_format_names),
         cmocka_unit_test(test_text_and_json), cmocka_unit_test(test_subtitles),
         cmocka_unit_test(test_verbose_json), cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_parse_round_trip),
     };
     return cmocka_run_group_tests_name("transcript", tests, NULL, NULL);
 }
