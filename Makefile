@@ -111,3 +111,8 @@ format:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Audit appends per second and verification speed (bench/audit; docs/BENCHMARKS.md).
+.PHONY: bench-audit
+bench-audit: all
+	@bench/audit $(BUILD)/phiscribe
