@@ -1,0 +1,491 @@
+/* jobs: worker threads, the synchronous queue, and stored-job processing. */
+#include "jobs.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "blob.h"
+#include "crypto.h"
+#include "err.h"
+#include "pipeline.h"
+#include "transcript.h"
+
+/* One synchronous request, owned by the waiting request thread. */
+struct sync_req {
+    const void *audio;
+    size_t len;
+    audio_info info;
+    asr_result *res;
+    int rc;
+    bool done;
+    char msg[256];
+    struct sync_req *next;
+};
+
+struct worker {
+    jobs *pool;
+    pthread_t thread;
+    asr_decoder *dec;
+    bool started;
+};
+
+struct jobs {
+    struct jobs_config cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t work;   /* workers wait here */
+    pthread_cond_t done;   /* synchronous callers wait here */
+    struct sync_req *head, *tail;
+    size_t waiting;
+    bool stopping;
+    bool kicked;
+    struct worker *workers;
+    struct jobs_stats stats;
+    char blobdir[STORE_PATH_MAX];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void account(jobs *j, int rc, double audio_s, double busy_s)
+{
+    pthread_mutex_lock(&j->mu);
+    if (rc == 0) {
+        j->stats.completed++;
+        j->stats.audio_seconds += audio_s;
+    } else {
+        j->stats.failed++;
+    }
+    j->stats.busy_seconds += busy_s;
+    pthread_mutex_unlock(&j->mu);
+}
+
+static int transcribe_memory(struct worker *w, const void *audio, size_t len, audio_info *info,
+                             asr_result **out, char *msg, size_t msg_len)
+{
+    audio_source src;
+    audio_mem mem;
+    audio_source_memory(&src, &mem, audio, len);
+    double t0 = now_s();
+    int rc = pipeline_transcribe(w->dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
+    account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
+    return rc;
+}
+
+/* ---- stored jobs ----------------------------------------------------------- */
+
+/* A growable buffer capped at the upload limit, filled by blob_read. */
+struct membuf {
+    unsigned char *p;
+    size_t len, cap, max;
+};
+
+static int membuf_sink(void *ctx, const void *buf, size_t len)
+{
+    struct membuf *m = ctx;
+    if (len > m->max - m->len)
+        return PHS_ETOOBIG;
+    if (m->len + len > m->cap) {
+        size_t cap = m->cap ? m->cap : 1 << 20;
+        while (cap < m->len + len)
+            cap *= 2;
+        if (cap > m->max)
+            cap = m->max;
+        unsigned char *p = realloc(m->p, cap);
+        if (!p)
+            return PHS_ENOMEM;
+        m->p = p;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->len, buf, len);
+    m->len += len;
+    return 0;
+}
+
+static void membuf_wipe(struct membuf *m)
+{
+    if (m->p)
+        crypto_wipe(m->p, m->cap);
+    free(m->p);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Encrypts text as a new object of the tenant; fills the object row. */
+static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_id,
+                      int key_version, const char *text, struct store_object *obj)
+{
+    int rc;
+    memset(obj, 0, sizeof(*obj));
+    if ((rc = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        return rc;
+    blob_writer *bw = blob_writer_new(blobdir, tk, obj->id, &rc);
+    if (!bw)
+        return rc;
+    if ((rc = blob_writer_write(bw, text, strlen(text))) < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    struct blob_info bi;
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        return rc;
+    obj->tenant_id = tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "transcript");
+    obj->tenant_key_version = key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = store_now_us();
+    return 0;
+}
+
+/* Runs one claimed job to completion or failure and commits the outcome
+ * with its audit record. Errors that leave the job unfinished (I/O,
+ * database) return negative; the job is then failed if possible. */
+static int run_stored(struct worker *w, struct store_transcript *job)
+{
+    jobs *j = w->pool;
+    store *s = j->cfg.store;
+    store_tx *tx = NULL;
+    struct store_tenant tenant;
+    struct store_object audio_obj, text_obj;
+    struct membuf audio = {.max = (size_t)j->cfg.limits.max_bytes};
+    crypto_key *tk = NULL;
+    asr_result *res = NULL;
+    char *rendered = NULL;
+    char msg[256] = "";
+    audio_info info;
+    bool have_text = false, erase_audio = false;
+    int rc, outcome;
+
+    memset(&info, 0, sizeof(info));
+    if ((rc = store_begin_read(s, &tx)) < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
+    if (rc == 0)
+        rc = store_object_get(tx, job->tenant_id, job->audio_object, &audio_obj);
+    if (rc == 0 && !(tk = store_tenant_key(tx, job->tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    tx = NULL;
+
+    if (rc == 0 && !audio_obj.has_dk) {
+        rc = PHS_ENOTFOUND;
+        snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
+    } else if (rc == 0) {
+        rc = blob_read(j->blobdir, tk, audio_obj.dk_wrapped, audio_obj.id, membuf_sink, &audio);
+        if (rc < 0)
+            snprintf(msg, sizeof(msg), "the stored audio could not be read: %s", err_str(rc));
+    } else {
+        snprintf(msg, sizeof(msg), "the job's records could not be read: %s", err_str(rc));
+    }
+    uint8_t sha[CRYPTO_SHA256_LEN];
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1] = "";
+    if (rc == 0) {
+        crypto_sha256(audio.p, audio.len, sha);
+        crypto_hex(sha, sizeof(sha), sha_hex);
+        rc = transcribe_memory(w, audio.p, audio.len, &info, &res, msg, sizeof(msg));
+    }
+    membuf_wipe(&audio);
+    if (rc == 0) {
+        transcript_opts o;
+        transcript_opts_default(&o);
+        o.words_top_level = true;
+        rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
+        if (!rendered)
+            rc = PHS_ENOMEM;
+        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, rendered,
+                                  &text_obj)) == 0)
+            have_text = true;
+        if (rc < 0)
+            snprintf(msg, sizeof(msg), "the transcript could not be stored: %s", err_str(rc));
+    }
+    outcome = rc;
+
+    /* Commit the outcome with its audit record. */
+    if ((rc = store_begin(s, &tx)) < 0)
+        goto out;
+    /* Deleted while it ran: the result must not come back to life. */
+    struct store_transcript cur;
+    if (store_transcript_get(tx, job->tenant_id, job->id, &cur) == 0 &&
+        cur.state == STORE_JOB_DELETED) {
+        rc = 0;
+        goto rollback;
+    }
+    job->updated_us = store_now_us();
+    if (info.bytes) {
+        job->audio_bytes = (int64_t)info.bytes;
+        job->audio_duration_ms = (int64_t)(info.duration * 1000.0 + 0.5);
+    }
+    if (res)
+        job->audio_duration_ms = (int64_t)(res->duration * 1000.0 + 0.5);
+    if (outcome == 0) {
+        if ((rc = store_object_insert(tx, &text_obj)) < 0)
+            goto rollback;
+        job->state = STORE_JOB_COMPLETED;
+        snprintf(job->transcript_object, sizeof(job->transcript_object), "%s", text_obj.id);
+        job->transcript_bytes = text_obj.size;
+        job->error[0] = '\0';
+    } else {
+        job->state = STORE_JOB_FAILED;
+        snprintf(job->error, sizeof(job->error), "%s", msg[0] ? msg : err_str(outcome));
+    }
+    /* Audio retention 0: the recording goes as soon as its job is over. */
+    if (tenant.audio_retention_s == 0 && audio_obj.has_dk && job->audio_object[0]) {
+        if ((rc = store_object_destroy_key(tx, job->audio_object, job->updated_us)) < 0)
+            goto rollback;
+        erase_audio = true;
+    }
+    if ((rc = store_transcript_update(tx, job)) < 0)
+        goto rollback;
+    struct audit_event ev = {
+        .tenant = tenant.name,
+        .actor = "system:worker",
+        .action = outcome == 0 ? "transcript.complete" : "transcript.fail",
+        .resource_type = "transcript",
+        .resource_id = job->id,
+        .outcome = outcome == 0 ? "success" : "failure",
+        .source = "local",
+        .reason = outcome == 0 ? (erase_audio ? "audio_destroyed" : NULL) : err_str(outcome),
+        .has_audio = info.bytes > 0,
+        .audio_bytes = (int64_t)info.bytes,
+        .audio_duration_ms = job->audio_duration_ms,
+        .audio_format = info.format,
+        .audio_sample_rate = info.sample_rate,
+        .audio_channels = info.channels,
+        .audio_sha256 = sha_hex[0] ? sha_hex : NULL,
+    };
+    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+        goto rollback;
+    rc = store_commit(tx);
+    tx = NULL;
+    if (rc < 0)
+        goto out;
+    have_text = false; /* committed: the object is referenced now */
+    if (erase_audio) {
+        blob_remove(j->blobdir, job->audio_object);
+        store_flush_erased(s);
+    }
+    goto out;
+rollback:
+    store_rollback(tx);
+out:
+    if (have_text)
+        blob_remove(j->blobdir, text_obj.id); /* never referenced: no key stored for it */
+    if (rendered) {
+        crypto_wipe(rendered, strlen(rendered));
+        free(rendered);
+    }
+    asr_result_free(res);
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* Claims the oldest queued job, if any. */
+static int claim(jobs *j, struct store_transcript *job)
+{
+    store_tx *tx;
+    int rc = store_begin(j->cfg.store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_transcript_claim(tx, store_now_us(), job);
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
+/* ---- the worker loop --------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    jobs *j = w->pool;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        if (j->head) {
+            struct sync_req *r = j->head;
+            j->head = r->next;
+            if (!j->head)
+                j->tail = NULL;
+            j->waiting--;
+            j->stats.busy_workers++;
+            pthread_mutex_unlock(&j->mu);
+            r->rc = transcribe_memory(w, r->audio, r->len, &r->info, &r->res, r->msg,
+                                      sizeof(r->msg));
+            pthread_mutex_lock(&j->mu);
+            j->stats.busy_workers--;
+            r->done = true;
+            pthread_cond_broadcast(&j->done);
+            continue;
+        }
+        if (j->stopping)
+            break;
+        if (j->cfg.store) {
+            j->kicked = false;
+            j->stats.busy_workers++;
+            pthread_mutex_unlock(&j->mu);
+            struct store_transcript job;
+            int rc = claim(j, &job);
+            if (rc == 0)
+                run_stored(w, &job);
+            pthread_mutex_lock(&j->mu);
+            j->stats.busy_workers--;
+            if (rc == 0)
+                continue; /* there may be more */
+        }
+        if (j->head || j->stopping || j->kicked)
+            continue;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += j->cfg.poll_ms / 1000;
+        until.tv_nsec += (long)(j->cfg.poll_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->work, &j->mu, &until);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len)
+{
+    jobs *j = calloc(1, sizeof(*j));
+    int rc = PHS_ENOMEM;
+    snprintf(msg, msg_len, "out of memory");
+    if (!j)
+        goto fail_nofree;
+    j->cfg = *cfg;
+    if (j->cfg.workers < 1)
+        j->cfg.workers = 1;
+    if (j->cfg.queue_max < 1)
+        j->cfg.queue_max = 1;
+    if (j->cfg.poll_ms <= 0)
+        j->cfg.poll_ms = 1000;
+    j->stats.workers = j->cfg.workers;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->work, NULL);
+    pthread_cond_init(&j->done, NULL);
+    if (cfg->store) {
+        snprintf(j->blobdir, sizeof(j->blobdir), "%s/%s", store_dir(cfg->store), STORE_BLOB_DIR);
+        store_tx *tx;
+        if ((rc = store_begin(cfg->store, &tx)) == 0) {
+            rc = store_transcript_requeue_interrupted(tx, store_now_us());
+            rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
+        }
+        if (rc < 0) {
+            snprintf(msg, msg_len, "cannot requeue interrupted jobs: %s", err_str(rc));
+            goto fail;
+        }
+    }
+    j->workers = calloc((size_t)j->cfg.workers, sizeof(struct worker));
+    if (!j->workers)
+        goto fail;
+    for (int i = 0; i < j->cfg.workers; i++) {
+        struct worker *w = &j->workers[i];
+        w->pool = j;
+        w->dec = asr_decoder_new(cfg->model, &rc);
+        if (!w->dec) {
+            snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+            goto fail;
+        }
+    }
+    for (int i = 0; i < j->cfg.workers; i++) {
+        if (pthread_create(&j->workers[i].thread, NULL, worker_main, &j->workers[i]) != 0) {
+            rc = PHS_ENOMEM;
+            snprintf(msg, msg_len, "cannot start a worker thread");
+            goto fail;
+        }
+        j->workers[i].started = true;
+    }
+    *err = 0;
+    return j;
+fail:
+    jobs_stop(j);
+fail_nofree:
+    *err = rc;
+    return NULL;
+}
+
+void jobs_stop(jobs *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->stopping = true;
+    /* Waiting synchronous requests that no worker has taken are refused. */
+    for (struct sync_req *r = j->head; r; r = r->next) {
+        r->rc = PHS_EBUSY;
+        snprintf(r->msg, sizeof(r->msg), "the server is shutting down");
+        r->done = true;
+    }
+    j->head = j->tail = NULL;
+    j->waiting = 0;
+    pthread_cond_broadcast(&j->work);
+    pthread_cond_broadcast(&j->done);
+    pthread_mutex_unlock(&j->mu);
+    for (int i = 0; j->workers && i < j->cfg.workers; i++) {
+        if (j->workers[i].started)
+            pthread_join(j->workers[i].thread, NULL);
+        asr_decoder_free(j->workers[i].dec);
+    }
+    free(j->workers);
+    pthread_cond_destroy(&j->work);
+    pthread_cond_destroy(&j->done);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
+                    char *msg, size_t msg_len)
+{
+    struct sync_req r = {.audio = audio, .len = len};
+    *out = NULL;
+    pthread_mutex_lock(&j->mu);
+    if (j->stopping || j->waiting >= j->cfg.queue_max) {
+        pthread_mutex_unlock(&j->mu);
+        snprintf(msg, msg_len, j->stopping ? "the server is shutting down"
+                                           : "all transcription workers are busy");
+        return PHS_EBUSY;
+    }
+    if (j->tail)
+        j->tail->next = &r;
+    else
+        j->head = &r;
+    j->tail = &r;
+    j->waiting++;
+    pthread_cond_signal(&j->work);
+    while (!r.done)
+        pthread_cond_wait(&j->done, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+    snprintf(msg, msg_len, "%s", r.msg);
+    *info = r.info;
+    *out = r.res;
+    return r.rc;
+}
+
+void jobs_kick(jobs *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->kicked = true;
+    pthread_cond_signal(&j->work);
+    pthread_mutex_unlock(&j->mu);
+}
+
+void jobs_get_stats(jobs *j, struct jobs_stats *out)
+{
+    pthread_mutex_lock(&j->mu);
+    *out = j->stats;
+    out->sync_waiting = j->waiting;
+    pthread_mutex_unlock(&j->mu);
+}

@@ -1,0 +1,300 @@
+/* Unit tests for jobs: the worker pool with a real store, real encrypted
+ * objects and the real engine. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "blob.h"
+#include "err.h"
+#include "jobs.h"
+#include "store.h"
+#include "transcript.h"
+
+#define UTT "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+
+static char root[64], dir[128], blobdir[160];
+static store *st;
+static asr_model *model;
+static unsigned char *wav;
+static size_t wav_len;
+static struct store_tenant tenant;
+
+static int setup(void **state)
+{
+    FILE *f = fopen(UTT, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    wav_len = (size_t)ftell(f);
+    rewind(f);
+    wav = malloc(wav_len);
+    if (fread(wav, 1, wav_len, f) != wav_len)
+        return -1;
+    fclose(f);
+    snprintf(root, sizeof(root), "/tmp/phs-jobs.XXXXXX");
+    if (!mkdtemp(root))
+        return -1;
+    snprintf(dir, sizeof(dir), "%s/data", root);
+    snprintf(blobdir, sizeof(blobdir), "%s/blobs", dir);
+    char why[256];
+    int err;
+    if (store_create(dir, why, sizeof(why)) < 0 || !(st = store_open(dir, 0, &err, why, sizeof(why))))
+        return -1;
+    store_tx *tx;
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    if (store_begin(st, &tx) < 0 || auth_tenant_create(tx, "clinic-a", &who, &tenant) < 0 ||
+        store_commit(tx) < 0)
+        return -1;
+    asr_config c;
+    asr_config_default(&c);
+    model = asr_model_load(&c, &err, why, sizeof(why));
+    return model ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    asr_model_free(model);
+    store_close(st);
+    free(wav);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static jobs *start(int workers, size_t queue_max)
+{
+    struct jobs_config jc = {.model = model, .store = st, .workers = workers,
+                             .queue_max = queue_max, .poll_ms = 100};
+    audio_limits_default(&jc.limits);
+    char msg[256];
+    int err;
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    return j;
+}
+
+static void test_sync(void **state)
+{
+    if (!wav)
+        skip();
+    jobs *j = start(2, 4);
+    audio_info info;
+    asr_result *res;
+    char msg[256];
+    assert_int_equal(jobs_transcribe(j, wav, wav_len, &info, &res, msg, sizeof(msg)), 0);
+    char *text = asr_result_text(res);
+    assert_non_null(strstr(text, "young man"));
+    assert_string_equal(info.format, "wav/pcm16");
+    free(text);
+    asr_result_free(res);
+    /* Bad audio comes back as the audio error, the pool keeps going. */
+    assert_int_equal(jobs_transcribe(j, "not audio at all, not at all", 28, &info, &res, msg,
+                                     sizeof(msg)),
+                     PHS_ENOTAUDIO);
+    assert_null(res);
+    struct jobs_stats s;
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.completed, 1);
+    assert_int_equal(s.failed, 1);
+    assert_true(s.audio_seconds > 2.0);
+    jobs_stop(j);
+}
+
+struct caller {
+    jobs *j;
+    int rc;
+};
+
+static void *call(void *arg)
+{
+    struct caller *c = arg;
+    audio_info info;
+    asr_result *res = NULL;
+    char msg[256];
+    c->rc = jobs_transcribe(c->j, wav, wav_len, &info, &res, msg, sizeof(msg));
+    asr_result_free(res);
+    return NULL;
+}
+
+/* One worker, a queue of one: of many simultaneous callers some must be
+ * turned away with PHS_EBUSY, and every other one succeeds. */
+static void test_queue_full(void **state)
+{
+    if (!wav)
+        skip();
+    jobs *j = start(1, 1);
+    enum { N = 6 };
+    struct caller c[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        c[i] = (struct caller){j, 1};
+        pthread_create(&t[i], NULL, call, &c[i]);
+    }
+    int ok = 0, busy = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        ok += c[i].rc == 0;
+        busy += c[i].rc == PHS_EBUSY;
+    }
+    assert_int_equal(ok + busy, N);
+    assert_true(busy >= 1);
+    assert_true(ok >= 1);
+    jobs_stop(j);
+}
+
+/* Puts the audio into an encrypted object and a queued job, as the API does. */
+static void queue_job(char *id, size_t id_len, char *obj_id, size_t obj_len)
+{
+    store_tx *tx;
+    int err;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
+    store_rollback(tx);
+    assert_non_null(tk);
+    struct store_object o = {0};
+    assert_int_equal(store_random_id("obj_", 24, o.id, sizeof(o.id)), 0);
+    blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
+    assert_non_null(bw);
+    assert_int_equal(blob_writer_write(bw, wav, wav_len), 0);
+    struct blob_info bi;
+    assert_int_equal(blob_writer_commit(bw, &bi), 0);
+    crypto_key_free(tk);
+    o.tenant_id = tenant.id;
+    snprintf(o.kind, sizeof(o.kind), "audio");
+    o.tenant_key_version = tenant.key_version;
+    memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
+    o.has_dk = true;
+    o.size = (int64_t)wav_len;
+    o.created_us = store_now_us();
+    struct store_transcript t = {0};
+    assert_int_equal(store_random_id("tr_", 24, t.id, sizeof(t.id)), 0);
+    t.tenant_id = tenant.id;
+    snprintf(t.key_id, sizeof(t.key_id), "testkey00000");
+    t.state = STORE_JOB_QUEUED;
+    t.created_us = t.updated_us = o.created_us;
+    snprintf(t.audio_object, sizeof(t.audio_object), "%s", o.id);
+    t.audio_bytes = (int64_t)wav_len;
+    t.audio_duration_ms = t.transcript_bytes = -1;
+    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_object_insert(tx, &o), 0);
+    assert_int_equal(store_transcript_insert(tx, &t), 0);
+    assert_int_equal(store_commit(tx), 0);
+    snprintf(id, id_len, "%s", t.id);
+    snprintf(obj_id, obj_len, "%s", o.id);
+}
+
+static struct store_transcript wait_done(const char *id)
+{
+    struct store_transcript t;
+    for (int i = 0; i < 600; i++) {
+        store_tx *tx;
+        assert_int_equal(store_begin_read(st, &tx), 0);
+        assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
+        store_rollback(tx);
+        if (t.state == STORE_JOB_COMPLETED || t.state == STORE_JOB_FAILED)
+            return t;
+        usleep(100 * 1000);
+    }
+    fail_msg("job %s did not finish", id);
+    return t;
+}
+
+static int collect(void *ctx, const void *buf, size_t len)
+{
+    char **p = ctx;
+    size_t old = *p ? strlen(*p) : 0;
+    *p = realloc(*p, old + len + 1);
+    memcpy(*p + old, buf, len);
+    (*p)[old + len] = '\0';
+    return 0;
+}
+
+static void test_stored_job(void **state)
+{
+    if (!wav)
+        skip();
+    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+    jobs *j = start(1, 1);
+    jobs_kick(j);
+    struct store_transcript t = wait_done(id);
+    assert_int_equal(t.state, STORE_JOB_COMPLETED);
+    assert_true(t.transcript_object[0]);
+    assert_true(t.audio_duration_ms > 2000 && t.audio_duration_ms < 4000);
+
+    /* The result is an encrypted object of the tenant; it decrypts to verbose_json. */
+    store_tx *tx;
+    struct store_object o, a;
+    int err;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_object_get(tx, tenant.id, t.transcript_object, &o), 0);
+    assert_int_equal(store_object_get(tx, tenant.id, audio_id, &a), 0);
+    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
+    store_rollback(tx);
+    char *json = NULL;
+    assert_int_equal(blob_read(blobdir, tk, o.dk_wrapped, o.id, collect, &json), 0);
+    crypto_key_free(tk);
+    asr_result *res = transcript_parse_verbose(json, strlen(json));
+    assert_non_null(res);
+    char *text = asr_result_text(res);
+    assert_non_null(strstr(text, "young man"));
+    free(text);
+    asr_result_free(res);
+    free(json);
+    /* No plaintext on disk: the stored object does not contain the words. */
+    char path[256], cmd[512];
+    snprintf(path, sizeof(path), "%s/%s", blobdir, o.id);
+    snprintf(cmd, sizeof(cmd), "grep -q 'young man' %s", path);
+    assert_int_not_equal(system(cmd), 0);
+    /* Audio retention 0 (the default): the audio key and file are gone. */
+    assert_false(a.has_dk);
+    assert_false(blob_exists(blobdir, audio_id));
+    jobs_stop(j);
+
+    /* The audit trail has the completion, with audio metadata, and verifies. */
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    struct audit_verify_result vr;
+    store_recorded_public_key(st, pub);
+    assert_int_equal(audit_checkpoint(st, true), 0);
+    assert_int_equal(audit_verify(st, pub, &vr), 0);
+}
+
+/* A job left "processing" by a crash runs again when a pool starts. */
+static void test_requeue_after_crash(void **state)
+{
+    if (!wav)
+        skip();
+    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+    store_tx *tx;
+    struct store_transcript claimed;
+    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_transcript_claim(tx, store_now_us(), &claimed), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_string_equal(claimed.id, id); /* "processing", and its worker is gone */
+    jobs *j = start(1, 1);
+    struct store_transcript t = wait_done(id);
+    assert_int_equal(t.state, STORE_JOB_COMPLETED);
+    assert_int_equal(t.attempts, 2);
+    jobs_stop(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sync),
+        cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_stored_job),
+        cmocka_unit_test(test_requeue_after_crash),
+    };
+    return cmocka_run_group_tests_name("jobs", tests, setup, teardown);
+}
