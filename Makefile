@@ -57,6 +57,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libphiscribe.a
 
 unit-bins: $(UNIT_BINS)
 
+# A small server on the http module, for the transport's integration tests.
+$(BUILD)/http_echo: tests/http_echo.c $(BUILD)/libphiscribe.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
 -include $(wildcard $(BUILD)/obj/*.d)
 
 # ---- what a user runs -------------------------------------------------------
@@ -81,7 +85,7 @@ test-asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/run-unit build-asan
 
-test-integration: all
+test-integration: all $(BUILD)/http_echo
 	@tests/integration/run $(BUILD)/phiscribe
 
 test-long: deps

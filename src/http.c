@@ -1,0 +1,1223 @@
+/* http: libmicrohttpd + GnuTLS transport: listener, TLS policy, limits,
+ * routing, request objects and the error envelope. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+#include <microhttpd.h>
+
+#include "err.h"
+#include "form.h"
+
+#define HTTP_PEM_MAX (1024 * 1024)
+#define HTTP_MAX_SEGMENTS 16
+#define HTTP_QUERY_MAX_FIELDS 64
+#define HTTP_QUERY_MAX_BYTES (16 * 1024)
+#define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
+#define HTTP_MAX_REPLY_HEADERS 16
+#define HTTP_STREAM_BLOCK (64 * 1024)
+
+struct http_route_int {
+    struct http_route r;
+    char *pattern;                    /* owned copy */
+    char *segs[HTTP_MAX_SEGMENTS];    /* point into seg_store */
+    char *seg_store;
+    size_t n_segs;
+};
+
+/* One tracked TCP connection, for the slow-client watchdog. */
+struct http_conn {
+    struct http_conn *next, *prev;
+    int fd;
+    uint64_t waiting_since_us; /* 0 while a request is past its headers */
+};
+
+struct http_server {
+    struct MHD_Daemon *d;
+    struct http_config cfg;
+    bool tls;
+    uint16_t port;
+    char hsts[64];
+    struct http_route_int *routes;
+    size_t n_routes;
+    /* startup diagnostics from libmicrohttpd's logger */
+    bool starting;
+    char start_err[256];
+    /* watchdog for clients that send headers too slowly */
+    pthread_mutex_t conns_lock;
+    struct http_conn *conns;
+    pthread_t watchdog;
+    bool watchdog_running;
+    bool stopping;
+    pthread_cond_t stop_cond;
+};
+
+struct http_header {
+    char *name, *value;
+};
+
+struct http_req {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    const struct http_route_int *route;
+    char method[16];
+    char *path;
+    char *path_split; /* path copy cut into segments; params point here */
+    const char *param_names[HTTP_MAX_PATH_PARAMS];
+    const char *param_values[HTTP_MAX_PATH_PARAMS];
+    size_t n_params;
+    struct form *query;
+    char id[HTTP_REQUEST_ID_LEN + 1];
+    char source[INET6_ADDRSTRLEN];
+    uint64_t start_us;
+    int64_t content_length;
+    uint64_t body_cap;
+    uint64_t body_bytes;
+    uint64_t drained;
+    bool draining;  /* body is being read and dropped */
+    bool replied;   /* a reply was queued to libmicrohttpd */
+    bool aborted;
+    bool query_bad;
+    bool watched; /* registered with the watchdog as in-request */
+    /* collected body */
+    uint8_t *body;
+    size_t body_len, body_alloc;
+    bool body_done;
+    /* the reply being prepared */
+    unsigned status;
+    char *content_type;
+    uint8_t *resp;
+    size_t resp_len;
+    http_read_fn stream_read;
+    void *stream_ctx;
+    void (*stream_free)(void *);
+    uint64_t resp_bytes;
+    struct http_header headers[HTTP_MAX_REPLY_HEADERS];
+    size_t n_headers;
+    /* handler state */
+    void *data;
+    void (*data_free)(void *);
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t http_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void http_set_err(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void http_set_err(char *err, size_t len, const char *fmt, ...)
+{
+    if (!err || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+bool http_host_is_loopback(const char *host)
+{
+    if (!host)
+        return false;
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+        if (IN6_IS_ADDR_V4MAPPED(&a6))
+            return a6.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+/* Parses "HOST:PORT" / "[V6]:PORT" into a socket address. Numeric hosts and
+ * "localhost" only: resolving names would mean a DNS lookup at startup. */
+static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6,
+                             char *host, size_t host_len, char *err, size_t err_len)
+{
+    const char *colon;
+    size_t hl;
+    const char *h;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':') {
+            http_set_err(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
+            return PHS_EINVAL;
+        }
+        h = listen + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon || strchr(listen, ':') != colon) {
+            http_set_err(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
+            return PHS_EINVAL;
+        }
+        h = listen;
+        hl = (size_t)(colon - listen);
+    }
+    if (hl == 0 || hl >= host_len) {
+        http_set_err(err, err_len, "listen address has an empty or too long host");
+        return PHS_EINVAL;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno || port < 0 || port > 65535) {
+        http_set_err(err, err_len, "listen port must be a number from 0 to 65535");
+        return PHS_EINVAL;
+    }
+    memset(ss, 0, sizeof(*ss));
+    const char *numeric = strcasecmp(host, "localhost") == 0 ? "127.0.0.1" : host;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, numeric, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        *v6 = false;
+    } else if (inet_pton(AF_INET6, numeric, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        *v6 = true;
+    } else {
+        http_set_err(err, err_len, "listen host must be an IP address or localhost");
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+/* Reads a whole PEM file (capped) into a NUL-terminated buffer. */
+static int http_read_pem(const char *path, char **out, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return PHS_EIO;
+    char *buf = malloc(HTTP_PEM_MAX + 1);
+    int rc = PHS_ENOMEM;
+    if (!buf)
+        goto out_close;
+    size_t n = fread(buf, 1, HTTP_PEM_MAX + 1, f);
+    if (ferror(f) || n == 0 || n > HTTP_PEM_MAX) {
+        gnutls_memset(buf, 0, HTTP_PEM_MAX + 1);
+        free(buf);
+        rc = PHS_EIO;
+        goto out_close;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    rc = 0;
+out_close:
+    fclose(f);
+    return rc;
+}
+
+static void http_wipe_free(char *buf, size_t len)
+{
+    if (buf) {
+        gnutls_memset(buf, 0, len);
+        free(buf);
+    }
+}
+
+/* Checks that the certificate and key load and belong together, so a bad
+ * file gives a clear message rather than libmicrohttpd's generic failure. */
+static int http_check_tls_pair(const char *cert, size_t cert_len, const char *key,
+                               size_t key_len, char *err, size_t err_len)
+{
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) < 0)
+        return PHS_ENOMEM;
+    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
+    gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
+    int g = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(cred);
+    if (g < 0) {
+        http_set_err(err, err_len, "TLS certificate/key unusable: %s", gnutls_strerror(g));
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+/* ---- routes --------------------------------------------------------------- */
+
+static int http_route_compile(struct http_route_int *ri, const struct http_route *r)
+{
+    if (!r->method || !r->pattern || !r->handle || r->pattern[0] != '/')
+        return PHS_EINVAL;
+    ri->r = *r;
+    ri->pattern = strdup(r->pattern);
+    ri->seg_store = strdup(r->pattern);
+    if (!ri->pattern || !ri->seg_store)
+        return PHS_ENOMEM;
+    ri->r.pattern = ri->pattern;
+    char *p = ri->seg_store + 1;
+    ri->n_segs = 0;
+    if (*p == '\0')
+        return 0; /* "/" */
+    size_t n_params = 0;
+    for (;;) {
+        if (ri->n_segs == HTTP_MAX_SEGMENTS)
+            return PHS_EINVAL;
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        if (*p == '\0')
+            return PHS_EINVAL;
+        if (p[0] == '{' && (++n_params > HTTP_MAX_PATH_PARAMS || p[strlen(p) - 1] != '}'))
+            return PHS_EINVAL;
+        ri->segs[ri->n_segs++] = p;
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return 0;
+}
+
+static void http_route_free(struct http_route_int *ri)
+{
+    free(ri->pattern);
+    free(ri->seg_store);
+}
+
+/* Splits req->path into segments in req->path_split. Returns the count or -1
+ * when the path is not one we could route. */
+static int http_split_path(struct http_req *req, char **segs)
+{
+    if (req->path[0] != '/')
+        return -1;
+    char *p = req->path_split + 1;
+    int n = 0;
+    if (*p == '\0')
+        return 0;
+    for (;;) {
+        if (n == HTTP_MAX_SEGMENTS)
+            return -1;
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        segs[n++] = p;
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return n;
+}
+
+static bool http_route_match(const struct http_route_int *ri, char **segs, int n,
+                             struct http_req *req, bool bind)
+{
+    if ((size_t)n != ri->n_segs)
+        return false;
+    for (int i = 0; i < n; i++) {
+        const char *pat = ri->segs[i];
+        if (pat[0] == '{') {
+            if (segs[i][0] == '\0')
+                return false;
+        } else if (strcmp(pat, segs[i]) != 0) {
+            return false;
+        }
+    }
+    if (bind) {
+        req->n_params = 0;
+        for (int i = 0; i < n; i++) {
+            const char *pat = ri->segs[i];
+            if (pat[0] != '{')
+                continue;
+            /* names are stored as "{id}"; compare without braces later */
+            req->param_names[req->n_params] = pat;
+            req->param_values[req->n_params] = segs[i];
+            req->n_params++;
+        }
+    }
+    return true;
+}
+
+/* ---- request object ------------------------------------------------------ */
+
+static void http_reply_reset(struct http_req *req)
+{
+    free(req->content_type);
+    req->content_type = NULL;
+    free(req->resp);
+    req->resp = NULL;
+    req->resp_len = 0;
+    if (req->stream_free)
+        req->stream_free(req->stream_ctx);
+    req->stream_read = NULL;
+    req->stream_ctx = NULL;
+    req->stream_free = NULL;
+    req->status = 0;
+}
+
+static void http_req_free(struct http_req *req)
+{
+    if (!req)
+        return;
+    if (req->data_free)
+        req->data_free(req->data);
+    http_reply_reset(req);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    form_free(req->query);
+    free(req->path);
+    free(req->path_split);
+    free(req->body);
+    free(req);
+}
+
+static enum MHD_Result http_query_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       size_t key_size, const char *value, size_t value_size)
+{
+    struct http_req *req = cls;
+    if (key_size == 0 || form_add(req->query, key, key_size, value, value ? value_size : 0) < 0) {
+        req->query_bad = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static struct http_req *http_req_new(struct http_server *srv, struct MHD_Connection *conn,
+                                     const char *url, const char *method)
+{
+    struct http_req *req = calloc(1, sizeof(*req));
+    if (!req)
+        return NULL;
+    req->srv = srv;
+    req->conn = conn;
+    req->start_us = http_now_us();
+    req->content_length = -1;
+    snprintf(req->method, sizeof(req->method), "%s", method);
+    req->path = strdup(url ? url : "");
+    req->path_split = strdup(url ? url : "");
+    req->query = form_new(HTTP_QUERY_MAX_FIELDS, HTTP_QUERY_MAX_BYTES);
+    if (!req->path || !req->path_split || !req->query)
+        goto out_free_req;
+    uint8_t rnd[16];
+    if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0)
+        goto out_free_req;
+    static const char hex[] = "0123456789abcdef";
+    memcpy(req->id, "req_", 4);
+    for (size_t i = 0; i < sizeof(rnd); i++) {
+        req->id[4 + 2 * i] = hex[rnd[i] >> 4];
+        req->id[5 + 2 * i] = hex[rnd[i] & 15];
+    }
+    req->id[HTTP_REQUEST_ID_LEN] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(req->source, sizeof(req->source), "unknown");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->source,
+                      sizeof(req->source));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->source,
+                      sizeof(req->source));
+    }
+    return req;
+out_free_req:
+    http_req_free(req);
+    return NULL;
+}
+
+/* ---- request accessors ---------------------------------------------------- */
+
+const char *http_req_method(const struct http_req *req) { return req->method; }
+const char *http_req_path(const struct http_req *req) { return req->path; }
+const char *http_req_id(const struct http_req *req) { return req->id; }
+const char *http_req_source(const struct http_req *req) { return req->source; }
+int64_t http_req_content_length(const struct http_req *req) { return req->content_length; }
+uint64_t http_req_body_bytes(const struct http_req *req) { return req->body_bytes; }
+unsigned http_req_status(const struct http_req *req) { return req->status; }
+uint64_t http_req_response_bytes(const struct http_req *req) { return req->resp_bytes; }
+bool http_req_aborted(const struct http_req *req) { return req->aborted; }
+void *http_req_data(const struct http_req *req) { return req->data; }
+
+const char *http_req_route(const struct http_req *req)
+{
+    return req->route ? req->route->pattern : "";
+}
+
+uint64_t http_req_elapsed_us(const struct http_req *req)
+{
+    return http_now_us() - req->start_us;
+}
+
+const char *http_req_param(const struct http_req *req, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < req->n_params; i++) {
+        const char *p = req->param_names[i]; /* "{name}" */
+        if (strlen(p) == n + 2 && strncmp(p + 1, name, n) == 0)
+            return req->param_values[i];
+    }
+    return NULL;
+}
+
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+    return form_get(req->query, name);
+}
+
+const char *http_req_query_nth(const struct http_req *req, const char *name, size_t n)
+{
+    return form_get_nth(req->query, name, n, NULL);
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+    if (!req->conn)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const uint8_t *http_req_body(const struct http_req *req, size_t *len)
+{
+    if (!req->body_done || (req->route && req->route->r.body)) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    if (len)
+        *len = req->body_len;
+    return req->body ? req->body : (const uint8_t *)"";
+}
+
+void http_req_set_data(struct http_req *req, void *data, void (*free_fn)(void *))
+{
+    if (req->data_free && req->data != data)
+        req->data_free(req->data);
+    req->data = data;
+    req->data_free = free_fn;
+}
+
+/* ---- replies ---------------------------------------------------------------- */
+
+static bool http_header_ok(const char *s, bool is_name)
+{
+    if (!s || (is_name && !*s))
+        return false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f || (is_name && (c == ':' || c == ' ')))
+            return false;
+    }
+    return true;
+}
+
+int http_reply_header(struct http_req *req, const char *name, const char *value)
+{
+    if (!http_header_ok(name, true) || !http_header_ok(value, false))
+        return PHS_EINVAL;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (strcasecmp(req->headers[i].name, name) == 0) {
+            char *v = strdup(value);
+            if (!v)
+                return PHS_ENOMEM;
+            free(req->headers[i].value);
+            req->headers[i].value = v;
+            return 0;
+        }
+    }
+    if (req->n_headers == HTTP_MAX_REPLY_HEADERS)
+        return PHS_ETOOBIG;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return PHS_ENOMEM;
+    }
+    req->headers[req->n_headers].name = n;
+    req->headers[req->n_headers].value = v;
+    req->n_headers++;
+    return 0;
+}
+
+static bool http_has_reply_header(const struct http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static int http_reply_bytes(struct http_req *req, unsigned status, const char *content_type,
+                            uint8_t *owned, size_t len)
+{
+    char *ct = strdup(content_type);
+    if (!ct) {
+        free(owned);
+        return PHS_ENOMEM;
+    }
+    http_reply_reset(req);
+    req->status = status;
+    req->content_type = ct;
+    req->resp = owned;
+    req->resp_len = len;
+    return 0;
+}
+
+int http_reply_text(struct http_req *req, unsigned status, const char *content_type,
+                    const char *text, size_t len)
+{
+    if (!req || status < 100 || status > 599 || !http_header_ok(content_type, false) ||
+        (!text && len))
+        return PHS_EINVAL;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return PHS_ENOMEM;
+    if (len)
+        memcpy(copy, text, len);
+    return http_reply_bytes(req, status, content_type, copy, len);
+}
+
+int http_reply_json(struct http_req *req, unsigned status, json_t *body)
+{
+    if (!req || !body || status < 100 || status > 599) {
+        json_decref(body);
+        return PHS_EINVAL;
+    }
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+    if (!text)
+        return PHS_ENOMEM;
+    size_t len = strlen(text);
+    return http_reply_bytes(req, status, "application/json", (uint8_t *)text, len);
+}
+
+int http_reply_stream(struct http_req *req, unsigned status, const char *content_type,
+                      http_read_fn read, void *ctx, void (*free_fn)(void *))
+{
+    if (!req || !read || status < 100 || status > 599 || !http_header_ok(content_type, false)) {
+        if (free_fn)
+            free_fn(ctx);
+        return PHS_EINVAL;
+    }
+    char *ct = strdup(content_type);
+    if (!ct) {
+        if (free_fn)
+            free_fn(ctx);
+        return PHS_ENOMEM;
+    }
+    http_reply_reset(req);
+    req->status = status;
+    req->content_type = ct;
+    req->stream_read = read;
+    req->stream_ctx = ctx;
+    req->stream_free = free_fn;
+    return 0;
+}
+
+int http_reply_error(struct http_req *req, unsigned status, const char *type, const char *param,
+                     const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_t *err = json_pack("{s:s, s:s, s:o, s:o}", "message", msg, "type",
+                            type ? type : "invalid_request_error", "param",
+                            param ? json_string(param) : json_null(), "code",
+                            code ? json_string(code) : json_null());
+    if (!err)
+        return PHS_ENOMEM;
+    json_t *env = json_pack("{s:o}", "error", err);
+    if (!env)
+        return PHS_ENOMEM;
+    return http_reply_json(req, status, env);
+}
+
+int http_reply_err(struct http_req *req, int rc, const char *param, const char *message)
+{
+    unsigned status = 500;
+    const char *type = "server_error", *code = "internal_error";
+    switch (rc) {
+    case PHS_EINVAL: status = 400; type = "invalid_request_error"; code = "invalid_request"; break;
+    case PHS_ENOTAUDIO: status = 400; type = "invalid_request_error"; code = "invalid_file_format"; break;
+    case PHS_EEMPTY: status = 400; type = "invalid_request_error"; code = "empty_file"; break;
+    case PHS_ETRUNCATED: status = 400; type = "invalid_request_error"; code = "truncated_input"; break;
+    case PHS_EUNSUPPORTED: status = 400; type = "invalid_request_error"; code = "unsupported"; break;
+    case PHS_EAUTH: status = 401; type = "invalid_request_error"; code = "invalid_api_key"; break;
+    case PHS_EPERM: status = 403; type = "permission_error"; code = "insufficient_permissions"; break;
+    case PHS_ENOTFOUND: status = 404; type = "invalid_request_error"; code = "not_found"; break;
+    case PHS_EEXIST: status = 409; type = "invalid_request_error"; code = "conflict"; break;
+    case PHS_ETOOBIG: status = 413; type = "invalid_request_error"; code = "too_large"; break;
+    case PHS_EBUSY: status = 429; type = "rate_limit_error"; code = "server_busy"; break;
+    case PHS_ETIMEOUT: status = 408; type = "invalid_request_error"; code = "timeout"; break;
+    default: break;
+    }
+    if (rc == PHS_EBUSY && !http_has_reply_header(req, "Retry-After"))
+        http_reply_header(req, "Retry-After", "1");
+    return http_reply_error(req, status, type, param, code, "%s", message ? message : err_str(rc));
+}
+
+/* ---- handing replies to libmicrohttpd -------------------------------------- */
+
+struct http_stream_wrap {
+    struct http_req *req;
+    http_read_fn read;
+    void *ctx;
+    void (*free_fn)(void *);
+};
+
+static ssize_t http_stream_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct http_stream_wrap *w = cls;
+    long n = w->read(w->ctx, pos, buf, max);
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n < 0 || (size_t)n > max)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (w->req)
+        w->req->resp_bytes += (uint64_t)n;
+    return (ssize_t)n;
+}
+
+static void http_stream_free_cb(void *cls)
+{
+    struct http_stream_wrap *w = cls;
+    if (w->free_fn)
+        w->free_fn(w->ctx);
+    free(w);
+}
+
+/* Queues the prepared reply. Returns MHD_NO only when nothing could be sent. */
+static enum MHD_Result http_queue(struct http_req *req)
+{
+    struct MHD_Response *resp;
+    if (req->status == 0 && http_reply_error(req, 500, "server_error", NULL, "internal_error",
+                                             "the request produced no response") < 0)
+        return MHD_NO;
+    if (req->stream_read) {
+        struct http_stream_wrap *w = calloc(1, sizeof(*w));
+        if (!w)
+            return MHD_NO;
+        w->req = req;
+        w->read = req->stream_read;
+        w->ctx = req->stream_ctx;
+        w->free_fn = req->stream_free;
+        req->stream_read = NULL;
+        req->stream_free = NULL;
+        req->stream_ctx = NULL;
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
+                                                 http_stream_cb, w, http_stream_free_cb);
+        if (!resp) {
+            http_stream_free_cb(w);
+            return MHD_NO;
+        }
+    } else {
+        resp = MHD_create_response_from_buffer(req->resp_len, req->resp, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            return MHD_NO;
+        req->resp = NULL; /* libmicrohttpd frees it with the response */
+        req->resp_bytes = req->resp_len;
+    }
+    bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type) &&
+              MHD_add_response_header(resp, "X-Request-Id", req->id) &&
+              MHD_add_response_header(resp, "Cache-Control", "no-store") &&
+              MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (ok && req->srv->tls)
+        ok = MHD_add_response_header(resp, "Strict-Transport-Security", req->srv->hsts);
+    for (size_t i = 0; ok && i < req->n_headers; i++)
+        ok = MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+    enum MHD_Result r = ok ? MHD_queue_response(req->conn, req->status, resp) : MHD_NO;
+    MHD_destroy_response(resp);
+    if (r == MHD_YES)
+        req->replied = true;
+    return r;
+}
+
+/* ---- the access handler ----------------------------------------------------- */
+
+static void http_watch_request(struct http_server *srv, struct MHD_Connection *conn, bool busy);
+
+static int http_first_call(struct http_server *srv, struct http_req *req)
+{
+    char *segs[HTTP_MAX_SEGMENTS];
+    int n = http_split_path(req, segs);
+    const struct http_route_int *path_match = NULL;
+    char allow[128] = "";
+    if (n >= 0) {
+        for (size_t i = 0; i < srv->n_routes; i++) {
+            const struct http_route_int *ri = &srv->routes[i];
+            if (!http_route_match(ri, segs, n, req, false))
+                continue;
+            if (strcmp(ri->r.method, req->method) == 0) {
+                req->route = ri;
+                http_route_match(ri, segs, n, req, true);
+                break;
+            }
+            path_match = ri;
+            size_t used = strlen(allow);
+            if (!strstr(allow, ri->r.method))
+                snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
+                         ri->r.method);
+        }
+    }
+    if (!req->route) {
+        if (path_match) {
+            http_reply_header(req, "Allow", allow);
+            return http_reply_error(req, 405, "invalid_request_error", NULL,
+                                    "method_not_allowed",
+                                    "this method is not allowed on this path");
+        }
+        return http_reply_error(req, 404, "invalid_request_error", NULL, "not_found",
+                                "no such endpoint");
+    }
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, http_query_iter, req);
+    if (req->query_bad)
+        return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
+                                "the query string is malformed or too large");
+    const struct http_route *r = &req->route->r;
+    req->body_cap = r->max_body ? r->max_body
+                    : r->body   ? srv->cfg.max_body_bytes
+                                : HTTP_DEFAULT_COLLECT_MAX;
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (errno || *end || end == cl)
+            return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_request",
+                                    "Content-Length is malformed");
+        if (v > INT64_MAX)
+            v = INT64_MAX;
+        req->content_length = (int64_t)v;
+        if (v > req->body_cap)
+            return http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
+                                    "request body is over the limit of %llu bytes",
+                                    (unsigned long long)req->body_cap);
+    }
+    if (!r->body && req->content_length > 0) {
+        req->body = malloc((size_t)req->content_length + 1);
+        if (!req->body)
+            return PHS_ENOMEM;
+        req->body_alloc = (size_t)req->content_length + 1;
+    }
+    if (r->begin) {
+        int rc = r->begin(req, r->ctx);
+        if (rc < 0 && !req->status)
+            return http_reply_err(req, rc, NULL, NULL);
+    }
+    return 0;
+}
+
+static int http_collect(struct http_req *req, const char *data, size_t len)
+{
+    if (req->body_len + len + 1 > req->body_alloc) {
+        size_t want = req->body_alloc ? req->body_alloc * 2 : 4096;
+        while (want < req->body_len + len + 1)
+            want *= 2;
+        if (want > req->body_cap + 1)
+            want = (size_t)req->body_cap + 1;
+        uint8_t *grown = realloc(req->body, want);
+        if (!grown)
+            return PHS_ENOMEM;
+        req->body = grown;
+        req->body_alloc = want;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+    return 0;
+}
+
+static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_size,
+                                      void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct http_req *req = *con_cls;
+    if (!req) {
+        http_watch_request(srv, conn, true);
+        req = http_req_new(srv, conn, url, method);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        int rc = http_first_call(srv, req);
+        if (rc < 0 && !req->status)
+            http_reply_err(req, rc, NULL, NULL);
+        if (req->status)
+            return http_queue(req); /* early reply: the body (if any) is not read */
+        return MHD_YES;
+    }
+    req->conn = conn;
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        req->body_bytes += n;
+        uint64_t deadline = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
+        if (http_now_us() - req->start_us > deadline)
+            return MHD_NO; /* too slow: disconnect, a reply cannot be sent mid-body */
+        if (req->draining) {
+            req->drained += n;
+            return req->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
+        }
+        int rc = 0;
+        if (req->body_bytes > req->body_cap) {
+            http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
+                             "request body is over the limit of %llu bytes",
+                             (unsigned long long)req->body_cap);
+        } else if (req->route->r.body) {
+            rc = req->route->r.body(req, req->route->r.ctx, (const uint8_t *)upload_data, n);
+        } else {
+            rc = http_collect(req, upload_data, n);
+        }
+        if (rc < 0 && !req->status)
+            http_reply_err(req, rc, NULL, NULL);
+        if (req->status)
+            req->draining = true;
+        return MHD_YES;
+    }
+    /* the whole request has arrived */
+    if (!req->status) {
+        uint64_t deadline = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
+        if (http_now_us() - req->start_us > deadline) {
+            http_reply_error(req, 408, "invalid_request_error", NULL, "timeout",
+                             "the request took too long to arrive");
+        } else {
+            req->body_done = true;
+            if (req->body)
+                req->body[req->body_len] = '\0';
+            int rc = req->route->r.handle(req, req->route->r.ctx);
+            if (rc < 0 && !req->status)
+                http_reply_err(req, rc, NULL, NULL);
+        }
+    }
+    return http_queue(req);
+}
+
+static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct http_req *req = *con_cls;
+    http_watch_request(srv, conn, false);
+    if (!req)
+        return;
+    *con_cls = NULL;
+    req->aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || !req->replied;
+    if (!req->replied)
+        req->status = 0;
+    req->conn = NULL;
+    if (srv->cfg.on_complete)
+        srv->cfg.on_complete(srv->cfg.ctx, req);
+    http_req_free(req);
+}
+
+/* ---- slow-client watchdog -------------------------------------------------- */
+/* libmicrohttpd's connection timeout resets on every byte, so a client that
+ * trickles its headers a byte at a time would hold a connection forever.
+ * The watchdog cuts a connection whose request has not got past its headers
+ * within request_timeout (the body is checked as it arrives). */
+
+static void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                               enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct http_conn *c = calloc(1, sizeof(*c));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!c || !ci) {
+            free(c);
+            return; /* not watched: the idle timeout still applies */
+        }
+        c->fd = ci->connect_fd;
+        c->waiting_since_us = http_now_us();
+        pthread_mutex_lock(&srv->conns_lock);
+        c->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = c;
+        srv->conns = c;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_ctx = c;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct http_conn *c = *socket_ctx;
+        if (!c)
+            return;
+        /* Called before libmicrohttpd closes the socket, so the watchdog never
+         * touches a descriptor number that was reused. */
+        pthread_mutex_lock(&srv->conns_lock);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            srv->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(c);
+        *socket_ctx = NULL;
+    }
+}
+
+static void http_watch_request(struct http_server *srv, struct MHD_Connection *conn, bool busy)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (!ci || !ci->socket_context)
+        return;
+    struct http_conn *c = ci->socket_context;
+    pthread_mutex_lock(&srv->conns_lock);
+    c->waiting_since_us = busy ? 0 : http_now_us();
+    pthread_mutex_unlock(&srv->conns_lock);
+}
+
+static void *http_watchdog_main(void *arg)
+{
+    struct http_server *srv = arg;
+    uint64_t limit = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
+    pthread_mutex_lock(&srv->conns_lock);
+    while (!srv->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->stop_cond, &srv->conns_lock, &ts);
+        uint64_t now = http_now_us();
+        for (struct http_conn *c = srv->conns; c; c = c->next) {
+            if (c->waiting_since_us && now - c->waiting_since_us > limit) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->waiting_since_us = 0;
+            }
+        }
+    }
+    pthread_mutex_unlock(&srv->conns_lock);
+    return NULL;
+}
+
+/* ---- the server ------------------------------------------------------------ */
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *srv = cls;
+    /* Only startup messages are kept (bind and TLS failures); later messages
+     * could describe client input, which must not reach a log. */
+    if (srv->starting)
+        vsnprintf(srv->start_err, sizeof(srv->start_err), fmt, ap);
+}
+
+int http_server_start(const struct http_config *cfg_in, const struct http_route *routes,
+                      size_t n_routes, struct http_server **out, char *err, size_t err_len)
+{
+    int rc;
+    char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
+    if (!cfg_in || !routes || !out) {
+        http_set_err(err, err_len, "missing configuration");
+        return PHS_EINVAL;
+    }
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return PHS_ENOMEM;
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    pthread_cond_init(&srv->stop_cond, NULL);
+    srv->cfg = *cfg_in;
+    struct http_config *cfg = &srv->cfg;
+    if (!cfg->listen)
+        cfg->listen = HTTP_DEFAULT_LISTEN;
+    if (!cfg->connection_limit)
+        cfg->connection_limit = HTTP_DEFAULT_CONNECTION_LIMIT;
+    if (!cfg->connection_timeout_s)
+        cfg->connection_timeout_s = HTTP_DEFAULT_CONNECTION_TIMEOUT;
+    if (!cfg->request_timeout_s)
+        cfg->request_timeout_s = HTTP_DEFAULT_REQUEST_TIMEOUT;
+    if (!cfg->max_body_bytes)
+        cfg->max_body_bytes = HTTP_DEFAULT_MAX_BODY;
+    if (!cfg->hsts_max_age_s)
+        cfg->hsts_max_age_s = HTTP_DEFAULT_HSTS_MAX_AGE;
+    snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", cfg->hsts_max_age_s);
+
+    srv->routes = calloc(n_routes ? n_routes : 1, sizeof(*srv->routes));
+    if (!srv->routes) {
+        rc = PHS_ENOMEM;
+        goto out_free_srv;
+    }
+    for (size_t i = 0; i < n_routes; i++) {
+        srv->n_routes++;
+        rc = http_route_compile(&srv->routes[i], &routes[i]);
+        if (rc < 0) {
+            http_set_err(err, err_len, "bad route pattern");
+            goto out_free_srv;
+        }
+    }
+
+    struct sockaddr_storage ss;
+    bool v6;
+    char host[256];
+    rc = http_parse_listen(cfg->listen, &ss, &v6, host, sizeof(host), err, err_len);
+    if (rc < 0)
+        goto out_free_srv;
+    bool have_cert = cfg->tls_cert_file && *cfg->tls_cert_file;
+    bool have_key = cfg->tls_key_file && *cfg->tls_key_file;
+    if (have_cert != have_key) {
+        http_set_err(err, err_len, "TLS needs both a certificate and a key file");
+        rc = PHS_EINVAL;
+        goto out_free_srv;
+    }
+    srv->tls = have_cert;
+    if (!srv->tls) {
+        if (!http_host_is_loopback(host)) {
+            http_set_err(err, err_len,
+                         "refusing to listen on non-loopback address %s without TLS "
+                         "(give a TLS certificate and key)",
+                         host);
+            rc = PHS_EINVAL;
+            goto out_free_srv;
+        }
+        if (!cfg->allow_plain_http) {
+            http_set_err(err, err_len,
+                         "no TLS certificate given; plain HTTP must be requested explicitly");
+            rc = PHS_EINVAL;
+            goto out_free_srv;
+        }
+    } else {
+        rc = http_read_pem(cfg->tls_cert_file, &cert, &cert_len);
+        if (rc < 0) {
+            http_set_err(err, err_len, "cannot read TLS certificate file %s", cfg->tls_cert_file);
+            goto out_free_srv;
+        }
+        rc = http_read_pem(cfg->tls_key_file, &key, &key_len);
+        if (rc < 0) {
+            http_set_err(err, err_len, "cannot read TLS key file %s", cfg->tls_key_file);
+            goto out_free_pem;
+        }
+        rc = http_check_tls_pair(cert, cert_len, key, key_len, err, err_len);
+        if (rc < 0)
+            goto out_free_pem;
+    }
+
+    /* Writing to a socket the peer closed must be an error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (srv->tls)
+        flags |= MHD_USE_TLS;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, srv},
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_MEMORY_LIMIT, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_on_completed, srv},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_on_connection, srv},
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
+        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->starting = true;
+    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_ARRAY, opts,
+                              MHD_OPTION_END);
+    srv->starting = false;
+    if (!srv->d) {
+        http_set_err(err, err_len, "cannot start the HTTP server on %s: %s", cfg->listen,
+                     srv->start_err[0] ? srv->start_err : "unknown error");
+        size_t l = err ? strlen(err) : 0;
+        if (l && err[l - 1] == '\n')
+            err[l - 1] = '\0';
+        rc = PHS_EIO;
+        goto out_free_pem;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : 0;
+    if (pthread_create(&srv->watchdog, NULL, http_watchdog_main, srv) != 0) {
+        http_set_err(err, err_len, "cannot start the watchdog thread");
+        rc = PHS_ENOMEM;
+        goto out_stop;
+    }
+    srv->watchdog_running = true;
+    http_wipe_free(key, key_len + 1);
+    http_wipe_free(cert, cert_len + 1);
+    *out = srv;
+    return 0;
+
+out_stop:
+    MHD_stop_daemon(srv->d);
+    srv->d = NULL;
+out_free_pem:
+    http_wipe_free(key, key_len + 1);
+    http_wipe_free(cert, cert_len + 1);
+out_free_srv:
+    http_server_free(srv);
+    return rc;
+}
+
+uint16_t http_server_port(const struct http_server *srv)
+{
+    return srv ? srv->port : 0;
+}
+
+bool http_server_is_tls(const struct http_server *srv)
+{
+    return srv && srv->tls;
+}
+
+void http_server_quiesce(struct http_server *srv)
+{
+    if (srv && srv->d) {
+        MHD_socket s = MHD_quiesce_daemon(srv->d);
+        if (s != MHD_INVALID_SOCKET)
+            close(s);
+    }
+}
+
+void http_server_free(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->d)
+        MHD_stop_daemon(srv->d);
+    if (srv->watchdog_running) {
+        pthread_mutex_lock(&srv->conns_lock);
+        srv->stopping = true;
+        pthread_cond_signal(&srv->stop_cond);
+        pthread_mutex_unlock(&srv->conns_lock);
+        pthread_join(srv->watchdog, NULL);
+    }
+    for (size_t i = 0; i < srv->n_routes; i++)
+        http_route_free(&srv->routes[i]);
+    free(srv->routes);
+    pthread_mutex_destroy(&srv->conns_lock);
+    pthread_cond_destroy(&srv->stop_cond);
+    free(srv);
+}
