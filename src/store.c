@@ -475,6 +475,15 @@ static int migrate(sqlite3 *db, char *why, size_t whylen)
         rc = db_exec(db, "BEGIN IMMEDIATE");
         if (rc < 0)
             goto fail;
+        /* Another process may have migrated while we waited for the lock. */
+        int now_v = 0;
+        if ((rc = schema_version(db, &now_v)) < 0)
+            goto rollback;
+        if (now_v > v) {
+            db_exec(db, "COMMIT");
+            v = now_v - 1;
+            continue;
+        }
         rc = db_exec(db, migrations[v]);
         if (rc < 0)
             goto rollback;
