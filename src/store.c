@@ -26,9 +26,14 @@ struct store_tx {
     bool open;
 };
 
+/* Statements on the audit path, prepared once per handle (used only under
+ * the handle's mutex). */
+enum cached_stmt { ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_CP_LAST, ST_SETTING_GET, ST_COUNT };
+
 struct store {
     char dir[STORE_PATH_MAX];
     sqlite3 *db;
+    sqlite3_stmt *cache[ST_COUNT];
     pthread_mutex_t lock;
     unsigned flags;
     crypto_key *master;
@@ -198,6 +203,25 @@ static int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
     *st = NULL;
     return db_err(sqlite3_prepare_v2(db, sql, -1, st, NULL));
+}
+
+static int stmt_cached(store *s, enum cached_stmt slot, const char *sql, sqlite3_stmt **st)
+{
+    if (!s->cache[slot]) {
+        int rc = db_err(sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                           &s->cache[slot], NULL));
+        if (rc < 0)
+            return rc;
+    }
+    *st = s->cache[slot];
+    return 0;
+}
+
+/* Returns a cached statement to its unused state. */
+static void stmt_release(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
 }
 
 /* Steps a statement that returns no rows and finalizes it. */
@@ -869,6 +893,8 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->cache[i]);
     if (s->db)
         sqlite3_close_v2(s->db);
     crypto_key_free(s->master);
@@ -964,11 +990,34 @@ int store_setting_get_int(store_tx *tx, const char *key, int64_t dflt, int64_t *
     char k[96];
     if (snprintf(k, sizeof(k), "setting.%s", key) >= (int)sizeof(k))
         return PHS_EINVAL;
-    int rc = meta_get_int(tx->s->db, k, out);
-    if (rc == PHS_ENOTFOUND) {
+    sqlite3_stmt *st;
+    int rc = stmt_cached(tx->s, ST_SETTING_GET, "SELECT value FROM meta WHERE key = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        char buf[32];
+        const void *b = sqlite3_column_blob(st, 0);
+        int n = sqlite3_column_bytes(st, 0);
+        char *end;
+        if (n <= 0 || (size_t)n >= sizeof(buf)) {
+            rc = PHS_ECORRUPT;
+        } else {
+            memcpy(buf, b, (size_t)n);
+            buf[n] = '\0';
+            errno = 0;
+            long long v = strtoll(buf, &end, 10);
+            rc = (errno || *end) ? PHS_ECORRUPT : 0;
+            if (rc == 0)
+                *out = v;
+        }
+    } else if (r == SQLITE_DONE) {
         *out = dflt;
-        return 0;
+    } else {
+        rc = db_err(r);
     }
+    stmt_release(st);
     return rc;
 }
 
@@ -1477,7 +1526,8 @@ int store_audit_head(store_tx *tx, int64_t *seq, uint8_t hash[CRYPTO_SHA256_LEN]
 {
     NEED_TX(tx);
     sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
+    int rc = stmt_cached(tx->s, ST_AUDIT_HEAD,
+                         "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
     if (rc < 0)
         return rc;
     int r = sqlite3_step(st);
@@ -1491,7 +1541,7 @@ int store_audit_head(store_tx *tx, int64_t *seq, uint8_t hash[CRYPTO_SHA256_LEN]
     } else {
         rc = db_err(r);
     }
-    sqlite3_finalize(st);
+    stmt_release(st);
     return rc;
 }
 
@@ -1501,7 +1551,7 @@ int store_audit_insert(store_tx *tx, const struct store_audit_record *r)
     char sql[1024];
     int rc = audit_sql(sql, sizeof(sql), true);
     sqlite3_stmt *st;
-    if (rc < 0 || (rc = db_prepare(tx->s->db, sql, &st)) < 0)
+    if (rc < 0 || (rc = stmt_cached(tx->s, ST_AUDIT_INSERT, sql, &st)) < 0)
         return rc;
     const char *base = (const char *)r;
     for (size_t i = 0; i < store_audit_field_count; i++) {
@@ -1513,7 +1563,10 @@ int store_audit_insert(store_tx *tx, const struct store_audit_record *r)
     }
     sqlite3_bind_blob(st, (int)store_audit_field_count + 1, r->hash, sizeof(r->hash),
                       SQLITE_STATIC);
-    return db_step_done(st);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_DONE ? 0 : (step == SQLITE_ROW ? PHS_EINTERNAL : db_err(step));
+    stmt_release(st);
+    return rc;
 }
 
 /* Reads a row; a value that does not fit the record (too long, wrong size,
@@ -1594,8 +1647,8 @@ int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out
 {
     NEED_TX(tx);
     sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n DESC LIMIT 1", &st);
+    int rc = stmt_cached(tx->s, ST_CP_LAST,
+                         "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n DESC LIMIT 1", &st);
     if (rc < 0)
         return rc;
     int r = sqlite3_step(st);
@@ -1603,7 +1656,7 @@ int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out
         rc = checkpoint_row(st, out);
     else
         rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    sqlite3_finalize(st);
+    stmt_release(st);
     return rc;
 }
 
