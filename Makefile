@@ -62,6 +62,8 @@ $(BUILD)/http_echo: tests/http_echo.c $(BUILD)/libphiscribe.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
 
 -include $(wildcard $(BUILD)/obj/*.d)
+# The redact lexicons are compiled in (.incbin); rebuild when they change.
+$(BUILD)/obj/redact_data.o: $(wildcard data/redact/*.txt)
 
 # ---- what a user runs -------------------------------------------------------
 

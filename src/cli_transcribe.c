@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "err.h"
 #include "pipeline.h"
+#include "redact.h"
+#include "redact_audio.h"
 #include "transcript.h"
 
 #define STDIN_MAX_DEFAULT (1024ULL * 1024 * 1024)
@@ -31,6 +33,12 @@ static void usage(FILE *out)
             "  --lm FILE           language model (ARPA or binary)\n"
             "  --dict FILE         pronunciation dictionary\n"
             "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
+            "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
+            "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
+            "                      (implies --redact; default all)\n"
+            "  --redact-audio OUT  also write OUT.wav, the 16 kHz audio with each redacted\n"
+            "                      span masked (implies --redact; one FILE only)\n"
+            "  --redact-audio-mode tone (default) or silence\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
 }
@@ -70,16 +78,28 @@ static int slurp_stdin(unsigned char **out, size_t *len, uint64_t cap)
     return 0;
 }
 
+typedef struct redact_opts {
+    bool on;
+    redact_config cfg;
+    const char *audio_out; /* NULL: no redacted audio */
+    redact_audio_mode audio_mode;
+} redact_opts;
+
 /* Transcribes one input; returns a CLI exit code. */
 static int transcribe_one(asr_decoder *d, const char *path, int index, const audio_limits *lim,
-                          transcript_format fmt, FILE *out)
+                          transcript_format fmt, const redact_opts *ro, FILE *out)
 {
     char msg[256];
     audio_source src;
     audio_mem mem;
     unsigned char *data = NULL;
+    size_t data_len = 0;
     FILE *f = NULL;
     int code = CLI_BADINPUT;
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    transcript_opts topts;
+    transcript_opts_default(&topts);
 
     if (!strcmp(path, "-")) {
         size_t len = 0;
@@ -89,6 +109,7 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
                     rc == PHS_ETOOBIG ? "over the size limit" : err_str(rc));
             return rc == PHS_ENOMEM ? CLI_FAIL : CLI_BADINPUT;
         }
+        data_len = len;
         audio_source_memory(&src, &mem, data, len);
     } else {
         struct stat st;
@@ -116,7 +137,35 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
                                                                             : CLI_BADINPUT;
         goto out;
     }
-    char *text = transcript_render(res, fmt, NULL);
+    if (ro->on) {
+        rc = redact_apply(&ro->cfg, res, &spans, &n_spans);
+        if (rc < 0) {
+            fprintf(stderr, "phiscribe transcribe: input #%d: redaction failed: %s\n", index,
+                    err_str(rc));
+            code = CLI_FAIL;
+            goto out;
+        }
+        topts.redacted = true;
+        topts.redactions = spans;
+        topts.n_redactions = n_spans;
+    }
+    if (ro->on && ro->audio_out) {
+        /* Decode the input a second time rather than keep its PCM. */
+        if (f) {
+            rewind(f);
+            audio_source_file(&src, f);
+        } else {
+            audio_source_memory(&src, &mem, data, data_len);
+        }
+        rc = redact_audio_wav(&src, lim, spans, n_spans, ro->audio_mode, ro->audio_out, msg,
+                              sizeof(msg));
+        if (rc < 0) {
+            fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, msg);
+            code = CLI_FAIL;
+            goto out;
+        }
+    }
+    char *text = transcript_render(res, fmt, &topts);
     if (!text) {
         fprintf(stderr, "phiscribe transcribe: out of memory\n");
         code = CLI_FAIL;
@@ -125,6 +174,7 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
     code = fputs(text, out) < 0 ? CLI_FAIL : CLI_OK;
     free(text);
 out:
+    free(spans);
     asr_result_free(res);
     if (f)
         fclose(f);
@@ -156,6 +206,10 @@ int cli_transcribe(int argc, char **argv)
         {"lm", required_argument, NULL, 'l'},
         {"dict", required_argument, NULL, 'd'},
         {"engine-param", required_argument, NULL, 'p'},
+        {"redact", no_argument, NULL, 'R'},
+        {"redact-types", required_argument, NULL, 'T'},
+        {"redact-audio", required_argument, NULL, 'A'},
+        {"redact-audio-mode", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -168,6 +222,8 @@ int cli_transcribe(int argc, char **argv)
     char params_store[MAX_ENGINE_PARAMS][64];
     int n_params = 0;
     uint64_t v;
+    redact_opts ro = {.on = false, .cfg = {.lex = NULL, .labels = REDACT_ALL},
+                      .audio_out = NULL, .audio_mode = REDACT_AUDIO_TONE};
 
     audio_limits_default(&lim);
     asr_config_default(&cfg);
@@ -219,6 +275,23 @@ int cli_transcribe(int argc, char **argv)
             n_params++;
             break;
         }
+        case 'R': ro.on = true; break;
+        case 'T':
+            if (redact_types_parse(optarg, &ro.cfg.labels) < 0) {
+                fprintf(stderr, "phiscribe transcribe: --redact-types takes a list of "
+                                "name,date,age,phone,id,ssn,address,email,url or all\n");
+                return CLI_USAGE;
+            }
+            ro.on = true;
+            break;
+        case 'A': ro.audio_out = optarg; ro.on = true; break;
+        case 'M':
+            if (!strcmp(optarg, "tone") || !strcmp(optarg, "silence")) {
+                ro.audio_mode = !strcmp(optarg, "tone") ? REDACT_AUDIO_TONE : REDACT_AUDIO_SILENCE;
+                break;
+            }
+            fprintf(stderr, "phiscribe transcribe: --redact-audio-mode is tone or silence\n");
+            return CLI_USAGE;
         case 'h': usage(stdout); return CLI_OK;
         default:
             fprintf(stderr, "phiscribe transcribe: unknown or incomplete option '%s'\n",
@@ -238,12 +311,23 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: --output takes a single input file\n");
         return CLI_USAGE;
     }
+    if (ro.audio_out && nfiles > 1) {
+        fprintf(stderr, "phiscribe transcribe: --redact-audio takes a single input file\n");
+        return CLI_USAGE;
+    }
+    redact_lexicon *lex = NULL;
+    if (ro.on && !(lex = redact_lexicon_new())) {
+        fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        return CLI_FAIL;
+    }
+    ro.cfg.lex = lex;
 
     char msg[256];
     int err;
     asr_model *model = asr_model_load(&cfg, &err, msg, sizeof(msg));
     if (!model) {
         fprintf(stderr, "phiscribe transcribe: %s\n", msg);
+        redact_lexicon_free(lex);
         return CLI_FAIL;
     }
     asr_decoder *dec = asr_decoder_new(model, &err);
@@ -251,6 +335,7 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n",
                 err_str(err));
         asr_model_free(model);
+        redact_lexicon_free(lex);
         return CLI_FAIL;
     }
     FILE *out = stdout;
@@ -259,11 +344,12 @@ int cli_transcribe(int argc, char **argv)
                 strerror(errno));
         asr_decoder_free(dec);
         asr_model_free(model);
+        redact_lexicon_free(lex);
         return CLI_FAIL;
     }
     int code = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
-        int rc = transcribe_one(dec, argv[optind + i], i + 1, &lim, fmt, out);
+        int rc = transcribe_one(dec, argv[optind + i], i + 1, &lim, fmt, &ro, out);
         if (rc > code)
             code = rc;
     }
@@ -273,5 +359,6 @@ int cli_transcribe(int argc, char **argv)
     }
     asr_decoder_free(dec);
     asr_model_free(model);
+    redact_lexicon_free(lex);
     return code;
 }

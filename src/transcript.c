@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "redact.h"
 
 /* Times are multiples of 10 ms; 9 significant digits print them exactly
  * (1.23, not 1.2299999999999999) for recordings up to ~115 days. */
@@ -18,6 +19,9 @@ void transcript_opts_default(transcript_opts *o)
     o->language = NULL;
     o->words_top_level = false;
     o->segments = true;
+    o->redacted = false;
+    o->redactions = NULL;
+    o->n_redactions = 0;
 }
 
 static const struct {
@@ -92,6 +96,24 @@ static json_t *words_json(const asr_word *w, size_t n)
     return arr;
 }
 
+/* Adds "redactions" to root when the rendering is of a redacted result. */
+static int add_redactions(json_t *root, const transcript_opts *o)
+{
+    if (!o->redacted)
+        return 0;
+    json_t *arr = json_array();
+    if (!arr || json_object_set_new(root, "redactions", arr) < 0)
+        return -1;
+    for (size_t i = 0; i < o->n_redactions; i++) {
+        const struct redact_span *r = &o->redactions[i];
+        json_t *e = json_pack("{s:s, s:o, s:o}", "label", redact_label_name(r->label), "start",
+                              jtime(r->start), "end", jtime(r->end));
+        if (!e || json_array_append_new(arr, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
 {
     json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
@@ -123,6 +145,8 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         if (!words || json_object_set_new(root, "words", words) < 0)
             goto fail;
     }
+    if (add_redactions(root, o) < 0)
+        goto fail;
     return root;
 fail:
     json_decref(root);
@@ -208,6 +232,10 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
     } else {
         json_t *j = f == TRANSCRIPT_JSON ? json_pack("{s:s}", "text", text)
                                          : verbose_json(res, text, o);
+        if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
+            json_decref(j);
+            j = NULL;
+        }
         if (j) {
             char *s = json_dumps(j, JSON_FLAGS);
             json_decref(j);

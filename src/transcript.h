@@ -8,6 +8,8 @@
 
 #include "asr.h"
 
+struct redact_span;
+
 typedef enum transcript_format {
     TRANSCRIPT_JSON,
     TRANSCRIPT_TEXT,
@@ -21,6 +23,12 @@ typedef struct transcript_opts {
     bool words_top_level;  /* verbose_json: also a top-level "words" array (OpenAI
                               timestamp_granularities[]=word) */
     bool segments;         /* verbose_json: include "segments" (default true) */
+    /* Redaction (redact.h): when set, json and verbose_json also carry
+     * "redactions": [{"label","start","end"}] for these spans (an empty
+     * array when there are none). Default false. */
+    bool redacted;
+    const struct redact_span *redactions;
+    size_t n_redactions;
 } transcript_opts;
 
 void transcript_opts_default(transcript_opts *o);
