@@ -15,6 +15,7 @@ enum cli_exit {
 int cli_audit(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_redact(int argc, char **argv);
 int cli_tenants(int argc, char **argv);
 int cli_transcribe(int argc, char **argv);
 

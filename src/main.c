@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"audit", cli_audit, "verify, export or print the key of the audit trail"},
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
+    {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
     {"tenants", cli_tenants, "create, list or update tenants and their retention"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},

@@ -211,7 +211,7 @@ static const char *const stop_words[] = {
     "hand", "head", "eye", "ear", "nose", "throat", "skin", "bone", "joint", "muscle", "kidney",
     "liver", "lung", "brain", "stomach", "weight", "height", "temperature", "oxygen",
     "saturation", "glucose", "sugar", "cholesterol", "potassium", "sodium", "hemoglobin",
-    "white", "red", "cell", "cells", "count", "level", "levels", "test", "tests", "results",
+    "red", "cell", "cells", "count", "level", "levels", "test", "tests", "results",
     "plan", "assessment", "impression", "diagnosis", "care", "therapy", "physical", "home",
     "week", "weeks", "day", "days", "month", "months", "hour", "hours", "minutes", "morning",
     "evening", "night", "bedtime", "noon", "degrees", "pounds", "kilograms", "beats", "minute",
@@ -755,7 +755,10 @@ static void detect_numbers(ctx *c)
             continue;
         }
         bool unit_after = is_any(c, r.b, units);
-        if (cue_before(c, r.a, 4, ssn_cue) && r.digits >= 4 && !r.cardinal) {
+        bool ssn = cue_before(c, r.a, 4, ssn_cue);
+        for (size_t k = 1; k <= 4 && k + 1 <= r.a; k++)
+            ssn = ssn || (is(c, r.a - k, "n") && is(c, r.a - k - 1, "s")); /* "s s n" */
+        if (ssn && r.digits >= 4 && !r.cardinal) {
             mark(c, r.a, r.b, REDACT_SSN);
         } else if (cue_before(c, r.a, 5, phone_cue) && r.digits >= 7 && !r.cardinal) {
             mark(c, r.a, r.b, REDACT_PHONE);
@@ -819,7 +822,8 @@ static void detect_names(ctx *c)
                 b = j + 1;
             }
         } else if ((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
-                   nameish(c, i + 1, true)) {
+                   (nameish(c, i + 1, false) ||
+                    (nameish(c, i + 1, true) && nameish(c, i + 2, true)))) {
             a = i + 1;
             b = i + 2;
         } else if (nameish(c, i, false)) {
@@ -834,6 +838,21 @@ static void detect_names(ctx *c)
             b++;
         mark(c, a, b, REDACT_NAME);
         i = b - 1;
+    }
+}
+
+/* "mrs clark is ninety three": an age said right after a name. */
+static void detect_ages_after_names(ctx *c)
+{
+    for (size_t i = 2; i < c->n; i++) {
+        numrun r;
+        if (!number_run(c, i, &r))
+            continue;
+        if (c->lab[i - 2] == REDACT_NAME && (is(c, i - 1, "is") || is(c, i - 1, "was")) &&
+            !r.cardinal && r.value > 89 && r.value < 120 && free_at(c, r.a, r.b) &&
+            (r.b == c->n || is(c, r.b, "and") || is(c, r.b, "years") || is(c, r.b, "but")))
+            mark(c, r.a, r.b, REDACT_AGE);
+        i = r.b - 1;
     }
 }
 
@@ -909,6 +928,7 @@ int redact_apply(const redact_config *cfg, asr_result *res, redact_span **spans,
     detect_dates(&c);
     detect_numbers(&c);
     detect_names(&c);
+    detect_ages_after_names(&c);
     for (size_t i = 0; i < n; i++)
         if (lab[i] >= 0 && !(cfg->labels & (1u << lab[i])))
             lab[i] = -1;
