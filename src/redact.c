@@ -526,7 +526,7 @@ static size_t domain_end(const ctx *c, size_t i)
     if (j >= c->n || (flags1(c, j) & LEX_STOP && !is_any(c, j, mail_hosts)))
         return 0;
     j++;
-    while (j + 1 < c->n && is(c, j, "dot")) {
+    while (j + 1 < c->n && (is(c, j, "dot") || (is(c, j, "dog") && is(c, j + 1, "com")))) {
         if (is_any(c, j + 1, tlds))
             end = j + 2;
         j += 2;
@@ -580,7 +580,9 @@ static void detect_email_url(ctx *c)
         }
         /* "name dot com" with no "at": a web address; after an e-mail cue
          * with a garbled "at", an e-mail address. */
-        if (is(c, i, "dot") && is_any(c, i + 1, tlds) && i > 0 && c->lab[i] < 0) {
+        /* recognisers hear "dot com" as "dog com" too */
+        if ((is(c, i, "dot") || (is(c, i, "dog") && is(c, i + 1, "com"))) &&
+            is_any(c, i + 1, tlds) && i > 0 && c->lab[i] < 0) {
             size_t a = i - 1;
             while (a >= 2 && is(c, a - 1, "dot"))
                 a -= 2;
@@ -597,6 +599,11 @@ static void detect_email_url(ctx *c)
                     s++;
                 mark(c, s, i + 2, REDACT_EMAIL);
             } else if (!(flags1(c, a) & LEX_STOP) || cue_before(c, a, 4, web_cue)) {
+                /* "mercy health dot org": up to two more words of the name */
+                for (int more = 0; more < 2 && a > 0 && c->lab[a - 1] < 0 &&
+                                !(flags1(c, a - 1) & LEX_STOP) && !is_number_word(c, a - 1);
+                     more++)
+                    a--;
                 mark(c, a, i + 2, REDACT_URL);
             }
         }
@@ -626,6 +633,16 @@ static void detect_addresses(ctx *c)
                 numrun u;
                 if (is_any(c, end, unit_words) && number_run(c, end + 1, &u))
                     end = u.b;
+                mark(c, r.a, end, REDACT_ADDRESS);
+                i = end - 1;
+                continue;
+            }
+            if (i >= 2 && ((is(c, i - 2, "lives") || is(c, i - 2, "resides") ||
+                            is(c, i - 2, "living")) && is(c, i - 1, "at"))) {
+                /* "lives at seven fifteen lake <misheard suffix>" */
+                size_t end = r.b;
+                while (end < r.b + 3 && end < c->n && !(flags1(c, end) & LEX_STOP))
+                    end++;
                 mark(c, r.a, end, REDACT_ADDRESS);
                 i = end - 1;
                 continue;
@@ -674,6 +691,7 @@ static void detect_addresses(ctx *c)
         if (!number_run(c, i, &r))
             continue;
         bool cue = cue_before(c, i, 3, (const char *const[]){"zip", "zipcode", "postal", NULL}) ||
+                   (r.digits == 5 && cue_before(c, i, 3, (const char *const[]){"code", NULL})) ||
                    (i > 0 && (flags1(c, i - 1) & LEX_STATE)) ||
                    (i > 1 && (flags_k(c, i - 2, 2) & LEX_STATE));
         if (cue && r.digits >= 5 && r.digits <= 9 && !r.cardinal && free_at(c, r.a, r.b))
@@ -681,6 +699,9 @@ static void detect_addresses(ctx *c)
         i = r.b - 1;
     }
 }
+
+static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
+                                        "units", "milliliters", "tablets", "percent", NULL};
 
 static bool month_at(const ctx *c, size_t i)
 {
@@ -698,7 +719,9 @@ static void detect_dates(ctx *c)
         if (month_at(c, i)) {
             size_t j = i + 1 + is(c, i + 1, "the");
             bool may = is(c, i, "may");
-            if ((d = day_at(c, j, true)) > 0)
+            bool year_next = number_run(c, j, &r) && is_year(&r);
+            if ((d = day_at(c, j, true)) > 0 && (day_at(c, j, false) || !year_next) &&
+                (day_at(c, j, false) || !is_any(c, j + d, dose_units)))
                 b = j + d; /* march twelfth, march the twelfth, march twelve */
             else if (number_run(c, i + 1, &r) && is_year(&r))
                 b = i + 1; /* june two thousand nineteen: the month only */
@@ -726,7 +749,7 @@ static void detect_numbers(ctx *c)
     static const char *const id_cue[] = {"record", "mrn", "account", "member", "policy",
                                          "insurance", "plan", "id", "identification",
                                          "license", "licence", "certificate", "serial", "plate",
-                                         "claim", "group", "subscriber", "case", "number",
+                                         "claim", "group", "subscriber", "case",
                                          "medicare", "medicaid", "badge", "employee", "chart",
                                          "dea", "npi", NULL};
     static const char *const date_cue[] = {"birth", "born", "dob", "date", "dated", "admitted",
@@ -768,6 +791,10 @@ static void detect_numbers(ctx *c)
         } else if (cue_before(c, r.a, 5, id_cue) && r.digits >= 4 && !r.cardinal &&
                    !unit_after) {
             mark(c, r.a, r.b, REDACT_ID);
+        } else if (cue_before(c, r.a, 4, (const char *const[]){"number", "numbers", NULL}) &&
+                   r.digits >= 4 && !r.cardinal && !unit_after) {
+            /* "number" alone: ten digits are a phone number, fewer an ID */
+            mark(c, r.a, r.b, r.digits >= 10 && r.digits <= 11 ? REDACT_PHONE : REDACT_ID);
         } else if (!r.cardinal && !unit_after && r.digits >= 10) {
             mark(c, r.a, r.b, REDACT_PHONE);
         } else if (!r.cardinal && !unit_after && r.digits >= 5) {
@@ -834,8 +861,18 @@ static void detect_names(ctx *c)
         }
         if (!b)
             continue;
-        while (b < c->n && b < a + 3 && nameish(c, b, true))
-            b++;
+        /* more name words; a common word ("white") only as the surname
+         * right after a first name */
+        while (b < c->n && b < a + 3) {
+            if (nameish(c, b, false)) {
+                b++;
+            } else if (nameish(c, b, true) && (flags1(c, b - 1) & LEX_FIRST)) {
+                b++;
+                break;
+            } else {
+                break;
+            }
+        }
         mark(c, a, b, REDACT_NAME);
         i = b - 1;
     }

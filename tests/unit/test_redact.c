@@ -1,0 +1,379 @@
+/* Unit tests for redact: each label, clinical words that must survive, the
+ * rewrite of words and segments, label sets, rendering, audio masking. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "redact.h"
+#include "transcript.h"
+
+static redact_lexicon *lex;
+
+static int setup(void **state)
+{
+    lex = redact_lexicon_new();
+    return lex ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    redact_lexicon_free(lex);
+    return 0;
+}
+
+/* Appends s (and a space before it unless first) to buf of size cap. */
+static void append_word(char *buf, size_t cap, const char *s, bool first)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, cap - len, "%s%s", first ? "" : " ", s);
+}
+
+/* A result from text: word i spans [i, i + 0.8] s; a new segment starts
+ * at each word index listed in breaks (0-terminated list, 0 excluded). */
+static asr_result *make_result(const char *text, const size_t *breaks)
+{
+    asr_result *r = calloc(1, sizeof(*r));
+    size_t cap = strlen(text) + 1;
+    r->words = calloc(cap, sizeof(*r->words));
+    r->segments = calloc(cap, sizeof(*r->segments));
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        asr_word *o = &r->words[r->n_words];
+        o->text = strndup(p, len);
+        p += len;
+        o->start = (double)r->n_words;
+        o->end = o->start + 0.8;
+        o->confidence = 0.9f;
+        r->n_words++;
+    }
+    size_t b = 0;
+    for (size_t i = 0; i < r->n_words; i++) {
+        if (i == 0 || (breaks && breaks[b] == i)) {
+            if (i)
+                b++;
+            r->segments[r->n_segments].first_word = i;
+            r->segments[r->n_segments].start = r->words[i].start;
+            r->n_segments++;
+        }
+        asr_segment *s = &r->segments[r->n_segments - 1];
+        s->n_words++;
+        s->end = r->words[i].end;
+    }
+    for (size_t s = 0; s < r->n_segments; s++) {
+        size_t len = 1;
+        for (size_t k = 0; k < r->segments[s].n_words; k++)
+            len += strlen(r->words[r->segments[s].first_word + k].text) + 1;
+        char *t = calloc(1, len);
+        for (size_t k = 0; k < r->segments[s].n_words; k++)
+            append_word(t, len, r->words[r->segments[s].first_word + k].text, k == 0);
+        r->segments[s].text = t;
+    }
+    r->duration = (double)r->n_words;
+    return r;
+}
+
+/* Redacts text with the given labels and returns the redacted text. */
+static char *redact_text(const char *text, unsigned labels)
+{
+    asr_result *r = make_result(text, NULL);
+    redact_config cfg = {lex, labels};
+    redact_span *spans = NULL;
+    size_t n = 0;
+    assert_int_equal(redact_apply(&cfg, r, &spans, &n), 0);
+    char *out = asr_result_text(r);
+    free(spans);
+    asr_result_free(r);
+    return out;
+}
+
+static void expect(const char *in, const char *want)
+{
+    char *got = redact_text(in, REDACT_ALL);
+    if (strcmp(got, want))
+        fail_msg("redact(\"%s\")\n  got  \"%s\"\n  want \"%s\"", in, got, want);
+    free(got);
+}
+
+static void test_names(void **state)
+{
+    expect("patient john smith was seen today", "patient [NAME] was seen today");
+    expect("doctor patel recommended lisinopril", "doctor [NAME] recommended lisinopril");
+    expect("dr kowalski saw her", "dr [NAME] saw her");
+    expect("mister robert williams reports no allergies", "mister [NAME] reports no allergies");
+    expect("her husband charles will drive", "her husband [NAME] will drive");
+    expect("jennifer taylor presented with dyspnea", "[NAME] presented with dyspnea");
+    expect("the patient sarah white takes warfarin", "the patient [NAME] takes warfarin");
+}
+
+static void test_dates(void **state)
+{
+    expect("date of birth march twelfth nineteen fifty four",
+           "date of birth [DATE] nineteen fifty four");
+    expect("admitted on the fourth of june with pneumonia", "admitted on the [DATE] with pneumonia");
+    expect("follow up on april twenty first", "follow up on [DATE]");
+    expect("seen on march the third", "seen on [DATE]");
+    expect("born on three twelve fifty four", "born on [DATE]");
+    expect("headaches since august", "headaches since [DATE]");
+    expect("surgery in june two thousand nineteen", "surgery in [DATE] two thousand nineteen");
+    /* "may" the verb is not a month */
+    expect("the patient may need surgery", "the patient may need surgery");
+}
+
+static void test_ages(void **state)
+{
+    expect("a ninety two year old man", "a [AGE] year old man");
+    expect("she is ninety five years old", "she is [AGE] years old");
+    expect("aged one hundred and one", "aged [AGE]");
+    /* 89 and under are not identifiers */
+    expect("a sixty two year old man", "a sixty two year old man");
+    expect("an eighty nine year old woman", "an eighty nine year old woman");
+}
+
+static void test_numbers(void **state)
+{
+    expect("call her at six one seven five five five one two one two", "call her at [PHONE]");
+    expect("phone six one seven double five five oh one two three",
+           "phone [PHONE]");
+    expect("fax number two one two five five five three three four four", "fax number [PHONE]");
+    expect("social security number one two three four five six seven eight nine",
+           "social security number [SSN]");
+    expect("his s s n is four five six seven eight nine one two three", "his s s n is [SSN]");
+    expect("medical record number four four one seven two nine eight",
+           "medical record number [ID]");
+    /* "for" and "to" are digits between digits */
+    expect("member id four for one seven to nine eight", "member id [ID]");
+    expect("the account is nine one two four four zero six", "the account is [ID]");
+}
+
+static void test_addresses(void **state)
+{
+    expect("he lives at forty two maple street in springfield",
+           "he lives at [ADDRESS] in [ADDRESS]");
+    expect("one twenty three oak avenue apartment four", "[ADDRESS]");
+    expect("she lives on pine street", "she lives on [ADDRESS]");
+    expect("her zip code is zero two one three nine", "her zip code is [ADDRESS]");
+    expect("moved from chicago last year", "moved from [ADDRESS] last year");
+    /* a state alone stays: Safe Harbor allows it */
+    expect("she moved to texas", "she moved to texas");
+}
+
+static void test_email_url(void **state)
+{
+    expect("send it to john dot smith at gmail dot com please", "send it to [EMAIL] please");
+    expect("write to mary underscore jones at yahoo dot com", "write to [EMAIL]");
+    expect("visit w w w dot mercy health dot org for details", "visit [URL] for details");
+    expect("the portal is at mercy health dot org", "the portal is at [URL]");
+}
+
+/* Clinical language that must come out unchanged. */
+static void test_clinical_survives(void **state)
+{
+    static const char *const keep[] = {
+        "blood pressure was one hundred thirty over eighty five",
+        "twenty five milligrams of metoprolol twice daily",
+        "aspirin eighty one milligrams daily and atorvastatin forty milligrams at bedtime",
+        "ibuprofen four hundred milligrams every six hours as needed",
+        "the patient is a pleasant sixty five year old man",
+        "white blood cell count is eleven thousand",
+        "potassium four point two and sodium one hundred thirty eight",
+        "temperature ninety eight point six and heart rate seventy two",
+        "insulin glargine twenty units at bedtime",
+        "follow up in two weeks for a wound check",
+        "the patient denies chest pain shortness of breath or fever",
+        "heart rate is ninety two and regular",
+        "oxygen saturation ninety four percent on room air",
+        "platelets two hundred fifty thousand",
+        "lisinopril ten milligrams prednisone twenty milligrams warfarin five milligrams",
+        "the doctor will see the patient tomorrow",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+}
+
+/* Hidden words appear nowhere: not in segment texts, not in words; the
+ * marker carries the span's times; segments stay consistent. */
+static void test_rewrite_consistency(void **state)
+{
+    /* segments: [patient john] [smith was seen] [call six one seven] [five five five one two one two] */
+    static const size_t breaks[] = {2, 5, 9, 0};
+    asr_result *r = make_result("patient john smith was seen call six one seven five five five "
+                                "one two one two",
+                                breaks);
+    static const char *const hidden[] = {"john", "smith", "six", "seven", "five", NULL};
+    redact_config cfg = {lex, REDACT_ALL};
+    redact_span *spans = NULL;
+    size_t n = 0;
+    assert_int_equal(redact_apply(&cfg, r, &spans, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(spans[0].label, REDACT_NAME);
+    assert_true(spans[0].start == 1.0 && spans[0].end == 2.8);
+    assert_int_equal(spans[1].label, REDACT_PHONE);
+    assert_true(spans[1].start == 6.0 && spans[1].end == 15.8);
+    assert_string_equal(r->words[spans[0].word].text, "[NAME]");
+    assert_string_equal(r->words[spans[1].word].text, "[PHONE]");
+    assert_int_equal(r->n_words, 6); /* patient [NAME] was seen call [PHONE] */
+    size_t covered = 0;
+    for (size_t s = 0; s < r->n_segments; s++) {
+        const asr_segment *g = &r->segments[s];
+        assert_true(g->n_words > 0);
+        assert_int_equal(g->first_word, covered);
+        covered += g->n_words;
+        char joined[256] = "";
+        for (size_t k = 0; k < g->n_words; k++)
+            append_word(joined, sizeof(joined), r->words[g->first_word + k].text, k == 0);
+        assert_string_equal(g->text, joined);
+        for (size_t h = 0; hidden[h]; h++)
+            assert_null(strstr(g->text, hidden[h]));
+    }
+    assert_int_equal(covered, r->n_words);
+    /* segment [five five five one two one two] was all phone: dropped */
+    assert_int_equal(r->n_segments, 3);
+    for (size_t i = 0; i < r->n_words; i++)
+        for (size_t h = 0; hidden[h]; h++)
+            assert_string_not_equal(r->words[i].text, hidden[h]);
+    char *all = asr_result_text(r);
+    assert_string_equal(all, "patient [NAME] was seen call [PHONE]");
+    free(all);
+
+    /* The renderings carry the list (label, start, end) and nothing hidden. */
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.redacted = true;
+    o.redactions = spans;
+    o.n_redactions = n;
+    o.words_top_level = true;
+    transcript_format fmts[] = {TRANSCRIPT_JSON, TRANSCRIPT_VERBOSE_JSON, TRANSCRIPT_TEXT,
+                                TRANSCRIPT_SRT, TRANSCRIPT_VTT};
+    for (size_t f = 0; f < 5; f++) {
+        char *out = transcript_render(r, fmts[f], &o);
+        assert_non_null(out);
+        for (size_t h = 0; hidden[h]; h++)
+            assert_null(strstr(out, hidden[h]));
+        assert_non_null(strstr(out, "[NAME]"));
+        if (fmts[f] == TRANSCRIPT_JSON || fmts[f] == TRANSCRIPT_VERBOSE_JSON) {
+            json_t *j = json_loads(out, 0, NULL);
+            json_t *list = json_object_get(j, "redactions");
+            assert_int_equal(json_array_size(list), 2);
+            json_t *e = json_array_get(list, 1);
+            assert_string_equal(json_string_value(json_object_get(e, "label")), "phone");
+            assert_true(json_real_value(json_object_get(e, "start")) == 6.0);
+            assert_true(json_real_value(json_object_get(e, "end")) == 15.8);
+            assert_int_equal(json_object_size(e), 3);
+            json_decref(j);
+        }
+        free(out);
+    }
+    /* Not redacted: no "redactions" key at all. */
+    transcript_opts_default(&o);
+    char *plain = transcript_render(r, TRANSCRIPT_JSON, &o);
+    assert_null(strstr(plain, "redactions"));
+    free(plain);
+    free(spans);
+    asr_result_free(r);
+}
+
+static void test_types(void **state)
+{
+    unsigned m = 0;
+    assert_int_equal(redact_types_parse("name,date", &m), 0);
+    assert_int_equal(m, (1u << REDACT_NAME) | (1u << REDACT_DATE));
+    assert_int_equal(redact_types_parse(" phone , ssn ", &m), 0);
+    assert_int_equal(m, (1u << REDACT_PHONE) | (1u << REDACT_SSN));
+    assert_int_equal(redact_types_parse("all", &m), 0);
+    assert_int_equal(m, REDACT_ALL);
+    assert_int_equal(redact_types_parse("", &m), PHS_EINVAL);
+    assert_int_equal(redact_types_parse("name,bogus", &m), PHS_EINVAL);
+    assert_int_equal(redact_types_parse("names", &m), PHS_EINVAL);
+    assert_int_equal(redact_types_parse(NULL, &m), PHS_EINVAL);
+    char big[REDACT_TYPES_MAX + 10];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(redact_types_parse(big, &m), PHS_EINVAL);
+    for (unsigned l = 0; l < REDACT_N_LABELS; l++) {
+        assert_int_equal(redact_types_parse(redact_label_name((redact_label)l), &m), 0);
+        assert_int_equal(m, 1u << l);
+        assert_true(redact_label_marker((redact_label)l)[0] == '[');
+    }
+
+    /* Only the enabled labels are redacted; a phone number is not turned
+     * into an ID when phones are off. */
+    char *t = redact_text("patient john smith phone six one seven five five five one two one two",
+                          1u << REDACT_PHONE);
+    assert_string_equal(t, "patient john smith phone [PHONE]");
+    free(t);
+    t = redact_text("patient john smith phone six one seven five five five one two one two",
+                    1u << REDACT_NAME);
+    assert_string_equal(t, "patient [NAME] phone six one seven five five five one two one two");
+    free(t);
+}
+
+static void test_edge_cases(void **state)
+{
+    redact_config cfg = {lex, REDACT_ALL};
+    redact_span *spans = (redact_span *)&cfg;
+    size_t n = 5;
+    asr_result empty = {0};
+    assert_int_equal(redact_apply(&cfg, &empty, &spans, &n), 0);
+    assert_null(spans);
+    assert_int_equal(n, 0);
+    redact_config nolex = {NULL, REDACT_ALL};
+    assert_int_equal(redact_apply(&nolex, &empty, &spans, &n), PHS_EINVAL);
+    /* runs at the very start and end of the words */
+    expect("six one seven five five five one two one two", "[PHONE]");
+    expect("doctor", "doctor");
+    expect("at", "at");
+    expect("dot com", "dot com");
+}
+
+static void test_pcm(void **state)
+{
+    int16_t pcm[32000];
+    redact_span sp = {REDACT_NAME, 0.5, 0.75, 0};
+    for (size_t i = 0; i < 32000; i++)
+        pcm[i] = 1000;
+    /* two blocks of one second, the span in the first */
+    redact_pcm(pcm, 16000, 0, &sp, 1, REDACT_AUDIO_SILENCE);
+    redact_pcm(pcm + 16000, 16000, 16000, &sp, 1, REDACT_AUDIO_SILENCE);
+    assert_int_equal(pcm[(size_t)(0.45 * 16000) - 2], 1000); /* before the 50 ms pad */
+    for (size_t i = (size_t)(0.45 * 16000); i < (size_t)(0.8 * 16000); i++)
+        assert_int_equal(pcm[i], 0);
+    assert_int_equal(pcm[(size_t)(0.8 * 16000) + 2], 1000);
+    assert_int_equal(pcm[20000], 1000);
+    /* tone: non-zero, bounded at -20 dBFS, only inside the span */
+    for (size_t i = 0; i < 32000; i++)
+        pcm[i] = 0;
+    redact_span late = {REDACT_NAME, 1.5, 1.6, 0};
+    redact_pcm(pcm + 16000, 16000, 16000, &late, 1, REDACT_AUDIO_TONE);
+    int peak = 0;
+    for (size_t i = 16000; i < 32000; i++)
+        if (abs(pcm[i]) > peak)
+            peak = abs(pcm[i]);
+    assert_true(peak > 3000 && peak <= 3277);
+    assert_int_equal(pcm[16000 + 1000], 0);
+    assert_int_equal(pcm[31999], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_ages),          cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_addresses),     cmocka_unit_test(test_email_url),
+        cmocka_unit_test(test_clinical_survives), cmocka_unit_test(test_rewrite_consistency),
+        cmocka_unit_test(test_types),         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_pcm),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
