@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
     {"tenants", cli_tenants, "create, list or update tenants and their retention"},
+    {"serve", cli_serve, "run the HTTPS API server"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
 };

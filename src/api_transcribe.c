@@ -1,0 +1,767 @@
+/* api_transcribe: POST /v1/audio/transcriptions (OpenAI-compatible,
+ * synchronous, zero retention) and the stored-job API /v1/transcripts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "blob.h"
+#include "crypto.h"
+#include "err.h"
+#include "form.h"
+#include "multipart.h"
+#include "server_int.h"
+#include "transcript.h"
+
+#define LIST_DEFAULT_LIMIT 20
+#define LIST_MAX_LIMIT 100
+#define MODEL_ID "phiscribe-en-us"
+
+/* ---- per-request upload state ---------------------------------------------- */
+
+struct upload {
+    struct server *srv;
+    struct server_caller caller;
+    bool stored;               /* /v1/transcripts: into an encrypted object */
+    struct multipart *mp;      /* NULL for a raw audio body */
+    struct form *fields;       /* the non-file form fields */
+    int file_parts;
+    uint64_t file_bytes;
+    unsigned char *buf;        /* synchronous: the recording, in memory */
+    size_t cap;
+    blob_writer *bw;           /* stored: the encrypted audio object being written */
+    char obj_id[STORE_ID_MAX + 1];
+    struct store_tenant tenant;
+    int rc;                    /* first error, with msg/param for the reply */
+    const char *param;
+    char msg[192];
+};
+
+static void upload_free(void *p)
+{
+    struct upload *u = p;
+    if (!u)
+        return;
+    if (u->buf) {
+        crypto_wipe(u->buf, u->cap);
+        free(u->buf);
+    }
+    blob_writer_abort(u->bw);
+    multipart_free(u->mp);
+    form_free(u->fields);
+    free(u);
+}
+
+static int upload_fail(struct upload *u, int rc, const char *param, const char *msg)
+{
+    if (u->rc == 0) {
+        u->rc = rc;
+        u->param = param;
+        snprintf(u->msg, sizeof(u->msg), "%s", msg);
+    }
+    return rc;
+}
+
+static int sink(struct upload *u, const uint8_t *data, size_t len)
+{
+    u->file_bytes += len;
+    if (u->file_bytes > u->srv->cfg.max_upload_bytes)
+        return upload_fail(u, PHS_ETOOBIG, "file", "The audio file is larger than the upload limit.");
+    if (u->stored) {
+        int rc = blob_writer_write(u->bw, data, len);
+        return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+    }
+    size_t need = (size_t)u->file_bytes;
+    if (need > u->cap) {
+        size_t cap = u->cap ? u->cap : 256 * 1024;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *p = malloc(cap);
+        if (!p)
+            return upload_fail(u, PHS_ENOMEM, NULL, "Out of memory.");
+        if (u->buf) {
+            memcpy(p, u->buf, need - len);
+            crypto_wipe(u->buf, u->cap);
+            free(u->buf);
+        }
+        u->buf = p;
+        u->cap = cap;
+    }
+    memcpy(u->buf + need - len, data, len);
+    return 0;
+}
+
+/* Starts the encrypted audio object (stored jobs). */
+static int start_object(struct upload *u)
+{
+    store_tx *tx;
+    int rc = store_begin_read(u->srv->store, &tx);
+    crypto_key *tk = NULL;
+    if (rc == 0) {
+        rc = store_tenant_by_id(tx, u->caller.id.tenant_id, &u->tenant);
+        if (rc == 0 && !(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+            rc = rc ? rc : PHS_ECRYPTO;
+        store_rollback(tx);
+    }
+    if (rc == 0)
+        rc = store_random_id("obj_", 24, u->obj_id, sizeof(u->obj_id));
+    if (rc == 0 && !(u->bw = blob_writer_new(u->srv->blobdir, tk, u->obj_id, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    crypto_key_free(tk);
+    return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+}
+
+static int mp_file_begin(void *ctx, const struct multipart_part *part)
+{
+    struct upload *u = ctx;
+    if (strcmp(part->name, "file") != 0)
+        return upload_fail(u, PHS_EINVAL, part->name[0] ? "file" : NULL,
+                           "Only the form field 'file' may carry a file.");
+    if (++u->file_parts > 1)
+        return upload_fail(u, PHS_EINVAL, "file", "Send exactly one file per request.");
+    return u->stored ? start_object(u) : 0;
+}
+
+static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
+{
+    return sink(ctx, data, len);
+}
+
+static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
+{
+    struct upload *u = ctx;
+    int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
+    return rc < 0 ? upload_fail(u, rc, NULL, "Too many or too large form fields.") : 0;
+}
+
+static const struct multipart_callbacks mp_callbacks = {
+    .file_begin = mp_file_begin,
+    .file_data = mp_file_data,
+    .field = mp_field,
+};
+
+static bool is_multipart(const char *ct)
+{
+    return ct && !strncasecmp(ct, "multipart/form-data", 19);
+}
+
+static bool is_raw_audio(const char *ct)
+{
+    return ct && (!strncasecmp(ct, "audio/", 6) || !strncasecmp(ct, "application/octet-stream", 24));
+}
+
+static int begin_upload(struct http_req *req, struct server *srv, bool stored, const char *action)
+{
+    struct upload *u = calloc(1, sizeof(*u));
+    if (!u)
+        return PHS_ENOMEM;
+    u->srv = srv;
+    u->stored = stored;
+    http_req_set_data(req, u, upload_free);
+    int rc = server_authorize(srv, req, AUTH_ROLE_TRANSCRIBE, action, &u->caller);
+    if (rc < 0)
+        return rc;
+    if (!(u->fields = form_new(0, 0)))
+        return PHS_ENOMEM;
+    const char *ct = http_req_header(req, "Content-Type");
+    if (is_multipart(ct)) {
+        rc = multipart_new(ct, NULL, &mp_callbacks, u, &u->mp);
+        if (rc == PHS_ENOMEM)
+            return rc;
+        if (rc < 0)
+            return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_multipart",
+                                    "The multipart Content-Type has no valid boundary."),
+                   rc;
+        return 0;
+    }
+    if (stored && is_raw_audio(ct)) {
+        u->file_parts = 1;
+        return start_object(u) < 0 ? (http_reply_err(req, u->rc, NULL, u->msg), u->rc) : 0;
+    }
+    http_reply_error(req, 415, "invalid_request_error", NULL, "unsupported_media_type",
+                     stored ? "Send multipart/form-data with a 'file' field, or the audio itself "
+                              "with an audio/* Content-Type."
+                            : "Send multipart/form-data with a 'file' field.");
+    return PHS_EUNSUPPORTED;
+}
+
+static int upload_body(struct http_req *req, void *ctx, const uint8_t *data, size_t len)
+{
+    struct upload *u = http_req_data(req);
+    int rc = u->mp ? multipart_feed(u->mp, data, len) : sink(u, data, len);
+    if (rc < 0 && u->rc == 0)
+        upload_fail(u, rc, NULL, u->mp ? multipart_error(u->mp) : err_str(rc));
+    if (rc < 0)
+        http_reply_err(req, u->rc, u->param, u->msg);
+    return rc;
+}
+
+/* Completes the body; replies and returns negative on any problem. */
+static int finish_upload(struct http_req *req, struct upload *u)
+{
+    if (u->rc == 0 && u->mp && multipart_finish(u->mp) < 0)
+        upload_fail(u, PHS_EINVAL, NULL, multipart_error(u->mp));
+    if (u->rc == 0 && u->file_parts == 0)
+        upload_fail(u, PHS_EINVAL, "file", "The request has no 'file' field.");
+    if (u->rc == 0 && u->file_bytes == 0)
+        upload_fail(u, PHS_EEMPTY, "file", "The audio file is empty.");
+    if (u->rc < 0) {
+        http_reply_err(req, u->rc, u->param, u->msg);
+        return u->rc;
+    }
+    return 0;
+}
+
+/* An option from the form, else from the query string. */
+static const char *option(struct http_req *req, struct upload *u, const char *name)
+{
+    const char *v = form_get(u->fields, name);
+    return v ? v : http_req_query(req, name);
+}
+
+static bool language_ok(const char *lang)
+{
+    return !lang || !*lang || !strcasecmp(lang, "en") || !strncasecmp(lang, "en-", 3) ||
+           !strcasecmp(lang, "english");
+}
+
+/* ---- POST /v1/audio/transcriptions ------------------------------------------- */
+
+static int sync_begin(struct http_req *req, void *ctx)
+{
+    return begin_upload(req, ctx, false, "transcription.create");
+}
+
+static int audio_error_status(int rc)
+{
+    switch (rc) {
+    case PHS_ETOOBIG: return 413;
+    case PHS_EBUSY: return 429;
+    case PHS_ENOTAUDIO:
+    case PHS_EEMPTY:
+    case PHS_ETRUNCATED:
+    case PHS_EUNSUPPORTED:
+    case PHS_EINVAL: return 400;
+    }
+    return 500;
+}
+
+static int sync_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct upload *u = http_req_data(req);
+    int rc = finish_upload(req, u);
+    if (rc < 0)
+        return rc;
+
+    transcript_format fmt = TRANSCRIPT_JSON;
+    transcript_opts o;
+    transcript_opts_default(&o);
+    const char *f = option(req, u, "response_format");
+    if (f && transcript_format_parse(f, &fmt) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "response_format",
+                                "invalid_value",
+                                "response_format must be json, text, srt, vtt or verbose_json."),
+               PHS_EINVAL;
+    if (!language_ok(option(req, u, "language")))
+        return http_reply_error(req, 400, "invalid_request_error", "language",
+                                "unsupported_language", "Only English ('en') is supported."),
+               PHS_EINVAL;
+    const char *temp = option(req, u, "temperature");
+    if (temp) {
+        char *end;
+        double t = strtod(temp, &end);
+        if (end == temp || *end || t < 0 || t > 1)
+            return http_reply_error(req, 400, "invalid_request_error", "temperature",
+                                    "invalid_value", "temperature must be a number from 0 to 1."),
+                   PHS_EINVAL;
+    }
+    for (size_t i = 0;; i++) {
+        const char *g = form_get_nth(u->fields, "timestamp_granularities[]", i, NULL);
+        if (!g)
+            g = i == 0 ? form_get(u->fields, "timestamp_granularities") : NULL;
+        if (!g)
+            break;
+        if (!strcmp(g, "word"))
+            o.words_top_level = true;
+        else if (strcmp(g, "segment") != 0)
+            return http_reply_error(req, 400, "invalid_request_error", "timestamp_granularities",
+                                    "invalid_value",
+                                    "timestamp_granularities[] must be 'word' or 'segment'."),
+                   PHS_EINVAL;
+    }
+
+    uint8_t sha[CRYPTO_SHA256_LEN];
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(u->buf, (size_t)u->file_bytes, sha);
+    crypto_hex(sha, sizeof(sha), sha_hex);
+    audio_info info;
+    asr_result *res = NULL;
+    char msg[256];
+    memset(&info, 0, sizeof(info));
+    rc = jobs_transcribe(srv->jobs, u->buf, (size_t)u->file_bytes, &info, &res, msg, sizeof(msg));
+    /* Zero retention: the recording is gone from memory before the reply. */
+    crypto_wipe(u->buf, u->cap);
+
+    int status = rc == 0 ? 200 : audio_error_status(rc);
+    struct audit_event ev = server_event(req, &u->caller, "transcription.create", "transcription",
+                                         NULL, rc == 0 ? "success" : "failure", status);
+    ev.reason = rc == 0 ? NULL : err_str(rc);
+    ev.has_audio = true;
+    ev.audio_bytes = (int64_t)u->file_bytes;
+    ev.audio_sha256 = sha_hex;
+    if (info.sample_rate) {
+        ev.audio_duration_ms = (int64_t)((res ? res->duration : info.duration) * 1000.0 + 0.5);
+        ev.audio_format = info.format;
+        ev.audio_sample_rate = info.sample_rate;
+        ev.audio_channels = info.channels;
+    }
+    char *body = NULL;
+    if (rc == 0 && !(body = transcript_render(res, fmt, &o)))
+        rc = PHS_ENOMEM;
+    asr_result_free(res);
+    int arc = server_audit(srv, &ev);
+    if (arc < 0 || rc < 0) {
+        if (body) {
+            crypto_wipe(body, strlen(body));
+            free(body);
+        }
+        if (arc < 0 && rc == 0)
+            return http_reply_err(req, arc, NULL, "The audit record could not be written."), arc;
+        if (rc == PHS_EBUSY)
+            http_reply_header(req, "Retry-After", "2");
+        return http_reply_error(req, (unsigned)status,
+                                status == 429 ? "rate_limit_error"
+                                : status >= 500 ? "server_error"
+                                                : "invalid_request_error",
+                                status < 500 && status != 429 ? "file" : NULL,
+                                status == 429 ? "queue_full"
+                                : status == 413 ? "audio_too_large"
+                                : status == 400 ? "invalid_audio"
+                                                : "transcription_failed",
+                                "%s", msg),
+               rc;
+    }
+    rc = http_reply_text(req, 200, transcript_content_type(fmt), body, strlen(body));
+    crypto_wipe(body, strlen(body));
+    free(body);
+    return rc;
+}
+
+/* ---- POST /v1/transcripts ----------------------------------------------------- */
+
+static int create_begin(struct http_req *req, void *ctx)
+{
+    return begin_upload(req, ctx, true, "transcript.create");
+}
+
+static json_t *unix_time(int64_t us)
+{
+    return json_integer(us / 1000000);
+}
+
+/* The job's status object, without the result. */
+static json_t *job_json(const struct store_transcript *t)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "object", "transcript",
+                          "status", store_job_state_name(t->state), "created_at",
+                          unix_time(t->created_us), "updated_at", unix_time(t->updated_us));
+    if (!j)
+        return NULL;
+    if (t->audio_bytes >= 0)
+        json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
+    if (t->audio_duration_ms >= 0)
+        json_object_set_new(j, "duration", json_real((double)t->audio_duration_ms / 1000.0));
+    if (t->state == STORE_JOB_FAILED)
+        json_object_set_new(j, "error", json_pack("{s:s}", "message", t->error));
+    return j;
+}
+
+static int create_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct upload *u = http_req_data(req);
+    int rc = finish_upload(req, u);
+    if (rc < 0)
+        return rc;
+    const char *lang = option(req, u, "language");
+    if (!language_ok(lang))
+        return http_reply_error(req, 400, "invalid_request_error", "language",
+                                "unsupported_language", "Only English ('en') is supported."),
+               PHS_EINVAL;
+
+    struct blob_info bi;
+    rc = blob_writer_commit(u->bw, &bi);
+    u->bw = NULL;
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
+
+    struct store_object obj = {0};
+    struct store_transcript t = {0};
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(bi.sha256, sizeof(bi.sha256), sha_hex);
+    snprintf(obj.id, sizeof(obj.id), "%s", u->obj_id);
+    obj.tenant_id = u->caller.id.tenant_id;
+    snprintf(obj.kind, sizeof(obj.kind), "audio");
+    obj.tenant_key_version = u->tenant.key_version;
+    memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj.has_dk = true;
+    obj.size = (int64_t)bi.plain_bytes;
+    obj.created_us = store_now_us();
+
+    if ((rc = store_random_id("tr_", 24, t.id, sizeof(t.id))) < 0)
+        goto fail_blob;
+    t.tenant_id = u->caller.id.tenant_id;
+    snprintf(t.key_id, sizeof(t.key_id), "%s", u->caller.id.key_id);
+    t.state = STORE_JOB_QUEUED;
+    t.created_us = t.updated_us = obj.created_us;
+    snprintf(t.audio_object, sizeof(t.audio_object), "%s", obj.id);
+    t.audio_bytes = (int64_t)bi.plain_bytes;
+    t.audio_duration_ms = -1;
+    t.transcript_bytes = -1;
+    snprintf(t.options, sizeof(t.options), "{\"language\":\"en\"}");
+
+    store_tx *tx;
+    if ((rc = store_begin(srv->store, &tx)) < 0)
+        goto fail_blob;
+    struct audit_event ev = server_event(req, &u->caller, "transcript.create", "transcript", t.id,
+                                         "success", 202);
+    ev.has_audio = true;
+    ev.audio_bytes = (int64_t)bi.plain_bytes;
+    ev.audio_sha256 = sha_hex;
+    if ((rc = store_object_insert(tx, &obj)) < 0 || (rc = store_transcript_insert(tx, &t)) < 0 ||
+        (rc = audit_append(tx, &ev, NULL)) < 0) {
+        store_rollback(tx);
+        goto fail_blob;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        goto fail_blob;
+    /* Committed: now it may be acknowledged. */
+    jobs_kick(srv->jobs);
+    char location[96];
+    snprintf(location, sizeof(location), "/v1/transcripts/%s", t.id);
+    http_reply_header(req, "Location", location);
+    return http_reply_json(req, 202, job_json(&t));
+
+fail_blob:
+    blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
+    return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
+}
+
+/* ---- GET /v1/transcripts/{id} --------------------------------------------------- */
+
+struct textsink {
+    char *p;
+    size_t len, cap, max;
+};
+
+static int textsink_write(void *ctx, const void *buf, size_t len)
+{
+    struct textsink *t = ctx;
+    if (len > t->max - t->len)
+        return PHS_ETOOBIG;
+    if (t->len + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 64 * 1024;
+        while (cap < t->len + len + 1)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p)
+            return PHS_ENOMEM;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, buf, len);
+    t->len += len;
+    t->p[t->len] = '\0';
+    return 0;
+}
+
+static void textsink_free(struct textsink *t)
+{
+    if (t->p)
+        crypto_wipe(t->p, t->cap);
+    free(t->p);
+}
+
+/* Loads and decrypts a job's transcript (verbose_json) into out. */
+static int load_transcript(struct server *srv, const struct store_transcript *t,
+                           struct textsink *out)
+{
+    store_tx *tx;
+    struct store_object obj;
+    crypto_key *tk = NULL;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_object_get(tx, t->tenant_id, t->transcript_object, &obj);
+    if (rc == 0 && !obj.has_dk)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && !(tk = store_tenant_key(tx, t->tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc == 0) {
+        out->max = 512u * 1024 * 1024;
+        rc = blob_read(srv->blobdir, tk, obj.dk_wrapped, obj.id, textsink_write, out);
+    }
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* Looks a job up for the caller's tenant; deleted jobs do not exist. */
+static int find_job(struct server *srv, const struct server_caller *c, const char *id,
+                    struct store_transcript *t)
+{
+    store_tx *tx;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_transcript_get(tx, c->id.tenant_id, id, t);
+    store_rollback(tx);
+    if (rc == 0 && t->state == STORE_JOB_DELETED)
+        rc = PHS_ENOTFOUND;
+    return rc;
+}
+
+/* Replies 404 (audited) for a job that is missing or another tenant's. */
+static int reply_not_found(struct server *srv, struct http_req *req,
+                           const struct server_caller *c, const char *action, const char *id)
+{
+    struct audit_event ev = server_event(req, c, action, "transcript", id, "failure", 404);
+    ev.reason = "not_found";
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    http_reply_error(req, 404, "invalid_request_error", "id", "not_found",
+                     "No transcript with that id.");
+    return PHS_ENOTFOUND;
+}
+
+static bool id_plausible(const char *id)
+{
+    return id && blob_id_valid(id) && strlen(id) <= STORE_ID_MAX;
+}
+
+static int get_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct store_transcript t;
+    struct textsink text = {0};
+    json_t *body = NULL;
+    char *rendered = NULL;
+    int rc = server_authorize(srv, req, AUTH_ROLE_READ, "transcript.read", &c);
+    if (rc < 0)
+        return rc;
+    const char *id = http_req_param(req, "id");
+    const char *fmt_name = http_req_query(req, "format");
+    transcript_format fmt = TRANSCRIPT_VERBOSE_JSON;
+    if (fmt_name && transcript_format_parse(fmt_name, &fmt) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "format", "invalid_value",
+                                "format must be json, text, srt, vtt or verbose_json."),
+               PHS_EINVAL;
+    rc = id_plausible(id) ? find_job(srv, &c, id, &t) : PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, &c, "transcript.read", id_plausible(id) ? id : NULL);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+
+    if (t.state == STORE_JOB_COMPLETED && (rc = load_transcript(srv, &t, &text)) < 0)
+        goto fail;
+    if (t.state != STORE_JOB_COMPLETED && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+        textsink_free(&text);
+        return http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",
+                                "The transcript is not completed yet."),
+               PHS_EBUSY;
+    }
+    if (t.state == STORE_JOB_COMPLETED && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+        asr_result *res = transcript_parse_verbose(text.p, text.len);
+        if (!res) {
+            rc = PHS_ECORRUPT;
+            goto fail;
+        }
+        rendered = transcript_render(res, fmt, NULL);
+        asr_result_free(res);
+        if (!rendered) {
+            rc = PHS_ENOMEM;
+            goto fail;
+        }
+    } else {
+        body = job_json(&t);
+        if (!body) {
+            rc = PHS_ENOMEM;
+            goto fail;
+        }
+        if (t.state == STORE_JOB_COMPLETED) {
+            json_error_t e;
+            json_t *result = json_loadb(text.p, text.len, 0, &e);
+            if (!result) {
+                rc = PHS_ECORRUPT;
+                goto fail;
+            }
+            json_object_update(body, result);
+            json_decref(result);
+        }
+    }
+    struct audit_event ev = server_event(req, &c, "transcript.read", "transcript", t.id,
+                                         "success", 200);
+    if ((rc = server_audit(srv, &ev)) < 0)
+        goto fail;
+    textsink_free(&text);
+    if (rendered) {
+        rc = http_reply_text(req, 200, transcript_content_type(fmt), rendered, strlen(rendered));
+        crypto_wipe(rendered, strlen(rendered));
+        free(rendered);
+        return rc;
+    }
+    return http_reply_json(req, 200, body);
+fail:
+    textsink_free(&text);
+    json_decref(body);
+    free(rendered);
+    http_reply_err(req, rc, NULL, "The transcript could not be read.");
+    return rc;
+}
+
+/* ---- GET /v1/transcripts ---------------------------------------------------------- */
+
+static int list_add(void *ctx, const struct store_transcript *t)
+{
+    json_t *j = job_json(t);
+    return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int list_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_READ, "transcript.list", &c);
+    if (rc < 0)
+        return rc;
+    long limit = LIST_DEFAULT_LIMIT;
+    const char *l = http_req_query(req, "limit"), *after = http_req_query(req, "after");
+    if (l) {
+        char *end;
+        limit = strtol(l, &end, 10);
+        if (end == l || *end || limit < 1 || limit > LIST_MAX_LIMIT)
+            return http_reply_error(req, 400, "invalid_request_error", "limit", "invalid_value",
+                                    "limit must be an integer from 1 to %d.", LIST_MAX_LIMIT),
+                   PHS_EINVAL;
+    }
+    if (after && !id_plausible(after))
+        return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
+                                "after must be a transcript id."),
+               PHS_EINVAL;
+    json_t *data = json_array();
+    bool more = false;
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = store_transcript_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
+        store_rollback(tx);
+    }
+    struct audit_event ev = server_event(req, &c, "transcript.list", "transcript", NULL,
+                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
+    int arc = server_audit(srv, &ev);
+    if (rc < 0 || arc < 0) {
+        json_decref(data);
+        rc = rc < 0 ? rc : arc;
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    size_t n = json_array_size(data);
+    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
+    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data,
+                                     "first_id", first, "last_id", last, "has_more", more));
+}
+
+/* ---- DELETE /v1/transcripts/{id} -------------------------------------------------- */
+
+static int delete_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct store_transcript t;
+    struct store_object obj;
+    store_tx *tx;
+    char erased[2][STORE_ID_MAX + 1] = {"", ""};
+    int rc = server_authorize(srv, req, AUTH_ROLE_DELETE, "transcript.delete", &c);
+    if (rc < 0)
+        return rc;
+    const char *id = http_req_param(req, "id");
+    if (!id_plausible(id))
+        return reply_not_found(srv, req, &c, "transcript.delete", NULL);
+    if ((rc = store_begin(srv->store, &tx)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    rc = store_transcript_get(tx, c.id.tenant_id, id, &t);
+    if (rc == 0 && t.state == STORE_JOB_DELETED)
+        rc = PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND) {
+        store_rollback(tx);
+        return reply_not_found(srv, req, &c, "transcript.delete", id);
+    }
+    /* Cryptographic erase: the wrapped data keys go first, in this transaction. */
+    const char *objs[2] = {t.audio_object, t.transcript_object};
+    int64_t now = store_now_us();
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        if (!objs[i][0])
+            continue;
+        rc = store_object_get(tx, c.id.tenant_id, objs[i], &obj);
+        if (rc == 0 && obj.has_dk && (rc = store_object_destroy_key(tx, obj.id, now)) == 0)
+            snprintf(erased[i], sizeof(erased[i]), "%s", obj.id);
+        if (rc == PHS_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0) {
+        t.state = STORE_JOB_DELETED;
+        t.updated_us = now;
+        rc = store_transcript_update(tx, &t);
+    }
+    struct audit_event ev = server_event(req, &c, "transcript.delete", "transcript", id,
+                                         "success", 200);
+    ev.reason = "cryptographic_erase";
+    if (rc == 0)
+        rc = audit_append(tx, &ev, NULL);
+    if (rc < 0) {
+        store_rollback(tx);
+        return http_reply_err(req, rc, NULL, "The transcript could not be deleted."), rc;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        return http_reply_err(req, rc, NULL, "The transcript could not be deleted."), rc;
+    for (int i = 0; i < 2; i++)
+        if (erased[i][0])
+            blob_remove(srv->blobdir, erased[i]);
+    store_flush_erased(srv->store);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:b}", "id", id, "object", "transcript",
+                                     "deleted", 1));
+}
+
+/* ---- GET /v1/models ------------------------------------------------------------------ */
+
+static int models_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLES_ALL, "model.list", &c);
+    if (rc < 0)
+        return rc;
+    struct audit_event ev = server_event(req, &c, "model.list", "model", NULL, "success", 200);
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    json_t *m = json_pack("{s:s, s:s, s:I, s:s}", "id", MODEL_ID, "object", "model", "created",
+                          (json_int_t)(srv->started_us / 1000000), "owned_by", "phiscribe");
+    return http_reply_json(req, 200, json_pack("{s:s, s:[o]}", "object", "list", "data", m));
+}
+
+const struct http_route api_transcribe_routes[] = {
+    {"POST", "/v1/audio/transcriptions", sync_begin, upload_body, sync_handle, 0, NULL},
+    {"POST", "/v1/transcripts", create_begin, upload_body, create_handle, 0, NULL},
+    {"GET", "/v1/transcripts", NULL, NULL, list_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}", NULL, NULL, get_handle, 0, NULL},
+    {"DELETE", "/v1/transcripts/{id}", NULL, NULL, delete_handle, 0, NULL},
+    {"GET", "/v1/models", NULL, NULL, models_handle, 0, NULL},
+};
+const size_t api_transcribe_route_count =
+    sizeof(api_transcribe_routes) / sizeof(api_transcribe_routes[0]);

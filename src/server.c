@@ -1,0 +1,398 @@
+/* server: start-up, shutdown, authentication, audit helpers and metrics. */
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "err.h"
+#include "server_int.h"
+
+static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+void server_config_default(struct server_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->http.listen = HTTP_DEFAULT_LISTEN;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = n > 0 ? (int)n : 1;
+    c->queue_max = 64;
+    c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
+    c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
+    asr_config_default(&c->asr);
+}
+
+/* ---- authentication and audit --------------------------------------------- */
+
+struct audit_event server_event(struct http_req *req, const struct server_caller *caller,
+                                const char *action, const char *resource_type,
+                                const char *resource_id, const char *outcome, int status)
+{
+    struct audit_event ev = {
+        .request_id = http_req_id(req),
+        .tenant = caller ? caller->id.tenant : NULL,
+        .actor = caller ? caller->id.key_id : NULL,
+        .roles = caller ? caller->roles : NULL,
+        .action = action,
+        .resource_type = resource_type,
+        .resource_id = resource_id,
+        .outcome = outcome,
+        .http_status = status,
+        .source = http_req_source(req),
+    };
+    return ev;
+}
+
+int server_audit(struct server *srv, const struct audit_event *ev)
+{
+    store_tx *tx;
+    int rc = store_begin(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = audit_append(tx, ev, NULL)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
+int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
+                     struct server_caller *out)
+{
+    const char *h = http_req_header(req, "Authorization");
+    const char *key = NULL;
+    if (h && !strncasecmp(h, "Bearer ", 7)) {
+        key = h + 7;
+        while (*key == ' ')
+            key++;
+    }
+    struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
+    int rc = auth_check(srv->store, key, &who, &out->id);
+    if (rc < 0) {
+        if (rc == PHS_EAUTH)
+            http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",
+                             h ? "Incorrect, expired or revoked API key provided."
+                               : "Missing API key: send 'Authorization: Bearer phs_...'.");
+        else
+            http_reply_err(req, rc, NULL, NULL);
+        return rc < 0 ? rc : PHS_EAUTH;
+    }
+    auth_roles_format(out->id.roles, out->roles, sizeof(out->roles));
+    if (!(out->id.roles & role)) {
+        char need[AUTH_ROLES_TEXT_MAX + 1];
+        auth_roles_format(role, need, sizeof(need));
+        struct audit_event ev = server_event(req, out, action, NULL, NULL, "denied", 403);
+        ev.reason = "missing_role";
+        if ((rc = server_audit(srv, &ev)) < 0) {
+            http_reply_err(req, rc, NULL, NULL);
+            return rc;
+        }
+        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
+                         "This API key lacks the '%s' role.", need);
+        return PHS_EPERM;
+    }
+    return 0;
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+static void on_complete(void *ctx, const struct http_req *req)
+{
+    struct server *srv = ctx;
+    const char *route = http_req_route(req);
+    const char *method = http_req_method(req);
+    unsigned status = http_req_status(req);
+    double secs = (double)http_req_elapsed_us(req) / 1e6;
+    pthread_mutex_lock(&srv->metrics_mu);
+    struct server_metric *slot = NULL;
+    for (size_t i = 0; i < SERVER_METRIC_SLOTS; i++) {
+        struct server_metric *m = &srv->metrics[i];
+        if (!m->route) {
+            slot = m;
+            m->route = route;
+            snprintf(m->method, sizeof(m->method), "%s", method);
+            m->status = status;
+            break;
+        }
+        if (m->status == status && !strcmp(m->route, route) && !strcmp(m->method, method)) {
+            slot = m;
+            break;
+        }
+    }
+    if (slot)
+        slot->count++;
+    size_t b = 0;
+    while (b < SERVER_LATENCY_BUCKETS && secs > latency_bounds[b])
+        b++;
+    srv->latency_buckets[b]++;
+    srv->latency_sum += secs;
+    srv->latency_count++;
+    srv->upload_bytes += http_req_body_bytes(req);
+    pthread_mutex_unlock(&srv->metrics_mu);
+}
+
+struct textbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void tb_printf(struct textbuf *b, const char *fmt,
+                                                            ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+char *server_metrics_render(struct server *srv)
+{
+    struct textbuf b = {0};
+    struct jobs_stats js;
+    jobs_get_stats(srv->jobs, &js);
+    /* Route patterns, methods and status codes only: no tenant, key or resource ids. */
+    tb_printf(&b, "# HELP phiscribe_http_requests_total HTTP requests by route pattern, method "
+                  "and status.\n# TYPE phiscribe_http_requests_total counter\n");
+    pthread_mutex_lock(&srv->metrics_mu);
+    for (size_t i = 0; i < SERVER_METRIC_SLOTS && srv->metrics[i].route; i++) {
+        const struct server_metric *m = &srv->metrics[i];
+        tb_printf(&b,
+                  "phiscribe_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
+                  m->route[0] ? m->route : "unmatched", m->method, m->status,
+                  (unsigned long long)m->count);
+    }
+    tb_printf(&b, "# HELP phiscribe_http_request_duration_seconds Time from request headers to "
+                  "response.\n# TYPE phiscribe_http_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < SERVER_LATENCY_BUCKETS; i++) {
+        cum += srv->latency_buckets[i];
+        tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                  latency_bounds[i], (unsigned long long)cum);
+    }
+    cum += srv->latency_buckets[SERVER_LATENCY_BUCKETS];
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+              (unsigned long long)cum);
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_sum %.6f\n", srv->latency_sum);
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_count %llu\n",
+              (unsigned long long)srv->latency_count);
+    tb_printf(&b, "# HELP phiscribe_http_request_body_bytes_total Request body bytes received.\n"
+                  "# TYPE phiscribe_http_request_body_bytes_total counter\n"
+                  "phiscribe_http_request_body_bytes_total %llu\n",
+              (unsigned long long)srv->upload_bytes);
+    pthread_mutex_unlock(&srv->metrics_mu);
+    tb_printf(&b,
+              "# HELP phiscribe_queue_depth Synchronous requests waiting for a worker.\n"
+              "# TYPE phiscribe_queue_depth gauge\nphiscribe_queue_depth %llu\n"
+              "# HELP phiscribe_workers Transcription worker threads.\n"
+              "# TYPE phiscribe_workers gauge\nphiscribe_workers %d\n"
+              "# HELP phiscribe_workers_busy Workers decoding now.\n"
+              "# TYPE phiscribe_workers_busy gauge\nphiscribe_workers_busy %llu\n"
+              "# HELP phiscribe_transcriptions_total Recordings transcribed, by outcome.\n"
+              "# TYPE phiscribe_transcriptions_total counter\n"
+              "phiscribe_transcriptions_total{outcome=\"success\"} %llu\n"
+              "phiscribe_transcriptions_total{outcome=\"failure\"} %llu\n"
+              "# HELP phiscribe_audio_seconds_total Seconds of audio transcribed.\n"
+              "# TYPE phiscribe_audio_seconds_total counter\nphiscribe_audio_seconds_total %.3f\n"
+              "# HELP phiscribe_worker_busy_seconds_total Worker time spent transcribing.\n"
+              "# TYPE phiscribe_worker_busy_seconds_total counter\n"
+              "phiscribe_worker_busy_seconds_total %.3f\n",
+              (unsigned long long)js.sync_waiting, js.workers, (unsigned long long)js.busy_workers,
+              (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
+              js.busy_seconds);
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* ---- unauthenticated endpoints ------------------------------------------------ */
+
+static int handle_healthz(struct http_req *req, void *ctx)
+{
+    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static int handle_readyz(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    store_tx *tx;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return http_reply_error(req, 503, "server_error", NULL, "not_ready",
+                                "The database is not available.");
+    store_rollback(tx);
+    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+static int handle_metrics(struct http_req *req, void *ctx)
+{
+    char *text = server_metrics_render(ctx);
+    if (!text)
+        return PHS_ENOMEM;
+    int rc = http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                             strlen(text));
+    free(text);
+    return rc;
+}
+
+static const struct http_route base_routes[] = {
+    {"GET", "/healthz", NULL, NULL, handle_healthz, 0, NULL},
+    {"GET", "/readyz", NULL, NULL, handle_readyz, 0, NULL},
+    {"GET", "/metrics", NULL, NULL, handle_metrics, 0, NULL},
+};
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static int record_lifecycle(struct server *srv, const char *action, const char *reason)
+{
+    struct audit_event ev = {
+        .actor = "system:server",
+        .action = action,
+        .outcome = "success",
+        .source = "local",
+        .reason = reason,
+    };
+    return server_audit(srv, &ev);
+}
+
+int server_run(const struct server_config *cfg, const sigset_t *wait)
+{
+    struct server *srv = calloc(1, sizeof(*srv));
+    struct http_route *routes = NULL;
+    char msg[512];
+    int rc = PHS_ENOMEM;
+    if (!srv) {
+        fprintf(stderr, "phiscribe serve: out of memory\n");
+        return rc;
+    }
+    srv->cfg = *cfg;
+    pthread_mutex_init(&srv->metrics_mu, NULL);
+    srv->started_us = store_now_us();
+    audio_limits_default(&srv->limits);
+    srv->limits.max_bytes = cfg->max_upload_bytes;
+    srv->limits.max_seconds = cfg->max_audio_seconds;
+
+    srv->store = store_open(cfg->data_dir, 0, &rc, msg, sizeof(msg));
+    if (!srv->store) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+    snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
+    size_t swept = 0;
+    blob_sweep_tmp(srv->blobdir, &swept);
+
+    srv->model = asr_model_load(&cfg->asr, &rc, msg, sizeof(msg));
+    if (!srv->model) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+    struct jobs_config jc = {
+        .model = srv->model,
+        .store = srv->store,
+        .workers = cfg->workers,
+        .queue_max = (size_t)cfg->queue_max,
+        .limits = srv->limits,
+    };
+    srv->jobs = jobs_start(&jc, &rc, msg, sizeof(msg));
+    if (!srv->jobs) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+
+    size_t n = sizeof(base_routes) / sizeof(base_routes[0]) + api_transcribe_route_count +
+               api_admin_route_count, k = 0;
+    routes = calloc(n, sizeof(*routes));
+    if (!routes)
+        goto out;
+    for (size_t i = 0; i < sizeof(base_routes) / sizeof(base_routes[0]); i++)
+        routes[k++] = base_routes[i];
+    for (size_t i = 0; i < api_transcribe_route_count; i++)
+        routes[k++] = api_transcribe_routes[i];
+    for (size_t i = 0; i < api_admin_route_count; i++)
+        routes[k++] = api_admin_routes[i];
+    for (size_t i = 0; i < n; i++)
+        routes[i].ctx = srv;
+
+    struct http_config hc = cfg->http;
+    hc.on_complete = on_complete;
+    hc.ctx = srv;
+    if (!hc.max_body_bytes)
+        hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024; /* multipart framing */
+    if ((rc = record_lifecycle(srv, "server.start", NULL)) < 0) {
+        fprintf(stderr, "phiscribe serve: cannot write the audit trail: %s\n", err_str(rc));
+        goto out;
+    }
+    rc = http_server_start(&hc, routes, n, &srv->http, msg, sizeof(msg));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        record_lifecycle(srv, "server.stop", "start_failed");
+        goto out;
+    }
+    if (!cfg->quiet) {
+        printf("phiscribe %s listening on %s port %u (%s), %d workers\n", PHISCRIBE_VERSION,
+               hc.listen, (unsigned)http_server_port(srv->http),
+               http_server_is_tls(srv->http) ? "https" : "plain http, loopback only",
+               cfg->workers);
+        fflush(stdout);
+    }
+
+    int sig = 0;
+    while (sigwait(wait, &sig) != 0)
+        ;
+    if (!cfg->quiet) {
+        printf("phiscribe: signal %d, shutting down\n", sig);
+        fflush(stdout);
+    }
+    /* Stop accepting; let running requests finish (they need the workers),
+     * then running stored jobs; then close. */
+    http_server_quiesce(srv->http);
+    http_server_free(srv->http);
+    srv->http = NULL;
+    jobs_stop(srv->jobs);
+    srv->jobs = NULL;
+    record_lifecycle(srv, "server.stop", "signal");
+    rc = 0;
+out:
+    if (srv->http)
+        http_server_free(srv->http);
+    jobs_stop(srv->jobs);
+    asr_model_free(srv->model);
+    if (srv->store) {
+        audit_checkpoint(srv->store, true);
+        store_close(srv->store);
+    }
+    free(routes);
+    pthread_mutex_destroy(&srv->metrics_mu);
+    free(srv);
+    return rc;
+}

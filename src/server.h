@@ -1,0 +1,38 @@
+/* server: `phiscribe serve`: the HTTPS API over the store, the worker pool
+ * and the engine. Routes and handlers live in api_*.c. */
+#ifndef PHS_SERVER_H
+#define PHS_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "asr.h"
+#include "http.h"
+#include "store.h"
+
+#define SERVER_DEFAULT_MAX_UPLOAD (100ull * 1024 * 1024)
+#define SERVER_DEFAULT_MAX_AUDIO_SECONDS (2 * 3600.0)
+
+struct server_config {
+    const char *data_dir;        /* resolved data directory */
+    struct http_config http;     /* listener, TLS, connection limits */
+    int workers;                 /* transcription threads (>= 1) */
+    int queue_max;               /* synchronous requests waiting at most */
+    uint64_t max_upload_bytes;   /* one uploaded recording */
+    double max_audio_seconds;    /* one recording's duration */
+    asr_config asr;              /* engine and model */
+    bool quiet;                  /* no start-up banner on stdout */
+};
+
+/* Defaults for everything but data_dir and the engine paths. */
+void server_config_default(struct server_config *c);
+
+/* Opens the data directory, loads the model, starts workers and the
+ * listener, then blocks until one of the signals in `wait` arrives (the
+ * caller blocked them in every thread). Shuts down gracefully: stops
+ * accepting, lets running work finish, writes the audit record and a
+ * signed checkpoint. Returns 0, or an error with a reason printed to stderr. */
+int server_run(const struct server_config *cfg, const sigset_t *wait);
+
+#endif

@@ -1,0 +1,72 @@
+/* server_int: what the server's handler files (server*.c, api_*.c) share. */
+#ifndef PHS_SERVER_INT_H
+#define PHS_SERVER_INT_H
+
+#include <pthread.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "http.h"
+#include "jobs.h"
+#include "server.h"
+#include "store.h"
+
+#define SERVER_METRIC_SLOTS 128
+#define SERVER_LATENCY_BUCKETS 12
+
+struct server_metric {
+    const char *route; /* a route pattern (static), or "" */
+    char method[8];
+    unsigned status;
+    uint64_t count;
+};
+
+struct server {
+    struct server_config cfg;
+    store *store;
+    asr_model *model;
+    jobs *jobs;
+    struct http_server *http;
+    char blobdir[STORE_PATH_MAX];
+    audio_limits limits;
+    int64_t started_us;
+    pthread_mutex_t metrics_mu;
+    struct server_metric metrics[SERVER_METRIC_SLOTS];
+    uint64_t latency_buckets[SERVER_LATENCY_BUCKETS + 1]; /* cumulative at render */
+    double latency_sum;
+    uint64_t latency_count;
+    uint64_t upload_bytes;
+};
+
+/* The caller, once authenticated. */
+struct server_caller {
+    struct auth_identity id;
+    char roles[AUTH_ROLES_TEXT_MAX + 1];
+};
+
+/* Authenticates the request's bearer key and checks it has role. On
+ * failure replies 401 (auth_check audits it) or 403 (audited here as
+ * action with outcome "denied") and returns a negative code. */
+int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
+                     struct server_caller *out);
+
+/* An audit event for this request and caller (caller may be NULL). */
+struct audit_event server_event(struct http_req *req, const struct server_caller *caller,
+                                const char *action, const char *resource_type,
+                                const char *resource_id, const char *outcome, int status);
+
+/* Appends ev in its own transaction (for reads and failures that change
+ * nothing). Returns 0 or an error; the caller answers 500 on error so that
+ * nothing is served without its record. */
+int server_audit(struct server *srv, const struct audit_event *ev);
+
+/* Routes of each handler file. */
+extern const struct http_route api_transcribe_routes[];
+extern const size_t api_transcribe_route_count;
+extern const struct http_route api_admin_routes[];
+extern const size_t api_admin_route_count;
+
+/* Prometheus text for /metrics (caller frees). */
+char *server_metrics_render(struct server *srv);
+
+#endif

@@ -1,0 +1,59 @@
+// Drives phiscribe with the official openai package, unchanged: only baseURL
+// and apiKey point at our server. Usage (with NODE_EXTRA_CA_CERTS set to the
+// test CA): node sdk-test.mjs BASEURL KEY FILE
+import fs from "node:fs";
+import OpenAI from "openai";
+
+const [baseURL, apiKey, file] = process.argv.slice(2);
+const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+let failures = 0;
+const check = (cond, what) => {
+  console.log(`${cond ? "ok" : "FAIL"}: ${what}`);
+  if (!cond) failures++;
+};
+
+const models = await client.models.list();
+check(models.data.some((m) => m.id === "phiscribe-en-us"), "models.list");
+
+const base = { file: fs.createReadStream(file), model: "whisper-1" };
+const json = await client.audio.transcriptions.create(base);
+check(typeof json.text === "string" && json.text.includes("young man"), `json: ${json.text}`);
+
+for (const fmt of ["text", "srt", "vtt"]) {
+  const out = await client.audio.transcriptions.create({
+    file: fs.createReadStream(file), model: "whisper-1", response_format: fmt,
+  });
+  const s = String(out);
+  const shape = fmt === "text" ? s.includes("young man")
+    : fmt === "srt" ? /^1\n\d\d:\d\d:\d\d,\d{3} --> /.test(s)
+    : s.startsWith("WEBVTT");
+  check(shape, `${fmt}: ${JSON.stringify(s.slice(0, 60))}`);
+}
+
+const verbose = await client.audio.transcriptions.create({
+  file: fs.createReadStream(file), model: "whisper-1", response_format: "verbose_json",
+  timestamp_granularities: ["word", "segment"], language: "en", temperature: 0,
+});
+check(verbose.task === "transcribe" && verbose.duration > 2, "verbose_json task/duration");
+check(Array.isArray(verbose.segments) && verbose.segments.length > 0, "verbose_json segments");
+check(Array.isArray(verbose.words) && verbose.words.length > 3 &&
+      verbose.words.every((w) => typeof w.word === "string" && w.end > w.start),
+      "verbose_json word timestamps");
+
+try {
+  await client.audio.transcriptions.create({
+    file: fs.createReadStream(file), model: "whisper-1", response_format: "docx",
+  });
+  check(false, "bad response_format rejected");
+} catch (e) {
+  check(e.status === 400 && e.error?.param === "response_format", `APIError 400: ${e.message}`);
+}
+
+const bad = new OpenAI({ baseURL, apiKey: "phs_wrong", maxRetries: 0 });
+try {
+  await bad.models.list();
+  check(false, "bad key rejected");
+} catch (e) {
+  check(e.status === 401 && e instanceof OpenAI.AuthenticationError, "AuthenticationError 401");
+}
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,70 @@
+# Helpers for tests that run the real server (sourced after lib.sh).
+# setup_data: a data dir with tenants clinic-a and clinic-b and keys:
+#   KEY_A (all roles, clinic-a), KEY_A_READ (read), KEY_B (all roles, clinic-b)
+# start_server [ARGS...]: starts `phiscribe serve` on a random loopback port
+#   with a dev certificate; sets PORT, SPID, URL, C (curl with the CA).
+top=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$T/data
+SPIDS=""
+cleanup_servers() { for p in $SPIDS; do kill -9 "$p" 2>/dev/null || true; done; }
+trap cleanup_servers EXIT
+
+newkey() { # TENANT ROLES -> prints the secret
+    "$PHISCRIBE" keys create --data "$DATA" --tenant "$1" --role "$2" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
+}
+
+setup_data() {
+    "$PHISCRIBE" init --data "$DATA" >/dev/null
+    "$PHISCRIBE" tenants create --data "$DATA" clinic-a >/dev/null
+    "$PHISCRIBE" tenants create --data "$DATA" clinic-b >/dev/null
+    KEY_A=$(newkey clinic-a transcribe,read,delete,audit,admin)
+    KEY_A_READ=$(newkey clinic-a read)
+    KEY_B=$(newkey clinic-b transcribe,read,delete,audit,admin)
+    "$top/scripts/dev-cert" "$T/tls" 2>/dev/null
+    CA=$T/tls/cert.pem
+}
+
+start_server() {
+    rm -f "$T/server.out" "$T/server.err"
+    "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --tls-cert "$T/tls/cert.pem" \
+        --tls-key "$T/tls/key.pem" "$@" >"$T/server.out" 2>"$T/server.err" &
+    SPID=$!
+    SPIDS="$SPIDS $SPID"
+    i=0
+    until grep -q ' port [0-9]' "$T/server.out" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 300 ] && { cat "$T/server.err" >&2; fail "server did not start"; }
+        kill -0 "$SPID" 2>/dev/null || { cat "$T/server.err" >&2; fail "server exited"; }
+        sleep 0.1
+    done
+    PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/server.out" | head -1)
+    URL=https://localhost:$PORT
+    C="curl -sS --cacert $CA"
+}
+
+stop_server() { # graceful: SIGTERM, expect exit 0
+    kill -TERM "$SPID"
+    wait "$SPID" || fail "server exited non-zero after SIGTERM"
+}
+
+# req METHOD PATH KEY [curl args...]: body in $T/body, status in $STATUS
+req() {
+    m=$1; p=$2; k=$3; shift 3
+    if [ -n "$k" ]; then
+        STATUS=$($C -X "$m" -H "Authorization: Bearer $k" -o "$T/body" -w '%{http_code}' "$@" "$URL$p")
+    else
+        STATUS=$($C -X "$m" -o "$T/body" -w '%{http_code}' "$@" "$URL$p")
+    fi
+}
+expect_status() { [ "$STATUS" = "$1" ] || { cat "$T/body" >&2; fail "$2: status $STATUS, want $1"; }; }
+# envelope: the body is OpenAI's error envelope
+envelope() {
+    python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); e=d["error"]
+assert set(e)=={"message","type","param","code"}, e
+assert isinstance(e["message"], str) and e["message"]' "$T/body" || fail "not an error envelope: $(cat "$T/body")"
+}
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$T/body" "$1"; }

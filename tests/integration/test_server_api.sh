@@ -1,0 +1,193 @@
+# The HTTPS API end to end with curl: auth, roles, tenants, the
+# OpenAI-compatible endpoint in every format, stored jobs, keys, audit,
+# errors, no PHI at rest, kill -9 recovery and graceful shutdown.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav   # "he was not an ill disposed young man"
+U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav   # "he might even have been made amiable himself"
+[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
+setup_data
+start_server --workers 2
+
+# ---- unauthenticated endpoints ----
+req GET /healthz ""; expect_status 200 healthz
+req GET /readyz ""; expect_status 200 readyz
+req GET /metrics ""; expect_status 200 metrics
+grep -q '^phiscribe_workers 2' "$T/body" || fail "metrics: workers"
+$C -D "$T/h" -o /dev/null "$URL/healthz"
+grep -qi '^Strict-Transport-Security' "$T/h" || fail "no HSTS"
+ok "health, readiness, metrics, HSTS"
+
+# ---- authentication: 401 for missing, malformed, unknown, revoked ----
+req GET /v1/models ""; expect_status 401 "no key"; envelope
+req GET /v1/models "phs_garbage"; expect_status 401 "malformed key"; envelope
+bad=$(echo "$KEY_A" | sed 's/.$/x/')
+req GET /v1/models "$bad"; expect_status 401 "bad checksum"
+req GET /v1/models "$KEY_A"; expect_status 200 models
+[ "$(jget data.0.id)" = phiscribe-en-us ] || fail "model id"
+ok "401 for missing/malformed/bad keys; models listed"
+
+# ---- OpenAI-compatible endpoint, every format ----
+tx() { req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1 "$@"; }
+tx; expect_status 200 json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert list(d)==["text"] and "young man" in d["text"], d' "$T/body" || fail "json body"
+tx -F response_format=text; expect_status 200 text
+grep -q "young man" "$T/body" || fail "text body"
+tx -F response_format=srt; expect_status 200 srt
+grep -q -- '-->' "$T/body" && grep -q '^1$' "$T/body" || fail "srt body"
+tx -F response_format=vtt; expect_status 200 vtt
+head -1 "$T/body" | grep -q WEBVTT || fail "vtt body"
+tx -F response_format=verbose_json -F 'timestamp_granularities[]=word' -F 'timestamp_granularities[]=segment' -F language=en -F temperature=0
+expect_status 200 verbose_json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["task"]=="transcribe" and d["segments"] and d["words"], d
+assert all(set(w)>={"word","start","end"} for w in d["words"])' "$T/body" || fail "verbose_json body"
+ok "POST /v1/audio/transcriptions: json, text, srt, vtt, verbose_json with words"
+
+# ---- bad requests: clear envelope, nothing changes ----
+tx -F response_format=docx; expect_status 400 "bad format"; envelope
+[ "$(jget error.param)" = response_format ] || fail "param not named"
+tx -F language=de; expect_status 400 "language"; envelope
+req POST /v1/audio/transcriptions "$KEY_A" -F model=whisper-1; expect_status 400 "no file"; envelope
+: > "$T/empty.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/empty.wav" -F model=m; expect_status 400 "empty file"; envelope
+echo "Patient Jane Roe, MRN 123, not audio" > "$T/junk.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/junk.wav" -F model=m; expect_status 400 "junk"; envelope
+! grep -q "Jane" "$T/body" || fail "error echoes content"
+head -c 30000 "$U1" > "$T/cut.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/cut.wav" -F model=m; expect_status 400 "truncated"; envelope
+printf -- '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nabc' > "$T/mp"
+req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary @"$T/mp"
+expect_status 400 "malformed multipart"; envelope
+req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: application/json' -d '{}'; expect_status 415 "json body"; envelope
+req GET /v1/nothing-here "$KEY_A"; expect_status 404 "unknown route"; envelope
+req PUT /v1/transcripts "$KEY_A"; expect_status 405 "method"; envelope
+ok "400/404/405/415 envelopes for bad input, no content echoed"
+
+# ---- roles: 403 ----
+req POST /v1/audio/transcriptions "$KEY_A_READ" -F file=@"$U1" -F model=m; expect_status 403 "read key transcribing"; envelope
+req POST /v1/keys "$KEY_A_READ" -d '{"roles":"read"}'; expect_status 403 "read key creating keys"
+ok "403 for a missing role"
+
+# ---- stored jobs ----
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create"
+J1=$(jget id); [ "$(jget status)" = queued ] || fail "not queued"
+req POST "/v1/transcripts?language=en" "$KEY_A" -H 'Content-Type: audio/wav' --data-binary @"$U2"; expect_status 202 "raw create"
+J2=$(jget id)
+wait_job() { # KEY ID
+    i=0
+    while :; do
+        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll"
+        s=$(jget status)
+        [ "$s" = completed ] || [ "$s" = failed ] && break
+        i=$((i + 1)); [ $i -gt 300 ] && fail "job $2 stuck in $s"
+        sleep 0.2
+    done
+}
+wait_job "$KEY_A" "$J1"
+[ "$(jget status)" = completed ] || fail "job failed: $(cat "$T/body")"
+grep -q "young man" "$T/body" || fail "job text"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["segments"] and d["words"] and d["duration"]>2' "$T/body" || fail "job result shape"
+wait_job "$KEY_A" "$J2"; grep -q "amiable" "$T/body" || fail "raw job text"
+req GET "/v1/transcripts/$J1?format=srt" "$KEY_A"; expect_status 200 "srt of job"; grep -q -- '-->' "$T/body" || fail "job srt"
+req GET "/v1/transcripts/$J1?format=text" "$KEY_A_READ"; expect_status 200 "text of job"; grep -q "young man" "$T/body" || fail "job text format"
+req GET "/v1/transcripts?limit=1" "$KEY_A"; expect_status 200 list
+[ "$(jget data.0.id)" = "$J2" ] && [ "$(jget has_more)" = True ] || fail "list page 1: $(cat "$T/body")"
+req GET "/v1/transcripts?limit=1&after=$J2" "$KEY_A"; [ "$(jget data.0.id)" = "$J1" ] || fail "list page 2"
+req GET "/v1/transcripts?limit=0" "$KEY_A"; expect_status 400 "limit"; envelope
+ok "stored jobs: multipart and raw upload, 202, poll, result, srt/text, cursor pagination"
+
+# ---- tenants are isolated: another tenant's id looks exactly like a missing one ----
+req GET "/v1/transcripts/$J1" "$KEY_B"; expect_status 404 "cross-tenant get"; cp "$T/body" "$T/cross"
+req GET "/v1/transcripts/tr_doesnotexist0000000000" "$KEY_B"; expect_status 404 "missing id"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a==b, (a,b)' "$T/cross" "$T/body" \
+    || fail "cross-tenant 404 differs from a missing id"
+req GET "/v1/transcripts" "$KEY_B"; [ "$(jget data)" = "[]" ] || fail "tenant B sees A's jobs"
+req DELETE "/v1/transcripts/$J1" "$KEY_B"; expect_status 404 "cross-tenant delete"
+ok "cross-tenant get/list/delete look like not found"
+
+# ---- delete ----
+req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 200 delete
+[ "$(jget deleted)" = True ] || fail "delete body"
+req GET "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "after delete"
+req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "delete twice"
+ok "delete, then 404"
+
+# ---- keys API ----
+req POST /v1/keys "$KEY_A" -d '{"roles":["transcribe","read"],"expires_in":"1d","label":"ward 7 tablet"}'
+expect_status 201 "key create"; NEWKEY=$(jget key); NEWID=$(jget id)
+[ "$(jget tenant)" = clinic-a ] || fail "key tenant"
+req GET /v1/models "$NEWKEY"; expect_status 200 "new key works"
+req GET /v1/keys "$KEY_A"; expect_status 200 "key list"
+grep -q "$NEWID" "$T/body" && ! grep -q "$NEWKEY" "$T/body" || fail "key list shows secret or misses key"
+req GET /v1/keys "$KEY_B"; ! grep -q "$NEWID" "$T/body" || fail "tenant B lists A's keys"
+req DELETE "/v1/keys/$NEWID" "$KEY_B"; expect_status 404 "cross-tenant revoke"
+req DELETE "/v1/keys/$NEWID" "$KEY_A"; expect_status 200 "revoke"
+req GET /v1/models "$NEWKEY"; expect_status 401 "revoked key"
+req POST /v1/keys "$KEY_A" -d '{"roles":["root"]}'; expect_status 400 "bad role"; envelope
+req POST /v1/keys "$KEY_A" -d 'not json'; expect_status 400 "bad json"; envelope
+ok "keys: create, use, list without secrets, tenant-scoped revoke, 401 after"
+
+# ---- limits ----
+stop_server
+start_server --workers 1 --max-upload-bytes 50000
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=m; expect_status 413 "oversized"; envelope
+ok "413 for an oversized upload"
+
+# ---- audit over the API ----
+req GET "/v1/audit?format=jsonl" "$KEY_A"; expect_status 200 "audit export"
+cp "$T/body" "$T/export.jsonl"
+for a in transcription.create transcript.create transcript.complete transcript.read transcript.delete key.auth_failed key.create key.revoke; do
+    grep -q "\"$a\"" "$T/export.jsonl" || fail "no $a record in the export"
+done
+grep -q '"audio_sha256":"[0-9a-f]\{64\}"' "$T/export.jsonl" || fail "no audio hash recorded"
+grep -q '"denied"' "$T/export.jsonl" || fail "403 not audited"
+! grep -qi "young man\|amiable\|Jane\|$KEY_A\|$KEY_B" "$T/export.jsonl" || fail "PHI or a secret in the audit export"
+! grep -q '"clinic-b"' "$T/export.jsonl" || fail "tenant A's export shows tenant B's records"
+req GET "/v1/audit?format=csv&action=transcript.delete" "$KEY_A"; expect_status 200 "csv"
+[ "$(grep -c transcript.delete "$T/body")" -ge 1 ] || fail "csv filter"
+req GET /v1/audit "$KEY_A_READ"; expect_status 403 "audit without role"
+req GET /v1/audit/verify "$KEY_A"; expect_status 200 verify
+[ "$(jget intact)" = True ] || fail "audit not intact: $(cat "$T/body")"
+ok "audit export (jsonl, csv, filters, tenant-scoped, no PHI or secrets) and verify"
+
+# ---- nothing readable at rest ----
+python3 - "$DATA" "$U1" "$U2" <<'PY' || fail "plaintext found at rest"
+import os, sys
+data, *wavs = sys.argv[1:]
+needles = [b"young man", b"amiable", b"disposed"]
+for w in wavs:
+    pcm = open(w, "rb").read()[44:]
+    needles += [pcm[i:i + 64] for i in (8000, 40000, len(pcm) // 2)]
+for root, _, files in os.walk(data):
+    for f in files:
+        blob = open(os.path.join(root, f), "rb").read()
+        for n in needles:
+            assert n not in blob, (f, n[:16])
+PY
+ok "no transcript text and no plain audio anywhere in the data directory"
+
+# ---- kill -9 with jobs queued, then restart: every acknowledged job completes ----
+stop_server
+start_server --workers 1
+ids=""
+for i in 1 2 3; do
+    req POST /v1/transcripts "$KEY_A" -F file=@"$U2"; expect_status 202 "queue $i"
+    ids="$ids $(jget id)"
+done
+kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
+start_server --workers 1
+for id in $ids; do
+    wait_job "$KEY_A" "$id"
+    [ "$(jget status)" = completed ] || fail "job $id after restart: $(cat "$T/body")"
+done
+ok "3 jobs acknowledged before kill -9 all completed after restart"
+
+# ---- graceful shutdown ----
+stop_server
+grep -q "shutting down" "$T/server.out" || fail "no shutdown line"
+"$PHISCRIBE" audit verify --data "$DATA" > "$T/verify" 2>&1 || { cat "$T/verify"; fail "audit verify after shutdown"; }
+sqlite3 "$DATA/phiscribe.db" 'PRAGMA integrity_check' | grep -q '^ok$' || fail "integrity_check"
+ok "SIGTERM: exit 0, audit chain verifies, database intact"
+echo "$checks checks passed"
