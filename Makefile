@@ -69,7 +69,7 @@ $(BUILD)/obj/redact_data.o: $(wildcard data/redact/*.txt)
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/run-demo
+	@scripts/run-server
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
