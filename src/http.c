@@ -852,6 +852,21 @@ static int http_collect(struct http_req *req, const char *data, size_t len)
     return 0;
 }
 
+/* True when a request that already has its reply still has a body on the
+ * way: a Content-Length above zero or chunked encoding, without
+ * "Expect: 100-continue" (with it, the client waits and sends nothing). */
+static bool http_early_reply_drains(const struct http_req *req)
+{
+    const char *expect = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Expect");
+    if (expect && !strcasecmp(expect, "100-continue"))
+        return false;
+    const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (req->content_length > (int64_t)HTTP_DRAIN_MAX)
+        return false; /* too much to swallow: reply and close */
+    return req->content_length > 0 || (te && strcasestr(te, "chunked"));
+}
+
 static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_size,
@@ -868,6 +883,13 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, co
         int rc = http_first_call(srv, req);
         if (rc < 0 && !req->status)
             http_reply_err(req, rc, NULL, NULL);
+        if (req->status && http_early_reply_drains(req)) {
+            /* The client is sending a body it was not asked to hold back:
+             * read and drop it (up to HTTP_DRAIN_MAX), then reply, so the
+             * client sees the answer instead of a reset connection. */
+            req->draining = true;
+            return MHD_YES;
+        }
         if (req->status)
             return http_queue(req); /* early reply: the body (if any) is not read */
         return MHD_YES;
