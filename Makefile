@@ -118,6 +118,12 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
+# The HTTPS server under concurrent TLS clients vs the CLI engine (docs/BENCHMARKS.md).
+.PHONY: bench-server
+bench-server: deps
+	@$(MAKE) --no-print-directory all
+	@bench/server $(BUILD)/phiscribe
+
 # Audit appends per second and verification speed (bench/audit; docs/BENCHMARKS.md).
 .PHONY: bench-audit
 bench-audit: all
