@@ -343,7 +343,7 @@ static void objects_and_jobs(void **state)
                              .size = 10, .created_us = store_now_us()};
     assert_int_equal(store_random_id("obj_", 20, o.id, sizeof(o.id)), 0);
     snprintf(o.kind, sizeof(o.kind), "audio");
-    memset(o.dk_wrapped, 0xab, sizeof(o.dk_wrapped));
+    memset(o.dk_wrapped, 0xcd, sizeof(o.dk_wrapped));
     assert_int_equal(store_object_insert(tx, &o), 0);
     struct store_object g;
     assert_int_equal(store_object_get(tx, 1, o.id, &g), 0);
@@ -385,6 +385,34 @@ static void objects_and_jobs(void **state)
     assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
     assert_int_equal(c.state, STORE_JOB_QUEUED);
     assert_int_equal(store_commit(tx), 0);
+    struct store_object o2 = o;
+    snprintf(o2.id, sizeof(o2.id), "obj_erase_me");
+    memset(o2.dk_wrapped, 0xab, sizeof(o2.dk_wrapped));
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_object_insert(tx, &o2), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_object_destroy_key(tx, o2.id, store_now_us()), 0);
+    assert_int_equal(store_commit(tx), 0);
+    /* The destroyed wrapped key's bytes are gone from the database files,
+     * the write-ahead log included, while the store is still open. */
+    assert_int_equal(store_flush_erased(s), 0);
+    const char *files[] = {STORE_DB_FILE, STORE_DB_FILE "-wal"};
+    for (size_t i = 0; i < 2; i++) {
+        char p[256];
+        path(f, files[i], p, sizeof(p));
+        FILE *fp = fopen(p, "rb");
+        if (!fp)
+            continue;
+        uint8_t buf[8192];
+        size_t got, run = 0;
+        while ((got = fread(buf, 1, sizeof(buf), fp)) > 0)
+            for (size_t j = 0; j < got; j++) {
+                run = buf[j] == 0xab ? run + 1 : 0;
+                assert_true(run < 16);
+            }
+        fclose(fp);
+    }
     store_close(s);
 }
 
