@@ -10,6 +10,7 @@
 #include "err.h"
 #include "form.h"
 #include "multipart.h"
+#include "redact.h"
 #include "server_int.h"
 #include "transcript.h"
 
@@ -225,6 +226,34 @@ static bool language_ok(const char *lang)
            !strcasecmp(lang, "english");
 }
 
+/* The redaction asked for: `redact` (true/false) and `redact_types` (labels,
+ * implies redact). *labels = 0 when none. Replies 400 and returns negative
+ * for a value it cannot honour. */
+static int parse_redaction(struct http_req *req, struct upload *u, unsigned *labels)
+{
+    const char *on = option(req, u, "redact"), *types = option(req, u, "redact_types");
+    bool yes = on && (!strcmp(on, "true") || !strcmp(on, "1"));
+    bool no = on && (!strcmp(on, "false") || !strcmp(on, "0"));
+    *labels = 0;
+    if (on && !yes && !no)
+        return http_reply_error(req, 400, "invalid_request_error", "redact", "invalid_value",
+                                "redact must be true or false."),
+               PHS_EINVAL;
+    if (no && types)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types",
+                                "invalid_value", "redact_types needs redact=true (or no redact)."),
+               PHS_EINVAL;
+    if (types && redact_types_parse(types, labels) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types",
+                                "invalid_value",
+                                "redact_types lists name, date, age, phone, id, ssn, address, "
+                                "email, url, or all."),
+               PHS_EINVAL;
+    if (yes && !types)
+        *labels = REDACT_ALL;
+    return 0;
+}
+
 /* ---- POST /v1/audio/transcriptions ------------------------------------------- */
 
 static int sync_begin(struct http_req *req, void *ctx)
@@ -291,6 +320,10 @@ static int sync_handle(struct http_req *req, void *ctx)
                    PHS_EINVAL;
     }
 
+    unsigned labels;
+    if ((rc = parse_redaction(req, u, &labels)) < 0)
+        return rc;
+
     uint8_t sha[CRYPTO_SHA256_LEN];
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
     crypto_sha256(u->buf, (size_t)u->file_bytes, sha);
@@ -317,9 +350,28 @@ static int sync_handle(struct http_req *req, void *ctx)
         ev.audio_channels = info.channels;
     }
     char *body = NULL;
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    if (rc == 0 && labels) {
+        redact_config rcfg = {.lex = srv->lex, .labels = labels};
+        if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
+            snprintf(msg, sizeof(msg), "Redaction failed.");
+        o.redacted = true;
+        o.redactions = spans;
+        o.n_redactions = n_spans;
+    }
     if (rc == 0 && !(body = transcript_render(res, fmt, &o)))
         rc = PHS_ENOMEM;
+    free(spans);
     asr_result_free(res);
+    if (rc < 0 && status == 200) { /* failed after a successful transcription */
+        status = 500;
+        ev.outcome = "failure";
+        ev.http_status = status;
+        ev.reason = err_str(rc);
+        if (rc == PHS_ENOMEM)
+            snprintf(msg, sizeof(msg), "Out of memory.");
+    }
     int arc = server_audit(srv, &ev);
     if (arc < 0 || rc < 0) {
         if (body) {
@@ -389,12 +441,32 @@ static int create_handle(struct http_req *req, void *ctx)
         return http_reply_error(req, 400, "invalid_request_error", "language",
                                 "unsupported_language", "Only English ('en') is supported."),
                PHS_EINVAL;
+    unsigned labels;
+    if ((rc = parse_redaction(req, u, &labels)) < 0)
+        return rc;
+    /* Options kept with the job: label names only, never content. */
+    json_t *opts = json_pack("{s:s}", "language", "en");
+    if (opts && labels) {
+        char list[REDACT_TYPES_MAX] = "";
+        size_t used = 0;
+        for (int l = 0; l < REDACT_N_LABELS; l++)
+            if (labels & (1u << l))
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         used ? "," : "", redact_label_name((redact_label)l));
+        json_object_set_new(opts, "redact", json_string(list));
+    }
+    char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+    json_decref(opts);
+    if (!opts_text)
+        return PHS_ENOMEM;
 
     struct blob_info bi;
     rc = blob_writer_commit(u->bw, &bi);
     u->bw = NULL;
-    if (rc < 0)
+    if (rc < 0) {
+        free(opts_text);
         return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
+    }
 
     struct store_object obj = {0};
     struct store_transcript t = {0};
@@ -419,7 +491,9 @@ static int create_handle(struct http_req *req, void *ctx)
     t.audio_bytes = (int64_t)bi.plain_bytes;
     t.audio_duration_ms = -1;
     t.transcript_bytes = -1;
-    snprintf(t.options, sizeof(t.options), "{\"language\":\"en\"}");
+    snprintf(t.options, sizeof(t.options), "%s", opts_text);
+    free(opts_text);
+    opts_text = NULL;
 
     store_tx *tx;
     if ((rc = store_begin(srv->store, &tx)) < 0)
@@ -444,6 +518,7 @@ static int create_handle(struct http_req *req, void *ctx)
     return http_reply_json(req, 202, job_json(&t));
 
 fail_blob:
+    free(opts_text);
     blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
     return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
 }

@@ -12,6 +12,7 @@
 #include "blob.h"
 #include "crypto.h"
 #include "err.h"
+#include <jansson.h>
 #include "pipeline.h"
 #include "transcript.h"
 
@@ -146,6 +147,27 @@ static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_
     return 0;
 }
 
+/* The labels a job asked to redact (0: none), from its stored options
+ * {"redact":"name,date,..."}. PHS_EINVAL when they cannot be honoured: a
+ * transcript must never be stored unredacted by mistake. */
+static int job_redaction(jobs *j, const struct store_transcript *job, unsigned *labels)
+{
+    *labels = 0;
+    if (!job->options[0])
+        return 0;
+    json_error_t e;
+    json_t *o = json_loads(job->options, 0, &e);
+    const char *types = json_string_value(json_object_get(o, "redact"));
+    int rc = !o ? PHS_EINVAL : 0;
+    if (rc == 0 && types) {
+        rc = redact_types_parse(types, labels);
+        if (rc == 0 && !j->cfg.lex)
+            rc = PHS_EINVAL;
+    }
+    json_decref(o);
+    return rc;
+}
+
 /* Runs one claimed job to completion or failure and commits the outcome
  * with its audit record. Errors that leave the job unfinished (I/O,
  * database) return negative; the job is then failed if possible. */
@@ -194,10 +216,23 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         rc = transcribe_memory(w, audio.p, audio.len, &info, &res, msg, sizeof(msg));
     }
     membuf_wipe(&audio);
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    unsigned labels = 0;
+    if (rc == 0 && (rc = job_redaction(j, job, &labels)) < 0)
+        snprintf(msg, sizeof(msg), "the job's redaction options are invalid");
+    if (rc == 0 && labels) {
+        redact_config rcfg = {.lex = j->cfg.lex, .labels = labels};
+        if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
+            snprintf(msg, sizeof(msg), "redaction failed: %s", err_str(rc));
+    }
     if (rc == 0) {
         transcript_opts o;
         transcript_opts_default(&o);
         o.words_top_level = true;
+        o.redacted = labels != 0;
+        o.redactions = spans;
+        o.n_redactions = n_spans;
         rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
         if (!rendered)
             rc = PHS_ENOMEM;
@@ -207,6 +242,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         if (rc < 0)
             snprintf(msg, sizeof(msg), "the transcript could not be stored: %s", err_str(rc));
     }
+    free(spans);
     outcome = rc;
 
     /* Commit the outcome with its audit record. */

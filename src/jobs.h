@@ -23,6 +23,7 @@
 
 #include "asr.h"
 #include "audio.h"
+#include "redact.h"
 #include "store.h"
 
 typedef struct jobs jobs;
@@ -34,6 +35,7 @@ struct jobs_config {
     size_t queue_max;      /* synchronous requests waiting at most (>= 1) */
     audio_limits limits;   /* applied to every recording */
     int poll_ms;           /* how often idle workers look for stored jobs (default 1000) */
+    const redact_lexicon *lex; /* for jobs whose options ask for redaction; may be NULL */
 };
 
 /* Starts the workers (each loads its decoder first; a failure there fails

@@ -316,7 +316,12 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         fprintf(stderr, "phiscribe serve: %s\n", msg);
         goto out;
     }
+    if (!(srv->lex = redact_lexicon_new())) {
+        fprintf(stderr, "phiscribe serve: out of memory\n");
+        goto out;
+    }
     struct jobs_config jc = {
+        .lex = srv->lex,
         .model = srv->model,
         .store = srv->store,
         .workers = cfg->workers,
@@ -387,6 +392,7 @@ out:
         http_server_free(srv->http);
     jobs_stop(srv->jobs);
     asr_model_free(srv->model);
+    redact_lexicon_free(srv->lex);
     if (srv->store) {
         audit_checkpoint(srv->store, true);
         store_close(srv->store);

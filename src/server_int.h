@@ -29,6 +29,7 @@ struct server {
     struct http_server *http;
     char blobdir[STORE_PATH_MAX];
     audio_limits limits;
+    redact_lexicon *lex;         /* shared, read-only */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];
