@@ -743,6 +743,30 @@ out_free:
     return NULL;
 }
 
+/* Verifies and decrypts one chunk body (ciphertext || tag, ct_len bytes) whose
+ * frame header is in o->in, passes its plaintext on, and moves to the next frame. */
+static int open_body(crypto_open *o, const uint8_t *ct, size_t ct_len)
+{
+    size_t pt_len = sizeof(o->pt);
+    size_t aad_len = stream_aad(&o->si, o->index, o->last);
+    if (gnutls_aead_cipher_decrypt(o->aead, o->in, GCM_NONCE_LEN, o->si.aad, aad_len,
+                                   GCM_TAG_LEN, ct, ct_len, o->pt, &pt_len) < 0 ||
+        pt_len != ct_len - GCM_TAG_LEN) {
+        crypto_wipe(o->pt, sizeof(o->pt));
+        return PHS_ECRYPTO;
+    }
+    int rc = PHS_OK;
+    if (pt_len > 0)
+        rc = o->write(o->ctx, o->pt, pt_len);
+    crypto_wipe(o->pt, pt_len);
+    if (rc < 0)
+        return rc;
+    o->index++;
+    o->state = o->last ? OPEN_DONE : OPEN_FRAME;
+    o->need = FRAME_HDR_LEN;
+    return PHS_OK;
+}
+
 /* Acts on a completed part in o->in[0..need). */
 static int open_step(crypto_open *o)
 {
@@ -774,28 +798,8 @@ static int open_step(crypto_open *o)
         o->need = FRAME_HDR_LEN + len + GCM_TAG_LEN;
         return PHS_OK;
     }
-    case OPEN_BODY: {
-        size_t ct_len = o->need - FRAME_HDR_LEN;
-        size_t pt_len = sizeof(o->pt);
-        size_t aad_len = stream_aad(&o->si, o->index, o->last);
-        if (gnutls_aead_cipher_decrypt(o->aead, o->in, GCM_NONCE_LEN, o->si.aad, aad_len,
-                                       GCM_TAG_LEN, o->in + FRAME_HDR_LEN, ct_len, o->pt,
-                                       &pt_len) < 0 ||
-            pt_len != ct_len - GCM_TAG_LEN) {
-            crypto_wipe(o->pt, sizeof(o->pt));
-            return PHS_ECRYPTO;
-        }
-        int rc = PHS_OK;
-        if (pt_len > 0)
-            rc = o->write(o->ctx, o->pt, pt_len);
-        crypto_wipe(o->pt, pt_len);
-        if (rc < 0)
-            return rc;
-        o->index++;
-        o->state = o->last ? OPEN_DONE : OPEN_FRAME;
-        o->need = FRAME_HDR_LEN;
-        return PHS_OK;
-    }
+    case OPEN_BODY:
+        return open_body(o, o->in + FRAME_HDR_LEN, o->need - FRAME_HDR_LEN);
     case OPEN_DONE: break;
     }
     return PHS_EINTERNAL;
@@ -812,6 +816,18 @@ int crypto_open_update(crypto_open *o, const void *buf, size_t len)
         if (o->state == OPEN_DONE) {
             o->error = PHS_ECRYPTO; /* bytes after the last chunk */
             return o->error;
+        }
+        /* A whole body in the caller's buffer is opened in place: no copy. */
+        if (o->state == OPEN_BODY && o->have == FRAME_HDR_LEN &&
+            len >= o->need - FRAME_HDR_LEN) {
+            size_t body = o->need - FRAME_HDR_LEN;
+            o->error = open_body(o, p, body);
+            if (o->error)
+                return o->error;
+            o->have = 0;
+            p += body;
+            len -= body;
+            continue;
         }
         /* The frame header sits at in[0..FRAME_HDR_LEN); the body follows it. */
         size_t n = o->need - o->have;

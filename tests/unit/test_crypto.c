@@ -249,14 +249,18 @@ static void test_stream_layout_matches_spec(void **state)
 static void expect_open_fails(const crypto_key *k, const char *id, const uint8_t *ct, size_t n,
                               const uint8_t *pt, size_t pt_len)
 {
-    struct sink back = {0};
-    int rc = open_buf(k, id, ct, n, n ? n : 1, &back);
-    assert_true(rc < 0);
-    assert_true(back.len < pt_len || pt_len == 0);
-    assert_true(back.len % CHUNK == 0);
-    if (back.len)
-        assert_memory_equal(back.p, pt, back.len);
-    sink_reset(&back);
+    /* Whole (opened in place) and in pieces (copied through the frame buffer). */
+    const size_t steps[] = {n ? n : 1, 4093};
+    for (size_t i = 0; i < 2; i++) {
+        struct sink back = {0};
+        int rc = open_buf(k, id, ct, n, steps[i], &back);
+        assert_true(rc < 0);
+        assert_true(back.len < pt_len || pt_len == 0);
+        assert_true(back.len % CHUNK == 0);
+        if (back.len)
+            assert_memory_equal(back.p, pt, back.len);
+        sink_reset(&back);
+    }
 }
 
 static void test_stream_every_byte_flip_small(void **state)
