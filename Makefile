@@ -128,3 +128,12 @@ bench-server: deps
 .PHONY: bench-audit
 bench-audit: all
 	@bench/audit $(BUILD)/phiscribe
+
+# Stream encrypt/decrypt MB/s beside openssl speed (bench/crypto; docs/BENCHMARKS.md).
+$(BUILD)/bench/crypto_bench: bench/crypto_bench.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+.PHONY: bench-crypto
+bench-crypto: $(BUILD)/bench/crypto_bench
+	@bench/crypto $(BUILD)/bench/crypto_bench
