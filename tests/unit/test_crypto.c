@@ -242,6 +242,148 @@ static void test_stream_layout_matches_spec(void **state)
     crypto_key_free(k);
 }
 
+/* Builds a stream by hand, per the documented layout, under a known key:
+ * chunks of the given lengths and last flags, every tag valid. */
+static void forge_stream(const uint8_t kb[32], const char *id, const uint32_t *lens,
+                         const uint8_t *lasts, size_t nchunks, struct sink *out)
+{
+    const uint8_t hdr[12] = {'P', 'H', 'S', 'C', 1, 0, 0, 0, 0x00, 0x01, 0x00, 0x00};
+    assert_int_equal(sink_write(out, hdr, 12), 0);
+    gnutls_aead_cipher_hd_t h;
+    gnutls_datum_t kd = {(unsigned char *)kb, 32};
+    assert_int_equal(gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_256_GCM, &kd), 0);
+    uint8_t *pt = pattern(CHUNK, 77), *frame = malloc(17 + CHUNK + 16);
+    size_t idlen = strlen(id);
+    for (size_t i = 0; i < nchunks; i++) {
+        uint8_t aad[12 + 1 + CRYPTO_OBJECT_ID_MAX + 9];
+        memcpy(aad, hdr, 12);
+        aad[12] = (uint8_t)idlen;
+        memcpy(aad + 13, id, idlen);
+        for (int b = 0; b < 8; b++)
+            aad[13 + idlen + b] = (uint8_t)((uint64_t)i >> (56 - 8 * b));
+        aad[13 + idlen + 8] = lasts[i];
+        assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, frame, 12), 0);
+        frame[12] = lasts[i];
+        frame[13] = (uint8_t)(lens[i] >> 24);
+        frame[14] = (uint8_t)(lens[i] >> 16);
+        frame[15] = (uint8_t)(lens[i] >> 8);
+        frame[16] = (uint8_t)lens[i];
+        size_t ct_len = lens[i] + 16;
+        assert_int_equal(gnutls_aead_cipher_encrypt(h, frame, 12, aad, 13 + idlen + 9, 16, pt,
+                                                    lens[i], frame + 17, &ct_len),
+                         0);
+        assert_int_equal(sink_write(out, frame, 17 + ct_len), 0);
+    }
+    gnutls_aead_cipher_deinit(h);
+    free(pt);
+    free(frame);
+}
+
+static void test_stream_canonical_chunking(void **state)
+{
+    (void)state;
+    uint8_t kb[32];
+    memset(kb, 0x5a, sizeof(kb));
+    crypto_key *k = known_key(kb);
+    struct sink ct = {0}, back = {0};
+
+    /* Control: a canonical forged stream opens, so the refusals below are
+     * about the shape alone. */
+    const uint32_t ok_lens[] = {CHUNK, 10};
+    const uint8_t ok_lasts[] = {0, 1};
+    forge_stream(kb, "c", ok_lens, ok_lasts, 2, &ct);
+    assert_int_equal(open_buf(k, "c", ct.p, ct.len, ct.len, &back), 0);
+    assert_int_equal(back.len, CHUNK + 10);
+    sink_reset(&ct);
+    sink_reset(&back);
+
+    /* A short chunk that is not the last: authentic, but not our format. */
+    const uint32_t short_lens[] = {100, 10};
+    forge_stream(kb, "c", short_lens, ok_lasts, 2, &ct);
+    assert_int_equal(open_buf(k, "c", ct.p, ct.len, ct.len, &back), PHS_ECRYPTO);
+    assert_int_equal(back.len, 0);
+    sink_reset(&ct);
+    sink_reset(&back);
+
+    /* A chunk longer than C. */
+    const uint32_t long_lens[] = {CHUNK + 1};
+    const uint8_t one_last[] = {1};
+    forge_stream(kb, "c", long_lens, one_last, 1, &ct);
+    assert_int_equal(open_buf(k, "c", ct.p, ct.len, 999, &back), PHS_ECRYPTO);
+    assert_int_equal(back.len, 0);
+    sink_reset(&ct);
+    sink_reset(&back);
+
+    /* Two chunks both marked last: the second is trailing data. */
+    const uint32_t two_lens[] = {5, 5};
+    const uint8_t two_lasts[] = {1, 1};
+    forge_stream(kb, "c", two_lens, two_lasts, 2, &ct);
+    assert_int_equal(open_buf(k, "c", ct.p, ct.len, ct.len, &back), PHS_ECRYPTO);
+    sink_reset(&ct);
+    sink_reset(&back);
+    crypto_key_free(k);
+}
+
+/* The signing key file is standard PKCS#8: openssl reads it and derives the
+ * same public key (skipped when openssl is not installed). */
+static void test_signer_openssl_interop(void **state)
+{
+    (void)state;
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        skip();
+    }
+    char dir[64], path[128], cmd[1024];
+    make_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/sign.key", dir);
+    assert_int_equal(crypto_signer_create(path), 0);
+    int err;
+    crypto_signer *s = crypto_signer_load(path, &err);
+    assert_non_null(s);
+    uint8_t pub[32];
+    crypto_signer_public(s, pub);
+    snprintf(cmd, sizeof(cmd), "openssl pkey -in '%s' -pubout -outform DER 2>/dev/null", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    uint8_t der[128];
+    size_t n = fread(der, 1, sizeof(der), p);
+    assert_int_equal(pclose(p), 0);
+    /* SubjectPublicKeyInfo for Ed25519: 12 fixed bytes, then the 32-byte key. */
+    const uint8_t prefix[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+    assert_int_equal(n, 44);
+    assert_memory_equal(der, prefix, 12);
+    assert_memory_equal(der + 12, pub, 32);
+
+    /* And a signature we make verifies with openssl. */
+    const char msg[] = "checkpoint 1000";
+    uint8_t sig[64];
+    assert_int_equal(crypto_sign(s, msg, sizeof(msg) - 1, sig), 0);
+    char mpath[160], spath[160], ppath[160];
+    snprintf(mpath, sizeof(mpath), "%s/msg", dir);
+    snprintf(spath, sizeof(spath), "%s/sig", dir);
+    snprintf(ppath, sizeof(ppath), "%s/pub.pem", dir);
+    FILE *f = fopen(mpath, "wb");
+    fwrite(msg, 1, sizeof(msg) - 1, f);
+    fclose(f);
+    f = fopen(spath, "wb");
+    fwrite(sig, 1, 64, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "openssl pkey -in '%s' -pubout -out '%s' 2>/dev/null && "
+             "openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s' "
+             ">/dev/null 2>&1",
+             path, ppath, ppath, mpath, spath);
+    assert_int_equal(system(cmd), 0);
+    sig[10] ^= 1;
+    f = fopen(spath, "wb");
+    fwrite(sig, 1, 64, f);
+    fclose(f);
+    assert_true(system(cmd) != 0);
+    crypto_signer_free(s);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- tampering ---------------------------------------------------------------- */
 
 /* Opening must fail, and whatever was delivered must be a verified prefix of
@@ -939,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_stream_chunk_count),
         cmocka_unit_test(test_stream_fresh_nonces),
         cmocka_unit_test(test_stream_layout_matches_spec),
+        cmocka_unit_test(test_stream_canonical_chunking),
         cmocka_unit_test(test_stream_every_byte_flip_small),
         cmocka_unit_test(test_stream_byte_flip_multichunk),
         cmocka_unit_test(test_stream_truncation),
@@ -952,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_kcv),
         cmocka_unit_test(test_master_file),
         cmocka_unit_test(test_signer),
+        cmocka_unit_test(test_signer_openssl_interop),
         cmocka_unit_test(test_ed25519_rfc8032_vector),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_hmac_rfc4231),
