@@ -1,0 +1,82 @@
+# `phiscribe transcribe --redact`: a flite-rendered dictation through the
+# CLI; the markers are there and the name and number are absent from every
+# output format, from the words and segments, and from the redacted audio.
+. "$(dirname "$0")/lib.sh"
+P=$PHISCRIBE
+command -v flite >/dev/null || fail "flite is not installed (scripts/install-deps installs it)"
+A=$T/dictation.wav
+flite -voice slt -t "Patient John Smith was seen today. His phone number is six one seven five five five four three two one." -o "$A"
+
+# ---- the recogniser hears the identifiers (else this test proves nothing) ----
+expect_exit 0 "$P" transcribe --format text "$A"
+grep -q "smith" "$T/stdout" || fail "recogniser did not hear the name: $(cat "$T/stdout")"
+grep -q "six one seven" "$T/stdout" || fail "recogniser did not hear the number: $(cat "$T/stdout")"
+expect_exit 0 "$P" transcribe --format verbose_json "$A"
+cp "$T/stdout" "$T/plain.json"
+ok "unredacted transcript has the name and the phone number"
+
+# ---- every format, redacted ----
+for f in json text srt vtt verbose_json; do
+    expect_exit 0 "$P" transcribe --redact --format "$f" "$A"
+    grep -q "\[NAME\]" "$T/stdout" || fail "$f: no [NAME] marker: $(cat "$T/stdout")"
+    grep -q "\[PHONE\]" "$T/stdout" || fail "$f: no [PHONE] marker: $(cat "$T/stdout")"
+    ! grep -q -i -E "smith|john|six one seven|five five five" "$T/stdout" || fail "$f: leaked: $(cat "$T/stdout")"
+    cp "$T/stdout" "$T/red.$f"
+done
+ok "markers present and name/number absent in json, text, srt, vtt, verbose_json"
+
+python3 - "$T/red.verbose_json" "$T/red.json" <<'PY' || fail "verbose_json structure"
+import json, sys
+d = json.load(open(sys.argv[1]))
+words = [w for s in d["segments"] for w in s["words"]]
+assert all(w["word"] not in ("john", "smith") for w in words), words
+for s in d["segments"]:
+    assert s["text"] == " ".join(w["word"] for w in s["words"]), s
+assert d["text"] == " ".join(s["text"] for s in d["segments"])
+labels = [r["label"] for r in d["redactions"]]
+assert "name" in labels and "phone" in labels, labels
+for r in d["redactions"]:
+    assert set(r) == {"label", "start", "end"} and r["start"] < r["end"], r
+    marker = "[" + r["label"].upper() + "]"
+    m = [w for w in words if w["word"] == marker and w["start"] == r["start"] and w["end"] == r["end"]]
+    assert len(m) == 1, (r, words)
+j = json.load(open(sys.argv[2]))
+assert set(j) == {"text", "redactions"} and j["redactions"] == d["redactions"], j
+PY
+ok "words, segments and the redactions list agree; the list has label/start/end only"
+
+# ---- label selection ----
+expect_exit 0 "$P" transcribe --redact-types phone --format text "$A"
+grep -q "smith" "$T/stdout" && grep -q "\[PHONE\]" "$T/stdout" || fail "--redact-types phone: $(cat "$T/stdout")"
+expect_exit 0 "$P" transcribe --redact-types name --format text "$A"
+grep -q "\[NAME\]" "$T/stdout" && grep -q "six one seven" "$T/stdout" || fail "--redact-types name: $(cat "$T/stdout")"
+ok "--redact-types limits the labels"
+
+# ---- phiscribe redact: the same result from a saved transcript ----
+expect_exit 0 "$P" redact --format text "$T/plain.json"
+[ "$(cat "$T/stdout")" = "$(cat "$T/red.text")" ] || fail "redact differs: $(cat "$T/stdout") vs $(cat "$T/red.text")"
+ok "phiscribe redact on a saved verbose_json matches transcribe --redact"
+
+# ---- redacted audio ----
+expect_exit 0 "$P" transcribe --redact --redact-audio "$T/masked.wav" --format text "$A"
+[ "$(soxi -r "$T/masked.wav")" = 16000 ] && [ "$(soxi -c "$T/masked.wav")" = 1 ] || fail "masked audio is not 16 kHz mono"
+[ "$(stat -c %a "$T/masked.wav")" = 600 ] || fail "masked audio not mode 0600"
+d1=$(soxi -s "$A"); d2=$(soxi -s "$T/masked.wav")
+[ $((d1 - d2)) -le 1600 ] && [ $((d2 - d1)) -le 1600 ] || fail "masked audio length $d2 vs $d1 samples"
+expect_exit 0 "$P" transcribe --format text "$T/masked.wav"
+! grep -q -E "smith|six one seven" "$T/stdout" || fail "the masked audio still says it: $(cat "$T/stdout")"
+grep -q "seen today" "$T/stdout" || fail "the masked audio lost the rest: $(cat "$T/stdout")"
+expect_exit 0 "$P" transcribe --redact-audio "$T/silent.wav" --redact-audio-mode silence --format text "$A"
+ok "redacted audio (tone and silence) no longer carries the name or number"
+
+# ---- usage errors ----
+expect_exit 2 "$P" transcribe --redact-types bogus "$A"
+grep -q "redact-types" "$T/stderr" || fail "no reason for bad --redact-types"
+expect_exit 2 "$P" transcribe --redact-audio "$T/x.wav" "$A" "$A"
+expect_exit 2 "$P" transcribe --redact-audio-mode loud "$A"
+expect_exit 3 "$P" redact "$T/nope.json"
+echo "not json" > "$T/bad.json"
+expect_exit 3 "$P" redact "$T/bad.json"
+! grep -q "not json" "$T/stderr" || fail "input quoted in an error"
+ok "usage errors exit 2, bad redact input exits 3"
+echo "$checks checks passed"
