@@ -305,6 +305,28 @@ static int cp_collect(void *ctx, const struct store_audit_checkpoint *c)
     return 0;
 }
 
+/* Long reads (verify, export) run on a second, read-only connection so a
+ * server sharing s keeps serving while they run (WAL readers do not block
+ * writers). Falls back to s itself. */
+static store *reader_open(store *s, bool *own)
+{
+    *own = false;
+    if (store_readonly(s))
+        return s;
+    int err = 0;
+    store *r = store_open(store_dir(s), STORE_OPEN_READONLY, &err, NULL, 0);
+    if (!r)
+        return s;
+    *own = true;
+    return r;
+}
+
+static void reader_close(store *r, bool own)
+{
+    if (own)
+        store_close(r);
+}
+
 struct verify_state {
     const uint8_t *pub;
     struct cp_list cps;
@@ -407,9 +429,13 @@ int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
     memset(res, 0, sizeof(*res));
     struct verify_state v = {.pub = pub, .expect = 1, .res = res};
     store_tx *tx;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
+    bool own;
+    store *r = reader_open(s, &own);
+    int rc = store_begin_read(r, &tx);
+    if (rc < 0) {
+        reader_close(r, own);
         return rc;
+    }
     if ((rc = store_audit_checkpoint_each(tx, cp_collect, &v.cps)) < 0)
         goto out_rollback;
     res->checkpoints = (int64_t)v.cps.n;
@@ -435,6 +461,7 @@ int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
     rc = 0;
 out_rollback:
     store_rollback(tx);
+    reader_close(r, own);
     free(v.cps.v);
     return rc;
 }
@@ -749,8 +776,12 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
         return rc;
     struct export_state e = {.f = f, .fmt = fmt, .write = write, .wctx = ctx};
     store_tx *tx;
-    if ((rc = store_begin_read(s, &tx)) < 0)
+    bool own;
+    store *r = reader_open(s, &own);
+    if ((rc = store_begin_read(r, &tx)) < 0) {
+        reader_close(r, own);
         return rc;
+    }
     if ((rc = store_audit_checkpoint_each(tx, cp_collect, &e.cps)) < 0 ||
         (rc = store_audit_each(tx, 1, -1, find_matches, &e)) < 0)
         goto out_rollback;
@@ -777,7 +808,7 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
     if (anchor != SIZE_MAX)
         start = e.cps.v[anchor].seq + 1;
     e.next_cp = anchor == SIZE_MAX ? 0 : anchor + 1;
-    if ((rc = export_header(&e, s, start)) < 0)
+    if ((rc = export_header(&e, r, start)) < 0)
         goto out_rollback;
     if (e.count) {
         if (fmt == AUDIT_FORMAT_JSONL && anchor != SIZE_MAX &&
@@ -791,6 +822,7 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
         *count = e.count;
 out_rollback:
     store_rollback(tx);
+    reader_close(r, own);
     free(e.cps.v);
     return rc;
 }

@@ -75,7 +75,9 @@ struct audit_verify_result {
  * pub, which should come from a copy kept off the machine), the checkpoint
  * chain, and that no record covered by a checkpoint is missing. Returns 0
  * when intact, PHS_ECORRUPT (with res->message) when not, or another error
- * when it could not read. Reads in one snapshot: O(records). */
+ * when it could not read. Reads in one snapshot, on a second read-only
+ * connection when s is writable, so other users of s are not blocked:
+ * O(records). */
 int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
                  struct audit_verify_result *res);
 
@@ -95,7 +97,7 @@ typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
 
 /* Appends an "audit.export" record for who (actor, roles, source, request
  * id; action/outcome are filled in) and commits it, then writes the export
- * from one snapshot. JSONL is verifiable on its own (docs/AUDIT-FORMAT.md):
+ * from one snapshot (on a second read-only connection, like audit_verify). JSONL is verifiable on its own (docs/AUDIT-FORMAT.md):
  * a header, the checkpoint before the first match (none for an export
  * without filters, which starts at record 1), every record from there to
  * the first checkpoint after the last match (records that do not match

@@ -382,6 +382,24 @@ static void export_selects_and_anchors(void **state)
     free(o);
 }
 
+static void verify_does_not_block_on_open_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    append_n(f, 3, "acme");
+    /* A writer holds the handle (as a busy server would); verification
+     * reads a committed snapshot beside it instead of waiting. */
+    store_tx *tx;
+    struct audit_event ev = {.action = "key.create", .outcome = "success"};
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(audit_append(tx, &ev, NULL), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.records, 3);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.records, 4);
+}
+
 static void public_key_pem_round_trip(void **state)
 {
     struct fx *f = *state;
@@ -420,6 +438,7 @@ int main(void)
         T(detects_deleted_checkpoint),
         T(wrong_public_key_fails),
         T(export_selects_and_anchors),
+        T(verify_does_not_block_on_open_transaction),
         T(public_key_pem_round_trip),
     };
 #undef T
