@@ -252,7 +252,8 @@ static void forge_stream(const uint8_t kb[32], const char *id, const uint32_t *l
     gnutls_aead_cipher_hd_t h;
     gnutls_datum_t kd = {(unsigned char *)kb, 32};
     assert_int_equal(gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_256_GCM, &kd), 0);
-    uint8_t *pt = pattern(CHUNK, 77), *frame = malloc(17 + CHUNK + 16);
+    /* Room for one byte more than a chunk: the oversized-chunk case. */
+    uint8_t *pt = pattern(CHUNK + 1, 77), *frame = malloc(17 + CHUNK + 1 + 16);
     size_t idlen = strlen(id);
     for (size_t i = 0; i < nchunks; i++) {
         uint8_t aad[12 + 1 + CRYPTO_OBJECT_ID_MAX + 9];
