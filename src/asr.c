@@ -11,8 +11,6 @@
 #include "err.h"
 
 #define FRAME_SAMPLES 160                  /* 10 ms at 16 kHz */
-#define UTT_MAX_SAMPLES ((size_t)(ASR_MAX_UTT_SECONDS * 16000))
-#define CUT_MIN_SAMPLES ((size_t)(8 * 16000)) /* never cut an utterance shorter than 8 s */
 #define CUT_WINDOW_FRAMES 20               /* look for the quietest 200 ms */
 /* An utterance whose loudest 10 ms frame is below this RMS (about -50 dBFS)
  * holds no speech; the engine is not run on it. */
@@ -23,6 +21,8 @@
 struct asr_model {
     const asr_engine *engine;
     void *handle;
+    size_t utt_max;  /* samples: the longest utterance */
+    size_t cut_min;  /* samples: never cut an utterance shorter than this */
 };
 
 /* A recognised word plus the utterance it came from (for segmentation). */
@@ -35,7 +35,7 @@ typedef struct word_acc {
 struct asr_decoder {
     asr_model *model;
     void *handle;
-    int16_t *buf;          /* UTT_MAX_SAMPLES */
+    int16_t *buf;          /* model->utt_max samples */
     size_t buf_len;
     uint64_t buf_offset;   /* absolute sample index of buf[0] */
     uint64_t fed;          /* samples fed in this recording */
@@ -51,6 +51,7 @@ void asr_config_default(asr_config *c)
     c->lm = "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin";
     c->dict = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
     c->params = NULL;
+    c->max_utterance_seconds = 0;
 }
 
 static const asr_engine *engine_find(const char *name)
@@ -68,6 +69,12 @@ asr_model *asr_model_load(const asr_config *c, int *err, char *msg, size_t msg_l
         snprintf(msg, msg_len, "unknown speech engine '%s'", c->engine);
         return NULL;
     }
+    double utt = c->max_utterance_seconds > 0 ? c->max_utterance_seconds : ASR_MAX_UTT_SECONDS;
+    if (utt < 4 || utt > 60) {
+        *err = PHS_EINVAL;
+        snprintf(msg, msg_len, "the longest utterance must be 4 to 60 seconds");
+        return NULL;
+    }
     asr_model *m = calloc(1, sizeof(*m));
     if (!m) {
         *err = PHS_ENOMEM;
@@ -75,6 +82,8 @@ asr_model *asr_model_load(const asr_config *c, int *err, char *msg, size_t msg_l
         return NULL;
     }
     m->engine = e;
+    m->utt_max = (size_t)(utt * 16000);
+    m->cut_min = m->utt_max * 2 / 5;
     m->handle = e->model_load(c, err, msg, msg_len);
     if (!m->handle) {
         free(m);
@@ -100,7 +109,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
         return NULL;
     }
     d->model = m;
-    d->buf = malloc(UTT_MAX_SAMPLES * sizeof(int16_t));
+    d->buf = malloc(m->utt_max * sizeof(int16_t));
     if (!d->buf) {
         *err = PHS_ENOMEM;
         goto fail;
@@ -207,10 +216,10 @@ static int decode_utterance(asr_decoder *d, size_t n)
 }
 
 /* Where to end the utterance in a full buffer: the middle of its quietest
- * 200 ms after CUT_MIN_SAMPLES, so cuts fall in pauses when there are any. */
-static size_t find_cut(const int16_t *buf, size_t len)
+ * 200 ms after cut_min samples, so cuts fall in pauses when there are any. */
+static size_t find_cut(const int16_t *buf, size_t len, size_t cut_min)
 {
-    size_t nframes = len / FRAME_SAMPLES, first = CUT_MIN_SAMPLES / FRAME_SAMPLES;
+    size_t nframes = len / FRAME_SAMPLES, first = cut_min / FRAME_SAMPLES;
     double best = -1, win = 0;
     size_t best_at = len;
     double *energy = malloc(nframes * sizeof(double));
@@ -245,15 +254,15 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
         return d->failed;
     d->fed += n;
     while (n) {
-        size_t room = UTT_MAX_SAMPLES - d->buf_len;
+        size_t room = d->model->utt_max - d->buf_len;
         size_t take = n < room ? n : room;
         memcpy(d->buf + d->buf_len, pcm, take * sizeof(int16_t));
         d->buf_len += take;
         pcm += take;
         n -= take;
-        if (d->buf_len < UTT_MAX_SAMPLES)
+        if (d->buf_len < d->model->utt_max)
             break;
-        size_t cut = find_cut(d->buf, d->buf_len);
+        size_t cut = find_cut(d->buf, d->buf_len, d->model->cut_min);
         int rc = decode_utterance(d, cut);
         if (rc < 0)
             return d->failed = rc;

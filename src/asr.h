@@ -2,7 +2,7 @@
  *
  * A model is loaded once per process and is read-only afterwards; each
  * thread creates its own decoder from it. A decoder takes mono 16 kHz PCM as
- * a stream, cuts it into utterances at pauses (at most ASR_MAX_UTT_SECONDS
+ * a stream, cuts it into utterances at pauses (at most max_utterance_seconds
  * each, so memory stays bounded however long the recording), recognises each
  * utterance independently, and returns words with times and confidences,
  * grouped into segments. Every recording starts from the same decoder state:
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ASR_MAX_UTT_SECONDS 20.0 /* longest utterance handed to the engine */
+#define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
 
 typedef struct asr_config {
     const char *engine;      /* "pocketsphinx" */
@@ -26,6 +26,9 @@ typedef struct asr_config {
     /* Extra engine parameters as "name", "value" pairs, NULL-terminated;
      * applied after the tuned defaults (docs/ENGINE.md lists them). */
     const char *const *params;
+    /* Longest utterance, 4..60 s (0: ASR_MAX_UTT_SECONDS). Cuts are sought
+     * after 40% of it. Longer means fewer cuts and more memory and lattice. */
+    double max_utterance_seconds;
 } asr_config;
 
 /* Fills c with the Debian pocketsphinx-en-us model paths and no extra params. */
