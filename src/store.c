@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 
 #define BUSY_TIMEOUT_MS 10000
 #define MASTER_NEW_FILE "master.key.new"
+#define LOCK_FILE ".lock"
 #define PEPPER_CONTEXT "phiscribe:pepper"
 
 struct store_tx {
@@ -593,7 +595,7 @@ static int check_key_file(const char *path, char *why, size_t whylen)
 static void remove_created(const char *dir)
 {
     static const char *const files[] = {STORE_DB_FILE, STORE_DB_FILE "-wal", STORE_DB_FILE "-shm",
-                                        STORE_MASTER_FILE, STORE_SIGNER_FILE};
+                                        STORE_MASTER_FILE, STORE_SIGNER_FILE, LOCK_FILE};
     char p[STORE_PATH_MAX + 64];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         if (path_join(p, sizeof(p), dir, files[i]) == 0)
@@ -722,6 +724,82 @@ out_remove:
     return rc < 0 ? rc : PHS_EINTERNAL;
 }
 
+/* An exclusive advisory lock on DIR/.lock serialises master-key rotation
+ * with the rotation recovery done at open, across processes. The kernel
+ * drops it when a process dies, so a killed rotation never leaves it held. */
+static int dir_lock(const char *dir, int *fd)
+{
+    char p[STORE_PATH_MAX + 64];
+    if (path_join(p, sizeof(p), dir, LOCK_FILE) < 0)
+        return PHS_ETOOBIG;
+    *fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0)
+        return PHS_EIO;
+    while (flock(*fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            close(*fd);
+            *fd = -1;
+            return PHS_EIO;
+        }
+    }
+    return 0;
+}
+
+static void dir_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+static crypto_key *load_matching(const char *path, const uint8_t want[CRYPTO_KCV_LEN])
+{
+    int err = 0;
+    if (check_key_file(path, NULL, 0) < 0)
+        return NULL;
+    crypto_key *k = crypto_master_load(path, &err);
+    if (!k)
+        return NULL;
+    uint8_t have[CRYPTO_KCV_LEN];
+    crypto_key_check_value(k, have);
+    if (!crypto_equal(want, have, sizeof(have))) {
+        crypto_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+/* Another process may have rotated the master key since this handle loaded
+ * it. Inside a transaction, compares the handle's key with the database's
+ * key check value and, if they differ, loads the current key (master.key, or
+ * master.key.new while the rotating process has not renamed it yet). */
+static int ensure_master_current(store *s)
+{
+    uint8_t want[CRYPTO_KCV_LEN], have[CRYPTO_KCV_LEN];
+    if (!s->master)
+        return PHS_EPERM;
+    int rc = meta_get_exact(s->db, "master_kcv", want, sizeof(want));
+    if (rc < 0)
+        return rc;
+    crypto_key_check_value(s->master, have);
+    if (crypto_equal(want, have, sizeof(have)))
+        return 0;
+    char p[STORE_PATH_MAX + 64];
+    crypto_key *k = NULL;
+    if (path_join(p, sizeof(p), s->dir, STORE_MASTER_FILE) == 0)
+        k = load_matching(p, want);
+    if (!k && path_join(p, sizeof(p), s->dir, MASTER_NEW_FILE) == 0)
+        k = load_matching(p, want);
+    int64_t mv = 0;
+    if (!k || meta_get_int(s->db, "master_version", &mv) < 0) {
+        crypto_key_free(k);
+        return PHS_ECRYPTO;
+    }
+    crypto_key_free(s->master);
+    s->master = k;
+    s->master_version = (int)mv;
+    return 0;
+}
+
 /* Loads master.key and checks it against the database, completing or
  * undoing an interrupted rotation (see store_rotate_master). */
 static int load_master(store *s, char *why, size_t whylen)
@@ -755,6 +833,7 @@ static int load_master(store *s, char *why, size_t whylen)
         /* A rotation that never committed left its new key behind. */
         if (new_exists && !(s->flags & STORE_OPEN_READONLY))
             unlink(newp);
+        crypto_key_free(s->master);
         s->master = k;
         return 0;
     }
@@ -771,6 +850,7 @@ static int load_master(store *s, char *why, size_t whylen)
                     crypto_key_free(nk);
                     return PHS_EIO;
                 }
+                crypto_key_free(s->master);
                 s->master = nk;
                 return 0;
             }
@@ -871,7 +951,14 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
         goto out_close;
     }
     if (!readonly) {
-        if ((rc = load_master(s, why, whylen)) < 0)
+        int lock_fd = -1;
+        if ((rc = dir_lock(dir, &lock_fd)) < 0) {
+            why_set(why, whylen, "cannot lock %s/%s", dir, LOCK_FILE);
+            goto out_close;
+        }
+        rc = load_master(s, why, whylen);
+        dir_unlock(lock_fd);
+        if (rc < 0)
             goto out_close;
         uint8_t wrapped[CRYPTO_WRAPPED_LEN];
         if ((rc = meta_get_exact(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
@@ -1074,14 +1161,14 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     store *s = tx->s;
     if (!store_tenant_name_valid(name))
         return PHS_EINVAL;
-    if (!s->master)
-        return PHS_EPERM;
+    int rc = ensure_master_current(s);
+    if (rc < 0)
+        return rc;
     struct store_tenant t;
     if (store_tenant_by_name(tx, name, &t) == 0)
         return PHS_EEXIST;
     sqlite3_stmt *st;
-    int rc = db_prepare(s->db, "SELECT coalesce(max(id), 0) + 1 FROM tenants", &st);
-    if (rc < 0)
+    if ((rc = db_prepare(s->db, "SELECT coalesce(max(id), 0) + 1 FROM tenants", &st)) < 0)
         return rc;
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
@@ -1205,13 +1292,14 @@ crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err)
         return NULL;
     }
     store *s = tx->s;
-    if (!s->master) {
-        *err = PHS_EPERM;
+    int rc = ensure_master_current(s);
+    if (rc < 0) {
+        *err = rc;
         return NULL;
     }
     sqlite3_stmt *st;
-    int rc = db_prepare(s->db, "SELECT key_version, key_wrapped, key_kcv FROM tenants WHERE id = ?",
-                        &st);
+    rc = db_prepare(s->db, "SELECT key_version, key_wrapped, key_kcv FROM tenants WHERE id = ?",
+                    &st);
     if (rc < 0) {
         *err = rc;
         return NULL;
@@ -1437,16 +1525,26 @@ int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_
     char mkp[STORE_PATH_MAX + 64], newp[STORE_PATH_MAX + 64];
     path_join(mkp, sizeof(mkp), s->dir, STORE_MASTER_FILE);
     path_join(newp, sizeof(newp), s->dir, MASTER_NEW_FILE);
-    int rc = crypto_master_create(newp), e = 0;
+    int lock_fd = -1, e = 0;
+    int rc = dir_lock(s->dir, &lock_fd);
     if (rc < 0) {
-        why_set(why, whylen, "cannot create %s: %s", newp, err_str(rc));
+        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
         return rc;
+    }
+    /* Under the lock: finish or undo an earlier interrupted rotation, and
+     * pick up one another process completed, before starting ours. */
+    if ((rc = load_master(s, why, whylen)) < 0)
+        goto out_unlock;
+    if ((rc = crypto_master_create(newp)) < 0) {
+        why_set(why, whylen, "cannot create %s: %s", newp, err_str(rc));
+        goto out_unlock;
     }
     crypto_key *nk = crypto_master_load(newp, &e);
     if (!nk) {
         why_set(why, whylen, "cannot load %s: %s", newp, err_str(e));
+        rc = e < 0 ? e : PHS_ECRYPTO;
         unlink(newp);
-        return e < 0 ? e : PHS_ECRYPTO;
+        goto out_unlock;
     }
     store_tx *tx;
     int new_version = s->master_version + 1;
@@ -1471,22 +1569,23 @@ int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_
         goto out_unlink;
     }
     /* Committed: from here the database needs the new key. If the rename is
-     * interrupted, store_open finds master.key.new matching and finishes. */
-    if (rename(newp, mkp) != 0 || fsync_dir(s->dir) < 0) {
-        why_set(why, whylen, "rotation committed but %s could not replace %s (%s); the next open "
-                "completes it", newp, mkp, strerror(errno));
-        crypto_key_free(s->master);
-        s->master = nk;
-        s->master_version = new_version;
-        return PHS_EIO;
-    }
+     * interrupted, the next open (or rotation) finds master.key.new matching
+     * and finishes it; other processes meanwhile read master.key.new. */
     crypto_key_free(s->master);
     s->master = nk;
     s->master_version = new_version;
-    return 0;
+    if (rename(newp, mkp) != 0 || fsync_dir(s->dir) < 0) {
+        why_set(why, whylen, "rotation committed but %s could not replace %s (%s); the next open "
+                "completes it", newp, mkp, strerror(errno));
+        rc = PHS_EIO;
+    }
+    dir_unlock(lock_fd);
+    return rc;
 out_unlink:
     crypto_key_free(nk);
     unlink(newp);
+out_unlock:
+    dir_unlock(lock_fd);
     return rc;
 }
 

@@ -323,6 +323,57 @@ static void rotation_crash_recovery(void **state)
     store_close(s);
 }
 
+static void rotation_seen_by_other_handles(void **state)
+{
+    struct fx *f = *state;
+    store *s1 = open_ok(f), *s2 = open_ok(f);
+    store_tx *tx;
+    int err = 0;
+    char why[512] = "", mk[256], mknew[256], old[256];
+    assert_int_equal(store_begin(s1, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), 0);
+    assert_int_equal(store_commit(tx), 0);
+    path(f, STORE_MASTER_FILE, mk, sizeof(mk));
+    path(f, "master.key.new", mknew, sizeof(mknew));
+    snprintf(old, sizeof(old), "%s/old-master.key", f->root);
+    copy_file(mk, old);
+
+    /* s1 rotates; s2 still holds the old master key in memory. */
+    assert_int_equal(store_rotate_master(s1, NULL, NULL, why, sizeof(why)), 0);
+    assert_int_equal(store_begin(s2, &tx), 0);
+    crypto_key *k = store_tenant_key(tx, 1, &err);
+    assert_non_null(k);
+    crypto_key_free(k);
+    assert_int_equal(store_master_version(s2), 2);
+    /* A tenant created through the stale handle is wrapped under the new key. */
+    assert_int_equal(store_tenant_create(tx, "beta", NULL), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(store_begin_read(s1, &tx), 0);
+    k = store_tenant_key(tx, 2, &err);
+    assert_non_null(k);
+    crypto_key_free(k);
+    store_rollback(tx);
+    store_close(s2);
+
+    /* Between another process's commit and its rename, the new key is still
+     * master.key.new: a stale handle finds it there. */
+    s2 = open_ok(f);
+    copy_file(mk, old);
+    assert_int_equal(store_rotate_master(s1, NULL, NULL, why, sizeof(why)), 0);
+    assert_int_equal(rename(mk, mknew), 0);
+    copy_file(old, mk);
+    assert_int_equal(store_begin_read(s2, &tx), 0);
+    k = store_tenant_key(tx, 2, &err);
+    assert_non_null(k);
+    crypto_key_free(k);
+    store_rollback(tx);
+    assert_int_equal(store_master_version(s2), 3);
+    store_close(s2);
+    store_close(s1);
+    store_close(open_ok(f)); /* completes the rename */
+    assert_int_equal(access(mknew, F_OK), -1);
+}
+
 /* ---- objects and jobs --------------------------------------------------------------- */
 
 static int count_job(void *ctx, const struct store_transcript *t)
@@ -446,6 +497,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotation_keeps_tenant_keys_and_pepper, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(rotation_crash_recovery, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(rotation_seen_by_other_handles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_and_jobs, fx_setup, fx_teardown),
         cmocka_unit_test(time_round_trip),
     };
