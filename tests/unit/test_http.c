@@ -1,0 +1,349 @@
+/* Unit tests for the http module: a real server on a random loopback port
+ * (plain HTTP, which the module allows only there) and a raw socket client. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "http.h"
+
+static struct http_server *srv;
+static int completed;
+static pthread_mutex_t completed_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t streamed;
+
+static void on_complete(void *ctx, const struct http_req *req)
+{
+    pthread_mutex_lock(&completed_lock);
+    completed++;
+    pthread_mutex_unlock(&completed_lock);
+}
+
+static int h_item(struct http_req *req, void *ctx)
+{
+    const char *q = http_req_query(req, "q");
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:s?, s:s?}", "id", http_req_param(req, "id"),
+                                     "route", http_req_route(req), "q", q, "q2",
+                                     http_req_query_nth(req, "q", 1)));
+}
+
+static int h_collect(struct http_req *req, void *ctx)
+{
+    size_t len;
+    const uint8_t *b = http_req_body(req, &len);
+    assert_non_null(b);
+    assert_int_equal(b[len], 0);
+    return http_reply_text(req, 201, "text/plain", (const char *)b, len);
+}
+
+static int b_guard(struct http_req *req, void *ctx)
+{
+    if (http_req_header(req, "x-deny"))
+        return PHS_EAUTH;
+    return 0;
+}
+
+static int b_count(struct http_req *req, void *ctx, const uint8_t *d, size_t n)
+{
+    streamed += n;
+    if (n && d[0] == '!')
+        return http_reply_error(req, 422, "invalid_request_error", "body", "bang",
+                                "body may not start with a bang");
+    return 0;
+}
+
+static int h_count(struct http_req *req, void *ctx)
+{
+    char out[32];
+    int n = snprintf(out, sizeof(out), "%llu", (unsigned long long)http_req_body_bytes(req));
+    assert_null(http_req_body(req, NULL)); /* streamed routes have no collected body */
+    return http_reply_text(req, 200, "text/plain", out, (size_t)n);
+}
+
+static int h_busy(struct http_req *req, void *ctx)
+{
+    return PHS_EBUSY;
+}
+
+static int h_silent(struct http_req *req, void *ctx)
+{
+    return 0; /* no reply: the module must answer 500 */
+}
+
+static const struct http_route routes[] = {
+    {"GET", "/v1/items/{id}", NULL, NULL, h_item, 0, NULL},
+    {"DELETE", "/v1/items/{id}", NULL, NULL, h_item, 0, NULL},
+    {"POST", "/collect", NULL, NULL, h_collect, 16, NULL},
+    {"PUT", "/count", b_guard, b_count, h_count, 1000, NULL},
+    {"GET", "/busy", NULL, NULL, h_busy, 0, NULL},
+    {"GET", "/silent", NULL, NULL, h_silent, 0, NULL},
+};
+
+static int setup(void **state)
+{
+    struct http_config cfg = {.listen = "127.0.0.1:0", .allow_plain_http = true,
+                              .on_complete = on_complete};
+    char err[256];
+    int rc = http_server_start(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &srv, err,
+                               sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "start: %s\n", err);
+    return rc;
+}
+
+static int teardown(void **state)
+{
+    http_server_free(srv);
+    return 0;
+}
+
+struct resp {
+    int status;
+    char head[4096];
+    char body[8192];
+};
+
+/* Sends raw bytes and reads the whole response (the server closes or the
+ * request says Connection: close). */
+static void roundtrip(const char *raw, size_t len, struct resp *r)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(fd, raw + off, len - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            break; /* the server may answer early and close */
+        off += (size_t)n;
+    }
+    static char buf[16384];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    memset(r, 0, sizeof(*r));
+    if (got <= 12)
+        fprintf(stderr, "no response to: %.120s\n", raw + 30);
+    assert_true(got > 12);
+    r->status = atoi(buf + 9);
+    char *sep = strstr(buf, "\r\n\r\n");
+    assert_non_null(sep);
+    size_t hl = (size_t)(sep - buf);
+    assert_true(hl < sizeof(r->head));
+    memcpy(r->head, buf, hl);
+    snprintf(r->body, sizeof(r->body), "%s", sep + 4);
+}
+
+static void request(const char *req, struct resp *r)
+{
+    roundtrip(req, strlen(req), r);
+}
+
+static void assert_envelope(const struct resp *r, const char *code)
+{
+    json_error_t je;
+    json_t *j = json_loads(r->body, 0, &je);
+    assert_non_null(j);
+    json_t *e = json_object_get(j, "error");
+    assert_non_null(e);
+    assert_int_equal(json_object_size(e), 4);
+    assert_true(json_is_string(json_object_get(e, "message")));
+    assert_true(json_is_string(json_object_get(e, "type")));
+    assert_non_null(json_object_get(e, "param"));
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+    json_decref(j);
+    assert_non_null(strstr(r->head, "Content-Type: application/json"));
+    assert_non_null(strstr(r->head, "X-Request-Id: req_"));
+}
+
+static void test_routing(void **state)
+{
+    struct resp r;
+    request("GET /v1/items/abc-1?q=a%20b&q=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"id\":\"abc-1\",\"route\":\"/v1/items/{id}\",\"q\":\"a b\",\"q2\":\"2\"}");
+    assert_null(strstr(r.head, "Strict-Transport-Security")); /* plain HTTP: no HSTS */
+    assert_non_null(strstr(r.head, "Cache-Control: no-store"));
+
+    request("GET /v1/items HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+    assert_envelope(&r, "not_found");
+    request("GET /v1/items/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+    request("GET /v1/items/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+
+    request("POST /v1/items/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_envelope(&r, "method_not_allowed");
+    assert_non_null(strstr(r.head, "Allow: GET, DELETE"));
+
+    request("GET /v1/items/x?q=%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 400);
+    assert_envelope(&r, "invalid_query");
+}
+
+static void test_bodies(void **state)
+{
+    struct resp r;
+    /* a body holding a NUL byte comes through whole */
+    static const char with_nul[] =
+        "POST /collect HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhe\0lo";
+    roundtrip(with_nul, sizeof(with_nul) - 1, &r);
+    assert_int_equal(r.status, 201);
+
+    request("POST /collect HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 17\r\n\r\n"
+            "12345678901234567",
+            &r);
+    assert_int_equal(r.status, 413);
+    assert_envelope(&r, "too_large");
+
+    /* chunked, over the cap while streaming */
+    request("POST /collect HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n",
+            &r);
+    assert_int_equal(r.status, 413);
+    assert_envelope(&r, "too_large");
+
+    request("POST /collect HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: x1\r\n\r\n", &r);
+    assert_int_equal(r.status, 400); /* libmicrohttpd answers this one itself */
+
+    streamed = 0;
+    request("PUT /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n0123456789",
+            &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "10");
+    assert_int_equal(streamed, 10);
+
+    /* begin() refuses before the body is read */
+    streamed = 0;
+    request("PUT /count HTTP/1.1\r\nHost: x\r\nX-Deny: 1\r\nContent-Length: 10\r\n\r\n0123456789", &r);
+    assert_int_equal(r.status, 401);
+    assert_envelope(&r, "invalid_api_key");
+    assert_int_equal(streamed, 0);
+
+    /* a body callback's reply wins; the rest of the body is dropped */
+    request("PUT /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n!123456789",
+            &r);
+    assert_int_equal(r.status, 422);
+    assert_envelope(&r, "bang");
+}
+
+static void test_error_mapping(void **state)
+{
+    struct resp r;
+    request("GET /busy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 429);
+    assert_envelope(&r, "server_busy");
+    assert_non_null(strstr(r.head, "Retry-After: 1"));
+    request("GET /silent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 500);
+    assert_envelope(&r, "internal_error");
+}
+
+static void test_keepalive_and_completion(void **state)
+{
+    pthread_mutex_lock(&completed_lock);
+    int before = completed;
+    pthread_mutex_unlock(&completed_lock);
+    struct resp r;
+    /* two requests on one connection */
+    request("GET /v1/items/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            "GET /v1/items/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":\"2\""));
+    usleep(100 * 1000);
+    pthread_mutex_lock(&completed_lock);
+    int after = completed;
+    pthread_mutex_unlock(&completed_lock);
+    assert_int_equal(after - before, 2);
+}
+
+static void test_start_refusals(void **state)
+{
+    struct http_server *s = NULL;
+    char err[256];
+    struct http_config cfg = {.listen = "0.0.0.0:0", .allow_plain_http = true};
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    assert_non_null(strstr(err, "non-loopback"));
+    cfg.listen = "[::]:0";
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    cfg.listen = "127.0.0.1:0";
+    cfg.allow_plain_http = false;
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    assert_non_null(strstr(err, "explicitly"));
+    cfg.tls_cert_file = "/nonexistent/cert.pem";
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    cfg.tls_key_file = "/nonexistent/key.pem";
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EIO);
+    cfg.tls_cert_file = cfg.tls_key_file = NULL;
+    cfg.allow_plain_http = true;
+    const char *bad[] = {"127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:8x", ":80",
+                         "example.org:80", "[::1]80", "::1:80"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg.listen = bad[i];
+        assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    }
+    struct http_route badroute = {"GET", "no-slash", NULL, NULL, h_busy, 0, NULL};
+    cfg.listen = "127.0.0.1:0";
+    assert_int_equal(http_server_start(&cfg, &badroute, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    /* IPv6 loopback works */
+    cfg.listen = "[::1]:0";
+    int rc = http_server_start(&cfg, routes, 1, &s, err, sizeof(err));
+    if (rc == 0) {
+        assert_true(http_server_port(s) > 0);
+        assert_false(http_server_is_tls(s));
+        http_server_free(s);
+    }
+    http_server_free(NULL);
+}
+
+static void test_loopback(void **state)
+{
+    assert_true(http_host_is_loopback("127.0.0.1"));
+    assert_true(http_host_is_loopback("127.255.0.9"));
+    assert_true(http_host_is_loopback("::1"));
+    assert_true(http_host_is_loopback("::ffff:127.0.0.1"));
+    assert_true(http_host_is_loopback("LOCALHOST"));
+    assert_false(http_host_is_loopback("0.0.0.0"));
+    assert_false(http_host_is_loopback("::"));
+    assert_false(http_host_is_loopback("10.0.0.1"));
+    assert_false(http_host_is_loopback("128.0.0.1"));
+    assert_false(http_host_is_loopback("localhost.example.org"));
+    assert_false(http_host_is_loopback(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_routing),
+        cmocka_unit_test(test_bodies),
+        cmocka_unit_test(test_error_mapping),
+        cmocka_unit_test(test_keepalive_and_completion),
+        cmocka_unit_test(test_start_refusals),
+        cmocka_unit_test(test_loopback),
+    };
+    return cmocka_run_group_tests_name("http", tests, setup, teardown);
+}
