@@ -50,6 +50,7 @@ static void upload_free(void *p)
     struct upload *u = p;
     multipart_free(u->mp);
     json_decref(u->files);
+    json_decref(u->cur);
     free(u);
 }
 
