@@ -1,0 +1,57 @@
+/* config: the process configuration of `phiscribe serve`: defaults, an INI
+ * file (inih), then command-line flags, each overriding the one before.
+ * docs/CONFIG.md lists every setting. The one piece of global-ish state the
+ * style allows; it is still passed around explicitly, never a global. */
+#ifndef PHS_CONFIG_H
+#define PHS_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_config;
+
+struct config {
+    /* [server] */
+    char listen[256];
+    char tls_cert[PATH_MAX];
+    char tls_key[PATH_MAX];
+    bool allow_plain_http;
+    unsigned connection_limit;
+    unsigned per_ip_connection_limit;
+    unsigned connection_timeout; /* seconds */
+    unsigned request_timeout;    /* seconds */
+    uint64_t max_upload_bytes;
+    unsigned hsts_max_age; /* seconds */
+    /* [storage] */
+    char data_dir[PATH_MAX];
+    /* [jobs] */
+    unsigned workers; /* 0 = number of CPU cores */
+};
+
+/* Fills c with the built-in defaults (docs/CONFIG.md). */
+void config_defaults(struct config *c);
+
+/* Applies an INI file over c. Unknown sections or keys and bad values are
+ * errors (PHS_EINVAL, err says "FILE:LINE: ..."); an unreadable file is
+ * PHS_EIO. Lines are at most 200 bytes. c may be partly applied on error. */
+int config_load_file(struct config *c, const char *path, char *err, size_t err_len);
+
+/* Sets one setting by section and key, as the file would. */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               char *err, size_t err_len);
+
+/* Sets one setting by its command-line flag name without dashes ("listen",
+ * "tls-cert", "data", "workers", ...). Returns PHS_ENOTFOUND for a name that
+ * is no setting, so a caller can handle its own flags first. */
+int config_set_flag(struct config *c, const char *flag, const char *value, char *err,
+                    size_t err_len);
+
+/* Writes a usage line per flag ("  --listen HOST:PORT   ...") to out. */
+void config_flags_usage(void *file);
+
+/* Fills an http_config from c (pointers into c: c must outlive its use). */
+void config_http(const struct config *c, struct http_config *h);
+
+#endif

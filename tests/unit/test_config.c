@@ -1,0 +1,156 @@
+/* Unit tests for config: defaults, INI file, flag overrides, strict errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "err.h"
+#include "http.h"
+
+static char path[64];
+
+static void write_file(const char *text)
+{
+    snprintf(path, sizeof(path), "/tmp/phs-config-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_defaults(void **state)
+{
+    struct config c;
+    config_defaults(&c);
+    assert_string_equal(c.listen, "127.0.0.1:8443");
+    assert_false(c.allow_plain_http);
+    assert_int_equal(c.connection_limit, HTTP_DEFAULT_CONNECTION_LIMIT);
+    assert_int_equal(c.max_upload_bytes, HTTP_DEFAULT_MAX_BODY);
+    assert_string_equal(c.data_dir, "./phiscribe-data");
+    assert_string_equal(c.tls_cert, "");
+}
+
+static void test_file_then_flags(void **state)
+{
+    write_file("; phiscribe\n"
+               "[server]\n"
+               "listen = 0.0.0.0:9443\n"
+               "tls_cert = /etc/phiscribe/cert.pem\n"
+               "tls_key = /etc/phiscribe/key.pem\n"
+               "allow_plain_http = no\n"
+               "connection_limit = 64\n"
+               "per_ip_connection_limit = 8\n"
+               "connection_timeout = 15\n"
+               "request_timeout = 120\n"
+               "max_upload_bytes = 25M\n"
+               "hsts_max_age = 600\n"
+               "[storage]\n"
+               "data_dir = /var/lib/phiscribe\n"
+               "[jobs]\n"
+               "workers = 3\n");
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+    unlink(path);
+    assert_string_equal(c.listen, "0.0.0.0:9443");
+    assert_string_equal(c.tls_key, "/etc/phiscribe/key.pem");
+    assert_int_equal(c.connection_limit, 64);
+    assert_int_equal(c.per_ip_connection_limit, 8);
+    assert_int_equal(c.connection_timeout, 15);
+    assert_int_equal(c.request_timeout, 120);
+    assert_int_equal(c.max_upload_bytes, 25u * 1024 * 1024);
+    assert_int_equal(c.hsts_max_age, 600);
+    assert_string_equal(c.data_dir, "/var/lib/phiscribe");
+    assert_int_equal(c.workers, 3);
+
+    /* flags override the file */
+    assert_int_equal(config_set_flag(&c, "listen", "127.0.0.1:0", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "workers", "1", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "max-upload-bytes", "2048", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "allow-plain-http", "true", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "data", "/tmp/d", err, sizeof(err)), 0);
+    assert_string_equal(c.listen, "127.0.0.1:0");
+    assert_int_equal(c.workers, 1);
+    assert_int_equal(c.max_upload_bytes, 2048);
+    assert_true(c.allow_plain_http);
+    assert_string_equal(c.data_dir, "/tmp/d");
+    assert_int_equal(config_set_flag(&c, "no-such-flag", "1", err, sizeof(err)), PHS_ENOTFOUND);
+    assert_int_equal(config_set_flag(&c, "workers", "many", err, sizeof(err)), PHS_EINVAL);
+    assert_non_null(strstr(err, "--workers"));
+
+    struct http_config h;
+    config_http(&c, &h);
+    assert_string_equal(h.listen, "127.0.0.1:0");
+    assert_string_equal(h.tls_cert_file, "/etc/phiscribe/cert.pem");
+    assert_int_equal(h.max_body_bytes, 2048);
+    assert_int_equal(h.connection_timeout_s, 15);
+    assert_true(h.allow_plain_http);
+}
+
+static void expect_file_error(const char *text, const char *want)
+{
+    struct config c;
+    char err[256] = "";
+    config_defaults(&c);
+    write_file(text);
+    assert_int_equal(config_load_file(&c, path, err, sizeof(err)), PHS_EINVAL);
+    unlink(path);
+    if (!strstr(err, want))
+        fail_msg("error '%s' lacks '%s'", err, want);
+}
+
+static void test_file_errors(void **state)
+{
+    expect_file_error("[server]\nlisten = a:1\nbogus = 1\n", ":3: unknown setting [server] bogus");
+    expect_file_error("[nowhere]\nlisten = a:1\n", ":2: unknown setting [nowhere] listen");
+    expect_file_error("listen = a:1\n", ":1: unknown setting");
+    expect_file_error("[server]\nconnection_limit = 0\n", ":2: connection_limit must be a number");
+    expect_file_error("[server]\nconnection_limit = -5\n", "connection_limit");
+    expect_file_error("[server]\nconnection_limit = 12x\n", "connection_limit");
+    expect_file_error("[server]\nmax_upload_bytes = 10T\n", "max_upload_bytes");
+    expect_file_error("[server]\nmax_upload_bytes = 99999999999G\n", "max_upload_bytes");
+    expect_file_error("[server]\nallow_plain_http = maybe\n", "true or false");
+    expect_file_error("[server]\nthis line has no equals sign\n", ":2: syntax error");
+
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_load_file(&c, "/nonexistent/phiscribe.ini", err, sizeof(err)), PHS_EIO);
+    char longv[PATH_MAX + 10];
+    memset(longv, 'a', sizeof(longv) - 1);
+    longv[sizeof(longv) - 1] = '\0';
+    assert_int_equal(config_set(&c, "server", "tls_cert", longv, err, sizeof(err)), PHS_EINVAL);
+}
+
+static void test_usage_lists_flags(void **state)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    config_flags_usage(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "--listen HOST:PORT"));
+    assert_non_null(strstr(buf, "--tls-cert FILE"));
+    assert_non_null(strstr(buf, "--workers N"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_file_then_flags),
+        cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_usage_lists_flags),
+    };
+    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
