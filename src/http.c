@@ -1045,6 +1045,8 @@ static void *http_watchdog_main(void *arg)
 /* ---- the server ------------------------------------------------------------ */
 
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_server *srv = cls;
     /* Only startup messages are kept (bind and TLS failures); later messages
