@@ -54,6 +54,13 @@ static const struct config_item config_items[] = {
     STR("storage", "data_dir", "data", "DIR", data_dir, "data directory"),
     NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024,
         "transcription worker threads (0 = cores)"),
+    NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000,
+        "synchronous requests allowed to wait for a worker"),
+    NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds,
+        1, 86400, "longest recording accepted"),
+    STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
+    STR("engine", "lm", "lm", "FILE", lm, "language model"),
+    STR("engine", "dict", "dict", "FILE", dict, "pronunciation dictionary"),
 };
 
 #define N_ITEMS (sizeof(config_items) / sizeof(config_items[0]))
@@ -68,6 +75,8 @@ void config_defaults(struct config *c)
     c->max_upload_bytes = HTTP_DEFAULT_MAX_BODY;
     c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
     snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
+    c->queue_max = 64;
+    c->max_audio_seconds = 7200;
 }
 
 static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)

@@ -28,6 +28,12 @@ struct config {
     char data_dir[PATH_MAX];
     /* [jobs] */
     unsigned workers; /* 0 = number of CPU cores */
+    unsigned queue_max;         /* synchronous requests waiting for a worker */
+    unsigned max_audio_seconds; /* longest recording */
+    /* [engine] ("" = the Debian en-us model) */
+    char model_dir[PATH_MAX];
+    char lm[PATH_MAX];
+    char dict[PATH_MAX];
 };
 
 /* Fills c with the built-in defaults (docs/CONFIG.md). */

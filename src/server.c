@@ -351,8 +351,9 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     struct http_config hc = cfg->http;
     hc.on_complete = on_complete;
     hc.ctx = srv;
-    if (!hc.max_body_bytes)
-        hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024; /* multipart framing */
+    /* The recording's own limit is checked exactly as it streams in; the
+     * transport allows for the multipart framing around it. */
+    hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024;
     if ((rc = record_lifecycle(srv, "server.start", NULL)) < 0) {
         fprintf(stderr, "phiscribe serve: cannot write the audit trail: %s\n", err_str(rc));
         goto out;

@@ -8,6 +8,17 @@ U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav   # "he was not an ill disp
 U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav   # "he might even have been made amiable himself"
 [ -f "$U1" ] || fail "pocketsphinx-testdata missing"
 setup_data
+
+# ---- listener policy: never plain HTTP off loopback, plain HTTP only when asked ----
+expect_exit 1 "$PHISCRIBE" serve --data "$DATA" --listen 0.0.0.0:0 --quiet
+grep -qi "tls" "$T/stderr" || fail "no reason for refusing a public plain listener: $(cat "$T/stderr")"
+expect_exit 1 "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --quiet
+expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --bogus 1
+printf '[server]\nlisten = 127.0.0.1:0\nsurprise = 1\n' > "$T/bad.ini"
+expect_exit 2 "$PHISCRIBE" serve --config "$T/bad.ini"
+grep -q "bad.ini:3" "$T/stderr" || fail "config error does not name the line"
+ok "refuses non-loopback without TLS, loopback plain HTTP without the flag, bad flags and config"
+
 start_server --workers 2
 
 # ---- unauthenticated endpoints ----
