@@ -17,6 +17,7 @@ int cli_init(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_redact(int argc, char **argv);
 int cli_tenants(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_transcribe(int argc, char **argv);
 

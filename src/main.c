@@ -19,6 +19,7 @@ static int cli_version(int argc, char **argv)
 /* One line per command; keep sorted by name. */
 static const struct command commands[] = {
     {"audit", cli_audit, "verify, export or print the key of the audit trail"},
+    {"doctor", cli_doctor, "check the installation against the HIPAA technical safeguards"},
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
