@@ -415,6 +415,11 @@ int blob_reader_read(blob_reader *r, void *buf, size_t cap, size_t *n)
         }
         int rc = got == 0 ? crypto_open_final(r->open)
                           : crypto_open_update(r->open, r->in, (size_t)got);
+        /* Whatever the stream decoder objects to (a failed tag, a cut, an
+         * unknown version), for a stored object it means the file is not
+         * the one we wrote: corrupt stored data, not bad input. */
+        if (rc == PHS_ECRYPTO || rc == PHS_ETRUNCATED || rc == PHS_EUNSUPPORTED)
+            rc = PHS_ECORRUPT;
         if (rc < 0) {
             crypto_wipe(r->out, sizeof(r->out));
             r->out_off = r->out_len = 0;

@@ -74,16 +74,18 @@ blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
                               const char *object_id, int *err);
 /* Copies up to cap bytes of plaintext into buf; *n = bytes copied. *n == 0
  * with 0 returned means the end, and only then is the object known to be
- * complete: PHS_ECRYPTO (tampered) or PHS_ETRUNCATED (cut short) may come
- * after earlier chunks were delivered, so a caller must not act on the
- * content (e.g. report success) before it has seen the end. Errors are sticky. */
+ * complete: PHS_ECORRUPT (the file was altered, cut short, or is another
+ * object's) may come after earlier chunks were delivered, so a caller must
+ * not act on the content (e.g. report success) before it has seen the end.
+ * Errors are sticky. */
 int blob_reader_read(blob_reader *r, void *buf, size_t cap, size_t *n);
 /* Wipes and frees; NULL-safe. */
 void blob_reader_close(blob_reader *r);
 
 /* Push-style convenience: streams the whole object to sink(ctx, buf, len),
- * chunk by chunk, and returns 0 only if the whole object verified. A negative
- * return from sink stops reading and is returned. */
+ * chunk by chunk, and returns 0 only if the whole object verified. Errors as
+ * for blob_reader_open and blob_reader_read; a negative return from sink
+ * stops reading and is returned. */
 typedef int (*blob_sink_fn)(void *ctx, const void *buf, size_t len);
 int blob_read(const char *blobdir, const crypto_key *tenant_key,
               const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN], const char *object_id,
