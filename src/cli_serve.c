@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "http.h"
 #include "err.h"
 #include "server.h"
 
@@ -111,6 +112,11 @@ int cli_serve(int argc, char **argv)
 
     server_config_default(&sc);
     config_http(&c, &sc.http);
+    /* Refuse a bad listener before opening the data or loading the model. */
+    if (http_config_check(&sc.http, why, sizeof(why)) < 0) {
+        fprintf(stderr, "phiscribe serve: %s\n", why);
+        return CLI_FAIL;
+    }
     sc.data_dir = c.data_dir;
     if (c.workers)
         sc.workers = (int)c.workers;

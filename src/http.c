@@ -1055,6 +1055,50 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
         vsnprintf(srv->start_err, sizeof(srv->start_err), fmt, ap);
 }
 
+/* The listener rules: a parsable address, certificate and key together,
+ * and without TLS only loopback and only when asked. */
+static int http_check_listener(const struct http_config *cfg, struct sockaddr_storage *ss,
+                               bool *v6, char *err, size_t err_len)
+{
+    char host[256];
+    int rc = http_parse_listen(cfg->listen ? cfg->listen : HTTP_DEFAULT_LISTEN, ss, v6, host,
+                               sizeof(host), err, err_len);
+    if (rc < 0)
+        return rc;
+    bool have_cert = cfg->tls_cert_file && *cfg->tls_cert_file;
+    bool have_key = cfg->tls_key_file && *cfg->tls_key_file;
+    if (have_cert != have_key) {
+        http_set_err(err, err_len, "TLS needs both a certificate and a key file");
+        return PHS_EINVAL;
+    }
+    if (have_cert)
+        return 0;
+    if (!http_host_is_loopback(host)) {
+        http_set_err(err, err_len,
+                     "refusing to listen on non-loopback address %s without TLS "
+                     "(give a TLS certificate and key)",
+                     host);
+        return PHS_EINVAL;
+    }
+    if (!cfg->allow_plain_http) {
+        http_set_err(err, err_len,
+                     "no TLS certificate given; plain HTTP must be requested explicitly");
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+int http_config_check(const struct http_config *cfg, char *err, size_t err_len)
+{
+    struct sockaddr_storage ss;
+    bool v6;
+    if (!cfg) {
+        http_set_err(err, err_len, "missing configuration");
+        return PHS_EINVAL;
+    }
+    return http_check_listener(cfg, &ss, &v6, err, err_len);
+}
+
 int http_server_start(const struct http_config *cfg_in, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
@@ -1102,34 +1146,11 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
 
     struct sockaddr_storage ss;
     bool v6;
-    char host[256];
-    rc = http_parse_listen(cfg->listen, &ss, &v6, host, sizeof(host), err, err_len);
+    rc = http_check_listener(cfg, &ss, &v6, err, err_len);
     if (rc < 0)
         goto out_free_srv;
-    bool have_cert = cfg->tls_cert_file && *cfg->tls_cert_file;
-    bool have_key = cfg->tls_key_file && *cfg->tls_key_file;
-    if (have_cert != have_key) {
-        http_set_err(err, err_len, "TLS needs both a certificate and a key file");
-        rc = PHS_EINVAL;
-        goto out_free_srv;
-    }
-    srv->tls = have_cert;
-    if (!srv->tls) {
-        if (!http_host_is_loopback(host)) {
-            http_set_err(err, err_len,
-                         "refusing to listen on non-loopback address %s without TLS "
-                         "(give a TLS certificate and key)",
-                         host);
-            rc = PHS_EINVAL;
-            goto out_free_srv;
-        }
-        if (!cfg->allow_plain_http) {
-            http_set_err(err, err_len,
-                         "no TLS certificate given; plain HTTP must be requested explicitly");
-            rc = PHS_EINVAL;
-            goto out_free_srv;
-        }
-    } else {
+    srv->tls = cfg->tls_cert_file && *cfg->tls_cert_file;
+    if (srv->tls) {
         rc = http_read_pem(cfg->tls_cert_file, &cert, &cert_len);
         if (rc < 0) {
             http_set_err(err, err_len, "cannot read TLS certificate file %s", cfg->tls_cert_file);

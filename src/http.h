@@ -19,11 +19,16 @@
  *   3. body complete: route->handle replies.
  *   4. the request object is freed after the response is sent or the
  *      connection dropped; the free_fn given to http_req_set_data runs then.
- * A body over the cap, a body callback error or a reply made during the body
- * stops the handler calls; the rest of the body is read and dropped (never
+ * A reply made before the body (404, 405, 413 by Content-Length, or from
+ * begin) goes out at once when the client waits for "100 Continue" or the
+ * declared body is over HTTP_DRAIN_MAX; otherwise the body is read and
+ * dropped first so the client sees the answer rather than a reset. A body
+ * over the cap, a body callback error or a reply made during the body stops
+ * the handler calls; the rest of the body is read and dropped (never
  * stored), up to HTTP_DRAIN_MAX bytes, then the reply goes out. A client
  * that keeps sending past that, or is slower than request_timeout, is
- * disconnected.
+ * disconnected. Header values, http_req_header, are not available in
+ * on_complete.
  *
  * Every error, including 404, 405, 408 and 413, is OpenAI's envelope
  * {"error":{"message","type","param","code"}}. Messages are fixed strings
@@ -104,6 +109,10 @@ struct http_route {
  * closed TLS socket would otherwise kill the process). */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, char *err, size_t err_len);
+/* The listener rules of http_server_start alone (address syntax, TLS pair,
+ * loopback-only plain HTTP), without reading files or binding: lets a caller
+ * refuse a bad configuration before slow start-up work. 0 or PHS_EINVAL. */
+int http_config_check(const struct http_config *cfg, char *err, size_t err_len);
 /* The port actually bound (useful with port 0). */
 uint16_t http_server_port(const struct http_server *srv);
 bool http_server_is_tls(const struct http_server *srv);

@@ -306,6 +306,13 @@ static void test_start_refusals(void **state)
         cfg.listen = bad[i];
         assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EINVAL);
     }
+    struct http_config chk = {.listen = "10.1.2.3:443"};
+    assert_int_equal(http_config_check(&chk, err, sizeof(err)), PHS_EINVAL);
+    assert_non_null(strstr(err, "non-loopback"));
+    chk.tls_cert_file = "c.pem";
+    assert_int_equal(http_config_check(&chk, err, sizeof(err)), PHS_EINVAL); /* key missing */
+    chk.tls_key_file = "k.pem";
+    assert_int_equal(http_config_check(&chk, err, sizeof(err)), 0); /* files are not read */
     struct http_route badroute = {"GET", "no-slash", NULL, NULL, h_busy, 0, NULL};
     cfg.listen = "127.0.0.1:0";
     assert_int_equal(http_server_start(&cfg, &badroute, 1, &s, err, sizeof(err)), PHS_EINVAL);
