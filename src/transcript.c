@@ -286,11 +286,12 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
     if (ns && !(r->segments = calloc(ns, sizeof(asr_segment))))
         goto fail;
     size_t next = 0;
-    for (size_t i = 0; i < ns; i++, r->n_segments++) {
+    for (size_t i = 0; i < ns; i++) {
         json_t *s = json_array_get(segs, i);
         asr_segment *o = &r->segments[i];
         if (!(o->text = dup_string(json_object_get(s, "text"))))
             goto fail;
+        r->n_segments = i + 1; /* owned from here: freed on failure */
         o->start = json_number_value(json_object_get(s, "start"));
         o->end = json_number_value(json_object_get(s, "end"));
         o->first_word = next;
