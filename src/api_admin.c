@@ -281,6 +281,41 @@ static int audit_export_handle(struct http_req *req, void *ctx)
     return rc;
 }
 
+/* ---- GET /v1/audit/report --------------------------------------------------------------- */
+
+static int audit_report_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.report", &c);
+    if (rc < 0)
+        return rc;
+    struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c.id.tenant};
+    if (!f.actor || !f.actor[0] || strlen(f.actor) > 64)
+        return bad_request(req, "actor", "actor (an API key id) is required.");
+    if (time_param(req, "since", &f.since_us) < 0)
+        return bad_request(req, "since", "since must be an RFC 3339 time, a date or a duration.");
+    if (time_param(req, "until", &f.until_us) < 0)
+        return bad_request(req, "until", "until must be an RFC 3339 time, a date or a duration.");
+    const char *fmt = http_req_query(req, "format");
+    if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
+        return bad_request(req, "format", "format must be json or text.");
+    struct audit_event who = server_event(req, &c, "audit.report", "audit", NULL, "success", 200);
+    json_t *r = NULL;
+    if ((rc = audit_report(srv->store, &f, &who, &r)) < 0)
+        return http_reply_err(req, rc, NULL, "The report could not be built."), rc;
+    if (fmt && !strcmp(fmt, "text")) {
+        char *text = audit_report_text(r);
+        json_decref(r);
+        if (!text)
+            return PHS_ENOMEM;
+        rc = http_reply_text(req, 200, "text/plain; charset=utf-8", text, strlen(text));
+        free(text);
+        return rc;
+    }
+    return http_reply_json(req, 200, r);
+}
+
 /* ---- GET /v1/audit/verify ------------------------------------------------------------------ */
 
 static int audit_verify_handle(struct http_req *req, void *ctx)
@@ -318,5 +353,6 @@ const struct http_route api_admin_routes[] = {
     {"DELETE", "/v1/keys/{id}", NULL, NULL, keys_revoke, 0, NULL},
     {"GET", "/v1/audit", NULL, NULL, audit_export_handle, 0, NULL},
     {"GET", "/v1/audit/verify", NULL, NULL, audit_verify_handle, 0, NULL},
+    {"GET", "/v1/audit/report", NULL, NULL, audit_report_handle, 0, NULL},
 };
 const size_t api_admin_route_count = sizeof(api_admin_routes) / sizeof(api_admin_routes[0]);

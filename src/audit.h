@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "store.h"
 
 #define AUDIT_DEFAULT_CHECKPOINT_RECORDS 1000
@@ -106,6 +108,30 @@ typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
  * the number of matching records (may be NULL). */
 int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
                  const struct audit_event *who, audit_write_fn write, void *ctx, int64_t *count);
+
+/* ---- breach-impact report ------------------------------------------------------ */
+
+struct audit_report_filter {
+    const char *actor;  /* required: the API key id under investigation */
+    int64_t since_us;   /* 0: from the first record */
+    int64_t until_us;   /* 0: to the last record (time < until) */
+    const char *tenant; /* NULL or "": every tenant */
+};
+
+/* What one API key did: appends an "audit.report" record for who, then
+ * reads the trail and builds (caller decrefs *out):
+ *   {"actor","since","until","generated_at","records","tenants":[
+ *     {"tenant","first","last","actions":{"transcript.read":3,...},
+ *      "denied":N,"failed":N,
+ *      "resources":[{"type","id","actions":[...],"first","last","count"}],
+ *      "unstored_transcriptions":[{"time","request_id","audio_sha256","audio_duration_ms"}]}]}
+ * Resources are listed by id only (never content): what a covered entity
+ * needs to find the recordings and people a compromised key touched. */
+int audit_report(store *s, const struct audit_report_filter *f, const struct audit_event *who,
+                 json_t **out);
+
+/* The report as plain text (caller frees); NULL when out of memory. */
+char *audit_report_text(const json_t *report);
 
 /* ---- keys --------------------------------------------------------------------- */
 
