@@ -9,6 +9,7 @@
 #include "http.h"
 #include "err.h"
 #include "server.h"
+#include "syslogfwd.h"
 
 static void usage(FILE *out)
 {
@@ -130,6 +131,13 @@ int cli_serve(int argc, char **argv)
     if (c.dict[0])
         sc.asr.dict = c.dict;
     sc.quiet = quiet;
+    if (c.syslog[0]) {
+        if (syslogfwd_parse_target(c.syslog, why, sizeof(why)) < 0) {
+            fprintf(stderr, "phiscribe serve: %s\n", why);
+            return CLI_USAGE;
+        }
+        sc.syslog = c.syslog;
+    }
 
     /* Every thread inherits this mask; server_run waits for these signals. */
     sigset_t set;

@@ -58,6 +58,8 @@ static const struct config_item config_items[] = {
         "synchronous requests allowed to wait for a worker"),
     NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds,
         1, 86400, "longest recording accepted"),
+    STR("audit", "syslog", "syslog", "URL", syslog,
+        "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
     STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
     STR("engine", "lm", "lm", "FILE", lm, "language model"),
     STR("engine", "dict", "dict", "FILE", dict, "pronunciation dictionary"),

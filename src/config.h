@@ -30,6 +30,8 @@ struct config {
     unsigned workers; /* 0 = number of CPU cores */
     unsigned queue_max;         /* synchronous requests waiting for a worker */
     unsigned max_audio_seconds; /* longest recording */
+    /* [audit] */
+    char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */
     /* [engine] ("" = the Debian en-us model) */
     char model_dir[PATH_MAX];
     char lm[PATH_MAX];

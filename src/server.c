@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "err.h"
+#include "syslogfwd.h"
 #include "server_int.h"
 
 static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
@@ -310,6 +311,11 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
     size_t swept = 0;
     blob_sweep_tmp(srv->blobdir, &swept);
+    if (cfg->syslog &&
+        !(srv->syslog = syslogfwd_start(srv->store, cfg->syslog, 1000, &rc, msg, sizeof(msg)))) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
 
     srv->model = asr_model_load(&cfg->asr, &rc, msg, sizeof(msg));
     if (!srv->model) {
@@ -396,6 +402,7 @@ out:
     redact_lexicon_free(srv->lex);
     if (srv->store) {
         audit_checkpoint(srv->store, true);
+        syslogfwd_stop(srv->syslog); /* forwards what the shutdown recorded */
         store_close(srv->store);
     }
     free(routes);

@@ -23,6 +23,7 @@ struct server_config {
     double max_audio_seconds;    /* one recording's duration */
     asr_config asr;              /* engine and model */
     bool quiet;                  /* no start-up banner on stdout */
+    const char *syslog;          /* audit forwarding target, or NULL */
 };
 
 /* Defaults for everything but data_dir and the engine paths. */

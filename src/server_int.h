@@ -30,6 +30,7 @@ struct server {
     char blobdir[STORE_PATH_MAX];
     audio_limits limits;
     redact_lexicon *lex;         /* shared, read-only */
+    struct syslogfwd *syslog;    /* audit forwarding, or NULL */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];

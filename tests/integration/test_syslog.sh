@@ -1,0 +1,73 @@
+# Audit forwarding to a SIEM: RFC 5424 messages over UDP and TCP, one per
+# committed record, in order, without PHI or secrets, resumed after restart.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+U1=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+setup_data
+cat > "$T/collector.py" <<'PY'
+# A minimal syslog collector: UDP datagrams or RFC 6587 octet-counted TCP.
+import socket, sys, threading
+proto, out = sys.argv[1], open(sys.argv[2], "w", buffering=1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+if proto == "udp":
+    while True:
+        out.write(s.recv(65535).decode() + "\n")
+s.listen(4)
+def serve(c):
+    buf = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return
+        buf += d
+        while b" " in buf:
+            n, rest = buf.split(b" ", 1)
+            if len(rest) < int(n):
+                break
+            out.write(rest[: int(n)].decode() + "\n"); buf = rest[int(n):]
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+for proto in udp tcp; do
+    python3 "$T/collector.py" $proto "$T/$proto.log" > "$T/$proto.port" & cpid=$!
+    SPIDS="$SPIDS $cpid"
+    i=0; until [ -s "$T/$proto.port" ]; do i=$((i+1)); [ $i -gt 50 ] && fail "collector"; sleep 0.1; done
+    start_server --workers 1 --syslog "$proto://127.0.0.1:$(cat "$T/$proto.port")"
+    req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=m; expect_status 200 sync
+    req GET /v1/models "phs_not_a_key"; expect_status 401 "bad key"
+    stop_server
+    sleep 0.5
+    python3 - "$T/$proto.log" <<'PY' || fail "$proto messages: $(head -3 "$T/$proto.log")"
+import re, sys
+lines = [l for l in open(sys.argv[1]).read().split("\n") if l]
+assert len(lines) >= 4, lines
+seqs = []
+for l in lines:
+    m = re.match(r'<(\d+)>1 (\S+) (\S+) phiscribe - (\S+) \[phiscribe@32473( [a-z_0-9]+="(?:[^"\\\]]|\\.)*")+\] audit record (\d+)$', l)
+    assert m, l
+    pri = int(m.group(1)); assert pri // 8 == 13 and pri % 8 in (4, 5), pri
+    seqs.append(int(m.group(6)))
+assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+acts = " ".join(lines)
+for a in ("server.start", "transcription.create", "key.auth_failed", "server.stop"):
+    assert a in acts, a
+assert "audio_sha256=" in acts
+PY
+    ! grep -qi "young man\|phs_not_a_key\|$KEY_A" "$T/$proto.log" || fail "PHI or a secret forwarded"
+    ok "$proto: RFC 5424 messages, facility log-audit, consecutive seq, no PHI or secrets"
+    kill "$cpid" 2>/dev/null || true
+done
+# The TCP run resumed after the last record the UDP run forwarded (the
+# position is kept in the database), so together they saw every record once.
+python3 - "$T/udp.log" "$T/tcp.log" <<'PY' || fail "records lost or repeated across the restart"
+import re, sys
+seqs = [int(m) for f in sys.argv[1:] for m in re.findall(r"audit record (\d+)$", open(f).read(), re.M)]
+assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+PY
+ok "a restart resumes forwarding where it stopped: no gap, no repeat"
+expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --tls-cert "$T/tls/cert.pem" \
+    --tls-key "$T/tls/key.pem" --syslog "http://example:514"
+grep -q "udp://" "$T/stderr" || fail "bad target not explained"
+ok "a bad target is refused with a reason"
