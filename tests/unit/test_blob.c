@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -534,6 +536,49 @@ static void test_wrong_keys_and_swaps(void **state)
     crypto_key_free(other);
 }
 
+/* A disk that fills up mid-object: the error surfaces, and neither the temp
+ * file nor a partial object is left behind. RLIMIT_FSIZE makes write() fail
+ * with EFBIG at a chosen size, like a full file system. */
+static void test_write_failure_cleans_up(void **state)
+{
+    (void)state;
+    crypto_key *tk = crypto_key_generate();
+    uint8_t *pt = pattern(4 * CHUNK, 9);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = 2 * CHUNK;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+    /* Failure during write; abort cleans up. */
+    int err;
+    blob_writer *w = blob_writer_new(dir, tk, "full1", &err);
+    assert_non_null(w);
+    assert_int_equal(blob_writer_write(w, pt, 4 * CHUNK), PHS_EIO);
+    assert_int_equal(blob_writer_write(w, pt, 1), PHS_EIO); /* dead writer */
+    blob_writer_abort(w);
+    assert_false(exists("full1.tmp"));
+    assert_false(exists("full1"));
+
+    /* Failure at commit (the last chunk does not fit); commit cleans up. */
+    w = blob_writer_new(dir, tk, "full2", &err);
+    assert_non_null(w);
+    assert_int_equal(blob_writer_write(w, pt, 2 * CHUNK), 0); /* one chunk out, one held */
+    struct blob_info info;
+    assert_int_equal(blob_writer_commit(w, &info), PHS_EIO);
+    assert_false(exists("full2.tmp"));
+    assert_false(exists("full2"));
+
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    /* With room again, the same id works. */
+    put(tk, "full2", pt, 2 * CHUNK, CHUNK, &info);
+    assert_int_equal(blob_remove(dir, "full2"), 0);
+    free(pt);
+    crypto_key_free(tk);
+}
+
 /* ---- removal, directory, sweep --------------------------------------------------- */
 
 static void test_remove(void **state)
@@ -603,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_tampered_file),
         cmocka_unit_test(test_wrong_keys_and_swaps),
         cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_write_failure_cleans_up),
         cmocka_unit_test(test_dir_create_and_sweep),
     };
     return cmocka_run_group_tests_name("blob", tests, setup, teardown);
