@@ -265,6 +265,31 @@ static int http_check_tls_pair(const char *cert, size_t cert_len, const char *ke
     return 0;
 }
 
+/* RFC 7919 ffdhe2048 as PKCS#3 PEM, so the DHE-RSA suites of the Mozilla
+ * intermediate list work for clients that lack ECDHE. NUL-terminated;
+ * caller frees with free(). */
+static char *http_ffdhe_pem(void)
+{
+    gnutls_dh_params_t dh;
+    gnutls_datum_t pem = {NULL, 0};
+    char *out = NULL;
+    if (gnutls_dh_params_init(&dh) < 0)
+        return NULL;
+    if (gnutls_dh_params_import_raw2(dh, &gnutls_ffdhe_2048_group_prime,
+                                     &gnutls_ffdhe_2048_group_generator,
+                                     gnutls_ffdhe_2048_key_bits) == 0 &&
+        gnutls_dh_params_export2_pkcs3(dh, GNUTLS_X509_FMT_PEM, &pem) == 0) {
+        out = malloc(pem.size + 1);
+        if (out) {
+            memcpy(out, pem.data, pem.size);
+            out[pem.size] = '\0';
+        }
+    }
+    gnutls_free(pem.data);
+    gnutls_dh_params_deinit(dh);
+    return out;
+}
+
 /* ---- routes --------------------------------------------------------------- */
 
 static int http_route_compile(struct http_route_int *ri, const struct http_route *r)
@@ -1103,7 +1128,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
                       size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
     int rc;
-    char *cert = NULL, *key = NULL;
+    char *cert = NULL, *key = NULL, *dhparams = NULL;
     size_t cert_len = 0, key_len = 0;
     if (!cfg_in || !routes || !out) {
         http_set_err(err, err_len, "missing configuration");
@@ -1164,6 +1189,12 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         rc = http_check_tls_pair(cert, cert_len, key, key_len, err, err_len);
         if (rc < 0)
             goto out_free_pem;
+        dhparams = http_ffdhe_pem();
+        if (!dhparams) {
+            http_set_err(err, err_len, "cannot prepare Diffie-Hellman parameters");
+            rc = PHS_ECRYPTO;
+            goto out_free_pem;
+        }
     }
 
     /* Writing to a socket the peer closed must be an error, not a signal. */
@@ -1188,6 +1219,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_HTTPS_MEM_DHPARAMS, 0, dhparams},
         {MHD_OPTION_END, 0, NULL},
     };
     srv->starting = true;
@@ -1211,6 +1243,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         goto out_stop;
     }
     srv->watchdog_running = true;
+    free(dhparams);
     http_wipe_free(key, key_len + 1);
     http_wipe_free(cert, cert_len + 1);
     *out = srv;
@@ -1220,6 +1253,7 @@ out_stop:
     MHD_stop_daemon(srv->d);
     srv->d = NULL;
 out_free_pem:
+    free(dhparams);
     http_wipe_free(key, key_len + 1);
     http_wipe_free(cert, cert_len + 1);
 out_free_srv:

@@ -67,6 +67,24 @@ for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-CHACHA20-POLY1305; do
 done
 ok "Mozilla intermediate suites accepted"
 
+# an operator's RSA certificate: ECDHE-RSA and DHE-RSA (RFC 7919 group) AEAD
+# suites work, CBC does not
+mkdir -p "$T/rsa"
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$T/rsa/key.pem" 2>/dev/null
+printf 'cn=localhost\nip_address=127.0.0.1\nexpiration_days=2\ntls_www_server\nsigning_key\nencryption_key\n' >"$T/rsa/tmpl"
+certtool --generate-self-signed --load-privkey "$T/rsa/key.pem" --template "$T/rsa/tmpl" \
+    --outfile "$T/rsa/cert.pem" 2>/dev/null
+start_echo rsa --listen 127.0.0.1:0 --cert "$T/rsa/cert.pem" --key "$T/rsa/key.pem"
+rprobe() { echo | timeout 10 openssl s_client -brief -connect "127.0.0.1:$PORT" -tls1_2 "$@" 2>&1 || true; }
+for c in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-CHACHA20-POLY1305 DHE-RSA-AES256-GCM-SHA384; do
+    rprobe -cipher "$c" | grep -q "Ciphersuite: $c" || fail "RSA certificate: $c refused"
+done
+for c in ECDHE-RSA-AES128-SHA DHE-RSA-AES128-SHA AES256-GCM-SHA384; do
+    rprobe -cipher "$c:@SECLEVEL=0" | grep -q "CONNECTION ESTABLISHED" && fail "RSA certificate: $c accepted"
+done
+kill "$PID"
+ok "RSA certificate: ECDHE-RSA and DHE-RSA AEAD suites accepted, CBC and static RSA refused"
+
 # ---- headers, routing, envelopes ------------------------------------------
 $C -D "$T/h" -o "$T/b" "$URL/echo/hi?a=x%20y" -w '%{http_code}' >"$T/code"
 [ "$(cat "$T/code")" = 200 ] || fail "echo status $(cat "$T/code")"
