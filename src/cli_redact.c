@@ -86,6 +86,33 @@ out_free:
     return NULL;
 }
 
+/* Reads one line (newline kept) into *buf, growing it up to
+ * REDACT_LINE_MAX bytes: 1 when a line was read, 0 at the end of the input,
+ * PHS_ETOOBIG for a longer line, PHS_ENOMEM. */
+static int read_line(FILE *in, char **buf, size_t *cap, size_t *len)
+{
+    *len = 0;
+    for (;;) {
+        if (*cap - *len < 2) {
+            if (*cap >= REDACT_LINE_MAX)
+                return PHS_ETOOBIG;
+            size_t ncap = *cap ? *cap * 2 : 65536;
+            if (ncap > REDACT_LINE_MAX)
+                ncap = REDACT_LINE_MAX;
+            char *nb = realloc(*buf, ncap);
+            if (!nb)
+                return PHS_ENOMEM;
+            *buf = nb;
+            *cap = ncap;
+        }
+        if (!fgets(*buf + *len, (int)(*cap - *len), in))
+            return *len > 0;
+        *len += strlen(*buf + *len);
+        if (*len > 0 && (*buf)[*len - 1] == '\n')
+            return 1;
+    }
+}
+
 int cli_redact(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -140,17 +167,17 @@ int cli_redact(int argc, char **argv)
     }
     cfg.lex = lex;
     char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int code = CLI_OK, docno = 0;
-    while ((len = getline(&line, &cap, in)) > 0) {
+    size_t cap = 0, len = 0;
+    int code = CLI_OK, docno = 0, got;
+    while ((got = read_line(in, &line, &cap, &len)) != 0) {
         docno++;
-        if ((size_t)len > REDACT_LINE_MAX) {
-            fprintf(stderr, "phiscribe redact: document #%d: over the size limit\n", docno);
-            code = CLI_BADINPUT;
+        if (got < 0) {
+            fprintf(stderr, "phiscribe redact: document #%d: %s\n", docno,
+                    got == PHS_ETOOBIG ? "over the size limit" : err_str(got));
+            code = got == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
             break;
         }
-        if (strspn(line, " \t\r\n") == (size_t)len)
+        if (strspn(line, " \t\r\n") == len)
             continue;
         json_error_t jerr;
         json_t *root = json_loads(line, 0, &jerr);

@@ -710,6 +710,10 @@ static bool month_at(const ctx *c, size_t i)
 
 static void detect_dates(ctx *c)
 {
+    static const char *const after_day[] = {"at", "and", "in", "for", "with", "we", "he",
+                                            "she", "they", "i", "when", "after", "before",
+                                            "but", "so", "then", "or", "of", "this", "next",
+                                            NULL};
     static const char *const month_lead[] = {"in", "on", "since", "of", "until", "by",
                                              "during", "early", "late", "mid", "last", "next",
                                              "this", "through", NULL};
@@ -730,8 +734,9 @@ static void detect_dates(ctx *c)
         } else if ((d = day_at(c, i, false)) > 0 && is(c, i + d, "of") && month_at(c, i + d + 1)) {
             b = i + d + 2; /* the fourth of june */
         } else if (i > 1 && is(c, i - 2, "on") && is(c, i - 1, "the") &&
-                   (d = day_at(c, i, false)) > 0 && !is(c, i + d, "day")) {
-            b = i + d; /* on the twelfth */
+                   (d = day_at(c, i, false)) > 0 &&
+                   (i + d == c->n || is_any(c, i + d, after_day))) {
+            b = i + d; /* on the twelfth (not "on the second floor") */
         }
         if (b && free_at(c, a, b)) {
             mark(c, a, b, REDACT_DATE);

@@ -123,6 +123,7 @@ static void test_dates(void **state)
     expect("admitted on the fourth of june with pneumonia", "admitted on the [DATE] with pneumonia");
     expect("follow up on april twenty first", "follow up on [DATE]");
     expect("seen on march the third", "seen on [DATE]");
+    expect("the biopsy is on the twelfth at noon", "the biopsy is on the [DATE] at noon");
     expect("born on three twelve fifty four", "born on [DATE]");
     expect("headaches since august", "headaches since [DATE]");
     expect("surgery in june two thousand nineteen", "surgery in [DATE] two thousand nineteen");
@@ -196,6 +197,8 @@ static void test_clinical_survives(void **state)
         "platelets two hundred fifty thousand",
         "lisinopril ten milligrams prednisone twenty milligrams warfarin five milligrams",
         "the doctor will see the patient tomorrow",
+        "we need more paper for the printer on the second floor",
+        "she had a second opinion on the third visit",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
