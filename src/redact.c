@@ -321,7 +321,7 @@ static uint16_t flags1(const ctx *c, size_t i)
 static bool free_at(const ctx *c, size_t a, size_t b)
 {
     for (size_t i = a; i < b; i++)
-        if (c->lab[i] >= 0)
+        if (i >= c->n || c->lab[i] >= 0)
             return false;
     return true;
 }
@@ -828,6 +828,8 @@ static void detect_numbers(ctx *c)
 
 static bool nameish(const ctx *c, size_t i, bool allow_ambiguous)
 {
+    if (i >= c->n)
+        return false;
     uint16_t f = flags1(c, i);
     if (f & (LEX_STOP | LEX_MONTH | LEX_STATE) || c->lab[i] >= 0 || is_number_word(c, i))
         return false;

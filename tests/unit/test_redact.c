@@ -336,6 +336,7 @@ static void test_edge_cases(void **state)
     /* runs at the very start and end of the words */
     expect("six one seven five five five one two one two", "[PHONE]");
     expect("doctor", "doctor");
+    expect("please call the patient", "please call the patient"); /* cue as the last word */
     expect("at", "at");
     expect("dot com", "dot com");
 }
