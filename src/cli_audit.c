@@ -1,8 +1,10 @@
 /* cli_audit: `phiscribe audit verify|export|public-key|report`. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -132,7 +134,11 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
     if (!s)
         return code;
     FILE *out = stdout;
-    if (output && !(out = fopen(output, "wx"))) {
+    int fd = -1;
+    if (output && ((fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+                   !(out = fdopen(fd, "w")))) {
+        if (fd >= 0)
+            close(fd);
         fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output,
                 strerror(errno));
         cliadm_close(s);

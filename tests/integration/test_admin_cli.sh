@@ -130,7 +130,8 @@ for a in datadir.init tenant.create tenant.update key.create key.revoke master.r
 done
 expect_exit 0 "$top/tools/verify-audit-export" --public-key "$T/pub.pem" "$T/all.jsonl"
 grep -q "^verified" "$T/stdout" || fail "verifier output"
-ok "audit export records every change; the independent verifier agrees"
+[ "$(stat -c %a "$T/all.jsonl")" = 600 ] || fail "export file is not private"
+ok "audit export records every change (file mode 0600); the independent verifier agrees"
 expect_exit 0 "$P" audit export --tenant acme --action key.create --data "$D" --output "$T/sel.jsonl"
 python3 - "$T/sel.jsonl" <<'PY'
 import json, sys
