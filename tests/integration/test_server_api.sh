@@ -146,6 +146,27 @@ start_server --workers 1 --max-upload-bytes 50000
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=m; expect_status 413 "oversized"; envelope
 ok "413 for an oversized upload"
 
+# ---- queue full: 429 with Retry-After ----
+stop_server
+start_server --workers 1 --queue 1
+for i in 1 2 3 4 5 6; do
+    $C -o "$T/q$i.body" -D "$T/q$i.h" -w '%{http_code}' -H "Authorization: Bearer $KEY_A" \
+        -F file=@"$U1" -F model=m "$URL/v1/audio/transcriptions" > "$T/q$i.code" &
+    qpids="${qpids:-} $!"
+done
+for p in $qpids; do wait "$p"; done
+n429=0; n200=0
+for i in 1 2 3 4 5 6; do
+    case $(cat "$T/q$i.code") in
+    200) n200=$((n200 + 1)) ;;
+    429) n429=$((n429 + 1)); grep -qi '^Retry-After: [0-9]' "$T/q$i.h" || fail "429 without Retry-After"
+         cp "$T/q$i.body" "$T/body"; envelope ;;
+    *) fail "unexpected status $(cat "$T/q$i.code")" ;;
+    esac
+done
+[ $n429 -ge 1 ] && [ $n200 -ge 1 ] || fail "6 requests on 1 worker with a queue of 1: $n200 ok, $n429 refused"
+ok "queue full: $n429 of 6 got 429 with Retry-After, $n200 served"
+
 # ---- audit over the API ----
 req GET "/v1/audit?format=jsonl" "$KEY_A"; expect_status 200 "audit export"
 cp "$T/body" "$T/export.jsonl"
