@@ -51,6 +51,7 @@ struct http_server {
     struct MHD_Daemon *d;
     struct http_config cfg;
     bool tls;
+    bool quiesced;
     uint16_t port;
     char hsts[64];
     struct http_route_int *routes;
@@ -65,6 +66,10 @@ struct http_server {
     bool watchdog_running;
     bool stopping;
     pthread_cond_t stop_cond;
+    /* graceful stop: requests in flight, guarded by conns_lock */
+    unsigned active;
+    bool shutting_down;
+    pthread_cond_t idle_cond;
 };
 
 struct http_header {
@@ -93,7 +98,7 @@ struct http_req {
     bool replied;   /* a reply was queued to libmicrohttpd */
     bool aborted;
     bool query_bad;
-    bool watched; /* registered with the watchdog as in-request */
+    bool counted; /* included in srv->active */
     /* collected body */
     uint8_t *body;
     size_t body_len, body_alloc;
@@ -905,7 +910,21 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, co
         if (!req)
             return MHD_NO;
         *con_cls = req;
-        int rc = http_first_call(srv, req);
+        pthread_mutex_lock(&srv->conns_lock);
+        bool refuse = srv->shutting_down;
+        srv->active++;
+        req->counted = true;
+        pthread_mutex_unlock(&srv->conns_lock);
+        int rc = 0;
+        if (refuse) {
+            /* a keep-alive connection's next request during shutdown */
+            http_reply_header(req, "Connection", "close");
+            http_reply_header(req, "Retry-After", "5");
+            http_reply_error(req, 503, "server_error", NULL, "shutting_down",
+                             "the server is shutting down; retry shortly");
+        } else {
+            rc = http_first_call(srv, req);
+        }
         if (rc < 0 && !req->status)
             http_reply_err(req, rc, NULL, NULL);
         if (req->status && http_early_reply_drains(req)) {
@@ -980,7 +999,14 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     req->conn = NULL;
     if (srv->cfg.on_complete)
         srv->cfg.on_complete(srv->cfg.ctx, req);
+    bool counted = req->counted;
     http_req_free(req);
+    if (counted) {
+        pthread_mutex_lock(&srv->conns_lock);
+        if (--srv->active == 0)
+            pthread_cond_broadcast(&srv->idle_cond);
+        pthread_mutex_unlock(&srv->conns_lock);
+    }
 }
 
 /* ---- slow-client watchdog -------------------------------------------------- */
@@ -1139,6 +1165,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         return PHS_ENOMEM;
     pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
+    pthread_cond_init(&srv->idle_cond, NULL);
     srv->cfg = *cfg_in;
     struct http_config *cfg = &srv->cfg;
     if (!cfg->listen)
@@ -1273,19 +1300,45 @@ bool http_server_is_tls(const struct http_server *srv)
 
 void http_server_quiesce(struct http_server *srv)
 {
-    if (srv && srv->d) {
+    if (srv && srv->d && !srv->quiesced) {
+        srv->quiesced = true;
         MHD_socket s = MHD_quiesce_daemon(srv->d);
         if (s != MHD_INVALID_SOCKET)
             close(s);
     }
 }
 
+int http_server_drain(struct http_server *srv, unsigned timeout_ms)
+{
+    if (!srv || !srv->d)
+        return 0;
+    http_server_quiesce(srv);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&srv->conns_lock);
+    srv->shutting_down = true;
+    while (srv->active > 0 && rc == 0)
+        if (pthread_cond_timedwait(&srv->idle_cond, &srv->conns_lock, &until) == ETIMEDOUT)
+            rc = srv->active > 0 ? PHS_ETIMEOUT : 0;
+    pthread_mutex_unlock(&srv->conns_lock);
+    return rc;
+}
+
 void http_server_free(struct http_server *srv)
 {
     if (!srv)
         return;
-    if (srv->d)
+    if (srv->d) {
+        http_server_drain(srv, HTTP_SHUTDOWN_WAIT_MS);
         MHD_stop_daemon(srv->d);
+    }
     if (srv->watchdog_running) {
         pthread_mutex_lock(&srv->conns_lock);
         srv->stopping = true;
@@ -1298,5 +1351,6 @@ void http_server_free(struct http_server *srv)
     free(srv->routes);
     pthread_mutex_destroy(&srv->conns_lock);
     pthread_cond_destroy(&srv->stop_cond);
+    pthread_cond_destroy(&srv->idle_cond);
     free(srv);
 }

@@ -53,6 +53,7 @@
 #define HTTP_DRAIN_MAX (16u * 1024u * 1024u)
 #define HTTP_REQUEST_ID_LEN 36 /* "req_" + 32 hex digits */
 #define HTTP_MAX_PATH_PARAMS 4
+#define HTTP_SHUTDOWN_WAIT_MS 30000 /* http_server_free waits this long for requests */
 
 /* TLS 1.2 and 1.3 only, Mozilla "intermediate" suites (AEAD with ECDHE/DHE
  * key exchange; TLS 1.3 AES-GCM and ChaCha20-Poly1305). */
@@ -118,7 +119,13 @@ uint16_t http_server_port(const struct http_server *srv);
 bool http_server_is_tls(const struct http_server *srv);
 /* Stops accepting new connections; running requests go on. */
 void http_server_quiesce(struct http_server *srv);
-/* Stops the server, waiting for running handlers to return. NULL-safe. */
+/* Graceful stop, part one: quiesces, answers any further request on an open
+ * keep-alive connection with 503 (code "shutting_down", Retry-After), and
+ * waits until every request in flight has had its response sent, at most
+ * timeout_ms. 0, or PHS_ETIMEOUT when requests were still running. */
+int http_server_drain(struct http_server *srv, unsigned timeout_ms);
+/* Stops the server: drains first (up to HTTP_SHUTDOWN_WAIT_MS), then closes
+ * every connection and waits for their threads. NULL-safe. */
 void http_server_free(struct http_server *srv);
 
 /* True when s ("127.0.0.5", "::1", "localhost", ...) is a loopback host. */

@@ -234,4 +234,15 @@ code=$(curl -sS -D "$T/h" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT
 grep -qi '^Strict-Transport-Security' "$T/h" && fail "HSTS sent over plain HTTP"
 ok "plain HTTP on loopback when asked, without HSTS"
 
+# ---- graceful stop ------------------------------------------------------------------------
+start_echo grace --listen 127.0.0.1:0 --cert "$CERT" --key "$KEY"
+$C -o "$T/grace.body" -w '%{http_code}' "https://localhost:$PORT/sleep?ms=2500" >"$T/grace.code" &
+cpid=$!
+sleep 0.7
+kill -TERM "$PID"
+wait "$cpid" || true
+[ "$(cat "$T/grace.code")" = 200 ] || fail "request in flight at SIGTERM got $(cat "$T/grace.code")"
+wait "$PID" || fail "server exited non-zero after SIGTERM"
+ok "SIGTERM: the request in flight gets its 200, then the server exits 0"
+
 echo "test_http_tls: $checks checks passed"

@@ -327,6 +327,66 @@ static void test_start_refusals(void **state)
     http_server_free(NULL);
 }
 
+static int h_slow(struct http_req *req, void *ctx)
+{
+    usleep(400 * 1000);
+    return http_reply_text(req, 200, "text/plain", "done", 4);
+}
+
+struct slow_client {
+    uint16_t port;
+    char got[256];
+};
+
+static void *slow_client_main(void *arg)
+{
+    struct slow_client *c = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(c->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+        const char *r = "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        send(fd, r, strlen(r), MSG_NOSIGNAL);
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof(c->got) - 1 &&
+               (n = recv(fd, c->got + got, sizeof(c->got) - 1 - got, 0)) > 0)
+            got += (size_t)n;
+        c->got[got] = '\0';
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+static void test_graceful_drain(void **state)
+{
+    static const struct http_route slow_routes[] = {
+        {"GET", "/slow", NULL, NULL, h_slow, 0, NULL},
+    };
+    struct http_config cfg = {.listen = "127.0.0.1:0", .allow_plain_http = true};
+    char err[256];
+    for (int round = 0; round < 2; round++) {
+        struct http_server *s;
+        assert_int_equal(http_server_start(&cfg, slow_routes, 1, &s, err, sizeof(err)), 0);
+        struct slow_client c = {.port = http_server_port(s)};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, slow_client_main, &c), 0);
+        usleep(150 * 1000); /* the request is in its handler */
+        if (round == 0) {
+            /* drain waits for the response to be sent */
+            assert_int_equal(http_server_drain(s, 5000), 0);
+            assert_non_null(strstr(c.got, "200 OK"));
+        } else {
+            /* too short a wait reports it */
+            assert_int_equal(http_server_drain(s, 50), PHS_ETIMEOUT);
+        }
+        http_server_free(s);
+        pthread_join(t, NULL);
+        assert_non_null(strstr(c.got, "done"));
+    }
+}
+
 static void test_loopback(void **state)
 {
     assert_true(http_host_is_loopback("127.0.0.1"));
@@ -350,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_keepalive_and_completion),
         cmocka_unit_test(test_start_refusals),
+        cmocka_unit_test(test_graceful_drain),
         cmocka_unit_test(test_loopback),
     };
     return cmocka_run_group_tests_name("http", tests, setup, teardown);
