@@ -13,6 +13,8 @@
 #include "syslogfwd.h"
 #include "server_int.h"
 
+#define SERVER_CHECKPOINT_TICK_S 10
+
 static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
@@ -378,9 +380,18 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         fflush(stdout);
     }
 
-    int sig = 0;
-    while (sigwait(wait, &sig) != 0)
-        ;
+    /* Wait for a stop signal; meanwhile sign a checkpoint when one is due
+     * (the N-records / T-seconds policy is otherwise only looked at when a
+     * record is appended, so a quiet server would leave its last records
+     * unsigned). */
+    int sig;
+    for (;;) {
+        struct timespec tick = {SERVER_CHECKPOINT_TICK_S, 0};
+        sig = sigtimedwait(wait, NULL, &tick);
+        if (sig > 0)
+            break;
+        audit_checkpoint(srv->store, false);
+    }
     if (!cfg->quiet) {
         printf("phiscribe: signal %d, shutting down\n", sig);
         fflush(stdout);
