@@ -84,8 +84,8 @@ crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRA
 
 /* ---- chunked AEAD stream (the blob format) -------------------------------
  *
- * Plaintext is cut into chunks of CRYPTO_CHUNK_LEN bytes (the last may be
- * shorter, or empty). Each chunk is sealed with AES-256-GCM under the data
+ * Plaintext is cut into chunks of CRYPTO_CHUNK_LEN bytes; only the last may
+ * be shorter (an empty object is one empty chunk). Each chunk is sealed with AES-256-GCM under the data
  * key with a fresh random 96-bit nonce; the AAD binds format version, object
  * id, chunk index and a last-chunk flag, so truncation, reordering, and
  * swapping chunks between objects all fail to open. A header carries the
@@ -113,13 +113,18 @@ crypto_seal *crypto_seal_new(const crypto_key *dk, const char *object_id, crypto
                              void *ctx);
 /* Feeds plaintext of any length; memory use is one chunk. */
 int crypto_seal_update(crypto_seal *s, const void *buf, size_t len);
-/* Seals the last chunk. Must be called exactly once for a complete object. */
+/* Seals the last chunk. Must be called exactly once for a complete object;
+ * without it the stream reads back as truncated. */
 int crypto_seal_final(crypto_seal *s);
+/* Wipes buffered plaintext and frees; NULL-safe. */
 void crypto_seal_free(crypto_seal *s);
 
 typedef struct crypto_open crypto_open;
-/* Opens a sealed stream; plaintext of each verified chunk goes to write().
- * Nothing unverified is ever passed on. */
+/* Opens a sealed stream; plaintext of each verified chunk goes to write()
+ * (a negative return stops opening and is passed back). Nothing unverified
+ * is ever passed on, but earlier verified chunks may have been passed on
+ * before a later one fails: act on the content only after _final returns 0.
+ * NULL on a bad argument or no memory. Memory: about 3 chunks. */
 crypto_open *crypto_open_new(const crypto_key *dk, const char *object_id, crypto_write_fn write,
                              void *ctx);
 /* Feeds sealed bytes of any length. PHS_ECRYPTO on any tampering (including
@@ -128,6 +133,7 @@ crypto_open *crypto_open_new(const crypto_key *dk, const char *object_id, crypto
 int crypto_open_update(crypto_open *o, const void *buf, size_t len);
 /* PHS_ETRUNCATED if the last chunk was never seen. */
 int crypto_open_final(crypto_open *o);
+/* Wipes and frees; NULL-safe. */
 void crypto_open_free(crypto_open *o);
 
 /* ---- Ed25519 signatures (audit checkpoints, destruction certificates) ---- */
