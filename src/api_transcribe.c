@@ -30,6 +30,8 @@ struct upload {
     uint64_t file_bytes;
     unsigned char *buf;        /* synchronous: the recording, in memory */
     size_t cap;
+    size_t reserved;           /* of the server's upload memory budget */
+    bool audited;              /* the handler wrote this request's audit record */
     blob_writer *bw;           /* stored: the encrypted audio object being written */
     char obj_id[STORE_ID_MAX + 1];
     struct store_tenant tenant;
@@ -47,6 +49,7 @@ static void upload_free(void *p)
         crypto_wipe(u->buf, u->cap);
         free(u->buf);
     }
+    server_memory_release(u->srv, u->reserved);
     blob_writer_abort(u->bw);
     multipart_free(u->mp);
     form_free(u->fields);
@@ -77,9 +80,19 @@ static int sink(struct upload *u, const uint8_t *data, size_t len)
         size_t cap = u->cap ? u->cap : 256 * 1024;
         while (cap < need)
             cap *= 2;
+        if (cap > u->srv->cfg.max_upload_bytes)
+            cap = (size_t)u->srv->cfg.max_upload_bytes;
+        /* Recordings held in memory share one budget, so many large
+         * uploads at once get 429 instead of exhausting memory. */
+        if (!server_memory_reserve(u->srv, cap - u->cap))
+            return upload_fail(u, PHS_EBUSY, NULL,
+                               "The server is busy with other uploads; retry shortly.");
         unsigned char *p = malloc(cap);
-        if (!p)
+        if (!p) {
+            server_memory_release(u->srv, cap - u->cap);
             return upload_fail(u, PHS_ENOMEM, NULL, "Out of memory.");
+        }
+        u->reserved = cap;
         if (u->buf) {
             memcpy(p, u->buf, need - len);
             crypto_wipe(u->buf, u->cap);
@@ -160,8 +173,10 @@ static int begin_upload(struct http_req *req, struct server *srv, bool stored, c
     u->stored = stored;
     http_req_set_data(req, u, upload_free);
     int rc = server_authorize(srv, req, AUTH_ROLE_TRANSCRIBE, action, &u->caller);
-    if (rc < 0)
+    if (rc < 0) {
+        u->audited = true; /* auth_check or server_authorize recorded it */
         return rc;
+    }
     if (!(u->fields = form_new(0, 0)))
         return PHS_ENOMEM;
     const char *ct = http_req_header(req, "Content-Type");
@@ -258,7 +273,21 @@ static int parse_redaction(struct http_req *req, struct upload *u, unsigned *lab
 
 static int sync_begin(struct http_req *req, void *ctx)
 {
-    return begin_upload(req, ctx, false, "transcription.create");
+    int rc = begin_upload(req, ctx, false, "transcription.create");
+    if (rc < 0)
+        return rc;
+    /* Refuse before the body arrives when no worker could take it anyway. */
+    struct server *srv = ctx;
+    struct jobs_stats js;
+    jobs_get_stats(srv->jobs, &js);
+    if (js.sync_waiting >= (uint64_t)srv->cfg.queue_max) {
+        struct upload *u = http_req_data(req);
+        upload_fail(u, PHS_EBUSY, NULL, "All transcription workers are busy; retry shortly.");
+        http_reply_header(req, "Retry-After", "2");
+        http_reply_err(req, u->rc, NULL, u->msg);
+        return u->rc;
+    }
+    return 0;
 }
 
 static int audio_error_status(int rc)
@@ -373,6 +402,7 @@ static int sync_handle(struct http_req *req, void *ctx)
             snprintf(msg, sizeof(msg), "Out of memory.");
     }
     int arc = server_audit(srv, &ev);
+    u->audited = arc == 0;
     if (arc < 0 || rc < 0) {
         if (body) {
             crypto_wipe(body, strlen(body));
@@ -510,6 +540,7 @@ static int create_handle(struct http_req *req, void *ctx)
     }
     if ((rc = store_commit(tx)) < 0)
         goto fail_blob;
+    u->audited = true;
     /* Committed: now it may be acknowledged. */
     jobs_kick(srv->jobs);
     char location[96];
@@ -556,6 +587,8 @@ static void textsink_free(struct textsink *t)
     if (t->p)
         crypto_wipe(t->p, t->cap);
     free(t->p);
+    t->p = NULL;
+    t->len = t->cap = 0;
 }
 
 /* Loads and decrypts a job's transcript (verbose_json) into out. */
@@ -640,8 +673,12 @@ static int get_handle(struct http_req *req, void *ctx)
     if (rc < 0)
         return http_reply_err(req, rc, NULL, NULL), rc;
 
-    if (t.state == STORE_JOB_COMPLETED && (rc = load_transcript(srv, &t, &text)) < 0)
+    if (t.state == STORE_JOB_COMPLETED && (rc = load_transcript(srv, &t, &text)) < 0) {
+        textsink_free(&text);
+        if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+            return reply_not_found(srv, req, &c, "transcript.read", t.id);
         goto fail;
+    }
     if (t.state != STORE_JOB_COMPLETED && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
         textsink_free(&text);
         return http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",
@@ -828,6 +865,29 @@ static int models_handle(struct http_req *req, void *ctx)
     json_t *m = json_pack("{s:s, s:s, s:I, s:s}", "id", MODEL_ID, "object", "model", "created",
                           (json_int_t)(srv->started_us / 1000000), "owned_by", "phiscribe");
     return http_reply_json(req, 200, json_pack("{s:s, s:[o]}", "object", "list", "data", m));
+}
+
+/* Runs when any request ends. An upload that was refused after the caller
+ * authenticated (bad options, too large, malformed, empty, queue full,
+ * client gone) still gets its audit record: audio may have been sent. */
+void api_transcribe_on_complete(struct server *srv, const struct http_req *req)
+{
+    const char *route = http_req_route(req);
+    if (strcmp(route, "/v1/audio/transcriptions") != 0 && strcmp(route, "/v1/transcripts") != 0)
+        return;
+    if (strcmp(http_req_method(req), "POST") != 0)
+        return;
+    struct upload *u = http_req_data(req);
+    if (!u || u->audited || !u->caller.id.key_id[0])
+        return;
+    struct audit_event ev = server_event((struct http_req *)req, &u->caller,
+                                         u->stored ? "transcript.create" : "transcription.create",
+                                         u->stored ? "transcript" : "transcription", NULL,
+                                         "failure", (int)http_req_status(req));
+    ev.reason = http_req_aborted(req) ? "client_gone" : u->rc ? err_str(u->rc) : "rejected";
+    ev.has_audio = u->file_bytes > 0;
+    ev.audio_bytes = (int64_t)u->file_bytes;
+    server_audit(srv, &ev);
 }
 
 const struct http_route api_transcribe_routes[] = {

@@ -124,6 +124,7 @@ int cli_serve(int argc, char **argv)
     sc.queue_max = (int)c.queue_max;
     sc.max_upload_bytes = c.max_upload_bytes;
     sc.max_audio_seconds = c.max_audio_seconds;
+    sc.sync_memory_max = c.sync_memory_max;
     if (c.model_dir[0])
         sc.asr.model_dir = c.model_dir;
     if (c.lm[0])

@@ -58,6 +58,8 @@ static const struct config_item config_items[] = {
         "synchronous requests allowed to wait for a worker"),
     NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds,
         1, 86400, "longest recording accepted"),
+    NUM("jobs", "sync_memory_max", "sync-memory-max", "BYTES", CFG_BYTES, sync_memory_max,
+        1024 * 1024, 1ull << 40, "memory all synchronous uploads may hold at once"),
     STR("audit", "syslog", "syslog", "URL", syslog,
         "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
     STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
@@ -79,6 +81,7 @@ void config_defaults(struct config *c)
     snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
     c->queue_max = 64;
     c->max_audio_seconds = 7200;
+    c->sync_memory_max = 512ull * 1024 * 1024;
 }
 
 static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)

@@ -30,6 +30,7 @@ struct config {
     unsigned workers; /* 0 = number of CPU cores */
     unsigned queue_max;         /* synchronous requests waiting for a worker */
     unsigned max_audio_seconds; /* longest recording */
+    uint64_t sync_memory_max;   /* memory for synchronous uploads, all together */
     /* [audit] */
     char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */
     /* [engine] ("" = the Debian en-us model) */

@@ -16,6 +16,8 @@
 #include "pipeline.h"
 #include "transcript.h"
 
+#define JOBS_MAX_ATTEMPTS 3
+
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
     const void *audio;
@@ -188,6 +190,8 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     int rc, outcome;
 
     memset(&info, 0, sizeof(info));
+    memset(&tenant, 0, sizeof(tenant));
+    memset(&audio_obj, 0, sizeof(audio_obj));
     if ((rc = store_begin_read(s, &tx)) < 0)
         return rc;
     rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
@@ -198,7 +202,11 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     store_rollback(tx);
     tx = NULL;
 
-    if (rc == 0 && !audio_obj.has_dk) {
+    if (rc == 0 && job->attempts > JOBS_MAX_ATTEMPTS) {
+        /* Crashed or failed to commit this many times: stop retrying it. */
+        rc = PHS_EINTERNAL;
+        snprintf(msg, sizeof(msg), "gave up after %d attempts", JOBS_MAX_ATTEMPTS);
+    } else if (rc == 0 && !audio_obj.has_dk) {
         rc = PHS_ENOTFOUND;
         snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
     } else if (rc == 0) {
@@ -324,6 +332,36 @@ out:
     return rc;
 }
 
+/* Last resort when a job's outcome could not be committed: mark it failed
+ * so it does not sit in "processing" until the next restart. */
+static void mark_failed(jobs *j, struct store_transcript *job, int why)
+{
+    store_tx *tx;
+    struct store_tenant tenant;
+    if (store_begin(j->cfg.store, &tx) < 0)
+        return;
+    memset(&tenant, 0, sizeof(tenant));
+    store_tenant_by_id(tx, job->tenant_id, &tenant);
+    job->state = STORE_JOB_FAILED;
+    job->updated_us = store_now_us();
+    snprintf(job->error, sizeof(job->error), "internal error: %s", err_str(why));
+    struct audit_event ev = {
+        .tenant = tenant.name[0] ? tenant.name : NULL,
+        .actor = "system:worker",
+        .action = "transcript.fail",
+        .resource_type = "transcript",
+        .resource_id = job->id,
+        .outcome = "failure",
+        .source = "local",
+        .reason = err_str(why),
+    };
+    if (store_transcript_update(tx, job) < 0 || audit_append(tx, &ev, NULL) < 0) {
+        store_rollback(tx);
+        return;
+    }
+    store_commit(tx);
+}
+
 /* Claims the oldest queued job, if any. */
 static int claim(jobs *j, struct store_transcript *job)
 {
@@ -371,8 +409,11 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&j->mu);
             struct store_transcript job;
             int rc = claim(j, &job);
-            if (rc == 0)
-                run_stored(w, &job);
+            if (rc == 0) {
+                int rrc = run_stored(w, &job);
+                if (rrc < 0)
+                    mark_failed(j, &job, rrc);
+            }
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             if (rc == 0)

@@ -28,6 +28,7 @@ void server_config_default(struct server_config *c)
     c->queue_max = 64;
     c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
     c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
+    c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
     asr_config_default(&c->asr);
 }
 
@@ -103,13 +104,42 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
     return 0;
 }
 
+bool server_memory_reserve(struct server *srv, uint64_t n)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    bool ok = srv->sync_bytes + n <= srv->cfg.sync_memory_max;
+    if (ok)
+        srv->sync_bytes += n;
+    pthread_mutex_unlock(&srv->metrics_mu);
+    return ok;
+}
+
+void server_memory_release(struct server *srv, uint64_t n)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    srv->sync_bytes -= n <= srv->sync_bytes ? n : srv->sync_bytes;
+    pthread_mutex_unlock(&srv->metrics_mu);
+}
+
 /* ---- metrics ------------------------------------------------------------------ */
+
+/* Metric labels come from a closed set (route patterns are static strings,
+ * methods are mapped to a fixed list), so no client can inject label text
+ * or exhaust the slots with made-up values. */
+static const char *metric_method(const char *m)
+{
+    static const char *known[] = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (!strcmp(m, known[i]))
+            return known[i];
+    return "OTHER";
+}
 
 static void on_complete(void *ctx, const struct http_req *req)
 {
     struct server *srv = ctx;
     const char *route = http_req_route(req);
-    const char *method = http_req_method(req);
+    const char *method = metric_method(http_req_method(req));
     unsigned status = http_req_status(req);
     double secs = (double)http_req_elapsed_us(req) / 1e6;
     pthread_mutex_lock(&srv->metrics_mu);
@@ -138,6 +168,7 @@ static void on_complete(void *ctx, const struct http_req *req)
     srv->latency_count++;
     srv->upload_bytes += http_req_body_bytes(req);
     pthread_mutex_unlock(&srv->metrics_mu);
+    api_transcribe_on_complete(srv, req);
 }
 
 struct textbuf {
@@ -211,10 +242,13 @@ char *server_metrics_render(struct server *srv)
                   "# TYPE phiscribe_http_request_body_bytes_total counter\n"
                   "phiscribe_http_request_body_bytes_total %llu\n",
               (unsigned long long)srv->upload_bytes);
+    uint64_t sync_bytes = srv->sync_bytes;
     pthread_mutex_unlock(&srv->metrics_mu);
     tb_printf(&b,
               "# HELP phiscribe_queue_depth Synchronous requests waiting for a worker.\n"
               "# TYPE phiscribe_queue_depth gauge\nphiscribe_queue_depth %llu\n"
+              "# HELP phiscribe_sync_upload_bytes Memory held by synchronous uploads.\n"
+              "# TYPE phiscribe_sync_upload_bytes gauge\nphiscribe_sync_upload_bytes %llu\n"
               "# HELP phiscribe_workers Transcription worker threads.\n"
               "# TYPE phiscribe_workers gauge\nphiscribe_workers %d\n"
               "# HELP phiscribe_workers_busy Workers decoding now.\n"
@@ -228,7 +262,7 @@ char *server_metrics_render(struct server *srv)
               "# HELP phiscribe_worker_busy_seconds_total Worker time spent transcribing.\n"
               "# TYPE phiscribe_worker_busy_seconds_total counter\n"
               "phiscribe_worker_busy_seconds_total %.3f\n",
-              (unsigned long long)js.sync_waiting, js.workers, (unsigned long long)js.busy_workers,
+              (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes, js.workers, (unsigned long long)js.busy_workers,
               (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
               js.busy_seconds);
     if (b.failed) {
@@ -299,6 +333,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         return rc;
     }
     srv->cfg = *cfg;
+    if (srv->cfg.sync_memory_max < srv->cfg.max_upload_bytes)
+        srv->cfg.sync_memory_max = srv->cfg.max_upload_bytes; /* one upload must always fit */
     pthread_mutex_init(&srv->metrics_mu, NULL);
     srv->started_us = store_now_us();
     audio_limits_default(&srv->limits);

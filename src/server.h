@@ -13,6 +13,7 @@
 
 #define SERVER_DEFAULT_MAX_UPLOAD (100ull * 1024 * 1024)
 #define SERVER_DEFAULT_MAX_AUDIO_SECONDS (2 * 3600.0)
+#define SERVER_DEFAULT_SYNC_MEMORY (512ull * 1024 * 1024)
 
 struct server_config {
     const char *data_dir;        /* resolved data directory */
@@ -20,6 +21,7 @@ struct server_config {
     int workers;                 /* transcription threads (>= 1) */
     int queue_max;               /* synchronous requests waiting at most */
     uint64_t max_upload_bytes;   /* one uploaded recording */
+    uint64_t sync_memory_max;    /* all synchronous uploads held in memory at once */
     double max_audio_seconds;    /* one recording's duration */
     asr_config asr;              /* engine and model */
     bool quiet;                  /* no start-up banner on stdout */

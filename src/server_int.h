@@ -11,7 +11,7 @@
 #include "server.h"
 #include "store.h"
 
-#define SERVER_METRIC_SLOTS 128
+#define SERVER_METRIC_SLOTS 512 /* routes x methods x statuses, all from closed sets */
 #define SERVER_LATENCY_BUCKETS 12
 
 struct server_metric {
@@ -38,7 +38,13 @@ struct server {
     double latency_sum;
     uint64_t latency_count;
     uint64_t upload_bytes;
+    uint64_t sync_bytes;         /* memory held by synchronous uploads (metrics_mu) */
 };
+
+/* Takes n bytes from the synchronous-upload memory budget; false (nothing
+ * taken) when that would pass cfg.sync_memory_max. */
+bool server_memory_reserve(struct server *srv, uint64_t n);
+void server_memory_release(struct server *srv, uint64_t n);
 
 /* The caller, once authenticated. */
 struct server_caller {
@@ -67,6 +73,9 @@ extern const struct http_route api_transcribe_routes[];
 extern const size_t api_transcribe_route_count;
 extern const struct http_route api_admin_routes[];
 extern const size_t api_admin_route_count;
+
+/* Audits uploads refused after authentication (api_transcribe.c). */
+void api_transcribe_on_complete(struct server *srv, const struct http_req *req);
 
 /* Prometheus text for /metrics (caller frees). */
 char *server_metrics_render(struct server *srv);

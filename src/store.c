@@ -2048,6 +2048,7 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
     sqlite3_stmt *st;
     if ((rc = db_prepare(tx->s->db,
                          "SELECT " JOB_COLS " FROM transcripts WHERE tenant_id = ?1"
+                         " AND state != 'deleted'"
                          " AND (created_at < ?2 OR (created_at = ?2 AND id < ?3))"
                          " ORDER BY created_at DESC, id DESC LIMIT ?4",
                          &st)) < 0)

@@ -312,7 +312,7 @@ int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
 /* Writes state, objects, sizes, duration, error, attempts and updated_us of t
  * (matched by id and tenant). */
 int store_transcript_update(store_tx *tx, const struct store_transcript *t);
-/* Newest first; with after_id, continues after that job (cursor). At most
+/* Newest first, deleted jobs left out; with after_id, continues after that job (cursor). At most
  * limit jobs (1..1000); *more tells whether there are further ones. */
 int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
                           int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,

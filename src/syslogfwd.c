@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #define SETTING_KEY "syslog.forwarded_seq"
 #define BATCH_MAX 500
 #define MSG_MAX 4096
+#define SEND_TIMEOUT_S 5
 /* Facility 13 ("log audit", RFC 5424 table 1). */
 #define FACILITY 13
 /* Structured-data id: our name at the documentation enterprise number of
@@ -156,6 +158,10 @@ static int ensure_socket(syslogfwd *f)
     f->fd = socket(f->addr.ss_family, (f->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
     if (f->fd < 0)
         return PHS_EIO;
+    /* A collector that stops reading must not stall us for long: bounded
+     * connect and send (SO_SNDTIMEO also bounds a TCP connect on Linux). */
+    struct timeval tv = {SEND_TIMEOUT_S, 0};
+    setsockopt(f->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(f->fd, (struct sockaddr *)&f->addr, f->addr_len) != 0) {
         close(f->fd);
         f->fd = -1;
@@ -178,50 +184,71 @@ static int send_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* Messages copied out of one read transaction, sent after it ends: the
+ * store's lock is never held across network I/O. */
 struct batch {
-    syslogfwd *f;
-    int64_t sent;
-    int rc;
-    int count;
+    char *msgs[BATCH_MAX];
+    int lens[BATCH_MAX];
+    int64_t seqs[BATCH_MAX];
+    int n;
+    const char *hostname;
 };
 
-static int send_one(void *ctx, const struct store_audit_record *r)
+static int collect(void *ctx, const struct store_audit_record *r)
 {
     struct batch *b = ctx;
-    char msg[MSG_MAX], framed[MSG_MAX + 16];
-    int n = syslogfwd_format(r, b->f->hostname, msg, sizeof(msg));
+    char msg[MSG_MAX];
+    int n = syslogfwd_format(r, b->hostname, msg, sizeof(msg));
     if (n < 0)
         return n;
-    int rc = ensure_socket(b->f);
-    if (rc == 0) {
-        if (b->f->tcp) {
-            int fl = snprintf(framed, sizeof(framed), "%d %s", n, msg); /* RFC 6587 octet counting */
-            rc = send_all(b->f->fd, framed, (size_t)fl);
-        } else {
-            rc = send(b->f->fd, msg, (size_t)n, MSG_NOSIGNAL) == n ? 0 : PHS_EIO;
-        }
-    }
-    if (rc < 0) {
-        if (b->f->fd >= 0)
-            close(b->f->fd);
-        b->f->fd = -1;
-        return rc; /* retried from this record next round */
-    }
-    b->sent = r->seq;
-    return ++b->count >= BATCH_MAX ? 1 : 0;
+    if (!(b->msgs[b->n] = malloc((size_t)n + 1)))
+        return PHS_ENOMEM;
+    memcpy(b->msgs[b->n], msg, (size_t)n + 1);
+    b->lens[b->n] = n;
+    b->seqs[b->n] = r->seq;
+    return ++b->n >= BATCH_MAX ? 1 : 0;
 }
 
-/* Sends records after last_seq; persists progress. */
+static int send_msg(syslogfwd *f, const char *msg, int n)
+{
+    char framed[MSG_MAX + 16];
+    int rc = ensure_socket(f);
+    if (rc == 0) {
+        if (f->tcp) {
+            int fl = snprintf(framed, sizeof(framed), "%d %s", n, msg); /* RFC 6587 octet counting */
+            rc = send_all(f->fd, framed, (size_t)fl);
+        } else {
+            rc = send(f->fd, msg, (size_t)n, MSG_NOSIGNAL) == n ? 0 : PHS_EIO;
+        }
+    }
+    if (rc < 0 && f->fd >= 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
+    return rc;
+}
+
+/* Sends records after last_seq (a batch at a time); persists progress. A
+ * send that fails or times out stops the round; the next round retries
+ * from the first unsent record. */
 static void forward_once(syslogfwd *f)
 {
-    struct batch b = {f, f->last_seq, 0, 0};
+    struct batch b = {.n = 0, .hostname = f->hostname};
     store_tx *tx;
     if (store_begin_read(f->s, &tx) < 0)
         return;
-    store_audit_each(tx, f->last_seq + 1, -1, send_one, &b);
+    store_audit_each(tx, f->last_seq + 1, -1, collect, &b);
     store_rollback(tx);
-    if (b.sent > f->last_seq) {
-        f->last_seq = b.sent;
+    int64_t sent = f->last_seq;
+    for (int i = 0; i < b.n; i++) {
+        if (send_msg(f, b.msgs[i], b.lens[i]) < 0)
+            break;
+        sent = b.seqs[i];
+    }
+    for (int i = 0; i < b.n; i++)
+        free(b.msgs[i]);
+    if (sent > f->last_seq) {
+        f->last_seq = sent;
         if (store_begin(f->s, &tx) == 0) {
             if (store_setting_set_int(tx, SETTING_KEY, f->last_seq) == 0)
                 store_commit(tx);

@@ -122,6 +122,7 @@ ok "cross-tenant get/list/delete look like not found"
 req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 200 delete
 [ "$(jget deleted)" = True ] || fail "delete body"
 req GET "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "after delete"
+req GET "/v1/transcripts" "$KEY_A"; ! grep -q "$J1" "$T/body" || fail "a deleted job is still listed"
 req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "delete twice"
 ok "delete, then 404"
 
@@ -145,6 +146,27 @@ stop_server
 start_server --workers 1 --max-upload-bytes 50000
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=m; expect_status 413 "oversized"; envelope
 ok "413 for an oversized upload"
+
+# ---- metrics labels cannot be injected ----
+$C -o /dev/null -X 'GE"T{x="1' "$URL/healthz" || true
+req GET /metrics ""
+! grep -q 'GE"T' "$T/body" || fail "a client's method reached a metric label"
+grep -q 'method="OTHER"' "$T/body" || fail "unknown methods not folded into OTHER"
+ok "metric labels come from a closed set"
+
+# ---- memory budget for synchronous uploads: 429, not exhaustion ----
+stop_server
+start_server --workers 1 --sync-memory-max 1M --max-upload-bytes 1M
+head -c 900000 /dev/urandom > "$T/big.bin"
+for i in 1 2 3 4; do
+    $C -o "$T/m$i.body" -w '%{http_code}' --limit-rate 300k -H "Authorization: Bearer $KEY_A" \
+        -F file=@"$T/big.bin" -F model=m "$URL/v1/audio/transcriptions" > "$T/m$i.code" &
+    mpids="${mpids:-} $!"
+done
+for p in $mpids; do wait "$p" || true; done
+n429=0; for i in 1 2 3 4; do [ "$(cat "$T/m$i.code")" = 429 ] && n429=$((n429 + 1)); done
+[ $n429 -ge 1 ] || fail "4 overlapping 900 kB uploads within a 1 MiB budget: none refused ($(cat "$T"/m?.code))"
+ok "overlapping uploads past the memory budget get 429 ($n429 of 4)"
 
 # ---- queue full: 429 with Retry-After ----
 stop_server
@@ -175,6 +197,10 @@ for a in transcription.create transcript.create transcript.complete transcript.r
 done
 grep -q '"audio_sha256":"[0-9a-f]\{64\}"' "$T/export.jsonl" || fail "no audio hash recorded"
 grep -q '"denied"' "$T/export.jsonl" || fail "403 not audited"
+grep '"transcription.create"' "$T/export.jsonl" | grep '"failure"' | grep -q '"http_status":413' \
+    || fail "a refused upload (413) left no audit record"
+grep '"transcription.create"' "$T/export.jsonl" | grep '"failure"' | grep -q '"http_status":400' \
+    || fail "a refused upload (400) left no audit record"
 ! grep -qi "young man\|amiable\|Jane\|$KEY_A\|$KEY_B" "$T/export.jsonl" || fail "PHI or a secret in the audit export"
 ! grep -q '"clinic-b"' "$T/export.jsonl" || fail "tenant A's export shows tenant B's records"
 req GET "/v1/audit?format=csv&action=transcript.delete" "$KEY_A"; expect_status 200 "csv"

@@ -67,6 +67,37 @@ seqs = [int(m) for f in sys.argv[1:] for m in re.findall(r"audit record (\d+)$",
 assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
 PY
 ok "a restart resumes forwarding where it stopped: no gap, no repeat"
+# ---- a collector that stops reading never stalls the server ----
+cat > "$T/sink.py" <<'PY'
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)   # accept, never read
+PY
+python3 "$T/sink.py" > "$T/sink.port" & spid=$!; SPIDS="$SPIDS $spid"
+i=0; until [ -s "$T/sink.port" ]; do i=$((i+1)); [ $i -gt 50 ] && fail "sink"; sleep 0.1; done
+start_server --workers 1 --syslog "tcp://127.0.0.1:$(cat "$T/sink.port")"
+python3 - "$PORT" "$CA" <<'PY' || fail "flood"
+import http.client, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+c = http.client.HTTPSConnection("localhost", int(sys.argv[1]), context=ctx, timeout=30)
+for i in range(400):   # each failure is an audit record to forward
+    c.request("GET", "/v1/models", headers={"Authorization": "Bearer phs_nope%d" % i})
+    c.getresponse().read()
+PY
+sleep 2
+t0=$(date +%s)
+req GET /v1/models "$KEY_A"; expect_status 200 "request while the collector is stuck"
+req GET /readyz ""; expect_status 200 "readyz while the collector is stuck"
+[ $(( $(date +%s) - t0 )) -le 5 ] || fail "requests stalled behind the syslog forwarder"
+t0=$(date +%s)
+stop_server
+[ $(( $(date +%s) - t0 )) -le 20 ] || fail "shutdown stalled behind the syslog forwarder"
+kill "$spid" 2>/dev/null || true
+ok "a collector that stops reading does not stall requests or shutdown"
+
 expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --tls-cert "$T/tls/cert.pem" \
     --tls-key "$T/tls/key.pem" --syslog "http://example:514"
 grep -q "udp://" "$T/stderr" || fail "bad target not explained"
