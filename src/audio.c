@@ -352,6 +352,10 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
     if (r->rate != AUDIO_RATE) {
         soxr_error_t serr;
         soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_INT16_I);
+        /* soxr dithers integer output with random noise by default: the same
+         * file would decode to different samples (and sometimes different
+         * words) on every run. Recognition needs determinism, not dither. */
+        io.flags |= SOXR_NO_DITHER;
         soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
         r->soxr = soxr_create((double)r->rate, AUDIO_RATE, 1, &serr, &io, &q, NULL);
         if (!r->soxr) {
