@@ -7,10 +7,12 @@
 
 #include "blob.h"
 #include "crypto.h"
+#include "duration.h"
 #include "err.h"
 #include "form.h"
 #include "multipart.h"
 #include "redact.h"
+#include "retention.h"
 #include "server_int.h"
 #include "transcript.h"
 
@@ -456,7 +458,39 @@ static json_t *job_json(const struct store_transcript *t)
         json_object_set_new(j, "duration", json_real((double)t->audio_duration_ms / 1000.0));
     if (t->state == STORE_JOB_FAILED)
         json_object_set_new(j, "error", json_pack("{s:s}", "message", t->error));
+    if (t->retention_s > 0)
+        json_object_set_new(j, "retention", json_integer(t->retention_s));
+    if (t->fetch_once)
+        json_object_set_new(j, "store", json_false());
     return j;
+}
+
+/* `retention` (a duration, 1 s up to the tenant's transcript retention)
+ * and `store` (false: destroy the result after its first read). Replies 400
+ * and returns negative for a value it cannot honour. */
+static int parse_retention(struct http_req *req, struct upload *u, int64_t *retention_s,
+                           bool *fetch_once)
+{
+    const char *r = option(req, u, "retention"), *st = option(req, u, "store");
+    char limit[32];
+    duration_format(u->tenant.transcript_retention_s, limit, sizeof(limit));
+    if (r && (duration_parse(r, retention_s) < 0 || *retention_s < 1))
+        return http_reply_error(req, 400, "invalid_request_error", "retention", "invalid_value",
+                                "retention must be a duration such as 3600s, 30m, 24h or 7d."),
+               PHS_EINVAL;
+    if (r && *retention_s > u->tenant.transcript_retention_s)
+        return http_reply_error(req, 400, "invalid_request_error", "retention",
+                                "retention_too_long",
+                                "retention may not be longer than the tenant's transcript "
+                                "retention (%s).",
+                                limit),
+               PHS_EINVAL;
+    if (st && strcmp(st, "true") && strcmp(st, "false") && strcmp(st, "1") && strcmp(st, "0"))
+        return http_reply_error(req, 400, "invalid_request_error", "store", "invalid_value",
+                                "store must be true or false."),
+               PHS_EINVAL;
+    *fetch_once = st && (!strcmp(st, "false") || !strcmp(st, "0"));
+    return 0;
 }
 
 static int create_handle(struct http_req *req, void *ctx)
@@ -473,6 +507,10 @@ static int create_handle(struct http_req *req, void *ctx)
                PHS_EINVAL;
     unsigned labels;
     if ((rc = parse_redaction(req, u, &labels)) < 0)
+        return rc;
+    int64_t retention_s = 0;
+    bool fetch_once = false;
+    if ((rc = parse_retention(req, u, &retention_s, &fetch_once)) < 0)
         return rc;
     /* Options kept with the job: label names only, never content. */
     json_t *opts = json_pack("{s:s}", "language", "en");
@@ -510,6 +548,8 @@ static int create_handle(struct http_req *req, void *ctx)
     obj.has_dk = true;
     obj.size = (int64_t)bi.plain_bytes;
     obj.created_us = store_now_us();
+    memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
+    obj.has_sha256 = true;
 
     if ((rc = store_random_id("tr_", 24, t.id, sizeof(t.id))) < 0)
         goto fail_blob;
@@ -522,6 +562,8 @@ static int create_handle(struct http_req *req, void *ctx)
     t.audio_duration_ms = -1;
     t.transcript_bytes = -1;
     snprintf(t.options, sizeof(t.options), "%s", opts_text);
+    t.retention_s = retention_s;
+    t.fetch_once = fetch_once;
     free(opts_text);
     opts_text = NULL;
 
@@ -719,6 +761,41 @@ static int get_handle(struct http_req *req, void *ctx)
     if ((rc = server_audit(srv, &ev)) < 0)
         goto fail;
     textsink_free(&text);
+    if (t.state == STORE_JOB_COMPLETED && t.fetch_once) {
+        /* store=false: the result is destroyed before it is sent, so a
+         * reply never leaves a copy behind; a failure serves nothing. */
+        json_t *cert = NULL;
+        struct audit_event who = server_event(req, &c, "transcript.delete", "transcript", t.id,
+                                              "success", 200);
+        const struct retention_request rq = {
+            .who = &who,
+            .action = "transcript.delete",
+            .requested_by = c.id.key_id,
+            .reason = CERTIFICATE_REASON_STORE_FALSE,
+        };
+        rc = retention_destroy_job(srv->store, srv->blobdir, c.id.tenant_id, t.id, false, &rq,
+                                   &cert);
+        if (rc == PHS_ENOTFOUND) { /* a concurrent read or delete got there first */
+            json_decref(body);
+            if (rendered)
+                crypto_wipe(rendered, strlen(rendered));
+            free(rendered);
+            return reply_not_found(srv, req, &c, "transcript.read", t.id);
+        }
+        if (rc < 0) {
+            json_decref(body);
+            if (rendered)
+                crypto_wipe(rendered, strlen(rendered));
+            free(rendered);
+            return http_reply_err(req, rc, NULL, "The transcript could not be destroyed."), rc;
+        }
+        const char *cid = json_string_value(json_object_get(cert, "id"));
+        if (cid)
+            http_reply_header(req, "Phiscribe-Certificate", cid);
+        if (body)
+            json_object_set_new(body, "store", json_false());
+        json_decref(cert);
+    }
     if (rendered) {
         rc = http_reply_text(req, 200, transcript_content_type(fmt), rendered, strlen(rendered));
         crypto_wipe(rendered, strlen(rendered));
@@ -794,60 +871,29 @@ static int delete_handle(struct http_req *req, void *ctx)
 {
     struct server *srv = ctx;
     struct server_caller c;
-    struct store_transcript t;
-    struct store_object obj;
-    store_tx *tx;
-    char erased[2][STORE_ID_MAX + 1] = {"", ""};
+    json_t *cert = NULL;
     int rc = server_authorize(srv, req, AUTH_ROLE_DELETE, "transcript.delete", &c);
     if (rc < 0)
         return rc;
     const char *id = http_req_param(req, "id");
     if (!id_plausible(id))
         return reply_not_found(srv, req, &c, "transcript.delete", NULL);
-    if ((rc = store_begin(srv->store, &tx)) < 0)
-        return http_reply_err(req, rc, NULL, NULL), rc;
-    rc = store_transcript_get(tx, c.id.tenant_id, id, &t);
-    if (rc == 0 && t.state == STORE_JOB_DELETED)
-        rc = PHS_ENOTFOUND;
-    if (rc == PHS_ENOTFOUND) {
-        store_rollback(tx);
+    struct audit_event who = server_event(req, &c, "transcript.delete", "transcript", id,
+                                          "success", 200);
+    const struct retention_request rq = {
+        .who = &who,
+        .action = "transcript.delete",
+        .requested_by = c.id.key_id,
+        .reason = CERTIFICATE_REASON_API,
+    };
+    rc = retention_destroy_job(srv->store, srv->blobdir, c.id.tenant_id, id, false, &rq, &cert);
+    if (rc == PHS_ENOTFOUND)
         return reply_not_found(srv, req, &c, "transcript.delete", id);
-    }
-    /* Cryptographic erase: the wrapped data keys go first, in this transaction. */
-    const char *objs[2] = {t.audio_object, t.transcript_object};
-    int64_t now = store_now_us();
-    for (int i = 0; rc == 0 && i < 2; i++) {
-        if (!objs[i][0])
-            continue;
-        rc = store_object_get(tx, c.id.tenant_id, objs[i], &obj);
-        if (rc == 0 && obj.has_dk && (rc = store_object_destroy_key(tx, obj.id, now)) == 0)
-            snprintf(erased[i], sizeof(erased[i]), "%s", obj.id);
-        if (rc == PHS_ENOTFOUND)
-            rc = 0;
-    }
-    if (rc == 0) {
-        t.state = STORE_JOB_DELETED;
-        t.updated_us = now;
-        rc = store_transcript_update(tx, &t);
-    }
-    struct audit_event ev = server_event(req, &c, "transcript.delete", "transcript", id,
-                                         "success", 200);
-    ev.reason = "cryptographic_erase";
-    if (rc == 0)
-        rc = audit_append(tx, &ev, NULL);
-    if (rc < 0) {
-        store_rollback(tx);
+    if (rc < 0)
         return http_reply_err(req, rc, NULL, "The transcript could not be deleted."), rc;
-    }
-    if ((rc = store_commit(tx)) < 0)
-        return http_reply_err(req, rc, NULL, "The transcript could not be deleted."), rc;
-    for (int i = 0; i < 2; i++)
-        if (erased[i][0])
-            blob_remove(srv->blobdir, erased[i]);
-    store_flush_erased(srv->store);
     return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:b}", "id", id, "object", "transcript",
-                                     "deleted", 1));
+                           json_pack("{s:s, s:s, s:b, s:o}", "id", id, "object", "transcript",
+                                     "deleted", 1, "certificate", cert));
 }
 
 /* ---- GET /v1/models ------------------------------------------------------------------ */

@@ -252,6 +252,8 @@ int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s,
 {
     struct store_tenant t;
     int rc = store_tenant_by_name(tx, name, &t);
+    if (rc == 0 && t.deleted_us)
+        rc = PHS_ENOTFOUND; /* offboarded */
     if (rc < 0)
         return rc;
     if ((rc = store_tenant_set_retention(tx, t.id, audio_s, transcript_s)) < 0)
@@ -275,6 +277,8 @@ int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, ui
     memset(out, 0, sizeof(*out));
     struct store_tenant t;
     int rc = store_tenant_by_name(tx, tenant, &t);
+    if (rc == 0 && t.deleted_us)
+        rc = PHS_ENOTFOUND; /* offboarded: no new keys */
     if (rc < 0)
         return rc;
     if (only_tenant_id > 0 && t.id != only_tenant_id)

@@ -13,8 +13,10 @@ enum cli_exit {
 
 /* Declarations, one per command, sorted by name. */
 int cli_audit(int argc, char **argv);
+int cli_certificates(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_purge(int argc, char **argv);
 int cli_redact(int argc, char **argv);
 int cli_tenants(int argc, char **argv);
 int cli_doctor(int argc, char **argv);

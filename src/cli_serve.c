@@ -122,6 +122,7 @@ int cli_serve(int argc, char **argv)
     if (c.workers)
         sc.workers = (int)c.workers;
     sc.queue_max = (int)c.queue_max;
+    sc.purge_interval = c.purge_interval;
     sc.max_upload_bytes = c.max_upload_bytes;
     sc.max_audio_seconds = c.max_audio_seconds;
     sc.sync_memory_max = c.sync_memory_max;

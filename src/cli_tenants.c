@@ -1,4 +1,4 @@
-/* cli_tenants: `phiscribe tenants create|list|update`. */
+/* cli_tenants: `phiscribe tenants create|list|update|delete`. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "cliadm.h"
 #include "duration.h"
 #include "err.h"
+#include "retention.h"
 #include "store.h"
 
 static void tenants_usage(FILE *out)
@@ -16,10 +17,14 @@ static void tenants_usage(FILE *out)
             "usage: phiscribe tenants create NAME [--data DIR]\n"
             "       phiscribe tenants list [--json] [--data DIR]\n"
             "       phiscribe tenants update NAME [--transcript-retention DUR]\n"
-            "                                [--audio-retention DUR] [--data DIR]\n\n"
+            "                                [--audio-retention DUR] [--data DIR]\n"
+            "       phiscribe tenants delete NAME [--data DIR]\n\n"
             "NAME: 1-64 of A-Z a-z 0-9 . _ - (not PHI: it appears in audit records).\n"
             "DUR: 0, 90s, 30m, 24h, 90d. Defaults: audio 0 (deleted once transcribed),\n"
-            "transcripts 90d.\n");
+            "transcripts 90d.\n"
+            "delete offboards the tenant: destroys its tenant key and every data key under\n"
+            "it (cryptographic erase), removes its files, revokes its API keys, and prints\n"
+            "the signed destruction certificate. Nothing of the tenant is readable after.\n");
 }
 
 static json_t *tenant_json(const struct store_tenant *t)
@@ -28,8 +33,14 @@ static json_t *tenant_json(const struct store_tenant *t)
     store_time_format(t->created_us, created);
     duration_format(t->audio_retention_s, a, sizeof(a));
     duration_format(t->transcript_retention_s, tr, sizeof(tr));
-    return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)t->id, "name", t->name,
-                     "created_at", created, "audio_retention", a, "transcript_retention", tr);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)t->id, "name", t->name,
+                          "created_at", created, "audio_retention", a, "transcript_retention", tr);
+    if (j && t->deleted_us) {
+        char deleted[STORE_TIME_LEN + 1];
+        store_time_format(t->deleted_us, deleted);
+        json_object_set_new(j, "deleted_at", json_string(deleted));
+    }
+    return j;
 }
 
 static int print_json(json_t *j)
@@ -56,7 +67,7 @@ static int list_one(void *ctx, const struct store_tenant *t)
     store_time_format(t->created_us, created);
     duration_format(t->audio_retention_s, a, sizeof(a));
     duration_format(t->transcript_retention_s, tr, sizeof(tr));
-    printf("%-24s %-28s %-16s %s\n", t->name, created, a, tr);
+    printf("%-24s %-28s %-16s %s%s\n", t->name, created, a, tr, t->deleted_us ? " (deleted)" : "");
     return 0;
 }
 
@@ -101,8 +112,9 @@ int cli_tenants(int argc, char **argv)
     }
     const char *sub = pos[0], *name = pos[1];
     bool create = sub && !strcmp(sub, "create"), list = sub && !strcmp(sub, "list"),
-         update = sub && !strcmp(sub, "update");
-    if ((!create && !list && !update) || ((create || update) && !name) || (list && name) ||
+         update = sub && !strcmp(sub, "update"), del = sub && !strcmp(sub, "delete");
+    if ((!create && !list && !update && !del) || ((create || update || del) && !name) ||
+        (list && name) ||
         ((tr || au) && !update) || (update && !tr && !au)) {
         tenants_usage(stderr);
         return CLI_USAGE;
@@ -111,7 +123,7 @@ int cli_tenants(int argc, char **argv)
     if ((tr && parse_retention("--transcript-retention", tr, &tr_s) < 0) ||
         (au && parse_retention("--audio-retention", au, &au_s) < 0))
         return CLI_BADINPUT;
-    if ((create || update) && !store_tenant_name_valid(name)) {
+    if ((create || update || del) && !store_tenant_name_valid(name)) {
         fprintf(stderr, "phiscribe tenants: invalid tenant name (1-64 of A-Z a-z 0-9 . _ -, "
                         "starting with a letter or digit)\n");
         return CLI_BADINPUT;
@@ -125,7 +137,14 @@ int cli_tenants(int argc, char **argv)
     cliadm_who(&who, actor, sizeof(actor));
     store_tx *tx = NULL;
     int rc;
-    if (list) {
+    if (del) {
+        char blobdir[STORE_PATH_MAX + 16];
+        json_t *cert = NULL;
+        snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
+        rc = retention_tenant_delete(s, blobdir, name, &who, &cert);
+        if (rc == 0)
+            rc = print_json(cert);
+    } else if (list) {
         struct list_ctx l = {json, json ? json_array() : NULL};
         if ((rc = store_begin_read(s, &tx)) == 0) {
             if (!json)

@@ -52,6 +52,8 @@ static const struct config_item config_items[] = {
     NUM("server", "hsts_max_age", NULL, NULL, CFG_UINT, hsts_max_age, 1, 0xffffffffu,
         "Strict-Transport-Security max-age"),
     STR("storage", "data_dir", "data", "DIR", data_dir, "data directory"),
+    NUM("storage", "purge_interval", "purge-interval", "SECONDS", CFG_UINT, purge_interval, 1,
+        86400, "how often retention policies are enforced"),
     NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024,
         "transcription worker threads (0 = cores)"),
     NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000,
@@ -80,6 +82,7 @@ void config_defaults(struct config *c)
     c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
     snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
     c->queue_max = 64;
+    c->purge_interval = 60;
     c->max_audio_seconds = 7200;
     c->sync_memory_max = 512ull * 1024 * 1024;
 }

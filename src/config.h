@@ -26,6 +26,7 @@ struct config {
     unsigned hsts_max_age; /* seconds */
     /* [storage] */
     char data_dir[PATH_MAX];
+    unsigned purge_interval; /* seconds between retention purges */
     /* [jobs] */
     unsigned workers; /* 0 = number of CPU cores */
     unsigned queue_max;         /* synchronous requests waiting for a worker */

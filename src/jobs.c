@@ -14,6 +14,7 @@
 #include "err.h"
 #include <jansson.h>
 #include "pipeline.h"
+#include "retention.h"
 #include "transcript.h"
 
 #define JOBS_MAX_ATTEMPTS 3
@@ -146,6 +147,8 @@ static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_
     obj->has_dk = true;
     obj->size = (int64_t)bi.plain_bytes;
     obj->created_us = store_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
     return 0;
 }
 
@@ -168,6 +171,36 @@ static int job_redaction(jobs *j, const struct store_transcript *job, unsigned *
     }
     json_decref(o);
     return rc;
+}
+
+/* The audio of a finished job was erased by the audio retention policy in
+ * the transaction that wrote audit record seq: remove the file and certify. */
+static void certify_audio(jobs *j, const struct store_tenant *tenant,
+                          const struct store_transcript *job, const struct store_object *audio,
+                          int64_t seq)
+{
+    struct certificate c;
+    struct certificate_object co = {0};
+    certificate_init(&c);
+    snprintf(co.id, sizeof(co.id), "%s", audio->id);
+    snprintf(co.kind, sizeof(co.kind), "audio");
+    co.has_sha256 = audio->has_sha256;
+    memcpy(co.sha256, audio->sha256, sizeof(co.sha256));
+    co.bytes = audio->size;
+    co.created_us = audio->created_us;
+    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant->name);
+    c.tenant_id = tenant->id;
+    snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
+    snprintf(c.resource_id, sizeof(c.resource_id), "%s", job->id);
+    snprintf(c.destroyed, sizeof(c.destroyed), "audio,data_keys");
+    snprintf(c.requested_by, sizeof(c.requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
+    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_RETENTION);
+    c.audit_seq = seq;
+    if (certificate_add_object(&c, &co) == 0)
+        retention_certify(j->cfg.store, j->blobdir, &c, NULL);
+    else
+        blob_remove(j->blobdir, audio->id);
+    certificate_clear(&c);
 }
 
 /* Runs one claimed job to completion or failure and commits the outcome
@@ -306,17 +339,16 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         .audio_channels = info.channels,
         .audio_sha256 = sha_hex[0] ? sha_hex : NULL,
     };
-    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+    int64_t seq = 0;
+    if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto rollback;
     rc = store_commit(tx);
     tx = NULL;
     if (rc < 0)
         goto out;
     have_text = false; /* committed: the object is referenced now */
-    if (erase_audio) {
-        blob_remove(j->blobdir, job->audio_object);
-        store_flush_erased(s);
-    }
+    if (erase_audio)
+        certify_audio(j, &tenant, job, &audio_obj, seq);
     goto out;
 rollback:
     store_rollback(tx);

@@ -19,9 +19,11 @@ static int cli_version(int argc, char **argv)
 /* One line per command; keep sorted by name. */
 static const struct command commands[] = {
     {"audit", cli_audit, "verify, export or print the key of the audit trail"},
+    {"certificates", cli_certificates, "list or verify destruction certificates"},
     {"doctor", cli_doctor, "check the installation against the HIPAA technical safeguards"},
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
+    {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
     {"tenants", cli_tenants, "create, list or update tenants and their retention"},
     {"serve", cli_serve, "run the HTTPS API server"},

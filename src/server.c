@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blob.h"
 #include "err.h"
 #include "syslogfwd.h"
+#include "retention.h"
 #include "server_int.h"
 
 #define SERVER_CHECKPOINT_TICK_S 10
@@ -29,6 +31,7 @@ void server_config_default(struct server_config *c)
     c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
     c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
     c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
+    c->purge_interval = 60;
     asr_config_default(&c->asr);
 }
 
@@ -308,6 +311,47 @@ static const struct http_route base_routes[] = {
     {"GET", "/metrics", NULL, NULL, handle_metrics, 0, NULL},
 };
 
+/* ---- retention purge ------------------------------------------------------------ */
+
+/* Enforces retention now and then every purge_interval seconds until
+ * purge_stop; each destruction is audited and certified by retention. */
+static void *purge_main(void *arg)
+{
+    struct server *srv = arg;
+    unsigned interval = srv->cfg.purge_interval ? srv->cfg.purge_interval : 60;
+    pthread_mutex_lock(&srv->purge_mu);
+    while (!srv->purge_stop) {
+        pthread_mutex_unlock(&srv->purge_mu);
+        struct retention_purge_result res;
+        int rc = retention_purge(srv->store, srv->blobdir, store_now_us(), &res);
+        if ((rc < 0 || res.failed) && !srv->cfg.quiet)
+            fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
+                    rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
+        audit_checkpoint(srv->store, false);
+        pthread_mutex_lock(&srv->purge_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += interval;
+        while (!srv->purge_stop &&
+               pthread_cond_timedwait(&srv->purge_cv, &srv->purge_mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&srv->purge_mu);
+    return NULL;
+}
+
+static void purge_stop(struct server *srv)
+{
+    if (!srv->purge_started)
+        return;
+    pthread_mutex_lock(&srv->purge_mu);
+    srv->purge_stop = true;
+    pthread_cond_broadcast(&srv->purge_cv);
+    pthread_mutex_unlock(&srv->purge_mu);
+    pthread_join(srv->purge_thread, NULL);
+    srv->purge_started = false;
+}
+
 /* ---- run ------------------------------------------------------------------------ */
 
 static int record_lifecycle(struct server *srv, const char *action, const char *reason)
@@ -336,6 +380,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     if (srv->cfg.sync_memory_max < srv->cfg.max_upload_bytes)
         srv->cfg.sync_memory_max = srv->cfg.max_upload_bytes; /* one upload must always fit */
     pthread_mutex_init(&srv->metrics_mu, NULL);
+    pthread_mutex_init(&srv->purge_mu, NULL);
+    pthread_cond_init(&srv->purge_cv, NULL);
     srv->started_us = store_now_us();
     audio_limits_default(&srv->limits);
     srv->limits.max_bytes = cfg->max_upload_bytes;
@@ -378,8 +424,14 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         goto out;
     }
 
+    if (pthread_create(&srv->purge_thread, NULL, purge_main, srv) != 0) {
+        fprintf(stderr, "phiscribe serve: cannot start the retention purge thread\n");
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    srv->purge_started = true;
     size_t n = sizeof(base_routes) / sizeof(base_routes[0]) + api_transcribe_route_count +
-               api_admin_route_count, k = 0;
+               api_admin_route_count + api_certificates_route_count, k = 0;
     routes = calloc(n, sizeof(*routes));
     if (!routes)
         goto out;
@@ -389,6 +441,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         routes[k++] = api_transcribe_routes[i];
     for (size_t i = 0; i < api_admin_route_count; i++)
         routes[k++] = api_admin_routes[i];
+    for (size_t i = 0; i < api_certificates_route_count; i++)
+        routes[k++] = api_certificates_routes[i];
     for (size_t i = 0; i < n; i++)
         routes[i].ctx = srv;
 
@@ -437,6 +491,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     http_server_quiesce(srv->http);
     http_server_free(srv->http);
     srv->http = NULL;
+    purge_stop(srv);
     jobs_stop(srv->jobs);
     srv->jobs = NULL;
     record_lifecycle(srv, "server.stop", "signal");
@@ -444,6 +499,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
 out:
     if (srv->http)
         http_server_free(srv->http);
+    purge_stop(srv);
     jobs_stop(srv->jobs);
     asr_model_free(srv->model);
     redact_lexicon_free(srv->lex);
@@ -454,6 +510,8 @@ out:
     }
     free(routes);
     pthread_mutex_destroy(&srv->metrics_mu);
+    pthread_cond_destroy(&srv->purge_cv);
+    pthread_mutex_destroy(&srv->purge_mu);
     free(srv);
     return rc;
 }

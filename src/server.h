@@ -26,6 +26,7 @@ struct server_config {
     asr_config asr;              /* engine and model */
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
+    unsigned purge_interval;     /* seconds between retention purges (>= 1) */
 };
 
 /* Defaults for everything but data_dir and the engine paths. */

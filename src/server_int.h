@@ -39,6 +39,12 @@ struct server {
     uint64_t latency_count;
     uint64_t upload_bytes;
     uint64_t sync_bytes;         /* memory held by synchronous uploads (metrics_mu) */
+    /* the retention purge thread */
+    pthread_t purge_thread;
+    bool purge_started;
+    bool purge_stop;
+    pthread_mutex_t purge_mu;
+    pthread_cond_t purge_cv;
 };
 
 /* Takes n bytes from the synchronous-upload memory budget; false (nothing
@@ -73,6 +79,8 @@ extern const struct http_route api_transcribe_routes[];
 extern const size_t api_transcribe_route_count;
 extern const struct http_route api_admin_routes[];
 extern const size_t api_admin_route_count;
+extern const struct http_route api_certificates_routes[];
+extern const size_t api_certificates_route_count;
 
 /* Audits uploads refused after authentication (api_transcribe.c). */
 void api_transcribe_on_complete(struct server *srv, const struct http_req *req);

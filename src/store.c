@@ -140,6 +140,24 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;"
     "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
     "  BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;",
+    /* 2: retention and destruction certificates */
+    "ALTER TABLE objects ADD COLUMN sha256 BLOB CHECK (sha256 IS NULL OR length(sha256) = 32);"
+    "ALTER TABLE transcripts ADD COLUMN retention_s INTEGER;"
+    "ALTER TABLE transcripts ADD COLUMN fetch_once INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tenants ADD COLUMN deleted_at INTEGER;"
+    "CREATE INDEX objects_tenant_live ON objects(tenant_id) WHERE dk_wrapped IS NOT NULL;"
+    "CREATE TABLE certificates ("
+    "  id TEXT PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    "  resource_type TEXT NOT NULL,"
+    "  resource_id TEXT NOT NULL,"
+    "  issued_at INTEGER NOT NULL,"
+    "  body TEXT NOT NULL);"
+    "CREATE INDEX certificates_tenant ON certificates(tenant_id, issued_at DESC, id DESC);"
+    "CREATE TRIGGER certificates_no_update BEFORE UPDATE ON certificates"
+    "  BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;"
+    "CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
+    "  BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -1140,7 +1158,8 @@ static void tenant_context(char *out, size_t len, int64_t id, int version)
     snprintf(out, len, "phiscribe:tenant:%lld:v%d", (long long)id, version);
 }
 
-#define TENANT_COLS "id, name, created_at, key_version, audio_retention_s, transcript_retention_s"
+#define TENANT_COLS                                                                                \
+    "id, name, created_at, key_version, audio_retention_s, transcript_retention_s, deleted_at"
 
 static int tenant_row(sqlite3_stmt *st, struct store_tenant *t)
 {
@@ -1152,6 +1171,7 @@ static int tenant_row(sqlite3_stmt *st, struct store_tenant *t)
     t->key_version = sqlite3_column_int(st, 3);
     t->audio_retention_s = sqlite3_column_int64(st, 4);
     t->transcript_retention_s = sqlite3_column_int64(st, 5);
+    t->deleted_us = col_int_or(st, 6, 0);
     return 0;
 }
 
@@ -1298,7 +1318,9 @@ crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err)
         return NULL;
     }
     sqlite3_stmt *st;
-    rc = db_prepare(s->db, "SELECT key_version, key_wrapped, key_kcv FROM tenants WHERE id = ?",
+    rc = db_prepare(s->db,
+                    "SELECT key_version, key_wrapped, key_kcv FROM tenants"
+                    " WHERE id = ? AND deleted_at IS NULL",
                     &st);
     if (rc < 0) {
         *err = rc;
@@ -1465,7 +1487,8 @@ static int rewrap_tenants(store *s, const crypto_key *nk, int new_version)
     sqlite3_stmt *st;
     struct rewrap *rows = NULL;
     size_t n = 0, cap = 0;
-    int rc = db_prepare(s->db, "SELECT id, key_version, key_wrapped FROM tenants ORDER BY id", &st);
+    int rc = db_prepare(s->db, "SELECT id, key_version, key_wrapped FROM tenants"
+                                " WHERE deleted_at IS NULL ORDER BY id", &st);
     if (rc < 0)
         return rc;
     int r;
@@ -1810,7 +1833,8 @@ int store_object_insert(store_tx *tx, const struct store_object *o)
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
                         "INSERT INTO objects(id, tenant_id, kind, tenant_key_version, dk_wrapped,"
-                        " size, created_at, destroyed_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                        " size, created_at, destroyed_at, sha256)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
                         &st);
     if (rc < 0)
         return rc;
@@ -1821,7 +1845,34 @@ int store_object_insert(store_tx *tx, const struct store_object *o)
     sqlite3_bind_blob(st, 5, o->dk_wrapped, sizeof(o->dk_wrapped), SQLITE_STATIC);
     bind_int_or_null(st, 6, o->size, -1);
     sqlite3_bind_int64(st, 7, o->created_us);
+    if (o->has_sha256)
+        sqlite3_bind_blob(st, 8, o->sha256, sizeof(o->sha256), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
     return db_step_done(st);
+}
+
+#define OBJECT_COLS                                                                                \
+    "id, tenant_id, kind, tenant_key_version, dk_wrapped, size, created_at, destroyed_at, sha256"
+
+static int object_row(sqlite3_stmt *st, struct store_object *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!col_text(st, 0, out->id, sizeof(out->id)) ||
+        !col_text(st, 2, out->kind, sizeof(out->kind)))
+        return PHS_ECORRUPT;
+    out->tenant_id = sqlite3_column_int64(st, 1);
+    out->tenant_key_version = sqlite3_column_int(st, 3);
+    out->has_dk = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    if (out->has_dk && !col_blob_exact(st, 4, out->dk_wrapped, sizeof(out->dk_wrapped)))
+        return PHS_ECORRUPT;
+    out->size = col_int_or(st, 5, -1);
+    out->created_us = sqlite3_column_int64(st, 6);
+    out->destroyed_us = col_int_or(st, 7, 0);
+    out->has_sha256 = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    if (out->has_sha256 && !col_blob_exact(st, 8, out->sha256, sizeof(out->sha256)))
+        return PHS_ECORRUPT;
+    return 0;
 }
 
 int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct store_object *out)
@@ -1829,29 +1880,14 @@ int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct sto
     NEED_TX(tx);
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
-                        "SELECT id, tenant_id, kind, tenant_key_version, dk_wrapped, size,"
-                        " created_at, destroyed_at FROM objects WHERE id = ? AND tenant_id = ?",
-                        &st);
+                        "SELECT " OBJECT_COLS " FROM objects WHERE id = ? AND tenant_id = ?", &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, tenant_id);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        if (!col_text(st, 0, out->id, sizeof(out->id)) ||
-            !col_text(st, 2, out->kind, sizeof(out->kind))) {
-            rc = PHS_ECORRUPT;
-        } else {
-            out->tenant_id = sqlite3_column_int64(st, 1);
-            out->tenant_key_version = sqlite3_column_int(st, 3);
-            out->has_dk = sqlite3_column_type(st, 4) != SQLITE_NULL;
-            if (out->has_dk && !col_blob_exact(st, 4, out->dk_wrapped, sizeof(out->dk_wrapped)))
-                rc = PHS_ECORRUPT;
-            out->size = col_int_or(st, 5, -1);
-            out->created_us = sqlite3_column_int64(st, 6);
-            out->destroyed_us = col_int_or(st, 7, 0);
-        }
+        rc = object_row(st, out);
     } else {
         rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
     }
@@ -1926,7 +1962,8 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
 
 #define JOB_COLS                                                                                   \
     "id, tenant_id, key_id, state, created_at, updated_at, audio_object, transcript_object,"       \
-    " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts"
+    " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"   \
+    " fetch_once"
 
 static int job_row(sqlite3_stmt *st, struct store_transcript *t)
 {
@@ -1946,6 +1983,8 @@ static int job_row(sqlite3_stmt *st, struct store_transcript *t)
     t->audio_duration_ms = col_int_or(st, 9, -1);
     t->transcript_bytes = col_int_or(st, 10, -1);
     t->attempts = sqlite3_column_int(st, 13);
+    t->retention_s = col_int_or(st, 14, 0);
+    t->fetch_once = sqlite3_column_int(st, 15) != 0;
     return 0;
 }
 
@@ -1957,7 +1996,7 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
                         "INSERT INTO transcripts(" JOB_COLS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         &st);
     if (rc < 0)
         return rc;
@@ -1975,6 +2014,11 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     bind_text_or_null(st, 12, t->options);
     bind_text_or_null(st, 13, t->error);
     sqlite3_bind_int(st, 14, t->attempts);
+    if (t->retention_s > 0)
+        sqlite3_bind_int64(st, 15, t->retention_s);
+    else
+        sqlite3_bind_null(st, 15);
+    sqlite3_bind_int(st, 16, t->fetch_once ? 1 : 0);
     return db_step_done(st);
 }
 
@@ -2116,4 +2160,264 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us)
     if ((rc = db_step_done(st)) < 0)
         return rc;
     return sqlite3_changes(tx->s->db);
+}
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Jobs of live tenants that are over (completed or failed), selected by a
+ * retention rule, oldest first. */
+static int expired_each(store_tx *tx, const char *sql, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    NEED_TX(tx);
+    if (limit < 1 || limit > 1000)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, sql, &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, now_us);
+    sqlite3_bind_int(st, 2, limit);
+    struct store_transcript *t = malloc(sizeof(*t));
+    if (!t) {
+        sqlite3_finalize(st);
+        return PHS_ENOMEM;
+    }
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = job_row(st, t)) < 0 || (rc = fn(ctx, t)) != 0)
+            break;
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    free(t);
+    return rc;
+}
+
+#define EXPIRED_FROM                                                                               \
+    " FROM transcripts t JOIN tenants n ON n.id = t.tenant_id"                                     \
+    " WHERE n.deleted_at IS NULL AND t.state IN ('completed', 'failed')"
+
+int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
+                             int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    return expired_each(
+        tx,
+        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
+        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
+        " t.error, t.attempts, t.retention_s, t.fetch_once" EXPIRED_FROM
+        " AND t.created_at + 1000000 * min(n.transcript_retention_s,"
+        "     coalesce(t.retention_s, n.transcript_retention_s)) <= ?1"
+        " ORDER BY t.created_at, t.id LIMIT ?2",
+        now_us, limit, fn, ctx);
+}
+
+int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    return expired_each(
+        tx,
+        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
+        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
+        " t.error, t.attempts, t.retention_s, t.fetch_once" EXPIRED_FROM
+        " AND t.audio_object IS NOT NULL AND EXISTS (SELECT 1 FROM objects o"
+        "     WHERE o.id = t.audio_object AND o.dk_wrapped IS NOT NULL)"
+        " AND t.created_at + 1000000 * min(n.audio_retention_s,"
+        "     coalesce(t.retention_s, n.audio_retention_s)) <= ?1"
+        " ORDER BY t.created_at, t.id LIMIT ?2",
+        now_us, limit, fn, ctx);
+}
+
+int store_object_each_live(store_tx *tx, int64_t tenant_id,
+                           int (*fn)(void *ctx, const struct store_object *o), void *ctx)
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT " OBJECT_COLS " FROM objects"
+                        " WHERE tenant_id = ? AND dk_wrapped IS NOT NULL ORDER BY created_at, id",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, tenant_id);
+    struct store_object o;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = object_row(st, &o)) < 0 || (rc = fn(ctx, &o)) != 0)
+            break;
+    crypto_wipe(&o, sizeof(o));
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int exec_bound(store *s, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    return db_step_done(st);
+}
+
+int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us)
+{
+    NEED_WRITE(tx);
+    store *s = tx->s;
+    struct store_tenant t;
+    int rc = store_tenant_by_id(tx, tenant_id, &t);
+    if (rc < 0)
+        return rc;
+    if (t.deleted_us)
+        return PHS_ENOTFOUND;
+    /* The columns are NOT NULL with a fixed length: the wrapped key and its
+     * check value are overwritten with zeros (secure_delete overwrites the
+     * old bytes in the page), which no key unwraps to. */
+    if ((rc = exec_bound(s,
+                         "UPDATE tenants SET key_wrapped = zeroblob(60), key_kcv = zeroblob(16),"
+                         " deleted_at = ?1 WHERE id = ?2",
+                         now_us, tenant_id)) < 0 ||
+        (rc = exec_bound(s,
+                         "UPDATE objects SET dk_wrapped = NULL,"
+                         " destroyed_at = coalesce(destroyed_at, ?1) WHERE tenant_id = ?2",
+                         now_us, tenant_id)) < 0 ||
+        (rc = exec_bound(s,
+                         "UPDATE transcripts SET state = 'deleted', updated_at = ?1"
+                         " WHERE tenant_id = ?2 AND state <> 'deleted'",
+                         now_us, tenant_id)) < 0 ||
+        (rc = exec_bound(s,
+                         "UPDATE api_keys SET revoked_at = ?1"
+                         " WHERE tenant_id = ?2 AND revoked_at IS NULL",
+                         now_us, tenant_id)) < 0)
+        return rc;
+    return 0;
+}
+
+/* ---- destruction certificates ---------------------------------------------- */
+
+int store_certificate_insert(store_tx *tx, const struct store_certificate *c)
+{
+    NEED_WRITE(tx);
+    if (!c->id[0] || !c->body || strlen(c->body) > STORE_CERTIFICATE_MAX)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "INSERT INTO certificates(id, tenant_id, resource_type, resource_id,"
+                        " issued_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, c->tenant_id);
+    sqlite3_bind_text(st, 3, c->resource_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, c->resource_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, c->issued_us);
+    sqlite3_bind_text(st, 6, c->body, -1, SQLITE_STATIC);
+    return db_step_done(st);
+}
+
+static int certificate_row(sqlite3_stmt *st, struct store_certificate *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (!col_text(st, 0, c->id, sizeof(c->id)) ||
+        !col_text(st, 2, c->resource_type, sizeof(c->resource_type)) ||
+        !col_text(st, 3, c->resource_id, sizeof(c->resource_id)))
+        return PHS_ECORRUPT;
+    c->tenant_id = sqlite3_column_int64(st, 1);
+    c->issued_us = sqlite3_column_int64(st, 4);
+    const unsigned char *b = sqlite3_column_text(st, 5);
+    int n = sqlite3_column_bytes(st, 5);
+    if (!b || n < 0 || (size_t)n > STORE_CERTIFICATE_MAX)
+        return PHS_ECORRUPT;
+    if (!(c->body = malloc((size_t)n + 1)))
+        return PHS_ENOMEM;
+    memcpy(c->body, b, (size_t)n);
+    c->body[n] = '\0';
+    return 0;
+}
+
+#define CERT_COLS "id, tenant_id, resource_type, resource_id, issued_at, body"
+
+int store_certificate_get(store_tx *tx, int64_t tenant_id, const char *id,
+                          struct store_certificate *out)
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT " CERT_COLS " FROM certificates"
+                        " WHERE id = ?1 AND (?2 <= 0 OR tenant_id = ?2)",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, tenant_id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        rc = certificate_row(st, out);
+    else
+        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void store_certificate_clear(struct store_certificate *c)
+{
+    if (!c)
+        return;
+    free(c->body);
+    c->body = NULL;
+}
+
+int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
+                           int (*fn)(void *ctx, const struct store_certificate *c), void *ctx,
+                           bool *more)
+{
+    NEED_TX(tx);
+    if (limit < 1 || limit > 1000)
+        return PHS_EINVAL;
+    int64_t c_issued = INT64_MAX;
+    const char *c_id = "\x7f";
+    struct store_certificate c = {0};
+    int rc = 0;
+    if (after_id && after_id[0]) {
+        if ((rc = store_certificate_get(tx, tenant_id, after_id, &c)) < 0)
+            return rc;
+        c_issued = c.issued_us;
+        c_id = after_id;
+        store_certificate_clear(&c);
+    }
+    sqlite3_stmt *st;
+    if ((rc = db_prepare(tx->s->db,
+                         "SELECT " CERT_COLS " FROM certificates WHERE (?1 <= 0 OR tenant_id = ?1)"
+                         " AND (issued_at < ?2 OR (issued_at = ?2 AND id < ?3))"
+                         " ORDER BY issued_at DESC, id DESC LIMIT ?4",
+                         &st)) < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, tenant_id);
+    sqlite3_bind_int64(st, 2, c_issued);
+    sqlite3_bind_text(st, 3, c_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, limit + 1);
+    int n = 0, r;
+    if (more)
+        *more = false;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            if (more)
+                *more = true;
+            break;
+        }
+        n++;
+        if ((rc = certificate_row(st, &c)) == 0)
+            rc = fn(ctx, &c);
+        store_certificate_clear(&c);
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -25,7 +25,7 @@
 
 #include "crypto.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -129,6 +129,7 @@ struct store_tenant {
     int key_version;
     int64_t audio_retention_s;
     int64_t transcript_retention_s;
+    int64_t deleted_us;   /* 0: live; else offboarded (store_tenant_destroy) */
 };
 
 /* Tenant names: 1-64 of [A-Za-z0-9._-], starting with a letter or digit.
@@ -147,8 +148,15 @@ int store_tenant_each(store_tx *tx, int (*fn)(void *ctx, const struct store_tena
 /* Sets retention; a negative value leaves that policy unchanged. */
 int store_tenant_set_retention(store_tx *tx, int64_t tenant_id, int64_t audio_s,
                                int64_t transcript_s);
+/* Offboarding, in the caller's transaction: overwrites the wrapped tenant
+ * key and its check value with zeros and marks the tenant deleted, destroys
+ * every wrapped data key of the tenant, marks its jobs deleted and revokes
+ * its API keys. The name stays taken, so audit records and certificates
+ * keep naming one tenant. PHS_ENOTFOUND if missing or already deleted. */
+int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us);
 /* Unwraps the tenant key (checks its key check value). Caller frees with
- * crypto_key_free. NULL with *err on failure. */
+ * crypto_key_free. NULL with *err on failure; PHS_ENOTFOUND for a deleted
+ * tenant. */
 crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err);
 
 /* ---- API keys (rows only; see auth.h for the key format) ---------------- */
@@ -265,6 +273,8 @@ struct store_object {
     int64_t size;             /* plaintext bytes, -1 unknown */
     int64_t created_us;
     int64_t destroyed_us;     /* 0: live */
+    uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded at creation */
+    bool has_sha256;
 };
 
 int store_object_insert(store_tx *tx, const struct store_object *o);
@@ -274,6 +284,10 @@ int store_object_set_size(store_tx *tx, const char *id, int64_t size);
 /* Cryptographic erase: overwrites and drops the wrapped data key (the
  * database runs with secure_delete) and marks the object destroyed. */
 int store_object_destroy_key(store_tx *tx, const char *id, int64_t now_us);
+/* Calls fn for each object of the tenant whose data key still exists,
+ * oldest first; a non-zero return stops and is returned. */
+int store_object_each_live(store_tx *tx, int64_t tenant_id,
+                           int (*fn)(void *ctx, const struct store_object *o), void *ctx);
 /* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
  * Call outside a transaction after destroying keys. */
 int store_flush_erased(store *s);
@@ -303,6 +317,8 @@ struct store_transcript {
     char options[1024]; /* JSON of non-PHI options only ("" none) */
     char error[256];    /* non-PHI error message ("" none) */
     int attempts;
+    int64_t retention_s; /* per-request retention (seconds); 0: the tenant's */
+    bool fetch_once;     /* store=false: destroyed after the first read of the result */
 };
 
 int store_transcript_insert(store_tx *tx, const struct store_transcript *t);
@@ -323,5 +339,42 @@ int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript
 /* At start-up: jobs left processing by a crash go back to queued. Returns
  * the number requeued (>= 0) or an error. */
 int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us);
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Finished (completed or failed) jobs of live tenants whose transcript
+ * retention has passed at now_us: min(tenant policy, the job's own
+ * retention) after creation. Oldest first, at most limit (1..1000). */
+int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
+                             int (*fn)(void *ctx, const struct store_transcript *t), void *ctx);
+/* Finished jobs whose audio still has its key and whose audio retention
+ * (min(tenant audio policy, the job's own retention)) has passed. */
+int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx);
+
+/* ---- destruction certificates (see certificate.h) ------------------------- */
+
+#define STORE_CERTIFICATE_MAX (8u * 1024 * 1024) /* bytes of one certificate's JSON */
+
+struct store_certificate {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char resource_type[17];
+    char resource_id[STORE_ID_MAX + 1];
+    int64_t issued_us;
+    char *body; /* the signed certificate as JSON; owned, store_certificate_clear frees */
+};
+
+/* Certificates are append-only (triggers refuse updates and deletes). */
+int store_certificate_insert(store_tx *tx, const struct store_certificate *c);
+/* tenant_id <= 0: any tenant. PHS_ENOTFOUND when missing or another tenant's. */
+int store_certificate_get(store_tx *tx, int64_t tenant_id, const char *id,
+                          struct store_certificate *out);
+void store_certificate_clear(struct store_certificate *c);
+/* Newest first, after after_id (cursor), at most limit (1..1000); the
+ * body passed to fn dies when fn returns. tenant_id <= 0: all tenants. */
+int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
+                           int (*fn)(void *ctx, const struct store_certificate *c), void *ctx,
+                           bool *more);
 
 #endif

@@ -1,0 +1,207 @@
+/* cli_certificates: `phiscribe certificates list|verify`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audit.h"
+#include "certificate.h"
+#include "cli.h"
+#include "cliadm.h"
+#include "err.h"
+#include "store.h"
+
+#define PUBKEY_FILE_MAX 4096
+
+static void certificates_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe certificates list [--tenant NAME] [--limit N] [--json] [--data DIR]\n"
+            "       phiscribe certificates verify FILE [--public-key FILE] [--data DIR]\n\n"
+            "list: destruction certificates, newest first (all tenants unless --tenant).\n"
+            "verify: checks a certificate (the JSON from the API or `list --json`, or a\n"
+            "DELETE response that contains one): every field, and the Ed25519 signature\n"
+            "against --public-key (PEM or hex, e.g. from `phiscribe audit public-key`), or\n"
+            "else the key recorded in the data directory. Exit 0 only if all checks pass.\n");
+}
+
+struct list_ctx {
+    bool json;
+    json_t *arr;
+};
+
+static int list_one(void *ctx, const struct store_certificate *c)
+{
+    struct list_ctx *l = ctx;
+    json_error_t e;
+    json_t *j = json_loads(c->body, 0, &e);
+    if (!j)
+        return PHS_ECORRUPT;
+    if (l->json)
+        return json_array_append_new(l->arr, j) == 0 ? 0 : PHS_ENOMEM;
+    json_t *d = json_object_get(j, "destroyed");
+    char destroyed[128] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size(d) && used < sizeof(destroyed); i++)
+        used += (size_t)snprintf(destroyed + used, sizeof(destroyed) - used, "%s%s",
+                                 i ? "," : "", json_string_value(json_array_get(d, i)));
+    printf("%-30s %-28s %-16s %-10s %-28s %-26s %s\n", c->id,
+           json_string_value(json_object_get(j, "issued_at")),
+           json_string_value(json_object_get(j, "tenant")), c->resource_type, c->resource_id,
+           destroyed, json_string_value(json_object_get(j, "reason")));
+    json_decref(j);
+    return 0;
+}
+
+static int list_cmd(const char *data, const char *tenant, long limit, bool json)
+{
+    int code;
+    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    if (!s)
+        return code;
+    store_tx *tx;
+    struct list_ctx l = {json, json ? json_array() : NULL};
+    int rc = store_begin_read(s, &tx);
+    if (rc == 0) {
+        int64_t tid = 0;
+        struct store_tenant t;
+        if (tenant && (rc = store_tenant_by_name(tx, tenant, &t)) == 0)
+            tid = t.id;
+        if (rc == 0 && !json)
+            printf("%-30s %-28s %-16s %-10s %-28s %-26s %s\n", "ID", "ISSUED", "TENANT", "TYPE",
+                   "RESOURCE", "DESTROYED", "REASON");
+        if (rc == 0)
+            rc = store_certificate_list(tx, tid, NULL, (int)limit, list_one, &l, NULL);
+        store_rollback(tx);
+    }
+    if (rc == 0 && json) {
+        rc = json_dumpf(l.arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : PHS_EIO;
+        fputc('\n', stdout);
+    }
+    json_decref(l.arr);
+    store_close(s);
+    if (rc == PHS_ENOTFOUND)
+        fprintf(stderr, "phiscribe certificates: no tenant named '%s'\n", tenant);
+    else if (rc < 0)
+        fprintf(stderr, "phiscribe certificates: %s\n", err_str(rc));
+    return cliadm_exit(rc);
+}
+
+static int read_pubkey(const char *path, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    char text[PUBKEY_FILE_MAX];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PHS_EIO;
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    bool more = !feof(f) || ferror(f);
+    fclose(f);
+    if (more)
+        return PHS_ETOOBIG;
+    text[n] = '\0';
+    return audit_public_key_parse(text, pub);
+}
+
+static int verify_cmd(const char *data, const char *file, const char *pubfile)
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    if (pubfile) {
+        if (read_pubkey(pubfile, pub) < 0) {
+            fprintf(stderr, "phiscribe certificates verify: %s: not an Ed25519 public key "
+                            "(PEM or hex)\n", pubfile);
+            return CLI_BADINPUT;
+        }
+    } else {
+        int code;
+        store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+        if (!s)
+            return code;
+        store_recorded_public_key(s, pub);
+        store_close(s);
+    }
+    struct stat st;
+    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "phiscribe certificates verify: cannot read %s\n", file);
+        return CLI_BADINPUT;
+    }
+    if ((uint64_t)st.st_size > STORE_CERTIFICATE_MAX) {
+        fprintf(stderr, "phiscribe certificates verify: %s is larger than any certificate\n",
+                file);
+        return CLI_BADINPUT;
+    }
+    json_error_t e;
+    json_t *j = json_load_file(file, JSON_REJECT_DUPLICATES, &e);
+    if (!j) {
+        fprintf(stderr, "phiscribe certificates verify: %s: not JSON (line %d: %s)\n", file,
+                e.line, e.text);
+        return CLI_BADINPUT;
+    }
+    const json_t *cj = j;
+    if (json_is_object(json_object_get(j, "certificate")))
+        cj = json_object_get(j, "certificate");
+    struct certificate c;
+    char why[256] = "";
+    int rc = certificate_from_json(cj, &c, why, sizeof(why));
+    if (rc == 0)
+        rc = certificate_verify(&c, pub, why, sizeof(why));
+    if (rc == 0)
+        printf("certificate %s: valid (%s %s of tenant %s destroyed by %s, audit record %lld)\n",
+               c.id, c.resource_type, c.resource_id, c.tenant, CERTIFICATE_METHOD,
+               (long long)c.audit_seq);
+    else
+        printf("certificate FAILED verification: %s\n", why[0] ? why : err_str(rc));
+    certificate_clear(&c);
+    json_decref(j);
+    return rc == 0 ? CLI_OK : CLI_FAIL;
+}
+
+int cli_certificates(int argc, char **argv)
+{
+    const char *data = NULL, *tenant = NULL, *pubfile = NULL, *limit_s = NULL,
+               *pos[2] = {NULL, NULL};
+    bool json = false;
+    int npos = 0;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            certificates_usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+            i++;
+            continue;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--limit", &limit_s)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--public-key", &pubfile)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || npos == 2) {
+            fprintf(stderr, "phiscribe certificates: unexpected argument '%s'\n", argv[i]);
+            certificates_usage(stderr);
+            return CLI_USAGE;
+        }
+        pos[npos++] = argv[i++];
+    }
+    const char *sub = pos[0];
+    long limit = 1000;
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (end == limit_s || *end || limit < 1 || limit > 1000) {
+            fprintf(stderr, "phiscribe certificates: --limit must be 1 to 1000\n");
+            return CLI_USAGE;
+        }
+    }
+    if (sub && !strcmp(sub, "list") && !pos[1] && !pubfile)
+        return list_cmd(data, tenant, limit, json);
+    if (sub && !strcmp(sub, "verify") && pos[1] && !tenant && !json && !limit_s)
+        return verify_cmd(data, pos[1], pubfile);
+    certificates_usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,304 @@
+/* retention: cryptographic erase with certificates, retention purge and
+ * tenant offboarding. See retention.h. */
+#include "retention.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "err.h"
+
+#define PURGE_BATCH 100
+
+static void object_to_cert(const struct store_object *o, struct certificate_object *co)
+{
+    memset(co, 0, sizeof(*co));
+    snprintf(co->id, sizeof(co->id), "%s", o->id);
+    snprintf(co->kind, sizeof(co->kind), "%s", o->kind);
+    co->has_sha256 = o->has_sha256;
+    memcpy(co->sha256, o->sha256, sizeof(co->sha256));
+    co->bytes = o->size;
+    co->created_us = o->created_us;
+}
+
+/* "audio,transcript,data_keys" from the kinds of c's objects. */
+static void destroyed_list(struct certificate *c, bool tenant_key)
+{
+    bool audio = false, text = false;
+    for (size_t i = 0; i < c->n_objects; i++) {
+        audio |= !strcmp(c->objects[i].kind, "audio");
+        text |= !strcmp(c->objects[i].kind, "transcript");
+    }
+    snprintf(c->destroyed, sizeof(c->destroyed), "%s%s%s%s", audio ? "audio," : "",
+             text ? "transcript," : "", c->n_objects ? "data_keys," : "",
+             tenant_key ? "tenant_key," : "");
+    size_t n = strlen(c->destroyed);
+    if (n)
+        c->destroyed[n - 1] = '\0';
+}
+
+int retention_certify(store *s, const char *blobdir, struct certificate *c, json_t **cert)
+{
+    for (size_t i = 0; i < c->n_objects; i++)
+        blob_remove(blobdir, c->objects[i].id); /* PHS_ENOTFOUND: already gone */
+    int rc = store_flush_erased(s);
+    bool flushed = rc == 0;
+    store_tx *tx;
+    if ((rc = store_begin(s, &tx)) < 0)
+        return rc;
+    c->verified_keys_erased = c->verified_blobs_absent = 0;
+    for (size_t i = 0; i < c->n_objects; i++) {
+        struct store_object o;
+        if (store_object_get(tx, c->tenant_id, c->objects[i].id, &o) == 0 && !o.has_dk &&
+            o.destroyed_us)
+            c->verified_keys_erased++;
+        crypto_wipe(&o, sizeof(o));
+        if (!blob_exists(blobdir, c->objects[i].id))
+            c->verified_blobs_absent++;
+    }
+    if (!strcmp(c->resource_type, "tenant")) {
+        struct store_tenant t;
+        int e = 0;
+        crypto_key *tk = store_tenant_key(tx, c->tenant_id, &e);
+        c->tenant_key_erased =
+            !tk && store_tenant_by_id(tx, c->tenant_id, &t) == 0 && t.deleted_us != 0;
+        crypto_key_free(tk);
+    }
+    snprintf(c->verification, sizeof(c->verification),
+             "after commit: wrapped data key row read back as erased for %lld of %zu objects; "
+             "blob file checked absent for %lld of %zu; %s%s",
+             (long long)c->verified_keys_erased, c->n_objects,
+             (long long)c->verified_blobs_absent, c->n_objects,
+             flushed ? "write-ahead log checkpointed and truncated"
+                     : "write-ahead log checkpoint failed",
+             c->tenant_key_erased < 0 ? ""
+             : c->tenant_key_erased  ? "; tenant key overwritten and unwrap refused"
+                                     : "; tenant key still present");
+    rc = certificate_issue(tx, c, cert);
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
+int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, const char *id,
+                          bool audio_only, const struct retention_request *rq, json_t **cert)
+{
+    store_tx *tx;
+    struct store_tenant tenant;
+    struct store_transcript t;
+    struct certificate c;
+    int64_t seq = 0;
+    certificate_init(&c);
+    if (cert)
+        *cert = NULL;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0 ||
+        (rc = store_transcript_get(tx, tenant_id, id, &t)) < 0)
+        goto out_rollback;
+    if (t.state == STORE_JOB_DELETED) {
+        rc = PHS_ENOTFOUND;
+        goto out_rollback;
+    }
+    const char *objs[2] = {t.audio_object, audio_only ? "" : t.transcript_object};
+    int64_t now = store_now_us();
+    for (int i = 0; i < 2; i++) {
+        struct store_object o;
+        struct certificate_object co;
+        if (!objs[i][0])
+            continue;
+        rc = store_object_get(tx, tenant_id, objs[i], &o);
+        if (rc == PHS_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            goto out_rollback;
+        bool live = o.has_dk;
+        object_to_cert(&o, &co);
+        crypto_wipe(&o, sizeof(o));
+        if (!live)
+            continue;
+        if ((rc = store_object_destroy_key(tx, objs[i], now)) < 0 ||
+            (rc = certificate_add_object(&c, &co)) < 0)
+            goto out_rollback;
+    }
+    if (audio_only && c.n_objects == 0) {
+        rc = PHS_ENOTFOUND;
+        goto out_rollback;
+    }
+    if (!audio_only) {
+        t.state = STORE_JOB_DELETED;
+        t.updated_us = now;
+        if ((rc = store_transcript_update(tx, &t)) < 0)
+            goto out_rollback;
+    }
+    struct audit_event ev = *rq->who;
+    ev.tenant = tenant.name;
+    ev.action = rq->action;
+    ev.resource_type = "transcript";
+    ev.resource_id = t.id;
+    ev.outcome = "success";
+    ev.reason = !strcmp(rq->reason, CERTIFICATE_REASON_API) ? "cryptographic_erase" : rq->reason;
+    if ((rc = audit_append(tx, &ev, &seq)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) < 0)
+        goto out_clear;
+    if (c.n_objects == 0) { /* nothing had a key left: no erase to certify */
+        if (cert && !(*cert = json_null()))
+            rc = PHS_ENOMEM;
+        goto out_clear;
+    }
+    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant.name);
+    c.tenant_id = tenant_id;
+    snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
+    snprintf(c.resource_id, sizeof(c.resource_id), "%s", t.id);
+    snprintf(c.requested_by, sizeof(c.requested_by), "%s", rq->requested_by);
+    snprintf(c.reason, sizeof(c.reason), "%s", rq->reason);
+    c.audit_seq = seq;
+    destroyed_list(&c, false);
+    rc = retention_certify(s, blobdir, &c, cert);
+    goto out_clear;
+out_rollback:
+    store_rollback(tx);
+out_clear:
+    certificate_clear(&c);
+    return rc;
+}
+
+/* ---- purge --------------------------------------------------------------------- */
+
+struct due {
+    int64_t tenant_id;
+    char id[STORE_ID_MAX + 1];
+};
+
+struct due_list {
+    struct due items[PURGE_BATCH];
+    int n;
+};
+
+static int collect(void *ctx, const struct store_transcript *t)
+{
+    struct due_list *l = ctx;
+    if (l->n == PURGE_BATCH)
+        return 1;
+    l->items[l->n].tenant_id = t->tenant_id;
+    snprintf(l->items[l->n].id, sizeof(l->items[l->n].id), "%s", t->id);
+    l->n++;
+    return 0;
+}
+
+static int purge_kind(store *s, const char *blobdir, int64_t now_us, bool audio,
+                      int64_t *done, int64_t *failed)
+{
+    static const struct audit_event system = {.actor = "system:retention", .source = "local"};
+    const struct retention_request rq = {
+        .who = &system,
+        .action = audio ? "audio.purge" : "transcript.purge",
+        .requested_by = CERTIFICATE_REQUESTER_POLICY,
+        .reason = CERTIFICATE_REASON_RETENTION,
+    };
+    struct due_list *l = malloc(sizeof(*l));
+    int rc = 0;
+    if (!l)
+        return PHS_ENOMEM;
+    for (;;) {
+        store_tx *tx;
+        l->n = 0;
+        if ((rc = store_begin_read(s, &tx)) < 0)
+            break;
+        rc = audio ? store_audio_expired(tx, now_us, PURGE_BATCH, collect, l)
+                   : store_transcript_expired(tx, now_us, PURGE_BATCH, collect, l);
+        store_rollback(tx);
+        if (rc < 0)
+            break;
+        rc = 0;
+        int progress = 0;
+        for (int i = 0; i < l->n; i++) {
+            int e = retention_destroy_job(s, blobdir, l->items[i].tenant_id, l->items[i].id,
+                                          audio, &rq, NULL);
+            if (e == 0) {
+                (*done)++;
+                progress++;
+            } else if (e != PHS_ENOTFOUND) { /* ENOTFOUND: someone else destroyed it first */
+                (*failed)++;
+            }
+        }
+        if (l->n < PURGE_BATCH || progress == 0)
+            break;
+    }
+    free(l);
+    return rc;
+}
+
+int retention_purge(store *s, const char *blobdir, int64_t now_us,
+                    struct retention_purge_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    int rc = purge_kind(s, blobdir, now_us, false, &res->transcripts, &res->failed);
+    if (rc == 0)
+        rc = purge_kind(s, blobdir, now_us, true, &res->audio, &res->failed);
+    return rc;
+}
+
+/* ---- tenant offboarding ------------------------------------------------------------- */
+
+static int add_live(void *ctx, const struct store_object *o)
+{
+    struct certificate_object co;
+    object_to_cert(o, &co);
+    return certificate_add_object(ctx, &co);
+}
+
+int retention_tenant_delete(store *s, const char *blobdir, const char *name,
+                            const struct audit_event *who, json_t **cert)
+{
+    store_tx *tx;
+    struct store_tenant t;
+    struct certificate c;
+    int64_t seq = 0;
+    certificate_init(&c);
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_tenant_by_name(tx, name, &t)) < 0)
+        goto out_rollback;
+    if (t.deleted_us) {
+        rc = PHS_ENOTFOUND;
+        goto out_rollback;
+    }
+    if ((rc = store_object_each_live(tx, t.id, add_live, &c)) < 0 ||
+        (rc = store_tenant_destroy(tx, t.id, store_now_us())) < 0)
+        goto out_rollback;
+    struct audit_event ev = *who;
+    char reason[64];
+    snprintf(reason, sizeof(reason), "cryptographic_erase objects=%zu", c.n_objects);
+    ev.tenant = t.name;
+    ev.action = "tenant.delete";
+    ev.resource_type = "tenant";
+    ev.resource_id = t.name;
+    ev.outcome = "success";
+    ev.reason = reason;
+    if ((rc = audit_append(tx, &ev, &seq)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) < 0)
+        goto out_clear;
+    snprintf(c.tenant, sizeof(c.tenant), "%s", t.name);
+    c.tenant_id = t.id;
+    snprintf(c.resource_type, sizeof(c.resource_type), "tenant");
+    snprintf(c.resource_id, sizeof(c.resource_id), "%s", t.name);
+    snprintf(c.requested_by, sizeof(c.requested_by), "%s", who->actor ? who->actor : "unknown");
+    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_OFFBOARD);
+    c.audit_seq = seq;
+    destroyed_list(&c, true);
+    rc = retention_certify(s, blobdir, &c, cert);
+    goto out_clear;
+out_rollback:
+    store_rollback(tx);
+out_clear:
+    certificate_clear(&c);
+    return rc;
+}
