@@ -1,0 +1,308 @@
+/* Unit tests for certificate and retention: destruction with a signed
+ * certificate, every altered field failing verification, strict JSON,
+ * retention purge by tenant and per-request policy, tenant offboarding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "blob.h"
+#include "certificate.h"
+#include "crypto.h"
+#include "err.h"
+#include "retention.h"
+#include "store.h"
+
+struct fx {
+    char root[64];
+    char dir[128];
+    char blobdir[160];
+    store *s;
+    struct store_tenant tenant;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char why[512];
+    int err = 0;
+    snprintf(f->root, sizeof(f->root), "/tmp/phs-cert-XXXXXX");
+    if (!f || !mkdtemp(f->root))
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
+    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
+    if (store_create(f->dir, why, sizeof(why)) != 0 ||
+        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
+        fprintf(stderr, "store: %s\n", why);
+        return -1;
+    }
+    store_tx *tx;
+    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "clinic", &f->tenant) != 0 ||
+        store_commit(tx) != 0)
+        return -1;
+    store_recorded_public_key(f->s, f->pub);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[256];
+    store_close(f->s);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Stores text as an encrypted object of the tenant and returns its id. */
+static void put_object(struct fx *f, store_tx *tx, const char *kind, const char *text,
+                       char id[STORE_ID_MAX + 1])
+{
+    int err = 0;
+    crypto_key *tk = store_tenant_key(tx, f->tenant.id, &err);
+    assert_non_null(tk);
+    assert_int_equal(store_random_id("obj_", 24, id, STORE_ID_MAX + 1), 0);
+    blob_writer *bw = blob_writer_new(f->blobdir, tk, id, &err);
+    assert_non_null(bw);
+    assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
+    struct blob_info bi;
+    assert_int_equal(blob_writer_commit(bw, &bi), 0);
+    crypto_key_free(tk);
+    struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
+                             .has_dk = true, .size = (int64_t)bi.plain_bytes,
+                             .created_us = store_now_us(), .has_sha256 = true};
+    snprintf(o.id, sizeof(o.id), "%s", id);
+    snprintf(o.kind, sizeof(o.kind), "%s", kind);
+    memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
+    memcpy(o.sha256, bi.sha256, sizeof(o.sha256));
+    assert_int_equal(store_object_insert(tx, &o), 0);
+}
+
+/* A completed job with an audio and a transcript object, created age_s ago. */
+static void put_job(struct fx *f, int64_t age_s, int64_t retention_s, char id[STORE_ID_MAX + 1],
+                    char audio[STORE_ID_MAX + 1], char text[STORE_ID_MAX + 1])
+{
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    put_object(f, tx, "audio", "RIFF not really audio", audio);
+    put_object(f, tx, "transcript", "{\"text\":\"patient is well\"}", text);
+    struct store_transcript t = {.tenant_id = f->tenant.id, .state = STORE_JOB_COMPLETED,
+                                 .audio_bytes = -1, .audio_duration_ms = -1,
+                                 .transcript_bytes = -1, .retention_s = retention_s};
+    assert_int_equal(store_random_id("tr_", 24, t.id, sizeof(t.id)), 0);
+    snprintf(t.key_id, sizeof(t.key_id), "keyid0000000");
+    t.created_us = t.updated_us = store_now_us() - age_s * 1000000;
+    snprintf(t.audio_object, sizeof(t.audio_object), "%s", audio);
+    snprintf(t.transcript_object, sizeof(t.transcript_object), "%s", text);
+    assert_int_equal(store_transcript_insert(tx, &t), 0);
+    assert_int_equal(store_commit(tx), 0);
+    snprintf(id, STORE_ID_MAX + 1, "%s", t.id);
+}
+
+static bool key_gone(struct fx *f, const char *obj)
+{
+    store_tx *tx;
+    struct store_object o;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    int rc = store_object_get(tx, f->tenant.id, obj, &o);
+    store_rollback(tx);
+    return rc == 0 && !o.has_dk && o.destroyed_us > 0;
+}
+
+static const struct audit_event cli_who = {.actor = "cli:test", .roles = "operator",
+                                           .source = "local"};
+
+static json_t *delete_job(struct fx *f, const char *id)
+{
+    const struct retention_request rq = {.who = &cli_who, .action = "transcript.delete",
+                                         .requested_by = "cli:test",
+                                         .reason = CERTIFICATE_REASON_API};
+    json_t *cert = NULL;
+    assert_int_equal(retention_destroy_job(f->s, f->blobdir, f->tenant.id, id, false, &rq, &cert),
+                     0);
+    assert_non_null(cert);
+    return cert;
+}
+
+static void destroy_issues_valid_certificate(void **state)
+{
+    struct fx *f = *state;
+    char id[65], audio[65], text[65], why[256];
+    put_job(f, 0, 0, id, audio, text);
+    json_t *j = delete_job(f, id);
+    struct certificate c;
+    assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
+    assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+    assert_string_equal(c.resource_id, id);
+    assert_string_equal(c.destroyed, "audio,transcript,data_keys");
+    assert_int_equal(c.n_objects, 2);
+    assert_int_equal(c.verified_keys_erased, 2);
+    assert_int_equal(c.verified_blobs_absent, 2);
+    assert_true(c.objects[0].has_sha256);
+    assert_true(key_gone(f, audio) && key_gone(f, text));
+    assert_false(blob_exists(f->blobdir, audio) || blob_exists(f->blobdir, text));
+    /* stored, and the stored copy is the same certificate */
+    store_tx *tx;
+    struct store_certificate row;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_certificate_get(tx, f->tenant.id, c.id, &row), 0);
+    assert_int_equal(store_certificate_get(tx, f->tenant.id + 1, c.id, &row), PHS_ENOTFOUND);
+    store_rollback(tx);
+    json_error_t e;
+    json_t *stored = json_loads(row.body, 0, &e);
+    assert_true(json_equal(stored, j));
+    json_decref(stored);
+    store_certificate_clear(&row);
+    /* a second destruction finds nothing */
+    const struct retention_request rq = {.who = &cli_who, .action = "transcript.delete",
+                                         .requested_by = "cli:test",
+                                         .reason = CERTIFICATE_REASON_API};
+    assert_int_equal(retention_destroy_job(f->s, f->blobdir, f->tenant.id, id, false, &rq, NULL),
+                     PHS_ENOTFOUND);
+    certificate_clear(&c);
+    json_decref(j);
+}
+
+static void altered_certificates_fail(void **state)
+{
+    struct fx *f = *state;
+    char id[65], audio[65], text[65], why[256];
+    put_job(f, 0, 0, id, audio, text);
+    json_t *j = delete_job(f, id);
+    struct certificate good, c;
+    assert_int_equal(certificate_from_json(j, &good, why, sizeof(why)), 0);
+    for (int k = 0; k < 9; k++) {
+        c = good;
+        struct certificate_object objs[2] = {good.objects[0], good.objects[1]};
+        c.objects = objs;
+        switch (k) {
+        case 0: c.resource_id[5] ^= 1; break;
+        case 1: c.audit_seq++; break;
+        case 2: c.objects[0].sha256[0] ^= 1; break;
+        case 3: c.verified_blobs_absent = 1; break;
+        case 4: c.signature[10] ^= 1; break;
+        case 5: snprintf(c.tenant, sizeof(c.tenant), "other"); break;
+        case 6: c.n_objects = 1; c.verified_keys_erased = c.verified_blobs_absent = 1; break;
+        case 7: snprintf(c.reason, sizeof(c.reason), "whim"); break;
+        case 8: c.issued_us += 1; break;
+        }
+        why[0] = '\0';
+        assert_int_not_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+        assert_true(why[0] != '\0');
+    }
+    uint8_t other[CRYPTO_ED25519_PUB_LEN];
+    memcpy(other, f->pub, sizeof(other));
+    other[0] ^= 1;
+    assert_int_equal(certificate_verify(&good, other, why, sizeof(why)), PHS_ECRYPTO);
+    /* strict JSON: an extra field, a missing field, a wrong type */
+    json_t *x = json_deep_copy(j);
+    json_object_set_new(x, "note", json_string("x"));
+    assert_int_equal(certificate_from_json(x, &c, why, sizeof(why)), PHS_ECORRUPT);
+    json_object_del(x, "note");
+    json_object_del(x, "audit_seq");
+    assert_int_equal(certificate_from_json(x, &c, why, sizeof(why)), PHS_ECORRUPT);
+    json_object_set_new(x, "audit_seq", json_string("7"));
+    assert_int_equal(certificate_from_json(x, &c, why, sizeof(why)), PHS_ECORRUPT);
+    json_decref(x);
+    certificate_clear(&good);
+    json_decref(j);
+}
+
+struct count {
+    int n;
+};
+
+static int count_cert(void *ctx, const struct store_certificate *c)
+{
+    (void)c;
+    ((struct count *)ctx)->n++;
+    return 0;
+}
+
+static void purge_follows_policies(void **state)
+{
+    struct fx *f = *state;
+    char old[65], young[65], own[65], aud[4][65], txt[4][65];
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 10), 0);
+    assert_int_equal(store_commit(tx), 0);
+    put_job(f, 20, 0, old, aud[0], txt[0]);   /* past the tenant's 10 s */
+    put_job(f, 2, 0, young, aud[1], txt[1]);  /* not yet */
+    put_job(f, 4, 3, own, aud[2], txt[2]);    /* past its own 3 s */
+    struct retention_purge_result r;
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.transcripts, 2);
+    assert_int_equal(r.failed, 0);
+    assert_true(key_gone(f, txt[0]) && key_gone(f, txt[2]));
+    assert_false(key_gone(f, txt[1]) || key_gone(f, aud[1]));
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.transcripts + r.audio, 0);
+    /* audio retention shorter than the transcript's: the audio goes alone */
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.audio, 1);
+    assert_true(key_gone(f, aud[1]));
+    assert_false(key_gone(f, txt[1]));
+    struct count n = {0};
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 100, count_cert, &n, NULL), 0);
+    store_rollback(tx);
+    assert_int_equal(n.n, 3);
+}
+
+static void offboarding_erases_tenant(void **state)
+{
+    struct fx *f = *state;
+    char id[2][65], aud[2][65], txt[2][65], why[256];
+    put_job(f, 0, 0, id[0], aud[0], txt[0]);
+    put_job(f, 0, 0, id[1], aud[1], txt[1]);
+    json_t *j = NULL;
+    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    struct certificate c;
+    assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
+    assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+    assert_int_equal(c.n_objects, 4);
+    assert_int_equal(c.tenant_key_erased, 1);
+    assert_string_equal(c.destroyed, "audio,transcript,data_keys,tenant_key");
+    for (int i = 0; i < 2; i++) {
+        assert_true(key_gone(f, aud[i]) && key_gone(f, txt[i]));
+        assert_false(blob_exists(f->blobdir, aud[i]) || blob_exists(f->blobdir, txt[i]));
+    }
+    store_tx *tx;
+    int err = 0;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_null(store_tenant_key(tx, f->tenant.id, &err));
+    assert_int_equal(err, PHS_ENOTFOUND);
+    struct store_transcript t;
+    assert_int_equal(store_transcript_get(tx, f->tenant.id, id[0], &t), 0);
+    assert_int_equal(t.state, STORE_JOB_DELETED);
+    store_rollback(tx);
+    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, NULL),
+                     PHS_ENOTFOUND);
+    certificate_clear(&c);
+    json_decref(j);
+}
+
+int main(void)
+{
+    crypto_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(destroy_issues_valid_certificate, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(altered_certificates_fail, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(purge_follows_policies, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(offboarding_erases_tenant, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
