@@ -114,14 +114,13 @@ bench_to_16k() {
 # process per file, each under GNU time. MODE is "stock"
 # (pocketsphinx_continuous -infile on a 16 kHz copy made beforehand, ARGS are
 # extra decoder options) or "cli" (ARGS is the phiscribe binary; it gets the
-# original file). Writes OUTDIR/hyp.trn and OUTDIR/stats, one line a file:
+# original file; BENCH_CLI_ARGS, if set, adds options). Appends to
+# OUTDIR/hyp.trn and OUTDIR/stats, one line a file:
 #   id audio_seconds cpu_seconds(user+sys) peak_rss_kb exit_status
 bench_decode() {
     _mode=$1 _list=$2 _out=$3
     shift 3
     mkdir -p "$_out/conv"
-    : >"$_out/hyp.trn"
-    : >"$_out/stats"
     while IFS="$BENCH_TAB" read -r id path _ref; do
         dur=$(bench_duration "$path")
         if [ "$_mode" = stock ]; then
@@ -135,7 +134,7 @@ bench_decode() {
         else
             set +e
             /usr/bin/time -f '%U %S %M' -o "$_out/time" \
-                "$1" transcribe "$path" --format text </dev/null >"$_out/hyp" 2>"$_out/log"
+                "$1" transcribe ${BENCH_CLI_ARGS:-} "$path" --format text </dev/null >"$_out/hyp" 2>"$_out/log"
             rc=$?
             set -e
         fi

@@ -1,0 +1,82 @@
+# Recognition accuracy of `phiscribe transcribe`: word error rate (NIST
+# sclite) on the LibriVox utterances of pocketsphinx-testdata, on the shared
+# real-speech set (when $SHARED/testdata/speech exists) and on flite
+# dictation rendered now, each under a fixed ceiling; and decoder reuse: a
+# file decoded after others in one invocation reads exactly as when decoded
+# alone. Ceilings: WER measured with the tuned decoder plus about 5 points,
+# never above stock pocketsphinx_continuous on the same files (see
+# docs/BENCHMARKS.md, Engine).
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
+P=$PHISCRIBE
+command -v sctk >/dev/null || fail "sctk is not installed (scripts/install-deps installs it)"
+command -v flite >/dev/null || fail "flite is not installed"
+
+# wer_of NAME LIST CEILING: transcribes every file of LIST in one invocation
+# (one decoder, reused), scores it, fails above CEILING percent.
+wer_of() {
+    name=$1 list=$2 ceiling=$3
+    # shellcheck disable=SC2046
+    expect_exit 0 "$P" transcribe --format text $(cut -f2 "$list")
+    [ "$(wc -l <"$T/stdout")" -eq "$(wc -l <"$list")" ] ||
+        fail "$name: $(wc -l <"$T/stdout") lines of text for $(wc -l <"$list") files"
+    cp "$T/stdout" "$T/$name.out"
+    cut -f1 "$list" | paste -d"$BENCH_TAB" - "$T/$name.out" |
+        while IFS="$BENCH_TAB" read -r id text; do
+            printf '%s (%s)\n' "$(printf '%s\n' "$text" | bench_norm)" "$id"
+        done >"$T/$name.hyp"
+    bench_ref_trn "$list" "$T/$name.ref"
+    wer=$(bench_wer "$T/$name.ref" "$T/$name.hyp")
+    [ "$wer" != n/a ] || fail "$name: sclite could not score"
+    awk -v w="$wer" -v c="$ceiling" 'BEGIN { exit !(w <= c) }' ||
+        fail "$name: WER $wer% is above the ceiling of $ceiling%"
+    ok "$name: WER $wer% (ceiling $ceiling%, $(wc -l <"$list") files)"
+}
+
+# ---- (a) LibriVox, stock 36.6% ----
+bench_list_librivox "$T/librivox.tsv" || fail "pocketsphinx-testdata is not installed"
+wer_of librivox "$T/librivox.tsv" 33
+
+# ---- (b) shared real speech, stock 41.0% ----
+if have_shared; then
+    bench_list_shared "$T/shared.tsv" "$SHARED/testdata/speech"
+    wer_of shared "$T/shared.tsv" 32
+else
+    echo "skip: $SHARED/testdata/speech absent"
+fi
+
+# ---- (c) dictation: every fifth sentence (voices slt, kal16, awb, rms; three
+# with pink noise at 15 dB SNR), stock 28.0% ----
+bench_list_dictation "$T/dictation.tsv" "$top/tests/data/dictation-basic/sentences.txt" "$T/dict" 5
+wer_of dictation "$T/dictation.tsv" 28
+
+# ---- decoder reuse: a file decoded after others reads exactly as alone ----
+# The LibriVox run above decoded its last file after four others.
+last=$(tail -n 1 "$T/librivox.tsv" | cut -f2)
+short=$(sed -n 2p "$T/librivox.tsv" | cut -f2)
+expect_exit 0 "$P" transcribe --format text "$last"
+[ "$(cat "$T/stdout")" = "$(tail -n 1 "$T/librivox.out")" ] ||
+    fail "the last LibriVox file reads differently after four others than alone"
+# Times and confidences too: verbose_json of two files in one run equals
+# verbose_json of each run alone.
+expect_exit 0 "$P" transcribe --format verbose_json "$last"
+cp "$T/stdout" "$T/alone-last.json"
+expect_exit 0 "$P" transcribe --format verbose_json "$short"
+cp "$T/stdout" "$T/alone-short.json"
+expect_exit 0 "$P" transcribe --format verbose_json "$last" "$short"
+python3 - "$T/stdout" "$T/alone-last.json" "$T/alone-short.json" <<'PY' ||
+import json, sys
+docs, dec, i = [], json.JSONDecoder(), 0
+s = open(sys.argv[1]).read()
+while True:
+    while i < len(s) and s[i].isspace():
+        i += 1
+    if i >= len(s):
+        break
+    d, i = dec.raw_decode(s, i)
+    docs.append(d)
+assert docs == [json.load(open(p)) for p in sys.argv[2:]]
+PY
+    fail "a reused decoder's verbose_json differs from fresh runs"
+ok "decoder reuse: identical text and verbose_json with and without earlier files"
