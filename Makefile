@@ -1,6 +1,6 @@
 # phiscribe build. `make` builds build/phiscribe; see README for the other targets.
 
-PKGS    := gnutls libmicrohttpd sqlite3 jansson sndfile soxr pocketsphinx sphinxbase inih
+PKGS    := gnutls libmicrohttpd sqlite3 jansson sndfile soxr pocketsphinx sphinxbase inih espeak-ng
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
@@ -26,7 +26,16 @@ Q := $(if $(V),,@)
 
 .PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean
 
-all: $(BUILD)/phiscribe
+all: $(BUILD)/phiscribe build/medical/profile.conf
+
+# The shipped medical recognition profile (docs/MEDICAL.md), built from the
+# sources in data/medical; binaries of every build type find it here.
+MEDICAL_PROFILE := $(CURDIR)/build/medical
+$(BUILD)/obj/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
+build/medical/profile.conf: build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
+	@echo "  PROFILE build/medical"
+	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
+	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.5
 
 deps:
 	@scripts/install-deps

@@ -26,12 +26,23 @@ typedef struct asr_config {
     /* Extra engine parameters as "name", "value" pairs, NULL-terminated;
      * applied after the tuned defaults (docs/ENGINE.md lists them). */
     const char *const *params;
+    /* Recognition profile (profile.h): a directory, "medical" (the shipped
+     * one), or NULL / "general" for the general model alone. */
+    const char *profile;
+    /* Words to recognise for this model, NULL-terminated (NULL: none). Each
+     * gets a pronunciation (the dictionary's, else G2P) and a language-model
+     * boost. At most ASR_MAX_VOCABULARY, each at most G2P_MAX_WORD bytes. */
+    const char *const *vocabulary;
     /* Longest utterance, 4..60 s (0: ASR_MAX_UTT_SECONDS). Cuts are sought
      * after 40% of it. Longer means fewer cuts and more memory and lattice. */
     double max_utterance_seconds;
 } asr_config;
 
-/* Fills c with the Debian pocketsphinx-en-us model paths and no extra params. */
+#define ASR_MAX_VOCABULARY 256
+
+/* Fills c with the Debian pocketsphinx-en-us model paths, no extra params,
+ * no vocabulary, and the shipped medical profile when it is built (else the
+ * general model alone). */
 void asr_config_default(asr_config *c);
 
 typedef struct asr_word {

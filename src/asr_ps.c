@@ -6,10 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "asr_engine.h"
 #include "err.h"
+#include "g2p.h"
+#include "lm.h"
+#include "profile.h"
 
 /* Tuned for offline files; docs/ENGINE.md explains each choice and how it
  * was measured. Applied after the model paths and before caller params. */
@@ -35,6 +40,9 @@ static const char *const tuned_params[] = {
 typedef struct ps_model {
     char *argv[MAX_ARGS]; /* owned copies of "-name", "value", ... */
     int argc;
+    profile_chain chain;  /* domain models over the general one */
+    char **vocab;         /* owned, lower-cased words to add */
+    size_t n_vocab;
 } ps_model;
 
 static void model_free(void *handle)
@@ -44,7 +52,151 @@ static void model_free(void *handle)
         return;
     for (int i = 0; i < m->argc; i++)
         free(m->argv[i]);
+    for (size_t i = 0; i < m->n_vocab; i++)
+        free(m->vocab[i]);
+    free(m->vocab);
     free(m);
+}
+
+static int copy_vocabulary(ps_model *m, const char *const *words, char *msg, size_t msg_len)
+{
+    size_t n = 0;
+    while (words && words[n])
+        n++;
+    if (!n)
+        return 0;
+    if (n > ASR_MAX_VOCABULARY) {
+        snprintf(msg, msg_len, "more than %d vocabulary words", ASR_MAX_VOCABULARY);
+        return PHS_ETOOBIG;
+    }
+    if (!(m->vocab = calloc(n, sizeof(*m->vocab))))
+        return PHS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!g2p_word_ok(words[i])) {
+            snprintf(msg, msg_len, "vocabulary word %zu is not a word (letters, digits, ' and -)",
+                     i + 1);
+            return PHS_EINVAL;
+        }
+        if (!(m->vocab[i] = strdup(words[i])))
+            return PHS_ENOMEM;
+        m->n_vocab++;
+        for (char *p = m->vocab[i]; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    return 0;
+}
+
+/* Adds word to the dictionary (and so to the active language model) unless
+ * it is there; phones NULL means G2P. Counts what it added in *added. */
+static int add_word(ps_decoder_t *ps, const char *word, const char *phones, int *added)
+{
+    char buf[512];
+    char *known = ps_lookup_word(ps, word);
+    if (known) {
+        free(known);
+        return 0;
+    }
+    if (!phones) {
+        if (g2p_pronounce(word, buf, sizeof(buf)) < 0)
+            return 0; /* unpronounceable: left out rather than failing the job */
+        phones = buf;
+    }
+    if (ps_add_word(ps, word, phones, FALSE) < 0)
+        return 0;
+    (*added)++;
+    return 0;
+}
+
+static int add_dict_word(void *ps, const char *word, const char *phones)
+{
+    int added = 0;
+    return add_word(ps, word, phones, &added);
+}
+
+/* Share of the interpolated model given to the caller's vocabulary, spread
+ * evenly over its words (docs/MEDICAL.md). */
+#define VOCAB_WEIGHT 0.05f
+
+/* A unigram model of the caller's words, read back through a memory file so
+ * no transcript-related text touches the disk. NULL on failure. */
+static ngram_model_t *vocab_model(ps_decoder_t *ps, const ps_model *m)
+{
+    ngram_model_t *lm = NULL;
+    lm_model *vm = lm_new(1);
+    FILE *f = NULL;
+    char path[64];
+    if (!vm)
+        return NULL;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        if (lm_add_text(vm, m->vocab[i], strlen(m->vocab[i])) < 0 ||
+            lm_add_text(vm, "\n", 1) < 0)
+            goto out_free_vm;
+    int fd = memfd_create("phiscribe-vocab", MFD_CLOEXEC);
+    if (fd < 0)
+        goto out_free_vm;
+    if (!(f = fdopen(fd, "w+"))) {
+        close(fd);
+        goto out_free_vm;
+    }
+    if (lm_estimate(vm) < 0 || lm_write_arpa(vm, f) < 0 || fflush(f) != 0)
+        goto out_close;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    lm = ngram_model_read(ps_get_config(ps), path, NGRAM_ARPA, ps_get_logmath(ps));
+out_close:
+    fclose(f);
+out_free_vm:
+    lm_free(vm);
+    return lm;
+}
+
+/* Builds the decoder's search: the general model interpolated with the
+ * profile chain's models and the caller's vocabulary. The profile's and the
+ * caller's words enter the dictionary first, while the decoder has no search,
+ * so no language model is modified (adding words to the general model's trie
+ * corrupts it in this PocketSphinx). */
+static int apply_profile(ps_decoder_t *ps, const ps_model *m)
+{
+    ngram_model_t *models[PROFILE_MAX_CHAIN + 2] = {NULL};
+    char *names[PROFILE_MAX_CHAIN + 2] = {"general", "p1", "p2", "p3", "vocabulary"};
+    float32 weights[PROFILE_MAX_CHAIN + 2];
+    int n = 0, rc = PHS_EENGINE, added = 0;
+    for (int i = 0; i < m->chain.n; i++)
+        if (profile_dict_each(m->chain.dict[i], add_dict_word, ps) < 0)
+            return PHS_EENGINE;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        add_word(ps, m->vocab[i], NULL, &added);
+
+    models[n] = ngram_model_read(ps_get_config(ps), m->argv[3], NGRAM_AUTO, ps_get_logmath(ps));
+    if (!models[n])
+        goto out_free_models;
+    weights[n++] = m->chain.weight[0];
+    for (int i = 0; i < m->chain.n; i++) {
+        models[n] = ngram_model_read(ps_get_config(ps), m->chain.lm[i], NGRAM_AUTO,
+                                     ps_get_logmath(ps));
+        if (!models[n])
+            goto out_free_models;
+        weights[n] = m->chain.weight[i + 1];
+        n++;
+    }
+    if (m->n_vocab) {
+        if (!(models[n] = vocab_model(ps, m)))
+            goto out_free_models;
+        for (int i = 0; i < n; i++)
+            weights[i] *= 1 - VOCAB_WEIGHT;
+        weights[n++] = VOCAB_WEIGHT;
+    }
+    ngram_model_t *lm = ngram_model_set_init(ps_get_config(ps), models, names, weights, n);
+    if (!lm)
+        goto out_free_models;
+    int set_rc = ps_set_lm(ps, "profile", lm);
+    ngram_model_free(lm);
+    if (set_rc < 0 || ps_set_search(ps, "profile") < 0)
+        goto out_free_models;
+    rc = 0;
+out_free_models:
+    for (int i = 0; i < n; i++)
+        ngram_model_free(models[i]);
+    return rc;
 }
 
 static int add_pair(ps_model *m, const char *name, const char *value)
@@ -71,9 +223,17 @@ static bool readable(const char *path, bool want_dir)
     return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
 }
 
-static cmd_ln_t *make_config(const ps_model *m)
+/* With with_lm false the "-lm" pair (argv[2], argv[3]) is left out, so the
+ * decoder starts with no search and its dictionary can grow without touching
+ * a language model. */
+static cmd_ln_t *make_config(const ps_model *m, bool with_lm)
 {
-    return cmd_ln_parse_r(NULL, ps_args(), m->argc, (char **)m->argv, TRUE);
+    char *argv[MAX_ARGS];
+    int argc = 0;
+    for (int i = 0; i < m->argc; i++)
+        if (with_lm || (i != 2 && i != 3))
+            argv[argc++] = m->argv[i];
+    return cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
 }
 
 static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len)
@@ -115,7 +275,15 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
         if ((rc = add_pair(m, c->params[i], c->params[i + 1])) < 0)
             goto fail;
     }
-    cmd_ln_t *cfg = make_config(m);
+    if (c->profile && (rc = profile_resolve(c->profile, &m->chain)) < 0) {
+        snprintf(msg, msg_len, "recognition profile %s: %s", c->profile,
+                 rc == PHS_ENOTFOUND ? "not found or incomplete" : "invalid profile.conf");
+        rc = PHS_EENGINE;
+        goto fail;
+    }
+    if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0)
+        goto fail;
+    cmd_ln_t *cfg = make_config(m, true);
     if (!cfg) {
         rc = PHS_EINVAL;
         snprintf(msg, msg_len, "invalid engine parameters");
@@ -134,7 +302,9 @@ fail:
 
 static void *decoder_new(void *handle, int *err)
 {
-    cmd_ln_t *cfg = make_config(handle);
+    const ps_model *m = handle;
+    bool layered = m->chain.n > 0 || m->n_vocab > 0;
+    cmd_ln_t *cfg = make_config(m, !layered);
     if (!cfg) {
         *err = PHS_EENGINE;
         return NULL;
@@ -142,6 +312,11 @@ static void *decoder_new(void *handle, int *err)
     ps_decoder_t *ps = ps_init(cfg);
     cmd_ln_free_r(cfg); /* the decoder holds its own reference */
     if (!ps) {
+        *err = PHS_EENGINE;
+        return NULL;
+    }
+    if (layered && apply_profile(ps, m) < 0) {
+        ps_free(ps);
         *err = PHS_EENGINE;
         return NULL;
     }

@@ -16,6 +16,7 @@ int cli_audit(int argc, char **argv);
 int cli_certificates(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_lm(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_redact(int argc, char **argv);
 int cli_tenants(int argc, char **argv);

@@ -33,6 +33,10 @@ static void usage(FILE *out)
             "  --lm FILE           language model (ARPA or binary)\n"
             "  --dict FILE         pronunciation dictionary\n"
             "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
+            "  --profile P         recognition profile: a directory from `phiscribe lm\n"
+            "                      build`, medical (default when built) or general\n"
+            "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
+            "                      a generated pronunciation\n"
             "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
             "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
             "                      (implies --redact; default all)\n"
@@ -206,6 +210,8 @@ int cli_transcribe(int argc, char **argv)
         {"lm", required_argument, NULL, 'l'},
         {"dict", required_argument, NULL, 'd'},
         {"engine-param", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},
+        {"vocabulary", required_argument, NULL, 'V'},
         {"redact", no_argument, NULL, 'R'},
         {"redact-types", required_argument, NULL, 'T'},
         {"redact-audio", required_argument, NULL, 'A'},
@@ -222,6 +228,10 @@ int cli_transcribe(int argc, char **argv)
     char params_store[MAX_ENGINE_PARAMS][64];
     int n_params = 0;
     uint64_t v;
+    /* --vocabulary: the words point into vocab_store. */
+    const char *vocab[ASR_MAX_VOCABULARY + 1] = {NULL};
+    char vocab_store[4096];
+    size_t n_vocab = 0;
     redact_opts ro = {.on = false, .cfg = {.lex = NULL, .labels = REDACT_ALL},
                       .audio_out = NULL, .audio_mode = REDACT_AUDIO_TONE};
 
@@ -273,6 +283,33 @@ int cli_transcribe(int argc, char **argv)
             params[2 * n_params] = name;
             params[2 * n_params + 1] = eq + 1;
             n_params++;
+            break;
+        }
+        case 'P': cfg.profile = optarg; break;
+        case 'V': {
+            size_t len = strlen(optarg);
+            if (len >= sizeof(vocab_store)) {
+                fprintf(stderr, "phiscribe transcribe: --vocabulary is longer than %zu bytes\n",
+                        sizeof(vocab_store) - 1);
+                return CLI_USAGE;
+            }
+            memcpy(vocab_store, optarg, len + 1);
+            n_vocab = 0;
+            for (char *w = vocab_store, *end; w && *w; w = end) {
+                end = strchr(w, ',');
+                if (end)
+                    *end++ = '\0';
+                if (!*w)
+                    continue;
+                if (n_vocab == ASR_MAX_VOCABULARY) {
+                    fprintf(stderr, "phiscribe transcribe: more than %d vocabulary words\n",
+                            ASR_MAX_VOCABULARY);
+                    return CLI_USAGE;
+                }
+                vocab[n_vocab++] = w;
+            }
+            vocab[n_vocab] = NULL;
+            cfg.vocabulary = n_vocab ? vocab : NULL;
             break;
         }
         case 'R': ro.on = true; break;

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"doctor", cli_doctor, "check the installation against the HIPAA technical safeguards"},
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
+    {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
     {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
     {"tenants", cli_tenants, "create, list or update tenants and their retention"},

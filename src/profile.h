@@ -1,0 +1,51 @@
+/* profile: recognition profiles, a domain language model and pronunciations
+ * layered over a base (the general en-us model, or the shipped medical
+ * profile).
+ *
+ * A profile is a directory:
+ *   profile.conf  "base = general|medical" and "weight = W" (0 < W < 1,
+ *                 the share of this profile's model against its base)
+ *   lm.arpa       n-gram model of the profile's text (lm.h)
+ *   words.dict    pronunciations of its words the general dictionary lacks
+ * The recogniser interpolates the models of the chain at run time, so a
+ * profile costs only its own text's size on disk.
+ */
+#ifndef PHS_PROFILE_H
+#define PHS_PROFILE_H
+
+#include <stddef.h>
+
+#define PROFILE_MAX_CHAIN 3 /* general + medical + customer */
+#define PROFILE_PATH_MAX 4096
+
+/* Where `make` builds the shipped medical profile. */
+#ifndef PHS_MEDICAL_PROFILE
+#define PHS_MEDICAL_PROFILE "build/medical"
+#endif
+
+typedef struct profile_chain {
+    /* Models above the general one, base first: lm.arpa and words.dict. */
+    char lm[PROFILE_MAX_CHAIN][PROFILE_PATH_MAX];
+    char dict[PROFILE_MAX_CHAIN][PROFILE_PATH_MAX];
+    /* Interpolation weights; weight[0] is the general model's. Sum to 1. */
+    float weight[PROFILE_MAX_CHAIN + 1];
+    int n; /* profiles in the chain (0: general only) */
+} profile_chain;
+
+/* Resolves dir (and its base) into a chain. "general" and "none" name the
+ * general model alone, "medical" the shipped profile. PHS_ENOTFOUND when a
+ * directory or file is missing, PHS_EINVAL for a bad profile.conf. */
+int profile_resolve(const char *dir, profile_chain *out);
+
+/* Builds a profile in out_dir (created if absent) from len bytes of text:
+ * an n-gram model, and G2P pronunciations for words missing from the
+ * dictionaries of dict_path and of the base. weight as in profile.conf. */
+int profile_build(const char *text, size_t len, const char *out_dir, const char *base,
+                  double weight, const char *dict_path, char *msg, size_t msg_len);
+
+/* Reads "word phones..." lines of a dictionary file, calling fn for each
+ * (alternates "word(2)" included). Stops at fn's first negative return. */
+int profile_dict_each(const char *path, int (*fn)(void *ctx, const char *word, const char *phones),
+                      void *ctx);
+
+#endif
