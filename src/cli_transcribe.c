@@ -10,6 +10,7 @@
 #include "audio.h"
 #include "cli.h"
 #include "err.h"
+#include "g2p.h"
 #include "pipeline.h"
 #include "redact.h"
 #include "redact_audio.h"
@@ -301,6 +302,12 @@ int cli_transcribe(int argc, char **argv)
                     *end++ = '\0';
                 if (!*w)
                     continue;
+                if (!g2p_word_ok(w)) {
+                    fprintf(stderr, "phiscribe transcribe: --vocabulary takes words of letters, "
+                                    "digits, ' and - (at most %d bytes), comma-separated\n",
+                            G2P_MAX_WORD);
+                    return CLI_USAGE;
+                }
                 if (n_vocab == ASR_MAX_VOCABULARY) {
                     fprintf(stderr, "phiscribe transcribe: more than %d vocabulary words\n",
                             ASR_MAX_VOCABULARY);
