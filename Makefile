@@ -32,10 +32,10 @@ all: $(BUILD)/phiscribe build/medical/profile.conf
 # sources in data/medical; binaries of every build type find it here.
 MEDICAL_PROFILE := $(CURDIR)/build/medical
 $(BUILD)/obj/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
-build/medical/profile.conf: build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
+build/medical/profile.conf: Makefile build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
-	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.5
+	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.3
 
 deps:
 	@scripts/install-deps

@@ -57,13 +57,13 @@ bench_noisy() {
 
 # bench_list_dictation OUT SENTENCES WAVDIR [EVERY]: renders sentences with
 # flite at run time. Sentence n (from 1) is spoken by voice n mod 4 of
-# BENCH_VOICES; every third one also gets pink noise at 15 dB SNR (its id ends
-# in -noisy). With EVERY, only every EVERY-th sentence is rendered.
+# BENCH_VOICES; every third one rendered also gets pink noise at 15 dB SNR (its
+# id ends in -noisy). With EVERY, only every EVERY-th sentence is rendered.
 bench_list_dictation() {
     _every=${4:-1}
     mkdir -p "$3"
     : >"$1"
-    _n=0
+    _n=0 _k=0
     _nv=$(echo $BENCH_VOICES | wc -w)
     while read -r sentence; do
         [ -n "$sentence" ] || continue
@@ -72,7 +72,8 @@ bench_list_dictation() {
         voice=$(echo $BENCH_VOICES | cut -d' ' -f$(( (_n - 1) % _nv + 1 )))
         id=$(printf 'dict-%02d-%s' "$_n" "$voice")
         flite -voice "$voice" -t "$sentence" -o "$3/$id.clean.wav" || return 1
-        if [ $((_n % 3)) -eq 0 ]; then
+        _k=$((_k + 1))
+        if [ $((_k % 3)) -eq 0 ]; then
             bench_noisy "$3/$id.clean.wav" "$3/$id-noisy.wav" 15 || return 1
             rm -f "$3/$id.clean.wav"
             id="$id-noisy"
