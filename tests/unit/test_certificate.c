@@ -295,6 +295,36 @@ static void offboarding_erases_tenant(void **state)
     json_decref(j);
 }
 
+static double now_ms(void)
+{
+    return (double)store_now_us() / 1000.0;
+}
+
+/* Cost of a certified destruction: n expired jobs (2 objects each) purged
+ * in one run; printed for docs/BENCHMARKS.md, bounded loosely so a
+ * pathological slowdown fails. */
+static void purge_cost(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 50 };
+    char id[65], audio[65], text[65];
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 10), 0);
+    assert_int_equal(store_commit(tx), 0);
+    for (int i = 0; i < N; i++)
+        put_job(f, 60, 0, id, audio, text);
+    struct retention_purge_result r;
+    double t0 = now_ms();
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    double ms = now_ms() - t0;
+    assert_int_equal(r.transcripts, N);
+    printf("purge: %d jobs (%d objects) destroyed and certified in %.0f ms, %.2f ms per job\n",
+           N, 2 * N, ms, ms / N);
+    assert_true(ms / N < 1000.0);
+    assert_false(blob_exists(f->blobdir, text));
+}
+
 int main(void)
 {
     crypto_init();
@@ -303,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(altered_certificates_fail, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(purge_follows_policies, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(offboarding_erases_tenant, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(purge_cost, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
