@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "blob.h"
 #include "certificate.h"
 #include "cli.h"
 #include "cliadm.h"
@@ -23,7 +24,9 @@ static void certificates_usage(FILE *out)
             "verify: checks a certificate (the JSON from the API or `list --json`, or a\n"
             "DELETE response that contains one): every field, and the Ed25519 signature\n"
             "against --public-key (PEM or hex, e.g. from `phiscribe audit public-key`), or\n"
-            "else the key recorded in the data directory. Exit 0 only if all checks pass.\n");
+            "else the key recorded in the data directory; then it also checks that the\n"
+            "certificate is the one stored there and that every object it lists has no key\n"
+            "and no file left. Exit 0 only if all checks pass.\n");
 }
 
 struct list_ctx {
@@ -103,9 +106,57 @@ static int read_pubkey(const char *path, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
     return audit_public_key_parse(text, pub);
 }
 
+/* On the machine itself: the certificate is the one stored, and what it
+ * lists is still destroyed (no key row, no file). PHS_ECORRUPT with why. */
+static int check_against_store(store *s, const struct certificate *c, const json_t *cj, char *why,
+                               size_t whylen)
+{
+    store_tx *tx;
+    struct store_tenant t;
+    struct store_certificate row = {0};
+    char blobdir[STORE_PATH_MAX + 16];
+    snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    if (store_tenant_by_name(tx, c->tenant, &t) < 0 ||
+        store_certificate_get(tx, t.id, c->id, &row) < 0) {
+        snprintf(why, whylen, "the data directory holds no certificate %s of tenant %s", c->id,
+                 c->tenant);
+        rc = PHS_ECORRUPT;
+        goto out;
+    }
+    json_error_t e;
+    json_t *stored = json_loads(row.body, 0, &e);
+    bool same = stored && json_equal(stored, (json_t *)cj);
+    json_decref(stored);
+    if (!same) {
+        snprintf(why, whylen, "differs from the certificate stored in the data directory");
+        rc = PHS_ECORRUPT;
+        goto out;
+    }
+    for (size_t i = 0; i < c->n_objects; i++) {
+        struct store_object o;
+        int orc = store_object_get(tx, t.id, c->objects[i].id, &o);
+        bool keyless = orc == 0 && !o.has_dk;
+        crypto_wipe(&o, sizeof(o));
+        if (!keyless || blob_exists(blobdir, c->objects[i].id)) {
+            snprintf(why, whylen, "object %s is not destroyed in the data directory",
+                     c->objects[i].id);
+            rc = PHS_ECORRUPT;
+            goto out;
+        }
+    }
+out:
+    store_certificate_clear(&row);
+    store_rollback(tx);
+    return rc;
+}
+
 static int verify_cmd(const char *data, const char *file, const char *pubfile)
 {
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    store *s = NULL;
     if (pubfile) {
         if (read_pubkey(pubfile, pub) < 0) {
             fprintf(stderr, "phiscribe certificates verify: %s: not an Ed25519 public key "
@@ -114,20 +165,20 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
         }
     } else {
         int code;
-        store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
-        if (!s)
+        if (!(s = cliadm_open(data, STORE_OPEN_READONLY, &code)))
             return code;
         store_recorded_public_key(s, pub);
-        store_close(s);
     }
     struct stat st;
     if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
         fprintf(stderr, "phiscribe certificates verify: cannot read %s\n", file);
+        store_close(s);
         return CLI_BADINPUT;
     }
     if ((uint64_t)st.st_size > STORE_CERTIFICATE_MAX) {
         fprintf(stderr, "phiscribe certificates verify: %s is larger than any certificate\n",
                 file);
+        store_close(s);
         return CLI_BADINPUT;
     }
     json_error_t e;
@@ -135,6 +186,7 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
     if (!j) {
         fprintf(stderr, "phiscribe certificates verify: %s: not JSON (line %d: %s)\n", file,
                 e.line, e.text);
+        store_close(s);
         return CLI_BADINPUT;
     }
     const json_t *cj = j;
@@ -145,14 +197,17 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
     int rc = certificate_from_json(cj, &c, why, sizeof(why));
     if (rc == 0)
         rc = certificate_verify(&c, pub, why, sizeof(why));
+    if (rc == 0 && s)
+        rc = check_against_store(s, &c, cj, why, sizeof(why));
     if (rc == 0)
-        printf("certificate %s: valid (%s %s of tenant %s destroyed by %s, audit record %lld)\n",
+        printf("certificate %s: valid (%s %s of tenant %s destroyed by %s, audit record %lld)%s\n",
                c.id, c.resource_type, c.resource_id, c.tenant, CERTIFICATE_METHOD,
-               (long long)c.audit_seq);
+               (long long)c.audit_seq, s ? "; matches the data directory" : "");
     else
         printf("certificate FAILED verification: %s\n", why[0] ? why : err_str(rc));
     certificate_clear(&c);
     json_decref(j);
+    store_close(s);
     return rc == 0 ? CLI_OK : CLI_FAIL;
 }
 

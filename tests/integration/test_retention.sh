@@ -90,6 +90,7 @@ req GET "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "get after delete"
 req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "delete twice"
 nothing_left "$J1"
 verify_ok "$T/delete.json" --data "$DATA"
+grep -q "matches the data directory" "$T/stdout" || fail "not checked against the data directory"
 verify_ok "$T/delete.json" --public-key "$T/pub.pem" --data /nonexistent
 ok "DELETE returns a certificate that verifies; 404 after; no key and no file left"
 
@@ -243,6 +244,7 @@ assert sorted(o["id"] for o in c["objects"]) == sorted(sys.argv[2].split())
 assert c["verification"]["tenant_key_erased"] is True
 EOF
 verify_ok "$T/offboard.json" --public-key "$T/pub.pem"
+verify_ok "$T/offboard.json" --data "$DATA"
 req GET /v1/models "$KEY_B"; expect_status 401 "offboarded tenant's key"
 req GET "/v1/transcripts/$JB2" "$KEY_A"; expect_status 404 "other tenant still cannot see it"
 [ "$(sql "SELECT count(*) FROM objects o JOIN tenants t ON t.id = o.tenant_id WHERE t.name = 'clinic-b' AND o.dk_wrapped IS NOT NULL")" = 0 ] ||
