@@ -173,34 +173,28 @@ static int job_redaction(jobs *j, const struct store_transcript *job, unsigned *
     return rc;
 }
 
-/* The audio of a finished job was erased by the audio retention policy in
- * the transaction that wrote audit record seq: remove the file and certify. */
-static void certify_audio(jobs *j, const struct store_tenant *tenant,
-                          const struct store_transcript *job, const struct store_object *audio,
-                          int64_t seq)
+/* The certificate draft for the audio of a finished job, erased by the
+ * audio retention policy in the transaction that wrote audit record seq. */
+static int audio_certificate(struct certificate *c, const struct store_tenant *tenant,
+                             const struct store_transcript *job,
+                             const struct store_object *audio, int64_t seq)
 {
-    struct certificate c;
     struct certificate_object co = {0};
-    certificate_init(&c);
     snprintf(co.id, sizeof(co.id), "%s", audio->id);
     snprintf(co.kind, sizeof(co.kind), "audio");
     co.has_sha256 = audio->has_sha256;
     memcpy(co.sha256, audio->sha256, sizeof(co.sha256));
     co.bytes = audio->size;
     co.created_us = audio->created_us;
-    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant->name);
-    c.tenant_id = tenant->id;
-    snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
-    snprintf(c.resource_id, sizeof(c.resource_id), "%s", job->id);
-    snprintf(c.destroyed, sizeof(c.destroyed), "audio,data_keys");
-    snprintf(c.requested_by, sizeof(c.requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
-    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_RETENTION);
-    c.audit_seq = seq;
-    if (certificate_add_object(&c, &co) == 0)
-        retention_certify(j->cfg.store, j->blobdir, &c, NULL);
-    else
-        blob_remove(j->blobdir, audio->id);
-    certificate_clear(&c);
+    snprintf(c->tenant, sizeof(c->tenant), "%s", tenant->name);
+    c->tenant_id = tenant->id;
+    snprintf(c->resource_type, sizeof(c->resource_type), "transcript");
+    snprintf(c->resource_id, sizeof(c->resource_id), "%s", job->id);
+    snprintf(c->destroyed, sizeof(c->destroyed), "audio,data_keys");
+    snprintf(c->requested_by, sizeof(c->requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
+    snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_RETENTION);
+    c->audit_seq = seq;
+    return certificate_add_object(c, &co);
 }
 
 /* Runs one claimed job to completion or failure and commits the outcome
@@ -220,8 +214,10 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     char msg[256] = "";
     audio_info info;
     bool have_text = false, erase_audio = false;
+    struct certificate cert;
     int rc, outcome;
 
+    certificate_init(&cert);
     memset(&info, 0, sizeof(info));
     memset(&tenant, 0, sizeof(tenant));
     memset(&audio_obj, 0, sizeof(audio_obj));
@@ -342,17 +338,21 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     int64_t seq = 0;
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto rollback;
+    if (erase_audio && ((rc = audio_certificate(&cert, &tenant, job, &audio_obj, seq)) < 0 ||
+                        (rc = retention_pending_add(tx, &cert)) < 0))
+        goto rollback;
     rc = store_commit(tx);
     tx = NULL;
     if (rc < 0)
         goto out;
     have_text = false; /* committed: the object is referenced now */
     if (erase_audio)
-        certify_audio(j, &tenant, job, &audio_obj, seq);
+        retention_certify(s, j->blobdir, &cert, NULL); /* on failure the next purge retries */
     goto out;
 rollback:
     store_rollback(tx);
 out:
+    certificate_clear(&cert);
     if (have_text)
         blob_remove(j->blobdir, text_obj.id); /* never referenced: no key stored for it */
     if (rendered) {

@@ -38,6 +38,84 @@ static void destroyed_list(struct certificate *c, bool tenant_key)
         c->destroyed[n - 1] = '\0';
 }
 
+int retention_pending_add(store_tx *tx, const struct certificate *c)
+{
+    json_t *j = certificate_to_json(c);
+    char *draft = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!draft)
+        return PHS_ENOMEM;
+    int rc = store_pending_insert(tx, c->audit_seq, c->tenant_id, draft);
+    free(draft);
+    return rc;
+}
+
+struct pending {
+    int64_t seq, tenant_id;
+    char *draft;
+};
+
+struct pending_list {
+    struct pending items[PURGE_BATCH];
+    int n;
+};
+
+static int collect_pending(void *ctx, int64_t seq, int64_t tenant_id, const char *draft)
+{
+    struct pending_list *l = ctx;
+    if (l->n == PURGE_BATCH)
+        return 1;
+    if (!(l->items[l->n].draft = strdup(draft)))
+        return PHS_ENOMEM;
+    l->items[l->n].seq = seq;
+    l->items[l->n].tenant_id = tenant_id;
+    l->n++;
+    return 0;
+}
+
+int retention_recover(store *s, const char *blobdir, int64_t *done, int64_t *failed)
+{
+    struct pending_list *l = calloc(1, sizeof(*l));
+    store_tx *tx;
+    int64_t ok = 0, bad = 0;
+    if (!l)
+        return PHS_ENOMEM;
+    int rc = store_begin_read(s, &tx);
+    if (rc == 0) {
+        rc = store_pending_each(tx, PURGE_BATCH, collect_pending, l);
+        store_rollback(tx);
+        if (rc > 0)
+            rc = 0;
+    }
+    for (int i = 0; i < l->n; i++) {
+        json_error_t e;
+        char why[128];
+        struct certificate c;
+        certificate_init(&c);
+        json_t *j = json_loads(l->items[i].draft, 0, &e);
+        int r = j ? certificate_from_json(j, &c, why, sizeof(why)) : PHS_ECORRUPT;
+        json_decref(j);
+        if (r == 0 && c.audit_seq != l->items[i].seq)
+            r = PHS_ECORRUPT;
+        if (r == 0) {
+            c.tenant_id = l->items[i].tenant_id;
+            r = retention_certify(s, blobdir, &c, NULL);
+        }
+        certificate_clear(&c);
+        if (r == 0)
+            ok++;
+        else
+            bad++;
+        free(l->items[i].draft);
+    }
+    free(l);
+    if (done)
+        *done = ok;
+    if (failed)
+        *failed = bad;
+    return rc;
+}
+
 int retention_certify(store *s, const char *blobdir, struct certificate *c, json_t **cert)
 {
     for (size_t i = 0; i < c->n_objects; i++)
@@ -75,7 +153,9 @@ int retention_certify(store *s, const char *blobdir, struct certificate *c, json
              c->tenant_key_erased < 0 ? ""
              : c->tenant_key_erased  ? "; tenant key overwritten and unwrap refused"
                                      : "; tenant key still present");
-    rc = certificate_issue(tx, c, cert);
+    rc = store_pending_delete(tx, c->audit_seq);
+    if (rc == 0 || rc == PHS_ENOTFOUND)
+        rc = certificate_issue(tx, c, cert);
     if (rc < 0) {
         store_rollback(tx);
         return rc;
@@ -144,13 +224,6 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     ev.reason = !strcmp(rq->reason, CERTIFICATE_REASON_API) ? "cryptographic_erase" : rq->reason;
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto out_rollback;
-    if ((rc = store_commit(tx)) < 0)
-        goto out_clear;
-    if (c.n_objects == 0) { /* nothing had a key left: no erase to certify */
-        if (cert && !(*cert = json_null()))
-            rc = PHS_ENOMEM;
-        goto out_clear;
-    }
     snprintf(c.tenant, sizeof(c.tenant), "%s", tenant.name);
     c.tenant_id = tenant_id;
     snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
@@ -159,6 +232,15 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     snprintf(c.reason, sizeof(c.reason), "%s", rq->reason);
     c.audit_seq = seq;
     destroyed_list(&c, false);
+    if (c.n_objects && (rc = retention_pending_add(tx, &c)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) < 0)
+        goto out_clear;
+    if (c.n_objects == 0) { /* nothing had a key left: no erase to certify */
+        if (cert && !(*cert = json_null()))
+            rc = PHS_ENOMEM;
+        goto out_clear;
+    }
     rc = retention_certify(s, blobdir, &c, cert);
     goto out_clear;
 out_rollback:
@@ -238,7 +320,11 @@ int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res)
 {
     memset(res, 0, sizeof(*res));
-    int rc = purge_kind(s, blobdir, now_us, false, &res->transcripts, &res->failed);
+    int64_t failed = 0;
+    int rc = retention_recover(s, blobdir, &res->recovered, &failed);
+    res->failed += failed;
+    if (rc == 0)
+        rc = purge_kind(s, blobdir, now_us, false, &res->transcripts, &res->failed);
     if (rc == 0)
         rc = purge_kind(s, blobdir, now_us, true, &res->audio, &res->failed);
     return rc;
@@ -284,8 +370,6 @@ int retention_tenant_delete(store *s, const char *blobdir, const char *name,
     ev.reason = reason;
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto out_rollback;
-    if ((rc = store_commit(tx)) < 0)
-        goto out_clear;
     snprintf(c.tenant, sizeof(c.tenant), "%s", t.name);
     c.tenant_id = t.id;
     snprintf(c.resource_type, sizeof(c.resource_type), "tenant");
@@ -294,6 +378,10 @@ int retention_tenant_delete(store *s, const char *blobdir, const char *name,
     snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_OFFBOARD);
     c.audit_seq = seq;
     destroyed_list(&c, true);
+    if ((rc = retention_pending_add(tx, &c)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) < 0)
+        goto out_clear;
     rc = retention_certify(s, blobdir, &c, cert);
     goto out_clear;
 out_rollback:

@@ -6,9 +6,10 @@
  * after the commit the blob files are removed and the WAL is checkpointed;
  * then the result is checked (each key row gone, each file gone, and for a
  * tenant its key unusable) and a signed destruction certificate recording
- * those checks is stored (certificate.h). A crash between the commit and
- * the certificate leaves data that is destroyed but not certified, never
- * the reverse.
+ * those checks is stored (certificate.h). The destruction's transaction
+ * also records a draft of the certificate (retention_pending_add), so a
+ * crash between the commit and the certificate is finished by the next
+ * purge (retention_recover); data is never certified but not destroyed.
  *
  * Functions return 0 or a negative PHS_E* code unless stated.
  */
@@ -48,13 +49,24 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
  * resource, destroyed, requested_by, reason, audit_seq and objects set. */
 int retention_certify(store *s, const char *blobdir, struct certificate *c, json_t **cert);
 
+/* Records c (fields as for retention_certify, unsigned) in tx as awaiting
+ * its certificate, so a crash after tx commits and before retention_certify
+ * is finished by the next purge. Call in the destruction's transaction. */
+int retention_pending_add(store_tx *tx, const struct certificate *c);
+
+/* Issues the certificates of destructions a crash left uncertified.
+ * *done and *failed (may be NULL) get counts. */
+int retention_recover(store *s, const char *blobdir, int64_t *done, int64_t *failed);
+
 struct retention_purge_result {
+    int64_t recovered;   /* certificates issued for destructions a crash interrupted */
     int64_t transcripts; /* jobs destroyed because their transcript retention passed */
     int64_t audio;       /* recordings destroyed because their audio retention passed */
     int64_t failed;      /* destructions that failed (retried on the next run) */
 };
 
-/* Applies every tenant's retention policy (and each job's own retention)
+/* Recovers interrupted certifications (retention_recover), then applies
+ * every tenant's retention policy (and each job's own retention)
  * at now_us: destroys each expired job, or expired audio, with its
  * certificate, requested by "retention policy". Cost: one indexed query
  * per batch of 100 plus one destruction per expired item. */

@@ -158,6 +158,11 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;"
     "CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
     "  BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;",
+    /* 3: destructions committed but not yet certified (crash recovery) */
+    "CREATE TABLE certificates_pending ("
+    "  audit_seq INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    "  draft TEXT NOT NULL);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -2414,6 +2419,71 @@ int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id
             rc = fn(ctx, &c);
         store_certificate_clear(&c);
         if (rc != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- destructions awaiting their certificate -------------------------------- */
+
+int store_pending_insert(store_tx *tx, int64_t audit_seq, int64_t tenant_id, const char *draft)
+{
+    NEED_WRITE(tx);
+    if (!draft || strlen(draft) > STORE_CERTIFICATE_MAX)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "INSERT INTO certificates_pending(audit_seq, tenant_id, draft)"
+                        " VALUES (?, ?, ?)",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, audit_seq);
+    sqlite3_bind_int64(st, 2, tenant_id);
+    sqlite3_bind_text(st, 3, draft, -1, SQLITE_STATIC);
+    return db_step_done(st);
+}
+
+int store_pending_delete(store_tx *tx, int64_t audit_seq)
+{
+    NEED_WRITE(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "DELETE FROM certificates_pending WHERE audit_seq = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, audit_seq);
+    if ((rc = db_step_done(st)) < 0)
+        return rc;
+    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
+}
+
+int store_pending_each(store_tx *tx, int limit,
+                       int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id,
+                                 const char *draft),
+                       void *ctx)
+{
+    NEED_TX(tx);
+    if (limit < 1 || limit > 1000)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT audit_seq, tenant_id, draft FROM certificates_pending"
+                        " ORDER BY audit_seq LIMIT ?",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int(st, 1, limit);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 2);
+        if (!d) {
+            rc = PHS_ECORRUPT;
+            break;
+        }
+        if ((rc = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), d)) != 0)
             break;
     }
     if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)

@@ -25,7 +25,7 @@
 
 #include "crypto.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -376,5 +376,17 @@ void store_certificate_clear(struct store_certificate *c);
 int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
                            int (*fn)(void *ctx, const struct store_certificate *c), void *ctx,
                            bool *more);
+
+/* A destruction committed but not yet certified: the unsigned draft of its
+ * certificate (JSON), keyed by the seq of its audit record. Inserted in the
+ * destruction's transaction, deleted in the certificate's. */
+int store_pending_insert(store_tx *tx, int64_t audit_seq, int64_t tenant_id, const char *draft);
+/* PHS_ENOTFOUND if there is none. */
+int store_pending_delete(store_tx *tx, int64_t audit_seq);
+/* Oldest first, at most limit (1..1000); draft dies when fn returns. */
+int store_pending_each(store_tx *tx, int limit,
+                       int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id,
+                                 const char *draft),
+                       void *ctx);
 
 #endif

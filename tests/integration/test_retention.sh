@@ -268,5 +268,6 @@ ok "tenants delete: tenant key and every data key erased, blobs gone, keys revok
 stop_server
 "$PHISCRIBE" audit verify --data "$DATA" --public-key "$T/pub.pem" >/dev/null || fail "audit chain broken"
 sqlite3 "$DB" 'PRAGMA integrity_check' | grep -q '^ok$' || fail "integrity_check"
+[ "$(sql "SELECT count(*) FROM certificates_pending")" = 0 ] || fail "destructions left uncertified"
 ok "audit chain intact and database consistent after all of it"
 echo "$checks checks"

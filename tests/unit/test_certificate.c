@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "certificate.h"
 #include "crypto.h"
+#include "audit.h"
 #include "err.h"
 #include "retention.h"
 #include "store.h"
@@ -295,6 +296,65 @@ static void offboarding_erases_tenant(void **state)
     json_decref(j);
 }
 
+static int count_pending(void *ctx, int64_t seq, int64_t tenant_id, const char *draft)
+{
+    (void)seq, (void)tenant_id, (void)draft;
+    ((struct count *)ctx)->n++;
+    return 0;
+}
+
+/* A crash after the erase committed and before the certificate: the next
+ * purge finishes the job (file removed, checked, certified). */
+static void interrupted_destruction_is_certified_later(void **state)
+{
+    struct fx *f = *state;
+    char id[65], audio[65], text[65];
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 3600), 0);
+    assert_int_equal(store_commit(tx), 0);
+    put_job(f, 0, 0, id, audio, text);
+    int64_t seq = 0;
+    struct certificate c;
+    struct certificate_object co = {.bytes = 10, .created_us = store_now_us()};
+    certificate_init(&c);
+    snprintf(co.id, sizeof(co.id), "%s", text);
+    snprintf(co.kind, sizeof(co.kind), "transcript");
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_object_destroy_key(tx, text, store_now_us()), 0);
+    struct audit_event ev = cli_who;
+    ev.action = "transcript.delete";
+    ev.outcome = "success";
+    assert_int_equal(audit_append(tx, &ev, &seq), 0);
+    snprintf(c.tenant, sizeof(c.tenant), "clinic");
+    c.tenant_id = f->tenant.id;
+    snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
+    snprintf(c.resource_id, sizeof(c.resource_id), "%s", id);
+    snprintf(c.destroyed, sizeof(c.destroyed), "transcript,data_keys");
+    snprintf(c.requested_by, sizeof(c.requested_by), "cli:test");
+    snprintf(c.reason, sizeof(c.reason), CERTIFICATE_REASON_API);
+    c.audit_seq = seq;
+    assert_int_equal(certificate_add_object(&c, &co), 0);
+    assert_int_equal(retention_pending_add(tx, &c), 0);
+    assert_int_equal(store_commit(tx), 0);
+    certificate_clear(&c);
+    assert_true(blob_exists(f->blobdir, text)); /* the crash left the file */
+
+    struct retention_purge_result r;
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.recovered, 1);
+    assert_int_equal(r.failed, 0);
+    assert_false(blob_exists(f->blobdir, text));
+    struct count n = {0};
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_pending_each(tx, 10, count_pending, &n), 0);
+    assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 10, count_cert, &n, NULL), 0);
+    store_rollback(tx);
+    assert_int_equal(n.n, 1); /* no pending left, one certificate */
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.recovered, 0);
+}
+
 static double now_ms(void)
 {
     return (double)store_now_us() / 1000.0;
@@ -333,6 +393,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(altered_certificates_fail, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(purge_follows_policies, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(offboarding_erases_tenant, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(interrupted_destruction_is_certified_later, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(purge_cost, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
