@@ -6,10 +6,10 @@
 P=$PHISCRIBE
 
 flite -voice slt -t "start zorbitrex twenty milligrams daily" -o "$T/zorb.wav"
-expect_exit 0 "$P" transcribe --format text "$T/zorb.wav"
+expect_exit 0 "$P" transcribe --format text --profile medical "$T/zorb.wav"
 grep -q zorbitrex "$T/stdout" && fail "zorbitrex recognised without --vocabulary"
 ok "unseen word not recognised by default"
-expect_exit 0 "$P" transcribe --format text --vocabulary velunafil,Zorbitrex "$T/zorb.wav"
+expect_exit 0 "$P" transcribe --format text --profile medical --vocabulary velunafil,Zorbitrex "$T/zorb.wav"
 grep -q "zorbitrex twenty milligrams" "$T/stdout" || { cat "$T/stdout"; fail "--vocabulary did not make zorbitrex recognisable"; }
 ok "--vocabulary makes an unseen word recognisable"
 expect_exit 0 "$P" transcribe --format text --profile general --vocabulary zorbitrex "$T/zorb.wav"
@@ -21,9 +21,9 @@ ok "a vocabulary entry that is not a word is a usage error"
 flite -voice awb -t "continue furosemide forty milligrams daily" -o "$T/furo.wav"
 expect_exit 0 "$P" transcribe --format text --profile general "$T/furo.wav"
 grep -q furosemide "$T/stdout" && fail "general model knows furosemide?"
-expect_exit 0 "$P" transcribe --format text "$T/furo.wav"
-grep -q furosemide "$T/stdout" || { cat "$T/stdout"; fail "medical profile (default) missed furosemide"; }
-ok "the default medical profile recognises a drug the general model lacks"
+expect_exit 0 "$P" transcribe --format text --profile medical "$T/furo.wav"
+grep -q furosemide "$T/stdout" || { cat "$T/stdout"; fail "medical profile missed furosemide"; }
+ok "the medical profile recognises a drug the general model lacks"
 
 printf 'start the patient on brenticap\nbrenticap ten milligrams daily\nbrenticap\n' >"$T/notes.txt"
 expect_exit 0 "$P" lm build "$T/notes.txt" --out "$T/prof" --base medical --weight 0.3
