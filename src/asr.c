@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "asr_engine.h"
+#include "profile.h"
 #include "err.h"
 
 #define FRAME_SAMPLES 160                  /* 10 ms at 16 kHz */
@@ -52,9 +53,8 @@ void asr_config_default(asr_config *c)
     c->dict = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
     c->params = NULL;
     c->max_utterance_seconds = 0;
-    /* The general model: the medical profile still moves general speech
-     * (docs/MEDICAL.md), so callers opt in with profile = "medical". */
-    c->profile = NULL;
+    profile_chain chain;
+    c->profile = profile_resolve("medical", &chain) == 0 ? "medical" : NULL;
     c->vocabulary = NULL;
 }
 

@@ -41,7 +41,8 @@ typedef struct asr_config {
 #define ASR_MAX_VOCABULARY 256
 
 /* Fills c with the Debian pocketsphinx-en-us model paths, no extra params,
- * no vocabulary and no profile (the general model alone). */
+ * no vocabulary, and the shipped medical profile when it is built (else the
+ * general model alone). */
 void asr_config_default(asr_config *c);
 
 typedef struct asr_word {
