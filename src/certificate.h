@@ -26,7 +26,7 @@
 #define CERTIFICATE_MAGIC "phiscribe-destruction-certificate/1\n"
 #define CERTIFICATE_METHOD "cryptographic erase"
 #define CERTIFICATE_LEVEL "purge"
-#define CERTIFICATE_OBJECTS_MAX 100000 /* objects one certificate may list */
+#define CERTIFICATE_OBJECTS_MAX 25000 /* objects one certificate may list (fits STORE_CERTIFICATE_MAX) */
 #define CERTIFICATE_TEXT_MAX 256       /* any text field */
 
 /* What a certificate is for. */
