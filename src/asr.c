@@ -277,7 +277,7 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
     return 0;
 }
 
-static char *join_words(const asr_word *w, size_t n)
+char *asr_join_words(const asr_word *w, size_t n)
 {
     size_t len = 1;
     for (size_t i = 0; i < n; i++)
@@ -320,7 +320,7 @@ static int build_segments(asr_result *res, const size_t *utt)
         s->n_words = i - start;
         s->start = res->words[start].start;
         s->end = res->words[i - 1].end;
-        s->text = join_words(res->words + start, s->n_words);
+        s->text = asr_join_words(res->words + start, s->n_words);
         if (!s->text)
             return PHS_ENOMEM;
         res->n_segments++;
@@ -365,7 +365,7 @@ out:
 
 char *asr_result_text(const asr_result *res)
 {
-    return join_words(res->words, res->n_words);
+    return asr_join_words(res->words, res->n_words);
 }
 
 void asr_result_free(asr_result *res)

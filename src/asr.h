@@ -69,6 +69,9 @@ typedef struct asr_result {
 /* The whole transcript (segments joined by spaces) in a new string; NULL on
  * allocation failure. Caller frees. */
 char *asr_result_text(const asr_result *res);
+/* Words w[0..n) joined by single spaces in a new string ("" for none);
+ * NULL on allocation failure. Caller frees. */
+char *asr_join_words(const asr_word *w, size_t n);
 /* NULL-safe. */
 void asr_result_free(asr_result *res);
 

@@ -912,26 +912,6 @@ static void wipe_free(char *s)
     free(s);
 }
 
-static char *join_words(const asr_word *w, size_t n)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(w[i].text) + 1;
-    char *s = malloc(len), *p = s;
-    if (!s)
-        return NULL;
-    *p = '\0';
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(w[i].text);
-        if (i)
-            *p++ = ' ';
-        memcpy(p, w[i].text, l);
-        p += l;
-        *p = '\0';
-    }
-    return s;
-}
-
 int redact_apply(const redact_config *cfg, asr_result *res, redact_span **spans, size_t *n_spans)
 {
     int rc = PHS_ENOMEM;
@@ -1025,7 +1005,7 @@ int redact_apply(const redact_config *cfg, asr_result *res, redact_span **spans,
         ns[nseg].n_words = k - first;
         if (nw[k - 1].end > ns[nseg].end)
             ns[nseg].end = nw[k - 1].end;
-        ns[nseg].text = join_words(nw + first, k - first);
+        ns[nseg].text = asr_join_words(nw + first, k - first);
         if (!ns[nseg].text)
             goto out_free;
         nseg++;
