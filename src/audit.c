@@ -752,11 +752,16 @@ static int record_export(store *s, const struct audit_filter *f, enum audit_form
     ev.resource_type = "audit_log";
     ev.reason = reason;
     ev.has_audio = false;
+    return audit_record(s, &ev);
+}
+
+int audit_record(store *s, const struct audit_event *ev)
+{
     store_tx *tx;
     int rc = store_begin(s, &tx);
     if (rc < 0)
         return rc;
-    if ((rc = audit_append(tx, &ev, NULL)) < 0) {
+    if ((rc = audit_append(tx, ev, NULL)) < 0) {
         store_rollback(tx);
         return rc;
     }

@@ -56,6 +56,10 @@ struct audit_event {
  * signature when a checkpoint is due. */
 int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq);
 
+/* audit_append in a write transaction of its own, committed: for events
+ * that change nothing else (reads, refusals, exports). */
+int audit_record(store *s, const struct audit_event *ev);
+
 /* Opens its own write transaction and writes a checkpoint if records were
  * appended since the last one and (force or the N/T policy says it is
  * due). Call with force at clean shutdown, and without it periodically. */

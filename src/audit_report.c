@@ -120,16 +120,10 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
     ev.resource_type = "audit_log";
     ev.reason = reason;
     ev.has_audio = false;
-    store_tx *tx;
-    int rc = store_begin(s, &tx);
+    int rc = audit_record(s, &ev);
     if (rc < 0)
         return rc;
-    if ((rc = audit_append(tx, &ev, NULL)) < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    if ((rc = store_commit(tx)) < 0)
-        return rc;
+    store_tx *tx;
 
     struct scan sc = {f, json_object(), 0};
     if (!sc.tenants)

@@ -58,15 +58,7 @@ struct audit_event server_event(struct http_req *req, const struct server_caller
 
 int server_audit(struct server *srv, const struct audit_event *ev)
 {
-    store_tx *tx;
-    int rc = store_begin(srv->store, &tx);
-    if (rc < 0)
-        return rc;
-    if ((rc = audit_append(tx, ev, NULL)) < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    return store_commit(tx);
+    return audit_record(srv->store, ev);
 }
 
 int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
