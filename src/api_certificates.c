@@ -37,16 +37,10 @@ static int list_handle(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, CERT_ROLES, "certificate.list", &c);
     if (rc < 0)
         return rc;
-    long limit = CERT_LIST_DEFAULT;
-    const char *l = http_req_query(req, "limit"), *after = http_req_query(req, "after");
-    if (l) {
-        char *end;
-        limit = strtol(l, &end, 10);
-        if (end == l || *end || limit < 1 || limit > CERT_LIST_MAX)
-            return http_reply_error(req, 400, "invalid_request_error", "limit", "invalid_value",
-                                    "limit must be an integer from 1 to %d.", CERT_LIST_MAX),
-                   PHS_EINVAL;
-    }
+    long limit;
+    if ((rc = server_page_limit(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, &limit)) < 0)
+        return rc;
+    const char *after = http_req_query(req, "after");
     if (after && !cert_id_plausible(after))
         return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
                                 "after must be a certificate id."),

@@ -826,16 +826,10 @@ static int list_handle(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, AUTH_ROLE_READ, "transcript.list", &c);
     if (rc < 0)
         return rc;
-    long limit = LIST_DEFAULT_LIMIT;
-    const char *l = http_req_query(req, "limit"), *after = http_req_query(req, "after");
-    if (l) {
-        char *end;
-        limit = strtol(l, &end, 10);
-        if (end == l || *end || limit < 1 || limit > LIST_MAX_LIMIT)
-            return http_reply_error(req, 400, "invalid_request_error", "limit", "invalid_value",
-                                    "limit must be an integer from 1 to %d.", LIST_MAX_LIMIT),
-                   PHS_EINVAL;
-    }
+    long limit;
+    if ((rc = server_page_limit(req, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit)) < 0)
+        return rc;
+    const char *after = http_req_query(req, "after");
     if (after && !id_plausible(after))
         return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
                                 "after must be a transcript id."),

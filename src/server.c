@@ -99,6 +99,22 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
     return 0;
 }
 
+int server_page_limit(struct http_req *req, long dflt, long max, long *out)
+{
+    const char *l = http_req_query(req, "limit");
+    *out = dflt;
+    if (!l)
+        return 0;
+    char *end;
+    *out = strtol(l, &end, 10);
+    if (end == l || *end || *out < 1 || *out > max) {
+        http_reply_error(req, 400, "invalid_request_error", "limit", "invalid_value",
+                         "limit must be an integer from 1 to %ld.", max);
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
 bool server_memory_reserve(struct server *srv, uint64_t n)
 {
     pthread_mutex_lock(&srv->metrics_mu);

@@ -82,6 +82,10 @@ extern const size_t api_admin_route_count;
 extern const struct http_route api_certificates_routes[];
 extern const size_t api_certificates_route_count;
 
+/* The ?limit= of a list endpoint: dflt when absent, else an integer in
+ * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */
+int server_page_limit(struct http_req *req, long dflt, long max, long *out);
+
 /* Audits uploads refused after authentication (api_transcribe.c). */
 void api_transcribe_on_complete(struct server *srv, const struct http_req *req);
 
