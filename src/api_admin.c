@@ -78,7 +78,18 @@ static int keys_create(struct http_req *req, void *ctx)
     if (rc < 0) {
         json_decref(body);
         return bad_request(req, "roles",
-                           "roles must list transcribe, read, delete, audit and/or admin.");
+                           "roles must list transcribe, read, delete, audit, admin and/or phi.");
+    }
+    /* An admin key hands out access to unredacted PHI only if it has it. */
+    if ((roles & AUTH_ROLE_PHI) && !(c.id.roles & AUTH_ROLE_PHI)) {
+        json_decref(body);
+        struct audit_event ev = server_event(req, &c, "key.create", "api_key", NULL, "denied", 403);
+        ev.reason = "phi_not_held";
+        if ((rc = server_audit(srv, &ev)) < 0)
+            return http_reply_err(req, rc, NULL, NULL), rc;
+        http_reply_error(req, 403, "permission_error", "roles", "insufficient_role",
+                         "Only a key with the 'phi' role may create keys with the 'phi' role.");
+        return PHS_EPERM;
     }
     json_t *je = json_object_get(body, "expires_in");
     if (je && !json_is_null(je) &&

@@ -8,8 +8,9 @@
 
 #include "err.h"
 
-static const char *const role_names[] = {"transcribe", "read", "delete", "audit", "admin"};
+static const char *const role_names[] = {"transcribe", "read", "delete", "audit", "admin", "phi"};
 #define N_ROLES (sizeof(role_names) / sizeof(role_names[0]))
+_Static_assert((1u << N_ROLES) - 1 == AUTH_ROLES_ALL, "one name per role bit");
 static const char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 int auth_roles_parse(const char *list, uint32_t *roles)

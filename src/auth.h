@@ -28,9 +28,12 @@ enum auth_role {
     AUTH_ROLE_DELETE = 1 << 2,
     AUTH_ROLE_AUDIT = 1 << 3,
     AUTH_ROLE_ADMIN = 1 << 4,
+    /* With read: the unredacted copy of a redacted transcript. Alone it
+     * grants nothing. */
+    AUTH_ROLE_PHI = 1 << 5,
 };
-#define AUTH_ROLES_ALL 0x1fu
-#define AUTH_ROLES_TEXT_MAX 40 /* "transcribe,read,delete,audit,admin" */
+#define AUTH_ROLES_ALL 0x3fu
+#define AUTH_ROLES_TEXT_MAX 44 /* "transcribe,read,delete,audit,admin,phi" */
 
 #define AUTH_KEY_PREFIX "phs_"
 #define AUTH_KEY_ID_LEN 12

@@ -13,7 +13,12 @@
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
 
-static const char *const destroyed_names[] = {"audio", "transcript", "data_keys", "tenant_key"};
+static const char *const destroyed_names[] = {"audio",          "transcript", "unredacted",
+                                              "redacted_audio", "data_keys",  "tenant_key"};
+const char *const certificate_object_kinds[] = {"audio", "transcript", "unredacted",
+                                                "redacted_audio"};
+const size_t certificate_object_kind_count =
+    sizeof(certificate_object_kinds) / sizeof(certificate_object_kinds[0]);
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
                                       CERTIFICATE_REASON_STORE_FALSE, CERTIFICATE_REASON_OFFBOARD};
 
@@ -277,7 +282,8 @@ static int check_fields(const struct certificate *c, char *why, size_t whylen)
         BAD("a transcript certificate lists no object");
     for (size_t i = 0; i < c->n_objects; i++) {
         const struct certificate_object *o = &c->objects[i];
-        if (!blob_id_valid(o->id) || (strcmp(o->kind, "audio") && strcmp(o->kind, "transcript")) ||
+        if (!blob_id_valid(o->id) ||
+            !in_list(o->kind, certificate_object_kinds, certificate_object_kind_count) ||
             !time_exact(o->created_us) || o->bytes < -1)
             BAD("object %zu is malformed", i + 1);
     }

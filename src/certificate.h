@@ -36,9 +36,15 @@
 #define CERTIFICATE_REASON_OFFBOARD "tenant_offboarding"
 #define CERTIFICATE_REQUESTER_POLICY "retention policy"
 
+/* Kinds of stored objects a certificate may list, in the order `destroyed`
+ * names them: the recording, the transcript, and for a redacted job its
+ * unredacted copy and its redacted audio. */
+extern const char *const certificate_object_kinds[];
+extern const size_t certificate_object_kind_count;
+
 struct certificate_object {
     char id[STORE_ID_MAX + 1];
-    char kind[17];                  /* "audio", "transcript" */
+    char kind[17];                  /* "audio", "transcript", "unredacted", "redacted_audio" */
     bool has_sha256;
     uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded when it was stored */
     int64_t bytes;                  /* plaintext size, -1 unknown */
@@ -53,7 +59,8 @@ struct certificate {
     int64_t tenant_id;              /* not signed: where the store files it */
     char resource_type[17];         /* "transcript" or "tenant" */
     char resource_id[STORE_ID_MAX + 1];
-    char destroyed[CERTIFICATE_TEXT_MAX + 1]; /* "audio,transcript,data_keys[,tenant_key]" */
+    char destroyed[CERTIFICATE_TEXT_MAX + 1]; /* the kinds destroyed, then "data_keys"
+                                                 [,"tenant_key"]: "audio,transcript,data_keys" */
     char tool[CERTIFICATE_TEXT_MAX + 1];      /* "phiscribe VERSION" */
     char requested_by[CERTIFICATE_TEXT_MAX + 1]; /* key id, "cli:USER", "retention policy" */
     char reason[33];                /* CERTIFICATE_REASON_* */

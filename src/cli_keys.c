@@ -18,7 +18,8 @@ static void keys_usage(FILE *out)
             "       phiscribe keys list [--tenant NAME] [--json] [--data DIR]\n"
             "       phiscribe keys revoke ID [--data DIR]\n"
             "       phiscribe keys rotate-master [--data DIR]\n\n"
-            "ROLE: transcribe, read, delete, audit, admin. DUR: 90s, 30m, 24h, 90d (0: never).\n"
+            "ROLE: transcribe, read, delete, audit, admin, phi (phi with read: unredacted\n"
+            "transcripts). DUR: 90s, 30m, 24h, 90d (0: never).\n"
             "`create` prints the key once; only a keyed hash of it is stored.\n"
             "`rotate-master` replaces master.key and re-wraps every tenant key (no data is\n"
             "re-encrypted); back up the new master.key afterwards.\n");
@@ -103,7 +104,7 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
     int64_t ttl = 0;
     if (auth_roles_parse(role, &roles) < 0) {
         fprintf(stderr, "phiscribe keys: --role: expected one or more of transcribe, read, "
-                        "delete, audit, admin (comma-separated)\n");
+                        "delete, audit, admin, phi (comma-separated)\n");
         return PHS_EINVAL;
     }
     if (expires && duration_parse(expires, &ttl) < 0) {

@@ -25,14 +25,18 @@ static void object_to_cert(const struct store_object *o, struct certificate_obje
 /* "audio,transcript,data_keys" from the kinds of c's objects. */
 static void destroyed_list(struct certificate *c, bool tenant_key)
 {
-    bool audio = false, text = false;
-    for (size_t i = 0; i < c->n_objects; i++) {
-        audio |= !strcmp(c->objects[i].kind, "audio");
-        text |= !strcmp(c->objects[i].kind, "transcript");
+    size_t used = 0;
+    c->destroyed[0] = '\0';
+    for (size_t k = 0; k < certificate_object_kind_count; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < c->n_objects && !seen; i++)
+            seen = !strcmp(c->objects[i].kind, certificate_object_kinds[k]);
+        if (seen)
+            used += (size_t)snprintf(c->destroyed + used, sizeof(c->destroyed) - used, "%s,",
+                                     certificate_object_kinds[k]);
     }
-    snprintf(c->destroyed, sizeof(c->destroyed), "%s%s%s%s", audio ? "audio," : "",
-             text ? "transcript," : "", c->n_objects ? "data_keys," : "",
-             tenant_key ? "tenant_key," : "");
+    snprintf(c->destroyed + used, sizeof(c->destroyed) - used, "%s%s",
+             c->n_objects ? "data_keys," : "", tenant_key ? "tenant_key," : "");
     size_t n = strlen(c->destroyed);
     if (n)
         c->destroyed[n - 1] = '\0';
@@ -184,9 +188,13 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
         rc = PHS_ENOTFOUND;
         goto out_rollback;
     }
-    const char *objs[2] = {t.audio_object, audio_only ? "" : t.transcript_object};
+    /* audio_only: the recording alone; the redacted audio is part of the
+     * result and goes with the transcript. */
+    const char *objs[4] = {t.audio_object, audio_only ? "" : t.transcript_object,
+                           audio_only ? "" : t.unredacted_object,
+                           audio_only ? "" : t.redacted_audio_object};
     int64_t now = store_now_us();
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         struct store_object o;
         struct certificate_object co;
         if (!objs[i][0])

@@ -163,6 +163,9 @@ static const char *const migrations[] = {
     "  audit_seq INTEGER PRIMARY KEY,"
     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
     "  draft TEXT NOT NULL);",
+    /* 4: the unredacted copy and the redacted audio of a redacted job */
+    "ALTER TABLE transcripts ADD COLUMN unredacted_object TEXT REFERENCES objects(id);"
+    "ALTER TABLE transcripts ADD COLUMN redacted_audio_object TEXT REFERENCES objects(id);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -1968,7 +1971,7 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
 #define JOB_COLS                                                                                   \
     "id, tenant_id, key_id, state, created_at, updated_at, audio_object, transcript_object,"       \
     " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"   \
-    " fetch_once"
+    " fetch_once, unredacted_object, redacted_audio_object"
 
 static int job_row(sqlite3_stmt *st, struct store_transcript *t)
 {
@@ -1979,7 +1982,9 @@ static int job_row(sqlite3_stmt *st, struct store_transcript *t)
         !col_text(st, 6, t->audio_object, sizeof(t->audio_object)) ||
         !col_text(st, 7, t->transcript_object, sizeof(t->transcript_object)) ||
         !col_text(st, 11, t->options, sizeof(t->options)) ||
-        !col_text(st, 12, t->error, sizeof(t->error)))
+        !col_text(st, 12, t->error, sizeof(t->error)) ||
+        !col_text(st, 16, t->unredacted_object, sizeof(t->unredacted_object)) ||
+        !col_text(st, 17, t->redacted_audio_object, sizeof(t->redacted_audio_object)))
         return PHS_ECORRUPT;
     t->tenant_id = sqlite3_column_int64(st, 1);
     t->created_us = sqlite3_column_int64(st, 4);
@@ -2001,7 +2006,7 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
                         "INSERT INTO transcripts(" JOB_COLS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         &st);
     if (rc < 0)
         return rc;
@@ -2024,6 +2029,8 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     else
         sqlite3_bind_null(st, 15);
     sqlite3_bind_int(st, 16, t->fetch_once ? 1 : 0);
+    bind_text_or_null(st, 17, t->unredacted_object);
+    bind_text_or_null(st, 18, t->redacted_audio_object);
     return db_step_done(st);
 }
 
@@ -2054,7 +2061,8 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
     int rc = db_prepare(tx->s->db,
                         "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
                         " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
-                        " transcript_bytes = ?, error = ?, attempts = ?"
+                        " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
+                        " redacted_audio_object = ?"
                         " WHERE id = ? AND tenant_id = ?",
                         &st);
     if (rc < 0)
@@ -2068,8 +2076,10 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
     bind_int_or_null(st, 7, t->transcript_bytes, -1);
     bind_text_or_null(st, 8, t->error);
     sqlite3_bind_int(st, 9, t->attempts);
-    sqlite3_bind_text(st, 10, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 11, t->tenant_id);
+    bind_text_or_null(st, 10, t->unredacted_object);
+    bind_text_or_null(st, 11, t->redacted_audio_object);
+    sqlite3_bind_text(st, 12, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, t->tenant_id);
     if ((rc = db_step_done(st)) < 0)
         return rc;
     return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
@@ -2210,7 +2220,8 @@ int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
         tx,
         "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
         " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
-        " t.error, t.attempts, t.retention_s, t.fetch_once" EXPIRED_FROM
+        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
+        " t.redacted_audio_object" EXPIRED_FROM
         " AND t.created_at + 1000000 * min(n.transcript_retention_s,"
         "     coalesce(t.retention_s, n.transcript_retention_s)) <= ?1"
         " ORDER BY t.created_at, t.id LIMIT ?2",
@@ -2224,7 +2235,8 @@ int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
         tx,
         "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
         " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
-        " t.error, t.attempts, t.retention_s, t.fetch_once" EXPIRED_FROM
+        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
+        " t.redacted_audio_object" EXPIRED_FROM
         " AND t.audio_object IS NOT NULL AND EXISTS (SELECT 1 FROM objects o"
         "     WHERE o.id = t.audio_object AND o.dk_wrapped IS NOT NULL)"
         " AND t.created_at + 1000000 * min(n.audio_retention_s,"

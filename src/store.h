@@ -25,7 +25,7 @@
 
 #include "crypto.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -311,6 +311,9 @@ struct store_transcript {
     int64_t created_us, updated_us;
     char audio_object[STORE_ID_MAX + 1];       /* "" when none */
     char transcript_object[STORE_ID_MAX + 1];  /* "" when none */
+    /* keep_unredacted / redact_audio (set with the transcript; "" none) */
+    char unredacted_object[STORE_ID_MAX + 1];  /* the transcript before redaction */
+    char redacted_audio_object[STORE_ID_MAX + 1]; /* WAV with the redacted spans masked */
     int64_t audio_bytes;                       /* -1 unknown */
     int64_t audio_duration_ms;                 /* -1 unknown */
     int64_t transcript_bytes;                  /* -1 unknown */
@@ -325,8 +328,8 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t);
 /* Only returns jobs of tenant_id (another tenant's id is PHS_ENOTFOUND). */
 int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
                          struct store_transcript *out);
-/* Writes state, objects, sizes, duration, error, attempts and updated_us of t
- * (matched by id and tenant). */
+/* Writes state, objects (all four), sizes, duration, error, attempts and
+ * updated_us of t (matched by id and tenant). */
 int store_transcript_update(store_tx *tx, const struct store_transcript *t);
 /* Newest first, deleted jobs left out; with after_id, continues after that job (cursor). At most
  * limit jobs (1..1000); *more tells whether there are further ones. */

@@ -128,8 +128,18 @@ static void roles_round_trip(void **state)
     assert_int_equal(auth_roles_format(r, text, sizeof(text)), 0);
     assert_string_equal(text, "transcribe,admin");
     assert_int_equal(auth_roles_parse("transcribe,read,delete,audit,admin", &r), 0);
+    assert_int_equal(r, AUTH_ROLES_ALL & ~(uint32_t)AUTH_ROLE_PHI);
+    assert_int_equal(auth_roles_parse("transcribe,read,delete,audit,admin,phi", &r), 0);
     assert_int_equal(r, AUTH_ROLES_ALL);
-    const char *bad[] = {"", "root", "read,", ",read", "read,,audit", "Read"};
+    /* The longest text fits the buffers sized by AUTH_ROLES_TEXT_MAX. */
+    char all[AUTH_ROLES_TEXT_MAX + 1];
+    assert_int_equal(auth_roles_format(AUTH_ROLES_ALL, all, sizeof(all)), 0);
+    assert_string_equal(all, "transcribe,read,delete,audit,admin,phi");
+    assert_int_equal(auth_roles_parse("read,phi", &r), 0);
+    assert_int_equal(r, AUTH_ROLE_READ | AUTH_ROLE_PHI);
+    assert_int_equal(auth_roles_format(r, text, sizeof(text)), 0);
+    assert_string_equal(text, "read,phi");
+    const char *bad[] = {"", "root", "read,", ",read", "read,,audit", "Read", "PHI", "phi2"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(auth_roles_parse(bad[i], &r), PHS_EINVAL);
 }

@@ -109,6 +109,22 @@ static void put_job(struct fx *f, int64_t age_s, int64_t retention_s, char id[ST
     snprintf(id, STORE_ID_MAX + 1, "%s", t.id);
 }
 
+/* Adds the unredacted copy and the redacted audio of a redacted job. */
+static void add_redacted_objects(struct fx *f, const char *id, char unred[STORE_ID_MAX + 1],
+                                 char raudio[STORE_ID_MAX + 1])
+{
+    store_tx *tx;
+    struct store_transcript t;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    put_object(f, tx, "unredacted", "{\"text\":\"patient john smith is well\"}", unred);
+    put_object(f, tx, "redacted_audio", "RIFF masked", raudio);
+    assert_int_equal(store_transcript_get(tx, f->tenant.id, id, &t), 0);
+    snprintf(t.unredacted_object, sizeof(t.unredacted_object), "%s", unred);
+    snprintf(t.redacted_audio_object, sizeof(t.redacted_audio_object), "%s", raudio);
+    assert_int_equal(store_transcript_update(tx, &t), 0);
+    assert_int_equal(store_commit(tx), 0);
+}
+
 static bool key_gone(struct fx *f, const char *obj)
 {
     store_tx *tx;
@@ -169,6 +185,71 @@ static void destroy_issues_valid_certificate(void **state)
                                          .reason = CERTIFICATE_REASON_API};
     assert_int_equal(retention_destroy_job(f->s, f->blobdir, f->tenant.id, id, false, &rq, NULL),
                      PHS_ENOTFOUND);
+    certificate_clear(&c);
+    json_decref(j);
+}
+
+/* A redacted job's extra objects go with it: API delete and the transcript
+ * purge list them; the audio purge takes the recording alone; offboarding
+ * lists them with the tenant's other objects. */
+static void redacted_job_objects_are_destroyed(void **state)
+{
+    struct fx *f = *state;
+    char id[3][65], aud[3][65], txt[3][65], unred[3][65], raud[3][65], why[256];
+    for (int i = 0; i < 3; i++) {
+        put_job(f, 20, 0, id[i], aud[i], txt[i]);
+        add_redacted_objects(f, id[i], unred[i], raud[i]);
+    }
+    json_t *j = delete_job(f, id[0]);
+    struct certificate c;
+    assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
+    assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+    assert_string_equal(c.destroyed, "audio,transcript,unredacted,redacted_audio,data_keys");
+    assert_int_equal(c.n_objects, 4);
+    assert_int_equal(c.verified_keys_erased, 4);
+    assert_int_equal(c.verified_blobs_absent, 4);
+    assert_string_equal(c.objects[2].kind, "unredacted");
+    assert_string_equal(c.objects[3].kind, "redacted_audio");
+    assert_string_equal(c.objects[2].id, unred[0]);
+    assert_string_equal(c.objects[3].id, raud[0]);
+    assert_true(key_gone(f, unred[0]) && key_gone(f, raud[0]));
+    assert_false(blob_exists(f->blobdir, unred[0]) || blob_exists(f->blobdir, raud[0]));
+    certificate_clear(&c);
+    json_decref(j);
+
+    /* audio retention 1 s, transcript retention 1 h: only the recording */
+    store_tx *tx;
+    struct retention_purge_result r;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.audio, 2);
+    assert_int_equal(r.transcripts, 0);
+    assert_true(key_gone(f, aud[1]));
+    assert_false(key_gone(f, txt[1]) || key_gone(f, unred[1]) || key_gone(f, raud[1]));
+    /* transcript retention 10 s: the rest of both jobs */
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 10), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(r.transcripts, 2);
+    for (int i = 1; i < 3; i++) {
+        assert_true(key_gone(f, txt[i]) && key_gone(f, unred[i]) && key_gone(f, raud[i]));
+        assert_false(blob_exists(f->blobdir, unred[i]) || blob_exists(f->blobdir, raud[i]));
+    }
+
+    /* offboarding: a fresh redacted job's four objects are all listed */
+    char id4[65], aud4[65], txt4[65], unred4[65], raud4[65];
+    put_job(f, 0, 0, id4, aud4, txt4);
+    add_redacted_objects(f, id4, unred4, raud4);
+    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
+    assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+    assert_int_equal(c.n_objects, 4);
+    assert_string_equal(c.destroyed,
+                        "audio,transcript,unredacted,redacted_audio,data_keys,tenant_key");
+    assert_true(key_gone(f, unred4) && key_gone(f, raud4));
     certificate_clear(&c);
     json_decref(j);
 }
@@ -391,6 +472,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(destroy_issues_valid_certificate, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(altered_certificates_fail, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(redacted_job_objects_are_destroyed, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(purge_follows_policies, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(offboarding_erases_tenant, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(interrupted_destruction_is_certified_later, fx_setup,

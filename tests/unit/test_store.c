@@ -435,6 +435,16 @@ static void objects_and_jobs(void **state)
     assert_int_equal(store_transcript_requeue_interrupted(tx, 6000), 1);
     assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
     assert_int_equal(c.state, STORE_JOB_QUEUED);
+    assert_string_equal(c.unredacted_object, "");
+    assert_string_equal(c.redacted_audio_object, "");
+    /* The extra objects of a redacted job (schema 4) round-trip. */
+    snprintf(c.unredacted_object, sizeof(c.unredacted_object), "%s", o.id);
+    snprintf(c.redacted_audio_object, sizeof(c.redacted_audio_object), "%s", o.id);
+    assert_int_equal(store_transcript_update(tx, &c), 0);
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
+    assert_string_equal(c.unredacted_object, o.id);
+    assert_string_equal(c.redacted_audio_object, o.id);
     assert_int_equal(store_commit(tx), 0);
     struct store_object o2 = o;
     snprintf(o2.id, sizeof(o2.id), "obj_erase_me");
