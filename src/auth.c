@@ -381,10 +381,12 @@ int auth_key_each(store_tx *tx, int64_t tenant_id,
 
 /* ---- the check ------------------------------------------------------------------- */
 
-static void audit_failure(store *s, const struct audit_event *who, const char *key_id,
+static void audit_failure(store *s, bool on, const struct audit_event *who, const char *key_id,
                           const char *tenant, const char *reason)
 {
     store_tx *tx;
+    if (!on)
+        return;
     if (store_begin(s, &tx) < 0)
         return;
     struct audit_event ev = who ? *who : (struct audit_event){0};
@@ -400,17 +402,23 @@ static void audit_failure(store *s, const struct audit_event *who, const char *k
 int auth_check(store *s, const char *key, const struct audit_event *who,
                struct auth_identity *out)
 {
+    return auth_check_audited(s, key, who, true, out);
+}
+
+int auth_check_audited(store *s, const char *key, const struct audit_event *who,
+                       bool audit_it, struct auth_identity *out)
+{
     char id[AUTH_KEY_ID_LEN + 1] = "";
     const char *why = NULL;
     char tenant[STORE_NAME_MAX + 1] = "";
     memset(out, 0, sizeof(*out));
     if (!key || !key[0]) {
-        audit_failure(s, who, NULL, NULL, "missing");
+        audit_failure(s, audit_it, who, NULL, NULL, "missing");
         return PHS_EAUTH;
     }
     if (auth_key_parse(key, id, &why) < 0) {
         /* Nothing of a malformed key is recorded: it may be a secret with a typo. */
-        audit_failure(s, who, NULL, NULL, why);
+        audit_failure(s, audit_it, who, NULL, NULL, why);
         return PHS_EAUTH;
     }
     const char *secret = key + 4 + AUTH_KEY_ID_LEN;
@@ -442,7 +450,7 @@ int auth_check(store *s, const char *key, const struct audit_event *who,
             why = "expired";
     }
     if (why) {
-        audit_failure(s, who, id, tenant[0] ? tenant : NULL, why);
+        audit_failure(s, audit_it, who, id, tenant[0] ? tenant : NULL, why);
         rc = PHS_EAUTH;
         goto out_free;
     }

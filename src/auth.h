@@ -119,5 +119,9 @@ struct auth_identity {
  * read and one HMAC; a committed write on failure. */
 int auth_check(store *s, const char *key, const struct audit_event *who,
                struct auth_identity *out);
+/* auth_check, but a failure is audited only when audit_it is set (the
+ * server's failed-authentication limiter summarises the others). */
+int auth_check_audited(store *s, const char *key, const struct audit_event *who,
+                       bool audit_it, struct auth_identity *out);
 
 #endif

@@ -123,6 +123,15 @@ int cli_serve(int argc, char **argv)
         sc.workers = (int)c.workers;
     sc.queue_max = (int)c.queue_max;
     sc.purge_interval = c.purge_interval;
+    sc.auth_limit.max_failures = c.auth_failure_limit;
+    sc.auth_limit.window_s = c.auth_failure_window;
+    sc.auth_limit.audit_first = c.auth_failure_audit_first;
+    sc.auth_limit.table_size = c.auth_failure_sources;
+    if (sc.auth_limit.audit_first > sc.auth_limit.max_failures) {
+        fprintf(stderr, "phiscribe serve: auth failure_audit_first must not exceed "
+                        "failure_limit\n");
+        return CLI_USAGE;
+    }
     sc.max_upload_bytes = c.max_upload_bytes;
     sc.max_audio_seconds = c.max_audio_seconds;
     sc.sync_memory_max = c.sync_memory_max;

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "ratelimit.h"
 
 enum config_type { CFG_STR, CFG_BOOL, CFG_UINT, CFG_BYTES };
 
@@ -62,6 +63,15 @@ static const struct config_item config_items[] = {
         1, 86400, "longest recording accepted"),
     NUM("jobs", "sync_memory_max", "sync-memory-max", "BYTES", CFG_BYTES, sync_memory_max,
         1024 * 1024, 1ull << 40, "memory all synchronous uploads may hold at once"),
+    NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
+        1000000, "failed authentications per source and window before 429"),
+    NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT,
+        auth_failure_window, 1, 86400, "window of the failed-authentication limit"),
+    NUM("auth", "failure_audit_first", "auth-failure-audit-first", "N", CFG_UINT,
+        auth_failure_audit_first, 0, 1000000,
+        "failures per source and window audited one by one (then summarised)"),
+    NUM("auth", "failure_sources", "auth-failure-sources", "N", CFG_UINT, auth_failure_sources,
+        1, 1u << 20, "source addresses the limiter tracks at most"),
     STR("audit", "syslog", "syslog", "URL", syslog,
         "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
     STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
@@ -85,6 +95,10 @@ void config_defaults(struct config *c)
     c->purge_interval = 60;
     c->max_audio_seconds = 7200;
     c->sync_memory_max = 512ull * 1024 * 1024;
+    c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
+    c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
+    c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
+    c->auth_failure_sources = RATELIMIT_DEFAULT_TABLE_SIZE;
 }
 
 static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)

@@ -32,6 +32,11 @@ struct config {
     unsigned queue_max;         /* synchronous requests waiting for a worker */
     unsigned max_audio_seconds; /* longest recording */
     uint64_t sync_memory_max;   /* memory for synchronous uploads, all together */
+    /* [auth] failed-authentication limiter, per source address */
+    unsigned auth_failure_limit;       /* failures per window, then 429 */
+    unsigned auth_failure_window;      /* seconds */
+    unsigned auth_failure_audit_first; /* failures per window audited one by one */
+    unsigned auth_failure_sources;     /* sources tracked at most */
     /* [audit] */
     char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */
     /* [engine] ("" = the Debian en-us model) */

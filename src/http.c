@@ -28,7 +28,12 @@
 #define HTTP_MAX_SEGMENTS 16
 #define HTTP_QUERY_MAX_FIELDS 64
 #define HTTP_QUERY_MAX_BYTES (16 * 1024)
-#define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
+/* Per connection, libmicrohttpd's pool holds the request line, the headers
+ * and the read buffer. It answers a header block that does not fit with its
+ * own bare 431 page, so the pool is sized well above HTTP_HEADER_BLOCK_MAX,
+ * the limit we check ourselves and answer in the error envelope. */
+#define HTTP_MEMORY_LIMIT (128 * 1024)
+#define HTTP_HEADER_BLOCK_MAX (32 * 1024) /* request line + header fields */
 #define HTTP_MAX_REPLY_HEADERS 16
 #define HTTP_STREAM_BLOCK (64 * 1024)
 
@@ -791,27 +796,67 @@ static enum MHD_Result http_queue(struct http_req *req)
 
 static void http_watch_request(struct http_server *srv, struct MHD_Connection *conn, bool busy);
 
+static bool http_head_refused(const struct http_server *srv, const struct http_route_int *ri)
+{
+    for (const char *const *p = srv->cfg.head_refused; p && *p; p++)
+        if (!strcmp(*p, ri->r.pattern))
+            return true;
+    return false;
+}
+
+static void http_allow_add(char *allow, size_t len, const char *method)
+{
+    size_t used = strlen(allow);
+    /* whole-word check: "GET" must not be taken for present in "GETX" */
+    for (const char *p = allow; (p = strstr(p, method)) != NULL; p++) {
+        size_t m = strlen(method);
+        if ((p == allow || p[-1] == ' ') && (p[m] == '\0' || p[m] == ','))
+            return;
+    }
+    snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
+}
+
+static enum MHD_Result http_header_size_iter(void *cls, enum MHD_ValueKind kind,
+                                             const char *key, size_t key_size,
+                                             const char *value, size_t value_size)
+{
+    size_t *total = cls;
+    *total += key_size + value_size + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
 static int http_first_call(struct http_server *srv, struct http_req *req)
 {
+    size_t header_bytes = strlen(req->method) + strlen(req->path) + 12;
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, http_header_size_iter,
+                                &header_bytes);
+    if (header_bytes > HTTP_HEADER_BLOCK_MAX) {
+        http_reply_header(req, "Connection", "close");
+        return http_reply_error(req, 431, "invalid_request_error", NULL,
+                                "header_fields_too_large",
+                                "the request header block is over the limit of %u bytes",
+                                (unsigned)HTTP_HEADER_BLOCK_MAX);
+    }
     char *segs[HTTP_MAX_SEGMENTS];
     int n = http_split_path(req, segs);
     const struct http_route_int *path_match = NULL;
     char allow[128] = "";
+    bool head = strcmp(req->method, "HEAD") == 0;
     if (n >= 0) {
         for (size_t i = 0; i < srv->n_routes; i++) {
             const struct http_route_int *ri = &srv->routes[i];
             if (!http_route_match(ri, segs, n, req, false))
                 continue;
-            if (strcmp(ri->r.method, req->method) == 0) {
+            bool get_ok = !strcmp(ri->r.method, "GET") && !http_head_refused(srv, ri);
+            if (strcmp(ri->r.method, req->method) == 0 || (head && get_ok)) {
                 req->route = ri;
                 http_route_match(ri, segs, n, req, true);
                 break;
             }
             path_match = ri;
-            size_t used = strlen(allow);
-            if (!strstr(allow, ri->r.method))
-                snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
-                         ri->r.method);
+            http_allow_add(allow, sizeof(allow), ri->r.method);
+            if (get_ok)
+                http_allow_add(allow, sizeof(allow), "HEAD");
         }
     }
     if (!req->route) {

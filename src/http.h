@@ -30,6 +30,10 @@
  * disconnected. Header values, http_req_header, are not available in
  * on_complete.
  *
+ * HEAD runs the GET route's callbacks (authentication and audit included)
+ * and sends the same status and headers without the body; http_req_method
+ * says "HEAD". A 405 always carries Allow (listing HEAD where GET has it).
+ *
  * Every error, including 404, 405, 408 and 413, is OpenAI's envelope
  * {"error":{"message","type","param","code"}}. Messages are fixed strings
  * chosen by the code, never request content (no PHI).
@@ -83,6 +87,10 @@ struct http_config {
      * thread; for access logs and metrics. Optional. */
     void (*on_complete)(void *ctx, const struct http_req *req);
     void *ctx;
+    /* HEAD is answered like GET, without the body, on every GET route except
+     * these patterns (NULL-terminated list, may be NULL), whose GET changes
+     * state (a single-use read, an audited export); HEAD there gets 405. */
+    const char *const *head_refused;
 };
 
 /* Route callbacks return 0, or a negative PHS_E* code. A code returned

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "crypto.h"
 #include "err.h"
 #include "syslogfwd.h"
 #include "retention.h"
@@ -32,6 +33,10 @@ void server_config_default(struct server_config *c)
     c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
     c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
     c->purge_interval = 60;
+    c->auth_limit.max_failures = RATELIMIT_DEFAULT_MAX_FAILURES;
+    c->auth_limit.window_s = RATELIMIT_DEFAULT_WINDOW_S;
+    c->auth_limit.audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
+    c->auth_limit.table_size = RATELIMIT_DEFAULT_TABLE_SIZE;
     asr_config_default(&c->asr);
 }
 
@@ -71,8 +76,25 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
         while (*key == ' ')
             key++;
     }
+    /* A source that failed too often is refused before any key is hashed
+     * or the database is touched; its refusals are summarised in the audit
+     * trail by server_auth_summaries. */
+    struct ratelimit_verdict v;
+    ratelimit_check(srv->auth_limit, http_req_source(req), store_now_us(), &v);
+    if (v.refused) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%u", v.retry_after_s);
+        http_reply_header(req, "Retry-After", ra);
+        http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_auth_failures",
+                         "Too many failed authentications from this address; retry after "
+                         "%u seconds.",
+                         v.retry_after_s);
+        return PHS_EBUSY;
+    }
     struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
-    int rc = auth_check(srv->store, key, &who, &out->id);
+    int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id);
+    if (rc == PHS_EAUTH)
+        ratelimit_failed(srv->auth_limit, http_req_source(req), store_now_us(), v.audit_failure);
     if (rc < 0) {
         if (rc == PHS_EAUTH)
             http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",
@@ -97,6 +119,46 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
         return PHS_EPERM;
     }
     return 0;
+}
+
+/* One audit record for what the limiter counted from one source and did
+ * not audit one by one. */
+static int auth_summary_append(void *ctx, const struct ratelimit_summary *sum)
+{
+    store_tx *tx = ctx;
+    char from[24], to[24], reason[STORE_AUDIT_TEXT_MAX + 1];
+    time_t a = (time_t)(sum->first_us / 1000000), b = (time_t)(sum->last_us / 1000000);
+    struct tm ta, tb;
+    gmtime_r(&a, &ta);
+    gmtime_r(&b, &tb);
+    strftime(from, sizeof(from), "%Y-%m-%dT%H:%M:%SZ", &ta);
+    strftime(to, sizeof(to), "%Y-%m-%dT%H:%M:%SZ", &tb);
+    snprintf(reason, sizeof(reason), "failures=%llu refused=%llu from=%s to=%s",
+             (unsigned long long)sum->failures, (unsigned long long)sum->refused, from, to);
+    struct audit_event ev = {
+        .action = "key.auth_failures",
+        .resource_type = "api_key",
+        .outcome = "denied",
+        .source = sum->source,
+        .reason = reason,
+    };
+    return audit_append(tx, &ev, NULL);
+}
+
+int server_auth_summaries(struct server *srv, bool flush)
+{
+    store_tx *tx;
+    int rc = store_begin(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = ratelimit_collect(srv->auth_limit, store_now_us(), flush, auth_summary_append, tx);
+    if (rc <= 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    int n = rc;
+    rc = store_commit(tx);
+    return rc < 0 ? rc : n;
 }
 
 int server_page_limit(struct http_req *req, long dflt, long max, long *out)
@@ -276,6 +338,28 @@ char *server_metrics_render(struct server *srv)
               (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes, js.workers, (unsigned long long)js.busy_workers,
               (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
               js.busy_seconds);
+    struct ratelimit_stats rs;
+    ratelimit_get_stats(srv->auth_limit, &rs);
+    tb_printf(&b,
+              "# HELP phiscribe_auth_failures_total Failed authentications, by how they were "
+              "audited.\n# TYPE phiscribe_auth_failures_total counter\n"
+              "phiscribe_auth_failures_total{audit=\"individual\"} %llu\n"
+              "phiscribe_auth_failures_total{audit=\"summarized\"} %llu\n"
+              "# HELP phiscribe_auth_refused_total Requests refused (429) after too many failed "
+              "authentications from their source.\n# TYPE phiscribe_auth_refused_total counter\n"
+              "phiscribe_auth_refused_total %llu\n"
+              "# HELP phiscribe_auth_failure_summaries_total Audit records summarising a "
+              "source's failures.\n# TYPE phiscribe_auth_failure_summaries_total counter\n"
+              "phiscribe_auth_failure_summaries_total %llu\n"
+              "# HELP phiscribe_auth_limiter_overflow_total Failures and refusals booked on the "
+              "shared overflow entry (table full).\n"
+              "# TYPE phiscribe_auth_limiter_overflow_total counter\n"
+              "phiscribe_auth_limiter_overflow_total %llu\n"
+              "# HELP phiscribe_auth_limiter_sources Sources tracked by the limiter.\n"
+              "# TYPE phiscribe_auth_limiter_sources gauge\nphiscribe_auth_limiter_sources %llu\n",
+              (unsigned long long)rs.audited, (unsigned long long)rs.summarized,
+              (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
+              (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
     if (b.failed) {
         free(b.p);
         return NULL;
@@ -409,6 +493,14 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         goto out;
     }
 
+    srv->cfg.auth_limit.seed = 0;
+    if (crypto_random(&srv->cfg.auth_limit.seed, sizeof(srv->cfg.auth_limit.seed)) < 0 ||
+        !(srv->auth_limit = ratelimit_new(&srv->cfg.auth_limit))) {
+        fprintf(stderr, "phiscribe serve: bad authentication limiter settings\n");
+        rc = PHS_EINVAL;
+        goto out;
+    }
+
     srv->model = asr_model_load(&cfg->asr, &rc, msg, sizeof(msg));
     if (!srv->model) {
         fprintf(stderr, "phiscribe serve: %s\n", msg);
@@ -457,6 +549,11 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     struct http_config hc = cfg->http;
     hc.on_complete = on_complete;
     hc.ctx = srv;
+    /* GETs that change state: a store=false result is destroyed by its first
+     * read, and exports/reports are audited as data handed out. */
+    static const char *const head_refused[] = {"/v1/transcripts/{id}", "/v1/audit",
+                                               "/v1/audit/report", NULL};
+    hc.head_refused = head_refused;
     /* The recording's own limit is checked exactly as it streams in; the
      * transport allows for the multipart framing around it. */
     hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024;
@@ -488,6 +585,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         sig = sigtimedwait(wait, NULL, &tick);
         if (sig > 0)
             break;
+        server_auth_summaries(srv, false);
         audit_checkpoint(srv->store, false);
     }
     if (!cfg->quiet) {
@@ -502,6 +600,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     purge_stop(srv);
     jobs_stop(srv->jobs);
     srv->jobs = NULL;
+    if (server_auth_summaries(srv, true) < 0 && !cfg->quiet)
+        fprintf(stderr, "phiscribe: cannot audit the failed-authentication summaries\n");
     record_lifecycle(srv, "server.stop", "signal");
     rc = 0;
 out:
@@ -517,6 +617,7 @@ out:
         store_close(srv->store);
     }
     free(routes);
+    ratelimit_free(srv->auth_limit);
     pthread_mutex_destroy(&srv->metrics_mu);
     pthread_cond_destroy(&srv->purge_cv);
     pthread_mutex_destroy(&srv->purge_mu);

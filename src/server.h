@@ -9,6 +9,7 @@
 
 #include "asr.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "store.h"
 
 #define SERVER_DEFAULT_MAX_UPLOAD (100ull * 1024 * 1024)
@@ -27,6 +28,7 @@ struct server_config {
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */
+    struct ratelimit_config auth_limit; /* failed-authentication limiter (seed set at start) */
 };
 
 /* Defaults for everything but data_dir and the engine paths. */

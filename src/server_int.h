@@ -31,6 +31,7 @@ struct server {
     audio_limits limits;
     redact_lexicon *lex;         /* shared, read-only */
     struct syslogfwd *syslog;    /* audit forwarding, or NULL */
+    ratelimit *auth_limit;       /* failed authentications per source */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];
@@ -63,6 +64,12 @@ struct server_caller {
  * action with outcome "denied") and returns a negative code. */
 int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
                      struct server_caller *out);
+
+/* Writes one "key.auth_failures" audit record per source whose failed
+ * authentications the limiter counted without auditing them one by one
+ * (windows that ended; every source with flush), in one transaction.
+ * Returns the number written or an error. */
+int server_auth_summaries(struct server *srv, bool flush);
 
 /* An audit event for this request and caller (caller may be NULL). */
 struct audit_event server_event(struct http_req *req, const struct server_caller *caller,

@@ -94,8 +94,9 @@ static const struct http_route routes[] = {
 
 static int setup(void **state)
 {
+    static const char *const no_head[] = {"/busy", NULL};
     struct http_config cfg = {.listen = "127.0.0.1:0", .allow_plain_http = true,
-                              .on_complete = on_complete};
+                              .on_complete = on_complete, .head_refused = no_head};
     char err[256];
     int rc = http_server_start(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &srv, err,
                                sizeof(err));
@@ -197,7 +198,26 @@ static void test_routing(void **state)
     request("POST /v1/items/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 405);
     assert_envelope(&r, "method_not_allowed");
-    assert_non_null(strstr(r.head, "Allow: GET, DELETE"));
+    assert_non_null(strstr(r.head, "Allow: GET, HEAD, DELETE\r\n"));
+
+    /* HEAD: GET's status and headers, no body */
+    request("HEAD /v1/items/abc-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "");
+    assert_non_null(strstr(r.head, "Content-Type: application/json"));
+    assert_non_null(strstr(r.head, "X-Request-Id: req_"));
+    /* a route whose GET must not run for HEAD: 405 with Allow, envelope body */
+    request("HEAD /busy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.head, "Allow: GET\r\n"));
+    request("POST /busy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_envelope(&r, "method_not_allowed");
+    assert_non_null(strstr(r.head, "Allow: GET\r\n"));
+    /* every 405 names what is allowed */
+    request("GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.head, "Allow: PUT\r\n"));
 
     request("GET /v1/items/x?q=%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 400);
