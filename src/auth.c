@@ -402,23 +402,29 @@ static void audit_failure(store *s, bool on, const struct audit_event *who, cons
 int auth_check(store *s, const char *key, const struct audit_event *who,
                struct auth_identity *out)
 {
-    return auth_check_audited(s, key, who, true, out);
+    return auth_check_audited(s, key, who, true, out, NULL);
 }
 
 int auth_check_audited(store *s, const char *key, const struct audit_event *who,
-                       bool audit_it, struct auth_identity *out)
+                       bool audit_unattributed, struct auth_identity *out, bool *audited)
 {
+    bool audit_it = audit_unattributed, ignored;
+    if (!audited)
+        audited = &ignored;
+    *audited = false;
     char id[AUTH_KEY_ID_LEN + 1] = "";
     const char *why = NULL;
     char tenant[STORE_NAME_MAX + 1] = "";
     memset(out, 0, sizeof(*out));
     if (!key || !key[0]) {
         audit_failure(s, audit_it, who, NULL, NULL, "missing");
+        *audited = audit_it;
         return PHS_EAUTH;
     }
     if (auth_key_parse(key, id, &why) < 0) {
         /* Nothing of a malformed key is recorded: it may be a secret with a typo. */
         audit_failure(s, audit_it, who, NULL, NULL, why);
+        *audited = audit_it;
         return PHS_EAUTH;
     }
     const char *secret = key + 4 + AUTH_KEY_ID_LEN;
@@ -450,7 +456,10 @@ int auth_check_audited(store *s, const char *key, const struct audit_event *who,
             why = "expired";
     }
     if (why) {
+        if (tenant[0])
+            audit_it = true; /* a real key of a tenant: its trail shows the attempt */
         audit_failure(s, audit_it, who, id, tenant[0] ? tenant : NULL, why);
+        *audited = audit_it;
         rc = PHS_EAUTH;
         goto out_free;
     }

@@ -119,9 +119,13 @@ struct auth_identity {
  * read and one HMAC; a committed write on failure. */
 int auth_check(store *s, const char *key, const struct audit_event *who,
                struct auth_identity *out);
-/* auth_check, but a failure is audited only when audit_it is set (the
- * server's failed-authentication limiter summarises the others). */
+/* auth_check, for a caller that summarises failures itself (the server's
+ * failed-authentication limiter): a failure that names an existing key
+ * (bad_secret, revoked, expired) is always audited, with the key's tenant,
+ * so it stays in that tenant's trail; the others (missing, malformed,
+ * bad_checksum, unknown_key) only when audit_unattributed. *audited (may
+ * be NULL) tells whether a record was written. */
 int auth_check_audited(store *s, const char *key, const struct audit_event *who,
-                       bool audit_it, struct auth_identity *out);
+                       bool audit_unattributed, struct auth_identity *out, bool *audited);
 
 #endif

@@ -92,9 +92,10 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
         return PHS_EBUSY;
     }
     struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
-    int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id);
+    bool audited = false;
+    int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id, &audited);
     if (rc == PHS_EAUTH)
-        ratelimit_failed(srv->auth_limit, http_req_source(req), store_now_us(), v.audit_failure);
+        ratelimit_failed(srv->auth_limit, http_req_source(req), store_now_us(), audited);
     if (rc < 0) {
         if (rc == PHS_EAUTH)
             http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",

@@ -27,10 +27,31 @@ ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$T/h")
 alt "$KEY_A"; expect_status 429 "good key from the refused source"
 # ... and works from another address
 req GET /v1/models "$KEY_A"; expect_status 200 "good key from another source"
+# wrong secrets for a real key (valid checksum) from 127.0.0.3: each one is
+# audited with its tenant, up to the limit, then refused like any other
+WRONG=$(python3 - "$KEY_A" <<'PY'
+import sys, zlib
+a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+k = sys.argv[1]
+body = k[:16] + ("Z" if k[16] != "Z" else "Y") + k[17:44]
+v = zlib.crc32(body.encode()) & 0xffffffff
+c = ""
+for _ in range(6):
+    c = a[v % 62] + c
+    v //= 62
+print(body + c)
+PY
+)
+ALT3="$C --interface 127.0.0.3"
+for i in 1 2 3 4 5 6; do
+    STATUS=$($ALT3 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $WRONG" "$URL/v1/models")
+    [ $i -le 5 ] && expect_status 401 "wrong secret $i"
+    [ $i -eq 6 ] && expect_status 429 "wrong secret past the limit"
+done
 req GET /metrics ""; expect_status 200 metrics
-grep -q '^phiscribe_auth_failures_total{audit="individual"} 2$' "$T/body" || fail "metrics: individual $(grep auth_ "$T/body")"
+grep -q '^phiscribe_auth_failures_total{audit="individual"} 7$' "$T/body" || fail "metrics: individual $(grep auth_ "$T/body")"
 grep -q '^phiscribe_auth_failures_total{audit="summarized"} 3$' "$T/body" || fail "metrics: summarized"
-grep -q '^phiscribe_auth_refused_total 4$' "$T/body" || fail "metrics: refused $(grep auth_ "$T/body")"
+grep -q '^phiscribe_auth_refused_total 5$' "$T/body" || fail "metrics: refused $(grep auth_ "$T/body")"
 ok "5 bad keys get 401, then 429 with Retry-After; another source still works; metrics count them"
 
 # ---- HEAD is GET without a body; 405 carries Allow and the envelope ----
@@ -87,13 +108,15 @@ ok "an oversized header block gets 431 (in the error envelope up to libmicrohttp
 # ---- the audit trail: first failures one by one, the rest in one summary ----
 stop_server
 "$PHISCRIBE" audit export --data "$DATA" --output "$T/all.jsonl"
-n=$(grep -c '"key.auth_failed"' "$T/all.jsonl" || true)
-[ "$n" = 2 ] || fail "individually audited failures: $n, want 2"
+n=$(grep '"key.auth_failed"' "$T/all.jsonl" | grep -c '"source":"127.0.0.2"' || true)
+[ "$n" = 2 ] || fail "individually audited failures from 127.0.0.2: $n, want 2"
+n=$(grep '"key.auth_failed"' "$T/all.jsonl" | grep '"source":"127.0.0.3"' | grep '"reason":"bad_secret"' | grep -c '"tenant":"clinic-a"' || true)
+[ "$n" = 5 ] || fail "wrong secrets for a real key audited with the tenant: $n, want 5"
 grep '"key.auth_failures"' "$T/all.jsonl" >"$T/sum" || fail "no summary record"
-[ "$(wc -l <"$T/sum")" = 1 ] || fail "want one summary: $(cat "$T/sum")"
-grep -q '"source":"127.0.0.2"' "$T/sum" || fail "summary source: $(cat "$T/sum")"
-grep -q '"reason":"failures=3 refused=4 ' "$T/sum" || fail "summary counts: $(cat "$T/sum")"
+[ "$(wc -l <"$T/sum")" = 2 ] || fail "want two summaries: $(cat "$T/sum")"
+grep '"source":"127.0.0.2"' "$T/sum" | grep -q '"reason":"failures=3 refused=4 ' || fail "summary of 127.0.0.2: $(cat "$T/sum")"
+grep '"source":"127.0.0.3"' "$T/sum" | grep -q '"reason":"failures=0 refused=1 ' || fail "summary of 127.0.0.3: $(cat "$T/sum")"
 ! grep -q "$BAD\|$KEY_A" "$T/all.jsonl" || fail "key material in the audit trail"
 "$PHISCRIBE" audit verify --data "$DATA" >/dev/null || fail "audit verify"
-ok "audit: 2 failures individually, one summary (3 failures, 4 refusals), no key material"
+ok "audit: unattributed failures 2 alone + a summary (3 failures, 4 refusals); wrong secrets of a real key all alone with the tenant; no key material"
 echo "checks: $checks"
