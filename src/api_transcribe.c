@@ -14,7 +14,9 @@
 #include "redact.h"
 #include "retention.h"
 #include "server_int.h"
+#include "tprofile.h"
 #include "transcript.h"
+#include "vocab.h"
 
 #define LIST_DEFAULT_LIMIT 20
 #define LIST_MAX_LIMIT 100
@@ -271,6 +273,56 @@ static int parse_redaction(struct http_req *req, struct upload *u, unsigned *lab
     return 0;
 }
 
+/* The recognition options: `profile` (general, medical or one of the
+ * tenant's profiles; absent or empty: the tenant's default) into profile
+ * ("" for the server's default), and the words of `vocabulary` (repeated
+ * form fields, each a comma-separated list; never taken from the query
+ * string, which proxies log) and, with from_prompt, of `prompt` into v.
+ * Replies 400 and returns negative for a value it cannot honour. */
+static int parse_model_options(struct http_req *req, struct upload *u, bool from_prompt,
+                               char *profile, size_t plen, vocab *v)
+{
+    const char *p = option(req, u, "profile");
+    int rc = tprofile_resolve(u->srv->store, u->caller.id.tenant_id, p && *p ? p : NULL, profile,
+                              plen);
+    if (rc == PHS_ENOTFOUND)
+        return http_reply_error(req, 400, "invalid_request_error", "profile", "unknown_profile",
+                                p && *p ? "profile must be general, medical or the name of one of "
+                                          "this tenant's profiles (GET /v1/profiles)."
+                                        : "The tenant's default profile no longer exists."),
+               PHS_EINVAL;
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    static const char *const names[] = {"vocabulary", "vocabulary[]"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *list;
+        for (size_t i = 0; (list = form_get_nth(u->fields, names[k], i, NULL)); i++) {
+            const char *why;
+            if ((rc = vocab_add_list(v, list, &why)) == PHS_ENOMEM)
+                return rc;
+            if (rc < 0)
+                return http_reply_error(req, 400, "invalid_request_error", "vocabulary",
+                                        rc == PHS_ETOOBIG ? "vocabulary_too_large"
+                                                          : "invalid_value",
+                                        "%s", why),
+                       rc;
+        }
+    }
+    const char *prompt = from_prompt ? form_get(u->fields, "prompt") : NULL;
+    if (prompt && (rc = vocab_add_text(v, prompt)) < 0)
+        return rc;
+    return 0;
+}
+
+/* "vocabulary_words=N" for the audit record (the words never go there). */
+static const char *vocab_reason(size_t n, char *buf, size_t len)
+{
+    if (!n)
+        return NULL;
+    snprintf(buf, len, "vocabulary_words=%zu", n);
+    return buf;
+}
+
 /* ---- POST /v1/audio/transcriptions ------------------------------------------- */
 
 static int sync_begin(struct http_req *req, void *ctx)
@@ -354,6 +406,20 @@ static int sync_handle(struct http_req *req, void *ctx)
     unsigned labels;
     if ((rc = parse_redaction(req, u, &labels)) < 0)
         return rc;
+    char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
+    vocab words = {0};
+    if ((rc = parse_model_options(req, u, true, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    struct audit_event who = server_event(req, &u->caller, "profile.use", "profile", NULL,
+                                          "success", 0);
+    struct jobs_options jo = {
+        .tenant_id = u->caller.id.tenant_id,
+        .profile = profile,
+        .vocabulary = vocab_words(&words),
+        .who = &who,
+    };
 
     uint8_t sha[CRYPTO_SHA256_LEN];
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
@@ -363,14 +429,17 @@ static int sync_handle(struct http_req *req, void *ctx)
     asr_result *res = NULL;
     char msg[256];
     memset(&info, 0, sizeof(info));
-    rc = jobs_transcribe(srv->jobs, u->buf, (size_t)u->file_bytes, &info, &res, msg, sizeof(msg));
+    rc = jobs_transcribe_with(srv->jobs, &jo, u->buf, (size_t)u->file_bytes, &info, &res, msg,
+                              sizeof(msg));
     /* Zero retention: the recording is gone from memory before the reply. */
     crypto_wipe(u->buf, u->cap);
 
     int status = rc == 0 ? 200 : audio_error_status(rc);
+    if (rc < 0 && jo.model_failed)
+        status = rc == PHS_EBUSY ? 429 : rc == PHS_ENOTFOUND ? 400 : rc == PHS_ETOOBIG ? 413 : 500;
     struct audit_event ev = server_event(req, &u->caller, "transcription.create", "transcription",
                                          NULL, rc == 0 ? "success" : "failure", status);
-    ev.reason = rc == 0 ? NULL : err_str(rc);
+    ev.reason = rc == 0 ? vocab_reason(words.n, why_buf, sizeof(why_buf)) : err_str(rc);
     ev.has_audio = true;
     ev.audio_bytes = (int64_t)u->file_bytes;
     ev.audio_sha256 = sha_hex;
@@ -405,6 +474,7 @@ static int sync_handle(struct http_req *req, void *ctx)
     }
     int arc = server_audit(srv, &ev);
     u->audited = arc == 0;
+    vocab_clear(&words);
     if (arc < 0 || rc < 0) {
         if (body) {
             crypto_wipe(body, strlen(body));
@@ -414,6 +484,20 @@ static int sync_handle(struct http_req *req, void *ctx)
             return http_reply_err(req, arc, NULL, "The audit record could not be written."), arc;
         if (rc == PHS_EBUSY)
             http_reply_header(req, "Retry-After", "2");
+        if (jo.model_failed)
+            return http_reply_error(req, (unsigned)status,
+                                    status == 429   ? "rate_limit_error"
+                                    : status >= 500 ? "server_error"
+                                                    : "invalid_request_error",
+                                    status < 500 && status != 429 ? "profile" : NULL,
+                                    status == 429   ? "model_memory_busy"
+                                    : status == 413 ? "profile_too_large"
+                                    : status == 400 ? "unknown_profile"
+                                                    : "model_failed",
+                                    "The recognition model for this request could not be "
+                                    "built: %s.",
+                                    msg),
+                   rc;
         return http_reply_error(req, (unsigned)status,
                                 status == 429 ? "rate_limit_error"
                                 : status >= 500 ? "server_error"
@@ -493,6 +577,58 @@ static int parse_retention(struct http_req *req, struct upload *u, int64_t *rete
     return 0;
 }
 
+/* Encrypts the job's vocabulary (one word a line) as an object of the
+ * tenant; fills the object row. */
+static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v,
+                            struct store_object *obj)
+{
+    store_tx *tx;
+    crypto_key *tk = NULL;
+    size_t len = 0;
+    char *text = NULL;
+    struct blob_info bi;
+    memset(obj, 0, sizeof(*obj));
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (!(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    if (!(text = vocab_join(v, &len))) {
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    if ((rc = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        goto out;
+    blob_writer *bw = blob_writer_new(srv->blobdir, tk, obj->id, &rc);
+    if (!bw)
+        goto out;
+    if ((rc = blob_writer_write(bw, text, len)) < 0) {
+        blob_writer_abort(bw);
+        goto out;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        goto out;
+    obj->tenant_id = u->caller.id.tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "vocabulary");
+    obj->tenant_key_version = u->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = store_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+out:
+    if (text) {
+        crypto_wipe(text, len);
+        free(text);
+    }
+    crypto_key_free(tk);
+    return rc;
+}
+
 static int create_handle(struct http_req *req, void *ctx)
 {
     struct server *srv = ctx;
@@ -512,8 +648,30 @@ static int create_handle(struct http_req *req, void *ctx)
     bool fetch_once = false;
     if ((rc = parse_retention(req, u, &retention_s, &fetch_once)) < 0)
         return rc;
-    /* Options kept with the job: label names only, never content. */
+    char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
+    vocab words = {0};
+    struct store_object vobj = {0};
+    if ((rc = parse_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    /* The vocabulary may name a patient's drug: it is kept encrypted, as
+     * an object of its own that goes when the job is over. */
+    if (words.n && (rc = store_vocabulary(srv, u, &words, &vobj)) < 0) {
+        vocab_clear(&words);
+        return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
+    }
+    size_t n_words = words.n;
+    vocab_clear(&words);
+    /* Options kept with the job: label and profile names and object ids,
+     * never content. */
     json_t *opts = json_pack("{s:s}", "language", "en");
+    if (opts && profile[0])
+        json_object_set_new(opts, "profile", json_string(profile));
+    if (opts && vobj.id[0])
+        json_object_set_new(opts, "vocabulary",
+                            json_pack("{s:s, s:I}", "object", vobj.id, "words",
+                                      (json_int_t)n_words));
     if (opts && labels) {
         char list[REDACT_TYPES_MAX] = "";
         size_t used = 0;
@@ -525,14 +683,20 @@ static int create_handle(struct http_req *req, void *ctx)
     }
     char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
     json_decref(opts);
-    if (!opts_text)
+    if (!opts_text || strlen(opts_text) >= sizeof(((struct store_transcript *)0)->options)) {
+        free(opts_text);
+        if (vobj.id[0])
+            blob_remove(srv->blobdir, vobj.id);
         return PHS_ENOMEM;
+    }
 
     struct blob_info bi;
     rc = blob_writer_commit(u->bw, &bi);
     u->bw = NULL;
     if (rc < 0) {
         free(opts_text);
+        if (vobj.id[0])
+            blob_remove(srv->blobdir, vobj.id);
         return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
     }
 
@@ -575,8 +739,10 @@ static int create_handle(struct http_req *req, void *ctx)
     ev.has_audio = true;
     ev.audio_bytes = (int64_t)bi.plain_bytes;
     ev.audio_sha256 = sha_hex;
-    if ((rc = store_object_insert(tx, &obj)) < 0 || (rc = store_transcript_insert(tx, &t)) < 0 ||
-        (rc = audit_append(tx, &ev, NULL)) < 0) {
+    ev.reason = vocab_reason(n_words, why_buf, sizeof(why_buf));
+    if ((rc = store_object_insert(tx, &obj)) < 0 ||
+        (vobj.id[0] && (rc = store_object_insert(tx, &vobj)) < 0) ||
+        (rc = store_transcript_insert(tx, &t)) < 0 || (rc = audit_append(tx, &ev, NULL)) < 0) {
         store_rollback(tx);
         goto fail_blob;
     }
@@ -593,6 +759,8 @@ static int create_handle(struct http_req *req, void *ctx)
 fail_blob:
     free(opts_text);
     blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
+    if (vobj.id[0])
+        blob_remove(srv->blobdir, vobj.id);
     return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
 }
 

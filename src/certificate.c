@@ -13,10 +13,11 @@
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
 
-static const char *const destroyed_names[] = {"audio",          "transcript", "unredacted",
-                                              "redacted_audio", "data_keys",  "tenant_key"};
-const char *const certificate_object_kinds[] = {"audio", "transcript", "unredacted",
-                                                "redacted_audio"};
+static const char *const destroyed_names[] = {"audio",      "transcript", "unredacted",
+                                              "redacted_audio", "vocabulary", "profile",
+                                              "data_keys",  "tenant_key"};
+const char *const certificate_object_kinds[] = {"audio",          "transcript", "unredacted",
+                                                "redacted_audio", "vocabulary", "profile"};
 const size_t certificate_object_kind_count =
     sizeof(certificate_object_kinds) / sizeof(certificate_object_kinds[0]);
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
@@ -261,10 +262,12 @@ static int check_fields(const struct certificate *c, char *why, size_t whylen)
     if (!store_tenant_name_valid(c->tenant))
         BAD("tenant is not a tenant name");
     bool is_tenant = !strcmp(c->resource_type, "tenant");
-    if (!is_tenant && strcmp(c->resource_type, "transcript") != 0)
-        BAD("resource_type must be transcript or tenant");
+    bool is_profile = !strcmp(c->resource_type, "profile");
+    if (!is_tenant && !is_profile && strcmp(c->resource_type, "transcript") != 0)
+        BAD("resource_type must be transcript, profile or tenant");
     if (is_tenant ? strcmp(c->resource_id, c->tenant) != 0
-                  : (!blob_id_valid(c->resource_id) || strncmp(c->resource_id, "tr_", 3) != 0))
+                  : (!blob_id_valid(c->resource_id) ||
+                     strncmp(c->resource_id, is_profile ? "prf_" : "tr_", is_profile ? 4 : 3)))
         BAD("resource_id does not name the resource");
     if (!destroyed_valid(c->destroyed))
         BAD("destroyed lists something unknown or twice");
@@ -279,7 +282,7 @@ static int check_fields(const struct certificate *c, char *why, size_t whylen)
     if (c->audit_seq < 1)
         BAD("audit_seq is not a record number");
     if (!is_tenant && c->n_objects == 0)
-        BAD("a transcript certificate lists no object");
+        BAD("a transcript or profile certificate lists no object");
     for (size_t i = 0; i < c->n_objects; i++) {
         const struct certificate_object *o = &c->objects[i];
         if (!blob_id_valid(o->id) ||

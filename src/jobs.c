@@ -15,12 +15,15 @@
 #include <jansson.h>
 #include "pipeline.h"
 #include "retention.h"
+#include "tprofile.h"
 #include "transcript.h"
+#include "vocab.h"
 
 #define JOBS_MAX_ATTEMPTS 3
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
+    struct jobs_options *opts;
     const void *audio;
     size_t len;
     audio_info info;
@@ -72,15 +75,129 @@ static void account(jobs *j, int rc, double audio_s, double busy_s)
     pthread_mutex_unlock(&j->mu);
 }
 
-static int transcribe_memory(struct worker *w, const void *audio, size_t len, audio_info *info,
-                             asr_result **out, char *msg, size_t msg_len)
+bool jobs_options_default(const struct jobs_options *o)
+{
+    return !o || ((!o->profile || !o->profile[0]) && (!o->vocabulary || !o->vocabulary[0]));
+}
+
+/* True when o needs a model of its own: a vocabulary, or a profile other
+ * than the one the shared model was loaded with. */
+static bool needs_own_model(const jobs *j, const struct jobs_options *o)
+{
+    if (jobs_options_default(o))
+        return false;
+    if (o->vocabulary && o->vocabulary[0])
+        return true;
+    const char *dflt = j->cfg.asr && j->cfg.asr->profile ? j->cfg.asr->profile : "general";
+    return strcmp(o->profile, dflt) != 0;
+}
+
+/* A model and decoder built for one recording's options. */
+struct custom {
+    asr_model *model;
+    asr_decoder *dec;
+    uint64_t reserved; /* of the memory budget */
+};
+
+static void custom_free(jobs *j, struct custom *c)
+{
+    asr_decoder_free(c->dec);
+    asr_model_free(c->model);
+    if (c->reserved && j->cfg.release)
+        j->cfg.release(j->cfg.budget_ctx, c->reserved);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Builds the model and decoder o asks for: a tenant profile is decrypted
+ * into a private directory only until the decoder has read it. */
+static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c, char *msg,
+                        size_t msg_len)
+{
+    static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
+    char dir[TPROFILE_DIR_MAX] = "";
+    int64_t bytes = 0;
+    int rc = 0;
+    memset(c, 0, sizeof(*c));
+    if (!j->cfg.asr) {
+        snprintf(msg, msg_len, "this server has no per-request models");
+        return PHS_EUNSUPPORTED;
+    }
+    asr_config cfg = *j->cfg.asr;
+    cfg.vocabulary = o->vocabulary;
+    if (o->profile && o->profile[0] && !tprofile_builtin(o->profile)) {
+        rc = j->cfg.store ? tprofile_unpack(j->cfg.store, o->tenant_id, o->profile,
+                                            o->who ? o->who : &worker, dir, &bytes)
+                          : PHS_ENOTFOUND;
+        if (rc < 0) {
+            snprintf(msg, msg_len, rc == PHS_ENOTFOUND
+                                       ? "the recognition profile does not exist (any more)"
+                                       : "the recognition profile could not be read");
+            return rc;
+        }
+        cfg.profile = dir;
+    } else if (o->profile && o->profile[0]) {
+        cfg.profile = o->profile;
+    }
+    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)bytes;
+    if (j->cfg.per_request_max && need > j->cfg.per_request_max) {
+        rc = PHS_ETOOBIG;
+        snprintf(msg, msg_len, "the recognition profile is too large for this server's memory");
+        goto out_remove;
+    }
+    if (j->cfg.reserve && !j->cfg.reserve(j->cfg.budget_ctx, need)) {
+        rc = PHS_EBUSY;
+        snprintf(msg, msg_len, "not enough memory for another per-request model now");
+        goto out_remove;
+    }
+    c->reserved = j->cfg.reserve ? need : 0;
+    double t0 = now_s();
+    if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
+        !(c->dec = asr_decoder_new(c->model, &rc)))
+        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+    double t1 = now_s();
+    if (rc < 0) {
+        if (dir[0]) /* the engine's message would name the private directory */
+            snprintf(msg, msg_len, "the recognition profile could not be loaded");
+        custom_free(j, c);
+    } else {
+        pthread_mutex_lock(&j->mu);
+        j->stats.custom_models++;
+        j->stats.custom_load_seconds += t1 - t0;
+        pthread_mutex_unlock(&j->mu);
+    }
+out_remove:
+    tprofile_dir_remove(dir);
+    return rc;
+}
+
+static int transcribe_memory(struct worker *w, asr_decoder *dec, const void *audio, size_t len,
+                             audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     audio_source src;
     audio_mem mem;
     audio_source_memory(&src, &mem, audio, len);
     double t0 = now_s();
-    int rc = pipeline_transcribe(w->dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
+    int rc = pipeline_transcribe(dec ? dec : w->dec, &src, &w->pool->cfg.limits, info, out, msg,
+                                 msg_len);
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
+    return rc;
+}
+
+/* A synchronous request, with its own model when its options ask for one. */
+static int transcribe_request(struct worker *w, struct sync_req *r)
+{
+    if (!needs_own_model(w->pool, r->opts))
+        return transcribe_memory(w, NULL, r->audio, r->len, &r->info, &r->res, r->msg,
+                                 sizeof(r->msg));
+    struct custom c;
+    int rc = custom_build(w->pool, r->opts, &c, r->msg, sizeof(r->msg));
+    if (rc < 0) {
+        r->opts->model_failed = true;
+        account(w->pool, rc, 0, 0);
+        return rc;
+    }
+    rc = transcribe_memory(w, c.dec, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
+    custom_free(w->pool, &c);
     return rc;
 }
 
@@ -173,28 +290,76 @@ static int job_redaction(jobs *j, const struct store_transcript *job, unsigned *
     return rc;
 }
 
-/* The certificate draft for the audio of a finished job, erased by the
- * audio retention policy in the transaction that wrote audit record seq. */
-static int audio_certificate(struct certificate *c, const struct store_tenant *tenant,
-                             const struct store_transcript *job,
-                             const struct store_object *audio, int64_t seq)
+/* The stored options that choose the job's model: its profile name ("" for
+ * the default) and the object holding its vocabulary ("" for none). */
+static int job_model_options(const struct store_transcript *job, char *profile, size_t plen,
+                             char *vocab_obj, size_t vlen)
+{
+    profile[0] = vocab_obj[0] = '\0';
+    if (!job->options[0])
+        return 0;
+    json_error_t e;
+    json_t *o = json_loads(job->options, 0, &e);
+    if (!o)
+        return PHS_EINVAL;
+    const char *p = json_string_value(json_object_get(o, "profile"));
+    int rc = p && (size_t)snprintf(profile, plen, "%s", p) >= plen ? PHS_EINVAL : 0;
+    json_decref(o);
+    if (rc == 0)
+        rc = vocab_options_object(job->options, vocab_obj, vlen);
+    return rc;
+}
+
+/* Adds an object of a finished job, erased by policy (audio retention 0, or
+ * the job's vocabulary once used) to the certificate draft c. */
+static int finished_certificate_add(struct certificate *c, const struct store_object *o)
 {
     struct certificate_object co = {0};
-    snprintf(co.id, sizeof(co.id), "%s", audio->id);
-    snprintf(co.kind, sizeof(co.kind), "audio");
-    co.has_sha256 = audio->has_sha256;
-    memcpy(co.sha256, audio->sha256, sizeof(co.sha256));
-    co.bytes = audio->size;
-    co.created_us = audio->created_us;
+    snprintf(co.id, sizeof(co.id), "%s", o->id);
+    snprintf(co.kind, sizeof(co.kind), "%s", o->kind);
+    co.has_sha256 = o->has_sha256;
+    memcpy(co.sha256, o->sha256, sizeof(co.sha256));
+    co.bytes = o->size;
+    co.created_us = o->created_us;
+    return certificate_add_object(c, &co);
+}
+
+/* Fills the rest of the certificate draft for a finished job's erased
+ * objects, in the transaction that wrote audit record seq. */
+static void finished_certificate(struct certificate *c, const struct store_tenant *tenant,
+                                 const struct store_transcript *job, bool audio, bool vocabulary,
+                                 int64_t seq)
+{
     snprintf(c->tenant, sizeof(c->tenant), "%s", tenant->name);
     c->tenant_id = tenant->id;
     snprintf(c->resource_type, sizeof(c->resource_type), "transcript");
     snprintf(c->resource_id, sizeof(c->resource_id), "%s", job->id);
-    snprintf(c->destroyed, sizeof(c->destroyed), "audio,data_keys");
+    snprintf(c->destroyed, sizeof(c->destroyed), "%s%sdata_keys", audio ? "audio," : "",
+             vocabulary ? "vocabulary," : "");
     snprintf(c->requested_by, sizeof(c->requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
     snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_RETENTION);
     c->audit_seq = seq;
-    return certificate_add_object(c, &co);
+}
+
+#define JOBS_VOCAB_STORED_MAX (64u * 1024) /* 256 words of at most 64 bytes, one a line */
+#define JOBS_REQUEUED 1
+
+/* Puts a claimed job back in the queue without counting the attempt (its
+ * per-request model did not fit the memory budget yet). */
+static int requeue(jobs *j, struct store_transcript *job)
+{
+    store_tx *tx;
+    int rc = store_begin(j->cfg.store, &tx);
+    if (rc < 0)
+        return rc;
+    job->state = STORE_JOB_QUEUED;
+    job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
+    job->updated_us = store_now_us();
+    if ((rc = store_transcript_update(tx, job)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
 }
 
 /* Runs one claimed job to completion or failure and commits the outcome
@@ -206,8 +371,13 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     store *s = j->cfg.store;
     store_tx *tx = NULL;
     struct store_tenant tenant;
-    struct store_object audio_obj, text_obj;
+    struct store_object audio_obj, text_obj, vocab_obj;
     struct membuf audio = {.max = (size_t)j->cfg.limits.max_bytes};
+    struct membuf vtext = {.max = JOBS_VOCAB_STORED_MAX};
+    char profile[STORE_PROFILE_NAME_MAX + 1], vocab_id[STORE_ID_MAX + 1];
+    vocab words = {0};
+    struct custom custom = {0};
+    bool erase_vocab = false;
     crypto_key *tk = NULL;
     asr_result *res = NULL;
     char *rendered = NULL;
@@ -221,11 +391,16 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     memset(&info, 0, sizeof(info));
     memset(&tenant, 0, sizeof(tenant));
     memset(&audio_obj, 0, sizeof(audio_obj));
+    memset(&vocab_obj, 0, sizeof(vocab_obj));
     if ((rc = store_begin_read(s, &tx)) < 0)
         return rc;
     rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
     if (rc == 0)
         rc = store_object_get(tx, job->tenant_id, job->audio_object, &audio_obj);
+    bool options_ok = job_model_options(job, profile, sizeof(profile), vocab_id,
+                                        sizeof(vocab_id)) == 0;
+    if (rc == 0 && options_ok && vocab_id[0])
+        rc = store_object_get(tx, job->tenant_id, vocab_id, &vocab_obj);
     if (rc == 0 && !(tk = store_tenant_key(tx, job->tenant_id, &rc)))
         rc = rc ? rc : PHS_ECRYPTO;
     store_rollback(tx);
@@ -238,6 +413,9 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     } else if (rc == 0 && !audio_obj.has_dk) {
         rc = PHS_ENOTFOUND;
         snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
+    } else if (rc == 0 && (!options_ok || (vocab_id[0] && !vocab_obj.has_dk))) {
+        rc = PHS_EINVAL;
+        snprintf(msg, sizeof(msg), "the job's recognition options are invalid");
     } else if (rc == 0) {
         rc = blob_read(j->blobdir, tk, audio_obj.dk_wrapped, audio_obj.id, membuf_sink, &audio);
         if (rc < 0)
@@ -245,13 +423,42 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     } else {
         snprintf(msg, sizeof(msg), "the job's records could not be read: %s", err_str(rc));
     }
+    if (rc == 0 && vocab_id[0]) {
+        const char *why = NULL;
+        rc = blob_read(j->blobdir, tk, vocab_obj.dk_wrapped, vocab_obj.id, membuf_sink, &vtext);
+        if (rc == 0)
+            rc = membuf_sink(&vtext, "", 1); /* NUL-terminates */
+        if (rc == 0)
+            rc = vocab_add_list(&words, (const char *)vtext.p, &why);
+        if (rc < 0)
+            snprintf(msg, sizeof(msg), "the job's vocabulary could not be read: %s", err_str(rc));
+    }
+    membuf_wipe(&vtext);
+    struct jobs_options opts = {
+        .tenant_id = job->tenant_id,
+        .profile = profile,
+        .vocabulary = vocab_words(&words),
+    };
+    if (rc == 0 && needs_own_model(j, &opts)) {
+        rc = custom_build(j, &opts, &custom, msg, sizeof(msg));
+        if (rc == PHS_EBUSY) {
+            /* The memory budget is full: try again later, as if unclaimed. */
+            membuf_wipe(&audio);
+            vocab_clear(&words);
+            crypto_key_free(tk);
+            rc = requeue(j, job);
+            return rc < 0 ? rc : JOBS_REQUEUED;
+        }
+    }
     uint8_t sha[CRYPTO_SHA256_LEN];
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1] = "";
     if (rc == 0) {
         crypto_sha256(audio.p, audio.len, sha);
         crypto_hex(sha, sizeof(sha), sha_hex);
-        rc = transcribe_memory(w, audio.p, audio.len, &info, &res, msg, sizeof(msg));
+        rc = transcribe_memory(w, custom.dec, audio.p, audio.len, &info, &res, msg, sizeof(msg));
     }
+    custom_free(j, &custom);
+    vocab_clear(&words);
     membuf_wipe(&audio);
     redact_span *spans = NULL;
     size_t n_spans = 0;
@@ -316,6 +523,12 @@ static int run_stored(struct worker *w, struct store_transcript *job)
             goto rollback;
         erase_audio = true;
     }
+    /* The vocabulary served this job only: it goes once the job is over. */
+    if (vocab_obj.has_dk) {
+        if ((rc = store_object_destroy_key(tx, vocab_obj.id, job->updated_us)) < 0)
+            goto rollback;
+        erase_vocab = true;
+    }
     if ((rc = store_transcript_update(tx, job)) < 0)
         goto rollback;
     struct audit_event ev = {
@@ -338,15 +551,21 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     int64_t seq = 0;
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto rollback;
-    if (erase_audio && ((rc = audio_certificate(&cert, &tenant, job, &audio_obj, seq)) < 0 ||
-                        (rc = retention_pending_add(tx, &cert)) < 0))
+    if (erase_audio && (rc = finished_certificate_add(&cert, &audio_obj)) < 0)
         goto rollback;
+    if (erase_vocab && (rc = finished_certificate_add(&cert, &vocab_obj)) < 0)
+        goto rollback;
+    if (erase_audio || erase_vocab) {
+        finished_certificate(&cert, &tenant, job, erase_audio, erase_vocab, seq);
+        if ((rc = retention_pending_add(tx, &cert)) < 0)
+            goto rollback;
+    }
     rc = store_commit(tx);
     tx = NULL;
     if (rc < 0)
         goto out;
     have_text = false; /* committed: the object is referenced now */
-    if (erase_audio)
+    if (erase_audio || erase_vocab)
         retention_certify(s, j->blobdir, &cert, NULL); /* on failure the next purge retries */
     goto out;
 rollback:
@@ -425,8 +644,7 @@ static void *worker_main(void *arg)
             j->waiting--;
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
-            r->rc = transcribe_memory(w, r->audio, r->len, &r->info, &r->res, r->msg,
-                                      sizeof(r->msg));
+            r->rc = transcribe_request(w, r);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;
@@ -445,11 +663,25 @@ static void *worker_main(void *arg)
                 int rrc = run_stored(w, &job);
                 if (rrc < 0)
                     mark_failed(j, &job, rrc);
+                if (rrc == JOBS_REQUEUED)
+                    rc = PHS_EBUSY; /* wait before claiming it again */
             }
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             if (rc == 0)
                 continue; /* there may be more */
+            if (rc == PHS_EBUSY) {
+                j->kicked = false;
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += 200 * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&j->work, &j->mu, &until);
+                continue;
+            }
         }
         if (j->head || j->stopping || j->kicked)
             continue;
@@ -558,7 +790,13 @@ void jobs_stop(jobs *j)
 int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
                     char *msg, size_t msg_len)
 {
-    struct sync_req r = {.audio = audio, .len = len};
+    return jobs_transcribe_with(j, NULL, audio, len, info, out, msg, msg_len);
+}
+
+int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, size_t len,
+                         audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    struct sync_req r = {.opts = opts, .audio = audio, .len = len};
     *out = NULL;
     pthread_mutex_lock(&j->mu);
     if (j->stopping || j->waiting >= j->cfg.queue_max) {

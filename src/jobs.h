@@ -18,10 +18,12 @@
 #ifndef PHS_JOBS_H
 #define PHS_JOBS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "asr.h"
+#include "audit.h"
 #include "audio.h"
 #include "redact.h"
 #include "store.h"
@@ -36,7 +38,38 @@ struct jobs_config {
     audio_limits limits;   /* applied to every recording */
     int poll_ms;           /* how often idle workers look for stored jobs (default 1000) */
     const redact_lexicon *lex; /* for jobs whose options ask for redaction; may be NULL */
+    /* Per-request models (a profile other than the default, or a
+     * vocabulary): built from this configuration (NULL: such requests fail
+     * with PHS_EUNSUPPORTED). Each takes an estimate of its memory
+     * (JOBS_CUSTOM_DECODER_BYTES plus four times the profile's size) from
+     * a budget through reserve/release (NULL: no budget) for as long as it
+     * lives; per_request_max (0: no limit) caps one such estimate. */
+    const asr_config *asr;
+    bool (*reserve)(void *ctx, uint64_t n);
+    void (*release)(void *ctx, uint64_t n);
+    void *budget_ctx;
+    uint64_t per_request_max;
 };
+
+/* Memory of one model and decoder built for a request over the general
+ * model, measured (docs/BENCHMARKS.md, Server). */
+#define JOBS_CUSTOM_DECODER_BYTES (48ull * 1024 * 1024)
+
+/* What one recording runs with beyond the shared default decoder. */
+struct jobs_options {
+    int64_t tenant_id;
+    /* NULL or "": the server's default; "general", "medical", or the name
+     * of one of the tenant's profiles (tprofile.h). */
+    const char *profile;
+    const char *const *vocabulary; /* NULL-terminated, or NULL */
+    /* Requester of a synchronous request, for the "profile.use" audit
+     * record (NULL: "system:worker"). */
+    const struct audit_event *who;
+    bool model_failed; /* out: the request failed building its own model */
+};
+
+/* True when o asks for nothing but the default decoder. */
+bool jobs_options_default(const struct jobs_options *o);
 
 /* Starts the workers (each loads its decoder first; a failure there fails
  * the start). Requeues stored jobs a crash left processing. NULL on failure
@@ -54,6 +87,13 @@ void jobs_stop(jobs *j);
  * with a reason in msg. */
 int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
                     char *msg, size_t msg_len);
+/* jobs_transcribe with options (NULL: the default). A request that needs
+ * its own model gets one built on the worker and freed after; PHS_EBUSY
+ * when the memory budget cannot hold it now, PHS_ETOOBIG when it never
+ * could, PHS_ENOTFOUND for a tenant profile that no longer exists. Stored
+ * jobs carry their options in the store (see api_transcribe.c). */
+int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, size_t len,
+                         audio_info *info, asr_result **out, char *msg, size_t msg_len);
 
 /* Wakes a worker: a stored job was just committed. */
 void jobs_kick(jobs *j);
@@ -66,6 +106,8 @@ struct jobs_stats {
     double audio_seconds;        /* audio seconds transcribed */
     double busy_seconds;         /* worker wall time spent decoding */
     int workers;
+    uint64_t custom_models;      /* per-request models built */
+    double custom_load_seconds;  /* wall time spent building them (load + decoder) */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

@@ -8,6 +8,7 @@
 
 #include "blob.h"
 #include "err.h"
+#include "vocab.h"
 
 #define PURGE_BATCH 100
 
@@ -189,12 +190,15 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
         goto out_rollback;
     }
     /* audio_only: the recording alone; the redacted audio is part of the
-     * result and goes with the transcript. */
-    const char *objs[4] = {t.audio_object, audio_only ? "" : t.transcript_object,
+     * result and goes with the transcript. The job's vocabulary (if it
+     * never ran) goes with its audio. */
+    char vocab_obj[STORE_ID_MAX + 1] = "";
+    vocab_options_object(t.options, vocab_obj, sizeof(vocab_obj));
+    const char *objs[5] = {t.audio_object, audio_only ? "" : t.transcript_object,
                            audio_only ? "" : t.unredacted_object,
-                           audio_only ? "" : t.redacted_audio_object};
+                           audio_only ? "" : t.redacted_audio_object, vocab_obj};
     int64_t now = store_now_us();
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         struct store_object o;
         struct certificate_object co;
         if (!objs[i][0])

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "syslogfwd.h"
 #include "retention.h"
+#include "tprofile.h"
 #include "server_int.h"
 
 #define SERVER_CHECKPOINT_TICK_S 10
@@ -195,6 +196,17 @@ void server_memory_release(struct server *srv, uint64_t n)
     pthread_mutex_unlock(&srv->metrics_mu);
 }
 
+/* Per-request models share the in-memory budget with synchronous uploads. */
+static bool server_memory_reserve_cb(void *ctx, uint64_t n)
+{
+    return server_memory_reserve(ctx, n);
+}
+
+static void server_memory_release_cb(void *ctx, uint64_t n)
+{
+    server_memory_release(ctx, n);
+}
+
 /* ---- metrics ------------------------------------------------------------------ */
 
 /* Metric labels come from a closed set (route patterns are static strings,
@@ -361,6 +373,14 @@ char *server_metrics_render(struct server *srv)
               (unsigned long long)rs.audited, (unsigned long long)rs.summarized,
               (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
               (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
+    tb_printf(&b,
+              "# HELP phiscribe_request_models_total Models built for one request's profile or "
+              "vocabulary.\n"
+              "# TYPE phiscribe_request_models_total counter\nphiscribe_request_models_total %llu\n"
+              "# HELP phiscribe_request_model_load_seconds_total Time spent building them.\n"
+              "# TYPE phiscribe_request_model_load_seconds_total counter\n"
+              "phiscribe_request_model_load_seconds_total %.3f\n",
+              (unsigned long long)js.custom_models, js.custom_load_seconds);
     if (b.failed) {
         free(b.p);
         return NULL;
@@ -511,7 +531,14 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         fprintf(stderr, "phiscribe serve: out of memory\n");
         goto out;
     }
+    size_t profile_dirs = 0;
+    tprofile_sweep(store_dir(srv->store), &profile_dirs); /* left by a crash */
     struct jobs_config jc = {
+        .asr = &srv->cfg.asr,
+        .reserve = server_memory_reserve_cb,
+        .release = server_memory_release_cb,
+        .budget_ctx = srv,
+        .per_request_max = srv->cfg.sync_memory_max / (uint64_t)(cfg->workers > 0 ? cfg->workers : 1),
         .lex = srv->lex,
         .model = srv->model,
         .store = srv->store,
@@ -532,7 +559,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     }
     srv->purge_started = true;
     size_t n = sizeof(base_routes) / sizeof(base_routes[0]) + api_transcribe_route_count +
-               api_admin_route_count + api_certificates_route_count, k = 0;
+               api_admin_route_count + api_certificates_route_count + api_profiles_route_count,
+           k = 0;
     routes = calloc(n, sizeof(*routes));
     if (!routes)
         goto out;
@@ -544,6 +572,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         routes[k++] = api_admin_routes[i];
     for (size_t i = 0; i < api_certificates_route_count; i++)
         routes[k++] = api_certificates_routes[i];
+    for (size_t i = 0; i < api_profiles_route_count; i++)
+        routes[k++] = api_profiles_routes[i];
     for (size_t i = 0; i < n; i++)
         routes[i].ctx = srv;
 

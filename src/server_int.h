@@ -88,6 +88,8 @@ extern const struct http_route api_admin_routes[];
 extern const size_t api_admin_route_count;
 extern const struct http_route api_certificates_routes[];
 extern const size_t api_certificates_route_count;
+extern const struct http_route api_profiles_routes[];
+extern const size_t api_profiles_route_count;
 
 /* The ?limit= of a list endpoint: dflt when absent, else an integer in
  * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */

@@ -25,7 +25,7 @@
 
 #include "crypto.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -354,6 +354,37 @@ int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
  * (min(tenant audio policy, the job's own retention)) has passed. */
 int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
                         int (*fn)(void *ctx, const struct store_transcript *t), void *ctx);
+
+/* ---- tenant recognition profiles (see tprofile.h) -------------------------- */
+
+#define STORE_PROFILE_NAME_MAX 64
+
+struct store_profile {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char name[STORE_PROFILE_NAME_MAX + 1]; /* metadata chosen by the tenant's admin */
+    char object[STORE_ID_MAX + 1];         /* the encrypted built profile */
+    char base[16];                         /* "general" or "medical" */
+    double weight;
+    int64_t size;       /* bytes of the built profile */
+    int64_t text_bytes; /* bytes of the text it was built from */
+    int64_t created_us;
+    int64_t deleted_us; /* 0: live */
+};
+
+/* PHS_EEXIST when the tenant has a live profile of that name. */
+int store_profile_insert(store_tx *tx, const struct store_profile *p);
+/* The tenant's live profile of that name; PHS_ENOTFOUND otherwise (also for
+ * another tenant's). */
+int store_profile_get(store_tx *tx, int64_t tenant_id, const char *name, struct store_profile *out);
+/* Live profiles of the tenant by name; a non-zero return from fn stops. */
+int store_profile_each(store_tx *tx, int64_t tenant_id,
+                       int (*fn)(void *ctx, const struct store_profile *p), void *ctx);
+int store_profile_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
+/* The tenant's default profile name ("" when none) into out. */
+int store_tenant_default_profile(store_tx *tx, int64_t tenant_id, char *out, size_t len);
+/* name NULL or "": no default. */
+int store_tenant_set_default_profile(store_tx *tx, int64_t tenant_id, const char *name);
 
 /* ---- destruction certificates (see certificate.h) ------------------------- */
 
