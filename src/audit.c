@@ -13,6 +13,9 @@
 #define RECORD_MAGIC "phiscribe-audit-record/1\n"
 #define CHECKPOINT_MAGIC "phiscribe-audit-checkpoint/1\n"
 #define EXPORT_FORMAT "phiscribe-audit-export/1"
+#define TENANT_RECORD_MAGIC "phiscribe-audit-tenant-record/1\n"
+#define TENANT_CHECKPOINT_MAGIC "phiscribe-audit-tenant-checkpoint/1\n"
+#define TENANT_EXPORT_FORMAT "phiscribe-audit-tenant-export/1"
 #define CANON_MAX 4096
 #define CP_MSG_MAX 512
 
@@ -829,6 +832,273 @@ out_rollback:
     store_rollback(tx);
     reader_close(r, own);
     free(e.cps.v);
+    return rc;
+}
+
+/* ---- tenant-scoped export ------------------------------------------------------- */
+
+/* The tenant canonical form: the global one with its magic and seq lines
+ * replaced, so a tenant's chain never depends on the global numbering. */
+static int tenant_digest(const struct store_audit_record *r, int64_t tseq,
+                         uint8_t digest[CRYPTO_SHA256_LEN])
+{
+    char canon[CANON_MAX], out[CANON_MAX + 64];
+    int n = audit_canonical(r, canon, sizeof(canon));
+    if (n < 0)
+        return n;
+    const char *rest = strchr(canon, '\n'); /* end of the magic line */
+    rest = rest ? strchr(rest + 1, '\n') : NULL; /* end of the seq line */
+    if (!rest)
+        return PHS_EINTERNAL;
+    rest++;
+    int m = snprintf(out, sizeof(out), TENANT_RECORD_MAGIC "tseq=i%lld\n%s", (long long)tseq,
+                     rest);
+    if (m < 0 || (size_t)m >= sizeof(out))
+        return PHS_ETOOBIG;
+    return crypto_sha256(out, (size_t)m, digest);
+}
+
+static int tenant_checkpoint_message(const char *tenant, int64_t tseq,
+                                     const uint8_t chain[CRYPTO_SHA256_LEN], const char *time,
+                                     const char *node, char *out, size_t len)
+{
+    char h[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(chain, CRYPTO_SHA256_LEN, h);
+    int n = snprintf(out, len, TENANT_CHECKPOINT_MAGIC "tenant=%s\ntseq=%lld\nchain_hash=%s\n"
+                     "time=%s\nnode=%s\n", tenant, (long long)tseq, h, time, node);
+    return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : n;
+}
+
+struct tenant_state {
+    const struct audit_filter *f;
+    int64_t tseq;
+    uint8_t chain[CRYPTO_SHA256_LEN];
+    int64_t count;             /* matching records */
+    struct export_state *e;    /* NULL: count only */
+};
+
+static int tenant_emit_record(struct export_state *e, const struct store_audit_record *r,
+                              int64_t tseq, const uint8_t chain[CRYPTO_SHA256_LEN])
+{
+    struct store_audit_record *t = malloc(sizeof(*t));
+    if (!t)
+        return PHS_ENOMEM;
+    *t = *r;
+    t->seq = tseq;
+    memcpy(t->hash, chain, CRYPTO_SHA256_LEN);
+    int rc;
+    if (e->fmt == AUDIT_FORMAT_CSV) {
+        rc = emit_record_csv(e, t);
+    } else {
+        json_t *o = json_object();
+        rc = PHS_ENOMEM;
+        if (o) {
+            json_object_set_new(o, "type", json_string("record"));
+            json_object_set_new(o, "tseq", json_integer(tseq));
+            const char *base = (const char *)t;
+            for (size_t i = 0; i < store_audit_field_count; i++) {
+                const struct store_audit_field *fd = &store_audit_fields[i];
+                if (!strcmp(fd->name, "seq"))
+                    continue;
+                if (fd->type == STORE_AUDIT_INT) {
+                    int64_t v = *(const int64_t *)(base + fd->offset);
+                    json_object_set_new(o, fd->name, v < 0 ? json_null() : json_integer(v));
+                } else {
+                    json_object_set_new(o, fd->name, text_json(base + fd->offset));
+                }
+            }
+            json_object_set_new(o, "chain_hash", hex_json(chain, CRYPTO_SHA256_LEN));
+            rc = emit_line(e, o);
+        }
+    }
+    free(t);
+    return rc;
+}
+
+static int tenant_walk(void *ctx, const struct store_audit_record *r)
+{
+    struct tenant_state *t = ctx;
+    if (strcmp(r->tenant, t->f->tenant) != 0)
+        return 0;
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    int rc;
+    t->tseq++;
+    if ((rc = tenant_digest(r, t->tseq, digest)) < 0 ||
+        (rc = chain_next(t->chain, digest, t->chain)) < 0)
+        return rc;
+    bool match = record_matches(t->f, r);
+    if (match)
+        t->count++;
+    if (!t->e)
+        return 0;
+    if (match)
+        return tenant_emit_record(t->e, r, t->tseq, t->chain);
+    if (t->e->fmt == AUDIT_FORMAT_CSV)
+        return 0;
+    json_t *o = json_object();
+    if (!o)
+        return PHS_ENOMEM;
+    json_object_set_new(o, "type", json_string("omitted"));
+    json_object_set_new(o, "tseq", json_integer(t->tseq));
+    json_object_set_new(o, "digest", hex_json(digest, sizeof(digest)));
+    return emit_line(t->e, o);
+}
+
+static int tenant_header(struct export_state *e, store *s, int64_t records)
+{
+    if (e->fmt == AUDIT_FORMAT_CSV) {
+        char line[1024];
+        size_t used = 0;
+        for (size_t i = 0; i < store_audit_field_count; i++) {
+            const char *name = store_audit_fields[i].name;
+            int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? "," : "",
+                             strcmp(name, "seq") ? name : "tseq");
+            if (n < 0 || (size_t)n >= sizeof(line) - used)
+                return PHS_EINTERNAL;
+            used += (size_t)n;
+        }
+        int n = snprintf(line + used, sizeof(line) - used, ",chain_hash\r\n");
+        if (n < 0 || (size_t)n >= sizeof(line) - used)
+            return PHS_EINTERNAL;
+        return e->write(e->wctx, line, used + (size_t)n);
+    }
+    char now[STORE_TIME_LEN + 1];
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    store_time_format(store_now_us(), now);
+    store_recorded_public_key(s, pub);
+    json_t *o = json_object(), *filter = json_object();
+    if (!o || !filter) {
+        json_decref(o);
+        json_decref(filter);
+        return PHS_ENOMEM;
+    }
+    json_object_set_new(o, "type", json_string("header"));
+    json_object_set_new(o, "format", json_string(TENANT_EXPORT_FORMAT));
+    json_object_set_new(o, "node", json_string(store_node_id(s)));
+    json_object_set_new(o, "exported_at", json_string(now));
+    json_object_set_new(o, "public_key", hex_json(pub, sizeof(pub)));
+    json_object_set_new(o, "tenant", json_string(e->f->tenant));
+    if (e->f->since_us) {
+        store_time_format(e->f->since_us, now);
+        json_object_set_new(filter, "since", json_string(now));
+    }
+    if (e->f->until_us) {
+        store_time_format(e->f->until_us, now);
+        json_object_set_new(filter, "until", json_string(now));
+    }
+    if (e->f->actor && e->f->actor[0])
+        json_object_set_new(filter, "actor", json_string(e->f->actor));
+    if (e->f->action && e->f->action[0])
+        json_object_set_new(filter, "action", json_string(e->f->action));
+    json_object_set_new(o, "filter", filter);
+    json_object_set_new(o, "matching_records", json_integer(e->count));
+    json_object_set_new(o, "records", json_integer(records));
+    return emit_line(e, o);
+}
+
+/* The signed tenant checkpoint over the tenant's chain as exported. */
+static int tenant_trailer(struct export_state *e, store *s, const struct tenant_state *t)
+{
+    const crypto_signer *signer = store_signer(s);
+    if (!signer)
+        return PHS_EPERM;
+    char now[STORE_TIME_LEN + 1], msg[CP_MSG_MAX + STORE_AUDIT_TEXT_MAX];
+    uint8_t sig[CRYPTO_ED25519_SIG_LEN];
+    store_time_format(store_now_us(), now);
+    int n = tenant_checkpoint_message(t->f->tenant, t->tseq, t->chain, now, store_node_id(s), msg,
+                                      sizeof(msg));
+    if (n < 0)
+        return n;
+    int rc = crypto_sign(signer, msg, (size_t)n, sig);
+    if (rc < 0)
+        return rc;
+    json_t *o = json_object();
+    if (!o)
+        return PHS_ENOMEM;
+    json_object_set_new(o, "type", json_string("tenant_checkpoint"));
+    json_object_set_new(o, "tenant", json_string(t->f->tenant));
+    json_object_set_new(o, "tseq", json_integer(t->tseq));
+    json_object_set_new(o, "chain_hash", hex_json(t->chain, CRYPTO_SHA256_LEN));
+    json_object_set_new(o, "time", json_string(now));
+    json_object_set_new(o, "node", json_string(store_node_id(s)));
+    json_object_set_new(o, "signature", hex_json(sig, sizeof(sig)));
+    return emit_line(e, o);
+}
+
+int audit_verify_tenant(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const char *tenant,
+                        struct audit_tenant_verify_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!tenant || !tenant[0] || !printable(tenant, STORE_AUDIT_TEXT_MAX))
+        return PHS_EINVAL;
+    struct audit_verify_result all;
+    int rc = audit_verify(s, pub, &all);
+    if (rc < 0 && rc != PHS_ECORRUPT)
+        return rc;
+    res->intact = rc == 0;
+    struct audit_filter f = {.tenant = tenant};
+    struct tenant_state t = {.f = &f};
+    store_tx *tx;
+    bool own;
+    store *r = reader_open(s, &own);
+    if ((rc = store_begin_read(r, &tx)) < 0) {
+        reader_close(r, own);
+        return rc;
+    }
+    rc = store_audit_each(tx, 1, -1, tenant_walk, &t);
+    store_rollback(tx);
+    reader_close(r, own);
+    if (rc < 0)
+        return rc;
+    res->records = t.tseq;
+    memcpy(res->chain_hash, t.chain, CRYPTO_SHA256_LEN);
+    return 0;
+}
+
+int audit_export_tenant(store *s, const struct audit_filter *f, enum audit_format fmt,
+                        const struct audit_event *who, audit_write_fn write, void *ctx,
+                        int64_t *count)
+{
+    if (!f || !f->tenant || !f->tenant[0] || !filter_valid(f) || !write)
+        return PHS_EINVAL;
+    int rc = record_export(s, f, fmt, who);
+    if (rc < 0)
+        return rc;
+    /* Sign nothing over a log that does not verify. */
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    struct audit_verify_result all;
+    store_recorded_public_key(s, pub);
+    if ((rc = audit_verify(s, pub, &all)) < 0)
+        return rc;
+    struct export_state e = {.f = f, .fmt = fmt, .write = write, .wctx = ctx};
+    struct tenant_state t = {.f = f};
+    store_tx *tx;
+    bool own;
+    store *r = reader_open(s, &own);
+    if ((rc = store_begin_read(r, &tx)) < 0) {
+        reader_close(r, own);
+        return rc;
+    }
+    if ((rc = store_audit_each(tx, 1, -1, tenant_walk, &t)) < 0)
+        goto out_rollback;
+    e.count = t.count;
+    int64_t records = t.tseq;
+    if ((rc = tenant_header(&e, r, records)) < 0)
+        goto out_rollback;
+    t = (struct tenant_state){.f = f, .e = &e};
+    if ((rc = store_audit_each(tx, 1, -1, tenant_walk, &t)) < 0)
+        goto out_rollback;
+    if (t.tseq != records) {
+        rc = PHS_EINTERNAL; /* one snapshot: cannot change between the passes */
+        goto out_rollback;
+    }
+    if (fmt == AUDIT_FORMAT_JSONL && (rc = tenant_trailer(&e, s, &t)) < 0)
+        goto out_rollback;
+    if (count)
+        *count = e.count;
+out_rollback:
+    store_rollback(tx);
+    reader_close(r, own);
     return rc;
 }
 

@@ -113,6 +113,40 @@ typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
 int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
                  const struct audit_event *who, audit_write_fn write, void *ctx, int64_t *count);
 
+/* ---- tenant-scoped export and verification -------------------------------------- */
+/* A tenant's records form a chain of their own (docs/AUDIT-FORMAT.md,
+ * "Tenant export"): record k of the tenant (k = 1, 2, ... in log order) has
+ * the canonical form of the global record with the first two lines replaced
+ * by "phiscribe-audit-tenant-record/1\n" and "tseq=i<k>\n", and
+ * tchain(k) = SHA-256(tchain(k-1) || SHA-256(tenant canonical(k))),
+ * tchain(0) = 32 zero bytes. Nothing in a tenant export or tenant
+ * verification depends on other tenants' records: no global seq, no
+ * digest of theirs, no global count. */
+
+/* Appends an "audit.export" record for who, verifies the whole log (a log
+ * that fails audit_verify against the recorded key is not exported:
+ * PHS_ECORRUPT), then writes f->tenant's records (f->tenant required; the
+ * other filters select which of them appear in full, the rest appear as
+ * {"type":"omitted","tseq","digest"}), all from tseq 1, followed by a
+ * tenant checkpoint signed now over (tenant, tseq, tchain, time, node).
+ * CSV: the matching records, with tseq in place of seq and tchain as hash.
+ * *count gets the number of matching records (may be NULL). O(all records). */
+int audit_export_tenant(store *s, const struct audit_filter *f, enum audit_format fmt,
+                        const struct audit_event *who, audit_write_fn write, void *ctx,
+                        int64_t *count);
+
+struct audit_tenant_verify_result {
+    bool intact;     /* the whole log verified (audit_verify) */
+    int64_t records; /* the tenant's records */
+    uint8_t chain_hash[CRYPTO_SHA256_LEN]; /* tchain(records) */
+};
+
+/* audit_verify of the whole log, reporting only whether it is intact, plus
+ * the tenant's own record count and chain head. 0 (see res->intact) or an
+ * error when the log could not be read. O(all records). */
+int audit_verify_tenant(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const char *tenant,
+                        struct audit_tenant_verify_result *res);
+
 /* ---- breach-impact report ------------------------------------------------------ */
 
 struct audit_report_filter {

@@ -148,7 +148,10 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
     char actor_buf[96];
     cliadm_who(&who, actor_buf, sizeof(actor_buf));
     int64_t n = 0;
-    int rc = audit_export(s, &f, fmt, &who, write_file, out, &n);
+    /* --tenant: the tenant format, which carries nothing of other tenants,
+     * so it can be handed to that tenant's auditor. */
+    int rc = tenant && tenant[0] ? audit_export_tenant(s, &f, fmt, &who, write_file, out, &n)
+                                 : audit_export(s, &f, fmt, &who, write_file, out, &n);
     if (fflush(out) != 0 && rc == 0)
         rc = PHS_EIO;
     if (out != stdout && fclose(out) != 0 && rc == 0)

@@ -105,6 +105,41 @@ echo "200 KB header: $STATUS $(head -c 200 "$T/body")"
 [ "$STATUS" = 431 ] || fail "200 KB header: $STATUS"
 ok "an oversized header block gets 431 (in the error envelope up to libmicrohttpd's buffer)"
 
+# ---- tenant-scoped audit: nothing of other tenants' activity ----
+V=$top/tools/verify-audit-export
+"$PHISCRIBE" audit public-key --data "$DATA" >"$T/pub.pem"
+req GET /v1/audit/verify "$KEY_A"; expect_status 200 "verify"
+n1=$(jget records)
+[ "$(jget intact)" = True ] || fail "not intact: $(cat "$T/body")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert set(d) <= {"intact","tenant","records","chain_hash","message"}, d' "$T/body" || fail "verify shows global numbers: $(cat "$T/body")"
+req GET "/v1/audit?format=jsonl" "$KEY_A"; expect_status 200 "export 1"; cp "$T/body" "$T/a1.jsonl"
+for i in 1 2 3 4 5; do
+    req POST /v1/keys "$KEY_B" -H 'Content-Type: application/json' -d '{"roles":["read"]}'
+    expect_status 201 "tenant B creates a key"
+done
+req GET /v1/audit/verify "$KEY_A"; expect_status 200 "verify 2"
+n2=$(jget records)
+# A's count grew by A's own records only: the export and the first verify
+[ "$n2" = $((n1 + 2)) ] || fail "tenant A's verify count moved with B's activity: $n1 -> $n2"
+req GET "/v1/audit?format=jsonl&action=key.create" "$KEY_A"; expect_status 200 "export 2"; cp "$T/body" "$T/a2.jsonl"
+for f in a1 a2; do
+    ! grep -q 'clinic-b\|"seq"\|"type":"checkpoint"' "$T/$f.jsonl" || fail "$f: other tenants' records, seq or global checkpoints"
+done
+expect_exit 0 "$V" --public-key "$T/pub.pem" "$T/a1.jsonl"
+expect_exit 0 "$V" --public-key "$T/pub.pem" --extends "$T/a1.jsonl" "$T/a2.jsonl"
+grep -q "extends the earlier export" "$T/stdout" || fail "verifier: $(cat "$T/stdout")"
+# tampering with an exported line, dropping one, or a rewritten past is caught
+sed '3s/"outcome":"[a-z]*"/"outcome":"success "/' "$T/a2.jsonl" >"$T/bad1.jsonl"
+expect_exit 1 "$V" --public-key "$T/pub.pem" "$T/bad1.jsonl"
+sed '3d' "$T/a2.jsonl" >"$T/bad2.jsonl"
+expect_exit 1 "$V" --public-key "$T/pub.pem" "$T/bad2.jsonl"
+sed '$d' "$T/a2.jsonl" >"$T/bad3.jsonl"
+expect_exit 1 "$V" --public-key "$T/pub.pem" "$T/bad3.jsonl"
+grep -q "truncated" "$T/stdout" || fail "truncation message: $(cat "$T/stdout")"
+expect_exit 1 "$V" --public-key "$T/pub.pem" --extends "$T/a2.jsonl" "$T/a1.jsonl"
+ok "tenant audit export and verify carry nothing of other tenants; independent verifier, --extends, tampering caught"
+
 # ---- the audit trail: first failures one by one, the rest in one summary ----
 stop_server
 "$PHISCRIBE" audit export --data "$DATA" --output "$T/all.jsonl"

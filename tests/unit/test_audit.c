@@ -382,6 +382,77 @@ static void export_selects_and_anchors(void **state)
     free(o);
 }
 
+/* The lines of an export that are about records, without the header and
+ * the trailer (whose times differ between two exports). */
+static void record_lines(const char *data, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t used = 0;
+    for (const char *p = data; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if ((!strncmp(p, "{\"type\":\"record\"", 16) || !strncmp(p, "{\"type\":\"omitted\"", 17)) &&
+            used + l < len) {
+            memcpy(out + used, p, l);
+            used += l;
+            out[used] = '\0';
+        }
+        p += l;
+    }
+}
+
+static void tenant_export_shows_nothing_of_other_tenants(void **state)
+{
+    struct fx *f = *state;
+    set_policy(f, 3, 0);
+    append_n(f, 2, "acme");
+    append_n(f, 4, "beta");
+    append_n(f, 1, "acme");
+    struct audit_filter flt = {.tenant = "acme", .action = "transcript.read"};
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    struct buf *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    char *ra = malloc(sizeof(a->data)), *rb = malloc(sizeof(b->data));
+    int64_t n = 0;
+    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, a, &n),
+                     0);
+    assert_int_equal(n, 3);
+    assert_int_equal(count(a->data, "\"type\":\"record\""), 3);
+    assert_int_equal(count(a->data, "\"type\":\"tenant_checkpoint\""), 1);
+    assert_int_equal(count(a->data, "\"type\":\"checkpoint\""), 0); /* no global checkpoints */
+    assert_int_equal(count(a->data, "\"seq\""), 0);                     /* no global numbering */
+    assert_null(strstr(a->data, "beta"));
+    assert_non_null(strstr(a->data, "\"records\":3}"));
+    /* Other tenants' activity changes nothing in acme's record lines. */
+    append_n(f, 50, "beta");
+    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+                     0);
+    record_lines(a->data, ra, sizeof(a->data));
+    record_lines(b->data, rb, sizeof(b->data));
+    assert_true(strlen(ra) > 0);
+    assert_string_equal(ra, rb);
+    /* The tenant's own verification counts its own records only. */
+    struct audit_tenant_verify_result tv;
+    assert_int_equal(audit_verify_tenant(f->s, f->pub, "acme", &tv), 0);
+    assert_true(tv.intact);
+    assert_int_equal(tv.records, 3);
+    assert_int_equal(audit_verify_tenant(f->s, f->pub, "nobody", &tv), 0);
+    assert_int_equal(tv.records, 0);
+    /* A log that does not verify is not exported (nothing would be signed over it). */
+    tamper(f, "UPDATE audit_log SET reason = 'edited' WHERE seq = 4");
+    memset(b, 0, sizeof(*b));
+    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+                     PHS_ECORRUPT);
+    assert_int_equal(audit_verify_tenant(f->s, f->pub, "acme", &tv), 0);
+    assert_false(tv.intact);
+    struct audit_filter none = {0};
+    assert_int_equal(audit_export_tenant(f->s, &none, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+                     PHS_EINVAL);
+    free(ra);
+    free(rb);
+    free(a);
+    free(b);
+}
+
 static void verify_does_not_block_on_open_transaction(void **state)
 {
     struct fx *f = *state;
@@ -439,6 +510,7 @@ int main(void)
         T(wrong_public_key_fails),
         T(export_selects_and_anchors),
         T(verify_does_not_block_on_open_transaction),
+        T(tenant_export_shows_nothing_of_other_tenants),
         T(public_key_pem_round_trip),
     };
 #undef T
