@@ -323,6 +323,75 @@ static const char *vocab_reason(size_t n, char *buf, size_t len)
     return buf;
 }
 
+/* A true/false option: *present says whether it was given. Replies 400 and
+ * returns negative for any other value. */
+static int option_bool(struct http_req *req, struct upload *u, const char *name, bool *value,
+                       bool *present)
+{
+    const char *v = option(req, u, name);
+    *present = v != NULL;
+    *value = v && (!strcmp(v, "true") || !strcmp(v, "1"));
+    if (v && !*value && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+        return http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                                "%s must be true or false.", name),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* What a redacted stored job keeps besides its redacted transcript. */
+struct redaction_extras {
+    bool keep_unredacted;         /* the transcript before redaction (read + phi) */
+    bool audio;                   /* a WAV copy with the redacted spans masked */
+    redact_audio_mode audio_mode; /* tone (default) or silence */
+};
+
+/* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
+ * redaction (labels), and none fits a single-use result (store=false) or
+ * the zero-retention endpoint (stored false), which keep nothing to fetch
+ * it from. Replies 400 and returns negative for what it cannot honour. */
+static int parse_redaction_extras(struct http_req *req, struct upload *u, unsigned labels,
+                                  bool stored, bool fetch_once, struct redaction_extras *x)
+{
+    bool given[2], mode_ok = true;
+    const char *mode = option(req, u, "redact_audio_mode");
+    memset(x, 0, sizeof(*x));
+    if (option_bool(req, u, "keep_unredacted", &x->keep_unredacted, &given[0]) < 0 ||
+        option_bool(req, u, "redact_audio", &x->audio, &given[1]) < 0)
+        return PHS_EINVAL;
+    if (mode && !strcmp(mode, "silence"))
+        x->audio_mode = REDACT_AUDIO_SILENCE;
+    else if (mode && strcmp(mode, "tone") != 0)
+        mode_ok = false;
+    const char *names[2] = {"keep_unredacted", "redact_audio"};
+    bool on[2] = {x->keep_unredacted, x->audio};
+    for (int i = 0; i < 2; i++) {
+        if (!on[i])
+            continue;
+        if (!stored)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "unsupported_option",
+                                    "%s is not offered by this endpoint, which stores nothing; "
+                                    "use POST /v1/transcripts.",
+                                    names[i]),
+                   PHS_EINVAL;
+        if (!labels)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "redaction_required", "%s needs redact=true.", names[i]),
+                   PHS_EINVAL;
+        if (fetch_once)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "invalid_combination",
+                                    "%s cannot be combined with store=false.", names[i]),
+                   PHS_EINVAL;
+    }
+    if (mode && (!mode_ok || !x->audio))
+        return http_reply_error(req, 400, "invalid_request_error", "redact_audio_mode",
+                                "invalid_value",
+                                "redact_audio_mode is tone or silence, with redact_audio=true."),
+               PHS_EINVAL;
+    return 0;
+}
+
 /* ---- POST /v1/audio/transcriptions ------------------------------------------- */
 
 static int sync_begin(struct http_req *req, void *ctx)
@@ -404,7 +473,9 @@ static int sync_handle(struct http_req *req, void *ctx)
     }
 
     unsigned labels;
-    if ((rc = parse_redaction(req, u, &labels)) < 0)
+    struct redaction_extras extras;
+    if ((rc = parse_redaction(req, u, &labels)) < 0 ||
+        (rc = parse_redaction_extras(req, u, labels, false, false, &extras)) < 0)
         return rc;
     char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
     vocab words = {0};
@@ -546,6 +617,17 @@ static json_t *job_json(const struct store_transcript *t)
         json_object_set_new(j, "retention", json_integer(t->retention_s));
     if (t->fetch_once)
         json_object_set_new(j, "store", json_false());
+    /* The redaction extras asked for (from the stored options: no content). */
+    json_error_t e;
+    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
+    if (json_is_true(json_object_get(o, "keep_unredacted")))
+        json_object_set_new(j, "keep_unredacted", json_true());
+    const char *audio = json_string_value(json_object_get(o, "redact_audio"));
+    if (audio) {
+        json_object_set_new(j, "redact_audio", json_true());
+        json_object_set_new(j, "redact_audio_mode", json_string(audio));
+    }
+    json_decref(o);
     return j;
 }
 
@@ -648,6 +730,9 @@ static int create_handle(struct http_req *req, void *ctx)
     bool fetch_once = false;
     if ((rc = parse_retention(req, u, &retention_s, &fetch_once)) < 0)
         return rc;
+    struct redaction_extras extras;
+    if ((rc = parse_redaction_extras(req, u, labels, true, fetch_once, &extras)) < 0)
+        return rc;
     char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
     vocab words = {0};
     struct store_object vobj = {0};
@@ -681,6 +766,12 @@ static int create_handle(struct http_req *req, void *ctx)
                                          used ? "," : "", redact_label_name((redact_label)l));
         json_object_set_new(opts, "redact", json_string(list));
     }
+    if (opts && extras.keep_unredacted)
+        json_object_set_new(opts, "keep_unredacted", json_true());
+    if (opts && extras.audio)
+        json_object_set_new(
+            opts, "redact_audio",
+            json_string(extras.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
     char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
     json_decref(opts);
     if (!opts_text || strlen(opts_text) >= sizeof(((struct store_transcript *)0)->options)) {
@@ -801,27 +892,46 @@ static void textsink_free(struct textsink *t)
     t->len = t->cap = 0;
 }
 
-/* Loads and decrypts a job's transcript (verbose_json) into out. */
-static int load_transcript(struct server *srv, const struct store_transcript *t,
-                           struct textsink *out)
+/* Opens a job's object for reading: its row (live) and a reader on it. */
+static int open_object(struct server *srv, int64_t tenant_id, const char *obj_id,
+                       struct store_object *obj, blob_reader **out)
 {
     store_tx *tx;
-    struct store_object obj;
     crypto_key *tk = NULL;
+    *out = NULL;
     int rc = store_begin_read(srv->store, &tx);
     if (rc < 0)
         return rc;
-    rc = store_object_get(tx, t->tenant_id, t->transcript_object, &obj);
-    if (rc == 0 && !obj.has_dk)
+    rc = store_object_get(tx, tenant_id, obj_id, obj);
+    if (rc == 0 && !obj->has_dk)
         rc = PHS_ENOTFOUND;
-    if (rc == 0 && !(tk = store_tenant_key(tx, t->tenant_id, &rc)))
+    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
         rc = rc ? rc : PHS_ECRYPTO;
     store_rollback(tx);
-    if (rc == 0) {
-        out->max = 512u * 1024 * 1024;
-        rc = blob_read(srv->blobdir, tk, obj.dk_wrapped, obj.id, textsink_write, out);
-    }
+    if (rc == 0 && !(*out = blob_reader_open(srv->blobdir, tk, obj->dk_wrapped, obj->id, &rc)))
+        rc = rc ? rc : PHS_EIO;
     crypto_key_free(tk);
+    return rc;
+}
+
+/* Loads and decrypts one of a job's transcripts (verbose_json) into out. */
+static int load_transcript(struct server *srv, const struct store_transcript *t, const char *obj_id,
+                           struct textsink *out)
+{
+    struct store_object obj;
+    blob_reader *r;
+    int rc = open_object(srv, t->tenant_id, obj_id, &obj, &r);
+    out->max = 512u * 1024 * 1024;
+    while (rc == 0) {
+        char buf[16384];
+        size_t n = 0;
+        if ((rc = blob_reader_read(r, buf, sizeof(buf), &n)) < 0 || n == 0)
+            break;
+        rc = textsink_write(out, buf, n);
+        crypto_wipe(buf, n);
+    }
+    blob_reader_close(r);
+    crypto_wipe(&obj, sizeof(obj));
     return rc;
 }
 
@@ -859,43 +969,121 @@ static bool id_plausible(const char *id)
     return id && blob_id_valid(id) && strlen(id) <= STORE_ID_MAX;
 }
 
-static int get_handle(struct http_req *req, void *ctx)
+/* Which stored result a GET serves. */
+enum get_what {
+    GET_TRANSCRIPT, /* /v1/transcripts/{id}: the (redacted, if asked) transcript */
+    GET_UNREDACTED, /* /v1/transcripts/{id}/unredacted: the copy before redaction */
+    GET_AUDIO,      /* /v1/transcripts/{id}/audio: the redacted audio */
+};
+
+static const char *const get_actions[] = {"transcript.read", "transcript.read_unredacted",
+                                          "transcript.read_audio"};
+
+/* Whether the job's options asked for an extra (keep_unredacted, redact_audio). */
+static bool job_asked(const struct store_transcript *t, const char *option)
 {
-    struct server *srv = ctx;
+    json_error_t e;
+    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
+    json_t *v = json_object_get(o, option);
+    bool yes = v && !json_is_false(v) && !json_is_null(v);
+    json_decref(o);
+    return yes;
+}
+
+/* Authenticates a GET of what for job {id} and finds the job; replies
+ * (401, 403, 404, 409, 500, audited) and returns negative when it cannot
+ * be served. *obj_id gets the object to serve (NULL: the job is not
+ * completed and what is the transcript, so only the status is served). */
+static int get_prepare(struct server *srv, struct http_req *req, enum get_what what,
+                       struct server_caller *c, struct store_transcript *t, const char **obj_id)
+{
+    const char *action = get_actions[what];
+    int rc = server_authorize(srv, req, AUTH_ROLE_READ, action, c);
+    if (rc < 0)
+        return rc;
+    if (what == GET_UNREDACTED && !(c->id.roles & AUTH_ROLE_PHI)) {
+        /* read alone is not enough for what redaction hid */
+        struct audit_event ev = server_event(req, c, action, "transcript", NULL, "denied", 403);
+        ev.reason = "missing_role";
+        if ((rc = server_audit(srv, &ev)) < 0)
+            return http_reply_err(req, rc, NULL, NULL), rc;
+        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
+                         "This API key lacks the 'phi' role (reading an unredacted transcript "
+                         "needs both 'read' and 'phi').");
+        return PHS_EPERM;
+    }
+    const char *id = http_req_param(req, "id");
+    rc = id_plausible(id) ? find_job(srv, c, id, t) : PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, c, action, id_plausible(id) ? id : NULL);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    *obj_id = what == GET_TRANSCRIPT   ? t->transcript_object
+              : what == GET_UNREDACTED ? t->unredacted_object
+                                       : t->redacted_audio_object;
+    if (t->state == STORE_JOB_COMPLETED && (*obj_id)[0])
+        return 0;
+    if (what == GET_TRANSCRIPT) {
+        *obj_id = NULL;
+        return 0;
+    }
+    /* An extra that was asked for but is not there yet; or never asked for. */
+    const char *option = what == GET_UNREDACTED ? "keep_unredacted" : "redact_audio";
+    bool pending =
+        (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING) && job_asked(t, option);
+    struct audit_event ev =
+        server_event(req, c, action, "transcript", t->id, "failure", pending ? 409 : 404);
+    ev.reason = pending ? "not_ready" : "not_kept";
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    if (pending)
+        http_reply_error(req, 409, "invalid_request_error", "id", "not_ready",
+                         "The transcript is not completed yet.");
+    else if (what == GET_UNREDACTED)
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_unredacted_copy",
+                         "This transcript has no unredacted copy (it is kept only when the "
+                         "job was created with redact=true and keep_unredacted=true).");
+    else
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_redacted_audio",
+                         "This transcript has no redacted audio (it is made only when the "
+                         "job was created with redact=true and redact_audio=true).");
+    return pending ? PHS_EBUSY : PHS_ENOTFOUND;
+}
+
+/* GET of the transcript or of its unredacted copy: the status object with
+ * the result merged in, or ?format= rendering of the result. */
+static int get_text(struct http_req *req, struct server *srv, enum get_what what)
+{
     struct server_caller c;
     struct store_transcript t;
     struct textsink text = {0};
     json_t *body = NULL;
     char *rendered = NULL;
-    int rc = server_authorize(srv, req, AUTH_ROLE_READ, "transcript.read", &c);
+    const char *obj_id = NULL;
+    const char *action = get_actions[what];
+    int rc = get_prepare(srv, req, what, &c, &t, &obj_id);
     if (rc < 0)
         return rc;
-    const char *id = http_req_param(req, "id");
     const char *fmt_name = http_req_query(req, "format");
     transcript_format fmt = TRANSCRIPT_VERBOSE_JSON;
     if (fmt_name && transcript_format_parse(fmt_name, &fmt) < 0)
         return http_reply_error(req, 400, "invalid_request_error", "format", "invalid_value",
                                 "format must be json, text, srt, vtt or verbose_json."),
                PHS_EINVAL;
-    rc = id_plausible(id) ? find_job(srv, &c, id, &t) : PHS_ENOTFOUND;
-    if (rc == PHS_ENOTFOUND)
-        return reply_not_found(srv, req, &c, "transcript.read", id_plausible(id) ? id : NULL);
-    if (rc < 0)
-        return http_reply_err(req, rc, NULL, NULL), rc;
 
-    if (t.state == STORE_JOB_COMPLETED && (rc = load_transcript(srv, &t, &text)) < 0) {
+    if (obj_id && (rc = load_transcript(srv, &t, obj_id, &text)) < 0) {
         textsink_free(&text);
         if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
-            return reply_not_found(srv, req, &c, "transcript.read", t.id);
+            return reply_not_found(srv, req, &c, action, t.id);
         goto fail;
     }
-    if (t.state != STORE_JOB_COMPLETED && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+    if (!obj_id && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
         textsink_free(&text);
         return http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",
                                 "The transcript is not completed yet."),
                PHS_EBUSY;
     }
-    if (t.state == STORE_JOB_COMPLETED && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+    if (obj_id && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
         asr_result *res = transcript_parse_verbose(text.p, text.len);
         if (!res) {
             rc = PHS_ECORRUPT;
@@ -913,7 +1101,7 @@ static int get_handle(struct http_req *req, void *ctx)
             rc = PHS_ENOMEM;
             goto fail;
         }
-        if (t.state == STORE_JOB_COMPLETED) {
+        if (obj_id) {
             json_error_t e;
             json_t *result = json_loadb(text.p, text.len, 0, &e);
             if (!result) {
@@ -923,13 +1111,14 @@ static int get_handle(struct http_req *req, void *ctx)
             json_object_update(body, result);
             json_decref(result);
         }
+        if (what == GET_UNREDACTED)
+            json_object_set_new(body, "unredacted", json_true());
     }
-    struct audit_event ev = server_event(req, &c, "transcript.read", "transcript", t.id,
-                                         "success", 200);
+    struct audit_event ev = server_event(req, &c, action, "transcript", t.id, "success", 200);
     if ((rc = server_audit(srv, &ev)) < 0)
         goto fail;
     textsink_free(&text);
-    if (t.state == STORE_JOB_COMPLETED && t.fetch_once) {
+    if (what == GET_TRANSCRIPT && obj_id && t.fetch_once) {
         /* store=false: the result is destroyed before it is sent, so a
          * reply never leaves a copy behind; a failure serves nothing. */
         json_t *cert = NULL;
@@ -948,7 +1137,7 @@ static int get_handle(struct http_req *req, void *ctx)
             if (rendered)
                 crypto_wipe(rendered, strlen(rendered));
             free(rendered);
-            return reply_not_found(srv, req, &c, "transcript.read", t.id);
+            return reply_not_found(srv, req, &c, action, t.id);
         }
         if (rc < 0) {
             json_decref(body);
@@ -974,9 +1163,75 @@ static int get_handle(struct http_req *req, void *ctx)
 fail:
     textsink_free(&text);
     json_decref(body);
+    if (rendered)
+        crypto_wipe(rendered, strlen(rendered));
     free(rendered);
     http_reply_err(req, rc, NULL, "The transcript could not be read.");
     return rc;
+}
+
+static int get_handle(struct http_req *req, void *ctx)
+{
+    return get_text(req, ctx, GET_TRANSCRIPT);
+}
+
+/* ---- GET /v1/transcripts/{id}/unredacted (roles read and phi) ---------------------- */
+
+static int get_unredacted_handle(struct http_req *req, void *ctx)
+{
+    return get_text(req, ctx, GET_UNREDACTED);
+}
+
+/* ---- GET /v1/transcripts/{id}/audio ------------------------------------------------- */
+
+/* Streams a verified object as the response; a damaged object ends the
+ * connection early instead of completing the reply. */
+static long audio_stream_read(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    size_t n = 0;
+    int rc = blob_reader_read(ctx, buf, max, &n);
+    return rc < 0 ? -1 : (long)n;
+}
+
+static void audio_stream_free(void *ctx)
+{
+    blob_reader_close(ctx);
+}
+
+static int get_audio_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct store_transcript t;
+    struct store_object obj;
+    blob_reader *r = NULL;
+    const char *obj_id = NULL;
+    int rc = get_prepare(srv, req, GET_AUDIO, &c, &t, &obj_id);
+    if (rc < 0)
+        return rc;
+    rc = open_object(srv, t.tenant_id, obj_id, &obj, &r);
+    if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+        return reply_not_found(srv, req, &c, get_actions[GET_AUDIO], t.id);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The audio could not be read."), rc;
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(obj.sha256, sizeof(obj.sha256), sha_hex);
+    struct audit_event ev =
+        server_event(req, &c, get_actions[GET_AUDIO], "transcript", t.id, "success", 200);
+    ev.has_audio = true;
+    ev.audio_bytes = obj.size;
+    ev.audio_sha256 = obj.has_sha256 ? sha_hex : NULL;
+    ev.audio_format = "wav/pcm16";
+    ev.audio_sample_rate = AUDIO_RATE;
+    ev.audio_channels = 1;
+    ev.audio_duration_ms = obj.size > 44 ? (obj.size - 44) / (2 * AUDIO_RATE / 1000) : 0;
+    crypto_wipe(&obj, sizeof(obj));
+    if ((rc = server_audit(srv, &ev)) < 0) {
+        blob_reader_close(r);
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    return http_reply_stream(req, 200, "audio/wav", audio_stream_read, r, audio_stream_free);
 }
 
 /* ---- GET /v1/transcripts ---------------------------------------------------------- */
@@ -1103,6 +1358,8 @@ const struct http_route api_transcribe_routes[] = {
     {"POST", "/v1/transcripts", create_begin, upload_body, create_handle, 0, NULL},
     {"GET", "/v1/transcripts", NULL, NULL, list_handle, 0, NULL},
     {"GET", "/v1/transcripts/{id}", NULL, NULL, get_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}/unredacted", NULL, NULL, get_unredacted_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}/audio", NULL, NULL, get_audio_handle, 0, NULL},
     {"DELETE", "/v1/transcripts/{id}", NULL, NULL, delete_handle, 0, NULL},
     {"GET", "/v1/models", NULL, NULL, models_handle, 0, NULL},
 };

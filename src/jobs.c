@@ -14,6 +14,7 @@
 #include "err.h"
 #include <jansson.h>
 #include "pipeline.h"
+#include "redact_audio.h"
 #include "retention.h"
 #include "tprofile.h"
 #include "transcript.h"
@@ -239,26 +240,26 @@ static void membuf_wipe(struct membuf *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* Encrypts text as a new object of the tenant; fills the object row. */
-static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_id,
-                      int key_version, const char *text, struct store_object *obj)
+/* Starts a new encrypted object of the tenant (a fresh id in obj->id). */
+static blob_writer *object_start(const char *blobdir, const crypto_key *tk,
+                                 struct store_object *obj, int *err)
 {
-    int rc;
     memset(obj, 0, sizeof(*obj));
-    if ((rc = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
-        return rc;
-    blob_writer *bw = blob_writer_new(blobdir, tk, obj->id, &rc);
-    if (!bw)
-        return rc;
-    if ((rc = blob_writer_write(bw, text, strlen(text))) < 0) {
-        blob_writer_abort(bw);
-        return rc;
-    }
+    if ((*err = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        return NULL;
+    return blob_writer_new(blobdir, tk, obj->id, err);
+}
+
+/* Commits bw (freed either way) and fills the object row of kind. */
+static int object_commit(blob_writer *bw, int64_t tenant_id, int key_version, const char *kind,
+                         struct store_object *obj)
+{
     struct blob_info bi;
-    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+    int rc = blob_writer_commit(bw, &bi);
+    if (rc < 0)
         return rc;
     obj->tenant_id = tenant_id;
-    snprintf(obj->kind, sizeof(obj->kind), "transcript");
+    snprintf(obj->kind, sizeof(obj->kind), "%s", kind);
     obj->tenant_key_version = key_version;
     memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
     obj->has_dk = true;
@@ -269,23 +270,95 @@ static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_
     return 0;
 }
 
-/* The labels a job asked to redact (0: none), from its stored options
- * {"redact":"name,date,..."}. PHS_EINVAL when they cannot be honoured: a
- * transcript must never be stored unredacted by mistake. */
-static int job_redaction(jobs *j, const struct store_transcript *job, unsigned *labels)
+/* Encrypts text as a new object of the tenant; fills the object row. */
+static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_id, int key_version,
+                      const char *kind, const char *text, struct store_object *obj)
 {
-    *labels = 0;
+    int rc;
+    blob_writer *bw = object_start(blobdir, tk, obj, &rc);
+    if (!bw)
+        return rc;
+    if ((rc = blob_writer_write(bw, text, strlen(text))) < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    return object_commit(bw, tenant_id, key_version, kind, obj);
+}
+
+static int blob_sink_write(void *ctx, const void *buf, size_t len)
+{
+    return blob_writer_write(ctx, buf, len);
+}
+
+/* Encrypts a WAV copy of the recording (audio, len bytes, encoded as
+ * uploaded) with the spans masked, as a new object of the tenant. */
+static int store_redacted_audio(jobs *j, const crypto_key *tk, int64_t tenant_id, int key_version,
+                                const void *audio, size_t len, const redact_span *spans,
+                                size_t n_spans, redact_audio_mode mode, struct store_object *obj,
+                                char *msg, size_t msg_len)
+{
+    int rc;
+    audio_source src;
+    audio_mem mem;
+    blob_writer *bw = object_start(j->blobdir, tk, obj, &rc);
+    if (!bw) {
+        snprintf(msg, msg_len, "the redacted audio could not be stored: %s", err_str(rc));
+        return rc;
+    }
+    audio_source_memory(&src, &mem, audio, len);
+    rc = redact_audio_wav_stream(&src, &j->cfg.limits, spans, n_spans, mode, blob_sink_write, bw,
+                                 NULL, msg, msg_len);
+    if (rc < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    if ((rc = object_commit(bw, tenant_id, key_version, "redacted_audio", obj)) < 0)
+        snprintf(msg, msg_len, "the redacted audio could not be stored: %s", err_str(rc));
+    return rc;
+}
+
+/* What a job asked of redaction, from its stored options
+ * {"redact":"name,date,...", "keep_unredacted":true, "redact_audio":"tone"}. */
+struct job_redaction {
+    unsigned labels;      /* 0: none */
+    bool keep_unredacted; /* also store the transcript before redaction */
+    bool audio;           /* also store the redacted audio */
+    redact_audio_mode audio_mode;
+};
+
+/* PHS_EINVAL when the options cannot be honoured: a transcript must never
+ * be stored unredacted, or without the copies asked for, by mistake. */
+static int job_redaction(jobs *j, const struct store_transcript *job, struct job_redaction *r)
+{
+    memset(r, 0, sizeof(*r));
     if (!job->options[0])
         return 0;
     json_error_t e;
     json_t *o = json_loads(job->options, 0, &e);
     const char *types = json_string_value(json_object_get(o, "redact"));
+    json_t *keep = json_object_get(o, "keep_unredacted");
+    json_t *audio = json_object_get(o, "redact_audio");
     int rc = !o ? PHS_EINVAL : 0;
     if (rc == 0 && types) {
-        rc = redact_types_parse(types, labels);
+        rc = redact_types_parse(types, &r->labels);
         if (rc == 0 && !j->cfg.lex)
             rc = PHS_EINVAL;
     }
+    if (rc == 0 && keep)
+        rc = json_is_boolean(keep) ? 0 : PHS_EINVAL;
+    r->keep_unredacted = json_is_true(keep);
+    if (rc == 0 && audio) {
+        const char *m = json_string_value(audio);
+        r->audio = true;
+        if (m && !strcmp(m, "tone"))
+            r->audio_mode = REDACT_AUDIO_TONE;
+        else if (m && !strcmp(m, "silence"))
+            r->audio_mode = REDACT_AUDIO_SILENCE;
+        else
+            rc = PHS_EINVAL;
+    }
+    if (rc == 0 && !r->labels && (r->keep_unredacted || r->audio))
+        rc = PHS_EINVAL;
     json_decref(o);
     return rc;
 }
@@ -371,7 +444,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     store *s = j->cfg.store;
     store_tx *tx = NULL;
     struct store_tenant tenant;
-    struct store_object audio_obj, text_obj, vocab_obj;
+    struct store_object audio_obj, text_obj, vocab_obj, unred_obj, raudio_obj;
     struct membuf audio = {.max = (size_t)j->cfg.limits.max_bytes};
     struct membuf vtext = {.max = JOBS_VOCAB_STORED_MAX};
     char profile[STORE_PROFILE_NAME_MAX + 1], vocab_id[STORE_ID_MAX + 1];
@@ -383,7 +456,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     char *rendered = NULL;
     char msg[256] = "";
     audio_info info;
-    bool have_text = false, erase_audio = false;
+    bool have_text = false, have_unred = false, have_raudio = false, erase_audio = false;
     struct certificate cert;
     int rc, outcome;
 
@@ -459,29 +532,51 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     }
     custom_free(j, &custom);
     vocab_clear(&words);
-    membuf_wipe(&audio);
     redact_span *spans = NULL;
     size_t n_spans = 0;
-    unsigned labels = 0;
-    if (rc == 0 && (rc = job_redaction(j, job, &labels)) < 0)
+    struct job_redaction red;
+    memset(&red, 0, sizeof(red));
+    if (rc == 0 && (rc = job_redaction(j, job, &red)) < 0)
         snprintf(msg, sizeof(msg), "the job's redaction options are invalid");
-    if (rc == 0 && labels) {
-        redact_config rcfg = {.lex = j->cfg.lex, .labels = labels};
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.words_top_level = true;
+    if (rc == 0 && red.keep_unredacted) {
+        /* The copy before redaction: readable only with read and phi. */
+        rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
+        if (!rendered)
+            rc = PHS_ENOMEM;
+        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, "unredacted",
+                                  rendered, &unred_obj)) == 0)
+            have_unred = true;
+        if (rendered) {
+            crypto_wipe(rendered, strlen(rendered));
+            free(rendered);
+            rendered = NULL;
+        }
+        if (rc < 0)
+            snprintf(msg, sizeof(msg), "the unredacted copy could not be stored: %s", err_str(rc));
+    }
+    if (rc == 0 && red.labels) {
+        redact_config rcfg = {.lex = j->cfg.lex, .labels = red.labels};
         if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
             snprintf(msg, sizeof(msg), "redaction failed: %s", err_str(rc));
     }
+    if (rc == 0 && red.audio &&
+        (rc = store_redacted_audio(j, tk, job->tenant_id, tenant.key_version, audio.p, audio.len,
+                                   spans, n_spans, red.audio_mode, &raudio_obj, msg,
+                                   sizeof(msg))) == 0)
+        have_raudio = true;
+    membuf_wipe(&audio);
     if (rc == 0) {
-        transcript_opts o;
-        transcript_opts_default(&o);
-        o.words_top_level = true;
-        o.redacted = labels != 0;
+        o.redacted = red.labels != 0;
         o.redactions = spans;
         o.n_redactions = n_spans;
         rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
         if (!rendered)
             rc = PHS_ENOMEM;
-        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, rendered,
-                                  &text_obj)) == 0)
+        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, "transcript",
+                                  rendered, &text_obj)) == 0)
             have_text = true;
         if (rc < 0)
             snprintf(msg, sizeof(msg), "the transcript could not be stored: %s", err_str(rc));
@@ -507,8 +602,15 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     if (res)
         job->audio_duration_ms = (int64_t)(res->duration * 1000.0 + 0.5);
     if (outcome == 0) {
-        if ((rc = store_object_insert(tx, &text_obj)) < 0)
+        if ((rc = store_object_insert(tx, &text_obj)) < 0 ||
+            (have_unred && (rc = store_object_insert(tx, &unred_obj)) < 0) ||
+            (have_raudio && (rc = store_object_insert(tx, &raudio_obj)) < 0))
             goto rollback;
+        if (have_unred)
+            snprintf(job->unredacted_object, sizeof(job->unredacted_object), "%s", unred_obj.id);
+        if (have_raudio)
+            snprintf(job->redacted_audio_object, sizeof(job->redacted_audio_object), "%s",
+                     raudio_obj.id);
         job->state = STORE_JOB_COMPLETED;
         snprintf(job->transcript_object, sizeof(job->transcript_object), "%s", text_obj.id);
         job->transcript_bytes = text_obj.size;
@@ -564,7 +666,8 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     tx = NULL;
     if (rc < 0)
         goto out;
-    have_text = false; /* committed: the object is referenced now */
+    if (outcome == 0) /* committed: the objects are referenced now */
+        have_text = have_unred = have_raudio = false;
     if (erase_audio || erase_vocab)
         retention_certify(s, j->blobdir, &cert, NULL); /* on failure the next purge retries */
     goto out;
@@ -572,8 +675,13 @@ rollback:
     store_rollback(tx);
 out:
     certificate_clear(&cert);
+    /* Never referenced: no key was stored for them. */
     if (have_text)
-        blob_remove(j->blobdir, text_obj.id); /* never referenced: no key stored for it */
+        blob_remove(j->blobdir, text_obj.id);
+    if (have_unred)
+        blob_remove(j->blobdir, unred_obj.id);
+    if (have_raudio)
+        blob_remove(j->blobdir, raudio_obj.id);
     if (rendered) {
         crypto_wipe(rendered, strlen(rendered));
         free(rendered);
