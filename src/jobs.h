@@ -51,9 +51,10 @@ struct jobs_config {
     uint64_t per_request_max;
 };
 
-/* Memory of one model and decoder built for a request over the general
- * model, measured (docs/BENCHMARKS.md, Server). */
-#define JOBS_CUSTOM_DECODER_BYTES (48ull * 1024 * 1024)
+/* Memory of one model and decoder built for a request: measured 102-110
+ * MiB of resident memory for the general or medical model with a
+ * vocabulary (docs/BENCHMARKS.md, Server), plus a margin. */
+#define JOBS_CUSTOM_DECODER_BYTES (120ull * 1024 * 1024)
 
 /* What one recording runs with beyond the shared default decoder. */
 struct jobs_options {

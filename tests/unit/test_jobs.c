@@ -288,6 +288,104 @@ static void test_requeue_after_crash(void **state)
     jobs_stop(j);
 }
 
+/* A memory budget the pool draws on for per-request models. */
+struct budget {
+    uint64_t used, max, peak;
+    pthread_mutex_t mu;
+};
+
+static bool budget_reserve(void *ctx, uint64_t n)
+{
+    struct budget *b = ctx;
+    pthread_mutex_lock(&b->mu);
+    bool ok = b->used + n <= b->max;
+    if (ok)
+        b->used += n;
+    if (b->used > b->peak)
+        b->peak = b->used;
+    pthread_mutex_unlock(&b->mu);
+    return ok;
+}
+
+static void budget_release(void *ctx, uint64_t n)
+{
+    struct budget *b = ctx;
+    pthread_mutex_lock(&b->mu);
+    b->used -= n;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Requests with a vocabulary or another profile get a model of their own,
+ * drawn from the budget and returned after; a full budget is PHS_EBUSY, one
+ * that could never hold it PHS_ETOOBIG, an unknown tenant profile
+ * PHS_ENOTFOUND; the default profile by name needs no model of its own. */
+static void test_request_model(void **state)
+{
+    if (!wav)
+        skip();
+    asr_config c;
+    asr_config_default(&c);
+    struct budget b = {.max = 4 * JOBS_CUSTOM_DECODER_BYTES};
+    pthread_mutex_init(&b.mu, NULL);
+    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
+                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
+                             .release = budget_release, .budget_ctx = &b};
+    audio_limits_default(&jc.limits);
+    char msg[256];
+    int err;
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    audio_info info;
+    asr_result *res = NULL;
+    const char *words[] = {"dashwood", "zorbitrex", NULL};
+    struct jobs_options o = {.tenant_id = tenant.id, .vocabulary = words};
+    assert_int_equal(jobs_transcribe_with(j, &o, wav, wav_len, &info, &res, msg, sizeof(msg)), 0);
+    assert_false(o.model_failed);
+    char *text = asr_result_text(res);
+    assert_non_null(strstr(text, "young man"));
+    free(text);
+    asr_result_free(res);
+    struct jobs_stats s;
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 1);
+    assert_true(s.custom_load_seconds > 0);
+    assert_int_equal(b.used, 0);
+    assert_int_equal(b.peak, JOBS_CUSTOM_DECODER_BYTES);
+
+    /* The default profile by name: the shared decoder. */
+    struct jobs_options same = {.tenant_id = tenant.id, .profile = c.profile ? c.profile : "general"};
+    assert_int_equal(jobs_transcribe_with(j, &same, wav, wav_len, &info, &res, msg, sizeof(msg)),
+                     0);
+    asr_result_free(res);
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 1);
+
+    struct jobs_options unknown = {.tenant_id = tenant.id, .profile = "nosuch"};
+    assert_int_equal(
+        jobs_transcribe_with(j, &unknown, wav, wav_len, &info, &res, msg, sizeof(msg)),
+        PHS_ENOTFOUND);
+    assert_true(unknown.model_failed);
+    assert_null(res);
+
+    b.max = JOBS_CUSTOM_DECODER_BYTES - 1;
+    o.model_failed = false;
+    assert_int_equal(jobs_transcribe_with(j, &o, wav, wav_len, &info, &res, msg, sizeof(msg)),
+                     PHS_EBUSY);
+    assert_true(o.model_failed);
+    assert_int_equal(b.used, 0);
+    jobs_stop(j);
+
+    jc.per_request_max = JOBS_CUSTOM_DECODER_BYTES / 2;
+    j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    b.max = 8 * JOBS_CUSTOM_DECODER_BYTES;
+    assert_int_equal(jobs_transcribe_with(j, &o, wav, wav_len, &info, &res, msg, sizeof(msg)),
+                     PHS_ETOOBIG);
+    assert_int_equal(b.used, 0);
+    jobs_stop(j);
+    pthread_mutex_destroy(&b.mu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_queue_full),
         cmocka_unit_test(test_stored_job),
         cmocka_unit_test(test_requeue_after_crash),
+        cmocka_unit_test(test_request_model),
     };
     return cmocka_run_group_tests_name("jobs", tests, setup, teardown);
 }
