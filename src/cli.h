@@ -19,6 +19,7 @@ int cli_keys(int argc, char **argv);
 int cli_lm(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_redact(int argc, char **argv);
+int cli_profiles(int argc, char **argv);
 int cli_tenants(int argc, char **argv);
 int cli_doctor(int argc, char **argv);
 int cli_serve(int argc, char **argv);

@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
     {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
+    {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
     {"tenants", cli_tenants, "create, list, update or delete (offboard) tenants"},
     {"serve", cli_serve, "run the HTTPS API server"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},

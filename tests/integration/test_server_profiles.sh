@@ -187,4 +187,18 @@ grep -q 'vocabulary_words=1' "$T/audit.jsonl" || fail "vocabulary count not audi
 grep -Eqi 'zorbitrex|velunafil|brenticap|metoprolol' "$T/audit.jsonl" && fail "words in the audit trail"
 grep -Eqi 'zorbitrex|velunafil|brenticap' "$T/server.out" "$T/server.err" && fail "words in the log"
 ok "audit: create, use, default, delete, vocabulary count; never the words"
+# -- the command line ------------------------------------------------------------
+expect_exit 0 "$P" profiles add ortho "$T/notes.txt" --tenant clinic-b --base general --data "$DATA"
+expect_exit 0 "$P" profiles default ortho --tenant clinic-b --data "$DATA"
+expect_exit 0 "$P" profiles list --tenant clinic-b --data "$DATA"
+grep -q '^ortho ' "$T/stdout" && grep -q '^default: ortho' "$T/stdout" || fail "profiles list: $(cat "$T/stdout")"
+expect_exit 0 "$P" profiles list --tenant clinic-a --data "$DATA"
+grep -q '^ortho ' "$T/stdout" && fail "clinic-a lists clinic-b's profile"
+expect_exit 1 "$P" profiles delete ortho --tenant clinic-a --data "$DATA"
+expect_exit 3 "$P" profiles add General "$T/notes.txt" --tenant clinic-b --data "$DATA"
+expect_exit 2 "$P" profiles add x "$T/notes.txt" --tenant clinic-b --weight 1 --data "$DATA"
+expect_exit 0 "$P" profiles delete ortho --tenant clinic-b --data "$DATA"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["resource_type"]=="profile", c' \
+    "$T/stdout" || fail "profiles delete: no certificate"
+ok "profiles add, list, default, delete from the command line"
 echo "$checks checks"
