@@ -111,7 +111,7 @@ grep -qi '^Strict-Transport-Security' "$T/h" || fail "no HSTS on 404"
 code=$($C -o "$T/b" -D "$T/h" -w '%{http_code}' -X POST "$URL/echo/x")
 [ "$code" = 405 ] || fail "wrong method gave $code"
 envelope 405 "$T/b"
-grep -qi '^Allow: GET, DELETE' "$T/h" || fail "405 without Allow"
+grep -qi '^Allow: GET, HEAD, DELETE' "$T/h" || fail "405 without Allow"
 code=$($C -o "$T/b" -D "$T/h" -w '%{http_code}' "$URL/error/429")
 [ "$code" = 429 ] && grep -qi '^Retry-After: 7' "$T/h" || fail "429 without Retry-After"
 envelope 429 "$T/b"

@@ -78,7 +78,9 @@ while True:
 PY
 python3 "$T/sink.py" > "$T/sink.port" & spid=$!; SPIDS="$SPIDS $spid"
 i=0; until [ -s "$T/sink.port" ]; do i=$((i+1)); [ $i -gt 50 ] && fail "sink"; sleep 0.1; done
-start_server --workers 1 --syslog "tcp://127.0.0.1:$(cat "$T/sink.port")"
+# every failure below must be its own audit record (the limiter would summarise them)
+start_server --workers 1 --syslog "tcp://127.0.0.1:$(cat "$T/sink.port")" \
+    --auth-failure-limit 100000 --auth-failure-audit-first 100000
 python3 - "$PORT" "$CA" <<'PY' || fail "flood"
 import http.client, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[2])
