@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audio.h"
 #include "err.h"
@@ -167,12 +168,53 @@ static void test_errors(void **state)
     free(in);
 }
 
+static int count_write(void *ctx, const void *buf, size_t len)
+{
+    (void)buf;
+    *(uint64_t *)ctx += len;
+    return 0;
+}
+
+/* What a redacted copy costs: five minutes at 48 kHz (resampled), decoded
+ * twice. Printed for docs/BENCHMARKS.md; bounded loosely (sanitizer runs). */
+static void test_cost(void **state)
+{
+    (void)state;
+    const size_t seconds = 300;
+    size_t in_len;
+    uint8_t *in = make_wav(48000, 48000 * seconds, 700, &in_len);
+    audio_source src;
+    audio_mem mem;
+    audio_limits lim;
+    audio_limits_default(&lim);
+    audio_source_memory(&src, &mem, in, in_len);
+    redact_span spans[50];
+    for (int i = 0; i < 50; i++)
+        spans[i] = (redact_span){REDACT_NAME, 5.0 * i + 1.0, 5.0 * i + 2.0, (size_t)i};
+    uint64_t bytes = 0, n = 0;
+    char msg[128] = "";
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(redact_audio_wav_stream(&src, &lim, spans, 50, REDACT_AUDIO_TONE,
+                                             count_write, &bytes, &n, msg, sizeof(msg)),
+                     0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    assert_int_equal(bytes, 44 + 2 * n);
+    assert_true(n >= 16000 * seconds - 100 && n <= 16000 * seconds + 100);
+    printf("redacted audio: %zu s of 48 kHz WAV with 50 spans in %.0f ms (%.0fx real time)\n",
+           seconds, ms, seconds * 1000.0 / ms);
+    assert_true(ms < 60000);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silence_keeps_length_and_masks_span),
         cmocka_unit_test(test_tone_and_resampled_length),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
