@@ -580,10 +580,13 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     struct http_config hc = cfg->http;
     hc.on_complete = on_complete;
     hc.ctx = srv;
-    /* GETs that change state: a store=false result is destroyed by its first
-     * read, and exports/reports are audited as data handed out. */
-    static const char *const head_refused[] = {"/v1/transcripts/{id}", "/v1/audit",
-                                               "/v1/audit/report", NULL};
+    /* GETs that change state or hand out PHI: a store=false result is
+     * destroyed by its first read; the unredacted text and the audio are
+     * audited as PHI handed out, and so are exports and reports. A HEAD
+     * there would leave a record of a read that delivered nothing. */
+    static const char *const head_refused[] = {
+        "/v1/transcripts/{id}", "/v1/transcripts/{id}/unredacted", "/v1/transcripts/{id}/audio",
+        "/v1/audit", "/v1/audit/report", NULL};
     hc.head_refused = head_refused;
     /* The recording's own limit is checked exactly as it streams in; the
      * transport allows for the multipart framing around it. */

@@ -85,6 +85,11 @@ STATUS=$($C -I -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY_B" 
 STATUS=$($C -I -o /dev/null -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KEY_B" "$URL/v1/transcripts/tr_x")
 [ "$STATUS" = 405 ] || fail "HEAD on a single-use read: $STATUS"
 grep -qi '^Allow: GET, DELETE' "$T/h" || fail "405 without Allow: $(cat "$T/h")"
+for p in /v1/transcripts/tr_x/audio /v1/transcripts/tr_x/unredacted /v1/audit /v1/audit/report; do
+    STATUS=$($C -I -o /dev/null -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KEY_B" "$URL$p")
+    [ "$STATUS" = 405 ] || fail "HEAD $p: $STATUS"
+    grep -qi '^Allow: GET' "$T/h" || fail "HEAD $p: no Allow"
+done
 req PUT /v1/transcripts "$KEY_B"; expect_status 405 "PUT"; envelope
 $C -X PUT -D "$T/h" -o /dev/null "$URL/v1/transcripts"
 grep -qi '^Allow: .*GET.*HEAD.*POST\|^Allow: .*POST.*GET.*HEAD' "$T/h" || fail "Allow: $(grep -i allow "$T/h")"
