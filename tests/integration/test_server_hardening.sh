@@ -6,6 +6,10 @@
 setup_data
 BAD=phs_AAAAAAAAAAAAbbbbbbbbbbbbbbbbbbbbbbbbbbbb000000   # malformed checksum
 
+expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --allow-plain-http true \
+    --auth-failure-limit 2 --auth-failure-audit-first 3
+grep -q "failure_audit_first" "$T/stderr" || fail "no reason: $(cat "$T/stderr")"
+expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --auth-failure-window 0
 start_server --workers 1 --auth-failure-limit 5 --auth-failure-window 30 \
     --auth-failure-audit-first 2
 

@@ -35,6 +35,29 @@ static void test_defaults(void **state)
     assert_int_equal(c.max_upload_bytes, HTTP_DEFAULT_MAX_BODY);
     assert_string_equal(c.data_dir, "./phiscribe-data");
     assert_string_equal(c.tls_cert, "");
+    assert_int_equal(c.auth_failure_limit, 10);
+    assert_int_equal(c.auth_failure_window, 60);
+    assert_int_equal(c.auth_failure_audit_first, 3);
+    assert_int_equal(c.auth_failure_sources, 4096);
+}
+
+static void test_auth_limiter_settings(void **state)
+{
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_set(&c, "auth", "failure_limit", "5", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&c, "auth", "failure_window", "2", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&c, "auth", "failure_audit_first", "0", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "auth-failure-sources", "16", err, sizeof(err)), 0);
+    assert_int_equal(c.auth_failure_limit, 5);
+    assert_int_equal(c.auth_failure_window, 2);
+    assert_int_equal(c.auth_failure_audit_first, 0);
+    assert_int_equal(c.auth_failure_sources, 16);
+    assert_int_equal(config_set(&c, "auth", "failure_limit", "0", err, sizeof(err)), PHS_EINVAL);
+    assert_int_equal(config_set(&c, "auth", "failure_window", "86401", err, sizeof(err)),
+                     PHS_EINVAL);
+    assert_int_equal(config_set(&c, "auth", "failure_sources", "0", err, sizeof(err)), PHS_EINVAL);
 }
 
 static void test_file_then_flags(void **state)
@@ -148,6 +171,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_auth_limiter_settings),
         cmocka_unit_test(test_file_then_flags),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_usage_lists_flags),
