@@ -16,6 +16,7 @@
 #include "blob.h"
 #include "err.h"
 #include "jobs.h"
+#include "redact.h"
 #include "store.h"
 #include "transcript.h"
 
@@ -152,7 +153,9 @@ static void test_queue_full(void **state)
 }
 
 /* Puts the audio into an encrypted object and a queued job, as the API does. */
-static void queue_job(char *id, size_t id_len, char *obj_id, size_t obj_len)
+/* Queues a job for the test recording with stored options (NULL: none). */
+static void queue_job_with(const char *options, char *id, size_t id_len, char *obj_id,
+                           size_t obj_len)
 {
     store_tx *tx;
     int err;
@@ -184,12 +187,19 @@ static void queue_job(char *id, size_t id_len, char *obj_id, size_t obj_len)
     snprintf(t.audio_object, sizeof(t.audio_object), "%s", o.id);
     t.audio_bytes = (int64_t)wav_len;
     t.audio_duration_ms = t.transcript_bytes = -1;
+    if (options)
+        snprintf(t.options, sizeof(t.options), "%s", options);
     assert_int_equal(store_begin(st, &tx), 0);
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_int_equal(store_transcript_insert(tx, &t), 0);
     assert_int_equal(store_commit(tx), 0);
     snprintf(id, id_len, "%s", t.id);
     snprintf(obj_id, obj_len, "%s", o.id);
+}
+
+static void queue_job(char *id, size_t id_len, char *obj_id, size_t obj_len)
+{
+    queue_job_with(NULL, id, id_len, obj_id, obj_len);
 }
 
 static struct store_transcript wait_done(const char *id)
@@ -266,6 +276,97 @@ static void test_stored_job(void **state)
     store_recorded_public_key(st, pub);
     assert_int_equal(audit_checkpoint(st, true), 0);
     assert_int_equal(audit_verify(st, pub, &vr), 0);
+}
+
+struct bin {
+    char *p;
+    size_t len;
+};
+
+static int collect_bin(void *ctx, const void *buf, size_t len)
+{
+    struct bin *b = ctx;
+    char *p = realloc(b->p, b->len + len + 1);
+    assert_non_null(p);
+    memcpy(p + b->len, buf, len);
+    b->p = p;
+    b->len += len;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+/* Reads object id of the tenant whole (it must be live and of kind). */
+static struct bin read_object(const char *id, const char *kind)
+{
+    store_tx *tx;
+    struct store_object o;
+    struct bin b = {0};
+    int err;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_object_get(tx, tenant.id, id, &o), 0);
+    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
+    store_rollback(tx);
+    assert_true(o.has_dk);
+    assert_string_equal(o.kind, kind);
+    assert_int_equal(blob_read(blobdir, tk, o.dk_wrapped, o.id, collect_bin, &b), 0);
+    assert_int_equal(b.len, (size_t)o.size);
+    crypto_key_free(tk);
+    return b;
+}
+
+/* keep_unredacted and redact_audio: two more sealed objects with the job;
+ * options that cannot be honoured fail the job and store nothing. */
+static void test_redaction_extras(void **state)
+{
+    if (!wav)
+        skip();
+    redact_lexicon *lex = redact_lexicon_new();
+    assert_non_null(lex);
+    struct jobs_config jc = {
+        .model = model, .store = st, .workers = 1, .queue_max = 1, .poll_ms = 100, .lex = lex};
+    audio_limits_default(&jc.limits);
+    char msg[256], ids[4][STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    int err;
+    const char *opts[4] = {
+        "{\"language\":\"en\",\"redact\":\"all\",\"keep_unredacted\":true,"
+        "\"redact_audio\":\"silence\"}",
+        "{\"language\":\"en\",\"keep_unredacted\":true}",    /* no redaction */
+        "{\"redact\":\"name\",\"redact_audio\":\"beep\"}",   /* unknown mode */
+        "{\"redact\":\"name\",\"keep_unredacted\":\"yes\"}", /* not a boolean */
+    };
+    for (int i = 0; i < 4; i++)
+        queue_job_with(opts[i], ids[i], sizeof(ids[i]), audio_id, sizeof(audio_id));
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    jobs_kick(j);
+    struct store_transcript t = wait_done(ids[0]);
+    assert_int_equal(t.state, STORE_JOB_COMPLETED);
+    assert_true(t.unredacted_object[0] && t.redacted_audio_object[0]);
+    struct bin unred = read_object(t.unredacted_object, "unredacted");
+    struct bin text = read_object(t.transcript_object, "transcript");
+    struct bin copy = read_object(t.redacted_audio_object, "redacted_audio");
+    assert_non_null(strstr(unred.p, "young man"));
+    assert_null(strstr(unred.p, "\"redactions\""));
+    assert_non_null(strstr(text.p, "\"redactions\""));
+    /* a WAV of the recording's length at 16 kHz */
+    assert_true(copy.len > 44);
+    assert_memory_equal(copy.p, "RIFF", 4);
+    assert_memory_equal(copy.p + 8, "WAVEfmt ", 8);
+    double seconds = (double)(copy.len - 44) / 32000.0;
+    assert_true(seconds * 1000 > t.audio_duration_ms - 50 &&
+                seconds * 1000 < t.audio_duration_ms + 50);
+    free(unred.p);
+    free(text.p);
+    free(copy.p);
+    for (int i = 1; i < 4; i++) {
+        t = wait_done(ids[i]);
+        assert_int_equal(t.state, STORE_JOB_FAILED);
+        assert_string_equal(t.transcript_object, "");
+        assert_string_equal(t.unredacted_object, "");
+        assert_string_equal(t.redacted_audio_object, "");
+    }
+    jobs_stop(j);
+    redact_lexicon_free(lex);
 }
 
 /* A job left "processing" by a crash runs again when a pool starts. */
@@ -393,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_queue_full),
         cmocka_unit_test(test_stored_job),
         cmocka_unit_test(test_requeue_after_crash),
+        cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
     };
     return cmocka_run_group_tests_name("jobs", tests, setup, teardown);
