@@ -185,7 +185,10 @@ static const char *const stop_words[] = {
     "patient", "patients", "doctor", "dr", "mister", "mr", "missus", "mrs", "miss", "ms",
     "nurse", "professor", "physician", "surgeon", "resident", "attending", "provider",
     "son", "daughter", "wife", "husband", "mother", "father", "brother", "sister", "name",
-    "named", "number", "phone", "date", "birth", "born", "record", "street", "avenue", "road",
+    "named", "number", "numbers", "phone", "date", "birth", "born", "record", "street",
+    "avenue", "road", "id", "mrn", "ssn", "dob", "dea", "npi", "mbi", "rx", "vin", "account",
+    "policy", "license", "licence", "claim", "chart", "specimen", "accession", "gravida",
+    "para", "sternal",
     "year", "years", "old", "age", "aged", "male", "female", "man", "woman", "gentleman", "lady",
     /* clinical vocabulary */
     "blood", "pressure", "heart", "rate", "pain", "chest", "chronic", "acute", "stable",
@@ -369,15 +372,15 @@ static int digit_at(const ctx *c, size_t i)
     return -1;
 }
 
-/* Words that sound like digits ("to", "for", "ate", "won"): a digit only
- * between two number words. */
+/* Words that sound like digits ("to", "for", "ate", "won", "when"): a digit
+ * only between two number words, or inside an identifier (idstr_at). */
 static int homophone_digit(const char *t)
 {
     if (!strcmp(t, "to") || !strcmp(t, "too"))
         return 2;
     if (!strcmp(t, "for"))
         return 4;
-    if (!strcmp(t, "won"))
+    if (!strcmp(t, "won") || !strcmp(t, "when"))
         return 1;
     if (!strcmp(t, "ate"))
         return 8;
@@ -401,27 +404,9 @@ typedef struct numrun {
     bool cardinal; /* has "hundred" or "thousand" */
 } numrun;
 
-/* The number run starting at i, if any: number words, with "oh" for zero,
- * "double"/"triple", homophones and "slash"/"dash"/"and" only inside. */
-static bool number_run(const ctx *c, size_t i, numrun *r)
+/* Fills r for the number words [i, j) (as number_run found them). */
+static void numrun_measure(const ctx *c, size_t i, size_t j, numrun *r)
 {
-    if (!is_number_word(c, i))
-        return false;
-    size_t j = i;
-    while (j < c->n) {
-        if (is_number_word(c, j)) {
-            j++;
-            continue;
-        }
-        const char *t = tok(c, j);
-        bool joiner = homophone_digit(t) >= 0 || !strcmp(t, "slash") || !strcmp(t, "dash") ||
-                      (!strcmp(t, "and") && j > i && is(c, j - 1, "hundred"));
-        if (joiner && j + 1 < c->n && is_number_word(c, j + 1)) {
-            j++;
-            continue;
-        }
-        break;
-    }
     r->a = i;
     r->b = j;
     r->digits = 0;
@@ -470,6 +455,30 @@ static bool number_run(const ctx *c, size_t i, numrun *r)
         for (long v = r->value; v > 0; v /= 10)
             r->digits++;
     }
+}
+
+/* The number run starting at i, if any: number words, with "oh" for zero,
+ * "double"/"triple", homophones and "slash"/"dash"/"and" only inside. */
+static bool number_run(const ctx *c, size_t i, numrun *r)
+{
+    if (!is_number_word(c, i))
+        return false;
+    size_t j = i;
+    while (j < c->n) {
+        if (is_number_word(c, j)) {
+            j++;
+            continue;
+        }
+        const char *t = tok(c, j);
+        bool joiner = homophone_digit(t) >= 0 || !strcmp(t, "slash") || !strcmp(t, "dash") ||
+                      (!strcmp(t, "and") && j > i && is(c, j - 1, "hundred"));
+        if (joiner && j + 1 < c->n && is_number_word(c, j + 1)) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    numrun_measure(c, i, j, r);
     return true;
 }
 
@@ -502,12 +511,42 @@ static size_t day_at(const ctx *c, size_t i, bool allow_cardinal)
     return 0;
 }
 
-/* True if one of the words cue[] occurs among the `window` words before i. */
+/* A single spelled letter: "m", or "m." as some recognisers write it. */
+static bool is_letter(const ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return (n == 1 || (n == 2 && t[1] == '.')) && t[0] >= 'a' && t[0] <= 'z';
+}
+
+/* True if the cue word w is said at i: the word itself, the word with an
+ * "s" (recognisers hear "number is" as "numbers", "record" as "records"),
+ * or, for a short cue, its letters spelled and ending at i ("m r n",
+ * "b n p i" for "npi", "i d"). */
+static bool cue_word_at(const ctx *c, size_t i, const char *w)
+{
+    const char *t = tok(c, i);
+    size_t wl = strlen(w), tl = strlen(t);
+    if (i >= c->n)
+        return false;
+    if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
+        return true;
+    if (wl < 2 || wl > 4 || i + 1 < wl || !is_letter(c, i))
+        return false;
+    for (size_t k = 0; k < wl; k++)
+        if (!is_letter(c, i + 1 - wl + k) || tok(c, i + 1 - wl + k)[0] != w[k])
+            return false;
+    return true;
+}
+
+/* True if one of the cue words cue[] (as cue_word_at hears them) occurs
+ * among the `window` words before i. */
 static bool cue_before(const ctx *c, size_t i, size_t window, const char *const *cue)
 {
     for (size_t k = 1; k <= window && k <= i; k++)
-        if (is_any(c, i - k, cue))
-            return true;
+        for (const char *const *w = cue; *w; w++)
+            if (cue_word_at(c, i - k, *w))
+                return true;
     return false;
 }
 
@@ -745,66 +784,234 @@ static void detect_dates(ctx *c)
     }
 }
 
+/* Words after a number that make it a quantity, never an identifier. */
+static const char *const number_units[] = {
+    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
+    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
+    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
+    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
+    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
+
+/* Cue words spoken as letters ("m r n eight one ..."): the letters are the
+ * cue, not part of the identifier that follows. */
+static const char *const spelled_cues[] = {"mrn", "ssn", "npi", "dea", "dob", "mbi",
+                                           "vin", "id", NULL};
+
+/* How many words from i spell a cue of spelled_cues (the longest); 0 if none. */
+static size_t spelled_cue_len(const ctx *c, size_t i)
+{
+    size_t best = 0;
+    for (const char *const *w = spelled_cues; *w; w++) {
+        size_t wl = strlen(*w), k;
+        for (k = 0; k < wl && is_letter(c, i + k) && tok(c, i + k)[0] == (*w)[k]; k++)
+            ;
+        if (k == wl && wl > best)
+            best = wl;
+    }
+    return best;
+}
+
+/* Length of the run of spelled letters at i; a lone "a" or "i" is a word. */
+static size_t letter_block(const ctx *c, size_t i)
+{
+    size_t k = 0;
+    while (k < 8 && is_letter(c, i + k))
+        k++;
+    if (k == 1 && (is(c, i, "a") || is(c, i, "i")))
+        return 0;
+    return k;
+}
+
+/* An identifier as a recogniser writes it: number runs and spelled letters
+ * ("w k h two nine three"), digit homophones anywhere inside ("three three
+ * for one"), and single misrecognised words between two parts ("two for it
+ * one of three six five": "eight" heard as "it", an inserted "of"). */
+typedef struct idstr {
+    size_t a, b;         /* words [a, b); b is the end of a number run */
+    int digits;          /* digits it would be written with; a homophone is one */
+    int letters;         /* spelled letters */
+    int lead_letters;    /* letters in the block that starts it */
+    int gaps;            /* words taken as misrecognitions */
+    size_t number_words; /* words inside number runs */
+    bool digitwise;      /* no "twenty" or "twelve": said digit by digit */
+    bool range;          /* a run such as "fifty five to sixty": a range, not a number */
+} idstr;
+
+#define IDSTR_MAX_WORDS 32 /* bounds the cost of a scan: detection stays linear */
+#define IDSTR_MAX_GAPS 2
+
+static bool idstr_gap_ok(const ctx *c, size_t i)
+{
+    /* words that end a number rather than sit inside a misheard one */
+    static const char *const enders[] = {"and", "or", "point", "over", "out", "by", "x",
+                                         "plus", "per", "then", "than", "between", NULL};
+    return c->lab[i] < 0 && !is_any(c, i, enders) && !is_any(c, i, number_units) &&
+           !(flags1(c, i) & LEX_MONTH);
+}
+
+/* The identifier-like string starting at i, if any: it starts with a
+ * number run, a block of letters, or (lead_ok: right after a cue) a digit
+ * homophone ("number for four ..."), and ends with a number run. Runs with
+ * "hundred" or "thousand" (counts, doses) end it. Costs at most
+ * IDSTR_MAX_WORDS words. */
+static bool idstr_at(const ctx *c, size_t i, bool lead_ok, idstr *s)
+{
+    idstr cur = {i, i, 0, 0, 0, 0, 0, true, false};
+    bool found = false, last_gap = false;
+    size_t j = i, len;
+    while (j < c->n && j < i + IDSTR_MAX_WORDS && c->lab[j] < 0) {
+        numrun r;
+        if (number_run(c, j, &r)) {
+            if (r.cardinal || !free_at(c, r.a, r.b))
+                break;
+            cur.digits += r.digits;
+            cur.number_words += r.b - r.a;
+            bool run_digitwise = true;
+            for (size_t k = r.a; k < r.b; k++)
+                if (index_in(tok(c, k), teen_words) >= 0 || index_in(tok(c, k), tens_words) >= 0)
+                    run_digitwise = false;
+            /* "one ten to one twenty": two short quantities joined by "to" */
+            for (size_t k = r.a + 1; !run_digitwise && k + 1 < r.b; k++) {
+                numrun lo, hi;
+                if (!is(c, k, "to") && !is(c, k, "too"))
+                    continue;
+                numrun_measure(c, r.a, k, &lo);
+                numrun_measure(c, k + 1, r.b, &hi);
+                if (lo.digits <= 3 && hi.digits <= 3)
+                    cur.range = true;
+            }
+            cur.digitwise = cur.digitwise && run_digitwise;
+            j = r.b;
+            cur.b = j;
+            *s = cur;
+            found = true;
+            last_gap = false;
+        } else if ((len = letter_block(c, j)) > 0 && (j == i || !spelled_cue_len(c, j))) {
+            cur.letters += (int)len;
+            if (j == i)
+                cur.lead_letters = (int)len;
+            j += len;
+            last_gap = false;
+        } else if (homophone_digit(tok(c, j)) >= 0 && (j > i || lead_ok)) {
+            cur.digits++;
+            j++;
+            last_gap = false;
+        } else if (j > i && !last_gap && cur.gaps < IDSTR_MAX_GAPS && idstr_gap_ok(c, j)) {
+            cur.gaps++;
+            j++;
+            last_gap = true;
+        } else {
+            break;
+        }
+    }
+    return found;
+}
+
 static void detect_numbers(ctx *c)
 {
     static const char *const ssn_cue[] = {"social", "ssn", NULL};
     static const char *const phone_cue[] = {"phone", "telephone", "cell", "cellphone", "mobile",
                                             "fax", "call", "reached", "callback", "pager",
                                             "contact", "extension", NULL};
-    static const char *const id_cue[] = {"record", "mrn", "account", "member", "policy",
-                                         "insurance", "plan", "id", "identification",
-                                         "license", "licence", "certificate", "serial", "plate",
-                                         "claim", "group", "subscriber", "case",
-                                         "medicare", "medicaid", "badge", "employee", "chart",
-                                         "dea", "npi", NULL};
+    static const char *const id_cue[] = {
+        "record", "mrn", "account", "member", "policy", "insurance", "plan", "id",
+        "identification", "license", "licence", "certificate", "serial", "plate", "claim",
+        "group", "subscriber", "case", "medicare", "medicaid", "badge", "employee", "chart",
+        "dea", "npi", "mbi", "accession", "specimen", "reference", "confirmation", "encounter",
+        "beneficiary", "prescription", "rx", "wristband", "bracelet", "passport", "vin",
+        "registration", "billing", "invoice", "authorization", "enrollment", "tracking", NULL};
+    /* cues after which three digits are enough ("chart <misheard> four one three") */
+    static const char *const strong_id_cue[] = {
+        "record", "mrn", "account", "member", "policy", "license", "licence", "claim",
+        "subscriber", "medicare", "medicaid", "chart", "dea", "npi", "mbi", "accession",
+        "beneficiary", "passport", NULL};
+    static const char *const number_cue[] = {"number", NULL};
+    /* words after which a digit homophone starts a number: "number for four" */
+    static const char *const lead_words[] = {"number", "numbers", "is", "was", "id", "reads",
+                                             NULL};
     static const char *const date_cue[] = {"birth", "born", "dob", "date", "dated", "admitted",
                                            "discharged", NULL};
-    static const char *const units[] = {
-        "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
-        "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
-        "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
-        "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
-        "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
     for (size_t i = 0; i < c->n; i++) {
         numrun r;
-        if (!number_run(c, i, &r))
+        idstr s = {0};
+        if (c->lab[i] >= 0)
             continue;
-        i = r.b - 1;
-        if (!free_at(c, r.a, r.b))
-            continue;
-        /* ages: "ninety two year old", "aged ninety two", "age ninety one" */
-        bool age_ctx = (is(c, r.b, "year") || is(c, r.b, "years")) &&
-                       (is(c, r.b + 1, "old") || (is(c, r.b + 1, "of") && is(c, r.b + 2, "age")));
-        age_ctx = age_ctx || is(c, r.a - 1, "aged") || is(c, r.a - 1, "age") ||
-                  (r.a > 1 && is(c, r.a - 2, "age") && is(c, r.a - 1, "is"));
-        if (age_ctx) {
-            if (r.value > 89 && r.value < 200)
-                mark(c, r.a, r.b, REDACT_AGE);
+        size_t spelled = spelled_cue_len(c, i);
+        if (spelled) {
+            i += spelled - 1;
             continue;
         }
-        bool unit_after = is_any(c, r.b, units);
-        bool ssn = cue_before(c, r.a, 4, ssn_cue);
-        for (size_t k = 1; k <= 4 && k + 1 <= r.a; k++)
-            ssn = ssn || (is(c, r.a - k, "n") && is(c, r.a - k - 1, "s")); /* "s s n" */
-        if (ssn && r.digits >= 4 && !r.cardinal) {
-            mark(c, r.a, r.b, REDACT_SSN);
-        } else if (cue_before(c, r.a, 5, phone_cue) && r.digits >= 7 && !r.cardinal) {
-            mark(c, r.a, r.b, REDACT_PHONE);
-        } else if (cue_before(c, r.a, 4, date_cue) && !unit_after &&
-                   (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r)) {
-            mark(c, r.a, r.b, REDACT_DATE);
-        } else if (cue_before(c, r.a, 5, id_cue) && r.digits >= 4 && !r.cardinal &&
-                   !unit_after) {
-            mark(c, r.a, r.b, REDACT_ID);
-        } else if (cue_before(c, r.a, 4, (const char *const[]){"number", "numbers", NULL}) &&
-                   r.digits >= 4 && !r.cardinal && !unit_after) {
-            /* "number" alone: ten digits are a phone number, fewer an ID */
-            mark(c, r.a, r.b, r.digits >= 10 && r.digits <= 11 ? REDACT_PHONE : REDACT_ID);
-        } else if (!r.cardinal && !unit_after && r.digits >= 10) {
-            mark(c, r.a, r.b, REDACT_PHONE);
-        } else if (!r.cardinal && !unit_after && r.digits >= 5) {
-            mark(c, r.a, r.b, REDACT_ID);
+        bool has_r = number_run(c, i, &r) && free_at(c, r.a, r.b);
+        bool lead_ok = i > 0 && (is_any(c, i - 1, lead_words) ||
+                                 cue_before(c, i, 1, id_cue) || cue_before(c, i, 1, phone_cue) ||
+                                 cue_before(c, i, 1, ssn_cue));
+        bool has_s = idstr_at(c, i, lead_ok, &s);
+        if (!has_r && !has_s)
+            continue;
+        size_t next = has_r ? r.b : i + 1; /* where to go on when nothing is found */
+        if (has_r) {
+            /* ages: "ninety two year old", "aged ninety two", "age ninety one" */
+            bool age_ctx =
+                (is(c, r.b, "year") || is(c, r.b, "years")) &&
+                (is(c, r.b + 1, "old") || (is(c, r.b + 1, "of") && is(c, r.b + 2, "age")));
+            age_ctx = age_ctx || is(c, r.a - 1, "aged") || is(c, r.a - 1, "age") ||
+                      (r.a > 1 && is(c, r.a - 2, "age") && is(c, r.a - 1, "is"));
+            if (age_ctx) {
+                if (r.value > 89 && r.value < 200)
+                    mark(c, r.a, r.b, REDACT_AGE);
+                i = next - 1;
+                continue;
+            }
         }
+        int label = -1;
+        size_t a = 0, b = 0;
+        bool r_date = has_r && cue_before(c, r.a, 4, date_cue) &&
+                      !is_any(c, r.b, number_units) &&
+                      (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
+        if (has_s) {
+            bool unit_after = is_any(c, s.b, number_units);
+            bool plain = s.gaps == 0 && s.letters == 0;
+            if (cue_before(c, s.a, 4, ssn_cue) && s.digits >= 4) {
+                label = REDACT_SSN;
+            } else if (cue_before(c, s.a, 5, phone_cue) && s.digits >= 7) {
+                label = REDACT_PHONE;
+            } else if (r_date) {
+                label = REDACT_DATE;
+            } else if (unit_after || s.range) {
+                label = -1;
+            } else if (cue_before(c, s.a, 6, id_cue) &&
+                       (s.digits >= 4 || (cue_before(c, s.a, 6, strong_id_cue) &&
+                                          s.digits >= 3 && s.number_words >= 3))) {
+                label = REDACT_ID;
+            } else if (cue_before(c, s.a, 6, number_cue) && s.digits >= 4) {
+                /* "number" alone: ten digits are a phone number, fewer an ID */
+                label = s.digits >= 10 && s.digits <= 11 && !s.letters ? REDACT_PHONE : REDACT_ID;
+            } else if (s.lead_letters >= 2 && s.letters == s.lead_letters && !s.gaps &&
+                       s.digits >= 4) {
+                /* "x q r five five one zero": letters, then digits only (not
+                 * "c d four count", "p t two n one") */
+                label = REDACT_ID;
+            } else if (plain && s.digits >= 10) {
+                label = REDACT_PHONE;
+            } else if (plain && s.digits >= 5) {
+                label = REDACT_ID;
+            } else if (s.digitwise && s.digits >= 7) {
+                label = REDACT_ID; /* seven digits said one by one, misheard in places */
+            }
+            a = s.a;
+            b = s.b;
+        } else if (r_date) {
+            label = REDACT_DATE;
+        }
+        if (label == REDACT_DATE) {
+            a = r.a;
+            b = r.b;
+        }
+        if (label >= 0) {
+            mark(c, a, b, (redact_label)label);
+            next = b;
+        }
+        i = next - 1;
     }
     /* "date of birth <garbled words> nineteen fifty four": what lies
      * between the cue and the year is the day and month */

@@ -157,6 +157,68 @@ static void test_numbers(void **state)
     expect("the account is nine one two four four zero six", "the account is [ID]");
 }
 
+/* Identifiers as a recogniser writes them: cues heard as plurals or
+ * spelled letters, digit homophones and misheard words inside the digits,
+ * letters before the digits. */
+static void test_ids_misrecognised(void **state)
+{
+    /* spelled cues: the letters stay, the digits go */
+    expect("m r n eight one four four nine zero two six admitted",
+           "m r n [ID] admitted");
+    /* "n p i" makes ten digits an ID, not a phone number */
+    expect("b n p i on the referral is one nine four two six eight three zero five one",
+           "b n p i on the referral is [ID]");
+    /* a plural cue ("records"), and a strong cue with three digits */
+    expect("medical records four four one seven", "medical records [ID]");
+    expect("her medicaid four one three", "her medicaid [ID]");
+    /* a homophone right after the cue starts the number; "when" for one */
+    expect("medical record number for four when seven to nine eight",
+           "medical record number [ID]");
+    expect("fax numbers to one to five five five three three four four", "fax numbers [PHONE]");
+    /* misheard words inside ("eight" as "it", an inserted "of") */
+    expect("visit number two for it one of three six five in the chart",
+           "visit number [ID] in the chart");
+    /* seven digits said one by one with one misheard word, no cue */
+    expect("please quote six zero two buying four seven one nine when calling",
+           "please quote [ID] when calling");
+    /* spelled letters before the digits belong to the identifier */
+    expect("drivers license d four four nine two one seven three was scanned",
+           "drivers license [ID] was scanned");
+    expect("the policy holder id is a b c one two three four five six",
+           "the policy holder id is [ID]");
+    expect("x q r five five one zero eight two was scanned", "[ID] was scanned");
+    /* cue words are not names */
+    expect("the dea number for doctor singh is b s three one nine four four two seven",
+           "the dea number for doctor [NAME] is [ID]");
+}
+
+/* Clinical numbers near cue words, letters or "to" stay. */
+static void test_clinical_numbers_survive(void **state)
+{
+    static const char *const keep[] = {
+        "c d four count three fifty viral load undetectable",
+        "e k g shows q t c four sixty",
+        "p t two n one m zero",
+        "status post c five c six fusion",
+        "hemoglobin a one c was seven point two in two thousand nineteen",
+        "systolic one ten to one twenty",
+        "ejection fraction fifty five to sixty percent",
+        "blood pressure one twenty over eighty and pulse eighty eight",
+        "chart reviewed vital signs one thirty two over seventy eight pulse sixty four",
+        "the plan is repeat labs in three to four weeks",
+        "she smoked one pack a day for twenty years and quit in nineteen ninety nine",
+        "potassium four point two when sodium one hundred thirty eight",
+        "sodium one thirty five potassium three point nine chloride one oh two",
+        "insurance will cover three of the four visits",
+        "gravida two para one zero zero one",
+        "lasix twenty to forty milligrams daily",
+        "the member of the care team called at two fifteen",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+}
+
 static void test_addresses(void **state)
 {
     expect("he lives at forty two maple street in springfield",
@@ -374,6 +436,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_ages),          cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_ids_misrecognised), cmocka_unit_test(test_clinical_numbers_survive),
         cmocka_unit_test(test_addresses),     cmocka_unit_test(test_email_url),
         cmocka_unit_test(test_clinical_survives), cmocka_unit_test(test_rewrite_consistency),
         cmocka_unit_test(test_types),         cmocka_unit_test(test_edge_cases),
