@@ -372,8 +372,8 @@ static int digit_at(const ctx *c, size_t i)
     return -1;
 }
 
-/* Words that sound like digits ("to", "for", "ate", "won", "when"): a digit
- * only between two number words, or inside an identifier (idstr_at). */
+/* Words that sound like digits ("to", "for", "ate", "a", "won", "when"): a
+ * digit only between two number words, or inside an identifier (idstr_at). */
 static int homophone_digit(const char *t)
 {
     if (!strcmp(t, "to") || !strcmp(t, "too"))
@@ -382,7 +382,7 @@ static int homophone_digit(const char *t)
         return 4;
     if (!strcmp(t, "won") || !strcmp(t, "when"))
         return 1;
-    if (!strcmp(t, "ate"))
+    if (!strcmp(t, "ate") || !strcmp(t, "a"))
         return 8;
     return -1;
 }
@@ -649,6 +649,26 @@ static void detect_email_url(ctx *c)
     }
 }
 
+/* Words before an identifier number (record, account, plan, licence, ...). */
+static const char *const id_cues[] = {
+    "record", "mrn", "account", "member", "policy", "insurance", "plan", "id",
+    "identification", "license", "licence", "certificate", "serial", "plate", "claim",
+    "group", "subscriber", "case", "medicare", "medicaid", "badge", "employee", "chart",
+    "dea", "npi", "mbi", "accession", "specimen", "reference", "confirmation", "encounter",
+    "beneficiary", "prescription", "rx", "wristband", "bracelet", "passport", "vin",
+    "registration", "billing", "invoice", "authorization", "enrollment", "tracking",
+    "verification", NULL};
+
+/* "code" within three words before i, as a misheard "zip code"; not a code
+ * of another kind ("confirmation code", "claim code"). */
+static bool zip_code_cue(const ctx *c, size_t i)
+{
+    for (size_t k = 1; k <= 3 && k <= i; k++)
+        if (cue_word_at(c, i - k, "code"))
+            return !cue_before(c, i - k, 1, id_cues);
+    return false;
+}
+
 static void detect_addresses(ctx *c)
 {
     static const char *const unit_words[] = {"apartment", "apt", "unit", "suite", NULL};
@@ -730,7 +750,7 @@ static void detect_addresses(ctx *c)
         if (!number_run(c, i, &r))
             continue;
         bool cue = cue_before(c, i, 3, (const char *const[]){"zip", "zipcode", "postal", NULL}) ||
-                   (r.digits == 5 && cue_before(c, i, 3, (const char *const[]){"code", NULL})) ||
+                   (r.digits == 5 && zip_code_cue(c, i)) ||
                    (i > 0 && (flags1(c, i - 1) & LEX_STATE)) ||
                    (i > 1 && (flags_k(c, i - 2, 2) & LEX_STATE));
         if (cue && r.digits >= 5 && r.digits <= 9 && !r.cardinal && free_at(c, r.a, r.b))
@@ -838,7 +858,7 @@ typedef struct idstr {
 } idstr;
 
 #define IDSTR_MAX_WORDS 32 /* bounds the cost of a scan: detection stays linear */
-#define IDSTR_MAX_GAPS 2
+#define IDSTR_MAX_GAPS 2 /* and never more gaps than digit words before them */
 
 static bool idstr_gap_ok(const ctx *c, size_t i)
 {
@@ -858,7 +878,7 @@ static bool idstr_at(const ctx *c, size_t i, bool lead_ok, idstr *s)
 {
     idstr cur = {i, i, 0, 0, 0, 0, 0, true, false};
     bool found = false, last_gap = false;
-    size_t j = i, len;
+    size_t j = i, len, runs = 0, digitlike = 0;
     while (j < c->n && j < i + IDSTR_MAX_WORDS && c->lab[j] < 0) {
         numrun r;
         if (number_run(c, j, &r)) {
@@ -881,9 +901,13 @@ static bool idstr_at(const ctx *c, size_t i, bool lead_ok, idstr *s)
                     cur.range = true;
             }
             cur.digitwise = cur.digitwise && run_digitwise;
+            runs++;
+            digitlike += r.b - r.a;
             j = r.b;
             cur.b = j;
             *s = cur;
+            /* a range is one run alone; inside a longer string it is a misheard "two" */
+            s->range = cur.range && runs == 1 && !cur.letters && !cur.gaps;
             found = true;
             last_gap = false;
         } else if ((len = letter_block(c, j)) > 0 && (j == i || !spelled_cue_len(c, j))) {
@@ -894,9 +918,11 @@ static bool idstr_at(const ctx *c, size_t i, bool lead_ok, idstr *s)
             last_gap = false;
         } else if (homophone_digit(tok(c, j)) >= 0 && (j > i || lead_ok)) {
             cur.digits++;
+            digitlike++;
             j++;
             last_gap = false;
-        } else if (j > i && !last_gap && cur.gaps < IDSTR_MAX_GAPS && idstr_gap_ok(c, j)) {
+        } else if (j > i && !last_gap && cur.gaps < IDSTR_MAX_GAPS &&
+                   (size_t)cur.gaps < digitlike && idstr_gap_ok(c, j)) {
             cur.gaps++;
             j++;
             last_gap = true;
@@ -913,13 +939,6 @@ static void detect_numbers(ctx *c)
     static const char *const phone_cue[] = {"phone", "telephone", "cell", "cellphone", "mobile",
                                             "fax", "call", "reached", "callback", "pager",
                                             "contact", "extension", NULL};
-    static const char *const id_cue[] = {
-        "record", "mrn", "account", "member", "policy", "insurance", "plan", "id",
-        "identification", "license", "licence", "certificate", "serial", "plate", "claim",
-        "group", "subscriber", "case", "medicare", "medicaid", "badge", "employee", "chart",
-        "dea", "npi", "mbi", "accession", "specimen", "reference", "confirmation", "encounter",
-        "beneficiary", "prescription", "rx", "wristband", "bracelet", "passport", "vin",
-        "registration", "billing", "invoice", "authorization", "enrollment", "tracking", NULL};
     /* cues after which three digits are enough ("chart <misheard> four one three") */
     static const char *const strong_id_cue[] = {
         "record", "mrn", "account", "member", "policy", "license", "licence", "claim",
@@ -943,7 +962,7 @@ static void detect_numbers(ctx *c)
         }
         bool has_r = number_run(c, i, &r) && free_at(c, r.a, r.b);
         bool lead_ok = i > 0 && (is_any(c, i - 1, lead_words) ||
-                                 cue_before(c, i, 1, id_cue) || cue_before(c, i, 1, phone_cue) ||
+                                 cue_before(c, i, 1, id_cues) || cue_before(c, i, 1, phone_cue) ||
                                  cue_before(c, i, 1, ssn_cue));
         bool has_s = idstr_at(c, i, lead_ok, &s);
         if (!has_r && !has_s)
@@ -969,7 +988,9 @@ static void detect_numbers(ctx *c)
                       !is_any(c, r.b, number_units) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         if (has_s) {
-            bool unit_after = is_any(c, s.b, number_units);
+            /* nobody says a quantity digit by digit: "r n four one two zero
+             * nine six years on file" is "... six is on file" misheard */
+            bool unit_after = is_any(c, s.b, number_units) && !(s.digitwise && s.digits >= 5);
             bool plain = s.gaps == 0 && s.letters == 0;
             if (cue_before(c, s.a, 4, ssn_cue) && s.digits >= 4) {
                 label = REDACT_SSN;
@@ -979,7 +1000,7 @@ static void detect_numbers(ctx *c)
                 label = REDACT_DATE;
             } else if (unit_after || s.range) {
                 label = -1;
-            } else if (cue_before(c, s.a, 6, id_cue) &&
+            } else if (cue_before(c, s.a, 6, id_cues) &&
                        (s.digits >= 4 || (cue_before(c, s.a, 6, strong_id_cue) &&
                                           s.digits >= 3 && s.number_words >= 3))) {
                 label = REDACT_ID;

@@ -187,6 +187,15 @@ static void test_ids_misrecognised(void **state)
     expect("the policy holder id is a b c one two three four five six",
            "the policy holder id is [ID]");
     expect("x q r five five one zero eight two was scanned", "[ID] was scanned");
+    /* "eight" heard as "a"; "two" as "to" inside a longer string is no range */
+    expect("the subscriber numbers one five a day three oh to four",
+           "the subscriber numbers [ID]");
+    expect("medicare number is five to eighty seven okay one", "medicare number is [ID]");
+    /* a unit word after digits said one by one is a mishearing ("is" as "years") */
+    expect("license number r n four one two zero nine six years on file",
+           "license number [ID] years on file");
+    /* a confirmation code is not a ZIP code */
+    expect("confirmation code six three nine nine one was read", "confirmation code [ID] was read");
     /* cue words are not names */
     expect("the dea number for doctor singh is b s three one nine four four two seven",
            "the dea number for doctor [NAME] is [ID]");
@@ -213,6 +222,8 @@ static void test_clinical_numbers_survive(void **state)
         "gravida two para one zero zero one",
         "lasix twenty to forty milligrams daily",
         "the member of the care team called at two fifteen",
+        "she smoked for six years",
+        "take one a day",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
