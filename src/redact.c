@@ -890,14 +890,16 @@ static bool idstr_at(const ctx *c, size_t i, bool lead_ok, idstr *s)
             for (size_t k = r.a; k < r.b; k++)
                 if (index_in(tok(c, k), teen_words) >= 0 || index_in(tok(c, k), tens_words) >= 0)
                     run_digitwise = false;
-            /* "one ten to one twenty": two short quantities joined by "to" */
-            for (size_t k = r.a + 1; !run_digitwise && k + 1 < r.b; k++) {
+            /* "one ten to one twenty", "two to three": two short quantities
+             * joined by "to" */
+            for (size_t k = r.a + 1; k + 1 < r.b; k++) {
                 numrun lo, hi;
+                int most = run_digitwise ? 2 : 3;
                 if (!is(c, k, "to") && !is(c, k, "too"))
                     continue;
                 numrun_measure(c, r.a, k, &lo);
                 numrun_measure(c, k + 1, r.b, &hi);
-                if (lo.digits <= 3 && hi.digits <= 3)
+                if (lo.digits <= most && hi.digits <= most)
                     cur.range = true;
             }
             cur.digitwise = cur.digitwise && run_digitwise;
@@ -939,7 +941,8 @@ static void detect_numbers(ctx *c)
     static const char *const phone_cue[] = {"phone", "telephone", "cell", "cellphone", "mobile",
                                             "fax", "call", "reached", "callback", "pager",
                                             "contact", "extension", NULL};
-    /* cues after which three digits are enough ("chart <misheard> four one three") */
+    /* cues after which three digits are enough even when not said one by
+     * one ("license seventy four two") */
     static const char *const strong_id_cue[] = {
         "record", "mrn", "account", "member", "policy", "license", "licence", "claim",
         "subscriber", "medicare", "medicaid", "chart", "dea", "npi", "mbi", "accession",
@@ -988,9 +991,11 @@ static void detect_numbers(ctx *c)
                       !is_any(c, r.b, number_units) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         if (has_s) {
-            /* nobody says a quantity digit by digit: "r n four one two zero
-             * nine six years on file" is "... six is on file" misheard */
-            bool unit_after = is_any(c, s.b, number_units) && !(s.digitwise && s.digits >= 5);
+            /* nobody says a quantity digit by digit or with spelled letters:
+             * "r n four one two zero nine six years on file" is "... six is
+             * on file" misheard */
+            bool unit_after = is_any(c, s.b, number_units) && !s.letters &&
+                              !(s.digitwise && s.digits >= 5);
             bool plain = s.gaps == 0 && s.letters == 0;
             if (cue_before(c, s.a, 4, ssn_cue) && s.digits >= 4) {
                 label = REDACT_SSN;
@@ -1001,8 +1006,9 @@ static void detect_numbers(ctx *c)
             } else if (unit_after || s.range) {
                 label = -1;
             } else if (cue_before(c, s.a, 6, id_cues) &&
-                       (s.digits >= 4 || (cue_before(c, s.a, 6, strong_id_cue) &&
-                                          s.digits >= 3 && s.number_words >= 3))) {
+                       (s.digits >= 4 ||
+                        (s.digits >= 3 && s.number_words >= 3 &&
+                         (s.digitwise || cue_before(c, s.a, 6, strong_id_cue))))) {
                 label = REDACT_ID;
             } else if (cue_before(c, s.a, 6, number_cue) && s.digits >= 4) {
                 /* "number" alone: ten digits are a phone number, fewer an ID */

@@ -194,6 +194,11 @@ static void test_ids_misrecognised(void **state)
     /* a unit word after digits said one by one is a mishearing ("is" as "years") */
     expect("license number r n four one two zero nine six years on file",
            "license number [ID] years on file");
+    /* three digits said one by one after any ID cue */
+    expect("the group is four one seven", "the group is [ID]");
+    /* spelled letters make it an identifier even before a unit word */
+    expect("subscriber number one five h h three year old to four",
+           "subscriber number [ID] year old to four");
     /* a confirmation code is not a ZIP code */
     expect("confirmation code six three nine nine one was read", "confirmation code [ID] was read");
     /* cue words are not names */
@@ -224,6 +229,9 @@ static void test_clinical_numbers_survive(void **state)
         "the member of the care team called at two fifteen",
         "she smoked for six years",
         "take one a day",
+        "insurance will cover two to three visits",
+        "the plan is two to three sessions",
+        "a group of three to four nurses",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
