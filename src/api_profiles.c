@@ -95,8 +95,8 @@ static json_t *profile_json(const struct store_profile *p)
 
 /* Audits a refused change (nothing changed) and replies with the error. */
 static int profile_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
-                          const char *action, unsigned status, const char *param,
-                          const char *code, const char *msg)
+                          const char *action, unsigned status, const char *param, const char *code,
+                          const char *msg)
 {
     struct audit_event ev = server_event(req, c, action, "profile", NULL, "failure", (int)status);
     ev.reason = code;
@@ -174,8 +174,8 @@ static int profiles_create(struct http_req *req, void *ctx)
                             "term a line).");
         goto out;
     }
-    struct audit_event who = server_event(req, &c, "profile.create", "profile", NULL, "success",
-                                          201);
+    struct audit_event who =
+        server_event(req, &c, "profile.create", "profile", NULL, "success", 201);
     struct store_profile p;
     char msg[192];
     rc = tprofile_create(srv->store, c.id.tenant_id, name, (const char *)u.text, u.len,
@@ -256,8 +256,8 @@ static int profiles_delete(struct http_req *req, void *ctx)
     if (rc < 0)
         return rc;
     const char *name = http_req_param(req, "name");
-    struct audit_event who = server_event(req, &c, "profile.delete", "profile", NULL, "success",
-                                          200);
+    struct audit_event who =
+        server_event(req, &c, "profile.delete", "profile", NULL, "success", 200);
     rc = tprofile_delete(srv->store, c.id.tenant_id, name, &who, c.id.key_id, &cert);
     if (rc == PHS_ENOTFOUND)
         return profile_refuse(srv, req, &c, "profile.delete", 404, "name", "not_found",
@@ -288,8 +288,8 @@ static int profiles_set_default(struct http_req *req, void *ctx)
         return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "invalid_value",
                               "The body must be {\"profile\": NAME} or {\"profile\": null}.");
     }
-    struct audit_event who = server_event(req, &c, "profile.default", "profile", NULL, "success",
-                                          200);
+    struct audit_event who =
+        server_event(req, &c, "profile.default", "profile", NULL, "success", 200);
     const char *name = json_string_value(jp);
     rc = tprofile_set_default(srv->store, c.id.tenant_id, name, &who);
     if (rc == PHS_ENOTFOUND) {
@@ -314,4 +314,5 @@ const struct http_route api_profiles_routes[] = {
     {"PUT", "/v1/profiles/default", NULL, NULL, profiles_set_default, 4096, NULL},
     {"DELETE", "/v1/profiles/{name}", NULL, NULL, profiles_delete, 0, NULL},
 };
-const size_t api_profiles_route_count = sizeof(api_profiles_routes) / sizeof(api_profiles_routes[0]);
+const size_t api_profiles_route_count =
+    sizeof(api_profiles_routes) / sizeof(api_profiles_routes[0]);

@@ -15,19 +15,18 @@
 
 static void profiles_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe profiles add NAME TEXT --tenant T [--base medical|general]\n"
-            "                              [--weight W] [--data DIR]\n"
-            "       phiscribe profiles list --tenant T [--data DIR]\n"
-            "       phiscribe profiles delete NAME --tenant T [--data DIR]\n"
-            "       phiscribe profiles default NAME|none --tenant T [--data DIR]\n\n"
-            "add builds a recognition profile from the text file TEXT (one sentence or\n"
-            "term a line, up to 16 MiB) over BASE (default medical) with WEIGHT (default\n"
-            "0.5), and stores it encrypted for tenant T; the text itself is not kept.\n"
-            "delete destroys it (cryptographic erase) and prints the certificate.\n"
-            "default sets the profile requests of T use when they name none (a profile\n"
-            "of T, general or medical; none: the server's default).\n"
-            "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
+    fprintf(out, "usage: phiscribe profiles add NAME TEXT --tenant T [--base medical|general]\n"
+                 "                              [--weight W] [--data DIR]\n"
+                 "       phiscribe profiles list --tenant T [--data DIR]\n"
+                 "       phiscribe profiles delete NAME --tenant T [--data DIR]\n"
+                 "       phiscribe profiles default NAME|none --tenant T [--data DIR]\n\n"
+                 "add builds a recognition profile from the text file TEXT (one sentence or\n"
+                 "term a line, up to 16 MiB) over BASE (default medical) with WEIGHT (default\n"
+                 "0.5), and stores it encrypted for tenant T; the text itself is not kept.\n"
+                 "delete destroys it (cryptographic erase) and prints the certificate.\n"
+                 "default sets the profile requests of T use when they name none (a profile\n"
+                 "of T, general or medical; none: the server's default).\n"
+                 "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
 }
 
 /* Reads at most TPROFILE_TEXT_MAX bytes of path into *buf (caller wipes
@@ -82,8 +81,8 @@ static int print_one(void *ctx, const struct store_profile *p)
     char created[STORE_TIME_LEN + 1];
     (void)ctx;
     store_time_format(p->created_us, created);
-    printf("%-24s %-8s %-6.3f %12lld %12lld  %s\n", p->name, p->base, p->weight,
-           (long long)p->size, (long long)p->text_bytes, created);
+    printf("%-24s %-8s %-6.3f %12lld %12lld  %s\n", p->name, p->base, p->weight, (long long)p->size,
+           (long long)p->text_bytes, created);
     return 0;
 }
 
@@ -180,8 +179,8 @@ int cli_profiles(int argc, char **argv)
                    p.id, t.name, (long long)p.size, (long long)p.text_bytes);
     } else if (rc == 0 && list) {
         char d[STORE_PROFILE_NAME_MAX + 1] = "";
-        printf("%-24s %-8s %-6s %12s %12s  %s\n", "NAME", "BASE", "WEIGHT", "BYTES",
-               "TEXT-BYTES", "CREATED");
+        printf("%-24s %-8s %-6s %12s %12s  %s\n", "NAME", "BASE", "WEIGHT", "BYTES", "TEXT-BYTES",
+               "CREATED");
         if ((rc = store_begin_read(s, &tx)) == 0) {
             rc = store_profile_each(tx, t.id, print_one, NULL);
             if (rc == 0)

@@ -17,7 +17,7 @@
 #include "profile.h"
 #include "retention.h"
 
-#define TPROFILE_MAGIC "phiscribe-profile/1\n"
+#define TPROFILE_MAGIC      "phiscribe-profile/1\n"
 #define TPROFILE_DIR_PREFIX "profile-"
 
 /* The files of a built profile (profile.h), in packing order. */
@@ -40,8 +40,7 @@ bool tprofile_name_valid(const char *name)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
     }
     for (size_t i = 0; i < sizeof(tprofile_reserved) / sizeof(tprofile_reserved[0]); i++)
@@ -159,8 +158,7 @@ static int tprofile_pack(const char *dir, blob_writer *w)
             close(fd);
             return PHS_EIO;
         }
-        int n = snprintf(head, sizeof(head), "%s %lld\n", tprofile_files[i],
-                         (long long)st.st_size);
+        int n = snprintf(head, sizeof(head), "%s %lld\n", tprofile_files[i], (long long)st.st_size);
         rc = blob_writer_write(w, head, (size_t)n);
         off_t left = st.st_size;
         while (rc == 0 && left > 0) {
@@ -187,8 +185,7 @@ static int tprofile_unpack_files(const unsigned char *p, size_t len, const char 
         return PHS_ECORRUPT;
     for (size_t i = 0; i < TPROFILE_N_FILES; i++) {
         size_t nl = strlen(tprofile_files[i]);
-        if (len - off < nl + 3 || memcmp(p + off, tprofile_files[i], nl) != 0 ||
-            p[off + nl] != ' ')
+        if (len - off < nl + 3 || memcmp(p + off, tprofile_files[i], nl) != 0 || p[off + nl] != ' ')
             return PHS_ECORRUPT;
         off += nl + 1;
         unsigned long long size = 0;
@@ -283,8 +280,9 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
     memset(&p, 0, sizeof(p));
     snprintf(msg, msg_len, "The profile could not be stored.");
     if (!tprofile_name_valid(name)) {
-        snprintf(msg, msg_len, "name must be 1-64 of a-z, 0-9, '.', '_', '-', and not general, "
-                               "medical, none or default.");
+        snprintf(msg, msg_len,
+                 "name must be 1-64 of a-z, 0-9, '.', '_', '-', and not general, "
+                 "medical, none or default.");
         return PHS_EINVAL;
     }
     if (len > TPROFILE_TEXT_MAX) {
@@ -487,7 +485,9 @@ int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
     ev.tenant = tenant.name;
     ev.action = "profile.default";
     ev.resource_type = "profile";
-    ev.resource_id = p.id[0] ? p.id : clear ? NULL : name; /* a built-in's name is not the tenant's */
+    ev.resource_id = p.id[0] ? p.id
+                     : clear ? NULL
+                             : name; /* a built-in's name is not the tenant's */
     ev.outcome = "success";
     if ((rc = audit_append(tx, &ev, NULL)) < 0)
         goto out_rollback;

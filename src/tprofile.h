@@ -27,10 +27,10 @@
 #include "audit.h"
 #include "store.h"
 
-#define TPROFILE_TEXT_MAX (16u * 1024 * 1024)    /* uploaded text */
+#define TPROFILE_TEXT_MAX   (16u * 1024 * 1024)  /* uploaded text */
 #define TPROFILE_PACKED_MAX (256u * 1024 * 1024) /* a built profile, packed */
-#define TPROFILE_TMP_DIR "tmp"                   /* under the data directory */
-#define TPROFILE_DIR_MAX 1100
+#define TPROFILE_TMP_DIR    "tmp"                /* under the data directory */
+#define TPROFILE_DIR_MAX    1100
 
 bool tprofile_name_valid(const char *name);
 /* "general" and "medical": the profiles every tenant has. */

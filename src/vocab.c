@@ -198,7 +198,8 @@ int vocab_options_object(const char *options, char *id, size_t len)
     json_t *o = json_loads(options, 0, &e);
     if (!o)
         return PHS_EINVAL;
-    const char *obj = json_string_value(json_object_get(json_object_get(o, "vocabulary"), "object"));
+    const char *obj =
+        json_string_value(json_object_get(json_object_get(o, "vocabulary"), "object"));
     int rc = 0;
     if (obj && (size_t)snprintf(id, len, "%s", obj) >= len) {
         id[0] = '\0';

@@ -12,8 +12,8 @@
 #include "asr.h"
 #include "g2p.h"
 
-#define VOCAB_MAX ASR_MAX_VOCABULARY /* words per request */
-#define VOCAB_WORD_MAX G2P_MAX_WORD   /* bytes per word */
+#define VOCAB_MAX      ASR_MAX_VOCABULARY /* words per request */
+#define VOCAB_WORD_MAX G2P_MAX_WORD       /* bytes per word */
 
 /* Lower-cased, distinct words, in the order first seen. Zero-initialise;
  * free with vocab_clear. */

@@ -122,8 +122,8 @@ static void create_stores_encrypted_and_unpacks(void **state)
     /* The text's words are nowhere in the clear under the data directory. */
     snprintf(cmd, sizeof(cmd), "grep -rqs brenticap '%s'", f->dir);
     assert_int_not_equal(system(cmd), 0);
-    assert_int_equal(tprofile_create(f->s, f->a.id, "cardio", notes, strlen(notes), "general",
-                                     0.5, f->asr.dict, &f->who, &again, msg, sizeof(msg)),
+    assert_int_equal(tprofile_create(f->s, f->a.id, "cardio", notes, strlen(notes), "general", 0.5,
+                                     f->asr.dict, &f->who, &again, msg, sizeof(msg)),
                      PHS_EEXIST);
     assert_int_equal(tprofile_create(f->s, f->a.id, "empty", "", 0, "general", 0.5, f->asr.dict,
                                      &f->who, &again, msg, sizeof(msg)),
@@ -246,8 +246,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names),
-        cmocka_unit_test_setup_teardown(create_stores_encrypted_and_unpacks, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(create_stores_encrypted_and_unpacks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(tenants_are_isolated, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(default_and_delete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(sweep_removes_leftovers, fx_setup, fx_teardown),

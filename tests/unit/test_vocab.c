@@ -52,7 +52,7 @@ static void list_refuses_bad_words_and_changes_nothing(void **state)
     assert_int_equal(vocab_add_list(&v, "keep", &why), 0);
     assert_int_equal(vocab_add_list(&v, "fine,bad!word", &why), PHS_EINVAL);
     assert_non_null(strstr(why, "letters"));
-    assert_null(strstr(why, "bad"));   /* never quotes the input */
+    assert_null(strstr(why, "bad")); /* never quotes the input */
     assert_int_equal(vocab_add_list(&v, "fine,1234", &why), PHS_EINVAL); /* no letter */
     memset(long_word, 'a', 65);
     long_word[65] = '\0';
@@ -87,8 +87,8 @@ static void prompt_text_becomes_words(void **state)
     assert_int_equal(vocab_add_text(&v, "Dictation: Zorbitrex 20 mg, 'metoprolol'-- and ZORBITREX; "
                                         "B12 -- x-ray... don't"),
                      0);
-    const char *want[] = {"dictation", "zorbitrex", "mg", "metoprolol", "and", "b12", "x-ray",
-                          "don't"};
+    const char *want[] = {"dictation", "zorbitrex", "mg",    "metoprolol",
+                          "and",       "b12",       "x-ray", "don't"};
     assert_int_equal(v.n, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < v.n; i++)
         assert_string_equal(v.w[i], want[i]);
@@ -119,9 +119,9 @@ static void options_name_the_object(void **state)
     assert_string_equal(id, "");
     assert_int_equal(vocab_options_object("{\"language\":\"en\"}", id, sizeof(id)), 0);
     assert_string_equal(id, "");
-    assert_int_equal(
-        vocab_options_object("{\"vocabulary\":{\"object\":\"obj_abc\",\"words\":3}}", id, sizeof(id)),
-        0);
+    assert_int_equal(vocab_options_object("{\"vocabulary\":{\"object\":\"obj_abc\",\"words\":3}}",
+                                          id, sizeof(id)),
+                     0);
     assert_string_equal(id, "obj_abc");
     assert_int_equal(vocab_options_object("{not json", id, sizeof(id)), PHS_EINVAL);
     char small[4];
