@@ -627,6 +627,14 @@ static json_t *job_json(const struct store_transcript *t)
         json_object_set_new(j, "redact_audio", json_true());
         json_object_set_new(j, "redact_audio_mode", json_string(audio));
     }
+    /* The recognition options: the profile's name and how many vocabulary
+     * words (never the words). */
+    const char *profile = json_string_value(json_object_get(o, "profile"));
+    if (profile)
+        json_object_set_new(j, "profile", json_string(profile));
+    json_t *words = json_object_get(json_object_get(o, "vocabulary"), "words");
+    if (json_is_integer(words))
+        json_object_set_new(j, "vocabulary_words", json_integer(json_integer_value(words)));
     json_decref(o);
     return j;
 }

@@ -137,6 +137,7 @@ req POST /v1/transcripts "$KEY_A" -F file=@"$T/zorb.wav" -F profile=general \
     -F vocabulary=zorbitrex
 expect_status 202 "job with options"
 jid=$(jget id)
+[ "$(jget profile)" = general ] && [ "$(jget vocabulary_words)" = 1 ] || fail "job status: $(cat "$T/body")"
 sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" >"$T/opts"
 grep -q zorbitrex "$T/opts" && fail "vocabulary stored in the clear in the job options"
 grep -q '"words":1' "$T/opts" || fail "job options: $(cat "$T/opts")"
