@@ -1037,16 +1037,20 @@ static int get_prepare(struct server *srv, struct http_req *req, enum get_what w
     }
     /* An extra that was asked for but is not there yet; or never asked for. */
     const char *option = what == GET_UNREDACTED ? "keep_unredacted" : "redact_audio";
-    bool pending =
-        (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING) && job_asked(t, option);
+    bool asked = job_asked(t, option);
+    bool pending = asked && (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING);
+    bool failed = asked && t->state == STORE_JOB_FAILED;
     struct audit_event ev =
         server_event(req, c, action, "transcript", t->id, "failure", pending ? 409 : 404);
-    ev.reason = pending ? "not_ready" : "not_kept";
+    ev.reason = pending ? "not_ready" : failed ? "job_failed" : "not_kept";
     if ((rc = server_audit(srv, &ev)) < 0)
         return http_reply_err(req, rc, NULL, NULL), rc;
     if (pending)
         http_reply_error(req, 409, "invalid_request_error", "id", "not_ready",
                          "The transcript is not completed yet.");
+    else if (failed)
+        http_reply_error(req, 404, "invalid_request_error", "id", "job_failed",
+                         "The job failed, so nothing of its result was kept.");
     else if (what == GET_UNREDACTED)
         http_reply_error(req, 404, "invalid_request_error", "id", "no_unredacted_copy",
                          "This transcript has no unredacted copy (it is kept only when the "

@@ -153,7 +153,19 @@ EOF
 req GET "/v1/transcripts/$JT/unredacted" "$KEY_PHI"; expect_status 404 "tone job kept no copy"; code no_unredacted_copy "no copy"
 wait_done "$JP" "$KEY_A"
 req GET "/v1/transcripts/$JP/audio" "$KEY_A"; expect_status 404 "plain job audio"; code no_redacted_audio "no audio"
-ok "redacted audio from FLAC 44.1 kHz stereo: same duration, spans a -20 dBFS tone; 404 for what a job did not keep"
+echo "this is not a recording" > "$T/junk.wav"
+req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true" "$KEY_A" \
+    -H 'Content-Type: audio/wav' --data-binary @"$T/junk.wav"
+expect_status 202 "create junk"; JF=$(jget id)
+i=0
+until [ "$(req GET "/v1/transcripts/$JF" "$KEY_A"; jget status)" = failed ]; do
+    i=$((i + 1)); [ $i -gt 300 ] && fail "junk job did not fail"; sleep 0.2
+done
+req GET "/v1/transcripts/$JF/unredacted" "$KEY_PHI"; expect_status 404 "failed job copy"; code job_failed "failed job copy"
+req GET "/v1/transcripts/$JF/audio" "$KEY_A"; expect_status 404 "failed job audio"; code job_failed "failed job audio"
+[ -z "$(sql "SELECT coalesce(unredacted_object, '') || coalesce(redacted_audio_object, '') FROM transcripts WHERE id = '$JF'")" ] ||
+    fail "a failed job kept extras"
+ok "redacted audio from FLAC 44.1 kHz stereo: same duration, spans a -20 dBFS tone; 404 for what a job did not keep or a failed job"
 
 # ---- audit: own events, no content ----
 [ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcript.read_unredacted' AND outcome = 'success' AND resource_id = '$J'")" -ge 5 ] ||
