@@ -263,6 +263,22 @@ int ratelimit_collect(ratelimit *rl, int64_t now_us, bool flush,
     return rc < 0 ? rc : taken;
 }
 
+void ratelimit_restore(ratelimit *rl, const struct ratelimit_summary *s)
+{
+    pthread_mutex_lock(&rl->mu);
+    struct rl_entry *e = strcmp(s->source, RATELIMIT_OVERFLOW_SOURCE) ? rl_get(rl, s->source)
+                                                                     : &rl->overflow;
+    e->pend_failures += s->failures;
+    e->pend_refused += s->refused;
+    if (!e->pend_first_us || s->first_us < e->pend_first_us)
+        e->pend_first_us = s->first_us;
+    if (s->last_us > e->pend_last_us)
+        e->pend_last_us = s->last_us;
+    if (rl->stats.summaries)
+        rl->stats.summaries--;
+    pthread_mutex_unlock(&rl->mu);
+}
+
 void ratelimit_get_stats(ratelimit *rl, struct ratelimit_stats *out)
 {
     pthread_mutex_lock(&rl->mu);

@@ -83,6 +83,10 @@ struct ratelimit_summary {
 int ratelimit_collect(ratelimit *rl, int64_t now_us, bool flush,
                       int (*fn)(void *ctx, const struct ratelimit_summary *s), void *ctx);
 
+/* Puts a summary taken by ratelimit_collect back (its audit record was
+ * not committed after all), to be taken again by a later collect. */
+void ratelimit_restore(ratelimit *rl, const struct ratelimit_summary *s);
+
 struct ratelimit_stats {
     uint64_t refused;    /* 429s */
     uint64_t audited;    /* failures audited one by one */

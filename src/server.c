@@ -123,11 +123,25 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
     return 0;
 }
 
+struct auth_summaries {
+    store_tx *tx;
+    struct ratelimit_summary *taken; /* to put back if the commit fails */
+    size_t n, cap;
+};
+
 /* One audit record for what the limiter counted from one source and did
  * not audit one by one. */
 static int auth_summary_append(void *ctx, const struct ratelimit_summary *sum)
 {
-    store_tx *tx = ctx;
+    struct auth_summaries *as = ctx;
+    if (as->n == as->cap) {
+        size_t cap = as->cap ? as->cap * 2 : 16;
+        struct ratelimit_summary *v = realloc(as->taken, cap * sizeof(*v));
+        if (!v)
+            return PHS_ENOMEM;
+        as->taken = v;
+        as->cap = cap;
+    }
     char from[24], to[24], reason[STORE_AUDIT_TEXT_MAX + 1];
     time_t a = (time_t)(sum->first_us / 1000000), b = (time_t)(sum->last_us / 1000000);
     struct tm ta, tb;
@@ -144,22 +158,30 @@ static int auth_summary_append(void *ctx, const struct ratelimit_summary *sum)
         .source = sum->source,
         .reason = reason,
     };
-    return audit_append(tx, &ev, NULL);
+    int rc = audit_append(as->tx, &ev, NULL);
+    if (rc == 0)
+        as->taken[as->n++] = *sum;
+    return rc;
 }
 
 int server_auth_summaries(struct server *srv, bool flush)
 {
-    store_tx *tx;
-    int rc = store_begin(srv->store, &tx);
+    struct auth_summaries as = {0};
+    int rc = store_begin(srv->store, &as.tx);
     if (rc < 0)
         return rc;
-    rc = ratelimit_collect(srv->auth_limit, store_now_us(), flush, auth_summary_append, tx);
-    if (rc <= 0) {
-        store_rollback(tx);
-        return rc;
-    }
+    rc = ratelimit_collect(srv->auth_limit, store_now_us(), flush, auth_summary_append, &as);
     int n = rc;
-    rc = store_commit(tx);
+    if (rc > 0)
+        rc = store_commit(as.tx);
+    else
+        store_rollback(as.tx);
+    /* Nothing committed (an error, or a collect that stopped part way):
+     * the counts go back, to be written next time. */
+    if (rc < 0)
+        for (size_t i = 0; i < as.n; i++)
+            ratelimit_restore(srv->auth_limit, &as.taken[i]);
+    free(as.taken);
     return rc < 0 ? rc : n;
 }
 

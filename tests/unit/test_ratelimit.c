@@ -164,6 +164,28 @@ static void failed_write_keeps_counts(void **state)
     ratelimit_free(rl);
 }
 
+static void restored_summary_is_taken_again(void **state)
+{
+    ratelimit *rl = mk(1, 10, 0, 16);
+    struct ratelimit_verdict v;
+    fail_once(rl, "192.0.2.11", T0, &v);
+    fail_once(rl, "192.0.2.11", T0 + SEC, &v); /* refused */
+    struct got g = {0};
+    assert_int_equal(ratelimit_collect(rl, T0 + 10 * SEC, false, take, &g), 1);
+    ratelimit_restore(rl, &g.s[0]); /* the commit failed */
+    fail_once(rl, "192.0.2.11", T0 + 12 * SEC, &v); /* a new window, one more failure */
+    struct got g2 = {0};
+    assert_int_equal(ratelimit_collect(rl, T0 + 30 * SEC, false, take, &g2), 1);
+    assert_int_equal(g2.s[0].failures, 2);
+    assert_int_equal(g2.s[0].refused, 1);
+    assert_int_equal(g2.s[0].first_us, T0);
+    assert_int_equal(g2.s[0].last_us, T0 + 22 * SEC);
+    struct ratelimit_stats st;
+    ratelimit_get_stats(rl, &st);
+    assert_int_equal(st.summaries, 1);
+    ratelimit_free(rl);
+}
+
 static void full_table_uses_the_overflow_entry(void **state)
 {
     ratelimit *rl = mk(3, 60, 0, 2);
@@ -277,6 +299,7 @@ int main(void)
         cmocka_unit_test(audited_only_failures_need_no_summary),
         cmocka_unit_test(flush_takes_open_windows_and_spans_windows),
         cmocka_unit_test(failed_write_keeps_counts),
+        cmocka_unit_test(restored_summary_is_taken_again),
         cmocka_unit_test(full_table_uses_the_overflow_entry),
         cmocka_unit_test(many_sources_fill_and_drain),
         cmocka_unit_test(ipv6_is_tracked_by_prefix),
