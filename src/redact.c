@@ -674,6 +674,9 @@ static void detect_addresses(ctx *c)
     static const char *const unit_words[] = {"apartment", "apt", "unit", "suite", NULL};
     static const char *const loc_cue[] = {"in", "from", "near", "to", NULL};
     static const char *const street_lead[] = {"on", "at", "off", "near", NULL};
+    static const char *const place_lead[] = {"on", "at", "to", "from", "near", NULL};
+    /* street suffixes as a recogniser may write them */
+    static const char *const misheard_suffixes[] = {"wrote", "rode", "rowed", "lain", NULL};
     for (size_t i = 0; i < c->n; i++) {
         numrun r;
         /* house number, up to three words, street suffix [, apartment N] */
@@ -681,6 +684,15 @@ static void detect_addresses(ctx *c)
             size_t s = 0;
             for (size_t k = r.b; k < r.b + 4 && k < c->n; k++) {
                 if (k > r.b && (flags1(c, k) & LEX_STREET)) {
+                    s = k;
+                    break;
+                }
+                /* a suffix misheard ("elm road" as "hell wrote"): after a
+                 * place word ("to", "at", ...) and one or two uncommon words */
+                if (k > r.b && k <= r.b + 2 && is_any(c, k, misheard_suffixes) && r.a > 0 &&
+                    is_any(c, r.a - 1, place_lead) && !(flags1(c, k - 1) & LEX_STOP) &&
+                    !is_number_word(c, k - 1) &&
+                    (k == r.b + 1 || !(flags1(c, r.b) & LEX_STOP))) {
                     s = k;
                     break;
                 }

@@ -246,6 +246,10 @@ static void test_addresses(void **state)
     expect("she lives on pine street", "she lives on [ADDRESS]");
     expect("her zip code is zero two one three nine", "her zip code is [ADDRESS]");
     expect("moved from chicago last year", "moved from [ADDRESS] last year");
+    /* a misheard suffix after a place word */
+    expect("he moved to eighty eight hell wrote last year", "he moved to [ADDRESS] last year");
+    expect("two nurses wrote the note", "two nurses wrote the note");
+    expect("she was seventy two and rode a bike", "she was seventy two and rode a bike");
     /* a state alone stays: Safe Harbor allows it */
     expect("she moved to texas", "she moved to texas");
 }
