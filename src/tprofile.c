@@ -310,12 +310,16 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         goto out;
     if ((rc = profile_build(text, len, dir, base, weight, dict_path, msg, msg_len)) < 0) {
         /* profile_build's messages name its own files; say it plainly. */
-        if (rc == PHS_EEMPTY)
+        if (rc == PHS_EEMPTY) {
             snprintf(msg, msg_len, "The text has no words.");
-        else if (rc == PHS_EINVAL)
+        } else if (rc == PHS_EINVAL) {
             snprintf(msg, msg_len, "base must be general or medical, weight between 0 and 1.");
-        else
-            snprintf(msg, msg_len, "The profile could not be built.");
+        } else {
+            /* e.g. the medical base is not installed: a server problem,
+             * not a missing object of the caller's */
+            snprintf(msg, msg_len, "The profile could not be built on this server.");
+            rc = rc == PHS_ENOTFOUND ? PHS_EENGINE : rc;
+        }
         goto out;
     }
     snprintf(msg, msg_len, "The profile could not be stored.");
