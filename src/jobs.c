@@ -132,33 +132,33 @@ static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c,
     }
     asr_config cfg = *j->cfg.asr;
     cfg.vocabulary = o->vocabulary;
-    if (o->profile && o->profile[0] && !tprofile_builtin(o->profile)) {
-        rc = j->cfg.store ? tprofile_unpack(j->cfg.store, o->tenant_id, o->profile,
-                                            o->who ? o->who : &worker, dir, &bytes)
-                          : PHS_ENOTFOUND;
-        if (rc < 0) {
-            snprintf(msg, msg_len, rc == PHS_ENOTFOUND
-                                       ? "the recognition profile does not exist (any more)"
-                                       : "the recognition profile could not be read");
-            return rc;
+    bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
+    /* The budget is checked before anything is decrypted, so a request
+     * that has to wait costs no decryption and no audit record. */
+    if (own && (rc = j->cfg.store ? tprofile_size(j->cfg.store, o->tenant_id, o->profile, &bytes)
+                                  : PHS_ENOTFOUND) < 0)
+        goto out_profile_error;
+    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)bytes;
+    if (j->cfg.per_request_max && need > j->cfg.per_request_max) {
+        snprintf(msg, msg_len, "the recognition profile is too large for this server's memory");
+        return PHS_ETOOBIG;
+    }
+    if (j->cfg.reserve && !j->cfg.reserve(j->cfg.budget_ctx, need)) {
+        snprintf(msg, msg_len, "not enough memory for another per-request model now");
+        return PHS_EBUSY;
+    }
+    c->reserved = j->cfg.reserve ? need : 0;
+    double t0 = now_s();
+    if (own) {
+        if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile,
+                                  o->who ? o->who : &worker, dir, NULL)) < 0) {
+            custom_free(j, c);
+            goto out_profile_error;
         }
         cfg.profile = dir;
     } else if (o->profile && o->profile[0]) {
         cfg.profile = o->profile;
     }
-    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)bytes;
-    if (j->cfg.per_request_max && need > j->cfg.per_request_max) {
-        rc = PHS_ETOOBIG;
-        snprintf(msg, msg_len, "the recognition profile is too large for this server's memory");
-        goto out_remove;
-    }
-    if (j->cfg.reserve && !j->cfg.reserve(j->cfg.budget_ctx, need)) {
-        rc = PHS_EBUSY;
-        snprintf(msg, msg_len, "not enough memory for another per-request model now");
-        goto out_remove;
-    }
-    c->reserved = j->cfg.reserve ? need : 0;
-    double t0 = now_s();
     if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
         !(c->dec = asr_decoder_new(c->model, &rc)))
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
@@ -173,8 +173,11 @@ static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c,
         j->stats.custom_load_seconds += t1 - t0;
         pthread_mutex_unlock(&j->mu);
     }
-out_remove:
     tprofile_dir_remove(dir);
+    return rc;
+out_profile_error:
+    snprintf(msg, msg_len, rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
+                                               : "the recognition profile could not be read");
     return rc;
 }
 
@@ -496,11 +499,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     } else if (rc == 0 && (!options_ok || (vocab_id[0] && !vocab_obj.has_dk))) {
         rc = PHS_EINVAL;
         snprintf(msg, sizeof(msg), "the job's recognition options are invalid");
-    } else if (rc == 0) {
-        rc = blob_read(j->blobdir, tk, audio_obj.dk_wrapped, audio_obj.id, membuf_sink, &audio);
-        if (rc < 0)
-            snprintf(msg, sizeof(msg), "the stored audio could not be read: %s", err_str(rc));
-    } else {
+    } else if (rc < 0) {
         snprintf(msg, sizeof(msg), "the job's records could not be read: %s", err_str(rc));
     }
     if (rc == 0 && vocab_id[0]) {
@@ -522,13 +521,18 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     if (rc == 0 && needs_own_model(j, &opts)) {
         rc = custom_build(j, &opts, &custom, msg, sizeof(msg));
         if (rc == PHS_EBUSY) {
-            /* The memory budget is full: try again later, as if unclaimed. */
-            membuf_wipe(&audio);
+            /* The memory budget is full: try again later, as if unclaimed
+             * (nothing was decrypted but the vocabulary). */
             vocab_clear(&words);
             crypto_key_free(tk);
             rc = requeue(j, job);
             return rc < 0 ? rc : JOBS_REQUEUED;
         }
+    }
+    if (rc == 0) {
+        rc = blob_read(j->blobdir, tk, audio_obj.dk_wrapped, audio_obj.id, membuf_sink, &audio);
+        if (rc < 0)
+            snprintf(msg, sizeof(msg), "the stored audio could not be read: %s", err_str(rc));
     }
     uint8_t sha[CRYPTO_SHA256_LEN];
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1] = "";

@@ -526,6 +526,22 @@ int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *o
 
 /* ---- use ------------------------------------------------------------------------ */
 
+int tprofile_size(store *s, int64_t tenant_id, const char *name, int64_t *bytes)
+{
+    store_tx *tx;
+    struct store_profile p;
+    if (!tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_profile_get(tx, tenant_id, name, &p);
+    store_rollback(tx);
+    if (rc == 0)
+        *bytes = p.size;
+    return rc;
+}
+
 int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                     char dir[TPROFILE_DIR_MAX], int64_t *bytes)
 {

@@ -65,6 +65,10 @@ int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
  * default. PHS_ENOTFOUND for an unknown or another tenant's profile. */
 int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *out, size_t len);
 
+/* The size in bytes of the tenant's built profile, without decrypting it.
+ * PHS_ENOTFOUND for an unknown or another tenant's profile. */
+int tprofile_size(store *s, int64_t tenant_id, const char *name, int64_t *bytes);
+
 /* Decrypts the tenant's profile into a new private directory (0700 under
  * <datadir>/tmp) whose path goes to dir, and audits "profile.use" (who:
  * the requester or the worker). *bytes (may be NULL) gets its size. The

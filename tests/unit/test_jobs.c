@@ -487,6 +487,95 @@ static void test_request_model(void **state)
     pthread_mutex_destroy(&b.mu);
 }
 
+/* Stores text as an encrypted object of the tenant of that kind. */
+static void put_object(const char *kind, const char *text, char *id, size_t id_len)
+{
+    store_tx *tx;
+    int err;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
+    store_rollback(tx);
+    assert_non_null(tk);
+    struct store_object o = {0};
+    assert_int_equal(store_random_id("obj_", 24, o.id, sizeof(o.id)), 0);
+    blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
+    assert_non_null(bw);
+    assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
+    struct blob_info bi;
+    assert_int_equal(blob_writer_commit(bw, &bi), 0);
+    crypto_key_free(tk);
+    o.tenant_id = tenant.id;
+    snprintf(o.kind, sizeof(o.kind), "%s", kind);
+    o.tenant_key_version = tenant.key_version;
+    memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
+    o.has_dk = true;
+    o.size = (int64_t)strlen(text);
+    o.created_us = store_now_us();
+    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_object_insert(tx, &o), 0);
+    assert_int_equal(store_commit(tx), 0);
+    snprintf(id, id_len, "%s", o.id);
+}
+
+/* A stored job with a vocabulary waits in the queue (its attempts not
+ * counted) while the memory budget cannot hold its model, runs once it
+ * can, and its vocabulary object is destroyed when it is over. */
+static void test_stored_job_options(void **state)
+{
+    if (!wav)
+        skip();
+    asr_config c;
+    asr_config_default(&c);
+    struct budget b = {.max = JOBS_CUSTOM_DECODER_BYTES / 2};
+    pthread_mutex_init(&b.mu, NULL);
+    char vocab_id[STORE_ID_MAX + 1], id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    char options[512];
+    put_object("vocabulary", "dashwood\nzorbitrex\n", vocab_id, sizeof(vocab_id));
+    snprintf(options, sizeof(options),
+             "{\"language\":\"en\",\"profile\":\"general\",\"vocabulary\":{\"object\":\"%s\","
+             "\"words\":2}}",
+             vocab_id);
+    queue_job_with(options, id, sizeof(id), audio_id, sizeof(audio_id));
+    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
+                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
+                             .release = budget_release, .budget_ctx = &b};
+    audio_limits_default(&jc.limits);
+    char msg[256];
+    int err;
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    jobs_kick(j);
+    usleep(1500 * 1000);
+    store_tx *tx;
+    struct store_transcript t;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
+    store_rollback(tx);
+    assert_true(t.state == STORE_JOB_QUEUED || t.state == STORE_JOB_PROCESSING);
+    assert_true(t.attempts <= 1);
+    struct jobs_stats s;
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 0);
+
+    pthread_mutex_lock(&b.mu);
+    b.max = 2 * JOBS_CUSTOM_DECODER_BYTES;
+    pthread_mutex_unlock(&b.mu);
+    t = wait_done(id);
+    assert_int_equal(t.state, STORE_JOB_COMPLETED);
+    assert_int_equal(t.attempts, 1);
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 1);
+    assert_int_equal(b.used, 0);
+    struct store_object v;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_object_get(tx, tenant.id, vocab_id, &v), 0);
+    store_rollback(tx);
+    assert_false(v.has_dk);
+    assert_false(blob_exists(blobdir, vocab_id));
+    jobs_stop(j);
+    pthread_mutex_destroy(&b.mu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_requeue_after_crash),
         cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
+        cmocka_unit_test(test_stored_job_options),
     };
     return cmocka_run_group_tests_name("jobs", tests, setup, teardown);
 }
