@@ -267,6 +267,8 @@ static void test_stored_job(void **state)
     assert_int_not_equal(system(cmd), 0);
     /* Audio retention 0 (the default): the audio key and file are gone. */
     assert_false(a.has_dk);
+    for (int i = 0; i < 100 && blob_exists(blobdir, audio_id); i++)
+        usleep(50 * 1000); /* removed right after the commit, by the worker */
     assert_false(blob_exists(blobdir, audio_id));
     jobs_stop(j);
 
@@ -571,6 +573,9 @@ static void test_stored_job_options(void **state)
     assert_int_equal(store_object_get(tx, tenant.id, vocab_id, &v), 0);
     store_rollback(tx);
     assert_false(v.has_dk);
+    /* The file goes right after the commit that destroyed its key. */
+    for (int i = 0; i < 100 && blob_exists(blobdir, vocab_id); i++)
+        usleep(50 * 1000);
     assert_false(blob_exists(blobdir, vocab_id));
     jobs_stop(j);
     pthread_mutex_destroy(&b.mu);
