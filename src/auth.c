@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "err.h"
 
 static const char *const role_names[] = {"transcribe", "read", "delete", "audit", "admin", "phi"};
@@ -150,13 +151,9 @@ static void label_object_id(char *out, size_t len, const char *key_id)
     snprintf(out, len, "api-key-label:%s", key_id);
 }
 
-static int label_seal(store_tx *tx, int64_t tenant_id, const char *key_id, const char *label,
-                      struct store_api_key *row)
+static int label_seal_with(const crypto_key *tk, const char *key_id, const char *label,
+                           struct store_api_key *row)
 {
-    int err = 0;
-    crypto_key *tk = store_tenant_key(tx, tenant_id, &err);
-    if (!tk)
-        return err;
     char oid[96];
     label_object_id(oid, sizeof(oid), key_id);
     struct membuf m = {row->label_sealed, 0, sizeof(row->label_sealed)};
@@ -168,8 +165,37 @@ static int label_seal(store_tx *tx, int64_t tenant_id, const char *key_id, const
             rc = crypto_seal_final(sl);
         crypto_seal_free(sl);
     }
-    crypto_key_free(tk);
     row->label_sealed_len = rc == 0 ? m.len : 0;
+    return rc;
+}
+
+static int label_seal(store_tx *tx, int64_t tenant_id, const char *key_id, const char *label,
+                      struct store_api_key *row)
+{
+    int err = 0;
+    crypto_key *tk = store_tenant_key(tx, tenant_id, &err);
+    if (!tk)
+        return err;
+    int rc = label_seal_with(tk, key_id, label, row);
+    crypto_key_free(tk);
+    return rc;
+}
+
+static int label_open_with(const crypto_key *tk, const struct store_api_key *row, char *out,
+                           size_t len)
+{
+    char oid[96];
+    label_object_id(oid, sizeof(oid), row->id);
+    struct membuf m = {(uint8_t *)out, 0, len - 1};
+    int rc = PHS_ENOMEM;
+    crypto_open *op = crypto_open_new(tk, oid, membuf_write, &m);
+    if (op) {
+        rc = crypto_open_update(op, row->label_sealed, row->label_sealed_len);
+        if (rc == 0)
+            rc = crypto_open_final(op);
+        crypto_open_free(op);
+    }
+    out[rc == 0 ? m.len : 0] = '\0';
     return rc;
 }
 
@@ -182,19 +208,60 @@ static int label_open(store_tx *tx, const struct store_api_key *row, char *out, 
     crypto_key *tk = store_tenant_key(tx, row->tenant_id, &err);
     if (!tk)
         return err;
-    char oid[96];
-    label_object_id(oid, sizeof(oid), row->id);
-    struct membuf m = {(uint8_t *)out, 0, len - 1};
-    int rc = PHS_ENOMEM;
-    crypto_open *op = crypto_open_new(tk, oid, membuf_write, &m);
-    if (op) {
-        rc = crypto_open_update(op, row->label_sealed, row->label_sealed_len);
-        if (rc == 0)
-            rc = crypto_open_final(op);
-        crypto_open_free(op);
-    }
+    int rc = label_open_with(tk, row, out, len);
     crypto_key_free(tk);
-    out[rc == 0 ? m.len : 0] = '\0';
+    return rc;
+}
+
+/* Ids of the tenant's keys that carry a label, collected before any row
+ * changes. */
+struct label_ids {
+    char (*id)[STORE_ID_MAX + 1];
+    size_t n, cap;
+};
+
+static int label_ids_add(void *ctx, const struct store_api_key *k)
+{
+    struct label_ids *l = ctx;
+    if (!k->label_sealed_len)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        void *p = realloc(l->id, cap * sizeof(*l->id));
+        if (!p)
+            return PHS_ENOMEM;
+        l->id = p;
+        l->cap = cap;
+    }
+    snprintf(l->id[l->n++], sizeof(*l->id), "%s", k->id);
+    return 0;
+}
+
+int auth_labels_reseal(store_tx *tx, int64_t tenant_id, const crypto_key *old_key,
+                       const crypto_key *new_key, int64_t *count)
+{
+    struct label_ids ids = {0};
+    struct store_api_key *row = malloc(sizeof(*row));
+    char label[AUTH_LABEL_MAX + 1];
+    int64_t done = 0;
+    int rc = row ? store_api_key_each(tx, tenant_id, label_ids_add, &ids) : PHS_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < ids.n; i++) {
+        if ((rc = store_api_key_get(tx, ids.id[i], row)) < 0 ||
+            (rc = label_open_with(old_key, row, label, sizeof(label))) < 0 ||
+            (rc = label_seal_with(new_key, row->id, label, row)) < 0 ||
+            (rc = store_api_key_set_label(tx, row->id, row->label_sealed, row->label_sealed_len)) <
+                0)
+            break;
+        done++;
+    }
+    crypto_wipe(label, sizeof(label));
+    if (row) {
+        crypto_wipe(row, sizeof(*row));
+        free(row);
+    }
+    free(ids.id);
+    if (count)
+        *count = done;
     return rc;
 }
 
@@ -264,6 +331,50 @@ int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s,
              (long long)(audio_s < 0 ? t.audio_retention_s : audio_s),
              (long long)(transcript_s < 0 ? t.transcript_retention_s : transcript_s));
     return append(tx, who, "tenant.update", t.name, "tenant", t.name, "success", reason);
+}
+
+struct rewrap_ctx {
+    const crypto_key *old_key, *new_key;
+};
+
+static int rewrap_one(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN])
+{
+    struct rewrap_ctx *r = ctx;
+    return blob_key_rewrap(r->old_key, r->new_key, id, dk);
+}
+
+int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_event *who,
+                           struct auth_rotation *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct store_tenant t;
+    int rc = store_tenant_by_name(tx, name, &t);
+    if (rc == 0 && t.deleted_us)
+        rc = PHS_ENOTFOUND; /* offboarded: nothing left to protect */
+    if (rc < 0)
+        return rc;
+    crypto_key *old_key = store_tenant_key(tx, t.id, &rc);
+    if (!old_key)
+        return rc ? rc : PHS_ECRYPTO;
+    crypto_key *new_key = crypto_key_generate();
+    if (!new_key) {
+        crypto_key_free(old_key);
+        return PHS_ENOMEM;
+    }
+    struct rewrap_ctx r = {old_key, new_key};
+    out->old_version = t.key_version;
+    if ((rc = store_tenant_key_replace(tx, t.id, new_key, &out->new_version)) == 0 &&
+        (rc = store_object_rewrap(tx, t.id, out->new_version, rewrap_one, &r, &out->objects)) == 0)
+        rc = auth_labels_reseal(tx, t.id, old_key, new_key, &out->labels);
+    crypto_key_free(old_key);
+    crypto_key_free(new_key);
+    if (rc < 0)
+        return rc;
+    char reason[128];
+    snprintf(reason, sizeof(reason),
+             "key_version=%d->%d objects_rewrapped=%lld labels_resealed=%lld", out->old_version,
+             out->new_version, (long long)out->objects, (long long)out->labels);
+    return append(tx, who, "tenant.rotate_key", t.name, "tenant", t.name, "success", reason);
 }
 
 /* ---- keys ------------------------------------------------------------------------- */

@@ -54,6 +54,20 @@ int auth_key_parse(const char *key, char id[AUTH_KEY_ID_LEN + 1], const char **w
 
 /* ---- tenants -------------------------------------------------------------- */
 
+/* Rotates the tenant's key in the caller's transaction: a fresh random
+ * tenant key replaces the old one (next key version), every live data key
+ * of the tenant is re-wrapped under it and every API-key label re-sealed;
+ * no object's ciphertext changes. Audited as "tenant.rotate_key" (counts
+ * only). All or nothing with the transaction. PHS_ENOTFOUND for a missing
+ * or offboarded tenant. */
+struct auth_rotation {
+    int old_version, new_version;
+    int64_t objects; /* data keys re-wrapped */
+    int64_t labels;  /* API-key labels re-sealed */
+};
+int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_event *who,
+                           struct auth_rotation *out);
+
 /* who: actor, roles, source, request id of the caller; the rest is filled in. */
 int auth_tenant_create(store_tx *tx, const char *name, const struct audit_event *who,
                        struct store_tenant *out);
@@ -127,5 +141,11 @@ int auth_check(store *s, const char *key, const struct audit_event *who,
  * be NULL) tells whether a record was written. */
 int auth_check_audited(store *s, const char *key, const struct audit_event *who,
                        bool audit_unattributed, struct auth_identity *out, bool *audited);
+
+/* Tenant key rotation, in the caller's transaction: opens the sealed label
+ * of each of the tenant's API keys with old_key and seals it again with
+ * new_key. *count (may be NULL) gets the number of labels re-sealed. */
+int auth_labels_reseal(store_tx *tx, int64_t tenant_id, const crypto_key *old_key,
+                       const crypto_key *new_key, int64_t *count);
 
 #endif

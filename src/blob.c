@@ -500,3 +500,22 @@ bool blob_exists(const char *blobdir, const char *object_id)
         return false;
     return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
+
+int blob_key_rewrap(const crypto_key *old_key, const crypto_key *new_key, const char *object_id,
+                    uint8_t wrapped[CRYPTO_WRAPPED_LEN])
+{
+    if (!old_key || !new_key || !object_id || strlen(object_id) > BLOB_ID_MAX)
+        return PHS_EINVAL;
+    char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
+    snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);
+    int rc = 0;
+    crypto_key *dk = crypto_key_unwrap(old_key, wrapped, context, &rc);
+    if (!dk)
+        return rc ? rc : PHS_ECRYPTO;
+    uint8_t out[CRYPTO_WRAPPED_LEN];
+    rc = crypto_key_wrap(new_key, dk, context, out);
+    crypto_key_free(dk);
+    if (rc == 0)
+        memcpy(wrapped, out, sizeof(out));
+    return rc;
+}

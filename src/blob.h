@@ -95,6 +95,12 @@ int blob_read(const char *blobdir, const crypto_key *tenant_key,
  * not there. Call only after the wrapped data key is destroyed (see above). */
 int blob_remove(const char *blobdir, const char *object_id);
 
+/* Tenant key rotation: unwraps the object's data key (wrapped, as stored)
+ * with old_key and wraps it again with new_key, in place. The ciphertext
+ * is untouched. PHS_ECRYPTO if old_key does not open it. */
+int blob_key_rewrap(const crypto_key *old_key, const crypto_key *new_key, const char *object_id,
+                    uint8_t wrapped[CRYPTO_WRAPPED_LEN]);
+
 /* True if blobs/<object_id> exists (for consistency checks). */
 bool blob_exists(const char *blobdir, const char *object_id);
 

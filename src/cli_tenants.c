@@ -1,4 +1,4 @@
-/* cli_tenants: `phiscribe tenants create|list|update|delete`. */
+/* cli_tenants: `phiscribe tenants create|list|update|rotate-key|delete`. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,10 +18,14 @@ static void tenants_usage(FILE *out)
             "       phiscribe tenants list [--json] [--data DIR]\n"
             "       phiscribe tenants update NAME [--transcript-retention DUR]\n"
             "                                [--audio-retention DUR] [--data DIR]\n"
+            "       phiscribe tenants rotate-key NAME [--data DIR]\n"
             "       phiscribe tenants delete NAME [--data DIR]\n\n"
             "NAME: 1-64 of A-Z a-z 0-9 . _ - (not PHI: it appears in audit records).\n"
             "DUR: 0, 90s, 30m, 24h, 90d. Defaults: audio 0 (deleted once transcribed),\n"
             "transcripts 90d.\n"
+            "rotate-key gives the tenant a fresh random key and re-wraps every data key\n"
+            "and API-key label under it in one transaction; the old key is gone after.\n"
+            "Safe while the server runs (writes caught mid-rotation are redone).\n"
             "delete offboards the tenant: destroys its tenant key and every data key under\n"
             "it (cryptographic erase), removes its files, revokes its API keys, and prints\n"
             "the signed destruction certificate. Nothing of the tenant is readable after.\n");
@@ -112,9 +116,10 @@ int cli_tenants(int argc, char **argv)
     }
     const char *sub = pos[0], *name = pos[1];
     bool create = sub && !strcmp(sub, "create"), list = sub && !strcmp(sub, "list"),
-         update = sub && !strcmp(sub, "update"), del = sub && !strcmp(sub, "delete");
-    if ((!create && !list && !update && !del) || ((create || update || del) && !name) ||
-        (list && name) ||
+         update = sub && !strcmp(sub, "update"), del = sub && !strcmp(sub, "delete"),
+         rotate = sub && !strcmp(sub, "rotate-key");
+    if ((!create && !list && !update && !del && !rotate) ||
+        ((create || update || del || rotate) && !name) || (list && name) ||
         ((tr || au) && !update) || (update && !tr && !au)) {
         tenants_usage(stderr);
         return CLI_USAGE;
@@ -123,7 +128,7 @@ int cli_tenants(int argc, char **argv)
     if ((tr && parse_retention("--transcript-retention", tr, &tr_s) < 0) ||
         (au && parse_retention("--audio-retention", au, &au_s) < 0))
         return CLI_BADINPUT;
-    if ((create || update || del) && !store_tenant_name_valid(name)) {
+    if ((create || update || del || rotate) && !store_tenant_name_valid(name)) {
         fprintf(stderr, "phiscribe tenants: invalid tenant name (1-64 of A-Z a-z 0-9 . _ -, "
                         "starting with a letter or digit)\n");
         return CLI_BADINPUT;
@@ -159,6 +164,22 @@ int cli_tenants(int argc, char **argv)
             else
                 json_decref(l.arr);
         }
+    } else if (rotate) {
+        struct auth_rotation r;
+        if ((rc = store_begin(s, &tx)) == 0) {
+            if ((rc = auth_tenant_rotate_key(tx, name, &who, &r)) == 0)
+                rc = store_commit(tx);
+            else
+                store_rollback(tx);
+        }
+        /* The old wrapped key leaves the write-ahead log too. */
+        if (rc == 0)
+            rc = store_flush_erased(s);
+        if (rc == 0)
+            rc = print_json(json_pack("{s:s, s:i, s:i, s:I, s:I}", "tenant", name,
+                                      "old_key_version", r.old_version, "key_version",
+                                      r.new_version, "objects_rewrapped", (json_int_t)r.objects,
+                                      "labels_resealed", (json_int_t)r.labels));
     } else if ((rc = store_begin(s, &tx)) == 0) {
         struct store_tenant t;
         if (create)

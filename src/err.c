@@ -24,6 +24,7 @@ const char *err_str(int code)
     case PHS_EBUSY: return "busy, retry later";
     case PHS_ETIMEOUT: return "timed out";
     case PHS_EINTERNAL: return "internal error";
+    case PHS_ESTALE: return "the key changed during the operation; retry";
     }
     return "unknown error";
 }

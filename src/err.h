@@ -23,6 +23,7 @@ enum phs_err {
     PHS_EBUSY = -17,     /* resource busy or queue full; retry later */
     PHS_ETIMEOUT = -18,  /* operation took longer than allowed */
     PHS_EINTERNAL = -19, /* a bug: an invariant did not hold */
+    PHS_ESTALE = -20,    /* a key changed under the operation; do it again */
 };
 
 /* A short English description of an error code; never NULL, never PHI. */

@@ -709,9 +709,10 @@ int http_reply_err(struct http_req *req, int rc, const char *param, const char *
     case PHS_ETOOBIG: status = 413; type = "invalid_request_error"; code = "too_large"; break;
     case PHS_EBUSY: status = 429; type = "rate_limit_error"; code = "server_busy"; break;
     case PHS_ETIMEOUT: status = 408; type = "invalid_request_error"; code = "timeout"; break;
+    case PHS_ESTALE: status = 503; type = "server_error"; code = "key_rotated"; break;
     default: break;
     }
-    if (rc == PHS_EBUSY && !http_has_reply_header(req, "Retry-After"))
+    if ((rc == PHS_EBUSY || rc == PHS_ESTALE) && !http_has_reply_header(req, "Retry-After"))
         http_reply_header(req, "Retry-After", "1");
     return http_reply_error(req, status, type, param, code, "%s", message ? message : err_str(rc));
 }

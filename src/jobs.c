@@ -699,6 +699,12 @@ out:
     }
     asr_result_free(res);
     crypto_key_free(tk);
+    if (rc == PHS_ESTALE) {
+        /* The tenant key was rotated while the job ran: its results were
+         * written under the old key and dropped; run it again under the new. */
+        rc = requeue(j, job);
+        return rc < 0 ? rc : JOBS_REQUEUED;
+    }
     return rc;
 }
 

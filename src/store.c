@@ -1326,6 +1326,47 @@ int store_tenant_set_retention(store_tx *tx, int64_t tenant_id, int64_t audio_s,
     return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
 }
 
+int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *new_key,
+                             int *version)
+{
+    NEED_WRITE(tx);
+    struct store_tenant t;
+    int rc = store_tenant_by_id(tx, tenant_id, &t);
+    if (rc < 0)
+        return rc;
+    if (t.deleted_us)
+        return PHS_ENOTFOUND;
+    store *s = tx->s;
+    if ((rc = ensure_master_current(s)) < 0)
+        return rc;
+    uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
+    char ctx[96];
+    int v = t.key_version + 1;
+    tenant_context(ctx, sizeof(ctx), tenant_id, v);
+    crypto_key_check_value(new_key, kcv);
+    if ((rc = crypto_key_wrap(s->master, new_key, ctx, wrapped)) < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = db_prepare(s->db,
+                    "UPDATE tenants SET key_version = ?, key_wrapped = ?, key_kcv = ?,"
+                    " master_version = ? WHERE id = ? AND key_version = ? AND deleted_at IS NULL",
+                    &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int(st, 1, v);
+    sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, kcv, sizeof(kcv), SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, s->master_version);
+    sqlite3_bind_int64(st, 5, tenant_id);
+    sqlite3_bind_int(st, 6, t.key_version);
+    if ((rc = db_step_done(st)) < 0)
+        return rc;
+    if (sqlite3_changes(s->db) != 1)
+        return PHS_ESTALE;
+    *version = v;
+    return 0;
+}
+
 crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err)
 {
     int dummy;
@@ -1479,6 +1520,25 @@ int store_api_key_each(store_tx *tx, int64_t tenant_id,
     free(k);
     sqlite3_finalize(st);
     return rc;
+}
+
+int store_api_key_set_label(store_tx *tx, const char *id, const uint8_t *sealed, size_t len)
+{
+    NEED_WRITE(tx);
+    if (len > STORE_LABEL_SEALED_MAX)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "UPDATE api_keys SET label_sealed = ? WHERE id = ?", &st);
+    if (rc < 0)
+        return rc;
+    if (len)
+        sqlite3_bind_blob(st, 1, sealed, (int)len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    if ((rc = db_step_done(st)) < 0)
+        return rc;
+    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
 }
 
 int store_api_key_revoke(store_tx *tx, const char *id, int64_t now_us)
@@ -1854,12 +1914,18 @@ int store_object_insert(store_tx *tx, const struct store_object *o)
     NEED_WRITE(tx);
     if (!o->id[0] || !o->kind[0] || !o->has_dk)
         return PHS_EINVAL;
+    struct store_tenant t;
+    int rc = store_tenant_by_id(tx, o->tenant_id, &t);
+    if (rc < 0)
+        return rc;
+    if (t.key_version != o->tenant_key_version)
+        return PHS_ESTALE;
     sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO objects(id, tenant_id, kind, tenant_key_version, dk_wrapped,"
-                        " size, created_at, destroyed_at, sha256)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                        &st);
+    rc = db_prepare(tx->s->db,
+                    "INSERT INTO objects(id, tenant_id, kind, tenant_key_version, dk_wrapped,"
+                    " size, created_at, destroyed_at, sha256)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
@@ -1916,6 +1982,78 @@ int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct sto
         rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+#define REWRAP_BATCH 256
+
+int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
+                        int (*fn)(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN]),
+                        void *ctx, int64_t *count)
+{
+    NEED_WRITE(tx);
+    sqlite3 *db = tx->s->db;
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    struct rewrap_row {
+        char id[STORE_ID_MAX + 1];
+        uint8_t dk[CRYPTO_WRAPPED_LEN];
+    } *rows = calloc(REWRAP_BATCH, sizeof(*rows));
+    int64_t done = 0;
+    int rc = rows ? 0 : PHS_ENOMEM;
+    if (rc == 0)
+        rc =
+            db_prepare(db,
+                       "SELECT id, dk_wrapped FROM objects WHERE tenant_id = ?"
+                       " AND dk_wrapped IS NOT NULL AND tenant_key_version < ? ORDER BY id LIMIT ?",
+                       &sel);
+    if (rc == 0)
+        rc = db_prepare(db,
+                        "UPDATE objects SET dk_wrapped = ?, tenant_key_version = ?"
+                        " WHERE id = ? AND tenant_id = ?",
+                        &upd);
+    /* Each batch is read whole before any row changes; a re-wrapped row
+     * leaves the selection, so the loop ends when a batch comes back empty. */
+    while (rc == 0) {
+        size_t n = 0;
+        sqlite3_reset(sel);
+        sqlite3_bind_int64(sel, 1, tenant_id);
+        sqlite3_bind_int(sel, 2, version);
+        sqlite3_bind_int(sel, 3, REWRAP_BATCH);
+        int r;
+        while (rc == 0 && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+            if (!col_text(sel, 0, rows[n].id, sizeof(rows[n].id)) ||
+                !col_blob_exact(sel, 1, rows[n].dk, sizeof(rows[n].dk)))
+                rc = PHS_ECORRUPT;
+            else
+                n++;
+        }
+        if (rc == 0 && r != SQLITE_DONE)
+            rc = db_err(r);
+        sqlite3_reset(sel);
+        if (rc < 0 || n == 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if ((rc = fn(ctx, rows[i].id, rows[i].dk)) != 0)
+                break;
+            sqlite3_reset(upd);
+            sqlite3_bind_blob(upd, 1, rows[i].dk, sizeof(rows[i].dk), SQLITE_STATIC);
+            sqlite3_bind_int(upd, 2, version);
+            sqlite3_bind_text(upd, 3, rows[i].id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(upd, 4, tenant_id);
+            if ((r = sqlite3_step(upd)) != SQLITE_DONE)
+                rc = db_err(r);
+            else
+                done++;
+        }
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    if (rows) {
+        crypto_wipe(rows, REWRAP_BATCH * sizeof(*rows));
+        free(rows);
+    }
+    if (count)
+        *count = done;
     return rc;
 }
 

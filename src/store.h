@@ -159,6 +159,14 @@ int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us);
  * tenant. */
 crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err);
 
+/* Tenant key rotation, in the caller's transaction: wraps new_key under the
+ * master key as the tenant's next key version (*version gets it) and
+ * replaces the stored key. Everything under the old key must be re-wrapped
+ * in the same transaction (store_object_rewrap, auth_labels_reseal).
+ * PHS_ENOTFOUND for a missing or offboarded tenant. */
+int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *new_key,
+                             int *version);
+
 /* ---- API keys (rows only; see auth.h for the key format) ---------------- */
 
 struct store_api_key {
@@ -182,6 +190,8 @@ int store_api_key_each(store_tx *tx, int64_t tenant_id,
                        int (*fn)(void *ctx, const struct store_api_key *k), void *ctx);
 /* PHS_ENOTFOUND, or PHS_EEXIST if it was already revoked. */
 int store_api_key_revoke(store_tx *tx, const char *id, int64_t now_us);
+/* Replaces a key's sealed label (len 0: none). PHS_ENOTFOUND if no such key. */
+int store_api_key_set_label(store_tx *tx, const char *id, const uint8_t *sealed, size_t len);
 
 /* ---- master key rotation ------------------------------------------------- */
 
@@ -277,6 +287,9 @@ struct store_object {
     bool has_sha256;
 };
 
+/* PHS_ESTALE when o->tenant_key_version is no longer the tenant's key
+ * version (the key was rotated while the object was written: write it
+ * again under the current key). */
 int store_object_insert(store_tx *tx, const struct store_object *o);
 /* Only returns objects of tenant_id; another tenant's id is PHS_ENOTFOUND. */
 int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct store_object *out);
@@ -288,6 +301,13 @@ int store_object_destroy_key(store_tx *tx, const char *id, int64_t now_us);
  * oldest first; a non-zero return stops and is returned. */
 int store_object_each_live(store_tx *tx, int64_t tenant_id,
                            int (*fn)(void *ctx, const struct store_object *o), void *ctx);
+/* Re-wraps the data key of each live object of the tenant still wrapped
+ * under an older tenant key than version: fn turns the old wrapped key
+ * into the new one in place; the row then records version. In batches, so
+ * memory stays flat; *count (may be NULL) gets the number re-wrapped. */
+int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
+                        int (*fn)(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN]),
+                        void *ctx, int64_t *count);
 /* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
  * Call outside a transaction after destroying keys. */
 int store_flush_erased(store *s);

@@ -1,0 +1,105 @@
+# Tenant key rotation while the server runs: transcripts stored before the
+# rotation stay readable, a job queued before it still completes, API-key
+# labels survive, the wrapped data keys change, the other tenant is not
+# touched, the audit trail records it and still verifies, bad input changes
+# nothing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav   # "he was not an ill disposed young man"
+[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
+DB=$DATA/phiscribe.db
+setup_data
+sql() { sqlite3 "$DB" "$1"; }
+wait_job() { # KEY ID
+    i=0
+    while :; do
+        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll"
+        s=$(jget status)
+        [ "$s" = completed ] || [ "$s" = failed ] && break
+        i=$((i + 1)); [ $i -gt 300 ] && fail "job $2 stuck in $s"
+        sleep 0.2
+    done
+    [ "$s" = completed ] || fail "job $2 failed: $(cat "$T/body")"
+}
+"$PHISCRIBE" keys create --data "$DATA" --tenant clinic-a --role read --label "ward seven tablet" >/dev/null
+
+# Audio kept, so the audio object of a finished job is under the key too.
+expect_exit 0 "$PHISCRIBE" tenants update --data "$DATA" clinic-a --audio-retention 1d
+start_server --workers 1
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
+J1=$(jget id)
+wait_job "$KEY_A" "$J1"
+req POST /v1/transcripts "$KEY_B" -F file=@"$U1"; expect_status 202 "create b"
+JB=$(jget id)
+wait_job "$KEY_B" "$JB"
+ok "jobs of both tenants stored"
+wrapped_a=$(sql "SELECT group_concat(hex(dk_wrapped)) FROM objects WHERE tenant_id = 1 AND dk_wrapped IS NOT NULL")
+wrapped_b=$(sql "SELECT group_concat(hex(dk_wrapped)) FROM objects WHERE tenant_id = 2 AND dk_wrapped IS NOT NULL")
+tk_a=$(sql "SELECT hex(key_wrapped) FROM tenants WHERE name = 'clinic-a'")
+live_a=$(sql "SELECT count(*) FROM objects WHERE tenant_id = 1 AND dk_wrapped IS NOT NULL")
+[ "$live_a" -ge 2 ] || fail "expected audio and transcript objects, have $live_a"
+
+# A job queued behind a long one, so it is still waiting when the key turns.
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create 2"
+J2=$(jget id)
+
+expect_exit 0 "$PHISCRIBE" tenants rotate-key --data "$DATA" clinic-a
+python3 - "$T/stdout" "$live_a" <<'EOF' || fail "rotate-key output: $(cat "$T/stdout")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["tenant"] == "clinic-a" and r["old_key_version"] == 1 and r["key_version"] == 2, r
+assert r["objects_rewrapped"] >= int(sys.argv[2]), r
+assert r["labels_resealed"] == 1, r
+EOF
+ok "rotate-key re-wrapped every data key and the label"
+[ "$(sql "SELECT key_version FROM tenants WHERE name = 'clinic-a'")" = 2 ] || fail "key version not 2"
+[ "$(sql "SELECT hex(key_wrapped) FROM tenants WHERE name = 'clinic-a'")" != "$tk_a" ] || fail "tenant key unchanged"
+[ "$(sql "SELECT count(*) FROM objects WHERE tenant_id = 1 AND dk_wrapped IS NOT NULL AND tenant_key_version <> 2")" = 0 ] ||
+    fail "objects left under the old key"
+for w in $(echo "$wrapped_a" | tr ',' ' '); do
+    [ "$(sql "SELECT count(*) FROM objects WHERE hex(dk_wrapped) = '$w'")" = 0 ] || fail "a wrapped key did not change"
+done
+[ "$(sql "SELECT group_concat(hex(dk_wrapped)) FROM objects WHERE tenant_id = 2 AND dk_wrapped IS NOT NULL")" = "$wrapped_b" ] ||
+    fail "the other tenant's keys changed"
+[ "$(sql "SELECT key_version FROM tenants WHERE name = 'clinic-b'")" = 1 ] || fail "other tenant rotated"
+ok "every data key of clinic-a re-wrapped, clinic-b untouched"
+
+# The running server reads old and new data under the new key.
+req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after rotation"
+grep -q "young man" "$T/body" || fail "transcript after rotation: $(cat "$T/body")"
+wait_job "$KEY_A" "$J2"
+req GET "/v1/transcripts/$J2?format=text" "$KEY_A"; expect_status 200 "read queued job"
+grep -q "young man" "$T/body" || fail "queued job after rotation: $(cat "$T/body")"
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create after rotation"
+J3=$(jget id)
+wait_job "$KEY_A" "$J3"
+req GET "/v1/transcripts/$JB?format=text" "$KEY_B"; expect_status 200 "other tenant"
+ok "stored, queued and new jobs readable through the running server"
+
+expect_exit 0 "$PHISCRIBE" keys list --data "$DATA" --tenant clinic-a
+grep -q "ward seven tablet" "$T/stdout" || fail "label lost: $(cat "$T/stdout")"
+ok "API-key label re-sealed"
+
+# Audit: one record with counts only, chain still verifies.
+expect_exit 0 "$PHISCRIBE" audit export --data "$DATA" --format jsonl
+grep '"tenant.rotate_key"' "$T/stdout" >"$T/rot.jsonl" || fail "no tenant.rotate_key record"
+[ "$(wc -l <"$T/rot.jsonl")" = 1 ] || fail "expected one rotation record"
+grep -q 'key_version=1->2' "$T/rot.jsonl" || fail "rotation record lacks versions: $(cat "$T/rot.jsonl")"
+expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"
+ok "audited once; audit verify passes"
+
+# Bad input changes nothing.
+expect_exit 1 "$PHISCRIBE" tenants rotate-key --data "$DATA" nobody
+expect_exit 3 "$PHISCRIBE" tenants rotate-key --data "$DATA" 'bad name'
+expect_exit 2 "$PHISCRIBE" tenants rotate-key --data "$DATA"
+[ "$(sql "SELECT key_version FROM tenants WHERE name = 'clinic-a'")" = 2 ] || fail "version moved"
+ok "unknown tenant, bad name, missing name refused"
+
+# A second rotation works the same way.
+expect_exit 0 "$PHISCRIBE" tenants rotate-key --data "$DATA" clinic-a
+req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after second rotation"
+grep -q "young man" "$T/body" || fail "transcript after second rotation"
+ok "second rotation (version 3)"
+stop_server
+echo "test_key_rotation: $checks checks passed"
