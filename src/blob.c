@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -126,6 +127,49 @@ int blob_sweep_tmp(const char *blobdir, size_t *removed)
     closedir(d);
     if (rc == PHS_OK && count > 0)
         rc = fsync_dir(blobdir);
+    if (removed)
+        *removed = count;
+    return rc;
+}
+
+int blob_sweep_orphans(const char *blobdir, int (*known)(void *ctx, const char *id), void *ctx,
+                       int64_t min_age_s, size_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!blobdir || !*blobdir || !known || min_age_s < 0)
+        return PHS_EINVAL;
+    DIR *d = opendir(blobdir);
+    if (!d)
+        return errno_to_phs(errno);
+    int rc = PHS_OK;
+    size_t count = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (!blob_id_valid(e->d_name) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(st.st_mode) || (int64_t)(now - st.st_mtime) < min_age_s)
+            continue;
+        int k = known(ctx, e->d_name);
+        if (k < 0) {
+            rc = k;
+            break;
+        }
+        if (k)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
+            rc = errno_to_phs(errno);
+            break;
+        }
+        count++;
+    }
+    closedir(d);
+    if (count > 0) {
+        int frc = fsync_dir(blobdir);
+        if (rc == PHS_OK)
+            rc = frc;
+    }
     if (removed)
         *removed = count;
     return rc;

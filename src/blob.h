@@ -38,6 +38,15 @@ int blob_dir_create(const char *blobdir);
  * once at startup, before any writer exists. *removed (if not NULL) gets the count. */
 int blob_sweep_tmp(const char *blobdir, size_t *removed);
 
+/* Removes committed object files that no object row knows (known(ctx, id)
+ * returns 0 for unknown, 1 for known, < 0 to stop with that error) and that
+ * are at least min_age_s seconds old: a crash between a writer's commit and
+ * its database transaction leaves such a file, unreadable because its data
+ * key was never stored. The age keeps a writer in another process that has
+ * not committed its row yet out of harm. *removed (may be NULL) gets the count. */
+int blob_sweep_orphans(const char *blobdir, int (*known)(void *ctx, const char *id), void *ctx,
+                       int64_t min_age_s, size_t *removed);
+
 /* What a committed writer hands back. */
 struct blob_info {
     uint8_t wrapped_key[CRYPTO_WRAPPED_LEN]; /* data key wrapped under the tenant key */

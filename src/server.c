@@ -18,6 +18,9 @@
 #include "server_int.h"
 
 #define SERVER_CHECKPOINT_TICK_S 10
+/* An object file this old with no row is a crash's leftover, not a write in
+ * progress in another process (blob_sweep_orphans). */
+#define SERVER_ORPHAN_MIN_AGE_S 3600
 
 static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -501,6 +504,11 @@ static int record_lifecycle(struct server *srv, const char *action, const char *
     return server_audit(srv, &ev);
 }
 
+static int object_known(void *ctx, const char *id)
+{
+    return store_object_known(ctx, id);
+}
+
 int server_run(const struct server_config *cfg, const sigset_t *wait)
 {
     struct server *srv = calloc(1, sizeof(*srv));
@@ -528,8 +536,13 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         goto out;
     }
     snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
-    size_t swept = 0;
+    size_t swept = 0, orphans = 0;
     blob_sweep_tmp(srv->blobdir, &swept);
+    store_tx *stx;
+    if (store_begin_read(srv->store, &stx) == 0) {
+        blob_sweep_orphans(srv->blobdir, object_known, stx, SERVER_ORPHAN_MIN_AGE_S, &orphans);
+        store_rollback(stx);
+    }
     if (cfg->syslog &&
         !(srv->syslog = syslogfwd_start(srv->store, cfg->syslog, 1000, &rc, msg, sizeof(msg)))) {
         fprintf(stderr, "phiscribe serve: %s\n", msg);
@@ -624,6 +637,10 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         goto out;
     }
     if (!cfg->quiet) {
+        if (swept || orphans)
+            printf("phiscribe: removed %zu unfinished and %zu orphaned encrypted files left by a "
+                   "crash\n",
+                   swept, orphans);
         printf("phiscribe %s listening on %s port %u (%s), %d workers\n", PHISCRIBE_VERSION,
                hc.listen, (unsigned)http_server_port(srv->http),
                http_server_is_tls(srv->http) ? "https" : "plain http, loopback only",

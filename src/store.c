@@ -1985,6 +1985,20 @@ int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct sto
     return rc;
 }
 
+int store_object_known(store_tx *tx, const char *id)
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "SELECT 1 FROM objects WHERE id = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 #define REWRAP_BATCH 256
 
 int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,

@@ -294,6 +294,9 @@ int store_object_insert(store_tx *tx, const struct store_object *o);
 /* Only returns objects of tenant_id; another tenant's id is PHS_ENOTFOUND. */
 int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct store_object *out);
 int store_object_set_size(store_tx *tx, const char *id, int64_t size);
+/* 1 if any object row (of any tenant, live or destroyed) has this id, 0 if
+ * none, or a negative error. For housekeeping, never for access checks. */
+int store_object_known(store_tx *tx, const char *id);
 /* Cryptographic erase: overwrites and drops the wrapped data key (the
  * database runs with secure_delete) and marks the object destroyed. */
 int store_object_destroy_key(store_tx *tx, const char *id, int64_t now_us);

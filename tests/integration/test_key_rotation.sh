@@ -102,4 +102,21 @@ req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read afte
 grep -q "young man" "$T/body" || fail "transcript after second rotation"
 ok "second rotation (version 3)"
 stop_server
+
+# A crash between an object file's commit and its row leaves an orphan: the
+# next start removes it once it is an hour old, and nothing else.
+some=$(sql "SELECT id FROM objects WHERE dk_wrapped IS NOT NULL LIMIT 1")
+cp "$DATA/blobs/$some" "$DATA/blobs/obj_orphanleftbyacrash0001"
+cp "$DATA/blobs/$some" "$DATA/blobs/obj_orphanstillbeingwritten"
+touch -d '2 hours ago' "$DATA/blobs/obj_orphanleftbyacrash0001" "$DATA/blobs/$some"
+before=$(ls "$DATA/blobs" | wc -l)
+start_server --workers 1
+[ ! -e "$DATA/blobs/obj_orphanleftbyacrash0001" ] || fail "orphan not removed"
+[ -e "$DATA/blobs/obj_orphanstillbeingwritten" ] || fail "a fresh file was removed"
+[ -e "$DATA/blobs/$some" ] || fail "a live object was removed"
+[ "$(ls "$DATA/blobs" | wc -l)" = $((before - 1)) ] || fail "sweep removed more than the orphan"
+grep -q "1 orphaned encrypted files" "$T/server.out" || fail "sweep not reported: $(cat "$T/server.out")"
+req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after sweep"
+stop_server
+ok "start-up removes an hour-old orphan object file only"
 echo "test_key_rotation: $checks checks passed"

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -637,6 +639,64 @@ static void test_dir_create_and_sweep(void **state)
     assert_int_equal(blob_sweep_tmp(sub, &removed), PHS_ENOTFOUND);
 }
 
+/* Known ids for the orphan sweep: "known-*" are, the rest are not; "stop"
+ * makes the lookup fail. */
+static int known_cb(void *ctx, const char *id)
+{
+    (*(int *)ctx)++;
+    if (!strcmp(id, "stop"))
+        return PHS_EDB;
+    return strncmp(id, "known-", 6) == 0;
+}
+
+static void age(const char *id, time_t seconds)
+{
+    char p[160];
+    path_of(p, sizeof(p), id);
+    struct timespec t[2] = {{time(NULL) - seconds, 0}, {time(NULL) - seconds, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+static void test_sweep_orphans(void **state)
+{
+    (void)state;
+    crypto_key *tk = crypto_key_generate();
+    assert_non_null(tk);
+    struct blob_info bi;
+    const uint8_t pt[] = "orphan";
+    put(tk, "known-1", pt, sizeof(pt), 4, &bi);
+    put(tk, "orphan-old", pt, sizeof(pt), 4, &bi);
+    put(tk, "orphan-new", pt, sizeof(pt), 4, &bi);
+    file_put("orphan-x.tmp", pt, sizeof(pt)); /* not an object name: left alone */
+    age("known-1", 7200);
+    age("orphan-old", 7200);
+    age("orphan-x.tmp", 7200);
+    int calls = 0;
+    size_t removed = 99;
+    assert_int_equal(blob_sweep_orphans(dir, known_cb, &calls, 3600, &removed), 0);
+    assert_int_equal(removed, 1);
+    assert_int_equal(calls, 2); /* only the old object files were looked up */
+    assert_true(exists("known-1"));
+    assert_false(exists("orphan-old"));
+    assert_true(exists("orphan-new"));
+    assert_true(exists("orphan-x.tmp"));
+    /* A failing lookup stops the sweep with its error and removes nothing more. */
+    put(tk, "stop", pt, sizeof(pt), 4, &bi);
+    age("stop", 7200);
+    assert_int_equal(blob_sweep_orphans(dir, known_cb, &calls, 3600, &removed), PHS_EDB);
+    assert_int_equal(removed, 0);
+    assert_true(exists("stop"));
+    assert_int_equal(blob_sweep_orphans(dir, NULL, &calls, 3600, &removed), PHS_EINVAL);
+    assert_int_equal(blob_sweep_orphans(dir, known_cb, &calls, -1, &removed), PHS_EINVAL);
+    blob_remove(dir, "known-1");
+    blob_remove(dir, "stop");
+    blob_remove(dir, "orphan-new");
+    char p[160];
+    path_of(p, sizeof(p), "orphan-x.tmp");
+    unlink(p);
+    crypto_key_free(tk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_remove),
         cmocka_unit_test(test_write_failure_cleans_up),
         cmocka_unit_test(test_dir_create_and_sweep),
+        cmocka_unit_test(test_sweep_orphans),
     };
     return cmocka_run_group_tests_name("blob", tests, setup, teardown);
 }
