@@ -57,6 +57,23 @@ req() {
         STATUS=$($C -X "$m" -o "$T/body" -w '%{http_code}' "$@" "$URL$p")
     fi
 }
+# wait_job KEY ID: polls a stored job until it is completed or failed; the
+# last body ($T/body) is the finished job.
+wait_job() {
+    _i=0
+    while :; do
+        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll $2"
+        _s=$(jget status)
+        [ "$_s" = completed ] || [ "$_s" = failed ] && break
+        _i=$((_i + 1)); [ $_i -gt 300 ] && fail "job $2 stuck in $_s"
+        sleep 0.2
+    done
+}
+# wait_done KEY ID: wait_job, and fail unless the job completed.
+wait_done() {
+    wait_job "$@"
+    [ "$_s" = completed ] || fail "job $2 failed: $(cat "$T/body")"
+}
 expect_status() { [ "$STATUS" = "$1" ] || { cat "$T/body" >&2; fail "$2: status $STATUS, want $1"; }; }
 # envelope: the body is OpenAI's error envelope
 envelope() {

@@ -13,21 +13,10 @@ start_server --workers 1
 DB=$DATA/phiscribe.db
 B=$DATA/blobs
 
-wait_job() { # ID
-    i=0
-    while :; do
-        req GET "/v1/transcripts/$1" "$KEY_A"; expect_status 200 "poll"
-        s=$(jget status)
-        [ "$s" = completed ] || [ "$s" = failed ] && break
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job $1 stuck in $s"
-        sleep 0.2
-    done
-    [ "$s" = completed ] || fail "job $1 failed: $(cat "$T/body")"
-}
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create; J1=$(jget id)
 req POST /v1/transcripts "$KEY_A" -F file=@"$U2"; expect_status 202 create; J2=$(jget id)
-wait_job "$J1"; grep -q "young man" "$T/body" || fail "J1 text"
-wait_job "$J2"; grep -q "amiable" "$T/body" || fail "J2 text"
+wait_done "$KEY_A" "$J1"; grep -q "young man" "$T/body" || fail "J1 text"
+wait_done "$KEY_A" "$J2"; grep -q "amiable" "$T/body" || fail "J2 text"
 O1=$(sqlite3 "$DB" "SELECT transcript_object FROM transcripts WHERE id='$J1'")
 O2=$(sqlite3 "$DB" "SELECT transcript_object FROM transcripts WHERE id='$J2'")
 A1=$(sqlite3 "$DB" "SELECT audio_object FROM transcripts WHERE id='$J1'")

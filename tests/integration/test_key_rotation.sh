@@ -11,17 +11,6 @@ U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav   # "he was not an ill disp
 DB=$DATA/phiscribe.db
 setup_data
 sql() { sqlite3 "$DB" "$1"; }
-wait_job() { # KEY ID
-    i=0
-    while :; do
-        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll"
-        s=$(jget status)
-        [ "$s" = completed ] || [ "$s" = failed ] && break
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job $2 stuck in $s"
-        sleep 0.2
-    done
-    [ "$s" = completed ] || fail "job $2 failed: $(cat "$T/body")"
-}
 "$PHISCRIBE" keys create --data "$DATA" --tenant clinic-a --role read --label "ward seven tablet" >/dev/null
 
 # Audio kept, so the audio object of a finished job is under the key too.
@@ -29,10 +18,10 @@ expect_exit 0 "$PHISCRIBE" tenants update --data "$DATA" clinic-a --audio-retent
 start_server --workers 1
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
 J1=$(jget id)
-wait_job "$KEY_A" "$J1"
+wait_done "$KEY_A" "$J1"
 req POST /v1/transcripts "$KEY_B" -F file=@"$U1"; expect_status 202 "create b"
 JB=$(jget id)
-wait_job "$KEY_B" "$JB"
+wait_done "$KEY_B" "$JB"
 ok "jobs of both tenants stored"
 wrapped_a=$(sql "SELECT group_concat(hex(dk_wrapped)) FROM objects WHERE tenant_id = 1 AND dk_wrapped IS NOT NULL")
 wrapped_b=$(sql "SELECT group_concat(hex(dk_wrapped)) FROM objects WHERE tenant_id = 2 AND dk_wrapped IS NOT NULL")
@@ -68,12 +57,12 @@ ok "every data key of clinic-a re-wrapped, clinic-b untouched"
 # The running server reads old and new data under the new key.
 req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after rotation"
 grep -q "young man" "$T/body" || fail "transcript after rotation: $(cat "$T/body")"
-wait_job "$KEY_A" "$J2"
+wait_done "$KEY_A" "$J2"
 req GET "/v1/transcripts/$J2?format=text" "$KEY_A"; expect_status 200 "read queued job"
 grep -q "young man" "$T/body" || fail "queued job after rotation: $(cat "$T/body")"
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create after rotation"
 J3=$(jget id)
-wait_job "$KEY_A" "$J3"
+wait_done "$KEY_A" "$J3"
 req GET "/v1/transcripts/$JB?format=text" "$KEY_B"; expect_status 200 "other tenant"
 ok "stored, queued and new jobs readable through the running server"
 

@@ -17,16 +17,6 @@ KEY_B_PHI=$(newkey clinic-b transcribe,read,delete,phi)
 start_server --workers 2
 sql() { sqlite3 "$DATA/phiscribe.db" "$1"; }
 
-wait_done() { # ID KEY
-    i=0
-    while :; do
-        req GET "/v1/transcripts/$1" "$2"; s=$(jget status)
-        [ "$s" = completed ] && break
-        [ "$s" = failed ] && fail "job $1 failed: $(cat "$T/body")"
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job $1 stuck"
-        sleep 0.2
-    done
-}
 leak() { ! grep -q -i -E "smith|john|six one seven|five five five" "$T/body" || fail "$1 leaked: $(cat "$T/body")"; }
 code() { [ "$(jget error.code)" = "$1" ] || fail "$2: code $(jget error.code), want $1"; }
 
@@ -56,7 +46,7 @@ req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true&red
 expect_status 202 "create with extras"
 J=$(jget id)
 [ "$(jget keep_unredacted)" = True ] && [ "$(jget redact_audio_mode)" = silence ] || fail "options not echoed: $(cat "$T/body")"
-wait_done "$J" "$KEY_A"
+wait_done "$KEY_A" "$J"
 leak "redacted transcript"
 cp "$T/body" "$T/redacted.json"
 grep -q "\[NAME\]" "$T/body" && grep -q "\[PHONE\]" "$T/body" || fail "not redacted: $(cat "$T/body")"
@@ -135,7 +125,7 @@ ok "redacted audio: WAV, same length as the original, each redacted span silent,
 req POST "/v1/transcripts?redact=true&redact_audio=true" "$KEY_A" -F file=@"$T/dictation.flac"
 expect_status 202 "create tone"; JT=$(jget id)
 req POST "/v1/transcripts?redact=true" "$KEY_A" -F file=@"$A"; expect_status 202 "create plain"; JP=$(jget id)
-wait_done "$JT" "$KEY_A"; cp "$T/body" "$T/tone.json"
+wait_done "$KEY_A" "$JT"; cp "$T/body" "$T/tone.json"
 req GET "/v1/transcripts/$JT/audio" "$KEY_A"; expect_status 200 "tone audio"
 python3 - "$A" "$T/body" "$T/tone.json" <<'EOF' || fail "tone audio check failed"
 import json, sys, wave, array, math
@@ -151,7 +141,7 @@ for r in json.load(open(sys.argv[3]))["redactions"]:
     assert 3000 < peak <= 3277 and 2000 < rms < 2400, (r, peak, rms)
 EOF
 req GET "/v1/transcripts/$JT/unredacted" "$KEY_PHI"; expect_status 404 "tone job kept no copy"; code no_unredacted_copy "no copy"
-wait_done "$JP" "$KEY_A"
+wait_done "$KEY_A" "$JP"
 req GET "/v1/transcripts/$JP/audio" "$KEY_A"; expect_status 404 "plain job audio"; code no_redacted_audio "no audio"
 echo "this is not a recording" > "$T/junk.wav"
 req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true" "$KEY_A" \
@@ -210,7 +200,7 @@ ok "DELETE: unredacted copy and redacted audio erased, listed on a certificate t
 # ---- retention purge ----
 req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true&retention=2s" "$KEY_A" -F file=@"$A"
 expect_status 202 "create short retention"; JR=$(jget id)
-wait_done "$JR" "$KEY_A"
+wait_done "$KEY_A" "$JR"
 UR=$(sql "SELECT unredacted_object FROM transcripts WHERE id = '$JR'")
 RR=$(sql "SELECT redacted_audio_object FROM transcripts WHERE id = '$JR'")
 sleep 2.1
@@ -224,7 +214,7 @@ ok "retention purge destroys the extras with the job and certifies them"
 # ---- tenant offboarding ----
 req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true" "$KEY_B_PHI" -F file=@"$A"
 expect_status 202 "create in clinic-b"; JB=$(jget id)
-wait_done "$JB" "$KEY_B_PHI"
+wait_done "$KEY_B_PHI" "$JB"
 UB=$(sql "SELECT unredacted_object FROM transcripts WHERE id = '$JB'")
 RB=$(sql "SELECT redacted_audio_object FROM transcripts WHERE id = '$JB'")
 "$PHISCRIBE" tenants delete --data "$DATA" clinic-b > "$T/offboard.json" || fail "tenants delete failed"

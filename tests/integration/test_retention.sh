@@ -13,16 +13,6 @@ setup_data
 KEY_A_AUDIT=$(newkey clinic-a audit)
 "$PHISCRIBE" audit public-key --data "$DATA" > "$T/pub.pem"
 
-wait_job() { # KEY ID: polls until finished; the last body is the finished job
-    i=0
-    while :; do
-        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll"
-        s=$(jget status)
-        [ "$s" = completed ] || [ "$s" = failed ] && break
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job $2 stuck in $s"
-        sleep 0.2
-    done
-}
 sql() { sqlite3 "$DB" "$1"; }
 objects_of() { sql "SELECT audio_object || ' ' || coalesce(transcript_object, '') FROM transcripts WHERE id = '$1'"; }
 # nothing_left ID: no wrapped key and no file for any object of the job

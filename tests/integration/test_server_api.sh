@@ -86,16 +86,6 @@ req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create"
 J1=$(jget id); [ "$(jget status)" = queued ] || fail "not queued"
 req POST "/v1/transcripts?language=en" "$KEY_A" -H 'Content-Type: audio/wav' --data-binary @"$U2"; expect_status 202 "raw create"
 J2=$(jget id)
-wait_job() { # KEY ID
-    i=0
-    while :; do
-        req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll"
-        s=$(jget status)
-        [ "$s" = completed ] || [ "$s" = failed ] && break
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job $2 stuck in $s"
-        sleep 0.2
-    done
-}
 wait_job "$KEY_A" "$J1"
 [ "$(jget status)" = completed ] || fail "job failed: $(cat "$T/body")"
 grep -q "young man" "$T/body" || fail "job text"
