@@ -23,7 +23,8 @@ const size_t certificate_object_kind_count =
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
                                       CERTIFICATE_REASON_STORE_FALSE, CERTIFICATE_REASON_OFFBOARD};
 
-static void why_set(char *why, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void why_set(char *why, size_t len,
+                                                           const char *fmt, ...)
 {
     if (!why || !len)
         return;
