@@ -144,12 +144,7 @@ grep -q '"words":1' "$T/opts" || fail "job options: $(cat "$T/opts")"
 kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
 grep -rqs zorbitrex "$DATA" && fail "vocabulary in the clear under the data directory"
 start_server --workers 1
-i=0
-until req GET "/v1/transcripts/$jid" "$KEY_A" && [ "$(jget status)" = completed ]; do
-    i=$((i + 1)); [ $i -gt 600 ] && fail "job after restart: $(cat "$T/body")"
-    [ "$(jget status)" = failed ] && fail "job failed: $(cat "$T/body")"
-    sleep 0.2
-done
+wait_done "$KEY_A" "$jid"
 jget text | grep -q zorbitrex || fail "the restarted job lost its vocabulary: $(jget text)"
 vobj=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["vocabulary"]["object"])' "$T/opts")
 [ "$(sqlite3 "$DATA/phiscribe.db" "select dk_wrapped is null from objects where id='$vobj'")" = 1 ] ||
