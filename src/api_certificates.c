@@ -38,13 +38,10 @@ static int list_handle(struct http_req *req, void *ctx)
     if (rc < 0)
         return rc;
     long limit;
-    if ((rc = server_page_limit(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, &limit)) < 0)
+    const char *after;
+    if ((rc = server_page_args(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, cert_id_plausible,
+                               "certificate", &limit, &after)) < 0)
         return rc;
-    const char *after = http_req_query(req, "after");
-    if (after && !cert_id_plausible(after))
-        return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
-                                "after must be a certificate id."),
-               PHS_EINVAL;
     json_t *data = json_array();
     bool more = false;
     store_tx *tx;
@@ -54,26 +51,7 @@ static int list_handle(struct http_req *req, void *ctx)
         rc = store_certificate_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
         store_rollback(tx);
     }
-    if (rc == PHS_ENOTFOUND) {
-        json_decref(data);
-        return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
-                                "after must be a certificate id."),
-               PHS_EINVAL;
-    }
-    struct audit_event ev = server_event(req, &c, "certificate.list", "certificate", NULL,
-                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
-    int arc = server_audit(srv, &ev);
-    if (rc < 0 || arc < 0) {
-        json_decref(data);
-        rc = rc < 0 ? rc : arc;
-        return http_reply_err(req, rc, NULL, NULL), rc;
-    }
-    size_t n = json_array_size(data);
-    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
-    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
-    return http_reply_json(req, 200,
-                           json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data,
-                                     "first_id", first, "last_id", last, "has_more", more));
+    return server_reply_list(srv, req, &c, "certificate.list", "certificate", rc, data, more);
 }
 
 static int get_handle(struct http_req *req, void *ctx)

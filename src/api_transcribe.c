@@ -1262,13 +1262,10 @@ static int list_handle(struct http_req *req, void *ctx)
     if (rc < 0)
         return rc;
     long limit;
-    if ((rc = server_page_limit(req, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit)) < 0)
+    const char *after;
+    if ((rc = server_page_args(req, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, id_plausible, "transcript",
+                               &limit, &after)) < 0)
         return rc;
-    const char *after = http_req_query(req, "after");
-    if (after && !id_plausible(after))
-        return http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
-                                "after must be a transcript id."),
-               PHS_EINVAL;
     json_t *data = json_array();
     bool more = false;
     store_tx *tx;
@@ -1278,20 +1275,7 @@ static int list_handle(struct http_req *req, void *ctx)
         rc = store_transcript_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
         store_rollback(tx);
     }
-    struct audit_event ev = server_event(req, &c, "transcript.list", "transcript", NULL,
-                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
-    int arc = server_audit(srv, &ev);
-    if (rc < 0 || arc < 0) {
-        json_decref(data);
-        rc = rc < 0 ? rc : arc;
-        return http_reply_err(req, rc, NULL, NULL), rc;
-    }
-    size_t n = json_array_size(data);
-    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
-    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
-    return http_reply_json(req, 200,
-                           json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data,
-                                     "first_id", first, "last_id", last, "has_more", more));
+    return server_reply_list(srv, req, &c, "transcript.list", "transcript", rc, data, more);
 }
 
 /* ---- DELETE /v1/transcripts/{id} -------------------------------------------------- */

@@ -204,6 +204,46 @@ int server_page_limit(struct http_req *req, long dflt, long max, long *out)
     return 0;
 }
 
+static int bad_cursor(struct http_req *req, const char *what)
+{
+    http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
+                     "after must be a %s id.", what);
+    return PHS_EINVAL;
+}
+
+int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
+                     const char *what, long *limit, const char **after)
+{
+    int rc = server_page_limit(req, dflt, max, limit);
+    if (rc < 0)
+        return rc;
+    *after = http_req_query(req, "after");
+    return *after && !plausible(*after) ? bad_cursor(req, what) : 0;
+}
+
+int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
+                      const char *action, const char *what, int rc, json_t *data, bool more)
+{
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(data);
+        return bad_cursor(req, what);
+    }
+    struct audit_event ev = server_event(req, c, action, what, NULL,
+                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
+    int arc = server_audit(srv, &ev);
+    if (rc < 0 || arc < 0) {
+        json_decref(data);
+        rc = rc < 0 ? rc : arc;
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    size_t n = json_array_size(data);
+    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
+    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data,
+                                     "first_id", first, "last_id", last, "has_more", more));
+}
+
 bool server_memory_reserve(struct server *srv, uint64_t n)
 {
     pthread_mutex_lock(&srv->metrics_mu);

@@ -94,6 +94,17 @@ extern const size_t api_profiles_route_count;
 /* The ?limit= of a list endpoint: dflt when absent, else an integer in
  * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */
 int server_page_limit(struct http_req *req, long dflt, long max, long *out);
+/* server_page_limit plus the ?after= cursor: *after is NULL when absent;
+ * a value plausible() rejects is a 400 naming it "a <what> id". */
+int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
+                     const char *what, long *limit, const char **after);
+/* The end of a list handler, given the store's rc and the page it filled:
+ * an unknown cursor (PHS_ENOTFOUND) is a 400 on "after"; otherwise the
+ * listing is audited (action, resource type) and answered as
+ * {"object": "list", "data", "first_id", "last_id", "has_more"}, or as the
+ * error. Takes data. */
+int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
+                      const char *action, const char *what, int rc, json_t *data, bool more);
 
 /* Audits uploads refused after authentication (api_transcribe.c). */
 void api_transcribe_on_complete(struct server *srv, const struct http_req *req);

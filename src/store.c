@@ -2253,6 +2253,55 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
     return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
 }
 
+/* Runs one page of a newest-first keyset listing: sql takes ?1 tenant, ?2
+ * and ?3 the cursor (time and id of the last row of the previous page) and
+ * ?4 the row limit, and selects one row more than limit so that *more can
+ * say whether another page follows. row(ctx, st) handles each row; a
+ * non-zero return stops and is returned. */
+static int page_run(sqlite3 *db, const char *sql, int64_t tenant_id, int64_t c_time,
+                    const char *c_id, int limit, int (*row)(void *ctx, sqlite3_stmt *st),
+                    void *ctx, bool *more)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, tenant_id);
+    sqlite3_bind_int64(st, 2, c_time);
+    sqlite3_bind_text(st, 3, c_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, limit + 1);
+    int n = 0, r;
+    if (more)
+        *more = false;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            if (more)
+                *more = true;
+            break;
+        }
+        n++;
+        if ((rc = row(ctx, st)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+struct job_page {
+    struct store_transcript *t;
+    int (*fn)(void *ctx, const struct store_transcript *t);
+    void *ctx;
+};
+
+static int job_page_row(void *ctx, sqlite3_stmt *st)
+{
+    struct job_page *p = ctx;
+    int rc = job_row(st, p->t);
+    return rc < 0 ? rc : p->fn(p->ctx, p->t);
+}
+
 int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
                           int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
                           bool *more)
@@ -2266,41 +2315,18 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
     if (!t)
         return PHS_ENOMEM;
     int rc = 0;
-    if (after_id && after_id[0]) {
-        if ((rc = store_transcript_get(tx, tenant_id, after_id, t)) < 0)
-            goto out_free;
+    if (after_id && after_id[0] && (rc = store_transcript_get(tx, tenant_id, after_id, t)) == 0) {
         c_created = t->created_us;
         c_id = after_id;
     }
-    sqlite3_stmt *st;
-    if ((rc = db_prepare(tx->s->db,
-                         "SELECT " JOB_COLS " FROM transcripts WHERE tenant_id = ?1"
-                         " AND state != 'deleted'"
-                         " AND (created_at < ?2 OR (created_at = ?2 AND id < ?3))"
-                         " ORDER BY created_at DESC, id DESC LIMIT ?4",
-                         &st)) < 0)
-        goto out_free;
-    sqlite3_bind_int64(st, 1, tenant_id);
-    sqlite3_bind_int64(st, 2, c_created);
-    sqlite3_bind_text(st, 3, c_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, limit + 1);
-    int n = 0, r;
-    if (more)
-        *more = false;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == limit) {
-            if (more)
-                *more = true;
-            break;
-        }
-        n++;
-        if ((rc = job_row(st, t)) < 0 || (rc = fn(ctx, t)) != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-out_free:
+    struct job_page jp = {t, fn, ctx};
+    if (rc == 0)
+        rc = page_run(tx->s->db,
+                      "SELECT " JOB_COLS " FROM transcripts WHERE tenant_id = ?1"
+                      " AND state != 'deleted'"
+                      " AND (created_at < ?2 OR (created_at = ?2 AND id < ?3))"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?4",
+                      tenant_id, c_created, c_id, limit, job_page_row, &jp, more);
     free(t);
     return rc;
 }
@@ -2556,6 +2582,22 @@ void store_certificate_clear(struct store_certificate *c)
     c->body = NULL;
 }
 
+struct cert_page {
+    int (*fn)(void *ctx, const struct store_certificate *c);
+    void *ctx;
+};
+
+static int cert_page_row(void *ctx, sqlite3_stmt *st)
+{
+    struct cert_page *p = ctx;
+    struct store_certificate c = {0};
+    int rc = certificate_row(st, &c);
+    if (rc == 0)
+        rc = p->fn(p->ctx, &c);
+    store_certificate_clear(&c);
+    return rc;
+}
+
 int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
                            int (*fn)(void *ctx, const struct store_certificate *c), void *ctx,
                            bool *more)
@@ -2574,37 +2616,12 @@ int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id
         c_id = after_id;
         store_certificate_clear(&c);
     }
-    sqlite3_stmt *st;
-    if ((rc = db_prepare(tx->s->db,
-                         "SELECT " CERT_COLS " FROM certificates WHERE (?1 <= 0 OR tenant_id = ?1)"
-                         " AND (issued_at < ?2 OR (issued_at = ?2 AND id < ?3))"
-                         " ORDER BY issued_at DESC, id DESC LIMIT ?4",
-                         &st)) < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, tenant_id);
-    sqlite3_bind_int64(st, 2, c_issued);
-    sqlite3_bind_text(st, 3, c_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, limit + 1);
-    int n = 0, r;
-    if (more)
-        *more = false;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == limit) {
-            if (more)
-                *more = true;
-            break;
-        }
-        n++;
-        if ((rc = certificate_row(st, &c)) == 0)
-            rc = fn(ctx, &c);
-        store_certificate_clear(&c);
-        if (rc != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    struct cert_page cp = {fn, ctx};
+    return page_run(tx->s->db,
+                    "SELECT " CERT_COLS " FROM certificates WHERE (?1 <= 0 OR tenant_id = ?1)"
+                    " AND (issued_at < ?2 OR (issued_at = ?2 AND id < ?3))"
+                    " ORDER BY issued_at DESC, id DESC LIMIT ?4",
+                    tenant_id, c_issued, c_id, limit, cert_page_row, &cp, more);
 }
 
 /* ---- destructions awaiting their certificate -------------------------------- */

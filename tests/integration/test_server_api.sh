@@ -96,6 +96,9 @@ req GET "/v1/transcripts/$J1?format=text" "$KEY_A_READ"; expect_status 200 "text
 req GET "/v1/transcripts?limit=1" "$KEY_A"; expect_status 200 list
 [ "$(jget data.0.id)" = "$J2" ] && [ "$(jget has_more)" = True ] || fail "list page 1: $(cat "$T/body")"
 req GET "/v1/transcripts?limit=1&after=$J2" "$KEY_A"; [ "$(jget data.0.id)" = "$J1" ] || fail "list page 2"
+req GET "/v1/transcripts?after=$J2" "$KEY_B"; expect_status 400 "another tenant's job as cursor"
+[ "$(jget error.param)" = after ] || fail "cursor error names 'after': $(cat "$T/body")"
+req GET "/v1/transcripts?after=tr_nosuchjob" "$KEY_A"; expect_status 400 "unknown cursor"
 req GET "/v1/transcripts?limit=0" "$KEY_A"; expect_status 400 "limit"; envelope
 ok "stored jobs: multipart and raw upload, 202, poll, result, srt/text, cursor pagination"
 
