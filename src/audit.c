@@ -677,19 +677,27 @@ static int emit_records(void *ctx, const struct store_audit_record *r)
     return emit_checkpoints_upto(e, r->seq);
 }
 
-static int export_header(struct export_state *e, store *s, int64_t first_seq)
+/* The start of an export: in CSV the whole header line (then *out is NULL);
+ * in JSONL the header object with what both formats share, for the caller
+ * to complete and emit. tenant selects the tenant format: "tseq" for "seq",
+ * "chain_hash" for "hash", and the tenant named beside the filter instead
+ * of in it. */
+static int header_start(struct export_state *e, store *s, bool tenant, json_t **out)
 {
+    *out = NULL;
     if (e->fmt == AUDIT_FORMAT_CSV) {
         char line[1024];
         size_t used = 0;
         for (size_t i = 0; i < store_audit_field_count; i++) {
+            const char *name = store_audit_fields[i].name;
             int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? "," : "",
-                             store_audit_fields[i].name);
+                             tenant && !strcmp(name, "seq") ? "tseq" : name);
             if (n < 0 || (size_t)n >= sizeof(line) - used)
                 return PHS_EINTERNAL;
             used += (size_t)n;
         }
-        int n = snprintf(line + used, sizeof(line) - used, ",hash\r\n");
+        int n = snprintf(line + used, sizeof(line) - used, ",%s\r\n",
+                         tenant ? "chain_hash" : "hash");
         if (n < 0 || (size_t)n >= sizeof(line) - used)
             return PHS_EINTERNAL;
         return e->write(e->wctx, line, used + (size_t)n);
@@ -705,10 +713,12 @@ static int export_header(struct export_state *e, store *s, int64_t first_seq)
         return PHS_ENOMEM;
     }
     json_object_set_new(o, "type", json_string("header"));
-    json_object_set_new(o, "format", json_string(EXPORT_FORMAT));
+    json_object_set_new(o, "format", json_string(tenant ? TENANT_EXPORT_FORMAT : EXPORT_FORMAT));
     json_object_set_new(o, "node", json_string(store_node_id(s)));
     json_object_set_new(o, "exported_at", json_string(now));
     json_object_set_new(o, "public_key", hex_json(pub, sizeof(pub)));
+    if (tenant)
+        json_object_set_new(o, "tenant", json_string(e->f->tenant));
     if (e->f->since_us) {
         store_time_format(e->f->since_us, now);
         json_object_set_new(filter, "since", json_string(now));
@@ -717,7 +727,7 @@ static int export_header(struct export_state *e, store *s, int64_t first_seq)
         store_time_format(e->f->until_us, now);
         json_object_set_new(filter, "until", json_string(now));
     }
-    if (e->f->tenant && e->f->tenant[0])
+    if (!tenant && e->f->tenant && e->f->tenant[0])
         json_object_set_new(filter, "tenant", json_string(e->f->tenant));
     if (e->f->actor && e->f->actor[0])
         json_object_set_new(filter, "actor", json_string(e->f->actor));
@@ -725,6 +735,16 @@ static int export_header(struct export_state *e, store *s, int64_t first_seq)
         json_object_set_new(filter, "action", json_string(e->f->action));
     json_object_set_new(o, "filter", filter);
     json_object_set_new(o, "matching_records", json_integer(e->count));
+    *out = o;
+    return 0;
+}
+
+static int export_header(struct export_state *e, store *s, int64_t first_seq)
+{
+    json_t *o;
+    int rc = header_start(e, s, false, &o);
+    if (rc < 0 || !o)
+        return rc;
     json_object_set_new(o, "first_seq", json_integer(e->count ? first_seq : 0));
     json_object_set_new(o, "last_seq", json_integer(e->count ? e->end : 0));
     return emit_line(e, o);
@@ -946,52 +966,10 @@ static int tenant_walk(void *ctx, const struct store_audit_record *r)
 
 static int tenant_header(struct export_state *e, store *s, int64_t records)
 {
-    if (e->fmt == AUDIT_FORMAT_CSV) {
-        char line[1024];
-        size_t used = 0;
-        for (size_t i = 0; i < store_audit_field_count; i++) {
-            const char *name = store_audit_fields[i].name;
-            int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? "," : "",
-                             strcmp(name, "seq") ? name : "tseq");
-            if (n < 0 || (size_t)n >= sizeof(line) - used)
-                return PHS_EINTERNAL;
-            used += (size_t)n;
-        }
-        int n = snprintf(line + used, sizeof(line) - used, ",chain_hash\r\n");
-        if (n < 0 || (size_t)n >= sizeof(line) - used)
-            return PHS_EINTERNAL;
-        return e->write(e->wctx, line, used + (size_t)n);
-    }
-    char now[STORE_TIME_LEN + 1];
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    store_time_format(store_now_us(), now);
-    store_recorded_public_key(s, pub);
-    json_t *o = json_object(), *filter = json_object();
-    if (!o || !filter) {
-        json_decref(o);
-        json_decref(filter);
-        return PHS_ENOMEM;
-    }
-    json_object_set_new(o, "type", json_string("header"));
-    json_object_set_new(o, "format", json_string(TENANT_EXPORT_FORMAT));
-    json_object_set_new(o, "node", json_string(store_node_id(s)));
-    json_object_set_new(o, "exported_at", json_string(now));
-    json_object_set_new(o, "public_key", hex_json(pub, sizeof(pub)));
-    json_object_set_new(o, "tenant", json_string(e->f->tenant));
-    if (e->f->since_us) {
-        store_time_format(e->f->since_us, now);
-        json_object_set_new(filter, "since", json_string(now));
-    }
-    if (e->f->until_us) {
-        store_time_format(e->f->until_us, now);
-        json_object_set_new(filter, "until", json_string(now));
-    }
-    if (e->f->actor && e->f->actor[0])
-        json_object_set_new(filter, "actor", json_string(e->f->actor));
-    if (e->f->action && e->f->action[0])
-        json_object_set_new(filter, "action", json_string(e->f->action));
-    json_object_set_new(o, "filter", filter);
-    json_object_set_new(o, "matching_records", json_integer(e->count));
+    json_t *o;
+    int rc = header_start(e, s, true, &o);
+    if (rc < 0 || !o)
+        return rc;
     json_object_set_new(o, "records", json_integer(records));
     return emit_line(e, o);
 }
