@@ -48,17 +48,6 @@ static json_t *roles_json(uint32_t roles)
     return arr;
 }
 
-static int print_json(json_t *j)
-{
-    if (!j)
-        return PHS_ENOMEM;
-    int rc = json_dumpf(j, stdout, JSON_PRESERVE_ORDER) == 0 ? 0 : PHS_EIO;
-    fputc('\n', stdout);
-    fflush(stdout);
-    json_decref(j);
-    return rc;
-}
-
 struct list_ctx {
     bool json;
     json_t *arr;
@@ -257,7 +246,7 @@ int cli_keys(int argc, char **argv)
         }
         if (json) {
             if (rc == 0)
-                rc = print_json(l.arr);
+                rc = cliadm_print_json(l.arr);
             else
                 json_decref(l.arr);
         }

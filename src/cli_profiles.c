@@ -194,11 +194,10 @@ int cli_profiles(int argc, char **argv)
         rc = tprofile_delete(s, t.id, name, &who, actor, &cert);
         if (rc == PHS_ENOTFOUND)
             snprintf(msg, sizeof(msg), "tenant %s has no profile '%s'", t.name, name);
-        if (rc == 0 && cert) {
-            json_dumpf(cert, stdout, JSON_PRESERVE_ORDER);
-            fputc('\n', stdout);
-        }
-        json_decref(cert);
+        if (rc == 0 && cert)
+            rc = cliadm_print_json(cert);
+        else
+            json_decref(cert);
     } else if (rc == 0 && dflt) {
         rc = tprofile_set_default(s, t.id, strcmp(name, "none") ? name : NULL, &who);
         if (rc == PHS_ENOTFOUND)

@@ -47,16 +47,6 @@ static json_t *tenant_json(const struct store_tenant *t)
     return j;
 }
 
-static int print_json(json_t *j)
-{
-    if (!j)
-        return PHS_ENOMEM;
-    int rc = json_dumpf(j, stdout, JSON_PRESERVE_ORDER) == 0 ? 0 : PHS_EIO;
-    fputc('\n', stdout);
-    json_decref(j);
-    return rc;
-}
-
 struct list_ctx {
     bool json;
     json_t *arr;
@@ -148,7 +138,7 @@ int cli_tenants(int argc, char **argv)
         snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
         rc = retention_tenant_delete(s, blobdir, name, &who, &cert);
         if (rc == 0)
-            rc = print_json(cert);
+            rc = cliadm_print_json(cert);
     } else if (list) {
         struct list_ctx l = {json, json ? json_array() : NULL};
         if ((rc = store_begin_read(s, &tx)) == 0) {
@@ -160,7 +150,7 @@ int cli_tenants(int argc, char **argv)
         }
         if (json) {
             if (rc == 0)
-                rc = print_json(l.arr);
+                rc = cliadm_print_json(l.arr);
             else
                 json_decref(l.arr);
         }
@@ -176,7 +166,7 @@ int cli_tenants(int argc, char **argv)
         if (rc == 0)
             rc = store_flush_erased(s);
         if (rc == 0)
-            rc = print_json(json_pack("{s:s, s:i, s:i, s:I, s:I}", "tenant", name,
+            rc = cliadm_print_json(json_pack("{s:s, s:i, s:i, s:I, s:I}", "tenant", name,
                                       "old_key_version", r.old_version, "key_version",
                                       r.new_version, "objects_rewrapped", (json_int_t)r.objects,
                                       "labels_resealed", (json_int_t)r.labels));
@@ -191,7 +181,7 @@ int cli_tenants(int argc, char **argv)
         else
             store_rollback(tx);
         if (rc == 0)
-            rc = print_json(tenant_json(&t));
+            rc = cliadm_print_json(tenant_json(&t));
     }
     if (rc == PHS_EEXIST)
         fprintf(stderr, "phiscribe tenants: tenant '%s' already exists\n", name);

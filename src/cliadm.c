@@ -106,3 +106,14 @@ int cliadm_time_arg(const char *text, int64_t *us)
     }
     return PHS_EINVAL;
 }
+
+int cliadm_print_json(json_t *j)
+{
+    if (!j)
+        return PHS_ENOMEM;
+    int rc = json_dumpf(j, stdout, JSON_PRESERVE_ORDER) == 0 ? 0 : PHS_EIO;
+    fputc('\n', stdout);
+    fflush(stdout);
+    json_decref(j);
+    return rc;
+}

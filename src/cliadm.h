@@ -4,6 +4,7 @@
 #ifndef PHS_CLIADM_H
 #define PHS_CLIADM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "audit.h"
@@ -23,6 +24,10 @@ void cliadm_close(store *s);
 /* The audit identity of the person at the terminal: actor "cli:USER",
  * source "local". actor_buf must outlive ev. */
 void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len);
+
+/* Prints j (may be NULL: PHS_ENOMEM) as one line of JSON on stdout and
+ * frees it. */
+int cliadm_print_json(json_t *j);
 
 /* PHS_E* -> CLI exit code. */
 int cliadm_exit(int err);
