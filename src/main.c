@@ -1,6 +1,8 @@
 /* main: the `phiscribe` command-line entry point; dispatches to cli_* commands. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -24,11 +26,11 @@ static const struct command commands[] = {
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
     {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
+    {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
     {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
-    {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
-    {"tenants", cli_tenants, "create, list, update or delete (offboard) tenants"},
     {"serve", cli_serve, "run the HTTPS API server"},
+    {"tenants", cli_tenants, "create, list, update, rotate the key of, or offboard tenants"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
 };
@@ -41,8 +43,22 @@ static void usage(FILE *out)
     fprintf(out, "\n`phiscribe COMMAND --help` describes a command.\n");
 }
 
+/* Every command handles keys and most handle PHI: no core file may carry
+ * them to disk, and no other process of the same user may read this one's
+ * memory (ptrace, /proc/PID/mem). Not under AddressSanitizer, whose leak
+ * checker needs to attach to the process. docs/SECURITY.md. */
+static void harden_process(void)
+{
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+#ifndef __SANITIZE_ADDRESS__
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    harden_process();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

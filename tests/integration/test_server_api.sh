@@ -20,6 +20,9 @@ grep -q "bad.ini:3" "$T/stderr" || fail "config error does not name the line"
 ok "refuses non-loopback without TLS, loopback plain HTTP without the flag, bad flags and config"
 
 start_server --workers 2
+# Keys and PHI never reach a core file.
+awk '/^Max core file size/ { exit !($5 == 0 && $6 == 0) }' "/proc/$SPID/limits" ||
+    fail "core files allowed: $(grep core "/proc/$SPID/limits")"
 
 # ---- unauthenticated endpoints ----
 req GET /healthz ""; expect_status 200 healthz
