@@ -187,10 +187,6 @@ int cli_tenants(int argc, char **argv)
         fprintf(stderr, "phiscribe tenants: tenant '%s' already exists\n", name);
     else if (rc == PHS_ENOTFOUND)
         fprintf(stderr, "phiscribe tenants: no tenant named '%s'\n", name);
-    else if (rc == PHS_ETOOBIG && del)
-        fprintf(stderr, "phiscribe tenants: '%s' has more live objects than one certificate "
-                        "may list (%d); nothing was changed: delete or purge some first\n",
-                name, CERTIFICATE_OBJECTS_MAX);
     else if (rc < 0)
         fprintf(stderr, "phiscribe tenants: %s\n", err_str(rc));
     cliadm_close(s);

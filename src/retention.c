@@ -344,11 +344,101 @@ int retention_purge(store *s, const char *blobdir, int64_t now_us,
 
 /* ---- tenant offboarding ------------------------------------------------------------- */
 
-static int add_live(void *ctx, const struct store_object *o)
+/* Offboarding, part by part: a tenant's live objects are listed in
+ * certificates of at most CERTIFICATE_OBJECTS_MAX objects each, every part
+ * with its own audit record and pending draft, all in the transaction that
+ * destroys the tenant key; only one part is in memory at a time. */
+struct offboard {
+    store_tx *tx;
+    const struct store_tenant *t;
+    const struct audit_event *who;
+    struct certificate c;
+    int64_t *seqs; /* audit seq of each part written so far */
+    size_t n_parts, cap;
+};
+
+static int offboard_flush(struct offboard *o)
 {
+    if (o->n_parts == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 4;
+        int64_t *p = realloc(o->seqs, cap * sizeof(*p));
+        if (!p)
+            return PHS_ENOMEM;
+        o->seqs = p;
+        o->cap = cap;
+    }
+    struct certificate *c = &o->c;
+    struct audit_event ev = *o->who;
+    char reason[96];
+    if (o->n_parts || c->n_objects == CERTIFICATE_OBJECTS_MAX)
+        snprintf(reason, sizeof(reason), "cryptographic_erase objects=%zu part=%zu", c->n_objects,
+                 o->n_parts + 1);
+    else
+        snprintf(reason, sizeof(reason), "cryptographic_erase objects=%zu", c->n_objects);
+    ev.tenant = o->t->name;
+    ev.action = "tenant.delete";
+    ev.resource_type = "tenant";
+    ev.resource_id = o->t->name;
+    ev.outcome = "success";
+    ev.reason = reason;
+    int64_t seq = 0;
+    int rc = audit_append(o->tx, &ev, &seq);
+    if (rc < 0)
+        return rc;
+    snprintf(c->tenant, sizeof(c->tenant), "%s", o->t->name);
+    c->tenant_id = o->t->id;
+    snprintf(c->resource_type, sizeof(c->resource_type), "tenant");
+    snprintf(c->resource_id, sizeof(c->resource_id), "%s", o->t->name);
+    snprintf(c->requested_by, sizeof(c->requested_by), "%s",
+             o->who->actor ? o->who->actor : "unknown");
+    snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_OFFBOARD);
+    c->audit_seq = seq;
+    destroyed_list(c, true);
+    if ((rc = retention_pending_add(o->tx, c)) < 0)
+        return rc;
+    o->seqs[o->n_parts++] = seq;
+    certificate_clear(c);
+    certificate_init(c);
+    return 0;
+}
+
+static int offboard_add(void *ctx, const struct store_object *obj)
+{
+    struct offboard *o = ctx;
     struct certificate_object co;
-    object_to_cert(o, &co);
-    return certificate_add_object(ctx, &co);
+    object_to_cert(obj, &co);
+    int rc = certificate_add_object(&o->c, &co);
+    if (rc == 0 && o->c.n_objects == CERTIFICATE_OBJECTS_MAX)
+        rc = offboard_flush(o);
+    return rc;
+}
+
+/* Certifies the pending draft of audit record seq (written by offboard). */
+static int certify_part(store *s, const char *blobdir, int64_t tenant_id, int64_t seq,
+                        json_t **out)
+{
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    char *draft = store_pending_get(tx, seq, &rc);
+    store_rollback(tx);
+    if (!draft)
+        return rc;
+    struct certificate c;
+    char why[128];
+    json_error_t e;
+    certificate_init(&c);
+    json_t *j = json_loads(draft, 0, &e);
+    free(draft);
+    rc = j ? certificate_from_json(j, &c, why, sizeof(why)) : PHS_ECORRUPT;
+    json_decref(j);
+    if (rc == 0) {
+        c.tenant_id = tenant_id;
+        rc = retention_certify(s, blobdir, &c, out);
+    }
+    certificate_clear(&c);
+    return rc;
 }
 
 int retention_tenant_delete(store *s, const char *blobdir, const char *name,
@@ -356,49 +446,48 @@ int retention_tenant_delete(store *s, const char *blobdir, const char *name,
 {
     store_tx *tx;
     struct store_tenant t;
-    struct certificate c;
-    int64_t seq = 0;
-    certificate_init(&c);
+    struct offboard o = {.t = &t, .who = who};
+    certificate_init(&o.c);
+    if (cert)
+        *cert = NULL;
     int rc = store_begin(s, &tx);
     if (rc < 0)
         return rc;
+    o.tx = tx;
     if ((rc = store_tenant_by_name(tx, name, &t)) < 0)
         goto out_rollback;
     if (t.deleted_us) {
         rc = PHS_ENOTFOUND;
         goto out_rollback;
     }
-    if ((rc = store_object_each_live(tx, t.id, add_live, &c)) < 0 ||
+    if ((rc = store_object_each_live(tx, t.id, offboard_add, &o)) < 0 ||
         (rc = store_tenant_destroy(tx, t.id, store_now_us())) < 0)
         goto out_rollback;
-    struct audit_event ev = *who;
-    char reason[64];
-    snprintf(reason, sizeof(reason), "cryptographic_erase objects=%zu", c.n_objects);
-    ev.tenant = t.name;
-    ev.action = "tenant.delete";
-    ev.resource_type = "tenant";
-    ev.resource_id = t.name;
-    ev.outcome = "success";
-    ev.reason = reason;
-    if ((rc = audit_append(tx, &ev, &seq)) < 0)
-        goto out_rollback;
-    snprintf(c.tenant, sizeof(c.tenant), "%s", t.name);
-    c.tenant_id = t.id;
-    snprintf(c.resource_type, sizeof(c.resource_type), "tenant");
-    snprintf(c.resource_id, sizeof(c.resource_id), "%s", t.name);
-    snprintf(c.requested_by, sizeof(c.requested_by), "%s", who->actor ? who->actor : "unknown");
-    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_OFFBOARD);
-    c.audit_seq = seq;
-    destroyed_list(&c, true);
-    if ((rc = retention_pending_add(tx, &c)) < 0)
+    /* The last part; a tenant with no objects still gets its certificate. */
+    if ((o.c.n_objects || !o.n_parts) && (rc = offboard_flush(&o)) < 0)
         goto out_rollback;
     if ((rc = store_commit(tx)) < 0)
         goto out_clear;
-    rc = retention_certify(s, blobdir, &c, cert);
+    /* Committed: the erase is done. Certify each part (a failure here is
+     * retried by the next purge, from the pending drafts). */
+    json_t *all = o.n_parts > 1 && cert ? json_array() : NULL;
+    for (size_t i = 0; i < o.n_parts && rc == 0; i++) {
+        json_t *one = NULL;
+        rc = certify_part(s, blobdir, t.id, o.seqs[i], cert ? &one : NULL);
+        if (rc == 0 && all)
+            rc = json_array_append_new(all, one) == 0 ? 0 : PHS_ENOMEM;
+        else if (rc == 0 && cert)
+            *cert = one;
+    }
+    if (all && rc == 0)
+        *cert = all;
+    else
+        json_decref(all);
     goto out_clear;
 out_rollback:
     store_rollback(tx);
 out_clear:
-    certificate_clear(&c);
+    certificate_clear(&o.c);
+    free(o.seqs);
     return rc;
 }

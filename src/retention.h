@@ -73,9 +73,12 @@ struct retention_purge_result {
 int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res);
 
-/* Offboards tenant name (store_tenant_destroy) with its audit record
- * ("tenant.delete"), removes its blobs, and issues one certificate that
- * lists every object destroyed. PHS_ENOTFOUND if missing or already deleted. */
+/* Offboards tenant name (store_tenant_destroy) in one transaction, removes
+ * its blobs, and issues certificates that list every object destroyed: one
+ * for up to CERTIFICATE_OBJECTS_MAX objects (*cert is that certificate),
+ * else one per part of that size, each with its own "tenant.delete" audit
+ * record (*cert is then a JSON array of them). PHS_ENOTFOUND if missing or
+ * already deleted. */
 int retention_tenant_delete(store *s, const char *blobdir, const char *name,
                             const struct audit_event *who, json_t **cert);
 

@@ -2657,6 +2657,33 @@ int store_pending_delete(store_tx *tx, int64_t audit_seq)
     return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
 }
 
+char *store_pending_get(store_tx *tx, int64_t audit_seq, int *err)
+{
+    if (!tx) {
+        *err = PHS_EINTERNAL;
+        return NULL;
+    }
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "SELECT draft FROM certificates_pending WHERE audit_seq = ?",
+                        &st);
+    if (rc < 0) {
+        *err = rc;
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, audit_seq);
+    char *draft = NULL;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        draft = d ? strdup(d) : NULL;
+        *err = draft ? 0 : d ? PHS_ENOMEM : PHS_ECORRUPT;
+    } else {
+        *err = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    }
+    sqlite3_finalize(st);
+    return draft;
+}
+
 int store_pending_each(store_tx *tx, int limit,
                        int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id,
                                  const char *draft),

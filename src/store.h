@@ -440,6 +440,9 @@ int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id
 int store_pending_insert(store_tx *tx, int64_t audit_seq, int64_t tenant_id, const char *draft);
 /* PHS_ENOTFOUND if there is none. */
 int store_pending_delete(store_tx *tx, int64_t audit_seq);
+/* The draft of audit record audit_seq in a new string (caller frees), or
+ * NULL with *err (PHS_ENOTFOUND if there is none). */
+char *store_pending_get(store_tx *tx, int64_t audit_seq, int *err);
 /* Oldest first, at most limit (1..1000); draft dies when fn returns. */
 int store_pending_each(store_tx *tx, int limit,
                        int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id,

@@ -377,6 +377,55 @@ static void offboarding_erases_tenant(void **state)
     json_decref(j);
 }
 
+/* A tenant with more objects than one certificate may list: one transaction,
+ * certificates of CERTIFICATE_OBJECTS_MAX objects each, every object in
+ * exactly one of them, each valid, each with its own audit record. The bulk
+ * of the objects are rows only (no file), which offboarding treats alike. */
+static void offboarding_large_tenant_in_parts(void **state)
+{
+    struct fx *f = *state;
+    char id[65], aud[65], txt[65], why[256];
+    put_job(f, 0, 0, id, aud, txt);
+    const size_t bulk = CERTIFICATE_OBJECTS_MAX + 1;
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    for (size_t i = 0; i < bulk; i++) {
+        struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
+                                 .has_dk = true, .size = 10, .created_us = store_now_us()};
+        snprintf(o.id, sizeof(o.id), "obj_bulk%08zu", i);
+        snprintf(o.kind, sizeof(o.kind), "transcript");
+        memset(o.dk_wrapped, (int)(i & 0xff), sizeof(o.dk_wrapped));
+        assert_int_equal(store_object_insert(tx, &o), 0);
+    }
+    assert_int_equal(store_commit(tx), 0);
+    json_t *j = NULL;
+    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_true(json_is_array(j));
+    assert_int_equal(json_array_size(j), 2);
+    size_t total = 0;
+    int64_t seqs[2];
+    for (size_t k = 0; k < 2; k++) {
+        struct certificate c;
+        assert_int_equal(certificate_from_json(json_array_get(j, k), &c, why, sizeof(why)), 0);
+        assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
+        assert_string_equal(c.resource_type, "tenant");
+        assert_int_equal(c.tenant_key_erased, 1);
+        assert_int_equal(c.verified_keys_erased, (int64_t)c.n_objects);
+        total += c.n_objects;
+        seqs[k] = c.audit_seq;
+        certificate_clear(&c);
+    }
+    assert_int_equal(total, bulk + 2);
+    assert_true(seqs[0] != seqs[1]);
+    assert_true(key_gone(f, aud) && key_gone(f, txt) && key_gone(f, "obj_bulk00000000"));
+    struct count n = {0};
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 100, count_cert, &n, NULL), 0);
+    store_rollback(tx);
+    assert_int_equal(n.n, 2);
+    json_decref(j);
+}
+
 static int count_pending(void *ctx, int64_t seq, int64_t tenant_id, const char *draft)
 {
     (void)seq, (void)tenant_id, (void)draft;
@@ -476,6 +525,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(purge_follows_policies, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(offboarding_erases_tenant, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(offboarding_large_tenant_in_parts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(interrupted_destruction_is_certified_later, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(purge_cost, fx_setup, fx_teardown),
