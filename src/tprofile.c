@@ -51,7 +51,7 @@ bool tprofile_name_valid(const char *name)
 
 /* ---- private directories --------------------------------------------------- */
 
-/* A new directory <datadir>/tmp/profile-XXXXXX, mode 0700. */
+/* A new directory <datadir>/tmp/profile-<6 random characters>, mode 0700. */
 static int tprofile_mkdir(const char *data_dir, char dir[TPROFILE_DIR_MAX])
 {
     char parent[TPROFILE_DIR_MAX];
@@ -65,9 +65,11 @@ static int tprofile_mkdir(const char *data_dir, char dir[TPROFILE_DIR_MAX])
     if (lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
         (st.st_mode & 077))
         return PHS_EPERM;
-    if ((size_t)snprintf(dir, TPROFILE_DIR_MAX, "%s/" TPROFILE_DIR_PREFIX "XXXXXX", parent) >=
-        TPROFILE_DIR_MAX)
+    /* mkdtemp's template: the name ends in six 'X' it replaces. */
+    int n = snprintf(dir, TPROFILE_DIR_MAX, "%s/" TPROFILE_DIR_PREFIX "%6s", parent, "");
+    if (n < 0 || (size_t)n >= TPROFILE_DIR_MAX)
         return PHS_ETOOBIG;
+    memset(dir + n - 6, 'X', 6);
     if (!mkdtemp(dir)) {
         dir[0] = '\0';
         return PHS_EIO;
