@@ -1182,6 +1182,17 @@ static void tenant_context(char *out, size_t len, int64_t id, int version)
     snprintf(out, len, "phiscribe:tenant:%lld:v%d", (long long)id, version);
 }
 
+/* Wraps key k as version `version` of tenant id under the master key, with
+ * its key check value: what the tenants row stores. */
+static int tenant_key_seal(store *s, int64_t id, int version, const crypto_key *k,
+                           uint8_t wrapped[CRYPTO_WRAPPED_LEN], uint8_t kcv[CRYPTO_KCV_LEN])
+{
+    char ctx[96];
+    tenant_context(ctx, sizeof(ctx), id, version);
+    crypto_key_check_value(k, kcv);
+    return crypto_key_wrap(s->master, k, ctx, wrapped);
+}
+
 #define TENANT_COLS                                                                                \
     "id, name, created_at, key_version, audio_retention_s, transcript_retention_s, deleted_at"
 
@@ -1222,10 +1233,7 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     if (!tk)
         return PHS_ENOMEM;
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
-    char ctx[96];
-    tenant_context(ctx, sizeof(ctx), id, 1);
-    crypto_key_check_value(tk, kcv);
-    rc = crypto_key_wrap(s->master, tk, ctx, wrapped);
+    rc = tenant_key_seal(s, id, 1, tk, wrapped, kcv);
     crypto_key_free(tk);
     if (rc < 0)
         return rc;
@@ -1340,11 +1348,8 @@ int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *
     if ((rc = ensure_master_current(s)) < 0)
         return rc;
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
-    char ctx[96];
     int v = t.key_version + 1;
-    tenant_context(ctx, sizeof(ctx), tenant_id, v);
-    crypto_key_check_value(new_key, kcv);
-    if ((rc = crypto_key_wrap(s->master, new_key, ctx, wrapped)) < 0)
+    if ((rc = tenant_key_seal(s, tenant_id, v, new_key, wrapped, kcv)) < 0)
         return rc;
     sqlite3_stmt *st;
     rc = db_prepare(s->db,
