@@ -46,10 +46,7 @@ static int keys_create(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.create", &c);
     if (rc < 0)
         return rc;
-    size_t len;
-    const uint8_t *raw = http_req_body(req, &len);
-    json_error_t e;
-    json_t *body = raw && len ? json_loadb((const char *)raw, len, 0, &e) : NULL;
+    json_t *body = server_json_body(req);
     if (!json_is_object(body)) {
         json_decref(body);
         return bad_request(req, NULL, "The body must be a JSON object.");

@@ -278,10 +278,7 @@ static int profiles_set_default(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.default", &c);
     if (rc < 0)
         return rc;
-    size_t len;
-    const uint8_t *raw = http_req_body(req, &len);
-    json_error_t e;
-    json_t *body = raw && len ? json_loadb((const char *)raw, len, 0, &e) : NULL;
+    json_t *body = server_json_body(req);
     json_t *jp = json_object_get(body, "profile");
     if (!json_is_object(body) || !(json_is_string(jp) || json_is_null(jp))) {
         json_decref(body);

@@ -188,6 +188,14 @@ int server_auth_summaries(struct server *srv, bool flush)
     return rc < 0 ? rc : n;
 }
 
+json_t *server_json_body(struct http_req *req)
+{
+    size_t len;
+    const uint8_t *raw = http_req_body(req, &len);
+    json_error_t e;
+    return raw && len ? json_loadb((const char *)raw, len, 0, &e) : NULL;
+}
+
 int server_page_limit(struct http_req *req, long dflt, long max, long *out)
 {
     const char *l = http_req_query(req, "limit");

@@ -91,6 +91,10 @@ extern const size_t api_certificates_route_count;
 extern const struct http_route api_profiles_routes[];
 extern const size_t api_profiles_route_count;
 
+/* The request body parsed as JSON (caller decrefs), or NULL when there is
+ * none or it does not parse. */
+json_t *server_json_body(struct http_req *req);
+
 /* The ?limit= of a list endpoint: dflt when absent, else an integer in
  * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */
 int server_page_limit(struct http_req *req, long dflt, long max, long *out);
