@@ -264,6 +264,8 @@ static int profiles_delete(struct http_req *req, void *ctx)
                               "No profile with that name.");
     if (rc < 0)
         return http_reply_err(req, rc, NULL, "The profile could not be deleted."), rc;
+    /* Its decoded model must not outlive it in memory either. */
+    jobs_models_forget(srv->jobs, c.id.tenant_id);
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", "profile",
                                      "deleted", 1, "certificate", cert));
@@ -299,6 +301,9 @@ static int profiles_set_default(struct http_req *req, void *ctx)
         json_decref(body);
         return http_reply_err(req, rc, NULL, NULL), rc;
     }
+    /* Requests without a profile get the new default from now on; the old
+     * default's model is not kept for them. */
+    jobs_models_forget(srv->jobs, c.id.tenant_id);
     json_t *reply = json_pack("{s:s, s:s?}", "object", "profile_default", "default",
                               name && name[0] ? name : NULL);
     json_decref(body);

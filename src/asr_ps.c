@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "asr_engine.h"
+#include "crypto.h"
 #include "err.h"
 #include "g2p.h"
 #include "lm.h"
@@ -52,8 +53,11 @@ static void model_free(void *handle)
         return;
     for (int i = 0; i < m->argc; i++)
         free(m->argv[i]);
-    for (size_t i = 0; i < m->n_vocab; i++)
+    /* The caller's words can be PHI, and a cached model lives for minutes. */
+    for (size_t i = 0; i < m->n_vocab; i++) {
+        crypto_wipe(m->vocab[i], strlen(m->vocab[i]));
         free(m->vocab[i]);
+    }
     free(m->vocab);
     free(m);
 }

@@ -135,6 +135,8 @@ int cli_serve(int argc, char **argv)
     sc.max_upload_bytes = c.max_upload_bytes;
     sc.max_audio_seconds = c.max_audio_seconds;
     sc.sync_memory_max = c.sync_memory_max;
+    sc.model_cache_models = c.model_cache_models;
+    sc.model_cache_idle_seconds = c.model_cache_idle_seconds;
     if (c.model_dir[0])
         sc.asr.model_dir = c.model_dir;
     if (c.lm[0])

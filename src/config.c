@@ -63,6 +63,10 @@ static const struct config_item config_items[] = {
         1, 86400, "longest recording accepted"),
     NUM("jobs", "sync_memory_max", "sync-memory-max", "BYTES", CFG_BYTES, sync_memory_max,
         1024 * 1024, 1ull << 40, "memory all synchronous uploads may hold at once"),
+    NUM("jobs", "model_cache_models", "model-cache-models", "N", CFG_UINT, model_cache_models, 0,
+        1024, "per-request models kept for reuse (0 = none)"),
+    NUM("jobs", "model_cache_idle_seconds", "model-cache-idle-seconds", "SECONDS", CFG_UINT,
+        model_cache_idle_seconds, 1, 86400, "a kept per-request model unused this long is freed"),
     NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
         1000000, "failed authentications per source and window before 429"),
     NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT,
@@ -95,6 +99,8 @@ void config_defaults(struct config *c)
     c->purge_interval = 60;
     c->max_audio_seconds = 7200;
     c->sync_memory_max = 512ull * 1024 * 1024;
+    c->model_cache_models = 4;
+    c->model_cache_idle_seconds = 300;
     c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;

@@ -32,6 +32,8 @@ struct config {
     unsigned queue_max;         /* synchronous requests waiting for a worker */
     unsigned max_audio_seconds; /* longest recording */
     uint64_t sync_memory_max;   /* memory for synchronous uploads, all together */
+    unsigned model_cache_models;       /* per-request models kept for reuse (0: none) */
+    unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
     /* [auth] failed-authentication limiter, per source address */
     unsigned auth_failure_limit;       /* failures per window, then 429 */
     unsigned auth_failure_window;      /* seconds */

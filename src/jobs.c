@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "err.h"
 #include <jansson.h>
+#include "modelcache.h"
 #include "pipeline.h"
 #include "redact_audio.h"
 #include "retention.h"
@@ -54,6 +55,8 @@ struct jobs {
     bool kicked;
     struct worker *workers;
     struct jobs_stats stats;
+    modelcache *cache; /* per-request models */
+    double cache_swept; /* when the cache was last checked against the store */
     char blobdir[STORE_PATH_MAX];
 };
 
@@ -94,38 +97,64 @@ static bool needs_own_model(const jobs *j, const struct jobs_options *o)
     return strcmp(o->profile, dflt) != 0;
 }
 
-/* A model and decoder built for one recording's options. */
+/* A model and decoder built for one recording's options: the value of a
+ * model cache entry. */
 struct custom {
     asr_model *model;
     asr_decoder *dec;
-    uint64_t reserved; /* of the memory budget */
 };
 
-static void custom_free(jobs *j, struct custom *c)
+/* The cache's value_free. */
+static void custom_free(void *ctx, void *value)
 {
+    struct custom *c = value;
+    (void)ctx;
+    if (!c)
+        return;
     bool had = c->model != NULL;
     asr_decoder_free(c->dec);
     asr_model_free(c->model);
+    free(c);
+    if (!had)
+        return;
     /* Hand the ~100 MiB back to the system now rather than keeping it in
      * the allocator's arenas (measured: without this the process stays
      * that much larger after each request model). */
-    if (had)
-        malloc_trim(0);
-    if (c->reserved && j->cfg.release)
-        j->cfg.release(j->cfg.budget_ctx, c->reserved);
-    memset(c, 0, sizeof(*c));
+    malloc_trim(0);
 }
 
-/* Builds the model and decoder o asks for: a tenant profile is decrypted
- * into a private directory only until the decoder has read it. */
-static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c, char *msg,
-                        size_t msg_len)
+/* A cached model of a tenant profile served a request: audited as a use
+ * of the profile, as decrypting it would have been. */
+static int custom_audit_cached(jobs *j, const struct jobs_options *o,
+                               const struct tprofile_identity *id)
+{
+    static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
+    struct audit_event ev = o->who ? *o->who : worker;
+    ev.tenant = id->tenant;
+    ev.action = "profile.use";
+    ev.resource_type = "profile";
+    ev.resource_id = id->profile_id;
+    ev.outcome = "success";
+    ev.reason = "cached";
+    return audit_record(j->cfg.store, &ev);
+}
+
+/* The model and decoder o asks for, in use by the caller until
+ * modelcache_release(j->cache, *out): an idle cached one built for the same
+ * tenant, key version, profile generation and vocabulary, else a new one
+ * (kept in the cache afterwards when it has room). A tenant profile is
+ * decrypted into a private directory only until the decoder has read it. */
+static int custom_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
+                      size_t msg_len)
 {
     static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
     char dir[TPROFILE_DIR_MAX] = "";
-    int64_t bytes = 0;
+    struct tprofile_identity id;
+    struct modelcache_key key;
+    struct custom *c = NULL;
     int rc = 0;
-    memset(c, 0, sizeof(*c));
+    *out = NULL;
+    memset(&id, 0, sizeof(id));
     if (!j->cfg.asr) {
         snprintf(msg, msg_len, "this server has no per-request models");
         return PHS_EUNSUPPORTED;
@@ -133,26 +162,50 @@ static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c,
     asr_config cfg = *j->cfg.asr;
     cfg.vocabulary = o->vocabulary;
     bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
+    /* Read at every request: a profile replaced or deleted, a key rotated
+     * or a tenant offboarded (possibly by another process) changes the key,
+     * so a model built before is never served. */
+    if (j->cfg.store && (rc = tprofile_identity(j->cfg.store, o->tenant_id, o->profile, &id)) < 0)
+        goto out_profile_error;
+    if (own && !j->cfg.store) {
+        rc = PHS_ENOTFOUND;
+        goto out_profile_error;
+    }
+    if ((rc = modelcache_key_make(j->cache, o->tenant_id, id.key_version, o->profile,
+                                  id.profile_id, o->vocabulary, &key)) < 0) {
+        snprintf(msg, msg_len, "the recognition options are invalid");
+        return rc;
+    }
+    if ((*out = modelcache_acquire(j->cache, &key))) {
+        if (own && (rc = custom_audit_cached(j, o, &id)) < 0) {
+            modelcache_release(j->cache, *out);
+            *out = NULL;
+            snprintf(msg, msg_len, "the audit record could not be written");
+        }
+        return rc;
+    }
     /* The budget is checked before anything is decrypted, so a request
      * that has to wait costs no decryption and no audit record. */
-    if (own && (rc = j->cfg.store ? tprofile_size(j->cfg.store, o->tenant_id, o->profile, &bytes)
-                                  : PHS_ENOTFOUND) < 0)
-        goto out_profile_error;
-    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)bytes;
+    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)id.bytes;
     if (j->cfg.per_request_max && need > j->cfg.per_request_max) {
         snprintf(msg, msg_len, "the recognition profile is too large for this server's memory");
         return PHS_ETOOBIG;
     }
-    if (j->cfg.reserve && !j->cfg.reserve(j->cfg.budget_ctx, need)) {
+    if (modelcache_reserve(j->cache, need) < 0) {
         snprintf(msg, msg_len, "not enough memory for another per-request model now");
         return PHS_EBUSY;
     }
-    c->reserved = j->cfg.reserve ? need : 0;
+    if (!(c = calloc(1, sizeof(*c)))) {
+        rc = PHS_ENOMEM;
+        snprintf(msg, msg_len, "out of memory");
+        goto out_unreserve;
+    }
     double t0 = now_s();
     if (own) {
         if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile,
                                   o->who ? o->who : &worker, dir, NULL)) < 0) {
-            custom_free(j, c);
+            custom_free(NULL, c);
+            modelcache_unreserve(j->cache, need);
             goto out_profile_error;
         }
         cfg.profile = dir;
@@ -163,17 +216,26 @@ static int custom_build(jobs *j, const struct jobs_options *o, struct custom *c,
         !(c->dec = asr_decoder_new(c->model, &rc)))
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
     double t1 = now_s();
+    tprofile_dir_remove(dir);
     if (rc < 0) {
         if (dir[0]) /* the engine's message would name the private directory */
             snprintf(msg, msg_len, "the recognition profile could not be loaded");
-        custom_free(j, c);
-    } else {
-        pthread_mutex_lock(&j->mu);
-        j->stats.custom_models++;
-        j->stats.custom_load_seconds += t1 - t0;
-        pthread_mutex_unlock(&j->mu);
+        goto out_free_custom;
     }
-    tprofile_dir_remove(dir);
+    if (!(*out = modelcache_insert(j->cache, &key, c, need))) {
+        rc = PHS_ENOMEM;
+        snprintf(msg, msg_len, "out of memory");
+        goto out_free_custom;
+    }
+    pthread_mutex_lock(&j->mu);
+    j->stats.custom_models++;
+    j->stats.custom_load_seconds += t1 - t0;
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+out_free_custom:
+    custom_free(NULL, c);
+out_unreserve:
+    modelcache_unreserve(j->cache, need);
     return rc;
 out_profile_error:
     snprintf(msg, msg_len, rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
@@ -200,15 +262,16 @@ static int transcribe_request(struct worker *w, struct sync_req *r)
     if (!needs_own_model(w->pool, r->opts))
         return transcribe_memory(w, NULL, r->audio, r->len, &r->info, &r->res, r->msg,
                                  sizeof(r->msg));
-    struct custom c;
-    int rc = custom_build(w->pool, r->opts, &c, r->msg, sizeof(r->msg));
+    modelcache_entry *e;
+    int rc = custom_get(w->pool, r->opts, &e, r->msg, sizeof(r->msg));
     if (rc < 0) {
         r->opts->model_failed = true;
         account(w->pool, rc, 0, 0);
         return rc;
     }
-    rc = transcribe_memory(w, c.dec, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
-    custom_free(w->pool, &c);
+    struct custom *c = modelcache_value(e);
+    rc = transcribe_memory(w, c->dec, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
+    modelcache_release(w->pool->cache, e);
     return rc;
 }
 
@@ -459,7 +522,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     struct membuf vtext = {.max = JOBS_VOCAB_STORED_MAX};
     char profile[STORE_PROFILE_NAME_MAX + 1], vocab_id[STORE_ID_MAX + 1];
     vocab words = {0};
-    struct custom custom = {0};
+    modelcache_entry *custom = NULL;
     bool erase_vocab = false;
     crypto_key *tk = NULL;
     asr_result *res = NULL;
@@ -519,7 +582,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         .vocabulary = vocab_words(&words),
     };
     if (rc == 0 && needs_own_model(j, &opts)) {
-        rc = custom_build(j, &opts, &custom, msg, sizeof(msg));
+        rc = custom_get(j, &opts, &custom, msg, sizeof(msg));
         if (rc == PHS_EBUSY) {
             /* The memory budget is full: try again later, as if unclaimed
              * (nothing was decrypted but the vocabulary). */
@@ -539,9 +602,11 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     if (rc == 0) {
         crypto_sha256(audio.p, audio.len, sha);
         crypto_hex(sha, sizeof(sha), sha_hex);
-        rc = transcribe_memory(w, custom.dec, audio.p, audio.len, &info, &res, msg, sizeof(msg));
+        struct custom *c = modelcache_value(custom);
+        rc = transcribe_memory(w, c ? c->dec : NULL, audio.p, audio.len, &info, &res, msg,
+                               sizeof(msg));
     }
-    custom_free(j, &custom);
+    modelcache_release(j->cache, custom);
     vocab_clear(&words);
     redact_span *spans = NULL;
     size_t n_spans = 0;
@@ -755,6 +820,20 @@ static int claim(jobs *j, struct store_transcript *job)
 
 /* ---- the worker loop --------------------------------------------------------- */
 
+#define JOBS_MODEL_CACHE_SWEEP_SECONDS 5.0
+
+/* The cache's sweep: is the model of k still what a request would get? A
+ * store that cannot be read now keeps it (lookups check again anyway). */
+static bool model_current(void *ctx, const struct modelcache_key *k)
+{
+    jobs *j = ctx;
+    struct tprofile_identity id;
+    int rc = tprofile_identity(j->cfg.store, k->tenant_id, k->profile, &id);
+    if (rc == PHS_ENOTFOUND)
+        return false;
+    return rc < 0 || (id.key_version == k->key_version && !strcmp(id.profile_id, k->generation));
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -810,6 +889,19 @@ static void *worker_main(void *arg)
         }
         if (j->head || j->stopping || j->kicked)
             continue;
+        /* Idle: free per-request models unused for too long, or made stale
+         * by another process. */
+        double now = now_s();
+        bool sweep = j->cfg.store && now - j->cache_swept >= JOBS_MODEL_CACHE_SWEEP_SECONDS;
+        if (sweep)
+            j->cache_swept = now;
+        pthread_mutex_unlock(&j->mu);
+        modelcache_expire(j->cache);
+        if (sweep)
+            modelcache_sweep(j->cache, model_current, j);
+        pthread_mutex_lock(&j->mu);
+        if (j->head || j->stopping || j->kicked)
+            continue;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += j->cfg.poll_ms / 1000;
@@ -842,6 +934,17 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->work, NULL);
     pthread_cond_init(&j->done, NULL);
+    struct modelcache_config mcc = {
+        .max_entries = j->cfg.model_cache_max,
+        .idle_seconds = j->cfg.model_cache_idle_seconds > 0 ? j->cfg.model_cache_idle_seconds
+                                                            : JOBS_MODEL_CACHE_IDLE_SECONDS,
+        .reserve = j->cfg.reserve,
+        .release = j->cfg.release,
+        .budget_ctx = j->cfg.budget_ctx,
+        .value_free = custom_free,
+    };
+    if (!(j->cache = modelcache_new(&mcc)))
+        goto fail;
     if (cfg->store) {
         snprintf(j->blobdir, sizeof(j->blobdir), "%s/%s", store_dir(cfg->store), STORE_BLOB_DIR);
         store_tx *tx;
@@ -906,6 +1009,7 @@ void jobs_stop(jobs *j)
         asr_decoder_free(j->workers[i].dec);
     }
     free(j->workers);
+    modelcache_free(j->cache); /* every model is idle now that the workers are gone */
     pthread_cond_destroy(&j->work);
     pthread_cond_destroy(&j->done);
     pthread_mutex_destroy(&j->mu);
@@ -956,8 +1060,28 @@ void jobs_kick(jobs *j)
 
 void jobs_get_stats(jobs *j, struct jobs_stats *out)
 {
+    struct modelcache_stats ms;
     pthread_mutex_lock(&j->mu);
     *out = j->stats;
     out->sync_waiting = j->waiting;
     pthread_mutex_unlock(&j->mu);
+    modelcache_get_stats(j->cache, &ms);
+    out->model_cache_hits = ms.hits;
+    out->model_cache_misses = ms.misses;
+    out->model_cache_evicted = ms.evicted;
+    out->model_cache_expired = ms.expired;
+    out->model_cache_invalidated = ms.invalidated;
+    out->model_cache_models = ms.entries;
+    out->model_cache_bytes = ms.bytes;
+}
+
+void jobs_models_forget(jobs *j, int64_t tenant_id)
+{
+    if (j)
+        modelcache_forget_tenant(j->cache, tenant_id);
+}
+
+uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes)
+{
+    return j ? modelcache_reclaim(j->cache, bytes) : 0;
 }

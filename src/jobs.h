@@ -49,7 +49,18 @@ struct jobs_config {
     void (*release)(void *ctx, uint64_t n);
     void *budget_ctx;
     uint64_t per_request_max;
+    /* The model cache (modelcache.h): per-request models kept idle for the
+     * next request with the same options, at most model_cache_max (0: none
+     * kept), each freed after model_cache_idle_seconds unused (0:
+     * JOBS_MODEL_CACHE_IDLE_SECONDS). Kept models hold their estimate of
+     * the budget; idle ones are freed when a new model or an upload needs
+     * the room (jobs_models_reclaim). */
+    size_t model_cache_max;
+    double model_cache_idle_seconds;
 };
+
+#define JOBS_MODEL_CACHE_MAX 4
+#define JOBS_MODEL_CACHE_IDLE_SECONDS 300.0
 
 /* Memory of one model and decoder built for a request: measured 102-110
  * MiB of resident memory for the general or medical model with a
@@ -89,12 +100,25 @@ void jobs_stop(jobs *j);
 int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
                     char *msg, size_t msg_len);
 /* jobs_transcribe with options (NULL: the default). A request that needs
- * its own model gets one built on the worker and freed after; PHS_EBUSY
+ * its own model gets a cached one or one built on the worker (then kept in
+ * the cache, or freed after); PHS_EBUSY
  * when the memory budget cannot hold it now, PHS_ETOOBIG when it never
  * could, PHS_ENOTFOUND for a tenant profile that no longer exists. Stored
  * jobs carry their options in the store (see api_transcribe.c). */
 int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, size_t len,
                          audio_info *info, asr_result **out, char *msg, size_t msg_len);
+
+/* The tenant's profiles, default profile or key changed, or it was
+ * offboarded: its cached models are freed (those in use when their
+ * recording ends). Negative tenant_id: every tenant. NULL-safe. A model made
+ * stale by another process is never served either (the cache key is read
+ * from the store at every request); this frees its memory sooner. */
+void jobs_models_forget(jobs *j, int64_t tenant_id);
+
+/* Frees idle cached models, least recently used first, until at least
+ * bytes of the memory budget came back or none is idle; returns the bytes
+ * given back. For an upload that does not fit the budget. NULL-safe. */
+uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
 
 /* Wakes a worker: a stored job was just committed. */
 void jobs_kick(jobs *j);
@@ -109,6 +133,13 @@ struct jobs_stats {
     int workers;
     uint64_t custom_models;      /* per-request models built */
     double custom_load_seconds;  /* wall time spent building them (load + decoder) */
+    uint64_t model_cache_hits;   /* requests served by a cached model */
+    uint64_t model_cache_misses; /* requests that had to build one */
+    uint64_t model_cache_evicted;     /* idle models freed for room */
+    uint64_t model_cache_expired;     /* idle models freed after the idle time */
+    uint64_t model_cache_invalidated; /* models freed as stale or forgotten */
+    uint64_t model_cache_models;      /* kept now */
+    uint64_t model_cache_bytes;       /* budget they hold */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

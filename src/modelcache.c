@@ -390,6 +390,46 @@ size_t modelcache_forget_tenant(modelcache *mc, int64_t tenant_id)
     return n;
 }
 
+size_t modelcache_sweep(modelcache *mc, bool (*current)(void *ctx, const struct modelcache_key *k),
+                        void *ctx)
+{
+    struct modelcache_key *keys = NULL;
+    bool *stale = NULL;
+    modelcache_entry *dead = NULL, *next;
+    size_t n = 0, freed = 0;
+    pthread_mutex_lock(&mc->mu);
+    size_t max = mc->stats.entries;
+    if (max && (keys = calloc(max, sizeof(*keys))) && (stale = calloc(max, sizeof(*stale))))
+        for (modelcache_entry *e = mc->head; e && n < max; e = e->next)
+            keys[n++] = e->key;
+    pthread_mutex_unlock(&mc->mu);
+    for (size_t i = 0; stale && i < n; i++)
+        stale[i] = !current(ctx, &keys[i]);
+    pthread_mutex_lock(&mc->mu);
+    for (modelcache_entry *e = mc->head; stale && e; e = next) {
+        next = e->next;
+        size_t i = 0;
+        while (i < n && !(stale[i] && modelcache_key_equal(&e->key, &keys[i])))
+            i++;
+        if (i == n)
+            continue;
+        if (e->refs) {
+            e->doomed = true;
+            continue;
+        }
+        modelcache_bury(mc, e, &dead);
+        mc->stats.invalidated++;
+        freed++;
+    }
+    pthread_mutex_unlock(&mc->mu);
+    modelcache_free_chain(mc, dead);
+    if (keys)
+        crypto_wipe(keys, max * sizeof(*keys));
+    free(keys);
+    free(stale);
+    return freed;
+}
+
 uint64_t modelcache_reclaim(modelcache *mc, uint64_t bytes)
 {
     modelcache_entry *dead = NULL, *victim;

@@ -111,6 +111,14 @@ size_t modelcache_expire(modelcache *mc);
  * it freed now. For a tenant whose profiles, default or key changed. */
 size_t modelcache_forget_tenant(modelcache *mc, int64_t tenant_id);
 
+/* Asks current (called without the cache's lock) about the key of every
+ * kept entry, and frees the idle ones it calls stale (those in use at
+ * their release): for changes made where the cache cannot see them (another
+ * process rotated a key, replaced a profile, offboarded a tenant). Returns
+ * how many it freed now. O(entries) calls of current. */
+size_t modelcache_sweep(modelcache *mc, bool (*current)(void *ctx, const struct modelcache_key *k),
+                        void *ctx);
+
 /* Frees idle entries, least recently used first, until at least bytes of
  * budget were given back or none is idle; returns the bytes given back. */
 uint64_t modelcache_reclaim(modelcache *mc, uint64_t bytes);

@@ -36,6 +36,8 @@ void server_config_default(struct server_config *c)
     c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
     c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
     c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
+    c->model_cache_models = JOBS_MODEL_CACHE_MAX;
+    c->model_cache_idle_seconds = (unsigned)JOBS_MODEL_CACHE_IDLE_SECONDS;
     c->purge_interval = 60;
     c->auth_limit.max_failures = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_limit.window_s = RATELIMIT_DEFAULT_WINDOW_S;
@@ -252,7 +254,7 @@ int server_reply_list(struct server *srv, struct http_req *req, const struct ser
                                      "first_id", first, "last_id", last, "has_more", more));
 }
 
-bool server_memory_reserve(struct server *srv, uint64_t n)
+static bool server_memory_take(struct server *srv, uint64_t n)
 {
     pthread_mutex_lock(&srv->metrics_mu);
     bool ok = srv->sync_bytes + n <= srv->cfg.sync_memory_max;
@@ -260,6 +262,15 @@ bool server_memory_reserve(struct server *srv, uint64_t n)
         srv->sync_bytes += n;
     pthread_mutex_unlock(&srv->metrics_mu);
     return ok;
+}
+
+bool server_memory_reserve(struct server *srv, uint64_t n)
+{
+    /* Idle cached models give way to a recording that is here now. */
+    while (!server_memory_take(srv, n))
+        if (!jobs_models_reclaim(srv->jobs, n))
+            return false;
+    return true;
 }
 
 void server_memory_release(struct server *srv, uint64_t n)
@@ -272,7 +283,7 @@ void server_memory_release(struct server *srv, uint64_t n)
 /* Per-request models share the in-memory budget with synchronous uploads. */
 static bool server_memory_reserve_cb(void *ctx, uint64_t n)
 {
-    return server_memory_reserve(ctx, n);
+    return server_memory_take(ctx, n); /* the model cache frees its own idle models */
 }
 
 static void server_memory_release_cb(void *ctx, uint64_t n)
@@ -454,6 +465,31 @@ char *server_metrics_render(struct server *srv)
               "# TYPE phiscribe_request_model_load_seconds_total counter\n"
               "phiscribe_request_model_load_seconds_total %.3f\n",
               (unsigned long long)js.custom_models, js.custom_load_seconds);
+    tb_printf(&b,
+              "# HELP phiscribe_request_model_cache_hits_total Requests served by a cached "
+              "per-request model.\n"
+              "# TYPE phiscribe_request_model_cache_hits_total counter\n"
+              "phiscribe_request_model_cache_hits_total %llu\n"
+              "# HELP phiscribe_request_model_cache_misses_total Requests that needed a "
+              "per-request model and found none cached.\n"
+              "# TYPE phiscribe_request_model_cache_misses_total counter\n"
+              "phiscribe_request_model_cache_misses_total %llu\n"
+              "# HELP phiscribe_request_model_cache_evictions_total Cached models freed, by "
+              "why.\n# TYPE phiscribe_request_model_cache_evictions_total counter\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"room\"} %llu\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"idle\"} %llu\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"invalidated\"} %llu\n"
+              "# HELP phiscribe_request_model_cache_models Per-request models kept now.\n"
+              "# TYPE phiscribe_request_model_cache_models gauge\n"
+              "phiscribe_request_model_cache_models %llu\n"
+              "# HELP phiscribe_request_model_cache_bytes Memory budget they hold.\n"
+              "# TYPE phiscribe_request_model_cache_bytes gauge\n"
+              "phiscribe_request_model_cache_bytes %llu\n",
+              (unsigned long long)js.model_cache_hits, (unsigned long long)js.model_cache_misses,
+              (unsigned long long)js.model_cache_evicted,
+              (unsigned long long)js.model_cache_expired,
+              (unsigned long long)js.model_cache_invalidated,
+              (unsigned long long)js.model_cache_models, (unsigned long long)js.model_cache_bytes);
     if (b.failed) {
         free(b.p);
         return NULL;
@@ -628,6 +664,8 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         .workers = cfg->workers,
         .queue_max = (size_t)cfg->queue_max,
         .limits = srv->limits,
+        .model_cache_max = cfg->model_cache_models,
+        .model_cache_idle_seconds = cfg->model_cache_idle_seconds,
     };
     srv->jobs = jobs_start(&jc, &rc, msg, sizeof(msg));
     if (!srv->jobs) {

@@ -24,6 +24,8 @@ struct server_config {
     uint64_t max_upload_bytes;   /* one uploaded recording */
     uint64_t sync_memory_max;    /* all synchronous uploads held in memory at once */
     double max_audio_seconds;    /* one recording's duration */
+    unsigned model_cache_models; /* per-request models kept for reuse (0: none) */
+    unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
     asr_config asr;              /* engine and model */
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */

@@ -544,6 +544,35 @@ int tprofile_size(store *s, int64_t tenant_id, const char *name, int64_t *bytes)
     return rc;
 }
 
+int tprofile_identity(store *s, int64_t tenant_id, const char *name, struct tprofile_identity *out)
+{
+    store_tx *tx;
+    struct store_tenant t;
+    struct store_profile p;
+    bool own = name && name[0] && !tprofile_builtin(name);
+    memset(out, 0, sizeof(*out));
+    if (own && !tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, &t);
+    if (rc == 0 && t.deleted_us)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && own)
+        rc = store_profile_get(tx, tenant_id, name, &p);
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    out->key_version = t.key_version;
+    snprintf(out->tenant, sizeof(out->tenant), "%s", t.name);
+    if (own) {
+        snprintf(out->profile_id, sizeof(out->profile_id), "%s", p.id);
+        out->bytes = p.size;
+    }
+    return 0;
+}
+
 int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                     char dir[TPROFILE_DIR_MAX], int64_t *bytes)
 {

@@ -69,6 +69,19 @@ int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *o
  * PHS_ENOTFOUND for an unknown or another tenant's profile. */
 int tprofile_size(store *s, int64_t tenant_id, const char *name, int64_t *bytes);
 
+/* What makes a model built for the tenant with profile name (a built-in
+ * one or the tenant's) current, read without decrypting anything: the
+ * tenant's key version and name, and for a tenant profile its row id (a
+ * replaced profile has a new one) and built size. PHS_ENOTFOUND for an
+ * offboarded tenant or an unknown or another tenant's profile. */
+struct tprofile_identity {
+    int key_version;
+    char tenant[STORE_NAME_MAX + 1];
+    char profile_id[STORE_ID_MAX + 1]; /* "" for a built-in profile */
+    int64_t bytes;                     /* 0 for a built-in profile */
+};
+int tprofile_identity(store *s, int64_t tenant_id, const char *name, struct tprofile_identity *out);
+
 /* Decrypts the tenant's profile into a new private directory (0700 under
  * <datadir>/tmp) whose path goes to dir, and audits "profile.use" (who:
  * the requester or the worker). *bytes (may be NULL) gets its size. The

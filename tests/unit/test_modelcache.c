@@ -340,6 +340,41 @@ static void forgotten_tenant_in_use_is_freed_at_release(void **state)
     modelcache_free(mc);
 }
 
+/* The store's view in the sweep test: tenant 1 at key version 2. */
+static bool current_v2(void *ctx, const struct modelcache_key *k)
+{
+    int *calls = ctx;
+    (*calls)++;
+    return k->tenant_id != 1 || k->key_version == 2;
+}
+
+static void sweep_frees_what_another_process_made_stale(void **state)
+{
+    struct world w;
+    modelcache *mc = mk(&w, 8, 300, 1000 * MB);
+    struct modelcache_key a_old, a_busy, b;
+    const char *x[] = {"x", NULL}, *y[] = {"y", NULL};
+    key(mc, 1, 1, "", "", x, &a_old);
+    key(mc, 1, 1, "", "", y, &a_busy);
+    key(mc, 2, 1, "", "", x, &b);
+    modelcache_release(mc, build(mc, &a_old, 1, MB));
+    modelcache_entry *busy = build(mc, &a_busy, 2, MB);
+    modelcache_release(mc, build(mc, &b, 3, MB));
+    int calls = 0;
+    assert_int_equal(modelcache_sweep(mc, current_v2, &calls), 1);
+    assert_int_equal(calls, 3);
+    assert_int_equal(w.n_freed, 1);
+    assert_int_equal(w.freed[0], 1);
+    modelcache_release(mc, busy); /* stale while in use: freed now */
+    assert_int_equal(w.n_freed, 2);
+    assert_null(modelcache_acquire(mc, &a_old));
+    modelcache_entry *e = modelcache_acquire(mc, &b);
+    assert_non_null(e);
+    modelcache_release(mc, e);
+    modelcache_free(mc);
+    assert_int_equal(w.used, 0);
+}
+
 static void disabled_cache_keeps_nothing(void **state)
 {
     struct world w;
@@ -372,6 +407,7 @@ int main(void)
         cmocka_unit_test(idle_models_expire_and_busy_ones_stay),
         cmocka_unit_test(replaced_profile_and_rotated_key_are_never_served),
         cmocka_unit_test(forgotten_tenant_in_use_is_freed_at_release),
+        cmocka_unit_test(sweep_frees_what_another_process_made_stale),
         cmocka_unit_test(disabled_cache_keeps_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
