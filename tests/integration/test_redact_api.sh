@@ -46,6 +46,14 @@ req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true&red
 expect_status 202 "create with extras"
 J=$(jget id)
 [ "$(jget keep_unredacted)" = True ] && [ "$(jget redact_audio_mode)" = silence ] || fail "options not echoed: $(cat "$T/body")"
+# Asked back at once (the decode takes seconds): the extras are not made yet.
+for what in unredacted audio; do
+    req GET "/v1/transcripts/$J/$what" "$KEY_PHI"; expect_status 409 "$what while queued"; envelope
+    code not_ready "$what while queued"
+    [ "$(sql "SELECT count(*) FROM audit_log WHERE outcome = 'failure' AND http_status = 409 AND reason = 'not_ready' AND resource_id = '$J'")" -ge 1 ] ||
+        fail "$what: the 409 was not audited"
+done
+ok "unredacted copy and redacted audio of a job not done yet: 409 not_ready, audited"
 wait_done "$KEY_A" "$J"
 leak "redacted transcript"
 cp "$T/body" "$T/redacted.json"
