@@ -863,14 +863,17 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&j->mu);
             struct store_transcript job;
             int rc = claim(j, &job);
+            bool again = false;
             if (rc == 0) {
                 int rrc = run_stored(w, &job);
                 if (rrc < 0)
                     mark_failed(j, &job, rrc);
-                if (rrc == JOBS_REQUEUED)
+                if ((again = rrc == JOBS_REQUEUED))
                     rc = PHS_EBUSY; /* wait before claiming it again */
             }
             pthread_mutex_lock(&j->mu);
+            if (again)
+                j->stats.requeued++;
             j->stats.busy_workers--;
             if (rc == 0)
                 continue; /* there may be more */

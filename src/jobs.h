@@ -128,6 +128,7 @@ struct jobs_stats {
     uint64_t busy_workers;       /* workers decoding now */
     uint64_t completed;          /* recordings transcribed (both kinds) */
     uint64_t failed;             /* recordings refused or failed */
+    uint64_t requeued;           /* stored jobs run again (tenant key rotated mid-job) */
     double audio_seconds;        /* audio seconds transcribed */
     double busy_seconds;         /* worker wall time spent decoding */
     int workers;

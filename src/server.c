@@ -458,6 +458,11 @@ char *server_metrics_render(struct server *srv)
               (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
               (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
     tb_printf(&b,
+              "# HELP phiscribe_jobs_requeued_total Stored jobs run again because their "
+              "tenant's key was rotated while they ran.\n"
+              "# TYPE phiscribe_jobs_requeued_total counter\nphiscribe_jobs_requeued_total %llu\n",
+              (unsigned long long)js.requeued);
+    tb_printf(&b,
               "# HELP phiscribe_request_models_total Models built for one request's profile or "
               "vocabulary.\n"
               "# TYPE phiscribe_request_models_total counter\nphiscribe_request_models_total %llu\n"

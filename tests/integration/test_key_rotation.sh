@@ -90,6 +90,30 @@ expect_exit 0 "$PHISCRIBE" tenants rotate-key --data "$DATA" clinic-a
 req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after second rotation"
 grep -q "young man" "$T/body" || fail "transcript after second rotation"
 ok "second rotation (version 3)"
+
+# The key turns while a job is being decoded: the results it writes under
+# the old key are refused, the job runs again under the new one, completes,
+# and no object file is left over.
+sox "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$T/long.wav"
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/long.wav"; expect_status 202 "create long"
+J4=$(jget id)
+_i=0
+while req GET "/v1/transcripts/$J4" "$KEY_A" && [ "$(jget status)" = queued ]; do
+    _i=$((_i + 1)); [ $_i -gt 200 ] && fail "long job never started"
+    sleep 0.05
+done
+[ "$(jget status)" = processing ] || fail "long job not processing: $(cat "$T/body")"
+expect_exit 0 "$PHISCRIBE" tenants rotate-key --data "$DATA" clinic-a
+wait_done "$KEY_A" "$J4"
+req GET "/v1/transcripts/$J4?format=text" "$KEY_A"; expect_status 200 "read job decoded across a rotation"
+[ "$(grep -o "young man" "$T/body" | wc -l)" -ge 6 ] || fail "job decoded across a rotation: $(cat "$T/body")"
+[ "$(sql "SELECT count(*) FROM objects WHERE tenant_id = 1 AND dk_wrapped IS NOT NULL AND tenant_key_version <> 4")" = 0 ] ||
+    fail "objects under an old key after a rotation mid-job"
+[ "$(ls "$DATA/blobs" | wc -l)" = "$(sql "SELECT count(*) FROM objects WHERE dk_wrapped IS NOT NULL")" ] ||
+    fail "object files without a live row after the rotation mid-job"
+req GET /metrics ""; expect_status 200 metrics
+grep -q '^phiscribe_jobs_requeued_total [1-9]' "$T/body" || fail "the job was not run again: $(grep requeued "$T/body")"
+ok "rotation while a job is decoded: it runs again under the new key and completes, nothing left over"
 stop_server
 
 # A crash between an object file's commit and its row leaves an orphan: the
