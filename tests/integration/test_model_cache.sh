@@ -85,6 +85,17 @@ grep -q brenticap "$T/body" || fail "profile replaced from the command line: $(c
 expect_metric phiscribe_request_model_cache_hits_total "$h1" "profile replaced elsewhere"
 ok "a profile replaced by another process is not served from the cache"
 
+# -- the tenant default profile changed ------------------------------------------
+req PUT /v1/profiles/default "$KEY_A" -d '{"profile":"cardio"}'
+expect_status 200 "set default"
+transcribe "$KEY_A" "$T/bren.wav"
+grep -q brenticap "$T/body" || fail "the default profile's model: $(cat "$T/body")"
+req PUT /v1/profiles/default "$KEY_A" -d '{"profile":null}'
+expect_status 200 "clear default"
+transcribe "$KEY_A" "$T/bren.wav"
+grep -q brenticap "$T/body" && fail "the old default's model served after the default changed"
+ok "a changed default profile is not served from the cache"
+
 # -- the tenant key rotated by another process ---------------------------------
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=zorbitrex # (may have been evicted: 4 kept)
 h1=$(metric phiscribe_request_model_cache_hits_total)
@@ -117,7 +128,7 @@ stop_server
 "$P" audit verify --data "$DATA" >/dev/null || fail "audit verify"
 "$P" audit export --data "$DATA" >"$T/audit.jsonl"
 n=$(grep -c '"profile.use"' "$T/audit.jsonl")
-[ "$n" -ge 5 ] || fail "profile uses audited: $n, want one per request (5)"
+[ "$n" -ge 6 ] || fail "profile uses audited: $n, want one per request (6)"
 grep '"profile.use"' "$T/audit.jsonl" | grep -q '"cached"' || fail "cached use not audited as such"
 grep -Eqi 'zorbitrex|velunafil|brenticap' "$T/audit.jsonl" "$T/server.out" "$T/server.err" &&
     fail "words in the audit trail or the log"
