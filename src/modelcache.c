@@ -14,10 +14,10 @@
 struct modelcache_entry {
     struct modelcache_key key;
     void *value;
-    uint64_t bytes;     /* of the budget, given back when the value is freed */
-    unsigned refs;      /* holders; a value has one at most (see the header) */
-    bool kept;          /* in the list */
-    bool doomed;        /* freed at release: forgotten or stale while in use */
+    uint64_t bytes; /* of the budget, given back when the value is freed */
+    unsigned refs;  /* holders; a value has one at most (see the header) */
+    bool kept;      /* in the list */
+    bool doomed;    /* freed at release: forgotten or stale while in use */
     double last_used;
     struct modelcache_entry *prev, *next; /* most recently used first */
 };

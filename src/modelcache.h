@@ -30,16 +30,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODELCACHE_PROFILE_MAX 64     /* bytes of a profile name */
-#define MODELCACHE_GENERATION_MAX 64  /* bytes of a profile generation */
-#define MODELCACHE_DIGEST_LEN 32
+#define MODELCACHE_PROFILE_MAX    64 /* bytes of a profile name */
+#define MODELCACHE_GENERATION_MAX 64 /* bytes of a profile generation */
+#define MODELCACHE_DIGEST_LEN     32
 
 typedef struct modelcache modelcache;
 typedef struct modelcache_entry modelcache_entry;
 
 struct modelcache_config {
-    size_t max_entries;   /* models kept at most (in use or idle); 0: none kept */
-    double idle_seconds;  /* an idle model older than this goes at modelcache_expire */
+    size_t max_entries;  /* models kept at most (in use or idle); 0: none kept */
+    double idle_seconds; /* an idle model older than this goes at modelcache_expire */
     /* The memory budget (NULL: none). reserve returns false when n more
      * bytes do not fit now. */
     bool (*reserve)(void *ctx, uint64_t n);
