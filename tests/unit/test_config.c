@@ -60,6 +60,24 @@ static void test_auth_limiter_settings(void **state)
     assert_int_equal(config_set(&c, "auth", "failure_sources", "0", err, sizeof(err)), PHS_EINVAL);
 }
 
+static void test_model_cache_settings(void **state)
+{
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(c.model_cache_models, 4);
+    assert_int_equal(c.model_cache_idle_seconds, 300);
+    assert_int_equal(config_set(&c, "jobs", "model_cache_models", "0", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "model-cache-idle-seconds", "30", err, sizeof(err)), 0);
+    assert_int_equal(c.model_cache_models, 0);
+    assert_int_equal(c.model_cache_idle_seconds, 30);
+    assert_int_equal(config_set(&c, "jobs", "model_cache_models", "1025", err, sizeof(err)),
+                     PHS_EINVAL);
+    assert_int_equal(config_set(&c, "jobs", "model_cache_idle_seconds", "0", err, sizeof(err)),
+                     PHS_EINVAL);
+    assert_int_equal(c.model_cache_idle_seconds, 30);
+}
+
 static void test_file_then_flags(void **state)
 {
     write_file("; phiscribe\n"
@@ -172,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_auth_limiter_settings),
+        cmocka_unit_test(test_model_cache_settings),
         cmocka_unit_test(test_file_then_flags),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_usage_lists_flags),

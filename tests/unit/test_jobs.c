@@ -489,6 +489,70 @@ static void test_request_model(void **state)
     pthread_mutex_destroy(&b.mu);
 }
 
+/* With the model cache on, the same vocabulary (in any order and case) is
+ * built once and its model kept, holding its budget, until it is forgotten
+ * or reclaimed for an upload. */
+static void test_request_model_cached(void **state)
+{
+    if (!wav)
+        skip();
+    asr_config c;
+    asr_config_default(&c);
+    struct budget b = {.max = 4 * JOBS_CUSTOM_DECODER_BYTES};
+    pthread_mutex_init(&b.mu, NULL);
+    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
+                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
+                             .release = budget_release, .budget_ctx = &b,
+                             .model_cache_max = 2};
+    audio_limits_default(&jc.limits);
+    char msg[256];
+    int err;
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    audio_info info;
+    asr_result *res = NULL;
+    const char *w1[] = {"dashwood", "zorbitrex", NULL}, *w2[] = {"Zorbitrex", "dashwood", NULL};
+    struct jobs_options o1 = {.tenant_id = tenant.id, .vocabulary = w1};
+    struct jobs_options o2 = {.tenant_id = tenant.id, .vocabulary = w2};
+    assert_int_equal(jobs_transcribe_with(j, &o1, wav, wav_len, &info, &res, msg, sizeof(msg)), 0);
+    asr_result_free(res);
+    assert_int_equal(b.used, JOBS_CUSTOM_DECODER_BYTES); /* kept */
+    assert_int_equal(jobs_transcribe_with(j, &o2, wav, wav_len, &info, &res, msg, sizeof(msg)), 0);
+    char *text = asr_result_text(res);
+    assert_non_null(strstr(text, "young man"));
+    free(text);
+    asr_result_free(res);
+    struct jobs_stats s;
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 1);
+    assert_int_equal(s.model_cache_hits, 1);
+    assert_int_equal(s.model_cache_misses, 1);
+    assert_int_equal(s.model_cache_models, 1);
+    assert_int_equal(s.model_cache_bytes, JOBS_CUSTOM_DECODER_BYTES);
+    assert_int_equal(b.used, JOBS_CUSTOM_DECODER_BYTES);
+
+    /* Another tenant's request with the same words never gets it. */
+    struct jobs_options other = {.tenant_id = tenant.id + 1000, .vocabulary = w1};
+    assert_int_equal(jobs_transcribe_with(j, &other, wav, wav_len, &info, &res, msg, sizeof(msg)),
+                     PHS_ENOTFOUND);
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.model_cache_hits, 1);
+
+    /* An upload needing the room gets it back from the idle model. */
+    assert_int_equal(jobs_models_reclaim(j, 1), JOBS_CUSTOM_DECODER_BYTES);
+    assert_int_equal(b.used, 0);
+    assert_int_equal(jobs_transcribe_with(j, &o1, wav, wav_len, &info, &res, msg, sizeof(msg)), 0);
+    asr_result_free(res);
+    jobs_models_forget(j, tenant.id);
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.custom_models, 2);
+    assert_int_equal(s.model_cache_models, 0);
+    assert_int_equal(s.model_cache_invalidated, 1);
+    assert_int_equal(b.used, 0);
+    jobs_stop(j);
+    pthread_mutex_destroy(&b.mu);
+}
+
 /* Stores text as an encrypted object of the tenant of that kind. */
 static void put_object(const char *kind, const char *text, char *id, size_t id_len)
 {
@@ -590,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_requeue_after_crash),
         cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
+        cmocka_unit_test(test_request_model_cached),
         cmocka_unit_test(test_stored_job_options),
     };
     return cmocka_run_group_tests_name("jobs", tests, setup, teardown);
