@@ -368,6 +368,19 @@ size_t modelcache_expire(modelcache *mc)
     return n;
 }
 
+/* An entry no longer valid: buried now when idle (1), else marked to be
+ * freed when its last user gives it back (0). Under mc->mu. */
+static int modelcache_invalidate(modelcache *mc, modelcache_entry *e, modelcache_entry **dead)
+{
+    if (e->refs) {
+        e->doomed = true;
+        return 0;
+    }
+    modelcache_bury(mc, e, dead);
+    mc->stats.invalidated++;
+    return 1;
+}
+
 size_t modelcache_forget_tenant(modelcache *mc, int64_t tenant_id)
 {
     modelcache_entry *dead = NULL, *next;
@@ -377,13 +390,7 @@ size_t modelcache_forget_tenant(modelcache *mc, int64_t tenant_id)
         next = e->next;
         if (tenant_id >= 0 && e->key.tenant_id != tenant_id)
             continue;
-        if (e->refs) {
-            e->doomed = true;
-            continue;
-        }
-        modelcache_bury(mc, e, &dead);
-        mc->stats.invalidated++;
-        n++;
+        n += modelcache_invalidate(mc, e, &dead);
     }
     pthread_mutex_unlock(&mc->mu);
     modelcache_free_chain(mc, dead);
@@ -411,15 +418,8 @@ size_t modelcache_sweep(modelcache *mc, bool (*current)(void *ctx, const struct 
         size_t i = 0;
         while (i < n && !(stale[i] && modelcache_key_equal(&e->key, &keys[i])))
             i++;
-        if (i == n)
-            continue;
-        if (e->refs) {
-            e->doomed = true;
-            continue;
-        }
-        modelcache_bury(mc, e, &dead);
-        mc->stats.invalidated++;
-        freed++;
+        if (i < n)
+            freed += modelcache_invalidate(mc, e, &dead);
     }
     pthread_mutex_unlock(&mc->mu);
     modelcache_free_chain(mc, dead);
