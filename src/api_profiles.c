@@ -231,14 +231,8 @@ static int profiles_list(struct http_req *req, void *ctx)
             rc = store_tenant_default_profile(tx, c.id.tenant_id, dflt, sizeof(dflt));
         store_rollback(tx);
     }
-    struct audit_event ev = server_event(req, &c, "profile.list", "profile", NULL,
-                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
-    int arc = server_audit(srv, &ev);
-    if (rc < 0 || arc < 0) {
-        json_decref(data);
-        rc = rc < 0 ? rc : arc;
-        return http_reply_err(req, rc, NULL, NULL), rc;
-    }
+    if ((rc = server_audit_listing(srv, req, &c, "profile.list", "profile", rc, data)) < 0)
+        return rc;
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:o, s:s?, s:[ss]}", "object", "list", "data", data,
                                      "default", dflt[0] ? dflt : NULL, "builtin", "general",

@@ -231,13 +231,9 @@ int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible
     return *after && !plausible(*after) ? bad_cursor(req, what) : 0;
 }
 
-int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
-                      const char *action, const char *what, int rc, json_t *data, bool more)
+int server_audit_listing(struct server *srv, struct http_req *req, const struct server_caller *c,
+                         const char *action, const char *what, int rc, json_t *data)
 {
-    if (rc == PHS_ENOTFOUND) {
-        json_decref(data);
-        return bad_cursor(req, what);
-    }
     struct audit_event ev = server_event(req, c, action, what, NULL,
                                          rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
     int arc = server_audit(srv, &ev);
@@ -246,6 +242,18 @@ int server_reply_list(struct server *srv, struct http_req *req, const struct ser
         rc = rc < 0 ? rc : arc;
         return http_reply_err(req, rc, NULL, NULL), rc;
     }
+    return 0;
+}
+
+int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
+                      const char *action, const char *what, int rc, json_t *data, bool more)
+{
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(data);
+        return bad_cursor(req, what);
+    }
+    if ((rc = server_audit_listing(srv, req, c, action, what, rc, data)) < 0)
+        return rc;
     size_t n = json_array_size(data);
     json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
     json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;

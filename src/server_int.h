@@ -102,6 +102,11 @@ int server_page_limit(struct http_req *req, long dflt, long max, long *out);
  * a value plausible() rejects is a 400 naming it "a <what> id". */
 int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
                      const char *what, long *limit, const char **after);
+/* Audits a listing (action, resource type) whose store read returned rc:
+ * 0 when both succeeded; else data is freed, the error answered and
+ * returned. */
+int server_audit_listing(struct server *srv, struct http_req *req, const struct server_caller *c,
+                         const char *action, const char *what, int rc, json_t *data);
 /* The end of a list handler, given the store's rc and the page it filled:
  * an unknown cursor (PHS_ENOTFOUND) is a 400 on "after"; otherwise the
  * listing is audited (action, resource type) and answered as
