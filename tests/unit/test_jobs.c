@@ -418,6 +418,24 @@ static void budget_release(void *ctx, uint64_t n)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* A pool of one worker whose per-request models draw on b (b->max set by
+ * the caller), with the default recognition configuration c. */
+static jobs *budget_jobs_start(struct budget *b, asr_config *c, size_t cache_max)
+{
+    asr_config_default(c);
+    pthread_mutex_init(&b->mu, NULL);
+    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
+                             .poll_ms = 100, .asr = c, .reserve = budget_reserve,
+                             .release = budget_release, .budget_ctx = b,
+                             .model_cache_max = cache_max};
+    audio_limits_default(&jc.limits);
+    char msg[256];
+    int err;
+    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(j);
+    return j;
+}
+
 /* Requests with a vocabulary or another profile get a model of their own,
  * drawn from the budget and returned after; a full budget is PHS_EBUSY, one
  * that could never hold it PHS_ETOOBIG, an unknown tenant profile
@@ -497,18 +515,9 @@ static void test_request_model_cached(void **state)
     if (!wav)
         skip();
     asr_config c;
-    asr_config_default(&c);
     struct budget b = {.max = 4 * JOBS_CUSTOM_DECODER_BYTES};
-    pthread_mutex_init(&b.mu, NULL);
-    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
-                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
-                             .release = budget_release, .budget_ctx = &b,
-                             .model_cache_max = 2};
-    audio_limits_default(&jc.limits);
+    jobs *j = budget_jobs_start(&b, &c, 2);
     char msg[256];
-    int err;
-    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
-    assert_non_null(j);
     audio_info info;
     asr_result *res = NULL;
     const char *w1[] = {"dashwood", "zorbitrex", NULL}, *w2[] = {"Zorbitrex", "dashwood", NULL};
@@ -591,9 +600,7 @@ static void test_stored_job_options(void **state)
     if (!wav)
         skip();
     asr_config c;
-    asr_config_default(&c);
     struct budget b = {.max = JOBS_CUSTOM_DECODER_BYTES / 2};
-    pthread_mutex_init(&b.mu, NULL);
     char vocab_id[STORE_ID_MAX + 1], id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
     char options[512];
     put_object("vocabulary", "dashwood\nzorbitrex\n", vocab_id, sizeof(vocab_id));
@@ -602,14 +609,7 @@ static void test_stored_job_options(void **state)
              "\"words\":2}}",
              vocab_id);
     queue_job_with(options, id, sizeof(id), audio_id, sizeof(audio_id));
-    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
-                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
-                             .release = budget_release, .budget_ctx = &b};
-    audio_limits_default(&jc.limits);
-    char msg[256];
-    int err;
-    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
-    assert_non_null(j);
+    jobs *j = budget_jobs_start(&b, &c, 0);
     jobs_kick(j);
     usleep(1500 * 1000);
     store_tx *tx;
