@@ -21,8 +21,8 @@
 #include "http.h"
 #include "store.h"
 
-#define CHECKPOINT_MAX_AGE_S (24 * 3600)
-#define CERT_WARN_DAYS 30
+#define CHECKPOINT_MAX_AGE_S   (24 * 3600)
+#define CERT_WARN_DAYS         30
 #define AUDIO_RETENTION_WARN_S (30LL * 86400)
 
 enum level { PASS, WARN, FAIL };
@@ -34,9 +34,8 @@ struct report {
     bool json;
 };
 
-__attribute__((format(printf, 5, 6))) static void add(struct report *r, enum level lv,
-                                                      const char *safeguard, const char *check,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+add(struct report *r, enum level lv, const char *safeguard, const char *check, const char *fmt, ...)
 {
     char detail[512];
     va_list ap;
@@ -45,15 +44,15 @@ __attribute__((format(printf, 5, 6))) static void add(struct report *r, enum lev
     va_end(ap);
     r->fails += lv == FAIL;
     r->warns += lv == WARN;
-    json_array_append_new(r->checks, json_pack("{s:s, s:s, s:s, s:s}", "status", level_name[lv],
-                                               "safeguard", safeguard, "check", check, "detail",
-                                               detail));
+    json_array_append_new(r->checks,
+                          json_pack("{s:s, s:s, s:s, s:s}", "status", level_name[lv], "safeguard",
+                                    safeguard, "check", check, "detail", detail));
 }
 
 /* ---- files ------------------------------------------------------------------ */
 
-static void check_mode(struct report *r, const char *safeguard, const char *what,
-                       const char *path, bool dir)
+static void check_mode(struct report *r, const char *safeguard, const char *what, const char *path,
+                       bool dir)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -111,8 +110,7 @@ static void check_tls(struct report *r, const struct config *c)
     gnutls_x509_crt_t crt = NULL;
     if (gnutls_load_file(c->tls_cert, &pem) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
         gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0) {
-        add(r, FAIL, sg, "TLS certificate", "%s cannot be read as a PEM certificate",
-            c->tls_cert);
+        add(r, FAIL, sg, "TLS certificate", "%s cannot be read as a PEM certificate", c->tls_cert);
     } else {
         time_t exp = gnutls_x509_crt_get_expiration_time(crt), now = time(NULL);
         long days = (long)((exp - now) / 86400);
@@ -216,8 +214,8 @@ static void check_store(struct report *r, const char *dir)
                 "last checkpoint %s is more than 24 h old with %lld newer records", cp.time,
                 (long long)vr.uncovered);
         else
-            add(r, PASS, sg, "recent checkpoint", "last checkpoint %s, %lld records newer",
-                cp.time, (long long)vr.uncovered);
+            add(r, PASS, sg, "recent checkpoint", "last checkpoint %s, %lld records newer", cp.time,
+                (long long)vr.uncovered);
 
         struct tenant_scan ts = {r, 0};
         store_tenant_each(tx, tenant_cb, &ts);
