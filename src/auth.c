@@ -461,6 +461,7 @@ struct each_ctx {
     store_tx *tx;
     int (*fn)(void *ctx, const struct auth_key_info *k);
     void *ctx;
+    bool labels;
 };
 
 static int each_key(void *ctx, const struct store_api_key *k)
@@ -475,7 +476,7 @@ static int each_key(void *ctx, const struct store_api_key *k)
     info.created_us = k->created_us;
     info.expires_us = k->expires_us;
     info.revoked_us = k->revoked_us;
-    int rc = label_open(e->tx, k, info.label, sizeof(info.label));
+    int rc = e->labels ? label_open(e->tx, k, info.label, sizeof(info.label)) : 0;
     if (rc < 0)
         return rc;
     rc = e->fn(e->ctx, &info);
@@ -486,7 +487,14 @@ static int each_key(void *ctx, const struct store_api_key *k)
 int auth_key_each(store_tx *tx, int64_t tenant_id,
                   int (*fn)(void *ctx, const struct auth_key_info *k), void *ctx)
 {
-    struct each_ctx e = {tx, fn, ctx};
+    struct each_ctx e = {tx, fn, ctx, true};
+    return store_api_key_each(tx, tenant_id, each_key, &e);
+}
+
+int auth_key_each_unlabelled(store_tx *tx, int64_t tenant_id,
+                             int (*fn)(void *ctx, const struct auth_key_info *k), void *ctx)
+{
+    struct each_ctx e = {tx, fn, ctx, false};
     return store_api_key_each(tx, tenant_id, each_key, &e);
 }
 

@@ -114,6 +114,10 @@ struct auth_key_info {
 /* Keys of tenant_id (> 0) or of all tenants; never secrets. */
 int auth_key_each(store_tx *tx, int64_t tenant_id,
                   int (*fn)(void *ctx, const struct auth_key_info *k), void *ctx);
+/* As auth_key_each but leaves every label empty: opens no tenant key, so it
+ * also reads a store opened read-only (the doctor's check). */
+int auth_key_each_unlabelled(store_tx *tx, int64_t tenant_id,
+                             int (*fn)(void *ctx, const struct auth_key_info *k), void *ctx);
 
 /* ---- the per-request check --------------------------------------------------- */
 

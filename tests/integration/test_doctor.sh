@@ -54,3 +54,31 @@ ok "fails and names the fix for: key file modes, data dir mode, TLS key mode, pu
 expect_exit 0 "$P" doctor --config "$T/s.ini"
 grep warn "$T/stdout" | grep -q "never expire" || fail "no warning for a key without expiry"
 ok "warns about keys without expiry"
+
+# Issue 12 item 1: a labelled admin key that never expires is counted (it was
+# skipped: reading labels needs the master key, which a read-only check does
+# not load, and the failure was ignored).
+D2=$T/labelled
+"$P" init --data "$D2" >/dev/null
+"$P" tenants create --data "$D2" t1 >/dev/null
+"$P" keys create --data "$D2" --tenant t1 --role admin --label x >/dev/null
+expect_exit 0 "$P" doctor --data "$D2" --json
+python3 - "$T/stdout" <<'PY' || fail "labelled key not counted: $(cat "$T/stdout")"
+import json, sys
+c = {x["check"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+def want(check, status, text):
+    got = c[check]
+    assert got["status"] == status and text in got["detail"], (check, got)
+want("API key storage", "pass", "1 active key,")
+want("key expiry", "warn", "1 active key never expires")
+want("admin keys", "warn", "1 active admin key (1 without expiry)")
+PY
+ok "counts a labelled admin key without expiry: 1 active, warns on no expiry and on the admin key"
+
+# A key record it cannot read fails the check (it must never pass what it did not see).
+sqlite3 "$D2/phiscribe.db" "UPDATE api_keys SET label_sealed = zeroblob(4096)"
+expect_exit 1 "$P" doctor --data "$D2"
+grep FAIL "$T/stdout" | grep -q "cannot read the API key records" ||
+    fail "an unreadable key record did not fail: $(cat "$T/stdout")"
+! grep -q "every active key expires" "$T/stdout" || fail "passed expiry over an unread key"
+ok "an unreadable key record is a FAIL, not a pass"
