@@ -145,7 +145,7 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
         return CLI_FAIL;
     }
     struct audit_event who;
-    char actor_buf[96];
+    char actor_buf[CLIADM_ACTOR_LEN];
     cliadm_who(&who, actor_buf, sizeof(actor_buf));
     int64_t n = 0;
     /* --tenant: the tenant format, which carries nothing of other tenants,
@@ -200,7 +200,7 @@ static int audit_report_cmd(const char *data, const char *actor, const char *sin
     if (!s)
         return code;
     struct audit_event who = {0};
-    char actor_buf[96];
+    char actor_buf[CLIADM_ACTOR_LEN];
     cliadm_who(&who, actor_buf, sizeof(actor_buf));
     json_t *r = NULL;
     int rc = audit_report(s, &f, &who, &r);

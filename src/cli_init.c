@@ -49,7 +49,7 @@ int cli_init(int argc, char **argv)
     if (!s)
         return code;
     struct audit_event ev;
-    char actor[96];
+    char actor[CLIADM_ACTOR_LEN];
     cliadm_who(&ev, actor, sizeof(actor));
     ev.action = "datadir.init";
     ev.outcome = "success";

@@ -222,7 +222,7 @@ int cli_keys(int argc, char **argv)
     if (!s)
         return code;
     struct audit_event who;
-    char actor[96], why[STORE_PATH_MAX + 256] = "";
+    char actor[CLIADM_ACTOR_LEN], why[STORE_PATH_MAX + 256] = "";
     cliadm_who(&who, actor, sizeof(actor));
     store_tx *tx;
     int rc = 0;

@@ -156,7 +156,7 @@ int cli_profiles(int argc, char **argv)
         return code;
     }
     struct audit_event who;
-    char actor[96], msg[192] = "";
+    char actor[CLIADM_ACTOR_LEN], msg[192] = "";
     cliadm_who(&who, actor, sizeof(actor));
     struct store_tenant t;
     store_tx *tx;

@@ -128,7 +128,7 @@ int cli_tenants(int argc, char **argv)
     if (!s)
         return code;
     struct audit_event who;
-    char actor[96];
+    char actor[CLIADM_ACTOR_LEN];
     cliadm_who(&who, actor, sizeof(actor));
     store_tx *tx = NULL;
     int rc;

@@ -94,6 +94,33 @@ expect_exit 0 "$P" keys list --json --data "$D"
 python3 -c 'import json,sys; ks=json.load(open(sys.argv[1])); k=[x for x in ks if x["id"]==sys.argv[2]][0]; assert k["status"]=="revoked" and k["revoked_at"], k' "$T/stdout" "$KID2"
 ok "keys revoke"
 
+# ---- who ran it: sudo and the kernel's login uid ---------------------------------
+# last_actor: the actor of the newest audit record
+last_actor() { sqlite3 "$D/phiscribe.db" "SELECT actor FROM audit_log ORDER BY seq DESC LIMIT 1"; }
+name_of() { n=$(getent passwd "$1" | cut -d: -f1); echo "${n:-#$1}"; }
+me=$(name_of "$(id -u)")
+lu=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
+who="cli:$me;sudo=alice"
+[ "$lu" = 4294967295 ] || who="$who;login=$(name_of "$lu")"
+expect_exit 0 env SUDO_USER=alice SUDO_UID=1000 "$P" tenants create sudo-made --data "$D"
+[ "$(last_actor)" = "$who" ] || fail "actor under sudo: '$(last_actor)', want '$who'"
+# A SUDO_USER that is not a plain name never reaches the record as written.
+expect_exit 0 env "SUDO_USER=Jane Doe;x" SUDO_UID=1001 "$P" tenants update sudo-made --audio-retention 0 --data "$D"
+case "$(last_actor)" in "cli:$me;sudo=#1001"*) ;; *) fail "odd SUDO_USER: '$(last_actor)'" ;; esac
+# The destruction certificate names the same person.
+expect_exit 0 env SUDO_USER=alice SUDO_UID=1000 "$P" tenants delete sudo-made --data "$D"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["requested_by"]==sys.argv[2], c["requested_by"]' "$T/stdout" "$who"
+ok "a command run under sudo is audited as $who (record and certificate)"
+# With a login uid set (needs CAP_AUDIT_CONTROL; pam_loginuid does it at login).
+if sh -c 'echo 65534 >/proc/self/loginuid' 2>/dev/null; then
+    expect_exit 0 sh -c 'echo 65534 >/proc/self/loginuid && exec env SUDO_USER=alice "$@"' sh \
+        "$P" tenants create login-made --data "$D"
+    [ "$(last_actor)" = "cli:$me;sudo=alice;login=$(name_of 65534)" ] || fail "actor with login uid: '$(last_actor)'"
+    ok "the login uid stands beside sudo's claim: $(last_actor)"
+else
+    echo "note: cannot set /proc/self/loginuid here; the login= part is covered by test_cliadm"
+fi
+
 # ---- key files and master key -----------------------------------------------------
 chmod 640 "$D/master.key"
 expect_exit 1 "$P" keys list --data "$D"
