@@ -315,8 +315,8 @@ int auth_tenant_create(store_tx *tx, const char *name, const struct audit_event 
     return 0;
 }
 
-int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s,
-                              int64_t transcript_s, const struct audit_event *who)
+int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s, int64_t transcript_s,
+                              const struct audit_event *who)
 {
     struct store_tenant t;
     int rc = store_tenant_by_name(tx, name, &t);
@@ -518,8 +518,7 @@ static void audit_failure(store *s, bool on, const struct audit_event *who, cons
     store_commit(tx);
 }
 
-int auth_check(store *s, const char *key, const struct audit_event *who,
-               struct auth_identity *out)
+int auth_check(store *s, const char *key, const struct audit_event *who, struct auth_identity *out)
 {
     return auth_check_audited(s, key, who, true, out, NULL);
 }

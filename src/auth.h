@@ -32,15 +32,15 @@ enum auth_role {
      * grants nothing. */
     AUTH_ROLE_PHI = 1 << 5,
 };
-#define AUTH_ROLES_ALL 0x3fu
+#define AUTH_ROLES_ALL      0x3fu
 #define AUTH_ROLES_TEXT_MAX 44 /* "transcribe,read,delete,audit,admin,phi" */
 
-#define AUTH_KEY_PREFIX "phs_"
-#define AUTH_KEY_ID_LEN 12
+#define AUTH_KEY_PREFIX     "phs_"
+#define AUTH_KEY_ID_LEN     12
 #define AUTH_KEY_SECRET_LEN 28
-#define AUTH_KEY_CHECK_LEN 6
-#define AUTH_KEY_LEN (4 + AUTH_KEY_ID_LEN + AUTH_KEY_SECRET_LEN + AUTH_KEY_CHECK_LEN)
-#define AUTH_LABEL_MAX 128
+#define AUTH_KEY_CHECK_LEN  6
+#define AUTH_KEY_LEN        (4 + AUTH_KEY_ID_LEN + AUTH_KEY_SECRET_LEN + AUTH_KEY_CHECK_LEN)
+#define AUTH_LABEL_MAX      128
 
 /* "transcribe,read" -> bits; PHS_EINVAL for an unknown or empty role. */
 int auth_roles_parse(const char *list, uint32_t *roles);
@@ -72,8 +72,8 @@ int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_ev
 int auth_tenant_create(store_tx *tx, const char *name, const struct audit_event *who,
                        struct store_tenant *out);
 /* Negative retention leaves that policy unchanged. */
-int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s,
-                              int64_t transcript_s, const struct audit_event *who);
+int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s, int64_t transcript_s,
+                              const struct audit_event *who);
 
 /* ---- keys ------------------------------------------------------------------ */
 
@@ -135,8 +135,7 @@ struct auth_identity {
  * for request id, source and http_status; the caller must not hold a
  * transaction on s. Secret comparison is constant-time. Cost: one indexed
  * read and one HMAC; a committed write on failure. */
-int auth_check(store *s, const char *key, const struct audit_event *who,
-               struct auth_identity *out);
+int auth_check(store *s, const char *key, const struct audit_event *who, struct auth_identity *out);
 /* auth_check, for a caller that summarises failures itself (the server's
  * failed-authentication limiter): a failure that names an existing key
  * (bad_secret, revoked, expired) is always audited, with the key's tenant,

@@ -289,8 +289,7 @@ static void labels_sealed_and_scoped(void **state)
     assert_int_equal(auth_key_create(tx, "acme", 2, AUTH_ROLE_READ, 0, NULL, &f->who, &k2),
                      PHS_ENOTFOUND);
     assert_int_equal(auth_key_create(tx, "acme", 0, 0, 0, NULL, &f->who, &k2), PHS_EINVAL);
-    assert_int_equal(auth_key_create(tx, "acme", 0, AUTH_ROLE_READ, 0, "bad\nlabel", &f->who,
-                                     &k2),
+    assert_int_equal(auth_key_create(tx, "acme", 0, AUTH_ROLE_READ, 0, "bad\nlabel", &f->who, &k2),
                      PHS_EINVAL);
     assert_int_equal(auth_key_create(tx, "nobody", 0, AUTH_ROLE_READ, 0, NULL, &f->who, &k2),
                      PHS_ENOTFOUND);
