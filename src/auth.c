@@ -574,10 +574,12 @@ int auth_check_audited(store *s, const char *key, const struct audit_event *who,
             why = "expired";
     }
     if (why) {
-        if (tenant[0])
-            audit_it = true; /* a real key of a tenant: its trail shows the attempt */
-        audit_failure(s, audit_it, who, id, tenant[0] ? tenant : NULL, why);
-        *audited = audit_it;
+        /* Every key that reached the lookup gets its own committed record,
+         * whether its id exists or not: a real key's tenant trail shows the
+         * attempt, and an unknown id costs the same commit, so the time of
+         * the answer does not tell a guesser which ids exist. */
+        audit_failure(s, true, who, id, tenant[0] ? tenant : NULL, why);
+        *audited = true;
         rc = PHS_EAUTH;
         goto out_free;
     }

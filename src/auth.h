@@ -137,11 +137,15 @@ struct auth_identity {
  * read and one HMAC; a committed write on failure. */
 int auth_check(store *s, const char *key, const struct audit_event *who, struct auth_identity *out);
 /* auth_check, for a caller that summarises failures itself (the server's
- * failed-authentication limiter): a failure that names an existing key
- * (bad_secret, revoked, expired) is always audited, with the key's tenant,
- * so it stays in that tenant's trail; the others (missing, malformed,
- * bad_checksum, unknown_key) only when audit_unattributed. *audited (may
- * be NULL) tells whether a record was written. */
+ * failed-authentication limiter): a well-formed key that fails after the
+ * lookup (unknown_key, bad_secret, revoked, expired) is always audited in
+ * a committed record of its own, with the key's tenant when the id exists
+ * (so it stays in that tenant's trail). unknown_key and bad_secret take
+ * the same steps (HMAC, one indexed read, one commit through the same
+ * code), so the answer's timing does not reveal whether an id exists.
+ * The failures decided without the database (missing, malformed,
+ * bad_checksum) are audited only when audit_unattributed. *audited (may be
+ * NULL) tells whether a record was written. */
 int auth_check_audited(store *s, const char *key, const struct audit_event *who,
                        bool audit_unattributed, struct auth_identity *out, bool *audited);
 

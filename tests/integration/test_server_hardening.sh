@@ -57,6 +57,25 @@ grep -q '^phiscribe_auth_failures_total{audit="individual"} 7$' "$T/body" || fai
 grep -q '^phiscribe_auth_failures_total{audit="summarized"} 3$' "$T/body" || fail "metrics: summarized"
 grep -q '^phiscribe_auth_refused_total 5$' "$T/body" || fail "metrics: refused $(grep auth_ "$T/body")"
 ok "5 bad keys get 401, then 429 with Retry-After; another source still works; metrics count them"
+# unknown ids (valid checksum) from 127.0.0.4: audited one by one like the
+# wrong secrets above (same steps, same commit), not summarised
+UNKNOWN=$(python3 - "$KEY_A" <<'PY'
+import sys, zlib
+a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+k = sys.argv[1]
+body = k[:5] + ("Z" if k[5] != "Z" else "Y") + k[6:44]
+v = zlib.crc32(body.encode()) & 0xffffffff
+c = ""
+for _ in range(6):
+    c = a[v % 62] + c
+    v //= 62
+print(body + c)
+PY
+)
+for i in 1 2 3; do
+    STATUS=$($C --interface 127.0.0.4 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $UNKNOWN" "$URL/v1/models")
+    expect_status 401 "unknown id $i"
+done
 
 # ---- HEAD is GET without a body; 405 carries Allow and the envelope ----
 $C -I -o /dev/null -D "$T/h" -w '%{http_code}' "$URL/healthz" >"$T/code"
@@ -156,11 +175,13 @@ n=$(grep '"key.auth_failed"' "$T/all.jsonl" | grep -c '"source":"127.0.0.2"' || 
 [ "$n" = 2 ] || fail "individually audited failures from 127.0.0.2: $n, want 2"
 n=$(grep '"key.auth_failed"' "$T/all.jsonl" | grep '"source":"127.0.0.3"' | grep '"reason":"bad_secret"' | grep -c '"tenant":"clinic-a"' || true)
 [ "$n" = 5 ] || fail "wrong secrets for a real key audited with the tenant: $n, want 5"
+n=$(grep '"key.auth_failed"' "$T/all.jsonl" | grep '"source":"127.0.0.4"' | grep -c '"reason":"unknown_key"' || true)
+[ "$n" = 3 ] || fail "unknown ids audited one by one: $n, want 3"
 grep '"key.auth_failures"' "$T/all.jsonl" >"$T/sum" || fail "no summary record"
 [ "$(wc -l <"$T/sum")" = 2 ] || fail "want two summaries: $(cat "$T/sum")"
 grep '"source":"127.0.0.2"' "$T/sum" | grep -q '"reason":"failures=3 refused=4 ' || fail "summary of 127.0.0.2: $(cat "$T/sum")"
 grep '"source":"127.0.0.3"' "$T/sum" | grep -q '"reason":"failures=0 refused=1 ' || fail "summary of 127.0.0.3: $(cat "$T/sum")"
 ! grep -q "$BAD\|$KEY_A\|$WRONG" "$T/all.jsonl" || fail "key material in the audit trail"
 "$PHISCRIBE" audit verify --data "$DATA" >/dev/null || fail "audit verify"
-ok "audit: unattributed failures 2 alone + a summary (3 failures, 4 refusals); wrong secrets of a real key all alone with the tenant; no key material"
+ok "audit: unattributed failures 2 alone + a summary (3 failures, 4 refusals); wrong secrets of a real key all alone with the tenant, unknown ids all alone too; no key material"
 echo "checks: $checks"

@@ -111,6 +111,12 @@ static int scan_record(void *ctx, const struct store_audit_record *r)
     return 0;
 }
 
+static int copy_record(void *ctx, const struct store_audit_record *r)
+{
+    *(struct store_audit_record *)ctx = *r;
+    return 0;
+}
+
 static void audit_scan(struct fx *f, struct scan *sc)
 {
     store_tx *tx;
@@ -232,6 +238,77 @@ static void check_accepts_and_rejects(void **state)
     sc.needle = "nonsense";
     audit_scan(f, &sc);
     assert_int_equal(sc.hits, 0);
+}
+
+/* The newest audit record, and how many there are. */
+static int64_t last_record(struct fx *f, struct store_audit_record *out)
+{
+    store_tx *tx;
+    int64_t head = 0;
+    uint8_t h[CRYPTO_SHA256_LEN];
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_audit_head(tx, &head, h), 0);
+    assert_int_equal(store_audit_each(tx, head, head, copy_record, out), 0);
+    store_rollback(tx);
+    return head;
+}
+
+/* A guesser must not learn from the answer's cost whether a key id exists:
+ * an unknown id and a real id with a wrong secret take the same steps,
+ * ending in one committed record of the same shape, even when the caller
+ * (the server's limiter) would summarise unattributed failures. */
+static void unknown_id_costs_what_a_wrong_secret_costs(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k;
+    struct auth_identity id;
+    create_key(f, "acme", AUTH_ROLE_READ, 0, NULL, &k);
+    char wrong_secret[AUTH_KEY_LEN + 1], unknown_id[AUTH_KEY_LEN + 1];
+    memcpy(wrong_secret, k.key, sizeof(wrong_secret));
+    wrong_secret[20] = wrong_secret[20] == 'Q' ? 'R' : 'Q';
+    with_checksum(wrong_secret);
+    memcpy(unknown_id, k.key, sizeof(unknown_id));
+    unknown_id[5] = unknown_id[5] == 'Z' ? 'Y' : 'Z';
+    with_checksum(unknown_id);
+    struct audit_event who = {.request_id = "req-1",
+                              .source = "192.0.2.7",
+                              .http_status = 401,
+                              .action = "transcript.read"};
+    const char *keys[2] = {wrong_secret, unknown_id};
+    struct store_audit_record *r = calloc(2, sizeof(*r));
+    for (int i = 0; i < 2; i++) {
+        int64_t before = last_record(f, &r[i]);
+        bool audited = false;
+        assert_int_equal(auth_check_audited(f->s, keys[i], &who, false, &id, &audited), PHS_EAUTH);
+        assert_true(audited);
+        assert_int_equal(last_record(f, &r[i]), before + 1); /* one committed record */
+    }
+    assert_string_equal(r[0].reason, "bad_secret");
+    assert_string_equal(r[1].reason, "unknown_key");
+    for (int i = 0; i < 2; i++) {
+        char kid[AUTH_KEY_ID_LEN + 1];
+        memcpy(kid, keys[i] + 4, AUTH_KEY_ID_LEN);
+        kid[AUTH_KEY_ID_LEN] = '\0';
+        assert_string_equal(r[i].action, "key.auth_failed");
+        assert_string_equal(r[i].outcome, "denied");
+        assert_string_equal(r[i].resource_type, "api_key");
+        assert_string_equal(r[i].actor, kid);
+        assert_string_equal(r[i].resource_id, kid);
+        assert_string_equal(r[i].roles, "");
+        assert_string_equal(r[i].request_id, "req-1");
+        assert_string_equal(r[i].source, "192.0.2.7");
+        assert_int_equal(r[i].http_status, 401);
+    }
+    /* Only the real key's tenant trail holds its attempt. */
+    assert_string_equal(r[0].tenant, "acme");
+    assert_string_equal(r[1].tenant, "");
+    /* Failures decided without the database stay the caller's to summarise. */
+    int64_t before = last_record(f, &r[0]);
+    bool audited = true;
+    assert_int_equal(auth_check_audited(f->s, "phs_short", &who, false, &id, &audited), PHS_EAUTH);
+    assert_false(audited);
+    assert_int_equal(last_record(f, &r[0]), before);
+    free(r);
 }
 
 static void expired_key_rejected(void **state)
@@ -428,6 +505,8 @@ int main(void)
         cmocka_unit_test(roles_round_trip),
         cmocka_unit_test_setup_teardown(key_format_and_checksum, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(check_accepts_and_rejects, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(unknown_id_costs_what_a_wrong_secret_costs, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(expired_key_rejected, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(labels_sealed_and_scoped, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(tenant_key_rotation, fx_setup, fx_teardown),
