@@ -138,6 +138,11 @@ bench-server: deps
 bench-audit: all
 	@bench/audit $(BUILD)/phiscribe
 
+# A failed key check: unknown id beside real id with a wrong secret (bench/auth; docs/BENCHMARKS.md).
+.PHONY: bench-auth
+bench-auth: all
+	@bench/auth $(BUILD)/phiscribe
+
 # Stream encrypt/decrypt MB/s beside openssl speed (bench/crypto; docs/BENCHMARKS.md).
 $(BUILD)/bench/crypto_bench: bench/crypto_bench.c $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
