@@ -33,11 +33,14 @@ alt "$KEY_A"; expect_status 429 "good key from the refused source"
 req GET /v1/models "$KEY_A"; expect_status 200 "good key from another source"
 # wrong secrets for a real key (valid checksum) from 127.0.0.3: each one is
 # audited with its tenant, up to the limit, then refused like any other
-WRONG=$(python3 - "$KEY_A" <<'PY'
+# altered KEY POS: KEY with the character at POS changed and a valid checksum
+# (POS 4-15: the id, 16-43: the secret)
+altered() {
+    python3 - "$1" "$2" <<'PY'
 import sys, zlib
 a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-k = sys.argv[1]
-body = k[:16] + ("Z" if k[16] != "Z" else "Y") + k[17:44]
+k, i = sys.argv[1], int(sys.argv[2])
+body = k[:i] + ("Z" if k[i] != "Z" else "Y") + k[i + 1:44]
 v = zlib.crc32(body.encode()) & 0xffffffff
 c = ""
 for _ in range(6):
@@ -45,7 +48,8 @@ for _ in range(6):
     v //= 62
 print(body + c)
 PY
-)
+}
+WRONG=$(altered "$KEY_A" 16)
 ALT3="$C --interface 127.0.0.3"
 for i in 1 2 3 4 5 6; do
     STATUS=$($ALT3 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $WRONG" "$URL/v1/models")
@@ -59,19 +63,7 @@ grep -q '^phiscribe_auth_refused_total 5$' "$T/body" || fail "metrics: refused $
 ok "5 bad keys get 401, then 429 with Retry-After; another source still works; metrics count them"
 # unknown ids (valid checksum) from 127.0.0.4: audited one by one like the
 # wrong secrets above (same steps, same commit), not summarised
-UNKNOWN=$(python3 - "$KEY_A" <<'PY'
-import sys, zlib
-a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-k = sys.argv[1]
-body = k[:5] + ("Z" if k[5] != "Z" else "Y") + k[6:44]
-v = zlib.crc32(body.encode()) & 0xffffffff
-c = ""
-for _ in range(6):
-    c = a[v % 62] + c
-    v //= 62
-print(body + c)
-PY
-)
+UNKNOWN=$(altered "$KEY_A" 5)
 for i in 1 2 3; do
     STATUS=$($C --interface 127.0.0.4 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $UNKNOWN" "$URL/v1/models")
     expect_status 401 "unknown id $i"
