@@ -20,33 +20,32 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe transcribe [options] FILE...\n"
-            "\n"
-            "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
-            "Several files are decoded in turn by one decoder, each printed in order.\n"
-            "\n"
-            "  --format F          json (default), text, srt, vtt, verbose_json\n"
-            "  --output F          write the result to F instead of stdout (one FILE only)\n"
-            "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
-            "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
-            "  --model-dir DIR     acoustic model directory\n"
-            "  --lm FILE           language model (ARPA or binary)\n"
-            "  --dict FILE         pronunciation dictionary\n"
-            "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
-            "  --profile P         recognition profile: medical (clinical dictation; the\n"
-            "                      default when built), a directory from `phiscribe lm\n"
-            "                      build`, or general (the en-us model alone)\n"
-            "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
-            "                      a generated pronunciation\n"
-            "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
-            "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
-            "                      (implies --redact; default all)\n"
-            "  --redact-audio OUT  also write OUT.wav, the 16 kHz audio with each redacted\n"
-            "                      span masked (implies --redact; one FILE only)\n"
-            "  --redact-audio-mode tone (default) or silence\n"
-            "\n"
-            "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
+    fprintf(out, "usage: phiscribe transcribe [options] FILE...\n"
+                 "\n"
+                 "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
+                 "Several files are decoded in turn by one decoder, each printed in order.\n"
+                 "\n"
+                 "  --format F          json (default), text, srt, vtt, verbose_json\n"
+                 "  --output F          write the result to F instead of stdout (one FILE only)\n"
+                 "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
+                 "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
+                 "  --model-dir DIR     acoustic model directory\n"
+                 "  --lm FILE           language model (ARPA or binary)\n"
+                 "  --dict FILE         pronunciation dictionary\n"
+                 "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
+                 "  --profile P         recognition profile: medical (clinical dictation; the\n"
+                 "                      default when built), a directory from `phiscribe lm\n"
+                 "                      build`, or general (the en-us model alone)\n"
+                 "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
+                 "                      a generated pronunciation\n"
+                 "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
+                 "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
+                 "                      (implies --redact; default all)\n"
+                 "  --redact-audio OUT  also write OUT.wav, the 16 kHz audio with each redacted\n"
+                 "                      span masked (implies --redact; one FILE only)\n"
+                 "  --redact-audio-mode tone (default) or silence\n"
+                 "\n"
+                 "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
 }
 
 /* Reads all of stdin into memory, up to cap bytes. */
@@ -139,8 +138,8 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
     int rc = pipeline_transcribe(d, &src, lim, &info, &res, msg, sizeof(msg));
     if (rc < 0) {
         fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, msg);
-        code = rc == PHS_EENGINE || rc == PHS_ENOMEM || rc == PHS_EINTERNAL ? CLI_FAIL
-                                                                            : CLI_BADINPUT;
+        code =
+            rc == PHS_EENGINE || rc == PHS_ENOMEM || rc == PHS_EINTERNAL ? CLI_FAIL : CLI_BADINPUT;
         goto out;
     }
     if (ro->on) {
@@ -234,8 +233,10 @@ int cli_transcribe(int argc, char **argv)
     const char *vocab[ASR_MAX_VOCABULARY + 1] = {NULL};
     char vocab_store[4096];
     size_t n_vocab = 0;
-    redact_opts ro = {.on = false, .cfg = {.lex = NULL, .labels = REDACT_ALL},
-                      .audio_out = NULL, .audio_mode = REDACT_AUDIO_TONE};
+    redact_opts ro = {.on = false,
+                      .cfg = {.lex = NULL, .labels = REDACT_ALL},
+                      .audio_out = NULL,
+                      .audio_mode = REDACT_AUDIO_TONE};
 
     audio_limits_default(&lim);
     asr_config_default(&cfg);
@@ -246,12 +247,16 @@ int cli_transcribe(int argc, char **argv)
         switch (c) {
         case 'f':
             if (transcript_format_parse(optarg, &fmt) < 0) {
-                fprintf(stderr, "phiscribe transcribe: unknown format '%s' "
-                                "(json, text, srt, vtt, verbose_json)\n", optarg);
+                fprintf(stderr,
+                        "phiscribe transcribe: unknown format '%s' "
+                        "(json, text, srt, vtt, verbose_json)\n",
+                        optarg);
                 return CLI_USAGE;
             }
             break;
-        case 'o': output = optarg; break;
+        case 'o':
+            output = optarg;
+            break;
         case 's':
             if (parse_u64(optarg, &v) < 0 || v == 0) {
                 fprintf(stderr, "phiscribe transcribe: --max-seconds needs a positive integer\n");
@@ -266,9 +271,15 @@ int cli_transcribe(int argc, char **argv)
             }
             lim.max_bytes = v;
             break;
-        case 'm': cfg.model_dir = optarg; break;
-        case 'l': cfg.lm = optarg; break;
-        case 'd': cfg.dict = optarg; break;
+        case 'm':
+            cfg.model_dir = optarg;
+            break;
+        case 'l':
+            cfg.lm = optarg;
+            break;
+        case 'd':
+            cfg.dict = optarg;
+            break;
         case 'p': {
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || n_params == MAX_ENGINE_PARAMS ||
@@ -287,7 +298,9 @@ int cli_transcribe(int argc, char **argv)
             n_params++;
             break;
         }
-        case 'P': cfg.profile = optarg; break;
+        case 'P':
+            cfg.profile = optarg;
+            break;
         case 'V': {
             size_t len = strlen(optarg);
             if (len >= sizeof(vocab_store)) {
@@ -304,8 +317,9 @@ int cli_transcribe(int argc, char **argv)
                 if (!*w)
                     continue;
                 if (!g2p_word_ok(w)) {
-                    fprintf(stderr, "phiscribe transcribe: --vocabulary takes words of letters, "
-                                    "digits, ' and - (at most %d bytes), comma-separated\n",
+                    fprintf(stderr,
+                            "phiscribe transcribe: --vocabulary takes words of letters, "
+                            "digits, ' and - (at most %d bytes), comma-separated\n",
                             G2P_MAX_WORD);
                     return CLI_USAGE;
                 }
@@ -320,7 +334,9 @@ int cli_transcribe(int argc, char **argv)
             cfg.vocabulary = n_vocab ? vocab : NULL;
             break;
         }
-        case 'R': ro.on = true; break;
+        case 'R':
+            ro.on = true;
+            break;
         case 'T':
             if (redact_types_parse(optarg, &ro.cfg.labels) < 0) {
                 fprintf(stderr, "phiscribe transcribe: --redact-types takes a list of "
@@ -329,7 +345,10 @@ int cli_transcribe(int argc, char **argv)
             }
             ro.on = true;
             break;
-        case 'A': ro.audio_out = optarg; ro.on = true; break;
+        case 'A':
+            ro.audio_out = optarg;
+            ro.on = true;
+            break;
         case 'M':
             if (!strcmp(optarg, "tone") || !strcmp(optarg, "silence")) {
                 ro.audio_mode = !strcmp(optarg, "tone") ? REDACT_AUDIO_TONE : REDACT_AUDIO_SILENCE;
@@ -337,7 +356,9 @@ int cli_transcribe(int argc, char **argv)
             }
             fprintf(stderr, "phiscribe transcribe: --redact-audio-mode is tone or silence\n");
             return CLI_USAGE;
-        case 'h': usage(stdout); return CLI_OK;
+        case 'h':
+            usage(stdout);
+            return CLI_OK;
         default:
             fprintf(stderr, "phiscribe transcribe: unknown or incomplete option '%s'\n",
                     argv[optind - 1]);
@@ -377,8 +398,7 @@ int cli_transcribe(int argc, char **argv)
     }
     asr_decoder *dec = asr_decoder_new(model, &err);
     if (!dec) {
-        fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n",
-                err_str(err));
+        fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
         asr_model_free(model);
         redact_lexicon_free(lex);
         return CLI_FAIL;
