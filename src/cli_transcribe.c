@@ -12,6 +12,7 @@
 #include "err.h"
 #include "g2p.h"
 #include "pipeline.h"
+#include "profile.h"
 #include "redact.h"
 #include "redact_audio.h"
 #include "transcript.h"
@@ -20,32 +21,33 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: phiscribe transcribe [options] FILE...\n"
-                 "\n"
-                 "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
-                 "Several files are decoded in turn by one decoder, each printed in order.\n"
-                 "\n"
-                 "  --format F          json (default), text, srt, vtt, verbose_json\n"
-                 "  --output F          write the result to F instead of stdout (one FILE only)\n"
-                 "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
-                 "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
-                 "  --model-dir DIR     acoustic model directory\n"
-                 "  --lm FILE           language model (ARPA or binary)\n"
-                 "  --dict FILE         pronunciation dictionary\n"
-                 "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
-                 "  --profile P         recognition profile: medical (clinical dictation; the\n"
-                 "                      default when built), a directory from `phiscribe lm\n"
-                 "                      build`, or general (the en-us model alone)\n"
-                 "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
-                 "                      a generated pronunciation\n"
-                 "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
-                 "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
-                 "                      (implies --redact; default all)\n"
-                 "  --redact-audio OUT  also write OUT.wav, the 16 kHz audio with each redacted\n"
-                 "                      span masked (implies --redact; one FILE only)\n"
-                 "  --redact-audio-mode tone (default) or silence\n"
-                 "\n"
-                 "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
+    fprintf(out,
+            "usage: phiscribe transcribe [options] FILE...\n"
+            "\n"
+            "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
+            "Several files are decoded in turn by one decoder, each printed in order.\n"
+            "\n"
+            "  --format F          json (default), text, srt, vtt, verbose_json\n"
+            "  --output F          write the result to F instead of stdout (one FILE only)\n"
+            "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
+            "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
+            "  --model-dir DIR     acoustic model directory\n"
+            "  --lm FILE           language model (ARPA or binary)\n"
+            "  --dict FILE         pronunciation dictionary\n"
+            "  --engine-param N=V  extra engine parameter (repeatable), e.g. -lw=9\n"
+            "  --profile P         recognition profile: medical (clinical dictation; the\n"
+            "                      default when built), a directory from `phiscribe lm\n"
+            "                      build`, or general (the en-us model alone)\n"
+            "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
+            "                      a generated pronunciation\n"
+            "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
+            "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
+            "                      (implies --redact; default all)\n"
+            "  --redact-audio FILE also write FILE, a 16 kHz mono WAV of the input with\n"
+            "                      each redacted span masked (implies --redact; one FILE only)\n"
+            "  --redact-audio-mode tone (default) or silence\n"
+            "\n"
+            "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
 }
 
 /* Reads all of stdin into memory, up to cap bytes. */
@@ -199,6 +201,35 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 #define MAX_ENGINE_PARAMS 16
+
+/* A profile that cannot be used is a bad command line, not an engine
+ * failure: says which and why before any model loads. */
+static int check_profile(const char *profile)
+{
+    profile_chain chain;
+    struct stat st;
+    if (!profile)
+        return 0;
+    int rc = profile_resolve(profile, &chain);
+    if (rc == 0)
+        return 0;
+    const char *me = "phiscribe transcribe";
+    if (!strcmp(profile, "medical"))
+        fprintf(stderr, "%s: the medical profile is not built (run make)\n", me);
+    else if (rc == PHS_ENOTFOUND && stat(profile, &st) != 0)
+        fprintf(stderr,
+                "%s: no such recognition profile '%s' (medical, general, or a directory made "
+                "by `phiscribe lm build`)\n",
+                me, profile);
+    else if (rc == PHS_ENOTFOUND)
+        fprintf(stderr,
+                "%s: '%s' is not a complete recognition profile (it needs profile.conf, "
+                "lm.arpa and words.dict, as `phiscribe lm build` writes)\n",
+                me, profile);
+    else
+        fprintf(stderr, "%s: recognition profile '%s' has an invalid profile.conf\n", me, profile);
+    return PHS_EINVAL;
+}
 
 int cli_transcribe(int argc, char **argv)
 {
@@ -381,6 +412,8 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: --redact-audio takes a single input file\n");
         return CLI_USAGE;
     }
+    if (check_profile(cfg.profile) < 0)
+        return CLI_USAGE;
     redact_lexicon *lex = NULL;
     if (ro.on && !(lex = redact_lexicon_new())) {
         fprintf(stderr, "phiscribe transcribe: out of memory\n");

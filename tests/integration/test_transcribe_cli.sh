@@ -17,6 +17,21 @@ expect_exit 2 "$P" transcribe --max-seconds abc "$U1"
 expect_exit 2 "$P" nosuchcommand
 ok "usage errors exit 2"
 
+# A profile that does not exist is a usage error, named, before any decoding.
+expect_exit 2 "$P" transcribe --profile nosuch "$U1"
+grep -q "no such recognition profile 'nosuch'" "$T/stderr" || fail "--profile nosuch: $(cat "$T/stderr")"
+[ ! -s "$T/stdout" ] || fail "output for a missing profile"
+mkdir -p "$T/notprof"
+expect_exit 2 "$P" transcribe --profile "$T/notprof" "$U1"
+grep -q "not a complete recognition profile" "$T/stderr" || fail "empty profile dir: $(cat "$T/stderr")"
+ok "a missing or incomplete --profile exits 2 with a clear message"
+
+# --help names what --redact-audio writes: the file given, not OUT.wav.
+expect_exit 0 "$P" transcribe --help
+grep -q -- "--redact-audio FILE also write FILE" "$T/stdout" && ! grep -q "OUT.wav" "$T/stdout" ||
+    fail "--redact-audio help: $(grep -A1 -- --redact-audio "$T/stdout")"
+ok "--help: --redact-audio writes the file named"
+
 # ---- bad input: exit 3, one line naming the problem, nothing on stdout ----
 # File names can be PHI: the message must not repeat them.
 phi="$T/john-doe-mrn-4417.wav"
