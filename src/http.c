@@ -1141,6 +1141,46 @@ static void *http_watchdog_main(void *arg)
 
 /* ---- the server ------------------------------------------------------------ */
 
+/* The listening socket, bound here rather than by libmicrohttpd so a failure
+ * names the address asked for (libmicrohttpd reports the port argument, 0
+ * with a socket address) and says why in words. The options are the ones
+ * libmicrohttpd would set: SO_REUSEADDR (a restart does not wait for
+ * TIME_WAIT), IPV6_V6ONLY. Returns the descriptor or a negative PHS_E* code. */
+static int http_listen_socket(const struct sockaddr_storage *ss, bool v6, const char *addr,
+                              char *err, size_t err_len)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        http_set_err(err, err_len, "cannot listen on %s: %s", addr, strerror(errno));
+        return PHS_EIO;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (v6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
+        int e = errno;
+        if (e == EADDRINUSE)
+            http_set_err(err, err_len,
+                         "cannot listen on %s: the address is already in use "
+                         "(is another server running on that port?)",
+                         addr);
+        else if (e == EACCES)
+            http_set_err(err, err_len,
+                         "cannot listen on %s: permission denied (ports below 1024 need "
+                         "privileges)",
+                         addr);
+        else if (e == EADDRNOTAVAIL)
+            http_set_err(err, err_len, "cannot listen on %s: no such address on this host", addr);
+        else
+            http_set_err(err, err_len, "cannot listen on %s: %s", addr, strerror(e));
+        close(fd);
+        return PHS_EIO;
+    }
+    return fd;
+}
+
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1279,9 +1319,14 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         flags |= MHD_USE_TLS;
     if (v6)
         flags |= MHD_USE_IPv6;
+    int listen_fd = http_listen_socket(&ss, v6, cfg->listen, err, err_len);
+    if (listen_fd < 0) {
+        rc = listen_fd;
+        goto out_free_pem;
+    }
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, srv},
-        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
@@ -1305,6 +1350,9 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         size_t l = err ? strlen(err) : 0;
         if (l && err[l - 1] == '\n')
             err[l - 1] = '\0';
+        /* listen_fd is not closed here: libmicrohttpd closes it on some of
+         * its failure paths and not on others, and closing a descriptor
+         * twice could close another thread's. A failed start leaks one. */
         rc = PHS_EIO;
         goto out_free_pem;
     }

@@ -226,7 +226,8 @@ grep -q 'cannot read TLS key file' "$T/stderr" || fail "missing key: $(cat "$T/s
 expect_exit 1 timeout 10 "$ECHO" --listen 127.0.0.1:0 --cert "$KEY" --key "$KEY"
 grep -q 'TLS certificate/key unusable' "$T/stderr" || fail "bad cert: $(cat "$T/stderr")"
 expect_exit 1 timeout 10 "$ECHO" --listen 127.0.0.1:$MAIN --cert "$CERT" --key "$KEY"
-grep -q 'cannot start the HTTP server' "$T/stderr" || fail "port in use: $(cat "$T/stderr")"
+grep -q "cannot listen on 127.0.0.1:$MAIN: the address is already in use" "$T/stderr" ||
+    fail "port in use: $(cat "$T/stderr")"
 ok "refused: non-loopback without TLS, implicit plain HTTP, bad key/cert, port in use"
 start_echo plain --listen 127.0.0.1:0 --plain
 code=$(curl -sS -D "$T/h" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/echo/x")

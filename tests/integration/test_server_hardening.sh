@@ -13,6 +13,15 @@ expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --auth-failure-window 0
 start_server --workers 1 --auth-failure-limit 5 --auth-failure-window 30 \
     --auth-failure-audit-first 2
 
+# ---- a second server on a port in use: the address asked for, "in use", exit 1 ----
+"$PHISCRIBE" init --data "$T/data2" >/dev/null
+expect_exit 1 "$PHISCRIBE" serve --data "$T/data2" --listen "127.0.0.1:$PORT" \
+    --tls-cert "$T/tls/cert.pem" --tls-key "$T/tls/key.pem"
+grep -q "cannot listen on 127.0.0.1:$PORT: the address is already in use" "$T/stderr" ||
+    fail "port in use: $(cat "$T/stderr")"
+! grep -q "port 0" "$T/stderr" || fail "names port 0: $(cat "$T/stderr")"
+ok "a second server on a port in use exits 1 naming 127.0.0.1:$PORT as in use"
+
 # ---- failed authentication: 5 x 401, then 429 with Retry-After, from one source only ----
 # The flood comes from 127.0.0.2 (any 127/8 address reaches the listener).
 ALT="$C --interface 127.0.0.2"

@@ -336,6 +336,14 @@ static void test_start_refusals(void **state)
     struct http_route badroute = {"GET", "no-slash", NULL, NULL, h_busy, 0, NULL};
     cfg.listen = "127.0.0.1:0";
     assert_int_equal(http_server_start(&cfg, &badroute, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    /* a port in use: the address asked for, in words */
+    char in_use[64];
+    snprintf(in_use, sizeof(in_use), "127.0.0.1:%u", (unsigned)http_server_port(srv));
+    cfg.listen = in_use;
+    assert_int_equal(http_server_start(&cfg, routes, 1, &s, err, sizeof(err)), PHS_EIO);
+    assert_non_null(strstr(err, in_use));
+    assert_non_null(strstr(err, "the address is already in use"));
+    assert_null(strstr(err, "port 0"));
     /* IPv6 loopback works */
     cfg.listen = "[::1]:0";
     int rc = http_server_start(&cfg, routes, 1, &s, err, sizeof(err));
