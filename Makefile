@@ -76,9 +76,11 @@ $(BUILD)/obj/redact_data.o: $(wildcard data/redact/*.txt)
 
 # ---- what a user runs -------------------------------------------------------
 
+# `make run PORT=9443` serves on 127.0.0.1:9443; `make run LISTEN=ADDR:PORT`
+# on any address (default 127.0.0.1:8443, or $$PHISCRIBE_LISTEN).
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/run-server
+	@scripts/run-server $(if $(PORT),--port '$(PORT)') $(if $(LISTEN),--listen '$(LISTEN)')
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
