@@ -186,6 +186,9 @@ static int sleep_handle(struct http_req *req, void *ctx)
     if (v < 0 || v > 10000)
         return http_reply_err(req, PHS_EINVAL, "ms", "ms must be 0..10000");
     struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+    /* Tests wait for this line to know the request is in flight. */
+    printf("sleeping %ld ms\n", v);
+    fflush(stdout);
     nanosleep(&ts, NULL);
     return http_reply_text(req, 200, "text/plain", "slept\n", 6);
 }

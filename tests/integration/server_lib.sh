@@ -34,7 +34,7 @@ start_server() {
     i=0
     until grep -q ' port [0-9]' "$T/server.out" 2>/dev/null; do
         i=$((i + 1))
-        [ $i -gt 300 ] && { cat "$T/server.err" >&2; fail "server did not start"; }
+        [ $i -gt 1200 ] && { cat "$T/server.err" >&2; fail "server did not start in 120 s"; }
         kill -0 "$SPID" 2>/dev/null || { cat "$T/server.err" >&2; fail "server exited"; }
         sleep 0.1
     done
@@ -65,7 +65,7 @@ wait_job() {
         req GET "/v1/transcripts/$2" "$1"; expect_status 200 "poll $2"
         _s=$(jget status)
         [ "$_s" = completed ] || [ "$_s" = failed ] && break
-        _i=$((_i + 1)); [ $_i -gt 300 ] && fail "job $2 stuck in $_s"
+        _i=$((_i + 1)); [ $_i -gt 3000 ] && fail "job $2 stuck in $_s for 600 s"
         sleep 0.2
     done
 }

@@ -14,7 +14,7 @@ req POST /v1/transcripts "$K1" -F file=@"$U1"; J2=$(jget id)
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; J3=$(jget id)     # another key
 for j in $J1 $J2 $J3; do
     i=0; while req GET "/v1/transcripts/$j" "$KEY_A" && [ "$(jget status)" != completed ]; do
-        i=$((i + 1)); [ $i -gt 300 ] && fail "job stuck"; sleep 0.2; done
+        i=$((i + 1)); [ $i -gt 3000 ] && fail "job stuck"; sleep 0.2; done
 done
 req GET "/v1/transcripts/$J1" "$K1"; expect_status 200 read
 req DELETE "/v1/transcripts/$J2" "$K1"; expect_status 200 delete

@@ -166,7 +166,7 @@ i=0
 while :; do
     $C -D "$T/h3" -H "Authorization: Bearer $KEY_A" -o "$T/body" "$URL/v1/transcripts/$J3"
     [ "$(jget status)" = completed ] && break
-    i=$((i + 1)); [ $i -gt 300 ] && fail "J3 stuck"; sleep 0.2
+    i=$((i + 1)); [ $i -gt 3000 ] && fail "J3 stuck"; sleep 0.2
 done
 grep -q "young man" "$T/body" || fail "store=false: first read has no text"
 CERT3=$(sed -n 's/^[Pp]hiscribe-[Cc]ertificate: *\(cert_[A-Za-z0-9]*\).*/\1/p' "$T/h3")
@@ -201,14 +201,14 @@ AUDIOB=$(sql "SELECT audio_object FROM transcripts WHERE id = '$JB'")
 TEXTB=$(sql "SELECT transcript_object FROM transcripts WHERE id = '$JB'")
 i=0
 until [ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'audio.purge' AND resource_id = '$JB'")" = 1 ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "the purge timer never destroyed the audio of $JB"; sleep 0.1
+    i=$((i + 1)); [ $i -gt 1200 ] && fail "the purge timer never destroyed the audio of $JB"; sleep 0.1
 done
 [ ! -e "$DATA/blobs/$AUDIOB" ] || fail "audio blob left after audio purge"
 [ "$(sql "SELECT state FROM transcripts WHERE id = '$JB'")" = completed ] || fail "audio purge took the transcript too"
 [ -e "$DATA/blobs/$TEXTB" ] || fail "transcript destroyed with the audio"
 i=0
 until [ "$(sql "SELECT state FROM transcripts WHERE id = '$JB'")" = deleted ]; do
-    i=$((i + 1)); [ $i -gt 250 ] && fail "the purge timer never destroyed $JB"; sleep 0.1
+    i=$((i + 1)); [ $i -gt 1200 ] && fail "the purge timer never destroyed $JB"; sleep 0.1
 done
 req GET "/v1/transcripts/$JB" "$KEY_B"; expect_status 404 "after timer purge"
 nothing_left "$JB"

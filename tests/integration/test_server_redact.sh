@@ -35,7 +35,7 @@ while :; do
     req GET "/v1/transcripts/$id" "$KEY_A"; s=$(jget status)
     [ "$s" = completed ] && break
     [ "$s" = failed ] && fail "job failed: $(cat "$T/body")"
-    i=$((i + 1)); [ $i -gt 300 ] && fail "job stuck"
+    i=$((i + 1)); [ $i -gt 3000 ] && fail "job stuck"
     sleep 0.2
 done
 leak "stored job"

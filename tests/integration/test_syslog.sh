@@ -33,12 +33,14 @@ PY
 for proto in udp tcp; do
     python3 "$T/collector.py" $proto "$T/$proto.log" > "$T/$proto.port" & cpid=$!
     SPIDS="$SPIDS $cpid"
-    i=0; until [ -s "$T/$proto.port" ]; do i=$((i+1)); [ $i -gt 50 ] && fail "collector"; sleep 0.1; done
+    i=0; until [ -s "$T/$proto.port" ]; do i=$((i+1)); [ $i -gt 1200 ] && fail "collector"; sleep 0.1; done
     start_server --workers 1 --syslog "$proto://127.0.0.1:$(cat "$T/$proto.port")"
     req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=m; expect_status 200 sync
     req GET /v1/models "phs_not_a_key"; expect_status 401 "bad key"
     stop_server
-    sleep 0.5
+    # the collector writes what it received; wait for the last record
+    i=0; until grep -q 'server.stop' "$T/$proto.log" 2>/dev/null; do
+        i=$((i+1)); [ $i -gt 1200 ] && fail "$proto: server.stop never reached the collector"; sleep 0.1; done
     python3 - "$T/$proto.log" <<'PY' || fail "$proto messages: $(head -3 "$T/$proto.log")"
 import re, sys
 lines = [l for l in open(sys.argv[1]).read().split("\n") if l]
@@ -77,7 +79,7 @@ while True:
     c, _ = s.accept(); conns.append(c)   # accept, never read
 PY
 python3 "$T/sink.py" > "$T/sink.port" & spid=$!; SPIDS="$SPIDS $spid"
-i=0; until [ -s "$T/sink.port" ]; do i=$((i+1)); [ $i -gt 50 ] && fail "sink"; sleep 0.1; done
+i=0; until [ -s "$T/sink.port" ]; do i=$((i+1)); [ $i -gt 1200 ] && fail "sink"; sleep 0.1; done
 # every failure below must be its own audit record (the limiter would summarise them)
 start_server --workers 1 --syslog "tcp://127.0.0.1:$(cat "$T/sink.port")" \
     --auth-failure-limit 100000 --auth-failure-audit-first 100000
@@ -93,10 +95,12 @@ sleep 2
 t0=$(date +%s)
 req GET /v1/models "$KEY_A"; expect_status 200 "request while the collector is stuck"
 req GET /readyz ""; expect_status 200 "readyz while the collector is stuck"
-[ $(( $(date +%s) - t0 )) -le 5 ] || fail "requests stalled behind the syslog forwarder"
+# A stalled forwarder would hold these requests for ever; the bound only
+# tells "answered" from "stalled" and is far above any load-induced delay.
+[ $(( $(date +%s) - t0 )) -le 60 ] || fail "requests stalled behind the syslog forwarder"
 t0=$(date +%s)
 stop_server
-[ $(( $(date +%s) - t0 )) -le 20 ] || fail "shutdown stalled behind the syslog forwarder"
+[ $(( $(date +%s) - t0 )) -le 120 ] || fail "shutdown stalled behind the syslog forwarder"
 kill "$spid" 2>/dev/null || true
 ok "a collector that stops reading does not stall requests or shutdown"
 
