@@ -771,6 +771,14 @@ static void detect_addresses(ctx *c)
     }
 }
 
+/* Words after a number that make it a quantity, never an identifier. */
+static const char *const number_units[] = {
+    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
+    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
+    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
+    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
+    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
+
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};
 
@@ -779,35 +787,117 @@ static bool month_at(const ctx *c, size_t i)
     return (flags1(c, i) & LEX_MONTH) != 0;
 }
 
+/* The rest of a year after "nineteen" or "twenty": "fifty [four]", "oh
+ * five", "ten".."nineteen"; its length in words, 0 if none. Also a
+ * two-digit year on its own ("ninety nine", "oh five"). */
+static size_t year_tail_len(const ctx *c, size_t i)
+{
+    if (index_in(tok(c, i), tens_words) >= 0)
+        return 1 + (index_in(tok(c, i + 1), digit_words) > 0);
+    if ((is(c, i, "oh") || is(c, i, "o")) && index_in(tok(c, i + 1), digit_words) > 0)
+        return 2;
+    return 0;
+}
+
+/* Length in words of a year spoken at i, 0 if none: "nineteen fifty
+ * four", "twenty twenty", "twenty oh five", "twenty ten", "two thousand
+ * [and] three"; with two_digit also "oh five" and "ninety nine" (only
+ * after a day and month). Not a year when a unit or another number word
+ * follows ("two thousand units", "twenty twenty four five"). */
+static size_t year_len(const ctx *c, size_t i, bool two_digit)
+{
+    size_t n = 0, k = 0;
+    if ((is(c, i, "nineteen") || is(c, i, "twenty")) &&
+        ((k = year_tail_len(c, i + 1)) || index_in(tok(c, i + 1), teen_words) >= 0)) {
+        n = 1 + (k ? k : 1);
+    } else if (is(c, i, "two") && is(c, i + 1, "thousand")) {
+        size_t j = i + 2 + (is(c, i + 2, "and") && is_number_word(c, i + 3));
+        if (index_in(tok(c, j), digit_words) > 0 || index_in(tok(c, j), teen_words) >= 0)
+            k = 1;
+        else if (index_in(tok(c, j), tens_words) >= 0)
+            k = 1 + (index_in(tok(c, j + 1), digit_words) > 0);
+        n = k ? j + k - i : 2;
+    } else if (two_digit) {
+        n = year_tail_len(c, i);
+    }
+    if (n && (is_number_word(c, i + n) || is_any(c, i + n, number_units) ||
+              is_any(c, i + n, dose_units)))
+        return 0;
+    return n;
+}
+
+/* End of a date whose day and month end at b: after the year said next
+ * ("march third twenty twenty four", "the fifth of june of nineteen
+ * ninety"), else b. */
+static size_t date_year_end(const ctx *c, size_t b)
+{
+    size_t y = year_len(c, b, true);
+    if (y)
+        return b + y;
+    if (is(c, b, "of") && (y = year_len(c, b + 1, false)))
+        return b + 1 + y;
+    return b;
+}
+
+/* End of a date said as numbers at i, month, day and year ("twelve
+ * fourteen twenty twenty", "three twenty first two thousand and four",
+ * "oh one five oh five"), 0 if none. */
+static size_t numeric_date_end(const ctx *c, size_t i)
+{
+    size_t m = 0, d, y;
+    if (index_in(tok(c, i), digit_words) > 0 || is(c, i, "ten") || is(c, i, "eleven") ||
+        is(c, i, "twelve"))
+        m = 1;
+    else if ((is(c, i, "oh") || is(c, i, "o")) && index_in(tok(c, i + 1), digit_words) > 0)
+        m = 2;
+    if (!m || !(d = day_at(c, i + m, true)) || !(y = year_len(c, i + m + d, true)))
+        return 0;
+    return i + m + d + y;
+}
+
+/* End of a month-first date at month i ("march twelfth [twenty twenty]",
+ * "june two thousand nineteen", "in june"), 0 if none. */
+static size_t month_date_end(const ctx *c, size_t i)
+{
+    static const char *const month_lead[] = {"in",   "on",     "since", "of",      "until",
+                                             "by",   "during", "early", "late",    "mid",
+                                             "last", "next",   "this",  "through", NULL};
+    size_t j = i + 1 + is(c, i + 1, "the");
+    size_t y = year_len(c, i + 1, false);
+    size_t d = day_at(c, j, true);
+    if (!y && is(c, i + 1, "of") && (y = year_len(c, i + 2, false)) > 0)
+        y++; /* june of twenty twenty */
+    /* a cardinal day is a day unless a year, a unit or the rest of a
+     * larger number follows the month ("march two thousand units") */
+    bool cardinal_ok = !y && !is_any(c, j + d, dose_units) && !is(c, j + d, "hundred") &&
+                       !is(c, j + d, "thousand");
+    if (d && (day_at(c, j, false) || cardinal_ok))
+        return date_year_end(c, j + d); /* march twelfth, march the twelfth, march twelve */
+    if (y)
+        return i + 1 + y; /* june two thousand nineteen */
+    if (!is(c, i, "may") && i > 0 && is_any(c, i - 1, month_lead))
+        return i + 1; /* in june */
+    return 0;
+}
+
 static void detect_dates(ctx *c)
 {
-    static const char *const after_day[] = {"at", "and", "in", "for", "with", "we", "he",
-                                            "she", "they", "i", "when", "after", "before",
-                                            "but", "so", "then", "or", "of", "this", "next",
-                                            NULL};
-    static const char *const month_lead[] = {"in", "on", "since", "of", "until", "by",
-                                             "during", "early", "late", "mid", "last", "next",
-                                             "this", "through", NULL};
+    static const char *const after_day[] = {"at",  "and",  "in", "for",  "with",  "we",     "he",
+                                            "she", "they", "i",  "when", "after", "before", "but",
+                                            "so",  "then", "or", "of",   "this",  "next",   NULL};
+    static const char *const numeric_lead[] = {"on", "since", "from", "until", "dated", NULL};
     for (size_t i = 0; i < c->n; i++) {
         size_t d, a = i, b = 0;
-        numrun r;
         if (month_at(c, i)) {
-            size_t j = i + 1 + is(c, i + 1, "the");
-            bool may = is(c, i, "may");
-            bool year_next = number_run(c, j, &r) && is_year(&r);
-            if ((d = day_at(c, j, true)) > 0 && (day_at(c, j, false) || !year_next) &&
-                (day_at(c, j, false) || !is_any(c, j + d, dose_units)))
-                b = j + d; /* march twelfth, march the twelfth, march twelve */
-            else if (number_run(c, i + 1, &r) && is_year(&r))
-                b = i + 1; /* june two thousand nineteen: the month only */
-            else if (!may && i > 0 && is_any(c, i - 1, month_lead))
-                b = i + 1;
+            b = month_date_end(c, i);
         } else if ((d = day_at(c, i, false)) > 0 && is(c, i + d, "of") && month_at(c, i + d + 1)) {
-            b = i + d + 2; /* the fourth of june */
+            b = date_year_end(c, i + d + 2); /* the fourth of june [nineteen ninety] */
         } else if (i > 1 && is(c, i - 2, "on") && is(c, i - 1, "the") &&
                    (d = day_at(c, i, false)) > 0 &&
                    (i + d == c->n || is_any(c, i + d, after_day))) {
             b = i + d; /* on the twelfth (not "on the second floor") */
+        } else if (i > 0 && is_any(c, i - 1, numeric_lead)) {
+            b = numeric_date_end(c, i); /* on twelve fourteen twenty twenty */
         }
         if (b && free_at(c, a, b)) {
             mark(c, a, b, REDACT_DATE);
@@ -815,14 +905,6 @@ static void detect_dates(ctx *c)
         }
     }
 }
-
-/* Words after a number that make it a quantity, never an identifier. */
-static const char *const number_units[] = {
-    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
-    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
-    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
-    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
-    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
 
 /* Cue words spoken as letters ("m r n eight one ..."): the letters are the
  * cue, not part of the identifier that follows. */
@@ -1065,7 +1147,7 @@ static void detect_numbers(ctx *c)
             if (c->lab[k - 1] >= 0 || (flags1(c, k - 1) & LEX_STOP && !month_at(c, k - 1)))
                 break;
             if (number_run(c, k, &r) && is_year(&r)) {
-                mark(c, j, k, REDACT_DATE);
+                mark(c, j, r.b, REDACT_DATE);
                 break;
             }
         }

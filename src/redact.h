@@ -30,7 +30,7 @@
 
 typedef enum redact_label {
     REDACT_NAME = 0,  /* people: patients, relatives, clinicians */
-    REDACT_DATE,      /* every element of a date but the year */
+    REDACT_DATE,      /* a date; its year too when said with the day or month */
     REDACT_AGE,       /* ages over 89 */
     REDACT_PHONE,     /* phone and fax numbers */
     REDACT_ID,        /* medical record, account, plan, licence and other ID numbers */

@@ -118,17 +118,61 @@ static void test_names(void **state)
 
 static void test_dates(void **state)
 {
-    expect("date of birth march twelfth nineteen fifty four",
-           "date of birth [DATE] nineteen fifty four");
+    expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
     expect("admitted on the fourth of june with pneumonia", "admitted on the [DATE] with pneumonia");
     expect("follow up on april twenty first", "follow up on [DATE]");
     expect("seen on march the third", "seen on [DATE]");
     expect("the biopsy is on the twelfth at noon", "the biopsy is on the [DATE] at noon");
     expect("born on three twelve fifty four", "born on [DATE]");
     expect("headaches since august", "headaches since [DATE]");
-    expect("surgery in june two thousand nineteen", "surgery in [DATE] two thousand nineteen");
+    expect("surgery in june two thousand nineteen", "surgery in [DATE]");
     /* "may" the verb is not a month */
     expect("the patient may need surgery", "the patient may need surgery");
+}
+
+/* A year said after the day and month is part of the date: one span, in
+ * every way a year is spoken. */
+static void test_dates_with_years(void **state)
+{
+    expect("seen march third twenty twenty four", "seen [DATE]");
+    expect("seen on march the third twenty twenty four for pain", "seen on [DATE] for pain");
+    expect("the fifth of june nineteen ninety", "the [DATE]");
+    expect("the fifth of june nineteen ninety two at home", "the [DATE] at home");
+    expect("june fifth two thousand and three", "[DATE]");
+    expect("june fifth two thousand three", "[DATE]");
+    expect("june fifth two thousand", "[DATE]");
+    expect("june fifth two thousand and nineteen", "[DATE]");
+    expect("april second twenty nineteen", "[DATE]");
+    expect("april second twenty ten", "[DATE]");
+    expect("april second twenty oh five", "[DATE]");
+    expect("april second nineteen oh five", "[DATE]");
+    expect("on twelve fourteen twenty twenty", "on [DATE]");
+    expect("on twelve fourteen twenty twenty he fell", "on [DATE] he fell");
+    expect("seen on three twenty first two thousand and four", "seen on [DATE]");
+    expect("january first oh five", "[DATE]");
+    expect("january first ninety nine", "[DATE]");
+    expect("the twelfth of march of twenty twenty", "the [DATE]");
+    expect("surgery in june of twenty twenty", "surgery in [DATE]");
+    /* words misheard between "date of birth" and the year */
+    expect("date of birth larch twelfth nineteen fifty four", "date of birth [DATE]");
+}
+
+/* Numbers after a date that are not a year stay: doses, counts, hours. */
+static void test_dates_keep_quantities(void **state)
+{
+    expect("march third twenty milligrams", "[DATE] twenty milligrams");
+    expect("started march third twenty milligrams daily", "started [DATE] twenty milligrams daily");
+    expect("march third twenty one milligrams", "[DATE] twenty one milligrams");
+    expect("on march third two thousand units of heparin",
+           "on [DATE] two thousand units of heparin");
+    expect("march third two tablets", "[DATE] two tablets");
+    expect("june fifth ten units", "[DATE] ten units");
+    expect("on twelve fourteen milligrams", "on twelve fourteen milligrams");
+    expect("on two twenty milligrams", "on two twenty milligrams");
+    expect("on five ten twenty twenty units", "on five ten twenty twenty units");
+    expect("diagnosed in two thousand fifteen", "diagnosed in two thousand fifteen");
+    expect("since nineteen ninety nine", "since nineteen ninety nine");
+    expect("on the second floor twenty twenty", "on the second floor twenty twenty");
 }
 
 static void test_ages(void **state)
@@ -458,6 +502,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_dates_with_years), cmocka_unit_test(test_dates_keep_quantities),
         cmocka_unit_test(test_ages),          cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_ids_misrecognised), cmocka_unit_test(test_clinical_numbers_survive),
         cmocka_unit_test(test_addresses),     cmocka_unit_test(test_email_url),
