@@ -34,6 +34,7 @@
  * the limit we check ourselves and answer in the error envelope. */
 #define HTTP_MEMORY_LIMIT (128 * 1024)
 #define HTTP_HEADER_BLOCK_MAX (32 * 1024) /* request line + header fields */
+#define HTTP_TARGET_MAX        (8 * 1024)  /* request target (path and query) as received */
 #define HTTP_MAX_REPLY_HEADERS 16
 #define HTTP_STREAM_BLOCK (64 * 1024)
 
@@ -45,11 +46,25 @@ struct http_route_int {
     size_t n_segs;
 };
 
-/* One tracked TCP connection, for the slow-client watchdog. */
+/* What is wrong with a request target as received, before decoding. */
+enum http_target {
+    HTTP_TARGET_NONE, /* no request line seen yet */
+    HTTP_TARGET_OK,
+    HTTP_TARGET_BAD_PATH,  /* control byte, invalid escape, %00 or %2F in the path */
+    HTTP_TARGET_BAD_QUERY, /* control byte or invalid escape in the query */
+    HTTP_TARGET_TOO_LONG,
+};
+
+/* One tracked TCP connection: the slow-client watchdog, and the current
+ * request line as libmicrohttpd received it (set by the URI log callback,
+ * read by the access handler; both run on the connection's thread). */
 struct http_conn {
     struct http_conn *next, *prev;
     int fd;
     uint64_t waiting_since_us; /* 0 while a request is past its headers */
+    const char *target;        /* in libmicrohttpd's buffer, until the request ends */
+    size_t target_len;
+    enum http_target target_state;
 };
 
 struct http_server {
@@ -103,7 +118,8 @@ struct http_req {
     bool replied;   /* a reply was queued to libmicrohttpd */
     bool aborted;
     bool query_bad;
-    bool counted; /* included in srv->active */
+    bool close_now; /* the early reply goes out at once and the connection closes */
+    bool counted;   /* included in srv->active */
     /* collected body */
     uint8_t *body;
     size_t body_len, body_alloc;
@@ -298,6 +314,120 @@ static char *http_ffdhe_pem(void)
     gnutls_free(pem.data);
     gnutls_dh_params_deinit(dh);
     return out;
+}
+
+/* ---- the request line -------------------------------------------------------- */
+/* libmicrohttpd 0.9.75 decodes the target itself and leaves an invalid
+ * escape as it is ("%zz" stays), and a %00, or a NUL byte sent raw, ends
+ * the decoded path there: "/v1/transcripts/ID%00junk" would route as
+ * "/v1/transcripts/ID". So the target is checked as received, from the URI
+ * log callback, and the access handler refuses what failed. */
+
+static int http_hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* True when s[0..len) has no control byte or space and every '%' starts a
+ * two-digit hex escape that is not %00 (nor %2F in a path, which would
+ * split a segment after routing had seen it whole). */
+static bool http_escapes_ok(const char *s, size_t len, bool path)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch <= 0x20 || ch == 0x7f)
+            return false;
+        if (ch != '%')
+            continue;
+        if (len - i < 3)
+            return false;
+        int hi = http_hex_value(s[i + 1]), lo = http_hex_value(s[i + 2]);
+        if (hi < 0 || lo < 0)
+            return false;
+        int byte = hi * 16 + lo;
+        if (byte == 0 || (path && byte == '/'))
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
+static enum http_target http_target_check(const char *target)
+{
+    size_t n = strlen(target);
+    if (n > HTTP_TARGET_MAX)
+        return HTTP_TARGET_TOO_LONG;
+    const char *q = strchr(target, '?');
+    size_t path_len = q ? (size_t)(q - target) : n;
+    if (!http_escapes_ok(target, path_len, true))
+        return HTTP_TARGET_BAD_PATH;
+    if (q && !http_escapes_ok(q + 1, n - path_len - 1, false))
+        return HTTP_TARGET_BAD_QUERY;
+    return HTTP_TARGET_OK;
+}
+
+static struct http_conn *http_conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd's URI log callback: runs once per request line, before the
+ * target is decoded. Returns no request context (the access handler makes
+ * it). */
+static void *http_on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_conn *c = http_conn_of(conn);
+    if (c) {
+        c->target = uri;
+        c->target_len = uri ? strlen(uri) : 0;
+        c->target_state = uri ? http_target_check(uri) : HTTP_TARGET_BAD_PATH;
+    }
+    return NULL;
+}
+
+/* The error code for a NUL byte sent raw in the request line, or NULL.
+ * libmicrohttpd 0.9.75 splits the line in place: the method ends where a
+ * NUL was written over the space after it, the target starts after the
+ * spaces and ends at the NUL written over the space before the version,
+ * and the target is decoded in place (url is the target's own buffer). A
+ * raw NUL inside the method or the target makes its string end early,
+ * which these positions show; anything unexpected counts as a NUL. */
+static const char *http_request_line_fault(const struct http_conn *c, const char *method,
+                                           const char *url, const char *version)
+{
+    if (!c->target || url != c->target)
+        return "invalid_path";
+    uintptr_t t = (uintptr_t)c->target;
+    if ((uintptr_t)version != t + c->target_len + 1)
+        return "invalid_path";
+    size_t m_len = strlen(method);
+    if ((uintptr_t)method + m_len >= t)
+        return "invalid_request";
+    for (const char *p = method + m_len + 1; p < c->target; p++)
+        if (*p != ' ')
+            return "invalid_request";
+    return NULL;
+}
+
+/* True when a decoded path has a "." or ".." segment (which a proxy might
+ * resolve and this router would not). */
+static bool http_path_has_dot_segment(const char *path)
+{
+    for (const char *p = path; (p = strchr(p, '/')) != NULL;) {
+        p++;
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return true;
+    }
+    return false;
 }
 
 /* ---- routes --------------------------------------------------------------- */
@@ -826,6 +956,33 @@ static enum MHD_Result http_header_size_iter(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
+/* Refuses a request line that failed http_target_check or holds a NUL
+ * byte, before any routing: 400 (414 for a long target), closing. */
+static int http_check_request_line(struct http_req *req, const struct http_conn *c,
+                                   const char *method, const char *url, const char *version)
+{
+    const char *code = c ? http_request_line_fault(c, method, url, version) : "invalid_request";
+    enum http_target state = c ? c->target_state : HTTP_TARGET_NONE;
+    if (!code && state == HTTP_TARGET_OK && !http_path_has_dot_segment(req->path))
+        return 0;
+    req->close_now = true;
+    http_reply_header(req, "Connection", "close");
+    if (!code && state == HTTP_TARGET_TOO_LONG)
+        return http_reply_error(req, 414, "invalid_request_error", NULL, "uri_too_long",
+                                "the request target is over the limit of %u bytes",
+                                (unsigned)HTTP_TARGET_MAX);
+    if (!code && state == HTTP_TARGET_BAD_QUERY)
+        return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
+                                "the query string holds a control character or an invalid "
+                                "percent-escape");
+    if (code && !strcmp(code, "invalid_request"))
+        return http_reply_error(req, 400, "invalid_request_error", NULL, code,
+                                "the request line holds a NUL byte");
+    return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_path",
+                            "the request path holds a NUL byte, a control character, an "
+                            "invalid or forbidden percent-escape (%%00, %%2F) or a dot segment");
+}
+
 static int http_first_call(struct http_server *srv, struct http_req *req)
 {
     size_t header_bytes = strlen(req->method) + strlen(req->path) + 12;
@@ -969,11 +1126,13 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, co
             http_reply_error(req, 503, "server_error", NULL, "shutting_down",
                              "the server is shutting down; retry shortly");
         } else {
-            rc = http_first_call(srv, req);
+            rc = http_check_request_line(req, http_conn_of(conn), method, url, version);
+            if (rc == 0 && !req->status)
+                rc = http_first_call(srv, req);
         }
         if (rc < 0 && !req->status)
             http_reply_err(req, rc, NULL, NULL);
-        if (req->status && http_early_reply_drains(req)) {
+        if (req->status && !req->close_now && http_early_reply_drains(req)) {
             /* The client is sending a body it was not asked to hold back:
              * read and drop it (up to HTTP_DRAIN_MAX), then reply, so the
              * client sees the answer instead of a reset connection. */
@@ -1111,6 +1270,11 @@ static void http_watch_request(struct http_server *srv, struct MHD_Connection *c
     pthread_mutex_lock(&srv->conns_lock);
     c->waiting_since_us = busy ? 0 : http_now_us();
     pthread_mutex_unlock(&srv->conns_lock);
+    if (!busy) {
+        /* the request ended: its request line is gone from the buffer */
+        c->target = NULL;
+        c->target_state = HTTP_TARGET_NONE;
+    }
 }
 
 static void *http_watchdog_main(void *arg)
@@ -1333,6 +1497,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_MEMORY_LIMIT, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_on_connection, srv},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_on_request_line, srv},
         {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
         {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, key},

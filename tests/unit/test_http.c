@@ -224,6 +224,69 @@ static void test_routing(void **state)
     assert_envelope(&r, "invalid_query");
 }
 
+/* A NUL (escaped or raw), an invalid or forbidden escape, a control byte
+ * or a dot segment in the path is a 400 before routing: the handler never
+ * sees a path cut short. */
+static void test_request_target(void **state)
+{
+    static const char *const bad_paths[] = {
+        "DELETE /v1/items/abc%00junk", "GET /v1/items/abc%00/x", "GET /v1/items/ab%zz",
+        "GET /v1/items/ab%4",          "GET /v1/items/ab%4g",    "GET /v1/items/a%2Fb",
+        "GET /v1/items/a%2fb",         "GET /v1/items/%",        "GET /v1/items/..",
+        "GET /v1/items/%2e%2E",        "GET /v1/./items/x",      "GET /v1/items/a\x01b",
+        "GET /v1/items/a\tb",
+    };
+    char raw[256];
+    struct resp r;
+    for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+        snprintf(raw, sizeof(raw), "%s HTTP/1.1\r\nHost: x\r\n\r\n", bad_paths[i]);
+        request(raw, &r);
+        if (r.status != 400)
+            fprintf(stderr, "%s: %d\n", bad_paths[i], r.status);
+        assert_int_equal(r.status, 400);
+        assert_envelope(&r, "invalid_path");
+        assert_non_null(strstr(r.head, "Connection: close"));
+    }
+    /* a NUL byte sent raw in the target, and in the method */
+    static const char raw_nul[] = "DELETE /v1/items/abc\0junk HTTP/1.1\r\nHost: x\r\n\r\n";
+    roundtrip(raw_nul, sizeof(raw_nul) - 1, &r);
+    assert_int_equal(r.status, 400);
+    assert_envelope(&r, "invalid_path");
+    static const char raw_nul_q[] = "GET /v1/items/abc?q=a\0b HTTP/1.1\r\nHost: x\r\n\r\n";
+    roundtrip(raw_nul_q, sizeof(raw_nul_q) - 1, &r);
+    assert_int_equal(r.status, 400);
+    static const char nul_method[] = "DELETE\0x /v1/items/abc HTTP/1.1\r\nHost: x\r\n\r\n";
+    roundtrip(nul_method, sizeof(nul_method) - 1, &r);
+    assert_int_equal(r.status, 400);
+    assert_envelope(&r, "invalid_request");
+    /* the query: invalid escapes and NULs are 400 invalid_query */
+    static const char *const bad_queries[] = {"q=%zz", "q=%4", "q=a%00", "q%00=1", "q=%"};
+    for (size_t i = 0; i < sizeof(bad_queries) / sizeof(bad_queries[0]); i++) {
+        snprintf(raw, sizeof(raw), "GET /v1/items/x?%s HTTP/1.1\r\nHost: x\r\n\r\n",
+                 bad_queries[i]);
+        request(raw, &r);
+        if (r.status != 400)
+            fprintf(stderr, "%s: %d\n", bad_queries[i], r.status);
+        assert_int_equal(r.status, 400);
+        assert_envelope(&r, "invalid_query");
+    }
+    /* too long a target: 414 in the envelope */
+    static char long_target[10000];
+    int n = snprintf(long_target, sizeof(long_target), "GET /v1/items/");
+    memset(long_target + n, 'a', 9000);
+    snprintf(long_target + n + 9000, sizeof(long_target) - (size_t)n - 9000,
+             " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    request(long_target, &r);
+    assert_int_equal(r.status, 414);
+    assert_envelope(&r, "uri_too_long");
+    /* valid escapes still decode, in the path and the query */
+    request("GET /v1/items/a%2Db%7e?q=x%2By+z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":\"a-b~\""));
+    assert_non_null(strstr(r.body, "\"q\":\"x+y z\""));
+}
+
 static void test_bodies(void **state)
 {
     struct resp r;
@@ -437,6 +500,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routing),
+        cmocka_unit_test(test_request_target),
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_keepalive_and_completion),

@@ -1,0 +1,43 @@
+# The transport against hostile clients, on the real server: request
+# targets with NULs or bad escapes (refused before routing, nothing
+# changed). Raw requests go through raw_request.py (curl would not send
+# them).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
+[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
+setup_data
+start_server --workers 1
+# raws REQUEST...: sends raw requests over TLS, one connection each; answers
+# (JSON, one a line) in $T/raws. answer N: the N-th answer into $T/raw.
+raws() { python3 "$here/raw_request.py" "$PORT" "$CA" "$@" >"$T/raws"; }
+answer() { sed -n "${1}p" "$T/raws" >"$T/raw"; }
+rstatus() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$T/raw"; }
+# renvelope STATUS CODE: the answer has that status and is the error envelope with that code
+renvelope() {
+    python3 - "$T/raw" "$1" "$2" <<'PY' || fail "not $1 with the envelope, code $2: $(cat "$T/raw")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == int(sys.argv[2]), d
+assert d["headers"].get("content-type") == "application/json", d
+e = json.loads(d["body"])["error"]
+assert set(e) == {"message", "type", "param", "code"} and e["code"] == sys.argv[3], e
+PY
+}
+
+# ---- a NUL or a bad escape in the target: 400 before routing, nothing changes ----
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create"
+J=$(jget id)
+H="Host: localhost\r\nAuthorization: Bearer $KEY_A\r\nConnection: close\r\n\r\n"
+raws "DELETE /v1/transcripts/$J%00junk HTTP/1.1\r\n$H" "DELETE /v1/transcripts/$J%00 HTTP/1.1\r\n$H" \
+     "DELETE /v1/transcripts/$J%zz HTTP/1.1\r\n$H" "DELETE /v1/transcripts/$J%4 HTTP/1.1\r\n$H" \
+     "DELETE /v1/transcripts/$J%2Faudio HTTP/1.1\r\n$H" "DELETE /v1/transcripts/$J\x00junk HTTP/1.1\r\n$H" \
+     "GET /v1/transcripts/$J%00/audio HTTP/1.1\r\n$H" "GET /v1/transcripts?limit=%zz HTTP/1.1\r\n$H"
+for n in 1 2 3 4 5 6 7; do answer $n; renvelope 400 invalid_path; done
+answer 8; renvelope 400 invalid_query
+req GET "/v1/transcripts/$J" "$KEY_A"; expect_status 200 "the job after the refused deletes"
+req GET "/v1/transcripts?limit=%31" "$KEY_A"; expect_status 200 "a valid escape in the query"
+ok "NUL, %zz, %4, %2F in the path: 400 invalid_path and the job is still there; bad query escape: 400 invalid_query"
+echo "checks: $checks"
