@@ -14,6 +14,11 @@
 #include "store.h"
 
 #define PUBKEY_FILE_MAX 4096
+/* `verify` reads the whole file: one certificate, or the array `list --json`
+ * prints (at most --limit's 1000). Ordinary certificates are about 1 KiB;
+ * offboarding ones list every object, hence a few of the largest. */
+#define VERIFY_ARRAY_MAX 1000
+#define VERIFY_FILE_MAX  (4u * STORE_CERTIFICATE_MAX)
 
 static void certificates_usage(FILE *out)
 {
@@ -21,8 +26,9 @@ static void certificates_usage(FILE *out)
             "usage: phiscribe certificates list [--tenant NAME] [--limit N] [--json] [--data DIR]\n"
             "       phiscribe certificates verify FILE [--public-key FILE] [--data DIR]\n\n"
             "list: destruction certificates, newest first (all tenants unless --tenant).\n"
-            "verify: checks a certificate (the JSON from the API or `list --json`, or a\n"
-            "DELETE response that contains one): every field, and the Ed25519 signature\n"
+            "verify: checks a certificate (the JSON from the API, a DELETE response that\n"
+            "contains one, or the array `list --json` prints: each of its certificates):\n"
+            "every field, and the Ed25519 signature\n"
             "against --public-key (PEM or hex, e.g. from `phiscribe audit public-key`), or\n"
             "else the key recorded in the data directory; then it also checks that the\n"
             "certificate is the one stored there and that every object it lists has no key\n"
@@ -47,8 +53,8 @@ static int list_one(void *ctx, const struct store_certificate *c)
     char destroyed[128] = "";
     size_t used = 0;
     for (size_t i = 0; i < json_array_size(d) && used < sizeof(destroyed); i++)
-        used += (size_t)snprintf(destroyed + used, sizeof(destroyed) - used, "%s%s",
-                                 i ? "," : "", json_string_value(json_array_get(d, i)));
+        used += (size_t)snprintf(destroyed + used, sizeof(destroyed) - used, "%s%s", i ? "," : "",
+                                 json_string_value(json_array_get(d, i)));
     printf("%-30s %-28s %-16s %-10s %-28s %-26s %s\n", c->id,
            json_string_value(json_object_get(j, "issued_at")),
            json_string_value(json_object_get(j, "tenant")), c->resource_type, c->resource_id,
@@ -153,42 +159,11 @@ out:
     return rc;
 }
 
-static int verify_cmd(const char *data, const char *file, const char *pubfile)
+/* Checks one certificate (or a DELETE response holding one) and prints one
+ * line: valid, or the reason it failed. S may be NULL (checked against PUB
+ * only). Returns 0 when every check passed. */
+static int verify_one(store *s, const uint8_t *pub, const json_t *j)
 {
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    store *s = NULL;
-    if (pubfile) {
-        if (read_pubkey(pubfile, pub) < 0) {
-            fprintf(stderr, "phiscribe certificates verify: %s: not an Ed25519 public key "
-                            "(PEM or hex)\n", pubfile);
-            return CLI_BADINPUT;
-        }
-    } else {
-        int code;
-        if (!(s = cliadm_open(data, STORE_OPEN_READONLY, &code)))
-            return code;
-        store_recorded_public_key(s, pub);
-    }
-    struct stat st;
-    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "phiscribe certificates verify: cannot read %s\n", file);
-        store_close(s);
-        return CLI_BADINPUT;
-    }
-    if ((uint64_t)st.st_size > STORE_CERTIFICATE_MAX) {
-        fprintf(stderr, "phiscribe certificates verify: %s is larger than any certificate\n",
-                file);
-        store_close(s);
-        return CLI_BADINPUT;
-    }
-    json_error_t e;
-    json_t *j = json_load_file(file, JSON_REJECT_DUPLICATES, &e);
-    if (!j) {
-        fprintf(stderr, "phiscribe certificates verify: %s: not JSON (line %d: %s)\n", file,
-                e.line, e.text);
-        store_close(s);
-        return CLI_BADINPUT;
-    }
     const json_t *cj = j;
     if (json_is_object(json_object_get(j, "certificate")))
         cj = json_object_get(j, "certificate");
@@ -206,9 +181,68 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
     else
         printf("certificate FAILED verification: %s\n", why[0] ? why : err_str(rc));
     certificate_clear(&c);
+    return rc;
+}
+
+static int verify_cmd(const char *data, const char *file, const char *pubfile)
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    store *s = NULL;
+    if (pubfile) {
+        if (read_pubkey(pubfile, pub) < 0) {
+            fprintf(stderr,
+                    "phiscribe certificates verify: %s: not an Ed25519 public key "
+                    "(PEM or hex)\n",
+                    pubfile);
+            return CLI_BADINPUT;
+        }
+    } else {
+        int code;
+        if (!(s = cliadm_open(data, STORE_OPEN_READONLY, &code)))
+            return code;
+        store_recorded_public_key(s, pub);
+    }
+    struct stat st;
+    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "phiscribe certificates verify: cannot read %s\n", file);
+        store_close(s);
+        return CLI_BADINPUT;
+    }
+    if ((uint64_t)st.st_size > VERIFY_FILE_MAX) {
+        fprintf(stderr, "phiscribe certificates verify: %s is larger than %u MiB\n", file,
+                VERIFY_FILE_MAX >> 20);
+        store_close(s);
+        return CLI_BADINPUT;
+    }
+    json_error_t e;
+    json_t *j = json_load_file(file, JSON_REJECT_DUPLICATES, &e);
+    if (!j) {
+        fprintf(stderr, "phiscribe certificates verify: %s: not JSON (line %d: %s)\n", file, e.line,
+                e.text);
+        store_close(s);
+        return CLI_BADINPUT;
+    }
+    int failed = 0;
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *item;
+        if (json_array_size(j) == 0 || json_array_size(j) > VERIFY_ARRAY_MAX) {
+            fprintf(stderr,
+                    "phiscribe certificates verify: %s: an array of 1 to %d "
+                    "certificates is expected\n",
+                    file, VERIFY_ARRAY_MAX);
+            json_decref(j);
+            store_close(s);
+            return CLI_BADINPUT;
+        }
+        json_array_foreach(j, i, item) failed += verify_one(s, pub, item) != 0;
+        printf("%zu certificates checked, %d failed\n", json_array_size(j), failed);
+    } else {
+        failed = verify_one(s, pub, j) != 0;
+    }
     json_decref(j);
     store_close(s);
-    return rc == 0 ? CLI_OK : CLI_FAIL;
+    return failed ? CLI_FAIL : CLI_OK;
 }
 
 int cli_certificates(int argc, char **argv)

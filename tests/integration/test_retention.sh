@@ -29,7 +29,8 @@ nothing_left() {
 verify_ok() { expect_exit 0 "$PHISCRIBE" certificates verify "$@"; }
 verify_bad() { expect_exit 1 "$PHISCRIBE" certificates verify "$@"; grep -q FAILED "$T/stdout" || fail "no reason: $(cat "$T/stdout")"; }
 
-start_server --workers 1
+# the timer stays out of the way here: `phiscribe purge` is what this part tests
+start_server --workers 1 --purge-interval 86400
 
 # ---- audio is erased, with a certificate, right after transcription ----
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
@@ -149,7 +150,18 @@ req GET "/v1/certificates" "$KEY_B"; [ "$(jget data)" = "[]" ] || fail "tenant B
 req GET "/v1/certificates?limit=0" "$KEY_A"; expect_status 400 "bad limit"
 "$PHISCRIBE" certificates list --data "$DATA" --tenant clinic-a > "$T/list.txt"
 grep -q "$CERT1" "$T/list.txt" || fail "certificates list misses $CERT1"
-ok "GET /v1/certificates[/{id}]: audit/admin only, tenant-scoped, paginated; CLI list"
+"$PHISCRIBE" certificates list --data "$DATA" --tenant clinic-a --json > "$T/list.json"
+verify_ok "$T/list.json" --data "$DATA"
+grep -q "^2 certificates checked, 0 failed" "$T/stdout" || fail "list --json verify: $(cat "$T/stdout")"
+python3 - "$T/list.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1])); a[1]["resource_id"] = "tr_forged"
+json.dump(a, open(sys.argv[1], "w"))
+PY
+verify_bad "$T/list.json" --data "$DATA"
+grep -q "^2 certificates checked, 1 failed" "$T/stdout" || fail "one forged of two: $(cat "$T/stdout")"
+echo '[]' > "$T/empty.json"; expect_exit 3 "$PHISCRIBE" certificates verify "$T/empty.json" --data "$DATA"
+ok "GET /v1/certificates[/{id}]: audit/admin only, tenant-scoped, paginated; CLI list; verify checks each of list --json"
 
 # ---- per-request retention and store=false ----
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1" -F retention=100d; expect_status 400 "retention over the tenant's"; envelope
