@@ -47,15 +47,15 @@ struct worker {
 struct jobs {
     struct jobs_config cfg;
     pthread_mutex_t mu;
-    pthread_cond_t work;   /* workers wait here */
-    pthread_cond_t done;   /* synchronous callers wait here */
+    pthread_cond_t work; /* workers wait here */
+    pthread_cond_t done; /* synchronous callers wait here */
     struct sync_req *head, *tail;
     size_t waiting;
     bool stopping;
     bool kicked;
     struct worker *workers;
     struct jobs_stats stats;
-    modelcache *cache; /* per-request models */
+    modelcache *cache;  /* per-request models */
     double cache_swept; /* when the cache was last checked against the store */
     char blobdir[STORE_PATH_MAX];
 };
@@ -171,8 +171,8 @@ static int custom_get(jobs *j, const struct jobs_options *o, modelcache_entry **
         rc = PHS_ENOTFOUND;
         goto out_profile_error;
     }
-    if ((rc = modelcache_key_make(j->cache, o->tenant_id, id.key_version, o->profile,
-                                  id.profile_id, o->vocabulary, &key)) < 0) {
+    if ((rc = modelcache_key_make(j->cache, o->tenant_id, id.key_version, o->profile, id.profile_id,
+                                  o->vocabulary, &key)) < 0) {
         snprintf(msg, msg_len, "the recognition options are invalid");
         return rc;
     }
@@ -202,8 +202,8 @@ static int custom_get(jobs *j, const struct jobs_options *o, modelcache_entry **
     }
     double t0 = now_s();
     if (own) {
-        if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile,
-                                  o->who ? o->who : &worker, dir, NULL)) < 0) {
+        if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile, o->who ? o->who : &worker,
+                                  dir, NULL)) < 0) {
             custom_free(NULL, c);
             modelcache_unreserve(j->cache, need);
             goto out_profile_error;
@@ -238,8 +238,9 @@ out_unreserve:
     modelcache_unreserve(j->cache, need);
     return rc;
 out_profile_error:
-    snprintf(msg, msg_len, rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
-                                               : "the recognition profile could not be read");
+    snprintf(msg, msg_len,
+             rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
+                                 : "the recognition profile could not be read");
     return rc;
 }
 
@@ -488,7 +489,7 @@ static void finished_certificate(struct certificate *c, const struct store_tenan
 }
 
 #define JOBS_VOCAB_STORED_MAX (64u * 1024) /* 256 words of at most 64 bytes, one a line */
-#define JOBS_REQUEUED 1
+#define JOBS_REQUEUED         1
 
 /* Puts a claimed job back in the queue without counting the attempt (its
  * per-request model did not fit the memory budget yet). */
@@ -543,8 +544,8 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
     if (rc == 0)
         rc = store_object_get(tx, job->tenant_id, job->audio_object, &audio_obj);
-    bool options_ok = job_model_options(job, profile, sizeof(profile), vocab_id,
-                                        sizeof(vocab_id)) == 0;
+    bool options_ok =
+        job_model_options(job, profile, sizeof(profile), vocab_id, sizeof(vocab_id)) == 0;
     if (rc == 0 && options_ok && vocab_id[0])
         rc = store_object_get(tx, job->tenant_id, vocab_id, &vocab_obj);
     if (rc == 0 && !(tk = store_tenant_key(tx, job->tenant_id, &rc)))
@@ -1033,8 +1034,9 @@ int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, 
     pthread_mutex_lock(&j->mu);
     if (j->stopping || j->waiting >= j->cfg.queue_max) {
         pthread_mutex_unlock(&j->mu);
-        snprintf(msg, msg_len, j->stopping ? "the server is shutting down"
-                                           : "all transcription workers are busy");
+        snprintf(msg, msg_len,
+                 j->stopping ? "the server is shutting down"
+                             : "all transcription workers are busy");
         return PHS_EBUSY;
     }
     if (j->tail)

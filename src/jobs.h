@@ -31,12 +31,12 @@
 typedef struct jobs jobs;
 
 struct jobs_config {
-    asr_model *model;      /* shared; must outlive the pool */
-    store *store;          /* NULL: synchronous requests only (no stored jobs) */
-    int workers;           /* >= 1 */
-    size_t queue_max;      /* synchronous requests waiting at most (>= 1) */
-    audio_limits limits;   /* applied to every recording */
-    int poll_ms;           /* how often idle workers look for stored jobs (default 1000) */
+    asr_model *model;          /* shared; must outlive the pool */
+    store *store;              /* NULL: synchronous requests only (no stored jobs) */
+    int workers;               /* >= 1 */
+    size_t queue_max;          /* synchronous requests waiting at most (>= 1) */
+    audio_limits limits;       /* applied to every recording */
+    int poll_ms;               /* how often idle workers look for stored jobs (default 1000) */
     const redact_lexicon *lex; /* for jobs whose options ask for redaction; may be NULL */
     /* Per-request models (a profile other than the default, or a
      * vocabulary): built from this configuration (NULL: such requests fail
@@ -59,7 +59,7 @@ struct jobs_config {
     double model_cache_idle_seconds;
 };
 
-#define JOBS_MODEL_CACHE_MAX 4
+#define JOBS_MODEL_CACHE_MAX          4
 #define JOBS_MODEL_CACHE_IDLE_SECONDS 300.0
 
 /* Memory of one model and decoder built for a request: measured 102-110
@@ -124,18 +124,18 @@ uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
 void jobs_kick(jobs *j);
 
 struct jobs_stats {
-    uint64_t sync_waiting;       /* synchronous requests queued now */
-    uint64_t busy_workers;       /* workers decoding now */
-    uint64_t completed;          /* recordings transcribed (both kinds) */
-    uint64_t failed;             /* recordings refused or failed */
-    uint64_t requeued;           /* stored jobs run again (tenant key rotated mid-job) */
-    double audio_seconds;        /* audio seconds transcribed */
-    double busy_seconds;         /* worker wall time spent decoding */
+    uint64_t sync_waiting; /* synchronous requests queued now */
+    uint64_t busy_workers; /* workers decoding now */
+    uint64_t completed;    /* recordings transcribed (both kinds) */
+    uint64_t failed;       /* recordings refused or failed */
+    uint64_t requeued;     /* stored jobs run again (tenant key rotated mid-job) */
+    double audio_seconds;  /* audio seconds transcribed */
+    double busy_seconds;   /* worker wall time spent decoding */
     int workers;
-    uint64_t custom_models;      /* per-request models built */
-    double custom_load_seconds;  /* wall time spent building them (load + decoder) */
-    uint64_t model_cache_hits;   /* requests served by a cached model */
-    uint64_t model_cache_misses; /* requests that had to build one */
+    uint64_t custom_models;           /* per-request models built */
+    double custom_load_seconds;       /* wall time spent building them (load + decoder) */
+    uint64_t model_cache_hits;        /* requests served by a cached model */
+    uint64_t model_cache_misses;      /* requests that had to build one */
     uint64_t model_cache_evicted;     /* idle models freed for room */
     uint64_t model_cache_expired;     /* idle models freed after the idle time */
     uint64_t model_cache_invalidated; /* models freed as stale or forgotten */

@@ -20,7 +20,8 @@
 #include "store.h"
 #include "transcript.h"
 
-#define UTT "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+#define UTT                                                                                        \
+    "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
 
 static char root[64], dir[128], blobdir[160];
 static store *st;
@@ -48,7 +49,8 @@ static int setup(void **state)
     snprintf(blobdir, sizeof(blobdir), "%s/blobs", dir);
     char why[256];
     int err;
-    if (store_create(dir, why, sizeof(why)) < 0 || !(st = store_open(dir, 0, &err, why, sizeof(why))))
+    if (store_create(dir, why, sizeof(why)) < 0 ||
+        !(st = store_open(dir, 0, &err, why, sizeof(why))))
         return -1;
     store_tx *tx;
     struct audit_event who = {.actor = "cli:test", .source = "local"};
@@ -73,8 +75,8 @@ static int teardown(void **state)
 
 static jobs *start(int workers, size_t queue_max)
 {
-    struct jobs_config jc = {.model = model, .store = st, .workers = workers,
-                             .queue_max = queue_max, .poll_ms = 100};
+    struct jobs_config jc = {
+        .model = model, .store = st, .workers = workers, .queue_max = queue_max, .poll_ms = 100};
     audio_limits_default(&jc.limits);
     char msg[256];
     int err;
@@ -98,9 +100,9 @@ static void test_sync(void **state)
     free(text);
     asr_result_free(res);
     /* Bad audio comes back as the audio error, the pool keeps going. */
-    assert_int_equal(jobs_transcribe(j, "not audio at all, not at all", 28, &info, &res, msg,
-                                     sizeof(msg)),
-                     PHS_ENOTAUDIO);
+    assert_int_equal(
+        jobs_transcribe(j, "not audio at all, not at all", 28, &info, &res, msg, sizeof(msg)),
+        PHS_ENOTAUDIO);
     assert_null(res);
     struct jobs_stats s;
     jobs_get_stats(j, &s);
@@ -424,9 +426,15 @@ static jobs *budget_jobs_start(struct budget *b, asr_config *c, size_t cache_max
 {
     asr_config_default(c);
     pthread_mutex_init(&b->mu, NULL);
-    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
-                             .poll_ms = 100, .asr = c, .reserve = budget_reserve,
-                             .release = budget_release, .budget_ctx = b,
+    struct jobs_config jc = {.model = model,
+                             .store = st,
+                             .workers = 1,
+                             .queue_max = 4,
+                             .poll_ms = 100,
+                             .asr = c,
+                             .reserve = budget_reserve,
+                             .release = budget_release,
+                             .budget_ctx = b,
                              .model_cache_max = cache_max};
     audio_limits_default(&jc.limits);
     char msg[256];
@@ -448,9 +456,15 @@ static void test_request_model(void **state)
     asr_config_default(&c);
     struct budget b = {.max = 4 * JOBS_CUSTOM_DECODER_BYTES};
     pthread_mutex_init(&b.mu, NULL);
-    struct jobs_config jc = {.model = model, .store = st, .workers = 1, .queue_max = 4,
-                             .poll_ms = 100, .asr = &c, .reserve = budget_reserve,
-                             .release = budget_release, .budget_ctx = &b};
+    struct jobs_config jc = {.model = model,
+                             .store = st,
+                             .workers = 1,
+                             .queue_max = 4,
+                             .poll_ms = 100,
+                             .asr = &c,
+                             .reserve = budget_reserve,
+                             .release = budget_release,
+                             .budget_ctx = &b};
     audio_limits_default(&jc.limits);
     char msg[256];
     int err;
@@ -474,7 +488,8 @@ static void test_request_model(void **state)
     assert_int_equal(b.peak, JOBS_CUSTOM_DECODER_BYTES);
 
     /* The default profile by name: the shared decoder. */
-    struct jobs_options same = {.tenant_id = tenant.id, .profile = c.profile ? c.profile : "general"};
+    struct jobs_options same = {.tenant_id = tenant.id,
+                                .profile = c.profile ? c.profile : "general"};
     assert_int_equal(jobs_transcribe_with(j, &same, wav, wav_len, &info, &res, msg, sizeof(msg)),
                      0);
     asr_result_free(res);
@@ -482,9 +497,8 @@ static void test_request_model(void **state)
     assert_int_equal(s.custom_models, 1);
 
     struct jobs_options unknown = {.tenant_id = tenant.id, .profile = "nosuch"};
-    assert_int_equal(
-        jobs_transcribe_with(j, &unknown, wav, wav_len, &info, &res, msg, sizeof(msg)),
-        PHS_ENOTFOUND);
+    assert_int_equal(jobs_transcribe_with(j, &unknown, wav, wav_len, &info, &res, msg, sizeof(msg)),
+                     PHS_ENOTFOUND);
     assert_true(unknown.model_failed);
     assert_null(res);
 
