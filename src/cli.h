@@ -15,6 +15,7 @@ enum cli_exit {
 int cli_audit(int argc, char **argv);
 int cli_certificates(int argc, char **argv);
 int cli_init(int argc, char **argv);
+int cli_jobs(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_lm(int argc, char **argv);
 int cli_purge(int argc, char **argv);

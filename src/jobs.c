@@ -804,14 +804,76 @@ static void mark_failed(jobs *j, struct store_transcript *job, int why)
     store_commit(tx);
 }
 
-/* Claims the oldest queued job, if any. */
+/* ---- pausing ------------------------------------------------------------------ */
+
+#define JOBS_PAUSED_SETTING "jobs.paused"
+
+static int paused_get(store_tx *tx, bool *paused)
+{
+    int64_t v = 0;
+    int rc = store_setting_get_int(tx, JOBS_PAUSED_SETTING, 0, &v);
+    *paused = rc == 0 && v != 0;
+    return rc;
+}
+
+int jobs_set_paused(store *s, bool paused, const struct audit_event *who, bool *was)
+{
+    store_tx *tx;
+    bool before = false;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = paused_get(tx, &before)) < 0 ||
+        (rc = store_setting_set_int(tx, JOBS_PAUSED_SETTING, paused ? 1 : 0)) < 0)
+        goto out_rollback;
+    struct audit_event ev = *who;
+    ev.action = paused ? "jobs.pause" : "jobs.resume";
+    ev.resource_type = "jobs";
+    ev.outcome = "success";
+    ev.reason = before == paused ? "unchanged" : NULL;
+    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) == 0 && was)
+        *was = before;
+    return rc;
+out_rollback:
+    store_rollback(tx);
+    return rc;
+}
+
+int jobs_queue_status(store *s, struct jobs_queue_status *out)
+{
+    store_tx *tx;
+    int64_t counts[STORE_JOB_DELETED + 1];
+    memset(out, 0, sizeof(*out));
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = paused_get(tx, &out->paused)) == 0 &&
+        (rc = store_transcript_count_states(tx, counts)) == 0) {
+        out->queued = counts[STORE_JOB_QUEUED];
+        out->processing = counts[STORE_JOB_PROCESSING];
+        out->completed = counts[STORE_JOB_COMPLETED];
+        out->failed = counts[STORE_JOB_FAILED];
+    }
+    store_rollback(tx);
+    return rc;
+}
+
+/* Claims the oldest queued job, if any and if stored jobs are not paused
+ * (PHS_ENOTFOUND when there is nothing to do). */
 static int claim(jobs *j, struct store_transcript *job)
 {
     store_tx *tx;
+    bool paused = false;
     int rc = store_begin(j->cfg.store, &tx);
     if (rc < 0)
         return rc;
-    rc = store_transcript_claim(tx, store_now_us(), job);
+    if ((rc = paused_get(tx, &paused)) == 0)
+        rc = paused ? PHS_ENOTFOUND : store_transcript_claim(tx, store_now_us(), job);
+    pthread_mutex_lock(&j->mu);
+    j->stats.paused = paused;
+    pthread_mutex_unlock(&j->mu);
     if (rc < 0) {
         store_rollback(tx);
         return rc;

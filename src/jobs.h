@@ -123,12 +123,31 @@ uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
 /* Wakes a worker: a stored job was just committed. */
 void jobs_kick(jobs *j);
 
+/* ---- pausing stored jobs ------------------------------------------------------
+ * An operator's switch kept in the database: while it is on, no worker of
+ * any server on the data directory starts a stored job. New jobs are still
+ * accepted and committed (202) and wait "queued"; jobs already running
+ * finish. It holds across restarts until turned off; workers see a change
+ * within their poll interval. Synchronous requests are not affected. */
+
+/* Turns the switch on or off, committed with its audit record ("jobs.pause"
+ * or "jobs.resume", by who; reason "unchanged" when it was already so).
+ * *was (may be NULL) gets the state before. */
+int jobs_set_paused(store *s, bool paused, const struct audit_event *who, bool *was);
+
+struct jobs_queue_status {
+    bool paused;
+    int64_t queued, processing, completed, failed; /* jobs of all tenants */
+};
+int jobs_queue_status(store *s, struct jobs_queue_status *out);
+
 struct jobs_stats {
     uint64_t sync_waiting; /* synchronous requests queued now */
     uint64_t busy_workers; /* workers decoding now */
     uint64_t completed;    /* recordings transcribed (both kinds) */
     uint64_t failed;       /* recordings refused or failed */
     uint64_t requeued;     /* stored jobs run again (tenant key rotated mid-job) */
+    uint64_t paused;       /* 1 while stored jobs are paused (as workers last saw it) */
     double audio_seconds;  /* audio seconds transcribed */
     double busy_seconds;   /* worker wall time spent decoding */
     int workers;

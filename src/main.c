@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"certificates", cli_certificates, "list or verify destruction certificates"},
     {"doctor", cli_doctor, "check the installation against the HIPAA technical safeguards"},
     {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
+    {"jobs", cli_jobs, "pause or resume stored jobs; how many are in each state"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
     {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
     {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},

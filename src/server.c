@@ -468,8 +468,10 @@ char *server_metrics_render(struct server *srv)
     tb_printf(&b,
               "# HELP phiscribe_jobs_requeued_total Stored jobs run again because their "
               "tenant's key was rotated while they ran.\n"
-              "# TYPE phiscribe_jobs_requeued_total counter\nphiscribe_jobs_requeued_total %llu\n",
-              (unsigned long long)js.requeued);
+              "# TYPE phiscribe_jobs_requeued_total counter\nphiscribe_jobs_requeued_total %llu\n"
+              "# HELP phiscribe_jobs_paused 1 while stored jobs are paused.\n"
+              "# TYPE phiscribe_jobs_paused gauge\nphiscribe_jobs_paused %llu\n",
+              (unsigned long long)js.requeued, (unsigned long long)js.paused);
     tb_printf(&b,
               "# HELP phiscribe_request_models_total Models built for one request's profile or "
               "vocabulary.\n"

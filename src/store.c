@@ -2376,6 +2376,30 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us)
     return sqlite3_changes(tx->s->db);
 }
 
+int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1])
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state", &st);
+    if (rc < 0)
+        return rc;
+    memset(counts, 0, sizeof(int64_t) * (STORE_JOB_DELETED + 1));
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        char name[16];
+        enum store_job_state state;
+        if (!col_text(st, 0, name, sizeof(name)) || !job_state_parse(name, &state)) {
+            rc = PHS_ECORRUPT;
+            break;
+        }
+        counts[state] = sqlite3_column_int64(st, 1);
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* ---- retention ------------------------------------------------------------ */
 
 /* Jobs of live tenants that are over (completed or failed), selected by a

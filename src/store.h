@@ -365,6 +365,8 @@ int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript
 /* At start-up: jobs left processing by a crash go back to queued. Returns
  * the number requeued (>= 0) or an error. */
 int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us);
+/* How many jobs of all tenants are in each state: counts[state]. */
+int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1]);
 
 /* ---- retention ------------------------------------------------------------ */
 

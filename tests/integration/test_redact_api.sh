@@ -41,12 +41,16 @@ expect_status 200 "sync keep_unredacted=false"
 ok "keep_unredacted/redact_audio need redact=true, refuse store=false and the zero-retention endpoint"
 
 # ---- a redacted job with both extras (silence) ----
+# Stored jobs are paused while it is created, so it is held in the queue
+# (not started, whatever the machine's load) while its extras are asked for.
+expect_exit 0 "$PHISCRIBE" jobs pause --data "$DATA"
 req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true&redact_audio_mode=silence" \
     "$KEY_A" -F file=@"$A"
 expect_status 202 "create with extras"
 J=$(jget id)
 [ "$(jget keep_unredacted)" = True ] && [ "$(jget redact_audio_mode)" = silence ] || fail "options not echoed: $(cat "$T/body")"
-# Asked back at once (the decode takes seconds): the extras are not made yet.
+req GET "/v1/transcripts/$J" "$KEY_A"; expect_status 200 "status while paused"
+[ "$(jget status)" = queued ] || fail "a job ran while stored jobs were paused: $(cat "$T/body")"
 for what in unredacted audio; do
     req GET "/v1/transcripts/$J/$what" "$KEY_PHI"; expect_status 409 "$what while queued"; envelope
     code not_ready "$what while queued"
@@ -54,6 +58,7 @@ for what in unredacted audio; do
         fail "$what: the 409 was not audited"
 done
 ok "unredacted copy and redacted audio of a job not done yet: 409 not_ready, audited"
+expect_exit 0 "$PHISCRIBE" jobs resume --data "$DATA"
 wait_done "$KEY_A" "$J"
 leak "redacted transcript"
 cp "$T/body" "$T/redacted.json"

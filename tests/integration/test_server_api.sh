@@ -225,20 +225,43 @@ PY
 ok "no transcript text and no plain audio anywhere in the data directory"
 
 # ---- kill -9 with jobs queued, then restart: every acknowledged job completes ----
+# Stored jobs are paused first, so the three are surely still queued when the
+# server dies (whatever the load); the switch holds across the restart.
 stop_server
 start_server --workers 1
-ids=""
+expect_exit 2 "$PHISCRIBE" jobs --data "$DATA"
+expect_exit 2 "$PHISCRIBE" jobs stop --data "$DATA"
+expect_exit 0 "$PHISCRIBE" jobs pause --data "$DATA"
+grep -q "^stored jobs paused$" "$T/stdout" || fail "pause: $(cat "$T/stdout")"
+ids="" idlist=""
 for i in 1 2 3; do
     req POST /v1/transcripts "$KEY_A" -F file=@"$U2"; expect_status 202 "queue $i"
-    ids="$ids $(jget id)"
+    ids="$ids $(jget id)"; idlist="$idlist${idlist:+,}'$(jget id)'"
 done
 kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
 start_server --workers 1
+i=0
+until req GET /metrics "" && grep -q '^phiscribe_jobs_paused 1' "$T/body"; do
+    i=$((i + 1)); [ $i -gt 300 ] && fail "the restarted server's workers never saw the pause"; sleep 0.1
+done
+[ "$(sqlite3 "$DATA/phiscribe.db" "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state = 'queued' AND attempts = 0")" = 3 ] ||
+    fail "jobs started while paused: $(sqlite3 "$DATA/phiscribe.db" "SELECT id, state FROM transcripts WHERE id IN ($idlist)")"
+expect_exit 0 "$PHISCRIBE" jobs status --data "$DATA"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["paused"] is True and d["queued"] >= 3 and d["processing"] == 0, d' "$T/stdout" || fail "status: $(cat "$T/stdout")"
+expect_exit 0 "$PHISCRIBE" jobs pause --data "$DATA"
+grep -q "already" "$T/stdout" || fail "second pause: $(cat "$T/stdout")"
+expect_exit 0 "$PHISCRIBE" jobs resume --data "$DATA"
 for id in $ids; do
     wait_job "$KEY_A" "$id"
     [ "$(jget status)" = completed ] || fail "job $id after restart: $(cat "$T/body")"
 done
-ok "3 jobs acknowledged before kill -9 all completed after restart"
+expect_exit 0 "$PHISCRIBE" jobs status --data "$DATA"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["paused"] is False, d' "$T/stdout" ||
+    fail "status after resume: $(cat "$T/stdout")"
+[ "$(sqlite3 "$DATA/phiscribe.db" "SELECT group_concat(action || ':' || outcome || ':' || coalesce(reason, '-'), ' ') FROM audit_log WHERE action LIKE 'jobs.%' AND actor LIKE 'cli:%'")" = \
+  "jobs.pause:success:- jobs.pause:success:unchanged jobs.resume:success:-" ] || fail "pause/resume audit records"
+ok "3 jobs acknowledged while paused stayed queued through kill -9 and restart, completed once resumed; pause/resume audited"
 
 # ---- graceful shutdown ----
 stop_server

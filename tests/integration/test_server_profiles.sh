@@ -129,10 +129,8 @@ ok "the tenant default profile applies to requests that name none"
 # -- stored job with options survives kill -9 ---------------------------------
 stop_server
 start_server --workers 1
-# A long recording keeps the only worker busy while the option job is queued.
-sox "$T/zorb.wav" "$T/long.wav" repeat 6 2>/dev/null
-req POST /v1/transcripts "$KEY_A" -F file=@"$T/long.wav" -F profile=general
-expect_status 202 "filler job"
+# Stored jobs paused: the option job is surely still queued when the server dies.
+"$P" jobs pause --data "$DATA" >/dev/null || fail "jobs pause"
 req POST /v1/transcripts "$KEY_A" -F file=@"$T/zorb.wav" -F profile=general \
     -F vocabulary=zorbitrex
 expect_status 202 "job with options"
@@ -144,6 +142,9 @@ grep -q '"words":1' "$T/opts" || fail "job options: $(cat "$T/opts")"
 kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
 grep -rqs zorbitrex "$DATA" && fail "vocabulary in the clear under the data directory"
 start_server --workers 1
+[ "$(sqlite3 "$DATA/phiscribe.db" "select state from transcripts where id='$jid'")" = queued ] ||
+    fail "the option job ran while paused"
+"$P" jobs resume --data "$DATA" >/dev/null || fail "jobs resume"
 wait_done "$KEY_A" "$jid"
 jget text | grep -q zorbitrex || fail "the restarted job lost its vocabulary: $(jget text)"
 vobj=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["vocabulary"]["object"])' "$T/opts")

@@ -373,6 +373,71 @@ static void test_redaction_extras(void **state)
     redact_lexicon_free(lex);
 }
 
+struct action_count {
+    const char *action, *reason;
+    int n;
+};
+
+static int count_action(void *ctx, const struct store_audit_record *r)
+{
+    struct action_count *c = ctx;
+    if (!strcmp(r->action, c->action) && !strcmp(r->reason, c->reason))
+        c->n++;
+    return 0;
+}
+
+static int audit_count(const char *action, const char *reason)
+{
+    struct action_count c = {action, reason, 0};
+    store_tx *tx;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_audit_each(tx, 1, -1, count_action, &c), 0);
+    store_rollback(tx);
+    return c.n;
+}
+
+/* Paused, the workers start no stored job (it waits queued); resumed, it
+ * runs. Each switch is audited, also one that changes nothing. */
+static void test_pause(void **state)
+{
+    if (!wav)
+        skip();
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    bool was = true;
+    assert_int_equal(jobs_set_paused(st, true, &who, &was), 0);
+    assert_false(was);
+    assert_int_equal(jobs_set_paused(st, true, &who, &was), 0);
+    assert_true(was);
+    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+    jobs *j = start(1, 1);
+    jobs_kick(j);
+    struct jobs_stats s = {0};
+    for (int i = 0; i < 600 && !s.paused; i++) {
+        jobs_get_stats(j, &s);
+        usleep(10 * 1000);
+    }
+    assert_int_equal(s.paused, 1); /* a worker looked, and found the switch on */
+    struct jobs_queue_status q;
+    assert_int_equal(jobs_queue_status(st, &q), 0);
+    assert_true(q.paused);
+    assert_int_equal(q.queued, 1);
+    assert_int_equal(q.processing, 0);
+    assert_int_equal(jobs_set_paused(st, false, &who, &was), 0);
+    assert_true(was);
+    struct store_transcript t = wait_done(id);
+    assert_int_equal(t.state, STORE_JOB_COMPLETED);
+    jobs_get_stats(j, &s);
+    assert_int_equal(s.paused, 0);
+    assert_int_equal(jobs_queue_status(st, &q), 0);
+    assert_false(q.paused);
+    assert_int_equal(q.queued, 0);
+    jobs_stop(j);
+    assert_int_equal(audit_count("jobs.pause", ""), 1);
+    assert_int_equal(audit_count("jobs.pause", "unchanged"), 1);
+    assert_int_equal(audit_count("jobs.resume", ""), 1);
+}
+
 /* A job left "processing" by a crash runs again when a pool starts. */
 static void test_requeue_after_crash(void **state)
 {
@@ -665,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_sync),
         cmocka_unit_test(test_queue_full),
         cmocka_unit_test(test_stored_job),
+        cmocka_unit_test(test_pause),
         cmocka_unit_test(test_requeue_after_crash),
         cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
