@@ -109,7 +109,7 @@ metric() { req GET /metrics ""; sed -n "s/^$1 //p" "$T/body"; }
 freeze_processing() {
     _i=0
     while :; do
-        _i=$((_i + 1)); [ $_i -gt 1200 ] && fail "job $1 never started"
+        _i=$((_i + 1)); [ $_i -gt 2400 ] && fail "job $1 never started in 120 s"
         case "$(sql "SELECT state FROM transcripts WHERE id = '$1'")" in
         queued) sleep 0.05; continue ;;
         processing) ;;

@@ -160,10 +160,7 @@ echo "this is not a recording" > "$T/junk.wav"
 req POST "/v1/transcripts?redact=true&keep_unredacted=true&redact_audio=true" "$KEY_A" \
     -H 'Content-Type: audio/wav' --data-binary @"$T/junk.wav"
 expect_status 202 "create junk"; JF=$(jget id)
-i=0
-until [ "$(req GET "/v1/transcripts/$JF" "$KEY_A"; jget status)" = failed ]; do
-    i=$((i + 1)); [ $i -gt 300 ] && fail "junk job did not fail"; sleep 0.2
-done
+wait_job "$KEY_A" "$JF"; [ "$_s" = failed ] || fail "junk job did not fail: $(cat "$T/body")"
 req GET "/v1/transcripts/$JF/unredacted" "$KEY_PHI"; expect_status 404 "failed job copy"; code job_failed "failed job copy"
 req GET "/v1/transcripts/$JF/audio" "$KEY_A"; expect_status 404 "failed job audio"; code job_failed "failed job audio"
 [ -z "$(sql "SELECT coalesce(unredacted_object, '') || coalesce(redacted_audio_object, '') FROM transcripts WHERE id = '$JF'")" ] ||

@@ -242,7 +242,7 @@ kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
 start_server --workers 1
 i=0
 until req GET /metrics "" && grep -q '^phiscribe_jobs_paused 1' "$T/body"; do
-    i=$((i + 1)); [ $i -gt 300 ] && fail "the restarted server's workers never saw the pause"; sleep 0.1
+    i=$((i + 1)); [ $i -gt 1200 ] && fail "the restarted server's workers never saw the pause in 120 s"; sleep 0.1
 done
 [ "$(sqlite3 "$DATA/phiscribe.db" "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state = 'queued' AND attempts = 0")" = 3 ] ||
     fail "jobs started while paused: $(sqlite3 "$DATA/phiscribe.db" "SELECT id, state FROM transcripts WHERE id IN ($idlist)")"
