@@ -947,13 +947,67 @@ static void http_allow_add(char *allow, size_t len, const char *method)
     snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
 }
 
-static enum MHD_Result http_header_size_iter(void *cls, enum MHD_ValueKind kind,
-                                             const char *key, size_t key_size,
-                                             const char *value, size_t value_size)
+/* What the header fields say about the request's size and framing. */
+struct http_head_facts {
+    size_t bytes; /* request line + header fields, as sent (about) */
+    unsigned hosts, content_lengths, transfer_encodings;
+};
+
+static enum MHD_Result http_head_facts_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                            size_t key_size, const char *value, size_t value_size)
 {
-    size_t *total = cls;
-    *total += key_size + value_size + 4; /* ": " and CRLF */
+    struct http_head_facts *f = cls;
+    f->bytes += key_size + value_size + 4; /* ": " and CRLF */
+    if (!strcasecmp(key, MHD_HTTP_HEADER_HOST))
+        f->hosts++;
+    else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+        f->content_lengths++;
+    else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        f->transfer_encodings++;
     return MHD_YES;
+}
+
+/* A refusal that ends the connection at once: no body is read or drained
+ * (its framing cannot be trusted, or the client is not speaking HTTP). */
+static int http_refuse_and_close(struct http_req *req, unsigned status, const char *code,
+                                 const char *message)
+{
+    req->close_now = true;
+    http_reply_header(req, "Connection", "close");
+    return http_reply_error(req, status, "invalid_request_error", NULL, code, "%s", message);
+}
+
+/* The header block as a whole: its size, and the fields that say where the
+ * request ends. A body whose length two headers state differently is how
+ * requests are smuggled past a proxy, so any doubt is a 400 and a close. */
+static int http_check_head(struct http_req *req, const char *version)
+{
+    struct http_head_facts f = {.bytes = strlen(req->method) + strlen(req->path) + 12};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, http_head_facts_iter, &f);
+    if (f.bytes > HTTP_HEADER_BLOCK_MAX) {
+        http_reply_header(req, "Connection", "close");
+        return http_reply_error(req, 431, "invalid_request_error", NULL, "header_fields_too_large",
+                                "the request header block is over the limit of %u bytes",
+                                (unsigned)HTTP_HEADER_BLOCK_MAX);
+    }
+    bool needs_host = !strncmp(version, "HTTP/1.", 7) && strcmp(version, "HTTP/1.0") != 0;
+    if (f.hosts > 1 || (f.hosts == 0 && needs_host))
+        return http_refuse_and_close(req, 400, "invalid_host",
+                                     "an HTTP/1.1 request needs exactly one Host header");
+    if (f.content_lengths && f.transfer_encodings)
+        return http_refuse_and_close(req, 400, "invalid_framing",
+                                     "Content-Length and Transfer-Encoding may not be sent "
+                                     "together");
+    if (f.content_lengths > 1 || f.transfer_encodings > 1)
+        return http_refuse_and_close(req, 400, "invalid_framing",
+                                     "Content-Length or Transfer-Encoding is sent more than "
+                                     "once");
+    const char *te =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (te && strcasecmp(te, "chunked") != 0)
+        return http_refuse_and_close(req, 501, "unsupported_transfer_encoding",
+                                     "the only Transfer-Encoding accepted is chunked");
+    return 0;
 }
 
 /* Refuses a request line that failed http_target_check or holds a NUL
@@ -983,54 +1037,43 @@ static int http_check_request_line(struct http_req *req, const struct http_conn 
                             "invalid or forbidden percent-escape (%%00, %%2F) or a dot segment");
 }
 
-static int http_first_call(struct http_server *srv, struct http_req *req)
+/* Finds the route for the method and path: 0 with req->route set, or the
+ * 404/405 reply (405 with Allow). */
+static int http_route_request(struct http_server *srv, struct http_req *req)
 {
-    size_t header_bytes = strlen(req->method) + strlen(req->path) + 12;
-    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, http_header_size_iter,
-                                &header_bytes);
-    if (header_bytes > HTTP_HEADER_BLOCK_MAX) {
-        http_reply_header(req, "Connection", "close");
-        return http_reply_error(req, 431, "invalid_request_error", NULL,
-                                "header_fields_too_large",
-                                "the request header block is over the limit of %u bytes",
-                                (unsigned)HTTP_HEADER_BLOCK_MAX);
-    }
     char *segs[HTTP_MAX_SEGMENTS];
     int n = http_split_path(req, segs);
     const struct http_route_int *path_match = NULL;
     char allow[128] = "";
     bool head = strcmp(req->method, "HEAD") == 0;
-    if (n >= 0) {
-        for (size_t i = 0; i < srv->n_routes; i++) {
-            const struct http_route_int *ri = &srv->routes[i];
-            if (!http_route_match(ri, segs, n, req, false))
-                continue;
-            bool get_ok = !strcmp(ri->r.method, "GET") && !http_head_refused(srv, ri);
-            if (strcmp(ri->r.method, req->method) == 0 || (head && get_ok)) {
-                req->route = ri;
-                http_route_match(ri, segs, n, req, true);
-                break;
-            }
-            path_match = ri;
-            http_allow_add(allow, sizeof(allow), ri->r.method);
-            if (get_ok)
-                http_allow_add(allow, sizeof(allow), "HEAD");
+    for (size_t i = 0; n >= 0 && i < srv->n_routes; i++) {
+        const struct http_route_int *ri = &srv->routes[i];
+        if (!http_route_match(ri, segs, n, req, false))
+            continue;
+        bool get_ok = !strcmp(ri->r.method, "GET") && !http_head_refused(srv, ri);
+        if (strcmp(ri->r.method, req->method) == 0 || (head && get_ok)) {
+            req->route = ri;
+            http_route_match(ri, segs, n, req, true);
+            return 0;
         }
+        path_match = ri;
+        http_allow_add(allow, sizeof(allow), ri->r.method);
+        if (get_ok)
+            http_allow_add(allow, sizeof(allow), "HEAD");
     }
-    if (!req->route) {
-        if (path_match) {
-            http_reply_header(req, "Allow", allow);
-            return http_reply_error(req, 405, "invalid_request_error", NULL,
-                                    "method_not_allowed",
-                                    "this method is not allowed on this path");
-        }
-        return http_reply_error(req, 404, "invalid_request_error", NULL, "not_found",
-                                "no such endpoint");
+    if (path_match) {
+        http_reply_header(req, "Allow", allow);
+        return http_reply_error(req, 405, "invalid_request_error", NULL, "method_not_allowed",
+                                "this method is not allowed on this path");
     }
-    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, http_query_iter, req);
-    if (req->query_bad)
-        return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
-                                "the query string is malformed or too large");
+    return http_reply_error(req, 404, "invalid_request_error", NULL, "not_found",
+                            "no such endpoint");
+}
+
+/* The route's body cap against the declared Content-Length (413 before the
+ * body), and the buffer of a collected body sized to it. */
+static int http_prepare_body(struct http_server *srv, struct http_req *req)
+{
     const struct http_route *r = &req->route->r;
     req->body_cap = r->max_body ? r->max_body
                     : r->body   ? srv->cfg.max_body_bytes
@@ -1041,9 +1084,9 @@ static int http_first_call(struct http_server *srv, struct http_req *req)
         char *end;
         errno = 0;
         unsigned long long v = strtoull(cl, &end, 10);
-        if (errno || *end || end == cl)
-            return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_request",
-                                    "Content-Length is malformed");
+        if (errno || *end || end == cl || cl[0] < '0' || cl[0] > '9')
+            return http_refuse_and_close(req, 400, "invalid_framing",
+                                         "Content-Length is malformed");
         if (v > INT64_MAX)
             v = INT64_MAX;
         req->content_length = (int64_t)v;
@@ -1058,8 +1101,32 @@ static int http_first_call(struct http_server *srv, struct http_req *req)
             return PHS_ENOMEM;
         req->body_alloc = (size_t)req->content_length + 1;
     }
+    return 0;
+}
+
+/* Everything between the headers and the body: the request line and head
+ * checks, routing, the query, the body's size, then the route's begin. A
+ * reply made here goes out before the body (see http.h). */
+static int http_first_call(struct http_server *srv, struct http_req *req, const char *method,
+                           const char *url, const char *version)
+{
+    int rc = http_check_request_line(req, http_conn_of(req->conn), method, url, version);
+    if (rc == 0 && !req->status)
+        rc = http_check_head(req, version);
+    if (rc == 0 && !req->status)
+        rc = http_route_request(srv, req);
+    if (rc < 0 || req->status)
+        return rc;
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, http_query_iter, req);
+    if (req->query_bad)
+        return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
+                                "the query string is malformed or too large");
+    rc = http_prepare_body(srv, req);
+    if (rc < 0 || req->status)
+        return rc;
+    const struct http_route *r = &req->route->r;
     if (r->begin) {
-        int rc = r->begin(req, r->ctx);
+        rc = r->begin(req, r->ctx);
         if (rc < 0 && !req->status)
             return http_reply_err(req, rc, NULL, NULL);
     }
@@ -1126,9 +1193,7 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, co
             http_reply_error(req, 503, "server_error", NULL, "shutting_down",
                              "the server is shutting down; retry shortly");
         } else {
-            rc = http_check_request_line(req, http_conn_of(conn), method, url, version);
-            if (rc == 0 && !req->status)
-                rc = http_first_call(srv, req);
+            rc = http_first_call(srv, req, method, url, version);
         }
         if (rc < 0 && !req->status)
             http_reply_err(req, rc, NULL, NULL);
@@ -1498,7 +1563,8 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_on_completed, srv},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_on_connection, srv},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_on_request_line, srv},
-        {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
+        {MHD_OPTION_STRICT_FOR_CLIENT, 0,
+         NULL}, /* Host and spaces: checked here, answered in JSON */
         {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},

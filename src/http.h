@@ -10,6 +10,14 @@
  * stalling other connections. Every callback for one request runs on that
  * connection's thread, one at a time.
  *
+ * Before any route: the request target is checked as received (a NUL, a
+ * control byte, an invalid escape, %2F or a dot segment in the path: 400
+ * invalid_path; in the query: 400 invalid_query; over 8 KiB: 414), then the
+ * head (over 32 KiB: 431; Content-Length with Transfer-Encoding, either
+ * twice: 400 invalid_framing; a coding other than chunked: 501; HTTP/1.1
+ * without one Host: 400 invalid_host). These close the connection without
+ * reading a body.
+ *
  * Request life cycle, per route:
  *   1. headers received: route matched (404/405 otherwise), Content-Length
  *      checked against the body cap (413 at once when over), then

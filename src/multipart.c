@@ -426,8 +426,10 @@ static int mp_emit(struct multipart *mp, const void *data, size_t len)
     if (mp->state == MP_DATA)
         return mp_part_data(mp, data, len);
     mp->preamble_bytes += len;
+    /* A boundary that has not come by now never matched: the body is not
+     * the multipart it claims to be (a malformed request, not a large one). */
     if (mp->preamble_bytes > mp->lim.max_header_bytes)
-        return mp_fail(mp, PHS_ETOOBIG, "multipart preamble is over the size limit");
+        return mp_fail(mp, PHS_EINVAL, "multipart body does not start with its boundary");
     return 0;
 }
 

@@ -1,7 +1,7 @@
 # The transport against hostile clients, on the real server: request
 # targets with NULs or bad escapes (refused before routing, nothing
-# changed). Raw requests go through raw_request.py (curl would not send
-# them).
+# changed), request smuggling framings. Raw requests go through
+# raw_request.py (curl would not send them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,4 +40,24 @@ answer 8; renvelope 400 invalid_query
 req GET "/v1/transcripts/$J" "$KEY_A"; expect_status 200 "the job after the refused deletes"
 req GET "/v1/transcripts?limit=%31" "$KEY_A"; expect_status 200 "a valid escape in the query"
 ok "NUL, %zz, %4, %2F in the path: 400 invalid_path and the job is still there; bad query escape: 400 invalid_query"
+# ---- framing a proxy could read differently: refused in the envelope, closed ----
+P="POST /v1/audio/transcriptions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer $KEY_A\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+raws "${P}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" \
+     "${P}Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" \
+     "${P}Content-Length: 4\r\nContent-Length: 9\r\n\r\nabcd" \
+     "${P}Transfer-Encoding: gzip\r\n\r\nabcd" \
+     "GET /healthz HTTP/1.1\r\n\r\n"
+for n in 1 2 3; do
+    answer $n; renvelope 400 invalid_framing
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["closed"] and d["headers"]["connection"] == "close", d' "$T/raw" ||
+        fail "framing refusal $n not closed: $(cat "$T/raw")"
+done
+answer 4; renvelope 501 unsupported_transfer_encoding
+answer 5; renvelope 400 invalid_host
+# a multipart body whose boundary never comes: malformed (400), not too large
+head -c 20000 /dev/zero | tr '\0' x >"$T/noboundary"
+req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: multipart/form-data; boundary=abc' \
+    --data-binary @"$T/noboundary"
+expect_status 400 "multipart body without its boundary"; envelope
+ok "Content-Length with chunked, two lengths: 400 invalid_framing and closed; gzip: 501; no Host: 400 envelope; a boundary that never comes: 400"
 echo "checks: $checks"

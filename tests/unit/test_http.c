@@ -1,6 +1,7 @@
 /* Unit tests for the http module: a real server on a random loopback port
  * (plain HTTP, which the module allows only there) and a raw socket client. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,9 +10,11 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -95,8 +98,13 @@ static const struct http_route routes[] = {
 static int setup(void **state)
 {
     static const char *const no_head[] = {"/busy", NULL};
-    struct http_config cfg = {.listen = "127.0.0.1:0", .allow_plain_http = true,
-                              .on_complete = on_complete, .head_refused = no_head};
+    /* long timeouts: a connection closed within a test was closed at once */
+    struct http_config cfg = {.listen = "127.0.0.1:0",
+                              .allow_plain_http = true,
+                              .on_complete = on_complete,
+                              .head_refused = no_head,
+                              .connection_timeout_s = 600,
+                              .request_timeout_s = 600};
     char err[256];
     int rc = http_server_start(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &srv, err,
                                sizeof(err));
@@ -113,17 +121,22 @@ static int teardown(void **state)
 
 struct resp {
     int status;
+    bool closed; /* the server closed the connection after its answer */
     char head[4096];
     char body[8192];
 };
 
-/* Sends raw bytes and reads the whole response (the server closes or the
- * request says Connection: close). */
-static void roundtrip(const char *raw, size_t len, struct resp *r)
+/* Sends raw bytes to the server at port and reads until the server closes
+ * (or 30 s pass without a byte: the setup's timeouts are far longer, so a
+ * close seen here is the server closing at once). Returns the bytes read. */
+static size_t exchange_at(uint16_t port, const char *raw, size_t len, char *buf, size_t cap,
+                          bool *closed)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
+    struct timeval tv = {.tv_sec = 30};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     size_t off = 0;
@@ -133,17 +146,32 @@ static void roundtrip(const char *raw, size_t len, struct resp *r)
             break; /* the server may answer early and close */
         off += (size_t)n;
     }
-    static char buf[16384];
     size_t got = 0;
+    *closed = false;
     for (;;) {
-        ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
+        ssize_t n = recv(fd, buf + got, cap - 1 - got, 0);
+        if (n > 0) {
+            got += (size_t)n;
+            if (got == cap - 1)
+                break;
+            continue;
+        }
+        *closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        break;
     }
     close(fd);
     buf[got] = '\0';
+    return got;
+}
+
+/* exchange_at the setup's server, parsing the response into r. */
+static void roundtrip(const char *raw, size_t len, struct resp *r)
+{
+    static char buf[16384];
+    bool closed;
+    size_t got = exchange_at(http_server_port(srv), raw, len, buf, sizeof(buf), &closed);
     memset(r, 0, sizeof(*r));
+    r->closed = closed;
     if (got <= 12)
         fprintf(stderr, "no response to: %.120s\n", raw + 30);
     assert_true(got > 12);
@@ -321,7 +349,9 @@ static void test_bodies(void **state)
 
     /* begin() refuses before the body is read */
     streamed = 0;
-    request("PUT /count HTTP/1.1\r\nHost: x\r\nX-Deny: 1\r\nContent-Length: 10\r\n\r\n0123456789", &r);
+    request("PUT /count HTTP/1.1\r\nHost: x\r\nX-Deny: 1\r\nConnection: close\r\nContent-Length: "
+            "10\r\n\r\n0123456789",
+            &r);
     assert_int_equal(r.status, 401);
     assert_envelope(&r, "invalid_api_key");
     assert_int_equal(streamed, 0);
@@ -331,6 +361,93 @@ static void test_bodies(void **state)
             &r);
     assert_int_equal(r.status, 422);
     assert_envelope(&r, "bang");
+}
+
+/* Framing a proxy could read differently (request smuggling), and requests
+ * libmicrohttpd 0.9.75 would have answered with its own page: refused in
+ * the envelope, and the connection closed at once without reading on. */
+static void test_framing(void **state)
+{
+    static const struct {
+        const char *raw;
+        int status;
+        const char *code;
+    } cases[] = {
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400, "invalid_framing"},
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+         400, "invalid_framing"},
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+         400, "invalid_framing"},
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400, "invalid_framing"},
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", 501,
+         "unsupported_transfer_encoding"},
+        {"POST /collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+         501, "unsupported_transfer_encoding"},
+        {"GET /v1/items/a HTTP/1.1\r\n\r\n", 400, "invalid_host"},
+        {"GET /v1/items/a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400, "invalid_host"},
+        {"GET /v1/items/a b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid_path"},
+    };
+    struct resp r;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        request(cases[i].raw, &r);
+        if (r.status != cases[i].status)
+            fprintf(stderr, "case %zu: %d\n", i, r.status);
+        assert_int_equal(r.status, cases[i].status);
+        assert_envelope(&r, cases[i].code);
+        assert_non_null(strstr(r.head, "Connection: close"));
+        assert_true(r.closed);
+    }
+    /* HTTP/1.0 needs no Host */
+    request("GET /v1/items/a HTTP/1.0\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+}
+
+/* What libmicrohttpd 0.9.75 refuses before any callback can answer: its own
+ * short page (no hook replaces it), but the connection is closed at once,
+ * not held. */
+static void test_library_refusals_close(void **state)
+{
+    static char big[200 * 1024];
+    static const char *const small[] = {
+        "POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: x1\r\n\r\n",
+        "POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        "GET /v1/items/a HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+        "GET /v1/items/a HTTP/2.0\r\nHost: x\r\n\r\n",
+        "POST /collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+        "HELLO THERE\r\n\r\n",
+        "GARBAGE\r\n\r\n",
+        "\x16\x03\x01\x02\x01\xfc\x03\x03 \x01\x02\r\n\r\n",
+    };
+    char buf[4096];
+    bool closed;
+    uint16_t port = http_server_port(srv);
+    for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+        size_t got = exchange_at(port, small[i], strlen(small[i]), buf, sizeof(buf), &closed);
+        if (!closed)
+            fprintf(stderr, "case %zu held open: %.80s\n", i, buf);
+        assert_true(closed);
+        assert_true(got == 0 || strncmp(buf, "HTTP/1.1 4", 10) == 0 ||
+                    strncmp(buf, "HTTP/1.1 5", 10) == 0);
+    }
+    /* a request line, and a header field, over libmicrohttpd's buffer */
+    int n = snprintf(big, sizeof(big), "GET /");
+    memset(big + n, 'a', 150 * 1024);
+    snprintf(big + n + 150 * 1024, sizeof(big) - (size_t)n - 150 * 1024,
+             " HTTP/1.1\r\nHost: x\r\n\r\n");
+    exchange_at(port, big, strlen(big), buf, sizeof(buf), &closed);
+    assert_true(closed);
+    assert_int_equal(strncmp(buf, "HTTP/1.1 414", 12), 0);
+    n = snprintf(big, sizeof(big), "GET /v1/items/a HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(big + n, 'a', 150 * 1024);
+    snprintf(big + n + 150 * 1024, sizeof(big) - (size_t)n - 150 * 1024, "\r\n\r\n");
+    exchange_at(port, big, strlen(big), buf, sizeof(buf), &closed);
+    assert_true(closed);
+    assert_int_equal(strncmp(buf, "HTTP/1.1 431", 12), 0);
 }
 
 static void test_error_mapping(void **state)
@@ -502,6 +619,8 @@ int main(void)
         cmocka_unit_test(test_routing),
         cmocka_unit_test(test_request_target),
         cmocka_unit_test(test_bodies),
+        cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_library_refusals_close),
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_keepalive_and_completion),
         cmocka_unit_test(test_start_refusals),
