@@ -25,7 +25,9 @@ static void usage(FILE *out)
             "--config FILE", "INI settings file", "--quiet", "no start-up lines on stdout");
     config_flags_usage(out);
     fprintf(out, "\nSIGTERM or SIGINT: stop accepting, finish running work, write the audit\n"
-                 "checkpoint, exit 0.\n");
+                 "checkpoint, exit 0.\n"
+                 "\nOne server per data directory: a second serve on it exits 1 naming the\n"
+                 "running one (DIR/serve.lock). The admin commands work beside the server.\n");
 }
 
 /* Splits "--name=value" / "--name value"; *i advances past what it used.

@@ -629,7 +629,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     srv->limits.max_bytes = cfg->max_upload_bytes;
     srv->limits.max_seconds = cfg->max_audio_seconds;
 
-    srv->store = store_open(cfg->data_dir, 0, &rc, msg, sizeof(msg));
+    srv->store = store_open(cfg->data_dir, STORE_OPEN_SERVER, &rc, msg, sizeof(msg));
     if (!srv->store) {
         fprintf(stderr, "phiscribe serve: %s\n", msg);
         goto out;
@@ -737,6 +737,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         record_lifecycle(srv, "server.stop", "start_failed");
         goto out;
     }
+    store_server_listening(srv->store, hc.listen, http_server_port(srv->http));
     if (!cfg->quiet) {
         if (swept || orphans)
             printf("phiscribe: removed %zu unfinished and %zu orphaned encrypted files left by a "

@@ -20,6 +20,8 @@
 #define BUSY_TIMEOUT_MS 10000
 #define MASTER_NEW_FILE "master.key.new"
 #define LOCK_FILE ".lock"
+#define SERVER_LOCK_FILE "serve.lock"
+#define SERVER_LOCK_MAX 256 /* bytes of serve.lock read or written */
 #define PEPPER_CONTEXT "phiscribe:pepper"
 
 struct store_tx {
@@ -45,6 +47,7 @@ struct store {
     char node_id[STORE_NODE_ID_LEN + 1];
     uint8_t recorded_pub[CRYPTO_ED25519_PUB_LEN];
     struct store_tx tx;
+    int server_lock_fd; /* DIR/serve.lock with its fcntl lock (STORE_OPEN_SERVER), or -1 */
 };
 
 /* ---- schema ---------------------------------------------------------------
@@ -793,6 +796,117 @@ static void dir_unlock(int fd)
         close(fd); /* releases the flock */
 }
 
+/* ---- the server lock ------------------------------------------------------
+ * One `phiscribe serve` per data directory: a second one would sweep the
+ * first one's unfinished objects and run its jobs twice. The server holds a
+ * POSIX record lock (fcntl F_SETLK) on DIR/serve.lock for its lifetime; the
+ * kernel drops it when the process dies, however it dies, so a kill -9
+ * leaves nothing to clean up. Such a lock belongs to the process: a forked
+ * child does not inherit it, and closing any descriptor of the file would
+ * release it, which is why only this code ever opens serve.lock. The file
+ * says who holds the lock ("pid=..." and, once bound, "listen=..." lines)
+ * so that a refused server can name the running one. Other commands take
+ * no part in it: they share the database through SQLite's own locking. */
+
+/* Writes who holds the lock (this process; listen may be "") into fd. */
+static int server_lock_write(int fd, const char *listen)
+{
+    char buf[SERVER_LOCK_MAX];
+    int n = snprintf(buf, sizeof(buf), "pid=%ld\nlisten=%s\n", (long)getpid(), listen);
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return PHS_ETOOBIG;
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+        return PHS_EIO;
+    return 0;
+}
+
+/* The value of "key=" in the lock file text, printable ASCII only, into out. */
+static void server_lock_field(const char *text, const char *key, char *out, size_t len)
+{
+    size_t kl = strlen(key), n = 0;
+    out[0] = '\0';
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, key, kl) != 0 || p[kl] != '=')
+            continue;
+        for (p += kl + 1; *p && *p != '\n' && n + 1 < len; p++)
+            out[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        out[n] = '\0';
+        return;
+    }
+}
+
+/* Describes the process holding the lock on fd: "pid 123, listening on
+ * ADDR". The kernel's answer (F_GETLK) is the pid unless it cannot say
+ * (another pid namespace); then the one the holder wrote. */
+static void server_lock_holder(int fd, char *out, size_t len)
+{
+    char text[SERVER_LOCK_MAX] = "", pid[24], listen[128];
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    server_lock_field(text, "pid", pid, sizeof(pid));
+    server_lock_field(text, "listen", listen, sizeof(listen));
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+        snprintf(pid, sizeof(pid), "%ld", (long)fl.l_pid);
+    snprintf(out, len, "pid %s, %s%s", pid[0] ? pid : "unknown",
+             listen[0] ? "listening on " : "not listening yet", listen);
+}
+
+/* Takes the server lock of dir for s, or refuses with PHS_EBUSY naming the
+ * server that holds it. Creates serve.lock (0600) the first time. */
+static int server_lock_take(store *s, const char *dir, char *why, size_t whylen)
+{
+    char p[STORE_PATH_MAX + 64], holder[200];
+    struct stat sb;
+    if (path_join(p, sizeof(p), dir, SERVER_LOCK_FILE) < 0)
+        return PHS_ETOOBIG;
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        why_set(why, whylen, "cannot open the server lock %s: %s", p,
+                fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return PHS_EIO;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        int e = errno;
+        int rc = PHS_EIO;
+        if (e == EACCES || e == EAGAIN) {
+            server_lock_holder(fd, holder, sizeof(holder));
+            why_set(why, whylen,
+                    "another phiscribe serve (%s) is using the data directory %s; only one "
+                    "server may use a data directory: stop that one first, or use another "
+                    "--data",
+                    holder, dir);
+            rc = PHS_EBUSY;
+        } else {
+            why_set(why, whylen, "cannot lock %s: %s", p, strerror(e));
+        }
+        close(fd);
+        return rc;
+    }
+    int rc = server_lock_write(fd, "");
+    if (rc < 0) {
+        why_set(why, whylen, "cannot write %s: %s", p, err_str(rc));
+        close(fd);
+        return rc;
+    }
+    s->server_lock_fd = fd;
+    return 0;
+}
+
+int store_server_listening(store *s, const char *listen, unsigned port)
+{
+    char addr[128];
+    if (!s || s->server_lock_fd < 0)
+        return 0;
+    int n = snprintf(addr, sizeof(addr), "%s port %u", listen ? listen : "", port);
+    if (n < 0 || (size_t)n >= sizeof(addr))
+        return PHS_ETOOBIG;
+    return server_lock_write(s->server_lock_fd, addr);
+}
+
 static crypto_key *load_matching(const char *path, const uint8_t want[CRYPTO_KCV_LEN])
 {
     int err = 0;
@@ -936,12 +1050,16 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
     s->flags = flags;
     s->tx.s = s;
+    s->server_lock_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     bool readonly = flags & STORE_OPEN_READONLY;
     char dbp[STORE_PATH_MAX + 64], skp[STORE_PATH_MAX + 64];
     path_join(dbp, sizeof(dbp), dir, STORE_DB_FILE);
     path_join(skp, sizeof(skp), dir, STORE_SIGNER_FILE);
     int rc;
+    /* Before anything is created or changed in the directory. */
+    if ((flags & STORE_OPEN_SERVER) && (rc = server_lock_take(s, dir, why, whylen)) < 0)
+        goto out_close;
     if (access(dbp, F_OK) != 0) {
         why_set(why, whylen, "%s is missing", dbp);
         rc = PHS_ENOTFOUND;
@@ -1026,6 +1144,8 @@ void store_close(store *s)
         sqlite3_finalize(s->cache[i]);
     if (s->db)
         sqlite3_close_v2(s->db);
+    if (s->server_lock_fd >= 0)
+        close(s->server_lock_fd); /* releases the server lock */
     crypto_key_free(s->master);
     crypto_key_free(s->pepper);
     crypto_signer_free(s->signer);

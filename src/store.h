@@ -67,15 +67,28 @@ enum store_open_flags {
     /* Opens the database read-only and loads no master key: for audit
      * verification on a copy. Write transactions then fail with PHS_EPERM. */
     STORE_OPEN_READONLY = 1,
+    /* For `phiscribe serve`: holds the data directory's server lock
+     * (DIR/serve.lock) until store_close or the end of the process. One
+     * such handle per directory across processes, and at most one per
+     * process (the lock is the process's: closing a second handle would
+     * drop it). Handles without it (admin commands) are not affected. */
+    STORE_OPEN_SERVER = 2,
 };
 
-/* Opens an existing data directory: checks that the key files are not
- * readable by group or others, that master.key matches the database (key
- * check value), that audit-signing.key matches the public key recorded at
- * init, completes an interrupted master-key rotation, and migrates the
- * schema forward. NULL on failure with *err set and a one-line message in
- * why naming the file and what to do. Close with store_close. */
+/* Opens an existing data directory. With STORE_OPEN_SERVER it first takes
+ * the server lock, before it creates or changes anything, or refuses with
+ * PHS_EBUSY naming the server that holds it (pid, listen address). Then
+ * checks that the key files are not readable by group or others, that
+ * master.key matches the database (key check value), that
+ * audit-signing.key matches the public key recorded at init, completes an
+ * interrupted master-key rotation, and migrates the schema forward. NULL on
+ * failure with *err set and a one-line message in why naming the file and
+ * what to do. Close with store_close. */
 store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t whylen);
+/* Records in DIR/serve.lock the address a server listens on (listen as
+ * configured, port as bound), so that a second server can name it. A no-op
+ * for a handle opened without STORE_OPEN_SERVER. */
+int store_server_listening(store *s, const char *listen, unsigned port);
 /* Closes the database and wipes the keys; NULL-safe. Callers write their
  * closing audit checkpoint (audit_checkpoint) before this. */
 void store_close(store *s);

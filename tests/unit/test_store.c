@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +22,7 @@
 struct fx {
     char root[64];
     char dir[128];
+    pid_t child; /* a server_child still running, killed by the teardown */
 };
 
 static int fx_setup(void **state)
@@ -41,6 +45,8 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     char cmd[256];
+    if (f->child > 0 && kill(f->child, SIGKILL) == 0)
+        waitpid(f->child, NULL, 0);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
     int rc = system(cmd);
     free(f);
@@ -117,6 +123,107 @@ static void open_refuses_readable_key_files(void **state)
         assert_int_equal(chmod(p, 0600), 0);
     }
     store_close(open_ok(f));
+}
+
+/* Names, modes, sizes and times of everything in dir, into out. */
+static void dir_snapshot(const char *dir, char *out, size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t off = 0;
+    assert_non_null(d);
+    out[0] = '\0';
+    while ((e = readdir(d)) != NULL) {
+        struct stat sb;
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        assert_int_equal(lstat(p, &sb), 0);
+        int n = snprintf(out + off, len - off, "%s %o %lld %lld.%09ld\n", e->d_name,
+                         (unsigned)sb.st_mode, (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+                         sb.st_mtim.tv_nsec);
+        assert_true(n > 0 && (size_t)n < len - off);
+        off += (size_t)n;
+    }
+    closedir(d);
+}
+
+/* A child that opens the directory as a server, reports, and waits to be killed. */
+static pid_t server_child(struct fx *f, const char *listen, unsigned port)
+{
+    int ready[2];
+    char c = 0;
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int err = 0;
+        char why[512];
+        store *s = store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why));
+        c = s && store_server_listening(s, listen, port) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    f->child = pid;
+    close(ready[1]);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    assert_int_equal(c, 'y');
+    return pid;
+}
+
+/* One server per data directory: a second is refused naming the first
+ * (pid, listen address) and changes nothing; admin opens go on; the lock
+ * dies with the process, so after a kill -9 a new server starts. */
+static void server_lock_one_per_dir(void **state)
+{
+    struct fx *f = *state;
+    char why[512] = "", want[256], lockp[256];
+    static char before[8192], after[8192];
+    int err = 0;
+    pid_t first = server_child(f, "127.0.0.1:0", 41234);
+    dir_snapshot(f->dir, before, sizeof(before));
+    assert_null(store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_EBUSY);
+    snprintf(want, sizeof(want),
+             "another phiscribe serve (pid %ld, listening on 127.0.0.1:0 "
+             "port 41234) is using the data directory %s;",
+             (long)first, f->dir);
+    assert_non_null(strstr(why, want));
+    dir_snapshot(f->dir, after, sizeof(after));
+    assert_string_equal(before, after);
+    /* admin commands work beside the server */
+    store *admin = open_ok(f);
+    store_tx *tx;
+    struct store_tenant t;
+    assert_int_equal(store_begin(admin, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "beside-server", &t), 0);
+    assert_int_equal(store_commit(tx), 0);
+    store_close(admin);
+
+    assert_int_equal(kill(first, SIGKILL), 0);
+    assert_int_equal(waitpid(first, NULL, 0), first);
+    f->child = 0;
+    store *second = store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why));
+    assert_non_null(second);
+    path(f, "serve.lock", lockp, sizeof(lockp));
+    FILE *lf = fopen(lockp, "r");
+    char text[256] = "";
+    assert_non_null(lf);
+    assert_true(fread(text, 1, sizeof(text) - 1, lf) > 0);
+    fclose(lf);
+    snprintf(want, sizeof(want), "pid=%ld\nlisten=\n", (long)getpid());
+    assert_string_equal(text, want); /* the dead server's address is gone */
+    struct stat sb;
+    assert_int_equal(stat(lockp, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0600);
+    /* once closed, the next server takes it */
+    store_close(second);
+    pid_t third = server_child(f, "127.0.0.1:8443", 8443);
+    assert_int_equal(kill(third, SIGKILL), 0);
+    assert_int_equal(waitpid(third, NULL, 0), third);
+    f->child = 0;
 }
 
 static void open_refuses_wrong_master_key(void **state)
@@ -499,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_makes_private_files, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_readable_key_files, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(server_lock_one_per_dir, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_wrong_master_key, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_missing_dir, fx_setup, fx_teardown),
         cmocka_unit_test(resolve_dir_order),
