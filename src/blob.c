@@ -92,7 +92,42 @@ int blob_dir_create(const char *blobdir)
     struct stat st;
     if (lstat(blobdir, &st) < 0)
         return errno_to_phs(errno);
-    return S_ISDIR(st.st_mode) ? PHS_OK : PHS_EEXIST;
+    if (!S_ISDIR(st.st_mode))
+        return PHS_EEXIST;
+    return (st.st_mode & 077) ? PHS_EPERM : PHS_OK;
+}
+
+/* True if st is a regular file that only its owner can access. */
+static bool private_file(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && !(st->st_mode & 077);
+}
+
+int blob_check_modes(const char *blobdir, char *bad, size_t badlen, size_t *n_bad)
+{
+    if (n_bad)
+        *n_bad = 0;
+    if (bad && badlen)
+        bad[0] = '\0';
+    if (!blobdir || !*blobdir)
+        return PHS_EINVAL;
+    DIR *d = opendir(blobdir);
+    if (!d)
+        return errno_to_phs(errno);
+    size_t count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            private_file(&st))
+            continue;
+        if (count++ == 0 && bad && badlen)
+            snprintf(bad, badlen, "%s/%s", blobdir, e->d_name);
+    }
+    closedir(d);
+    if (n_bad)
+        *n_bad = count;
+    return count ? PHS_EPERM : PHS_OK;
 }
 
 int blob_sweep_tmp(const char *blobdir, size_t *removed)
@@ -412,6 +447,24 @@ blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
     if (r->fd < 0) {
         rc = errno_to_phs(errno);
         goto out_free_reader;
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) < 0) {
+        rc = PHS_EIO;
+        goto out_close;
+    }
+    if (!private_file(&st)) {
+        /* The caller's client sees a server error; the operator gets the
+         * path and the fix (object ids are not PHI). */
+        if (S_ISREG(st.st_mode))
+            fprintf(stderr,
+                    "phiscribe: refusing to read %s: it is accessible by group or others "
+                    "(mode %04o); run: chmod 600 %s\n",
+                    path, (unsigned)(st.st_mode & 07777), path);
+        else
+            fprintf(stderr, "phiscribe: refusing to read %s: not a regular file\n", path);
+        rc = PHS_EIO;
+        goto out_close;
     }
     char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
     snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);

@@ -31,8 +31,16 @@
 #define BLOB_ID_MAX 64
 bool blob_id_valid(const char *id);
 
-/* Creates blobdir with mode 0700 if it is missing; fine if it exists as a directory. */
+/* Creates blobdir with mode 0700 if it is missing; fine if it exists as a
+ * directory that group and others cannot access, PHS_EPERM if they can.
+ * Object files are created 0600 (a umask can only narrow that). */
 int blob_dir_create(const char *blobdir);
+
+/* Checks that every entry of blobdir (objects and temp files) is a regular
+ * file that group and others cannot access. PHS_EPERM if any is not: *n_bad
+ * (may be NULL) gets how many, bad the path of the first one. Reads no
+ * file, but costs a stat per object: for start-up, not per request. */
+int blob_check_modes(const char *blobdir, char *bad, size_t badlen, size_t *n_bad);
 
 /* Removes temp files (*.tmp) left by writers interrupted by a crash. Call
  * once at startup, before any writer exists. *removed (if not NULL) gets the count. */
@@ -77,7 +85,9 @@ void blob_writer_abort(blob_writer *w);
 typedef struct blob_reader blob_reader;
 /* Opens blobs/<object_id> and unwraps its data key. NULL with *err =
  * PHS_ENOTFOUND (no such object), PHS_ECRYPTO (wrong tenant key, or a wrapped
- * key that belongs to another object), PHS_EINVAL, PHS_EIO, PHS_ENOMEM. */
+ * key that belongs to another object), PHS_EINVAL, PHS_EIO (also when the
+ * file is accessible by group or others or is not a regular file: a line on
+ * stderr then names it and the fix), PHS_ENOMEM. */
 blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
                               const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN],
                               const char *object_id, int *err);

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "blob.h"
 #include "cli.h"
 #include "config.h"
 #include "duration.h"
@@ -67,6 +68,56 @@ static void check_mode(struct report *r, const char *safeguard, const char *what
             dir ? "700" : "600", path);
     else
         add(r, PASS, safeguard, what, "%s mode %03o", path, mode);
+}
+
+/* Every object file 0600 (the server refuses to start otherwise): one stat
+ * per object. */
+static void check_object_modes(struct report *r, const char *blobdir)
+{
+    const char *sg = "164.312(a)(2)(iv) encryption";
+    char bad[PATH_MAX + 64];
+    size_t n = 0;
+    int rc = blob_check_modes(blobdir, bad, sizeof(bad), &n);
+    if (rc == PHS_ENOTFOUND)
+        return; /* reported with the directory */
+    if (rc == PHS_EPERM)
+        add(r, FAIL, sg, "encrypted object files",
+            "%zu object files are accessible by group or others or not regular files, "
+            "first %s; fix: chmod 600 %s/*",
+            n, bad, blobdir);
+    else if (rc < 0)
+        add(r, FAIL, sg, "encrypted object files", "cannot read %s: %s", blobdir, err_str(rc));
+    else
+        add(r, PASS, sg, "encrypted object files", "every file in %s mode 600", blobdir);
+}
+
+/* The modes docs/SECURITY.md gives for the data directory; the server and
+ * the admin commands refuse to open it otherwise. */
+static void check_data_modes(struct report *r, const char *dir)
+{
+    static const struct {
+        const char *name, *safeguard, *what;
+        bool dir, optional;
+    } parts[] = {
+        {STORE_MASTER_FILE, "164.312(a)(2)(iv) encryption", "master key file", false, false},
+        {STORE_SIGNER_FILE, "164.312(c)(1) integrity", "audit signing key file", false, false},
+        {STORE_BLOB_DIR, "164.312(a)(2)(iv) encryption", "encrypted objects directory", true,
+         false},
+        {STORE_DB_FILE, "164.312(a)(1) access control", "database file", false, false},
+        {STORE_DB_FILE "-wal", "164.312(a)(1) access control", "database log file", false, true},
+        {STORE_DB_FILE "-shm", "164.312(a)(1) access control", "database index file", false, true},
+        {"tmp", "164.312(a)(1) access control", "temporary directory", true, true},
+    };
+    char path[PATH_MAX + 64];
+    struct stat st;
+    check_mode(r, "164.312(a)(1) access control", "data directory", dir, true);
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i].name);
+        if (!parts[i].optional || stat(path, &st) == 0)
+            check_mode(r, parts[i].safeguard, parts[i].what, path, parts[i].dir);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, STORE_BLOB_DIR);
+    check_object_modes(r, path);
 }
 
 /* ---- TLS --------------------------------------------------------------------- */
@@ -350,16 +401,7 @@ int cli_doctor(int argc, char **argv)
     else
         snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./phiscribe-data");
 
-    char path[PATH_MAX + 64];
-    check_mode(&r, "164.312(a)(1) access control", "data directory", dir, true);
-    snprintf(path, sizeof(path), "%s/%s", dir, STORE_MASTER_FILE);
-    check_mode(&r, "164.312(a)(2)(iv) encryption", "master key file", path, false);
-    snprintf(path, sizeof(path), "%s/%s", dir, STORE_SIGNER_FILE);
-    check_mode(&r, "164.312(c)(1) integrity", "audit signing key file", path, false);
-    snprintf(path, sizeof(path), "%s/%s", dir, STORE_BLOB_DIR);
-    check_mode(&r, "164.312(a)(2)(iv) encryption", "encrypted objects directory", path, true);
-    snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_FILE);
-    check_mode(&r, "164.312(a)(1) access control", "database file", path, false);
+    check_data_modes(&r, dir);
     check_store(&r, dir);
     if (have_config)
         check_tls(&r, &c);

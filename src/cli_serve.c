@@ -27,7 +27,9 @@ static void usage(FILE *out)
     fprintf(out, "\nSIGTERM or SIGINT: stop accepting, finish running work, write the audit\n"
                  "checkpoint, exit 0.\n"
                  "\nOne server per data directory: a second serve on it exits 1 naming the\n"
-                 "running one (DIR/serve.lock). The admin commands work beside the server.\n");
+                 "running one (DIR/serve.lock). The admin commands work beside the server.\n"
+                 "The directory and blobs/ must be mode 0700, the database and object files\n"
+                 "0600: serve refuses to start otherwise, naming the path and the fix.\n");
 }
 
 /* Splits "--name=value" / "--name value"; *i advances past what it used.

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "err.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -22,6 +23,7 @@
 #define LOCK_FILE ".lock"
 #define SERVER_LOCK_FILE "serve.lock"
 #define SERVER_LOCK_MAX 256 /* bytes of serve.lock read or written */
+#define TMP_DIR "tmp"
 #define PEPPER_CONTEXT "phiscribe:pepper"
 
 struct store_tx {
@@ -615,26 +617,88 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-/* Refuses key files that group or others can access, naming the fix. */
-static int check_key_file(const char *path, char *why, size_t whylen)
+/* Refuses a file (dir false: chmod 600) or directory (dir true: chmod 700)
+ * that group or others can access, naming it, its mode and the fix. A
+ * missing path is PHS_ENOTFOUND. */
+static int check_private(const char *path, bool dir, char *why, size_t whylen)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         why_set(why, whylen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
     }
-    if (!S_ISREG(sb.st_mode)) {
-        why_set(why, whylen, "%s is not a regular file", path);
+    if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode)) {
+        why_set(why, whylen, "%s is not a %s", path, dir ? "directory" : "regular file");
         return PHS_ECORRUPT;
     }
     if (sb.st_mode & 077) {
         why_set(why, whylen,
                 "refusing to use %s: it is accessible by group or others (mode %04o); "
-                "run: chmod 600 %s",
-                path, (unsigned)(sb.st_mode & 07777), path);
+                "run: chmod %s %s",
+                path, (unsigned)(sb.st_mode & 07777), dir ? "700" : "600", path);
         return PHS_EPERM;
     }
     return 0;
+}
+
+/* Refuses key files that group or others can access, naming the fix. */
+static int check_key_file(const char *path, char *why, size_t whylen)
+{
+    return check_private(path, false, why, whylen);
+}
+
+/* The modes docs/SECURITY.md promises for the data directory: DIR, blobs/
+ * and tmp/ 0700, the database and its -wal and -shm files 0600 (parts
+ * that do not exist yet are fine; the key files are checked as they are
+ * loaded). Cost: a stat per path. */
+static int check_dir_modes(const char *dir, char *why, size_t whylen)
+{
+    static const struct {
+        const char *name;
+        bool dir;
+    } parts[] = {{STORE_BLOB_DIR, true},
+                 {TMP_DIR, true},
+                 {STORE_DB_FILE, false},
+                 {STORE_DB_FILE "-wal", false},
+                 {STORE_DB_FILE "-shm", false}};
+    char p[STORE_PATH_MAX + 64];
+    int rc = check_private(dir, true, why, whylen);
+    for (size_t i = 0; rc == 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (path_join(p, sizeof(p), dir, parts[i].name) < 0)
+            return PHS_ETOOBIG;
+        rc = check_private(p, parts[i].dir, why, whylen);
+        if (rc == PHS_ENOTFOUND)
+            rc = 0;
+    }
+    return rc;
+}
+
+/* The server reads every object sooner or later: it refuses to start
+ * rather than fail jobs one by one. Names the first bad file and the count.
+ * Cost: a stat per object file (docs/SECURITY.md). */
+static int check_object_modes(const char *dir, char *why, size_t whylen)
+{
+    char blobdir[STORE_PATH_MAX + 64], bad[STORE_PATH_MAX + 128];
+    size_t n = 0;
+    if (path_join(blobdir, sizeof(blobdir), dir, STORE_BLOB_DIR) < 0)
+        return PHS_ETOOBIG;
+    int rc = blob_check_modes(blobdir, bad, sizeof(bad), &n);
+    if (rc == PHS_ENOTFOUND)
+        return 0;
+    if (rc != PHS_EPERM) {
+        if (rc < 0)
+            why_set(why, whylen, "cannot read %s: %s", blobdir, err_str(rc));
+        return rc;
+    }
+    if (check_private(bad, false, why, whylen) == 0)
+        why_set(why, whylen,
+                "refusing to use %s: an object file must be a regular file, not a link", bad);
+    if (n > 1 && why) {
+        size_t len = strlen(why);
+        why_set(why + len, whylen - len, " (%zu files in %s are like this: chmod 600 %s/*)", n,
+                blobdir, blobdir);
+    }
+    return PHS_EPERM;
 }
 
 static void remove_created(const char *dir)
@@ -1058,6 +1122,10 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
     path_join(skp, sizeof(skp), dir, STORE_SIGNER_FILE);
     int rc;
     /* Before anything is created or changed in the directory. */
+    if (!readonly && (rc = check_dir_modes(dir, why, whylen)) < 0)
+        goto out_close;
+    if ((flags & STORE_OPEN_SERVER) && (rc = check_object_modes(dir, why, whylen)) < 0)
+        goto out_close;
     if ((flags & STORE_OPEN_SERVER) && (rc = server_lock_take(s, dir, why, whylen)) < 0)
         goto out_close;
     if (access(dbp, F_OK) != 0) {

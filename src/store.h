@@ -75,10 +75,16 @@ enum store_open_flags {
     STORE_OPEN_SERVER = 2,
 };
 
-/* Opens an existing data directory. With STORE_OPEN_SERVER it first takes
- * the server lock, before it creates or changes anything, or refuses with
- * PHS_EBUSY naming the server that holds it (pid, listen address). Then
- * checks that the key files are not readable by group or others, that
+/* Opens an existing data directory. Unless read-only, first refuses
+ * (PHS_EPERM) a directory, blobs/ or tmp/ that group or others can access
+ * (0700 expected), or a database, -wal or -shm file that they can (0600),
+ * before it creates or changes anything; read-only handles hold no master
+ * key and cannot decrypt, so they skip this (`doctor` reports the modes).
+ * With STORE_OPEN_SERVER it also refuses an object file in blobs/ that
+ * group or others can access (a stat per object file), then takes the
+ * server lock or refuses with PHS_EBUSY naming the server that holds it
+ * (pid, listen address).
+ * Then checks that the key files are not readable by group or others, that
  * master.key matches the database (key check value), that
  * audit-signing.key matches the public key recorded at init, completes an
  * interrupted master-key rotation, and migrates the schema forward. NULL on

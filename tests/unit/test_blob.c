@@ -697,6 +697,95 @@ static void test_sweep_orphans(void **state)
     crypto_key_free(tk);
 }
 
+/* An object file that group or others can read is refused, with a message
+ * on stderr naming it and the fix; the same file at 0600 reads. */
+static void test_reader_refuses_open_modes(void **state)
+{
+    (void)state;
+    crypto_key *tk = crypto_key_generate();
+    struct blob_info bi;
+    struct sink out = {0};
+    const uint8_t pt[] = "private";
+    char p[160];
+    put(tk, "modes", pt, sizeof(pt), 3, &bi);
+    path_of(p, sizeof(p), "modes");
+    const mode_t bad[] = {0644, 0640, 0604, 0660};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int err = 0;
+        assert_int_equal(chmod(p, bad[i]), 0);
+        assert_null(blob_reader_open(dir, tk, bi.wrapped_key, "modes", &err));
+        assert_int_equal(err, PHS_EIO);
+        assert_int_equal(blob_read(dir, tk, bi.wrapped_key, "modes", sink_write, &out), PHS_EIO);
+        assert_int_equal(out.len, 0);
+    }
+    assert_int_equal(chmod(p, 0600), 0);
+    assert_int_equal(blob_read(dir, tk, bi.wrapped_key, "modes", sink_write, &out), 0);
+    assert_memory_equal(out.p, pt, sizeof(pt));
+    sink_reset(&out);
+    blob_remove(dir, "modes");
+    crypto_key_free(tk);
+}
+
+/* Objects are 0600 whatever the umask; an existing blob directory that
+ * group or others can enter is refused. */
+static void test_created_private(void **state)
+{
+    (void)state;
+    crypto_key *tk = crypto_key_generate();
+    struct blob_info bi;
+    struct stat st;
+    char p[160], sub[160];
+    mode_t old = umask(0);
+    put(tk, "umask0", (const uint8_t *)"x", 1, 1, &bi);
+    snprintf(sub, sizeof(sub), "%s/fresh", dir);
+    assert_int_equal(blob_dir_create(sub), 0);
+    umask(old);
+    path_of(p, sizeof(p), "umask0");
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(chmod(sub, 0755), 0);
+    assert_int_equal(blob_dir_create(sub), PHS_EPERM);
+    assert_int_equal(rmdir(sub), 0);
+    blob_remove(dir, "umask0");
+    crypto_key_free(tk);
+}
+
+/* The start-up check names the first file group or others can access and
+ * counts them; it reads no object. */
+static void test_check_modes(void **state)
+{
+    (void)state;
+    crypto_key *tk = crypto_key_generate();
+    struct blob_info bi;
+    char bad[256], p[160];
+    size_t n = 99;
+    put(tk, "ok-1", (const uint8_t *)"x", 1, 1, &bi);
+    put(tk, "loose-1", (const uint8_t *)"x", 1, 1, &bi);
+    assert_int_equal(blob_check_modes(dir, bad, sizeof(bad), &n), 0);
+    assert_int_equal(n, 0);
+    assert_string_equal(bad, "");
+    path_of(p, sizeof(p), "loose-1");
+    assert_int_equal(chmod(p, 0644), 0);
+    assert_int_equal(blob_check_modes(dir, bad, sizeof(bad), &n), PHS_EPERM);
+    assert_int_equal(n, 1);
+    assert_string_equal(bad, p);
+    path_of(p, sizeof(p), "loose-2.tmp");
+    file_put("loose-2.tmp", (const uint8_t *)"x", 1);
+    assert_int_equal(chmod(p, 0604), 0);
+    assert_int_equal(blob_check_modes(dir, NULL, 0, &n), PHS_EPERM);
+    assert_int_equal(n, 2);
+    unlink(p);
+    path_of(p, sizeof(p), "loose-1");
+    assert_int_equal(chmod(p, 0600), 0);
+    assert_int_equal(blob_check_modes(dir, bad, sizeof(bad), &n), 0);
+    assert_int_equal(blob_check_modes("/nonexistent-phs", bad, sizeof(bad), &n), PHS_ENOTFOUND);
+    blob_remove(dir, "ok-1");
+    blob_remove(dir, "loose-1");
+    crypto_key_free(tk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +800,9 @@ int main(void)
         cmocka_unit_test(test_write_failure_cleans_up),
         cmocka_unit_test(test_dir_create_and_sweep),
         cmocka_unit_test(test_sweep_orphans),
+        cmocka_unit_test(test_reader_refuses_open_modes),
+        cmocka_unit_test(test_created_private),
+        cmocka_unit_test(test_check_modes),
     };
     return cmocka_run_group_tests_name("blob", tests, setup, teardown);
 }

@@ -147,6 +147,95 @@ static void dir_snapshot(const char *dir, char *out, size_t len)
     closedir(d);
 }
 
+/* The directory, blobs/ and tmp/ must be 0700, the database and its -wal
+ * and -shm files 0600: a read-write open refuses anything group or others
+ * can access, names the path, its mode and the fix, and changes nothing.
+ * A read-only open (doctor, audit verify) still works. */
+static void open_refuses_open_modes(void **state)
+{
+    struct fx *f = *state;
+    const struct {
+        const char *name; /* NULL: the directory itself */
+        mode_t mode;
+        const char *fix;
+        bool create;
+    } cases[] = {
+        {NULL, 0755, "chmod 700", false},
+        {NULL, 0710, "chmod 700", false},
+        {STORE_BLOB_DIR, 0750, "chmod 700", false},
+        {"tmp", 0755, "chmod 700", true},
+        {STORE_DB_FILE, 0644, "chmod 600", false},
+        {STORE_DB_FILE, 0660, "chmod 600", false},
+        {STORE_DB_FILE "-wal", 0644, "chmod 600", true},
+        {STORE_DB_FILE "-shm", 0604, "chmod 600", true},
+    };
+    static char before[8192], after[8192];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char p[256], want[700], why[512] = "";
+        int err = 0;
+        if (cases[i].name)
+            path(f, cases[i].name, p, sizeof(p));
+        else
+            snprintf(p, sizeof(p), "%s", f->dir);
+        if (cases[i].create && !strcmp(cases[i].name, "tmp"))
+            assert_int_equal(mkdir(p, 0700), 0);
+        else if (cases[i].create)
+            fclose(fopen(p, "w"));
+        assert_int_equal(chmod(p, cases[i].mode), 0);
+        dir_snapshot(f->dir, before, sizeof(before));
+        assert_null(store_open(f->dir, 0, &err, why, sizeof(why)));
+        assert_int_equal(err, PHS_EPERM);
+        snprintf(want, sizeof(want),
+                 "refusing to use %s: it is accessible by group or others "
+                 "(mode %04o); run: %s %s",
+                 p, (unsigned)cases[i].mode, cases[i].fix, p);
+        assert_string_equal(why, want);
+        assert_null(store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why)));
+        assert_string_equal(why, want);
+        dir_snapshot(f->dir, after, sizeof(after));
+        assert_string_equal(before, after);
+        store *ro = store_open(f->dir, STORE_OPEN_READONLY, &err, why, sizeof(why));
+        assert_non_null(ro);
+        store_close(ro);
+        if (cases[i].create && !strcmp(cases[i].name, "tmp"))
+            assert_int_equal(rmdir(p), 0);
+        else if (cases[i].create)
+            assert_int_equal(unlink(p), 0);
+        else
+            assert_int_equal(
+                chmod(p, cases[i].name && !strcmp(cases[i].name, STORE_DB_FILE) ? 0600 : 0700), 0);
+    }
+    store_close(open_ok(f));
+}
+
+/* The server refuses to start over an object file that group or others
+ * can read (it would fail every job that reads it); admin commands, which
+ * read no objects, do not walk them. */
+static void server_open_refuses_open_objects(void **state)
+{
+    struct fx *f = *state;
+    char p[256], p2[256], why[512] = "";
+    int err = 0;
+    path(f, STORE_BLOB_DIR "/obj_a", p, sizeof(p));
+    path(f, STORE_BLOB_DIR "/obj_b", p2, sizeof(p2));
+    fclose(fopen(p, "w"));
+    assert_int_equal(chmod(p, 0644), 0);
+    assert_null(store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_EPERM);
+    assert_non_null(strstr(why, p));
+    assert_non_null(strstr(why, "(mode 0644); run: chmod 600 "));
+    store_close(open_ok(f));
+    fclose(fopen(p2, "w"));
+    assert_int_equal(chmod(p2, 0640), 0);
+    assert_null(store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why)));
+    assert_non_null(strstr(why, "(2 files in "));
+    assert_int_equal(chmod(p, 0600), 0);
+    assert_int_equal(chmod(p2, 0600), 0);
+    store *s = store_open(f->dir, STORE_OPEN_SERVER, &err, why, sizeof(why));
+    assert_non_null(s);
+    store_close(s);
+}
+
 /* A child that opens the directory as a server, reports, and waits to be killed. */
 static pid_t server_child(struct fx *f, const char *listen, unsigned port)
 {
@@ -606,6 +695,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_makes_private_files, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_readable_key_files, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(open_refuses_open_modes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(server_open_refuses_open_objects, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(server_lock_one_per_dir, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_wrong_master_key, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(open_refuses_missing_dir, fx_setup, fx_teardown),
