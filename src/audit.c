@@ -10,14 +10,14 @@
 
 #include "err.h"
 
-#define RECORD_MAGIC "phiscribe-audit-record/1\n"
-#define CHECKPOINT_MAGIC "phiscribe-audit-checkpoint/1\n"
-#define EXPORT_FORMAT "phiscribe-audit-export/1"
-#define TENANT_RECORD_MAGIC "phiscribe-audit-tenant-record/1\n"
+#define RECORD_MAGIC            "phiscribe-audit-record/1\n"
+#define CHECKPOINT_MAGIC        "phiscribe-audit-checkpoint/1\n"
+#define EXPORT_FORMAT           "phiscribe-audit-export/1"
+#define TENANT_RECORD_MAGIC     "phiscribe-audit-tenant-record/1\n"
 #define TENANT_CHECKPOINT_MAGIC "phiscribe-audit-tenant-checkpoint/1\n"
-#define TENANT_EXPORT_FORMAT "phiscribe-audit-tenant-export/1"
-#define CANON_MAX 4096
-#define CP_MSG_MAX 512
+#define TENANT_EXPORT_FORMAT    "phiscribe-audit-tenant-export/1"
+#define CANON_MAX               4096
+#define CP_MSG_MAX              512
 
 /* ---- canonical forms --------------------------------------------------------- */
 
@@ -69,8 +69,8 @@ static int record_digest(const struct store_audit_record *r, uint8_t digest[CRYP
     return crypto_sha256(canon, (size_t)n, digest);
 }
 
-static int chain_next(const uint8_t prev[CRYPTO_SHA256_LEN], const uint8_t digest[CRYPTO_SHA256_LEN],
-                      uint8_t out[CRYPTO_SHA256_LEN])
+static int chain_next(const uint8_t prev[CRYPTO_SHA256_LEN],
+                      const uint8_t digest[CRYPTO_SHA256_LEN], uint8_t out[CRYPTO_SHA256_LEN])
 {
     uint8_t buf[2 * CRYPTO_SHA256_LEN];
     memcpy(buf, prev, CRYPTO_SHA256_LEN);
@@ -83,8 +83,9 @@ static int checkpoint_message(const struct store_audit_checkpoint *c, char *out,
     char h[2 * CRYPTO_SHA256_LEN + 1], p[2 * CRYPTO_SHA256_LEN + 1];
     crypto_hex(c->chain_hash, CRYPTO_SHA256_LEN, h);
     crypto_hex(c->prev, CRYPTO_SHA256_LEN, p);
-    int n = snprintf(out, len, CHECKPOINT_MAGIC "n=%lld\nseq=%lld\nchain_hash=%s\ntime=%s\nnode=%s\nprev=%s\n",
-                     (long long)c->n, (long long)c->seq, h, c->time, c->node, p);
+    int n = snprintf(
+        out, len, CHECKPOINT_MAGIC "n=%lld\nseq=%lld\nchain_hash=%s\ntime=%s\nnode=%s\nprev=%s\n",
+        (long long)c->n, (long long)c->seq, h, c->time, c->node, p);
     return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : n;
 }
 
@@ -333,8 +334,8 @@ static void reader_close(store *r, bool own)
 struct verify_state {
     const uint8_t *pub;
     struct cp_list cps;
-    size_t next_cp;   /* next checkpoint to reach */
-    int64_t expect;   /* next seq expected */
+    size_t next_cp; /* next checkpoint to reach */
+    int64_t expect; /* next seq expected */
     uint8_t chain[CRYPTO_SHA256_LEN];
     uint8_t prev_cp_hash[CRYPTO_SHA256_LEN];
     struct audit_verify_result *res;
@@ -365,19 +366,23 @@ static int verify_checkpoint(struct verify_state *v, size_t i)
         return verify_fail(v, 0, c->n, "checkpoint %lld is unreadable (a stored value was altered)",
                            (long long)c->n);
     if (c->n != (int64_t)i + 1)
-        return verify_fail(v, 0, c->n, "checkpoint %lld found where checkpoint %zu was expected "
-                           "(checkpoints deleted or inserted)", (long long)c->n, i + 1);
+        return verify_fail(v, 0, c->n,
+                           "checkpoint %lld found where checkpoint %zu was expected "
+                           "(checkpoints deleted or inserted)",
+                           (long long)c->n, i + 1);
     if (!crypto_verify(v->pub, msg, (size_t)n, c->signature))
         return verify_fail(v, c->seq, c->n, "checkpoint %lld (record %lld): bad signature",
                            (long long)c->n, (long long)c->seq);
     if (!crypto_equal(c->prev, v->prev_cp_hash, CRYPTO_SHA256_LEN))
         return verify_fail(v, c->seq, c->n,
                            "checkpoint %lld does not follow checkpoint %lld (previous-checkpoint "
-                           "hash differs)", (long long)c->n, (long long)c->n - 1);
+                           "hash differs)",
+                           (long long)c->n, (long long)c->n - 1);
     if (i > 0 && c->seq <= v->cps.v[i - 1].seq)
-        return verify_fail(v, c->seq, c->n, "checkpoint %lld covers record %lld, not after "
-                           "checkpoint %lld", (long long)c->n, (long long)c->seq,
-                           (long long)c->n - 1);
+        return verify_fail(v, c->seq, c->n,
+                           "checkpoint %lld covers record %lld, not after "
+                           "checkpoint %lld",
+                           (long long)c->n, (long long)c->seq, (long long)c->n - 1);
     if (crypto_sha256(msg, (size_t)n, v->prev_cp_hash) < 0)
         return PHS_ECRYPTO;
     return 0;
@@ -405,7 +410,8 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
     if (!crypto_equal(chain, r->hash, CRYPTO_SHA256_LEN))
         return verify_fail(v, r->seq, 0,
                            "record %lld does not match its hash: it was edited, inserted or "
-                           "reordered (or a record before it was removed)", (long long)r->seq);
+                           "reordered (or a record before it was removed)",
+                           (long long)r->seq);
     memcpy(v->chain, chain, sizeof(chain));
     while (v->next_cp < v->cps.n && v->cps.v[v->next_cp].seq <= r->seq) {
         const struct store_audit_checkpoint *c = &v->cps.v[v->next_cp];
@@ -416,8 +422,9 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
             return verify_fail(v, from, c->n,
                                "checkpoint %lld (record %lld) does not match the records: a "
                                "record between %lld and %lld was changed and its hashes "
-                               "recomputed", (long long)c->n, (long long)c->seq,
-                               (long long)from, (long long)c->seq);
+                               "recomputed",
+                               (long long)c->n, (long long)c->seq, (long long)from,
+                               (long long)c->seq);
         }
         v->res->last_checkpoint_seq = c->seq;
         v->next_cp++;
@@ -455,7 +462,8 @@ int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
             const struct store_audit_checkpoint *c = &v.cps.v[v.next_cp];
             verify_fail(&v, v.expect, c->n,
                         "records %lld to %lld, covered by checkpoint %lld, are missing: the log "
-                        "was truncated", (long long)v.expect, (long long)c->seq, (long long)c->n);
+                        "was truncated",
+                        (long long)v.expect, (long long)c->seq, (long long)c->n);
         }
         rc = PHS_ECORRUPT;
         goto out_rollback;
@@ -696,8 +704,8 @@ static int header_start(struct export_state *e, store *s, bool tenant, json_t **
                 return PHS_EINTERNAL;
             used += (size_t)n;
         }
-        int n = snprintf(line + used, sizeof(line) - used, ",%s\r\n",
-                         tenant ? "chain_hash" : "hash");
+        int n =
+            snprintf(line + used, sizeof(line) - used, ",%s\r\n", tenant ? "chain_hash" : "hash");
         if (n < 0 || (size_t)n >= sizeof(line) - used)
             return PHS_EINTERNAL;
         return e->write(e->wctx, line, used + (size_t)n);
@@ -763,12 +771,12 @@ static int record_export(store *s, const struct audit_filter *f, enum audit_form
                          const struct audit_event *who)
 {
     char reason[STORE_AUDIT_TEXT_MAX + 1];
-    snprintf(reason, sizeof(reason), "format=%s%s%s%s%s%s%s%s",
-             fmt == AUDIT_FORMAT_CSV ? "csv" : "jsonl", f->tenant && f->tenant[0] ? " tenant=" : "",
-             f->tenant && f->tenant[0] ? f->tenant : "", f->action && f->action[0] ? " action=" : "",
-             f->action && f->action[0] ? f->action : "", f->actor && f->actor[0] ? " actor=" : "",
-             f->actor && f->actor[0] ? f->actor : "",
-             f->since_us || f->until_us ? " time-range" : "");
+    snprintf(
+        reason, sizeof(reason), "format=%s%s%s%s%s%s%s%s",
+        fmt == AUDIT_FORMAT_CSV ? "csv" : "jsonl", f->tenant && f->tenant[0] ? " tenant=" : "",
+        f->tenant && f->tenant[0] ? f->tenant : "", f->action && f->action[0] ? " action=" : "",
+        f->action && f->action[0] ? f->action : "", f->actor && f->actor[0] ? " actor=" : "",
+        f->actor && f->actor[0] ? f->actor : "", f->since_us || f->until_us ? " time-range" : "");
     struct audit_event ev = who ? *who : (struct audit_event){0};
     ev.action = "audit.export";
     ev.outcome = "success";
@@ -866,13 +874,12 @@ static int tenant_digest(const struct store_audit_record *r, int64_t tseq,
     int n = audit_canonical(r, canon, sizeof(canon));
     if (n < 0)
         return n;
-    const char *rest = strchr(canon, '\n'); /* end of the magic line */
+    const char *rest = strchr(canon, '\n');      /* end of the magic line */
     rest = rest ? strchr(rest + 1, '\n') : NULL; /* end of the seq line */
     if (!rest)
         return PHS_EINTERNAL;
     rest++;
-    int m = snprintf(out, sizeof(out), TENANT_RECORD_MAGIC "tseq=i%lld\n%s", (long long)tseq,
-                     rest);
+    int m = snprintf(out, sizeof(out), TENANT_RECORD_MAGIC "tseq=i%lld\n%s", (long long)tseq, rest);
     if (m < 0 || (size_t)m >= sizeof(out))
         return PHS_ETOOBIG;
     return crypto_sha256(out, (size_t)m, digest);
@@ -884,8 +891,10 @@ static int tenant_checkpoint_message(const char *tenant, int64_t tseq,
 {
     char h[2 * CRYPTO_SHA256_LEN + 1];
     crypto_hex(chain, CRYPTO_SHA256_LEN, h);
-    int n = snprintf(out, len, TENANT_CHECKPOINT_MAGIC "tenant=%s\ntseq=%lld\nchain_hash=%s\n"
-                     "time=%s\nnode=%s\n", tenant, (long long)tseq, h, time, node);
+    int n = snprintf(out, len,
+                     TENANT_CHECKPOINT_MAGIC "tenant=%s\ntseq=%lld\nchain_hash=%s\n"
+                                             "time=%s\nnode=%s\n",
+                     tenant, (long long)tseq, h, time, node);
     return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : n;
 }
 
@@ -893,8 +902,8 @@ struct tenant_state {
     const struct audit_filter *f;
     int64_t tseq;
     uint8_t chain[CRYPTO_SHA256_LEN];
-    int64_t count;             /* matching records */
-    struct export_state *e;    /* NULL: count only */
+    int64_t count;          /* matching records */
+    struct export_state *e; /* NULL: count only */
 };
 
 static int tenant_emit_record(struct export_state *e, const struct store_audit_record *r,

@@ -35,17 +35,17 @@ struct audit_event {
     const char *action;        /* required, e.g. "key.create" ([a-z0-9_.]) */
     const char *resource_type; /* e.g. "tenant", "api_key", "transcript" */
     const char *resource_id;
-    const char *outcome;       /* required: "success", "failure" or "denied" */
-    int http_status;           /* 0: none */
-    const char *source;        /* client address, or "local" */
-    const char *reason;        /* short non-PHI cause, e.g. "revoked" */
-    bool has_audio;            /* the audio_* fields below are present */
+    const char *outcome; /* required: "success", "failure" or "denied" */
+    int http_status;     /* 0: none */
+    const char *source;  /* client address, or "local" */
+    const char *reason;  /* short non-PHI cause, e.g. "revoked" */
+    bool has_audio;      /* the audio_* fields below are present */
     int64_t audio_bytes;
     int64_t audio_duration_ms;
-    const char *audio_format;  /* e.g. "wav" */
+    const char *audio_format; /* e.g. "wav" */
     int audio_sample_rate;
     int audio_channels;
-    const char *audio_sha256;  /* 64 lower-case hex digits */
+    const char *audio_sha256; /* 64 lower-case hex digits */
 };
 
 /* Appends ev inside the caller's write transaction (so the change and its
@@ -103,13 +103,12 @@ typedef int (*audit_write_fn)(void *ctx, const void *buf, size_t len);
 
 /* Appends an "audit.export" record for who (actor, roles, source, request
  * id; action/outcome are filled in) and commits it, then writes the export
- * from one snapshot (on a second read-only connection, like audit_verify). JSONL is verifiable on its own (docs/AUDIT-FORMAT.md):
- * a header, the checkpoint before the first match (none for an export
- * without filters, which starts at record 1), every record from there to
- * the first checkpoint after the last match (records that do not match
- * appear as "omitted" lines carrying only seq and digest), and those
- * checkpoints. CSV has the matching records only, for reading. *count gets
- * the number of matching records (may be NULL). */
+ * from one snapshot (on a second read-only connection, like audit_verify). JSONL is verifiable on
+ * its own (docs/AUDIT-FORMAT.md): a header, the checkpoint before the first match (none for an
+ * export without filters, which starts at record 1), every record from there to the first
+ * checkpoint after the last match (records that do not match appear as "omitted" lines carrying
+ * only seq and digest), and those checkpoints. CSV has the matching records only, for reading.
+ * *count gets the number of matching records (may be NULL). */
 int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
                  const struct audit_event *who, audit_write_fn write, void *ctx, int64_t *count);
 
@@ -136,8 +135,8 @@ int audit_export_tenant(store *s, const struct audit_filter *f, enum audit_forma
                         int64_t *count);
 
 struct audit_tenant_verify_result {
-    bool intact;     /* the whole log verified (audit_verify) */
-    int64_t records; /* the tenant's records */
+    bool intact;                           /* the whole log verified (audit_verify) */
+    int64_t records;                       /* the tenant's records */
     uint8_t chain_hash[CRYPTO_SHA256_LEN]; /* tchain(records) */
 };
 

@@ -69,8 +69,9 @@ static int audit_verify_cmd(const char *data, const char *pubfile)
         uint8_t local[CRYPTO_ED25519_PUB_LEN];
         crypto_signer_public(store_signer(s), local);
         if (!crypto_equal(local, pub, sizeof(pub)))
-            fprintf(stderr, "phiscribe audit verify: warning: %s/%s is not the key in %s; "
-                            "checking signatures with %s\n",
+            fprintf(stderr,
+                    "phiscribe audit verify: warning: %s/%s is not the key in %s; "
+                    "checking signatures with %s\n",
                     store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
     }
     struct audit_verify_result res;
@@ -87,8 +88,7 @@ static int audit_verify_cmd(const char *data, const char *pubfile)
         return CLI_FAIL;
     }
     printf("audit log intact: %lld records, %lld signed checkpoints (last covers record %lld)\n",
-           (long long)res.records, (long long)res.checkpoints,
-           (long long)res.last_checkpoint_seq);
+           (long long)res.records, (long long)res.checkpoints, (long long)res.last_checkpoint_seq);
     printf("%lld records are newer than the last checkpoint (not yet signed)\n",
            (long long)res.uncovered);
     return CLI_OK;
@@ -139,8 +139,7 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
                    !(out = fdopen(fd, "w")))) {
         if (fd >= 0)
             close(fd);
-        fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output,
-                strerror(errno));
+        fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output, strerror(errno));
         cliadm_close(s);
         return CLI_FAIL;
     }

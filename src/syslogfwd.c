@@ -17,9 +17,9 @@
 
 #include "err.h"
 
-#define SETTING_KEY "syslog.forwarded_seq"
-#define BATCH_MAX 500
-#define MSG_MAX 4096
+#define SETTING_KEY    "syslog.forwarded_seq"
+#define BATCH_MAX      500
+#define MSG_MAX        4096
 #define SEND_TIMEOUT_S 5
 /* Facility 13 ("log audit", RFC 5424 table 1). */
 #define FACILITY 13
@@ -132,7 +132,8 @@ int syslogfwd_format(const struct store_audit_record *r, const char *hostname, c
         char val[2 * STORE_AUDIT_TEXT_MAX + 2];
         if (f->type == STORE_AUDIT_INT) {
             int64_t v = *(const int64_t *)base;
-            if (v < 0 || (v == 0 && strcmp(f->name, "seq") != 0 && strcmp(f->name, "http_status") != 0))
+            if (v < 0 ||
+                (v == 0 && strcmp(f->name, "seq") != 0 && strcmp(f->name, "http_status") != 0))
                 continue;
             snprintf(val, sizeof(val), "%lld", (long long)v);
         } else {
@@ -215,7 +216,8 @@ static int send_msg(syslogfwd *f, const char *msg, int n)
     int rc = ensure_socket(f);
     if (rc == 0) {
         if (f->tcp) {
-            int fl = snprintf(framed, sizeof(framed), "%d %s", n, msg); /* RFC 6587 octet counting */
+            int fl =
+                snprintf(framed, sizeof(framed), "%d %s", n, msg); /* RFC 6587 octet counting */
             rc = send_all(f->fd, framed, (size_t)fl);
         } else {
             rc = send(f->fd, msg, (size_t)n, MSG_NOSIGNAL) == n ? 0 : PHS_EIO;

@@ -64,10 +64,15 @@ static void append_n(struct fx *f, int n, const char *tenant)
     for (int i = 0; i < n; i++) {
         char rid[32];
         snprintf(rid, sizeof(rid), "req-%d", i);
-        struct audit_event ev = {.request_id = rid, .tenant = tenant, .actor = "K1",
-                                 .action = "transcript.read", .resource_type = "transcript",
-                                 .resource_id = "tr_1", .outcome = "success",
-                                 .http_status = 200, .source = "127.0.0.1"};
+        struct audit_event ev = {.request_id = rid,
+                                 .tenant = tenant,
+                                 .actor = "K1",
+                                 .action = "transcript.read",
+                                 .resource_type = "transcript",
+                                 .resource_id = "tr_1",
+                                 .outcome = "success",
+                                 .http_status = 200,
+                                 .source = "127.0.0.1"};
         store_tx *tx;
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(audit_append(tx, &ev, NULL), 0);
@@ -161,8 +166,7 @@ static void rejects_bad_events(void **state)
         {.action = "key.create", .outcome = "success", .reason = "line\nbreak"},
         {.action = "key.create", .outcome = "success", .tenant = "caf\xc3\xa9"},
         {.action = "key.create", .outcome = "success", .resource_id = longs},
-        {.action = "key.create", .outcome = "success", .has_audio = true,
-         .audio_sha256 = "nothex"},
+        {.action = "key.create", .outcome = "success", .has_audio = true, .audio_sha256 = "nothex"},
         {.action = "key.create", .outcome = "success", .http_status = 1000},
     };
     assert_int_equal(store_begin(f->s, &tx), 0);
@@ -353,10 +357,10 @@ static void export_selects_and_anchors(void **state)
 {
     struct fx *f = *state;
     set_policy(f, 3, 0);
-    append_n(f, 3, "acme");  /* 1-3, checkpoint 1 at 3 */
-    append_n(f, 2, "beta");  /* 4-5 */
-    append_n(f, 1, "acme");  /* 6, checkpoint 2 at 6 */
-    append_n(f, 3, "acme");  /* 7-9, checkpoint 3 at 9 */
+    append_n(f, 3, "acme"); /* 1-3, checkpoint 1 at 3 */
+    append_n(f, 2, "beta"); /* 4-5 */
+    append_n(f, 1, "acme"); /* 6, checkpoint 2 at 6 */
+    append_n(f, 3, "acme"); /* 7-9, checkpoint 3 at 9 */
     struct audit_filter flt = {.tenant = "beta"};
     struct audit_event who = {.actor = "cli:test", .source = "local"};
     struct buf *o = calloc(1, sizeof(*o));
@@ -419,7 +423,7 @@ static void tenant_export_shows_nothing_of_other_tenants(void **state)
     assert_int_equal(count(a->data, "\"type\":\"record\""), 3);
     assert_int_equal(count(a->data, "\"type\":\"tenant_checkpoint\""), 1);
     assert_int_equal(count(a->data, "\"type\":\"checkpoint\""), 0); /* no global checkpoints */
-    assert_int_equal(count(a->data, "\"seq\""), 0);                     /* no global numbering */
+    assert_int_equal(count(a->data, "\"seq\""), 0);                 /* no global numbering */
     assert_null(strstr(a->data, "beta"));
     assert_non_null(strstr(a->data, "\"records\":3}"));
     /* Other tenants' activity changes nothing in acme's record lines. */
@@ -487,7 +491,8 @@ static void public_key_pem_round_trip(void **state)
     assert_memory_equal(back, f->pub, sizeof(back));
     assert_int_equal(audit_public_key_parse("zz", back), PHS_EINVAL);
     assert_int_equal(audit_public_key_parse("-----BEGIN PUBLIC KEY-----\nAAAA\n"
-                                            "-----END PUBLIC KEY-----\n", back),
+                                            "-----END PUBLIC KEY-----\n",
+                                            back),
                      PHS_EINVAL);
 }
 
