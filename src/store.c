@@ -30,6 +30,8 @@ struct store_tx {
     store *s;
     bool writable;
     bool open;
+    void (*after_commit)(store *s, void *ctx); /* store_tx_after_commit */
+    void *after_ctx;
 };
 
 /* Statements on the audit path, prepared once per handle (used only under
@@ -1255,6 +1257,8 @@ static int begin(store *s, store_tx **tx, bool writable)
     }
     s->tx.writable = writable;
     s->tx.open = true;
+    s->tx.after_commit = NULL;
+    s->tx.after_ctx = NULL;
     *tx = &s->tx;
     return 0;
 }
@@ -1271,7 +1275,12 @@ int store_commit(store_tx *tx)
     if (rc < 0)
         db_exec(s->db, "ROLLBACK");
     tx->open = false;
+    /* Taken before the unlock: the next transaction reuses tx. */
+    void (*after)(store *, void *) = rc == 0 ? tx->after_commit : NULL;
+    void *after_ctx = tx->after_ctx;
     pthread_mutex_unlock(&s->lock);
+    if (after)
+        after(s, after_ctx);
     return rc;
 }
 
@@ -1286,6 +1295,12 @@ void store_rollback(store_tx *tx)
 }
 
 store *store_tx_store(store_tx *tx) { return tx->s; }
+
+void store_tx_after_commit(store_tx *tx, void (*fn)(store *s, void *ctx), void *ctx)
+{
+    tx->after_commit = fn;
+    tx->after_ctx = ctx;
+}
 bool store_tx_writable(const store_tx *tx) { return tx->writable; }
 
 #define NEED_WRITE(tx)                                                                             \
@@ -2056,6 +2071,23 @@ int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out
     else
         rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
     stmt_release(st);
+    return rc;
+}
+
+int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_checkpoint *out)
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "SELECT " CP_COLS " FROM audit_checkpoints WHERE n = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, n);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        rc = checkpoint_row(st, out);
+    else
+        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    sqlite3_finalize(st);
     return rc;
 }
 

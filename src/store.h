@@ -129,6 +129,12 @@ int store_commit(store_tx *tx);
 void store_rollback(store_tx *tx);
 store *store_tx_store(store_tx *tx);
 bool store_tx_writable(const store_tx *tx);
+/* Runs fn(s, ctx) once after tx commits (never after a rollback or a
+ * failed commit), outside the transaction and the handle's lock, in the
+ * committing thread: for work that must follow the commit, such as
+ * publishing the audit high-water file. One per transaction (a second call
+ * replaces the first); ctx must live until then. */
+void store_tx_after_commit(store_tx *tx, void (*fn)(store *s, void *ctx), void *ctx);
 
 /* ---- settings (small integers kept in the database, e.g. audit policy) -- */
 
@@ -285,6 +291,9 @@ int store_audit_each(store_tx *tx, int64_t from, int64_t to,
                      int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx);
 /* PHS_ENOTFOUND when there is no checkpoint yet. */
 int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out);
+/* Checkpoint n; PHS_ENOTFOUND if there is none, PHS_ECORRUPT if a stored
+ * value does not fit. */
+int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_checkpoint *out);
 int store_audit_checkpoint_insert(store_tx *tx, const struct store_audit_checkpoint *c);
 int store_audit_checkpoint_each(store_tx *tx,
                                 int (*fn)(void *ctx, const struct store_audit_checkpoint *c),
