@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_int.h"
 #include "err.h"
 
 #define RECORD_MAGIC            "phiscribe-audit-record/1\n"
@@ -17,7 +18,7 @@
 #define TENANT_CHECKPOINT_MAGIC "phiscribe-audit-tenant-checkpoint/1\n"
 #define TENANT_EXPORT_FORMAT    "phiscribe-audit-tenant-export/1"
 #define CANON_MAX               4096
-#define CP_MSG_MAX              512
+#define CP_MSG_MAX              AUDIT_CP_MSG_MAX
 
 /* ---- canonical forms --------------------------------------------------------- */
 
@@ -60,7 +61,7 @@ int audit_canonical(const struct store_audit_record *r, char *out, size_t len)
     return (int)used;
 }
 
-static int record_digest(const struct store_audit_record *r, uint8_t digest[CRYPTO_SHA256_LEN])
+int audit_record_digest(const struct store_audit_record *r, uint8_t digest[CRYPTO_SHA256_LEN])
 {
     char canon[CANON_MAX];
     int n = audit_canonical(r, canon, sizeof(canon));
@@ -69,8 +70,8 @@ static int record_digest(const struct store_audit_record *r, uint8_t digest[CRYP
     return crypto_sha256(canon, (size_t)n, digest);
 }
 
-static int chain_next(const uint8_t prev[CRYPTO_SHA256_LEN],
-                      const uint8_t digest[CRYPTO_SHA256_LEN], uint8_t out[CRYPTO_SHA256_LEN])
+int audit_chain_next(const uint8_t prev[CRYPTO_SHA256_LEN], const uint8_t digest[CRYPTO_SHA256_LEN],
+                     uint8_t out[CRYPTO_SHA256_LEN])
 {
     uint8_t buf[2 * CRYPTO_SHA256_LEN];
     memcpy(buf, prev, CRYPTO_SHA256_LEN);
@@ -78,7 +79,7 @@ static int chain_next(const uint8_t prev[CRYPTO_SHA256_LEN],
     return crypto_sha256(buf, sizeof(buf), out);
 }
 
-static int checkpoint_message(const struct store_audit_checkpoint *c, char *out, size_t len)
+int audit_checkpoint_message(const struct store_audit_checkpoint *c, char *out, size_t len)
 {
     char h[2 * CRYPTO_SHA256_LEN + 1], p[2 * CRYPTO_SHA256_LEN + 1];
     crypto_hex(c->chain_hash, CRYPTO_SHA256_LEN, h);
@@ -89,10 +90,10 @@ static int checkpoint_message(const struct store_audit_checkpoint *c, char *out,
     return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : n;
 }
 
-static int checkpoint_hash(const struct store_audit_checkpoint *c, uint8_t out[CRYPTO_SHA256_LEN])
+int audit_checkpoint_hash(const struct store_audit_checkpoint *c, uint8_t out[CRYPTO_SHA256_LEN])
 {
     char msg[CP_MSG_MAX];
-    int n = checkpoint_message(c, msg, sizeof(msg));
+    int n = audit_checkpoint_message(c, msg, sizeof(msg));
     if (n < 0)
         return n;
     return crypto_sha256(msg, (size_t)n, out);
@@ -170,9 +171,26 @@ static int event_to_record(const struct audit_event *ev, struct store_audit_reco
     return 0;
 }
 
-/* Writes checkpoint n+1 over (seq, chain) inside tx. */
-static int write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *last, bool have_last,
-                            int64_t seq, const uint8_t chain[CRYPTO_SHA256_LEN])
+bool audit_checkpoint_signed(const struct store_audit_checkpoint *c,
+                             const uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    char msg[CP_MSG_MAX];
+    int n = c->malformed ? PHS_ECORRUPT : audit_checkpoint_message(c, msg, sizeof(msg));
+    return n >= 0 && crypto_verify(pub, msg, (size_t)n, c->signature);
+}
+
+bool audit_checkpoint_same(const struct store_audit_checkpoint *a,
+                           const struct store_audit_checkpoint *b)
+{
+    return a->n == b->n && a->seq == b->seq && !a->malformed && !b->malformed &&
+           !memcmp(a->chain_hash, b->chain_hash, sizeof(a->chain_hash)) &&
+           !strcmp(a->time, b->time) && !strcmp(a->node, b->node) &&
+           !memcmp(a->prev, b->prev, sizeof(a->prev)) &&
+           !memcmp(a->signature, b->signature, sizeof(a->signature));
+}
+
+int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *last, bool have_last,
+                           int64_t seq, const uint8_t chain[CRYPTO_SHA256_LEN], int64_t now_us)
 {
     store *s = store_tx_store(tx);
     const crypto_signer *signer = store_signer(s);
@@ -183,18 +201,22 @@ static int write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *l
     c.n = have_last ? last->n + 1 : 1;
     c.seq = seq;
     memcpy(c.chain_hash, chain, CRYPTO_SHA256_LEN);
-    store_time_format(store_now_us(), c.time);
+    store_time_format(now_us, c.time);
     snprintf(c.node, sizeof(c.node), "%s", store_node_id(s));
     int rc = 0;
-    if (have_last && (rc = checkpoint_hash(last, c.prev)) < 0)
+    if (have_last && (rc = audit_checkpoint_hash(last, c.prev)) < 0)
         return rc;
     char msg[CP_MSG_MAX];
-    int n = checkpoint_message(&c, msg, sizeof(msg));
+    int n = audit_checkpoint_message(&c, msg, sizeof(msg));
     if (n < 0)
         return n;
-    if ((rc = crypto_sign(signer, msg, (size_t)n, c.signature)) < 0)
+    if ((rc = crypto_sign(signer, msg, (size_t)n, c.signature)) < 0 ||
+        (rc = store_audit_checkpoint_insert(tx, &c)) < 0)
         return rc;
-    return store_audit_checkpoint_insert(tx, &c);
+    /* The copy outside the database follows the commit, never precedes it:
+     * a file ahead of the database would read as a removed checkpoint. */
+    store_tx_after_commit(tx, audit_highwater_publish, NULL);
+    return 0;
 }
 
 static int last_checkpoint(store_tx *tx, struct store_audit_checkpoint *c, bool *have)
@@ -208,25 +230,37 @@ static int last_checkpoint(store_tx *tx, struct store_audit_checkpoint *c, bool 
     return rc;
 }
 
-static int checkpoint_due(store_tx *tx, const struct store_audit_checkpoint *c, bool have,
-                          int64_t seq, bool *due)
+/* For the periodic and closing checkpoints: due when N records or T
+ * seconds (by the clock now) have passed since the last one. */
+static bool due_now(const struct audit_policy *p, const struct store_audit_checkpoint *c, bool have,
+                    int64_t head, int64_t now_us)
 {
-    int64_t every = 0, secs = 0, last_us = 0;
-    int rc;
-    if ((rc = store_setting_get_int(tx, "audit.checkpoint_records",
-                                    AUDIT_DEFAULT_CHECKPOINT_RECORDS, &every)) < 0 ||
-        (rc = store_setting_get_int(tx, "audit.checkpoint_seconds",
-                                    AUDIT_DEFAULT_CHECKPOINT_SECONDS, &secs)) < 0)
+    int64_t last_us = 0;
+    if (head <= c->seq)
+        return false;
+    if (head - c->seq >= p->records)
+        return true;
+    return have && store_time_parse(c->time, &last_us) == 0 &&
+           now_us - last_us >= p->seconds * 1000000;
+}
+
+int audit_append_record(store_tx *tx, const struct audit_event *ev, int64_t now_us,
+                        struct store_audit_record *r)
+{
+    int rc = event_to_record(ev, r);
+    if (rc < 0)
         return rc;
-    *due = false;
-    if (seq <= c->seq)
-        return 0;
-    if (every > 0 && seq - c->seq >= every)
-        *due = true;
-    if (secs > 0 && have && store_time_parse(c->time, &last_us) == 0 &&
-        store_now_us() - last_us >= secs * 1000000)
-        *due = true;
-    return 0;
+    uint8_t prev[CRYPTO_SHA256_LEN], digest[CRYPTO_SHA256_LEN];
+    int64_t head = 0;
+    if ((rc = store_audit_head(tx, &head, prev)) < 0)
+        return rc;
+    r->seq = head + 1;
+    store_time_format(now_us, r->time);
+    snprintf(r->node, sizeof(r->node), "%s", store_node_id(store_tx_store(tx)));
+    if ((rc = audit_record_digest(r, digest)) < 0 ||
+        (rc = audit_chain_next(prev, digest, r->hash)) < 0)
+        return rc;
+    return store_audit_insert(tx, r);
 }
 
 int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq)
@@ -236,27 +270,23 @@ int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq)
     struct store_audit_record *r = malloc(sizeof(*r));
     if (!r)
         return PHS_ENOMEM;
-    int rc = event_to_record(ev, r);
-    if (rc < 0)
-        goto out_free;
-    store *s = store_tx_store(tx);
-    uint8_t prev[CRYPTO_SHA256_LEN], digest[CRYPTO_SHA256_LEN];
-    int64_t head = 0;
-    if ((rc = store_audit_head(tx, &head, prev)) < 0)
-        goto out_free;
-    r->seq = head + 1;
-    store_time_format(store_now_us(), r->time);
-    snprintf(r->node, sizeof(r->node), "%s", store_node_id(s));
-    if ((rc = record_digest(r, digest)) < 0 || (rc = chain_next(prev, digest, r->hash)) < 0 ||
-        (rc = store_audit_insert(tx, r)) < 0)
-        goto out_free;
+    /* One clock reading for the record's time and the due test, so that
+     * "not due" is exactly what verification recomputes from the stored
+     * times. */
+    int64_t now = store_now_us();
     struct store_audit_checkpoint c;
-    bool have = false, due = false;
-    if ((rc = last_checkpoint(tx, &c, &have)) < 0 ||
-        (rc = checkpoint_due(tx, &c, have, r->seq, &due)) < 0)
+    struct audit_policy pol;
+    bool have = false;
+    int rc;
+    if ((rc = audit_append_record(tx, ev, now, r)) < 0 ||
+        (rc = last_checkpoint(tx, &c, &have)) < 0 || (rc = audit_policy_get(tx, &pol)) < 0)
         goto out_free;
-    if (due && (rc = write_checkpoint(tx, &c, have, r->seq, r->hash)) < 0)
+    /* A refused checkpoint (an alarm) still keeps the record: the trail
+     * goes on, chained but unsigned, until an operator acts. */
+    if (audit_due(&pol, &c, have, r->seq, now) &&
+        (rc = audit_seal(tx, &c, have, r->seq, r->hash, true, now)) < 0 && rc != PHS_ECORRUPT)
         goto out_free;
+    rc = 0;
     if (seq)
         *seq = r->seq;
 out_free:
@@ -270,17 +300,21 @@ int audit_checkpoint(store *s, bool force)
     int rc = store_begin(s, &tx);
     if (rc < 0)
         return rc;
-    int64_t head = 0;
+    int64_t head = 0, now = store_now_us();
     uint8_t hash[CRYPTO_SHA256_LEN];
     struct store_audit_checkpoint c;
-    bool have = false, due = false;
+    struct audit_policy pol;
+    bool have = false;
     if ((rc = store_audit_head(tx, &head, hash)) < 0 || (rc = last_checkpoint(tx, &c, &have)) < 0 ||
-        (rc = checkpoint_due(tx, &c, have, head, &due)) < 0)
+        (rc = audit_policy_get(tx, &pol)) < 0)
         goto out_rollback;
-    if (head > c.seq && (force || due)) {
-        if ((rc = write_checkpoint(tx, &c, have, head, hash)) < 0)
-            goto out_rollback;
-        return store_commit(tx);
+    if (head > c.seq && (force || due_now(&pol, &c, have, head, now))) {
+        rc = audit_seal(tx, &c, have, head, hash, false, now);
+        if (rc == 0 || rc == PHS_ECORRUPT) {
+            /* Commits the checkpoint, or the alarm record. */
+            int crc = store_commit(tx);
+            return crc < 0 ? crc : rc;
+        }
     }
 out_rollback:
     store_rollback(tx);
@@ -338,6 +372,9 @@ struct verify_state {
     int64_t expect; /* next seq expected */
     uint8_t chain[CRYPTO_SHA256_LEN];
     uint8_t prev_cp_hash[CRYPTO_SHA256_LEN];
+    struct audit_policy pol;
+    const struct store_audit_checkpoint *open; /* the checkpoint before this stretch; NULL: none */
+    int64_t first_due; /* first record of this stretch that was due a checkpoint (0: none) */
     struct audit_verify_result *res;
 };
 
@@ -362,7 +399,7 @@ static int verify_checkpoint(struct verify_state *v, size_t i)
     const struct store_audit_checkpoint *c = &v->cps.v[i];
     char msg[CP_MSG_MAX];
     int n;
-    if (c->malformed || (n = checkpoint_message(c, msg, sizeof(msg))) < 0)
+    if (c->malformed || (n = audit_checkpoint_message(c, msg, sizeof(msg))) < 0)
         return verify_fail(v, 0, c->n, "checkpoint %lld is unreadable (a stored value was altered)",
                            (long long)c->n);
     if (c->n != (int64_t)i + 1)
@@ -388,6 +425,42 @@ static int verify_checkpoint(struct verify_state *v, size_t i)
     return 0;
 }
 
+/* Counts alarms and acknowledgements, and notes the first record of the
+ * stretch that was due a checkpoint. */
+static void note_record(struct verify_state *v, const struct store_audit_record *r)
+{
+    static const struct store_audit_checkpoint none;
+    int64_t t = 0;
+    if (!strcmp(r->action, AUDIT_ACTION_ALARM)) {
+        v->res->alarms++;
+        v->res->last_alarm_seq = r->seq;
+    } else if (!strcmp(r->action, AUDIT_ACTION_ACK)) {
+        v->res->acknowledged++;
+        v->res->last_ack_seq = r->seq;
+    }
+    if (!v->first_due && store_time_parse(r->time, &t) == 0 &&
+        audit_due(&v->pol, v->open ? v->open : &none, v->open != NULL, r->seq, t))
+        v->first_due = r->seq;
+}
+
+/* Checkpoint c closes the stretch at record r: nothing before r may have
+ * been due a checkpoint, unless an operator acknowledged an alarm with r. */
+static int verify_stretch(struct verify_state *v, const struct store_audit_record *r,
+                          const struct store_audit_checkpoint *c)
+{
+    int64_t due = v->first_due, from = v->open ? v->open->seq + 1 : 1;
+    v->open = c;
+    v->first_due = 0;
+    if (!due || due == r->seq || !strcmp(r->action, AUDIT_ACTION_ACK))
+        return 0;
+    return verify_fail(v, due, c->n,
+                       "checkpoint %lld covers records %lld to %lld, but record %lld was due a "
+                       "checkpoint (policy: %lld records or %lld s): checkpoints between were "
+                       "removed",
+                       (long long)c->n, (long long)from, (long long)c->seq, (long long)due,
+                       (long long)v->pol.records, (long long)v->pol.seconds);
+}
+
 static int verify_record(void *ctx, const struct store_audit_record *r)
 {
     struct verify_state *v = ctx;
@@ -404,7 +477,8 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
                            (long long)r->seq);
     uint8_t digest[CRYPTO_SHA256_LEN], chain[CRYPTO_SHA256_LEN];
     int rc;
-    if ((rc = record_digest(r, digest)) < 0 || (rc = chain_next(v->chain, digest, chain)) < 0)
+    if ((rc = audit_record_digest(r, digest)) < 0 ||
+        (rc = audit_chain_next(v->chain, digest, chain)) < 0)
         return verify_fail(v, r->seq, 0, "record %lld cannot be hashed: %s", (long long)r->seq,
                            err_str(rc));
     if (!crypto_equal(chain, r->hash, CRYPTO_SHA256_LEN))
@@ -413,6 +487,7 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
                            "reordered (or a record before it was removed)",
                            (long long)r->seq);
     memcpy(v->chain, chain, sizeof(chain));
+    note_record(v, r);
     while (v->next_cp < v->cps.n && v->cps.v[v->next_cp].seq <= r->seq) {
         const struct store_audit_checkpoint *c = &v->cps.v[v->next_cp];
         if ((rc = verify_checkpoint(v, v->next_cp)) != 0)
@@ -426,6 +501,8 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
                                (long long)c->n, (long long)c->seq, (long long)from,
                                (long long)c->seq);
         }
+        if ((rc = verify_stretch(v, r, c)) != 0)
+            return rc;
         v->res->last_checkpoint_seq = c->seq;
         v->next_cp++;
     }
@@ -433,8 +510,81 @@ static int verify_record(void *ctx, const struct store_audit_record *r)
     return 0;
 }
 
+/* Records after the last checkpoint are protected by the chain only; none
+ * of them may have been due a checkpoint. */
+static int verify_tail(struct verify_state *v)
+{
+    if (!v->first_due)
+        return 0;
+    int64_t last_n = v->open ? v->open->n : 0, last_seq = v->open ? v->open->seq : 0;
+    char alarm[96] = "";
+    if (v->res->last_alarm_seq > last_seq)
+        snprintf(alarm, sizeof(alarm), " (the signer raised an alarm: record %lld)",
+                 (long long)v->res->last_alarm_seq);
+    return verify_fail(v, v->first_due, 0,
+                       "records %lld to %lld are not signed, but record %lld was due a checkpoint "
+                       "(policy: %lld records or %lld s after checkpoint %lld): checkpoints were "
+                       "removed, or the signer refused to sign%s",
+                       (long long)last_seq + 1, (long long)v->expect - 1, (long long)v->first_due,
+                       (long long)v->pol.records, (long long)v->pol.seconds, (long long)last_n,
+                       alarm);
+}
+
+/* The log against the copy of its newest checkpoint kept outside the
+ * database: that checkpoint must still be there, unchanged. */
+static int verify_highwater(struct verify_state *v, store *s, const char *path_given)
+{
+    char path[STORE_PATH_MAX + 32];
+    struct store_audit_checkpoint hw;
+    int rc = 0;
+    if (path_given)
+        snprintf(path, sizeof(path), "%s", path_given);
+    else
+        rc = audit_highwater_path(s, path, sizeof(path));
+    if (rc == 0)
+        rc = audit_highwater_read(path, &hw);
+    if (rc == PHS_ENOTFOUND && !path_given && v->cps.n == 0)
+        return 0; /* a log never signed has no high-water file yet */
+    if (rc == PHS_ENOTFOUND)
+        return verify_fail(v, 0, 0,
+                           "the high-water file %s is missing, but the log has %zu checkpoints: "
+                           "it was removed, or the data directory predates it (the next "
+                           "checkpoint writes it)",
+                           path, v->cps.n);
+    if (rc < 0)
+        return verify_fail(v, 0, 0, "the high-water file %s is %s", path,
+                           rc == PHS_ECORRUPT ? "malformed" : "unreadable");
+    if (!audit_checkpoint_signed(&hw, v->pub))
+        return verify_fail(v, 0, hw.n, "the high-water file %s: checkpoint %lld does not verify",
+                           path, (long long)hw.n);
+    if ((size_t)hw.n > v->cps.n) {
+        const struct store_audit_checkpoint *last = v->cps.n ? &v->cps.v[v->cps.n - 1] : NULL;
+        return verify_fail(v, last ? last->seq + 1 : 1, hw.n,
+                           "the log ends at checkpoint %lld (record %lld), but the high-water "
+                           "file holds checkpoint %lld (record %lld): checkpoints were removed "
+                           "(and the records after record %lld may have been rewritten), or the "
+                           "database is an older copy",
+                           (long long)(last ? last->n : 0), (long long)(last ? last->seq : 0),
+                           (long long)hw.n, (long long)hw.seq, (long long)(last ? last->seq : 0));
+    }
+    if (!audit_checkpoint_same(&hw, &v->cps.v[hw.n - 1]))
+        return verify_fail(v, hw.seq, hw.n,
+                           "checkpoint %lld differs from its copy in the high-water file: the log "
+                           "was rewritten",
+                           (long long)hw.n);
+    v->res->highwater_n = hw.n;
+    v->res->highwater_seq = hw.seq;
+    return 0;
+}
+
 int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
                  struct audit_verify_result *res)
+{
+    return audit_verify_against(s, pub, NULL, res);
+}
+
+int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const char *highwater,
+                         struct audit_verify_result *res)
 {
     memset(res, 0, sizeof(*res));
     struct verify_state v = {.pub = pub, .expect = 1, .res = res};
@@ -446,9 +596,12 @@ int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
         reader_close(r, own);
         return rc;
     }
-    if ((rc = store_audit_checkpoint_each(tx, cp_collect, &v.cps)) < 0)
+    if ((rc = audit_policy_get(tx, &v.pol)) < 0 ||
+        (rc = store_audit_checkpoint_each(tx, cp_collect, &v.cps)) < 0)
         goto out_rollback;
     res->checkpoints = (int64_t)v.cps.n;
+    res->policy_records = v.pol.records;
+    res->policy_seconds = v.pol.seconds;
     rc = store_audit_each(tx, 1, -1, verify_record, &v);
     if (rc == FAIL_STOP) {
         rc = PHS_ECORRUPT;
@@ -469,6 +622,10 @@ int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
         goto out_rollback;
     }
     res->uncovered = (v.expect - 1) - res->last_checkpoint_seq;
+    if (verify_highwater(&v, s, highwater) != 0 || verify_tail(&v) != 0) {
+        rc = PHS_ECORRUPT;
+        goto out_rollback;
+    }
     rc = 0;
 out_rollback:
     store_rollback(tx);
@@ -593,7 +750,7 @@ static int emit_record_json(struct export_state *e, const struct store_audit_rec
 static int emit_omitted(struct export_state *e, const struct store_audit_record *r)
 {
     uint8_t digest[CRYPTO_SHA256_LEN];
-    int rc = record_digest(r, digest);
+    int rc = audit_record_digest(r, digest);
     if (rc < 0)
         return rc;
     json_t *o = json_object();
@@ -953,7 +1110,7 @@ static int tenant_walk(void *ctx, const struct store_audit_record *r)
     int rc;
     t->tseq++;
     if ((rc = tenant_digest(r, t->tseq, digest)) < 0 ||
-        (rc = chain_next(t->chain, digest, t->chain)) < 0)
+        (rc = audit_chain_next(t->chain, digest, t->chain)) < 0)
         return rc;
     bool match = record_matches(t->f, r);
     if (match)

@@ -65,6 +65,45 @@ int audit_record(store *s, const struct audit_event *ev);
  * due). Call with force at clean shutdown, and without it periodically. */
 int audit_checkpoint(store *s, bool force);
 
+/* ---- alarms ------------------------------------------------------------------ */
+/* Before it signs, the signer checks what the checkpoint would cover
+ * (docs/AUDIT-FORMAT.md, "Alarms"). When that fails it signs nothing,
+ * appends one "audit.alarm" record (actor "system:audit", outcome
+ * "failure", the reason), logs a line to stderr, and from then on signs
+ * nothing until an operator acknowledges: records are still appended and
+ * chained. audit_checkpoint returns PHS_ECORRUPT while an alarm is
+ * pending; audit_append does not fail because of it. */
+
+struct audit_alarm {
+    bool pending; /* raised and not acknowledged: nothing signed since */
+    int64_t seq;  /* its audit.alarm record */
+    char reason[STORE_AUDIT_TEXT_MAX + 1];
+};
+
+/* The pending alarm, if any. One read transaction. */
+int audit_alarm_get(store *s, struct audit_alarm *out);
+
+#define AUDIT_ACK_NOTE_MAX 48
+
+struct audit_ack {
+    int64_t seq;                            /* the audit.alarm_acknowledged record */
+    int64_t checkpoint;                     /* the checkpoint signed over it */
+    char problem[STORE_AUDIT_TEXT_MAX + 1]; /* what the signer found now ("" if only pending) */
+    char reason[STORE_AUDIT_TEXT_MAX + 1];  /* the record's reason */
+};
+
+/* An operator accepts the log as it now is, after looking into an alarm:
+ * appends "audit.alarm_acknowledged" for who (reason "note=NOTE after=SEQ
+ * hw=N:SEQ:HASH16": the last checkpoint kept and the high-water checkpoint
+ * being replaced), signs a checkpoint over it without the checks, and
+ * replaces the high-water file with that checkpoint. Verification accepts
+ * the over-long stretch this checkpoint closes and reports it. note: 1 to
+ * AUDIT_ACK_NOTE_MAX printable ASCII characters (a ticket number, never
+ * PHI), else PHS_EINVAL. PHS_ENOTFOUND when nothing is wrong and no alarm
+ * is pending. */
+int audit_acknowledge(store *s, const struct audit_event *who, const char *note,
+                      struct audit_ack *out);
+
 /* ---- verification --------------------------------------------------------- */
 
 struct audit_verify_result {
@@ -72,20 +111,33 @@ struct audit_verify_result {
     int64_t checkpoints;         /* checkpoints read */
     int64_t last_checkpoint_seq; /* 0: none */
     int64_t uncovered;           /* records newer than the last checkpoint */
-    int64_t bad_seq;             /* first bad record (0: none / not attributable) */
-    int64_t bad_checkpoint;      /* first bad checkpoint n (0: none) */
-    char message[512];           /* what is wrong, naming the record; "" when intact */
+    int64_t policy_records;      /* the checkpoint policy checked against */
+    int64_t policy_seconds;
+    int64_t highwater_n; /* the high-water checkpoint found and matched (0: none) */
+    int64_t highwater_seq;
+    int64_t alarms, last_alarm_seq;     /* audit.alarm records */
+    int64_t acknowledged, last_ack_seq; /* audit.alarm_acknowledged records */
+    int64_t bad_seq;                    /* first bad record (0: none / not attributable) */
+    int64_t bad_checkpoint;             /* first bad checkpoint n (0: none) */
+    char message[1024];                 /* what is wrong, naming the record; "" when intact */
 };
 
 /* Recomputes every record hash, the chain, every checkpoint's signature (by
  * pub, which should come from a copy kept off the machine), the checkpoint
- * chain, and that no record covered by a checkpoint is missing. Returns 0
- * when intact, PHS_ECORRUPT (with res->message) when not, or another error
- * when it could not read. Reads in one snapshot, on a second read-only
- * connection when s is writable, so other users of s are not blocked:
- * O(records). */
+ * chain, and that no record covered by a checkpoint is missing; checks the
+ * checkpoint policy (no checkpoint covers a record that was due an earlier
+ * one, unless it closes an acknowledged alarm; no record after the last
+ * checkpoint was due one) and that the high-water file's checkpoint is in
+ * the log unchanged. Returns 0 when intact, PHS_ECORRUPT (with
+ * res->message) when not, or another error when it could not read. Reads
+ * in one snapshot, on a second read-only connection when s is writable, so
+ * other users of s are not blocked: O(records). */
 int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
                  struct audit_verify_result *res);
+/* audit_verify against the high-water file at highwater (a copy kept
+ * elsewhere) instead of the data directory's; NULL: the data directory's. */
+int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const char *highwater,
+                         struct audit_verify_result *res);
 
 /* ---- export ----------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* cli_audit: `phiscribe audit verify|export|public-key|report`. */
+/* cli_audit: `phiscribe audit verify|export|public-key|report|acknowledge`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,18 +17,24 @@
 static void audit_usage(FILE *out)
 {
     fprintf(out,
-            "usage: phiscribe audit verify [--public-key FILE] [--data DIR]\n"
+            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR]\n"
             "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
             "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
             "                              [--output FILE] [--data DIR]\n"
             "       phiscribe audit public-key [--data DIR]\n"
             "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
-            "                              [--tenant NAME] [--format text|json] [--data DIR]\n\n"
+            "                              [--tenant NAME] [--format text|json] [--data DIR]\n"
+            "       phiscribe audit acknowledge --reason TEXT [--data DIR]\n\n"
             "report lists what one API key did (every resource it created, read or\n"
             "deleted, per tenant): the breach-impact report for a compromised key.\n"
             "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
             "names the first bad record. Give --public-key (the PEM printed by init or\n"
-            "public-key, kept off this machine) so a replaced signing key is noticed.\n"
+            "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
+            "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
+            "the data directory).\n"
+            "acknowledge: after an audit alarm has been looked into, records who accepted\n"
+            "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
+            "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
             "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
             "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
 }
@@ -47,35 +53,64 @@ static int read_small_file(const char *path, char *buf, size_t cap)
     return 0;
 }
 
-static int audit_verify_cmd(const char *data, const char *pubfile)
+/* The key to check signatures with: pubfile's, else the data directory's. */
+static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    crypto_signer_public(store_signer(s), pub);
+    if (!pubfile)
+        return 0;
+    char text[PUBKEY_FILE_MAX];
+    int rc = read_small_file(pubfile, text, sizeof(text));
+    if (rc == 0)
+        rc = audit_public_key_parse(text, pub);
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit verify: %s: not an Ed25519 public key (PEM or hex)\n",
+                pubfile);
+        return rc;
+    }
+    uint8_t local[CRYPTO_ED25519_PUB_LEN];
+    crypto_signer_public(store_signer(s), local);
+    if (!crypto_equal(local, pub, CRYPTO_ED25519_PUB_LEN))
+        fprintf(stderr,
+                "phiscribe audit verify: warning: %s/%s is not the key in %s; "
+                "checking signatures with %s\n",
+                store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
+    return 0;
+}
+
+static void print_intact(const struct audit_verify_result *res)
+{
+    printf("audit log intact: %lld records, %lld signed checkpoints (last covers record %lld)\n",
+           (long long)res->records, (long long)res->checkpoints,
+           (long long)res->last_checkpoint_seq);
+    printf("%lld records are newer than the last checkpoint (not yet signed; the policy allows "
+           "fewer than %lld records or %lld s)\n",
+           (long long)res->uncovered, (long long)res->policy_records,
+           (long long)res->policy_seconds);
+    if (res->highwater_n)
+        printf("high-water file: checkpoint %lld (record %lld) is in the log, unchanged\n",
+               (long long)res->highwater_n, (long long)res->highwater_seq);
+    else
+        printf("high-water file: none yet (nothing signed)\n");
+    if (res->acknowledged)
+        printf("acknowledged audit alarms: %lld (the last at record %lld): export the log around "
+               "it to see what was accepted\n",
+               (long long)res->acknowledged, (long long)res->last_ack_seq);
+}
+
+static int audit_verify_cmd(const char *data, const char *pubfile, const char *highwater)
 {
     int code;
     store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
     if (!s)
         return code;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(store_signer(s), pub);
-    if (pubfile) {
-        char text[PUBKEY_FILE_MAX];
-        int rc = read_small_file(pubfile, text, sizeof(text));
-        if (rc == 0)
-            rc = audit_public_key_parse(text, pub);
-        if (rc < 0) {
-            fprintf(stderr, "phiscribe audit verify: %s: not an Ed25519 public key (PEM or hex)\n",
-                    pubfile);
-            store_close(s);
-            return CLI_BADINPUT;
-        }
-        uint8_t local[CRYPTO_ED25519_PUB_LEN];
-        crypto_signer_public(store_signer(s), local);
-        if (!crypto_equal(local, pub, sizeof(pub)))
-            fprintf(stderr,
-                    "phiscribe audit verify: warning: %s/%s is not the key in %s; "
-                    "checking signatures with %s\n",
-                    store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
+    if (verify_key(s, pubfile, pub) < 0) {
+        store_close(s);
+        return CLI_BADINPUT;
     }
     struct audit_verify_result res;
-    int rc = audit_verify(s, pub, &res);
+    int rc = audit_verify_against(s, pub, highwater, &res);
     store_close(s);
     if (rc == PHS_ECORRUPT) {
         printf("audit log FAILED verification: %s\n", res.message);
@@ -87,11 +122,43 @@ static int audit_verify_cmd(const char *data, const char *pubfile)
         fprintf(stderr, "phiscribe audit verify: cannot read the audit log: %s\n", err_str(rc));
         return CLI_FAIL;
     }
-    printf("audit log intact: %lld records, %lld signed checkpoints (last covers record %lld)\n",
-           (long long)res.records, (long long)res.checkpoints, (long long)res.last_checkpoint_seq);
-    printf("%lld records are newer than the last checkpoint (not yet signed)\n",
-           (long long)res.uncovered);
+    print_intact(&res);
     return CLI_OK;
+}
+
+static int audit_acknowledge_cmd(const char *data, const char *reason)
+{
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event who;
+    char actor_buf[CLIADM_ACTOR_LEN];
+    cliadm_who(&who, actor_buf, sizeof(actor_buf));
+    struct audit_ack ack;
+    int rc = audit_acknowledge(s, &who, reason, &ack);
+    if (rc == PHS_ENOTFOUND) {
+        fprintf(stderr, "phiscribe audit acknowledge: nothing to acknowledge: no alarm is "
+                        "pending and the signer finds nothing wrong\n");
+        return cliadm_close(s, CLI_OK);
+    }
+    if (rc == PHS_EINVAL) {
+        fprintf(stderr,
+                "phiscribe audit acknowledge: --reason takes 1 to %d printable ASCII "
+                "characters (a ticket number; never PHI)\n",
+                AUDIT_ACK_NOTE_MAX);
+        return cliadm_close(s, CLI_BADINPUT);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit acknowledge: %s\n", err_str(rc));
+        return cliadm_close(s, CLI_FAIL);
+    }
+    if ((code = cliadm_close(s, CLI_OK)) != CLI_OK)
+        return code;
+    rc = cliadm_print_json(json_pack("{s:I, s:I, s:s, s:s}", "record", (json_int_t)ack.seq,
+                                     "checkpoint", (json_int_t)ack.checkpoint, "problem",
+                                     ack.problem, "reason", ack.reason));
+    return rc < 0 ? CLI_FAIL : CLI_OK;
 }
 
 static int write_file(void *ctx, const void *buf, size_t len)
@@ -140,8 +207,7 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
         if (fd >= 0)
             close(fd);
         fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output, strerror(errno));
-        cliadm_close(s);
-        return CLI_FAIL;
+        return cliadm_close(s, CLI_FAIL);
     }
     struct audit_event who;
     char actor_buf[CLIADM_ACTOR_LEN];
@@ -159,8 +225,7 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
         fprintf(stderr, "phiscribe audit export: %s\n", err_str(rc));
     else
         fprintf(stderr, "exported %lld matching records\n", (long long)n);
-    cliadm_close(s);
-    return cliadm_exit(rc);
+    return cliadm_close(s, cliadm_exit(rc));
 }
 
 static int audit_public_key_cmd(const char *data)
@@ -203,10 +268,10 @@ static int audit_report_cmd(const char *data, const char *actor, const char *sin
     cliadm_who(&who, actor_buf, sizeof(actor_buf));
     json_t *r = NULL;
     int rc = audit_report(s, &f, &who, &r);
-    cliadm_close(s);
+    code = cliadm_close(s, cliadm_exit(rc));
     if (rc < 0) {
         fprintf(stderr, "phiscribe audit report: %s\n", err_str(rc));
-        return cliadm_exit(rc);
+        return code;
     }
     char *text = json ? json_dumps(r, JSON_INDENT(2)) : audit_report_text(r);
     json_decref(r);
@@ -216,13 +281,14 @@ static int audit_report_cmd(const char *data, const char *actor, const char *sin
     if (json)
         fputc('\n', stdout);
     free(text);
-    return CLI_OK;
+    return code;
 }
 
 int cli_audit(int argc, char **argv)
 {
     const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
-               *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL;
+               *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
+               *highwater = NULL, *reason = NULL;
     for (int i = 1; i < argc;) {
         int m;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -237,7 +303,9 @@ int cli_audit(int argc, char **argv)
             (m = cliadm_opt(argc, argv, &i, "--actor", &actor)) != 0 ||
             (m = cliadm_opt(argc, argv, &i, "--action", &action)) != 0 ||
             (m = cliadm_opt(argc, argv, &i, "--format", &format)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--output", &output)) != 0) {
+            (m = cliadm_opt(argc, argv, &i, "--output", &output)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--high-water", &highwater)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--reason", &reason)) != 0) {
             if (m < 0)
                 return CLI_USAGE;
             continue;
@@ -250,14 +318,19 @@ int cli_audit(int argc, char **argv)
         sub = argv[i++];
     }
     bool export_opts = since || until || tenant || actor || action || format || output;
-    if (sub && !strcmp(sub, "verify") && !export_opts)
-        return audit_verify_cmd(data, pubfile);
-    if (sub && !strcmp(sub, "export") && !pubfile)
+    bool verify_opts = pubfile || highwater;
+    if (sub && !strcmp(sub, "verify") && !export_opts && !reason)
+        return audit_verify_cmd(data, pubfile, highwater);
+    if (reason && !(sub && !strcmp(sub, "acknowledge")))
+        sub = NULL; /* --reason belongs to acknowledge only */
+    if (sub && !strcmp(sub, "export") && !verify_opts)
         return audit_export_cmd(data, since, until, tenant, actor, action, format, output);
-    if (sub && !strcmp(sub, "public-key") && !export_opts && !pubfile)
+    if (sub && !strcmp(sub, "public-key") && !export_opts && !verify_opts)
         return audit_public_key_cmd(data);
-    if (sub && !strcmp(sub, "report") && !pubfile && !action && !output)
+    if (sub && !strcmp(sub, "report") && !verify_opts && !action && !output)
         return audit_report_cmd(data, actor, since, until, tenant, format);
+    if (sub && !strcmp(sub, "acknowledge") && reason && !export_opts && !verify_opts)
+        return audit_acknowledge_cmd(data, reason);
     audit_usage(stderr);
     return CLI_USAGE;
 }

@@ -75,6 +75,5 @@ int cli_init(int argc, char **argv)
         fprintf(stderr, "phiscribe init: writing the first audit record failed: %s\n",
                 err_str(rc));
     }
-    cliadm_close(s);
-    return rc == 0 ? CLI_OK : CLI_FAIL;
+    return cliadm_close(s, rc == 0 ? CLI_OK : CLI_FAIL);
 }

@@ -70,7 +70,7 @@ int cli_jobs(int argc, char **argv)
         rc = print_status(s);
     } else {
         struct audit_event who;
-        char actor[96];
+        char actor[CLIADM_ACTOR_LEN];
         bool was = false;
         cliadm_who(&who, actor, sizeof(actor));
         rc = jobs_set_paused(s, pause, &who, &was);
@@ -80,6 +80,5 @@ int cli_jobs(int argc, char **argv)
     }
     if (rc < 0)
         fprintf(stderr, "phiscribe jobs: %s\n", err_str(rc));
-    cliadm_close(s);
-    return cliadm_exit(rc);
+    return cliadm_close(s, cliadm_exit(rc));
 }

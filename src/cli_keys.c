@@ -274,6 +274,5 @@ int cli_keys(int argc, char **argv)
     }
     if (rc < 0 && rc != PHS_ENOTFOUND && rc != PHS_EEXIST && rc != PHS_EINVAL && !rotate)
         fprintf(stderr, "phiscribe keys: %s\n", err_str(rc));
-    cliadm_close(s);
-    return cliadm_exit(rc);
+    return cliadm_close(s, cliadm_exit(rc));
 }

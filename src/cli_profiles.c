@@ -209,6 +209,5 @@ int cli_profiles(int argc, char **argv)
         crypto_wipe(text, len);
         free(text);
     }
-    cliadm_close(s);
-    return cliadm_exit(rc);
+    return cliadm_close(s, cliadm_exit(rc));
 }

@@ -47,8 +47,5 @@ int cli_purge(int argc, char **argv)
                (long long)res.transcripts, (long long)res.audio, (long long)res.failed);
     else
         fprintf(stderr, "phiscribe purge: %s\n", err_str(rc));
-    cliadm_close(s);
-    if (rc == 0 && res.failed)
-        return CLI_FAIL;
-    return cliadm_exit(rc);
+    return cliadm_close(s, rc == 0 && res.failed ? CLI_FAIL : cliadm_exit(rc));
 }

@@ -189,6 +189,5 @@ int cli_tenants(int argc, char **argv)
         fprintf(stderr, "phiscribe tenants: no tenant named '%s'\n", name);
     else if (rc < 0)
         fprintf(stderr, "phiscribe tenants: %s\n", err_str(rc));
-    cliadm_close(s);
-    return cliadm_exit(rc);
+    return cliadm_close(s, cliadm_exit(rc));
 }

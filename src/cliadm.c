@@ -52,17 +52,22 @@ store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code)
     return s;
 }
 
-void cliadm_close(store *s)
+int cliadm_close(store *s, int code)
 {
     if (!s)
-        return;
-    if (!store_readonly(s)) {
-        int rc = audit_checkpoint(s, true);
-        if (rc < 0)
-            fprintf(stderr, "phiscribe: warning: closing audit checkpoint failed: %s\n",
-                    err_str(rc));
-    }
+        return code;
+    int rc = store_readonly(s) ? 0 : audit_checkpoint(s, true);
+    struct audit_alarm alarm;
+    if (rc == PHS_ECORRUPT && audit_alarm_get(s, &alarm) == 0 && alarm.pending)
+        fprintf(stderr,
+                "phiscribe: AUDIT ALARM: the audit log is not being signed (audit record %lld: "
+                "%s). This command's change was made and recorded. Run 'phiscribe audit verify'; "
+                "docs/AUDIT-FORMAT.md, \"Alarms\", says what to do next.\n",
+                (long long)alarm.seq, alarm.reason);
+    else if (rc < 0)
+        fprintf(stderr, "phiscribe: warning: closing audit checkpoint failed: %s\n", err_str(rc));
     store_close(s);
+    return rc == PHS_ECORRUPT && code == CLI_OK ? CLI_FAIL : code;
 }
 
 /* A user name as written in the actor: plain names only, so nothing an

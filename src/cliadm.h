@@ -18,8 +18,12 @@ int cliadm_opt(int argc, char **argv, int *i, const char *name, const char **val
 /* Opens the data directory named by --data / $PHISCRIBE_DATA / default;
  * prints the reason to stderr and returns NULL on failure (*exit_code set). */
 store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code);
-/* Writes the closing audit checkpoint (unless read-only) and closes. */
-void cliadm_close(store *s);
+/* Writes the closing audit checkpoint (unless read-only) and closes; s may
+ * be NULL. Returns code, or CLI_FAIL when code is CLI_OK but the signer
+ * refused the checkpoint (an audit alarm), after saying so on stderr: the
+ * command's change stands, but the log was not signed. Another failure of
+ * the checkpoint is a warning (the next one covers these records). */
+int cliadm_close(store *s, int code);
 
 /* Room for the command-line actor (cliadm_actor_format) and its NUL. */
 #define CLIADM_ACTOR_LEN 129

@@ -11,7 +11,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "audit.h"
+#include "audit_int.h"
 #include "err.h"
 #include "store.h"
 
@@ -105,6 +109,125 @@ static void tamper(struct fx *f, const char *sql)
 static int verify(struct fx *f, struct audit_verify_result *res)
 {
     return audit_verify(f->s, f->pub, res);
+}
+
+struct rec_list {
+    struct store_audit_record *v;
+    size_t n, cap;
+};
+
+static int rec_collect(void *ctx, const struct store_audit_record *r)
+{
+    struct rec_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+        assert_non_null(l->v);
+    }
+    l->v[l->n++] = *r;
+    return 0;
+}
+
+/* Recomputes every stored chain hash from the records as they are now, as
+ * an attacker who knows the format does after changing them. */
+static void recompute_chain(struct fx *f)
+{
+    struct rec_list l = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_audit_each(tx, 1, -1, rec_collect, &l), 0);
+    store_rollback(tx);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", f->dir, STORE_DB_FILE);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "DROP TRIGGER IF EXISTS audit_log_no_update", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "UPDATE audit_log SET hash = ? WHERE seq = ?", -1, &st, NULL),
+        SQLITE_OK);
+    uint8_t chain[CRYPTO_SHA256_LEN] = {0}, digest[CRYPTO_SHA256_LEN];
+    for (size_t i = 0; i < l.n; i++) {
+        assert_int_equal(audit_record_digest(&l.v[i], digest), 0);
+        assert_int_equal(audit_chain_next(chain, digest, chain), 0);
+        sqlite3_bind_blob(st, 1, chain, sizeof(chain), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, l.v[i].seq);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(l.v);
+}
+
+static int64_t checkpoint_count(struct fx *f)
+{
+    struct store_audit_checkpoint c;
+    store_tx *tx;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    int rc = store_audit_checkpoint_last(tx, &c);
+    store_rollback(tx);
+    return rc == PHS_ENOTFOUND ? 0 : c.n;
+}
+
+static void last_record(struct fx *f, struct store_audit_record *r)
+{
+    struct rec_list l = {0};
+    store_tx *tx;
+    int64_t head;
+    uint8_t h[CRYPTO_SHA256_LEN];
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_audit_head(tx, &head, h), 0);
+    assert_int_equal(store_audit_each(tx, head, head, rec_collect, &l), 0);
+    store_rollback(tx);
+    assert_int_equal(l.n, 1);
+    *r = l.v[0];
+    free(l.v);
+}
+
+static void highwater(struct fx *f, struct store_audit_checkpoint *c)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    assert_int_equal(audit_highwater_read(path, c), 0);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void save_highwater(struct fx *f, const char *name)
+{
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(b, sizeof(b), "%s/%s", f->root, name);
+    copy_file(a, b);
+}
+
+static void restore_highwater(struct fx *f, const char *name)
+{
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s/%s", f->root, name);
+    snprintf(b, sizeof(b), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    copy_file(a, b);
+}
+
+/* The reseal of the attack run: the newest checkpoints deleted, a record
+ * after the last one kept rewritten, the chain recomputed. */
+static void reseal(struct fx *f, int64_t keep_checkpoints, int64_t edit_seq)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM audit_checkpoints WHERE n > %lld;"
+             "UPDATE audit_log SET tenant = 'someone-else' WHERE seq = %lld;",
+             (long long)keep_checkpoints, (long long)edit_seq);
+    tamper(f, sql);
+    recompute_chain(f);
 }
 
 /* ---- tests ----------------------------------------------------------------------- */
@@ -496,6 +619,298 @@ static void public_key_pem_round_trip(void **state)
                      PHS_EINVAL);
 }
 
+/* ---- the signer's checks, the high-water file, alarms (issue 12, item 14) ---------- */
+
+static void highwater_file_follows_each_checkpoint(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_checkpoint hw;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    /* A fresh data directory: nothing signed, no file, and that is intact. */
+    append_n(f, 2, "acme");
+    assert_int_equal(audit_highwater_read(path, &hw), PHS_ENOTFOUND);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.highwater_n, 0);
+    set_policy(f, 3, 60);
+    append_n(f, 3, "acme"); /* records 3-5: checkpoint 1 at record 3 */
+    highwater(f, &hw);
+    assert_int_equal(hw.n, 1);
+    assert_int_equal(hw.seq, 3);
+    assert_int_equal(audit_checkpoint(f->s, true), 0); /* checkpoint 2 at record 5 */
+    highwater(f, &hw);
+    assert_int_equal(hw.n, 2);
+    assert_int_equal(hw.seq, 5);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.highwater_n, 2);
+    /* Its text round-trips, and nothing else parses. */
+    char text[AUDIT_HIGHWATER_MAX];
+    struct store_audit_checkpoint back;
+    int n = audit_highwater_format(&hw, text, sizeof(text));
+    assert_true(n > 0);
+    assert_int_equal(audit_highwater_parse(text, (size_t)n, &back), 0);
+    assert_true(audit_checkpoint_same(&hw, &back));
+    assert_int_equal(audit_highwater_parse(text, (size_t)n - 1, &back), PHS_ECORRUPT);
+    text[40] = 'X';
+    assert_int_equal(audit_highwater_parse(text, (size_t)n, &back), PHS_ECORRUPT);
+}
+
+static void reseal_is_caught_and_not_signed(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_record r;
+    set_policy(f, 3, 60);
+    append_n(f, 12, "acme"); /* checkpoints 1-4 at records 3, 6, 9, 12 */
+    assert_int_equal(verify(f, &res), 0);
+    reseal(f, 2, 8);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "ends at checkpoint 2 (record 6)"));
+    assert_non_null(strstr(res.message, "holds checkpoint 4 (record 12)"));
+    /* The next command's closing checkpoint is refused: an alarm instead. */
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(checkpoint_count(f), 2);
+    last_record(f, &r);
+    assert_int_equal(r.seq, 13);
+    assert_string_equal(r.action, "audit.alarm");
+    assert_string_equal(r.outcome, "failure");
+    assert_string_equal(r.actor, "system:audit");
+    assert_non_null(strstr(r.reason, "checkpoints removed"));
+    struct audit_alarm alarm;
+    assert_int_equal(audit_alarm_get(f->s, &alarm), 0);
+    assert_true(alarm.pending);
+    assert_int_equal(alarm.seq, 13);
+    /* Raised once: later checkpoints are refused without a second record,
+     * and the trail goes on (chained, unsigned). */
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    append_n(f, 5, "acme");
+    assert_int_equal(checkpoint_count(f), 2);
+    last_record(f, &r);
+    assert_int_equal(r.seq, 18);
+    assert_string_equal(r.action, "transcript.read");
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+}
+
+static void reseal_is_caught_by_the_policy_alone(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_record r;
+    set_policy(f, 3, 60);
+    append_n(f, 6, "acme");
+    save_highwater(f, "hw-at-2"); /* an old copy: the file no help here */
+    append_n(f, 6, "acme");
+    reseal(f, 2, 8);
+    restore_highwater(f, "hw-at-2");
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_int_equal(res.bad_seq, 9);
+    assert_non_null(strstr(res.message, "records 7 to 12 are not signed"));
+    assert_non_null(strstr(res.message, "record 9 was due a checkpoint"));
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(checkpoint_count(f), 2);
+    last_record(f, &r);
+    assert_string_equal(r.action, "audit.alarm");
+    assert_non_null(strstr(r.reason, "unsigned stretch too long"));
+}
+
+static void dropped_checkpoint_is_caught(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    set_policy(f, 5, 60);
+    append_n(f, 12, "acme"); /* checkpoints at 5 and 10 */
+    tamper(f, "DELETE FROM audit_checkpoints WHERE n = 2");
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "ends at checkpoint 1 (record 5)"));
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(checkpoint_count(f), 1);
+}
+
+static void truncated_records_and_checkpoints_are_caught(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    set_policy(f, 3, 60);
+    append_n(f, 9, "acme"); /* checkpoints at 3, 6, 9 */
+    /* The tail and every checkpoint over it go: what is left is consistent. */
+    tamper(f, "DELETE FROM audit_log WHERE seq >= 5; DELETE FROM audit_checkpoints WHERE n >= 2");
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_int_equal(res.bad_seq, 4);
+    assert_non_null(strstr(res.message, "holds checkpoint 3 (record 9)"));
+}
+
+static void forged_record_appended_is_caught(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_checkpoint c;
+    set_policy(f, 3, 60);
+    append_n(f, 3, "acme"); /* checkpoint 1 at record 3 */
+    highwater(f, &c);
+    int64_t t = 0;
+    assert_int_equal(store_time_parse(c.time, &t), 0);
+    char when[STORE_TIME_LEN + 1], sql[512];
+    store_time_format(t + 7200 * 1000000LL, when);
+    /* Appended after the checkpoint, its hash recomputed, dated later than
+     * the policy lets a record stay unsigned. */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO audit_log(seq, time, node, tenant, actor, action, outcome, hash)"
+             " SELECT 4, '%s', node, 'acme', 'K1', 'transcript.delete', 'success', hash"
+             " FROM audit_log WHERE seq = 3",
+             when);
+    tamper(f, sql);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT); /* the hash was copied, not recomputed */
+    assert_non_null(strstr(res.message, "record 4 does not match its hash"));
+    recompute_chain(f);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_int_equal(res.bad_seq, 4);
+    assert_non_null(strstr(res.message, "record 4 was due a checkpoint"));
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(checkpoint_count(f), 1);
+}
+
+static void checkpoint_over_more_than_the_policy_is_caught(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    set_policy(f, 3, 60);
+    /* A signer that ignored the policy: 7 records, then one checkpoint. */
+    struct audit_event ev = {.action = "key.create", .outcome = "success"};
+    struct store_audit_record *r = malloc(sizeof(*r));
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(audit_append_record(tx, &ev, store_now_us(), r), 0);
+    assert_int_equal(audit_write_checkpoint(tx, NULL, false, r->seq, r->hash, store_now_us()), 0);
+    assert_int_equal(store_commit(tx), 0);
+    free(r);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_int_equal(res.bad_seq, 3);
+    assert_non_null(strstr(res.message, "checkpoint 1 covers records 1 to 7"));
+    assert_non_null(strstr(res.message, "record 3 was due a checkpoint"));
+}
+
+static void file_behind_the_database_is_no_alarm(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_checkpoint hw;
+    set_policy(f, 3, 60);
+    append_n(f, 3, "acme");
+    save_highwater(f, "hw-1");
+    append_n(f, 3, "acme");
+    /* A crash between the commit of checkpoint 2 and the file's update. */
+    restore_highwater(f, "hw-1");
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.highwater_n, 1);
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    highwater(f, &hw);
+    assert_int_equal(hw.n, 3);
+    assert_int_equal(verify(f, &res), 0);
+    /* An older checkpoint never replaces a newer one in the file. */
+    store_tx *tx;
+    struct store_audit_checkpoint old;
+    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_audit_checkpoint_get(tx, 1, &old), 0);
+    assert_int_equal(store_audit_checkpoint_get(tx, 9, &old), PHS_ENOTFOUND);
+    assert_int_equal(store_audit_checkpoint_get(tx, 1, &old), 0);
+    store_rollback(tx);
+    assert_int_equal(audit_highwater_write(f->s, &old, false), 0);
+    highwater(f, &hw);
+    assert_int_equal(hw.n, 3);
+    /* No file while the log has checkpoints (removed, or a directory from
+     * before the file): verification says so; the next checkpoint writes it. */
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "is missing"));
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+}
+
+static void two_signers_on_one_directory(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct store_audit_checkpoint hw;
+    char why[512];
+    int err;
+    store *other = store_open(f->dir, 0, &err, why, sizeof(why)); /* a second process */
+    assert_non_null(other);
+    struct audit_event ev = {.action = "key.create", .outcome = "success", .actor = "cli:x"};
+    for (int i = 0; i < 6; i++) {
+        store *s = i % 2 ? other : f->s;
+        assert_int_equal(audit_record(s, &ev), 0);
+        assert_int_equal(audit_checkpoint(s, true), 0);
+        highwater(f, &hw);
+        assert_int_equal(hw.n, i + 1);
+    }
+    store_close(other);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.highwater_n, 6);
+}
+
+static void tampered_highwater_file_is_caught(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    set_policy(f, 3, 60);
+    append_n(f, 6, "acme");
+    char path[256], cmd[400];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(cmd, sizeof(cmd), "sed -i 's/^seq=6$/seq=5/' '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "does not verify"));
+    snprintf(cmd, sizeof(cmd), "echo junk >> '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "malformed"));
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+}
+
+static void acknowledge_accepts_the_log_and_signing_resumes(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    struct audit_ack ack;
+    struct store_audit_checkpoint hw;
+    struct audit_event who = {
+        .actor = "cli:root;sudo=alice", .roles = "operator", .source = "local"};
+    set_policy(f, 3, 60);
+    append_n(f, 12, "acme");
+    assert_int_equal(audit_acknowledge(f->s, &who, "INC-1", &ack), PHS_ENOTFOUND);
+    reseal(f, 2, 8);
+    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT); /* the alarm, record 13 */
+    assert_int_equal(audit_acknowledge(f->s, &who, "bad\nnote", &ack), PHS_EINVAL);
+    assert_int_equal(audit_acknowledge(f->s, &who, "INC-2041", &ack), 0);
+    assert_int_equal(ack.seq, 14);
+    assert_int_equal(ack.checkpoint, 3);
+    assert_non_null(strstr(ack.reason, "note=INC-2041 after=6 hw=4:12:"));
+    highwater(f, &hw);
+    assert_int_equal(hw.n, 3);
+    assert_int_equal(hw.seq, 14);
+    struct audit_alarm alarm;
+    assert_int_equal(audit_alarm_get(f->s, &alarm), 0);
+    assert_false(alarm.pending);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.acknowledged, 1);
+    assert_int_equal(res.last_ack_seq, 14);
+    assert_int_equal(res.alarms, 1);
+    /* Signing goes on as before. */
+    append_n(f, 3, "acme");
+    assert_int_equal(checkpoint_count(f), 4);
+    assert_int_equal(verify(f, &res), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -517,6 +932,17 @@ int main(void)
         T(verify_does_not_block_on_open_transaction),
         T(tenant_export_shows_nothing_of_other_tenants),
         T(public_key_pem_round_trip),
+        T(highwater_file_follows_each_checkpoint),
+        T(reseal_is_caught_and_not_signed),
+        T(reseal_is_caught_by_the_policy_alone),
+        T(dropped_checkpoint_is_caught),
+        T(truncated_records_and_checkpoints_are_caught),
+        T(forged_record_appended_is_caught),
+        T(checkpoint_over_more_than_the_policy_is_caught),
+        T(file_behind_the_database_is_no_alarm),
+        T(two_signers_on_one_directory),
+        T(tampered_highwater_file_is_caught),
+        T(acknowledge_accepts_the_log_and_signing_resumes),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
