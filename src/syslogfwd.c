@@ -18,6 +18,7 @@
 #include "err.h"
 
 #define SETTING_KEY    "syslog.forwarded_seq"
+#define SETTING_CP_KEY "syslog.forwarded_checkpoint"
 #define BATCH_MAX      500
 #define MSG_MAX        4096
 #define SEND_TIMEOUT_S 5
@@ -40,6 +41,7 @@ struct syslogfwd {
     pthread_cond_t cv;
     bool stopping;
     int64_t last_seq;
+    int64_t last_cp; /* the last checkpoint forwarded (n) */
 };
 
 static int parse(const char *target, bool *tcp, struct sockaddr_storage *addr, socklen_t *len,
@@ -152,6 +154,24 @@ int syslogfwd_format(const struct store_audit_record *r, const char *hostname, c
     return (int)(n + (size_t)w);
 }
 
+int syslogfwd_format_checkpoint(const struct store_audit_checkpoint *c, const char *hostname,
+                                char *out, size_t len)
+{
+    char h[2 * CRYPTO_SHA256_LEN + 1], p[2 * CRYPTO_SHA256_LEN + 1];
+    char sig[2 * CRYPTO_ED25519_SIG_LEN + 1], node[2 * STORE_AUDIT_TEXT_MAX + 2];
+    crypto_hex(c->chain_hash, CRYPTO_SHA256_LEN, h);
+    crypto_hex(c->prev, CRYPTO_SHA256_LEN, p);
+    crypto_hex(c->signature, CRYPTO_ED25519_SIG_LEN, sig);
+    sd_escape(node, sizeof(node), c->node);
+    int w = snprintf(out, len,
+                     "<%d>1 %s %s phiscribe - audit.checkpoint [" SD_ID " n=\"%lld\" seq=\"%lld\" "
+                     "chain_hash=\"%s\" time=\"%s\" node=\"%s\" prev=\"%s\" signature=\"%s\"] "
+                     "audit checkpoint %lld",
+                     FACILITY * 8 + 5, c->time, hostname[0] ? hostname : "-", (long long)c->n,
+                     (long long)c->seq, h, c->time, node, p, sig, (long long)c->n);
+    return (w < 0 || (size_t)w >= len) ? PHS_ETOOBIG : w;
+}
+
 static int ensure_socket(syslogfwd *f)
 {
     if (f->fd >= 0)
@@ -230,9 +250,49 @@ static int send_msg(syslogfwd *f, const char *msg, int n)
     return rc;
 }
 
-/* Sends records after last_seq (a batch at a time); persists progress. A
- * send that fails or times out stops the round; the next round retries
- * from the first unsent record. */
+static void save_progress(syslogfwd *f, const char *key, int64_t value)
+{
+    store_tx *tx;
+    if (store_begin(f->s, &tx) == 0) {
+        if (store_setting_set_int(tx, key, value) == 0)
+            store_commit(tx);
+        else
+            store_rollback(tx);
+    }
+}
+
+/* Sends the checkpoints made since the last one sent, so a collector holds
+ * a copy of each signed checkpoint outside this machine within one
+ * interval of its commit. */
+static void forward_checkpoints(syslogfwd *f)
+{
+    char msg[MSG_MAX];
+    int64_t sent = f->last_cp;
+    for (int i = 0; i < BATCH_MAX; i++) {
+        struct store_audit_checkpoint c;
+        store_tx *tx;
+        if (store_begin_read(f->s, &tx) < 0)
+            break;
+        int rc = store_audit_checkpoint_get(tx, sent + 1, &c);
+        store_rollback(tx);
+        if (rc == PHS_ECORRUPT) { /* unreadable: skipped, so it cannot stall the rest */
+            sent++;
+            continue;
+        }
+        int n = rc == 0 ? syslogfwd_format_checkpoint(&c, f->hostname, msg, sizeof(msg)) : rc;
+        if (n < 0 || send_msg(f, msg, n) < 0)
+            break;
+        sent++;
+    }
+    if (sent > f->last_cp) {
+        f->last_cp = sent;
+        save_progress(f, SETTING_CP_KEY, sent);
+    }
+}
+
+/* Sends records after last_seq (a batch at a time), then new checkpoints;
+ * persists progress. A send that fails or times out stops the round; the
+ * next round retries from the first unsent record. */
 static void forward_once(syslogfwd *f)
 {
     struct batch b = {.n = 0, .hostname = f->hostname};
@@ -251,13 +311,9 @@ static void forward_once(syslogfwd *f)
         free(b.msgs[i]);
     if (sent > f->last_seq) {
         f->last_seq = sent;
-        if (store_begin(f->s, &tx) == 0) {
-            if (store_setting_set_int(tx, SETTING_KEY, f->last_seq) == 0)
-                store_commit(tx);
-            else
-                store_rollback(tx);
-        }
+        save_progress(f, SETTING_KEY, sent);
     }
+    forward_checkpoints(f);
 }
 
 static void *run(void *arg)
@@ -308,9 +364,13 @@ syslogfwd *syslogfwd_start(store *s, const char *target, int interval_ms, int *e
     store_tx *tx;
     int64_t head = 0;
     uint8_t h[CRYPTO_SHA256_LEN];
+    struct store_audit_checkpoint cp = {0};
     if ((*err = store_begin_read(s, &tx)) == 0) {
         store_audit_head(tx, &head, h);
+        store_audit_checkpoint_last(tx, &cp);
         *err = store_setting_get_int(tx, SETTING_KEY, -1, &f->last_seq);
+        if (*err == 0)
+            *err = store_setting_get_int(tx, SETTING_CP_KEY, -1, &f->last_cp);
         store_rollback(tx);
     }
     if (*err < 0) {
@@ -320,6 +380,10 @@ syslogfwd *syslogfwd_start(store *s, const char *target, int interval_ms, int *e
     }
     if (f->last_seq < 0 || f->last_seq > head)
         f->last_seq = head;
+    /* The first time, the newest checkpoint goes out at once: the
+     * collector has a witness from the start. */
+    if (f->last_cp < 0 || f->last_cp > cp.n)
+        f->last_cp = cp.n > 0 ? cp.n - 1 : 0;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     if (pthread_create(&f->thread, NULL, run, f) != 0) {

@@ -3,6 +3,7 @@
  *
  * A thread reads records newer than the last one forwarded (kept in the
  * database, so a restart resumes without gaps: delivery is at least once),
+ * and then the signed checkpoints made since (an outside witness of each),
  * formats each as one RFC 5424 message whose structured data carries the
  * record's fields (never PHI or secrets: audit records have none), and sends
  * it over UDP (RFC 5426) or TCP with octet counting (RFC 6587). Only
@@ -37,5 +38,11 @@ void syslogfwd_stop(syslogfwd *f);
  * its length or a negative error if it does not fit. Exposed for tests. */
 int syslogfwd_format(const struct store_audit_record *r, const char *hostname, char *out,
                      size_t len);
+/* Formats checkpoint c likewise: MSGID "audit.checkpoint", its fields
+ * (n, seq, chain_hash, time, node, prev, signature: nothing else, no PHI)
+ * as structured data, enough to check its signature and to compare with
+ * `phiscribe audit verify --high-water`. Exposed for tests. */
+int syslogfwd_format_checkpoint(const struct store_audit_checkpoint *c, const char *hostname,
+                                char *out, size_t len);
 
 #endif

@@ -44,7 +44,22 @@ for proto in udp tcp; do
     python3 - "$T/$proto.log" <<'PY' || fail "$proto messages: $(head -3 "$T/$proto.log")"
 import re, sys
 lines = [l for l in open(sys.argv[1]).read().split("\n") if l]
+cps = [l for l in lines if " audit.checkpoint " in l]
+lines = [l for l in lines if " audit.checkpoint " not in l]
 assert len(lines) >= 4, lines
+# each signed checkpoint, with what a copy outside needs and nothing else
+ns = []
+for l in cps:
+    m = re.match(r'<109>1 (\S+) (\S+) phiscribe - audit.checkpoint \[phiscribe@32473 n="(\d+)" '
+                 r'seq="(\d+)" chain_hash="([0-9a-f]{64})" time="(\S+)" node="([0-9a-f]{16})" '
+                 r'prev="([0-9a-f]{64})" signature="([0-9a-f]{128})"\] audit checkpoint (\d+)$', l)
+    assert m and m.group(3) == m.group(10) and m.group(1) == m.group(6), l
+    ns.append(int(m.group(3)))
+    hw = "phiscribe-audit-highwater/1\n" + "".join(
+        "%s=%s\n" % (k, m.group(i)) for k, i in
+        (("n", 3), ("seq", 4), ("chain_hash", 5), ("time", 6), ("node", 7), ("prev", 8), ("signature", 9)))
+assert ns and ns == list(range(ns[0], ns[0] + len(ns))), ns
+open(sys.argv[1] + ".hw", "w").write(hw)   # the newest, as a high-water file
 seqs = []
 for l in lines:
     m = re.match(r'<(\d+)>1 (\S+) (\S+) phiscribe - (\S+) \[phiscribe@32473( [a-z_0-9]+="(?:[^"\\\]]|\\.)*")+\] audit record (\d+)$', l)
@@ -58,7 +73,11 @@ for a in ("server.start", "transcription.create", "key.auth_failed", "server.sto
 assert "audio_sha256=" in acts
 PY
     ! grep -qi "young man\|phs_not_a_key\|$KEY_A" "$T/$proto.log" || fail "PHI or a secret forwarded"
-    ok "$proto: RFC 5424 messages, facility log-audit, consecutive seq, no PHI or secrets"
+    # the collector's copy of the newest checkpoint is the high-water file's,
+    # and audit verify accepts it as the outside witness
+    cmp -s "$T/$proto.log.hw" "$DATA/audit-highwater" || fail "$proto: the collector's checkpoint is not the high-water file's"
+    expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA" --high-water "$T/$proto.log.hw"
+    ok "$proto: RFC 5424 messages, facility log-audit, consecutive seq, no PHI or secrets; each checkpoint as it is made"
     kill "$cpid" 2>/dev/null || true
 done
 # The TCP run resumed after the last record the UDP run forwarded (the
