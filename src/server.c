@@ -465,6 +465,12 @@ char *server_metrics_render(struct server *srv)
               (unsigned long long)rs.audited, (unsigned long long)rs.summarized,
               (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
               (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
+    struct audit_alarm alarm;
+    tb_printf(&b,
+              "# HELP phiscribe_audit_alarm 1 while the audit signer refuses to sign (an "
+              "audit.alarm is pending: docs/AUDIT-FORMAT.md, Alarms).\n"
+              "# TYPE phiscribe_audit_alarm gauge\nphiscribe_audit_alarm %d\n",
+              audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending);
     tb_printf(&b,
               "# HELP phiscribe_jobs_requeued_total Stored jobs run again because their "
               "tenant's key was rotated while they ran.\n"
@@ -528,6 +534,12 @@ static int handle_readyz(struct http_req *req, void *ctx)
         return http_reply_error(req, 503, "server_error", NULL, "not_ready",
                                 "The database is not available.");
     store_rollback(tx);
+    struct audit_alarm alarm;
+    if (audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending)
+        return http_reply_error(req, 503, "server_error", NULL, "audit_alarm",
+                                "The audit log is not being signed (audit alarm, record %lld); "
+                                "run phiscribe audit verify.",
+                                (long long)alarm.seq);
     return http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
 }
 
