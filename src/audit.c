@@ -219,7 +219,7 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
     return 0;
 }
 
-static int last_checkpoint(store_tx *tx, struct store_audit_checkpoint *c, bool *have)
+int audit_last_checkpoint(store_tx *tx, struct store_audit_checkpoint *c, bool *have)
 {
     int rc = store_audit_checkpoint_last(tx, c);
     *have = rc == 0;
@@ -279,7 +279,7 @@ int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq)
     bool have = false;
     int rc;
     if ((rc = audit_append_record(tx, ev, now, r)) < 0 ||
-        (rc = last_checkpoint(tx, &c, &have)) < 0 || (rc = audit_policy_get(tx, &pol)) < 0)
+        (rc = audit_last_checkpoint(tx, &c, &have)) < 0 || (rc = audit_policy_get(tx, &pol)) < 0)
         goto out_free;
     /* A refused checkpoint (an alarm) still keeps the record: the trail
      * goes on, chained but unsigned, until an operator acts. */
@@ -305,8 +305,8 @@ int audit_checkpoint(store *s, bool force)
     struct store_audit_checkpoint c;
     struct audit_policy pol;
     bool have = false;
-    if ((rc = store_audit_head(tx, &head, hash)) < 0 || (rc = last_checkpoint(tx, &c, &have)) < 0 ||
-        (rc = audit_policy_get(tx, &pol)) < 0)
+    if ((rc = store_audit_head(tx, &head, hash)) < 0 ||
+        (rc = audit_last_checkpoint(tx, &c, &have)) < 0 || (rc = audit_policy_get(tx, &pol)) < 0)
         goto out_rollback;
     if (head > c.seq && (force || due_now(&pol, &c, have, head, now))) {
         rc = audit_seal(tx, &c, have, head, hash, false, now);

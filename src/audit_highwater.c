@@ -151,20 +151,6 @@ int audit_highwater_path(const store *s, char *out, size_t len)
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return PHS_EIO;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* text into DIR/audit-highwater.tmp, flushed, then renamed over the file
  * and the directory flushed: a reader sees the old file or the new one. */
 static int replace_file(const char *dir, const char *text, size_t len)
@@ -173,12 +159,17 @@ static int replace_file(const char *dir, const char *text, size_t len)
     snprintf(tmp, sizeof(tmp), "%s/%s", dir, TMP_FILE);
     snprintf(path, sizeof(path), "%s/%s", dir, AUDIT_HIGHWATER_FILE);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return PHS_EIO;
-    int rc = fchmod(fd, 0600) == 0 ? write_all(fd, text, len) : PHS_EIO;
-    if (rc == 0 && fsync(fd) != 0)
-        rc = PHS_EIO;
-    if (close(fd) != 0 && rc == 0)
+    }
+    int rc =
+        fchmod(fd, 0600) == 0 && fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0
+            ? 0
+            : PHS_EIO;
+    if (fclose(f) != 0 && rc == 0)
         rc = PHS_EIO;
     if (rc == 0 && rename(tmp, path) != 0)
         rc = PHS_EIO;
@@ -230,13 +221,16 @@ void audit_highwater_publish(store *s, void *unused)
     (void)unused;
     store_tx *tx;
     struct store_audit_checkpoint c;
+    bool have = false;
     int rc = store_begin_read(s, &tx);
     if (rc < 0)
         goto out_warn;
-    rc = store_audit_checkpoint_last(tx, &c);
+    rc = audit_last_checkpoint(tx, &c, &have);
     store_rollback(tx);
     if (rc < 0)
         goto out_warn;
+    if (!have)
+        return;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     crypto_signer_public(store_signer(s), pub);
     if (!audit_checkpoint_signed(&c, pub))

@@ -32,6 +32,9 @@ bool audit_checkpoint_signed(const struct store_audit_checkpoint *c,
 bool audit_checkpoint_same(const struct store_audit_checkpoint *a,
                            const struct store_audit_checkpoint *b);
 
+/* The newest checkpoint; *have false (c zeroed, so c->seq and c->n are 0)
+ * when there is none yet. */
+int audit_last_checkpoint(store_tx *tx, struct store_audit_checkpoint *c, bool *have);
 /* Appends ev as the next record inside tx, with no checkpoint step. */
 int audit_append_record(store_tx *tx, const struct audit_event *ev, int64_t now_us,
                         struct store_audit_record *r);

@@ -276,16 +276,11 @@ int audit_alarm_get(store *s, struct audit_alarm *out)
     memset(out, 0, sizeof(*out));
     store_tx *tx;
     struct store_audit_checkpoint last;
+    bool have = false, pending = false;
     int rc = store_begin_read(s, &tx);
     if (rc < 0)
         return rc;
-    rc = store_audit_checkpoint_last(tx, &last);
-    if (rc == PHS_ENOTFOUND) {
-        memset(&last, 0, sizeof(last));
-        rc = 0;
-    }
-    bool pending = false;
-    if (rc == 0)
+    if ((rc = audit_last_checkpoint(tx, &last, &have)) == 0)
         rc = alarm_pending(tx, &last, &pending);
     if (rc == 0 && pending) {
         out->pending = true;
@@ -336,13 +331,9 @@ static int ack_in_tx(store_tx *tx, const struct audit_event *who, const char *no
     uint8_t hash[CRYPTO_SHA256_LEN];
     bool have = false, pending = false;
     char why[WHY_LEN] = "";
-    int rc = store_audit_checkpoint_last(tx, &last);
-    have = rc == 0;
-    if (rc == PHS_ENOTFOUND) {
-        memset(&last, 0, sizeof(last));
-        rc = 0;
-    }
-    if (rc < 0 || (rc = store_audit_head(tx, &head, hash)) < 0 ||
+    int rc;
+    if ((rc = audit_last_checkpoint(tx, &last, &have)) < 0 ||
+        (rc = store_audit_head(tx, &head, hash)) < 0 ||
         (rc = alarm_pending(tx, &last, &pending)) < 0)
         return rc;
     rc = seal_check(tx, &last, have, head, hash, false, why);

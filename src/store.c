@@ -2057,6 +2057,15 @@ static int checkpoint_row(sqlite3_stmt *st, struct store_audit_checkpoint *c)
     return ok ? 0 : PHS_ECORRUPT;
 }
 
+/* The one row st selects: PHS_ENOTFOUND when there is none. */
+static int checkpoint_step(sqlite3_stmt *st, struct store_audit_checkpoint *out)
+{
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        return checkpoint_row(st, out);
+    return r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+}
+
 int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out)
 {
     NEED_TX(tx);
@@ -2065,11 +2074,7 @@ int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out
                          "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n DESC LIMIT 1", &st);
     if (rc < 0)
         return rc;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = checkpoint_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    rc = checkpoint_step(st, out);
     stmt_release(st);
     return rc;
 }
@@ -2082,11 +2087,7 @@ int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_check
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, n);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = checkpoint_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    rc = checkpoint_step(st, out);
     sqlite3_finalize(st);
     return rc;
 }
