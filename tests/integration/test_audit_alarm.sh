@@ -18,23 +18,28 @@ for i in 1 2 3 4; do # each call is an audit record of the tenant
 done
 req GET /readyz ""; expect_status 200 "ready before"
 [ "$(metric)" = 0 ] || fail "alarm metric before: $(grep audit_alarm "$T/body")"
-n=$(cps)
+# (the file may trail the database for the moment between a commit and its
+# rename, never lead it: verify checks exactly that)
+expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"
+grep -q "high-water file: checkpoint [0-9]* (record [0-9]*) is in the log, unchanged" "$T/stdout" ||
+    fail "verify: $(cat "$T/stdout")"
 hw=$(sed -n 's/^n=//p' "$DATA/audit-highwater")
-[ "$hw" = "$n" ] || fail "the high-water file holds checkpoint $hw, the database $n"
-ok "the running server keeps the high-water file at its newest checkpoint ($n)"
+ok "the running server keeps the high-water file ($(head -3 "$T/stdout" | tail -1))"
 
-# Behind the server's back: the newest two checkpoints go.
+# Behind the server's back: the newest checkpoints go, from the one before
+# the file's on.
 sqlite3 "$DATA/phiscribe.db" "DROP TRIGGER audit_checkpoints_no_delete;
-    DELETE FROM audit_checkpoints WHERE n > $((n - 2))"
+    DELETE FROM audit_checkpoints WHERE n >= $((hw - 1))"
+left=$(cps)
 for i in 1 2 3 4; do
     req GET /v1/audit/verify "$KEY_A"; expect_status 200 "served during the alarm $i"
 done
-[ "$(cps)" = $((n - 2)) ] || fail "the server signed over removed checkpoints: $(cps)"
+[ "$(cps)" = "$left" ] || fail "the server signed over removed checkpoints: $(cps), $left left"
 req GET /readyz ""; expect_status 503 "readyz during the alarm"
 [ "$(jget error.code)" = audit_alarm ] || fail "readyz code: $(cat "$T/body")"
 [ "$(metric)" = 1 ] || fail "alarm metric: $(grep audit_alarm "$T/body")"
 [ "$(grep -c 'AUDIT ALARM' "$T/server.err")" = 1 ] || fail "want one alarm line: $(cat "$T/server.err")"
-grep 'AUDIT ALARM' "$T/server.err" | grep -q "high-water file holds checkpoint $n" || fail "alarm line: $(cat "$T/server.err")"
+grep 'AUDIT ALARM' "$T/server.err" | grep -q "high-water file holds checkpoint" || fail "alarm line: $(cat "$T/server.err")"
 [ "$(sqlite3 "$DATA/phiscribe.db" "SELECT count(*) FROM audit_log WHERE action = 'audit.alarm'")" = 1 ] ||
     fail "want one audit.alarm record"
 expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
