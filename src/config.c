@@ -48,6 +48,12 @@ static const struct config_item config_items[] = {
         connection_timeout, 1, 86400, "idle connection cut off after"),
     NUM("server", "request_timeout", "request-timeout", "SECONDS", CFG_UINT, request_timeout, 1,
         86400, "time allowed to receive one request"),
+    NUM("server", "header_timeout", "header-timeout", "SECONDS", CFG_UINT, header_timeout, 1, 3600,
+        "time allowed for the request line and headers"),
+    NUM("server", "body_timeout", "body-timeout", "SECONDS", CFG_UINT, body_timeout, 1, 86400,
+        "time a request body has before body_min_rate counts"),
+    NUM("server", "body_min_rate", "body-min-rate", "BYTES", CFG_BYTES, body_min_rate, 0,
+        1ull << 30, "slowest average body rate, bytes a second (0 = none)"),
     NUM("server", "max_upload_bytes", "max-upload-bytes", "BYTES", CFG_BYTES, max_upload_bytes,
         1024, 1ull << 40, "largest request body (K, M, G suffixes)"),
     NUM("server", "hsts_max_age", NULL, NULL, CFG_UINT, hsts_max_age, 1, 0xffffffffu,
@@ -92,6 +98,10 @@ void config_defaults(struct config *c)
     c->connection_limit = HTTP_DEFAULT_CONNECTION_LIMIT;
     c->connection_timeout = HTTP_DEFAULT_CONNECTION_TIMEOUT;
     c->request_timeout = HTTP_DEFAULT_REQUEST_TIMEOUT;
+    c->per_ip_connection_limit = HTTP_DEFAULT_PER_IP_CONNECTION_LIMIT;
+    c->header_timeout = HTTP_DEFAULT_HEADER_TIMEOUT;
+    c->body_timeout = HTTP_DEFAULT_BODY_TIMEOUT;
+    c->body_min_rate = HTTP_DEFAULT_BODY_MIN_RATE;
     c->max_upload_bytes = HTTP_DEFAULT_MAX_BODY;
     c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
     snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
@@ -275,6 +285,9 @@ void config_http(const struct config *c, struct http_config *h)
     h->per_ip_connection_limit = c->per_ip_connection_limit;
     h->connection_timeout_s = c->connection_timeout;
     h->request_timeout_s = c->request_timeout;
+    h->header_timeout_s = c->header_timeout;
+    h->body_timeout_s = c->body_timeout;
+    h->body_min_rate = c->body_min_rate;
     h->max_body_bytes = c->max_upload_bytes;
     h->hsts_max_age_s = c->hsts_max_age;
 }

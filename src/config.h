@@ -22,6 +22,9 @@ struct config {
     unsigned per_ip_connection_limit;
     unsigned connection_timeout; /* seconds */
     unsigned request_timeout;    /* seconds */
+    unsigned header_timeout;     /* seconds for the request line and headers */
+    unsigned body_timeout;       /* seconds a body has before body_min_rate counts */
+    uint64_t body_min_rate;      /* bytes per second; 0 = no minimum */
     uint64_t max_upload_bytes;
     unsigned hsts_max_age; /* seconds */
     /* [storage] */

@@ -61,8 +61,10 @@ enum http_target {
 struct http_conn {
     struct http_conn *next, *prev;
     int fd;
-    uint64_t waiting_since_us; /* 0 while a request is past its headers */
-    const char *target;        /* in libmicrohttpd's buffer, until the request ends */
+    uint64_t deadline_us;   /* the watchdog cuts the connection after it; 0 = none */
+    uint64_t head_start_us; /* when the current request's head could begin */
+    uint64_t body_start_us; /* when its headers were complete */
+    const char *target;     /* in libmicrohttpd's buffer, until the request ends */
     size_t target_len;
     enum http_target target_state;
 };
@@ -118,6 +120,7 @@ struct http_req {
     bool replied;   /* a reply was queued to libmicrohttpd */
     bool aborted;
     bool query_bad;
+    uint64_t whole_deadline_us; /* the whole request must have arrived by then */
     bool close_now; /* the early reply goes out at once and the connection closes */
     bool counted;   /* included in srv->active */
     /* collected body */
@@ -923,9 +926,85 @@ static enum MHD_Result http_queue(struct http_req *req)
     return r;
 }
 
-/* ---- the access handler ----------------------------------------------------- */
+/* ---- slow-client deadlines -------------------------------------------------- */
+/* libmicrohttpd's connection timeout restarts with every byte, so a client
+ * that trickles its head or body a byte at a time would hold a connection
+ * (and its thread) for as long as it likes. Each connection has a deadline
+ * instead, which a watchdog thread enforces by shutting the socket down:
+ *   - waiting for a request head (from the connection's start, TLS
+ *     handshake included, or from the previous response): header_timeout,
+ *     at most request_timeout;
+ *   - reading a body: body_timeout plus one second per body_min_rate bytes
+ *     received, at most request_timeout from the head's start;
+ *   - while a handler runs or a response is sent: none (the idle timeout
+ *     still applies). */
 
-static void http_watch_request(struct http_server *srv, struct MHD_Connection *conn, bool busy);
+static uint64_t http_s_to_us(unsigned s)
+{
+    return (uint64_t)s * 1000000u;
+}
+
+static void http_conn_set_deadline(struct http_server *srv, struct http_conn *c, uint64_t at)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->conns_lock);
+    c->deadline_us = at;
+    pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/* A request head may start from now (a new connection, or the previous
+ * request is done): the head deadline runs; the last request line is gone. */
+static void http_conn_await_head(struct http_server *srv, struct http_conn *c)
+{
+    if (!c)
+        return;
+    unsigned s = srv->cfg.header_timeout_s < srv->cfg.request_timeout_s
+                     ? srv->cfg.header_timeout_s
+                     : srv->cfg.request_timeout_s;
+    c->target = NULL;
+    c->target_state = HTTP_TARGET_NONE;
+    c->head_start_us = http_now_us();
+    http_conn_set_deadline(srv, c, c->head_start_us + http_s_to_us(s));
+}
+
+/* When a body that has sent bytes so far must be complete (or have sent
+ * more). */
+static uint64_t http_body_deadline(const struct http_server *srv, const struct http_conn *c,
+                                   uint64_t bytes)
+{
+    uint64_t whole = c->head_start_us + http_s_to_us(srv->cfg.request_timeout_s);
+    uint64_t rate = srv->cfg.body_min_rate;
+    if (!rate)
+        return whole;
+    uint64_t earned = bytes / rate * 1000000u + bytes % rate * 1000000u / rate;
+    uint64_t paced = c->body_start_us + http_s_to_us(srv->cfg.body_timeout_s) + earned;
+    return paced < whole ? paced : whole;
+}
+
+/* The head is in: the body's deadline runs if one follows, else none. */
+static void http_conn_await_body(struct http_server *srv, struct http_conn *c, bool body_follows)
+{
+    if (!c)
+        return;
+    c->body_start_us = http_now_us();
+    http_conn_set_deadline(srv, c, body_follows ? http_body_deadline(srv, c, 0) : 0);
+}
+
+/* Body bytes have arrived (bytes in all): false when the body is behind
+ * its deadline already, else the deadline moves on. */
+static bool http_conn_body_progress(struct http_server *srv, struct http_conn *c, uint64_t bytes)
+{
+    if (!c)
+        return true;
+    uint64_t at = http_body_deadline(srv, c, bytes);
+    if (http_now_us() > at)
+        return false;
+    http_conn_set_deadline(srv, c, at);
+    return true;
+}
+
+/* ---- the access handler ----------------------------------------------------- */
 
 static bool http_head_refused(const struct http_server *srv, const struct http_route_int *ri)
 {
@@ -1152,6 +1231,15 @@ static int http_collect(struct http_req *req, const char *data, size_t len)
     return 0;
 }
 
+/* True when the head announces a body: a Content-Length above zero or
+ * chunked encoding. */
+static bool http_body_follows(const struct http_req *req)
+{
+    const char *te =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return req->content_length > 0 || (te && strcasestr(te, "chunked"));
+}
+
 /* True when a request that already has its reply still has a body on the
  * way: a Content-Length above zero or chunked encoding, without
  * "Expect: 100-continue" (with it, the client waits and sends nothing). */
@@ -1160,86 +1248,90 @@ static bool http_early_reply_drains(const struct http_req *req)
     const char *expect = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Expect");
     if (expect && !strcasecmp(expect, "100-continue"))
         return false;
-    const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (req->content_length > (int64_t)HTTP_DRAIN_MAX)
         return false; /* too much to swallow: reply and close */
-    return req->content_length > 0 || (te && strcasestr(te, "chunked"));
+    return http_body_follows(req);
 }
 
-static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                      const char *method, const char *version,
-                                      const char *upload_data, size_t *upload_size,
-                                      void **con_cls)
+/* The first call for a request (its head is in): the request object, the
+ * checks and the route's begin; an early reply goes out at once, or after
+ * the body is read and dropped; the body's deadline starts. */
+static enum MHD_Result http_on_request_start(struct http_server *srv, struct MHD_Connection *conn,
+                                             const char *url, const char *method,
+                                             const char *version, void **con_cls)
 {
-    struct http_server *srv = cls;
-    struct http_req *req = *con_cls;
-    if (!req) {
-        http_watch_request(srv, conn, true);
-        req = http_req_new(srv, conn, url, method);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
-        pthread_mutex_lock(&srv->conns_lock);
-        bool refuse = srv->shutting_down;
-        srv->active++;
-        req->counted = true;
-        pthread_mutex_unlock(&srv->conns_lock);
-        int rc = 0;
-        if (refuse) {
-            /* a keep-alive connection's next request during shutdown */
-            http_reply_header(req, "Connection", "close");
-            http_reply_header(req, "Retry-After", "5");
-            http_reply_error(req, 503, "server_error", NULL, "shutting_down",
-                             "the server is shutting down; retry shortly");
-        } else {
-            rc = http_first_call(srv, req, method, url, version);
-        }
-        if (rc < 0 && !req->status)
-            http_reply_err(req, rc, NULL, NULL);
-        if (req->status && !req->close_now && http_early_reply_drains(req)) {
-            /* The client is sending a body it was not asked to hold back:
-             * read and drop it (up to HTTP_DRAIN_MAX), then reply, so the
-             * client sees the answer instead of a reset connection. */
-            req->draining = true;
-            return MHD_YES;
-        }
-        if (req->status)
-            return http_queue(req); /* early reply: the body (if any) is not read */
-        return MHD_YES;
+    struct http_conn *c = http_conn_of(conn);
+    struct http_req *req = http_req_new(srv, conn, url, method);
+    if (!req)
+        return MHD_NO;
+    *con_cls = req;
+    req->whole_deadline_us =
+        (c ? c->head_start_us : http_now_us()) + http_s_to_us(srv->cfg.request_timeout_s);
+    pthread_mutex_lock(&srv->conns_lock);
+    bool refuse = srv->shutting_down;
+    srv->active++;
+    req->counted = true;
+    pthread_mutex_unlock(&srv->conns_lock);
+    int rc = 0;
+    if (refuse) {
+        /* a keep-alive connection's next request during shutdown */
+        http_reply_header(req, "Connection", "close");
+        http_reply_header(req, "Retry-After", "5");
+        http_reply_error(req, 503, "server_error", NULL, "shutting_down",
+                         "the server is shutting down; retry shortly");
+    } else if (!c) {
+        rc = PHS_ENOMEM; /* the connection could not be tracked */
+    } else {
+        rc = http_first_call(srv, req, method, url, version);
     }
-    req->conn = conn;
-    if (*upload_size) {
-        size_t n = *upload_size;
-        *upload_size = 0;
-        req->body_bytes += n;
-        uint64_t deadline = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
-        if (http_now_us() - req->start_us > deadline)
-            return MHD_NO; /* too slow: disconnect, a reply cannot be sent mid-body */
-        if (req->draining) {
-            req->drained += n;
-            return req->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
-        }
-        int rc = 0;
-        if (req->body_bytes > req->body_cap) {
-            http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
-                             "request body is over the limit of %llu bytes",
-                             (unsigned long long)req->body_cap);
-        } else if (req->route->r.body) {
-            rc = req->route->r.body(req, req->route->r.ctx, (const uint8_t *)upload_data, n);
-        } else {
-            rc = http_collect(req, upload_data, n);
-        }
-        if (rc < 0 && !req->status)
-            http_reply_err(req, rc, NULL, NULL);
-        if (req->status)
-            req->draining = true;
-        return MHD_YES;
+    if (rc < 0 && !req->status)
+        http_reply_err(req, rc, NULL, NULL);
+    /* A client sending a body it was not asked to hold back gets it read and
+     * dropped (up to HTTP_DRAIN_MAX) before the early reply, so it sees the
+     * answer instead of a reset connection. */
+    req->draining = req->status && !req->close_now && http_early_reply_drains(req);
+    http_conn_await_body(srv, c, (!req->status || req->draining) && http_body_follows(req));
+    if (req->status && !req->draining)
+        return http_queue(req); /* early reply: the body (if any) is not read */
+    return MHD_YES;
+}
+
+/* A piece of the body: handed to the route (or collected, or dropped while
+ * draining). MHD_NO disconnects: too slow, or too much to drop. */
+static enum MHD_Result http_on_body(struct http_server *srv, struct http_req *req, const char *data,
+                                    size_t n)
+{
+    req->body_bytes += n;
+    if (!http_conn_body_progress(srv, http_conn_of(req->conn), req->body_bytes))
+        return MHD_NO; /* too slow: a reply cannot be sent mid-body */
+    if (req->draining) {
+        req->drained += n;
+        return req->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
     }
-    /* the whole request has arrived */
+    int rc = 0;
+    if (req->body_bytes > req->body_cap) {
+        http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
+                         "request body is over the limit of %llu bytes",
+                         (unsigned long long)req->body_cap);
+    } else if (req->route->r.body) {
+        rc = req->route->r.body(req, req->route->r.ctx, (const uint8_t *)data, n);
+    } else {
+        rc = http_collect(req, data, n);
+    }
+    if (rc < 0 && !req->status)
+        http_reply_err(req, rc, NULL, NULL);
+    if (req->status)
+        req->draining = true;
+    return MHD_YES;
+}
+
+/* The whole request has arrived: the handler replies (or the reply made
+ * earlier goes out). */
+static enum MHD_Result http_on_request_end(struct http_server *srv, struct http_req *req)
+{
+    http_conn_set_deadline(srv, http_conn_of(req->conn), 0);
     if (!req->status) {
-        uint64_t deadline = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
-        if (http_now_us() - req->start_us > deadline) {
+        if (http_now_us() > req->whole_deadline_us) {
             http_reply_error(req, 408, "invalid_request_error", NULL, "timeout",
                              "the request took too long to arrive");
         } else {
@@ -1254,12 +1346,29 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, co
     return http_queue(req);
 }
 
+static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct http_req *req = *con_cls;
+    if (!req)
+        return http_on_request_start(srv, conn, url, method, version, con_cls);
+    req->conn = conn;
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        return http_on_body(srv, req, upload_data, n);
+    }
+    return http_on_request_end(srv, req);
+}
+
 static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
     struct http_server *srv = cls;
     struct http_req *req = *con_cls;
-    http_watch_request(srv, conn, false);
+    http_conn_await_head(srv, http_conn_of(conn));
     if (!req)
         return;
     *con_cls = NULL;
@@ -1279,11 +1388,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     }
 }
 
-/* ---- slow-client watchdog -------------------------------------------------- */
-/* libmicrohttpd's connection timeout resets on every byte, so a client that
- * trickles its headers a byte at a time would hold a connection forever.
- * The watchdog cuts a connection whose request has not got past its headers
- * within request_timeout (the body is checked as it arrives). */
+/* ---- connections and the watchdog ------------------------------------------- */
 
 static void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                                enum MHD_ConnectionNotificationCode toe)
@@ -1295,16 +1400,16 @@ static void http_on_connection(void *cls, struct MHD_Connection *conn, void **so
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!c || !ci) {
             free(c);
-            return; /* not watched: the idle timeout still applies */
+            return; /* its first request is refused (no request line record) */
         }
         c->fd = ci->connect_fd;
-        c->waiting_since_us = http_now_us();
         pthread_mutex_lock(&srv->conns_lock);
         c->next = srv->conns;
         if (srv->conns)
             srv->conns->prev = c;
         srv->conns = c;
         pthread_mutex_unlock(&srv->conns_lock);
+        http_conn_await_head(srv, c);
         *socket_ctx = c;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         struct http_conn *c = *socket_ctx;
@@ -1325,27 +1430,9 @@ static void http_on_connection(void *cls, struct MHD_Connection *conn, void **so
     }
 }
 
-static void http_watch_request(struct http_server *srv, struct MHD_Connection *conn, bool busy)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (!ci || !ci->socket_context)
-        return;
-    struct http_conn *c = ci->socket_context;
-    pthread_mutex_lock(&srv->conns_lock);
-    c->waiting_since_us = busy ? 0 : http_now_us();
-    pthread_mutex_unlock(&srv->conns_lock);
-    if (!busy) {
-        /* the request ended: its request line is gone from the buffer */
-        c->target = NULL;
-        c->target_state = HTTP_TARGET_NONE;
-    }
-}
-
 static void *http_watchdog_main(void *arg)
 {
     struct http_server *srv = arg;
-    uint64_t limit = (uint64_t)srv->cfg.request_timeout_s * 1000000u;
     pthread_mutex_lock(&srv->conns_lock);
     while (!srv->stopping) {
         struct timespec ts;
@@ -1358,9 +1445,9 @@ static void *http_watchdog_main(void *arg)
         pthread_cond_timedwait(&srv->stop_cond, &srv->conns_lock, &ts);
         uint64_t now = http_now_us();
         for (struct http_conn *c = srv->conns; c; c = c->next) {
-            if (c->waiting_since_us && now - c->waiting_since_us > limit) {
+            if (c->deadline_us && now > c->deadline_us) {
                 shutdown(c->fd, SHUT_RDWR);
-                c->waiting_since_us = 0;
+                c->deadline_us = 0;
             }
         }
     }
@@ -1491,6 +1578,10 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         cfg->connection_timeout_s = HTTP_DEFAULT_CONNECTION_TIMEOUT;
     if (!cfg->request_timeout_s)
         cfg->request_timeout_s = HTTP_DEFAULT_REQUEST_TIMEOUT;
+    if (!cfg->header_timeout_s)
+        cfg->header_timeout_s = HTTP_DEFAULT_HEADER_TIMEOUT;
+    if (!cfg->body_timeout_s)
+        cfg->body_timeout_s = HTTP_DEFAULT_BODY_TIMEOUT;
     if (!cfg->max_body_bytes)
         cfg->max_body_bytes = HTTP_DEFAULT_MAX_BODY;
     if (!cfg->hsts_max_age_s)

@@ -34,8 +34,10 @@
  * over the cap, a body callback error or a reply made during the body stops
  * the handler calls; the rest of the body is read and dropped (never
  * stored), up to HTTP_DRAIN_MAX bytes, then the reply goes out. A client
- * that keeps sending past that, or is slower than request_timeout, is
- * disconnected. Header values, http_req_header, are not available in
+ * that keeps sending past that is disconnected, and so is one slower than
+ * its deadlines (header_timeout_s for the head, body_timeout_s and
+ * body_min_rate for the body, request_timeout_s for both; enforced by a
+ * watchdog thread). Header values, http_req_header, are not available in
  * on_complete.
  *
  * HEAD runs the GET route's callbacks (authentication and audit included)
@@ -61,6 +63,12 @@
 #define HTTP_DEFAULT_CONNECTION_LIMIT 256
 #define HTTP_DEFAULT_CONNECTION_TIMEOUT 30 /* seconds without any traffic */
 #define HTTP_DEFAULT_REQUEST_TIMEOUT 300   /* seconds to receive one whole request */
+#define HTTP_DEFAULT_HEADER_TIMEOUT     10    /* seconds for the request line and headers */
+#define HTTP_DEFAULT_BODY_TIMEOUT       10    /* seconds a body has before the rate counts */
+/* Defaults of the server's configuration (config.c); in struct http_config
+ * a 0 turns these two off. */
+#define HTTP_DEFAULT_PER_IP_CONNECTION_LIMIT 32
+#define HTTP_DEFAULT_BODY_MIN_RATE           4096     /* bytes a second */
 #define HTTP_DEFAULT_HSTS_MAX_AGE 63072000 /* two years */
 #define HTTP_DRAIN_MAX (16u * 1024u * 1024u)
 #define HTTP_REQUEST_ID_LEN 36 /* "req_" + 32 hex digits */
@@ -89,6 +97,15 @@ struct http_config {
     unsigned per_ip_connection_limit; /* 0 = no per-address cap */
     unsigned connection_timeout_s;    /* idle connection cut off after this */
     unsigned request_timeout_s;       /* whole request (headers+body) deadline */
+    /* The request line and headers must have arrived this long after the
+     * connection opened (TLS handshake included) or the previous response
+     * was sent; at most request_timeout_s. */
+    unsigned header_timeout_s;
+    /* A body may take body_timeout_s plus one second for each body_min_rate
+     * bytes it has sent; a slower one is cut off. body_min_rate 0 = no
+     * minimum (request_timeout_s alone). */
+    unsigned body_timeout_s;
+    uint64_t body_min_rate;
     uint64_t max_body_bytes;          /* cap for routes with a body callback */
     unsigned hsts_max_age_s;
     /* Called once per finished request (any outcome), on its connection's

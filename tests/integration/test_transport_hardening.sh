@@ -1,7 +1,9 @@
 # The transport against hostile clients, on the real server: request
 # targets with NULs or bad escapes (refused before routing, nothing
-# changed), request smuggling framings. Raw requests go through
-# raw_request.py (curl would not send them).
+# changed), request smuggling framings, slow clients (a per-address cap,
+# deadlines for the head and the body). Raw requests go through
+# raw_request.py (curl would not send them), slow clients through
+# slow_clients.py.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,4 +62,41 @@ req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: multipart/form-data
     --data-binary @"$T/noboundary"
 expect_status 400 "multipart body without its boundary"; envelope
 ok "Content-Length with chunked, two lengths: 400 invalid_framing and closed; gzip: 501; no Host: 400 envelope; a boundary that never comes: 400"
+# ---- slow clients with the default settings: 300 connections trickling their
+# heads from 127.0.0.2 hold at most the per-address cap (32); real clients
+# from 127.0.0.1 are served meanwhile ----
+rm -f "$T/stop"
+python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.2 flood 300 "$T/stop" >"$T/flood" &
+FPID=$!
+i=0
+until [ -s "$T/flood" ]; do
+    i=$((i + 1)); [ $i -gt 3000 ] && fail "the attacker never finished its first wave"
+    kill -0 $FPID 2>/dev/null || fail "the attacker died: $(cat "$T/flood")"
+    sleep 0.1
+done
+good=0
+for i in 1 2 3 4 5 6 7; do
+    [ "$($C -o /dev/null -w '%{http_code}' "$URL/healthz" || true)" = 200 ] && good=$((good + 1))
+    [ "$($C -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY_A" "$URL/v1/models" || true)" = 200 ] &&
+        good=$((good + 1))
+done
+touch "$T/stop"
+wait $FPID
+cat "$T/flood"
+[ "$good" = 14 ] || fail "real clients served during the attack: $good of 14"
+first=$(head -1 "$T/flood" | python3 -c 'import json,sys; print(json.load(sys.stdin)["first_refused"])')
+# the server cannot hold more connections from 127.0.0.2 than were opened,
+# so a refusal at connection 33 or before means a cap of 32 or less
+[ "$first" -ge 1 ] && [ "$first" -le 33 ] || fail "first refusal at connection $first, want 1..33"
+ok "300 trickling connections from one address: refused from connection $first on; real clients 14 of 14"
+
+# ---- the deadlines, set small: a trickled head or body is cut off, a normal upload is not ----
+stop_server
+start_server --workers 1 --header-timeout 2 --body-timeout 2 --body-min-rate 1000
+[ "$(python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.3 head)" = closed ] ||
+    fail "a head trickled a line each 0.5 s was not cut off by header_timeout 2"
+[ "$(python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.3 body "$KEY_A" "$U1")" = closed ] ||
+    fail "a body trickled at 5 bytes a second was not cut off by body_min_rate 1000"
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "a normal upload under the small deadlines"
+ok "header_timeout 2: a trickled head is cut off; body_min_rate 1000: a trickled body is cut off; a normal upload is served"
 echo "checks: $checks"

@@ -33,6 +33,14 @@ static void test_defaults(void **state)
     assert_false(c.allow_plain_http);
     assert_int_equal(c.connection_limit, HTTP_DEFAULT_CONNECTION_LIMIT);
     assert_int_equal(c.max_upload_bytes, HTTP_DEFAULT_MAX_BODY);
+    /* slow clients are held back by default: a per-address cap well below
+     * the connection limit, a short deadline for the request head, and a
+     * minimum body rate */
+    assert_int_equal(c.per_ip_connection_limit, 32);
+    assert_true(c.per_ip_connection_limit < c.connection_limit);
+    assert_int_equal(c.header_timeout, 10);
+    assert_int_equal(c.body_timeout, 10);
+    assert_int_equal(c.body_min_rate, 4096);
     assert_string_equal(c.data_dir, "./phiscribe-data");
     assert_string_equal(c.tls_cert, "");
     assert_int_equal(c.auth_failure_limit, 10);
@@ -90,6 +98,9 @@ static void test_file_then_flags(void **state)
                "per_ip_connection_limit = 8\n"
                "connection_timeout = 15\n"
                "request_timeout = 120\n"
+               "header_timeout = 5\n"
+               "body_timeout = 7\n"
+               "body_min_rate = 2K\n"
                "max_upload_bytes = 25M\n"
                "hsts_max_age = 600\n"
                "[storage]\n"
@@ -133,7 +144,17 @@ static void test_file_then_flags(void **state)
     assert_string_equal(h.tls_cert_file, "/etc/phiscribe/cert.pem");
     assert_int_equal(h.max_body_bytes, 2048);
     assert_int_equal(h.connection_timeout_s, 15);
+    assert_int_equal(h.per_ip_connection_limit, 8);
+    assert_int_equal(h.header_timeout_s, 5);
+    assert_int_equal(h.body_timeout_s, 7);
+    assert_int_equal(h.body_min_rate, 2048);
     assert_true(h.allow_plain_http);
+    /* 0 turns the minimum rate and the per-address cap off; a head deadline
+     * of 0 is refused */
+    assert_int_equal(config_set_flag(&c, "body-min-rate", "0", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "per-ip-connection-limit", "0", err, sizeof(err)), 0);
+    assert_int_equal(config_set_flag(&c, "header-timeout", "0", err, sizeof(err)), PHS_EINVAL);
+    assert_int_equal(config_set_flag(&c, "body-timeout", "0", err, sizeof(err)), PHS_EINVAL);
 }
 
 static void expect_file_error(const char *text, const char *want)

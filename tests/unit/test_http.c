@@ -450,6 +450,133 @@ static void test_library_refusals_close(void **state)
     assert_int_equal(strncmp(buf, "HTTP/1.1 431", 12), 0);
 }
 
+static int connect_from(uint16_t port, const char *source)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    assert_int_equal(inet_pton(AF_INET, source, &src.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* True once the server has closed fd (EOF or reset; any bytes it sent
+ * first are read and dropped). */
+static bool server_closed(int fd)
+{
+    char buf[512];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0)
+            continue;
+        return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+}
+
+/* Sends head, then trickle one byte every 100 ms until the server closes
+ * the connection; false if it has not after 60 s (a bound for "never", not
+ * a timing requirement: the deadlines under test are 1 s). */
+static bool trickle_until_closed(uint16_t port, const char *head, const char *trickle)
+{
+    int fd = connect_from(port, "127.0.0.1");
+    send(fd, head, strlen(head), MSG_NOSIGNAL);
+    bool closed = false;
+    for (int i = 0; i < 600 && !closed; i++) {
+        if (send(fd, trickle + i % strlen(trickle), 1, MSG_NOSIGNAL) < 0)
+            closed = true;
+        usleep(100 * 1000);
+        closed = closed || server_closed(fd);
+    }
+    close(fd);
+    return closed;
+}
+
+static struct http_server *start_with(struct http_config *cfg)
+{
+    struct http_server *s = NULL;
+    char err[256];
+    cfg->listen = "127.0.0.1:0";
+    cfg->allow_plain_http = true;
+    int rc =
+        http_server_start(cfg, routes, sizeof(routes) / sizeof(routes[0]), &s, err, sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "start: %s\n", err);
+    assert_int_equal(rc, 0);
+    return s;
+}
+
+/* A client trickling its head or its body is cut off by the deadlines; one
+ * at a normal pace is served. */
+static void test_slow_clients(void **state)
+{
+    struct http_config cfg = {.header_timeout_s = 1,
+                              .body_timeout_s = 1,
+                              .body_min_rate = 1000,
+                              .connection_timeout_s = 600,
+                              .request_timeout_s = 600};
+    struct http_server *s = start_with(&cfg);
+    uint16_t port = http_server_port(s);
+    /* the head: a header line now and then keeps the idle timer quiet */
+    assert_true(trickle_until_closed(port, "GET /v1/items/a HTTP/1.1\r\nHost: x\r\n", "X: y\r\n"));
+    /* no line end at all */
+    assert_true(trickle_until_closed(port, "\x16\x03\x01", "z"));
+    /* the body, at 10 bytes a second against a minimum of 1000 */
+    assert_true(trickle_until_closed(
+        port, "PUT /count HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n", "0123456789"));
+    /* a body sent at once is served */
+    static char put[1200];
+    int n = snprintf(put, sizeof(put),
+                     "PUT /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Length: 900\r\n\r\n");
+    memset(put + n, 'b', 900);
+    put[n + 900] = '\0';
+    char buf[1024];
+    bool closed;
+    exchange_at(port, put, strlen(put), buf, sizeof(buf), &closed);
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    http_server_free(s);
+}
+
+/* The per-address cap: past it a connection is closed unanswered; another
+ * address is not affected. */
+static void test_per_address_cap(void **state)
+{
+    struct http_config cfg = {.per_ip_connection_limit = 2,
+                              .connection_timeout_s = 600,
+                              .request_timeout_s = 600,
+                              .header_timeout_s = 600};
+    struct http_server *s = start_with(&cfg);
+    uint16_t port = http_server_port(s);
+    int held[2] = {connect_from(port, "127.0.0.1"), connect_from(port, "127.0.0.1")};
+    static const char get[] = "GET /v1/items/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    /* the two held connections stay open (their deadlines are far off), so
+     * a third from the same address meets the cap */
+    int third = connect_from(port, "127.0.0.1");
+    send(third, get, sizeof(get) - 1, MSG_NOSIGNAL);
+    char buf[256];
+    struct timeval tv = {.tv_sec = 60};
+    setsockopt(third, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t got = recv(third, buf, sizeof(buf), 0);
+    assert_true(got <= 0); /* closed, no answer */
+    close(third);
+    assert_false(server_closed(held[0]));
+    assert_false(server_closed(held[1]));
+    /* another address is served meanwhile */
+    int other = connect_from(port, "127.0.0.2");
+    send(other, get, sizeof(get) - 1, MSG_NOSIGNAL);
+    setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    got = recv(other, buf, sizeof(buf) - 1, 0);
+    assert_true(got > 12);
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    close(other);
+    close(held[0]);
+    close(held[1]);
+    http_server_free(s);
+}
+
 static void test_error_mapping(void **state)
 {
     struct resp r;
@@ -621,6 +748,8 @@ int main(void)
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_library_refusals_close),
+        cmocka_unit_test(test_slow_clients),
+        cmocka_unit_test(test_per_address_cap),
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_keepalive_and_completion),
         cmocka_unit_test(test_start_refusals),
