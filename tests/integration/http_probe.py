@@ -1,21 +1,39 @@
 #!/usr/bin/env python3
-"""Raw TLS client probes for test_http_tls.sh: slow clients and connection caps.
+"""Raw TLS client probes for test_http_tls.sh and test_transport_hardening.sh:
+slow clients and connection caps.
 
-usage: http_probe.py PORT CAFILE MODE [ARGS]
+usage: http_probe.py [--source ADDR] PORT CAFILE MODE [ARGS]
   idle SECS          send half a request line, then nothing; print seconds until the server closes
   drip-headers SECS  send one header byte per second; print seconds until the server closes
   drip-body SECS     send headers (Content-Length 100000) then one body byte per second; same
   hold N SECS        open N TLS connections, keep them SECS seconds; print how many were usable
-Each mode gives up after SECS seconds and prints -1 if the server never closed.
+Each mode above gives up after SECS seconds and prints -1 if the server never closed.
+  flood N STOPFILE   open N connections one after another; each that completes its TLS
+                     handshake sends a request line, then one header line a second (never
+                     the blank line that ends the head). Prints, once all N are tried,
+                       {"opened": K, "refused": R, "first_refused": I}
+                     (I: the 1-based number of the first connection refused, 0 if none),
+                     keeps trickling until STOPFILE exists, then prints
+                     {"alive_at_stop": A}. Refused: closed before or during the handshake.
+  slow-head          one connection trickling a header line every 0.5 s: prints "closed" once
+                     the server closes it, "held" after 300 s
+  slow-upload KEY FILE  POST /v1/transcripts of FILE (audio/wav), one byte every 0.2 s;
+                     prints "closed" or "held" the same way
+--source binds the client side to ADDR (any 127/8 address reaches a loopback listener).
 """
-import socket, ssl, sys, time
+import json, os, socket, ssl, sys, time
 
+source = None
+if sys.argv[1] == "--source":
+    source = sys.argv[2]
+    del sys.argv[1:3]
 port, cafile, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ctx = ssl.create_default_context(cafile=cafile)
 
 
 def connect():
-    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                   source_address=(source, 0) if source else None)
     return ctx.wrap_socket(raw, server_hostname="localhost")
 
 
@@ -46,6 +64,47 @@ def drip(s, data, limit):
     return -1
 
 
+def send(s, data):
+    try:
+        s.sendall(data)
+        return True
+    except (ConnectionError, ssl.SSLError, OSError):
+        return False
+
+
+def flood(n, stopfile):
+    conns, refused, first = [], 0, 0
+    for i in range(1, n + 1):
+        try:
+            s = connect()
+        except (ConnectionError, ssl.SSLError, OSError):
+            refused += 1
+            first = first or i
+            continue
+        if send(s, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"):
+            conns.append(s)
+    print(json.dumps({"opened": len(conns), "refused": refused, "first_refused": first}),
+          flush=True)
+    while not os.path.exists(stopfile):
+        conns = [s for s in conns if not closed(s) and send(s, b"X-Slow: 1\r\n")]
+        time.sleep(1)
+    print(json.dumps({"alive_at_stop": len([s for s in conns if not closed(s)])}), flush=True)
+
+
+def trickle(head, pieces, every):
+    """Sends head, then the next piece every `every` seconds until the server
+    closes the connection (pieces: bytes to repeat, or an iterator)."""
+    s = connect()
+    send(s, head)
+    start = time.time()
+    while time.time() - start < 300:
+        piece = pieces if isinstance(pieces, bytes) else next(pieces, b"")
+        if closed(s) or not send(s, piece):
+            return "closed"
+        time.sleep(every)
+    return "held"
+
+
 if mode == "idle":
     s = connect()
     s.sendall(b"GET /echo/x HT")
@@ -73,5 +132,14 @@ elif mode == "hold":
     time.sleep(secs)
     for c in conns:
         c.close()
+elif mode == "flood":
+    flood(int(sys.argv[4]), sys.argv[5])
+elif mode == "slow-head":
+    print(trickle(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n", b"X-Slow: 1\r\n", 0.5))
+elif mode == "slow-upload":
+    audio = open(sys.argv[5], "rb").read()
+    head = ("POST /v1/transcripts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: audio/wav\r\nContent-Length: %d\r\n\r\n" % (sys.argv[4], len(audio)))
+    print(trickle(head.encode(), iter(audio[i:i + 1] for i in range(len(audio))), 0.2))
 else:
     sys.exit("unknown mode " + mode)

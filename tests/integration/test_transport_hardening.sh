@@ -3,7 +3,7 @@
 # changed), request smuggling framings, slow clients (a per-address cap,
 # deadlines for the head and the body). Raw requests go through
 # raw_request.py (curl would not send them), slow clients through
-# slow_clients.py.
+# http_probe.py.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,7 +66,7 @@ ok "Content-Length with chunked, two lengths: 400 invalid_framing and closed; gz
 # heads from 127.0.0.2 hold at most the per-address cap (32); real clients
 # from 127.0.0.1 are served meanwhile ----
 rm -f "$T/stop"
-python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.2 flood 300 "$T/stop" >"$T/flood" &
+python3 "$here/http_probe.py" --source 127.0.0.2 "$PORT" "$CA" flood 300 "$T/stop" >"$T/flood" &
 FPID=$!
 i=0
 until [ -s "$T/flood" ]; do
@@ -93,9 +93,9 @@ ok "300 trickling connections from one address: refused from connection $first o
 # ---- the deadlines, set small: a trickled head or body is cut off, a normal upload is not ----
 stop_server
 start_server --workers 1 --header-timeout 2 --body-timeout 2 --body-min-rate 1000
-[ "$(python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.3 head)" = closed ] ||
+[ "$(python3 "$here/http_probe.py" --source 127.0.0.3 "$PORT" "$CA" slow-head)" = closed ] ||
     fail "a head trickled a line each 0.5 s was not cut off by header_timeout 2"
-[ "$(python3 "$here/slow_clients.py" "$PORT" "$CA" 127.0.0.3 body "$KEY_A" "$U1")" = closed ] ||
+[ "$(python3 "$here/http_probe.py" --source 127.0.0.3 "$PORT" "$CA" slow-upload "$KEY_A" "$U1")" = closed ] ||
     fail "a body trickled at 5 bytes a second was not cut off by body_min_rate 1000"
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "a normal upload under the small deadlines"
 ok "header_timeout 2: a trickled head is cut off; body_min_rate 1000: a trickled body is cut off; a normal upload is served"
