@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "err.h"
 #include "form.h"
+#include "jsonout.h"
 #include "multipart.h"
 #include "redact.h"
 #include "retention.h"
@@ -610,7 +611,7 @@ static json_t *job_json(const struct store_transcript *t)
     if (t->audio_bytes >= 0)
         json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
     if (t->audio_duration_ms >= 0)
-        json_object_set_new(j, "duration", json_real((double)t->audio_duration_ms / 1000.0));
+        json_object_set_new(j, "duration", jsonout_seconds((double)t->audio_duration_ms / 1000.0));
     if (t->state == STORE_JOB_FAILED)
         json_object_set_new(j, "error", json_pack("{s:s}", "message", t->error));
     if (t->retention_s > 0)

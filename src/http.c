@@ -23,6 +23,7 @@
 
 #include "err.h"
 #include "form.h"
+#include "jsonout.h"
 
 #define HTTP_PEM_MAX (1024 * 1024)
 #define HTTP_MAX_SEGMENTS 16
@@ -774,7 +775,7 @@ int http_reply_json(struct http_req *req, unsigned status, json_t *body)
         json_decref(body);
         return PHS_EINVAL;
     }
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = jsonout_dumps(body, JSON_ENCODE_ANY);
     json_decref(body);
     if (!text)
         return PHS_ENOMEM;

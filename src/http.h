@@ -210,7 +210,8 @@ void *http_req_data(const struct http_req *req);
 /* Adds a response header to the coming reply (e.g. Retry-After, Location).
  * Name and value must be printable ASCII without CR/LF. */
 int http_reply_header(struct http_req *req, const char *name, const char *value);
-/* JSON body (compact), application/json. Takes ownership of body (decref'd). */
+/* JSON body (compact, reals as jsonout.h prints them), application/json. Takes
+ * ownership of body (decref'd). */
 int http_reply_json(struct http_req *req, unsigned status, json_t *body);
 /* Any bytes with the given Content-Type (copied). */
 int http_reply_text(struct http_req *req, unsigned status, const char *content_type,

@@ -8,11 +8,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "jsonout.h"
 #include "redact.h"
-
-/* Times are multiples of 10 ms; 9 significant digits print them exactly
- * (1.23, not 1.2299999999999999) for recordings up to ~115 days. */
-#define JSON_FLAGS (JSON_REAL_PRECISION(9) | JSON_COMPACT | JSON_ENSURE_ASCII)
 
 void transcript_opts_default(transcript_opts *o)
 {
@@ -72,17 +69,10 @@ void transcript_timestamp(double seconds, char sep, char *out, size_t len)
     snprintf(out, len, "%02lld:%02lld:%02lld%c%03lld", h, m, s, sep, ms % 1000);
 }
 
-/* Seconds rounded to the engine's 10 ms resolution. */
-static json_t *jtime(double t)
-{
-    return json_real(round(t * 100.0) / 100.0);
-}
-
 static json_t *word_json(const asr_word *w)
 {
-    return json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start", jtime(w->start), "end",
-                     jtime(w->end), "confidence",
-                     json_real(round((double)w->confidence * 10000.0) / 10000.0));
+    return json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start", jsonout_seconds(w->start),
+                     "end", jsonout_seconds(w->end), "confidence", jsonout_score(w->confidence));
 }
 
 static json_t *words_json(const asr_word *w, size_t n)
@@ -107,7 +97,7 @@ static int add_redactions(json_t *root, const transcript_opts *o)
     for (size_t i = 0; i < o->n_redactions; i++) {
         const struct redact_span *r = &o->redactions[i];
         json_t *e = json_pack("{s:s, s:o, s:o}", "label", redact_label_name(r->label), "start",
-                              jtime(r->start), "end", jtime(r->end));
+                              jsonout_seconds(r->start), "end", jsonout_seconds(r->end));
         if (!e || json_array_append_new(arr, e) < 0)
             return -1;
     }
@@ -118,7 +108,7 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
 {
     json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
                              o->language ? o->language : "english", "duration",
-                             jtime(res->duration), "text", text);
+                             jsonout_seconds(res->duration), "text", text);
     if (!root)
         return NULL;
     if (o->segments) {
@@ -131,11 +121,10 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
             for (size_t k = 0; k < s->n_words; k++)
                 conf += res->words[s->first_word + k].confidence;
             conf = s->n_words ? conf / (double)s->n_words : 0;
-            json_t *seg = json_pack(
-                "{s:I, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)i, "start", jtime(s->start),
-                "end", jtime(s->end), "text", s->text, "confidence",
-                json_real(round(conf * 10000.0) / 10000.0), "words",
-                words_json(res->words + s->first_word, s->n_words));
+            json_t *seg = json_pack("{s:I, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)i, "start",
+                                    jsonout_seconds(s->start), "end", jsonout_seconds(s->end),
+                                    "text", s->text, "confidence", jsonout_score(conf), "words",
+                                    words_json(res->words + s->first_word, s->n_words));
             if (!seg || json_array_append_new(segs, seg) < 0)
                 goto fail;
         }
@@ -237,7 +226,7 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
             j = NULL;
         }
         if (j) {
-            char *s = json_dumps(j, JSON_FLAGS);
+            char *s = jsonout_dumps(j, JSON_ENSURE_ASCII);
             json_decref(j);
             if (s) {
                 size_t n = strlen(s);
