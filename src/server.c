@@ -262,20 +262,30 @@ int server_reply_list(struct server *srv, struct http_req *req, const struct ser
                                      "first_id", first, "last_id", last, "has_more", more));
 }
 
-static bool server_memory_take(struct server *srv, uint64_t n)
+/* Takes n bytes from the in-memory budget (sync_memory_max) for an upload
+ * or, with model, for a per-request model; false when it does not fit. */
+static bool server_memory_take(struct server *srv, uint64_t n, bool model)
 {
     pthread_mutex_lock(&srv->metrics_mu);
-    bool ok = srv->sync_bytes + n <= srv->cfg.sync_memory_max;
+    bool ok = srv->sync_bytes + srv->model_bytes + n <= srv->cfg.sync_memory_max;
     if (ok)
-        srv->sync_bytes += n;
+        *(model ? &srv->model_bytes : &srv->sync_bytes) += n;
     pthread_mutex_unlock(&srv->metrics_mu);
     return ok;
+}
+
+static void server_memory_give(struct server *srv, uint64_t n, bool model)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    uint64_t *held = model ? &srv->model_bytes : &srv->sync_bytes;
+    *held -= n <= *held ? n : *held;
+    pthread_mutex_unlock(&srv->metrics_mu);
 }
 
 bool server_memory_reserve(struct server *srv, uint64_t n)
 {
     /* Idle cached models give way to a recording that is here now. */
-    while (!server_memory_take(srv, n))
+    while (!server_memory_take(srv, n, false))
         if (!jobs_models_reclaim(srv->jobs, n))
             return false;
     return true;
@@ -283,20 +293,18 @@ bool server_memory_reserve(struct server *srv, uint64_t n)
 
 void server_memory_release(struct server *srv, uint64_t n)
 {
-    pthread_mutex_lock(&srv->metrics_mu);
-    srv->sync_bytes -= n <= srv->sync_bytes ? n : srv->sync_bytes;
-    pthread_mutex_unlock(&srv->metrics_mu);
+    server_memory_give(srv, n, false);
 }
 
 /* Per-request models share the in-memory budget with synchronous uploads. */
 static bool server_memory_reserve_cb(void *ctx, uint64_t n)
 {
-    return server_memory_take(ctx, n); /* the model cache frees its own idle models */
+    return server_memory_take(ctx, n, true); /* the model cache frees its own idle models */
 }
 
 static void server_memory_release_cb(void *ctx, uint64_t n)
 {
-    server_memory_release(ctx, n);
+    server_memory_give(ctx, n, true);
 }
 
 /* ---- metrics ------------------------------------------------------------------ */
@@ -420,13 +428,17 @@ char *server_metrics_render(struct server *srv)
                   "# TYPE phiscribe_http_request_body_bytes_total counter\n"
                   "phiscribe_http_request_body_bytes_total %llu\n",
               (unsigned long long)srv->upload_bytes);
-    uint64_t sync_bytes = srv->sync_bytes;
+    uint64_t sync_bytes = srv->sync_bytes, model_bytes = srv->model_bytes;
     pthread_mutex_unlock(&srv->metrics_mu);
     tb_printf(&b,
               "# HELP phiscribe_queue_depth Synchronous requests waiting for a worker.\n"
               "# TYPE phiscribe_queue_depth gauge\nphiscribe_queue_depth %llu\n"
-              "# HELP phiscribe_sync_upload_bytes Memory held by synchronous uploads.\n"
+              "# HELP phiscribe_sync_upload_bytes Memory held by synchronous uploads (their "
+              "share of sync_memory_max).\n"
               "# TYPE phiscribe_sync_upload_bytes gauge\nphiscribe_sync_upload_bytes %llu\n"
+              "# HELP phiscribe_request_model_bytes Memory held by per-request models being "
+              "built, in use or cached (their share of sync_memory_max).\n"
+              "# TYPE phiscribe_request_model_bytes gauge\nphiscribe_request_model_bytes %llu\n"
               "# HELP phiscribe_workers Transcription worker threads.\n"
               "# TYPE phiscribe_workers gauge\nphiscribe_workers %d\n"
               "# HELP phiscribe_workers_busy Workers decoding now.\n"
@@ -440,7 +452,8 @@ char *server_metrics_render(struct server *srv)
               "# HELP phiscribe_worker_busy_seconds_total Worker time spent transcribing.\n"
               "# TYPE phiscribe_worker_busy_seconds_total counter\n"
               "phiscribe_worker_busy_seconds_total %.3f\n",
-              (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes, js.workers, (unsigned long long)js.busy_workers,
+              (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes,
+              (unsigned long long)model_bytes, js.workers, (unsigned long long)js.busy_workers,
               (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
               js.busy_seconds);
     struct ratelimit_stats rs;

@@ -39,7 +39,10 @@ struct server {
     double latency_sum;
     uint64_t latency_count;
     uint64_t upload_bytes;
-    uint64_t sync_bytes;         /* memory held by synchronous uploads (metrics_mu) */
+    /* The in-memory budget (cfg.sync_memory_max, metrics_mu): what
+     * synchronous uploads hold, and what per-request models hold. */
+    uint64_t sync_bytes;
+    uint64_t model_bytes;
     /* the retention purge thread */
     pthread_t purge_thread;
     bool purge_started;

@@ -36,6 +36,11 @@ grep -q zorbitrex "$T/body" || fail "cached vocabulary request: $(cat "$T/body")
 expect_metric phiscribe_request_model_cache_hits_total 1 "same vocabulary again"
 expect_metric phiscribe_request_models_total 1 "same vocabulary again"
 expect_metric phiscribe_request_model_cache_bytes $((120 * 1024 * 1024)) "budget held"
+# The shared budget in two gauges: no upload is in flight, the model holds its share.
+expect_metric phiscribe_sync_upload_bytes 0 "no upload in flight"
+expect_metric phiscribe_request_model_bytes $((120 * 1024 * 1024)) "budget held by models"
+$C "$URL/metrics" | grep -q '^# HELP phiscribe_request_model_bytes .*sync_memory_max' ||
+    fail "the model gauge's help does not say which budget it counts"
 ok "the same vocabulary twice (vocabulary, then prompt) builds one model and hits it"
 
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=zorbitrex
@@ -145,6 +150,7 @@ until [ "$(metric phiscribe_request_model_cache_models)" = 0 ]; do
 done
 expect_metric 'phiscribe_request_model_cache_evictions_total{reason="idle"}' 1 "expired"
 expect_metric phiscribe_request_model_cache_bytes 0 "budget back"
+expect_metric phiscribe_request_model_bytes 0 "budget back"
 $C "$URL/metrics" | grep -Eqi 'zorbitrex' && fail "words in the metrics"
 ok "an idle model is freed after model_cache_idle_seconds, and its budget given back"
 stop_server
