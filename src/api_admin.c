@@ -46,11 +46,11 @@ static int keys_create(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.create", &c);
     if (rc < 0)
         return rc;
-    json_t *body = server_json_body(req);
-    if (!json_is_object(body)) {
-        json_decref(body);
-        return bad_request(req, NULL, "The body must be a JSON object.");
-    }
+    static const char *const fields[] = {"roles", "expires_in", "label", NULL};
+    struct server_json_error jerr;
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return server_reply_json_refused(req, &jerr);
     uint32_t roles = 0;
     int64_t ttl = 0;
     const char *label = NULL;

@@ -274,9 +274,14 @@ static int profiles_set_default(struct http_req *req, void *ctx)
     int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.default", &c);
     if (rc < 0)
         return rc;
-    json_t *body = server_json_body(req);
+    static const char *const fields[] = {"profile", NULL};
+    struct server_json_error jerr;
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return profile_refuse(srv, req, &c, "profile.default", 400,
+                              jerr.param[0] ? jerr.param : NULL, jerr.code, jerr.message);
     json_t *jp = json_object_get(body, "profile");
-    if (!json_is_object(body) || !(json_is_string(jp) || json_is_null(jp))) {
+    if (!(json_is_string(jp) || json_is_null(jp))) {
         json_decref(body);
         return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "invalid_value",
                               "The body must be {\"profile\": NAME} or {\"profile\": null}.");

@@ -190,12 +190,86 @@ int server_auth_summaries(struct server *srv, bool flush)
     return rc < 0 ? rc : n;
 }
 
-json_t *server_json_body(struct http_req *req)
+/* Copies a field name into err->param when it is a plain identifier
+ * (letters, digits, '_', '.', '-', at most 64 bytes); anything else is
+ * request content, and the reply names no field. */
+static void json_field_name(const char *name, size_t len, struct server_json_error *err)
+{
+    err->param[0] = '\0';
+    if (len == 0 || len >= sizeof(err->param))
+        return;
+    for (size_t i = 0; i < len; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '.' || ch == '-'))
+            return;
+    }
+    memcpy(err->param, name, len);
+    err->param[len] = '\0';
+}
+
+/* The key jansson names in "duplicate object key near '"KEY"'". */
+static void duplicate_key_name(const json_error_t *e, struct server_json_error *err)
+{
+    const char *p = strstr(e->text, "near '\"");
+    const char *end = p ? strrchr(p + 7, '"') : NULL;
+    err->param[0] = '\0';
+    if (p && end)
+        json_field_name(p + 7, (size_t)(end - (p + 7)), err);
+}
+
+static void json_error_set(struct server_json_error *err, const char *code, const char *what)
+{
+    err->code = code;
+    if (err->param[0])
+        snprintf(err->message, sizeof(err->message), "The body has %s field '%s'.", what,
+                 err->param);
+    else
+        snprintf(err->message, sizeof(err->message), "The body has %s field.", what);
+}
+
+json_t *server_json_object(struct http_req *req, const char *const *allowed,
+                           struct server_json_error *err)
 {
     size_t len;
     const uint8_t *raw = http_req_body(req, &len);
     json_error_t e;
-    return raw && len ? json_loadb((const char *)raw, len, 0, &e) : NULL;
+    memset(err, 0, sizeof(*err));
+    json_t *body =
+        raw && len ? json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!body && raw && len && json_error_code(&e) == json_error_duplicate_key) {
+        duplicate_key_name(&e, err);
+        json_error_set(err, "duplicate_field", "a duplicate");
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        err->code = "invalid_json";
+        snprintf(err->message, sizeof(err->message), "The body must be a JSON object.");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i]) {
+            json_field_name(key, strlen(key), err);
+            json_error_set(err, "unknown_field", "an unknown");
+            json_decref(body);
+            return NULL;
+        }
+    }
+    return body;
+}
+
+int server_reply_json_refused(struct http_req *req, const struct server_json_error *err)
+{
+    http_reply_error(req, 400, "invalid_request_error", err->param[0] ? err->param : NULL,
+                     err->code, "%s", err->message);
+    return PHS_EINVAL;
 }
 
 int server_page_limit(struct http_req *req, long dflt, long max, long *out)

@@ -94,9 +94,23 @@ extern const size_t api_certificates_route_count;
 extern const struct http_route api_profiles_routes[];
 extern const size_t api_profiles_route_count;
 
-/* The request body parsed as JSON (caller decrefs), or NULL when there is
- * none or it does not parse. */
-json_t *server_json_body(struct http_req *req);
+/* Why a JSON body was refused: code ("invalid_json", "unknown_field",
+ * "duplicate_field"), the field (param, "" when the body names none fit to
+ * repeat) and the reply's message. */
+struct server_json_error {
+    const char *code;
+    char param[65];
+    char message[160];
+};
+
+/* The request body as a JSON object whose members are all named in allowed
+ * (NULL-terminated) and none given twice (caller decrefs). NULL with err
+ * filled when there is no body, it does not parse, it is not an object, or
+ * a member is unknown or repeated; the caller answers 400 with err. */
+json_t *server_json_object(struct http_req *req, const char *const *allowed,
+                           struct server_json_error *err);
+/* Answers 400 with err (param, code, message); returns PHS_EINVAL. */
+int server_reply_json_refused(struct http_req *req, const struct server_json_error *err);
 
 /* The ?limit= of a list endpoint: dflt when absent, else an integer in
  * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */

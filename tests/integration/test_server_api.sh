@@ -142,6 +142,20 @@ req DELETE "/v1/keys/$NEWID" "$KEY_A"; expect_status 200 "revoke"
 req GET /v1/models "$NEWKEY"; expect_status 401 "revoked key"
 req POST /v1/keys "$KEY_A" -d '{"roles":["root"]}'; expect_status 400 "bad role"; envelope
 req POST /v1/keys "$KEY_A" -d 'not json'; expect_status 400 "bad json"; envelope
+# Every member known, none twice: a key is never made from a body read differently.
+nkeys() { req GET /v1/keys "$KEY_A"; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["data"]))' "$T/body"; }
+before=$(nkeys)
+refused_body() { # WHAT CODE PARAM
+    expect_status 400 "$1"; envelope
+    [ "$(jget error.code)" = "$2" ] && [ "$(jget error.param)" = "$3" ] ||
+        fail "$1: want code $2 on $3: $(cat "$T/body")"
+}
+req POST /v1/keys "$KEY_A" -d '{"roles":["read"],"tenant":"clinic-b"}'; refused_body "unknown member" unknown_field tenant
+req POST /v1/keys "$KEY_A" -d '{"roles":["read"],"roles":["admin"]}'; refused_body "duplicate member" duplicate_field roles
+req POST /v1/keys "$KEY_A" -d '{"roles":"read","Label":"x"}'; refused_body "member names are exact" unknown_field Label
+req POST /v1/keys "$KEY_A" -d '{"roles":"read","a b/c":1}'; refused_body "a member name unfit to repeat" unknown_field None
+req POST /v1/keys "$KEY_A" -d '["roles"]'; refused_body "not an object" invalid_json None
+[ "$(nkeys)" = "$before" ] || fail "a refused body made a key"
 ok "keys: create, use, list without secrets, tenant-scoped revoke, 401 after"
 
 # ---- limits ----
