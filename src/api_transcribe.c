@@ -570,17 +570,14 @@ static int sync_handle(struct http_req *req, void *ctx)
                                     "built: %s.",
                                     msg),
                    rc;
-        return http_reply_error(req, (unsigned)status,
-                                status == 429 ? "rate_limit_error"
-                                : status >= 500 ? "server_error"
-                                                : "invalid_request_error",
-                                status < 500 && status != 429 ? "file" : NULL,
-                                status == 429 ? "queue_full"
-                                : status == 413 ? "audio_too_large"
-                                : status == 400 ? "invalid_audio"
-                                                : "transcription_failed",
-                                "%s", msg),
-               rc;
+        /* The recording's own faults get the code every endpoint gives them
+         * (empty_file, invalid_file_format, too_large, ...). */
+        if (status < 500) {
+            http_reply_err(req, rc, status == 429 ? NULL : "file", msg);
+            return rc;
+        }
+        http_reply_error(req, 500, "server_error", NULL, "transcription_failed", "%s", msg);
+        return rc;
     }
     rc = http_reply_text(req, 200, transcript_content_type(fmt), body, strlen(body));
     crypto_wipe(body, strlen(body));

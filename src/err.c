@@ -1,6 +1,8 @@
 /* err: descriptions of the project-wide error codes. */
 #include "err.h"
 
+#include <string.h>
+
 const char *err_str(int code)
 {
     switch (code) {
@@ -27,4 +29,25 @@ const char *err_str(int code)
     case PHS_ESTALE: return "the key changed during the operation; retry";
     }
     return "unknown error";
+}
+
+/* Whether msg starts with the field name param followed by a space or '['. */
+static int starts_with_field(const char *msg, const char *param)
+{
+    size_t n = param ? strlen(param) : 0;
+    return n && !strncmp(msg, param, n) && (msg[n] == ' ' || msg[n] == '[');
+}
+
+void err_sentence(char *msg, size_t len, const char *param)
+{
+    size_t n = msg ? strnlen(msg, len) : 0;
+    if (n == 0 || n == len)
+        return;
+    if (msg[0] >= 'a' && msg[0] <= 'z' && !starts_with_field(msg, param))
+        msg[0] = (char)(msg[0] - 'a' + 'A');
+    char last = msg[n - 1];
+    if (last != '.' && last != '?' && last != '!' && n + 1 < len) {
+        msg[n] = '.';
+        msg[n + 1] = '\0';
+    }
 }

@@ -26,7 +26,18 @@ enum phs_err {
     PHS_ESTALE = -20,    /* a key changed under the operation; do it again */
 };
 
-/* A short English description of an error code; never NULL, never PHI. */
+#include <stddef.h>
+
+/* A short English description of an error code; never NULL, never PHI.
+ * A fragment ("not found") to compose into a line; err_sentence makes a
+ * reply's message of it. */
 const char *err_str(int code);
+
+/* Puts msg (NUL-terminated, in a buffer of size len) in the one style of
+ * the API's error messages: a sentence that ends with a period and starts
+ * with a capital letter, or with the name of the field it is about (param,
+ * may be NULL) as written ("roles must list ..."). Fragments written for a
+ * command line ("the input is empty") become "The input is empty.". */
+void err_sentence(char *msg, size_t len, const char *param);
 
 #endif

@@ -814,6 +814,7 @@ int http_reply_error(struct http_req *req, unsigned status, const char *type, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    err_sentence(msg, sizeof(msg), param);
     json_t *err = json_pack("{s:s, s:s, s:o, s:o}", "message", msg, "type",
                             type ? type : "invalid_request_error", "param",
                             param ? json_string(param) : json_null(), "code",
@@ -886,7 +887,7 @@ static enum MHD_Result http_queue(struct http_req *req)
 {
     struct MHD_Response *resp;
     if (req->status == 0 && http_reply_error(req, 500, "server_error", NULL, "internal_error",
-                                             "the request produced no response") < 0)
+                                             "The request produced no response.") < 0)
         return MHD_NO;
     if (req->stream_read) {
         struct http_stream_wrap *w = calloc(1, sizeof(*w));
@@ -1067,26 +1068,26 @@ static int http_check_head(struct http_req *req, const char *version)
     if (f.bytes > HTTP_HEADER_BLOCK_MAX) {
         http_reply_header(req, "Connection", "close");
         return http_reply_error(req, 431, "invalid_request_error", NULL, "header_fields_too_large",
-                                "the request header block is over the limit of %u bytes",
+                                "The request header block is over the limit of %u bytes.",
                                 (unsigned)HTTP_HEADER_BLOCK_MAX);
     }
     bool needs_host = !strncmp(version, "HTTP/1.", 7) && strcmp(version, "HTTP/1.0") != 0;
     if (f.hosts > 1 || (f.hosts == 0 && needs_host))
         return http_refuse_and_close(req, 400, "invalid_host",
-                                     "an HTTP/1.1 request needs exactly one Host header");
+                                     "An HTTP/1.1 request needs exactly one Host header.");
     if (f.content_lengths && f.transfer_encodings)
         return http_refuse_and_close(req, 400, "invalid_framing",
                                      "Content-Length and Transfer-Encoding may not be sent "
-                                     "together");
+                                     "together.");
     if (f.content_lengths > 1 || f.transfer_encodings > 1)
         return http_refuse_and_close(req, 400, "invalid_framing",
                                      "Content-Length or Transfer-Encoding is sent more than "
-                                     "once");
+                                     "once.");
     const char *te =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (te && strcasecmp(te, "chunked") != 0)
         return http_refuse_and_close(req, 501, "unsupported_transfer_encoding",
-                                     "the only Transfer-Encoding accepted is chunked");
+                                     "The only Transfer-Encoding accepted is chunked.");
     return 0;
 }
 
@@ -1103,18 +1104,18 @@ static int http_check_request_line(struct http_req *req, const struct http_conn 
     http_reply_header(req, "Connection", "close");
     if (!code && state == HTTP_TARGET_TOO_LONG)
         return http_reply_error(req, 414, "invalid_request_error", NULL, "uri_too_long",
-                                "the request target is over the limit of %u bytes",
+                                "The request target is over the limit of %u bytes.",
                                 (unsigned)HTTP_TARGET_MAX);
     if (!code && state == HTTP_TARGET_BAD_QUERY)
         return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
-                                "the query string holds a control character or an invalid "
-                                "percent-escape");
+                                "The query string holds a control character or an invalid "
+                                "percent-escape.");
     if (code && !strcmp(code, "invalid_request"))
         return http_reply_error(req, 400, "invalid_request_error", NULL, code,
-                                "the request line holds a NUL byte");
+                                "The request line holds a NUL byte.");
     return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_path",
-                            "the request path holds a NUL byte, a control character, an "
-                            "invalid or forbidden percent-escape (%%00, %%2F) or a dot segment");
+                            "The request path holds a NUL byte, a control character, an "
+                            "invalid or forbidden percent-escape (%%00, %%2F) or a dot segment.");
 }
 
 /* Finds the route for the method and path: 0 with req->route set, or the
@@ -1144,10 +1145,10 @@ static int http_route_request(struct http_server *srv, struct http_req *req)
     if (path_match) {
         http_reply_header(req, "Allow", allow);
         return http_reply_error(req, 405, "invalid_request_error", NULL, "method_not_allowed",
-                                "this method is not allowed on this path");
+                                "This method is not allowed on this path.");
     }
     return http_reply_error(req, 404, "invalid_request_error", NULL, "not_found",
-                            "no such endpoint");
+                            "No such endpoint.");
 }
 
 /* The route's body cap against the declared Content-Length (413 before the
@@ -1166,13 +1167,13 @@ static int http_prepare_body(struct http_server *srv, struct http_req *req)
         unsigned long long v = strtoull(cl, &end, 10);
         if (errno || *end || end == cl || cl[0] < '0' || cl[0] > '9')
             return http_refuse_and_close(req, 400, "invalid_framing",
-                                         "Content-Length is malformed");
+                                         "Content-Length is malformed.");
         if (v > INT64_MAX)
             v = INT64_MAX;
         req->content_length = (int64_t)v;
         if (v > req->body_cap)
             return http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
-                                    "request body is over the limit of %llu bytes",
+                                    "The request body is over the limit of %llu bytes.",
                                     (unsigned long long)req->body_cap);
     }
     if (!r->body && req->content_length > 0) {
@@ -1200,7 +1201,7 @@ static int http_first_call(struct http_server *srv, struct http_req *req, const 
     MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, http_query_iter, req);
     if (req->query_bad)
         return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
-                                "the query string is malformed or too large");
+                                "The query string is malformed or too large.");
     rc = http_prepare_body(srv, req);
     if (rc < 0 || req->status)
         return rc;
@@ -1279,7 +1280,7 @@ static enum MHD_Result http_on_request_start(struct http_server *srv, struct MHD
         http_reply_header(req, "Connection", "close");
         http_reply_header(req, "Retry-After", "5");
         http_reply_error(req, 503, "server_error", NULL, "shutting_down",
-                         "the server is shutting down; retry shortly");
+                         "The server is shutting down; retry shortly.");
     } else if (!c) {
         rc = PHS_ENOMEM; /* the connection could not be tracked */
     } else {
@@ -1312,7 +1313,7 @@ static enum MHD_Result http_on_body(struct http_server *srv, struct http_req *re
     int rc = 0;
     if (req->body_bytes > req->body_cap) {
         http_reply_error(req, 413, "invalid_request_error", NULL, "too_large",
-                         "request body is over the limit of %llu bytes",
+                         "The request body is over the limit of %llu bytes.",
                          (unsigned long long)req->body_cap);
     } else if (req->route->r.body) {
         rc = req->route->r.body(req, req->route->r.ctx, (const uint8_t *)data, n);
@@ -1334,7 +1335,7 @@ static enum MHD_Result http_on_request_end(struct http_server *srv, struct http_
     if (!req->status) {
         if (http_now_us() > req->whole_deadline_us) {
             http_reply_error(req, 408, "invalid_request_error", NULL, "timeout",
-                             "the request took too long to arrive");
+                             "The request took too long to arrive.");
         } else {
             req->body_done = true;
             if (req->body)

@@ -1,0 +1,55 @@
+# The error codes and messages: docs/API.md's table of codes lists exactly
+# the codes the server's source can send (tests/integration/error_catalog.py
+# reads them from every call that answers an error), every code named
+# anywhere else in docs/API.md is one of them, and every message the source
+# writes is in the one style (a sentence ending with a period that starts
+# with a capital letter or with the name of the field it is about).
+# No server: this reads the source and the docs.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+python3 "$top/tests/integration/error_catalog.py" "$top/src" > "$T/catalog"
+grep -q '^code	not_found' "$T/catalog" || fail "the catalog found no codes: $(head "$T/catalog")"
+grep '^unknown' "$T/catalog" && fail "calls whose codes the catalog cannot read (add them to error_catalog.py)"
+ok "every call that answers an error is one the catalog reads"
+
+python3 - "$T/catalog" "$top/docs/API.md" <<'PY' || fail "docs/API.md and the source disagree on error codes"
+import re, sys
+src = {l.split("\t")[1] for l in open(sys.argv[1]) if l.startswith("code\t")}
+doc = open(sys.argv[2]).read()
+section = doc.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+table = set(re.findall(r"^\| `(\w+)` \|", section, re.M))
+bad = False
+for name, miss in (("in the source, not in docs/API.md's table", src - table),
+                   ("in docs/API.md's table, never sent by the server", table - src)):
+    if miss:
+        print(name + ":", " ".join(sorted(miss)))
+        bad = True
+# codes named anywhere else: code `x`, "code": "x", `409` `x`, `409` (`x`)
+named = set(re.findall(r'\bcodes? `(\w+)`', doc)) | set(re.findall(r'"code":\s*"(\w+)"', doc))
+named |= set(re.findall(r"`\d{3}`\s+\(?`(\w+)`", doc))
+named |= {b for a in re.findall(r"\bcode `\w+` or `(\w+)`", doc) for b in [a]}
+if named - src:
+    print("docs/API.md names codes the server never sends:", " ".join(sorted(named - src)))
+    bad = True
+sys.exit(1 if bad else 0)
+PY
+ok "docs/API.md lists exactly the codes the server sends ($(grep -c '^code' "$T/catalog") codes)"
+
+python3 - "$T/catalog" <<'PY' || fail "error messages not in the one style"
+import sys
+bad = 0
+for line in open(sys.argv[1]):
+    if not line.startswith("message\t"):
+        continue
+    _, where, field, text = line.rstrip("\n").split("\t", 3)
+    first = text.split(" ", 1)[0]
+    starts = (text[:1].isupper() or (field not in ("", "*") and
+              (first == field or first.startswith(field + "["))) or
+              (field == "*" and first == "%s"))
+    if not starts or text[-1:] not in ".?!":
+        print("%s: %r (field %s)" % (where, text, field or "none"))
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+ok "every error message is a sentence in the one style ($(grep -c '^message' "$T/catalog") messages)"
+echo "$checks checks"
