@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "err.h"
 #include "jsonout.h"
@@ -104,6 +105,53 @@ static int add_redactions(json_t *root, const transcript_opts *o)
     return 0;
 }
 
+/* The lowest word probability avg_logprob counts: a posterior the lattice
+ * rounds to 0 would otherwise make the mean -inf. */
+#define MIN_WORD_PROB 1e-10
+
+/* Whisper's compression ratio of a segment's text: its bytes over the bytes
+ * zlib's default compression makes of them (a repetitive text compresses
+ * well and scores high; Whisper distrusts a segment over 2.4). */
+static double compression_ratio(const char *text)
+{
+    uLong n = (uLong)strlen(text);
+    uLongf out_len = compressBound(n);
+    Bytef *out = malloc(out_len);
+    double ratio = 1.0;
+    if (out && n && compress(out, &out_len, (const Bytef *)text, n) == Z_OK && out_len)
+        ratio = (double)n / (double)out_len;
+    free(out);
+    return ratio;
+}
+
+/* One verbose_json segment in OpenAI's shape (docs/API.md says what each
+ * field means here), plus its confidence and words. */
+static json_t *segment_json(const asr_result *res, size_t i)
+{
+    const asr_segment *s = &res->segments[i];
+    double conf = 0, logprob = 0;
+    for (size_t k = 0; k < s->n_words; k++) {
+        double p = res->words[s->first_word + k].confidence;
+        conf += p;
+        logprob += log(p > MIN_WORD_PROB ? p : MIN_WORD_PROB);
+    }
+    conf = s->n_words ? conf / (double)s->n_words : 0;
+    logprob = s->n_words ? logprob / (double)s->n_words : 0;
+    json_t *seg = json_pack("{s:I, s:I, s:o, s:o, s:s, s:[], s:f, s:o, s:o, s:f}", "id",
+                            (json_int_t)i, "seek", (json_int_t)llround(s->start * 100.0), "start",
+                            jsonout_seconds(s->start), "end", jsonout_seconds(s->end), "text",
+                            s->text, "tokens", "temperature", 0.0, "avg_logprob",
+                            jsonout_score(logprob), "compression_ratio",
+                            jsonout_score(compression_ratio(s->text)), "no_speech_prob", 0.0);
+    if (seg && (json_object_set_new(seg, "confidence", jsonout_score(conf)) < 0 ||
+                json_object_set_new(seg, "words",
+                                    words_json(res->words + s->first_word, s->n_words)) < 0)) {
+        json_decref(seg);
+        return NULL;
+    }
+    return seg;
+}
+
 static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
 {
     json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
@@ -115,19 +163,9 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         json_t *segs = json_array();
         if (!segs || json_object_set_new(root, "segments", segs) < 0)
             goto fail;
-        for (size_t i = 0; i < res->n_segments; i++) {
-            const asr_segment *s = &res->segments[i];
-            double conf = 0;
-            for (size_t k = 0; k < s->n_words; k++)
-                conf += res->words[s->first_word + k].confidence;
-            conf = s->n_words ? conf / (double)s->n_words : 0;
-            json_t *seg = json_pack("{s:I, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)i, "start",
-                                    jsonout_seconds(s->start), "end", jsonout_seconds(s->end),
-                                    "text", s->text, "confidence", jsonout_score(conf), "words",
-                                    words_json(res->words + s->first_word, s->n_words));
-            if (!seg || json_array_append_new(segs, seg) < 0)
+        for (size_t i = 0; i < res->n_segments; i++)
+            if (json_array_append_new(segs, segment_json(res, i)) < 0)
                 goto fail;
-        }
     }
     if (o->words_top_level) {
         json_t *words = words_json(res->words, res->n_words);

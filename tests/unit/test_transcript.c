@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,18 @@ static void test_verbose_json(void **state)
     assert_string_equal(json_string_value(json_object_get(w, "word")), "kenobi");
     assert_true(json_real_value(json_object_get(w, "confidence")) == 0.25);
     assert_int_equal(json_array_size(json_object_get(j, "words")), 4);
+    /* OpenAI's required segment fields, with the values docs/API.md gives:
+     * seek in 10 ms frames, no tokens, temperature 0, the mean natural log
+     * of the word posteriors, zlib's compression ratio, no_speech_prob 0. */
+    assert_int_equal(json_integer_value(json_object_get(s1, "seek")), 300);
+    assert_int_equal(json_array_size(json_object_get(s1, "tokens")), 0);
+    assert_true(json_is_array(json_object_get(s1, "tokens")));
+    assert_true(json_real_value(json_object_get(s1, "temperature")) == 0.0);
+    assert_true(json_real_value(json_object_get(s1, "no_speech_prob")) == 0.0);
+    double want = round((log(0.5) + log(0.25)) / 2 * 10000.0) / 10000.0; /* -1.0397 */
+    assert_true(json_real_value(json_object_get(s1, "avg_logprob")) == want);
+    double ratio = json_real_value(json_object_get(s1, "compression_ratio"));
+    assert_true(ratio > 0.5 && ratio < 1.0); /* 14 bytes of text do not compress */
     /* Times print exactly, not as 4.2500000000000001. */
     assert_non_null(strstr(s, "\"end\":4.25"));
     json_decref(j);
