@@ -82,6 +82,13 @@ d=json.load(open(sys.argv[1])); e=d["error"]
 assert set(e)=={"message","type","param","code"}, e
 assert isinstance(e["message"], str) and e["message"]' "$T/body" || fail "not an error envelope: $(cat "$T/body")"
 }
+# refused_body WHAT CODE PARAM: a 400 envelope with that code and param
+# ("None" for a null param)
+refused_body() {
+    expect_status 400 "$1"; envelope
+    [ "$(jget error.code)" = "$2" ] && [ "$(jget error.param)" = "$3" ] ||
+        fail "$1: want code $2 on $3: $(cat "$T/body")"
+}
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)' "$T/body" "$1"; }

@@ -119,11 +119,6 @@ expect_status 403 "default by a transcribe key"
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"nope"}'
 expect_status 400 "unknown default"
 # A strict body: an unknown member or one given twice is refused, named, and nothing changes.
-refused_body() { # WHAT CODE PARAM
-    expect_status 400 "$1"; envelope
-    [ "$(jget error.code)" = "$2" ] && [ "$(jget error.param)" = "$3" ] ||
-        fail "$1: want code $2 on $3: $(cat "$T/body")"
-}
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"cardio","tenant":"clinic-b"}'
 refused_body "unknown member" unknown_field tenant
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"nope","profile":"cardio"}'
