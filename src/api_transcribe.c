@@ -609,8 +609,12 @@ static json_t *job_json(const struct store_transcript *t)
         json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
     if (t->audio_duration_ms >= 0)
         json_object_set_new(j, "duration", jsonout_seconds((double)t->audio_duration_ms / 1000.0));
-    if (t->state == STORE_JOB_FAILED)
-        json_object_set_new(j, "error", json_pack("{s:s}", "message", t->error));
+    if (t->state == STORE_JOB_FAILED) {
+        char msg[sizeof(t->error)]; /* in the one style of the API's messages */
+        snprintf(msg, sizeof(msg), "%s", t->error);
+        err_sentence(msg, sizeof(msg), NULL);
+        json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
+    }
     if (t->retention_s > 0)
         json_object_set_new(j, "retention", json_integer(t->retention_s));
     if (t->fetch_once)

@@ -4,8 +4,10 @@
 # anywhere else in docs/API.md is one of them, and every message the source
 # writes is in the one style (a sentence ending with a period that starts
 # with a capital letter or with the name of the field it is about).
-# No server: this reads the source and the docs.
+# Then, against a live server, the messages composed at run time (from the
+# audio decoder, a failed job) and the codes of a recording's own faults.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 python3 "$top/tests/integration/error_catalog.py" "$top/src" > "$T/catalog"
 grep -q '^code	not_found' "$T/catalog" || fail "the catalog found no codes: $(head "$T/catalog")"
@@ -52,4 +54,25 @@ for line in open(sys.argv[1]):
 sys.exit(1 if bad else 0)
 PY
 ok "every error message is a sentence in the one style ($(grep -c '^message' "$T/catalog") messages)"
+
+# ---- run time: fragments of lower modules reach clients as sentences ----
+sentence() { # WHAT JSONPATH: that string of the body is a sentence in the style
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[k]
+assert d[:1].isupper() and d[-1:] == ".", d' "$T/body" "$2" || fail "$1: not a sentence: $(cat "$T/body")"
+}
+setup_data
+start_server --workers 1
+python3 -c 'import wave,sys; w=wave.open(sys.argv[1],"wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.close()' "$T/nosamples.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/nosamples.wav" -F model=m
+refused_body "a WAV without samples" empty_file file; sentence "a WAV without samples" error.message
+echo "this is not a recording" > "$T/junk.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/junk.wav" -F model=m
+refused_body "not audio" invalid_file_format file; sentence "not audio" error.message
+req POST /v1/transcripts "$KEY_A" -H 'Content-Type: audio/wav' --data-binary @"$T/junk.wav"
+expect_status 202 "junk job"; JF=$(jget id)
+wait_job "$KEY_A" "$JF"; [ "$(jget status)" = failed ] || fail "junk job: $(cat "$T/body")"
+sentence "a failed job's error" error.message
+ok "decoder and job messages are sentences; a recording's faults have the codes of every endpoint"
+stop_server
 echo "$checks checks"
