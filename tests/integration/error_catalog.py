@@ -29,8 +29,10 @@ EMITTERS = {
 }
 FIXED_CODES = {"bad_request": ["invalid_value"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
-# `err->code = "x"` or json_error_set(err, "x", ...).
-TABLES = {"http_reply_err", "server_json_object"}
+# `err->code = "x"`, json_error_set(err, "x", ...) or `return "x";`.
+TABLES = {"http_reply_err", "server_json_object", "http_request_line_fault"}
+# Functions that send a code held in a variable, and the table it comes from.
+CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
 # Wrappers that pass a caller's code or message through (checked at their callers).
 PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse",
                 "upload_fail", "server_reply_json_refused", "http_refuse_and_close"}
@@ -146,6 +148,8 @@ def scan(src):
                 body = text[a:b]
                 for m in re.finditer(r"\bcode\s*=\s*(%s)" % STRING, body):
                     codes.setdefault(json.loads(m.group(1)), []).append(where(a + m.start()))
+                for m in re.finditer(r"\breturn\s+(%s)\s*;" % STRING, body):
+                    codes.setdefault(json.loads(m.group(1)), []).append(where(a + m.start()))
                 for m in re.finditer(r"json_error_set\(\s*\w+\s*,\s*(%s)" % STRING, body):
                     codes.setdefault(json.loads(m.group(1)), []).append(where(a + m.start()))
         for fn, (ci, mi, pi) in EMITTERS.items():
@@ -161,6 +165,8 @@ def scan(src):
                             codes.setdefault(c, []).append(where(m.start()))
                     elif re.fullmatch(r"\s*\w+(\.|->)code\s*", args[ci]):
                         pass  # a struct server_json_error: server_json_object's table
+                    elif inside in CODE_FROM and CODE_FROM[inside] in TABLES:
+                        pass  # its codes are read from that table
                     elif inside not in PASS_THROUGH:
                         unknown.append((where(m.start()), "code", args[ci].strip()))
                 for c in FIXED_CODES.get(fn, []):
