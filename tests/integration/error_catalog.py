@@ -4,7 +4,7 @@
 Usage: error_catalog.py SRC_DIR [--json]
 
 Finds every call of the functions that answer an error (http_reply_error and
-the wrappers listed in EMITTERS) in SRC_DIR/*.c and prints, one a line,
+the wrappers listed in EMITTERS) in the .c files under SRC_DIR and prints, one a line,
 "code<TAB>file:line" for each code, then "message<TAB>file:line<TAB>field<TAB>text"
 for each literal message (field: the param it names, "*" when chosen at run
 time, "" for none). A call whose code is not a string literal must be
@@ -128,9 +128,9 @@ def functions(text):
 
 def scan(src):
     codes, messages, unknown = {}, [], []
-    for name in sorted(os.listdir(src)):
-        if not name.endswith(".c"):
-            continue
+    names = sorted(os.path.relpath(os.path.join(d, f), src)
+                   for d, _, files in os.walk(src) for f in files if f.endswith(".c"))
+    for name in names:
         text = strip_comments(open(os.path.join(src, name), encoding="utf-8").read())
         funcs = list(functions(text))
 
