@@ -15,8 +15,8 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPHISCRIBE_VERSION='"$(VERSION)"' $(OPT) $(
              -fstack-protector-strong -fno-strict-aliasing $(SANFLAGS) $(PKG_CFLAGS) -Isrc $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lpthread -lm
 
-SRCS      := $(wildcard src/*.c)
-LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+SRCS      := $(sort $(shell find src -name '*.c'))
+LIB_SRCS  := $(filter-out src/cli/main.c,$(SRCS))
 OBJS       = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -24,14 +24,14 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # `make V=1` shows full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean
+.PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean check-layers
 
 all: $(BUILD)/phiscribe build/medical/profile.conf
 
 # The shipped medical recognition profile (docs/MEDICAL.md), built from the
 # sources in data/medical; binaries of every build type find it here.
 MEDICAL_PROFILE := $(CURDIR)/build/medical
-$(BUILD)/obj/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
+$(BUILD)/obj/speech/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
 build/medical/profile.conf: Makefile build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
@@ -45,7 +45,7 @@ $(BUILD)/obj/%.o: src/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/main.o: src/main.c
+$(BUILD)/obj/cli/main.o: src/cli/main.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
@@ -54,7 +54,7 @@ $(BUILD)/libphiscribe.a: $(OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/phiscribe: $(BUILD)/obj/main.o $(BUILD)/libphiscribe.a
+$(BUILD)/phiscribe: $(BUILD)/obj/cli/main.o $(BUILD)/libphiscribe.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
@@ -70,9 +70,9 @@ unit-bins: $(UNIT_BINS)
 $(BUILD)/http_echo: tests/http_echo.c $(BUILD)/libphiscribe.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(OBJS:.o=.d) $(BUILD)/obj/cli/main.d
 # The redact lexicons are compiled in (.incbin); rebuild when they change.
-$(BUILD)/obj/redact_data.o: $(wildcard data/redact/*.txt)
+$(BUILD)/obj/text/redact_data.o: $(wildcard data/redact/*.txt)
 
 # ---- what a user runs -------------------------------------------------------
 
@@ -83,10 +83,15 @@ run: deps
 	@scripts/run-server $(if $(PORT),--port '$(PORT)') $(if $(LISTEN),--listen '$(LISTEN)')
 
 test: deps
+	@scripts/check-layers --quiet
 	@$(MAKE) --no-print-directory all unit-bins
 	@scripts/run-unit $(BUILD)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-integration
+
+# The include rules of src/LAYERS (docs/ARCHITECTURE.md); `make test` runs it first.
+check-layers:
+	@scripts/check-layers
 
 test-unit: all unit-bins
 	@scripts/run-unit $(BUILD)
@@ -124,7 +129,7 @@ fuzz: deps
 	done
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c
+	clang-format -i $(sort $(shell find src -name '*.[ch]')) tests/unit/*.c
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
-#include "err.h"
-#include "store.h"
+#include "records/audit.h"
+#include "core/err.h"
+#include "store/store.h"
 
 static double now_s(void)
 {

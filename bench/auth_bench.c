@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
-#include "err.h"
-#include "store.h"
+#include "service/auth.h"
+#include "core/err.h"
+#include "store/store.h"
 
 static double now_us(void)
 {

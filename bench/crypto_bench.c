@@ -14,9 +14,9 @@
 
 #include <gnutls/crypto.h>
 
-#include "blob.h"
-#include "crypto.h"
-#include "err.h"
+#include "store/blob.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
 
 #define PIECE (1u << 20) /* plaintext handed to the encoder per call */
 

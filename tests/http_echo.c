@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "form.h"
-#include "http.h"
-#include "multipart.h"
+#include "core/err.h"
+#include "http/form.h"
+#include "http/http.h"
+#include "http/multipart.h"
 
 struct upload {
     struct multipart *mp;

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "auth.h"
-#include "duration.h"
-#include "store.h"
+#include "records/audit.h"
+#include "service/auth.h"
+#include "core/duration.h"
+#include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

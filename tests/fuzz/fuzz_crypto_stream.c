@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "err.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
 
 struct buf {
     uint8_t *p;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
-#include "multipart.h"
+#include "http/form.h"
+#include "http/multipart.h"
 
 struct events {
     uint64_t hash;

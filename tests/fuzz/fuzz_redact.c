@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redact.h"
-#include "transcript.h"
+#include "text/redact.h"
+#include "text/transcript.h"
 
 static redact_lexicon *lex;
 

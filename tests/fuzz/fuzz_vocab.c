@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "g2p.h"
-#include "tprofile.h"
-#include "vocab.h"
+#include "speech/g2p.h"
+#include "service/tprofile.h"
+#include "speech/vocab.h"
 
 static void check(const vocab *v)
 {

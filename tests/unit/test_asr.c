@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asr.h"
-#include "audio.h"
-#include "err.h"
+#include "speech/asr.h"
+#include "speech/audio.h"
+#include "core/err.h"
 
 #define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 static const char *utts[] = {

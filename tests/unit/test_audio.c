@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audio.h"
-#include "err.h"
+#include "speech/audio.h"
+#include "core/err.h"
 
 static char tmpdir[64];
 

@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "audit_int.h"
-#include "err.h"
-#include "store.h"
+#include "records/audit.h"
+#include "records/audit_int.h"
+#include "core/err.h"
+#include "store/store.h"
 
 struct fx {
     char root[64];

@@ -12,11 +12,11 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "auth.h"
-#include "blob.h"
-#include "err.h"
-#include "store.h"
+#include "records/audit.h"
+#include "service/auth.h"
+#include "store/blob.h"
+#include "core/err.h"
+#include "store/store.h"
 
 struct fx {
     char root[64];

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "blob.h"
-#include "crypto.h"
-#include "err.h"
+#include "store/blob.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
 
 #define CHUNK CRYPTO_CHUNK_LEN
 

@@ -12,13 +12,13 @@
 
 #include <cmocka.h>
 
-#include "blob.h"
-#include "certificate.h"
-#include "crypto.h"
-#include "audit.h"
-#include "err.h"
-#include "retention.h"
-#include "store.h"
+#include "store/blob.h"
+#include "records/certificate.h"
+#include "crypto/crypto.h"
+#include "records/audit.h"
+#include "core/err.h"
+#include "records/retention.h"
+#include "store/store.h"
 
 struct fx {
     char root[64];

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "cliadm.h"
-#include "err.h"
+#include "cli/cliadm.h"
+#include "core/err.h"
 
 static const char *actor(const struct cliadm_person *p)
 {

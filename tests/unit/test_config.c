@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "err.h"
-#include "http.h"
+#include "cli/config.h"
+#include "core/err.h"
+#include "http/http.h"
 
 static char path[64];
 

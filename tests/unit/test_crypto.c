@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <gnutls/crypto.h>
 
-#include "crypto.h"
-#include "err.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
 
 #define CHUNK CRYPTO_CHUNK_LEN
 #define FRAME (CRYPTO_CHUNK_OVERHEAD + CHUNK) /* sealed size of one full chunk */

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "duration.h"
-#include "err.h"
+#include "core/duration.h"
+#include "core/err.h"
 
 static void parses_each_unit(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "core/err.h"
 
 static void expect_sentence(const char *in, const char *param, const char *want)
 {

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "form.h"
+#include "core/err.h"
+#include "http/form.h"
 
 static int parse(struct form *f, const char *s)
 {

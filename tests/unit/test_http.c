@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "http.h"
+#include "core/err.h"
+#include "http/http.h"
 
 static struct http_server *srv;
 static int completed;

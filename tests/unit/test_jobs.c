@@ -11,14 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "auth.h"
-#include "blob.h"
-#include "err.h"
-#include "jobs.h"
-#include "redact.h"
-#include "store.h"
-#include "transcript.h"
+#include "records/audit.h"
+#include "service/auth.h"
+#include "store/blob.h"
+#include "core/err.h"
+#include "service/jobs.h"
+#include "text/redact.h"
+#include "store/store.h"
+#include "text/transcript.h"
 
 #define UTT                                                                                        \
     "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"

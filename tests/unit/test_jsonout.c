@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "jsonout.h"
+#include "core/jsonout.h"
 
 /* dumps {"t": v} and compares with want */
 static void expect_dump(json_t *v, const char *want)

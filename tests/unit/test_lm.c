@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "g2p.h"
-#include "lm.h"
-#include "profile.h"
+#include "core/err.h"
+#include "speech/g2p.h"
+#include "speech/lm.h"
+#include "speech/profile.h"
 
 static lm_model *build(int order, const char *text)
 {

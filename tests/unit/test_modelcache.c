@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "modelcache.h"
+#include "core/err.h"
+#include "speech/modelcache.h"
 
 #define MB (1024ull * 1024)
 

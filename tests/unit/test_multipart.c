@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "multipart.h"
+#include "core/err.h"
+#include "http/multipart.h"
 
 #define CT "multipart/form-data; boundary=XyZ-b0undary"
 

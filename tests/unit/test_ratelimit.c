@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "service/ratelimit.h"
 
 #define SEC 1000000LL
 #define T0 (1800000000LL * SEC)

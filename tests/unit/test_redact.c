@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "redact.h"
-#include "transcript.h"
+#include "core/err.h"
+#include "text/redact.h"
+#include "text/transcript.h"
 
 static redact_lexicon *lex;
 

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "audio.h"
-#include "err.h"
-#include "redact_audio.h"
+#include "speech/audio.h"
+#include "core/err.h"
+#include "text/redact_audio.h"
 
 struct bytes {
     uint8_t *p;

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "crypto.h"
-#include "err.h"
-#include "store.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "store/store.h"
 
 struct fx {
     char root[64];

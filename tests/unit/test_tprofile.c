@@ -14,13 +14,13 @@
 
 #include <cmocka.h>
 
-#include "asr.h"
-#include "blob.h"
-#include "certificate.h"
-#include "err.h"
-#include "profile.h"
-#include "store.h"
-#include "tprofile.h"
+#include "speech/asr.h"
+#include "store/blob.h"
+#include "records/certificate.h"
+#include "core/err.h"
+#include "speech/profile.h"
+#include "store/store.h"
+#include "service/tprofile.h"
 
 static const char notes[] = "start the patient on brenticap\nbrenticap ten milligrams daily\n";
 

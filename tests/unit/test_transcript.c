@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "transcript.h"
+#include "core/err.h"
+#include "text/transcript.h"
 
 static void test_timestamps(void **state)
 {

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "vocab.h"
+#include "core/err.h"
+#include "speech/vocab.h"
 
 static void list_splits_lowercases_and_dedupes(void **state)
 {

@@ -1,0 +1,369 @@
+/* api_admin: API keys of the caller's tenant (/v1/keys) and the audit trail
+ * (/v1/audit, /v1/audit/verify). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/duration.h"
+#include "core/err.h"
+#include "api/server_int.h"
+
+#define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
+
+static json_t *time_or_null(int64_t us)
+{
+    if (!us)
+        return json_null();
+    char t[STORE_TIME_LEN + 1];
+    store_time_format(us, t);
+    return json_string(t);
+}
+
+static json_t *roles_json(uint32_t roles)
+{
+    char text[AUTH_ROLES_TEXT_MAX + 1];
+    json_t *arr = json_array();
+    if (auth_roles_format(roles, text, sizeof(text)) < 0)
+        return arr;
+    char *save = NULL;
+    for (char *r = strtok_r(text, ",", &save); r; r = strtok_r(NULL, ",", &save))
+        json_array_append_new(arr, json_string(r));
+    return arr;
+}
+
+static int bad_request(struct http_req *req, const char *param, const char *msg)
+{
+    http_reply_error(req, 400, "invalid_request_error", param, "invalid_value", "%s", msg);
+    return PHS_EINVAL;
+}
+
+/* ---- POST /v1/keys ------------------------------------------------------------------ */
+
+static int keys_create(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.create", &c);
+    if (rc < 0)
+        return rc;
+    static const char *const fields[] = {"roles", "expires_in", "label", NULL};
+    struct server_json_error jerr;
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return server_reply_json_refused(req, &jerr);
+    uint32_t roles = 0;
+    int64_t ttl = 0;
+    const char *label = NULL;
+    json_t *jr = json_object_get(body, "roles");
+    if (json_is_string(jr)) {
+        rc = auth_roles_parse(json_string_value(jr), &roles);
+    } else if (json_is_array(jr) && json_array_size(jr) > 0) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(jr, i, v)
+        {
+            uint32_t one;
+            if (!json_is_string(v) || (rc = auth_roles_parse(json_string_value(v), &one)) < 0) {
+                rc = PHS_EINVAL;
+                break;
+            }
+            roles |= one;
+        }
+    } else {
+        rc = PHS_EINVAL;
+    }
+    if (rc < 0) {
+        json_decref(body);
+        return bad_request(req, "roles",
+                           "roles must list transcribe, read, delete, audit, admin and/or phi.");
+    }
+    /* An admin key hands out access to unredacted PHI only if it has it. */
+    if ((roles & AUTH_ROLE_PHI) && !(c.id.roles & AUTH_ROLE_PHI)) {
+        json_decref(body);
+        struct audit_event ev = server_event(req, &c, "key.create", "api_key", NULL, "denied", 403);
+        ev.reason = "phi_not_held";
+        if ((rc = server_audit(srv, &ev)) < 0)
+            return http_reply_err(req, rc, NULL, NULL), rc;
+        http_reply_error(req, 403, "permission_error", "roles", "insufficient_role",
+                         "Only a key with the 'phi' role may create keys with the 'phi' role.");
+        return PHS_EPERM;
+    }
+    json_t *je = json_object_get(body, "expires_in");
+    if (je && !json_is_null(je) &&
+        (!json_is_string(je) || duration_parse(json_string_value(je), &ttl) < 0)) {
+        json_decref(body);
+        return bad_request(req, "expires_in", "expires_in must be a duration such as 90d.");
+    }
+    json_t *jl = json_object_get(body, "label");
+    if (jl && !json_is_null(jl)) {
+        if (!json_is_string(jl) || strlen(json_string_value(jl)) > AUTH_LABEL_MAX) {
+            json_decref(body);
+            return bad_request(req, "label", "label must be a string of at most 128 bytes.");
+        }
+        label = json_string_value(jl);
+    }
+
+    struct auth_new_key k;
+    store_tx *tx;
+    struct audit_event who = server_event(req, &c, "key.create", "api_key", NULL, "success", 201);
+    if ((rc = store_begin(srv->store, &tx)) == 0) {
+        rc = auth_key_create(tx, c.id.tenant, c.id.tenant_id, roles, ttl, label, &who, &k);
+        rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
+    }
+    json_decref(body);
+    if (rc == PHS_EINVAL)
+        return bad_request(req, "label", "label must be printable text without control characters.");
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The key could not be created."), rc;
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "object", "api_key", "id", k.id,
+                            "key", k.key, "tenant", k.tenant, "roles", roles_json(k.roles),
+                            "expires_at", time_or_null(k.expires_us));
+    auth_new_key_wipe(&k);
+    return http_reply_json(req, 201, out);
+}
+
+/* ---- GET /v1/keys --------------------------------------------------------------------- */
+
+static int key_add(void *ctx, const struct auth_key_info *k)
+{
+    int64_t now = store_now_us();
+    const char *status = k->revoked_us                            ? "revoked"
+                         : (k->expires_us && now >= k->expires_us) ? "expired"
+                                                                   : "active";
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s?}", "object", "api_key",
+                          "id", k->id, "tenant", k->tenant, "roles", roles_json(k->roles),
+                          "status", status, "created_at", time_or_null(k->created_us),
+                          "expires_at", time_or_null(k->expires_us), "revoked_at",
+                          time_or_null(k->revoked_us), "label",
+                          k->label[0] ? k->label : NULL);
+    return o && json_array_append_new(ctx, o) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int keys_list(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.list", &c);
+    if (rc < 0)
+        return rc;
+    json_t *data = json_array();
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = auth_key_each(tx, c.id.tenant_id, key_add, data);
+        store_rollback(tx);
+    }
+    struct audit_event ev = server_event(req, &c, "key.list", "api_key", NULL, "success", 200);
+    if (rc == 0)
+        rc = server_audit(srv, &ev);
+    if (rc < 0) {
+        json_decref(data);
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    return http_reply_json(req, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
+}
+
+/* ---- DELETE /v1/keys/{id} --------------------------------------------------------------- */
+
+static int keys_revoke(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.revoke", &c);
+    if (rc < 0)
+        return rc;
+    const char *id = http_req_param(req, "id");
+    bool plausible = id && strlen(id) == AUTH_KEY_ID_LEN;
+    for (size_t i = 0; plausible && id[i]; i++)
+        plausible = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+                    (id[i] >= 'A' && id[i] <= 'Z');
+    store_tx *tx;
+    struct audit_event who = server_event(req, &c, "key.revoke", "api_key",
+                                          plausible ? id : NULL, "success", 200);
+    if (!plausible) {
+        rc = PHS_ENOTFOUND;
+    } else if ((rc = store_begin(srv->store, &tx)) == 0) {
+        rc = auth_key_revoke(tx, id, c.id.tenant_id, &who);
+        rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
+    }
+    if (rc == PHS_ENOTFOUND || rc == PHS_EEXIST) {
+        who.outcome = "failure";
+        who.http_status = rc == PHS_EEXIST ? 409 : 404;
+        who.reason = rc == PHS_EEXIST ? "already_revoked" : "not_found";
+        int arc = server_audit(srv, &who);
+        if (arc < 0)
+            return http_reply_err(req, arc, NULL, NULL), arc;
+        return http_reply_error(req, (unsigned)who.http_status, "invalid_request_error", "id",
+                                rc == PHS_EEXIST ? "already_revoked" : "not_found",
+                                rc == PHS_EEXIST ? "That key is already revoked."
+                                                 : "No API key with that id."),
+               rc;
+    }
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    return http_reply_json(req, 200, json_pack("{s:s, s:s, s:b}", "id", id, "object", "api_key",
+                                               "revoked", 1));
+}
+
+/* ---- GET /v1/audit ------------------------------------------------------------------------ */
+
+struct export_buf {
+    char *p;
+    size_t len, cap;
+};
+
+static int export_write(void *ctx, const void *buf, size_t len)
+{
+    struct export_buf *b = ctx;
+    if (len > AUDIT_EXPORT_MAX - b->len)
+        return PHS_ETOOBIG;
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 64 * 1024;
+        while (cap < b->len + len)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return PHS_ENOMEM;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, buf, len);
+    b->len += len;
+    return 0;
+}
+
+static int time_param(struct http_req *req, const char *name, int64_t *us)
+{
+    const char *v = http_req_query(req, name);
+    *us = 0;
+    if (!v)
+        return 0;
+    int64_t ago;
+    if (duration_parse(v, &ago) == 0) {
+        *us = store_now_us() - ago * 1000000;
+        return 0;
+    }
+    return store_time_parse(v, us);
+}
+
+static int audit_export_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.export", &c);
+    if (rc < 0)
+        return rc;
+    struct audit_filter f = {0};
+    if (time_param(req, "since", &f.since_us) < 0)
+        return bad_request(req, "since", "since must be an RFC 3339 time, a date or a duration.");
+    if (time_param(req, "until", &f.until_us) < 0)
+        return bad_request(req, "until", "until must be an RFC 3339 time, a date or a duration.");
+    /* A tenant's auditor sees that tenant's records only. */
+    f.tenant = c.id.tenant;
+    f.actor = http_req_query(req, "actor");
+    f.action = http_req_query(req, "action");
+    const char *fmt = http_req_query(req, "format");
+    enum audit_format af = AUDIT_FORMAT_JSONL;
+    if (fmt && !strcmp(fmt, "csv"))
+        af = AUDIT_FORMAT_CSV;
+    else if (fmt && strcmp(fmt, "jsonl") != 0)
+        return bad_request(req, "format", "format must be jsonl or csv.");
+    struct export_buf b = {0};
+    struct audit_event who = server_event(req, &c, "audit.export", "audit", NULL, "success", 200);
+    int64_t count = 0;
+    /* The tenant format: the tenant's own chain, nothing of other tenants. */
+    rc = audit_export_tenant(srv->store, &f, af, &who, export_write, &b, &count);
+    if (rc < 0) {
+        free(b.p);
+        if (rc == PHS_EINVAL)
+            return bad_request(req, NULL, "A filter value is not valid.");
+        return http_reply_err(req, rc, NULL, "The export failed."), rc;
+    }
+    char n[32];
+    snprintf(n, sizeof(n), "%lld", (long long)count);
+    http_reply_header(req, "X-Audit-Records", n);
+    rc = http_reply_text(req, 200,
+                         af == AUDIT_FORMAT_CSV ? "text/csv; charset=utf-8" : "application/x-ndjson",
+                         b.p ? b.p : "", b.len);
+    free(b.p);
+    return rc;
+}
+
+/* ---- GET /v1/audit/report --------------------------------------------------------------- */
+
+static int audit_report_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.report", &c);
+    if (rc < 0)
+        return rc;
+    struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c.id.tenant};
+    if (!f.actor || !f.actor[0] || strlen(f.actor) > 64)
+        return bad_request(req, "actor", "actor (an API key id) is required.");
+    if (time_param(req, "since", &f.since_us) < 0)
+        return bad_request(req, "since", "since must be an RFC 3339 time, a date or a duration.");
+    if (time_param(req, "until", &f.until_us) < 0)
+        return bad_request(req, "until", "until must be an RFC 3339 time, a date or a duration.");
+    const char *fmt = http_req_query(req, "format");
+    if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
+        return bad_request(req, "format", "format must be json or text.");
+    struct audit_event who = server_event(req, &c, "audit.report", "audit", NULL, "success", 200);
+    json_t *r = NULL;
+    if ((rc = audit_report(srv->store, &f, &who, &r)) < 0)
+        return http_reply_err(req, rc, NULL, "The report could not be built."), rc;
+    if (fmt && !strcmp(fmt, "text")) {
+        char *text = audit_report_text(r);
+        json_decref(r);
+        if (!text)
+            return PHS_ENOMEM;
+        rc = http_reply_text(req, 200, "text/plain; charset=utf-8", text, strlen(text));
+        free(text);
+        return rc;
+    }
+    return http_reply_json(req, 200, r);
+}
+
+/* ---- GET /v1/audit/verify ------------------------------------------------------------------ */
+
+static int audit_verify_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.verify", &c);
+    if (rc < 0)
+        return rc;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    struct audit_tenant_verify_result res;
+    store_recorded_public_key(srv->store, pub);
+    /* Whether the whole log is intact, but counts of the caller's tenant
+     * only: global numbers would tell one tenant how busy the others are. */
+    int vrc = audit_verify_tenant(srv->store, pub, c.id.tenant, &res);
+    if (vrc < 0)
+        return http_reply_err(req, vrc, NULL, "The audit trail could not be read."), vrc;
+    struct audit_event ev = server_event(req, &c, "audit.verify", "audit", NULL,
+                                         res.intact ? "success" : "failure", 200);
+    ev.reason = res.intact ? "intact" : "tampered";
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(res.chain_hash, CRYPTO_SHA256_LEN, hex);
+    json_t *out = json_pack("{s:b, s:s, s:I, s:s, s:s?}", "intact", res.intact, "tenant",
+                            c.id.tenant, "records", (json_int_t)res.records, "chain_hash", hex,
+                            "message",
+                            res.intact ? NULL
+                                       : "The audit trail failed verification; the operator's "
+                                         "'phiscribe audit verify' names the first bad record.");
+    return http_reply_json(req, 200, out);
+}
+
+const struct http_route api_admin_routes[] = {
+    {"POST", "/v1/keys", NULL, NULL, keys_create, 64 * 1024, NULL},
+    {"GET", "/v1/keys", NULL, NULL, keys_list, 0, NULL},
+    {"DELETE", "/v1/keys/{id}", NULL, NULL, keys_revoke, 0, NULL},
+    {"GET", "/v1/audit", NULL, NULL, audit_export_handle, 0, NULL},
+    {"GET", "/v1/audit/verify", NULL, NULL, audit_verify_handle, 0, NULL},
+    {"GET", "/v1/audit/report", NULL, NULL, audit_report_handle, 0, NULL},
+};
+const size_t api_admin_route_count = sizeof(api_admin_routes) / sizeof(api_admin_routes[0]);

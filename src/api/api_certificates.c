@@ -1,0 +1,100 @@
+/* api_certificates: GET /v1/certificates and /v1/certificates/{id}: the
+ * caller's tenant's destruction certificates (role audit or admin). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/blob.h"
+#include "core/err.h"
+#include "api/server_int.h"
+
+#define CERT_LIST_DEFAULT 20
+#define CERT_LIST_MAX 100
+#define CERT_ROLES (AUTH_ROLE_AUDIT | AUTH_ROLE_ADMIN)
+
+static bool cert_id_plausible(const char *id)
+{
+    return id && blob_id_valid(id) && strlen(id) <= STORE_ID_MAX && !strncmp(id, "cert_", 5);
+}
+
+static json_t *parse_body(const struct store_certificate *c)
+{
+    json_error_t e;
+    return json_loads(c->body, 0, &e);
+}
+
+static int list_add(void *ctx, const struct store_certificate *c)
+{
+    json_t *j = parse_body(c);
+    if (!j)
+        return PHS_ECORRUPT;
+    return json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int list_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, CERT_ROLES, "certificate.list", &c);
+    if (rc < 0)
+        return rc;
+    long limit;
+    const char *after;
+    if ((rc = server_page_args(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, cert_id_plausible,
+                               "certificate", &limit, &after)) < 0)
+        return rc;
+    json_t *data = json_array();
+    bool more = false;
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = store_certificate_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
+        store_rollback(tx);
+    }
+    return server_reply_list(srv, req, &c, "certificate.list", "certificate", rc, data, more);
+}
+
+static int get_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct store_certificate cert = {0};
+    json_t *body = NULL;
+    int rc = server_authorize(srv, req, CERT_ROLES, "certificate.read", &c);
+    if (rc < 0)
+        return rc;
+    const char *id = http_req_param(req, "id");
+    store_tx *tx;
+    rc = cert_id_plausible(id) ? store_begin_read(srv->store, &tx) : PHS_ENOTFOUND;
+    if (rc == 0) {
+        rc = store_certificate_get(tx, c.id.tenant_id, id, &cert);
+        store_rollback(tx);
+    }
+    if (rc == 0 && !(body = parse_body(&cert)))
+        rc = PHS_ECORRUPT;
+    store_certificate_clear(&cert);
+    int status = rc == 0 ? 200 : rc == PHS_ENOTFOUND ? 404 : 500;
+    struct audit_event ev = server_event(req, &c, "certificate.read", "certificate",
+                                         cert_id_plausible(id) ? id : NULL,
+                                         rc == 0 ? "success" : "failure", status);
+    ev.reason = rc == PHS_ENOTFOUND ? "not_found" : NULL;
+    int arc = server_audit(srv, &ev);
+    if (arc < 0 && rc == 0)
+        rc = arc;
+    if (rc == PHS_ENOTFOUND)
+        return http_reply_error(req, 404, "invalid_request_error", "id", "not_found",
+                                "No certificate with that id."),
+               rc;
+    if (rc < 0) {
+        json_decref(body);
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    return http_reply_json(req, 200, body);
+}
+
+const struct http_route api_certificates_routes[] = {
+    {"GET", "/v1/certificates", NULL, NULL, list_handle, 0, NULL},
+    {"GET", "/v1/certificates/{id}", NULL, NULL, get_handle, 0, NULL},
+};
+const size_t api_certificates_route_count =
+    sizeof(api_certificates_routes) / sizeof(api_certificates_routes[0]);

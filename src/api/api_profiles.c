@@ -1,0 +1,319 @@
+/* api_profiles: a tenant's recognition profiles, /v1/profiles (tprofile.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "http/form.h"
+#include "http/multipart.h"
+#include "api/server_int.h"
+#include "service/tprofile.h"
+
+#define PROFILE_BODY_MAX (TPROFILE_TEXT_MAX + 64u * 1024)
+
+/* ---- POST /v1/profiles --------------------------------------------------------- */
+
+/* The parts of an upload: the text (a file part or a plain field named
+ * "text") and the small fields. */
+struct profile_upload {
+    struct form *fields;
+    unsigned char *text;
+    size_t len, cap;
+    int text_parts;
+    int rc;
+};
+
+static int pu_append(struct profile_upload *u, const void *data, size_t len)
+{
+    if (len > TPROFILE_TEXT_MAX - u->len)
+        return u->rc = PHS_ETOOBIG;
+    if (u->len + len + 1 > u->cap) {
+        size_t cap = u->cap ? u->cap : 64 * 1024;
+        while (cap < u->len + len + 1)
+            cap *= 2;
+        unsigned char *p = malloc(cap);
+        if (!p)
+            return u->rc = PHS_ENOMEM;
+        if (u->text) {
+            memcpy(p, u->text, u->len);
+            crypto_wipe(u->text, u->cap);
+            free(u->text);
+        }
+        u->text = p;
+        u->cap = cap;
+    }
+    memcpy(u->text + u->len, data, len);
+    u->len += len;
+    u->text[u->len] = '\0';
+    return 0;
+}
+
+static int pu_file_begin(void *ctx, const struct multipart_part *part)
+{
+    struct profile_upload *u = ctx;
+    if (strcmp(part->name, "text") != 0 || ++u->text_parts > 1)
+        return u->rc = PHS_EINVAL;
+    return 0;
+}
+
+static int pu_file_data(void *ctx, const uint8_t *data, size_t len)
+{
+    return pu_append(ctx, data, len);
+}
+
+static int pu_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
+{
+    struct profile_upload *u = ctx;
+    if (!strcmp(part->name, "text"))
+        return ++u->text_parts > 1 ? (u->rc = PHS_EINVAL) : pu_append(u, value, len);
+    int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
+    return rc < 0 ? (u->rc = rc) : 0;
+}
+
+static const struct multipart_callbacks pu_callbacks = {
+    .file_begin = pu_file_begin,
+    .file_data = pu_file_data,
+    .field = pu_field,
+};
+
+static void pu_free(struct profile_upload *u)
+{
+    if (u->text)
+        crypto_wipe(u->text, u->cap);
+    free(u->text);
+    form_free(u->fields);
+}
+
+static json_t *profile_json(const struct store_profile *p)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I}", "id", p->id, "object", "profile",
+                     "name", p->name, "base", p->base, "weight", p->weight, "bytes",
+                     (json_int_t)p->size, "text_bytes", (json_int_t)p->text_bytes, "created_at",
+                     (json_int_t)(p->created_us / 1000000));
+}
+
+/* Audits a refused change (nothing changed) and replies with the error. */
+static int profile_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
+                          const char *action, unsigned status, const char *param, const char *code,
+                          const char *msg)
+{
+    struct audit_event ev = server_event(req, c, action, "profile", NULL, "failure", (int)status);
+    ev.reason = code;
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    http_reply_error(req, status, "invalid_request_error", param, code, "%s", msg);
+    return status == 404 ? PHS_ENOTFOUND : PHS_EINVAL;
+}
+
+static int profiles_create(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct profile_upload u = {0};
+    struct multipart *mp = NULL;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.create", &c);
+    if (rc < 0)
+        return rc;
+    size_t len;
+    const uint8_t *body = http_req_body(req, &len);
+    const struct multipart_limits lim = {.max_field_bytes = TPROFILE_TEXT_MAX};
+    if (!(u.fields = form_new(0, 0)))
+        return PHS_ENOMEM;
+    rc = multipart_new(http_req_header(req, "Content-Type"), &lim, &pu_callbacks, &u, &mp);
+    if (rc == PHS_ENOMEM)
+        goto out;
+    if (rc < 0) {
+        rc = profile_refuse(srv, req, &c, "profile.create", 415, NULL, "unsupported_media_type",
+                            "Send multipart/form-data with 'name' and a 'text' file.");
+        goto out;
+    }
+    if ((rc = multipart_feed(mp, body, len)) == 0)
+        rc = multipart_finish(mp);
+    if (rc == PHS_ENOMEM || u.rc == PHS_ENOMEM) {
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    if (rc < 0 || u.rc < 0) {
+        bool big = rc == PHS_ETOOBIG || u.rc == PHS_ETOOBIG;
+        rc = profile_refuse(srv, req, &c, "profile.create", big ? 413 : 400, big ? "text" : NULL,
+                            big ? "text_too_large" : "invalid_multipart",
+                            big ? "The text is larger than 16 MiB."
+                                : "The form is malformed, or has more than one 'text' or a file "
+                                  "other than 'text'.");
+        goto out;
+    }
+    const char *name = form_get(u.fields, "name");
+    const char *base = form_get(u.fields, "base");
+    const char *w = form_get(u.fields, "weight");
+    double weight = 0.5;
+    if (!name || !tprofile_name_valid(name)) {
+        rc = profile_refuse(srv, req, &c, "profile.create", 400, "name", "invalid_value",
+                            "name must be 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter "
+                            "or digit, and not general, medical, none or default.");
+        goto out;
+    }
+    if (base && strcmp(base, "general") && strcmp(base, "medical")) {
+        rc = profile_refuse(srv, req, &c, "profile.create", 400, "base", "invalid_value",
+                            "base must be general or medical.");
+        goto out;
+    }
+    if (w) {
+        char *end;
+        weight = strtod(w, &end);
+        if (end == w || *end || !(weight > 0 && weight < 1)) {
+            rc = profile_refuse(srv, req, &c, "profile.create", 400, "weight", "invalid_value",
+                                "weight must be a number between 0 and 1.");
+            goto out;
+        }
+    }
+    if (u.text_parts == 0 || u.len == 0) {
+        rc = profile_refuse(srv, req, &c, "profile.create", 400, "text", "invalid_value",
+                            "Send the profile's text as a 'text' file (UTF-8, one sentence or "
+                            "term a line).");
+        goto out;
+    }
+    struct audit_event who =
+        server_event(req, &c, "profile.create", "profile", NULL, "success", 201);
+    struct store_profile p;
+    char msg[192];
+    rc = tprofile_create(srv->store, c.id.tenant_id, name, (const char *)u.text, u.len,
+                         base ? base : "medical", weight, srv->cfg.asr.dict, &who, &p, msg,
+                         sizeof(msg));
+    if (rc == PHS_EEXIST) {
+        rc = profile_refuse(srv, req, &c, "profile.create", 409, "name", "profile_exists", msg);
+        goto out;
+    }
+    if (rc == PHS_EINVAL || rc == PHS_EEMPTY || rc == PHS_ETOOBIG) {
+        rc = profile_refuse(srv, req, &c, "profile.create", rc == PHS_ETOOBIG ? 413 : 400, "text",
+                            "invalid_value", msg);
+        goto out;
+    }
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, msg);
+        goto out;
+    }
+    char location[128];
+    snprintf(location, sizeof(location), "/v1/profiles/%s", p.name);
+    http_reply_header(req, "Location", location);
+    rc = http_reply_json(req, 201, profile_json(&p));
+out:
+    multipart_free(mp);
+    pu_free(&u);
+    return rc;
+}
+
+/* ---- GET /v1/profiles ------------------------------------------------------------ */
+
+static int list_add(void *ctx, const struct store_profile *p)
+{
+    json_t *j = profile_json(p);
+    return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int profiles_list(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    char dflt[STORE_PROFILE_NAME_MAX + 1] = "";
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE | AUTH_ROLE_READ,
+                              "profile.list", &c);
+    if (rc < 0)
+        return rc;
+    json_t *data = json_array();
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = store_profile_each(tx, c.id.tenant_id, list_add, data);
+        if (rc == 0)
+            rc = store_tenant_default_profile(tx, c.id.tenant_id, dflt, sizeof(dflt));
+        store_rollback(tx);
+    }
+    if ((rc = server_audit_listing(srv, req, &c, "profile.list", "profile", rc, data)) < 0)
+        return rc;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:o, s:s?, s:[ss]}", "object", "list", "data", data,
+                                     "default", dflt[0] ? dflt : NULL, "builtin", "general",
+                                     "medical"));
+}
+
+/* ---- DELETE /v1/profiles/{name} --------------------------------------------------- */
+
+static int profiles_delete(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    json_t *cert = NULL;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.delete", &c);
+    if (rc < 0)
+        return rc;
+    const char *name = http_req_param(req, "name");
+    struct audit_event who =
+        server_event(req, &c, "profile.delete", "profile", NULL, "success", 200);
+    rc = tprofile_delete(srv->store, c.id.tenant_id, name, &who, c.id.key_id, &cert);
+    if (rc == PHS_ENOTFOUND)
+        return profile_refuse(srv, req, &c, "profile.delete", 404, "name", "not_found",
+                              "No profile with that name.");
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The profile could not be deleted."), rc;
+    /* Its decoded model must not outlive it in memory either. */
+    jobs_models_forget(srv->jobs, c.id.tenant_id);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", "profile",
+                                     "deleted", 1, "certificate", cert));
+}
+
+/* ---- PUT /v1/profiles/default ------------------------------------------------------ */
+
+static int profiles_set_default(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.default", &c);
+    if (rc < 0)
+        return rc;
+    static const char *const fields[] = {"profile", NULL};
+    struct server_json_error jerr;
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return profile_refuse(srv, req, &c, "profile.default", 400,
+                              jerr.param[0] ? jerr.param : NULL, jerr.code, jerr.message);
+    json_t *jp = json_object_get(body, "profile");
+    if (!(json_is_string(jp) || json_is_null(jp))) {
+        json_decref(body);
+        return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "invalid_value",
+                              "The body must be {\"profile\": NAME} or {\"profile\": null}.");
+    }
+    struct audit_event who =
+        server_event(req, &c, "profile.default", "profile", NULL, "success", 200);
+    const char *name = json_string_value(jp);
+    rc = tprofile_set_default(srv->store, c.id.tenant_id, name, &who);
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(body);
+        return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "unknown_profile",
+                              "profile must be general, medical or the name of one of this "
+                              "tenant's profiles.");
+    }
+    if (rc < 0) {
+        json_decref(body);
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    /* Requests without a profile get the new default from now on; the old
+     * default's model is not kept for them. */
+    jobs_models_forget(srv->jobs, c.id.tenant_id);
+    json_t *reply = json_pack("{s:s, s:s?}", "object", "profile_default", "default",
+                              name && name[0] ? name : NULL);
+    json_decref(body);
+    return http_reply_json(req, 200, reply);
+}
+
+const struct http_route api_profiles_routes[] = {
+    {"POST", "/v1/profiles", NULL, NULL, profiles_create, PROFILE_BODY_MAX, NULL},
+    {"GET", "/v1/profiles", NULL, NULL, profiles_list, 0, NULL},
+    {"PUT", "/v1/profiles/default", NULL, NULL, profiles_set_default, 4096, NULL},
+    {"DELETE", "/v1/profiles/{name}", NULL, NULL, profiles_delete, 0, NULL},
+};
+const size_t api_profiles_route_count =
+    sizeof(api_profiles_routes) / sizeof(api_profiles_routes[0]);

@@ -1,0 +1,1365 @@
+/* api_transcribe: POST /v1/audio/transcriptions (OpenAI-compatible,
+ * synchronous, zero retention) and the stored-job API /v1/transcripts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/blob.h"
+#include "crypto/crypto.h"
+#include "core/duration.h"
+#include "core/err.h"
+#include "http/form.h"
+#include "core/jsonout.h"
+#include "http/multipart.h"
+#include "text/redact.h"
+#include "records/retention.h"
+#include "api/server_int.h"
+#include "service/tprofile.h"
+#include "text/transcript.h"
+#include "speech/vocab.h"
+
+#define LIST_DEFAULT_LIMIT 20
+#define LIST_MAX_LIMIT 100
+#define MODEL_ID "phiscribe-en-us"
+
+/* ---- per-request upload state ---------------------------------------------- */
+
+struct upload {
+    struct server *srv;
+    struct server_caller caller;
+    bool stored;               /* /v1/transcripts: into an encrypted object */
+    struct multipart *mp;      /* NULL for a raw audio body */
+    struct form *fields;       /* the non-file form fields */
+    int file_parts;
+    uint64_t file_bytes;
+    unsigned char *buf;        /* synchronous: the recording, in memory */
+    size_t cap;
+    size_t reserved;           /* of the server's upload memory budget */
+    bool audited;              /* the handler wrote this request's audit record */
+    blob_writer *bw;           /* stored: the encrypted audio object being written */
+    char obj_id[STORE_ID_MAX + 1];
+    struct store_tenant tenant;
+    int rc;                    /* first error, with msg/param for the reply */
+    const char *param;
+    char msg[192];
+};
+
+static void upload_free(void *p)
+{
+    struct upload *u = p;
+    if (!u)
+        return;
+    if (u->buf) {
+        crypto_wipe(u->buf, u->cap);
+        free(u->buf);
+    }
+    server_memory_release(u->srv, u->reserved);
+    blob_writer_abort(u->bw);
+    multipart_free(u->mp);
+    form_free(u->fields);
+    free(u);
+}
+
+static int upload_fail(struct upload *u, int rc, const char *param, const char *msg)
+{
+    if (u->rc == 0) {
+        u->rc = rc;
+        u->param = param;
+        snprintf(u->msg, sizeof(u->msg), "%s", msg);
+    }
+    return rc;
+}
+
+static int sink(struct upload *u, const uint8_t *data, size_t len)
+{
+    u->file_bytes += len;
+    if (u->file_bytes > u->srv->cfg.max_upload_bytes)
+        return upload_fail(u, PHS_ETOOBIG, "file", "The audio file is larger than the upload limit.");
+    if (u->stored) {
+        int rc = blob_writer_write(u->bw, data, len);
+        return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+    }
+    size_t need = (size_t)u->file_bytes;
+    if (need > u->cap) {
+        size_t cap = u->cap ? u->cap : 256 * 1024;
+        while (cap < need)
+            cap *= 2;
+        if (cap > u->srv->cfg.max_upload_bytes)
+            cap = (size_t)u->srv->cfg.max_upload_bytes;
+        /* Recordings held in memory share one budget, so many large
+         * uploads at once get 429 instead of exhausting memory. */
+        if (!server_memory_reserve(u->srv, cap - u->cap))
+            return upload_fail(u, PHS_EBUSY, NULL,
+                               "The server is busy with other uploads; retry shortly.");
+        unsigned char *p = malloc(cap);
+        if (!p) {
+            server_memory_release(u->srv, cap - u->cap);
+            return upload_fail(u, PHS_ENOMEM, NULL, "Out of memory.");
+        }
+        u->reserved = cap;
+        if (u->buf) {
+            memcpy(p, u->buf, need - len);
+            crypto_wipe(u->buf, u->cap);
+            free(u->buf);
+        }
+        u->buf = p;
+        u->cap = cap;
+    }
+    memcpy(u->buf + need - len, data, len);
+    return 0;
+}
+
+/* Starts the encrypted audio object (stored jobs). */
+static int start_object(struct upload *u)
+{
+    store_tx *tx;
+    int rc = store_begin_read(u->srv->store, &tx);
+    crypto_key *tk = NULL;
+    if (rc == 0) {
+        rc = store_tenant_by_id(tx, u->caller.id.tenant_id, &u->tenant);
+        if (rc == 0 && !(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+            rc = rc ? rc : PHS_ECRYPTO;
+        store_rollback(tx);
+    }
+    if (rc == 0)
+        rc = store_random_id("obj_", 24, u->obj_id, sizeof(u->obj_id));
+    if (rc == 0 && !(u->bw = blob_writer_new(u->srv->blobdir, tk, u->obj_id, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    crypto_key_free(tk);
+    return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+}
+
+static int mp_file_begin(void *ctx, const struct multipart_part *part)
+{
+    struct upload *u = ctx;
+    if (strcmp(part->name, "file") != 0)
+        return upload_fail(u, PHS_EINVAL, part->name[0] ? "file" : NULL,
+                           "Only the form field 'file' may carry a file.");
+    if (++u->file_parts > 1)
+        return upload_fail(u, PHS_EINVAL, "file", "Send exactly one file per request.");
+    return u->stored ? start_object(u) : 0;
+}
+
+static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
+{
+    return sink(ctx, data, len);
+}
+
+static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
+{
+    struct upload *u = ctx;
+    int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
+    return rc < 0 ? upload_fail(u, rc, NULL, "Too many or too large form fields.") : 0;
+}
+
+static const struct multipart_callbacks mp_callbacks = {
+    .file_begin = mp_file_begin,
+    .file_data = mp_file_data,
+    .field = mp_field,
+};
+
+static bool is_multipart(const char *ct)
+{
+    return ct && !strncasecmp(ct, "multipart/form-data", 19);
+}
+
+static bool is_raw_audio(const char *ct)
+{
+    return ct && (!strncasecmp(ct, "audio/", 6) || !strncasecmp(ct, "application/octet-stream", 24));
+}
+
+static int begin_upload(struct http_req *req, struct server *srv, bool stored, const char *action)
+{
+    struct upload *u = calloc(1, sizeof(*u));
+    if (!u)
+        return PHS_ENOMEM;
+    u->srv = srv;
+    u->stored = stored;
+    http_req_set_data(req, u, upload_free);
+    int rc = server_authorize(srv, req, AUTH_ROLE_TRANSCRIBE, action, &u->caller);
+    if (rc < 0) {
+        u->audited = true; /* auth_check or server_authorize recorded it */
+        return rc;
+    }
+    if (!(u->fields = form_new(0, 0)))
+        return PHS_ENOMEM;
+    const char *ct = http_req_header(req, "Content-Type");
+    if (is_multipart(ct)) {
+        rc = multipart_new(ct, NULL, &mp_callbacks, u, &u->mp);
+        if (rc == PHS_ENOMEM)
+            return rc;
+        if (rc < 0)
+            return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_multipart",
+                                    "The multipart Content-Type has no valid boundary."),
+                   rc;
+        return 0;
+    }
+    if (stored && is_raw_audio(ct)) {
+        u->file_parts = 1;
+        return start_object(u) < 0 ? (http_reply_err(req, u->rc, NULL, u->msg), u->rc) : 0;
+    }
+    http_reply_error(req, 415, "invalid_request_error", NULL, "unsupported_media_type",
+                     stored ? "Send multipart/form-data with a 'file' field, or the audio itself "
+                              "with an audio/* Content-Type."
+                            : "Send multipart/form-data with a 'file' field.");
+    return PHS_EUNSUPPORTED;
+}
+
+static int upload_body(struct http_req *req, void *ctx, const uint8_t *data, size_t len)
+{
+    struct upload *u = http_req_data(req);
+    int rc = u->mp ? multipart_feed(u->mp, data, len) : sink(u, data, len);
+    if (rc < 0 && u->rc == 0)
+        upload_fail(u, rc, NULL, u->mp ? multipart_error(u->mp) : err_str(rc));
+    if (rc < 0)
+        http_reply_err(req, u->rc, u->param, u->msg);
+    return rc;
+}
+
+/* Completes the body; replies and returns negative on any problem. */
+static int finish_upload(struct http_req *req, struct upload *u)
+{
+    if (u->rc == 0 && u->mp && multipart_finish(u->mp) < 0)
+        upload_fail(u, PHS_EINVAL, NULL, multipart_error(u->mp));
+    if (u->rc == 0 && u->file_parts == 0)
+        upload_fail(u, PHS_EINVAL, "file", "The request has no 'file' field.");
+    if (u->rc == 0 && u->file_bytes == 0)
+        upload_fail(u, PHS_EEMPTY, "file", "The audio file is empty.");
+    if (u->rc < 0) {
+        http_reply_err(req, u->rc, u->param, u->msg);
+        return u->rc;
+    }
+    return 0;
+}
+
+/* An option from the form, else from the query string. */
+static const char *option(struct http_req *req, struct upload *u, const char *name)
+{
+    const char *v = form_get(u->fields, name);
+    return v ? v : http_req_query(req, name);
+}
+
+static bool language_ok(const char *lang)
+{
+    return !lang || !*lang || !strcasecmp(lang, "en") || !strncasecmp(lang, "en-", 3) ||
+           !strcasecmp(lang, "english");
+}
+
+/* The redaction asked for: `redact` (true/false) and `redact_types` (labels,
+ * implies redact). *labels = 0 when none. Replies 400 and returns negative
+ * for a value it cannot honour. */
+static int parse_redaction(struct http_req *req, struct upload *u, unsigned *labels)
+{
+    const char *on = option(req, u, "redact"), *types = option(req, u, "redact_types");
+    bool yes = on && (!strcmp(on, "true") || !strcmp(on, "1"));
+    bool no = on && (!strcmp(on, "false") || !strcmp(on, "0"));
+    *labels = 0;
+    if (on && !yes && !no)
+        return http_reply_error(req, 400, "invalid_request_error", "redact", "invalid_value",
+                                "redact must be true or false."),
+               PHS_EINVAL;
+    if (no && types)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types",
+                                "invalid_value", "redact_types needs redact=true (or no redact)."),
+               PHS_EINVAL;
+    if (types && redact_types_parse(types, labels) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types",
+                                "invalid_value",
+                                "redact_types lists name, date, age, phone, id, ssn, address, "
+                                "email, url, or all."),
+               PHS_EINVAL;
+    if (yes && !types)
+        *labels = REDACT_ALL;
+    return 0;
+}
+
+/* The recognition options: `profile` (general, medical or one of the
+ * tenant's profiles; absent or empty: the tenant's default) into profile
+ * ("" for the server's default), and the words of `vocabulary` (repeated
+ * form fields, each a comma-separated list; never taken from the query
+ * string, which proxies log) and, with from_prompt, of `prompt` into v.
+ * Replies 400 and returns negative for a value it cannot honour. */
+static int parse_model_options(struct http_req *req, struct upload *u, bool from_prompt,
+                               char *profile, size_t plen, vocab *v)
+{
+    const char *p = option(req, u, "profile");
+    int rc = tprofile_resolve(u->srv->store, u->caller.id.tenant_id, p && *p ? p : NULL, profile,
+                              plen);
+    if (rc == PHS_ENOTFOUND)
+        return http_reply_error(req, 400, "invalid_request_error", "profile", "unknown_profile",
+                                p && *p ? "profile must be general, medical or the name of one of "
+                                          "this tenant's profiles (GET /v1/profiles)."
+                                        : "The tenant's default profile no longer exists."),
+               PHS_EINVAL;
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    static const char *const names[] = {"vocabulary", "vocabulary[]"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *list;
+        for (size_t i = 0; (list = form_get_nth(u->fields, names[k], i, NULL)); i++) {
+            const char *why;
+            if ((rc = vocab_add_list(v, list, &why)) == PHS_ENOMEM)
+                return rc;
+            if (rc < 0)
+                return http_reply_error(req, 400, "invalid_request_error", "vocabulary",
+                                        rc == PHS_ETOOBIG ? "vocabulary_too_large"
+                                                          : "invalid_value",
+                                        "%s", why),
+                       rc;
+        }
+    }
+    const char *prompt = from_prompt ? form_get(u->fields, "prompt") : NULL;
+    if (prompt && (rc = vocab_add_text(v, prompt)) < 0)
+        return rc;
+    return 0;
+}
+
+/* "vocabulary_words=N" for the audit record (the words never go there). */
+static const char *vocab_reason(size_t n, char *buf, size_t len)
+{
+    if (!n)
+        return NULL;
+    snprintf(buf, len, "vocabulary_words=%zu", n);
+    return buf;
+}
+
+/* A true/false option: *present says whether it was given. Replies 400 and
+ * returns negative for any other value. */
+static int option_bool(struct http_req *req, struct upload *u, const char *name, bool *value,
+                       bool *present)
+{
+    const char *v = option(req, u, name);
+    *present = v != NULL;
+    *value = v && (!strcmp(v, "true") || !strcmp(v, "1"));
+    if (v && !*value && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+        return http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                                "%s must be true or false.", name),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* What a redacted stored job keeps besides its redacted transcript. */
+struct redaction_extras {
+    bool keep_unredacted;         /* the transcript before redaction (read + phi) */
+    bool audio;                   /* a WAV copy with the redacted spans masked */
+    redact_audio_mode audio_mode; /* tone (default) or silence */
+};
+
+/* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
+ * redaction (labels), and none fits a single-use result (store=false) or
+ * the zero-retention endpoint (stored false), which keep nothing to fetch
+ * it from. Replies 400 and returns negative for what it cannot honour. */
+static int parse_redaction_extras(struct http_req *req, struct upload *u, unsigned labels,
+                                  bool stored, bool fetch_once, struct redaction_extras *x)
+{
+    bool given[2], mode_ok = true;
+    const char *mode = option(req, u, "redact_audio_mode");
+    memset(x, 0, sizeof(*x));
+    if (option_bool(req, u, "keep_unredacted", &x->keep_unredacted, &given[0]) < 0 ||
+        option_bool(req, u, "redact_audio", &x->audio, &given[1]) < 0)
+        return PHS_EINVAL;
+    if (mode && !strcmp(mode, "silence"))
+        x->audio_mode = REDACT_AUDIO_SILENCE;
+    else if (mode && strcmp(mode, "tone") != 0)
+        mode_ok = false;
+    const char *names[2] = {"keep_unredacted", "redact_audio"};
+    bool on[2] = {x->keep_unredacted, x->audio};
+    for (int i = 0; i < 2; i++) {
+        if (!on[i])
+            continue;
+        if (!stored)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "unsupported_option",
+                                    "%s is not offered by this endpoint, which stores nothing; "
+                                    "use POST /v1/transcripts.",
+                                    names[i]),
+                   PHS_EINVAL;
+        if (!labels)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "redaction_required", "%s needs redact=true.", names[i]),
+                   PHS_EINVAL;
+        if (fetch_once)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "invalid_combination",
+                                    "%s cannot be combined with store=false.", names[i]),
+                   PHS_EINVAL;
+    }
+    if (mode && (!mode_ok || !x->audio))
+        return http_reply_error(req, 400, "invalid_request_error", "redact_audio_mode",
+                                "invalid_value",
+                                "redact_audio_mode is tone or silence, with redact_audio=true."),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* ---- POST /v1/audio/transcriptions ------------------------------------------- */
+
+static int sync_begin(struct http_req *req, void *ctx)
+{
+    int rc = begin_upload(req, ctx, false, "transcription.create");
+    if (rc < 0)
+        return rc;
+    /* Refuse before the body arrives when no worker could take it anyway. */
+    struct server *srv = ctx;
+    struct jobs_stats js;
+    jobs_get_stats(srv->jobs, &js);
+    if (js.sync_waiting >= (uint64_t)srv->cfg.queue_max) {
+        struct upload *u = http_req_data(req);
+        upload_fail(u, PHS_EBUSY, NULL, "All transcription workers are busy; retry shortly.");
+        http_reply_header(req, "Retry-After", "2");
+        http_reply_err(req, u->rc, NULL, u->msg);
+        return u->rc;
+    }
+    return 0;
+}
+
+static int audio_error_status(int rc)
+{
+    switch (rc) {
+    case PHS_ETOOBIG: return 413;
+    case PHS_EBUSY: return 429;
+    case PHS_ENOTAUDIO:
+    case PHS_EEMPTY:
+    case PHS_ETRUNCATED:
+    case PHS_EUNSUPPORTED:
+    case PHS_EINVAL: return 400;
+    }
+    return 500;
+}
+
+static int sync_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct upload *u = http_req_data(req);
+    int rc = finish_upload(req, u);
+    if (rc < 0)
+        return rc;
+
+    transcript_format fmt = TRANSCRIPT_JSON;
+    transcript_opts o;
+    transcript_opts_default(&o);
+    const char *f = option(req, u, "response_format");
+    if (f && transcript_format_parse(f, &fmt) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "response_format",
+                                "invalid_value",
+                                "response_format must be json, text, srt, vtt or verbose_json."),
+               PHS_EINVAL;
+    if (!language_ok(option(req, u, "language")))
+        return http_reply_error(req, 400, "invalid_request_error", "language",
+                                "unsupported_language", "Only English ('en') is supported."),
+               PHS_EINVAL;
+    const char *temp = option(req, u, "temperature");
+    if (temp) {
+        char *end;
+        double t = strtod(temp, &end);
+        if (end == temp || *end || t < 0 || t > 1)
+            return http_reply_error(req, 400, "invalid_request_error", "temperature",
+                                    "invalid_value", "temperature must be a number from 0 to 1."),
+                   PHS_EINVAL;
+    }
+    for (size_t i = 0;; i++) {
+        const char *g = form_get_nth(u->fields, "timestamp_granularities[]", i, NULL);
+        if (!g)
+            g = i == 0 ? form_get(u->fields, "timestamp_granularities") : NULL;
+        if (!g)
+            break;
+        if (!strcmp(g, "word"))
+            o.words_top_level = true;
+        else if (strcmp(g, "segment") != 0)
+            return http_reply_error(req, 400, "invalid_request_error", "timestamp_granularities",
+                                    "invalid_value",
+                                    "timestamp_granularities[] must be 'word' or 'segment'."),
+                   PHS_EINVAL;
+    }
+
+    unsigned labels;
+    struct redaction_extras extras;
+    if ((rc = parse_redaction(req, u, &labels)) < 0 ||
+        (rc = parse_redaction_extras(req, u, labels, false, false, &extras)) < 0)
+        return rc;
+    char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
+    vocab words = {0};
+    if ((rc = parse_model_options(req, u, true, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    struct audit_event who = server_event(req, &u->caller, "profile.use", "profile", NULL,
+                                          "success", 0);
+    struct jobs_options jo = {
+        .tenant_id = u->caller.id.tenant_id,
+        .profile = profile,
+        .vocabulary = vocab_words(&words),
+        .who = &who,
+    };
+
+    uint8_t sha[CRYPTO_SHA256_LEN];
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(u->buf, (size_t)u->file_bytes, sha);
+    crypto_hex(sha, sizeof(sha), sha_hex);
+    audio_info info;
+    asr_result *res = NULL;
+    char msg[256];
+    memset(&info, 0, sizeof(info));
+    rc = jobs_transcribe_with(srv->jobs, &jo, u->buf, (size_t)u->file_bytes, &info, &res, msg,
+                              sizeof(msg));
+    /* Zero retention: the recording is gone from memory before the reply. */
+    crypto_wipe(u->buf, u->cap);
+
+    int status = rc == 0 ? 200 : audio_error_status(rc);
+    if (rc < 0 && jo.model_failed)
+        status = rc == PHS_EBUSY ? 429 : rc == PHS_ENOTFOUND ? 400 : rc == PHS_ETOOBIG ? 413 : 500;
+    struct audit_event ev = server_event(req, &u->caller, "transcription.create", "transcription",
+                                         NULL, rc == 0 ? "success" : "failure", status);
+    ev.reason = rc == 0 ? vocab_reason(words.n, why_buf, sizeof(why_buf)) : err_str(rc);
+    ev.has_audio = true;
+    ev.audio_bytes = (int64_t)u->file_bytes;
+    ev.audio_sha256 = sha_hex;
+    if (info.sample_rate) {
+        ev.audio_duration_ms = (int64_t)((res ? res->duration : info.duration) * 1000.0 + 0.5);
+        ev.audio_format = info.format;
+        ev.audio_sample_rate = info.sample_rate;
+        ev.audio_channels = info.channels;
+    }
+    char *body = NULL;
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    if (rc == 0 && labels) {
+        redact_config rcfg = {.lex = srv->lex, .labels = labels};
+        if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
+            snprintf(msg, sizeof(msg), "Redaction failed.");
+        o.redacted = true;
+        o.redactions = spans;
+        o.n_redactions = n_spans;
+    }
+    if (rc == 0 && !(body = transcript_render(res, fmt, &o)))
+        rc = PHS_ENOMEM;
+    free(spans);
+    asr_result_free(res);
+    if (rc < 0 && status == 200) { /* failed after a successful transcription */
+        status = 500;
+        ev.outcome = "failure";
+        ev.http_status = status;
+        ev.reason = err_str(rc);
+        if (rc == PHS_ENOMEM)
+            snprintf(msg, sizeof(msg), "Out of memory.");
+    }
+    int arc = server_audit(srv, &ev);
+    u->audited = arc == 0;
+    vocab_clear(&words);
+    if (arc < 0 || rc < 0) {
+        if (body) {
+            crypto_wipe(body, strlen(body));
+            free(body);
+        }
+        if (arc < 0 && rc == 0)
+            return http_reply_err(req, arc, NULL, "The audit record could not be written."), arc;
+        if (rc == PHS_EBUSY)
+            http_reply_header(req, "Retry-After", "2");
+        if (jo.model_failed)
+            return http_reply_error(req, (unsigned)status,
+                                    status == 429   ? "rate_limit_error"
+                                    : status >= 500 ? "server_error"
+                                                    : "invalid_request_error",
+                                    status < 500 && status != 429 ? "profile" : NULL,
+                                    status == 429   ? "model_memory_busy"
+                                    : status == 413 ? "profile_too_large"
+                                    : status == 400 ? "unknown_profile"
+                                                    : "model_failed",
+                                    "The recognition model for this request could not be "
+                                    "built: %s.",
+                                    msg),
+                   rc;
+        /* The recording's own faults get the code every endpoint gives them
+         * (empty_file, invalid_file_format, too_large, ...). */
+        if (status < 500) {
+            http_reply_err(req, rc, status == 429 ? NULL : "file", msg);
+            return rc;
+        }
+        http_reply_error(req, 500, "server_error", NULL, "transcription_failed", "%s", msg);
+        return rc;
+    }
+    rc = http_reply_text(req, 200, transcript_content_type(fmt), body, strlen(body));
+    crypto_wipe(body, strlen(body));
+    free(body);
+    return rc;
+}
+
+/* ---- POST /v1/transcripts ----------------------------------------------------- */
+
+static int create_begin(struct http_req *req, void *ctx)
+{
+    return begin_upload(req, ctx, true, "transcript.create");
+}
+
+static json_t *unix_time(int64_t us)
+{
+    return json_integer(us / 1000000);
+}
+
+/* The job's status object, without the result. */
+static json_t *job_json(const struct store_transcript *t)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "object", "transcript",
+                          "status", store_job_state_name(t->state), "created_at",
+                          unix_time(t->created_us), "updated_at", unix_time(t->updated_us));
+    if (!j)
+        return NULL;
+    if (t->audio_bytes >= 0)
+        json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
+    if (t->audio_duration_ms >= 0)
+        json_object_set_new(j, "duration", jsonout_seconds((double)t->audio_duration_ms / 1000.0));
+    if (t->state == STORE_JOB_FAILED) {
+        char msg[sizeof(t->error)]; /* in the one style of the API's messages */
+        snprintf(msg, sizeof(msg), "%s", t->error);
+        err_sentence(msg, sizeof(msg), NULL);
+        json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
+    }
+    if (t->retention_s > 0)
+        json_object_set_new(j, "retention", json_integer(t->retention_s));
+    if (t->fetch_once)
+        json_object_set_new(j, "store", json_false());
+    /* The redaction extras asked for (from the stored options: no content). */
+    json_error_t e;
+    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
+    if (json_is_true(json_object_get(o, "keep_unredacted")))
+        json_object_set_new(j, "keep_unredacted", json_true());
+    const char *audio = json_string_value(json_object_get(o, "redact_audio"));
+    if (audio) {
+        json_object_set_new(j, "redact_audio", json_true());
+        json_object_set_new(j, "redact_audio_mode", json_string(audio));
+    }
+    /* The recognition options: the profile's name and how many vocabulary
+     * words (never the words). */
+    const char *profile = json_string_value(json_object_get(o, "profile"));
+    if (profile)
+        json_object_set_new(j, "profile", json_string(profile));
+    json_t *words = json_object_get(json_object_get(o, "vocabulary"), "words");
+    if (json_is_integer(words))
+        json_object_set_new(j, "vocabulary_words", json_integer(json_integer_value(words)));
+    json_decref(o);
+    return j;
+}
+
+/* `retention` (a duration, 1 s up to the tenant's transcript retention)
+ * and `store` (false: destroy the result after its first read). Replies 400
+ * and returns negative for a value it cannot honour. */
+static int parse_retention(struct http_req *req, struct upload *u, int64_t *retention_s,
+                           bool *fetch_once)
+{
+    const char *r = option(req, u, "retention"), *st = option(req, u, "store");
+    char limit[32];
+    duration_format(u->tenant.transcript_retention_s, limit, sizeof(limit));
+    if (r && (duration_parse(r, retention_s) < 0 || *retention_s < 1))
+        return http_reply_error(req, 400, "invalid_request_error", "retention", "invalid_value",
+                                "retention must be a duration such as 3600s, 30m, 24h or 7d."),
+               PHS_EINVAL;
+    if (r && *retention_s > u->tenant.transcript_retention_s)
+        return http_reply_error(req, 400, "invalid_request_error", "retention",
+                                "retention_too_long",
+                                "retention may not be longer than the tenant's transcript "
+                                "retention (%s).",
+                                limit),
+               PHS_EINVAL;
+    if (st && strcmp(st, "true") && strcmp(st, "false") && strcmp(st, "1") && strcmp(st, "0"))
+        return http_reply_error(req, 400, "invalid_request_error", "store", "invalid_value",
+                                "store must be true or false."),
+               PHS_EINVAL;
+    *fetch_once = st && (!strcmp(st, "false") || !strcmp(st, "0"));
+    return 0;
+}
+
+/* Encrypts the job's vocabulary (one word a line) as an object of the
+ * tenant; fills the object row. */
+static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v,
+                            struct store_object *obj)
+{
+    store_tx *tx;
+    crypto_key *tk = NULL;
+    size_t len = 0;
+    char *text = NULL;
+    struct blob_info bi;
+    memset(obj, 0, sizeof(*obj));
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (!(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    if (!(text = vocab_join(v, &len))) {
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    if ((rc = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        goto out;
+    blob_writer *bw = blob_writer_new(srv->blobdir, tk, obj->id, &rc);
+    if (!bw)
+        goto out;
+    if ((rc = blob_writer_write(bw, text, len)) < 0) {
+        blob_writer_abort(bw);
+        goto out;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        goto out;
+    obj->tenant_id = u->caller.id.tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "vocabulary");
+    obj->tenant_key_version = u->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = store_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+out:
+    if (text) {
+        crypto_wipe(text, len);
+        free(text);
+    }
+    crypto_key_free(tk);
+    return rc;
+}
+
+static int create_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct upload *u = http_req_data(req);
+    int rc = finish_upload(req, u);
+    if (rc < 0)
+        return rc;
+    const char *lang = option(req, u, "language");
+    if (!language_ok(lang))
+        return http_reply_error(req, 400, "invalid_request_error", "language",
+                                "unsupported_language", "Only English ('en') is supported."),
+               PHS_EINVAL;
+    unsigned labels;
+    if ((rc = parse_redaction(req, u, &labels)) < 0)
+        return rc;
+    int64_t retention_s = 0;
+    bool fetch_once = false;
+    if ((rc = parse_retention(req, u, &retention_s, &fetch_once)) < 0)
+        return rc;
+    struct redaction_extras extras;
+    if ((rc = parse_redaction_extras(req, u, labels, true, fetch_once, &extras)) < 0)
+        return rc;
+    char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
+    vocab words = {0};
+    struct store_object vobj = {0};
+    if ((rc = parse_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    /* The vocabulary may name a patient's drug: it is kept encrypted, as
+     * an object of its own that goes when the job is over. */
+    if (words.n && (rc = store_vocabulary(srv, u, &words, &vobj)) < 0) {
+        vocab_clear(&words);
+        return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
+    }
+    size_t n_words = words.n;
+    vocab_clear(&words);
+    /* Options kept with the job: label and profile names and object ids,
+     * never content. */
+    json_t *opts = json_pack("{s:s}", "language", "en");
+    if (opts && profile[0])
+        json_object_set_new(opts, "profile", json_string(profile));
+    if (opts && vobj.id[0])
+        json_object_set_new(opts, "vocabulary",
+                            json_pack("{s:s, s:I}", "object", vobj.id, "words",
+                                      (json_int_t)n_words));
+    if (opts && labels) {
+        char list[REDACT_TYPES_MAX] = "";
+        size_t used = 0;
+        for (int l = 0; l < REDACT_N_LABELS; l++)
+            if (labels & (1u << l))
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         used ? "," : "", redact_label_name((redact_label)l));
+        json_object_set_new(opts, "redact", json_string(list));
+    }
+    if (opts && extras.keep_unredacted)
+        json_object_set_new(opts, "keep_unredacted", json_true());
+    if (opts && extras.audio)
+        json_object_set_new(
+            opts, "redact_audio",
+            json_string(extras.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+    char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+    json_decref(opts);
+    if (!opts_text || strlen(opts_text) >= sizeof(((struct store_transcript *)0)->options)) {
+        free(opts_text);
+        if (vobj.id[0])
+            blob_remove(srv->blobdir, vobj.id);
+        return PHS_ENOMEM;
+    }
+
+    struct blob_info bi;
+    rc = blob_writer_commit(u->bw, &bi);
+    u->bw = NULL;
+    if (rc < 0) {
+        free(opts_text);
+        if (vobj.id[0])
+            blob_remove(srv->blobdir, vobj.id);
+        return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
+    }
+
+    struct store_object obj = {0};
+    struct store_transcript t = {0};
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(bi.sha256, sizeof(bi.sha256), sha_hex);
+    snprintf(obj.id, sizeof(obj.id), "%s", u->obj_id);
+    obj.tenant_id = u->caller.id.tenant_id;
+    snprintf(obj.kind, sizeof(obj.kind), "audio");
+    obj.tenant_key_version = u->tenant.key_version;
+    memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj.has_dk = true;
+    obj.size = (int64_t)bi.plain_bytes;
+    obj.created_us = store_now_us();
+    memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
+    obj.has_sha256 = true;
+
+    if ((rc = store_random_id("tr_", 24, t.id, sizeof(t.id))) < 0)
+        goto fail_blob;
+    t.tenant_id = u->caller.id.tenant_id;
+    snprintf(t.key_id, sizeof(t.key_id), "%s", u->caller.id.key_id);
+    t.state = STORE_JOB_QUEUED;
+    t.created_us = t.updated_us = obj.created_us;
+    snprintf(t.audio_object, sizeof(t.audio_object), "%s", obj.id);
+    t.audio_bytes = (int64_t)bi.plain_bytes;
+    t.audio_duration_ms = -1;
+    t.transcript_bytes = -1;
+    snprintf(t.options, sizeof(t.options), "%s", opts_text);
+    t.retention_s = retention_s;
+    t.fetch_once = fetch_once;
+    free(opts_text);
+    opts_text = NULL;
+
+    store_tx *tx;
+    if ((rc = store_begin(srv->store, &tx)) < 0)
+        goto fail_blob;
+    struct audit_event ev = server_event(req, &u->caller, "transcript.create", "transcript", t.id,
+                                         "success", 202);
+    ev.has_audio = true;
+    ev.audio_bytes = (int64_t)bi.plain_bytes;
+    ev.audio_sha256 = sha_hex;
+    ev.reason = vocab_reason(n_words, why_buf, sizeof(why_buf));
+    if ((rc = store_object_insert(tx, &obj)) < 0 ||
+        (vobj.id[0] && (rc = store_object_insert(tx, &vobj)) < 0) ||
+        (rc = store_transcript_insert(tx, &t)) < 0 || (rc = audit_append(tx, &ev, NULL)) < 0) {
+        store_rollback(tx);
+        goto fail_blob;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        goto fail_blob;
+    u->audited = true;
+    /* Committed: now it may be acknowledged. */
+    jobs_kick(srv->jobs);
+    char location[96];
+    snprintf(location, sizeof(location), "/v1/transcripts/%s", t.id);
+    http_reply_header(req, "Location", location);
+    return http_reply_json(req, 202, job_json(&t));
+
+fail_blob:
+    free(opts_text);
+    blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
+    if (vobj.id[0])
+        blob_remove(srv->blobdir, vobj.id);
+    return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
+}
+
+/* ---- GET /v1/transcripts/{id} --------------------------------------------------- */
+
+struct textsink {
+    char *p;
+    size_t len, cap, max;
+};
+
+static int textsink_write(void *ctx, const void *buf, size_t len)
+{
+    struct textsink *t = ctx;
+    if (len > t->max - t->len)
+        return PHS_ETOOBIG;
+    if (t->len + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 64 * 1024;
+        while (cap < t->len + len + 1)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p)
+            return PHS_ENOMEM;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, buf, len);
+    t->len += len;
+    t->p[t->len] = '\0';
+    return 0;
+}
+
+static void textsink_free(struct textsink *t)
+{
+    if (t->p)
+        crypto_wipe(t->p, t->cap);
+    free(t->p);
+    t->p = NULL;
+    t->len = t->cap = 0;
+}
+
+/* Opens a job's object for reading: its row (live) and a reader on it. */
+static int open_object(struct server *srv, int64_t tenant_id, const char *obj_id,
+                       struct store_object *obj, blob_reader **out)
+{
+    store_tx *tx;
+    crypto_key *tk = NULL;
+    *out = NULL;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_object_get(tx, tenant_id, obj_id, obj);
+    if (rc == 0 && !obj->has_dk)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc == 0 && !(*out = blob_reader_open(srv->blobdir, tk, obj->dk_wrapped, obj->id, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* Loads and decrypts one of a job's transcripts (verbose_json) into out. */
+static int load_transcript(struct server *srv, const struct store_transcript *t, const char *obj_id,
+                           struct textsink *out)
+{
+    struct store_object obj;
+    blob_reader *r;
+    int rc = open_object(srv, t->tenant_id, obj_id, &obj, &r);
+    out->max = 512u * 1024 * 1024;
+    while (rc == 0) {
+        char buf[16384];
+        size_t n = 0;
+        if ((rc = blob_reader_read(r, buf, sizeof(buf), &n)) < 0 || n == 0)
+            break;
+        rc = textsink_write(out, buf, n);
+        crypto_wipe(buf, n);
+    }
+    blob_reader_close(r);
+    crypto_wipe(&obj, sizeof(obj));
+    return rc;
+}
+
+/* Looks a job up for the caller's tenant; deleted jobs do not exist. */
+static int find_job(struct server *srv, const struct server_caller *c, const char *id,
+                    struct store_transcript *t)
+{
+    store_tx *tx;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_transcript_get(tx, c->id.tenant_id, id, t);
+    store_rollback(tx);
+    if (rc == 0 && t->state == STORE_JOB_DELETED)
+        rc = PHS_ENOTFOUND;
+    return rc;
+}
+
+/* Replies 404 (audited) for a job that is missing or another tenant's. */
+static int reply_not_found(struct server *srv, struct http_req *req,
+                           const struct server_caller *c, const char *action, const char *id)
+{
+    struct audit_event ev = server_event(req, c, action, "transcript", id, "failure", 404);
+    ev.reason = "not_found";
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    http_reply_error(req, 404, "invalid_request_error", "id", "not_found",
+                     "No transcript with that id.");
+    return PHS_ENOTFOUND;
+}
+
+static bool id_plausible(const char *id)
+{
+    return id && blob_id_valid(id) && strlen(id) <= STORE_ID_MAX;
+}
+
+/* Which stored result a GET serves. */
+enum get_what {
+    GET_TRANSCRIPT, /* /v1/transcripts/{id}: the (redacted, if asked) transcript */
+    GET_UNREDACTED, /* /v1/transcripts/{id}/unredacted: the copy before redaction */
+    GET_AUDIO,      /* /v1/transcripts/{id}/audio: the redacted audio */
+};
+
+static const char *const get_actions[] = {"transcript.read", "transcript.read_unredacted",
+                                          "transcript.read_audio"};
+
+/* Whether the job's options asked for an extra (keep_unredacted, redact_audio). */
+static bool job_asked(const struct store_transcript *t, const char *option)
+{
+    json_error_t e;
+    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
+    json_t *v = json_object_get(o, option);
+    bool yes = v && !json_is_false(v) && !json_is_null(v);
+    json_decref(o);
+    return yes;
+}
+
+/* Authenticates a GET of what for job {id} and finds the job; replies
+ * (401, 403, 404, 409, 500, audited) and returns negative when it cannot
+ * be served. *obj_id gets the object to serve (NULL: the job is not
+ * completed and what is the transcript, so only the status is served). */
+static int get_prepare(struct server *srv, struct http_req *req, enum get_what what,
+                       struct server_caller *c, struct store_transcript *t, const char **obj_id)
+{
+    const char *action = get_actions[what];
+    int rc = server_authorize(srv, req, AUTH_ROLE_READ, action, c);
+    if (rc < 0)
+        return rc;
+    if (what == GET_UNREDACTED && !(c->id.roles & AUTH_ROLE_PHI)) {
+        /* read alone is not enough for what redaction hid */
+        struct audit_event ev = server_event(req, c, action, "transcript", NULL, "denied", 403);
+        ev.reason = "missing_role";
+        if ((rc = server_audit(srv, &ev)) < 0)
+            return http_reply_err(req, rc, NULL, NULL), rc;
+        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
+                         "This API key lacks the 'phi' role (reading an unredacted transcript "
+                         "needs both 'read' and 'phi').");
+        return PHS_EPERM;
+    }
+    const char *id = http_req_param(req, "id");
+    rc = id_plausible(id) ? find_job(srv, c, id, t) : PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, c, action, id_plausible(id) ? id : NULL);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    *obj_id = what == GET_TRANSCRIPT   ? t->transcript_object
+              : what == GET_UNREDACTED ? t->unredacted_object
+                                       : t->redacted_audio_object;
+    if (t->state == STORE_JOB_COMPLETED && (*obj_id)[0])
+        return 0;
+    if (what == GET_TRANSCRIPT) {
+        *obj_id = NULL;
+        return 0;
+    }
+    /* An extra that was asked for but is not there yet; or never asked for. */
+    const char *option = what == GET_UNREDACTED ? "keep_unredacted" : "redact_audio";
+    bool asked = job_asked(t, option);
+    bool pending = asked && (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING);
+    bool failed = asked && t->state == STORE_JOB_FAILED;
+    struct audit_event ev =
+        server_event(req, c, action, "transcript", t->id, "failure", pending ? 409 : 404);
+    ev.reason = pending ? "not_ready" : failed ? "job_failed" : "not_kept";
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    if (pending)
+        http_reply_error(req, 409, "invalid_request_error", "id", "not_ready",
+                         "The transcript is not completed yet.");
+    else if (failed)
+        http_reply_error(req, 404, "invalid_request_error", "id", "job_failed",
+                         "The job failed, so nothing of its result was kept.");
+    else if (what == GET_UNREDACTED)
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_unredacted_copy",
+                         "This transcript has no unredacted copy (it is kept only when the "
+                         "job was created with redact=true and keep_unredacted=true).");
+    else
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_redacted_audio",
+                         "This transcript has no redacted audio (it is made only when the "
+                         "job was created with redact=true and redact_audio=true).");
+    return pending ? PHS_EBUSY : PHS_ENOTFOUND;
+}
+
+/* GET of the transcript or of its unredacted copy: the status object with
+ * the result merged in, or ?format= rendering of the result. */
+static int get_text(struct http_req *req, struct server *srv, enum get_what what)
+{
+    struct server_caller c;
+    struct store_transcript t;
+    struct textsink text = {0};
+    json_t *body = NULL;
+    char *rendered = NULL;
+    const char *obj_id = NULL;
+    const char *action = get_actions[what];
+    int rc = get_prepare(srv, req, what, &c, &t, &obj_id);
+    if (rc < 0)
+        return rc;
+    const char *fmt_name = http_req_query(req, "format");
+    transcript_format fmt = TRANSCRIPT_VERBOSE_JSON;
+    if (fmt_name && transcript_format_parse(fmt_name, &fmt) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "format", "invalid_value",
+                                "format must be json, text, srt, vtt or verbose_json."),
+               PHS_EINVAL;
+
+    if (obj_id && (rc = load_transcript(srv, &t, obj_id, &text)) < 0) {
+        textsink_free(&text);
+        if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+            return reply_not_found(srv, req, &c, action, t.id);
+        goto fail;
+    }
+    if (!obj_id && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+        textsink_free(&text);
+        return http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",
+                                "The transcript is not completed yet."),
+               PHS_EBUSY;
+    }
+    if (obj_id && fmt_name && fmt != TRANSCRIPT_VERBOSE_JSON) {
+        asr_result *res = transcript_parse_verbose(text.p, text.len);
+        if (!res) {
+            rc = PHS_ECORRUPT;
+            goto fail;
+        }
+        rendered = transcript_render(res, fmt, NULL);
+        asr_result_free(res);
+        if (!rendered) {
+            rc = PHS_ENOMEM;
+            goto fail;
+        }
+    } else {
+        body = job_json(&t);
+        if (!body) {
+            rc = PHS_ENOMEM;
+            goto fail;
+        }
+        if (obj_id) {
+            json_error_t e;
+            json_t *result = json_loadb(text.p, text.len, 0, &e);
+            if (!result) {
+                rc = PHS_ECORRUPT;
+                goto fail;
+            }
+            json_object_update(body, result);
+            json_decref(result);
+        }
+        if (what == GET_UNREDACTED)
+            json_object_set_new(body, "unredacted", json_true());
+    }
+    struct audit_event ev = server_event(req, &c, action, "transcript", t.id, "success", 200);
+    if ((rc = server_audit(srv, &ev)) < 0)
+        goto fail;
+    textsink_free(&text);
+    if (what == GET_TRANSCRIPT && obj_id && t.fetch_once) {
+        /* store=false: the result is destroyed before it is sent, so a
+         * reply never leaves a copy behind; a failure serves nothing. */
+        json_t *cert = NULL;
+        struct audit_event who = server_event(req, &c, "transcript.delete", "transcript", t.id,
+                                              "success", 200);
+        const struct retention_request rq = {
+            .who = &who,
+            .action = "transcript.delete",
+            .requested_by = c.id.key_id,
+            .reason = CERTIFICATE_REASON_STORE_FALSE,
+        };
+        rc = retention_destroy_job(srv->store, srv->blobdir, c.id.tenant_id, t.id, false, &rq,
+                                   &cert);
+        if (rc == PHS_ENOTFOUND) { /* a concurrent read or delete got there first */
+            json_decref(body);
+            if (rendered)
+                crypto_wipe(rendered, strlen(rendered));
+            free(rendered);
+            return reply_not_found(srv, req, &c, action, t.id);
+        }
+        if (rc < 0) {
+            json_decref(body);
+            if (rendered)
+                crypto_wipe(rendered, strlen(rendered));
+            free(rendered);
+            return http_reply_err(req, rc, NULL, "The transcript could not be destroyed."), rc;
+        }
+        const char *cid = json_string_value(json_object_get(cert, "id"));
+        if (cid)
+            http_reply_header(req, "Phiscribe-Certificate", cid);
+        if (body)
+            json_object_set_new(body, "store", json_false());
+        json_decref(cert);
+    }
+    if (rendered) {
+        rc = http_reply_text(req, 200, transcript_content_type(fmt), rendered, strlen(rendered));
+        crypto_wipe(rendered, strlen(rendered));
+        free(rendered);
+        return rc;
+    }
+    return http_reply_json(req, 200, body);
+fail:
+    textsink_free(&text);
+    json_decref(body);
+    if (rendered)
+        crypto_wipe(rendered, strlen(rendered));
+    free(rendered);
+    http_reply_err(req, rc, NULL, "The transcript could not be read.");
+    return rc;
+}
+
+static int get_handle(struct http_req *req, void *ctx)
+{
+    return get_text(req, ctx, GET_TRANSCRIPT);
+}
+
+/* ---- GET /v1/transcripts/{id}/unredacted (roles read and phi) ---------------------- */
+
+static int get_unredacted_handle(struct http_req *req, void *ctx)
+{
+    return get_text(req, ctx, GET_UNREDACTED);
+}
+
+/* ---- GET /v1/transcripts/{id}/audio ------------------------------------------------- */
+
+/* Streams a verified object as the response; a damaged object ends the
+ * connection early instead of completing the reply. */
+static long audio_stream_read(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    size_t n = 0;
+    int rc = blob_reader_read(ctx, buf, max, &n);
+    return rc < 0 ? -1 : (long)n;
+}
+
+static void audio_stream_free(void *ctx)
+{
+    blob_reader_close(ctx);
+}
+
+static int get_audio_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    struct store_transcript t;
+    struct store_object obj;
+    blob_reader *r = NULL;
+    const char *obj_id = NULL;
+    int rc = get_prepare(srv, req, GET_AUDIO, &c, &t, &obj_id);
+    if (rc < 0)
+        return rc;
+    rc = open_object(srv, t.tenant_id, obj_id, &obj, &r);
+    if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+        return reply_not_found(srv, req, &c, get_actions[GET_AUDIO], t.id);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The audio could not be read."), rc;
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(obj.sha256, sizeof(obj.sha256), sha_hex);
+    struct audit_event ev =
+        server_event(req, &c, get_actions[GET_AUDIO], "transcript", t.id, "success", 200);
+    ev.has_audio = true;
+    ev.audio_bytes = obj.size;
+    ev.audio_sha256 = obj.has_sha256 ? sha_hex : NULL;
+    ev.audio_format = "wav/pcm16";
+    ev.audio_sample_rate = AUDIO_RATE;
+    ev.audio_channels = 1;
+    ev.audio_duration_ms = obj.size > 44 ? (obj.size - 44) / (2 * AUDIO_RATE / 1000) : 0;
+    crypto_wipe(&obj, sizeof(obj));
+    if ((rc = server_audit(srv, &ev)) < 0) {
+        blob_reader_close(r);
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    return http_reply_stream(req, 200, "audio/wav", audio_stream_read, r, audio_stream_free);
+}
+
+/* ---- GET /v1/transcripts ---------------------------------------------------------- */
+
+static int list_add(void *ctx, const struct store_transcript *t)
+{
+    json_t *j = job_json(t);
+    return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int list_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLE_READ, "transcript.list", &c);
+    if (rc < 0)
+        return rc;
+    long limit;
+    const char *after;
+    if ((rc = server_page_args(req, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, id_plausible, "transcript",
+                               &limit, &after)) < 0)
+        return rc;
+    json_t *data = json_array();
+    bool more = false;
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = store_transcript_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
+        store_rollback(tx);
+    }
+    return server_reply_list(srv, req, &c, "transcript.list", "transcript", rc, data, more);
+}
+
+/* ---- DELETE /v1/transcripts/{id} -------------------------------------------------- */
+
+static int delete_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    json_t *cert = NULL;
+    int rc = server_authorize(srv, req, AUTH_ROLE_DELETE, "transcript.delete", &c);
+    if (rc < 0)
+        return rc;
+    const char *id = http_req_param(req, "id");
+    if (!id_plausible(id))
+        return reply_not_found(srv, req, &c, "transcript.delete", NULL);
+    struct audit_event who = server_event(req, &c, "transcript.delete", "transcript", id,
+                                          "success", 200);
+    const struct retention_request rq = {
+        .who = &who,
+        .action = "transcript.delete",
+        .requested_by = c.id.key_id,
+        .reason = CERTIFICATE_REASON_API,
+    };
+    rc = retention_destroy_job(srv->store, srv->blobdir, c.id.tenant_id, id, false, &rq, &cert);
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, &c, "transcript.delete", id);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, "The transcript could not be deleted."), rc;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:b, s:o}", "id", id, "object", "transcript",
+                                     "deleted", 1, "certificate", cert));
+}
+
+/* ---- GET /v1/models ------------------------------------------------------------------ */
+
+static int models_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct server_caller c;
+    int rc = server_authorize(srv, req, AUTH_ROLES_ALL, "model.list", &c);
+    if (rc < 0)
+        return rc;
+    struct audit_event ev = server_event(req, &c, "model.list", "model", NULL, "success", 200);
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    json_t *m = json_pack("{s:s, s:s, s:I, s:s}", "id", MODEL_ID, "object", "model", "created",
+                          (json_int_t)(srv->started_us / 1000000), "owned_by", "phiscribe");
+    return http_reply_json(req, 200, json_pack("{s:s, s:[o]}", "object", "list", "data", m));
+}
+
+/* Runs when any request ends. An upload that was refused after the caller
+ * authenticated (bad options, too large, malformed, empty, queue full,
+ * client gone) still gets its audit record: audio may have been sent. */
+void api_transcribe_on_complete(struct server *srv, const struct http_req *req)
+{
+    const char *route = http_req_route(req);
+    if (strcmp(route, "/v1/audio/transcriptions") != 0 && strcmp(route, "/v1/transcripts") != 0)
+        return;
+    if (strcmp(http_req_method(req), "POST") != 0)
+        return;
+    struct upload *u = http_req_data(req);
+    if (!u || u->audited || !u->caller.id.key_id[0])
+        return;
+    struct audit_event ev = server_event((struct http_req *)req, &u->caller,
+                                         u->stored ? "transcript.create" : "transcription.create",
+                                         u->stored ? "transcript" : "transcription", NULL,
+                                         "failure", (int)http_req_status(req));
+    ev.reason = http_req_aborted(req) ? "client_gone" : u->rc ? err_str(u->rc) : "rejected";
+    ev.has_audio = u->file_bytes > 0;
+    ev.audio_bytes = (int64_t)u->file_bytes;
+    server_audit(srv, &ev);
+}
+
+const struct http_route api_transcribe_routes[] = {
+    {"POST", "/v1/audio/transcriptions", sync_begin, upload_body, sync_handle, 0, NULL},
+    {"POST", "/v1/transcripts", create_begin, upload_body, create_handle, 0, NULL},
+    {"GET", "/v1/transcripts", NULL, NULL, list_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}", NULL, NULL, get_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}/unredacted", NULL, NULL, get_unredacted_handle, 0, NULL},
+    {"GET", "/v1/transcripts/{id}/audio", NULL, NULL, get_audio_handle, 0, NULL},
+    {"DELETE", "/v1/transcripts/{id}", NULL, NULL, delete_handle, 0, NULL},
+    {"GET", "/v1/models", NULL, NULL, models_handle, 0, NULL},
+};
+const size_t api_transcribe_route_count =
+    sizeof(api_transcribe_routes) / sizeof(api_transcribe_routes[0]);

@@ -1,0 +1,900 @@
+/* server: start-up, shutdown, authentication, audit helpers and metrics. */
+#include "api/server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/blob.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "records/syslogfwd.h"
+#include "records/retention.h"
+#include "service/tprofile.h"
+#include "api/server_int.h"
+
+#define SERVER_CHECKPOINT_TICK_S 10
+/* An object file this old with no row is a crash's leftover, not a write in
+ * progress in another process (blob_sweep_orphans). */
+#define SERVER_ORPHAN_MIN_AGE_S 3600
+
+static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+void server_config_default(struct server_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->http.listen = HTTP_DEFAULT_LISTEN;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = n > 0 ? (int)n : 1;
+    c->queue_max = 64;
+    c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
+    c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
+    c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
+    c->model_cache_models = JOBS_MODEL_CACHE_MAX;
+    c->model_cache_idle_seconds = (unsigned)JOBS_MODEL_CACHE_IDLE_SECONDS;
+    c->purge_interval = 60;
+    c->auth_limit.max_failures = RATELIMIT_DEFAULT_MAX_FAILURES;
+    c->auth_limit.window_s = RATELIMIT_DEFAULT_WINDOW_S;
+    c->auth_limit.audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
+    c->auth_limit.table_size = RATELIMIT_DEFAULT_TABLE_SIZE;
+    asr_config_default(&c->asr);
+}
+
+/* ---- authentication and audit --------------------------------------------- */
+
+struct audit_event server_event(struct http_req *req, const struct server_caller *caller,
+                                const char *action, const char *resource_type,
+                                const char *resource_id, const char *outcome, int status)
+{
+    struct audit_event ev = {
+        .request_id = http_req_id(req),
+        .tenant = caller ? caller->id.tenant : NULL,
+        .actor = caller ? caller->id.key_id : NULL,
+        .roles = caller ? caller->roles : NULL,
+        .action = action,
+        .resource_type = resource_type,
+        .resource_id = resource_id,
+        .outcome = outcome,
+        .http_status = status,
+        .source = http_req_source(req),
+    };
+    return ev;
+}
+
+int server_audit(struct server *srv, const struct audit_event *ev)
+{
+    return audit_record(srv->store, ev);
+}
+
+int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
+                     struct server_caller *out)
+{
+    const char *h = http_req_header(req, "Authorization");
+    const char *key = NULL;
+    if (h && !strncasecmp(h, "Bearer ", 7)) {
+        key = h + 7;
+        while (*key == ' ')
+            key++;
+    }
+    /* A source that failed too often is refused before any key is hashed
+     * or the database is touched; its refusals are summarised in the audit
+     * trail by server_auth_summaries. */
+    struct ratelimit_verdict v;
+    ratelimit_check(srv->auth_limit, http_req_source(req), store_now_us(), &v);
+    if (v.refused) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%u", v.retry_after_s);
+        http_reply_header(req, "Retry-After", ra);
+        http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_auth_failures",
+                         "Too many failed authentications from this address; retry after "
+                         "%u seconds.",
+                         v.retry_after_s);
+        return PHS_EBUSY;
+    }
+    struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
+    bool audited = false;
+    int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id, &audited);
+    if (rc == PHS_EAUTH)
+        ratelimit_failed(srv->auth_limit, http_req_source(req), store_now_us(), audited);
+    if (rc < 0) {
+        if (rc == PHS_EAUTH)
+            http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",
+                             h ? "Incorrect, expired or revoked API key provided."
+                               : "Missing API key: send 'Authorization: Bearer phs_...'.");
+        else
+            http_reply_err(req, rc, NULL, NULL);
+        return rc < 0 ? rc : PHS_EAUTH;
+    }
+    auth_roles_format(out->id.roles, out->roles, sizeof(out->roles));
+    if (!(out->id.roles & role)) {
+        char need[AUTH_ROLES_TEXT_MAX + 1];
+        auth_roles_format(role, need, sizeof(need));
+        struct audit_event ev = server_event(req, out, action, NULL, NULL, "denied", 403);
+        ev.reason = "missing_role";
+        if ((rc = server_audit(srv, &ev)) < 0) {
+            http_reply_err(req, rc, NULL, NULL);
+            return rc;
+        }
+        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
+                         "This API key lacks the '%s' role.", need);
+        return PHS_EPERM;
+    }
+    return 0;
+}
+
+struct auth_summaries {
+    store_tx *tx;
+    struct ratelimit_summary *taken; /* to put back if the commit fails */
+    size_t n, cap;
+};
+
+/* One audit record for what the limiter counted from one source and did
+ * not audit one by one. */
+static int auth_summary_append(void *ctx, const struct ratelimit_summary *sum)
+{
+    struct auth_summaries *as = ctx;
+    if (as->n == as->cap) {
+        size_t cap = as->cap ? as->cap * 2 : 16;
+        struct ratelimit_summary *v = realloc(as->taken, cap * sizeof(*v));
+        if (!v)
+            return PHS_ENOMEM;
+        as->taken = v;
+        as->cap = cap;
+    }
+    char from[24], to[24], reason[STORE_AUDIT_TEXT_MAX + 1];
+    time_t a = (time_t)(sum->first_us / 1000000), b = (time_t)(sum->last_us / 1000000);
+    struct tm ta, tb;
+    gmtime_r(&a, &ta);
+    gmtime_r(&b, &tb);
+    strftime(from, sizeof(from), "%Y-%m-%dT%H:%M:%SZ", &ta);
+    strftime(to, sizeof(to), "%Y-%m-%dT%H:%M:%SZ", &tb);
+    snprintf(reason, sizeof(reason), "failures=%llu refused=%llu from=%s to=%s",
+             (unsigned long long)sum->failures, (unsigned long long)sum->refused, from, to);
+    struct audit_event ev = {
+        .action = "key.auth_failures",
+        .resource_type = "api_key",
+        .outcome = "denied",
+        .source = sum->source,
+        .reason = reason,
+    };
+    int rc = audit_append(as->tx, &ev, NULL);
+    if (rc == 0)
+        as->taken[as->n++] = *sum;
+    return rc;
+}
+
+int server_auth_summaries(struct server *srv, bool flush)
+{
+    struct auth_summaries as = {0};
+    int rc = store_begin(srv->store, &as.tx);
+    if (rc < 0)
+        return rc;
+    rc = ratelimit_collect(srv->auth_limit, store_now_us(), flush, auth_summary_append, &as);
+    int n = rc;
+    if (rc > 0)
+        rc = store_commit(as.tx);
+    else
+        store_rollback(as.tx);
+    /* Nothing committed (an error, or a collect that stopped part way):
+     * the counts go back, to be written next time. */
+    if (rc < 0)
+        for (size_t i = 0; i < as.n; i++)
+            ratelimit_restore(srv->auth_limit, &as.taken[i]);
+    free(as.taken);
+    return rc < 0 ? rc : n;
+}
+
+/* Copies a field name into err->param when it is a plain identifier
+ * (letters, digits, '_', '.', '-', at most 64 bytes); anything else is
+ * request content, and the reply names no field. */
+static void json_field_name(const char *name, size_t len, struct server_json_error *err)
+{
+    err->param[0] = '\0';
+    if (len == 0 || len >= sizeof(err->param))
+        return;
+    for (size_t i = 0; i < len; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '.' || ch == '-'))
+            return;
+    }
+    memcpy(err->param, name, len);
+    err->param[len] = '\0';
+}
+
+/* The key jansson names in "duplicate object key near '"KEY"'". */
+static void duplicate_key_name(const json_error_t *e, struct server_json_error *err)
+{
+    const char *p = strstr(e->text, "near '\"");
+    const char *end = p ? strrchr(p + 7, '"') : NULL;
+    err->param[0] = '\0';
+    if (p && end)
+        json_field_name(p + 7, (size_t)(end - (p + 7)), err);
+}
+
+static void json_error_set(struct server_json_error *err, const char *code, const char *what)
+{
+    err->code = code;
+    if (err->param[0])
+        snprintf(err->message, sizeof(err->message), "The body has %s field '%s'.", what,
+                 err->param);
+    else
+        snprintf(err->message, sizeof(err->message), "The body has %s field.", what);
+}
+
+json_t *server_json_object(struct http_req *req, const char *const *allowed,
+                           struct server_json_error *err)
+{
+    size_t len;
+    const uint8_t *raw = http_req_body(req, &len);
+    json_error_t e;
+    memset(err, 0, sizeof(*err));
+    json_t *body =
+        raw && len ? json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!body && raw && len && json_error_code(&e) == json_error_duplicate_key) {
+        duplicate_key_name(&e, err);
+        json_error_set(err, "duplicate_field", "a duplicate");
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        err->code = "invalid_json";
+        snprintf(err->message, sizeof(err->message), "The body must be a JSON object.");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i]) {
+            json_field_name(key, strlen(key), err);
+            json_error_set(err, "unknown_field", "an unknown");
+            json_decref(body);
+            return NULL;
+        }
+    }
+    return body;
+}
+
+int server_reply_json_refused(struct http_req *req, const struct server_json_error *err)
+{
+    http_reply_error(req, 400, "invalid_request_error", err->param[0] ? err->param : NULL,
+                     err->code, "%s", err->message);
+    return PHS_EINVAL;
+}
+
+int server_page_limit(struct http_req *req, long dflt, long max, long *out)
+{
+    const char *l = http_req_query(req, "limit");
+    *out = dflt;
+    if (!l)
+        return 0;
+    char *end;
+    *out = strtol(l, &end, 10);
+    if (end == l || *end || *out < 1 || *out > max) {
+        http_reply_error(req, 400, "invalid_request_error", "limit", "invalid_value",
+                         "limit must be an integer from 1 to %ld.", max);
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+static int bad_cursor(struct http_req *req, const char *what)
+{
+    http_reply_error(req, 400, "invalid_request_error", "after", "invalid_value",
+                     "after must be a %s id.", what);
+    return PHS_EINVAL;
+}
+
+int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
+                     const char *what, long *limit, const char **after)
+{
+    int rc = server_page_limit(req, dflt, max, limit);
+    if (rc < 0)
+        return rc;
+    *after = http_req_query(req, "after");
+    return *after && !plausible(*after) ? bad_cursor(req, what) : 0;
+}
+
+int server_audit_listing(struct server *srv, struct http_req *req, const struct server_caller *c,
+                         const char *action, const char *what, int rc, json_t *data)
+{
+    struct audit_event ev = server_event(req, c, action, what, NULL,
+                                         rc == 0 ? "success" : "failure", rc == 0 ? 200 : 500);
+    int arc = server_audit(srv, &ev);
+    if (rc < 0 || arc < 0) {
+        json_decref(data);
+        rc = rc < 0 ? rc : arc;
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    }
+    return 0;
+}
+
+int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
+                      const char *action, const char *what, int rc, json_t *data, bool more)
+{
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(data);
+        return bad_cursor(req, what);
+    }
+    if ((rc = server_audit_listing(srv, req, c, action, what, rc, data)) < 0)
+        return rc;
+    size_t n = json_array_size(data);
+    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
+    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data,
+                                     "first_id", first, "last_id", last, "has_more", more));
+}
+
+/* Takes n bytes from the in-memory budget (sync_memory_max) for an upload
+ * or, with model, for a per-request model; false when it does not fit. */
+static bool server_memory_take(struct server *srv, uint64_t n, bool model)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    bool ok = srv->sync_bytes + srv->model_bytes + n <= srv->cfg.sync_memory_max;
+    if (ok)
+        *(model ? &srv->model_bytes : &srv->sync_bytes) += n;
+    pthread_mutex_unlock(&srv->metrics_mu);
+    return ok;
+}
+
+static void server_memory_give(struct server *srv, uint64_t n, bool model)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    uint64_t *held = model ? &srv->model_bytes : &srv->sync_bytes;
+    *held -= n <= *held ? n : *held;
+    pthread_mutex_unlock(&srv->metrics_mu);
+}
+
+bool server_memory_reserve(struct server *srv, uint64_t n)
+{
+    /* Idle cached models give way to a recording that is here now. */
+    while (!server_memory_take(srv, n, false))
+        if (!jobs_models_reclaim(srv->jobs, n))
+            return false;
+    return true;
+}
+
+void server_memory_release(struct server *srv, uint64_t n)
+{
+    server_memory_give(srv, n, false);
+}
+
+/* Per-request models share the in-memory budget with synchronous uploads. */
+static bool server_memory_reserve_cb(void *ctx, uint64_t n)
+{
+    return server_memory_take(ctx, n, true); /* the model cache frees its own idle models */
+}
+
+static void server_memory_release_cb(void *ctx, uint64_t n)
+{
+    server_memory_give(ctx, n, true);
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+/* Metric labels come from a closed set (route patterns are static strings,
+ * methods are mapped to a fixed list), so no client can inject label text
+ * or exhaust the slots with made-up values. */
+static const char *metric_method(const char *m)
+{
+    static const char *known[] = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (!strcmp(m, known[i]))
+            return known[i];
+    return "OTHER";
+}
+
+static void on_complete(void *ctx, const struct http_req *req)
+{
+    struct server *srv = ctx;
+    const char *route = http_req_route(req);
+    const char *method = metric_method(http_req_method(req));
+    unsigned status = http_req_status(req);
+    double secs = (double)http_req_elapsed_us(req) / 1e6;
+    pthread_mutex_lock(&srv->metrics_mu);
+    struct server_metric *slot = NULL;
+    for (size_t i = 0; i < SERVER_METRIC_SLOTS; i++) {
+        struct server_metric *m = &srv->metrics[i];
+        if (!m->route) {
+            slot = m;
+            m->route = route;
+            snprintf(m->method, sizeof(m->method), "%s", method);
+            m->status = status;
+            break;
+        }
+        if (m->status == status && !strcmp(m->route, route) && !strcmp(m->method, method)) {
+            slot = m;
+            break;
+        }
+    }
+    if (slot)
+        slot->count++;
+    size_t b = 0;
+    while (b < SERVER_LATENCY_BUCKETS && secs > latency_bounds[b])
+        b++;
+    srv->latency_buckets[b]++;
+    srv->latency_sum += secs;
+    srv->latency_count++;
+    srv->upload_bytes += http_req_body_bytes(req);
+    pthread_mutex_unlock(&srv->metrics_mu);
+    api_transcribe_on_complete(srv, req);
+}
+
+struct textbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void tb_printf(struct textbuf *b, const char *fmt,
+                                                            ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+char *server_metrics_render(struct server *srv)
+{
+    struct textbuf b = {0};
+    struct jobs_stats js;
+    jobs_get_stats(srv->jobs, &js);
+    /* Route patterns, methods and status codes only: no tenant, key or resource ids. */
+    tb_printf(&b, "# HELP phiscribe_http_requests_total HTTP requests by route pattern, method "
+                  "and status.\n# TYPE phiscribe_http_requests_total counter\n");
+    pthread_mutex_lock(&srv->metrics_mu);
+    for (size_t i = 0; i < SERVER_METRIC_SLOTS && srv->metrics[i].route; i++) {
+        const struct server_metric *m = &srv->metrics[i];
+        tb_printf(&b,
+                  "phiscribe_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
+                  m->route[0] ? m->route : "unmatched", m->method, m->status,
+                  (unsigned long long)m->count);
+    }
+    tb_printf(&b, "# HELP phiscribe_http_request_duration_seconds Time from request headers to "
+                  "response.\n# TYPE phiscribe_http_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < SERVER_LATENCY_BUCKETS; i++) {
+        cum += srv->latency_buckets[i];
+        tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                  latency_bounds[i], (unsigned long long)cum);
+    }
+    cum += srv->latency_buckets[SERVER_LATENCY_BUCKETS];
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+              (unsigned long long)cum);
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_sum %.6f\n", srv->latency_sum);
+    tb_printf(&b, "phiscribe_http_request_duration_seconds_count %llu\n",
+              (unsigned long long)srv->latency_count);
+    tb_printf(&b, "# HELP phiscribe_http_request_body_bytes_total Request body bytes received.\n"
+                  "# TYPE phiscribe_http_request_body_bytes_total counter\n"
+                  "phiscribe_http_request_body_bytes_total %llu\n",
+              (unsigned long long)srv->upload_bytes);
+    uint64_t sync_bytes = srv->sync_bytes, model_bytes = srv->model_bytes;
+    pthread_mutex_unlock(&srv->metrics_mu);
+    tb_printf(&b,
+              "# HELP phiscribe_queue_depth Synchronous requests waiting for a worker.\n"
+              "# TYPE phiscribe_queue_depth gauge\nphiscribe_queue_depth %llu\n"
+              "# HELP phiscribe_sync_upload_bytes Memory held by synchronous uploads (their "
+              "share of sync_memory_max).\n"
+              "# TYPE phiscribe_sync_upload_bytes gauge\nphiscribe_sync_upload_bytes %llu\n"
+              "# HELP phiscribe_request_model_bytes Memory held by per-request models being "
+              "built, in use or cached (their share of sync_memory_max).\n"
+              "# TYPE phiscribe_request_model_bytes gauge\nphiscribe_request_model_bytes %llu\n"
+              "# HELP phiscribe_workers Transcription worker threads.\n"
+              "# TYPE phiscribe_workers gauge\nphiscribe_workers %d\n"
+              "# HELP phiscribe_workers_busy Workers decoding now.\n"
+              "# TYPE phiscribe_workers_busy gauge\nphiscribe_workers_busy %llu\n"
+              "# HELP phiscribe_transcriptions_total Recordings transcribed, by outcome.\n"
+              "# TYPE phiscribe_transcriptions_total counter\n"
+              "phiscribe_transcriptions_total{outcome=\"success\"} %llu\n"
+              "phiscribe_transcriptions_total{outcome=\"failure\"} %llu\n"
+              "# HELP phiscribe_audio_seconds_total Seconds of audio transcribed.\n"
+              "# TYPE phiscribe_audio_seconds_total counter\nphiscribe_audio_seconds_total %.3f\n"
+              "# HELP phiscribe_worker_busy_seconds_total Worker time spent transcribing.\n"
+              "# TYPE phiscribe_worker_busy_seconds_total counter\n"
+              "phiscribe_worker_busy_seconds_total %.3f\n",
+              (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes,
+              (unsigned long long)model_bytes, js.workers, (unsigned long long)js.busy_workers,
+              (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
+              js.busy_seconds);
+    struct ratelimit_stats rs;
+    ratelimit_get_stats(srv->auth_limit, &rs);
+    tb_printf(&b,
+              "# HELP phiscribe_auth_failures_total Failed authentications, by how they were "
+              "audited.\n# TYPE phiscribe_auth_failures_total counter\n"
+              "phiscribe_auth_failures_total{audit=\"individual\"} %llu\n"
+              "phiscribe_auth_failures_total{audit=\"summarized\"} %llu\n"
+              "# HELP phiscribe_auth_refused_total Requests refused (429) after too many failed "
+              "authentications from their source.\n# TYPE phiscribe_auth_refused_total counter\n"
+              "phiscribe_auth_refused_total %llu\n"
+              "# HELP phiscribe_auth_failure_summaries_total Audit records summarising a "
+              "source's failures.\n# TYPE phiscribe_auth_failure_summaries_total counter\n"
+              "phiscribe_auth_failure_summaries_total %llu\n"
+              "# HELP phiscribe_auth_limiter_overflow_total Failures and refusals booked on the "
+              "shared overflow entry (table full).\n"
+              "# TYPE phiscribe_auth_limiter_overflow_total counter\n"
+              "phiscribe_auth_limiter_overflow_total %llu\n"
+              "# HELP phiscribe_auth_limiter_sources Sources tracked by the limiter.\n"
+              "# TYPE phiscribe_auth_limiter_sources gauge\nphiscribe_auth_limiter_sources %llu\n",
+              (unsigned long long)rs.audited, (unsigned long long)rs.summarized,
+              (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
+              (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
+    struct audit_alarm alarm;
+    tb_printf(&b,
+              "# HELP phiscribe_audit_alarm 1 while the audit signer refuses to sign (an "
+              "audit.alarm is pending: docs/AUDIT-FORMAT.md, Alarms).\n"
+              "# TYPE phiscribe_audit_alarm gauge\nphiscribe_audit_alarm %d\n",
+              audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending);
+    tb_printf(&b,
+              "# HELP phiscribe_jobs_requeued_total Stored jobs run again because their "
+              "tenant's key was rotated while they ran.\n"
+              "# TYPE phiscribe_jobs_requeued_total counter\nphiscribe_jobs_requeued_total %llu\n"
+              "# HELP phiscribe_jobs_paused 1 while stored jobs are paused.\n"
+              "# TYPE phiscribe_jobs_paused gauge\nphiscribe_jobs_paused %llu\n",
+              (unsigned long long)js.requeued, (unsigned long long)js.paused);
+    tb_printf(&b,
+              "# HELP phiscribe_request_models_total Models built for one request's profile or "
+              "vocabulary.\n"
+              "# TYPE phiscribe_request_models_total counter\nphiscribe_request_models_total %llu\n"
+              "# HELP phiscribe_request_model_load_seconds_total Time spent building them.\n"
+              "# TYPE phiscribe_request_model_load_seconds_total counter\n"
+              "phiscribe_request_model_load_seconds_total %.3f\n",
+              (unsigned long long)js.custom_models, js.custom_load_seconds);
+    tb_printf(&b,
+              "# HELP phiscribe_request_model_cache_hits_total Requests served by a cached "
+              "per-request model.\n"
+              "# TYPE phiscribe_request_model_cache_hits_total counter\n"
+              "phiscribe_request_model_cache_hits_total %llu\n"
+              "# HELP phiscribe_request_model_cache_misses_total Requests that needed a "
+              "per-request model and found none cached.\n"
+              "# TYPE phiscribe_request_model_cache_misses_total counter\n"
+              "phiscribe_request_model_cache_misses_total %llu\n"
+              "# HELP phiscribe_request_model_cache_evictions_total Cached models freed, by "
+              "why.\n# TYPE phiscribe_request_model_cache_evictions_total counter\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"room\"} %llu\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"idle\"} %llu\n"
+              "phiscribe_request_model_cache_evictions_total{reason=\"invalidated\"} %llu\n"
+              "# HELP phiscribe_request_model_cache_models Per-request models kept now.\n"
+              "# TYPE phiscribe_request_model_cache_models gauge\n"
+              "phiscribe_request_model_cache_models %llu\n"
+              "# HELP phiscribe_request_model_cache_bytes Memory budget they hold.\n"
+              "# TYPE phiscribe_request_model_cache_bytes gauge\n"
+              "phiscribe_request_model_cache_bytes %llu\n",
+              (unsigned long long)js.model_cache_hits, (unsigned long long)js.model_cache_misses,
+              (unsigned long long)js.model_cache_evicted,
+              (unsigned long long)js.model_cache_expired,
+              (unsigned long long)js.model_cache_invalidated,
+              (unsigned long long)js.model_cache_models, (unsigned long long)js.model_cache_bytes);
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* ---- unauthenticated endpoints ------------------------------------------------ */
+
+static int handle_healthz(struct http_req *req, void *ctx)
+{
+    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static int handle_readyz(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    store_tx *tx;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return http_reply_error(req, 503, "server_error", NULL, "not_ready",
+                                "The database is not available.");
+    store_rollback(tx);
+    struct audit_alarm alarm;
+    if (audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending)
+        return http_reply_error(req, 503, "server_error", NULL, "audit_alarm",
+                                "The audit log is not being signed (audit alarm, record %lld); "
+                                "run phiscribe audit verify.",
+                                (long long)alarm.seq);
+    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+static int handle_metrics(struct http_req *req, void *ctx)
+{
+    char *text = server_metrics_render(ctx);
+    if (!text)
+        return PHS_ENOMEM;
+    int rc = http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                             strlen(text));
+    free(text);
+    return rc;
+}
+
+static const struct http_route base_routes[] = {
+    {"GET", "/healthz", NULL, NULL, handle_healthz, 0, NULL},
+    {"GET", "/readyz", NULL, NULL, handle_readyz, 0, NULL},
+    {"GET", "/metrics", NULL, NULL, handle_metrics, 0, NULL},
+};
+
+/* ---- retention purge ------------------------------------------------------------ */
+
+/* Enforces retention now and then every purge_interval seconds until
+ * purge_stop; each destruction is audited and certified by retention. */
+static void *purge_main(void *arg)
+{
+    struct server *srv = arg;
+    unsigned interval = srv->cfg.purge_interval ? srv->cfg.purge_interval : 60;
+    pthread_mutex_lock(&srv->purge_mu);
+    while (!srv->purge_stop) {
+        pthread_mutex_unlock(&srv->purge_mu);
+        struct retention_purge_result res;
+        int rc = retention_purge(srv->store, srv->blobdir, store_now_us(), &res);
+        if ((rc < 0 || res.failed) && !srv->cfg.quiet)
+            fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
+                    rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
+        audit_checkpoint(srv->store, false);
+        pthread_mutex_lock(&srv->purge_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += interval;
+        while (!srv->purge_stop &&
+               pthread_cond_timedwait(&srv->purge_cv, &srv->purge_mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&srv->purge_mu);
+    return NULL;
+}
+
+static void purge_stop(struct server *srv)
+{
+    if (!srv->purge_started)
+        return;
+    pthread_mutex_lock(&srv->purge_mu);
+    srv->purge_stop = true;
+    pthread_cond_broadcast(&srv->purge_cv);
+    pthread_mutex_unlock(&srv->purge_mu);
+    pthread_join(srv->purge_thread, NULL);
+    srv->purge_started = false;
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static int record_lifecycle(struct server *srv, const char *action, const char *reason)
+{
+    struct audit_event ev = {
+        .actor = "system:server",
+        .action = action,
+        .outcome = "success",
+        .source = "local",
+        .reason = reason,
+    };
+    return server_audit(srv, &ev);
+}
+
+static int object_known(void *ctx, const char *id)
+{
+    return store_object_known(ctx, id);
+}
+
+int server_run(const struct server_config *cfg, const sigset_t *wait)
+{
+    struct server *srv = calloc(1, sizeof(*srv));
+    struct http_route *routes = NULL;
+    char msg[512];
+    int rc = PHS_ENOMEM;
+    if (!srv) {
+        fprintf(stderr, "phiscribe serve: out of memory\n");
+        return rc;
+    }
+    srv->cfg = *cfg;
+    if (srv->cfg.sync_memory_max < srv->cfg.max_upload_bytes)
+        srv->cfg.sync_memory_max = srv->cfg.max_upload_bytes; /* one upload must always fit */
+    pthread_mutex_init(&srv->metrics_mu, NULL);
+    pthread_mutex_init(&srv->purge_mu, NULL);
+    pthread_cond_init(&srv->purge_cv, NULL);
+    srv->started_us = store_now_us();
+    audio_limits_default(&srv->limits);
+    srv->limits.max_bytes = cfg->max_upload_bytes;
+    srv->limits.max_seconds = cfg->max_audio_seconds;
+
+    srv->store = store_open(cfg->data_dir, STORE_OPEN_SERVER, &rc, msg, sizeof(msg));
+    if (!srv->store) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+    snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
+    size_t swept = 0, orphans = 0;
+    blob_sweep_tmp(srv->blobdir, &swept);
+    store_tx *stx;
+    if (store_begin_read(srv->store, &stx) == 0) {
+        blob_sweep_orphans(srv->blobdir, object_known, stx, SERVER_ORPHAN_MIN_AGE_S, &orphans);
+        store_rollback(stx);
+    }
+    if (cfg->syslog &&
+        !(srv->syslog = syslogfwd_start(srv->store, cfg->syslog, 1000, &rc, msg, sizeof(msg)))) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+
+    srv->cfg.auth_limit.seed = 0;
+    if (crypto_random(&srv->cfg.auth_limit.seed, sizeof(srv->cfg.auth_limit.seed)) < 0 ||
+        !(srv->auth_limit = ratelimit_new(&srv->cfg.auth_limit))) {
+        fprintf(stderr, "phiscribe serve: bad authentication limiter settings\n");
+        rc = PHS_EINVAL;
+        goto out;
+    }
+
+    srv->model = asr_model_load(&cfg->asr, &rc, msg, sizeof(msg));
+    if (!srv->model) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+    if (!(srv->lex = redact_lexicon_new())) {
+        fprintf(stderr, "phiscribe serve: out of memory\n");
+        goto out;
+    }
+    size_t profile_dirs = 0;
+    tprofile_sweep(store_dir(srv->store), &profile_dirs); /* left by a crash */
+    struct jobs_config jc = {
+        .asr = &srv->cfg.asr,
+        .reserve = server_memory_reserve_cb,
+        .release = server_memory_release_cb,
+        .budget_ctx = srv,
+        .per_request_max = srv->cfg.sync_memory_max / (uint64_t)(cfg->workers > 0 ? cfg->workers : 1),
+        .lex = srv->lex,
+        .model = srv->model,
+        .store = srv->store,
+        .workers = cfg->workers,
+        .queue_max = (size_t)cfg->queue_max,
+        .limits = srv->limits,
+        .model_cache_max = cfg->model_cache_models,
+        .model_cache_idle_seconds = cfg->model_cache_idle_seconds,
+    };
+    srv->jobs = jobs_start(&jc, &rc, msg, sizeof(msg));
+    if (!srv->jobs) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        goto out;
+    }
+
+    if (pthread_create(&srv->purge_thread, NULL, purge_main, srv) != 0) {
+        fprintf(stderr, "phiscribe serve: cannot start the retention purge thread\n");
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    srv->purge_started = true;
+    size_t n = sizeof(base_routes) / sizeof(base_routes[0]) + api_transcribe_route_count +
+               api_admin_route_count + api_certificates_route_count + api_profiles_route_count,
+           k = 0;
+    routes = calloc(n, sizeof(*routes));
+    if (!routes)
+        goto out;
+    for (size_t i = 0; i < sizeof(base_routes) / sizeof(base_routes[0]); i++)
+        routes[k++] = base_routes[i];
+    for (size_t i = 0; i < api_transcribe_route_count; i++)
+        routes[k++] = api_transcribe_routes[i];
+    for (size_t i = 0; i < api_admin_route_count; i++)
+        routes[k++] = api_admin_routes[i];
+    for (size_t i = 0; i < api_certificates_route_count; i++)
+        routes[k++] = api_certificates_routes[i];
+    for (size_t i = 0; i < api_profiles_route_count; i++)
+        routes[k++] = api_profiles_routes[i];
+    for (size_t i = 0; i < n; i++)
+        routes[i].ctx = srv;
+
+    struct http_config hc = cfg->http;
+    hc.on_complete = on_complete;
+    hc.ctx = srv;
+    /* GETs that change state or hand out PHI: a store=false result is
+     * destroyed by its first read; the unredacted text and the audio are
+     * audited as PHI handed out, and so are exports and reports. A HEAD
+     * there would leave a record of a read that delivered nothing. */
+    static const char *const head_refused[] = {
+        "/v1/transcripts/{id}", "/v1/transcripts/{id}/unredacted", "/v1/transcripts/{id}/audio",
+        "/v1/audit", "/v1/audit/report", NULL};
+    hc.head_refused = head_refused;
+    /* The recording's own limit is checked exactly as it streams in; the
+     * transport allows for the multipart framing around it. */
+    hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024;
+    if ((rc = record_lifecycle(srv, "server.start", NULL)) < 0) {
+        fprintf(stderr, "phiscribe serve: cannot write the audit trail: %s\n", err_str(rc));
+        goto out;
+    }
+    rc = http_server_start(&hc, routes, n, &srv->http, msg, sizeof(msg));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        record_lifecycle(srv, "server.stop", "start_failed");
+        goto out;
+    }
+    store_server_listening(srv->store, hc.listen, http_server_port(srv->http));
+    if (!cfg->quiet) {
+        if (swept || orphans)
+            printf("phiscribe: removed %zu unfinished and %zu orphaned encrypted files left by a "
+                   "crash\n",
+                   swept, orphans);
+        printf("phiscribe %s listening on %s port %u (%s), %d workers\n", PHISCRIBE_VERSION,
+               hc.listen, (unsigned)http_server_port(srv->http),
+               http_server_is_tls(srv->http) ? "https" : "plain http, loopback only",
+               cfg->workers);
+        fflush(stdout);
+    }
+
+    /* Wait for a stop signal; meanwhile sign a checkpoint when one is due
+     * (the N-records / T-seconds policy is otherwise only looked at when a
+     * record is appended, so a quiet server would leave its last records
+     * unsigned). */
+    int sig;
+    for (;;) {
+        struct timespec tick = {SERVER_CHECKPOINT_TICK_S, 0};
+        sig = sigtimedwait(wait, NULL, &tick);
+        if (sig > 0)
+            break;
+        server_auth_summaries(srv, false);
+        audit_checkpoint(srv->store, false);
+    }
+    if (!cfg->quiet) {
+        printf("phiscribe: signal %d, shutting down\n", sig);
+        fflush(stdout);
+    }
+    /* Stop accepting; let running requests finish (they need the workers),
+     * then running stored jobs; then close. */
+    http_server_quiesce(srv->http);
+    http_server_free(srv->http);
+    srv->http = NULL;
+    purge_stop(srv);
+    jobs_stop(srv->jobs);
+    srv->jobs = NULL;
+    if (server_auth_summaries(srv, true) < 0 && !cfg->quiet)
+        fprintf(stderr, "phiscribe: cannot audit the failed-authentication summaries\n");
+    record_lifecycle(srv, "server.stop", "signal");
+    rc = 0;
+out:
+    if (srv->http)
+        http_server_free(srv->http);
+    purge_stop(srv);
+    jobs_stop(srv->jobs);
+    asr_model_free(srv->model);
+    redact_lexicon_free(srv->lex);
+    if (srv->store) {
+        audit_checkpoint(srv->store, true);
+        syslogfwd_stop(srv->syslog); /* forwards what the shutdown recorded */
+        store_close(srv->store);
+    }
+    free(routes);
+    ratelimit_free(srv->auth_limit);
+    pthread_mutex_destroy(&srv->metrics_mu);
+    pthread_cond_destroy(&srv->purge_cv);
+    pthread_mutex_destroy(&srv->purge_mu);
+    free(srv);
+    return rc;
+}

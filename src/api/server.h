@@ -1,0 +1,46 @@
+/* server: `phiscribe serve`: the HTTPS API over the store, the worker pool
+ * and the engine. Routes and handlers live in api_*.c. */
+#ifndef PHS_SERVER_H
+#define PHS_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "speech/asr.h"
+#include "http/http.h"
+#include "service/ratelimit.h"
+#include "store/store.h"
+
+#define SERVER_DEFAULT_MAX_UPLOAD (100ull * 1024 * 1024)
+#define SERVER_DEFAULT_MAX_AUDIO_SECONDS (2 * 3600.0)
+#define SERVER_DEFAULT_SYNC_MEMORY (512ull * 1024 * 1024)
+
+struct server_config {
+    const char *data_dir;        /* resolved data directory */
+    struct http_config http;     /* listener, TLS, connection limits */
+    int workers;                 /* transcription threads (>= 1) */
+    int queue_max;               /* synchronous requests waiting at most */
+    uint64_t max_upload_bytes;   /* one uploaded recording */
+    uint64_t sync_memory_max;    /* all synchronous uploads held in memory at once */
+    double max_audio_seconds;    /* one recording's duration */
+    unsigned model_cache_models; /* per-request models kept for reuse (0: none) */
+    unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
+    asr_config asr;              /* engine and model */
+    bool quiet;                  /* no start-up banner on stdout */
+    const char *syslog;          /* audit forwarding target, or NULL */
+    unsigned purge_interval;     /* seconds between retention purges (>= 1) */
+    struct ratelimit_config auth_limit; /* failed-authentication limiter (seed set at start) */
+};
+
+/* Defaults for everything but data_dir and the engine paths. */
+void server_config_default(struct server_config *c);
+
+/* Opens the data directory, loads the model, starts workers and the
+ * listener, then blocks until one of the signals in `wait` arrives (the
+ * caller blocked them in every thread). Shuts down gracefully: stops
+ * accepting, lets running work finish, writes the audit record and a
+ * signed checkpoint. Returns 0, or an error with a reason printed to stderr. */
+int server_run(const struct server_config *cfg, const sigset_t *wait);
+
+#endif

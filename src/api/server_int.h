@@ -1,0 +1,141 @@
+/* server_int: what the server's handler files (server*.c, api_*.c) share. */
+#ifndef PHS_SERVER_INT_H
+#define PHS_SERVER_INT_H
+
+#include <pthread.h>
+
+#include "records/audit.h"
+#include "service/auth.h"
+#include "http/http.h"
+#include "service/jobs.h"
+#include "api/server.h"
+#include "store/store.h"
+
+#define SERVER_METRIC_SLOTS 512 /* routes x methods x statuses, all from closed sets */
+#define SERVER_LATENCY_BUCKETS 12
+
+struct server_metric {
+    const char *route; /* a route pattern (static), or "" */
+    char method[8];
+    unsigned status;
+    uint64_t count;
+};
+
+struct server {
+    struct server_config cfg;
+    store *store;
+    asr_model *model;
+    jobs *jobs;
+    struct http_server *http;
+    char blobdir[STORE_PATH_MAX];
+    audio_limits limits;
+    redact_lexicon *lex;         /* shared, read-only */
+    struct syslogfwd *syslog;    /* audit forwarding, or NULL */
+    ratelimit *auth_limit;       /* failed authentications per source */
+    int64_t started_us;
+    pthread_mutex_t metrics_mu;
+    struct server_metric metrics[SERVER_METRIC_SLOTS];
+    uint64_t latency_buckets[SERVER_LATENCY_BUCKETS + 1]; /* cumulative at render */
+    double latency_sum;
+    uint64_t latency_count;
+    uint64_t upload_bytes;
+    /* The in-memory budget (cfg.sync_memory_max, metrics_mu): what
+     * synchronous uploads hold, and what per-request models hold. */
+    uint64_t sync_bytes;
+    uint64_t model_bytes;
+    /* the retention purge thread */
+    pthread_t purge_thread;
+    bool purge_started;
+    bool purge_stop;
+    pthread_mutex_t purge_mu;
+    pthread_cond_t purge_cv;
+};
+
+/* Takes n bytes from the synchronous-upload memory budget; false (nothing
+ * taken) when that would pass cfg.sync_memory_max. */
+bool server_memory_reserve(struct server *srv, uint64_t n);
+void server_memory_release(struct server *srv, uint64_t n);
+
+/* The caller, once authenticated. */
+struct server_caller {
+    struct auth_identity id;
+    char roles[AUTH_ROLES_TEXT_MAX + 1];
+};
+
+/* Authenticates the request's bearer key and checks it has role. On
+ * failure replies 401 (auth_check audits it) or 403 (audited here as
+ * action with outcome "denied") and returns a negative code. */
+int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
+                     struct server_caller *out);
+
+/* Writes one "key.auth_failures" audit record per source whose failed
+ * authentications the limiter counted without auditing them one by one
+ * (windows that ended; every source with flush), in one transaction.
+ * Returns the number written or an error. */
+int server_auth_summaries(struct server *srv, bool flush);
+
+/* An audit event for this request and caller (caller may be NULL). */
+struct audit_event server_event(struct http_req *req, const struct server_caller *caller,
+                                const char *action, const char *resource_type,
+                                const char *resource_id, const char *outcome, int status);
+
+/* Appends ev in its own transaction (for reads and failures that change
+ * nothing). Returns 0 or an error; the caller answers 500 on error so that
+ * nothing is served without its record. */
+int server_audit(struct server *srv, const struct audit_event *ev);
+
+/* Routes of each handler file. */
+extern const struct http_route api_transcribe_routes[];
+extern const size_t api_transcribe_route_count;
+extern const struct http_route api_admin_routes[];
+extern const size_t api_admin_route_count;
+extern const struct http_route api_certificates_routes[];
+extern const size_t api_certificates_route_count;
+extern const struct http_route api_profiles_routes[];
+extern const size_t api_profiles_route_count;
+
+/* Why a JSON body was refused: code ("invalid_json", "unknown_field",
+ * "duplicate_field"), the field (param, "" when the body names none fit to
+ * repeat) and the reply's message. */
+struct server_json_error {
+    const char *code;
+    char param[65];
+    char message[160];
+};
+
+/* The request body as a JSON object whose members are all named in allowed
+ * (NULL-terminated) and none given twice (caller decrefs). NULL with err
+ * filled when there is no body, it does not parse, it is not an object, or
+ * a member is unknown or repeated; the caller answers 400 with err. */
+json_t *server_json_object(struct http_req *req, const char *const *allowed,
+                           struct server_json_error *err);
+/* Answers 400 with err (param, code, message); returns PHS_EINVAL. */
+int server_reply_json_refused(struct http_req *req, const struct server_json_error *err);
+
+/* The ?limit= of a list endpoint: dflt when absent, else an integer in
+ * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */
+int server_page_limit(struct http_req *req, long dflt, long max, long *out);
+/* server_page_limit plus the ?after= cursor: *after is NULL when absent;
+ * a value plausible() rejects is a 400 naming it "a <what> id". */
+int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
+                     const char *what, long *limit, const char **after);
+/* Audits a listing (action, resource type) whose store read returned rc:
+ * 0 when both succeeded; else data is freed, the error answered and
+ * returned. */
+int server_audit_listing(struct server *srv, struct http_req *req, const struct server_caller *c,
+                         const char *action, const char *what, int rc, json_t *data);
+/* The end of a list handler, given the store's rc and the page it filled:
+ * an unknown cursor (PHS_ENOTFOUND) is a 400 on "after"; otherwise the
+ * listing is audited (action, resource type) and answered as
+ * {"object": "list", "data", "first_id", "last_id", "has_more"}, or as the
+ * error. Takes data. */
+int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
+                      const char *action, const char *what, int rc, json_t *data, bool more);
+
+/* Audits uploads refused after authentication (api_transcribe.c). */
+void api_transcribe_on_complete(struct server *srv, const struct http_req *req);
+
+/* Prometheus text for /metrics (caller frees). */
+char *server_metrics_render(struct server *srv);
+
+#endif

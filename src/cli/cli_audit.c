@@ -1,0 +1,336 @@
+/* cli_audit: `phiscribe audit verify|export|public-key|report|acknowledge`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "records/audit.h"
+#include "cli/cli.h"
+#include "cli/cliadm.h"
+#include "core/err.h"
+#include "store/store.h"
+
+#define PUBKEY_FILE_MAX 4096
+
+static void audit_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR]\n"
+            "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
+            "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
+            "                              [--output FILE] [--data DIR]\n"
+            "       phiscribe audit public-key [--data DIR]\n"
+            "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
+            "                              [--tenant NAME] [--format text|json] [--data DIR]\n"
+            "       phiscribe audit acknowledge --reason TEXT [--data DIR]\n\n"
+            "report lists what one API key did (every resource it created, read or\n"
+            "deleted, per tenant): the breach-impact report for a compromised key.\n"
+            "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
+            "names the first bad record. Give --public-key (the PEM printed by init or\n"
+            "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
+            "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
+            "the data directory).\n"
+            "acknowledge: after an audit alarm has been looked into, records who accepted\n"
+            "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
+            "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
+            "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
+            "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
+}
+
+static int read_small_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PHS_EIO;
+    size_t n = fread(buf, 1, cap - 1, f);
+    bool more = !feof(f) || ferror(f);
+    fclose(f);
+    if (more)
+        return PHS_ETOOBIG;
+    buf[n] = '\0';
+    return 0;
+}
+
+/* The key to check signatures with: pubfile's, else the data directory's. */
+static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    crypto_signer_public(store_signer(s), pub);
+    if (!pubfile)
+        return 0;
+    char text[PUBKEY_FILE_MAX];
+    int rc = read_small_file(pubfile, text, sizeof(text));
+    if (rc == 0)
+        rc = audit_public_key_parse(text, pub);
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit verify: %s: not an Ed25519 public key (PEM or hex)\n",
+                pubfile);
+        return rc;
+    }
+    uint8_t local[CRYPTO_ED25519_PUB_LEN];
+    crypto_signer_public(store_signer(s), local);
+    if (!crypto_equal(local, pub, CRYPTO_ED25519_PUB_LEN))
+        fprintf(stderr,
+                "phiscribe audit verify: warning: %s/%s is not the key in %s; "
+                "checking signatures with %s\n",
+                store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
+    return 0;
+}
+
+static void print_intact(const struct audit_verify_result *res)
+{
+    printf("audit log intact: %lld records, %lld signed checkpoints (last covers record %lld)\n",
+           (long long)res->records, (long long)res->checkpoints,
+           (long long)res->last_checkpoint_seq);
+    printf("%lld records are newer than the last checkpoint (not yet signed; the policy allows "
+           "fewer than %lld records or %lld s)\n",
+           (long long)res->uncovered, (long long)res->policy_records,
+           (long long)res->policy_seconds);
+    if (res->highwater_n)
+        printf("high-water file: checkpoint %lld (record %lld) is in the log, unchanged\n",
+               (long long)res->highwater_n, (long long)res->highwater_seq);
+    else
+        printf("high-water file: none yet (nothing signed)\n");
+    if (res->acknowledged)
+        printf("acknowledged audit alarms: %lld (the last at record %lld): export the log around "
+               "it to see what was accepted\n",
+               (long long)res->acknowledged, (long long)res->last_ack_seq);
+}
+
+static int audit_verify_cmd(const char *data, const char *pubfile, const char *highwater)
+{
+    int code;
+    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    if (!s)
+        return code;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    if (verify_key(s, pubfile, pub) < 0) {
+        store_close(s);
+        return CLI_BADINPUT;
+    }
+    struct audit_verify_result res;
+    int rc = audit_verify_against(s, pub, highwater, &res);
+    store_close(s);
+    if (rc == PHS_ECORRUPT) {
+        printf("audit log FAILED verification: %s\n", res.message);
+        printf("records read: %lld, checkpoints: %lld\n", (long long)res.records,
+               (long long)res.checkpoints);
+        return CLI_FAIL;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit verify: cannot read the audit log: %s\n", err_str(rc));
+        return CLI_FAIL;
+    }
+    print_intact(&res);
+    return CLI_OK;
+}
+
+static int audit_acknowledge_cmd(const char *data, const char *reason)
+{
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event who;
+    char actor_buf[CLIADM_ACTOR_LEN];
+    cliadm_who(&who, actor_buf, sizeof(actor_buf));
+    struct audit_ack ack;
+    int rc = audit_acknowledge(s, &who, reason, &ack);
+    if (rc == PHS_ENOTFOUND) {
+        fprintf(stderr, "phiscribe audit acknowledge: nothing to acknowledge: no alarm is "
+                        "pending and the signer finds nothing wrong\n");
+        return cliadm_close(s, CLI_OK);
+    }
+    if (rc == PHS_EINVAL) {
+        fprintf(stderr,
+                "phiscribe audit acknowledge: --reason takes 1 to %d printable ASCII "
+                "characters (a ticket number; never PHI)\n",
+                AUDIT_ACK_NOTE_MAX);
+        return cliadm_close(s, CLI_BADINPUT);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit acknowledge: %s\n", err_str(rc));
+        return cliadm_close(s, CLI_FAIL);
+    }
+    if ((code = cliadm_close(s, CLI_OK)) != CLI_OK)
+        return code;
+    rc = cliadm_print_json(json_pack("{s:I, s:I, s:s, s:s}", "record", (json_int_t)ack.seq,
+                                     "checkpoint", (json_int_t)ack.checkpoint, "problem",
+                                     ack.problem, "reason", ack.reason));
+    return rc < 0 ? CLI_FAIL : CLI_OK;
+}
+
+static int write_file(void *ctx, const void *buf, size_t len)
+{
+    return fwrite(buf, 1, len, (FILE *)ctx) == len ? 0 : PHS_EIO;
+}
+
+static int audit_export_cmd(const char *data, const char *since, const char *until,
+                            const char *tenant, const char *actor, const char *action,
+                            const char *format, const char *output)
+{
+    struct audit_filter f = {.tenant = tenant, .actor = actor, .action = action};
+    enum audit_format fmt = AUDIT_FORMAT_JSONL;
+    if (format && !strcmp(format, "csv"))
+        fmt = AUDIT_FORMAT_CSV;
+    else if (format && strcmp(format, "jsonl") != 0) {
+        fprintf(stderr, "phiscribe audit export: --format must be jsonl or csv\n");
+        return CLI_USAGE;
+    }
+    if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||
+        (until && cliadm_time_arg(until, &f.until_us) < 0)) {
+        fprintf(stderr, "phiscribe audit export: --since/--until: expected RFC 3339 "
+                        "(2026-01-02T03:04:05Z), a date (2026-01-02) or a duration (24h)\n");
+        return CLI_BADINPUT;
+    }
+    const char *vals[] = {tenant, actor, action};
+    for (size_t i = 0; i < 3; i++) {
+        for (const char *p = vals[i]; p && *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+                fprintf(stderr, "phiscribe audit export: filters are printable ASCII\n");
+                return CLI_BADINPUT;
+            }
+        if (vals[i] && strlen(vals[i]) > STORE_AUDIT_TEXT_MAX) {
+            fprintf(stderr, "phiscribe audit export: a filter is too long\n");
+            return CLI_BADINPUT;
+        }
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    FILE *out = stdout;
+    int fd = -1;
+    if (output && ((fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+                   !(out = fdopen(fd, "w")))) {
+        if (fd >= 0)
+            close(fd);
+        fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output, strerror(errno));
+        return cliadm_close(s, CLI_FAIL);
+    }
+    struct audit_event who;
+    char actor_buf[CLIADM_ACTOR_LEN];
+    cliadm_who(&who, actor_buf, sizeof(actor_buf));
+    int64_t n = 0;
+    /* --tenant: the tenant format, which carries nothing of other tenants,
+     * so it can be handed to that tenant's auditor. */
+    int rc = tenant && tenant[0] ? audit_export_tenant(s, &f, fmt, &who, write_file, out, &n)
+                                 : audit_export(s, &f, fmt, &who, write_file, out, &n);
+    if (fflush(out) != 0 && rc == 0)
+        rc = PHS_EIO;
+    if (out != stdout && fclose(out) != 0 && rc == 0)
+        rc = PHS_EIO;
+    if (rc < 0)
+        fprintf(stderr, "phiscribe audit export: %s\n", err_str(rc));
+    else
+        fprintf(stderr, "exported %lld matching records\n", (long long)n);
+    return cliadm_close(s, cliadm_exit(rc));
+}
+
+static int audit_public_key_cmd(const char *data)
+{
+    int code;
+    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    if (!s)
+        return code;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    char pem[256];
+    crypto_signer_public(store_signer(s), pub);
+    store_close(s);
+    if (audit_public_key_pem(pub, pem, sizeof(pem)) < 0)
+        return CLI_FAIL;
+    fputs(pem, stdout);
+    return CLI_OK;
+}
+
+static int audit_report_cmd(const char *data, const char *actor, const char *since,
+                            const char *until, const char *tenant, const char *format)
+{
+    struct audit_report_filter f = {.actor = actor, .tenant = tenant};
+    bool json = format && !strcmp(format, "json");
+    if (!actor || (format && !json && strcmp(format, "text") != 0)) {
+        fprintf(stderr, "phiscribe audit report: needs --actor KEYID; --format is text or json\n");
+        return CLI_USAGE;
+    }
+    if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||
+        (until && cliadm_time_arg(until, &f.until_us) < 0)) {
+        fprintf(stderr, "phiscribe audit report: --since/--until take RFC 3339, a date or a "
+                        "duration\n");
+        return CLI_USAGE;
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event who = {0};
+    char actor_buf[CLIADM_ACTOR_LEN];
+    cliadm_who(&who, actor_buf, sizeof(actor_buf));
+    json_t *r = NULL;
+    int rc = audit_report(s, &f, &who, &r);
+    code = cliadm_close(s, cliadm_exit(rc));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe audit report: %s\n", err_str(rc));
+        return code;
+    }
+    char *text = json ? json_dumps(r, JSON_INDENT(2)) : audit_report_text(r);
+    json_decref(r);
+    if (!text)
+        return CLI_FAIL;
+    fputs(text, stdout);
+    if (json)
+        fputc('\n', stdout);
+    free(text);
+    return code;
+}
+
+int cli_audit(int argc, char **argv)
+{
+    const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
+               *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
+               *highwater = NULL, *reason = NULL;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            audit_usage(stdout);
+            return CLI_OK;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--public-key", &pubfile)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--since", &since)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--until", &until)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--actor", &actor)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--action", &action)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--format", &format)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--output", &output)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--high-water", &highwater)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--reason", &reason)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || sub) {
+            fprintf(stderr, "phiscribe audit: unexpected argument '%s'\n", argv[i]);
+            audit_usage(stderr);
+            return CLI_USAGE;
+        }
+        sub = argv[i++];
+    }
+    bool export_opts = since || until || tenant || actor || action || format || output;
+    bool verify_opts = pubfile || highwater;
+    if (sub && !strcmp(sub, "verify") && !export_opts && !reason)
+        return audit_verify_cmd(data, pubfile, highwater);
+    if (reason && !(sub && !strcmp(sub, "acknowledge")))
+        sub = NULL; /* --reason belongs to acknowledge only */
+    if (sub && !strcmp(sub, "export") && !verify_opts)
+        return audit_export_cmd(data, since, until, tenant, actor, action, format, output);
+    if (sub && !strcmp(sub, "public-key") && !export_opts && !verify_opts)
+        return audit_public_key_cmd(data);
+    if (sub && !strcmp(sub, "report") && !verify_opts && !action && !output)
+        return audit_report_cmd(data, actor, since, until, tenant, format);
+    if (sub && !strcmp(sub, "acknowledge") && reason && !export_opts && !verify_opts)
+        return audit_acknowledge_cmd(data, reason);
+    audit_usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,424 @@
+/* cli_doctor: `phiscribe doctor`, a self-check of the live configuration
+ * and data against the HIPAA Security Rule's technical safeguards
+ * (45 CFR 164.312). Prints pass/warn/fail per check with what to fix;
+ * exits 1 when any check fails. Reads only; never changes anything. */
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "records/audit.h"
+#include "service/auth.h"
+#include "store/blob.h"
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "core/duration.h"
+#include "core/err.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define CHECKPOINT_MAX_AGE_S   (24 * 3600)
+#define CERT_WARN_DAYS         30
+#define AUDIO_RETENTION_WARN_S (30LL * 86400)
+
+enum level { PASS, WARN, FAIL };
+static const char *level_name[] = {"pass", "warn", "FAIL"};
+
+struct report {
+    json_t *checks;
+    int fails, warns;
+    bool json;
+};
+
+__attribute__((format(printf, 5, 6))) static void
+add(struct report *r, enum level lv, const char *safeguard, const char *check, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    r->fails += lv == FAIL;
+    r->warns += lv == WARN;
+    json_array_append_new(r->checks,
+                          json_pack("{s:s, s:s, s:s, s:s}", "status", level_name[lv], "safeguard",
+                                    safeguard, "check", check, "detail", detail));
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static void check_mode(struct report *r, const char *safeguard, const char *what, const char *path,
+                       bool dir)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        add(r, FAIL, safeguard, what, "%s is missing", path);
+        return;
+    }
+    unsigned mode = st.st_mode & 0777;
+    if ((bool)S_ISDIR(st.st_mode) != dir)
+        add(r, FAIL, safeguard, what, "%s is not a %s", path, dir ? "directory" : "file");
+    else if (mode & 077)
+        add(r, FAIL, safeguard, what, "%s has mode %03o; fix: chmod %s %s", path, mode,
+            dir ? "700" : "600", path);
+    else
+        add(r, PASS, safeguard, what, "%s mode %03o", path, mode);
+}
+
+/* Every object file 0600 (the server refuses to start otherwise): one stat
+ * per object. */
+static void check_object_modes(struct report *r, const char *blobdir)
+{
+    const char *sg = "164.312(a)(2)(iv) encryption";
+    char bad[PATH_MAX + 64];
+    size_t n = 0;
+    int rc = blob_check_modes(blobdir, bad, sizeof(bad), &n);
+    if (rc == PHS_ENOTFOUND)
+        return; /* reported with the directory */
+    if (rc == PHS_EPERM)
+        add(r, FAIL, sg, "encrypted object files",
+            "%zu object files are accessible by group or others or not regular files, "
+            "first %s; fix: chmod 600 %s/*",
+            n, bad, blobdir);
+    else if (rc < 0)
+        add(r, FAIL, sg, "encrypted object files", "cannot read %s: %s", blobdir, err_str(rc));
+    else
+        add(r, PASS, sg, "encrypted object files", "every file in %s mode 600", blobdir);
+}
+
+/* The modes docs/SECURITY.md gives for the data directory; the server and
+ * the admin commands refuse to open it otherwise. */
+static void check_data_modes(struct report *r, const char *dir)
+{
+    static const struct {
+        const char *name, *safeguard, *what;
+        bool dir, optional;
+    } parts[] = {
+        {STORE_MASTER_FILE, "164.312(a)(2)(iv) encryption", "master key file", false, false},
+        {STORE_SIGNER_FILE, "164.312(c)(1) integrity", "audit signing key file", false, false},
+        {STORE_BLOB_DIR, "164.312(a)(2)(iv) encryption", "encrypted objects directory", true,
+         false},
+        {STORE_DB_FILE, "164.312(a)(1) access control", "database file", false, false},
+        {STORE_DB_FILE "-wal", "164.312(a)(1) access control", "database log file", false, true},
+        {STORE_DB_FILE "-shm", "164.312(a)(1) access control", "database index file", false, true},
+        {"tmp", "164.312(a)(1) access control", "temporary directory", true, true},
+    };
+    char path[PATH_MAX + 64];
+    struct stat st;
+    check_mode(r, "164.312(a)(1) access control", "data directory", dir, true);
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i].name);
+        if (!parts[i].optional || stat(path, &st) == 0)
+            check_mode(r, parts[i].safeguard, parts[i].what, path, parts[i].dir);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, STORE_BLOB_DIR);
+    check_object_modes(r, path);
+}
+
+/* ---- TLS --------------------------------------------------------------------- */
+
+static void check_tls(struct report *r, const struct config *c)
+{
+    const char *sg = "164.312(e) transmission security";
+    char host[256];
+    snprintf(host, sizeof(host), "%s", c->listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    char *h = host;
+    if (h[0] == '[') {
+        h++;
+        char *b = strchr(h, ']');
+        if (b)
+            *b = '\0';
+    }
+    bool loopback = http_host_is_loopback(h);
+    if (!c->tls_cert[0]) {
+        if (!loopback)
+            add(r, FAIL, sg, "TLS on the listener",
+                "listen = %s is not loopback and no certificate is set; the server refuses to "
+                "start; fix: set tls_cert and tls_key",
+                c->listen);
+        else if (c->allow_plain_http)
+            add(r, WARN, sg, "TLS on the listener",
+                "plain HTTP on loopback (%s): acceptable only behind a TLS proxy on this host; "
+                "fix: set tls_cert and tls_key",
+                c->listen);
+        else
+            add(r, WARN, sg, "TLS on the listener",
+                "no certificate configured (check with --config FILE of the server)");
+        return;
+    }
+    add(r, PASS, sg, "TLS versions and suites",
+        "TLS 1.2 and 1.3 only, Mozilla intermediate AEAD suites (fixed in the binary)");
+    check_mode(r, sg, "TLS private key file", c->tls_key, false);
+    gnutls_datum_t pem = {NULL, 0};
+    gnutls_x509_crt_t crt = NULL;
+    if (gnutls_load_file(c->tls_cert, &pem) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
+        gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0) {
+        add(r, FAIL, sg, "TLS certificate", "%s cannot be read as a PEM certificate", c->tls_cert);
+    } else {
+        time_t exp = gnutls_x509_crt_get_expiration_time(crt), now = time(NULL);
+        long days = (long)((exp - now) / 86400);
+        if (exp <= now)
+            add(r, FAIL, sg, "TLS certificate", "%s expired %ld days ago; fix: renew it",
+                c->tls_cert, -days);
+        else if (days < CERT_WARN_DAYS)
+            add(r, WARN, sg, "TLS certificate", "%s expires in %ld days; renew it soon",
+                c->tls_cert, days);
+        else
+            add(r, PASS, sg, "TLS certificate", "%s valid for %ld more days", c->tls_cert, days);
+    }
+    gnutls_x509_crt_deinit(crt);
+    gnutls_free(pem.data);
+}
+
+/* ---- database ------------------------------------------------------------------ */
+
+struct tenant_scan {
+    struct report *r;
+    int n;
+};
+
+static int tenant_cb(void *ctx, const struct store_tenant *t)
+{
+    struct tenant_scan *ts = ctx;
+    char a[32], tr[32];
+    duration_format(t->audio_retention_s, a, sizeof(a));
+    duration_format(t->transcript_retention_s, tr, sizeof(tr));
+    ts->n++;
+    if (t->audio_retention_s > AUDIO_RETENTION_WARN_S)
+        add(ts->r, WARN, "164.310(d)(2)(i) disposal / BAA retention", "audio retention",
+            "tenant %s keeps audio %s (transcripts %s); fix: phiscribe tenants update %s "
+            "--audio-retention 0 unless the agreement needs the audio",
+            t->name, a, tr, t->name);
+    else
+        add(ts->r, PASS, "164.310(d)(2)(i) disposal / BAA retention", "retention policy",
+            "tenant %s: audio %s, transcripts %s", t->name, a, tr);
+    return 0;
+}
+
+struct key_scan {
+    int active, no_expiry, admins, admin_no_expiry;
+    int64_t now_us;
+};
+
+static int key_cb(void *ctx, const struct auth_key_info *k)
+{
+    struct key_scan *ks = ctx;
+    if (k->revoked_us || (k->expires_us && k->expires_us <= ks->now_us))
+        return 0;
+    ks->active++;
+    ks->no_expiry += k->expires_us == 0;
+    if (k->roles & AUTH_ROLE_ADMIN) {
+        ks->admins++;
+        ks->admin_no_expiry += k->expires_us == 0;
+    }
+    return 0;
+}
+
+static const char *plural(int n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static void check_audit_chain(struct report *r, store *s, struct audit_verify_result *vr)
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    memset(vr, 0, sizeof(*vr));
+    store_recorded_public_key(s, pub);
+    int rc = audit_verify(s, pub, vr);
+    if (rc == 0)
+        add(r, PASS, "164.312(b) audit controls", "audit chain",
+            "%lld records, %lld signed checkpoints, intact", (long long)vr->records,
+            (long long)vr->checkpoints);
+    else
+        add(r, FAIL, "164.312(c)(1) integrity", "audit chain", "%s",
+            vr->message[0] ? vr->message : err_str(rc));
+}
+
+static void check_checkpoint_age(struct report *r, store_tx *tx,
+                                 const struct audit_verify_result *vr)
+{
+    const char *sg = "164.312(b) audit controls";
+    struct store_audit_checkpoint cp;
+    int64_t now = store_now_us(), cp_us = 0;
+    int rc = store_audit_checkpoint_last(tx, &cp);
+    if (rc < 0 && rc != PHS_ENOTFOUND) {
+        add(r, FAIL, sg, "recent checkpoint", "cannot read the last checkpoint: %s", err_str(rc));
+        return;
+    }
+    if (rc == 0 && store_time_parse(cp.time, &cp_us) < 0) {
+        add(r, FAIL, sg, "recent checkpoint", "the last checkpoint's time cannot be read");
+        return;
+    }
+    if (!vr->records)
+        add(r, PASS, sg, "recent checkpoint", "no records yet");
+    else if (!cp_us)
+        add(r, WARN, sg, "recent checkpoint",
+            "%lld records and no signed checkpoint; fix: stop the server cleanly or run "
+            "phiscribe audit verify after a checkpoint is written",
+            (long long)vr->records);
+    else if (now - cp_us > (int64_t)CHECKPOINT_MAX_AGE_S * 1000000 && vr->uncovered > 0)
+        add(r, WARN, sg, "recent checkpoint",
+            "last checkpoint %s is more than 24 h old with %lld newer records", cp.time,
+            (long long)vr->uncovered);
+    else
+        add(r, PASS, sg, "recent checkpoint", "last checkpoint %s, %lld records newer", cp.time,
+            (long long)vr->uncovered);
+}
+
+static void check_tenants(struct report *r, store_tx *tx)
+{
+    struct tenant_scan ts = {r, 0};
+    int rc = store_tenant_each(tx, tenant_cb, &ts);
+    if (rc < 0)
+        add(r, FAIL, "164.312(a)(1) access control", "tenants",
+            "cannot read the tenant records (%d read): %s", ts.n, err_str(rc));
+    else if (!ts.n)
+        add(r, WARN, "164.312(a)(1) access control", "tenants",
+            "no tenant yet; fix: phiscribe tenants create NAME");
+}
+
+/* Counts from every key record; one record that cannot be read fails the
+ * check, since the counts would then pass keys nobody looked at. */
+static void check_keys(struct report *r, store_tx *tx)
+{
+    const char *ac = "164.312(d) person or entity authentication";
+    struct key_scan ks = {.now_us = store_now_us()};
+    int rc = auth_key_each_unlabelled(tx, 0, key_cb, &ks);
+    if (rc < 0) {
+        add(r, FAIL, ac, "API key storage",
+            "cannot read the API key records: %s; fix: restore "
+            "the database from a backup",
+            err_str(rc));
+        return;
+    }
+    add(r, PASS, ac, "API key storage",
+        "%d active key%s, each unique, stored only as a keyed hash (HMAC-SHA256)", ks.active,
+        plural(ks.active));
+    if (ks.no_expiry)
+        add(r, WARN, ac, "key expiry",
+            "%d active key%s never expire%s; fix: issue keys with --expires and revoke the "
+            "old ones (phiscribe keys list)",
+            ks.no_expiry, plural(ks.no_expiry), ks.no_expiry == 1 ? "s" : "");
+    else
+        add(r, PASS, ac, "key expiry", "every active key expires (%d active)", ks.active);
+    if (ks.admins > 3 || ks.admin_no_expiry)
+        add(r, WARN, "164.312(a)(1) access control", "admin keys",
+            "%d active admin key%s (%d without expiry); keep admin keys few and short-lived",
+            ks.admins, plural(ks.admins), ks.admin_no_expiry);
+    else
+        add(r, PASS, "164.312(a)(1) access control", "admin keys", "%d active admin key%s",
+            ks.admins, plural(ks.admins));
+}
+
+static void check_store(struct report *r, const char *dir)
+{
+    int err;
+    char why[512];
+    store *s = store_open(dir, STORE_OPEN_READONLY, &err, why, sizeof(why));
+    if (!s) {
+        add(r, FAIL, "164.312(a)(2)(iv) encryption", "open the data directory", "%s", why);
+        return;
+    }
+    add(r, PASS, "164.312(a)(2)(iv) encryption", "key hierarchy",
+        "tenant keys wrapped by the master key, a data key per object, AES-256-GCM");
+    struct audit_verify_result vr;
+    check_audit_chain(r, s, &vr);
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0) {
+        add(r, FAIL, "164.312(a)(1) access control", "read the database",
+            "cannot read the database: %s", err_str(rc));
+    } else {
+        check_checkpoint_age(r, tx, &vr);
+        check_tenants(r, tx);
+        check_keys(r, tx);
+        store_rollback(tx);
+    }
+    store_close(s);
+}
+
+static void print_text(const struct report *r)
+{
+    size_t i;
+    json_t *c;
+    printf("%-5s %-44s %-26s %s\n", "", "safeguard (45 CFR)", "check", "detail");
+    json_array_foreach(r->checks, i, c)
+    {
+        printf("%-5s %-44s %-26s %s\n", json_string_value(json_object_get(c, "status")),
+               json_string_value(json_object_get(c, "safeguard")),
+               json_string_value(json_object_get(c, "check")),
+               json_string_value(json_object_get(c, "detail")));
+    }
+    printf("\n%zu checks: %d failed, %d warnings\n", json_array_size(r->checks), r->fails,
+           r->warns);
+}
+
+int cli_doctor(int argc, char **argv)
+{
+    struct config c;
+    char why[512], dir[PATH_MAX];
+    struct report r = {json_array(), 0, 0, false};
+    const char *data_flag = NULL;
+    config_defaults(&c);
+    const char *env = getenv("PHISCRIBE_DATA");
+    bool have_config = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            printf("usage: phiscribe doctor [--data DIR] [--config FILE] [--json]\n\n"
+                   "Checks the data directory and the server configuration against the\n"
+                   "HIPAA Security Rule technical safeguards; exit 1 if any check fails.\n");
+            json_decref(r.checks);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            r.json = true;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+            data_flag = argv[++i];
+        } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            if (config_load_file(&c, argv[++i], why, sizeof(why)) < 0) {
+                fprintf(stderr, "phiscribe doctor: %s\n", why);
+                json_decref(r.checks);
+                return CLI_USAGE;
+            }
+            have_config = true;
+        } else {
+            fprintf(stderr, "phiscribe doctor: unknown or incomplete option '%s'\n", argv[i]);
+            json_decref(r.checks);
+            return CLI_USAGE;
+        }
+    }
+    if (data_flag)
+        snprintf(dir, sizeof(dir), "%s", data_flag);
+    else if (have_config && strcmp(c.data_dir, "./phiscribe-data") != 0)
+        snprintf(dir, sizeof(dir), "%s", c.data_dir);
+    else
+        snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./phiscribe-data");
+
+    check_data_modes(&r, dir);
+    check_store(&r, dir);
+    if (have_config)
+        check_tls(&r, &c);
+    else
+        add(&r, WARN, "164.312(e) transmission security", "server configuration",
+            "not checked: pass the server's --config FILE to check TLS and the listener");
+
+    if (r.json) {
+        json_t *out = json_pack("{s:o, s:i, s:i}", "checks", r.checks, "failed", r.fails,
+                                "warnings", r.warns);
+        char *s = json_dumps(out, JSON_INDENT(2));
+        puts(s);
+        free(s);
+        json_decref(out);
+    } else {
+        print_text(&r);
+        json_decref(r.checks);
+    }
+    return r.fails ? CLI_FAIL : CLI_OK;
+}

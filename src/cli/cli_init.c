@@ -1,0 +1,79 @@
+/* cli_init: `phiscribe init` creates a data directory. */
+#include <stdio.h>
+#include <string.h>
+
+#include "records/audit.h"
+#include "cli/cli.h"
+#include "cli/cliadm.h"
+#include "core/err.h"
+#include "store/store.h"
+
+static void init_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe init [--data DIR]\n\n"
+            "Creates the data directory (default $PHISCRIBE_DATA, then ./phiscribe-data):\n"
+            "the database, master.key and audit-signing.key. Refuses an existing path.\n"
+            "Prints the audit verification key: keep a copy off this machine.\n");
+}
+
+int cli_init(int argc, char **argv)
+{
+    const char *data = NULL;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            init_usage(stdout);
+            return CLI_OK;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) < 0)
+            return CLI_USAGE;
+        if (m == 0) {
+            fprintf(stderr, "phiscribe init: unexpected argument '%s'\n", argv[i]);
+            init_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    char dir[STORE_PATH_MAX], why[STORE_PATH_MAX + 256] = "";
+    if (store_resolve_dir(data, dir, sizeof(dir)) < 0) {
+        fprintf(stderr, "phiscribe init: data directory path too long\n");
+        return CLI_USAGE;
+    }
+    int rc = store_create(dir, why, sizeof(why));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
+        return CLI_FAIL;
+    }
+    int code;
+    store *s = cliadm_open(dir, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event ev;
+    char actor[CLIADM_ACTOR_LEN];
+    cliadm_who(&ev, actor, sizeof(actor));
+    ev.action = "datadir.init";
+    ev.outcome = "success";
+    ev.resource_type = "node";
+    ev.resource_id = store_node_id(s);
+    store_tx *tx;
+    if ((rc = store_begin(s, &tx)) == 0) {
+        if ((rc = audit_append(tx, &ev, NULL)) == 0)
+            rc = store_commit(tx);
+        else
+            store_rollback(tx);
+    }
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    char pem[256];
+    store_recorded_public_key(s, pub);
+    audit_public_key_pem(pub, pem, sizeof(pem));
+    if (rc == 0) {
+        printf("initialised %s (node %s)\n", dir, store_node_id(s));
+        printf("audit verification key (keep a copy off this machine; `phiscribe audit "
+               "public-key` prints it again):\n%s",
+               pem);
+    } else {
+        fprintf(stderr, "phiscribe init: writing the first audit record failed: %s\n",
+                err_str(rc));
+    }
+    return cliadm_close(s, rc == 0 ? CLI_OK : CLI_FAIL);
+}

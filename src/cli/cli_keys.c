@@ -1,0 +1,278 @@
+/* cli_keys: `phiscribe keys create|list|revoke|rotate-master`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "service/auth.h"
+#include "cli/cli.h"
+#include "cli/cliadm.h"
+#include "core/duration.h"
+#include "core/err.h"
+#include "store/store.h"
+
+static void keys_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe keys create --tenant NAME --role ROLE[,ROLE...] [--expires DUR]\n"
+            "                             [--label TEXT] [--data DIR]\n"
+            "       phiscribe keys list [--tenant NAME] [--json] [--data DIR]\n"
+            "       phiscribe keys revoke ID [--data DIR]\n"
+            "       phiscribe keys rotate-master [--data DIR]\n\n"
+            "ROLE: transcribe, read, delete, audit, admin, phi (phi with read: unredacted\n"
+            "transcripts). DUR: 90s, 30m, 24h, 90d (0: never).\n"
+            "`create` prints the key once; only a keyed hash of it is stored.\n"
+            "`rotate-master` replaces master.key and re-wraps every tenant key (no data is\n"
+            "re-encrypted); back up the new master.key afterwards.\n");
+}
+
+static json_t *time_or_null(int64_t us)
+{
+    if (!us)
+        return json_null();
+    char t[STORE_TIME_LEN + 1];
+    store_time_format(us, t);
+    return json_string(t);
+}
+
+static json_t *roles_json(uint32_t roles)
+{
+    char text[AUTH_ROLES_TEXT_MAX + 8];
+    json_t *arr = json_array();
+    auth_roles_format(roles, text, sizeof(text));
+    for (char *p = text; arr && *p;) {
+        char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        json_array_append_new(arr, json_stringn(p, n));
+        p += n + (end ? 1 : 0);
+    }
+    return arr;
+}
+
+struct list_ctx {
+    bool json;
+    json_t *arr;
+};
+
+static int list_one(void *ctx, const struct auth_key_info *k)
+{
+    struct list_ctx *l = ctx;
+    int64_t now = store_now_us();
+    const char *status = k->revoked_us                           ? "revoked"
+                         : (k->expires_us && now >= k->expires_us) ? "expired"
+                                                                   : "active";
+    if (l->json) {
+        json_t *o = json_object();
+        if (!o)
+            return PHS_ENOMEM;
+        json_object_set_new(o, "id", json_string(k->id));
+        json_object_set_new(o, "tenant", json_string(k->tenant));
+        json_object_set_new(o, "roles", roles_json(k->roles));
+        json_object_set_new(o, "status", json_string(status));
+        json_object_set_new(o, "created_at", time_or_null(k->created_us));
+        json_object_set_new(o, "expires_at", time_or_null(k->expires_us));
+        json_object_set_new(o, "revoked_at", time_or_null(k->revoked_us));
+        json_object_set_new(o, "label", k->label[0] ? json_string(k->label) : json_null());
+        return json_array_append_new(l->arr, o) == 0 ? 0 : PHS_ENOMEM;
+    }
+    char roles[AUTH_ROLES_TEXT_MAX + 8], created[STORE_TIME_LEN + 1], expires[STORE_TIME_LEN + 1];
+    auth_roles_format(k->roles, roles, sizeof(roles));
+    store_time_format(k->created_us, created);
+    if (k->expires_us)
+        store_time_format(k->expires_us, expires);
+    else
+        snprintf(expires, sizeof(expires), "never");
+    printf("%-12s  %-20s  %-8s  %-34s  %-27s  %-27s  %s\n", k->id, k->tenant, status, roles,
+           created, expires, k->label);
+    return 0;
+}
+
+static int keys_create(store *s, const struct audit_event *who, const char *tenant,
+                       const char *role, const char *expires, const char *label)
+{
+    uint32_t roles = 0;
+    int64_t ttl = 0;
+    if (auth_roles_parse(role, &roles) < 0) {
+        fprintf(stderr, "phiscribe keys: --role: expected one or more of transcribe, read, "
+                        "delete, audit, admin, phi (comma-separated)\n");
+        return PHS_EINVAL;
+    }
+    if (expires && duration_parse(expires, &ttl) < 0) {
+        fprintf(stderr, "phiscribe keys: --expires '%s': expected 0 or a number with s, m, h "
+                        "or d\n", expires);
+        return PHS_EINVAL;
+    }
+    if (label && strlen(label) > AUTH_LABEL_MAX) {
+        fprintf(stderr, "phiscribe keys: --label is longer than %d bytes\n", AUTH_LABEL_MAX);
+        return PHS_EINVAL;
+    }
+    store_tx *tx;
+    struct auth_new_key k;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = auth_key_create(tx, tenant, 0, roles, ttl, label, who, &k)) < 0) {
+        store_rollback(tx);
+        if (rc == PHS_ENOTFOUND)
+            fprintf(stderr, "phiscribe keys: no tenant named '%s'\n", tenant);
+        else if (rc == PHS_EINVAL)
+            fprintf(stderr, "phiscribe keys: the label must be UTF-8 text without control "
+                            "characters\n");
+        return rc;
+    }
+    if ((rc = store_commit(tx)) < 0) {
+        auth_new_key_wipe(&k);
+        return rc;
+    }
+    /* Printed by hand rather than through jansson so that the only copies
+     * of the secret are ours, and wiped. Every value is base62, a tenant
+     * name or a role name: nothing needs escaping. */
+    char roles_text[AUTH_ROLES_TEXT_MAX + 8], exp[STORE_TIME_LEN + 3], out[512];
+    auth_roles_format(k.roles, roles_text, sizeof(roles_text));
+    if (k.expires_us) {
+        char t[STORE_TIME_LEN + 1];
+        store_time_format(k.expires_us, t);
+        snprintf(exp, sizeof(exp), "\"%s\"", t);
+    } else {
+        snprintf(exp, sizeof(exp), "null");
+    }
+    char roles_json_text[AUTH_ROLES_TEXT_MAX * 2];
+    size_t used = 0;
+    for (char *p = roles_text; *p;) {
+        char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        int w = snprintf(roles_json_text + used, sizeof(roles_json_text) - used, "%s\"%.*s\"",
+                         used ? "," : "", (int)n, p);
+        if (w > 0)
+            used += (size_t)w;
+        p += n + (end ? 1 : 0);
+    }
+    roles_json_text[used] = '\0';
+    int n = snprintf(out, sizeof(out),
+                     "{\"id\": \"%s\", \"key\": \"%s\", \"tenant\": \"%s\", \"roles\": [%s], "
+                     "\"expires_at\": %s}\n",
+                     k.id, k.key, k.tenant, roles_json_text, exp);
+    auth_new_key_wipe(&k);
+    rc = (n > 0 && (size_t)n < sizeof(out) && fwrite(out, 1, (size_t)n, stdout) == (size_t)n &&
+          fflush(stdout) == 0)
+             ? 0
+             : PHS_EIO;
+    crypto_wipe(out, sizeof(out));
+    return rc;
+}
+
+static int rotate_in_tx(void *ctx, store_tx *tx, int new_version)
+{
+    struct audit_event ev = *(const struct audit_event *)ctx;
+    char reason[48];
+    snprintf(reason, sizeof(reason), "master_version=%d", new_version);
+    ev.action = "master.rotate";
+    ev.outcome = "success";
+    ev.resource_type = "master_key";
+    ev.reason = reason;
+    return audit_append(tx, &ev, NULL);
+}
+
+int cli_keys(int argc, char **argv)
+{
+    const char *data = NULL, *tenant = NULL, *role = NULL, *expires = NULL, *label = NULL,
+               *pos[2] = {NULL, NULL};
+    bool json = false;
+    int npos = 0;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            keys_usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+            i++;
+            continue;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--role", &role)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--roles", &role)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--expires", &expires)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--label", &label)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || npos == 2) {
+            fprintf(stderr, "phiscribe keys: unexpected argument '%s'\n", argv[i]);
+            keys_usage(stderr);
+            return CLI_USAGE;
+        }
+        pos[npos++] = argv[i++];
+    }
+    const char *sub = pos[0] ? pos[0] : "";
+    bool create = !strcmp(sub, "create"), list = !strcmp(sub, "list"),
+         revoke = !strcmp(sub, "revoke"), rotate = !strcmp(sub, "rotate-master");
+    bool ok = (create && tenant && role && !pos[1]) ||
+              (list && !role && !expires && !label && !pos[1]) ||
+              (revoke && pos[1] && !tenant && !role && !expires && !label) ||
+              (rotate && !pos[1] && !tenant && !role && !expires && !label);
+    if (!ok) {
+        keys_usage(stderr);
+        return CLI_USAGE;
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event who;
+    char actor[CLIADM_ACTOR_LEN], why[STORE_PATH_MAX + 256] = "";
+    cliadm_who(&who, actor, sizeof(actor));
+    store_tx *tx;
+    int rc = 0;
+    if (create) {
+        rc = keys_create(s, &who, tenant, role, expires, label);
+    } else if (list) {
+        struct list_ctx l = {json, json ? json_array() : NULL};
+        if ((rc = store_begin_read(s, &tx)) == 0) {
+            int64_t tid = 0;
+            struct store_tenant t;
+            if (tenant && (rc = store_tenant_by_name(tx, tenant, &t)) == 0)
+                tid = t.id;
+            if (rc == PHS_ENOTFOUND)
+                fprintf(stderr, "phiscribe keys: no tenant named '%s'\n", tenant);
+            if (rc == 0 && !json)
+                printf("%-12s  %-20s  %-8s  %-34s  %-27s  %-27s  %s\n", "ID", "TENANT", "STATUS",
+                       "ROLES", "CREATED", "EXPIRES", "LABEL");
+            if (rc == 0)
+                rc = auth_key_each(tx, tid, list_one, &l);
+            store_rollback(tx);
+        }
+        if (json) {
+            if (rc == 0)
+                rc = cliadm_print_json(l.arr);
+            else
+                json_decref(l.arr);
+        }
+    } else if (revoke) {
+        if ((rc = store_begin(s, &tx)) == 0) {
+            if ((rc = auth_key_revoke(tx, pos[1], 0, &who)) == 0)
+                rc = store_commit(tx);
+            else
+                store_rollback(tx);
+        }
+        if (rc == 0)
+            printf("revoked %s\n", pos[1]);
+        else if (rc == PHS_ENOTFOUND)
+            fprintf(stderr, "phiscribe keys: no key with id '%s'\n", pos[1]);
+        else if (rc == PHS_EEXIST)
+            fprintf(stderr, "phiscribe keys: key %s was already revoked\n", pos[1]);
+    } else {
+        rc = store_rotate_master(s, rotate_in_tx, &who, why, sizeof(why));
+        if (rc == 0)
+            printf("master key rotated to version %d; tenant keys re-wrapped. Back up the new "
+                   "%s/%s now: backups of the old one no longer open this database.\n",
+                   store_master_version(s), store_dir(s), STORE_MASTER_FILE);
+        else
+            fprintf(stderr, "phiscribe keys: rotate-master: %s\n", why[0] ? why : err_str(rc));
+    }
+    if (rc < 0 && rc != PHS_ENOTFOUND && rc != PHS_EEXIST && rc != PHS_EINVAL && !rotate)
+        fprintf(stderr, "phiscribe keys: %s\n", err_str(rc));
+    return cliadm_close(s, cliadm_exit(rc));
+}

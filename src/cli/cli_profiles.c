@@ -1,0 +1,213 @@
+/* cli_profiles: `phiscribe profiles add|list|delete|default`: a tenant's
+ * recognition profiles on the data directory, without the server. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "speech/asr.h"
+#include "cli/cli.h"
+#include "cli/cliadm.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "store/store.h"
+#include "service/tprofile.h"
+
+static void profiles_usage(FILE *out)
+{
+    fprintf(out, "usage: phiscribe profiles add NAME TEXT --tenant T [--base medical|general]\n"
+                 "                              [--weight W] [--data DIR]\n"
+                 "       phiscribe profiles list --tenant T [--data DIR]\n"
+                 "       phiscribe profiles delete NAME --tenant T [--data DIR]\n"
+                 "       phiscribe profiles default NAME|none --tenant T [--data DIR]\n\n"
+                 "add builds a recognition profile from the text file TEXT (one sentence or\n"
+                 "term a line, up to 16 MiB) over BASE (default medical) with WEIGHT (default\n"
+                 "0.5), and stores it encrypted for tenant T; the text itself is not kept.\n"
+                 "delete destroys it (cryptographic erase) and prints the certificate.\n"
+                 "default sets the profile requests of T use when they name none (a profile\n"
+                 "of T, general or medical; none: the server's default).\n"
+                 "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
+}
+
+/* Reads at most TPROFILE_TEXT_MAX bytes of path into *buf (caller wipes
+ * and frees). */
+static int read_text(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 64 * 1024;
+    *len = 0;
+    if (!f)
+        return PHS_EIO;
+    char *b = malloc(cap);
+    int rc = b ? 0 : PHS_ENOMEM;
+    while (rc == 0) {
+        if (*len == cap) {
+            if (cap > TPROFILE_TEXT_MAX) {
+                rc = PHS_ETOOBIG;
+                break;
+            }
+            char *nb = malloc(cap * 2);
+            if (!nb) {
+                rc = PHS_ENOMEM;
+                break;
+            }
+            memcpy(nb, b, *len);
+            crypto_wipe(b, cap);
+            free(b);
+            b = nb;
+            cap *= 2;
+        }
+        size_t n = fread(b + *len, 1, cap - *len, f);
+        if (n == 0)
+            break;
+        *len += n;
+    }
+    if (rc == 0 && ferror(f))
+        rc = PHS_EIO;
+    if (rc == 0 && *len > TPROFILE_TEXT_MAX)
+        rc = PHS_ETOOBIG;
+    fclose(f);
+    if (rc < 0 && b) {
+        crypto_wipe(b, cap);
+        free(b);
+        b = NULL;
+    }
+    *buf = b;
+    return rc;
+}
+
+static int print_one(void *ctx, const struct store_profile *p)
+{
+    char created[STORE_TIME_LEN + 1];
+    (void)ctx;
+    store_time_format(p->created_us, created);
+    printf("%-24s %-8s %-6.3f %12lld %12lld  %s\n", p->name, p->base, p->weight, (long long)p->size,
+           (long long)p->text_bytes, created);
+    return 0;
+}
+
+int cli_profiles(int argc, char **argv)
+{
+    const char *data = NULL, *tenant_name = NULL, *base = "medical", *weight_s = NULL;
+    const char *pos[3] = {NULL, NULL, NULL};
+    int npos = 0;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            profiles_usage(stdout);
+            return CLI_OK;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant_name)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--base", &base)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--weight", &weight_s)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || npos == 3) {
+            fprintf(stderr, "phiscribe profiles: unexpected argument '%s'\n", argv[i]);
+            profiles_usage(stderr);
+            return CLI_USAGE;
+        }
+        pos[npos++] = argv[i++];
+    }
+    const char *sub = pos[0], *name = pos[1];
+    bool add = sub && !strcmp(sub, "add"), list = sub && !strcmp(sub, "list"),
+         del = sub && !strcmp(sub, "delete"), dflt = sub && !strcmp(sub, "default");
+    if (!tenant_name || (!add && !list && !del && !dflt) || (add && npos != 3) ||
+        ((del || dflt) && npos != 2) || (list && npos != 1)) {
+        profiles_usage(stderr);
+        return CLI_USAGE;
+    }
+    double weight = 0.5;
+    if (weight_s) {
+        char *end;
+        weight = strtod(weight_s, &end);
+        if (end == weight_s || *end || !(weight > 0 && weight < 1)) {
+            fprintf(stderr, "phiscribe profiles: --weight is between 0 and 1\n");
+            return CLI_USAGE;
+        }
+    }
+    if (strcmp(base, "medical") && strcmp(base, "general")) {
+        fprintf(stderr, "phiscribe profiles: --base is medical or general\n");
+        return CLI_USAGE;
+    }
+    if ((add || del) && !tprofile_name_valid(name)) {
+        fprintf(stderr, "phiscribe profiles: invalid profile name (1-64 of a-z 0-9 . _ -, "
+                        "starting with a letter or digit; not general, medical, none, default)\n");
+        return CLI_BADINPUT;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    if (add && (rc = read_text(pos[2], &text, &len)) < 0) {
+        fprintf(stderr, "phiscribe profiles: %s: %s\n", pos[2],
+                rc == PHS_ETOOBIG ? "text over 16 MiB" : err_str(rc));
+        return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s) {
+        if (text) {
+            crypto_wipe(text, len);
+            free(text);
+        }
+        return code;
+    }
+    struct audit_event who;
+    char actor[CLIADM_ACTOR_LEN], msg[192] = "";
+    cliadm_who(&who, actor, sizeof(actor));
+    struct store_tenant t;
+    store_tx *tx;
+    if ((rc = store_begin_read(s, &tx)) == 0) {
+        rc = store_tenant_by_name(tx, tenant_name, &t);
+        store_rollback(tx);
+        if (rc == 0 && t.deleted_us)
+            rc = PHS_ENOTFOUND;
+        if (rc == PHS_ENOTFOUND)
+            snprintf(msg, sizeof(msg), "no tenant named '%s'", tenant_name);
+    }
+    if (rc == 0 && add) {
+        asr_config asr;
+        asr_config_default(&asr);
+        struct store_profile p;
+        rc = tprofile_create(s, t.id, name, text, len, base, weight, asr.dict, &who, &p, msg,
+                             sizeof(msg));
+        if (rc == 0)
+            printf("profile %s (%s) of %s: %lld bytes built from %lld bytes of text\n", p.name,
+                   p.id, t.name, (long long)p.size, (long long)p.text_bytes);
+    } else if (rc == 0 && list) {
+        char d[STORE_PROFILE_NAME_MAX + 1] = "";
+        printf("%-24s %-8s %-6s %12s %12s  %s\n", "NAME", "BASE", "WEIGHT", "BYTES", "TEXT-BYTES",
+               "CREATED");
+        if ((rc = store_begin_read(s, &tx)) == 0) {
+            rc = store_profile_each(tx, t.id, print_one, NULL);
+            if (rc == 0)
+                rc = store_tenant_default_profile(tx, t.id, d, sizeof(d));
+            store_rollback(tx);
+        }
+        if (rc == 0)
+            printf("default: %s\n", d[0] ? d : "(the server's)");
+    } else if (rc == 0 && del) {
+        json_t *cert = NULL;
+        rc = tprofile_delete(s, t.id, name, &who, actor, &cert);
+        if (rc == PHS_ENOTFOUND)
+            snprintf(msg, sizeof(msg), "tenant %s has no profile '%s'", t.name, name);
+        if (rc == 0 && cert)
+            rc = cliadm_print_json(cert);
+        else
+            json_decref(cert);
+    } else if (rc == 0 && dflt) {
+        rc = tprofile_set_default(s, t.id, strcmp(name, "none") ? name : NULL, &who);
+        if (rc == PHS_ENOTFOUND)
+            snprintf(msg, sizeof(msg), "tenant %s has no profile '%s'", t.name, name);
+    }
+    if (rc < 0)
+        fprintf(stderr, "phiscribe profiles: %s\n", msg[0] ? msg : err_str(rc));
+    if (text) {
+        crypto_wipe(text, len);
+        free(text);
+    }
+    return cliadm_close(s, cliadm_exit(rc));
+}

@@ -1,0 +1,193 @@
+/* cli_tenants: `phiscribe tenants create|list|update|rotate-key|delete`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "service/auth.h"
+#include "cli/cli.h"
+#include "cli/cliadm.h"
+#include "core/duration.h"
+#include "core/err.h"
+#include "records/retention.h"
+#include "store/store.h"
+
+static void tenants_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe tenants create NAME [--data DIR]\n"
+            "       phiscribe tenants list [--json] [--data DIR]\n"
+            "       phiscribe tenants update NAME [--transcript-retention DUR]\n"
+            "                                [--audio-retention DUR] [--data DIR]\n"
+            "       phiscribe tenants rotate-key NAME [--data DIR]\n"
+            "       phiscribe tenants delete NAME [--data DIR]\n\n"
+            "NAME: 1-64 of A-Z a-z 0-9 . _ - (not PHI: it appears in audit records).\n"
+            "DUR: 0, 90s, 30m, 24h, 90d. Defaults: audio 0 (deleted once transcribed),\n"
+            "transcripts 90d.\n"
+            "rotate-key gives the tenant a fresh random key and re-wraps every data key\n"
+            "and API-key label under it in one transaction; the old key is gone after.\n"
+            "Safe while the server runs (writes caught mid-rotation are redone).\n"
+            "delete offboards the tenant: destroys its tenant key and every data key under\n"
+            "it (cryptographic erase), removes its files, revokes its API keys, and prints\n"
+            "the signed destruction certificate. Nothing of the tenant is readable after.\n");
+}
+
+static json_t *tenant_json(const struct store_tenant *t)
+{
+    char created[STORE_TIME_LEN + 1], a[32], tr[32];
+    store_time_format(t->created_us, created);
+    duration_format(t->audio_retention_s, a, sizeof(a));
+    duration_format(t->transcript_retention_s, tr, sizeof(tr));
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)t->id, "name", t->name,
+                          "created_at", created, "audio_retention", a, "transcript_retention", tr);
+    if (j && t->deleted_us) {
+        char deleted[STORE_TIME_LEN + 1];
+        store_time_format(t->deleted_us, deleted);
+        json_object_set_new(j, "deleted_at", json_string(deleted));
+    }
+    return j;
+}
+
+struct list_ctx {
+    bool json;
+    json_t *arr;
+};
+
+static int list_one(void *ctx, const struct store_tenant *t)
+{
+    struct list_ctx *l = ctx;
+    if (l->json)
+        return json_array_append_new(l->arr, tenant_json(t)) == 0 ? 0 : PHS_ENOMEM;
+    char created[STORE_TIME_LEN + 1], a[32], tr[32];
+    store_time_format(t->created_us, created);
+    duration_format(t->audio_retention_s, a, sizeof(a));
+    duration_format(t->transcript_retention_s, tr, sizeof(tr));
+    printf("%-24s %-28s %-16s %s%s\n", t->name, created, a, tr, t->deleted_us ? " (deleted)" : "");
+    return 0;
+}
+
+static int parse_retention(const char *flag, const char *v, int64_t *out)
+{
+    int rc = duration_parse(v, out);
+    if (rc < 0)
+        fprintf(stderr, "phiscribe tenants: %s '%s': expected 0 or a number with s, m, h or d\n",
+                flag, v);
+    return rc;
+}
+
+int cli_tenants(int argc, char **argv)
+{
+    const char *data = NULL, *tr = NULL, *au = NULL, *pos[2] = {NULL, NULL};
+    bool json = false;
+    int npos = 0;
+    for (int i = 1; i < argc;) {
+        int m;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            tenants_usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+            i++;
+            continue;
+        }
+        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--transcript-retention", &tr)) != 0 ||
+            (m = cliadm_opt(argc, argv, &i, "--audio-retention", &au)) != 0) {
+            if (m < 0)
+                return CLI_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || npos == 2) {
+            fprintf(stderr, "phiscribe tenants: unexpected argument '%s'\n", argv[i]);
+            tenants_usage(stderr);
+            return CLI_USAGE;
+        }
+        pos[npos++] = argv[i++];
+    }
+    const char *sub = pos[0], *name = pos[1];
+    bool create = sub && !strcmp(sub, "create"), list = sub && !strcmp(sub, "list"),
+         update = sub && !strcmp(sub, "update"), del = sub && !strcmp(sub, "delete"),
+         rotate = sub && !strcmp(sub, "rotate-key");
+    if ((!create && !list && !update && !del && !rotate) ||
+        ((create || update || del || rotate) && !name) || (list && name) ||
+        ((tr || au) && !update) || (update && !tr && !au)) {
+        tenants_usage(stderr);
+        return CLI_USAGE;
+    }
+    int64_t tr_s = -1, au_s = -1;
+    if ((tr && parse_retention("--transcript-retention", tr, &tr_s) < 0) ||
+        (au && parse_retention("--audio-retention", au, &au_s) < 0))
+        return CLI_BADINPUT;
+    if ((create || update || del || rotate) && !store_tenant_name_valid(name)) {
+        fprintf(stderr, "phiscribe tenants: invalid tenant name (1-64 of A-Z a-z 0-9 . _ -, "
+                        "starting with a letter or digit)\n");
+        return CLI_BADINPUT;
+    }
+    int code;
+    store *s = cliadm_open(data, 0, &code);
+    if (!s)
+        return code;
+    struct audit_event who;
+    char actor[CLIADM_ACTOR_LEN];
+    cliadm_who(&who, actor, sizeof(actor));
+    store_tx *tx = NULL;
+    int rc;
+    if (del) {
+        char blobdir[STORE_PATH_MAX + 16];
+        json_t *cert = NULL;
+        snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
+        rc = retention_tenant_delete(s, blobdir, name, &who, &cert);
+        if (rc == 0)
+            rc = cliadm_print_json(cert);
+    } else if (list) {
+        struct list_ctx l = {json, json ? json_array() : NULL};
+        if ((rc = store_begin_read(s, &tx)) == 0) {
+            if (!json)
+                printf("%-24s %-28s %-16s %s\n", "NAME", "CREATED", "AUDIO-RETENTION",
+                       "TRANSCRIPT-RETENTION");
+            rc = store_tenant_each(tx, list_one, &l);
+            store_rollback(tx);
+        }
+        if (json) {
+            if (rc == 0)
+                rc = cliadm_print_json(l.arr);
+            else
+                json_decref(l.arr);
+        }
+    } else if (rotate) {
+        struct auth_rotation r;
+        if ((rc = store_begin(s, &tx)) == 0) {
+            if ((rc = auth_tenant_rotate_key(tx, name, &who, &r)) == 0)
+                rc = store_commit(tx);
+            else
+                store_rollback(tx);
+        }
+        /* The old wrapped key leaves the write-ahead log too. */
+        if (rc == 0)
+            rc = store_flush_erased(s);
+        if (rc == 0)
+            rc = cliadm_print_json(json_pack("{s:s, s:i, s:i, s:I, s:I}", "tenant", name,
+                                      "old_key_version", r.old_version, "key_version",
+                                      r.new_version, "objects_rewrapped", (json_int_t)r.objects,
+                                      "labels_resealed", (json_int_t)r.labels));
+    } else if ((rc = store_begin(s, &tx)) == 0) {
+        struct store_tenant t;
+        if (create)
+            rc = auth_tenant_create(tx, name, &who, &t);
+        else if ((rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who)) == 0)
+            rc = store_tenant_by_name(tx, name, &t);
+        if (rc == 0)
+            rc = store_commit(tx);
+        else
+            store_rollback(tx);
+        if (rc == 0)
+            rc = cliadm_print_json(tenant_json(&t));
+    }
+    if (rc == PHS_EEXIST)
+        fprintf(stderr, "phiscribe tenants: tenant '%s' already exists\n", name);
+    else if (rc == PHS_ENOTFOUND)
+        fprintf(stderr, "phiscribe tenants: no tenant named '%s'\n", name);
+    else if (rc < 0)
+        fprintf(stderr, "phiscribe tenants: %s\n", err_str(rc));
+    return cliadm_close(s, cliadm_exit(rc));
+}

@@ -1,0 +1,293 @@
+/* config: defaults, INI file (inih) and flag overrides for the server. */
+#include "cli/config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "core/err.h"
+#include "http/http.h"
+#include "service/ratelimit.h"
+
+enum config_type { CFG_STR, CFG_BOOL, CFG_UINT, CFG_BYTES };
+
+struct config_item {
+    const char *section;
+    const char *key;
+    const char *flag; /* without "--"; NULL when file-only */
+    const char *meta; /* flag argument name for usage */
+    enum config_type type;
+    size_t offset;
+    size_t size;   /* CFG_STR: buffer size */
+    uint64_t min, max;
+    const char *help;
+};
+
+#define STR(sec, key, flag, meta, field, help) \
+    {sec, key, flag, meta, CFG_STR, offsetof(struct config, field), \
+     sizeof(((struct config *)0)->field), 0, 0, help}
+#define NUM(sec, key, flag, meta, type, field, lo, hi, help) \
+    {sec, key, flag, meta, type, offsetof(struct config, field), 0, lo, hi, help}
+
+static const struct config_item config_items[] = {
+    STR("server", "listen", "listen", "HOST:PORT", listen, "address to listen on"),
+    STR("server", "tls_cert", "tls-cert", "FILE", tls_cert, "TLS certificate chain (PEM)"),
+    STR("server", "tls_key", "tls-key", "FILE", tls_key, "TLS private key (PEM)"),
+    NUM("server", "allow_plain_http", "allow-plain-http", "BOOL", CFG_BOOL, allow_plain_http, 0,
+        1, "serve plain HTTP (loopback only)"),
+    NUM("server", "connection_limit", "connection-limit", "N", CFG_UINT, connection_limit, 1,
+        100000, "open connections at most"),
+    NUM("server", "per_ip_connection_limit", "per-ip-connection-limit", "N", CFG_UINT,
+        per_ip_connection_limit, 0, 100000, "connections per client address (0 = no cap)"),
+    NUM("server", "connection_timeout", "connection-timeout", "SECONDS", CFG_UINT,
+        connection_timeout, 1, 86400, "idle connection cut off after"),
+    NUM("server", "request_timeout", "request-timeout", "SECONDS", CFG_UINT, request_timeout, 1,
+        86400, "time allowed to receive one request"),
+    NUM("server", "header_timeout", "header-timeout", "SECONDS", CFG_UINT, header_timeout, 1, 3600,
+        "time allowed for the request line and headers"),
+    NUM("server", "body_timeout", "body-timeout", "SECONDS", CFG_UINT, body_timeout, 1, 86400,
+        "time a request body has before body_min_rate counts"),
+    NUM("server", "body_min_rate", "body-min-rate", "BYTES", CFG_BYTES, body_min_rate, 0,
+        1ull << 30, "slowest average body rate, bytes a second (0 = none)"),
+    NUM("server", "max_upload_bytes", "max-upload-bytes", "BYTES", CFG_BYTES, max_upload_bytes,
+        1024, 1ull << 40, "largest request body (K, M, G suffixes)"),
+    NUM("server", "hsts_max_age", NULL, NULL, CFG_UINT, hsts_max_age, 1, 0xffffffffu,
+        "Strict-Transport-Security max-age"),
+    STR("storage", "data_dir", "data", "DIR", data_dir, "data directory"),
+    NUM("storage", "purge_interval", "purge-interval", "SECONDS", CFG_UINT, purge_interval, 1,
+        86400, "how often retention policies are enforced"),
+    NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024,
+        "transcription worker threads (0 = cores)"),
+    NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000,
+        "synchronous requests allowed to wait for a worker"),
+    NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds,
+        1, 86400, "longest recording accepted"),
+    NUM("jobs", "sync_memory_max", "sync-memory-max", "BYTES", CFG_BYTES, sync_memory_max,
+        1024 * 1024, 1ull << 40, "memory all synchronous uploads may hold at once"),
+    NUM("jobs", "model_cache_models", "model-cache-models", "N", CFG_UINT, model_cache_models, 0,
+        1024, "per-request models kept for reuse (0 = none)"),
+    NUM("jobs", "model_cache_idle_seconds", "model-cache-idle-seconds", "SECONDS", CFG_UINT,
+        model_cache_idle_seconds, 1, 86400, "a kept per-request model unused this long is freed"),
+    NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
+        1000000, "failed authentications per source and window before 429"),
+    NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT,
+        auth_failure_window, 1, 86400, "window of the failed-authentication limit"),
+    NUM("auth", "failure_audit_first", "auth-failure-audit-first", "N", CFG_UINT,
+        auth_failure_audit_first, 0, 1000000,
+        "failures per source and window audited one by one (then summarised)"),
+    NUM("auth", "failure_sources", "auth-failure-sources", "N", CFG_UINT, auth_failure_sources,
+        1, 1u << 20, "source addresses the limiter tracks at most"),
+    STR("audit", "syslog", "syslog", "URL", syslog,
+        "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
+    STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
+    STR("engine", "lm", "lm", "FILE", lm, "language model"),
+    STR("engine", "dict", "dict", "FILE", dict, "pronunciation dictionary"),
+};
+
+#define N_ITEMS (sizeof(config_items) / sizeof(config_items[0]))
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen, sizeof(c->listen), "%s", HTTP_DEFAULT_LISTEN);
+    c->connection_limit = HTTP_DEFAULT_CONNECTION_LIMIT;
+    c->connection_timeout = HTTP_DEFAULT_CONNECTION_TIMEOUT;
+    c->request_timeout = HTTP_DEFAULT_REQUEST_TIMEOUT;
+    c->per_ip_connection_limit = HTTP_DEFAULT_PER_IP_CONNECTION_LIMIT;
+    c->header_timeout = HTTP_DEFAULT_HEADER_TIMEOUT;
+    c->body_timeout = HTTP_DEFAULT_BODY_TIMEOUT;
+    c->body_min_rate = HTTP_DEFAULT_BODY_MIN_RATE;
+    c->max_upload_bytes = HTTP_DEFAULT_MAX_BODY;
+    c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
+    snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
+    c->queue_max = 64;
+    c->purge_interval = 60;
+    c->max_audio_seconds = 7200;
+    c->sync_memory_max = 512ull * 1024 * 1024;
+    c->model_cache_models = 4;
+    c->model_cache_idle_seconds = 300;
+    c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
+    c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
+    c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
+    c->auth_failure_sources = RATELIMIT_DEFAULT_TABLE_SIZE;
+}
+
+static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)
+{
+    char *end;
+    if (!*v || *v == '-' || *v == '+' || *v == ' ')
+        return PHS_EINVAL;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v)
+        return PHS_EINVAL;
+    uint64_t mult = 1;
+    if (suffixes && *end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024ull; break;
+        case 'm': case 'M': mult = 1024ull * 1024; break;
+        case 'g': case 'G': mult = 1024ull * 1024 * 1024; break;
+        default: return PHS_EINVAL;
+        }
+        end++;
+    }
+    if (*end)
+        return PHS_EINVAL;
+    if (n > UINT64_MAX / mult)
+        return PHS_EINVAL;
+    *out = (uint64_t)n * mult;
+    return 0;
+}
+
+static int config_apply(struct config *c, const struct config_item *it, const char *value,
+                        char *why, size_t why_len)
+{
+    char *field = (char *)c + it->offset;
+    uint64_t n;
+    switch (it->type) {
+    case CFG_STR:
+        if (strlen(value) >= it->size) {
+            snprintf(why, why_len, "%s is too long", it->key);
+            return PHS_EINVAL;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    case CFG_BOOL:
+        if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcmp(value, "1") ||
+            !strcasecmp(value, "on"))
+            *(bool *)field = true;
+        else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") || !strcmp(value, "0") ||
+                 !strcasecmp(value, "off"))
+            *(bool *)field = false;
+        else {
+            snprintf(why, why_len, "%s must be true or false", it->key);
+            return PHS_EINVAL;
+        }
+        return 0;
+    case CFG_UINT:
+    case CFG_BYTES:
+        if (config_parse_u64(value, it->type == CFG_BYTES, &n) < 0 || n < it->min || n > it->max) {
+            snprintf(why, why_len, "%s must be a number from %llu to %llu%s", it->key,
+                     (unsigned long long)it->min, (unsigned long long)it->max,
+                     it->type == CFG_BYTES ? " (suffix K, M or G allowed)" : "");
+            return PHS_EINVAL;
+        }
+        if (it->type == CFG_UINT)
+            *(unsigned *)field = (unsigned)n;
+        else
+            *(uint64_t *)field = n;
+        return 0;
+    }
+    return PHS_EINTERNAL;
+}
+
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               char *err, size_t err_len)
+{
+    char why[256];
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        const struct config_item *it = &config_items[i];
+        if (strcmp(it->section, section) != 0 || strcmp(it->key, key) != 0)
+            continue;
+        int rc = config_apply(c, it, value, why, sizeof(why));
+        if (rc < 0 && err && err_len)
+            snprintf(err, err_len, "%s", why);
+        return rc;
+    }
+    if (err && err_len)
+        snprintf(err, err_len, "unknown setting [%s] %s", section, key);
+    return PHS_EINVAL;
+}
+
+int config_set_flag(struct config *c, const char *flag, const char *value, char *err,
+                    size_t err_len)
+{
+    char why[256];
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        const struct config_item *it = &config_items[i];
+        if (!it->flag || strcmp(it->flag, flag) != 0)
+            continue;
+        int rc = config_apply(c, it, value, why, sizeof(why));
+        if (rc < 0 && err && err_len)
+            snprintf(err, err_len, "--%s: %s", flag, why);
+        return rc;
+    }
+    return PHS_ENOTFOUND;
+}
+
+struct config_load {
+    struct config *c;
+    char first_err[256];
+};
+
+static int config_ini_handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct config_load *l = user;
+    char why[256];
+    int rc = config_set(l->c, section, key, value, why, sizeof(why));
+    if (rc < 0) {
+        if (!l->first_err[0])
+            snprintf(l->first_err, sizeof(l->first_err), "%s", why);
+        return 0;
+    }
+    return 1;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t err_len)
+{
+    struct config_load l = {c, ""};
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (err && err_len)
+            snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return PHS_EIO;
+    }
+    int line = ini_parse_file(f, config_ini_handler, &l);
+    fclose(f);
+    if (line == 0)
+        return 0;
+    if (err && err_len) {
+        if (line > 0)
+            snprintf(err, err_len, "%s:%d: %s", path, line,
+                     l.first_err[0] ? l.first_err : "syntax error");
+        else
+            snprintf(err, err_len, "%s: cannot read", path);
+    }
+    return line > 0 ? PHS_EINVAL : PHS_EIO;
+}
+
+void config_flags_usage(void *file)
+{
+    FILE *out = file;
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        const struct config_item *it = &config_items[i];
+        if (!it->flag)
+            continue;
+        char lhs[64];
+        snprintf(lhs, sizeof(lhs), "--%s %s", it->flag, it->meta);
+        fprintf(out, "  %-34s %s\n", lhs, it->help);
+    }
+}
+
+void config_http(const struct config *c, struct http_config *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->listen = c->listen;
+    h->tls_cert_file = c->tls_cert[0] ? c->tls_cert : NULL;
+    h->tls_key_file = c->tls_key[0] ? c->tls_key : NULL;
+    h->allow_plain_http = c->allow_plain_http;
+    h->connection_limit = c->connection_limit;
+    h->per_ip_connection_limit = c->per_ip_connection_limit;
+    h->connection_timeout_s = c->connection_timeout;
+    h->request_timeout_s = c->request_timeout;
+    h->header_timeout_s = c->header_timeout;
+    h->body_timeout_s = c->body_timeout;
+    h->body_min_rate = c->body_min_rate;
+    h->max_body_bytes = c->max_upload_bytes;
+    h->hsts_max_age_s = c->hsts_max_age;
+}

@@ -1,0 +1,79 @@
+/* main: the `phiscribe` command-line entry point; dispatches to cli_* commands. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "cli/cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static int cli_version(int argc, char **argv)
+{
+    printf("phiscribe %s\n", PHISCRIBE_VERSION);
+    return CLI_OK;
+}
+
+/* One line per command; keep sorted by name. */
+static const struct command commands[] = {
+    {"audit", cli_audit, "verify, export or print the key of the audit trail"},
+    {"certificates", cli_certificates, "list or verify destruction certificates"},
+    {"doctor", cli_doctor, "check the installation against the HIPAA technical safeguards"},
+    {"init", cli_init, "create a data directory (database, master key, audit signing key)"},
+    {"jobs", cli_jobs, "pause or resume stored jobs; how many are in each state"},
+    {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
+    {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
+    {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
+    {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
+    {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
+    {"serve", cli_serve, "run the HTTPS API server"},
+    {"tenants", cli_tenants, "create, list, update, rotate the key of, or offboard tenants"},
+    {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
+    {"version", cli_version, "print the version"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: phiscribe COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`phiscribe COMMAND --help` describes a command.\n");
+}
+
+/* Every command handles keys and most handle PHI: no core file may carry
+ * them to disk, and no other process of the same user may read this one's
+ * memory (ptrace, /proc/PID/mem). Not under AddressSanitizer, whose leak
+ * checker needs to attach to the process. docs/SECURITY.md. */
+static void harden_process(void)
+{
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+#ifndef __SANITIZE_ADDRESS__
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    harden_process();
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "--version"))
+        cmd = "version";
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "phiscribe: unknown command '%s' (try 'phiscribe --help')\n", cmd);
+    return CLI_USAGE;
+}

@@ -1,0 +1,166 @@
+/* jobs: the transcription worker pool.
+ *
+ * N worker threads, each with its own speech decoder over one shared model.
+ * Two kinds of work:
+ *  - synchronous requests (the OpenAI-compatible endpoint): audio held in
+ *    memory by the request thread, which waits for its result; nothing is
+ *    stored. A bounded queue: when full the caller gets PHS_EBUSY (HTTP 429).
+ *  - stored jobs (/v1/transcripts): rows in the store, claimed one at a time
+ *    by whichever worker is free; the audio is decrypted into memory, the
+ *    result is encrypted into a new object, and state, result and audit
+ *    record are committed in one transaction. Audio is destroyed as soon as
+ *    its transcript is committed when the tenant keeps no audio (the default).
+ * Synchronous requests go first: someone is waiting on them.
+ *
+ * A job acknowledged to a client is in the store before the 202 is sent; a
+ * crash while it runs leaves it "processing", and jobs_start requeues it.
+ */
+#ifndef PHS_JOBS_H
+#define PHS_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "speech/asr.h"
+#include "records/audit.h"
+#include "speech/audio.h"
+#include "text/redact.h"
+#include "store/store.h"
+
+typedef struct jobs jobs;
+
+struct jobs_config {
+    asr_model *model;          /* shared; must outlive the pool */
+    store *store;              /* NULL: synchronous requests only (no stored jobs) */
+    int workers;               /* >= 1 */
+    size_t queue_max;          /* synchronous requests waiting at most (>= 1) */
+    audio_limits limits;       /* applied to every recording */
+    int poll_ms;               /* how often idle workers look for stored jobs (default 1000) */
+    const redact_lexicon *lex; /* for jobs whose options ask for redaction; may be NULL */
+    /* Per-request models (a profile other than the default, or a
+     * vocabulary): built from this configuration (NULL: such requests fail
+     * with PHS_EUNSUPPORTED). Each takes an estimate of its memory
+     * (JOBS_CUSTOM_DECODER_BYTES plus four times the profile's size) from
+     * a budget through reserve/release (NULL: no budget) for as long as it
+     * lives; per_request_max (0: no limit) caps one such estimate. */
+    const asr_config *asr;
+    bool (*reserve)(void *ctx, uint64_t n);
+    void (*release)(void *ctx, uint64_t n);
+    void *budget_ctx;
+    uint64_t per_request_max;
+    /* The model cache (modelcache.h): per-request models kept idle for the
+     * next request with the same options, at most model_cache_max (0: none
+     * kept), each freed after model_cache_idle_seconds unused (0:
+     * JOBS_MODEL_CACHE_IDLE_SECONDS). Kept models hold their estimate of
+     * the budget; idle ones are freed when a new model or an upload needs
+     * the room (jobs_models_reclaim). */
+    size_t model_cache_max;
+    double model_cache_idle_seconds;
+};
+
+#define JOBS_MODEL_CACHE_MAX          4
+#define JOBS_MODEL_CACHE_IDLE_SECONDS 300.0
+
+/* Memory of one model and decoder built for a request: measured 102-110
+ * MiB of resident memory for the general or medical model with a
+ * vocabulary (docs/BENCHMARKS.md, Server), plus a margin. */
+#define JOBS_CUSTOM_DECODER_BYTES (120ull * 1024 * 1024)
+
+/* What one recording runs with beyond the shared default decoder. */
+struct jobs_options {
+    int64_t tenant_id;
+    /* NULL or "": the server's default; "general", "medical", or the name
+     * of one of the tenant's profiles (tprofile.h). */
+    const char *profile;
+    const char *const *vocabulary; /* NULL-terminated, or NULL */
+    /* Requester of a synchronous request, for the "profile.use" audit
+     * record (NULL: "system:worker"). */
+    const struct audit_event *who;
+    bool model_failed; /* out: the request failed building its own model */
+};
+
+/* True when o asks for nothing but the default decoder. */
+bool jobs_options_default(const struct jobs_options *o);
+
+/* Starts the workers (each loads its decoder first; a failure there fails
+ * the start). Requeues stored jobs a crash left processing. NULL on failure
+ * with *err set and a reason in msg. */
+jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len);
+
+/* Stops taking work, lets running recordings finish, fails waiting
+ * synchronous requests with PHS_EBUSY, joins the workers and frees. NULL-safe. */
+void jobs_stop(jobs *j);
+
+/* Transcribes audio (len bytes, in memory, not copied: it must stay valid
+ * until the call returns) on a worker and waits. On success *out is the
+ * result (caller frees) and info describes the input. PHS_EBUSY when the
+ * queue is full or the pool is stopping; audio errors as pipeline_transcribe,
+ * with a reason in msg. */
+int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
+                    char *msg, size_t msg_len);
+/* jobs_transcribe with options (NULL: the default). A request that needs
+ * its own model gets a cached one or one built on the worker (then kept in
+ * the cache, or freed after); PHS_EBUSY
+ * when the memory budget cannot hold it now, PHS_ETOOBIG when it never
+ * could, PHS_ENOTFOUND for a tenant profile that no longer exists. Stored
+ * jobs carry their options in the store (see api_transcribe.c). */
+int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, size_t len,
+                         audio_info *info, asr_result **out, char *msg, size_t msg_len);
+
+/* The tenant's profiles, default profile or key changed, or it was
+ * offboarded: its cached models are freed (those in use when their
+ * recording ends). Negative tenant_id: every tenant. NULL-safe. A model made
+ * stale by another process is never served either (the cache key is read
+ * from the store at every request); this frees its memory sooner. */
+void jobs_models_forget(jobs *j, int64_t tenant_id);
+
+/* Frees idle cached models, least recently used first, until at least
+ * bytes of the memory budget came back or none is idle; returns the bytes
+ * given back. For an upload that does not fit the budget. NULL-safe. */
+uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
+
+/* Wakes a worker: a stored job was just committed. */
+void jobs_kick(jobs *j);
+
+/* ---- pausing stored jobs ------------------------------------------------------
+ * An operator's switch kept in the database: while it is on, no worker of
+ * any server on the data directory starts a stored job. New jobs are still
+ * accepted and committed (202) and wait "queued"; jobs already running
+ * finish. It holds across restarts until turned off; workers see a change
+ * within their poll interval. Synchronous requests are not affected. */
+
+/* Turns the switch on or off, committed with its audit record ("jobs.pause"
+ * or "jobs.resume", by who; reason "unchanged" when it was already so).
+ * *was (may be NULL) gets the state before. */
+int jobs_set_paused(store *s, bool paused, const struct audit_event *who, bool *was);
+
+struct jobs_queue_status {
+    bool paused;
+    int64_t queued, processing, completed, failed; /* jobs of all tenants */
+};
+int jobs_queue_status(store *s, struct jobs_queue_status *out);
+
+struct jobs_stats {
+    uint64_t sync_waiting; /* synchronous requests queued now */
+    uint64_t busy_workers; /* workers decoding now */
+    uint64_t completed;    /* recordings transcribed (both kinds) */
+    uint64_t failed;       /* recordings refused or failed */
+    uint64_t requeued;     /* stored jobs run again (tenant key rotated mid-job) */
+    uint64_t paused;       /* 1 while stored jobs are paused (as workers last saw it) */
+    double audio_seconds;  /* audio seconds transcribed */
+    double busy_seconds;   /* worker wall time spent decoding */
+    int workers;
+    uint64_t custom_models;           /* per-request models built */
+    double custom_load_seconds;       /* wall time spent building them (load + decoder) */
+    uint64_t model_cache_hits;        /* requests served by a cached model */
+    uint64_t model_cache_misses;      /* requests that had to build one */
+    uint64_t model_cache_evicted;     /* idle models freed for room */
+    uint64_t model_cache_expired;     /* idle models freed after the idle time */
+    uint64_t model_cache_invalidated; /* models freed as stale or forgotten */
+    uint64_t model_cache_models;      /* kept now */
+    uint64_t model_cache_bytes;       /* budget they hold */
+};
+void jobs_get_stats(jobs *j, struct jobs_stats *out);
+
+#endif

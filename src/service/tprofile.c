@@ -1,0 +1,629 @@
+/* tprofile: tenant recognition profiles, stored encrypted. See tprofile.h. */
+#include "service/tprofile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/blob.h"
+#include "records/certificate.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "speech/profile.h"
+#include "records/retention.h"
+
+#define TPROFILE_MAGIC      "phiscribe-profile/1\n"
+#define TPROFILE_DIR_PREFIX "profile-"
+
+/* The files of a built profile (profile.h), in packing order. */
+static const char *const tprofile_files[] = {"profile.conf", "lm.arpa", "words.dict"};
+#define TPROFILE_N_FILES (sizeof(tprofile_files) / sizeof(tprofile_files[0]))
+
+static const char *const tprofile_reserved[] = {"general", "medical", "none", "default"};
+
+bool tprofile_builtin(const char *name)
+{
+    return name && (!strcmp(name, "general") || !strcmp(name, "medical"));
+}
+
+bool tprofile_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n < 1 || n > STORE_PROFILE_NAME_MAX)
+        return false;
+    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    for (size_t i = 0; i < sizeof(tprofile_reserved) / sizeof(tprofile_reserved[0]); i++)
+        if (!strcmp(name, tprofile_reserved[i]))
+            return false;
+    return true;
+}
+
+/* ---- private directories --------------------------------------------------- */
+
+/* A new directory <datadir>/tmp/profile-<6 random characters>, mode 0700. */
+static int tprofile_mkdir(const char *data_dir, char dir[TPROFILE_DIR_MAX])
+{
+    char parent[TPROFILE_DIR_MAX];
+    struct stat st;
+    if ((size_t)snprintf(parent, sizeof(parent), "%s/%s", data_dir, TPROFILE_TMP_DIR) >=
+        sizeof(parent))
+        return PHS_ETOOBIG;
+    if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+        return PHS_EIO;
+    /* Refuse a parent that others could read or that is not ours. */
+    if (lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 077))
+        return PHS_EPERM;
+    /* mkdtemp's template: the name ends in six 'X' it replaces. */
+    int n = snprintf(dir, TPROFILE_DIR_MAX, "%s/" TPROFILE_DIR_PREFIX "%6s", parent, "");
+    if (n < 0 || (size_t)n >= TPROFILE_DIR_MAX)
+        return PHS_ETOOBIG;
+    memset(dir + n - 6, 'X', 6);
+    if (!mkdtemp(dir)) {
+        dir[0] = '\0';
+        return PHS_EIO;
+    }
+    return 0;
+}
+
+/* Overwrites a regular file with zeros and unlinks it. */
+static void tprofile_shred(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            static const char zeros[65536];
+            off_t left = st.st_size;
+            while (left > 0) {
+                size_t n = left > (off_t)sizeof(zeros) ? sizeof(zeros) : (size_t)left;
+                ssize_t w = write(fd, zeros, n);
+                if (w <= 0)
+                    break;
+                left -= w;
+            }
+            fdatasync(fd);
+        }
+        close(fd);
+    }
+    unlinkat(dfd, name, 0);
+}
+
+void tprofile_dir_remove(const char *dir)
+{
+    if (!dir || !dir[0])
+        return;
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                tprofile_shred(dirfd(d), e->d_name);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+int tprofile_sweep(const char *data_dir, size_t *removed)
+{
+    char parent[TPROFILE_DIR_MAX], path[TPROFILE_DIR_MAX];
+    size_t n = 0;
+    if (removed)
+        *removed = 0;
+    if ((size_t)snprintf(parent, sizeof(parent), "%s/%s", data_dir, TPROFILE_TMP_DIR) >=
+        sizeof(parent))
+        return PHS_ETOOBIG;
+    DIR *d = opendir(parent);
+    if (!d)
+        return errno == ENOENT ? 0 : PHS_EIO;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, TPROFILE_DIR_PREFIX, strlen(TPROFILE_DIR_PREFIX)) != 0)
+            continue;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >= sizeof(path))
+            continue;
+        tprofile_dir_remove(path);
+        n++;
+    }
+    closedir(d);
+    if (removed)
+        *removed = n;
+    return 0;
+}
+
+/* ---- packing ----------------------------------------------------------------- */
+
+/* Appends the files of dir to w: TPROFILE_MAGIC, then per file
+ * "NAME SIZE\n" and its bytes. */
+static int tprofile_pack(const char *dir, blob_writer *w)
+{
+    char path[TPROFILE_DIR_MAX + 32], head[96], buf[65536];
+    int rc = blob_writer_write(w, TPROFILE_MAGIC, strlen(TPROFILE_MAGIC));
+    for (size_t i = 0; rc == 0 && i < TPROFILE_N_FILES; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, tprofile_files[i]);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            return PHS_EIO;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return PHS_EIO;
+        }
+        int n = snprintf(head, sizeof(head), "%s %lld\n", tprofile_files[i], (long long)st.st_size);
+        rc = blob_writer_write(w, head, (size_t)n);
+        off_t left = st.st_size;
+        while (rc == 0 && left > 0) {
+            ssize_t got = read(fd, buf, sizeof(buf));
+            if (got <= 0) {
+                rc = PHS_EIO;
+                break;
+            }
+            rc = blob_writer_write(w, buf, (size_t)got);
+            left -= got;
+        }
+        close(fd);
+    }
+    crypto_wipe(buf, sizeof(buf));
+    return rc;
+}
+
+/* Writes the packed profile p[0..len) as files of dir. */
+static int tprofile_unpack_files(const unsigned char *p, size_t len, const char *dir)
+{
+    size_t off = strlen(TPROFILE_MAGIC);
+    char path[TPROFILE_DIR_MAX + 32];
+    if (len < off || memcmp(p, TPROFILE_MAGIC, off) != 0)
+        return PHS_ECORRUPT;
+    for (size_t i = 0; i < TPROFILE_N_FILES; i++) {
+        size_t nl = strlen(tprofile_files[i]);
+        if (len - off < nl + 3 || memcmp(p + off, tprofile_files[i], nl) != 0 || p[off + nl] != ' ')
+            return PHS_ECORRUPT;
+        off += nl + 1;
+        unsigned long long size = 0;
+        size_t digits = 0;
+        while (off < len && p[off] >= '0' && p[off] <= '9' && digits < 12) {
+            size = size * 10 + (unsigned)(p[off] - '0');
+            off++;
+            digits++;
+        }
+        if (!digits || off >= len || p[off] != '\n' || size > len - off - 1)
+            return PHS_ECORRUPT;
+        off++;
+        snprintf(path, sizeof(path), "%s/%s", dir, tprofile_files[i]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return PHS_EIO;
+        size_t done = 0;
+        while (done < size) {
+            ssize_t w = write(fd, p + off + done, (size_t)size - done);
+            if (w <= 0) {
+                close(fd);
+                return PHS_EIO;
+            }
+            done += (size_t)w;
+        }
+        if (close(fd) < 0)
+            return PHS_EIO;
+        off += (size_t)size;
+    }
+    return off == len ? 0 : PHS_ECORRUPT;
+}
+
+struct tprofile_buf {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+static int tprofile_buf_sink(void *ctx, const void *data, size_t len)
+{
+    struct tprofile_buf *b = ctx;
+    if (len > TPROFILE_PACKED_MAX - b->len)
+        return PHS_ETOOBIG;
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 20;
+        while (cap < b->len + len)
+            cap *= 2;
+        unsigned char *np = malloc(cap);
+        if (!np)
+            return PHS_ENOMEM;
+        if (b->p) {
+            memcpy(np, b->p, b->len);
+            crypto_wipe(b->p, b->cap);
+            free(b->p);
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+static void tprofile_buf_wipe(struct tprofile_buf *b)
+{
+    if (b->p)
+        crypto_wipe(b->p, b->cap);
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
+static void tprofile_blobdir(store *s, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", store_dir(s), STORE_BLOB_DIR);
+}
+
+/* ---- create -------------------------------------------------------------------- */
+
+int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *text, size_t len,
+                    const char *base, double weight, const char *dict_path,
+                    const struct audit_event *who, struct store_profile *out, char *msg,
+                    size_t msg_len)
+{
+    char dir[TPROFILE_DIR_MAX] = "", blobdir[STORE_PATH_MAX];
+    struct store_profile p;
+    struct store_tenant tenant;
+    struct blob_info bi;
+    crypto_key *tk = NULL;
+    store_tx *tx = NULL;
+    bool blob_made = false;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    snprintf(msg, msg_len, "The profile could not be stored.");
+    if (!tprofile_name_valid(name)) {
+        snprintf(msg, msg_len,
+                 "name must be 1-64 of a-z, 0-9, '.', '_', '-', and not general, "
+                 "medical, none or default.");
+        return PHS_EINVAL;
+    }
+    if (len > TPROFILE_TEXT_MAX) {
+        snprintf(msg, msg_len, "The text is larger than 16 MiB.");
+        return PHS_ETOOBIG;
+    }
+    tprofile_blobdir(s, blobdir, sizeof(blobdir));
+    if ((rc = store_begin_read(s, &tx)) < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, &tenant);
+    if (rc == 0) {
+        rc = store_profile_get(tx, tenant_id, name, &p);
+        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
+    }
+    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    tx = NULL;
+    if (rc == PHS_EEXIST)
+        snprintf(msg, msg_len, "The tenant already has a profile of that name; delete it first.");
+    if (rc < 0)
+        goto out;
+
+    if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0)
+        goto out;
+    if ((rc = profile_build(text, len, dir, base, weight, dict_path, msg, msg_len)) < 0) {
+        /* profile_build's messages name its own files; say it plainly. */
+        if (rc == PHS_EEMPTY) {
+            snprintf(msg, msg_len, "The text has no words.");
+        } else if (rc == PHS_EINVAL) {
+            snprintf(msg, msg_len, "base must be general or medical, weight between 0 and 1.");
+        } else {
+            /* e.g. the medical base is not installed: a server problem,
+             * not a missing object of the caller's */
+            snprintf(msg, msg_len, "The profile could not be built on this server.");
+            rc = rc == PHS_ENOTFOUND ? PHS_EENGINE : rc;
+        }
+        goto out;
+    }
+    snprintf(msg, msg_len, "The profile could not be stored.");
+    if ((rc = store_random_id("prf_", 24, p.id, sizeof(p.id))) < 0 ||
+        (rc = store_random_id("obj_", 24, p.object, sizeof(p.object))) < 0)
+        goto out;
+    blob_writer *bw = blob_writer_new(blobdir, tk, p.object, &rc);
+    if (!bw)
+        goto out;
+    if ((rc = tprofile_pack(dir, bw)) < 0) {
+        blob_writer_abort(bw);
+        goto out;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        goto out;
+    blob_made = true;
+
+    struct store_object obj = {0};
+    snprintf(obj.id, sizeof(obj.id), "%s", p.object);
+    obj.tenant_id = tenant_id;
+    snprintf(obj.kind, sizeof(obj.kind), "profile");
+    obj.tenant_key_version = tenant.key_version;
+    memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj.has_dk = true;
+    obj.size = (int64_t)bi.plain_bytes;
+    obj.created_us = store_now_us();
+    memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
+    obj.has_sha256 = true;
+    p.tenant_id = tenant_id;
+    snprintf(p.name, sizeof(p.name), "%s", name);
+    snprintf(p.base, sizeof(p.base), "%s", base);
+    p.weight = weight;
+    p.size = (int64_t)bi.plain_bytes;
+    p.text_bytes = (int64_t)len;
+    p.created_us = obj.created_us;
+
+    struct audit_event ev = *who;
+    ev.tenant = tenant.name;
+    ev.action = "profile.create";
+    ev.resource_type = "profile";
+    ev.resource_id = p.id;
+    ev.outcome = "success";
+    if ((rc = store_begin(s, &tx)) < 0)
+        goto out;
+    if ((rc = store_object_insert(tx, &obj)) < 0 || (rc = store_profile_insert(tx, &p)) < 0 ||
+        (rc = audit_append(tx, &ev, NULL)) < 0) {
+        store_rollback(tx);
+        if (rc == PHS_EEXIST)
+            snprintf(msg, msg_len,
+                     "The tenant already has a profile of that name; delete it first.");
+        goto out;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        goto out;
+    blob_made = false; /* referenced now */
+    if (out)
+        *out = p;
+out:
+    if (blob_made)
+        blob_remove(blobdir, p.object); /* its key was never committed */
+    tprofile_dir_remove(dir);
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* ---- delete -------------------------------------------------------------------- */
+
+int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
+                    const char *requested_by, json_t **cert)
+{
+    char blobdir[STORE_PATH_MAX], dflt[STORE_PROFILE_NAME_MAX + 1];
+    struct store_tenant tenant;
+    struct store_profile p;
+    struct store_object o;
+    struct certificate c;
+    store_tx *tx;
+    int64_t seq = 0;
+    int rc;
+    certificate_init(&c);
+    if (cert)
+        *cert = NULL;
+    if (!tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    tprofile_blobdir(s, blobdir, sizeof(blobdir));
+    if ((rc = store_begin(s, &tx)) < 0)
+        return rc;
+    if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0 ||
+        (rc = store_profile_get(tx, tenant_id, name, &p)) < 0 ||
+        (rc = store_object_get(tx, tenant_id, p.object, &o)) < 0)
+        goto out_rollback;
+    int64_t now = store_now_us();
+    if (o.has_dk) {
+        struct certificate_object co = {0};
+        snprintf(co.id, sizeof(co.id), "%s", o.id);
+        snprintf(co.kind, sizeof(co.kind), "profile");
+        co.has_sha256 = o.has_sha256;
+        memcpy(co.sha256, o.sha256, sizeof(co.sha256));
+        co.bytes = o.size;
+        co.created_us = o.created_us;
+        if ((rc = store_object_destroy_key(tx, o.id, now)) < 0 ||
+            (rc = certificate_add_object(&c, &co)) < 0)
+            goto out_rollback;
+    }
+    crypto_wipe(&o, sizeof(o));
+    if ((rc = store_profile_mark_deleted(tx, p.id, now)) < 0 ||
+        (rc = store_tenant_default_profile(tx, tenant_id, dflt, sizeof(dflt))) < 0)
+        goto out_rollback;
+    if (!strcmp(dflt, name) && (rc = store_tenant_set_default_profile(tx, tenant_id, NULL)) < 0)
+        goto out_rollback;
+    struct audit_event ev = *who;
+    ev.tenant = tenant.name;
+    ev.action = "profile.delete";
+    ev.resource_type = "profile";
+    ev.resource_id = p.id;
+    ev.outcome = "success";
+    ev.reason = "cryptographic_erase";
+    if ((rc = audit_append(tx, &ev, &seq)) < 0)
+        goto out_rollback;
+    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant.name);
+    c.tenant_id = tenant_id;
+    snprintf(c.resource_type, sizeof(c.resource_type), "profile");
+    snprintf(c.resource_id, sizeof(c.resource_id), "%s", p.id);
+    snprintf(c.destroyed, sizeof(c.destroyed), "profile,data_keys");
+    snprintf(c.requested_by, sizeof(c.requested_by), "%s", requested_by);
+    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_API);
+    c.audit_seq = seq;
+    if (c.n_objects && (rc = retention_pending_add(tx, &c)) < 0)
+        goto out_rollback;
+    if ((rc = store_commit(tx)) < 0)
+        goto out_clear;
+    if (c.n_objects == 0) {
+        if (cert && !(*cert = json_null()))
+            rc = PHS_ENOMEM;
+        goto out_clear;
+    }
+    rc = retention_certify(s, blobdir, &c, cert);
+    goto out_clear;
+out_rollback:
+    store_rollback(tx);
+out_clear:
+    certificate_clear(&c);
+    return rc;
+}
+
+/* ---- default and resolution ----------------------------------------------------- */
+
+int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
+                         const struct audit_event *who)
+{
+    struct store_tenant tenant;
+    struct store_profile p;
+    store_tx *tx;
+    int rc;
+    bool clear = !name || !name[0];
+    if (!clear && !tprofile_builtin(name) && !tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    if ((rc = store_begin(s, &tx)) < 0)
+        return rc;
+    if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0)
+        goto out_rollback;
+    memset(&p, 0, sizeof(p));
+    if (!clear && !tprofile_builtin(name) && (rc = store_profile_get(tx, tenant_id, name, &p)) < 0)
+        goto out_rollback;
+    if ((rc = store_tenant_set_default_profile(tx, tenant_id, clear ? NULL : name)) < 0)
+        goto out_rollback;
+    struct audit_event ev = *who;
+    ev.tenant = tenant.name;
+    ev.action = "profile.default";
+    ev.resource_type = "profile";
+    ev.resource_id = p.id[0] ? p.id
+                     : clear ? NULL
+                             : name; /* a built-in's name is not the tenant's */
+    ev.outcome = "success";
+    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+        goto out_rollback;
+    return store_commit(tx);
+out_rollback:
+    store_rollback(tx);
+    return rc;
+}
+
+int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *out, size_t len)
+{
+    store_tx *tx;
+    struct store_profile p;
+    int rc;
+    out[0] = '\0';
+    if (requested && requested[0] && !tprofile_builtin(requested) &&
+        !tprofile_name_valid(requested))
+        return PHS_ENOTFOUND;
+    if ((rc = store_begin_read(s, &tx)) < 0)
+        return rc;
+    if (requested && requested[0])
+        snprintf(out, len, "%s", requested);
+    else
+        rc = store_tenant_default_profile(tx, tenant_id, out, len);
+    if (rc == 0 && out[0] && !tprofile_builtin(out))
+        rc = store_profile_get(tx, tenant_id, out, &p);
+    store_rollback(tx);
+    if (rc < 0)
+        out[0] = '\0';
+    return rc;
+}
+
+/* ---- use ------------------------------------------------------------------------ */
+
+int tprofile_size(store *s, int64_t tenant_id, const char *name, int64_t *bytes)
+{
+    store_tx *tx;
+    struct store_profile p;
+    if (!tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_profile_get(tx, tenant_id, name, &p);
+    store_rollback(tx);
+    if (rc == 0)
+        *bytes = p.size;
+    return rc;
+}
+
+int tprofile_identity(store *s, int64_t tenant_id, const char *name, struct tprofile_identity *out)
+{
+    store_tx *tx;
+    struct store_tenant t;
+    struct store_profile p;
+    bool own = name && name[0] && !tprofile_builtin(name);
+    memset(out, 0, sizeof(*out));
+    if (own && !tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, &t);
+    if (rc == 0 && t.deleted_us)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && own)
+        rc = store_profile_get(tx, tenant_id, name, &p);
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    out->key_version = t.key_version;
+    snprintf(out->tenant, sizeof(out->tenant), "%s", t.name);
+    if (own) {
+        snprintf(out->profile_id, sizeof(out->profile_id), "%s", p.id);
+        out->bytes = p.size;
+    }
+    return 0;
+}
+
+int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
+                    char dir[TPROFILE_DIR_MAX], int64_t *bytes)
+{
+    char blobdir[STORE_PATH_MAX];
+    struct store_tenant tenant;
+    struct store_profile p;
+    struct store_object o;
+    struct tprofile_buf buf = {0};
+    crypto_key *tk = NULL;
+    store_tx *tx;
+    int rc;
+    dir[0] = '\0';
+    if (!tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    tprofile_blobdir(s, blobdir, sizeof(blobdir));
+    if ((rc = store_begin_read(s, &tx)) < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, &tenant);
+    if (rc == 0)
+        rc = store_profile_get(tx, tenant_id, name, &p);
+    if (rc == 0)
+        rc = store_object_get(tx, tenant_id, p.object, &o);
+    if (rc == 0 && !o.has_dk)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc < 0)
+        goto out;
+    if ((rc = blob_read(blobdir, tk, o.dk_wrapped, o.id, tprofile_buf_sink, &buf)) < 0)
+        goto out;
+    if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0)
+        goto out;
+    if ((rc = tprofile_unpack_files(buf.p, buf.len, dir)) < 0)
+        goto out;
+    struct audit_event ev = *who;
+    ev.tenant = tenant.name;
+    ev.action = "profile.use";
+    ev.resource_type = "profile";
+    ev.resource_id = p.id;
+    ev.outcome = "success";
+    if ((rc = audit_record(s, &ev)) < 0)
+        goto out;
+    if (bytes)
+        *bytes = (int64_t)buf.len;
+out:
+    if (rc < 0) {
+        tprofile_dir_remove(dir);
+        dir[0] = '\0';
+    }
+    tprofile_buf_wipe(&buf);
+    crypto_key_free(tk);
+    return rc;
+}

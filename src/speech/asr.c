@@ -1,0 +1,382 @@
+/* asr: engine-independent decoding: utterance cutting at pauses, word
+ * collection, segmentation into caption-sized segments. */
+#include "speech/asr.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "speech/asr_engine.h"
+#include "speech/profile.h"
+#include "core/err.h"
+
+#define FRAME_SAMPLES 160                  /* 10 ms at 16 kHz */
+#define CUT_WINDOW_FRAMES 20               /* look for the quietest 200 ms */
+/* An utterance whose loudest 10 ms frame is below this RMS (about -50 dBFS)
+ * holds no speech; the engine is not run on it. */
+#define SILENCE_RMS 100.0
+#define SEG_GAP_SECONDS 0.6                /* a pause this long starts a new segment */
+#define SEG_MAX_SECONDS 10.0               /* no segment longer than this */
+
+struct asr_model {
+    const asr_engine *engine;
+    void *handle;
+    size_t utt_max;  /* samples: the longest utterance */
+    size_t cut_min;  /* samples: never cut an utterance shorter than this */
+};
+
+/* A recognised word plus the utterance it came from (for segmentation). */
+typedef struct word_acc {
+    asr_word *words;
+    size_t *utt;
+    size_t n, cap;
+} word_acc;
+
+struct asr_decoder {
+    asr_model *model;
+    void *handle;
+    int16_t *buf;          /* model->utt_max samples */
+    size_t buf_len;
+    uint64_t buf_offset;   /* absolute sample index of buf[0] */
+    uint64_t fed;          /* samples fed in this recording */
+    size_t utt_index;
+    word_acc acc;
+    int failed;            /* sticky error of this recording */
+};
+
+void asr_config_default(asr_config *c)
+{
+    c->engine = "pocketsphinx";
+    c->model_dir = "/usr/share/pocketsphinx/model/en-us/en-us";
+    c->lm = "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin";
+    c->dict = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
+    c->params = NULL;
+    c->max_utterance_seconds = 0;
+    profile_chain chain;
+    c->profile = profile_resolve("medical", &chain) == 0 ? "medical" : NULL;
+    c->vocabulary = NULL;
+}
+
+static const asr_engine *engine_find(const char *name)
+{
+    if (!name || !strcmp(name, asr_engine_pocketsphinx.name))
+        return &asr_engine_pocketsphinx;
+    return NULL;
+}
+
+asr_model *asr_model_load(const asr_config *c, int *err, char *msg, size_t msg_len)
+{
+    const asr_engine *e = engine_find(c->engine);
+    if (!e) {
+        *err = PHS_EINVAL;
+        snprintf(msg, msg_len, "unknown speech engine '%s'", c->engine);
+        return NULL;
+    }
+    double utt = c->max_utterance_seconds > 0 ? c->max_utterance_seconds : ASR_MAX_UTT_SECONDS;
+    if (utt < 4 || utt > 60) {
+        *err = PHS_EINVAL;
+        snprintf(msg, msg_len, "the longest utterance must be 4 to 60 seconds");
+        return NULL;
+    }
+    asr_model *m = calloc(1, sizeof(*m));
+    if (!m) {
+        *err = PHS_ENOMEM;
+        snprintf(msg, msg_len, "out of memory");
+        return NULL;
+    }
+    m->engine = e;
+    m->utt_max = (size_t)(utt * 16000);
+    m->cut_min = m->utt_max * 2 / 5;
+    m->handle = e->model_load(c, err, msg, msg_len);
+    if (!m->handle) {
+        free(m);
+        return NULL;
+    }
+    *err = 0;
+    return m;
+}
+
+void asr_model_free(asr_model *m)
+{
+    if (!m)
+        return;
+    m->engine->model_free(m->handle);
+    free(m);
+}
+
+asr_decoder *asr_decoder_new(asr_model *m, int *err)
+{
+    asr_decoder *d = calloc(1, sizeof(*d));
+    if (!d) {
+        *err = PHS_ENOMEM;
+        return NULL;
+    }
+    d->model = m;
+    d->buf = malloc(m->utt_max * sizeof(int16_t));
+    if (!d->buf) {
+        *err = PHS_ENOMEM;
+        goto fail;
+    }
+    d->handle = m->engine->decoder_new(m->handle, err);
+    if (!d->handle)
+        goto fail;
+    *err = 0;
+    return d;
+fail:
+    free(d->buf);
+    free(d);
+    return NULL;
+}
+
+static void acc_clear(word_acc *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->words[i].text);
+    free(a->words);
+    free(a->utt);
+    memset(a, 0, sizeof(*a));
+}
+
+void asr_decoder_free(asr_decoder *d)
+{
+    if (!d)
+        return;
+    acc_clear(&d->acc);
+    d->model->engine->decoder_free(d->handle);
+    free(d->buf);
+    free(d);
+}
+
+int asr_decoder_start(asr_decoder *d)
+{
+    acc_clear(&d->acc);
+    d->buf_len = 0;
+    d->buf_offset = 0;
+    d->fed = 0;
+    d->utt_index = 0;
+    d->failed = 0;
+    return 0;
+}
+
+struct word_ctx {
+    asr_decoder *d;
+    double offset; /* seconds: start of the utterance in the recording */
+};
+
+static int on_word(void *ctx, const asr_engine_word *w)
+{
+    struct word_ctx *wc = ctx;
+    word_acc *a = &wc->d->acc;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        asr_word *nw = realloc(a->words, cap * sizeof(*nw));
+        if (!nw)
+            return PHS_ENOMEM;
+        a->words = nw;
+        size_t *nu = realloc(a->utt, cap * sizeof(*nu));
+        if (!nu)
+            return PHS_ENOMEM;
+        a->utt = nu;
+        a->cap = cap;
+    }
+    char *text = strdup(w->text);
+    if (!text)
+        return PHS_ENOMEM;
+    float conf = w->confidence;
+    if (!(conf >= 0.0f))
+        conf = 0.0f;
+    if (conf > 1.0f)
+        conf = 1.0f;
+    a->words[a->n] = (asr_word){text, wc->offset + w->start, wc->offset + w->end, conf};
+    a->utt[a->n] = wc->d->utt_index;
+    a->n++;
+    return 0;
+}
+
+static bool has_speech_energy(const int16_t *pcm, size_t n)
+{
+    for (size_t f = 0; f < n; f += FRAME_SAMPLES) {
+        size_t len = n - f < FRAME_SAMPLES ? n - f : FRAME_SAMPLES;
+        double e = 0;
+        for (size_t i = 0; i < len; i++)
+            e += (double)pcm[f + i] * pcm[f + i];
+        if (e / (double)len >= SILENCE_RMS * SILENCE_RMS)
+            return true;
+    }
+    return false;
+}
+
+/* Recognises buf[0..n) as one utterance. */
+static int decode_utterance(asr_decoder *d, size_t n)
+{
+    int rc = 0;
+    if (n && has_speech_energy(d->buf, n)) {
+        struct word_ctx wc = {d, (double)d->buf_offset / 16000.0};
+        rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
+    }
+    d->utt_index++;
+    return rc;
+}
+
+/* Where to end the utterance in a full buffer: the middle of its quietest
+ * 200 ms after cut_min samples, so cuts fall in pauses when there are any. */
+static size_t find_cut(const int16_t *buf, size_t len, size_t cut_min)
+{
+    size_t nframes = len / FRAME_SAMPLES, first = cut_min / FRAME_SAMPLES;
+    double best = -1, win = 0;
+    size_t best_at = len;
+    double *energy = malloc(nframes * sizeof(double));
+    if (!energy || nframes < first + CUT_WINDOW_FRAMES) {
+        free(energy);
+        return len;
+    }
+    for (size_t f = 0; f < nframes; f++) {
+        double e = 0;
+        for (size_t i = 0; i < FRAME_SAMPLES; i++)
+            e += (double)buf[f * FRAME_SAMPLES + i] * buf[f * FRAME_SAMPLES + i];
+        energy[f] = e;
+    }
+    for (size_t f = first; f < first + CUT_WINDOW_FRAMES; f++)
+        win += energy[f];
+    for (size_t f = first;; f++) {
+        if (best < 0 || win < best) {
+            best = win;
+            best_at = (f + CUT_WINDOW_FRAMES / 2) * FRAME_SAMPLES;
+        }
+        if (f + CUT_WINDOW_FRAMES >= nframes)
+            break;
+        win += energy[f + CUT_WINDOW_FRAMES] - energy[f];
+    }
+    free(energy);
+    return best_at;
+}
+
+int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
+{
+    if (d->failed)
+        return d->failed;
+    d->fed += n;
+    while (n) {
+        size_t room = d->model->utt_max - d->buf_len;
+        size_t take = n < room ? n : room;
+        memcpy(d->buf + d->buf_len, pcm, take * sizeof(int16_t));
+        d->buf_len += take;
+        pcm += take;
+        n -= take;
+        if (d->buf_len < d->model->utt_max)
+            break;
+        size_t cut = find_cut(d->buf, d->buf_len, d->model->cut_min);
+        int rc = decode_utterance(d, cut);
+        if (rc < 0)
+            return d->failed = rc;
+        memmove(d->buf, d->buf + cut, (d->buf_len - cut) * sizeof(int16_t));
+        d->buf_len -= cut;
+        d->buf_offset += cut;
+    }
+    return 0;
+}
+
+char *asr_join_words(const asr_word *w, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(w[i].text) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(w[i].text);
+        if (i)
+            *p++ = ' ';
+        memcpy(p, w[i].text, l);
+        p += l;
+        *p = '\0';
+    }
+    return s;
+}
+
+/* Groups words into segments at pauses, utterance ends and SEG_MAX_SECONDS. */
+static int build_segments(asr_result *res, const size_t *utt)
+{
+    if (!res->n_words)
+        return 0;
+    res->segments = calloc(res->n_words, sizeof(asr_segment));
+    if (!res->segments)
+        return PHS_ENOMEM;
+    size_t start = 0;
+    for (size_t i = 1; i <= res->n_words; i++) {
+        bool split = i == res->n_words;
+        if (!split) {
+            const asr_word *prev = &res->words[i - 1], *w = &res->words[i];
+            split = utt[i] != utt[i - 1] || w->start - prev->end >= SEG_GAP_SECONDS ||
+                    w->end - res->words[start].start > SEG_MAX_SECONDS;
+        }
+        if (!split)
+            continue;
+        asr_segment *s = &res->segments[res->n_segments];
+        s->first_word = start;
+        s->n_words = i - start;
+        s->start = res->words[start].start;
+        s->end = res->words[i - 1].end;
+        s->text = asr_join_words(res->words + start, s->n_words);
+        if (!s->text)
+            return PHS_ENOMEM;
+        res->n_segments++;
+        start = i;
+    }
+    return 0;
+}
+
+int asr_decoder_finish(asr_decoder *d, asr_result **out)
+{
+    int rc = d->failed;
+    asr_result *res = NULL;
+    *out = NULL;
+    if (rc < 0)
+        goto out;
+    rc = decode_utterance(d, d->buf_len);
+    if (rc < 0)
+        goto out;
+    d->buf_len = 0;
+    res = calloc(1, sizeof(*res));
+    if (!res) {
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    res->duration = (double)d->fed / 16000.0;
+    res->words = d->acc.words;
+    res->n_words = d->acc.n;
+    d->acc.words = NULL;
+    d->acc.n = d->acc.cap = 0;
+    rc = build_segments(res, d->acc.utt);
+    if (rc < 0) {
+        asr_result_free(res);
+        res = NULL;
+        goto out;
+    }
+    *out = res;
+out:
+    acc_clear(&d->acc);
+    asr_decoder_start(d);
+    return rc;
+}
+
+char *asr_result_text(const asr_result *res)
+{
+    return asr_join_words(res->words, res->n_words);
+}
+
+void asr_result_free(asr_result *res)
+{
+    if (!res)
+        return;
+    for (size_t i = 0; i < res->n_words; i++)
+        free(res->words[i].text);
+    for (size_t i = 0; i < res->n_segments; i++)
+        free(res->segments[i].text);
+    free(res->words);
+    free(res->segments);
+    free(res);
+}

@@ -1,0 +1,30 @@
+/* asr_engine: what a speech engine backend implements (private to asr*.c). */
+#ifndef PHS_ASR_ENGINE_H
+#define PHS_ASR_ENGINE_H
+
+#include "speech/asr.h"
+
+/* One recognised word of an utterance, times relative to the utterance. */
+typedef struct asr_engine_word {
+    const char *text;    /* valid until the next engine call */
+    double start, end;
+    float confidence;
+} asr_engine_word;
+
+typedef int (*asr_engine_word_fn)(void *ctx, const asr_engine_word *w);
+
+typedef struct asr_engine {
+    const char *name;
+    /* Loads shared, read-only state; returns an engine model handle. */
+    void *(*model_load)(const asr_config *c, int *err, char *msg, size_t msg_len);
+    void (*model_free)(void *model);
+    void *(*decoder_new)(void *model, int *err);
+    void (*decoder_free)(void *dec);
+    /* Recognises one whole utterance from a clean state, calling word() for
+     * each word in order. Must not keep state between calls. */
+    int (*decode)(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx);
+} asr_engine;
+
+extern const asr_engine asr_engine_pocketsphinx;
+
+#endif

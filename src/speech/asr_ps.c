@@ -1,0 +1,398 @@
+/* asr_ps: the PocketSphinx engine backend (Debian's pocketsphinx 5prealpha). */
+#include <ctype.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "speech/asr_engine.h"
+#include "crypto/crypto.h"
+#include "core/err.h"
+#include "speech/g2p.h"
+#include "speech/lm.h"
+#include "speech/profile.h"
+
+/* Tuned for offline files; docs/ENGINE.md explains each choice and how it
+ * was measured. Applied after the model paths and before caller params. */
+static const char *const tuned_params[] = {
+    /* Exact word times: our own cutter removes silence between utterances,
+     * so the front end must not drop frames. */
+    "-remove_silence", "no",
+    /* Whole-utterance cepstral mean normalisation: each utterance is
+     * normalised by its own mean, so no state carries to the next file. */
+    "-cmn", "batch",
+    /* Language weights of the second (flat-lexicon) pass and of the lattice
+     * best path, lowered from 8.5 and 9.5: measured on LibriVox, the shared
+     * real-speech set and synthetic dictation (docs/ENGINE.md), -2.7 WER
+     * points overall at +1% search cost. The first pass keeps -lw 6.5;
+     * raising it made every set worse. */
+    "-fwdflatlw", "7",
+    "-bestpathlw", "8",
+    NULL,
+};
+
+#define MAX_ARGS 128
+
+typedef struct ps_model {
+    char *argv[MAX_ARGS]; /* owned copies of "-name", "value", ... */
+    int argc;
+    profile_chain chain;  /* domain models over the general one */
+    char **vocab;         /* owned, lower-cased words to add */
+    size_t n_vocab;
+} ps_model;
+
+static void model_free(void *handle)
+{
+    ps_model *m = handle;
+    if (!m)
+        return;
+    for (int i = 0; i < m->argc; i++)
+        free(m->argv[i]);
+    /* The caller's words can be PHI, and a cached model lives for minutes. */
+    for (size_t i = 0; i < m->n_vocab; i++) {
+        crypto_wipe(m->vocab[i], strlen(m->vocab[i]));
+        free(m->vocab[i]);
+    }
+    free(m->vocab);
+    free(m);
+}
+
+static int copy_vocabulary(ps_model *m, const char *const *words, char *msg, size_t msg_len)
+{
+    size_t n = 0;
+    while (words && words[n])
+        n++;
+    if (!n)
+        return 0;
+    if (n > ASR_MAX_VOCABULARY) {
+        snprintf(msg, msg_len, "more than %d vocabulary words", ASR_MAX_VOCABULARY);
+        return PHS_ETOOBIG;
+    }
+    if (!(m->vocab = calloc(n, sizeof(*m->vocab))))
+        return PHS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!g2p_word_ok(words[i])) {
+            snprintf(msg, msg_len, "vocabulary word %zu is not a word (letters, digits, ' and -)",
+                     i + 1);
+            return PHS_EINVAL;
+        }
+        if (!(m->vocab[i] = strdup(words[i])))
+            return PHS_ENOMEM;
+        m->n_vocab++;
+        for (char *p = m->vocab[i]; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    return 0;
+}
+
+/* Adds word to the dictionary (and so to the active language model) unless
+ * it is there; phones NULL means G2P. Counts what it added in *added. */
+static int add_word(ps_decoder_t *ps, const char *word, const char *phones, int *added)
+{
+    char buf[512];
+    char *known = ps_lookup_word(ps, word);
+    if (known) {
+        free(known);
+        return 0;
+    }
+    if (!phones) {
+        if (g2p_pronounce(word, buf, sizeof(buf)) < 0)
+            return 0; /* unpronounceable: left out rather than failing the job */
+        phones = buf;
+    }
+    if (ps_add_word(ps, word, phones, FALSE) < 0)
+        return 0;
+    (*added)++;
+    return 0;
+}
+
+static int add_dict_word(void *ps, const char *word, const char *phones)
+{
+    int added = 0;
+    return add_word(ps, word, phones, &added);
+}
+
+/* Share of the interpolated model given to the caller's vocabulary, spread
+ * evenly over its words (docs/MEDICAL.md). */
+#define VOCAB_WEIGHT 0.05f
+
+/* A unigram model of the caller's words, read back through a memory file so
+ * no transcript-related text touches the disk. NULL on failure. */
+static ngram_model_t *vocab_model(ps_decoder_t *ps, const ps_model *m)
+{
+    ngram_model_t *lm = NULL;
+    lm_model *vm = lm_new(1);
+    FILE *f = NULL;
+    char path[64];
+    if (!vm)
+        return NULL;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        if (lm_add_text(vm, m->vocab[i], strlen(m->vocab[i])) < 0 ||
+            lm_add_text(vm, "\n", 1) < 0)
+            goto out_free_vm;
+    int fd = memfd_create("phiscribe-vocab", MFD_CLOEXEC);
+    if (fd < 0)
+        goto out_free_vm;
+    if (!(f = fdopen(fd, "w+"))) {
+        close(fd);
+        goto out_free_vm;
+    }
+    if (lm_estimate(vm) < 0 || lm_write_arpa(vm, f) < 0 || fflush(f) != 0)
+        goto out_close;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    lm = ngram_model_read(ps_get_config(ps), path, NGRAM_ARPA, ps_get_logmath(ps));
+out_close:
+    fclose(f);
+out_free_vm:
+    lm_free(vm);
+    return lm;
+}
+
+/* Builds the decoder's search: the general model interpolated with the
+ * profile chain's models and the caller's vocabulary. The profile's and the
+ * caller's words enter the dictionary first, while the decoder has no search,
+ * so no language model is modified (adding words to the general model's trie
+ * corrupts it in this PocketSphinx). */
+static int apply_profile(ps_decoder_t *ps, const ps_model *m)
+{
+    ngram_model_t *models[PROFILE_MAX_CHAIN + 2] = {NULL};
+    char *names[PROFILE_MAX_CHAIN + 2] = {"general", "p1", "p2", "p3", "vocabulary"};
+    float32 weights[PROFILE_MAX_CHAIN + 2];
+    int n = 0, rc = PHS_EENGINE, added = 0;
+    for (int i = 0; i < m->chain.n; i++)
+        if (profile_dict_each(m->chain.dict[i], add_dict_word, ps) < 0)
+            return PHS_EENGINE;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        add_word(ps, m->vocab[i], NULL, &added);
+
+    models[n] = ngram_model_read(ps_get_config(ps), m->argv[3], NGRAM_AUTO, ps_get_logmath(ps));
+    if (!models[n])
+        goto out_free_models;
+    weights[n++] = m->chain.weight[0];
+    for (int i = 0; i < m->chain.n; i++) {
+        models[n] = ngram_model_read(ps_get_config(ps), m->chain.lm[i], NGRAM_AUTO,
+                                     ps_get_logmath(ps));
+        if (!models[n])
+            goto out_free_models;
+        weights[n] = m->chain.weight[i + 1];
+        n++;
+    }
+    if (m->n_vocab) {
+        if (!(models[n] = vocab_model(ps, m)))
+            goto out_free_models;
+        for (int i = 0; i < n; i++)
+            weights[i] *= 1 - VOCAB_WEIGHT;
+        weights[n++] = VOCAB_WEIGHT;
+    }
+    ngram_model_t *lm = ngram_model_set_init(ps_get_config(ps), models, names, weights, n);
+    if (!lm)
+        goto out_free_models;
+    int set_rc = ps_set_lm(ps, "profile", lm);
+    ngram_model_free(lm);
+    if (set_rc < 0 || ps_set_search(ps, "profile") < 0)
+        goto out_free_models;
+    rc = 0;
+out_free_models:
+    for (int i = 0; i < n; i++)
+        ngram_model_free(models[i]);
+    return rc;
+}
+
+static int add_pair(ps_model *m, const char *name, const char *value)
+{
+    if (m->argc + 2 > MAX_ARGS)
+        return PHS_EINVAL;
+    m->argv[m->argc] = strdup(name);
+    m->argv[m->argc + 1] = strdup(value);
+    if (!m->argv[m->argc] || !m->argv[m->argc + 1]) {
+        free(m->argv[m->argc]);
+        free(m->argv[m->argc + 1]);
+        m->argv[m->argc] = m->argv[m->argc + 1] = NULL;
+        return PHS_ENOMEM;
+    }
+    m->argc += 2;
+    return 0;
+}
+
+static bool readable(const char *path, bool want_dir)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return false;
+    return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+}
+
+/* With with_lm false the "-lm" pair (argv[2], argv[3]) is left out, so the
+ * decoder starts with no search and its dictionary can grow without touching
+ * a language model. */
+static cmd_ln_t *make_config(const ps_model *m, bool with_lm)
+{
+    char *argv[MAX_ARGS];
+    int argc = 0;
+    for (int i = 0; i < m->argc; i++)
+        if (with_lm || (i != 2 && i != 3))
+            argv[argc++] = m->argv[i];
+    return cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
+}
+
+static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len)
+{
+    ps_model *m = calloc(1, sizeof(*m));
+    int rc = PHS_ENOMEM;
+    if (!m)
+        goto fail;
+    /* The engine's own log can contain recognised words; it never runs. */
+    err_set_logfp(NULL);
+
+    if (!readable(c->model_dir, true)) {
+        rc = PHS_EENGINE;
+        snprintf(msg, msg_len, "acoustic model directory not found: %s", c->model_dir);
+        goto fail;
+    }
+    if (!readable(c->lm, false)) {
+        rc = PHS_EENGINE;
+        snprintf(msg, msg_len, "language model not found: %s", c->lm);
+        goto fail;
+    }
+    if (!readable(c->dict, false)) {
+        rc = PHS_EENGINE;
+        snprintf(msg, msg_len, "dictionary not found: %s", c->dict);
+        goto fail;
+    }
+    if ((rc = add_pair(m, "-hmm", c->model_dir)) < 0 || (rc = add_pair(m, "-lm", c->lm)) < 0 ||
+        (rc = add_pair(m, "-dict", c->dict)) < 0)
+        goto fail;
+    for (int i = 0; tuned_params[i]; i += 2)
+        if ((rc = add_pair(m, tuned_params[i], tuned_params[i + 1])) < 0)
+            goto fail;
+    for (int i = 0; c->params && c->params[i]; i += 2) {
+        if (!c->params[i + 1]) {
+            rc = PHS_EINVAL;
+            snprintf(msg, msg_len, "engine parameter %s has no value", c->params[i]);
+            goto fail;
+        }
+        if ((rc = add_pair(m, c->params[i], c->params[i + 1])) < 0)
+            goto fail;
+    }
+    if (c->profile && (rc = profile_resolve(c->profile, &m->chain)) < 0) {
+        snprintf(msg, msg_len, "recognition profile %s: %s", c->profile,
+                 rc == PHS_ENOTFOUND ? "not found or incomplete" : "invalid profile.conf");
+        rc = PHS_EENGINE;
+        goto fail;
+    }
+    if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0)
+        goto fail;
+    cmd_ln_t *cfg = make_config(m, true);
+    if (!cfg) {
+        rc = PHS_EINVAL;
+        snprintf(msg, msg_len, "invalid engine parameters");
+        goto fail;
+    }
+    cmd_ln_free_r(cfg);
+    *err = 0;
+    return m;
+fail:
+    if (rc == PHS_ENOMEM)
+        snprintf(msg, msg_len, "out of memory");
+    model_free(m);
+    *err = rc;
+    return NULL;
+}
+
+static void *decoder_new(void *handle, int *err)
+{
+    const ps_model *m = handle;
+    bool layered = m->chain.n > 0 || m->n_vocab > 0;
+    cmd_ln_t *cfg = make_config(m, !layered);
+    if (!cfg) {
+        *err = PHS_EENGINE;
+        return NULL;
+    }
+    ps_decoder_t *ps = ps_init(cfg);
+    cmd_ln_free_r(cfg); /* the decoder holds its own reference */
+    if (!ps) {
+        *err = PHS_EENGINE;
+        return NULL;
+    }
+    if (layered && apply_profile(ps, m) < 0) {
+        ps_free(ps);
+        *err = PHS_EENGINE;
+        return NULL;
+    }
+    *err = 0;
+    return ps;
+}
+
+static void decoder_free(void *dec)
+{
+    if (dec)
+        ps_free(dec);
+}
+
+/* Fillers (<s>, </s>, <sil>, [NOISE], ++GARBAGE++) are not words. */
+static bool is_filler(const char *w)
+{
+    return w[0] == '<' || w[0] == '[' || w[0] == '+' || w[0] == '\0';
+}
+
+/* Copies w without an alternate-pronunciation suffix "(2)", lower-cased. */
+static void clean_word(const char *w, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; w[i] && w[i] != '(' && i + 1 < len; i++)
+        out[i] = (char)tolower((unsigned char)w[i]);
+    out[i] = '\0';
+}
+
+static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
+{
+    ps_decoder_t *ps = dec;
+    /* A new stream resets the front end's noise estimate, which would
+     * otherwise carry from one utterance (and one recording) to the next. */
+    if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
+        return PHS_EENGINE;
+    if (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0) {
+        ps_end_utt(ps);
+        return PHS_EENGINE;
+    }
+    if (ps_end_utt(ps) < 0)
+        return PHS_EENGINE;
+    int32 score;
+    if (!ps_get_hyp(ps, &score))
+        return 0;
+    ps_get_prob(ps); /* computes word posteriors on the lattice */
+    logmath_t *lmath = ps_get_logmath(ps);
+    double frate = (double)cmd_ln_int32_r(ps_get_config(ps), "-frate");
+    for (ps_seg_t *seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+        const char *w = ps_seg_word(seg);
+        if (is_filler(w))
+            continue;
+        char text[128];
+        clean_word(w, text, sizeof(text));
+        int sf, ef;
+        int32 ascr, lscr, lback;
+        ps_seg_frames(seg, &sf, &ef);
+        int32 post = ps_seg_prob(seg, &ascr, &lscr, &lback);
+        asr_engine_word ew = {text, sf / frate, (ef + 1) / frate, (float)logmath_exp(lmath, post)};
+        int rc = word(ctx, &ew);
+        if (rc < 0) {
+            ps_seg_free(seg);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+const asr_engine asr_engine_pocketsphinx = {
+    .name = "pocketsphinx",
+    .model_load = model_load,
+    .model_free = model_free,
+    .decoder_new = decoder_new,
+    .decoder_free = decoder_free,
+    .decode = decode,
+};

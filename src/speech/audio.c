@@ -1,0 +1,490 @@
+/* audio: streaming decode (libsndfile virtual I/O) + downmix + resample (soxr) to mono 16 kHz. */
+#include "speech/audio.h"
+
+#include <math.h>
+#include <sndfile.h>
+#include <soxr.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+#define AUDIO_BLOCK_FRAMES 4096 /* input frames decoded per step */
+
+struct audio_reader {
+    SNDFILE *sf;
+    SF_VIRTUAL_IO vio;
+    audio_source src;
+    soxr_t soxr;           /* NULL when the input is already 16 kHz */
+    int channels;
+    int rate;
+    double max_seconds;
+    int64_t frames_in;     /* input frames decoded so far */
+    uint64_t samples_out;  /* output samples produced so far */
+    bool eof;              /* decoder exhausted */
+    bool flushed;          /* resampler drained */
+    float *inbuf;          /* AUDIO_BLOCK_FRAMES * channels */
+    float *mono;           /* AUDIO_BLOCK_FRAMES */
+    int16_t *pending;      /* resampled output not yet handed out */
+    size_t pending_cap;
+    size_t pending_len;
+    size_t pending_pos;
+};
+
+void audio_limits_default(audio_limits *lim)
+{
+    lim->max_bytes = 1024ULL * 1024 * 1024;
+    lim->max_seconds = 4 * 3600.0;
+    lim->max_channels = 64;
+    lim->min_rate = 8000;
+    lim->max_rate = 192000;
+}
+
+__attribute__((format(printf, 3, 4))) static void set_msg(char *msg, size_t len, const char *fmt, ...)
+{
+    if (!msg || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- byte sources -------------------------------------------------------- */
+
+static int64_t mem_size(void *ctx)
+{
+    return (int64_t)((audio_mem *)ctx)->len;
+}
+
+static int64_t mem_seek(void *ctx, int64_t off, int whence)
+{
+    audio_mem *m = ctx;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)m->pos : (int64_t)m->len;
+    int64_t to = base + off;
+    if (to < 0 || to > (int64_t)m->len)
+        return -1;
+    m->pos = (size_t)to;
+    return to;
+}
+
+static int64_t mem_read(void *ctx, void *buf, int64_t len)
+{
+    audio_mem *m = ctx;
+    size_t n = m->len - m->pos;
+    if (len < 0)
+        return -1;
+    if ((uint64_t)len < n)
+        n = (size_t)len;
+    memcpy(buf, m->data + m->pos, n);
+    m->pos += n;
+    return (int64_t)n;
+}
+
+static int64_t mem_tell(void *ctx)
+{
+    return (int64_t)((audio_mem *)ctx)->pos;
+}
+
+void audio_source_memory(audio_source *src, audio_mem *m, const void *data, size_t len)
+{
+    m->data = data;
+    m->len = len;
+    m->pos = 0;
+    src->size = mem_size;
+    src->seek = mem_seek;
+    src->read = mem_read;
+    src->tell = mem_tell;
+    src->ctx = m;
+}
+
+static int64_t file_size(void *ctx)
+{
+    FILE *f = ctx;
+    off_t here = ftello(f);
+    if (here < 0 || fseeko(f, 0, SEEK_END) != 0)
+        return -1;
+    off_t end = ftello(f);
+    if (fseeko(f, here, SEEK_SET) != 0)
+        return -1;
+    return end;
+}
+
+static int64_t file_seek(void *ctx, int64_t off, int whence)
+{
+    FILE *f = ctx;
+    if (fseeko(f, (off_t)off, whence) != 0)
+        return -1;
+    return ftello(f);
+}
+
+static int64_t file_read(void *ctx, void *buf, int64_t len)
+{
+    FILE *f = ctx;
+    size_t n = fread(buf, 1, (size_t)len, f);
+    if (n == 0 && ferror(f))
+        return -1;
+    return (int64_t)n;
+}
+
+static int64_t file_tell(void *ctx)
+{
+    return ftello((FILE *)ctx);
+}
+
+void audio_source_file(audio_source *src, FILE *f)
+{
+    src->size = file_size;
+    src->seek = file_seek;
+    src->read = file_read;
+    src->tell = file_tell;
+    src->ctx = f;
+}
+
+/* libsndfile's virtual I/O calls these; they forward to the audio_source. */
+static sf_count_t vio_size(void *ud)
+{
+    audio_reader *r = ud;
+    return r->src.size(r->src.ctx);
+}
+
+static sf_count_t vio_seek(sf_count_t off, int whence, void *ud)
+{
+    audio_reader *r = ud;
+    return r->src.seek(r->src.ctx, off, whence);
+}
+
+static sf_count_t vio_read(void *buf, sf_count_t len, void *ud)
+{
+    audio_reader *r = ud;
+    int64_t n = r->src.read(r->src.ctx, buf, len);
+    return n < 0 ? 0 : n;
+}
+
+static sf_count_t vio_tell(void *ud)
+{
+    audio_reader *r = ud;
+    return r->src.tell(r->src.ctx);
+}
+
+/* ---- format names -------------------------------------------------------- */
+
+static const char *major_name(int fmt)
+{
+    switch (fmt & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_WAV: return "wav";
+    case SF_FORMAT_WAVEX: return "wav";
+    case SF_FORMAT_RF64: return "rf64";
+    case SF_FORMAT_W64: return "w64";
+    case SF_FORMAT_AIFF: return "aiff";
+    case SF_FORMAT_AU: return "au";
+    case SF_FORMAT_CAF: return "caf";
+    case SF_FORMAT_FLAC: return "flac";
+    case SF_FORMAT_OGG: return "ogg";
+    case SF_FORMAT_MPEG: return "mp3";
+    }
+    return "other";
+}
+
+static const char *sub_name(int fmt)
+{
+    switch (fmt & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: return "pcm8";
+    case SF_FORMAT_PCM_U8: return "pcm8";
+    case SF_FORMAT_PCM_16: return "pcm16";
+    case SF_FORMAT_PCM_24: return "pcm24";
+    case SF_FORMAT_PCM_32: return "pcm32";
+    case SF_FORMAT_FLOAT: return "float";
+    case SF_FORMAT_DOUBLE: return "double";
+    case SF_FORMAT_ULAW: return "ulaw";
+    case SF_FORMAT_ALAW: return "alaw";
+    case SF_FORMAT_VORBIS: return "vorbis";
+    case SF_FORMAT_OPUS: return "opus";
+    case SF_FORMAT_MPEG_LAYER_I: return "mp1";
+    case SF_FORMAT_MPEG_LAYER_II: return "mp2";
+    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
+    case SF_FORMAT_IMA_ADPCM: return "ima-adpcm";
+    case SF_FORMAT_MS_ADPCM: return "ms-adpcm";
+    case SF_FORMAT_GSM610: return "gsm610";
+    case SF_FORMAT_G721_32: return "g721";
+    }
+    return "other";
+}
+
+static void format_name(int fmt, char *out, size_t len)
+{
+    const char *major = major_name(fmt), *sub = sub_name(fmt);
+    if (!strcmp(major, sub))
+        snprintf(out, len, "%s", major);
+    else
+        snprintf(out, len, "%s/%s", major, sub);
+}
+
+/* libsndfile accepts a WAV whose data chunk is cut short and quietly reads
+ * what is there; its log says so. An upload cut off mid-transfer must not
+ * be transcribed as if whole, so treat that as truncation. */
+static bool log_says_truncated(SNDFILE *sf)
+{
+    char log[4096];
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
+    return strstr(log, "truncated") || strstr(log, "Truncated") ||
+           strstr(log, "should be") || strstr(log, "exceeds");
+}
+
+/* True when the input starts like a container we know, so a failure to
+ * open it means a damaged or cut-off header rather than a non-audio file. */
+static bool looks_like_audio(const audio_source *src)
+{
+    unsigned char m[12] = {0};
+    if (src->seek(src->ctx, 0, SEEK_SET) != 0)
+        return false;
+    int64_t n = src->read(src->ctx, m, sizeof(m));
+    src->seek(src->ctx, 0, SEEK_SET);
+    if (n < 4)
+        return false;
+    return !memcmp(m, "RIFF", 4) || !memcmp(m, "RF64", 4) || !memcmp(m, "fLaC", 4) ||
+           !memcmp(m, "OggS", 4) || !memcmp(m, "ID3", 3) || !memcmp(m, "FORM", 4) ||
+           !memcmp(m, ".snd", 4) || (m[0] == 0xFF && (m[1] & 0xE0) == 0xE0);
+}
+
+/* ---- open/read/close ----------------------------------------------------- */
+
+audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
+                         int *err, char *msg, size_t msg_len)
+{
+    audio_reader *r = NULL;
+    SF_INFO sfi;
+    int rc = PHS_ENOMEM;
+
+    set_msg(msg, msg_len, "ok");
+    int64_t size = src->size(src->ctx);
+    if (size < 0) {
+        rc = PHS_EIO;
+        set_msg(msg, msg_len, "cannot determine the input size");
+        goto fail;
+    }
+    if (size == 0) {
+        rc = PHS_EEMPTY;
+        set_msg(msg, msg_len, "the input is empty (0 bytes)");
+        goto fail;
+    }
+    if ((uint64_t)size > lim->max_bytes) {
+        rc = PHS_ETOOBIG;
+        set_msg(msg, msg_len, "the input is %lld bytes, over the limit of %llu bytes",
+                (long long)size, (unsigned long long)lim->max_bytes);
+        goto fail;
+    }
+
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        goto fail;
+    r->src = *src;
+    r->vio = (SF_VIRTUAL_IO){vio_size, vio_seek, vio_read, NULL, vio_tell};
+    memset(&sfi, 0, sizeof(sfi));
+    r->sf = sf_open_virtual(&r->vio, SFM_READ, &sfi, r);
+    if (!r->sf) {
+        int e = sf_error(NULL);
+        if (e == SF_ERR_UNSUPPORTED_ENCODING) {
+            rc = PHS_EUNSUPPORTED;
+            set_msg(msg, msg_len, "the audio encoding is not supported");
+        } else if (e == SF_ERR_MALFORMED_FILE || looks_like_audio(src)) {
+            rc = PHS_ETRUNCATED;
+            set_msg(msg, msg_len, "the audio header is malformed or truncated");
+        } else {
+            rc = PHS_ENOTAUDIO;
+            set_msg(msg, msg_len, "the input is not a recognised audio format");
+        }
+        goto fail;
+    }
+    format_name(sfi.format, info->format, sizeof(info->format));
+    info->sample_rate = sfi.samplerate;
+    info->channels = sfi.channels;
+    info->bytes = (uint64_t)size;
+    info->duration = sfi.samplerate > 0 && sfi.frames > 0 && sfi.frames != SF_COUNT_MAX
+                         ? (double)sfi.frames / sfi.samplerate
+                         : 0;
+
+    if ((sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW) {
+        rc = PHS_ENOTAUDIO;
+        set_msg(msg, msg_len, "headerless raw audio is not accepted");
+        goto fail;
+    }
+    if (sfi.samplerate < lim->min_rate || sfi.samplerate > lim->max_rate) {
+        rc = PHS_EUNSUPPORTED;
+        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", sfi.samplerate,
+                lim->min_rate, lim->max_rate);
+        goto fail;
+    }
+    if (sfi.channels < 1 || sfi.channels > lim->max_channels) {
+        rc = PHS_EUNSUPPORTED;
+        set_msg(msg, msg_len, "%d channels is outside 1..%d", sfi.channels, lim->max_channels);
+        goto fail;
+    }
+    if (log_says_truncated(r->sf)) {
+        rc = PHS_ETRUNCATED;
+        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
+        goto fail;
+    }
+    if (sfi.frames <= 0) {
+        rc = PHS_EEMPTY;
+        set_msg(msg, msg_len, "the recording contains no audio samples");
+        goto fail;
+    }
+    if (info->duration > lim->max_seconds) {
+        rc = PHS_ETOOBIG;
+        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
+                info->duration, lim->max_seconds);
+        goto fail;
+    }
+
+    r->channels = sfi.channels;
+    r->rate = sfi.samplerate;
+    r->max_seconds = lim->max_seconds;
+    r->inbuf = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES * (size_t)r->channels);
+    r->mono = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES);
+    /* Worst case out per block: upsampling 8 kHz -> 16 kHz doubles, plus resampler slack. */
+    r->pending_cap = (size_t)AUDIO_BLOCK_FRAMES * 2 + 1024;
+    r->pending = malloc(sizeof(int16_t) * r->pending_cap);
+    if (!r->inbuf || !r->mono || !r->pending)
+        goto fail;
+    if (r->rate != AUDIO_RATE) {
+        soxr_error_t serr;
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_INT16_I);
+        /* soxr dithers integer output with random noise by default: the same
+         * file would decode to different samples (and sometimes different
+         * words) on every run. Recognition needs determinism, not dither. */
+        io.flags |= SOXR_NO_DITHER;
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        r->soxr = soxr_create((double)r->rate, AUDIO_RATE, 1, &serr, &io, &q, NULL);
+        if (!r->soxr) {
+            rc = PHS_EINTERNAL;
+            set_msg(msg, msg_len, "cannot create the resampler");
+            goto fail;
+        }
+    }
+    *err = PHS_OK;
+    return r;
+
+fail:
+    audio_close(r);
+    *err = rc;
+    if (rc == PHS_ENOMEM)
+        set_msg(msg, msg_len, "out of memory");
+    return NULL;
+}
+
+static int16_t to_s16(float x)
+{
+    float v = x * 32768.0f;
+    if (v >= 32767.0f)
+        return 32767;
+    if (v <= -32768.0f)
+        return -32768;
+    return (int16_t)lrintf(v);
+}
+
+/* Decodes one block of input into r->pending. */
+static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
+{
+    r->pending_len = r->pending_pos = 0;
+    if (r->eof) {
+        if (!r->soxr || r->flushed)
+            return 0;
+        size_t odone = 0;
+        soxr_error_t e = soxr_process(r->soxr, NULL, 0, NULL, r->pending, r->pending_cap, &odone);
+        if (e) {
+            set_msg(msg, msg_len, "resampler failed");
+            return PHS_EINTERNAL;
+        }
+        if (odone == 0)
+            r->flushed = true;
+        r->pending_len = odone;
+        return 0;
+    }
+
+    sf_count_t n = sf_readf_float(r->sf, r->inbuf, AUDIO_BLOCK_FRAMES);
+    if (n < 0)
+        n = 0;
+    if (sf_error(r->sf) != SF_ERR_NO_ERROR && n == 0) {
+        set_msg(msg, msg_len, "the audio stream is damaged or truncated");
+        return PHS_ETRUNCATED;
+    }
+    if (n == 0) {
+        r->eof = true;
+        return fill_pending(r, msg, msg_len);
+    }
+    r->frames_in += n;
+    if ((double)r->frames_in / r->rate > r->max_seconds) {
+        set_msg(msg, msg_len, "the recording is longer than the limit of %.0f s", r->max_seconds);
+        return PHS_ETOOBIG;
+    }
+
+    /* Downmix: the mean of all channels. */
+    for (sf_count_t i = 0; i < n; i++) {
+        const float *f = r->inbuf + i * r->channels;
+        float acc = 0;
+        for (int c = 0; c < r->channels; c++)
+            acc += f[c];
+        r->mono[i] = acc / (float)r->channels;
+    }
+
+    if (!r->soxr) {
+        for (sf_count_t i = 0; i < n; i++)
+            r->pending[i] = to_s16(r->mono[i]);
+        r->pending_len = (size_t)n;
+        return 0;
+    }
+    size_t idone = 0, odone = 0;
+    soxr_error_t e =
+        soxr_process(r->soxr, r->mono, (size_t)n, &idone, r->pending, r->pending_cap, &odone);
+    if (e || idone != (size_t)n) {
+        set_msg(msg, msg_len, "resampler failed");
+        return PHS_EINTERNAL;
+    }
+    r->pending_len = odone;
+    return 0;
+}
+
+int audio_read(audio_reader *r, int16_t *out, size_t max, size_t *got, char *msg, size_t msg_len)
+{
+    *got = 0;
+    while (*got < max) {
+        if (r->pending_pos == r->pending_len) {
+            if (r->eof && (!r->soxr || r->flushed))
+                break;
+            int rc = fill_pending(r, msg, msg_len);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        size_t n = r->pending_len - r->pending_pos;
+        if (n > max - *got)
+            n = max - *got;
+        memcpy(out + *got, r->pending + r->pending_pos, n * sizeof(int16_t));
+        r->pending_pos += n;
+        *got += n;
+    }
+    r->samples_out += *got;
+    return 0;
+}
+
+double audio_seconds_read(const audio_reader *r)
+{
+    return (double)r->samples_out / AUDIO_RATE;
+}
+
+void audio_close(audio_reader *r)
+{
+    if (!r)
+        return;
+    if (r->sf)
+        sf_close(r->sf);
+    if (r->soxr)
+        soxr_delete(r->soxr);
+    free(r->inbuf);
+    free(r->mono);
+    free(r->pending);
+    free(r);
+}

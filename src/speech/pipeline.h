@@ -1,0 +1,16 @@
+/* pipeline: audio source -> decode/resample -> engine -> result, streaming. */
+#ifndef PHS_PIPELINE_H
+#define PHS_PIPELINE_H
+
+#include "speech/asr.h"
+#include "speech/audio.h"
+
+/* Transcribes the recording in src with decoder d (which it restarts).
+ * Memory stays bounded: audio flows through in one-second blocks. On
+ * success *out is the result (caller frees) and info describes the input.
+ * On failure returns the audio_* or engine error with a reason in msg
+ * (never any content of the recording). */
+int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_limits *lim,
+                        audio_info *info, asr_result **out, char *msg, size_t msg_len);
+
+#endif

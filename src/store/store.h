@@ -1,0 +1,482 @@
+/* store: the data directory and the metadata database (SQLite). The only
+ * module that writes SQL.
+ *
+ * A data directory holds phiscribe.db (WAL, synchronous=FULL, foreign keys,
+ * secure_delete), blobs/, master.key and audit-signing.key. The store owns
+ * the open database, the master key, the API-key pepper and the audit
+ * signer; nothing outside crypto ever sees their bytes.
+ *
+ * Every read and write goes through a transaction: store_begin (write,
+ * BEGIN IMMEDIATE, so concurrent processes serialise) or store_begin_read.
+ * One store handle may be shared by threads; a transaction holds the
+ * handle's mutex until store_commit/store_rollback, so a thread must never
+ * open a second transaction on the same handle while it holds one.
+ * Every change is committed together with its audit record: callers pass
+ * the same store_tx to audit_append before store_commit.
+ *
+ * Functions return 0 or a negative PHS_E* code unless stated.
+ */
+#ifndef PHS_STORE_H
+#define PHS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+
+#define STORE_SCHEMA_VERSION 5
+#define STORE_PATH_MAX 1024
+#define STORE_NAME_MAX 64       /* tenant names */
+#define STORE_ID_MAX 64         /* key, object and transcript ids */
+#define STORE_NODE_ID_LEN 16    /* hex characters */
+#define STORE_TIME_LEN 27       /* "2026-01-02T03:04:05.123456Z" */
+#define STORE_LABEL_SEALED_MAX 1024
+#define STORE_DB_FILE "phiscribe.db"
+#define STORE_MASTER_FILE "master.key"
+#define STORE_SIGNER_FILE "audit-signing.key"
+#define STORE_BLOB_DIR "blobs"
+
+typedef struct store store;
+typedef struct store_tx store_tx;
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Microseconds since the Unix epoch, UTC. */
+int64_t store_now_us(void);
+/* RFC 3339 UTC with microseconds: "2026-01-02T03:04:05.123456Z". */
+void store_time_format(int64_t us, char out[STORE_TIME_LEN + 1]);
+/* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" and
+ * "YYYY-MM-DDTHH:MM:SS.ffffffZ" (1-6 fraction digits); PHS_EINVAL else. */
+int store_time_parse(const char *text, int64_t *us);
+
+/* ---- data directory ------------------------------------------------------ */
+
+/* The data directory to use: flag if given, else $PHISCRIBE_DATA if set and
+ * non-empty, else "./phiscribe-data". PHS_ETOOBIG if longer than len-1. */
+int store_resolve_dir(const char *flag, char *out, size_t len);
+
+/* Creates a new data directory: the directory (0700; refuses with
+ * PHS_EEXIST if the path exists at all), blobs/, master.key and
+ * audit-signing.key (0600), the database with the current schema, a random
+ * node id, and the API-key pepper wrapped under the master key. On failure
+ * whatever was created is removed again. why gets a one-line message. */
+int store_create(const char *dir, char *why, size_t whylen);
+
+enum store_open_flags {
+    /* Opens the database read-only and loads no master key: for audit
+     * verification on a copy. Write transactions then fail with PHS_EPERM. */
+    STORE_OPEN_READONLY = 1,
+    /* For `phiscribe serve`: holds the data directory's server lock
+     * (DIR/serve.lock) until store_close or the end of the process. One
+     * such handle per directory across processes, and at most one per
+     * process (the lock is the process's: closing a second handle would
+     * drop it). Handles without it (admin commands) are not affected. */
+    STORE_OPEN_SERVER = 2,
+};
+
+/* Opens an existing data directory. Unless read-only, first refuses
+ * (PHS_EPERM) a directory, blobs/ or tmp/ that group or others can access
+ * (0700 expected), or a database, -wal or -shm file that they can (0600),
+ * before it creates or changes anything; read-only handles hold no master
+ * key and cannot decrypt, so they skip this (`doctor` reports the modes).
+ * With STORE_OPEN_SERVER it also refuses an object file in blobs/ that
+ * group or others can access (a stat per object file), then takes the
+ * server lock or refuses with PHS_EBUSY naming the server that holds it
+ * (pid, listen address).
+ * Then checks that the key files are not readable by group or others, that
+ * master.key matches the database (key check value), that
+ * audit-signing.key matches the public key recorded at init, completes an
+ * interrupted master-key rotation, and migrates the schema forward. NULL on
+ * failure with *err set and a one-line message in why naming the file and
+ * what to do. Close with store_close. */
+store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t whylen);
+/* Records in DIR/serve.lock the address a server listens on (listen as
+ * configured, port as bound), so that a second server can name it. A no-op
+ * for a handle opened without STORE_OPEN_SERVER. */
+int store_server_listening(store *s, const char *listen, unsigned port);
+/* Closes the database and wipes the keys; NULL-safe. Callers write their
+ * closing audit checkpoint (audit_checkpoint) before this. */
+void store_close(store *s);
+
+const char *store_dir(const store *s);
+bool store_readonly(const store *s);
+const char *store_node_id(const store *s);
+/* The audit signer loaded from audit-signing.key (also in read-only mode). */
+const crypto_signer *store_signer(const store *s);
+/* The Ed25519 public key recorded in the database at init. */
+void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+int store_master_version(const store *s);
+
+/* HMAC-SHA256 keyed by the API-key pepper. The pepper is a random key made
+ * at init, stored wrapped under the master key, and re-wrapped (never
+ * changed) by master rotation, so stored key MACs stay valid. */
+int store_pepper_mac(const store *s, const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* A random id: prefix followed by n base62 characters (n <= 48). */
+int store_random_id(const char *prefix, size_t n, char *out, size_t len);
+
+/* ---- transactions --------------------------------------------------------- */
+
+/* Write transaction (BEGIN IMMEDIATE; waits up to the busy timeout for other
+ * writers, then PHS_EBUSY). Locks the handle until commit or rollback. */
+int store_begin(store *s, store_tx **tx);
+/* Read transaction: a consistent snapshot. */
+int store_begin_read(store *s, store_tx **tx);
+/* Commits and releases; on failure the transaction is rolled back. */
+int store_commit(store_tx *tx);
+/* Rolls back and releases; NULL-safe. */
+void store_rollback(store_tx *tx);
+store *store_tx_store(store_tx *tx);
+bool store_tx_writable(const store_tx *tx);
+/* Runs fn(s, ctx) once after tx commits (never after a rollback or a
+ * failed commit), outside the transaction and the handle's lock, in the
+ * committing thread: for work that must follow the commit, such as
+ * publishing the audit high-water file. One per transaction (a second call
+ * replaces the first); ctx must live until then. */
+void store_tx_after_commit(store_tx *tx, void (*fn)(store *s, void *ctx), void *ctx);
+
+/* ---- settings (small integers kept in the database, e.g. audit policy) -- */
+
+/* *out = the value of key, or dflt if it was never set. */
+int store_setting_get_int(store_tx *tx, const char *key, int64_t dflt, int64_t *out);
+int store_setting_set_int(store_tx *tx, const char *key, int64_t value);
+
+/* ---- tenants ------------------------------------------------------------- */
+
+#define STORE_DEFAULT_AUDIO_RETENTION_S 0
+#define STORE_DEFAULT_TRANSCRIPT_RETENTION_S (90LL * 86400)
+
+struct store_tenant {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    int64_t created_us;
+    int key_version;
+    int64_t audio_retention_s;
+    int64_t transcript_retention_s;
+    int64_t deleted_us;   /* 0: live; else offboarded (store_tenant_destroy) */
+};
+
+/* Tenant names: 1-64 of [A-Za-z0-9._-], starting with a letter or digit.
+ * They are metadata, not PHI, and appear in audit records. */
+bool store_tenant_name_valid(const char *name);
+
+/* Creates a tenant with a fresh random tenant key wrapped under the master
+ * key, default retention. PHS_EEXIST if the name is taken. */
+int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out);
+int store_tenant_by_name(store_tx *tx, const char *name, struct store_tenant *out);
+int store_tenant_by_id(store_tx *tx, int64_t id, struct store_tenant *out);
+/* Calls fn for each tenant in name order; a non-zero return stops and is
+ * returned. */
+int store_tenant_each(store_tx *tx, int (*fn)(void *ctx, const struct store_tenant *t),
+                      void *ctx);
+/* Sets retention; a negative value leaves that policy unchanged. */
+int store_tenant_set_retention(store_tx *tx, int64_t tenant_id, int64_t audio_s,
+                               int64_t transcript_s);
+/* Offboarding, in the caller's transaction: overwrites the wrapped tenant
+ * key and its check value with zeros and marks the tenant deleted, destroys
+ * every wrapped data key of the tenant, marks its jobs deleted and revokes
+ * its API keys. The name stays taken, so audit records and certificates
+ * keep naming one tenant. PHS_ENOTFOUND if missing or already deleted. */
+int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us);
+/* Unwraps the tenant key (checks its key check value). Caller frees with
+ * crypto_key_free. NULL with *err on failure; PHS_ENOTFOUND for a deleted
+ * tenant. */
+crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err);
+
+/* Tenant key rotation, in the caller's transaction: wraps new_key under the
+ * master key as the tenant's next key version (*version gets it) and
+ * replaces the stored key. Everything under the old key must be re-wrapped
+ * in the same transaction (store_object_rewrap, auth_labels_reseal).
+ * PHS_ENOTFOUND for a missing or offboarded tenant. */
+int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *new_key,
+                             int *version);
+
+/* ---- API keys (rows only; see auth.h for the key format) ---------------- */
+
+struct store_api_key {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char tenant[STORE_NAME_MAX + 1]; /* filled by reads */
+    uint32_t roles;
+    uint8_t secret_mac[CRYPTO_SHA256_LEN];
+    int64_t created_us;
+    int64_t expires_us; /* 0: never */
+    int64_t revoked_us; /* 0: not revoked */
+    uint8_t label_sealed[STORE_LABEL_SEALED_MAX];
+    size_t label_sealed_len; /* 0: no label */
+};
+
+int store_api_key_insert(store_tx *tx, const struct store_api_key *k);
+/* PHS_ENOTFOUND if no key has this id. */
+int store_api_key_get(store_tx *tx, const char *id, struct store_api_key *out);
+/* Keys of one tenant (tenant_id > 0) or all, by tenant then creation. */
+int store_api_key_each(store_tx *tx, int64_t tenant_id,
+                       int (*fn)(void *ctx, const struct store_api_key *k), void *ctx);
+/* PHS_ENOTFOUND, or PHS_EEXIST if it was already revoked. */
+int store_api_key_revoke(store_tx *tx, const char *id, int64_t now_us);
+/* Replaces a key's sealed label (len 0: none). PHS_ENOTFOUND if no such key. */
+int store_api_key_set_label(store_tx *tx, const char *id, const uint8_t *sealed, size_t len);
+
+/* ---- master key rotation ------------------------------------------------- */
+
+/* Creates a new master key, re-wraps every tenant key and the pepper under
+ * it in one transaction (in_tx is called inside that transaction, before
+ * commit, so the caller can append its audit record), commits, then
+ * replaces master.key. Data is never re-encrypted. A crash at any point
+ * leaves a directory that store_open completes or rolls back. */
+int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version),
+                        void *ctx, char *why, size_t whylen);
+
+/* ---- audit rows (written by the audit module only) ---------------------- */
+
+#define STORE_AUDIT_TEXT_MAX 128
+
+enum store_audit_type { STORE_AUDIT_INT, STORE_AUDIT_TEXT };
+
+/* A record's fields in canonical order (docs/AUDIT-FORMAT.md). Text fields
+ * are printable ASCII; "" stands for absent (NULL). Integer fields use -1
+ * for absent. */
+struct store_audit_record {
+    int64_t seq;
+    char time[STORE_TIME_LEN + 1];
+    char node[STORE_AUDIT_TEXT_MAX + 1];
+    char request_id[STORE_AUDIT_TEXT_MAX + 1];
+    char tenant[STORE_AUDIT_TEXT_MAX + 1];
+    char actor[STORE_AUDIT_TEXT_MAX + 1];
+    char roles[STORE_AUDIT_TEXT_MAX + 1];
+    char action[STORE_AUDIT_TEXT_MAX + 1];
+    char resource_type[STORE_AUDIT_TEXT_MAX + 1];
+    char resource_id[STORE_AUDIT_TEXT_MAX + 1];
+    char outcome[STORE_AUDIT_TEXT_MAX + 1];
+    int64_t http_status;
+    char source[STORE_AUDIT_TEXT_MAX + 1];
+    char reason[STORE_AUDIT_TEXT_MAX + 1];
+    int64_t audio_bytes;
+    int64_t audio_duration_ms;
+    char audio_format[STORE_AUDIT_TEXT_MAX + 1];
+    int64_t audio_sample_rate;
+    int64_t audio_channels;
+    char audio_sha256[STORE_AUDIT_TEXT_MAX + 1];
+    uint8_t hash[CRYPTO_SHA256_LEN]; /* chain hash, not part of the canonical form */
+    bool malformed; /* set by reads: a stored value does not fit (tampering) */
+};
+
+struct store_audit_field {
+    const char *name; /* also the column name */
+    enum store_audit_type type;
+    size_t offset;    /* into struct store_audit_record */
+};
+/* The canonical field order; shared by store (columns) and audit (hashing,
+ * export) so the two cannot drift apart. */
+extern const struct store_audit_field store_audit_fields[];
+extern const size_t store_audit_field_count;
+
+struct store_audit_checkpoint {
+    int64_t n;   /* 1, 2, ... */
+    int64_t seq; /* last record covered */
+    uint8_t chain_hash[CRYPTO_SHA256_LEN];
+    char time[STORE_TIME_LEN + 1];
+    char node[STORE_AUDIT_TEXT_MAX + 1];
+    uint8_t prev[CRYPTO_SHA256_LEN]; /* SHA-256 of the previous checkpoint's message */
+    uint8_t signature[CRYPTO_ED25519_SIG_LEN];
+    bool malformed; /* set by reads: a stored value does not fit (tampering) */
+};
+
+/* The newest record's seq and chain hash: seq 0 and zeros when empty. */
+int store_audit_head(store_tx *tx, int64_t *seq, uint8_t hash[CRYPTO_SHA256_LEN]);
+int store_audit_insert(store_tx *tx, const struct store_audit_record *r);
+/* Records with from <= seq <= to (to < 0: no upper bound) in seq order. */
+int store_audit_each(store_tx *tx, int64_t from, int64_t to,
+                     int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx);
+/* PHS_ENOTFOUND when there is no checkpoint yet. */
+int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out);
+/* Checkpoint n; PHS_ENOTFOUND if there is none, PHS_ECORRUPT if a stored
+ * value does not fit. */
+int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_checkpoint *out);
+int store_audit_checkpoint_insert(store_tx *tx, const struct store_audit_checkpoint *c);
+int store_audit_checkpoint_each(store_tx *tx,
+                                int (*fn)(void *ctx, const struct store_audit_checkpoint *c),
+                                void *ctx);
+
+/* ---- encrypted objects (wrapped data keys; the bytes live in blobs/) ---- */
+
+struct store_object {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char kind[17];            /* "audio", "transcript", ... */
+    int tenant_key_version;   /* which tenant key wraps dk_wrapped */
+    uint8_t dk_wrapped[CRYPTO_WRAPPED_LEN];
+    bool has_dk;              /* false once destroyed */
+    int64_t size;             /* plaintext bytes, -1 unknown */
+    int64_t created_us;
+    int64_t destroyed_us;     /* 0: live */
+    uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded at creation */
+    bool has_sha256;
+};
+
+/* PHS_ESTALE when o->tenant_key_version is no longer the tenant's key
+ * version (the key was rotated while the object was written: write it
+ * again under the current key). */
+int store_object_insert(store_tx *tx, const struct store_object *o);
+/* Only returns objects of tenant_id; another tenant's id is PHS_ENOTFOUND. */
+int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct store_object *out);
+int store_object_set_size(store_tx *tx, const char *id, int64_t size);
+/* 1 if any object row (of any tenant, live or destroyed) has this id, 0 if
+ * none, or a negative error. For housekeeping, never for access checks. */
+int store_object_known(store_tx *tx, const char *id);
+/* Cryptographic erase: overwrites and drops the wrapped data key (the
+ * database runs with secure_delete) and marks the object destroyed. */
+int store_object_destroy_key(store_tx *tx, const char *id, int64_t now_us);
+/* Calls fn for each object of the tenant whose data key still exists,
+ * oldest first; a non-zero return stops and is returned. */
+int store_object_each_live(store_tx *tx, int64_t tenant_id,
+                           int (*fn)(void *ctx, const struct store_object *o), void *ctx);
+/* Re-wraps the data key of each live object of the tenant still wrapped
+ * under an older tenant key than version: fn turns the old wrapped key
+ * into the new one in place; the row then records version. In batches, so
+ * memory stays flat; *count (may be NULL) gets the number re-wrapped. */
+int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
+                        int (*fn)(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN]),
+                        void *ctx, int64_t *count);
+/* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
+ * Call outside a transaction after destroying keys. */
+int store_flush_erased(store *s);
+
+/* ---- transcription jobs --------------------------------------------------- */
+
+enum store_job_state {
+    STORE_JOB_QUEUED,
+    STORE_JOB_PROCESSING,
+    STORE_JOB_COMPLETED,
+    STORE_JOB_FAILED,
+    STORE_JOB_DELETED,
+};
+const char *store_job_state_name(enum store_job_state st);
+
+struct store_transcript {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char key_id[STORE_ID_MAX + 1];             /* creator */
+    enum store_job_state state;
+    int64_t created_us, updated_us;
+    char audio_object[STORE_ID_MAX + 1];       /* "" when none */
+    char transcript_object[STORE_ID_MAX + 1];  /* "" when none */
+    /* keep_unredacted / redact_audio (set with the transcript; "" none) */
+    char unredacted_object[STORE_ID_MAX + 1];  /* the transcript before redaction */
+    char redacted_audio_object[STORE_ID_MAX + 1]; /* WAV with the redacted spans masked */
+    int64_t audio_bytes;                       /* -1 unknown */
+    int64_t audio_duration_ms;                 /* -1 unknown */
+    int64_t transcript_bytes;                  /* -1 unknown */
+    char options[1024]; /* JSON of non-PHI options only ("" none) */
+    char error[256];    /* non-PHI error message ("" none) */
+    int attempts;
+    int64_t retention_s; /* per-request retention (seconds); 0: the tenant's */
+    bool fetch_once;     /* store=false: destroyed after the first read of the result */
+};
+
+int store_transcript_insert(store_tx *tx, const struct store_transcript *t);
+/* Only returns jobs of tenant_id (another tenant's id is PHS_ENOTFOUND). */
+int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
+                         struct store_transcript *out);
+/* Writes state, objects (all four), sizes, duration, error, attempts and
+ * updated_us of t (matched by id and tenant). */
+int store_transcript_update(store_tx *tx, const struct store_transcript *t);
+/* Newest first, deleted jobs left out; with after_id, continues after that job (cursor). At most
+ * limit jobs (1..1000); *more tells whether there are further ones. */
+int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
+                          int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
+                          bool *more);
+/* Oldest queued job of any tenant, marked processing (attempts + 1);
+ * PHS_ENOTFOUND when the queue is empty. */
+int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out);
+/* At start-up: jobs left processing by a crash go back to queued. Returns
+ * the number requeued (>= 0) or an error. */
+int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us);
+/* How many jobs of all tenants are in each state: counts[state]. */
+int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1]);
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Finished (completed or failed) jobs of live tenants whose transcript
+ * retention has passed at now_us: min(tenant policy, the job's own
+ * retention) after creation. Oldest first, at most limit (1..1000). */
+int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
+                             int (*fn)(void *ctx, const struct store_transcript *t), void *ctx);
+/* Finished jobs whose audio still has its key and whose audio retention
+ * (min(tenant audio policy, the job's own retention)) has passed. */
+int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx);
+
+/* ---- tenant recognition profiles (see tprofile.h) -------------------------- */
+
+#define STORE_PROFILE_NAME_MAX 64
+
+struct store_profile {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char name[STORE_PROFILE_NAME_MAX + 1]; /* metadata chosen by the tenant's admin */
+    char object[STORE_ID_MAX + 1];         /* the encrypted built profile */
+    char base[16];                         /* "general" or "medical" */
+    double weight;
+    int64_t size;       /* bytes of the built profile */
+    int64_t text_bytes; /* bytes of the text it was built from */
+    int64_t created_us;
+    int64_t deleted_us; /* 0: live */
+};
+
+/* PHS_EEXIST when the tenant has a live profile of that name. */
+int store_profile_insert(store_tx *tx, const struct store_profile *p);
+/* The tenant's live profile of that name; PHS_ENOTFOUND otherwise (also for
+ * another tenant's). */
+int store_profile_get(store_tx *tx, int64_t tenant_id, const char *name, struct store_profile *out);
+/* Live profiles of the tenant by name; a non-zero return from fn stops. */
+int store_profile_each(store_tx *tx, int64_t tenant_id,
+                       int (*fn)(void *ctx, const struct store_profile *p), void *ctx);
+int store_profile_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
+/* The tenant's default profile name ("" when none) into out. */
+int store_tenant_default_profile(store_tx *tx, int64_t tenant_id, char *out, size_t len);
+/* name NULL or "": no default. */
+int store_tenant_set_default_profile(store_tx *tx, int64_t tenant_id, const char *name);
+
+/* ---- destruction certificates (see certificate.h) ------------------------- */
+
+#define STORE_CERTIFICATE_MAX (8u * 1024 * 1024) /* bytes of one certificate's JSON */
+
+struct store_certificate {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char resource_type[17];
+    char resource_id[STORE_ID_MAX + 1];
+    int64_t issued_us;
+    char *body; /* the signed certificate as JSON; owned, store_certificate_clear frees */
+};
+
+/* Certificates are append-only (triggers refuse updates and deletes). */
+int store_certificate_insert(store_tx *tx, const struct store_certificate *c);
+/* tenant_id <= 0: any tenant. PHS_ENOTFOUND when missing or another tenant's. */
+int store_certificate_get(store_tx *tx, int64_t tenant_id, const char *id,
+                          struct store_certificate *out);
+void store_certificate_clear(struct store_certificate *c);
+/* Newest first, after after_id (cursor), at most limit (1..1000); the
+ * body passed to fn dies when fn returns. tenant_id <= 0: all tenants. */
+int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
+                           int (*fn)(void *ctx, const struct store_certificate *c), void *ctx,
+                           bool *more);
+
+/* A destruction committed but not yet certified: the unsigned draft of its
+ * certificate (JSON), keyed by the seq of its audit record. Inserted in the
+ * destruction's transaction, deleted in the certificate's. */
+int store_pending_insert(store_tx *tx, int64_t audit_seq, int64_t tenant_id, const char *draft);
+/* PHS_ENOTFOUND if there is none. */
+int store_pending_delete(store_tx *tx, int64_t audit_seq);
+/* The draft of audit record audit_seq in a new string (caller frees), or
+ * NULL with *err (PHS_ENOTFOUND if there is none). */
+char *store_pending_get(store_tx *tx, int64_t audit_seq, int *err);
+/* Oldest first, at most limit (1..1000); draft dies when fn returns. */
+int store_pending_each(store_tx *tx, int limit,
+                       int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id,
+                                 const char *draft),
+                       void *ctx);
+
+#endif

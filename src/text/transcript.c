@@ -1,0 +1,338 @@
+/* transcript: JSON (jansson) and subtitle renderings of an asr_result. */
+#include "text/transcript.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/err.h"
+#include "core/jsonout.h"
+#include "text/redact.h"
+
+void transcript_opts_default(transcript_opts *o)
+{
+    o->language = NULL;
+    o->words_top_level = false;
+    o->segments = true;
+    o->redacted = false;
+    o->redactions = NULL;
+    o->n_redactions = 0;
+}
+
+static const struct {
+    const char *name;
+    transcript_format fmt;
+    const char *mime;
+} formats[] = {
+    {"json", TRANSCRIPT_JSON, "application/json"},
+    {"text", TRANSCRIPT_TEXT, "text/plain; charset=utf-8"},
+    {"srt", TRANSCRIPT_SRT, "application/x-subrip; charset=utf-8"},
+    {"vtt", TRANSCRIPT_VTT, "text/vtt; charset=utf-8"},
+    {"verbose_json", TRANSCRIPT_VERBOSE_JSON, "application/json"},
+};
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+int transcript_format_parse(const char *s, transcript_format *out)
+{
+    for (size_t i = 0; s && i < N_FORMATS; i++)
+        if (!strcmp(s, formats[i].name)) {
+            *out = formats[i].fmt;
+            return 0;
+        }
+    return PHS_EINVAL;
+}
+
+const char *transcript_format_name(transcript_format f)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (formats[i].fmt == f)
+            return formats[i].name;
+    return "json";
+}
+
+const char *transcript_content_type(transcript_format f)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (formats[i].fmt == f)
+            return formats[i].mime;
+    return "application/json";
+}
+
+void transcript_timestamp(double seconds, char sep, char *out, size_t len)
+{
+    if (!(seconds > 0))
+        seconds = 0;
+    long long ms = llround(seconds * 1000.0);
+    long long h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60;
+    snprintf(out, len, "%02lld:%02lld:%02lld%c%03lld", h, m, s, sep, ms % 1000);
+}
+
+static json_t *word_json(const asr_word *w)
+{
+    return json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start", jsonout_seconds(w->start),
+                     "end", jsonout_seconds(w->end), "confidence", jsonout_score(w->confidence));
+}
+
+static json_t *words_json(const asr_word *w, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, word_json(&w[i])) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+/* Adds "redactions" to root when the rendering is of a redacted result. */
+static int add_redactions(json_t *root, const transcript_opts *o)
+{
+    if (!o->redacted)
+        return 0;
+    json_t *arr = json_array();
+    if (!arr || json_object_set_new(root, "redactions", arr) < 0)
+        return -1;
+    for (size_t i = 0; i < o->n_redactions; i++) {
+        const struct redact_span *r = &o->redactions[i];
+        json_t *e = json_pack("{s:s, s:o, s:o}", "label", redact_label_name(r->label), "start",
+                              jsonout_seconds(r->start), "end", jsonout_seconds(r->end));
+        if (!e || json_array_append_new(arr, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The lowest word probability avg_logprob counts: a posterior the lattice
+ * rounds to 0 would otherwise make the mean -inf. */
+#define MIN_WORD_PROB 1e-10
+
+/* Whisper's compression ratio of a segment's text: its bytes over the bytes
+ * zlib's default compression makes of them (a repetitive text compresses
+ * well and scores high; Whisper distrusts a segment over 2.4). */
+static double compression_ratio(const char *text)
+{
+    uLong n = (uLong)strlen(text);
+    uLongf out_len = compressBound(n);
+    Bytef *out = malloc(out_len);
+    double ratio = 1.0;
+    if (out && n && compress(out, &out_len, (const Bytef *)text, n) == Z_OK && out_len)
+        ratio = (double)n / (double)out_len;
+    free(out);
+    return ratio;
+}
+
+/* One verbose_json segment in OpenAI's shape (docs/API.md says what each
+ * field means here), plus its confidence and words. */
+static json_t *segment_json(const asr_result *res, size_t i)
+{
+    const asr_segment *s = &res->segments[i];
+    double conf = 0, logprob = 0;
+    for (size_t k = 0; k < s->n_words; k++) {
+        double p = res->words[s->first_word + k].confidence;
+        conf += p;
+        logprob += log(p > MIN_WORD_PROB ? p : MIN_WORD_PROB);
+    }
+    conf = s->n_words ? conf / (double)s->n_words : 0;
+    logprob = s->n_words ? logprob / (double)s->n_words : 0;
+    json_t *seg = json_pack("{s:I, s:I, s:o, s:o, s:s, s:[], s:f, s:o, s:o, s:f}", "id",
+                            (json_int_t)i, "seek", (json_int_t)llround(s->start * 100.0), "start",
+                            jsonout_seconds(s->start), "end", jsonout_seconds(s->end), "text",
+                            s->text, "tokens", "temperature", 0.0, "avg_logprob",
+                            jsonout_score(logprob), "compression_ratio",
+                            jsonout_score(compression_ratio(s->text)), "no_speech_prob", 0.0);
+    if (seg && (json_object_set_new(seg, "confidence", jsonout_score(conf)) < 0 ||
+                json_object_set_new(seg, "words",
+                                    words_json(res->words + s->first_word, s->n_words)) < 0)) {
+        json_decref(seg);
+        return NULL;
+    }
+    return seg;
+}
+
+static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
+{
+    json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
+                             o->language ? o->language : "english", "duration",
+                             jsonout_seconds(res->duration), "text", text);
+    if (!root)
+        return NULL;
+    if (o->segments) {
+        json_t *segs = json_array();
+        if (!segs || json_object_set_new(root, "segments", segs) < 0)
+            goto fail;
+        for (size_t i = 0; i < res->n_segments; i++)
+            if (json_array_append_new(segs, segment_json(res, i)) < 0)
+                goto fail;
+    }
+    if (o->words_top_level) {
+        json_t *words = words_json(res->words, res->n_words);
+        if (!words || json_object_set_new(root, "words", words) < 0)
+            goto fail;
+    }
+    if (add_redactions(root, o) < 0)
+        goto fail;
+    return root;
+fail:
+    json_decref(root);
+    return NULL;
+}
+
+/* A growable string for the subtitle formats. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sbuf_add(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap : 256);
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+static char *subtitles(const asr_result *res, bool vtt)
+{
+    sbuf b = {0};
+    char a[32], z[32], num[32];
+    sbuf_add(&b, vtt ? "WEBVTT\n\n" : "");
+    for (size_t i = 0; i < res->n_segments; i++) {
+        const asr_segment *s = &res->segments[i];
+        transcript_timestamp(s->start, vtt ? '.' : ',', a, sizeof(a));
+        transcript_timestamp(s->end, vtt ? '.' : ',', z, sizeof(z));
+        if (!vtt) {
+            snprintf(num, sizeof(num), "%zu\n", i + 1);
+            sbuf_add(&b, num);
+        }
+        sbuf_add(&b, a);
+        sbuf_add(&b, " --> ");
+        sbuf_add(&b, z);
+        sbuf_add(&b, "\n");
+        sbuf_add(&b, s->text);
+        sbuf_add(&b, "\n\n");
+    }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
+{
+    transcript_opts defaults;
+    if (!o) {
+        transcript_opts_default(&defaults);
+        o = &defaults;
+    }
+    if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT)
+        return subtitles(res, f == TRANSCRIPT_VTT);
+
+    char *text = asr_result_text(res), *out = NULL;
+    if (!text)
+        return NULL;
+    if (f == TRANSCRIPT_TEXT) {
+        size_t n = strlen(text);
+        out = malloc(n + 2);
+        if (out) {
+            memcpy(out, text, n);
+            out[n] = '\n';
+            out[n + 1] = '\0';
+        }
+    } else {
+        json_t *j = f == TRANSCRIPT_JSON ? json_pack("{s:s}", "text", text)
+                                         : verbose_json(res, text, o);
+        if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
+            json_decref(j);
+            j = NULL;
+        }
+        if (j) {
+            char *s = jsonout_dumps(j, JSON_ENSURE_ASCII);
+            json_decref(j);
+            if (s) {
+                size_t n = strlen(s);
+                out = malloc(n + 2);
+                if (out) {
+                    memcpy(out, s, n);
+                    out[n] = '\n';
+                    out[n + 1] = '\0';
+                }
+                free(s);
+            }
+        }
+    }
+    free(text);
+    return out;
+}
+
+static char *dup_string(json_t *j)
+{
+    const char *s = json_string_value(j);
+    return s ? strdup(s) : NULL;
+}
+
+asr_result *transcript_parse_verbose(const char *json, size_t len)
+{
+    json_error_t e;
+    json_t *root = json_loadb(json, len, 0, &e);
+    asr_result *r = calloc(1, sizeof(*r));
+    json_t *words = json_object_get(root, "words"), *segs = json_object_get(root, "segments");
+    if (!root || !r || !json_is_array(words) || !json_is_array(segs) ||
+        !json_is_number(json_object_get(root, "duration")))
+        goto fail;
+    r->duration = json_number_value(json_object_get(root, "duration"));
+    size_t nw = json_array_size(words), ns = json_array_size(segs);
+    if (nw && !(r->words = calloc(nw, sizeof(asr_word))))
+        goto fail;
+    for (size_t i = 0; i < nw; i++, r->n_words++) {
+        json_t *w = json_array_get(words, i);
+        asr_word *o = &r->words[i];
+        if (!(o->text = dup_string(json_object_get(w, "word"))))
+            goto fail;
+        o->start = json_number_value(json_object_get(w, "start"));
+        o->end = json_number_value(json_object_get(w, "end"));
+        o->confidence = (float)json_number_value(json_object_get(w, "confidence"));
+    }
+    if (ns && !(r->segments = calloc(ns, sizeof(asr_segment))))
+        goto fail;
+    size_t next = 0;
+    for (size_t i = 0; i < ns; i++) {
+        json_t *s = json_array_get(segs, i);
+        asr_segment *o = &r->segments[i];
+        if (!(o->text = dup_string(json_object_get(s, "text"))))
+            goto fail;
+        r->n_segments = i + 1; /* owned from here: freed on failure */
+        o->start = json_number_value(json_object_get(s, "start"));
+        o->end = json_number_value(json_object_get(s, "end"));
+        o->first_word = next;
+        o->n_words = json_array_size(json_object_get(s, "words"));
+        next += o->n_words;
+        if (next > r->n_words)
+            goto fail;
+    }
+    if (next != r->n_words)
+        goto fail;
+    json_decref(root);
+    return r;
+fail:
+    json_decref(root);
+    asr_result_free(r);
+    return NULL;
+}
