@@ -108,8 +108,15 @@ test-integration: all $(BUILD)/http_echo
 
 test-long: deps
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory soak-kill9
 	@$(MAKE) --no-print-directory fuzz
 	@scripts/run-fuzz 120
+
+# Stored jobs under repeated kill -9: none failed, each completed once, no
+# audio left (tests/soak/kill9.sh; SOAK_JOBS, SOAK_KILLS).
+.PHONY: soak-kill9
+soak-kill9: all
+	@tests/soak/kill9.sh $(BUILD)/phiscribe $(or $(SOAK_JOBS),60) $(or $(SOAK_KILLS),25)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

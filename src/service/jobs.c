@@ -22,7 +22,6 @@
 #include "text/transcript.h"
 #include "speech/vocab.h"
 
-#define JOBS_MAX_ATTEMPTS 3
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
@@ -553,10 +552,12 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     store_rollback(tx);
     tx = NULL;
 
-    if (rc == 0 && job->attempts > JOBS_MAX_ATTEMPTS) {
-        /* Crashed or failed to commit this many times: stop retrying it. */
+    if (rc == 0 && job->solo_interruptions >= JOBS_MAX_SOLO_INTERRUPTIONS) {
         rc = PHS_EINTERNAL;
-        snprintf(msg, sizeof(msg), "gave up after %d attempts", JOBS_MAX_ATTEMPTS);
+        snprintf(msg, sizeof(msg),
+                 "the server stopped %d times while transcribing this recording alone; "
+                 "it is not tried again",
+                 job->solo_interruptions);
     } else if (rc == 0 && !audio_obj.has_dk) {
         rc = PHS_ENOTFOUND;
         snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
@@ -982,6 +983,42 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Audits a job that a dead server left running as it goes back to the
+ * queue; alone: it was the only job running, and this run counts. */
+static int audit_requeued(void *ctx, const struct store_transcript *t, bool alone)
+{
+    store_tx *tx = ctx;
+    struct store_tenant tenant;
+    memset(&tenant, 0, sizeof(tenant));
+    store_tenant_by_id(tx, t->tenant_id, &tenant);
+    struct audit_event ev = {
+        .tenant = tenant.name[0] ? tenant.name : NULL,
+        .actor = "system:worker",
+        .action = "transcript.requeue",
+        .resource_type = "transcript",
+        .resource_id = t->id,
+        .outcome = "success",
+        .source = "local",
+        .reason = alone ? "interrupted_alone" : "interrupted",
+    };
+    return audit_append(tx, &ev, NULL);
+}
+
+/* Before the workers start: the jobs the previous server process left
+ * running go back to the queue, each with an audit record. */
+static int requeue_interrupted(store *s)
+{
+    store_tx *tx;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_transcript_requeue_interrupted(tx, store_now_us(), audit_requeued, tx)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
 jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len)
 {
     jobs *j = calloc(1, sizeof(*j));
@@ -1013,12 +1050,7 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
         goto fail;
     if (cfg->store) {
         snprintf(j->blobdir, sizeof(j->blobdir), "%s/%s", store_dir(cfg->store), STORE_BLOB_DIR);
-        store_tx *tx;
-        if ((rc = store_begin(cfg->store, &tx)) == 0) {
-            rc = store_transcript_requeue_interrupted(tx, store_now_us());
-            rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
-        }
-        if (rc < 0) {
+        if ((rc = requeue_interrupted(cfg->store)) < 0) {
             snprintf(msg, msg_len, "cannot requeue interrupted jobs: %s", err_str(rc));
             goto fail;
         }

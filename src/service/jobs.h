@@ -13,7 +13,11 @@
  * Synchronous requests go first: someone is waiting on them.
  *
  * A job acknowledged to a client is in the store before the 202 is sent; a
- * crash while it runs leaves it "processing", and jobs_start requeues it.
+ * crash while it runs leaves it "processing", and jobs_start requeues it
+ * without counting the run against it. From then on it runs alone, and
+ * only a death of the server while it ran alone counts: after
+ * JOBS_MAX_SOLO_INTERRUPTIONS of those it fails (a recording that kills
+ * the server must not do so forever; docs/API.md).
  */
 #ifndef PHS_JOBS_H
 #define PHS_JOBS_H
@@ -29,6 +33,11 @@
 #include "store/store.h"
 
 typedef struct jobs jobs;
+
+/* Runs of one stored job during which the server died while it was the
+ * only job running, before the job is failed: the death was then probably
+ * the job's doing (docs/API.md, "When the server dies"). */
+#define JOBS_MAX_SOLO_INTERRUPTIONS 5
 
 struct jobs_config {
     asr_model *model;          /* shared; must outlive the pool */
@@ -84,8 +93,10 @@ struct jobs_options {
 bool jobs_options_default(const struct jobs_options *o);
 
 /* Starts the workers (each loads its decoder first; a failure there fails
- * the start). Requeues stored jobs a crash left processing. NULL on failure
- * with *err set and a reason in msg. */
+ * the start). First requeues the stored jobs a dead server left
+ * processing, each with a "transcript.requeue" audit record (reason
+ * "interrupted", or "interrupted_alone" when the run counts). NULL on
+ * failure with *err set and a reason in msg. */
 jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len);
 
 /* Stops taking work, lets running recordings finish, fails waiting

@@ -189,6 +189,10 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX profiles_live_name ON profiles(tenant_id, name)"
     "  WHERE deleted_at IS NULL;"
     "ALTER TABLE tenants ADD COLUMN default_profile TEXT;",
+    /* 6: runs of a job ended by the death of the server, apart from its
+     * attempts (a crash is not the job's failure unless it ran alone) */
+    "ALTER TABLE transcripts ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE transcripts ADD COLUMN solo_interruptions INTEGER NOT NULL DEFAULT 0;",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -2364,8 +2368,8 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
 
 #define JOB_COLS                                                                                   \
     "id, tenant_id, key_id, state, created_at, updated_at, audio_object, transcript_object,"       \
-    " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"   \
-    " fetch_once, unredacted_object, redacted_audio_object"
+    " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"    \
+    " fetch_once, unredacted_object, redacted_audio_object, interruptions, solo_interruptions"
 
 static int job_row(sqlite3_stmt *st, struct store_transcript *t)
 {
@@ -2389,6 +2393,8 @@ static int job_row(sqlite3_stmt *st, struct store_transcript *t)
     t->attempts = sqlite3_column_int(st, 13);
     t->retention_s = col_int_or(st, 14, 0);
     t->fetch_once = sqlite3_column_int(st, 15) != 0;
+    t->interruptions = sqlite3_column_int(st, 18);
+    t->solo_interruptions = sqlite3_column_int(st, 19);
     return 0;
 }
 
@@ -2400,7 +2406,7 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
                         "INSERT INTO transcripts(" JOB_COLS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         &st);
     if (rc < 0)
         return rc;
@@ -2425,6 +2431,8 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     sqlite3_bind_int(st, 16, t->fetch_once ? 1 : 0);
     bind_text_or_null(st, 17, t->unredacted_object);
     bind_text_or_null(st, 18, t->redacted_audio_object);
+    sqlite3_bind_int(st, 19, t->interruptions);
+    sqlite3_bind_int(st, 20, t->solo_interruptions);
     return db_step_done(st);
 }
 
@@ -2456,7 +2464,7 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
                         "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
                         " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
                         " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
-                        " redacted_audio_object = ?"
+                        " redacted_audio_object = ?, interruptions = ?, solo_interruptions = ?"
                         " WHERE id = ? AND tenant_id = ?",
                         &st);
     if (rc < 0)
@@ -2472,8 +2480,10 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
     sqlite3_bind_int(st, 9, t->attempts);
     bind_text_or_null(st, 10, t->unredacted_object);
     bind_text_or_null(st, 11, t->redacted_audio_object);
-    sqlite3_bind_text(st, 12, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, t->tenant_id);
+    sqlite3_bind_int(st, 12, t->interruptions);
+    sqlite3_bind_int(st, 13, t->solo_interruptions);
+    sqlite3_bind_text(st, 14, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 15, t->tenant_id);
     if ((rc = db_step_done(st)) < 0)
         return rc;
     return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
@@ -2557,44 +2567,95 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
     return rc;
 }
 
-int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out)
+/* The oldest job in state into out; PHS_ENOTFOUND when there is none. */
+static int job_oldest_in_state(store_tx *tx, const char *state, struct store_transcript *out)
 {
-    NEED_WRITE(tx);
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
-                        "SELECT " JOB_COLS " FROM transcripts WHERE state = 'queued'"
+                        "SELECT " JOB_COLS " FROM transcripts WHERE state = ?"
                         " ORDER BY created_at, id LIMIT 1",
                         &st);
     if (rc < 0)
         return rc;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
         rc = job_row(st, out);
     else
         rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* How many jobs are processing, and whether one of them was interrupted
+ * before (runs alone). */
+static int jobs_processing(store_tx *tx, int64_t *n, bool *interrupted_one)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT count(*), coalesce(max(interruptions), 0) FROM transcripts"
+                        " WHERE state = 'processing'",
+                        &st);
     if (rc < 0)
         return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        *interrupted_one = sqlite3_column_int64(st, 1) > 0;
+    } else {
+        rc = db_err(r);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out)
+{
+    NEED_WRITE(tx);
+    int64_t running = 0;
+    bool alone_running = false;
+    int rc = job_oldest_in_state(tx, "queued", out);
+    if (rc == 0)
+        rc = jobs_processing(tx, &running, &alone_running);
+    if (rc < 0)
+        return rc;
+    if (alone_running || (out->interruptions > 0 && running > 0))
+        return PHS_ENOTFOUND; /* a job that must run alone, or runs alone now */
     out->state = STORE_JOB_PROCESSING;
     out->attempts++;
     out->updated_us = now_us;
     return store_transcript_update(tx, out);
 }
 
-int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us)
+int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us,
+                                         int (*fn)(void *ctx, const struct store_transcript *t,
+                                                   bool alone),
+                                         void *ctx)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "UPDATE transcripts SET state = 'queued', updated_at = ?"
-                        " WHERE state = 'processing'",
-                        &st);
+    int64_t running = 0;
+    bool ignored;
+    int rc = jobs_processing(tx, &running, &ignored);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(st, 1, now_us);
-    if ((rc = db_step_done(st)) < 0)
-        return rc;
-    return sqlite3_changes(tx->s->db);
+    struct store_transcript *t = malloc(sizeof(*t));
+    if (!t)
+        return PHS_ENOMEM;
+    int n = 0;
+    while ((rc = job_oldest_in_state(tx, "processing", t)) == 0) {
+        t->state = STORE_JOB_QUEUED;
+        t->updated_us = now_us;
+        t->attempts = t->attempts > 0 ? t->attempts - 1 : 0;
+        t->interruptions++;
+        if (running == 1)
+            t->solo_interruptions++;
+        if ((rc = store_transcript_update(tx, t)) < 0 ||
+            (fn && (rc = fn(ctx, t, running == 1)) != 0))
+            break;
+        n++;
+    }
+    free(t);
+    return rc == PHS_ENOTFOUND ? n : rc;
 }
 
 int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1])

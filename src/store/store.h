@@ -25,7 +25,7 @@
 
 #include "crypto/crypto.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -370,17 +370,22 @@ struct store_transcript {
     int64_t transcript_bytes;                  /* -1 unknown */
     char options[1024]; /* JSON of non-PHI options only ("" none) */
     char error[256];    /* non-PHI error message ("" none) */
-    int attempts;
+    int attempts;       /* runs that counted: claimed, and not given back */
     int64_t retention_s; /* per-request retention (seconds); 0: the tenant's */
     bool fetch_once;     /* store=false: destroyed after the first read of the result */
+    /* Runs ended by the death of the server process (not counted in
+     * attempts), and of those the ones during which it was the only job
+     * processing (see store_transcript_requeue_interrupted). */
+    int interruptions;
+    int solo_interruptions;
 };
 
 int store_transcript_insert(store_tx *tx, const struct store_transcript *t);
 /* Only returns jobs of tenant_id (another tenant's id is PHS_ENOTFOUND). */
 int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
                          struct store_transcript *out);
-/* Writes state, objects (all four), sizes, duration, error, attempts and
- * updated_us of t (matched by id and tenant). */
+/* Writes state, objects (all four), sizes, duration, error, attempts,
+ * interruptions and updated_us of t (matched by id and tenant). */
 int store_transcript_update(store_tx *tx, const struct store_transcript *t);
 /* Newest first, deleted jobs left out; with after_id, continues after that job (cursor). At most
  * limit jobs (1..1000); *more tells whether there are further ones. */
@@ -388,11 +393,22 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
                           int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
                           bool *more);
 /* Oldest queued job of any tenant, marked processing (attempts + 1);
- * PHS_ENOTFOUND when the queue is empty. */
+ * PHS_ENOTFOUND when the queue is empty. A job with interruptions runs
+ * alone: it is claimed only when no other job is processing (until then
+ * nothing is claimed: the queue keeps its order), and while it is
+ * processing no other job is claimed. So when a job that kills the server
+ * runs again, it is the only job running when the server dies. */
 int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out);
-/* At start-up: jobs left processing by a crash go back to queued. Returns
- * the number requeued (>= 0) or an error. */
-int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us);
+/* At start-up, before any worker runs: the jobs a dead server process left
+ * processing go back to queued, each with its attempt given back
+ * (attempts - 1), interruptions + 1 and, when it was the only job
+ * processing (alone), solo_interruptions + 1. fn (may be NULL) is called
+ * with each requeued job in the same transaction; a non-zero return stops
+ * and is returned. Returns the number requeued (>= 0) or an error. Assumes
+ * one server process per data directory. */
+int store_transcript_requeue_interrupted(
+    store_tx *tx, int64_t now_us,
+    int (*fn)(void *ctx, const struct store_transcript *t, bool alone), void *ctx);
 /* How many jobs of all tenants are in each state: counts[state]. */
 int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1]);
 

@@ -438,23 +438,82 @@ static void test_pause(void **state)
     assert_int_equal(audit_count("jobs.resume", ""), 1);
 }
 
-/* A job left "processing" by a crash runs again when a pool starts. */
-static void test_requeue_after_crash(void **state)
+/* Claims the oldest queued job as a worker would and leaves it
+ * "processing", as a server killed mid-run does. */
+static struct store_transcript claim_and_die(void)
 {
-    if (!wav)
-        skip();
-    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
-    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
     store_tx *tx;
     struct store_transcript claimed;
     assert_int_equal(store_begin(st, &tx), 0);
     assert_int_equal(store_transcript_claim(tx, store_now_us(), &claimed), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_string_equal(claimed.id, id); /* "processing", and its worker is gone */
+    assert_int_equal(claimed.attempts, 1);
+    return claimed;
+}
+
+static struct store_transcript job_get(const char *id)
+{
+    store_tx *tx;
+    struct store_transcript t;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
+    store_rollback(tx);
+    return t;
+}
+
+/* A job left "processing" by a dead server goes back to the queue when a
+ * pool starts, with its attempts unchanged (the pause switch holds it there
+ * to be looked at), audited, and then runs. */
+static void test_requeue_after_crash(void **state)
+{
+    if (!wav)
+        skip();
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+    assert_string_equal(claim_and_die().id, id);
+    assert_int_equal(jobs_set_paused(st, true, &who, NULL), 0);
+    int before = audit_count("transcript.requeue", "interrupted_alone");
     jobs *j = start(1, 1);
-    struct store_transcript t = wait_done(id);
+    struct store_transcript t = job_get(id);
+    assert_int_equal(t.state, STORE_JOB_QUEUED);
+    assert_int_equal(t.attempts, 0);
+    assert_int_equal(t.interruptions, 1);
+    assert_int_equal(t.solo_interruptions, 1);
+    assert_int_equal(audit_count("transcript.requeue", "interrupted_alone"), before + 1);
+    assert_int_equal(jobs_set_paused(st, false, &who, NULL), 0);
+    t = wait_done(id);
     assert_int_equal(t.state, STORE_JOB_COMPLETED);
-    assert_int_equal(t.attempts, 2);
+    assert_int_equal(t.attempts, 1);
+    jobs_stop(j);
+}
+
+/* A job that was running alone each of the JOBS_MAX_SOLO_INTERRUPTIONS
+ * times the server died is not run again: it fails, and its audio goes as
+ * for any finished job. */
+static void test_interrupted_alone_too_often(void **state)
+{
+    if (!wav)
+        skip();
+    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+    struct store_transcript t = claim_and_die();
+    t.interruptions = t.solo_interruptions = JOBS_MAX_SOLO_INTERRUPTIONS - 1;
+    store_tx *tx;
+    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_transcript_update(tx, &t), 0);
+    assert_int_equal(store_commit(tx), 0);
+    jobs *j = start(1, 1);
+    t = wait_done(id);
+    assert_int_equal(t.state, STORE_JOB_FAILED);
+    assert_int_equal(t.solo_interruptions, JOBS_MAX_SOLO_INTERRUPTIONS);
+    assert_non_null(strstr(t.error, "the server stopped"));
+    assert_string_equal(t.transcript_object, "");
+    struct store_object a;
+    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_object_get(tx, tenant.id, audio_id, &a), 0);
+    store_rollback(tx);
+    assert_false(a.has_dk);
     jobs_stop(j);
 }
 
@@ -732,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_stored_job),
         cmocka_unit_test(test_pause),
         cmocka_unit_test(test_requeue_after_crash),
+        cmocka_unit_test(test_interrupted_alone_too_often),
         cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
         cmocka_unit_test(test_request_model_cached),

@@ -578,6 +578,112 @@ static int count_job(void *ctx, const struct store_transcript *t)
     return 0;
 }
 
+static void insert_jobs(store_tx *tx, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct store_transcript t = {.tenant_id = 1,
+                                     .state = STORE_JOB_QUEUED,
+                                     .created_us = 1000 + i,
+                                     .updated_us = 1000 + i,
+                                     .audio_bytes = -1,
+                                     .audio_duration_ms = -1,
+                                     .transcript_bytes = -1};
+        snprintf(t.id, sizeof(t.id), "tr_%d", i);
+        assert_int_equal(store_transcript_insert(tx, &t), 0);
+    }
+}
+
+static void claim_expect(store_tx *tx, const char *id)
+{
+    struct store_transcript c;
+    assert_int_equal(store_transcript_claim(tx, 5000, &c), id ? 0 : PHS_ENOTFOUND);
+    if (id)
+        assert_string_equal(c.id, id);
+}
+
+static void finish_job(store_tx *tx, const char *id)
+{
+    struct store_transcript c;
+    assert_int_equal(store_transcript_get(tx, 1, id, &c), 0);
+    c.state = STORE_JOB_COMPLETED;
+    assert_int_equal(store_transcript_update(tx, &c), 0);
+}
+
+static int requeued_alone;
+
+static int note_requeued(void *ctx, const struct store_transcript *t, bool alone)
+{
+    (*(int *)ctx)++;
+    requeued_alone += alone;
+    return 0;
+}
+
+/* Jobs a dead server left running go back to the queue without losing an
+ * attempt; the death counts against a job only when it ran alone, and a
+ * job that was interrupted runs alone from then on, in queue order. */
+static void interrupted_jobs_run_alone(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    struct store_transcript c;
+    int n = 0;
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "a", NULL), 0);
+    insert_jobs(tx, 4);
+    claim_expect(tx, "tr_0");
+    claim_expect(tx, "tr_1");
+    /* The server dies with two jobs running: neither is to blame. */
+    requeued_alone = 0;
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, note_requeued, &n), 2);
+    assert_int_equal(n, 2);
+    assert_int_equal(requeued_alone, 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_transcript_get(tx, 1, i ? "tr_1" : "tr_0", &c), 0);
+        assert_int_equal(c.state, STORE_JOB_QUEUED);
+        assert_int_equal(c.attempts, 0);
+        assert_int_equal(c.interruptions, 1);
+        assert_int_equal(c.solo_interruptions, 0);
+    }
+    claim_expect(tx, "tr_0");
+    claim_expect(tx, NULL); /* tr_0 runs alone */
+    finish_job(tx, "tr_0");
+    claim_expect(tx, "tr_1");
+    /* The server dies while tr_1 runs alone: that run counts against it. */
+    n = 0;
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 7000, note_requeued, &n), 1);
+    assert_int_equal(requeued_alone, 1);
+    assert_int_equal(store_transcript_get(tx, 1, "tr_1", &c), 0);
+    assert_int_equal(c.interruptions, 2);
+    assert_int_equal(c.solo_interruptions, 1);
+    assert_int_equal(c.attempts, 0);
+    claim_expect(tx, "tr_1");
+    finish_job(tx, "tr_1");
+    /* Jobs never interrupted run side by side; an interrupted one at the
+     * head of the queue waits until they are done, and holds the queue. */
+    claim_expect(tx, "tr_2");
+    assert_int_equal(store_transcript_get(tx, 1, "tr_3", &c), 0);
+    c.interruptions = 1;
+    assert_int_equal(store_transcript_update(tx, &c), 0);
+    struct store_transcript later = {.tenant_id = 1,
+                                     .state = STORE_JOB_QUEUED,
+                                     .created_us = 2000,
+                                     .updated_us = 2000,
+                                     .audio_bytes = -1,
+                                     .audio_duration_ms = -1,
+                                     .transcript_bytes = -1};
+    snprintf(later.id, sizeof(later.id), "tr_later");
+    assert_int_equal(store_transcript_insert(tx, &later), 0);
+    claim_expect(tx, NULL); /* tr_3 waits for tr_2; tr_later waits behind it */
+    finish_job(tx, "tr_2");
+    claim_expect(tx, "tr_3");
+    claim_expect(tx, NULL);
+    finish_job(tx, "tr_3");
+    claim_expect(tx, "tr_later");
+    assert_int_equal(store_commit(tx), 0);
+    store_close(s);
+}
+
 static void objects_and_jobs(void **state)
 {
     struct fx *f = *state;
@@ -628,9 +734,12 @@ static void objects_and_jobs(void **state)
     assert_int_equal(c.state, STORE_JOB_PROCESSING);
     assert_int_equal(c.attempts, 1);
     assert_int_equal(store_transcript_get(tx, 2, "tr_0", &c), PHS_ENOTFOUND);
-    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000), 1);
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, NULL, NULL), 1);
     assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
     assert_int_equal(c.state, STORE_JOB_QUEUED);
+    assert_int_equal(c.attempts, 0); /* the run a dead server interrupted does not count */
+    assert_int_equal(c.interruptions, 1);
+    assert_int_equal(c.solo_interruptions, 1); /* it was the only job running */
     assert_string_equal(c.unredacted_object, "");
     assert_string_equal(c.redacted_audio_object, "");
     /* The extra objects of a redacted job (schema 4) round-trip. */
@@ -708,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotation_crash_recovery, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(rotation_seen_by_other_handles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_and_jobs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(interrupted_jobs_run_alone, fx_setup, fx_teardown),
         cmocka_unit_test(time_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
