@@ -22,7 +22,6 @@
 #include "text/transcript.h"
 #include "speech/vocab.h"
 
-
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
     struct jobs_options *opts;
@@ -777,27 +776,38 @@ out:
 
 /* Last resort when a job's outcome could not be committed: mark it failed
  * so it does not sit in "processing" until the next restart. */
+/* The workers' audit record of action on job t, with the name of its
+ * tenant read in tx into *tenant (which the event points into). */
+static struct audit_event worker_event(store_tx *tx, const struct store_transcript *t,
+                                       struct store_tenant *tenant, const char *action,
+                                       const char *outcome, const char *reason)
+{
+    memset(tenant, 0, sizeof(*tenant));
+    store_tenant_by_id(tx, t->tenant_id, tenant);
+    struct audit_event ev = {
+        .tenant = tenant->name[0] ? tenant->name : NULL,
+        .actor = "system:worker",
+        .action = action,
+        .resource_type = "transcript",
+        .resource_id = t->id,
+        .outcome = outcome,
+        .source = "local",
+        .reason = reason,
+    };
+    return ev;
+}
+
 static void mark_failed(jobs *j, struct store_transcript *job, int why)
 {
     store_tx *tx;
     struct store_tenant tenant;
     if (store_begin(j->cfg.store, &tx) < 0)
         return;
-    memset(&tenant, 0, sizeof(tenant));
-    store_tenant_by_id(tx, job->tenant_id, &tenant);
     job->state = STORE_JOB_FAILED;
     job->updated_us = store_now_us();
     snprintf(job->error, sizeof(job->error), "internal error: %s", err_str(why));
-    struct audit_event ev = {
-        .tenant = tenant.name[0] ? tenant.name : NULL,
-        .actor = "system:worker",
-        .action = "transcript.fail",
-        .resource_type = "transcript",
-        .resource_id = job->id,
-        .outcome = "failure",
-        .source = "local",
-        .reason = err_str(why),
-    };
+    struct audit_event ev =
+        worker_event(tx, job, &tenant, "transcript.fail", "failure", err_str(why));
     if (store_transcript_update(tx, job) < 0 || audit_append(tx, &ev, NULL) < 0) {
         store_rollback(tx);
         return;
@@ -989,18 +999,8 @@ static int audit_requeued(void *ctx, const struct store_transcript *t, bool alon
 {
     store_tx *tx = ctx;
     struct store_tenant tenant;
-    memset(&tenant, 0, sizeof(tenant));
-    store_tenant_by_id(tx, t->tenant_id, &tenant);
-    struct audit_event ev = {
-        .tenant = tenant.name[0] ? tenant.name : NULL,
-        .actor = "system:worker",
-        .action = "transcript.requeue",
-        .resource_type = "transcript",
-        .resource_id = t->id,
-        .outcome = "success",
-        .source = "local",
-        .reason = alone ? "interrupted_alone" : "interrupted",
-    };
+    struct audit_event ev = worker_event(tx, t, &tenant, "transcript.requeue", "success",
+                                         alone ? "interrupted_alone" : "interrupted");
     return audit_append(tx, &ev, NULL);
 }
 
