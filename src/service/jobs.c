@@ -1,13 +1,16 @@
 /* jobs: worker threads, the synchronous queue, and stored-job processing. */
 #include "service/jobs.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "records/audit.h"
 #include "store/blob.h"
@@ -56,6 +59,7 @@ struct jobs {
     modelcache *cache;  /* per-request models */
     double cache_swept; /* when the cache was last checked against the store */
     char blobdir[STORE_PATH_MAX];
+    bool crash_guard; /* this pool installed the fatal-signal handlers */
 };
 
 static double now_s(void)
@@ -551,12 +555,18 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     store_rollback(tx);
     tx = NULL;
 
-    if (rc == 0 && job->solo_interruptions >= JOBS_MAX_SOLO_INTERRUPTIONS) {
+    if (rc == 0 && job->crashes >= JOBS_MAX_CRASHES) {
         rc = PHS_EINTERNAL;
         snprintf(msg, sizeof(msg),
-                 "the server stopped %d times while transcribing this recording alone; "
-                 "it is not tried again",
-                 job->solo_interruptions);
+                 "the server crashed %d times while transcribing this recording; it is not "
+                 "tried again",
+                 job->crashes);
+    } else if (rc == 0 && job->interruptions >= JOBS_MAX_INTERRUPTIONS) {
+        rc = PHS_EINTERNAL;
+        snprintf(msg, sizeof(msg),
+                 "the server stopped %d times while transcribing this recording; it is not "
+                 "tried again",
+                 job->interruptions);
     } else if (rc == 0 && !audio_obj.has_dk) {
         rc = PHS_ENOTFOUND;
         snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
@@ -892,6 +902,84 @@ static int claim(jobs *j, struct store_transcript *job)
     return store_commit(tx);
 }
 
+/* ---- crash attribution ----------------------------------------------------------
+ * Process-wide by necessity: a signal handler reaches nothing else. Only
+ * async-signal-safe calls in the handler (pwrite, fsync, sigaction, raise). */
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+#define CRASH_SIGNALS (sizeof(crash_signals) / sizeof(crash_signals[0]))
+static struct sigaction crash_prev[CRASH_SIGNALS];
+static volatile int crash_fd = -1;           /* JOBS_CRASH_FILE while armed */
+static volatile sig_atomic_t crash_recorded; /* one record per process death */
+static _Thread_local const char *crash_job;  /* the stored job this thread runs */
+static _Thread_local size_t crash_job_len;
+
+void jobs_crash_mark(const char *job_id)
+{
+    crash_job_len = job_id ? strlen(job_id) : 0;
+    crash_job = job_id;
+}
+
+static void crash_handler(int sig)
+{
+    const char *id = crash_job;
+    int fd = crash_fd;
+    if (id && fd >= 0 && !crash_recorded) {
+        crash_recorded = 1;
+        if (pwrite(fd, id, crash_job_len, 0) == (ssize_t)crash_job_len)
+            fsync(fd);
+    }
+    for (size_t i = 0; i < CRASH_SIGNALS; i++)
+        if (crash_signals[i] == sig)
+            sigaction(sig, &crash_prev[i], NULL);
+    raise(sig); /* the previous disposition: default, the process dies */
+}
+
+/* Opens JOBS_CRASH_FILE of the data directory and reads the id a crash
+ * left in it into id ("" when none or not an id). */
+static int crash_file_open(const char *dir, char *id, size_t len, int *fd)
+{
+    char path[STORE_PATH_MAX + 32];
+    id[0] = '\0';
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, JOBS_CRASH_FILE) >= sizeof(path))
+        return PHS_ETOOBIG;
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0)
+        return PHS_EIO;
+    ssize_t n = pread(*fd, id, len - 1, 0);
+    id[n > 0 ? n : 0] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+              (id[i] >= '0' && id[i] <= '9') || id[i] == '_'))
+            id[0] = '\0';
+    return 0;
+}
+
+/* From now on a fatal signal in a thread marked with jobs_crash_mark
+ * writes its job's id to fd. */
+static void crash_guard_arm(int fd)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = crash_handler;
+    sa.sa_flags = SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    crash_recorded = 0;
+    crash_fd = fd;
+    for (size_t i = 0; i < CRASH_SIGNALS; i++)
+        sigaction(crash_signals[i], &sa, &crash_prev[i]);
+}
+
+static void crash_guard_disarm(void)
+{
+    for (size_t i = 0; i < CRASH_SIGNALS; i++)
+        sigaction(crash_signals[i], &crash_prev[i], NULL);
+    int fd = crash_fd;
+    crash_fd = -1;
+    if (fd >= 0)
+        close(fd);
+}
+
 /* ---- the worker loop --------------------------------------------------------- */
 
 #define JOBS_MODEL_CACHE_SWEEP_SECONDS 5.0
@@ -939,7 +1027,9 @@ static void *worker_main(void *arg)
             int rc = claim(j, &job);
             bool again = false;
             if (rc == 0) {
+                jobs_crash_mark(job.id);
                 int rrc = run_stored(w, &job);
+                jobs_crash_mark(NULL);
                 if (rrc < 0)
                     mark_failed(j, &job, rrc);
                 if ((again = rrc == JOBS_REQUEUED))
@@ -994,29 +1084,62 @@ static void *worker_main(void *arg)
 }
 
 /* Audits a job that a dead server left running as it goes back to the
- * queue; alone: it was the only job running, and this run counts. */
-static int audit_requeued(void *ctx, const struct store_transcript *t, bool alone)
+ * queue; crashed: its worker received the fatal signal. */
+static int audit_requeued(void *ctx, const struct store_transcript *t, bool crashed)
 {
     store_tx *tx = ctx;
     struct store_tenant tenant;
     struct audit_event ev = worker_event(tx, t, &tenant, "transcript.requeue", "success",
-                                         alone ? "interrupted_alone" : "interrupted");
+                                         crashed ? "crashed" : "interrupted");
     return audit_append(tx, &ev, NULL);
 }
 
 /* Before the workers start: the jobs the previous server process left
- * running go back to the queue, each with an audit record. */
-static int requeue_interrupted(store *s)
+ * running go back to the queue, each with an audit record; the crash file
+ * names the one that crashed it, if any, and is emptied (before the
+ * commit: a crash is rather not counted than counted twice). On success
+ * *fd is the open crash file. */
+static int requeue_interrupted(store *s, int *fd)
 {
+    char crashed[STORE_ID_MAX + 1];
     store_tx *tx;
-    int rc = store_begin(s, &tx);
+    int rc = crash_file_open(store_dir(s), crashed, sizeof(crashed), fd);
     if (rc < 0)
         return rc;
-    if ((rc = store_transcript_requeue_interrupted(tx, store_now_us(), audit_requeued, tx)) < 0) {
+    if ((rc = store_begin(s, &tx)) < 0)
+        goto out_close;
+    rc = store_transcript_requeue_interrupted(tx, store_now_us(), crashed[0] ? crashed : NULL,
+                                              audit_requeued, tx);
+    if (rc >= 0 && crashed[0] && (ftruncate(*fd, 0) < 0 || fsync(*fd) < 0))
+        rc = PHS_EIO;
+    if (rc < 0) {
         store_rollback(tx);
-        return rc;
+        goto out_close;
     }
-    return store_commit(tx);
+    if ((rc = store_commit(tx)) == 0)
+        return 0;
+out_close:
+    close(*fd);
+    *fd = -1;
+    return rc;
+}
+
+#define JOBS_ALT_STACK_BYTES (64 * 1024)
+
+/* A worker thread: worker_main on a thread with its own signal stack, so
+ * that even a stack overflow reaches the crash handler. */
+static void *worker_thread(void *arg)
+{
+    stack_t ss = {.ss_size = JOBS_ALT_STACK_BYTES};
+    ss.ss_sp = malloc(JOBS_ALT_STACK_BYTES);
+    bool alt = ss.ss_sp && sigaltstack(&ss, NULL) == 0;
+    worker_main(arg);
+    if (alt) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+    }
+    free(ss.ss_sp);
+    return NULL;
 }
 
 jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len)
@@ -1050,10 +1173,13 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
         goto fail;
     if (cfg->store) {
         snprintf(j->blobdir, sizeof(j->blobdir), "%s/%s", store_dir(cfg->store), STORE_BLOB_DIR);
-        if ((rc = requeue_interrupted(cfg->store)) < 0) {
+        int fd;
+        if ((rc = requeue_interrupted(cfg->store, &fd)) < 0) {
             snprintf(msg, msg_len, "cannot requeue interrupted jobs: %s", err_str(rc));
             goto fail;
         }
+        crash_guard_arm(fd);
+        j->crash_guard = true;
     }
     j->workers = calloc((size_t)j->cfg.workers, sizeof(struct worker));
     if (!j->workers)
@@ -1068,7 +1194,7 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
         }
     }
     for (int i = 0; i < j->cfg.workers; i++) {
-        if (pthread_create(&j->workers[i].thread, NULL, worker_main, &j->workers[i]) != 0) {
+        if (pthread_create(&j->workers[i].thread, NULL, worker_thread, &j->workers[i]) != 0) {
             rc = PHS_ENOMEM;
             snprintf(msg, msg_len, "cannot start a worker thread");
             goto fail;
@@ -1107,6 +1233,8 @@ void jobs_stop(jobs *j)
         asr_decoder_free(j->workers[i].dec);
     }
     free(j->workers);
+    if (j->crash_guard)
+        crash_guard_disarm();
     modelcache_free(j->cache); /* every model is idle now that the workers are gone */
     pthread_cond_destroy(&j->work);
     pthread_cond_destroy(&j->done);

@@ -13,11 +13,15 @@
  * Synchronous requests go first: someone is waiting on them.
  *
  * A job acknowledged to a client is in the store before the 202 is sent; a
- * crash while it runs leaves it "processing", and jobs_start requeues it
- * without counting the run against it. From then on it runs alone, and
- * only a death of the server while it ran alone counts: after
- * JOBS_MAX_SOLO_INTERRUPTIONS of those it fails (a recording that kills
- * the server must not do so forever; docs/API.md).
+ * server that dies while it runs leaves it "processing", and jobs_start
+ * requeues it without counting the run against it. Only a crash the job
+ * itself caused counts: a fatal signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+ * SIGABRT) in the worker thread running it, which writes the job's id to
+ * JOBS_CRASH_FILE in the data directory before the process dies. Such a
+ * job runs alone from then on and fails after JOBS_MAX_CRASHES. A death
+ * nobody can attribute (kill -9, the OOM killer, power loss) counts against
+ * no job; only a job interrupted JOBS_MAX_INTERRUPTIONS times in all fails,
+ * so that not even such a job can loop forever (docs/API.md).
  */
 #ifndef PHS_JOBS_H
 #define PHS_JOBS_H
@@ -34,10 +38,14 @@
 
 typedef struct jobs jobs;
 
-/* Runs of one stored job during which the server died while it was the
- * only job running, before the job is failed: the death was then probably
- * the job's doing (docs/API.md, "When the server dies"). */
-#define JOBS_MAX_SOLO_INTERRUPTIONS 5
+/* Crashes of the server caused by one stored job before it fails. */
+#define JOBS_MAX_CRASHES 3
+/* Runs of one stored job ended by the death of the server, whatever the
+ * cause, before it fails: far above what outside kills do to one job. */
+#define JOBS_MAX_INTERRUPTIONS 50
+/* In the data directory: the id of the stored job whose worker thread
+ * received a fatal signal (empty when none). */
+#define JOBS_CRASH_FILE "jobs-crash"
 
 struct jobs_config {
     asr_model *model;          /* shared; must outlive the pool */
@@ -93,10 +101,12 @@ struct jobs_options {
 bool jobs_options_default(const struct jobs_options *o);
 
 /* Starts the workers (each loads its decoder first; a failure there fails
- * the start). First requeues the stored jobs a dead server left
- * processing, each with a "transcript.requeue" audit record (reason
- * "interrupted", or "interrupted_alone" when the run counts). NULL on
- * failure with *err set and a reason in msg. */
+ * the start). With a store, first requeues the stored jobs a dead server
+ * left processing, each with a "transcript.requeue" audit record (reason
+ * "crashed" for the one JOBS_CRASH_FILE names, else "interrupted"), and
+ * installs the fatal-signal handlers that write JOBS_CRASH_FILE (one pool
+ * with a store per process; jobs_stop restores the previous handlers).
+ * NULL on failure with *err set and a reason in msg. */
 jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_len);
 
 /* Stops taking work, lets running recordings finish, fails waiting
@@ -130,6 +140,12 @@ void jobs_models_forget(jobs *j, int64_t tenant_id);
  * bytes of the memory budget came back or none is idle; returns the bytes
  * given back. For an upload that does not fit the budget. NULL-safe. */
 uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
+
+/* The calling thread runs stored job job_id (NULL: none), as far as crash
+ * attribution goes: a fatal signal in it while a pool with a store runs
+ * writes job_id to JOBS_CRASH_FILE. job_id must stay valid until unmarked.
+ * The workers do this around each stored job. */
+void jobs_crash_mark(const char *job_id);
 
 /* Wakes a worker: a stored job was just committed. */
 void jobs_kick(jobs *j);

@@ -190,9 +190,9 @@ static const char *const migrations[] = {
     "  WHERE deleted_at IS NULL;"
     "ALTER TABLE tenants ADD COLUMN default_profile TEXT;",
     /* 6: runs of a job ended by the death of the server, apart from its
-     * attempts (a crash is not the job's failure unless it ran alone) */
+     * attempts, and of those the crashes the job itself caused */
     "ALTER TABLE transcripts ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE transcripts ADD COLUMN solo_interruptions INTEGER NOT NULL DEFAULT 0;",
+    "ALTER TABLE transcripts ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -2369,7 +2369,7 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
 #define JOB_COLS                                                                                   \
     "id, tenant_id, key_id, state, created_at, updated_at, audio_object, transcript_object,"       \
     " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"    \
-    " fetch_once, unredacted_object, redacted_audio_object, interruptions, solo_interruptions"
+    " fetch_once, unredacted_object, redacted_audio_object, interruptions, crashes"
 
 static int job_row(sqlite3_stmt *st, struct store_transcript *t)
 {
@@ -2394,7 +2394,7 @@ static int job_row(sqlite3_stmt *st, struct store_transcript *t)
     t->retention_s = col_int_or(st, 14, 0);
     t->fetch_once = sqlite3_column_int(st, 15) != 0;
     t->interruptions = sqlite3_column_int(st, 18);
-    t->solo_interruptions = sqlite3_column_int(st, 19);
+    t->crashes = sqlite3_column_int(st, 19);
     return 0;
 }
 
@@ -2432,7 +2432,7 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     bind_text_or_null(st, 17, t->unredacted_object);
     bind_text_or_null(st, 18, t->redacted_audio_object);
     sqlite3_bind_int(st, 19, t->interruptions);
-    sqlite3_bind_int(st, 20, t->solo_interruptions);
+    sqlite3_bind_int(st, 20, t->crashes);
     return db_step_done(st);
 }
 
@@ -2464,7 +2464,7 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
                         "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
                         " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
                         " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
-                        " redacted_audio_object = ?, interruptions = ?, solo_interruptions = ?"
+                        " redacted_audio_object = ?, interruptions = ?, crashes = ?"
                         " WHERE id = ? AND tenant_id = ?",
                         &st);
     if (rc < 0)
@@ -2481,7 +2481,7 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t)
     bind_text_or_null(st, 10, t->unredacted_object);
     bind_text_or_null(st, 11, t->redacted_audio_object);
     sqlite3_bind_int(st, 12, t->interruptions);
-    sqlite3_bind_int(st, 13, t->solo_interruptions);
+    sqlite3_bind_int(st, 13, t->crashes);
     sqlite3_bind_text(st, 14, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 15, t->tenant_id);
     if ((rc = db_step_done(st)) < 0)
@@ -2587,13 +2587,13 @@ static int job_oldest_in_state(store_tx *tx, const char *state, struct store_tra
     return rc;
 }
 
-/* How many jobs are processing, and whether one of them was interrupted
- * before (runs alone). */
-static int jobs_processing(store_tx *tx, int64_t *n, bool *interrupted_one)
+/* How many jobs are processing, and whether one of them crashed the server
+ * before (it runs alone). */
+static int jobs_processing(store_tx *tx, int64_t *n, bool *crashed_one)
 {
     sqlite3_stmt *st;
     int rc = db_prepare(tx->s->db,
-                        "SELECT count(*), coalesce(max(interruptions), 0) FROM transcripts"
+                        "SELECT count(*), coalesce(max(crashes), 0) FROM transcripts"
                         " WHERE state = 'processing'",
                         &st);
     if (rc < 0)
@@ -2601,7 +2601,7 @@ static int jobs_processing(store_tx *tx, int64_t *n, bool *interrupted_one)
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         *n = sqlite3_column_int64(st, 0);
-        *interrupted_one = sqlite3_column_int64(st, 1) > 0;
+        *crashed_one = sqlite3_column_int64(st, 1) > 0;
     } else {
         rc = db_err(r);
     }
@@ -2619,7 +2619,7 @@ int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript
         rc = jobs_processing(tx, &running, &alone_running);
     if (rc < 0)
         return rc;
-    if (alone_running || (out->interruptions > 0 && running > 0))
+    if (alone_running || (out->crashes > 0 && running > 0))
         return PHS_ENOTFOUND; /* a job that must run alone, or runs alone now */
     out->state = STORE_JOB_PROCESSING;
     out->attempts++;
@@ -2627,30 +2627,25 @@ int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript
     return store_transcript_update(tx, out);
 }
 
-int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us,
+int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const char *crashed,
                                          int (*fn)(void *ctx, const struct store_transcript *t,
-                                                   bool alone),
+                                                   bool crashed),
                                          void *ctx)
 {
     NEED_WRITE(tx);
-    int64_t running = 0;
-    bool ignored;
-    int rc = jobs_processing(tx, &running, &ignored);
-    if (rc < 0)
-        return rc;
     struct store_transcript *t = malloc(sizeof(*t));
     if (!t)
         return PHS_ENOMEM;
-    int n = 0;
+    int n = 0, rc;
     while ((rc = job_oldest_in_state(tx, "processing", t)) == 0) {
+        bool its_crash = crashed && !strcmp(crashed, t->id);
         t->state = STORE_JOB_QUEUED;
         t->updated_us = now_us;
         t->attempts = t->attempts > 0 ? t->attempts - 1 : 0;
         t->interruptions++;
-        if (running == 1)
-            t->solo_interruptions++;
-        if ((rc = store_transcript_update(tx, t)) < 0 ||
-            (fn && (rc = fn(ctx, t, running == 1)) != 0))
+        if (its_crash)
+            t->crashes++;
+        if ((rc = store_transcript_update(tx, t)) < 0 || (fn && (rc = fn(ctx, t, its_crash)) != 0))
             break;
         n++;
     }

@@ -374,10 +374,10 @@ struct store_transcript {
     int64_t retention_s; /* per-request retention (seconds); 0: the tenant's */
     bool fetch_once;     /* store=false: destroyed after the first read of the result */
     /* Runs ended by the death of the server process (not counted in
-     * attempts), and of those the ones during which it was the only job
-     * processing (see store_transcript_requeue_interrupted). */
+     * attempts), and of those the ones the job itself crashed (a fatal
+     * signal in the worker running it; jobs.h). */
     int interruptions;
-    int solo_interruptions;
+    int crashes;
 };
 
 int store_transcript_insert(store_tx *tx, const struct store_transcript *t);
@@ -393,22 +393,23 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
                           int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
                           bool *more);
 /* Oldest queued job of any tenant, marked processing (attempts + 1);
- * PHS_ENOTFOUND when the queue is empty. A job with interruptions runs
- * alone: it is claimed only when no other job is processing (until then
- * nothing is claimed: the queue keeps its order), and while it is
- * processing no other job is claimed. So when a job that kills the server
- * runs again, it is the only job running when the server dies. */
+ * PHS_ENOTFOUND when the queue is empty. A job that crashed the server
+ * before runs alone: it is claimed only when no other job is processing
+ * (until then nothing is claimed: the queue keeps its order), and while it
+ * is processing no other job is claimed, so a job beside it is not
+ * interrupted again by its next crash. */
 int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out);
 /* At start-up, before any worker runs: the jobs a dead server process left
  * processing go back to queued, each with its attempt given back
- * (attempts - 1), interruptions + 1 and, when it was the only job
- * processing (alone), solo_interruptions + 1. fn (may be NULL) is called
- * with each requeued job in the same transaction; a non-zero return stops
- * and is returned. Returns the number requeued (>= 0) or an error. Assumes
- * one server process per data directory. */
-int store_transcript_requeue_interrupted(
-    store_tx *tx, int64_t now_us,
-    int (*fn)(void *ctx, const struct store_transcript *t, bool alone), void *ctx);
+ * (attempts - 1) and interruptions + 1; the one whose id is crashed (may
+ * be NULL: none known) also crashes + 1. fn (may be NULL) is called with
+ * each requeued job in the same transaction; a non-zero return stops and
+ * is returned. Returns the number requeued (>= 0) or an error. Assumes one
+ * server process per data directory. */
+int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const char *crashed,
+                                         int (*fn)(void *ctx, const struct store_transcript *t,
+                                                   bool crashed),
+                                         void *ctx);
 /* How many jobs of all tenants are in each state: counts[state]. */
 int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1]);
 

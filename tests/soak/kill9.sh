@@ -25,10 +25,10 @@ U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav
 [ -f "$U1" ] && [ -f "$U2" ] || fail "pocketsphinx-testdata missing"
 DB=$DATA/phiscribe.db
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
-# The kill delays (0.2-3.5 s after the server is up), from SEED so a run
+# The kill delays (0.2-6 s after the server is up), from SEED so a run
 # can be repeated.
 python3 -c "import random,sys; r=random.Random(int(sys.argv[1]))
-for _ in range(int(sys.argv[2])): print('%.2f' % r.uniform(0.2, 3.5))" "$SEED" "$KILLS" >"$T/delays"
+for _ in range(int(sys.argv[2])): print('%.2f' % r.uniform(0.2, 6.0))" "$SEED" "$KILLS" >"$T/delays"
 
 setup_data
 start_server --workers 2
@@ -66,9 +66,9 @@ failed=$(sql "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state =
 once=$(sql "SELECT count(*) FROM (SELECT resource_id FROM audit_log WHERE action = 'transcript.complete' AND resource_id IN ($idlist) GROUP BY resource_id HAVING count(*) = 1)")
 completions=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcript.complete' AND resource_id IN ($idlist)")
 requeues=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcript.requeue'")
-requeues_alone=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcript.requeue' AND reason = 'interrupted_alone'")
+requeues_crashed=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcript.requeue' AND reason = 'crashed'")
 max_int=$(sql "SELECT max(interruptions) FROM transcripts WHERE id IN ($idlist)" 2>/dev/null || echo n/a)
-max_solo=$(sql "SELECT max(solo_interruptions) FROM transcripts WHERE id IN ($idlist)" 2>/dev/null || echo n/a)
+max_crashes=$(sql "SELECT max(crashes) FROM transcripts WHERE id IN ($idlist)" 2>/dev/null || echo n/a)
 live_audio=$(sql "SELECT count(*) FROM transcripts t JOIN objects o ON o.id = t.audio_object WHERE t.id IN ($idlist) AND o.dk_wrapped IS NOT NULL")
 audio_files=0
 for o in $(sql "SELECT audio_object FROM transcripts WHERE id IN ($idlist)"); do
@@ -79,8 +79,8 @@ echo "kill9 soak (seed $SEED): $N jobs acknowledged, $KILLS kills -9 ($several w
     "$alone with one, $idle with none), $secs s"
 echo "  $completed completed ($once completed exactly once, $completions completion records)," \
     "$failed failed"
-echo "  $requeues interrupted runs requeued ($requeues_alone alone);" \
-    "most interruptions of one job: $max_int ($max_solo alone; the cap is 5)"
+echo "  $requeues interrupted runs requeued ($requeues_crashed counted as crashes);" \
+    "most interruptions of one job: $max_int (crashes: $max_crashes)"
 echo "  audio left: $live_audio live keys, $audio_files files; object files of interrupted runs" \
     "awaiting the orphan sweep: $orphans"
 [ "$failed" = 0 ] || fail "$failed acknowledged jobs failed: $(sql "SELECT id, error FROM transcripts WHERE id IN ($idlist) AND state = 'failed'")"

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "records/audit.h"
@@ -473,14 +475,14 @@ static void test_requeue_after_crash(void **state)
     queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
     assert_string_equal(claim_and_die().id, id);
     assert_int_equal(jobs_set_paused(st, true, &who, NULL), 0);
-    int before = audit_count("transcript.requeue", "interrupted_alone");
+    int before = audit_count("transcript.requeue", "interrupted");
     jobs *j = start(1, 1);
     struct store_transcript t = job_get(id);
     assert_int_equal(t.state, STORE_JOB_QUEUED);
     assert_int_equal(t.attempts, 0);
     assert_int_equal(t.interruptions, 1);
-    assert_int_equal(t.solo_interruptions, 1);
-    assert_int_equal(audit_count("transcript.requeue", "interrupted_alone"), before + 1);
+    assert_int_equal(t.crashes, 0); /* nothing says it crashed the server */
+    assert_int_equal(audit_count("transcript.requeue", "interrupted"), before + 1);
     assert_int_equal(jobs_set_paused(st, false, &who, NULL), 0);
     t = wait_done(id);
     assert_int_equal(t.state, STORE_JOB_COMPLETED);
@@ -488,33 +490,119 @@ static void test_requeue_after_crash(void **state)
     jobs_stop(j);
 }
 
-/* A job that was running alone each of the JOBS_MAX_SOLO_INTERRUPTIONS
- * times the server died is not run again: it fails, and its audio goes as
- * for any finished job. */
-static void test_interrupted_alone_too_often(void **state)
+/* The crash file as the handler leaves it: the id of the job whose worker
+ * received a fatal signal. */
+static void crash_file(char *content, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, JOBS_CRASH_FILE);
+    FILE *f = fopen(path, "r");
+    content[0] = '\0';
+    if (f) {
+        size_t n = fread(content, 1, len - 1, f);
+        content[n] = '\0';
+        fclose(f);
+    }
+}
+
+/* A process whose worker thread, running stored job id, receives SIGSEGV:
+ * it dies, and the crash file names the job. Then a pool starts: that job
+ * has a crash counted, the other job the dead process was running only an
+ * interruption; both run again (the crashed one alone) and complete. */
+static void test_crash_attributed(void **state)
 {
     if (!wav)
         skip();
-    char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
-    queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
-    struct store_transcript t = claim_and_die();
-    t.interruptions = t.solo_interruptions = JOBS_MAX_SOLO_INTERRUPTIONS - 1;
-    store_tx *tx;
-    assert_int_equal(store_begin(st, &tx), 0);
-    assert_int_equal(store_transcript_update(tx, &t), 0);
-    assert_int_equal(store_commit(tx), 0);
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    char a[STORE_ID_MAX + 1], b[STORE_ID_MAX + 1], obj[STORE_ID_MAX + 1], got[128];
+    int to_child[2], to_parent[2];
+    queue_job(a, sizeof(a), obj, sizeof(obj));
+    queue_job(b, sizeof(b), obj, sizeof(obj));
+    assert_int_equal(jobs_set_paused(st, true, &who, NULL), 0);
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* a server process of its own: its own store handle */
+        char why[256], c;
+        int err;
+        signal(SIGSEGV, SIG_DFL); /* not cmocka's handler, which would carry on */
+        store *s2 = store_open(dir, 0, &err, why, sizeof(why));
+        struct jobs_config jc = {.model = model, .store = s2, .workers = 1, .queue_max = 1};
+        audio_limits_default(&jc.limits);
+        jobs *j = s2 ? jobs_start(&jc, &err, why, sizeof(why)) : NULL;
+        if (!j || write(to_parent[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1)
+            _exit(3);
+        jobs_crash_mark(a); /* as a worker does around a job */
+        raise(SIGSEGV);
+        _exit(4);
+    }
+    char c;
+    assert_int_equal(read(to_parent[0], &c, 1), 1); /* its pool runs (paused) */
+    claim_and_die();                                /* a, then b: "processing" */
+    claim_and_die();
+    assert_int_equal(write(to_child[1], "g", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    crash_file(got, sizeof(got));
+    assert_string_equal(got, a);
+    int crashed = audit_count("transcript.requeue", "crashed");
     jobs *j = start(1, 1);
-    t = wait_done(id);
-    assert_int_equal(t.state, STORE_JOB_FAILED);
-    assert_int_equal(t.solo_interruptions, JOBS_MAX_SOLO_INTERRUPTIONS);
-    assert_non_null(strstr(t.error, "the server stopped"));
-    assert_string_equal(t.transcript_object, "");
-    struct store_object a;
-    assert_int_equal(store_begin_read(st, &tx), 0);
-    assert_int_equal(store_object_get(tx, tenant.id, audio_id, &a), 0);
-    store_rollback(tx);
-    assert_false(a.has_dk);
+    struct store_transcript ta = job_get(a), tb = job_get(b);
+    assert_int_equal(ta.state, STORE_JOB_QUEUED);
+    assert_int_equal(ta.crashes, 1);
+    assert_int_equal(ta.interruptions, 1);
+    assert_int_equal(ta.attempts, 0);
+    assert_int_equal(tb.crashes, 0);
+    assert_int_equal(tb.interruptions, 1);
+    assert_int_equal(audit_count("transcript.requeue", "crashed"), crashed + 1);
+    crash_file(got, sizeof(got));
+    assert_string_equal(got, ""); /* counted once */
+    assert_int_equal(jobs_set_paused(st, false, &who, NULL), 0);
+    assert_int_equal(wait_done(a).state, STORE_JOB_COMPLETED);
+    assert_int_equal(wait_done(b).state, STORE_JOB_COMPLETED);
     jobs_stop(j);
+    close(to_child[0]);
+    close(to_child[1]);
+    close(to_parent[0]);
+    close(to_parent[1]);
+}
+
+/* A job that crashed the server JOBS_MAX_CRASHES times, or was interrupted
+ * JOBS_MAX_INTERRUPTIONS times in all, is not run again: it fails, and its
+ * audio goes as for any finished job. */
+static void test_interrupted_too_often(void **state)
+{
+    if (!wav)
+        skip();
+    for (int k = 0; k < 2; k++) {
+        char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
+        queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
+        struct store_transcript t = claim_and_die();
+        if (k == 0) {
+            t.crashes = JOBS_MAX_CRASHES;
+            t.interruptions = JOBS_MAX_CRASHES;
+        } else {
+            t.interruptions = JOBS_MAX_INTERRUPTIONS - 1; /* and this death */
+        }
+        store_tx *tx;
+        assert_int_equal(store_begin(st, &tx), 0);
+        assert_int_equal(store_transcript_update(tx, &t), 0);
+        assert_int_equal(store_commit(tx), 0);
+        jobs *j = start(1, 1);
+        t = wait_done(id);
+        assert_int_equal(t.state, STORE_JOB_FAILED);
+        assert_non_null(
+            strstr(t.error, k == 0 ? "the server crashed 3 times" : "the server stopped 50 times"));
+        assert_string_equal(t.transcript_object, "");
+        struct store_object o;
+        assert_int_equal(store_begin_read(st, &tx), 0);
+        assert_int_equal(store_object_get(tx, tenant.id, audio_id, &o), 0);
+        store_rollback(tx);
+        assert_false(o.has_dk);
+        jobs_stop(j);
+    }
 }
 
 /* A memory budget the pool draws on for per-request models. */
@@ -791,7 +879,8 @@ int main(void)
         cmocka_unit_test(test_stored_job),
         cmocka_unit_test(test_pause),
         cmocka_unit_test(test_requeue_after_crash),
-        cmocka_unit_test(test_interrupted_alone_too_often),
+        cmocka_unit_test(test_crash_attributed),
+        cmocka_unit_test(test_interrupted_too_often),
         cmocka_unit_test(test_redaction_extras),
         cmocka_unit_test(test_request_model),
         cmocka_unit_test(test_request_model_cached),

@@ -609,19 +609,19 @@ static void finish_job(store_tx *tx, const char *id)
     assert_int_equal(store_transcript_update(tx, &c), 0);
 }
 
-static int requeued_alone;
+static int requeued_crashed;
 
-static int note_requeued(void *ctx, const struct store_transcript *t, bool alone)
+static int note_requeued(void *ctx, const struct store_transcript *t, bool crashed)
 {
     (*(int *)ctx)++;
-    requeued_alone += alone;
+    requeued_crashed += crashed;
     return 0;
 }
 
 /* Jobs a dead server left running go back to the queue without losing an
- * attempt; the death counts against a job only when it ran alone, and a
- * job that was interrupted runs alone from then on, in queue order. */
-static void interrupted_jobs_run_alone(void **state)
+ * attempt; only the job named as the crash's cause gets a crash counted,
+ * and from then on it runs alone, in queue order. */
+static void interrupted_jobs_requeued(void **state)
 {
     struct fx *f = *state;
     store *s = open_ok(f);
@@ -633,38 +633,35 @@ static void interrupted_jobs_run_alone(void **state)
     insert_jobs(tx, 4);
     claim_expect(tx, "tr_0");
     claim_expect(tx, "tr_1");
-    /* The server dies with two jobs running: neither is to blame. */
-    requeued_alone = 0;
-    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, note_requeued, &n), 2);
+    /* The server dies with two jobs running, of no known cause: neither
+     * is to blame, and both run side by side again. */
+    requeued_crashed = 0;
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, NULL, note_requeued, &n), 2);
     assert_int_equal(n, 2);
-    assert_int_equal(requeued_alone, 0);
+    assert_int_equal(requeued_crashed, 0);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(store_transcript_get(tx, 1, i ? "tr_1" : "tr_0", &c), 0);
         assert_int_equal(c.state, STORE_JOB_QUEUED);
         assert_int_equal(c.attempts, 0);
         assert_int_equal(c.interruptions, 1);
-        assert_int_equal(c.solo_interruptions, 0);
+        assert_int_equal(c.crashes, 0);
     }
     claim_expect(tx, "tr_0");
-    claim_expect(tx, NULL); /* tr_0 runs alone */
-    finish_job(tx, "tr_0");
     claim_expect(tx, "tr_1");
-    /* The server dies while tr_1 runs alone: that run counts against it. */
+    /* tr_1 crashes the server: only it is counted. */
     n = 0;
-    assert_int_equal(store_transcript_requeue_interrupted(tx, 7000, note_requeued, &n), 1);
-    assert_int_equal(requeued_alone, 1);
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 7000, "tr_1", note_requeued, &n), 2);
+    assert_int_equal(requeued_crashed, 1);
+    assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
+    assert_int_equal(c.interruptions, 2);
+    assert_int_equal(c.crashes, 0);
     assert_int_equal(store_transcript_get(tx, 1, "tr_1", &c), 0);
     assert_int_equal(c.interruptions, 2);
-    assert_int_equal(c.solo_interruptions, 1);
+    assert_int_equal(c.crashes, 1);
     assert_int_equal(c.attempts, 0);
-    claim_expect(tx, "tr_1");
-    finish_job(tx, "tr_1");
-    /* Jobs never interrupted run side by side; an interrupted one at the
-     * head of the queue waits until they are done, and holds the queue. */
-    claim_expect(tx, "tr_2");
-    assert_int_equal(store_transcript_get(tx, 1, "tr_3", &c), 0);
-    c.interruptions = 1;
-    assert_int_equal(store_transcript_update(tx, &c), 0);
+    /* tr_1 waits at its place in the queue until nothing runs, then runs
+     * alone; tr_later, behind it, waits too. */
+    claim_expect(tx, "tr_0");
     struct store_transcript later = {.tenant_id = 1,
                                      .state = STORE_JOB_QUEUED,
                                      .created_us = 2000,
@@ -674,11 +671,13 @@ static void interrupted_jobs_run_alone(void **state)
                                      .transcript_bytes = -1};
     snprintf(later.id, sizeof(later.id), "tr_later");
     assert_int_equal(store_transcript_insert(tx, &later), 0);
-    claim_expect(tx, NULL); /* tr_3 waits for tr_2; tr_later waits behind it */
-    finish_job(tx, "tr_2");
-    claim_expect(tx, "tr_3");
     claim_expect(tx, NULL);
-    finish_job(tx, "tr_3");
+    finish_job(tx, "tr_0");
+    claim_expect(tx, "tr_1");
+    claim_expect(tx, NULL);
+    finish_job(tx, "tr_1");
+    claim_expect(tx, "tr_2");
+    claim_expect(tx, "tr_3");
     claim_expect(tx, "tr_later");
     assert_int_equal(store_commit(tx), 0);
     store_close(s);
@@ -734,12 +733,12 @@ static void objects_and_jobs(void **state)
     assert_int_equal(c.state, STORE_JOB_PROCESSING);
     assert_int_equal(c.attempts, 1);
     assert_int_equal(store_transcript_get(tx, 2, "tr_0", &c), PHS_ENOTFOUND);
-    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, NULL, NULL), 1);
+    assert_int_equal(store_transcript_requeue_interrupted(tx, 6000, NULL, NULL, NULL), 1);
     assert_int_equal(store_transcript_get(tx, 1, "tr_0", &c), 0);
     assert_int_equal(c.state, STORE_JOB_QUEUED);
     assert_int_equal(c.attempts, 0); /* the run a dead server interrupted does not count */
     assert_int_equal(c.interruptions, 1);
-    assert_int_equal(c.solo_interruptions, 1); /* it was the only job running */
+    assert_int_equal(c.crashes, 0); /* no crash was attributed to it */
     assert_string_equal(c.unredacted_object, "");
     assert_string_equal(c.redacted_audio_object, "");
     /* The extra objects of a redacted job (schema 4) round-trip. */
@@ -817,7 +816,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotation_crash_recovery, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(rotation_seen_by_other_handles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_and_jobs, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(interrupted_jobs_run_alone, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(interrupted_jobs_requeued, fx_setup, fx_teardown),
         cmocka_unit_test(time_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
