@@ -40,6 +40,8 @@ struct upload {
     blob_writer *bw;           /* stored: the encrypted audio object being written */
     char obj_id[STORE_ID_MAX + 1];
     struct store_tenant tenant;
+    bool idem;                               /* an Idempotency-Key came with the request */
+    uint8_t idem_key_mac[CRYPTO_SHA256_LEN]; /* its keyed hash, bound to the tenant */
     int rc;                    /* first error, with msg/param for the reply */
     const char *param;
     char msg[192];
@@ -587,9 +589,110 @@ static int sync_handle(struct http_req *req, void *ctx)
 
 /* ---- POST /v1/transcripts ----------------------------------------------------- */
 
+/* ---- Idempotency-Key ---------------------------------------------------------
+ * A client that never saw the 202 of a create may send it again with the
+ * same Idempotency-Key: within STORE_IDEMPOTENCY_TTL_US the tenant gets the
+ * first job back instead of a second one. Only keyed hashes (the API-key
+ * pepper, docs/SECURITY.md) of the key and of the request are stored. */
+
+#define IDEMPOTENCY_KEY_MAX 255
+
+/* Every option the create reads (form field or query parameter): with the
+ * audio, what an Idempotency-Key's request is. Add new options here. */
+static const char *const create_option_names[] = {
+    "language",     "profile",         "vocabulary",   "vocabulary[]",      "redact",
+    "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode", "retention",
+    "store",
+};
+
+/* The keyed hash of data: a domain label, the tenant, then data. */
+static int idempotency_mac(struct server *srv, const char *label, int64_t tenant_id,
+                           const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
+{
+    uint8_t buf[64 + IDEMPOTENCY_KEY_MAX];
+    int n = snprintf((char *)buf, 64, "phiscribe:%s:%lld:", label, (long long)tenant_id);
+    if (n < 0 || n >= 64 || len > IDEMPOTENCY_KEY_MAX)
+        return PHS_EINVAL;
+    memcpy(buf + n, data, len);
+    int rc = store_pepper_mac(srv->store, buf, (size_t)n + len, out);
+    crypto_wipe(buf, sizeof(buf));
+    return rc;
+}
+
+/* Reads the Idempotency-Key header, if any, into u as its keyed hash.
+ * Replies 400 and returns negative for an empty one, one longer than
+ * IDEMPOTENCY_KEY_MAX or one with other than printable ASCII. */
+static int idempotency_key_read(struct http_req *req, struct upload *u)
+{
+    const char *k = http_req_header(req, "Idempotency-Key");
+    if (!k)
+        return 0;
+    size_t n = strnlen(k, IDEMPOTENCY_KEY_MAX + 1);
+    bool ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = k[i] >= 0x20 && k[i] <= 0x7e;
+    if (!ok) {
+        upload_fail(u, PHS_EINVAL, NULL, "invalid Idempotency-Key");
+        http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_idempotency_key",
+                         "The Idempotency-Key header must be 1 to %d printable ASCII "
+                         "characters.",
+                         IDEMPOTENCY_KEY_MAX);
+        return PHS_EINVAL;
+    }
+    int rc =
+        idempotency_mac(u->srv, "idempotency-key", u->caller.id.tenant_id, k, n, u->idem_key_mac);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    u->idem = true;
+    return 0;
+}
+
+/* One option value into the request digest, preceded by its length. */
+static int digest_value(crypto_sha256_ctx *h, const char *v)
+{
+    uint8_t head[9] = {'v'};
+    uint64_t len = strlen(v);
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (uint8_t)(len >> (56 - 8 * i));
+    int rc = crypto_sha256_update(h, head, sizeof(head));
+    return rc < 0 ? rc : crypto_sha256_update(h, v, len);
+}
+
+/* The keyed hash of the request: the audio's SHA-256 and every value of
+ * every create option (form fields, then query parameters, in order). */
+static int idempotency_request_mac(struct http_req *req, struct upload *u,
+                                   const uint8_t audio_sha[CRYPTO_SHA256_LEN],
+                                   uint8_t out[CRYPTO_SHA256_LEN])
+{
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    crypto_sha256_ctx *h = crypto_sha256_new();
+    if (!h)
+        return PHS_ENOMEM;
+    int rc = crypto_sha256_update(h, audio_sha, CRYPTO_SHA256_LEN);
+    size_t n_names = sizeof(create_option_names) / sizeof(create_option_names[0]);
+    for (size_t i = 0; rc == 0 && i < n_names; i++) {
+        const char *name = create_option_names[i], *v;
+        rc = crypto_sha256_update(h, name, strlen(name) + 1);
+        for (size_t k = 0; rc == 0 && (v = form_get_nth(u->fields, name, k, NULL)); k++)
+            rc = digest_value(h, v);
+        for (size_t k = 0; rc == 0 && (v = http_req_query_nth(req, name, k)); k++)
+            rc = digest_value(h, v);
+    }
+    if (rc == 0)
+        rc = crypto_sha256_final(h, digest); /* frees h */
+    else
+        crypto_sha256_free(h);
+    if (rc == 0)
+        rc = idempotency_mac(u->srv, "idempotency-request", u->caller.id.tenant_id, digest,
+                             sizeof(digest), out);
+    crypto_wipe(digest, sizeof(digest));
+    return rc;
+}
+
 static int create_begin(struct http_req *req, void *ctx)
 {
-    return begin_upload(req, ctx, true, "transcript.create");
+    int rc = begin_upload(req, ctx, true, "transcript.create");
+    return rc < 0 ? rc : idempotency_key_read(req, http_req_data(req));
 }
 
 static json_t *unix_time(int64_t us)
@@ -721,52 +824,35 @@ out:
     return rc;
 }
 
-static int create_handle(struct http_req *req, void *ctx)
+/* What a create stores besides the audio, from its options. */
+struct create_req {
+    char *opts_text;          /* the job's options as JSON (owned) */
+    struct store_object vobj; /* its vocabulary object (id "" when none) */
+    size_t n_words;
+    int64_t retention_s;
+    bool fetch_once;
+};
+
+static void create_req_clear(struct server *srv, struct create_req *c, bool remove_vocabulary)
 {
-    struct server *srv = ctx;
-    struct upload *u = http_req_data(req);
-    int rc = finish_upload(req, u);
-    if (rc < 0)
-        return rc;
-    const char *lang = option(req, u, "language");
-    if (!language_ok(lang))
-        return http_reply_error(req, 400, "invalid_request_error", "language",
-                                "unsupported_language", "Only English ('en') is supported."),
-               PHS_EINVAL;
-    unsigned labels;
-    if ((rc = parse_redaction(req, u, &labels)) < 0)
-        return rc;
-    int64_t retention_s = 0;
-    bool fetch_once = false;
-    if ((rc = parse_retention(req, u, &retention_s, &fetch_once)) < 0)
-        return rc;
-    struct redaction_extras extras;
-    if ((rc = parse_redaction_extras(req, u, labels, true, fetch_once, &extras)) < 0)
-        return rc;
-    char profile[STORE_PROFILE_NAME_MAX + 1], why_buf[40];
-    vocab words = {0};
-    struct store_object vobj = {0};
-    if ((rc = parse_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
-        vocab_clear(&words);
-        return rc;
-    }
-    /* The vocabulary may name a patient's drug: it is kept encrypted, as
-     * an object of its own that goes when the job is over. */
-    if (words.n && (rc = store_vocabulary(srv, u, &words, &vobj)) < 0) {
-        vocab_clear(&words);
-        return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
-    }
-    size_t n_words = words.n;
-    vocab_clear(&words);
-    /* Options kept with the job: label and profile names and object ids,
-     * never content. */
+    free(c->opts_text);
+    c->opts_text = NULL;
+    if (remove_vocabulary && c->vobj.id[0])
+        blob_remove(srv->blobdir, c->vobj.id);
+}
+
+/* The options kept with the job: label and profile names and object ids,
+ * never content. NULL when out of memory or too long for the row. */
+static char *create_options_json(const char *profile, const struct create_req *c, unsigned labels,
+                                 const struct redaction_extras *extras)
+{
     json_t *opts = json_pack("{s:s}", "language", "en");
     if (opts && profile[0])
         json_object_set_new(opts, "profile", json_string(profile));
-    if (opts && vobj.id[0])
-        json_object_set_new(opts, "vocabulary",
-                            json_pack("{s:s, s:I}", "object", vobj.id, "words",
-                                      (json_int_t)n_words));
+    if (opts && c->vobj.id[0])
+        json_object_set_new(
+            opts, "vocabulary",
+            json_pack("{s:s, s:I}", "object", c->vobj.id, "words", (json_int_t)c->n_words));
     if (opts && labels) {
         char list[REDACT_TYPES_MAX] = "";
         size_t used = 0;
@@ -776,92 +862,231 @@ static int create_handle(struct http_req *req, void *ctx)
                                          used ? "," : "", redact_label_name((redact_label)l));
         json_object_set_new(opts, "redact", json_string(list));
     }
-    if (opts && extras.keep_unredacted)
+    if (opts && extras->keep_unredacted)
         json_object_set_new(opts, "keep_unredacted", json_true());
-    if (opts && extras.audio)
+    if (opts && extras->audio)
         json_object_set_new(
             opts, "redact_audio",
-            json_string(extras.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
-    char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+            json_string(extras->audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+    char *text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
     json_decref(opts);
-    if (!opts_text || strlen(opts_text) >= sizeof(((struct store_transcript *)0)->options)) {
-        free(opts_text);
-        if (vobj.id[0])
-            blob_remove(srv->blobdir, vobj.id);
+    if (text && strlen(text) >= sizeof(((struct store_transcript *)0)->options)) {
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
+/* Reads and checks the create's options into c (the vocabulary stored as
+ * its own object). Replies and returns negative on any problem. */
+static int create_parse(struct http_req *req, struct upload *u, struct create_req *c)
+{
+    struct server *srv = u->srv;
+    unsigned labels;
+    struct redaction_extras extras;
+    char profile[STORE_PROFILE_NAME_MAX + 1];
+    vocab words = {0};
+    int rc;
+    memset(c, 0, sizeof(*c));
+    if (!language_ok(option(req, u, "language"))) {
+        http_reply_error(req, 400, "invalid_request_error", "language", "unsupported_language",
+                         "Only English ('en') is supported.");
+        return PHS_EINVAL;
+    }
+    if ((rc = parse_redaction(req, u, &labels)) < 0 ||
+        (rc = parse_retention(req, u, &c->retention_s, &c->fetch_once)) < 0 ||
+        (rc = parse_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0)
+        return rc;
+    if ((rc = parse_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    /* The vocabulary may name a patient's drug: it is kept encrypted, as
+     * an object of its own that goes when the job is over. */
+    if (words.n && (rc = store_vocabulary(srv, u, &words, &c->vobj)) < 0) {
+        vocab_clear(&words);
+        http_reply_err(req, rc, NULL, "The job could not be stored.");
+        return rc;
+    }
+    c->n_words = words.n;
+    vocab_clear(&words);
+    if (!(c->opts_text = create_options_json(profile, c, labels, &extras))) {
+        create_req_clear(srv, c, true);
         return PHS_ENOMEM;
     }
+    return 0;
+}
 
+/* The audio object and the job rows of a create whose upload is committed. */
+static int create_rows(const struct upload *u, const struct blob_info *bi,
+                       const struct create_req *c, struct store_object *obj,
+                       struct store_transcript *t)
+{
+    memset(obj, 0, sizeof(*obj));
+    memset(t, 0, sizeof(*t));
+    snprintf(obj->id, sizeof(obj->id), "%s", u->obj_id);
+    obj->tenant_id = u->caller.id.tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "audio");
+    obj->tenant_key_version = u->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi->wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi->plain_bytes;
+    obj->created_us = store_now_us();
+    memcpy(obj->sha256, bi->sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+    int rc = store_random_id("tr_", 24, t->id, sizeof(t->id));
+    t->tenant_id = u->caller.id.tenant_id;
+    snprintf(t->key_id, sizeof(t->key_id), "%s", u->caller.id.key_id);
+    t->state = STORE_JOB_QUEUED;
+    t->created_us = t->updated_us = obj->created_us;
+    snprintf(t->audio_object, sizeof(t->audio_object), "%s", obj->id);
+    t->audio_bytes = (int64_t)bi->plain_bytes;
+    t->audio_duration_ms = -1;
+    t->transcript_bytes = -1;
+    snprintf(t->options, sizeof(t->options), "%s", c->opts_text);
+    t->retention_s = c->retention_s;
+    t->fetch_once = c->fetch_once;
+    return rc;
+}
+
+/* How a create with an Idempotency-Key ended in its transaction. */
+enum create_outcome {
+    CREATE_NEW,    /* a new job (and the key recorded with it) */
+    CREATE_REPLAY, /* the key's job: *t is that job now */
+    CREATE_REUSED, /* the key was used for another request, or its job is gone */
+};
+
+/* In the create's transaction: what a live record of the caller's
+ * Idempotency-Key says. CREATE_REPLAY fills *t with the key's job. */
+static int idempotency_resolve(store_tx *tx, const struct upload *u,
+                               const uint8_t request_mac[CRYPTO_SHA256_LEN],
+                               struct store_transcript *t, enum create_outcome *out)
+{
+    struct store_idempotency rec;
+    *out = CREATE_NEW;
+    int rc =
+        store_idempotency_get(tx, u->caller.id.tenant_id, u->idem_key_mac, store_now_us(), &rec);
+    if (rc == PHS_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    *out = CREATE_REUSED;
+    if (!crypto_equal(rec.request_mac, request_mac, CRYPTO_SHA256_LEN))
+        return 0;
+    struct store_transcript prior;
+    rc = store_transcript_get(tx, u->caller.id.tenant_id, rec.transcript_id, &prior);
+    if (rc == PHS_ENOTFOUND || (rc == 0 && prior.state == STORE_JOB_DELETED))
+        return 0;
+    if (rc < 0)
+        return rc;
+    *t = prior;
+    *out = CREATE_REPLAY;
+    return 0;
+}
+
+/* Commits the create: the objects, the job, the key's record and the audit
+ * record in one transaction; or, for a repeated Idempotency-Key, only the
+ * audit record of the replay or of the refusal. */
+static int create_commit(struct http_req *req, struct upload *u, const struct create_req *c,
+                         const struct store_object *obj, const uint8_t request_mac[],
+                         struct store_transcript *t, enum create_outcome *out)
+{
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1], why_buf[40];
+    store_tx *tx;
+    *out = CREATE_NEW;
+    int rc = store_begin(u->srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (u->idem && (rc = idempotency_resolve(tx, u, request_mac, t, out)) < 0)
+        goto out_rollback;
+    crypto_hex(obj->sha256, sizeof(obj->sha256), sha_hex);
+    struct audit_event ev =
+        server_event(req, &u->caller, "transcript.create", "transcript", t->id, "success", 202);
+    ev.has_audio = true;
+    ev.audio_bytes = obj->size;
+    ev.audio_sha256 = sha_hex;
+    ev.reason = vocab_reason(c->n_words, why_buf, sizeof(why_buf));
+    if (*out == CREATE_REPLAY) {
+        ev.reason = "idempotent_replay";
+    } else if (*out == CREATE_REUSED) {
+        ev = server_event(req, &u->caller, "transcript.create", "transcript", NULL, "failure", 409);
+        ev.has_audio = true;
+        ev.audio_bytes = obj->size;
+        ev.audio_sha256 = sha_hex;
+        ev.reason = "idempotency_key_reused";
+    } else {
+        struct store_idempotency rec = {.tenant_id = t->tenant_id, .created_us = t->created_us};
+        memcpy(rec.key_mac, u->idem_key_mac, sizeof(rec.key_mac));
+        if (u->idem)
+            memcpy(rec.request_mac, request_mac, sizeof(rec.request_mac));
+        snprintf(rec.transcript_id, sizeof(rec.transcript_id), "%s", t->id);
+        if ((rc = store_object_insert(tx, obj)) < 0 ||
+            (c->vobj.id[0] && (rc = store_object_insert(tx, &c->vobj)) < 0) ||
+            (rc = store_transcript_insert(tx, t)) < 0 ||
+            (u->idem && (rc = store_idempotency_insert(tx, &rec, t->created_us)) < 0))
+            goto out_rollback;
+    }
+    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+        goto out_rollback;
+    return store_commit(tx);
+out_rollback:
+    store_rollback(tx);
+    return rc;
+}
+
+/* The 202 of a create (also of its replay): the job's status object. */
+static int create_reply(struct http_req *req, const struct store_transcript *t, bool replay)
+{
+    char location[96];
+    snprintf(location, sizeof(location), "/v1/transcripts/%s", t->id);
+    http_reply_header(req, "Location", location);
+    if (replay)
+        http_reply_header(req, "Idempotent-Replayed", "true");
+    return http_reply_json(req, 202, job_json(t));
+}
+
+static int create_handle(struct http_req *req, void *ctx)
+{
+    struct server *srv = ctx;
+    struct upload *u = http_req_data(req);
+    struct create_req c;
     struct blob_info bi;
+    struct store_object obj;
+    struct store_transcript t;
+    uint8_t request_mac[CRYPTO_SHA256_LEN] = {0};
+    enum create_outcome outcome = CREATE_NEW;
+    int rc = finish_upload(req, u);
+    if (rc < 0 || (rc = create_parse(req, u, &c)) < 0)
+        return rc;
     rc = blob_writer_commit(u->bw, &bi);
     u->bw = NULL;
     if (rc < 0) {
-        free(opts_text);
-        if (vobj.id[0])
-            blob_remove(srv->blobdir, vobj.id);
+        create_req_clear(srv, &c, true);
         return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
     }
-
-    struct store_object obj = {0};
-    struct store_transcript t = {0};
-    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
-    crypto_hex(bi.sha256, sizeof(bi.sha256), sha_hex);
-    snprintf(obj.id, sizeof(obj.id), "%s", u->obj_id);
-    obj.tenant_id = u->caller.id.tenant_id;
-    snprintf(obj.kind, sizeof(obj.kind), "audio");
-    obj.tenant_key_version = u->tenant.key_version;
-    memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj.has_dk = true;
-    obj.size = (int64_t)bi.plain_bytes;
-    obj.created_us = store_now_us();
-    memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
-    obj.has_sha256 = true;
-
-    if ((rc = store_random_id("tr_", 24, t.id, sizeof(t.id))) < 0)
-        goto fail_blob;
-    t.tenant_id = u->caller.id.tenant_id;
-    snprintf(t.key_id, sizeof(t.key_id), "%s", u->caller.id.key_id);
-    t.state = STORE_JOB_QUEUED;
-    t.created_us = t.updated_us = obj.created_us;
-    snprintf(t.audio_object, sizeof(t.audio_object), "%s", obj.id);
-    t.audio_bytes = (int64_t)bi.plain_bytes;
-    t.audio_duration_ms = -1;
-    t.transcript_bytes = -1;
-    snprintf(t.options, sizeof(t.options), "%s", opts_text);
-    t.retention_s = retention_s;
-    t.fetch_once = fetch_once;
-    free(opts_text);
-    opts_text = NULL;
-
-    store_tx *tx;
-    if ((rc = store_begin(srv->store, &tx)) < 0)
-        goto fail_blob;
-    struct audit_event ev = server_event(req, &u->caller, "transcript.create", "transcript", t.id,
-                                         "success", 202);
-    ev.has_audio = true;
-    ev.audio_bytes = (int64_t)bi.plain_bytes;
-    ev.audio_sha256 = sha_hex;
-    ev.reason = vocab_reason(n_words, why_buf, sizeof(why_buf));
-    if ((rc = store_object_insert(tx, &obj)) < 0 ||
-        (vobj.id[0] && (rc = store_object_insert(tx, &vobj)) < 0) ||
-        (rc = store_transcript_insert(tx, &t)) < 0 || (rc = audit_append(tx, &ev, NULL)) < 0) {
-        store_rollback(tx);
-        goto fail_blob;
-    }
-    if ((rc = store_commit(tx)) < 0)
+    if ((rc = create_rows(u, &bi, &c, &obj, &t)) < 0 ||
+        (u->idem && (rc = idempotency_request_mac(req, u, bi.sha256, request_mac)) < 0) ||
+        (rc = create_commit(req, u, &c, &obj, request_mac, &t, &outcome)) < 0)
         goto fail_blob;
     u->audited = true;
+    if (outcome != CREATE_NEW) { /* nothing new was kept: its files go */
+        blob_remove(srv->blobdir, obj.id);
+        create_req_clear(srv, &c, true);
+        if (outcome == CREATE_REPLAY)
+            return create_reply(req, &t, true);
+        http_reply_error(req, 409, "invalid_request_error", NULL, "idempotency_key_reused",
+                         "This Idempotency-Key was used in the last 24 hours for another "
+                         "request, or for a job that has been deleted; use a new key.");
+        return PHS_EEXIST;
+    }
+    create_req_clear(srv, &c, false);
     /* Committed: now it may be acknowledged. */
     jobs_kick(srv->jobs);
-    char location[96];
-    snprintf(location, sizeof(location), "/v1/transcripts/%s", t.id);
-    http_reply_header(req, "Location", location);
-    return http_reply_json(req, 202, job_json(&t));
+    return create_reply(req, &t, false);
 
 fail_blob:
-    free(opts_text);
     blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
-    if (vobj.id[0])
-        blob_remove(srv->blobdir, vobj.id);
+    create_req_clear(srv, &c, true);
     return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
 }
 

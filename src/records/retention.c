@@ -328,6 +328,29 @@ static int purge_kind(store *s, const char *blobdir, int64_t now_us, bool audio,
     return rc;
 }
 
+/* Expired Idempotency-Key records (keyed hashes, no PHI: not audited), in
+ * batches of short transactions. */
+static int sweep_idempotency_keys(store *s, int64_t now_us, int64_t *swept)
+{
+    enum { BATCH = 1000 };
+    for (;;) {
+        store_tx *tx;
+        int rc = store_begin(s, &tx);
+        if (rc < 0)
+            return rc;
+        int n = store_idempotency_sweep(tx, now_us, BATCH);
+        if (n < 0) {
+            store_rollback(tx);
+            return n;
+        }
+        if ((rc = store_commit(tx)) < 0)
+            return rc;
+        *swept += n;
+        if (n < BATCH)
+            return 0;
+    }
+}
+
 int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res)
 {
@@ -339,6 +362,8 @@ int retention_purge(store *s, const char *blobdir, int64_t now_us,
         rc = purge_kind(s, blobdir, now_us, false, &res->transcripts, &res->failed);
     if (rc == 0)
         rc = purge_kind(s, blobdir, now_us, true, &res->audio, &res->failed);
+    if (rc == 0)
+        rc = sweep_idempotency_keys(s, now_us, &res->idempotency_keys);
     return rc;
 }
 

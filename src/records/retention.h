@@ -63,13 +63,15 @@ struct retention_purge_result {
     int64_t transcripts; /* jobs destroyed because their transcript retention passed */
     int64_t audio;       /* recordings destroyed because their audio retention passed */
     int64_t failed;      /* destructions that failed (retried on the next run) */
+    int64_t idempotency_keys; /* expired Idempotency-Key records deleted */
 };
 
 /* Recovers interrupted certifications (retention_recover), then applies
  * every tenant's retention policy (and each job's own retention)
  * at now_us: destroys each expired job, or expired audio, with its
  * certificate, requested by "retention policy". Cost: one indexed query
- * per batch of 100 plus one destruction per expired item. */
+ * per batch of 100 plus one destruction per expired item. Last, deletes
+ * the Idempotency-Key records older than STORE_IDEMPOTENCY_TTL_US. */
 int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res);
 

@@ -25,7 +25,7 @@
 
 #include "crypto/crypto.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_PATH_MAX 1024
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
@@ -412,6 +412,32 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const cha
                                          void *ctx);
 /* How many jobs of all tenants are in each state: counts[state]. */
 int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1]);
+
+/* ---- idempotency keys of POST /v1/transcripts ------------------------------ */
+
+#define STORE_IDEMPOTENCY_TTL_US (24LL * 3600 * 1000000) /* a key is live this long */
+
+/* A client's Idempotency-Key, as keyed hashes only (the key may carry
+ * text a client chose, such as a patient's name): the job it created and
+ * what was asked. */
+struct store_idempotency {
+    int64_t tenant_id;
+    uint8_t key_mac[CRYPTO_SHA256_LEN];     /* of the key, bound to the tenant */
+    uint8_t request_mac[CRYPTO_SHA256_LEN]; /* of the audio and the options */
+    char transcript_id[STORE_ID_MAX + 1];
+    int64_t created_us;
+};
+
+/* The tenant's record of key_mac made less than STORE_IDEMPOTENCY_TTL_US
+ * before now_us; PHS_ENOTFOUND when there is none. */
+int store_idempotency_get(store_tx *tx, int64_t tenant_id, const uint8_t key_mac[CRYPTO_SHA256_LEN],
+                          int64_t now_us, struct store_idempotency *out);
+/* Records r (it replaces an expired record of the same key); PHS_EEXIST
+ * when a live one exists. In the transaction that inserts the job. */
+int store_idempotency_insert(store_tx *tx, const struct store_idempotency *r, int64_t now_us);
+/* Deletes at most limit (1..100000) records expired at now_us; returns how
+ * many (>= 0) or an error. */
+int store_idempotency_sweep(store_tx *tx, int64_t now_us, int limit);
 
 /* ---- retention ------------------------------------------------------------ */
 

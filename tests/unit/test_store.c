@@ -683,6 +683,62 @@ static void interrupted_jobs_requeued(void **state)
     store_close(s);
 }
 
+/* Idempotency-Key records: live for 24 h per tenant, one per key, replaced
+ * once expired, swept after; only what the caller gives (keyed hashes) is
+ * kept. */
+static void idempotency_records(void **state)
+{
+    struct fx *f = *state;
+    store *s = open_ok(f);
+    store_tx *tx;
+    const int64_t day = STORE_IDEMPOTENCY_TTL_US, t0 = 1000 * day;
+    struct store_idempotency r = {.tenant_id = 1, .created_us = t0}, g;
+    memset(r.key_mac, 0x11, sizeof(r.key_mac));
+    memset(r.request_mac, 0x22, sizeof(r.request_mac));
+    snprintf(r.transcript_id, sizeof(r.transcript_id), "tr_0");
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "a", NULL), 0);
+    assert_int_equal(store_tenant_create(tx, "b", NULL), 0);
+    insert_jobs(tx, 2);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0, &g), PHS_ENOTFOUND);
+    assert_int_equal(store_idempotency_insert(tx, &r, t0), 0);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + day - 1, &g), 0);
+    assert_string_equal(g.transcript_id, "tr_0");
+    assert_memory_equal(g.request_mac, r.request_mac, sizeof(r.request_mac));
+    assert_int_equal(g.created_us, t0);
+    /* Another tenant's same key is another record. */
+    assert_int_equal(store_idempotency_get(tx, 2, r.key_mac, t0, &g), PHS_ENOTFOUND);
+    struct store_idempotency other = r;
+    other.tenant_id = 2;
+    assert_int_equal(store_idempotency_insert(tx, &other, t0), 0);
+    /* A live key is not overwritten. */
+    struct store_idempotency again = r;
+    snprintf(again.transcript_id, sizeof(again.transcript_id), "tr_1");
+    assert_int_equal(store_idempotency_insert(tx, &again, t0 + 5), PHS_EEXIST);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + 5, &g), 0);
+    assert_string_equal(g.transcript_id, "tr_0");
+    /* 24 h later it is expired: not found, and a new request may take it. */
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + day, &g), PHS_ENOTFOUND);
+    again.created_us = t0 + day;
+    assert_int_equal(store_idempotency_insert(tx, &again, t0 + day), 0);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + day, &g), 0);
+    assert_string_equal(g.transcript_id, "tr_1");
+    /* The job must exist (foreign key). */
+    struct store_idempotency orphan = r;
+    orphan.key_mac[0] = 0x99;
+    snprintf(orphan.transcript_id, sizeof(orphan.transcript_id), "tr_missing");
+    assert_true(store_idempotency_insert(tx, &orphan, t0) < 0);
+    /* The sweep deletes what expired (tenant b's record) and nothing else. */
+    assert_int_equal(store_idempotency_sweep(tx, t0 + day, 1000), 1);
+    assert_int_equal(store_idempotency_sweep(tx, t0 + day, 1000), 0);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + day, &g), 0);
+    assert_int_equal(store_idempotency_sweep(tx, t0 + 2 * day, 0), PHS_EINVAL);
+    assert_int_equal(store_idempotency_sweep(tx, t0 + 2 * day, 1000), 1);
+    assert_int_equal(store_idempotency_get(tx, 1, r.key_mac, t0 + day, &g), PHS_ENOTFOUND);
+    assert_int_equal(store_commit(tx), 0);
+    store_close(s);
+}
+
 static void objects_and_jobs(void **state)
 {
     struct fx *f = *state;
@@ -817,6 +873,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotation_seen_by_other_handles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_and_jobs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(interrupted_jobs_requeued, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(idempotency_records, fx_setup, fx_teardown),
         cmocka_unit_test(time_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
