@@ -632,7 +632,7 @@ static int idempotency_key_read(struct http_req *req, struct upload *u)
     for (size_t i = 0; ok && i < n; i++)
         ok = k[i] >= 0x20 && k[i] <= 0x7e;
     if (!ok) {
-        upload_fail(u, PHS_EINVAL, NULL, "invalid Idempotency-Key");
+        upload_fail(u, PHS_EINVAL, NULL, "The Idempotency-Key header is not valid.");
         http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_idempotency_key",
                          "The Idempotency-Key header must be 1 to %d printable ASCII "
                          "characters.",
