@@ -4,7 +4,8 @@
 # while they run and restarted, KILLS times; then it runs undisturbed until
 # the queue is empty. Every acknowledged job must be completed exactly once,
 # none failed, no audio left, and the audit trail must verify. Prints its
-# numbers. Bounded: KILLS restarts, then waits of at most 20 minutes.
+# numbers. Bounded: at most KILLS restarts (fewer when every job is done
+# before), then waits of at most 20 minutes.
 #
 #   tests/soak/kill9.sh BUILD/phiscribe [N [KILLS [SEED]]]
 set -eu
@@ -25,14 +26,16 @@ U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav
 [ -f "$U1" ] && [ -f "$U2" ] || fail "pocketsphinx-testdata missing"
 DB=$DATA/phiscribe.db
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
-# The kill delays (0.2-6 s after the server is up), from SEED so a run
-# can be repeated.
+# The delays of the kills made mid-decode (0.2-8 s after a job has
+# started), from SEED so a run can be repeated.
 python3 -c "import random,sys; r=random.Random(int(sys.argv[1]))
-for _ in range(int(sys.argv[2])): print('%.2f' % r.uniform(0.2, 6.0))" "$SEED" "$KILLS" >"$T/delays"
+for _ in range(int(sys.argv[2])): print('%.2f' % r.uniform(0.2, 8.0))" "$SEED" "$KILLS" >"$T/delays"
 
 setup_data
 start_server --workers 2
 t0=$(date +%s)
+# Held while they are submitted, so that all of them run during the kills.
+"$PHISCRIBE" jobs pause --data "$DATA" >/dev/null
 : >"$T/ids"
 i=0
 while [ $i -lt "$N" ]; do
@@ -42,19 +45,43 @@ while [ $i -lt "$N" ]; do
     jget id >>"$T/ids"
 done
 idlist=$(sed "s/.*/'&'/" "$T/ids" | paste -sd, -)
+"$PHISCRIBE" jobs resume --data "$DATA" >/dev/null
 
-# Kill at random moments while the jobs run; note how many were running.
-alone=0 several=0 idle=0
+unfinished() { sql "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state IN ('queued', 'processing')"; }
+n_completed() { sql "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state = 'completed'"; }
+# wait_for COMMAND N: polls until COMMAND prints more than N; 1 when every
+# job is done first.
+wait_for() {
+    _w=0
+    until [ "$($1)" -gt "$2" ]; do
+        [ "$(unfinished)" = 0 ] && return 1
+        _w=$((_w + 1)); [ $_w -gt 12000 ] && fail "nothing happened in 10 minutes"
+        sleep 0.05
+    done
+}
+n_processing() { sql "SELECT count(*) FROM transcripts WHERE state = 'processing'"; }
+# Kill at random moments while the jobs run: odd kills a random delay after
+# a job has started (mid-decode), even kills as soon as a job has completed
+# (after its commit, around the destruction of its audio), so that jobs
+# also complete between kills. Stops early when every job is done.
+alone=0 several=0 idle=0 kills=0
 while read -r d; do
-    sleep "$d"
-    running=$(sql "SELECT count(*) FROM transcripts WHERE state = 'processing'")
+    if [ $((kills % 2)) = 0 ]; then
+        wait_for n_processing 0 || break
+        sleep "$d"
+    else
+        wait_for n_completed "$(n_completed)" || break
+    fi
+    kills=$((kills + 1))
+    running=$(n_processing)
     kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
     case $running in 0) idle=$((idle + 1)) ;; 1) alone=$((alone + 1)) ;; *) several=$((several + 1)) ;; esac
     start_server --workers 2
 done <"$T/delays"
+during=$(n_completed)
 
 i=0
-until [ "$(sql "SELECT count(*) FROM transcripts WHERE id IN ($idlist) AND state IN ('queued', 'processing')")" = 0 ]; do
+until [ "$(unfinished)" = 0 ]; do
     i=$((i + 1)); [ $i -gt 1200 ] && fail "jobs still unfinished after 20 minutes"
     sleep 1
 done
@@ -75,10 +102,10 @@ for o in $(sql "SELECT audio_object FROM transcripts WHERE id IN ($idlist)"); do
     [ -e "$DATA/blobs/$o" ] && audio_files=$((audio_files + 1))
 done
 orphans=$(($(ls "$DATA/blobs" | wc -l) - $(sql "SELECT count(*) FROM objects WHERE dk_wrapped IS NOT NULL")))
-echo "kill9 soak (seed $SEED): $N jobs acknowledged, $KILLS kills -9 ($several with 2+ jobs running," \
+echo "kill9 soak (seed $SEED): $N jobs acknowledged, $kills kills -9 ($several with 2+ jobs running," \
     "$alone with one, $idle with none), $secs s"
-echo "  $completed completed ($once completed exactly once, $completions completion records)," \
-    "$failed failed"
+echo "  $completed completed ($during while the kills went on; $once completed exactly once," \
+    "$completions completion records), $failed failed"
 echo "  $requeues interrupted runs requeued ($requeues_crashed counted as crashes);" \
     "most interruptions of one job: $max_int (crashes: $max_crashes)"
 echo "  audio left: $live_audio live keys, $audio_files files; object files of interrupted runs" \
