@@ -116,7 +116,7 @@ test-long: deps
 # audio left (tests/soak/kill9.sh; SOAK_JOBS, SOAK_KILLS).
 .PHONY: soak-kill9
 soak-kill9: all
-	@tests/soak/kill9.sh $(BUILD)/phiscribe $(or $(SOAK_JOBS),60) $(or $(SOAK_KILLS),25)
+	@tests/soak/kill9.sh $(BUILD)/phiscribe $(or $(SOAK_JOBS),100) $(or $(SOAK_KILLS),25)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -11,7 +11,7 @@
 set -eu
 [ $# -ge 1 ] || { echo "usage: $0 BUILD/phiscribe [N [KILLS [SEED]]]" >&2; exit 2; }
 PHISCRIBE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-N=${2:-60}
+N=${2:-100}
 KILLS=${3:-25}
 SEED=${4:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 TMPDIR_T=$(mktemp -d /tmp/phs-soak.XXXXXX)
