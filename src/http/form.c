@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 
 struct form_field {
     char *name;
@@ -83,17 +84,6 @@ int form_add(struct form *f, const char *name, size_t name_len, const char *valu
     return 0;
 }
 
-static int form_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 long form_percent_decode(const char *src, size_t len, char *dst, bool plus_is_space)
 {
     size_t o = 0;
@@ -102,7 +92,7 @@ long form_percent_decode(const char *src, size_t len, char *dst, bool plus_is_sp
         if (c == '%') {
             if (len - i < 3)
                 return PHS_EINVAL;
-            int hi = form_hexval(src[i + 1]), lo = form_hexval(src[i + 2]);
+            int hi = hex_value(src[i + 1]), lo = hex_value(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return PHS_EINVAL;
             c = (char)(hi * 16 + lo);

@@ -23,6 +23,7 @@
 
 #include "core/err.h"
 #include "http/form.h"
+#include "core/hex.h"
 #include "core/jsonout.h"
 
 #define HTTP_PEM_MAX (1024 * 1024)
@@ -327,17 +328,6 @@ static char *http_ffdhe_pem(void)
  * "/v1/transcripts/ID". So the target is checked as received, from the URI
  * log callback, and the access handler refuses what failed. */
 
-static int http_hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* True when s[0..len) has no control byte or space and every '%' starts a
  * two-digit hex escape that is not %00 (nor %2F in a path, which would
  * split a segment after routing had seen it whole). */
@@ -351,7 +341,7 @@ static bool http_escapes_ok(const char *s, size_t len, bool path)
             continue;
         if (len - i < 3)
             return false;
-        int hi = http_hex_value(s[i + 1]), lo = http_hex_value(s[i + 2]);
+        int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
         if (hi < 0 || lo < 0)
             return false;
         int byte = hi * 16 + lo;

@@ -10,6 +10,7 @@
 
 #include "records/audit_int.h"
 #include "core/err.h"
+#include "core/hex.h"
 
 #define RECORD_MAGIC            "phiscribe-audit-record/1\n"
 #define CHECKPOINT_MAGIC        "phiscribe-audit-checkpoint/1\n"
@@ -1278,17 +1279,6 @@ int audit_public_key_pem(const uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *out, s
     return (n < 0 || (size_t)n >= len) ? PHS_EINVAL : 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int audit_public_key_parse(const char *text, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
     if (!text)
@@ -1298,7 +1288,7 @@ int audit_public_key_parse(const char *text, uint8_t pub[CRYPTO_ED25519_PUB_LEN]
     const char *begin = "-----BEGIN PUBLIC KEY-----";
     if (strncmp(text, begin, strlen(begin)) != 0) {
         for (size_t i = 0; i < CRYPTO_ED25519_PUB_LEN; i++) {
-            int hi = hexval(text[2 * i]), lo = hi < 0 ? -1 : hexval(text[2 * i + 1]);
+            int hi = hex_value(text[2 * i]), lo = hi < 0 ? -1 : hex_value(text[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return PHS_EINVAL;
             pub[i] = (uint8_t)(hi << 4 | lo);

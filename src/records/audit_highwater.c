@@ -12,6 +12,7 @@
 
 #include "records/audit_int.h"
 #include "core/err.h"
+#include "core/hex.h"
 
 #define MAGIC     "phiscribe-audit-highwater/1"
 #define LOCK_FILE AUDIT_HIGHWATER_FILE ".lock"
@@ -66,28 +67,11 @@ static bool parse_int(struct cursor *cu, const char *key, int64_t *out)
     return true;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static bool parse_hex(struct cursor *cu, const char *key, uint8_t *out, size_t len)
 {
     const char *v;
     size_t n;
-    if (!next_field(cu, key, &v, &n) || n != 2 * len)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
+    return next_field(cu, key, &v, &n) && hex_decode_lower(v, n, out, len);
 }
 
 static bool parse_text(struct cursor *cu, const char *key, char *out, size_t cap)

@@ -9,6 +9,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/hex.h"
 
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
@@ -414,22 +415,10 @@ static bool get_time(const json_t *o, const char *name, int64_t *us)
     return !strcmp(back, t); /* only the canonical spelling round-trips */
 }
 
+/* A JSON string of exactly 2*n lower-case hex digits (NULL: not a string). */
 static bool hex_decode(const char *s, uint8_t *out, size_t n)
 {
-    if (!s || strlen(s) != 2 * n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        int v = 0;
-        for (int k = 0; k < 2; k++) {
-            char ch = s[2 * i + (size_t)k];
-            int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-            if (d < 0)
-                return false;
-            v = v * 16 + d;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return true;
+    return s && hex_decode_lower(s, strlen(s), out, n);
 }
 
 static bool only_keys(const json_t *o, const char *const *keys, size_t n)
