@@ -6,6 +6,7 @@
 
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "api/server_int.h"
 
 #define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
@@ -14,8 +15,8 @@ static json_t *time_or_null(int64_t us)
 {
     if (!us)
         return json_null();
-    char t[STORE_TIME_LEN + 1];
-    store_time_format(us, t);
+    char t[TIME_TEXT_LEN + 1];
+    time_format(us, t);
     return json_string(t);
 }
 
@@ -126,7 +127,7 @@ static int keys_create(struct http_req *req, void *ctx)
 
 static int key_add(void *ctx, const struct auth_key_info *k)
 {
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     const char *status = k->revoked_us                            ? "revoked"
                          : (k->expires_us && now >= k->expires_us) ? "expired"
                                                                    : "active";
@@ -241,10 +242,10 @@ static int time_param(struct http_req *req, const char *name, int64_t *us)
         return 0;
     int64_t ago;
     if (duration_parse(v, &ago) == 0) {
-        *us = store_now_us() - ago * 1000000;
+        *us = time_now_us() - ago * 1000000;
         return 0;
     }
-    return store_time_parse(v, us);
+    return time_parse(v, us);
 }
 
 static int audit_export_handle(struct http_req *req, void *ctx)

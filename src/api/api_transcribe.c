@@ -11,6 +11,8 @@
 #include "core/err.h"
 #include "http/form.h"
 #include "core/jsonout.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include "http/multipart.h"
 #include "text/redact.h"
 #include "records/retention.h"
@@ -125,7 +127,7 @@ static int start_object(struct upload *u)
         store_rollback(tx);
     }
     if (rc == 0)
-        rc = store_random_id("obj_", 24, u->obj_id, sizeof(u->obj_id));
+        rc = id_random("obj_", 24, u->obj_id, sizeof(u->obj_id));
     if (rc == 0 && !(u->bw = blob_writer_new(u->srv->blobdir, tk, u->obj_id, &rc)))
         rc = rc ? rc : PHS_EIO;
     crypto_key_free(tk);
@@ -795,7 +797,7 @@ static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v
         rc = PHS_ENOMEM;
         goto out;
     }
-    if ((rc = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+    if ((rc = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
         goto out;
     blob_writer *bw = blob_writer_new(srv->blobdir, tk, obj->id, &rc);
     if (!bw)
@@ -812,7 +814,7 @@ static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v
     memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
     obj->has_dk = true;
     obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = store_now_us();
+    obj->created_us = time_now_us();
     memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
     obj->has_sha256 = true;
 out:
@@ -931,10 +933,10 @@ static int create_rows(const struct upload *u, const struct blob_info *bi,
     memcpy(obj->dk_wrapped, bi->wrapped_key, CRYPTO_WRAPPED_LEN);
     obj->has_dk = true;
     obj->size = (int64_t)bi->plain_bytes;
-    obj->created_us = store_now_us();
+    obj->created_us = time_now_us();
     memcpy(obj->sha256, bi->sha256, sizeof(obj->sha256));
     obj->has_sha256 = true;
-    int rc = store_random_id("tr_", 24, t->id, sizeof(t->id));
+    int rc = id_random("tr_", 24, t->id, sizeof(t->id));
     t->tenant_id = u->caller.id.tenant_id;
     snprintf(t->key_id, sizeof(t->key_id), "%s", u->caller.id.key_id);
     t->state = STORE_JOB_QUEUED;
@@ -965,7 +967,7 @@ static int idempotency_resolve(store_tx *tx, const struct upload *u,
     struct store_idempotency rec;
     *out = CREATE_NEW;
     int rc =
-        store_idempotency_get(tx, u->caller.id.tenant_id, u->idem_key_mac, store_now_us(), &rec);
+        store_idempotency_get(tx, u->caller.id.tenant_id, u->idem_key_mac, time_now_us(), &rec);
     if (rc == PHS_ENOTFOUND)
         return 0;
     if (rc < 0)

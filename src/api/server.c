@@ -12,6 +12,7 @@
 #include "store/blob.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "records/syslogfwd.h"
 #include "records/retention.h"
 #include "service/tprofile.h"
@@ -86,7 +87,7 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
      * or the database is touched; its refusals are summarised in the audit
      * trail by server_auth_summaries. */
     struct ratelimit_verdict v;
-    ratelimit_check(srv->auth_limit, http_req_source(req), store_now_us(), &v);
+    ratelimit_check(srv->auth_limit, http_req_source(req), time_now_us(), &v);
     if (v.refused) {
         char ra[16];
         snprintf(ra, sizeof(ra), "%u", v.retry_after_s);
@@ -101,7 +102,7 @@ int server_authorize(struct server *srv, struct http_req *req, uint32_t role, co
     bool audited = false;
     int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id, &audited);
     if (rc == PHS_EAUTH)
-        ratelimit_failed(srv->auth_limit, http_req_source(req), store_now_us(), audited);
+        ratelimit_failed(srv->auth_limit, http_req_source(req), time_now_us(), audited);
     if (rc < 0) {
         if (rc == PHS_EAUTH)
             http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",
@@ -175,7 +176,7 @@ int server_auth_summaries(struct server *srv, bool flush)
     int rc = store_begin(srv->store, &as.tx);
     if (rc < 0)
         return rc;
-    rc = ratelimit_collect(srv->auth_limit, store_now_us(), flush, auth_summary_append, &as);
+    rc = ratelimit_collect(srv->auth_limit, time_now_us(), flush, auth_summary_append, &as);
     int n = rc;
     if (rc > 0)
         rc = store_commit(as.tx);
@@ -659,7 +660,7 @@ static void *purge_main(void *arg)
     while (!srv->purge_stop) {
         pthread_mutex_unlock(&srv->purge_mu);
         struct retention_purge_result res;
-        int rc = retention_purge(srv->store, srv->blobdir, store_now_us(), &res);
+        int rc = retention_purge(srv->store, srv->blobdir, time_now_us(), &res);
         if ((rc < 0 || res.failed) && !srv->cfg.quiet)
             fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
                     rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
@@ -723,7 +724,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     pthread_mutex_init(&srv->metrics_mu, NULL);
     pthread_mutex_init(&srv->purge_mu, NULL);
     pthread_cond_init(&srv->purge_cv, NULL);
-    srv->started_us = store_now_us();
+    srv->started_us = time_now_us();
     audio_limits_default(&srv->limits);
     srv->limits.max_bytes = cfg->max_upload_bytes;
     srv->limits.max_seconds = cfg->max_audio_seconds;

@@ -19,6 +19,7 @@
 #include "cli/config.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -247,13 +248,13 @@ static void check_checkpoint_age(struct report *r, store_tx *tx,
 {
     const char *sg = "164.312(b) audit controls";
     struct store_audit_checkpoint cp;
-    int64_t now = store_now_us(), cp_us = 0;
+    int64_t now = time_now_us(), cp_us = 0;
     int rc = store_audit_checkpoint_last(tx, &cp);
     if (rc < 0 && rc != PHS_ENOTFOUND) {
         add(r, FAIL, sg, "recent checkpoint", "cannot read the last checkpoint: %s", err_str(rc));
         return;
     }
-    if (rc == 0 && store_time_parse(cp.time, &cp_us) < 0) {
+    if (rc == 0 && time_parse(cp.time, &cp_us) < 0) {
         add(r, FAIL, sg, "recent checkpoint", "the last checkpoint's time cannot be read");
         return;
     }
@@ -290,7 +291,7 @@ static void check_tenants(struct report *r, store_tx *tx)
 static void check_keys(struct report *r, store_tx *tx)
 {
     const char *ac = "164.312(d) person or entity authentication";
-    struct key_scan ks = {.now_us = store_now_us()};
+    struct key_scan ks = {.now_us = time_now_us()};
     int rc = auth_key_each_unlabelled(tx, 0, key_cb, &ks);
     if (rc < 0) {
         add(r, FAIL, ac, "API key storage",

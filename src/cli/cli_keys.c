@@ -8,6 +8,7 @@
 #include "cli/cliadm.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 
 static void keys_usage(FILE *out)
@@ -29,8 +30,8 @@ static json_t *time_or_null(int64_t us)
 {
     if (!us)
         return json_null();
-    char t[STORE_TIME_LEN + 1];
-    store_time_format(us, t);
+    char t[TIME_TEXT_LEN + 1];
+    time_format(us, t);
     return json_string(t);
 }
 
@@ -56,7 +57,7 @@ struct list_ctx {
 static int list_one(void *ctx, const struct auth_key_info *k)
 {
     struct list_ctx *l = ctx;
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     const char *status = k->revoked_us                           ? "revoked"
                          : (k->expires_us && now >= k->expires_us) ? "expired"
                                                                    : "active";
@@ -74,11 +75,11 @@ static int list_one(void *ctx, const struct auth_key_info *k)
         json_object_set_new(o, "label", k->label[0] ? json_string(k->label) : json_null());
         return json_array_append_new(l->arr, o) == 0 ? 0 : PHS_ENOMEM;
     }
-    char roles[AUTH_ROLES_TEXT_MAX + 8], created[STORE_TIME_LEN + 1], expires[STORE_TIME_LEN + 1];
+    char roles[AUTH_ROLES_TEXT_MAX + 8], created[TIME_TEXT_LEN + 1], expires[TIME_TEXT_LEN + 1];
     auth_roles_format(k->roles, roles, sizeof(roles));
-    store_time_format(k->created_us, created);
+    time_format(k->created_us, created);
     if (k->expires_us)
-        store_time_format(k->expires_us, expires);
+        time_format(k->expires_us, expires);
     else
         snprintf(expires, sizeof(expires), "never");
     printf("%-12s  %-20s  %-8s  %-34s  %-27s  %-27s  %s\n", k->id, k->tenant, status, roles,
@@ -126,11 +127,11 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
     /* Printed by hand rather than through jansson so that the only copies
      * of the secret are ours, and wiped. Every value is base62, a tenant
      * name or a role name: nothing needs escaping. */
-    char roles_text[AUTH_ROLES_TEXT_MAX + 8], exp[STORE_TIME_LEN + 3], out[512];
+    char roles_text[AUTH_ROLES_TEXT_MAX + 8], exp[TIME_TEXT_LEN + 3], out[512];
     auth_roles_format(k.roles, roles_text, sizeof(roles_text));
     if (k.expires_us) {
-        char t[STORE_TIME_LEN + 1];
-        store_time_format(k.expires_us, t);
+        char t[TIME_TEXT_LEN + 1];
+        time_format(k.expires_us, t);
         snprintf(exp, sizeof(exp), "\"%s\"", t);
     } else {
         snprintf(exp, sizeof(exp), "null");

@@ -10,6 +10,7 @@
 #include "cli/cliadm.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 #include "service/tprofile.h"
 
@@ -78,9 +79,9 @@ static int read_text(const char *path, char **buf, size_t *len)
 
 static int print_one(void *ctx, const struct store_profile *p)
 {
-    char created[STORE_TIME_LEN + 1];
+    char created[TIME_TEXT_LEN + 1];
     (void)ctx;
-    store_time_format(p->created_us, created);
+    time_format(p->created_us, created);
     printf("%-24s %-8s %-6.3f %12lld %12lld  %s\n", p->name, p->base, p->weight, (long long)p->size,
            (long long)p->text_bytes, created);
     return 0;

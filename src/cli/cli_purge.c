@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "records/retention.h"
 
 static void purge_usage(FILE *out)
@@ -41,7 +42,7 @@ int cli_purge(int argc, char **argv)
     char blobdir[STORE_PATH_MAX + 16];
     snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
     struct retention_purge_result res;
-    int rc = retention_purge(s, blobdir, store_now_us(), &res);
+    int rc = retention_purge(s, blobdir, time_now_us(), &res);
     if (rc == 0)
         printf("purged: %lld transcripts, %lld recordings; %lld failed\n",
                (long long)res.transcripts, (long long)res.audio, (long long)res.failed);

@@ -8,6 +8,7 @@
 #include "cli/cliadm.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "records/retention.h"
 #include "store/store.h"
 
@@ -33,15 +34,15 @@ static void tenants_usage(FILE *out)
 
 static json_t *tenant_json(const struct store_tenant *t)
 {
-    char created[STORE_TIME_LEN + 1], a[32], tr[32];
-    store_time_format(t->created_us, created);
+    char created[TIME_TEXT_LEN + 1], a[32], tr[32];
+    time_format(t->created_us, created);
     duration_format(t->audio_retention_s, a, sizeof(a));
     duration_format(t->transcript_retention_s, tr, sizeof(tr));
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)t->id, "name", t->name,
                           "created_at", created, "audio_retention", a, "transcript_retention", tr);
     if (j && t->deleted_us) {
-        char deleted[STORE_TIME_LEN + 1];
-        store_time_format(t->deleted_us, deleted);
+        char deleted[TIME_TEXT_LEN + 1];
+        time_format(t->deleted_us, deleted);
         json_object_set_new(j, "deleted_at", json_string(deleted));
     }
     return j;
@@ -57,8 +58,8 @@ static int list_one(void *ctx, const struct store_tenant *t)
     struct list_ctx *l = ctx;
     if (l->json)
         return json_array_append_new(l->arr, tenant_json(t)) == 0 ? 0 : PHS_ENOMEM;
-    char created[STORE_TIME_LEN + 1], a[32], tr[32];
-    store_time_format(t->created_us, created);
+    char created[TIME_TEXT_LEN + 1], a[32], tr[32];
+    time_format(t->created_us, created);
     duration_format(t->audio_retention_s, a, sizeof(a));
     duration_format(t->transcript_retention_s, tr, sizeof(tr));
     printf("%-24s %-28s %-16s %s%s\n", t->name, created, a, tr, t->deleted_us ? " (deleted)" : "");

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 int cliadm_opt(int argc, char **argv, int *i, const char *name, const char **val)
 {
@@ -192,10 +193,10 @@ int cliadm_exit(int err)
 int cliadm_time_arg(const char *text, int64_t *us)
 {
     int64_t secs;
-    if (store_time_parse(text, us) == 0)
+    if (time_parse(text, us) == 0)
         return 0;
     if (duration_parse(text, &secs) == 0) {
-        *us = store_now_us() - secs * 1000000;
+        *us = time_now_us() - secs * 1000000;
         return 0;
     }
     return PHS_EINVAL;

@@ -17,6 +17,7 @@
 #include <gnutls/x509.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 
 #define GCM_NONCE_LEN 12
 #define GCM_TAG_LEN   16
@@ -93,8 +94,7 @@ int crypto_random(void *buf, size_t len)
 
 void crypto_wipe(void *buf, size_t len)
 {
-    if (buf && len)
-        gnutls_memset(buf, 0, len);
+    wipe(buf, len);
 }
 
 bool crypto_equal(const void *a, const void *b, size_t len)

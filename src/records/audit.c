@@ -11,6 +11,7 @@
 #include "records/audit_int.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/timeutil.h"
 
 #define RECORD_MAGIC            "phiscribe-audit-record/1\n"
 #define CHECKPOINT_MAGIC        "phiscribe-audit-checkpoint/1\n"
@@ -202,7 +203,7 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
     c.n = have_last ? last->n + 1 : 1;
     c.seq = seq;
     memcpy(c.chain_hash, chain, CRYPTO_SHA256_LEN);
-    store_time_format(now_us, c.time);
+    time_format(now_us, c.time);
     snprintf(c.node, sizeof(c.node), "%s", store_node_id(s));
     int rc = 0;
     if (have_last && (rc = audit_checkpoint_hash(last, c.prev)) < 0)
@@ -241,7 +242,7 @@ static bool due_now(const struct audit_policy *p, const struct store_audit_check
         return false;
     if (head - c->seq >= p->records)
         return true;
-    return have && store_time_parse(c->time, &last_us) == 0 &&
+    return have && time_parse(c->time, &last_us) == 0 &&
            now_us - last_us >= p->seconds * 1000000;
 }
 
@@ -256,7 +257,7 @@ int audit_append_record(store_tx *tx, const struct audit_event *ev, int64_t now_
     if ((rc = store_audit_head(tx, &head, prev)) < 0)
         return rc;
     r->seq = head + 1;
-    store_time_format(now_us, r->time);
+    time_format(now_us, r->time);
     snprintf(r->node, sizeof(r->node), "%s", store_node_id(store_tx_store(tx)));
     if ((rc = audit_record_digest(r, digest)) < 0 ||
         (rc = audit_chain_next(prev, digest, r->hash)) < 0)
@@ -274,7 +275,7 @@ int audit_append(store_tx *tx, const struct audit_event *ev, int64_t *seq)
     /* One clock reading for the record's time and the due test, so that
      * "not due" is exactly what verification recomputes from the stored
      * times. */
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     struct store_audit_checkpoint c;
     struct audit_policy pol;
     bool have = false;
@@ -301,7 +302,7 @@ int audit_checkpoint(store *s, bool force)
     int rc = store_begin(s, &tx);
     if (rc < 0)
         return rc;
-    int64_t head = 0, now = store_now_us();
+    int64_t head = 0, now = time_now_us();
     uint8_t hash[CRYPTO_SHA256_LEN];
     struct store_audit_checkpoint c;
     struct audit_policy pol;
@@ -439,7 +440,7 @@ static void note_record(struct verify_state *v, const struct store_audit_record 
         v->res->acknowledged++;
         v->res->last_ack_seq = r->seq;
     }
-    if (!v->first_due && store_time_parse(r->time, &t) == 0 &&
+    if (!v->first_due && time_parse(r->time, &t) == 0 &&
         audit_due(&v->pol, v->open ? v->open : &none, v->open != NULL, r->seq, t))
         v->first_due = r->seq;
 }
@@ -658,7 +659,7 @@ static bool record_matches(const struct audit_filter *f, const struct store_audi
         return false;
     if (f->since_us || f->until_us) {
         int64_t t;
-        if (store_time_parse(r->time, &t) < 0)
+        if (time_parse(r->time, &t) < 0)
             return false;
         if (f->since_us && t < f->since_us)
             return false;
@@ -868,9 +869,9 @@ static int header_start(struct export_state *e, store *s, bool tenant, json_t **
             return PHS_EINTERNAL;
         return e->write(e->wctx, line, used + (size_t)n);
     }
-    char now[STORE_TIME_LEN + 1];
+    char now[TIME_TEXT_LEN + 1];
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    store_time_format(store_now_us(), now);
+    time_format(time_now_us(), now);
     store_recorded_public_key(s, pub);
     json_t *o = json_object(), *filter = json_object();
     if (!o || !filter) {
@@ -886,11 +887,11 @@ static int header_start(struct export_state *e, store *s, bool tenant, json_t **
     if (tenant)
         json_object_set_new(o, "tenant", json_string(e->f->tenant));
     if (e->f->since_us) {
-        store_time_format(e->f->since_us, now);
+        time_format(e->f->since_us, now);
         json_object_set_new(filter, "since", json_string(now));
     }
     if (e->f->until_us) {
-        store_time_format(e->f->until_us, now);
+        time_format(e->f->until_us, now);
         json_object_set_new(filter, "until", json_string(now));
     }
     if (!tenant && e->f->tenant && e->f->tenant[0])
@@ -1147,9 +1148,9 @@ static int tenant_trailer(struct export_state *e, store *s, const struct tenant_
     const crypto_signer *signer = store_signer(s);
     if (!signer)
         return PHS_EPERM;
-    char now[STORE_TIME_LEN + 1], msg[CP_MSG_MAX + STORE_AUDIT_TEXT_MAX];
+    char now[TIME_TEXT_LEN + 1], msg[CP_MSG_MAX + STORE_AUDIT_TEXT_MAX];
     uint8_t sig[CRYPTO_ED25519_SIG_LEN];
-    store_time_format(store_now_us(), now);
+    time_format(time_now_us(), now);
     int n = tenant_checkpoint_message(t->f->tenant, t->tseq, t->chain, now, store_node_id(s), msg,
                                       sizeof(msg));
     if (n < 0)

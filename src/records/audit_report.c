@@ -7,6 +7,7 @@
 
 #include "records/audit.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 struct scan {
     const struct audit_report_filter *f;
@@ -17,7 +18,7 @@ struct scan {
 static bool in_range(const struct audit_report_filter *f, const char *time)
 {
     int64_t us;
-    if (store_time_parse(time, &us) < 0)
+    if (time_parse(time, &us) < 0)
         return false;
     return (!f->since_us || us >= f->since_us) && (!f->until_us || us < f->until_us);
 }
@@ -100,8 +101,8 @@ static json_t *time_or_null(int64_t us)
 {
     if (!us)
         return json_null();
-    char t[STORE_TIME_LEN + 1];
-    store_time_format(us, t);
+    char t[TIME_TEXT_LEN + 1];
+    time_format(us, t);
     return json_string(t);
 }
 
@@ -154,7 +155,7 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
     json_decref(sc.tenants);
     *out = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o}", "actor", f->actor, "since",
                      time_or_null(f->since_us), "until", time_or_null(f->until_us),
-                     "generated_at", time_or_null(store_now_us()), "records",
+                     "generated_at", time_or_null(time_now_us()), "records",
                      (json_int_t)sc.records, "tenants", tenants);
     return *out ? 0 : PHS_ENOMEM;
 }

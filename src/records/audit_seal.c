@@ -9,6 +9,7 @@
 
 #include "records/audit_int.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 #define WHY_LEN (STORE_AUDIT_TEXT_MAX + 1)
 
@@ -34,7 +35,7 @@ bool audit_due(const struct audit_policy *p, const struct store_audit_checkpoint
     int64_t last_us = 0;
     if (seq - (have ? last->seq : 0) >= p->records)
         return true;
-    return have && store_time_parse(last->time, &last_us) == 0 &&
+    return have && time_parse(last->time, &last_us) == 0 &&
            time_us - last_us >= p->seconds * 1000000;
 }
 
@@ -123,7 +124,7 @@ static int walk_record(void *ctx, const struct store_audit_record *r)
                 (long long)(w->have ? w->last->n : 0));
         return WALK_STOP;
     }
-    if (store_time_parse(r->time, &t) < 0 || (audit_due(w->pol, w->last, w->have, r->seq, t) &&
+    if (time_parse(r->time, &t) < 0 || (audit_due(w->pol, w->last, w->have, r->seq, t) &&
                                               !(r->seq == w->head && w->head_may_be_due))) {
         why_set(w->why,
                 "record %lld was due a checkpoint after checkpoint %lld (record %lld; policy %lld "
@@ -327,7 +328,7 @@ static int ack_in_tx(store_tx *tx, const struct audit_event *who, const char *no
 {
     struct store_audit_checkpoint last;
     struct store_audit_record *r = NULL;
-    int64_t head = 0, now = store_now_us();
+    int64_t head = 0, now = time_now_us();
     uint8_t hash[CRYPTO_SHA256_LEN];
     bool have = false, pending = false;
     char why[WHY_LEN] = "";

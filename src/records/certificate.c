@@ -10,6 +10,8 @@
 #include "store/blob.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
@@ -129,21 +131,21 @@ static bool put_int(struct buf *b, const char *name, int64_t v)
 
 static void object_line(const struct certificate_object *o, char *out, size_t len)
 {
-    char sha[2 * CRYPTO_SHA256_LEN + 1] = "-", bytes[24] = "-", created[STORE_TIME_LEN + 1];
+    char sha[2 * CRYPTO_SHA256_LEN + 1] = "-", bytes[24] = "-", created[TIME_TEXT_LEN + 1];
     if (o->has_sha256)
         crypto_hex(o->sha256, sizeof(o->sha256), sha);
     if (o->bytes >= 0)
         snprintf(bytes, sizeof(bytes), "%lld", (long long)o->bytes);
-    store_time_format(o->created_us, created);
+    time_format(o->created_us, created);
     snprintf(out, len, "%s %s %s %s %s", o->id, o->kind, sha, bytes, created);
 }
 
 int certificate_canonical(const struct certificate *c, char **out, size_t *len)
 {
     struct buf b = {0};
-    char t[STORE_TIME_LEN + 1], key[2 * CRYPTO_SHA256_LEN + 1];
+    char t[TIME_TEXT_LEN + 1], key[2 * CRYPTO_SHA256_LEN + 1];
     bool ok = true;
-    store_time_format(c->issued_us, t);
+    time_format(c->issued_us, t);
     crypto_hex(c->signing_key, sizeof(c->signing_key), key);
     buf_add(&b, CERTIFICATE_MAGIC, strlen(CERTIFICATE_MAGIC));
     ok = ok && put_text(&b, "id", c->id);
@@ -161,7 +163,7 @@ int certificate_canonical(const struct certificate *c, char **out, size_t *len)
     ok = ok && put_int(&b, "audit_seq", c->audit_seq);
     ok = ok && put_int(&b, "objects", (int64_t)c->n_objects);
     for (size_t i = 0; ok && i < c->n_objects; i++) {
-        char line[STORE_ID_MAX + 17 + 2 * CRYPTO_SHA256_LEN + 24 + STORE_TIME_LEN + 8];
+        char line[STORE_ID_MAX + 17 + 2 * CRYPTO_SHA256_LEN + 24 + TIME_TEXT_LEN + 8];
         object_line(&c->objects[i], line, sizeof(line));
         ok = put_text(&b, "object", line);
     }
@@ -235,10 +237,10 @@ static bool destroyed_valid(const char *s)
 
 static bool time_exact(int64_t us)
 {
-    char t[STORE_TIME_LEN + 1];
+    char t[TIME_TEXT_LEN + 1];
     int64_t back;
-    store_time_format(us, t);
-    return us > 0 && store_time_parse(t, &back) == 0 && back == us;
+    time_format(us, t);
+    return us > 0 && time_parse(t, &back) == 0 && back == us;
 }
 
 static bool hex_id(const char *s, size_t n)
@@ -337,9 +339,9 @@ int certificate_verify(const struct certificate *c, const uint8_t pub[CRYPTO_ED2
 
 json_t *certificate_to_json(const struct certificate *c)
 {
-    char t[STORE_TIME_LEN + 1], key[2 * CRYPTO_SHA256_LEN + 1];
+    char t[TIME_TEXT_LEN + 1], key[2 * CRYPTO_SHA256_LEN + 1];
     char sig[2 * CRYPTO_ED25519_SIG_LEN + 1];
-    store_time_format(c->issued_us, t);
+    time_format(c->issued_us, t);
     crypto_hex(c->signing_key, sizeof(c->signing_key), key);
     crypto_hex(c->signature, sizeof(c->signature), sig);
     json_t *destroyed = json_array(), *objects = json_array();
@@ -354,9 +356,9 @@ json_t *certificate_to_json(const struct certificate *c)
     }
     for (size_t i = 0; objects && i < c->n_objects; i++) {
         const struct certificate_object *o = &c->objects[i];
-        char sha[2 * CRYPTO_SHA256_LEN + 1], created[STORE_TIME_LEN + 1];
+        char sha[2 * CRYPTO_SHA256_LEN + 1], created[TIME_TEXT_LEN + 1];
         crypto_hex(o->sha256, sizeof(o->sha256), sha);
-        store_time_format(o->created_us, created);
+        time_format(o->created_us, created);
         json_t *jo = json_pack("{s:s, s:s, s:o, s:o, s:s}", "id", o->id, "kind", o->kind,
                                "sha256", o->has_sha256 ? json_string(sha) : json_null(),
                                "bytes", o->bytes >= 0 ? json_integer(o->bytes) : json_null(),
@@ -407,11 +409,11 @@ static bool get_int(const json_t *o, const char *name, int64_t *out)
 
 static bool get_time(const json_t *o, const char *name, int64_t *us)
 {
-    char t[STORE_TIME_LEN + 2];
-    char back[STORE_TIME_LEN + 1];
-    if (!get_text(o, name, t, sizeof(t)) || store_time_parse(t, us) < 0)
+    char t[TIME_TEXT_LEN + 2];
+    char back[TIME_TEXT_LEN + 1];
+    if (!get_text(o, name, t, sizeof(t)) || time_parse(t, us) < 0)
         return false;
-    store_time_format(*us, back);
+    time_format(*us, back);
     return !strcmp(back, t); /* only the canonical spelling round-trips */
 }
 
@@ -528,10 +530,10 @@ int certificate_from_json(const json_t *j, struct certificate *c, char *why, siz
 int certificate_issue(store_tx *tx, struct certificate *c, json_t **json)
 {
     store *s = store_tx_store(tx);
-    int rc = store_random_id(ID_PREFIX, ID_RANDOM_LEN, c->id, sizeof(c->id));
+    int rc = id_random(ID_PREFIX, ID_RANDOM_LEN, c->id, sizeof(c->id));
     if (rc < 0)
         return rc;
-    c->issued_us = store_now_us();
+    c->issued_us = time_now_us();
     snprintf(c->node, sizeof(c->node), "%s", store_node_id(s));
     snprintf(c->tool, sizeof(c->tool), "phiscribe %s", PHISCRIBE_VERSION);
     if ((rc = certificate_sign(c, store_signer(s))) < 0)

@@ -8,6 +8,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "speech/vocab.h"
 
 #define PURGE_BATCH 100
@@ -197,7 +198,7 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     const char *objs[5] = {t.audio_object, audio_only ? "" : t.transcript_object,
                            audio_only ? "" : t.unredacted_object,
                            audio_only ? "" : t.redacted_audio_object, vocab_obj};
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     for (int i = 0; i < 5; i++) {
         struct store_object o;
         struct certificate_object co;
@@ -486,7 +487,7 @@ int retention_tenant_delete(store *s, const char *blobdir, const char *name,
         goto out_rollback;
     }
     if ((rc = store_object_each_live(tx, t.id, offboard_add, &o)) < 0 ||
-        (rc = store_tenant_destroy(tx, t.id, store_now_us())) < 0)
+        (rc = store_tenant_destroy(tx, t.id, time_now_us())) < 0)
         goto out_rollback;
     /* The last part; a tenant with no objects still gets its certificate. */
     if ((o.c.n_objects || !o.n_parts) && (rc = offboard_flush(&o)) < 0)

@@ -8,6 +8,8 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 
 static const char *const role_names[] = {"transcribe", "read", "delete", "audit", "admin", "phi"};
 #define N_ROLES (sizeof(role_names) / sizeof(role_names[0]))
@@ -399,13 +401,13 @@ int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, ui
     if (!row)
         return PHS_ENOMEM;
     char id[AUTH_KEY_ID_LEN + 1], secret[AUTH_KEY_SECRET_LEN + 1];
-    if ((rc = store_random_id("", AUTH_KEY_ID_LEN, id, sizeof(id))) < 0 ||
-        (rc = store_random_id("", AUTH_KEY_SECRET_LEN, secret, sizeof(secret))) < 0)
+    if ((rc = id_random("", AUTH_KEY_ID_LEN, id, sizeof(id))) < 0 ||
+        (rc = id_random("", AUTH_KEY_SECRET_LEN, secret, sizeof(secret))) < 0)
         goto out_wipe;
     snprintf(row->id, sizeof(row->id), "%s", id);
     row->tenant_id = t.id;
     row->roles = roles;
-    row->created_us = store_now_us();
+    row->created_us = time_now_us();
     row->expires_us = ttl_s ? row->created_us + ttl_s * 1000000 : 0;
     if ((rc = secret_mac(store_tx_store(tx), id, secret, row->secret_mac)) < 0)
         goto out_wipe;
@@ -450,7 +452,7 @@ int auth_key_revoke(store_tx *tx, const char *id, int64_t only_tenant_id,
     int rc = store_api_key_get(tx, id, row);
     if (rc == 0 && only_tenant_id > 0 && row->tenant_id != only_tenant_id)
         rc = PHS_ENOTFOUND;
-    if (rc == 0 && (rc = store_api_key_revoke(tx, id, store_now_us())) == 0)
+    if (rc == 0 && (rc = store_api_key_revoke(tx, id, time_now_us())) == 0)
         rc = append(tx, who, "key.revoke", row->tenant, "api_key", id, "success", NULL);
     crypto_wipe(row, sizeof(*row));
     free(row);
@@ -565,7 +567,7 @@ int auth_check_audited(store *s, const char *key, const struct audit_event *who,
     } else {
         snprintf(tenant, sizeof(tenant), "%s", row->tenant);
         bool match = crypto_equal(mac, row->secret_mac, sizeof(mac));
-        int64_t now = store_now_us();
+        int64_t now = time_now_us();
         if (!match)
             why = "bad_secret";
         else if (row->revoked_us)

@@ -16,6 +16,8 @@
 #include "store/blob.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include <jansson.h>
 #include "speech/modelcache.h"
 #include "speech/pipeline.h"
@@ -321,7 +323,7 @@ static blob_writer *object_start(const char *blobdir, const crypto_key *tk,
                                  struct store_object *obj, int *err)
 {
     memset(obj, 0, sizeof(*obj));
-    if ((*err = store_random_id("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+    if ((*err = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
         return NULL;
     return blob_writer_new(blobdir, tk, obj->id, err);
 }
@@ -340,7 +342,7 @@ static int object_commit(blob_writer *bw, int64_t tenant_id, int key_version, co
     memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
     obj->has_dk = true;
     obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = store_now_us();
+    obj->created_us = time_now_us();
     memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
     obj->has_sha256 = true;
     return 0;
@@ -503,7 +505,7 @@ static int requeue(jobs *j, struct store_transcript *job)
         return rc;
     job->state = STORE_JOB_QUEUED;
     job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
-    job->updated_us = store_now_us();
+    job->updated_us = time_now_us();
     if ((rc = store_transcript_update(tx, job)) < 0) {
         store_rollback(tx);
         return rc;
@@ -681,7 +683,7 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         rc = 0;
         goto rollback;
     }
-    job->updated_us = store_now_us();
+    job->updated_us = time_now_us();
     if (info.bytes) {
         job->audio_bytes = (int64_t)info.bytes;
         job->audio_duration_ms = (int64_t)(info.duration * 1000.0 + 0.5);
@@ -814,7 +816,7 @@ static void mark_failed(jobs *j, struct store_transcript *job, int why)
     if (store_begin(j->cfg.store, &tx) < 0)
         return;
     job->state = STORE_JOB_FAILED;
-    job->updated_us = store_now_us();
+    job->updated_us = time_now_us();
     snprintf(job->error, sizeof(job->error), "internal error: %s", err_str(why));
     struct audit_event ev =
         worker_event(tx, job, &tenant, "transcript.fail", "failure", err_str(why));
@@ -891,7 +893,7 @@ static int claim(jobs *j, struct store_transcript *job)
     if (rc < 0)
         return rc;
     if ((rc = paused_get(tx, &paused)) == 0)
-        rc = paused ? PHS_ENOTFOUND : store_transcript_claim(tx, store_now_us(), job);
+        rc = paused ? PHS_ENOTFOUND : store_transcript_claim(tx, time_now_us(), job);
     pthread_mutex_lock(&j->mu);
     j->stats.paused = paused;
     pthread_mutex_unlock(&j->mu);
@@ -1108,7 +1110,7 @@ static int requeue_interrupted(store *s, int *fd)
         return rc;
     if ((rc = store_begin(s, &tx)) < 0)
         goto out_close;
-    rc = store_transcript_requeue_interrupted(tx, store_now_us(), crashed[0] ? crashed : NULL,
+    rc = store_transcript_requeue_interrupted(tx, time_now_us(), crashed[0] ? crashed : NULL,
                                               audit_requeued, tx);
     if (rc >= 0 && crashed[0] && (ftruncate(*fd, 0) < 0 || fsync(*fd) < 0))
         rc = PHS_EIO;

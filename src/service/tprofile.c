@@ -14,6 +14,8 @@
 #include "records/certificate.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include "speech/profile.h"
 #include "records/retention.h"
 
@@ -325,8 +327,8 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         goto out;
     }
     snprintf(msg, msg_len, "The profile could not be stored.");
-    if ((rc = store_random_id("prf_", 24, p.id, sizeof(p.id))) < 0 ||
-        (rc = store_random_id("obj_", 24, p.object, sizeof(p.object))) < 0)
+    if ((rc = id_random("prf_", 24, p.id, sizeof(p.id))) < 0 ||
+        (rc = id_random("obj_", 24, p.object, sizeof(p.object))) < 0)
         goto out;
     blob_writer *bw = blob_writer_new(blobdir, tk, p.object, &rc);
     if (!bw)
@@ -347,7 +349,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
     memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
     obj.has_dk = true;
     obj.size = (int64_t)bi.plain_bytes;
-    obj.created_us = store_now_us();
+    obj.created_us = time_now_us();
     memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
     obj.has_sha256 = true;
     p.tenant_id = tenant_id;
@@ -412,7 +414,7 @@ int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct 
         (rc = store_profile_get(tx, tenant_id, name, &p)) < 0 ||
         (rc = store_object_get(tx, tenant_id, p.object, &o)) < 0)
         goto out_rollback;
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     if (o.has_dk) {
         struct certificate_object co = {0};
         snprintf(co.id, sizeof(co.id), "%s", o.id);

@@ -17,6 +17,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define MASTER_NEW_FILE "master.key.new"
@@ -346,115 +347,6 @@ static int bind_int_or_null(sqlite3_stmt *st, int idx, int64_t v, int64_t null_v
     return sqlite3_bind_int64(st, idx, v);
 }
 
-/* ---- time ---------------------------------------------------------------- */
-
-int64_t store_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void store_time_format(int64_t us, char out[STORE_TIME_LEN + 1])
-{
-    time_t sec = (time_t)(us / 1000000);
-    int frac = (int)(us % 1000000);
-    if (frac < 0) {
-        frac += 1000000;
-        sec -= 1;
-    }
-    struct tm tm;
-    if (!gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
-        snprintf(out, STORE_TIME_LEN + 1, "1970-01-01T00:00:00.000000Z");
-        return;
-    }
-    /* Fields are in range (checked year, gmtime_r), so 27 characters always
-     * suffice; the larger buffer only keeps the compiler's range analysis
-     * quiet. */
-    char buf[80];
-    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-    snprintf(out, STORE_TIME_LEN + 1, "%.27s", buf);
-}
-
-static bool digits(const char *p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-int store_time_parse(const char *text, int64_t *us)
-{
-    if (!text || !us)
-        return PHS_EINVAL;
-    size_t len = strlen(text);
-    int y, mo, d, h = 0, mi = 0, s = 0, frac = 0;
-    if (len < 10 || !digits(text, 4, &y) || text[4] != '-' || !digits(text + 5, 2, &mo) ||
-        text[7] != '-' || !digits(text + 8, 2, &d))
-        return PHS_EINVAL;
-    const char *p = text + 10;
-    if (*p) {
-        if (*p != 'T' || strlen(p) < 10 || !digits(p + 1, 2, &h) || p[3] != ':' ||
-            !digits(p + 4, 2, &mi) || p[6] != ':' || !digits(p + 7, 2, &s))
-            return PHS_EINVAL;
-        p += 9;
-        if (*p == '.') {
-            p++;
-            int nd = 0;
-            while (p[nd] >= '0' && p[nd] <= '9')
-                nd++;
-            if (nd < 1 || nd > 6 || !digits(p, nd, &frac))
-                return PHS_EINVAL;
-            for (int i = nd; i < 6; i++)
-                frac *= 10;
-            p += nd;
-        }
-        if (strcmp(p, "Z") != 0)
-            return PHS_EINVAL;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return PHS_EINVAL;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = s};
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return PHS_EINVAL;
-    *us = (int64_t)t * 1000000 + frac;
-    return 0;
-}
-
-/* ---- ids ----------------------------------------------------------------- */
-
-static const char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-int store_random_id(const char *prefix, size_t n, char *out, size_t len)
-{
-    size_t plen = strlen(prefix);
-    if (n == 0 || n > 48 || plen + n + 1 > len)
-        return PHS_EINVAL;
-    memcpy(out, prefix, plen);
-    size_t have = 0;
-    uint8_t buf[64];
-    while (have < n) {
-        int rc = crypto_random(buf, sizeof(buf));
-        if (rc < 0)
-            return rc;
-        /* Rejection sampling keeps every character uniform: 248 = 4 * 62. */
-        for (size_t i = 0; i < sizeof(buf) && have < n; i++)
-            if (buf[i] < 248)
-                out[plen + have++] = base62[buf[i] % 62];
-    }
-    out[plen + n] = '\0';
-    crypto_wipe(buf, sizeof(buf));
-    return 0;
-}
-
 /* ---- meta ---------------------------------------------------------------- */
 
 static int meta_put(sqlite3 *db, const char *key, const void *val, size_t len)
@@ -558,8 +450,8 @@ static int migrate(sqlite3 *db, char *why, size_t whylen)
         return PHS_EUNSUPPORTED;
     }
     for (; v < STORE_SCHEMA_VERSION; v++) {
-        char now[STORE_TIME_LEN + 1], sql[160];
-        store_time_format(store_now_us(), now);
+        char now[TIME_TEXT_LEN + 1], sql[160];
+        time_format(time_now_us(), now);
         rc = db_exec(db, "BEGIN IMMEDIATE");
         if (rc < 0)
             goto fail;
@@ -801,7 +693,7 @@ int store_create(const char *dir, char *why, size_t whylen)
 
     uint8_t node_raw[STORE_NODE_ID_LEN / 2], kcv[CRYPTO_KCV_LEN], pub[CRYPTO_ED25519_PUB_LEN],
         wrapped[CRYPTO_WRAPPED_LEN];
-    char node[STORE_NODE_ID_LEN + 1], now[STORE_TIME_LEN + 1];
+    char node[STORE_NODE_ID_LEN + 1], now[TIME_TEXT_LEN + 1];
     if ((rc = crypto_random(node_raw, sizeof(node_raw))) < 0 ||
         !(pepper = crypto_key_generate()) || (rc = wrap_pepper(master, pepper, wrapped)) < 0) {
         rc = rc < 0 ? rc : PHS_ENOMEM;
@@ -811,7 +703,7 @@ int store_create(const char *dir, char *why, size_t whylen)
     crypto_hex(node_raw, sizeof(node_raw), node);
     crypto_key_check_value(master, kcv);
     crypto_signer_public(signer, pub);
-    store_time_format(store_now_us(), now);
+    time_format(time_now_us(), now);
     if ((rc = db_exec(db, "BEGIN IMMEDIATE")) < 0)
         goto out_dberr;
     if ((rc = meta_put(db, "node_id", node, strlen(node))) < 0 ||
@@ -1453,7 +1345,7 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     crypto_key_free(tk);
     if (rc < 0)
         return rc;
-    int64_t now = store_now_us();
+    int64_t now = time_now_us();
     rc = db_prepare(s->db,
                     "INSERT INTO tenants(id, name, created_at, key_version, key_wrapped, key_kcv,"
                     " master_version, audio_retention_s, transcript_retention_s)"
@@ -2013,7 +1905,7 @@ static int audit_row(sqlite3_stmt *st, struct store_audit_record *r)
             *(int64_t *)(base + f->offset) = col_int_or(st, (int)i, -1);
         } else {
             size_t cap = (f->offset == offsetof(struct store_audit_record, time))
-                             ? STORE_TIME_LEN + 1
+                             ? TIME_TEXT_LEN + 1
                              : STORE_AUDIT_TEXT_MAX + 1;
             if (!col_text(st, (int)i, base + f->offset, cap))
                 rc = PHS_ECORRUPT;

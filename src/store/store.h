@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/timeutil.h"
 #include "crypto/crypto.h"
 
 #define STORE_SCHEMA_VERSION 7
@@ -30,7 +31,6 @@
 #define STORE_NAME_MAX 64       /* tenant names */
 #define STORE_ID_MAX 64         /* key, object and transcript ids */
 #define STORE_NODE_ID_LEN 16    /* hex characters */
-#define STORE_TIME_LEN 27       /* "2026-01-02T03:04:05.123456Z" */
 #define STORE_LABEL_SEALED_MAX 1024
 #define STORE_DB_FILE "phiscribe.db"
 #define STORE_MASTER_FILE "master.key"
@@ -39,16 +39,6 @@
 
 typedef struct store store;
 typedef struct store_tx store_tx;
-
-/* ---- time ---------------------------------------------------------------- */
-
-/* Microseconds since the Unix epoch, UTC. */
-int64_t store_now_us(void);
-/* RFC 3339 UTC with microseconds: "2026-01-02T03:04:05.123456Z". */
-void store_time_format(int64_t us, char out[STORE_TIME_LEN + 1]);
-/* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" and
- * "YYYY-MM-DDTHH:MM:SS.ffffffZ" (1-6 fraction digits); PHS_EINVAL else. */
-int store_time_parse(const char *text, int64_t *us);
 
 /* ---- data directory ------------------------------------------------------ */
 
@@ -112,9 +102,6 @@ int store_master_version(const store *s);
  * at init, stored wrapped under the master key, and re-wrapped (never
  * changed) by master rotation, so stored key MACs stay valid. */
 int store_pepper_mac(const store *s, const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
-
-/* A random id: prefix followed by n base62 characters (n <= 48). */
-int store_random_id(const char *prefix, size_t n, char *out, size_t len);
 
 /* ---- transactions --------------------------------------------------------- */
 
@@ -239,7 +226,7 @@ enum store_audit_type { STORE_AUDIT_INT, STORE_AUDIT_TEXT };
  * for absent. */
 struct store_audit_record {
     int64_t seq;
-    char time[STORE_TIME_LEN + 1];
+    char time[TIME_TEXT_LEN + 1];
     char node[STORE_AUDIT_TEXT_MAX + 1];
     char request_id[STORE_AUDIT_TEXT_MAX + 1];
     char tenant[STORE_AUDIT_TEXT_MAX + 1];
@@ -276,7 +263,7 @@ struct store_audit_checkpoint {
     int64_t n;   /* 1, 2, ... */
     int64_t seq; /* last record covered */
     uint8_t chain_hash[CRYPTO_SHA256_LEN];
-    char time[STORE_TIME_LEN + 1];
+    char time[TIME_TEXT_LEN + 1];
     char node[STORE_AUDIT_TEXT_MAX + 1];
     uint8_t prev[CRYPTO_SHA256_LEN]; /* SHA-256 of the previous checkpoint's message */
     uint8_t signature[CRYPTO_ED25519_SIG_LEN];

@@ -9,6 +9,7 @@
 #include "records/audit.h"
 #include "service/auth.h"
 #include "core/duration.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (duration_parse(s, &v) == 0 && (v < 0 || v > DURATION_MAX_SECONDS))
         abort();
-    (void)store_time_parse(s, &v);
+    (void)time_parse(s, &v);
     (void)audit_public_key_parse(s, pub);
     free(s);
     return 0;

@@ -17,6 +17,7 @@
 #include "records/audit.h"
 #include "records/audit_int.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 
 struct fx {
@@ -752,9 +753,9 @@ static void forged_record_appended_is_caught(void **state)
     append_n(f, 3, "acme"); /* checkpoint 1 at record 3 */
     highwater(f, &c);
     int64_t t = 0;
-    assert_int_equal(store_time_parse(c.time, &t), 0);
-    char when[STORE_TIME_LEN + 1], sql[512];
-    store_time_format(t + 7200 * 1000000LL, when);
+    assert_int_equal(time_parse(c.time, &t), 0);
+    char when[TIME_TEXT_LEN + 1], sql[512];
+    time_format(t + 7200 * 1000000LL, when);
     /* Appended after the checkpoint, its hash recomputed, dated later than
      * the policy lets a record stay unsigned. */
     snprintf(sql, sizeof(sql),
@@ -784,8 +785,8 @@ static void checkpoint_over_more_than_the_policy_is_caught(void **state)
     store_tx *tx;
     assert_int_equal(store_begin(f->s, &tx), 0);
     for (int i = 0; i < 7; i++)
-        assert_int_equal(audit_append_record(tx, &ev, store_now_us(), r), 0);
-    assert_int_equal(audit_write_checkpoint(tx, NULL, false, r->seq, r->hash, store_now_us()), 0);
+        assert_int_equal(audit_append_record(tx, &ev, time_now_us(), r), 0);
+    assert_int_equal(audit_write_checkpoint(tx, NULL, false, r->seq, r->hash, time_now_us()), 0);
     assert_int_equal(store_commit(tx), 0);
     free(r);
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);

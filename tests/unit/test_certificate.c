@@ -17,6 +17,8 @@
 #include "crypto/crypto.h"
 #include "records/audit.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include "records/retention.h"
 #include "store/store.h"
 
@@ -71,7 +73,7 @@ static void put_object(struct fx *f, store_tx *tx, const char *kind, const char 
     int err = 0;
     crypto_key *tk = store_tenant_key(tx, f->tenant.id, &err);
     assert_non_null(tk);
-    assert_int_equal(store_random_id("obj_", 24, id, STORE_ID_MAX + 1), 0);
+    assert_int_equal(id_random("obj_", 24, id, STORE_ID_MAX + 1), 0);
     blob_writer *bw = blob_writer_new(f->blobdir, tk, id, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
@@ -80,7 +82,7 @@ static void put_object(struct fx *f, store_tx *tx, const char *kind, const char 
     crypto_key_free(tk);
     struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
                              .has_dk = true, .size = (int64_t)bi.plain_bytes,
-                             .created_us = store_now_us(), .has_sha256 = true};
+                             .created_us = time_now_us(), .has_sha256 = true};
     snprintf(o.id, sizeof(o.id), "%s", id);
     snprintf(o.kind, sizeof(o.kind), "%s", kind);
     memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
@@ -99,9 +101,9 @@ static void put_job(struct fx *f, int64_t age_s, int64_t retention_s, char id[ST
     struct store_transcript t = {.tenant_id = f->tenant.id, .state = STORE_JOB_COMPLETED,
                                  .audio_bytes = -1, .audio_duration_ms = -1,
                                  .transcript_bytes = -1, .retention_s = retention_s};
-    assert_int_equal(store_random_id("tr_", 24, t.id, sizeof(t.id)), 0);
+    assert_int_equal(id_random("tr_", 24, t.id, sizeof(t.id)), 0);
     snprintf(t.key_id, sizeof(t.key_id), "keyid0000000");
-    t.created_us = t.updated_us = store_now_us() - age_s * 1000000;
+    t.created_us = t.updated_us = time_now_us() - age_s * 1000000;
     snprintf(t.audio_object, sizeof(t.audio_object), "%s", audio);
     snprintf(t.transcript_object, sizeof(t.transcript_object), "%s", text);
     assert_int_equal(store_transcript_insert(tx, &t), 0);
@@ -223,7 +225,7 @@ static void redacted_job_objects_are_destroyed(void **state)
     assert_int_equal(store_begin(f->s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 2);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_gone(f, aud[1]));
@@ -232,7 +234,7 @@ static void redacted_job_objects_are_destroyed(void **state)
     assert_int_equal(store_begin(f->s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 10), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     for (int i = 1; i < 3; i++) {
         assert_true(key_gone(f, txt[i]) && key_gone(f, unred[i]) && key_gone(f, raud[i]));
@@ -322,18 +324,18 @@ static void purge_follows_policies(void **state)
     put_job(f, 2, 0, young, aud[1], txt[1]);  /* not yet */
     put_job(f, 4, 3, own, aud[2], txt[2]);    /* past its own 3 s */
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     assert_int_equal(r.failed, 0);
     assert_true(key_gone(f, txt[0]) && key_gone(f, txt[2]));
     assert_false(key_gone(f, txt[1]) || key_gone(f, aud[1]));
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts + r.audio, 0);
     /* audio retention shorter than the transcript's: the audio goes alone */
     assert_int_equal(store_begin(f->s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 1);
     assert_true(key_gone(f, aud[1]));
     assert_false(key_gone(f, txt[1]));
@@ -391,7 +393,7 @@ static void offboarding_large_tenant_in_parts(void **state)
     assert_int_equal(store_begin(f->s, &tx), 0);
     for (size_t i = 0; i < bulk; i++) {
         struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
-                                 .has_dk = true, .size = 10, .created_us = store_now_us()};
+                                 .has_dk = true, .size = 10, .created_us = time_now_us()};
         snprintf(o.id, sizeof(o.id), "obj_bulk%08zu", i);
         snprintf(o.kind, sizeof(o.kind), "transcript");
         memset(o.dk_wrapped, (int)(i & 0xff), sizeof(o.dk_wrapped));
@@ -446,12 +448,12 @@ static void interrupted_destruction_is_certified_later(void **state)
     put_job(f, 0, 0, id, audio, text);
     int64_t seq = 0;
     struct certificate c;
-    struct certificate_object co = {.bytes = 10, .created_us = store_now_us()};
+    struct certificate_object co = {.bytes = 10, .created_us = time_now_us()};
     certificate_init(&c);
     snprintf(co.id, sizeof(co.id), "%s", text);
     snprintf(co.kind, sizeof(co.kind), "transcript");
     assert_int_equal(store_begin(f->s, &tx), 0);
-    assert_int_equal(store_object_destroy_key(tx, text, store_now_us()), 0);
+    assert_int_equal(store_object_destroy_key(tx, text, time_now_us()), 0);
     struct audit_event ev = cli_who;
     ev.action = "transcript.delete";
     ev.outcome = "success";
@@ -471,7 +473,7 @@ static void interrupted_destruction_is_certified_later(void **state)
     assert_true(blob_exists(f->blobdir, text)); /* the crash left the file */
 
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 1);
     assert_int_equal(r.failed, 0);
     assert_false(blob_exists(f->blobdir, text));
@@ -481,13 +483,13 @@ static void interrupted_destruction_is_certified_later(void **state)
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 10, count_cert, &n, NULL), 0);
     store_rollback(tx);
     assert_int_equal(n.n, 1); /* no pending left, one certificate */
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 0);
 }
 
 static double now_ms(void)
 {
-    return (double)store_now_us() / 1000.0;
+    return (double)time_now_us() / 1000.0;
 }
 
 /* Cost of a certified destruction: n expired jobs (2 objects each) purged
@@ -506,7 +508,7 @@ static void purge_cost(void **state)
         put_job(f, 60, 0, id, audio, text);
     struct retention_purge_result r;
     double t0 = now_ms();
-    assert_int_equal(retention_purge(f->s, f->blobdir, store_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
     double ms = now_ms() - t0;
     assert_int_equal(r.transcripts, N);
     printf("purge: %d jobs (%d objects) destroyed and certified in %.0f ms, %.2f ms per job\n",

@@ -17,6 +17,8 @@
 #include "service/auth.h"
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include "service/jobs.h"
 #include "text/redact.h"
 #include "store/store.h"
@@ -168,7 +170,7 @@ static void queue_job_with(const char *options, char *id, size_t id_len, char *o
     store_rollback(tx);
     assert_non_null(tk);
     struct store_object o = {0};
-    assert_int_equal(store_random_id("obj_", 24, o.id, sizeof(o.id)), 0);
+    assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
     blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, wav, wav_len), 0);
@@ -181,9 +183,9 @@ static void queue_job_with(const char *options, char *id, size_t id_len, char *o
     memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
     o.has_dk = true;
     o.size = (int64_t)wav_len;
-    o.created_us = store_now_us();
+    o.created_us = time_now_us();
     struct store_transcript t = {0};
-    assert_int_equal(store_random_id("tr_", 24, t.id, sizeof(t.id)), 0);
+    assert_int_equal(id_random("tr_", 24, t.id, sizeof(t.id)), 0);
     t.tenant_id = tenant.id;
     snprintf(t.key_id, sizeof(t.key_id), "testkey00000");
     t.state = STORE_JOB_QUEUED;
@@ -447,7 +449,7 @@ static struct store_transcript claim_and_die(void)
     store_tx *tx;
     struct store_transcript claimed;
     assert_int_equal(store_begin(st, &tx), 0);
-    assert_int_equal(store_transcript_claim(tx, store_now_us(), &claimed), 0);
+    assert_int_equal(store_transcript_claim(tx, time_now_us(), &claimed), 0);
     assert_int_equal(store_commit(tx), 0);
     assert_int_equal(claimed.attempts, 1);
     return claimed;
@@ -798,7 +800,7 @@ static void put_object(const char *kind, const char *text, char *id, size_t id_l
     store_rollback(tx);
     assert_non_null(tk);
     struct store_object o = {0};
-    assert_int_equal(store_random_id("obj_", 24, o.id, sizeof(o.id)), 0);
+    assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
     blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
@@ -811,7 +813,7 @@ static void put_object(const char *kind, const char *text, char *id, size_t id_l
     memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
     o.has_dk = true;
     o.size = (int64_t)strlen(text);
-    o.created_us = store_now_us();
+    o.created_us = time_now_us();
     assert_int_equal(store_begin(st, &tx), 0);
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_int_equal(store_commit(tx), 0);

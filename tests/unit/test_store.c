@@ -17,6 +17,8 @@
 
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/timeutil.h"
+#include "core/ids.h"
 #include "store/store.h"
 
 struct fx {
@@ -748,8 +750,8 @@ static void objects_and_jobs(void **state)
     assert_int_equal(store_tenant_create(tx, "a", NULL), 0);
     assert_int_equal(store_tenant_create(tx, "b", NULL), 0);
     struct store_object o = {.tenant_id = 1, .tenant_key_version = 1, .has_dk = true,
-                             .size = 10, .created_us = store_now_us()};
-    assert_int_equal(store_random_id("obj_", 20, o.id, sizeof(o.id)), 0);
+                             .size = 10, .created_us = time_now_us()};
+    assert_int_equal(id_random("obj_", 20, o.id, sizeof(o.id)), 0);
     snprintf(o.kind, sizeof(o.kind), "audio");
     memset(o.dk_wrapped, 0xcd, sizeof(o.dk_wrapped));
     assert_int_equal(store_object_insert(tx, &o), 0);
@@ -758,7 +760,7 @@ static void objects_and_jobs(void **state)
     assert_true(g.has_dk);
     assert_memory_equal(g.dk_wrapped, o.dk_wrapped, sizeof(o.dk_wrapped));
     assert_int_equal(store_object_get(tx, 2, o.id, &g), PHS_ENOTFOUND);
-    assert_int_equal(store_object_destroy_key(tx, o.id, store_now_us()), 0);
+    assert_int_equal(store_object_destroy_key(tx, o.id, time_now_us()), 0);
     assert_int_equal(store_object_get(tx, 1, o.id, &g), 0);
     assert_false(g.has_dk);
     assert_true(g.destroyed_us > 0);
@@ -813,7 +815,7 @@ static void objects_and_jobs(void **state)
     assert_int_equal(store_object_insert(tx, &o2), 0);
     assert_int_equal(store_commit(tx), 0);
     assert_int_equal(store_begin(s, &tx), 0);
-    assert_int_equal(store_object_destroy_key(tx, o2.id, store_now_us()), 0);
+    assert_int_equal(store_object_destroy_key(tx, o2.id, time_now_us()), 0);
     assert_int_equal(store_commit(tx), 0);
     /* The destroyed wrapped key's bytes are gone from the database files,
      * the write-ahead log included, while the store is still open. */
@@ -839,19 +841,19 @@ static void objects_and_jobs(void **state)
 
 static void time_round_trip(void **state)
 {
-    char t[STORE_TIME_LEN + 1];
+    char t[TIME_TEXT_LEN + 1];
     int64_t us = 0;
-    store_time_format(1767323045123456LL, t);
+    time_format(1767323045123456LL, t);
     assert_string_equal(t, "2026-01-02T03:04:05.123456Z");
-    assert_int_equal(store_time_parse(t, &us), 0);
+    assert_int_equal(time_parse(t, &us), 0);
     assert_int_equal(us, 1767323045123456LL);
-    assert_int_equal(store_time_parse("2026-01-02", &us), 0);
+    assert_int_equal(time_parse("2026-01-02", &us), 0);
     assert_int_equal(us, 1767312000000000LL);
-    assert_int_equal(store_time_parse("2026-01-02T03:04:05.5Z", &us), 0);
+    assert_int_equal(time_parse("2026-01-02T03:04:05.5Z", &us), 0);
     assert_int_equal(us % 1000000, 500000);
-    assert_int_equal(store_time_parse("2026-01-02T03:04:05", &us), PHS_EINVAL);
-    assert_int_equal(store_time_parse("2026-13-02", &us), PHS_EINVAL);
-    assert_int_equal(store_time_parse("yesterday", &us), PHS_EINVAL);
+    assert_int_equal(time_parse("2026-01-02T03:04:05", &us), PHS_EINVAL);
+    assert_int_equal(time_parse("2026-13-02", &us), PHS_EINVAL);
+    assert_int_equal(time_parse("yesterday", &us), PHS_EINVAL);
 }
 
 int main(void)
