@@ -25,6 +25,7 @@ struct audio_reader {
     uint64_t samples_out;  /* output samples produced so far */
     bool eof;              /* decoder exhausted */
     bool flushed;          /* resampler drained */
+    bool src_failed;       /* a read of the source returned an error */
     float *inbuf;          /* AUDIO_BLOCK_FRAMES * channels */
     float *mono;           /* AUDIO_BLOCK_FRAMES */
     int16_t *pending;      /* resampled output not yet handed out */
@@ -160,6 +161,8 @@ static sf_count_t vio_read(void *buf, sf_count_t len, void *ud)
 {
     audio_reader *r = ud;
     int64_t n = r->src.read(r->src.ctx, buf, len);
+    if (n < 0) /* libsndfile would take it for the end: remember it */
+        r->src_failed = true;
     return n < 0 ? 0 : n;
 }
 
@@ -286,7 +289,10 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
     r->sf = sf_open_virtual(&r->vio, SFM_READ, &sfi, r);
     if (!r->sf) {
         int e = sf_error(NULL);
-        if (e == SF_ERR_UNSUPPORTED_ENCODING) {
+        if (r->src_failed) {
+            rc = PHS_EIO;
+            set_msg(msg, msg_len, "reading the audio input failed");
+        } else if (e == SF_ERR_UNSUPPORTED_ENCODING) {
             rc = PHS_EUNSUPPORTED;
             set_msg(msg, msg_len, "the audio encoding is not supported");
         } else if (e == SF_ERR_MALFORMED_FILE || looks_like_audio(src)) {
@@ -407,6 +413,10 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
     sf_count_t n = sf_readf_float(r->sf, r->inbuf, AUDIO_BLOCK_FRAMES);
     if (n < 0)
         n = 0;
+    if (r->src_failed) { /* not the end of the recording: a partial one is no result */
+        set_msg(msg, msg_len, "reading the audio input failed");
+        return PHS_EIO;
+    }
     if (sf_error(r->sf) != SF_ERR_NO_ERROR && n == 0) {
         set_msg(msg, msg_len, "the audio stream is damaged or truncated");
         return PHS_ETRUNCATED;

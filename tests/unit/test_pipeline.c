@@ -1,0 +1,329 @@
+/* Unit tests for pipeline: real recordings through decode -> downmix and
+ * resample -> the real PocketSphinx engine (general en-us model), and its
+ * error paths (not audio, empty, too long, cut short), after each of which
+ * the same decoder transcribes the next recording correctly.
+ *
+ * Speech: Debian's pocketsphinx-testdata (LibriVox), converted with sox to
+ * other rates, channel counts and codecs; and, when present, the shared
+ * real-speech set ($SHARED/testdata/speech, default ../shared beside the
+ * checkout, as tests/integration/run finds it). Tests skip without them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "speech/asr.h"
+#include "speech/audio.h"
+#include "speech/pipeline.h"
+
+#define UTT                                                                                        \
+    "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+
+static asr_model *model;
+static asr_decoder *dec;
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+    if (access(UTT, R_OK) != 0)
+        return 0; /* tests skip */
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/phs-pipeline.XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    asr_config c;
+    char msg[256];
+    int err = 0;
+    asr_config_default(&c);
+    c.profile = "general";
+    if (!(model = asr_model_load(&c, &err, msg, sizeof(msg)))) {
+        fprintf(stderr, "model: %s\n", msg);
+        return -1;
+    }
+    return (dec = asr_decoder_new(model, &err)) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    asr_decoder_free(dec);
+    asr_model_free(model);
+    if (!tmpdir[0])
+        return 0;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Transcribes the file at path with lim (NULL: defaults). */
+static int run_file(const char *path, const audio_limits *lim, audio_info *info, asr_result **res,
+                    char *msg, size_t msg_len)
+{
+    audio_limits dflt;
+    audio_source src;
+    if (!lim) {
+        audio_limits_default(&dflt);
+        lim = &dflt;
+    }
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    audio_source_file(&src, f);
+    msg[0] = '\0';
+    int rc = pipeline_transcribe(dec, &src, lim, info, res, msg, msg_len);
+    fclose(f);
+    return rc;
+}
+
+static int run_mem(const void *data, size_t len, const audio_limits *lim, asr_result **res,
+                   char *msg, size_t msg_len)
+{
+    audio_mem mem;
+    audio_source src;
+    audio_info info;
+    audio_source_memory(&src, &mem, data, len);
+    msg[0] = '\0';
+    *res = (asr_result *)&mem; /* must come back NULL on failure */
+    return pipeline_transcribe(dec, &src, lim, &info, res, msg, msg_len);
+}
+
+/* A memory source whose reads fail from byte cut on (a disk or a
+ * decrypting stream that breaks mid-recording). */
+struct breaking {
+    const unsigned char *data;
+    size_t len, pos, cut;
+};
+
+static int64_t breaking_size(void *ctx)
+{
+    return (int64_t)((struct breaking *)ctx)->len;
+}
+
+static int64_t breaking_tell(void *ctx)
+{
+    return (int64_t)((struct breaking *)ctx)->pos;
+}
+
+static int64_t breaking_seek(void *ctx, int64_t off, int whence)
+{
+    struct breaking *b = ctx;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)b->pos : (int64_t)b->len;
+    if (base + off < 0 || base + off > (int64_t)b->len)
+        return -1;
+    b->pos = (size_t)(base + off);
+    return (int64_t)b->pos;
+}
+
+static int64_t breaking_read(void *ctx, void *buf, int64_t n)
+{
+    struct breaking *b = ctx;
+    if (b->pos >= b->cut)
+        return -1;
+    size_t k = (size_t)n < b->cut - b->pos ? (size_t)n : b->cut - b->pos;
+    memcpy(buf, b->data + b->pos, k);
+    b->pos += k;
+    return (int64_t)k;
+}
+
+/* The words, segments and times of a result are consistent with each
+ * other and with the audio's duration. */
+static void check_result(const asr_result *r, double duration)
+{
+    assert_true(r->n_words > 0 && r->n_segments > 0);
+    assert_true(r->duration > duration - 0.1 && r->duration < duration + 0.1);
+    size_t next = 0;
+    double prev_end = 0;
+    for (size_t s = 0; s < r->n_segments; s++) {
+        const asr_segment *g = &r->segments[s];
+        assert_int_equal(g->first_word, next);
+        assert_true(g->start <= g->end && g->end <= r->duration + 0.05);
+        next += g->n_words;
+    }
+    assert_int_equal(next, r->n_words);
+    for (size_t i = 0; i < r->n_words; i++) {
+        const asr_word *w = &r->words[i];
+        assert_true(w->text[0] != '\0');
+        assert_true(w->start >= prev_end - 0.011 && w->start <= w->end);
+        assert_true(w->end <= r->duration + 0.05);
+        assert_true(w->confidence >= 0 && w->confidence <= 1);
+        prev_end = w->end;
+    }
+}
+
+/* Transcribes path and checks that text holds every one of want (a
+ * NULL-terminated list of phrases); returns the input's info. */
+static audio_info expect_words(const char *path, const char *const *want)
+{
+    audio_info info;
+    asr_result *r = NULL;
+    char msg[256];
+    int rc = run_file(path, NULL, &info, &r, msg, sizeof(msg));
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", path, msg);
+    assert_int_equal(rc, 0);
+    assert_non_null(r);
+    check_result(r, info.duration);
+    char *text = asr_result_text(r);
+    assert_non_null(text);
+    for (const char *const *w = want; *w; w++) {
+        if (!strstr(text, *w))
+            fprintf(stderr, "%s: \"%s\" not in \"%s\"\n", path, *w, text);
+        assert_non_null(strstr(text, *w));
+    }
+    free(text);
+    asr_result_free(r);
+    return info;
+}
+
+/* sox converts UTT with opts into tmpdir/name; returns the path. */
+static const char *converted(const char *opts, const char *name)
+{
+    static char path[160];
+    char cmd[512];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    snprintf(cmd, sizeof(cmd), "sox -q %s %s %s", UTT, opts, path);
+    assert_int_equal(system(cmd), 0);
+    return path;
+}
+
+static const char *const young_man[] = {"young man", NULL};
+
+static void wav_16k_mono(void **state)
+{
+    if (!model)
+        skip();
+    audio_info info = expect_words(UTT, young_man);
+    assert_string_equal(info.format, "wav/pcm16");
+    assert_int_equal(info.sample_rate, 16000);
+    assert_int_equal(info.channels, 1);
+    assert_true(info.duration > 2.9 && info.duration < 3.1);
+}
+
+/* Other rates, channels and codecs reach the engine as the same 16 kHz
+ * mono speech: the words survive resampling and downmixing. */
+static void resampled_and_downmixed(void **state)
+{
+    if (!model)
+        skip();
+    audio_info info = expect_words(converted("-r 8000", "u8k.wav"), young_man);
+    assert_int_equal(info.sample_rate, 8000);
+    info = expect_words(converted("-r 44100 -c 2", "u44.flac"), young_man);
+    assert_int_equal(info.sample_rate, 44100);
+    assert_int_equal(info.channels, 2);
+    assert_string_equal(info.format, "flac/pcm16");
+    info = expect_words(converted("-r 22050 -c 1 -C 5", "u22.ogg"), young_man);
+    assert_int_equal(info.sample_rate, 22050);
+}
+
+/* Refusals come back as the audio error with a reason that quotes nothing
+ * of the input, no result, and a decoder ready for the next recording. */
+static void error_paths(void **state)
+{
+    if (!model)
+        skip();
+    audio_limits lim;
+    audio_limits_default(&lim);
+    asr_result *r;
+    char msg[256];
+    const char *text = "Patient Johnathan Smithers, born 1961-04-02, MRN 449120, has diabetes.";
+    assert_int_equal(run_mem(text, strlen(text), &lim, &r, msg, sizeof(msg)), PHS_ENOTAUDIO);
+    assert_null(r);
+    assert_true(strlen(msg) > 5);
+    assert_null(strstr(msg, "Smithers"));
+    assert_null(strstr(msg, "449120"));
+
+    assert_int_equal(run_mem("", 0, &lim, &r, msg, sizeof(msg)), PHS_EEMPTY);
+    assert_null(r);
+    assert_true(strlen(msg) > 5);
+
+    /* too long, known from the header */
+    FILE *f = fopen(UTT, "rb");
+    assert_non_null(f);
+    static unsigned char wav[200000];
+    size_t len = fread(wav, 1, sizeof(wav), f);
+    fclose(f);
+    assert_true(len > 90000 && len < sizeof(wav));
+    audio_limits shorter = lim;
+    shorter.max_seconds = 2.0;
+    assert_int_equal(run_mem(wav, len, &shorter, &r, msg, sizeof(msg)), PHS_ETOOBIG);
+    assert_null(r);
+    /* too large */
+    shorter = lim;
+    shorter.max_bytes = len - 1;
+    assert_int_equal(run_mem(wav, len, &shorter, &r, msg, sizeof(msg)), PHS_ETOOBIG);
+    /* cut short: the header promises more than there is */
+    assert_int_equal(run_mem(wav, len / 2, &lim, &r, msg, sizeof(msg)), PHS_ETRUNCATED);
+    assert_null(r);
+
+    /* An MP3 too long (its duration is estimated). */
+    const char *mp3 = converted("-C 128", "u.mp3");
+    audio_info info;
+    shorter = lim;
+    shorter.max_seconds = 2.5;
+    r = NULL;
+    assert_int_equal(run_file(mp3, &shorter, &info, &r, msg, sizeof(msg)), PHS_ETOOBIG);
+    assert_null(r);
+    assert_true(strlen(msg) > 5);
+
+    /* A source that breaks after the engine was fed a second and more:
+     * the read error comes back, no result, and the decoder is reset. */
+    struct breaking b = {.data = wav, .len = len, .cut = len * 2 / 3};
+    audio_source src = {breaking_size, breaking_seek, breaking_read, breaking_tell, &b};
+    r = NULL;
+    int rc = pipeline_transcribe(dec, &src, &lim, &info, &r, msg, sizeof(msg));
+    assert_int_equal(rc, PHS_EIO);
+    assert_null(r);
+    assert_true(b.pos >= b.cut); /* it got as far as the break */
+    assert_true(strlen(msg) > 5);
+
+    /* After all that the same decoder transcribes correctly. */
+    expect_words(UTT, young_man);
+    expect_words(mp3, young_man);
+}
+
+/* The shared real-speech set: other speakers, rates and codecs. */
+static void shared_real_speech(void **state)
+{
+    if (!model)
+        skip();
+    const char *env = getenv("SHARED");
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/testdata/speech", env && *env ? env : "../shared");
+    char probe[600];
+    snprintf(probe, sizeof(probe), "%s/manifest.tsv", dir);
+    if (access(probe, R_OK) != 0) {
+        fprintf(stderr, "skip: %s absent (set SHARED)\n", dir);
+        skip();
+    }
+    static const struct {
+        const char *file;
+        int rate;
+        const char *want[4];
+    } cases[] = {
+        {"ljspeech-LJ002-0035.wav", 22050, {"press yard", NULL}},
+        {"timit-LDC93S1-8k.wav", 8000, {"she had", "year", NULL}},
+        {"jfk.mp3", 16000, {"fellow", "can do for you", "your country", NULL}},
+        {"librispeech-2412-153948-0000.flac", 16000, {"native country", "painful to myself", NULL}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+        audio_info info = expect_words(path, cases[i].want);
+        assert_int_equal(info.sample_rate, cases[i].rate);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(wav_16k_mono),
+        cmocka_unit_test(resampled_and_downmixed),
+        cmocka_unit_test(error_paths),
+        cmocka_unit_test(shared_real_speech),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
