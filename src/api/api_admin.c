@@ -7,6 +7,7 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "api/routes.h"
 #include "api/server_int.h"
 
 #define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
@@ -40,13 +41,9 @@ static int bad_request(struct http_req *req, const char *param, const char *msg)
 
 /* ---- POST /v1/keys ------------------------------------------------------------------ */
 
-static int keys_create(struct http_req *req, void *ctx)
+static int keys_create(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.create", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     static const char *const fields[] = {"roles", "expires_in", "label", NULL};
     struct server_json_error jerr;
     json_t *body = server_json_object(req, fields, &jerr);
@@ -79,9 +76,9 @@ static int keys_create(struct http_req *req, void *ctx)
                            "roles must list transcribe, read, delete, audit, admin and/or phi.");
     }
     /* An admin key hands out access to unredacted PHI only if it has it. */
-    if ((roles & AUTH_ROLE_PHI) && !(c.id.roles & AUTH_ROLE_PHI)) {
+    if ((roles & AUTH_ROLE_PHI) && !(c->id.roles & AUTH_ROLE_PHI)) {
         json_decref(body);
-        struct audit_event ev = server_event(req, &c, "key.create", "api_key", NULL, "denied", 403);
+        struct audit_event ev = server_event(req, c, "key.create", "api_key", NULL, "denied", 403);
         ev.reason = "phi_not_held";
         if ((rc = server_audit(srv, &ev)) < 0)
             return http_reply_err(req, rc, NULL, NULL), rc;
@@ -106,9 +103,9 @@ static int keys_create(struct http_req *req, void *ctx)
 
     struct auth_new_key k;
     store_tx *tx;
-    struct audit_event who = server_event(req, &c, "key.create", "api_key", NULL, "success", 201);
+    struct audit_event who = server_event(req, c, "key.create", "api_key", NULL, "success", 201);
     if ((rc = store_begin(srv->store, &tx)) == 0) {
-        rc = auth_key_create(tx, c.id.tenant, c.id.tenant_id, roles, ttl, label, &who, &k);
+        rc = auth_key_create(tx, c->id.tenant, c->id.tenant_id, roles, ttl, label, &who, &k);
         rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
     }
     json_decref(body);
@@ -140,22 +137,18 @@ static int key_add(void *ctx, const struct auth_key_info *k)
     return o && json_array_append_new(ctx, o) == 0 ? 0 : PHS_ENOMEM;
 }
 
-static int keys_list(struct http_req *req, void *ctx)
+static int keys_list(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.list", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     json_t *data = json_array();
     store_tx *tx;
     if (!data)
         return PHS_ENOMEM;
     if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = auth_key_each(tx, c.id.tenant_id, key_add, data);
+        rc = auth_key_each(tx, c->id.tenant_id, key_add, data);
         store_rollback(tx);
     }
-    struct audit_event ev = server_event(req, &c, "key.list", "api_key", NULL, "success", 200);
+    struct audit_event ev = server_event(req, c, "key.list", "api_key", NULL, "success", 200);
     if (rc == 0)
         rc = server_audit(srv, &ev);
     if (rc < 0) {
@@ -167,25 +160,21 @@ static int keys_list(struct http_req *req, void *ctx)
 
 /* ---- DELETE /v1/keys/{id} --------------------------------------------------------------- */
 
-static int keys_revoke(struct http_req *req, void *ctx)
+static int keys_revoke(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "key.revoke", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     const char *id = http_req_param(req, "id");
     bool plausible = id && strlen(id) == AUTH_KEY_ID_LEN;
     for (size_t i = 0; plausible && id[i]; i++)
         plausible = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
                     (id[i] >= 'A' && id[i] <= 'Z');
     store_tx *tx;
-    struct audit_event who = server_event(req, &c, "key.revoke", "api_key",
-                                          plausible ? id : NULL, "success", 200);
+    struct audit_event who =
+        server_event(req, c, "key.revoke", "api_key", plausible ? id : NULL, "success", 200);
     if (!plausible) {
         rc = PHS_ENOTFOUND;
     } else if ((rc = store_begin(srv->store, &tx)) == 0) {
-        rc = auth_key_revoke(tx, id, c.id.tenant_id, &who);
+        rc = auth_key_revoke(tx, id, c->id.tenant_id, &who);
         rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
     }
     if (rc == PHS_ENOTFOUND || rc == PHS_EEXIST) {
@@ -248,20 +237,17 @@ static int time_param(struct http_req *req, const char *name, int64_t *us)
     return time_parse(v, us);
 }
 
-static int audit_export_handle(struct http_req *req, void *ctx)
+static int audit_export_handle(struct http_req *req, struct server *srv,
+                               const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.export", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     struct audit_filter f = {0};
     if (time_param(req, "since", &f.since_us) < 0)
         return bad_request(req, "since", "since must be an RFC 3339 time, a date or a duration.");
     if (time_param(req, "until", &f.until_us) < 0)
         return bad_request(req, "until", "until must be an RFC 3339 time, a date or a duration.");
     /* A tenant's auditor sees that tenant's records only. */
-    f.tenant = c.id.tenant;
+    f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
     const char *fmt = http_req_query(req, "format");
@@ -271,7 +257,7 @@ static int audit_export_handle(struct http_req *req, void *ctx)
     else if (fmt && strcmp(fmt, "jsonl") != 0)
         return bad_request(req, "format", "format must be jsonl or csv.");
     struct export_buf b = {0};
-    struct audit_event who = server_event(req, &c, "audit.export", "audit", NULL, "success", 200);
+    struct audit_event who = server_event(req, c, "audit.export", "audit", NULL, "success", 200);
     int64_t count = 0;
     /* The tenant format: the tenant's own chain, nothing of other tenants. */
     rc = audit_export_tenant(srv->store, &f, af, &who, export_write, &b, &count);
@@ -293,14 +279,11 @@ static int audit_export_handle(struct http_req *req, void *ctx)
 
 /* ---- GET /v1/audit/report --------------------------------------------------------------- */
 
-static int audit_report_handle(struct http_req *req, void *ctx)
+static int audit_report_handle(struct http_req *req, struct server *srv,
+                               const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.report", &c);
-    if (rc < 0)
-        return rc;
-    struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c.id.tenant};
+    int rc = 0;
+    struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c->id.tenant};
     if (!f.actor || !f.actor[0] || strlen(f.actor) > 64)
         return bad_request(req, "actor", "actor (an API key id) is required.");
     if (time_param(req, "since", &f.since_us) < 0)
@@ -310,7 +293,7 @@ static int audit_report_handle(struct http_req *req, void *ctx)
     const char *fmt = http_req_query(req, "format");
     if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
         return bad_request(req, "format", "format must be json or text.");
-    struct audit_event who = server_event(req, &c, "audit.report", "audit", NULL, "success", 200);
+    struct audit_event who = server_event(req, c, "audit.report", "audit", NULL, "success", 200);
     json_t *r = NULL;
     if ((rc = audit_report(srv->store, &f, &who, &r)) < 0)
         return http_reply_err(req, rc, NULL, "The report could not be built."), rc;
@@ -328,43 +311,48 @@ static int audit_report_handle(struct http_req *req, void *ctx)
 
 /* ---- GET /v1/audit/verify ------------------------------------------------------------------ */
 
-static int audit_verify_handle(struct http_req *req, void *ctx)
+static int audit_verify_handle(struct http_req *req, struct server *srv,
+                               const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_AUDIT, "audit.verify", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     struct audit_tenant_verify_result res;
     store_recorded_public_key(srv->store, pub);
     /* Whether the whole log is intact, but counts of the caller's tenant
      * only: global numbers would tell one tenant how busy the others are. */
-    int vrc = audit_verify_tenant(srv->store, pub, c.id.tenant, &res);
+    int vrc = audit_verify_tenant(srv->store, pub, c->id.tenant, &res);
     if (vrc < 0)
         return http_reply_err(req, vrc, NULL, "The audit trail could not be read."), vrc;
-    struct audit_event ev = server_event(req, &c, "audit.verify", "audit", NULL,
+    struct audit_event ev = server_event(req, c, "audit.verify", "audit", NULL,
                                          res.intact ? "success" : "failure", 200);
     ev.reason = res.intact ? "intact" : "tampered";
     if ((rc = server_audit(srv, &ev)) < 0)
         return http_reply_err(req, rc, NULL, NULL), rc;
     char hex[2 * CRYPTO_SHA256_LEN + 1];
     crypto_hex(res.chain_hash, CRYPTO_SHA256_LEN, hex);
-    json_t *out = json_pack("{s:b, s:s, s:I, s:s, s:s?}", "intact", res.intact, "tenant",
-                            c.id.tenant, "records", (json_int_t)res.records, "chain_hash", hex,
-                            "message",
-                            res.intact ? NULL
-                                       : "The audit trail failed verification; the operator's "
-                                         "'phiscribe audit verify' names the first bad record.");
+    json_t *out =
+        json_pack("{s:b, s:s, s:I, s:s, s:s?}", "intact", res.intact, "tenant", c->id.tenant,
+                  "records", (json_int_t)res.records, "chain_hash", hex, "message",
+                  res.intact ? NULL
+                             : "The audit trail failed verification; the operator's "
+                               "'phiscribe audit verify' names the first bad record.");
     return http_reply_json(req, 200, out);
 }
 
-const struct http_route api_admin_routes[] = {
-    {"POST", "/v1/keys", NULL, NULL, keys_create, 64 * 1024, NULL},
-    {"GET", "/v1/keys", NULL, NULL, keys_list, 0, NULL},
-    {"DELETE", "/v1/keys/{id}", NULL, NULL, keys_revoke, 0, NULL},
-    {"GET", "/v1/audit", NULL, NULL, audit_export_handle, 0, NULL},
-    {"GET", "/v1/audit/verify", NULL, NULL, audit_verify_handle, 0, NULL},
-    {"GET", "/v1/audit/report", NULL, NULL, audit_report_handle, 0, NULL},
+/* clang-format off */
+static const struct api_route routes[] = {
+    {.method = "POST", .pattern = "/v1/keys", .roles = AUTH_ROLE_ADMIN, .action = "key.create",
+     .handle = keys_create, .max_body = 64 * 1024},
+    {.method = "GET", .pattern = "/v1/keys", .roles = AUTH_ROLE_ADMIN, .action = "key.list",
+     .handle = keys_list},
+    {.method = "DELETE", .pattern = "/v1/keys/{id}", .roles = AUTH_ROLE_ADMIN,
+     .action = "key.revoke", .handle = keys_revoke},
+    {.method = "GET", .pattern = "/v1/audit", .roles = AUTH_ROLE_AUDIT, .action = "audit.export",
+     .handle = audit_export_handle, .no_head = true},
+    {.method = "GET", .pattern = "/v1/audit/verify", .roles = AUTH_ROLE_AUDIT,
+     .action = "audit.verify", .handle = audit_verify_handle},
+    {.method = "GET", .pattern = "/v1/audit/report", .roles = AUTH_ROLE_AUDIT,
+     .action = "audit.report", .handle = audit_report_handle, .no_head = true},
 };
-const size_t api_admin_route_count = sizeof(api_admin_routes) / sizeof(api_admin_routes[0]);
+/* clang-format on */
+const struct api_module api_admin_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

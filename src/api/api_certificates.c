@@ -5,6 +5,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "api/routes.h"
 #include "api/server_int.h"
 
 #define CERT_LIST_DEFAULT 20
@@ -30,13 +31,9 @@ static int list_add(void *ctx, const struct store_certificate *c)
     return json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
 }
 
-static int list_handle(struct http_req *req, void *ctx)
+static int list_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, CERT_ROLES, "certificate.list", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     long limit;
     const char *after;
     if ((rc = server_page_args(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, cert_id_plausible,
@@ -48,35 +45,31 @@ static int list_handle(struct http_req *req, void *ctx)
     if (!data)
         return PHS_ENOMEM;
     if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = store_certificate_list(tx, c.id.tenant_id, after, (int)limit, list_add, data, &more);
+        rc = store_certificate_list(tx, c->id.tenant_id, after, (int)limit, list_add, data, &more);
         store_rollback(tx);
     }
-    return server_reply_list(srv, req, &c, "certificate.list", "certificate", rc, data, more);
+    return server_reply_list(srv, req, c, "certificate.list", "certificate", rc, data, more);
 }
 
-static int get_handle(struct http_req *req, void *ctx)
+static int get_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
     struct store_certificate cert = {0};
     json_t *body = NULL;
-    int rc = server_authorize(srv, req, CERT_ROLES, "certificate.read", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     const char *id = http_req_param(req, "id");
     store_tx *tx;
     rc = cert_id_plausible(id) ? store_begin_read(srv->store, &tx) : PHS_ENOTFOUND;
     if (rc == 0) {
-        rc = store_certificate_get(tx, c.id.tenant_id, id, &cert);
+        rc = store_certificate_get(tx, c->id.tenant_id, id, &cert);
         store_rollback(tx);
     }
     if (rc == 0 && !(body = parse_body(&cert)))
         rc = PHS_ECORRUPT;
     store_certificate_clear(&cert);
     int status = rc == 0 ? 200 : rc == PHS_ENOTFOUND ? 404 : 500;
-    struct audit_event ev = server_event(req, &c, "certificate.read", "certificate",
-                                         cert_id_plausible(id) ? id : NULL,
-                                         rc == 0 ? "success" : "failure", status);
+    struct audit_event ev =
+        server_event(req, c, "certificate.read", "certificate", cert_id_plausible(id) ? id : NULL,
+                     rc == 0 ? "success" : "failure", status);
     ev.reason = rc == PHS_ENOTFOUND ? "not_found" : NULL;
     int arc = server_audit(srv, &ev);
     if (arc < 0 && rc == 0)
@@ -92,9 +85,13 @@ static int get_handle(struct http_req *req, void *ctx)
     return http_reply_json(req, 200, body);
 }
 
-const struct http_route api_certificates_routes[] = {
-    {"GET", "/v1/certificates", NULL, NULL, list_handle, 0, NULL},
-    {"GET", "/v1/certificates/{id}", NULL, NULL, get_handle, 0, NULL},
+/* clang-format off */
+static const struct api_route routes[] = {
+    {.method = "GET", .pattern = "/v1/certificates", .roles = CERT_ROLES,
+     .action = "certificate.list", .handle = list_handle},
+    {.method = "GET", .pattern = "/v1/certificates/{id}", .roles = CERT_ROLES,
+     .action = "certificate.read", .handle = get_handle},
 };
-const size_t api_certificates_route_count =
-    sizeof(api_certificates_routes) / sizeof(api_certificates_routes[0]);
+/* clang-format on */
+const struct api_module api_certificates_module = {routes, sizeof(routes) / sizeof(routes[0]),
+                                                   NULL};

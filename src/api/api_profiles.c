@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "http/form.h"
 #include "http/multipart.h"
+#include "api/routes.h"
 #include "api/server_int.h"
 #include "service/tprofile.h"
 
@@ -107,15 +108,11 @@ static int profile_refuse(struct server *srv, struct http_req *req, const struct
     return status == 404 ? PHS_ENOTFOUND : PHS_EINVAL;
 }
 
-static int profiles_create(struct http_req *req, void *ctx)
+static int profiles_create(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
     struct profile_upload u = {0};
     struct multipart *mp = NULL;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.create", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     size_t len;
     const uint8_t *body = http_req_body(req, &len);
     const struct multipart_limits lim = {.max_field_bytes = TPROFILE_TEXT_MAX};
@@ -125,7 +122,7 @@ static int profiles_create(struct http_req *req, void *ctx)
     if (rc == PHS_ENOMEM)
         goto out;
     if (rc < 0) {
-        rc = profile_refuse(srv, req, &c, "profile.create", 415, NULL, "unsupported_media_type",
+        rc = profile_refuse(srv, req, c, "profile.create", 415, NULL, "unsupported_media_type",
                             "Send multipart/form-data with 'name' and a 'text' file.");
         goto out;
     }
@@ -137,7 +134,7 @@ static int profiles_create(struct http_req *req, void *ctx)
     }
     if (rc < 0 || u.rc < 0) {
         bool big = rc == PHS_ETOOBIG || u.rc == PHS_ETOOBIG;
-        rc = profile_refuse(srv, req, &c, "profile.create", big ? 413 : 400, big ? "text" : NULL,
+        rc = profile_refuse(srv, req, c, "profile.create", big ? 413 : 400, big ? "text" : NULL,
                             big ? "text_too_large" : "invalid_multipart",
                             big ? "The text is larger than 16 MiB."
                                 : "The form is malformed, or has more than one 'text' or a file "
@@ -149,13 +146,13 @@ static int profiles_create(struct http_req *req, void *ctx)
     const char *w = form_get(u.fields, "weight");
     double weight = 0.5;
     if (!name || !tprofile_name_valid(name)) {
-        rc = profile_refuse(srv, req, &c, "profile.create", 400, "name", "invalid_value",
+        rc = profile_refuse(srv, req, c, "profile.create", 400, "name", "invalid_value",
                             "name must be 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter "
                             "or digit, and not general, medical, none or default.");
         goto out;
     }
     if (base && strcmp(base, "general") && strcmp(base, "medical")) {
-        rc = profile_refuse(srv, req, &c, "profile.create", 400, "base", "invalid_value",
+        rc = profile_refuse(srv, req, c, "profile.create", 400, "base", "invalid_value",
                             "base must be general or medical.");
         goto out;
     }
@@ -163,30 +160,30 @@ static int profiles_create(struct http_req *req, void *ctx)
         char *end;
         weight = strtod(w, &end);
         if (end == w || *end || !(weight > 0 && weight < 1)) {
-            rc = profile_refuse(srv, req, &c, "profile.create", 400, "weight", "invalid_value",
+            rc = profile_refuse(srv, req, c, "profile.create", 400, "weight", "invalid_value",
                                 "weight must be a number between 0 and 1.");
             goto out;
         }
     }
     if (u.text_parts == 0 || u.len == 0) {
-        rc = profile_refuse(srv, req, &c, "profile.create", 400, "text", "invalid_value",
+        rc = profile_refuse(srv, req, c, "profile.create", 400, "text", "invalid_value",
                             "Send the profile's text as a 'text' file (UTF-8, one sentence or "
                             "term a line).");
         goto out;
     }
     struct audit_event who =
-        server_event(req, &c, "profile.create", "profile", NULL, "success", 201);
+        server_event(req, c, "profile.create", "profile", NULL, "success", 201);
     struct store_profile p;
     char msg[192];
-    rc = tprofile_create(srv->store, c.id.tenant_id, name, (const char *)u.text, u.len,
+    rc = tprofile_create(srv->store, c->id.tenant_id, name, (const char *)u.text, u.len,
                          base ? base : "medical", weight, srv->cfg.asr.dict, &who, &p, msg,
                          sizeof(msg));
     if (rc == PHS_EEXIST) {
-        rc = profile_refuse(srv, req, &c, "profile.create", 409, "name", "profile_exists", msg);
+        rc = profile_refuse(srv, req, c, "profile.create", 409, "name", "profile_exists", msg);
         goto out;
     }
     if (rc == PHS_EINVAL || rc == PHS_EEMPTY || rc == PHS_ETOOBIG) {
-        rc = profile_refuse(srv, req, &c, "profile.create", rc == PHS_ETOOBIG ? 413 : 400, "text",
+        rc = profile_refuse(srv, req, c, "profile.create", rc == PHS_ETOOBIG ? 413 : 400, "text",
                             "invalid_value", msg);
         goto out;
     }
@@ -212,26 +209,21 @@ static int list_add(void *ctx, const struct store_profile *p)
     return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
 }
 
-static int profiles_list(struct http_req *req, void *ctx)
+static int profiles_list(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
     char dflt[STORE_PROFILE_NAME_MAX + 1] = "";
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE | AUTH_ROLE_READ,
-                              "profile.list", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     json_t *data = json_array();
     store_tx *tx;
     if (!data)
         return PHS_ENOMEM;
     if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = store_profile_each(tx, c.id.tenant_id, list_add, data);
+        rc = store_profile_each(tx, c->id.tenant_id, list_add, data);
         if (rc == 0)
-            rc = store_tenant_default_profile(tx, c.id.tenant_id, dflt, sizeof(dflt));
+            rc = store_tenant_default_profile(tx, c->id.tenant_id, dflt, sizeof(dflt));
         store_rollback(tx);
     }
-    if ((rc = server_audit_listing(srv, req, &c, "profile.list", "profile", rc, data)) < 0)
+    if ((rc = server_audit_listing(srv, req, c, "profile.list", "profile", rc, data)) < 0)
         return rc;
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:o, s:s?, s:[ss]}", "object", "list", "data", data,
@@ -241,25 +233,21 @@ static int profiles_list(struct http_req *req, void *ctx)
 
 /* ---- DELETE /v1/profiles/{name} --------------------------------------------------- */
 
-static int profiles_delete(struct http_req *req, void *ctx)
+static int profiles_delete(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
     json_t *cert = NULL;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.delete", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     const char *name = http_req_param(req, "name");
     struct audit_event who =
-        server_event(req, &c, "profile.delete", "profile", NULL, "success", 200);
-    rc = tprofile_delete(srv->store, c.id.tenant_id, name, &who, c.id.key_id, &cert);
+        server_event(req, c, "profile.delete", "profile", NULL, "success", 200);
+    rc = tprofile_delete(srv->store, c->id.tenant_id, name, &who, c->id.key_id, &cert);
     if (rc == PHS_ENOTFOUND)
-        return profile_refuse(srv, req, &c, "profile.delete", 404, "name", "not_found",
+        return profile_refuse(srv, req, c, "profile.delete", 404, "name", "not_found",
                               "No profile with that name.");
     if (rc < 0)
         return http_reply_err(req, rc, NULL, "The profile could not be deleted."), rc;
     /* Its decoded model must not outlive it in memory either. */
-    jobs_models_forget(srv->jobs, c.id.tenant_id);
+    jobs_models_forget(srv->jobs, c->id.tenant_id);
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", "profile",
                                      "deleted", 1, "certificate", cert));
@@ -267,32 +255,29 @@ static int profiles_delete(struct http_req *req, void *ctx)
 
 /* ---- PUT /v1/profiles/default ------------------------------------------------------ */
 
-static int profiles_set_default(struct http_req *req, void *ctx)
+static int profiles_set_default(struct http_req *req, struct server *srv,
+                                const struct server_caller *c)
 {
-    struct server *srv = ctx;
-    struct server_caller c;
-    int rc = server_authorize(srv, req, AUTH_ROLE_ADMIN, "profile.default", &c);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     static const char *const fields[] = {"profile", NULL};
     struct server_json_error jerr;
     json_t *body = server_json_object(req, fields, &jerr);
     if (!body)
-        return profile_refuse(srv, req, &c, "profile.default", 400,
+        return profile_refuse(srv, req, c, "profile.default", 400,
                               jerr.param[0] ? jerr.param : NULL, jerr.code, jerr.message);
     json_t *jp = json_object_get(body, "profile");
     if (!(json_is_string(jp) || json_is_null(jp))) {
         json_decref(body);
-        return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "invalid_value",
+        return profile_refuse(srv, req, c, "profile.default", 400, "profile", "invalid_value",
                               "The body must be {\"profile\": NAME} or {\"profile\": null}.");
     }
     struct audit_event who =
-        server_event(req, &c, "profile.default", "profile", NULL, "success", 200);
+        server_event(req, c, "profile.default", "profile", NULL, "success", 200);
     const char *name = json_string_value(jp);
-    rc = tprofile_set_default(srv->store, c.id.tenant_id, name, &who);
+    rc = tprofile_set_default(srv->store, c->id.tenant_id, name, &who);
     if (rc == PHS_ENOTFOUND) {
         json_decref(body);
-        return profile_refuse(srv, req, &c, "profile.default", 400, "profile", "unknown_profile",
+        return profile_refuse(srv, req, c, "profile.default", 400, "profile", "unknown_profile",
                               "profile must be general, medical or the name of one of this "
                               "tenant's profiles.");
     }
@@ -302,18 +287,24 @@ static int profiles_set_default(struct http_req *req, void *ctx)
     }
     /* Requests without a profile get the new default from now on; the old
      * default's model is not kept for them. */
-    jobs_models_forget(srv->jobs, c.id.tenant_id);
+    jobs_models_forget(srv->jobs, c->id.tenant_id);
     json_t *reply = json_pack("{s:s, s:s?}", "object", "profile_default", "default",
                               name && name[0] ? name : NULL);
     json_decref(body);
     return http_reply_json(req, 200, reply);
 }
 
-const struct http_route api_profiles_routes[] = {
-    {"POST", "/v1/profiles", NULL, NULL, profiles_create, PROFILE_BODY_MAX, NULL},
-    {"GET", "/v1/profiles", NULL, NULL, profiles_list, 0, NULL},
-    {"PUT", "/v1/profiles/default", NULL, NULL, profiles_set_default, 4096, NULL},
-    {"DELETE", "/v1/profiles/{name}", NULL, NULL, profiles_delete, 0, NULL},
+/* clang-format off */
+static const struct api_route routes[] = {
+    {.method = "POST", .pattern = "/v1/profiles", .roles = AUTH_ROLE_ADMIN,
+     .action = "profile.create", .handle = profiles_create, .max_body = PROFILE_BODY_MAX},
+    {.method = "GET", .pattern = "/v1/profiles",
+     .roles = AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE | AUTH_ROLE_READ, .action = "profile.list",
+     .handle = profiles_list},
+    {.method = "PUT", .pattern = "/v1/profiles/default", .roles = AUTH_ROLE_ADMIN,
+     .action = "profile.default", .handle = profiles_set_default, .max_body = 4096},
+    {.method = "DELETE", .pattern = "/v1/profiles/{name}", .roles = AUTH_ROLE_ADMIN,
+     .action = "profile.delete", .handle = profiles_delete},
 };
-const size_t api_profiles_route_count =
-    sizeof(api_profiles_routes) / sizeof(api_profiles_routes[0]);
+/* clang-format on */
+const struct api_module api_profiles_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

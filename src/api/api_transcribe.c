@@ -1578,15 +1578,22 @@ void api_transcribe_on_complete(struct server *srv, const struct http_req *req)
     server_audit(srv, &ev);
 }
 
-const struct http_route api_transcribe_routes[] = {
-    {"POST", "/v1/audio/transcriptions", sync_begin, upload_body, sync_handle, 0, NULL},
-    {"POST", "/v1/transcripts", create_begin, upload_body, create_handle, 0, NULL},
-    {"GET", "/v1/transcripts", NULL, NULL, list_handle, 0, NULL},
-    {"GET", "/v1/transcripts/{id}", NULL, NULL, get_handle, 0, NULL},
-    {"GET", "/v1/transcripts/{id}/unredacted", NULL, NULL, get_unredacted_handle, 0, NULL},
-    {"GET", "/v1/transcripts/{id}/audio", NULL, NULL, get_audio_handle, 0, NULL},
-    {"DELETE", "/v1/transcripts/{id}", NULL, NULL, delete_handle, 0, NULL},
-    {"GET", "/v1/models", NULL, NULL, models_handle, 0, NULL},
+/* clang-format off */
+static const struct api_route routes[] = {
+    {.method = "POST", .pattern = "/v1/audio/transcriptions",
+     .raw = {sync_begin, upload_body, sync_handle}},
+    {.method = "POST", .pattern = "/v1/transcripts",
+     .raw = {create_begin, upload_body, create_handle}},
+    {.method = "GET", .pattern = "/v1/transcripts", .raw = {.handle = list_handle}},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}", .raw = {.handle = get_handle},
+     .no_head = true},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}/unredacted",
+     .raw = {.handle = get_unredacted_handle}, .no_head = true},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}/audio",
+     .raw = {.handle = get_audio_handle}, .no_head = true},
+    {.method = "DELETE", .pattern = "/v1/transcripts/{id}", .raw = {.handle = delete_handle}},
+    {.method = "GET", .pattern = "/v1/models", .raw = {.handle = models_handle}},
 };
-const size_t api_transcribe_route_count =
-    sizeof(api_transcribe_routes) / sizeof(api_transcribe_routes[0]);
+/* clang-format on */
+const struct api_module api_transcribe_module = {routes, sizeof(routes) / sizeof(routes[0]),
+                                                 api_transcribe_on_complete};

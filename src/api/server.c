@@ -73,62 +73,6 @@ int server_audit(struct server *srv, const struct audit_event *ev)
     return audit_record(srv->store, ev);
 }
 
-int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
-                     struct server_caller *out)
-{
-    const char *h = http_req_header(req, "Authorization");
-    const char *key = NULL;
-    if (h && !strncasecmp(h, "Bearer ", 7)) {
-        key = h + 7;
-        while (*key == ' ')
-            key++;
-    }
-    /* A source that failed too often is refused before any key is hashed
-     * or the database is touched; its refusals are summarised in the audit
-     * trail by server_auth_summaries. */
-    struct ratelimit_verdict v;
-    ratelimit_check(srv->auth_limit, http_req_source(req), time_now_us(), &v);
-    if (v.refused) {
-        char ra[16];
-        snprintf(ra, sizeof(ra), "%u", v.retry_after_s);
-        http_reply_header(req, "Retry-After", ra);
-        http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_auth_failures",
-                         "Too many failed authentications from this address; retry after "
-                         "%u seconds.",
-                         v.retry_after_s);
-        return PHS_EBUSY;
-    }
-    struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
-    bool audited = false;
-    int rc = auth_check_audited(srv->store, key, &who, v.audit_failure, &out->id, &audited);
-    if (rc == PHS_EAUTH)
-        ratelimit_failed(srv->auth_limit, http_req_source(req), time_now_us(), audited);
-    if (rc < 0) {
-        if (rc == PHS_EAUTH)
-            http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_api_key",
-                             h ? "Incorrect, expired or revoked API key provided."
-                               : "Missing API key: send 'Authorization: Bearer phs_...'.");
-        else
-            http_reply_err(req, rc, NULL, NULL);
-        return rc < 0 ? rc : PHS_EAUTH;
-    }
-    auth_roles_format(out->id.roles, out->roles, sizeof(out->roles));
-    if (!(out->id.roles & role)) {
-        char need[AUTH_ROLES_TEXT_MAX + 1];
-        auth_roles_format(role, need, sizeof(need));
-        struct audit_event ev = server_event(req, out, action, NULL, NULL, "denied", 403);
-        ev.reason = "missing_role";
-        if ((rc = server_audit(srv, &ev)) < 0) {
-            http_reply_err(req, rc, NULL, NULL);
-            return rc;
-        }
-        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
-                         "This API key lacks the '%s' role.", need);
-        return PHS_EPERM;
-    }
-    return 0;
-}
-
 struct auth_summaries {
     store_tx *tx;
     struct ratelimit_summary *taken; /* to put back if the commit fails */
@@ -429,7 +373,7 @@ static void on_complete(void *ctx, const struct http_req *req)
     srv->latency_count++;
     srv->upload_bytes += http_req_body_bytes(req);
     pthread_mutex_unlock(&srv->metrics_mu);
-    api_transcribe_on_complete(srv, req);
+    api_routes_complete(srv, req);
 }
 
 struct textbuf {
@@ -606,48 +550,6 @@ char *server_metrics_render(struct server *srv)
     return b.p;
 }
 
-/* ---- unauthenticated endpoints ------------------------------------------------ */
-
-static int handle_healthz(struct http_req *req, void *ctx)
-{
-    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-static int handle_readyz(struct http_req *req, void *ctx)
-{
-    struct server *srv = ctx;
-    store_tx *tx;
-    int rc = store_begin_read(srv->store, &tx);
-    if (rc < 0)
-        return http_reply_error(req, 503, "server_error", NULL, "not_ready",
-                                "The database is not available.");
-    store_rollback(tx);
-    struct audit_alarm alarm;
-    if (audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending)
-        return http_reply_error(req, 503, "server_error", NULL, "audit_alarm",
-                                "The audit log is not being signed (audit alarm, record %lld); "
-                                "run phiscribe audit verify.",
-                                (long long)alarm.seq);
-    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
-}
-
-static int handle_metrics(struct http_req *req, void *ctx)
-{
-    char *text = server_metrics_render(ctx);
-    if (!text)
-        return PHS_ENOMEM;
-    int rc = http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-                             strlen(text));
-    free(text);
-    return rc;
-}
-
-static const struct http_route base_routes[] = {
-    {"GET", "/healthz", NULL, NULL, handle_healthz, 0, NULL},
-    {"GET", "/readyz", NULL, NULL, handle_readyz, 0, NULL},
-    {"GET", "/metrics", NULL, NULL, handle_metrics, 0, NULL},
-};
-
 /* ---- retention purge ------------------------------------------------------------ */
 
 /* Enforces retention now and then every purge_interval seconds until
@@ -711,7 +613,7 @@ static int object_known(void *ctx, const char *id)
 int server_run(const struct server_config *cfg, const sigset_t *wait)
 {
     struct server *srv = calloc(1, sizeof(*srv));
-    struct http_route *routes = NULL;
+    struct api_table table = {0};
     char msg[512];
     int rc = PHS_ENOMEM;
     if (!srv) {
@@ -794,36 +696,13 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         goto out;
     }
     srv->purge_started = true;
-    size_t n = sizeof(base_routes) / sizeof(base_routes[0]) + api_transcribe_route_count +
-               api_admin_route_count + api_certificates_route_count + api_profiles_route_count,
-           k = 0;
-    routes = calloc(n, sizeof(*routes));
-    if (!routes)
+    if ((rc = api_routes_build(srv, &table)) < 0)
         goto out;
-    for (size_t i = 0; i < sizeof(base_routes) / sizeof(base_routes[0]); i++)
-        routes[k++] = base_routes[i];
-    for (size_t i = 0; i < api_transcribe_route_count; i++)
-        routes[k++] = api_transcribe_routes[i];
-    for (size_t i = 0; i < api_admin_route_count; i++)
-        routes[k++] = api_admin_routes[i];
-    for (size_t i = 0; i < api_certificates_route_count; i++)
-        routes[k++] = api_certificates_routes[i];
-    for (size_t i = 0; i < api_profiles_route_count; i++)
-        routes[k++] = api_profiles_routes[i];
-    for (size_t i = 0; i < n; i++)
-        routes[i].ctx = srv;
 
     struct http_config hc = cfg->http;
     hc.on_complete = on_complete;
     hc.ctx = srv;
-    /* GETs that change state or hand out PHI: a store=false result is
-     * destroyed by its first read; the unredacted text and the audio are
-     * audited as PHI handed out, and so are exports and reports. A HEAD
-     * there would leave a record of a read that delivered nothing. */
-    static const char *const head_refused[] = {
-        "/v1/transcripts/{id}", "/v1/transcripts/{id}/unredacted", "/v1/transcripts/{id}/audio",
-        "/v1/audit", "/v1/audit/report", NULL};
-    hc.head_refused = head_refused;
+    hc.head_refused = table.head_refused;
     /* The recording's own limit is checked exactly as it streams in; the
      * transport allows for the multipart framing around it. */
     hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024;
@@ -831,7 +710,7 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         fprintf(stderr, "phiscribe serve: cannot write the audit trail: %s\n", err_str(rc));
         goto out;
     }
-    rc = http_server_start(&hc, routes, n, &srv->http, msg, sizeof(msg));
+    rc = http_server_start(&hc, table.routes, table.n_routes, &srv->http, msg, sizeof(msg));
     if (rc < 0) {
         fprintf(stderr, "phiscribe serve: %s\n", msg);
         record_lifecycle(srv, "server.stop", "start_failed");
@@ -891,7 +770,7 @@ out:
         syslogfwd_stop(srv->syslog); /* forwards what the shutdown recorded */
         store_close(srv->store);
     }
-    free(routes);
+    api_routes_free(&table);
     ratelimit_free(srv->auth_limit);
     pthread_mutex_destroy(&srv->metrics_mu);
     pthread_cond_destroy(&srv->purge_cv);

@@ -8,6 +8,7 @@
 #include "service/auth.h"
 #include "http/http.h"
 #include "service/jobs.h"
+#include "api/routes.h"
 #include "api/server.h"
 #include "store/store.h"
 
@@ -62,11 +63,14 @@ struct server_caller {
     char roles[AUTH_ROLES_TEXT_MAX + 1];
 };
 
-/* Authenticates the request's bearer key and checks it has role. On
- * failure replies 401 (auth_check audits it) or 403 (audited here as
- * action with outcome "denied") and returns a negative code. */
-int server_authorize(struct server *srv, struct http_req *req, uint32_t role, const char *action,
-                     struct server_caller *out);
+/* Authenticates the request's bearer key and checks it has one of roles
+ * (api_authorize). For handlers that check their caller themselves; a
+ * route declares its roles in its module's table instead (routes.h). */
+static inline int server_authorize(struct server *srv, struct http_req *req, uint32_t roles,
+                                   const char *action, struct server_caller *out)
+{
+    return api_authorize(srv, req, roles, action, out);
+}
 
 /* Writes one "key.auth_failures" audit record per source whose failed
  * authentications the limiter counted without auditing them one by one
@@ -83,16 +87,6 @@ struct audit_event server_event(struct http_req *req, const struct server_caller
  * nothing). Returns 0 or an error; the caller answers 500 on error so that
  * nothing is served without its record. */
 int server_audit(struct server *srv, const struct audit_event *ev);
-
-/* Routes of each handler file. */
-extern const struct http_route api_transcribe_routes[];
-extern const size_t api_transcribe_route_count;
-extern const struct http_route api_admin_routes[];
-extern const size_t api_admin_route_count;
-extern const struct http_route api_certificates_routes[];
-extern const size_t api_certificates_route_count;
-extern const struct http_route api_profiles_routes[];
-extern const size_t api_profiles_route_count;
 
 /* Why a JSON body was refused: code ("invalid_json", "unknown_field",
  * "duplicate_field"), the field (param, "" when the body names none fit to
@@ -131,9 +125,6 @@ int server_audit_listing(struct server *srv, struct http_req *req, const struct 
  * error. Takes data. */
 int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
                       const char *action, const char *what, int rc, json_t *data, bool more);
-
-/* Audits uploads refused after authentication (api_transcribe.c). */
-void api_transcribe_on_complete(struct server *srv, const struct http_req *req);
 
 /* Prometheus text for /metrics (caller frees). */
 char *server_metrics_render(struct server *srv);

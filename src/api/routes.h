@@ -1,0 +1,98 @@
+/* routes: the API's route table. Each handler module (api_*.c) exports one
+ * struct api_module with its routes, each route naming the roles it needs;
+ * routes.c lists the modules, builds the transport's table from them and
+ * runs the route's authentication and role decision (service/authz)
+ * before its handler. server.c names no handler: it builds the table and
+ * hands it to the transport, which matches method and path.
+ *
+ * Adding an endpoint: a handler (api_handle_fn) and one line in its
+ * module's table; a new module also gets one line in routes.c's list.
+ */
+#ifndef PHS_ROUTES_H
+#define PHS_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+struct server;
+struct server_caller;
+
+/* A route's step: the request, the server and the authenticated caller
+ * (NULL on a public route, and in handle on a route with a begin step).
+ * Returns 0 or a negative PHS_E* code, as http_handle_fn. */
+typedef int (*api_handle_fn)(struct http_req *req, struct server *srv,
+                             const struct server_caller *caller);
+/* A piece of a streamed body (http_body_fn with the server). */
+typedef int (*api_body_fn)(struct http_req *req, struct server *srv, const uint8_t *data,
+                           size_t len);
+
+/* The roles of a route that needs no key. */
+#define API_PUBLIC 0u
+
+struct api_route {
+    const char *method;   /* "GET", "POST", ... */
+    const char *pattern;  /* "/v1/keys/{id}" (http_route) */
+    uint32_t roles;       /* the key must hold one of these (AUTH_ROLE_*); API_PUBLIC: no key */
+    const char *action;   /* the audit action of a refused key or role ("key.create") */
+    api_handle_fn handle; /* after the whole body; the caller is checked just before */
+    uint64_t max_body;    /* as http_route.max_body */
+    /* HEAD gets 405: the GET hands out PHI or changes state, so a HEAD
+     * would leave the record of a read that delivered nothing. */
+    bool no_head;
+    /* A streamed upload: begin runs after the headers, the caller checked
+     * just before it (it keeps what it needs of the caller), body for each
+     * piece; handle then gets no caller. */
+    api_handle_fn begin;
+    api_body_fn body;
+    /* Transitional, until api_transcribe.c's handlers take their roles from
+     * the table: transport callbacks called with the server as ctx, which
+     * authenticate themselves (roles API_PUBLIC). */
+    struct {
+        http_begin_fn begin;
+        http_body_fn body;
+        http_handle_fn handle;
+    } raw;
+};
+
+/* One handler module's routes, and an optional hook run when any request
+ * ends (after the reply, on the connection's thread). */
+struct api_module {
+    const struct api_route *routes;
+    size_t n_routes;
+    void (*on_complete)(struct server *srv, const struct http_req *req);
+};
+
+/* The modules (routes.c lists them). */
+extern const struct api_module api_health_module;
+extern const struct api_module api_transcribe_module;
+extern const struct api_module api_admin_module;
+extern const struct api_module api_certificates_module;
+extern const struct api_module api_profiles_module;
+
+/* The transport's table for srv, built from every module's routes. */
+struct api_table {
+    struct http_route *routes;
+    size_t n_routes;
+    const char **head_refused; /* NULL-terminated patterns (http_config) */
+    struct api_binding *bindings;
+};
+
+/* Builds t for srv (which must outlive it). 0 or PHS_ENOMEM. */
+int api_routes_build(struct server *srv, struct api_table *t);
+/* Frees what api_routes_build allocated; after the transport stopped. */
+void api_routes_free(struct api_table *t);
+/* Runs every module's on_complete hook for a finished request. */
+void api_routes_complete(struct server *srv, const struct http_req *req);
+
+/* Decides whether the request's key may use a route needing one of roles
+ * (service/authz: limiter, key check, role decision; every refusal
+ * audited as action). Allowed: 0 with *out set. Refused: replies 429
+ * (Retry-After), 401 or 403, or the error when no decision could be
+ * recorded, and returns a negative code. */
+int api_authorize(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
+                  struct server_caller *out);
+
+#endif
