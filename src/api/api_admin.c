@@ -7,6 +7,7 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "http/errstatus.h"
 #include "api/routes.h"
 #include "api/server_int.h"
 
@@ -179,7 +180,7 @@ static int keys_revoke(struct http_req *req, struct server *srv, const struct se
     }
     if (rc == PHS_ENOTFOUND || rc == PHS_EEXIST) {
         who.outcome = "failure";
-        who.http_status = rc == PHS_EEXIST ? 409 : 404;
+        who.http_status = (int)http_err_status(rc);
         who.reason = rc == PHS_EEXIST ? "already_revoked" : "not_found";
         int arc = server_audit(srv, &who);
         if (arc < 0)

@@ -5,6 +5,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "http/errstatus.h"
 #include "api/routes.h"
 #include "api/server_int.h"
 
@@ -66,7 +67,7 @@ static int get_handle(struct http_req *req, struct server *srv, const struct ser
     if (rc == 0 && !(body = parse_body(&cert)))
         rc = PHS_ECORRUPT;
     store_certificate_clear(&cert);
-    int status = rc == 0 ? 200 : rc == PHS_ENOTFOUND ? 404 : 500;
+    int status = rc == 0 ? 200 : (int)http_err_status(rc);
     struct audit_event ev =
         server_event(req, c, "certificate.read", "certificate", cert_id_plausible(id) ? id : NULL,
                      rc == 0 ? "success" : "failure", status);

@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "http/errstatus.h"
 #include "http/form.h"
 #include "core/jsonout.h"
 #include "core/timeutil.h"
@@ -418,18 +419,12 @@ static int sync_begin(struct http_req *req, void *ctx)
     return 0;
 }
 
+/* A recording's own faults (400, 413) and a full queue (429) keep their
+ * status of the one table; anything else is the server's failure (500). */
 static int audio_error_status(int rc)
 {
-    switch (rc) {
-    case PHS_ETOOBIG: return 413;
-    case PHS_EBUSY: return 429;
-    case PHS_ENOTAUDIO:
-    case PHS_EEMPTY:
-    case PHS_ETRUNCATED:
-    case PHS_EUNSUPPORTED:
-    case PHS_EINVAL: return 400;
-    }
-    return 500;
+    unsigned status = http_err_status(rc);
+    return status == 400 || status == 413 || status == 429 ? (int)status : 500;
 }
 
 static int sync_handle(struct http_req *req, void *ctx)

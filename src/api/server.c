@@ -33,13 +33,13 @@ void server_config_default(struct server_config *c)
     c->http.listen = HTTP_DEFAULT_LISTEN;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = n > 0 ? (int)n : 1;
-    c->queue_max = 64;
+    c->queue_max = SERVER_DEFAULT_QUEUE_MAX;
     c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
     c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
     c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
-    c->model_cache_models = JOBS_MODEL_CACHE_MAX;
-    c->model_cache_idle_seconds = (unsigned)JOBS_MODEL_CACHE_IDLE_SECONDS;
-    c->purge_interval = 60;
+    c->model_cache_models = SERVER_DEFAULT_MODEL_CACHE_MODELS;
+    c->model_cache_idle_seconds = SERVER_DEFAULT_MODEL_CACHE_IDLE_S;
+    c->purge_interval = SERVER_DEFAULT_PURGE_INTERVAL_S;
     c->auth_limit.max_failures = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_limit.window_s = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_limit.audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
@@ -557,7 +557,7 @@ char *server_metrics_render(struct server *srv)
 static void *purge_main(void *arg)
 {
     struct server *srv = arg;
-    unsigned interval = srv->cfg.purge_interval ? srv->cfg.purge_interval : 60;
+    unsigned interval = srv->cfg.purge_interval ? srv->cfg.purge_interval : SERVER_DEFAULT_PURGE_INTERVAL_S;
     pthread_mutex_lock(&srv->purge_mu);
     while (!srv->purge_stop) {
         pthread_mutex_unlock(&srv->purge_mu);

@@ -9,12 +9,21 @@
 
 #include "speech/asr.h"
 #include "http/http.h"
+#include "service/jobs.h"
 #include "service/ratelimit.h"
 #include "store/store.h"
 
-#define SERVER_DEFAULT_MAX_UPLOAD (100ull * 1024 * 1024)
-#define SERVER_DEFAULT_MAX_AUDIO_SECONDS (2 * 3600.0)
-#define SERVER_DEFAULT_SYNC_MEMORY (512ull * 1024 * 1024)
+/* The defaults of the server's settings, defined here once: the server's
+ * own (server_config_default) and the configuration's (cli/config.c,
+ * docs/CONFIG.md) are these. The transport's are HTTP_DEFAULT_* (http.h),
+ * the limiter's RATELIMIT_DEFAULT_* (ratelimit.h). */
+#define SERVER_DEFAULT_MAX_UPLOAD HTTP_DEFAULT_MAX_BODY        /* one recording */
+#define SERVER_DEFAULT_MAX_AUDIO_SECONDS 7200u                 /* one recording's duration */
+#define SERVER_DEFAULT_SYNC_MEMORY (512ull * 1024 * 1024)      /* all synchronous uploads */
+#define SERVER_DEFAULT_QUEUE_MAX 64u                           /* synchronous requests waiting */
+#define SERVER_DEFAULT_PURGE_INTERVAL_S 60u                    /* between retention purges */
+#define SERVER_DEFAULT_MODEL_CACHE_MODELS JOBS_MODEL_CACHE_MAX /* per-request models kept */
+#define SERVER_DEFAULT_MODEL_CACHE_IDLE_S ((unsigned)JOBS_MODEL_CACHE_IDLE_SECONDS)
 
 struct server_config {
     const char *data_dir;        /* resolved data directory */

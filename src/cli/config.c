@@ -10,6 +10,7 @@
 
 #include <ini.h>
 
+#include "api/server.h"
 #include "core/err.h"
 #include "http/http.h"
 #include "service/ratelimit.h"
@@ -102,15 +103,15 @@ void config_defaults(struct config *c)
     c->header_timeout = HTTP_DEFAULT_HEADER_TIMEOUT;
     c->body_timeout = HTTP_DEFAULT_BODY_TIMEOUT;
     c->body_min_rate = HTTP_DEFAULT_BODY_MIN_RATE;
-    c->max_upload_bytes = HTTP_DEFAULT_MAX_BODY;
+    c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
     c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
     snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
-    c->queue_max = 64;
-    c->purge_interval = 60;
-    c->max_audio_seconds = 7200;
-    c->sync_memory_max = 512ull * 1024 * 1024;
-    c->model_cache_models = 4;
-    c->model_cache_idle_seconds = 300;
+    c->queue_max = SERVER_DEFAULT_QUEUE_MAX;
+    c->purge_interval = SERVER_DEFAULT_PURGE_INTERVAL_S;
+    c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
+    c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
+    c->model_cache_models = SERVER_DEFAULT_MODEL_CACHE_MODELS;
+    c->model_cache_idle_seconds = SERVER_DEFAULT_MODEL_CACHE_IDLE_S;
     c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;

@@ -1,6 +1,7 @@
 /* http: libmicrohttpd + GnuTLS transport: listener, TLS policy, limits,
  * routing, request objects and the error envelope. */
 #include "http/http.h"
+#include "http/errstatus.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -819,27 +820,11 @@ int http_reply_error(struct http_req *req, unsigned status, const char *type, co
 
 int http_reply_err(struct http_req *req, int rc, const char *param, const char *message)
 {
-    unsigned status = 500;
-    const char *type = "server_error", *code = "internal_error";
-    switch (rc) {
-    case PHS_EINVAL: status = 400; type = "invalid_request_error"; code = "invalid_request"; break;
-    case PHS_ENOTAUDIO: status = 400; type = "invalid_request_error"; code = "invalid_file_format"; break;
-    case PHS_EEMPTY: status = 400; type = "invalid_request_error"; code = "empty_file"; break;
-    case PHS_ETRUNCATED: status = 400; type = "invalid_request_error"; code = "truncated_input"; break;
-    case PHS_EUNSUPPORTED: status = 400; type = "invalid_request_error"; code = "unsupported"; break;
-    case PHS_EAUTH: status = 401; type = "invalid_request_error"; code = "invalid_api_key"; break;
-    case PHS_EPERM: status = 403; type = "permission_error"; code = "insufficient_permissions"; break;
-    case PHS_ENOTFOUND: status = 404; type = "invalid_request_error"; code = "not_found"; break;
-    case PHS_EEXIST: status = 409; type = "invalid_request_error"; code = "conflict"; break;
-    case PHS_ETOOBIG: status = 413; type = "invalid_request_error"; code = "too_large"; break;
-    case PHS_EBUSY: status = 429; type = "rate_limit_error"; code = "server_busy"; break;
-    case PHS_ETIMEOUT: status = 408; type = "invalid_request_error"; code = "timeout"; break;
-    case PHS_ESTALE: status = 503; type = "server_error"; code = "key_rotated"; break;
-    default: break;
-    }
+    struct http_err_reply r = http_err_reply_of(rc);
     if ((rc == PHS_EBUSY || rc == PHS_ESTALE) && !http_has_reply_header(req, "Retry-After"))
         http_reply_header(req, "Retry-After", "1");
-    return http_reply_error(req, status, type, param, code, "%s", message ? message : err_str(rc));
+    return http_reply_error(req, r.status, r.type, param, r.code, "%s",
+                            message ? message : err_str(rc));
 }
 
 /* ---- handing replies to libmicrohttpd -------------------------------------- */

@@ -24,13 +24,13 @@ EMITTERS = {
     "bad_request": (None, 2, 1),  # api_admin.c: code invalid_value
     "profile_refuse": (6, 7, 5),  # api_profiles.c
     "upload_fail": (None, 3, 2),  # api_transcribe.c: code from the rc (http_reply_err)
-    "http_reply_err": (None, 3, 2),  # http.c: code from the rc (its switch)
+    "http_reply_err": (None, 3, 2),  # http.c: code from the rc (http_err_reply_of)
     "http_refuse_and_close": (2, 3, None),  # http.c: no param
 }
 FIXED_CODES = {"bad_request": ["invalid_value"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
 # `err->code = "x"`, json_error_set(err, "x", ...) or `return "x";`.
-TABLES = {"http_reply_err", "server_json_object", "http_request_line_fault"}
+TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
 # Functions that send a code held in a variable, and the table it comes from.
 CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
 # Wrappers that pass a caller's code or message through (checked at their callers).
