@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 
@@ -497,4 +498,41 @@ void audio_close(audio_reader *r)
     free(r->mono);
     free(r->pending);
     free(r);
+}
+
+/* ---- WAV writer ------------------------------------------------------------- */
+
+struct audio_wav_writer {
+    SNDFILE *sf;
+};
+
+audio_wav_writer *audio_wav_open_fd(int fd)
+{
+    audio_wav_writer *w = calloc(1, sizeof(*w));
+    SF_INFO si = {.samplerate = AUDIO_RATE, .channels = 1,
+                  .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    if (w)
+        w->sf = sf_open_fd(fd, SFM_WRITE, &si, 1);
+    if (!w || !w->sf) {
+        free(w);
+        close(fd);
+        return NULL;
+    }
+    return w;
+}
+
+int audio_wav_write(audio_wav_writer *w, const int16_t *pcm, size_t n)
+{
+    if (sf_write_short(w->sf, pcm, (sf_count_t)n) != (sf_count_t)n)
+        return PHS_EIO;
+    return 0;
+}
+
+int audio_wav_close(audio_wav_writer *w)
+{
+    if (!w)
+        return 0;
+    int rc = sf_close(w->sf) != 0 ? PHS_EIO : 0;
+    free(w);
+    return rc;
 }

@@ -77,4 +77,20 @@ double audio_seconds_read(const audio_reader *r);
 /* NULL-safe. */
 void audio_close(audio_reader *r);
 
+/* ---- writing ------------------------------------------------------------- */
+/* A WAV file of mono AUDIO_RATE Hz signed 16-bit PCM, written through
+ * libsndfile on an open descriptor. */
+typedef struct audio_wav_writer audio_wav_writer;
+
+/* Starts a WAV file on fd, which the writer takes: it is closed by
+ * audio_wav_close, or here when this fails. NULL on failure. */
+audio_wav_writer *audio_wav_open_fd(int fd);
+
+/* Appends n samples. 0, or PHS_EIO when they could not all be written. */
+int audio_wav_write(audio_wav_writer *w, const int16_t *pcm, size_t n);
+
+/* Finishes the header, closes the file and frees w. 0, or PHS_EIO when
+ * closing failed. NULL-safe. */
+int audio_wav_close(audio_wav_writer *w);
+
 #endif

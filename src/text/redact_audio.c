@@ -1,10 +1,9 @@
-/* redact_audio: decode -> redact_pcm -> WAV (a file through libsndfile, or a
- * stream with its own header writer), one-second blocks. */
+/* redact_audio: decode -> redact_pcm -> WAV (a file through audio's WAV
+ * writer, or a stream with its own header writer), one-second blocks. */
 #include "text/redact_audio.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sndfile.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,11 +32,8 @@ int redact_audio_wav(const audio_source *src, const audio_limits *lim, const red
         rc = PHS_EIO;
         goto out_close_reader;
     }
-    SF_INFO si = {.samplerate = AUDIO_RATE, .channels = 1,
-                  .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open_fd(fd, SFM_WRITE, &si, 1);
-    if (!sf) {
-        close(fd);
+    audio_wav_writer *wav = audio_wav_open_fd(fd);
+    if (!wav) {
         snprintf(msg, msg_len, "cannot write the redacted audio");
         rc = PHS_EIO;
         goto out_close_reader;
@@ -50,13 +46,13 @@ int redact_audio_wav(const audio_source *src, const audio_limits *lim, const red
             break;
         redact_pcm(pcm, got, pos, spans, n_spans, mode);
         pos += got;
-        if (sf_write_short(sf, pcm, (sf_count_t)got) != (sf_count_t)got) {
+        if (audio_wav_write(wav, pcm, got) < 0) {
             snprintf(msg, msg_len, "writing the redacted audio failed");
             rc = PHS_EIO;
             break;
         }
     }
-    if (sf_close(sf) != 0 && rc == 0) {
+    if (audio_wav_close(wav) != 0 && rc == 0) {
         snprintf(msg, msg_len, "writing the redacted audio failed");
         rc = PHS_EIO;
     }
