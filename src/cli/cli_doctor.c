@@ -2,8 +2,6 @@
  * and data against the HIPAA Security Rule's technical safeguards
  * (45 CFR 164.312). Prints pass/warn/fail per check with what to fix;
  * exits 1 when any check fails. Reads only; never changes anything. */
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,13 +156,11 @@ static void check_tls(struct report *r, const struct config *c)
     add(r, PASS, sg, "TLS versions and suites",
         "TLS 1.2 and 1.3 only, Mozilla intermediate AEAD suites (fixed in the binary)");
     check_mode(r, sg, "TLS private key file", c->tls_key, false);
-    gnutls_datum_t pem = {NULL, 0};
-    gnutls_x509_crt_t crt = NULL;
-    if (gnutls_load_file(c->tls_cert, &pem) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
-        gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0) {
+    time_t exp;
+    if (http_tls_cert_expiry(c->tls_cert, &exp) < 0) {
         add(r, FAIL, sg, "TLS certificate", "%s cannot be read as a PEM certificate", c->tls_cert);
     } else {
-        time_t exp = gnutls_x509_crt_get_expiration_time(crt), now = time(NULL);
+        time_t now = time(NULL);
         long days = (long)((exp - now) / 86400);
         if (exp <= now)
             add(r, FAIL, sg, "TLS certificate", "%s expired %ld days ago; fix: renew it",
@@ -175,8 +171,6 @@ static void check_tls(struct report *r, const struct config *c)
         else
             add(r, PASS, sg, "TLS certificate", "%s valid for %ld more days", c->tls_cert, days);
     }
-    gnutls_x509_crt_deinit(crt);
-    gnutls_free(pem.data);
 }
 
 /* ---- database ------------------------------------------------------------------ */

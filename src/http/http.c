@@ -1,7 +1,7 @@
-/* http: libmicrohttpd + GnuTLS transport: listener, TLS policy, limits,
- * routing, request objects and the error envelope. */
+/* http: the libmicrohttpd transport's core: the server's start and stop,
+ * the listener, request objects and the access handler's steps (head,
+ * body, end); routing, checks, replies, deadlines and TLS are beside it. */
 #include "http/http.h"
-#include "http/errstatus.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,146 +18,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
 #include <microhttpd.h>
 
 #include "core/err.h"
 #include "http/form.h"
-#include "core/hex.h"
-#include "core/jsonout.h"
-
-#define HTTP_PEM_MAX (1024 * 1024)
-#define HTTP_MAX_SEGMENTS 16
-#define HTTP_QUERY_MAX_FIELDS 64
-#define HTTP_QUERY_MAX_BYTES (16 * 1024)
-/* Per connection, libmicrohttpd's pool holds the request line, the headers
- * and the read buffer. It answers a header block that does not fit with its
- * own bare 431 page, so the pool is sized well above HTTP_HEADER_BLOCK_MAX,
- * the limit we check ourselves and answer in the error envelope. */
-#define HTTP_MEMORY_LIMIT (128 * 1024)
-#define HTTP_HEADER_BLOCK_MAX (32 * 1024) /* request line + header fields */
-#define HTTP_TARGET_MAX        (8 * 1024)  /* request target (path and query) as received */
-#define HTTP_MAX_REPLY_HEADERS 16
-#define HTTP_STREAM_BLOCK (64 * 1024)
-
-struct http_route_int {
-    struct http_route r;
-    char *pattern;                    /* owned copy */
-    char *segs[HTTP_MAX_SEGMENTS];    /* point into seg_store */
-    char *seg_store;
-    size_t n_segs;
-};
-
-/* What is wrong with a request target as received, before decoding. */
-enum http_target {
-    HTTP_TARGET_NONE, /* no request line seen yet */
-    HTTP_TARGET_OK,
-    HTTP_TARGET_BAD_PATH,  /* control byte, invalid escape, %00 or %2F in the path */
-    HTTP_TARGET_BAD_QUERY, /* control byte or invalid escape in the query */
-    HTTP_TARGET_TOO_LONG,
-};
-
-/* One tracked TCP connection: the slow-client watchdog, and the current
- * request line as libmicrohttpd received it (set by the URI log callback,
- * read by the access handler; both run on the connection's thread). */
-struct http_conn {
-    struct http_conn *next, *prev;
-    int fd;
-    uint64_t deadline_us;   /* the watchdog cuts the connection after it; 0 = none */
-    uint64_t head_start_us; /* when the current request's head could begin */
-    uint64_t body_start_us; /* when its headers were complete */
-    const char *target;     /* in libmicrohttpd's buffer, until the request ends */
-    size_t target_len;
-    enum http_target target_state;
-};
-
-struct http_server {
-    struct MHD_Daemon *d;
-    struct http_config cfg;
-    bool tls;
-    bool quiesced;
-    uint16_t port;
-    char hsts[64];
-    struct http_route_int *routes;
-    size_t n_routes;
-    /* startup diagnostics from libmicrohttpd's logger */
-    bool starting;
-    char start_err[256];
-    /* watchdog for clients that send headers too slowly */
-    pthread_mutex_t conns_lock;
-    struct http_conn *conns;
-    pthread_t watchdog;
-    bool watchdog_running;
-    bool stopping;
-    pthread_cond_t stop_cond;
-    /* graceful stop: requests in flight, guarded by conns_lock */
-    unsigned active;
-    bool shutting_down;
-    pthread_cond_t idle_cond;
-};
-
-struct http_header {
-    char *name, *value;
-};
-
-struct http_req {
-    struct http_server *srv;
-    struct MHD_Connection *conn;
-    const struct http_route_int *route;
-    char method[16];
-    char *path;
-    char *path_split; /* path copy cut into segments; params point here */
-    const char *param_names[HTTP_MAX_PATH_PARAMS];
-    const char *param_values[HTTP_MAX_PATH_PARAMS];
-    size_t n_params;
-    struct form *query;
-    char id[HTTP_REQUEST_ID_LEN + 1];
-    char source[INET6_ADDRSTRLEN];
-    uint64_t start_us;
-    int64_t content_length;
-    uint64_t body_cap;
-    uint64_t body_bytes;
-    uint64_t drained;
-    bool draining;  /* body is being read and dropped */
-    bool replied;   /* a reply was queued to libmicrohttpd */
-    bool aborted;
-    bool query_bad;
-    uint64_t whole_deadline_us; /* the whole request must have arrived by then */
-    bool close_now; /* the early reply goes out at once and the connection closes */
-    bool counted;   /* included in srv->active */
-    /* collected body */
-    uint8_t *body;
-    size_t body_len, body_alloc;
-    bool body_done;
-    /* the reply being prepared */
-    unsigned status;
-    char *content_type;
-    uint8_t *resp;
-    size_t resp_len;
-    http_read_fn stream_read;
-    void *stream_ctx;
-    void (*stream_free)(void *);
-    uint64_t resp_bytes;
-    struct http_header headers[HTTP_MAX_REPLY_HEADERS];
-    size_t n_headers;
-    /* handler state */
-    void *data;
-    void (*data_free)(void *);
-};
+#include "http/http_int.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint64_t http_now_us(void)
+uint64_t http_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void http_set_err(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void http_set_err(char *err, size_t len, const char *fmt, ...)
+void http_set_err(char *err, size_t len, const char *fmt, ...)
 {
     if (!err || !len)
         return;
@@ -244,297 +120,14 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bo
     return 0;
 }
 
-/* Reads a whole PEM file (capped) into a NUL-terminated buffer. */
-static int http_read_pem(const char *path, char **out, size_t *out_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return PHS_EIO;
-    char *buf = malloc(HTTP_PEM_MAX + 1);
-    int rc = PHS_ENOMEM;
-    if (!buf)
-        goto out_close;
-    size_t n = fread(buf, 1, HTTP_PEM_MAX + 1, f);
-    if (ferror(f) || n == 0 || n > HTTP_PEM_MAX) {
-        gnutls_memset(buf, 0, HTTP_PEM_MAX + 1);
-        free(buf);
-        rc = PHS_EIO;
-        goto out_close;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    rc = 0;
-out_close:
-    fclose(f);
-    return rc;
-}
-
-static void http_wipe_free(char *buf, size_t len)
-{
-    if (buf) {
-        gnutls_memset(buf, 0, len);
-        free(buf);
-    }
-}
-
-/* Checks that the certificate and key load and belong together, so a bad
- * file gives a clear message rather than libmicrohttpd's generic failure. */
-static int http_check_tls_pair(const char *cert, size_t cert_len, const char *key,
-                               size_t key_len, char *err, size_t err_len)
-{
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0)
-        return PHS_ENOMEM;
-    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
-    gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
-    int g = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
-    gnutls_certificate_free_credentials(cred);
-    if (g < 0) {
-        http_set_err(err, err_len, "TLS certificate/key unusable: %s", gnutls_strerror(g));
-        return PHS_EINVAL;
-    }
-    return 0;
-}
-
-/* RFC 7919 ffdhe2048 as PKCS#3 PEM, so the DHE-RSA suites of the Mozilla
- * intermediate list work for clients that lack ECDHE. NUL-terminated;
- * caller frees with free(). */
-static char *http_ffdhe_pem(void)
-{
-    gnutls_dh_params_t dh;
-    gnutls_datum_t pem = {NULL, 0};
-    char *out = NULL;
-    if (gnutls_dh_params_init(&dh) < 0)
-        return NULL;
-    if (gnutls_dh_params_import_raw2(dh, &gnutls_ffdhe_2048_group_prime,
-                                     &gnutls_ffdhe_2048_group_generator,
-                                     gnutls_ffdhe_2048_key_bits) == 0 &&
-        gnutls_dh_params_export2_pkcs3(dh, GNUTLS_X509_FMT_PEM, &pem) == 0) {
-        out = malloc(pem.size + 1);
-        if (out) {
-            memcpy(out, pem.data, pem.size);
-            out[pem.size] = '\0';
-        }
-    }
-    gnutls_free(pem.data);
-    gnutls_dh_params_deinit(dh);
-    return out;
-}
-
-/* ---- the request line -------------------------------------------------------- */
-/* libmicrohttpd 0.9.75 decodes the target itself and leaves an invalid
- * escape as it is ("%zz" stays), and a %00, or a NUL byte sent raw, ends
- * the decoded path there: "/v1/transcripts/ID%00junk" would route as
- * "/v1/transcripts/ID". So the target is checked as received, from the URI
- * log callback, and the access handler refuses what failed. */
-
-/* True when s[0..len) has no control byte or space and every '%' starts a
- * two-digit hex escape that is not %00 (nor %2F in a path, which would
- * split a segment after routing had seen it whole). */
-static bool http_escapes_ok(const char *s, size_t len, bool path)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch <= 0x20 || ch == 0x7f)
-            return false;
-        if (ch != '%')
-            continue;
-        if (len - i < 3)
-            return false;
-        int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-        if (hi < 0 || lo < 0)
-            return false;
-        int byte = hi * 16 + lo;
-        if (byte == 0 || (path && byte == '/'))
-            return false;
-        i += 2;
-    }
-    return true;
-}
-
-static enum http_target http_target_check(const char *target)
-{
-    size_t n = strlen(target);
-    if (n > HTTP_TARGET_MAX)
-        return HTTP_TARGET_TOO_LONG;
-    const char *q = strchr(target, '?');
-    size_t path_len = q ? (size_t)(q - target) : n;
-    if (!http_escapes_ok(target, path_len, true))
-        return HTTP_TARGET_BAD_PATH;
-    if (q && !http_escapes_ok(q + 1, n - path_len - 1, false))
-        return HTTP_TARGET_BAD_QUERY;
-    return HTTP_TARGET_OK;
-}
-
-static struct http_conn *http_conn_of(struct MHD_Connection *conn)
+struct http_conn *http_conn_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
-/* libmicrohttpd's URI log callback: runs once per request line, before the
- * target is decoded. Returns no request context (the access handler makes
- * it). */
-static void *http_on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-    struct http_conn *c = http_conn_of(conn);
-    if (c) {
-        c->target = uri;
-        c->target_len = uri ? strlen(uri) : 0;
-        c->target_state = uri ? http_target_check(uri) : HTTP_TARGET_BAD_PATH;
-    }
-    return NULL;
-}
-
-/* The error code for a NUL byte sent raw in the request line, or NULL.
- * libmicrohttpd 0.9.75 splits the line in place: the method ends where a
- * NUL was written over the space after it, the target starts after the
- * spaces and ends at the NUL written over the space before the version,
- * and the target is decoded in place (url is the target's own buffer). A
- * raw NUL inside the method or the target makes its string end early,
- * which these positions show; anything unexpected counts as a NUL. */
-static const char *http_request_line_fault(const struct http_conn *c, const char *method,
-                                           const char *url, const char *version)
-{
-    if (!c->target || url != c->target)
-        return "invalid_path";
-    uintptr_t t = (uintptr_t)c->target;
-    if ((uintptr_t)version != t + c->target_len + 1)
-        return "invalid_path";
-    size_t m_len = strlen(method);
-    if ((uintptr_t)method + m_len >= t)
-        return "invalid_request";
-    for (const char *p = method + m_len + 1; p < c->target; p++)
-        if (*p != ' ')
-            return "invalid_request";
-    return NULL;
-}
-
-/* True when a decoded path has a "." or ".." segment (which a proxy might
- * resolve and this router would not). */
-static bool http_path_has_dot_segment(const char *path)
-{
-    for (const char *p = path; (p = strchr(p, '/')) != NULL;) {
-        p++;
-        size_t n = strcspn(p, "/");
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return true;
-    }
-    return false;
-}
-
-/* ---- routes --------------------------------------------------------------- */
-
-static int http_route_compile(struct http_route_int *ri, const struct http_route *r)
-{
-    if (!r->method || !r->pattern || !r->handle || r->pattern[0] != '/')
-        return PHS_EINVAL;
-    ri->r = *r;
-    ri->pattern = strdup(r->pattern);
-    ri->seg_store = strdup(r->pattern);
-    if (!ri->pattern || !ri->seg_store)
-        return PHS_ENOMEM;
-    ri->r.pattern = ri->pattern;
-    char *p = ri->seg_store + 1;
-    ri->n_segs = 0;
-    if (*p == '\0')
-        return 0; /* "/" */
-    size_t n_params = 0;
-    for (;;) {
-        if (ri->n_segs == HTTP_MAX_SEGMENTS)
-            return PHS_EINVAL;
-        char *slash = strchr(p, '/');
-        if (slash)
-            *slash = '\0';
-        if (*p == '\0')
-            return PHS_EINVAL;
-        if (p[0] == '{' && (++n_params > HTTP_MAX_PATH_PARAMS || p[strlen(p) - 1] != '}'))
-            return PHS_EINVAL;
-        ri->segs[ri->n_segs++] = p;
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
-    return 0;
-}
-
-static void http_route_free(struct http_route_int *ri)
-{
-    free(ri->pattern);
-    free(ri->seg_store);
-}
-
-/* Splits req->path into segments in req->path_split. Returns the count or -1
- * when the path is not one we could route. */
-static int http_split_path(struct http_req *req, char **segs)
-{
-    if (req->path[0] != '/')
-        return -1;
-    char *p = req->path_split + 1;
-    int n = 0;
-    if (*p == '\0')
-        return 0;
-    for (;;) {
-        if (n == HTTP_MAX_SEGMENTS)
-            return -1;
-        char *slash = strchr(p, '/');
-        if (slash)
-            *slash = '\0';
-        segs[n++] = p;
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
-    return n;
-}
-
-static bool http_route_match(const struct http_route_int *ri, char **segs, int n,
-                             struct http_req *req, bool bind)
-{
-    if ((size_t)n != ri->n_segs)
-        return false;
-    for (int i = 0; i < n; i++) {
-        const char *pat = ri->segs[i];
-        if (pat[0] == '{') {
-            if (segs[i][0] == '\0')
-                return false;
-        } else if (strcmp(pat, segs[i]) != 0) {
-            return false;
-        }
-    }
-    if (bind) {
-        req->n_params = 0;
-        for (int i = 0; i < n; i++) {
-            const char *pat = ri->segs[i];
-            if (pat[0] != '{')
-                continue;
-            /* names are stored as "{id}"; compare without braces later */
-            req->param_names[req->n_params] = pat;
-            req->param_values[req->n_params] = segs[i];
-            req->n_params++;
-        }
-    }
-    return true;
-}
-
 /* ---- request object ------------------------------------------------------ */
-
-static void http_reply_reset(struct http_req *req)
-{
-    free(req->content_type);
-    req->content_type = NULL;
-    free(req->resp);
-    req->resp = NULL;
-    req->resp_len = 0;
-    if (req->stream_free)
-        req->stream_free(req->stream_ctx);
-    req->stream_read = NULL;
-    req->stream_ctx = NULL;
-    req->stream_free = NULL;
-    req->status = 0;
-}
 
 static void http_req_free(struct http_req *req)
 {
@@ -550,7 +143,7 @@ static void http_req_free(struct http_req *req)
     form_free(req->query);
     free(req->path);
     free(req->path_split);
-    free(req->body);
+    sbuf_free(&req->body);
     free(req);
 }
 
@@ -582,7 +175,7 @@ static struct http_req *http_req_new(struct http_server *srv, struct MHD_Connect
     if (!req->path || !req->path_split || !req->query)
         goto out_free_req;
     uint8_t rnd[16];
-    if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0)
+    if (http_tls_nonce(rnd, sizeof(rnd)) < 0)
         goto out_free_req;
     static const char hex[] = "0123456789abcdef";
     memcpy(req->id, "req_", 4);
@@ -668,8 +261,8 @@ const uint8_t *http_req_body(const struct http_req *req, size_t *len)
         return NULL;
     }
     if (len)
-        *len = req->body_len;
-    return req->body ? req->body : (const uint8_t *)"";
+        *len = req->body.len;
+    return (const uint8_t *)sbuf_str(&req->body);
 }
 
 void http_req_set_data(struct http_req *req, void *data, void (*free_fn)(void *))
@@ -680,451 +273,7 @@ void http_req_set_data(struct http_req *req, void *data, void (*free_fn)(void *)
     req->data_free = free_fn;
 }
 
-/* ---- replies ---------------------------------------------------------------- */
-
-static bool http_header_ok(const char *s, bool is_name)
-{
-    if (!s || (is_name && !*s))
-        return false;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f || (is_name && (c == ':' || c == ' ')))
-            return false;
-    }
-    return true;
-}
-
-int http_reply_header(struct http_req *req, const char *name, const char *value)
-{
-    if (!http_header_ok(name, true) || !http_header_ok(value, false))
-        return PHS_EINVAL;
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (strcasecmp(req->headers[i].name, name) == 0) {
-            char *v = strdup(value);
-            if (!v)
-                return PHS_ENOMEM;
-            free(req->headers[i].value);
-            req->headers[i].value = v;
-            return 0;
-        }
-    }
-    if (req->n_headers == HTTP_MAX_REPLY_HEADERS)
-        return PHS_ETOOBIG;
-    char *n = strdup(name), *v = strdup(value);
-    if (!n || !v) {
-        free(n);
-        free(v);
-        return PHS_ENOMEM;
-    }
-    req->headers[req->n_headers].name = n;
-    req->headers[req->n_headers].value = v;
-    req->n_headers++;
-    return 0;
-}
-
-static bool http_has_reply_header(const struct http_req *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_headers; i++)
-        if (strcasecmp(req->headers[i].name, name) == 0)
-            return true;
-    return false;
-}
-
-static int http_reply_bytes(struct http_req *req, unsigned status, const char *content_type,
-                            uint8_t *owned, size_t len)
-{
-    char *ct = strdup(content_type);
-    if (!ct) {
-        free(owned);
-        return PHS_ENOMEM;
-    }
-    http_reply_reset(req);
-    req->status = status;
-    req->content_type = ct;
-    req->resp = owned;
-    req->resp_len = len;
-    return 0;
-}
-
-int http_reply_text(struct http_req *req, unsigned status, const char *content_type,
-                    const char *text, size_t len)
-{
-    if (!req || status < 100 || status > 599 || !http_header_ok(content_type, false) ||
-        (!text && len))
-        return PHS_EINVAL;
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
-        return PHS_ENOMEM;
-    if (len)
-        memcpy(copy, text, len);
-    return http_reply_bytes(req, status, content_type, copy, len);
-}
-
-int http_reply_json(struct http_req *req, unsigned status, json_t *body)
-{
-    if (!req || !body || status < 100 || status > 599) {
-        json_decref(body);
-        return PHS_EINVAL;
-    }
-    char *text = jsonout_dumps(body, JSON_ENCODE_ANY);
-    json_decref(body);
-    if (!text)
-        return PHS_ENOMEM;
-    size_t len = strlen(text);
-    return http_reply_bytes(req, status, "application/json", (uint8_t *)text, len);
-}
-
-int http_reply_stream(struct http_req *req, unsigned status, const char *content_type,
-                      http_read_fn read, void *ctx, void (*free_fn)(void *))
-{
-    if (!req || !read || status < 100 || status > 599 || !http_header_ok(content_type, false)) {
-        if (free_fn)
-            free_fn(ctx);
-        return PHS_EINVAL;
-    }
-    char *ct = strdup(content_type);
-    if (!ct) {
-        if (free_fn)
-            free_fn(ctx);
-        return PHS_ENOMEM;
-    }
-    http_reply_reset(req);
-    req->status = status;
-    req->content_type = ct;
-    req->stream_read = read;
-    req->stream_ctx = ctx;
-    req->stream_free = free_fn;
-    return 0;
-}
-
-int http_reply_error(struct http_req *req, unsigned status, const char *type, const char *param,
-                     const char *code, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    err_sentence(msg, sizeof(msg), param);
-    json_t *err = json_pack("{s:s, s:s, s:o, s:o}", "message", msg, "type",
-                            type ? type : "invalid_request_error", "param",
-                            param ? json_string(param) : json_null(), "code",
-                            code ? json_string(code) : json_null());
-    if (!err)
-        return PHS_ENOMEM;
-    json_t *env = json_pack("{s:o}", "error", err);
-    if (!env)
-        return PHS_ENOMEM;
-    return http_reply_json(req, status, env);
-}
-
-int http_reply_err(struct http_req *req, int rc, const char *param, const char *message)
-{
-    struct http_err_reply r = http_err_reply_of(rc);
-    if ((rc == PHS_EBUSY || rc == PHS_ESTALE) && !http_has_reply_header(req, "Retry-After"))
-        http_reply_header(req, "Retry-After", "1");
-    return http_reply_error(req, r.status, r.type, param, r.code, "%s",
-                            message ? message : err_str(rc));
-}
-
-/* ---- handing replies to libmicrohttpd -------------------------------------- */
-
-struct http_stream_wrap {
-    struct http_req *req;
-    http_read_fn read;
-    void *ctx;
-    void (*free_fn)(void *);
-};
-
-static ssize_t http_stream_cb(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct http_stream_wrap *w = cls;
-    long n = w->read(w->ctx, pos, buf, max);
-    if (n == 0)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    if (n < 0 || (size_t)n > max)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
-    if (w->req)
-        w->req->resp_bytes += (uint64_t)n;
-    return (ssize_t)n;
-}
-
-static void http_stream_free_cb(void *cls)
-{
-    struct http_stream_wrap *w = cls;
-    if (w->free_fn)
-        w->free_fn(w->ctx);
-    free(w);
-}
-
-/* Queues the prepared reply. Returns MHD_NO only when nothing could be sent. */
-static enum MHD_Result http_queue(struct http_req *req)
-{
-    struct MHD_Response *resp;
-    if (req->status == 0 && http_reply_error(req, 500, "server_error", NULL, "internal_error",
-                                             "The request produced no response.") < 0)
-        return MHD_NO;
-    if (req->stream_read) {
-        struct http_stream_wrap *w = calloc(1, sizeof(*w));
-        if (!w)
-            return MHD_NO;
-        w->req = req;
-        w->read = req->stream_read;
-        w->ctx = req->stream_ctx;
-        w->free_fn = req->stream_free;
-        req->stream_read = NULL;
-        req->stream_free = NULL;
-        req->stream_ctx = NULL;
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
-                                                 http_stream_cb, w, http_stream_free_cb);
-        if (!resp) {
-            http_stream_free_cb(w);
-            return MHD_NO;
-        }
-    } else {
-        resp = MHD_create_response_from_buffer(req->resp_len, req->resp, MHD_RESPMEM_MUST_FREE);
-        if (!resp)
-            return MHD_NO;
-        req->resp = NULL; /* libmicrohttpd frees it with the response */
-        req->resp_bytes = req->resp_len;
-    }
-    bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type) &&
-              MHD_add_response_header(resp, "X-Request-Id", req->id) &&
-              MHD_add_response_header(resp, "Cache-Control", "no-store") &&
-              MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (ok && req->srv->tls)
-        ok = MHD_add_response_header(resp, "Strict-Transport-Security", req->srv->hsts);
-    for (size_t i = 0; ok && i < req->n_headers; i++)
-        ok = MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
-    enum MHD_Result r = ok ? MHD_queue_response(req->conn, req->status, resp) : MHD_NO;
-    MHD_destroy_response(resp);
-    if (r == MHD_YES)
-        req->replied = true;
-    return r;
-}
-
-/* ---- slow-client deadlines -------------------------------------------------- */
-/* libmicrohttpd's connection timeout restarts with every byte, so a client
- * that trickles its head or body a byte at a time would hold a connection
- * (and its thread) for as long as it likes. Each connection has a deadline
- * instead, which a watchdog thread enforces by shutting the socket down:
- *   - waiting for a request head (from the connection's start, TLS
- *     handshake included, or from the previous response): header_timeout,
- *     at most request_timeout;
- *   - reading a body: body_timeout plus one second per body_min_rate bytes
- *     received, at most request_timeout from the head's start;
- *   - while a handler runs or a response is sent: none (the idle timeout
- *     still applies). */
-
-static uint64_t http_s_to_us(unsigned s)
-{
-    return (uint64_t)s * 1000000u;
-}
-
-static void http_conn_set_deadline(struct http_server *srv, struct http_conn *c, uint64_t at)
-{
-    if (!c)
-        return;
-    pthread_mutex_lock(&srv->conns_lock);
-    c->deadline_us = at;
-    pthread_mutex_unlock(&srv->conns_lock);
-}
-
-/* A request head may start from now (a new connection, or the previous
- * request is done): the head deadline runs; the last request line is gone. */
-static void http_conn_await_head(struct http_server *srv, struct http_conn *c)
-{
-    if (!c)
-        return;
-    unsigned s = srv->cfg.header_timeout_s < srv->cfg.request_timeout_s
-                     ? srv->cfg.header_timeout_s
-                     : srv->cfg.request_timeout_s;
-    c->target = NULL;
-    c->target_state = HTTP_TARGET_NONE;
-    c->head_start_us = http_now_us();
-    http_conn_set_deadline(srv, c, c->head_start_us + http_s_to_us(s));
-}
-
-/* When a body that has sent bytes so far must be complete (or have sent
- * more). */
-static uint64_t http_body_deadline(const struct http_server *srv, const struct http_conn *c,
-                                   uint64_t bytes)
-{
-    uint64_t whole = c->head_start_us + http_s_to_us(srv->cfg.request_timeout_s);
-    uint64_t rate = srv->cfg.body_min_rate;
-    if (!rate)
-        return whole;
-    uint64_t earned = bytes / rate * 1000000u + bytes % rate * 1000000u / rate;
-    uint64_t paced = c->body_start_us + http_s_to_us(srv->cfg.body_timeout_s) + earned;
-    return paced < whole ? paced : whole;
-}
-
-/* The head is in: the body's deadline runs if one follows, else none. */
-static void http_conn_await_body(struct http_server *srv, struct http_conn *c, bool body_follows)
-{
-    if (!c)
-        return;
-    c->body_start_us = http_now_us();
-    http_conn_set_deadline(srv, c, body_follows ? http_body_deadline(srv, c, 0) : 0);
-}
-
-/* Body bytes have arrived (bytes in all): false when the body is behind
- * its deadline already, else the deadline moves on. */
-static bool http_conn_body_progress(struct http_server *srv, struct http_conn *c, uint64_t bytes)
-{
-    if (!c)
-        return true;
-    uint64_t at = http_body_deadline(srv, c, bytes);
-    if (http_now_us() > at)
-        return false;
-    http_conn_set_deadline(srv, c, at);
-    return true;
-}
-
 /* ---- the access handler ----------------------------------------------------- */
-
-static bool http_head_refused(const struct http_server *srv, const struct http_route_int *ri)
-{
-    for (const char *const *p = srv->cfg.head_refused; p && *p; p++)
-        if (!strcmp(*p, ri->r.pattern))
-            return true;
-    return false;
-}
-
-static void http_allow_add(char *allow, size_t len, const char *method)
-{
-    size_t used = strlen(allow);
-    /* whole-word check: "GET" must not be taken for present in "GETX" */
-    for (const char *p = allow; (p = strstr(p, method)) != NULL; p++) {
-        size_t m = strlen(method);
-        if ((p == allow || p[-1] == ' ') && (p[m] == '\0' || p[m] == ','))
-            return;
-    }
-    snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
-}
-
-/* What the header fields say about the request's size and framing. */
-struct http_head_facts {
-    size_t bytes; /* request line + header fields, as sent (about) */
-    unsigned hosts, content_lengths, transfer_encodings;
-};
-
-static enum MHD_Result http_head_facts_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                                            size_t key_size, const char *value, size_t value_size)
-{
-    struct http_head_facts *f = cls;
-    f->bytes += key_size + value_size + 4; /* ": " and CRLF */
-    if (!strcasecmp(key, MHD_HTTP_HEADER_HOST))
-        f->hosts++;
-    else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
-        f->content_lengths++;
-    else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
-        f->transfer_encodings++;
-    return MHD_YES;
-}
-
-/* A refusal that ends the connection at once: no body is read or drained
- * (its framing cannot be trusted, or the client is not speaking HTTP). */
-static int http_refuse_and_close(struct http_req *req, unsigned status, const char *code,
-                                 const char *message)
-{
-    req->close_now = true;
-    http_reply_header(req, "Connection", "close");
-    return http_reply_error(req, status, "invalid_request_error", NULL, code, "%s", message);
-}
-
-/* The header block as a whole: its size, and the fields that say where the
- * request ends. A body whose length two headers state differently is how
- * requests are smuggled past a proxy, so any doubt is a 400 and a close. */
-static int http_check_head(struct http_req *req, const char *version)
-{
-    struct http_head_facts f = {.bytes = strlen(req->method) + strlen(req->path) + 12};
-    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, http_head_facts_iter, &f);
-    if (f.bytes > HTTP_HEADER_BLOCK_MAX) {
-        http_reply_header(req, "Connection", "close");
-        return http_reply_error(req, 431, "invalid_request_error", NULL, "header_fields_too_large",
-                                "The request header block is over the limit of %u bytes.",
-                                (unsigned)HTTP_HEADER_BLOCK_MAX);
-    }
-    bool needs_host = !strncmp(version, "HTTP/1.", 7) && strcmp(version, "HTTP/1.0") != 0;
-    if (f.hosts > 1 || (f.hosts == 0 && needs_host))
-        return http_refuse_and_close(req, 400, "invalid_host",
-                                     "An HTTP/1.1 request needs exactly one Host header.");
-    if (f.content_lengths && f.transfer_encodings)
-        return http_refuse_and_close(req, 400, "invalid_framing",
-                                     "Content-Length and Transfer-Encoding may not be sent "
-                                     "together.");
-    if (f.content_lengths > 1 || f.transfer_encodings > 1)
-        return http_refuse_and_close(req, 400, "invalid_framing",
-                                     "Content-Length or Transfer-Encoding is sent more than "
-                                     "once.");
-    const char *te =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    if (te && strcasecmp(te, "chunked") != 0)
-        return http_refuse_and_close(req, 501, "unsupported_transfer_encoding",
-                                     "The only Transfer-Encoding accepted is chunked.");
-    return 0;
-}
-
-/* Refuses a request line that failed http_target_check or holds a NUL
- * byte, before any routing: 400 (414 for a long target), closing. */
-static int http_check_request_line(struct http_req *req, const struct http_conn *c,
-                                   const char *method, const char *url, const char *version)
-{
-    const char *code = c ? http_request_line_fault(c, method, url, version) : "invalid_request";
-    enum http_target state = c ? c->target_state : HTTP_TARGET_NONE;
-    if (!code && state == HTTP_TARGET_OK && !http_path_has_dot_segment(req->path))
-        return 0;
-    req->close_now = true;
-    http_reply_header(req, "Connection", "close");
-    if (!code && state == HTTP_TARGET_TOO_LONG)
-        return http_reply_error(req, 414, "invalid_request_error", NULL, "uri_too_long",
-                                "The request target is over the limit of %u bytes.",
-                                (unsigned)HTTP_TARGET_MAX);
-    if (!code && state == HTTP_TARGET_BAD_QUERY)
-        return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_query",
-                                "The query string holds a control character or an invalid "
-                                "percent-escape.");
-    if (code && !strcmp(code, "invalid_request"))
-        return http_reply_error(req, 400, "invalid_request_error", NULL, code,
-                                "The request line holds a NUL byte.");
-    return http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_path",
-                            "The request path holds a NUL byte, a control character, an "
-                            "invalid or forbidden percent-escape (%%00, %%2F) or a dot segment.");
-}
-
-/* Finds the route for the method and path: 0 with req->route set, or the
- * 404/405 reply (405 with Allow). */
-static int http_route_request(struct http_server *srv, struct http_req *req)
-{
-    char *segs[HTTP_MAX_SEGMENTS];
-    int n = http_split_path(req, segs);
-    const struct http_route_int *path_match = NULL;
-    char allow[128] = "";
-    bool head = strcmp(req->method, "HEAD") == 0;
-    for (size_t i = 0; n >= 0 && i < srv->n_routes; i++) {
-        const struct http_route_int *ri = &srv->routes[i];
-        if (!http_route_match(ri, segs, n, req, false))
-            continue;
-        bool get_ok = !strcmp(ri->r.method, "GET") && !http_head_refused(srv, ri);
-        if (strcmp(ri->r.method, req->method) == 0 || (head && get_ok)) {
-            req->route = ri;
-            http_route_match(ri, segs, n, req, true);
-            return 0;
-        }
-        path_match = ri;
-        http_allow_add(allow, sizeof(allow), ri->r.method);
-        if (get_ok)
-            http_allow_add(allow, sizeof(allow), "HEAD");
-    }
-    if (path_match) {
-        http_reply_header(req, "Allow", allow);
-        return http_reply_error(req, 405, "invalid_request_error", NULL, "method_not_allowed",
-                                "This method is not allowed on this path.");
-    }
-    return http_reply_error(req, 404, "invalid_request_error", NULL, "not_found",
-                            "No such endpoint.");
-}
 
 /* The route's body cap against the declared Content-Length (413 before the
  * body), and the buffer of a collected body sized to it. */
@@ -1151,12 +300,9 @@ static int http_prepare_body(struct http_server *srv, struct http_req *req)
                                     "The request body is over the limit of %llu bytes.",
                                     (unsigned long long)req->body_cap);
     }
-    if (!r->body && req->content_length > 0) {
-        req->body = malloc((size_t)req->content_length + 1);
-        if (!req->body)
-            return PHS_ENOMEM;
-        req->body_alloc = (size_t)req->content_length + 1;
-    }
+    sbuf_init(&req->body, (size_t)req->body_cap);
+    if (!r->body && req->content_length > 0)
+        return sbuf_reserve(&req->body, (size_t)req->content_length);
     return 0;
 }
 
@@ -1186,25 +332,6 @@ static int http_first_call(struct http_server *srv, struct http_req *req, const 
         if (rc < 0 && !req->status)
             return http_reply_err(req, rc, NULL, NULL);
     }
-    return 0;
-}
-
-static int http_collect(struct http_req *req, const char *data, size_t len)
-{
-    if (req->body_len + len + 1 > req->body_alloc) {
-        size_t want = req->body_alloc ? req->body_alloc * 2 : 4096;
-        while (want < req->body_len + len + 1)
-            want *= 2;
-        if (want > req->body_cap + 1)
-            want = (size_t)req->body_cap + 1;
-        uint8_t *grown = realloc(req->body, want);
-        if (!grown)
-            return PHS_ENOMEM;
-        req->body = grown;
-        req->body_alloc = want;
-    }
-    memcpy(req->body + req->body_len, data, len);
-    req->body_len += len;
     return 0;
 }
 
@@ -1293,7 +420,7 @@ static enum MHD_Result http_on_body(struct http_server *srv, struct http_req *re
     } else if (req->route->r.body) {
         rc = req->route->r.body(req, req->route->r.ctx, (const uint8_t *)data, n);
     } else {
-        rc = http_collect(req, data, n);
+        rc = sbuf_append(&req->body, data, n);
     }
     if (rc < 0 && !req->status)
         http_reply_err(req, rc, NULL, NULL);
@@ -1313,8 +440,6 @@ static enum MHD_Result http_on_request_end(struct http_server *srv, struct http_
                              "The request took too long to arrive.");
         } else {
             req->body_done = true;
-            if (req->body)
-                req->body[req->body_len] = '\0';
             int rc = req->route->r.handle(req, req->route->r.ctx);
             if (rc < 0 && !req->status)
                 http_reply_err(req, rc, NULL, NULL);
@@ -1363,73 +488,6 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
             pthread_cond_broadcast(&srv->idle_cond);
         pthread_mutex_unlock(&srv->conns_lock);
     }
-}
-
-/* ---- connections and the watchdog ------------------------------------------- */
-
-static void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-                               enum MHD_ConnectionNotificationCode toe)
-{
-    struct http_server *srv = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        struct http_conn *c = calloc(1, sizeof(*c));
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (!c || !ci) {
-            free(c);
-            return; /* its first request is refused (no request line record) */
-        }
-        c->fd = ci->connect_fd;
-        pthread_mutex_lock(&srv->conns_lock);
-        c->next = srv->conns;
-        if (srv->conns)
-            srv->conns->prev = c;
-        srv->conns = c;
-        pthread_mutex_unlock(&srv->conns_lock);
-        http_conn_await_head(srv, c);
-        *socket_ctx = c;
-    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        struct http_conn *c = *socket_ctx;
-        if (!c)
-            return;
-        /* Called before libmicrohttpd closes the socket, so the watchdog never
-         * touches a descriptor number that was reused. */
-        pthread_mutex_lock(&srv->conns_lock);
-        if (c->prev)
-            c->prev->next = c->next;
-        else
-            srv->conns = c->next;
-        if (c->next)
-            c->next->prev = c->prev;
-        pthread_mutex_unlock(&srv->conns_lock);
-        free(c);
-        *socket_ctx = NULL;
-    }
-}
-
-static void *http_watchdog_main(void *arg)
-{
-    struct http_server *srv = arg;
-    pthread_mutex_lock(&srv->conns_lock);
-    while (!srv->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&srv->stop_cond, &srv->conns_lock, &ts);
-        uint64_t now = http_now_us();
-        for (struct http_conn *c = srv->conns; c; c = c->next) {
-            if (c->deadline_us && now > c->deadline_us) {
-                shutdown(c->fd, SHUT_RDWR);
-                c->deadline_us = 0;
-            }
-        }
-    }
-    pthread_mutex_unlock(&srv->conns_lock);
-    return NULL;
 }
 
 /* ---- the server ------------------------------------------------------------ */
@@ -1529,24 +587,9 @@ int http_config_check(const struct http_config *cfg, char *err, size_t err_len)
     return http_check_listener(cfg, &ss, &v6, err, err_len);
 }
 
-int http_server_start(const struct http_config *cfg_in, const struct http_route *routes,
-                      size_t n_routes, struct http_server **out, char *err, size_t err_len)
+/* Fills the zero fields of cfg with the HTTP_DEFAULT_* values. */
+static void http_config_defaults(struct http_config *cfg)
 {
-    int rc;
-    char *cert = NULL, *key = NULL, *dhparams = NULL;
-    size_t cert_len = 0, key_len = 0;
-    if (!cfg_in || !routes || !out) {
-        http_set_err(err, err_len, "missing configuration");
-        return PHS_EINVAL;
-    }
-    struct http_server *srv = calloc(1, sizeof(*srv));
-    if (!srv)
-        return PHS_ENOMEM;
-    pthread_mutex_init(&srv->conns_lock, NULL);
-    pthread_cond_init(&srv->stop_cond, NULL);
-    pthread_cond_init(&srv->idle_cond, NULL);
-    srv->cfg = *cfg_in;
-    struct http_config *cfg = &srv->cfg;
     if (!cfg->listen)
         cfg->listen = HTTP_DEFAULT_LISTEN;
     if (!cfg->connection_limit)
@@ -1563,64 +606,49 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         cfg->max_body_bytes = HTTP_DEFAULT_MAX_BODY;
     if (!cfg->hsts_max_age_s)
         cfg->hsts_max_age_s = HTTP_DEFAULT_HSTS_MAX_AGE;
-    snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", cfg->hsts_max_age_s);
+}
 
+/* A server object with its locks, its configuration (defaults filled in)
+ * and its compiled routes, not yet listening. */
+static int http_server_new(const struct http_config *cfg_in, const struct http_route *routes,
+                           size_t n_routes, struct http_server **out, char *err, size_t err_len)
+{
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return PHS_ENOMEM;
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    pthread_cond_init(&srv->stop_cond, NULL);
+    pthread_cond_init(&srv->idle_cond, NULL);
+    srv->cfg = *cfg_in;
+    http_config_defaults(&srv->cfg);
+    snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", srv->cfg.hsts_max_age_s);
+    *out = srv;
     srv->routes = calloc(n_routes ? n_routes : 1, sizeof(*srv->routes));
-    if (!srv->routes) {
-        rc = PHS_ENOMEM;
-        goto out_free_srv;
-    }
+    if (!srv->routes)
+        return PHS_ENOMEM;
     for (size_t i = 0; i < n_routes; i++) {
         srv->n_routes++;
-        rc = http_route_compile(&srv->routes[i], &routes[i]);
+        int rc = http_route_compile(&srv->routes[i], &routes[i]);
         if (rc < 0) {
             http_set_err(err, err_len, "bad route pattern");
-            goto out_free_srv;
+            return rc;
         }
     }
+    return 0;
+}
 
-    struct sockaddr_storage ss;
-    bool v6;
-    rc = http_check_listener(cfg, &ss, &v6, err, err_len);
-    if (rc < 0)
-        goto out_free_srv;
-    srv->tls = cfg->tls_cert_file && *cfg->tls_cert_file;
-    if (srv->tls) {
-        rc = http_read_pem(cfg->tls_cert_file, &cert, &cert_len);
-        if (rc < 0) {
-            http_set_err(err, err_len, "cannot read TLS certificate file %s", cfg->tls_cert_file);
-            goto out_free_srv;
-        }
-        rc = http_read_pem(cfg->tls_key_file, &key, &key_len);
-        if (rc < 0) {
-            http_set_err(err, err_len, "cannot read TLS key file %s", cfg->tls_key_file);
-            goto out_free_pem;
-        }
-        rc = http_check_tls_pair(cert, cert_len, key, key_len, err, err_len);
-        if (rc < 0)
-            goto out_free_pem;
-        dhparams = http_ffdhe_pem();
-        if (!dhparams) {
-            http_set_err(err, err_len, "cannot prepare Diffie-Hellman parameters");
-            rc = PHS_ECRYPTO;
-            goto out_free_pem;
-        }
-    }
-
-    /* Writing to a socket the peer closed must be an error, not a signal. */
-    signal(SIGPIPE, SIG_IGN);
-
+/* Starts libmicrohttpd on listen_fd (which it then owns), with the TLS
+ * material when the server has TLS. */
+static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
+                             const struct http_tls_files *tls, char *err, size_t err_len)
+{
+    const struct http_config *cfg = &srv->cfg;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (srv->tls)
         flags |= MHD_USE_TLS;
     if (v6)
         flags |= MHD_USE_IPv6;
-    int listen_fd = http_listen_socket(&ss, v6, cfg->listen, err, err_len);
-    if (listen_fd < 0) {
-        rc = listen_fd;
-        goto out_free_pem;
-    }
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, srv},
         {MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
@@ -1633,10 +661,10 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_on_request_line, srv},
         {MHD_OPTION_STRICT_FOR_CLIENT, 0,
          NULL}, /* Host and spaces: checked here, answered in JSON */
-        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
-        {MHD_OPTION_HTTPS_MEM_DHPARAMS, 0, dhparams},
+        {MHD_OPTION_HTTPS_MEM_DHPARAMS, 0, tls->dhparams},
         {MHD_OPTION_END, 0, NULL},
     };
     srv->starting = true;
@@ -1652,30 +680,60 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         /* listen_fd is not closed here: libmicrohttpd closes it on some of
          * its failure paths and not on others, and closing a descriptor
          * twice could close another thread's. A failed start leaks one. */
-        rc = PHS_EIO;
-        goto out_free_pem;
+        return PHS_EIO;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = di ? di->port : 0;
+    return 0;
+}
+
+int http_server_start(const struct http_config *cfg_in, const struct http_route *routes,
+                      size_t n_routes, struct http_server **out, char *err, size_t err_len)
+{
+    struct http_server *srv = NULL;
+    struct http_tls_files tls = {0};
+    if (!cfg_in || !routes || !out) {
+        http_set_err(err, err_len, "missing configuration");
+        return PHS_EINVAL;
+    }
+    int rc = http_server_new(cfg_in, routes, n_routes, &srv, err, err_len);
+    if (rc < 0)
+        goto out_free_srv;
+    struct sockaddr_storage ss;
+    bool v6;
+    rc = http_check_listener(&srv->cfg, &ss, &v6, err, err_len);
+    if (rc < 0)
+        goto out_free_srv;
+    srv->tls = srv->cfg.tls_cert_file && *srv->cfg.tls_cert_file;
+    if (srv->tls &&
+        (rc = http_tls_load(srv->cfg.tls_cert_file, srv->cfg.tls_key_file, &tls, err, err_len)) < 0)
+        goto out_free_tls;
+
+    /* Writing to a socket the peer closed must be an error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    int listen_fd = http_listen_socket(&ss, v6, srv->cfg.listen, err, err_len);
+    if (listen_fd < 0) {
+        rc = listen_fd;
+        goto out_free_tls;
+    }
+    if ((rc = http_start_daemon(srv, listen_fd, v6, &tls, err, err_len)) < 0)
+        goto out_free_tls;
     if (pthread_create(&srv->watchdog, NULL, http_watchdog_main, srv) != 0) {
         http_set_err(err, err_len, "cannot start the watchdog thread");
         rc = PHS_ENOMEM;
         goto out_stop;
     }
     srv->watchdog_running = true;
-    free(dhparams);
-    http_wipe_free(key, key_len + 1);
-    http_wipe_free(cert, cert_len + 1);
+    http_tls_files_free(&tls);
     *out = srv;
     return 0;
 
 out_stop:
     MHD_stop_daemon(srv->d);
     srv->d = NULL;
-out_free_pem:
-    free(dhparams);
-    http_wipe_free(key, key_len + 1);
-    http_wipe_free(cert, cert_len + 1);
+out_free_tls:
+    http_tls_files_free(&tls);
 out_free_srv:
     http_server_free(srv);
     return rc;
@@ -1747,3 +805,4 @@ void http_server_free(struct http_server *srv)
     pthread_cond_destroy(&srv->idle_cond);
     free(srv);
 }
+

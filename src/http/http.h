@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -160,6 +161,11 @@ int http_server_drain(struct http_server *srv, unsigned timeout_ms);
 /* Stops the server: drains first (up to HTTP_SHUTDOWN_WAIT_MS), then closes
  * every connection and waits for their threads. NULL-safe. */
 void http_server_free(struct http_server *srv);
+
+/* The expiry time (not after) of the first certificate in a PEM file, for
+ * start-up checks such as `phiscribe doctor`. 0, PHS_EIO when the file
+ * cannot be read, PHS_EINVAL when it holds no PEM certificate. */
+int http_tls_cert_expiry(const char *path, time_t *not_after);
 
 /* True when s ("127.0.0.5", "::1", "localhost", ...) is a loopback host. */
 bool http_host_is_loopback(const char *host);
