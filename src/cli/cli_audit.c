@@ -8,6 +8,7 @@
 
 #include "records/audit.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -289,34 +290,18 @@ int cli_audit(int argc, char **argv)
     const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
                *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
                *highwater = NULL, *reason = NULL;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            audit_usage(stdout);
-            return CLI_OK;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--public-key", &pubfile)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--since", &since)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--until", &until)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--actor", &actor)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--action", &action)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--format", &format)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--output", &output)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--high-water", &highwater)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--reason", &reason)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || sub) {
-            fprintf(stderr, "phiscribe audit: unexpected argument '%s'\n", argv[i]);
-            audit_usage(stderr);
-            return CLI_USAGE;
-        }
-        sub = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {
+        {"--data", &data, NULL},     {"--public-key", &pubfile, NULL},
+        {"--since", &since, NULL},   {"--until", &until, NULL},
+        {"--tenant", &tenant, NULL}, {"--actor", &actor, NULL},
+        {"--action", &action, NULL}, {"--format", &format, NULL},
+        {"--output", &output, NULL}, {"--high-water", &highwater, NULL},
+        {"--reason", &reason, NULL}, {NULL, NULL, NULL},
+    };
+    const struct cliargs args = {"phiscribe audit", audit_usage, opts, &sub, 1};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     bool export_opts = since || until || tenant || actor || action || format || output;
     bool verify_opts = pubfile || highwater;
     if (sub && !strcmp(sub, "verify") && !export_opts && !reason)

@@ -9,6 +9,7 @@
 #include "store/blob.h"
 #include "records/certificate.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -250,33 +251,14 @@ int cli_certificates(int argc, char **argv)
     const char *data = NULL, *tenant = NULL, *pubfile = NULL, *limit_s = NULL,
                *pos[2] = {NULL, NULL};
     bool json = false;
-    int npos = 0;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            certificates_usage(stdout);
-            return CLI_OK;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-            i++;
-            continue;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--limit", &limit_s)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--public-key", &pubfile)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || npos == 2) {
-            fprintf(stderr, "phiscribe certificates: unexpected argument '%s'\n", argv[i]);
-            certificates_usage(stderr);
-            return CLI_USAGE;
-        }
-        pos[npos++] = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {
+        {"--json", NULL, &json},     {"--data", &data, NULL},          {"--tenant", &tenant, NULL},
+        {"--limit", &limit_s, NULL}, {"--public-key", &pubfile, NULL}, {NULL, NULL, NULL},
+    };
+    const struct cliargs args = {"phiscribe certificates", certificates_usage, opts, pos, 2};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     const char *sub = pos[0];
     long limit = 1000;
     if (limit_s) {

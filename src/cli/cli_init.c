@@ -4,6 +4,7 @@
 
 #include "records/audit.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -20,20 +21,11 @@ static void init_usage(FILE *out)
 int cli_init(int argc, char **argv)
 {
     const char *data = NULL;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            init_usage(stdout);
-            return CLI_OK;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) < 0)
-            return CLI_USAGE;
-        if (m == 0) {
-            fprintf(stderr, "phiscribe init: unexpected argument '%s'\n", argv[i]);
-            init_usage(stderr);
-            return CLI_USAGE;
-        }
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs args = {"phiscribe init", init_usage, opts, NULL, 0};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     char dir[STORE_PATH_MAX], why[STORE_PATH_MAX + 256] = "";
     if (store_resolve_dir(data, dir, sizeof(dir)) < 0) {
         fprintf(stderr, "phiscribe init: data directory path too long\n");
@@ -44,7 +36,6 @@ int cli_init(int argc, char **argv)
         fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
         return CLI_FAIL;
     }
-    int code;
     store *s = cliadm_open(dir, 0, &code);
     if (!s)
         return code;

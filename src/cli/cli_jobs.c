@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
 #include "service/jobs.h"
@@ -37,31 +38,17 @@ static int print_status(store *s)
 int cli_jobs(int argc, char **argv)
 {
     const char *data = NULL, *sub = NULL;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            jobs_usage(stdout);
-            return CLI_OK;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || sub) {
-            fprintf(stderr, "phiscribe jobs: unexpected argument '%s'\n", argv[i]);
-            jobs_usage(stderr);
-            return CLI_USAGE;
-        }
-        sub = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs args = {"phiscribe jobs", jobs_usage, opts, &sub, 1};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     bool pause = sub && !strcmp(sub, "pause"), resume = sub && !strcmp(sub, "resume"),
          status = sub && !strcmp(sub, "status");
     if (!pause && !resume && !status) {
         jobs_usage(stderr);
         return CLI_USAGE;
     }
-    int code;
     store *s = cliadm_open(data, 0, &code);
     if (!s)
         return code;

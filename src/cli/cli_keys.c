@@ -5,6 +5,7 @@
 
 #include "service/auth.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/duration.h"
 #include "core/err.h"
@@ -178,35 +179,15 @@ int cli_keys(int argc, char **argv)
     const char *data = NULL, *tenant = NULL, *role = NULL, *expires = NULL, *label = NULL,
                *pos[2] = {NULL, NULL};
     bool json = false;
-    int npos = 0;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            keys_usage(stdout);
-            return CLI_OK;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-            i++;
-            continue;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--role", &role)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--roles", &role)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--expires", &expires)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--label", &label)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || npos == 2) {
-            fprintf(stderr, "phiscribe keys: unexpected argument '%s'\n", argv[i]);
-            keys_usage(stderr);
-            return CLI_USAGE;
-        }
-        pos[npos++] = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {
+        {"--json", NULL, &json},   {"--data", &data, NULL},  {"--tenant", &tenant, NULL},
+        {"--role", &role, NULL},   {"--roles", &role, NULL}, {"--expires", &expires, NULL},
+        {"--label", &label, NULL}, {NULL, NULL, NULL},
+    };
+    const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 2};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     const char *sub = pos[0] ? pos[0] : "";
     bool create = !strcmp(sub, "create"), list = !strcmp(sub, "list"),
          revoke = !strcmp(sub, "revoke"), rotate = !strcmp(sub, "rotate-master");
@@ -218,7 +199,6 @@ int cli_keys(int argc, char **argv)
         keys_usage(stderr);
         return CLI_USAGE;
     }
-    int code;
     store *s = cliadm_open(data, 0, &code);
     if (!s)
         return code;

@@ -7,6 +7,7 @@
 
 #include "speech/asr.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
@@ -91,28 +92,15 @@ int cli_profiles(int argc, char **argv)
 {
     const char *data = NULL, *tenant_name = NULL, *base = "medical", *weight_s = NULL;
     const char *pos[3] = {NULL, NULL, NULL};
-    int npos = 0;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            profiles_usage(stdout);
-            return CLI_OK;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--tenant", &tenant_name)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--base", &base)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--weight", &weight_s)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || npos == 3) {
-            fprintf(stderr, "phiscribe profiles: unexpected argument '%s'\n", argv[i]);
-            profiles_usage(stderr);
-            return CLI_USAGE;
-        }
-        pos[npos++] = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {
+        {"--data", &data, NULL}, {"--tenant", &tenant_name, NULL},
+        {"--base", &base, NULL}, {"--weight", &weight_s, NULL},
+        {NULL, NULL, NULL},
+    };
+    const struct cliargs args = {"phiscribe profiles", profiles_usage, opts, pos, 3};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     const char *sub = pos[0], *name = pos[1];
     bool add = sub && !strcmp(sub, "add"), list = sub && !strcmp(sub, "list"),
          del = sub && !strcmp(sub, "delete"), dflt = sub && !strcmp(sub, "default");
@@ -147,7 +135,6 @@ int cli_profiles(int argc, char **argv)
                 rc == PHS_ETOOBIG ? "text over 16 MiB" : err_str(rc));
         return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
     }
-    int code;
     store *s = cliadm_open(data, 0, &code);
     if (!s) {
         if (text) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -20,22 +21,11 @@ static void purge_usage(FILE *out)
 int cli_purge(int argc, char **argv)
 {
     const char *data = NULL;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            purge_usage(stdout);
-            return CLI_OK;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        fprintf(stderr, "phiscribe purge: unexpected argument '%s'\n", argv[i]);
-        purge_usage(stderr);
-        return CLI_USAGE;
-    }
-    int code;
+    int npos, code;
+    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs args = {"phiscribe purge", purge_usage, opts, NULL, 0};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     store *s = cliadm_open(data, 0, &code);
     if (!s)
         return code;

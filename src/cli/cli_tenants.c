@@ -5,6 +5,7 @@
 
 #include "service/auth.h"
 #include "cli/cli.h"
+#include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/duration.h"
 #include "core/err.h"
@@ -79,32 +80,17 @@ int cli_tenants(int argc, char **argv)
 {
     const char *data = NULL, *tr = NULL, *au = NULL, *pos[2] = {NULL, NULL};
     bool json = false;
-    int npos = 0;
-    for (int i = 1; i < argc;) {
-        int m;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            tenants_usage(stdout);
-            return CLI_OK;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-            i++;
-            continue;
-        }
-        if ((m = cliadm_opt(argc, argv, &i, "--data", &data)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--transcript-retention", &tr)) != 0 ||
-            (m = cliadm_opt(argc, argv, &i, "--audio-retention", &au)) != 0) {
-            if (m < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || npos == 2) {
-            fprintf(stderr, "phiscribe tenants: unexpected argument '%s'\n", argv[i]);
-            tenants_usage(stderr);
-            return CLI_USAGE;
-        }
-        pos[npos++] = argv[i++];
-    }
+    int npos, code;
+    const struct cliargs_opt opts[] = {
+        {"--json", NULL, &json},
+        {"--data", &data, NULL},
+        {"--transcript-retention", &tr, NULL},
+        {"--audio-retention", &au, NULL},
+        {NULL, NULL, NULL},
+    };
+    const struct cliargs args = {"phiscribe tenants", tenants_usage, opts, pos, 2};
+    if (!cliargs_parse(&args, argc, argv, &npos, &code))
+        return code;
     const char *sub = pos[0], *name = pos[1];
     bool create = sub && !strcmp(sub, "create"), list = sub && !strcmp(sub, "list"),
          update = sub && !strcmp(sub, "update"), del = sub && !strcmp(sub, "delete"),
@@ -124,7 +110,6 @@ int cli_tenants(int argc, char **argv)
                         "starting with a letter or digit)\n");
         return CLI_BADINPUT;
     }
-    int code;
     store *s = cliadm_open(data, 0, &code);
     if (!s)
         return code;

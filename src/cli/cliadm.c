@@ -12,28 +12,6 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
-int cliadm_opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        *i += 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "phiscribe: %s needs a value\n", name);
-        return -1;
-    }
-    *val = argv[*i + 1];
-    *i += 2;
-    return 1;
-}
-
 store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code)
 {
     char dir[STORE_PATH_MAX], why[STORE_PATH_MAX + 256] = "";

@@ -1,6 +1,7 @@
 /* cliadm: helpers shared by the administrative commands (init, tenants,
- * keys, audit): option parsing, opening the data directory with clear
- * messages, the command-line actor for audit records, exit codes. */
+ * keys, audit): opening the data directory with clear messages, the
+ * command-line actor for audit records, exit codes. (Their options are
+ * parsed by cliargs.) */
 #ifndef PHS_CLIADM_H
 #define PHS_CLIADM_H
 
@@ -9,11 +10,6 @@
 
 #include "records/audit.h"
 #include "store/store.h"
-
-/* If argv[*i] is --name VALUE or --name=VALUE: sets *val, advances *i past
- * it and returns 1. Returns 0 if argv[*i] is something else, and -1 (after
- * printing a message) when the value is missing. */
-int cliadm_opt(int argc, char **argv, int *i, const char *name, const char **val);
 
 /* Opens the data directory named by --data / $PHISCRIBE_DATA / default;
  * prints the reason to stderr and returns NULL on failure (*exit_code set). */
