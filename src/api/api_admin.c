@@ -6,33 +6,14 @@
 
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/timeutil.h"
 #include "http/errstatus.h"
 #include "api/routes.h"
 #include "api/server_int.h"
+#include "service/keyjson.h"
 
 #define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
-
-static json_t *time_or_null(int64_t us)
-{
-    if (!us)
-        return json_null();
-    char t[TIME_TEXT_LEN + 1];
-    time_format(us, t);
-    return json_string(t);
-}
-
-static json_t *roles_json(uint32_t roles)
-{
-    char text[AUTH_ROLES_TEXT_MAX + 1];
-    json_t *arr = json_array();
-    if (auth_roles_format(roles, text, sizeof(text)) < 0)
-        return arr;
-    char *save = NULL;
-    for (char *r = strtok_r(text, ",", &save); r; r = strtok_r(NULL, ",", &save))
-        json_array_append_new(arr, json_string(r));
-    return arr;
-}
 
 static int bad_request(struct http_req *req, const char *param, const char *msg)
 {
@@ -115,8 +96,8 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
     if (rc < 0)
         return http_reply_err(req, rc, NULL, "The key could not be created."), rc;
     json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "object", "api_key", "id", k.id,
-                            "key", k.key, "tenant", k.tenant, "roles", roles_json(k.roles),
-                            "expires_at", time_or_null(k.expires_us));
+                            "key", k.key, "tenant", k.tenant, "roles", keyjson_roles(k.roles),
+                            "expires_at", jsonout_time(k.expires_us));
     auth_new_key_wipe(&k);
     return http_reply_json(req, 201, out);
 }
@@ -125,16 +106,7 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
 
 static int key_add(void *ctx, const struct auth_key_info *k)
 {
-    int64_t now = time_now_us();
-    const char *status = k->revoked_us                            ? "revoked"
-                         : (k->expires_us && now >= k->expires_us) ? "expired"
-                                                                   : "active";
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s?}", "object", "api_key",
-                          "id", k->id, "tenant", k->tenant, "roles", roles_json(k->roles),
-                          "status", status, "created_at", time_or_null(k->created_us),
-                          "expires_at", time_or_null(k->expires_us), "revoked_at",
-                          time_or_null(k->revoked_us), "label",
-                          k->label[0] ? k->label : NULL);
+    json_t *o = keyjson_info(k, time_now_us(), true);
     return o && json_array_append_new(ctx, o) == 0 ? 0 : PHS_ENOMEM;
 }
 

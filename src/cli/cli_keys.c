@@ -1,14 +1,17 @@
 /* cli_keys: `phiscribe keys create|list|revoke|rotate-master`. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "service/auth.h"
+#include "service/keyjson.h"
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 
@@ -27,29 +30,6 @@ static void keys_usage(FILE *out)
             "re-encrypted); back up the new master.key afterwards.\n");
 }
 
-static json_t *time_or_null(int64_t us)
-{
-    if (!us)
-        return json_null();
-    char t[TIME_TEXT_LEN + 1];
-    time_format(us, t);
-    return json_string(t);
-}
-
-static json_t *roles_json(uint32_t roles)
-{
-    char text[AUTH_ROLES_TEXT_MAX + 8];
-    json_t *arr = json_array();
-    auth_roles_format(roles, text, sizeof(text));
-    for (char *p = text; arr && *p;) {
-        char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        json_array_append_new(arr, json_stringn(p, n));
-        p += n + (end ? 1 : 0);
-    }
-    return arr;
-}
-
 struct list_ctx {
     bool json;
     json_t *arr;
@@ -59,23 +39,11 @@ static int list_one(void *ctx, const struct auth_key_info *k)
 {
     struct list_ctx *l = ctx;
     int64_t now = time_now_us();
-    const char *status = k->revoked_us                           ? "revoked"
-                         : (k->expires_us && now >= k->expires_us) ? "expired"
-                                                                   : "active";
     if (l->json) {
-        json_t *o = json_object();
-        if (!o)
-            return PHS_ENOMEM;
-        json_object_set_new(o, "id", json_string(k->id));
-        json_object_set_new(o, "tenant", json_string(k->tenant));
-        json_object_set_new(o, "roles", roles_json(k->roles));
-        json_object_set_new(o, "status", json_string(status));
-        json_object_set_new(o, "created_at", time_or_null(k->created_us));
-        json_object_set_new(o, "expires_at", time_or_null(k->expires_us));
-        json_object_set_new(o, "revoked_at", time_or_null(k->revoked_us));
-        json_object_set_new(o, "label", k->label[0] ? json_string(k->label) : json_null());
-        return json_array_append_new(l->arr, o) == 0 ? 0 : PHS_ENOMEM;
+        json_t *o = keyjson_info(k, now, false);
+        return o && json_array_append_new(l->arr, o) == 0 ? 0 : PHS_ENOMEM;
     }
+    const char *status = keyjson_status(k, now);
     char roles[AUTH_ROLES_TEXT_MAX + 8], created[TIME_TEXT_LEN + 1], expires[TIME_TEXT_LEN + 1];
     auth_roles_format(k->roles, roles, sizeof(roles));
     time_format(k->created_us, created);
@@ -86,6 +54,35 @@ static int list_one(void *ctx, const struct auth_key_info *k)
     printf("%-12s  %-20s  %-8s  %-34s  %-27s  %-27s  %s\n", k->id, k->tenant, status, roles,
            created, expires, k->label);
     return 0;
+}
+
+/* The new key as one line of JSON, in the shape of POST /v1/keys less
+ * "object". Printed by hand rather than through jansson so that the only
+ * copies of the secret are ours, and wiped; jansson writes the rest. */
+static int print_new_key(const struct auth_new_key *k)
+{
+    json_t *roles = keyjson_roles(k->roles), *exp = jsonout_time(k->expires_us);
+    char *roles_text = roles ? json_dumps(roles, JSON_COMPACT) : NULL;
+    char *exp_text = exp ? json_dumps(exp, JSON_ENCODE_ANY) : NULL;
+    char out[512];
+    int n = -1, rc = PHS_ENOMEM;
+    /* The id is base62 and the tenant a tenant name: nothing to escape. */
+    if (roles_text && exp_text)
+        n = snprintf(out, sizeof(out),
+                     "{\"id\": \"%s\", \"key\": \"%s\", \"tenant\": \"%s\", \"roles\": %s, "
+                     "\"expires_at\": %s}\n",
+                     k->id, k->key, k->tenant, roles_text, exp_text);
+    if (n >= 0)
+        rc = ((size_t)n < sizeof(out) && fwrite(out, 1, (size_t)n, stdout) == (size_t)n &&
+              fflush(stdout) == 0)
+                 ? 0
+                 : PHS_EIO;
+    crypto_wipe(out, sizeof(out));
+    free(roles_text);
+    free(exp_text);
+    json_decref(roles);
+    json_decref(exp);
+    return rc;
 }
 
 static int keys_create(store *s, const struct audit_event *who, const char *tenant,
@@ -125,40 +122,8 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
         auth_new_key_wipe(&k);
         return rc;
     }
-    /* Printed by hand rather than through jansson so that the only copies
-     * of the secret are ours, and wiped. Every value is base62, a tenant
-     * name or a role name: nothing needs escaping. */
-    char roles_text[AUTH_ROLES_TEXT_MAX + 8], exp[TIME_TEXT_LEN + 3], out[512];
-    auth_roles_format(k.roles, roles_text, sizeof(roles_text));
-    if (k.expires_us) {
-        char t[TIME_TEXT_LEN + 1];
-        time_format(k.expires_us, t);
-        snprintf(exp, sizeof(exp), "\"%s\"", t);
-    } else {
-        snprintf(exp, sizeof(exp), "null");
-    }
-    char roles_json_text[AUTH_ROLES_TEXT_MAX * 2];
-    size_t used = 0;
-    for (char *p = roles_text; *p;) {
-        char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        int w = snprintf(roles_json_text + used, sizeof(roles_json_text) - used, "%s\"%.*s\"",
-                         used ? "," : "", (int)n, p);
-        if (w > 0)
-            used += (size_t)w;
-        p += n + (end ? 1 : 0);
-    }
-    roles_json_text[used] = '\0';
-    int n = snprintf(out, sizeof(out),
-                     "{\"id\": \"%s\", \"key\": \"%s\", \"tenant\": \"%s\", \"roles\": [%s], "
-                     "\"expires_at\": %s}\n",
-                     k.id, k.key, k.tenant, roles_json_text, exp);
+    rc = print_new_key(&k);
     auth_new_key_wipe(&k);
-    rc = (n > 0 && (size_t)n < sizeof(out) && fwrite(out, 1, (size_t)n, stdout) == (size_t)n &&
-          fflush(stdout) == 0)
-             ? 0
-             : PHS_EIO;
-    crypto_wipe(out, sizeof(out));
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #define PHS_JSONOUT_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* Significant digits for reals: 9 print every value the program writes
  * (multiples of 10 ms up to ~115 days, scores to 1e-4) exactly as rounded. */
@@ -15,6 +16,10 @@
 json_t *jsonout_seconds(double seconds);
 /* A score (a probability, a ratio, a log probability) rounded to 1e-4. */
 json_t *jsonout_score(double score);
+
+/* A time (microseconds since the epoch) as RFC 3339 text, or JSON null for
+ * 0 ("never", "not yet"); a new reference or NULL. */
+json_t *jsonout_time(int64_t us);
 
 /* j as compact text with reals in the format above, plus extra jansson
  * flags (JSON_ENSURE_ASCII, JSON_ENCODE_ANY, ...). Caller frees; NULL when

@@ -7,6 +7,7 @@
 
 #include "records/audit.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/timeutil.h"
 
 struct scan {
@@ -97,15 +98,6 @@ static int on_record(void *ctx, const struct store_audit_record *r)
     return 0;
 }
 
-static json_t *time_or_null(int64_t us)
-{
-    if (!us)
-        return json_null();
-    char t[TIME_TEXT_LEN + 1];
-    time_format(us, t);
-    return json_string(t);
-}
-
 int audit_report(store *s, const struct audit_report_filter *f, const struct audit_event *who,
                  json_t **out)
 {
@@ -154,9 +146,9 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
     }
     json_decref(sc.tenants);
     *out = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o}", "actor", f->actor, "since",
-                     time_or_null(f->since_us), "until", time_or_null(f->until_us),
-                     "generated_at", time_or_null(time_now_us()), "records",
-                     (json_int_t)sc.records, "tenants", tenants);
+                     jsonout_time(f->since_us), "until", jsonout_time(f->until_us), "generated_at",
+                     jsonout_time(time_now_us()), "records", (json_int_t)sc.records, "tenants",
+                     tenants);
     return *out ? 0 : PHS_ENOMEM;
 }
 
