@@ -1,0 +1,372 @@
+/* store/transcripts: the transcripts table: transcription jobs, their
+ * queue and the retention queries over them. */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+/* ---- transcription jobs --------------------------------------------------- */
+
+static const char *const job_states[] = {"queued", "processing", "completed", "failed", "deleted"};
+
+const char *store_job_state_name(enum store_job_state st)
+{
+    if ((unsigned)st >= sizeof(job_states) / sizeof(job_states[0]))
+        return "unknown";
+    return job_states[st];
+}
+
+static bool job_state_parse(const char *name, enum store_job_state *st)
+{
+    for (size_t i = 0; i < sizeof(job_states) / sizeof(job_states[0]); i++)
+        if (!strcmp(name, job_states[i])) {
+            *st = (enum store_job_state)i;
+            return true;
+        }
+    return false;
+}
+
+#define JOB_COLS                                                                                   \
+    "id, tenant_id, key_id, state, created_at, updated_at, audio_object, transcript_object,"       \
+    " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"    \
+    " fetch_once, unredacted_object, redacted_audio_object, interruptions, crashes"
+
+static int job_row(sqlite3_stmt *st, struct store_transcript *t)
+{
+    memset(t, 0, sizeof(*t));
+    char state[16];
+    if (!col_text(st, 0, t->id, sizeof(t->id)) || !col_text(st, 2, t->key_id, sizeof(t->key_id)) ||
+        !col_text(st, 3, state, sizeof(state)) || !job_state_parse(state, &t->state) ||
+        !col_text(st, 6, t->audio_object, sizeof(t->audio_object)) ||
+        !col_text(st, 7, t->transcript_object, sizeof(t->transcript_object)) ||
+        !col_text(st, 11, t->options, sizeof(t->options)) ||
+        !col_text(st, 12, t->error, sizeof(t->error)) ||
+        !col_text(st, 16, t->unredacted_object, sizeof(t->unredacted_object)) ||
+        !col_text(st, 17, t->redacted_audio_object, sizeof(t->redacted_audio_object)))
+        return PHS_ECORRUPT;
+    t->tenant_id = sqlite3_column_int64(st, 1);
+    t->created_us = sqlite3_column_int64(st, 4);
+    t->updated_us = sqlite3_column_int64(st, 5);
+    t->audio_bytes = col_int_or(st, 8, -1);
+    t->audio_duration_ms = col_int_or(st, 9, -1);
+    t->transcript_bytes = col_int_or(st, 10, -1);
+    t->attempts = sqlite3_column_int(st, 13);
+    t->retention_s = col_int_or(st, 14, 0);
+    t->fetch_once = sqlite3_column_int(st, 15) != 0;
+    t->interruptions = sqlite3_column_int(st, 18);
+    t->crashes = sqlite3_column_int(st, 19);
+    return 0;
+}
+
+int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
+{
+    NEED_WRITE(tx);
+    if (!t->id[0])
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "INSERT INTO transcripts(" JOB_COLS ")"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, t->tenant_id);
+    bind_text_or_null(st, 3, t->key_id);
+    sqlite3_bind_text(st, 4, store_job_state_name(t->state), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, t->created_us);
+    sqlite3_bind_int64(st, 6, t->updated_us);
+    bind_text_or_null(st, 7, t->audio_object);
+    bind_text_or_null(st, 8, t->transcript_object);
+    bind_int_or_null(st, 9, t->audio_bytes, -1);
+    bind_int_or_null(st, 10, t->audio_duration_ms, -1);
+    bind_int_or_null(st, 11, t->transcript_bytes, -1);
+    bind_text_or_null(st, 12, t->options);
+    bind_text_or_null(st, 13, t->error);
+    sqlite3_bind_int(st, 14, t->attempts);
+    if (t->retention_s > 0)
+        sqlite3_bind_int64(st, 15, t->retention_s);
+    else
+        sqlite3_bind_null(st, 15);
+    sqlite3_bind_int(st, 16, t->fetch_once ? 1 : 0);
+    bind_text_or_null(st, 17, t->unredacted_object);
+    bind_text_or_null(st, 18, t->redacted_audio_object);
+    sqlite3_bind_int(st, 19, t->interruptions);
+    sqlite3_bind_int(st, 20, t->crashes);
+    return db_step_done(st);
+}
+
+int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
+                         struct store_transcript *out)
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT " JOB_COLS " FROM transcripts WHERE id = ? AND tenant_id = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, tenant_id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        rc = job_row(st, out);
+    else
+        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_transcript_update(store_tx *tx, const struct store_transcript *t)
+{
+    NEED_WRITE(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
+                        " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
+                        " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
+                        " redacted_audio_object = ?, interruptions = ?, crashes = ?"
+                        " WHERE id = ? AND tenant_id = ?",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, store_job_state_name(t->state), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, t->updated_us);
+    bind_text_or_null(st, 3, t->audio_object);
+    bind_text_or_null(st, 4, t->transcript_object);
+    bind_int_or_null(st, 5, t->audio_bytes, -1);
+    bind_int_or_null(st, 6, t->audio_duration_ms, -1);
+    bind_int_or_null(st, 7, t->transcript_bytes, -1);
+    bind_text_or_null(st, 8, t->error);
+    sqlite3_bind_int(st, 9, t->attempts);
+    bind_text_or_null(st, 10, t->unredacted_object);
+    bind_text_or_null(st, 11, t->redacted_audio_object);
+    sqlite3_bind_int(st, 12, t->interruptions);
+    sqlite3_bind_int(st, 13, t->crashes);
+    sqlite3_bind_text(st, 14, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 15, t->tenant_id);
+    if ((rc = db_step_done(st)) < 0)
+        return rc;
+    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
+}
+
+struct job_page {
+    struct store_transcript *t;
+    int (*fn)(void *ctx, const struct store_transcript *t);
+    void *ctx;
+};
+
+static int job_page_row(void *ctx, sqlite3_stmt *st)
+{
+    struct job_page *p = ctx;
+    int rc = job_row(st, p->t);
+    return rc < 0 ? rc : p->fn(p->ctx, p->t);
+}
+
+int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
+                          int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
+                          bool *more)
+{
+    NEED_TX(tx);
+    if (limit < 1 || limit > 1000)
+        return PHS_EINVAL;
+    int64_t c_created = INT64_MAX;
+    const char *c_id = "\x7f";
+    struct store_transcript *t = malloc(sizeof(*t));
+    if (!t)
+        return PHS_ENOMEM;
+    int rc = 0;
+    if (after_id && after_id[0] && (rc = store_transcript_get(tx, tenant_id, after_id, t)) == 0) {
+        c_created = t->created_us;
+        c_id = after_id;
+    }
+    struct job_page jp = {t, fn, ctx};
+    if (rc == 0)
+        rc = page_run(tx->s->db,
+                      "SELECT " JOB_COLS " FROM transcripts WHERE tenant_id = ?1"
+                      " AND state != 'deleted'"
+                      " AND (created_at < ?2 OR (created_at = ?2 AND id < ?3))"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?4",
+                      tenant_id, c_created, c_id, limit, job_page_row, &jp, more);
+    free(t);
+    return rc;
+}
+
+/* The oldest job in state into out; PHS_ENOTFOUND when there is none. */
+static int job_oldest_in_state(store_tx *tx, const char *state, struct store_transcript *out)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT " JOB_COLS " FROM transcripts WHERE state = ?"
+                        " ORDER BY created_at, id LIMIT 1",
+                        &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        rc = job_row(st, out);
+    else
+        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* How many jobs are processing, and whether one of them crashed the server
+ * before (it runs alone). */
+static int jobs_processing(store_tx *tx, int64_t *n, bool *crashed_one)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db,
+                        "SELECT count(*), coalesce(max(crashes), 0) FROM transcripts"
+                        " WHERE state = 'processing'",
+                        &st);
+    if (rc < 0)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        *crashed_one = sqlite3_column_int64(st, 1) > 0;
+    } else {
+        rc = db_err(r);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out)
+{
+    NEED_WRITE(tx);
+    int64_t running = 0;
+    bool alone_running = false;
+    int rc = job_oldest_in_state(tx, "queued", out);
+    if (rc == 0)
+        rc = jobs_processing(tx, &running, &alone_running);
+    if (rc < 0)
+        return rc;
+    if (alone_running || (out->crashes > 0 && running > 0))
+        return PHS_ENOTFOUND; /* a job that must run alone, or runs alone now */
+    out->state = STORE_JOB_PROCESSING;
+    out->attempts++;
+    out->updated_us = now_us;
+    return store_transcript_update(tx, out);
+}
+
+int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const char *crashed,
+                                         int (*fn)(void *ctx, const struct store_transcript *t,
+                                                   bool crashed),
+                                         void *ctx)
+{
+    NEED_WRITE(tx);
+    struct store_transcript *t = malloc(sizeof(*t));
+    if (!t)
+        return PHS_ENOMEM;
+    int n = 0, rc;
+    while ((rc = job_oldest_in_state(tx, "processing", t)) == 0) {
+        bool its_crash = crashed && !strcmp(crashed, t->id);
+        t->state = STORE_JOB_QUEUED;
+        t->updated_us = now_us;
+        t->attempts = t->attempts > 0 ? t->attempts - 1 : 0;
+        t->interruptions++;
+        if (its_crash)
+            t->crashes++;
+        if ((rc = store_transcript_update(tx, t)) < 0 || (fn && (rc = fn(ctx, t, its_crash)) != 0))
+            break;
+        n++;
+    }
+    free(t);
+    return rc == PHS_ENOTFOUND ? n : rc;
+}
+
+int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1])
+{
+    NEED_TX(tx);
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state", &st);
+    if (rc < 0)
+        return rc;
+    memset(counts, 0, sizeof(int64_t) * (STORE_JOB_DELETED + 1));
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        char name[16];
+        enum store_job_state state;
+        if (!col_text(st, 0, name, sizeof(name)) || !job_state_parse(name, &state)) {
+            rc = PHS_ECORRUPT;
+            break;
+        }
+        counts[state] = sqlite3_column_int64(st, 1);
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Jobs of live tenants that are over (completed or failed), selected by a
+ * retention rule, oldest first. */
+static int expired_each(store_tx *tx, const char *sql, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    NEED_TX(tx);
+    if (limit < 1 || limit > 1000)
+        return PHS_EINVAL;
+    sqlite3_stmt *st;
+    int rc = db_prepare(tx->s->db, sql, &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, now_us);
+    sqlite3_bind_int(st, 2, limit);
+    struct store_transcript *t = malloc(sizeof(*t));
+    if (!t) {
+        sqlite3_finalize(st);
+        return PHS_ENOMEM;
+    }
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = job_row(st, t)) < 0 || (rc = fn(ctx, t)) != 0)
+            break;
+    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    free(t);
+    return rc;
+}
+
+#define EXPIRED_FROM                                                                               \
+    " FROM transcripts t JOIN tenants n ON n.id = t.tenant_id"                                     \
+    " WHERE n.deleted_at IS NULL AND t.state IN ('completed', 'failed')"
+
+int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
+                             int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    return expired_each(
+        tx,
+        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
+        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
+        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
+        " t.redacted_audio_object" EXPIRED_FROM
+        " AND t.created_at + 1000000 * min(n.transcript_retention_s,"
+        "     coalesce(t.retention_s, n.transcript_retention_s)) <= ?1"
+        " ORDER BY t.created_at, t.id LIMIT ?2",
+        now_us, limit, fn, ctx);
+}
+
+int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
+                        int (*fn)(void *ctx, const struct store_transcript *t), void *ctx)
+{
+    return expired_each(
+        tx,
+        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
+        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
+        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
+        " t.redacted_audio_object" EXPIRED_FROM
+        " AND t.audio_object IS NOT NULL AND EXISTS (SELECT 1 FROM objects o"
+        "     WHERE o.id = t.audio_object AND o.dk_wrapped IS NOT NULL)"
+        " AND t.created_at + 1000000 * min(n.audio_retention_s,"
+        "     coalesce(t.retention_s, n.audio_retention_s)) <= ?1"
+        " ORDER BY t.created_at, t.id LIMIT ?2",
+        now_us, limit, fn, ctx);
+}
