@@ -1,0 +1,602 @@
+/* redact_numbers: numbers, dates and identifiers said as words ("nineteen
+ * fifty four", "m r n four one two ..."): number runs, cue words, and the
+ * date and number detectors of redaction. */
+#include <string.h>
+
+#include "text/redact_int.h"
+
+/* ---- numbers spoken as words ---- */
+
+static const char *const digit_words[] = {"zero", "one", "two", "three", "four", "five",
+                                          "six", "seven", "eight", "nine", NULL};
+static const char *const teen_words[] = {"ten", "eleven", "twelve", "thirteen", "fourteen",
+                                         "fifteen", "sixteen", "seventeen", "eighteen",
+                                         "nineteen", NULL};
+static const char *const tens_words[] = {"twenty", "thirty", "forty", "fifty", "sixty",
+                                         "seventy", "eighty", "ninety", NULL};
+static const char *const ordinal_units[] = {"first", "second", "third", "fourth", "fifth",
+                                            "sixth", "seventh", "eighth", "ninth", NULL};
+static const char *const ordinal_teens[] = {"tenth", "eleventh", "twelfth", "thirteenth",
+                                            "fourteenth", "fifteenth", "sixteenth",
+                                            "seventeenth", "eighteenth", "nineteenth", NULL};
+
+static int index_in(const char *s, const char *const *set)
+{
+    for (int i = 0; set[i]; i++)
+        if (!strcmp(s, set[i]))
+            return i;
+    return -1;
+}
+
+/* A plain digit word's value, or -1. */
+static int digit_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    int d = index_in(t, digit_words);
+    if (d >= 0)
+        return d;
+    if (!strcmp(t, "oh") || !strcmp(t, "o"))
+        return 0;
+    return -1;
+}
+
+/* Words that sound like digits ("to", "for", "ate", "a", "won", "when"): a
+ * digit only between two number words, or inside an identifier (idstr_at). */
+static int homophone_digit(const char *t)
+{
+    if (!strcmp(t, "to") || !strcmp(t, "too"))
+        return 2;
+    if (!strcmp(t, "for"))
+        return 4;
+    if (!strcmp(t, "won") || !strcmp(t, "when"))
+        return 1;
+    if (!strcmp(t, "ate") || !strcmp(t, "a"))
+        return 8;
+    return -1;
+}
+
+bool redact_is_number_word(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    if (!strcmp(t, "oh") || !strcmp(t, "o"))
+        return digit_at(c, i + 1) >= 0 && strcmp(tok(c, i + 1), "oh") && strcmp(tok(c, i + 1), "o");
+    return index_in(t, digit_words) >= 0 || index_in(t, teen_words) >= 0 ||
+           index_in(t, tens_words) >= 0 || !strcmp(t, "hundred") || !strcmp(t, "thousand") ||
+           ((!strcmp(t, "double") || !strcmp(t, "triple")) && digit_at(c, i + 1) >= 0);
+}
+
+/* Fills r for the number words [i, j) (as redact_number_run found them). */
+static void numrun_measure(const redact_ctx *c, size_t i, size_t j, redact_numrun *r)
+{
+    r->a = i;
+    r->b = j;
+    r->digits = 0;
+    r->cardinal = false;
+    long total = 0, cur = 0;
+    bool after_tens = false;
+    for (size_t k = i; k < j; k++) {
+        const char *t = tok(c, k);
+        int d = digit_at(c, k), v;
+        if (d < 0 && k > i)
+            d = homophone_digit(t);
+        if (!strcmp(t, "double") || !strcmp(t, "triple")) {
+            r->digits += !strcmp(t, "double") ? 1 : 2;
+            after_tens = false;
+        } else if (d >= 0) {
+            if (!after_tens)
+                r->digits += 1;
+            cur += d;
+            after_tens = false;
+        } else if ((v = index_in(t, teen_words)) >= 0) {
+            r->digits += 2;
+            cur += 10 + v;
+            after_tens = false;
+        } else if ((v = index_in(t, tens_words)) >= 0) {
+            r->digits += 2;
+            cur += 20 + 10 * v;
+            after_tens = true;
+        } else if (!strcmp(t, "hundred")) {
+            cur = (cur ? cur : 1) * 100;
+            r->cardinal = true;
+            after_tens = false;
+        } else if (!strcmp(t, "thousand")) {
+            total += (cur ? cur : 1) * 1000;
+            cur = 0;
+            r->cardinal = true;
+            after_tens = false;
+        } else {
+            after_tens = false;
+        }
+        if (total + cur > 100000000L)
+            total = cur = 100000000L;
+    }
+    r->value = total + cur;
+    if (r->cardinal) {
+        r->digits = 0;
+        for (long v = r->value; v > 0; v /= 10)
+            r->digits++;
+    }
+}
+
+/* The number run starting at i, if any: number words, with "oh" for zero,
+ * "double"/"triple", homophones and "slash"/"dash"/"and" only inside. */
+bool redact_number_run(const redact_ctx *c, size_t i, redact_numrun *r)
+{
+    if (!redact_is_number_word(c, i))
+        return false;
+    size_t j = i;
+    while (j < c->n) {
+        if (redact_is_number_word(c, j)) {
+            j++;
+            continue;
+        }
+        const char *t = tok(c, j);
+        bool joiner = homophone_digit(t) >= 0 || !strcmp(t, "slash") || !strcmp(t, "dash") ||
+                      (!strcmp(t, "and") && j > i && is(c, j - 1, "hundred"));
+        if (joiner && j + 1 < c->n && redact_is_number_word(c, j + 1)) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    numrun_measure(c, i, j, r);
+    return true;
+}
+
+/* A year said as "nineteen fifty four" / "two thousand three". */
+static bool is_year(const redact_numrun *r)
+{
+    return r->digits == 4 && (r->b - r->a) <= 4 &&
+           ((r->value >= 1900 && r->value <= 2099) || !r->cardinal);
+}
+
+/* Length (1 or 2 words) of a day of the month at i: an ordinal ("twelfth",
+ * "twenty first") or a cardinal from one to thirty one; 0 if none. */
+static size_t day_at(const redact_ctx *c, size_t i, bool allow_cardinal)
+{
+    const char *t = tok(c, i);
+    if (index_in(t, ordinal_units) >= 0 || index_in(t, ordinal_teens) >= 0 ||
+        !strcmp(t, "twentieth") || !strcmp(t, "thirtieth"))
+        return 1;
+    int tens = index_in(t, tens_words);
+    if ((tens == 0 || tens == 1) && index_in(tok(c, i + 1), ordinal_units) >= 0)
+        return 2;
+    if (!allow_cardinal)
+        return 0;
+    if ((tens == 0 || tens == 1) && index_in(tok(c, i + 1), digit_words) > 0)
+        return 2;
+    if (tens == 0 || tens == 1)
+        return 1;
+    if (index_in(t, teen_words) >= 0 || index_in(t, digit_words) > 0)
+        return 1;
+    return 0;
+}
+
+/* A single spelled letter: "m", or "m." as some recognisers write it. */
+static bool is_letter(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return (n == 1 || (n == 2 && t[1] == '.')) && t[0] >= 'a' && t[0] <= 'z';
+}
+
+/* True if the cue word w is said at i: the word itself, the word with an
+ * "s" (recognisers hear "number is" as "numbers", "record" as "records"),
+ * or, for a short cue, its letters spelled and ending at i ("m r n",
+ * "b n p i" for "npi", "i d"). */
+bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
+{
+    const char *t = tok(c, i);
+    size_t wl = strlen(w), tl = strlen(t);
+    if (i >= c->n)
+        return false;
+    if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
+        return true;
+    if (wl < 2 || wl > 4 || i + 1 < wl || !is_letter(c, i))
+        return false;
+    for (size_t k = 0; k < wl; k++)
+        if (!is_letter(c, i + 1 - wl + k) || tok(c, i + 1 - wl + k)[0] != w[k])
+            return false;
+    return true;
+}
+
+/* True if one of the cue words cue[] (as redact_cue_word_at hears them) occurs
+ * among the `window` words before i. */
+bool redact_cue_before(const redact_ctx *c, size_t i, size_t window, const char *const *cue)
+{
+    for (size_t k = 1; k <= window && k <= i; k++)
+        for (const char *const *w = cue; *w; w++)
+            if (redact_cue_word_at(c, i - k, *w))
+                return true;
+    return false;
+}
+
+/* Words after a number that make it a quantity, never an identifier. */
+static const char *const number_units[] = {
+    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
+    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
+    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
+    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
+    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
+
+static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
+                                        "units", "milliliters", "tablets", "percent", NULL};
+
+static bool month_at(const redact_ctx *c, size_t i)
+{
+    return (flags1(c, i) & LEX_MONTH) != 0;
+}
+
+/* The rest of a year after "nineteen" or "twenty": "fifty [four]", "oh
+ * five", "ten".."nineteen"; its length in words, 0 if none. Also a
+ * two-digit year on its own ("ninety nine", "oh five"). */
+static size_t year_tail_len(const redact_ctx *c, size_t i)
+{
+    if (index_in(tok(c, i), tens_words) >= 0)
+        return 1 + (index_in(tok(c, i + 1), digit_words) > 0);
+    if ((is(c, i, "oh") || is(c, i, "o")) && index_in(tok(c, i + 1), digit_words) > 0)
+        return 2;
+    return 0;
+}
+
+/* Length in words of a year spoken at i, 0 if none: "nineteen fifty
+ * four", "twenty twenty", "twenty oh five", "twenty ten", "two thousand
+ * [and] three"; with two_digit also "oh five" and "ninety nine" (only
+ * after a day and month). Not a year when a unit or another number word
+ * follows ("two thousand units", "twenty twenty four five"). */
+static size_t year_len(const redact_ctx *c, size_t i, bool two_digit)
+{
+    size_t n = 0, k = 0;
+    if ((is(c, i, "nineteen") || is(c, i, "twenty")) &&
+        ((k = year_tail_len(c, i + 1)) || index_in(tok(c, i + 1), teen_words) >= 0)) {
+        n = 1 + (k ? k : 1);
+    } else if (is(c, i, "two") && is(c, i + 1, "thousand")) {
+        size_t j = i + 2 + (is(c, i + 2, "and") && redact_is_number_word(c, i + 3));
+        if (index_in(tok(c, j), digit_words) > 0 || index_in(tok(c, j), teen_words) >= 0)
+            k = 1;
+        else if (index_in(tok(c, j), tens_words) >= 0)
+            k = 1 + (index_in(tok(c, j + 1), digit_words) > 0);
+        n = k ? j + k - i : 2;
+    } else if (two_digit) {
+        n = year_tail_len(c, i);
+    }
+    if (n && (redact_is_number_word(c, i + n) || is_any(c, i + n, number_units) ||
+              is_any(c, i + n, dose_units)))
+        return 0;
+    return n;
+}
+
+/* End of a date whose day and month end at b: after the year said next
+ * ("march third twenty twenty four", "the fifth of june of nineteen
+ * ninety"), else b. */
+static size_t date_year_end(const redact_ctx *c, size_t b)
+{
+    size_t y = year_len(c, b, true);
+    if (y)
+        return b + y;
+    if (is(c, b, "of") && (y = year_len(c, b + 1, false)))
+        return b + 1 + y;
+    return b;
+}
+
+/* End of a date said as numbers at i, month, day and year ("twelve
+ * fourteen twenty twenty", "three twenty first two thousand and four",
+ * "oh one five oh five"), 0 if none. */
+static size_t numeric_date_end(const redact_ctx *c, size_t i)
+{
+    size_t m = 0, d, y;
+    if (index_in(tok(c, i), digit_words) > 0 || is(c, i, "ten") || is(c, i, "eleven") ||
+        is(c, i, "twelve"))
+        m = 1;
+    else if ((is(c, i, "oh") || is(c, i, "o")) && index_in(tok(c, i + 1), digit_words) > 0)
+        m = 2;
+    if (!m || !(d = day_at(c, i + m, true)) || !(y = year_len(c, i + m + d, true)))
+        return 0;
+    return i + m + d + y;
+}
+
+/* End of a month-first date at month i ("march twelfth [twenty twenty]",
+ * "june two thousand nineteen", "in june"), 0 if none. */
+static size_t month_date_end(const redact_ctx *c, size_t i)
+{
+    static const char *const month_lead[] = {"in",   "on",     "since", "of",      "until",
+                                             "by",   "during", "early", "late",    "mid",
+                                             "last", "next",   "this",  "through", NULL};
+    size_t j = i + 1 + is(c, i + 1, "the");
+    size_t y = year_len(c, i + 1, false);
+    size_t d = day_at(c, j, true);
+    if (!y && is(c, i + 1, "of") && (y = year_len(c, i + 2, false)) > 0)
+        y++; /* june of twenty twenty */
+    /* a cardinal day is a day unless a year, a unit or the rest of a
+     * larger number follows the month ("march two thousand units") */
+    bool cardinal_ok = !y && !is_any(c, j + d, dose_units) && !is(c, j + d, "hundred") &&
+                       !is(c, j + d, "thousand");
+    if (d && (day_at(c, j, false) || cardinal_ok))
+        return date_year_end(c, j + d); /* march twelfth, march the twelfth, march twelve */
+    if (y)
+        return i + 1 + y; /* june two thousand nineteen */
+    if (!is(c, i, "may") && i > 0 && is_any(c, i - 1, month_lead))
+        return i + 1; /* in june */
+    return 0;
+}
+
+void redact_detect_dates(redact_ctx *c)
+{
+    static const char *const after_day[] = {"at",  "and",  "in", "for",  "with",  "we",     "he",
+                                            "she", "they", "i",  "when", "after", "before", "but",
+                                            "so",  "then", "or", "of",   "this",  "next",   NULL};
+    static const char *const numeric_lead[] = {"on", "since", "from", "until", "dated", NULL};
+    for (size_t i = 0; i < c->n; i++) {
+        size_t d, a = i, b = 0;
+        if (month_at(c, i)) {
+            b = month_date_end(c, i);
+        } else if ((d = day_at(c, i, false)) > 0 && is(c, i + d, "of") && month_at(c, i + d + 1)) {
+            b = date_year_end(c, i + d + 2); /* the fourth of june [nineteen ninety] */
+        } else if (i > 1 && is(c, i - 2, "on") && is(c, i - 1, "the") &&
+                   (d = day_at(c, i, false)) > 0 &&
+                   (i + d == c->n || is_any(c, i + d, after_day))) {
+            b = i + d; /* on the twelfth (not "on the second floor") */
+        } else if (i > 0 && is_any(c, i - 1, numeric_lead)) {
+            b = numeric_date_end(c, i); /* on twelve fourteen twenty twenty */
+        }
+        if (b && free_at(c, a, b)) {
+            mark(c, a, b, REDACT_DATE);
+            i = b - 1;
+        }
+    }
+}
+
+/* Cue words spoken as letters ("m r n eight one ..."): the letters are the
+ * cue, not part of the identifier that follows. */
+static const char *const spelled_cues[] = {"mrn", "ssn", "npi", "dea", "dob", "mbi",
+                                           "vin", "id", NULL};
+
+/* How many words from i spell a cue of spelled_cues (the longest); 0 if none. */
+static size_t spelled_cue_len(const redact_ctx *c, size_t i)
+{
+    size_t best = 0;
+    for (const char *const *w = spelled_cues; *w; w++) {
+        size_t wl = strlen(*w), k;
+        for (k = 0; k < wl && is_letter(c, i + k) && tok(c, i + k)[0] == (*w)[k]; k++)
+            ;
+        if (k == wl && wl > best)
+            best = wl;
+    }
+    return best;
+}
+
+/* Length of the run of spelled letters at i; a lone "a" or "i" is a word. */
+static size_t letter_block(const redact_ctx *c, size_t i)
+{
+    size_t k = 0;
+    while (k < 8 && is_letter(c, i + k))
+        k++;
+    if (k == 1 && (is(c, i, "a") || is(c, i, "i")))
+        return 0;
+    return k;
+}
+
+/* An identifier as a recogniser writes it: number runs and spelled letters
+ * ("w k h two nine three"), digit homophones anywhere inside ("three three
+ * for one"), and single misrecognised words between two parts ("two for it
+ * one of three six five": "eight" heard as "it", an inserted "of"). */
+typedef struct idstr {
+    size_t a, b;         /* words [a, b); b is the end of a number run */
+    int digits;          /* digits it would be written with; a homophone is one */
+    int letters;         /* spelled letters */
+    int lead_letters;    /* letters in the block that starts it */
+    int gaps;            /* words taken as misrecognitions */
+    size_t number_words; /* words inside number runs */
+    bool digitwise;      /* no "twenty" or "twelve": said digit by digit */
+    bool range;          /* a run such as "fifty five to sixty": a range, not a number */
+} idstr;
+
+#define IDSTR_MAX_WORDS 32 /* bounds the cost of a scan: detection stays linear */
+#define IDSTR_MAX_GAPS 2 /* and never more gaps than digit words before them */
+
+static bool idstr_gap_ok(const redact_ctx *c, size_t i)
+{
+    /* words that end a number rather than sit inside a misheard one */
+    static const char *const enders[] = {"and", "or", "point", "over", "out", "by", "x",
+                                         "plus", "per", "then", "than", "between", NULL};
+    return c->lab[i] < 0 && !is_any(c, i, enders) && !is_any(c, i, number_units) &&
+           !(flags1(c, i) & LEX_MONTH);
+}
+
+/* The identifier-like string starting at i, if any: it starts with a
+ * number run, a block of letters, or (lead_ok: right after a cue) a digit
+ * homophone ("number for four ..."), and ends with a number run. Runs with
+ * "hundred" or "thousand" (counts, doses) end it. Costs at most
+ * IDSTR_MAX_WORDS words. */
+static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
+{
+    idstr cur = {i, i, 0, 0, 0, 0, 0, true, false};
+    bool found = false, last_gap = false;
+    size_t j = i, len, runs = 0, digitlike = 0;
+    while (j < c->n && j < i + IDSTR_MAX_WORDS && c->lab[j] < 0) {
+        redact_numrun r;
+        if (redact_number_run(c, j, &r)) {
+            if (r.cardinal || !free_at(c, r.a, r.b))
+                break;
+            cur.digits += r.digits;
+            cur.number_words += r.b - r.a;
+            bool run_digitwise = true;
+            for (size_t k = r.a; k < r.b; k++)
+                if (index_in(tok(c, k), teen_words) >= 0 || index_in(tok(c, k), tens_words) >= 0)
+                    run_digitwise = false;
+            /* "one ten to one twenty", "two to three": two short quantities
+             * joined by "to" */
+            for (size_t k = r.a + 1; k + 1 < r.b; k++) {
+                redact_numrun lo, hi;
+                int most = run_digitwise ? 2 : 3;
+                if (!is(c, k, "to") && !is(c, k, "too"))
+                    continue;
+                numrun_measure(c, r.a, k, &lo);
+                numrun_measure(c, k + 1, r.b, &hi);
+                if (lo.digits <= most && hi.digits <= most)
+                    cur.range = true;
+            }
+            cur.digitwise = cur.digitwise && run_digitwise;
+            runs++;
+            digitlike += r.b - r.a;
+            j = r.b;
+            cur.b = j;
+            *s = cur;
+            /* a range is one run alone; inside a longer string it is a misheard "two" */
+            s->range = cur.range && runs == 1 && !cur.letters && !cur.gaps;
+            found = true;
+            last_gap = false;
+        } else if ((len = letter_block(c, j)) > 0 && (j == i || !spelled_cue_len(c, j))) {
+            cur.letters += (int)len;
+            if (j == i)
+                cur.lead_letters = (int)len;
+            j += len;
+            last_gap = false;
+        } else if (homophone_digit(tok(c, j)) >= 0 && (j > i || lead_ok)) {
+            cur.digits++;
+            digitlike++;
+            j++;
+            last_gap = false;
+        } else if (j > i && !last_gap && cur.gaps < IDSTR_MAX_GAPS &&
+                   (size_t)cur.gaps < digitlike && idstr_gap_ok(c, j)) {
+            cur.gaps++;
+            j++;
+            last_gap = true;
+        } else {
+            break;
+        }
+    }
+    return found;
+}
+
+/* Cue words of redact_detect_numbers. */
+static const char *const ssn_cue[] = {"social", "ssn", NULL};
+static const char *const phone_cue[] = {"phone", "telephone", "cell", "cellphone", "mobile",
+                                        "fax", "call", "reached", "callback", "pager",
+                                        "contact", "extension", NULL};
+/* cues after which three digits are enough even when not said one by
+ * one ("license seventy four two") */
+static const char *const strong_id_cue[] = {
+    "record", "mrn", "account", "member", "policy", "license", "licence", "claim",
+    "subscriber", "medicare", "medicaid", "chart", "dea", "npi", "mbi", "accession",
+    "beneficiary", "passport", NULL};
+static const char *const number_cue[] = {"number", NULL};
+/* words after which a digit homophone starts a number: "number for four" */
+static const char *const lead_words[] = {"number", "numbers", "is", "was", "id", "reads",
+                                         NULL};
+static const char *const date_cue[] = {"birth", "born", "dob", "date", "dated", "admitted",
+                                       "discharged", NULL};
+
+/* The label of an identifier-like string s (-1 for none): the cue before
+ * it decides, then its shape; r_date when its number run reads as a date. */
+static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
+{
+    /* nobody says a quantity digit by digit or with spelled letters:
+     * "r n four one two zero nine six years on file" is "... six is
+     * on file" misheard */
+    bool unit_after = is_any(c, s->b, number_units) && !s->letters &&
+                      !(s->digitwise && s->digits >= 5);
+    bool plain = s->gaps == 0 && s->letters == 0;
+    if (redact_cue_before(c, s->a, 4, ssn_cue) && s->digits >= 4)
+        return REDACT_SSN;
+    if (redact_cue_before(c, s->a, 5, phone_cue) && s->digits >= 7)
+        return REDACT_PHONE;
+    if (r_date)
+        return REDACT_DATE;
+    if (unit_after || s->range)
+        return -1;
+    if (redact_cue_before(c, s->a, 6, redact_id_cues) &&
+        (s->digits >= 4 ||
+         (s->digits >= 3 && s->number_words >= 3 &&
+          (s->digitwise || redact_cue_before(c, s->a, 6, strong_id_cue)))))
+        return REDACT_ID;
+    if (redact_cue_before(c, s->a, 6, number_cue) && s->digits >= 4)
+        /* "number" alone: ten digits are a phone number, fewer an ID */
+        return s->digits >= 10 && s->digits <= 11 && !s->letters ? REDACT_PHONE : REDACT_ID;
+    if (s->lead_letters >= 2 && s->letters == s->lead_letters && !s->gaps && s->digits >= 4)
+        /* "x q r five five one zero": letters, then digits only (not
+         * "c d four count", "p t two n one") */
+        return REDACT_ID;
+    if (plain && s->digits >= 10)
+        return REDACT_PHONE;
+    if (plain && s->digits >= 5)
+        return REDACT_ID;
+    if (s->digitwise && s->digits >= 7)
+        return REDACT_ID; /* seven digits said one by one, misheard in places */
+    return -1;
+}
+
+/* "date of birth <garbled words> nineteen fifty four": what lies between
+ * the cue and the year is the day and month. */
+static void detect_birth_dates(redact_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (!(is(c, i, "birth") || is(c, i, "born") || is(c, i, "dob")))
+            continue;
+        size_t j = i + 1;
+        while (is(c, j, "is") || is(c, j, "on") || is(c, j, "of"))
+            j++;
+        for (size_t k = j + 1; k <= j + 3 && k < c->n; k++) {
+            redact_numrun r;
+            if (c->lab[k - 1] >= 0 || (flags1(c, k - 1) & LEX_STOP && !month_at(c, k - 1)))
+                break;
+            if (redact_number_run(c, k, &r) && is_year(&r)) {
+                mark(c, j, r.b, REDACT_DATE);
+                break;
+            }
+        }
+    }
+}
+
+void redact_detect_numbers(redact_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        redact_numrun r;
+        idstr s = {0};
+        if (c->lab[i] >= 0)
+            continue;
+        size_t spelled = spelled_cue_len(c, i);
+        if (spelled) {
+            i += spelled - 1;
+            continue;
+        }
+        bool has_r = redact_number_run(c, i, &r) && free_at(c, r.a, r.b);
+        bool lead_ok = i > 0 && (is_any(c, i - 1, lead_words) ||
+                                 redact_cue_before(c, i, 1, redact_id_cues) ||
+                                 redact_cue_before(c, i, 1, phone_cue) ||
+                                 redact_cue_before(c, i, 1, ssn_cue));
+        bool has_s = idstr_at(c, i, lead_ok, &s);
+        if (!has_r && !has_s)
+            continue;
+        size_t next = has_r ? r.b : i + 1; /* where to go on when nothing is found */
+        if (has_r) {
+            /* ages: "ninety two year old", "aged ninety two", "age ninety one" */
+            bool age_ctx =
+                (is(c, r.b, "year") || is(c, r.b, "years")) &&
+                (is(c, r.b + 1, "old") || (is(c, r.b + 1, "of") && is(c, r.b + 2, "age")));
+            age_ctx = age_ctx || is(c, r.a - 1, "aged") || is(c, r.a - 1, "age") ||
+                      (r.a > 1 && is(c, r.a - 2, "age") && is(c, r.a - 1, "is"));
+            if (age_ctx) {
+                if (r.value > 89 && r.value < 200)
+                    mark(c, r.a, r.b, REDACT_AGE);
+                i = next - 1;
+                continue;
+            }
+        }
+        bool r_date = has_r && redact_cue_before(c, r.a, 4, date_cue) &&
+                      !is_any(c, r.b, number_units) &&
+                      (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
+        int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
+        size_t a = has_s ? s.a : 0, b = has_s ? s.b : 0;
+        if (label == REDACT_DATE) {
+            a = r.a;
+            b = r.b;
+        }
+        if (label >= 0) {
+            mark(c, a, b, (redact_label)label);
+            next = b;
+        }
+        i = next - 1;
+    }
+    detect_birth_dates(c);
+}
