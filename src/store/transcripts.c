@@ -335,6 +335,13 @@ static int expired_each(store_tx *tx, const char *sql, int64_t now_us, int limit
     return rc;
 }
 
+/* JOB_COLS of t (the join makes id and created_at ambiguous): every column
+ * job_row reads. */
+#define EXPIRED_COLS                                                                               \
+    "t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"            \
+    " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"     \
+    " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"                      \
+    " t.redacted_audio_object, t.interruptions, t.crashes"
 #define EXPIRED_FROM                                                                               \
     " FROM transcripts t JOIN tenants n ON n.id = t.tenant_id"                                     \
     " WHERE n.deleted_at IS NULL AND t.state IN ('completed', 'failed')"
@@ -344,10 +351,7 @@ int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
 {
     return expired_each(
         tx,
-        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
-        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
-        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
-        " t.redacted_audio_object" EXPIRED_FROM
+        "SELECT " EXPIRED_COLS EXPIRED_FROM
         " AND t.created_at + 1000000 * min(n.transcript_retention_s,"
         "     coalesce(t.retention_s, n.transcript_retention_s)) <= ?1"
         " ORDER BY t.created_at, t.id LIMIT ?2",
@@ -359,10 +363,7 @@ int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
 {
     return expired_each(
         tx,
-        "SELECT t.id, t.tenant_id, t.key_id, t.state, t.created_at, t.updated_at, t.audio_object,"
-        " t.transcript_object, t.audio_bytes, t.audio_duration_ms, t.transcript_bytes, t.options,"
-        " t.error, t.attempts, t.retention_s, t.fetch_once, t.unredacted_object,"
-        " t.redacted_audio_object" EXPIRED_FROM
+        "SELECT " EXPIRED_COLS EXPIRED_FROM
         " AND t.audio_object IS NOT NULL AND EXISTS (SELECT 1 FROM objects o"
         "     WHERE o.id = t.audio_object AND o.dk_wrapped IS NOT NULL)"
         " AND t.created_at + 1000000 * min(n.audio_retention_s,"
