@@ -21,6 +21,7 @@
 #include "service/tprofile.h"
 #include "text/transcript.h"
 #include "speech/vocab.h"
+#include "records/jobopts.h"
 
 #define LIST_DEFAULT_LIMIT 20
 #define LIST_MAX_LIMIT 100
@@ -719,25 +720,23 @@ static json_t *job_json(const struct store_transcript *t)
         json_object_set_new(j, "retention", json_integer(t->retention_s));
     if (t->fetch_once)
         json_object_set_new(j, "store", json_false());
-    /* The redaction extras asked for (from the stored options: no content). */
-    json_error_t e;
-    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
-    if (json_is_true(json_object_get(o, "keep_unredacted")))
+    /* The redaction extras and recognition options asked for (from the
+     * stored options: the profile's name and how many vocabulary words,
+     * never the words). */
+    struct jobopts o;
+    if (jobopts_parse(t->options, &o) < 0)
+        return j;
+    if (o.keep_unredacted)
         json_object_set_new(j, "keep_unredacted", json_true());
-    const char *audio = json_string_value(json_object_get(o, "redact_audio"));
-    if (audio) {
+    if (o.redact_audio) {
         json_object_set_new(j, "redact_audio", json_true());
-        json_object_set_new(j, "redact_audio_mode", json_string(audio));
+        json_object_set_new(j, "redact_audio_mode",
+                            json_string(o.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
     }
-    /* The recognition options: the profile's name and how many vocabulary
-     * words (never the words). */
-    const char *profile = json_string_value(json_object_get(o, "profile"));
-    if (profile)
-        json_object_set_new(j, "profile", json_string(profile));
-    json_t *words = json_object_get(json_object_get(o, "vocabulary"), "words");
-    if (json_is_integer(words))
-        json_object_set_new(j, "vocabulary_words", json_integer(json_integer_value(words)));
-    json_decref(o);
+    if (o.profile[0])
+        json_object_set_new(j, "profile", json_string(o.profile));
+    if (o.vocab_words >= 0)
+        json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
     return j;
 }
 
@@ -838,40 +837,23 @@ static void create_req_clear(struct server *srv, struct create_req *c, bool remo
         blob_remove(srv->blobdir, c->vobj.id);
 }
 
-/* The options kept with the job: label and profile names and object ids,
- * never content. NULL when out of memory or too long for the row. */
+/* The options kept with the job (jobopts.h): label and profile names and
+ * object ids, never content. NULL when out of memory or too long for the
+ * row. */
 static char *create_options_json(const char *profile, const struct create_req *c, unsigned labels,
                                  const struct redaction_extras *extras)
 {
-    json_t *opts = json_pack("{s:s}", "language", "en");
-    if (opts && profile[0])
-        json_object_set_new(opts, "profile", json_string(profile));
-    if (opts && c->vobj.id[0])
-        json_object_set_new(
-            opts, "vocabulary",
-            json_pack("{s:s, s:I}", "object", c->vobj.id, "words", (json_int_t)c->n_words));
-    if (opts && labels) {
-        char list[REDACT_TYPES_MAX] = "";
-        size_t used = 0;
-        for (int l = 0; l < REDACT_N_LABELS; l++)
-            if (labels & (1u << l))
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-                                         used ? "," : "", redact_label_name((redact_label)l));
-        json_object_set_new(opts, "redact", json_string(list));
-    }
-    if (opts && extras->keep_unredacted)
-        json_object_set_new(opts, "keep_unredacted", json_true());
-    if (opts && extras->audio)
-        json_object_set_new(
-            opts, "redact_audio",
-            json_string(extras->audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
-    char *text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
-    json_decref(opts);
-    if (text && strlen(text) >= sizeof(((struct store_transcript *)0)->options)) {
-        free(text);
-        text = NULL;
-    }
-    return text;
+    struct jobopts o;
+    char text[JOBOPTS_TEXT_MAX];
+    jobopts_init(&o);
+    snprintf(o.profile, sizeof(o.profile), "%s", profile);
+    snprintf(o.vocab_object, sizeof(o.vocab_object), "%s", c->vobj.id);
+    o.vocab_words = (int64_t)c->n_words;
+    o.redact_labels = labels;
+    o.keep_unredacted = extras->keep_unredacted;
+    o.redact_audio = extras->audio;
+    o.audio_mode = extras->audio_mode;
+    return jobopts_write(&o, text, sizeof(text)) == 0 ? strdup(text) : NULL;
 }
 
 /* Reads and checks the create's options into c (the vocabulary stored as
@@ -1211,15 +1193,13 @@ enum get_what {
 static const char *const get_actions[] = {"transcript.read", "transcript.read_unredacted",
                                           "transcript.read_audio"};
 
-/* Whether the job's options asked for an extra (keep_unredacted, redact_audio). */
-static bool job_asked(const struct store_transcript *t, const char *option)
+/* Whether the job's options asked for the extra a GET serves. */
+static bool job_asked(const struct store_transcript *t, enum get_what what)
 {
-    json_error_t e;
-    json_t *o = t->options[0] ? json_loads(t->options, 0, &e) : NULL;
-    json_t *v = json_object_get(o, option);
-    bool yes = v && !json_is_false(v) && !json_is_null(v);
-    json_decref(o);
-    return yes;
+    struct jobopts o;
+    if (jobopts_parse(t->options, &o) < 0)
+        return false;
+    return what == GET_UNREDACTED ? o.keep_unredacted : o.redact_audio;
 }
 
 /* Authenticates a GET of what for job {id} and finds the job; replies
@@ -1260,8 +1240,7 @@ static int get_prepare(struct server *srv, struct http_req *req, enum get_what w
         return 0;
     }
     /* An extra that was asked for but is not there yet; or never asked for. */
-    const char *option = what == GET_UNREDACTED ? "keep_unredacted" : "redact_audio";
-    bool asked = job_asked(t, option);
+    bool asked = job_asked(t, what);
     bool pending = asked && (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING);
     bool failed = asked && t->state == STORE_JOB_FAILED;
     struct audit_event ev =

@@ -9,7 +9,7 @@
 #include "store/blob.h"
 #include "core/err.h"
 #include "core/timeutil.h"
-#include "speech/vocab.h"
+#include "records/jobopts.h"
 
 #define PURGE_BATCH 100
 
@@ -193,11 +193,11 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     /* audio_only: the recording alone; the redacted audio is part of the
      * result and goes with the transcript. The job's vocabulary (if it
      * never ran) goes with its audio. */
-    char vocab_obj[STORE_ID_MAX + 1] = "";
-    vocab_options_object(t.options, vocab_obj, sizeof(vocab_obj));
+    struct jobopts opts;
+    jobopts_parse(t.options, &opts); /* options it cannot read name no vocabulary */
     const char *objs[5] = {t.audio_object, audio_only ? "" : t.transcript_object,
                            audio_only ? "" : t.unredacted_object,
-                           audio_only ? "" : t.redacted_audio_object, vocab_obj};
+                           audio_only ? "" : t.redacted_audio_object, opts.vocab_object};
     int64_t now = time_now_us();
     for (int i = 0; i < 5; i++) {
         struct store_object o;

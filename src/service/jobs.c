@@ -26,6 +26,7 @@
 #include "service/tprofile.h"
 #include "text/transcript.h"
 #include "speech/vocab.h"
+#include "records/jobopts.h"
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
@@ -395,72 +396,6 @@ static int store_redacted_audio(jobs *j, const crypto_key *tk, int64_t tenant_id
     return rc;
 }
 
-/* What a job asked of redaction, from its stored options
- * {"redact":"name,date,...", "keep_unredacted":true, "redact_audio":"tone"}. */
-struct job_redaction {
-    unsigned labels;      /* 0: none */
-    bool keep_unredacted; /* also store the transcript before redaction */
-    bool audio;           /* also store the redacted audio */
-    redact_audio_mode audio_mode;
-};
-
-/* PHS_EINVAL when the options cannot be honoured: a transcript must never
- * be stored unredacted, or without the copies asked for, by mistake. */
-static int job_redaction(jobs *j, const struct store_transcript *job, struct job_redaction *r)
-{
-    memset(r, 0, sizeof(*r));
-    if (!job->options[0])
-        return 0;
-    json_error_t e;
-    json_t *o = json_loads(job->options, 0, &e);
-    const char *types = json_string_value(json_object_get(o, "redact"));
-    json_t *keep = json_object_get(o, "keep_unredacted");
-    json_t *audio = json_object_get(o, "redact_audio");
-    int rc = !o ? PHS_EINVAL : 0;
-    if (rc == 0 && types) {
-        rc = redact_types_parse(types, &r->labels);
-        if (rc == 0 && !j->cfg.lex)
-            rc = PHS_EINVAL;
-    }
-    if (rc == 0 && keep)
-        rc = json_is_boolean(keep) ? 0 : PHS_EINVAL;
-    r->keep_unredacted = json_is_true(keep);
-    if (rc == 0 && audio) {
-        const char *m = json_string_value(audio);
-        r->audio = true;
-        if (m && !strcmp(m, "tone"))
-            r->audio_mode = REDACT_AUDIO_TONE;
-        else if (m && !strcmp(m, "silence"))
-            r->audio_mode = REDACT_AUDIO_SILENCE;
-        else
-            rc = PHS_EINVAL;
-    }
-    if (rc == 0 && !r->labels && (r->keep_unredacted || r->audio))
-        rc = PHS_EINVAL;
-    json_decref(o);
-    return rc;
-}
-
-/* The stored options that choose the job's model: its profile name ("" for
- * the default) and the object holding its vocabulary ("" for none). */
-static int job_model_options(const struct store_transcript *job, char *profile, size_t plen,
-                             char *vocab_obj, size_t vlen)
-{
-    profile[0] = vocab_obj[0] = '\0';
-    if (!job->options[0])
-        return 0;
-    json_error_t e;
-    json_t *o = json_loads(job->options, 0, &e);
-    if (!o)
-        return PHS_EINVAL;
-    const char *p = json_string_value(json_object_get(o, "profile"));
-    int rc = p && (size_t)snprintf(profile, plen, "%s", p) >= plen ? PHS_EINVAL : 0;
-    json_decref(o);
-    if (rc == 0)
-        rc = vocab_options_object(job->options, vocab_obj, vlen);
-    return rc;
-}
-
 /* Adds an object of a finished job, erased by policy (audio retention 0, or
  * the job's vocabulary once used) to the certificate draft c. */
 static int finished_certificate_add(struct certificate *c, const struct store_object *o)
@@ -525,7 +460,6 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     struct store_object audio_obj, text_obj, vocab_obj, unred_obj, raudio_obj;
     struct membuf audio = {.max = (size_t)j->cfg.limits.max_bytes};
     struct membuf vtext = {.max = JOBS_VOCAB_STORED_MAX};
-    char profile[STORE_PROFILE_NAME_MAX + 1], vocab_id[STORE_ID_MAX + 1];
     vocab words = {0};
     modelcache_entry *custom = NULL;
     bool erase_vocab = false;
@@ -548,8 +482,10 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
     if (rc == 0)
         rc = store_object_get(tx, job->tenant_id, job->audio_object, &audio_obj);
+    struct jobopts opts;
     bool options_ok =
-        job_model_options(job, profile, sizeof(profile), vocab_id, sizeof(vocab_id)) == 0;
+        jobopts_parse(job->options, &opts) == 0 && !(opts.invalid & JOBOPTS_BAD_MODEL);
+    const char *profile = opts.profile, *vocab_id = opts.vocab_object;
     if (rc == 0 && options_ok && vocab_id[0])
         rc = store_object_get(tx, job->tenant_id, vocab_id, &vocab_obj);
     if (rc == 0 && !(tk = store_tenant_key(tx, job->tenant_id, &rc)))
@@ -589,13 +525,13 @@ static int run_stored(struct worker *w, struct store_transcript *job)
             snprintf(msg, sizeof(msg), "the job's vocabulary could not be read: %s", err_str(rc));
     }
     membuf_wipe(&vtext);
-    struct jobs_options opts = {
+    struct jobs_options model_opts = {
         .tenant_id = job->tenant_id,
         .profile = profile,
         .vocabulary = vocab_words(&words),
     };
-    if (rc == 0 && needs_own_model(j, &opts)) {
-        rc = custom_get(j, &opts, &custom, msg, sizeof(msg));
+    if (rc == 0 && needs_own_model(j, &model_opts)) {
+        rc = custom_get(j, &model_opts, &custom, msg, sizeof(msg));
         if (rc == PHS_EBUSY) {
             /* The memory budget is full: try again later, as if unclaimed
              * (nothing was decrypted but the vocabulary). */
@@ -623,14 +559,15 @@ static int run_stored(struct worker *w, struct store_transcript *job)
     vocab_clear(&words);
     redact_span *spans = NULL;
     size_t n_spans = 0;
-    struct job_redaction red;
-    memset(&red, 0, sizeof(red));
-    if (rc == 0 && (rc = job_redaction(j, job, &red)) < 0)
+    if (rc == 0 &&
+        ((opts.invalid & JOBOPTS_BAD_REDACTION) || (opts.redact_labels && !j->cfg.lex))) {
+        rc = PHS_EINVAL;
         snprintf(msg, sizeof(msg), "the job's redaction options are invalid");
+    }
     transcript_opts o;
     transcript_opts_default(&o);
     o.words_top_level = true;
-    if (rc == 0 && red.keep_unredacted) {
+    if (rc == 0 && opts.keep_unredacted) {
         /* The copy before redaction: readable only with read and phi. */
         rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
         if (!rendered)
@@ -646,19 +583,19 @@ static int run_stored(struct worker *w, struct store_transcript *job)
         if (rc < 0)
             snprintf(msg, sizeof(msg), "the unredacted copy could not be stored: %s", err_str(rc));
     }
-    if (rc == 0 && red.labels) {
-        redact_config rcfg = {.lex = j->cfg.lex, .labels = red.labels};
+    if (rc == 0 && opts.redact_labels) {
+        redact_config rcfg = {.lex = j->cfg.lex, .labels = opts.redact_labels};
         if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
             snprintf(msg, sizeof(msg), "redaction failed: %s", err_str(rc));
     }
-    if (rc == 0 && red.audio &&
+    if (rc == 0 && opts.redact_audio &&
         (rc = store_redacted_audio(j, tk, job->tenant_id, tenant.key_version, audio.p, audio.len,
-                                   spans, n_spans, red.audio_mode, &raudio_obj, msg,
+                                   spans, n_spans, opts.audio_mode, &raudio_obj, msg,
                                    sizeof(msg))) == 0)
         have_raudio = true;
     membuf_wipe(&audio);
     if (rc == 0) {
-        o.redacted = red.labels != 0;
+        o.redacted = opts.redact_labels != 0;
         o.redactions = spans;
         o.n_redactions = n_spans;
         rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);

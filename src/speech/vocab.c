@@ -2,7 +2,6 @@
 #include "speech/vocab.h"
 
 #include <ctype.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -187,24 +186,4 @@ void vocab_clear(vocab *v)
     if (!v)
         return;
     vocab_truncate(v, 0);
-}
-
-int vocab_options_object(const char *options, char *id, size_t len)
-{
-    id[0] = '\0';
-    if (!options || !options[0])
-        return 0;
-    json_error_t e;
-    json_t *o = json_loads(options, 0, &e);
-    if (!o)
-        return PHS_EINVAL;
-    const char *obj =
-        json_string_value(json_object_get(json_object_get(o, "vocabulary"), "object"));
-    int rc = 0;
-    if (obj && (size_t)snprintf(id, len, "%s", obj) >= len) {
-        id[0] = '\0';
-        rc = PHS_EINVAL;
-    }
-    json_decref(o);
-    return rc;
 }

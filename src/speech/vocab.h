@@ -43,12 +43,6 @@ const char *const *vocab_words(const vocab *v);
  * NULL when out of memory. Caller wipes and frees. */
 char *vocab_join(const vocab *v, size_t *len);
 
-/* A stored job keeps its vocabulary as an encrypted object of kind
- * "vocabulary" (one word a line) named in its options JSON as
- * {"vocabulary":{"object":ID,"words":N}}. The object id into id ("" when
- * the job has none); PHS_EINVAL for options that are not JSON. */
-int vocab_options_object(const char *options, char *id, size_t len);
-
 /* Wipes and frees the words; v is empty afterwards. NULL-safe. */
 void vocab_clear(vocab *v);
 

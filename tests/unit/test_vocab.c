@@ -1,7 +1,7 @@
 /* Unit tests for vocab: explicit lists (separators, case, duplicates, the
  * word and count limits, nothing added on error), prompt text (tokens,
- * punctuation, refused tokens skipped, the cap), joining, and the stored
- * job options that name the vocabulary object. */
+ * punctuation, refused tokens skipped, the cap) and joining. (The stored job
+ * options that name the vocabulary object: test_jobopts.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,33 +111,12 @@ static void prompt_text_becomes_words(void **state)
     vocab_clear(&v);
 }
 
-static void options_name_the_object(void **state)
-{
-    (void)state;
-    char id[65];
-    assert_int_equal(vocab_options_object("", id, sizeof(id)), 0);
-    assert_string_equal(id, "");
-    assert_int_equal(vocab_options_object("{\"language\":\"en\"}", id, sizeof(id)), 0);
-    assert_string_equal(id, "");
-    assert_int_equal(vocab_options_object("{\"vocabulary\":{\"object\":\"obj_abc\",\"words\":3}}",
-                                          id, sizeof(id)),
-                     0);
-    assert_string_equal(id, "obj_abc");
-    assert_int_equal(vocab_options_object("{not json", id, sizeof(id)), PHS_EINVAL);
-    char small[4];
-    assert_int_equal(
-        vocab_options_object("{\"vocabulary\":{\"object\":\"obj_abc\"}}", small, sizeof(small)),
-        PHS_EINVAL);
-    assert_string_equal(small, "");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(list_splits_lowercases_and_dedupes),
         cmocka_unit_test(list_refuses_bad_words_and_changes_nothing),
         cmocka_unit_test(prompt_text_becomes_words),
-        cmocka_unit_test(options_name_the_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,65 @@
+/* jobopts: the options a stored job keeps with its row (store_transcript
+ * .options), the one place their JSON is written and read.
+ *
+ * Only non-PHI choices are kept: label and profile names, object ids and a
+ * word count, never content (the vocabulary itself is an encrypted object,
+ * named here). The format, version 1:
+ *
+ *   {"version":1, "language":"en", "profile":NAME,
+ *    "vocabulary":{"object":OBJ_ID,"words":N},
+ *    "redact":"name,date,...", "keep_unredacted":true,
+ *    "redact_audio":"tone"|"silence"}
+ *
+ * every member but language optional. Rows written before the format had a
+ * version have no "version" member: they are version 1. "" (no options at
+ * all) is the default job.
+ *
+ * It lives in records/ (not service/, where the jobs are) because
+ * retention, below service, reads the vocabulary object a job names.
+ */
+#ifndef PHS_JOBOPTS_H
+#define PHS_JOBOPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "text/redact.h"
+
+#define JOBOPTS_VERSION 1 /* the version written; read: 1 (or absent) */
+
+/* Longest options text, NUL included: what the job row holds. */
+#define JOBOPTS_TEXT_MAX sizeof(((struct store_transcript *)0)->options)
+
+/* Flags of jobopts.invalid: a member was there but cannot be honoured. */
+#define JOBOPTS_BAD_MODEL     1u /* profile or vocabulary (name too long, not a string) */
+#define JOBOPTS_BAD_REDACTION 2u /* redact, keep_unredacted or redact_audio */
+
+struct jobopts {
+    char profile[STORE_PROFILE_NAME_MAX + 1]; /* "" the default */
+    char vocab_object[STORE_ID_MAX + 1];      /* "" no vocabulary */
+    int64_t vocab_words;                      /* -1 when not given */
+    unsigned redact_labels;                   /* 0: no redaction */
+    bool keep_unredacted;                     /* also keep the transcript before redaction */
+    bool redact_audio;                        /* also keep the audio with the spans masked */
+    redact_audio_mode audio_mode;
+    unsigned invalid; /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */
+};
+
+/* The options of a default job: nothing asked for. */
+void jobopts_init(struct jobopts *o);
+
+/* Reads stored options text ("" or NULL: the default job) into o. Every
+ * member that can be read is filled; one that is there but malformed sets
+ * its flag in o->invalid and counts as asked for (so a job with a damaged
+ * redaction request fails instead of being stored unredacted).
+ * PHS_EINVAL, with o as jobopts_init and both flags set, for text that is
+ * not a JSON object or of a version this server does not know. */
+int jobopts_parse(const char *text, struct jobopts *o);
+
+/* Writes o as options text (version JOBOPTS_VERSION) into out. PHS_ETOOBIG
+ * when it does not fit len (or the row: JOBOPTS_TEXT_MAX), PHS_ENOMEM. */
+int jobopts_write(const struct jobopts *o, char *out, size_t len);
+
+#endif

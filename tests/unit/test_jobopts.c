@@ -1,0 +1,130 @@
+/* Unit tests for jobopts: the stored job's options JSON. Rows written
+ * before the format had a version still read; every member round-trips;
+ * what cannot be honoured is flagged, never silently dropped; the writer
+ * refuses what the row cannot hold. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "records/jobopts.h"
+
+/* (Moved from test_vocab: the vocabulary object a job names.) */
+static void options_name_the_object(void **state)
+{
+    (void)state;
+    struct jobopts o;
+    assert_int_equal(jobopts_parse("", &o), 0);
+    assert_string_equal(o.vocab_object, "");
+    assert_int_equal(jobopts_parse("{\"language\":\"en\"}", &o), 0);
+    assert_string_equal(o.vocab_object, "");
+    assert_int_equal(o.invalid, 0);
+    assert_int_equal(jobopts_parse("{\"vocabulary\":{\"object\":\"obj_abc\",\"words\":3}}", &o), 0);
+    assert_string_equal(o.vocab_object, "obj_abc");
+    assert_int_equal(o.vocab_words, 3);
+    assert_int_equal(jobopts_parse("{not json", &o), PHS_EINVAL);
+    assert_string_equal(o.vocab_object, "");
+    char id[STORE_ID_MAX + 10], text[200];
+    memset(id, 'a', sizeof(id) - 1);
+    id[sizeof(id) - 1] = '\0';
+    snprintf(text, sizeof(text), "{\"vocabulary\":{\"object\":\"%s\"}}", id);
+    assert_int_equal(jobopts_parse(text, &o), 0);
+    assert_string_equal(o.vocab_object, "");
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+}
+
+/* Options as the server wrote them before the version member existed. */
+static void unversioned_rows_still_read(void **state)
+{
+    (void)state;
+    struct jobopts o;
+    assert_int_equal(jobopts_parse("{\"language\":\"en\",\"profile\":\"general\",\"vocabulary\":"
+                                   "{\"object\":\"obj_x\",\"words\":2},\"redact\":\"name,date\","
+                                   "\"keep_unredacted\":true,\"redact_audio\":\"silence\"}",
+                                   &o),
+                     0);
+    assert_int_equal(o.invalid, 0);
+    assert_string_equal(o.profile, "general");
+    assert_string_equal(o.vocab_object, "obj_x");
+    assert_int_equal(o.vocab_words, 2);
+    unsigned labels;
+    assert_int_equal(redact_types_parse("name,date", &labels), 0);
+    assert_int_equal(o.redact_labels, labels);
+    assert_true(o.keep_unredacted);
+    assert_true(o.redact_audio);
+    assert_int_equal(o.audio_mode, REDACT_AUDIO_SILENCE);
+    /* a version this server does not know is refused whole */
+    assert_int_equal(jobopts_parse("{\"version\":2,\"profile\":\"general\"}", &o), PHS_EINVAL);
+    assert_string_equal(o.profile, "");
+    assert_int_equal(jobopts_parse("{\"version\":\"1\"}", &o), PHS_EINVAL);
+    assert_int_equal(jobopts_parse("[1]", &o), PHS_EINVAL);
+    assert_int_equal(jobopts_parse("{\"version\":1}", &o), 0);
+}
+
+static void written_options_read_back(void **state)
+{
+    (void)state;
+    struct jobopts w, r;
+    char text[JOBOPTS_TEXT_MAX];
+    jobopts_init(&w);
+    assert_int_equal(jobopts_write(&w, text, sizeof(text)), 0);
+    assert_string_equal(text, "{\"version\":1,\"language\":\"en\"}");
+    assert_int_equal(jobopts_parse(text, &r), 0);
+    assert_memory_equal(&w, &r, sizeof(w));
+
+    snprintf(w.profile, sizeof(w.profile), "cardiology");
+    snprintf(w.vocab_object, sizeof(w.vocab_object), "obj_123");
+    w.vocab_words = 7;
+    w.redact_labels = REDACT_ALL;
+    w.keep_unredacted = true;
+    w.redact_audio = true;
+    w.audio_mode = REDACT_AUDIO_SILENCE;
+    assert_int_equal(jobopts_write(&w, text, sizeof(text)), 0);
+    assert_null(strstr(text, "cardiology,")); /* names only, as given */
+    assert_int_equal(jobopts_parse(text, &r), 0);
+    assert_memory_equal(&w, &r, sizeof(w));
+    /* a buffer too small for it */
+    assert_int_equal(jobopts_write(&w, text, 20), PHS_ETOOBIG);
+}
+
+/* A damaged redaction request is flagged and still counts as asked for:
+ * the job fails rather than keep an unredacted transcript. */
+static void what_cannot_be_honoured_is_flagged(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"language\":\"en\",\"keep_unredacted\":true}",    /* no redaction */
+        "{\"redact\":\"name\",\"redact_audio\":\"beep\"}",   /* unknown mode */
+        "{\"redact\":\"name\",\"keep_unredacted\":\"yes\"}", /* not a boolean */
+        "{\"redact\":\"nosuchlabel\"}",
+        "{\"redact\":true}",
+    };
+    struct jobopts o;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(jobopts_parse(bad[i], &o), 0);
+        assert_int_equal(o.invalid, JOBOPTS_BAD_REDACTION);
+    }
+    assert_int_equal(jobopts_parse(bad[2], &o), 0);
+    assert_true(o.keep_unredacted);
+    assert_int_equal(jobopts_parse("{\"profile\":7}", &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    assert_int_equal(jobopts_parse("{\"keep_unredacted\":false,\"redact_audio\":null}", &o), 0);
+    assert_false(o.keep_unredacted);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(options_name_the_object),
+        cmocka_unit_test(unversioned_rows_still_read),
+        cmocka_unit_test(written_options_read_back),
+        cmocka_unit_test(what_cannot_be_honoured_is_flagged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
