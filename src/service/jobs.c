@@ -1,5 +1,7 @@
-/* jobs: worker threads, the synchronous queue, and stored-job processing. */
+/* jobs: worker threads, the synchronous queue, per-request models, claiming
+ * stored jobs (their run: jobrun.c), pausing and crash attribution. */
 #include "service/jobs.h"
+#include "service/jobs_int.h"
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -13,20 +15,11 @@
 #include <unistd.h>
 
 #include "records/audit.h"
-#include "store/blob.h"
-#include "crypto/crypto.h"
 #include "core/err.h"
 #include "core/timeutil.h"
-#include "core/ids.h"
-#include <jansson.h>
 #include "speech/modelcache.h"
 #include "speech/pipeline.h"
-#include "text/redact_audio.h"
-#include "records/retention.h"
 #include "service/tprofile.h"
-#include "text/transcript.h"
-#include "speech/vocab.h"
-#include "records/jobopts.h"
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
@@ -92,7 +85,7 @@ bool jobs_options_default(const struct jobs_options *o)
 
 /* True when o needs a model of its own: a vocabulary, or a profile other
  * than the one the shared model was loaded with. */
-static bool needs_own_model(const jobs *j, const struct jobs_options *o)
+bool jobs_model_needed(const jobs *j, const struct jobs_options *o)
 {
     if (jobs_options_default(o))
         return false;
@@ -149,8 +142,8 @@ static int custom_audit_cached(jobs *j, const struct jobs_options *o,
  * tenant, key version, profile generation and vocabulary, else a new one
  * (kept in the cache afterwards when it has room). A tenant profile is
  * decrypted into a private directory only until the decoder has read it. */
-static int custom_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
-                      size_t msg_len)
+int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
+                   size_t msg_len)
 {
     static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
     char dir[TPROFILE_DIR_MAX] = "";
@@ -249,14 +242,15 @@ out_profile_error:
     return rc;
 }
 
-static int transcribe_memory(struct worker *w, asr_decoder *dec, const void *audio, size_t len,
-                             audio_info *info, asr_result **out, char *msg, size_t msg_len)
+int jobs_decode(struct worker *w, modelcache_entry *model, const void *audio, size_t len,
+                audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
+    struct custom *c = modelcache_value(model);
     audio_source src;
     audio_mem mem;
     audio_source_memory(&src, &mem, audio, len);
     double t0 = now_s();
-    int rc = pipeline_transcribe(dec ? dec : w->dec, &src, &w->pool->cfg.limits, info, out, msg,
+    int rc = pipeline_transcribe(c ? c->dec : w->dec, &src, &w->pool->cfg.limits, info, out, msg,
                                  msg_len);
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
     return rc;
@@ -265,466 +259,44 @@ static int transcribe_memory(struct worker *w, asr_decoder *dec, const void *aud
 /* A synchronous request, with its own model when its options ask for one. */
 static int transcribe_request(struct worker *w, struct sync_req *r)
 {
-    if (!needs_own_model(w->pool, r->opts))
-        return transcribe_memory(w, NULL, r->audio, r->len, &r->info, &r->res, r->msg,
-                                 sizeof(r->msg));
+    if (!jobs_model_needed(w->pool, r->opts))
+        return jobs_decode(w, NULL, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
     modelcache_entry *e;
-    int rc = custom_get(w->pool, r->opts, &e, r->msg, sizeof(r->msg));
+    int rc = jobs_model_get(w->pool, r->opts, &e, r->msg, sizeof(r->msg));
     if (rc < 0) {
         r->opts->model_failed = true;
         account(w->pool, rc, 0, 0);
         return rc;
     }
-    struct custom *c = modelcache_value(e);
-    rc = transcribe_memory(w, c->dec, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
-    modelcache_release(w->pool->cache, e);
+    rc = jobs_decode(w, e, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
+    jobs_model_put(w->pool, e);
     return rc;
 }
 
-/* ---- stored jobs ----------------------------------------------------------- */
+/* ---- what the stored-job run uses (jobs_int.h) ----------------------------------- */
 
-/* A growable buffer capped at the upload limit, filled by blob_read. */
-struct membuf {
-    unsigned char *p;
-    size_t len, cap, max;
-};
-
-static int membuf_sink(void *ctx, const void *buf, size_t len)
+jobs *jobs_worker_pool(const struct worker *w)
 {
-    struct membuf *m = ctx;
-    if (len > m->max - m->len)
-        return PHS_ETOOBIG;
-    if (m->len + len > m->cap) {
-        size_t cap = m->cap ? m->cap : 1 << 20;
-        while (cap < m->len + len)
-            cap *= 2;
-        if (cap > m->max)
-            cap = m->max;
-        unsigned char *p = realloc(m->p, cap);
-        if (!p)
-            return PHS_ENOMEM;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, buf, len);
-    m->len += len;
-    return 0;
+    return w->pool;
 }
 
-static void membuf_wipe(struct membuf *m)
+const struct jobs_config *jobs_config_of(const jobs *j)
 {
-    if (m->p)
-        crypto_wipe(m->p, m->cap);
-    free(m->p);
-    memset(m, 0, sizeof(*m));
+    return &j->cfg;
 }
 
-/* Starts a new encrypted object of the tenant (a fresh id in obj->id). */
-static blob_writer *object_start(const char *blobdir, const crypto_key *tk,
-                                 struct store_object *obj, int *err)
+const char *jobs_blobdir(const jobs *j)
 {
-    memset(obj, 0, sizeof(*obj));
-    if ((*err = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
-        return NULL;
-    return blob_writer_new(blobdir, tk, obj->id, err);
+    return j->blobdir;
 }
 
-/* Commits bw (freed either way) and fills the object row of kind. */
-static int object_commit(blob_writer *bw, int64_t tenant_id, int key_version, const char *kind,
-                         struct store_object *obj)
+void jobs_model_put(jobs *j, modelcache_entry *e)
 {
-    struct blob_info bi;
-    int rc = blob_writer_commit(bw, &bi);
-    if (rc < 0)
-        return rc;
-    obj->tenant_id = tenant_id;
-    snprintf(obj->kind, sizeof(obj->kind), "%s", kind);
-    obj->tenant_key_version = key_version;
-    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj->has_dk = true;
-    obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = time_now_us();
-    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
-    obj->has_sha256 = true;
-    return 0;
+    modelcache_release(j->cache, e);
 }
 
-/* Encrypts text as a new object of the tenant; fills the object row. */
-static int store_text(const char *blobdir, const crypto_key *tk, int64_t tenant_id, int key_version,
-                      const char *kind, const char *text, struct store_object *obj)
-{
-    int rc;
-    blob_writer *bw = object_start(blobdir, tk, obj, &rc);
-    if (!bw)
-        return rc;
-    if ((rc = blob_writer_write(bw, text, strlen(text))) < 0) {
-        blob_writer_abort(bw);
-        return rc;
-    }
-    return object_commit(bw, tenant_id, key_version, kind, obj);
-}
+/* ---- the workers' records ------------------------------------------------------ */
 
-static int blob_sink_write(void *ctx, const void *buf, size_t len)
-{
-    return blob_writer_write(ctx, buf, len);
-}
-
-/* Encrypts a WAV copy of the recording (audio, len bytes, encoded as
- * uploaded) with the spans masked, as a new object of the tenant. */
-static int store_redacted_audio(jobs *j, const crypto_key *tk, int64_t tenant_id, int key_version,
-                                const void *audio, size_t len, const redact_span *spans,
-                                size_t n_spans, redact_audio_mode mode, struct store_object *obj,
-                                char *msg, size_t msg_len)
-{
-    int rc;
-    audio_source src;
-    audio_mem mem;
-    blob_writer *bw = object_start(j->blobdir, tk, obj, &rc);
-    if (!bw) {
-        snprintf(msg, msg_len, "the redacted audio could not be stored: %s", err_str(rc));
-        return rc;
-    }
-    audio_source_memory(&src, &mem, audio, len);
-    rc = redact_audio_wav_stream(&src, &j->cfg.limits, spans, n_spans, mode, blob_sink_write, bw,
-                                 NULL, msg, msg_len);
-    if (rc < 0) {
-        blob_writer_abort(bw);
-        return rc;
-    }
-    if ((rc = object_commit(bw, tenant_id, key_version, "redacted_audio", obj)) < 0)
-        snprintf(msg, msg_len, "the redacted audio could not be stored: %s", err_str(rc));
-    return rc;
-}
-
-/* Adds an object of a finished job, erased by policy (audio retention 0, or
- * the job's vocabulary once used) to the certificate draft c. */
-static int finished_certificate_add(struct certificate *c, const struct store_object *o)
-{
-    struct certificate_object co = {0};
-    snprintf(co.id, sizeof(co.id), "%s", o->id);
-    snprintf(co.kind, sizeof(co.kind), "%s", o->kind);
-    co.has_sha256 = o->has_sha256;
-    memcpy(co.sha256, o->sha256, sizeof(co.sha256));
-    co.bytes = o->size;
-    co.created_us = o->created_us;
-    return certificate_add_object(c, &co);
-}
-
-/* Fills the rest of the certificate draft for a finished job's erased
- * objects, in the transaction that wrote audit record seq. */
-static void finished_certificate(struct certificate *c, const struct store_tenant *tenant,
-                                 const struct store_transcript *job, bool audio, bool vocabulary,
-                                 int64_t seq)
-{
-    snprintf(c->tenant, sizeof(c->tenant), "%s", tenant->name);
-    c->tenant_id = tenant->id;
-    snprintf(c->resource_type, sizeof(c->resource_type), "transcript");
-    snprintf(c->resource_id, sizeof(c->resource_id), "%s", job->id);
-    snprintf(c->destroyed, sizeof(c->destroyed), "%s%sdata_keys", audio ? "audio," : "",
-             vocabulary ? "vocabulary," : "");
-    snprintf(c->requested_by, sizeof(c->requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
-    snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_RETENTION);
-    c->audit_seq = seq;
-}
-
-#define JOBS_VOCAB_STORED_MAX (64u * 1024) /* 256 words of at most 64 bytes, one a line */
-#define JOBS_REQUEUED         1
-
-/* Puts a claimed job back in the queue without counting the attempt (its
- * per-request model did not fit the memory budget yet). */
-static int requeue(jobs *j, struct store_transcript *job)
-{
-    store_tx *tx;
-    int rc = store_begin(j->cfg.store, &tx);
-    if (rc < 0)
-        return rc;
-    job->state = STORE_JOB_QUEUED;
-    job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
-    job->updated_us = time_now_us();
-    if ((rc = store_transcript_update(tx, job)) < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    return store_commit(tx);
-}
-
-/* Runs one claimed job to completion or failure and commits the outcome
- * with its audit record. Errors that leave the job unfinished (I/O,
- * database) return negative; the job is then failed if possible. */
-static int run_stored(struct worker *w, struct store_transcript *job)
-{
-    jobs *j = w->pool;
-    store *s = j->cfg.store;
-    store_tx *tx = NULL;
-    struct store_tenant tenant;
-    struct store_object audio_obj, text_obj, vocab_obj, unred_obj, raudio_obj;
-    struct membuf audio = {.max = (size_t)j->cfg.limits.max_bytes};
-    struct membuf vtext = {.max = JOBS_VOCAB_STORED_MAX};
-    vocab words = {0};
-    modelcache_entry *custom = NULL;
-    bool erase_vocab = false;
-    crypto_key *tk = NULL;
-    asr_result *res = NULL;
-    char *rendered = NULL;
-    char msg[256] = "";
-    audio_info info;
-    bool have_text = false, have_unred = false, have_raudio = false, erase_audio = false;
-    struct certificate cert;
-    int rc, outcome;
-
-    certificate_init(&cert);
-    memset(&info, 0, sizeof(info));
-    memset(&tenant, 0, sizeof(tenant));
-    memset(&audio_obj, 0, sizeof(audio_obj));
-    memset(&vocab_obj, 0, sizeof(vocab_obj));
-    if ((rc = store_begin_read(s, &tx)) < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, job->tenant_id, &tenant);
-    if (rc == 0)
-        rc = store_object_get(tx, job->tenant_id, job->audio_object, &audio_obj);
-    struct jobopts opts;
-    bool options_ok =
-        jobopts_parse(job->options, &opts) == 0 && !(opts.invalid & JOBOPTS_BAD_MODEL);
-    const char *profile = opts.profile, *vocab_id = opts.vocab_object;
-    if (rc == 0 && options_ok && vocab_id[0])
-        rc = store_object_get(tx, job->tenant_id, vocab_id, &vocab_obj);
-    if (rc == 0 && !(tk = store_tenant_key(tx, job->tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
-    store_rollback(tx);
-    tx = NULL;
-
-    if (rc == 0 && job->crashes >= JOBS_MAX_CRASHES) {
-        rc = PHS_EINTERNAL;
-        snprintf(msg, sizeof(msg),
-                 "the server crashed %d times while transcribing this recording; it is not "
-                 "tried again",
-                 job->crashes);
-    } else if (rc == 0 && job->interruptions >= JOBS_MAX_INTERRUPTIONS) {
-        rc = PHS_EINTERNAL;
-        snprintf(msg, sizeof(msg),
-                 "the server stopped %d times while transcribing this recording; it is not "
-                 "tried again",
-                 job->interruptions);
-    } else if (rc == 0 && !audio_obj.has_dk) {
-        rc = PHS_ENOTFOUND;
-        snprintf(msg, sizeof(msg), "the audio was destroyed before it was transcribed");
-    } else if (rc == 0 && (!options_ok || (vocab_id[0] && !vocab_obj.has_dk))) {
-        rc = PHS_EINVAL;
-        snprintf(msg, sizeof(msg), "the job's recognition options are invalid");
-    } else if (rc < 0) {
-        snprintf(msg, sizeof(msg), "the job's records could not be read: %s", err_str(rc));
-    }
-    if (rc == 0 && vocab_id[0]) {
-        const char *why = NULL;
-        rc = blob_read(j->blobdir, tk, vocab_obj.dk_wrapped, vocab_obj.id, membuf_sink, &vtext);
-        if (rc == 0)
-            rc = membuf_sink(&vtext, "", 1); /* NUL-terminates */
-        if (rc == 0)
-            rc = vocab_add_list(&words, (const char *)vtext.p, &why);
-        if (rc < 0)
-            snprintf(msg, sizeof(msg), "the job's vocabulary could not be read: %s", err_str(rc));
-    }
-    membuf_wipe(&vtext);
-    struct jobs_options model_opts = {
-        .tenant_id = job->tenant_id,
-        .profile = profile,
-        .vocabulary = vocab_words(&words),
-    };
-    if (rc == 0 && needs_own_model(j, &model_opts)) {
-        rc = custom_get(j, &model_opts, &custom, msg, sizeof(msg));
-        if (rc == PHS_EBUSY) {
-            /* The memory budget is full: try again later, as if unclaimed
-             * (nothing was decrypted but the vocabulary). */
-            vocab_clear(&words);
-            crypto_key_free(tk);
-            rc = requeue(j, job);
-            return rc < 0 ? rc : JOBS_REQUEUED;
-        }
-    }
-    if (rc == 0) {
-        rc = blob_read(j->blobdir, tk, audio_obj.dk_wrapped, audio_obj.id, membuf_sink, &audio);
-        if (rc < 0)
-            snprintf(msg, sizeof(msg), "the stored audio could not be read: %s", err_str(rc));
-    }
-    uint8_t sha[CRYPTO_SHA256_LEN];
-    char sha_hex[2 * CRYPTO_SHA256_LEN + 1] = "";
-    if (rc == 0) {
-        crypto_sha256(audio.p, audio.len, sha);
-        crypto_hex(sha, sizeof(sha), sha_hex);
-        struct custom *c = modelcache_value(custom);
-        rc = transcribe_memory(w, c ? c->dec : NULL, audio.p, audio.len, &info, &res, msg,
-                               sizeof(msg));
-    }
-    modelcache_release(j->cache, custom);
-    vocab_clear(&words);
-    redact_span *spans = NULL;
-    size_t n_spans = 0;
-    if (rc == 0 &&
-        ((opts.invalid & JOBOPTS_BAD_REDACTION) || (opts.redact_labels && !j->cfg.lex))) {
-        rc = PHS_EINVAL;
-        snprintf(msg, sizeof(msg), "the job's redaction options are invalid");
-    }
-    transcript_opts o;
-    transcript_opts_default(&o);
-    o.words_top_level = true;
-    if (rc == 0 && opts.keep_unredacted) {
-        /* The copy before redaction: readable only with read and phi. */
-        rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
-        if (!rendered)
-            rc = PHS_ENOMEM;
-        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, "unredacted",
-                                  rendered, &unred_obj)) == 0)
-            have_unred = true;
-        if (rendered) {
-            crypto_wipe(rendered, strlen(rendered));
-            free(rendered);
-            rendered = NULL;
-        }
-        if (rc < 0)
-            snprintf(msg, sizeof(msg), "the unredacted copy could not be stored: %s", err_str(rc));
-    }
-    if (rc == 0 && opts.redact_labels) {
-        redact_config rcfg = {.lex = j->cfg.lex, .labels = opts.redact_labels};
-        if ((rc = redact_apply(&rcfg, res, &spans, &n_spans)) < 0)
-            snprintf(msg, sizeof(msg), "redaction failed: %s", err_str(rc));
-    }
-    if (rc == 0 && opts.redact_audio &&
-        (rc = store_redacted_audio(j, tk, job->tenant_id, tenant.key_version, audio.p, audio.len,
-                                   spans, n_spans, opts.audio_mode, &raudio_obj, msg,
-                                   sizeof(msg))) == 0)
-        have_raudio = true;
-    membuf_wipe(&audio);
-    if (rc == 0) {
-        o.redacted = opts.redact_labels != 0;
-        o.redactions = spans;
-        o.n_redactions = n_spans;
-        rendered = transcript_render(res, TRANSCRIPT_VERBOSE_JSON, &o);
-        if (!rendered)
-            rc = PHS_ENOMEM;
-        else if ((rc = store_text(j->blobdir, tk, job->tenant_id, tenant.key_version, "transcript",
-                                  rendered, &text_obj)) == 0)
-            have_text = true;
-        if (rc < 0)
-            snprintf(msg, sizeof(msg), "the transcript could not be stored: %s", err_str(rc));
-    }
-    free(spans);
-    outcome = rc;
-
-    /* Commit the outcome with its audit record. */
-    if ((rc = store_begin(s, &tx)) < 0)
-        goto out;
-    /* Deleted while it ran: the result must not come back to life. */
-    struct store_transcript cur;
-    if (store_transcript_get(tx, job->tenant_id, job->id, &cur) == 0 &&
-        cur.state == STORE_JOB_DELETED) {
-        rc = 0;
-        goto rollback;
-    }
-    job->updated_us = time_now_us();
-    if (info.bytes) {
-        job->audio_bytes = (int64_t)info.bytes;
-        job->audio_duration_ms = (int64_t)(info.duration * 1000.0 + 0.5);
-    }
-    if (res)
-        job->audio_duration_ms = (int64_t)(res->duration * 1000.0 + 0.5);
-    if (outcome == 0) {
-        if ((rc = store_object_insert(tx, &text_obj)) < 0 ||
-            (have_unred && (rc = store_object_insert(tx, &unred_obj)) < 0) ||
-            (have_raudio && (rc = store_object_insert(tx, &raudio_obj)) < 0))
-            goto rollback;
-        if (have_unred)
-            snprintf(job->unredacted_object, sizeof(job->unredacted_object), "%s", unred_obj.id);
-        if (have_raudio)
-            snprintf(job->redacted_audio_object, sizeof(job->redacted_audio_object), "%s",
-                     raudio_obj.id);
-        job->state = STORE_JOB_COMPLETED;
-        snprintf(job->transcript_object, sizeof(job->transcript_object), "%s", text_obj.id);
-        job->transcript_bytes = text_obj.size;
-        job->error[0] = '\0';
-    } else {
-        job->state = STORE_JOB_FAILED;
-        snprintf(job->error, sizeof(job->error), "%s", msg[0] ? msg : err_str(outcome));
-    }
-    /* Audio retention 0: the recording goes as soon as its job is over. */
-    if (tenant.audio_retention_s == 0 && audio_obj.has_dk && job->audio_object[0]) {
-        if ((rc = store_object_destroy_key(tx, job->audio_object, job->updated_us)) < 0)
-            goto rollback;
-        erase_audio = true;
-    }
-    /* The vocabulary served this job only: it goes once the job is over. */
-    if (vocab_obj.has_dk) {
-        if ((rc = store_object_destroy_key(tx, vocab_obj.id, job->updated_us)) < 0)
-            goto rollback;
-        erase_vocab = true;
-    }
-    if ((rc = store_transcript_update(tx, job)) < 0)
-        goto rollback;
-    struct audit_event ev = {
-        .tenant = tenant.name,
-        .actor = "system:worker",
-        .action = outcome == 0 ? "transcript.complete" : "transcript.fail",
-        .resource_type = "transcript",
-        .resource_id = job->id,
-        .outcome = outcome == 0 ? "success" : "failure",
-        .source = "local",
-        .reason = outcome == 0 ? (erase_audio ? "audio_destroyed" : NULL) : err_str(outcome),
-        .has_audio = info.bytes > 0,
-        .audio_bytes = (int64_t)info.bytes,
-        .audio_duration_ms = job->audio_duration_ms,
-        .audio_format = info.format,
-        .audio_sample_rate = info.sample_rate,
-        .audio_channels = info.channels,
-        .audio_sha256 = sha_hex[0] ? sha_hex : NULL,
-    };
-    int64_t seq = 0;
-    if ((rc = audit_append(tx, &ev, &seq)) < 0)
-        goto rollback;
-    if (erase_audio && (rc = finished_certificate_add(&cert, &audio_obj)) < 0)
-        goto rollback;
-    if (erase_vocab && (rc = finished_certificate_add(&cert, &vocab_obj)) < 0)
-        goto rollback;
-    if (erase_audio || erase_vocab) {
-        finished_certificate(&cert, &tenant, job, erase_audio, erase_vocab, seq);
-        if ((rc = retention_pending_add(tx, &cert)) < 0)
-            goto rollback;
-    }
-    rc = store_commit(tx);
-    tx = NULL;
-    if (rc < 0)
-        goto out;
-    if (outcome == 0) /* committed: the objects are referenced now */
-        have_text = have_unred = have_raudio = false;
-    if (erase_audio || erase_vocab)
-        retention_certify(s, j->blobdir, &cert, NULL); /* on failure the next purge retries */
-    goto out;
-rollback:
-    store_rollback(tx);
-out:
-    certificate_clear(&cert);
-    /* Never referenced: no key was stored for them. */
-    if (have_text)
-        blob_remove(j->blobdir, text_obj.id);
-    if (have_unred)
-        blob_remove(j->blobdir, unred_obj.id);
-    if (have_raudio)
-        blob_remove(j->blobdir, raudio_obj.id);
-    if (rendered) {
-        crypto_wipe(rendered, strlen(rendered));
-        free(rendered);
-    }
-    asr_result_free(res);
-    crypto_key_free(tk);
-    if (rc == PHS_ESTALE) {
-        /* The tenant key was rotated while the job ran: its results were
-         * written under the old key and dropped; run it again under the new. */
-        rc = requeue(j, job);
-        return rc < 0 ? rc : JOBS_REQUEUED;
-    }
-    return rc;
-}
-
-/* Last resort when a job's outcome could not be committed: mark it failed
- * so it does not sit in "processing" until the next restart. */
 /* The workers' audit record of action on job t, with the name of its
  * tenant read in tx into *tenant (which the event points into). */
 static struct audit_event worker_event(store_tx *tx, const struct store_transcript *t,
@@ -746,6 +318,8 @@ static struct audit_event worker_event(store_tx *tx, const struct store_transcri
     return ev;
 }
 
+/* Last resort when a job's outcome could not be committed: mark it failed
+ * so it does not sit in "processing" until the next restart. */
 static void mark_failed(jobs *j, struct store_transcript *job, int why)
 {
     store_tx *tx;
@@ -967,7 +541,7 @@ static void *worker_main(void *arg)
             bool again = false;
             if (rc == 0) {
                 jobs_crash_mark(job.id);
-                int rrc = run_stored(w, &job);
+                int rrc = jobrun_stored(w, &job);
                 jobs_crash_mark(NULL);
                 if (rrc < 0)
                     mark_failed(j, &job, rrc);

@@ -1,0 +1,528 @@
+/* jobrun: one stored job's run, as named steps: load its rows, decrypt its
+ * vocabulary and choose its model, decrypt and transcribe the audio, redact,
+ * seal the copies, commit the outcome with its audit record, certify what
+ * policy erased. The pool that claims jobs and runs this is jobs.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/sbuf.h"
+#include "core/timeutil.h"
+#include "core/wipe.h"
+#include "crypto/crypto.h"
+#include "records/audit.h"
+#include "records/certificate.h"
+#include "records/jobopts.h"
+#include "records/retention.h"
+#include "service/jobs_int.h"
+#include "speech/vocab.h"
+#include "store/blob.h"
+#include "text/redact_audio.h"
+#include "text/transcript.h"
+
+#define JOBRUN_VOCAB_STORED_MAX (64u * 1024) /* 256 words of at most 64 bytes, one a line */
+
+/* A sealed object of the job's result: written and keyed, not yet
+ * referenced by a committed row (its file goes if the run ends without). */
+struct sealed {
+    struct store_object obj;
+    bool have;
+};
+
+/* Everything one run holds; freed by run_free. */
+struct run {
+    struct worker *w;
+    jobs *j;
+    const struct jobs_config *cfg;
+    const char *blobdir;
+    struct store_transcript *job;
+    struct store_tenant tenant;
+    struct jobopts opts;
+    bool options_ok;                          /* the model options can be honoured */
+    struct store_object audio_obj, vocab_obj; /* rows as read at the start */
+    crypto_key *tk;
+    vocab words;
+    modelcache_entry *model; /* NULL: the worker's default decoder */
+    sbuf audio;              /* the decrypted recording, as uploaded */
+    audio_info info;
+    asr_result *res;
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1]; /* of the recording ("" until read) */
+    redact_span *spans;
+    size_t n_spans;
+    struct sealed text, unred, raudio;
+    bool erase_audio, erase_vocab;
+    struct certificate cert;
+    bool unread; /* the store could not be read at all: nothing to commit */
+    bool busy;   /* the job's model does not fit the memory budget now */
+    char msg[256];
+};
+
+static int sbuf_sink(void *ctx, const void *buf, size_t len)
+{
+    return sbuf_append(ctx, buf, len);
+}
+
+/* ---- sealing objects ------------------------------------------------------------- */
+
+/* Starts a new encrypted object of the tenant (a fresh id in obj->id). */
+static blob_writer *seal_start(struct run *r, struct store_object *obj, int *err)
+{
+    memset(obj, 0, sizeof(*obj));
+    if ((*err = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        return NULL;
+    return blob_writer_new(r->blobdir, r->tk, obj->id, err);
+}
+
+/* Commits bw (freed either way) and fills the object row of kind. */
+static int seal_commit(struct run *r, blob_writer *bw, const char *kind, struct sealed *out)
+{
+    struct blob_info bi;
+    struct store_object *obj = &out->obj;
+    int rc = blob_writer_commit(bw, &bi);
+    if (rc < 0)
+        return rc;
+    obj->tenant_id = r->job->tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "%s", kind);
+    obj->tenant_key_version = r->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = time_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+    out->have = true;
+    return 0;
+}
+
+/* Renders the result as verbose JSON (with the redactions in o) and seals
+ * it as a new object of kind. */
+static int seal_text(struct run *r, const transcript_opts *o, const char *kind, struct sealed *out)
+{
+    int rc;
+    char *text = transcript_render(r->res, TRANSCRIPT_VERBOSE_JSON, o);
+    if (!text)
+        return PHS_ENOMEM;
+    blob_writer *bw = seal_start(r, &out->obj, &rc);
+    if (bw && (rc = blob_writer_write(bw, text, strlen(text))) < 0)
+        blob_writer_abort(bw);
+    else if (bw)
+        rc = seal_commit(r, bw, kind, out);
+    wipe_free_str(text);
+    return rc;
+}
+
+static int blob_sink_write(void *ctx, const void *buf, size_t len)
+{
+    return blob_writer_write(ctx, buf, len);
+}
+
+/* Seals a WAV copy of the recording with the redacted spans masked. */
+static int seal_redacted_audio(struct run *r)
+{
+    int rc;
+    audio_source src;
+    audio_mem mem;
+    blob_writer *bw = seal_start(r, &r->raudio.obj, &rc);
+    if (!bw) {
+        snprintf(r->msg, sizeof(r->msg), "the redacted audio could not be stored: %s", err_str(rc));
+        return rc;
+    }
+    audio_source_memory(&src, &mem, r->audio.p, r->audio.len);
+    rc = redact_audio_wav_stream(&src, &r->cfg->limits, r->spans, r->n_spans, r->opts.audio_mode,
+                                 blob_sink_write, bw, NULL, r->msg, sizeof(r->msg));
+    if (rc < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    if ((rc = seal_commit(r, bw, "redacted_audio", &r->raudio)) < 0)
+        snprintf(r->msg, sizeof(r->msg), "the redacted audio could not be stored: %s", err_str(rc));
+    return rc;
+}
+
+/* ---- the steps ------------------------------------------------------------------- */
+
+/* Reads the job's tenant, its audio and vocabulary object rows, its
+ * options and the tenant key, in one read transaction. */
+static int run_load(struct run *r)
+{
+    store_tx *tx;
+    int rc = store_begin_read(r->cfg->store, &tx);
+    if (rc < 0) {
+        r->unread = true;
+        return rc;
+    }
+    rc = store_tenant_by_id(tx, r->job->tenant_id, &r->tenant);
+    if (rc == 0)
+        rc = store_object_get(tx, r->job->tenant_id, r->job->audio_object, &r->audio_obj);
+    r->options_ok =
+        jobopts_parse(r->job->options, &r->opts) == 0 && !(r->opts.invalid & JOBOPTS_BAD_MODEL);
+    if (rc == 0 && r->options_ok && r->opts.vocab_object[0])
+        rc = store_object_get(tx, r->job->tenant_id, r->opts.vocab_object, &r->vocab_obj);
+    if (rc == 0 && !(r->tk = store_tenant_key(tx, r->job->tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    return rc;
+}
+
+/* Whether the job may run at all; load_rc is run_load's result. */
+static int run_admit(struct run *r, int load_rc)
+{
+    const struct store_transcript *job = r->job;
+    if (load_rc < 0) {
+        snprintf(r->msg, sizeof(r->msg), "the job's records could not be read: %s",
+                 err_str(load_rc));
+        return load_rc;
+    }
+    if (job->crashes >= JOBS_MAX_CRASHES) {
+        snprintf(r->msg, sizeof(r->msg),
+                 "the server crashed %d times while transcribing this recording; it is not "
+                 "tried again",
+                 job->crashes);
+        return PHS_EINTERNAL;
+    }
+    if (job->interruptions >= JOBS_MAX_INTERRUPTIONS) {
+        snprintf(r->msg, sizeof(r->msg),
+                 "the server stopped %d times while transcribing this recording; it is not "
+                 "tried again",
+                 job->interruptions);
+        return PHS_EINTERNAL;
+    }
+    if (!r->audio_obj.has_dk) {
+        snprintf(r->msg, sizeof(r->msg), "the audio was destroyed before it was transcribed");
+        return PHS_ENOTFOUND;
+    }
+    if (!r->options_ok || (r->opts.vocab_object[0] && !r->vocab_obj.has_dk)) {
+        snprintf(r->msg, sizeof(r->msg), "the job's recognition options are invalid");
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+/* Decrypts the job's vocabulary (if any) into r->words. */
+static int run_load_vocabulary(struct run *r)
+{
+    sbuf text;
+    const char *why = NULL;
+    if (!r->opts.vocab_object[0])
+        return 0;
+    sbuf_init(&text, JOBRUN_VOCAB_STORED_MAX - 1); /* and its NUL */
+    int rc =
+        blob_read(r->blobdir, r->tk, r->vocab_obj.dk_wrapped, r->vocab_obj.id, sbuf_sink, &text);
+    if (rc == 0)
+        rc = vocab_add_list(&r->words, sbuf_str(&text), &why);
+    sbuf_free(&text);
+    if (rc < 0)
+        snprintf(r->msg, sizeof(r->msg), "the job's vocabulary could not be read: %s", err_str(rc));
+    return rc;
+}
+
+/* Chooses the model: the worker's own, or one for the job's profile and
+ * vocabulary (PHS_EBUSY: not now, the memory budget is full). */
+static int run_choose_model(struct run *r)
+{
+    struct jobs_options mo = {
+        .tenant_id = r->job->tenant_id,
+        .profile = r->opts.profile,
+        .vocabulary = vocab_words(&r->words),
+    };
+    if (!jobs_model_needed(r->j, &mo))
+        return 0;
+    return jobs_model_get(r->j, &mo, &r->model, r->msg, sizeof(r->msg));
+}
+
+/* Decrypts the recording into memory and transcribes it. */
+static int run_transcribe(struct run *r)
+{
+    uint8_t sha[CRYPTO_SHA256_LEN];
+    /* One allocation when the row's size is right (else it grows). */
+    if (r->audio_obj.size > 0)
+        sbuf_reserve(&r->audio, (size_t)r->audio_obj.size);
+    int rc = blob_read(r->blobdir, r->tk, r->audio_obj.dk_wrapped, r->audio_obj.id, sbuf_sink,
+                       &r->audio);
+    if (rc < 0) {
+        snprintf(r->msg, sizeof(r->msg), "the stored audio could not be read: %s", err_str(rc));
+        return rc;
+    }
+    crypto_sha256(r->audio.p, r->audio.len, sha);
+    crypto_hex(sha, sizeof(sha), r->sha_hex);
+    return jobs_decode(r->w, r->model, r->audio.p, r->audio.len, &r->info, &r->res, r->msg,
+                       sizeof(r->msg));
+}
+
+/* Redaction as the job asked: the copy before redaction first (readable
+ * only with read and phi), then the spans. */
+static int run_redact(struct run *r)
+{
+    int rc;
+    if ((r->opts.invalid & JOBOPTS_BAD_REDACTION) || (r->opts.redact_labels && !r->cfg->lex)) {
+        snprintf(r->msg, sizeof(r->msg), "the job's redaction options are invalid");
+        return PHS_EINVAL;
+    }
+    if (r->opts.keep_unredacted) {
+        transcript_opts o;
+        transcript_opts_default(&o);
+        o.words_top_level = true;
+        if ((rc = seal_text(r, &o, "unredacted", &r->unred)) < 0) {
+            snprintf(r->msg, sizeof(r->msg), "the unredacted copy could not be stored: %s",
+                     err_str(rc));
+            return rc;
+        }
+    }
+    if (!r->opts.redact_labels)
+        return 0;
+    redact_config rcfg = {.lex = r->cfg->lex, .labels = r->opts.redact_labels};
+    if ((rc = redact_apply(&rcfg, r->res, &r->spans, &r->n_spans)) < 0)
+        snprintf(r->msg, sizeof(r->msg), "redaction failed: %s", err_str(rc));
+    return rc;
+}
+
+/* Seals the redacted audio (if asked) and the transcript; the recording
+ * leaves memory here. */
+static int run_seal(struct run *r)
+{
+    int rc = 0;
+    if (r->opts.redact_audio)
+        rc = seal_redacted_audio(r);
+    sbuf_free(&r->audio);
+    if (rc < 0)
+        return rc;
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.words_top_level = true;
+    o.redacted = r->opts.redact_labels != 0;
+    o.redactions = r->spans;
+    o.n_redactions = r->n_spans;
+    if ((rc = seal_text(r, &o, "transcript", &r->text)) < 0)
+        snprintf(r->msg, sizeof(r->msg), "the transcript could not be stored: %s", err_str(rc));
+    return rc;
+}
+
+/* Runs the steps up to the outcome to commit (0: completed). */
+static int run_steps(struct run *r)
+{
+    int rc = run_load(r);
+    if (r->unread)
+        return rc;
+    if ((rc = run_admit(r, rc)) == 0)
+        rc = run_load_vocabulary(r);
+    if (rc == 0 && (rc = run_choose_model(r)) == PHS_EBUSY) {
+        r->busy = true;
+        return rc;
+    }
+    if (rc == 0)
+        rc = run_transcribe(r);
+    jobs_model_put(r->j, r->model);
+    r->model = NULL;
+    vocab_clear(&r->words);
+    if (rc == 0)
+        rc = run_redact(r);
+    if (rc == 0)
+        rc = run_seal(r);
+    sbuf_free(&r->audio);
+    return rc;
+}
+
+/* ---- the commit ------------------------------------------------------------------ */
+
+/* The job row as the outcome leaves it. */
+static void run_finish_row(struct run *r, int outcome)
+{
+    struct store_transcript *job = r->job;
+    job->updated_us = time_now_us();
+    if (r->info.bytes) {
+        job->audio_bytes = (int64_t)r->info.bytes;
+        job->audio_duration_ms = (int64_t)(r->info.duration * 1000.0 + 0.5);
+    }
+    if (r->res)
+        job->audio_duration_ms = (int64_t)(r->res->duration * 1000.0 + 0.5);
+    if (outcome < 0) {
+        job->state = STORE_JOB_FAILED;
+        snprintf(job->error, sizeof(job->error), "%s", r->msg[0] ? r->msg : err_str(outcome));
+        return;
+    }
+    if (r->unred.have)
+        snprintf(job->unredacted_object, sizeof(job->unredacted_object), "%s", r->unred.obj.id);
+    if (r->raudio.have)
+        snprintf(job->redacted_audio_object, sizeof(job->redacted_audio_object), "%s",
+                 r->raudio.obj.id);
+    job->state = STORE_JOB_COMPLETED;
+    snprintf(job->transcript_object, sizeof(job->transcript_object), "%s", r->text.obj.id);
+    job->transcript_bytes = r->text.obj.size;
+    job->error[0] = '\0';
+}
+
+/* In tx: the sealed copies' rows, and the erase of what policy removes
+ * now: the recording when the tenant keeps no audio, and the vocabulary,
+ * which served this job only. */
+static int run_commit_objects(struct run *r, store_tx *tx, int outcome)
+{
+    int rc;
+    const struct sealed *copies[] = {&r->text, &r->unred, &r->raudio};
+    for (size_t i = 0; outcome == 0 && i < 3; i++)
+        if (copies[i]->have && (rc = store_object_insert(tx, &copies[i]->obj)) < 0)
+            return rc;
+    if (r->tenant.audio_retention_s == 0 && r->audio_obj.has_dk && r->job->audio_object[0]) {
+        if ((rc = store_object_destroy_key(tx, r->job->audio_object, r->job->updated_us)) < 0)
+            return rc;
+        r->erase_audio = true;
+    }
+    if (r->vocab_obj.has_dk) {
+        if ((rc = store_object_destroy_key(tx, r->vocab_obj.id, r->job->updated_us)) < 0)
+            return rc;
+        r->erase_vocab = true;
+    }
+    return 0;
+}
+
+/* The workers' audit record of the outcome. */
+static int run_audit(struct run *r, store_tx *tx, int outcome, int64_t *seq)
+{
+    const struct store_transcript *job = r->job;
+    struct audit_event ev = {
+        .tenant = r->tenant.name,
+        .actor = "system:worker",
+        .action = outcome == 0 ? "transcript.complete" : "transcript.fail",
+        .resource_type = "transcript",
+        .resource_id = job->id,
+        .outcome = outcome == 0 ? "success" : "failure",
+        .source = "local",
+        .reason = outcome == 0 ? (r->erase_audio ? "audio_destroyed" : NULL) : err_str(outcome),
+        .has_audio = r->info.bytes > 0,
+        .audio_bytes = (int64_t)r->info.bytes,
+        .audio_duration_ms = job->audio_duration_ms,
+        .audio_format = r->info.format,
+        .audio_sample_rate = r->info.sample_rate,
+        .audio_channels = r->info.channels,
+        .audio_sha256 = r->sha_hex[0] ? r->sha_hex : NULL,
+    };
+    return audit_append(tx, &ev, seq);
+}
+
+/* Adds an erased object to the certificate draft. */
+static int cert_add(struct certificate *c, const struct store_object *o)
+{
+    struct certificate_object co = {0};
+    snprintf(co.id, sizeof(co.id), "%s", o->id);
+    snprintf(co.kind, sizeof(co.kind), "%s", o->kind);
+    co.has_sha256 = o->has_sha256;
+    memcpy(co.sha256, o->sha256, sizeof(co.sha256));
+    co.bytes = o->size;
+    co.created_us = o->created_us;
+    return certificate_add_object(c, &co);
+}
+
+/* In tx (which wrote audit record seq): the draft of the certificate of
+ * what policy erased, kept until retention_certify issues it. */
+static int run_certificate_draft(struct run *r, store_tx *tx, int64_t seq)
+{
+    struct certificate *c = &r->cert;
+    int rc;
+    if (r->erase_audio && (rc = cert_add(c, &r->audio_obj)) < 0)
+        return rc;
+    if (r->erase_vocab && (rc = cert_add(c, &r->vocab_obj)) < 0)
+        return rc;
+    snprintf(c->tenant, sizeof(c->tenant), "%s", r->tenant.name);
+    c->tenant_id = r->tenant.id;
+    snprintf(c->resource_type, sizeof(c->resource_type), "transcript");
+    snprintf(c->resource_id, sizeof(c->resource_id), "%s", r->job->id);
+    snprintf(c->destroyed, sizeof(c->destroyed), "%s%sdata_keys", r->erase_audio ? "audio," : "",
+             r->erase_vocab ? "vocabulary," : "");
+    snprintf(c->requested_by, sizeof(c->requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
+    snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_RETENTION);
+    c->audit_seq = seq;
+    return retention_pending_add(tx, c);
+}
+
+/* Commits the outcome with its audit record in one transaction, unless
+ * the job was deleted while it ran (its result must not come back to
+ * life). Then certifies what policy erased. */
+static int run_commit(struct run *r, int outcome)
+{
+    store_tx *tx;
+    struct store_transcript cur;
+    int64_t seq = 0;
+    int rc = store_begin(r->cfg->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (store_transcript_get(tx, r->job->tenant_id, r->job->id, &cur) == 0 &&
+        cur.state == STORE_JOB_DELETED) {
+        store_rollback(tx);
+        return 0;
+    }
+    run_finish_row(r, outcome);
+    if ((rc = run_commit_objects(r, tx, outcome)) < 0 ||
+        (rc = store_transcript_update(tx, r->job)) < 0 ||
+        (rc = run_audit(r, tx, outcome, &seq)) < 0 ||
+        ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
+        store_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        return rc;
+    if (outcome == 0) /* committed: the objects are referenced now */
+        r->text.have = r->unred.have = r->raudio.have = false;
+    if (r->erase_audio || r->erase_vocab) /* on failure the next purge retries */
+        retention_certify(r->cfg->store, r->blobdir, &r->cert, NULL);
+    return 0;
+}
+
+/* Puts the claimed job back in the queue without counting the attempt. */
+static int run_requeue(struct run *r)
+{
+    store_tx *tx;
+    struct store_transcript *job = r->job;
+    int rc = store_begin(r->cfg->store, &tx);
+    if (rc < 0)
+        return rc;
+    job->state = STORE_JOB_QUEUED;
+    job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
+    job->updated_us = time_now_us();
+    if ((rc = store_transcript_update(tx, job)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    rc = store_commit(tx);
+    return rc < 0 ? rc : JOBS_REQUEUED;
+}
+
+static void run_free(struct run *r)
+{
+    const struct sealed *copies[] = {&r->text, &r->unred, &r->raudio};
+    for (size_t i = 0; i < 3; i++) /* never referenced: no key was stored for them */
+        if (copies[i]->have)
+            blob_remove(r->blobdir, copies[i]->obj.id);
+    certificate_clear(&r->cert);
+    jobs_model_put(r->j, r->model);
+    vocab_clear(&r->words);
+    sbuf_free(&r->audio);
+    free(r->spans);
+    asr_result_free(r->res);
+    crypto_key_free(r->tk);
+    wipe(r, sizeof(*r));
+}
+
+int jobrun_stored(struct worker *w, struct store_transcript *job)
+{
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.w = w;
+    r.j = jobs_worker_pool(w);
+    r.cfg = jobs_config_of(r.j);
+    r.blobdir = jobs_blobdir(r.j);
+    r.job = job;
+    certificate_init(&r.cert);
+    sbuf_init(&r.audio, (size_t)r.cfg->limits.max_bytes);
+    int rc, outcome = run_steps(&r);
+    if (r.unread)
+        rc = outcome;
+    else if (r.busy) /* try again later, as if unclaimed (only the vocabulary was decrypted) */
+        rc = run_requeue(&r);
+    else if ((rc = run_commit(&r, outcome)) == PHS_ESTALE)
+        /* The tenant key was rotated while the job ran: its results were
+         * written under the old key and dropped; run it again under the new. */
+        rc = run_requeue(&r);
+    run_free(&r);
+    return rc;
+}
