@@ -12,8 +12,8 @@
 
 /* Every handler module, in the order their routes are tried. */
 static const struct api_module *const modules[] = {
-    &api_health_module,       &api_transcribe_module, &api_admin_module,
-    &api_certificates_module, &api_profiles_module,
+    &api_health_module, &api_transcriptions_module, &api_transcripts_module,
+    &api_admin_module,  &api_certificates_module,   &api_profiles_module,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

@@ -67,7 +67,8 @@ struct api_module {
 
 /* The modules (routes.c lists them). */
 extern const struct api_module api_health_module;
-extern const struct api_module api_transcribe_module;
+extern const struct api_module api_transcriptions_module;
+extern const struct api_module api_transcripts_module;
 extern const struct api_module api_admin_module;
 extern const struct api_module api_certificates_module;
 extern const struct api_module api_profiles_module;

@@ -16,6 +16,9 @@
 #include "text/redact.h"
 #include "text/redact_audio.h"
 #include "text/transcript.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+#include "service/transcribe.h"
 
 #define STDIN_MAX_DEFAULT (1024ULL * 1024 * 1024)
 
@@ -50,39 +53,22 @@ static void usage(FILE *out)
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
 }
 
-/* Reads all of stdin into memory, up to cap bytes. */
-static int slurp_stdin(unsigned char **out, size_t *len, uint64_t cap)
+/* Reads all of stdin into b (its cap: the size limit). */
+static int slurp_stdin(sbuf *b)
 {
-    size_t n = 0, sz = 65536;
-    unsigned char *buf = malloc(sz);
-    if (!buf)
-        return PHS_ENOMEM;
+    uint8_t chunk[65536];
+    int rc = 0;
     for (;;) {
-        if (n == sz) {
-            if (sz >= cap + 1) {
-                free(buf);
-                return PHS_ETOOBIG;
-            }
-            sz *= 2;
-            unsigned char *nb = realloc(buf, sz);
-            if (!nb) {
-                free(buf);
-                return PHS_ENOMEM;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, sz - n, stdin);
-        n += got;
+        size_t got = fread(chunk, 1, sizeof(chunk), stdin);
         if (got == 0)
             break;
+        if ((rc = sbuf_append(b, chunk, got)) < 0)
+            break;
     }
-    if (ferror(stdin)) {
-        free(buf);
-        return PHS_EIO;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
+    wipe(chunk, sizeof(chunk));
+    if (rc == 0 && ferror(stdin))
+        rc = PHS_EIO;
+    return rc;
 }
 
 typedef struct redact_opts {
@@ -92,100 +78,109 @@ typedef struct redact_opts {
     redact_audio_mode audio_mode;
 } redact_opts;
 
-/* Transcribes one input; returns a CLI exit code. */
-static int transcribe_one(asr_decoder *d, const char *path, int index, const audio_limits *lim,
-                          transcript_format fmt, const redact_opts *ro, FILE *out)
-{
-    char msg[256];
+/* One input: a file, or stdin read into memory. */
+struct input {
+    FILE *f;   /* NULL for stdin */
+    sbuf data; /* stdin's bytes */
     audio_source src;
     audio_mem mem;
-    unsigned char *data = NULL;
-    size_t data_len = 0;
-    FILE *f = NULL;
-    int code = CLI_BADINPUT;
-    redact_span *spans = NULL;
-    size_t n_spans = 0;
-    transcript_opts topts;
-    transcript_opts_default(&topts);
+    asr_decoder *dec;
+    const audio_limits *lim;
+};
 
+/* Points in->src at the start of the input (again). */
+static void input_rewind(struct input *in)
+{
+    if (in->f) {
+        rewind(in->f);
+        audio_source_file(&in->src, in->f);
+    } else {
+        audio_source_memory(&in->src, &in->mem, in->data.p, in->data.len);
+    }
+}
+
+/* The decode step of the use case: the command's own decoder. */
+static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    struct input *in = ctx;
+    return pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
+}
+
+/* Opens input #index (path, "-" for stdin); returns 0 or a CLI exit code
+ * after saying why. */
+static int input_open(struct input *in, const char *path, int index)
+{
+    struct stat st;
     if (!strcmp(path, "-")) {
-        size_t len = 0;
-        int rc = slurp_stdin(&data, &len, lim->max_bytes);
+        int rc = slurp_stdin(&in->data);
         if (rc < 0) {
             fprintf(stderr, "phiscribe transcribe: input #%d (stdin): %s\n", index,
                     rc == PHS_ETOOBIG ? "over the size limit" : err_str(rc));
             return rc == PHS_ENOMEM ? CLI_FAIL : CLI_BADINPUT;
         }
-        data_len = len;
-        audio_source_memory(&src, &mem, data, len);
-    } else {
-        struct stat st;
-        f = fopen(path, "rb");
-        if (!f) {
-            /* The file name itself may be PHI: name the input by position. */
-            fprintf(stderr, "phiscribe transcribe: input #%d: cannot open: %s\n", index,
-                    strerror(errno));
-            return CLI_BADINPUT;
-        }
-        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-            fprintf(stderr, "phiscribe transcribe: input #%d: not a regular file\n", index);
-            fclose(f);
-            return CLI_BADINPUT;
-        }
-        audio_source_file(&src, f);
+        input_rewind(in);
+        return 0;
     }
+    if (!(in->f = fopen(path, "rb"))) {
+        /* The file name itself may be PHI: name the input by position. */
+        fprintf(stderr, "phiscribe transcribe: input #%d: cannot open: %s\n", index,
+                strerror(errno));
+        return CLI_BADINPUT;
+    }
+    if (fstat(fileno(in->f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "phiscribe transcribe: input #%d: not a regular file\n", index);
+        return CLI_BADINPUT;
+    }
+    input_rewind(in);
+    return 0;
+}
 
-    audio_info info;
-    asr_result *res = NULL;
-    int rc = pipeline_transcribe(d, &src, lim, &info, &res, msg, sizeof(msg));
-    if (rc < 0) {
-        fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, msg);
-        code =
-            rc == PHS_EENGINE || rc == PHS_ENOMEM || rc == PHS_EINTERNAL ? CLI_FAIL : CLI_BADINPUT;
+/* Transcribes one input (the use case service/transcribe), writes the
+ * redacted audio if asked, prints the text; returns a CLI exit code. */
+static int transcribe_one(asr_decoder *d, const char *path, int index, const audio_limits *lim,
+                          transcript_format fmt, const redact_opts *ro, FILE *out)
+{
+    struct input in = {.dec = d, .lim = lim};
+    struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
+    struct transcribe_result r;
+    memset(&r, 0, sizeof(r));
+    sbuf_init(&in.data, (size_t)lim->max_bytes);
+    int rc, code = input_open(&in, path, index);
+    if (code != 0)
         goto out;
-    }
-    if (ro->on) {
-        rc = redact_apply(&ro->cfg, res, &spans, &n_spans);
-        if (rc < 0) {
+    transcript_opts_default(&rq.render);
+    if (ro->on)
+        rq.redact = ro->cfg;
+    if ((rc = transcribe_run(&rq, &r)) < 0) {
+        if (r.step == TRANSCRIBE_DECODE)
+            fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, r.msg);
+        else if (r.step == TRANSCRIBE_REDACT)
             fprintf(stderr, "phiscribe transcribe: input #%d: redaction failed: %s\n", index,
                     err_str(rc));
-            code = CLI_FAIL;
-            goto out;
-        }
-        topts.redacted = true;
-        topts.redactions = spans;
-        topts.n_redactions = n_spans;
+        else
+            fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        code = r.step == TRANSCRIBE_DECODE && rc != PHS_EENGINE && rc != PHS_ENOMEM &&
+                       rc != PHS_EINTERNAL
+                   ? CLI_BADINPUT
+                   : CLI_FAIL;
+        goto out;
     }
     if (ro->on && ro->audio_out) {
         /* Decode the input a second time rather than keep its PCM. */
-        if (f) {
-            rewind(f);
-            audio_source_file(&src, f);
-        } else {
-            audio_source_memory(&src, &mem, data, data_len);
-        }
-        rc = redact_audio_wav(&src, lim, spans, n_spans, ro->audio_mode, ro->audio_out, msg,
-                              sizeof(msg));
-        if (rc < 0) {
-            fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, msg);
+        input_rewind(&in);
+        if ((rc = redact_audio_wav(&in.src, lim, r.spans, r.n_spans, ro->audio_mode, ro->audio_out,
+                                   r.msg, sizeof(r.msg))) < 0) {
+            fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, r.msg);
             code = CLI_FAIL;
             goto out;
         }
     }
-    char *text = transcript_render(res, fmt, &topts);
-    if (!text) {
-        fprintf(stderr, "phiscribe transcribe: out of memory\n");
-        code = CLI_FAIL;
-        goto out;
-    }
-    code = fputs(text, out) < 0 ? CLI_FAIL : CLI_OK;
-    free(text);
+    code = fputs(r.text, out) < 0 ? CLI_FAIL : CLI_OK;
 out:
-    free(spans);
-    asr_result_free(res);
-    if (f)
-        fclose(f);
-    free(data);
+    transcribe_result_clear(&r);
+    if (in.f)
+        fclose(in.f);
+    sbuf_free(&in.data);
     return code;
 }
 
@@ -231,7 +226,171 @@ static int check_profile(const char *profile)
     return PHS_EINVAL;
 }
 
-int cli_transcribe(int argc, char **argv)
+/* The command line, parsed. The engine parameters and vocabulary words
+ * point into argv or into the stores here. */
+struct args {
+    transcript_format fmt;
+    const char *output;
+    audio_limits lim;
+    asr_config cfg;
+    /* "-name", "value" pairs */
+    const char *params[2 * MAX_ENGINE_PARAMS + 1];
+    char params_store[MAX_ENGINE_PARAMS][64];
+    int n_params;
+    const char *vocab[ASR_MAX_VOCABULARY + 1]; /* --vocabulary */
+    char vocab_store[4096];
+    redact_opts ro;
+};
+
+/* --engine-param NAME=VALUE */
+static int parse_engine_param(struct args *a, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || a->n_params == MAX_ENGINE_PARAMS ||
+        (size_t)(eq - arg) + 2 > sizeof(a->params_store[0])) {
+        fprintf(stderr, "phiscribe transcribe: --engine-param needs NAME=VALUE\n");
+        return CLI_USAGE;
+    }
+    char *name = a->params_store[a->n_params];
+    size_t nl = (size_t)(eq - arg);
+    size_t off = arg[0] == '-' ? 0 : 1;
+    name[0] = '-';
+    memcpy(name + off, arg, nl);
+    name[nl + off] = '\0';
+    a->params[2 * a->n_params] = name;
+    a->params[2 * a->n_params + 1] = eq + 1;
+    a->n_params++;
+    return 0;
+}
+
+/* --vocabulary W,W,... (the last one given counts) */
+static int parse_vocabulary(struct args *a, const char *arg)
+{
+    size_t len = strlen(arg), n = 0;
+    if (len >= sizeof(a->vocab_store)) {
+        fprintf(stderr, "phiscribe transcribe: --vocabulary is longer than %zu bytes\n",
+                sizeof(a->vocab_store) - 1);
+        return CLI_USAGE;
+    }
+    memcpy(a->vocab_store, arg, len + 1);
+    for (char *w = a->vocab_store, *end; w && *w; w = end) {
+        end = strchr(w, ',');
+        if (end)
+            *end++ = '\0';
+        if (!*w)
+            continue;
+        if (!g2p_word_ok(w)) {
+            fprintf(stderr,
+                    "phiscribe transcribe: --vocabulary takes words of letters, "
+                    "digits, ' and - (at most %d bytes), comma-separated\n",
+                    G2P_MAX_WORD);
+            return CLI_USAGE;
+        }
+        if (n == ASR_MAX_VOCABULARY) {
+            fprintf(stderr, "phiscribe transcribe: more than %d vocabulary words\n",
+                    ASR_MAX_VOCABULARY);
+            return CLI_USAGE;
+        }
+        a->vocab[n++] = w;
+    }
+    a->vocab[n] = NULL;
+    a->cfg.vocabulary = n ? a->vocab : NULL;
+    return 0;
+}
+
+/* A positive integer option (--max-seconds, --max-bytes). */
+static int parse_positive(const char *name, const char *arg, uint64_t *v)
+{
+    if (parse_u64(arg, v) == 0 && *v > 0)
+        return 0;
+    fprintf(stderr, "phiscribe transcribe: --%s needs a positive integer\n", name);
+    return CLI_USAGE;
+}
+
+/* The redaction options (R, T, A, M). */
+static int parse_redaction_option(struct args *a, int c, const char *arg)
+{
+    a->ro.on = a->ro.on || c != 'M';
+    switch (c) {
+    case 'T':
+        if (redact_types_parse(arg, &a->ro.cfg.labels) < 0) {
+            fprintf(stderr, "phiscribe transcribe: --redact-types takes a list of "
+                            "name,date,age,phone,id,ssn,address,email,url or all\n");
+            return CLI_USAGE;
+        }
+        return 0;
+    case 'A':
+        a->ro.audio_out = arg;
+        return 0;
+    case 'M':
+        if (!strcmp(arg, "tone") || !strcmp(arg, "silence")) {
+            a->ro.audio_mode = !strcmp(arg, "tone") ? REDACT_AUDIO_TONE : REDACT_AUDIO_SILENCE;
+            return 0;
+        }
+        fprintf(stderr, "phiscribe transcribe: --redact-audio-mode is tone or silence\n");
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+/* One option c with its argument; 0 or the exit code to end with (-1:
+ * --help, which exits 0). */
+static int parse_option(struct args *a, int c, const char *arg)
+{
+    uint64_t v;
+    int rc = 0;
+    switch (c) {
+    case 'f':
+        if (transcript_format_parse(arg, &a->fmt) < 0) {
+            fprintf(stderr,
+                    "phiscribe transcribe: unknown format '%s' "
+                    "(json, text, srt, vtt, verbose_json)\n",
+                    arg);
+            return CLI_USAGE;
+        }
+        return 0;
+    case 'o':
+        a->output = arg;
+        return 0;
+    case 's':
+        if ((rc = parse_positive("max-seconds", arg, &v)) == 0)
+            a->lim.max_seconds = (double)v;
+        return rc;
+    case 'b':
+        if ((rc = parse_positive("max-bytes", arg, &v)) == 0)
+            a->lim.max_bytes = v;
+        return rc;
+    case 'm':
+        a->cfg.model_dir = arg;
+        return 0;
+    case 'l':
+        a->cfg.lm = arg;
+        return 0;
+    case 'd':
+        a->cfg.dict = arg;
+        return 0;
+    case 'p':
+        return parse_engine_param(a, arg);
+    case 'P':
+        a->cfg.profile = arg;
+        return 0;
+    case 'V':
+        return parse_vocabulary(a, arg);
+    case 'R':
+    case 'T':
+    case 'A':
+    case 'M':
+        return parse_redaction_option(a, c, arg);
+    case 'h':
+        usage(stdout);
+        return -1;
+    }
+    return CLI_USAGE;
+}
+
+/* Parses the command line into a; 0 to go on with the files from optind,
+ * else the exit code (-1 for --help: exit 0). */
+static int parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -251,203 +410,46 @@ int cli_transcribe(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    transcript_format fmt = TRANSCRIPT_JSON;
-    const char *output = NULL;
-    audio_limits lim;
-    asr_config cfg;
-    /* "-name", "value" pairs; the strings point into argv or params_store. */
-    const char *params[2 * MAX_ENGINE_PARAMS + 1] = {NULL};
-    char params_store[MAX_ENGINE_PARAMS][64];
-    int n_params = 0;
-    uint64_t v;
-    /* --vocabulary: the words point into vocab_store. */
-    const char *vocab[ASR_MAX_VOCABULARY + 1] = {NULL};
-    char vocab_store[4096];
-    size_t n_vocab = 0;
-    redact_opts ro = {.on = false,
-                      .cfg = {.lex = NULL, .labels = REDACT_ALL},
-                      .audio_out = NULL,
-                      .audio_mode = REDACT_AUDIO_TONE};
-
-    audio_limits_default(&lim);
-    asr_config_default(&cfg);
+    int c, rc;
     optind = 1;
     opterr = 0;
-    int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (transcript_format_parse(optarg, &fmt) < 0) {
-                fprintf(stderr,
-                        "phiscribe transcribe: unknown format '%s' "
-                        "(json, text, srt, vtt, verbose_json)\n",
-                        optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 's':
-            if (parse_u64(optarg, &v) < 0 || v == 0) {
-                fprintf(stderr, "phiscribe transcribe: --max-seconds needs a positive integer\n");
-                return CLI_USAGE;
-            }
-            lim.max_seconds = (double)v;
-            break;
-        case 'b':
-            if (parse_u64(optarg, &v) < 0 || v == 0) {
-                fprintf(stderr, "phiscribe transcribe: --max-bytes needs a positive integer\n");
-                return CLI_USAGE;
-            }
-            lim.max_bytes = v;
-            break;
-        case 'm':
-            cfg.model_dir = optarg;
-            break;
-        case 'l':
-            cfg.lm = optarg;
-            break;
-        case 'd':
-            cfg.dict = optarg;
-            break;
-        case 'p': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || n_params == MAX_ENGINE_PARAMS ||
-                (size_t)(eq - optarg) + 2 > sizeof(params_store[0])) {
-                fprintf(stderr, "phiscribe transcribe: --engine-param needs NAME=VALUE\n");
-                return CLI_USAGE;
-            }
-            char *name = params_store[n_params];
-            size_t nl = (size_t)(eq - optarg);
-            size_t off = optarg[0] == '-' ? 0 : 1;
-            name[0] = '-';
-            memcpy(name + off, optarg, nl);
-            name[nl + off] = '\0';
-            params[2 * n_params] = name;
-            params[2 * n_params + 1] = eq + 1;
-            n_params++;
-            break;
-        }
-        case 'P':
-            cfg.profile = optarg;
-            break;
-        case 'V': {
-            size_t len = strlen(optarg);
-            if (len >= sizeof(vocab_store)) {
-                fprintf(stderr, "phiscribe transcribe: --vocabulary is longer than %zu bytes\n",
-                        sizeof(vocab_store) - 1);
-                return CLI_USAGE;
-            }
-            memcpy(vocab_store, optarg, len + 1);
-            n_vocab = 0;
-            for (char *w = vocab_store, *end; w && *w; w = end) {
-                end = strchr(w, ',');
-                if (end)
-                    *end++ = '\0';
-                if (!*w)
-                    continue;
-                if (!g2p_word_ok(w)) {
-                    fprintf(stderr,
-                            "phiscribe transcribe: --vocabulary takes words of letters, "
-                            "digits, ' and - (at most %d bytes), comma-separated\n",
-                            G2P_MAX_WORD);
-                    return CLI_USAGE;
-                }
-                if (n_vocab == ASR_MAX_VOCABULARY) {
-                    fprintf(stderr, "phiscribe transcribe: more than %d vocabulary words\n",
-                            ASR_MAX_VOCABULARY);
-                    return CLI_USAGE;
-                }
-                vocab[n_vocab++] = w;
-            }
-            vocab[n_vocab] = NULL;
-            cfg.vocabulary = n_vocab ? vocab : NULL;
-            break;
-        }
-        case 'R':
-            ro.on = true;
-            break;
-        case 'T':
-            if (redact_types_parse(optarg, &ro.cfg.labels) < 0) {
-                fprintf(stderr, "phiscribe transcribe: --redact-types takes a list of "
-                                "name,date,age,phone,id,ssn,address,email,url or all\n");
-                return CLI_USAGE;
-            }
-            ro.on = true;
-            break;
-        case 'A':
-            ro.audio_out = optarg;
-            ro.on = true;
-            break;
-        case 'M':
-            if (!strcmp(optarg, "tone") || !strcmp(optarg, "silence")) {
-                ro.audio_mode = !strcmp(optarg, "tone") ? REDACT_AUDIO_TONE : REDACT_AUDIO_SILENCE;
-                break;
-            }
-            fprintf(stderr, "phiscribe transcribe: --redact-audio-mode is tone or silence\n");
-            return CLI_USAGE;
-        case 'h':
-            usage(stdout);
-            return CLI_OK;
-        default:
+        if (c == '?' || c == ':') {
             fprintf(stderr, "phiscribe transcribe: unknown or incomplete option '%s'\n",
                     argv[optind - 1]);
             usage(stderr);
             return CLI_USAGE;
         }
+        if ((rc = parse_option(a, c, optarg)) != 0)
+            return rc;
     }
-    cfg.params = n_params ? params : NULL;
+    a->cfg.params = a->n_params ? a->params : NULL;
     int nfiles = argc - optind;
-    if (nfiles < 1) {
-        fprintf(stderr, "phiscribe transcribe: no input file given\n");
-        usage(stderr);
+    const char *why = nfiles < 1                      ? "no input file given"
+                      : a->output && nfiles > 1       ? "--output takes a single input file"
+                      : a->ro.audio_out && nfiles > 1 ? "--redact-audio takes a single input file"
+                                                      : NULL;
+    if (why) {
+        fprintf(stderr, "phiscribe transcribe: %s\n", why);
+        if (nfiles < 1)
+            usage(stderr);
         return CLI_USAGE;
     }
-    if (output && nfiles > 1) {
-        fprintf(stderr, "phiscribe transcribe: --output takes a single input file\n");
-        return CLI_USAGE;
-    }
-    if (ro.audio_out && nfiles > 1) {
-        fprintf(stderr, "phiscribe transcribe: --redact-audio takes a single input file\n");
-        return CLI_USAGE;
-    }
-    if (check_profile(cfg.profile) < 0)
-        return CLI_USAGE;
-    redact_lexicon *lex = NULL;
-    if (ro.on && !(lex = redact_lexicon_new())) {
-        fprintf(stderr, "phiscribe transcribe: out of memory\n");
-        return CLI_FAIL;
-    }
-    ro.cfg.lex = lex;
+    return check_profile(a->cfg.profile) < 0 ? CLI_USAGE : 0;
+}
 
-    char msg[256];
-    int err;
-    asr_model *model = asr_model_load(&cfg, &err, msg, sizeof(msg));
-    if (!model) {
-        fprintf(stderr, "phiscribe transcribe: %s\n", msg);
-        redact_lexicon_free(lex);
-        return CLI_FAIL;
-    }
-    asr_decoder *dec = asr_decoder_new(model, &err);
-    if (!dec) {
-        fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
-        asr_model_free(model);
-        redact_lexicon_free(lex);
-        return CLI_FAIL;
-    }
+/* Transcribes every file in turn with dec into a->output (else stdout). */
+static int run_files(const struct args *a, asr_decoder *dec, char **files, int nfiles)
+{
+    int code = CLI_OK;
     FILE *out = stdout;
-    if (output && !(out = fopen(output, "w"))) {
+    if (a->output && !(out = fopen(a->output, "w"))) {
         fprintf(stderr, "phiscribe transcribe: cannot write the output file: %s\n",
                 strerror(errno));
-        asr_decoder_free(dec);
-        asr_model_free(model);
-        redact_lexicon_free(lex);
         return CLI_FAIL;
     }
-    int code = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
-        int rc = transcribe_one(dec, argv[optind + i], i + 1, &lim, fmt, &ro, out);
+        int rc = transcribe_one(dec, files[i], i + 1, &a->lim, a->fmt, &a->ro, out);
         if (rc > code)
             code = rc;
     }
@@ -455,6 +457,38 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: writing the output failed: %s\n", strerror(errno));
         code = CLI_FAIL;
     }
+    return code;
+}
+
+int cli_transcribe(int argc, char **argv)
+{
+    struct args a = {.fmt = TRANSCRIPT_JSON,
+                     .ro = {.on = false,
+                            .cfg = {.lex = NULL, .labels = REDACT_ALL},
+                            .audio_out = NULL,
+                            .audio_mode = REDACT_AUDIO_TONE}};
+    char msg[256];
+    int err;
+    audio_limits_default(&a.lim);
+    asr_config_default(&a.cfg);
+    int code = parse_args(argc, argv, &a);
+    if (code != 0)
+        return code < 0 ? CLI_OK : code;
+    redact_lexicon *lex = NULL;
+    if (a.ro.on && !(lex = redact_lexicon_new())) {
+        fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        return CLI_FAIL;
+    }
+    a.ro.cfg.lex = lex;
+    asr_decoder *dec = NULL;
+    asr_model *model = asr_model_load(&a.cfg, &err, msg, sizeof(msg));
+    code = CLI_FAIL;
+    if (!model)
+        fprintf(stderr, "phiscribe transcribe: %s\n", msg);
+    else if (!(dec = asr_decoder_new(model, &err)))
+        fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
+    else
+        code = run_files(&a, dec, argv + optind, argc - optind);
     asr_decoder_free(dec);
     asr_model_free(model);
     redact_lexicon_free(lex);

@@ -125,7 +125,7 @@ int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, as
  * the cache, or freed after); PHS_EBUSY
  * when the memory budget cannot hold it now, PHS_ETOOBIG when it never
  * could, PHS_ENOTFOUND for a tenant profile that no longer exists. Stored
- * jobs carry their options in the store (see api_transcribe.c). */
+ * jobs carry their options in the store (records/jobopts.h). */
 int jobs_transcribe_with(jobs *j, struct jobs_options *opts, const void *audio, size_t len,
                          audio_info *info, asr_result **out, char *msg, size_t msg_len);
 

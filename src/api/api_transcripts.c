@@ -1,0 +1,918 @@
+/* api_transcripts: the stored-job API: POST /v1/transcripts (the upload
+ * sealed into an encrypted object, the job committed before the 202, with
+ * Idempotency-Key), GET /v1/transcripts[/{id}[/unredacted|/audio]] and
+ * DELETE /v1/transcripts/{id} (a cryptographic erase with its
+ * certificate). The upload and its options are upload.c's; the run of a
+ * job is service/jobrun.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/upload.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/jsonout.h"
+#include "core/sbuf.h"
+#include "core/timeutil.h"
+#include "core/wipe.h"
+#include "crypto/crypto.h"
+#include "http/errstatus.h"
+#include "records/jobopts.h"
+#include "records/retention.h"
+#include "store/blob.h"
+#include "text/transcript.h"
+
+#define LIST_DEFAULT_LIMIT 20
+#define LIST_MAX_LIMIT     100
+/* The longest stored transcript a GET reads into memory. */
+#define TRANSCRIPT_STORED_MAX (512u * 1024 * 1024)
+
+/* ---- POST /v1/transcripts: Idempotency-Key
+ * --------------------------------------------------------- A client that never saw the 202 of a
+ * create may send it again with the same Idempotency-Key: within STORE_IDEMPOTENCY_TTL_US the
+ * tenant gets the first job back instead of a second one. Only keyed hashes (the API-key pepper,
+ * docs/SECURITY.md) of the key and of the request are stored. */
+
+#define IDEMPOTENCY_KEY_MAX 255
+
+/* Every option the create reads (form field or query parameter): with the
+ * audio, what an Idempotency-Key's request is. Add new options here. */
+static const char *const create_option_names[] = {
+    "language",     "profile",         "vocabulary",   "vocabulary[]",      "redact",
+    "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode", "retention",
+    "store",
+};
+
+/* The keyed hash of data: a domain label, the tenant, then data. */
+static int idempotency_mac(struct server *srv, const char *label, int64_t tenant_id,
+                           const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
+{
+    uint8_t buf[64 + IDEMPOTENCY_KEY_MAX];
+    int n = snprintf((char *)buf, 64, "phiscribe:%s:%lld:", label, (long long)tenant_id);
+    if (n < 0 || n >= 64 || len > IDEMPOTENCY_KEY_MAX)
+        return PHS_EINVAL;
+    memcpy(buf + n, data, len);
+    int rc = store_pepper_mac(srv->store, buf, (size_t)n + len, out);
+    crypto_wipe(buf, sizeof(buf));
+    return rc;
+}
+
+/* Reads the Idempotency-Key header, if any, into u as its keyed hash.
+ * Replies 400 and returns negative for an empty one, one longer than
+ * IDEMPOTENCY_KEY_MAX or one with other than printable ASCII. */
+static int idempotency_key_read(struct http_req *req, struct upload *u)
+{
+    const char *k = http_req_header(req, "Idempotency-Key");
+    if (!k)
+        return 0;
+    size_t n = strnlen(k, IDEMPOTENCY_KEY_MAX + 1);
+    bool ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = k[i] >= 0x20 && k[i] <= 0x7e;
+    if (!ok) {
+        upload_fail(u, PHS_EINVAL, NULL, "The Idempotency-Key header is not valid.");
+        http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_idempotency_key",
+                         "The Idempotency-Key header must be 1 to %d printable ASCII "
+                         "characters.",
+                         IDEMPOTENCY_KEY_MAX);
+        return PHS_EINVAL;
+    }
+    int rc =
+        idempotency_mac(u->srv, "idempotency-key", u->caller.id.tenant_id, k, n, u->idem_key_mac);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    u->idem = true;
+    return 0;
+}
+
+/* One option value into the request digest, preceded by its length. */
+static int digest_value(crypto_sha256_ctx *h, const char *v)
+{
+    uint8_t head[9] = {'v'};
+    uint64_t len = strlen(v);
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (uint8_t)(len >> (56 - 8 * i));
+    int rc = crypto_sha256_update(h, head, sizeof(head));
+    return rc < 0 ? rc : crypto_sha256_update(h, v, len);
+}
+
+/* The keyed hash of the request: the audio's SHA-256 and every value of
+ * every create option (form fields, then query parameters, in order). */
+static int idempotency_request_mac(struct http_req *req, struct upload *u,
+                                   const uint8_t audio_sha[CRYPTO_SHA256_LEN],
+                                   uint8_t out[CRYPTO_SHA256_LEN])
+{
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    crypto_sha256_ctx *h = crypto_sha256_new();
+    if (!h)
+        return PHS_ENOMEM;
+    int rc = crypto_sha256_update(h, audio_sha, CRYPTO_SHA256_LEN);
+    size_t n_names = sizeof(create_option_names) / sizeof(create_option_names[0]);
+    for (size_t i = 0; rc == 0 && i < n_names; i++) {
+        const char *name = create_option_names[i], *v;
+        rc = crypto_sha256_update(h, name, strlen(name) + 1);
+        for (size_t k = 0; rc == 0 && (v = form_get_nth(u->fields, name, k, NULL)); k++)
+            rc = digest_value(h, v);
+        for (size_t k = 0; rc == 0 && (v = http_req_query_nth(req, name, k)); k++)
+            rc = digest_value(h, v);
+    }
+    if (rc == 0)
+        rc = crypto_sha256_final(h, digest); /* frees h */
+    else
+        crypto_sha256_free(h);
+    if (rc == 0)
+        rc = idempotency_mac(u->srv, "idempotency-request", u->caller.id.tenant_id, digest,
+                             sizeof(digest), out);
+    crypto_wipe(digest, sizeof(digest));
+    return rc;
+}
+
+static int create_begin(struct http_req *req, struct server *srv,
+                        const struct server_caller *caller)
+{
+    int rc = upload_begin(req, srv, caller, true);
+    return rc < 0 ? rc : idempotency_key_read(req, http_req_data(req));
+}
+
+static json_t *unix_time(int64_t us)
+{
+    return json_integer(us / 1000000);
+}
+
+/* The job's status object, without the result. */
+static json_t *job_json(const struct store_transcript *t)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "object", "transcript",
+                          "status", store_job_state_name(t->state), "created_at",
+                          unix_time(t->created_us), "updated_at", unix_time(t->updated_us));
+    if (!j)
+        return NULL;
+    if (t->audio_bytes >= 0)
+        json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
+    if (t->audio_duration_ms >= 0)
+        json_object_set_new(j, "duration", jsonout_seconds((double)t->audio_duration_ms / 1000.0));
+    if (t->state == STORE_JOB_FAILED) {
+        char msg[sizeof(t->error)]; /* in the one style of the API's messages */
+        snprintf(msg, sizeof(msg), "%s", t->error);
+        err_sentence(msg, sizeof(msg), NULL);
+        json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
+    }
+    if (t->retention_s > 0)
+        json_object_set_new(j, "retention", json_integer(t->retention_s));
+    if (t->fetch_once)
+        json_object_set_new(j, "store", json_false());
+    /* The redaction extras and recognition options asked for (from the
+     * stored options: the profile's name and how many vocabulary words,
+     * never the words). */
+    struct jobopts o;
+    if (jobopts_parse(t->options, &o) < 0)
+        return j;
+    if (o.keep_unredacted)
+        json_object_set_new(j, "keep_unredacted", json_true());
+    if (o.redact_audio) {
+        json_object_set_new(j, "redact_audio", json_true());
+        json_object_set_new(j, "redact_audio_mode",
+                            json_string(o.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+    }
+    if (o.profile[0])
+        json_object_set_new(j, "profile", json_string(o.profile));
+    if (o.vocab_words >= 0)
+        json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
+    return j;
+}
+
+/* Encrypts the job's vocabulary (one word a line) as an object of the
+ * tenant; fills the object row. */
+static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v,
+                            struct store_object *obj)
+{
+    store_tx *tx;
+    crypto_key *tk = NULL;
+    size_t len = 0;
+    char *text = NULL;
+    struct blob_info bi;
+    memset(obj, 0, sizeof(*obj));
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (!(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    if (!(text = vocab_join(v, &len))) {
+        rc = PHS_ENOMEM;
+        goto out;
+    }
+    if ((rc = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
+        goto out;
+    blob_writer *bw = blob_writer_new(srv->blobdir, tk, obj->id, &rc);
+    if (!bw)
+        goto out;
+    if ((rc = blob_writer_write(bw, text, len)) < 0) {
+        blob_writer_abort(bw);
+        goto out;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        goto out;
+    obj->tenant_id = u->caller.id.tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "vocabulary");
+    obj->tenant_key_version = u->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = time_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+out:
+    if (text) {
+        crypto_wipe(text, len);
+        free(text);
+    }
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* What a create stores besides the audio, from its options. */
+struct create_req {
+    char *opts_text;          /* the job's options as JSON (owned) */
+    struct store_object vobj; /* its vocabulary object (id "" when none) */
+    size_t n_words;
+    int64_t retention_s;
+    bool fetch_once;
+};
+
+static void create_req_clear(struct server *srv, struct create_req *c, bool remove_vocabulary)
+{
+    free(c->opts_text);
+    c->opts_text = NULL;
+    if (remove_vocabulary && c->vobj.id[0])
+        blob_remove(srv->blobdir, c->vobj.id);
+}
+
+/* The options kept with the job (jobopts.h): label and profile names and
+ * object ids, never content. NULL when out of memory or too long for the
+ * row. */
+static char *create_options_json(const char *profile, const struct create_req *c, unsigned labels,
+                                 const struct redaction_extras *extras)
+{
+    struct jobopts o;
+    char text[JOBOPTS_TEXT_MAX];
+    jobopts_init(&o);
+    snprintf(o.profile, sizeof(o.profile), "%s", profile);
+    snprintf(o.vocab_object, sizeof(o.vocab_object), "%s", c->vobj.id);
+    o.vocab_words = (int64_t)c->n_words;
+    o.redact_labels = labels;
+    o.keep_unredacted = extras->keep_unredacted;
+    o.redact_audio = extras->audio;
+    o.audio_mode = extras->audio_mode;
+    return jobopts_write(&o, text, sizeof(text)) == 0 ? strdup(text) : NULL;
+}
+
+/* Reads and checks the create's options into c (the vocabulary stored as
+ * its own object). Replies and returns negative on any problem. */
+static int create_parse(struct http_req *req, struct upload *u, struct create_req *c)
+{
+    struct server *srv = u->srv;
+    unsigned labels;
+    struct redaction_extras extras;
+    char profile[STORE_PROFILE_NAME_MAX + 1];
+    vocab words = {0};
+    int rc;
+    memset(c, 0, sizeof(*c));
+    if ((rc = upload_language(req, u)) < 0 || (rc = upload_redaction(req, u, &labels)) < 0 ||
+        (rc = upload_retention(req, u, &c->retention_s, &c->fetch_once)) < 0 ||
+        (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0)
+        return rc;
+    if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
+        vocab_clear(&words);
+        return rc;
+    }
+    /* The vocabulary may name a patient's drug: it is kept encrypted, as
+     * an object of its own that goes when the job is over. */
+    if (words.n && (rc = store_vocabulary(srv, u, &words, &c->vobj)) < 0) {
+        vocab_clear(&words);
+        http_reply_err(req, rc, NULL, "The job could not be stored.");
+        return rc;
+    }
+    c->n_words = words.n;
+    vocab_clear(&words);
+    if (!(c->opts_text = create_options_json(profile, c, labels, &extras))) {
+        create_req_clear(srv, c, true);
+        return PHS_ENOMEM;
+    }
+    return 0;
+}
+
+/* The audio object and the job rows of a create whose upload is committed. */
+static int create_rows(const struct upload *u, const struct blob_info *bi,
+                       const struct create_req *c, struct store_object *obj,
+                       struct store_transcript *t)
+{
+    memset(obj, 0, sizeof(*obj));
+    memset(t, 0, sizeof(*t));
+    snprintf(obj->id, sizeof(obj->id), "%s", u->obj_id);
+    obj->tenant_id = u->caller.id.tenant_id;
+    snprintf(obj->kind, sizeof(obj->kind), "audio");
+    obj->tenant_key_version = u->tenant.key_version;
+    memcpy(obj->dk_wrapped, bi->wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi->plain_bytes;
+    obj->created_us = time_now_us();
+    memcpy(obj->sha256, bi->sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+    int rc = id_random("tr_", 24, t->id, sizeof(t->id));
+    t->tenant_id = u->caller.id.tenant_id;
+    snprintf(t->key_id, sizeof(t->key_id), "%s", u->caller.id.key_id);
+    t->state = STORE_JOB_QUEUED;
+    t->created_us = t->updated_us = obj->created_us;
+    snprintf(t->audio_object, sizeof(t->audio_object), "%s", obj->id);
+    t->audio_bytes = (int64_t)bi->plain_bytes;
+    t->audio_duration_ms = -1;
+    t->transcript_bytes = -1;
+    snprintf(t->options, sizeof(t->options), "%s", c->opts_text);
+    t->retention_s = c->retention_s;
+    t->fetch_once = c->fetch_once;
+    return rc;
+}
+
+/* How a create with an Idempotency-Key ended in its transaction. */
+enum create_outcome {
+    CREATE_NEW,    /* a new job (and the key recorded with it) */
+    CREATE_REPLAY, /* the key's job: *t is that job now */
+    CREATE_REUSED, /* the key was used for another request, or its job is gone */
+};
+
+/* In the create's transaction: what a live record of the caller's
+ * Idempotency-Key says. CREATE_REPLAY fills *t with the key's job. */
+static int idempotency_resolve(store_tx *tx, const struct upload *u,
+                               const uint8_t request_mac[CRYPTO_SHA256_LEN],
+                               struct store_transcript *t, enum create_outcome *out)
+{
+    struct store_idempotency rec;
+    *out = CREATE_NEW;
+    int rc =
+        store_idempotency_get(tx, u->caller.id.tenant_id, u->idem_key_mac, time_now_us(), &rec);
+    if (rc == PHS_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    *out = CREATE_REUSED;
+    if (!crypto_equal(rec.request_mac, request_mac, CRYPTO_SHA256_LEN))
+        return 0;
+    struct store_transcript prior;
+    rc = store_transcript_get(tx, u->caller.id.tenant_id, rec.transcript_id, &prior);
+    if (rc == PHS_ENOTFOUND || (rc == 0 && prior.state == STORE_JOB_DELETED))
+        return 0;
+    if (rc < 0)
+        return rc;
+    *t = prior;
+    *out = CREATE_REPLAY;
+    return 0;
+}
+
+/* Commits the create: the objects, the job, the key's record and the audit
+ * record in one transaction; or, for a repeated Idempotency-Key, only the
+ * audit record of the replay or of the refusal. */
+static int create_commit(struct http_req *req, struct upload *u, const struct create_req *c,
+                         const struct store_object *obj, const uint8_t request_mac[],
+                         struct store_transcript *t, enum create_outcome *out)
+{
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1], why_buf[40];
+    store_tx *tx;
+    *out = CREATE_NEW;
+    int rc = store_begin(u->srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    if (u->idem && (rc = idempotency_resolve(tx, u, request_mac, t, out)) < 0)
+        goto out_rollback;
+    crypto_hex(obj->sha256, sizeof(obj->sha256), sha_hex);
+    struct audit_event ev =
+        server_event(req, &u->caller, "transcript.create", "transcript", t->id, "success", 202);
+    ev.has_audio = true;
+    ev.audio_bytes = obj->size;
+    ev.audio_sha256 = sha_hex;
+    ev.reason = upload_vocab_reason(c->n_words, why_buf, sizeof(why_buf));
+    if (*out == CREATE_REPLAY) {
+        ev.reason = "idempotent_replay";
+    } else if (*out == CREATE_REUSED) {
+        ev = server_event(req, &u->caller, "transcript.create", "transcript", NULL, "failure", 409);
+        ev.has_audio = true;
+        ev.audio_bytes = obj->size;
+        ev.audio_sha256 = sha_hex;
+        ev.reason = "idempotency_key_reused";
+    } else {
+        struct store_idempotency rec = {.tenant_id = t->tenant_id, .created_us = t->created_us};
+        memcpy(rec.key_mac, u->idem_key_mac, sizeof(rec.key_mac));
+        if (u->idem)
+            memcpy(rec.request_mac, request_mac, sizeof(rec.request_mac));
+        snprintf(rec.transcript_id, sizeof(rec.transcript_id), "%s", t->id);
+        if ((rc = store_object_insert(tx, obj)) < 0 ||
+            (c->vobj.id[0] && (rc = store_object_insert(tx, &c->vobj)) < 0) ||
+            (rc = store_transcript_insert(tx, t)) < 0 ||
+            (u->idem && (rc = store_idempotency_insert(tx, &rec, t->created_us)) < 0))
+            goto out_rollback;
+    }
+    if ((rc = audit_append(tx, &ev, NULL)) < 0)
+        goto out_rollback;
+    return store_commit(tx);
+out_rollback:
+    store_rollback(tx);
+    return rc;
+}
+
+/* The 202 of a create (also of its replay): the job's status object. */
+static int create_reply(struct http_req *req, const struct store_transcript *t, bool replay)
+{
+    char location[96];
+    snprintf(location, sizeof(location), "/v1/transcripts/%s", t->id);
+    http_reply_header(req, "Location", location);
+    if (replay)
+        http_reply_header(req, "Idempotent-Replayed", "true");
+    return http_reply_json(req, 202, job_json(t));
+}
+
+static int create_handle(struct http_req *req, struct server *srv,
+                         const struct server_caller *caller)
+{
+    struct upload *u = http_req_data(req);
+    struct create_req c;
+    struct blob_info bi;
+    struct store_object obj;
+    struct store_transcript t;
+    uint8_t request_mac[CRYPTO_SHA256_LEN] = {0};
+    enum create_outcome outcome = CREATE_NEW;
+    (void)caller; /* the upload keeps the caller */
+    int rc = upload_finish(req, u);
+    if (rc < 0 || (rc = create_parse(req, u, &c)) < 0)
+        return rc;
+    rc = blob_writer_commit(u->bw, &bi);
+    u->bw = NULL;
+    if (rc < 0) {
+        create_req_clear(srv, &c, true);
+        return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
+    }
+    if ((rc = create_rows(u, &bi, &c, &obj, &t)) < 0 ||
+        (u->idem && (rc = idempotency_request_mac(req, u, bi.sha256, request_mac)) < 0) ||
+        (rc = create_commit(req, u, &c, &obj, request_mac, &t, &outcome)) < 0)
+        goto fail_blob;
+    u->audited = true;
+    if (outcome != CREATE_NEW) { /* nothing new was kept: its files go */
+        blob_remove(srv->blobdir, obj.id);
+        create_req_clear(srv, &c, true);
+        if (outcome == CREATE_REPLAY)
+            return create_reply(req, &t, true);
+        http_reply_error(req, 409, "invalid_request_error", NULL, "idempotency_key_reused",
+                         "This Idempotency-Key was used in the last 24 hours for another "
+                         "request, or for a job that has been deleted; use a new key.");
+        return PHS_EEXIST;
+    }
+    create_req_clear(srv, &c, false);
+    /* Committed: now it may be acknowledged. */
+    jobs_kick(srv->jobs);
+    return create_reply(req, &t, false);
+
+fail_blob:
+    blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
+    create_req_clear(srv, &c, true);
+    return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
+}
+
+/* ---- GET /v1/transcripts/{id} --------------------------------------------------- */
+
+/* Opens a job's object for reading: its row (live) and a reader on it. */
+static int open_object(struct server *srv, int64_t tenant_id, const char *obj_id,
+                       struct store_object *obj, blob_reader **out)
+{
+    store_tx *tx;
+    crypto_key *tk = NULL;
+    *out = NULL;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_object_get(tx, tenant_id, obj_id, obj);
+    if (rc == 0 && !obj->has_dk)
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    if (rc == 0 && !(*out = blob_reader_open(srv->blobdir, tk, obj->dk_wrapped, obj->id, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    crypto_key_free(tk);
+    return rc;
+}
+
+/* Loads and decrypts one of a job's transcripts (verbose_json) into out
+ * (an sbuf of at most TRANSCRIPT_STORED_MAX bytes). */
+static int load_transcript(struct server *srv, const struct store_transcript *t, const char *obj_id,
+                           sbuf *out)
+{
+    struct store_object obj;
+    blob_reader *r;
+    int rc = open_object(srv, t->tenant_id, obj_id, &obj, &r);
+    if (rc == 0 && obj.size > 0) /* one allocation when the row's size is right */
+        sbuf_reserve(out, (size_t)obj.size);
+    while (rc == 0) {
+        char buf[16384];
+        size_t n = 0;
+        if ((rc = blob_reader_read(r, buf, sizeof(buf), &n)) < 0 || n == 0)
+            break;
+        rc = sbuf_append(out, buf, n);
+        crypto_wipe(buf, n);
+    }
+    blob_reader_close(r);
+    crypto_wipe(&obj, sizeof(obj));
+    return rc;
+}
+
+/* Looks a job up for the caller's tenant; deleted jobs do not exist. */
+static int find_job(struct server *srv, const struct server_caller *c, const char *id,
+                    struct store_transcript *t)
+{
+    store_tx *tx;
+    int rc = store_begin_read(srv->store, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_transcript_get(tx, c->id.tenant_id, id, t);
+    store_rollback(tx);
+    if (rc == 0 && t->state == STORE_JOB_DELETED)
+        rc = PHS_ENOTFOUND;
+    return rc;
+}
+
+/* Replies 404 (audited) for a job that is missing or another tenant's. */
+static int reply_not_found(struct server *srv, struct http_req *req, const struct server_caller *c,
+                           const char *action, const char *id)
+{
+    struct audit_event ev = server_event(req, c, action, "transcript", id, "failure", 404);
+    ev.reason = "not_found";
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    http_reply_error(req, 404, "invalid_request_error", "id", "not_found",
+                     "No transcript with that id.");
+    return PHS_ENOTFOUND;
+}
+
+static bool id_plausible(const char *id)
+{
+    return id && blob_id_valid(id) && strlen(id) <= STORE_ID_MAX;
+}
+
+/* Which stored result a GET serves. */
+enum get_what {
+    GET_TRANSCRIPT, /* /v1/transcripts/{id}: the (redacted, if asked) transcript */
+    GET_UNREDACTED, /* /v1/transcripts/{id}/unredacted: the copy before redaction */
+    GET_AUDIO,      /* /v1/transcripts/{id}/audio: the redacted audio */
+};
+
+static const char *const get_actions[] = {"transcript.read", "transcript.read_unredacted",
+                                          "transcript.read_audio"};
+
+/* Whether the job's options asked for the extra a GET serves. */
+static bool job_asked(const struct store_transcript *t, enum get_what what)
+{
+    struct jobopts o;
+    if (jobopts_parse(t->options, &o) < 0)
+        return false;
+    return what == GET_UNREDACTED ? o.keep_unredacted : o.redact_audio;
+}
+
+/* Checks a GET of what for job {id} (the caller authenticated with role
+ * read) and finds the job; replies (403, 404, 409, 500, audited) and returns negative when it
+ * cannot be served. *obj_id gets the object to serve (NULL: the job is not completed and what is
+ * the transcript, so only the status is served). */
+static int get_prepare(struct server *srv, struct http_req *req, enum get_what what,
+                       const struct server_caller *c, struct store_transcript *t,
+                       const char **obj_id)
+{
+    const char *action = get_actions[what];
+    int rc;
+    if (what == GET_UNREDACTED && !(c->id.roles & AUTH_ROLE_PHI)) {
+        /* read alone is not enough for what redaction hid */
+        struct audit_event ev = server_event(req, c, action, "transcript", NULL, "denied", 403);
+        ev.reason = "missing_role";
+        if ((rc = server_audit(srv, &ev)) < 0)
+            return http_reply_err(req, rc, NULL, NULL), rc;
+        http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
+                         "This API key lacks the 'phi' role (reading an unredacted transcript "
+                         "needs both 'read' and 'phi').");
+        return PHS_EPERM;
+    }
+    const char *id = http_req_param(req, "id");
+    rc = id_plausible(id) ? find_job(srv, c, id, t) : PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, c, action, id_plausible(id) ? id : NULL);
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    *obj_id = what == GET_TRANSCRIPT   ? t->transcript_object
+              : what == GET_UNREDACTED ? t->unredacted_object
+                                       : t->redacted_audio_object;
+    if (t->state == STORE_JOB_COMPLETED && (*obj_id)[0])
+        return 0;
+    if (what == GET_TRANSCRIPT) {
+        *obj_id = NULL;
+        return 0;
+    }
+    /* An extra that was asked for but is not there yet; or never asked for. */
+    bool asked = job_asked(t, what);
+    bool pending = asked && (t->state == STORE_JOB_QUEUED || t->state == STORE_JOB_PROCESSING);
+    bool failed = asked && t->state == STORE_JOB_FAILED;
+    struct audit_event ev =
+        server_event(req, c, action, "transcript", t->id, "failure", pending ? 409 : 404);
+    ev.reason = pending ? "not_ready" : failed ? "job_failed" : "not_kept";
+    if ((rc = server_audit(srv, &ev)) < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    if (pending)
+        http_reply_error(req, 409, "invalid_request_error", "id", "not_ready",
+                         "The transcript is not completed yet.");
+    else if (failed)
+        http_reply_error(req, 404, "invalid_request_error", "id", "job_failed",
+                         "The job failed, so nothing of its result was kept.");
+    else if (what == GET_UNREDACTED)
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_unredacted_copy",
+                         "This transcript has no unredacted copy (it is kept only when the "
+                         "job was created with redact=true and keep_unredacted=true).");
+    else
+        http_reply_error(req, 404, "invalid_request_error", "id", "no_redacted_audio",
+                         "This transcript has no redacted audio (it is made only when the "
+                         "job was created with redact=true and redact_audio=true).");
+    return pending ? PHS_EBUSY : PHS_ENOTFOUND;
+}
+
+/* What a GET of a transcript answers: the status object with the result
+ * merged in, or (?format= other than verbose_json) a rendering. */
+struct get_reply {
+    json_t *body;
+    char *rendered;
+    transcript_format fmt;
+};
+
+static void get_reply_clear(struct get_reply *g)
+{
+    json_decref(g->body);
+    g->body = NULL;
+    if (g->rendered)
+        wipe_free_str(g->rendered);
+    g->rendered = NULL;
+}
+
+/* Builds the reply g of job t from its result text (NULL: not completed). */
+static int get_reply_build(const struct store_transcript *t, enum get_what what, const sbuf *text,
+                           bool formatted, struct get_reply *g)
+{
+    if (text && formatted) {
+        asr_result *res = transcript_parse_verbose((const char *)text->p, text->len);
+        if (!res)
+            return PHS_ECORRUPT;
+        g->rendered = transcript_render(res, g->fmt, NULL);
+        asr_result_free(res);
+        return g->rendered ? 0 : PHS_ENOMEM;
+    }
+    if (!(g->body = job_json(t)))
+        return PHS_ENOMEM;
+    if (text) {
+        json_error_t e;
+        json_t *result = json_loadb((const char *)text->p, text->len, 0, &e);
+        if (!result)
+            return PHS_ECORRUPT;
+        json_object_update(g->body, result);
+        json_decref(result);
+    }
+    if (what == GET_UNREDACTED)
+        json_object_set_new(g->body, "unredacted", json_true());
+    return 0;
+}
+
+/* store=false: the result is destroyed before it is sent, so a reply never
+ * leaves a copy behind; a failure serves nothing (replied here). */
+static int get_destroy_once(struct http_req *req, struct server *srv, const struct server_caller *c,
+                            const struct store_transcript *t, struct get_reply *g)
+{
+    json_t *cert = NULL;
+    struct audit_event who =
+        server_event(req, c, "transcript.delete", "transcript", t->id, "success", 200);
+    const struct retention_request rq = {
+        .who = &who,
+        .action = "transcript.delete",
+        .requested_by = c->id.key_id,
+        .reason = CERTIFICATE_REASON_STORE_FALSE,
+    };
+    int rc =
+        retention_destroy_job(srv->store, srv->blobdir, c->id.tenant_id, t->id, false, &rq, &cert);
+    if (rc == PHS_ENOTFOUND) /* a concurrent read or delete got there first */
+        return reply_not_found(srv, req, c, get_actions[GET_TRANSCRIPT], t->id);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, "The transcript could not be destroyed.");
+        return rc;
+    }
+    const char *cid = json_string_value(json_object_get(cert, "id"));
+    if (cid)
+        http_reply_header(req, "Phiscribe-Certificate", cid);
+    if (g->body)
+        json_object_set_new(g->body, "store", json_false());
+    json_decref(cert);
+    return 0;
+}
+
+/* GET of the transcript or of its unredacted copy. */
+static int get_text(struct http_req *req, struct server *srv, const struct server_caller *c,
+                    enum get_what what)
+{
+    struct store_transcript t;
+    struct get_reply g = {.fmt = TRANSCRIPT_VERBOSE_JSON};
+    sbuf text;
+    const char *obj_id = NULL;
+    const char *action = get_actions[what];
+    int rc = get_prepare(srv, req, what, c, &t, &obj_id);
+    if (rc < 0)
+        return rc;
+    const char *fmt_name = http_req_query(req, "format");
+    if (fmt_name && transcript_format_parse(fmt_name, &g.fmt) < 0) {
+        http_reply_error(req, 400, "invalid_request_error", "format", "invalid_value",
+                         "format must be json, text, srt, vtt or verbose_json.");
+        return PHS_EINVAL;
+    }
+    bool formatted = fmt_name && g.fmt != TRANSCRIPT_VERBOSE_JSON;
+    if (!obj_id && formatted) {
+        http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",
+                         "The transcript is not completed yet.");
+        return PHS_EBUSY;
+    }
+    sbuf_init(&text, TRANSCRIPT_STORED_MAX);
+    if (obj_id && (rc = load_transcript(srv, &t, obj_id, &text)) < 0) {
+        sbuf_free(&text);
+        if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+            return reply_not_found(srv, req, c, action, t.id);
+        goto fail;
+    }
+    rc = get_reply_build(&t, what, obj_id ? &text : NULL, formatted, &g);
+    sbuf_free(&text);
+    struct audit_event ev = server_event(req, c, action, "transcript", t.id, "success", 200);
+    if (rc < 0 || (rc = server_audit(srv, &ev)) < 0)
+        goto fail;
+    if (what == GET_TRANSCRIPT && obj_id && t.fetch_once &&
+        (rc = get_destroy_once(req, srv, c, &t, &g)) < 0) {
+        get_reply_clear(&g);
+        return rc;
+    }
+    if (g.rendered) {
+        rc = http_reply_text(req, 200, transcript_content_type(g.fmt), g.rendered,
+                             strlen(g.rendered));
+        get_reply_clear(&g);
+        return rc;
+    }
+    return http_reply_json(req, 200, g.body); /* takes the body */
+fail:
+    get_reply_clear(&g);
+    http_reply_err(req, rc, NULL, "The transcript could not be read.");
+    return rc;
+}
+
+static int get_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    return get_text(req, srv, c, GET_TRANSCRIPT);
+}
+
+/* ---- GET /v1/transcripts/{id}/unredacted (roles read and phi) ---------------------- */
+
+static int get_unredacted_handle(struct http_req *req, struct server *srv,
+                                 const struct server_caller *c)
+{
+    return get_text(req, srv, c, GET_UNREDACTED);
+}
+
+/* ---- GET /v1/transcripts/{id}/audio ------------------------------------------------- */
+
+/* Streams a verified object as the response; a damaged object ends the
+ * connection early instead of completing the reply. */
+static long audio_stream_read(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    size_t n = 0;
+    int rc = blob_reader_read(ctx, buf, max, &n);
+    return rc < 0 ? -1 : (long)n;
+}
+
+static void audio_stream_free(void *ctx)
+{
+    blob_reader_close(ctx);
+}
+
+static int get_audio_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    struct store_transcript t;
+    struct store_object obj;
+    blob_reader *r = NULL;
+    const char *obj_id = NULL;
+    int rc = get_prepare(srv, req, GET_AUDIO, c, &t, &obj_id);
+    if (rc < 0)
+        return rc;
+    rc = open_object(srv, t.tenant_id, obj_id, &obj, &r);
+    if (rc == PHS_ENOTFOUND) /* deleted since we looked it up */
+        return reply_not_found(srv, req, c, get_actions[GET_AUDIO], t.id);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, "The audio could not be read.");
+        return rc;
+    }
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(obj.sha256, sizeof(obj.sha256), sha_hex);
+    struct audit_event ev =
+        server_event(req, c, get_actions[GET_AUDIO], "transcript", t.id, "success", 200);
+    ev.has_audio = true;
+    ev.audio_bytes = obj.size;
+    ev.audio_sha256 = obj.has_sha256 ? sha_hex : NULL;
+    ev.audio_format = "wav/pcm16";
+    ev.audio_sample_rate = AUDIO_RATE;
+    ev.audio_channels = 1;
+    ev.audio_duration_ms = obj.size > 44 ? (obj.size - 44) / (2 * AUDIO_RATE / 1000) : 0;
+    crypto_wipe(&obj, sizeof(obj));
+    if ((rc = server_audit(srv, &ev)) < 0) {
+        blob_reader_close(r);
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    return http_reply_stream(req, 200, "audio/wav", audio_stream_read, r, audio_stream_free);
+}
+
+/* ---- GET /v1/transcripts ---------------------------------------------------------- */
+
+static int list_add(void *ctx, const struct store_transcript *t)
+{
+    json_t *j = job_json(t);
+    return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
+}
+
+static int list_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    long limit;
+    const char *after;
+    int rc = server_page_args(req, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, id_plausible, "transcript",
+                              &limit, &after);
+    if (rc < 0)
+        return rc;
+    json_t *data = json_array();
+    bool more = false;
+    store_tx *tx;
+    if (!data)
+        return PHS_ENOMEM;
+    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
+        rc = store_transcript_list(tx, c->id.tenant_id, after, (int)limit, list_add, data, &more);
+        store_rollback(tx);
+    }
+    return server_reply_list(srv, req, c, "transcript.list", "transcript", rc, data, more);
+}
+
+/* ---- DELETE /v1/transcripts/{id} -------------------------------------------------- */
+
+static int delete_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    json_t *cert = NULL;
+    const char *id = http_req_param(req, "id");
+    if (!id_plausible(id))
+        return reply_not_found(srv, req, c, "transcript.delete", NULL);
+    struct audit_event who =
+        server_event(req, c, "transcript.delete", "transcript", id, "success", 200);
+    const struct retention_request rq = {
+        .who = &who,
+        .action = "transcript.delete",
+        .requested_by = c->id.key_id,
+        .reason = CERTIFICATE_REASON_API,
+    };
+    int rc =
+        retention_destroy_job(srv->store, srv->blobdir, c->id.tenant_id, id, false, &rq, &cert);
+    if (rc == PHS_ENOTFOUND)
+        return reply_not_found(srv, req, c, "transcript.delete", id);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, "The transcript could not be deleted.");
+        return rc;
+    }
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:b, s:o}", "id", id, "object", "transcript",
+                                     "deleted", 1, "certificate", cert));
+}
+
+static void on_complete(struct server *srv, const struct http_req *req)
+{
+    upload_audit_refused(srv, req, "/v1/transcripts");
+}
+
+/* clang-format off */
+static const struct api_route routes[] = {
+    {.method = "POST", .pattern = "/v1/transcripts", .roles = AUTH_ROLE_TRANSCRIBE,
+     .action = "transcript.create", .begin = create_begin, .body = upload_body,
+     .handle = create_handle},
+    {.method = "GET", .pattern = "/v1/transcripts", .roles = AUTH_ROLE_READ,
+     .action = "transcript.list", .handle = list_handle},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}", .roles = AUTH_ROLE_READ,
+     .action = "transcript.read", .handle = get_handle, .no_head = true},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}/unredacted", .roles = AUTH_ROLE_READ,
+     .action = "transcript.read_unredacted", .handle = get_unredacted_handle, .no_head = true},
+    {.method = "GET", .pattern = "/v1/transcripts/{id}/audio", .roles = AUTH_ROLE_READ,
+     .action = "transcript.read_audio", .handle = get_audio_handle, .no_head = true},
+    {.method = "DELETE", .pattern = "/v1/transcripts/{id}", .roles = AUTH_ROLE_DELETE,
+     .action = "transcript.delete", .handle = delete_handle},
+};
+/* clang-format on */
+const struct api_module api_transcripts_module = {routes, sizeof(routes) / sizeof(routes[0]),
+                                                  on_complete};

@@ -1,0 +1,223 @@
+/* upload: the transcription uploads' per-request state: raw or multipart
+ * body, form fields, the recording in memory or streamed into an encrypted
+ * object. See upload.h. */
+#include "api/upload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/err.h"
+#include "core/ids.h"
+#include "http/errstatus.h"
+
+/* The first allocation of a recording held in memory. */
+#define UPLOAD_FIRST_BYTES (256u * 1024)
+
+static void upload_free(void *p)
+{
+    struct upload *u = p;
+    if (!u)
+        return;
+    sbuf_free(&u->audio);
+    server_memory_release(u->srv, u->reserved);
+    blob_writer_abort(u->bw);
+    multipart_free(u->mp);
+    form_free(u->fields);
+    free(u);
+}
+
+int upload_fail(struct upload *u, int rc, const char *param, const char *msg)
+{
+    if (u->rc == 0) {
+        u->rc = rc;
+        u->param = param;
+        snprintf(u->msg, sizeof(u->msg), "%s", msg);
+    }
+    return rc;
+}
+
+/* Appends to the recording held in memory. Recordings held in memory share
+ * one budget, so many large uploads at once get 429 instead of exhausting
+ * memory: each growth is charged before it happens, by the size the buffer
+ * grows to (from UPLOAD_FIRST_BYTES, doubling, at most the upload limit). */
+static int sink_memory(struct upload *u, const uint8_t *data, size_t len)
+{
+    sbuf *b = &u->audio;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : UPLOAD_FIRST_BYTES;
+        while (cap < b->len + len + 1)
+            cap *= 2;
+        if (cap > b->max + 1)
+            cap = b->max + 1;
+        if (cap > u->reserved && !server_memory_reserve(u->srv, cap - u->reserved))
+            return upload_fail(u, PHS_EBUSY, NULL,
+                               "The server is busy with other uploads; retry shortly.");
+        if (cap > u->reserved)
+            u->reserved = cap;
+        if (sbuf_reserve(b, cap - 1 - b->len) < 0)
+            return upload_fail(u, PHS_ENOMEM, NULL, "Out of memory.");
+    }
+    int rc = sbuf_append(b, data, len);
+    return rc < 0 ? upload_fail(u, rc, NULL, "Out of memory.") : 0;
+}
+
+static int sink(struct upload *u, const uint8_t *data, size_t len)
+{
+    u->file_bytes += len;
+    if (u->file_bytes > u->srv->cfg.max_upload_bytes)
+        return upload_fail(u, PHS_ETOOBIG, "file",
+                           "The audio file is larger than the upload limit.");
+    if (u->stored) {
+        int rc = blob_writer_write(u->bw, data, len);
+        return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+    }
+    return sink_memory(u, data, len);
+}
+
+/* Starts the encrypted audio object (stored jobs). */
+static int start_object(struct upload *u)
+{
+    store_tx *tx;
+    int rc = store_begin_read(u->srv->store, &tx);
+    crypto_key *tk = NULL;
+    if (rc == 0) {
+        rc = store_tenant_by_id(tx, u->caller.id.tenant_id, &u->tenant);
+        if (rc == 0 && !(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
+            rc = rc ? rc : PHS_ECRYPTO;
+        store_rollback(tx);
+    }
+    if (rc == 0)
+        rc = id_random("obj_", 24, u->obj_id, sizeof(u->obj_id));
+    if (rc == 0 && !(u->bw = blob_writer_new(u->srv->blobdir, tk, u->obj_id, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    crypto_key_free(tk);
+    return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
+}
+
+static int mp_file_begin(void *ctx, const struct multipart_part *part)
+{
+    struct upload *u = ctx;
+    if (strcmp(part->name, "file") != 0)
+        return upload_fail(u, PHS_EINVAL, part->name[0] ? "file" : NULL,
+                           "Only the form field 'file' may carry a file.");
+    if (++u->file_parts > 1)
+        return upload_fail(u, PHS_EINVAL, "file", "Send exactly one file per request.");
+    return u->stored ? start_object(u) : 0;
+}
+
+static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
+{
+    return sink(ctx, data, len);
+}
+
+static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
+{
+    struct upload *u = ctx;
+    int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
+    return rc < 0 ? upload_fail(u, rc, NULL, "Too many or too large form fields.") : 0;
+}
+
+static const struct multipart_callbacks mp_callbacks = {
+    .file_begin = mp_file_begin,
+    .file_data = mp_file_data,
+    .field = mp_field,
+};
+
+static bool is_multipart(const char *ct)
+{
+    return ct && !strncasecmp(ct, "multipart/form-data", 19);
+}
+
+static bool is_raw_audio(const char *ct)
+{
+    return ct &&
+           (!strncasecmp(ct, "audio/", 6) || !strncasecmp(ct, "application/octet-stream", 24));
+}
+
+int upload_begin(struct http_req *req, struct server *srv, const struct server_caller *caller,
+                 bool stored)
+{
+    struct upload *u = calloc(1, sizeof(*u));
+    if (!u)
+        return PHS_ENOMEM;
+    u->srv = srv;
+    u->stored = stored;
+    u->caller = *caller;
+    sbuf_init(&u->audio, (size_t)srv->cfg.max_upload_bytes);
+    http_req_set_data(req, u, upload_free);
+    if (!(u->fields = form_new(0, 0)))
+        return PHS_ENOMEM;
+    const char *ct = http_req_header(req, "Content-Type");
+    if (is_multipart(ct)) {
+        int rc = multipart_new(ct, NULL, &mp_callbacks, u, &u->mp);
+        if (rc == PHS_ENOMEM)
+            return rc;
+        if (rc < 0) {
+            http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_multipart",
+                             "The multipart Content-Type has no valid boundary.");
+            return rc;
+        }
+        return 0;
+    }
+    if (stored && is_raw_audio(ct)) {
+        u->file_parts = 1;
+        if (start_object(u) < 0) {
+            http_reply_err(req, u->rc, NULL, u->msg);
+            return u->rc;
+        }
+        return 0;
+    }
+    http_reply_error(req, 415, "invalid_request_error", NULL, "unsupported_media_type",
+                     stored ? "Send multipart/form-data with a 'file' field, or the audio itself "
+                              "with an audio/* Content-Type."
+                            : "Send multipart/form-data with a 'file' field.");
+    return PHS_EUNSUPPORTED;
+}
+
+int upload_body(struct http_req *req, struct server *srv, const uint8_t *data, size_t len)
+{
+    (void)srv;
+    struct upload *u = http_req_data(req);
+    int rc = u->mp ? multipart_feed(u->mp, data, len) : sink(u, data, len);
+    if (rc < 0 && u->rc == 0)
+        upload_fail(u, rc, NULL, u->mp ? multipart_error(u->mp) : err_str(rc));
+    if (rc < 0)
+        http_reply_err(req, u->rc, u->param, u->msg);
+    return rc;
+}
+
+int upload_finish(struct http_req *req, struct upload *u)
+{
+    if (u->rc == 0 && u->mp && multipart_finish(u->mp) < 0)
+        upload_fail(u, PHS_EINVAL, NULL, multipart_error(u->mp));
+    if (u->rc == 0 && u->file_parts == 0)
+        upload_fail(u, PHS_EINVAL, "file", "The request has no 'file' field.");
+    if (u->rc == 0 && u->file_bytes == 0)
+        upload_fail(u, PHS_EEMPTY, "file", "The audio file is empty.");
+    if (u->rc < 0) {
+        http_reply_err(req, u->rc, u->param, u->msg);
+        return u->rc;
+    }
+    return 0;
+}
+
+void upload_audit_refused(struct server *srv, const struct http_req *req, const char *route)
+{
+    if (strcmp(http_req_route(req), route) != 0)
+        return;
+    if (strcmp(http_req_method(req), "POST") != 0)
+        return;
+    struct upload *u = http_req_data(req);
+    if (!u || u->audited || !u->caller.id.key_id[0])
+        return;
+    struct audit_event ev = server_event((struct http_req *)req, &u->caller,
+                                         u->stored ? "transcript.create" : "transcription.create",
+                                         u->stored ? "transcript" : "transcription", NULL,
+                                         "failure", (int)http_req_status(req));
+    ev.reason = http_req_aborted(req) ? "client_gone" : u->rc ? err_str(u->rc) : "rejected";
+    ev.has_audio = u->file_bytes > 0;
+    ev.audio_bytes = (int64_t)u->file_bytes;
+    server_audit(srv, &ev);
+}

@@ -1,0 +1,116 @@
+/* upload: the per-request state of the two transcription uploads (POST
+ * /v1/audio/transcriptions and POST /v1/transcripts): the body as raw
+ * audio or multipart/form-data, its form fields, and the recording either
+ * held in memory (synchronous; charged to the server's upload budget) or
+ * streamed into a new encrypted object of the tenant (stored). Also the
+ * request options both endpoints read from the form or the query string
+ * (upload_options.c). */
+#ifndef PHS_UPLOAD_H
+#define PHS_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/server_int.h"
+#include "core/sbuf.h"
+#include "crypto/crypto.h"
+#include "http/form.h"
+#include "http/http.h"
+#include "http/multipart.h"
+#include "speech/vocab.h"
+#include "store/blob.h"
+#include "store/store.h"
+#include "text/redact.h"
+
+struct upload {
+    struct server *srv;
+    struct server_caller caller;
+    bool stored;          /* /v1/transcripts: into an encrypted object */
+    struct multipart *mp; /* NULL for a raw audio body */
+    struct form *fields;  /* the non-file form fields */
+    int file_parts;
+    uint64_t file_bytes;
+    sbuf audio;      /* synchronous: the recording, in memory */
+    size_t reserved; /* of the server's upload memory budget */
+    bool audited;    /* the handler wrote this request's audit record */
+    blob_writer *bw; /* stored: the encrypted audio object being written */
+    char obj_id[STORE_ID_MAX + 1];
+    struct store_tenant tenant;
+    bool idem;                               /* an Idempotency-Key came with the request */
+    uint8_t idem_key_mac[CRYPTO_SHA256_LEN]; /* its keyed hash, bound to the tenant */
+    int rc;                                  /* first error, with msg/param for the reply */
+    const char *param;
+    char msg[192];
+};
+
+/* The begin step of an upload route, for the authenticated caller: the
+ * state becomes the request's data (freed with the request). Replies and
+ * returns negative when the body cannot be taken (415, bad multipart, the
+ * stored object cannot be started). */
+int upload_begin(struct http_req *req, struct server *srv, const struct server_caller *caller,
+                 bool stored);
+
+/* The body step of both upload routes. */
+int upload_body(struct http_req *req, struct server *srv, const uint8_t *data, size_t len);
+
+/* Completes the body; replies and returns negative on any problem (bad
+ * multipart, no or empty file, an error while it arrived). */
+int upload_finish(struct http_req *req, struct upload *u);
+
+/* Records the first error of the upload (rc, the field it concerns and the
+ * reply's message); returns rc. */
+int upload_fail(struct upload *u, int rc, const char *param, const char *msg);
+
+/* For a module's on_complete: an upload to route that was refused after
+ * the caller authenticated (bad options, too large, malformed, empty,
+ * queue full, client gone) and that its handler did not audit gets its
+ * audit record: audio may have been sent. */
+void upload_audit_refused(struct server *srv, const struct http_req *req, const char *route);
+
+/* ---- request options (upload_options.c) -----------------------------------------
+ * Each reads the form field, else the query parameter, of that name; on a
+ * value it cannot honour it replies 400 and returns negative. */
+
+/* An option from the form, else from the query string (NULL: absent). */
+const char *upload_option(struct http_req *req, struct upload *u, const char *name);
+
+/* `language`: absent, empty or English; else replies 400. */
+int upload_language(struct http_req *req, struct upload *u);
+
+/* `redact` (true/false) and `redact_types` (labels, implies redact) into
+ * *labels (0: none). */
+int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels);
+
+/* `profile` (general, medical or one of the tenant's profiles; absent or
+ * empty: the tenant's default) into profile ("" for the server's default),
+ * and the words of `vocabulary` (repeated form fields, each a
+ * comma-separated list; never taken from the query string, which proxies
+ * log) and, with from_prompt, of `prompt` into v. */
+int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
+                         size_t plen, vocab *v);
+
+/* What a redacted stored job keeps besides its redacted transcript. */
+struct redaction_extras {
+    bool keep_unredacted;         /* the transcript before redaction (read + phi) */
+    bool audio;                   /* a WAV copy with the redacted spans masked */
+    redact_audio_mode audio_mode; /* tone (default) or silence */
+};
+
+/* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
+ * redaction (labels), and none fits a single-use result (fetch_once) or
+ * the zero-retention endpoint (stored false), which keep nothing to fetch
+ * it from. */
+int upload_redaction_extras(struct http_req *req, struct upload *u, unsigned labels, bool stored,
+                            bool fetch_once, struct redaction_extras *x);
+
+/* `retention` (a duration, 1 s up to the tenant's transcript retention)
+ * and `store` (false: destroy the result after its first read). */
+int upload_retention(struct http_req *req, struct upload *u, int64_t *retention_s,
+                     bool *fetch_once);
+
+/* "vocabulary_words=N" for the audit record (the words never go there);
+ * NULL for none. */
+const char *upload_vocab_reason(size_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,196 @@
+/* upload_options: the request options of the transcription uploads, each
+ * from the form, else the query string; a value that cannot be honoured is
+ * answered 400 naming the field. See upload.h. */
+#include "api/upload.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/duration.h"
+#include "core/err.h"
+#include "http/errstatus.h"
+#include "service/tprofile.h"
+
+const char *upload_option(struct http_req *req, struct upload *u, const char *name)
+{
+    const char *v = form_get(u->fields, name);
+    return v ? v : http_req_query(req, name);
+}
+
+int upload_language(struct http_req *req, struct upload *u)
+{
+    const char *lang = upload_option(req, u, "language");
+    if (!lang || !*lang || !strcasecmp(lang, "en") || !strncasecmp(lang, "en-", 3) ||
+        !strcasecmp(lang, "english"))
+        return 0;
+    http_reply_error(req, 400, "invalid_request_error", "language", "unsupported_language",
+                     "Only English ('en') is supported.");
+    return PHS_EINVAL;
+}
+
+/* The redaction asked for: `redact` (true/false) and `redact_types` (labels,
+ * implies redact). *labels = 0 when none. Replies 400 and returns negative
+ * for a value it cannot honour. */
+int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels)
+{
+    const char *on = upload_option(req, u, "redact"),
+               *types = upload_option(req, u, "redact_types");
+    bool yes = on && (!strcmp(on, "true") || !strcmp(on, "1"));
+    bool no = on && (!strcmp(on, "false") || !strcmp(on, "0"));
+    *labels = 0;
+    if (on && !yes && !no)
+        return http_reply_error(req, 400, "invalid_request_error", "redact", "invalid_value",
+                                "redact must be true or false."),
+               PHS_EINVAL;
+    if (no && types)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types", "invalid_value",
+                                "redact_types needs redact=true (or no redact)."),
+               PHS_EINVAL;
+    if (types && redact_types_parse(types, labels) < 0)
+        return http_reply_error(req, 400, "invalid_request_error", "redact_types", "invalid_value",
+                                "redact_types lists name, date, age, phone, id, ssn, address, "
+                                "email, url, or all."),
+               PHS_EINVAL;
+    if (yes && !types)
+        *labels = REDACT_ALL;
+    return 0;
+}
+
+/* The recognition options: `profile` (general, medical or one of the
+ * tenant's profiles; absent or empty: the tenant's default) into profile
+ * ("" for the server's default), and the words of `vocabulary` (repeated
+ * form fields, each a comma-separated list; never taken from the query
+ * string, which proxies log) and, with from_prompt, of `prompt` into v.
+ * Replies 400 and returns negative for a value it cannot honour. */
+int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
+                         size_t plen, vocab *v)
+{
+    const char *p = upload_option(req, u, "profile");
+    int rc =
+        tprofile_resolve(u->srv->store, u->caller.id.tenant_id, p && *p ? p : NULL, profile, plen);
+    if (rc == PHS_ENOTFOUND)
+        return http_reply_error(req, 400, "invalid_request_error", "profile", "unknown_profile",
+                                p && *p ? "profile must be general, medical or the name of one of "
+                                          "this tenant's profiles (GET /v1/profiles)."
+                                        : "The tenant's default profile no longer exists."),
+               PHS_EINVAL;
+    if (rc < 0)
+        return http_reply_err(req, rc, NULL, NULL), rc;
+    static const char *const names[] = {"vocabulary", "vocabulary[]"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *list;
+        for (size_t i = 0; (list = form_get_nth(u->fields, names[k], i, NULL)); i++) {
+            const char *why;
+            if ((rc = vocab_add_list(v, list, &why)) == PHS_ENOMEM)
+                return rc;
+            if (rc < 0)
+                return http_reply_error(
+                           req, 400, "invalid_request_error", "vocabulary",
+                           rc == PHS_ETOOBIG ? "vocabulary_too_large" : "invalid_value", "%s", why),
+                       rc;
+        }
+    }
+    const char *prompt = from_prompt ? form_get(u->fields, "prompt") : NULL;
+    if (prompt && (rc = vocab_add_text(v, prompt)) < 0)
+        return rc;
+    return 0;
+}
+
+/* "vocabulary_words=N" for the audit record (the words never go there). */
+const char *upload_vocab_reason(size_t n, char *buf, size_t len)
+{
+    if (!n)
+        return NULL;
+    snprintf(buf, len, "vocabulary_words=%zu", n);
+    return buf;
+}
+
+/* A true/false option: *present says whether it was given. Replies 400 and
+ * returns negative for any other value. */
+static int option_bool(struct http_req *req, struct upload *u, const char *name, bool *value,
+                       bool *present)
+{
+    const char *v = upload_option(req, u, name);
+    *present = v != NULL;
+    *value = v && (!strcmp(v, "true") || !strcmp(v, "1"));
+    if (v && !*value && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+        return http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                                "%s must be true or false.", name),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
+ * redaction (labels), and none fits a single-use result (store=false) or
+ * the zero-retention endpoint (stored false), which keep nothing to fetch
+ * it from. Replies 400 and returns negative for what it cannot honour. */
+int upload_redaction_extras(struct http_req *req, struct upload *u, unsigned labels, bool stored,
+                            bool fetch_once, struct redaction_extras *x)
+{
+    bool given[2], mode_ok = true;
+    const char *mode = upload_option(req, u, "redact_audio_mode");
+    memset(x, 0, sizeof(*x));
+    if (option_bool(req, u, "keep_unredacted", &x->keep_unredacted, &given[0]) < 0 ||
+        option_bool(req, u, "redact_audio", &x->audio, &given[1]) < 0)
+        return PHS_EINVAL;
+    if (mode && !strcmp(mode, "silence"))
+        x->audio_mode = REDACT_AUDIO_SILENCE;
+    else if (mode && strcmp(mode, "tone") != 0)
+        mode_ok = false;
+    const char *names[2] = {"keep_unredacted", "redact_audio"};
+    bool on[2] = {x->keep_unredacted, x->audio};
+    for (int i = 0; i < 2; i++) {
+        if (!on[i])
+            continue;
+        if (!stored)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "unsupported_option",
+                                    "%s is not offered by this endpoint, which stores nothing; "
+                                    "use POST /v1/transcripts.",
+                                    names[i]),
+                   PHS_EINVAL;
+        if (!labels)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "redaction_required", "%s needs redact=true.", names[i]),
+                   PHS_EINVAL;
+        if (fetch_once)
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "invalid_combination",
+                                    "%s cannot be combined with store=false.", names[i]),
+                   PHS_EINVAL;
+    }
+    if (mode && (!mode_ok || !x->audio))
+        return http_reply_error(req, 400, "invalid_request_error", "redact_audio_mode",
+                                "invalid_value",
+                                "redact_audio_mode is tone or silence, with redact_audio=true."),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* `retention` (a duration, 1 s up to the tenant's transcript retention)
+ * and `store` (false: destroy the result after its first read). Replies 400
+ * and returns negative for a value it cannot honour. */
+int upload_retention(struct http_req *req, struct upload *u, int64_t *retention_s, bool *fetch_once)
+{
+    const char *r = upload_option(req, u, "retention"), *st = upload_option(req, u, "store");
+    char limit[32];
+    duration_format(u->tenant.transcript_retention_s, limit, sizeof(limit));
+    if (r && (duration_parse(r, retention_s) < 0 || *retention_s < 1))
+        return http_reply_error(req, 400, "invalid_request_error", "retention", "invalid_value",
+                                "retention must be a duration such as 3600s, 30m, 24h or 7d."),
+               PHS_EINVAL;
+    if (r && *retention_s > u->tenant.transcript_retention_s)
+        return http_reply_error(req, 400, "invalid_request_error", "retention",
+                                "retention_too_long",
+                                "retention may not be longer than the tenant's transcript "
+                                "retention (%s).",
+                                limit),
+               PHS_EINVAL;
+    if (st && strcmp(st, "true") && strcmp(st, "false") && strcmp(st, "1") && strcmp(st, "0"))
+        return http_reply_error(req, 400, "invalid_request_error", "store", "invalid_value",
+                                "store must be true or false."),
+               PHS_EINVAL;
+    *fetch_once = st && (!strcmp(st, "false") || !strcmp(st, "0"));
+    return 0;
+}
