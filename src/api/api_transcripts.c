@@ -19,6 +19,7 @@
 #include "http/errstatus.h"
 #include "records/jobopts.h"
 #include "records/retention.h"
+#include "service/sealed.h"
 #include "store/blob.h"
 #include "text/transcript.h"
 
@@ -215,15 +216,7 @@ static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v
     }
     if ((rc = blob_writer_commit(bw, &bi)) < 0)
         goto out;
-    obj->tenant_id = u->caller.id.tenant_id;
-    snprintf(obj->kind, sizeof(obj->kind), "vocabulary");
-    obj->tenant_key_version = u->tenant.key_version;
-    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj->has_dk = true;
-    obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = time_now_us();
-    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
-    obj->has_sha256 = true;
+    sealed_object_row(obj, u->caller.id.tenant_id, u->tenant.key_version, "vocabulary", &bi);
 out:
     if (text) {
         crypto_wipe(text, len);
@@ -312,15 +305,7 @@ static int create_rows(const struct upload *u, const struct blob_info *bi,
     memset(obj, 0, sizeof(*obj));
     memset(t, 0, sizeof(*t));
     snprintf(obj->id, sizeof(obj->id), "%s", u->obj_id);
-    obj->tenant_id = u->caller.id.tenant_id;
-    snprintf(obj->kind, sizeof(obj->kind), "audio");
-    obj->tenant_key_version = u->tenant.key_version;
-    memcpy(obj->dk_wrapped, bi->wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj->has_dk = true;
-    obj->size = (int64_t)bi->plain_bytes;
-    obj->created_us = time_now_us();
-    memcpy(obj->sha256, bi->sha256, sizeof(obj->sha256));
-    obj->has_sha256 = true;
+    sealed_object_row(obj, u->caller.id.tenant_id, u->tenant.key_version, "audio", bi);
     int rc = id_random("tr_", 24, t->id, sizeof(t->id));
     t->tenant_id = u->caller.id.tenant_id;
     snprintf(t->key_id, sizeof(t->key_id), "%s", u->caller.id.key_id);

@@ -17,6 +17,7 @@
 #include "records/jobopts.h"
 #include "records/retention.h"
 #include "service/jobs_int.h"
+#include "service/sealed.h"
 #include "speech/vocab.h"
 #include "store/blob.h"
 #include "text/redact_audio.h"
@@ -79,19 +80,10 @@ static blob_writer *seal_start(struct run *r, struct store_object *obj, int *err
 static int seal_commit(struct run *r, blob_writer *bw, const char *kind, struct sealed *out)
 {
     struct blob_info bi;
-    struct store_object *obj = &out->obj;
     int rc = blob_writer_commit(bw, &bi);
     if (rc < 0)
         return rc;
-    obj->tenant_id = r->job->tenant_id;
-    snprintf(obj->kind, sizeof(obj->kind), "%s", kind);
-    obj->tenant_key_version = r->tenant.key_version;
-    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj->has_dk = true;
-    obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = time_now_us();
-    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
-    obj->has_sha256 = true;
+    sealed_object_row(&out->obj, r->job->tenant_id, r->tenant.key_version, kind, &bi);
     out->have = true;
     return 0;
 }

@@ -509,6 +509,20 @@ static bool model_current(void *ctx, const struct modelcache_key *k)
     return rc < 0 || (id.key_version == k->key_version && !strcmp(id.profile_id, k->generation));
 }
 
+/* Waits (j->mu held) for work or a kick, at most ms milliseconds. */
+static void wait_work(jobs *j, int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&j->work, &j->mu, &until);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -556,14 +570,7 @@ static void *worker_main(void *arg)
                 continue; /* there may be more */
             if (rc == PHS_EBUSY) {
                 j->kicked = false;
-                struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_nsec += 200 * 1000000L;
-                if (until.tv_nsec >= 1000000000L) {
-                    until.tv_sec++;
-                    until.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&j->work, &j->mu, &until);
+                wait_work(j, 200);
                 continue;
             }
         }
@@ -582,15 +589,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&j->mu);
         if (j->head || j->stopping || j->kicked)
             continue;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += j->cfg.poll_ms / 1000;
-        until.tv_nsec += (long)(j->cfg.poll_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&j->work, &j->mu, &until);
+        wait_work(j, j->cfg.poll_ms);
     }
     pthread_mutex_unlock(&j->mu);
     return NULL;
