@@ -44,6 +44,46 @@ static void destroyed_list(struct certificate *c, bool tenant_key)
         c->destroyed[n - 1] = '\0';
 }
 
+/* c's subject; "destroyed" from its objects' kinds (and the tenant key). */
+static void set_subject(struct certificate *c, const struct retention_subject *subj,
+                        bool tenant_key)
+{
+    snprintf(c->tenant, sizeof(c->tenant), "%s", subj->tenant->name);
+    c->tenant_id = subj->tenant->id;
+    snprintf(c->resource_type, sizeof(c->resource_type), "%s", subj->resource_type);
+    snprintf(c->resource_id, sizeof(c->resource_id), "%s", subj->resource_id);
+    snprintf(c->requested_by, sizeof(c->requested_by), "%s", subj->requested_by);
+    snprintf(c->reason, sizeof(c->reason), "%s", subj->reason);
+    c->audit_seq = subj->audit_seq;
+    destroyed_list(c, tenant_key);
+}
+
+int retention_erase_object(store_tx *tx, const struct store_object *o, int64_t now_us,
+                           struct certificate *c)
+{
+    struct certificate_object co;
+    object_to_cert(o, &co);
+    int rc = store_object_destroy_key(tx, o->id, now_us);
+    return rc < 0 ? rc : certificate_add_object(c, &co);
+}
+
+int retention_erase_commit(store *s, store_tx *tx, const char *blobdir,
+                           const struct retention_subject *subj, struct certificate *c,
+                           json_t **cert)
+{
+    set_subject(c, subj, false);
+    int rc = c->n_objects ? retention_pending_add(tx, c) : 0;
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        return rc;
+    if (c->n_objects == 0) /* nothing had a key left: no erase to certify */
+        return cert && !(*cert = json_null()) ? PHS_ENOMEM : 0;
+    return retention_certify(s, blobdir, c, cert);
+}
+
 int retention_pending_add(store_tx *tx, const struct certificate *c)
 {
     json_t *j = certificate_to_json(c);
@@ -201,21 +241,15 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     int64_t now = time_now_us();
     for (int i = 0; i < 5; i++) {
         struct store_object o;
-        struct certificate_object co;
         if (!objs[i][0])
             continue;
         rc = store_object_get(tx, tenant_id, objs[i], &o);
         if (rc == PHS_ENOTFOUND)
             continue;
-        if (rc < 0)
-            goto out_rollback;
-        bool live = o.has_dk;
-        object_to_cert(&o, &co);
+        if (rc == 0 && o.has_dk)
+            rc = retention_erase_object(tx, &o, now, &c);
         crypto_wipe(&o, sizeof(o));
-        if (!live)
-            continue;
-        if ((rc = store_object_destroy_key(tx, objs[i], now)) < 0 ||
-            (rc = certificate_add_object(&c, &co)) < 0)
+        if (rc < 0)
             goto out_rollback;
     }
     if (audio_only && c.n_objects == 0) {
@@ -237,24 +271,9 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     ev.reason = !strcmp(rq->reason, CERTIFICATE_REASON_API) ? "cryptographic_erase" : rq->reason;
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto out_rollback;
-    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant.name);
-    c.tenant_id = tenant_id;
-    snprintf(c.resource_type, sizeof(c.resource_type), "transcript");
-    snprintf(c.resource_id, sizeof(c.resource_id), "%s", t.id);
-    snprintf(c.requested_by, sizeof(c.requested_by), "%s", rq->requested_by);
-    snprintf(c.reason, sizeof(c.reason), "%s", rq->reason);
-    c.audit_seq = seq;
-    destroyed_list(&c, false);
-    if (c.n_objects && (rc = retention_pending_add(tx, &c)) < 0)
-        goto out_rollback;
-    if ((rc = store_commit(tx)) < 0)
-        goto out_clear;
-    if (c.n_objects == 0) { /* nothing had a key left: no erase to certify */
-        if (cert && !(*cert = json_null()))
-            rc = PHS_ENOMEM;
-        goto out_clear;
-    }
-    rc = retention_certify(s, blobdir, &c, cert);
+    const struct retention_subject subj = {&tenant,          "transcript", t.id,
+                                           rq->requested_by, rq->reason,   seq};
+    rc = retention_erase_commit(s, tx, blobdir, &subj, &c, cert);
     goto out_clear;
 out_rollback:
     store_rollback(tx);
@@ -411,15 +430,13 @@ static int offboard_flush(struct offboard *o)
     int rc = audit_append(o->tx, &ev, &seq);
     if (rc < 0)
         return rc;
-    snprintf(c->tenant, sizeof(c->tenant), "%s", o->t->name);
-    c->tenant_id = o->t->id;
-    snprintf(c->resource_type, sizeof(c->resource_type), "tenant");
-    snprintf(c->resource_id, sizeof(c->resource_id), "%s", o->t->name);
-    snprintf(c->requested_by, sizeof(c->requested_by), "%s",
-             o->who->actor ? o->who->actor : "unknown");
-    snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_OFFBOARD);
-    c->audit_seq = seq;
-    destroyed_list(c, true);
+    const struct retention_subject subj = {o->t,
+                                           "tenant",
+                                           o->t->name,
+                                           o->who->actor ? o->who->actor : "unknown",
+                                           CERTIFICATE_REASON_OFFBOARD,
+                                           seq};
+    set_subject(c, &subj, true);
     if ((rc = retention_pending_add(o->tx, c)) < 0)
         return rc;
     o->seqs[o->n_parts++] = seq;

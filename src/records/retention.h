@@ -43,6 +43,35 @@ struct retention_request {
 int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, const char *id,
                           bool audio_only, const struct retention_request *rq, json_t **cert);
 
+/* ---- an erase, step by step: for a use case that destroys a resource of
+ * its own (tprofile_delete); retention_destroy_job takes the same steps. */
+
+/* In the erase's transaction: destroys the data key of o (which has one)
+ * as of now_us and lists o in c. */
+int retention_erase_object(store_tx *tx, const struct store_object *o, int64_t now_us,
+                           struct certificate *c);
+
+/* What an erase destroyed, for its certificate. */
+struct retention_subject {
+    const struct store_tenant *tenant;
+    const char *resource_type; /* "transcript", "profile" */
+    const char *resource_id;
+    const char *requested_by; /* as in struct retention_request */
+    const char *reason;       /* CERTIFICATE_REASON_* */
+    int64_t audit_seq;        /* the erase's audit record, appended in tx */
+};
+
+/* Ends the erase begun in tx (keys destroyed with retention_erase_object,
+ * audit record appended): fills c's subject from subj (its "destroyed"
+ * from the kinds of its objects), records c's draft when c lists objects
+ * (retention_pending_add), commits tx (rolled back if the draft fails),
+ * then removes the blobs and certifies (retention_certify). *cert (may be
+ * NULL) gets the certificate, or JSON null when c lists no object (nothing
+ * had a key left: nothing to certify). c stays the caller's to clear. */
+int retention_erase_commit(store *s, store_tx *tx, const char *blobdir,
+                           const struct retention_subject *subj, struct certificate *c,
+                           json_t **cert);
+
 /* After the caller committed the key destruction (and audit record
  * c->audit_seq) itself: removes the blobs of c's objects, checkpoints the
  * WAL, checks, and issues the certificate. c must have tenant, tenant_id,

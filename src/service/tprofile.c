@@ -14,6 +14,7 @@
 #include "records/certificate.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/sbuf.h"
 #include "core/timeutil.h"
 #include "core/ids.h"
 #include "speech/profile.h"
@@ -222,47 +223,28 @@ static int tprofile_unpack_files(const unsigned char *p, size_t len, const char 
     return off == len ? 0 : PHS_ECORRUPT;
 }
 
-struct tprofile_buf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
+/* blob_read's sink into an sbuf (capped at TPROFILE_PACKED_MAX). */
 static int tprofile_buf_sink(void *ctx, const void *data, size_t len)
 {
-    struct tprofile_buf *b = ctx;
-    if (len > TPROFILE_PACKED_MAX - b->len)
-        return PHS_ETOOBIG;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 20;
-        while (cap < b->len + len)
-            cap *= 2;
-        unsigned char *np = malloc(cap);
-        if (!np)
-            return PHS_ENOMEM;
-        if (b->p) {
-            memcpy(np, b->p, b->len);
-            crypto_wipe(b->p, b->cap);
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
-static void tprofile_buf_wipe(struct tprofile_buf *b)
-{
-    if (b->p)
-        crypto_wipe(b->p, b->cap);
-    free(b->p);
-    memset(b, 0, sizeof(*b));
+    return sbuf_append(ctx, data, len);
 }
 
 static void tprofile_blobdir(store *s, char *out, size_t len)
 {
     snprintf(out, len, "%s/%s", store_dir(s), STORE_BLOB_DIR);
+}
+
+/* The audit record of a profile action by who (outcome success). */
+static struct audit_event profile_event(const struct audit_event *who, const char *tenant,
+                                        const char *action, const char *profile_id)
+{
+    struct audit_event ev = *who;
+    ev.tenant = tenant;
+    ev.action = action;
+    ev.resource_type = "profile";
+    ev.resource_id = profile_id;
+    ev.outcome = "success";
+    return ev;
 }
 
 /* ---- create -------------------------------------------------------------------- */
@@ -360,12 +342,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
     p.text_bytes = (int64_t)len;
     p.created_us = obj.created_us;
 
-    struct audit_event ev = *who;
-    ev.tenant = tenant.name;
-    ev.action = "profile.create";
-    ev.resource_type = "profile";
-    ev.resource_id = p.id;
-    ev.outcome = "success";
+    struct audit_event ev = profile_event(who, tenant.name, "profile.create", p.id);
     if ((rc = store_begin(s, &tx)) < 0)
         goto out;
     if ((rc = store_object_insert(tx, &obj)) < 0 || (rc = store_profile_insert(tx, &p)) < 0 ||
@@ -415,51 +392,20 @@ int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct 
         (rc = store_object_get(tx, tenant_id, p.object, &o)) < 0)
         goto out_rollback;
     int64_t now = time_now_us();
-    if (o.has_dk) {
-        struct certificate_object co = {0};
-        snprintf(co.id, sizeof(co.id), "%s", o.id);
-        snprintf(co.kind, sizeof(co.kind), "profile");
-        co.has_sha256 = o.has_sha256;
-        memcpy(co.sha256, o.sha256, sizeof(co.sha256));
-        co.bytes = o.size;
-        co.created_us = o.created_us;
-        if ((rc = store_object_destroy_key(tx, o.id, now)) < 0 ||
-            (rc = certificate_add_object(&c, &co)) < 0)
-            goto out_rollback;
-    }
+    rc = o.has_dk ? retention_erase_object(tx, &o, now, &c) : 0;
     crypto_wipe(&o, sizeof(o));
-    if ((rc = store_profile_mark_deleted(tx, p.id, now)) < 0 ||
+    if (rc < 0 || (rc = store_profile_mark_deleted(tx, p.id, now)) < 0 ||
         (rc = store_tenant_default_profile(tx, tenant_id, dflt, sizeof(dflt))) < 0)
         goto out_rollback;
     if (!strcmp(dflt, name) && (rc = store_tenant_set_default_profile(tx, tenant_id, NULL)) < 0)
         goto out_rollback;
-    struct audit_event ev = *who;
-    ev.tenant = tenant.name;
-    ev.action = "profile.delete";
-    ev.resource_type = "profile";
-    ev.resource_id = p.id;
-    ev.outcome = "success";
+    struct audit_event ev = profile_event(who, tenant.name, "profile.delete", p.id);
     ev.reason = "cryptographic_erase";
     if ((rc = audit_append(tx, &ev, &seq)) < 0)
         goto out_rollback;
-    snprintf(c.tenant, sizeof(c.tenant), "%s", tenant.name);
-    c.tenant_id = tenant_id;
-    snprintf(c.resource_type, sizeof(c.resource_type), "profile");
-    snprintf(c.resource_id, sizeof(c.resource_id), "%s", p.id);
-    snprintf(c.destroyed, sizeof(c.destroyed), "profile,data_keys");
-    snprintf(c.requested_by, sizeof(c.requested_by), "%s", requested_by);
-    snprintf(c.reason, sizeof(c.reason), "%s", CERTIFICATE_REASON_API);
-    c.audit_seq = seq;
-    if (c.n_objects && (rc = retention_pending_add(tx, &c)) < 0)
-        goto out_rollback;
-    if ((rc = store_commit(tx)) < 0)
-        goto out_clear;
-    if (c.n_objects == 0) {
-        if (cert && !(*cert = json_null()))
-            rc = PHS_ENOMEM;
-        goto out_clear;
-    }
-    rc = retention_certify(s, blobdir, &c, cert);
+    const struct retention_subject subj = {
+        &tenant, "profile", p.id, requested_by, CERTIFICATE_REASON_API, seq};
+    rc = retention_erase_commit(s, tx, blobdir, &subj, &c, cert);
     goto out_clear;
 out_rollback:
     store_rollback(tx);
@@ -489,14 +435,11 @@ int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
         goto out_rollback;
     if ((rc = store_tenant_set_default_profile(tx, tenant_id, clear ? NULL : name)) < 0)
         goto out_rollback;
-    struct audit_event ev = *who;
-    ev.tenant = tenant.name;
-    ev.action = "profile.default";
-    ev.resource_type = "profile";
-    ev.resource_id = p.id[0] ? p.id
-                     : clear ? NULL
-                             : name; /* a built-in's name is not the tenant's */
-    ev.outcome = "success";
+    /* The profile's id; a built-in by its name (it is not the tenant's). */
+    struct audit_event ev = profile_event(who, tenant.name, "profile.default",
+                                          p.id[0] ? p.id
+                                          : clear ? NULL
+                                                  : name);
     if ((rc = audit_append(tx, &ev, NULL)) < 0)
         goto out_rollback;
     return store_commit(tx);
@@ -582,11 +525,12 @@ int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct 
     struct store_tenant tenant;
     struct store_profile p;
     struct store_object o;
-    struct tprofile_buf buf = {0};
+    sbuf buf;
     crypto_key *tk = NULL;
     store_tx *tx;
     int rc;
     dir[0] = '\0';
+    sbuf_init(&buf, TPROFILE_PACKED_MAX);
     if (!tprofile_name_valid(name))
         return PHS_ENOTFOUND;
     tprofile_blobdir(s, blobdir, sizeof(blobdir));
@@ -610,12 +554,7 @@ int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct 
         goto out;
     if ((rc = tprofile_unpack_files(buf.p, buf.len, dir)) < 0)
         goto out;
-    struct audit_event ev = *who;
-    ev.tenant = tenant.name;
-    ev.action = "profile.use";
-    ev.resource_type = "profile";
-    ev.resource_id = p.id;
-    ev.outcome = "success";
+    struct audit_event ev = profile_event(who, tenant.name, "profile.use", p.id);
     if ((rc = audit_record(s, &ev)) < 0)
         goto out;
     if (bytes)
@@ -625,7 +564,7 @@ out:
         tprofile_dir_remove(dir);
         dir[0] = '\0';
     }
-    tprofile_buf_wipe(&buf);
+    sbuf_free(&buf);
     crypto_key_free(tk);
     return rc;
 }
