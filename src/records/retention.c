@@ -44,9 +44,10 @@ static void destroyed_list(struct certificate *c, bool tenant_key)
         c->destroyed[n - 1] = '\0';
 }
 
-/* c's subject; "destroyed" from its objects' kinds (and the tenant key). */
+/* c's subject and audit record; "destroyed" from its objects' kinds (and
+ * the tenant key). */
 static void set_subject(struct certificate *c, const struct retention_subject *subj,
-                        bool tenant_key)
+                        int64_t audit_seq, bool tenant_key)
 {
     snprintf(c->tenant, sizeof(c->tenant), "%s", subj->tenant->name);
     c->tenant_id = subj->tenant->id;
@@ -54,7 +55,7 @@ static void set_subject(struct certificate *c, const struct retention_subject *s
     snprintf(c->resource_id, sizeof(c->resource_id), "%s", subj->resource_id);
     snprintf(c->requested_by, sizeof(c->requested_by), "%s", subj->requested_by);
     snprintf(c->reason, sizeof(c->reason), "%s", subj->reason);
-    c->audit_seq = subj->audit_seq;
+    c->audit_seq = audit_seq;
     destroyed_list(c, tenant_key);
 }
 
@@ -68,20 +69,25 @@ int retention_erase_object(store_tx *tx, const struct store_object *o, int64_t n
 }
 
 int retention_erase_commit(store *s, store_tx *tx, const char *blobdir,
-                           const struct retention_subject *subj, struct certificate *c,
-                           json_t **cert)
+                           const struct audit_event *ev, const struct retention_subject *subj,
+                           struct certificate *c, json_t **cert)
 {
-    set_subject(c, subj, false);
-    int rc = c->n_objects ? retention_pending_add(tx, c) : 0;
-    if (rc < 0) {
-        store_rollback(tx);
-        return rc;
+    int64_t seq = 0;
+    int rc = audit_append(tx, ev, &seq);
+    if (rc == 0) {
+        set_subject(c, subj, seq, false);
+        rc = c->n_objects ? retention_pending_add(tx, c) : 0;
     }
-    if ((rc = store_commit(tx)) < 0)
-        return rc;
-    if (c->n_objects == 0) /* nothing had a key left: no erase to certify */
-        return cert && !(*cert = json_null()) ? PHS_ENOMEM : 0;
-    return retention_certify(s, blobdir, c, cert);
+    if (rc < 0)
+        store_rollback(tx);
+    else
+        rc = store_commit(tx);
+    if (rc == 0 && c->n_objects == 0) /* nothing had a key left: no erase to certify */
+        rc = cert && !(*cert = json_null()) ? PHS_ENOMEM : 0;
+    else if (rc == 0)
+        rc = retention_certify(s, blobdir, c, cert);
+    certificate_clear(c);
+    return rc;
 }
 
 int retention_pending_add(store_tx *tx, const struct certificate *c)
@@ -216,7 +222,6 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     struct store_tenant tenant;
     struct store_transcript t;
     struct certificate c;
-    int64_t seq = 0;
     certificate_init(&c);
     if (cert)
         *cert = NULL;
@@ -269,15 +274,11 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
     ev.resource_id = t.id;
     ev.outcome = "success";
     ev.reason = !strcmp(rq->reason, CERTIFICATE_REASON_API) ? "cryptographic_erase" : rq->reason;
-    if ((rc = audit_append(tx, &ev, &seq)) < 0)
-        goto out_rollback;
-    const struct retention_subject subj = {&tenant,          "transcript", t.id,
-                                           rq->requested_by, rq->reason,   seq};
-    rc = retention_erase_commit(s, tx, blobdir, &subj, &c, cert);
-    goto out_clear;
+    const struct retention_subject subj = {&tenant, "transcript", t.id, rq->requested_by,
+                                           rq->reason};
+    return retention_erase_commit(s, tx, blobdir, &ev, &subj, &c, cert);
 out_rollback:
     store_rollback(tx);
-out_clear:
     certificate_clear(&c);
     return rc;
 }
@@ -430,13 +431,10 @@ static int offboard_flush(struct offboard *o)
     int rc = audit_append(o->tx, &ev, &seq);
     if (rc < 0)
         return rc;
-    const struct retention_subject subj = {o->t,
-                                           "tenant",
-                                           o->t->name,
+    const struct retention_subject subj = {o->t, "tenant", o->t->name,
                                            o->who->actor ? o->who->actor : "unknown",
-                                           CERTIFICATE_REASON_OFFBOARD,
-                                           seq};
-    set_subject(c, &subj, true);
+                                           CERTIFICATE_REASON_OFFBOARD};
+    set_subject(c, &subj, seq, true);
     if ((rc = retention_pending_add(o->tx, c)) < 0)
         return rc;
     o->seqs[o->n_parts++] = seq;

@@ -58,19 +58,19 @@ struct retention_subject {
     const char *resource_id;
     const char *requested_by; /* as in struct retention_request */
     const char *reason;       /* CERTIFICATE_REASON_* */
-    int64_t audit_seq;        /* the erase's audit record, appended in tx */
 };
 
-/* Ends the erase begun in tx (keys destroyed with retention_erase_object,
- * audit record appended): fills c's subject from subj (its "destroyed"
- * from the kinds of its objects), records c's draft when c lists objects
- * (retention_pending_add), commits tx (rolled back if the draft fails),
- * then removes the blobs and certifies (retention_certify). *cert (may be
- * NULL) gets the certificate, or JSON null when c lists no object (nothing
- * had a key left: nothing to certify). c stays the caller's to clear. */
+/* Ends the erase begun in tx (keys destroyed with retention_erase_object):
+ * appends ev, its audit record; fills c's subject from subj and that
+ * record (c's "destroyed" from the kinds of its objects); records c's
+ * draft when c lists objects (retention_pending_add); commits tx (rolled
+ * back on any failure before); then removes the blobs and certifies
+ * (retention_certify). *cert (may be NULL) gets the certificate, or JSON
+ * null when c lists no object (nothing had a key left: nothing to
+ * certify). Ends tx and clears c (certificate_clear) on every path. */
 int retention_erase_commit(store *s, store_tx *tx, const char *blobdir,
-                           const struct retention_subject *subj, struct certificate *c,
-                           json_t **cert);
+                           const struct audit_event *ev, const struct retention_subject *subj,
+                           struct certificate *c, json_t **cert);
 
 /* After the caller committed the key destruction (and audit record
  * c->audit_seq) itself: removes the blobs of c's objects, checkpoints the

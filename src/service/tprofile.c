@@ -249,6 +249,104 @@ static struct audit_event profile_event(const struct audit_event *who, const cha
 
 /* ---- create -------------------------------------------------------------------- */
 
+/* The tenant a new profile called name goes to, and its key (caller
+ * frees). PHS_EEXIST when the tenant has a profile of that name. */
+static int create_lookup(store *s, int64_t tenant_id, const char *name, struct store_tenant *tenant,
+                         crypto_key **tk)
+{
+    store_tx *tx;
+    struct store_profile p;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, tenant);
+    if (rc == 0) {
+        rc = store_profile_get(tx, tenant_id, name, &p);
+        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
+    }
+    if (rc == 0 && !(*tk = store_tenant_key(tx, tenant_id, &rc)))
+        rc = rc ? rc : PHS_ECRYPTO;
+    store_rollback(tx);
+    return rc;
+}
+
+/* Builds the profile's files in dir; msg says what failed in the caller's
+ * terms. */
+static int create_build(const char *dir, const char *text, size_t len, const char *base,
+                        double weight, const char *dict_path, char *msg, size_t msg_len)
+{
+    int rc = profile_build(text, len, dir, base, weight, dict_path, msg, msg_len);
+    if (rc >= 0)
+        return rc;
+    /* profile_build's messages name its own files; say it plainly. */
+    if (rc == PHS_EEMPTY) {
+        snprintf(msg, msg_len, "The text has no words.");
+    } else if (rc == PHS_EINVAL) {
+        snprintf(msg, msg_len, "base must be general or medical, weight between 0 and 1.");
+    } else {
+        /* e.g. the medical base is not installed: a server problem,
+         * not a missing object of the caller's */
+        snprintf(msg, msg_len, "The profile could not be built on this server.");
+        rc = rc == PHS_ENOTFOUND ? PHS_EENGINE : rc;
+    }
+    return rc;
+}
+
+/* Packs the files of dir into a new object encrypted under tk: gives p its
+ * id and object id and size, and fills *obj, the object's row. */
+static int create_pack(const char *blobdir, const char *dir, const crypto_key *tk,
+                       const struct store_tenant *tenant, struct store_profile *p,
+                       struct store_object *obj)
+{
+    struct blob_info bi;
+    int rc;
+    if ((rc = id_random("prf_", 24, p->id, sizeof(p->id))) < 0 ||
+        (rc = id_random("obj_", 24, p->object, sizeof(p->object))) < 0)
+        return rc;
+    blob_writer *bw = blob_writer_new(blobdir, tk, p->object, &rc);
+    if (!bw)
+        return rc;
+    if ((rc = tprofile_pack(dir, bw)) < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        return rc;
+    memset(obj, 0, sizeof(*obj));
+    snprintf(obj->id, sizeof(obj->id), "%s", p->object);
+    obj->tenant_id = tenant->id;
+    snprintf(obj->kind, sizeof(obj->kind), "profile");
+    obj->tenant_key_version = tenant->key_version;
+    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
+    obj->has_dk = true;
+    obj->size = (int64_t)bi.plain_bytes;
+    obj->created_us = time_now_us();
+    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
+    obj->has_sha256 = true;
+    p->size = obj->size;
+    p->created_us = obj->created_us;
+    return 0;
+}
+
+/* Records the object, the profile and the audit record in one transaction. */
+static int create_record(store *s, const struct store_object *obj, const struct store_profile *p,
+                         const struct audit_event *ev, char *msg, size_t msg_len)
+{
+    store_tx *tx;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_object_insert(tx, obj)) < 0 || (rc = store_profile_insert(tx, p)) < 0 ||
+        (rc = audit_append(tx, ev, NULL)) < 0) {
+        store_rollback(tx);
+        if (rc == PHS_EEXIST)
+            snprintf(msg, msg_len,
+                     "The tenant already has a profile of that name; delete it first.");
+        return rc;
+    }
+    return store_commit(tx);
+}
+
 int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *text, size_t len,
                     const char *base, double weight, const char *dict_path,
                     const struct audit_event *who, struct store_profile *out, char *msg,
@@ -257,9 +355,8 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
     char dir[TPROFILE_DIR_MAX] = "", blobdir[STORE_PATH_MAX];
     struct store_profile p;
     struct store_tenant tenant;
-    struct blob_info bi;
+    struct store_object obj;
     crypto_key *tk = NULL;
-    store_tx *tx = NULL;
     bool blob_made = false;
     int rc;
 
@@ -276,84 +373,26 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         return PHS_ETOOBIG;
     }
     tprofile_blobdir(s, blobdir, sizeof(blobdir));
-    if ((rc = store_begin_read(s, &tx)) < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, tenant_id, &tenant);
-    if (rc == 0) {
-        rc = store_profile_get(tx, tenant_id, name, &p);
-        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
-    }
-    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
-    store_rollback(tx);
-    tx = NULL;
-    if (rc == PHS_EEXIST)
-        snprintf(msg, msg_len, "The tenant already has a profile of that name; delete it first.");
-    if (rc < 0)
-        goto out;
-
-    if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0)
-        goto out;
-    if ((rc = profile_build(text, len, dir, base, weight, dict_path, msg, msg_len)) < 0) {
-        /* profile_build's messages name its own files; say it plainly. */
-        if (rc == PHS_EEMPTY) {
-            snprintf(msg, msg_len, "The text has no words.");
-        } else if (rc == PHS_EINVAL) {
-            snprintf(msg, msg_len, "base must be general or medical, weight between 0 and 1.");
-        } else {
-            /* e.g. the medical base is not installed: a server problem,
-             * not a missing object of the caller's */
-            snprintf(msg, msg_len, "The profile could not be built on this server.");
-            rc = rc == PHS_ENOTFOUND ? PHS_EENGINE : rc;
-        }
-        goto out;
-    }
-    snprintf(msg, msg_len, "The profile could not be stored.");
-    if ((rc = id_random("prf_", 24, p.id, sizeof(p.id))) < 0 ||
-        (rc = id_random("obj_", 24, p.object, sizeof(p.object))) < 0)
-        goto out;
-    blob_writer *bw = blob_writer_new(blobdir, tk, p.object, &rc);
-    if (!bw)
-        goto out;
-    if ((rc = tprofile_pack(dir, bw)) < 0) {
-        blob_writer_abort(bw);
-        goto out;
-    }
-    if ((rc = blob_writer_commit(bw, &bi)) < 0)
-        goto out;
-    blob_made = true;
-
-    struct store_object obj = {0};
-    snprintf(obj.id, sizeof(obj.id), "%s", p.object);
-    obj.tenant_id = tenant_id;
-    snprintf(obj.kind, sizeof(obj.kind), "profile");
-    obj.tenant_key_version = tenant.key_version;
-    memcpy(obj.dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj.has_dk = true;
-    obj.size = (int64_t)bi.plain_bytes;
-    obj.created_us = time_now_us();
-    memcpy(obj.sha256, bi.sha256, sizeof(obj.sha256));
-    obj.has_sha256 = true;
-    p.tenant_id = tenant_id;
-    snprintf(p.name, sizeof(p.name), "%s", name);
-    snprintf(p.base, sizeof(p.base), "%s", base);
-    p.weight = weight;
-    p.size = (int64_t)bi.plain_bytes;
-    p.text_bytes = (int64_t)len;
-    p.created_us = obj.created_us;
-
-    struct audit_event ev = profile_event(who, tenant.name, "profile.create", p.id);
-    if ((rc = store_begin(s, &tx)) < 0)
-        goto out;
-    if ((rc = store_object_insert(tx, &obj)) < 0 || (rc = store_profile_insert(tx, &p)) < 0 ||
-        (rc = audit_append(tx, &ev, NULL)) < 0) {
-        store_rollback(tx);
+    if ((rc = create_lookup(s, tenant_id, name, &tenant, &tk)) < 0) {
         if (rc == PHS_EEXIST)
             snprintf(msg, msg_len,
                      "The tenant already has a profile of that name; delete it first.");
         goto out;
     }
-    if ((rc = store_commit(tx)) < 0)
+    if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0 ||
+        (rc = create_build(dir, text, len, base, weight, dict_path, msg, msg_len)) < 0)
+        goto out;
+    snprintf(msg, msg_len, "The profile could not be stored.");
+    if ((rc = create_pack(blobdir, dir, tk, &tenant, &p, &obj)) < 0)
+        goto out;
+    blob_made = true;
+    p.tenant_id = tenant_id;
+    snprintf(p.name, sizeof(p.name), "%s", name);
+    snprintf(p.base, sizeof(p.base), "%s", base);
+    p.weight = weight;
+    p.text_bytes = (int64_t)len;
+    struct audit_event ev = profile_event(who, tenant.name, "profile.create", p.id);
+    if ((rc = create_record(s, &obj, &p, &ev, msg, msg_len)) < 0)
         goto out;
     blob_made = false; /* referenced now */
     if (out)
@@ -377,7 +416,6 @@ int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct 
     struct store_object o;
     struct certificate c;
     store_tx *tx;
-    int64_t seq = 0;
     int rc;
     certificate_init(&c);
     if (cert)
@@ -401,15 +439,11 @@ int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct 
         goto out_rollback;
     struct audit_event ev = profile_event(who, tenant.name, "profile.delete", p.id);
     ev.reason = "cryptographic_erase";
-    if ((rc = audit_append(tx, &ev, &seq)) < 0)
-        goto out_rollback;
-    const struct retention_subject subj = {
-        &tenant, "profile", p.id, requested_by, CERTIFICATE_REASON_API, seq};
-    rc = retention_erase_commit(s, tx, blobdir, &subj, &c, cert);
-    goto out_clear;
+    const struct retention_subject subj = {&tenant, "profile", p.id, requested_by,
+                                           CERTIFICATE_REASON_API};
+    return retention_erase_commit(s, tx, blobdir, &ev, &subj, &c, cert);
 out_rollback:
     store_rollback(tx);
-out_clear:
     certificate_clear(&c);
     return rc;
 }
