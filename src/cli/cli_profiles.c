@@ -9,8 +9,8 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
-#include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/sbuf.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 #include "service/tprofile.h"
@@ -31,53 +31,6 @@ static void profiles_usage(FILE *out)
                  "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
 }
 
-/* Reads at most TPROFILE_TEXT_MAX bytes of path into *buf (caller wipes
- * and frees). */
-static int read_text(const char *path, char **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 64 * 1024;
-    *len = 0;
-    if (!f)
-        return PHS_EIO;
-    char *b = malloc(cap);
-    int rc = b ? 0 : PHS_ENOMEM;
-    while (rc == 0) {
-        if (*len == cap) {
-            if (cap > TPROFILE_TEXT_MAX) {
-                rc = PHS_ETOOBIG;
-                break;
-            }
-            char *nb = malloc(cap * 2);
-            if (!nb) {
-                rc = PHS_ENOMEM;
-                break;
-            }
-            memcpy(nb, b, *len);
-            crypto_wipe(b, cap);
-            free(b);
-            b = nb;
-            cap *= 2;
-        }
-        size_t n = fread(b + *len, 1, cap - *len, f);
-        if (n == 0)
-            break;
-        *len += n;
-    }
-    if (rc == 0 && ferror(f))
-        rc = PHS_EIO;
-    if (rc == 0 && *len > TPROFILE_TEXT_MAX)
-        rc = PHS_ETOOBIG;
-    fclose(f);
-    if (rc < 0 && b) {
-        crypto_wipe(b, cap);
-        free(b);
-        b = NULL;
-    }
-    *buf = b;
-    return rc;
-}
-
 static int print_one(void *ctx, const struct store_profile *p)
 {
     char created[TIME_TEXT_LEN + 1];
@@ -86,6 +39,25 @@ static int print_one(void *ctx, const struct store_profile *p)
     printf("%-24s %-8s %-6.3f %12lld %12lld  %s\n", p->name, p->base, p->weight, (long long)p->size,
            (long long)p->text_bytes, created);
     return 0;
+}
+
+/* `list`: the tenant's profiles and its default. */
+static int list_cmd(store *s, int64_t tenant_id)
+{
+    char d[STORE_PROFILE_NAME_MAX + 1] = "";
+    store_tx *tx;
+    printf("%-24s %-8s %-6s %12s %12s  %s\n", "NAME", "BASE", "WEIGHT", "BYTES", "TEXT-BYTES",
+           "CREATED");
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_profile_each(tx, tenant_id, print_one, NULL);
+    if (rc == 0)
+        rc = store_tenant_default_profile(tx, tenant_id, d, sizeof(d));
+    store_rollback(tx);
+    if (rc == 0)
+        printf("default: %s\n", d[0] ? d : "(the server's)");
+    return rc;
 }
 
 int cli_profiles(int argc, char **argv)
@@ -127,20 +99,18 @@ int cli_profiles(int argc, char **argv)
                         "starting with a letter or digit; not general, medical, none, default)\n");
         return CLI_BADINPUT;
     }
-    char *text = NULL;
-    size_t len = 0;
+    sbuf text; /* add's TEXT: wiped when freed */
     int rc;
-    if (add && (rc = read_text(pos[2], &text, &len)) < 0) {
+    sbuf_init(&text, TPROFILE_TEXT_MAX);
+    if (add && (rc = cliadm_read_file(pos[2], &text)) < 0) {
         fprintf(stderr, "phiscribe profiles: %s: %s\n", pos[2],
                 rc == PHS_ETOOBIG ? "text over 16 MiB" : err_str(rc));
+        sbuf_free(&text);
         return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
     }
     store *s = cliadm_open(data, 0, &code);
     if (!s) {
-        if (text) {
-            crypto_wipe(text, len);
-            free(text);
-        }
+        sbuf_free(&text);
         return code;
     }
     struct audit_event who;
@@ -160,23 +130,13 @@ int cli_profiles(int argc, char **argv)
         asr_config asr;
         asr_config_default(&asr);
         struct store_profile p;
-        rc = tprofile_create(s, t.id, name, text, len, base, weight, asr.dict, &who, &p, msg,
-                             sizeof(msg));
+        rc = tprofile_create(s, t.id, name, sbuf_str(&text), text.len, base, weight, asr.dict, &who,
+                             &p, msg, sizeof(msg));
         if (rc == 0)
             printf("profile %s (%s) of %s: %lld bytes built from %lld bytes of text\n", p.name,
                    p.id, t.name, (long long)p.size, (long long)p.text_bytes);
     } else if (rc == 0 && list) {
-        char d[STORE_PROFILE_NAME_MAX + 1] = "";
-        printf("%-24s %-8s %-6s %12s %12s  %s\n", "NAME", "BASE", "WEIGHT", "BYTES", "TEXT-BYTES",
-               "CREATED");
-        if ((rc = store_begin_read(s, &tx)) == 0) {
-            rc = store_profile_each(tx, t.id, print_one, NULL);
-            if (rc == 0)
-                rc = store_tenant_default_profile(tx, t.id, d, sizeof(d));
-            store_rollback(tx);
-        }
-        if (rc == 0)
-            printf("default: %s\n", d[0] ? d : "(the server's)");
+        rc = list_cmd(s, t.id);
     } else if (rc == 0 && del) {
         json_t *cert = NULL;
         rc = tprofile_delete(s, t.id, name, &who, actor, &cert);
@@ -193,9 +153,6 @@ int cli_profiles(int argc, char **argv)
     }
     if (rc < 0)
         fprintf(stderr, "phiscribe profiles: %s\n", msg[0] ? msg : err_str(rc));
-    if (text) {
-        crypto_wipe(text, len);
-        free(text);
-    }
+    sbuf_free(&text);
     return cliadm_close(s, cliadm_exit(rc));
 }

@@ -11,6 +11,7 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "core/wipe.h"
 
 store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code)
 {
@@ -153,6 +154,23 @@ void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len)
     ev->actor = actor_buf;
     ev->roles = "operator";
     ev->source = "local";
+}
+
+int cliadm_read_file(const char *path, sbuf *b)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return PHS_EIO;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = sbuf_append(b, chunk, n);
+    if (rc == 0 && ferror(f))
+        rc = PHS_EIO;
+    fclose(f);
+    wipe(chunk, sizeof(chunk));
+    return rc;
 }
 
 int cliadm_exit(int err)

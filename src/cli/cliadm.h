@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "core/sbuf.h"
 #include "records/audit.h"
 #include "store/store.h"
 
@@ -57,6 +58,11 @@ void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len);
 /* Prints j (may be NULL: PHS_ENOMEM) as one line of JSON on stdout and
  * frees it. */
 int cliadm_print_json(json_t *j);
+
+/* Appends the whole file at path to b: PHS_EIO when it cannot be opened
+ * or read, PHS_ETOOBIG when it holds more than b's max allows (b keeps
+ * what fitted), PHS_ENOMEM. What passes through the stack is wiped. */
+int cliadm_read_file(const char *path, sbuf *b);
 
 /* PHS_E* -> CLI exit code. */
 int cliadm_exit(int err);
