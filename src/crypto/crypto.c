@@ -17,6 +17,7 @@
 #include <gnutls/x509.h>
 
 #include "core/err.h"
+#include "core/fsmode.h"
 #include "core/wipe.h"
 
 #define GCM_NONCE_LEN 12
@@ -251,12 +252,7 @@ static int fsync_parent_dir(const char *path)
         memcpy(dir, path, n);
         dir[n] = '\0';
     }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno_to_phs(errno);
-    int rc = fsync(fd) < 0 ? PHS_EIO : PHS_OK;
-    close(fd);
-    return rc;
+    return fs_sync_dir(dir);
 }
 
 /* Creates path (never overwriting) with mode 0600 holding exactly data; fsynced. */
@@ -376,18 +372,28 @@ int crypto_master_create(const char *path)
     return rc;
 }
 
+/* The end of a key constructor: k when rc is PHS_OK, else NULL with k
+ * freed (it may be NULL); *err (may be NULL) gets rc. */
+static crypto_key *key_made(crypto_key *k, int rc, int *err)
+{
+    if (err)
+        *err = rc;
+    if (rc < 0) {
+        crypto_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
 crypto_key *crypto_master_load(const char *path, int *err)
 {
-    int rc;
     crypto_key *k = malloc(sizeof(*k));
-    if (!k) {
-        rc = PHS_ENOMEM;
-        goto out_err;
-    }
+    int rc = k ? PHS_OK : PHS_ENOMEM;
     /* Read into a buffer one byte larger than a key so a long file is caught. */
     uint8_t buf[CRYPTO_KEY_LEN + 1];
     size_t len = 0;
-    rc = key_file_read(path, buf, sizeof(buf), &len);
+    if (rc == PHS_OK)
+        rc = key_file_read(path, buf, sizeof(buf), &len);
     if (rc == PHS_OK && len != CRYPTO_KEY_LEN) {
         fprintf(stderr, "phiscribe: key file %s has %zu bytes, a master key has %d\n", path,
                 len, CRYPTO_KEY_LEN);
@@ -396,18 +402,7 @@ crypto_key *crypto_master_load(const char *path, int *err)
     if (rc == PHS_OK)
         memcpy(k->bytes, buf, CRYPTO_KEY_LEN);
     crypto_wipe(buf, sizeof(buf));
-    if (rc < 0)
-        goto out_free_key;
-    if (err)
-        *err = PHS_OK;
-    return k;
-
-out_free_key:
-    crypto_key_free(k);
-out_err:
-    if (err)
-        *err = rc;
-    return NULL;
+    return key_made(k, rc, err);
 }
 
 /* ---- key wrap -------------------------------------------------------------- */
@@ -463,26 +458,19 @@ int crypto_key_wrap(const crypto_key *kek, const crypto_key *key, const char *co
 crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRAPPED_LEN],
                               const char *context, int *err)
 {
-    int rc;
     crypto_key *k = NULL;
     gnutls_aead_cipher_hd_t h;
     uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
     size_t aad_len;
-    if (!kek || !in) {
-        rc = PHS_EINVAL;
-        goto out_err;
-    }
-    rc = wrap_aad(context, aad, &aad_len);
-    if (rc < 0)
-        goto out_err;
-    k = malloc(sizeof(*k));
-    if (!k) {
+    if (!kek || !in)
+        return key_made(NULL, PHS_EINVAL, err);
+    int rc = wrap_aad(context, aad, &aad_len);
+    if (rc == PHS_OK && !(k = malloc(sizeof(*k))))
         rc = PHS_ENOMEM;
-        goto out_err;
-    }
-    rc = aead_open_handle(kek->bytes, &h);
+    if (rc == PHS_OK)
+        rc = aead_open_handle(kek->bytes, &h);
     if (rc < 0)
-        goto out_free_key;
+        return key_made(k, rc, err);
     size_t pt_len = sizeof(k->bytes);
     if (gnutls_aead_cipher_decrypt(h, in, GCM_NONCE_LEN, aad, aad_len, GCM_TAG_LEN,
                                    in + GCM_NONCE_LEN, CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN,
@@ -490,18 +478,7 @@ crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRA
         pt_len != CRYPTO_KEY_LEN)
         rc = PHS_ECRYPTO;
     gnutls_aead_cipher_deinit(h);
-    if (rc < 0)
-        goto out_free_key;
-    if (err)
-        *err = PHS_OK;
-    return k;
-
-out_free_key:
-    crypto_key_free(k);
-out_err:
-    if (err)
-        *err = rc;
-    return NULL;
+    return key_made(k, rc, err);
 }
 
 /* ---- chunked AEAD stream --------------------------------------------------- */
@@ -562,13 +539,72 @@ static size_t stream_aad(struct stream_ident *si, uint64_t index, bool last)
     return si->prefix_len + 9;
 }
 
-struct crypto_seal {
+/* What sealer and opener share: the cipher, where the output goes, the
+ * chunk index and the sticky error. */
+struct stream {
     gnutls_aead_cipher_hd_t aead;
     crypto_write_fn write;
     void *ctx;
     struct stream_ident si;
     uint64_t index;
-    int error;  /* sticky: once a write fails the stream is dead */
+    int error; /* sticky: once a step fails the stream is dead */
+};
+
+static int stream_init(struct stream *st, const crypto_key *dk, const char *object_id,
+                       crypto_write_fn write, void *ctx)
+{
+    st->write = write;
+    st->ctx = ctx;
+    st->index = 0;
+    st->error = PHS_OK;
+    int rc = stream_ident_init(&st->si, object_id);
+    return rc < 0 ? rc : aead_open_handle(dk->bytes, &st->aead);
+}
+
+/* The argument checks and the sticky error every update and final start
+ * with: PHS_OK to go on. */
+static int stream_usable(const struct stream *st, const void *buf, size_t len)
+{
+    if (!st || (!buf && len))
+        return PHS_EINVAL;
+    return st->error;
+}
+
+/* One chunk through the cipher: seals (encrypt) or opens in to out
+ * (*out_len: room in, bytes written out), with the nonce and flag of the
+ * frame header at frame. PHS_ECRYPTO when GnuTLS refuses (for opening: a
+ * bad tag) or the output is not exactly expect bytes. */
+static int stream_cipher(struct stream *st, bool encrypt, const uint8_t *frame, bool last,
+                         const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len,
+                         size_t expect)
+{
+    size_t aad_len = stream_aad(&st->si, st->index, last);
+    int g = encrypt ? gnutls_aead_cipher_encrypt(st->aead, frame, GCM_NONCE_LEN, st->si.aad,
+                                                 aad_len, GCM_TAG_LEN, in, in_len, out, out_len)
+                    : gnutls_aead_cipher_decrypt(st->aead, frame, GCM_NONCE_LEN, st->si.aad,
+                                                 aad_len, GCM_TAG_LEN, in, in_len, out, out_len);
+    return g < 0 || *out_len != expect ? PHS_ECRYPTO : PHS_OK;
+}
+
+/* A sealer or opener (struct stream first, so the two share one
+ * constructor) of size bytes with its stream started; NULL when dk or
+ * write is missing, the object id is invalid, or allocation or the cipher
+ * fails. */
+static void *stream_new(size_t size, const crypto_key *dk, const char *object_id,
+                        crypto_write_fn write, void *ctx)
+{
+    if (!dk || !write)
+        return NULL;
+    struct stream *st = malloc(size);
+    if (st && stream_init(st, dk, object_id, write, ctx) < 0) {
+        free(st);
+        st = NULL;
+    }
+    return st;
+}
+
+struct crypto_seal {
+    struct stream st; /* first: stream_new */
     bool header_written;
     bool finished;
     size_t buf_len;
@@ -579,39 +615,25 @@ struct crypto_seal {
 crypto_seal *crypto_seal_new(const crypto_key *dk, const char *object_id, crypto_write_fn write,
                              void *ctx)
 {
-    if (!dk || !write)
-        return NULL;
-    crypto_seal *s = malloc(sizeof(*s));
-    if (!s)
-        return NULL;
-    s->write = write;
-    s->ctx = ctx;
-    s->index = 0;
-    s->error = PHS_OK;
-    s->header_written = false;
-    s->finished = false;
-    s->buf_len = 0;
-    if (stream_ident_init(&s->si, object_id) < 0)
-        goto out_free;
-    if (aead_open_handle(dk->bytes, &s->aead) < 0)
-        goto out_free;
+    crypto_seal *s = stream_new(sizeof(*s), dk, object_id, write, ctx);
+    if (s) {
+        s->header_written = false;
+        s->finished = false;
+        s->buf_len = 0;
+    }
     return s;
-
-out_free:
-    free(s);
-    return NULL;
 }
 
 /* Seals one chunk of pt (len bytes) and hands the frame to write(). */
 static int seal_chunk(crypto_seal *s, const uint8_t *pt, size_t len, bool last)
 {
-    if (s->index >= STREAM_MAX_CHUNKS)
+    if (s->st.index >= STREAM_MAX_CHUNKS)
         return PHS_ETOOBIG;
     int rc;
     if (!s->header_written) {
         uint8_t h[CRYPTO_STREAM_HEADER_LEN];
         stream_header(h);
-        rc = s->write(s->ctx, h, sizeof(h));
+        rc = s->st.write(s->st.ctx, h, sizeof(h));
         if (rc < 0)
             return rc;
         s->header_written = true;
@@ -622,25 +644,20 @@ static int seal_chunk(crypto_seal *s, const uint8_t *pt, size_t len, bool last)
         return rc;
     f[GCM_NONCE_LEN] = last ? 1 : 0;
     put_be32(f + GCM_NONCE_LEN + 1, (uint32_t)len);
-    size_t aad_len = stream_aad(&s->si, s->index, last);
     size_t ct_len = len + GCM_TAG_LEN;
-    if (gnutls_aead_cipher_encrypt(s->aead, f, GCM_NONCE_LEN, s->si.aad, aad_len, GCM_TAG_LEN,
-                                   pt, len, f + FRAME_HDR_LEN, &ct_len) < 0 ||
-        ct_len != len + GCM_TAG_LEN)
-        return PHS_ECRYPTO;
-    rc = s->write(s->ctx, f, FRAME_HDR_LEN + ct_len);
-    if (rc < 0)
+    if ((rc = stream_cipher(&s->st, true, f, last, pt, len, f + FRAME_HDR_LEN, &ct_len,
+                            len + GCM_TAG_LEN)) < 0 ||
+        (rc = s->st.write(s->st.ctx, f, FRAME_HDR_LEN + ct_len)) < 0)
         return rc;
-    s->index++;
+    s->st.index++;
     return PHS_OK;
 }
 
 int crypto_seal_update(crypto_seal *s, const void *buf, size_t len)
 {
-    if (!s || (!buf && len))
-        return PHS_EINVAL;
-    if (s->error)
-        return s->error;
+    int rc = stream_usable(s ? &s->st : NULL, buf, len);
+    if (rc < 0)
+        return rc;
     if (s->finished)
         return PHS_EINVAL;
     const uint8_t *p = buf;
@@ -648,16 +665,16 @@ int crypto_seal_update(crypto_seal *s, const void *buf, size_t len)
         /* A full buffer is sealed as a middle chunk only once more data shows
          * it is not the last one. */
         if (s->buf_len == CRYPTO_CHUNK_LEN) {
-            s->error = seal_chunk(s, s->buf, s->buf_len, false);
-            if (s->error)
-                return s->error;
+            s->st.error = seal_chunk(s, s->buf, s->buf_len, false);
+            if (s->st.error)
+                return s->st.error;
             s->buf_len = 0;
         }
         /* Whole chunks straight from the caller's buffer: no copy. */
         if (s->buf_len == 0 && len > CRYPTO_CHUNK_LEN) {
-            s->error = seal_chunk(s, p, CRYPTO_CHUNK_LEN, false);
-            if (s->error)
-                return s->error;
+            s->st.error = seal_chunk(s, p, CRYPTO_CHUNK_LEN, false);
+            if (s->st.error)
+                return s->st.error;
             p += CRYPTO_CHUNK_LEN;
             len -= CRYPTO_CHUNK_LEN;
             continue;
@@ -675,17 +692,16 @@ int crypto_seal_update(crypto_seal *s, const void *buf, size_t len)
 
 int crypto_seal_final(crypto_seal *s)
 {
-    if (!s)
-        return PHS_EINVAL;
-    if (s->error)
-        return s->error;
+    int rc = stream_usable(s ? &s->st : NULL, NULL, 0);
+    if (rc < 0)
+        return rc;
     if (s->finished)
         return PHS_EINVAL;
-    s->error = seal_chunk(s, s->buf, s->buf_len, true);
+    s->st.error = seal_chunk(s, s->buf, s->buf_len, true);
     crypto_wipe(s->buf, s->buf_len);
     s->buf_len = 0;
-    if (s->error)
-        return s->error;
+    if (s->st.error)
+        return s->st.error;
     s->finished = true;
     return PHS_OK;
 }
@@ -694,7 +710,7 @@ void crypto_seal_free(crypto_seal *s)
 {
     if (!s)
         return;
-    gnutls_aead_cipher_deinit(s->aead);
+    gnutls_aead_cipher_deinit(s->st.aead);
     crypto_wipe(s->buf, sizeof(s->buf));
     free(s);
 }
@@ -702,12 +718,7 @@ void crypto_seal_free(crypto_seal *s)
 enum open_state { OPEN_HEADER, OPEN_FRAME, OPEN_BODY, OPEN_DONE };
 
 struct crypto_open {
-    gnutls_aead_cipher_hd_t aead;
-    crypto_write_fn write;
-    void *ctx;
-    struct stream_ident si;
-    uint64_t index;
-    int error;
+    struct stream st; /* first: stream_new */
     enum open_state state;
     bool last;       /* flag of the frame being read */
     size_t need;     /* bytes the current part needs in total */
@@ -719,28 +730,14 @@ struct crypto_open {
 crypto_open *crypto_open_new(const crypto_key *dk, const char *object_id, crypto_write_fn write,
                              void *ctx)
 {
-    if (!dk || !write)
-        return NULL;
-    crypto_open *o = malloc(sizeof(*o));
-    if (!o)
-        return NULL;
-    o->write = write;
-    o->ctx = ctx;
-    o->index = 0;
-    o->error = PHS_OK;
-    o->state = OPEN_HEADER;
-    o->last = false;
-    o->need = CRYPTO_STREAM_HEADER_LEN;
-    o->have = 0;
-    if (stream_ident_init(&o->si, object_id) < 0)
-        goto out_free;
-    if (aead_open_handle(dk->bytes, &o->aead) < 0)
-        goto out_free;
+    crypto_open *o = stream_new(sizeof(*o), dk, object_id, write, ctx);
+    if (o) {
+        o->state = OPEN_HEADER;
+        o->last = false;
+        o->need = CRYPTO_STREAM_HEADER_LEN;
+        o->have = 0;
+    }
     return o;
-
-out_free:
-    free(o);
-    return NULL;
 }
 
 /* Verifies and decrypts one chunk body (ciphertext || tag, ct_len bytes) whose
@@ -748,20 +745,18 @@ out_free:
 static int open_body(crypto_open *o, const uint8_t *ct, size_t ct_len)
 {
     size_t pt_len = sizeof(o->pt);
-    size_t aad_len = stream_aad(&o->si, o->index, o->last);
-    if (gnutls_aead_cipher_decrypt(o->aead, o->in, GCM_NONCE_LEN, o->si.aad, aad_len,
-                                   GCM_TAG_LEN, ct, ct_len, o->pt, &pt_len) < 0 ||
-        pt_len != ct_len - GCM_TAG_LEN) {
+    int rc = stream_cipher(&o->st, false, o->in, o->last, ct, ct_len, o->pt, &pt_len,
+                           ct_len - GCM_TAG_LEN);
+    if (rc < 0) {
         crypto_wipe(o->pt, sizeof(o->pt));
-        return PHS_ECRYPTO;
+        return rc;
     }
-    int rc = PHS_OK;
     if (pt_len > 0)
-        rc = o->write(o->ctx, o->pt, pt_len);
+        rc = o->st.write(o->st.ctx, o->pt, pt_len);
     crypto_wipe(o->pt, pt_len);
     if (rc < 0)
         return rc;
-    o->index++;
+    o->st.index++;
     o->state = o->last ? OPEN_DONE : OPEN_FRAME;
     o->need = FRAME_HDR_LEN;
     return PHS_OK;
@@ -791,7 +786,7 @@ static int open_step(crypto_open *o)
         uint32_t len = get_be32(o->in + GCM_NONCE_LEN + 1);
         if (flag > 1 || len > CRYPTO_CHUNK_LEN || (flag == 0 && len != CRYPTO_CHUNK_LEN))
             return PHS_ECRYPTO;
-        if (o->index >= STREAM_MAX_CHUNKS)
+        if (o->st.index >= STREAM_MAX_CHUNKS)
             return PHS_ECRYPTO;
         o->last = flag == 1;
         o->state = OPEN_BODY;
@@ -807,23 +802,22 @@ static int open_step(crypto_open *o)
 
 int crypto_open_update(crypto_open *o, const void *buf, size_t len)
 {
-    if (!o || (!buf && len))
-        return PHS_EINVAL;
-    if (o->error)
-        return o->error;
+    int rc = stream_usable(o ? &o->st : NULL, buf, len);
+    if (rc < 0)
+        return rc;
     const uint8_t *p = buf;
     while (len > 0) {
         if (o->state == OPEN_DONE) {
-            o->error = PHS_ECRYPTO; /* bytes after the last chunk */
-            return o->error;
+            o->st.error = PHS_ECRYPTO; /* bytes after the last chunk */
+            return o->st.error;
         }
         /* A whole body in the caller's buffer is opened in place: no copy. */
         if (o->state == OPEN_BODY && o->have == FRAME_HDR_LEN &&
             len >= o->need - FRAME_HDR_LEN) {
             size_t body = o->need - FRAME_HDR_LEN;
-            o->error = open_body(o, p, body);
-            if (o->error)
-                return o->error;
+            o->st.error = open_body(o, p, body);
+            if (o->st.error)
+                return o->st.error;
             o->have = 0;
             p += body;
             len -= body;
@@ -840,9 +834,9 @@ int crypto_open_update(crypto_open *o, const void *buf, size_t len)
         if (o->have < o->need)
             break;
         enum open_state was = o->state;
-        o->error = open_step(o);
-        if (o->error)
-            return o->error;
+        o->st.error = open_step(o);
+        if (o->st.error)
+            return o->st.error;
         /* Only a finished frame body restarts the buffer; a frame header is kept
          * in front of its body. */
         if (was == OPEN_HEADER || was == OPEN_BODY)
@@ -853,22 +847,17 @@ int crypto_open_update(crypto_open *o, const void *buf, size_t len)
 
 int crypto_open_final(crypto_open *o)
 {
-    if (!o)
-        return PHS_EINVAL;
-    if (o->error)
-        return o->error;
-    if (o->state != OPEN_DONE) {
-        o->error = PHS_ETRUNCATED;
-        return o->error;
-    }
-    return PHS_OK;
+    int rc = stream_usable(o ? &o->st : NULL, NULL, 0);
+    if (rc == PHS_OK && o->state != OPEN_DONE)
+        rc = o->st.error = PHS_ETRUNCATED;
+    return rc;
 }
 
 void crypto_open_free(crypto_open *o)
 {
     if (!o)
         return;
-    gnutls_aead_cipher_deinit(o->aead);
+    gnutls_aead_cipher_deinit(o->st.aead);
     crypto_wipe(o->pt, sizeof(o->pt));
     free(o);
 }
