@@ -190,12 +190,8 @@ int cli_keys(int argc, char **argv)
                 rc = auth_key_each(tx, tid, list_one, &l);
             store_rollback(tx);
         }
-        if (json) {
-            if (rc == 0)
-                rc = cliadm_print_json(l.arr);
-            else
-                json_decref(l.arr);
-        }
+        if (json)
+            rc = cliadm_print_json_if(rc, l.arr);
     } else if (revoke) {
         if ((rc = store_begin(s, &tx)) == 0) {
             if ((rc = auth_key_revoke(tx, pos[1], 0, &who)) == 0)

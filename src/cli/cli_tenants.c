@@ -134,12 +134,8 @@ int cli_tenants(int argc, char **argv)
             rc = store_tenant_each(tx, list_one, &l);
             store_rollback(tx);
         }
-        if (json) {
-            if (rc == 0)
-                rc = cliadm_print_json(l.arr);
-            else
-                json_decref(l.arr);
-        }
+        if (json)
+            rc = cliadm_print_json_if(rc, l.arr);
     } else if (rotate) {
         struct auth_rotation r;
         if ((rc = store_begin(s, &tx)) == 0) {

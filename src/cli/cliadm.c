@@ -156,6 +156,14 @@ void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len)
     ev->source = "local";
 }
 
+int cliadm_print_json_if(int rc, json_t *j)
+{
+    if (rc == 0)
+        return cliadm_print_json(j);
+    json_decref(j);
+    return rc;
+}
+
 int cliadm_read_file(const char *path, sbuf *b)
 {
     FILE *f = fopen(path, "rb");

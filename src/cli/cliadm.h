@@ -59,6 +59,10 @@ void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len);
  * frees it. */
 int cliadm_print_json(json_t *j);
 
+/* A listing's end: when rc is 0, prints j as cliadm_print_json does and
+ * returns its result; otherwise frees j (may be NULL) and returns rc. */
+int cliadm_print_json_if(int rc, json_t *j);
+
 /* Appends the whole file at path to b: PHS_EIO when it cannot be opened
  * or read, PHS_ETOOBIG when it holds more than b's max allows (b keeps
  * what fitted), PHS_ENOMEM. What passes through the stack is wiped. */
