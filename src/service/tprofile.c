@@ -19,6 +19,7 @@
 #include "core/ids.h"
 #include "speech/profile.h"
 #include "records/retention.h"
+#include "service/sealed.h"
 
 #define TPROFILE_MAGIC      "phiscribe-profile/1\n"
 #define TPROFILE_DIR_PREFIX "profile-"
@@ -314,15 +315,7 @@ static int create_pack(const char *blobdir, const char *dir, const crypto_key *t
         return rc;
     memset(obj, 0, sizeof(*obj));
     snprintf(obj->id, sizeof(obj->id), "%s", p->object);
-    obj->tenant_id = tenant->id;
-    snprintf(obj->kind, sizeof(obj->kind), "profile");
-    obj->tenant_key_version = tenant->key_version;
-    memcpy(obj->dk_wrapped, bi.wrapped_key, CRYPTO_WRAPPED_LEN);
-    obj->has_dk = true;
-    obj->size = (int64_t)bi.plain_bytes;
-    obj->created_us = time_now_us();
-    memcpy(obj->sha256, bi.sha256, sizeof(obj->sha256));
-    obj->has_sha256 = true;
+    sealed_object_row(obj, tenant->id, tenant->key_version, "profile", &bi);
     p->size = obj->size;
     p->created_us = obj->created_us;
     return 0;
