@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #define AUDIT_CP_MSG_MAX    512
+#define AUDIT_CANON_MAX     4096 /* a record's canonical form */
 #define AUDIT_ACTION_ALARM  "audit.alarm"
 #define AUDIT_ACTION_ACK    "audit.alarm_acknowledged"
 #define AUDIT_SETTING_ALARM "audit.alarm_seq" /* seq of the pending audit.alarm record */
@@ -42,6 +43,32 @@ int audit_append_record(store_tx *tx, const struct audit_event *ev, int64_t now_
  * chain) at now_us, and has the high-water file follow the commit. */
 int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *last, bool have_last,
                            int64_t seq, const uint8_t chain[CRYPTO_SHA256_LEN], int64_t now_us);
+
+/* ---- shared by verification and export (audit.c) ------------------------------ */
+
+/* True when s is printable ASCII and at most max bytes. */
+bool audit_printable(const char *s, size_t max);
+
+/* Every checkpoint, in order, as store_audit_checkpoints collects them
+ * through audit_cp_collect; the caller frees v. */
+struct audit_cp_list {
+    struct store_audit_checkpoint *v;
+    size_t n, cap;
+};
+int audit_cp_collect(void *ctx, const struct store_audit_checkpoint *c);
+
+/* A read transaction for a long read (verify, export), on a second,
+ * read-only connection so a server sharing s keeps serving; on s itself
+ * when none can be opened. *r is the store being read. Nothing is left
+ * open on failure; audit_read_end rolls back and closes. */
+int audit_read_begin(store *s, store **r, bool *own, store_tx **tx);
+void audit_read_end(store *r, bool own, store_tx *tx);
+
+/* Records an operation on the audit log itself (audit.export,
+ * audit.report, ...) by who (NULL: no actor), outcome success, with a
+ * reason that holds no content. */
+int audit_record_self(store *s, const struct audit_event *who, const char *action,
+                      const char *reason);
 
 /* ---- policy and the signer's checks (audit_seal.c) ------------------------------ */
 

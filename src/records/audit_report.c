@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "records/audit.h"
+#include "records/audit_int.h"
 #include "core/err.h"
 #include "core/jsonout.h"
 #include "core/timeutil.h"
@@ -107,13 +108,7 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
     char reason[STORE_AUDIT_TEXT_MAX + 1];
     snprintf(reason, sizeof(reason), "actor=%.64s%s", f->actor,
              f->since_us || f->until_us ? " time-range" : "");
-    struct audit_event ev = who ? *who : (struct audit_event){0};
-    ev.action = "audit.report";
-    ev.outcome = "success";
-    ev.resource_type = "audit_log";
-    ev.reason = reason;
-    ev.has_audio = false;
-    int rc = audit_record(s, &ev);
+    int rc = audit_record_self(s, who, "audit.report", reason);
     if (rc < 0)
         return rc;
     store_tx *tx;
