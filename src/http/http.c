@@ -367,7 +367,7 @@ static enum MHD_Result http_on_request_start(struct http_server *srv, struct MHD
     struct http_conn *c = http_conn_of(conn);
     struct http_req *req = http_req_new(srv, conn, url, method);
     if (!req)
-        return MHD_NO;
+        return http_queue_no_memory(srv, conn);
     *con_cls = req;
     req->whole_deadline_us =
         (c ? c->head_start_us : http_now_us()) + http_s_to_us(srv->cfg.request_timeout_s);

@@ -217,7 +217,8 @@ void *http_req_data(const struct http_req *req);
  * Name and value must be printable ASCII without CR/LF. */
 int http_reply_header(struct http_req *req, const char *name, const char *value);
 /* JSON body (compact, reals as jsonout.h prints them), application/json. Takes
- * ownership of body (decref'd). */
+ * ownership of body (decref'd). A NULL body (a json_pack that could not
+ * allocate) is PHS_ENOMEM, so the caller's error reply is a 500. */
 int http_reply_json(struct http_req *req, unsigned status, json_t *body);
 /* Any bytes with the given Content-Type (copied). */
 int http_reply_text(struct http_req *req, unsigned status, const char *content_type,

@@ -174,6 +174,10 @@ void http_reply_reset(struct http_req *req);
 /* Queues the prepared reply (a 500 when there is none). MHD_NO only when
  * nothing could be sent. */
 enum MHD_Result http_queue(struct http_req *req);
+/* The reply when the request's own objects cannot be allocated: a fixed
+ * 500 JSON body, so nothing of ours is allocated (libmicrohttpd's response
+ * object is all); the connection closes after it. */
+enum MHD_Result http_queue_no_memory(struct http_server *srv, struct MHD_Connection *conn);
 
 /* ---- conn.c: tracked connections and slow-client deadlines ---------------------- */
 

@@ -111,7 +111,9 @@ int http_reply_text(struct http_req *req, unsigned status, const char *content_t
 
 int http_reply_json(struct http_req *req, unsigned status, json_t *body)
 {
-    if (!req || !body || status < 100 || status > 599) {
+    if (!body) /* callers hand json_pack's result straight in: it failed to allocate */
+        return PHS_ENOMEM;
+    if (!req || status < 100 || status > 599) {
         json_decref(body);
         return PHS_EINVAL;
     }
@@ -204,6 +206,26 @@ static void http_stream_free_cb(void *cls)
     if (w->free_fn)
         w->free_fn(w->ctx);
     free(w);
+}
+
+enum MHD_Result http_queue_no_memory(struct http_server *srv, struct MHD_Connection *conn)
+{
+    static const char body[] =
+        "{\"error\":{\"message\":\"Out of memory.\",\"type\":\"server_error\","
+        "\"param\":null,\"code\":\"internal_error\"}}";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") &&
+              MHD_add_response_header(resp, "Cache-Control", "no-store") &&
+              MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") &&
+              MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (ok && srv->tls)
+        ok = MHD_add_response_header(resp, "Strict-Transport-Security", srv->hsts);
+    enum MHD_Result r = ok ? MHD_queue_response(conn, 500, resp) : MHD_NO;
+    MHD_destroy_response(resp);
+    return r;
 }
 
 /* Queues the prepared reply. Returns MHD_NO only when nothing could be sent. */
