@@ -140,7 +140,8 @@ static json_t *unix_time(int64_t us)
     return json_integer(us / 1000000);
 }
 
-/* The job's status object, without the result. */
+/* The job's status object, without the result; NULL when it cannot be
+ * allocated whole (a field is never left out for want of memory). */
 static json_t *job_json(const struct store_transcript *t)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "object", "transcript",
@@ -148,37 +149,44 @@ static json_t *job_json(const struct store_transcript *t)
                           unix_time(t->created_us), "updated_at", unix_time(t->updated_us));
     if (!j)
         return NULL;
+    int rc = 0; /* json_object_set_new: -1 when the value or the slot could not be allocated */
     if (t->audio_bytes >= 0)
-        json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
+        rc |= json_object_set_new(j, "audio_bytes", json_integer(t->audio_bytes));
     if (t->audio_duration_ms >= 0)
-        json_object_set_new(j, "duration", jsonout_seconds((double)t->audio_duration_ms / 1000.0));
+        rc |= json_object_set_new(j, "duration",
+                                  jsonout_seconds((double)t->audio_duration_ms / 1000.0));
     if (t->state == STORE_JOB_FAILED) {
         char msg[sizeof(t->error)]; /* in the one style of the API's messages */
         snprintf(msg, sizeof(msg), "%s", t->error);
         err_sentence(msg, sizeof(msg), NULL);
-        json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
+        rc |= json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
     }
     if (t->retention_s > 0)
-        json_object_set_new(j, "retention", json_integer(t->retention_s));
+        rc |= json_object_set_new(j, "retention", json_integer(t->retention_s));
     if (t->fetch_once)
-        json_object_set_new(j, "store", json_false());
+        rc |= json_object_set_new(j, "store", json_false());
     /* The redaction extras and recognition options asked for (from the
      * stored options: the profile's name and how many vocabulary words,
      * never the words). */
     struct jobopts o;
-    if (jobopts_parse(t->options, &o) < 0)
-        return j;
-    if (o.keep_unredacted)
-        json_object_set_new(j, "keep_unredacted", json_true());
-    if (o.redact_audio) {
-        json_object_set_new(j, "redact_audio", json_true());
-        json_object_set_new(j, "redact_audio_mode",
-                            json_string(o.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+    if (rc == 0 && jobopts_parse(t->options, &o) == 0) {
+        if (o.keep_unredacted)
+            rc |= json_object_set_new(j, "keep_unredacted", json_true());
+        if (o.redact_audio) {
+            rc |= json_object_set_new(j, "redact_audio", json_true());
+            rc |= json_object_set_new(
+                j, "redact_audio_mode",
+                json_string(o.audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+        }
+        if (o.profile[0])
+            rc |= json_object_set_new(j, "profile", json_string(o.profile));
+        if (o.vocab_words >= 0)
+            rc |= json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
     }
-    if (o.profile[0])
-        json_object_set_new(j, "profile", json_string(o.profile));
-    if (o.vocab_words >= 0)
-        json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
+    if (rc != 0) {
+        json_decref(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -661,11 +669,13 @@ static int get_reply_build(const struct store_transcript *t, enum get_what what,
         json_t *result = json_loadb((const char *)text->p, text->len, 0, &e);
         if (!result)
             return PHS_ECORRUPT;
-        json_object_update(g->body, result);
+        int rc = json_object_update(g->body, result);
         json_decref(result);
+        if (rc < 0)
+            return PHS_ENOMEM;
     }
-    if (what == GET_UNREDACTED)
-        json_object_set_new(g->body, "unredacted", json_true());
+    if (what == GET_UNREDACTED && json_object_set_new(g->body, "unredacted", json_true()) < 0)
+        return PHS_ENOMEM;
     return 0;
 }
 
