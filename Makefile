@@ -87,6 +87,7 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@scripts/run-unit $(BUILD)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-allocfail
 	@$(MAKE) --no-print-directory test-integration
 
 # The include rules of src/LAYERS (docs/ARCHITECTURE.md); `make test` runs it first.
@@ -103,11 +104,33 @@ test-asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/run-unit build-asan
 
+# The synchronous and stored request paths with the Nth allocation failing
+# (tests/allocfail/allocfail.c, under ASan): `make test` runs N = 1..20 and
+# every 25th N after, a leak check every 10 runs; `make test-long` every N,
+# a leak check after each (ALLOCFAIL_ARGS='...' for a sweep of your own;
+# ASAN_OPTIONS=fast_unwind_on_malloc=0 for leak stacks through the libraries).
+ALLOCFAIL_WRAP := malloc calloc realloc strdup strndup pthread_create jobs_start \
+                  http_server_start retention_purge modelcache_expire modelcache_sweep
+ALLOCFAIL_ARGS ?= --first 20 --every 25 --leak-check-every 10
+$(BUILD)/allocfail: tests/allocfail/allocfail.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL) \
+	    $(foreach f,$(ALLOCFAIL_WRAP),-Wl,--wrap=$(f))
+
+.PHONY: test-allocfail
+test-allocfail:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/allocfail
+	@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/allocfail all $(ALLOCFAIL_ARGS)
+
 test-integration: all $(BUILD)/http_echo
 	@tests/integration/run $(BUILD)/phiscribe
 
 test-long: deps
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-allocfail ALLOCFAIL_ARGS='--leak-check-every 1'
 	@$(MAKE) --no-print-directory soak-kill9
 	@$(MAKE) --no-print-directory fuzz
 	@scripts/run-fuzz 120
