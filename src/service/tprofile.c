@@ -248,6 +248,19 @@ static struct audit_event profile_event(const struct audit_event *who, const cha
     return ev;
 }
 
+/* The end of a profile change made in tx: when rc is 0, appends ev and
+ * commits; on any failure rolls back. */
+static int change_commit(store_tx *tx, int rc, const struct audit_event *ev)
+{
+    if (rc == 0)
+        rc = audit_append(tx, ev, NULL);
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
 /* ---- create -------------------------------------------------------------------- */
 
 /* The tenant a new profile called name goes to, and its key (caller
@@ -329,15 +342,11 @@ static int create_record(store *s, const struct store_object *obj, const struct 
     int rc = store_begin(s, &tx);
     if (rc < 0)
         return rc;
-    if ((rc = store_object_insert(tx, obj)) < 0 || (rc = store_profile_insert(tx, p)) < 0 ||
-        (rc = audit_append(tx, ev, NULL)) < 0) {
-        store_rollback(tx);
-        if (rc == PHS_EEXIST)
-            snprintf(msg, msg_len,
-                     "The tenant already has a profile of that name; delete it first.");
-        return rc;
-    }
-    return store_commit(tx);
+    if ((rc = store_object_insert(tx, obj)) == 0)
+        rc = store_profile_insert(tx, p);
+    if ((rc = change_commit(tx, rc, ev)) == PHS_EEXIST)
+        snprintf(msg, msg_len, "The tenant already has a profile of that name; delete it first.");
+    return rc;
 }
 
 int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *text, size_t len,
@@ -455,24 +464,19 @@ int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
         return PHS_ENOTFOUND;
     if ((rc = store_begin(s, &tx)) < 0)
         return rc;
-    if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0)
-        goto out_rollback;
+    memset(&tenant, 0, sizeof(tenant));
     memset(&p, 0, sizeof(p));
-    if (!clear && !tprofile_builtin(name) && (rc = store_profile_get(tx, tenant_id, name, &p)) < 0)
-        goto out_rollback;
-    if ((rc = store_tenant_set_default_profile(tx, tenant_id, clear ? NULL : name)) < 0)
-        goto out_rollback;
+    rc = store_tenant_by_id(tx, tenant_id, &tenant);
+    if (rc == 0 && !clear && !tprofile_builtin(name))
+        rc = store_profile_get(tx, tenant_id, name, &p);
+    if (rc == 0)
+        rc = store_tenant_set_default_profile(tx, tenant_id, clear ? NULL : name);
     /* The profile's id; a built-in by its name (it is not the tenant's). */
     struct audit_event ev = profile_event(who, tenant.name, "profile.default",
                                           p.id[0] ? p.id
                                           : clear ? NULL
                                                   : name);
-    if ((rc = audit_append(tx, &ev, NULL)) < 0)
-        goto out_rollback;
-    return store_commit(tx);
-out_rollback:
-    store_rollback(tx);
-    return rc;
+    return change_commit(tx, rc, &ev);
 }
 
 int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *out, size_t len)
