@@ -19,7 +19,7 @@
 #include "http/errstatus.h"
 #include "records/jobopts.h"
 #include "records/retention.h"
-#include "service/sealed.h"
+#include "service/jobcreate.h"
 #include "store/blob.h"
 #include "text/transcript.h"
 
@@ -190,50 +190,6 @@ static json_t *job_json(const struct store_transcript *t)
     return j;
 }
 
-/* Encrypts the job's vocabulary (one word a line) as an object of the
- * tenant; fills the object row. */
-static int store_vocabulary(struct server *srv, struct upload *u, const vocab *v,
-                            struct store_object *obj)
-{
-    store_tx *tx;
-    crypto_key *tk = NULL;
-    size_t len = 0;
-    char *text = NULL;
-    struct blob_info bi;
-    memset(obj, 0, sizeof(*obj));
-    int rc = store_begin_read(srv->store, &tx);
-    if (rc < 0)
-        return rc;
-    if (!(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
-    store_rollback(tx);
-    if (rc < 0)
-        return rc;
-    if (!(text = vocab_join(v, &len))) {
-        rc = PHS_ENOMEM;
-        goto out;
-    }
-    if ((rc = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
-        goto out;
-    blob_writer *bw = blob_writer_new(srv->blobdir, tk, obj->id, &rc);
-    if (!bw)
-        goto out;
-    if ((rc = blob_writer_write(bw, text, len)) < 0) {
-        blob_writer_abort(bw);
-        goto out;
-    }
-    if ((rc = blob_writer_commit(bw, &bi)) < 0)
-        goto out;
-    sealed_object_row(obj, u->caller.id.tenant_id, u->tenant.key_version, "vocabulary", &bi);
-out:
-    if (text) {
-        crypto_wipe(text, len);
-        free(text);
-    }
-    crypto_key_free(tk);
-    return rc;
-}
-
 /* What a create stores besides the audio, from its options. */
 struct create_req {
     char *opts_text;          /* the job's options as JSON (owned) */
@@ -291,7 +247,8 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     }
     /* The vocabulary may name a patient's drug: it is kept encrypted, as
      * an object of its own that goes when the job is over. */
-    if (words.n && (rc = store_vocabulary(srv, u, &words, &c->vobj)) < 0) {
+    if (words.n && (rc = jobcreate_seal_vocabulary(srv->store, srv->blobdir, u->caller.id.tenant_id,
+                                                   u->tenant.key_version, &words, &c->vobj)) < 0) {
         vocab_clear(&words);
         http_reply_err(req, rc, NULL, "The job could not be stored.");
         return rc;
@@ -303,115 +260,6 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         return PHS_ENOMEM;
     }
     return 0;
-}
-
-/* The audio object and the job rows of a create whose upload is committed. */
-static int create_rows(const struct upload *u, const struct blob_info *bi,
-                       const struct create_req *c, struct store_object *obj,
-                       struct store_transcript *t)
-{
-    memset(obj, 0, sizeof(*obj));
-    memset(t, 0, sizeof(*t));
-    snprintf(obj->id, sizeof(obj->id), "%s", u->obj_id);
-    sealed_object_row(obj, u->caller.id.tenant_id, u->tenant.key_version, "audio", bi);
-    int rc = id_random("tr_", 24, t->id, sizeof(t->id));
-    t->tenant_id = u->caller.id.tenant_id;
-    snprintf(t->key_id, sizeof(t->key_id), "%s", u->caller.id.key_id);
-    t->state = STORE_JOB_QUEUED;
-    t->created_us = t->updated_us = obj->created_us;
-    snprintf(t->audio_object, sizeof(t->audio_object), "%s", obj->id);
-    t->audio_bytes = (int64_t)bi->plain_bytes;
-    t->audio_duration_ms = -1;
-    t->transcript_bytes = -1;
-    snprintf(t->options, sizeof(t->options), "%s", c->opts_text);
-    t->retention_s = c->retention_s;
-    t->fetch_once = c->fetch_once;
-    return rc;
-}
-
-/* How a create with an Idempotency-Key ended in its transaction. */
-enum create_outcome {
-    CREATE_NEW,    /* a new job (and the key recorded with it) */
-    CREATE_REPLAY, /* the key's job: *t is that job now */
-    CREATE_REUSED, /* the key was used for another request, or its job is gone */
-};
-
-/* In the create's transaction: what a live record of the caller's
- * Idempotency-Key says. CREATE_REPLAY fills *t with the key's job. */
-static int idempotency_resolve(store_tx *tx, const struct upload *u,
-                               const uint8_t request_mac[CRYPTO_SHA256_LEN],
-                               struct store_transcript *t, enum create_outcome *out)
-{
-    struct store_idempotency rec;
-    *out = CREATE_NEW;
-    int rc =
-        store_idempotency_get(tx, u->caller.id.tenant_id, u->idem_key_mac, time_now_us(), &rec);
-    if (rc == PHS_ENOTFOUND)
-        return 0;
-    if (rc < 0)
-        return rc;
-    *out = CREATE_REUSED;
-    if (!crypto_equal(rec.request_mac, request_mac, CRYPTO_SHA256_LEN))
-        return 0;
-    struct store_transcript prior;
-    rc = store_transcript_get(tx, u->caller.id.tenant_id, rec.transcript_id, &prior);
-    if (rc == PHS_ENOTFOUND || (rc == 0 && prior.state == STORE_JOB_DELETED))
-        return 0;
-    if (rc < 0)
-        return rc;
-    *t = prior;
-    *out = CREATE_REPLAY;
-    return 0;
-}
-
-/* Commits the create: the objects, the job, the key's record and the audit
- * record in one transaction; or, for a repeated Idempotency-Key, only the
- * audit record of the replay or of the refusal. */
-static int create_commit(struct http_req *req, struct upload *u, const struct create_req *c,
-                         const struct store_object *obj, const uint8_t request_mac[],
-                         struct store_transcript *t, enum create_outcome *out)
-{
-    char sha_hex[2 * CRYPTO_SHA256_LEN + 1], why_buf[40];
-    store_tx *tx;
-    *out = CREATE_NEW;
-    int rc = store_begin(u->srv->store, &tx);
-    if (rc < 0)
-        return rc;
-    if (u->idem && (rc = idempotency_resolve(tx, u, request_mac, t, out)) < 0)
-        goto out_rollback;
-    crypto_hex(obj->sha256, sizeof(obj->sha256), sha_hex);
-    struct audit_event ev =
-        server_event(req, &u->caller, "transcript.create", "transcript", t->id, "success", 202);
-    ev.has_audio = true;
-    ev.audio_bytes = obj->size;
-    ev.audio_sha256 = sha_hex;
-    ev.reason = upload_vocab_reason(c->n_words, why_buf, sizeof(why_buf));
-    if (*out == CREATE_REPLAY) {
-        ev.reason = "idempotent_replay";
-    } else if (*out == CREATE_REUSED) {
-        ev = server_event(req, &u->caller, "transcript.create", "transcript", NULL, "failure", 409);
-        ev.has_audio = true;
-        ev.audio_bytes = obj->size;
-        ev.audio_sha256 = sha_hex;
-        ev.reason = "idempotency_key_reused";
-    } else {
-        struct store_idempotency rec = {.tenant_id = t->tenant_id, .created_us = t->created_us};
-        memcpy(rec.key_mac, u->idem_key_mac, sizeof(rec.key_mac));
-        if (u->idem)
-            memcpy(rec.request_mac, request_mac, sizeof(rec.request_mac));
-        snprintf(rec.transcript_id, sizeof(rec.transcript_id), "%s", t->id);
-        if ((rc = store_object_insert(tx, obj)) < 0 ||
-            (c->vobj.id[0] && (rc = store_object_insert(tx, &c->vobj)) < 0) ||
-            (rc = store_transcript_insert(tx, t)) < 0 ||
-            (u->idem && (rc = store_idempotency_insert(tx, &rec, t->created_us)) < 0))
-            goto out_rollback;
-    }
-    if ((rc = audit_append(tx, &ev, NULL)) < 0)
-        goto out_rollback;
-    return store_commit(tx);
-out_rollback:
-    store_rollback(tx);
-    return rc;
 }
 
 /* The 202 of a create (also of its replay): the job's status object. */
@@ -434,7 +282,8 @@ static int create_handle(struct http_req *req, struct server *srv,
     struct store_object obj;
     struct store_transcript t;
     uint8_t request_mac[CRYPTO_SHA256_LEN] = {0};
-    enum create_outcome outcome = CREATE_NEW;
+    char why[40];
+    enum jobcreate_outcome outcome = JOBCREATE_NEW;
     (void)caller; /* the upload keeps the caller */
     int rc = upload_finish(req, u);
     if (rc < 0 || (rc = create_parse(req, u, &c)) < 0)
@@ -445,15 +294,31 @@ static int create_handle(struct http_req *req, struct server *srv,
         create_req_clear(srv, &c, true);
         return http_reply_err(req, rc, NULL, "The upload could not be stored."), rc;
     }
-    if ((rc = create_rows(u, &bi, &c, &obj, &t)) < 0 ||
-        (u->idem && (rc = idempotency_request_mac(req, u, bi.sha256, request_mac)) < 0) ||
-        (rc = create_commit(req, u, &c, &obj, request_mac, &t, &outcome)) < 0)
+    struct jobcreate jc = {
+        .store = srv->store,
+        .tenant_id = u->caller.id.tenant_id,
+        .key_version = u->tenant.key_version,
+        .key_id = u->caller.id.key_id,
+        .audio_id = u->obj_id,
+        .audio = &bi,
+        .vocab = &c.vobj,
+        .options = c.opts_text,
+        .retention_s = c.retention_s,
+        .fetch_once = c.fetch_once,
+        .idem_key_mac = u->idem ? u->idem_key_mac : NULL,
+        .request_mac = u->idem ? request_mac : NULL,
+        .ev =
+            server_event(req, &u->caller, "transcript.create", "transcript", NULL, "success", 202),
+        .reason = upload_vocab_reason(c.n_words, why, sizeof(why)),
+    };
+    if ((u->idem && (rc = idempotency_request_mac(req, u, bi.sha256, request_mac)) < 0) ||
+        (rc = jobcreate_commit(&jc, &obj, &t, &outcome)) < 0)
         goto fail_blob;
     u->audited = true;
-    if (outcome != CREATE_NEW) { /* nothing new was kept: its files go */
-        blob_remove(srv->blobdir, obj.id);
+    if (outcome != JOBCREATE_NEW) { /* nothing new was kept: its files go */
+        blob_remove(srv->blobdir, u->obj_id);
         create_req_clear(srv, &c, true);
-        if (outcome == CREATE_REPLAY)
+        if (outcome == JOBCREATE_REPLAY)
             return create_reply(req, &t, true);
         http_reply_error(req, 409, "invalid_request_error", NULL, "idempotency_key_reused",
                          "This Idempotency-Key was used in the last 24 hours for another "
@@ -466,7 +331,7 @@ static int create_handle(struct http_req *req, struct server *srv,
     return create_reply(req, &t, false);
 
 fail_blob:
-    blob_remove(srv->blobdir, obj.id); /* its key was never committed: unreadable anyway */
+    blob_remove(srv->blobdir, u->obj_id); /* its key was never committed: unreadable anyway */
     create_req_clear(srv, &c, true);
     return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
 }
