@@ -318,8 +318,8 @@ static int run_steps(struct run *r)
 
 /* ---- the commit ------------------------------------------------------------------ */
 
-/* The job row as the outcome leaves it. */
-static void run_finish_row(struct run *r, int outcome)
+/* The job row's time and what it learnt of the recording. */
+static void run_stamp_row(struct run *r)
 {
     struct store_transcript *job = r->job;
     job->updated_us = time_now_us();
@@ -329,6 +329,13 @@ static void run_finish_row(struct run *r, int outcome)
     }
     if (r->res)
         job->audio_duration_ms = (int64_t)(r->res->duration * 1000.0 + 0.5);
+}
+
+/* The job row's state as the outcome leaves it; only once its objects'
+ * rows are in (a job row never names an object that is not). */
+static void run_finish_row(struct run *r, int outcome)
+{
+    struct store_transcript *job = r->job;
     if (outcome < 0) {
         job->state = STORE_JOB_FAILED;
         snprintf(job->error, sizeof(job->error), "%s", r->msg[0] ? r->msg : err_str(outcome));
@@ -443,9 +450,13 @@ static int run_commit(struct run *r, int outcome)
         store_rollback(tx);
         return 0;
     }
+    run_stamp_row(r);
+    if ((rc = run_commit_objects(r, tx, outcome)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
     run_finish_row(r, outcome);
-    if ((rc = run_commit_objects(r, tx, outcome)) < 0 ||
-        (rc = store_transcript_update(tx, r->job)) < 0 ||
+    if ((rc = store_transcript_update(tx, r->job)) < 0 ||
         (rc = run_audit(r, tx, outcome, &seq)) < 0 ||
         ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
         store_rollback(tx);
