@@ -11,6 +11,8 @@
 #include "speech/asr.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
 #include "text/redact.h"
 #include "text/transcript.h"
 
@@ -86,31 +88,35 @@ out_free:
     return NULL;
 }
 
-/* Reads one line (newline kept) into *buf, growing it up to
- * REDACT_LINE_MAX bytes: 1 when a line was read, 0 at the end of the input,
- * PHS_ETOOBIG for a longer line, PHS_ENOMEM. */
-static int read_line(FILE *in, char **buf, size_t *cap, size_t *len)
+/* Reads one line (newline kept) into line, which holds at most
+ * REDACT_LINE_MAX - 1 bytes: 1 when a line was read, 0 at the end of the
+ * input, PHS_ETOOBIG for a longer line, PHS_ENOMEM. The line before is
+ * wiped. */
+static int read_line(FILE *in, sbuf *line)
 {
-    *len = 0;
+    char chunk[65536];
+    int rc = 0;
+    sbuf_clear(line);
     for (;;) {
-        if (*cap - *len < 2) {
-            if (*cap >= REDACT_LINE_MAX)
-                return PHS_ETOOBIG;
-            size_t ncap = *cap ? *cap * 2 : 65536;
-            if (ncap > REDACT_LINE_MAX)
-                ncap = REDACT_LINE_MAX;
-            char *nb = realloc(*buf, ncap);
-            if (!nb)
-                return PHS_ENOMEM;
-            *buf = nb;
-            *cap = ncap;
+        size_t room = REDACT_LINE_MAX - line->len;
+        if (room < 2) {
+            rc = PHS_ETOOBIG;
+            break;
         }
-        if (!fgets(*buf + *len, (int)(*cap - *len), in))
-            return *len > 0;
-        *len += strlen(*buf + *len);
-        if (*len > 0 && (*buf)[*len - 1] == '\n')
-            return 1;
+        if (!fgets(chunk, (int)(room < sizeof(chunk) ? room : sizeof(chunk)), in)) {
+            rc = line->len > 0;
+            break;
+        }
+        size_t n = strlen(chunk);
+        if ((rc = sbuf_append(line, chunk, n)) < 0)
+            break;
+        if (n > 0 && chunk[n - 1] == '\n') {
+            rc = 1;
+            break;
+        }
     }
+    wipe(chunk, sizeof(chunk));
+    return rc;
 }
 
 int cli_redact(int argc, char **argv)
@@ -166,10 +172,10 @@ int cli_redact(int argc, char **argv)
         return CLI_FAIL;
     }
     cfg.lex = lex;
-    char *line = NULL;
-    size_t cap = 0, len = 0;
+    sbuf line;
+    sbuf_init(&line, REDACT_LINE_MAX - 1);
     int code = CLI_OK, docno = 0, got;
-    while ((got = read_line(in, &line, &cap, &len)) != 0) {
+    while ((got = read_line(in, &line)) != 0) {
         docno++;
         if (got < 0) {
             fprintf(stderr, "phiscribe redact: document #%d: %s\n", docno,
@@ -177,10 +183,10 @@ int cli_redact(int argc, char **argv)
             code = got == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
             break;
         }
-        if (strspn(line, " \t\r\n") == len)
+        if (strspn(sbuf_str(&line), " \t\r\n") == line.len)
             continue;
         json_error_t jerr;
-        json_t *root = json_loads(line, 0, &jerr);
+        json_t *root = json_loads(sbuf_str(&line), 0, &jerr);
         int err = PHS_EINVAL;
         asr_result *res = root ? result_from_json(root, &err) : NULL;
         json_decref(root);
@@ -208,16 +214,13 @@ int cli_redact(int argc, char **argv)
         if (!out || fputs(out, stdout) < 0) {
             fprintf(stderr, "phiscribe redact: document #%d: %s\n", docno,
                     rc < 0 ? err_str(rc) : "cannot write the output");
-            free(out);
+            wipe_free_str(out);
             code = CLI_FAIL;
             break;
         }
-        free(out);
+        wipe_free_str(out);
     }
-    if (line) {
-        memset(line, 0, cap);
-        free(line);
-    }
+    sbuf_free(&line);
     if (ferror(in) && code == CLI_OK) {
         fprintf(stderr, "phiscribe redact: reading the input failed\n");
         code = CLI_FAIL;

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/jsonout.h"
+#include "core/sbuf.h"
 #include "text/redact.h"
 
 void transcript_opts_default(transcript_opts *o)
@@ -180,59 +182,28 @@ fail:
     return NULL;
 }
 
-/* A growable string for the subtitle formats. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sbuf_add(sbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap : 256);
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
+/* SRT or WebVTT: a numbered (SRT) cue per segment. The text grows in an
+ * sbuf, so no copy of it is left behind in freed memory. */
 static char *subtitles(const asr_result *res, bool vtt)
 {
-    sbuf b = {0};
-    char a[32], z[32], num[32];
-    sbuf_add(&b, vtt ? "WEBVTT\n\n" : "");
-    for (size_t i = 0; i < res->n_segments; i++) {
+    sbuf b;
+    char a[32], z[32];
+    int rc = 0;
+    sbuf_init(&b, SIZE_MAX);
+    if (vtt)
+        rc = sbuf_append_str(&b, "WEBVTT\n\n");
+    for (size_t i = 0; rc == 0 && i < res->n_segments; i++) {
         const asr_segment *s = &res->segments[i];
         transcript_timestamp(s->start, vtt ? '.' : ',', a, sizeof(a));
         transcript_timestamp(s->end, vtt ? '.' : ',', z, sizeof(z));
-        if (!vtt) {
-            snprintf(num, sizeof(num), "%zu\n", i + 1);
-            sbuf_add(&b, num);
-        }
-        sbuf_add(&b, a);
-        sbuf_add(&b, " --> ");
-        sbuf_add(&b, z);
-        sbuf_add(&b, "\n");
-        sbuf_add(&b, s->text);
-        sbuf_add(&b, "\n\n");
+        if (!vtt)
+            rc = sbuf_printf(&b, "%zu\n", i + 1);
+        if (rc == 0)
+            rc = sbuf_printf(&b, "%s --> %s\n%s\n\n", a, z, s->text);
     }
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    char *out = rc == 0 ? (char *)sbuf_detach(&b, NULL) : NULL;
+    sbuf_free(&b);
+    return out;
 }
 
 char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
