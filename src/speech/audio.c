@@ -255,6 +255,80 @@ static bool looks_like_audio(const audio_source *src)
 
 /* ---- open/read/close ----------------------------------------------------- */
 
+/* The opened stream against the limits: a header, the rate, the channels,
+ * whole (not truncated), not empty, not too long. */
+static int check_stream(audio_reader *r, const SF_INFO *sfi, const audio_info *info,
+                        const audio_limits *lim, char *msg, size_t msg_len)
+{
+    int rc;
+    if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW) {
+        rc = PHS_ENOTAUDIO;
+        set_msg(msg, msg_len, "headerless raw audio is not accepted");
+        return rc;
+    }
+    if (sfi->samplerate < lim->min_rate || sfi->samplerate > lim->max_rate) {
+        rc = PHS_EUNSUPPORTED;
+        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", sfi->samplerate,
+                lim->min_rate, lim->max_rate);
+        return rc;
+    }
+    if (sfi->channels < 1 || sfi->channels > lim->max_channels) {
+        rc = PHS_EUNSUPPORTED;
+        set_msg(msg, msg_len, "%d channels is outside 1..%d", sfi->channels, lim->max_channels);
+        return rc;
+    }
+    if (log_says_truncated(r->sf)) {
+        rc = PHS_ETRUNCATED;
+        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
+        return rc;
+    }
+    if (sfi->frames <= 0) {
+        rc = PHS_EEMPTY;
+        set_msg(msg, msg_len, "the recording contains no audio samples");
+        return rc;
+    }
+    if (info->duration > lim->max_seconds) {
+        rc = PHS_ETOOBIG;
+        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
+                info->duration, lim->max_seconds);
+        return rc;
+    }
+    return 0;
+}
+
+/* The decode buffers, and the resampler when the input is not 16 kHz. */
+static int prepare_output(audio_reader *r, const SF_INFO *sfi, const audio_limits *lim,
+                          char *msg, size_t msg_len)
+{
+    int rc = PHS_ENOMEM;
+    r->channels = sfi->channels;
+    r->rate = sfi->samplerate;
+    r->max_seconds = lim->max_seconds;
+    r->inbuf = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES * (size_t)r->channels);
+    r->mono = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES);
+    /* Worst case out per block: upsampling 8 kHz -> 16 kHz doubles, plus resampler slack. */
+    r->pending_cap = (size_t)AUDIO_BLOCK_FRAMES * 2 + 1024;
+    r->pending = malloc(sizeof(int16_t) * r->pending_cap);
+    if (!r->inbuf || !r->mono || !r->pending)
+        return rc;
+    if (r->rate != AUDIO_RATE) {
+        soxr_error_t serr;
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_INT16_I);
+        /* soxr dithers integer output with random noise by default: the same
+         * file would decode to different samples (and sometimes different
+         * words) on every run. Recognition needs determinism, not dither. */
+        io.flags |= SOXR_NO_DITHER;
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        r->soxr = soxr_create((double)r->rate, AUDIO_RATE, 1, &serr, &io, &q, NULL);
+        if (!r->soxr) {
+            rc = PHS_EINTERNAL;
+            set_msg(msg, msg_len, "cannot create the resampler");
+            return rc;
+        }
+    }
+    return 0;
+}
+
 audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
                          int *err, char *msg, size_t msg_len)
 {
@@ -313,64 +387,9 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
                          ? (double)sfi.frames / sfi.samplerate
                          : 0;
 
-    if ((sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW) {
-        rc = PHS_ENOTAUDIO;
-        set_msg(msg, msg_len, "headerless raw audio is not accepted");
+    if ((rc = check_stream(r, &sfi, info, lim, msg, msg_len)) < 0 ||
+        (rc = prepare_output(r, &sfi, lim, msg, msg_len)) < 0)
         goto fail;
-    }
-    if (sfi.samplerate < lim->min_rate || sfi.samplerate > lim->max_rate) {
-        rc = PHS_EUNSUPPORTED;
-        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", sfi.samplerate,
-                lim->min_rate, lim->max_rate);
-        goto fail;
-    }
-    if (sfi.channels < 1 || sfi.channels > lim->max_channels) {
-        rc = PHS_EUNSUPPORTED;
-        set_msg(msg, msg_len, "%d channels is outside 1..%d", sfi.channels, lim->max_channels);
-        goto fail;
-    }
-    if (log_says_truncated(r->sf)) {
-        rc = PHS_ETRUNCATED;
-        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
-        goto fail;
-    }
-    if (sfi.frames <= 0) {
-        rc = PHS_EEMPTY;
-        set_msg(msg, msg_len, "the recording contains no audio samples");
-        goto fail;
-    }
-    if (info->duration > lim->max_seconds) {
-        rc = PHS_ETOOBIG;
-        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
-                info->duration, lim->max_seconds);
-        goto fail;
-    }
-
-    r->channels = sfi.channels;
-    r->rate = sfi.samplerate;
-    r->max_seconds = lim->max_seconds;
-    r->inbuf = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES * (size_t)r->channels);
-    r->mono = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES);
-    /* Worst case out per block: upsampling 8 kHz -> 16 kHz doubles, plus resampler slack. */
-    r->pending_cap = (size_t)AUDIO_BLOCK_FRAMES * 2 + 1024;
-    r->pending = malloc(sizeof(int16_t) * r->pending_cap);
-    if (!r->inbuf || !r->mono || !r->pending)
-        goto fail;
-    if (r->rate != AUDIO_RATE) {
-        soxr_error_t serr;
-        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_INT16_I);
-        /* soxr dithers integer output with random noise by default: the same
-         * file would decode to different samples (and sometimes different
-         * words) on every run. Recognition needs determinism, not dither. */
-        io.flags |= SOXR_NO_DITHER;
-        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-        r->soxr = soxr_create((double)r->rate, AUDIO_RATE, 1, &serr, &io, &q, NULL);
-        if (!r->soxr) {
-            rc = PHS_EINTERNAL;
-            set_msg(msg, msg_len, "cannot create the resampler");
-            goto fail;
-        }
-    }
     *err = PHS_OK;
     return r;
 
