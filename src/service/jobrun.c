@@ -455,15 +455,22 @@ static int run_commit(struct run *r, int outcome)
         store_rollback(tx);
         return rc;
     }
+    struct store_transcript before = *r->job; /* names no object of this run yet */
     run_finish_row(r, outcome);
     if ((rc = store_transcript_update(tx, r->job)) < 0 ||
         (rc = run_audit(r, tx, outcome, &seq)) < 0 ||
         ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
         store_rollback(tx);
+        /* The caller marks the job failed from this row: it must not name
+         * the result objects whose rows were just rolled back (the update
+         * would fail on them and leave the job processing). */
+        *r->job = before;
         return rc;
     }
-    if ((rc = store_commit(tx)) < 0)
+    if ((rc = store_commit(tx)) < 0) {
+        *r->job = before;
         return rc;
+    }
     if (outcome == 0) /* committed: the objects are referenced now */
         r->text.have = r->unred.have = r->raudio.have = false;
     if (r->erase_audio || r->erase_vocab) /* on failure the next purge retries */
