@@ -558,8 +558,13 @@ static void wait_worker(const char *job_id, struct store_transcript *t)
             if (s.busy_workers == 0)
                 return;
         }
-        if (now_s() > until)
+        if (now_s() > until) {
+            fprintf(stderr, "allocfail: %s path, %s class, N=%lu: job %s %s, %llu workers busy\n",
+                    cur_path, cur_class, cur_n, job_id ? job_id : "(none)",
+                    job_id ? store_job_state_name(t->state) : "",
+                    (unsigned long long)s.busy_workers);
             die("the job never ended: stuck");
+        }
         pause_briefly();
     }
 }
@@ -863,6 +868,7 @@ static bool run_stored(int cls, unsigned long n, unsigned long *count)
 
 struct opts {
     unsigned long every, first, from, to;
+    int only_class; /* -1: both */
 };
 
 static bool chosen(const struct opts *o, unsigned long n)
@@ -878,6 +884,8 @@ static void sweep(const char *path, bool (*run)(int, unsigned long, unsigned lon
     static const char *const names[] = {"request", "worker"};
     cur_path = path;
     for (int cls = AF_REQUEST; cls <= AF_WORKER; cls++) {
+        if (o->only_class >= 0 && cls != o->only_class)
+            continue;
         cur_class = names[cls];
         cur_n = 0;
         unsigned long total, again;
@@ -940,7 +948,7 @@ int main(int argc, char **argv)
     af_thread = AF_EXEMPT;
     af_trace = getenv("AF_TRACE") != NULL;
     const char *which = "all";
-    struct opts o = {.every = 1};
+    struct opts o = {.every = 1, .only_class = -1};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--every") && i + 1 < argc)
             o.every = arg_num(argv[++i]);
@@ -950,6 +958,8 @@ int main(int argc, char **argv)
             o.from = arg_num(argv[++i]);
         else if (!strcmp(argv[i], "--leak-check-every") && i + 1 < argc)
             leak_every = arg_num(argv[++i]) ?: 1;
+        else if (!strcmp(argv[i], "--class") && i + 1 < argc)
+            o.only_class = !strcmp(argv[++i], "worker") ? AF_WORKER : AF_REQUEST;
         else if (!strcmp(argv[i], "--to") && i + 1 < argc)
             o.to = arg_num(argv[++i]);
         else if (argv[i][0] != '-')
