@@ -1,6 +1,7 @@
 /* audit_report: the breach-impact report: every resource one API key
  * created, read, changed or deleted, per tenant, from the audit trail. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "records/audit_int.h"
 #include "core/err.h"
 #include "core/jsonout.h"
+#include "core/sbuf.h"
 #include "core/timeutil.h"
 
 struct scan {
@@ -148,8 +150,7 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
 }
 
 struct text {
-    char *p;
-    size_t len, cap;
+    sbuf b;
     bool failed;
 };
 
@@ -163,20 +164,8 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *b, const char
     if (b->failed || n < 0)
         return;
     size_t l = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-    if (b->len + l + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + l + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, line, l + 1);
-    b->len += l;
+    if (sbuf_append(&b->b, line, l) < 0)
+        b->failed = true;
 }
 
 static const char *str(const json_t *o, const char *k)
@@ -187,7 +176,8 @@ static const char *str(const json_t *o, const char *k)
 
 char *audit_report_text(const json_t *r)
 {
-    struct text b = {0};
+    struct text b = {.failed = false};
+    sbuf_init(&b.b, SIZE_MAX);
     size_t i, k;
     json_t *t, *v;
     const char *key;
@@ -224,9 +214,7 @@ char *audit_report_text(const json_t *r)
         json_array_foreach(un, k, v) put(&b, "    %s %s audio sha256 %s\n", str(v, "time"),
                                          str(v, "request_id"), str(v, "audio_sha256"));
     }
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    char *out = b.failed ? NULL : (char *)sbuf_detach(&b.b, NULL);
+    sbuf_free(&b.b);
+    return out;
 }
