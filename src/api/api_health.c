@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "api/metrics.h"
 #include "api/routes.h"
 #include "api/server_int.h"
 
@@ -32,13 +33,15 @@ static int readyz(struct http_req *req, struct server *srv, const struct server_
 
 static int metrics(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    char *text = server_metrics_render(srv);
-    if (!text)
-        return PHS_ENOMEM;
-    int rc =
-        http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
-    free(text);
-    return rc;
+    sbuf text;
+    sbuf_init(&text, METRICS_TEXT_MAX);
+    int rc = metrics_render(srv, &text);
+    if (rc == 0)
+        rc = http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", sbuf_str(&text),
+                             text.len);
+    sbuf_free(&text);
+    /* The cap leaves room for every metric: past it is a bug, not a big request. */
+    return rc == PHS_ETOOBIG ? PHS_EINTERNAL : rc;
 }
 
 /* clang-format off */

@@ -1,7 +1,6 @@
 /* server: start-up, shutdown, authentication, audit helpers and metrics. */
 #include "api/server.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +15,13 @@
 #include "records/syslogfwd.h"
 #include "records/retention.h"
 #include "service/tprofile.h"
+#include "api/metrics.h"
 #include "api/server_int.h"
 
 #define SERVER_CHECKPOINT_TICK_S 10
 /* An object file this old with no row is a crash's leftover, not a write in
  * progress in another process (blob_sweep_orphans). */
 #define SERVER_ORPHAN_MIN_AGE_S 3600
-
-static const double latency_bounds[SERVER_LATENCY_BUCKETS] = {
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-};
 
 void server_config_default(struct server_config *c)
 {
@@ -326,228 +322,13 @@ static void server_memory_release_cb(void *ctx, uint64_t n)
     server_memory_give(ctx, n, true);
 }
 
-/* ---- metrics ------------------------------------------------------------------ */
-
-/* Metric labels come from a closed set (route patterns are static strings,
- * methods are mapped to a fixed list), so no client can inject label text
- * or exhaust the slots with made-up values. */
-static const char *metric_method(const char *m)
-{
-    static const char *known[] = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"};
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (!strcmp(m, known[i]))
-            return known[i];
-    return "OTHER";
-}
+/* ---- requests ended ----------------------------------------------------------- */
 
 static void on_complete(void *ctx, const struct http_req *req)
 {
     struct server *srv = ctx;
-    const char *route = http_req_route(req);
-    const char *method = metric_method(http_req_method(req));
-    unsigned status = http_req_status(req);
-    double secs = (double)http_req_elapsed_us(req) / 1e6;
-    pthread_mutex_lock(&srv->metrics_mu);
-    struct server_metric *slot = NULL;
-    for (size_t i = 0; i < SERVER_METRIC_SLOTS; i++) {
-        struct server_metric *m = &srv->metrics[i];
-        if (!m->route) {
-            slot = m;
-            m->route = route;
-            snprintf(m->method, sizeof(m->method), "%s", method);
-            m->status = status;
-            break;
-        }
-        if (m->status == status && !strcmp(m->route, route) && !strcmp(m->method, method)) {
-            slot = m;
-            break;
-        }
-    }
-    if (slot)
-        slot->count++;
-    size_t b = 0;
-    while (b < SERVER_LATENCY_BUCKETS && secs > latency_bounds[b])
-        b++;
-    srv->latency_buckets[b]++;
-    srv->latency_sum += secs;
-    srv->latency_count++;
-    srv->upload_bytes += http_req_body_bytes(req);
-    pthread_mutex_unlock(&srv->metrics_mu);
+    metrics_record(srv, req);
     api_routes_complete(srv, req);
-}
-
-struct textbuf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void tb_printf(struct textbuf *b, const char *fmt,
-                                                            ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
-char *server_metrics_render(struct server *srv)
-{
-    struct textbuf b = {0};
-    struct jobs_stats js;
-    jobs_get_stats(srv->jobs, &js);
-    /* Route patterns, methods and status codes only: no tenant, key or resource ids. */
-    tb_printf(&b, "# HELP phiscribe_http_requests_total HTTP requests by route pattern, method "
-                  "and status.\n# TYPE phiscribe_http_requests_total counter\n");
-    pthread_mutex_lock(&srv->metrics_mu);
-    for (size_t i = 0; i < SERVER_METRIC_SLOTS && srv->metrics[i].route; i++) {
-        const struct server_metric *m = &srv->metrics[i];
-        tb_printf(&b,
-                  "phiscribe_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
-                  m->route[0] ? m->route : "unmatched", m->method, m->status,
-                  (unsigned long long)m->count);
-    }
-    tb_printf(&b, "# HELP phiscribe_http_request_duration_seconds Time from request headers to "
-                  "response.\n# TYPE phiscribe_http_request_duration_seconds histogram\n");
-    uint64_t cum = 0;
-    for (size_t i = 0; i < SERVER_LATENCY_BUCKETS; i++) {
-        cum += srv->latency_buckets[i];
-        tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                  latency_bounds[i], (unsigned long long)cum);
-    }
-    cum += srv->latency_buckets[SERVER_LATENCY_BUCKETS];
-    tb_printf(&b, "phiscribe_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-              (unsigned long long)cum);
-    tb_printf(&b, "phiscribe_http_request_duration_seconds_sum %.6f\n", srv->latency_sum);
-    tb_printf(&b, "phiscribe_http_request_duration_seconds_count %llu\n",
-              (unsigned long long)srv->latency_count);
-    tb_printf(&b, "# HELP phiscribe_http_request_body_bytes_total Request body bytes received.\n"
-                  "# TYPE phiscribe_http_request_body_bytes_total counter\n"
-                  "phiscribe_http_request_body_bytes_total %llu\n",
-              (unsigned long long)srv->upload_bytes);
-    uint64_t sync_bytes = srv->sync_bytes, model_bytes = srv->model_bytes;
-    pthread_mutex_unlock(&srv->metrics_mu);
-    tb_printf(&b,
-              "# HELP phiscribe_queue_depth Synchronous requests waiting for a worker.\n"
-              "# TYPE phiscribe_queue_depth gauge\nphiscribe_queue_depth %llu\n"
-              "# HELP phiscribe_sync_upload_bytes Memory held by synchronous uploads (their "
-              "share of sync_memory_max).\n"
-              "# TYPE phiscribe_sync_upload_bytes gauge\nphiscribe_sync_upload_bytes %llu\n"
-              "# HELP phiscribe_request_model_bytes Memory held by per-request models being "
-              "built, in use or cached (their share of sync_memory_max).\n"
-              "# TYPE phiscribe_request_model_bytes gauge\nphiscribe_request_model_bytes %llu\n"
-              "# HELP phiscribe_workers Transcription worker threads.\n"
-              "# TYPE phiscribe_workers gauge\nphiscribe_workers %d\n"
-              "# HELP phiscribe_workers_busy Workers decoding now.\n"
-              "# TYPE phiscribe_workers_busy gauge\nphiscribe_workers_busy %llu\n"
-              "# HELP phiscribe_transcriptions_total Recordings transcribed, by outcome.\n"
-              "# TYPE phiscribe_transcriptions_total counter\n"
-              "phiscribe_transcriptions_total{outcome=\"success\"} %llu\n"
-              "phiscribe_transcriptions_total{outcome=\"failure\"} %llu\n"
-              "# HELP phiscribe_audio_seconds_total Seconds of audio transcribed.\n"
-              "# TYPE phiscribe_audio_seconds_total counter\nphiscribe_audio_seconds_total %.3f\n"
-              "# HELP phiscribe_worker_busy_seconds_total Worker time spent transcribing.\n"
-              "# TYPE phiscribe_worker_busy_seconds_total counter\n"
-              "phiscribe_worker_busy_seconds_total %.3f\n",
-              (unsigned long long)js.sync_waiting, (unsigned long long)sync_bytes,
-              (unsigned long long)model_bytes, js.workers, (unsigned long long)js.busy_workers,
-              (unsigned long long)js.completed, (unsigned long long)js.failed, js.audio_seconds,
-              js.busy_seconds);
-    struct ratelimit_stats rs;
-    ratelimit_get_stats(srv->auth_limit, &rs);
-    tb_printf(&b,
-              "# HELP phiscribe_auth_failures_total Failed authentications, by how they were "
-              "audited.\n# TYPE phiscribe_auth_failures_total counter\n"
-              "phiscribe_auth_failures_total{audit=\"individual\"} %llu\n"
-              "phiscribe_auth_failures_total{audit=\"summarized\"} %llu\n"
-              "# HELP phiscribe_auth_refused_total Requests refused (429) after too many failed "
-              "authentications from their source.\n# TYPE phiscribe_auth_refused_total counter\n"
-              "phiscribe_auth_refused_total %llu\n"
-              "# HELP phiscribe_auth_failure_summaries_total Audit records summarising a "
-              "source's failures.\n# TYPE phiscribe_auth_failure_summaries_total counter\n"
-              "phiscribe_auth_failure_summaries_total %llu\n"
-              "# HELP phiscribe_auth_limiter_overflow_total Failures and refusals booked on the "
-              "shared overflow entry (table full).\n"
-              "# TYPE phiscribe_auth_limiter_overflow_total counter\n"
-              "phiscribe_auth_limiter_overflow_total %llu\n"
-              "# HELP phiscribe_auth_limiter_sources Sources tracked by the limiter.\n"
-              "# TYPE phiscribe_auth_limiter_sources gauge\nphiscribe_auth_limiter_sources %llu\n",
-              (unsigned long long)rs.audited, (unsigned long long)rs.summarized,
-              (unsigned long long)rs.refused, (unsigned long long)rs.summaries,
-              (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
-    struct audit_alarm alarm;
-    tb_printf(&b,
-              "# HELP phiscribe_audit_alarm 1 while the audit signer refuses to sign (an "
-              "audit.alarm is pending: docs/AUDIT-FORMAT.md, Alarms).\n"
-              "# TYPE phiscribe_audit_alarm gauge\nphiscribe_audit_alarm %d\n",
-              audit_alarm_get(srv->store, &alarm) == 0 && alarm.pending);
-    tb_printf(&b,
-              "# HELP phiscribe_jobs_requeued_total Stored jobs run again because their "
-              "tenant's key was rotated while they ran.\n"
-              "# TYPE phiscribe_jobs_requeued_total counter\nphiscribe_jobs_requeued_total %llu\n"
-              "# HELP phiscribe_jobs_paused 1 while stored jobs are paused.\n"
-              "# TYPE phiscribe_jobs_paused gauge\nphiscribe_jobs_paused %llu\n",
-              (unsigned long long)js.requeued, (unsigned long long)js.paused);
-    tb_printf(&b,
-              "# HELP phiscribe_request_models_total Models built for one request's profile or "
-              "vocabulary.\n"
-              "# TYPE phiscribe_request_models_total counter\nphiscribe_request_models_total %llu\n"
-              "# HELP phiscribe_request_model_load_seconds_total Time spent building them.\n"
-              "# TYPE phiscribe_request_model_load_seconds_total counter\n"
-              "phiscribe_request_model_load_seconds_total %.3f\n",
-              (unsigned long long)js.custom_models, js.custom_load_seconds);
-    tb_printf(&b,
-              "# HELP phiscribe_request_model_cache_hits_total Requests served by a cached "
-              "per-request model.\n"
-              "# TYPE phiscribe_request_model_cache_hits_total counter\n"
-              "phiscribe_request_model_cache_hits_total %llu\n"
-              "# HELP phiscribe_request_model_cache_misses_total Requests that needed a "
-              "per-request model and found none cached.\n"
-              "# TYPE phiscribe_request_model_cache_misses_total counter\n"
-              "phiscribe_request_model_cache_misses_total %llu\n"
-              "# HELP phiscribe_request_model_cache_evictions_total Cached models freed, by "
-              "why.\n# TYPE phiscribe_request_model_cache_evictions_total counter\n"
-              "phiscribe_request_model_cache_evictions_total{reason=\"room\"} %llu\n"
-              "phiscribe_request_model_cache_evictions_total{reason=\"idle\"} %llu\n"
-              "phiscribe_request_model_cache_evictions_total{reason=\"invalidated\"} %llu\n"
-              "# HELP phiscribe_request_model_cache_models Per-request models kept now.\n"
-              "# TYPE phiscribe_request_model_cache_models gauge\n"
-              "phiscribe_request_model_cache_models %llu\n"
-              "# HELP phiscribe_request_model_cache_bytes Memory budget they hold.\n"
-              "# TYPE phiscribe_request_model_cache_bytes gauge\n"
-              "phiscribe_request_model_cache_bytes %llu\n",
-              (unsigned long long)js.model_cache_hits, (unsigned long long)js.model_cache_misses,
-              (unsigned long long)js.model_cache_evicted,
-              (unsigned long long)js.model_cache_expired,
-              (unsigned long long)js.model_cache_invalidated,
-              (unsigned long long)js.model_cache_models, (unsigned long long)js.model_cache_bytes);
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
 }
 
 /* ---- retention purge ------------------------------------------------------------ */
@@ -557,7 +338,8 @@ char *server_metrics_render(struct server *srv)
 static void *purge_main(void *arg)
 {
     struct server *srv = arg;
-    unsigned interval = srv->cfg.purge_interval ? srv->cfg.purge_interval : SERVER_DEFAULT_PURGE_INTERVAL_S;
+    unsigned interval =
+        srv->cfg.purge_interval ? srv->cfg.purge_interval : SERVER_DEFAULT_PURGE_INTERVAL_S;
     pthread_mutex_lock(&srv->purge_mu);
     while (!srv->purge_stop) {
         pthread_mutex_unlock(&srv->purge_mu);
@@ -610,16 +392,12 @@ static int object_known(void *ctx, const char *id)
     return store_object_known(ctx, id);
 }
 
-int server_run(const struct server_config *cfg, const sigset_t *wait)
+/* A server with cfg's settings and nothing opened yet; NULL when out of memory. */
+static struct server *server_new(const struct server_config *cfg)
 {
     struct server *srv = calloc(1, sizeof(*srv));
-    struct api_table table = {0};
-    char msg[512];
-    int rc = PHS_ENOMEM;
-    if (!srv) {
-        fprintf(stderr, "phiscribe serve: out of memory\n");
-        return rc;
-    }
+    if (!srv)
+        return NULL;
     srv->cfg = *cfg;
     if (srv->cfg.sync_memory_max < srv->cfg.max_upload_bytes)
         srv->cfg.sync_memory_max = srv->cfg.max_upload_bytes; /* one upload must always fit */
@@ -630,51 +408,57 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
     audio_limits_default(&srv->limits);
     srv->limits.max_bytes = cfg->max_upload_bytes;
     srv->limits.max_seconds = cfg->max_audio_seconds;
+    return srv;
+}
 
-    srv->store = store_open(cfg->data_dir, STORE_OPEN_SERVER, &rc, msg, sizeof(msg));
-    if (!srv->store) {
-        fprintf(stderr, "phiscribe serve: %s\n", msg);
-        goto out;
-    }
+/* Opens the data directory, removes what a crash left among the encrypted
+ * files (counted in *swept and *orphans) and starts audit forwarding. */
+static int server_open_store(struct server *srv, size_t *swept, size_t *orphans, char *msg,
+                             size_t msg_len)
+{
+    int rc = PHS_ENOMEM;
+    srv->store = store_open(srv->cfg.data_dir, STORE_OPEN_SERVER, &rc, msg, msg_len);
+    if (!srv->store)
+        return rc;
     snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
-    size_t swept = 0, orphans = 0;
-    blob_sweep_tmp(srv->blobdir, &swept);
+    blob_sweep_tmp(srv->blobdir, swept);
     store_tx *stx;
     if (store_begin_read(srv->store, &stx) == 0) {
-        blob_sweep_orphans(srv->blobdir, object_known, stx, SERVER_ORPHAN_MIN_AGE_S, &orphans);
+        blob_sweep_orphans(srv->blobdir, object_known, stx, SERVER_ORPHAN_MIN_AGE_S, orphans);
         store_rollback(stx);
     }
-    if (cfg->syslog &&
-        !(srv->syslog = syslogfwd_start(srv->store, cfg->syslog, 1000, &rc, msg, sizeof(msg)))) {
-        fprintf(stderr, "phiscribe serve: %s\n", msg);
-        goto out;
-    }
-
+    if (srv->cfg.syslog &&
+        !(srv->syslog = syslogfwd_start(srv->store, srv->cfg.syslog, 1000, &rc, msg, msg_len)))
+        return rc;
     srv->cfg.auth_limit.seed = 0;
     if (crypto_random(&srv->cfg.auth_limit.seed, sizeof(srv->cfg.auth_limit.seed)) < 0 ||
         !(srv->auth_limit = ratelimit_new(&srv->cfg.auth_limit))) {
-        fprintf(stderr, "phiscribe serve: bad authentication limiter settings\n");
-        rc = PHS_EINVAL;
-        goto out;
+        snprintf(msg, msg_len, "bad authentication limiter settings");
+        return PHS_EINVAL;
     }
+    return 0;
+}
 
-    srv->model = asr_model_load(&cfg->asr, &rc, msg, sizeof(msg));
-    if (!srv->model) {
-        fprintf(stderr, "phiscribe serve: %s\n", msg);
-        goto out;
-    }
+/* Loads the model and the redaction lexicon and starts the workers, after
+ * removing the profile build directories a crash left. */
+static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
+{
+    int rc = PHS_ENOMEM;
+    const struct server_config *cfg = &srv->cfg;
+    if (!(srv->model = asr_model_load(&cfg->asr, &rc, msg, msg_len)))
+        return rc;
     if (!(srv->lex = redact_lexicon_new())) {
-        fprintf(stderr, "phiscribe serve: out of memory\n");
-        goto out;
+        snprintf(msg, msg_len, "out of memory");
+        return PHS_ENOMEM;
     }
     size_t profile_dirs = 0;
-    tprofile_sweep(store_dir(srv->store), &profile_dirs); /* left by a crash */
+    tprofile_sweep(store_dir(srv->store), &profile_dirs);
     struct jobs_config jc = {
         .asr = &srv->cfg.asr,
         .reserve = server_memory_reserve_cb,
         .release = server_memory_release_cb,
         .budget_ctx = srv,
-        .per_request_max = srv->cfg.sync_memory_max / (uint64_t)(cfg->workers > 0 ? cfg->workers : 1),
+        .per_request_max = cfg->sync_memory_max / (uint64_t)(cfg->workers > 0 ? cfg->workers : 1),
         .lex = srv->lex,
         .model = srv->model,
         .store = srv->store,
@@ -684,81 +468,97 @@ int server_run(const struct server_config *cfg, const sigset_t *wait)
         .model_cache_max = cfg->model_cache_models,
         .model_cache_idle_seconds = cfg->model_cache_idle_seconds,
     };
-    srv->jobs = jobs_start(&jc, &rc, msg, sizeof(msg));
-    if (!srv->jobs) {
-        fprintf(stderr, "phiscribe serve: %s\n", msg);
-        goto out;
-    }
-
+    if (!(srv->jobs = jobs_start(&jc, &rc, msg, msg_len)))
+        return rc;
     if (pthread_create(&srv->purge_thread, NULL, purge_main, srv) != 0) {
-        fprintf(stderr, "phiscribe serve: cannot start the retention purge thread\n");
-        rc = PHS_ENOMEM;
-        goto out;
+        snprintf(msg, msg_len, "cannot start the retention purge thread");
+        return PHS_ENOMEM;
     }
     srv->purge_started = true;
-    if ((rc = api_routes_build(srv, &table)) < 0)
-        goto out;
+    return 0;
+}
 
-    struct http_config hc = cfg->http;
+/* Builds the route table, records server.start and starts the listener. */
+static int server_listen(struct server *srv, char *msg, size_t msg_len)
+{
+    int rc = api_routes_build(srv, &srv->routes);
+    if (rc < 0) {
+        snprintf(msg, msg_len, "out of memory");
+        return rc;
+    }
+    struct http_config hc = srv->cfg.http;
     hc.on_complete = on_complete;
     hc.ctx = srv;
-    hc.head_refused = table.head_refused;
+    hc.head_refused = srv->routes.head_refused;
     /* The recording's own limit is checked exactly as it streams in; the
      * transport allows for the multipart framing around it. */
-    hc.max_body_bytes = cfg->max_upload_bytes + 64 * 1024;
+    hc.max_body_bytes = srv->cfg.max_upload_bytes + 64 * 1024;
     if ((rc = record_lifecycle(srv, "server.start", NULL)) < 0) {
-        fprintf(stderr, "phiscribe serve: cannot write the audit trail: %s\n", err_str(rc));
-        goto out;
+        snprintf(msg, msg_len, "cannot write the audit trail: %s", err_str(rc));
+        return rc;
     }
-    rc = http_server_start(&hc, table.routes, table.n_routes, &srv->http, msg, sizeof(msg));
+    rc = http_server_start(&hc, srv->routes.routes, srv->routes.n_routes, &srv->http, msg, msg_len);
     if (rc < 0) {
-        fprintf(stderr, "phiscribe serve: %s\n", msg);
         record_lifecycle(srv, "server.stop", "start_failed");
-        goto out;
+        return rc;
     }
     store_server_listening(srv->store, hc.listen, http_server_port(srv->http));
-    if (!cfg->quiet) {
-        if (swept || orphans)
-            printf("phiscribe: removed %zu unfinished and %zu orphaned encrypted files left by a "
-                   "crash\n",
-                   swept, orphans);
-        printf("phiscribe %s listening on %s port %u (%s), %d workers\n", PHISCRIBE_VERSION,
-               hc.listen, (unsigned)http_server_port(srv->http),
-               http_server_is_tls(srv->http) ? "https" : "plain http, loopback only",
-               cfg->workers);
-        fflush(stdout);
-    }
+    return 0;
+}
 
-    /* Wait for a stop signal; meanwhile sign a checkpoint when one is due
-     * (the N-records / T-seconds policy is otherwise only looked at when a
-     * record is appended, so a quiet server would leave its last records
-     * unsigned). */
-    int sig;
+static void print_banner(const struct server *srv, size_t swept, size_t orphans)
+{
+    if (srv->cfg.quiet)
+        return;
+    if (swept || orphans)
+        printf("phiscribe: removed %zu unfinished and %zu orphaned encrypted files left by a "
+               "crash\n",
+               swept, orphans);
+    printf("phiscribe %s listening on %s port %u (%s), %d workers\n", PHISCRIBE_VERSION,
+           srv->cfg.http.listen, (unsigned)http_server_port(srv->http),
+           http_server_is_tls(srv->http) ? "https" : "plain http, loopback only", srv->cfg.workers);
+    fflush(stdout);
+}
+
+/* Waits for a stop signal; meanwhile summarises failed authentications and
+ * signs a checkpoint when one is due (the N-records / T-seconds policy is
+ * otherwise only looked at when a record is appended, so a quiet server
+ * would leave its last records unsigned). Returns the signal. */
+static int server_wait(struct server *srv, const sigset_t *wait)
+{
     for (;;) {
         struct timespec tick = {SERVER_CHECKPOINT_TICK_S, 0};
-        sig = sigtimedwait(wait, NULL, &tick);
+        int sig = sigtimedwait(wait, NULL, &tick);
         if (sig > 0)
-            break;
+            return sig;
         server_auth_summaries(srv, false);
         audit_checkpoint(srv->store, false);
     }
-    if (!cfg->quiet) {
+}
+
+/* The graceful stop: stop accepting; let running requests finish (they
+ * need the workers), then running stored jobs; then the last audit
+ * records. */
+static void server_stop(struct server *srv, int sig)
+{
+    if (!srv->cfg.quiet) {
         printf("phiscribe: signal %d, shutting down\n", sig);
         fflush(stdout);
     }
-    /* Stop accepting; let running requests finish (they need the workers),
-     * then running stored jobs; then close. */
     http_server_quiesce(srv->http);
     http_server_free(srv->http);
     srv->http = NULL;
     purge_stop(srv);
     jobs_stop(srv->jobs);
     srv->jobs = NULL;
-    if (server_auth_summaries(srv, true) < 0 && !cfg->quiet)
+    if (server_auth_summaries(srv, true) < 0 && !srv->cfg.quiet)
         fprintf(stderr, "phiscribe: cannot audit the failed-authentication summaries\n");
     record_lifecycle(srv, "server.stop", "signal");
-    rc = 0;
-out:
+}
+
+/* Closes whatever srv has open, in the reverse order of starting. */
+static void server_free(struct server *srv)
+{
     if (srv->http)
         http_server_free(srv->http);
     purge_stop(srv);
@@ -770,11 +570,31 @@ out:
         syslogfwd_stop(srv->syslog); /* forwards what the shutdown recorded */
         store_close(srv->store);
     }
-    api_routes_free(&table);
+    api_routes_free(&srv->routes);
     ratelimit_free(srv->auth_limit);
     pthread_mutex_destroy(&srv->metrics_mu);
     pthread_cond_destroy(&srv->purge_cv);
     pthread_mutex_destroy(&srv->purge_mu);
     free(srv);
-    return rc;
+}
+
+int server_run(const struct server_config *cfg, const sigset_t *wait)
+{
+    char msg[512] = "out of memory";
+    size_t swept = 0, orphans = 0;
+    int rc = PHS_ENOMEM;
+    struct server *srv = server_new(cfg);
+    if (srv && (rc = server_open_store(srv, &swept, &orphans, msg, sizeof(msg))) == 0 &&
+        (rc = server_start_engine(srv, msg, sizeof(msg))) == 0)
+        rc = server_listen(srv, msg, sizeof(msg));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe serve: %s\n", msg);
+        if (srv)
+            server_free(srv);
+        return rc;
+    }
+    print_banner(srv, swept, orphans);
+    server_stop(srv, server_wait(srv, wait));
+    server_free(srv);
+    return 0;
 }

@@ -33,6 +33,7 @@ struct server {
     redact_lexicon *lex;         /* shared, read-only */
     struct syslogfwd *syslog;    /* audit forwarding, or NULL */
     ratelimit *auth_limit;       /* failed authentications per source */
+    struct api_table routes;     /* the transport's route table (routes.c) */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];
@@ -125,8 +126,5 @@ int server_audit_listing(struct server *srv, struct http_req *req, const struct 
  * error. Takes data. */
 int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
                       const char *action, const char *what, int rc, json_t *data, bool more);
-
-/* Prometheus text for /metrics (caller frees). */
-char *server_metrics_render(struct server *srv);
 
 #endif
