@@ -7,9 +7,11 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/jsonout.h"
+#include "core/sbuf.h"
 #include "core/timeutil.h"
 #include "http/errstatus.h"
 #include "api/routes.h"
+#include "api/list.h"
 #include "api/server_int.h"
 #include "service/keyjson.h"
 
@@ -110,17 +112,18 @@ static int key_add(void *ctx, const struct auth_key_info *k)
     return o && json_array_append_new(ctx, o) == 0 ? 0 : PHS_ENOMEM;
 }
 
+static int keys_read(store_tx *tx, struct list_query *q, json_t *data)
+{
+    return auth_key_each(tx, q->tenant_id, key_add, data);
+}
+
 static int keys_list(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    int rc = 0;
-    json_t *data = json_array();
-    store_tx *tx;
+    struct list_query q = {.tenant_id = c->id.tenant_id};
+    json_t *data;
+    int rc = list_read(srv, keys_read, &q, &data);
     if (!data)
-        return PHS_ENOMEM;
-    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = auth_key_each(tx, c->id.tenant_id, key_add, data);
-        store_rollback(tx);
-    }
+        return rc;
     struct audit_event ev = server_event(req, c, "key.list", "api_key", NULL, "success", 200);
     if (rc == 0)
         rc = server_audit(srv, &ev);
@@ -171,29 +174,9 @@ static int keys_revoke(struct http_req *req, struct server *srv, const struct se
 
 /* ---- GET /v1/audit ------------------------------------------------------------------------ */
 
-struct export_buf {
-    char *p;
-    size_t len, cap;
-};
-
 static int export_write(void *ctx, const void *buf, size_t len)
 {
-    struct export_buf *b = ctx;
-    if (len > AUDIT_EXPORT_MAX - b->len)
-        return PHS_ETOOBIG;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        while (cap < b->len + len)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return PHS_ENOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, buf, len);
-    b->len += len;
-    return 0;
+    return sbuf_append(ctx, buf, len);
 }
 
 static int time_param(struct http_req *req, const char *name, int64_t *us)
@@ -229,13 +212,14 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
         af = AUDIT_FORMAT_CSV;
     else if (fmt && strcmp(fmt, "jsonl") != 0)
         return bad_request(req, "format", "format must be jsonl or csv.");
-    struct export_buf b = {0};
+    sbuf b;
+    sbuf_init(&b, AUDIT_EXPORT_MAX);
     struct audit_event who = server_event(req, c, "audit.export", "audit", NULL, "success", 200);
     int64_t count = 0;
     /* The tenant format: the tenant's own chain, nothing of other tenants. */
     rc = audit_export_tenant(srv->store, &f, af, &who, export_write, &b, &count);
     if (rc < 0) {
-        free(b.p);
+        sbuf_free(&b);
         if (rc == PHS_EINVAL)
             return bad_request(req, NULL, "A filter value is not valid.");
         return http_reply_err(req, rc, NULL, "The export failed."), rc;
@@ -243,10 +227,10 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     char n[32];
     snprintf(n, sizeof(n), "%lld", (long long)count);
     http_reply_header(req, "X-Audit-Records", n);
-    rc = http_reply_text(req, 200,
-                         af == AUDIT_FORMAT_CSV ? "text/csv; charset=utf-8" : "application/x-ndjson",
-                         b.p ? b.p : "", b.len);
-    free(b.p);
+    rc = http_reply_text(
+        req, 200, af == AUDIT_FORMAT_CSV ? "text/csv; charset=utf-8" : "application/x-ndjson",
+        sbuf_str(&b), b.len);
+    sbuf_free(&b);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "http/errstatus.h"
 #include "api/routes.h"
+#include "api/list.h"
 #include "api/server_int.h"
 
 #define CERT_LIST_DEFAULT 20
@@ -32,24 +33,23 @@ static int list_add(void *ctx, const struct store_certificate *c)
     return json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
 }
 
+static int list_read_page(store_tx *tx, struct list_query *q, json_t *data)
+{
+    return store_certificate_list(tx, q->tenant_id, q->after, q->limit, list_add, data, &q->more);
+}
+
+static const struct list_endpoint cert_list = {
+    .action = "certificate.list",
+    .what = "certificate",
+    .default_limit = CERT_LIST_DEFAULT,
+    .max_limit = CERT_LIST_MAX,
+    .plausible = cert_id_plausible,
+    .read = list_read_page,
+};
+
 static int list_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    int rc = 0;
-    long limit;
-    const char *after;
-    if ((rc = server_page_args(req, CERT_LIST_DEFAULT, CERT_LIST_MAX, cert_id_plausible,
-                               "certificate", &limit, &after)) < 0)
-        return rc;
-    json_t *data = json_array();
-    bool more = false;
-    store_tx *tx;
-    if (!data)
-        return PHS_ENOMEM;
-    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = store_certificate_list(tx, c->id.tenant_id, after, (int)limit, list_add, data, &more);
-        store_rollback(tx);
-    }
-    return server_reply_list(srv, req, c, "certificate.list", "certificate", rc, data, more);
+    return list_page(srv, req, c, &cert_list);
 }
 
 static int get_handle(struct http_req *req, struct server *srv, const struct server_caller *c)

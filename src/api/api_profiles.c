@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/sbuf.h"
 #include "http/form.h"
 #include "http/multipart.h"
 #include "api/routes.h"
+#include "api/list.h"
 #include "api/server_int.h"
 #include "service/tprofile.h"
 
@@ -19,35 +20,15 @@
  * "text") and the small fields. */
 struct profile_upload {
     struct form *fields;
-    unsigned char *text;
-    size_t len, cap;
+    sbuf text; /* at most TPROFILE_TEXT_MAX */
     int text_parts;
     int rc;
 };
 
 static int pu_append(struct profile_upload *u, const void *data, size_t len)
 {
-    if (len > TPROFILE_TEXT_MAX - u->len)
-        return u->rc = PHS_ETOOBIG;
-    if (u->len + len + 1 > u->cap) {
-        size_t cap = u->cap ? u->cap : 64 * 1024;
-        while (cap < u->len + len + 1)
-            cap *= 2;
-        unsigned char *p = malloc(cap);
-        if (!p)
-            return u->rc = PHS_ENOMEM;
-        if (u->text) {
-            memcpy(p, u->text, u->len);
-            crypto_wipe(u->text, u->cap);
-            free(u->text);
-        }
-        u->text = p;
-        u->cap = cap;
-    }
-    memcpy(u->text + u->len, data, len);
-    u->len += len;
-    u->text[u->len] = '\0';
-    return 0;
+    int rc = sbuf_append(&u->text, data, len);
+    return rc < 0 ? (u->rc = rc) : 0;
 }
 
 static int pu_file_begin(void *ctx, const struct multipart_part *part)
@@ -80,9 +61,7 @@ static const struct multipart_callbacks pu_callbacks = {
 
 static void pu_free(struct profile_upload *u)
 {
-    if (u->text)
-        crypto_wipe(u->text, u->cap);
-    free(u->text);
+    sbuf_free(&u->text);
     form_free(u->fields);
 }
 
@@ -113,6 +92,7 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
     struct profile_upload u = {0};
     struct multipart *mp = NULL;
     int rc = 0;
+    sbuf_init(&u.text, TPROFILE_TEXT_MAX);
     size_t len;
     const uint8_t *body = http_req_body(req, &len);
     const struct multipart_limits lim = {.max_field_bytes = TPROFILE_TEXT_MAX};
@@ -165,7 +145,7 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
             goto out;
         }
     }
-    if (u.text_parts == 0 || u.len == 0) {
+    if (u.text_parts == 0 || u.text.len == 0) {
         rc = profile_refuse(srv, req, c, "profile.create", 400, "text", "invalid_value",
                             "Send the profile's text as a 'text' file (UTF-8, one sentence or "
                             "term a line).");
@@ -175,7 +155,7 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
         server_event(req, c, "profile.create", "profile", NULL, "success", 201);
     struct store_profile p;
     char msg[192];
-    rc = tprofile_create(srv->store, c->id.tenant_id, name, (const char *)u.text, u.len,
+    rc = tprofile_create(srv->store, c->id.tenant_id, name, sbuf_str(&u.text), u.text.len,
                          base ? base : "medical", weight, srv->cfg.asr.dict, &who, &p, msg,
                          sizeof(msg));
     if (rc == PHS_EEXIST) {
@@ -209,21 +189,24 @@ static int list_add(void *ctx, const struct store_profile *p)
     return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
 }
 
+/* The tenant's profiles, and its default profile's name into q->arg. */
+static int profiles_read(store_tx *tx, struct list_query *q, json_t *data)
+{
+    int rc = store_profile_each(tx, q->tenant_id, list_add, data);
+    if (rc == 0)
+        rc = store_tenant_default_profile(tx, q->tenant_id, q->arg, STORE_PROFILE_NAME_MAX + 1);
+    return rc;
+}
+
 static int profiles_list(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
     char dflt[STORE_PROFILE_NAME_MAX + 1] = "";
-    int rc = 0;
-    json_t *data = json_array();
-    store_tx *tx;
+    struct list_query q = {.tenant_id = c->id.tenant_id, .arg = dflt};
+    json_t *data;
+    int rc = list_read(srv, profiles_read, &q, &data);
     if (!data)
-        return PHS_ENOMEM;
-    if ((rc = store_begin_read(srv->store, &tx)) == 0) {
-        rc = store_profile_each(tx, c->id.tenant_id, list_add, data);
-        if (rc == 0)
-            rc = store_tenant_default_profile(tx, c->id.tenant_id, dflt, sizeof(dflt));
-        store_rollback(tx);
-    }
-    if ((rc = server_audit_listing(srv, req, c, "profile.list", "profile", rc, data)) < 0)
+        return rc;
+    if ((rc = list_audit(srv, req, c, "profile.list", "profile", rc, data)) < 0)
         return rc;
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:o, s:s?, s:[ss]}", "object", "list", "data", data,

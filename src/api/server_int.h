@@ -8,6 +8,7 @@
 #include "service/auth.h"
 #include "http/http.h"
 #include "service/jobs.h"
+#include "api/list.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "store/store.h"
@@ -107,24 +108,18 @@ json_t *server_json_object(struct http_req *req, const char *const *allowed,
 /* Answers 400 with err (param, code, message); returns PHS_EINVAL. */
 int server_reply_json_refused(struct http_req *req, const struct server_json_error *err);
 
-/* The ?limit= of a list endpoint: dflt when absent, else an integer in
- * 1..max. Replies 400 and returns PHS_EINVAL when it is not. */
-int server_page_limit(struct http_req *req, long dflt, long max, long *out);
-/* server_page_limit plus the ?after= cursor: *after is NULL when absent;
- * a value plausible() rejects is a 400 naming it "a <what> id". */
-int server_page_args(struct http_req *req, long dflt, long max, bool (*plausible)(const char *),
-                     const char *what, long *limit, const char **after);
-/* Audits a listing (action, resource type) whose store read returned rc:
- * 0 when both succeeded; else data is freed, the error answered and
- * returned. */
-int server_audit_listing(struct server *srv, struct http_req *req, const struct server_caller *c,
-                         const char *action, const char *what, int rc, json_t *data);
-/* The end of a list handler, given the store's rc and the page it filled:
- * an unknown cursor (PHS_ENOTFOUND) is a 400 on "after"; otherwise the
- * listing is audited (action, resource type) and answered as
- * {"object": "list", "data", "first_id", "last_id", "has_more"}, or as the
- * error. Takes data. */
-int server_reply_list(struct server *srv, struct http_req *req, const struct server_caller *c,
-                      const char *action, const char *what, int rc, json_t *data, bool more);
+/* Transitional (api_transcribe.c), until it uses list_page (list.h). */
+static inline int server_page_args(struct http_req *req, long dflt, long max,
+                                   bool (*plausible)(const char *), const char *what, long *limit,
+                                   const char **after)
+{
+    return list_page_args(req, dflt, max, plausible, what, limit, after);
+}
+static inline int server_reply_list(struct server *srv, struct http_req *req,
+                                    const struct server_caller *c, const char *action,
+                                    const char *what, int rc, json_t *data, bool more)
+{
+    return list_reply(srv, req, c, action, what, rc, data, more);
+}
 
 #endif
