@@ -13,6 +13,7 @@
 #include "api/routes.h"
 #include "api/list.h"
 #include "api/server_int.h"
+#include "service/authz.h"
 #include "service/keyjson.h"
 
 #define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
@@ -59,11 +60,11 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
         return bad_request(req, "roles",
                            "roles must list transcribe, read, delete, audit, admin and/or phi.");
     }
-    /* An admin key hands out access to unredacted PHI only if it has it. */
-    if ((roles & AUTH_ROLE_PHI) && !(c->id.roles & AUTH_ROLE_PHI)) {
+    const char *why;
+    if (!authz_may_grant(c->id.roles, roles, &why)) {
         json_decref(body);
         struct audit_event ev = server_event(req, c, "key.create", "api_key", NULL, "denied", 403);
-        ev.reason = "phi_not_held";
+        ev.reason = why;
         if ((rc = server_audit(srv, &ev)) < 0)
             return http_reply_err(req, rc, NULL, NULL), rc;
         http_reply_error(req, 403, "permission_error", "roles", "insufficient_role",

@@ -26,6 +26,15 @@ bool authz_role_allows(uint32_t held, uint32_t need, const char **reason)
     return false;
 }
 
+bool authz_may_grant(uint32_t held, uint32_t roles, const char **reason)
+{
+    if (!(roles & AUTH_ROLE_PHI) || (held & AUTH_ROLE_PHI))
+        return true;
+    if (reason)
+        *reason = "phi_not_held";
+    return false;
+}
+
 /* Audits a valid key refused for its role. */
 static int audit_denied(store *s, const struct authz_request *rq, const struct authz_result *out)
 {

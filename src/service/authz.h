@@ -53,6 +53,11 @@ const char *authz_bearer(const char *header);
  * *reason (may be NULL) set to the audit record's reason. */
 bool authz_role_allows(uint32_t held, uint32_t need, const char **reason);
 
+/* Whether a key holding held may create a key with roles: access to
+ * unredacted PHI is handed out only by a key that has it. false with
+ * *reason (may be NULL) set to the audit record's reason. */
+bool authz_may_grant(uint32_t held, uint32_t roles, const char **reason);
+
 /* Decides rq: a source the limiter refuses gets AUTHZ_LIMITED (counted by
  * the limiter, not audited one by one); a failed key check AUTHZ_NO_KEY
  * (audited by auth_check_audited as "key.auth_failed", counted by the

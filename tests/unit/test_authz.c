@@ -119,6 +119,17 @@ static void role_decision(void **state)
     assert_false(authz_role_allows(AUTH_ROLES_ALL, 0, NULL)); /* a route needing nothing of a key */
 }
 
+static void grant_of_phi(void **state)
+{
+    const char *why = NULL;
+    assert_true(authz_may_grant(AUTH_ROLE_ADMIN, AUTH_ROLE_READ | AUTH_ROLE_AUDIT, &why));
+    assert_true(
+        authz_may_grant(AUTH_ROLE_ADMIN | AUTH_ROLE_PHI, AUTH_ROLE_READ | AUTH_ROLE_PHI, &why));
+    assert_null(why);
+    assert_false(authz_may_grant(AUTH_ROLE_ADMIN, AUTH_ROLE_READ | AUTH_ROLE_PHI, &why));
+    assert_string_equal(why, "phi_not_held");
+}
+
 static void allows_a_key_with_one_of_the_roles(void **state)
 {
     struct fx *f = *state;
@@ -188,6 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bearer_token),
         cmocka_unit_test(role_decision),
+        cmocka_unit_test(grant_of_phi),
         cmocka_unit_test_setup_teardown(allows_a_key_with_one_of_the_roles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(denies_a_key_without_the_role_and_audits_it, fx_setup,
                                         fx_teardown),
