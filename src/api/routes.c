@@ -23,8 +23,13 @@ struct api_binding {
     const struct api_route *route;
 };
 
-int api_authorize(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
-                  struct server_caller *out)
+/* Decides whether the request's key may use a route needing one of roles
+ * (service/authz: limiter, key check, role decision; every refusal
+ * audited as action). Allowed: 0 with *out set. Refused: replies 429
+ * (Retry-After), 401 or 403, or the error when no decision could be
+ * recorded, and returns a negative code. */
+static int api_authorize(struct server *srv, struct http_req *req, uint32_t roles,
+                         const char *action, struct server_caller *out)
 {
     const char *header = http_req_header(req, "Authorization");
     struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
@@ -102,13 +107,6 @@ static void bind_route(struct api_binding *b, struct http_route *hr)
     hr->method = r->method;
     hr->pattern = r->pattern;
     hr->max_body = r->max_body;
-    if (r->raw.handle) {
-        hr->begin = r->raw.begin;
-        hr->body = r->raw.body;
-        hr->handle = r->raw.handle;
-        hr->ctx = b->srv;
-        return;
-    }
     hr->begin = r->begin ? bound_begin : NULL;
     hr->body = r->body ? bound_body : NULL;
     hr->handle = bound_handle;

@@ -47,14 +47,6 @@ struct api_route {
      * piece; handle then gets no caller. */
     api_handle_fn begin;
     api_body_fn body;
-    /* Transitional, until api_transcribe.c's handlers take their roles from
-     * the table: transport callbacks called with the server as ctx, which
-     * authenticate themselves (roles API_PUBLIC). */
-    struct {
-        http_begin_fn begin;
-        http_body_fn body;
-        http_handle_fn handle;
-    } raw;
 };
 
 /* One handler module's routes, and an optional hook run when any request
@@ -87,13 +79,5 @@ int api_routes_build(struct server *srv, struct api_table *t);
 void api_routes_free(struct api_table *t);
 /* Runs every module's on_complete hook for a finished request. */
 void api_routes_complete(struct server *srv, const struct http_req *req);
-
-/* Decides whether the request's key may use a route needing one of roles
- * (service/authz: limiter, key check, role decision; every refusal
- * audited as action). Allowed: 0 with *out set. Refused: replies 429
- * (Retry-After), 401 or 403, or the error when no decision could be
- * recorded, and returns a negative code. */
-int api_authorize(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
-                  struct server_caller *out);
 
 #endif

@@ -65,15 +65,6 @@ struct server_caller {
     char roles[AUTH_ROLES_TEXT_MAX + 1];
 };
 
-/* Authenticates the request's bearer key and checks it has one of roles
- * (api_authorize). For handlers that check their caller themselves; a
- * route declares its roles in its module's table instead (routes.h). */
-static inline int server_authorize(struct server *srv, struct http_req *req, uint32_t roles,
-                                   const char *action, struct server_caller *out)
-{
-    return api_authorize(srv, req, roles, action, out);
-}
-
 /* Writes one "key.auth_failures" audit record per source whose failed
  * authentications the limiter counted without auditing them one by one
  * (windows that ended; every source with flush), in one transaction.
