@@ -130,41 +130,42 @@ static int audit_row(sqlite3_stmt *st, struct store_audit_record *r)
     return rc;
 }
 
+struct audit_visit {
+    int (*fn)(void *ctx, const struct store_audit_record *r);
+    void *ctx;
+    struct store_audit_record *r; /* on the heap: it is large */
+};
+
+static int audit_visit_row(sqlite3_stmt *st, void *arg)
+{
+    struct audit_visit *v = arg;
+    /* The callback sees unreadable rows too, flagged: it decides whether
+     * that is an error (verification names the record). */
+    v->r->malformed = audit_row(st, v->r) < 0;
+    return v->fn(v->ctx, v->r);
+}
+
 int store_audit_each(store_tx *tx, int64_t from, int64_t to,
                      int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx)
 {
     NEED_TX(tx);
     char sql[1024];
     int rc = audit_sql(sql, sizeof(sql), false);
-    sqlite3_stmt *st;
-    if (rc < 0 || (rc = db_prepare(tx->s->db, sql, &st)) < 0)
+    if (rc < 0)
         return rc;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    struct store_audit_record *r = malloc(sizeof(*r));
-    if (!r) {
-        sqlite3_finalize(st);
+    struct audit_visit v = {fn, ctx, malloc(sizeof(*v.r))};
+    if (!v.r)
         return PHS_ENOMEM;
-    }
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        /* The callback sees unreadable rows too, flagged: it decides
-         * whether that is an error (verification names the record). */
-        r->malformed = audit_row(st, r) < 0;
-        if ((rc = fn(ctx, r)) != 0)
-            break;
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = db_err(s);
-    free(r);
-    sqlite3_finalize(st);
+    rc = db_each(tx->s->db, sql, DB_ARGS(DB_INT(from), DB_INT(to)), audit_visit_row, &v);
+    free(v.r);
     return rc;
 }
 
 #define CP_COLS "n, seq, chain_hash, time, node, prev, signature"
 
-static int checkpoint_row(sqlite3_stmt *st, struct store_audit_checkpoint *c)
+static int checkpoint_row(sqlite3_stmt *st, void *out)
 {
+    struct store_audit_checkpoint *c = out;
     memset(c, 0, sizeof(*c));
     c->n = sqlite3_column_int64(st, 0);
     c->seq = sqlite3_column_int64(st, 1);
@@ -201,33 +202,34 @@ int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out
 int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_checkpoint *out)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "SELECT " CP_COLS " FROM audit_checkpoints WHERE n = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, n);
-    rc = checkpoint_step(st, out);
-    sqlite3_finalize(st);
-    return rc;
+    return db_get(tx->s->db, "SELECT " CP_COLS " FROM audit_checkpoints WHERE n = ?",
+                  DB_ARGS(DB_INT(n)), checkpoint_row, out);
 }
 
 int store_audit_checkpoint_insert(store_tx *tx, const struct store_audit_checkpoint *c)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO audit_checkpoints(" CP_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, c->n);
-    sqlite3_bind_int64(st, 2, c->seq);
-    sqlite3_bind_blob(st, 3, c->chain_hash, sizeof(c->chain_hash), SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, c->time, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, c->node, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 6, c->prev, sizeof(c->prev), SQLITE_STATIC);
-    sqlite3_bind_blob(st, 7, c->signature, sizeof(c->signature), SQLITE_STATIC);
-    return db_step_done(st);
+    return db_run(tx->s->db,
+                  "INSERT INTO audit_checkpoints(" CP_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  DB_ARGS(DB_INT(c->n), DB_INT(c->seq),
+                          DB_BLOB(c->chain_hash, sizeof(c->chain_hash)), DB_TEXT(c->time),
+                          DB_TEXT(c->node), DB_BLOB(c->prev, sizeof(c->prev)),
+                          DB_BLOB(c->signature, sizeof(c->signature))));
+}
+
+struct checkpoint_visit {
+    int (*fn)(void *ctx, const struct store_audit_checkpoint *c);
+    void *ctx;
+};
+
+/* The callback sees unreadable checkpoints too, flagged: verification
+ * names them. */
+static int checkpoint_visit_row(sqlite3_stmt *st, void *arg)
+{
+    struct checkpoint_visit *v = arg;
+    struct store_audit_checkpoint c;
+    c.malformed = checkpoint_row(st, &c) < 0;
+    return v->fn(v->ctx, &c);
 }
 
 int store_audit_checkpoint_each(store_tx *tx,
@@ -235,19 +237,7 @@ int store_audit_checkpoint_each(store_tx *tx,
                                 void *ctx)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n", &st);
-    if (rc < 0)
-        return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_audit_checkpoint c;
-        c.malformed = checkpoint_row(st, &c) < 0;
-        if ((rc = fn(ctx, &c)) != 0)
-            break;
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = db_err(s);
-    sqlite3_finalize(st);
-    return rc;
+    struct checkpoint_visit v = {fn, ctx};
+    return db_each(tx->s->db, "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n", DB_NO_ARGS,
+                   checkpoint_visit_row, &v);
 }

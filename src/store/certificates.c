@@ -15,24 +15,16 @@ int store_certificate_insert(store_tx *tx, const struct store_certificate *c)
     NEED_WRITE(tx);
     if (!c->id[0] || !c->body || strlen(c->body) > STORE_CERTIFICATE_MAX)
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO certificates(id, tenant_id, resource_type, resource_id,"
-                        " issued_at, body) VALUES (?, ?, ?, ?, ?, ?)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, c->tenant_id);
-    sqlite3_bind_text(st, 3, c->resource_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, c->resource_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, c->issued_us);
-    sqlite3_bind_text(st, 6, c->body, -1, SQLITE_STATIC);
-    return db_step_done(st);
+    return db_run(tx->s->db,
+                  "INSERT INTO certificates(id, tenant_id, resource_type, resource_id,"
+                  " issued_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+                  DB_ARGS(DB_TEXT(c->id), DB_INT(c->tenant_id), DB_TEXT(c->resource_type),
+                          DB_TEXT(c->resource_id), DB_INT(c->issued_us), DB_TEXT(c->body)));
 }
 
-static int certificate_row(sqlite3_stmt *st, struct store_certificate *c)
+static int certificate_row(sqlite3_stmt *st, void *out)
 {
+    struct store_certificate *c = out;
     memset(c, 0, sizeof(*c));
     if (!col_text(st, 0, c->id, sizeof(c->id)) ||
         !col_text(st, 2, c->resource_type, sizeof(c->resource_type)) ||
@@ -57,22 +49,10 @@ int store_certificate_get(store_tx *tx, int64_t tenant_id, const char *id,
                           struct store_certificate *out)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " CERT_COLS " FROM certificates"
-                        " WHERE id = ?1 AND (?2 <= 0 OR tenant_id = ?2)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, tenant_id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = certificate_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    return db_get(tx->s->db,
+                  "SELECT " CERT_COLS " FROM certificates"
+                  " WHERE id = ?1 AND (?2 <= 0 OR tenant_id = ?2)",
+                  DB_ARGS(DB_TEXT(id), DB_INT(tenant_id)), certificate_row, out);
 }
 
 void store_certificate_clear(struct store_certificate *c)
@@ -83,18 +63,18 @@ void store_certificate_clear(struct store_certificate *c)
     c->body = NULL;
 }
 
-struct cert_page {
+struct cert_visit {
     int (*fn)(void *ctx, const struct store_certificate *c);
     void *ctx;
 };
 
-static int cert_page_row(void *ctx, sqlite3_stmt *st)
+static int cert_visit_row(sqlite3_stmt *st, void *arg)
 {
-    struct cert_page *p = ctx;
+    struct cert_visit *v = arg;
     struct store_certificate c = {0};
     int rc = certificate_row(st, &c);
     if (rc == 0)
-        rc = p->fn(p->ctx, &c);
+        rc = v->fn(v->ctx, &c);
     store_certificate_clear(&c);
     return rc;
 }
@@ -117,12 +97,12 @@ int store_certificate_list(store_tx *tx, int64_t tenant_id, const char *after_id
         c_id = after_id;
         store_certificate_clear(&c);
     }
-    struct cert_page cp = {fn, ctx};
+    struct cert_visit v = {fn, ctx};
     return page_run(tx->s->db,
                     "SELECT " CERT_COLS " FROM certificates WHERE (?1 <= 0 OR tenant_id = ?1)"
                     " AND (issued_at < ?2 OR (issued_at = ?2 AND id < ?3))"
                     " ORDER BY issued_at DESC, id DESC LIMIT ?4",
-                    tenant_id, c_issued, c_id, limit, cert_page_row, &cp, more);
+                    tenant_id, c_issued, c_id, limit, cert_visit_row, &v, more);
 }
 
 /* ---- destructions awaiting their certificate -------------------------------- */
@@ -132,57 +112,50 @@ int store_pending_insert(store_tx *tx, int64_t audit_seq, int64_t tenant_id, con
     NEED_WRITE(tx);
     if (!draft || strlen(draft) > STORE_CERTIFICATE_MAX)
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO certificates_pending(audit_seq, tenant_id, draft)"
-                        " VALUES (?, ?, ?)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, audit_seq);
-    sqlite3_bind_int64(st, 2, tenant_id);
-    sqlite3_bind_text(st, 3, draft, -1, SQLITE_STATIC);
-    return db_step_done(st);
+    return db_run(tx->s->db,
+                  "INSERT INTO certificates_pending(audit_seq, tenant_id, draft) VALUES (?, ?, ?)",
+                  DB_ARGS(DB_INT(audit_seq), DB_INT(tenant_id), DB_TEXT(draft)));
 }
 
 int store_pending_delete(store_tx *tx, int64_t audit_seq)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "DELETE FROM certificates_pending WHERE audit_seq = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, audit_seq);
-    if ((rc = db_step_done(st)) < 0)
-        return rc;
-    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
+    return db_run_one(tx->s->db, "DELETE FROM certificates_pending WHERE audit_seq = ?",
+                      DB_ARGS(DB_INT(audit_seq)));
+}
+
+static int draft_row(sqlite3_stmt *st, void *out)
+{
+    char **draft = out;
+    const char *d = (const char *)sqlite3_column_text(st, 0);
+    *draft = d ? strdup(d) : NULL;
+    return *draft ? 0 : d ? PHS_ENOMEM : PHS_ECORRUPT;
 }
 
 char *store_pending_get(store_tx *tx, int64_t audit_seq, int *err)
 {
+    char *draft = NULL;
     if (!tx) {
         *err = PHS_EINTERNAL;
         return NULL;
     }
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "SELECT draft FROM certificates_pending WHERE audit_seq = ?",
-                        &st);
-    if (rc < 0) {
-        *err = rc;
-        return NULL;
-    }
-    sqlite3_bind_int64(st, 1, audit_seq);
-    char *draft = NULL;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        const char *d = (const char *)sqlite3_column_text(st, 0);
-        draft = d ? strdup(d) : NULL;
-        *err = draft ? 0 : d ? PHS_ENOMEM : PHS_ECORRUPT;
-    } else {
-        *err = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    }
-    sqlite3_finalize(st);
+    *err = db_get(tx->s->db, "SELECT draft FROM certificates_pending WHERE audit_seq = ?",
+                  DB_ARGS(DB_INT(audit_seq)), draft_row, &draft);
     return draft;
+}
+
+struct pending_visit {
+    int (*fn)(void *ctx, int64_t audit_seq, int64_t tenant_id, const char *draft);
+    void *ctx;
+};
+
+static int pending_visit_row(sqlite3_stmt *st, void *arg)
+{
+    struct pending_visit *v = arg;
+    const char *d = (const char *)sqlite3_column_text(st, 2);
+    if (!d)
+        return PHS_ECORRUPT;
+    return v->fn(v->ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), d);
 }
 
 int store_pending_each(store_tx *tx, int limit,
@@ -193,26 +166,9 @@ int store_pending_each(store_tx *tx, int limit,
     NEED_TX(tx);
     if (limit < 1 || limit > 1000)
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT audit_seq, tenant_id, draft FROM certificates_pending"
-                        " ORDER BY audit_seq LIMIT ?",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int(st, 1, limit);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *d = (const char *)sqlite3_column_text(st, 2);
-        if (!d) {
-            rc = PHS_ECORRUPT;
-            break;
-        }
-        if ((rc = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), d)) != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    struct pending_visit v = {fn, ctx};
+    return db_each(tx->s->db,
+                   "SELECT audit_seq, tenant_id, draft FROM certificates_pending"
+                   " ORDER BY audit_seq LIMIT ?",
+                   DB_ARGS(DB_INT(limit)), pending_visit_row, &v);
 }

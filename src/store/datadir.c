@@ -14,6 +14,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/fsmode.h"
 
 #define SERVER_LOCK_FILE "serve.lock"
 #define SERVER_LOCK_MAX 256 /* bytes of serve.lock read or written */
@@ -49,44 +50,10 @@ int store_resolve_dir(const char *flag, char *out, size_t len)
     return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : 0;
 }
 
-int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return PHS_EIO;
-    int rc = fsync(fd) == 0 ? 0 : PHS_EIO;
-    close(fd);
-    return rc;
-}
-
-/* Refuses a file (dir false: chmod 600) or directory (dir true: chmod 700)
- * that group or others can access, naming it, its mode and the fix. A
- * missing path is PHS_ENOTFOUND. */
-static int check_private(const char *path, bool dir, char *why, size_t whylen)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        why_set(why, whylen, "%s: %s", path, strerror(errno));
-        return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
-    }
-    if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode)) {
-        why_set(why, whylen, "%s is not a %s", path, dir ? "directory" : "regular file");
-        return PHS_ECORRUPT;
-    }
-    if (sb.st_mode & 077) {
-        why_set(why, whylen,
-                "refusing to use %s: it is accessible by group or others (mode %04o); "
-                "run: chmod %s %s",
-                path, (unsigned)(sb.st_mode & 07777), dir ? "700" : "600", path);
-        return PHS_EPERM;
-    }
-    return 0;
-}
-
 /* Refuses key files that group or others can access, naming the fix. */
 int check_key_file(const char *path, char *why, size_t whylen)
 {
-    return check_private(path, false, why, whylen);
+    return fs_check_private(path, false, why, whylen);
 }
 
 /* The modes docs/SECURITY.md promises for the data directory: DIR, blobs/
@@ -104,11 +71,11 @@ int check_dir_modes(const char *dir, char *why, size_t whylen)
                  {STORE_DB_FILE "-wal", false},
                  {STORE_DB_FILE "-shm", false}};
     char p[STORE_PATH_MAX + 64];
-    int rc = check_private(dir, true, why, whylen);
+    int rc = fs_check_private(dir, true, why, whylen);
     for (size_t i = 0; rc == 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
         if (path_join(p, sizeof(p), dir, parts[i].name) < 0)
             return PHS_ETOOBIG;
-        rc = check_private(p, parts[i].dir, why, whylen);
+        rc = fs_check_private(p, parts[i].dir, why, whylen);
         if (rc == PHS_ENOTFOUND)
             rc = 0;
     }
@@ -132,7 +99,7 @@ int check_object_modes(const char *dir, char *why, size_t whylen)
             why_set(why, whylen, "cannot read %s: %s", blobdir, err_str(rc));
         return rc;
     }
-    if (check_private(bad, false, why, whylen) == 0)
+    if (fs_check_private(bad, false, why, whylen) == 0)
         why_set(why, whylen,
                 "refusing to use %s: an object file must be a regular file, not a link", bad);
     if (n > 1 && why) {

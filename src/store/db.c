@@ -113,14 +113,101 @@ int bind_int_or_null(sqlite3_stmt *st, int idx, int64_t v, int64_t null_value)
     return sqlite3_bind_int64(st, idx, v);
 }
 
+static int bind_args(sqlite3_stmt *st, const struct db_arg *args, size_t n)
+{
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        const struct db_arg *a = &args[i];
+        int idx = (int)i + 1;
+        if (a->type == DB_ARG_INT)
+            rc = sqlite3_bind_int64(st, idx, a->i);
+        else if (a->type == DB_ARG_REAL)
+            rc = sqlite3_bind_double(st, idx, a->d);
+        else if (a->type == DB_ARG_TEXT && a->p)
+            rc = sqlite3_bind_text(st, idx, a->p, -1, SQLITE_STATIC);
+        else if (a->type == DB_ARG_BLOB && a->p && a->len > 0)
+            rc = sqlite3_bind_blob(st, idx, a->p, (int)a->len, SQLITE_STATIC);
+        else
+            rc = sqlite3_bind_null(st, idx);
+    }
+    return db_err(rc);
+}
+
+int db_prepare_args(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n,
+                    sqlite3_stmt **st)
+{
+    int rc = db_prepare(db, sql, st);
+    if (rc == 0 && (rc = bind_args(*st, args, n)) < 0) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
+int db_each(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n, db_row_fn row,
+            void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare_args(db, sql, args, n, &st);
+    if (rc < 0)
+        return rc;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = row(st, ctx)) != 0)
+            break;
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_err(r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+struct get_one {
+    db_row_fn row;
+    void *out;
+    bool found;
+};
+
+/* db_each's row for db_get: reads the first row and stops (1). */
+static int get_one_row(sqlite3_stmt *st, void *arg)
+{
+    struct get_one *g = arg;
+    g->found = true;
+    int rc = g->row(st, g->out);
+    return rc < 0 ? rc : 1;
+}
+
+int db_get(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n, db_row_fn row,
+           void *out)
+{
+    struct get_one g = {row, out, false};
+    int rc = db_each(db, sql, args, n, get_one_row, &g);
+    if (rc < 0)
+        return rc;
+    return g.found ? 0 : PHS_ENOTFOUND;
+}
+
+int db_run(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare_args(db, sql, args, n, &st);
+    return rc < 0 ? rc : db_step_done(st);
+}
+
+int db_run_one(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n)
+{
+    int rc = db_run(db, sql, args, n);
+    if (rc < 0)
+        return rc;
+    return sqlite3_changes(db) == 1 ? 0 : PHS_ENOTFOUND;
+}
+
 /* Runs one page of a newest-first keyset listing: sql takes ?1 tenant, ?2
  * and ?3 the cursor (time and id of the last row of the previous page) and
  * ?4 the row limit, and selects one row more than limit so that *more can
- * say whether another page follows. row(ctx, st) handles each row; a
+ * say whether another page follows. row(st, ctx) handles each row; a
  * non-zero return stops and is returned. */
-int page_run(sqlite3 *db, const char *sql, int64_t tenant_id, int64_t c_time,
-                    const char *c_id, int limit, int (*row)(void *ctx, sqlite3_stmt *st),
-                    void *ctx, bool *more)
+int page_run(sqlite3 *db, const char *sql, int64_t tenant_id, int64_t c_time, const char *c_id,
+             int limit, db_row_fn row, void *ctx, bool *more)
 {
     sqlite3_stmt *st;
     int rc = db_prepare(db, sql, &st);
@@ -140,7 +227,7 @@ int page_run(sqlite3 *db, const char *sql, int64_t tenant_id, int64_t c_time,
             break;
         }
         n++;
-        if ((rc = row(ctx, st)) != 0)
+        if ((rc = row(st, ctx)) != 0)
             break;
     }
     if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)

@@ -11,8 +11,9 @@
 #define PROFILE_COLS                                                                               \
     "id, tenant_id, name, object, base, weight, size, text_bytes, created_at, deleted_at"
 
-static int profile_row(sqlite3_stmt *st, struct store_profile *out)
+static int profile_row(sqlite3_stmt *st, void *row)
 {
+    struct store_profile *out = row;
     memset(out, 0, sizeof(*out));
     if (!col_text(st, 0, out->id, sizeof(out->id)) ||
         !col_text(st, 2, out->name, sizeof(out->name)) ||
@@ -31,86 +32,51 @@ static int profile_row(sqlite3_stmt *st, struct store_profile *out)
 int store_profile_insert(store_tx *tx, const struct store_profile *p)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO profiles(" PROFILE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                        " NULL)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, p->tenant_id);
-    sqlite3_bind_text(st, 3, p->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, p->object, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, p->base, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 6, p->weight);
-    sqlite3_bind_int64(st, 7, p->size);
-    sqlite3_bind_int64(st, 8, p->text_bytes);
-    sqlite3_bind_int64(st, 9, p->created_us);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return PHS_EEXIST;
-    return rc == SQLITE_DONE ? 0 : db_err(rc);
+    /* A live profile of that name (profiles_live_name): PHS_EEXIST. */
+    return db_run(tx->s->db,
+                  "INSERT INTO profiles(" PROFILE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  DB_ARGS(DB_TEXT(p->id), DB_INT(p->tenant_id), DB_TEXT(p->name),
+                          DB_TEXT(p->object), DB_TEXT(p->base), DB_REAL(p->weight),
+                          DB_INT(p->size), DB_INT(p->text_bytes), DB_INT(p->created_us)));
 }
 
 int store_profile_get(store_tx *tx, int64_t tenant_id, const char *name, struct store_profile *out)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " PROFILE_COLS " FROM profiles"
-                        " WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, tenant_id);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = profile_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    return db_get(tx->s->db,
+                  "SELECT " PROFILE_COLS " FROM profiles"
+                  " WHERE tenant_id = ? AND name = ? AND deleted_at IS NULL",
+                  DB_ARGS(DB_INT(tenant_id), DB_TEXT(name)), profile_row, out);
+}
+
+struct profile_visit {
+    int (*fn)(void *ctx, const struct store_profile *p);
+    void *ctx;
+};
+
+static int profile_visit_row(sqlite3_stmt *st, void *arg)
+{
+    struct profile_visit *v = arg;
+    struct store_profile p;
+    int rc = profile_row(st, &p);
+    return rc < 0 ? rc : v->fn(v->ctx, &p);
 }
 
 int store_profile_each(store_tx *tx, int64_t tenant_id,
                        int (*fn)(void *ctx, const struct store_profile *p), void *ctx)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " PROFILE_COLS " FROM profiles"
-                        " WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY name",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, tenant_id);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_profile p;
-        if ((rc = profile_row(st, &p)) < 0 || (rc = fn(ctx, &p)) != 0)
-            break;
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = db_err(s);
-    sqlite3_finalize(st);
-    return rc;
+    struct profile_visit v = {fn, ctx};
+    return db_each(tx->s->db,
+                   "SELECT " PROFILE_COLS " FROM profiles"
+                   " WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY name",
+                   DB_ARGS(DB_INT(tenant_id)), profile_visit_row, &v);
 }
 
 int store_profile_mark_deleted(store_tx *tx, const char *id, int64_t now_us)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "UPDATE profiles SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, now_us);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    if ((rc = db_step_done(st)) < 0)
-        return rc;
-    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
+    return db_run_one(tx->s->db,
+                      "UPDATE profiles SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                      DB_ARGS(DB_INT(now_us), DB_TEXT(id)));
 }

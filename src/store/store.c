@@ -190,7 +190,7 @@ int store_create(const char *dir, char *why, size_t whylen)
     }
     sqlite3_close(db);
     db = NULL;
-    if (fsync_dir(dir) < 0) {
+    if (fs_sync_dir(dir) < 0) {
         why_set(why, whylen, "cannot sync %s", dir);
         rc = PHS_EIO;
         goto out_remove;
@@ -305,7 +305,7 @@ static int load_master(store *s, char *why, size_t whylen)
             crypto_key_check_value(nk, have);
             if (crypto_equal(want, have, sizeof(want))) {
                 /* The rotation committed but the rename did not happen. */
-                if (rename(newp, mkp) != 0 || fsync_dir(s->dir) < 0) {
+                if (rename(newp, mkp) != 0 || fs_sync_dir(s->dir) < 0) {
                     why_set(why, whylen, "cannot finish the master key rotation: %s",
                             strerror(errno));
                     crypto_key_free(nk);
@@ -871,7 +871,7 @@ int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_
     crypto_key_free(s->master);
     s->master = nk;
     s->master_version = new_version;
-    if (rename(newp, mkp) != 0 || fsync_dir(s->dir) < 0) {
+    if (rename(newp, mkp) != 0 || fs_sync_dir(s->dir) < 0) {
         why_set(why, whylen, "rotation committed but %s could not replace %s (%s); the next open "
                 "completes it", newp, mkp, strerror(errno));
         rc = PHS_EIO;

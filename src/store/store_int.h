@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/fsmode.h"
 #include "store/store.h"
 
 #define LOCK_FILE ".lock"
@@ -78,9 +79,57 @@ bool col_blob_exact(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
 int bind_text_or_null(sqlite3_stmt *st, int idx, const char *v);
 /* NULL when v == null_value, else v. */
 int bind_int_or_null(sqlite3_stmt *st, int idx, int64_t v, int64_t null_value);
+/* A value for a statement parameter, bound in order (?1, ?2, ...): a
+ * NULL text or blob, or an empty blob, binds SQL NULL. Texts and blobs are
+ * not copied: they must live until the statement has run. */
+enum db_arg_type { DB_ARG_NULL, DB_ARG_INT, DB_ARG_REAL, DB_ARG_TEXT, DB_ARG_BLOB };
+struct db_arg {
+    enum db_arg_type type;
+    int64_t i;
+    double d;
+    const void *p;
+    size_t len;
+};
+#define DB_NULL ((struct db_arg){.type = DB_ARG_NULL})
+#define DB_INT(v) ((struct db_arg){.type = DB_ARG_INT, .i = (v)})
+#define DB_REAL(v) ((struct db_arg){.type = DB_ARG_REAL, .d = (v)})
+#define DB_TEXT(s) ((struct db_arg){.type = DB_ARG_TEXT, .p = (s)})
+#define DB_BLOB(b, n) ((struct db_arg){.type = DB_ARG_BLOB, .p = (b), .len = (n)})
+/* NULL for NULL or "" (bind_text_or_null), and for v == null_value. */
+#define DB_TEXT_OR_NULL(s) db_text_or_null(s)
+#define DB_INT_OR_NULL(v, null_value) ((v) == (null_value) ? DB_NULL : DB_INT(v))
+static inline struct db_arg db_text_or_null(const char *s)
+{
+    return s && s[0] ? DB_TEXT(s) : DB_NULL;
+}
+/* The args and count of db_get / db_each / db_run: DB_ARGS(DB_INT(id), ...). */
+#define DB_ARGS(...)                                                                               \
+    (const struct db_arg[]){__VA_ARGS__},                                                          \
+        sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
+#define DB_NO_ARGS NULL, 0
+
+/* Reads the current row of st into out (or hands it on: ctx); 0 or a
+ * PHS_E* code, or for db_each any non-zero value that stops. */
+typedef int (*db_row_fn)(sqlite3_stmt *st, void *out);
+
+/* Prepares sql with args bound; the caller finalizes *st. */
+int db_prepare_args(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n,
+                    sqlite3_stmt **st);
+/* The first row sql selects, read by row into out; PHS_ENOTFOUND when it
+ * selects none. */
+int db_get(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n, db_row_fn row,
+           void *out);
+/* row(st, ctx) for each row sql selects; a non-zero return stops and is
+ * returned. */
+int db_each(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n, db_row_fn row,
+            void *ctx);
+/* Runs a statement that returns no rows. */
+int db_run(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n);
+/* db_run that must change exactly one row: PHS_ENOTFOUND otherwise. */
+int db_run_one(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n);
 /* One page of a newest-first keyset listing (see db.c). */
 int page_run(sqlite3 *db, const char *sql, int64_t tenant_id, int64_t c_time, const char *c_id,
-             int limit, int (*row)(void *ctx, sqlite3_stmt *st), void *ctx, bool *more);
+             int limit, db_row_fn row, void *ctx, bool *more);
 
 /* ---- schema.c ------------------------------------------------------------ */
 
@@ -96,7 +145,6 @@ int db_configure(sqlite3 *db, bool readonly);
 void why_set(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* out = dir/name; PHS_ETOOBIG if it does not fit. */
 int path_join(char *out, size_t len, const char *dir, const char *name);
-int fsync_dir(const char *dir);
 /* Refuses key files that group or others can access, naming the fix. */
 int check_key_file(const char *path, char *why, size_t whylen);
 int check_dir_modes(const char *dir, char *why, size_t whylen);

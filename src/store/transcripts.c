@@ -33,8 +33,9 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
     " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"    \
     " fetch_once, unredacted_object, redacted_audio_object, interruptions, crashes"
 
-static int job_row(sqlite3_stmt *st, struct store_transcript *t)
+static int job_row(sqlite3_stmt *st, void *row)
 {
+    struct store_transcript *t = row;
     memset(t, 0, sizeof(*t));
     char state[16];
     if (!col_text(st, 0, t->id, sizeof(t->id)) || !col_text(st, 2, t->key_id, sizeof(t->key_id)) ||
@@ -65,103 +66,60 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     NEED_WRITE(tx);
     if (!t->id[0])
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "INSERT INTO transcripts(" JOB_COLS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, t->tenant_id);
-    bind_text_or_null(st, 3, t->key_id);
-    sqlite3_bind_text(st, 4, store_job_state_name(t->state), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, t->created_us);
-    sqlite3_bind_int64(st, 6, t->updated_us);
-    bind_text_or_null(st, 7, t->audio_object);
-    bind_text_or_null(st, 8, t->transcript_object);
-    bind_int_or_null(st, 9, t->audio_bytes, -1);
-    bind_int_or_null(st, 10, t->audio_duration_ms, -1);
-    bind_int_or_null(st, 11, t->transcript_bytes, -1);
-    bind_text_or_null(st, 12, t->options);
-    bind_text_or_null(st, 13, t->error);
-    sqlite3_bind_int(st, 14, t->attempts);
-    if (t->retention_s > 0)
-        sqlite3_bind_int64(st, 15, t->retention_s);
-    else
-        sqlite3_bind_null(st, 15);
-    sqlite3_bind_int(st, 16, t->fetch_once ? 1 : 0);
-    bind_text_or_null(st, 17, t->unredacted_object);
-    bind_text_or_null(st, 18, t->redacted_audio_object);
-    sqlite3_bind_int(st, 19, t->interruptions);
-    sqlite3_bind_int(st, 20, t->crashes);
-    return db_step_done(st);
+    return db_run(
+        tx->s->db,
+        "INSERT INTO transcripts(" JOB_COLS ")"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        DB_ARGS(DB_TEXT(t->id), DB_INT(t->tenant_id), DB_TEXT_OR_NULL(t->key_id),
+                DB_TEXT(store_job_state_name(t->state)), DB_INT(t->created_us),
+                DB_INT(t->updated_us), DB_TEXT_OR_NULL(t->audio_object),
+                DB_TEXT_OR_NULL(t->transcript_object), DB_INT_OR_NULL(t->audio_bytes, -1),
+                DB_INT_OR_NULL(t->audio_duration_ms, -1), DB_INT_OR_NULL(t->transcript_bytes, -1),
+                DB_TEXT_OR_NULL(t->options), DB_TEXT_OR_NULL(t->error), DB_INT(t->attempts),
+                t->retention_s > 0 ? DB_INT(t->retention_s) : DB_NULL, DB_INT(t->fetch_once ? 1 : 0),
+                DB_TEXT_OR_NULL(t->unredacted_object), DB_TEXT_OR_NULL(t->redacted_audio_object),
+                DB_INT(t->interruptions), DB_INT(t->crashes)));
 }
 
 int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
                          struct store_transcript *out)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " JOB_COLS " FROM transcripts WHERE id = ? AND tenant_id = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, tenant_id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = job_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    return db_get(tx->s->db, "SELECT " JOB_COLS " FROM transcripts WHERE id = ? AND tenant_id = ?",
+                  DB_ARGS(DB_TEXT(id), DB_INT(tenant_id)), job_row, out);
 }
 
 int store_transcript_update(store_tx *tx, const struct store_transcript *t)
 {
     NEED_WRITE(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
-                        " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
-                        " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
-                        " redacted_audio_object = ?, interruptions = ?, crashes = ?"
-                        " WHERE id = ? AND tenant_id = ?",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, store_job_state_name(t->state), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, t->updated_us);
-    bind_text_or_null(st, 3, t->audio_object);
-    bind_text_or_null(st, 4, t->transcript_object);
-    bind_int_or_null(st, 5, t->audio_bytes, -1);
-    bind_int_or_null(st, 6, t->audio_duration_ms, -1);
-    bind_int_or_null(st, 7, t->transcript_bytes, -1);
-    bind_text_or_null(st, 8, t->error);
-    sqlite3_bind_int(st, 9, t->attempts);
-    bind_text_or_null(st, 10, t->unredacted_object);
-    bind_text_or_null(st, 11, t->redacted_audio_object);
-    sqlite3_bind_int(st, 12, t->interruptions);
-    sqlite3_bind_int(st, 13, t->crashes);
-    sqlite3_bind_text(st, 14, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 15, t->tenant_id);
-    if ((rc = db_step_done(st)) < 0)
-        return rc;
-    return sqlite3_changes(tx->s->db) == 1 ? 0 : PHS_ENOTFOUND;
+    return db_run_one(
+        tx->s->db,
+        "UPDATE transcripts SET state = ?, updated_at = ?, audio_object = ?,"
+        " transcript_object = ?, audio_bytes = ?, audio_duration_ms = ?,"
+        " transcript_bytes = ?, error = ?, attempts = ?, unredacted_object = ?,"
+        " redacted_audio_object = ?, interruptions = ?, crashes = ?"
+        " WHERE id = ? AND tenant_id = ?",
+        DB_ARGS(DB_TEXT(store_job_state_name(t->state)), DB_INT(t->updated_us),
+                DB_TEXT_OR_NULL(t->audio_object), DB_TEXT_OR_NULL(t->transcript_object),
+                DB_INT_OR_NULL(t->audio_bytes, -1), DB_INT_OR_NULL(t->audio_duration_ms, -1),
+                DB_INT_OR_NULL(t->transcript_bytes, -1), DB_TEXT_OR_NULL(t->error),
+                DB_INT(t->attempts), DB_TEXT_OR_NULL(t->unredacted_object),
+                DB_TEXT_OR_NULL(t->redacted_audio_object), DB_INT(t->interruptions),
+                DB_INT(t->crashes), DB_TEXT(t->id), DB_INT(t->tenant_id)));
 }
 
-struct job_page {
+/* Hands each row, read into t (on the heap: it is large), to fn. */
+struct job_visit {
     struct store_transcript *t;
     int (*fn)(void *ctx, const struct store_transcript *t);
     void *ctx;
 };
 
-static int job_page_row(void *ctx, sqlite3_stmt *st)
+static int job_visit_row(sqlite3_stmt *st, void *arg)
 {
-    struct job_page *p = ctx;
-    int rc = job_row(st, p->t);
-    return rc < 0 ? rc : p->fn(p->ctx, p->t);
+    struct job_visit *v = arg;
+    int rc = job_row(st, v->t);
+    return rc < 0 ? rc : v->fn(v->ctx, v->t);
 }
 
 int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
@@ -181,14 +139,14 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
         c_created = t->created_us;
         c_id = after_id;
     }
-    struct job_page jp = {t, fn, ctx};
+    struct job_visit v = {t, fn, ctx};
     if (rc == 0)
         rc = page_run(tx->s->db,
                       "SELECT " JOB_COLS " FROM transcripts WHERE tenant_id = ?1"
                       " AND state != 'deleted'"
                       " AND (created_at < ?2 OR (created_at = ?2 AND id < ?3))"
                       " ORDER BY created_at DESC, id DESC LIMIT ?4",
-                      tenant_id, c_created, c_id, limit, job_page_row, &jp, more);
+                      tenant_id, c_created, c_id, limit, job_visit_row, &v, more);
     free(t);
     return rc;
 }
@@ -196,56 +154,40 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
 /* The oldest job in state into out; PHS_ENOTFOUND when there is none. */
 static int job_oldest_in_state(store_tx *tx, const char *state, struct store_transcript *out)
 {
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT " JOB_COLS " FROM transcripts WHERE state = ?"
-                        " ORDER BY created_at, id LIMIT 1",
-                        &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = job_row(st, out);
-    else
-        rc = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    return db_get(tx->s->db,
+                  "SELECT " JOB_COLS " FROM transcripts WHERE state = ?"
+                  " ORDER BY created_at, id LIMIT 1",
+                  DB_ARGS(DB_TEXT(state)), job_row, out);
 }
 
-/* How many jobs are processing, and whether one of them crashed the server
- * before (it runs alone). */
-static int jobs_processing(store_tx *tx, int64_t *n, bool *crashed_one)
+struct processing {
+    int64_t n;
+    bool crashed_one;
+};
+
+static int processing_row(sqlite3_stmt *st, void *out)
 {
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db,
-                        "SELECT count(*), coalesce(max(crashes), 0) FROM transcripts"
-                        " WHERE state = 'processing'",
-                        &st);
-    if (rc < 0)
-        return rc;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
-        *crashed_one = sqlite3_column_int64(st, 1) > 0;
-    } else {
-        rc = db_err(r);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    struct processing *p = out;
+    p->n = sqlite3_column_int64(st, 0);
+    p->crashed_one = sqlite3_column_int64(st, 1) > 0;
+    return 0;
 }
 
 int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out)
 {
     NEED_WRITE(tx);
-    int64_t running = 0;
-    bool alone_running = false;
+    /* How many jobs are processing, and whether one of them crashed the
+     * server before (it runs alone). */
+    struct processing running = {0, false};
     int rc = job_oldest_in_state(tx, "queued", out);
     if (rc == 0)
-        rc = jobs_processing(tx, &running, &alone_running);
+        rc = db_get(tx->s->db,
+                    "SELECT count(*), coalesce(max(crashes), 0) FROM transcripts"
+                    " WHERE state = 'processing'",
+                    DB_NO_ARGS, processing_row, &running);
     if (rc < 0)
         return rc;
-    if (alone_running || (out->crashes > 0 && running > 0))
+    if (running.crashed_one || (out->crashes > 0 && running.n > 0))
         return PHS_ENOTFOUND; /* a job that must run alone, or runs alone now */
     out->state = STORE_JOB_PROCESSING;
     out->attempts++;
@@ -279,28 +221,23 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const cha
     return rc == PHS_ENOTFOUND ? n : rc;
 }
 
+static int count_row(sqlite3_stmt *st, void *arg)
+{
+    int64_t *counts = arg;
+    char name[16];
+    enum store_job_state state;
+    if (!col_text(st, 0, name, sizeof(name)) || !job_state_parse(name, &state))
+        return PHS_ECORRUPT;
+    counts[state] = sqlite3_column_int64(st, 1);
+    return 0;
+}
+
 int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED + 1])
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state", &st);
-    if (rc < 0)
-        return rc;
     memset(counts, 0, sizeof(int64_t) * (STORE_JOB_DELETED + 1));
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        char name[16];
-        enum store_job_state state;
-        if (!col_text(st, 0, name, sizeof(name)) || !job_state_parse(name, &state)) {
-            rc = PHS_ECORRUPT;
-            break;
-        }
-        counts[state] = sqlite3_column_int64(st, 1);
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-    return rc;
+    return db_each(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state",
+                   DB_NO_ARGS, count_row, counts);
 }
 
 /* ---- retention ------------------------------------------------------------ */
@@ -313,25 +250,11 @@ static int expired_each(store_tx *tx, const char *sql, int64_t now_us, int limit
     NEED_TX(tx);
     if (limit < 1 || limit > 1000)
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = db_prepare(tx->s->db, sql, &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, now_us);
-    sqlite3_bind_int(st, 2, limit);
-    struct store_transcript *t = malloc(sizeof(*t));
-    if (!t) {
-        sqlite3_finalize(st);
+    struct job_visit v = {malloc(sizeof(*v.t)), fn, ctx};
+    if (!v.t)
         return PHS_ENOMEM;
-    }
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = job_row(st, t)) < 0 || (rc = fn(ctx, t)) != 0)
-            break;
-    if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-    free(t);
+    int rc = db_each(tx->s->db, sql, DB_ARGS(DB_INT(now_us), DB_INT(limit)), job_visit_row, &v);
+    free(v.t);
     return rc;
 }
 
