@@ -8,6 +8,7 @@
 
 #include "records/audit.h"
 #include "core/err.h"
+#include "keyring/keyring.h"
 #include "store/store.h"
 
 static double now_s(void)
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = audit_checkpoint(s, true);
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(store_signer(s), pub);
+    keyring_signer_public(store_keyring(s), pub);
     struct audit_verify_result res;
     double t3 = now_s();
     if (rc == 0)

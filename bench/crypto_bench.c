@@ -15,6 +15,7 @@
 #include <gnutls/crypto.h>
 
 #include "store/blob.h"
+#include "store/blob_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
 

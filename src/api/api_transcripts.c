@@ -343,20 +343,13 @@ static int open_object(struct server *srv, int64_t tenant_id, const char *obj_id
                        struct store_object *obj, blob_reader **out)
 {
     store_tx *tx;
-    crypto_key *tk = NULL;
     *out = NULL;
     int rc = store_begin_read(srv->store, &tx);
     if (rc < 0)
         return rc;
-    rc = store_object_get(tx, tenant_id, obj_id, obj);
-    if (rc == 0 && !obj->has_dk)
-        rc = PHS_ENOTFOUND;
-    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
-    store_rollback(tx);
-    if (rc == 0 && !(*out = blob_reader_open(srv->blobdir, tk, obj->dk_wrapped, obj->id, &rc)))
+    if (!(*out = store_object_open(tx, tenant_id, obj_id, obj, &rc)))
         rc = rc ? rc : PHS_EIO;
-    crypto_key_free(tk);
+    store_rollback(tx);
     return rc;
 }
 

@@ -81,18 +81,15 @@ static int start_object(struct upload *u)
 {
     store_tx *tx;
     int rc = store_begin_read(u->srv->store, &tx);
-    crypto_key *tk = NULL;
     if (rc == 0) {
         rc = store_tenant_by_id(tx, u->caller.id.tenant_id, &u->tenant);
-        if (rc == 0 && !(tk = store_tenant_key(tx, u->caller.id.tenant_id, &rc)))
-            rc = rc ? rc : PHS_ECRYPTO;
+        if (rc == 0)
+            rc = id_random("obj_", 24, u->obj_id, sizeof(u->obj_id));
+        if (rc == 0 &&
+            !(u->bw = store_object_create(tx, u->caller.id.tenant_id, u->obj_id, NULL, &rc)))
+            rc = rc ? rc : PHS_EIO;
         store_rollback(tx);
     }
-    if (rc == 0)
-        rc = id_random("obj_", 24, u->obj_id, sizeof(u->obj_id));
-    if (rc == 0 && !(u->bw = blob_writer_new(u->srv->blobdir, tk, u->obj_id, &rc)))
-        rc = rc ? rc : PHS_EIO;
-    crypto_key_free(tk);
     return rc < 0 ? upload_fail(u, rc, NULL, "The upload could not be stored.") : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
 #include "core/err.h"
+#include "keyring/keyring.h"
 #include "store/store.h"
 
 #define PUBKEY_FILE_MAX 4096
@@ -57,7 +58,7 @@ static int read_small_file(const char *path, char *buf, size_t cap)
 /* The key to check signatures with: pubfile's, else the data directory's. */
 static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
-    crypto_signer_public(store_signer(s), pub);
+    keyring_signer_public(store_keyring(s), pub);
     if (!pubfile)
         return 0;
     char text[PUBKEY_FILE_MAX];
@@ -70,7 +71,7 @@ static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_
         return rc;
     }
     uint8_t local[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(store_signer(s), local);
+    keyring_signer_public(store_keyring(s), local);
     if (!crypto_equal(local, pub, CRYPTO_ED25519_PUB_LEN))
         fprintf(stderr,
                 "phiscribe audit verify: warning: %s/%s is not the key in %s; "
@@ -237,7 +238,7 @@ static int audit_public_key_cmd(const char *data)
         return code;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     char pem[256];
-    crypto_signer_public(store_signer(s), pub);
+    keyring_signer_public(store_keyring(s), pub);
     store_close(s);
     if (audit_public_key_pem(pub, pem, sizeof(pem)) < 0)
         return CLI_FAIL;

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 
 #define RECORD_MAGIC     "phiscribe-audit-record/1\n"
 #define CHECKPOINT_MAGIC "phiscribe-audit-checkpoint/1\n"
@@ -191,8 +192,8 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
                            int64_t seq, const uint8_t chain[CRYPTO_SHA256_LEN], int64_t now_us)
 {
     store *s = store_tx_store(tx);
-    const crypto_signer *signer = store_signer(s);
-    if (!signer)
+    const keyring *kr = store_keyring(s);
+    if (!kr)
         return PHS_EPERM;
     struct store_audit_checkpoint c;
     memset(&c, 0, sizeof(c));
@@ -208,7 +209,7 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
     int n = audit_checkpoint_message(&c, msg, sizeof(msg));
     if (n < 0)
         return n;
-    if ((rc = crypto_sign(signer, msg, (size_t)n, c.signature)) < 0 ||
+    if ((rc = keyring_sign(kr, msg, (size_t)n, c.signature)) < 0 ||
         (rc = store_audit_checkpoint_insert(tx, &c)) < 0)
         return rc;
     /* The copy outside the database follows the commit, never precedes it:

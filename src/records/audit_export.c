@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 
 #define EXPORT_FORMAT           "phiscribe-audit-export/1"
 #define TENANT_RECORD_MAGIC     "phiscribe-audit-tenant-record/1\n"
@@ -513,8 +514,8 @@ static int tenant_header(struct export_state *e, store *s, int64_t records)
 /* The signed tenant checkpoint over the tenant's chain as exported. */
 static int tenant_trailer(struct export_state *e, store *s, const struct tenant_state *t)
 {
-    const crypto_signer *signer = store_signer(s);
-    if (!signer)
+    const keyring *kr = store_keyring(s);
+    if (!kr)
         return PHS_EPERM;
     char now[TIME_TEXT_LEN + 1], msg[AUDIT_CP_MSG_MAX + STORE_AUDIT_TEXT_MAX];
     uint8_t sig[CRYPTO_ED25519_SIG_LEN];
@@ -523,7 +524,7 @@ static int tenant_trailer(struct export_state *e, store *s, const struct tenant_
                                       sizeof(msg));
     if (n < 0)
         return n;
-    int rc = crypto_sign(signer, msg, (size_t)n, sig);
+    int rc = keyring_sign(kr, msg, (size_t)n, sig);
     if (rc < 0)
         return rc;
     json_t *o = line_of("tenant_checkpoint");

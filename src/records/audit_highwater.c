@@ -13,6 +13,7 @@
 #include "records/audit_int.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "keyring/keyring.h"
 
 #define MAGIC     "phiscribe-audit-highwater/1"
 #define LOCK_FILE AUDIT_HIGHWATER_FILE ".lock"
@@ -216,7 +217,7 @@ void audit_highwater_publish(store *s, void *unused)
     if (!have)
         return;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(store_signer(s), pub);
+    keyring_signer_public(store_keyring(s), pub);
     if (!audit_checkpoint_signed(&c, pub))
         return; /* never copy out what the key did not sign */
     if ((rc = audit_highwater_write(s, &c, false)) == 0)

@@ -10,6 +10,7 @@
 #include "records/audit_int.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 
 #define WHY_LEN (STORE_AUDIT_TEXT_MAX + 1)
 
@@ -172,7 +173,7 @@ static int seal_check(store_tx *tx, const struct store_audit_checkpoint *last, b
 {
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     struct audit_policy pol;
-    crypto_signer_public(store_signer(store_tx_store(tx)), pub);
+    keyring_signer_public(store_keyring(store_tx_store(tx)), pub);
     int rc;
     if ((rc = audit_policy_get(tx, &pol)) < 0 ||
         (rc = check_highwater(tx, last, have, pub, why)) != 0)

@@ -12,6 +12,7 @@
 #include "core/hex.h"
 #include "core/timeutil.h"
 #include "core/ids.h"
+#include "keyring/keyring.h"
 
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
@@ -184,17 +185,17 @@ int certificate_canonical(const struct certificate *c, char **out, size_t *len)
     return 0;
 }
 
-int certificate_sign(struct certificate *c, const crypto_signer *signer)
+int certificate_sign(struct certificate *c, const keyring *kr)
 {
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(signer, pub);
+    keyring_signer_public(kr, pub);
     int rc = crypto_sha256(pub, sizeof(pub), c->signing_key);
     char *msg = NULL;
     size_t len = 0;
     if (rc == 0)
         rc = certificate_canonical(c, &msg, &len);
     if (rc == 0)
-        rc = crypto_sign(signer, msg, len, c->signature);
+        rc = keyring_sign(kr, msg, len, c->signature);
     free(msg);
     return rc;
 }
@@ -536,7 +537,7 @@ int certificate_issue(store_tx *tx, struct certificate *c, json_t **json)
     c->issued_us = time_now_us();
     snprintf(c->node, sizeof(c->node), "%s", store_node_id(s));
     snprintf(c->tool, sizeof(c->tool), "phiscribe %s", PHISCRIBE_VERSION);
-    if ((rc = certificate_sign(c, store_signer(s))) < 0)
+    if ((rc = certificate_sign(c, store_keyring(s))) < 0)
         return rc;
     json_t *j = certificate_to_json(c);
     char *body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

@@ -86,8 +86,8 @@ int certificate_add_object(struct certificate *c, const struct certificate_objec
  * PHS_EINVAL if a field is missing or not printable ASCII. */
 int certificate_canonical(const struct certificate *c, char **out, size_t *len);
 
-/* Sets signing_key and signature. */
-int certificate_sign(struct certificate *c, const crypto_signer *signer);
+/* Sets signing_key and signature, signed by the keyring's audit signer. */
+int certificate_sign(struct certificate *c, const struct keyring *kr);
 
 /* 0 when every field is well-formed, the verification covered every
  * object (and the tenant key for a tenant), signing_key is pub's hash and

@@ -189,11 +189,8 @@ int retention_certify(store *s, const char *blobdir, struct certificate *c, json
     }
     if (!strcmp(c->resource_type, "tenant")) {
         struct store_tenant t;
-        int e = 0;
-        crypto_key *tk = store_tenant_key(tx, c->tenant_id, &e);
-        c->tenant_key_erased =
-            !tk && store_tenant_by_id(tx, c->tenant_id, &t) == 0 && t.deleted_us != 0;
-        crypto_key_free(tk);
+        c->tenant_key_erased = store_tenant_key_check(tx, c->tenant_id) < 0 &&
+                               store_tenant_by_id(tx, c->tenant_id, &t) == 0 && t.deleted_us != 0;
     }
     snprintf(c->verification, sizeof(c->verification),
              "after commit: wrapped data key row read back as erased for %lld of %zu objects; "

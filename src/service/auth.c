@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/blob.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "core/ids.h"
@@ -131,141 +130,7 @@ void auth_new_key_wipe(struct auth_new_key *k)
         crypto_wipe(k->key, sizeof(k->key));
 }
 
-/* ---- labels: sealed under the tenant key ------------------------------------- */
-
-struct membuf {
-    uint8_t *buf;
-    size_t len, cap;
-};
-
-static int membuf_write(void *ctx, const void *data, size_t len)
-{
-    struct membuf *m = ctx;
-    if (len > m->cap - m->len)
-        return PHS_ETOOBIG;
-    memcpy(m->buf + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
-static void label_object_id(char *out, size_t len, const char *key_id)
-{
-    snprintf(out, len, "api-key-label:%s", key_id);
-}
-
-static int label_seal_with(const crypto_key *tk, const char *key_id, const char *label,
-                           struct store_api_key *row)
-{
-    char oid[96];
-    label_object_id(oid, sizeof(oid), key_id);
-    struct membuf m = {row->label_sealed, 0, sizeof(row->label_sealed)};
-    int rc = PHS_ENOMEM;
-    crypto_seal *sl = crypto_seal_new(tk, oid, membuf_write, &m);
-    if (sl) {
-        rc = crypto_seal_update(sl, label, strlen(label));
-        if (rc == 0)
-            rc = crypto_seal_final(sl);
-        crypto_seal_free(sl);
-    }
-    row->label_sealed_len = rc == 0 ? m.len : 0;
-    return rc;
-}
-
-static int label_seal(store_tx *tx, int64_t tenant_id, const char *key_id, const char *label,
-                      struct store_api_key *row)
-{
-    int err = 0;
-    crypto_key *tk = store_tenant_key(tx, tenant_id, &err);
-    if (!tk)
-        return err;
-    int rc = label_seal_with(tk, key_id, label, row);
-    crypto_key_free(tk);
-    return rc;
-}
-
-static int label_open_with(const crypto_key *tk, const struct store_api_key *row, char *out,
-                           size_t len)
-{
-    char oid[96];
-    label_object_id(oid, sizeof(oid), row->id);
-    struct membuf m = {(uint8_t *)out, 0, len - 1};
-    int rc = PHS_ENOMEM;
-    crypto_open *op = crypto_open_new(tk, oid, membuf_write, &m);
-    if (op) {
-        rc = crypto_open_update(op, row->label_sealed, row->label_sealed_len);
-        if (rc == 0)
-            rc = crypto_open_final(op);
-        crypto_open_free(op);
-    }
-    out[rc == 0 ? m.len : 0] = '\0';
-    return rc;
-}
-
-static int label_open(store_tx *tx, const struct store_api_key *row, char *out, size_t len)
-{
-    out[0] = '\0';
-    if (!row->label_sealed_len)
-        return 0;
-    int err = 0;
-    crypto_key *tk = store_tenant_key(tx, row->tenant_id, &err);
-    if (!tk)
-        return err;
-    int rc = label_open_with(tk, row, out, len);
-    crypto_key_free(tk);
-    return rc;
-}
-
-/* Ids of the tenant's keys that carry a label, collected before any row
- * changes. */
-struct label_ids {
-    char (*id)[STORE_ID_MAX + 1];
-    size_t n, cap;
-};
-
-static int label_ids_add(void *ctx, const struct store_api_key *k)
-{
-    struct label_ids *l = ctx;
-    if (!k->label_sealed_len)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        void *p = realloc(l->id, cap * sizeof(*l->id));
-        if (!p)
-            return PHS_ENOMEM;
-        l->id = p;
-        l->cap = cap;
-    }
-    snprintf(l->id[l->n++], sizeof(*l->id), "%s", k->id);
-    return 0;
-}
-
-int auth_labels_reseal(store_tx *tx, int64_t tenant_id, const crypto_key *old_key,
-                       const crypto_key *new_key, int64_t *count)
-{
-    struct label_ids ids = {0};
-    struct store_api_key *row = malloc(sizeof(*row));
-    char label[AUTH_LABEL_MAX + 1];
-    int64_t done = 0;
-    int rc = row ? store_api_key_each(tx, tenant_id, label_ids_add, &ids) : PHS_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < ids.n; i++) {
-        if ((rc = store_api_key_get(tx, ids.id[i], row)) < 0 ||
-            (rc = label_open_with(old_key, row, label, sizeof(label))) < 0 ||
-            (rc = label_seal_with(new_key, row->id, label, row)) < 0 ||
-            (rc = store_api_key_set_label(tx, row->id, row->label_sealed, row->label_sealed_len)) <
-                0)
-            break;
-        done++;
-    }
-    crypto_wipe(label, sizeof(label));
-    if (row) {
-        crypto_wipe(row, sizeof(*row));
-        free(row);
-    }
-    free(ids.id);
-    if (count)
-        *count = done;
-    return rc;
-}
+/* ---- labels (sealed under the tenant key by the store) ------------------------ */
 
 static bool label_valid(const char *label)
 {
@@ -335,43 +200,18 @@ int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s, i
     return append(tx, who, "tenant.update", t.name, "tenant", t.name, "success", reason);
 }
 
-struct rewrap_ctx {
-    const crypto_key *old_key, *new_key;
-};
-
-static int rewrap_one(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN])
-{
-    struct rewrap_ctx *r = ctx;
-    return blob_key_rewrap(r->old_key, r->new_key, id, dk);
-}
-
 int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_event *who,
                            struct auth_rotation *out)
 {
     memset(out, 0, sizeof(*out));
     struct store_tenant t;
+    struct store_key_rotation r;
     int rc = store_tenant_by_name(tx, name, &t);
     if (rc == 0 && t.deleted_us)
         rc = PHS_ENOTFOUND; /* offboarded: nothing left to protect */
-    if (rc < 0)
+    if (rc < 0 || (rc = store_tenant_rotate_key(tx, t.id, &r)) < 0)
         return rc;
-    crypto_key *old_key = store_tenant_key(tx, t.id, &rc);
-    if (!old_key)
-        return rc ? rc : PHS_ECRYPTO;
-    crypto_key *new_key = crypto_key_generate();
-    if (!new_key) {
-        crypto_key_free(old_key);
-        return PHS_ENOMEM;
-    }
-    struct rewrap_ctx r = {old_key, new_key};
-    out->old_version = t.key_version;
-    if ((rc = store_tenant_key_replace(tx, t.id, new_key, &out->new_version)) == 0 &&
-        (rc = store_object_rewrap(tx, t.id, out->new_version, rewrap_one, &r, &out->objects)) == 0)
-        rc = auth_labels_reseal(tx, t.id, old_key, new_key, &out->labels);
-    crypto_key_free(old_key);
-    crypto_key_free(new_key);
-    if (rc < 0)
-        return rc;
+    *out = (struct auth_rotation){r.old_version, r.new_version, r.objects, r.labels};
     char reason[128];
     snprintf(reason, sizeof(reason),
              "key_version=%d->%d objects_rewrapped=%lld labels_resealed=%lld", out->old_version,
@@ -411,7 +251,7 @@ int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, ui
     row->expires_us = ttl_s ? row->created_us + ttl_s * 1000000 : 0;
     if ((rc = secret_mac(store_tx_store(tx), id, secret, row->secret_mac)) < 0)
         goto out_wipe;
-    if (label && label[0] && (rc = label_seal(tx, t.id, id, label, row)) < 0)
+    if (label && label[0] && (rc = store_api_key_seal_label(tx, row, label)) < 0)
         goto out_wipe;
     if ((rc = store_api_key_insert(tx, row)) < 0)
         goto out_wipe;
@@ -478,7 +318,7 @@ static int each_key(void *ctx, const struct store_api_key *k)
     info.created_us = k->created_us;
     info.expires_us = k->expires_us;
     info.revoked_us = k->revoked_us;
-    int rc = e->labels ? label_open(e->tx, k, info.label, sizeof(info.label)) : 0;
+    int rc = e->labels ? store_api_key_open_label(e->tx, k, info.label, sizeof(info.label)) : 0;
     if (rc < 0)
         return rc;
     rc = e->fn(e->ctx, &info);

@@ -149,10 +149,4 @@ int auth_check(store *s, const char *key, const struct audit_event *who, struct 
 int auth_check_audited(store *s, const char *key, const struct audit_event *who,
                        bool audit_unattributed, struct auth_identity *out, bool *audited);
 
-/* Tenant key rotation, in the caller's transaction: opens the sealed label
- * of each of the tenant's API keys with old_key and seals it again with
- * new_key. *count (may be NULL) gets the number of labels re-sealed. */
-int auth_labels_reseal(store_tx *tx, int64_t tenant_id, const crypto_key *old_key,
-                       const crypto_key *new_key, int64_t *count);
-
 #endif

@@ -14,27 +14,18 @@
 int jobcreate_seal_vocabulary(store *s, const char *blobdir, int64_t tenant_id, int key_version,
                               const vocab *v, struct store_object *obj)
 {
-    store_tx *tx;
-    crypto_key *tk = NULL;
     size_t len = 0;
     char *text = NULL;
     struct blob_info bi;
+    int rc;
     memset(obj, 0, sizeof(*obj));
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    if (!(tk = store_tenant_key(tx, tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
-    store_rollback(tx);
-    if (rc < 0)
-        return rc;
     if (!(text = vocab_join(v, &len))) {
         rc = PHS_ENOMEM;
         goto out;
     }
     if ((rc = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
         goto out;
-    blob_writer *bw = blob_writer_new(blobdir, tk, obj->id, &rc);
+    blob_writer *bw = store_object_writer(s, tenant_id, obj->id, NULL, &rc);
     if (!bw)
         goto out;
     if ((rc = blob_writer_write(bw, text, len)) < 0) {
@@ -47,7 +38,6 @@ int jobcreate_seal_vocabulary(store *s, const char *blobdir, int64_t tenant_id, 
 out:
     if (text)
         wipe_free(text, len + 1);
-    crypto_key_free(tk);
     return rc;
 }
 

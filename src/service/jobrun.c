@@ -43,7 +43,6 @@ struct run {
     struct jobopts opts;
     bool options_ok;                          /* the model options can be honoured */
     struct store_object audio_obj, vocab_obj; /* rows as read at the start */
-    crypto_key *tk;
     vocab words;
     modelcache_entry *model; /* NULL: the worker's default decoder */
     sbuf audio;              /* the decrypted recording, as uploaded */
@@ -73,7 +72,7 @@ static blob_writer *seal_start(struct run *r, struct store_object *obj, int *err
     memset(obj, 0, sizeof(*obj));
     if ((*err = id_random("obj_", 24, obj->id, sizeof(obj->id))) < 0)
         return NULL;
-    return blob_writer_new(r->blobdir, r->tk, obj->id, err);
+    return store_object_writer(r->cfg->store, r->job->tenant_id, obj->id, NULL, err);
 }
 
 /* Commits bw (freed either way) and fills the object row of kind. */
@@ -152,8 +151,8 @@ static int run_load(struct run *r)
         jobopts_parse(r->job->options, &r->opts) == 0 && !(r->opts.invalid & JOBOPTS_BAD_MODEL);
     if (rc == 0 && r->options_ok && r->opts.vocab_object[0])
         rc = store_object_get(tx, r->job->tenant_id, r->opts.vocab_object, &r->vocab_obj);
-    if (rc == 0 && !(r->tk = store_tenant_key(tx, r->job->tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
+    if (rc == 0)
+        rc = store_tenant_key_check(tx, r->job->tenant_id);
     store_rollback(tx);
     return rc;
 }
@@ -201,7 +200,7 @@ static int run_load_vocabulary(struct run *r)
         return 0;
     sbuf_init(&text, JOBRUN_VOCAB_STORED_MAX - 1); /* and its NUL */
     int rc =
-        blob_read(r->blobdir, r->tk, r->vocab_obj.dk_wrapped, r->vocab_obj.id, sbuf_sink, &text);
+        store_object_read(r->cfg->store, r->job->tenant_id, r->vocab_obj.id, sbuf_sink, &text);
     if (rc == 0)
         rc = vocab_add_list(&r->words, sbuf_str(&text), &why);
     sbuf_free(&text);
@@ -231,8 +230,8 @@ static int run_transcribe(struct run *r)
     /* One allocation when the row's size is right (else it grows). */
     if (r->audio_obj.size > 0)
         sbuf_reserve(&r->audio, (size_t)r->audio_obj.size);
-    int rc = blob_read(r->blobdir, r->tk, r->audio_obj.dk_wrapped, r->audio_obj.id, sbuf_sink,
-                       &r->audio);
+    int rc = store_object_read(r->cfg->store, r->job->tenant_id, r->audio_obj.id, sbuf_sink,
+                               &r->audio);
     if (rc < 0) {
         snprintf(r->msg, sizeof(r->msg), "the stored audio could not be read: %s", err_str(rc));
         return rc;
@@ -509,7 +508,6 @@ static void run_free(struct run *r)
     sbuf_free(&r->audio);
     free(r->spans);
     asr_result_free(r->res);
-    crypto_key_free(r->tk);
     wipe(r, sizeof(*r));
 }
 

@@ -263,10 +263,9 @@ static int change_commit(store_tx *tx, int rc, const struct audit_event *ev)
 
 /* ---- create -------------------------------------------------------------------- */
 
-/* The tenant a new profile called name goes to, and its key (caller
- * frees). PHS_EEXIST when the tenant has a profile of that name. */
-static int create_lookup(store *s, int64_t tenant_id, const char *name, struct store_tenant *tenant,
-                         crypto_key **tk)
+/* The tenant a new profile called name goes to (its key checked).
+ * PHS_EEXIST when the tenant has a profile of that name. */
+static int create_lookup(store *s, int64_t tenant_id, const char *name, struct store_tenant *tenant)
 {
     store_tx *tx;
     struct store_profile p;
@@ -278,8 +277,8 @@ static int create_lookup(store *s, int64_t tenant_id, const char *name, struct s
         rc = store_profile_get(tx, tenant_id, name, &p);
         rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
     }
-    if (rc == 0 && !(*tk = store_tenant_key(tx, tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
+    if (rc == 0)
+        rc = store_tenant_key_check(tx, tenant_id);
     store_rollback(tx);
     return rc;
 }
@@ -306,9 +305,9 @@ static int create_build(const char *dir, const char *text, size_t len, const cha
     return rc;
 }
 
-/* Packs the files of dir into a new object encrypted under tk: gives p its
- * id and object id and size, and fills *obj, the object's row. */
-static int create_pack(const char *blobdir, const char *dir, const crypto_key *tk,
+/* Packs the files of dir into a new object of the tenant: gives p its id
+ * and object id and size, and fills *obj, the object's row. */
+static int create_pack(store *s, const char *dir,
                        const struct store_tenant *tenant, struct store_profile *p,
                        struct store_object *obj)
 {
@@ -317,7 +316,7 @@ static int create_pack(const char *blobdir, const char *dir, const crypto_key *t
     if ((rc = id_random("prf_", 24, p->id, sizeof(p->id))) < 0 ||
         (rc = id_random("obj_", 24, p->object, sizeof(p->object))) < 0)
         return rc;
-    blob_writer *bw = blob_writer_new(blobdir, tk, p->object, &rc);
+    blob_writer *bw = store_object_writer(s, tenant->id, p->object, NULL, &rc);
     if (!bw)
         return rc;
     if ((rc = tprofile_pack(dir, bw)) < 0) {
@@ -358,7 +357,6 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
     struct store_profile p;
     struct store_tenant tenant;
     struct store_object obj;
-    crypto_key *tk = NULL;
     bool blob_made = false;
     int rc;
 
@@ -375,7 +373,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         return PHS_ETOOBIG;
     }
     tprofile_blobdir(s, blobdir, sizeof(blobdir));
-    if ((rc = create_lookup(s, tenant_id, name, &tenant, &tk)) < 0) {
+    if ((rc = create_lookup(s, tenant_id, name, &tenant)) < 0) {
         if (rc == PHS_EEXIST)
             snprintf(msg, msg_len,
                      "The tenant already has a profile of that name; delete it first.");
@@ -385,7 +383,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         (rc = create_build(dir, text, len, base, weight, dict_path, msg, msg_len)) < 0)
         goto out;
     snprintf(msg, msg_len, "The profile could not be stored.");
-    if ((rc = create_pack(blobdir, dir, tk, &tenant, &p, &obj)) < 0)
+    if ((rc = create_pack(s, dir, &tenant, &p, &obj)) < 0)
         goto out;
     blob_made = true;
     p.tenant_id = tenant_id;
@@ -403,7 +401,6 @@ out:
     if (blob_made)
         blob_remove(blobdir, p.object); /* its key was never committed */
     tprofile_dir_remove(dir);
-    crypto_key_free(tk);
     return rc;
 }
 
@@ -555,9 +552,8 @@ int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct 
     char blobdir[STORE_PATH_MAX];
     struct store_tenant tenant;
     struct store_profile p;
-    struct store_object o;
     sbuf buf;
-    crypto_key *tk = NULL;
+    blob_reader *r = NULL;
     store_tx *tx;
     int rc;
     dir[0] = '\0';
@@ -570,16 +566,14 @@ int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct 
     rc = store_tenant_by_id(tx, tenant_id, &tenant);
     if (rc == 0)
         rc = store_profile_get(tx, tenant_id, name, &p);
-    if (rc == 0)
-        rc = store_object_get(tx, tenant_id, p.object, &o);
-    if (rc == 0 && !o.has_dk)
-        rc = PHS_ENOTFOUND;
-    if (rc == 0 && !(tk = store_tenant_key(tx, tenant_id, &rc)))
-        rc = rc ? rc : PHS_ECRYPTO;
+    if (rc == 0 && !(r = store_object_open(tx, tenant_id, p.object, NULL, &rc)))
+        rc = rc ? rc : PHS_EIO;
     store_rollback(tx);
     if (rc < 0)
         goto out;
-    if ((rc = blob_read(blobdir, tk, o.dk_wrapped, o.id, tprofile_buf_sink, &buf)) < 0)
+    rc = blob_reader_drain(r, tprofile_buf_sink, &buf);
+    blob_reader_close(r);
+    if (rc < 0)
         goto out;
     if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0)
         goto out;
@@ -596,6 +590,5 @@ out:
         dir[0] = '\0';
     }
     sbuf_free(&buf);
-    crypto_key_free(tk);
     return rc;
 }

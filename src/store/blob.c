@@ -1,5 +1,6 @@
 /* blob: encrypted objects under blobs/, written atomically and streamed in and out. */
 #include "store/blob.h"
+#include "store/blob_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 
 #define WRAP_CONTEXT_PREFIX "blob:"
 #define TMP_SUFFIX ".tmp"
@@ -545,6 +547,27 @@ void blob_reader_close(blob_reader *r)
     free(r);
 }
 
+int blob_reader_drain(blob_reader *r, blob_sink_fn sink, void *ctx)
+{
+    if (!r || !sink)
+        return PHS_EINVAL;
+    uint8_t *buf = malloc(CRYPTO_CHUNK_LEN);
+    if (!buf)
+        return PHS_ENOMEM;
+    int rc;
+    for (;;) {
+        size_t n;
+        rc = blob_reader_read(r, buf, CRYPTO_CHUNK_LEN, &n);
+        if (rc < 0 || n == 0)
+            break;
+        rc = sink(ctx, buf, n);
+        if (rc < 0)
+            break;
+    }
+    wipe_free(buf, CRYPTO_CHUNK_LEN);
+    return rc;
+}
+
 int blob_read(const char *blobdir, const crypto_key *tenant_key,
               const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN], const char *object_id,
               blob_sink_fn sink, void *ctx)
@@ -555,23 +578,7 @@ int blob_read(const char *blobdir, const crypto_key *tenant_key,
     blob_reader *r = blob_reader_open(blobdir, tenant_key, wrapped_key, object_id, &rc);
     if (!r)
         return rc;
-    uint8_t *buf = malloc(CRYPTO_CHUNK_LEN);
-    if (!buf) {
-        rc = PHS_ENOMEM;
-        goto out_close;
-    }
-    for (;;) {
-        size_t n;
-        rc = blob_reader_read(r, buf, CRYPTO_CHUNK_LEN, &n);
-        if (rc < 0 || n == 0)
-            break;
-        rc = sink(ctx, buf, n);
-        if (rc < 0)
-            break;
-    }
-    crypto_wipe(buf, CRYPTO_CHUNK_LEN);
-    free(buf);
-out_close:
+    rc = blob_reader_drain(r, sink, ctx);
     blob_reader_close(r);
     return rc;
 }

@@ -65,12 +65,10 @@ struct blob_info {
 
 typedef struct blob_writer blob_writer;
 
-/* Starts object object_id: creates blobs/<object_id>.tmp (0600, O_EXCL) and a
- * fresh data key. NULL with *err = PHS_EINVAL (bad id), PHS_EEXIST (object or
- * temp file already there), PHS_EIO, PHS_ENOMEM. The data key is wrapped under
- * tenant_key right away; tenant_key need not outlive this call. */
-blob_writer *blob_writer_new(const char *blobdir, const crypto_key *tenant_key,
-                             const char *object_id, int *err);
+/* Writers and readers are made by the store (store_object_create,
+ * store_object_open), which alone holds tenant keys; their constructors are
+ * in store/blob_int.h. */
+
 /* Encrypts and appends plaintext of any length. After an error the writer is
  * dead: call blob_writer_abort. */
 int blob_writer_write(blob_writer *w, const void *buf, size_t len);
@@ -83,14 +81,6 @@ void blob_writer_abort(blob_writer *w);
 
 /* Pull-style reader: plaintext comes out only after its chunk is verified. */
 typedef struct blob_reader blob_reader;
-/* Opens blobs/<object_id> and unwraps its data key. NULL with *err =
- * PHS_ENOTFOUND (no such object), PHS_ECRYPTO (wrong tenant key, or a wrapped
- * key that belongs to another object), PHS_EINVAL, PHS_EIO (also when the
- * file is accessible by group or others or is not a regular file: a line on
- * stderr then names it and the fix), PHS_ENOMEM. */
-blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
-                              const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN],
-                              const char *object_id, int *err);
 /* Copies up to cap bytes of plaintext into buf; *n = bytes copied. *n == 0
  * with 0 returned means the end, and only then is the object known to be
  * complete: PHS_ECORRUPT (the file was altered, cut short, or is another
@@ -101,24 +91,16 @@ int blob_reader_read(blob_reader *r, void *buf, size_t cap, size_t *n);
 /* Wipes and frees; NULL-safe. */
 void blob_reader_close(blob_reader *r);
 
-/* Push-style convenience: streams the whole object to sink(ctx, buf, len),
- * chunk by chunk, and returns 0 only if the whole object verified. Errors as
- * for blob_reader_open and blob_reader_read; a negative return from sink
- * stops reading and is returned. */
+/* Push-style: streams the rest of the object to sink(ctx, buf, len), chunk
+ * by chunk, and returns 0 only if the whole object verified (errors as for
+ * blob_reader_read; a negative return from sink stops reading and is
+ * returned). Does not close r. */
 typedef int (*blob_sink_fn)(void *ctx, const void *buf, size_t len);
-int blob_read(const char *blobdir, const crypto_key *tenant_key,
-              const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN], const char *object_id,
-              blob_sink_fn sink, void *ctx);
+int blob_reader_drain(blob_reader *r, blob_sink_fn sink, void *ctx);
 
 /* Removes blobs/<object_id> and fsyncs the directory. PHS_ENOTFOUND if it is
  * not there. Call only after the wrapped data key is destroyed (see above). */
 int blob_remove(const char *blobdir, const char *object_id);
-
-/* Tenant key rotation: unwraps the object's data key (wrapped, as stored)
- * with old_key and wraps it again with new_key, in place. The ciphertext
- * is untouched. PHS_ECRYPTO if old_key does not open it. */
-int blob_key_rewrap(const crypto_key *old_key, const crypto_key *new_key, const char *object_id,
-                    uint8_t wrapped[CRYPTO_WRAPPED_LEN]);
 
 /* True if blobs/<object_id> exists (for consistency checks). */
 bool blob_exists(const char *blobdir, const char *object_id);

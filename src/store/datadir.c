@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,12 +47,6 @@ int store_resolve_dir(const char *flag, char *out, size_t len)
     }
     int n = snprintf(out, len, "%s", d);
     return (n < 0 || (size_t)n >= len) ? PHS_ETOOBIG : 0;
-}
-
-/* Refuses key files that group or others can access, naming the fix. */
-int check_key_file(const char *path, char *why, size_t whylen)
-{
-    return fs_check_private(path, false, why, whylen);
 }
 
 /* The modes docs/SECURITY.md promises for the data directory: DIR, blobs/
@@ -121,33 +114,6 @@ void remove_created(const char *dir)
     if (path_join(p, sizeof(p), dir, STORE_BLOB_DIR) == 0)
         rmdir(p);
     rmdir(dir);
-}
-
-/* An exclusive advisory lock on DIR/.lock serialises master-key rotation
- * with the rotation recovery done at open, across processes. The kernel
- * drops it when a process dies, so a killed rotation never leaves it held. */
-int dir_lock(const char *dir, int *fd)
-{
-    char p[STORE_PATH_MAX + 64];
-    if (path_join(p, sizeof(p), dir, LOCK_FILE) < 0)
-        return PHS_ETOOBIG;
-    *fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (*fd < 0)
-        return PHS_EIO;
-    while (flock(*fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            close(*fd);
-            *fd = -1;
-            return PHS_EIO;
-        }
-    }
-    return 0;
-}
-
-void dir_unlock(int fd)
-{
-    if (fd >= 0)
-        close(fd); /* releases the flock */
 }
 
 /* ---- the server lock ------------------------------------------------------

@@ -1,6 +1,7 @@
 /* store: the handle on a data directory (create, open, close), its
- * transactions, meta values and settings, and (until they move to keyring/)
- * the key material: master key, pepper, signer and tenant keys. The SQL of
+ * transactions, meta values and settings, and what the database records of
+ * the keys, passed to and from the keyring (keyring/keyring.h holds them):
+ * master key check and rotation, tenant key wrap and unwrap. The SQL of
  * each table is in its own file (tenants.c, apikeys.c, objects.c, ...);
  * store_int.h is what they share. See store.h for the contract. */
 #include "store/store_int.h"
@@ -15,9 +16,8 @@
 
 #include "core/err.h"
 #include "core/timeutil.h"
-
-#define MASTER_NEW_FILE "master.key.new"
-#define PEPPER_CONTEXT "phiscribe:pepper"
+#include "keyring/keyring.h"
+#include "store/tenant_keys_int.h"
 
 /* ---- meta ---------------------------------------------------------------- */
 
@@ -93,12 +93,6 @@ static int meta_get_int(sqlite3 *db, const char *key, int64_t *v)
     return 0;
 }
 
-static int wrap_pepper(const crypto_key *master, const crypto_key *pepper,
-                       uint8_t out[CRYPTO_WRAPPED_LEN])
-{
-    return crypto_key_wrap(master, pepper, PEPPER_CONTEXT, out);
-}
-
 int store_create(const char *dir, char *why, size_t whylen)
 {
     char dbp[STORE_PATH_MAX + 64], mkp[STORE_PATH_MAX + 64], skp[STORE_PATH_MAX + 64],
@@ -126,24 +120,14 @@ int store_create(const char *dir, char *why, size_t whylen)
         return PHS_EIO;
     }
     sqlite3 *db = NULL;
-    crypto_key *master = NULL, *pepper = NULL;
-    crypto_signer *signer = NULL;
-    int err = 0;
+    keyring *keys = NULL;
     if (chmod(dir, 0700) != 0 || mkdir(blp, 0700) != 0) {
         why_set(why, whylen, "cannot set up %s: %s", dir, strerror(errno));
         rc = PHS_EIO;
         goto out_remove;
     }
-    if ((rc = crypto_master_create(mkp)) < 0 || !(master = crypto_master_load(mkp, &err))) {
-        why_set(why, whylen, "cannot create %s: %s", mkp, err_str(rc < 0 ? rc : err));
-        rc = rc < 0 ? rc : err;
+    if (!(keys = keyring_create(dir, &rc, why, whylen)))
         goto out_remove;
-    }
-    if ((rc = crypto_signer_create(skp)) < 0 || !(signer = crypto_signer_load(skp, &err))) {
-        why_set(why, whylen, "cannot create %s: %s", skp, err_str(rc < 0 ? rc : err));
-        rc = rc < 0 ? rc : err;
-        goto out_remove;
-    }
     int fd = open(dbp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         why_set(why, whylen, "cannot create %s: %s", dbp, strerror(errno));
@@ -163,27 +147,24 @@ int store_create(const char *dir, char *why, size_t whylen)
     if ((rc = migrate(db, why, whylen)) < 0)
         goto out_remove;
 
-    uint8_t node_raw[STORE_NODE_ID_LEN / 2], kcv[CRYPTO_KCV_LEN], pub[CRYPTO_ED25519_PUB_LEN],
-        wrapped[CRYPTO_WRAPPED_LEN];
+    uint8_t node_raw[STORE_NODE_ID_LEN / 2];
+    struct keyring_record kr;
     char node[STORE_NODE_ID_LEN + 1], now[TIME_TEXT_LEN + 1];
     if ((rc = crypto_random(node_raw, sizeof(node_raw))) < 0 ||
-        !(pepper = crypto_key_generate()) || (rc = wrap_pepper(master, pepper, wrapped)) < 0) {
-        rc = rc < 0 ? rc : PHS_ENOMEM;
+        (rc = keyring_describe(keys, &kr)) < 0) {
         why_set(why, whylen, "cannot generate keys: %s", err_str(rc));
         goto out_remove;
     }
     crypto_hex(node_raw, sizeof(node_raw), node);
-    crypto_key_check_value(master, kcv);
-    crypto_signer_public(signer, pub);
     time_format(time_now_us(), now);
     if ((rc = db_exec(db, "BEGIN IMMEDIATE")) < 0)
         goto out_dberr;
     if ((rc = meta_put(db, "node_id", node, strlen(node))) < 0 ||
         (rc = meta_put(db, "created_at", now, strlen(now))) < 0 ||
-        (rc = meta_put(db, "master_kcv", kcv, sizeof(kcv))) < 0 ||
-        (rc = meta_put_int(db, "master_version", 1)) < 0 ||
-        (rc = meta_put(db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
-        (rc = meta_put(db, "audit_public_key", pub, sizeof(pub))) < 0 ||
+        (rc = meta_put(db, "master_kcv", kr.master_kcv, sizeof(kr.master_kcv))) < 0 ||
+        (rc = meta_put_int(db, "master_version", kr.master_version)) < 0 ||
+        (rc = meta_put(db, "pepper_wrapped", kr.pepper_wrapped, sizeof(kr.pepper_wrapped))) < 0 ||
+        (rc = meta_put(db, "audit_public_key", kr.signer_public, sizeof(kr.signer_public))) < 0 ||
         (rc = db_exec(db, "COMMIT")) < 0) {
         db_exec(db, "ROLLBACK");
         goto out_dberr;
@@ -195,9 +176,7 @@ int store_create(const char *dir, char *why, size_t whylen)
         rc = PHS_EIO;
         goto out_remove;
     }
-    crypto_key_free(pepper);
-    crypto_key_free(master);
-    crypto_signer_free(signer);
+    keyring_close(keys);
     return 0;
 
 out_dberr:
@@ -205,71 +184,35 @@ out_dberr:
 out_remove:
     if (db)
         sqlite3_close(db);
-    crypto_key_free(pepper);
-    crypto_key_free(master);
-    crypto_signer_free(signer);
+    keyring_close(keys);
     remove_created(dir);
     return rc < 0 ? rc : PHS_EINTERNAL;
 }
 
-static crypto_key *load_matching(const char *path, const uint8_t want[CRYPTO_KCV_LEN])
-{
-    int err = 0;
-    if (check_key_file(path, NULL, 0) < 0)
-        return NULL;
-    crypto_key *k = crypto_master_load(path, &err);
-    if (!k)
-        return NULL;
-    uint8_t have[CRYPTO_KCV_LEN];
-    crypto_key_check_value(k, have);
-    if (!crypto_equal(want, have, sizeof(have))) {
-        crypto_key_free(k);
-        return NULL;
-    }
-    return k;
-}
-
 /* Another process may have rotated the master key since this handle loaded
  * it. Inside a transaction, compares the handle's key with the database's
- * key check value and, if they differ, loads the current key (master.key, or
- * master.key.new while the rotating process has not renamed it yet). */
+ * key check value and, if they differ, has the keyring load the current one. */
 static int ensure_master_current(store *s)
 {
-    uint8_t want[CRYPTO_KCV_LEN], have[CRYPTO_KCV_LEN];
-    if (!s->master)
+    uint8_t want[CRYPTO_KCV_LEN] = {0};
+    if (keyring_master_check(s->keys, want) == PHS_EPERM)
         return PHS_EPERM;
     int rc = meta_get_exact(s->db, "master_kcv", want, sizeof(want));
     if (rc < 0)
         return rc;
-    crypto_key_check_value(s->master, have);
-    if (crypto_equal(want, have, sizeof(have)))
-        return 0;
-    char p[STORE_PATH_MAX + 64];
-    crypto_key *k = NULL;
-    if (path_join(p, sizeof(p), s->dir, STORE_MASTER_FILE) == 0)
-        k = load_matching(p, want);
-    if (!k && path_join(p, sizeof(p), s->dir, MASTER_NEW_FILE) == 0)
-        k = load_matching(p, want);
+    if ((rc = keyring_master_check(s->keys, want)) != PHS_ESTALE)
+        return rc;
     int64_t mv = 0;
-    if (!k || meta_get_int(s->db, "master_version", &mv) < 0) {
-        crypto_key_free(k);
+    if (meta_get_int(s->db, "master_version", &mv) < 0)
         return PHS_ECRYPTO;
-    }
-    crypto_key_free(s->master);
-    s->master = k;
-    s->master_version = (int)mv;
-    return 0;
+    return keyring_master_reload(s->keys, want, (int)mv);
 }
 
-/* Loads master.key and checks it against the database, completing or
- * undoing an interrupted rotation (see store_rotate_master). */
+/* Loads master.key as the database records it, completing or undoing an
+ * interrupted rotation (see store_rotate_master). Under keyring_lock. */
 static int load_master(store *s, char *why, size_t whylen)
 {
-    char mkp[STORE_PATH_MAX + 64], newp[STORE_PATH_MAX + 64];
-    uint8_t want[CRYPTO_KCV_LEN], have[CRYPTO_KCV_LEN];
-    int err = 0;
-    path_join(mkp, sizeof(mkp), s->dir, STORE_MASTER_FILE);
-    path_join(newp, sizeof(newp), s->dir, MASTER_NEW_FILE);
+    uint8_t want[CRYPTO_KCV_LEN];
     int rc = meta_get_exact(s->db, "master_kcv", want, sizeof(want));
     if (rc < 0) {
         why_set(why, whylen, "database has no master key check value: %s", err_str(rc));
@@ -280,49 +223,8 @@ static int load_master(store *s, char *why, size_t whylen)
         why_set(why, whylen, "database has no valid master key version");
         return PHS_ECORRUPT;
     }
-    s->master_version = (int)mv;
-    if ((rc = check_key_file(mkp, why, whylen)) < 0)
-        return rc;
-    crypto_key *k = crypto_master_load(mkp, &err);
-    if (!k) {
-        why_set(why, whylen, "cannot load %s: %s", mkp, err_str(err));
-        return err < 0 ? err : PHS_ECRYPTO;
-    }
-    crypto_key_check_value(k, have);
-    bool new_exists = access(newp, F_OK) == 0;
-    if (crypto_equal(want, have, sizeof(want))) {
-        /* A rotation that never committed left its new key behind. */
-        if (new_exists && !(s->flags & STORE_OPEN_READONLY))
-            unlink(newp);
-        crypto_key_free(s->master);
-        s->master = k;
-        return 0;
-    }
-    crypto_key_free(k);
-    if (new_exists && check_key_file(newp, why, whylen) == 0) {
-        crypto_key *nk = crypto_master_load(newp, &err);
-        if (nk) {
-            crypto_key_check_value(nk, have);
-            if (crypto_equal(want, have, sizeof(want))) {
-                /* The rotation committed but the rename did not happen. */
-                if (rename(newp, mkp) != 0 || fs_sync_dir(s->dir) < 0) {
-                    why_set(why, whylen, "cannot finish the master key rotation: %s",
-                            strerror(errno));
-                    crypto_key_free(nk);
-                    return PHS_EIO;
-                }
-                crypto_key_free(s->master);
-                s->master = nk;
-                return 0;
-            }
-            crypto_key_free(nk);
-        }
-    }
-    why_set(why, whylen,
-            "%s does not match this database (key check value differs): wrong master key "
-            "for %s",
-            mkp, s->dir);
-    return PHS_ECRYPTO;
+    return keyring_load_master(s->keys, want, (int)mv, !(s->flags & STORE_OPEN_READONLY), why,
+                               whylen);
 }
 
 store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t whylen)
@@ -404,36 +306,28 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
         goto out_close;
     }
     s->node_id[n] = '\0';
-    if ((rc = check_key_file(skp, why, whylen)) < 0)
+    if (!(s->keys = keyring_open(dir, &rc, why, whylen)))
         goto out_close;
-    int e = 0;
-    if (!(s->signer = crypto_signer_load(skp, &e))) {
-        why_set(why, whylen, "cannot load %s: %s", skp, err_str(e));
-        rc = e < 0 ? e : PHS_ECRYPTO;
-        goto out_close;
-    }
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    crypto_signer_public(s->signer, pub);
+    keyring_signer_public(s->keys, pub);
     if (!crypto_equal(pub, s->recorded_pub, sizeof(pub))) {
         why_set(why, whylen, "%s does not match the audit signing key recorded in %s", skp, dbp);
         rc = PHS_ECRYPTO;
         goto out_close;
     }
     if (!readonly) {
-        int lock_fd = -1;
-        if ((rc = dir_lock(dir, &lock_fd)) < 0) {
+        if ((rc = keyring_lock(s->keys)) < 0) {
             why_set(why, whylen, "cannot lock %s/%s", dir, LOCK_FILE);
             goto out_close;
         }
         rc = load_master(s, why, whylen);
-        dir_unlock(lock_fd);
+        keyring_unlock(s->keys);
         if (rc < 0)
             goto out_close;
         uint8_t wrapped[CRYPTO_WRAPPED_LEN];
         if ((rc = meta_get_exact(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
-            !(s->pepper = crypto_key_unwrap(s->master, wrapped, PEPPER_CONTEXT, &e))) {
+            (rc = keyring_load_pepper(s->keys, wrapped)) < 0) {
             why_set(why, whylen, "cannot unwrap the API-key pepper in %s", dbp);
-            rc = rc < 0 ? rc : PHS_ECRYPTO;
             goto out_close;
         }
     }
@@ -455,9 +349,7 @@ void store_close(store *s)
         sqlite3_close_v2(s->db);
     if (s->server_lock_fd >= 0)
         close(s->server_lock_fd); /* releases the server lock */
-    crypto_key_free(s->master);
-    crypto_key_free(s->pepper);
-    crypto_signer_free(s->signer);
+    keyring_close(s->keys);
     pthread_mutex_destroy(&s->lock);
     crypto_wipe(s, sizeof(*s));
     free(s);
@@ -466,8 +358,8 @@ void store_close(store *s)
 const char *store_dir(const store *s) { return s->dir; }
 bool store_readonly(const store *s) { return s->flags & STORE_OPEN_READONLY; }
 const char *store_node_id(const store *s) { return s->node_id; }
-const crypto_signer *store_signer(const store *s) { return s->signer; }
-int store_master_version(const store *s) { return s->master_version; }
+const struct keyring *store_keyring(const store *s) { return s->keys; }
+int store_master_version(const store *s) { return keyring_master_version(s->keys); }
 
 void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
@@ -476,9 +368,7 @@ void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LE
 
 int store_pepper_mac(const store *s, const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 {
-    if (!s->pepper)
-        return PHS_EPERM;
-    return crypto_key_hmac(s->pepper, data, len, out);
+    return keyring_pepper_mac(s->keys, data, len, out);
 }
 
 /* ---- transactions -------------------------------------------------------- */
@@ -590,22 +480,6 @@ int store_setting_set_int(store_tx *tx, const char *key, int64_t value)
     return meta_put_int(tx->s->db, k, value);
 }
 
-static void tenant_context(char *out, size_t len, int64_t id, int version)
-{
-    snprintf(out, len, "phiscribe:tenant:%lld:v%d", (long long)id, version);
-}
-
-/* Wraps key k as version `version` of tenant id under the master key, with
- * its key check value: what the tenants row stores. */
-static int tenant_key_seal(store *s, int64_t id, int version, const crypto_key *k,
-                           uint8_t wrapped[CRYPTO_WRAPPED_LEN], uint8_t kcv[CRYPTO_KCV_LEN])
-{
-    char ctx[96];
-    tenant_context(ctx, sizeof(ctx), id, version);
-    crypto_key_check_value(k, kcv);
-    return crypto_key_wrap(s->master, k, ctx, wrapped);
-}
-
 int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out)
 {
     NEED_WRITE(tx);
@@ -625,13 +499,8 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     sqlite3_finalize(st);
     if (id < 1)
         return PHS_EDB;
-    crypto_key *tk = crypto_key_generate();
-    if (!tk)
-        return PHS_ENOMEM;
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
-    rc = tenant_key_seal(s, id, 1, tk, wrapped, kcv);
-    crypto_key_free(tk);
-    if (rc < 0)
+    if ((rc = keyring_tenant_new(s->keys, id, 1, wrapped, kcv)) < 0)
         return rc;
     int64_t now = time_now_us();
     rc = db_prepare(s->db,
@@ -646,7 +515,7 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_blob(st, 4, wrapped, sizeof(wrapped), SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 5, kcv, sizeof(kcv), SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 6, s->master_version);
+    sqlite3_bind_int(st, 6, keyring_master_version(s->keys));
     sqlite3_bind_int64(st, 7, STORE_DEFAULT_AUDIO_RETENTION_S);
     sqlite3_bind_int64(st, 8, STORE_DEFAULT_TRANSCRIPT_RETENTION_S);
     if ((rc = db_step_done(st)) < 0)
@@ -671,7 +540,7 @@ int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *
         return rc;
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
     int v = t.key_version + 1;
-    if ((rc = tenant_key_seal(s, tenant_id, v, new_key, wrapped, kcv)) < 0)
+    if ((rc = keyring_tenant_wrap(s->keys, tenant_id, v, new_key, wrapped, kcv)) < 0)
         return rc;
     sqlite3_stmt *st;
     rc = db_prepare(s->db,
@@ -683,7 +552,7 @@ int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *
     sqlite3_bind_int(st, 1, v);
     sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 3, kcv, sizeof(kcv), SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, s->master_version);
+    sqlite3_bind_int(st, 4, keyring_master_version(s->keys));
     sqlite3_bind_int64(st, 5, tenant_id);
     sqlite3_bind_int(st, 6, t.key_version);
     if ((rc = db_step_done(st)) < 0)
@@ -694,7 +563,7 @@ int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *
     return 0;
 }
 
-crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err)
+crypto_key *store_tenant_key_unwrap(store_tx *tx, int64_t tenant_id, int *version, int *err)
 {
     int dummy;
     if (!err)
@@ -722,29 +591,17 @@ crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err)
     crypto_key *k = NULL;
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        uint8_t wrapped[CRYPTO_WRAPPED_LEN], want[CRYPTO_KCV_LEN], have[CRYPTO_KCV_LEN];
-        char ctx[96];
+        uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
+        int v = sqlite3_column_int(st, 0);
         if (!col_blob_exact(st, 1, wrapped, sizeof(wrapped)) ||
-            !col_blob_exact(st, 2, want, sizeof(want))) {
+            !col_blob_exact(st, 2, kcv, sizeof(kcv)))
             *err = PHS_ECORRUPT;
-        } else {
-            tenant_context(ctx, sizeof(ctx), tenant_id, sqlite3_column_int(st, 0));
-            k = crypto_key_unwrap(s->master, wrapped, ctx, err);
-            if (k) {
-                crypto_key_check_value(k, have);
-                if (!crypto_equal(want, have, sizeof(want))) {
-                    crypto_key_free(k);
-                    k = NULL;
-                    *err = PHS_ECORRUPT;
-                }
-            }
-        }
+        else if ((k = keyring_tenant_unwrap(s->keys, tenant_id, v, wrapped, kcv, err)) && version)
+            *version = v;
     } else {
         *err = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
     }
     sqlite3_finalize(st);
-    if (k)
-        *err = 0;
     return k;
 }
 
@@ -756,7 +613,9 @@ struct rewrap {
     uint8_t wrapped[CRYPTO_WRAPPED_LEN];
 };
 
-static int rewrap_tenants(store *s, const crypto_key *nk, int new_version)
+/* Re-wraps every live tenant key from the master key to the new one of the
+ * rotation in progress; the rows record new_version. */
+static int rewrap_tenants(store *s, int new_version)
 {
     sqlite3_stmt *st;
     struct rewrap *rows = NULL;
@@ -788,18 +647,9 @@ static int rewrap_tenants(store *s, const crypto_key *nk, int new_version)
         rc = db_err(r);
     sqlite3_finalize(st);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        char ctx[96];
-        int e = 0;
-        tenant_context(ctx, sizeof(ctx), rows[i].id, rows[i].version);
-        crypto_key *tk = crypto_key_unwrap(s->master, rows[i].wrapped, ctx, &e);
-        if (!tk) {
-            rc = e < 0 ? e : PHS_ECRYPTO;
-            break;
-        }
         uint8_t out[CRYPTO_WRAPPED_LEN];
-        rc = crypto_key_wrap(nk, tk, ctx, out);
-        crypto_key_free(tk);
-        if (rc < 0)
+        if ((rc = keyring_tenant_rewrap(s->keys, rows[i].id, rows[i].version, rows[i].wrapped,
+                                        out)) < 0)
             break;
         if ((rc = db_prepare(s->db,
                              "UPDATE tenants SET key_wrapped = ?, master_version = ? WHERE id = ?",
@@ -817,74 +667,52 @@ static int rewrap_tenants(store *s, const crypto_key *nk, int new_version)
 int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version),
                         void *ctx, char *why, size_t whylen)
 {
-    if (!s->master || (s->flags & STORE_OPEN_READONLY))
+    if (keyring_master_version(s->keys) < 1 || (s->flags & STORE_OPEN_READONLY))
         return PHS_EPERM;
-    char mkp[STORE_PATH_MAX + 64], newp[STORE_PATH_MAX + 64];
-    path_join(mkp, sizeof(mkp), s->dir, STORE_MASTER_FILE);
-    path_join(newp, sizeof(newp), s->dir, MASTER_NEW_FILE);
-    int lock_fd = -1, e = 0;
-    int rc = dir_lock(s->dir, &lock_fd);
+    int rc = keyring_lock(s->keys);
     if (rc < 0) {
         why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
         return rc;
     }
     /* Under the lock: finish or undo an earlier interrupted rotation, and
      * pick up one another process completed, before starting ours. */
-    if ((rc = load_master(s, why, whylen)) < 0)
+    if ((rc = load_master(s, why, whylen)) < 0 ||
+        (rc = keyring_rotate_start(s->keys, why, whylen)) < 0)
         goto out_unlock;
-    if ((rc = crypto_master_create(newp)) < 0) {
-        why_set(why, whylen, "cannot create %s: %s", newp, err_str(rc));
-        goto out_unlock;
-    }
-    crypto_key *nk = crypto_master_load(newp, &e);
-    if (!nk) {
-        why_set(why, whylen, "cannot load %s: %s", newp, err_str(e));
-        rc = e < 0 ? e : PHS_ECRYPTO;
-        unlink(newp);
-        goto out_unlock;
-    }
     store_tx *tx;
-    int new_version = s->master_version + 1;
+    int new_version = keyring_master_version(s->keys) + 1;
     if ((rc = store_begin(s, &tx)) < 0) {
         why_set(why, whylen, "cannot start a transaction: %s", err_str(rc));
-        goto out_unlink;
+        goto out_abort;
     }
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
-    crypto_key_check_value(nk, kcv);
-    if ((rc = rewrap_tenants(s, nk, new_version)) < 0 ||
-        (rc = wrap_pepper(nk, s->pepper, wrapped)) < 0 ||
+    if ((rc = rewrap_tenants(s, new_version)) < 0 ||
+        (rc = keyring_rotate_record(s->keys, kcv, wrapped)) < 0 ||
         (rc = meta_put(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
         (rc = meta_put(s->db, "master_kcv", kcv, sizeof(kcv))) < 0 ||
         (rc = meta_put_int(s->db, "master_version", new_version)) < 0 ||
         (in_tx && (rc = in_tx(ctx, tx, new_version)) < 0)) {
         why_set(why, whylen, "re-wrapping keys failed: %s", err_str(rc));
         store_rollback(tx);
-        goto out_unlink;
+        goto out_abort;
     }
     if ((rc = store_commit(tx)) < 0) {
         why_set(why, whylen, "commit failed: %s", err_str(rc));
-        goto out_unlink;
+        goto out_abort;
     }
-    /* Committed: from here the database needs the new key. If the rename is
-     * interrupted, the next open (or rotation) finds master.key.new matching
-     * and finishes it; other processes meanwhile read master.key.new. */
-    crypto_key_free(s->master);
-    s->master = nk;
-    s->master_version = new_version;
-    if (rename(newp, mkp) != 0 || fs_sync_dir(s->dir) < 0) {
-        why_set(why, whylen, "rotation committed but %s could not replace %s (%s); the next open "
-                "completes it", newp, mkp, strerror(errno));
-        rc = PHS_EIO;
-    }
-    dir_unlock(lock_fd);
+    /* Committed: from here the database needs the new key (the keyring
+     * completes the file swap, or the next open does). */
+    rc = keyring_rotate_finish(s->keys, new_version, why, whylen);
+    keyring_unlock(s->keys);
     return rc;
-out_unlink:
-    crypto_key_free(nk);
-    unlink(newp);
+out_abort:
+    keyring_rotate_abort(s->keys);
 out_unlock:
-    dir_unlock(lock_fd);
+    keyring_unlock(s->keys);
     return rc;
 }
+
+/* ---- object data keys ------------------------------------------------------ */
 
 #define REWRAP_BATCH 256
 

@@ -3,8 +3,11 @@
  *
  * A data directory holds phiscribe.db (WAL, synchronous=FULL, foreign keys,
  * secure_delete), blobs/, master.key and audit-signing.key. The store owns
- * the open database, the master key, the API-key pepper and the audit
- * signer; nothing outside crypto ever sees their bytes.
+ * the open database and its keyring (keyring/keyring.h: the master key, the
+ * API-key pepper and the audit signer). Tenant keys are unwrapped only
+ * inside the store: the rest of the code gets object readers and writers
+ * (store_object_open, store_object_create), and label sealing and key
+ * rotation as operations.
  *
  * Every read and write goes through a transaction: store_begin (write,
  * BEGIN IMMEDIATE, so concurrent processes serialise) or store_begin_read.
@@ -25,6 +28,7 @@
 
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
+#include "store/blob.h"
 
 #define STORE_SCHEMA_VERSION 7
 #define STORE_PATH_MAX 1024
@@ -39,6 +43,7 @@
 
 typedef struct store store;
 typedef struct store_tx store_tx;
+struct keyring;
 
 /* ---- data directory ------------------------------------------------------ */
 
@@ -92,8 +97,9 @@ void store_close(store *s);
 const char *store_dir(const store *s);
 bool store_readonly(const store *s);
 const char *store_node_id(const store *s);
-/* The audit signer loaded from audit-signing.key (also in read-only mode). */
-const crypto_signer *store_signer(const store *s);
+/* The handle's keyring: signing (keyring_sign, keyring_signer_public) works
+ * also in read-only mode; the handle keeps it until store_close. */
+const struct keyring *store_keyring(const store *s);
 /* The Ed25519 public key recorded in the database at init. */
 void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
 int store_master_version(const store *s);
@@ -166,18 +172,25 @@ int store_tenant_set_retention(store_tx *tx, int64_t tenant_id, int64_t audio_s,
  * its API keys. The name stays taken, so audit records and certificates
  * keep naming one tenant. PHS_ENOTFOUND if missing or already deleted. */
 int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us);
-/* Unwraps the tenant key (checks its key check value). Caller frees with
- * crypto_key_free. NULL with *err on failure; PHS_ENOTFOUND for a deleted
- * tenant. */
-crypto_key *store_tenant_key(store_tx *tx, int64_t tenant_id, int *err);
+/* 0 when the tenant's key unwraps and matches its check value (the key is
+ * dropped again); PHS_ENOTFOUND for a missing or deleted tenant,
+ * PHS_ECRYPTO / PHS_ECORRUPT when it does not unwrap. */
+int store_tenant_key_check(store_tx *tx, int64_t tenant_id);
 
-/* Tenant key rotation, in the caller's transaction: wraps new_key under the
- * master key as the tenant's next key version (*version gets it) and
- * replaces the stored key. Everything under the old key must be re-wrapped
- * in the same transaction (store_object_rewrap, auth_labels_reseal).
- * PHS_ENOTFOUND for a missing or offboarded tenant. */
-int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *new_key,
-                             int *version);
+/* What a tenant key rotation did. */
+struct store_key_rotation {
+    int old_version, new_version;
+    int64_t objects; /* data keys re-wrapped */
+    int64_t labels;  /* API key labels re-sealed */
+};
+
+/* Tenant key rotation, in the caller's write transaction: a fresh random
+ * key becomes the tenant's next key version, and the data key of every
+ * live object and every API key label are re-wrapped / re-sealed under it
+ * (objects in batches: memory stays flat). No object's ciphertext changes.
+ * PHS_ENOTFOUND for a missing or offboarded tenant, PHS_ESTALE if another
+ * rotation got there first. */
+int store_tenant_rotate_key(store_tx *tx, int64_t tenant_id, struct store_key_rotation *out);
 
 /* ---- API keys (rows only; see auth.h for the key format) ---------------- */
 
@@ -204,6 +217,13 @@ int store_api_key_each(store_tx *tx, int64_t tenant_id,
 int store_api_key_revoke(store_tx *tx, const char *id, int64_t now_us);
 /* Replaces a key's sealed label (len 0: none). PHS_ENOTFOUND if no such key. */
 int store_api_key_set_label(store_tx *tx, const char *id, const uint8_t *sealed, size_t len);
+/* Seals label (NUL-terminated; sealed it must fit STORE_LABEL_SEALED_MAX)
+ * under the key's tenant key into row->label_sealed (len 0 on failure);
+ * row->id and row->tenant_id must be set. Writes nothing to the database. */
+int store_api_key_seal_label(store_tx *tx, struct store_api_key *row, const char *label);
+/* Opens row's sealed label into out (len bytes with the NUL; "" when it
+ * has none). PHS_ECRYPTO when it does not open (another key's label). */
+int store_api_key_open_label(store_tx *tx, const struct store_api_key *row, char *out, size_t len);
 
 /* ---- master key rotation ------------------------------------------------- */
 
@@ -319,13 +339,31 @@ int store_object_destroy_key(store_tx *tx, const char *id, int64_t now_us);
  * oldest first; a non-zero return stops and is returned. */
 int store_object_each_live(store_tx *tx, int64_t tenant_id,
                            int (*fn)(void *ctx, const struct store_object *o), void *ctx);
-/* Re-wraps the data key of each live object of the tenant still wrapped
- * under an older tenant key than version: fn turns the old wrapped key
- * into the new one in place; the row then records version. In batches, so
- * memory stays flat; *count (may be NULL) gets the number re-wrapped. */
-int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
-                        int (*fn)(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN]),
-                        void *ctx, int64_t *count);
+
+/* Encrypted object contents. The tenant key is unwrapped inside the store
+ * for the call and wiped before it returns; a writer or reader holds only
+ * its object's data key and may outlive the transaction (stream outside
+ * it: a transaction holds the handle's lock). */
+
+/* Starts new object id (blob_id_valid) of tenant_id: its data key is
+ * wrapped under the tenant's current key, whose version *key_version (may
+ * be NULL) gets: record it as the row's tenant_key_version. Write, then
+ * blob_writer_commit and store_object_insert. NULL with *err as for the
+ * tenant key (PHS_ENOTFOUND: deleted tenant) or blob_writer_new. */
+blob_writer *store_object_create(store_tx *tx, int64_t tenant_id, const char *id, int *key_version,
+                                 int *err);
+/* Opens live object id of tenant_id for reading; row (may be NULL) gets
+ * its row. NULL with *err: PHS_ENOTFOUND (no such object of the tenant, or
+ * its key destroyed), errors of the tenant key, or of blob_reader_open. */
+blob_reader *store_object_open(store_tx *tx, int64_t tenant_id, const char *id,
+                               struct store_object *row, int *err);
+/* The same, each in a read transaction of its own, for callers outside
+ * one: store_object_writer starts a writer; store_object_read streams the
+ * whole object into sink after the transaction ended and returns 0 only if
+ * it all verified (blob_reader_drain). */
+blob_writer *store_object_writer(store *s, int64_t tenant_id, const char *id, int *key_version,
+                                 int *err);
+int store_object_read(store *s, int64_t tenant_id, const char *id, blob_sink_fn sink, void *ctx);
 /* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
  * Call outside a transaction after destroying keys. */
 int store_flush_erased(store *s);

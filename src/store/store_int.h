@@ -11,9 +11,10 @@
 #include <stdint.h>
 
 #include "core/fsmode.h"
+#include "keyring/keyring.h"
 #include "store/store.h"
 
-#define LOCK_FILE ".lock"
+#define LOCK_FILE KEYRING_LOCK_FILE /* keyring_lock */
 
 struct store_tx {
     store *s;
@@ -33,10 +34,7 @@ struct store {
     sqlite3_stmt *cache[ST_COUNT];
     pthread_mutex_t lock;
     unsigned flags;
-    crypto_key *master;
-    crypto_key *pepper;
-    crypto_signer *signer;
-    int master_version;
+    keyring *keys; /* master key, pepper, audit signer (keyring/keyring.h) */
     char node_id[STORE_NODE_ID_LEN + 1];
     uint8_t recorded_pub[CRYPTO_ED25519_PUB_LEN];
     struct store_tx tx;
@@ -145,16 +143,10 @@ int db_configure(sqlite3 *db, bool readonly);
 void why_set(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* out = dir/name; PHS_ETOOBIG if it does not fit. */
 int path_join(char *out, size_t len, const char *dir, const char *name);
-/* Refuses key files that group or others can access, naming the fix. */
-int check_key_file(const char *path, char *why, size_t whylen);
 int check_dir_modes(const char *dir, char *why, size_t whylen);
 int check_object_modes(const char *dir, char *why, size_t whylen);
 /* Removes what store_create made of dir (after a failure). */
 void remove_created(const char *dir);
-/* The exclusive lock on DIR/.lock (master-key rotation); dir_unlock(-1) is
- * a no-op. */
-int dir_lock(const char *dir, int *fd);
-void dir_unlock(int fd);
 /* Takes the server lock of dir for s (s->server_lock_fd), or PHS_EBUSY
  * naming the server that holds it. */
 int server_lock_take(store *s, const char *dir, char *why, size_t whylen);

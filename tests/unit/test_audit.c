@@ -18,6 +18,7 @@
 #include "records/audit_int.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 #include "store/store.h"
 
 struct fx {
@@ -39,7 +40,7 @@ static int fx_setup(void **state)
     if (store_create(f->dir, why, sizeof(why)) != 0 ||
         !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
         return -1;
-    crypto_signer_public(store_signer(f->s), f->pub);
+    keyring_signer_public(store_keyring(f->s), f->pub);
     *state = f;
     return 0;
 }

@@ -376,16 +376,12 @@ static void labels_sealed_and_scoped(void **state)
 /* Writes text as a new object of the tenant under its current key. */
 static void put_object(struct fx *f, int64_t tenant_id, const char *id, const char *text)
 {
-    char blobdir[256];
-    snprintf(blobdir, sizeof(blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
     store_tx *tx;
     int err = 0;
     struct store_tenant t;
     assert_int_equal(store_begin(f->s, &tx), 0);
     assert_int_equal(store_tenant_by_id(tx, tenant_id, &t), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant_id, &err);
-    assert_non_null(tk);
-    blob_writer *w = blob_writer_new(blobdir, tk, id, &err);
+    blob_writer *w = store_object_create(tx, tenant_id, id, NULL, &err);
     assert_non_null(w);
     assert_int_equal(blob_writer_write(w, text, strlen(text)), 0);
     struct blob_info bi;
@@ -400,7 +396,6 @@ static void put_object(struct fx *f, int64_t tenant_id, const char *id, const ch
     memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_int_equal(store_commit(tx), 0);
-    crypto_key_free(tk);
 }
 
 struct text_buf {
@@ -422,20 +417,8 @@ static int text_sink(void *ctx, const void *buf, size_t len)
 /* Reads an object back with the tenant's current key. */
 static int get_object(struct fx *f, int64_t tenant_id, const char *id, struct text_buf *out)
 {
-    char blobdir[256];
-    snprintf(blobdir, sizeof(blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
-    store_tx *tx;
-    int err = 0;
-    struct store_object o;
     memset(out, 0, sizeof(*out));
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
-    assert_int_equal(store_object_get(tx, tenant_id, id, &o), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant_id, &err);
-    store_rollback(tx);
-    assert_non_null(tk);
-    int rc = blob_read(blobdir, tk, o.dk_wrapped, id, text_sink, out);
-    crypto_key_free(tk);
-    return rc;
+    return store_object_read(f->s, tenant_id, id, text_sink, out);
 }
 
 static void tenant_key_rotation(void **state)

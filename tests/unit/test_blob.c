@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store/blob.h"
+#include "store/blob_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
 

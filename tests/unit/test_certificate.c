@@ -71,15 +71,12 @@ static void put_object(struct fx *f, store_tx *tx, const char *kind, const char 
                        char id[STORE_ID_MAX + 1])
 {
     int err = 0;
-    crypto_key *tk = store_tenant_key(tx, f->tenant.id, &err);
-    assert_non_null(tk);
     assert_int_equal(id_random("obj_", 24, id, STORE_ID_MAX + 1), 0);
-    blob_writer *bw = blob_writer_new(f->blobdir, tk, id, &err);
+    blob_writer *bw = store_object_create(tx, f->tenant.id, id, NULL, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
     struct blob_info bi;
     assert_int_equal(blob_writer_commit(bw, &bi), 0);
-    crypto_key_free(tk);
     struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
                              .has_dk = true, .size = (int64_t)bi.plain_bytes,
                              .created_us = time_now_us(), .has_sha256 = true};
@@ -365,10 +362,8 @@ static void offboarding_erases_tenant(void **state)
         assert_false(blob_exists(f->blobdir, aud[i]) || blob_exists(f->blobdir, txt[i]));
     }
     store_tx *tx;
-    int err = 0;
     assert_int_equal(store_begin_read(f->s, &tx), 0);
-    assert_null(store_tenant_key(tx, f->tenant.id, &err));
-    assert_int_equal(err, PHS_ENOTFOUND);
+    assert_int_equal(store_tenant_key_check(tx, f->tenant.id), PHS_ENOTFOUND);
     struct store_transcript t;
     assert_int_equal(store_transcript_get(tx, f->tenant.id, id[0], &t), 0);
     assert_int_equal(t.state, STORE_JOB_DELETED);

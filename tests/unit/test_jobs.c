@@ -165,18 +165,13 @@ static void queue_job_with(const char *options, char *id, size_t id_len, char *o
 {
     store_tx *tx;
     int err;
-    assert_int_equal(store_begin_read(st, &tx), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
-    store_rollback(tx);
-    assert_non_null(tk);
     struct store_object o = {0};
     assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
-    blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
+    blob_writer *bw = store_object_writer(st, tenant.id, o.id, NULL, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, wav, wav_len), 0);
     struct blob_info bi;
     assert_int_equal(blob_writer_commit(bw, &bi), 0);
-    crypto_key_free(tk);
     o.tenant_id = tenant.id;
     snprintf(o.kind, sizeof(o.kind), "audio");
     o.tenant_key_version = tenant.key_version;
@@ -250,15 +245,12 @@ static void test_stored_job(void **state)
     /* The result is an encrypted object of the tenant; it decrypts to verbose_json. */
     store_tx *tx;
     struct store_object o, a;
-    int err;
     assert_int_equal(store_begin_read(st, &tx), 0);
     assert_int_equal(store_object_get(tx, tenant.id, t.transcript_object, &o), 0);
     assert_int_equal(store_object_get(tx, tenant.id, audio_id, &a), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
     store_rollback(tx);
     char *json = NULL;
-    assert_int_equal(blob_read(blobdir, tk, o.dk_wrapped, o.id, collect, &json), 0);
-    crypto_key_free(tk);
+    assert_int_equal(store_object_read(st, tenant.id, o.id, collect, &json), 0);
     asr_result *res = transcript_parse_verbose(json, strlen(json));
     assert_non_null(res);
     char *text = asr_result_text(res);
@@ -309,16 +301,13 @@ static struct bin read_object(const char *id, const char *kind)
     store_tx *tx;
     struct store_object o;
     struct bin b = {0};
-    int err;
     assert_int_equal(store_begin_read(st, &tx), 0);
     assert_int_equal(store_object_get(tx, tenant.id, id, &o), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
     store_rollback(tx);
     assert_true(o.has_dk);
     assert_string_equal(o.kind, kind);
-    assert_int_equal(blob_read(blobdir, tk, o.dk_wrapped, o.id, collect_bin, &b), 0);
+    assert_int_equal(store_object_read(st, tenant.id, o.id, collect_bin, &b), 0);
     assert_int_equal(b.len, (size_t)o.size);
-    crypto_key_free(tk);
     return b;
 }
 
@@ -795,18 +784,13 @@ static void put_object(const char *kind, const char *text, char *id, size_t id_l
 {
     store_tx *tx;
     int err;
-    assert_int_equal(store_begin_read(st, &tx), 0);
-    crypto_key *tk = store_tenant_key(tx, tenant.id, &err);
-    store_rollback(tx);
-    assert_non_null(tk);
     struct store_object o = {0};
     assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
-    blob_writer *bw = blob_writer_new(blobdir, tk, o.id, &err);
+    blob_writer *bw = store_object_writer(st, tenant.id, o.id, NULL, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
     struct blob_info bi;
     assert_int_equal(blob_writer_commit(bw, &bi), 0);
-    crypto_key_free(tk);
     o.tenant_id = tenant.id;
     snprintf(o.kind, sizeof(o.kind), "%s", kind);
     o.tenant_key_version = tenant.key_version;
