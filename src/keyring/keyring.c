@@ -79,38 +79,34 @@ void keyring_close(keyring *kr)
 
 keyring *keyring_create(const char *dir, int *err, char *why, size_t whylen)
 {
-    int dummy;
-    if (!err)
-        err = &dummy;
-    keyring *kr = keyring_alloc(dir, err, why, whylen);
-    if (!kr)
-        return NULL;
     char mkp[KEYRING_PATH_MAX], skp[KEYRING_PATH_MAX];
+    int rc = 0, e = 0;
+    keyring *kr = keyring_alloc(dir, &rc, why, whylen);
+    if (!kr)
+        goto out;
     key_path(kr, KEYRING_MASTER_FILE, mkp);
     key_path(kr, KEYRING_SIGNER_FILE, skp);
-    int rc = 0, e = 0;
     if ((rc = crypto_master_create(mkp)) < 0 || !(kr->master = crypto_master_load(mkp, &e))) {
         rc = rc < 0 ? rc : e;
         why_put(why, whylen, "cannot create %s: %s", mkp, err_str(rc));
-        goto out_close;
-    }
-    if ((rc = crypto_signer_create(skp)) < 0 || !(kr->signer = crypto_signer_load(skp, &e))) {
+    } else if ((rc = crypto_signer_create(skp)) < 0 ||
+               !(kr->signer = crypto_signer_load(skp, &e))) {
         rc = rc < 0 ? rc : e;
         why_put(why, whylen, "cannot create %s: %s", skp, err_str(rc));
-        goto out_close;
-    }
-    if (!(kr->pepper = crypto_key_generate())) {
+    } else if (!(kr->pepper = crypto_key_generate())) {
         rc = PHS_ENOMEM;
         why_put(why, whylen, "cannot generate keys: %s", err_str(rc));
-        goto out_close;
     }
     kr->master_version = 1;
-    *err = 0;
+    if (rc < 0 || !kr->pepper) {
+        keyring_close(kr);
+        kr = NULL;
+        rc = rc < 0 ? rc : PHS_EINTERNAL;
+    }
+out:
+    if (err)
+        *err = rc;
     return kr;
-out_close:
-    keyring_close(kr);
-    *err = rc < 0 ? rc : PHS_EINTERNAL;
-    return NULL;
 }
 
 int keyring_describe(const keyring *kr, struct keyring_record *rec)
@@ -125,25 +121,23 @@ int keyring_describe(const keyring *kr, struct keyring_record *rec)
 
 keyring *keyring_open(const char *dir, int *err, char *why, size_t whylen)
 {
-    int dummy;
-    if (!err)
-        err = &dummy;
-    keyring *kr = keyring_alloc(dir, err, why, whylen);
-    if (!kr)
-        return NULL;
     char skp[KEYRING_PATH_MAX];
-    key_path(kr, KEYRING_SIGNER_FILE, skp);
-    int rc = fs_check_private(skp, false, why, whylen), e = 0;
-    if (rc == 0 && !(kr->signer = crypto_signer_load(skp, &e))) {
-        why_put(why, whylen, "cannot load %s: %s", skp, err_str(e));
-        rc = e < 0 ? e : PHS_ECRYPTO;
+    int rc = 0, e = 0;
+    keyring *kr = keyring_alloc(dir, &rc, why, whylen);
+    if (kr) {
+        key_path(kr, KEYRING_SIGNER_FILE, skp);
+        rc = fs_check_private(skp, false, why, whylen);
+        if (rc == 0 && !(kr->signer = crypto_signer_load(skp, &e))) {
+            why_put(why, whylen, "cannot load %s: %s", skp, err_str(e));
+            rc = e < 0 ? e : PHS_ECRYPTO;
+        }
+        if (rc < 0) {
+            keyring_close(kr);
+            kr = NULL;
+        }
     }
-    if (rc < 0) {
-        keyring_close(kr);
+    if (err)
         *err = rc;
-        return NULL;
-    }
-    *err = 0;
     return kr;
 }
 

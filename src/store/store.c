@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/fsmode.h"
 #include "core/timeutil.h"
 #include "keyring/keyring.h"
 #include "store/tenant_keys_int.h"
