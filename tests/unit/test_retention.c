@@ -24,7 +24,9 @@
 #include "records/certificate.h"
 #include "records/retention.h"
 #include "store/blob.h"
+#include "store/blob_int.h" /* the raw reads that prove erasure */
 #include "store/store.h"
+#include "store/tenant_keys_int.h"
 
 #define ID_LEN (STORE_ID_MAX + 1)
 #define S      (1000000LL) /* microseconds per second */
@@ -97,7 +99,7 @@ static void put_object(struct fx *f, store_tx *tx, const char *kind, const char 
                        char id[ID_LEN], uint8_t dk[CRYPTO_WRAPPED_LEN])
 {
     int err = 0;
-    crypto_key *tk = store_tenant_key(tx, f->tenant.id, &err);
+    crypto_key *tk = store_tenant_key_unwrap(tx, f->tenant.id, NULL, &err);
     assert_non_null(tk);
     assert_int_equal(id_random("obj_", 24, id, ID_LEN), 0);
     blob_writer *bw = blob_writer_new(f->blobdir, tk, id, &err);
@@ -173,7 +175,7 @@ static int read_back(struct fx *f, const char *id, const uint8_t dk[CRYPTO_WRAPP
     int err = 0;
     memset(out, 0, sizeof(*out));
     assert_int_equal(store_begin_read(f->s, &tx), 0);
-    crypto_key *tk = store_tenant_key(tx, f->tenant.id, &err);
+    crypto_key *tk = store_tenant_key_unwrap(tx, f->tenant.id, NULL, &err);
     store_rollback(tx);
     assert_non_null(tk);
     int rc = blob_read(f->blobdir, tk, dk, id, collect_plain, out);
