@@ -24,7 +24,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # `make V=1` shows full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean check-layers
+.PHONY: all deps run test test-unit test-asan test-integration test-long bench fuzz format clean check-layers bench-compare
 
 all: $(BUILD)/phiscribe build/medical/profile.conf
 
@@ -169,6 +169,16 @@ clean:
 bench-server: deps
 	@$(MAKE) --no-print-directory all
 	@bench/server $(BUILD)/phiscribe
+
+# The server's CPU per request, this build beside revision BASE, run side by
+# side (bench/compare; docs/BENCHMARKS.md). BASE defaults to HEAD~1.
+.PHONY: bench-compare
+bench-compare: all
+	@rev=$${BASE:-HEAD~1}; echo "  BASE    $$rev"; \
+	    rm -rf $(BUILD)/base && mkdir -p $(BUILD)/base && \
+	    git archive "$$rev" | tar -x -C $(BUILD)/base && \
+	    $(MAKE) --no-print-directory -C $(BUILD)/base MEDICAL_PROFILE=$(CURDIR)/build/medical build/phiscribe && \
+	    bench/compare $(BUILD)/base/build/phiscribe $(BUILD)/phiscribe
 
 # Audit appends per second and verification speed (bench/audit; docs/BENCHMARKS.md).
 .PHONY: bench-audit
