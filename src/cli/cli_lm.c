@@ -7,7 +7,9 @@
 
 #include "speech/asr.h"
 #include "cli/cli.h"
+#include "cli/cliadm.h"
 #include "core/err.h"
+#include "core/sbuf.h"
 #include "speech/g2p.h"
 #include "speech/lm.h"
 #include "speech/profile.h"
@@ -28,34 +30,16 @@ static void lm_usage(FILE *out)
             "g2p: prints \"word PHONES\" as the recogniser would pronounce each word.\n");
 }
 
-/* Appends the whole file to *buf, refusing more than LM_MAX_TEXT in total. */
-static int read_all(const char *path, char **buf, size_t *len)
+/* Appends the whole file to b and ends its last line, refusing more than
+ * LM_MAX_TEXT in total (a corpus may quote clinical text: it is held in an
+ * sbuf, wiped when freed). */
+static int read_all(const char *path, sbuf *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return PHS_EIO;
-    int rc = 0;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (*len + n + 1 > LM_MAX_TEXT) {
-            rc = PHS_ETOOBIG;
-            break;
-        }
-        char *nb = realloc(*buf, *len + n + 2);
-        if (!nb) {
-            rc = PHS_ENOMEM;
-            break;
-        }
-        *buf = nb;
-        memcpy(*buf + *len, chunk, n);
-        *len += n;
-    }
-    if (!rc && ferror(f))
-        rc = PHS_EIO;
-    fclose(f);
-    if (!rc && *buf) /* a file without a final newline still ends its line */
-        (*buf)[(*len)++] = '\n';
+    int rc = cliadm_read_file(path, b);
+    if (rc == 0 && b->len > LM_MAX_TEXT - 1)
+        rc = PHS_ETOOBIG;
+    if (rc == 0 && b->len) /* a file without a final newline still ends its line */
+        rc = sbuf_append(b, "\n", 1);
     return rc;
 }
 
@@ -99,20 +83,20 @@ static int lm_build(int argc, char **argv)
         lm_usage(stderr);
         return CLI_USAGE;
     }
-    char *text = NULL;
-    size_t len = 0;
+    sbuf text;
+    sbuf_init(&text, LM_MAX_TEXT);
     for (int i = optind; i < argc; i++) {
-        int rc = read_all(argv[i], &text, &len);
+        int rc = read_all(argv[i], &text);
         if (rc < 0) {
             fprintf(stderr, "phiscribe lm build: %s: %s\n", argv[i],
                     rc == PHS_ETOOBIG ? "text over 64 MB in total" : err_str(rc));
-            free(text);
+            sbuf_free(&text);
             return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
         }
     }
     char msg[PROFILE_PATH_MAX + 64] = "";
-    int rc = profile_build(text ? text : "", len, out, base, weight, dict, msg, sizeof(msg));
-    free(text);
+    int rc = profile_build(sbuf_str(&text), text.len, out, base, weight, dict, msg, sizeof(msg));
+    sbuf_free(&text);
     if (rc < 0) {
         fprintf(stderr, "phiscribe lm build: %s\n", msg[0] ? msg : err_str(rc));
         return rc == PHS_EEMPTY || rc == PHS_EINVAL ? CLI_BADINPUT : CLI_FAIL;

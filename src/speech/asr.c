@@ -10,6 +10,7 @@
 #include "speech/asr_engine.h"
 #include "speech/profile.h"
 #include "core/err.h"
+#include "core/wipe.h"
 
 #define FRAME_SAMPLES 160                  /* 10 ms at 16 kHz */
 #define CUT_WINDOW_FRAMES 20               /* look for the quietest 200 ms */
@@ -124,7 +125,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     *err = 0;
     return d;
 fail:
-    free(d->buf);
+    wipe_free(d->buf, d->model->utt_max * sizeof(int16_t));
     free(d);
     return NULL;
 }
@@ -132,7 +133,7 @@ fail:
 static void acc_clear(word_acc *a)
 {
     for (size_t i = 0; i < a->n; i++)
-        free(a->words[i].text);
+        wipe_free_str(a->words[i].text);
     free(a->words);
     free(a->utt);
     memset(a, 0, sizeof(*a));
@@ -144,7 +145,7 @@ void asr_decoder_free(asr_decoder *d)
         return;
     acc_clear(&d->acc);
     d->model->engine->decoder_free(d->handle);
-    free(d->buf);
+    wipe_free(d->buf, d->model->utt_max * sizeof(int16_t));
     free(d);
 }
 
@@ -373,9 +374,9 @@ void asr_result_free(asr_result *res)
     if (!res)
         return;
     for (size_t i = 0; i < res->n_words; i++)
-        free(res->words[i].text);
+        wipe_free_str(res->words[i].text);
     for (size_t i = 0; i < res->n_segments; i++)
-        free(res->segments[i].text);
+        wipe_free_str(res->segments[i].text);
     free(res->words);
     free(res->segments);
     free(res);

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/jsonout.h"
 #include "core/sbuf.h"
+#include "core/wipe.h"
 #include "text/redact.h"
 
 void transcript_opts_default(transcript_opts *o)
@@ -245,11 +246,11 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
                     out[n] = '\n';
                     out[n + 1] = '\0';
                 }
-                free(s);
+                wipe_free_str(s);
             }
         }
     }
-    free(text);
+    wipe_free_str(text);
     return out;
 }
 
