@@ -12,19 +12,19 @@
 #include "core/err.h"
 #include "core/wipe.h"
 
-#define FRAME_SAMPLES 160                  /* 10 ms at 16 kHz */
-#define CUT_WINDOW_FRAMES 20               /* look for the quietest 200 ms */
+#define FRAME_SAMPLES     160 /* 10 ms at 16 kHz */
+#define CUT_WINDOW_FRAMES 20  /* look for the quietest 200 ms */
 /* An utterance whose loudest 10 ms frame is below this RMS (about -50 dBFS)
  * holds no speech; the engine is not run on it. */
-#define SILENCE_RMS 100.0
-#define SEG_GAP_SECONDS 0.6                /* a pause this long starts a new segment */
-#define SEG_MAX_SECONDS 10.0               /* no segment longer than this */
+#define SILENCE_RMS     100.0
+#define SEG_GAP_SECONDS 0.6  /* a pause this long starts a new segment */
+#define SEG_MAX_SECONDS 10.0 /* no segment longer than this */
 
 struct asr_model {
     const asr_engine *engine;
     void *handle;
-    size_t utt_max;  /* samples: the longest utterance */
-    size_t cut_min;  /* samples: never cut an utterance shorter than this */
+    size_t utt_max; /* samples: the longest utterance */
+    size_t cut_min; /* samples: never cut an utterance shorter than this */
 };
 
 /* A recognised word plus the utterance it came from (for segmentation). */
@@ -37,13 +37,13 @@ typedef struct word_acc {
 struct asr_decoder {
     asr_model *model;
     void *handle;
-    int16_t *buf;          /* model->utt_max samples */
+    int16_t *buf; /* model->utt_max samples */
     size_t buf_len;
-    uint64_t buf_offset;   /* absolute sample index of buf[0] */
-    uint64_t fed;          /* samples fed in this recording */
+    uint64_t buf_offset; /* absolute sample index of buf[0] */
+    uint64_t fed;        /* samples fed in this recording */
     size_t utt_index;
     word_acc acc;
-    int failed;            /* sticky error of this recording */
+    int failed; /* sticky error of this recording */
 };
 
 void asr_config_default(asr_config *c)

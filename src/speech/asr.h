@@ -19,10 +19,10 @@
 #define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
 
 typedef struct asr_config {
-    const char *engine;      /* "pocketsphinx" */
-    const char *model_dir;   /* acoustic model directory */
-    const char *lm;          /* n-gram language model (ARPA or binary) */
-    const char *dict;        /* pronunciation dictionary */
+    const char *engine;    /* "pocketsphinx" */
+    const char *model_dir; /* acoustic model directory */
+    const char *lm;        /* n-gram language model (ARPA or binary) */
+    const char *dict;      /* pronunciation dictionary */
     /* Extra engine parameters as "name", "value" pairs, NULL-terminated;
      * applied after the tuned defaults (docs/ENGINE.md lists them). */
     const char *const *params;
@@ -46,15 +46,15 @@ typedef struct asr_config {
 void asr_config_default(asr_config *c);
 
 typedef struct asr_word {
-    char *text;          /* lower case, no engine markup */
-    double start, end;   /* seconds from the start of the recording */
-    float confidence;    /* posterior probability, 0..1 */
+    char *text;        /* lower case, no engine markup */
+    double start, end; /* seconds from the start of the recording */
+    float confidence;  /* posterior probability, 0..1 */
 } asr_word;
 
 typedef struct asr_segment {
-    char *text;          /* the segment's words joined by single spaces */
-    double start, end;   /* seconds */
-    size_t first_word;   /* index into asr_result.words */
+    char *text;        /* the segment's words joined by single spaces */
+    double start, end; /* seconds */
+    size_t first_word; /* index into asr_result.words */
     size_t n_words;
 } asr_segment;
 
@@ -63,7 +63,7 @@ typedef struct asr_result {
     size_t n_words;
     asr_segment *segments;
     size_t n_segments;
-    double duration;     /* seconds of audio fed */
+    double duration; /* seconds of audio fed */
 } asr_result;
 
 /* The whole transcript (segments joined by spaces) in a new string; NULL on

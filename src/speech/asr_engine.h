@@ -6,7 +6,7 @@
 
 /* One recognised word of an utterance, times relative to the utterance. */
 typedef struct asr_engine_word {
-    const char *text;    /* valid until the next engine call */
+    const char *text; /* valid until the next engine call */
     double start, end;
     float confidence;
 } asr_engine_word;

@@ -16,8 +16,10 @@
 
 #define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 static const char *utts[] = {
-    "sense_and_sensibility_01_austen_64kb-0870.wav", "sense_and_sensibility_01_austen_64kb-0880.wav",
-    "sense_and_sensibility_01_austen_64kb-0890.wav", "sense_and_sensibility_01_austen_64kb-0920.wav",
+    "sense_and_sensibility_01_austen_64kb-0870.wav",
+    "sense_and_sensibility_01_austen_64kb-0880.wav",
+    "sense_and_sensibility_01_austen_64kb-0890.wav",
+    "sense_and_sensibility_01_austen_64kb-0920.wav",
     "sense_and_sensibility_01_austen_64kb-0930.wav",
 };
 #define N_UTTS 5
