@@ -43,7 +43,8 @@ struct asr_decoder {
     uint64_t fed;        /* samples fed in this recording */
     size_t utt_index;
     word_acc acc;
-    int failed; /* sticky error of this recording */
+    asr_listener listener; /* all NULL: none */
+    int failed;            /* sticky error (or listener stop) of this recording */
 };
 
 void asr_config_default(asr_config *c)
@@ -208,15 +209,26 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
     return false;
 }
 
-/* Recognises buf[0..n) as one utterance. */
+void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l)
+{
+    if (l)
+        d->listener = *l;
+    else
+        memset(&d->listener, 0, sizeof(d->listener));
+}
+
+/* Recognises buf[0..n) as one utterance and hands its words to the listener. */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
     int rc = 0;
+    size_t first = d->acc.n;
     if (n && has_speech_energy(d->buf, n)) {
         struct word_ctx wc = {d, (double)d->buf_offset / 16000.0};
         rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
     }
     d->utt_index++;
+    if (rc == 0 && d->listener.utterance && d->acc.n > first)
+        rc = d->listener.utterance(d->listener.ctx, d->acc.words + first, d->acc.n - first);
     return rc;
 }
 
@@ -269,7 +281,7 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
             break;
         size_t cut = find_cut(d->buf, d->buf_len, d->model->cut_min);
         int rc = decode_utterance(d, cut);
-        if (rc < 0)
+        if (rc)
             return d->failed = rc;
         memmove(d->buf, d->buf + cut, (d->buf_len - cut) * sizeof(int16_t));
         d->buf_len -= cut;
@@ -335,10 +347,10 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out)
     int rc = d->failed;
     asr_result *res = NULL;
     *out = NULL;
-    if (rc < 0)
+    if (rc)
         goto out;
     rc = decode_utterance(d, d->buf_len);
-    if (rc < 0)
+    if (rc)
         goto out;
     d->buf_len = 0;
     res = calloc(1, sizeof(*res));

@@ -94,4 +94,23 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n);
 /* Ends the recording and hands over its result (caller frees). */
 int asr_decoder_finish(asr_decoder *d, asr_result **out);
 
+/* Receives results while a recording is decoded, on the thread that calls
+ * asr_decoder_feed / asr_decoder_finish, before that call returns. The
+ * pointers passed are valid only during the call. */
+typedef struct asr_listener {
+    /* The utterance in progress so far (may still change); start is its
+     * first word's time in seconds from the recording's start. NULL-able. */
+    void (*partial)(void *ctx, const char *text, double start);
+    /* One finished utterance with at least one word: its words (times from
+     * the recording's start), in order; the concatenation of all calls is
+     * the result's words. A non-zero return stops the recording: the
+     * feed/finish call that made it returns that value, and so does every
+     * later feed until the next start. NULL-able. */
+    int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
+    void *ctx;
+} asr_listener;
+
+/* Copies *l into d (NULL: none); kept across asr_decoder_start. */
+void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
+
 #endif

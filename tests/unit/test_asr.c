@@ -232,6 +232,109 @@ static void test_long_recording(void **state)
     asr_model_free(short_utts);
 }
 
+/* What the listener saw, utterance by utterance. */
+struct heard {
+    char **words;
+    size_t n, cap, calls;
+    double last_end;
+    size_t stop_after; /* 0: never stop */
+};
+
+static int on_utterance(void *ctx, const asr_word *w, size_t n)
+{
+    struct heard *h = ctx;
+    assert_true(n > 0);
+    h->calls++;
+    for (size_t i = 0; i < n; i++) {
+        if (h->n == h->cap) {
+            h->cap = h->cap ? h->cap * 2 : 64;
+            h->words = realloc(h->words, h->cap * sizeof(char *));
+            assert_non_null(h->words);
+        }
+        assert_true(w[i].start >= h->last_end - 1e-9);
+        h->last_end = w[i].end;
+        h->words[h->n++] = strdup(w[i].text);
+    }
+    return h->stop_after && h->calls >= h->stop_after ? 7 : 0;
+}
+
+static void heard_free(struct heard *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->words[i]);
+    free(h->words);
+}
+
+/* The utterance callback sees every finished utterance in order, and
+ * together they are exactly the result's words; a non-zero return stops the
+ * recording and is returned by the feed that made it. */
+static void test_listener(void **state)
+{
+    if (!model)
+        skip();
+    size_t total = 0, gap = 8000, pos = 0;
+    for (int i = 0; i < N_UTTS; i++)
+        total += speech[i].n + gap;
+    int16_t *all = calloc(total, sizeof(int16_t));
+    for (int i = 0; i < N_UTTS; i++) {
+        memcpy(all + pos, speech[i].s, speech[i].n * sizeof(int16_t));
+        pos += speech[i].n + gap;
+    }
+    asr_config c;
+    char msg[256];
+    int err;
+    asr_config_default(&c);
+    c.max_utterance_seconds = 6;
+    asr_model *short_utts = asr_model_load(&c, &err, msg, sizeof(msg));
+    assert_non_null(short_utts);
+    asr_decoder *d = asr_decoder_new(short_utts, &err);
+    assert_non_null(d);
+
+    struct heard h = {0};
+    asr_listener l = {.utterance = on_utterance, .ctx = &h};
+    asr_decoder_set_listener(d, &l);
+    asr_result *r = run(d, all, total, 3000);
+    assert_true(h.calls >= 3);
+    assert_int_equal(h.n, r->n_words);
+    for (size_t i = 0; i < r->n_words; i++)
+        assert_string_equal(h.words[i], r->words[i].text);
+    /* The listener changes nothing in the result. */
+    asr_decoder_set_listener(d, NULL);
+    asr_result *plain = run(d, all, total, 3000);
+    assert_same(r, plain);
+    asr_result_free(plain);
+    heard_free(&h);
+
+    /* Stop after the first utterance: the feed that finished it returns 7,
+     * and so does every later feed and the finish; the decoder is reusable. */
+    struct heard h2 = {.stop_after = 1};
+    l.ctx = &h2;
+    asr_decoder_set_listener(d, &l);
+    assert_int_equal(asr_decoder_start(d), 0);
+    int rc = 0;
+    size_t off = 0;
+    for (; off < total && rc == 0; off += 3000)
+        rc = asr_decoder_feed(d, all + off, total - off < 3000 ? total - off : 3000);
+    assert_int_equal(rc, 7);
+    assert_true(off < total);
+    assert_int_equal(h2.calls, 1);
+    assert_int_equal(asr_decoder_feed(d, all, 3000), 7);
+    asr_result *none = NULL;
+    assert_int_equal(asr_decoder_finish(d, &none), 7);
+    assert_null(none);
+    assert_int_equal(h2.calls, 1);
+    heard_free(&h2);
+    asr_decoder_set_listener(d, NULL);
+    asr_result *again = run(d, all, total, 3000);
+    assert_same(r, again);
+    asr_result_free(again);
+
+    asr_result_free(r);
+    free(all);
+    asr_decoder_free(d);
+    asr_model_free(short_utts);
+}
+
 static void test_model_errors(void **state)
 {
     asr_config c;
@@ -262,7 +365,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reuse_is_stateless), cmocka_unit_test(test_feed_sizes),
         cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
-        cmocka_unit_test(test_model_errors),
+        cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);
 }
