@@ -1,0 +1,115 @@
+/* streamdec: one live stream-decoding session (the decoding side of
+ * /v1/realtime).
+ *
+ * A session takes PCM16 mono at its own sample rate in pieces of any size,
+ * resamples it to the engine's 16 kHz as it arrives, finds speech with the
+ * server-side voice activity detector (speech/vad.h, OpenAI's server_vad)
+ * and decodes each stretch of speech incrementally, reporting as it goes:
+ * speech started / stopped (audio times in ms), the utterance in progress so
+ * far (partial), and each finished utterance's words. An utterance ends at
+ * the end of speech, at streamdec_commit, or at the longest utterance of the
+ * model; close ends the last one and hands over the whole result.
+ *
+ * The decoder is the session's own (live decoding changes a decoder's
+ * state, so it is never a pool worker's or a cached one's): made from the
+ * server's shared model, or from the per-request model the options ask for
+ * (through the pool's model cache, as jobs do). Either way the session
+ * takes JOBS_CUSTOM_DECODER_BYTES of the server's memory budget for as long
+ * as it lives; streamdec_open fails with PHS_EBUSY when the budget has no
+ * room now.
+ *
+ * Threading: one caller thread per session at a time (feed, commit and close
+ * of one session must not run concurrently); sessions are independent and
+ * may run on any number of threads. Events are delivered on the caller's
+ * thread, inside the call that caused them. Audio and words are wiped when
+ * freed; nothing is logged.
+ */
+#ifndef PHS_STREAMDEC_H
+#define PHS_STREAMDEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/jobs.h"
+#include "speech/asr.h"
+
+typedef struct streamdec streamdec;
+
+#define STREAMDEC_RATE_MIN 8000  /* Hz */
+#define STREAMDEC_RATE_MAX 96000 /* Hz */
+
+/* Server-side voice activity detection, as OpenAI's turn_detection of type
+ * "server_vad". */
+struct streamdec_vad {
+    bool enabled;            /* false: utterances end only at commit or the longest utterance */
+    double threshold;        /* 0..1, higher needs louder speech (default 0.5) */
+    int prefix_padding_ms;   /* audio kept before detected speech, 0..2000 (default 300) */
+    int silence_duration_ms; /* silence that ends speech, 100..5000 (default 500) */
+};
+
+/* OpenAI's defaults: enabled, 0.5, 300 ms, 500 ms. */
+void streamdec_vad_default(struct streamdec_vad *v);
+
+enum streamdec_event_type {
+    STREAMDEC_SPEECH_STARTED, /* audio_ms: where speech (with its prefix padding) starts */
+    STREAMDEC_SPEECH_STOPPED, /* audio_ms: where it ended (with the silence that ended it) */
+    STREAMDEC_PARTIAL,        /* text: the utterance so far; may still change */
+    STREAMDEC_UTTERANCE,      /* words: one finished utterance (possibly none) */
+};
+
+struct streamdec_event {
+    enum streamdec_event_type type;
+    /* The utterance this event belongs to, counted from 0 in the session:
+     * STARTED, PARTIALs, STOPPED and UTTERANCE of one stretch of speech share
+     * it. An utterance ended at the longest utterance continues as item + 1
+     * within the same speech. */
+    uint64_t item;
+    uint64_t audio_ms; /* STARTED / STOPPED: the time; PARTIAL / UTTERANCE: the utterance's start */
+    uint64_t end_ms;   /* UTTERANCE: the utterance's end (audio consumed up to there) */
+    const char *text;  /* PARTIAL and UTTERANCE: the words joined by spaces ("" for none) */
+    const asr_word *words; /* UTTERANCE: times in seconds from the session's start */
+    size_t n_words;
+};
+
+struct streamdec_config {
+    int sample_rate; /* of the PCM fed, STREAMDEC_RATE_MIN..MAX (24000 is OpenAI's default) */
+    struct streamdec_vad vad;
+    /* Receives every event in order, on the calling thread; pointers are
+     * valid only during the call. A non-zero return stops the session: the
+     * call that delivered it returns that value, and so does every later
+     * feed and commit (close still frees). NULL: no events. */
+    int (*event)(void *ctx, const struct streamdec_event *ev);
+    void *ctx;
+};
+
+/* Opens a session on pool j with opts (tenant, profile, vocabulary; NULL:
+ * the default; opts->model_failed is set as jobs_transcribe_with does).
+ * PHS_EINVAL for a bad configuration, PHS_EBUSY when the memory budget has no
+ * room for another decoder now, errors of the per-request model as
+ * jobs_transcribe_with; a reason in msg. Costs a decoder build (~0.3-1 s). */
+int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_config *cfg,
+                   streamdec **out, char *msg, size_t msg_len);
+
+/* Feeds n samples at the session's rate; decodes what it can now and
+ * delivers the events it caused. 0, an event handler's stop value, or a
+ * negative error (then the session is failed: only close works). */
+int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n);
+
+/* Ends the utterance now (input_audio_buffer.commit): the audio fed so far
+ * is decoded to the end and an UTTERANCE event follows (with no words when
+ * nothing was said). With the VAD on, speech still going on continues as a
+ * new item. Returns as streamdec_feed. */
+int streamdec_commit(streamdec *s);
+
+/* Milliseconds of audio fed so far (at the session's rate). */
+uint64_t streamdec_audio_ms(const streamdec *s);
+
+/* Ends the session: with out non-NULL the last utterance is finished (its
+ * events delivered) and *out gets the whole result (caller frees; the
+ * utterances of every UTTERANCE event, in order); with out NULL it is
+ * abandoned. Frees the session and gives its memory back. Returns 0 or the
+ * session's error / stop value (then *out is NULL). NULL-safe. */
+int streamdec_close(streamdec *s, asr_result **out);
+
+#endif
