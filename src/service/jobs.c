@@ -39,6 +39,7 @@ struct worker {
     pthread_t thread;
     asr_decoder *dec;
     bool started;
+    const struct jobs_events *events; /* of the synchronous request being decoded */
 };
 
 struct jobs {
@@ -249,9 +250,15 @@ int jobs_decode(struct worker *w, modelcache_entry *model, const void *audio, si
     audio_source src;
     audio_mem mem;
     audio_source_memory(&src, &mem, audio, len);
+    asr_decoder *dec = c ? c->dec : w->dec;
+    asr_listener heard = {.utterance = w->events ? w->events->utterance : NULL,
+                          .ctx = w->events ? w->events->ctx : NULL};
+    if (heard.utterance)
+        asr_decoder_set_listener(dec, &heard);
     double t0 = now_s();
-    int rc = pipeline_transcribe(c ? c->dec : w->dec, &src, &w->pool->cfg.limits, info, out, msg,
-                                 msg_len);
+    int rc = pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
+    if (heard.utterance)
+        asr_decoder_set_listener(dec, NULL);
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
     return rc;
 }
@@ -537,7 +544,9 @@ static void *worker_main(void *arg)
             j->waiting--;
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
+            w->events = r->opts ? r->opts->events : NULL;
             r->rc = transcribe_request(w, r);
+            w->events = NULL;
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;

@@ -84,6 +84,15 @@ struct jobs_config {
  * vocabulary (docs/BENCHMARKS.md, Server), plus a margin. */
 #define JOBS_CUSTOM_DECODER_BYTES (120ull * 1024 * 1024)
 
+/* What a synchronous request hears while its recording is decoded. */
+struct jobs_events {
+    /* One utterance recognised while the recording is decoded, in order; called on a pool
+     * thread, not the caller's. Non-zero return cancels the request (which then fails with
+     * that code). */
+    int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
+    void *ctx;
+};
+
 /* What one recording runs with beyond the shared default decoder. */
 struct jobs_options {
     int64_t tenant_id;
@@ -94,6 +103,7 @@ struct jobs_options {
     /* Requester of a synchronous request, for the "profile.use" audit
      * record (NULL: "system:worker"). */
     const struct audit_event *who;
+    const struct jobs_events *events; /* NULL: none */
     bool model_failed; /* out: the request failed building its own model */
 };
 
