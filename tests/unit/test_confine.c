@@ -473,6 +473,7 @@ static void test_decode_every_format_confined(void **state)
 
 /* ---- limits -------------------------------------------------------------------- */
 
+#ifndef TEST_ASAN
 static int child_big_alloc(int sock, void *arg)
 {
     size_t n = *(size_t *)arg;
@@ -497,6 +498,8 @@ static uint64_t vm_size(void)
     fclose(f);
     return kb * 1024;
 }
+
+#endif
 
 /* Over its RLIMIT_AS a child's allocation fails (NULL, not a kill); within
  * it the same child would have succeeded (the limit is what refuses). */
