@@ -302,6 +302,11 @@ void jobs_model_put(jobs *j, modelcache_entry *e)
     modelcache_release(j->cache, e);
 }
 
+asr_model *jobs_model_asr(const modelcache_entry *e)
+{
+    return ((struct custom *)modelcache_value(e))->model;
+}
+
 /* ---- the workers' records ------------------------------------------------------ */
 
 /* The workers' audit record of action on job t, with the name of its

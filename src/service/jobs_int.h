@@ -30,6 +30,8 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o);
 int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
                    size_t msg_len);
 void jobs_model_put(jobs *j, modelcache_entry *e); /* NULL-safe */
+/* The model of an entry from jobs_model_get (for a decoder of one's own). */
+asr_model *jobs_model_asr(const modelcache_entry *e);
 
 /* Transcribes audio held in memory on w's decoder, or on the decoder of
  * model (NULL: w's), counted in the pool's statistics. Errors as

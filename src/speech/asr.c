@@ -19,6 +19,12 @@
 #define SILENCE_RMS     100.0
 #define SEG_GAP_SECONDS 0.6  /* a pause this long starts a new segment */
 #define SEG_MAX_SECONDS 10.0 /* no segment longer than this */
+#define PARTIAL_MAX     4096 /* bytes of a partial hypothesis shown */
+/* Audio the first live utterance of a recording collects before the engine
+ * starts on it, to prime the engine's normalisation (asr_engine.h). */
+#define PRIME_SAMPLES 8000
+/* A live utterance shorter than this (50 ms) is too short for the engine. */
+#define LIVE_MIN_SAMPLES 800
 
 struct asr_model {
     const asr_engine *engine;
@@ -44,7 +50,16 @@ struct asr_decoder {
     size_t utt_index;
     word_acc acc;
     asr_listener listener; /* all NULL: none */
-    int failed;            /* sticky error (or listener stop) of this recording */
+    asr_mode mode, next_mode;
+    bool was_live;       /* the engine decoded live once: no batch any more */
+    bool in_utt;         /* live: an utterance is open in the engine */
+    bool primed;         /* live: the engine\'s normalisation was primed */
+    bool stream_started; /* live: the engine's stream began in this recording */
+    uint64_t utt_start;  /* live: sample where the open utterance began */
+    size_t utt_len;      /* live: samples fed to it */
+    size_t partial_due;  /* live: utt_len at which to look at the hypothesis */
+    char *partial;       /* live: the last partial text sent (PARTIAL_MAX) */
+    int failed;          /* sticky error (or listener stop) of this recording */
 };
 
 void asr_config_default(asr_config *c)
@@ -120,6 +135,11 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
         *err = PHS_ENOMEM;
         goto fail;
     }
+    d->partial = calloc(1, PARTIAL_MAX);
+    if (!d->partial) {
+        *err = PHS_ENOMEM;
+        goto fail;
+    }
     d->handle = m->engine->decoder_new(m->handle, err);
     if (!d->handle)
         goto fail;
@@ -127,6 +147,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     return d;
 fail:
     wipe_free(d->buf, d->model->utt_max * sizeof(int16_t));
+    wipe_free(d->partial, PARTIAL_MAX);
     free(d);
     return NULL;
 }
@@ -147,11 +168,25 @@ void asr_decoder_free(asr_decoder *d)
     acc_clear(&d->acc);
     d->model->engine->decoder_free(d->handle);
     wipe_free(d->buf, d->model->utt_max * sizeof(int16_t));
+    wipe_free(d->partial, PARTIAL_MAX);
     free(d);
+}
+
+/* Closes a live utterance left open by an abandoned recording. */
+static void live_abandon(asr_decoder *d)
+{
+    if (d->in_utt) {
+        d->model->engine->utt_end(d->handle, NULL, NULL);
+        d->in_utt = false;
+    }
+    wipe(d->partial, PARTIAL_MAX);
 }
 
 int asr_decoder_start(asr_decoder *d)
 {
+    live_abandon(d);
+    d->mode = d->next_mode;
+    d->primed = false;
     acc_clear(&d->acc);
     d->buf_len = 0;
     d->buf_offset = 0;
@@ -217,6 +252,16 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l)
         memset(&d->listener, 0, sizeof(d->listener));
 }
 
+/* Hands the words of the utterance just recognised (from first on) to the
+ * listener. */
+static int tell_utterance(asr_decoder *d, size_t first)
+{
+    d->utt_index++;
+    if (d->listener.utterance && d->acc.n > first)
+        return d->listener.utterance(d->listener.ctx, d->acc.words + first, d->acc.n - first);
+    return 0;
+}
+
 /* Recognises buf[0..n) as one utterance and hands its words to the listener. */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
@@ -226,10 +271,158 @@ static int decode_utterance(asr_decoder *d, size_t n)
         struct word_ctx wc = {d, (double)d->buf_offset / 16000.0};
         rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
     }
-    d->utt_index++;
-    if (rc == 0 && d->listener.utterance && d->acc.n > first)
-        rc = d->listener.utterance(d->listener.ctx, d->acc.words + first, d->acc.n - first);
+    return rc ? rc : tell_utterance(d, first);
+}
+
+/* ---- live mode --------------------------------------------------------------- */
+
+int asr_decoder_set_mode(asr_decoder *d, asr_mode mode)
+{
+    if (mode == ASR_MODE_BATCH && d->was_live)
+        return PHS_EUNSUPPORTED;
+    d->next_mode = mode;
+    return 0;
+}
+
+size_t asr_decoder_max_utterance(const asr_decoder *d)
+{
+    return d->model->utt_max;
+}
+
+/* Ends the open live utterance and reports its words. */
+static int live_prime(asr_decoder *d);
+
+static int live_end(asr_decoder *d)
+{
+    if (!d->primed && d->buf_len) {
+        int rc = live_prime(d); /* ends the utterance itself when it reaches the limit */
+        if (rc)
+            return rc;
+    }
+    if (!d->in_utt)
+        return 0;
+    size_t first = d->acc.n;
+    struct word_ctx wc = {d, (double)d->utt_start / 16000.0};
+    d->in_utt = false;
+    wipe(d->partial, PARTIAL_MAX);
+    int rc = d->model->engine->utt_end(d->handle, on_word, &wc);
+    if (rc < 0 && d->utt_len < LIVE_MIN_SAMPLES)
+        rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
+    return rc ? rc : tell_utterance(d, first);
+}
+
+/* Tells the listener the hypothesis so far when it changed. */
+static void live_partial(asr_decoder *d)
+{
+    char text[PARTIAL_MAX];
+    d->partial_due = d->utt_len + (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    if (!d->listener.partial || d->model->engine->utt_partial(d->handle, text, sizeof(text)) < 0)
+        return;
+    if (text[0] && strcmp(text, d->partial) != 0) {
+        memcpy(d->partial, text, strlen(text) + 1);
+        d->listener.partial(d->listener.ctx, d->partial, (double)d->utt_start / 16000.0);
+    }
+    wipe(text, sizeof(text));
+}
+
+/* Opens a live utterance starting at sample start. */
+static int live_open(asr_decoder *d, uint64_t start)
+{
+    int rc = d->model->engine->utt_start(d->handle);
+    if (rc < 0)
+        return rc;
+    d->was_live = d->in_utt = true;
+    d->utt_start = start;
+    d->utt_len = 0;
+    d->partial_due = (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    return 0;
+}
+
+/* Decodes pcm[0..n) (at most what the open utterance has room for). */
+static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
+{
+    int rc = d->model->engine->utt_feed(d->handle, pcm, n);
+    if (rc < 0)
+        return rc;
+    d->utt_len += n;
+    if (d->utt_len >= d->partial_due)
+        live_partial(d);
+    if (d->utt_len == d->model->utt_max)
+        return live_end(d);
+    return 0;
+}
+
+/* The first utterance's start, held back in buf until PRIME_SAMPLES (or its
+ * end) so the engine can be primed with it, then decoded. */
+static int live_prime(asr_decoder *d)
+{
+    int rc;
+    d->primed = true;
+    if ((rc = d->model->engine->utt_prime(d->handle, d->buf, d->buf_len)) < 0 ||
+        (rc = live_open(d, d->buf_offset)) < 0)
+        return rc;
+    size_t n = d->buf_len;
+    d->buf_len = 0;
+    return live_push(d, d->buf, n);
+}
+
+/* Decodes pcm[0..n) into the open utterance (opening one first), ending it
+ * at the longest utterance. */
+static int live_feed(asr_decoder *d, const int16_t *pcm, size_t n)
+{
+    while (n) {
+        int rc;
+        if (!d->primed) {
+            if (!d->buf_len)
+                d->buf_offset = d->fed;
+            size_t take = PRIME_SAMPLES - d->buf_len < n ? PRIME_SAMPLES - d->buf_len : n;
+            memcpy(d->buf + d->buf_len, pcm, take * sizeof(int16_t));
+            d->buf_len += take;
+            d->fed += take;
+            pcm += take;
+            n -= take;
+            if (d->buf_len == PRIME_SAMPLES && (rc = live_prime(d)) != 0)
+                return rc;
+            continue;
+        }
+        if (!d->in_utt && (rc = live_open(d, d->fed)) < 0)
+            return rc;
+        size_t room = d->model->utt_max - d->utt_len;
+        size_t take = n < room ? n : room;
+        d->fed += take;
+        if ((rc = live_push(d, pcm, take)) != 0)
+            return rc;
+        pcm += take;
+        n -= take;
+    }
+    return 0;
+}
+
+int asr_decoder_end_utterance(asr_decoder *d)
+{
+    if (d->failed)
+        return d->failed;
+    int rc = 0;
+    if (d->mode == ASR_MODE_LIVE) {
+        rc = live_end(d);
+    } else if (d->buf_len) {
+        rc = decode_utterance(d, d->buf_len);
+        d->buf_offset += d->buf_len;
+        d->buf_len = 0;
+    }
+    if (rc)
+        d->failed = rc;
     return rc;
+}
+
+int asr_decoder_skip(asr_decoder *d, size_t n)
+{
+    int rc = asr_decoder_end_utterance(d);
+    if (rc)
+        return rc;
+    d->fed += n;
+    d->buf_offset += n;
+    return 0;
 }
 
 /* Where to end the utterance in a full buffer: the middle of its quietest
@@ -269,6 +462,10 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
 {
     if (d->failed)
         return d->failed;
+    if (d->mode == ASR_MODE_LIVE) {
+        int rc = live_feed(d, pcm, n);
+        return rc ? (d->failed = rc) : 0;
+    }
     d->fed += n;
     while (n) {
         size_t room = d->model->utt_max - d->buf_len;
@@ -349,7 +546,7 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out)
     *out = NULL;
     if (rc)
         goto out;
-    rc = decode_utterance(d, d->buf_len);
+    rc = d->mode == ASR_MODE_LIVE ? live_end(d) : decode_utterance(d, d->buf_len);
     if (rc)
         goto out;
     d->buf_len = 0;

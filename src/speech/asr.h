@@ -98,8 +98,10 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out);
  * asr_decoder_feed / asr_decoder_finish, before that call returns. The
  * pointers passed are valid only during the call. */
 typedef struct asr_listener {
-    /* The utterance in progress so far (may still change); start is its
-     * first word's time in seconds from the recording's start. NULL-able. */
+    /* The utterance in progress so far (may still change; live mode only,
+     * at most every ASR_PARTIAL_SECONDS of audio and only when the text
+     * changed); start is the utterance's start in seconds from the
+     * recording's start. NULL-able. */
     void (*partial)(void *ctx, const char *text, double start);
     /* One finished utterance with at least one word: its words (times from
      * the recording's start), in order; the concatenation of all calls is
@@ -112,5 +114,34 @@ typedef struct asr_listener {
 
 /* Copies *l into d (NULL: none); kept across asr_decoder_start. */
 void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
+
+/* ---- live decoding --------------------------------------------------------
+ * Batch mode (the default) buffers audio up to the longest utterance and
+ * decodes a whole utterance at a time, cut at the quietest 200 ms after 40%
+ * of it: the best accuracy for files. Live mode decodes each piece of audio
+ * as it is fed, reports the hypothesis so far (listener.partial), and ends
+ * an utterance only when told (asr_decoder_end_utterance, asr_decoder_skip)
+ * or at the longest utterance; the caller finds the ends (speech/vad.h). */
+typedef enum asr_mode { ASR_MODE_BATCH, ASR_MODE_LIVE } asr_mode;
+
+#define ASR_PARTIAL_SECONDS 0.1 /* audio between two looks at the hypothesis */
+
+/* Sets the mode from the next asr_decoder_start on (kept across starts).
+ * A decoder that was ever live cannot go back to batch (the engine's front
+ * end changed): PHS_EUNSUPPORTED. */
+int asr_decoder_set_mode(asr_decoder *d, asr_mode mode);
+
+/* Ends the utterance in progress now: what was fed is decoded to the end
+ * and its words go to the listener (when there are any). Nothing in
+ * progress: 0. Returns as asr_decoder_feed. Both modes. */
+int asr_decoder_end_utterance(asr_decoder *d);
+
+/* n samples pass that hold no speech (the caller's VAD said so): the
+ * utterance in progress is ended first, the samples are not decoded, and
+ * later words keep their times from the recording's start. */
+int asr_decoder_skip(asr_decoder *d, size_t n);
+
+/* Samples of the longest utterance (live mode ends one there by itself). */
+size_t asr_decoder_max_utterance(const asr_decoder *d);
 
 #endif

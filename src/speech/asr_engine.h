@@ -23,6 +23,18 @@ typedef struct asr_engine {
     /* Recognises one whole utterance from a clean state, calling word() for
      * each word in order. Must not keep state between calls. */
     int (*decode)(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx);
+    /* Live decoding: one utterance fed in pieces. utt_start begins it
+     * (times restart from 0); utt_feed decodes n more samples; utt_partial
+     * writes the hypothesis so far into buf ("" for none; cut at len);
+     * utt_end ends the utterance and reports its words as decode does (word
+     * NULL: none). A decoder used live is not used for decode afterwards. */
+    int (*utt_start)(void *dec);
+    /* Before the first live utterance: adapts the front end's running
+     * normalisation to pcm (the first stretch of speech). */
+    int (*utt_prime)(void *dec, const int16_t *pcm, size_t n);
+    int (*utt_feed)(void *dec, const int16_t *pcm, size_t n);
+    int (*utt_partial)(void *dec, char *buf, size_t len);
+    int (*utt_end)(void *dec, asr_engine_word_fn word, void *ctx);
 } asr_engine;
 
 extern const asr_engine asr_engine_pocketsphinx;

@@ -1,0 +1,496 @@
+/* Unit tests for streamdec (and the live mode of asr under it) with the real
+ * PocketSphinx model and real speech: Debian's pocketsphinx-testdata LibriVox
+ * utterances, and the shared real-speech set at 8 and 22.05 kHz when present
+ * ($SHARED/testdata/speech, default ../shared). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "service/jobs.h"
+#include "service/streamdec.h"
+#include "speech/audio.h"
+
+#define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
+static const char *utts[] = {
+    "sense_and_sensibility_01_austen_64kb-0870.wav",
+    "sense_and_sensibility_01_austen_64kb-0880.wav",
+    "sense_and_sensibility_01_austen_64kb-0890.wav",
+};
+#define N_UTTS 3
+#define GAP    16000 /* 1 s of background noise between recordings */
+
+struct pcm {
+    int16_t *s;
+    size_t n;
+};
+
+static asr_model *model;
+static jobs *pool;
+static struct pcm rec; /* the utterances with gaps, 16 kHz */
+static size_t bounds[N_UTTS][2];
+
+static struct pcm load(const char *path)
+{
+    struct pcm p = {NULL, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return p;
+    audio_source src;
+    audio_info info;
+    audio_limits lim;
+    char msg[200];
+    int err;
+    audio_limits_default(&lim);
+    audio_source_file(&src, f);
+    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
+    assert_non_null(r);
+    p.s = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
+    size_t got;
+    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
+        p.n += got;
+    audio_close(r);
+    fclose(f);
+    return p;
+}
+
+static uint32_t le32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* A mono PCM16 WAV's samples at their own rate (walking its chunks). */
+static struct pcm load_wav_raw(const char *path, int *rate)
+{
+    struct pcm p = {NULL, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return p;
+    unsigned char h[12], ch[8], fmt[16];
+    assert_int_equal(fread(h, 1, 12, f), 12);
+    assert_memory_equal(h + 8, "WAVE", 4);
+    while (fread(ch, 1, 8, f) == 8) {
+        uint32_t len = le32(ch + 4);
+        if (!memcmp(ch, "fmt ", 4)) {
+            assert_int_equal(fread(fmt, 1, 16, f), 16);
+            assert_int_equal(fmt[2], 1);   /* mono */
+            assert_int_equal(fmt[14], 16); /* 16-bit */
+            *rate = (int)le32(fmt + 4);
+            fseek(f, (long)(len - 16 + (len & 1)), SEEK_CUR);
+        } else if (!memcmp(ch, "data", 4)) {
+            p.s = malloc(len);
+            p.n = fread(p.s, 2, len / 2, f);
+            break;
+        } else {
+            fseek(f, (long)(len + (len & 1)), SEEK_CUR);
+        }
+    }
+    fclose(f);
+    return p;
+}
+
+static int setup(void **state)
+{
+    FILE *probe = fopen(LIBRIVOX "transcription", "r");
+    if (!probe)
+        return 0; /* tests skip below */
+    fclose(probe);
+    asr_config c;
+    char msg[256];
+    int err;
+    asr_config_default(&c);
+    if (!(model = asr_model_load(&c, &err, msg, sizeof(msg))))
+        return -1;
+    struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
+    audio_limits_default(&jc.limits);
+    if (!(pool = jobs_start(&jc, &err, msg, sizeof(msg))))
+        return -1;
+    size_t total = GAP;
+    struct pcm p[N_UTTS];
+    for (int i = 0; i < N_UTTS; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), LIBRIVOX "%s", utts[i]);
+        p[i] = load(path);
+        total += p[i].n + GAP;
+    }
+    rec.s = calloc(total, sizeof(int16_t));
+    uint32_t seed = 3;
+    for (size_t i = 0; i < total; i++) { /* background noise around -60 dBFS */
+        seed = seed * 1664525u + 1013904223u;
+        rec.s[i] = (int16_t)((int)(seed >> 26) - 32);
+    }
+    size_t pos = GAP;
+    for (int i = 0; i < N_UTTS; i++) {
+        for (size_t k = 0; k < p[i].n; k++)
+            rec.s[pos + k] = (int16_t)(rec.s[pos + k] + p[i].s[k]);
+        bounds[i][0] = pos;
+        bounds[i][1] = pos + p[i].n;
+        pos += p[i].n + GAP;
+        free(p[i].s);
+    }
+    rec.n = total;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(rec.s);
+    jobs_stop(pool);
+    asr_model_free(model);
+    return 0;
+}
+
+/* Word-level edit distance between two texts over the words of ref. */
+static double wer(const char *hyp, const char *ref)
+{
+    char *h = strdup(hyp), *r = strdup(ref), *hw[512], *rw[512], *save;
+    size_t nh = 0, nr = 0;
+    for (char *t = strtok_r(h, " ", &save); t && nh < 512; t = strtok_r(NULL, " ", &save))
+        hw[nh++] = t;
+    for (char *t = strtok_r(r, " ", &save); t && nr < 512; t = strtok_r(NULL, " ", &save))
+        rw[nr++] = t;
+    size_t *prev = calloc(nh + 1, sizeof(size_t)), *cur = calloc(nh + 1, sizeof(size_t));
+    for (size_t j = 0; j <= nh; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= nr; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= nh; j++) {
+            size_t sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    double e = nr ? (double)prev[nh] / (double)nr : (double)nh;
+    free(prev);
+    free(cur);
+    free(h);
+    free(r);
+    return e;
+}
+
+static char *batch_text(const int16_t *s, size_t n)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    asr_result *r;
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_feed(d, s, n), 0);
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    char *t = asr_result_text(r);
+    asr_result_free(r);
+    asr_decoder_free(d);
+    return t;
+}
+
+/* What a session told, checked for order as it comes. */
+struct seen {
+    int types[4096];
+    size_t n;
+    uint64_t item; /* of the last event */
+    bool in_speech;
+    size_t partials, utterances, started, stopped, empty;
+    uint64_t starts[32], stops[32];
+    char text[8192];       /* UTTERANCE texts joined */
+    int stop_at_utterance; /* non-zero: returned at the first UTTERANCE */
+};
+
+static int on_event(void *ctx, const struct streamdec_event *ev)
+{
+    struct seen *s = ctx;
+    assert_true(s->n < 4096);
+    s->types[s->n++] = ev->type;
+    assert_true(ev->item >= s->item);
+    s->item = ev->item;
+    switch (ev->type) {
+    case STREAMDEC_SPEECH_STARTED:
+        assert_false(s->in_speech);
+        s->in_speech = true;
+        if (s->started < 32)
+            s->starts[s->started] = ev->audio_ms;
+        s->started++;
+        break;
+    case STREAMDEC_SPEECH_STOPPED:
+        assert_true(s->in_speech);
+        s->in_speech = false;
+        if (s->stopped < 32)
+            s->stops[s->stopped] = ev->audio_ms;
+        s->stopped++;
+        break;
+    case STREAMDEC_PARTIAL:
+        assert_non_null(ev->text);
+        assert_true(ev->text[0] != '\0');
+        s->partials++;
+        break;
+    case STREAMDEC_UTTERANCE:
+        s->utterances++;
+        assert_true(ev->end_ms >= ev->audio_ms);
+        for (size_t i = 0; i < ev->n_words; i++) {
+            assert_true(ev->words[i].start * 1000 >= (double)ev->audio_ms - 1);
+            /* the engine's last frame may reach a window past the audio */
+            assert_true(ev->words[i].end * 1000 <= (double)ev->end_ms + 30);
+        }
+        if (!ev->n_words) {
+            s->empty++;
+            assert_string_equal(ev->text, "");
+        } else {
+            if (s->text[0])
+                strncat(s->text, " ", sizeof(s->text) - strlen(s->text) - 1);
+            strncat(s->text, ev->text, sizeof(s->text) - strlen(s->text) - 1);
+        }
+        if (s->stop_at_utterance)
+            return s->stop_at_utterance;
+        break;
+    }
+    return 0;
+}
+
+static streamdec *open_session(int rate, bool vad, struct seen *seen)
+{
+    struct streamdec_config c = {.sample_rate = rate, .event = on_event, .ctx = seen};
+    streamdec_vad_default(&c.vad);
+    c.vad.enabled = vad;
+    streamdec *s = NULL;
+    char msg[256];
+    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    return s;
+}
+
+static asr_result *feed_all(streamdec *s, const int16_t *pcm, size_t n, size_t piece)
+{
+    for (size_t off = 0; off < n; off += piece)
+        assert_int_equal(streamdec_feed(s, pcm + off, n - off < piece ? n - off : piece), 0);
+    asr_result *r = NULL;
+    assert_int_equal(streamdec_close(s, &r), 0);
+    assert_non_null(r);
+    return r;
+}
+
+/* Speech with pauses fed in 20 ms pieces with the VAD on: speech started /
+ * stopped around each recording, partials before each utterance's words,
+ * the utterance events together are the result, and the text is close to
+ * the batch decode of the same audio. */
+static void test_vad_session(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    streamdec *s = open_session(16000, true, &seen);
+    asr_result *r = feed_all(s, rec.s, rec.n, 320);
+    assert_false(seen.in_speech);
+    assert_true(seen.started >= N_UTTS);
+    assert_int_equal(seen.started, seen.stopped);
+    assert_true(seen.partials >= N_UTTS);
+    for (int i = 0; i < N_UTTS; i++) {
+        bool found = false;
+        for (size_t k = 0; k < seen.started && k < 32; k++)
+            if (seen.starts[k] * 16 + 8000 >= bounds[i][0] && seen.starts[k] * 16 < bounds[i][1])
+                found = true;
+        assert_true(found);
+    }
+    /* Each stretch of speech: STARTED, PARTIALs, STOPPED, then its UTTERANCE. */
+    for (size_t i = 0; i < seen.n; i++)
+        if (seen.types[i] == STREAMDEC_SPEECH_STOPPED)
+            assert_int_equal(seen.types[i + 1], STREAMDEC_UTTERANCE);
+    char *text = asr_result_text(r);
+    assert_string_equal(text, seen.text);
+    char *batch = batch_text(rec.s, rec.n);
+    double e = wer(text, batch);
+    print_message("live vs batch: %.1f%% word difference\n", e * 100);
+    assert_true(e < 0.4);
+    assert_true(r->duration * 16000 > rec.n - 2 && r->duration * 16000 < rec.n + 2);
+    free(text);
+    free(batch);
+    asr_result_free(r);
+}
+
+/* Without the VAD: commit ends an utterance (an empty one when nothing was
+ * said since), close ends the last, and the whole result is their words. */
+static void test_commit(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    streamdec *s = open_session(16000, false, &seen);
+    size_t mid = (bounds[0][1] + bounds[1][0]) / 2;
+    for (size_t off = 0; off < mid; off += 1000)
+        assert_int_equal(streamdec_feed(s, rec.s + off, mid - off < 1000 ? mid - off : 1000), 0);
+    assert_int_equal(seen.utterances, 0); /* no VAD: nothing ends by itself */
+    assert_true(seen.partials > 0);
+    assert_int_equal(streamdec_commit(s), 0);
+    assert_int_equal(seen.utterances, 1);
+    assert_int_equal(seen.item, 0);
+    assert_true(strlen(seen.text) > 10);
+    assert_int_equal(streamdec_commit(s), 0); /* nothing since */
+    assert_int_equal(seen.utterances, 2);
+    assert_int_equal(seen.empty, 1);
+    assert_int_equal(seen.item, 1);
+    assert_int_equal(streamdec_audio_ms(s), mid / 16);
+    asr_result *r = feed_all(s, rec.s + mid, bounds[1][1] + GAP / 2 - mid, 1000);
+    assert_int_equal(seen.utterances, 3);
+    assert_int_equal(seen.started, 0);
+    char *text = asr_result_text(r);
+    assert_string_equal(text, seen.text);
+    free(text);
+    asr_result_free(r);
+}
+
+/* Other rates (the shared set's 8 kHz and 22.05 kHz recordings, fed at
+ * their own rate) are recognised about as well as the batch decode of the
+ * same files: over the set, the live word errors against the references are
+ * at most the batch's plus half the words. */
+static void test_rates(void **state)
+{
+    if (!model)
+        skip();
+    const char *files[] = {"timit-LDC93S1-8k.wav", "ljspeech-LJ002-0035.wav", "jfk.wav"};
+    const char *refs[] = {
+        "she had your dark suit in greasy wash water all year",
+        "eight the press yard",
+        "and so my fellow americans ask not what your country can do for you ask what you can do "
+        "for your country",
+    };
+    const char *env = getenv("SHARED");
+    int tried = 0;
+    double live_err = 0, batch_err = 0, words = 0;
+    for (int i = 0; i < 3; i++) {
+        char path[512];
+        int rate = 0;
+        snprintf(path, sizeof(path), "%s/testdata/speech/%s", env && *env ? env : "../shared",
+                 files[i]);
+        struct pcm raw = load_wav_raw(path, &rate);
+        if (!raw.n)
+            continue;
+        tried++;
+        struct pcm p16 = load(path);
+        char *batch = batch_text(p16.s, p16.n);
+        struct seen seen = {0};
+        streamdec *s = open_session(rate, true, &seen);
+        asr_result *r = feed_all(s, raw.s, raw.n, (size_t)rate / 50);
+        char *text = asr_result_text(r);
+        double n = wer(refs[i], "") /* its word count */, le = wer(text, refs[i]) * n,
+               be = wer(batch, refs[i]) * n;
+        print_message("%d Hz: %.0f words, live %.0f errors, batch %.0f\n", rate, n, le, be);
+        live_err += le;
+        batch_err += be;
+        words += n;
+        assert_true(r->duration * rate > raw.n - rate / 100 &&
+                    r->duration * rate < raw.n + rate / 100);
+        free(text);
+        free(batch);
+        asr_result_free(r);
+        free(raw.s);
+        free(p16.s);
+    }
+    if (!tried)
+        skip();
+    assert_true(live_err <= batch_err + words / 2);
+}
+
+/* A non-zero return of the event handler stops the session. */
+static void test_stop(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {.stop_at_utterance = 9};
+    streamdec *s = open_session(16000, true, &seen);
+    int rc = 0;
+    size_t off = 0;
+    for (; off < rec.n && rc == 0; off += 320)
+        rc = streamdec_feed(s, rec.s + off, rec.n - off < 320 ? rec.n - off : 320);
+    assert_int_equal(rc, 9);
+    assert_true(off < rec.n);
+    assert_int_equal(seen.utterances, 1);
+    assert_int_equal(streamdec_feed(s, rec.s, 320), 9);
+    assert_int_equal(streamdec_commit(s), 9);
+    asr_result *r = (asr_result *)1;
+    assert_int_equal(streamdec_close(s, &r), 9);
+    assert_null(r);
+    assert_int_equal(seen.utterances, 1);
+}
+
+static bool refuse(void *ctx, uint64_t n)
+{
+    (void)ctx;
+    (void)n;
+    return false;
+}
+
+static void give_back(void *ctx, uint64_t n)
+{
+    (void)ctx;
+    (void)n;
+}
+
+/* Bad configurations are refused; no memory budget left means PHS_EBUSY. */
+static void test_open_errors(void **state)
+{
+    if (!model)
+        skip();
+    struct streamdec_config c = {.sample_rate = 7000};
+    streamdec_vad_default(&c.vad);
+    streamdec *s = (streamdec *)1;
+    char msg[256];
+    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
+    assert_null(s);
+    assert_non_null(strstr(msg, "sample rate"));
+    c.sample_rate = 24000;
+    c.vad.silence_duration_ms = 10;
+    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
+    c.vad.enabled = false; /* not looked at when off */
+    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    assert_int_equal(streamdec_close(s, NULL), 0);
+    assert_int_equal(streamdec_close(NULL, NULL), 0);
+
+    struct jobs_config jc = {
+        .model = model, .workers = 1, .queue_max = 1, .reserve = refuse, .release = give_back};
+    audio_limits_default(&jc.limits);
+    int err;
+    jobs *tight = jobs_start(&jc, &err, msg, sizeof(msg));
+    assert_non_null(tight);
+    assert_int_equal(streamdec_open(tight, NULL, &c, &s, msg, sizeof(msg)), PHS_EBUSY);
+    assert_null(s);
+    assert_non_null(strstr(msg, "memory"));
+    jobs_stop(tight);
+}
+
+/* The live decoder itself: skipped audio keeps later times absolute, and
+ * a decoder that was live cannot go back to batch. */
+static void test_asr_live(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_skip(d, bounds[1][0]), 0);
+    assert_int_equal(asr_decoder_feed(d, rec.s + bounds[1][0], bounds[1][1] - bounds[1][0]), 0);
+    asr_result *r;
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    assert_true(r->n_words > 3);
+    assert_true(r->words[0].start * 16000 >= bounds[1][0]);
+    assert_true(r->words[r->n_words - 1].end * 16000 <= bounds[1][1] + 160);
+    assert_true(r->duration * 16000 > bounds[1][1] - 1);
+    asr_result_free(r);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_BATCH), PHS_EUNSUPPORTED);
+    asr_decoder_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vad_session), cmocka_unit_test(test_commit),
+        cmocka_unit_test(test_rates),       cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_open_errors), cmocka_unit_test(test_asr_live),
+    };
+    return cmocka_run_group_tests_name("streamdec", tests, setup, teardown);
+}
