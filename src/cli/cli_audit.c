@@ -19,14 +19,16 @@
 static void audit_usage(FILE *out)
 {
     fprintf(out,
-            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR]\n"
+            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR] "
+            "[--store URL]\n"
             "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
             "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
-            "                              [--output FILE] [--data DIR]\n"
-            "       phiscribe audit public-key [--data DIR]\n"
+            "                              [--output FILE] [--data DIR] [--store URL]\n"
+            "       phiscribe audit public-key [--data DIR] [--store URL]\n"
             "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
-            "                              [--tenant NAME] [--format text|json] [--data DIR]\n"
-            "       phiscribe audit acknowledge --reason TEXT [--data DIR]\n\n"
+            "                              [--tenant NAME] [--format text|json] [--data DIR] "
+            "[--store URL]\n"
+            "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
             "report lists what one API key did (every resource it created, read or\n"
             "deleted, per tenant): the breach-impact report for a compromised key.\n"
             "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
@@ -100,10 +102,11 @@ static void print_intact(const struct audit_verify_result *res)
                (long long)res->acknowledged, (long long)res->last_ack_seq);
 }
 
-static int audit_verify_cmd(const char *data, const char *pubfile, const char *highwater)
+static int audit_verify_cmd(const char *data, const char *store_url, const char *pubfile,
+                            const char *highwater)
 {
     int code;
-    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    store *s = cliadm_open(data, store_url, STORE_OPEN_READONLY, &code);
     if (!s)
         return code;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
@@ -128,10 +131,10 @@ static int audit_verify_cmd(const char *data, const char *pubfile, const char *h
     return CLI_OK;
 }
 
-static int audit_acknowledge_cmd(const char *data, const char *reason)
+static int audit_acknowledge_cmd(const char *data, const char *store_url, const char *reason)
 {
     int code;
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     struct audit_event who;
@@ -168,9 +171,9 @@ static int write_file(void *ctx, const void *buf, size_t len)
     return fwrite(buf, 1, len, (FILE *)ctx) == len ? 0 : PHS_EIO;
 }
 
-static int audit_export_cmd(const char *data, const char *since, const char *until,
-                            const char *tenant, const char *actor, const char *action,
-                            const char *format, const char *output)
+static int audit_export_cmd(const char *data, const char *store_url, const char *since,
+                            const char *until, const char *tenant, const char *actor,
+                            const char *action, const char *format, const char *output)
 {
     struct audit_filter f = {.tenant = tenant, .actor = actor, .action = action};
     enum audit_format fmt = AUDIT_FORMAT_JSONL;
@@ -199,7 +202,7 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
         }
     }
     int code;
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     FILE *out = stdout;
@@ -230,10 +233,10 @@ static int audit_export_cmd(const char *data, const char *since, const char *unt
     return cliadm_close(s, cliadm_exit(rc));
 }
 
-static int audit_public_key_cmd(const char *data)
+static int audit_public_key_cmd(const char *data, const char *store_url)
 {
     int code;
-    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    store *s = cliadm_open(data, store_url, STORE_OPEN_READONLY, &code);
     if (!s)
         return code;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
@@ -246,8 +249,9 @@ static int audit_public_key_cmd(const char *data)
     return CLI_OK;
 }
 
-static int audit_report_cmd(const char *data, const char *actor, const char *since,
-                            const char *until, const char *tenant, const char *format)
+static int audit_report_cmd(const char *data, const char *store_url, const char *actor,
+                            const char *since, const char *until, const char *tenant,
+                            const char *format)
 {
     struct audit_report_filter f = {.actor = actor, .tenant = tenant};
     bool json = format && !strcmp(format, "json");
@@ -262,7 +266,7 @@ static int audit_report_cmd(const char *data, const char *actor, const char *sin
         return CLI_USAGE;
     }
     int code;
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     struct audit_event who = {0};
@@ -288,17 +292,25 @@ static int audit_report_cmd(const char *data, const char *actor, const char *sin
 
 int cli_audit(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
                *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
                *highwater = NULL, *reason = NULL;
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--data", &data, NULL},     {"--public-key", &pubfile, NULL},
-        {"--since", &since, NULL},   {"--until", &until, NULL},
-        {"--tenant", &tenant, NULL}, {"--actor", &actor, NULL},
-        {"--action", &action, NULL}, {"--format", &format, NULL},
-        {"--output", &output, NULL}, {"--high-water", &highwater, NULL},
-        {"--reason", &reason, NULL}, {NULL, NULL, NULL},
+        {"--data", &data, NULL},
+        {"--store", &store_url, NULL},
+        {"--public-key", &pubfile, NULL},
+        {"--since", &since, NULL},
+        {"--until", &until, NULL},
+        {"--tenant", &tenant, NULL},
+        {"--actor", &actor, NULL},
+        {"--action", &action, NULL},
+        {"--format", &format, NULL},
+        {"--output", &output, NULL},
+        {"--high-water", &highwater, NULL},
+        {"--reason", &reason, NULL},
+        {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe audit", audit_usage, opts, &sub, 1};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -306,17 +318,18 @@ int cli_audit(int argc, char **argv)
     bool export_opts = since || until || tenant || actor || action || format || output;
     bool verify_opts = pubfile || highwater;
     if (sub && !strcmp(sub, "verify") && !export_opts && !reason)
-        return audit_verify_cmd(data, pubfile, highwater);
+        return audit_verify_cmd(data, store_url, pubfile, highwater);
     if (reason && !(sub && !strcmp(sub, "acknowledge")))
         sub = NULL; /* --reason belongs to acknowledge only */
     if (sub && !strcmp(sub, "export") && !verify_opts)
-        return audit_export_cmd(data, since, until, tenant, actor, action, format, output);
+        return audit_export_cmd(data, store_url, since, until, tenant, actor, action, format,
+                                output);
     if (sub && !strcmp(sub, "public-key") && !export_opts && !verify_opts)
-        return audit_public_key_cmd(data);
+        return audit_public_key_cmd(data, store_url);
     if (sub && !strcmp(sub, "report") && !verify_opts && !action && !output)
-        return audit_report_cmd(data, actor, since, until, tenant, format);
+        return audit_report_cmd(data, store_url, actor, since, until, tenant, format);
     if (sub && !strcmp(sub, "acknowledge") && reason && !export_opts && !verify_opts)
-        return audit_acknowledge_cmd(data, reason);
+        return audit_acknowledge_cmd(data, store_url, reason);
     audit_usage(stderr);
     return CLI_USAGE;
 }

@@ -23,17 +23,18 @@
 
 static void certificates_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe certificates list [--tenant NAME] [--limit N] [--json] [--data DIR]\n"
-            "       phiscribe certificates verify FILE [--public-key FILE] [--data DIR]\n\n"
-            "list: destruction certificates, newest first (all tenants unless --tenant).\n"
-            "verify: checks a certificate (the JSON from the API, a DELETE response that\n"
-            "contains one, or the array `list --json` prints: each of its certificates):\n"
-            "every field, and the Ed25519 signature\n"
-            "against --public-key (PEM or hex, e.g. from `phiscribe audit public-key`), or\n"
-            "else the key recorded in the data directory; then it also checks that the\n"
-            "certificate is the one stored there and that every object it lists has no key\n"
-            "and no file left. Exit 0 only if all checks pass.\n");
+    fprintf(out, "usage: phiscribe certificates list [--tenant NAME] [--limit N] [--json] [--data "
+                 "DIR] [--store URL]\n"
+                 "       phiscribe certificates verify FILE [--public-key FILE] [--data DIR] "
+                 "[--store URL]\n\n"
+                 "list: destruction certificates, newest first (all tenants unless --tenant).\n"
+                 "verify: checks a certificate (the JSON from the API, a DELETE response that\n"
+                 "contains one, or the array `list --json` prints: each of its certificates):\n"
+                 "every field, and the Ed25519 signature\n"
+                 "against --public-key (PEM or hex, e.g. from `phiscribe audit public-key`), or\n"
+                 "else the key recorded in the data directory; then it also checks that the\n"
+                 "certificate is the one stored there and that every object it lists has no key\n"
+                 "and no file left. Exit 0 only if all checks pass.\n");
 }
 
 struct list_ctx {
@@ -64,10 +65,11 @@ static int list_one(void *ctx, const struct store_certificate *c)
     return 0;
 }
 
-static int list_cmd(const char *data, const char *tenant, long limit, bool json)
+static int list_cmd(const char *data, const char *store_url, const char *tenant, long limit,
+                    bool json)
 {
     int code;
-    store *s = cliadm_open(data, STORE_OPEN_READONLY, &code);
+    store *s = cliadm_open(data, store_url, STORE_OPEN_READONLY, &code);
     if (!s)
         return code;
     store_tx *tx;
@@ -185,7 +187,8 @@ static int verify_one(store *s, const uint8_t *pub, const json_t *j)
     return rc;
 }
 
-static int verify_cmd(const char *data, const char *file, const char *pubfile)
+static int verify_cmd(const char *data, const char *store_url, const char *file,
+                      const char *pubfile)
 {
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     store *s = NULL;
@@ -199,7 +202,7 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
         }
     } else {
         int code;
-        if (!(s = cliadm_open(data, STORE_OPEN_READONLY, &code)))
+        if (!(s = cliadm_open(data, store_url, STORE_OPEN_READONLY, &code)))
             return code;
         store_recorded_public_key(s, pub);
     }
@@ -248,13 +251,15 @@ static int verify_cmd(const char *data, const char *file, const char *pubfile)
 
 int cli_certificates(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *tenant = NULL, *pubfile = NULL, *limit_s = NULL,
                *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--json", NULL, &json},     {"--data", &data, NULL},          {"--tenant", &tenant, NULL},
-        {"--limit", &limit_s, NULL}, {"--public-key", &pubfile, NULL}, {NULL, NULL, NULL},
+        {"--json", NULL, &json},     {"--data", &data, NULL},     {"--store", &store_url, NULL},
+        {"--tenant", &tenant, NULL}, {"--limit", &limit_s, NULL}, {"--public-key", &pubfile, NULL},
+        {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe certificates", certificates_usage, opts, pos, 2};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -270,9 +275,9 @@ int cli_certificates(int argc, char **argv)
         }
     }
     if (sub && !strcmp(sub, "list") && !pos[1] && !pubfile)
-        return list_cmd(data, tenant, limit, json);
+        return list_cmd(data, store_url, tenant, limit, json);
     if (sub && !strcmp(sub, "verify") && pos[1] && !tenant && !json && !limit_s)
-        return verify_cmd(data, pos[1], pubfile);
+        return verify_cmd(data, store_url, pos[1], pubfile);
     certificates_usage(stderr);
     return CLI_USAGE;
 }

@@ -14,7 +14,9 @@
 #include "service/auth.h"
 #include "store/blob.h"
 #include "cli/cli.h"
+#include "cli/cliadm.h"
 #include "cli/config.h"
+#include "core/dburl.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -313,11 +315,17 @@ static void check_keys(struct report *r, store_tx *tx)
             ks.admins, plural(ks.admins));
 }
 
-static void check_store(struct report *r, const char *dir)
+static void check_store(struct report *r, const char *dir, const char *url)
 {
     int err;
     char why[512];
-    store *s = store_open(dir, STORE_OPEN_READONLY, &err, why, sizeof(why));
+    if (url) {
+        char shown[DBURL_MAX + 1];
+        dburl_redact(url, shown, sizeof(shown));
+        add(r, PASS, "164.312(a)(2)(iv) encryption", "store", "PostgreSQL %s, key files in %s",
+            shown, dir);
+    }
+    store *s = cliadm_store_open(dir, url, STORE_OPEN_READONLY, &err, why, sizeof(why));
     if (!s) {
         add(r, FAIL, "164.312(a)(2)(iv) encryption", "open the data directory", "%s", why);
         return;
@@ -361,13 +369,13 @@ int cli_doctor(int argc, char **argv)
     struct config c;
     char why[512], dir[PATH_MAX];
     struct report r = {json_array(), 0, 0, false};
-    const char *data_flag = NULL;
+    const char *data_flag = NULL, *store_flag = NULL;
     config_defaults(&c);
     const char *env = getenv("PHISCRIBE_DATA");
     bool have_config = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
-            printf("usage: phiscribe doctor [--data DIR] [--config FILE] [--json]\n\n"
+            printf("usage: phiscribe doctor [--data DIR] [--store URL] [--config FILE] [--json]\n\n"
                    "Checks the data directory and the server configuration against the\n"
                    "HIPAA Security Rule technical safeguards; exit 1 if any check fails.\n");
             json_decref(r.checks);
@@ -376,6 +384,8 @@ int cli_doctor(int argc, char **argv)
             r.json = true;
         } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             data_flag = argv[++i];
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            store_flag = argv[++i];
         } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
             if (config_load_file(&c, argv[++i], why, sizeof(why)) < 0) {
                 fprintf(stderr, "phiscribe doctor: %s\n", why);
@@ -396,8 +406,16 @@ int cli_doctor(int argc, char **argv)
     else
         snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./phiscribe-data");
 
+    const char *url = cliadm_store_url(store_flag);
+    if (!url && have_config && c.store[0])
+        url = c.store;
+    if (url && dburl_check(url, why, sizeof(why)) < 0) {
+        fprintf(stderr, "phiscribe doctor: %s\n", why);
+        json_decref(r.checks);
+        return CLI_USAGE;
+    }
     check_data_modes(&r, dir);
-    check_store(&r, dir);
+    check_store(&r, dir, url);
     if (have_config)
         check_tls(&r, &c);
     else

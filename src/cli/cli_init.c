@@ -6,23 +6,27 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
+#include "core/dburl.h"
 #include "core/err.h"
 #include "store/store.h"
 
 static void init_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe init [--data DIR]\n\n"
-            "Creates the data directory (default $PHISCRIBE_DATA, then ./phiscribe-data):\n"
-            "the database, master.key and audit-signing.key. Refuses an existing path.\n"
-            "Prints the audit verification key: keep a copy off this machine.\n");
+    fprintf(out, "usage: phiscribe init [--data DIR] [--store URL]\n\n"
+                 "Creates the data directory (default $PHISCRIBE_DATA, then ./phiscribe-data):\n"
+                 "the database, master.key and audit-signing.key. Refuses an existing path.\n"
+                 "With --store postgresql://... (or $PHISCRIBE_STORE) the database is that\n"
+                 "PostgreSQL database (it must hold no phiscribe schema yet) and DIR holds the\n"
+                 "key files only; other nodes get copies of them (docs/SCALING.md).\n"
+                 "Prints the audit verification key: keep a copy off this machine.\n");
 }
 
 int cli_init(int argc, char **argv)
 {
-    const char *data = NULL;
+    const char *data = NULL, *store_flag = NULL;
     int npos, code;
-    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs_opt opts[] = {
+        {"--data", &data, NULL}, {"--store", &store_flag, NULL}, {NULL, NULL, NULL}};
     const struct cliargs args = {"phiscribe init", init_usage, opts, NULL, 0};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
@@ -31,12 +35,22 @@ int cli_init(int argc, char **argv)
         fprintf(stderr, "phiscribe init: data directory path too long\n");
         return CLI_USAGE;
     }
+    const char *url = cliadm_store_url(store_flag);
+    if (url) {
+        /* Refused before anything is created: nothing to undo. */
+        if (dburl_check(url, why, sizeof(why)) < 0) {
+            fprintf(stderr, "phiscribe init: %s\n", why);
+            return CLI_USAGE;
+        }
+        fprintf(stderr, "phiscribe init: PostgreSQL store not built yet (--store)\n");
+        return CLI_FAIL;
+    }
     int rc = store_create(dir, why, sizeof(why));
     if (rc < 0) {
         fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
         return CLI_FAIL;
     }
-    store *s = cliadm_open(dir, 0, &code);
+    store *s = cliadm_open(dir, url, 0, &code);
     if (!s)
         return code;
     struct audit_event ev;

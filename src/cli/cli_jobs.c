@@ -12,9 +12,9 @@
 
 static void jobs_usage(FILE *out)
 {
-    fprintf(out, "usage: phiscribe jobs pause [--data DIR]\n"
-                 "       phiscribe jobs resume [--data DIR]\n"
-                 "       phiscribe jobs status [--data DIR]\n\n"
+    fprintf(out, "usage: phiscribe jobs pause [--data DIR] [--store URL]\n"
+                 "       phiscribe jobs resume [--data DIR] [--store URL]\n"
+                 "       phiscribe jobs status [--data DIR] [--store URL]\n\n"
                  "pause: servers on this data directory start no stored job (POST /v1/transcripts\n"
                  "still accepts and commits new ones; they wait \"queued\"). Jobs already running\n"
                  "finish: wait until status shows \"processing\": 0. Holds across restarts.\n"
@@ -37,9 +37,11 @@ static int print_status(store *s)
 
 int cli_jobs(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *sub = NULL;
     int npos, code;
-    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs_opt opts[] = {
+        {"--data", &data, NULL}, {"--store", &store_url, NULL}, {NULL, NULL, NULL}};
     const struct cliargs args = {"phiscribe jobs", jobs_usage, opts, &sub, 1};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
@@ -49,7 +51,7 @@ int cli_jobs(int argc, char **argv)
         jobs_usage(stderr);
         return CLI_USAGE;
     }
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     int rc;

@@ -19,10 +19,10 @@ static void keys_usage(FILE *out)
 {
     fprintf(out,
             "usage: phiscribe keys create --tenant NAME --role ROLE[,ROLE...] [--expires DUR]\n"
-            "                             [--label TEXT] [--data DIR]\n"
-            "       phiscribe keys list [--tenant NAME] [--json] [--data DIR]\n"
-            "       phiscribe keys revoke ID [--data DIR]\n"
-            "       phiscribe keys rotate-master [--data DIR]\n\n"
+            "                             [--label TEXT] [--data DIR] [--store URL]\n"
+            "       phiscribe keys list [--tenant NAME] [--json] [--data DIR] [--store URL]\n"
+            "       phiscribe keys revoke ID [--data DIR] [--store URL]\n"
+            "       phiscribe keys rotate-master [--data DIR] [--store URL]\n\n"
             "ROLE: transcribe, read, delete, audit, admin, phi (phi with read: unredacted\n"
             "transcripts). DUR: 90s, 30m, 24h, 90d (0: never).\n"
             "`create` prints the key once; only a keyed hash of it is stored.\n"
@@ -141,14 +141,15 @@ static int rotate_in_tx(void *ctx, store_tx *tx, int new_version)
 
 int cli_keys(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *tenant = NULL, *role = NULL, *expires = NULL, *label = NULL,
                *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--json", NULL, &json},   {"--data", &data, NULL},  {"--tenant", &tenant, NULL},
-        {"--role", &role, NULL},   {"--roles", &role, NULL}, {"--expires", &expires, NULL},
-        {"--label", &label, NULL}, {NULL, NULL, NULL},
+        {"--json", NULL, &json},       {"--data", &data, NULL},   {"--store", &store_url, NULL},
+        {"--tenant", &tenant, NULL},   {"--role", &role, NULL},   {"--roles", &role, NULL},
+        {"--expires", &expires, NULL}, {"--label", &label, NULL}, {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 2};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -164,7 +165,7 @@ int cli_keys(int argc, char **argv)
         keys_usage(stderr);
         return CLI_USAGE;
     }
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     struct audit_event who;

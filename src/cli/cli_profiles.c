@@ -17,18 +17,19 @@
 
 static void profiles_usage(FILE *out)
 {
-    fprintf(out, "usage: phiscribe profiles add NAME TEXT --tenant T [--base medical|general]\n"
-                 "                              [--weight W] [--data DIR]\n"
-                 "       phiscribe profiles list --tenant T [--data DIR]\n"
-                 "       phiscribe profiles delete NAME --tenant T [--data DIR]\n"
-                 "       phiscribe profiles default NAME|none --tenant T [--data DIR]\n\n"
-                 "add builds a recognition profile from the text file TEXT (one sentence or\n"
-                 "term a line, up to 16 MiB) over BASE (default medical) with WEIGHT (default\n"
-                 "0.5), and stores it encrypted for tenant T; the text itself is not kept.\n"
-                 "delete destroys it (cryptographic erase) and prints the certificate.\n"
-                 "default sets the profile requests of T use when they name none (a profile\n"
-                 "of T, general or medical; none: the server's default).\n"
-                 "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
+    fprintf(out,
+            "usage: phiscribe profiles add NAME TEXT --tenant T [--base medical|general]\n"
+            "                              [--weight W] [--data DIR] [--store URL]\n"
+            "       phiscribe profiles list --tenant T [--data DIR] [--store URL]\n"
+            "       phiscribe profiles delete NAME --tenant T [--data DIR] [--store URL]\n"
+            "       phiscribe profiles default NAME|none --tenant T [--data DIR] [--store URL]\n\n"
+            "add builds a recognition profile from the text file TEXT (one sentence or\n"
+            "term a line, up to 16 MiB) over BASE (default medical) with WEIGHT (default\n"
+            "0.5), and stores it encrypted for tenant T; the text itself is not kept.\n"
+            "delete destroys it (cryptographic erase) and prints the certificate.\n"
+            "default sets the profile requests of T use when they name none (a profile\n"
+            "of T, general or medical; none: the server's default).\n"
+            "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default.\n");
 }
 
 static int print_one(void *ctx, const struct store_profile *p)
@@ -62,13 +63,13 @@ static int list_cmd(store *s, int64_t tenant_id)
 
 int cli_profiles(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *tenant_name = NULL, *base = "medical", *weight_s = NULL;
     const char *pos[3] = {NULL, NULL, NULL};
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--data", &data, NULL}, {"--tenant", &tenant_name, NULL},
-        {"--base", &base, NULL}, {"--weight", &weight_s, NULL},
-        {NULL, NULL, NULL},
+        {"--data", &data, NULL}, {"--store", &store_url, NULL}, {"--tenant", &tenant_name, NULL},
+        {"--base", &base, NULL}, {"--weight", &weight_s, NULL}, {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe profiles", profiles_usage, opts, pos, 3};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -108,7 +109,7 @@ int cli_profiles(int argc, char **argv)
         sbuf_free(&text);
         return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
     }
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s) {
         sbuf_free(&text);
         return code;

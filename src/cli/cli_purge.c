@@ -11,22 +11,23 @@
 
 static void purge_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe purge [--data DIR]\n\n"
-            "Destroys (cryptographic erase) every transcript and recording older than its\n"
-            "tenant's retention or its own, each with an audit record and a signed\n"
-            "destruction certificate. The server does the same on a timer.\n");
+    fprintf(out, "usage: phiscribe purge [--data DIR] [--store URL]\n\n"
+                 "Destroys (cryptographic erase) every transcript and recording older than its\n"
+                 "tenant's retention or its own, each with an audit record and a signed\n"
+                 "destruction certificate. The server does the same on a timer.\n");
 }
 
 int cli_purge(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL;
     int npos, code;
-    const struct cliargs_opt opts[] = {{"--data", &data, NULL}, {NULL, NULL, NULL}};
+    const struct cliargs_opt opts[] = {
+        {"--data", &data, NULL}, {"--store", &store_url, NULL}, {NULL, NULL, NULL}};
     const struct cliargs args = {"phiscribe purge", purge_usage, opts, NULL, 0};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     char blobdir[STORE_PATH_MAX + 16];

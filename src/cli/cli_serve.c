@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "http/http.h"
+#include "core/dburl.h"
 #include "core/err.h"
 #include "api/server.h"
 #include "records/syslogfwd.h"
@@ -79,6 +80,12 @@ int cli_serve(int argc, char **argv)
     const char *env = getenv("PHISCRIBE_DATA");
     if (env && *env)
         config_set(&c, "storage", "data_dir", env, why, sizeof(why));
+    const char *store_env = getenv("PHISCRIBE_STORE");
+    if (store_env && *store_env &&
+        config_set(&c, "storage", "store", store_env, why, sizeof(why)) < 0) {
+        fprintf(stderr, "phiscribe serve: $PHISCRIBE_STORE: %s\n", why);
+        return CLI_USAGE;
+    }
     /* The file first, so that flags override it wherever they appear. */
     for (int i = 1; i < argc;) {
         if (next_flag(argc, argv, &i, name, sizeof(name), &value))
@@ -109,6 +116,14 @@ int cli_serve(int argc, char **argv)
             fprintf(stderr, "phiscribe serve: %s\n", why);
             return CLI_USAGE;
         }
+    }
+    if (c.store[0]) {
+        if (dburl_check(c.store, why, sizeof(why)) < 0) {
+            fprintf(stderr, "phiscribe serve: %s\n", why);
+            return CLI_USAGE;
+        }
+        fprintf(stderr, "phiscribe serve: PostgreSQL store not built yet (--store)\n");
+        return CLI_FAIL;
     }
     if (!c.tls_cert[0] != !c.tls_key[0]) {
         fprintf(stderr, "phiscribe serve: a TLS certificate and key go together\n");

@@ -16,12 +16,12 @@
 static void tenants_usage(FILE *out)
 {
     fprintf(out,
-            "usage: phiscribe tenants create NAME [--data DIR]\n"
-            "       phiscribe tenants list [--json] [--data DIR]\n"
+            "usage: phiscribe tenants create NAME [--data DIR] [--store URL]\n"
+            "       phiscribe tenants list [--json] [--data DIR] [--store URL]\n"
             "       phiscribe tenants update NAME [--transcript-retention DUR]\n"
-            "                                [--audio-retention DUR] [--data DIR]\n"
-            "       phiscribe tenants rotate-key NAME [--data DIR]\n"
-            "       phiscribe tenants delete NAME [--data DIR]\n\n"
+            "                                [--audio-retention DUR] [--data DIR] [--store URL]\n"
+            "       phiscribe tenants rotate-key NAME [--data DIR] [--store URL]\n"
+            "       phiscribe tenants delete NAME [--data DIR] [--store URL]\n\n"
             "NAME: 1-64 of A-Z a-z 0-9 . _ - (not PHI: it appears in audit records).\n"
             "DUR: 0, 90s, 30m, 24h, 90d. Defaults: audio 0 (deleted once transcribed),\n"
             "transcripts 90d.\n"
@@ -78,15 +78,14 @@ static int parse_retention(const char *flag, const char *v, int64_t *out)
 
 int cli_tenants(int argc, char **argv)
 {
+    const char *store_url = NULL;
     const char *data = NULL, *tr = NULL, *au = NULL, *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--json", NULL, &json},
-        {"--data", &data, NULL},
-        {"--transcript-retention", &tr, NULL},
-        {"--audio-retention", &au, NULL},
-        {NULL, NULL, NULL},
+        {"--json", NULL, &json},          {"--data", &data, NULL},
+        {"--store", &store_url, NULL},    {"--transcript-retention", &tr, NULL},
+        {"--audio-retention", &au, NULL}, {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe tenants", tenants_usage, opts, pos, 2};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -110,7 +109,7 @@ int cli_tenants(int argc, char **argv)
                         "starting with a letter or digit)\n");
         return CLI_BADINPUT;
     }
-    store *s = cliadm_open(data, 0, &code);
+    store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
     struct audit_event who;

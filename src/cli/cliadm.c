@@ -8,12 +8,35 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/dburl.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "core/wipe.h"
 
-store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code)
+const char *cliadm_store_url(const char *store_flag)
+{
+    if (store_flag)
+        return store_flag;
+    const char *env = getenv("PHISCRIBE_STORE");
+    return env && *env ? env : NULL;
+}
+
+store *cliadm_store_open(const char *dir, const char *url, unsigned flags, int *err, char *why,
+                         size_t whylen)
+{
+    if (!url)
+        return store_open(dir, flags, err, why, whylen);
+    if ((*err = dburl_check(url, why, whylen)) < 0)
+        return NULL;
+    snprintf(why, whylen,
+             "PostgreSQL store not built yet (--store); run without --store to use "
+             "the SQLite database in the data directory");
+    *err = PHS_EUNSUPPORTED;
+    return NULL;
+}
+
+store *cliadm_open(const char *data_flag, const char *store_flag, unsigned flags, int *exit_code)
 {
     char dir[STORE_PATH_MAX], why[STORE_PATH_MAX + 256] = "";
     if (store_resolve_dir(data_flag, dir, sizeof(dir)) < 0) {
@@ -22,7 +45,13 @@ store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code)
         return NULL;
     }
     int err = 0;
-    store *s = store_open(dir, flags, &err, why, sizeof(why));
+    const char *url = cliadm_store_url(store_flag);
+    if (url && dburl_check(url, why, sizeof(why)) < 0) {
+        fprintf(stderr, "phiscribe: %s\n", why);
+        *exit_code = CLI_USAGE;
+        return NULL;
+    }
+    store *s = cliadm_store_open(dir, url, flags, &err, why, sizeof(why));
     if (!s) {
         fprintf(stderr, "phiscribe: %s\n", why[0] ? why : err_str(err));
         *exit_code = CLI_FAIL;

@@ -12,9 +12,22 @@
 #include "records/audit.h"
 #include "store/store.h"
 
-/* Opens the data directory named by --data / $PHISCRIBE_DATA / default;
- * prints the reason to stderr and returns NULL on failure (*exit_code set). */
-store *cliadm_open(const char *data_flag, unsigned flags, int *exit_code);
+/* The store URL to use: store_flag (--store) if given, else $PHISCRIBE_STORE
+ * if set and non-empty, else NULL (the SQLite database in the data
+ * directory). */
+const char *cliadm_store_url(const char *store_flag);
+
+/* Opens the store of the data directory dir: its SQLite database, or the
+ * PostgreSQL database at url (non-NULL) with dir holding the node's key
+ * files. As store_open; a bad URL is PHS_EINVAL. Messages in why never hold
+ * the URL's password (core/dburl.h). */
+store *cliadm_store_open(const char *dir, const char *url, unsigned flags, int *err, char *why,
+                         size_t whylen);
+
+/* Opens the data directory named by --data / $PHISCRIBE_DATA / default, and
+ * the store cliadm_store_url(store_flag) names; prints the reason to stderr
+ * and returns NULL on failure (*exit_code set). */
+store *cliadm_open(const char *data_flag, const char *store_flag, unsigned flags, int *exit_code);
 /* Writes the closing audit checkpoint (unless read-only) and closes; s may
  * be NULL. Returns code, or CLI_FAIL when code is CLI_OK but the signer
  * refused the checkpoint (an audit alarm), after saying so on stderr: the

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/dburl.h"
+
 struct http_config;
 
 struct config {
@@ -29,6 +31,7 @@ struct config {
     unsigned hsts_max_age; /* seconds */
     /* [storage] */
     char data_dir[PATH_MAX];
+    char store[DBURL_MAX + 1]; /* PostgreSQL URL (core/dburl.h); "" = SQLite in data_dir */
     unsigned purge_interval; /* seconds between retention purges */
     /* [jobs] */
     unsigned workers; /* 0 = number of CPU cores */

@@ -134,6 +134,13 @@ static void test_file_then_flags(void **state)
     assert_int_equal(c.max_upload_bytes, 2048);
     assert_true(c.allow_plain_http);
     assert_string_equal(c.data_dir, "/tmp/d");
+    assert_string_equal(c.store, "");
+    assert_int_equal(config_set_flag(&c, "store", "postgresql:///phiscribe?host=/run/postgresql",
+                                     err, sizeof(err)),
+                     0);
+    assert_string_equal(c.store, "postgresql:///phiscribe?host=/run/postgresql");
+    assert_int_equal(config_set(&c, "storage", "store", "postgresql://db/p", err, sizeof(err)), 0);
+    assert_string_equal(c.store, "postgresql://db/p");
     assert_int_equal(config_set_flag(&c, "no-such-flag", "1", err, sizeof(err)), PHS_ENOTFOUND);
     assert_int_equal(config_set_flag(&c, "workers", "many", err, sizeof(err)), PHS_EINVAL);
     assert_non_null(strstr(err, "--workers"));
