@@ -1,6 +1,6 @@
 # phiscribe build. `make` builds build/phiscribe; see README for the other targets.
 
-PKGS    := gnutls libmicrohttpd sqlite3 jansson sndfile soxr pocketsphinx sphinxbase inih espeak-ng zlib libseccomp
+PKGS    := gnutls libmicrohttpd sqlite3 libpq jansson sndfile soxr pocketsphinx sphinxbase inih espeak-ng zlib libseccomp
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
@@ -86,6 +86,7 @@ test: deps
 	@scripts/check-layers --quiet
 	@$(MAKE) --no-print-directory all unit-bins
 	@scripts/run-unit $(BUILD)
+	@tests/pg/run-unit $(BUILD)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-allocfail
 	@$(MAKE) --no-print-directory test-integration
@@ -94,8 +95,11 @@ test: deps
 check-layers:
 	@scripts/check-layers
 
+# The store's tests run twice: on SQLite, then on a throwaway PostgreSQL
+# (tests/pg/run-unit; skipped with a message without postgresql-15).
 test-unit: all unit-bins
 	@scripts/run-unit $(BUILD)
+	@tests/pg/run-unit $(BUILD)
 
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:

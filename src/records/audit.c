@@ -346,7 +346,7 @@ static store *reader_open(store *s, bool *own)
     if (store_readonly(s))
         return s;
     int err = 0;
-    store *r = store_open(store_dir(s), STORE_OPEN_READONLY, &err, NULL, 0);
+    store *r = store_open_url(store_dir(s), store_url(s), STORE_OPEN_READONLY, &err, NULL, 0);
     if (!r)
         return s;
     *own = true;

@@ -13,24 +13,26 @@
     "k.id, k.tenant_id, t.name, k.roles, k.secret_mac, k.created_at, k.expires_at, k.revoked_at,"  \
     " k.label_sealed"
 
-static int key_row(sqlite3_stmt *st, void *out)
+static int key_row(const db_row *row, void *out)
 {
     struct store_api_key *k = out;
     memset(k, 0, sizeof(*k));
-    if (!col_text(st, 0, k->id, sizeof(k->id)) || !col_text(st, 2, k->tenant, sizeof(k->tenant)) ||
-        !col_blob_exact(st, 4, k->secret_mac, sizeof(k->secret_mac)))
+    if (!col_text(row, 0, k->id, sizeof(k->id)) ||
+        !col_text(row, 2, k->tenant, sizeof(k->tenant)) ||
+        !col_blob_exact(row, 4, k->secret_mac, sizeof(k->secret_mac)))
         return PHS_ECORRUPT;
-    k->tenant_id = sqlite3_column_int64(st, 1);
-    k->roles = (uint32_t)sqlite3_column_int64(st, 3);
-    k->created_us = sqlite3_column_int64(st, 5);
-    k->expires_us = col_int_or(st, 6, 0);
-    k->revoked_us = col_int_or(st, 7, 0);
-    int n = sqlite3_column_bytes(st, 8);
-    if (sqlite3_column_type(st, 8) != SQLITE_NULL && n > 0) {
-        if ((size_t)n > sizeof(k->label_sealed))
+    k->tenant_id = col_int(row, 1);
+    k->roles = (uint32_t)col_int(row, 3);
+    k->created_us = col_int(row, 5);
+    k->expires_us = col_int_or(row, 6, 0);
+    k->revoked_us = col_int_or(row, 7, 0);
+    size_t n = 0;
+    const void *label = col_bytes(row, 8, &n);
+    if (label && n > 0) {
+        if (n > sizeof(k->label_sealed))
             return PHS_ECORRUPT;
-        memcpy(k->label_sealed, sqlite3_column_blob(st, 8), (size_t)n);
-        k->label_sealed_len = (size_t)n;
+        memcpy(k->label_sealed, label, n);
+        k->label_sealed_len = n;
     }
     return 0;
 }
@@ -64,10 +66,10 @@ struct key_visit {
     struct store_api_key *k; /* on the heap: it is large, and wiped after */
 };
 
-static int key_visit_row(sqlite3_stmt *st, void *arg)
+static int key_visit_row(const db_row *row, void *arg)
 {
     struct key_visit *v = arg;
-    int rc = key_row(st, v->k);
+    int rc = key_row(row, v->k);
     return rc < 0 ? rc : v->fn(v->ctx, v->k);
 }
 

@@ -22,6 +22,9 @@ const struct store_audit_field store_audit_fields[] = {
 };
 #undef AF
 const size_t store_audit_field_count = sizeof(store_audit_fields) / sizeof(store_audit_fields[0]);
+#define AUDIT_FIELDS_MAX 20 /* the arguments of an insert, on the stack */
+_Static_assert(sizeof(store_audit_fields) / sizeof(store_audit_fields[0]) <= AUDIT_FIELDS_MAX,
+               "AUDIT_FIELDS_MAX holds every field");
 
 /* ---- audit rows ---------------------------------------------------------- */
 
@@ -55,26 +58,37 @@ static int audit_sql(char *out, size_t len, bool insert)
     return (n < 0 || (size_t)n >= len - used) ? PHS_EINTERNAL : 0;
 }
 
+struct head {
+    int64_t *seq;
+    uint8_t *hash;
+};
+
+static int head_row(const db_row *row, void *out)
+{
+    struct head *h = out;
+    *h->seq = col_int(row, 0);
+    return col_blob_exact(row, 1, h->hash, CRYPTO_SHA256_LEN) ? 0 : PHS_ECORRUPT;
+}
+
 int store_audit_head(store_tx *tx, int64_t *seq, uint8_t hash[CRYPTO_SHA256_LEN])
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = stmt_cached(tx->s, ST_AUDIT_HEAD,
-                         "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
+    /* Appends to the chain are serialised: in a write transaction the head
+     * is read under DB_LOCK_AUDIT (PostgreSQL; on SQLite a write
+     * transaction excludes every other writer already), held until the
+     * commit, so no two connections or nodes append after the same record. */
+    int rc = tx->writable ? db_lock_xact(tx->s->db, DB_LOCK_AUDIT) : 0;
     if (rc < 0)
         return rc;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        if (!col_blob_exact(st, 1, hash, CRYPTO_SHA256_LEN))
-            rc = PHS_ECORRUPT;
-    } else if (r == SQLITE_DONE) {
+    struct head h = {seq, hash};
+    rc = db_get_cached(tx->s->db, DB_ST_AUDIT_HEAD,
+                       "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", DB_NO_ARGS,
+                       head_row, &h);
+    if (rc == PHS_ENOTFOUND) {
         *seq = 0;
         memset(hash, 0, CRYPTO_SHA256_LEN);
-    } else {
-        rc = db_err(r);
+        rc = 0;
     }
-    stmt_release(st);
     return rc;
 }
 
@@ -83,29 +97,25 @@ int store_audit_insert(store_tx *tx, const struct store_audit_record *r)
     NEED_WRITE(tx);
     char sql[1024];
     int rc = audit_sql(sql, sizeof(sql), true);
-    sqlite3_stmt *st;
-    if (rc < 0 || (rc = stmt_cached(tx->s, ST_AUDIT_INSERT, sql, &st)) < 0)
+    if (rc < 0)
         return rc;
+    struct db_arg args[AUDIT_FIELDS_MAX + 1];
     const char *base = (const char *)r;
     for (size_t i = 0; i < store_audit_field_count; i++) {
         const struct store_audit_field *f = &store_audit_fields[i];
         if (f->type == STORE_AUDIT_INT)
-            bind_int_or_null(st, (int)i + 1, *(const int64_t *)(base + f->offset), -1);
+            args[i] = DB_INT_OR_NULL(*(const int64_t *)(base + f->offset), -1);
         else
-            bind_text_or_null(st, (int)i + 1, base + f->offset);
+            args[i] = DB_TEXT_OR_NULL(base + f->offset);
     }
-    sqlite3_bind_blob(st, (int)store_audit_field_count + 1, r->hash, sizeof(r->hash),
-                      SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    rc = step == SQLITE_DONE ? 0 : (step == SQLITE_ROW ? PHS_EINTERNAL : db_err(step));
-    stmt_release(st);
-    return rc;
+    args[store_audit_field_count] = DB_BLOB(r->hash, sizeof(r->hash));
+    return db_run_cached(tx->s->db, DB_ST_AUDIT_INSERT, sql, args, store_audit_field_count + 1);
 }
 
 /* Reads a row; a value that does not fit the record (too long, wrong size,
  * embedded NUL) makes the whole record unreadable: PHS_ECORRUPT with the
  * seq still filled in, so verification can name it. */
-static int audit_row(sqlite3_stmt *st, struct store_audit_record *r)
+static int audit_row(const db_row *row, struct store_audit_record *r)
 {
     memset(r, 0, sizeof(*r));
     char *base = (char *)r;
@@ -113,19 +123,18 @@ static int audit_row(sqlite3_stmt *st, struct store_audit_record *r)
     for (size_t i = 0; i < store_audit_field_count; i++) {
         const struct store_audit_field *f = &store_audit_fields[i];
         if (f->type == STORE_AUDIT_INT) {
-            int t = sqlite3_column_type(st, (int)i);
-            if (t != SQLITE_NULL && t != SQLITE_INTEGER)
+            if (!col_int_or_null(row, (int)i))
                 rc = PHS_ECORRUPT;
-            *(int64_t *)(base + f->offset) = col_int_or(st, (int)i, -1);
+            *(int64_t *)(base + f->offset) = col_int_or(row, (int)i, -1);
         } else {
             size_t cap = (f->offset == offsetof(struct store_audit_record, time))
                              ? TIME_TEXT_LEN + 1
                              : STORE_AUDIT_TEXT_MAX + 1;
-            if (!col_text(st, (int)i, base + f->offset, cap))
+            if (!col_text(row, (int)i, base + f->offset, cap))
                 rc = PHS_ECORRUPT;
         }
     }
-    if (!col_blob_exact(st, (int)store_audit_field_count, r->hash, sizeof(r->hash)))
+    if (!col_blob_exact(row, (int)store_audit_field_count, r->hash, sizeof(r->hash)))
         rc = PHS_ECORRUPT;
     return rc;
 }
@@ -136,12 +145,12 @@ struct audit_visit {
     struct store_audit_record *r; /* on the heap: it is large */
 };
 
-static int audit_visit_row(sqlite3_stmt *st, void *arg)
+static int audit_visit_row(const db_row *row, void *arg)
 {
     struct audit_visit *v = arg;
     /* The callback sees unreadable rows too, flagged: it decides whether
      * that is an error (verification names the record). */
-    v->r->malformed = audit_row(st, v->r) < 0;
+    v->r->malformed = audit_row(row, v->r) < 0;
     return v->fn(v->ctx, v->r);
 }
 
@@ -163,40 +172,26 @@ int store_audit_each(store_tx *tx, int64_t from, int64_t to,
 
 #define CP_COLS "n, seq, chain_hash, time, node, prev, signature"
 
-static int checkpoint_row(sqlite3_stmt *st, void *out)
+static int checkpoint_row(const db_row *row, void *out)
 {
     struct store_audit_checkpoint *c = out;
     memset(c, 0, sizeof(*c));
-    c->n = sqlite3_column_int64(st, 0);
-    c->seq = sqlite3_column_int64(st, 1);
-    bool ok = col_blob_exact(st, 2, c->chain_hash, sizeof(c->chain_hash)) &&
-              col_text(st, 3, c->time, sizeof(c->time)) &&
-              col_text(st, 4, c->node, sizeof(c->node)) &&
-              col_blob_exact(st, 5, c->prev, sizeof(c->prev)) &&
-              col_blob_exact(st, 6, c->signature, sizeof(c->signature));
+    c->n = col_int(row, 0);
+    c->seq = col_int(row, 1);
+    bool ok = col_blob_exact(row, 2, c->chain_hash, sizeof(c->chain_hash)) &&
+              col_text(row, 3, c->time, sizeof(c->time)) &&
+              col_text(row, 4, c->node, sizeof(c->node)) &&
+              col_blob_exact(row, 5, c->prev, sizeof(c->prev)) &&
+              col_blob_exact(row, 6, c->signature, sizeof(c->signature));
     return ok ? 0 : PHS_ECORRUPT;
-}
-
-/* The one row st selects: PHS_ENOTFOUND when there is none. */
-static int checkpoint_step(sqlite3_stmt *st, struct store_audit_checkpoint *out)
-{
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        return checkpoint_row(st, out);
-    return r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
 }
 
 int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out)
 {
     NEED_TX(tx);
-    sqlite3_stmt *st;
-    int rc = stmt_cached(tx->s, ST_CP_LAST,
-                         "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n DESC LIMIT 1", &st);
-    if (rc < 0)
-        return rc;
-    rc = checkpoint_step(st, out);
-    stmt_release(st);
-    return rc;
+    return db_get_cached(tx->s->db, DB_ST_CP_LAST,
+                         "SELECT " CP_COLS " FROM audit_checkpoints ORDER BY n DESC LIMIT 1",
+                         DB_NO_ARGS, checkpoint_row, out);
 }
 
 int store_audit_checkpoint_get(store_tx *tx, int64_t n, struct store_audit_checkpoint *out)
@@ -224,11 +219,11 @@ struct checkpoint_visit {
 
 /* The callback sees unreadable checkpoints too, flagged: verification
  * names them. */
-static int checkpoint_visit_row(sqlite3_stmt *st, void *arg)
+static int checkpoint_visit_row(const db_row *row, void *arg)
 {
     struct checkpoint_visit *v = arg;
     struct store_audit_checkpoint c;
-    c.malformed = checkpoint_row(st, &c) < 0;
+    c.malformed = checkpoint_row(row, &c) < 0;
     return v->fn(v->ctx, &c);
 }
 

@@ -22,23 +22,23 @@ int store_certificate_insert(store_tx *tx, const struct store_certificate *c)
                           DB_TEXT(c->resource_id), DB_INT(c->issued_us), DB_TEXT(c->body)));
 }
 
-static int certificate_row(sqlite3_stmt *st, void *out)
+static int certificate_row(const db_row *row, void *out)
 {
     struct store_certificate *c = out;
     memset(c, 0, sizeof(*c));
-    if (!col_text(st, 0, c->id, sizeof(c->id)) ||
-        !col_text(st, 2, c->resource_type, sizeof(c->resource_type)) ||
-        !col_text(st, 3, c->resource_id, sizeof(c->resource_id)))
+    if (!col_text(row, 0, c->id, sizeof(c->id)) ||
+        !col_text(row, 2, c->resource_type, sizeof(c->resource_type)) ||
+        !col_text(row, 3, c->resource_id, sizeof(c->resource_id)))
         return PHS_ECORRUPT;
-    c->tenant_id = sqlite3_column_int64(st, 1);
-    c->issued_us = sqlite3_column_int64(st, 4);
-    const unsigned char *b = sqlite3_column_text(st, 5);
-    int n = sqlite3_column_bytes(st, 5);
-    if (!b || n < 0 || (size_t)n > STORE_CERTIFICATE_MAX)
+    c->tenant_id = col_int(row, 1);
+    c->issued_us = col_int(row, 4);
+    size_t n = 0;
+    const void *b = col_bytes(row, 5, &n);
+    if (!b || n > STORE_CERTIFICATE_MAX)
         return PHS_ECORRUPT;
-    if (!(c->body = malloc((size_t)n + 1)))
+    if (!(c->body = malloc(n + 1)))
         return PHS_ENOMEM;
-    memcpy(c->body, b, (size_t)n);
+    memcpy(c->body, b, n);
     c->body[n] = '\0';
     return 0;
 }
@@ -68,11 +68,11 @@ struct cert_visit {
     void *ctx;
 };
 
-static int cert_visit_row(sqlite3_stmt *st, void *arg)
+static int cert_visit_row(const db_row *row, void *arg)
 {
     struct cert_visit *v = arg;
     struct store_certificate c = {0};
-    int rc = certificate_row(st, &c);
+    int rc = certificate_row(row, &c);
     if (rc == 0)
         rc = v->fn(v->ctx, &c);
     store_certificate_clear(&c);
@@ -124,12 +124,30 @@ int store_pending_delete(store_tx *tx, int64_t audit_seq)
                       DB_ARGS(DB_INT(audit_seq)));
 }
 
-static int draft_row(sqlite3_stmt *st, void *out)
+/* A text column into a new string (one with a NUL inside is corrupt), or
+ * NULL with *rc. */
+static char *text_dup(const db_row *row, int col, int *rc)
 {
-    char **draft = out;
-    const char *d = (const char *)sqlite3_column_text(st, 0);
-    *draft = d ? strdup(d) : NULL;
-    return *draft ? 0 : d ? PHS_ENOMEM : PHS_ECORRUPT;
+    size_t n = 0;
+    const char *d = col_bytes(row, col, &n);
+    char *out = NULL;
+    *rc = 0;
+    if (!d || n > STORE_CERTIFICATE_MAX || memchr(d, '\0', n))
+        *rc = PHS_ECORRUPT;
+    else if (!(out = malloc(n + 1)))
+        *rc = PHS_ENOMEM;
+    else {
+        memcpy(out, d, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+static int draft_row(const db_row *row, void *out)
+{
+    int rc;
+    *(char **)out = text_dup(row, 0, &rc);
+    return rc;
 }
 
 char *store_pending_get(store_tx *tx, int64_t audit_seq, int *err)
@@ -149,13 +167,16 @@ struct pending_visit {
     void *ctx;
 };
 
-static int pending_visit_row(sqlite3_stmt *st, void *arg)
+static int pending_visit_row(const db_row *row, void *arg)
 {
     struct pending_visit *v = arg;
-    const char *d = (const char *)sqlite3_column_text(st, 2);
+    int rc;
+    char *d = text_dup(row, 2, &rc);
     if (!d)
-        return PHS_ECORRUPT;
-    return v->fn(v->ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), d);
+        return rc;
+    rc = v->fn(v->ctx, col_int(row, 0), col_int(row, 1), d);
+    free(d);
+    return rc;
 }
 
 int store_pending_each(store_tx *tx, int limit,

@@ -14,15 +14,15 @@ struct idempotency_read {
     const uint8_t *key_mac;
 };
 
-static int idempotency_row(sqlite3_stmt *st, void *arg)
+static int idempotency_row(const db_row *row, void *arg)
 {
     struct idempotency_read *r = arg;
     struct store_idempotency *out = r->out;
     out->tenant_id = r->tenant_id;
     memcpy(out->key_mac, r->key_mac, CRYPTO_SHA256_LEN);
-    out->created_us = sqlite3_column_int64(st, 2);
-    if (!col_blob_exact(st, 0, out->request_mac, sizeof(out->request_mac)) ||
-        !col_text(st, 1, out->transcript_id, sizeof(out->transcript_id)))
+    out->created_us = col_int(row, 2);
+    if (!col_blob_exact(row, 0, out->request_mac, sizeof(out->request_mac)) ||
+        !col_text(row, 1, out->transcript_id, sizeof(out->transcript_id)))
         return PHS_ECORRUPT;
     return 0;
 }
@@ -44,16 +44,16 @@ int store_idempotency_get(store_tx *tx, int64_t tenant_id, const uint8_t key_mac
 int store_idempotency_insert(store_tx *tx, const struct store_idempotency *r, int64_t now_us)
 {
     NEED_WRITE(tx);
-    int rc = db_run_one(tx->s->db,
-                        "INSERT INTO idempotency_keys(tenant_id, key_mac, request_mac,"
-                        " transcript_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
-                        " ON CONFLICT(tenant_id, key_mac) DO UPDATE SET"
-                        " request_mac = ?3, transcript_id = ?4, created_at = ?5"
-                        " WHERE created_at <= ?6",
-                        DB_ARGS(DB_INT(r->tenant_id), DB_BLOB(r->key_mac, CRYPTO_SHA256_LEN),
-                                DB_BLOB(r->request_mac, CRYPTO_SHA256_LEN),
-                                DB_TEXT(r->transcript_id), DB_INT(r->created_us),
-                                DB_INT(now_us - STORE_IDEMPOTENCY_TTL_US)));
+    int rc =
+        db_run_one(tx->s->db,
+                   "INSERT INTO idempotency_keys(tenant_id, key_mac, request_mac,"
+                   " transcript_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+                   " ON CONFLICT(tenant_id, key_mac) DO UPDATE SET"
+                   " request_mac = ?3, transcript_id = ?4, created_at = ?5"
+                   " WHERE idempotency_keys.created_at <= ?6",
+                   DB_ARGS(DB_INT(r->tenant_id), DB_BLOB(r->key_mac, CRYPTO_SHA256_LEN),
+                           DB_BLOB(r->request_mac, CRYPTO_SHA256_LEN), DB_TEXT(r->transcript_id),
+                           DB_INT(r->created_us), DB_INT(now_us - STORE_IDEMPOTENCY_TTL_US)));
     return rc == PHS_ENOTFOUND ? PHS_EEXIST : rc; /* a live key: nothing changed */
 }
 
@@ -67,5 +67,5 @@ int store_idempotency_sweep(store_tx *tx, int64_t now_us, int limit)
                     " (SELECT tenant_id, key_mac FROM idempotency_keys"
                     "  WHERE created_at <= ? LIMIT ?)",
                     DB_ARGS(DB_INT(now_us - STORE_IDEMPOTENCY_TTL_US), DB_INT(limit)));
-    return rc < 0 ? rc : sqlite3_changes(tx->s->db);
+    return rc < 0 ? rc : db_changes(tx->s->db);
 }

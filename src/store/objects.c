@@ -34,23 +34,23 @@ int store_object_insert(store_tx *tx, const struct store_object *o)
 #define OBJECT_COLS                                                                                \
     "id, tenant_id, kind, tenant_key_version, dk_wrapped, size, created_at, destroyed_at, sha256"
 
-static int object_row(sqlite3_stmt *st, void *row)
+static int object_row(const db_row *row, void *out_row)
 {
-    struct store_object *out = row;
+    struct store_object *out = out_row;
     memset(out, 0, sizeof(*out));
-    if (!col_text(st, 0, out->id, sizeof(out->id)) ||
-        !col_text(st, 2, out->kind, sizeof(out->kind)))
+    if (!col_text(row, 0, out->id, sizeof(out->id)) ||
+        !col_text(row, 2, out->kind, sizeof(out->kind)))
         return PHS_ECORRUPT;
-    out->tenant_id = sqlite3_column_int64(st, 1);
-    out->tenant_key_version = sqlite3_column_int(st, 3);
-    out->has_dk = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    if (out->has_dk && !col_blob_exact(st, 4, out->dk_wrapped, sizeof(out->dk_wrapped)))
+    out->tenant_id = col_int(row, 1);
+    out->tenant_key_version = (int)col_int(row, 3);
+    out->has_dk = !col_is_null(row, 4);
+    if (out->has_dk && !col_blob_exact(row, 4, out->dk_wrapped, sizeof(out->dk_wrapped)))
         return PHS_ECORRUPT;
-    out->size = col_int_or(st, 5, -1);
-    out->created_us = sqlite3_column_int64(st, 6);
-    out->destroyed_us = col_int_or(st, 7, 0);
-    out->has_sha256 = sqlite3_column_type(st, 8) != SQLITE_NULL;
-    if (out->has_sha256 && !col_blob_exact(st, 8, out->sha256, sizeof(out->sha256)))
+    out->size = col_int_or(row, 5, -1);
+    out->created_us = col_int(row, 6);
+    out->destroyed_us = col_int_or(row, 7, 0);
+    out->has_sha256 = !col_is_null(row, 8);
+    if (out->has_sha256 && !col_blob_exact(row, 8, out->sha256, sizeof(out->sha256)))
         return PHS_ECORRUPT;
     return 0;
 }
@@ -62,13 +62,16 @@ int store_object_get(store_tx *tx, int64_t tenant_id, const char *id, struct sto
                   DB_ARGS(DB_TEXT(id), DB_INT(tenant_id)), object_row, out);
 }
 
-static int no_row(sqlite3_stmt *st, void *out) { return 0; }
+static int no_row(const db_row *row, void *out)
+{
+    return 0;
+}
 
 int store_object_known(store_tx *tx, const char *id)
 {
     NEED_TX(tx);
-    int rc = db_get(tx->s->db, "SELECT 1 FROM objects WHERE id = ?", DB_ARGS(DB_TEXT(id)), no_row,
-                    NULL);
+    int rc =
+        db_get(tx->s->db, "SELECT 1 FROM objects WHERE id = ?", DB_ARGS(DB_TEXT(id)), no_row, NULL);
     return rc == 0 ? 1 : rc == PHS_ENOTFOUND ? 0 : rc;
 }
 
@@ -94,11 +97,11 @@ struct object_visit {
     void *ctx;
 };
 
-static int object_visit_row(sqlite3_stmt *st, void *arg)
+static int object_visit_row(const db_row *row, void *arg)
 {
     struct object_visit *v = arg;
     struct store_object o;
-    int rc = object_row(st, &o);
+    int rc = object_row(row, &o);
     if (rc == 0)
         rc = v->fn(v->ctx, &o);
     wipe(&o, sizeof(o));

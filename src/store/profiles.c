@@ -11,21 +11,21 @@
 #define PROFILE_COLS                                                                               \
     "id, tenant_id, name, object, base, weight, size, text_bytes, created_at, deleted_at"
 
-static int profile_row(sqlite3_stmt *st, void *row)
+static int profile_row(const db_row *row, void *out_row)
 {
-    struct store_profile *out = row;
+    struct store_profile *out = out_row;
     memset(out, 0, sizeof(*out));
-    if (!col_text(st, 0, out->id, sizeof(out->id)) ||
-        !col_text(st, 2, out->name, sizeof(out->name)) ||
-        !col_text(st, 3, out->object, sizeof(out->object)) ||
-        !col_text(st, 4, out->base, sizeof(out->base)))
+    if (!col_text(row, 0, out->id, sizeof(out->id)) ||
+        !col_text(row, 2, out->name, sizeof(out->name)) ||
+        !col_text(row, 3, out->object, sizeof(out->object)) ||
+        !col_text(row, 4, out->base, sizeof(out->base)))
         return PHS_ECORRUPT;
-    out->tenant_id = sqlite3_column_int64(st, 1);
-    out->weight = sqlite3_column_double(st, 5);
-    out->size = sqlite3_column_int64(st, 6);
-    out->text_bytes = sqlite3_column_int64(st, 7);
-    out->created_us = sqlite3_column_int64(st, 8);
-    out->deleted_us = col_int_or(st, 9, 0);
+    out->tenant_id = col_int(row, 1);
+    out->weight = col_real(row, 5);
+    out->size = col_int(row, 6);
+    out->text_bytes = col_int(row, 7);
+    out->created_us = col_int(row, 8);
+    out->deleted_us = col_int_or(row, 9, 0);
     return 0;
 }
 
@@ -54,11 +54,11 @@ struct profile_visit {
     void *ctx;
 };
 
-static int profile_visit_row(sqlite3_stmt *st, void *arg)
+static int profile_visit_row(const db_row *row, void *arg)
 {
     struct profile_visit *v = arg;
     struct store_profile p;
-    int rc = profile_row(st, &p);
+    int rc = profile_row(row, &p);
     return rc < 0 ? rc : v->fn(v->ctx, &p);
 }
 

@@ -1,5 +1,5 @@
-/* store/schema: the database schema, its migrations and the connection
- * settings every handle uses. */
+/* store/schema: the database schema of each backend and its versioned
+ * migrations (the same versions on SQLite and PostgreSQL). */
 #include "store/store_int.h"
 
 #include <stdio.h>
@@ -7,15 +7,13 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
-#define BUSY_TIMEOUT_MS 10000
-
 /* ---- schema ---------------------------------------------------------------
  * migrations[i] brings the schema from version i to i + 1. Never edit a
  * released migration: add the next one (ALTER TABLE ... ADD COLUMN, new
  * tables), and bump STORE_SCHEMA_VERSION. Times are microseconds since the
  * epoch (UTC) except in the audit tables, which keep the RFC 3339 text that
  * is hashed. */
-static const char *const migrations[] = {
+static const char *const sqlite_migrations[] = {
     /* 1: the security core */
     "CREATE TABLE schema_migrations ("
     "  version INTEGER PRIMARY KEY,"
@@ -158,30 +156,206 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (tenant_id, key_mac)) WITHOUT ROWID;"
     "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
 };
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
-               "one migration per schema version");
+_Static_assert(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]) == STORE_SCHEMA_VERSION,
+               "one SQLite migration per schema version");
+
+/* The same schema in PostgreSQL's types: BIGINT for INTEGER, BYTEA for
+ * BLOB, DOUBLE PRECISION for REAL, and text compared byte by byte
+ * (COLLATE "C", as SQLite compares: listings keep their order and the
+ * keyset cursors work whatever the database's locale). Migration N here is
+ * migration N of SQLite. Append-only tables refuse UPDATE, DELETE and
+ * TRUNCATE with an integrity error (PHS_EEXIST, as SQLite's RAISE). */
+#define T "TEXT COLLATE \"C\""
+#define APPEND_ONLY(table)                                                                         \
+    "CREATE TRIGGER " table "_append_only BEFORE UPDATE OR DELETE ON " table                       \
+    "  FOR EACH ROW EXECUTE FUNCTION phs_append_only();"                                           \
+    "CREATE TRIGGER " table "_no_truncate BEFORE TRUNCATE ON " table                               \
+    "  FOR EACH STATEMENT EXECUTE FUNCTION phs_append_only();"
+static const char *const pg_migrations[] = {
+    /* 1: the security core */
+    "CREATE TABLE schema_migrations ("
+    "  version BIGINT PRIMARY KEY,"
+    "  applied_at " T " NOT NULL);"
+    "CREATE TABLE meta ("
+    "  key " T " PRIMARY KEY,"
+    "  value BYTEA NOT NULL);"
+    "CREATE TABLE tenants ("
+    "  id BIGINT PRIMARY KEY,"
+    "  name " T " NOT NULL UNIQUE,"
+    "  created_at BIGINT NOT NULL,"
+    "  key_version BIGINT NOT NULL,"
+    "  key_wrapped BYTEA NOT NULL CHECK (length(key_wrapped) = 60),"
+    "  key_kcv BYTEA NOT NULL CHECK (length(key_kcv) = 16),"
+    "  master_version BIGINT NOT NULL,"
+    "  audio_retention_s BIGINT NOT NULL DEFAULT 0,"
+    "  transcript_retention_s BIGINT NOT NULL DEFAULT 7776000);"
+    "CREATE TABLE api_keys ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  secret_mac BYTEA NOT NULL CHECK (length(secret_mac) = 32),"
+    "  roles BIGINT NOT NULL,"
+    "  label_sealed BYTEA,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT,"
+    "  revoked_at BIGINT);"
+    "CREATE INDEX api_keys_tenant ON api_keys(tenant_id, created_at);"
+    "CREATE TABLE objects ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  kind " T " NOT NULL,"
+    "  tenant_key_version BIGINT NOT NULL,"
+    "  dk_wrapped BYTEA CHECK (dk_wrapped IS NULL OR length(dk_wrapped) = 60),"
+    "  size BIGINT,"
+    "  created_at BIGINT NOT NULL,"
+    "  destroyed_at BIGINT);"
+    "CREATE INDEX objects_tenant ON objects(tenant_id);"
+    "CREATE TABLE transcripts ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  key_id " T ","
+    "  state " T " NOT NULL CHECK (state IN"
+    "    ('queued','processing','completed','failed','deleted')),"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  audio_object " T " REFERENCES objects(id),"
+    "  transcript_object " T " REFERENCES objects(id),"
+    "  audio_bytes BIGINT,"
+    "  audio_duration_ms BIGINT,"
+    "  transcript_bytes BIGINT,"
+    "  options " T ","
+    "  error " T ","
+    "  attempts BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX transcripts_tenant ON transcripts(tenant_id, created_at DESC, id DESC);"
+    "CREATE INDEX transcripts_state ON transcripts(state, created_at, id);"
+    "CREATE TABLE audit_log ("
+    "  seq BIGINT PRIMARY KEY,"
+    "  time " T " NOT NULL,"
+    "  node " T ", request_id " T ", tenant " T ", actor " T ", roles " T ","
+    "  action " T " NOT NULL,"
+    "  resource_type " T ", resource_id " T ","
+    "  outcome " T " NOT NULL,"
+    "  http_status BIGINT, source " T ", reason " T ","
+    "  audio_bytes BIGINT, audio_duration_ms BIGINT, audio_format " T ","
+    "  audio_sample_rate BIGINT, audio_channels BIGINT, audio_sha256 " T ","
+    "  hash BYTEA NOT NULL);"
+    "CREATE INDEX audit_log_time ON audit_log(time);"
+    "CREATE TABLE audit_checkpoints ("
+    "  n BIGINT PRIMARY KEY,"
+    "  seq BIGINT NOT NULL,"
+    "  chain_hash BYTEA NOT NULL,"
+    "  time " T " NOT NULL,"
+    "  node " T " NOT NULL,"
+    "  prev BYTEA NOT NULL,"
+    "  signature BYTEA NOT NULL);"
+    "CREATE FUNCTION phs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+    "  BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME"
+    "    USING ERRCODE = 'integrity_constraint_violation'; END $$;" APPEND_ONLY("audit_log")
+        APPEND_ONLY("audit_checkpoints"),
+    /* 2: retention and destruction certificates */
+    "ALTER TABLE objects ADD COLUMN sha256 BYTEA CHECK (sha256 IS NULL OR length(sha256) = 32);"
+    "ALTER TABLE transcripts ADD COLUMN retention_s BIGINT;"
+    "ALTER TABLE transcripts ADD COLUMN fetch_once BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tenants ADD COLUMN deleted_at BIGINT;"
+    "CREATE INDEX objects_tenant_live ON objects(tenant_id) WHERE dk_wrapped IS NOT NULL;"
+    "CREATE TABLE certificates ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  resource_type " T " NOT NULL,"
+    "  resource_id " T " NOT NULL,"
+    "  issued_at BIGINT NOT NULL,"
+    "  body " T " NOT NULL);"
+    "CREATE INDEX certificates_tenant ON certificates(tenant_id, issued_at DESC, id "
+    "DESC);" APPEND_ONLY("certificates"),
+    /* 3: destructions committed but not yet certified (crash recovery) */
+    "CREATE TABLE certificates_pending ("
+    "  audit_seq BIGINT PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  draft " T " NOT NULL);",
+    /* 4: the unredacted copy and the redacted audio of a redacted job */
+    "ALTER TABLE transcripts ADD COLUMN unredacted_object " T " REFERENCES objects(id);"
+    "ALTER TABLE transcripts ADD COLUMN redacted_audio_object " T " REFERENCES objects(id);",
+    /* 5: tenant recognition profiles and each tenant's default profile */
+    "CREATE TABLE profiles ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  name " T " NOT NULL,"
+    "  object " T " NOT NULL REFERENCES objects(id),"
+    "  base " T " NOT NULL,"
+    "  weight DOUBLE PRECISION NOT NULL,"
+    "  size BIGINT NOT NULL,"
+    "  text_bytes BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  deleted_at BIGINT);"
+    "CREATE UNIQUE INDEX profiles_live_name ON profiles(tenant_id, name)"
+    "  WHERE deleted_at IS NULL;"
+    "ALTER TABLE tenants ADD COLUMN default_profile " T ";",
+    /* 6: interruptions and crashes of a job */
+    "ALTER TABLE transcripts ADD COLUMN interruptions BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE transcripts ADD COLUMN crashes BIGINT NOT NULL DEFAULT 0;",
+    /* 7: Idempotency-Key of job creation, as keyed hashes, for 24 h */
+    "CREATE TABLE idempotency_keys ("
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  key_mac BYTEA NOT NULL CHECK (length(key_mac) = 32),"
+    "  request_mac BYTEA NOT NULL CHECK (length(request_mac) = 32),"
+    "  transcript_id " T " NOT NULL REFERENCES transcripts(id),"
+    "  created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (tenant_id, key_mac));"
+    "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
+};
+#undef T
+#undef APPEND_ONLY
+_Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) == STORE_SCHEMA_VERSION,
+               "one PostgreSQL migration per schema version");
 
 /* ---- migrations ---------------------------------------------------------- */
 
-int schema_version(sqlite3 *db, int *version)
+static int int_row(const db_row *r, void *out)
 {
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, "PRAGMA user_version", &st);
-    if (rc < 0)
+    *(int *)out = (int)col_int(r, 0);
+    return 0;
+}
+
+/* SQLite keeps the version in the file header (PRAGMA user_version);
+ * PostgreSQL in schema_migrations, absent before the first migration. */
+int schema_version(db_conn *c, int *version)
+{
+    *version = 0;
+    if (db_kind(c) == DB_SQLITE)
+        return db_get(c, "PRAGMA user_version", DB_NO_ARGS, int_row, version);
+    int present = 0;
+    int rc =
+        db_get(c, "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END",
+               DB_NO_ARGS, int_row, &present);
+    if (rc < 0 || !present)
         return rc;
-    rc = sqlite3_step(st) == SQLITE_ROW ? 0 : PHS_EDB;
+    return db_get(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", DB_NO_ARGS, int_row,
+                  version);
+}
+
+/* Migration v + 1 in the open write transaction, with its row in
+ * schema_migrations. */
+static int migrate_step(db_conn *c, int v)
+{
+    char now[TIME_TEXT_LEN + 1], pragma[48];
+    time_format(time_now_us(), now);
+    bool pg = db_kind(c) == DB_PG;
+    int rc = db_exec(c, pg ? pg_migrations[v] : sqlite_migrations[v]);
     if (rc == 0)
-        *version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+        rc = db_run(c, "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)",
+                    DB_ARGS(DB_INT(v + 1), DB_TEXT(now)));
+    if (rc == 0 && !pg) {
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+        rc = db_exec(c, pragma);
+    }
     return rc;
 }
 
-int migrate(sqlite3 *db, char *why, size_t whylen)
+int migrate(db_conn *c, char *why, size_t whylen)
 {
     int v = 0;
-    int rc = schema_version(db, &v);
+    int rc = schema_version(c, &v);
     if (rc < 0) {
-        why_set(why, whylen, "cannot read the schema version: %s", sqlite3_errmsg(db));
+        why_set(why, whylen, "cannot read the schema version: %s", db_errmsg(c));
         return rc;
     }
     if (v > STORE_SCHEMA_VERSION) {
@@ -189,53 +363,28 @@ int migrate(sqlite3 *db, char *why, size_t whylen)
                 STORE_SCHEMA_VERSION);
         return PHS_EUNSUPPORTED;
     }
-    for (; v < STORE_SCHEMA_VERSION; v++) {
-        char now[TIME_TEXT_LEN + 1], sql[160];
-        time_format(time_now_us(), now);
-        rc = db_exec(db, "BEGIN IMMEDIATE");
-        if (rc < 0)
+    while (v < STORE_SCHEMA_VERSION) {
+        /* One transaction per step; another process (or node) may have
+         * migrated while we waited for the lock. */
+        if ((rc = db_begin(c, true)) < 0 || (rc = db_lock_xact(c, DB_LOCK_MIGRATE)) < 0)
             goto fail;
-        /* Another process may have migrated while we waited for the lock. */
         int now_v = 0;
-        if ((rc = schema_version(db, &now_v)) < 0)
+        if ((rc = schema_version(c, &now_v)) < 0)
             goto rollback;
-        if (now_v > v) {
-            db_exec(db, "COMMIT");
-            v = now_v - 1;
-            continue;
-        }
-        rc = db_exec(db, migrations[v]);
-        if (rc < 0)
+        if (now_v <= v && (rc = migrate_step(c, v)) < 0)
             goto rollback;
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO schema_migrations(version, applied_at) VALUES (%d, '%s');"
-                 "PRAGMA user_version = %d;",
-                 v + 1, now, v + 1);
-        rc = db_exec(db, sql);
-        if (rc < 0)
-            goto rollback;
-        rc = db_exec(db, "COMMIT");
-        if (rc < 0)
-            goto rollback;
+        if ((rc = db_commit(c)) < 0)
+            goto fail;
+        v = now_v > v ? now_v : v + 1;
     }
     return 0;
 rollback:
-    why_set(why, whylen, "schema migration %d failed: %s", v + 1, sqlite3_errmsg(db));
-    db_exec(db, "ROLLBACK");
+    why_set(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
+    db_rollback(c);
     return rc;
 fail:
-    why_set(why, whylen, "schema migration %d failed: %s", v + 1, sqlite3_errmsg(db));
+    why_set(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
+    if (db_kind(c) == DB_PG)
+        db_rollback(c);
     return rc;
-}
-
-int db_configure(sqlite3 *db, bool readonly)
-{
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-    int rc = db_exec(db, "PRAGMA foreign_keys = ON;"
-                         "PRAGMA synchronous = FULL;"
-                         "PRAGMA secure_delete = ON;"
-                         "PRAGMA trusted_schema = OFF;");
-    if (rc < 0 || readonly)
-        return rc;
-    return db_exec(db, "PRAGMA journal_mode = WAL");
 }

@@ -22,53 +22,48 @@
 
 /* ---- meta ---------------------------------------------------------------- */
 
-static int meta_put(sqlite3 *db, const char *key, const void *val, size_t len)
+static int meta_put(db_conn *db, const char *key, const void *val, size_t len)
 {
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, val, (int)len, SQLITE_TRANSIENT);
-    return db_step_done(st);
+    return db_run(db,
+                  "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                  DB_ARGS(DB_TEXT(key), DB_BLOB(val, len)));
 }
 
-static int meta_put_int(sqlite3 *db, const char *key, int64_t v)
+static int meta_put_int(db_conn *db, const char *key, int64_t v)
 {
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
     return meta_put(db, key, buf, (size_t)n);
 }
 
-/* Reads a meta value of at most cap bytes; PHS_ENOTFOUND if absent,
- * PHS_ECORRUPT if larger. */
-static int meta_get(sqlite3 *db, const char *key, void *out, size_t cap, size_t *len)
+struct meta_out {
+    void *out;
+    size_t cap, *len;
+};
+
+static int meta_row(const db_row *row, void *arg)
 {
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, "SELECT value FROM meta WHERE key = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        const void *b = sqlite3_column_blob(st, 0);
-        int n = sqlite3_column_bytes(st, 0);
-        if (n < 0 || (size_t)n > cap) {
-            rc = PHS_ECORRUPT;
-        } else {
-            if (n > 0)
-                memcpy(out, b, (size_t)n);
-            *len = (size_t)n;
-            rc = 0;
-        }
-    } else {
-        rc = (s == SQLITE_DONE) ? PHS_ENOTFOUND : db_err(s);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    struct meta_out *m = arg;
+    size_t n = 0;
+    const void *b = col_bytes(row, 0, &n);
+    if (n > m->cap)
+        return PHS_ECORRUPT;
+    if (n > 0)
+        memcpy(m->out, b, n);
+    *m->len = n;
+    return 0;
 }
 
-static int meta_get_exact(sqlite3 *db, const char *key, void *out, size_t len)
+/* Reads a meta value of at most cap bytes; PHS_ENOTFOUND if absent,
+ * PHS_ECORRUPT if larger. */
+static int meta_get(db_conn *db, const char *key, void *out, size_t cap, size_t *len)
+{
+    struct meta_out m = {out, cap, len};
+    return db_get(db, "SELECT value FROM meta WHERE key = ?", DB_ARGS(DB_TEXT(key)), meta_row, &m);
+}
+
+static int meta_get_exact(db_conn *db, const char *key, void *out, size_t len)
 {
     size_t got = 0;
     int rc = meta_get(db, key, out, len, &got);
@@ -77,36 +72,155 @@ static int meta_get_exact(sqlite3 *db, const char *key, void *out, size_t len)
     return rc;
 }
 
-static int meta_get_int(sqlite3 *db, const char *key, int64_t *v)
+/* A decimal integer of at most 31 characters. */
+static int parse_int(const char *buf, size_t n, int64_t *v)
 {
-    char buf[32];
-    size_t n = 0;
-    int rc = meta_get(db, key, buf, sizeof(buf) - 1, &n);
-    if (rc < 0)
-        return rc;
-    buf[n] = '\0';
+    char tmp[32];
+    if (n == 0 || n >= sizeof(tmp))
+        return PHS_ECORRUPT;
+    memcpy(tmp, buf, n);
+    tmp[n] = '\0';
     char *end;
     errno = 0;
-    long long x = strtoll(buf, &end, 10);
-    if (errno || end == buf || *end)
+    long long x = strtoll(tmp, &end, 10);
+    if (errno || end == tmp || *end)
         return PHS_ECORRUPT;
     *v = x;
     return 0;
 }
 
+static int meta_get_int(db_conn *db, const char *key, int64_t *v)
+{
+    char buf[32];
+    size_t n = 0;
+    int rc = meta_get(db, key, buf, sizeof(buf) - 1, &n);
+    return rc < 0 ? rc : parse_int(buf, n, v);
+}
+
+/* ---- the database of a data directory --------------------------------------- */
+
+/* The store's database: SQLite dir/phiscribe.db, or PostgreSQL at url. */
+static db_conn *open_db(const char *dir, const char *url, bool readonly, int *err, char *why,
+                        size_t whylen)
+{
+    if (url)
+        return db_pg_open(url, readonly, err, why, whylen);
+    char dbp[STORE_PATH_MAX + 64];
+    if ((*err = path_join(dbp, sizeof(dbp), dir, STORE_DB_FILE)) < 0)
+        return NULL;
+    return db_sqlite_open(dbp, readonly, err, why, whylen);
+}
+
+/* With PostgreSQL the database is shared by the nodes of a cluster, so a
+ * node's id lives in its data directory (DIR/node-id, 0600, 16 hex
+ * characters), not in meta as with SQLite. */
+static int node_file_read(const char *dir, char id[STORE_NODE_ID_LEN + 1])
+{
+    char p[STORE_PATH_MAX + 64], buf[STORE_NODE_ID_LEN + 2];
+    if (path_join(p, sizeof(p), dir, STORE_NODE_FILE) < 0)
+        return PHS_ETOOBIG;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    if (n < STORE_NODE_ID_LEN || (n == STORE_NODE_ID_LEN + 1 && buf[STORE_NODE_ID_LEN] != '\n') ||
+        n > STORE_NODE_ID_LEN + 1)
+        return PHS_ECORRUPT;
+    for (int i = 0; i < STORE_NODE_ID_LEN; i++)
+        if (!strchr("0123456789abcdef", buf[i]) || !buf[i])
+            return PHS_ECORRUPT;
+    memcpy(id, buf, STORE_NODE_ID_LEN);
+    id[STORE_NODE_ID_LEN] = '\0';
+    return 0;
+}
+
+static int node_new(char id[STORE_NODE_ID_LEN + 1])
+{
+    uint8_t raw[STORE_NODE_ID_LEN / 2];
+    int rc = crypto_random(raw, sizeof(raw));
+    if (rc == 0)
+        crypto_hex(raw, sizeof(raw), id);
+    return rc;
+}
+
+/* Creates DIR/node-id with a new random id (refuses to replace one). */
+static int node_file_create(const char *dir, char id[STORE_NODE_ID_LEN + 1])
+{
+    char p[STORE_PATH_MAX + 64], line[STORE_NODE_ID_LEN + 1];
+    int rc = path_join(p, sizeof(p), dir, STORE_NODE_FILE);
+    if (rc < 0 || (rc = node_new(id)) < 0)
+        return rc;
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return errno == EEXIST ? PHS_EEXIST : PHS_EIO;
+    memcpy(line, id, STORE_NODE_ID_LEN);
+    line[STORE_NODE_ID_LEN] = '\n';
+    rc = (write(fd, line, sizeof(line)) == (ssize_t)sizeof(line) && fsync(fd) == 0) ? 0 : PHS_EIO;
+    close(fd);
+    return rc;
+}
+
+/* The records of a new store, in one transaction: the cluster-wide ones in
+ * meta (and the node id there with SQLite). A PostgreSQL database that
+ * already has them belongs to a store: PHS_EEXIST. */
+static int init_records(db_conn *db, keyring *keys, const char *node, const char *url, char *why,
+                        size_t whylen)
+{
+    struct keyring_record kr;
+    char now[TIME_TEXT_LEN + 1], shown[256];
+    uint8_t kcv[CRYPTO_KCV_LEN];
+    int rc = keyring_describe(keys, &kr);
+    if (rc < 0) {
+        why_set(why, whylen, "cannot generate keys: %s", err_str(rc));
+        return rc;
+    }
+    time_format(time_now_us(), now);
+    if ((rc = db_begin(db, true)) < 0)
+        goto out_dberr;
+    if (meta_get_exact(db, "master_kcv", kcv, sizeof(kcv)) != PHS_ENOTFOUND) {
+        db_rollback(db);
+        store_url_redact(url, shown, sizeof(shown));
+        why_set(why, whylen,
+                "the database %s already holds a phiscribe store; a further node gets a copy of"
+                " an existing node's key files (docs/SCALING.md) instead of init",
+                shown);
+        return PHS_EEXIST;
+    }
+    if ((!url && (rc = meta_put(db, "node_id", node, strlen(node))) < 0) ||
+        (rc = meta_put(db, "created_at", now, strlen(now))) < 0 ||
+        (rc = meta_put(db, "master_kcv", kr.master_kcv, sizeof(kr.master_kcv))) < 0 ||
+        (rc = meta_put_int(db, "master_version", kr.master_version)) < 0 ||
+        (rc = meta_put(db, "pepper_wrapped", kr.pepper_wrapped, sizeof(kr.pepper_wrapped))) < 0 ||
+        (rc = meta_put(db, "audit_public_key", kr.signer_public, sizeof(kr.signer_public))) < 0) {
+        db_rollback(db);
+        goto out_dberr;
+    }
+    if ((rc = db_commit(db)) < 0)
+        goto out_dberr;
+    return 0;
+out_dberr:
+    why_set(why, whylen, "cannot initialise the database: %s", db_errmsg(db));
+    return rc;
+}
+
 int store_create(const char *dir, char *why, size_t whylen)
 {
-    char dbp[STORE_PATH_MAX + 64], mkp[STORE_PATH_MAX + 64], skp[STORE_PATH_MAX + 64],
-        blp[STORE_PATH_MAX + 64];
+    return store_create_url(dir, NULL, why, whylen);
+}
+
+int store_create_url(const char *dir, const char *url, char *why, size_t whylen)
+{
+    char dbp[STORE_PATH_MAX + 64], blp[STORE_PATH_MAX + 64];
     int rc = crypto_init();
     if (rc < 0) {
         why_set(why, whylen, "cryptography provider failed to initialise");
         return rc;
     }
+    if (url && (rc = store_url_check(url, why, whylen)) < 0)
+        return rc;
     if (!dir || !dir[0] || strlen(dir) >= STORE_PATH_MAX ||
         path_join(dbp, sizeof(dbp), dir, STORE_DB_FILE) < 0 ||
-        path_join(mkp, sizeof(mkp), dir, STORE_MASTER_FILE) < 0 ||
-        path_join(skp, sizeof(skp), dir, STORE_SIGNER_FILE) < 0 ||
         path_join(blp, sizeof(blp), dir, STORE_BLOB_DIR) < 0) {
         why_set(why, whylen, "data directory path is empty or too long");
         return PHS_EINVAL;
@@ -120,8 +234,9 @@ int store_create(const char *dir, char *why, size_t whylen)
         why_set(why, whylen, "cannot create %s: %s", dir, strerror(errno));
         return PHS_EIO;
     }
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     keyring *keys = NULL;
+    char node[STORE_NODE_ID_LEN + 1];
     if (chmod(dir, 0700) != 0 || mkdir(blp, 0700) != 0) {
         why_set(why, whylen, "cannot set up %s: %s", dir, strerror(errno));
         rc = PHS_EIO;
@@ -129,48 +244,24 @@ int store_create(const char *dir, char *why, size_t whylen)
     }
     if (!(keys = keyring_create(dir, &rc, why, whylen)))
         goto out_remove;
-    int fd = open(dbp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        why_set(why, whylen, "cannot create %s: %s", dbp, strerror(errno));
-        rc = PHS_EIO;
+    if (!url) {
+        int fd = open(dbp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            why_set(why, whylen, "cannot create %s: %s", dbp, strerror(errno));
+            rc = PHS_EIO;
+            goto out_remove;
+        }
+        close(fd);
+    }
+    if (!(db = open_db(dir, url, false, &rc, why, whylen)) || (rc = migrate(db, why, whylen)) < 0)
+        goto out_remove;
+    if ((rc = url ? node_file_create(dir, node) : node_new(node)) < 0) {
+        why_set(why, whylen, "cannot create %s/%s: %s", dir, STORE_NODE_FILE, err_str(rc));
         goto out_remove;
     }
-    close(fd);
-    if (sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        why_set(why, whylen, "cannot open %s: %s", dbp, db ? sqlite3_errmsg(db) : "no memory");
-        rc = PHS_EDB;
+    if ((rc = init_records(db, keys, node, url, why, whylen)) < 0)
         goto out_remove;
-    }
-    if ((rc = db_configure(db, false)) < 0) {
-        why_set(why, whylen, "cannot configure %s: %s", dbp, sqlite3_errmsg(db));
-        goto out_remove;
-    }
-    if ((rc = migrate(db, why, whylen)) < 0)
-        goto out_remove;
-
-    uint8_t node_raw[STORE_NODE_ID_LEN / 2];
-    struct keyring_record kr;
-    char node[STORE_NODE_ID_LEN + 1], now[TIME_TEXT_LEN + 1];
-    if ((rc = crypto_random(node_raw, sizeof(node_raw))) < 0 ||
-        (rc = keyring_describe(keys, &kr)) < 0) {
-        why_set(why, whylen, "cannot generate keys: %s", err_str(rc));
-        goto out_remove;
-    }
-    crypto_hex(node_raw, sizeof(node_raw), node);
-    time_format(time_now_us(), now);
-    if ((rc = db_exec(db, "BEGIN IMMEDIATE")) < 0)
-        goto out_dberr;
-    if ((rc = meta_put(db, "node_id", node, strlen(node))) < 0 ||
-        (rc = meta_put(db, "created_at", now, strlen(now))) < 0 ||
-        (rc = meta_put(db, "master_kcv", kr.master_kcv, sizeof(kr.master_kcv))) < 0 ||
-        (rc = meta_put_int(db, "master_version", kr.master_version)) < 0 ||
-        (rc = meta_put(db, "pepper_wrapped", kr.pepper_wrapped, sizeof(kr.pepper_wrapped))) < 0 ||
-        (rc = meta_put(db, "audit_public_key", kr.signer_public, sizeof(kr.signer_public))) < 0 ||
-        (rc = db_exec(db, "COMMIT")) < 0) {
-        db_exec(db, "ROLLBACK");
-        goto out_dberr;
-    }
-    sqlite3_close(db);
+    db_close(db);
     db = NULL;
     if (fs_sync_dir(dir) < 0) {
         why_set(why, whylen, "cannot sync %s", dir);
@@ -180,11 +271,8 @@ int store_create(const char *dir, char *why, size_t whylen)
     keyring_close(keys);
     return 0;
 
-out_dberr:
-    why_set(why, whylen, "cannot initialise %s: %s", dbp, sqlite3_errmsg(db));
 out_remove:
-    if (db)
-        sqlite3_close(db);
+    db_close(db);
     keyring_close(keys);
     remove_created(dir);
     return rc < 0 ? rc : PHS_EINTERNAL;
@@ -228,7 +316,103 @@ static int load_master(store *s, char *why, size_t whylen)
                                whylen);
 }
 
+/* Opens s's database and brings its schema to this program's version (a
+ * read-only handle checks it instead). where names the database in
+ * messages (its file, or its URL without the password). */
+static int open_database(store *s, const char *where, char *why, size_t whylen)
+{
+    bool readonly = s->flags & STORE_OPEN_READONLY;
+    char dbp[STORE_PATH_MAX + 64];
+    int rc;
+    if (!s->url &&
+        (path_join(dbp, sizeof(dbp), s->dir, STORE_DB_FILE) < 0 || access(dbp, F_OK) != 0)) {
+        char nf[STORE_PATH_MAX + 64];
+        bool pg = path_join(nf, sizeof(nf), s->dir, STORE_NODE_FILE) == 0 && access(nf, F_OK) == 0;
+        why_set(why, whylen,
+                pg ? "%s is missing: this data directory is a node of a PostgreSQL"
+                     " store (give its URL with --store)"
+                   : "%s is missing",
+                where);
+        return PHS_ENOTFOUND;
+    }
+    if (!(s->db = open_db(s->dir, s->url, readonly, &rc, why, whylen)))
+        return rc;
+    if (!readonly)
+        return migrate(s->db, why, whylen);
+    int v = 0;
+    if ((rc = schema_version(s->db, &v)) < 0 || v != STORE_SCHEMA_VERSION) {
+        why_set(why, whylen, "%s has schema version %d, this program needs %d", where, v,
+                STORE_SCHEMA_VERSION);
+        return rc < 0 ? rc : PHS_EUNSUPPORTED;
+    }
+    return 0;
+}
+
+/* The node id (meta with SQLite; DIR/node-id with PostgreSQL, made on the
+ * first writable open of a new node), the audit key recorded at init and
+ * the key files, which must match it. */
+static int load_identity(store *s, const char *where, char *why, size_t whylen)
+{
+    size_t n = 0;
+    int rc;
+    if (!s->url) {
+        if ((rc = meta_get(s->db, "node_id", s->node_id, STORE_NODE_ID_LEN, &n)) == 0)
+            s->node_id[n] = '\0';
+    } else if ((rc = node_file_read(s->dir, s->node_id)) == PHS_ENOTFOUND &&
+               !(s->flags & STORE_OPEN_READONLY)) {
+        rc = node_file_create(s->dir, s->node_id);
+    } else if (rc == PHS_ENOTFOUND) {
+        rc = 0; /* a read-only look at a directory that never opened: no node yet */
+    }
+    if (rc < 0) {
+        why_set(why, whylen, "cannot read the node id of %s: %s", s->url ? s->dir : where,
+                err_str(rc));
+        return rc;
+    }
+    if ((rc = meta_get_exact(s->db, "audit_public_key", s->recorded_pub, sizeof(s->recorded_pub))) <
+        0) {
+        why_set(why, whylen, "%s is not an initialised phiscribe database (%s)", where,
+                err_str(rc));
+        return PHS_ECORRUPT;
+    }
+    if (!(s->keys = keyring_open(s->dir, &rc, why, whylen)))
+        return rc;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    keyring_signer_public(s->keys, pub);
+    if (!crypto_equal(pub, s->recorded_pub, sizeof(pub))) {
+        why_set(why, whylen, "%s/%s does not match the audit signing key recorded in %s", s->dir,
+                STORE_SIGNER_FILE, where);
+        return PHS_ECRYPTO;
+    }
+    return 0;
+}
+
+/* The master key (completing an interrupted rotation) and the pepper. */
+static int load_keys(store *s, const char *where, char *why, size_t whylen)
+{
+    int rc = keyring_lock(s->keys);
+    if (rc < 0) {
+        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
+        return rc;
+    }
+    rc = load_master(s, why, whylen);
+    keyring_unlock(s->keys);
+    if (rc < 0)
+        return rc;
+    uint8_t wrapped[CRYPTO_WRAPPED_LEN];
+    if ((rc = meta_get_exact(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
+        (rc = keyring_load_pepper(s->keys, wrapped)) < 0)
+        why_set(why, whylen, "cannot unwrap the API-key pepper in %s", where);
+    return rc;
+}
+
 store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t whylen)
+{
+    return store_open_url(dir, NULL, flags, err, why, whylen);
+}
+
+store *store_open_url(const char *dir, const char *url, unsigned flags, int *err, char *why,
+                      size_t whylen)
 {
     int dummy;
     if (!err)
@@ -243,6 +427,8 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
         *err = PHS_EINVAL;
         return NULL;
     }
+    if (url && (*err = store_url_check(url, why, whylen)) < 0)
+        return NULL;
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         why_set(why, whylen, "no data directory at %s (create one with: phiscribe init --data %s)",
@@ -251,7 +437,8 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
         return NULL;
     }
     store *s = calloc(1, sizeof(*s));
-    if (!s) {
+    if (!s || (url && !(s->url = strdup(url)))) {
+        free(s);
         *err = PHS_ENOMEM;
         return NULL;
     }
@@ -260,78 +447,24 @@ store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t w
     s->tx.s = s;
     s->server_lock_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
-    bool readonly = flags & STORE_OPEN_READONLY;
-    char dbp[STORE_PATH_MAX + 64], skp[STORE_PATH_MAX + 64];
-    path_join(dbp, sizeof(dbp), dir, STORE_DB_FILE);
-    path_join(skp, sizeof(skp), dir, STORE_SIGNER_FILE);
+    char where[STORE_PATH_MAX + 64];
+    if (url)
+        store_url_redact(url, where, sizeof(where));
+    else
+        path_join(where, sizeof(where), dir, STORE_DB_FILE);
     int rc;
     /* Before anything is created or changed in the directory. */
-    if (!readonly && (rc = check_dir_modes(dir, why, whylen)) < 0)
+    if (!(flags & STORE_OPEN_READONLY) && (rc = check_dir_modes(dir, why, whylen)) < 0)
         goto out_close;
     if ((flags & STORE_OPEN_SERVER) && (rc = check_object_modes(dir, why, whylen)) < 0)
         goto out_close;
     if ((flags & STORE_OPEN_SERVER) && (rc = server_lock_take(s, dir, why, whylen)) < 0)
         goto out_close;
-    if (access(dbp, F_OK) != 0) {
-        why_set(why, whylen, "%s is missing", dbp);
-        rc = PHS_ENOTFOUND;
+    if ((rc = open_database(s, where, why, whylen)) < 0 ||
+        (rc = load_identity(s, where, why, whylen)) < 0)
         goto out_close;
-    }
-    int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    if (sqlite3_open_v2(dbp, &s->db, oflags, NULL) != SQLITE_OK) {
-        why_set(why, whylen, "cannot open %s: %s", dbp, s->db ? sqlite3_errmsg(s->db) : "no memory");
-        rc = PHS_EDB;
+    if (!(flags & STORE_OPEN_READONLY) && (rc = load_keys(s, where, why, whylen)) < 0)
         goto out_close;
-    }
-    if ((rc = db_configure(s->db, readonly)) < 0) {
-        why_set(why, whylen, "cannot open %s: %s", dbp, sqlite3_errmsg(s->db));
-        goto out_close;
-    }
-    if (readonly) {
-        int v = 0;
-        if ((rc = schema_version(s->db, &v)) < 0 || v != STORE_SCHEMA_VERSION) {
-            why_set(why, whylen, "%s has schema version %d, this program needs %d", dbp, v,
-                    STORE_SCHEMA_VERSION);
-            rc = rc < 0 ? rc : PHS_EUNSUPPORTED;
-            goto out_close;
-        }
-    } else if ((rc = migrate(s->db, why, whylen)) < 0) {
-        goto out_close;
-    }
-    size_t n = 0;
-    if ((rc = meta_get(s->db, "node_id", s->node_id, STORE_NODE_ID_LEN, &n)) < 0 ||
-        (rc = meta_get_exact(s->db, "audit_public_key", s->recorded_pub,
-                             sizeof(s->recorded_pub))) < 0) {
-        why_set(why, whylen, "%s is not an initialised phiscribe database (%s)", dbp, err_str(rc));
-        rc = PHS_ECORRUPT;
-        goto out_close;
-    }
-    s->node_id[n] = '\0';
-    if (!(s->keys = keyring_open(dir, &rc, why, whylen)))
-        goto out_close;
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    keyring_signer_public(s->keys, pub);
-    if (!crypto_equal(pub, s->recorded_pub, sizeof(pub))) {
-        why_set(why, whylen, "%s does not match the audit signing key recorded in %s", skp, dbp);
-        rc = PHS_ECRYPTO;
-        goto out_close;
-    }
-    if (!readonly) {
-        if ((rc = keyring_lock(s->keys)) < 0) {
-            why_set(why, whylen, "cannot lock %s/%s", dir, LOCK_FILE);
-            goto out_close;
-        }
-        rc = load_master(s, why, whylen);
-        keyring_unlock(s->keys);
-        if (rc < 0)
-            goto out_close;
-        uint8_t wrapped[CRYPTO_WRAPPED_LEN];
-        if ((rc = meta_get_exact(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
-            (rc = keyring_load_pepper(s->keys, wrapped)) < 0) {
-            why_set(why, whylen, "cannot unwrap the API-key pepper in %s", dbp);
-            goto out_close;
-        }
-    }
     *err = 0;
     return s;
 out_close:
@@ -344,23 +477,47 @@ void store_close(store *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(s->cache[i]);
-    if (s->db)
-        sqlite3_close_v2(s->db);
+    db_close(s->db);
     if (s->server_lock_fd >= 0)
         close(s->server_lock_fd); /* releases the server lock */
     keyring_close(s->keys);
     pthread_mutex_destroy(&s->lock);
+    if (s->url) {
+        crypto_wipe(s->url, strlen(s->url)); /* may hold a password */
+        free(s->url);
+    }
     crypto_wipe(s, sizeof(*s));
     free(s);
 }
 
-const char *store_dir(const store *s) { return s->dir; }
-bool store_readonly(const store *s) { return s->flags & STORE_OPEN_READONLY; }
-const char *store_node_id(const store *s) { return s->node_id; }
-const struct keyring *store_keyring(const store *s) { return s->keys; }
-int store_master_version(const store *s) { return keyring_master_version(s->keys); }
+const char *store_dir(const store *s)
+{
+    return s->dir;
+}
+const char *store_url(const store *s)
+{
+    return s->url;
+}
+const char *store_backend_name(const store *s)
+{
+    return db_ops(s->db)->name;
+}
+bool store_readonly(const store *s)
+{
+    return s->flags & STORE_OPEN_READONLY;
+}
+const char *store_node_id(const store *s)
+{
+    return s->node_id;
+}
+const struct keyring *store_keyring(const store *s)
+{
+    return s->keys;
+}
+int store_master_version(const store *s)
+{
+    return keyring_master_version(s->keys);
+}
 
 void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
@@ -380,7 +537,7 @@ static int begin(store *s, store_tx **tx, bool writable)
     if (writable && (s->flags & STORE_OPEN_READONLY))
         return PHS_EPERM;
     pthread_mutex_lock(&s->lock);
-    int rc = db_exec(s->db, writable ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    int rc = db_begin(s->db, writable);
     if (rc < 0) {
         pthread_mutex_unlock(&s->lock);
         return rc;
@@ -393,17 +550,21 @@ static int begin(store *s, store_tx **tx, bool writable)
     return 0;
 }
 
-int store_begin(store *s, store_tx **tx) { return begin(s, tx, true); }
-int store_begin_read(store *s, store_tx **tx) { return begin(s, tx, false); }
+int store_begin(store *s, store_tx **tx)
+{
+    return begin(s, tx, true);
+}
+int store_begin_read(store *s, store_tx **tx)
+{
+    return begin(s, tx, false);
+}
 
 int store_commit(store_tx *tx)
 {
     if (!tx || !tx->open)
         return PHS_EINTERNAL;
     store *s = tx->s;
-    int rc = db_exec(s->db, "COMMIT");
-    if (rc < 0)
-        db_exec(s->db, "ROLLBACK");
+    int rc = db_commit(s->db);
     tx->open = false;
     /* Taken before the unlock: the next transaction reuses tx. */
     void (*after)(store *, void *) = rc == 0 ? tx->after_commit : NULL;
@@ -419,57 +580,43 @@ void store_rollback(store_tx *tx)
     if (!tx || !tx->open)
         return;
     store *s = tx->s;
-    db_exec(s->db, "ROLLBACK");
+    db_rollback(s->db);
     tx->open = false;
     pthread_mutex_unlock(&s->lock);
 }
 
-store *store_tx_store(store_tx *tx) { return tx->s; }
+store *store_tx_store(store_tx *tx)
+{
+    return tx->s;
+}
 
 void store_tx_after_commit(store_tx *tx, void (*fn)(store *s, void *ctx), void *ctx)
 {
     tx->after_commit = fn;
     tx->after_ctx = ctx;
 }
-bool store_tx_writable(const store_tx *tx) { return tx->writable; }
+bool store_tx_writable(const store_tx *tx)
+{
+    return tx->writable;
+}
 
 /* ---- settings ------------------------------------------------------------- */
 
 int store_setting_get_int(store_tx *tx, const char *key, int64_t dflt, int64_t *out)
 {
     NEED_TX(tx);
-    char k[96];
+    char k[96], buf[32];
     if (snprintf(k, sizeof(k), "setting.%s", key) >= (int)sizeof(k))
         return PHS_EINVAL;
-    sqlite3_stmt *st;
-    int rc = stmt_cached(tx->s, ST_SETTING_GET, "SELECT value FROM meta WHERE key = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        char buf[32];
-        const void *b = sqlite3_column_blob(st, 0);
-        int n = sqlite3_column_bytes(st, 0);
-        char *end;
-        if (n <= 0 || (size_t)n >= sizeof(buf)) {
-            rc = PHS_ECORRUPT;
-        } else {
-            memcpy(buf, b, (size_t)n);
-            buf[n] = '\0';
-            errno = 0;
-            long long v = strtoll(buf, &end, 10);
-            rc = (errno || *end) ? PHS_ECORRUPT : 0;
-            if (rc == 0)
-                *out = v;
-        }
-    } else if (r == SQLITE_DONE) {
+    size_t n = 0;
+    struct meta_out m = {buf, sizeof(buf) - 1, &n};
+    int rc = db_get_cached(tx->s->db, DB_ST_SETTING_GET, "SELECT value FROM meta WHERE key = ?",
+                           DB_ARGS(DB_TEXT(k)), meta_row, &m);
+    if (rc == PHS_ENOTFOUND) {
         *out = dflt;
-    } else {
-        rc = db_err(r);
+        return 0;
     }
-    stmt_release(st);
-    return rc;
+    return rc < 0 ? rc : parse_int(buf, n, out);
 }
 
 int store_setting_set_int(store_tx *tx, const char *key, int64_t value)
@@ -479,6 +626,12 @@ int store_setting_set_int(store_tx *tx, const char *key, int64_t value)
     if (snprintf(k, sizeof(k), "setting.%s", key) >= (int)sizeof(k))
         return PHS_EINVAL;
     return meta_put_int(tx->s->db, k, value);
+}
+
+static int id_row(const db_row *row, void *out)
+{
+    *(int64_t *)out = col_int(row, 0);
+    return 0;
 }
 
 int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out)
@@ -493,33 +646,26 @@ int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out
     struct store_tenant t;
     if (store_tenant_by_name(tx, name, &t) == 0)
         return PHS_EEXIST;
-    sqlite3_stmt *st;
-    if ((rc = db_prepare(s->db, "SELECT coalesce(max(id), 0) + 1 FROM tenants", &st)) < 0)
+    /* The next id: the write transaction excludes other writers. */
+    int64_t id = -1;
+    if ((rc = db_get(s->db, "SELECT coalesce(max(id), 0) + 1 FROM tenants", DB_NO_ARGS, id_row,
+                     &id)) < 0)
         return rc;
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
     if (id < 1)
         return PHS_EDB;
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
     if ((rc = keyring_tenant_new(s->keys, id, 1, wrapped, kcv)) < 0)
         return rc;
-    int64_t now = time_now_us();
-    rc = db_prepare(s->db,
-                    "INSERT INTO tenants(id, name, created_at, key_version, key_wrapped, key_kcv,"
-                    " master_version, audio_retention_s, transcript_retention_s)"
-                    " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                    &st);
+    rc = db_run(s->db,
+                "INSERT INTO tenants(id, name, created_at, key_version, key_wrapped, key_kcv,"
+                " master_version, audio_retention_s, transcript_retention_s)"
+                " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                DB_ARGS(DB_INT(id), DB_TEXT(name), DB_INT(time_now_us()),
+                        DB_BLOB(wrapped, sizeof(wrapped)), DB_BLOB(kcv, sizeof(kcv)),
+                        DB_INT(keyring_master_version(s->keys)),
+                        DB_INT(STORE_DEFAULT_AUDIO_RETENTION_S),
+                        DB_INT(STORE_DEFAULT_TRANSCRIPT_RETENTION_S)));
     if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_blob(st, 4, wrapped, sizeof(wrapped), SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 5, kcv, sizeof(kcv), SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 6, keyring_master_version(s->keys));
-    sqlite3_bind_int64(st, 7, STORE_DEFAULT_AUDIO_RETENTION_S);
-    sqlite3_bind_int64(st, 8, STORE_DEFAULT_TRANSCRIPT_RETENTION_S);
-    if ((rc = db_step_done(st)) < 0)
         return rc;
     if (out)
         return store_tenant_by_id(tx, id, out);
@@ -543,24 +689,39 @@ int store_tenant_key_replace(store_tx *tx, int64_t tenant_id, const crypto_key *
     int v = t.key_version + 1;
     if ((rc = keyring_tenant_wrap(s->keys, tenant_id, v, new_key, wrapped, kcv)) < 0)
         return rc;
-    sqlite3_stmt *st;
-    rc = db_prepare(s->db,
+    rc = db_run_one(s->db,
                     "UPDATE tenants SET key_version = ?, key_wrapped = ?, key_kcv = ?,"
                     " master_version = ? WHERE id = ? AND key_version = ? AND deleted_at IS NULL",
-                    &st);
+                    DB_ARGS(DB_INT(v), DB_BLOB(wrapped, sizeof(wrapped)), DB_BLOB(kcv, sizeof(kcv)),
+                            DB_INT(keyring_master_version(s->keys)), DB_INT(tenant_id),
+                            DB_INT(t.key_version)));
+    if (rc == PHS_ENOTFOUND)
+        return PHS_ESTALE;
     if (rc < 0)
         return rc;
-    sqlite3_bind_int(st, 1, v);
-    sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 3, kcv, sizeof(kcv), SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, keyring_master_version(s->keys));
-    sqlite3_bind_int64(st, 5, tenant_id);
-    sqlite3_bind_int(st, 6, t.key_version);
-    if ((rc = db_step_done(st)) < 0)
-        return rc;
-    if (sqlite3_changes(s->db) != 1)
-        return PHS_ESTALE;
     *version = v;
+    return 0;
+}
+
+struct unwrap {
+    store *s;
+    int64_t tenant_id;
+    int *version, *err;
+    crypto_key *k;
+};
+
+static int unwrap_row(const db_row *row, void *arg)
+{
+    struct unwrap *u = arg;
+    uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
+    int v = (int)col_int(row, 0);
+    if (!col_blob_exact(row, 1, wrapped, sizeof(wrapped)) ||
+        !col_blob_exact(row, 2, kcv, sizeof(kcv)))
+        return PHS_ECORRUPT;
+    if (!(u->k = keyring_tenant_unwrap(u->s->keys, u->tenant_id, v, wrapped, kcv, u->err)))
+        return *u->err < 0 ? *u->err : PHS_ECRYPTO;
+    if (u->version)
+        *u->version = v;
     return 0;
 }
 
@@ -579,31 +740,14 @@ crypto_key *store_tenant_key_unwrap(store_tx *tx, int64_t tenant_id, int *versio
         *err = rc;
         return NULL;
     }
-    sqlite3_stmt *st;
-    rc = db_prepare(s->db,
-                    "SELECT key_version, key_wrapped, key_kcv FROM tenants"
-                    " WHERE id = ? AND deleted_at IS NULL",
-                    &st);
-    if (rc < 0) {
+    struct unwrap u = {s, tenant_id, version, err, NULL};
+    rc = db_get(s->db,
+                "SELECT key_version, key_wrapped, key_kcv FROM tenants"
+                " WHERE id = ? AND deleted_at IS NULL",
+                DB_ARGS(DB_INT(tenant_id)), unwrap_row, &u);
+    if (rc < 0)
         *err = rc;
-        return NULL;
-    }
-    sqlite3_bind_int64(st, 1, tenant_id);
-    crypto_key *k = NULL;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
-        int v = sqlite3_column_int(st, 0);
-        if (!col_blob_exact(st, 1, wrapped, sizeof(wrapped)) ||
-            !col_blob_exact(st, 2, kcv, sizeof(kcv)))
-            *err = PHS_ECORRUPT;
-        else if ((k = keyring_tenant_unwrap(s->keys, tenant_id, v, wrapped, kcv, err)) && version)
-            *version = v;
-    } else {
-        *err = r == SQLITE_DONE ? PHS_ENOTFOUND : db_err(r);
-    }
-    sqlite3_finalize(st);
-    return k;
+    return u.k;
 }
 
 /* ---- master key rotation ------------------------------------------------- */
@@ -614,59 +758,54 @@ struct rewrap {
     uint8_t wrapped[CRYPTO_WRAPPED_LEN];
 };
 
+struct rewrap_list {
+    struct rewrap *rows;
+    size_t n, cap;
+};
+
+static int rewrap_row(const db_row *row, void *arg)
+{
+    struct rewrap_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct rewrap *nr = realloc(l->rows, cap * sizeof(*nr));
+        if (!nr)
+            return PHS_ENOMEM;
+        l->rows = nr;
+        l->cap = cap;
+    }
+    struct rewrap *w = &l->rows[l->n];
+    w->id = col_int(row, 0);
+    w->version = (int)col_int(row, 1);
+    if (!col_blob_exact(row, 2, w->wrapped, CRYPTO_WRAPPED_LEN))
+        return PHS_ECORRUPT;
+    l->n++;
+    return 0;
+}
+
 /* Re-wraps every live tenant key from the master key to the new one of the
  * rotation in progress; the rows record new_version. */
 static int rewrap_tenants(store *s, int new_version)
 {
-    sqlite3_stmt *st;
-    struct rewrap *rows = NULL;
-    size_t n = 0, cap = 0;
-    int rc = db_prepare(s->db, "SELECT id, key_version, key_wrapped FROM tenants"
-                                " WHERE deleted_at IS NULL ORDER BY id", &st);
-    if (rc < 0)
-        return rc;
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct rewrap *nr = realloc(rows, cap * sizeof(*rows));
-            if (!nr) {
-                rc = PHS_ENOMEM;
-                break;
-            }
-            rows = nr;
-        }
-        rows[n].id = sqlite3_column_int64(st, 0);
-        rows[n].version = sqlite3_column_int(st, 1);
-        if (!col_blob_exact(st, 2, rows[n].wrapped, CRYPTO_WRAPPED_LEN)) {
-            rc = PHS_ECORRUPT;
-            break;
-        }
-        n++;
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_err(r);
-    sqlite3_finalize(st);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    struct rewrap_list l = {NULL, 0, 0};
+    int rc = db_each(s->db,
+                     "SELECT id, key_version, key_wrapped FROM tenants"
+                     " WHERE deleted_at IS NULL ORDER BY id",
+                     DB_NO_ARGS, rewrap_row, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
         uint8_t out[CRYPTO_WRAPPED_LEN];
-        if ((rc = keyring_tenant_rewrap(s->keys, rows[i].id, rows[i].version, rows[i].wrapped,
+        if ((rc = keyring_tenant_rewrap(s->keys, l.rows[i].id, l.rows[i].version, l.rows[i].wrapped,
                                         out)) < 0)
             break;
-        if ((rc = db_prepare(s->db,
-                             "UPDATE tenants SET key_wrapped = ?, master_version = ? WHERE id = ?",
-                             &st)) < 0)
-            break;
-        sqlite3_bind_blob(st, 1, out, sizeof(out), SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 2, new_version);
-        sqlite3_bind_int64(st, 3, rows[i].id);
-        rc = db_step_done(st);
+        rc = db_run(s->db, "UPDATE tenants SET key_wrapped = ?, master_version = ? WHERE id = ?",
+                    DB_ARGS(DB_BLOB(out, sizeof(out)), DB_INT(new_version), DB_INT(l.rows[i].id)));
     }
-    free(rows);
+    free(l.rows);
     return rc;
 }
 
-int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version),
-                        void *ctx, char *why, size_t whylen)
+int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
+                        char *why, size_t whylen)
 {
     if (keyring_master_version(s->keys) < 1 || (s->flags & STORE_OPEN_READONLY))
         return PHS_EPERM;
@@ -717,70 +856,63 @@ out_unlock:
 
 #define REWRAP_BATCH 256
 
+struct object_key {
+    char id[STORE_ID_MAX + 1];
+    uint8_t dk[CRYPTO_WRAPPED_LEN];
+};
+
+struct object_batch {
+    struct object_key *rows;
+    size_t n;
+};
+
+static int object_key_row(const db_row *row, void *arg)
+{
+    struct object_batch *b = arg;
+    struct object_key *k = &b->rows[b->n];
+    if (b->n == REWRAP_BATCH)
+        return PHS_EINTERNAL;
+    if (!col_text(row, 0, k->id, sizeof(k->id)) || !col_blob_exact(row, 1, k->dk, sizeof(k->dk)))
+        return PHS_ECORRUPT;
+    b->n++;
+    return 0;
+}
+
 int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
                         int (*fn)(void *ctx, const char *id, uint8_t dk[CRYPTO_WRAPPED_LEN]),
                         void *ctx, int64_t *count)
 {
     NEED_WRITE(tx);
-    sqlite3 *db = tx->s->db;
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    struct rewrap_row {
-        char id[STORE_ID_MAX + 1];
-        uint8_t dk[CRYPTO_WRAPPED_LEN];
-    } *rows = calloc(REWRAP_BATCH, sizeof(*rows));
+    db_conn *db = tx->s->db;
+    struct object_batch b = {calloc(REWRAP_BATCH, sizeof(*b.rows)), 0};
     int64_t done = 0;
-    int rc = rows ? 0 : PHS_ENOMEM;
-    if (rc == 0)
-        rc =
-            db_prepare(db,
-                       "SELECT id, dk_wrapped FROM objects WHERE tenant_id = ?"
-                       " AND dk_wrapped IS NOT NULL AND tenant_key_version < ? ORDER BY id LIMIT ?",
-                       &sel);
-    if (rc == 0)
-        rc = db_prepare(db,
-                        "UPDATE objects SET dk_wrapped = ?, tenant_key_version = ?"
-                        " WHERE id = ? AND tenant_id = ?",
-                        &upd);
+    int rc = b.rows ? 0 : PHS_ENOMEM;
     /* Each batch is read whole before any row changes; a re-wrapped row
      * leaves the selection, so the loop ends when a batch comes back empty. */
     while (rc == 0) {
-        size_t n = 0;
-        sqlite3_reset(sel);
-        sqlite3_bind_int64(sel, 1, tenant_id);
-        sqlite3_bind_int(sel, 2, version);
-        sqlite3_bind_int(sel, 3, REWRAP_BATCH);
-        int r;
-        while (rc == 0 && (r = sqlite3_step(sel)) == SQLITE_ROW) {
-            if (!col_text(sel, 0, rows[n].id, sizeof(rows[n].id)) ||
-                !col_blob_exact(sel, 1, rows[n].dk, sizeof(rows[n].dk)))
-                rc = PHS_ECORRUPT;
-            else
-                n++;
-        }
-        if (rc == 0 && r != SQLITE_DONE)
-            rc = db_err(r);
-        sqlite3_reset(sel);
-        if (rc < 0 || n == 0)
+        b.n = 0;
+        rc = db_each(db,
+                     "SELECT id, dk_wrapped FROM objects WHERE tenant_id = ?"
+                     " AND dk_wrapped IS NOT NULL AND tenant_key_version < ? ORDER BY id LIMIT ?",
+                     DB_ARGS(DB_INT(tenant_id), DB_INT(version), DB_INT(REWRAP_BATCH)),
+                     object_key_row, &b);
+        if (rc < 0 || b.n == 0)
             break;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            if ((rc = fn(ctx, rows[i].id, rows[i].dk)) != 0)
+        for (size_t i = 0; i < b.n && rc == 0; i++) {
+            if ((rc = fn(ctx, b.rows[i].id, b.rows[i].dk)) != 0)
                 break;
-            sqlite3_reset(upd);
-            sqlite3_bind_blob(upd, 1, rows[i].dk, sizeof(rows[i].dk), SQLITE_STATIC);
-            sqlite3_bind_int(upd, 2, version);
-            sqlite3_bind_text(upd, 3, rows[i].id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(upd, 4, tenant_id);
-            if ((r = sqlite3_step(upd)) != SQLITE_DONE)
-                rc = db_err(r);
-            else
+            rc = db_run(db,
+                        "UPDATE objects SET dk_wrapped = ?, tenant_key_version = ?"
+                        " WHERE id = ? AND tenant_id = ?",
+                        DB_ARGS(DB_BLOB(b.rows[i].dk, sizeof(b.rows[i].dk)), DB_INT(version),
+                                DB_TEXT(b.rows[i].id), DB_INT(tenant_id)));
+            if (rc == 0)
                 done++;
         }
     }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    if (rows) {
-        crypto_wipe(rows, REWRAP_BATCH * sizeof(*rows));
-        free(rows);
+    if (b.rows) {
+        crypto_wipe(b.rows, REWRAP_BATCH * sizeof(*b.rows));
+        free(b.rows);
     }
     if (count)
         *count = done;
@@ -792,9 +924,7 @@ int store_flush_erased(store *s)
     if (s->flags & STORE_OPEN_READONLY)
         return PHS_EPERM;
     pthread_mutex_lock(&s->lock);
-    int logged = 0, done = 0;
-    int rc = db_err(sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &logged,
-                                              &done));
+    int rc = db_sqlite_checkpoint(s->db);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -1,8 +1,11 @@
-/* store: the data directory and the metadata database (SQLite). The only
- * module that writes SQL.
+/* store: the data directory and the metadata database (SQLite, or a
+ * PostgreSQL database shared by several nodes). The only module that writes
+ * SQL.
  *
  * A data directory holds phiscribe.db (WAL, synchronous=FULL, foreign keys,
- * secure_delete), blobs/, master.key and audit-signing.key. The store owns
+ * secure_delete), blobs/, master.key and audit-signing.key. With a
+ * PostgreSQL store (store_open_url) the database is the server's and the
+ * directory keeps the key files, blobs/ and node-id. The store owns
  * the open database and its keyring (keyring/keyring.h: the master key, the
  * API-key pepper and the audit signer). Tenant keys are unwrapped only
  * inside the store: the rest of the code gets object readers and writers
@@ -30,16 +33,17 @@
 #include "crypto/crypto.h"
 #include "store/blob.h"
 
-#define STORE_SCHEMA_VERSION 7
-#define STORE_PATH_MAX 1024
-#define STORE_NAME_MAX 64       /* tenant names */
-#define STORE_ID_MAX 64         /* key, object and transcript ids */
-#define STORE_NODE_ID_LEN 16    /* hex characters */
+#define STORE_SCHEMA_VERSION   7
+#define STORE_PATH_MAX         1024
+#define STORE_NAME_MAX         64 /* tenant names */
+#define STORE_ID_MAX           64 /* key, object and transcript ids */
+#define STORE_NODE_ID_LEN      16 /* hex characters */
 #define STORE_LABEL_SEALED_MAX 1024
-#define STORE_DB_FILE "phiscribe.db"
-#define STORE_MASTER_FILE "master.key"
-#define STORE_SIGNER_FILE "audit-signing.key"
-#define STORE_BLOB_DIR "blobs"
+#define STORE_DB_FILE          "phiscribe.db"
+#define STORE_MASTER_FILE      "master.key"
+#define STORE_SIGNER_FILE      "audit-signing.key"
+#define STORE_BLOB_DIR         "blobs"
+#define STORE_NODE_FILE        "node-id" /* the node's id, with a PostgreSQL store */
 
 typedef struct store store;
 typedef struct store_tx store_tx;
@@ -57,6 +61,22 @@ int store_resolve_dir(const char *flag, char *out, size_t len);
  * node id, and the API-key pepper wrapped under the master key. On failure
  * whatever was created is removed again. why gets a one-line message. */
 int store_create(const char *dir, char *why, size_t whylen);
+/* store_create with the database at a PostgreSQL URL (NULL: SQLite in dir,
+ * as store_create): dir gets the key files, blobs/ and DIR/node-id (a new
+ * random node id); the database gets the schema (migrated to the current
+ * version) and the records of the keys. PHS_EEXIST, creating nothing that
+ * stays, when the database already holds a store: a further node is a copy
+ * of an existing node's key files (master.key, audit-signing.key) in a
+ * directory of its own, opened with store_open_url. */
+int store_create_url(const char *dir, const char *url, char *why, size_t whylen);
+
+/* 0 if url can name a store: postgresql:// or postgres:// (libpq's URI
+ * syntax, at most 4096 bytes); else PHS_EINVAL with the reason in why.
+ * No connection is made. Messages never show the password. */
+int store_url_check(const char *url, char *why, size_t whylen);
+/* url with its password (user:PASSWORD@ and password=...) shown as ***,
+ * for logs and messages; truncated to len - 1. */
+void store_url_redact(const char *url, char *out, size_t len);
 
 enum store_open_flags {
     /* Opens the database read-only and loads no master key: for audit
@@ -86,6 +106,14 @@ enum store_open_flags {
  * failure with *err set and a one-line message in why naming the file and
  * what to do. Close with store_close. */
 store *store_open(const char *dir, unsigned flags, int *err, char *why, size_t whylen);
+/* store_open with the database at a PostgreSQL URL (NULL: SQLite in dir, as
+ * store_open). The key files in dir must match the database's records; a
+ * directory without node-id (a new node: copied key files) gets one on its
+ * first writable open. The handle keeps one connection, used under its
+ * mutex; a write transaction serialises with every writer of the database
+ * on every node (an advisory lock), as SQLite's BEGIN IMMEDIATE does. */
+store *store_open_url(const char *dir, const char *url, unsigned flags, int *err, char *why,
+                      size_t whylen);
 /* Records in DIR/serve.lock the address a server listens on (listen as
  * configured, port as bound), so that a second server can name it. A no-op
  * for a handle opened without STORE_OPEN_SERVER. */
@@ -95,6 +123,11 @@ int store_server_listening(store *s, const char *listen, unsigned port);
 void store_close(store *s);
 
 const char *store_dir(const store *s);
+/* The PostgreSQL URL the handle was opened with (with its password: never
+ * log it; store_url_redact), or NULL for SQLite in store_dir. */
+const char *store_url(const store *s);
+/* "sqlite" or "postgresql". */
+const char *store_backend_name(const store *s);
 bool store_readonly(const store *s);
 const char *store_node_id(const store *s);
 /* The handle's keyring: signing (keyring_sign, keyring_signer_public) works
@@ -137,7 +170,7 @@ int store_setting_set_int(store_tx *tx, const char *key, int64_t value);
 
 /* ---- tenants ------------------------------------------------------------- */
 
-#define STORE_DEFAULT_AUDIO_RETENTION_S 0
+#define STORE_DEFAULT_AUDIO_RETENTION_S      0
 #define STORE_DEFAULT_TRANSCRIPT_RETENTION_S (90LL * 86400)
 
 struct store_tenant {
@@ -147,7 +180,7 @@ struct store_tenant {
     int key_version;
     int64_t audio_retention_s;
     int64_t transcript_retention_s;
-    int64_t deleted_us;   /* 0: live; else offboarded (store_tenant_destroy) */
+    int64_t deleted_us; /* 0: live; else offboarded (store_tenant_destroy) */
 };
 
 /* Tenant names: 1-64 of [A-Za-z0-9._-], starting with a letter or digit.
@@ -161,8 +194,7 @@ int store_tenant_by_name(store_tx *tx, const char *name, struct store_tenant *ou
 int store_tenant_by_id(store_tx *tx, int64_t id, struct store_tenant *out);
 /* Calls fn for each tenant in name order; a non-zero return stops and is
  * returned. */
-int store_tenant_each(store_tx *tx, int (*fn)(void *ctx, const struct store_tenant *t),
-                      void *ctx);
+int store_tenant_each(store_tx *tx, int (*fn)(void *ctx, const struct store_tenant *t), void *ctx);
 /* Sets retention; a negative value leaves that policy unchanged. */
 int store_tenant_set_retention(store_tx *tx, int64_t tenant_id, int64_t audio_s,
                                int64_t transcript_s);
@@ -232,8 +264,8 @@ int store_api_key_open_label(store_tx *tx, const struct store_api_key *row, char
  * commit, so the caller can append its audit record), commits, then
  * replaces master.key. Data is never re-encrypted. A crash at any point
  * leaves a directory that store_open completes or rolls back. */
-int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version),
-                        void *ctx, char *why, size_t whylen);
+int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
+                        char *why, size_t whylen);
 
 /* ---- audit rows (written by the audit module only) ---------------------- */
 
@@ -266,13 +298,13 @@ struct store_audit_record {
     int64_t audio_channels;
     char audio_sha256[STORE_AUDIT_TEXT_MAX + 1];
     uint8_t hash[CRYPTO_SHA256_LEN]; /* chain hash, not part of the canonical form */
-    bool malformed; /* set by reads: a stored value does not fit (tampering) */
+    bool malformed;                  /* set by reads: a stored value does not fit (tampering) */
 };
 
 struct store_audit_field {
     const char *name; /* also the column name */
     enum store_audit_type type;
-    size_t offset;    /* into struct store_audit_record */
+    size_t offset; /* into struct store_audit_record */
 };
 /* The canonical field order; shared by store (columns) and audit (hashing,
  * export) so the two cannot drift apart. */
@@ -311,13 +343,13 @@ int store_audit_checkpoint_each(store_tx *tx,
 struct store_object {
     char id[STORE_ID_MAX + 1];
     int64_t tenant_id;
-    char kind[17];            /* "audio", "transcript", ... */
-    int tenant_key_version;   /* which tenant key wraps dk_wrapped */
+    char kind[17];          /* "audio", "transcript", ... */
+    int tenant_key_version; /* which tenant key wraps dk_wrapped */
     uint8_t dk_wrapped[CRYPTO_WRAPPED_LEN];
-    bool has_dk;              /* false once destroyed */
-    int64_t size;             /* plaintext bytes, -1 unknown */
+    bool has_dk;  /* false once destroyed */
+    int64_t size; /* plaintext bytes, -1 unknown */
     int64_t created_us;
-    int64_t destroyed_us;     /* 0: live */
+    int64_t destroyed_us;              /* 0: live */
     uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded at creation */
     bool has_sha256;
 };
@@ -365,7 +397,9 @@ blob_writer *store_object_writer(store *s, int64_t tenant_id, const char *id, in
                                  int *err);
 int store_object_read(store *s, int64_t tenant_id, const char *id, blob_sink_fn sink, void *ctx);
 /* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
- * Call outside a transaction after destroying keys. */
+ * Call outside a transaction after destroying keys. A no-op with
+ * PostgreSQL (see docs/ARCHITECTURE.md: its old row versions stay until
+ * vacuumed and their pages reused). */
 int store_flush_erased(store *s);
 
 /* ---- transcription jobs --------------------------------------------------- */
@@ -382,20 +416,20 @@ const char *store_job_state_name(enum store_job_state st);
 struct store_transcript {
     char id[STORE_ID_MAX + 1];
     int64_t tenant_id;
-    char key_id[STORE_ID_MAX + 1];             /* creator */
+    char key_id[STORE_ID_MAX + 1]; /* creator */
     enum store_job_state state;
     int64_t created_us, updated_us;
-    char audio_object[STORE_ID_MAX + 1];       /* "" when none */
-    char transcript_object[STORE_ID_MAX + 1];  /* "" when none */
+    char audio_object[STORE_ID_MAX + 1];      /* "" when none */
+    char transcript_object[STORE_ID_MAX + 1]; /* "" when none */
     /* keep_unredacted / redact_audio (set with the transcript; "" none) */
-    char unredacted_object[STORE_ID_MAX + 1];  /* the transcript before redaction */
+    char unredacted_object[STORE_ID_MAX + 1];     /* the transcript before redaction */
     char redacted_audio_object[STORE_ID_MAX + 1]; /* WAV with the redacted spans masked */
-    int64_t audio_bytes;                       /* -1 unknown */
-    int64_t audio_duration_ms;                 /* -1 unknown */
-    int64_t transcript_bytes;                  /* -1 unknown */
-    char options[1024]; /* JSON of non-PHI options only ("" none) */
-    char error[256];    /* non-PHI error message ("" none) */
-    int attempts;       /* runs that counted: claimed, and not given back */
+    int64_t audio_bytes;                          /* -1 unknown */
+    int64_t audio_duration_ms;                    /* -1 unknown */
+    int64_t transcript_bytes;                     /* -1 unknown */
+    char options[1024];                           /* JSON of non-PHI options only ("" none) */
+    char error[256];                              /* non-PHI error message ("" none) */
+    int attempts;        /* runs that counted: claimed, and not given back */
     int64_t retention_s; /* per-request retention (seconds); 0: the tenant's */
     bool fetch_once;     /* store=false: destroyed after the first read of the result */
     /* Runs ended by the death of the server process (not counted in

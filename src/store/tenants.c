@@ -27,18 +27,18 @@ bool store_tenant_name_valid(const char *name)
 #define TENANT_COLS                                                                                \
     "id, name, created_at, key_version, audio_retention_s, transcript_retention_s, deleted_at"
 
-static int tenant_row(sqlite3_stmt *st, void *out)
+static int tenant_row(const db_row *row, void *out)
 {
     struct store_tenant *t = out;
     memset(t, 0, sizeof(*t));
-    t->id = sqlite3_column_int64(st, 0);
-    if (!col_text(st, 1, t->name, sizeof(t->name)))
+    t->id = col_int(row, 0);
+    if (!col_text(row, 1, t->name, sizeof(t->name)))
         return PHS_ECORRUPT;
-    t->created_us = sqlite3_column_int64(st, 2);
-    t->key_version = sqlite3_column_int(st, 3);
-    t->audio_retention_s = sqlite3_column_int64(st, 4);
-    t->transcript_retention_s = sqlite3_column_int64(st, 5);
-    t->deleted_us = col_int_or(st, 6, 0);
+    t->created_us = col_int(row, 2);
+    t->key_version = (int)col_int(row, 3);
+    t->audio_retention_s = col_int(row, 4);
+    t->transcript_retention_s = col_int(row, 5);
+    t->deleted_us = col_int_or(row, 6, 0);
     return 0;
 }
 
@@ -63,11 +63,11 @@ struct tenant_visit {
     void *ctx;
 };
 
-static int tenant_visit_row(sqlite3_stmt *st, void *arg)
+static int tenant_visit_row(const db_row *row, void *arg)
 {
     struct tenant_visit *v = arg;
     struct store_tenant t;
-    int rc = tenant_row(st, &t);
+    int rc = tenant_row(row, &t);
     return rc < 0 ? rc : v->fn(v->ctx, &t);
 }
 
@@ -99,8 +99,7 @@ int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us)
         /* The columns are NOT NULL with a fixed length: the wrapped key and
          * its check value are overwritten with zeros (secure_delete
          * overwrites the old bytes in the page), which no key unwraps to. */
-        "UPDATE tenants SET key_wrapped = zeroblob(60), key_kcv = zeroblob(16),"
-        " deleted_at = ?1 WHERE id = ?2",
+        "UPDATE tenants SET key_wrapped = ?3, key_kcv = ?4, deleted_at = ?1 WHERE id = ?2",
         "UPDATE objects SET dk_wrapped = NULL,"
         " destroyed_at = coalesce(destroyed_at, ?1) WHERE tenant_id = ?2",
         "UPDATE transcripts SET state = 'deleted', updated_at = ?1"
@@ -113,7 +112,12 @@ int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us)
         return rc;
     if (t.deleted_us)
         return PHS_ENOTFOUND;
-    for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
+    static const uint8_t zeros[CRYPTO_WRAPPED_LEN];
+    _Static_assert(CRYPTO_WRAPPED_LEN == 60 && CRYPTO_KCV_LEN == 16, "the columns' lengths");
+    rc = db_run(tx->s->db, steps[0],
+                DB_ARGS(DB_INT(now_us), DB_INT(tenant_id), DB_BLOB(zeros, CRYPTO_WRAPPED_LEN),
+                        DB_BLOB(zeros, CRYPTO_KCV_LEN)));
+    for (size_t i = 1; rc == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
         rc = db_run(tx->s->db, steps[i], DB_ARGS(DB_INT(now_us), DB_INT(tenant_id)));
     return rc;
 }
@@ -124,10 +128,10 @@ struct text_out {
 };
 
 /* A text column that may be NULL ("") into a caller's buffer. */
-static int text_row(sqlite3_stmt *st, void *arg)
+static int text_row(const db_row *row, void *arg)
 {
     struct text_out *t = arg;
-    return col_text(st, 0, t->out, t->len) ? 0 : PHS_ECORRUPT;
+    return col_text(row, 0, t->out, t->len) ? 0 : PHS_ECORRUPT;
 }
 
 int store_tenant_default_profile(store_tx *tx, int64_t tenant_id, char *out, size_t len)

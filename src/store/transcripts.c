@@ -33,31 +33,32 @@ static bool job_state_parse(const char *name, enum store_job_state *st)
     " audio_bytes, audio_duration_ms, transcript_bytes, options, error, attempts, retention_s,"    \
     " fetch_once, unredacted_object, redacted_audio_object, interruptions, crashes"
 
-static int job_row(sqlite3_stmt *st, void *row)
+static int job_row(const db_row *row, void *out)
 {
-    struct store_transcript *t = row;
+    struct store_transcript *t = out;
     memset(t, 0, sizeof(*t));
     char state[16];
-    if (!col_text(st, 0, t->id, sizeof(t->id)) || !col_text(st, 2, t->key_id, sizeof(t->key_id)) ||
-        !col_text(st, 3, state, sizeof(state)) || !job_state_parse(state, &t->state) ||
-        !col_text(st, 6, t->audio_object, sizeof(t->audio_object)) ||
-        !col_text(st, 7, t->transcript_object, sizeof(t->transcript_object)) ||
-        !col_text(st, 11, t->options, sizeof(t->options)) ||
-        !col_text(st, 12, t->error, sizeof(t->error)) ||
-        !col_text(st, 16, t->unredacted_object, sizeof(t->unredacted_object)) ||
-        !col_text(st, 17, t->redacted_audio_object, sizeof(t->redacted_audio_object)))
+    if (!col_text(row, 0, t->id, sizeof(t->id)) ||
+        !col_text(row, 2, t->key_id, sizeof(t->key_id)) ||
+        !col_text(row, 3, state, sizeof(state)) || !job_state_parse(state, &t->state) ||
+        !col_text(row, 6, t->audio_object, sizeof(t->audio_object)) ||
+        !col_text(row, 7, t->transcript_object, sizeof(t->transcript_object)) ||
+        !col_text(row, 11, t->options, sizeof(t->options)) ||
+        !col_text(row, 12, t->error, sizeof(t->error)) ||
+        !col_text(row, 16, t->unredacted_object, sizeof(t->unredacted_object)) ||
+        !col_text(row, 17, t->redacted_audio_object, sizeof(t->redacted_audio_object)))
         return PHS_ECORRUPT;
-    t->tenant_id = sqlite3_column_int64(st, 1);
-    t->created_us = sqlite3_column_int64(st, 4);
-    t->updated_us = sqlite3_column_int64(st, 5);
-    t->audio_bytes = col_int_or(st, 8, -1);
-    t->audio_duration_ms = col_int_or(st, 9, -1);
-    t->transcript_bytes = col_int_or(st, 10, -1);
-    t->attempts = sqlite3_column_int(st, 13);
-    t->retention_s = col_int_or(st, 14, 0);
-    t->fetch_once = sqlite3_column_int(st, 15) != 0;
-    t->interruptions = sqlite3_column_int(st, 18);
-    t->crashes = sqlite3_column_int(st, 19);
+    t->tenant_id = col_int(row, 1);
+    t->created_us = col_int(row, 4);
+    t->updated_us = col_int(row, 5);
+    t->audio_bytes = col_int_or(row, 8, -1);
+    t->audio_duration_ms = col_int_or(row, 9, -1);
+    t->transcript_bytes = col_int_or(row, 10, -1);
+    t->attempts = (int)col_int(row, 13);
+    t->retention_s = col_int_or(row, 14, 0);
+    t->fetch_once = (int)col_int(row, 15) != 0;
+    t->interruptions = (int)col_int(row, 18);
+    t->crashes = (int)col_int(row, 19);
     return 0;
 }
 
@@ -66,19 +67,20 @@ int store_transcript_insert(store_tx *tx, const struct store_transcript *t)
     NEED_WRITE(tx);
     if (!t->id[0])
         return PHS_EINVAL;
-    return db_run(
-        tx->s->db,
-        "INSERT INTO transcripts(" JOB_COLS ")"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        DB_ARGS(DB_TEXT(t->id), DB_INT(t->tenant_id), DB_TEXT_OR_NULL(t->key_id),
-                DB_TEXT(store_job_state_name(t->state)), DB_INT(t->created_us),
-                DB_INT(t->updated_us), DB_TEXT_OR_NULL(t->audio_object),
-                DB_TEXT_OR_NULL(t->transcript_object), DB_INT_OR_NULL(t->audio_bytes, -1),
-                DB_INT_OR_NULL(t->audio_duration_ms, -1), DB_INT_OR_NULL(t->transcript_bytes, -1),
-                DB_TEXT_OR_NULL(t->options), DB_TEXT_OR_NULL(t->error), DB_INT(t->attempts),
-                t->retention_s > 0 ? DB_INT(t->retention_s) : DB_NULL, DB_INT(t->fetch_once ? 1 : 0),
-                DB_TEXT_OR_NULL(t->unredacted_object), DB_TEXT_OR_NULL(t->redacted_audio_object),
-                DB_INT(t->interruptions), DB_INT(t->crashes)));
+    return db_run(tx->s->db,
+                  "INSERT INTO transcripts(" JOB_COLS ")"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  DB_ARGS(DB_TEXT(t->id), DB_INT(t->tenant_id), DB_TEXT_OR_NULL(t->key_id),
+                          DB_TEXT(store_job_state_name(t->state)), DB_INT(t->created_us),
+                          DB_INT(t->updated_us), DB_TEXT_OR_NULL(t->audio_object),
+                          DB_TEXT_OR_NULL(t->transcript_object), DB_INT_OR_NULL(t->audio_bytes, -1),
+                          DB_INT_OR_NULL(t->audio_duration_ms, -1),
+                          DB_INT_OR_NULL(t->transcript_bytes, -1), DB_TEXT_OR_NULL(t->options),
+                          DB_TEXT_OR_NULL(t->error), DB_INT(t->attempts),
+                          t->retention_s > 0 ? DB_INT(t->retention_s) : DB_NULL,
+                          DB_INT(t->fetch_once ? 1 : 0), DB_TEXT_OR_NULL(t->unredacted_object),
+                          DB_TEXT_OR_NULL(t->redacted_audio_object), DB_INT(t->interruptions),
+                          DB_INT(t->crashes)));
 }
 
 int store_transcript_get(store_tx *tx, int64_t tenant_id, const char *id,
@@ -115,10 +117,10 @@ struct job_visit {
     void *ctx;
 };
 
-static int job_visit_row(sqlite3_stmt *st, void *arg)
+static int job_visit_row(const db_row *row, void *arg)
 {
     struct job_visit *v = arg;
-    int rc = job_row(st, v->t);
+    int rc = job_row(row, v->t);
     return rc < 0 ? rc : v->fn(v->ctx, v->t);
 }
 
@@ -165,11 +167,11 @@ struct processing {
     bool crashed_one;
 };
 
-static int processing_row(sqlite3_stmt *st, void *out)
+static int processing_row(const db_row *row, void *out)
 {
     struct processing *p = out;
-    p->n = sqlite3_column_int64(st, 0);
-    p->crashed_one = sqlite3_column_int64(st, 1) > 0;
+    p->n = col_int(row, 0);
+    p->crashed_one = col_int(row, 1) > 0;
     return 0;
 }
 
@@ -221,14 +223,14 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const cha
     return rc == PHS_ENOTFOUND ? n : rc;
 }
 
-static int count_row(sqlite3_stmt *st, void *arg)
+static int count_row(const db_row *row, void *arg)
 {
     int64_t *counts = arg;
     char name[16];
     enum store_job_state state;
-    if (!col_text(st, 0, name, sizeof(name)) || !job_state_parse(name, &state))
+    if (!col_text(row, 0, name, sizeof(name)) || !job_state_parse(name, &state))
         return PHS_ECORRUPT;
-    counts[state] = sqlite3_column_int64(st, 1);
+    counts[state] = col_int(row, 1);
     return 0;
 }
 
@@ -236,8 +238,8 @@ int store_transcript_count_states(store_tx *tx, int64_t counts[STORE_JOB_DELETED
 {
     NEED_TX(tx);
     memset(counts, 0, sizeof(int64_t) * (STORE_JOB_DELETED + 1));
-    return db_each(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state",
-                   DB_NO_ARGS, count_row, counts);
+    return db_each(tx->s->db, "SELECT state, count(*) FROM transcripts GROUP BY state", DB_NO_ARGS,
+                   count_row, counts);
 }
 
 /* ---- retention ------------------------------------------------------------ */
@@ -275,8 +277,8 @@ int store_transcript_expired(store_tx *tx, int64_t now_us, int limit,
     return expired_each(
         tx,
         "SELECT " EXPIRED_COLS EXPIRED_FROM
-        " AND t.created_at + 1000000 * min(n.transcript_retention_s,"
-        "     coalesce(t.retention_s, n.transcript_retention_s)) <= ?1"
+        " AND t.created_at + 1000000 * CASE WHEN t.retention_s < n.transcript_retention_s"
+        "     THEN t.retention_s ELSE n.transcript_retention_s END <= ?1"
         " ORDER BY t.created_at, t.id LIMIT ?2",
         now_us, limit, fn, ctx);
 }
@@ -289,8 +291,8 @@ int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
         "SELECT " EXPIRED_COLS EXPIRED_FROM
         " AND t.audio_object IS NOT NULL AND EXISTS (SELECT 1 FROM objects o"
         "     WHERE o.id = t.audio_object AND o.dk_wrapped IS NOT NULL)"
-        " AND t.created_at + 1000000 * min(n.audio_retention_s,"
-        "     coalesce(t.retention_s, n.audio_retention_s)) <= ?1"
+        " AND t.created_at + 1000000 * CASE WHEN t.retention_s < n.audio_retention_s"
+        "     THEN t.retention_s ELSE n.audio_retention_s END <= ?1"
         " ORDER BY t.created_at, t.id LIMIT ?2",
         now_us, limit, fn, ctx);
 }

@@ -20,6 +20,7 @@
 #include "core/timeutil.h"
 #include "core/ids.h"
 #include "store/store.h"
+#include "test_store_backend.h"
 
 struct fx {
     char root[64];
@@ -31,7 +32,7 @@ static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     snprintf(f->root, sizeof(f->root), "/tmp/phs-store-XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root) || tsb_fresh() < 0)
         return -1;
     snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
     char why[512];
@@ -52,6 +53,7 @@ static int fx_teardown(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
     int rc = system(cmd);
     free(f);
+    tsb_drop();
     return rc == 0 ? 0 : -1;
 }
 
@@ -94,7 +96,9 @@ static void create_makes_private_files(void **state)
     char p[256];
     assert_int_equal(stat(f->dir, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
-    const char *files[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE, STORE_DB_FILE};
+    /* With PostgreSQL the node's id is a file of the directory instead. */
+    const char *files[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE,
+                           tsb_pg() ? STORE_NODE_FILE : STORE_DB_FILE};
     for (size_t i = 0; i < 3; i++) {
         path(f, files[i], p, sizeof(p));
         assert_int_equal(stat(p, &sb), 0);
@@ -155,6 +159,7 @@ static void dir_snapshot(const char *dir, char *out, size_t len)
  * A read-only open (doctor, audit verify) still works. */
 static void open_refuses_open_modes(void **state)
 {
+    SQLITE_ONLY();
     struct fx *f = *state;
     const struct {
         const char *name; /* NULL: the directory itself */
@@ -319,6 +324,7 @@ static void server_lock_one_per_dir(void **state)
 
 static void open_refuses_wrong_master_key(void **state)
 {
+    SQLITE_ONLY(); /* a second store: test_store_pg_url_and_nodes covers PostgreSQL's */
     struct fx *f = *state;
     char other[160], why[512] = "", mk[256], mk_other[256];
     snprintf(other, sizeof(other), "%s/other", f->root);
@@ -335,6 +341,141 @@ static void open_refuses_wrong_master_key(void **state)
     assert_non_null(s);
     store_tx *tx;
     assert_int_equal(store_begin(s, &tx), PHS_EPERM);
+    store_close(s);
+}
+
+/* ---- store URLs and the nodes of a PostgreSQL store --------------------------- */
+
+static void url_check_and_redact(void **state)
+{
+    char why[512] = "", shown[256];
+    assert_int_equal(
+        store_url_check("postgresql:///phiscribe?host=/run/postgresql&port=5432", why, sizeof(why)),
+        0);
+    assert_int_equal(store_url_check("postgres://u:pw@db.example:5432/phs", why, sizeof(why)), 0);
+    assert_int_equal(store_url_check("mysql://u:hunter2@db/phs", why, sizeof(why)), PHS_EINVAL);
+    assert_non_null(strstr(why, "postgresql://"));
+    assert_null(strstr(why, "hunter2"));
+    assert_int_equal(store_url_check("", why, sizeof(why)), PHS_EINVAL);
+    assert_int_equal(store_url_check("postgresql://h/db?nosuchoption=1", why, sizeof(why)),
+                     PHS_EINVAL);
+    store_url_redact("postgresql://alice:hunter2@db:5432/phs?sslmode=require", shown,
+                     sizeof(shown));
+    assert_string_equal(shown, "postgresql://alice:***@db:5432/phs?sslmode=require");
+    store_url_redact("postgresql:///phs?host=/tmp&password=hunter2&port=5", shown, sizeof(shown));
+    assert_string_equal(shown, "postgresql:///phs?host=/tmp&password=***&port=5");
+    store_url_redact("postgresql://bob@db/phs", shown, sizeof(shown));
+    assert_string_equal(shown, "postgresql://bob@db/phs");
+    /* A refused URL creates nothing and opens nothing. */
+    char root[] = "/tmp/phs-url-XXXXXX", dir[64];
+    assert_non_null(mkdtemp(root));
+    snprintf(dir, sizeof(dir), "%s/data", root);
+    assert_int_equal(store_create_url(dir, "sqlite:///x.db", why, sizeof(why)), PHS_EINVAL);
+    assert_int_equal(access(dir, F_OK), -1);
+    int err = 0;
+    assert_null(store_open_url(root, "mysql://u:hunter2@h/d", 0, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_EINVAL);
+    assert_null(strstr(why, "hunter2"));
+    rmdir(root);
+}
+
+/* A second node of a PostgreSQL store: init refuses a database that holds
+ * a store; a directory with copies of the key files opens it with a node id
+ * of its own and sees the other node's commits; a wrong master key is
+ * refused. */
+static void pg_second_node(void **state)
+{
+    struct fx *f = *state;
+    if (!tsb_pg())
+        skip();
+    char node2[160], from[256], to[256], sq[160], why[512] = "";
+    snprintf(node2, sizeof(node2), "%s/node2", f->root);
+    assert_int_equal(store_create(node2, why, sizeof(why)), PHS_EEXIST);
+    assert_non_null(strstr(why, "already holds a phiscribe store"));
+    assert_int_equal(access(node2, F_OK), -1);
+
+    assert_int_equal(mkdir(node2, 0700), 0);
+    const char *keys[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE};
+    for (size_t i = 0; i < 2; i++) {
+        path(f, keys[i], from, sizeof(from));
+        snprintf(to, sizeof(to), "%s/%s", node2, keys[i]);
+        copy_file(from, to);
+    }
+    store *s1 = open_ok(f);
+    int err = 0;
+    store *s2 = store_open(node2, 0, &err, why, sizeof(why));
+    if (!s2)
+        fprintf(stderr, "store_open node2: %s\n", why);
+    assert_non_null(s2);
+    assert_string_equal(store_backend_name(s2), "postgresql");
+    assert_int_equal(strlen(store_node_id(s2)), STORE_NODE_ID_LEN);
+    assert_string_not_equal(store_node_id(s1), store_node_id(s2));
+    store_tx *tx;
+    assert_int_equal(store_begin(s1, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), 0);
+    assert_int_equal(store_commit(tx), 0);
+    struct store_tenant t;
+    assert_int_equal(store_begin(s2, &tx), 0);
+    assert_int_equal(store_tenant_by_name(tx, "acme", &t), 0);
+    assert_int_equal(store_tenant_key_check(tx, t.id), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), PHS_EEXIST);
+    assert_int_equal(store_tenant_create(tx, "beta", NULL), 0);
+    assert_int_equal(store_commit(tx), 0);
+    /* The node id stays the node's. */
+    char id2[STORE_NODE_ID_LEN + 1];
+    snprintf(id2, sizeof(id2), "%s", store_node_id(s2));
+    store_close(s2);
+    s2 = store_open(node2, 0, &err, why, sizeof(why));
+    assert_non_null(s2);
+    assert_string_equal(store_node_id(s2), id2);
+    store_close(s2);
+    store_close(s1);
+
+    /* Another store's master key (SQLite's, in a directory of its own). */
+    snprintf(sq, sizeof(sq), "%s/sqlite", f->root);
+    assert_int_equal(store_create_url(sq, NULL, why, sizeof(why)), 0);
+    snprintf(from, sizeof(from), "%s/%s", sq, STORE_MASTER_FILE);
+    snprintf(to, sizeof(to), "%s/%s", node2, STORE_MASTER_FILE);
+    copy_file(from, to);
+    assert_null(store_open(node2, 0, &err, why, sizeof(why)));
+    assert_int_equal(err, PHS_ECRYPTO);
+    assert_non_null(strstr(why, "does not match"));
+    assert_null(strstr(why, "password"));
+}
+
+/* A connection the server ended (a restart, a failover, an administrator)
+ * fails the transaction it was in with PHS_EIO; the next transaction
+ * reconnects. The test's server is its own (tests/pg/run-unit runs one
+ * binary at a time), so ending every other session is safe; the call waits
+ * until they are gone. */
+static void pg_reconnects_between_transactions(void **state)
+{
+    struct fx *f = *state;
+    if (!tsb_pg())
+        skip();
+    static const char *const kill_others =
+        "SELECT pg_terminate_backend(pid, 600000) FROM pg_stat_activity"
+        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()";
+    store *s = open_ok(f);
+    store_tx *tx;
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "acme", NULL), 0);
+    assert_int_equal(store_commit(tx), 0);
+
+    assert_int_equal(tsb_admin(kill_others), 0);
+    struct store_tenant t;
+    assert_int_equal(store_begin_read(s, &tx), 0);
+    assert_int_equal(store_tenant_by_name(tx, "acme", &t), 0);
+    store_rollback(tx);
+
+    assert_int_equal(store_begin(s, &tx), 0);
+    assert_int_equal(store_tenant_create(tx, "beta", NULL), 0);
+    assert_int_equal(tsb_admin(kill_others), 0);
+    assert_int_equal(store_tenant_create(tx, "gamma", NULL), PHS_EIO);
+    assert_true(store_commit(tx) < 0);
+    assert_int_equal(store_begin_read(s, &tx), 0);
+    assert_int_equal(store_tenant_by_name(tx, "beta", &t), PHS_ENOTFOUND);
+    store_rollback(tx);
     store_close(s);
 }
 
@@ -865,6 +1006,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(interrupted_jobs_requeued, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(idempotency_records, fx_setup, fx_teardown),
         cmocka_unit_test(time_round_trip),
+        cmocka_unit_test(url_check_and_redact),
+        cmocka_unit_test_setup_teardown(pg_second_node, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(pg_reconnects_between_transactions, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

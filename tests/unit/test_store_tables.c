@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "store/store.h"
+#include "test_store_backend.h"
 
 #define SEC 1000000LL /* microseconds */
 #define T0  (1700000000LL * SEC)
@@ -34,7 +35,7 @@ static int fx_setup(void **state)
     char why[512] = "";
     int err = 0;
     snprintf(f->root, sizeof(f->root), "/tmp/phs-storet-XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root) || tsb_fresh() < 0)
         return -1;
     snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
     if (store_create(f->dir, why, sizeof(why)) != 0 ||
@@ -62,6 +63,7 @@ static int fx_teardown(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
     int rc = system(cmd);
     free(f);
+    tsb_drop();
     return rc == 0 ? 0 : -1;
 }
 
