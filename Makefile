@@ -146,7 +146,7 @@ soak-kill9: all
 	@tests/soak/kill9.sh $(BUILD)/phiscribe $(or $(SOAK_JOBS),100) $(or $(SOAK_KILLS),25)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/stream_bench
 	@bench/run-all $(BUILD)/phiscribe
 
 # libFuzzer targets, built with clang: one binary per tests/fuzz/fuzz_*.c.
@@ -198,6 +198,16 @@ bench-auth: all
 $(BUILD)/bench/crypto_bench: bench/crypto_bench.c $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+# Live decoding at real time: partial / final latency, 8 concurrent streams
+# lag, streamed WER beside batch (bench/stream; docs/BENCHMARKS.md).
+$(BUILD)/bench/stream_bench: bench/stream_bench.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+.PHONY: bench-stream
+bench-stream: all $(BUILD)/bench/stream_bench
+	@bench/stream $(BUILD)/phiscribe
 
 .PHONY: bench-crypto
 bench-crypto: $(BUILD)/bench/crypto_bench

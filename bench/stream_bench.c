@@ -1,0 +1,320 @@
+/* stream_bench: live decoding latency, concurrency and accuracy (issue 15).
+ *
+ * Plays a set of recordings (each with 1 s of quiet noise around it) into N
+ * stream sessions at once, each on its own thread, paced at real time
+ * (20 ms pieces, sleeping until each is due). Reports, beside the targets:
+ * first partial after the start of speech (median, 95th percentile), final
+ * after the end of speech (as the VAD decides it: speech_stopped), each
+ * stream's lag behind real time, and the word error rate of the streamed
+ * text against the references beside the batch decode's on the same audio.
+ *
+ * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/jobs.h"
+#include "service/streamdec.h"
+#include "speech/audio.h"
+
+#define PIECE_MS   20
+#define MAX_EVENTS 4096
+
+struct sample {
+    double v[MAX_EVENTS];
+    size_t n;
+};
+
+struct stream {
+    pthread_t th;
+    int index;
+    double t0;
+    double onset_wall; /* when the current speech's onset was fed (wall, s) */
+    bool want_partial;
+    struct sample first_partial, final;
+    double stopped_wall;
+    double max_lag, end_lag;
+    char *text;
+    size_t text_len, text_cap;
+};
+
+static jobs *pool;
+static int16_t *audio;
+static size_t audio_n;
+static struct streamdec_vad vad_cfg;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void add(struct sample *s, double v)
+{
+    if (s->n < MAX_EVENTS)
+        s->v[s->n++] = v;
+}
+
+static void append(struct stream *st, const char *t)
+{
+    size_t l = strlen(t);
+    if (!l)
+        return;
+    if (st->text_len + l + 2 > st->text_cap) {
+        st->text_cap = (st->text_len + l + 2) * 2;
+        st->text = realloc(st->text, st->text_cap);
+    }
+    if (st->text_len)
+        st->text[st->text_len++] = ' ';
+    memcpy(st->text + st->text_len, t, l + 1);
+    st->text_len += l;
+}
+
+static int on_event(void *ctx, const struct streamdec_event *ev)
+{
+    struct stream *st = ctx;
+    double t = now();
+    switch (ev->type) {
+    case STREAMDEC_SPEECH_STARTED:
+        /* the onset itself: the start less the prefix padding */
+        st->onset_wall = st->t0 + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
+        st->want_partial = true;
+        break;
+    case STREAMDEC_PARTIAL:
+        if (st->want_partial) {
+            add(&st->first_partial, t - st->onset_wall);
+            st->want_partial = false;
+        }
+        break;
+    case STREAMDEC_SPEECH_STOPPED:
+        st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
+        break;
+    case STREAMDEC_UTTERANCE:
+        if (st->stopped_wall > 0)
+            add(&st->final, t - st->stopped_wall);
+        st->stopped_wall = 0;
+        append(st, ev->text);
+        break;
+    }
+    return 0;
+}
+
+static void *run_stream(void *arg)
+{
+    struct stream *st = arg;
+    struct streamdec_config c = {.sample_rate = 16000, .vad = vad_cfg, .event = on_event, .ctx = st};
+    streamdec *s;
+    char msg[256];
+    if (streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "stream %d: %s\n", st->index, msg);
+        return NULL;
+    }
+    size_t piece = 16 * PIECE_MS;
+    st->t0 = now();
+    for (size_t off = 0; off < audio_n; off += piece) {
+        double due = st->t0 + (double)off / 16000;
+        double t = now();
+        if (t < due) {
+            struct timespec ts = {(time_t)(due - t), (long)(fmod(due - t, 1.0) * 1e9)};
+            nanosleep(&ts, NULL);
+        } else if (t - due > st->max_lag) {
+            st->max_lag = t - due;
+        }
+        streamdec_feed(s, audio + off, audio_n - off < piece ? audio_n - off : piece);
+    }
+    double done = now(), end = st->t0 + (double)audio_n / 16000;
+    st->end_lag = done > end ? done - end : 0;
+    if (st->end_lag > st->max_lag)
+        st->max_lag = st->end_lag;
+    asr_result *r = NULL;
+    streamdec_close(s, &r);
+    asr_result_free(r);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(struct sample *s, double p)
+{
+    if (!s->n)
+        return NAN;
+    qsort(s->v, s->n, sizeof(double), cmp);
+    size_t i = (size_t)ceil(p * (double)s->n) - 1;
+    return s->v[i < s->n ? i : s->n - 1];
+}
+
+/* Word edit distance of hyp against ref; *ref_words gets ref's word count. */
+static size_t edits(const char *hyp, const char *ref, size_t *ref_words)
+{
+    char *h = strdup(hyp), *r = strdup(ref), *save;
+    char **hw = calloc(strlen(hyp) + 1, sizeof(char *)), **rw = calloc(strlen(ref) + 1, sizeof(char *));
+    size_t nh = 0, nr = 0;
+    for (char *t = strtok_r(h, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        hw[nh++] = t;
+    for (char *t = strtok_r(r, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        rw[nr++] = t;
+    size_t *prev = calloc(nh + 1, sizeof(size_t)), *cur = calloc(nh + 1, sizeof(size_t));
+    for (size_t j = 0; j <= nh; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= nr; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= nh; j++) {
+            size_t sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t e = prev[nh];
+    *ref_words = nr;
+    free(prev), free(cur), free(hw), free(rw), free(h), free(r);
+    return e;
+}
+
+static int16_t *load(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    audio_source src;
+    audio_info info;
+    audio_limits lim;
+    char msg[200];
+    int err;
+    *n = 0;
+    if (!f)
+        return NULL;
+    audio_limits_default(&lim);
+    audio_source_file(&src, f);
+    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
+    if (!r) {
+        fclose(f);
+        return NULL;
+    }
+    int16_t *p = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
+    size_t got;
+    while (audio_read(r, p + *n, 4000, &got, msg, sizeof(msg)) == 0 && got)
+        *n += got;
+    audio_close(r);
+    fclose(f);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4 || argc % 2) {
+        fprintf(stderr, "usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]\n");
+        return 2;
+    }
+    int n_streams = atoi(argv[1]);
+    asr_config c;
+    char msg[256];
+    int err;
+    asr_config_default(&c);
+    asr_model *model = asr_model_load(&c, &err, msg, sizeof(msg));
+    if (!model) {
+        fprintf(stderr, "model: %s\n", msg);
+        return 1;
+    }
+    struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
+    audio_limits_default(&jc.limits);
+    pool = jobs_start(&jc, &err, msg, sizeof(msg));
+    streamdec_vad_default(&vad_cfg);
+
+    /* The playlist and the batch decode of each file. */
+    size_t cap = 16000 * 60 * 10, ref_words = 0, batch_edits = 0, files = 0;
+    audio = calloc(cap, sizeof(int16_t));
+    char *refs = calloc(1, 1);
+    size_t refs_len = 0;
+    uint32_t seed = 5;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    char *batch_all = calloc(1, 1);
+    for (int i = 2; i + 1 < argc; i += 2) {
+        size_t n;
+        int16_t *p = load(argv[i], &n);
+        if (!p || audio_n + n + 32000 > cap) {
+            free(p);
+            continue;
+        }
+        asr_result *r;
+        asr_decoder_start(d);
+        asr_decoder_feed(d, p, n);
+        asr_decoder_finish(d, &r);
+        char *bt = asr_result_text(r);
+        size_t w;
+        batch_edits += edits(bt, argv[i + 1], &w);
+        ref_words += w;
+        free(bt);
+        asr_result_free(r);
+        for (size_t k = 0; k < n + 32000; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            int16_t noise = (int16_t)((int)(seed >> 26) - 32);
+            audio[audio_n + k] = noise;
+        }
+        for (size_t k = 0; k < n; k++)
+            audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + p[k]);
+        audio_n += n + 32000;
+        size_t l = strlen(argv[i + 1]);
+        refs = realloc(refs, refs_len + l + 2);
+        if (refs_len)
+            refs[refs_len++] = ' ';
+        memcpy(refs + refs_len, argv[i + 1], l + 1);
+        refs_len += l;
+        free(p);
+        files++;
+    }
+    asr_decoder_free(d);
+    free(batch_all);
+    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), real-time pace, %d ms pieces\n",
+           files, (double)audio_n / 16000, n_streams, PIECE_MS);
+
+    struct stream *st = calloc((size_t)n_streams, sizeof(*st));
+    for (int i = 0; i < n_streams; i++) {
+        st[i].index = i;
+        pthread_create(&st[i].th, NULL, run_stream, &st[i]);
+    }
+    struct sample fp = {0}, fin = {0};
+    size_t live_edits = 0;
+    double max_lag = 0;
+    for (int i = 0; i < n_streams; i++) {
+        pthread_join(st[i].th, NULL);
+        for (size_t k = 0; k < st[i].first_partial.n; k++)
+            add(&fp, st[i].first_partial.v[k]);
+        for (size_t k = 0; k < st[i].final.n; k++)
+            add(&fin, st[i].final.v[k]);
+        size_t w;
+        live_edits += edits(st[i].text ? st[i].text : "", refs, &w);
+        if (st[i].max_lag > max_lag)
+            max_lag = st[i].max_lag;
+        printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s\n", i,
+               st[i].max_lag, st[i].end_lag);
+        free(st[i].text);
+    }
+    double live_wer = 100.0 * (double)live_edits / (double)(ref_words * (size_t)n_streams);
+    double batch_wer = 100.0 * (double)batch_edits / (double)ref_words;
+    printf("first partial after speech starts: median %.0f ms (target 300), p95 %.0f ms (target "
+           "600), %zu utterances\n",
+           pct(&fp, 0.5) * 1000, pct(&fp, 0.95) * 1000, fp.n);
+    printf("final after speech_stopped: median %.0f ms, p95 %.0f ms (target 500; speech_stopped "
+           "itself comes %d ms after the last sound)\n",
+           pct(&fin, 0.5) * 1000, pct(&fin, 0.95) * 1000, vad_cfg.silence_duration_ms);
+    printf("largest lag of any stream: %.3f s\n", max_lag);
+    printf("WER streamed %.1f%% vs batch %.1f%% on the same recordings (%zu words; target: within 1 "
+           "point)\n",
+           live_wer, batch_wer, ref_words);
+    free(st);
+    free(refs);
+    free(audio);
+    jobs_stop(pool);
+    asr_model_free(model);
+    return 0;
+}
