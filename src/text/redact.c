@@ -399,18 +399,23 @@ static int rewrite_alloc(rewrite *rw, const asr_result *res)
 
 /* Runs the detectors in priority order, then drops the labels of types
  * the configuration does not redact. */
-static void rewrite_label(rewrite *rw, const redact_config *cfg, const asr_result *res)
+void redact_label_words(const redact_config *cfg, const asr_word *w, size_t n, signed char *lab)
 {
-    redact_ctx c = {cfg->lex, res->words, res->n_words, rw->lab};
+    redact_ctx c = {cfg->lex, w, n, lab};
     detect_email_url(&c);
     detect_addresses(&c);
     redact_detect_dates(&c);
     redact_detect_numbers(&c);
     detect_names(&c);
     detect_ages_after_names(&c);
-    for (size_t i = 0; i < res->n_words; i++)
-        if (rw->lab[i] >= 0 && !(cfg->labels & (1u << rw->lab[i])))
-            rw->lab[i] = -1;
+    for (size_t i = 0; i < n; i++)
+        if (lab[i] >= 0 && !(cfg->labels & (1u << lab[i])))
+            lab[i] = -1;
+}
+
+static void rewrite_label(rewrite *rw, const redact_config *cfg, const asr_result *res)
+{
+    redact_label_words(cfg, res->words, res->n_words, rw->lab);
 }
 
 /* New words: each run of one label becomes a fresh marker and a span;

@@ -79,6 +79,11 @@ static inline void mark(redact_ctx *c, size_t a, size_t b, redact_label l)
             c->lab[i] = (signed char)l;
 }
 
+/* Runs every detector over w[0..n) in priority order and keeps the labels
+ * cfg asks for: lab[i] (set to -1 by the caller) becomes word i's label
+ * or stays -1. redact_apply's first step; redact_stream.c's too. */
+void redact_label_words(const redact_config *cfg, const asr_word *w, size_t n, signed char *lab);
+
 /* ---- numbers, dates and identifiers said as words (redact_numbers.c) ---- */
 
 /* A run of number words: words [a, b), the digits it is written with, its

@@ -1,0 +1,165 @@
+/* redact_stream: utterance-by-utterance release of a transcript, redacted
+ * as a whole (see redact_stream.h for the holding rule). */
+#include "text/redact_stream.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+#include "text/redact_int.h"
+
+/* The released text of a whole recording is at most this (the transcript
+ * of the longest recording the audio limits let through is far smaller). */
+#define REDACT_STREAM_TEXT_MAX (256u * 1024u * 1024u)
+
+struct redact_stream {
+    redact_config cfg;
+    bool redact;
+    asr_word *w; /* every word so far (texts owned) */
+    signed char *lab;
+    size_t n, cap;
+    size_t released; /* words [0, released) are released */
+    sbuf text;       /* what was released, joined */
+};
+
+redact_stream *redact_stream_new(const redact_config *cfg)
+{
+    redact_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    if (cfg && cfg->labels && cfg->lex) {
+        s->cfg = *cfg;
+        s->redact = true;
+    }
+    sbuf_init(&s->text, REDACT_STREAM_TEXT_MAX);
+    return s;
+}
+
+void redact_stream_free(redact_stream *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        wipe_free_str(s->w[i].text);
+    free(s->w);
+    free(s->lab);
+    sbuf_free(&s->text);
+    free(s);
+}
+
+static int stream_keep(redact_stream *s, const asr_word *w, size_t n)
+{
+    if (n > SIZE_MAX / 2 - s->n)
+        return PHS_ENOMEM;
+    if (s->n + n > s->cap) {
+        size_t cap = s->cap ? s->cap : 64;
+        while (cap < s->n + n)
+            cap *= 2;
+        asr_word *nw = realloc(s->w, cap * sizeof(*nw));
+        if (!nw)
+            return PHS_ENOMEM;
+        s->w = nw;
+        signed char *nl = realloc(s->lab, cap);
+        if (!nl)
+            return PHS_ENOMEM;
+        s->lab = nl;
+        s->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        asr_word k = w[i];
+        if (!(k.text = strdup(w[i].text ? w[i].text : "")))
+            return PHS_ENOMEM;
+        s->w[s->n++] = k;
+    }
+    return 0;
+}
+
+/* A word that a later word can join into one run: a number word, a
+ * letter of a spelled word, a joiner. */
+static bool stream_open_word(const redact_ctx *c, size_t i)
+{
+    static const char *const joiners[] = {"dash", "hyphen",     "slash",  "and", "oh",
+                                          "o",    "double",     "triple", "dot", "dog",
+                                          "at",   "underscore", NULL};
+    return redact_is_number_word(c, i) || strlen(tok(c, i)) == 1 || is_any(c, i, joiners);
+}
+
+/* How many words may be released now (at the end: all). */
+static size_t stream_cut(redact_stream *s, bool end)
+{
+    if (!s->redact || end)
+        return s->n;
+    if (s->n < s->released + REDACT_STREAM_HOLD)
+        return s->released;
+    memset(s->lab, -1, s->n);
+    redact_label_words(&s->cfg, s->w, s->n, s->lab);
+    redact_ctx c = {s->cfg.lex, s->w, s->n, s->lab};
+    size_t cut = s->n - REDACT_STREAM_HOLD;
+    while (cut > s->released && (s->lab[cut - 1] >= 0 || stream_open_word(&c, cut - 1)))
+        cut--;
+    return cut;
+}
+
+/* Appends words [a, b) to the text, each run of one label as its marker. */
+static int stream_render(redact_stream *s, size_t a, size_t b)
+{
+    int rc = 0;
+    for (size_t i = a; rc == 0 && i < b;) {
+        const char *t = s->w[i].text;
+        size_t j = i + 1;
+        if (s->redact && s->lab[i] >= 0) {
+            t = redact_label_marker((redact_label)s->lab[i]);
+            while (j < b && s->lab[j] == s->lab[i])
+                j++;
+        }
+        if (s->text.len && (rc = sbuf_append_str(&s->text, " ")) < 0)
+            break;
+        rc = sbuf_append_str(&s->text, t);
+        i = j;
+    }
+    return rc;
+}
+
+static int stream_release(redact_stream *s, bool end, char **out)
+{
+    *out = NULL;
+    size_t cut = stream_cut(s, end);
+    if (end && s->redact && s->n) {
+        memset(s->lab, -1, s->n);
+        redact_label_words(&s->cfg, s->w, s->n, s->lab);
+    }
+    size_t before = s->text.len;
+    int rc = stream_render(s, s->released, cut);
+    if (rc < 0)
+        return rc;
+    s->released = cut;
+    size_t len = s->text.len - before;
+    char *piece = malloc(len + 1);
+    if (!piece)
+        return PHS_ENOMEM;
+    memcpy(piece, sbuf_str(&s->text) + before, len);
+    piece[len] = '\0';
+    *out = piece;
+    return 0;
+}
+
+int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out)
+{
+    *out = NULL;
+    int rc = stream_keep(s, w, n);
+    return rc < 0 ? rc : stream_release(s, false, out);
+}
+
+int redact_stream_finish(redact_stream *s, char **out)
+{
+    return stream_release(s, true, out);
+}
+
+const char *redact_stream_text(const redact_stream *s)
+{
+    return sbuf_str(&s->text);
+}

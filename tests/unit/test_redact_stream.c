@@ -1,0 +1,193 @@
+/* Unit tests for redact_stream: utterance-by-utterance release. The
+ * releases join to the whole transcript's redacted text; a phone number,
+ * a name or a long run of digits that an utterance end cuts is never
+ * released in part; without redaction each utterance goes out whole. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/wipe.h"
+#include "text/redact.h"
+#include "text/redact_stream.h"
+
+static redact_lexicon *lex;
+
+static int setup(void **state)
+{
+    lex = redact_lexicon_new();
+    return lex ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    redact_lexicon_free(lex);
+    return 0;
+}
+
+/* The words of text (space-separated), word i at [i, i + 0.8] s from
+ * first. *n gets their number. */
+static asr_word *words_of(const char *text, size_t first, size_t *n)
+{
+    asr_word *w = calloc(strlen(text) + 1, sizeof(*w));
+    *n = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            w[*n].text = strndup(p, len);
+            w[*n].start = (double)(first + *n);
+            w[*n].end = w[*n].start + 0.8;
+            w[*n].confidence = 0.9f;
+            (*n)++;
+        }
+        p += len + (p[len] == ' ');
+    }
+    return w;
+}
+
+static void words_free(asr_word *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(w[i].text);
+    free(w);
+}
+
+/* The whole transcript of the utterances, redacted by redact_apply. */
+static char *whole_redacted(const char *const *utts, unsigned labels)
+{
+    char all[4096] = "";
+    for (size_t u = 0; utts[u]; u++) {
+        size_t len = strlen(all);
+        snprintf(all + len, sizeof(all) - len, "%s%s", len ? " " : "", utts[u]);
+    }
+    asr_result r = {0};
+    r.words = words_of(all, 0, &r.n_words);
+    redact_config cfg = {lex, labels};
+    redact_span *spans;
+    size_t n;
+    assert_int_equal(redact_apply(&cfg, &r, &spans, &n), 0);
+    free(spans);
+    char *text = asr_join_words(r.words, r.n_words);
+    words_free(r.words, r.n_words);
+    return text;
+}
+
+/* Streams the utterances; every release must pass check (may be NULL);
+ * returns the joined releases. */
+static char *stream_all(const char *const *utts, unsigned labels, const char *const *never,
+                        int *releases)
+{
+    redact_config cfg = {lex, labels};
+    redact_stream *s = redact_stream_new(&cfg);
+    assert_non_null(s);
+    size_t first = 0;
+    char joined[4096] = "";
+    *releases = 0;
+    for (size_t u = 0;; u++) {
+        char *piece;
+        if (utts[u]) {
+            size_t n;
+            asr_word *w = words_of(utts[u], first, &n);
+            assert_int_equal(redact_stream_add(s, w, n, &piece), 0);
+            first += n;
+            words_free(w, n);
+        } else {
+            assert_int_equal(redact_stream_finish(s, &piece), 0);
+        }
+        for (size_t k = 0; never && never[k]; k++) {
+            char word[64];
+            snprintf(word, sizeof(word), " %s ", never[k]);
+            char padded[4096];
+            snprintf(padded, sizeof(padded), " %s ", piece);
+            if (strstr(padded, word))
+                fail_msg("release %zu leaks '%s': '%s'", u, never[k], piece);
+        }
+        if (*piece)
+            (*releases)++;
+        strncat(joined, piece, sizeof(joined) - strlen(joined) - 1);
+        wipe_free_str(piece);
+        if (!utts[u])
+            break;
+    }
+    assert_string_equal(redact_stream_text(s), joined);
+    redact_stream_free(s);
+    return strdup(joined);
+}
+
+static void test_plain_each_utterance(void **state)
+{
+    const char *const utts[] = {"the patient was seen today", "his phone number is six one seven",
+                                "five five five four three two one", NULL};
+    int releases;
+    char *got = stream_all(utts, 0, NULL, &releases);
+    assert_int_equal(releases, 3);
+    char *want = whole_redacted(utts, 0);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
+static void test_phone_cut_by_utterance(void **state)
+{
+    const char *const utts[] = {
+        "patient was seen today for a follow up visit he reports less pain in the left knee and "
+        "sleeps well his phone number is six one seven",
+        "five five five four three two one he is doing well and will come back next month for a "
+        "repeat x ray of the knee and a blood test to check his kidneys",
+        NULL};
+    const char *const never[] = {"six", "one", "seven", "five", "four", "three", "two", NULL};
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, never, &releases);
+    char *want = whole_redacted(utts, REDACT_ALL);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(got, "[PHONE]"));
+    assert_true(releases >= 2); /* the settled start goes out before the end */
+    free(got);
+    free(want);
+}
+
+static void test_name_and_long_run(void **state)
+{
+    /* A name at the cut, and a run of digits longer than the hold spread
+     * over three utterances: nothing of either goes out before it ends. */
+    const char *const utts[] = {
+        "the referral came from doctor john",
+        "smith at the clinic and the record number is one two three four five six seven eight "
+        "nine one two three four five six seven eight nine one two three four five six",
+        "seven eight nine one two three four five and that is all for today thank you very much "
+        "for your time and see you at the next visit in the spring",
+        NULL};
+    const char *const never[] = {"john", "smith", "one", "two", "three", "nine", NULL};
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, never, &releases);
+    char *want = whole_redacted(utts, REDACT_ALL);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
+static void test_empty(void **state)
+{
+    const char *const utts[] = {NULL};
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, NULL, &releases);
+    assert_string_equal(got, "");
+    assert_int_equal(releases, 0);
+    free(got);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_each_utterance),
+        cmocka_unit_test(test_phone_cut_by_utterance),
+        cmocka_unit_test(test_name_and_long_run),
+        cmocka_unit_test(test_empty),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
