@@ -133,6 +133,7 @@ static void http_req_free(struct http_req *req)
 {
     if (!req)
         return;
+    http_sse_finish(req);
     if (req->data_free)
         req->data_free(req->data);
     http_reply_reset(req);
@@ -478,6 +479,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     if (!req->replied)
         req->status = 0;
     req->conn = NULL;
+    http_sse_finish(req); /* its producer may still use the request */
     if (srv->cfg.on_complete)
         srv->cfg.on_complete(srv->cfg.ctx, req);
     bool counted = req->counted;

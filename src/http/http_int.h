@@ -127,6 +127,7 @@ struct http_req {
     uint64_t resp_bytes;
     struct http_header headers[HTTP_MAX_REPLY_HEADERS];
     size_t n_headers;
+    struct http_sse *sse; /* the event-stream producer (sse.c), or NULL */
     /* handler state */
     void *data;
     void (*data_free)(void *);
@@ -178,6 +179,12 @@ enum MHD_Result http_queue(struct http_req *req);
  * 500 JSON body, so nothing of ours is allocated (libmicrohttpd's response
  * object is all); the connection closes after it. */
 enum MHD_Result http_queue_no_memory(struct http_server *srv, struct MHD_Connection *conn);
+
+/* ---- sse.c: the event-stream reply -------------------------------------------- */
+
+/* The request ends: its event-stream producer is told the client is gone
+ * and waited for. NULL-safe as to req->sse. */
+void http_sse_finish(struct http_req *req);
 
 /* ---- conn.c: tracked connections and slow-client deadlines ---------------------- */
 
