@@ -1,7 +1,8 @@
 /* api_transcriptions: the OpenAI-compatible endpoints: POST
  * /v1/audio/transcriptions (synchronous, zero retention: the recording and
- * its transcript live only in memory, for the request) and GET /v1/models.
- * The upload is upload.c's; the transcription is the use case
+ * its transcript live only in memory, for the request; with stream=true
+ * the text goes out as Server-Sent Events while it is recognised) and GET
+ * /v1/models. The upload is upload.c's; the transcription is the use case
  * service/transcribe. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,14 @@
 
 #include "api/upload.h"
 #include "core/err.h"
+#include "core/jsonout.h"
+#include "core/wipe.h"
 #include "crypto/crypto.h"
 #include "http/errstatus.h"
+#include "http/sse.h"
 #include "service/transcribe.h"
 #include "store/store.h"
+#include "text/redact_stream.h"
 
 #define MODEL_ID "phiscribe-en-us"
 
@@ -51,7 +56,30 @@ struct sync_req {
     struct jobs_options jo;
     struct upload *u;
     struct server *srv;
+    char sha_hex[2 * CRYPTO_SHA256_LEN + 1]; /* of the recording, for the audit record */
+    struct transcribe_result r;
+    int rc;            /* the outcome */
+    int status;        /* its status, as audited */
+    bool audit_failed; /* the run succeeded but its audit record could not be written */
+    /* stream=true: the events hook, the text released so far, the stream */
+    bool stream;
+    struct jobs_events events;
+    redact_stream *rs;
+    struct http_sse *sse;
+    struct http_req *req;
+    bool sent; /* an event went out */
 };
+
+static void sync_req_free(void *arg)
+{
+    struct sync_req *s = arg;
+    if (!s)
+        return;
+    transcribe_result_clear(&s->r);
+    vocab_clear(&s->words);
+    redact_stream_free(s->rs);
+    free(s);
+}
 
 /* `response_format`, `temperature` and `timestamp_granularities[]` into
  * the rendering. Replies 400 and returns negative for a value it cannot
@@ -106,8 +134,16 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     int rc;
     s->u = u;
     s->srv = srv;
-    if ((rc = sync_rendering(req, u, &s->rq)) < 0 ||
-        (rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
+    if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0)
+        return rc;
+    if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT) {
+        http_reply_error(req, 400, "invalid_request_error", "response_format",
+                         "invalid_combination",
+                         "With stream=true, response_format must be json or text: srt, vtt and "
+                         "verbose_json do not stream.");
+        return PHS_EINVAL;
+    }
+    if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0)
         return rc;
@@ -193,42 +229,183 @@ static struct audit_event sync_event(struct http_req *req, const struct sync_req
     return ev;
 }
 
+/* Settles the outcome rc of the run: fixes the message of a failure after
+ * the decode, sets s->rc and s->status, writes the audit record (reason,
+ * when not NULL, in place of the outcome's; status_sent, when not 0, in
+ * place of the outcome's status). */
+static void sync_settle(struct http_req *req, struct sync_req *s, int rc, const char *reason,
+                        int status_sent)
+{
+    struct transcribe_result *r = &s->r;
+    char why[40];
+    if (r->step == TRANSCRIBE_REDACT || r->step == TRANSCRIBE_RENDER)
+        snprintf(r->msg, sizeof(r->msg), "%s",
+                 rc == PHS_ENOMEM ? "Out of memory." : "Redaction failed.");
+    s->rc = rc;
+    s->status = sync_status(s, r, rc);
+    struct audit_event ev = sync_event(req, s, r, rc, status_sent ? status_sent : s->status,
+                                       s->sha_hex, why, sizeof(why));
+    if (reason)
+        ev.reason = reason;
+    int arc = server_audit(s->srv, &ev);
+    s->u->audited = arc == 0;
+    if (arc < 0 && rc == 0) {
+        s->audit_failed = true;
+        s->rc = arc;
+        s->status = (int)http_err_status(arc);
+    }
+}
+
+/* The reply of a failed run (after sync_settle). */
+static int sync_reply_failure(struct http_req *req, struct sync_req *s)
+{
+    if (s->audit_failed) {
+        http_reply_err(req, s->rc, NULL, "The audit record could not be written.");
+        return s->rc;
+    }
+    return sync_reply_error(req, s, &s->r, s->rc, s->status);
+}
+
+/* ---- stream=true: Server-Sent Events ------------------------------------------------ */
+
+/* Sends one event: j (taken) as compact JSON, under the event name (NULL:
+ * none). The text is wiped once queued. 0, PHS_EIO when the client has
+ * gone, PHS_ENOMEM. */
+static int stream_event(struct sync_req *s, const char *name, json_t *j)
+{
+    if (!j)
+        return PHS_ENOMEM;
+    char *text = jsonout_dumps(j, JSON_ENSURE_ASCII);
+    json_decref(j);
+    if (!text)
+        return PHS_ENOMEM;
+    int rc = http_sse_send(s->sse, name, text, strlen(text));
+    if (rc == 0)
+        s->sent = true;
+    wipe_free_str(text);
+    return rc;
+}
+
+static int stream_delta(struct sync_req *s, const char *text)
+{
+    return stream_event(s, NULL,
+                        json_pack("{s:s, s:s}", "type", "transcript.text.delta", "delta", text));
+}
+
+/* The events hook, on the worker's thread: one utterance recognised. Its
+ * text (redacted as the whole transcript will be) goes out as a delta as
+ * far as it is settled (redact_stream.h). Non-zero (the client went away,
+ * out of memory) cancels the recognition. */
+static int stream_utterance(void *ctx, const asr_word *words, size_t n_words)
+{
+    struct sync_req *s = ctx;
+    char *piece = NULL;
+    int rc = redact_stream_add(s->rs, words, n_words, &piece);
+    if (rc == 0 && *piece)
+        rc = stream_delta(s, piece);
+    wipe_free_str(piece);
+    return rc;
+}
+
+/* The `error` event that ends a stream which failed after it started: the
+ * error envelope of every other reply (no words in it). */
+static void stream_error(struct sync_req *s)
+{
+    struct http_err_reply e = http_err_reply_of(s->rc);
+    char msg[256];
+    const char *code = e.code;
+    if (s->audit_failed) {
+        snprintf(msg, sizeof(msg), "The audit record could not be written.");
+    } else if (s->r.step == TRANSCRIBE_DECODE && e.status >= 500) {
+        snprintf(msg, sizeof(msg), "%s", s->r.msg);
+        code = "transcription_failed";
+    } else {
+        snprintf(msg, sizeof(msg), "%s", s->r.msg[0] ? s->r.msg : err_str(s->rc));
+    }
+    err_sentence(msg, sizeof(msg), NULL);
+    stream_event(s, "error",
+                 json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", msg, "type", e.type,
+                           "param", "code", code));
+}
+
+/* The stream's producer, on a thread of its own (http/sse.h): runs the
+ * transcription with the events hook, releases the rest of the text,
+ * writes the audit record, then ends with transcript.text.done or an
+ * error event. A failure before any event is left to the handler, which
+ * answers it as the non-streamed request would. */
+static void stream_produce(struct http_sse *sse, void *arg)
+{
+    struct sync_req *s = arg;
+    char *rest = NULL;
+    s->sse = sse;
+    int rc = transcribe_run(&s->rq, &s->r);
+    if (rc == 0 && (rc = redact_stream_finish(s->rs, &rest)) == 0 && *rest)
+        rc = stream_delta(s, rest);
+    wipe_free_str(rest);
+    if (rc < 0 && http_sse_gone(sse)) {
+        sync_settle(s->req, s, rc, "client_gone", 200);
+        return;
+    }
+    sync_settle(s->req, s, rc, NULL, 0);
+    if (s->rc == 0)
+        s->rc = stream_event(s, NULL,
+                             json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
+                                       redact_stream_text(s->rs)));
+    else if (s->sent)
+        stream_error(s);
+}
+
+/* stream=true: starts the producer and waits for its first event; a run
+ * that fails before one is answered as a JSON error. Takes s. */
+static int stream_handle(struct http_req *req, struct sync_req *s)
+{
+    bool streaming;
+    s->req = req;
+    s->events.utterance = stream_utterance;
+    s->events.ctx = s;
+    s->jo.events = &s->events;
+    int rc = PHS_ENOMEM;
+    if (!(s->rs = redact_stream_new(&s->rq.redact)) ||
+        (rc = http_sse_start(req, 0, stream_produce, s, sync_req_free)) < 0) {
+        sync_req_free(s);
+        return rc;
+    }
+    if ((rc = http_sse_await(req, &streaming)) < 0 || streaming)
+        return rc;
+    if (s->rc == 0) { /* no event could be queued */
+        http_reply_err(req, PHS_ENOMEM, NULL, "The event stream could not be started.");
+        return PHS_ENOMEM;
+    }
+    return sync_reply_failure(req, s);
+}
+
 static int sync_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
     struct upload *u = http_req_data(req);
-    struct sync_req s;
-    struct transcribe_result r;
     uint8_t sha[CRYPTO_SHA256_LEN];
-    char sha_hex[2 * CRYPTO_SHA256_LEN + 1], why[40];
     (void)c; /* the upload keeps the caller */
-    memset(&s, 0, sizeof(s));
+    struct sync_req *s = calloc(1, sizeof(*s));
+    if (!s)
+        return PHS_ENOMEM;
     int rc = upload_finish(req, u);
-    if (rc < 0 || (rc = sync_parse(req, srv, u, &s)) < 0) {
-        vocab_clear(&s.words);
+    if (rc < 0 || (rc = sync_parse(req, srv, u, s)) < 0) {
+        sync_req_free(s);
         return rc;
     }
     crypto_sha256(u->audio.p, u->audio.len, sha);
-    crypto_hex(sha, sizeof(sha), sha_hex);
-    s.rq.decode = sync_decode;
-    s.rq.ctx = &s;
-    rc = transcribe_run(&s.rq, &r);
-    if (r.step == TRANSCRIBE_REDACT || r.step == TRANSCRIBE_RENDER)
-        snprintf(r.msg, sizeof(r.msg), "%s",
-                 rc == PHS_ENOMEM ? "Out of memory." : "Redaction failed.");
-    int status = sync_status(&s, &r, rc);
-    struct audit_event ev = sync_event(req, &s, &r, rc, status, sha_hex, why, sizeof(why));
-    int arc = server_audit(srv, &ev);
-    u->audited = arc == 0;
-    if (arc < 0 && rc == 0) {
-        http_reply_err(req, arc, NULL, "The audit record could not be written.");
-        rc = arc;
-    } else if (rc < 0) {
-        sync_reply_error(req, &s, &r, rc, status);
-    } else {
-        rc = http_reply_text(req, 200, transcript_content_type(s.rq.fmt), r.text, strlen(r.text));
-    }
-    transcribe_result_clear(&r);
-    vocab_clear(&s.words);
+    crypto_hex(sha, sizeof(sha), s->sha_hex);
+    s->rq.decode = sync_decode;
+    s->rq.ctx = s;
+    if (s->stream)
+        return stream_handle(req, s);
+    rc = transcribe_run(&s->rq, &s->r);
+    sync_settle(req, s, rc, NULL, 0);
+    if (s->rc < 0)
+        rc = sync_reply_failure(req, s);
+    else
+        rc = http_reply_text(req, 200, transcript_content_type(s->rq.fmt), s->r.text,
+                             strlen(s->r.text));
+    sync_req_free(s);
     return rc;
 }
 

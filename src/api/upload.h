@@ -90,6 +90,9 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels);
 int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
                          size_t plen, vocab *v);
 
+/* `stream` (true/false; absent: false): answer with Server-Sent Events. */
+int upload_stream(struct http_req *req, struct upload *u, bool *stream);
+
 /* What a redacted stored job keeps besides its redacted transcript. */
 struct redaction_extras {
     bool keep_unredacted;         /* the transcript before redaction (read + phi) */

@@ -121,6 +121,12 @@ static int option_bool(struct http_req *req, struct upload *u, const char *name,
     return 0;
 }
 
+int upload_stream(struct http_req *req, struct upload *u, bool *stream)
+{
+    bool given;
+    return option_bool(req, u, "stream", stream, &given);
+}
+
 /* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
  * redaction (labels), and none fits a single-use result (store=false) or
  * the zero-retention endpoint (stored false), which keep nothing to fetch

@@ -1,0 +1,198 @@
+# stream=true on POST /v1/audio/transcriptions: Server-Sent Events in
+# OpenAI's shape (transcript.text.delta ..., transcript.text.done), each
+# validated against OpenAI's schema; deltas join to the done text, which is
+# the non-streamed text; formats that do not stream are refused; redaction
+# holds a phone number said across two utterances back until it is whole;
+# errors before the first event are JSON errors; a client that hangs up
+# mid-stream leaves the server healthy; the audit record is the
+# non-streamed one; the official openai npm client's streaming loop.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+U1=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+command -v flite >/dev/null || fail "flite is not installed (scripts/install-deps installs it)"
+command -v sox >/dev/null || fail "sox is not installed (scripts/install-deps installs it)"
+SPEC=$SHARED/openai-openapi/openapi.json
+# Two stretches of speech with 1.5 s of digital silence between them; a
+# little noise under the speech leaves that silence the only quiet place
+# where the recogniser can end its first utterance (it cuts a full 20 s
+# buffer at its quietest 200 ms after 8 s), so the phone number is cut in two.
+flite -voice slt -t "Patient John Smith was seen today for a follow up visit. He reports less pain in the left knee and sleeps well. His phone number is six one seven" -o "$T/p1.wav"
+flite -voice slt -t "five five five four three two one. He is doing well and will come back next month for a repeat x ray of the knee and a blood test to check his kidneys. The plan is to keep the same medicine and walk every day." -o "$T/p2.wav"
+for f in p1 p2; do
+    sox -n -r 16000 -c 1 -b 16 "$T/${f}z.wav" synth "$(soxi -D "$T/$f.wav")" whitenoise vol 0.003
+    sox -m -D "$T/$f.wav" "$T/${f}z.wav" -b 16 "$T/${f}n.wav"
+done
+sox -n -D -r 16000 -c 1 -b 16 "$T/gap.wav" trim 0 1.5
+sox -D "$T/p1n.wav" "$T/gap.wav" "$T/p2n.wav" "$T/two.wav"
+setup_data
+start_server --workers 2 --connection-timeout 6
+sql() { sqlite3 "$DATA/phiscribe.db" "$1"; }
+
+# sse FILE OUT [curl -F args...]: streams, raw events in OUT, status in STATUS,
+# headers in OUT.h
+sse() {
+    f=$1; out=$2; shift 2
+    STATUS=$($C -N -X POST -H "Authorization: Bearer $KEY_A" -D "$out.h" -o "$out" -w '%{http_code}' \
+        -F file=@"$f" -F model=whisper-1 -F stream=true "$@" "$URL/v1/audio/transcriptions")
+}
+# events OUT: one JSON document a line (the data of each event) into OUT.jsonl,
+# checking the framing: "data: " lines, each event ended by a blank line.
+events() {
+    python3 - "$1" <<'EOF'
+import json, sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+assert raw.endswith("\n\n"), "stream does not end with a blank line"
+out = open(sys.argv[1] + ".jsonl", "w")
+for block in raw.split("\n\n")[:-1]:
+    lines = block.split("\n")
+    name = None
+    data = []
+    for l in lines:
+        if l.startswith(":"):  # a comment (keep-alive)
+            continue
+        if l.startswith("event: "):
+            name = l[7:]
+        elif l.startswith("data: "):
+            data.append(l[6:])
+        else:
+            raise SystemExit("bad line %r" % l)
+    if not data and name is None:
+        continue
+    doc = json.loads("\n".join(data))
+    if name is not None:
+        doc = {"event": name, "data": doc}
+    out.write(json.dumps(doc) + "\n")
+EOF
+}
+# check_stream OUT: every event valid, deltas first, one done last, deltas join to it;
+# prints the done text
+check_stream() {
+    events "$1" || fail "framing of $1: $(cat "$1")"
+    if [ -f "$SPEC" ]; then
+        /usr/bin/python3 "$here/openai_schema.py" --lines "$SPEC" CreateTranscriptionResponseStreamEvent \
+            "$1.jsonl" || fail "an event of $1 does not match OpenAI's schema"
+    fi
+    python3 - "$1.jsonl" <<'EOF' || fail "event order or text of $1: $(cat "$1")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev and ev[-1]["type"] == "transcript.text.done", "last event is not done"
+assert all(e.get("type") == "transcript.text.delta" for e in ev[:-1]), "not deltas before done"
+joined = "".join(e["delta"] for e in ev[:-1])
+assert joined == ev[-1]["text"], "deltas %r != done %r" % (joined, ev[-1]["text"])
+base = sys.argv[1][: -len(".jsonl")]
+open(base + ".text", "w").write(ev[-1]["text"])
+open(base + ".n", "w").write(str(len(ev) - 1))
+EOF
+}
+
+# The five recognitions of two.wav run side by side (two workers): two
+# streams (plain json; redacted text), the same two non-streamed, and the
+# openai npm client's streaming loop.
+if [ ! -f "$here/openai/node_modules/openai/package.json" ]; then
+    (cd "$here/openai" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci openai"
+fi
+sse "$T/two.wav" "$T/r1" -F redact=true -F response_format=text &
+p1=$!
+$C -o "$T/ns.json" -H "Authorization: Bearer $KEY_A" -F file=@"$T/two.wav" -F model=whisper-1 \
+    "$URL/v1/audio/transcriptions" &
+p2=$!
+$C -o "$T/nsr.json" -H "Authorization: Bearer $KEY_A" -F file=@"$T/two.wav" -F model=whisper-1 \
+    -F redact=true "$URL/v1/audio/transcriptions" &
+p3=$!
+NODE_EXTRA_CA_CERTS=$CA node "$here/openai/sdk-stream.mjs" "$URL/v1" "$KEY_A" "$T/two.wav" >"$T/node.out" 2>&1 &
+p4=$!
+sse "$T/two.wav" "$T/s1"
+wait $p1 $p2 $p3 || fail "a request of the first round failed"
+wait $p4 || fail "openai streaming loop: $(cat "$T/node.out")"
+cp "$T/ns.json" "$T/body"
+want=$(jget text)
+cp "$T/nsr.json" "$T/body"
+want_redacted=$(jget text)
+
+# ---- events, headers, one delta per utterance, the non-streamed text ----
+[ "$STATUS" = 200 ] || fail "stream status $STATUS: $(cat "$T/s1")"
+grep -qi '^content-type: text/event-stream' "$T/s1.h" || fail "content type: $(cat "$T/s1.h")"
+for h in 'cache-control: no-store' 'x-content-type-options: nosniff' 'strict-transport-security:' 'x-request-id: req_'; do
+    grep -qi "^$h" "$T/s1.h" || fail "header $h missing: $(cat "$T/s1.h")"
+done
+check_stream "$T/s1"
+[ "$(cat "$T/s1.n")" -ge 2 ] || fail "two utterances gave $(cat "$T/s1.n") delta(s): $(cat "$T/s1")"
+[ "$(cat "$T/s1.text")" = "$want" ] || fail "streamed text '$(cat "$T/s1.text")' != non-streamed '$want'"
+ok "stream=true: $(cat "$T/s1.n") deltas (one per utterance) then done, each event valid against OpenAI's schema, deltas join to the non-streamed text"
+
+# ---- redaction: no digit of the phone number in any delta ----
+check_stream "$T/r1"
+! grep -q -i -w -E "smith|john|six|seven|five|four|three|two|one" "$T/r1" || fail "redacted stream leaked: $(cat "$T/r1")"
+grep -q '\[PHONE\]' "$T/r1.text" || fail "no [PHONE] in $(cat "$T/r1.text")"
+[ "$(cat "$T/r1.text")" = "$want_redacted" ] ||
+    fail "redacted streamed text '$(cat "$T/r1.text")' != non-streamed '$want_redacted'"
+ok "redact=true, response_format=text: a phone number cut by an utterance end is held back until whole ($(cat "$T/r1.n") deltas), no digit or name in any delta; the non-streamed redacted text"
+
+# ---- the official openai npm client's streaming loop ----
+[ "$(tail -1 "$T/node.out")" = "$want" ] || fail "openai loop printed '$(tail -1 "$T/node.out")', want '$want'"
+ok "openai npm client: for await over transcriptions.create({stream: true}) prints the text"
+
+# ---- audit: the non-streamed record ----
+n=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcription.create' AND outcome = 'success' AND http_status = 200 AND audio_sha256 IS NOT NULL")
+[ "$n" = 5 ] || fail "audit records: $n, want 5"
+! grep -a -q -i -E "smith|phone number|kidneys" "$DATA/phiscribe.db" || fail "words in the database"
+ok "every streamed request audited as transcription.create with its recording's hash, as the non-streamed ones, no words"
+
+# ---- a client that hangs up mid-stream ----
+# It reads the first event and closes the connection; the server sees the
+# hang-up while it waits for the next utterance and cancels the recognition
+# at that utterance.
+before=$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcription.create'")
+python3 - "$URL" "$KEY_A" "$T/two.wav" "$CA" <<'PYEOF' || fail "hang-up client"
+import http.client, ssl, sys, uuid
+url, key, path, ca = sys.argv[1:]
+host, port = url.split("//")[1].split(":")
+ctx = ssl.create_default_context(cafile=ca)
+c = http.client.HTTPSConnection(host, int(port), context=ctx)
+b = uuid.uuid4().hex.encode()
+body = (b"--" + b + b'\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n" + open(path, "rb").read() + b"\r\n--" + b +
+        b'\r\nContent-Disposition: form-data; name="stream"\r\n\r\ntrue\r\n--' + b + b"--\r\n")
+c.request("POST", "/v1/audio/transcriptions", body,
+          {"Authorization": "Bearer " + key, "Content-Type": "multipart/form-data; boundary=" + b.decode()})
+r = c.getresponse()
+assert r.status == 200, r.status
+line = r.readline()
+assert line.startswith(b"data: {\"type\":\"transcript.text.delta\""), line
+c.sock.close()
+PYEOF
+i=0
+until [ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'transcription.create'")" -gt "$before" ]; do
+    i=$((i + 1)); [ $i -lt 1200 ] || fail "no audit record after the hang-up"; sleep 0.1
+done
+# The record is written once the recognition stops: cancelled (reason
+# client_gone), or complete when the recognition won the race.
+r=$(sql "SELECT outcome || ' ' || coalesce(reason, '') FROM audit_log WHERE action = 'transcription.create' ORDER BY seq DESC LIMIT 1")
+case "$r" in "failure client_gone" | "success "*) ;; *) fail "hang-up audited as '$r'" ;; esac
+ok "a client that hangs up mid-stream: the request ends, audited ($r)"
+
+# ---- formats that do not stream, bad values: 400 before anything ----
+for f in srt vtt verbose_json; do
+    sse "$T/two.wav" "$T/bad" -F response_format=$f
+    [ "$STATUS" = 400 ] || fail "$f with stream: status $STATUS"
+    cp "$T/bad" "$T/body"; envelope
+    [ "$(jget error.code)" = invalid_combination ] && [ "$(jget error.param)" = response_format ] ||
+        fail "$f: $(cat "$T/body")"
+done
+req POST "/v1/audio/transcriptions?stream=maybe" "$KEY_A" -F file=@"$T/two.wav" -F model=whisper-1
+expect_status 400 "stream=maybe"; envelope
+[ "$(jget error.param)" = stream ] || fail "stream=maybe: $(cat "$T/body")"
+ok "srt, vtt, verbose_json with stream=true: 400 invalid_combination; stream=maybe: 400"
+
+# ---- an error before the first event is an ordinary JSON error ----
+# (found by a worker: after the hang-up the workers still take requests)
+head -c 3000 /dev/urandom >"$T/noise.bin"
+sse "$T/noise.bin" "$T/e1"
+[ "$STATUS" = 400 ] || fail "not audio with stream: status $STATUS: $(cat "$T/e1")"
+cp "$T/e1" "$T/body"; envelope
+grep -qi '^content-type: application/json' "$T/e1.h" || fail "error content type: $(cat "$T/e1.h")"
+r=$(sql "SELECT outcome || ' ' || http_status FROM audit_log WHERE action = 'transcription.create' ORDER BY seq DESC LIMIT 1")
+[ "$r" = "failure 400" ] || fail "not-audio stream audited as '$r'"
+ok "audio that is not audio, streamed: 400 JSON error and its audit record, no event"
+stop_server
