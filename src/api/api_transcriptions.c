@@ -192,6 +192,10 @@ static int sync_reply_error(struct http_req *req, const struct sync_req *s,
         http_reply_err(req, rc, status == 429 ? NULL : "file", r->msg);
         return rc;
     }
+    if (rc == PHS_EDECODER_CRASHED || rc == PHS_EDECODER_TIMEOUT) { /* its worker was replaced */
+        http_reply_err(req, rc, NULL, r->msg);
+        return rc;
+    }
     http_reply_error(req, 500, "server_error", NULL, "transcription_failed", "%s", r->msg);
     return rc;
 }

@@ -157,9 +157,15 @@ static json_t *job_json(const struct store_transcript *t)
                                   jsonout_seconds((double)t->audio_duration_ms / 1000.0));
     if (t->state == STORE_JOB_FAILED) {
         char msg[sizeof(t->error)]; /* in the one style of the API's messages */
-        snprintf(msg, sizeof(msg), "%s", t->error);
+        /* A worker fault is stored as "CODE: message" (service/jobrun.c). */
+        const char *code = !strncmp(t->error, "decoder_crashed: ", 17)   ? "decoder_crashed"
+                           : !strncmp(t->error, "decoder_timeout: ", 17) ? "decoder_timeout"
+                                                                         : NULL;
+        snprintf(msg, sizeof(msg), "%s", t->error + (code ? 17 : 0));
         err_sentence(msg, sizeof(msg), NULL);
-        rc |= json_object_set_new(j, "error", json_pack("{s:s}", "message", msg));
+        rc |= json_object_set_new(j, "error",
+                                  code ? json_pack("{s:s,s:s}", "code", code, "message", msg)
+                                       : json_pack("{s:s}", "message", msg));
     }
     if (t->retention_s > 0)
         rc |= json_object_set_new(j, "retention", json_integer(t->retention_s));

@@ -192,6 +192,26 @@ static void render_audit_and_jobs(struct server *srv, struct metrics_text *t,
         (unsigned long long)js->requeued, (unsigned long long)js->paused);
 }
 
+static void render_worker_processes(struct metrics_text *t, const struct jobs_stats *js)
+{
+    put(t,
+        "# HELP phiscribe_worker_processes Worker processes running in the pool's slots.\n"
+        "# TYPE phiscribe_worker_processes gauge\nphiscribe_worker_processes %llu\n"
+        "# HELP phiscribe_worker_spawned_total Worker processes started.\n"
+        "# TYPE phiscribe_worker_spawned_total counter\nphiscribe_worker_spawned_total %llu\n"
+        "# HELP phiscribe_worker_crashes_total Worker processes that died during a request "
+        "(killed and replaced).\n"
+        "# TYPE phiscribe_worker_crashes_total counter\nphiscribe_worker_crashes_total %llu\n"
+        "# HELP phiscribe_worker_timeouts_total Worker processes killed for a request's "
+        "deadline or CPU limit.\n"
+        "# TYPE phiscribe_worker_timeouts_total counter\nphiscribe_worker_timeouts_total %llu\n"
+        "# HELP phiscribe_worker_recycled_total Idle tenant worker processes ended.\n"
+        "# TYPE phiscribe_worker_recycled_total counter\nphiscribe_worker_recycled_total %llu\n",
+        (unsigned long long)js->workers_alive, (unsigned long long)js->workers_spawned,
+        (unsigned long long)js->worker_crashes, (unsigned long long)js->worker_timeouts,
+        (unsigned long long)js->workers_recycled);
+}
+
 static void render_model_cache(struct metrics_text *t, const struct jobs_stats *js)
 {
     put(t,
@@ -239,5 +259,6 @@ int metrics_render(struct server *srv, sbuf *out)
     render_auth(srv, &t);
     render_audit_and_jobs(srv, &t, &js);
     render_model_cache(&t, &js);
+    render_worker_processes(&t, &js);
     return t.rc;
 }

@@ -41,6 +41,8 @@ void server_config_default(struct server_config *c)
     c->auth_limit.audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
     c->auth_limit.table_size = RATELIMIT_DEFAULT_TABLE_SIZE;
     asr_config_default(&c->asr);
+    c->isolation = POOL_SHARED;
+    c->sandbox = true;
 }
 
 /* ---- authentication and audit --------------------------------------------- */
@@ -381,7 +383,22 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
 {
     int rc = PHS_ENOMEM;
     const struct server_config *cfg = &srv->cfg;
-    if (!(srv->model = asr_model_load(&cfg->asr, &rc, msg, msg_len)))
+    unsigned deadline = cfg->worker_deadline_s
+                            ? cfg->worker_deadline_s
+                            : SERVER_WORKER_DEADLINE_BASE_S + (unsigned)cfg->max_audio_seconds;
+    struct pool_config pc = {
+        .asr = &cfg->asr,
+        .workers = cfg->workers,
+        .isolation = cfg->isolation,
+        .tenant_max = cfg->tenant_workers,
+        .sandbox = cfg->sandbox,
+        .deadline_s = deadline,
+        .cpu_seconds = cfg->worker_cpu_s ? cfg->worker_cpu_s : deadline,
+#ifndef __SANITIZE_ADDRESS__ /* its shadow memory needs terabytes of address space */
+        .address_space = cfg->worker_memory ? cfg->worker_memory : SERVER_DEFAULT_WORKER_MEMORY,
+#endif
+    };
+    if (!(srv->pool = pool_start(&pc, &rc, msg, msg_len)))
         return rc;
     if (!(srv->lex = redact_lexicon_new())) {
         snprintf(msg, msg_len, "out of memory");
@@ -396,7 +413,7 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         .budget_ctx = srv,
         .per_request_max = cfg->sync_memory_max / (uint64_t)(cfg->workers > 0 ? cfg->workers : 1),
         .lex = srv->lex,
-        .model = srv->model,
+        .pool = srv->pool,
         .store = srv->store,
         .workers = cfg->workers,
         .queue_max = (size_t)cfg->queue_max,
@@ -499,7 +516,7 @@ static void server_free(struct server *srv)
         http_server_free(srv->http);
     purge_stop(srv);
     jobs_stop(srv->jobs);
-    asr_model_free(srv->model);
+    pool_stop(srv->pool);
     redact_lexicon_free(srv->lex);
     if (srv->store) {
         audit_checkpoint(srv->store, true);

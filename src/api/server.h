@@ -10,6 +10,7 @@
 #include "speech/asr.h"
 #include "http/http.h"
 #include "service/jobs.h"
+#include "service/pool.h"
 #include "service/ratelimit.h"
 #include "store/store.h"
 
@@ -24,6 +25,10 @@
 #define SERVER_DEFAULT_PURGE_INTERVAL_S 60u                    /* between retention purges */
 #define SERVER_DEFAULT_MODEL_CACHE_MODELS JOBS_MODEL_CACHE_MAX /* per-request models kept */
 #define SERVER_DEFAULT_MODEL_CACHE_IDLE_S ((unsigned)JOBS_MODEL_CACHE_IDLE_SECONDS)
+#define SERVER_DEFAULT_WORKER_MEMORY (2048ull * 1024 * 1024)  /* a worker's address space */
+/* A request's deadline in a worker: this plus the recording's longest
+ * duration (decoding runs several times faster than real time). */
+#define SERVER_WORKER_DEADLINE_BASE_S 120u
 
 struct server_config {
     const char *data_dir;        /* resolved data directory */
@@ -36,6 +41,16 @@ struct server_config {
     unsigned model_cache_models; /* per-request models kept for reuse (0: none) */
     unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
     asr_config asr;              /* engine and model */
+    /* The worker processes (service/pool.h): isolation mode, per-tenant
+     * cap (0: half the workers), confinement (false only for debugging),
+     * a request's wall-clock deadline and CPU seconds (0: derived from
+     * max_audio_seconds), a worker's address space (0: SERVER_DEFAULT_WORKER_MEMORY). */
+    enum pool_isolation isolation;
+    int tenant_workers;
+    bool sandbox;
+    unsigned worker_deadline_s;
+    unsigned worker_cpu_s;
+    uint64_t worker_memory;
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */

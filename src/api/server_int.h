@@ -26,7 +26,7 @@ struct server_metric {
 struct server {
     struct server_config cfg;
     store *store;
-    asr_model *model;
+    pool *pool; /* the worker processes */
     jobs *jobs;
     struct http_server *http;
     char blobdir[STORE_PATH_MAX];

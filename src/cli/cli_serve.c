@@ -156,6 +156,15 @@ int cli_serve(int argc, char **argv)
     sc.sync_memory_max = c.sync_memory_max;
     sc.model_cache_models = c.model_cache_models;
     sc.model_cache_idle_seconds = c.model_cache_idle_seconds;
+    if (!strcmp(c.isolation, "tenant")) {
+        sc.isolation = POOL_TENANT;
+    } else if (strcmp(c.isolation, "shared") != 0) {
+        fprintf(stderr, "phiscribe serve: isolation must be shared or tenant\n");
+        return CLI_USAGE;
+    }
+    sc.tenant_workers = (int)c.tenant_workers;
+    sc.worker_deadline_s = c.worker_deadline;
+    sc.worker_memory = c.worker_memory;
     if (c.model_dir[0])
         sc.asr.model_dir = c.model_dir;
     if (c.lm[0])

@@ -76,6 +76,14 @@ static const struct config_item config_items[] = {
         1024, "per-request models kept for reuse (0 = none)"),
     NUM("jobs", "model_cache_idle_seconds", "model-cache-idle-seconds", "SECONDS", CFG_UINT,
         model_cache_idle_seconds, 1, 86400, "a kept per-request model unused this long is freed"),
+    STR("jobs", "isolation", "isolation", "MODE", isolation,
+        "worker processes: shared (any tenant) or tenant (one tenant each, for life)"),
+    NUM("jobs", "tenant_workers", "tenant-workers", "N", CFG_UINT, tenant_workers, 0, 1024,
+        "isolation = tenant: workers one tenant may hold at once (0 = half)"),
+    NUM("jobs", "worker_deadline", "worker-deadline", "SECONDS", CFG_UINT, worker_deadline, 0,
+        86400 * 2, "time one recording may take in a worker (0 = 120 + max_audio_seconds)"),
+    NUM("jobs", "worker_memory", "worker-memory", "BYTES", CFG_BYTES, worker_memory,
+        256ull * 1024 * 1024, 1ull << 40, "address space of one worker process"),
     NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
         1000000, "failed authentications per source and window before 429"),
     NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT, auth_failure_window,
@@ -114,6 +122,8 @@ void config_defaults(struct config *c)
     c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
     c->model_cache_models = SERVER_DEFAULT_MODEL_CACHE_MODELS;
     c->model_cache_idle_seconds = SERVER_DEFAULT_MODEL_CACHE_IDLE_S;
+    snprintf(c->isolation, sizeof(c->isolation), "%s", "shared");
+    c->worker_memory = SERVER_DEFAULT_WORKER_MEMORY;
     c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;

@@ -40,6 +40,10 @@ struct config {
     uint64_t sync_memory_max;   /* memory for synchronous uploads, all together */
     unsigned model_cache_models;       /* per-request models kept for reuse (0: none) */
     unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
+    char isolation[16];          /* "shared" or "tenant" (worker processes) */
+    unsigned tenant_workers;     /* tenant mode: workers one tenant holds at most (0: half) */
+    unsigned worker_deadline;    /* seconds a request may take in a worker (0: derived) */
+    uint64_t worker_memory;      /* a worker's address space */
     /* [auth] failed-authentication limiter, per source address */
     unsigned auth_failure_limit;       /* failures per window, then 429 */
     unsigned auth_failure_window;      /* seconds */

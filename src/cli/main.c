@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "worker/zygote.h"
 
 struct command {
     const char *name;
@@ -60,6 +61,8 @@ static void harden_process(void)
 int main(int argc, char **argv)
 {
     harden_process();
+    if (argc >= 2 && !strcmp(argv[1], ZYGOTE_COMMAND))
+        return zygote_main(argc, argv); /* the worker processes' parent (worker/zygote.h) */
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

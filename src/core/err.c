@@ -27,6 +27,8 @@ const char *err_str(int code)
     case PHS_ETIMEOUT: return "timed out";
     case PHS_EINTERNAL: return "internal error";
     case PHS_ESTALE: return "the key changed during the operation; retry";
+    case PHS_EDECODER_CRASHED: return "the decoder process crashed";
+    case PHS_EDECODER_TIMEOUT: return "the decoder process exceeded its time limit";
     }
     return "unknown error";
 }

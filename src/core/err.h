@@ -24,6 +24,8 @@ enum phs_err {
     PHS_ETIMEOUT = -18,  /* operation took longer than allowed */
     PHS_EINTERNAL = -19, /* a bug: an invariant did not hold */
     PHS_ESTALE = -20,    /* a key changed under the operation; do it again */
+    PHS_EDECODER_CRASHED = -21, /* the worker process decoding it died */
+    PHS_EDECODER_TIMEOUT = -22, /* the worker missed its deadline or CPU limit (killed) */
 };
 
 #include <stddef.h>

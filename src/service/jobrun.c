@@ -56,6 +56,7 @@ struct run {
     struct certificate cert;
     bool unread; /* the store could not be read at all: nothing to commit */
     bool busy;   /* the job's model does not fit the memory budget now */
+    bool retry;  /* its worker process crashed or overran: run it again */
     char msg[256];
 };
 
@@ -113,16 +114,13 @@ static int blob_sink_write(void *ctx, const void *buf, size_t len)
 static int seal_redacted_audio(struct run *r)
 {
     int rc;
-    audio_source src;
-    audio_mem mem;
     blob_writer *bw = seal_start(r, &r->raudio.obj, &rc);
     if (!bw) {
         snprintf(r->msg, sizeof(r->msg), "the redacted audio could not be stored: %s", err_str(rc));
         return rc;
     }
-    audio_source_memory(&src, &mem, r->audio.p, r->audio.len);
-    rc = redact_audio_wav_stream(&src, &r->cfg->limits, r->spans, r->n_spans, r->opts.audio_mode,
-                                 blob_sink_write, bw, NULL, r->msg, sizeof(r->msg));
+    rc = jobs_redact_audio(r->w, r->job->tenant_id, r->audio.p, r->audio.len, r->spans, r->n_spans,
+                           r->opts.audio_mode, blob_sink_write, bw, r->msg, sizeof(r->msg));
     if (rc < 0) {
         blob_writer_abort(bw);
         return rc;
@@ -238,8 +236,29 @@ static int run_transcribe(struct run *r)
     }
     crypto_sha256(r->audio.p, r->audio.len, sha);
     crypto_hex(sha, sizeof(sha), r->sha_hex);
-    return jobs_decode(r->w, r->model, r->audio.p, r->audio.len, &r->info, &r->res, r->msg,
-                       sizeof(r->msg));
+    return jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info,
+                       &r->res, r->msg, sizeof(r->msg));
+}
+
+/* A worker process crashed or overran on this job (rc): audited; the job
+ * goes back to the queue with the run counted, unless it has had its
+ * JOBS_MAX_WORKER_FAULTS runs, when it fails with the error's code. */
+static bool run_worker_fault(struct run *r, int rc)
+{
+    if (!jobs_worker_fault(rc))
+        return false;
+    struct audit_event who = {
+        .tenant = r->tenant.name[0] ? r->tenant.name : NULL,
+        .actor = "system:worker",
+        .source = "local",
+    };
+    jobs_audit_worker_fault(r->j, &who, rc, "transcript", r->job->id);
+    if (r->job->attempts < JOBS_MAX_WORKER_FAULTS)
+        return true;
+    snprintf(r->msg, sizeof(r->msg), "%s: %s (%d runs)",
+             rc == PHS_EDECODER_TIMEOUT ? "decoder_timeout" : "decoder_crashed", err_str(rc),
+             r->job->attempts);
+    return false;
 }
 
 /* Redaction as the job asked: the copy before redaction first (readable
@@ -304,13 +323,17 @@ static int run_steps(struct run *r)
     }
     if (rc == 0)
         rc = run_transcribe(r);
+    if (run_worker_fault(r, rc)) {
+        r->retry = true;
+        return rc;
+    }
     jobs_model_put(r->j, r->model);
     r->model = NULL;
     vocab_clear(&r->words);
     if (rc == 0)
         rc = run_redact(r);
-    if (rc == 0)
-        rc = run_seal(r);
+    if (rc == 0 && run_worker_fault(r, rc = run_seal(r)))
+        r->retry = true; /* redacted audio is rendered in a worker too */
     sbuf_free(&r->audio);
     return rc;
 }
@@ -477,8 +500,8 @@ static int run_commit(struct run *r, int outcome)
     return 0;
 }
 
-/* Puts the claimed job back in the queue without counting the attempt. */
-static int run_requeue(struct run *r)
+/* Puts the claimed job back in the queue, counting the attempt or not. */
+static int run_requeue(struct run *r, bool counted)
 {
     store_tx *tx;
     struct store_transcript *job = r->job;
@@ -486,7 +509,8 @@ static int run_requeue(struct run *r)
     if (rc < 0)
         return rc;
     job->state = STORE_JOB_QUEUED;
-    job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
+    if (!counted)
+        job->attempts = job->attempts > 0 ? job->attempts - 1 : 0;
     job->updated_us = time_now_us();
     if ((rc = store_transcript_update(tx, job)) < 0) {
         store_rollback(tx);
@@ -526,11 +550,13 @@ int jobrun_stored(struct worker *w, struct store_transcript *job)
     if (r.unread)
         rc = outcome;
     else if (r.busy) /* try again later, as if unclaimed (only the vocabulary was decrypted) */
-        rc = run_requeue(&r);
+        rc = run_requeue(&r, false);
+    else if (r.retry) /* its worker crashed: again, the run counted */
+        rc = run_requeue(&r, true);
     else if ((rc = run_commit(&r, outcome)) == PHS_ESTALE)
         /* The tenant key was rotated while the job ran: its results were
          * written under the old key and dropped; run it again under the new. */
-        rc = run_requeue(&r);
+        rc = run_requeue(&r, false);
     run_free(&r);
     return rc;
 }

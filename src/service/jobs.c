@@ -20,6 +20,7 @@
 #include "speech/modelcache.h"
 #include "speech/pipeline.h"
 #include "service/tprofile.h"
+#include "text/redact_audio.h"
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
@@ -97,10 +98,12 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o)
 }
 
 /* A model and decoder built for one recording's options: the value of a
- * model cache entry. */
+ * model cache entry. With a worker pool: a worker process that built it. */
 struct custom {
     asr_model *model;
     asr_decoder *dec;
+    pool *pool;
+    pool_worker *pw;
 };
 
 /* The cache's value_free. */
@@ -111,6 +114,7 @@ static void custom_free(void *ctx, void *value)
     if (!c)
         return;
     bool had = c->model != NULL;
+    pool_worker_free(c->pool, c->pw);
     asr_decoder_free(c->dec);
     asr_model_free(c->model);
     free(c);
@@ -176,6 +180,16 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
         return rc;
     }
     if ((*out = modelcache_acquire(j->cache, &key))) {
+        struct custom *hit = modelcache_value(*out);
+        if (hit->pw && !pool_worker_alive(hit->pw)) {
+            /* Its worker died: freed (with the tenant's other idle
+             * models), and a new one built below. */
+            modelcache_release(j->cache, *out);
+            modelcache_forget_tenant(j->cache, o->tenant_id);
+            *out = NULL;
+        }
+    }
+    if (*out) {
         if (own && (rc = custom_audit_cached(j, o, &id)) < 0) {
             modelcache_release(j->cache, *out);
             *out = NULL;
@@ -211,9 +225,14 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
     } else if (o->profile && o->profile[0]) {
         cfg.profile = o->profile;
     }
-    if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
-        !(c->dec = asr_decoder_new(c->model, &rc)))
+    if (j->cfg.pool) {
+        c->pool = j->cfg.pool;
+        rc = pool_spawn_own(j->cfg.pool, o->tenant_id, cfg.profile, cfg.vocabulary, &c->pw, msg,
+                            msg_len);
+    } else if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
+               !(c->dec = asr_decoder_new(c->model, &rc))) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+    }
     double t1 = now_s();
     tprofile_dir_remove(dir);
     if (rc < 0) {
@@ -243,31 +262,119 @@ out_profile_error:
     return rc;
 }
 
-int jobs_decode(struct worker *w, modelcache_entry *model, const void *audio, size_t len,
-                audio_info *info, asr_result **out, char *msg, size_t msg_len)
+/* rq on a worker process: model's own, else a leased one of tenant's. */
+static int run_in_worker(jobs *j, modelcache_entry *model, int64_t tenant,
+                         const struct pool_request *rq, audio_info *info, asr_result **out,
+                         char *msg, size_t msg_len)
 {
     struct custom *c = modelcache_value(model);
-    audio_source src;
-    audio_mem mem;
-    audio_source_memory(&src, &mem, audio, len);
-    asr_decoder *dec = c ? c->dec : w->dec;
-    asr_listener heard = {.utterance = w->events ? w->events->utterance : NULL,
-                          .ctx = w->events ? w->events->ctx : NULL};
-    if (heard.utterance)
-        asr_decoder_set_listener(dec, &heard);
+    pool_worker *pw = c ? c->pw : NULL;
+    int rc = 0;
+    if (!pw && (rc = pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len)) < 0)
+        return rc;
+    rc = pool_run(j->cfg.pool, pw, rq, info, out, msg, msg_len);
+    if (!c)
+        pool_release(j->cfg.pool, pw);
+    return rc;
+}
+
+int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
+                size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    struct custom *c = modelcache_value(model);
     double t0 = now_s();
-    int rc = pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
-    if (heard.utterance)
-        asr_decoder_set_listener(dec, NULL);
+    int rc;
+    const struct jobs_events *ev = w->events;
+    if (w->pool->cfg.pool) {
+        struct pool_request rq = {.audio = audio,
+                                  .len = len,
+                                  .lim = &w->pool->cfg.limits,
+                                  .utterance = ev ? ev->utterance : NULL,
+                                  .ev_ctx = ev ? ev->ctx : NULL};
+        rc = run_in_worker(w->pool, model, tenant, &rq, info, out, msg, msg_len);
+    } else {
+        audio_source src;
+        audio_mem mem;
+        audio_source_memory(&src, &mem, audio, len);
+        asr_decoder *dec = c ? c->dec : w->dec;
+        asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
+        if (heard.utterance)
+            asr_decoder_set_listener(dec, &heard);
+        rc = pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
+        if (heard.utterance)
+            asr_decoder_set_listener(dec, NULL);
+    }
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
     return rc;
 }
 
+int jobs_redact_audio(struct worker *w, int64_t tenant, const void *audio, size_t len,
+                      const redact_span *spans, size_t n_spans, redact_audio_mode mode,
+                      int (*write)(void *ctx, const void *buf, size_t len), void *ctx, char *msg,
+                      size_t msg_len)
+{
+    if (!w->pool->cfg.pool) {
+        audio_source src;
+        audio_mem mem;
+        audio_source_memory(&src, &mem, audio, len);
+        return redact_audio_wav_stream(&src, &w->pool->cfg.limits, spans, n_spans, mode, write, ctx,
+                                       NULL, msg, msg_len);
+    }
+    struct pool_request rq = {
+        .audio = audio,
+        .len = len,
+        .lim = &w->pool->cfg.limits,
+        .spans = spans,
+        .n_spans = n_spans,
+        .mode = mode,
+        .write = write,
+        .write_ctx = ctx,
+    };
+    audio_info info;
+    asr_result *none = NULL;
+    return run_in_worker(w->pool, NULL, tenant, &rq, &info, &none, msg, msg_len);
+}
+
+bool jobs_worker_fault(int rc)
+{
+    return rc == PHS_EDECODER_CRASHED || rc == PHS_EDECODER_TIMEOUT;
+}
+
+void jobs_audit_worker_fault(jobs *j, const struct audit_event *who, int rc,
+                             const char *resource_type, const char *resource_id)
+{
+    static const struct audit_event sys = {.actor = "system:worker", .source = "local"};
+    if (!j->cfg.store)
+        return;
+    struct audit_event ev = who ? *who : sys;
+    ev.action = rc == PHS_EDECODER_TIMEOUT ? "worker.timeout" : "worker.crash";
+    ev.resource_type = resource_type;
+    ev.resource_id = resource_id;
+    ev.outcome = "failure";
+    ev.http_status = 0;
+    ev.reason = err_str(rc);
+    ev.has_audio = false;
+    audit_record(j->cfg.store,
+                 &ev); /* the request's own record follows; a failure here is not its */
+}
+
 /* A synchronous request, with its own model when its options ask for one. */
+static int sync_request(struct worker *w, struct sync_req *r);
+
 static int transcribe_request(struct worker *w, struct sync_req *r)
 {
+    int rc = sync_request(w, r);
+    if (jobs_worker_fault(rc))
+        jobs_audit_worker_fault(w->pool, r->opts ? r->opts->who : NULL, rc, "request", NULL);
+    return rc;
+}
+
+static int sync_request(struct worker *w, struct sync_req *r)
+{
+    int64_t tenant = r->opts ? r->opts->tenant_id : -1;
     if (!jobs_model_needed(w->pool, r->opts))
-        return jobs_decode(w, NULL, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
+        return jobs_decode(w, NULL, tenant, r->audio, r->len, &r->info, &r->res, r->msg,
+                           sizeof(r->msg));
     modelcache_entry *e;
     int rc = jobs_model_get(w->pool, r->opts, &e, r->msg, sizeof(r->msg));
     if (rc < 0) {
@@ -275,7 +382,7 @@ static int transcribe_request(struct worker *w, struct sync_req *r)
         account(w->pool, rc, 0, 0);
         return rc;
     }
-    rc = jobs_decode(w, e, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
+    rc = jobs_decode(w, e, tenant, r->audio, r->len, &r->info, &r->res, r->msg, sizeof(r->msg));
     jobs_model_put(w->pool, e);
     return rc;
 }
@@ -713,6 +820,8 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
     for (int i = 0; i < j->cfg.workers; i++) {
         struct worker *w = &j->workers[i];
         w->pool = j;
+        if (cfg->pool)
+            continue; /* decoders live in the worker processes */
         w->dec = asr_decoder_new(cfg->model, &rc);
         if (!w->dec) {
             snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
@@ -826,6 +935,15 @@ void jobs_get_stats(jobs *j, struct jobs_stats *out)
     out->model_cache_invalidated = ms.invalidated;
     out->model_cache_models = ms.entries;
     out->model_cache_bytes = ms.bytes;
+    if (j->cfg.pool) {
+        struct pool_stats ps;
+        pool_get_stats(j->cfg.pool, &ps);
+        out->workers_alive = ps.alive;
+        out->workers_spawned = ps.spawned;
+        out->worker_crashes = ps.crashed;
+        out->worker_timeouts = ps.timeouts;
+        out->workers_recycled = ps.recycled;
+    }
 }
 
 void jobs_models_forget(jobs *j, int64_t tenant_id)

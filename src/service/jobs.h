@@ -32,12 +32,16 @@
 
 #include "speech/asr.h"
 #include "records/audit.h"
+#include "service/pool.h"
 #include "speech/audio.h"
 #include "text/redact.h"
 #include "store/store.h"
 
 typedef struct jobs jobs;
 
+/* Runs of one stored job whose worker process crashed or overran before
+ * it fails with that error (the first run and two retries). */
+#define JOBS_MAX_WORKER_FAULTS 3
 /* Crashes of the server caused by one stored job before it fails. */
 #define JOBS_MAX_CRASHES 3
 /* Runs of one stored job ended by the death of the server, whatever the
@@ -48,7 +52,11 @@ typedef struct jobs jobs;
 #define JOBS_CRASH_FILE "jobs-crash"
 
 struct jobs_config {
-    asr_model *model;          /* shared; must outlive the pool */
+    asr_model *model;          /* shared; must outlive the pool (NULL with a worker pool) */
+    /* The worker processes (pool.h) every recording is decoded in, and
+     * per-request models built in; must outlive this. NULL: decoding in
+     * this process on model (tests of the queue only). */
+    pool *pool;
     store *store;              /* NULL: synchronous requests only (no stored jobs) */
     int workers;               /* >= 1 */
     size_t queue_max;          /* synchronous requests waiting at most (>= 1) */
@@ -197,6 +205,12 @@ struct jobs_stats {
     uint64_t model_cache_invalidated; /* models freed as stale or forgotten */
     uint64_t model_cache_models;      /* kept now */
     uint64_t model_cache_bytes;       /* budget they hold */
+    /* The worker processes (pool.h; zero without a pool). */
+    uint64_t workers_alive;    /* slot workers running now */
+    uint64_t workers_spawned;  /* worker processes started */
+    uint64_t worker_crashes;   /* died during a request (killed and replaced) */
+    uint64_t worker_timeouts;  /* killed for a deadline or CPU limit */
+    uint64_t workers_recycled; /* idle tenant workers ended */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

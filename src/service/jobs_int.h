@@ -33,11 +33,30 @@ void jobs_model_put(jobs *j, modelcache_entry *e); /* NULL-safe */
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 
-/* Transcribes audio held in memory on w's decoder, or on the decoder of
- * model (NULL: w's), counted in the pool's statistics. Errors as
- * pipeline_transcribe. */
-int jobs_decode(struct worker *w, modelcache_entry *model, const void *audio, size_t len,
-                audio_info *info, asr_result **out, char *msg, size_t msg_len);
+/* Transcribes audio held in memory for tenant (negative: none) in a
+ * worker process (a leased one, or model's own; without a worker pool on
+ * w's or model's decoder), counted in the pool's statistics. Errors as
+ * pipeline_transcribe, and PHS_EDECODER_CRASHED / PHS_EDECODER_TIMEOUT
+ * when the worker died or overran (pool_run). */
+int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
+                size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len);
+
+/* Renders the recording with spans masked as a WAV into write (in a leased
+ * worker process for tenant). Errors as redact_audio_wav_stream, and the
+ * worker errors of jobs_decode. */
+int jobs_redact_audio(struct worker *w, int64_t tenant, const void *audio, size_t len,
+                      const redact_span *spans, size_t n_spans, redact_audio_mode mode,
+                      int (*write)(void *ctx, const void *buf, size_t len), void *ctx, char *msg,
+                      size_t msg_len);
+
+/* True for the errors of a worker process that was killed and replaced. */
+bool jobs_worker_fault(int rc);
+/* The audit record of a worker fault (rc) during a request: who's event
+ * (NULL: the system's) as "worker.crash" or "worker.timeout", on
+ * resource_type / resource_id (may be NULL), reason the error, no PHI.
+ * Nothing without a store. */
+void jobs_audit_worker_fault(jobs *j, const struct audit_event *who, int rc,
+                             const char *resource_type, const char *resource_id);
 
 /* ---- jobrun.c ---------------------------------------------------------------- */
 

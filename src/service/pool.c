@@ -1,0 +1,511 @@
+/* pool: worker slots, leases, supervision and the zygote. See pool.h; the
+ * requests themselves (framing with deadlines): pool_run.c. */
+#include "service/pool.h"
+#include "service/pool_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "worker/proto.h"
+#include "worker/zygote.h"
+
+#define POOL_SPAWN_DEADLINE_S 600.0 /* building an own model takes seconds; a hang is a bug */
+#define POOL_SUPERVISE_MS     1000
+
+double pool_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the zygote ----------------------------------------------------------------- */
+
+/* In the forked child, before exec: only async-signal-safe calls. */
+static _Noreturn void zygote_exec(int ctl, const char *exe, char *const argv[])
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (ctl == ZYGOTE_CTL_FD)
+        fcntl(ctl, F_SETFD, 0);
+    else if (dup2(ctl, ZYGOTE_CTL_FD) < 0)
+        _exit(127);
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, ZYGOTE_CTL_FD + 1, ~0u, 0) < 0)
+#endif
+        for (int fd = ZYGOTE_CTL_FD + 1; fd < 65536; fd++)
+            close(fd);
+    execv(exe, argv);
+    _exit(127);
+}
+
+/* Receives the zygote's answer: its ZYG_OK value, or its error. */
+static int zygote_answer(pool *p, uint32_t *value, char *msg, size_t msg_len)
+{
+    char buf[512];
+    uint32_t type;
+    size_t len;
+    int fd;
+    int rc = proto_recv_packet(p->zfd, &type, buf, sizeof(buf), &len, &fd);
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0) {
+        snprintf(msg, msg_len, "the worker zygote is gone");
+        return PHS_EIO;
+    }
+    proto_cursor c;
+    proto_cursor_init(&c, buf, len);
+    if (type == PROTO_ERROR)
+        return proto_get_error(&c, msg, msg_len);
+    *value = proto_get_u32(&c);
+    if (type != ZYG_OK || c.bad) {
+        snprintf(msg, msg_len, "the worker zygote answered nonsense");
+        return PHS_EINTERNAL;
+    }
+    return 0;
+}
+
+/* Ends the zygote (if any): closing its socket ends it; it is killed too,
+ * as it holds nothing worth a clean exit, and reaped. p->zmu held. */
+static void zygote_end(pool *p)
+{
+    if (p->zfd >= 0)
+        close(p->zfd);
+    p->zfd = -1;
+    if (p->zpid > 0) {
+        kill(p->zpid, SIGKILL);
+        while (waitpid(p->zpid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    p->zpid = 0;
+}
+
+/* Starts the zygote and has it load the default model. p->zmu held. */
+static int zygote_start(pool *p, char *msg, size_t msg_len)
+{
+    char pad[ZYGOTE_ARGV_PAD + 1];
+    int sv[2];
+    sbuf cfg;
+    uint32_t ok;
+    memset(pad, ' ', ZYGOTE_ARGV_PAD);
+    pad[ZYGOTE_ARGV_PAD] = '\0';
+    char *const argv[] = {ZYGOTE_NAME, ZYGOTE_COMMAND, pad, NULL};
+    const char *exe = p->cfg.exe ? p->cfg.exe : "/proc/self/exe";
+    sbuf_init(&cfg, PROTO_MAX_FRAME);
+    int rc = zygote_put_config(&cfg, p->cfg.asr);
+    if (rc < 0) {
+        snprintf(msg, msg_len, "the model configuration is too large");
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        rc = PHS_EIO;
+        snprintf(msg, msg_len, "cannot create the worker zygote's socket");
+        goto out;
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        zygote_exec(sv[1], exe, argv);
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        rc = PHS_EIO;
+        snprintf(msg, msg_len, "cannot start the worker zygote");
+        goto out;
+    }
+    p->zfd = sv[0];
+    p->zpid = pid;
+    if ((rc = proto_send_packet(p->zfd, ZYG_CONFIG, cfg.p, cfg.len, -1)) < 0 ||
+        (rc = zygote_answer(p, &ok, msg, msg_len)) < 0) {
+        if (rc == PHS_EIO)
+            snprintf(msg, msg_len, "the worker zygote did not start");
+        zygote_end(p);
+    }
+out:
+    sbuf_free(&cfg);
+    return rc;
+}
+
+/* Has the zygote fork a worker named name on fd; its pid. A zygote found
+ * dead is restarted once. */
+static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg, size_t msg_len)
+{
+    sbuf b;
+    uint32_t v = 0;
+    sbuf_init(&b, 4096);
+    int rc = proto_put_str(&b, name);
+    pthread_mutex_lock(&p->zmu);
+    for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
+        if (p->zfd < 0 && (rc = zygote_start(p, msg, msg_len)) < 0)
+            break;
+        if ((rc = proto_send_packet(p->zfd, ZYG_SPAWN, b.p, b.len, fd)) == 0 &&
+            (rc = zygote_answer(p, &v, msg, msg_len)) == 0)
+            break;
+        if (rc != PHS_EIO)
+            break;
+        zygote_end(p); /* died: start a new one */
+    }
+    pthread_mutex_unlock(&p->zmu);
+    sbuf_free(&b);
+    *pid = (pid_t)v;
+    return rc;
+}
+
+/* ---- workers --------------------------------------------------------------------- */
+
+/* PROTO_INIT's payload. */
+static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char *const *vocab)
+{
+    int rc = proto_put_u32(b, own);
+    if (rc == 0)
+        rc = proto_put_str(b, profile);
+    if (rc == 0)
+        rc = proto_put_strv(b, vocab);
+    if (rc == 0)
+        rc = proto_put_u64(b, p->cfg.address_space);
+    if (rc == 0)
+        rc = proto_put_u32(b, p->cfg.cpu_seconds);
+    if (rc == 0)
+        rc = proto_put_u32(b, p->cfg.sandbox);
+    return rc;
+}
+
+void pool_worker_kill(pool *p, pool_worker *w, int *status)
+{
+    int st = 0;
+    (void)p;
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+    if (w->pid > 0) {
+        kill(w->pid, SIGKILL);
+        while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    w->pid = 0;
+    w->dead = true;
+    if (status)
+        *status = st;
+}
+
+static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
+                        const char *const *vocab, pool_worker **out, char *msg, size_t msg_len)
+{
+    char name[64];
+    int sv[2] = {-1, -1};
+    sbuf b;
+    pool_worker *w = calloc(1, sizeof(*w));
+    *out = NULL;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    int rc = PHS_ENOMEM;
+    if (!w || (rc = put_init(p, &b, own, profile, vocab)) < 0) {
+        snprintf(msg, msg_len, rc == PHS_ETOOBIG ? "the vocabulary is too large" : "out of memory");
+        goto fail;
+    }
+    w->fd = -1;
+    w->tenant = tenant;
+    w->slot = -1;
+    if (p->cfg.isolation == POOL_TENANT && tenant >= 0)
+        snprintf(name, sizeof(name), "phiscribe-worker t%lld", (long long)tenant);
+    else
+        snprintf(name, sizeof(name), "phiscribe-worker");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        rc = PHS_EIO;
+        snprintf(msg, msg_len, "cannot create a worker's socket");
+        goto fail;
+    }
+    rc = zygote_spawn(p, name, sv[1], &w->pid, msg, msg_len);
+    close(sv[1]);
+    w->fd = sv[0];
+    if (rc < 0)
+        goto fail;
+    fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+    double until = pool_now() + POOL_SPAWN_DEADLINE_S;
+    uint32_t type;
+    if ((rc = pool_io_send(w->fd, PROTO_INIT, b.p, b.len, until)) == 0)
+        rc = pool_io_recv(w->fd, &type, &b, until);
+    if (rc == 0 && type == PROTO_ERROR) {
+        proto_cursor c;
+        proto_cursor_init(&c, b.p, b.len);
+        rc = proto_get_error(&c, msg, msg_len);
+    } else if (rc == 0 && type != PROTO_READY) {
+        rc = PHS_EINTERNAL;
+    } else if (rc < 0) {
+        snprintf(msg, msg_len, "a worker did not start");
+    }
+    if (rc < 0)
+        goto fail;
+    pthread_mutex_lock(&p->mu);
+    p->stats.spawned++;
+    pthread_mutex_unlock(&p->mu);
+    sbuf_free(&b);
+    w->idle_since = pool_now();
+    *out = w;
+    return 0;
+fail:
+    if (w)
+        pool_worker_kill(p, w, NULL);
+    free(w);
+    sbuf_free(&b);
+    return rc;
+}
+
+bool pool_worker_alive(const pool_worker *w)
+{
+    return w && !w->dead;
+}
+
+/* True when an idle worker's socket shows it gone (or out of step). */
+static bool worker_hung_up(const pool_worker *w)
+{
+    struct pollfd pf = {.fd = w->fd, .events = POLLIN};
+    return w->dead || poll(&pf, 1, 0) != 0;
+}
+
+int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
+                   pool_worker **out, char *msg, size_t msg_len)
+{
+    return worker_spawn(p, tenant, true, profile, vocabulary, out, msg, msg_len);
+}
+
+void pool_worker_free(pool *p, pool_worker *w)
+{
+    if (!w)
+        return;
+    pool_worker_kill(p, w, NULL);
+    free(w);
+}
+
+/* ---- slots ------------------------------------------------------------------------- */
+
+/* The slot a lease of tenant takes now (p->mu held), or -1 to wait. */
+static int pick_slot(pool *p, int64_t tenant)
+{
+    int n = p->cfg.workers;
+    if (p->cfg.isolation != POOL_TENANT) {
+        for (int i = 0; i < n; i++)
+            if (!p->slots[i].busy)
+                return i;
+        return -1;
+    }
+    int held = 0, mine = -1, empty = -1, other = -1;
+    for (int i = 0; i < n; i++) {
+        struct pool_slot *s = &p->slots[i];
+        bool bound = s->w && !s->w->dead;
+        if (s->busy) {
+            held += bound && s->w->tenant == tenant;
+            continue;
+        }
+        if (bound && s->w->tenant == tenant)
+            mine = mine < 0 ? i : mine;
+        else if (!bound)
+            empty = empty < 0 ? i : empty;
+        else if (other < 0 || s->w->idle_since < p->slots[other].w->idle_since)
+            other = i;
+    }
+    if (mine >= 0)
+        return mine;
+    if (held >= p->tenant_max)
+        return -1;
+    return empty >= 0 ? empty : other;
+}
+
+int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
+{
+    int i;
+    *out = NULL;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping && (i = pick_slot(p, tenant)) < 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->mu);
+        snprintf(msg, msg_len, "the server is shutting down");
+        return PHS_EBUSY;
+    }
+    struct pool_slot *s = &p->slots[i];
+    s->busy = true;
+    pool_worker *old = s->w;
+    bool tenant_mode = p->cfg.isolation == POOL_TENANT;
+    bool keep = old && !worker_hung_up(old) && (!tenant_mode || old->tenant == tenant);
+    if (!keep)
+        s->w = NULL;
+    if (old && !keep && !old->dead && tenant_mode)
+        p->stats.recycled++;
+    pthread_mutex_unlock(&p->mu);
+    int rc = 0;
+    if (!keep) {
+        pool_worker_free(p, old);
+        pool_worker *w = NULL;
+        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, &w, msg, msg_len);
+        pthread_mutex_lock(&p->mu);
+        if (w)
+            w->slot = i;
+        s->w = w;
+        if (rc < 0)
+            s->busy = false;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (rc < 0)
+            return rc == PHS_ENOMEM || rc == PHS_EIO ? PHS_EBUSY : rc;
+    }
+    *out = s->w;
+    return 0;
+}
+
+void pool_release(pool *p, pool_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&p->mu);
+    w->idle_since = pool_now();
+    p->slots[w->slot].busy = false;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The supervisor: replaces dead idle workers (shared mode keeps every
+ * slot running) and recycles idle tenant workers. */
+static void *supervise(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping) {
+        double now = pool_now();
+        bool tenant_mode = p->cfg.isolation == POOL_TENANT;
+        int i;
+        for (i = 0; i < p->cfg.workers; i++) {
+            struct pool_slot *s = &p->slots[i];
+            if (s->busy)
+                continue;
+            if (!tenant_mode && (!s->w || worker_hung_up(s->w)))
+                break;
+            if (tenant_mode && s->w &&
+                (worker_hung_up(s->w) || now - s->w->idle_since > p->tenant_idle_s))
+                break;
+        }
+        if (i == p->cfg.workers) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += POOL_SUPERVISE_MS / 1000;
+            pthread_cond_timedwait(&p->cv, &p->mu, &until);
+            continue;
+        }
+        struct pool_slot *s = &p->slots[i];
+        pool_worker *old = s->w, *w = NULL;
+        s->busy = true;
+        s->w = NULL;
+        if (tenant_mode && old && !old->dead)
+            p->stats.recycled++;
+        pthread_mutex_unlock(&p->mu);
+        char msg[256];
+        pool_worker_free(p, old);
+        int rc = tenant_mode ? 0 : worker_spawn(p, -1, false, NULL, NULL, &w, msg, sizeof(msg));
+        pthread_mutex_lock(&p->mu);
+        if (w)
+            w->slot = i;
+        s->w = w;
+        s->busy = false;
+        pthread_cond_broadcast(&p->cv);
+        if (rc < 0 && !p->stopping) { /* no busy loop while workers cannot start */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += POOL_SUPERVISE_MS / 1000;
+            pthread_cond_timedwait(&p->cv, &p->mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_len)
+{
+    pool *p = calloc(1, sizeof(*p));
+    int rc = PHS_ENOMEM;
+    snprintf(msg, msg_len, "out of memory");
+    if (!p)
+        goto fail_nofree;
+    p->cfg = *cfg;
+    if (p->cfg.workers < 1)
+        p->cfg.workers = 1;
+    p->tenant_max = cfg->tenant_max > 0 ? cfg->tenant_max : (p->cfg.workers + 1) / 2;
+    p->tenant_idle_s = cfg->tenant_idle_s > 0 ? cfg->tenant_idle_s : POOL_TENANT_IDLE_S;
+    p->zfd = -1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->zmu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (!(p->slots = calloc((size_t)p->cfg.workers, sizeof(*p->slots))))
+        goto fail;
+    pthread_mutex_lock(&p->zmu);
+    rc = zygote_start(p, msg, msg_len);
+    pthread_mutex_unlock(&p->zmu);
+    if (rc < 0)
+        goto fail;
+    for (int i = 0; p->cfg.isolation != POOL_TENANT && i < p->cfg.workers; i++) {
+        if ((rc = worker_spawn(p, -1, false, NULL, NULL, &p->slots[i].w, msg, msg_len)) < 0)
+            goto fail;
+        p->slots[i].w->slot = i;
+    }
+    if (pthread_create(&p->supervisor, NULL, supervise, p) != 0) {
+        rc = PHS_ENOMEM;
+        snprintf(msg, msg_len, "cannot start the worker supervisor");
+        goto fail;
+    }
+    p->supervising = true;
+    *err = 0;
+    return p;
+fail:
+    pool_stop(p);
+fail_nofree:
+    *err = rc;
+    return NULL;
+}
+
+void pool_stop(pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (p->supervising)
+        pthread_join(p->supervisor, NULL);
+    for (int i = 0; p->slots && i < p->cfg.workers; i++)
+        pool_worker_free(p, p->slots[i].w);
+    free(p->slots);
+    pthread_mutex_lock(&p->zmu);
+    zygote_end(p);
+    pthread_mutex_unlock(&p->zmu);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->zmu);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void pool_get_stats(pool *p, struct pool_stats *out)
+{
+    pthread_mutex_lock(&p->mu);
+    *out = p->stats;
+    out->alive = out->leased = 0;
+    for (int i = 0; i < p->cfg.workers; i++) {
+        struct pool_slot *s = &p->slots[i];
+        out->alive += s->w && !s->w->dead;
+        out->leased += s->busy && s->w;
+    }
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_lock(&p->zmu);
+    out->zygote_pid = p->zpid;
+    pthread_mutex_unlock(&p->zmu);
+}

@@ -1,0 +1,113 @@
+/* pool: the server's side of the worker processes (worker/).
+ *
+ * Starts the zygote (fork + exec of this binary, nothing inherited but its
+ * control socket), keeps a fixed number of worker slots, leases a worker to
+ * one request at a time, and supervises: a worker that dies, overruns its
+ * CPU limit or misses a request's wall-clock deadline is killed (SIGKILL),
+ * reaped (workers are this process's children) and replaced; its request
+ * gets PHS_EDECODER_CRASHED or PHS_EDECODER_TIMEOUT.
+ *
+ * Isolation modes: shared, every slot serves any tenant; tenant, a slot's
+ * worker is bound to the first tenant it serves for its whole life, spawned
+ * on demand, recycled when idle, and a tenant holds at most tenant_max
+ * slots at once. Workers with a model of their own (a vocabulary or a
+ * profile) are spawned outside the slots by pool_spawn_own and belong to
+ * their caller (the model cache).
+ */
+#ifndef PHS_POOL_H
+#define PHS_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "speech/asr.h"
+#include "speech/audio.h"
+#include "text/redact.h"
+
+typedef struct pool pool;
+typedef struct pool_worker pool_worker;
+
+enum pool_isolation {
+    POOL_SHARED = 0,
+    POOL_TENANT,
+};
+
+struct pool_config {
+    const asr_config *asr; /* the default model (the zygote loads it) */
+    int workers;           /* slots (>= 1) */
+    enum pool_isolation isolation;
+    int tenant_max;         /* tenant mode: slots one tenant holds at most (0: half, >= 1) */
+    double tenant_idle_s;   /* tenant mode: idle workers recycled after (0: POOL_TENANT_IDLE_S) */
+    bool sandbox;           /* confine the workers (false only for --no-sandbox debugging) */
+    double deadline_s;      /* wall clock per request (0: none) */
+    unsigned cpu_seconds;   /* CPU seconds per request, by RLIMIT_CPU (0: none) */
+    uint64_t address_space; /* RLIMIT_AS of a worker (0: none) */
+    const char *exe;        /* the binary to exec as the zygote (NULL: /proc/self/exe) */
+};
+
+#define POOL_TENANT_IDLE_S 300.0
+
+/* Starts the zygote and, in shared mode, the workers. NULL on failure
+ * with *err set and a reason in msg. */
+pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_len);
+/* Kills every worker and the zygote and reaps them. Leased and own
+ * workers must have been given back. NULL-safe. */
+void pool_stop(pool *p);
+
+/* A slot's worker for one request of tenant (negative: none, e.g. the
+ * CLI), waiting for one to be free. PHS_EBUSY when the pool is stopping or
+ * no worker can be started. */
+int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len);
+/* Gives a leased worker back (a dead one is replaced). */
+void pool_release(pool *p, pool_worker *w);
+
+/* A worker of its own model: the default configuration with profile
+ * (a directory or a built-in name; NULL: the default's) and vocabulary;
+ * built before the worker confines itself (so the profile's files may be
+ * removed when this returns). Owned by the caller (pool_worker_free). */
+int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
+                   pool_worker **out, char *msg, size_t msg_len);
+/* Kills and reaps an own worker. NULL-safe. */
+void pool_worker_free(pool *p, pool_worker *w);
+/* False once the worker died or was killed. */
+bool pool_worker_alive(const pool_worker *w);
+
+/* What a request gives a worker. */
+struct pool_request {
+    const void *audio; /* the encoded recording (not copied) */
+    size_t len;
+    const audio_limits *lim;
+    /* Set for redacted-audio rendering (else a transcription): the spans
+     * to mask and the sink of the WAV bytes. */
+    const redact_span *spans;
+    size_t n_spans;
+    redact_audio_mode mode;
+    int (*write)(void *ctx, const void *buf, size_t len);
+    void *write_ctx;
+    /* Each finished utterance while it decodes (NULL: none); non-zero
+     * cancels (the worker is then replaced). */
+    int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
+    void *ev_ctx;
+};
+
+/* Runs rq on w and waits for it. A transcription's result goes to *out
+ * and *info (caller frees *out). Errors: the worker's (audio errors as
+ * pipeline_transcribe), PHS_EDECODER_CRASHED (the worker died: it is
+ * reaped and, for a slot, replaced), PHS_EDECODER_TIMEOUT (deadline or CPU
+ * limit: killed likewise), with a reason in msg. */
+int pool_run(pool *p, pool_worker *w, const struct pool_request *rq, audio_info *info,
+             asr_result **out, char *msg, size_t msg_len);
+
+struct pool_stats {
+    uint64_t spawned;  /* workers started (slots and own) */
+    uint64_t crashed;  /* workers that died during a request */
+    uint64_t timeouts; /* workers killed for a deadline or CPU limit */
+    uint64_t recycled; /* idle tenant workers ended */
+    uint64_t alive;    /* slot workers running now */
+    uint64_t leased;   /* slot workers serving a request now */
+    int zygote_pid;
+};
+void pool_get_stats(pool *p, struct pool_stats *out);
+
+#endif

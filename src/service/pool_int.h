@@ -1,0 +1,55 @@
+/* pool_int: what pool.c (slots, zygote) and pool_run.c (requests) share.
+ * Private to service/. */
+#ifndef PHS_POOL_INT_H
+#define PHS_POOL_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/sbuf.h"
+#include "service/pool.h"
+
+struct pool_worker {
+    pid_t pid;         /* 0 once reaped */
+    int fd;            /* the server's end of its socket (non-blocking) */
+    int64_t tenant;    /* tenant mode: the one tenant it serves (-1: any) */
+    int slot;          /* its slot, or -1 for an own worker */
+    bool dead;         /* died or killed: never used again */
+    double idle_since; /* monotonic seconds */
+};
+
+struct pool_slot {
+    pool_worker *w; /* NULL: none running */
+    bool busy;      /* leased, or being replaced */
+};
+
+struct pool {
+    struct pool_config cfg;
+    int tenant_max;
+    double tenant_idle_s;
+    pthread_mutex_t mu; /* slots, stats, stopping */
+    pthread_cond_t cv;
+    struct pool_slot *slots;
+    bool stopping;
+    pthread_t supervisor;
+    bool supervising;
+    struct pool_stats stats;
+    pthread_mutex_t zmu; /* the zygote's socket, one spawn at a time */
+    int zfd;
+    pid_t zpid;
+};
+
+/* Monotonic seconds. */
+double pool_now(void);
+/* Kills (SIGKILL) and reaps w; *status (may be NULL) is its wait status. */
+void pool_worker_kill(pool *p, pool_worker *w, int *status);
+
+/* Frames on a non-blocking socket, waiting at most until the monotonic
+ * time until (0: no deadline): PHS_EDECODER_TIMEOUT past it, PHS_EIO when
+ * the peer is gone, PHS_ETOOBIG for an oversized frame. */
+int pool_io_send(int fd, uint32_t type, const void *payload, size_t len, double until);
+int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until);
+
+#endif

@@ -1,0 +1,132 @@
+/* proto: the messages between the server and a worker process.
+ *
+ * A worker's socket (a stream socketpair) carries frames: an 8-byte header
+ * (type, payload length, host byte order: both ends are the same binary on
+ * the same machine) and at most PROTO_MAX_FRAME bytes of payload. A request
+ * is PROTO_REQ (what to do and with which limits), then the encoded audio
+ * in PROTO_AUDIO frames, then PROTO_END; while it runs the worker may send
+ * PROTO_EV_UTTERANCE (the words of a finished utterance) and PROTO_DATA
+ * (bytes of rendered output: redacted audio); it ends with PROTO_RESULT or
+ * PROTO_ERROR (an error code and a reason, never content). The first
+ * message to a new worker is PROTO_INIT (its model and its limits), which
+ * it answers with PROTO_READY or PROTO_ERROR.
+ *
+ * The zygote's control socket (a SOCK_SEQPACKET socketpair) carries one
+ * message per packet with the same header: ZYG_CONFIG (the default model's
+ * configuration, first), ZYG_SPAWN (a worker's name, with the worker's end
+ * of its socketpair as SCM_RIGHTS), each answered with ZYG_OK (a pid for a
+ * spawn) or PROTO_ERROR.
+ *
+ * Payloads are built with proto_put_* into a capped, wiped sbuf and read
+ * with proto_get_* from a cursor that fails (and stays failed) on any
+ * overrun, so a malformed frame is an error, never an overread.
+ */
+#ifndef PHS_WORKER_PROTO_H
+#define PHS_WORKER_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sbuf.h"
+#include "speech/asr.h"
+#include "speech/audio.h"
+
+#define PROTO_MAX_FRAME   (1024u * 1024u) /* payload bytes of one frame */
+#define PROTO_AUDIO_CHUNK (256u * 1024u)  /* audio bytes per PROTO_AUDIO frame */
+#define PROTO_MAX_STRINGS 4096            /* strings in one list (vocabulary, params) */
+#define PROTO_MAX_WORDS   (PROTO_MAX_FRAME / 16)
+
+enum proto_type {
+    PROTO_INIT = 1,     /* parent -> worker: model and limits */
+    PROTO_READY,        /* worker -> parent: model built, confined */
+    PROTO_REQ,          /* parent -> worker: a request's kind, limits, spans */
+    PROTO_AUDIO,        /* parent -> worker: encoded audio bytes */
+    PROTO_END,          /* parent -> worker: the request's input is complete */
+    PROTO_EV_UTTERANCE, /* worker -> parent: one finished utterance's words */
+    PROTO_DATA,         /* worker -> parent: output bytes (redacted audio) */
+    PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
+    PROTO_ERROR,        /* either way: int32 code + reason */
+    ZYG_CONFIG = 100,   /* server -> zygote: the default model's asr_config */
+    ZYG_SPAWN,          /* server -> zygote: a worker's name (+ its socket) */
+    ZYG_OK,             /* zygote -> server: int32 pid (0 for CONFIG) */
+};
+
+/* What a request asks of a worker. */
+enum proto_kind {
+    PROTO_KIND_TRANSCRIBE = 1, /* result: audio_info + asr_result */
+    PROTO_KIND_REDACT_AUDIO,   /* output: a WAV in PROTO_DATA frames; result: samples */
+};
+
+/* Request flags. */
+#define PROTO_FLAG_EVENTS 1u /* send PROTO_EV_UTTERANCE while decoding */
+
+/* ---- frames on a stream socket (EINTR retried; short I/O completed) ---------- */
+
+/* Writes one frame. PHS_EIO when the peer is gone. */
+int proto_send(int fd, uint32_t type, const void *payload, size_t len);
+/* Reads one frame's header: PHS_EIO at end of stream or on error,
+ * PHS_ETOOBIG for a payload over PROTO_MAX_FRAME (the stream is then out
+ * of step: close it). */
+int proto_recv_header(int fd, uint32_t *type, uint32_t *len);
+/* Reads exactly len payload bytes. */
+int proto_recv_body(int fd, void *buf, size_t len);
+/* Header and payload into b (cleared first; its cap applies). */
+int proto_recv(int fd, uint32_t *type, sbuf *b);
+
+/* ---- packets with a descriptor (the zygote's control socket) ------------------ */
+
+/* Sends one packet (header + payload) with fd_pass attached (-1: none). */
+int proto_send_packet(int fd, uint32_t type, const void *payload, size_t len, int fd_pass);
+/* Receives one packet into buf (at most cap bytes of payload); *fd_got is
+ * a received descriptor (close-on-exec) or -1. PHS_EIO at end or error,
+ * PHS_ETOOBIG for a packet that did not fit. */
+int proto_recv_packet(int fd, uint32_t *type, void *buf, size_t cap, size_t *len, int *fd_got);
+
+/* ---- building payloads --------------------------------------------------------- */
+
+int proto_put_u32(sbuf *b, uint32_t v);
+int proto_put_u64(sbuf *b, uint64_t v);
+int proto_put_f64(sbuf *b, double v);
+/* A string (u32 length + bytes); NULL is written as length 0xffffffff. */
+int proto_put_str(sbuf *b, const char *s);
+/* A NULL-terminated string list (count + strings); NULL as count 0xffffffff. */
+int proto_put_strv(sbuf *b, const char *const *v);
+int proto_put_limits(sbuf *b, const audio_limits *lim);
+int proto_put_info(sbuf *b, const audio_info *info);
+int proto_put_words(sbuf *b, const asr_word *w, size_t n);
+int proto_put_result(sbuf *b, const asr_result *res);
+/* An error payload: code and reason. */
+int proto_put_error(sbuf *b, int code, const char *reason);
+/* Sends PROTO_ERROR (code, reason) on a stream socket. */
+int proto_send_error(int fd, int code, const char *reason);
+
+/* ---- reading payloads ---------------------------------------------------------- */
+
+typedef struct proto_cursor {
+    const uint8_t *p;
+    size_t len, pos;
+    bool bad; /* an overrun or a malformed value happened */
+} proto_cursor;
+
+void proto_cursor_init(proto_cursor *c, const void *p, size_t len);
+uint32_t proto_get_u32(proto_cursor *c);
+uint64_t proto_get_u64(proto_cursor *c);
+double proto_get_f64(proto_cursor *c);
+/* A new NUL-terminated copy (caller frees with wipe_free_str), or NULL
+ * for a NULL string or on failure (then c->bad, or *err = PHS_ENOMEM). */
+char *proto_get_str(proto_cursor *c, int *err);
+/* A new NULL-terminated list (proto_strv_free), NULL for a NULL list. */
+char **proto_get_strv(proto_cursor *c, int *err);
+void proto_strv_free(char **v);
+void proto_get_limits(proto_cursor *c, audio_limits *lim);
+void proto_get_info(proto_cursor *c, audio_info *info);
+/* Words into a new array (proto_words_free). */
+int proto_get_words(proto_cursor *c, asr_word **w, size_t *n);
+void proto_words_free(asr_word *w, size_t n);
+/* A new result (asr_result_free). PHS_EINVAL for a malformed one. */
+int proto_get_result(proto_cursor *c, asr_result **out);
+/* An error payload: its code (always negative) and reason into msg. */
+int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
+
+#endif

@@ -1,0 +1,280 @@
+/* worker: a confined worker process serving requests. See worker.h. */
+#include "worker/worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+#include "speech/pipeline.h"
+#include "text/redact.h"
+#include "text/redact_audio.h"
+#include "worker/proto.h"
+
+/* CONFINE CALL SITE: confine_enter (worker/confine.h, owned by the
+ * confinement work) is called as soon as that header exists on main (a
+ * computed include until then, as check-layers refuses a missing header). */
+#if __has_include("worker/confine.h")
+#define WORKER_CONFINE_HEADER "worker/confine.h"
+#include WORKER_CONFINE_HEADER
+#define WORKER_HAVE_CONFINE 1
+#else
+#define WORKER_HAVE_CONFINE 0
+#endif
+
+#define WORKER_MAX_SPANS 100000
+
+struct wk {
+    const struct worker_base *base;
+    int fd;
+    asr_model *own_model; /* built for this worker's request options, or NULL */
+    asr_decoder *own_dec;
+    asr_decoder *dec; /* the one requests use */
+};
+
+void worker_set_name(char *argv_area, size_t argv_len, const char *name)
+{
+    char comm[16];
+    snprintf(comm, sizeof(comm), "%s", name);
+    prctl(PR_SET_NAME, comm, 0, 0, 0);
+    if (!argv_area || argv_len < 2)
+        return;
+    memset(argv_area, 0, argv_len);
+    size_t n = strlen(name);
+    memcpy(argv_area, name, n < argv_len - 1 ? n : argv_len - 1);
+}
+
+/* PROTO_INIT: a model of its own (built before confinement: it reads
+ * files), then the confinement with the limits given. */
+static int wk_init(struct wk *w, char *msg, size_t msg_len)
+{
+    sbuf b;
+    uint32_t type;
+    int err = 0;
+    char *profile = NULL;
+    char **vocab = NULL;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    int rc = proto_recv(w->fd, &type, &b);
+    if (rc < 0)
+        goto out;
+    proto_cursor c;
+    proto_cursor_init(&c, b.p, b.len);
+    uint32_t own = proto_get_u32(&c);
+    profile = proto_get_str(&c, &err);
+    vocab = proto_get_strv(&c, &err);
+    uint64_t address_space = proto_get_u64(&c);
+    uint32_t cpu_seconds = proto_get_u32(&c);
+    uint32_t sandbox = proto_get_u32(&c);
+    if (type != PROTO_INIT || c.bad || err) {
+        snprintf(msg, msg_len, "malformed worker initialisation");
+        rc = err ? err : PHS_EINVAL;
+        goto out;
+    }
+    if (own) {
+        asr_config cfg = *w->base->cfg;
+        cfg.profile = profile;
+        cfg.vocabulary = (const char *const *)vocab;
+        if (!(w->own_model = asr_model_load(&cfg, &rc, msg, msg_len)))
+            goto out;
+        if (!(w->own_dec = asr_decoder_new(w->own_model, &rc))) {
+            snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+            goto out;
+        }
+        w->dec = w->own_dec;
+    }
+    if (sandbox) {
+#if WORKER_HAVE_CONFINE
+        struct confine_limits lim = {.address_space = address_space, .cpu_seconds = cpu_seconds};
+        int keep[1] = {w->fd};
+        if ((rc = confine_enter(&lim, keep, 1, msg, msg_len)) < 0)
+            goto out;
+#else
+        (void)address_space;
+        (void)cpu_seconds;
+#endif
+    }
+out:
+    proto_strv_free(vocab);
+    free(profile);
+    sbuf_free(&b);
+    return rc;
+}
+
+/* An output sink for redacted audio: PROTO_DATA frames. */
+static int data_write(void *ctx, const void *buf, size_t len)
+{
+    struct wk *w = ctx;
+    const uint8_t *p = buf;
+    while (len) {
+        size_t n = len < PROTO_MAX_FRAME ? len : PROTO_MAX_FRAME;
+        int rc = proto_send(w->fd, PROTO_DATA, p, n);
+        if (rc < 0)
+            return rc;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Reads PROTO_AUDIO frames up to PROTO_END into audio (at most its cap;
+ * past it the rest is read and dropped, and PHS_ETOOBIG returned). An I/O
+ * error is returned as *io. */
+static int read_audio(struct wk *w, sbuf *audio, int *io)
+{
+    sbuf frame;
+    uint32_t type;
+    int rc = 0;
+    *io = 0;
+    sbuf_init(&frame, PROTO_MAX_FRAME);
+    for (;;) {
+        if ((*io = proto_recv(w->fd, &type, &frame)) < 0)
+            break;
+        if (type == PROTO_END)
+            break;
+        if (type != PROTO_AUDIO) {
+            *io = PHS_EINVAL;
+            break;
+        }
+        if (rc == 0)
+            rc = sbuf_append(audio, frame.p, frame.len);
+    }
+    sbuf_free(&frame);
+    return rc;
+}
+
+/* The spans of a PROTO_KIND_REDACT_AUDIO request. */
+static int get_spans(proto_cursor *c, redact_span **out, size_t *n_out)
+{
+    uint32_t n = proto_get_u32(c);
+    *out = NULL;
+    *n_out = 0;
+    if (c->bad || n > WORKER_MAX_SPANS || n > (c->len - c->pos) / 28)
+        return PHS_EINVAL;
+    redact_span *s = n ? calloc(n, sizeof(*s)) : NULL;
+    if (n && !s)
+        return PHS_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        s[i].label = (redact_label)proto_get_u32(c);
+        s[i].start = proto_get_f64(c);
+        s[i].end = proto_get_f64(c);
+        s[i].word = (size_t)proto_get_u64(c);
+    }
+    *out = s;
+    *n_out = n;
+    return 0;
+}
+
+/* Runs what the request asks and sends its result or error. */
+static int wk_serve(struct wk *w, uint32_t kind, const audio_limits *lim, redact_span *spans,
+                    size_t n_spans, uint32_t mode, const sbuf *audio)
+{
+    char msg[256] = "";
+    audio_source src;
+    audio_mem mem;
+    audio_info info;
+    asr_result *res = NULL;
+    uint64_t samples = 0;
+    sbuf out;
+    int rc;
+    memset(&info, 0, sizeof(info));
+    sbuf_init(&out, PROTO_MAX_FRAME);
+    audio_source_memory(&src, &mem, audio->p ? audio->p : (const uint8_t *)"", audio->len);
+    if (kind == PROTO_KIND_TRANSCRIBE)
+        rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
+    else
+        rc = redact_audio_wav_stream(&src, lim, spans, n_spans, (redact_audio_mode)mode, data_write,
+                                     w, &samples, msg, sizeof(msg));
+    if (rc < 0) {
+        rc = proto_send_error(w->fd, rc, msg);
+        goto out;
+    }
+    if (kind == PROTO_KIND_TRANSCRIBE) {
+        if ((rc = proto_put_info(&out, &info)) == 0)
+            rc = proto_put_result(&out, res);
+    } else {
+        rc = proto_put_u64(&out, samples);
+    }
+    if (rc < 0)
+        rc = proto_send_error(w->fd, rc, "the result is too large to return");
+    else
+        rc = proto_send(w->fd, PROTO_RESULT, out.p, out.len);
+out:
+    asr_result_free(res);
+    sbuf_free(&out);
+    return rc;
+}
+
+/* One request: PROTO_REQ (already in b), audio, end; then the reply. A
+ * negative return ends the worker (the socket is out of step or gone). */
+static int wk_request(struct wk *w, const sbuf *b)
+{
+    proto_cursor c;
+    audio_limits lim;
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    uint32_t mode = 0;
+    sbuf audio;
+    int io = 0;
+    proto_cursor_init(&c, b->p, b->len);
+    uint32_t kind = proto_get_u32(&c);
+    uint32_t flags = proto_get_u32(&c);
+    proto_get_limits(&c, &lim);
+    (void)flags;
+    int rc = c.bad ? PHS_EINVAL : 0;
+    if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
+        mode = proto_get_u32(&c);
+        rc = get_spans(&c, &spans, &n_spans);
+    } else if (rc == 0 && kind != PROTO_KIND_TRANSCRIBE) {
+        rc = PHS_EINVAL;
+    }
+    sbuf_init(&audio, lim.max_bytes ? (size_t)lim.max_bytes : 1);
+    int arc = read_audio(w, &audio, &io);
+    if (io < 0) {
+        rc = io;
+        goto out;
+    }
+    if (rc < 0)
+        rc = proto_send_error(w->fd, rc, "malformed request");
+    else if (arc < 0)
+        rc = proto_send_error(w->fd, arc,
+                              arc == PHS_ETOOBIG ? "the audio is too large" : "out of memory");
+    else
+        rc = wk_serve(w, kind, &lim, spans, n_spans, mode, &audio);
+out:
+    sbuf_free(&audio);
+    free(spans);
+    return rc;
+}
+
+_Noreturn void worker_run(const struct worker_base *base, int fd, const char *name)
+{
+    struct wk w = {.base = base, .fd = fd, .dec = base->dec};
+    char msg[256] = "";
+    sbuf b;
+    uint32_t type;
+    worker_set_name(base->argv_area, base->argv_len, name);
+    signal(SIGPIPE, SIG_DFL);
+    int rc = wk_init(&w, msg, sizeof(msg));
+    if (rc < 0) {
+        proto_send_error(fd, rc, msg);
+        _exit(1);
+    }
+    if (proto_send(fd, PROTO_READY, NULL, 0) < 0)
+        _exit(1);
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    for (;;) {
+        if (proto_recv(fd, &type, &b) < 0 || type != PROTO_REQ)
+            break;
+        if (wk_request(&w, &b) < 0)
+            break;
+    }
+    sbuf_free(&b);
+    /* The process ends here: no atexit handlers, no flushing of buffers
+     * the server also holds. */
+    _exit(0);
+}

@@ -1,0 +1,30 @@
+/* worker: one confined worker process's life (after the zygote forked it).
+ *
+ * It names itself, reads PROTO_INIT (a model of its own, for a vocabulary
+ * or a profile, is built now, while files can still be opened), confines
+ * itself (worker/confine.h) with the limits it was given and only its
+ * socket kept, answers PROTO_READY, then serves requests one at a time
+ * (worker/proto.h) until its socket closes. Never returns.
+ */
+#ifndef PHS_WORKER_WORKER_H
+#define PHS_WORKER_WORKER_H
+
+#include <stddef.h>
+
+#include "speech/asr.h"
+
+struct worker_base {
+    const asr_config *cfg; /* the zygote's: paths a model of its own is built from */
+    asr_model *model;      /* the zygote's default model and decoder (shared pages) */
+    asr_decoder *dec;
+    char *argv_area; /* the process's argv strings, overwritten with the name */
+    size_t argv_len;
+};
+
+/* The worker named name on socket fd. */
+_Noreturn void worker_run(const struct worker_base *base, int fd, const char *name);
+
+/* Names the calling process: its comm (prctl) and its argv area. */
+void worker_set_name(char *argv_area, size_t argv_len, const char *name);
+
+#endif

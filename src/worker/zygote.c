@@ -1,0 +1,162 @@
+/* zygote: loads the default model once and forks the workers. See zygote.h. */
+#include "worker/zygote.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "worker/proto.h"
+#include "worker/worker.h"
+
+#define ZYGOTE_MAX_PACKET (64 * 1024)
+
+int zygote_put_config(sbuf *b, const asr_config *c)
+{
+    int rc = proto_put_str(b, c->engine);
+    if (rc == 0)
+        rc = proto_put_str(b, c->model_dir);
+    if (rc == 0)
+        rc = proto_put_str(b, c->lm);
+    if (rc == 0)
+        rc = proto_put_str(b, c->dict);
+    if (rc == 0)
+        rc = proto_put_strv(b, c->params);
+    if (rc == 0)
+        rc = proto_put_str(b, c->profile);
+    if (rc == 0)
+        rc = proto_put_strv(b, c->vocabulary);
+    if (rc == 0)
+        rc = proto_put_f64(b, c->max_utterance_seconds);
+    return rc;
+}
+
+/* The zygote's configuration, owned for its whole life. */
+struct zcfg {
+    asr_config cfg;
+    char *engine, *model_dir, *lm, *dict, *profile;
+    char **params, **vocabulary;
+};
+
+static int get_config(const void *p, size_t len, struct zcfg *z)
+{
+    proto_cursor c;
+    int err = 0;
+    proto_cursor_init(&c, p, len);
+    memset(z, 0, sizeof(*z));
+    z->engine = proto_get_str(&c, &err);
+    z->model_dir = proto_get_str(&c, &err);
+    z->lm = proto_get_str(&c, &err);
+    z->dict = proto_get_str(&c, &err);
+    z->params = proto_get_strv(&c, &err);
+    z->profile = proto_get_str(&c, &err);
+    z->vocabulary = proto_get_strv(&c, &err);
+    z->cfg.max_utterance_seconds = proto_get_f64(&c);
+    z->cfg.engine = z->engine;
+    z->cfg.model_dir = z->model_dir;
+    z->cfg.lm = z->lm;
+    z->cfg.dict = z->dict;
+    z->cfg.params = (const char *const *)z->params;
+    z->cfg.profile = z->profile;
+    z->cfg.vocabulary = (const char *const *)z->vocabulary;
+    return err ? err : c.bad ? PHS_EINVAL : 0;
+}
+
+static void reply_error(int ctl, int code, const char *reason)
+{
+    sbuf b;
+    sbuf_init(&b, 4096);
+    if (proto_put_error(&b, code, reason) == 0)
+        proto_send_packet(ctl, PROTO_ERROR, b.p, b.len, -1);
+    sbuf_free(&b);
+}
+
+/* Forks a worker on fd as the server's child; its pid, or a negative code. */
+static int spawn(struct worker_base *base, int ctl, int fd, const char *name)
+{
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+    if (pid < 0)
+        return errno == ENOMEM || errno == EAGAIN ? PHS_EBUSY : PHS_EIO;
+    if (pid == 0) {
+        close(ctl);
+        worker_run(base, fd, name);
+    }
+    return (int)pid;
+}
+
+/* Serves ZYG_SPAWN until the control socket closes. */
+static _Noreturn void zygote_loop(struct worker_base *base, int ctl)
+{
+    char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
+    for (;;) {
+        uint32_t type;
+        size_t len;
+        int fd;
+        if (!buf || proto_recv_packet(ctl, &type, buf, ZYGOTE_MAX_PACKET, &len, &fd) < 0)
+            break;
+        proto_cursor c;
+        int err = 0;
+        proto_cursor_init(&c, buf, len);
+        char *name = proto_get_str(&c, &err);
+        int pid = PHS_EINVAL;
+        if (type == ZYG_SPAWN && fd >= 0 && name)
+            pid = spawn(base, ctl, fd, name);
+        free(name);
+        if (fd >= 0)
+            close(fd);
+        if (pid < 0) {
+            reply_error(ctl, pid, "cannot start a worker");
+            continue;
+        }
+        uint32_t p = (uint32_t)pid;
+        if (proto_send_packet(ctl, ZYG_OK, &p, sizeof(p), -1) < 0)
+            break;
+    }
+    _exit(0);
+}
+
+int zygote_main(int argc, char **argv)
+{
+    struct worker_base base = {0};
+    struct zcfg z;
+    char msg[256] = "";
+    int ctl = ZYGOTE_CTL_FD;
+    uint32_t type;
+    size_t len;
+    int fd;
+    char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
+    /* The name area: argv[0] to the end of the last argument (the server
+     * passes padding for room). */
+    base.argv_area = argv[0];
+    base.argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+    worker_set_name(base.argv_area, base.argv_len, ZYGOTE_NAME);
+    signal(SIGPIPE, SIG_IGN);
+    if (!buf || proto_recv_packet(ctl, &type, buf, ZYGOTE_MAX_PACKET, &len, &fd) < 0)
+        _exit(1);
+    if (fd >= 0)
+        close(fd);
+    int rc = type == ZYG_CONFIG ? get_config(buf, len, &z) : PHS_EINVAL;
+    free(buf);
+    if (rc < 0) {
+        reply_error(ctl, rc, "malformed zygote configuration");
+        _exit(1);
+    }
+    base.cfg = &z.cfg;
+    if (!(base.model = asr_model_load(&z.cfg, &rc, msg, sizeof(msg)))) {
+        reply_error(ctl, rc, msg);
+        _exit(1);
+    }
+    if (!(base.dec = asr_decoder_new(base.model, &rc))) {
+        reply_error(ctl, rc, "cannot start a speech decoder");
+        _exit(1);
+    }
+    uint32_t zero = 0;
+    if (proto_send_packet(ctl, ZYG_OK, &zero, sizeof(zero), -1) < 0)
+        _exit(1);
+    zygote_loop(&base, ctl);
+}

@@ -1,0 +1,33 @@
+/* zygote: the process that forks the confined workers.
+ *
+ * The server starts it with fork + exec of its own binary (the hidden
+ * subcommand ZYGOTE_COMMAND), so nothing of the server's memory (keys,
+ * tenant keys, the database) is in it: only its control socket, as fd
+ * ZYGOTE_CTL_FD. It loads the default model and creates the default decoder
+ * (most of a worker's memory) once; each worker it forks shares those pages
+ * copy-on-write. Workers are forked with clone(CLONE_PARENT), so they are
+ * the server's children: the server reaps them and sees how they died.
+ * Protocol: worker/proto.h (ZYG_*). The zygote leaves when its control
+ * socket closes.
+ */
+#ifndef PHS_WORKER_ZYGOTE_H
+#define PHS_WORKER_ZYGOTE_H
+
+#include "core/sbuf.h"
+#include "speech/asr.h"
+
+#define ZYGOTE_COMMAND "__zygote"
+#define ZYGOTE_CTL_FD  3
+/* argv[0] of the zygote; the argv area of each worker is overwritten with
+ * its name ("phiscribe-worker", "phiscribe-worker t<tenant>"). */
+#define ZYGOTE_NAME     "phiscribe-zygote"
+#define ZYGOTE_ARGV_PAD 64 /* bytes of room for a worker's name */
+
+/* The hidden subcommand: argv as main got it (argv[1] is ZYGOTE_COMMAND).
+ * Returns only on a failure before the loop; exits otherwise. */
+int zygote_main(int argc, char **argv);
+
+/* ZYG_CONFIG's payload: the default model's configuration. */
+int zygote_put_config(sbuf *b, const asr_config *c);
+
+#endif
