@@ -197,6 +197,8 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
     put(t,
         "# HELP phiscribe_worker_processes Worker processes running in the pool's slots.\n"
         "# TYPE phiscribe_worker_processes gauge\nphiscribe_worker_processes %llu\n"
+        "# HELP phiscribe_worker_processes_busy Worker processes serving a request now.\n"
+        "# TYPE phiscribe_worker_processes_busy gauge\nphiscribe_worker_processes_busy %llu\n"
         "# HELP phiscribe_worker_spawned_total Worker processes started.\n"
         "# TYPE phiscribe_worker_spawned_total counter\nphiscribe_worker_spawned_total %llu\n"
         "# HELP phiscribe_worker_crashes_total Worker processes that died during a request "
@@ -207,7 +209,8 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
         "# TYPE phiscribe_worker_timeouts_total counter\nphiscribe_worker_timeouts_total %llu\n"
         "# HELP phiscribe_worker_recycled_total Idle tenant worker processes ended.\n"
         "# TYPE phiscribe_worker_recycled_total counter\nphiscribe_worker_recycled_total %llu\n",
-        (unsigned long long)js->workers_alive, (unsigned long long)js->workers_spawned,
+        (unsigned long long)js->workers_alive, (unsigned long long)js->workers_leased,
+        (unsigned long long)js->workers_spawned,
         (unsigned long long)js->worker_crashes, (unsigned long long)js->worker_timeouts,
         (unsigned long long)js->workers_recycled);
 }

@@ -165,6 +165,10 @@ int cli_serve(int argc, char **argv)
     sc.tenant_workers = (int)c.tenant_workers;
     sc.worker_deadline_s = c.worker_deadline;
     sc.worker_memory = c.worker_memory;
+    sc.sandbox = c.sandbox;
+    if (!c.sandbox)
+        fprintf(stderr, "phiscribe serve: sandbox = false: the worker processes run unconfined "
+                        "(for debugging only)\n");
     if (c.model_dir[0])
         sc.asr.model_dir = c.model_dir;
     if (c.lm[0])

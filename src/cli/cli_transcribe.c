@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "speech/asr.h"
 #include "speech/audio.h"
@@ -18,6 +20,7 @@
 #include "text/transcript.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "service/pool.h"
 #include "service/transcribe.h"
 
 #define STDIN_MAX_DEFAULT (1024ULL * 1024 * 1024)
@@ -28,7 +31,8 @@ static void usage(FILE *out)
             "usage: phiscribe transcribe [options] FILE...\n"
             "\n"
             "Transcribes audio files offline (no server, no storage). FILE '-' reads stdin.\n"
-            "Several files are decoded in turn by one decoder, each printed in order.\n"
+            "Several files are decoded in turn by one decoder, each printed in order. The\n"
+            "audio is parsed and decoded in a confined worker process, as in the server.\n"
             "\n"
             "  --format F          json (default), text, srt, vtt, verbose_json\n"
             "  --output F          write the result to F instead of stdout (one FILE only)\n"
@@ -49,6 +53,7 @@ static void usage(FILE *out)
             "  --redact-audio FILE also write FILE, a 16 kHz mono WAV of the input with\n"
             "                      each redacted span masked (implies --redact; one FILE only)\n"
             "  --redact-audio-mode tone (default) or silence\n"
+            "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
 }
@@ -84,7 +89,8 @@ struct input {
     sbuf data; /* stdin's bytes */
     audio_source src;
     audio_mem mem;
-    asr_decoder *dec;
+    asr_decoder *dec; /* --no-sandbox: this process's decoder */
+    pool *pool;       /* else: a confined worker process */
     const audio_limits *lim;
 };
 
@@ -99,11 +105,88 @@ static void input_rewind(struct input *in)
     }
 }
 
-/* The decode step of the use case: the command's own decoder. */
+/* rq (its audio: the whole input, read into memory) in a worker. */
+static int input_in_worker(struct input *in, struct pool_request *rq, audio_info *info,
+                           asr_result **out, char *msg, size_t msg_len)
+{
+    pool_worker *w;
+    uint8_t buf[64 * 1024];
+    size_t n;
+    int rc = 0;
+    if (in->f) {
+        sbuf_clear(&in->data);
+        rewind(in->f);
+        while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in->f)) > 0)
+            rc = sbuf_append(&in->data, buf, n);
+        wipe(buf, sizeof(buf));
+        if (rc == 0 && ferror(in->f))
+            rc = PHS_EIO;
+        if (rc < 0) {
+            snprintf(msg, msg_len, "%s",
+                     rc == PHS_ETOOBIG ? "the input is over the size limit" : err_str(rc));
+            return rc;
+        }
+    }
+    rq->audio = in->data.p ? in->data.p : (const uint8_t *)"";
+    rq->len = in->data.len;
+    rq->lim = in->lim;
+    if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
+        return rc;
+    rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
+    pool_release(in->pool, w);
+    return rc;
+}
+
+/* The decode step of the use case: a worker process, or with --no-sandbox
+ * the command's own decoder. */
 static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     struct input *in = ctx;
+    struct pool_request rq = {0};
+    if (in->pool)
+        return input_in_worker(in, &rq, info, out, msg, msg_len);
     return pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
+}
+
+static int fd_write(void *ctx, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    int fd = *(int *)ctx;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return PHS_EIO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* The redacted audio into path, rendered in a worker (the input is still
+ * in memory from the transcription). */
+static int redact_audio_in_worker(struct input *in, const struct transcribe_result *r,
+                                  const redact_opts *ro, char *msg, size_t msg_len)
+{
+    audio_info info;
+    asr_result *none = NULL;
+    int fd = open(ro->audio_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(msg, msg_len, "cannot write the redacted audio: %s", strerror(errno));
+        return PHS_EIO;
+    }
+    struct pool_request rq = {.spans = r->spans,
+                              .n_spans = r->n_spans,
+                              .mode = ro->audio_mode,
+                              .write = fd_write,
+                              .write_ctx = &fd};
+    int rc = input_in_worker(in, &rq, &info, &none, msg, msg_len);
+    if (close(fd) != 0 && rc == 0) {
+        snprintf(msg, msg_len, "writing the redacted audio failed");
+        rc = PHS_EIO;
+    }
+    return rc;
 }
 
 /* Opens input #index (path, "-" for stdin); returns 0 or a CLI exit code
@@ -137,10 +220,11 @@ static int input_open(struct input *in, const char *path, int index)
 
 /* Transcribes one input (the use case service/transcribe), writes the
  * redacted audio if asked, prints the text; returns a CLI exit code. */
-static int transcribe_one(asr_decoder *d, const char *path, int index, const audio_limits *lim,
-                          transcript_format fmt, const redact_opts *ro, FILE *out)
+static int transcribe_one(asr_decoder *d, pool *p, const char *path, int index,
+                          const audio_limits *lim, transcript_format fmt, const redact_opts *ro,
+                          FILE *out)
 {
-    struct input in = {.dec = d, .lim = lim};
+    struct input in = {.dec = d, .pool = p, .lim = lim};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -160,7 +244,8 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
         else
             fprintf(stderr, "phiscribe transcribe: out of memory\n");
         code = r.step == TRANSCRIBE_DECODE && rc != PHS_EENGINE && rc != PHS_ENOMEM &&
-                       rc != PHS_EINTERNAL
+                       rc != PHS_EINTERNAL && rc != PHS_EDECODER_CRASHED &&
+                       rc != PHS_EDECODER_TIMEOUT && rc != PHS_EBUSY
                    ? CLI_BADINPUT
                    : CLI_FAIL;
         goto out;
@@ -168,8 +253,9 @@ static int transcribe_one(asr_decoder *d, const char *path, int index, const aud
     if (ro->on && ro->audio_out) {
         /* Decode the input a second time rather than keep its PCM. */
         input_rewind(&in);
-        if ((rc = redact_audio_wav(&in.src, lim, r.spans, r.n_spans, ro->audio_mode, ro->audio_out,
-                                   r.msg, sizeof(r.msg))) < 0) {
+        if ((rc = p ? redact_audio_in_worker(&in, &r, ro, r.msg, sizeof(r.msg))
+                    : redact_audio_wav(&in.src, lim, r.spans, r.n_spans, ro->audio_mode,
+                                       ro->audio_out, r.msg, sizeof(r.msg))) < 0) {
             fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, r.msg);
             code = CLI_FAIL;
             goto out;
@@ -240,6 +326,7 @@ struct args {
     const char *vocab[ASR_MAX_VOCABULARY + 1]; /* --vocabulary */
     char vocab_store[4096];
     redact_opts ro;
+    bool no_sandbox; /* --no-sandbox */
 };
 
 /* --engine-param NAME=VALUE */
@@ -381,6 +468,9 @@ static int parse_option(struct args *a, int c, const char *arg)
     case 'A':
     case 'M':
         return parse_redaction_option(a, c, arg);
+    case 'N':
+        a->no_sandbox = true;
+        return 0;
     case 'h':
         usage(stdout);
         return -1;
@@ -407,6 +497,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"redact-types", required_argument, NULL, 'T'},
         {"redact-audio", required_argument, NULL, 'A'},
         {"redact-audio-mode", required_argument, NULL, 'M'},
+        {"no-sandbox", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -439,7 +530,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 }
 
 /* Transcribes every file in turn with dec into a->output (else stdout). */
-static int run_files(const struct args *a, asr_decoder *dec, char **files, int nfiles)
+static int run_files(const struct args *a, asr_decoder *dec, pool *p, char **files, int nfiles)
 {
     int code = CLI_OK;
     FILE *out = stdout;
@@ -449,7 +540,7 @@ static int run_files(const struct args *a, asr_decoder *dec, char **files, int n
         return CLI_FAIL;
     }
     for (int i = 0; i < nfiles; i++) {
-        int rc = transcribe_one(dec, files[i], i + 1, &a->lim, a->fmt, &a->ro, out);
+        int rc = transcribe_one(dec, p, files[i], i + 1, &a->lim, a->fmt, &a->ro, out);
         if (rc > code)
             code = rc;
     }
@@ -457,6 +548,29 @@ static int run_files(const struct args *a, asr_decoder *dec, char **files, int n
         fprintf(stderr, "phiscribe transcribe: writing the output failed: %s\n", strerror(errno));
         code = CLI_FAIL;
     }
+    return code;
+}
+
+/* The files through one confined worker process (service/pool.h), its
+ * model (profile, vocabulary, parameters) loaded once by the zygote. */
+static int run_sandboxed(const struct args *a, char **files, int nfiles)
+{
+    char msg[256];
+    int err;
+    struct pool_config pc = {
+        .asr = &a->cfg,
+        .workers = 1,
+        .sandbox = true,
+        .deadline_s = 120.0 + a->lim.max_seconds,
+        .cpu_seconds = (unsigned)(120.0 + a->lim.max_seconds),
+    };
+    pool *p = pool_start(&pc, &err, msg, sizeof(msg));
+    if (!p) {
+        fprintf(stderr, "phiscribe transcribe: %s\n", msg);
+        return CLI_FAIL;
+    }
+    int code = run_files(a, NULL, p, files, nfiles);
+    pool_stop(p);
     return code;
 }
 
@@ -480,6 +594,13 @@ int cli_transcribe(int argc, char **argv)
         return CLI_FAIL;
     }
     a.ro.cfg.lex = lex;
+    if (!a.no_sandbox) {
+        code = run_sandboxed(&a, argv + optind, argc - optind);
+        redact_lexicon_free(lex);
+        return code;
+    }
+    fprintf(stderr, "phiscribe transcribe: --no-sandbox: decoding in this process, unconfined "
+                    "(for debugging only)\n");
     asr_decoder *dec = NULL;
     asr_model *model = asr_model_load(&a.cfg, &err, msg, sizeof(msg));
     code = CLI_FAIL;
@@ -488,7 +609,7 @@ int cli_transcribe(int argc, char **argv)
     else if (!(dec = asr_decoder_new(model, &err)))
         fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
     else
-        code = run_files(&a, dec, argv + optind, argc - optind);
+        code = run_files(&a, dec, NULL, argv + optind, argc - optind);
     asr_decoder_free(dec);
     asr_model_free(model);
     redact_lexicon_free(lex);

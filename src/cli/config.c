@@ -84,6 +84,8 @@ static const struct config_item config_items[] = {
         86400 * 2, "time one recording may take in a worker (0 = 120 + max_audio_seconds)"),
     NUM("jobs", "worker_memory", "worker-memory", "BYTES", CFG_BYTES, worker_memory,
         256ull * 1024 * 1024, 1ull << 40, "address space of one worker process"),
+    NUM("jobs", "sandbox", "sandbox", "BOOL", CFG_BOOL, sandbox, 0, 1,
+        "confine the worker processes (false only for debugging)"),
     NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
         1000000, "failed authentications per source and window before 429"),
     NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT, auth_failure_window,
@@ -124,6 +126,7 @@ void config_defaults(struct config *c)
     c->model_cache_idle_seconds = SERVER_DEFAULT_MODEL_CACHE_IDLE_S;
     snprintf(c->isolation, sizeof(c->isolation), "%s", "shared");
     c->worker_memory = SERVER_DEFAULT_WORKER_MEMORY;
+    c->sandbox = true;
     c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
     c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;

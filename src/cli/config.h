@@ -44,6 +44,7 @@ struct config {
     unsigned tenant_workers;     /* tenant mode: workers one tenant holds at most (0: half) */
     unsigned worker_deadline;    /* seconds a request may take in a worker (0: derived) */
     uint64_t worker_memory;      /* a worker's address space */
+    bool sandbox;                /* confine the workers (false: debugging only; doctor flags it) */
     /* [auth] failed-authentication limiter, per source address */
     unsigned auth_failure_limit;       /* failures per window, then 429 */
     unsigned auth_failure_window;      /* seconds */

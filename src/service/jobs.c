@@ -939,6 +939,7 @@ void jobs_get_stats(jobs *j, struct jobs_stats *out)
         struct pool_stats ps;
         pool_get_stats(j->cfg.pool, &ps);
         out->workers_alive = ps.alive;
+        out->workers_leased = ps.leased;
         out->workers_spawned = ps.spawned;
         out->worker_crashes = ps.crashed;
         out->worker_timeouts = ps.timeouts;

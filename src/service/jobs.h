@@ -207,6 +207,7 @@ struct jobs_stats {
     uint64_t model_cache_bytes;       /* budget they hold */
     /* The worker processes (pool.h; zero without a pool). */
     uint64_t workers_alive;    /* slot workers running now */
+    uint64_t workers_leased;   /* of them, serving a request now */
     uint64_t workers_spawned;  /* worker processes started */
     uint64_t worker_crashes;   /* died during a request (killed and replaced) */
     uint64_t worker_timeouts;  /* killed for a deadline or CPU limit */

@@ -358,7 +358,7 @@ int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         if (rc < 0)
-            return rc == PHS_ENOMEM || rc == PHS_EIO ? PHS_EBUSY : rc;
+            return rc;
     }
     *out = s->w;
     return 0;
@@ -376,10 +376,9 @@ void pool_release(pool *p, pool_worker *w)
 }
 
 /* The supervisor: replaces dead idle workers (shared mode keeps every
- * slot running) and recycles idle tenant workers. */
-static void *supervise(void *arg)
+ * slot running) and recycles idle tenant workers, until the pool stops. */
+void pool_supervise(pool *p)
 {
-    pool *p = arg;
     pthread_mutex_lock(&p->mu);
     while (!p->stopping) {
         double now = pool_now();
@@ -426,7 +425,6 @@ static void *supervise(void *arg)
         }
     }
     pthread_mutex_unlock(&p->mu);
-    return NULL;
 }
 
 pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_len)
@@ -457,7 +455,7 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
             goto fail;
         p->slots[i].w->slot = i;
     }
-    if (pthread_create(&p->supervisor, NULL, supervise, p) != 0) {
+    if (pthread_create(&p->supervisor, NULL, pool_supervisor_main, p) != 0) {
         rc = PHS_ENOMEM;
         snprintf(msg, msg_len, "cannot start the worker supervisor");
         goto fail;

@@ -41,6 +41,11 @@ struct pool {
     pid_t zpid;
 };
 
+/* The supervisor's loop (pool.c), and its thread's function (pool_run.c:
+ * another unit, so that a test harness can wrap pool_supervise). */
+void pool_supervise(pool *p);
+void *pool_supervisor_main(void *arg);
+
 /* Monotonic seconds. */
 double pool_now(void);
 /* Kills (SIGKILL) and reaps w; *status (may be NULL) is its wait status. */

@@ -115,6 +115,12 @@ int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until)
     return 0;
 }
 
+void *pool_supervisor_main(void *arg)
+{
+    pool_supervise(arg);
+    return NULL;
+}
+
 /* ---- the CPU limit ----------------------------------------------------------------- */
 
 /* CPU seconds w used so far (user + system), from /proc; -1 if unknown. */

@@ -1,6 +1,7 @@
 /* worker: a confined worker process serving requests. See worker.h. */
 #include "worker/worker.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +170,23 @@ static int get_spans(proto_cursor *c, redact_span **out, size_t *n_out)
     return 0;
 }
 
+/* The listener of a request that wants events: each finished utterance
+ * goes to the parent as PROTO_EV_UTTERANCE; a socket gone stops it. */
+static int ev_utterance(void *ctx, const asr_word *words, size_t n_words)
+{
+    struct wk *w = ctx;
+    sbuf b;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    int rc = proto_put_words(&b, words, n_words);
+    if (rc == 0)
+        rc = proto_send(w->fd, PROTO_EV_UTTERANCE, b.p, b.len);
+    sbuf_free(&b);
+    return rc < 0 ? 1 : 0;
+}
+
 /* Runs what the request asks and sends its result or error. */
-static int wk_serve(struct wk *w, uint32_t kind, const audio_limits *lim, redact_span *spans,
-                    size_t n_spans, uint32_t mode, const sbuf *audio)
+static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, const audio_limits *lim,
+                    redact_span *spans, size_t n_spans, uint32_t mode, const sbuf *audio)
 {
     char msg[256] = "";
     audio_source src;
@@ -184,9 +199,13 @@ static int wk_serve(struct wk *w, uint32_t kind, const audio_limits *lim, redact
     memset(&info, 0, sizeof(info));
     sbuf_init(&out, PROTO_MAX_FRAME);
     audio_source_memory(&src, &mem, audio->p ? audio->p : (const uint8_t *)"", audio->len);
-    if (kind == PROTO_KIND_TRANSCRIBE)
+    if (kind == PROTO_KIND_TRANSCRIBE) {
+        asr_listener l = {.utterance = ev_utterance, .ctx = w};
+        if (flags & PROTO_FLAG_EVENTS)
+            asr_decoder_set_listener(w->dec, &l);
         rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
-    else
+        asr_decoder_set_listener(w->dec, NULL);
+    } else
         rc = redact_audio_wav_stream(&src, lim, spans, n_spans, (redact_audio_mode)mode, data_write,
                                      w, &samples, msg, sizeof(msg));
     if (rc < 0) {
@@ -224,7 +243,6 @@ static int wk_request(struct wk *w, const sbuf *b)
     uint32_t kind = proto_get_u32(&c);
     uint32_t flags = proto_get_u32(&c);
     proto_get_limits(&c, &lim);
-    (void)flags;
     int rc = c.bad ? PHS_EINVAL : 0;
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
@@ -244,7 +262,7 @@ static int wk_request(struct wk *w, const sbuf *b)
         rc = proto_send_error(w->fd, arc,
                               arc == PHS_ETOOBIG ? "the audio is too large" : "out of memory");
     else
-        rc = wk_serve(w, kind, &lim, spans, n_spans, mode, &audio);
+        rc = wk_serve(w, kind, flags, &lim, spans, n_spans, mode, &audio);
 out:
     sbuf_free(&audio);
     free(spans);
@@ -272,6 +290,7 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
             break;
         if (wk_request(&w, &b) < 0)
             break;
+        malloc_trim(0); /* what the request allocated goes back: less private memory */
     }
     sbuf_free(&b);
     /* The process ends here: no atexit handlers, no flushing of buffers

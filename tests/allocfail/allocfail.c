@@ -17,10 +17,13 @@
  * fixed order, while the two classes interleave at random:
  *   request  the transport's connection threads (libmicrohttpd's): handlers
  *   worker   threads phiscribe started (the job worker; sync decoding and
- *            stored runs happen there)
+ *            stored runs happen there: the decoding itself in a worker
+ *            process, whose allocations are not this process's, so what is
+ *            counted is the server's side of it: framing, the result)
  * Each path is swept once per class. The test's own thread, the thread
  * running server_run (its checkpoint tick) and the background housekeeping
- * (retention purge, model-cache expiry) are never counted. The idle worker
+ * (retention purge, model-cache expiry, the worker pool's supervisor) are
+ * never counted. The idle worker
  * is made to wait an hour between polls (jobs_start is wrapped to set
  * poll_ms) so that it claims only when kicked or after a job; requests are
  * known to be over when the server closed their socket (after its
@@ -58,6 +61,7 @@
 #include "records/retention.h"
 #include "service/auth.h"
 #include "service/jobs.h"
+#include "worker/zygote.h"
 #include "speech/modelcache.h"
 #include "store/blob.h"
 #include "store/store.h"
@@ -210,6 +214,16 @@ int __wrap_retention_purge(store *s, const char *blobdir, int64_t now_us,
 }
 
 size_t __real_modelcache_expire(modelcache *mc);
+/* The worker pool's supervisor (replacing dead workers) is housekeeping
+ * too: its thread does nothing else. */
+struct pool;
+void __real_pool_supervise(struct pool *p);
+void __wrap_pool_supervise(struct pool *p)
+{
+    af_thread = AF_EXEMPT;
+    __real_pool_supervise(p);
+}
+
 size_t __wrap_modelcache_expire(modelcache *mc)
 {
     int was = af_thread;
@@ -944,8 +958,13 @@ static unsigned long arg_num(const char *s)
 
 int main(int argc, char **argv)
 {
-    json_set_alloc_funcs(af_json_malloc, af_json_free);
     af_thread = AF_EXEMPT;
+    /* The server's worker processes come from a zygote that is this binary
+     * run again (worker/zygote.h): their allocations are another process's,
+     * never counted or failed here. */
+    if (argc >= 2 && !strcmp(argv[1], ZYGOTE_COMMAND))
+        return zygote_main(argc, argv);
+    json_set_alloc_funcs(af_json_malloc, af_json_free);
     af_trace = getenv("AF_TRACE") != NULL;
     const char *which = "all";
     struct opts o = {.every = 1, .only_class = -1};
