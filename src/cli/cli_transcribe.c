@@ -122,8 +122,11 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
         if (rc == 0 && ferror(in->f))
             rc = PHS_EIO;
         if (rc < 0) {
-            snprintf(msg, msg_len, "%s",
-                     rc == PHS_ETOOBIG ? "the input is over the size limit" : err_str(rc));
+            if (rc == PHS_ETOOBIG)
+                snprintf(msg, msg_len, "the input is over the limit of %llu bytes",
+                         (unsigned long long)in->lim->max_bytes);
+            else
+                snprintf(msg, msg_len, "%s", err_str(rc));
             return rc;
         }
     }

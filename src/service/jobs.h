@@ -1,7 +1,8 @@
 /* jobs: the transcription worker pool.
  *
- * N worker threads, each with its own speech decoder over one shared model.
- * Two kinds of work:
+ * N worker threads, each of which leases a confined worker process
+ * (pool.h) for every recording it decodes: the audio is parsed and decoded
+ * there, never in this process. Two kinds of work:
  *  - synchronous requests (the OpenAI-compatible endpoint): audio held in
  *    memory by the request thread, which waits for its result; nothing is
  *    stored. A bounded queue: when full the caller gets PHS_EBUSY (HTTP 429).
@@ -22,6 +23,12 @@
  * nobody can attribute (kill -9, the OOM killer, power loss) counts against
  * no job; only a job interrupted JOBS_MAX_INTERRUPTIONS times in all fails,
  * so that not even such a job can loop forever (docs/API.md).
+ *
+ * A worker process that dies or overruns its deadline or CPU limit on a
+ * stored job is a fault attributable for certain, and costs the server
+ * nothing: the job runs again, JOBS_MAX_WORKER_FAULTS runs in all, then
+ * fails with decoder_crashed or decoder_timeout. The fatal-signal
+ * accounting above remains for what still runs in the server itself.
  */
 #ifndef PHS_JOBS_H
 #define PHS_JOBS_H
