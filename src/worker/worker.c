@@ -17,16 +17,7 @@
 #include "text/redact_audio.h"
 #include "worker/proto.h"
 
-/* CONFINE CALL SITE: confine_enter (worker/confine.h, owned by the
- * confinement work) is called as soon as that header exists on main (a
- * computed include until then, as check-layers refuses a missing header). */
-#if __has_include("worker/confine.h")
-#define WORKER_CONFINE_HEADER "worker/confine.h"
-#include WORKER_CONFINE_HEADER
-#define WORKER_HAVE_CONFINE 1
-#else
-#define WORKER_HAVE_CONFINE 0
-#endif
+#include "worker/confine.h"
 
 #define WORKER_MAX_SPANS 100000
 
@@ -88,16 +79,12 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
         }
         w->dec = w->own_dec;
     }
+    /* The confinement: before a byte of audio is read (worker/confine.h). */
     if (sandbox) {
-#if WORKER_HAVE_CONFINE
         struct confine_limits lim = {.address_space = address_space, .cpu_seconds = cpu_seconds};
         int keep[1] = {w->fd};
         if ((rc = confine_enter(&lim, keep, 1, msg, msg_len)) < 0)
             goto out;
-#else
-        (void)address_space;
-        (void)cpu_seconds;
-#endif
     }
 out:
     proto_strv_free(vocab);
