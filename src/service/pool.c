@@ -80,17 +80,19 @@ static int zygote_answer(pool *p, uint32_t *value, char *msg, size_t msg_len)
 
 /* Ends the zygote (if any): closing its socket ends it; it is killed too,
  * as it holds nothing worth a clean exit, and reaped. p->zmu held. */
-static void zygote_end(pool *p)
+static int zygote_end(pool *p)
 {
+    int st = 0;
     if (p->zfd >= 0)
         close(p->zfd);
     p->zfd = -1;
     if (p->zpid > 0) {
         kill(p->zpid, SIGKILL);
-        while (waitpid(p->zpid, NULL, 0) < 0 && errno == EINTR)
+        while (waitpid(p->zpid, &st, 0) < 0 && errno == EINTR)
             ;
     }
     p->zpid = 0;
+    return st;
 }
 
 /* Starts the zygote and has it load the default model. p->zmu held. */
@@ -129,9 +131,11 @@ static int zygote_start(pool *p, char *msg, size_t msg_len)
     p->zpid = pid;
     if ((rc = proto_send_packet(p->zfd, ZYG_CONFIG, cfg.p, cfg.len, -1)) < 0 ||
         (rc = zygote_answer(p, &ok, msg, msg_len)) < 0) {
-        if (rc == PHS_EIO)
-            snprintf(msg, msg_len, "the worker zygote did not start");
-        zygote_end(p);
+        int st = zygote_end(p);
+        if (rc == PHS_EIO) /* how it ended, for whoever has to find out why */
+            snprintf(msg, msg_len, "the worker zygote did not start (%s %d)",
+                     WIFSIGNALED(st) ? "signal" : "exit status",
+                     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     }
 out:
     sbuf_free(&cfg);
@@ -447,6 +451,8 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
         goto fail;
     pthread_mutex_lock(&p->zmu);
     rc = zygote_start(p, msg, msg_len);
+    if (rc == PHS_EIO) /* one more try: it died before it could answer */
+        rc = zygote_start(p, msg, msg_len);
     pthread_mutex_unlock(&p->zmu);
     if (rc < 0)
         goto fail;
