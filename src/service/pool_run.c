@@ -262,8 +262,12 @@ static int read_answers(pool_worker *w, const struct pool_request *rq, sbuf *b, 
                 return c.bad ? (*io = PHS_EINTERNAL) : 0;
             }
             proto_get_info(&c, info);
-            if ((*io = proto_get_result(&c, out)) < 0)
+            if ((*io = proto_get_result(&c, out)) == PHS_ENOMEM) {
+                snprintf(msg, msg_len, "out of memory");
+            } else if (*io < 0) {
+                *io = PHS_EINTERNAL;
                 snprintf(msg, msg_len, "the worker's result is malformed");
+            }
             return *io;
         default:
             snprintf(msg, msg_len, "the worker's answer is malformed");

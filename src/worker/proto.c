@@ -330,6 +330,7 @@ char *proto_get_str(proto_cursor *c, int *err)
     char *s = malloc((size_t)n + 1);
     if (!s) {
         *err = PHS_ENOMEM;
+        c->pos += n; /* the cursor stays in step for whoever reads on */
         return NULL;
     }
     memcpy(s, c->p + c->pos, n);
@@ -381,11 +382,17 @@ void proto_get_limits(proto_cursor *c, audio_limits *lim)
 
 void proto_get_info(proto_cursor *c, audio_info *info)
 {
-    int err = 0;
-    char *fmt = proto_get_str(c, &err);
     memset(info, 0, sizeof(*info));
-    snprintf(info->format, sizeof(info->format), "%s", fmt ? fmt : "");
-    free(fmt);
+    uint32_t n = proto_get_u32(c); /* the format, read in place: no allocation */
+    if (!c->bad && n != PROTO_NULL_LEN) {
+        if (c->len - c->pos < n) {
+            c->bad = true;
+        } else {
+            size_t k = n < sizeof(info->format) - 1 ? n : sizeof(info->format) - 1;
+            memcpy(info->format, c->p + c->pos, k);
+            c->pos += n;
+        }
+    }
     info->sample_rate = (int)proto_get_u32(c);
     info->channels = (int)proto_get_u32(c);
     info->duration = proto_get_f64(c);
