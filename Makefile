@@ -185,6 +185,12 @@ bench-compare: all
 	    $(MAKE) --no-print-directory -C $(BUILD)/base MEDICAL_PROFILE=$(CURDIR)/build/medical build/phiscribe && \
 	    bench/compare $(BUILD)/base/build/phiscribe $(BUILD)/phiscribe
 
+# Confined workers against in-process decoding: CPU per audio second and
+# memory per worker (bench/isolation; docs/BENCHMARKS.md).
+.PHONY: bench-isolation
+bench-isolation: all
+	@bench/isolation $(BUILD)/phiscribe
+
 # Audit appends per second and verification speed (bench/audit; docs/BENCHMARKS.md).
 .PHONY: bench-audit
 bench-audit: all
