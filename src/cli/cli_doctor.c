@@ -2,6 +2,8 @@
  * and data against the HIPAA Security Rule's technical safeguards
  * (45 CFR 164.312). Prints pass/warn/fail per check with what to fix;
  * exits 1 when any check fails. Reads only; never changes anything. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "records/audit.h"
 #include "service/auth.h"
@@ -22,6 +25,10 @@
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "api/server.h"
+#include "service/pool.h"
+#include "speech/asr.h"
+#include "worker/confine.h"
 
 #define CHECKPOINT_MAX_AGE_S   (24 * 3600)
 #define CERT_WARN_DAYS         30
@@ -348,6 +355,188 @@ static void check_store(struct report *r, const char *dir, const char *url)
     store_close(s);
 }
 
+/* ---- isolated processing (the worker processes) ------------------------------- */
+
+#define ISO_SG "164.312(a)(1) access control: processing"
+
+/* Children of parent whose command line starts with prefix, into pids (at
+ * most max); how many. */
+static int children_named(pid_t parent, const char *prefix, pid_t *pids, int max)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    if (!d)
+        return 0;
+    while (n < max && (e = readdir(d)) != NULL) {
+        char path[64], buf[512];
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *close_paren = strrchr(buf, ')');
+        long ppid = -1;
+        if (close_paren && close_paren[1] == ' ' && close_paren[2] && close_paren[3] == ' ')
+            ppid = strtol(close_paren + 4, NULL, 10);
+        if (ppid != (long)parent)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+        if (!(f = fopen(path, "r")))
+            continue;
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        if (!strncmp(buf, prefix, strlen(prefix)))
+            pids[n++] = (pid_t)pid;
+    }
+    closedir(d);
+    return n;
+}
+
+/* One worker's confinement, from /proc, as a check line. Counts as a
+ * warning, not a failure, only what a non-root doctor cannot read. */
+static void check_worker(struct report *r, const char *what, pid_t pid)
+{
+    struct confine_status st;
+    char why[128], line[512];
+    if (confine_report(pid, &st) < 0) {
+        add(r, FAIL, ISO_SG, what, "worker pid %d could not be inspected", (int)pid);
+        return;
+    }
+    confine_status_line(&st, line, sizeof(line));
+    if (confine_status_ok(&st, 0, why, sizeof(why)))
+        add(r, PASS, ISO_SG, what, "worker pid %d confined: %s", (int)pid, line);
+    else if (st.seccomp_mode == 2 && st.no_new_privs == 1 && strstr(why, "run as root"))
+        add(r, WARN, ISO_SG, what, "worker pid %d: seccomp filter and no_new_privs, but %s",
+            (int)pid, why);
+    else
+        add(r, FAIL, ISO_SG, what, "worker pid %d is not confined: %s (%s)", (int)pid, why, line);
+}
+
+/* A real worker through the pool and the zygote, as the server starts
+ * them, asked for one short recording (so it has confined itself), then
+ * checked from /proc. */
+static void check_live_worker(struct report *r, const struct config *c)
+{
+    char msg[256];
+    int err;
+    asr_config acfg;
+    asr_config_default(&acfg);
+    acfg.profile = "general"; /* the smallest model: the check is of the walls, not the words */
+    struct pool_config pc = {
+        .asr = &acfg,
+        .workers = 1,
+        .sandbox = true,
+        .deadline_s = 120.0,
+        .cpu_seconds = 120,
+        .address_space = c->worker_memory,
+    };
+    pool *p = pool_start(&pc, &err, msg, sizeof(msg));
+    if (!p) {
+        add(r, FAIL, ISO_SG, "a worker process", "cannot start the worker pool: %s", msg);
+        return;
+    }
+    /* Half a second of silence at 16 kHz, a WAV in memory. */
+    static unsigned char wav[44 + 16000];
+    static const struct {
+        size_t at;
+        uint32_t v;
+        int bytes;
+    } hdr[] = {{0, 0x46464952, 4}, {4, 36 + 16000, 4}, {8, 0x45564157, 4}, {12, 0x20746d66, 4},
+               {16, 16, 4},        {20, 1, 2},         {22, 1, 2},         {24, 16000, 4},
+               {28, 32000, 4},     {32, 2, 2},         {34, 16, 2},        {36, 0x61746164, 4},
+               {40, 16000, 4}};
+    for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
+        for (int b = 0; b < hdr[i].bytes; b++)
+            wav[hdr[i].at + (size_t)b] = (unsigned char)(hdr[i].v >> (8 * b));
+    audio_limits alim;
+    audio_limits_default(&alim);
+    struct pool_request rq = {.audio = wav, .len = sizeof(wav), .lim = &alim};
+    pool_worker *w = NULL;
+    audio_info info;
+    asr_result *res = NULL;
+    if (pool_lease(p, -1, &w, msg, sizeof(msg)) < 0) {
+        add(r, FAIL, ISO_SG, "a worker process", "no worker: %s", msg);
+    } else if ((err = pool_run(p, w, &rq, &info, &res, msg, sizeof(msg))) < 0) {
+        add(r, FAIL, ISO_SG, "a worker process", "a worker failed a short recording: %s", msg);
+    } else {
+        pid_t pids[4];
+        int n = children_named(getpid(), "phiscribe-worker", pids, 4);
+        if (n < 1)
+            add(r, FAIL, ISO_SG, "a worker process", "no phiscribe-worker child found");
+        for (int i = 0; i < n; i++)
+            check_worker(r, "a worker process", pids[i]);
+    }
+    asr_result_free(res);
+    if (w)
+        pool_release(p, w);
+    pool_stop(p);
+}
+
+/* The pid of the server holding DIR/serve.lock, or 0 when none runs. */
+static pid_t running_server(const char *dir)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/serve.lock", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+    pid_t pid = 0;
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+        pid = fl.l_pid;
+    close(fd);
+    return pid;
+}
+
+/* The workers of the server running on dir (if one runs): each must be
+ * confined; a server started with sandbox = false fails here. */
+static void check_running_server(struct report *r, const char *dir)
+{
+    pid_t server = running_server(dir);
+    if (server <= 0) {
+        add(r, PASS, ISO_SG, "running server's workers", "no server running on %s", dir);
+        return;
+    }
+    pid_t pids[64];
+    int n = children_named(server, "phiscribe-worker", pids, 64);
+    if (n == 0) {
+        add(r, WARN, ISO_SG, "running server's workers",
+            "server pid %d has no worker process running now", (int)server);
+        return;
+    }
+    char what[64];
+    snprintf(what, sizeof(what), "server %d's workers", (int)server);
+    for (int i = 0; i < n; i++)
+        check_worker(r, what, pids[i]);
+}
+
+static void check_isolation(struct report *r, const struct config *c, bool have_config,
+                            const char *dir)
+{
+    if (!have_config)
+        add(r, PASS, ISO_SG, "isolation mode",
+            "isolation = shared (the default; pass --config to check the server's)");
+    else if (!strcmp(c->isolation, "tenant"))
+        add(r, PASS, ISO_SG, "isolation mode",
+            "isolation = tenant: each worker serves one tenant for its life");
+    else
+        add(r, PASS, ISO_SG, "isolation mode",
+            "isolation = %s: workers serve any tenant, one request at a time", c->isolation);
+    if (have_config && !c->sandbox)
+        add(r, FAIL, ISO_SG, "sandbox",
+            "sandbox = false: the worker processes run unconfined (debugging only); remove it");
+    check_live_worker(r, c);
+    check_running_server(r, dir);
+}
+
 static void print_text(const struct report *r)
 {
     size_t i;
@@ -416,6 +605,7 @@ int cli_doctor(int argc, char **argv)
     }
     check_data_modes(&r, dir);
     check_store(&r, dir, url);
+    check_isolation(&r, &c, have_config, dir);
     if (have_config)
         check_tls(&r, &c);
     else
