@@ -59,6 +59,11 @@ for W in $(worker_of "$TA") $(worker_of "$TB"); do
 done
 grep -q "^FAIL .*worker" "$T/doctor.out" && fail "doctor failed a worker check: $(grep FAIL "$T/doctor.out")"
 ok "doctor: a worker it starts and the running server's workers are confined"
+printf '[jobs]\nsandbox = false\n' >"$T/nosandbox.ini"
+expect_exit 1 "$PHISCRIBE" doctor --data "$DATA" --config "$T/nosandbox.ini"
+grep -q "^FAIL .*sandbox = false" "$T/stdout" ||
+    fail "doctor did not flag sandbox = false"
+ok "doctor fails a configuration with sandbox = false"
 
 # catch_busy TENANT BGPID: the tenant's worker while it holds the request
 # of BGPID (busy gauge up, the request still open after the stop), stopped;
