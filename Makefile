@@ -169,6 +169,12 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
+# Decoder CPU of the default and fast searches beside stock pocketsphinx, with
+# WER, in one run (bench/speed; docs/BENCHMARKS.md, "Decoder speed").
+.PHONY: bench-speed
+bench-speed: all
+	@bench/speed $(BUILD)/phiscribe
+
 # The HTTPS server under concurrent TLS clients vs the CLI engine (docs/BENCHMARKS.md).
 .PHONY: bench-server
 bench-server: deps

@@ -145,7 +145,8 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     }
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
-        (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0)
+        (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
+        (rc = upload_search(req, u, &s->jo.search)) < 0)
         return rc;
     s->rq.redact.lex = srv->lex;
     s->who = server_event(req, &u->caller, "profile.use", "profile", NULL, "success", 0);

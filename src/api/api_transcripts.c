@@ -41,7 +41,7 @@
 static const char *const create_option_names[] = {
     "language",     "profile",         "vocabulary",   "vocabulary[]",      "redact",
     "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode", "retention",
-    "store",
+    "store",        "search",
 };
 
 /* The keyed hash of data: a domain label, the tenant, then data. */
@@ -188,6 +188,8 @@ static json_t *job_json(const struct store_transcript *t)
             rc |= json_object_set_new(j, "profile", json_string(o.profile));
         if (o.vocab_words >= 0)
             rc |= json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
+        if (o.search != SEARCH_DEFAULT)
+            rc |= json_object_set_new(j, "search", json_string(search_name(o.search)));
     }
     if (rc != 0) {
         json_decref(j);
@@ -201,6 +203,7 @@ struct create_req {
     char *opts_text;          /* the job's options as JSON (owned) */
     struct store_object vobj; /* its vocabulary object (id "" when none) */
     size_t n_words;
+    search_mode search;
     int64_t retention_s;
     bool fetch_once;
 };
@@ -225,6 +228,7 @@ static char *create_options_json(const char *profile, const struct create_req *c
     snprintf(o.profile, sizeof(o.profile), "%s", profile);
     snprintf(o.vocab_object, sizeof(o.vocab_object), "%s", c->vobj.id);
     o.vocab_words = (int64_t)c->n_words;
+    o.search = c->search;
     o.redact_labels = labels;
     o.keep_unredacted = extras->keep_unredacted;
     o.redact_audio = extras->audio;
@@ -245,7 +249,8 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     memset(c, 0, sizeof(*c));
     if ((rc = upload_language(req, u)) < 0 || (rc = upload_redaction(req, u, &labels)) < 0 ||
         (rc = upload_retention(req, u, &c->retention_s, &c->fetch_once)) < 0 ||
-        (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0)
+        (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0 ||
+        (rc = upload_search(req, u, &c->search)) < 0)
         return rc;
     if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
         vocab_clear(&words);

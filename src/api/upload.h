@@ -16,6 +16,7 @@
 #include "core/sbuf.h"
 #include "crypto/crypto.h"
 #include "http/form.h"
+#include "speech/search.h"
 #include "http/http.h"
 #include "http/multipart.h"
 #include "speech/vocab.h"
@@ -89,6 +90,9 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels);
  * log) and, with from_prompt, of `prompt` into v. */
 int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
                          size_t plen, vocab *v);
+/* `search` (default or fast; absent or empty: default) into *out. Replies
+ * 400 and returns negative for any other value. */
+int upload_search(struct http_req *req, struct upload *u, search_mode *out);
 
 /* `stream` (true/false; absent: false): answer with Server-Sent Events. */
 int upload_stream(struct http_req *req, struct upload *u, bool *stream);

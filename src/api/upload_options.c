@@ -97,6 +97,15 @@ int upload_model_options(struct http_req *req, struct upload *u, bool from_promp
     return 0;
 }
 
+int upload_search(struct http_req *req, struct upload *u, search_mode *out)
+{
+    if (search_parse(upload_option(req, u, "search"), out) == 0)
+        return 0;
+    http_reply_error(req, 400, "invalid_request_error", "search", "invalid_value",
+                     "search must be default or fast.");
+    return PHS_EINVAL;
+}
+
 /* "vocabulary_words=N" for the audit record (the words never go there). */
 const char *upload_vocab_reason(size_t n, char *buf, size_t len)
 {

@@ -15,6 +15,7 @@
 #include "speech/g2p.h"
 #include "speech/pipeline.h"
 #include "speech/profile.h"
+#include "speech/search.h"
 #include "text/redact.h"
 #include "text/redact_audio.h"
 #include "text/transcript.h"
@@ -45,6 +46,8 @@ static void usage(FILE *out)
             "  --profile P         recognition profile: medical (clinical dictation; the\n"
             "                      default when built), a directory from `phiscribe lm\n"
             "                      build`, or general (the en-us model alone)\n"
+            "  --search S          default, or fast: about half the default's CPU for a\n"
+            "                      somewhat higher error rate (docs/ENGINE.md)\n"
             "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
             "                      a generated pronunciation\n"
             "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
@@ -466,6 +469,12 @@ static int parse_option(struct args *a, int c, const char *arg)
         return 0;
     case 'V':
         return parse_vocabulary(a, arg);
+    case 'S':
+        if (search_parse(arg, &a->cfg.search) < 0) {
+            fprintf(stderr, "phiscribe transcribe: unknown search '%s' (%s)\n", arg, SEARCH_NAMES);
+            return CLI_USAGE;
+        }
+        return 0;
     case 'R':
     case 'T':
     case 'A':
@@ -496,6 +505,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"engine-param", required_argument, NULL, 'p'},
         {"profile", required_argument, NULL, 'P'},
         {"vocabulary", required_argument, NULL, 'V'},
+        {"search", required_argument, NULL, 'S'},
         {"redact", no_argument, NULL, 'R'},
         {"redact-types", required_argument, NULL, 'T'},
         {"redact-audio", required_argument, NULL, 'A'},

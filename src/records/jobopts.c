@@ -29,12 +29,16 @@ static bool member_string(json_t *v, char *out, size_t len)
     return false;
 }
 
-/* profile and vocabulary: what chooses the job's model. */
+/* profile, vocabulary and search: what chooses the job's model. */
 static void parse_model(json_t *root, struct jobopts *o)
 {
     json_t *vocab = json_object_get(root, "vocabulary");
     bool ok = member_string(json_object_get(root, "profile"), o->profile, sizeof(o->profile));
     if (vocab && !json_is_object(vocab))
+        ok = false;
+    json_t *search = json_object_get(root, "search");
+    if (search &&
+        (!json_is_string(search) || search_parse(json_string_value(search), &o->search) < 0))
         ok = false;
     if (!member_string(json_object_get(vocab, "object"), o->vocab_object, sizeof(o->vocab_object)))
         ok = false;
@@ -123,6 +127,8 @@ static json_t *options_json(const struct jobopts *o)
     int rc = 0;
     if (o->profile[0])
         rc |= json_object_set_new(j, "profile", json_string(o->profile));
+    if (o->search != SEARCH_DEFAULT)
+        rc |= json_object_set_new(j, "search", json_string(search_name(o->search)));
     if (o->vocab_object[0])
         rc |= json_object_set_new(j, "vocabulary",
                                   json_pack("{s:s, s:I}", "object", o->vocab_object, "words",

@@ -5,7 +5,7 @@
  * word count, never content (the vocabulary itself is an encrypted object,
  * named here). The format, version 1:
  *
- *   {"version":1, "language":"en", "profile":NAME,
+ *   {"version":1, "language":"en", "profile":NAME, "search":"fast",
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
  *    "redact_audio":"tone"|"silence"}
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "speech/search.h"
 #include "store/store.h"
 #include "text/redact.h"
 
@@ -33,7 +34,7 @@
 #define JOBOPTS_TEXT_MAX sizeof(((struct store_transcript *)0)->options)
 
 /* Flags of jobopts.invalid: a member was there but cannot be honoured. */
-#define JOBOPTS_BAD_MODEL     1u /* profile or vocabulary (name too long, not a string) */
+#define JOBOPTS_BAD_MODEL     1u /* profile, vocabulary or search (unknown, not a string) */
 #define JOBOPTS_BAD_REDACTION 2u /* redact, keep_unredacted or redact_audio */
 
 struct jobopts {
@@ -44,7 +45,8 @@ struct jobopts {
     bool keep_unredacted;                     /* also keep the transcript before redaction */
     bool redact_audio;                        /* also keep the audio with the spans masked */
     redact_audio_mode audio_mode;
-    unsigned invalid; /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */
+    search_mode search; /* the decoder's search (search.h) */
+    unsigned invalid;   /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */
 };
 
 /* The options of a default job: nothing asked for. */

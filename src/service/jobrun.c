@@ -215,6 +215,7 @@ static int run_choose_model(struct run *r)
         .tenant_id = r->job->tenant_id,
         .profile = r->opts.profile,
         .vocabulary = vocab_words(&r->words),
+        .search = r->opts.search,
     };
     if (!jobs_model_needed(r->j, &mo))
         return 0;

@@ -82,7 +82,8 @@ static void account(jobs *j, int rc, double audio_s, double busy_s)
 
 bool jobs_options_default(const struct jobs_options *o)
 {
-    return !o || ((!o->profile || !o->profile[0]) && (!o->vocabulary || !o->vocabulary[0]));
+    return !o || ((!o->profile || !o->profile[0]) && (!o->vocabulary || !o->vocabulary[0]) &&
+                  o->search == SEARCH_DEFAULT);
 }
 
 /* True when o needs a model of its own: a vocabulary, or a profile other
@@ -91,7 +92,7 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o)
 {
     if (jobs_options_default(o))
         return false;
-    if (o->vocabulary && o->vocabulary[0])
+    if ((o->vocabulary && o->vocabulary[0]) || o->search != SEARCH_DEFAULT)
         return true;
     const char *dflt = j->cfg.asr && j->cfg.asr->profile ? j->cfg.asr->profile : "general";
     return strcmp(o->profile, dflt) != 0;
@@ -164,6 +165,7 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
     }
     asr_config cfg = *j->cfg.asr;
     cfg.vocabulary = o->vocabulary;
+    cfg.search = o->search;
     bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
     /* Read at every request: a profile replaced or deleted, a key rotated
      * or a tenant offboarded (possibly by another process) changes the key,
@@ -179,6 +181,7 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
         snprintf(msg, msg_len, "the recognition options are invalid");
         return rc;
     }
+    key.search = (int)o->search;
     if ((*out = modelcache_acquire(j->cache, &key))) {
         struct custom *hit = modelcache_value(*out);
         if (hit->pw && !pool_worker_alive(hit->pw)) {

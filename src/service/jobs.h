@@ -115,6 +115,7 @@ struct jobs_options {
      * of one of the tenant's profiles (tprofile.h). */
     const char *profile;
     const char *const *vocabulary; /* NULL-terminated, or NULL */
+    search_mode search;            /* a search other than the default needs its own model */
     /* Requester of a synchronous request, for the "profile.use" audit
      * record (NULL: "system:worker"). */
     const struct audit_event *who;

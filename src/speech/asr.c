@@ -73,6 +73,7 @@ void asr_config_default(asr_config *c)
     profile_chain chain;
     c->profile = profile_resolve("medical", &chain) == 0 ? "medical" : NULL;
     c->vocabulary = NULL;
+    c->search = SEARCH_DEFAULT;
 }
 
 static const asr_engine *engine_find(const char *name)

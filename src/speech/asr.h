@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "speech/search.h"
+
 #define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
 
 typedef struct asr_config {
@@ -36,6 +38,7 @@ typedef struct asr_config {
     /* Longest utterance, 4..60 s (0: ASR_MAX_UTT_SECONDS). Cuts are sought
      * after 40% of it. Longer means fewer cuts and more memory and lattice. */
     double max_utterance_seconds;
+    search_mode search; /* the search's parameters (search.h) */
 } asr_config;
 
 #define ASR_MAX_VOCABULARY 256

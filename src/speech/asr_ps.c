@@ -19,6 +19,7 @@
 #include "speech/g2p.h"
 #include "speech/lm.h"
 #include "speech/profile.h"
+#include "speech/search.h"
 
 /* Tuned for offline files; docs/ENGINE.md explains each choice and how it
  * was measured. Applied after the model paths and before caller params. */
@@ -272,6 +273,10 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
         goto fail;
     for (int i = 0; tuned_params[i]; i += 2)
         if ((rc = add_pair(m, tuned_params[i], tuned_params[i + 1])) < 0)
+            goto fail;
+    const char *const *mode = search_params(c->search);
+    for (int i = 0; mode[i]; i += 2)
+        if ((rc = add_pair(m, mode[i], mode[i + 1])) < 0)
             goto fail;
     for (int i = 0; c->params && c->params[i]; i += 2) {
         if (!c->params[i + 1]) {

@@ -59,6 +59,7 @@ struct modelcache_key {
     char profile[MODELCACHE_PROFILE_MAX + 1];
     char generation[MODELCACHE_GENERATION_MAX + 1];
     uint8_t digest[MODELCACHE_DIGEST_LEN];
+    int search; /* the search mode (search.h), set by the caller after key_make */
 };
 
 /* NULL on failure (no memory, no random key). */

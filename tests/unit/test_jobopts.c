@@ -118,6 +118,29 @@ static void what_cannot_be_honoured_is_flagged(void **state)
     assert_false(o.keep_unredacted);
 }
 
+/* The search mode: kept only when not the default, read back, and an
+ * unknown or malformed one flagged (the job then fails, never runs with
+ * another search than asked). */
+static void search_round_trips(void **state)
+{
+    (void)state;
+    struct jobopts o;
+    char text[JOBOPTS_TEXT_MAX];
+    jobopts_init(&o);
+    assert_int_equal(jobopts_write(&o, text, sizeof(text)), 0);
+    assert_null(strstr(text, "search"));
+    o.search = SEARCH_FAST;
+    assert_int_equal(jobopts_write(&o, text, sizeof(text)), 0);
+    assert_non_null(strstr(text, "\"search\":\"fast\""));
+    assert_int_equal(jobopts_parse(text, &o), 0);
+    assert_int_equal(o.search, SEARCH_FAST);
+    assert_int_equal(o.invalid, 0);
+    assert_int_equal(jobopts_parse("{\"search\":\"turbo\"}", &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    assert_int_equal(jobopts_parse("{\"search\":1}", &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +148,7 @@ int main(void)
         cmocka_unit_test(unversioned_rows_still_read),
         cmocka_unit_test(written_options_read_back),
         cmocka_unit_test(what_cannot_be_honoured_is_flagged),
+        cmocka_unit_test(search_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,81 @@
+# Search modes (docs/ENGINE.md, "Search modes"): `transcribe --search fast`
+# and `search=fast` on both transcription endpoints are accepted and run a
+# different decoder configuration (a model of its own, counted and cached
+# under the mode; the stored job keeps the mode in its options), and an
+# unknown mode is refused with nothing changed.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+P=$PHISCRIBE
+flite -voice slt -t "blood pressure one hundred twenty over eighty, heart rate seventy two" -o "$T/a.wav"
+
+# -- CLI -----------------------------------------------------------------------
+expect_exit 2 "$P" transcribe --search turbo "$T/a.wav"
+grep -q "unknown search 'turbo' (default, fast)" "$T/stderr" || fail "bad --search: $(cat "$T/stderr")"
+[ -s "$T/stdout" ] && fail "bad --search printed a result"
+expect_exit 0 "$P" transcribe --search fast --format text "$T/a.wav"
+cp "$T/stdout" "$T/fast.txt"
+grep -q "blood pressure" "$T/fast.txt" || fail "fast search: $(cat "$T/fast.txt")"
+expect_exit 0 "$P" transcribe --search default --format text "$T/a.wav"
+grep -q "blood pressure" "$T/stdout" || fail "default search: $(cat "$T/stdout")"
+ok "transcribe takes --search fast and default and refuses an unknown mode"
+
+# The fast mode is the default search with its parameters on top: giving
+# the default's values back through --engine-param must give the default's
+# words on a file where the two modes differ (the LibriVox utterance
+# below; every decode is deterministic).
+lv=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01.wav
+if [ -f "$lv" ]; then
+    expect_exit 0 "$P" transcribe --format text "$lv"
+    cp "$T/stdout" "$T/lv-default.txt"
+    expect_exit 0 "$P" transcribe --search fast --format text "$lv"
+    cp "$T/stdout" "$T/lv-fast.txt"
+    cmp -s "$T/lv-default.txt" "$T/lv-fast.txt" &&
+        fail "fast and default read the LibriVox file alike: $(cat "$T/lv-fast.txt")"
+    ok "fast search decodes with another configuration than the default"
+fi
+
+# -- server ----------------------------------------------------------------------
+setup_data
+start_server --workers 1
+metric() { $C "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=text
+expect_status 200 "default request"
+[ "$(metric phiscribe_request_models_total)" = 0 ] || fail "a default request built a model"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=text -F search=fast
+expect_status 200 "search=fast"
+cmp -s "$T/body" "$T/fast.txt" || fail "server fast: $(cat "$T/body") / CLI fast: $(cat "$T/fast.txt")"
+[ "$(metric phiscribe_request_models_total)" = 1 ] || fail "search=fast did not get a model of its own"
+req POST "/v1/audio/transcriptions?search=fast" "$KEY_A" -F file=@"$T/a.wav" -F response_format=text
+expect_status 200 "search=fast in the query"
+[ "$(metric phiscribe_request_models_total)" = 1 ] || fail "the fast model was not reused"
+[ "$(metric phiscribe_request_model_cache_hits_total)" = 1 ] || fail "the fast model was not a cache hit"
+ok "search=fast runs a model of its own, built once and cached under the mode"
+
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F search=turbo
+refused_body "search=turbo" invalid_value search
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F search=Fast
+refused_body "stored search=Fast" invalid_value search
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = 0 ] ||
+    fail "a refused create stored a job"
+ok "an unknown search is refused (400, param search) and stores nothing"
+
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F search=fast
+expect_status 202 "stored search=fast"
+jid=$(jget id)
+[ "$(jget search)" = fast ] || fail "job status without its search: $(cat "$T/body")"
+grep -q '"search":"fast"' <<EOF || fail "job options: $(sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'")"
+$(sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'")
+EOF
+wait_done "$KEY_A" "$jid"
+[ "$(jget text)" = "$(cat "$T/fast.txt")" ] || fail "stored fast job: $(jget text) / CLI: $(cat "$T/fast.txt")"
+[ "$(metric phiscribe_request_model_cache_hits_total)" = 2 ] || fail "the stored fast job did not use the fast model"
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav"
+expect_status 202 "stored default"
+jid=$(jget id)
+python3 -c 'import json,sys; assert "search" not in json.load(open(sys.argv[1]))' "$T/body" ||
+    fail "a default job shows a search: $(cat "$T/body")"
+wait_done "$KEY_A" "$jid"
+ok "a stored job keeps search=fast in its options and runs with it"
+stop_server
+echo "$checks checks passed"
