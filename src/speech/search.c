@@ -6,14 +6,17 @@
 
 #include "core/err.h"
 
-/* Measured and explained in docs/ENGINE.md ("Search modes"). */
+/* Measured and explained in docs/ENGINE.md ("Search modes"). The
+ * default caps the active HMMs and the word exits per frame: without a cap
+ * a noisy frame kept up to 30,000 HMMs alive. */
 static const char *const default_params[] = {
-    NULL,
+    "-maxhmmpf", "3000", "-maxwpf", "20", NULL,
 };
 
+/* Narrower caps, two Gaussians per senone instead of four, a longer
+ * phonetic lookahead and no second (flat-lexicon) pass. */
 static const char *const fast_params[] = {
-    "-maxhmmpf", "2000",  "-maxwpf", "10",     "-topn", "2",      "-ds",   "2",  "-fwdflat",
-    "no",        "-beam", "1e-40",   "-pbeam", "1e-40", "-wbeam", "1e-24", NULL,
+    "-maxhmmpf", "1500", "-maxwpf", "10", "-topn", "2", "-pl_window", "10", "-fwdflat", "no", NULL,
 };
 
 int search_parse(const char *name, search_mode *out)
