@@ -230,8 +230,8 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
     }
     if (j->cfg.pool) {
         c->pool = j->cfg.pool;
-        rc = pool_spawn_own(j->cfg.pool, o->tenant_id, cfg.profile, cfg.vocabulary, &c->pw, msg,
-                            msg_len);
+        rc = pool_spawn_own(j->cfg.pool, o->tenant_id, cfg.profile, cfg.vocabulary, cfg.search,
+                            &c->pw, msg, msg_len);
     } else if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
                !(c->dec = asr_decoder_new(c->model, &rc))) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));

@@ -170,7 +170,8 @@ static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg
 /* ---- workers --------------------------------------------------------------------- */
 
 /* PROTO_INIT's payload. */
-static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char *const *vocab)
+static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char *const *vocab,
+                    search_mode search)
 {
     int rc = proto_put_u32(b, own);
     if (rc == 0)
@@ -183,6 +184,8 @@ static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char 
         rc = proto_put_u32(b, p->cfg.cpu_seconds);
     if (rc == 0)
         rc = proto_put_u32(b, p->cfg.sandbox);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)search);
     return rc;
 }
 
@@ -205,7 +208,8 @@ void pool_worker_kill(pool *p, pool_worker *w, int *status)
 }
 
 static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
-                        const char *const *vocab, pool_worker **out, char *msg, size_t msg_len)
+                        const char *const *vocab, search_mode search, pool_worker **out, char *msg,
+                        size_t msg_len)
 {
     char name[64];
     int sv[2] = {-1, -1};
@@ -214,7 +218,7 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     *out = NULL;
     sbuf_init(&b, PROTO_MAX_FRAME);
     int rc = PHS_ENOMEM;
-    if (!w || (rc = put_init(p, &b, own, profile, vocab)) < 0) {
+    if (!w || (rc = put_init(p, &b, own, profile, vocab, search)) < 0) {
         snprintf(msg, msg_len, rc == PHS_ETOOBIG ? "the vocabulary is too large" : "out of memory");
         goto fail;
     }
@@ -279,9 +283,9 @@ static bool worker_hung_up(const pool_worker *w)
 }
 
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   pool_worker **out, char *msg, size_t msg_len)
+                   search_mode search, pool_worker **out, char *msg, size_t msg_len)
 {
-    return worker_spawn(p, tenant, true, profile, vocabulary, out, msg, msg_len);
+    return worker_spawn(p, tenant, true, profile, vocabulary, search, out, msg, msg_len);
 }
 
 void pool_worker_free(pool *p, pool_worker *w)
@@ -352,7 +356,8 @@ int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg
     if (!keep) {
         pool_worker_free(p, old);
         pool_worker *w = NULL;
-        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, &w, msg, msg_len);
+        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, &w, msg,
+                          msg_len);
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -414,7 +419,9 @@ void pool_supervise(pool *p)
         pthread_mutex_unlock(&p->mu);
         char msg[256];
         pool_worker_free(p, old);
-        int rc = tenant_mode ? 0 : worker_spawn(p, -1, false, NULL, NULL, &w, msg, sizeof(msg));
+        int rc = tenant_mode ? 0
+                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, &w, msg,
+                                           sizeof(msg));
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -457,7 +464,8 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
     if (rc < 0)
         goto fail;
     for (int i = 0; p->cfg.isolation != POOL_TENANT && i < p->cfg.workers; i++) {
-        if ((rc = worker_spawn(p, -1, false, NULL, NULL, &p->slots[i].w, msg, msg_len)) < 0)
+        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, &p->slots[i].w, msg,
+                               msg_len)) < 0)
             goto fail;
         p->slots[i].w->slot = i;
     }

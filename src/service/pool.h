@@ -67,7 +67,7 @@ void pool_release(pool *p, pool_worker *w);
  * built before the worker confines itself (so the profile's files may be
  * removed when this returns). Owned by the caller (pool_worker_free). */
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   pool_worker **out, char *msg, size_t msg_len);
+                   search_mode search, pool_worker **out, char *msg, size_t msg_len);
 /* Kills and reaps an own worker. NULL-safe. */
 void pool_worker_free(pool *p, pool_worker *w);
 /* False once the worker died or was killed. */

@@ -62,6 +62,7 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
     uint64_t address_space = proto_get_u64(&c);
     uint32_t cpu_seconds = proto_get_u32(&c);
     uint32_t sandbox = proto_get_u32(&c);
+    uint32_t search = proto_get_u32(&c);
     if (type != PROTO_INIT || c.bad || err) {
         snprintf(msg, msg_len, "malformed worker initialisation");
         rc = err ? err : PHS_EINVAL;
@@ -71,6 +72,7 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
         asr_config cfg = *w->base->cfg;
         cfg.profile = profile;
         cfg.vocabulary = (const char *const *)vocab;
+        cfg.search = search == SEARCH_FAST ? SEARCH_FAST : SEARCH_DEFAULT;
         if (!(w->own_model = asr_model_load(&cfg, &rc, msg, msg_len)))
             goto out;
         if (!(w->own_dec = asr_decoder_new(w->own_model, &rc))) {
