@@ -31,7 +31,7 @@ struct pcm {
 };
 
 static asr_model *model;
-static jobs *pool;
+static jobs *jobs_pool;
 static struct pcm rec; /* the utterances with gaps, 16 kHz */
 static size_t bounds[N_UTTS][2];
 
@@ -108,7 +108,7 @@ static int setup(void **state)
         return -1;
     struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
     audio_limits_default(&jc.limits);
-    if (!(pool = jobs_start(&jc, &err, msg, sizeof(msg))))
+    if (!(jobs_pool = jobs_start(&jc, &err, msg, sizeof(msg))))
         return -1;
     size_t total = GAP;
     struct pcm p[N_UTTS];
@@ -140,7 +140,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     free(rec.s);
-    jobs_stop(pool);
+    jobs_stop(jobs_pool);
     asr_model_free(model);
     return 0;
 }
@@ -259,7 +259,7 @@ static streamdec *open_session(int rate, bool vad, struct seen *seen)
     c.vad.enabled = vad;
     streamdec *s = NULL;
     char msg[256];
-    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
     return s;
 }
 
@@ -438,14 +438,14 @@ static void test_open_errors(void **state)
     streamdec_vad_default(&c.vad);
     streamdec *s = (streamdec *)1;
     char msg[256];
-    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
     assert_null(s);
     assert_non_null(strstr(msg, "sample rate"));
     c.sample_rate = 24000;
     c.vad.silence_duration_ms = 10;
-    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
     c.vad.enabled = false; /* not looked at when off */
-    assert_int_equal(streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
     assert_int_equal(streamdec_close(s, NULL), 0);
     assert_int_equal(streamdec_close(NULL, NULL), 0);
 
