@@ -13,7 +13,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPHISCRIBE_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
              -fstack-protector-strong -fno-strict-aliasing $(SANFLAGS) $(PKG_CFLAGS) -Isrc $(EXTRA_CFLAGS)
-LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lpthread -lm
+LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lwslay -lpthread -lm
 
 SRCS      := $(sort $(shell find src -name '*.c'))
 LIB_SRCS  := $(filter-out src/cli/main.c,$(SRCS))

@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "http/form.h"
 #include "http/http_int.h"
+#include "http/ws.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -136,6 +137,7 @@ static void http_req_free(struct http_req *req)
     http_sse_finish(req);
     if (req->data_free)
         req->data_free(req->data);
+    http_ws_pending_free(req->ws);
     http_reply_reset(req);
     for (size_t i = 0; i < req->n_headers; i++) {
         free(req->headers[i].name);
@@ -471,7 +473,10 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
 {
     struct http_server *srv = cls;
     struct http_req *req = *con_cls;
-    http_conn_await_head(srv, http_conn_of(conn));
+    if (req && req->upgraded) /* a WebSocket session: no HTTP deadlines */
+        http_conn_set_deadline(srv, http_conn_of(conn), 0);
+    else
+        http_conn_await_head(srv, http_conn_of(conn));
     if (!req)
         return;
     *con_cls = NULL;
@@ -621,6 +626,7 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
     pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     pthread_cond_init(&srv->idle_cond, NULL);
+    pthread_cond_init(&srv->ws_cond, NULL);
     srv->cfg = *cfg_in;
     http_config_defaults(&srv->cfg);
     snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", srv->cfg.hsts_max_age_s);
@@ -646,7 +652,7 @@ static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
 {
     const struct http_config *cfg = &srv->cfg;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
     if (srv->tls)
         flags |= MHD_USE_TLS;
     if (v6)
@@ -790,6 +796,7 @@ void http_server_free(struct http_server *srv)
         return;
     if (srv->d) {
         http_server_drain(srv, HTTP_SHUTDOWN_WAIT_MS);
+        http_ws_close_all(srv, WS_SHUTDOWN_WAIT_MS);
         MHD_stop_daemon(srv->d);
     }
     if (srv->watchdog_running) {
@@ -805,6 +812,7 @@ void http_server_free(struct http_server *srv)
     pthread_mutex_destroy(&srv->conns_lock);
     pthread_cond_destroy(&srv->stop_cond);
     pthread_cond_destroy(&srv->idle_cond);
+    pthread_cond_destroy(&srv->ws_cond);
     free(srv);
 }
 

@@ -82,6 +82,10 @@ struct http_server {
     unsigned active;
     bool shutting_down;
     pthread_cond_t idle_cond;
+    /* WebSocket sessions (ws.c), guarded by conns_lock */
+    struct ws_session *ws_sessions;
+    unsigned ws_count;
+    pthread_cond_t ws_cond;
 };
 
 struct http_header {
@@ -131,6 +135,10 @@ struct http_req {
     /* handler state */
     void *data;
     void (*data_free)(void *);
+    /* a WebSocket handshake accepted (ws.c): the session waiting for its
+     * 101, and whether the connection was handed over */
+    struct ws_pending *ws;
+    bool upgraded;
 };
 
 /* ---- http.c: shared helpers ---------------------------------------------- */
@@ -203,6 +211,16 @@ void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ct
 /* The watchdog thread: cuts connections past their deadline. */
 void *http_watchdog_main(void *arg);
 
+/* ---- ws.c: WebSocket sessions -------------------------------------------------------- */
+
+struct ws_pending;
+/* Queues the 101 reply of an accepted handshake (http_queue calls it). */
+enum MHD_Result http_ws_queue(struct http_req *req);
+/* Frees a handshake whose upgrade never happened (its app's end runs). */
+void http_ws_pending_free(struct ws_pending *p);
+/* Closes every session with 1001 and waits for them, at most timeout_ms. */
+void http_ws_close_all(struct http_server *srv, unsigned timeout_ms);
+
 /* ---- tls.c: TLS set-up (GnuTLS) -------------------------------------------------- */
 
 /* What libmicrohttpd needs for TLS, read and checked before it starts. */
@@ -221,5 +239,7 @@ int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_f
 void http_tls_files_free(struct http_tls_files *t);
 /* n random bytes from GnuTLS's nonce generator (request ids). 0 or PHS_ECRYPTO. */
 int http_tls_nonce(void *buf, size_t n);
+/* SHA-1 of data (the WebSocket handshake's accept value). 0 or PHS_ECRYPTO. */
+int http_tls_sha1(const void *data, size_t len, uint8_t out[20]);
 
 #endif

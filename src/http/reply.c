@@ -232,6 +232,8 @@ enum MHD_Result http_queue_no_memory(struct http_server *srv, struct MHD_Connect
 enum MHD_Result http_queue(struct http_req *req)
 {
     struct MHD_Response *resp;
+    if (req->ws && req->status == 101)
+        return http_ws_queue(req);
     if (req->status == 0 && http_reply_error(req, 500, "server_error", NULL, "internal_error",
                                              "The request produced no response.") < 0)
         return MHD_NO;

@@ -123,6 +123,11 @@ int http_tls_nonce(void *buf, size_t n)
     return gnutls_rnd(GNUTLS_RND_NONCE, buf, n) < 0 ? PHS_ECRYPTO : 0;
 }
 
+int http_tls_sha1(const void *data, size_t len, uint8_t out[20])
+{
+    return gnutls_hash_fast(GNUTLS_DIG_SHA1, data, len, out) < 0 ? PHS_ECRYPTO : 0;
+}
+
 int http_tls_cert_expiry(const char *path, time_t *not_after)
 {
     gnutls_datum_t pem = {NULL, 0};
