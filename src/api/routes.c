@@ -14,6 +14,7 @@
 static const struct api_module *const modules[] = {
     &api_health_module, &api_transcriptions_module, &api_transcripts_module,
     &api_admin_module,  &api_certificates_module,   &api_profiles_module,
+    &api_realtime_module,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
@@ -28,8 +29,8 @@ struct api_binding {
  * audited as action). Allowed: 0 with *out set. Refused: replies 429
  * (Retry-After), 401 or 403, or the error when no decision could be
  * recorded, and returns a negative code. */
-static int api_authorize(struct server *srv, struct http_req *req, uint32_t roles,
-                         const char *action, struct server_caller *out)
+int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles,
+                        const char *action, struct server_caller *out)
 {
     const char *header = http_req_header(req, "Authorization");
     struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
@@ -81,7 +82,7 @@ static int bound_begin(struct http_req *req, void *ctx)
     if (b->route->roles == API_PUBLIC)
         return b->route->begin(req, b->srv, NULL);
     struct server_caller c;
-    int rc = api_authorize(b->srv, req, b->route->roles, b->route->action, &c);
+    int rc = api_route_authorize(b->srv, req, b->route->roles, b->route->action, &c);
     return rc < 0 ? rc : b->route->begin(req, b->srv, &c);
 }
 
@@ -97,7 +98,7 @@ static int bound_handle(struct http_req *req, void *ctx)
     if (b->route->roles == API_PUBLIC || b->route->begin)
         return b->route->handle(req, b->srv, NULL);
     struct server_caller c;
-    int rc = api_authorize(b->srv, req, b->route->roles, b->route->action, &c);
+    int rc = api_route_authorize(b->srv, req, b->route->roles, b->route->action, &c);
     return rc < 0 ? rc : b->route->handle(req, b->srv, &c);
 }
 

@@ -64,6 +64,14 @@ extern const struct api_module api_transcripts_module;
 extern const struct api_module api_admin_module;
 extern const struct api_module api_certificates_module;
 extern const struct api_module api_profiles_module;
+extern const struct api_module api_realtime_module;
+
+/* The authentication and role decision a route makes before its handler,
+ * for a public route that authenticates some requests itself (the
+ * WebSocket handshake of /v1/realtime): 0 with *out set, or the refusal
+ * replied (401, 403, 429) and a negative code. */
+int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles,
+                        const char *action, struct server_caller *out);
 
 /* The transport's table for srv, built from every module's routes. */
 struct api_table {

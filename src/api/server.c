@@ -17,6 +17,7 @@
 #include "service/tprofile.h"
 #include "api/metrics.h"
 #include "api/server_int.h"
+#include "api/api_realtime_int.h"
 
 #define SERVER_CHECKPOINT_TICK_S 10
 /* An object file this old with no row is a crash's leftover, not a write in
@@ -434,7 +435,8 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
 /* Builds the route table, records server.start and starts the listener. */
 static int server_listen(struct server *srv, char *msg, size_t msg_len)
 {
-    int rc = api_routes_build(srv, &srv->routes);
+    srv->realtime = rt_state_new(&srv->cfg.realtime, srv->cfg.http.connection_limit);
+    int rc = srv->realtime ? api_routes_build(srv, &srv->routes) : PHS_ENOMEM;
     if (rc < 0) {
         snprintf(msg, msg_len, "out of memory");
         return rc;
@@ -524,6 +526,7 @@ static void server_free(struct server *srv)
         store_close(srv->store);
     }
     api_routes_free(&srv->routes);
+    rt_state_free(srv->realtime);
     ratelimit_free(srv->auth_limit);
     pthread_mutex_destroy(&srv->metrics_mu);
     pthread_cond_destroy(&srv->purge_cv);

@@ -30,6 +30,25 @@
  * duration (decoding runs several times faster than real time). */
 #define SERVER_WORKER_DEADLINE_BASE_S 120u
 
+/* Live sessions of /v1/realtime (api_realtime.c, docs/STREAMING.md); a 0
+ * field takes its default. */
+struct server_realtime {
+    unsigned per_key;       /* concurrent sessions of one API key */
+    unsigned per_tenant;    /* concurrent sessions of one tenant */
+    unsigned max_session_s; /* a session's length */
+    unsigned idle_s;        /* no message from the client for this long */
+    unsigned ahead_ms;      /* audio received ahead of the wall clock */
+    uint64_t max_message;   /* one WebSocket message, bytes */
+    uint64_t max_queue;     /* results waiting for a slow reader, bytes */
+};
+#define SERVER_DEFAULT_RT_PER_KEY       4u
+#define SERVER_DEFAULT_RT_PER_TENANT    16u
+#define SERVER_DEFAULT_RT_MAX_SESSION_S 7200u
+#define SERVER_DEFAULT_RT_IDLE_S        60u
+#define SERVER_DEFAULT_RT_AHEAD_MS      60000u
+#define SERVER_DEFAULT_RT_MAX_MESSAGE   (2ull * 1024 * 1024)
+#define SERVER_DEFAULT_RT_MAX_QUEUE     (1024ull * 1024)
+
 struct server_config {
     const char *data_dir;        /* resolved data directory */
     struct http_config http;     /* listener, TLS, connection limits */
@@ -55,6 +74,7 @@ struct server_config {
     const char *syslog;          /* audit forwarding target, or NULL */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */
     struct ratelimit_config auth_limit; /* failed-authentication limiter (seed set at start) */
+    struct server_realtime realtime;    /* live sessions' limits */
 };
 
 /* Defaults for everything but data_dir and the engine paths. */

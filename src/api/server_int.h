@@ -35,6 +35,7 @@ struct server {
     struct syslogfwd *syslog;    /* audit forwarding, or NULL */
     ratelimit *auth_limit;       /* failed authentications per source */
     struct api_table routes;     /* the transport's route table (routes.c) */
+    struct rt_state *realtime;   /* live sessions and client secrets (api_realtime.c) */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];

@@ -142,6 +142,10 @@ int cli_serve(int argc, char **argv)
         sc.workers = (int)c.workers;
     sc.queue_max = (int)c.queue_max;
     sc.purge_interval = c.purge_interval;
+    sc.realtime = (struct server_realtime){
+        c.realtime_per_key,       c.realtime_per_tenant,        c.realtime_max_session_seconds,
+        c.realtime_idle_seconds,  c.realtime_ahead_ms,          c.realtime_max_message_bytes,
+        c.realtime_max_queue_bytes};
     sc.auth_limit.max_failures = c.auth_failure_limit;
     sc.auth_limit.window_s = c.auth_failure_window;
     sc.auth_limit.audit_first = c.auth_failure_audit_first;

@@ -95,6 +95,20 @@ static const struct config_item config_items[] = {
         "failures per source and window audited one by one (then summarised)"),
     NUM("auth", "failure_sources", "auth-failure-sources", "N", CFG_UINT, auth_failure_sources, 1,
         1u << 20, "source addresses the limiter tracks at most"),
+    NUM("realtime", "per_key", "realtime-per-key", "N", CFG_UINT, realtime_per_key, 1, 100000,
+        "live sessions of one API key at once"),
+    NUM("realtime", "per_tenant", "realtime-per-tenant", "N", CFG_UINT, realtime_per_tenant, 1,
+        100000, "live sessions of one tenant at once"),
+    NUM("realtime", "max_session_seconds", "realtime-max-session-seconds", "SECONDS", CFG_UINT,
+        realtime_max_session_seconds, 1, 86400, "longest live session"),
+    NUM("realtime", "idle_seconds", "realtime-idle-seconds", "SECONDS", CFG_UINT,
+        realtime_idle_seconds, 1, 86400, "a live session without a message this long is closed"),
+    NUM("realtime", "ahead_ms", "realtime-ahead-ms", "MS", CFG_UINT, realtime_ahead_ms, 100,
+        3600000, "audio a live session may send ahead of the wall clock"),
+    NUM("realtime", "max_message_bytes", "realtime-max-message-bytes", "BYTES", CFG_BYTES,
+        realtime_max_message_bytes, 1024, 64ull << 20, "largest WebSocket message"),
+    NUM("realtime", "max_queue_bytes", "realtime-max-queue-bytes", "BYTES", CFG_BYTES,
+        realtime_max_queue_bytes, 1024, 1ull << 30, "results waiting for a slow reader at most"),
     STR("audit", "syslog", "syslog", "URL", syslog,
         "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
     STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
@@ -131,6 +145,13 @@ void config_defaults(struct config *c)
     c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
     c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
     c->auth_failure_sources = RATELIMIT_DEFAULT_TABLE_SIZE;
+    c->realtime_per_key = SERVER_DEFAULT_RT_PER_KEY;
+    c->realtime_per_tenant = SERVER_DEFAULT_RT_PER_TENANT;
+    c->realtime_max_session_seconds = SERVER_DEFAULT_RT_MAX_SESSION_S;
+    c->realtime_idle_seconds = SERVER_DEFAULT_RT_IDLE_S;
+    c->realtime_ahead_ms = SERVER_DEFAULT_RT_AHEAD_MS;
+    c->realtime_max_message_bytes = SERVER_DEFAULT_RT_MAX_MESSAGE;
+    c->realtime_max_queue_bytes = SERVER_DEFAULT_RT_MAX_QUEUE;
 }
 
 static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)

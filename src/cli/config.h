@@ -50,6 +50,10 @@ struct config {
     unsigned auth_failure_window;      /* seconds */
     unsigned auth_failure_audit_first; /* failures per window audited one by one */
     unsigned auth_failure_sources;     /* sources tracked at most */
+    /* [realtime] live sessions of /v1/realtime (docs/STREAMING.md) */
+    unsigned realtime_per_key, realtime_per_tenant, realtime_max_session_seconds;
+    unsigned realtime_idle_seconds, realtime_ahead_ms;
+    uint64_t realtime_max_message_bytes, realtime_max_queue_bytes;
     /* [audit] */
     char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */
     /* [engine] ("" = the Debian en-us model) */

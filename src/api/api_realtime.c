@@ -1,0 +1,502 @@
+/* api_realtime: GET /v1/realtime, live audio over WebSocket (OpenAI's
+ * Realtime API in transcription mode, or the plain mode), and POST
+ * /v1/realtime/transcription_sessions, a browser's client secret. Here:
+ * the handshake (authentication by key or client secret, the query, the
+ * concurrency limits), the session's life on its WebSocket (timeouts, the
+ * audit records of its start and end, the stored transcript) and the
+ * shared state. The events are api_realtime_proto.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/wipe.h"
+#include "service/authz.h"
+#include "api/api_realtime_int.h"
+#include "api/server_int.h"
+
+#define RT_SECRET_PROTOCOL "openai-insecure-api-key."
+#define RT_BETA_PROTOCOL   "openai-beta.realtime-v1"
+#define RT_PLAIN_RATE      16000u
+
+/* ---- shared state ------------------------------------------------------------------- */
+
+struct rt_state *rt_state_new(const struct rt_limits *lim, size_t max_sessions)
+{
+    struct rt_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    if (lim)
+        st->lim = *lim;
+    struct rt_limits *l = &st->lim;
+    l->per_key = l->per_key ? l->per_key : SERVER_DEFAULT_RT_PER_KEY;
+    l->per_tenant = l->per_tenant ? l->per_tenant : SERVER_DEFAULT_RT_PER_TENANT;
+    l->max_session_s = l->max_session_s ? l->max_session_s : SERVER_DEFAULT_RT_MAX_SESSION_S;
+    l->idle_s = l->idle_s ? l->idle_s : SERVER_DEFAULT_RT_IDLE_S;
+    l->ahead_ms = l->ahead_ms ? l->ahead_ms : SERVER_DEFAULT_RT_AHEAD_MS;
+    l->max_message = l->max_message ? l->max_message : SERVER_DEFAULT_RT_MAX_MESSAGE;
+    l->max_queue = l->max_queue ? l->max_queue : SERVER_DEFAULT_RT_MAX_QUEUE;
+    st->n_slots = max_sessions ? max_sessions : 1;
+    st->keys = calloc(st->n_slots, sizeof(*st->keys));
+    st->tenants = calloc(st->n_slots, sizeof(*st->tenants));
+    if (!st->keys || !st->tenants) {
+        rt_state_free(st);
+        return NULL;
+    }
+    pthread_mutex_init(&st->mu, NULL);
+    return st;
+}
+
+void rt_state_free(struct rt_state *st)
+{
+    if (!st)
+        return;
+    if (st->keys && st->tenants)
+        pthread_mutex_destroy(&st->mu);
+    free(st->keys);
+    free(st->tenants);
+    wipe(st->secrets, sizeof(st->secrets));
+    free(st);
+}
+
+/* The slot counting name in t, or a free one (n == 0), or NULL. */
+static struct rt_count *rt_slot(struct rt_count *t, size_t n, const char *name)
+{
+    struct rt_count *free_slot = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].n && strcmp(t[i].name, name) == 0)
+            return &t[i];
+        if (!t[i].n && !free_slot)
+            free_slot = &t[i];
+    }
+    return free_slot;
+}
+
+/* Takes a place for a session of who: NULL, or the limit's error code. */
+static const char *rt_take(struct rt_state *st, const struct auth_identity *who)
+{
+    const char *refused = NULL;
+    pthread_mutex_lock(&st->mu);
+    struct rt_count *k = rt_slot(st->keys, st->n_slots, who->key_id);
+    struct rt_count *t = rt_slot(st->tenants, st->n_slots, who->tenant);
+    if (!k || !t || k->n >= st->lim.per_key)
+        refused = "too_many_streams_for_key";
+    else if (t->n >= st->lim.per_tenant)
+        refused = "too_many_streams_for_tenant";
+    if (!refused) {
+        memcpy(k->name, who->key_id, sizeof(who->key_id));
+        snprintf(t->name, sizeof(t->name), "%.*s", (int)sizeof(t->name) - 1, who->tenant);
+        k->n++;
+        t->n++;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return refused;
+}
+
+static void rt_give_back(struct rt_state *st, const struct auth_identity *who)
+{
+    pthread_mutex_lock(&st->mu);
+    struct rt_count *k = rt_slot(st->keys, st->n_slots, who->key_id);
+    struct rt_count *t = rt_slot(st->tenants, st->n_slots, who->tenant);
+    if (k && k->n)
+        k->n--;
+    if (t && t->n)
+        t->n--;
+    pthread_mutex_unlock(&st->mu);
+}
+
+static uint64_t rt_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- the session's life ----------------------------------------------------------------- */
+
+struct rt_conn {
+    struct rt_session s;
+    const char *refused; /* a limit's error code: the session is refused once open */
+    bool counted;        /* holds a place (rt_take) */
+};
+
+static void rt_session_free(struct rt_conn *c)
+{
+    struct rt_session *s = &c->s;
+    if (s->dec)
+        s->dec_ops->close(s->dec);
+    wipe_free_str(s->sent);
+    rt_config_clear(&s->cfg);
+    free(c);
+}
+
+static int rt_open(void *ctx, struct ws_session *ws)
+{
+    struct rt_conn *c = ctx;
+    struct rt_session *s = &c->s;
+    s->ws = ws;
+    s->start_us = s->last_msg_us = rt_now_us();
+    if (c->refused) {
+        s->outcome = c->refused;
+        return rt_error(s, WS_CLOSE_TRY_LATER, "rate_limit_error", c->refused, NULL,
+                        "Too many live sessions at once for this key or tenant; retry when one "
+                        "has ended.");
+    }
+    if (!(s->dec = s->dec_ops->open(s)))
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_unavailable", NULL,
+                        "The speech decoder could not be started.");
+    rt_send_created(s);
+    return 0;
+}
+
+static int rt_message(void *ctx, struct ws_session *ws, bool binary, const uint8_t *data,
+                      size_t len)
+{
+    struct rt_conn *c = ctx;
+    c->s.last_msg_us = rt_now_us();
+    return rt_handle_message(&c->s, binary, data, len);
+}
+
+static int rt_too_big(void *ctx, struct ws_session *ws, uint64_t len)
+{
+    struct rt_conn *c = ctx;
+    c->s.outcome = "message_too_big";
+    c->s.client_event[0] = '\0';
+    return rt_error(&c->s, 0, "invalid_request_error", "message_too_big", NULL,
+                    "A message is over the size limit; the session is closed.");
+}
+
+static int rt_tick(void *ctx, struct ws_session *ws, uint64_t now_us)
+{
+    struct rt_conn *c = ctx;
+    struct rt_session *s = &c->s;
+    s->client_event[0] = '\0';
+    if (now_us - s->start_us > (uint64_t)s->lim->max_session_s * 1000000u)
+        return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "session_expired", NULL,
+                        "The session reached its maximum length.");
+    if (now_us - s->last_msg_us > (uint64_t)s->lim->idle_s * 1000000u)
+        return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "idle_timeout", NULL,
+                        "No message arrived for too long; the session is closed.");
+    int rc = s->dec ? s->dec_ops->poll(s->dec) : 0;
+    return rc < 0 ? rt_decoder_failed(s, rc) : 0;
+}
+
+/* The audit record of the session's end: how long, how much audio, how it
+ * ended (never words). */
+static void rt_audit_end(struct rt_session *s, const struct ws_end *info)
+{
+    char reason[96];
+    const char *why = s->outcome ? s->outcome
+                      : info->code_recv == WS_CLOSE_NORMAL || info->code_sent == WS_CLOSE_NORMAL
+                          ? "closed"
+                      : info->peer_closed ? "client_gone"
+                                          : "closed";
+    snprintf(reason, sizeof(reason), "%s duration_ms=%llu utterances=%u", why,
+             (unsigned long long)(info->duration_us / 1000u), s->utterances);
+    struct audit_event ev = {
+        .request_id = s->request_id,
+        .tenant = s->who.tenant,
+        .actor = s->who.key_id,
+        .roles = s->roles,
+        .action = "realtime.session.end",
+        .resource_type = "realtime_session",
+        .resource_id = s->id,
+        .outcome = s->outcome ? "failure" : "success",
+        .source = s->source,
+        .reason = reason,
+        .has_audio = true,
+        .audio_bytes = (int64_t)s->audio_bytes,
+        .audio_duration_ms = s->cfg.rate ? (int64_t)(s->samples * 1000u / s->cfg.rate) : 0,
+        .audio_format = "pcm16",
+        .audio_sample_rate = (int)s->cfg.rate,
+        .audio_channels = 1,
+    };
+    server_audit(s->srv, &ev); /* a failure here cannot be answered: the session is over */
+}
+
+static void rt_end(void *ctx, const struct ws_end *info)
+{
+    struct rt_conn *c = ctx;
+    if (info->started && !c->refused)
+        rt_audit_end(&c->s, info);
+    if (c->counted)
+        rt_give_back(c->s.srv->realtime, &c->s.who);
+    rt_session_free(c);
+}
+
+/* ---- the handshake ------------------------------------------------------------------------ */
+
+/* The caller by Authorization header or, without one, by a client secret
+ * offered as a subprotocol. 0 with s->who and s->roles set; else the reply
+ * (401, 403, 429) is made. */
+static int rt_authenticate(struct http_req *req, struct server *srv, struct rt_session *s,
+                           const char *secret)
+{
+    if (http_req_header(req, "Authorization") || !secret) {
+        struct server_caller caller;
+        int rc = api_route_authorize(srv, req, AUTH_ROLE_TRANSCRIBE, "realtime.session", &caller);
+        if (rc < 0)
+            return rc;
+        s->who = caller.id;
+        snprintf(s->roles, sizeof(s->roles), "%s", caller.roles);
+        return 0;
+    }
+    const char *reason;
+    if (rt_secret_redeem(srv->realtime, secret, &s->who, s->roles, &reason) == 0) {
+        s->via_secret = true;
+        return 0;
+    }
+    struct audit_event ev = server_event(req, NULL, "realtime.session", NULL, NULL, "failure", 401);
+    ev.reason = reason;
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        return rc;
+    return http_reply_error(req, 401, "invalid_request_error", NULL, "invalid_client_secret",
+                            "The client secret is unknown, expired or already used."),
+           PHS_EAUTH;
+}
+
+/* The offered subprotocols: the client secret (pointer into secret_buf),
+ * whether "realtime" and the beta marker were offered. */
+static void rt_protocols(struct http_req *req, char *secret_buf, size_t len, const char **secret,
+                         bool *realtime, bool *beta)
+{
+    char p[256];
+    *secret = NULL;
+    *realtime = *beta = false;
+    for (size_t i = 0; http_ws_offered_protocol(req, i, p, sizeof(p)); i++) {
+        if (!strncmp(p, RT_SECRET_PROTOCOL, strlen(RT_SECRET_PROTOCOL))) {
+            snprintf(secret_buf, len, "%s", p + strlen(RT_SECRET_PROTOCOL));
+            *secret = secret_buf;
+        } else if (!strcmp(p, "realtime")) {
+            *realtime = true;
+        } else if (!strcmp(p, RT_BETA_PROTOCOL)) {
+            *beta = true;
+        }
+        wipe(p, sizeof(p));
+    }
+}
+
+/* A true/false query parameter (absent: dflt). */
+static int rt_query_bool(struct http_req *req, const char *name, bool dflt, bool *out)
+{
+    const char *v = http_req_query(req, name);
+    *out = v ? !strcmp(v, "true") || !strcmp(v, "1") : dflt;
+    if (v && !*out && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+        return http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                                "%s must be true or false.", name),
+               PHS_EINVAL;
+    return 0;
+}
+
+/* The query: mode (realtime, plain), rate, redact, store, and the names
+ * OpenAI's clients send (intent, model). */
+static int rt_query(struct http_req *req, struct rt_session *s)
+{
+    const char *mode = http_req_query(req, "mode"), *rate = http_req_query(req, "rate");
+    const char *model = http_req_query(req, "model"), *intent = http_req_query(req, "intent");
+    if (mode && strcmp(mode, "plain") && strcmp(mode, "realtime"))
+        return http_reply_error(req, 400, "invalid_request_error", "mode", "invalid_value",
+                                "mode must be realtime or plain."),
+               PHS_EINVAL;
+    if (intent && strcmp(intent, "transcription"))
+        return http_reply_error(req, 400, "invalid_request_error", "intent", "unsupported_value",
+                                "Only intent=transcription is served."),
+               PHS_EINVAL;
+    s->mode = mode && !strcmp(mode, "plain") ? RT_PLAIN : RT_REALTIME;
+    s->cfg.rate = s->mode == RT_PLAIN ? RT_PLAIN_RATE : RT_DEFAULT_RATE;
+    if (rate) {
+        char *end;
+        unsigned long r = strtoul(rate, &end, 10);
+        if (*end || end == rate || r < RT_MIN_RATE || r > RT_MAX_RATE)
+            return http_reply_error(req, 400, "invalid_request_error", "rate", "invalid_value",
+                                    "rate must be 8000 to 48000 samples a second."),
+                   PHS_EINVAL;
+        s->cfg.rate = (unsigned)r;
+    }
+    snprintf(s->cfg.model, sizeof(s->cfg.model), "%s",
+             model && strlen(model) < sizeof(s->cfg.model) ? model : "phiscribe");
+    bool redact, keep;
+    int rc = rt_query_bool(req, "redact", false, &redact);
+    if (rc == 0)
+        rc = rt_query_bool(req, "store", false, &keep);
+    if (rc < 0)
+        return rc;
+    if (keep)
+        return http_reply_error(req, 400, "invalid_request_error", "store", "unsupported_value",
+                                "store=true is not available on live sessions yet."),
+               PHS_EINVAL;
+    s->cfg.redact_labels = redact ? REDACT_ALL : 0;
+    s->cfg.vad = true;
+    s->cfg.vad_threshold = 0.5;
+    s->cfg.prefix_padding_ms = 300;
+    s->cfg.silence_duration_ms = 500;
+    return 0;
+}
+
+/* The session's start: its audit record (nothing runs without it). */
+static int rt_audit_start(struct http_req *req, struct server *srv, struct rt_session *s,
+                          const char *refused)
+{
+    struct audit_event ev = server_event(req, NULL, "realtime.session.start", "realtime_session",
+                                         s->id, refused ? "denied" : "success", 101);
+    ev.tenant = s->who.tenant;
+    ev.actor = s->who.key_id;
+    ev.roles = s->roles;
+    char reason[96];
+    snprintf(reason, sizeof(reason), "%s%s%s", s->mode == RT_PLAIN ? "mode=plain" : "mode=realtime",
+             s->via_secret ? " auth=client_secret" : " auth=api_key", refused ? " limit" : "");
+    ev.reason = refused ? refused : reason;
+    return server_audit(srv, &ev);
+}
+
+static int rt_connect(struct http_req *req, struct server *srv, const struct server_caller *unused)
+{
+    char secret_buf[256];
+    const char *secret;
+    bool realtime, beta;
+    int rc = http_ws_check(req); /* 426 or 400 before anything else */
+    if (rc < 0)
+        return rc;
+    rt_protocols(req, secret_buf, sizeof(secret_buf), &secret, &realtime, &beta);
+    struct rt_conn *c = calloc(1, sizeof(*c));
+    rc = PHS_ENOMEM;
+    if (!c)
+        goto out_wipe;
+    struct rt_session *s = &c->s;
+    s->srv = srv;
+    s->lim = &srv->realtime->lim;
+    s->dec_ops = &rt_dec_default;
+    s->beta = beta || (http_req_header(req, "OpenAI-Beta") &&
+                       strstr(http_req_header(req, "OpenAI-Beta"), "realtime=v1"));
+    snprintf(s->request_id, sizeof(s->request_id), "%s", http_req_id(req));
+    snprintf(s->source, sizeof(s->source), "%s", http_req_source(req));
+    if (secret && !realtime) {
+        http_reply_error(req, 400, "invalid_request_error", NULL, "invalid_subprotocol",
+                         "A client secret is offered together with the subprotocol "
+                         "\"realtime\".");
+        rc = PHS_EINVAL;
+        goto out_free;
+    }
+    if ((rc = rt_query(req, s)) < 0 || (rc = rt_authenticate(req, srv, s, secret)) < 0 ||
+        (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0)
+        goto out_free;
+    c->refused = rt_take(srv->realtime, &s->who);
+    c->counted = !c->refused;
+    if ((rc = rt_audit_start(req, srv, s, c->refused)) < 0)
+        goto out_free;
+    struct ws_app app = {
+        .open = rt_open,
+        .message = rt_message,
+        .too_big = rt_too_big,
+        .tick = rt_tick,
+        .end = rt_end,
+        .ctx = c,
+        .max_message = s->lim->max_message,
+        .max_queue = s->lim->max_queue,
+    };
+    if ((rc = http_reply_websocket(req, realtime ? "realtime" : NULL, &app)) == 0) {
+        wipe(secret_buf, sizeof(secret_buf)); /* the session owns c now */
+        return 0;
+    }
+out_free:
+    if (c && c->counted)
+        rt_give_back(srv->realtime, &s->who);
+    if (c)
+        rt_session_free(c);
+out_wipe:
+    wipe(secret_buf, sizeof(secret_buf));
+    return rc;
+}
+
+/* ---- POST /v1/realtime/transcription_sessions: a client secret --------------------------- */
+
+/* The secret's life from the body: expires_after {anchor, seconds}. */
+static int rt_secret_ttl(struct http_req *req, unsigned *ttl)
+{
+    static const char *const allowed[] = {"expires_after",
+                                          "input_audio_format",
+                                          "input_audio_transcription",
+                                          "turn_detection",
+                                          "input_audio_noise_reduction",
+                                          "include",
+                                          "modalities",
+                                          NULL};
+    size_t len;
+    *ttl = RT_SECRET_TTL_S;
+    if (!http_req_body(req, &len) || len == 0)
+        return 0;
+    struct server_json_error jerr;
+    json_t *o = server_json_object(req, allowed, &jerr);
+    if (!o)
+        return server_reply_json_refused(req, &jerr);
+    json_t *ea = json_object_get(o, "expires_after");
+    int rc = 0;
+    if (ea) {
+        json_t *sec = json_object_get(ea, "seconds"), *anchor = json_object_get(ea, "anchor");
+        if (!json_is_object(ea) || !json_is_integer(sec) || json_integer_value(sec) < 1 ||
+            json_integer_value(sec) > RT_SECRET_TTL_MAX_S ||
+            (anchor &&
+             (!json_is_string(anchor) || strcmp(json_string_value(anchor), "created_at") != 0))) {
+            http_reply_error(req, 400, "invalid_request_error", "expires_after", "invalid_value",
+                             "expires_after must be {\"anchor\": \"created_at\", \"seconds\": 1 to "
+                             "%u}.",
+                             RT_SECRET_TTL_MAX_S);
+            rc = PHS_EINVAL;
+        } else {
+            *ttl = (unsigned)json_integer_value(sec);
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+static int rt_issue_secret(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    unsigned ttl;
+    int rc = rt_secret_ttl(req, &ttl);
+    if (rc < 0)
+        return rc;
+    char secret[64];
+    int64_t expires;
+    struct audit_event ev = server_event(req, c, "realtime.client_secret.create",
+                                         "realtime_client_secret", NULL, "success", 200);
+    rc = rt_secret_issue(srv->realtime, &c->id, c->roles, ttl, secret, sizeof(secret), &expires);
+    if (rc == PHS_EBUSY)
+        return http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_client_secrets",
+                                "Too many client secrets are outstanding; retry shortly."),
+               rc;
+    if (rc < 0 || (rc = server_audit(srv, &ev)) < 0) {
+        wipe(secret, sizeof(secret));
+        return rc;
+    }
+    json_t *body = json_pack("{s:{s:s, s:I}, s:s, s:[s], s:s, s:{s:s}, s:{s:s, s:f, s:i, s:i}}",
+                             "client_secret", "value", secret, "expires_at", (json_int_t)expires,
+                             "object", "realtime.transcription_session", "modalities", "text",
+                             "input_audio_format", "pcm16", "input_audio_transcription", "model",
+                             "phiscribe", "turn_detection", "type", "server_vad", "threshold", 0.5,
+                             "prefix_padding_ms", 300, "silence_duration_ms", 500);
+    wipe(secret, sizeof(secret));
+    return http_reply_json(req, 200, body);
+}
+
+/* ---- the module --------------------------------------------------------------------------- */
+
+static const struct api_route realtime_routes[] = {
+    {.method = "GET",
+     .pattern = "/v1/realtime",
+     .roles = API_PUBLIC,
+     .action = "realtime.session",
+     .handle = rt_connect,
+     .no_head = true},
+    {.method = "POST",
+     .pattern = "/v1/realtime/transcription_sessions",
+     .roles = AUTH_ROLE_TRANSCRIBE,
+     .action = "realtime.client_secret.create",
+     .handle = rt_issue_secret},
+};
+
+const struct api_module api_realtime_module = {
+    realtime_routes, sizeof(realtime_routes) / sizeof(realtime_routes[0]), NULL};

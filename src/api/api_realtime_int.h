@@ -1,0 +1,173 @@
+/* api_realtime_int: what the files of the /v1/realtime endpoint share
+ * (api_realtime.c: routes, handshake, limits, audit; api_realtime_proto.c:
+ * the OpenAI Realtime events and the plain mode; api_realtime_secret.c:
+ * browser client secrets; api_realtime_dec.c: the stream decoder). One
+ * session lives on its WebSocket's thread (http/ws.h): nothing here is
+ * shared between sessions except struct rt_state. */
+#ifndef PHS_API_REALTIME_INT_H
+#define PHS_API_REALTIME_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "http/ws.h"
+#include "service/auth.h"
+#include "speech/asr.h"
+#include "api/server.h"
+
+struct server;
+
+#define RT_ID_LEN           32 /* "sess_", "item_", "event_" + base62 */
+#define RT_EVENT_ID_MAX     64 /* a client's event_id kept for its errors */
+#define RT_DEFAULT_RATE     24000u
+#define RT_MIN_RATE         8000u
+#define RT_MAX_RATE         48000u
+#define RT_SECRET_TTL_S     60u   /* a client secret's life by default */
+#define RT_SECRET_TTL_MAX_S 600u  /* and at most (expires_after.seconds) */
+#define RT_SECRETS_MAX      1024u /* client secrets outstanding, server-wide */
+#define RT_SESSION_TTL_S    3600u /* the session object's expires_at (the limit may be lower) */
+
+/* The endpoint's limits: the server configuration's (api/server.h). */
+#define rt_limits server_realtime
+/* ---- shared state: running sessions and client secrets (api_realtime.c) ---- */
+
+struct rt_count {
+    char name[STORE_NAME_MAX + 1]; /* a key id or a tenant name */
+    unsigned n;
+};
+
+struct rt_secret {
+    uint8_t hash[32]; /* SHA-256 of the secret; the secret itself is not kept */
+    int64_t expires_us;
+    struct auth_identity who;
+    char roles[AUTH_ROLES_TEXT_MAX + 1];
+    bool used;
+};
+
+struct rt_state {
+    pthread_mutex_t mu;
+    struct rt_limits lim;
+    struct rt_count *keys, *tenants; /* lim.per_* slots would do; sized to the connection limit */
+    size_t n_slots;
+    struct rt_secret secrets[RT_SECRETS_MAX];
+};
+
+/* Made once by the server at start (lim may be NULL; its 0 fields take the
+ * SERVER_DEFAULT_RT_* values); max_sessions: the connection limit. */
+struct rt_state *rt_state_new(const struct rt_limits *lim, size_t max_sessions);
+void rt_state_free(struct rt_state *st);
+
+/* ---- client secrets (api_realtime_secret.c) ---------------------------------- */
+
+/* A new secret for who (roles as text), valid ttl_s seconds: its value
+ * ("phsrt_" + 43 base62) in out (len >= 64), expiry in *expires_s (Unix
+ * seconds). PHS_EBUSY when RT_SECRETS_MAX are outstanding. */
+int rt_secret_issue(struct rt_state *st, const struct auth_identity *who, const char *roles,
+                    unsigned ttl_s, char *out, size_t len, int64_t *expires_s);
+/* Redeems a secret once: 0 with *who and roles filled; PHS_EAUTH when it
+ * is unknown, used or expired (*reason says which, for the audit). */
+int rt_secret_redeem(struct rt_state *st, const char *secret, struct auth_identity *who,
+                     char roles[AUTH_ROLES_TEXT_MAX + 1], const char **reason);
+
+/* ---- one session ------------------------------------------------------------ */
+
+enum rt_mode {
+    RT_REALTIME, /* OpenAI Realtime events in JSON */
+    RT_PLAIN,    /* binary PCM16 in, JSON results out */
+};
+
+/* The session's transcription settings. */
+struct rt_config {
+    unsigned rate;        /* input sample rate */
+    bool vad;             /* server VAD commits utterances; false: manual commits */
+    double vad_threshold; /* 0..1 */
+    unsigned prefix_padding_ms, silence_duration_ms;
+    char model[64], language[16];
+    char *prompt;           /* as given (echoed in session events); owned, may be NULL */
+    unsigned redact_labels; /* 0: no redaction */
+    bool store;             /* keep the session as a stored transcript (not yet: always false) */
+};
+
+struct rt_decoder; /* api_realtime_dec.c */
+struct rt_dec_ops;
+
+struct rt_session {
+    struct server *srv;
+    const struct rt_limits *lim;
+    struct ws_session *ws;
+    enum rt_mode mode;
+    bool beta; /* the client speaks the beta shape (transcription_session.*) */
+    char id[RT_ID_LEN];
+    char request_id[48], source[48];
+    struct auth_identity who;
+    char roles[AUTH_ROLES_TEXT_MAX + 1];
+    bool via_secret;
+    struct rt_config cfg;
+    /* items: the one audio is going into, and the last committed */
+    char item[RT_ID_LEN], prev_item[RT_ID_LEN];
+    bool speaking;       /* speech_started sent, speech_stopped not yet */
+    bool commit_pending; /* committed by the client: the next utterance is prev_item's */
+    uint64_t buffered;   /* samples appended since the last commit or clear */
+    uint64_t samples;    /* samples appended in all (input rate) */
+    char *sent;          /* the delta text sent so far for the item (owned) */
+    /* limits and accounting */
+    uint64_t start_us, last_msg_us;
+    uint64_t audio_bytes;
+    unsigned utterances;
+    const char *outcome;                    /* the session end's audit outcome reason, or NULL */
+    bool ending;                            /* plain mode "end": closing after the final results */
+    char client_event[RT_EVENT_ID_MAX + 1]; /* event_id of the event being handled */
+    /* the decoder */
+    struct rt_decoder *dec;
+    const struct rt_dec_ops *dec_ops;
+};
+
+/* ---- the decoder (api_realtime_dec.c) ---------------------------------------------- */
+
+/* What the decoder reports, on the session's thread, during rt_dec_* calls. */
+void rt_on_speech_started(struct rt_session *s, int64_t audio_ms);
+void rt_on_speech_stopped(struct rt_session *s, int64_t audio_ms);
+void rt_on_partial(struct rt_session *s, const char *text);
+/* A finished utterance (words in order, times from the session's start). */
+void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n);
+
+/* The decoder operations; a unit test may give its own (rt_dec_ops_set). */
+struct rt_dec_ops {
+    struct rt_decoder *(*open)(struct rt_session *s);
+    int (*feed)(struct rt_decoder *d, const int16_t *pcm, size_t n);
+    int (*commit)(struct rt_decoder *d); /* end the utterance now */
+    int (*clear)(struct rt_decoder *d);  /* drop audio not yet committed */
+    int (*poll)(struct rt_decoder *d);   /* results produced meanwhile */
+    void (*close)(struct rt_decoder *d);
+};
+extern const struct rt_dec_ops rt_dec_default;
+
+/* ---- the protocol (api_realtime_proto.c) ------------------------------------------ */
+
+/* Sends a server event (takes ev); a reader too slow for it closes the
+ * session. Adds event_id. 0 or negative. */
+int rt_send(struct rt_session *s, json_t *ev);
+/* The error event for the client event being handled, then (close != 0)
+ * a close with that code. Returns close (the ws callbacks' result). */
+int rt_error(struct rt_session *s, int close, const char *type, const char *code, const char *param,
+             const char *message);
+/* The error event and close for a decoder's failure rc (busy: 1013;
+ * otherwise 1011). */
+int rt_decoder_failed(struct rt_session *s, int rc);
+/* session.created / transcription_session.created (plain mode: "ready"). */
+int rt_send_created(struct rt_session *s);
+/* One message from the client. 0 or a close code. */
+int rt_handle_message(struct rt_session *s, bool binary, const uint8_t *data, size_t len);
+/* The session's settings from a session object (GA or beta shape) over
+ * base (unchanged on error: an error event is sent, param named). */
+int rt_config_from_json(struct rt_session *s, json_t *session, bool beta, struct rt_config *out);
+/* The plain mode's settings from the query (rate, language, redact, store). */
+int rt_config_from_query(struct http_req *req, struct rt_config *c, const char **param);
+/* Frees what cfg owns. */
+void rt_config_clear(struct rt_config *c);
+
+#endif

@@ -1,0 +1,738 @@
+/* api_realtime_proto: the client events of OpenAI's Realtime API in
+ * transcription mode (GA session.update and the beta
+ * transcription_session.update, input_audio_buffer.append/commit/clear)
+ * and the plain mode's messages, turned into decoder calls; the server
+ * events sent back (session, VAD, commit, delta, completed, error). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base64.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/jsonout.h"
+#include "core/wipe.h"
+#include "text/redact.h"
+#include "api/api_realtime_int.h"
+#include "api/server_int.h"
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+int rt_send(struct rt_session *s, json_t *ev)
+{
+    char id[RT_ID_LEN];
+    if (!ev)
+        return PHS_ENOMEM;
+    if (s->mode == RT_REALTIME) {
+        if (id_random("event_", 20, id, sizeof(id)) < 0 ||
+            json_object_set_new(ev, "event_id", json_string(id)) < 0) {
+            json_decref(ev);
+            return PHS_ENOMEM;
+        }
+    }
+    char *text = jsonout_dumps(ev, 0);
+    json_decref(ev);
+    if (!text)
+        return PHS_ENOMEM;
+    size_t len = strlen(text);
+    int rc = ws_send(s->ws, false, text, len);
+    wipe_free(text, len); /* results are patient data */
+    if (rc == PHS_EBUSY) {
+        s->outcome = "slow_reader";
+        rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "slow_reader", NULL,
+                 "The client reads its results too slowly; the session is closed.");
+    }
+    return rc;
+}
+
+/* The error event (or plain mode's error message) as text. */
+static char *rt_error_text(struct rt_session *s, const char *type, const char *code,
+                           const char *param, const char *message)
+{
+    char id[RT_ID_LEN];
+    json_t *err = json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", type, "code", code, "message",
+                            message, "param", param ? json_string(param) : json_null(), "event_id",
+                            s->client_event[0] ? json_string(s->client_event) : json_null());
+    json_t *ev = err ? json_pack("{s:s, s:o}", "type", "error", "error", err) : NULL;
+    if (ev && s->mode == RT_REALTIME &&
+        (id_random("event_", 20, id, sizeof(id)) < 0 ||
+         json_object_set_new(ev, "event_id", json_string(id)) < 0)) {
+        json_decref(ev);
+        return NULL;
+    }
+    char *text = ev ? jsonout_dumps(ev, 0) : NULL;
+    json_decref(ev);
+    return text;
+}
+
+int rt_error(struct rt_session *s, int close, const char *type, const char *code, const char *param,
+             const char *message)
+{
+    char *text = rt_error_text(s, type, code, param, message);
+    if (close) {
+        if (!s->outcome)
+            s->outcome = code;
+        ws_close(s->ws, (uint16_t)close, code, text);
+    } else if (text && ws_send(s->ws, false, text, strlen(text)) == PHS_EBUSY) {
+        s->outcome = "slow_reader";
+        free(text);
+        return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "slow_reader", NULL,
+                        "The client reads its results too slowly; the session is closed.");
+    }
+    free(text);
+    return close;
+}
+
+/* ---- the session object ------------------------------------------------------------ */
+
+static json_t *rt_transcription_json(const struct rt_config *c)
+{
+    json_t *t = json_pack("{s:s}", "model", c->model);
+    if (t && c->language[0])
+        json_object_set_new(t, "language", json_string(c->language));
+    if (t && c->prompt)
+        json_object_set_new(t, "prompt", json_string(c->prompt));
+    return t;
+}
+
+static json_t *rt_vad_json(const struct rt_config *c)
+{
+    return json_pack("{s:s, s:f, s:i, s:i}", "type", "server_vad", "threshold", c->vad_threshold,
+                     "prefix_padding_ms", (int)c->prefix_padding_ms, "silence_duration_ms",
+                     (int)c->silence_duration_ms);
+}
+
+/* The phiscribe extension of the session: redaction and storage. */
+static json_t *rt_extension_json(const struct rt_session *s)
+{
+    return json_pack("{s:b, s:b, s:i}", "redact", s->cfg.redact_labels != 0, "store", s->cfg.store,
+                     "rate", (int)s->cfg.rate);
+}
+
+static json_t *rt_session_json(const struct rt_session *s, bool beta)
+{
+    const struct rt_config *c = &s->cfg;
+    json_int_t expires = (json_int_t)(time(NULL) + RT_SESSION_TTL_S);
+    if (beta) {
+        /* The schema requires client_secret; over the socket it never
+         * carries one. */
+        json_t *o =
+            json_pack("{s:s, s:s, s:I, s:[s], s:s, s:o, s:{s:s, s:I}, s:o}", "id", s->id, "object",
+                      "realtime.transcription_session", "expires_at", expires, "modalities", "text",
+                      "input_audio_format", "pcm16", "input_audio_transcription",
+                      rt_transcription_json(c), "client_secret", "value", "", "expires_at",
+                      (json_int_t)0, "phiscribe", rt_extension_json(s));
+        if (o && c->vad)
+            json_object_set_new(o, "turn_detection", rt_vad_json(c));
+        return o;
+    }
+    json_t *input = json_pack("{s:{s:s, s:i}, s:o, s:o}", "format", "type", "audio/pcm", "rate",
+                              (int)c->rate, "transcription", rt_transcription_json(c),
+                              "turn_detection", c->vad ? rt_vad_json(c) : json_null());
+    return json_pack("{s:s, s:s, s:s, s:I, s:[], s:{s:o}, s:o}", "type", "transcription", "id",
+                     s->id, "object", "realtime.transcription_session", "expires_at", expires,
+                     "include", "audio", "input", input, "phiscribe", rt_extension_json(s));
+}
+
+static int rt_send_session(struct rt_session *s, bool beta, bool created)
+{
+    const char *type =
+        beta ? (created ? "transcription_session.created" : "transcription_session.updated")
+             : (created ? "session.created" : "session.updated");
+    return rt_send(s, json_pack("{s:s, s:o}", "type", type, "session", rt_session_json(s, beta)));
+}
+
+int rt_send_created(struct rt_session *s)
+{
+    if (s->mode == RT_PLAIN)
+        return rt_send(s, json_pack("{s:s, s:s, s:i, s:b, s:b}", "type", "ready", "session_id",
+                                    s->id, "rate", (int)s->cfg.rate, "redact",
+                                    s->cfg.redact_labels != 0, "store", s->cfg.store));
+    return rt_send_session(s, s->beta, true);
+}
+
+/* ---- items and results ---------------------------------------------------------------- */
+
+/* The item audio is going into, made when the first of it arrives. */
+static const char *rt_item(struct rt_session *s)
+{
+    if (!s->item[0] && id_random("item_", 20, s->item, sizeof(s->item)) < 0)
+        snprintf(s->item, sizeof(s->item), "item_unnamed");
+    return s->item;
+}
+
+/* input_audio_buffer.committed: the item is closed (it becomes the
+ * previous item, whose transcript follows), a new one starts. */
+static int rt_commit_item(struct rt_session *s)
+{
+    rt_item(s);
+    int rc = 0;
+    if (s->mode == RT_REALTIME)
+        rc = rt_send(s, json_pack("{s:s, s:s, s:o}", "type", "input_audio_buffer.committed",
+                                  "item_id", s->item, "previous_item_id",
+                                  s->prev_item[0] ? json_string(s->prev_item) : json_null()));
+    snprintf(s->prev_item, sizeof(s->prev_item), "%s", s->item);
+    s->item[0] = '\0';
+    s->buffered = 0;
+    return rc;
+}
+
+void rt_on_speech_started(struct rt_session *s, int64_t audio_ms)
+{
+    s->speaking = true;
+    if (s->mode == RT_REALTIME)
+        rt_send(s, json_pack("{s:s, s:I, s:s}", "type", "input_audio_buffer.speech_started",
+                             "audio_start_ms", (json_int_t)audio_ms, "item_id", rt_item(s)));
+}
+
+void rt_on_speech_stopped(struct rt_session *s, int64_t audio_ms)
+{
+    s->speaking = false;
+    if (s->commit_pending)
+        return; /* the client's commit ended the item already */
+    if (s->mode == RT_REALTIME)
+        rt_send(s, json_pack("{s:s, s:I, s:s}", "type", "input_audio_buffer.speech_stopped",
+                             "audio_end_ms", (json_int_t)audio_ms, "item_id", rt_item(s)));
+}
+
+/* Sends text past what item's deltas have said, when it extends it. */
+static void rt_delta(struct rt_session *s, const char *item, const char *text)
+{
+    size_t have = s->sent ? strlen(s->sent) : 0;
+    if (strncmp(text, s->sent ? s->sent : "", have) != 0 || text[have] == '\0')
+        return; /* an earlier word changed: the completed event will say */
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    rt_send(s, json_pack("{s:s, s:s, s:i, s:s}", "type",
+                         "conversation.item.input_audio_transcription.delta", "item_id", item,
+                         "content_index", 0, "delta", text + have));
+    if (s->sent)
+        wipe_free(s->sent, have + 1);
+    s->sent = copy;
+}
+
+void rt_on_partial(struct rt_session *s, const char *text)
+{
+    /* A partial may still change (its first word often does), and Realtime
+     * clients append deltas into the transcript: in realtime mode the
+     * deltas are the committed text only; plain mode shows partials. */
+    if (s->mode != RT_PLAIN || s->cfg.redact_labels || !text || !*text)
+        return; /* nor can a partial be redacted reliably */
+    rt_send(s, json_pack("{s:s, s:s}", "type", "partial", "text", text));
+}
+
+/* The words as JSON, times in seconds, with their confidence. */
+static json_t *rt_words_json(const asr_word *w, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o}", "word", w[i].text, "start",
+                                               jsonout_seconds(w[i].start), "end",
+                                               jsonout_seconds(w[i].end), "confidence",
+                                               jsonout_score(w[i].confidence))) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* The final of an item: completed (after the delta that brings the text up
+ * to it), or plain mode's "final". */
+static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, const char *text)
+{
+    double start = n ? w[0].start : 0, end = n ? w[n - 1].end : 0;
+    json_t *ext = json_pack("{s:o, s:o, s:o, s:b}", "words", rt_words_json(w, n), "start",
+                            jsonout_seconds(start), "end", jsonout_seconds(end), "redacted",
+                            s->cfg.redact_labels != 0);
+    if (s->mode == RT_PLAIN) {
+        rt_send(s, json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "final", "text", text, "start",
+                             jsonout_seconds(start), "end", jsonout_seconds(end), "words",
+                             ext ? json_incref(json_object_get(ext, "words")) : json_null()));
+        json_decref(ext);
+        return;
+    }
+    rt_delta(s, s->prev_item, text);
+    rt_send(s, json_pack("{s:s, s:s, s:i, s:s, s:{s:s, s:o}, s:o}", "type",
+                         "conversation.item.input_audio_transcription.completed", "item_id",
+                         s->prev_item, "content_index", 0, "transcript", text, "usage", "type",
+                         "duration", "seconds", jsonout_seconds(end - start), "phiscribe", ext));
+}
+
+/* The words of an utterance, redacted as the session asks (a copy). */
+static int rt_redacted(struct rt_session *s, const asr_word *w, size_t n, asr_result **out)
+{
+    asr_result *r = calloc(1, sizeof(*r));
+    if (!r)
+        return PHS_ENOMEM;
+    *out = r;
+    if (n && !(r->words = calloc(n, sizeof(*r->words))))
+        return PHS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        r->words[i] = w[i];
+        if (!(r->words[i].text = strdup(w[i].text)))
+            return PHS_ENOMEM;
+        r->n_words++;
+    }
+    if (!s->cfg.redact_labels || !n)
+        return 0;
+    if (!(r->segments = calloc(1, sizeof(*r->segments))) ||
+        !(r->segments[0].text = asr_join_words(r->words, n)))
+        return PHS_ENOMEM;
+    r->n_segments = 1;
+    r->segments[0].start = w[0].start;
+    r->segments[0].end = w[n - 1].end;
+    r->segments[0].n_words = n;
+    redact_config rc = {.lex = s->srv->lex, .labels = s->cfg.redact_labels};
+    redact_span *spans = NULL;
+    size_t n_spans = 0;
+    int e = redact_apply(&rc, r, &spans, &n_spans);
+    free(spans);
+    return e;
+}
+
+void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
+{
+    if (!s->commit_pending)
+        rt_commit_item(s); /* the decoder ended the utterance (VAD): committed now */
+    s->commit_pending = false;
+    asr_result *r = NULL;
+    if (rt_redacted(s, w, n, &r) < 0) {
+        rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
+                 "The utterance could not be prepared.");
+        return;
+    }
+    char *text = asr_join_words(r->words, r->n_words);
+    if (text) {
+        rt_send_final(s, r->words, r->n_words, text);
+        s->utterances++;
+        wipe_free(text, strlen(text) + 1);
+    }
+    if (s->sent) {
+        wipe_free(s->sent, strlen(s->sent) + 1);
+        s->sent = NULL;
+    }
+    asr_result_free(r);
+}
+
+int rt_decoder_failed(struct rt_session *s, int rc)
+{
+    if (rc == PHS_EBUSY)
+        return rt_error(s, WS_CLOSE_TRY_LATER, "rate_limit_error", "server_busy", NULL,
+                        "The server has no room for another live decoder now; retry shortly.");
+    if (rc == PHS_EUNSUPPORTED)
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_unavailable", NULL,
+                        "Live decoding is not available on this server.");
+    return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_error", NULL,
+                    "The audio could not be decoded.");
+}
+
+/* ---- audio and the buffer ------------------------------------------------------------------ */
+
+/* Audio from the client: PCM16 little-endian mono at the session's rate,
+ * within the allowance ahead of the wall clock. */
+static int rt_audio(struct rt_session *s, const uint8_t *pcm, size_t len)
+{
+    if (len % 2)
+        return rt_error(s, WS_CLOSE_INVALID_DATA, "invalid_request_error", "invalid_audio",
+                        s->mode == RT_REALTIME ? "audio" : NULL,
+                        "Audio must be 16-bit PCM: an even number of bytes.");
+    uint64_t n = len / 2;
+    uint64_t elapsed_ms = (s->last_msg_us - s->start_us) / 1000u;
+    uint64_t allowed = (elapsed_ms + s->lim->ahead_ms) * (uint64_t)s->cfg.rate / 1000u;
+    if (s->samples + n > allowed)
+        return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "audio_too_fast", NULL,
+                        "Audio arrived faster than real time beyond the allowance; the session "
+                        "is closed.");
+    if (n == 0)
+        return 0;
+    if (s->mode == RT_REALTIME && !s->cfg.vad)
+        rt_item(s);
+    s->samples += n;
+    s->buffered += n;
+    s->audio_bytes += len;
+    /* PCM16 is little-endian on the wire; this host is too (x86-64, arm64). */
+    int rc = s->dec_ops->feed(s->dec, (const int16_t *)(const void *)pcm, (size_t)n);
+    return rc < 0 ? rt_decoder_failed(s, rc) : 0;
+}
+
+/* input_audio_buffer.commit (and plain mode's "commit"). */
+static int rt_commit(struct rt_session *s)
+{
+    if (s->buffered == 0)
+        return rt_error(s, 0, "invalid_request_error", "input_audio_buffer_commit_empty", NULL,
+                        "The input audio buffer is empty: append audio before a commit.");
+    rt_commit_item(s);
+    s->commit_pending = true;
+    int rc = s->dec_ops->commit(s->dec);
+    if (rc < 0)
+        return rt_decoder_failed(s, rc);
+    if (s->commit_pending)
+        rt_on_utterance(s, NULL, 0); /* the decoder said nothing: an empty transcript */
+    return 0;
+}
+
+static int rt_clear(struct rt_session *s)
+{
+    int rc = s->dec_ops->clear(s->dec);
+    if (rc < 0)
+        return rt_decoder_failed(s, rc);
+    s->buffered = 0;
+    s->item[0] = '\0';
+    s->speaking = false;
+    if (s->sent) {
+        wipe_free(s->sent, strlen(s->sent) + 1);
+        s->sent = NULL;
+    }
+    if (s->mode == RT_PLAIN)
+        return 0;
+    rt_send(s, json_pack("{s:s}", "type", "input_audio_buffer.cleared"));
+    return 0;
+}
+
+/* ---- the session's settings ------------------------------------------------------------------ */
+
+/* Why a session object was refused: param (a path) and message. */
+struct rt_bad {
+    char param[96];
+    const char *code, *message;
+};
+
+static int rt_bad(struct rt_bad *b, const char *param, const char *code, const char *message)
+{
+    snprintf(b->param, sizeof(b->param), "%s", param);
+    b->code = code;
+    b->message = message;
+    return PHS_EINVAL;
+}
+
+/* Every member of o is named in allowed (NULL-terminated). */
+static int rt_members(json_t *o, const char *path, const char *const *allowed, struct rt_bad *b)
+{
+    const char *k;
+    json_t *v;
+    if (!json_is_object(o))
+        return rt_bad(b, path, "invalid_type", "This value must be an object.");
+    json_object_foreach(o, k, v)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], k) != 0)
+            i++;
+        if (!allowed[i]) {
+            char p[96];
+            snprintf(p, sizeof(p), "%s.%.40s", path, k);
+            return rt_bad(b, p, "unknown_parameter", "Unknown parameter.");
+        }
+    }
+    return 0;
+}
+
+/* A string member (absent: *out unchanged) of at most max-1 bytes. */
+static int rt_string(json_t *o, const char *key, const char *path, char *out, size_t max,
+                     struct rt_bad *b)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) >= max)
+        return rt_bad(b, path, "invalid_value", "This value must be a short string.");
+    snprintf(out, max, "%s", json_string_value(v));
+    return 0;
+}
+
+static int rt_transcription(json_t *t, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"model", "language", "prompt", NULL};
+    char p[96];
+    if (!t || json_is_null(t))
+        return 0;
+    int rc = rt_members(t, path, keys, b);
+    snprintf(p, sizeof(p), "%s.model", path);
+    if (rc == 0)
+        rc = rt_string(t, "model", p, c->model, sizeof(c->model), b);
+    snprintf(p, sizeof(p), "%s.language", path);
+    if (rc == 0)
+        rc = rt_string(t, "language", p, c->language, sizeof(c->language), b);
+    if (rc == 0 && c->language[0] && strcmp(c->language, "en") != 0)
+        return rt_bad(b, p, "unsupported_language", "Only English (en) is transcribed.");
+    json_t *pr = json_object_get(t, "prompt");
+    if (rc == 0 && pr && !json_is_null(pr)) {
+        snprintf(p, sizeof(p), "%s.prompt", path);
+        if (!json_is_string(pr) || json_string_length(pr) > 4096)
+            return rt_bad(b, p, "invalid_value", "prompt must be a string of at most 4096 bytes.");
+        char *copy = strdup(json_string_value(pr));
+        if (!copy)
+            return PHS_ENOMEM;
+        free(c->prompt);
+        c->prompt = copy;
+    }
+    return rc;
+}
+
+static int rt_turn_detection(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"type",
+                                       "threshold",
+                                       "prefix_padding_ms",
+                                       "silence_duration_ms",
+                                       "create_response",
+                                       "interrupt_response",
+                                       "idle_timeout_ms",
+                                       NULL};
+    if (!o)
+        return 0;
+    if (json_is_null(o)) {
+        c->vad = false;
+        return 0;
+    }
+    int rc = rt_members(o, path, keys, b);
+    if (rc < 0)
+        return rc;
+    json_t *t = json_object_get(o, "type");
+    if (t && (!json_is_string(t) || strcmp(json_string_value(t), "server_vad") != 0))
+        return rt_bad(b, path, "unsupported_value", "turn_detection.type must be server_vad.");
+    json_t *th = json_object_get(o, "threshold");
+    if (th && (!json_is_number(th) || json_number_value(th) < 0 || json_number_value(th) > 1))
+        return rt_bad(b, path, "invalid_value", "threshold must be a number from 0 to 1.");
+    json_t *pp = json_object_get(o, "prefix_padding_ms"),
+           *sd = json_object_get(o, "silence_duration_ms");
+    if ((pp &&
+         (!json_is_integer(pp) || json_integer_value(pp) < 0 || json_integer_value(pp) > 10000)) ||
+        (sd &&
+         (!json_is_integer(sd) || json_integer_value(sd) < 0 || json_integer_value(sd) > 10000)))
+        return rt_bad(b, path, "invalid_value",
+                      "prefix_padding_ms and silence_duration_ms must be 0 to 10000.");
+    c->vad = true;
+    if (th)
+        c->vad_threshold = json_number_value(th);
+    if (pp)
+        c->prefix_padding_ms = (unsigned)json_integer_value(pp);
+    if (sd)
+        c->silence_duration_ms = (unsigned)json_integer_value(sd);
+    return 0;
+}
+
+/* The "phiscribe" extension: redact (bool), store (bool). */
+static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"redact", "store", "rate", NULL};
+    if (!o)
+        return 0;
+    int rc = rt_members(o, path, keys, b);
+    if (rc < 0)
+        return rc;
+    json_t *r = json_object_get(o, "redact"), *st = json_object_get(o, "store");
+    if ((r && !json_is_boolean(r)) || (st && !json_is_boolean(st)))
+        return rt_bad(b, path, "invalid_value", "redact and store must be true or false.");
+    if (st && json_is_true(st))
+        return rt_bad(b, "session.phiscribe.store", "unsupported_value",
+                      "store=true is not available on live sessions yet.");
+    if (r)
+        c->redact_labels = json_is_true(r) ? REDACT_ALL : 0;
+    return 0;
+}
+
+static int rt_rate(json_t *v, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < RT_MIN_RATE ||
+        json_integer_value(v) > RT_MAX_RATE)
+        return rt_bad(b, path, "invalid_value", "rate must be 8000 to 48000 samples a second.");
+    c->rate = (unsigned)json_integer_value(v);
+    return 0;
+}
+
+static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"type", "audio",  "include",    "phiscribe",
+                                       "id",   "object", "expires_at", NULL};
+    static const char *const audio_keys[] = {"input", NULL};
+    static const char *const input_keys[] = {"format", "transcription", "turn_detection",
+                                             "noise_reduction", NULL};
+    static const char *const format_keys[] = {"type", "rate", NULL};
+    int rc = rt_members(se, "session", keys, b);
+    json_t *t = json_object_get(se, "type");
+    if (rc == 0 && t && (!json_is_string(t) || strcmp(json_string_value(t), "transcription")))
+        return rt_bad(b, "session.type", "unsupported_value",
+                      "Only transcription sessions are served: session.type must be "
+                      "transcription.");
+    json_t *audio = json_object_get(se, "audio");
+    json_t *in = audio ? json_object_get(audio, "input") : NULL;
+    if (rc == 0 && audio)
+        rc = rt_members(audio, "session.audio", audio_keys, b);
+    if (rc == 0 && in)
+        rc = rt_members(in, "session.audio.input", input_keys, b);
+    if (rc < 0 || !in)
+        return rc < 0 ? rc
+                      : rt_extension(json_object_get(se, "phiscribe"), "session.phiscribe", c, b);
+    json_t *f = json_object_get(in, "format");
+    if (f && (rc = rt_members(f, "session.audio.input.format", format_keys, b)) < 0)
+        return rc;
+    json_t *ft = f ? json_object_get(f, "type") : NULL;
+    if (ft && (!json_is_string(ft) || strcmp(json_string_value(ft), "audio/pcm") != 0))
+        return rt_bad(b, "session.audio.input.format.type", "unsupported_value",
+                      "Only audio/pcm (16-bit PCM) is accepted.");
+    if ((rc = rt_rate(f ? json_object_get(f, "rate") : NULL, "session.audio.input.format.rate", c,
+                      b)) < 0 ||
+        (rc = rt_transcription(json_object_get(in, "transcription"),
+                               "session.audio.input.transcription", c, b)) < 0 ||
+        (rc = rt_turn_detection(json_object_get(in, "turn_detection"),
+                                "session.audio.input.turn_detection", c, b)) < 0)
+        return rc;
+    return rt_extension(json_object_get(se, "phiscribe"), "session.phiscribe", c, b);
+}
+
+static int rt_config_beta(json_t *se, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"input_audio_format",
+                                       "input_audio_transcription",
+                                       "turn_detection",
+                                       "input_audio_noise_reduction",
+                                       "include",
+                                       "modalities",
+                                       "phiscribe",
+                                       "client_secret",
+                                       NULL};
+    int rc = rt_members(se, "session", keys, b);
+    if (rc < 0)
+        return rc;
+    json_t *f = json_object_get(se, "input_audio_format");
+    if (f && (!json_is_string(f) || strcmp(json_string_value(f), "pcm16") != 0))
+        return rt_bad(b, "session.input_audio_format", "unsupported_value",
+                      "Only pcm16 is accepted.");
+    json_t *ext = json_object_get(se, "phiscribe");
+    if ((rc = rt_transcription(json_object_get(se, "input_audio_transcription"),
+                               "session.input_audio_transcription", c, b)) < 0 ||
+        (rc = rt_turn_detection(json_object_get(se, "turn_detection"), "session.turn_detection", c,
+                                b)) < 0 ||
+        (rc = rt_rate(ext && json_is_object(ext) ? json_object_get(ext, "rate") : NULL,
+                      "session.phiscribe.rate", c, b)) < 0)
+        return rc;
+    return rt_extension(ext, "session.phiscribe", c, b);
+}
+
+void rt_config_clear(struct rt_config *c)
+{
+    free(c->prompt);
+    c->prompt = NULL;
+}
+
+/* session.update / transcription_session.update: the new settings replace
+ * the old only when all of them are valid. */
+static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
+{
+    json_t *se = json_object_get(ev, "session");
+    if (!json_is_object(se))
+        return rt_error(s, 0, "invalid_request_error", "missing_required_parameter", "session",
+                        "session must be an object.");
+    struct rt_config c = s->cfg;
+    c.prompt = s->cfg.prompt ? strdup(s->cfg.prompt) : NULL;
+    if (s->cfg.prompt && !c.prompt)
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
+                        "Out of memory.");
+    struct rt_bad b = {.code = "invalid_value", .message = "Out of memory."};
+    int rc = beta ? rt_config_beta(se, &c, &b) : rt_config_ga(se, &c, &b);
+    if (rc == 0 && c.rate != s->cfg.rate && s->samples)
+        rc = rt_bad(&b, "session.audio.input.format.rate", "session_active",
+                    "The rate cannot change once audio has been appended.");
+    if (rc < 0) {
+        rt_config_clear(&c);
+        return rt_error(s, 0, "invalid_request_error", b.code, b.param, b.message);
+    }
+    rt_config_clear(&s->cfg);
+    s->cfg = c;
+    return rt_send_session(s, beta, false);
+}
+
+/* input_audio_buffer.append: base64 audio. */
+static int rt_append(struct rt_session *s, json_t *ev)
+{
+    json_t *a = json_object_get(ev, "audio");
+    if (!json_is_string(a))
+        return rt_error(s, 0, "invalid_request_error", "missing_required_parameter", "audio",
+                        "audio must be a base64 string of 16-bit PCM.");
+    size_t slen = json_string_length(a);
+    size_t max = base64_decoded_max(slen);
+    uint8_t *pcm = malloc(max ? max : 1); /* slen is bounded by the message cap */
+    if (!pcm)
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
+                        "Out of memory.");
+    size_t n;
+    int rc;
+    if (!base64_decode(json_string_value(a), slen, pcm, max, &n))
+        rc = rt_error(s, WS_CLOSE_INVALID_DATA, "invalid_request_error", "invalid_base64", "audio",
+                      "audio is not valid base64.");
+    else
+        rc = rt_audio(s, pcm, n);
+    wipe_free(pcm, max ? max : 1);
+    return rc;
+}
+
+/* One Realtime client event (a JSON object). */
+static int rt_realtime_event(struct rt_session *s, json_t *ev)
+{
+    json_t *type = json_object_get(ev, "type");
+    if (!json_is_string(type))
+        return rt_error(s, 0, "invalid_request_error", "missing_required_parameter", "type",
+                        "Every event needs a type.");
+    const char *t = json_string_value(type);
+    if (!strcmp(t, "input_audio_buffer.append"))
+        return rt_append(s, ev);
+    if (!strcmp(t, "input_audio_buffer.commit"))
+        return rt_commit(s);
+    if (!strcmp(t, "input_audio_buffer.clear"))
+        return rt_clear(s);
+    if (!strcmp(t, "session.update"))
+        return rt_session_update(s, ev, false);
+    if (!strcmp(t, "transcription_session.update"))
+        return rt_session_update(s, ev, true);
+    return rt_error(s, 0, "invalid_request_error", "unknown_event", "type",
+                    "This event type is not served by a transcription session.");
+}
+
+/* One plain mode text message: {"type": "commit" | "clear" | "end"}. */
+static int rt_plain_event(struct rt_session *s, json_t *ev)
+{
+    json_t *type = json_object_get(ev, "type");
+    const char *t = json_is_string(type) ? json_string_value(type) : "";
+    if (!strcmp(t, "commit"))
+        return rt_commit(s);
+    if (!strcmp(t, "clear"))
+        return rt_clear(s);
+    if (!strcmp(t, "end")) {
+        if (s->buffered)
+            rt_commit(s);
+        s->outcome = NULL;
+        ws_close(s->ws, WS_CLOSE_NORMAL, "end", NULL);
+        return 0;
+    }
+    return rt_error(s, 0, "invalid_request_error", "unknown_event", "type",
+                    "Plain mode takes binary PCM16 audio and the text messages commit, clear "
+                    "and end.");
+}
+
+int rt_handle_message(struct rt_session *s, bool binary, const uint8_t *data, size_t len)
+{
+    s->client_event[0] = '\0';
+    if (binary) {
+        if (s->mode == RT_PLAIN)
+            return rt_audio(s, data, len);
+        return rt_error(s, 1003, "invalid_request_error", "binary_not_supported", NULL,
+                        "Realtime events are JSON text; binary audio needs plain mode "
+                        "(?mode=plain).");
+    }
+    json_error_t jerr;
+    json_t *ev = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(ev)) {
+        json_decref(ev);
+        return rt_error(s, WS_CLOSE_INVALID_DATA, "invalid_request_error", "invalid_json", NULL,
+                        "Every message must be a JSON object.");
+    }
+    json_t *id = json_object_get(ev, "event_id");
+    if (json_is_string(id) && json_string_length(id) <= RT_EVENT_ID_MAX)
+        snprintf(s->client_event, sizeof(s->client_event), "%s", json_string_value(id));
+    int rc = s->mode == RT_PLAIN ? rt_plain_event(s, ev) : rt_realtime_event(s, ev);
+    json_decref(ev);
+    return rc;
+}

@@ -1,0 +1,139 @@
+# /v1/realtime, live audio over WebSocket, against one TLS server with real
+# clients: the `ws` npm package speaking OpenAI's Realtime protocol (GA and
+# beta session shapes), every server event validated against OpenAI's
+# schema; authentication (key, role, client secrets used twice or expired);
+# the limits' error events and close codes; and headless Debian chromium
+# connecting through the browser's own WebSocket with a client secret.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav # "he was not an ill disposed young man"
+U2=$LV/sense_and_sensibility_01_austen_64kb-0930.wav # "he might even have been made amiable himself"
+[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
+command -v node >/dev/null || fail "node is not installed (scripts/install-deps installs it)"
+if [ ! -f "$here/js/node_modules/ws/package.json" ] || [ ! -f "$here/js/node_modules/puppeteer-core/package.json" ]; then
+    (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
+fi
+RT="node $here/js/realtime-client.mjs"
+SCHEMA=$SHARED/openai-openapi/openapi.json
+
+setup_data
+KEY_A_TX=$(newkey clinic-a transcribe)
+start_server --workers 2
+export NODE_EXTRA_CA_CERTS=$CA
+WSS=wss://localhost:$PORT/v1/realtime
+
+# validate DIR: every event of DIR/events.jsonl against its OpenAI schema
+# (one validator per event type, as openai_schema.py makes them).
+validate() {
+    [ -f "$SCHEMA" ] || return 0
+    /usr/bin/python3 - "$1/events.jsonl" "$SCHEMA" <<'EOF' || fail "events do not match OpenAI's schemas"
+import json, sys
+import jsonschema
+events, schema = sys.argv[1:]
+names = {
+    "session.created": "RealtimeServerEventSessionCreated",
+    "session.updated": "RealtimeServerEventSessionUpdated",
+    "transcription_session.created": "RealtimeBetaServerEventTranscriptionSessionCreated",
+    "transcription_session.updated": "RealtimeServerEventTranscriptionSessionUpdated",
+    "input_audio_buffer.speech_started": "RealtimeServerEventInputAudioBufferSpeechStarted",
+    "input_audio_buffer.speech_stopped": "RealtimeServerEventInputAudioBufferSpeechStopped",
+    "input_audio_buffer.committed": "RealtimeServerEventInputAudioBufferCommitted",
+    "input_audio_buffer.cleared": "RealtimeServerEventInputAudioBufferCleared",
+    "conversation.item.input_audio_transcription.delta":
+        "RealtimeServerEventConversationItemInputAudioTranscriptionDelta",
+    "conversation.item.input_audio_transcription.completed":
+        "RealtimeServerEventConversationItemInputAudioTranscriptionCompleted",
+    "error": "RealtimeServerEventError",
+}
+spec = json.load(open(schema))
+resolver = jsonschema.RefResolver.from_schema(spec)
+validators = {}
+bad = 0
+for n, line in enumerate(open(events), 1):
+    ev = json.loads(line)
+    name = names.get(ev["type"])
+    if not name:
+        sys.exit("%s:%d: no schema for server event %s" % (events, n, ev["type"]))
+    if name not in validators:
+        validators[name] = jsonschema.Draft202012Validator(
+            {"$ref": "#/components/schemas/" + name}, resolver=resolver)
+    for err in validators[name].iter_errors(ev):
+        print("%s:%d: %s: %s" % (events, n, name, err.message))
+        bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}
+# words A B: the share of A's words that B has in the same order (LCS / |A|).
+similar() {
+    python3 -c 'import sys
+a, b = sys.argv[1].split(), sys.argv[2].split()
+m = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+for i in range(len(a)):
+    for j in range(len(b)):
+        m[i + 1][j + 1] = m[i][j] + 1 if a[i] == b[j] else max(m[i][j + 1], m[i + 1][j])
+print("%.2f" % (m[len(a)][len(b)] / max(len(a), 1)))' "$1" "$2"
+}
+
+# ---- the session's set-up: GA and beta shapes, schema-valid ----
+for shape in ga beta; do
+    mkdir -p "$T/$shape"
+    $RT realtime "$WSS" "$KEY_A_TX" "$T/$shape" $shape >/dev/null || fail "$shape session"
+    validate "$T/$shape"
+    ok "realtime $shape: created and updated in the $shape shape, schema-valid"
+done
+
+# ---- authentication ----
+mkdir -p "$T/auth"
+[ "$($RT refused "$WSS" "$T/auth" nokey)" = 401 ] || fail "no key not refused with 401"
+[ "$($RT refused "$WSS" "$T/auth" key "$KEY_A_READ")" = 403 ] || fail "read-only key not refused with 403"
+req POST /v1/realtime/transcription_sessions "$KEY_A_READ" -H 'Content-Type: application/json' -d '{}'
+expect_status 403 "client secret for a read-only key"
+req POST /v1/realtime/transcription_sessions "$KEY_A_TX" -H 'Content-Type: application/json' -d '{}'
+expect_status 200 "client secret"
+[ -f "$SCHEMA" ] && { /usr/bin/python3 "$here/openai_schema.py" "$SCHEMA" \
+    RealtimeTranscriptionSessionCreateResponse "$T/body" || fail "client secret response schema"; }
+secret=$(jget client_secret.value)
+mkdir -p "$T/secret"
+$RT realtime "$WSS" "" "$T/secret" ga-secret:$secret >/dev/null || fail "session by client secret"
+[ "$($RT refused "$WSS" "$T/auth" secret "$secret")" = 401 ] || fail "a used client secret not refused"
+req POST /v1/realtime/transcription_sessions "$KEY_A_TX" -H 'Content-Type: application/json' \
+    -d '{"expires_after": {"anchor": "created_at", "seconds": 1}}'
+expect_status 200 "short client secret"
+short=$(jget client_secret.value)
+until=$(jget client_secret.expires_at)
+while [ "$(date +%s)" -le "$until" ]; do sleep 0.2; done # wait for the condition: expired
+[ "$($RT refused "$WSS" "$T/auth" secret "$short")" = 401 ] || fail "an expired client secret not refused"
+grep -q "$secret" "$T/server.out" "$T/server.err" && fail "a client secret reached the server's output"
+ok "auth: no key 401, wrong role 403, client secret once (reuse and expiry 401), never logged"
+
+# ---- limits: error event first, then the close code ----
+mkdir -p "$T/limits"
+[ "$($RT closed "$WSS" "$KEY_A_TX" "$T/limits" json)" = "1007 invalid_json" ] || fail "malformed JSON"
+[ "$($RT closed "$WSS" "$KEY_A_TX" "$T/limits" base64)" = "1007 invalid_base64 b64" ] || fail "bad base64"
+[ "$($RT closed "$WSS" "$KEY_A_TX" "$T/limits" binary)" = "1003 binary_not_supported" ] || fail "binary in realtime mode"
+[ "$($RT closed "$WSS" "$KEY_A_TX" "$T/limits" oversize)" = "1009 message_too_big" ] || fail "oversize message"
+$RT hold "$WSS" "$KEY_A_TX" 5 "$T/limits" >"$T/hold"
+[ "$(sort "$T/hold" | uniq -c | tr -s ' ')" = "$(printf ' 1 1013 too_many_streams_for_key\n 4 open')" ] ||
+    { cat "$T/hold" >&2; fail "a fifth session of one key not refused with 1013"; }
+validate "$T/limits"
+ok "limits: invalid JSON 1007, base64 1007, binary 1003, oversize 1009, fifth stream 1013"
+
+# ---- the browser: chromium's own WebSocket with a client secret ----
+if [ -x /usr/bin/chromium ]; then
+    req POST /v1/realtime/transcription_sessions "$KEY_A_TX" -H 'Content-Type: application/json' -d '{}'
+    expect_status 200 "client secret for the browser"
+    [ "$(node "$here/js/browser-test.mjs" "$WSS" "$(jget client_secret.value)")" = connected ] ||
+        fail "chromium session"
+    ok "chromium: connected through its own WebSocket with a client secret, session updated"
+fi
+stop_server
+
+# ---- the audit trail: start and end of every session, no words ----
+expect_exit 0 "$PHISCRIBE" audit export --data "$DATA" --output "$T/audit.jsonl"
+grep -q '"realtime.session.start"' "$T/audit.jsonl" || fail "no realtime.session.start record"
+grep -q '"realtime.session.end"' "$T/audit.jsonl" || fail "no realtime.session.end record"
+grep -q '"realtime.client_secret.create"' "$T/audit.jsonl" || fail "no client secret record"
+for w in "$secret" "$short"; do ! grep -qi "$w" "$T/audit.jsonl" || fail "words or a secret in the audit trail"; done
+ok "audit: session start and end, client secrets recorded; no secret"
