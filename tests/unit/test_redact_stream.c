@@ -74,6 +74,9 @@ static char *whole_redacted(const char *const *utts, unsigned labels)
     free(spans);
     char *text = asr_join_words(r.words, r.n_words);
     words_free(r.words, r.n_words);
+    for (size_t s = 0; s < r.n_segments; s++)
+        free(r.segments[s].text);
+    free(r.segments); /* redact_apply rebuilt the segment array */
     return text;
 }
 
