@@ -326,7 +326,7 @@ static int rt_query(struct http_req *req, struct rt_session *s)
         return rc;
     if (keep)
         return http_reply_error(req, 400, "invalid_request_error", "store", "unsupported_value",
-                                "store=true is not available on live sessions yet."),
+                                "Storing a live session (store=true) is not available yet."),
                PHS_EINVAL;
     s->cfg.redact_labels = redact ? REDACT_ALL : 0;
     s->cfg.vad = true;
