@@ -33,6 +33,8 @@ int zygote_put_config(sbuf *b, const asr_config *c)
         rc = proto_put_strv(b, c->vocabulary);
     if (rc == 0)
         rc = proto_put_f64(b, c->max_utterance_seconds);
+    if (rc == 0) /* the search mode: transcribe --search fast runs on the zygote's decoder */
+        rc = proto_put_u32(b, (uint32_t)c->search);
     return rc;
 }
 
@@ -57,6 +59,7 @@ static int get_config(const void *p, size_t len, struct zcfg *z)
     z->profile = proto_get_str(&c, &err);
     z->vocabulary = proto_get_strv(&c, &err);
     z->cfg.max_utterance_seconds = proto_get_f64(&c);
+    z->cfg.search = proto_get_u32(&c) == (uint32_t)SEARCH_FAST ? SEARCH_FAST : SEARCH_DEFAULT;
     z->cfg.engine = z->engine;
     z->cfg.model_dir = z->model_dir;
     z->cfg.lm = z->lm;
