@@ -26,4 +26,10 @@ json_t *jsonout_time(int64_t us);
  * out of memory. */
 char *jsonout_dumps(const json_t *j, size_t extra_flags);
 
+/* j as text with exactly jansson's flags: json_dumps, except that it never
+ * returns text with a piece missing (jansson drops an object key whose
+ * write fails), which matters for every JSON that is stored or signed.
+ * Caller frees; NULL when out of memory. */
+char *jsonout_dump_text(const json_t *j, size_t flags);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "records/audit_int.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/hex.h"
 #include "core/timeutil.h"
 #include "keyring/keyring.h"
@@ -81,7 +82,7 @@ static int emit_line(struct export_state *e, json_t *o)
 {
     if (!o)
         return PHS_ENOMEM;
-    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *line = jsonout_dump_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)
         return PHS_ENOMEM;

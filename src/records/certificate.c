@@ -9,6 +9,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/hex.h"
 #include "core/timeutil.h"
 #include "core/ids.h"
@@ -540,7 +541,7 @@ int certificate_issue(store_tx *tx, struct certificate *c, json_t **json)
     if ((rc = certificate_sign(c, store_keyring(s))) < 0)
         return rc;
     json_t *j = certificate_to_json(c);
-    char *body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *body = j ? jsonout_dump_text(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (!body) {
         json_decref(j);
         return PHS_ENOMEM;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/jsonout.h"
 
 void jobopts_init(struct jobopts *o)
 {
@@ -151,7 +152,7 @@ static json_t *options_json(const struct jobopts *o)
 int jobopts_write(const struct jobopts *o, char *out, size_t len)
 {
     json_t *j = options_json(o);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? jsonout_dump_text(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)
         return PHS_ENOMEM;

@@ -8,6 +8,7 @@
 
 #include "store/blob.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/timeutil.h"
 #include "records/jobopts.h"
 
@@ -93,7 +94,7 @@ int retention_erase_commit(store *s, store_tx *tx, const char *blobdir,
 int retention_pending_add(store_tx *tx, const struct certificate *c)
 {
     json_t *j = certificate_to_json(c);
-    char *draft = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *draft = j ? jsonout_dump_text(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!draft)
         return PHS_ENOMEM;
