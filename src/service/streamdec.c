@@ -1,5 +1,5 @@
-/* streamdec: one live stream-decoding session: resampling, voice activity
- * detection and incremental decoding of a live stream. */
+/* streamdec: one live stream-decoding session: the model and memory budget
+ * of the server's side around a live decoding core (speech/livesess). */
 #include "service/streamdec.h"
 
 #include <stdio.h>
@@ -7,273 +7,69 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/wipe.h"
 #include "service/jobs_int.h"
-#include "speech/resample.h"
-#include "speech/vad.h"
-
-#define PIECE 4096 /* 16 kHz samples handled at a time */
-/* An utterance is ended this much before the model's longest, so that the
- * session, not the decoder, decides where every utterance ends. */
-#define MAX_MARGIN 1600
+#include "speech/livesess.h"
 
 struct streamdec {
     jobs *pool;
     modelcache_entry *entry; /* the per-request model in use (NULL: the shared one) */
     uint64_t reserved;       /* bytes of the memory budget held */
-    asr_decoder *dec;
-    resample *rs;
-    vad *vad; /* NULL: VAD off */
+    livesess *live;
     struct streamdec_config cfg;
-    uint64_t in_samples; /* fed, at the session's rate */
-    /* 16 kHz audio not given to the decoder yet: pend[0] is sample pend_pos. */
-    int16_t *pend;
-    size_t pend_len, pend_cap;
-    uint64_t pend_pos;
-    uint64_t vad_pos;   /* samples the VAD has looked at */
-    uint64_t dec_pos;   /* samples the decoder has consumed (fed or skipped) */
-    bool speaking;      /* the VAD is in speech */
-    bool utt_open;      /* an utterance has audio in the decoder */
-    uint64_t utt_start; /* its first sample */
-    size_t utt_fed;
-    size_t utt_limit;
-    uint64_t item;
-    bool told;  /* the decoder reported the utterance being ended */
-    int stop;   /* an event handler's stop value from a partial */
-    int failed; /* sticky: error or stop value */
 };
+
+_Static_assert((int)STREAMDEC_SPEECH_STARTED == (int)LIVESESS_SPEECH_STARTED &&
+                   (int)STREAMDEC_SPEECH_STOPPED == (int)LIVESESS_SPEECH_STOPPED &&
+                   (int)STREAMDEC_PARTIAL == (int)LIVESESS_PARTIAL &&
+                   (int)STREAMDEC_UTTERANCE == (int)LIVESESS_UTTERANCE,
+               "streamdec and livesess events are numbered alike");
 
 void streamdec_vad_default(struct streamdec_vad *v)
 {
-    struct vad_config c;
-    vad_config_default(&c);
-    v->enabled = true;
-    v->threshold = c.threshold;
-    v->prefix_padding_ms = c.prefix_padding_ms;
-    v->silence_duration_ms = c.silence_duration_ms;
+    struct livesess_vad l;
+    livesess_vad_default(&l);
+    v->enabled = l.enabled;
+    v->threshold = l.threshold;
+    v->prefix_padding_ms = l.prefix_padding_ms;
+    v->silence_duration_ms = l.silence_duration_ms;
 }
 
-static uint64_t ms_of(uint64_t samples16k)
-{
-    return samples16k / 16;
-}
-
-static int emit(streamdec *s, struct streamdec_event *ev)
-{
-    ev->item = s->item;
-    return s->cfg.event ? s->cfg.event(s->cfg.ctx, ev) : 0;
-}
-
-/* ---- the decoder's listener ------------------------------------------------------ */
-
-static void on_partial(void *ctx, const char *text, double start)
+/* A live session's event, handed on to the caller's handler. */
+static int on_live_event(void *ctx, const struct livesess_event *le)
 {
     streamdec *s = ctx;
-    (void)start;
-    struct streamdec_event ev = {
-        .type = STREAMDEC_PARTIAL, .audio_ms = ms_of(s->utt_start), .text = text};
-    int rc = emit(s, &ev);
-    if (rc && !s->stop)
-        s->stop = rc;
-}
-
-static int utterance_event(streamdec *s, const asr_word *w, size_t n)
-{
-    char *text = asr_join_words(w, n);
-    if (!text)
-        return PHS_ENOMEM;
-    struct streamdec_event ev = {.type = STREAMDEC_UTTERANCE,
-                                 .audio_ms = ms_of(s->utt_start),
-                                 .end_ms = ms_of(s->dec_pos),
-                                 .text = text,
-                                 .words = w,
-                                 .n_words = n};
-    int rc = emit(s, &ev);
-    wipe_free_str(text);
-    return rc;
-}
-
-static int on_utterance(void *ctx, const asr_word *w, size_t n)
-{
-    streamdec *s = ctx;
-    s->told = true;
-    return utterance_event(s, w, n);
-}
-
-/* ---- decoding ---------------------------------------------------------------------- */
-
-/* Ends the utterance: its UTTERANCE event (with no words when none were
- * recognised) and the next item. */
-static int end_utterance(streamdec *s)
-{
-    s->told = false;
-    int rc = asr_decoder_end_utterance(s->dec);
-    if (rc == 0 && !s->told)
-        rc = utterance_event(s, NULL, 0);
-    s->item++;
-    s->utt_open = false;
-    s->utt_fed = 0;
-    return rc;
-}
-
-/* Gives pcm[0..n) to the decoder, ending utterances at the limit. */
-static int decode(streamdec *s, const int16_t *pcm, size_t n)
-{
-    while (n) {
-        if (!s->utt_open) {
-            s->utt_open = true;
-            s->utt_start = s->dec_pos;
-            s->utt_fed = 0;
-        }
-        size_t take = s->utt_limit - s->utt_fed < n ? s->utt_limit - s->utt_fed : n;
-        int rc = asr_decoder_feed(s->dec, pcm, take);
-        if (rc)
-            return rc;
-        if (s->stop)
-            return s->stop;
-        s->utt_fed += take;
-        s->dec_pos += take;
-        pcm += take;
-        n -= take;
-        if (s->utt_fed == s->utt_limit && (rc = end_utterance(s)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* Decodes pend up to sample `to` (decode) or lets it pass unheard (skip). */
-static int consume(streamdec *s, uint64_t to, bool skip)
-{
-    size_t n = (size_t)(to - s->pend_pos);
-    int rc = 0;
-    if (!n)
-        return 0;
-    if (skip) {
-        if (!(rc = asr_decoder_skip(s->dec, n)))
-            s->dec_pos += n;
-    } else {
-        rc = decode(s, s->pend, n);
-    }
-    memmove(s->pend, s->pend + n, (s->pend_len - n) * sizeof(int16_t));
-    wipe(s->pend + s->pend_len - n, n * sizeof(int16_t));
-    s->pend_len -= n;
-    s->pend_pos += n;
-    return rc;
-}
-
-/* Runs the VAD over the new whole frames of pend, acting on its events. */
-static int run_vad(streamdec *s)
-{
-    int rc;
-    while (s->vad_pos + VAD_FRAME <= s->pend_pos + s->pend_len) {
-        uint64_t at = 0;
-        enum vad_event e = vad_frame(s->vad, s->pend + (s->vad_pos - s->pend_pos), &at);
-        s->vad_pos += VAD_FRAME;
-        if (e == VAD_STARTED) {
-            if (at < s->pend_pos)
-                at = s->pend_pos; /* not kept: cannot happen with vad_lookback kept */
-            if ((rc = consume(s, at, true)) != 0)
-                return rc;
-            s->speaking = true;
-            struct streamdec_event ev = {.type = STREAMDEC_SPEECH_STARTED, .audio_ms = ms_of(at)};
-            if ((rc = emit(s, &ev)) != 0)
-                return rc;
-        } else if (e == VAD_STOPPED) {
-            if ((rc = consume(s, at, false)) != 0)
-                return rc;
-            s->speaking = false;
-            struct streamdec_event ev = {.type = STREAMDEC_SPEECH_STOPPED, .audio_ms = ms_of(at)};
-            if ((rc = emit(s, &ev)) != 0 || (rc = end_utterance(s)) != 0)
-                return rc;
-        }
-    }
-    if (s->speaking)
-        return consume(s, s->vad_pos, false);
-    /* Not in speech: keep only what a start could reach back to. */
-    uint64_t keep = vad_lookback(s->vad);
-    if (s->vad_pos > s->pend_pos + keep)
-        return consume(s, s->vad_pos - keep, true);
-    return 0;
-}
-
-/* The resampler's output: 16 kHz audio in arrival order. */
-static int on_audio(void *ctx, const int16_t *pcm, size_t n)
-{
-    streamdec *s = ctx;
-    if (!s->vad)
-        return decode(s, pcm, n);
-    while (n) {
-        size_t take = n < PIECE ? n : PIECE;
-        memcpy(s->pend + s->pend_len, pcm, take * sizeof(int16_t));
-        s->pend_len += take;
-        pcm += take;
-        n -= take;
-        int rc = run_vad(s);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    struct streamdec_event ev = {.type = (enum streamdec_event_type)le->type,
+                                 .item = le->item,
+                                 .audio_ms = le->audio_ms,
+                                 .end_ms = le->end_ms,
+                                 .text = le->text,
+                                 .words = le->words,
+                                 .n_words = le->n_words};
+    return s->cfg.event ? s->cfg.event(s->cfg.ctx, &ev) : 0;
 }
 
 int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n)
 {
-    if (s->failed)
-        return s->failed;
-    s->in_samples += n;
-    int rc = resample_feed(s->rs, pcm, n, on_audio, s);
-    if (rc)
-        s->failed = rc;
-    return rc;
+    return livesess_feed(s->live, pcm, n);
 }
 
 int streamdec_commit(streamdec *s)
 {
-    if (s->failed)
-        return s->failed;
-    int rc = end_utterance(s);
-    if (rc)
-        s->failed = rc;
-    return rc;
+    return livesess_commit(s->live);
 }
 
 uint64_t streamdec_audio_ms(const streamdec *s)
 {
-    return s->in_samples * 1000 / (uint64_t)s->cfg.sample_rate;
-}
-
-/* The end of the stream: what the resampler holds, the last speech and the
- * last utterance. */
-static int finish_stream(streamdec *s)
-{
-    int rc = resample_flush(s->rs, on_audio, s);
-    if (rc || !s->vad) {
-        if (rc == 0 && s->utt_open)
-            rc = end_utterance(s);
-        return rc;
-    }
-    if (s->speaking) {
-        uint64_t end = s->pend_pos + s->pend_len;
-        if ((rc = consume(s, end, false)) != 0)
-            return rc;
-        s->speaking = false;
-        struct streamdec_event ev = {.type = STREAMDEC_SPEECH_STOPPED, .audio_ms = ms_of(end)};
-        if ((rc = emit(s, &ev)) != 0 || (rc = end_utterance(s)) != 0)
-            return rc;
-    }
-    return consume(s, s->pend_pos + s->pend_len, true);
+    return livesess_audio_ms(s->live);
 }
 
 static void session_free(streamdec *s)
 {
     const struct jobs_config *jc = jobs_config_of(s->pool);
-    asr_decoder_free(s->dec);
     if (s->entry)
         jobs_model_put(s->pool, s->entry);
     if (s->reserved && jc->release)
         jc->release(jc->budget_ctx, s->reserved);
-    resample_free(s->rs);
-    vad_free(s->vad);
-    wipe_free(s->pend, s->pend_cap * sizeof(int16_t));
     free(s);
 }
 
@@ -281,14 +77,7 @@ int streamdec_close(streamdec *s, asr_result **out)
 {
     if (!s)
         return 0;
-    int rc = s->failed;
-    if (out) {
-        *out = NULL;
-        if (!rc)
-            rc = finish_stream(s);
-        if (!rc)
-            rc = asr_decoder_finish(s->dec, out);
-    }
+    int rc = livesess_close(s->live, out);
     session_free(s);
     return rc;
 }
@@ -312,39 +101,16 @@ static int reserve_decoder(streamdec *s)
     return 0;
 }
 
-static int check_config(const struct streamdec_config *c, char *msg, size_t msg_len)
+/* The live session's configuration of a streamdec one. */
+static struct livesess_config live_config(streamdec *s)
 {
-    if (c->sample_rate < STREAMDEC_RATE_MIN || c->sample_rate > STREAMDEC_RATE_MAX) {
-        snprintf(msg, msg_len, "the sample rate must be %d to %d Hz", STREAMDEC_RATE_MIN,
-                 STREAMDEC_RATE_MAX);
-        return PHS_EINVAL;
-    }
-    struct vad_config vc = {c->vad.threshold, c->vad.prefix_padding_ms, c->vad.silence_duration_ms};
-    if (c->vad.enabled && !vad_config_ok(&vc)) {
-        snprintf(msg, msg_len,
-                 "turn detection: threshold must be 0 to 1, prefix_padding_ms 0 to 2000, "
-                 "silence_duration_ms 100 to 5000");
-        return PHS_EINVAL;
-    }
-    return 0;
-}
-
-/* The session's parts but the decoder: resampler, VAD, audio buffer. */
-static int make_parts(streamdec *s)
-{
-    int rc;
-    if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
-        return rc;
-    if (!s->cfg.vad.enabled)
-        return 0;
-    struct vad_config vc = {s->cfg.vad.threshold, s->cfg.vad.prefix_padding_ms,
-                            s->cfg.vad.silence_duration_ms};
-    if (!(s->vad = vad_new(&vc)))
-        return PHS_ENOMEM;
-    s->pend_cap = vad_lookback(s->vad) + VAD_FRAME + PIECE;
-    if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
-        return PHS_ENOMEM;
-    return 0;
+    const struct streamdec_config *c = &s->cfg;
+    struct livesess_config lc = {.sample_rate = c->sample_rate,
+                                 .vad = {c->vad.enabled, c->vad.threshold, c->vad.prefix_padding_ms,
+                                         c->vad.silence_duration_ms},
+                                 .event = on_live_event,
+                                 .ctx = s};
+    return lc;
 }
 
 int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_config *cfg,
@@ -352,8 +118,6 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_co
 {
     int rc;
     *out = NULL;
-    if ((rc = check_config(cfg, msg, msg_len)) < 0)
-        return rc;
     streamdec *s = calloc(1, sizeof(*s));
     if (!s) {
         snprintf(msg, msg_len, "out of memory");
@@ -361,6 +125,9 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_co
     }
     s->pool = j;
     s->cfg = *cfg;
+    struct livesess_config lc = live_config(s);
+    if ((rc = livesess_check_config(&lc, msg, msg_len)) < 0)
+        goto fail;
     asr_model *model = jobs_config_of(j)->model;
     if (opts && jobs_model_needed(j, opts)) {
         if ((rc = jobs_model_get(j, opts, &s->entry, msg, msg_len)) < 0) {
@@ -373,19 +140,8 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_co
         snprintf(msg, msg_len, "not enough memory for another live stream now");
         goto fail;
     }
-    if ((rc = make_parts(s)) < 0) {
-        snprintf(msg, msg_len, "cannot set up the stream: %s", err_str(rc));
+    if ((rc = livesess_open(model, &lc, &s->live, msg, msg_len)) < 0)
         goto fail;
-    }
-    asr_listener l = {.partial = on_partial, .utterance = on_utterance, .ctx = s};
-    if (!(s->dec = asr_decoder_new(model, &rc)) ||
-        (rc = asr_decoder_set_mode(s->dec, ASR_MODE_LIVE)) < 0 ||
-        (rc = asr_decoder_start(s->dec)) < 0) {
-        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
-        goto fail;
-    }
-    asr_decoder_set_listener(s->dec, &l);
-    s->utt_limit = asr_decoder_max_utterance(s->dec) - MAX_MARGIN;
     *out = s;
     return 0;
 fail:

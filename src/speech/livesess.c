@@ -1,0 +1,379 @@
+/* livesess: the live decoding core of one stream session (resampling,
+ * voice activity detection, utterance segmentation, incremental decoding). */
+#include "speech/livesess.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/wipe.h"
+#include "speech/resample.h"
+#include "speech/vad.h"
+
+#define PIECE 4096 /* 16 kHz samples handled at a time */
+/* An utterance is ended this much before the model's longest, so that the
+ * session, not the decoder, decides where every utterance ends. */
+#define MAX_MARGIN 1600
+
+struct livesess {
+    asr_decoder *dec;
+    bool dec_owned; /* made by livesess_open (else the caller's, left in live mode) */
+    resample *rs;
+    vad *vad; /* NULL: VAD off */
+    struct livesess_config cfg;
+    uint64_t in_samples; /* fed, at the session's rate */
+    /* 16 kHz audio not given to the decoder yet: pend[0] is sample pend_pos. */
+    int16_t *pend;
+    size_t pend_len, pend_cap;
+    uint64_t pend_pos;
+    uint64_t vad_pos;   /* samples the VAD has looked at */
+    uint64_t dec_pos;   /* samples the decoder has consumed (fed or skipped) */
+    bool speaking;      /* the VAD is in speech */
+    bool utt_open;      /* an utterance has audio in the decoder */
+    uint64_t utt_start; /* its first sample */
+    size_t utt_fed;
+    size_t utt_limit;
+    uint64_t item;
+    bool told;  /* the decoder reported the utterance being ended */
+    int stop;   /* an event handler's stop value from a partial */
+    int failed; /* sticky: error or stop value */
+};
+
+void livesess_vad_default(struct livesess_vad *v)
+{
+    struct vad_config c;
+    vad_config_default(&c);
+    v->enabled = true;
+    v->threshold = c.threshold;
+    v->prefix_padding_ms = c.prefix_padding_ms;
+    v->silence_duration_ms = c.silence_duration_ms;
+}
+
+static uint64_t ms_of(uint64_t samples16k)
+{
+    return samples16k / 16;
+}
+
+static int emit(livesess *s, struct livesess_event *ev)
+{
+    ev->item = s->item;
+    return s->cfg.event ? s->cfg.event(s->cfg.ctx, ev) : 0;
+}
+
+/* ---- the decoder's listener ------------------------------------------------------ */
+
+static void on_partial(void *ctx, const char *text, double start)
+{
+    livesess *s = ctx;
+    (void)start;
+    struct livesess_event ev = {
+        .type = LIVESESS_PARTIAL, .audio_ms = ms_of(s->utt_start), .text = text};
+    int rc = emit(s, &ev);
+    if (rc && !s->stop)
+        s->stop = rc;
+}
+
+static int utterance_event(livesess *s, const asr_word *w, size_t n)
+{
+    char *text = asr_join_words(w, n);
+    if (!text)
+        return PHS_ENOMEM;
+    struct livesess_event ev = {.type = LIVESESS_UTTERANCE,
+                                .audio_ms = ms_of(s->utt_start),
+                                .end_ms = ms_of(s->dec_pos),
+                                .text = text,
+                                .words = w,
+                                .n_words = n};
+    int rc = emit(s, &ev);
+    wipe_free_str(text);
+    return rc;
+}
+
+static int on_utterance(void *ctx, const asr_word *w, size_t n)
+{
+    livesess *s = ctx;
+    s->told = true;
+    return utterance_event(s, w, n);
+}
+
+/* ---- decoding ---------------------------------------------------------------------- */
+
+/* Ends the utterance: its UTTERANCE event (with no words when none were
+ * recognised) and the next item. */
+static int end_utterance(livesess *s)
+{
+    s->told = false;
+    int rc = asr_decoder_end_utterance(s->dec);
+    if (rc == 0 && !s->told)
+        rc = utterance_event(s, NULL, 0);
+    s->item++;
+    s->utt_open = false;
+    s->utt_fed = 0;
+    return rc;
+}
+
+/* Gives pcm[0..n) to the decoder, ending utterances at the limit. */
+static int decode(livesess *s, const int16_t *pcm, size_t n)
+{
+    while (n) {
+        if (!s->utt_open) {
+            s->utt_open = true;
+            s->utt_start = s->dec_pos;
+            s->utt_fed = 0;
+        }
+        size_t take = s->utt_limit - s->utt_fed < n ? s->utt_limit - s->utt_fed : n;
+        int rc = asr_decoder_feed(s->dec, pcm, take);
+        if (rc)
+            return rc;
+        if (s->stop)
+            return s->stop;
+        s->utt_fed += take;
+        s->dec_pos += take;
+        pcm += take;
+        n -= take;
+        if (s->utt_fed == s->utt_limit && (rc = end_utterance(s)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Decodes pend up to sample `to` (decode) or lets it pass unheard (skip). */
+static int consume(livesess *s, uint64_t to, bool skip)
+{
+    size_t n = (size_t)(to - s->pend_pos);
+    int rc = 0;
+    if (!n)
+        return 0;
+    if (skip) {
+        if (!(rc = asr_decoder_skip(s->dec, n)))
+            s->dec_pos += n;
+    } else {
+        rc = decode(s, s->pend, n);
+    }
+    memmove(s->pend, s->pend + n, (s->pend_len - n) * sizeof(int16_t));
+    wipe(s->pend + s->pend_len - n, n * sizeof(int16_t));
+    s->pend_len -= n;
+    s->pend_pos += n;
+    return rc;
+}
+
+/* Runs the VAD over the new whole frames of pend, acting on its events. */
+static int run_vad(livesess *s)
+{
+    int rc;
+    while (s->vad_pos + VAD_FRAME <= s->pend_pos + s->pend_len) {
+        uint64_t at = 0;
+        enum vad_event e = vad_frame(s->vad, s->pend + (s->vad_pos - s->pend_pos), &at);
+        s->vad_pos += VAD_FRAME;
+        if (e == VAD_STARTED) {
+            if (at < s->pend_pos)
+                at = s->pend_pos; /* not kept: cannot happen with vad_lookback kept */
+            if ((rc = consume(s, at, true)) != 0)
+                return rc;
+            s->speaking = true;
+            struct livesess_event ev = {.type = LIVESESS_SPEECH_STARTED, .audio_ms = ms_of(at)};
+            if ((rc = emit(s, &ev)) != 0)
+                return rc;
+        } else if (e == VAD_STOPPED) {
+            if ((rc = consume(s, at, false)) != 0)
+                return rc;
+            s->speaking = false;
+            struct livesess_event ev = {.type = LIVESESS_SPEECH_STOPPED, .audio_ms = ms_of(at)};
+            if ((rc = emit(s, &ev)) != 0 || (rc = end_utterance(s)) != 0)
+                return rc;
+        }
+    }
+    if (s->speaking)
+        return consume(s, s->vad_pos, false);
+    /* Not in speech: keep only what a start could reach back to. */
+    uint64_t keep = vad_lookback(s->vad);
+    if (s->vad_pos > s->pend_pos + keep)
+        return consume(s, s->vad_pos - keep, true);
+    return 0;
+}
+
+/* The resampler's output: 16 kHz audio in arrival order. */
+static int on_audio(void *ctx, const int16_t *pcm, size_t n)
+{
+    livesess *s = ctx;
+    if (!s->vad)
+        return decode(s, pcm, n);
+    while (n) {
+        size_t take = n < PIECE ? n : PIECE;
+        memcpy(s->pend + s->pend_len, pcm, take * sizeof(int16_t));
+        s->pend_len += take;
+        pcm += take;
+        n -= take;
+        int rc = run_vad(s);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int livesess_feed(livesess *s, const int16_t *pcm, size_t n)
+{
+    if (s->failed)
+        return s->failed;
+    s->in_samples += n;
+    int rc = resample_feed(s->rs, pcm, n, on_audio, s);
+    if (rc)
+        s->failed = rc;
+    return rc;
+}
+
+int livesess_commit(livesess *s)
+{
+    if (s->failed)
+        return s->failed;
+    int rc = end_utterance(s);
+    if (rc)
+        s->failed = rc;
+    return rc;
+}
+
+uint64_t livesess_audio_ms(const livesess *s)
+{
+    return s->in_samples * 1000 / (uint64_t)s->cfg.sample_rate;
+}
+
+/* The end of the stream: what the resampler holds, the last speech and the
+ * last utterance. */
+static int finish_stream(livesess *s)
+{
+    int rc = resample_flush(s->rs, on_audio, s);
+    if (rc || !s->vad) {
+        if (rc == 0 && s->utt_open)
+            rc = end_utterance(s);
+        return rc;
+    }
+    if (s->speaking) {
+        uint64_t end = s->pend_pos + s->pend_len;
+        if ((rc = consume(s, end, false)) != 0)
+            return rc;
+        s->speaking = false;
+        struct livesess_event ev = {.type = LIVESESS_SPEECH_STOPPED, .audio_ms = ms_of(end)};
+        if ((rc = emit(s, &ev)) != 0 || (rc = end_utterance(s)) != 0)
+            return rc;
+    }
+    return consume(s, s->pend_pos + s->pend_len, true);
+}
+
+static void session_free(livesess *s)
+{
+    if (s->dec_owned)
+        asr_decoder_free(s->dec);
+    else if (s->dec)
+        asr_decoder_set_listener(s->dec, NULL); /* the caller's: no calls into freed memory */
+    resample_free(s->rs);
+    vad_free(s->vad);
+    wipe_free(s->pend, s->pend_cap * sizeof(int16_t));
+    free(s);
+}
+
+int livesess_close(livesess *s, asr_result **out)
+{
+    if (!s)
+        return 0;
+    int rc = s->failed;
+    if (out) {
+        *out = NULL;
+        if (!rc)
+            rc = finish_stream(s);
+        if (!rc)
+            rc = asr_decoder_finish(s->dec, out);
+    }
+    session_free(s);
+    return rc;
+}
+
+/* ---- opening ----------------------------------------------------------------------- */
+
+int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg_len)
+{
+    if (c->sample_rate < LIVESESS_RATE_MIN || c->sample_rate > LIVESESS_RATE_MAX) {
+        snprintf(msg, msg_len, "the sample rate must be %d to %d Hz", LIVESESS_RATE_MIN,
+                 LIVESESS_RATE_MAX);
+        return PHS_EINVAL;
+    }
+    struct vad_config vc = {c->vad.threshold, c->vad.prefix_padding_ms, c->vad.silence_duration_ms};
+    if (c->vad.enabled && !vad_config_ok(&vc)) {
+        snprintf(msg, msg_len,
+                 "turn detection: threshold must be 0 to 1, prefix_padding_ms 0 to 2000, "
+                 "silence_duration_ms 100 to 5000");
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+/* The session's parts but the decoder: resampler, VAD, audio buffer. */
+static int make_parts(livesess *s)
+{
+    int rc;
+    if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
+        return rc;
+    if (!s->cfg.vad.enabled)
+        return 0;
+    struct vad_config vc = {s->cfg.vad.threshold, s->cfg.vad.prefix_padding_ms,
+                            s->cfg.vad.silence_duration_ms};
+    if (!(s->vad = vad_new(&vc)))
+        return PHS_ENOMEM;
+    s->pend_cap = vad_lookback(s->vad) + VAD_FRAME + PIECE;
+    if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
+        return PHS_ENOMEM;
+    return 0;
+}
+
+/* The session on decoder dec (made here when own). */
+static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_config *cfg,
+                   livesess **out, char *msg, size_t msg_len)
+{
+    int rc;
+    *out = NULL;
+    if ((rc = livesess_check_config(cfg, msg, msg_len)) < 0)
+        return rc;
+    livesess *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(msg, msg_len, "out of memory");
+        return PHS_ENOMEM;
+    }
+    s->cfg = *cfg;
+    if ((rc = make_parts(s)) < 0) {
+        snprintf(msg, msg_len, "cannot set up the stream: %s", err_str(rc));
+        goto fail;
+    }
+    s->dec = dec;
+    if (!dec) {
+        s->dec_owned = true;
+        if (!(s->dec = asr_decoder_new(model, &rc))) {
+            snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+            goto fail;
+        }
+    }
+    asr_listener l = {.partial = on_partial, .utterance = on_utterance, .ctx = s};
+    if ((rc = asr_decoder_set_mode(s->dec, ASR_MODE_LIVE)) < 0 ||
+        (rc = asr_decoder_start(s->dec)) < 0) {
+        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+        goto fail;
+    }
+    asr_decoder_set_listener(s->dec, &l);
+    s->utt_limit = asr_decoder_max_utterance(s->dec) - MAX_MARGIN;
+    *out = s;
+    return 0;
+fail:
+    session_free(s);
+    return rc;
+}
+
+int livesess_open(asr_model *model, const struct livesess_config *cfg, livesess **out, char *msg,
+                  size_t msg_len)
+{
+    return open_on(model, NULL, cfg, out, msg, msg_len);
+}
+
+int livesess_open_on(asr_decoder *dec, const struct livesess_config *cfg, livesess **out, char *msg,
+                     size_t msg_len)
+{
+    return open_on(NULL, dec, cfg, out, msg, msg_len);
+}

@@ -1,0 +1,113 @@
+/* livesess: the live decoding core of one stream session: resampling,
+ * voice activity detection, utterance segmentation and incremental
+ * decoding on a decoder of the session's own.
+ *
+ * A session takes PCM16 mono at its own sample rate in pieces of any size,
+ * resamples it to the engine's 16 kHz as it arrives, finds speech with the
+ * voice activity detector (speech/vad.h, OpenAI's server_vad) and decodes
+ * each stretch of speech incrementally, reporting as it goes: speech
+ * started / stopped (audio times in ms), the utterance in progress so far
+ * (partial), and each finished utterance's words. An utterance ends at the
+ * end of speech, at livesess_commit, or just before the longest utterance
+ * of the model; close ends the last one and hands over the whole result.
+ *
+ * It holds no keys and touches no store: it runs in a confined worker
+ * process (worker/worker.c) or, without workers, in the server
+ * (service/streamdec.c). One caller thread per session at a time; events
+ * are delivered on that thread, inside the call that caused them. Audio and
+ * words are wiped when freed; nothing is logged.
+ */
+#ifndef PHS_SPEECH_LIVESESS_H
+#define PHS_SPEECH_LIVESESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "speech/asr.h"
+
+typedef struct livesess livesess;
+
+#define LIVESESS_RATE_MIN 8000  /* Hz */
+#define LIVESESS_RATE_MAX 96000 /* Hz */
+
+/* Voice activity detection, as OpenAI's turn_detection "server_vad". */
+struct livesess_vad {
+    bool enabled;            /* false: utterances end only at commit or the longest utterance */
+    double threshold;        /* 0..1, higher needs louder speech (default 0.5) */
+    int prefix_padding_ms;   /* audio kept before detected speech, 0..2000 (default 300) */
+    int silence_duration_ms; /* silence that ends speech, 100..5000 (default 500) */
+};
+
+/* OpenAI's defaults: enabled, 0.5, 300 ms, 500 ms. */
+void livesess_vad_default(struct livesess_vad *v);
+
+enum livesess_event_type {
+    LIVESESS_SPEECH_STARTED, /* audio_ms: where speech (with its prefix padding) starts */
+    LIVESESS_SPEECH_STOPPED, /* audio_ms: where it ended (with the silence that ended it) */
+    LIVESESS_PARTIAL,        /* text: the utterance so far; may still change */
+    LIVESESS_UTTERANCE,      /* words: one finished utterance (possibly none) */
+};
+
+struct livesess_event {
+    enum livesess_event_type type;
+    /* The utterance this event belongs to, counted from 0 in the session:
+     * STARTED, PARTIALs, STOPPED and UTTERANCE of one stretch of speech share
+     * it. An utterance ended at the longest utterance continues as item + 1
+     * within the same speech. */
+    uint64_t item;
+    uint64_t audio_ms; /* STARTED / STOPPED: the time; PARTIAL / UTTERANCE: the utterance's start */
+    uint64_t end_ms;   /* UTTERANCE: the utterance's end (audio consumed up to there) */
+    const char *text;  /* PARTIAL and UTTERANCE: the words joined by spaces ("" for none) */
+    const asr_word *words; /* UTTERANCE: times in seconds from the session's start */
+    size_t n_words;
+};
+
+struct livesess_config {
+    int sample_rate; /* of the PCM fed, LIVESESS_RATE_MIN..MAX */
+    struct livesess_vad vad;
+    /* Receives every event in order, on the calling thread; pointers are
+     * valid only during the call. A non-zero return stops the session: the
+     * call that delivered it returns that value, and so does every later
+     * feed and commit (close still frees). NULL: no events. */
+    int (*event)(void *ctx, const struct livesess_event *ev);
+    void *ctx;
+};
+
+/* PHS_EINVAL with a reason in msg for a rate or VAD setting out of range. */
+int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg_len);
+
+/* Opens a session decoding with a new decoder of model (which must outlive
+ * the session). PHS_EINVAL for a bad configuration, other errors with a
+ * reason in msg. Costs a decoder build. */
+int livesess_open(asr_model *model, const struct livesess_config *cfg, livesess **out, char *msg,
+                  size_t msg_len);
+
+/* Opens a session on the caller's decoder dec (e.g. a worker process's):
+ * it is switched to live mode for good (asr_decoder_set_mode: it can never
+ * decode in batch mode again) and its listener is the session's; it must
+ * outlive the session and is not freed by close. Errors as livesess_open. */
+int livesess_open_on(asr_decoder *dec, const struct livesess_config *cfg, livesess **out, char *msg,
+                     size_t msg_len);
+
+/* Feeds n samples at the session's rate; decodes what it can now and
+ * delivers the events it caused. 0, an event handler's stop value, or a
+ * negative error (then the session is failed: only close works). */
+int livesess_feed(livesess *s, const int16_t *pcm, size_t n);
+
+/* Ends the utterance now: the audio fed so far is decoded to the end and an
+ * UTTERANCE event follows (with no words when nothing was said). With the
+ * VAD on, speech still going on continues as a new item. Returns as
+ * livesess_feed. */
+int livesess_commit(livesess *s);
+
+/* Milliseconds of audio fed so far (at the session's rate). */
+uint64_t livesess_audio_ms(const livesess *s);
+
+/* Ends the session: with out non-NULL the last utterance is finished (its
+ * events delivered) and *out gets the whole result (caller frees); with out
+ * NULL it is abandoned. Frees the session. Returns 0 or the session's
+ * error / stop value (then *out is NULL). NULL-safe. */
+int livesess_close(livesess *s, asr_result **out);
+
+#endif
