@@ -17,12 +17,10 @@
 
 #include "core/err.h"
 
-/* Type OIDs of the results we read (catalog/pg_type.h, fixed since 7.x). */
+/* Type OIDs of the parameters we send and the results we read
+ * (catalog/pg_type.h, fixed since 7.x). */
 enum {
-    OID_BOOL = 16,
     OID_BYTEA = 17,
-    OID_CHAR = 18,
-    OID_NAME = 19,
     OID_INT8 = 20,
     OID_INT2 = 21,
     OID_INT4 = 23,
@@ -30,8 +28,6 @@ enum {
     OID_OID = 26,
     OID_FLOAT4 = 700,
     OID_FLOAT8 = 701,
-    OID_BPCHAR = 1042,
-    OID_VARCHAR = 1043,
 };
 
 #define PG_PARAMS_MAX 64    /* parameters of one statement */
@@ -141,31 +137,49 @@ struct pg_params {
     char num[PG_PARAMS_MAX][32];
 };
 
+/* How each kind of argument is sent: its type (0: left to the server),
+ * and text (numbers as decimal, reals as %.17g, exact) or binary (bytea). */
+static const struct {
+    Oid type;
+    int format;
+} param_kinds[] = {
+    [DB_ARG_NULL] = {0, 0},        [DB_ARG_INT] = {OID_INT8, 0},   [DB_ARG_REAL] = {OID_FLOAT8, 0},
+    [DB_ARG_TEXT] = {OID_TEXT, 0}, [DB_ARG_BLOB] = {OID_BYTEA, 1},
+};
+
+/* The value of a (NULL for SQL NULL: a NULL text or an empty blob, as the
+ * SQLite backend binds them); numbers written as text into num. */
+static const char *param_value(const struct db_arg *a, char *num, size_t num_len, int *len)
+{
+    *len = 0;
+    switch (a->type) {
+    case DB_ARG_INT:
+        snprintf(num, num_len, "%" PRId64, a->i);
+        return num;
+    case DB_ARG_REAL:
+        snprintf(num, num_len, "%.17g", a->d);
+        return num;
+    case DB_ARG_TEXT:
+        return a->p;
+    case DB_ARG_BLOB:
+        if (!a->p || a->len == 0)
+            return NULL;
+        *len = (int)a->len;
+        return a->p;
+    case DB_ARG_NULL:
+        break;
+    }
+    return NULL;
+}
+
 static void params_fill(struct pg_params *pp, const struct db_arg *args, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const struct db_arg *a = &args[i];
-        pp->types[i] = 0;
-        pp->values[i] = NULL;
-        pp->lengths[i] = 0;
-        pp->formats[i] = 0;
-        if (a->type == DB_ARG_INT) {
-            pp->types[i] = OID_INT8;
-            snprintf(pp->num[i], sizeof(pp->num[i]), "%" PRId64, a->i);
-            pp->values[i] = pp->num[i];
-        } else if (a->type == DB_ARG_REAL) {
-            pp->types[i] = OID_FLOAT8;
-            snprintf(pp->num[i], sizeof(pp->num[i]), "%.17g", a->d);
-            pp->values[i] = pp->num[i];
-        } else if (a->type == DB_ARG_TEXT && a->p) {
-            pp->types[i] = OID_TEXT;
-            pp->values[i] = a->p;
-        } else if (a->type == DB_ARG_BLOB && a->p && a->len > 0) {
-            pp->types[i] = OID_BYTEA;
-            pp->values[i] = a->p;
-            pp->lengths[i] = (int)a->len;
-            pp->formats[i] = 1;
-        }
+        pp->values[i] = param_value(a, pp->num[i], sizeof(pp->num[i]), &pp->lengths[i]);
+        bool null = pp->values[i] == NULL;
+        pp->types[i] = null ? 0 : param_kinds[a->type].type;
+        pp->formats[i] = null ? 0 : param_kinds[a->type].format;
     }
 }
 
