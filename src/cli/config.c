@@ -24,96 +24,119 @@ struct config_item {
     const char *meta; /* flag argument name for usage */
     enum config_type type;
     size_t offset;
-    size_t size;   /* CFG_STR: buffer size */
+    size_t size; /* CFG_STR: buffer size */
     uint64_t min, max;
+    const char *str_default; /* CFG_STR: NULL for "" */
+    uint64_t num_default;    /* the others */
     const char *help;
 };
 
-#define STR(sec, key, flag, meta, field, help) \
-    {sec, key, flag, meta, CFG_STR, offsetof(struct config, field), \
-     sizeof(((struct config *)0)->field), 0, 0, help}
-#define NUM(sec, key, flag, meta, type, field, lo, hi, help) \
-    {sec, key, flag, meta, type, offsetof(struct config, field), 0, lo, hi, help}
+/* One setting: where it is in the file and on the command line, its
+ * field, range and default; config_defaults and docs/CONFIG.md follow it. */
+#define STR(sec, key, flag, meta, field, dflt, help)                                               \
+    {                                                                                              \
+        sec, key, flag, meta, CFG_STR, offsetof(struct config, field),                             \
+            sizeof(((struct config *)0)->field), 0, 0, dflt, 0, help                               \
+    }
+#define NUM(sec, key, flag, meta, type, field, lo, hi, dflt, help)                                 \
+    {                                                                                              \
+        sec, key, flag, meta, type, offsetof(struct config, field), 0, lo, hi, NULL, dflt, help    \
+    }
 
 static const struct config_item config_items[] = {
-    STR("server", "listen", "listen", "HOST:PORT", listen, "address to listen on"),
-    STR("server", "tls_cert", "tls-cert", "FILE", tls_cert, "TLS certificate chain (PEM)"),
-    STR("server", "tls_key", "tls-key", "FILE", tls_key, "TLS private key (PEM)"),
+    STR("server", "listen", "listen", "HOST:PORT", listen, HTTP_DEFAULT_LISTEN,
+        "address to listen on"),
+    STR("server", "tls_cert", "tls-cert", "FILE", tls_cert, NULL, "TLS certificate chain (PEM)"),
+    STR("server", "tls_key", "tls-key", "FILE", tls_key, NULL, "TLS private key (PEM)"),
     NUM("server", "allow_plain_http", "allow-plain-http", "BOOL", CFG_BOOL, allow_plain_http, 0, 1,
-        "serve plain HTTP (loopback only)"),
+        0, "serve plain HTTP (loopback only)"),
     NUM("server", "connection_limit", "connection-limit", "N", CFG_UINT, connection_limit, 1,
-        100000, "open connections at most"),
+        100000, HTTP_DEFAULT_CONNECTION_LIMIT, "open connections at most"),
     NUM("server", "per_ip_connection_limit", "per-ip-connection-limit", "N", CFG_UINT,
-        per_ip_connection_limit, 0, 100000, "connections per client address (0 = no cap)"),
+        per_ip_connection_limit, 0, 100000, HTTP_DEFAULT_PER_IP_CONNECTION_LIMIT,
+        "connections per client address (0 = no cap)"),
     NUM("server", "connection_timeout", "connection-timeout", "SECONDS", CFG_UINT,
-        connection_timeout, 1, 86400, "idle connection cut off after"),
+        connection_timeout, 1, 86400, HTTP_DEFAULT_CONNECTION_TIMEOUT,
+        "idle connection cut off after"),
     NUM("server", "request_timeout", "request-timeout", "SECONDS", CFG_UINT, request_timeout, 1,
-        86400, "time allowed to receive one request"),
+        86400, HTTP_DEFAULT_REQUEST_TIMEOUT, "time allowed to receive one request"),
     NUM("server", "header_timeout", "header-timeout", "SECONDS", CFG_UINT, header_timeout, 1, 3600,
-        "time allowed for the request line and headers"),
+        HTTP_DEFAULT_HEADER_TIMEOUT, "time allowed for the request line and headers"),
     NUM("server", "body_timeout", "body-timeout", "SECONDS", CFG_UINT, body_timeout, 1, 86400,
-        "time a request body has before body_min_rate counts"),
+        HTTP_DEFAULT_BODY_TIMEOUT, "time a request body has before body_min_rate counts"),
     NUM("server", "body_min_rate", "body-min-rate", "BYTES", CFG_BYTES, body_min_rate, 0,
-        1ull << 30, "slowest average body rate, bytes a second (0 = none)"),
+        1ull << 30, HTTP_DEFAULT_BODY_MIN_RATE,
+        "slowest average body rate, bytes a second (0 = none)"),
     NUM("server", "max_upload_bytes", "max-upload-bytes", "BYTES", CFG_BYTES, max_upload_bytes,
-        1024, 1ull << 40, "largest request body (K, M, G suffixes)"),
+        1024, 1ull << 40, SERVER_DEFAULT_MAX_UPLOAD, "largest request body (K, M, G suffixes)"),
     NUM("server", "hsts_max_age", NULL, NULL, CFG_UINT, hsts_max_age, 1, 0xffffffffu,
-        "Strict-Transport-Security max-age"),
-    STR("storage", "data_dir", "data", "DIR", data_dir, "data directory"),
-    STR("storage", "store", "store", "URL", store,
+        HTTP_DEFAULT_HSTS_MAX_AGE, "Strict-Transport-Security max-age"),
+    STR("storage", "data_dir", "data", "DIR", data_dir, "./phiscribe-data", "data directory"),
+    STR("storage", "store", "store", "URL", store, NULL,
         "PostgreSQL database shared by the nodes (postgresql://...); default: SQLite in DIR"),
     NUM("storage", "purge_interval", "purge-interval", "SECONDS", CFG_UINT, purge_interval, 1,
-        86400, "how often retention policies are enforced"),
-    NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024,
+        86400, SERVER_DEFAULT_PURGE_INTERVAL_S, "how often retention policies are enforced"),
+    NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024, 0,
         "transcription worker threads (0 = cores)"),
-    NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000,
+    NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000, SERVER_DEFAULT_QUEUE_MAX,
         "synchronous requests allowed to wait for a worker"),
     NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds, 1,
-        86400, "longest recording accepted"),
+        86400, SERVER_DEFAULT_MAX_AUDIO_SECONDS, "longest recording accepted"),
     NUM("jobs", "sync_memory_max", "sync-memory-max", "BYTES", CFG_BYTES, sync_memory_max,
-        1024 * 1024, 1ull << 40, "memory all synchronous uploads may hold at once"),
+        1024 * 1024, 1ull << 40, SERVER_DEFAULT_SYNC_MEMORY,
+        "memory all synchronous uploads may hold at once"),
     NUM("jobs", "model_cache_models", "model-cache-models", "N", CFG_UINT, model_cache_models, 0,
-        1024, "per-request models kept for reuse (0 = none)"),
+        1024, SERVER_DEFAULT_MODEL_CACHE_MODELS, "per-request models kept for reuse (0 = none)"),
     NUM("jobs", "model_cache_idle_seconds", "model-cache-idle-seconds", "SECONDS", CFG_UINT,
-        model_cache_idle_seconds, 1, 86400, "a kept per-request model unused this long is freed"),
-    STR("jobs", "isolation", "isolation", "MODE", isolation,
+        model_cache_idle_seconds, 1, 86400, SERVER_DEFAULT_MODEL_CACHE_IDLE_S,
+        "a kept per-request model unused this long is freed"),
+    STR("jobs", "isolation", "isolation", "MODE", isolation, "shared",
         "worker processes: shared (any tenant) or tenant (one tenant each, for life)"),
-    NUM("jobs", "tenant_workers", "tenant-workers", "N", CFG_UINT, tenant_workers, 0, 1024,
+    NUM("jobs", "tenant_workers", "tenant-workers", "N", CFG_UINT, tenant_workers, 0, 1024, 0,
         "isolation = tenant: workers one tenant may hold at once (0 = half)"),
+    NUM("jobs", "worker_idle", "worker-idle", "SECONDS", CFG_UINT, worker_idle, 1, 86400,
+        (uint64_t)POOL_TENANT_IDLE_S, "isolation = tenant: an idle worker ends after this long"),
     NUM("jobs", "worker_deadline", "worker-deadline", "SECONDS", CFG_UINT, worker_deadline, 0,
-        86400 * 2, "time one recording may take in a worker (0 = 120 + max_audio_seconds)"),
+        86400 * 2, 0, "time one recording may take in a worker (0 = 120 + max_audio_seconds)"),
     NUM("jobs", "worker_memory", "worker-memory", "BYTES", CFG_BYTES, worker_memory,
-        256ull * 1024 * 1024, 1ull << 40, "address space of one worker process"),
-    NUM("jobs", "sandbox", "sandbox", "BOOL", CFG_BOOL, sandbox, 0, 1,
+        256ull * 1024 * 1024, 1ull << 40, SERVER_DEFAULT_WORKER_MEMORY,
+        "address space of one worker process"),
+    NUM("jobs", "sandbox", "sandbox", "BOOL", CFG_BOOL, sandbox, 0, 1, true,
         "confine the worker processes (false only for debugging)"),
     NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,
-        1000000, "failed authentications per source and window before 429"),
+        1000000, RATELIMIT_DEFAULT_MAX_FAILURES,
+        "failed authentications per source and window before 429"),
     NUM("auth", "failure_window", "auth-failure-window", "SECONDS", CFG_UINT, auth_failure_window,
-        1, 86400, "window of the failed-authentication limit"),
+        1, 86400, RATELIMIT_DEFAULT_WINDOW_S, "window of the failed-authentication limit"),
     NUM("auth", "failure_audit_first", "auth-failure-audit-first", "N", CFG_UINT,
-        auth_failure_audit_first, 0, 1000000,
+        auth_failure_audit_first, 0, 1000000, RATELIMIT_DEFAULT_AUDIT_FIRST,
         "failures per source and window audited one by one (then summarised)"),
     NUM("auth", "failure_sources", "auth-failure-sources", "N", CFG_UINT, auth_failure_sources, 1,
-        1u << 20, "source addresses the limiter tracks at most"),
+        1u << 20, RATELIMIT_DEFAULT_TABLE_SIZE, "source addresses the limiter tracks at most"),
     NUM("realtime", "per_key", "realtime-per-key", "N", CFG_UINT, realtime_per_key, 1, 100000,
-        "live sessions of one API key at once"),
+        SERVER_DEFAULT_RT_PER_KEY, "live sessions of one API key at once"),
     NUM("realtime", "per_tenant", "realtime-per-tenant", "N", CFG_UINT, realtime_per_tenant, 1,
-        100000, "live sessions of one tenant at once"),
+        100000, SERVER_DEFAULT_RT_PER_TENANT, "live sessions of one tenant at once"),
     NUM("realtime", "max_session_seconds", "realtime-max-session-seconds", "SECONDS", CFG_UINT,
-        realtime_max_session_seconds, 1, 86400, "longest live session"),
+        realtime_max_session_seconds, 1, 86400, SERVER_DEFAULT_RT_MAX_SESSION_S,
+        "longest live session"),
     NUM("realtime", "idle_seconds", "realtime-idle-seconds", "SECONDS", CFG_UINT,
-        realtime_idle_seconds, 1, 86400, "a live session without a message this long is closed"),
+        realtime_idle_seconds, 1, 86400, SERVER_DEFAULT_RT_IDLE_S,
+        "a live session without a message this long is closed"),
     NUM("realtime", "ahead_ms", "realtime-ahead-ms", "MS", CFG_UINT, realtime_ahead_ms, 100,
-        3600000, "audio a live session may send ahead of the wall clock"),
+        3600000, SERVER_DEFAULT_RT_AHEAD_MS,
+        "audio a live session may send ahead of the wall clock"),
     NUM("realtime", "max_message_bytes", "realtime-max-message-bytes", "BYTES", CFG_BYTES,
-        realtime_max_message_bytes, 1024, 64ull << 20, "largest WebSocket message"),
+        realtime_max_message_bytes, 1024, 64ull << 20, SERVER_DEFAULT_RT_MAX_MESSAGE,
+        "largest WebSocket message"),
     NUM("realtime", "max_queue_bytes", "realtime-max-queue-bytes", "BYTES", CFG_BYTES,
-        realtime_max_queue_bytes, 1024, 1ull << 30, "results waiting for a slow reader at most"),
-    STR("audit", "syslog", "syslog", "URL", syslog,
+        realtime_max_queue_bytes, 1024, 1ull << 30, SERVER_DEFAULT_RT_MAX_QUEUE,
+        "results waiting for a slow reader at most"),
+    STR("audit", "syslog", "syslog", "URL", syslog, NULL,
         "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
-    STR("engine", "model_dir", "model-dir", "DIR", model_dir, "acoustic model directory"),
-    STR("engine", "lm", "lm", "FILE", lm, "language model"),
-    STR("engine", "dict", "dict", "FILE", dict, "pronunciation dictionary"),
+    STR("engine", "model_dir", "model-dir", "DIR", model_dir, NULL, "acoustic model directory"),
+    STR("engine", "lm", "lm", "FILE", lm, NULL, "language model"),
+    STR("engine", "dict", "dict", "FILE", dict, NULL, "pronunciation dictionary"),
 };
 
 #define N_ITEMS (sizeof(config_items) / sizeof(config_items[0]))
@@ -121,37 +144,24 @@ static const struct config_item config_items[] = {
 void config_defaults(struct config *c)
 {
     memset(c, 0, sizeof(*c));
-    snprintf(c->listen, sizeof(c->listen), "%s", HTTP_DEFAULT_LISTEN);
-    c->connection_limit = HTTP_DEFAULT_CONNECTION_LIMIT;
-    c->connection_timeout = HTTP_DEFAULT_CONNECTION_TIMEOUT;
-    c->request_timeout = HTTP_DEFAULT_REQUEST_TIMEOUT;
-    c->per_ip_connection_limit = HTTP_DEFAULT_PER_IP_CONNECTION_LIMIT;
-    c->header_timeout = HTTP_DEFAULT_HEADER_TIMEOUT;
-    c->body_timeout = HTTP_DEFAULT_BODY_TIMEOUT;
-    c->body_min_rate = HTTP_DEFAULT_BODY_MIN_RATE;
-    c->max_upload_bytes = SERVER_DEFAULT_MAX_UPLOAD;
-    c->hsts_max_age = HTTP_DEFAULT_HSTS_MAX_AGE;
-    snprintf(c->data_dir, sizeof(c->data_dir), "%s", "./phiscribe-data");
-    c->queue_max = SERVER_DEFAULT_QUEUE_MAX;
-    c->purge_interval = SERVER_DEFAULT_PURGE_INTERVAL_S;
-    c->max_audio_seconds = SERVER_DEFAULT_MAX_AUDIO_SECONDS;
-    c->sync_memory_max = SERVER_DEFAULT_SYNC_MEMORY;
-    c->model_cache_models = SERVER_DEFAULT_MODEL_CACHE_MODELS;
-    c->model_cache_idle_seconds = SERVER_DEFAULT_MODEL_CACHE_IDLE_S;
-    snprintf(c->isolation, sizeof(c->isolation), "%s", "shared");
-    c->worker_memory = SERVER_DEFAULT_WORKER_MEMORY;
-    c->sandbox = true;
-    c->auth_failure_limit = RATELIMIT_DEFAULT_MAX_FAILURES;
-    c->auth_failure_window = RATELIMIT_DEFAULT_WINDOW_S;
-    c->auth_failure_audit_first = RATELIMIT_DEFAULT_AUDIT_FIRST;
-    c->auth_failure_sources = RATELIMIT_DEFAULT_TABLE_SIZE;
-    c->realtime_per_key = SERVER_DEFAULT_RT_PER_KEY;
-    c->realtime_per_tenant = SERVER_DEFAULT_RT_PER_TENANT;
-    c->realtime_max_session_seconds = SERVER_DEFAULT_RT_MAX_SESSION_S;
-    c->realtime_idle_seconds = SERVER_DEFAULT_RT_IDLE_S;
-    c->realtime_ahead_ms = SERVER_DEFAULT_RT_AHEAD_MS;
-    c->realtime_max_message_bytes = SERVER_DEFAULT_RT_MAX_MESSAGE;
-    c->realtime_max_queue_bytes = SERVER_DEFAULT_RT_MAX_QUEUE;
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        const struct config_item *it = &config_items[i];
+        char *field = (char *)c + it->offset;
+        switch (it->type) {
+        case CFG_STR:
+            snprintf(field, it->size, "%s", it->str_default ? it->str_default : "");
+            break;
+        case CFG_BOOL:
+            *(bool *)field = it->num_default != 0;
+            break;
+        case CFG_UINT:
+            *(unsigned *)field = (unsigned)it->num_default;
+            break;
+        case CFG_BYTES:
+            *(uint64_t *)field = it->num_default;
+            break;
+        }
+    }
 }
 
 static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)
@@ -166,10 +176,20 @@ static int config_parse_u64(const char *v, bool suffixes, uint64_t *out)
     uint64_t mult = 1;
     if (suffixes && *end) {
         switch (*end) {
-        case 'k': case 'K': mult = 1024ull; break;
-        case 'm': case 'M': mult = 1024ull * 1024; break;
-        case 'g': case 'G': mult = 1024ull * 1024 * 1024; break;
-        default: return PHS_EINVAL;
+        case 'k':
+        case 'K':
+            mult = 1024ull;
+            break;
+        case 'm':
+        case 'M':
+            mult = 1024ull * 1024;
+            break;
+        case 'g':
+        case 'G':
+            mult = 1024ull * 1024 * 1024;
+            break;
+        default:
+            return PHS_EINVAL;
         }
         end++;
     }
@@ -223,8 +243,8 @@ static int config_apply(struct config *c, const struct config_item *it, const ch
     return PHS_EINTERNAL;
 }
 
-int config_set(struct config *c, const char *section, const char *key, const char *value,
-               char *err, size_t err_len)
+int config_set(struct config *c, const char *section, const char *key, const char *value, char *err,
+               size_t err_len)
 {
     char why[256];
     for (size_t i = 0; i < N_ITEMS; i++) {

@@ -86,6 +86,27 @@ static void test_model_cache_settings(void **state)
     assert_int_equal(c.model_cache_idle_seconds, 30);
 }
 
+/* The worker settings: defaults from the one table (the pool's idle time,
+ * shared isolation, sandbox on), worker_idle validated. */
+static void test_worker_settings(void **state)
+{
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(c.worker_idle, 300);
+    assert_string_equal(c.isolation, "shared");
+    assert_true(c.sandbox);
+    assert_int_equal(c.tenant_workers, 0);
+    assert_string_equal(c.store, "");
+    assert_int_equal(config_set(&c, "jobs", "worker_idle", "30", err, sizeof(err)), 0);
+    assert_int_equal(c.worker_idle, 30);
+    assert_int_equal(config_set_flag(&c, "worker-idle", "0", err, sizeof(err)), PHS_EINVAL);
+    assert_non_null(strstr(err, "worker_idle must be a number from 1 to 86400"));
+    assert_int_equal(config_set(&c, "jobs", "worker_idle", "86401", err, sizeof(err)), PHS_EINVAL);
+    assert_int_equal(config_set(&c, "jobs", "worker_idle", "5m", err, sizeof(err)), PHS_EINVAL);
+    assert_int_equal(c.worker_idle, 30);
+}
+
 static void test_file_then_flags(void **state)
 {
     write_file("; phiscribe\n"
@@ -219,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_auth_limiter_settings),
         cmocka_unit_test(test_model_cache_settings),
+        cmocka_unit_test(test_worker_settings),
         cmocka_unit_test(test_file_then_flags),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_usage_lists_flags),
