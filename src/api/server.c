@@ -392,6 +392,7 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         .workers = cfg->workers,
         .isolation = cfg->isolation,
         .tenant_max = cfg->tenant_workers,
+        .tenant_idle_s = cfg->worker_idle_s,
         .sandbox = cfg->sandbox,
         .deadline_s = deadline,
         .cpu_seconds = cfg->worker_cpu_s ? cfg->worker_cpu_s : deadline,

@@ -61,11 +61,13 @@ struct server_config {
     unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
     asr_config asr;              /* engine and model */
     /* The worker processes (service/pool.h): isolation mode, per-tenant
-     * cap (0: half the workers), confinement (false only for debugging),
+     * cap (0: half the workers), the seconds an idle tenant worker lives
+     * (0: POOL_TENANT_IDLE_S), confinement (false only for debugging),
      * a request's wall-clock deadline and CPU seconds (0: derived from
      * max_audio_seconds), a worker's address space (0: SERVER_DEFAULT_WORKER_MEMORY). */
     enum pool_isolation isolation;
     int tenant_workers;
+    unsigned worker_idle_s;
     bool sandbox;
     unsigned worker_deadline_s;
     unsigned worker_cpu_s;

@@ -167,6 +167,7 @@ int cli_serve(int argc, char **argv)
         return CLI_USAGE;
     }
     sc.tenant_workers = (int)c.tenant_workers;
+    sc.worker_idle_s = c.worker_idle;
     sc.worker_deadline_s = c.worker_deadline;
     sc.worker_memory = c.worker_memory;
     sc.sandbox = c.sandbox;

@@ -42,6 +42,7 @@ struct config {
     unsigned model_cache_idle_seconds; /* a kept model unused this long is freed */
     char isolation[16];          /* "shared" or "tenant" (worker processes) */
     unsigned tenant_workers;     /* tenant mode: workers one tenant holds at most (0: half) */
+    unsigned worker_idle;        /* tenant mode: seconds an idle worker lives */
     unsigned worker_deadline;    /* seconds a request may take in a worker (0: derived) */
     uint64_t worker_memory;      /* a worker's address space */
     bool sandbox;                /* confine the workers (false: debugging only; doctor flags it) */

@@ -29,6 +29,7 @@ const char *err_str(int code)
     case PHS_ESTALE: return "the key changed during the operation; retry";
     case PHS_EDECODER_CRASHED: return "the decoder process crashed";
     case PHS_EDECODER_TIMEOUT: return "the decoder process exceeded its time limit";
+    case PHS_ETENANT_BUSY: return "every worker this tenant may use is busy, retry shortly";
     }
     return "unknown error";
 }

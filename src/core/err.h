@@ -26,6 +26,7 @@ enum phs_err {
     PHS_ESTALE = -20,    /* a key changed under the operation; do it again */
     PHS_EDECODER_CRASHED = -21, /* the worker process decoding it died */
     PHS_EDECODER_TIMEOUT = -22, /* the worker missed its deadline or CPU limit (killed) */
+    PHS_ETENANT_BUSY = -23,     /* the tenant holds all the workers it may; retry later */
 };
 
 #include <stddef.h>

@@ -28,6 +28,7 @@ struct http_err_reply http_err_reply_of(int rc)
         {PHS_ESTALE, {503, "server_error", .code = "key_rotated"}},
         {PHS_EDECODER_CRASHED, {500, "server_error", .code = "decoder_crashed"}},
         {PHS_EDECODER_TIMEOUT, {500, "server_error", .code = "decoder_timeout"}},
+        {PHS_ETENANT_BUSY, {429, "rate_limit_error", .code = "tenant_busy"}},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (table[i].rc == rc)

@@ -237,8 +237,8 @@ int http_reply_error(struct http_req *req, unsigned status, const char *type, co
     __attribute__((format(printf, 6, 7)));
 /* The envelope for a PHS_E* code, with a fitting status, type and code:
  * EINVAL/ENOTAUDIO/EEMPTY/ETRUNCATED/EUNSUPPORTED 400, EAUTH 401, EPERM 403,
- * ENOTFOUND 404, EEXIST 409, ETOOBIG 413, EBUSY 429 (+Retry-After: 1 unless
- * set), ETIMEOUT 408, others 500. message NULL = err_str(rc). */
+ * ENOTFOUND 404, EEXIST 409, ETOOBIG 413, EBUSY and ETENANT_BUSY 429 (+Retry-After:
+ * 1 unless set), ETIMEOUT 408, others 500. message NULL = err_str(rc). */
 int http_reply_err(struct http_req *req, int rc, const char *param, const char *message);
 
 #endif

@@ -172,7 +172,8 @@ int http_reply_error(struct http_req *req, unsigned status, const char *type, co
 int http_reply_err(struct http_req *req, int rc, const char *param, const char *message)
 {
     struct http_err_reply r = http_err_reply_of(rc);
-    if ((rc == PHS_EBUSY || rc == PHS_ESTALE) && !http_has_reply_header(req, "Retry-After"))
+    if ((rc == PHS_EBUSY || rc == PHS_ESTALE || rc == PHS_ETENANT_BUSY) &&
+        !http_has_reply_header(req, "Retry-After"))
         http_reply_header(req, "Retry-After", "1");
     return http_reply_error(req, r.status, r.type, param, r.code, "%s",
                             message ? message : err_str(rc));

@@ -41,6 +41,7 @@ struct worker {
     asr_decoder *dec;
     bool started;
     const struct jobs_events *events; /* of the synchronous request being decoded */
+    bool synchronous; /* serving a synchronous request: a tenant at its worker cap is refused */
 };
 
 struct jobs {
@@ -265,15 +266,19 @@ out_profile_error:
     return rc;
 }
 
-/* rq on a worker process: model's own, else a leased one of tenant's. */
-static int run_in_worker(jobs *j, modelcache_entry *model, int64_t tenant,
+/* rq on a worker process: model's own, else a leased one of tenant's (a
+ * synchronous request is refused with PHS_ETENANT_BUSY when the tenant
+ * holds all it may; a stored job waits, it is acknowledged already). */
+static int run_in_worker(struct worker *w, modelcache_entry *model, int64_t tenant,
                          const struct pool_request *rq, audio_info *info, asr_result **out,
                          char *msg, size_t msg_len)
 {
+    jobs *j = w->pool;
     struct custom *c = modelcache_value(model);
     pool_worker *pw = c ? c->pw : NULL;
     int rc = 0;
-    if (!pw && (rc = pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len)) < 0)
+    if (!pw && (rc = w->synchronous ? pool_lease_within_cap(j->cfg.pool, tenant, &pw, msg, msg_len)
+                                    : pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len)) < 0)
         return rc;
     rc = pool_run(j->cfg.pool, pw, rq, info, out, msg, msg_len);
     if (!c)
@@ -294,7 +299,7 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .lim = &w->pool->cfg.limits,
                                   .utterance = ev ? ev->utterance : NULL,
                                   .ev_ctx = ev ? ev->ctx : NULL};
-        rc = run_in_worker(w->pool, model, tenant, &rq, info, out, msg, msg_len);
+        rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
         audio_mem mem;
@@ -335,7 +340,7 @@ int jobs_redact_audio(struct worker *w, int64_t tenant, const void *audio, size_
     };
     audio_info info;
     asr_result *none = NULL;
-    return run_in_worker(w->pool, NULL, tenant, &rq, &info, &none, msg, msg_len);
+    return run_in_worker(w, NULL, tenant, &rq, &info, &none, msg, msg_len);
 }
 
 bool jobs_worker_fault(int rc)
@@ -660,7 +665,9 @@ static void *worker_main(void *arg)
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
             w->events = r->opts ? r->opts->events : NULL;
+            w->synchronous = true;
             r->rc = transcribe_request(w, r);
+            w->synchronous = false;
             w->events = NULL;
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;

@@ -142,8 +142,10 @@ void jobs_stop(jobs *j);
 /* Transcribes audio (len bytes, in memory, not copied: it must stay valid
  * until the call returns) on a worker and waits. On success *out is the
  * result (caller frees) and info describes the input. PHS_EBUSY when the
- * queue is full or the pool is stopping; audio errors as pipeline_transcribe,
- * with a reason in msg. */
+ * queue is full or the pool is stopping; PHS_ETENANT_BUSY when, in tenant
+ * isolation, the tenant already holds every worker process it may (no
+ * wait: pool_lease_within_cap); audio errors as pipeline_transcribe, with
+ * a reason in msg. */
 int jobs_transcribe(jobs *j, const void *audio, size_t len, audio_info *info, asr_result **out,
                     char *msg, size_t msg_len);
 /* jobs_transcribe with options (NULL: the default). A request that needs

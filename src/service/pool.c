@@ -298,7 +298,11 @@ void pool_worker_free(pool *p, pool_worker *w)
 
 /* ---- slots ------------------------------------------------------------------------- */
 
-/* The slot a lease of tenant takes now (p->mu held), or -1 to wait. */
+#define POOL_NO_SLOT (-1) /* every slot is busy: wait */
+#define POOL_AT_CAP  (-2) /* tenant mode: the tenant holds tenant_max busy slots */
+
+/* The slot a lease of tenant takes now (p->mu held), or POOL_NO_SLOT /
+ * POOL_AT_CAP. */
 static int pick_slot(pool *p, int64_t tenant)
 {
     int n = p->cfg.workers;
@@ -306,7 +310,7 @@ static int pick_slot(pool *p, int64_t tenant)
         for (int i = 0; i < n; i++)
             if (!p->slots[i].busy)
                 return i;
-        return -1;
+        return POOL_NO_SLOT;
     }
     int held = 0, mine = -1, empty = -1, other = -1;
     for (int i = 0; i < n; i++) {
@@ -326,21 +330,31 @@ static int pick_slot(pool *p, int64_t tenant)
     if (mine >= 0)
         return mine;
     if (held >= p->tenant_max)
-        return -1;
+        return POOL_AT_CAP;
+    if (empty < 0 && other < 0)
+        return POOL_NO_SLOT;
     return empty >= 0 ? empty : other;
 }
 
-int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
+/* pool_lease, and with wait_at_cap false pool_lease_within_cap. */
+static int lease(pool *p, int64_t tenant, bool wait_at_cap, pool_worker **out, char *msg,
+                 size_t msg_len)
 {
     int i;
     *out = NULL;
     pthread_mutex_lock(&p->mu);
-    while (!p->stopping && (i = pick_slot(p, tenant)) < 0)
+    while (!p->stopping && (i = pick_slot(p, tenant)) < 0 && (wait_at_cap || i != POOL_AT_CAP))
         pthread_cond_wait(&p->cv, &p->mu);
     if (p->stopping) {
         pthread_mutex_unlock(&p->mu);
         snprintf(msg, msg_len, "the server is shutting down");
         return PHS_EBUSY;
+    }
+    if (i == POOL_AT_CAP) {
+        pthread_mutex_unlock(&p->mu);
+        snprintf(msg, msg_len, "every worker this tenant may use (%d) is busy; retry shortly",
+                 p->tenant_max);
+        return PHS_ETENANT_BUSY;
     }
     struct pool_slot *s = &p->slots[i];
     s->busy = true;
@@ -371,6 +385,16 @@ int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg
     }
     *out = s->w;
     return 0;
+}
+
+int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
+{
+    return lease(p, tenant, true, out, msg, msg_len);
+}
+
+int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
+{
+    return lease(p, tenant, false, out, msg, msg_len);
 }
 
 void pool_release(pool *p, pool_worker *w)

@@ -59,6 +59,11 @@ void pool_stop(pool *p);
  * CLI), waiting for one to be free. PHS_EBUSY when the pool is stopping or
  * no worker can be started. */
 int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len);
+/* pool_lease for a request someone waits on: in tenant mode, a tenant that
+ * already holds tenant_max busy slots gets PHS_ETENANT_BUSY at once (no
+ * wait); a pool busy with other tenants is still waited for. */
+int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg,
+                          size_t msg_len);
 /* Gives a leased worker back (a dead one is replaced). */
 void pool_release(pool *p, pool_worker *w);
 

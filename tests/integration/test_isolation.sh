@@ -11,29 +11,10 @@
 # still open; a missed state (already answered) is retried.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
-LV=/usr/share/pocketsphinx/test/data/librivox
-U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
-[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
-setup_data
-DB=$DATA/phiscribe.db
-TA=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-a'")
-TB=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-b'")
-# A recording long enough to be caught while it decodes (about 40 s).
-python3 - "$T/long.wav" "$LV"/*.wav "$LV"/*.wav <<'PY'
-import sys, wave
-out = wave.open(sys.argv[1], "wb")
-for i, f in enumerate(sys.argv[2:]):
-    w = wave.open(f, "rb")
-    if i == 0:
-        out.setparams(w.getparams())
-    out.writeframes(w.readframes(w.getnframes()))
-out.close()
-PY
+. "$(dirname "$0")/worker_lib.sh"
+worker_setup
 
 start_server --workers 2 --isolation tenant --tenant-workers 1
-metric() { $C "$URL/metrics" | sed -n "s/^$1 //p"; }
-children() { ps --ppid "$SPID" -o pid=,args= | sed 's/^ *//;s/ *$//'; }
-worker_of() { children | awk -v n="phiscribe-worker t$1" '{p=$1; $1=""; sub(/^ /,"")} $0==n {print p}'; }
 # Every (pid, name) of a worker ever seen, to check no pid served two tenants.
 seen() { children | awk '$2 == "phiscribe-worker" {print $1, $3}' >>"$T/seen"; }
 
@@ -64,25 +45,6 @@ expect_exit 1 "$PHISCRIBE" doctor --data "$DATA" --config "$T/nosandbox.ini"
 grep -q "^FAIL .*sandbox = false" "$T/stdout" ||
     fail "doctor did not flag sandbox = false"
 ok "doctor fails a configuration with sandbox = false"
-
-# catch_busy TENANT BGPID: the tenant's worker while it holds the request
-# of BGPID (busy gauge up, the request still open after the stop), stopped;
-# sets WPID. 1 when the request ended first.
-catch_busy() {
-    _n=0
-    while :; do
-        kill -0 "$2" 2>/dev/null || return 1
-        WPID=$(worker_of "$1")
-        if [ -n "$WPID" ] && [ "$(metric phiscribe_worker_processes_busy)" -ge 1 ] 2>/dev/null &&
-            kill -STOP "$WPID" 2>/dev/null; then
-            if kill -0 "$2" 2>/dev/null; then return 0; fi
-            kill -CONT "$WPID" 2>/dev/null
-            return 1
-        fi
-        _n=$((_n + 1)); [ $_n -gt 6000 ] && fail "never saw the worker of tenant $1 busy"
-        sleep 0.05
-    done
-}
 
 # crash SIGNAL: one of clinic-a's requests loses its worker to SIGNAL.
 crash() {
@@ -129,6 +91,41 @@ crash() {
 crash KILL
 crash SEGV
 
+# ---- a tenant at its cap (one worker) gets 429, not a wait ----
+busy=0
+for attempt in 1 2 3 4 5; do
+    $C -H "Authorization: Bearer $KEY_A" -F file=@"$T/long.wav" -F model=whisper-1 \
+        -o "$T/held.body" -w '%{http_code}' "$URL/v1/audio/transcriptions" >"$T/held.status" &
+    CP=$!
+    if catch_busy "$TA" "$CP"; then busy=1; break; fi
+    wait "$CP"
+done
+[ $busy = 1 ] || fail "never caught clinic-a's worker busy"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1 -D "$T/busy.hdr"
+expect_status 429 "clinic-a at its one worker"
+[ "$(jget error.code)" = tenant_busy ] || fail "tenant at its cap: $(cat "$T/body")"
+[ "$(jget error.type)" = rate_limit_error ] || fail "tenant at its cap: $(cat "$T/body")"
+grep -qi '^Retry-After: [0-9]' "$T/busy.hdr" || fail "no Retry-After on tenant_busy: $(cat "$T/busy.hdr")"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$U1" -F model=whisper-1
+expect_status 200 "clinic-b while clinic-a is at its cap"
+seen
+# A stored job of the capped tenant is acknowledged and waits for its worker.
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"
+expect_status 202 "a stored job of clinic-a while it is at its cap"
+J=$(jget id)
+kill -CONT "$WPID"
+wait "$CP"
+[ "$(cat "$T/held.status")" = 200 ] || fail "the held request: $(cat "$T/held.status") $(cat "$T/held.body")"
+wait_job "$KEY_A" "$J" # it had waited for the worker, and takes it next
+[ "$(jget status)" = completed ] || fail "the stored job of the capped tenant: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1
+expect_status 200 "clinic-a once its worker is free"
+grep -q "young man" "$T/body" || fail "wrong text: $(cat "$T/body")"
+seen
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = 'transcription.create' AND http_status = 429")" -ge 1 ] ||
+    fail "the 429 was not audited"
+ok "tenant at its cap: 429 tenant_busy with Retry-After, the other tenant served, a stored job waits and completes, 200 once free"
+
 # ---- no worker pid ever served two tenants ----
 sort -u "$T/seen" | awk '{print $1}' | sort | uniq -d | grep -q . &&
     fail "a worker pid served two tenants: $(sort -u "$T/seen")"
@@ -136,4 +133,24 @@ sort -u "$T/seen" | awk '{print $1}' | sort | uniq -d | grep -q . &&
 sqlite3 "$DB" "SELECT * FROM audit_log" | grep -qi "ill disposed" && fail "words in the audit log"
 stop_server
 ok "tenant mode: no worker pid served two tenants; no words in the audit log"
+
+# ---- idle tenant workers are recycled after worker_idle seconds ----
+expect_exit 2 "$PHISCRIBE" serve --data "$DATA" --worker-idle 0
+grep -q "worker_idle must be a number from 1" "$T/stderr" || fail "--worker-idle 0: $(cat "$T/stderr")"
+start_server --workers 2 --isolation tenant --worker-idle 1
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1
+expect_status 200 "a transcription before the idle worker is recycled"
+W1=$(worker_of "$TA")
+[ -n "$W1" ] || fail "no worker of clinic-a: $(children)"
+_n=0 # the supervisor ends it once it has been idle a second
+until [ -z "$(children | awk -v p="$W1" '$1 == p')" ] && [ "$(metric phiscribe_worker_recycled_total)" -ge 1 ]; do
+    _n=$((_n + 1)); [ $_n -gt 6000 ] && fail "the idle worker $W1 was not recycled: $(children)"
+    sleep 0.05
+done
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1
+expect_status 200 "a transcription after the idle worker was recycled"
+W2=$(worker_of "$TA")
+[ -n "$W2" ] && [ "$W2" != "$W1" ] || fail "no new worker after recycling: $W1 -> $W2"
+stop_server
+ok "worker_idle: an idle tenant worker is ended and the next request gets a new one"
 echo "$checks checks passed"

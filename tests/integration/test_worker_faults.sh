@@ -9,32 +9,11 @@
 # already answered) is retried.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
-LV=/usr/share/pocketsphinx/test/data/librivox
-U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
-[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
-setup_data
-DB=$DATA/phiscribe.db
-TA=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-a'")
-TB=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-b'")
-# A recording long enough to be caught while it decodes: the librivox
-# utterances, twice over (about 40 s).
-python3 - "$T/long.wav" "$LV"/*.wav "$LV"/*.wav <<'PY'
-import sys, wave
-out = wave.open(sys.argv[1], "wb")
-for i, f in enumerate(sys.argv[2:]):
-    w = wave.open(f, "rb")
-    if i == 0:
-        out.setparams(w.getparams())
-    out.writeframes(w.readframes(w.getnframes()))
-out.close()
-PY
+. "$(dirname "$0")/worker_lib.sh"
+worker_setup
 
 # Two slots, one per tenant at most.
 start_server --workers 2 --isolation tenant --tenant-workers 1
-metric() { $C "$URL/metrics" | sed -n "s/^$1 //p"; }
-children() { ps --ppid "$SPID" -o pid=,args= | sed 's/^ *//;s/ *$//'; }
-worker_of() { children | awk -v n="phiscribe-worker t$1" '{p=$1; $1=""; sub(/^ /,"")} $0==n {print p}'; }
-
 # ---- the process tree ----
 children | grep -q ' phiscribe-zygote$' || fail "no zygote among the server's children: $(children)"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1
@@ -43,24 +22,6 @@ grep -q "young man" "$T/body" || fail "wrong text: $(cat "$T/body")"
 [ -n "$(worker_of "$TA")" ] || fail "no worker named for clinic-a: $(children)"
 [ -z "$(worker_of "$TB")" ] || fail "a worker of clinic-b before it sent anything"
 ok "zygote and workers are the server's children; a tenant-mode worker is named for its tenant"
-
-# catch_busy TENANT BGPID: the tenant's worker while it serves a request
-# (busy gauge up, process present), stopped with SIGSTOP; sets WPID. 1 when
-# the request ended first.
-KILLED=" "
-catch_busy() {
-    _n=0
-    while :; do
-        kill -0 "$2" 2>/dev/null || return 1
-        WPID=$(worker_of "$1")
-        if [ -n "$WPID" ] && [ "${KILLED#* $WPID }" = "$KILLED" ] &&
-            [ "$(metric phiscribe_worker_processes_busy)" -ge 1 ] 2>/dev/null; then
-            kill -STOP "$WPID" 2>/dev/null && return 0
-        fi
-        _n=$((_n + 1)); [ $_n -gt 6000 ] && fail "never saw the worker of tenant $1 busy"
-        sleep 0.05
-    done
-}
 
 # ---- a worker killed mid-request ----
 crashed=0

@@ -54,9 +54,9 @@ static void edges(void **state)
 
 static void every_code_has_a_description(void **state)
 {
-    for (int c = 0; c >= PHS_EDECODER_TIMEOUT; c--)
+    for (int c = 0; c >= PHS_ETENANT_BUSY; c--)
         assert_string_not_equal(err_str(c), "unknown error");
-    assert_string_equal(err_str(PHS_EDECODER_TIMEOUT - 1), "unknown error");
+    assert_string_equal(err_str(PHS_ETENANT_BUSY - 1), "unknown error");
 }
 
 int main(void)
