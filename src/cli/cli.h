@@ -18,6 +18,7 @@ int cli_init(int argc, char **argv);
 int cli_jobs(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_lm(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_redact(int argc, char **argv);
 int cli_profiles(int argc, char **argv);

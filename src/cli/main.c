@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"jobs", cli_jobs, "pause or resume stored jobs; how many are in each state"},
     {"keys", cli_keys, "create, list or revoke API keys; rotate the master key"},
     {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
+    {"migrate", cli_migrate, "move a SQLite data directory into a PostgreSQL database"},
     {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
     {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},

@@ -18,6 +18,7 @@
 #include "core/fsmode.h"
 #include "core/timeutil.h"
 #include "keyring/keyring.h"
+#include "store/migrate.h"
 #include "store/tenant_keys_int.h"
 
 /* ---- meta ---------------------------------------------------------------- */
@@ -147,9 +148,15 @@ static int node_new(char id[STORE_NODE_ID_LEN + 1])
 /* Creates DIR/node-id with a new random id (refuses to replace one). */
 static int node_file_create(const char *dir, char id[STORE_NODE_ID_LEN + 1])
 {
+    int rc = node_new(id);
+    return rc < 0 ? rc : node_file_write(dir, id);
+}
+
+int node_file_write(const char *dir, const char id[STORE_NODE_ID_LEN + 1])
+{
     char p[STORE_PATH_MAX + 64], line[STORE_NODE_ID_LEN + 1];
     int rc = path_join(p, sizeof(p), dir, STORE_NODE_FILE);
-    if (rc < 0 || (rc = node_new(id)) < 0)
+    if (rc < 0)
         return rc;
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
@@ -462,6 +469,9 @@ store *store_open_url(const char *dir, const char *url, unsigned flags, int *err
         goto out_close;
     if ((rc = open_database(s, where, why, whylen)) < 0 ||
         (rc = load_identity(s, where, why, whylen)) < 0)
+        goto out_close;
+    if (!(flags & (STORE_OPEN_READONLY | STORE_OPEN_MIGRATING)) &&
+        (rc = store_migrate_open_check(s, where, why, whylen)) < 0)
         goto out_close;
     if (!(flags & STORE_OPEN_READONLY) && (rc = load_keys(s, where, why, whylen)) < 0)
         goto out_close;

@@ -88,6 +88,10 @@ enum store_open_flags {
      * process (the lock is the process's: closing a second handle would
      * drop it). Handles without it (admin commands) are not affected. */
     STORE_OPEN_SERVER = 2,
+    /* For `phiscribe migrate` only (store/migrate.h): opens a database
+     * that holds the marker of an unfinished migration, which every other
+     * writable open refuses (PHS_EBUSY). */
+    STORE_OPEN_MIGRATING = 4,
 };
 
 /* Opens an existing data directory. Unless read-only, first refuses

@@ -255,6 +255,11 @@ static inline const void *col_bytes(const db_row *r, int col, size_t *len)
     return r->ops->get_bytes(r, col, len);
 }
 
+/* ---- store.c ------------------------------------------------------------- */
+
+/* Creates DIR/node-id (0600) holding id; PHS_EEXIST if there is one. */
+int node_file_write(const char *dir, const char id[STORE_NODE_ID_LEN + 1]);
+
 /* ---- schema.c ------------------------------------------------------------ */
 
 int schema_version(db_conn *c, int *version);
