@@ -76,23 +76,18 @@ static int name_row(const db_row *r, void *ctx)
     return 0;
 }
 
-/* The tables of the target's schema (current_schema()). */
-static int target_tables(db_conn *c, struct name_list *l)
+/* The tables of a database: the target's schema (PostgreSQL's
+ * current_schema()), or the source's (SQLite's catalog, its own tables
+ * aside). */
+static int db_tables(db_conn *c, struct name_list *l)
 {
     l->n = 0;
     return db_each(c,
-                   "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()"
-                   " ORDER BY tablename",
-                   DB_NO_ARGS, name_row, l);
-}
-
-/* The tables of the source (SQLite's catalog, its own tables aside). */
-static int source_tables(db_conn *c, struct name_list *l)
-{
-    l->n = 0;
-    return db_each(c,
-                   "SELECT name FROM sqlite_master WHERE type = 'table'"
-                   " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                   db_kind(c) == DB_PG
+                       ? "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()"
+                         " ORDER BY tablename"
+                       : "SELECT name FROM sqlite_master WHERE type = 'table'"
+                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
                    DB_NO_ARGS, name_row, l);
 }
 
@@ -335,7 +330,7 @@ static int target_clean(store_migrate *m, db_conn *c, const struct name_list *sr
     int rc = tl.names ? db_begin(c, true) : PHS_ENOMEM;
     if (rc < 0)
         goto out;
-    if ((rc = db_lock_xact(c, DB_LOCK_MIGRATE)) < 0 || (rc = target_tables(c, &tl)) < 0)
+    if ((rc = db_lock_xact(c, DB_LOCK_MIGRATE)) < 0 || (rc = db_tables(c, &tl)) < 0)
         goto out_rollback;
     for (int i = 0; i < tl.n; i++)
         if (!mig_ident_ok(tl.names[i]) || !name_in(src_tables, tl.names[i])) {
@@ -460,10 +455,10 @@ static int target_prepare(store_migrate *m, const char *url, struct meta_copy *m
     int rc = tl.names && sl.names ? 0 : PHS_ENOMEM;
     if (rc == 0 && !(m->db = db_pg_open(url, false, &rc, why, whylen)))
         goto out;
-    if (rc == 0 && (rc = source_tables(m->src->db, &sl)) < 0)
+    if (rc == 0 && (rc = db_tables(m->src->db, &sl)) < 0)
         why_set(why, whylen, "cannot list the source's tables: %s", db_errmsg(m->src->db));
     if (rc == 0 && (rc = db_begin(m->db, false)) == 0) {
-        if ((rc = target_tables(m->db, &tl)) == 0)
+        if ((rc = db_tables(m->db, &tl)) == 0)
             rc = target_classify(m, m->db, &tl, &st, why, whylen);
         db_rollback(m->db);
     }
@@ -475,6 +470,12 @@ static int target_prepare(store_migrate *m, const char *url, struct meta_copy *m
     if (rc == 0 && (rc = migrate(m->db, why, whylen)) == 0 && (rc = tables_load(m, m->db)) < 0)
         why_set(why, whylen, "cannot read the target's schema: %s (%s)", err_str(rc),
                 db_errmsg(m->db));
+    if (rc == 0 && !table_find(m, "object_chunks")) {
+        why_set(why, whylen,
+                "this build keeps no encrypted objects in PostgreSQL (no object_chunks table"
+                " in its schema): it cannot migrate them");
+        rc = PHS_EUNSUPPORTED;
+    }
     for (int i = 0; rc == 0 && i < m->ntables; i++)
         if (!name_in(&sl, m->tables[i].name) && m->tables[i].how != MIG_CHUNKS) {
             why_set(why, whylen, "the source has no table %s: its schema is not this program's",
@@ -824,14 +825,10 @@ int store_migrate_copy(store_migrate *m, char *why, size_t whylen)
             step(m, "table", t->name);
         }
     }
-    if (rc == 0 && table_find(m, "object_chunks"))
+    if (rc == 0)
         rc = copy_objects(m, why, whylen);
-    else if (rc == 0)
-        rc = PHS_EUNSUPPORTED; /* a target without object pieces: this build cannot */
     store_rollback(m->snap);
     m->snap = NULL;
-    if (rc == PHS_EUNSUPPORTED && !why[0])
-        why_set(why, whylen, "the target's schema keeps no object pieces (object_chunks)");
     if (rc == 0 && (rc = source_unchanged(m, why, whylen)) == 0)
         step(m, "copied", "");
     return rc;
