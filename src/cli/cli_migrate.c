@@ -70,11 +70,12 @@ static int migrate_dir(const char *data, const char *config_file, char *dir, siz
         return CLI_USAGE;
     }
     const char *d = data ? data : c.data_dir;
-    if (strlen(d) >= len) {
+    size_t n = strlen(d);
+    if (n >= len) {
         fprintf(stderr, "phiscribe migrate: data directory path too long\n");
         return CLI_USAGE;
     }
-    snprintf(dir, len, "%s", d);
+    memcpy(dir, d, n + 1);
     return CLI_OK;
 }
 
