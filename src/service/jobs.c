@@ -144,6 +144,46 @@ static int custom_audit_cached(jobs *j, const struct jobs_options *o,
     return audit_record(j->cfg.store, &ev);
 }
 
+/* A tenant profile's error for a request's model: rc, with its message. */
+static int profile_error(int rc, char *msg, size_t msg_len)
+{
+    snprintf(msg, msg_len,
+             rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
+                                 : "the recognition profile could not be read");
+    return rc;
+}
+
+/* Builds the model o asks for (cfg: the default's with o's vocabulary and
+ * search) into c: a worker process of its own with a pool (c->pool), else
+ * a model and decoder here. A tenant profile (own) is decrypted into a
+ * private directory only while it is read. */
+static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_config *cfg,
+                        struct custom *c, char *msg, size_t msg_len)
+{
+    static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
+    char dir[TPROFILE_DIR_MAX] = "";
+    int rc = 0;
+    if (own) {
+        if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile, o->who ? o->who : &worker,
+                                  dir, NULL)) < 0)
+            return profile_error(rc, msg, msg_len);
+        cfg->profile = dir;
+    } else if (o->profile && o->profile[0]) {
+        cfg->profile = o->profile;
+    }
+    if (c->pool) {
+        rc = pool_spawn_own(c->pool, o->tenant_id, cfg->profile, cfg->vocabulary, cfg->search,
+                            &c->pw, msg, msg_len);
+    } else if ((c->model = asr_model_load(cfg, &rc, msg, msg_len)) &&
+               !(c->dec = asr_decoder_new(c->model, &rc))) {
+        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+    }
+    tprofile_dir_remove(dir);
+    if (rc < 0 && dir[0]) /* the engine's message would name the private directory */
+        snprintf(msg, msg_len, "the recognition profile could not be loaded");
+    return rc;
+}
+
 /* The model and decoder o asks for, in use by the caller until
  * modelcache_release(j->cache, *out): an idle cached one built for the same
  * tenant, key version, profile generation and vocabulary, else a new one
@@ -152,8 +192,6 @@ static int custom_audit_cached(jobs *j, const struct jobs_options *o,
 int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
                    size_t msg_len)
 {
-    static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
-    char dir[TPROFILE_DIR_MAX] = "";
     struct tprofile_identity id;
     struct modelcache_key key;
     struct custom *c = NULL;
@@ -218,32 +256,11 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
         goto out_unreserve;
     }
     double t0 = now_s();
-    if (own) {
-        if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile, o->who ? o->who : &worker,
-                                  dir, NULL)) < 0) {
-            custom_free(NULL, c);
-            modelcache_unreserve(j->cache, need);
-            goto out_profile_error;
-        }
-        cfg.profile = dir;
-    } else if (o->profile && o->profile[0]) {
-        cfg.profile = o->profile;
-    }
-    if (j->cfg.pool) {
-        c->pool = j->cfg.pool;
-        rc = pool_spawn_own(j->cfg.pool, o->tenant_id, cfg.profile, cfg.vocabulary, cfg.search,
-                            &c->pw, msg, msg_len);
-    } else if ((c->model = asr_model_load(&cfg, &rc, msg, msg_len)) &&
-               !(c->dec = asr_decoder_new(c->model, &rc))) {
-        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
-    }
+    c->pool = j->cfg.pool;
+    rc = custom_build(j, o, own, &cfg, c, msg, msg_len);
     double t1 = now_s();
-    tprofile_dir_remove(dir);
-    if (rc < 0) {
-        if (dir[0]) /* the engine's message would name the private directory */
-            snprintf(msg, msg_len, "the recognition profile could not be loaded");
+    if (rc < 0)
         goto out_free_custom;
-    }
     if (!(*out = modelcache_insert(j->cache, &key, c, need))) {
         rc = PHS_ENOMEM;
         snprintf(msg, msg_len, "out of memory");
@@ -260,10 +277,36 @@ out_unreserve:
     modelcache_unreserve(j->cache, need);
     return rc;
 out_profile_error:
-    snprintf(msg, msg_len,
-             rc == PHS_ENOTFOUND ? "the recognition profile does not exist (any more)"
-                                 : "the recognition profile could not be read");
-    return rc;
+    return profile_error(rc, msg, msg_len);
+}
+
+int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, char *msg,
+                      size_t msg_len)
+{
+    struct tprofile_identity id;
+    struct custom c = {.pool = j->cfg.pool};
+    int rc;
+    *out = NULL;
+    memset(&id, 0, sizeof(id));
+    if (!j->cfg.asr || !j->cfg.pool) {
+        snprintf(msg, msg_len, "this server has no per-request models");
+        return PHS_EUNSUPPORTED;
+    }
+    asr_config cfg = *j->cfg.asr;
+    cfg.vocabulary = o->vocabulary;
+    cfg.search = o->search;
+    bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
+    if (j->cfg.store && (rc = tprofile_identity(j->cfg.store, o->tenant_id, o->profile, &id)) < 0)
+        return profile_error(rc, msg, msg_len);
+    if (own && !j->cfg.store)
+        return profile_error(PHS_ENOTFOUND, msg, msg_len);
+    if ((rc = custom_build(j, o, own, &cfg, &c, msg, msg_len)) < 0)
+        return rc;
+    pthread_mutex_lock(&j->mu);
+    j->stats.custom_models++;
+    pthread_mutex_unlock(&j->mu);
+    *out = c.pw;
+    return 0;
 }
 
 /* rq on a worker process: model's own, else a leased one of tenant's (a

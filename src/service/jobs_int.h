@@ -30,6 +30,12 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o);
 int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
                    size_t msg_len);
 void jobs_model_put(jobs *j, modelcache_entry *e); /* NULL-safe */
+/* A worker process of its own with the model o asks for, not cached (a
+ * live stream's: its decoder serves that stream only), owned by the caller
+ * (pool_worker_free, or a pool_stream that took it). Errors as
+ * jobs_model_get; PHS_EUNSUPPORTED without worker processes. */
+int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, char *msg,
+                      size_t msg_len);
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 

@@ -104,6 +104,34 @@ struct pool_request {
 int pool_run(pool *p, pool_worker *w, const struct pool_request *rq, audio_info *info,
              asr_result **out, char *msg, size_t msg_len);
 
+/* ---- live stream sessions (pool_stream.c) --------------------------------------- */
+
+typedef struct pool_stream pool_stream;
+struct livesess_config;
+
+/* Opens a live stream session (speech/livesess.h) on w, a leased slot
+ * worker or an own one, which the session takes over: its decoder turns
+ * live for good, so the worker is ended when the session closes (a slot's
+ * is then replaced as a dead one) or when opening fails. cfg's event
+ * handler gets the session's events on the calling thread, during
+ * pool_stream_open/feed/commit/close. Errors: the worker's (a bad setting:
+ * PHS_EINVAL), PHS_EDECODER_CRASHED / PHS_EDECODER_TIMEOUT as pool_run;
+ * a reason in msg. */
+int pool_stream_open(pool *p, pool_worker *w, const struct livesess_config *cfg, pool_stream **out,
+                     char *msg, size_t msg_len);
+/* Feeds n samples at the session's rate (any n: sent in pieces) and
+ * delivers the events they caused. 0, the handler's stop value, or an
+ * error; any non-zero return is sticky (only close works then). */
+int pool_stream_feed(pool_stream *s, const int16_t *pcm, size_t n);
+/* Ends the utterance now (livesess_commit). Returns as pool_stream_feed. */
+int pool_stream_commit(pool_stream *s);
+/* The reason of the session's failure (no content). */
+const char *pool_stream_reason(const pool_stream *s);
+/* Finishes the session (out non-NULL: the last events, then *out the whole
+ * result) or abandons it (out NULL), and ends its worker. 0 or the
+ * session's error / stop value (*out NULL then). NULL-safe. */
+int pool_stream_close(pool_stream *s, asr_result **out);
+
 struct pool_stats {
     uint64_t spawned;  /* workers started (slots and own) */
     uint64_t crashed;  /* workers that died during a request */

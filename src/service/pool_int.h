@@ -51,9 +51,18 @@ double pool_now(void);
 /* Kills (SIGKILL) and reaps w; *status (may be NULL) is its wait status. */
 void pool_worker_kill(pool *p, pool_worker *w, int *status);
 
+/* After a broken exchange with w (io: its error): w is killed and reaped,
+ * counted, and the request's error returned (PHS_EDECODER_TIMEOUT for a
+ * deadline or the CPU limit, PHS_EDECODER_CRASHED for a worker gone or out
+ * of step, else io) with a reason in msg. */
+int pool_worker_fault(pool *p, pool_worker *w, int io, char *msg, size_t msg_len);
+/* Lets w use the configured CPU seconds more from now (RLIMIT_CPU). */
+void pool_cpu_limit(pool *p, pool_worker *w);
+
 /* Frames on a non-blocking socket, waiting at most until the monotonic
  * time until (0: no deadline): PHS_EDECODER_TIMEOUT past it, PHS_EIO when
- * the peer is gone, PHS_ETOOBIG for an oversized frame. */
+ * the peer is gone, PHS_ETOOBIG for an oversized frame; a payload b cannot
+ * hold is read and dropped (*type set, PHS_ENOMEM): the stream stays in step. */
 int pool_io_send(int fd, uint32_t type, const void *payload, size_t len, double until);
 int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until);
 

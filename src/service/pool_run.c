@@ -106,8 +106,16 @@ int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until)
     *type = h[0];
     if (!h[1])
         return 0;
-    if ((rc = sbuf_reserve(b, h[1])) < 0)
+    if ((rc = sbuf_reserve(b, h[1])) < 0) {
+        uint8_t drop[4096]; /* read and dropped: the stream stays in step */
+        for (size_t left = h[1], n; left; left -= n) {
+            n = left < sizeof(drop) ? left : sizeof(drop);
+            int io = io_read(fd, drop, n, until);
+            if (io < 0)
+                return io;
+        }
         return rc;
+    }
     if ((rc = io_read(fd, b->p, h[1], until)) < 0)
         return rc;
     b->len = h[1];
@@ -155,7 +163,7 @@ static double cpu_used(pid_t pid)
 
 /* Lets w use cpu_seconds more for this request: its RLIMIT_CPU soft limit
  * (SIGXCPU past it ends the worker) moved past what it used so far. */
-static void cpu_limit(pool *p, pool_worker *w)
+void pool_cpu_limit(pool *p, pool_worker *w)
 {
     if (!p->cfg.cpu_seconds)
         return;
@@ -290,7 +298,7 @@ int pool_run(pool *p, pool_worker *w, const struct pool_request *rq, audio_info 
     }
     double until = p->cfg.deadline_s > 0 ? pool_now() + p->cfg.deadline_s : 0;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    cpu_limit(p, w);
+    pool_cpu_limit(p, w);
     if ((rc = send_request(w, rq, &b, until)) < 0)
         io = rc;
     else
@@ -298,6 +306,12 @@ int pool_run(pool *p, pool_worker *w, const struct pool_request *rq, audio_info 
     sbuf_free(&b);
     if (io == 0)
         return rc;
+    return pool_worker_fault(p, w, io, msg, msg_len);
+}
+
+int pool_worker_fault(pool *p, pool_worker *w, int io, char *msg, size_t msg_len)
+{
+    int rc;
     /* The worker is of no further use: killed, reaped, and its end told. */
     int status = 0;
     pool_worker_kill(p, w, &status);

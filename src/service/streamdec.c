@@ -1,5 +1,7 @@
-/* streamdec: one live stream-decoding session: the model and memory budget
- * of the server's side around a live decoding core (speech/livesess). */
+/* streamdec: one live stream-decoding session, the server's side: in a
+ * worker process of the pool (service/pool_stream.c) or, on a pool of
+ * in-process decoders (no worker processes), on a live decoding core of
+ * its own (speech/livesess) with the model and memory budget around it. */
 #include "service/streamdec.h"
 
 #include <stdio.h>
@@ -14,8 +16,10 @@ struct streamdec {
     jobs *pool;
     modelcache_entry *entry; /* the per-request model in use (NULL: the shared one) */
     uint64_t reserved;       /* bytes of the memory budget held */
-    livesess *live;
+    livesess *live;          /* in-process: the decoding core */
+    pool_stream *ps;         /* with worker processes: the session in a worker */
     struct streamdec_config cfg;
+    uint64_t in_samples; /* fed (worker sessions; livesess counts its own) */
 };
 
 _Static_assert((int)STREAMDEC_SPEECH_STARTED == (int)LIVESESS_SPEECH_STARTED &&
@@ -50,17 +54,27 @@ static int on_live_event(void *ctx, const struct livesess_event *le)
 
 int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n)
 {
-    return livesess_feed(s->live, pcm, n);
+    if (!s->ps)
+        return livesess_feed(s->live, pcm, n);
+    s->in_samples += n;
+    return pool_stream_feed(s->ps, pcm, n);
 }
 
 int streamdec_commit(streamdec *s)
 {
-    return livesess_commit(s->live);
+    return s->ps ? pool_stream_commit(s->ps) : livesess_commit(s->live);
 }
 
 uint64_t streamdec_audio_ms(const streamdec *s)
 {
-    return livesess_audio_ms(s->live);
+    if (!s->ps)
+        return livesess_audio_ms(s->live);
+    return s->in_samples * 1000 / (uint64_t)s->cfg.sample_rate;
+}
+
+const char *streamdec_reason(const streamdec *s)
+{
+    return s->ps ? pool_stream_reason(s->ps) : "the audio could not be decoded";
 }
 
 static void session_free(streamdec *s)
@@ -77,7 +91,7 @@ int streamdec_close(streamdec *s, asr_result **out)
 {
     if (!s)
         return 0;
-    int rc = livesess_close(s->live, out);
+    int rc = s->ps ? pool_stream_close(s->ps, out) : livesess_close(s->live, out);
     session_free(s);
     return rc;
 }
@@ -113,6 +127,49 @@ static struct livesess_config live_config(streamdec *s)
     return lc;
 }
 
+/* The session in a worker process: a slot's worker for the tenant, or
+ * one built with the per-request model. */
+static int open_in_worker(streamdec *s, pool *p, struct jobs_options *opts,
+                          const struct livesess_config *lc, char *msg, size_t msg_len)
+{
+    pool_worker *w = NULL;
+    int64_t tenant = opts ? opts->tenant_id : -1;
+    int rc;
+    if (opts && jobs_model_needed(s->pool, opts)) {
+        if ((rc = reserve_decoder(s)) < 0) {
+            snprintf(msg, msg_len, "not enough memory for another live stream now");
+            return rc;
+        }
+        if ((rc = jobs_model_worker(s->pool, opts, &w, msg, msg_len)) < 0) {
+            opts->model_failed = true;
+            return rc;
+        }
+    } else if ((rc = pool_lease(p, tenant, &w, msg, msg_len)) < 0) {
+        return rc;
+    }
+    return pool_stream_open(p, w, lc, &s->ps, msg, msg_len);
+}
+
+/* The session on a live decoding core of this process. */
+static int open_here(streamdec *s, struct jobs_options *opts, const struct livesess_config *lc,
+                     char *msg, size_t msg_len)
+{
+    int rc;
+    asr_model *model = jobs_config_of(s->pool)->model;
+    if (opts && jobs_model_needed(s->pool, opts)) {
+        if ((rc = jobs_model_get(s->pool, opts, &s->entry, msg, msg_len)) < 0) {
+            opts->model_failed = true;
+            return rc;
+        }
+        model = jobs_model_asr(s->entry);
+    }
+    if ((rc = reserve_decoder(s)) < 0) {
+        snprintf(msg, msg_len, "not enough memory for another live stream now");
+        return rc;
+    }
+    return livesess_open(model, lc, &s->live, msg, msg_len);
+}
+
 int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_config *cfg,
                    streamdec **out, char *msg, size_t msg_len)
 {
@@ -126,25 +183,14 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_co
     s->pool = j;
     s->cfg = *cfg;
     struct livesess_config lc = live_config(s);
-    if ((rc = livesess_check_config(&lc, msg, msg_len)) < 0)
-        goto fail;
-    asr_model *model = jobs_config_of(j)->model;
-    if (opts && jobs_model_needed(j, opts)) {
-        if ((rc = jobs_model_get(j, opts, &s->entry, msg, msg_len)) < 0) {
-            opts->model_failed = true;
-            goto fail;
-        }
-        model = jobs_model_asr(s->entry);
+    pool *p = jobs_config_of(j)->pool;
+    if ((rc = livesess_check_config(&lc, msg, msg_len)) == 0)
+        rc = p ? open_in_worker(s, p, opts, &lc, msg, msg_len)
+               : open_here(s, opts, &lc, msg, msg_len);
+    if (rc < 0) {
+        session_free(s);
+        return rc;
     }
-    if ((rc = reserve_decoder(s)) < 0) {
-        snprintf(msg, msg_len, "not enough memory for another live stream now");
-        goto fail;
-    }
-    if ((rc = livesess_open(model, &lc, &s->live, msg, msg_len)) < 0)
-        goto fail;
     *out = s;
     return 0;
-fail:
-    session_free(s);
-    return rc;
 }

@@ -10,12 +10,18 @@
  * the end of speech, at streamdec_commit, or at the longest utterance of the
  * model; close ends the last one and hands over the whole result.
  *
- * The decoder is the session's own (live decoding changes a decoder's
- * state, so it is never a pool worker's or a cached one's): made from the
- * server's shared model, or from the per-request model the options ask for
- * (through the pool's model cache, as jobs do). Either way the session
- * takes JOBS_CUSTOM_DECODER_BYTES of the server's memory budget for as long
- * as it lives; streamdec_open fails with PHS_EBUSY when the budget has no
+ * Where it decodes: on a pool with worker processes (the server's), in a
+ * sandboxed worker for the session's whole life (speech/livesess.h there,
+ * service/pool_stream.c here): a slot's worker leased for the tenant (the
+ * isolation mode applies), or, for a per-request model (a vocabulary, a
+ * profile other than the default), a worker of its own built for it, which
+ * takes JOBS_CUSTOM_DECODER_BYTES of the memory budget while it lives. The
+ * worker's decoder turns live, so the worker ends with the session and a
+ * slot's is replaced. A worker that dies or hangs ends the session with
+ * PHS_EDECODER_CRASHED / PHS_EDECODER_TIMEOUT (never a hang). On a pool of
+ * in-process decoders (tests, benchmarks): a decoder of the session's own
+ * from the shared or a cached per-request model, taking the same share of
+ * the budget. streamdec_open fails with PHS_EBUSY when the budget has no
  * room now.
  *
  * Threading: one caller thread per session at a time (feed, commit and close
@@ -101,6 +107,9 @@ int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n);
  * nothing was said). With the VAD on, speech still going on continues as a
  * new item. Returns as streamdec_feed. */
 int streamdec_commit(streamdec *s);
+
+/* Why the session failed (no content): the worker's reason. */
+const char *streamdec_reason(const streamdec *s);
 
 /* Milliseconds of audio fed so far (at the session's rate). */
 uint64_t streamdec_audio_ms(const streamdec *s);

@@ -66,6 +66,20 @@ int proto_recv_body(int fd, void *buf, size_t len)
     return 0;
 }
 
+int proto_recv_drop(int fd, size_t len)
+{
+    uint8_t buf[4096];
+    while (len) {
+        size_t n = len < sizeof(buf) ? len : sizeof(buf);
+        int rc = proto_recv_body(fd, buf, n);
+        if (rc < 0)
+            return rc;
+        len -= n;
+    }
+    wipe(buf, sizeof(buf));
+    return 0;
+}
+
 int proto_recv_header(int fd, uint32_t *type, uint32_t *len)
 {
     struct proto_header h;
@@ -86,8 +100,10 @@ int proto_recv(int fd, uint32_t *type, sbuf *b)
     int rc = proto_recv_header(fd, type, &len);
     if (rc < 0 || len == 0)
         return rc;
-    if ((rc = sbuf_reserve(b, len)) < 0)
-        return rc;
+    if ((rc = sbuf_reserve(b, len)) < 0) {
+        int io = proto_recv_drop(fd, len); /* in step for the next frame */
+        return io < 0 ? io : rc;
+    }
     if ((rc = proto_recv_body(fd, b->p, len)) < 0)
         return rc;
     b->len = len;

@@ -47,9 +47,16 @@ enum proto_type {
     PROTO_DATA,         /* worker -> parent: output bytes (redacted audio) */
     PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
     PROTO_ERROR,        /* either way: int32 code + reason */
-    ZYG_CONFIG = 100,   /* server -> zygote: the default model's asr_config */
-    ZYG_SPAWN,          /* server -> zygote: a worker's name (+ its socket) */
-    ZYG_OK,             /* zygote -> server: int32 pid (0 for CONFIG) */
+    /* A live stream session (PROTO_STREAM_*, below). */
+    PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
+    PROTO_STREAM_PCM,       /* parent -> worker: PCM16 samples (an even number of bytes) */
+    PROTO_STREAM_COMMIT,    /* parent -> worker: end the utterance now */
+    PROTO_STREAM_CLOSE,     /* parent -> worker: u32 1 finish (PROTO_RESULT) / 0 abandon */
+    PROTO_STREAM_EVENT,     /* worker -> parent: one session event */
+    PROTO_STREAM_DONE,      /* worker -> parent: the message was handled, its events sent */
+    ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config */
+    ZYG_SPAWN,              /* server -> zygote: a worker's name (+ its socket) */
+    ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG) */
 };
 
 /* What a request asks of a worker. */
@@ -71,7 +78,11 @@ int proto_send(int fd, uint32_t type, const void *payload, size_t len);
 int proto_recv_header(int fd, uint32_t *type, uint32_t *len);
 /* Reads exactly len payload bytes. */
 int proto_recv_body(int fd, void *buf, size_t len);
-/* Header and payload into b (cleared first; its cap applies). */
+/* Reads and drops len payload bytes (a frame nobody can hold). */
+int proto_recv_drop(int fd, size_t len);
+/* Header and payload into b (cleared first; its cap applies). When b
+ * cannot hold the payload it is read and dropped (the stream stays in
+ * step) and PHS_ENOMEM / PHS_ETOOBIG returned. */
 int proto_recv(int fd, uint32_t *type, sbuf *b);
 
 /* ---- packets with a descriptor (the zygote's control socket) ------------------ */
@@ -128,5 +139,30 @@ void proto_words_free(asr_word *w, size_t n);
 int proto_get_result(proto_cursor *c, asr_result **out);
 /* An error payload: its code (always negative) and reason into msg. */
 int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
+
+/* ---- live stream sessions ------------------------------------------------------
+ * PROTO_STREAM_OPEN in place of a PROTO_REQ makes the worker a live session's
+ * (speech/livesess.h on its own decoder, which is then live for good: the
+ * worker ends with the session). Each message of the parent (OPEN, PCM,
+ * COMMIT, CLOSE) is answered by the PROTO_STREAM_EVENTs it caused, then
+ * PROTO_STREAM_DONE, or PROTO_ERROR (the session is over); a finishing CLOSE
+ * ends with PROTO_RESULT (the whole asr_result) instead of DONE. One
+ * message at a time: the parent reads the answer before it sends more. */
+
+#define PROTO_STREAM_MAX_PCM (PROTO_MAX_FRAME / 2) /* samples in one PROTO_STREAM_PCM */
+
+struct livesess_config;
+struct livesess_event;
+
+/* PROTO_STREAM_OPEN's payload (rate and VAD; not the event handler). */
+int proto_put_stream_open(sbuf *b, const struct livesess_config *c);
+/* Into *c (event and ctx untouched); c->bad for a malformed one. */
+void proto_get_stream_open(proto_cursor *c, struct livesess_config *out);
+/* PROTO_STREAM_EVENT's payload. */
+int proto_put_stream_event(sbuf *b, const struct livesess_event *ev);
+/* An event into *ev, its text and words in new memory (proto_stream_event_clear).
+ * PHS_EINVAL for a malformed one, PHS_ENOMEM. */
+int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev);
+void proto_stream_event_clear(struct livesess_event *ev);
 
 #endif

@@ -275,7 +275,13 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
         _exit(1);
     sbuf_init(&b, PROTO_MAX_FRAME);
     for (;;) {
-        if (proto_recv(fd, &type, &b) < 0 || type != PROTO_REQ)
+        if (proto_recv(fd, &type, &b) < 0)
+            break;
+        if (type == PROTO_STREAM_OPEN) { /* the decoder turns live: the worker's last work */
+            worker_stream(fd, w.dec, &b);
+            break;
+        }
+        if (type != PROTO_REQ)
             break;
         if (wk_request(&w, &b) < 0)
             break;

@@ -4,13 +4,15 @@
  * or a profile, is built now, while files can still be opened), confines
  * itself (worker/confine.h) with the limits it was given and only its
  * socket kept, answers PROTO_READY, then serves requests one at a time
- * (worker/proto.h) until its socket closes. Never returns.
+ * (worker/proto.h) until its socket closes, or ends after serving one live
+ * stream session (its decoder is live for good then). Never returns.
  */
 #ifndef PHS_WORKER_WORKER_H
 #define PHS_WORKER_WORKER_H
 
 #include <stddef.h>
 
+#include "core/sbuf.h"
 #include "speech/asr.h"
 
 struct worker_base {
@@ -23,6 +25,12 @@ struct worker_base {
 
 /* The worker named name on socket fd. */
 _Noreturn void worker_run(const struct worker_base *base, int fd, const char *name);
+
+/* A live stream session (worker_stream.c): PROTO_STREAM_OPEN's payload in
+ * open, then the session's messages on fd until it closes or fails; the
+ * session decodes on dec, which is then live for good (the worker must end
+ * afterwards). */
+void worker_stream(int fd, asr_decoder *dec, const sbuf *open);
 
 /* Names the calling process: its comm (prctl) and its argv area. */
 void worker_set_name(char *argv_area, size_t argv_len, const char *name);

@@ -1,0 +1,92 @@
+/* proto_stream: the payloads of a live stream session's messages. See
+ * proto.h ("live stream sessions"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/wipe.h"
+#include "speech/livesess.h"
+#include "worker/proto.h"
+
+#define PARTIAL_TEXT_MAX (64u * 1024u) /* bytes of a partial's text */
+
+int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
+{
+    int rc = proto_put_u32(b, (uint32_t)c->sample_rate);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->vad.enabled);
+    if (rc == 0)
+        rc = proto_put_f64(b, c->vad.threshold);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)c->vad.prefix_padding_ms);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)c->vad.silence_duration_ms);
+    return rc;
+}
+
+void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
+{
+    uint32_t rate = proto_get_u32(c);
+    uint32_t vad = proto_get_u32(c);
+    double threshold = proto_get_f64(c);
+    uint32_t prefix = proto_get_u32(c);
+    uint32_t silence = proto_get_u32(c);
+    /* Values are range-checked by livesess_check_config; here only what
+     * fits an int. */
+    if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000)
+        c->bad = true;
+    out->sample_rate = (int)rate;
+    out->vad.enabled = vad == 1;
+    out->vad.threshold = threshold;
+    out->vad.prefix_padding_ms = (int)prefix;
+    out->vad.silence_duration_ms = (int)silence;
+}
+
+int proto_put_stream_event(sbuf *b, const struct livesess_event *ev)
+{
+    int rc = proto_put_u32(b, (uint32_t)ev->type);
+    if (rc == 0)
+        rc = proto_put_u64(b, ev->item);
+    if (rc == 0)
+        rc = proto_put_u64(b, ev->audio_ms);
+    if (rc == 0)
+        rc = proto_put_u64(b, ev->end_ms);
+    if (rc == 0)
+        rc = proto_put_str(b, ev->type == LIVESESS_PARTIAL ? ev->text : NULL);
+    if (rc == 0)
+        rc = proto_put_words(b, ev->words, ev->type == LIVESESS_UTTERANCE ? ev->n_words : 0);
+    return rc;
+}
+
+void proto_stream_event_clear(struct livesess_event *ev)
+{
+    wipe_free_str((char *)ev->text);
+    proto_words_free((asr_word *)ev->words, ev->n_words);
+    memset(ev, 0, sizeof(*ev));
+}
+
+int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev)
+{
+    int err = 0;
+    asr_word *w = NULL;
+    size_t n = 0;
+    memset(ev, 0, sizeof(*ev));
+    uint32_t type = proto_get_u32(c);
+    ev->item = proto_get_u64(c);
+    ev->audio_ms = proto_get_u64(c);
+    ev->end_ms = proto_get_u64(c);
+    char *text = proto_get_str(c, &err);
+    int rc = err ? err : proto_get_words(c, &w, &n);
+    ev->type = (enum livesess_event_type)type;
+    ev->words = w;
+    ev->n_words = n;
+    if (rc == 0 && (c->bad || type > LIVESESS_UTTERANCE || (type == LIVESESS_PARTIAL) != !!text ||
+                    (text && strlen(text) > PARTIAL_TEXT_MAX)))
+        rc = PHS_EINVAL;
+    if (rc == 0 && type == LIVESESS_UTTERANCE) /* the words joined, as in the worker */
+        rc = (text = asr_join_words(w, n)) ? 0 : PHS_ENOMEM;
+    ev->text = text;
+    if (rc < 0)
+        proto_stream_event_clear(ev);
+    return rc;
+}
