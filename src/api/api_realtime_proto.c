@@ -323,6 +323,13 @@ int rt_decoder_failed(struct rt_session *s, int rc)
     if (rc == PHS_EUNSUPPORTED)
         return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_unavailable", NULL,
                         "Live decoding is not available on this server.");
+    if (rc == PHS_EDECODER_CRASHED)
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_crashed", NULL,
+                        "The decoder process of this session crashed and was replaced.");
+    if (rc == PHS_EDECODER_TIMEOUT)
+        return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_timeout", NULL,
+                        "The decoder process of this session missed its deadline or CPU limit "
+                        "and was stopped.");
     return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_error", NULL,
                     "The audio could not be decoded.");
 }

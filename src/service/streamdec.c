@@ -20,6 +20,7 @@ struct streamdec {
     pool_stream *ps;         /* with worker processes: the session in a worker */
     struct streamdec_config cfg;
     uint64_t in_samples; /* fed (worker sessions; livesess counts its own) */
+    bool fault_told;     /* a worker fault's audit record was written */
 };
 
 _Static_assert((int)STREAMDEC_SPEECH_STARTED == (int)LIVESESS_SPEECH_STARTED &&
@@ -52,17 +53,28 @@ static int on_live_event(void *ctx, const struct livesess_event *le)
     return s->cfg.event ? s->cfg.event(s->cfg.ctx, &ev) : 0;
 }
 
+/* A worker session's outcome: a worker that died or overran gets its audit
+ * record (once: the error is sticky). */
+static int told(streamdec *s, int rc)
+{
+    if (jobs_worker_fault(rc) && !s->fault_told) {
+        s->fault_told = true;
+        jobs_audit_worker_fault(s->pool, NULL, rc, "realtime_session", NULL);
+    }
+    return rc;
+}
+
 int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n)
 {
     if (!s->ps)
         return livesess_feed(s->live, pcm, n);
     s->in_samples += n;
-    return pool_stream_feed(s->ps, pcm, n);
+    return told(s, pool_stream_feed(s->ps, pcm, n));
 }
 
 int streamdec_commit(streamdec *s)
 {
-    return s->ps ? pool_stream_commit(s->ps) : livesess_commit(s->live);
+    return s->ps ? told(s, pool_stream_commit(s->ps)) : livesess_commit(s->live);
 }
 
 uint64_t streamdec_audio_ms(const streamdec *s)
@@ -91,7 +103,7 @@ int streamdec_close(streamdec *s, asr_result **out)
 {
     if (!s)
         return 0;
-    int rc = s->ps ? pool_stream_close(s->ps, out) : livesess_close(s->live, out);
+    int rc = s->ps ? told(s, pool_stream_close(s->ps, out)) : livesess_close(s->live, out);
     session_free(s);
     return rc;
 }
@@ -147,7 +159,7 @@ static int open_in_worker(streamdec *s, pool *p, struct jobs_options *opts,
     } else if ((rc = pool_lease(p, tenant, &w, msg, msg_len)) < 0) {
         return rc;
     }
-    return pool_stream_open(p, w, lc, &s->ps, msg, msg_len);
+    return told(s, pool_stream_open(p, w, lc, &s->ps, msg, msg_len));
 }
 
 /* The session on a live decoding core of this process. */

@@ -10,6 +10,10 @@
 //   node realtime-client.mjs closed URL KEY OUT HOW                 expect an error event then a close,
 //                                                                   print "CODE error.code"
 //   node realtime-client.mjs hold URL KEY N OUT                     open N sessions, print each outcome
+//   node realtime-client.mjs crash URL KEY OUT FLAG                 a second of audio committed and
+//                                                                   transcribed, FLAG.ready written; once
+//                                                                   FLAG.go exists more audio: print
+//                                                                   "CODE error.code" of the end
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -234,6 +238,33 @@ async function hold(url, key, n, out) {
     for (const s of socks) s.ws.close(1000);
 }
 
+// A session whose decoder is in a known state (its first utterance done,
+// FLAG.ready), held until the test has acted on its worker (FLAG.go), then
+// fed again: prints how it ended.
+async function crash(url, key, out, flag) {
+    const ws = open(url, key);
+    const second = Buffer.alloc(48000).toString('base64');
+    let held = false;
+    const done = session(ws, out, (ev) => {
+        if (ev.type === 'session.created') {
+            ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
+            ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+        } else if (ev.type.endsWith('.completed') && !held) {
+            held = true;
+            fs.writeFileSync(flag + '.ready', '');
+            const wait = () => {
+                if (!fs.existsSync(flag + '.go')) return setTimeout(wait, 50); // polls a condition
+                ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
+                ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+            };
+            wait();
+        }
+    });
+    const r = await done;
+    const err = r.events.find((e) => e.type === 'error');
+    console.log(err ? `${r.code} ${err.error.code}` : `${r.code} no error`);
+}
+
 // run as a program (browser-test.mjs imports readWav and resample only)
 const [mode, ...a] = process.argv.slice(2);
 if (import.meta.url !== pathToFileURL(process.argv[1]).href) { /* imported */ }
@@ -242,6 +273,7 @@ else if (mode === 'plain') await plain(a[0], a[1], a[2], a.slice(3));
 else if (mode === 'refused') await refused(a[0], a[1], a[2], a[3]);
 else if (mode === 'closed') await closed(a[0], a[1], a[2], a[3]);
 else if (mode === 'hold') await hold(a[0], a[1], Number(a[2]), a[3]);
+else if (mode === 'crash') await crash(a[0], a[1], a[2], a[3]);
 else fail('unknown mode ' + mode);
 // a refused handshake leaves a kept-alive HTTP connection open: do not wait for it
 if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(0);
