@@ -153,6 +153,32 @@ static int profile_error(int rc, char *msg, size_t msg_len)
     return rc;
 }
 
+/* What o's model is built from: cfg (the default's with o's vocabulary
+ * and search), whether its profile is a tenant's own (decrypted to build
+ * it), and the profile's identity. Read at every request: a profile
+ * replaced or deleted, a key rotated or a tenant offboarded (possibly by
+ * another process) changes the identity, so a model built before is never
+ * served. */
+static int model_plan(jobs *j, const struct jobs_options *o, asr_config *cfg, bool *own,
+                      struct tprofile_identity *id, char *msg, size_t msg_len)
+{
+    int rc;
+    memset(id, 0, sizeof(*id));
+    if (!j->cfg.asr) {
+        snprintf(msg, msg_len, "this server has no per-request models");
+        return PHS_EUNSUPPORTED;
+    }
+    *cfg = *j->cfg.asr;
+    cfg->vocabulary = o->vocabulary;
+    cfg->search = o->search;
+    *own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
+    if (j->cfg.store && (rc = tprofile_identity(j->cfg.store, o->tenant_id, o->profile, id)) < 0)
+        return profile_error(rc, msg, msg_len);
+    if (*own && !j->cfg.store)
+        return profile_error(PHS_ENOTFOUND, msg, msg_len);
+    return 0;
+}
+
 /* Builds the model o asks for (cfg: the default's with o's vocabulary and
  * search) into c: a worker process of its own with a pool (c->pool), else
  * a model and decoder here. A tenant profile (own) is decrypted into a
@@ -196,25 +222,11 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
     struct modelcache_key key;
     struct custom *c = NULL;
     int rc = 0;
+    asr_config cfg;
+    bool own;
     *out = NULL;
-    memset(&id, 0, sizeof(id));
-    if (!j->cfg.asr) {
-        snprintf(msg, msg_len, "this server has no per-request models");
-        return PHS_EUNSUPPORTED;
-    }
-    asr_config cfg = *j->cfg.asr;
-    cfg.vocabulary = o->vocabulary;
-    cfg.search = o->search;
-    bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
-    /* Read at every request: a profile replaced or deleted, a key rotated
-     * or a tenant offboarded (possibly by another process) changes the key,
-     * so a model built before is never served. */
-    if (j->cfg.store && (rc = tprofile_identity(j->cfg.store, o->tenant_id, o->profile, &id)) < 0)
-        goto out_profile_error;
-    if (own && !j->cfg.store) {
-        rc = PHS_ENOTFOUND;
-        goto out_profile_error;
-    }
+    if ((rc = model_plan(j, o, &cfg, &own, &id, msg, msg_len)) < 0)
+        return rc;
     if ((rc = modelcache_key_make(j->cache, o->tenant_id, id.key_version, o->profile, id.profile_id,
                                   o->vocabulary, &key)) < 0) {
         snprintf(msg, msg_len, "the recognition options are invalid");
@@ -276,8 +288,6 @@ out_free_custom:
 out_unreserve:
     modelcache_unreserve(j->cache, need);
     return rc;
-out_profile_error:
-    return profile_error(rc, msg, msg_len);
 }
 
 int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, char *msg,
@@ -286,20 +296,15 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
     struct tprofile_identity id;
     struct custom c = {.pool = j->cfg.pool};
     int rc;
+    asr_config cfg;
+    bool own;
     *out = NULL;
-    memset(&id, 0, sizeof(id));
-    if (!j->cfg.asr || !j->cfg.pool) {
-        snprintf(msg, msg_len, "this server has no per-request models");
+    if (!j->cfg.pool) {
+        snprintf(msg, msg_len, "this server has no worker processes");
         return PHS_EUNSUPPORTED;
     }
-    asr_config cfg = *j->cfg.asr;
-    cfg.vocabulary = o->vocabulary;
-    cfg.search = o->search;
-    bool own = o->profile && o->profile[0] && !tprofile_builtin(o->profile);
-    if (j->cfg.store && (rc = tprofile_identity(j->cfg.store, o->tenant_id, o->profile, &id)) < 0)
-        return profile_error(rc, msg, msg_len);
-    if (own && !j->cfg.store)
-        return profile_error(PHS_ENOTFOUND, msg, msg_len);
+    if ((rc = model_plan(j, o, &cfg, &own, &id, msg, msg_len)) < 0)
+        return rc;
     if ((rc = custom_build(j, o, own, &cfg, &c, msg, msg_len)) < 0)
         return rc;
     pthread_mutex_lock(&j->mu);
