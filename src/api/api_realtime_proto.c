@@ -320,6 +320,9 @@ int rt_decoder_failed(struct rt_session *s, int rc)
     if (rc == PHS_EBUSY)
         return rt_error(s, WS_CLOSE_TRY_LATER, "rate_limit_error", "server_busy", NULL,
                         "The server has no room for another live decoder now; retry shortly.");
+    if (rc == PHS_ETENANT_BUSY)
+        return rt_error(s, WS_CLOSE_TRY_LATER, "rate_limit_error", "tenant_busy", NULL,
+                        "Your tenant holds all the decoder processes it may; retry shortly.");
     if (rc == PHS_EUNSUPPORTED)
         return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "decoder_unavailable", NULL,
                         "Live decoding is not available on this server.");

@@ -156,7 +156,7 @@ static int open_in_worker(streamdec *s, pool *p, struct jobs_options *opts,
             opts->model_failed = true;
             return rc;
         }
-    } else if ((rc = pool_lease(p, tenant, &w, msg, msg_len)) < 0) {
+    } else if ((rc = pool_lease_within_cap(p, tenant, &w, msg, msg_len)) < 0) {
         return rc;
     }
     return told(s, pool_stream_open(p, w, lc, &s->ps, msg, msg_len));

@@ -22,7 +22,8 @@
  * in-process decoders (tests, benchmarks): a decoder of the session's own
  * from the shared or a cached per-request model, taking the same share of
  * the budget. streamdec_open fails with PHS_EBUSY when the budget has no
- * room now.
+ * room now, and with PHS_ETENANT_BUSY when the tenant already holds all
+ * the workers it may (tenant isolation).
  *
  * Threading: one caller thread per session at a time (feed, commit and close
  * of one session must not run concurrently); sessions are independent and
