@@ -1,0 +1,161 @@
+/* Unit tests for the live stream messages of the worker protocol
+ * (worker/proto_stream.c) and for frame readers staying in step when a
+ * payload cannot be held (worker/proto.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "speech/livesess.h"
+#include "worker/proto.h"
+
+static const asr_word words[] = {{"chest", 1.0, 1.4, 0.9f}, {"pain", 1.4, 1.9, 0.8f}};
+
+static void event_round_trip(void **state)
+{
+    (void)state;
+    const struct livesess_event in[] = {
+        {.type = LIVESESS_SPEECH_STARTED, .item = 3, .audio_ms = 700},
+        {.type = LIVESESS_PARTIAL, .item = 3, .audio_ms = 700, .text = "chest"},
+        {.type = LIVESESS_UTTERANCE,
+         .item = 3,
+         .audio_ms = 700,
+         .end_ms = 2100,
+         .text = "chest pain",
+         .words = words,
+         .n_words = 2},
+        {.type = LIVESESS_UTTERANCE, .item = 4, .audio_ms = 2100, .end_ms = 2500, .text = ""},
+    };
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        sbuf b;
+        sbuf_init(&b, PROTO_MAX_FRAME);
+        assert_int_equal(proto_put_stream_event(&b, &in[i]), 0);
+        proto_cursor c;
+        proto_cursor_init(&c, b.p, b.len);
+        struct livesess_event ev;
+        assert_int_equal(proto_get_stream_event(&c, &ev), 0);
+        assert_int_equal(ev.type, in[i].type);
+        assert_int_equal(ev.item, in[i].item);
+        assert_int_equal(ev.audio_ms, in[i].audio_ms);
+        assert_int_equal(ev.end_ms, in[i].end_ms);
+        assert_int_equal(ev.n_words, in[i].n_words);
+        if (in[i].text)
+            assert_string_equal(ev.text, in[i].text);
+        else
+            assert_null(ev.text);
+        for (size_t k = 0; k < ev.n_words; k++) {
+            assert_string_equal(ev.words[k].text, words[k].text);
+            assert_true(ev.words[k].end == words[k].end);
+        }
+        proto_stream_event_clear(&ev);
+        sbuf_free(&b);
+    }
+}
+
+/* Every cut of a valid event, and events that lie, are PHS_EINVAL (never
+ * an overread; ASan watches). */
+static void malformed_events_refused(void **state)
+{
+    (void)state;
+    struct livesess_event in = {
+        .type = LIVESESS_UTTERANCE, .item = 1, .text = "chest pain", .words = words, .n_words = 2};
+    sbuf b;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    assert_int_equal(proto_put_stream_event(&b, &in), 0);
+    for (size_t cut = 0; cut < b.len; cut++) {
+        proto_cursor c;
+        proto_cursor_init(&c, b.p, cut);
+        struct livesess_event ev;
+        assert_int_equal(proto_get_stream_event(&c, &ev), PHS_EINVAL);
+        assert_null(ev.text);
+        assert_null(ev.words);
+    }
+    uint32_t bad_type = 9; /* no such event */
+    memcpy(b.p, &bad_type, sizeof(bad_type));
+    proto_cursor c;
+    proto_cursor_init(&c, b.p, b.len);
+    struct livesess_event ev;
+    assert_int_equal(proto_get_stream_event(&c, &ev), PHS_EINVAL);
+    sbuf_free(&b);
+    /* a partial without its text */
+    struct livesess_event p = {.type = LIVESESS_PARTIAL, .text = NULL};
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    assert_int_equal(proto_put_stream_event(&b, &p), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_stream_event(&c, &ev), PHS_EINVAL);
+    sbuf_free(&b);
+}
+
+static void open_round_trip(void **state)
+{
+    (void)state;
+    struct livesess_config in = {.sample_rate = 24000};
+    livesess_vad_default(&in.vad);
+    in.vad.silence_duration_ms = 700;
+    sbuf b;
+    sbuf_init(&b, 4096);
+    assert_int_equal(proto_put_stream_open(&b, &in), 0);
+    proto_cursor c;
+    proto_cursor_init(&c, b.p, b.len);
+    struct livesess_config out;
+    memset(&out, 0, sizeof(out));
+    proto_get_stream_open(&c, &out);
+    assert_false(c.bad);
+    assert_int_equal(out.sample_rate, 24000);
+    assert_true(out.vad.enabled);
+    assert_true(out.vad.threshold == in.vad.threshold);
+    assert_int_equal(out.vad.prefix_padding_ms, in.vad.prefix_padding_ms);
+    assert_int_equal(out.vad.silence_duration_ms, 700);
+    proto_cursor_init(&c, b.p, b.len - 1); /* cut */
+    proto_get_stream_open(&c, &out);
+    assert_true(c.bad);
+    b.p[4] = 2; /* vad flag neither 0 nor 1 */
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_open(&c, &out);
+    assert_true(c.bad);
+    sbuf_free(&b);
+}
+
+/* A frame too large for the reader's buffer is read and dropped: the next
+ * frame is read whole, in step. */
+static void reader_stays_in_step(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    char big[3000];
+    memset(big, 'a', sizeof(big));
+    assert_int_equal(proto_send(sv[0], PROTO_STREAM_EVENT, big, sizeof(big)), 0);
+    assert_int_equal(proto_send(sv[0], PROTO_STREAM_DONE, "ok", 2), 0);
+    sbuf b;
+    sbuf_init(&b, 100);
+    uint32_t type = 0;
+    assert_int_equal(proto_recv(sv[1], &type, &b), PHS_ETOOBIG);
+    assert_int_equal(type, PROTO_STREAM_EVENT);
+    assert_int_equal(proto_recv(sv[1], &type, &b), 0);
+    assert_int_equal(type, PROTO_STREAM_DONE);
+    assert_int_equal(b.len, 2);
+    assert_memory_equal(b.p, "ok", 2);
+    sbuf_free(&b);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(event_round_trip),
+        cmocka_unit_test(malformed_events_refused),
+        cmocka_unit_test(open_round_trip),
+        cmocka_unit_test(reader_stays_in_step),
+    };
+    return cmocka_run_group_tests_name("proto_stream", tests, NULL, NULL);
+}
