@@ -124,7 +124,10 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
  * of it: the best accuracy for files. Live mode decodes each piece of audio
  * as it is fed, reports the hypothesis so far (listener.partial), and ends
  * an utterance only when told (asr_decoder_end_utterance, asr_decoder_skip)
- * or at the longest utterance; the caller finds the ends (speech/vad.h). */
+ * or at the longest utterance; the caller finds the ends (speech/vad.h).
+ * The partials come from that incremental pass (normalised with a running
+ * mean); an ended utterance's words come from decoding its whole audio again
+ * as batch mode does, so they match what a file of that audio would give. */
 typedef enum asr_mode { ASR_MODE_BATCH, ASR_MODE_LIVE } asr_mode;
 
 #define ASR_PARTIAL_SECONDS 0.1 /* audio between two looks at the hypothesis */

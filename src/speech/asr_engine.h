@@ -35,6 +35,11 @@ typedef struct asr_engine {
     int (*utt_feed)(void *dec, const int16_t *pcm, size_t n);
     int (*utt_partial)(void *dec, char *buf, size_t len);
     int (*utt_end)(void *dec, asr_engine_word_fn word, void *ctx);
+    /* After utt_end: decodes pcm, the whole utterance just ended, as decode
+     * does (its own normalisation, every pass) and reports its words; the
+     * live state (running normalisation) is kept for the next utt_start. */
+    int (*utt_redecode)(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word,
+                        void *ctx);
 } asr_engine;
 
 extern const asr_engine asr_engine_pocketsphinx;

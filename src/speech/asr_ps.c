@@ -402,13 +402,60 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
     return report_words(ps, word, ctx);
 }
 
+/* The search of the live pass. It only shows partials (an utterance's words
+ * come from utt_redecode), so it is the first pass alone, capped like the
+ * candidate setting of docs/ENGINE.md: about half the CPU of the full
+ * search, which the final decode still pays. */
+#define LIVE_SEARCH "live"
+static const char *const live_params[] = {"-fwdflat", "-bestpath", "-maxhmmpf", "-maxwpf", NULL};
+static const long live_values[] = {0, 0, 3000, 20};
+
+/* The batch search: the decoder's n-gram search that is not the live
+ * pass's (the decoder also holds a phone-loop search for lookahead). */
+static const char *batch_search(ps_decoder_t *ps)
+{
+    const char *name = NULL;
+    for (ps_search_iter_t *it = ps_search_iter(ps); it; it = ps_search_iter_next(it)) {
+        name = ps_search_iter_val(it);
+        if (strcmp(name, LIVE_SEARCH) != 0 && ps_get_lm(ps, name)) {
+            ps_search_iter_free(it);
+            return name;
+        }
+    }
+    return NULL;
+}
+
+/* Switches to the live search, made on first use over the batch search's
+ * language model with live_params in place of the configured values. */
+static int use_live_search(ps_decoder_t *ps)
+{
+    if (ps_get_lm(ps, LIVE_SEARCH))
+        return ps_set_search(ps, LIVE_SEARCH) < 0 ? PHS_EENGINE : 0;
+    const char *batch = batch_search(ps);
+    ngram_model_t *lm = batch ? ps_get_lm(ps, batch) : NULL;
+    if (!lm)
+        return PHS_EENGINE;
+    cmd_ln_t *cfg = ps_get_config(ps);
+    long saved[sizeof(live_values) / sizeof(live_values[0])];
+    for (int i = 0; live_params[i]; i++) {
+        saved[i] = cmd_ln_int_r(cfg, live_params[i]);
+        cmd_ln_set_int_r(cfg, live_params[i], live_values[i]);
+    }
+    int rc = ps_set_lm(ps, LIVE_SEARCH, lm);
+    for (int i = 0; live_params[i]; i++)
+        cmd_ln_set_int_r(cfg, live_params[i], saved[i]);
+    if (rc < 0 || ps_set_search(ps, LIVE_SEARCH) < 0)
+        return PHS_EENGINE;
+    return 0;
+}
+
 static int utt_start(void *dec)
 {
     ps_decoder_t *ps = dec;
     /* A new stream restarts the frame count (word times are the
      * utterance's) and the noise estimate, as decode does; the running
      * cepstral mean carries over from the stream's earlier utterances. */
-    if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
+    if (use_live_search(ps) < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
     return 0;
 }
@@ -484,6 +531,43 @@ static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
     return word ? report_words(dec, word, ctx) : 0;
 }
 
+/* The running normalisation of the live passes, kept aside while a whole
+ * utterance is decoded in batch (which overwrites the mean). */
+struct cmn_saved {
+    mfcc_t mean[64], sum[64];
+    int32 nframe;
+};
+
+/* Decodes pcm again as decode does (whole-utterance normalisation, every
+ * pass). The front end turns itself to running normalisation for good once
+ * it was fed in pieces, so the configured kind is put back for this
+ * decode, and the running state is restored after it. */
+static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word,
+                        void *ctx)
+{
+    ps_decoder_t *ps = dec;
+    feat_t *feat = ps_get_feat(ps);
+    cmn_t *cmn = feat ? feat->cmn_struct : NULL;
+    if (!cmn || cmn->veclen <= 0 || cmn->veclen > 64)
+        return PHS_EENGINE;
+    struct cmn_saved sv;
+    size_t vl = (size_t)cmn->veclen * sizeof(mfcc_t);
+    memcpy(sv.mean, cmn->cmn_mean, vl);
+    memcpy(sv.sum, cmn->sum, vl);
+    sv.nframe = cmn->nframe;
+    const char *batch = batch_search(ps);
+    if (!batch || ps_set_search(ps, batch) < 0)
+        return PHS_EENGINE;
+    cmn_type_t live = feat->cmn;
+    feat->cmn = cmn_type_from_str(cmd_ln_str_r(ps_get_config(ps), "-cmn"));
+    int rc = decode(dec, pcm, n, word, ctx);
+    feat->cmn = live;
+    memcpy(cmn->cmn_mean, sv.mean, vl);
+    memcpy(cmn->sum, sv.sum, vl);
+    cmn->nframe = sv.nframe;
+    return rc;
+}
+
 const asr_engine asr_engine_pocketsphinx = {
     .name = "pocketsphinx",
     .model_load = model_load,
@@ -496,4 +580,5 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_feed = utt_feed,
     .utt_partial = utt_partial,
     .utt_end = utt_end,
+    .utt_redecode = utt_redecode,
 };
