@@ -7,6 +7,10 @@
  * after the end of speech (as the VAD decides it: speech_stopped), each
  * stream's lag behind real time, and the word error rate of the streamed
  * text against the references beside the batch decode's on the same audio.
+ * The batch reference: how long after a recording's end the batch decode of
+ * it (what the file endpoint does after an upload) takes, and its CPU per
+ * audio second beside the streams'. The load average is printed at the
+ * start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
  */
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "service/jobs.h"
@@ -35,14 +40,14 @@ struct stream {
     double t0;
     double onset_wall; /* when the current speech's onset was fed (wall, s) */
     bool want_partial;
-    struct sample first_partial, final;
+    struct sample first_partial, final, final_sound;
     double stopped_wall;
     double max_lag, end_lag;
     char *text;
     size_t text_len, text_cap;
 };
 
-static jobs *pool;
+static jobs *jpool;
 static int16_t *audio;
 static size_t audio_n;
 static struct streamdec_vad vad_cfg;
@@ -52,6 +57,26 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(int who)
+{
+    struct timespec ts;
+    clock_gettime(who, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_load(const char *when)
+{
+    char buf[128] = "";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof(buf), f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    printf("load average (1, 5, 15 min) at the %s: %s\n", when, buf);
 }
 
 static void add(struct sample *s, double v)
@@ -95,8 +120,10 @@ static int on_event(void *ctx, const struct streamdec_event *ev)
         st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
         break;
     case STREAMDEC_UTTERANCE:
-        if (st->stopped_wall > 0)
+        if (st->stopped_wall > 0) {
             add(&st->final, t - st->stopped_wall);
+            add(&st->final_sound, t - st->stopped_wall + vad_cfg.silence_duration_ms / 1000.0);
+        }
         st->stopped_wall = 0;
         append(st, ev->text);
         break;
@@ -110,7 +137,7 @@ static void *run_stream(void *arg)
     struct streamdec_config c = {.sample_rate = 16000, .vad = vad_cfg, .event = on_event, .ctx = st};
     streamdec *s;
     char msg[256];
-    if (streamdec_open(pool, NULL, &c, &s, msg, sizeof(msg)) != 0) {
+    if (streamdec_open(jpool, NULL, &c, &s, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "stream %d: %s\n", st->index, msg);
         return NULL;
     }
@@ -227,7 +254,7 @@ int main(int argc, char **argv)
     }
     struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
     audio_limits_default(&jc.limits);
-    pool = jobs_start(&jc, &err, msg, sizeof(msg));
+    jpool = jobs_start(&jc, &err, msg, sizeof(msg));
     streamdec_vad_default(&vad_cfg);
 
     /* The playlist and the batch decode of each file. */
@@ -236,6 +263,9 @@ int main(int argc, char **argv)
     char *refs = calloc(1, 1);
     size_t refs_len = 0;
     uint32_t seed = 5;
+    static struct sample batch_time;
+    double batch_cpu = 0, batch_audio = 0;
+    print_load("start");
     asr_decoder *d = asr_decoder_new(model, &err);
     char *batch_all = calloc(1, 1);
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -246,9 +276,13 @@ int main(int argc, char **argv)
             continue;
         }
         asr_result *r;
+        double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
         asr_decoder_start(d);
         asr_decoder_feed(d, p, n);
         asr_decoder_finish(d, &r);
+        add(&batch_time, now() - w0);
+        batch_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+        batch_audio += (double)n / 16000;
         char *bt = asr_result_text(r);
         size_t w;
         batch_edits += edits(bt, argv[i + 1], &w);
@@ -278,19 +312,22 @@ int main(int argc, char **argv)
            files, (double)audio_n / 16000, n_streams, PIECE_MS);
 
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
+    double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
-    struct sample fp = {0}, fin = {0};
+    static struct sample fp, fin, fin_sound;
     size_t live_edits = 0;
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
         pthread_join(st[i].th, NULL);
         for (size_t k = 0; k < st[i].first_partial.n; k++)
             add(&fp, st[i].first_partial.v[k]);
-        for (size_t k = 0; k < st[i].final.n; k++)
+        for (size_t k = 0; k < st[i].final.n; k++) {
             add(&fin, st[i].final.v[k]);
+            add(&fin_sound, st[i].final_sound.v[k]);
+        }
         size_t w;
         live_edits += edits(st[i].text ? st[i].text : "", refs, &w);
         if (st[i].max_lag > max_lag)
@@ -299,22 +336,33 @@ int main(int argc, char **argv)
                st[i].max_lag, st[i].end_lag);
         free(st[i].text);
     }
+    double stream_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     double live_wer = 100.0 * (double)live_edits / (double)(ref_words * (size_t)n_streams);
     double batch_wer = 100.0 * (double)batch_edits / (double)ref_words;
     printf("first partial after speech starts: median %.0f ms (target 300), p95 %.0f ms (target "
            "600), %zu utterances\n",
            pct(&fp, 0.5) * 1000, pct(&fp, 0.95) * 1000, fp.n);
-    printf("final after speech_stopped: median %.0f ms, p95 %.0f ms (target 500; speech_stopped "
-           "itself comes %d ms after the last sound)\n",
-           pct(&fin, 0.5) * 1000, pct(&fin, 0.95) * 1000, vad_cfg.silence_duration_ms);
-    printf("largest lag of any stream: %.3f s\n", max_lag);
+    printf("final after speech_stopped: median %.0f ms, p95 %.0f ms (target 500)\n",
+           pct(&fin, 0.5) * 1000, pct(&fin, 0.95) * 1000);
+    printf("final after the last sound (speech_stopped less its %d ms of silence): median %.0f "
+           "ms, p95 %.0f ms\n",
+           vad_cfg.silence_duration_ms, pct(&fin_sound, 0.5) * 1000, pct(&fin_sound, 0.95) * 1000);
+    printf("batch reference (the file endpoint): a recording's result %.0f ms (median) / %.0f ms "
+           "(p95) after its upload ends (its decode, one at a time)\n",
+           pct(&batch_time, 0.5) * 1000, pct(&batch_time, 0.95) * 1000);
+    printf("largest lag of any stream: %.3f s (target: not falling behind)\n", max_lag);
+    printf("CPU per audio second: streamed %.3f (all %d streams, VAD and resampling included), "
+           "batch %.3f\n",
+           stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,
+           batch_audio > 0 ? batch_cpu / batch_audio : NAN);
     printf("WER streamed %.1f%% vs batch %.1f%% on the same recordings (%zu words; target: within 1 "
            "point)\n",
            live_wer, batch_wer, ref_words);
+    print_load("end");
     free(st);
     free(refs);
     free(audio);
-    jobs_stop(pool);
+    jobs_stop(jpool);
     asr_model_free(model);
     return 0;
 }
