@@ -542,8 +542,7 @@ struct cmn_saved {
  * pass). The front end turns itself to running normalisation for good once
  * it was fed in pieces, so the configured kind is put back for this
  * decode, and the running state is restored after it. */
-static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word,
-                        void *ctx)
+static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
     ps_decoder_t *ps = dec;
     feat_t *feat = ps_get_feat(ps);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,12 +486,72 @@ static void test_asr_live(void **state)
     asr_decoder_free(d);
 }
 
+static void on_live_partial(void *ctx, const char *text, double start)
+{
+    (void)text;
+    (void)start;
+    (*(size_t *)ctx)++;
+}
+
+/* A live utterance's words are the batch decode's of the same audio, word
+ * for word (text, times, confidences), while partials come as it is fed;
+ * the second utterance too (the live pass's running state survives the
+ * final decode in between). */
+static void test_live_final_is_batch(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    size_t partials = 0;
+    asr_decoder *live = asr_decoder_new(model, &err), *batch = asr_decoder_new(model, &err);
+    assert_non_null(live);
+    assert_non_null(batch);
+    asr_listener l = {.partial = on_live_partial, .ctx = &partials};
+    asr_decoder_set_listener(live, &l);
+    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(live), 0);
+    asr_result *b[2];
+    for (int u = 0; u < 2; u++) {
+        size_t a = bounds[u][0], z = bounds[u][1];
+        assert_int_equal(asr_decoder_skip(live, a - (u ? bounds[0][1] : 0)), 0);
+        for (size_t off = a; off < z; off += 320)
+            assert_int_equal(asr_decoder_feed(live, rec.s + off, z - off < 320 ? z - off : 320), 0);
+        assert_int_equal(asr_decoder_end_utterance(live), 0);
+        assert_int_equal(asr_decoder_start(batch), 0);
+        assert_int_equal(asr_decoder_feed(batch, rec.s + a, z - a), 0);
+        assert_int_equal(asr_decoder_finish(batch, &b[u]), 0);
+        assert_true(b[u]->n_words > 3);
+    }
+    asr_result *r;
+    assert_int_equal(asr_decoder_finish(live, &r), 0);
+    assert_true(partials > 2);
+    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
+    for (size_t i = 0; i < r->n_words; i++) {
+        int u = i >= b[0]->n_words;
+        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
+        double off = (double)bounds[u][0] / 16000.0;
+        assert_string_equal(r->words[i].text, bw->text);
+        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
+        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
+        assert_true(r->words[i].confidence == bw->confidence);
+    }
+    asr_result_free(r);
+    asr_result_free(b[0]);
+    asr_result_free(b[1]);
+    asr_decoder_free(live);
+    asr_decoder_free(batch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vad_session), cmocka_unit_test(test_commit),
-        cmocka_unit_test(test_rates),       cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_open_errors), cmocka_unit_test(test_asr_live),
+        cmocka_unit_test(test_vad_session),
+        cmocka_unit_test(test_commit),
+        cmocka_unit_test(test_rates),
+        cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_asr_live),
+        cmocka_unit_test(test_live_final_is_batch),
     };
     return cmocka_run_group_tests_name("streamdec", tests, setup, teardown);
 }
