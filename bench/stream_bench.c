@@ -2,15 +2,14 @@
  *
  * Plays a set of recordings (each with 1 s of quiet noise around it) into N
  * stream sessions at once, each on its own thread, paced at real time
- * (20 ms pieces, sleeping until each is due). Reports, beside the targets:
- * first partial after the start of speech (median, 95th percentile), final
- * after the end of speech (as the VAD decides it: speech_stopped), each
- * stream's lag behind real time, and the word error rate of the streamed
- * text against the references beside the batch decode's on the same audio.
- * The batch reference: how long after a recording's end the batch decode of
- * it (what the file endpoint does after an upload) takes, and its CPU per
- * audio second beside the streams'. The load average is printed at the
- * start and the end (the machine is shared; times measure it too).
+ * (20 ms pieces, sleeping until each is due) through the live decoding core
+ * in this process (speech/livesess, one session and decoder per stream). Reports, beside the
+ * targets: first partial after the start of speech (median, 95th percentile), final after the end
+ * of speech (as the VAD decides it: speech_stopped), each stream's lag behind real time, and the
+ * word error rate of the streamed text against the references beside the batch decode's on the same
+ * audio. The batch reference: how long after a recording's end the batch decode of it (what the
+ * file endpoint does after an upload) takes, and its CPU per audio second beside the streams'. The
+ * load average is printed at the start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
  */
@@ -22,9 +21,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "service/jobs.h"
-#include "service/streamdec.h"
+#include "speech/asr.h"
 #include "speech/audio.h"
+#include "speech/livesess.h"
 
 #define PIECE_MS   20
 #define MAX_EVENTS 4096
@@ -47,10 +46,10 @@ struct stream {
     size_t text_len, text_cap;
 };
 
-static jobs *jpool;
+static asr_model *model;
 static int16_t *audio;
 static size_t audio_n;
-static struct streamdec_vad vad_cfg;
+static struct livesess_vad vad_cfg;
 
 static double now(void)
 {
@@ -100,26 +99,27 @@ static void append(struct stream *st, const char *t)
     st->text_len += l;
 }
 
-static int on_event(void *ctx, const struct streamdec_event *ev)
+static int on_event(void *ctx, const struct livesess_event *ev)
 {
     struct stream *st = ctx;
     double t = now();
     switch (ev->type) {
-    case STREAMDEC_SPEECH_STARTED:
+    case LIVESESS_SPEECH_STARTED:
         /* the onset itself: the start less the prefix padding */
-        st->onset_wall = st->t0 + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
+        st->onset_wall =
+            st->t0 + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         st->want_partial = true;
         break;
-    case STREAMDEC_PARTIAL:
+    case LIVESESS_PARTIAL:
         if (st->want_partial) {
             add(&st->first_partial, t - st->onset_wall);
             st->want_partial = false;
         }
         break;
-    case STREAMDEC_SPEECH_STOPPED:
+    case LIVESESS_SPEECH_STOPPED:
         st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
         break;
-    case STREAMDEC_UTTERANCE:
+    case LIVESESS_UTTERANCE:
         if (st->stopped_wall > 0) {
             add(&st->final, t - st->stopped_wall);
             add(&st->final_sound, t - st->stopped_wall + vad_cfg.silence_duration_ms / 1000.0);
@@ -134,10 +134,10 @@ static int on_event(void *ctx, const struct streamdec_event *ev)
 static void *run_stream(void *arg)
 {
     struct stream *st = arg;
-    struct streamdec_config c = {.sample_rate = 16000, .vad = vad_cfg, .event = on_event, .ctx = st};
-    streamdec *s;
+    struct livesess_config c = {.sample_rate = 16000, .vad = vad_cfg, .event = on_event, .ctx = st};
+    livesess *s;
     char msg[256];
-    if (streamdec_open(jpool, NULL, &c, &s, msg, sizeof(msg)) != 0) {
+    if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "stream %d: %s\n", st->index, msg);
         return NULL;
     }
@@ -152,14 +152,14 @@ static void *run_stream(void *arg)
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
         }
-        streamdec_feed(s, audio + off, audio_n - off < piece ? audio_n - off : piece);
+        livesess_feed(s, audio + off, audio_n - off < piece ? audio_n - off : piece);
     }
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
     if (st->end_lag > st->max_lag)
         st->max_lag = st->end_lag;
     asr_result *r = NULL;
-    streamdec_close(s, &r);
+    livesess_close(s, &r);
     asr_result_free(r);
     return NULL;
 }
@@ -183,7 +183,8 @@ static double pct(struct sample *s, double p)
 static size_t edits(const char *hyp, const char *ref, size_t *ref_words)
 {
     char *h = strdup(hyp), *r = strdup(ref), *save;
-    char **hw = calloc(strlen(hyp) + 1, sizeof(char *)), **rw = calloc(strlen(ref) + 1, sizeof(char *));
+    char **hw = calloc(strlen(hyp) + 1, sizeof(char *)),
+         **rw = calloc(strlen(ref) + 1, sizeof(char *));
     size_t nh = 0, nr = 0;
     for (char *t = strtok_r(h, " ", &save); t; t = strtok_r(NULL, " ", &save))
         hw[nh++] = t;
@@ -243,19 +244,17 @@ int main(int argc, char **argv)
         return 2;
     }
     int n_streams = atoi(argv[1]);
+    setvbuf(stdout, NULL, _IOLBF, 0);
     asr_config c;
     char msg[256];
     int err;
     asr_config_default(&c);
-    asr_model *model = asr_model_load(&c, &err, msg, sizeof(msg));
+    model = asr_model_load(&c, &err, msg, sizeof(msg));
     if (!model) {
         fprintf(stderr, "model: %s\n", msg);
         return 1;
     }
-    struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
-    audio_limits_default(&jc.limits);
-    jpool = jobs_start(&jc, &err, msg, sizeof(msg));
-    streamdec_vad_default(&vad_cfg);
+    livesess_vad_default(&vad_cfg);
 
     /* The playlist and the batch decode of each file. */
     size_t cap = 16000 * 60 * 10, ref_words = 0, batch_edits = 0, files = 0;
@@ -308,8 +307,9 @@ int main(int argc, char **argv)
     }
     asr_decoder_free(d);
     free(batch_all);
-    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), real-time pace, %d ms pieces\n",
-           files, (double)audio_n / 16000, n_streams, PIECE_MS);
+    printf(
+        "%zu recordings, %.1f s of audio, %d concurrent stream(s), real-time pace, %d ms pieces\n",
+        files, (double)audio_n / 16000, n_streams, PIECE_MS);
 
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
@@ -355,14 +355,14 @@ int main(int argc, char **argv)
            "batch %.3f\n",
            stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,
            batch_audio > 0 ? batch_cpu / batch_audio : NAN);
-    printf("WER streamed %.1f%% vs batch %.1f%% on the same recordings (%zu words; target: within 1 "
-           "point)\n",
-           live_wer, batch_wer, ref_words);
+    printf(
+        "WER streamed %.1f%% vs batch %.1f%% on the same recordings (%zu words; target: within 1 "
+        "point)\n",
+        live_wer, batch_wer, ref_words);
     print_load("end");
     free(st);
     free(refs);
     free(audio);
-    jobs_stop(jpool);
     asr_model_free(model);
     return 0;
 }
