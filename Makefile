@@ -32,10 +32,20 @@ all: $(BUILD)/phiscribe build/medical/profile.conf
 # sources in data/medical; binaries of every build type find it here.
 MEDICAL_PROFILE := $(CURDIR)/build/medical
 $(BUILD)/obj/speech/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
-build/medical/profile.conf: Makefile build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
+# The profile's model is then merged with the general one into build/medical/lm.bin
+# (tools/lmmerge; docs/ENGINE.md, "One language model"), so the decoder scores one model.
+GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
+build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
 	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.3
+	$(Q)build/lmmerge $(GENERAL_LM) build/medical
+
+# Build-time tool, not part of the server (it carries a sphinxbase repair).
+build/lmmerge: tools/lmmerge.c
+	@mkdir -p build
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -ldl -lm
 
 deps:
 	@scripts/install-deps

@@ -157,8 +157,18 @@ out_free_vm:
     return lm;
 }
 
-/* Builds the decoder's search: the general model interpolated with the
- * profile chain's models and the caller's vocabulary. The profile's and the
+/* True when the chain's base profile holds the general model and its own
+ * model merged into one (tools/lmmerge) from this decoder's general model:
+ * that one model then stands for both, scored once per lookup instead of
+ * twice and log-added. */
+static bool use_merged(const ps_model *m)
+{
+    return m->chain.n > 0 && m->chain.merged_lm[0] && !strcmp(m->chain.merged_general, m->argv[3]);
+}
+
+/* Builds the decoder's search: the general model (or the base profile's
+ * merged one) interpolated with the profile chain's other models and the
+ * caller's vocabulary; a single model is used as it is. The profile's and the
  * caller's words enter the dictionary first, while the decoder has no search,
  * so no language model is modified (adding words to the general model's trie
  * corrupts it in this PocketSphinx). */
@@ -168,19 +178,21 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
     char *names[PROFILE_MAX_CHAIN + 2] = {"general", "p1", "p2", "p3", "vocabulary"};
     float32 weights[PROFILE_MAX_CHAIN + 2];
     int n = 0, rc = PHS_EENGINE, added = 0;
+    bool merged = use_merged(m);
     for (int i = 0; i < m->chain.n; i++)
         if (profile_dict_each(m->chain.dict[i], add_dict_word, ps) < 0)
             return PHS_EENGINE;
     for (size_t i = 0; i < m->n_vocab; i++)
         add_word(ps, m->vocab[i], NULL, &added);
 
-    models[n] = ngram_model_read(ps_get_config(ps), m->argv[3], NGRAM_AUTO, ps_get_logmath(ps));
+    models[n] = ngram_model_read(ps_get_config(ps), merged ? m->chain.merged_lm : m->argv[3],
+                                 NGRAM_AUTO, ps_get_logmath(ps));
     if (!models[n])
         goto out_free_models;
-    weights[n++] = m->chain.weight[0];
-    for (int i = 0; i < m->chain.n; i++) {
-        models[n] = ngram_model_read(ps_get_config(ps), m->chain.lm[i], NGRAM_AUTO,
-                                     ps_get_logmath(ps));
+    weights[n++] = m->chain.weight[0] + (merged ? m->chain.weight[1] : 0);
+    for (int i = merged ? 1 : 0; i < m->chain.n; i++) {
+        models[n] =
+            ngram_model_read(ps_get_config(ps), m->chain.lm[i], NGRAM_AUTO, ps_get_logmath(ps));
         if (!models[n])
             goto out_free_models;
         weights[n] = m->chain.weight[i + 1];
@@ -193,7 +205,8 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
             weights[i] *= 1 - VOCAB_WEIGHT;
         weights[n++] = VOCAB_WEIGHT;
     }
-    ngram_model_t *lm = ngram_model_set_init(ps_get_config(ps), models, names, weights, n);
+    ngram_model_t *lm = n == 1 ? ngram_model_retain(models[0])
+                               : ngram_model_set_init(ps_get_config(ps), models, names, weights, n);
     if (!lm)
         goto out_free_models;
     int set_rc = ps_set_lm(ps, "profile", lm);

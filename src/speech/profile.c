@@ -65,8 +65,11 @@ static bool profile_file_ok(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Reads dir/profile.conf: base name and weight. */
-static int profile_read_conf(const char *dir, char *base, size_t base_len, double *weight)
+/* Reads dir/profile.conf: base name, weight and, when the profile holds a
+ * merged model, its file and general model (merged and general get "" when
+ * absent; each PROFILE_PATH_MAX bytes). */
+static int profile_read_conf(const char *dir, char *base, size_t base_len, double *weight,
+                             char *merged, char *general)
 {
     char path[PROFILE_PATH_MAX], line[PROFILE_LINE_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/profile.conf", dir) >= sizeof(path))
@@ -77,6 +80,7 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
     int rc = 0;
     snprintf(base, base_len, "general");
     *weight = -1;
+    merged[0] = general[0] = '\0';
     while (fgets(line, sizeof(line), f)) {
         char *eq = strchr(line, '=');
         if (line[0] == '#' || !eq)
@@ -103,6 +107,17 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
                 rc = PHS_EINVAL;
                 break;
             }
+        } else if (!strcmp(key, "merged")) {
+            if (!*val || strchr(val, '/') ||
+                (size_t)snprintf(merged, PROFILE_PATH_MAX, "%s/%s", dir, val) >= PROFILE_PATH_MAX) {
+                rc = PHS_EINVAL;
+                break;
+            }
+        } else if (!strcmp(key, "merged_general")) {
+            if ((size_t)snprintf(general, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX) {
+                rc = PHS_EINVAL;
+                break;
+            }
         }
     }
     fclose(f);
@@ -115,7 +130,7 @@ int profile_resolve(const char *dir, profile_chain *out)
 {
     const char *dirs[PROFILE_MAX_CHAIN];
     double weights[PROFILE_MAX_CHAIN];
-    char base[16];
+    char base[16], merged[PROFILE_PATH_MAX], general[PROFILE_PATH_MAX];
     int n = 0, rc;
     memset(out, 0, sizeof(*out));
     out->weight[0] = 1;
@@ -127,8 +142,16 @@ int profile_resolve(const char *dir, profile_chain *out)
     while (dir) {
         if (n == PROFILE_MAX_CHAIN)
             return PHS_EINVAL;
-        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n])) < 0)
+        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n], merged, general)) < 0)
             return rc;
+        /* Only the base profile's merged model (the one over the general
+         * model) replaces models; the last one read is the base. */
+        if (merged[0] && general[0] && profile_file_ok(merged)) {
+            memcpy(out->merged_lm, merged, sizeof(merged));
+            memcpy(out->merged_general, general, sizeof(general));
+        } else {
+            out->merged_lm[0] = out->merged_general[0] = '\0';
+        }
         dirs[n++] = dir;
         dir = strcmp(base, "medical") || !strcmp(dirs[n - 1], medical_dir()) ? NULL
                                                                                    : medical_dir();
@@ -211,7 +234,8 @@ int profile_build(const char *text, size_t len, const char *out_dir, const char 
         goto out_free_lm;
     }
     if ((rc = lm_add_text(m, text, len)) < 0 || (rc = lm_estimate(m)) < 0) {
-        snprintf(msg, msg_len, rc == PHS_EEMPTY ? "the text has no words" : "cannot count the text");
+        snprintf(msg, msg_len,
+                 rc == PHS_EEMPTY ? "the text has no words" : "cannot count the text");
         goto out_free_lm;
     }
     if (mkdir(out_dir, 0700) < 0 && errno != EEXIST) {
@@ -266,8 +290,8 @@ int profile_build(const char *text, size_t len, const char *out_dir, const char 
         snprintf(msg, msg_len, "cannot write %s", path);
         goto out_free_words;
     }
-    fprintf(f, "# phiscribe recognition profile (docs/MEDICAL.md)\nbase = %s\nweight = %.3f\n", base,
-            weight);
+    fprintf(f, "# phiscribe recognition profile (docs/MEDICAL.md)\nbase = %s\nweight = %.3f\n",
+            base, weight);
     rc = fclose(f) != 0 ? PHS_EIO : 0;
 out_free_words:
     profile_words_free(&known);

@@ -8,7 +8,13 @@
  *   lm.arpa       n-gram model of the profile's text (lm.h)
  *   words.dict    pronunciations of its words the general dictionary lacks
  * The recogniser interpolates the models of the chain at run time, so a
- * profile costs only its own text's size on disk.
+ * profile costs only its own text's size on disk. A profile over the general
+ * model can also hold that interpolation precomputed (tools/lmmerge, run by
+ * `make` for the shipped medical profile):
+ *   lm.bin          the general model and lm.arpa merged at the profile's
+ *                   weight, one binary model
+ *   profile.conf    "merged = lm.bin" and "merged_general = PATH", the
+ *                   general model it was merged with
  */
 #ifndef PHS_PROFILE_H
 #define PHS_PROFILE_H
@@ -16,7 +22,7 @@
 #include <stddef.h>
 
 #define PROFILE_MAX_CHAIN 3 /* general + medical + customer */
-#define PROFILE_PATH_MAX 4096
+#define PROFILE_PATH_MAX  4096
 
 /* Where `make` builds the shipped medical profile. */
 #ifndef PHS_MEDICAL_PROFILE
@@ -30,6 +36,10 @@ typedef struct profile_chain {
     /* Interpolation weights; weight[0] is the general model's. Sum to 1. */
     float weight[PROFILE_MAX_CHAIN + 1];
     int n; /* profiles in the chain (0: general only) */
+    /* The base profile's merged model (general + lm[0] at their weights) and
+     * the general model it was built from; both "" when it has none. */
+    char merged_lm[PROFILE_PATH_MAX];
+    char merged_general[PROFILE_PATH_MAX];
 } profile_chain;
 
 /* Resolves dir (and its base) into a chain. "general" and "none" name the

@@ -157,6 +157,41 @@ static void chain_over_medical(void **state)
     assert_int_equal(profile_resolve(d, &ch), 0);
 }
 
+/* A base profile holding the general model merged with its own
+ * (tools/lmmerge): the chain names the merged file and the general model it
+ * was built from, for the base profile only; a merged file that is absent or
+ * named with a path is not used. */
+static void merged_model(void **state)
+{
+    profile_chain ch;
+    write_file(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g/en-us.lm.bin\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.merged_lm, ""); /* lm.bin not there yet */
+    write_file(medical, "lm.bin", "binary model");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_int_equal(ch.n, 1);
+    path_is(ch.merged_lm, medical, "lm.bin");
+    assert_string_equal(ch.merged_general, "/g/en-us.lm.bin");
+    assert_float_equal(ch.weight[0] + ch.weight[1], 1.0, 1e-6);
+
+    /* over medical: the base's merged model, the top profile's lm.arpa */
+    const char *d = make_profile("cardio2", "base = medical\nweight = 0.5\n");
+    assert_int_equal(profile_resolve(d, &ch), 0);
+    assert_int_equal(ch.n, 2);
+    path_is(ch.merged_lm, medical, "lm.bin");
+    path_is(ch.lm[1], d, "lm.arpa");
+
+    /* the file is named inside the profile, never by a path */
+    write_file(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = ../lm.bin\nmerged_general = /g\n");
+    assert_int_equal(profile_resolve("medical", &ch), PHS_EINVAL);
+    write_file(medical, "profile.conf", "base = general\nweight = 0.3\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.merged_lm, "");
+    assert_string_equal(ch.merged_general, "");
+}
+
 static void invalid_profiles(void **state)
 {
     profile_chain ch;
@@ -344,9 +379,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(general_alone),      cmocka_unit_test(one_profile_over_general),
-        cmocka_unit_test(chain_over_medical), cmocka_unit_test(invalid_profiles),
-        cmocka_unit_test(dictionary_reading), cmocka_unit_test(build_over_medical),
-        cmocka_unit_test(build_errors),
+        cmocka_unit_test(chain_over_medical), cmocka_unit_test(merged_model),
+        cmocka_unit_test(invalid_profiles),   cmocka_unit_test(dictionary_reading),
+        cmocka_unit_test(build_over_medical), cmocka_unit_test(build_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
