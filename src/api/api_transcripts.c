@@ -21,6 +21,7 @@
 #include "records/retention.h"
 #include "service/jobcreate.h"
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "text/transcript.h"
 
 #define LIST_DEFAULT_LIMIT 20
@@ -213,7 +214,7 @@ static void create_req_clear(struct server *srv, struct create_req *c, bool remo
     free(c->opts_text);
     c->opts_text = NULL;
     if (remove_vocabulary && c->vobj.id[0])
-        blob_remove(srv->blobdir, c->vobj.id);
+        store_object_data_remove(srv->store, c->vobj.id);
 }
 
 /* The options kept with the job (jobopts.h): label and profile names and
@@ -327,7 +328,7 @@ static int create_handle(struct http_req *req, struct server *srv,
         goto fail_blob;
     u->audited = true;
     if (outcome != JOBCREATE_NEW) { /* nothing new was kept: its files go */
-        blob_remove(srv->blobdir, u->obj_id);
+        store_object_data_remove(srv->store, u->obj_id);
         create_req_clear(srv, &c, true);
         if (outcome == JOBCREATE_REPLAY)
             return create_reply(req, &t, true);
@@ -342,7 +343,8 @@ static int create_handle(struct http_req *req, struct server *srv,
     return create_reply(req, &t, false);
 
 fail_blob:
-    blob_remove(srv->blobdir, u->obj_id); /* its key was never committed: unreadable anyway */
+    /* its key was never committed: unreadable anyway */
+    store_object_data_remove(srv->store, u->obj_id);
     create_req_clear(srv, &c, true);
     return http_reply_err(req, rc, NULL, "The job could not be stored."), rc;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -356,13 +357,14 @@ static int server_open_store(struct server *srv, size_t *swept, size_t *orphans,
                              size_t msg_len)
 {
     int rc = PHS_ENOMEM;
-    srv->store = store_open(srv->cfg.data_dir, STORE_OPEN_SERVER, &rc, msg, msg_len);
+    srv->store =
+        store_open_url(srv->cfg.data_dir, srv->cfg.store_url, STORE_OPEN_SERVER, &rc, msg, msg_len);
     if (!srv->store)
         return rc;
     snprintf(srv->blobdir, sizeof(srv->blobdir), "%s/%s", store_dir(srv->store), STORE_BLOB_DIR);
-    blob_sweep_tmp(srv->blobdir, swept);
+    store_object_data_sweep(srv->store, SERVER_ORPHAN_MIN_AGE_S, swept);
     store_tx *stx;
-    if (store_begin_read(srv->store, &stx) == 0) {
+    if (!srv->cfg.store_url && store_begin_read(srv->store, &stx) == 0) {
         blob_sweep_orphans(srv->blobdir, object_known, stx, SERVER_ORPHAN_MIN_AGE_S, orphans);
         store_rollback(stx);
     }

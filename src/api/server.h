@@ -51,6 +51,7 @@ struct server_realtime {
 
 struct server_config {
     const char *data_dir;        /* resolved data directory */
+    const char *store_url;       /* PostgreSQL store (docs/SCALING.md); NULL: SQLite in data_dir */
     struct http_config http;     /* listener, TLS, connection limits */
     int workers;                 /* transcription threads (>= 1) */
     int queue_max;               /* synchronous requests waiting at most */

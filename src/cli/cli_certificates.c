@@ -7,6 +7,7 @@
 
 #include "records/audit.h"
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "records/certificate.h"
 #include "cli/cli.h"
 #include "cli/cliargs.h"
@@ -149,7 +150,7 @@ static int check_against_store(store *s, const struct certificate *c, const json
         int orc = store_object_get(tx, t.id, c->objects[i].id, &o);
         bool keyless = orc == 0 && !o.has_dk;
         crypto_wipe(&o, sizeof(o));
-        if (!keyless || blob_exists(blobdir, c->objects[i].id)) {
+        if (!keyless || store_object_data_exists(tx, c->objects[i].id)) {
             snprintf(why, whylen, "object %s is not destroyed in the data directory",
                      c->objects[i].id);
             rc = PHS_ECORRUPT;

@@ -19,7 +19,6 @@
 #include "cli/cli.h"
 #include "cli/cliadm.h"
 #include "cli/config.h"
-#include "core/dburl.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -327,12 +326,12 @@ static void check_store(struct report *r, const char *dir, const char *url)
     int err;
     char why[512];
     if (url) {
-        char shown[DBURL_MAX + 1];
-        dburl_redact(url, shown, sizeof(shown));
+        char shown[CONFIG_STORE_URL_MAX];
+        store_url_redact(url, shown, sizeof(shown));
         add(r, PASS, "164.312(a)(2)(iv) encryption", "store", "PostgreSQL %s, key files in %s",
             shown, dir);
     }
-    store *s = cliadm_store_open(dir, url, STORE_OPEN_READONLY, &err, why, sizeof(why));
+    store *s = store_open_url(dir, url, STORE_OPEN_READONLY, &err, why, sizeof(why));
     if (!s) {
         add(r, FAIL, "164.312(a)(2)(iv) encryption", "open the data directory", "%s", why);
         return;
@@ -598,7 +597,7 @@ int cli_doctor(int argc, char **argv)
     const char *url = cliadm_store_url(store_flag);
     if (!url && have_config && c.store[0])
         url = c.store;
-    if (url && dburl_check(url, why, sizeof(why)) < 0) {
+    if (url && store_url_check(url, why, sizeof(why)) < 0) {
         fprintf(stderr, "phiscribe doctor: %s\n", why);
         json_decref(r.checks);
         return CLI_USAGE;

@@ -6,7 +6,6 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
-#include "core/dburl.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -36,16 +35,11 @@ int cli_init(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *url = cliadm_store_url(store_flag);
-    if (url) {
-        /* Refused before anything is created: nothing to undo. */
-        if (dburl_check(url, why, sizeof(why)) < 0) {
-            fprintf(stderr, "phiscribe init: %s\n", why);
-            return CLI_USAGE;
-        }
-        fprintf(stderr, "phiscribe init: PostgreSQL store not built yet (--store)\n");
-        return CLI_FAIL;
+    if (url && store_url_check(url, why, sizeof(why)) < 0) {
+        fprintf(stderr, "phiscribe init: %s\n", why);
+        return CLI_USAGE;
     }
-    int rc = store_create(dir, why, sizeof(why));
+    int rc = store_create_url(dir, url, why, sizeof(why));
     if (rc < 0) {
         fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
         return CLI_FAIL;

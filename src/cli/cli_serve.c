@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "http/http.h"
-#include "core/dburl.h"
 #include "core/err.h"
 #include "api/server.h"
 #include "records/syslogfwd.h"
@@ -118,12 +117,10 @@ int cli_serve(int argc, char **argv)
         }
     }
     if (c.store[0]) {
-        if (dburl_check(c.store, why, sizeof(why)) < 0) {
+        if (store_url_check(c.store, why, sizeof(why)) < 0) {
             fprintf(stderr, "phiscribe serve: %s\n", why);
             return CLI_USAGE;
         }
-        fprintf(stderr, "phiscribe serve: PostgreSQL store not built yet (--store)\n");
-        return CLI_FAIL;
     }
     if (!c.tls_cert[0] != !c.tls_key[0]) {
         fprintf(stderr, "phiscribe serve: a TLS certificate and key go together\n");
@@ -138,6 +135,7 @@ int cli_serve(int argc, char **argv)
         return CLI_FAIL;
     }
     sc.data_dir = c.data_dir;
+    sc.store_url = c.store[0] ? c.store : NULL;
     if (c.workers)
         sc.workers = (int)c.workers;
     sc.queue_max = (int)c.queue_max;

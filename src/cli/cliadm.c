@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/dburl.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -22,20 +21,6 @@ const char *cliadm_store_url(const char *store_flag)
     return env && *env ? env : NULL;
 }
 
-store *cliadm_store_open(const char *dir, const char *url, unsigned flags, int *err, char *why,
-                         size_t whylen)
-{
-    if (!url)
-        return store_open(dir, flags, err, why, whylen);
-    if ((*err = dburl_check(url, why, whylen)) < 0)
-        return NULL;
-    snprintf(why, whylen,
-             "PostgreSQL store not built yet (--store); run without --store to use "
-             "the SQLite database in the data directory");
-    *err = PHS_EUNSUPPORTED;
-    return NULL;
-}
-
 store *cliadm_open(const char *data_flag, const char *store_flag, unsigned flags, int *exit_code)
 {
     char dir[STORE_PATH_MAX], why[STORE_PATH_MAX + 256] = "";
@@ -46,12 +31,12 @@ store *cliadm_open(const char *data_flag, const char *store_flag, unsigned flags
     }
     int err = 0;
     const char *url = cliadm_store_url(store_flag);
-    if (url && dburl_check(url, why, sizeof(why)) < 0) {
+    if (url && store_url_check(url, why, sizeof(why)) < 0) {
         fprintf(stderr, "phiscribe: %s\n", why);
         *exit_code = CLI_USAGE;
         return NULL;
     }
-    store *s = cliadm_store_open(dir, url, flags, &err, why, sizeof(why));
+    store *s = store_open_url(dir, url, flags, &err, why, sizeof(why));
     if (!s) {
         fprintf(stderr, "phiscribe: %s\n", why[0] ? why : err_str(err));
         *exit_code = CLI_FAIL;

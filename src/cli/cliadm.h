@@ -17,13 +17,6 @@
  * directory). */
 const char *cliadm_store_url(const char *store_flag);
 
-/* Opens the store of the data directory dir: its SQLite database, or the
- * PostgreSQL database at url (non-NULL) with dir holding the node's key
- * files. As store_open; a bad URL is PHS_EINVAL. Messages in why never hold
- * the URL's password (core/dburl.h). */
-store *cliadm_store_open(const char *dir, const char *url, unsigned flags, int *err, char *why,
-                         size_t whylen);
-
 /* Opens the data directory named by --data / $PHISCRIBE_DATA / default, and
  * the store cliadm_store_url(store_flag) names; prints the reason to stderr
  * and returns NULL on failure (*exit_code set). */

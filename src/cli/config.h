@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/dburl.h"
+/* Room for the store URL with its NUL (the INI reader takes 200-byte lines). */
+#define CONFIG_STORE_URL_MAX 1024
 
 struct http_config;
 
@@ -31,7 +32,7 @@ struct config {
     unsigned hsts_max_age; /* seconds */
     /* [storage] */
     char data_dir[PATH_MAX];
-    char store[DBURL_MAX + 1]; /* PostgreSQL URL (core/dburl.h); "" = SQLite in data_dir */
+    char store[CONFIG_STORE_URL_MAX]; /* PostgreSQL URL (docs/SCALING.md); "" = SQLite */
     unsigned purge_interval; /* seconds between retention purges */
     /* [jobs] */
     unsigned workers; /* 0 = number of CPU cores */

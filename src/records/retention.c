@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "core/err.h"
 #include "core/jsonout.h"
 #include "core/timeutil.h"
@@ -172,7 +173,7 @@ int retention_recover(store *s, const char *blobdir, int64_t *done, int64_t *fai
 int retention_certify(store *s, const char *blobdir, struct certificate *c, json_t **cert)
 {
     for (size_t i = 0; i < c->n_objects; i++)
-        blob_remove(blobdir, c->objects[i].id); /* PHS_ENOTFOUND: already gone */
+        store_object_data_remove(s, c->objects[i].id); /* PHS_ENOTFOUND: already gone */
     int rc = store_flush_erased(s);
     bool flushed = rc == 0;
     store_tx *tx;
@@ -185,7 +186,7 @@ int retention_certify(store *s, const char *blobdir, struct certificate *c, json
             o.destroyed_us)
             c->verified_keys_erased++;
         crypto_wipe(&o, sizeof(o));
-        if (!blob_exists(blobdir, c->objects[i].id))
+        if (!store_object_data_exists(tx, c->objects[i].id))
             c->verified_blobs_absent++;
     }
     if (!strcmp(c->resource_type, "tenant")) {

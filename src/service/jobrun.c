@@ -20,6 +20,7 @@
 #include "service/sealed.h"
 #include "speech/vocab.h"
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "text/redact_audio.h"
 #include "text/transcript.h"
 
@@ -526,7 +527,7 @@ static void run_free(struct run *r)
     const struct sealed *copies[] = {&r->text, &r->unred, &r->raudio};
     for (size_t i = 0; i < 3; i++) /* never referenced: no key was stored for them */
         if (copies[i]->have)
-            blob_remove(r->blobdir, copies[i]->obj.id);
+            store_object_data_remove(r->cfg->store, copies[i]->obj.id);
     certificate_clear(&r->cert);
     jobs_model_put(r->j, r->model);
     vocab_clear(&r->words);

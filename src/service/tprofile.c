@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/blob.h"
+#include "store/objstore.h"
 #include "records/certificate.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
@@ -399,7 +400,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         *out = p;
 out:
     if (blob_made)
-        blob_remove(blobdir, p.object); /* its key was never committed */
+        store_object_data_remove(s, p.object); /* its key was never committed */
     tprofile_dir_remove(dir);
     return rc;
 }

@@ -226,12 +226,50 @@ struct blob_writer {
     char tmp_path[PATH_MAX];
     char final_path[PATH_MAX];
     uint8_t wrapped[CRYPTO_WRAPPED_LEN]; /* dk under the tenant key, made up front */
+    /* A remote object (blob_writer_new_remote): its id, the piece being
+     * filled, how many pieces are stored; fd is -1. */
+    const struct blob_remote *remote; /* &remote_copy, or NULL: a file */
+    struct blob_remote remote_copy;
+    char id[BLOB_ID_MAX + 1];
+    uint8_t *piece;
+    size_t piece_len;
+    int64_t pieces;
 };
+
+/* Stores the filled part of the current piece as the next one. */
+static int piece_flush(blob_writer *w)
+{
+    int rc = w->remote->put(w->remote->ctx, w->id, w->pieces, w->piece, w->piece_len);
+    if (rc == PHS_OK) {
+        w->pieces++;
+        w->piece_len = 0;
+    }
+    return rc;
+}
+
+/* Sealed bytes into pieces of exactly BLOB_PIECE_MAX (the last may be
+ * shorter), each stored once full. */
+static int piece_add(blob_writer *w, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        size_t m = BLOB_PIECE_MAX - w->piece_len;
+        if (m > len)
+            m = len;
+        memcpy(w->piece + w->piece_len, buf, m);
+        w->piece_len += m;
+        buf += m;
+        len -= m;
+        int rc = w->piece_len == BLOB_PIECE_MAX ? piece_flush(w) : PHS_OK;
+        if (rc < 0)
+            return rc;
+    }
+    return PHS_OK;
+}
 
 static int writer_sink(void *ctx, const void *buf, size_t len)
 {
     blob_writer *w = ctx;
-    int rc = write_all(w->fd, buf, len);
+    int rc = w->remote ? piece_add(w, buf, len) : write_all(w->fd, buf, len);
     if (rc == PHS_OK)
         w->stored_bytes += len;
     return rc;
@@ -242,13 +280,59 @@ static void writer_destroy(blob_writer *w, bool remove_tmp)
 {
     if (w->fd >= 0)
         close(w->fd);
-    if (remove_tmp)
+    if (remove_tmp && w->remote && w->pieces > 0)
+        w->remote->remove(w->remote->ctx, w->id);
+    else if (remove_tmp && !w->remote)
         unlink(w->tmp_path);
+    free(w->piece); /* ciphertext only */
     crypto_seal_free(w->seal);
     crypto_sha256_free(w->sha);
     crypto_key_free(w->dk);
     crypto_wipe(w, sizeof(*w));
     free(w);
+}
+
+/* A fresh data key for the writer, wrapped under the tenant key at once,
+ * and the plaintext hash. */
+static int writer_keys(blob_writer *w, const crypto_key *tenant_key, const char *object_id)
+{
+    w->dk = crypto_key_generate();
+    w->sha = crypto_sha256_new();
+    if (!w->dk || !w->sha)
+        return PHS_ENOMEM;
+    char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
+    snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);
+    return crypto_key_wrap(tenant_key, w->dk, context, w->wrapped);
+}
+
+blob_writer *blob_writer_new_remote(const struct blob_remote *remote, const crypto_key *tenant_key,
+                                    const char *object_id, int *err)
+{
+    int rc = PHS_EINVAL;
+    blob_writer *w = NULL;
+    if (!remote || !tenant_key || !blob_id_valid(object_id))
+        goto out_err;
+    rc = PHS_ENOMEM;
+    if (!(w = calloc(1, sizeof(*w))))
+        goto out_err;
+    w->fd = -1;
+    w->remote_copy = *remote;
+    w->remote = &w->remote_copy;
+    memcpy(w->id, object_id, strlen(object_id) + 1);
+    if (!(w->piece = malloc(BLOB_PIECE_MAX)) || (rc = writer_keys(w, tenant_key, object_id)) < 0)
+        goto out_free;
+    rc = PHS_ENOMEM;
+    if (!(w->seal = crypto_seal_new(w->dk, object_id, writer_sink, w)))
+        goto out_free;
+    if (err)
+        *err = PHS_OK;
+    return w;
+out_free:
+    writer_destroy(w, false);
+out_err:
+    if (err)
+        *err = rc;
+    return NULL;
 }
 
 blob_writer *blob_writer_new(const char *blobdir, const crypto_key *tenant_key,
@@ -286,16 +370,7 @@ blob_writer *blob_writer_new(const char *blobdir, const crypto_key *tenant_key,
         rc = errno_to_phs(errno);
         goto out_free;
     }
-    w->dk = crypto_key_generate();
-    w->sha = crypto_sha256_new();
-    if (!w->dk || !w->sha) {
-        rc = PHS_ENOMEM;
-        goto out_free;
-    }
-    char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
-    snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);
-    rc = crypto_key_wrap(tenant_key, w->dk, context, w->wrapped);
-    if (rc < 0)
+    if ((rc = writer_keys(w, tenant_key, object_id)) < 0)
         goto out_free;
     w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (w->fd < 0) {
@@ -355,6 +430,30 @@ static int rename_noreplace(const char *tmp, const char *final)
     return PHS_OK;
 }
 
+/* What blob_writer_commit hands back. */
+static int writer_info(blob_writer *w, struct blob_info *info)
+{
+    memcpy(info->wrapped_key, w->wrapped, sizeof(info->wrapped_key));
+    info->plain_bytes = w->plain_bytes;
+    info->stored_bytes = w->stored_bytes;
+    int rc = crypto_sha256_final(w->sha, info->sha256);
+    w->sha = NULL;
+    return rc;
+}
+
+/* The commit of a remote object after its last chunk was sealed (rc): the
+ * last piece stored. Until the caller stores the object's row, the pieces
+ * are an orphan no one can decrypt (the data key is only in *info). */
+static int remote_commit(blob_writer *w, int rc, struct blob_info *info)
+{
+    if (rc == PHS_OK && w->piece_len)
+        rc = piece_flush(w);
+    if (rc == PHS_OK)
+        rc = writer_info(w, info);
+    writer_destroy(w, rc < 0);
+    return rc;
+}
+
 int blob_writer_commit(blob_writer *w, struct blob_info *info)
 {
     if (!w)
@@ -364,6 +463,8 @@ int blob_writer_commit(blob_writer *w, struct blob_info *info)
         rc = PHS_EINVAL;
     if (rc == PHS_OK)
         rc = crypto_seal_final(w->seal);
+    if (w->remote)
+        return remote_commit(w, rc, info);
     if (rc == PHS_OK && fsync(w->fd) < 0)
         rc = PHS_EIO;
     if (rc == PHS_OK) {
@@ -380,13 +481,8 @@ int blob_writer_commit(blob_writer *w, struct blob_info *info)
     }
     /* The object is in place; make its directory entry durable. */
     rc = fsync_dir(w->dir);
-    if (rc == PHS_OK) {
-        memcpy(info->wrapped_key, w->wrapped, sizeof(info->wrapped_key));
-        info->plain_bytes = w->plain_bytes;
-        info->stored_bytes = w->stored_bytes;
-        rc = crypto_sha256_final(w->sha, info->sha256);
-        w->sha = NULL;
-    }
+    if (rc == PHS_OK)
+        rc = writer_info(w, info);
     if (rc < 0)
         unlink(w->final_path); /* without its key handed back the file is useless */
     writer_destroy(w, false);
@@ -413,7 +509,52 @@ struct blob_reader {
      * most one full chunk and the last chunk, hence two chunks of room. */
     uint8_t out[2 * CRYPTO_CHUNK_LEN];
     uint8_t in[READ_LEN];
+    /* A remote object (blob_reader_open_remote): the next piece to read;
+     * fd is -1. */
+    const struct blob_remote *remote; /* &remote_copy, or NULL: a file */
+    struct blob_remote remote_copy;
+    char id[BLOB_ID_MAX + 1];
+    int64_t next_piece;
 };
+
+static int reader_sink(void *ctx, const void *buf, size_t len);
+
+/* The next bytes of the sealed stream into r->in: 0 at its end, < 0 an
+ * error. */
+static ssize_t reader_fill(blob_reader *r)
+{
+    if (!r->remote) {
+        ssize_t got;
+        do
+            got = read(r->fd, r->in, sizeof(r->in));
+        while (got < 0 && errno == EINTR);
+        return got < 0 ? PHS_EIO : got;
+    }
+    size_t n = 0;
+    int rc = r->remote->get(r->remote->ctx, r->id, r->next_piece, r->in, sizeof(r->in), &n);
+    if (rc == PHS_ENOTFOUND)
+        return r->next_piece == 0 ? PHS_ENOTFOUND : 0;
+    if (rc < 0)
+        return rc;
+    r->next_piece++;
+    return n ? (ssize_t)n : PHS_ECORRUPT; /* an empty piece is never stored */
+}
+
+/* The opener of the object's stream: its data key unwrapped under the
+ * tenant key (PHS_ECRYPTO when it is another object's or another key's). */
+static int reader_keys(blob_reader *r, const crypto_key *tenant_key,
+                       const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN], const char *object_id)
+{
+    int rc = 0;
+    char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
+    snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);
+    crypto_key *dk = crypto_key_unwrap(tenant_key, wrapped_key, context, &rc);
+    if (!dk)
+        return rc ? rc : PHS_ECRYPTO;
+    r->open = crypto_open_new(dk, object_id, reader_sink, r);
+    crypto_key_free(dk); /* the opener keeps its own expanded key */
+    return r->open ? PHS_OK : PHS_ENOMEM;
+}
 
 static int reader_sink(void *ctx, const void *buf, size_t len)
 {
@@ -431,7 +572,6 @@ blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
 {
     int rc;
     char path[PATH_MAX];
-    crypto_key *dk = NULL;
     blob_reader *r = NULL;
     if (!tenant_key || !wrapped_key) {
         rc = PHS_EINVAL;
@@ -468,17 +608,8 @@ blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
         rc = PHS_EIO;
         goto out_close;
     }
-    char context[sizeof(WRAP_CONTEXT_PREFIX) + BLOB_ID_MAX];
-    snprintf(context, sizeof(context), "%s%s", WRAP_CONTEXT_PREFIX, object_id);
-    dk = crypto_key_unwrap(tenant_key, wrapped_key, context, &rc);
-    if (!dk)
+    if ((rc = reader_keys(r, tenant_key, wrapped_key, object_id)) < 0)
         goto out_close;
-    r->open = crypto_open_new(dk, object_id, reader_sink, r);
-    crypto_key_free(dk); /* the opener keeps its own expanded key */
-    if (!r->open) {
-        rc = PHS_ENOMEM;
-        goto out_close;
-    }
     if (err)
         *err = PHS_OK;
     return r;
@@ -493,6 +624,31 @@ out_err:
     return NULL;
 }
 
+blob_reader *blob_reader_open_remote(const struct blob_remote *remote, const crypto_key *tenant_key,
+                                     const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN],
+                                     const char *object_id, int *err)
+{
+    int rc = PHS_EINVAL;
+    blob_reader *r = NULL;
+    if (!remote || !tenant_key || !wrapped_key || !blob_id_valid(object_id))
+        goto out;
+    rc = PHS_ENOMEM;
+    if (!(r = calloc(1, sizeof(*r))))
+        goto out;
+    r->fd = -1;
+    r->remote_copy = *remote;
+    r->remote = &r->remote_copy;
+    memcpy(r->id, object_id, strlen(object_id) + 1);
+    if ((rc = reader_keys(r, tenant_key, wrapped_key, object_id)) < 0) {
+        blob_reader_close(r);
+        r = NULL;
+    }
+out:
+    if (err)
+        *err = r ? PHS_OK : rc;
+    return r;
+}
+
 int blob_reader_read(blob_reader *r, void *buf, size_t cap, size_t *n)
 {
     if (!r || !n || (!buf && cap))
@@ -505,11 +661,9 @@ int blob_reader_read(blob_reader *r, void *buf, size_t cap, size_t *n)
         r->out_off = r->out_len = 0;
         if (r->done)
             return PHS_OK;
-        ssize_t got = read(r->fd, r->in, sizeof(r->in));
-        if (got < 0 && errno == EINTR)
-            continue;
+        ssize_t got = reader_fill(r);
         if (got < 0) {
-            r->error = PHS_EIO;
+            r->error = (int)got;
             return r->error;
         }
         int rc = got == 0 ? crypto_open_final(r->open)
@@ -541,7 +695,8 @@ void blob_reader_close(blob_reader *r)
 {
     if (!r)
         return;
-    close(r->fd);
+    if (r->fd >= 0)
+        close(r->fd);
     crypto_open_free(r->open);
     crypto_wipe(r, sizeof(*r));
     free(r);

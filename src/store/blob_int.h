@@ -5,6 +5,8 @@
 #ifndef PHS_BLOB_INT_H
 #define PHS_BLOB_INT_H
 
+#include <stdint.h>
+
 #include "crypto/crypto.h"
 #include "store/blob.h"
 
@@ -27,6 +29,36 @@ blob_reader *blob_reader_open(const char *blobdir, const crypto_key *tenant_key,
 int blob_read(const char *blobdir, const crypto_key *tenant_key,
               const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN], const char *object_id,
               blob_sink_fn sink, void *ctx);
+
+/* ---- remote objects ----------------------------------------------------------
+ * With a PostgreSQL store an object's sealed bytes (the same stream format)
+ * live in the database, not in blobs/, so that every node reads every
+ * object: a sequence of pieces 0, 1, ... of BLOB_PIECE_MAX bytes each (the
+ * last may be shorter), each stored by put as the writer fills it and read
+ * back one at a time by the reader. Whole objects are never buffered. */
+#define BLOB_PIECE_MAX CRYPTO_CHUNK_LEN
+struct blob_remote {
+    /* Stores piece seq of object id; PHS_EEXIST if it is there already (an
+     * object is never replaced). */
+    int (*put)(void *ctx, const char *id, int64_t seq, const void *buf, size_t len);
+    /* Reads piece seq into buf (cap >= BLOB_PIECE_MAX), *n its length;
+     * PHS_ENOTFOUND when the object has no such piece. */
+    int (*get)(void *ctx, const char *id, int64_t seq, void *buf, size_t cap, size_t *n);
+    /* Removes every piece of id; PHS_ENOTFOUND if it has none. */
+    int (*remove)(void *ctx, const char *id);
+    void *ctx;
+};
+
+/* blob_writer_new and blob_reader_open for an object whose pieces remote
+ * stores (copied: remote->ctx must outlive the writer or reader). The writer stores
+ * each piece as it fills and the last one at commit; an aborted or failed
+ * writer removes the pieces it stored. The reader reads one piece at a
+ * time: PHS_ENOTFOUND from blob_reader_read when the object has no pieces. */
+blob_writer *blob_writer_new_remote(const struct blob_remote *remote, const crypto_key *tenant_key,
+                                    const char *object_id, int *err);
+blob_reader *blob_reader_open_remote(const struct blob_remote *remote, const crypto_key *tenant_key,
+                                     const uint8_t wrapped_key[CRYPTO_WRAPPED_LEN],
+                                     const char *object_id, int *err);
 
 /* Tenant key rotation: unwraps the object's data key (wrapped, as stored)
  * with old_key and wraps it again with new_key, in place. The ciphertext

@@ -155,6 +155,17 @@ static const char *const sqlite_migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (tenant_id, key_mac)) WITHOUT ROWID;"
     "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
+    /* 8: the cluster (docs/SCALING.md): the lease of the node running a
+     * stored job (store/jobqueue.c), and the sealed bytes of objects as
+     * rows, which only PostgreSQL stores use (store/objchunks.c) */
+    "ALTER TABLE transcripts ADD COLUMN lease_node TEXT;"
+    "ALTER TABLE transcripts ADD COLUMN lease_expires_at INTEGER;"
+    "CREATE TABLE object_chunks ("
+    "  object_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (object_id, seq)) WITHOUT ROWID;",
 };
 _Static_assert(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]) == STORE_SCHEMA_VERSION,
                "one SQLite migration per schema version");
@@ -301,6 +312,17 @@ static const char *const pg_migrations[] = {
     "  created_at BIGINT NOT NULL,"
     "  PRIMARY KEY (tenant_id, key_mac));"
     "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
+    /* 8: job leases and object chunks */
+    "ALTER TABLE transcripts ADD COLUMN lease_node " T ";"
+    "ALTER TABLE transcripts ADD COLUMN lease_expires_at BIGINT;"
+    "CREATE TABLE object_chunks ("
+    "  object_id " T " NOT NULL,"
+    "  seq BIGINT NOT NULL,"
+    "  data BYTEA NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (object_id, seq));"
+    /* ciphertext does not compress: stored out of line as is */
+    "ALTER TABLE object_chunks ALTER COLUMN data SET STORAGE EXTERNAL;",
 };
 #undef T
 #undef APPEND_ONLY

@@ -541,6 +541,14 @@ int store_pepper_mac(const store *s, const void *data, size_t len, uint8_t out[C
 
 /* ---- transactions -------------------------------------------------------- */
 
+/* The transaction this thread has open, if any (store_tx_current). */
+static _Thread_local store_tx *thread_tx;
+
+store_tx *store_tx_current(store *s)
+{
+    return thread_tx && thread_tx->s == s && thread_tx->open ? thread_tx : NULL;
+}
+
 static int begin(store *s, store_tx **tx, bool writable)
 {
     *tx = NULL;
@@ -557,6 +565,7 @@ static int begin(store *s, store_tx **tx, bool writable)
     s->tx.after_commit = NULL;
     s->tx.after_ctx = NULL;
     *tx = &s->tx;
+    thread_tx = *tx;
     return 0;
 }
 
@@ -576,6 +585,7 @@ int store_commit(store_tx *tx)
     store *s = tx->s;
     int rc = db_commit(s->db);
     tx->open = false;
+    thread_tx = NULL;
     /* Taken before the unlock: the next transaction reuses tx. */
     void (*after)(store *, void *) = rc == 0 ? tx->after_commit : NULL;
     void *after_ctx = tx->after_ctx;
@@ -592,6 +602,7 @@ void store_rollback(store_tx *tx)
     store *s = tx->s;
     db_rollback(s->db);
     tx->open = false;
+    thread_tx = NULL;
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -29,6 +29,10 @@ struct store_tx {
     void *after_ctx;
 };
 
+/* The transaction of s the calling thread has open, or NULL: for work that
+ * would otherwise begin one of its own and wait for itself (objchunks.c). */
+store_tx *store_tx_current(store *s);
+
 /* The backend of a connection (db_kind). */
 enum store_backend_kind { DB_SQLITE, DB_PG };
 

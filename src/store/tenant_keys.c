@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "store/blob_int.h"
+#include "store/objchunks.h"
 #include "store/store.h"
 #include "store/tenant_keys_int.h"
 
@@ -51,8 +52,15 @@ blob_writer *store_object_create(store_tx *tx, int64_t tenant_id, const char *id
     crypto_key *tk = tenant_key(tx, tenant_id, &version, err);
     if (!tk)
         return NULL;
-    blob_dir(tx, dir);
-    blob_writer *w = blob_writer_new(dir, tk, id, err);
+    blob_writer *w;
+    if (store_url(store_tx_store(tx))) { /* bytes in the database: every node reads them */
+        struct blob_remote rem;
+        objchunks_remote(store_tx_store(tx), &rem);
+        w = blob_writer_new_remote(&rem, tk, id, err);
+    } else {
+        blob_dir(tx, dir);
+        w = blob_writer_new(dir, tk, id, err);
+    }
     crypto_key_free(tk);
     if (w && key_version)
         *key_version = version;
@@ -73,8 +81,14 @@ blob_reader *store_object_open(store_tx *tx, int64_t tenant_id, const char *id,
     if (rc == 0 && !o.has_dk)
         rc = PHS_ENOTFOUND; /* destroyed: its data key is gone */
     if (rc == 0 && (tk = tenant_key(tx, tenant_id, NULL, &rc))) {
-        blob_dir(tx, dir);
-        r = blob_reader_open(dir, tk, o.dk_wrapped, o.id, &rc);
+        if (store_url(store_tx_store(tx))) {
+            struct blob_remote rem;
+            objchunks_remote(store_tx_store(tx), &rem);
+            r = blob_reader_open_remote(&rem, tk, o.dk_wrapped, o.id, &rc);
+        } else {
+            blob_dir(tx, dir);
+            r = blob_reader_open(dir, tk, o.dk_wrapped, o.id, &rc);
+        }
         crypto_key_free(tk);
     }
     if (r && row)
