@@ -285,7 +285,8 @@ static void *purge_main(void *arg)
         pthread_mutex_unlock(&srv->purge_mu);
         struct retention_purge_result res;
         int rc = retention_purge(srv->store, srv->blobdir, time_now_us(), &res);
-        if ((rc < 0 || res.failed) && !srv->cfg.quiet)
+        /* PHS_EBUSY: another node of the cluster purges now */
+        if (((rc < 0 && rc != PHS_EBUSY) || res.failed) && !srv->cfg.quiet)
             fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
                     rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
         audit_checkpoint(srv->store, false);
@@ -421,6 +422,7 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         .store = srv->store,
         .workers = cfg->workers,
         .queue_max = (size_t)cfg->queue_max,
+        .lease_s = cfg->job_lease_s,
         .limits = srv->limits,
         .model_cache_max = cfg->model_cache_models,
         .model_cache_idle_seconds = cfg->model_cache_idle_seconds,

@@ -76,6 +76,7 @@ struct server_config {
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */
+    unsigned job_lease_s;        /* stored jobs' lease (0: the default; service/jobs.h) */
     struct ratelimit_config auth_limit; /* failed-authentication limiter (seed set at start) */
     struct server_realtime realtime;    /* live sessions' limits */
 };

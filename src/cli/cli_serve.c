@@ -144,6 +144,7 @@ int cli_serve(int argc, char **argv)
         c.realtime_per_key,       c.realtime_per_tenant,        c.realtime_max_session_seconds,
         c.realtime_idle_seconds,  c.realtime_ahead_ms,          c.realtime_max_message_bytes,
         c.realtime_max_queue_bytes};
+    sc.job_lease_s = c.job_lease;
     sc.auth_limit.max_failures = c.auth_failure_limit;
     sc.auth_limit.window_s = c.auth_failure_window;
     sc.auth_limit.audit_first = c.auth_failure_audit_first;

@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "http/http.h"
 #include "service/ratelimit.h"
+#include "store/jobqueue.h"
 
 enum config_type { CFG_STR, CFG_BOOL, CFG_UINT, CFG_BYTES };
 
@@ -78,6 +79,9 @@ static const struct config_item config_items[] = {
         86400, SERVER_DEFAULT_PURGE_INTERVAL_S, "how often retention policies are enforced"),
     NUM("jobs", "workers", "workers", "N", CFG_UINT, workers, 0, 1024, 0,
         "transcription worker threads (0 = cores)"),
+    NUM("jobs", "lease_seconds", "job-lease", "SECONDS", CFG_UINT, job_lease, 1, 3600,
+        JOBQUEUE_DEFAULT_LEASE_S,
+        "a node that stops renewing a stored job's lease loses the job after this long"),
     NUM("jobs", "queue_max", "queue", "N", CFG_UINT, queue_max, 1, 100000, SERVER_DEFAULT_QUEUE_MAX,
         "synchronous requests allowed to wait for a worker"),
     NUM("jobs", "max_audio_seconds", "max-audio-seconds", "SECONDS", CFG_UINT, max_audio_seconds, 1,

@@ -36,6 +36,7 @@ struct config {
     unsigned purge_interval; /* seconds between retention purges */
     /* [jobs] */
     unsigned workers; /* 0 = number of CPU cores */
+    unsigned job_lease;         /* seconds a claimed stored job's lease lasts unrenewed */
     unsigned queue_max;         /* synchronous requests waiting for a worker */
     unsigned max_audio_seconds; /* longest recording */
     uint64_t sync_memory_max;   /* memory for synchronous uploads, all together */

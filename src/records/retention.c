@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/blob.h"
+#include "store/jobqueue.h"
 #include "store/objstore.h"
 #include "core/err.h"
 #include "core/jsonout.h"
@@ -371,12 +372,23 @@ static int sweep_idempotency_keys(store *s, int64_t now_us, int64_t *swept)
     }
 }
 
+#define RETENTION_PURGE_TASK "retention.purge"
+/* Long enough for any purge run; a node that dies in one holds the next
+ * run up for this long. */
+#define RETENTION_PURGE_LEASE_US (600LL * 1000000)
+
 int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res)
 {
     memset(res, 0, sizeof(*res));
     int64_t failed = 0;
-    int rc = retention_recover(s, blobdir, &res->recovered, &failed);
+    /* One purge at a time in a cluster: two nodes destroying the same
+     * expired job would issue two certificates for it. */
+    int rc = jobqueue_task_take(s, RETENTION_PURGE_TASK, store_node_id(s), time_now_us(),
+                                RETENTION_PURGE_LEASE_US);
+    if (rc < 0)
+        return rc;
+    rc = retention_recover(s, blobdir, &res->recovered, &failed);
     res->failed += failed;
     if (rc == 0)
         rc = purge_kind(s, blobdir, now_us, false, &res->transcripts, &res->failed);
@@ -384,6 +396,7 @@ int retention_purge(store *s, const char *blobdir, int64_t now_us,
         rc = purge_kind(s, blobdir, now_us, true, &res->audio, &res->failed);
     if (rc == 0)
         rc = sweep_idempotency_keys(s, now_us, &res->idempotency_keys);
+    jobqueue_task_release(s, RETENTION_PURGE_TASK, store_node_id(s));
     return rc;
 }
 

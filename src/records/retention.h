@@ -100,7 +100,9 @@ struct retention_purge_result {
  * at now_us: destroys each expired job, or expired audio, with its
  * certificate, requested by "retention policy". Cost: one indexed query
  * per batch of 100 plus one destruction per expired item. Last, deletes
- * the Idempotency-Key records older than STORE_IDEMPOTENCY_TTL_US. */
+ * the Idempotency-Key records older than STORE_IDEMPOTENCY_TTL_US.
+ * PHS_EBUSY, doing nothing, while another node of the cluster purges
+ * (store/jobqueue.h, cluster tasks). */
 int retention_purge(store *s, const char *blobdir, int64_t now_us,
                     struct retention_purge_result *res);
 

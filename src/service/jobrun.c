@@ -21,6 +21,7 @@
 #include "speech/vocab.h"
 #include "store/blob.h"
 #include "store/objstore.h"
+#include "store/jobqueue.h"
 #include "text/redact_audio.h"
 #include "text/transcript.h"
 
@@ -458,6 +459,18 @@ static int run_certificate_draft(struct run *r, store_tx *tx, int64_t seq)
     return retention_pending_add(tx, c);
 }
 
+/* 0 while this node holds the job's lease; else rolls tx back and returns
+ * JOBS_LEASE_LOST (another node took the job over: this run's results must
+ * not be written, so that the job completes exactly once) or an error. */
+static int lease_held(struct run *r, store_tx *tx)
+{
+    int rc = jobqueue_lease_check(tx, r->job->id, store_node_id(r->cfg->store));
+    if (rc == 0)
+        return 0;
+    store_rollback(tx);
+    return rc == PHS_ESTALE ? JOBS_LEASE_LOST : rc;
+}
+
 /* Commits the outcome with its audit record in one transaction, unless
  * the job was deleted while it ran (its result must not come back to
  * life). Then certifies what policy erased. */
@@ -468,6 +481,8 @@ static int run_commit(struct run *r, int outcome)
     int64_t seq = 0;
     int rc = store_begin(r->cfg->store, &tx);
     if (rc < 0)
+        return rc;
+    if ((rc = lease_held(r, tx)) != 0)
         return rc;
     if (store_transcript_get(tx, r->job->tenant_id, r->job->id, &cur) == 0 &&
         cur.state == STORE_JOB_DELETED) {
@@ -509,6 +524,8 @@ static int run_requeue(struct run *r, bool counted)
     struct store_transcript *job = r->job;
     int rc = store_begin(r->cfg->store, &tx);
     if (rc < 0)
+        return rc;
+    if ((rc = lease_held(r, tx)) != 0)
         return rc;
     job->state = STORE_JOB_QUEUED;
     if (!counted)

@@ -1,6 +1,7 @@
 /* jobs: worker threads, the synchronous queue, per-request models, claiming
  * stored jobs (their run: jobrun.c), pausing and crash attribution. */
 #include "service/jobs.h"
+#include "service/jobheart.h"
 #include "service/jobs_int.h"
 
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "speech/pipeline.h"
 #include "service/tprofile.h"
 #include "text/redact_audio.h"
+#include "store/jobqueue.h"
 
 /* One synchronous request, owned by the waiting request thread. */
 struct sync_req {
@@ -59,6 +61,7 @@ struct jobs {
     double cache_swept; /* when the cache was last checked against the store */
     char blobdir[STORE_PATH_MAX];
     bool crash_guard; /* this pool installed the fatal-signal handlers */
+    jobheart *heart;  /* renews the leases of the stored jobs this node runs */
 };
 
 static double now_s(void)
@@ -501,6 +504,10 @@ static void mark_failed(jobs *j, struct store_transcript *job, int why)
     struct store_tenant tenant;
     if (store_begin(j->cfg.store, &tx) < 0)
         return;
+    if (jobqueue_lease_check(tx, job->id, store_node_id(j->cfg.store)) < 0) {
+        store_rollback(tx); /* another node runs it now */
+        return;
+    }
     job->state = STORE_JOB_FAILED;
     job->updated_us = time_now_us();
     snprintf(job->error, sizeof(job->error), "internal error: %s", err_str(why));
@@ -569,6 +576,15 @@ int jobs_queue_status(store *s, struct jobs_queue_status *out)
     return rc;
 }
 
+static int audit_requeued(void *ctx, const struct store_transcript *t, bool crashed);
+
+/* Audits a job whose node's lease expired (the node died or stopped) as it
+ * is taken over. */
+static int audit_lease_lost(void *ctx, const struct store_transcript *t)
+{
+    return audit_requeued(ctx, t, false);
+}
+
 /* Claims the oldest queued job, if any and if stored jobs are not paused
  * (PHS_ENOTFOUND when there is nothing to do). */
 static int claim(jobs *j, struct store_transcript *job)
@@ -579,7 +595,9 @@ static int claim(jobs *j, struct store_transcript *job)
     if (rc < 0)
         return rc;
     if ((rc = paused_get(tx, &paused)) == 0)
-        rc = paused ? PHS_ENOTFOUND : store_transcript_claim(tx, time_now_us(), job);
+        rc = paused ? PHS_ENOTFOUND
+                    : jobqueue_claim(tx, store_node_id(j->cfg.store), time_now_us(),
+                                     (int64_t)j->cfg.lease_s * 1000000, job, audit_lease_lost, tx);
     pthread_mutex_lock(&j->mu);
     j->stats.paused = paused;
     pthread_mutex_unlock(&j->mu);
@@ -799,8 +817,8 @@ static int requeue_interrupted(store *s, int *fd)
         return rc;
     if ((rc = store_begin(s, &tx)) < 0)
         goto out_close;
-    rc = store_transcript_requeue_interrupted(tx, time_now_us(), crashed[0] ? crashed : NULL,
-                                              audit_requeued, tx);
+    rc = jobqueue_requeue_own(tx, store_node_id(s), time_now_us(), crashed[0] ? crashed : NULL,
+                              audit_requeued, tx);
     if (rc >= 0 && crashed[0] && (ftruncate(*fd, 0) < 0 || fsync(*fd) < 0))
         rc = PHS_EIO;
     if (rc < 0) {
@@ -847,6 +865,8 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
         j->cfg.queue_max = 1;
     if (j->cfg.poll_ms <= 0)
         j->cfg.poll_ms = 1000;
+    if (!j->cfg.lease_s)
+        j->cfg.lease_s = JOBQUEUE_DEFAULT_LEASE_S;
     j->stats.workers = j->cfg.workers;
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->work, NULL);
@@ -871,6 +891,10 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
         }
         crash_guard_arm(fd);
         j->crash_guard = true;
+        if (!(j->heart = jobheart_start(cfg->store, j->cfg.lease_s, &rc))) {
+            snprintf(msg, msg_len, "cannot start the job lease heartbeat");
+            goto fail;
+        }
     }
     j->workers = calloc((size_t)j->cfg.workers, sizeof(struct worker));
     if (!j->workers)
@@ -926,6 +950,7 @@ void jobs_stop(jobs *j)
         asr_decoder_free(j->workers[i].dec);
     }
     free(j->workers);
+    jobheart_stop(j->heart);
     if (j->crash_guard)
         crash_guard_disarm();
     modelcache_free(j->cache); /* every model is idle now that the workers are gone */

@@ -69,6 +69,9 @@ struct jobs_config {
     size_t queue_max;          /* synchronous requests waiting at most (>= 1) */
     audio_limits limits;       /* applied to every recording */
     int poll_ms;               /* how often idle workers look for stored jobs (default 1000) */
+    /* Lease of a claimed stored job in seconds, renewed by the node's
+     * heartbeat (store/jobqueue.h; 0: JOBQUEUE_DEFAULT_LEASE_S). */
+    unsigned lease_s;
     const redact_lexicon *lex; /* for jobs whose options ask for redaction; may be NULL */
     /* Per-request models (a profile other than the default, or a
      * vocabulary): built from this configuration (NULL: such requests fail

@@ -11,6 +11,9 @@
 
 /* jobrun_stored's return for a job put back in the queue (not failed). */
 #define JOBS_REQUEUED 1
+/* The job's lease was lost while it ran (this node was taken for dead and
+ * another node claimed the job): nothing of this run was written. */
+#define JOBS_LEASE_LOST 2
 
 /* One worker thread of the pool, with its own decoder. */
 struct worker;
