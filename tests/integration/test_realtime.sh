@@ -130,6 +130,19 @@ validate "$T/crash"
 got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/crash" ga "$U2") || fail "a session after the crash"
 ok "a stream's worker killed: error decoder_crashed, close 1011; the next session streams ($got)"
 
+# ---- a tenant whose default profile is not the server's: a worker of its own ----
+req PUT /v1/profiles/default "$KEY_B" -H 'Content-Type: application/json' -d '{"profile":"general"}'
+expect_status 200 "clinic-b's default profile"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$U2" -F model=whisper-1 -F response_format=text
+expect_status 200 "clinic-b file endpoint"
+wantb=$(cat "$T/body")
+mkdir -p "$T/own"
+got=$($RT realtime "$WSS" "$KEY_B" "$T/own" ga "$U2") || fail "clinic-b session (its own model)"
+s=$(similar "$wantb" "$got")
+python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" || fail "clinic-b: '$got' vs '$wantb' ($s)"
+validate "$T/own"
+ok "a tenant's own default profile: the stream decodes in a worker built for it ($s)"
+
 # ---- authentication ----
 mkdir -p "$T/auth"
 [ "$($RT refused "$WSS" "$T/auth" nokey)" = 401 ] || fail "no key not refused with 401"
