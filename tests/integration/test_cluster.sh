@@ -108,9 +108,15 @@ jobs = sys.argv[2:]
 bad = {j: done[j] for j in jobs if done[j] != 1}
 assert not bad, bad
 assert sum(done.values()) == len(jobs), (done, jobs)
+# One totally ordered chain for the cluster: seq 1, 2, 3 ... with no gap,
+# and every record names the node that wrote it (all three nodes wrote).
+rows = [r for r in recs if r.get("type") == "record"]
+assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1)), "seq has gaps"
+assert all(r.get("node") for r in rows), "a record without its node"
+assert len({r["node"] for r in rows}) >= 3, {r["node"] for r in rows}
 PY
 grep -q '"transcript.requeue"' "$T/audit.jsonl" || fail "the take-over is audited"
-ok "every acknowledged job ($(echo $JOBS | wc -w)) completed exactly once; the killed node's on another node"
+ok "every acknowledged job ($(echo $JOBS | wc -w)) completed exactly once; the killed node's on another node; one chain, seq without gaps, each record with its node"
 
 expect_exit 0 "$P" audit verify --data "$T/n2" --store "$URLDB"
 ok "audit verify --store: the one chain is intact"
