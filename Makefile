@@ -235,3 +235,13 @@ bench-stream: all $(BUILD)/bench/stream_bench
 .PHONY: bench-crypto
 bench-crypto: $(BUILD)/bench/crypto_bench
 	@bench/crypto $(BUILD)/bench/crypto_bench
+
+# SQLite beside a PostgreSQL cluster of 1-3 nodes: audited writes, claim
+# latency, stored-job throughput and per-node CPU (bench/cluster; docs/SCALING.md).
+$(BUILD)/bench/cluster_bench: bench/cluster_bench.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+.PHONY: bench-cluster
+bench-cluster: all $(BUILD)/bench/cluster_bench
+	@bench/cluster $(BUILD)/phiscribe
