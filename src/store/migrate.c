@@ -17,10 +17,12 @@
 #include "core/sbuf.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
+#include "store/blob_int.h"
+#include "store/objchunks.h"
 
-#define MIG_PIECE        CRYPTO_CHUNK_LEN /* bytes of one object piece (blob_int.h) */
-#define MIG_BATCH_ROWS   1000             /* rows per target transaction */
-#define MIG_BATCH_PIECES 64               /* object pieces per target transaction (4 MiB) */
+#define MIG_PIECE        BLOB_PIECE_MAX /* bytes of one object piece, as the store writes them */
+#define MIG_BATCH_ROWS   1000           /* rows per target transaction */
+#define MIG_BATCH_PIECES 64             /* object pieces per target transaction (4 MiB) */
 #define MIG_SQL_MAX      8192
 #define MIG_TEXT_MAX     (STORE_CERTIFICATE_MAX + 1) /* the longest text column (a certificate) */
 #define MIG_DEPS_MAX     128
@@ -682,11 +684,14 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t len)
     return (ssize_t)got;
 }
 
-/* blobs/ID of the source, as it is, into the target's pieces 0, 1, ... */
+/* blobs/ID of the source, as it is, into the target's pieces 0, 1, ...
+ * (store/objchunks.c: the pieces a remote blob reader reads). */
 static int copy_object(store_migrate *m, const char *id, uint8_t *piece, char *why, size_t whylen)
 {
     char path[STORE_PATH_MAX + BLOB_ID_MAX + 16];
     store_tx *tx = NULL;
+    struct blob_remote rem;
+    objchunks_remote(m->tgt, &rem);
     if (!blob_id_valid(id))
         return PHS_ECORRUPT;
     snprintf(path, sizeof(path), "%s/%s/%s", m->src->dir, STORE_BLOB_DIR, id);
@@ -704,11 +709,8 @@ static int copy_object(store_migrate *m, const char *id, uint8_t *piece, char *w
             rc = n < 0 ? (int)n : seq ? 0 : PHS_ECORRUPT; /* an empty file is no object */
             break;
         }
-        rc = db_run(
-            m->tgt->db,
-            "INSERT INTO object_chunks (object_id, seq, data, created_at)"
-            " VALUES (?, ?, ?, ?)",
-            DB_ARGS(DB_TEXT(id), DB_INT(seq), DB_BLOB(piece, (size_t)n), DB_INT(time_now_us())));
+        /* Stored as the store's own writer stores a piece (in our batch). */
+        rc = rem.put(rem.ctx, id, seq, piece, (size_t)n);
         bytes += n;
         if (rc == 0 && ++seq % MIG_BATCH_PIECES == 0)
             rc = batch_next(m, &tx);
