@@ -19,6 +19,7 @@
 
 #include "core/err.h"
 #include "worker/proto.h"
+#include "worker/proto_asr.h"
 #include "worker/zygote.h"
 
 #define POOL_SPAWN_DEADLINE_S 600.0 /* building an own model takes seconds; a hang is a bug */
@@ -107,7 +108,7 @@ static int zygote_start(pool *p, char *msg, size_t msg_len)
     char *const argv[] = {ZYGOTE_NAME, ZYGOTE_COMMAND, pad, NULL};
     const char *exe = p->cfg.exe ? p->cfg.exe : "/proc/self/exe";
     sbuf_init(&cfg, PROTO_MAX_FRAME);
-    int rc = zygote_put_config(&cfg, p->cfg.asr);
+    int rc = proto_put_asr_config(&cfg, p->cfg.asr);
     if (rc < 0) {
         snprintf(msg, msg_len, "the model configuration is too large");
         goto out;
@@ -169,15 +170,16 @@ static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg
 
 /* ---- workers --------------------------------------------------------------------- */
 
-/* PROTO_INIT's payload. */
+/* PROTO_INIT's payload: the limits, and the configuration of an own
+ * worker's model (the default's with profile, vocabulary and search). */
 static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char *const *vocab,
                     search_mode search)
 {
+    asr_config model = *p->cfg.asr;
+    model.profile = profile;
+    model.vocabulary = vocab;
+    model.search = search;
     int rc = proto_put_u32(b, own);
-    if (rc == 0)
-        rc = proto_put_str(b, profile);
-    if (rc == 0)
-        rc = proto_put_strv(b, vocab);
     if (rc == 0)
         rc = proto_put_u64(b, p->cfg.address_space);
     if (rc == 0)
@@ -185,7 +187,7 @@ static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char 
     if (rc == 0)
         rc = proto_put_u32(b, p->cfg.sandbox);
     if (rc == 0)
-        rc = proto_put_u32(b, (uint32_t)search);
+        rc = proto_put_asr_config(b, &model);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "text/redact.h"
 #include "text/redact_audio.h"
 #include "worker/proto.h"
+#include "worker/proto_asr.h"
 
 #include "worker/confine.h"
 
@@ -47,9 +48,7 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
 {
     sbuf b;
     uint32_t type;
-    int err = 0;
-    char *profile = NULL;
-    char **vocab = NULL;
+    struct proto_asr_config model = {0};
     sbuf_init(&b, PROTO_MAX_FRAME);
     int rc = proto_recv(w->fd, &type, &b);
     if (rc < 0)
@@ -57,23 +56,17 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
     proto_cursor c;
     proto_cursor_init(&c, b.p, b.len);
     uint32_t own = proto_get_u32(&c);
-    profile = proto_get_str(&c, &err);
-    vocab = proto_get_strv(&c, &err);
     uint64_t address_space = proto_get_u64(&c);
     uint32_t cpu_seconds = proto_get_u32(&c);
     uint32_t sandbox = proto_get_u32(&c);
-    uint32_t search = proto_get_u32(&c);
+    int err = proto_get_asr_config(&c, &model);
     if (type != PROTO_INIT || c.bad || err) {
         snprintf(msg, msg_len, "malformed worker initialisation");
         rc = err ? err : PHS_EINVAL;
         goto out;
     }
     if (own) {
-        asr_config cfg = *w->base->cfg;
-        cfg.profile = profile;
-        cfg.vocabulary = (const char *const *)vocab;
-        cfg.search = search == SEARCH_FAST ? SEARCH_FAST : SEARCH_DEFAULT;
-        if (!(w->own_model = asr_model_load(&cfg, &rc, msg, msg_len)))
+        if (!(w->own_model = asr_model_load(&model.cfg, &rc, msg, msg_len)))
             goto out;
         if (!(w->own_dec = asr_decoder_new(w->own_model, &rc))) {
             snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
@@ -89,8 +82,7 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
             goto out;
     }
 out:
-    proto_strv_free(vocab);
-    free(profile);
+    proto_asr_config_free(&model);
     sbuf_free(&b);
     return rc;
 }

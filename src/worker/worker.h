@@ -16,7 +16,7 @@
 #include "speech/asr.h"
 
 struct worker_base {
-    const asr_config *cfg; /* the zygote's: paths a model of its own is built from */
+    const asr_config *cfg; /* the zygote's default model's configuration */
     asr_model *model;      /* the zygote's default model and decoder (shared pages) */
     asr_decoder *dec;
     char *argv_area; /* the process's argv strings, overwritten with the name */

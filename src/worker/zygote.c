@@ -12,63 +12,10 @@
 
 #include "core/err.h"
 #include "worker/proto.h"
+#include "worker/proto_asr.h"
 #include "worker/worker.h"
 
 #define ZYGOTE_MAX_PACKET (64 * 1024)
-
-int zygote_put_config(sbuf *b, const asr_config *c)
-{
-    int rc = proto_put_str(b, c->engine);
-    if (rc == 0)
-        rc = proto_put_str(b, c->model_dir);
-    if (rc == 0)
-        rc = proto_put_str(b, c->lm);
-    if (rc == 0)
-        rc = proto_put_str(b, c->dict);
-    if (rc == 0)
-        rc = proto_put_strv(b, c->params);
-    if (rc == 0)
-        rc = proto_put_str(b, c->profile);
-    if (rc == 0)
-        rc = proto_put_strv(b, c->vocabulary);
-    if (rc == 0)
-        rc = proto_put_f64(b, c->max_utterance_seconds);
-    if (rc == 0) /* the search mode: transcribe --search fast runs on the zygote's decoder */
-        rc = proto_put_u32(b, (uint32_t)c->search);
-    return rc;
-}
-
-/* The zygote's configuration, owned for its whole life. */
-struct zcfg {
-    asr_config cfg;
-    char *engine, *model_dir, *lm, *dict, *profile;
-    char **params, **vocabulary;
-};
-
-static int get_config(const void *p, size_t len, struct zcfg *z)
-{
-    proto_cursor c;
-    int err = 0;
-    proto_cursor_init(&c, p, len);
-    memset(z, 0, sizeof(*z));
-    z->engine = proto_get_str(&c, &err);
-    z->model_dir = proto_get_str(&c, &err);
-    z->lm = proto_get_str(&c, &err);
-    z->dict = proto_get_str(&c, &err);
-    z->params = proto_get_strv(&c, &err);
-    z->profile = proto_get_str(&c, &err);
-    z->vocabulary = proto_get_strv(&c, &err);
-    z->cfg.max_utterance_seconds = proto_get_f64(&c);
-    z->cfg.search = proto_get_u32(&c) == (uint32_t)SEARCH_FAST ? SEARCH_FAST : SEARCH_DEFAULT;
-    z->cfg.engine = z->engine;
-    z->cfg.model_dir = z->model_dir;
-    z->cfg.lm = z->lm;
-    z->cfg.dict = z->dict;
-    z->cfg.params = (const char *const *)z->params;
-    z->cfg.profile = z->profile;
-    z->cfg.vocabulary = (const char *const *)z->vocabulary;
-    return err ? err : c.bad ? PHS_EINVAL : 0;
-}
 
 static void reply_error(int ctl, int code, const char *reason)
 {
@@ -126,7 +73,8 @@ static _Noreturn void zygote_loop(struct worker_base *base, int ctl)
 int zygote_main(int argc, char **argv)
 {
     struct worker_base base = {0};
-    struct zcfg z;
+    struct proto_asr_config z;
+    proto_cursor cur;
     char msg[256] = "";
     int ctl = ZYGOTE_CTL_FD;
     uint32_t type;
@@ -143,7 +91,8 @@ int zygote_main(int argc, char **argv)
         _exit(1);
     if (fd >= 0)
         close(fd);
-    int rc = type == ZYG_CONFIG ? get_config(buf, len, &z) : PHS_EINVAL;
+    proto_cursor_init(&cur, buf, len);
+    int rc = type == ZYG_CONFIG ? proto_get_asr_config(&cur, &z) : PHS_EINVAL;
     free(buf);
     if (rc < 0) {
         reply_error(ctl, rc, "malformed zygote configuration");

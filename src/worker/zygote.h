@@ -7,14 +7,12 @@
  * (most of a worker's memory) once; each worker it forks shares those pages
  * copy-on-write. Workers are forked with clone(CLONE_PARENT), so they are
  * the server's children: the server reaps them and sees how they died.
- * Protocol: worker/proto.h (ZYG_*). The zygote leaves when its control
- * socket closes.
+ * Protocol: worker/proto.h (ZYG_*); ZYG_CONFIG's payload, the default
+ * model's configuration, is worker/proto_asr.h's. The zygote leaves when
+ * its control socket closes.
  */
 #ifndef PHS_WORKER_ZYGOTE_H
 #define PHS_WORKER_ZYGOTE_H
-
-#include "core/sbuf.h"
-#include "speech/asr.h"
 
 #define ZYGOTE_COMMAND "__zygote"
 #define ZYGOTE_CTL_FD  3
@@ -26,8 +24,5 @@
 /* The hidden subcommand: argv as main got it (argv[1] is ZYGOTE_COMMAND).
  * Returns only on a failure before the loop; exits otherwise. */
 int zygote_main(int argc, char **argv);
-
-/* ZYG_CONFIG's payload: the default model's configuration. */
-int zygote_put_config(sbuf *b, const asr_config *c);
 
 #endif
