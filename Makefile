@@ -68,11 +68,18 @@ $(BUILD)/phiscribe: $(BUILD)/obj/cli/main.o $(BUILD)/libphiscribe.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libphiscribe.a
+# The unit tests' shared set-up (tests/unit/fixture.h), linked into each.
+UNIT_FIXTURE = $(BUILD)/obj/tests/fixture.o
+$(UNIT_FIXTURE): tests/unit/fixture.c tests/unit/fixture.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_FIXTURE) $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(BUILD)/libphiscribe.a \
-	    $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(UNIT_FIXTURE) \
+	    $(BUILD)/libphiscribe.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 unit-bins: $(UNIT_BINS)
 
@@ -80,7 +87,7 @@ unit-bins: $(UNIT_BINS)
 $(BUILD)/http_echo: tests/http_echo.c $(BUILD)/libphiscribe.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
 
--include $(OBJS:.o=.d) $(BUILD)/obj/cli/main.d
+-include $(OBJS:.o=.d) $(BUILD)/obj/cli/main.d $(UNIT_FIXTURE:.o=.d)
 # The redact lexicons are compiled in (.incbin); rebuild when they change.
 $(BUILD)/obj/text/redact_data.o: $(wildcard data/redact/*.txt)
 

@@ -14,7 +14,9 @@
 #include "speech/audio.h"
 #include "core/err.h"
 
-#define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
+#include "fixture.h"
+
+#define LIBRIVOX FX_LIBRIVOX
 static const char *utts[] = {
     "sense_and_sensibility_01_austen_64kb-0870.wav",
     "sense_and_sensibility_01_austen_64kb-0880.wav",
@@ -24,51 +26,24 @@ static const char *utts[] = {
 };
 #define N_UTTS 5
 
-struct pcm {
-    int16_t *s;
-    size_t n;
-};
-
 static asr_model *model;
-static struct pcm speech[N_UTTS];
+static struct fx_pcm speech[N_UTTS];
 
-static struct pcm load(const char *name)
+/* One of the LibriVox utterances, decoded. */
+static struct fx_pcm load(const char *name)
 {
     char path[256];
     snprintf(path, sizeof(path), LIBRIVOX "%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    audio_source src;
-    audio_info info;
-    audio_limits lim;
-    char msg[200];
-    int err;
-    audio_limits_default(&lim);
-    audio_source_file(&src, f);
-    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
-    assert_non_null(r);
-    struct pcm p = {malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t)), 0};
-    size_t got;
-    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
-        p.n += got;
-    audio_close(r);
-    fclose(f);
+    struct fx_pcm p = fx_load_pcm(path);
+    assert_non_null(p.s);
     return p;
 }
 
 static int setup(void **state)
 {
-    FILE *probe = fopen(LIBRIVOX "transcription", "r");
-    if (!probe)
-        return 0; /* tests skip below */
-    fclose(probe);
-    asr_config c;
-    char msg[256];
-    int err;
-    asr_config_default(&c);
-    model = asr_model_load(&c, &err, msg, sizeof(msg));
-    if (!model)
-        return -1;
+    bool skip;
+    if (!(model = fx_default_model(&skip)))
+        return skip ? 0 : -1; /* skipped: the tests skip below */
     for (int i = 0; i < N_UTTS; i++)
         speech[i] = load(utts[i]);
     return 0;

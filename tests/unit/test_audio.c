@@ -15,6 +15,8 @@
 #include "speech/audio.h"
 #include "core/err.h"
 
+#include "fixture.h"
+
 static char tmpdir[64];
 
 static int setup(void **state)
@@ -30,21 +32,6 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* 1.5 s of a 440 Hz sine at -6 dBFS, written by sox with the given output options. */
 static unsigned char *sox_sine(const char *opts, const char *ext, size_t *len)
 {
@@ -52,7 +39,8 @@ static unsigned char *sox_sine(const char *opts, const char *ext, size_t *len)
     snprintf(path, sizeof(path), "%s/sine.%s", tmpdir, ext);
     snprintf(cmd, sizeof(cmd), "sox -q -n %s %s synth 1.5 sine 440 gain -6", opts, path);
     assert_int_equal(system(cmd), 0);
-    unsigned char *buf = read_all(path, len);
+    unsigned char *buf = fx_read_file(path, len);
+    assert_non_null(buf);
     unlink(path);
     return buf;
 }

@@ -32,6 +32,8 @@
 #include "speech/audio.h"
 #include "worker/confine.h"
 
+#include "fixture.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
 #elif defined(__has_feature)
@@ -278,22 +280,6 @@ static void test_ungiven_fd_refused(void **state)
 
 /* ---- real work under confinement ------------------------------------------ */
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* SPEECH converted by sox with the given output options. */
 static unsigned char *sox_speech(const char *opts, const char *ext, size_t *len)
 {
@@ -301,7 +287,7 @@ static unsigned char *sox_speech(const char *opts, const char *ext, size_t *len)
     snprintf(path, sizeof(path), "%s/speech.%s", tmpdir, ext);
     snprintf(cmd, sizeof(cmd), "sox -q %s %s %s", SPEECH, opts, path);
     assert_int_equal(system(cmd), 0);
-    unsigned char *buf = read_all(path, len);
+    unsigned char *buf = fx_read_file(path, len);
     assert_non_null(buf);
     unlink(path);
     return buf;
@@ -326,7 +312,7 @@ static unsigned char *opus_speech(size_t *len)
     }
     sf_close(in);
     sf_close(out);
-    unsigned char *buf = read_all(path, len);
+    unsigned char *buf = fx_read_file(path, len);
     assert_non_null(buf);
     unlink(path);
     return buf;
@@ -445,7 +431,7 @@ static void test_decode_every_format_confined(void **state)
         {"mp3 22.05 kHz", "-r 22050", "mp3"},
     };
     size_t len;
-    unsigned char *data = read_all(SPEECH, &len);
+    unsigned char *data = fx_read_file(SPEECH, &len);
     assert_non_null(data);
     check_format("wav pcm16 16 kHz", data, len);
     for (size_t i = 0; i < sizeof(conv) / sizeof(conv[0]); i++) {
@@ -462,7 +448,7 @@ static void test_decode_every_format_confined(void **state)
         char path[600];
         snprintf(path, sizeof(path), "%s/testdata/speech/%s", env && *env ? env : "../shared",
                  shared[i]);
-        data = read_all(path, &len);
+        data = fx_read_file(path, &len);
         if (!data) {
             print_message("  skip: %s absent (set SHARED)\n", path);
             continue;

@@ -24,6 +24,8 @@
 #include "store/store.h"
 #include "text/transcript.h"
 
+#include "fixture.h"
+
 #define UTT                                                                                        \
     "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
 
@@ -81,12 +83,7 @@ static jobs *start(int workers, size_t queue_max)
 {
     struct jobs_config jc = {
         .model = model, .store = st, .workers = workers, .queue_max = queue_max, .poll_ms = 100};
-    audio_limits_default(&jc.limits);
-    char msg[256];
-    int err;
-    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
-    assert_non_null(j);
-    return j;
+    return fx_jobs_start(&jc);
 }
 
 static void test_sync(void **state)
@@ -639,12 +636,7 @@ static jobs *budget_jobs_start(struct budget *b, asr_config *c, size_t cache_max
                              .release = budget_release,
                              .budget_ctx = b,
                              .model_cache_max = cache_max};
-    audio_limits_default(&jc.limits);
-    char msg[256];
-    int err;
-    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
-    assert_non_null(j);
-    return j;
+    return fx_jobs_start(&jc);
 }
 
 /* Requests with a vocabulary or another profile get a model of their own,

@@ -15,6 +15,8 @@
 #include "core/err.h"
 #include "service/jobs.h"
 
+#include "fixture.h"
+
 #define UTT                                                                                        \
     "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
 
@@ -72,12 +74,7 @@ static int on_utterance(void *ctx, const asr_word *w, size_t n)
 static jobs *start(void)
 {
     struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 4, .poll_ms = 100};
-    audio_limits_default(&jc.limits);
-    char msg[256];
-    int err;
-    jobs *j = jobs_start(&jc, &err, msg, sizeof(msg));
-    assert_non_null(j);
-    return j;
+    return fx_jobs_start(&jc);
 }
 
 static void test_events_heard(void **state)

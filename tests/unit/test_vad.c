@@ -13,37 +13,9 @@
 #include "speech/audio.h"
 #include "speech/vad.h"
 
-#define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
+#include "fixture.h"
 
-struct pcm {
-    int16_t *s;
-    size_t n;
-};
-
-/* A recording decoded to 16 kHz; n 0 when the file is not there. */
-static struct pcm load(const char *path)
-{
-    struct pcm p = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return p;
-    audio_source src;
-    audio_info info;
-    audio_limits lim;
-    char msg[200];
-    int err;
-    audio_limits_default(&lim);
-    audio_source_file(&src, f);
-    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
-    assert_non_null(r);
-    p.s = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
-    size_t got;
-    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
-        p.n += got;
-    audio_close(r);
-    fclose(f);
-    return p;
-}
+#define LIBRIVOX FX_LIBRIVOX
 
 /* Deterministic background noise of about -60 dBFS (amplitude ~30). */
 static int16_t noise(uint32_t *seed)
@@ -97,7 +69,7 @@ static void test_speech_with_silences(void **state)
     };
     const char *env = getenv("SHARED");
     size_t gap = 32000, total = gap, nf = 0, where[6][2];
-    struct pcm p[6];
+    struct fx_pcm p[6];
     for (size_t i = 0; i < 6; i++) {
         char path[512];
         if (i < 3)
@@ -105,7 +77,7 @@ static void test_speech_with_silences(void **state)
         else
             snprintf(path, sizeof(path), "%s/testdata/speech/%s", env && *env ? env : "../shared",
                      files[i]);
-        p[i] = load(path);
+        p[i] = fx_load_pcm(path);
         if (!p[i].n && i < 3)
             skip(); /* no pocketsphinx-testdata */
         total += p[i].n + gap;

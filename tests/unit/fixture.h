@@ -1,0 +1,37 @@
+/* fixture: what several unit tests set up the same way (linked into every
+ * unit test binary; tests/unit/fixture.c). Failures inside are cmocka
+ * assertion failures of the calling test. */
+#ifndef PHS_TEST_FIXTURE_H
+#define PHS_TEST_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/jobs.h"
+#include "speech/asr.h"
+
+/* Debian's pocketsphinx-testdata recordings (16 kHz mono WAV). */
+#define FX_LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
+
+/* Samples at 16 kHz mono; owned by the caller (free(s)). */
+struct fx_pcm {
+    int16_t *s;
+    size_t n;
+};
+
+/* path decoded by speech/audio to 16 kHz mono; {NULL, 0} when the file is
+ * not there (the test then skips). */
+struct fx_pcm fx_load_pcm(const char *path);
+
+/* The whole file in a new buffer (free), its size in *len; NULL when it
+ * cannot be opened. */
+unsigned char *fx_read_file(const char *path, size_t *len);
+
+/* The default model when FX_LIBRIVOX is installed, else NULL with *skip
+ * set (the tests skip); NULL with *skip clear when it failed to load. */
+asr_model *fx_default_model(bool *skip);
+
+/* jobs_start(jc) with the default audio limits, asserted to start. */
+jobs *fx_jobs_start(struct jobs_config *jc);
+
+#endif
