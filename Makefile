@@ -209,6 +209,12 @@ bench-compare: all
 	    bench/compare $(BUILD)/base/build/phiscribe $(BUILD)/phiscribe
 
 # Confined workers against in-process decoding: CPU per audio second and
+# A recording of several minutes with transcribe --threads 2 against --threads 1:
+# wall time and WER in one run (bench/parallel; docs/BENCHMARKS.md).
+.PHONY: bench-parallel
+bench-parallel: all
+	@bench/parallel $(BUILD)/phiscribe
+
 # memory per worker (bench/isolation; docs/BENCHMARKS.md).
 .PHONY: bench-isolation
 bench-isolation: all

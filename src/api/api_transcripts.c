@@ -581,6 +581,18 @@ static int get_destroy_once(struct http_req *req, struct server *srv, const stru
     return 0;
 }
 
+/* A queued or processing job's "progress": the share of its recording
+ * decoded so far (0 while queued, or while it runs on another node). */
+static int progress_add(struct server *srv, const struct store_transcript *t, json_t *body)
+{
+    double done = 0;
+    if (t->state != STORE_JOB_QUEUED && t->state != STORE_JOB_PROCESSING)
+        return 0;
+    if (t->state == STORE_JOB_PROCESSING)
+        jobs_progress(srv->jobs, t->id, &done);
+    return json_object_set_new(body, "progress", jsonout_score(done)) < 0 ? PHS_ENOMEM : 0;
+}
+
 /* GET of the transcript or of its unredacted copy. */
 static int get_text(struct http_req *req, struct server *srv, const struct server_caller *c,
                     enum get_what what)
@@ -614,6 +626,8 @@ static int get_text(struct http_req *req, struct server *srv, const struct serve
     }
     rc = get_reply_build(&t, what, obj_id ? &text : NULL, formatted, &g);
     sbuf_free(&text);
+    if (rc == 0 && g.body)
+        rc = progress_add(srv, &t, g.body);
     struct audit_event ev = server_event(req, c, action, "transcript", t.id, "success", 200);
     if (rc < 0 || (rc = server_audit(srv, &ev)) < 0)
         goto fail;

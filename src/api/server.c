@@ -426,6 +426,7 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         .limits = srv->limits,
         .model_cache_max = cfg->model_cache_models,
         .model_cache_idle_seconds = cfg->model_cache_idle_seconds,
+        .split_seconds = cfg->split_seconds,
     };
     if (!(srv->jobs = jobs_start(&jc, &rc, msg, msg_len)))
         return rc;

@@ -73,6 +73,7 @@ struct server_config {
     unsigned worker_deadline_s;
     unsigned worker_cpu_s;
     uint64_t worker_memory;
+    unsigned split_seconds; /* recordings split across workers from this long (0: 120 s) */
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */

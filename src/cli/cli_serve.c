@@ -169,6 +169,7 @@ int cli_serve(int argc, char **argv)
     sc.worker_idle_s = c.worker_idle;
     sc.worker_deadline_s = c.worker_deadline;
     sc.worker_memory = c.worker_memory;
+    sc.split_seconds = c.split_seconds;
     sc.sandbox = c.sandbox;
     if (!c.sandbox)
         fprintf(stderr, "phiscribe serve: sandbox = false: the worker processes run unconfined "

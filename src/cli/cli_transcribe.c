@@ -21,10 +21,13 @@
 #include "text/transcript.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "service/parallel.h"
 #include "service/pool.h"
 #include "service/transcribe.h"
 
 #define STDIN_MAX_DEFAULT (1024ULL * 1024 * 1024)
+#define CLI_MAX_THREADS   64
+#define MAX_ENGINE_PARAMS 16
 
 static void usage(FILE *out)
 {
@@ -56,6 +59,11 @@ static void usage(FILE *out)
             "  --redact-audio FILE also write FILE, a 16 kHz mono WAV of the input with\n"
             "                      each redacted span masked (implies --redact; one FILE only)\n"
             "  --redact-audio-mode tone (default) or silence\n"
+            "  --threads N         worker processes a long recording (2 minutes or more)\n"
+            "                      is decoded on, its parts split at pauses (default: the\n"
+            "                      number of cores; 1 decodes it in one piece)\n"
+            "  --split-seconds N   recordings at least N seconds long count as long\n"
+            "                      (default 120)\n"
             "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
@@ -86,6 +94,23 @@ typedef struct redact_opts {
     redact_audio_mode audio_mode;
 } redact_opts;
 
+struct args {
+    transcript_format fmt;
+    const char *output;
+    audio_limits lim;
+    asr_config cfg;
+    /* "-name", "value" pairs */
+    const char *params[2 * MAX_ENGINE_PARAMS + 1];
+    char params_store[MAX_ENGINE_PARAMS][64];
+    int n_params;
+    const char *vocab[ASR_MAX_VOCABULARY + 1]; /* --vocabulary */
+    char vocab_store[4096];
+    redact_opts ro;
+    bool no_sandbox;        /* --no-sandbox */
+    int threads;            /* --threads: worker processes one long recording uses */
+    unsigned split_seconds; /* --split-seconds (0: SPLIT_MIN_SECONDS) */
+};
+
 /* One input: a file, or stdin read into memory. */
 struct input {
     FILE *f;   /* NULL for stdin */
@@ -95,6 +120,8 @@ struct input {
     asr_decoder *dec; /* --no-sandbox: this process's decoder */
     pool *pool;       /* else: a confined worker process */
     const audio_limits *lim;
+    int threads; /* workers of the pool: a long recording's parts go to all */
+    double split_seconds;
 };
 
 /* Points in->src at the start of the input (again). */
@@ -138,7 +165,18 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
+    if (rq->write || in->threads <= 1) { /* one piece, as the whole recording */
+        rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
+    } else {
+        struct parallel_config pc = {
+            .pool = in->pool,
+            .tenant = -1,
+            .lim = in->lim,
+            .max_workers = in->threads,
+            .min_seconds = in->split_seconds,
+        };
+        rc = parallel_transcribe(&pc, w, rq->audio, rq->len, info, out, msg, msg_len);
+    }
     pool_release(in->pool, w);
     return rc;
 }
@@ -226,11 +264,14 @@ static int input_open(struct input *in, const char *path, int index)
 
 /* Transcribes one input (the use case service/transcribe), writes the
  * redacted audio if asked, prints the text; returns a CLI exit code. */
-static int transcribe_one(asr_decoder *d, pool *p, const char *path, int index,
-                          const audio_limits *lim, transcript_format fmt, const redact_opts *ro,
-                          FILE *out)
+static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const char *path,
+                          int index, FILE *out)
 {
-    struct input in = {.dec = d, .pool = p, .lim = lim};
+    const audio_limits *lim = &a->lim;
+    const redact_opts *ro = &a->ro;
+    transcript_format fmt = a->fmt;
+    struct input in = {
+        .dec = d, .pool = p, .lim = lim, .threads = a->threads, .split_seconds = a->split_seconds};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -287,8 +328,6 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-#define MAX_ENGINE_PARAMS 16
-
 /* A profile that cannot be used is a bad command line, not an engine
  * failure: says which and why before any model loads. */
 static int check_profile(const char *profile)
@@ -320,20 +359,6 @@ static int check_profile(const char *profile)
 
 /* The command line, parsed. The engine parameters and vocabulary words
  * point into argv or into the stores here. */
-struct args {
-    transcript_format fmt;
-    const char *output;
-    audio_limits lim;
-    asr_config cfg;
-    /* "-name", "value" pairs */
-    const char *params[2 * MAX_ENGINE_PARAMS + 1];
-    char params_store[MAX_ENGINE_PARAMS][64];
-    int n_params;
-    const char *vocab[ASR_MAX_VOCABULARY + 1]; /* --vocabulary */
-    char vocab_store[4096];
-    redact_opts ro;
-    bool no_sandbox; /* --no-sandbox */
-};
 
 /* --engine-param NAME=VALUE */
 static int parse_engine_param(struct args *a, const char *arg)
@@ -483,6 +508,22 @@ static int parse_option(struct args *a, int c, const char *arg)
     case 'N':
         a->no_sandbox = true;
         return 0;
+    case 'j':
+        if ((rc = parse_positive("threads", arg, &v)) == 0 && v > CLI_MAX_THREADS) {
+            fprintf(stderr, "phiscribe transcribe: --threads is at most %d\n", CLI_MAX_THREADS);
+            rc = CLI_USAGE;
+        }
+        if (rc == 0)
+            a->threads = (int)v;
+        return rc;
+    case 'w':
+        if ((rc = parse_positive("split-seconds", arg, &v)) == 0 && v > 86400) {
+            fprintf(stderr, "phiscribe transcribe: --split-seconds is at most 86400\n");
+            rc = CLI_USAGE;
+        }
+        if (rc == 0)
+            a->split_seconds = (unsigned)v;
+        return rc;
     case 'h':
         usage(stdout);
         return -1;
@@ -511,6 +552,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"redact-audio", required_argument, NULL, 'A'},
         {"redact-audio-mode", required_argument, NULL, 'M'},
         {"no-sandbox", no_argument, NULL, 'N'},
+        {"threads", required_argument, NULL, 'j'},
+        {"split-seconds", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -553,7 +596,7 @@ static int run_files(const struct args *a, asr_decoder *dec, pool *p, char **fil
         return CLI_FAIL;
     }
     for (int i = 0; i < nfiles; i++) {
-        int rc = transcribe_one(dec, p, files[i], i + 1, &a->lim, a->fmt, &a->ro, out);
+        int rc = transcribe_one(dec, p, a, files[i], i + 1, out);
         if (rc > code)
             code = rc;
     }
@@ -572,7 +615,7 @@ static int run_sandboxed(const struct args *a, char **files, int nfiles)
     int err;
     struct pool_config pc = {
         .asr = &a->cfg,
-        .workers = 1,
+        .workers = a->threads,
         .sandbox = true,
         .deadline_s = 120.0 + a->lim.max_seconds,
         .cpu_seconds = (unsigned)(120.0 + a->lim.max_seconds),
@@ -598,6 +641,8 @@ int cli_transcribe(int argc, char **argv)
     int err;
     audio_limits_default(&a.lim);
     asr_config_default(&a.cfg);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a.threads = cores < 1 ? 1 : cores > CLI_MAX_THREADS ? CLI_MAX_THREADS : (int)cores;
     int code = parse_args(argc, argv, &a);
     if (code != 0)
         return code < 0 ? CLI_OK : code;

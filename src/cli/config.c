@@ -105,6 +105,8 @@ static const struct config_item config_items[] = {
     NUM("jobs", "worker_memory", "worker-memory", "BYTES", CFG_BYTES, worker_memory,
         256ull * 1024 * 1024, 1ull << 40, SERVER_DEFAULT_WORKER_MEMORY,
         "address space of one worker process"),
+    NUM("jobs", "split_seconds", "split-seconds", "SECONDS", CFG_UINT, split_seconds, 0, 86400, 0,
+        "recordings at least this long are split at pauses across free workers (0 = 120)"),
     NUM("jobs", "sandbox", "sandbox", "BOOL", CFG_BOOL, sandbox, 0, 1, true,
         "confine the worker processes (false only for debugging)"),
     NUM("auth", "failure_limit", "auth-failure-limit", "N", CFG_UINT, auth_failure_limit, 1,

@@ -47,6 +47,7 @@ struct config {
     unsigned worker_idle;        /* tenant mode: seconds an idle worker lives */
     unsigned worker_deadline;    /* seconds a request may take in a worker (0: derived) */
     uint64_t worker_memory;      /* a worker's address space */
+    unsigned split_seconds;      /* recordings this long are split across workers (0: 120) */
     bool sandbox;                /* confine the workers (false: debugging only; doctor flags it) */
     /* [auth] failed-authentication limiter, per source address */
     unsigned auth_failure_limit;       /* failures per window, then 429 */

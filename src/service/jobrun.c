@@ -239,8 +239,10 @@ static int run_transcribe(struct run *r)
     }
     crypto_sha256(r->audio.p, r->audio.len, sha);
     crypto_hex(sha, sizeof(sha), r->sha_hex);
-    return jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info,
-                       &r->res, r->msg, sizeof(r->msg));
+    jobs_progress_begin(r->w, r->job->id);
+    rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
+                     r->msg, sizeof(r->msg));
+    return rc;
 }
 
 /* A worker process crashed or overran on this job (rc): audited; the job
@@ -566,6 +568,7 @@ int jobrun_stored(struct worker *w, struct store_transcript *job)
     certificate_init(&r.cert);
     sbuf_init(&r.audio, (size_t)r.cfg->limits.max_bytes);
     int rc, outcome = run_steps(&r);
+    jobs_progress_begin(w, NULL);
     if (r.unread)
         rc = outcome;
     else if (r.busy) /* try again later, as if unclaimed (only the vocabulary was decrypted) */

@@ -20,6 +20,7 @@
 #include "core/timeutil.h"
 #include "speech/modelcache.h"
 #include "speech/pipeline.h"
+#include "service/parallel.h"
 #include "service/tprofile.h"
 #include "text/redact_audio.h"
 #include "store/jobqueue.h"
@@ -44,6 +45,10 @@ struct worker {
     bool started;
     const struct jobs_events *events; /* of the synchronous request being decoded */
     bool synchronous; /* serving a synchronous request: a tenant at its worker cap is refused */
+    /* The stored job it runs ("": none) and how far its decode got (0..1),
+     * under the pool's mu (jobs_progress). */
+    char job_id[STORE_ID_MAX + 1];
+    double progress;
 };
 
 struct jobs {
@@ -337,6 +342,65 @@ static int run_in_worker(struct worker *w, modelcache_entry *model, int64_t tena
     return rc;
 }
 
+static void worker_progress(void *ctx, double done)
+{
+    struct worker *w = ctx;
+    pthread_mutex_lock(&w->pool->mu);
+    w->progress = done;
+    pthread_mutex_unlock(&w->pool->mu);
+}
+
+void jobs_progress_begin(struct worker *w, const char *job_id)
+{
+    pthread_mutex_lock(&w->pool->mu);
+    snprintf(w->job_id, sizeof(w->job_id), "%s", job_id ? job_id : "");
+    w->progress = 0;
+    pthread_mutex_unlock(&w->pool->mu);
+}
+
+int jobs_progress(jobs *j, const char *job_id, double *out)
+{
+    int rc = PHS_ENOTFOUND;
+    *out = 0;
+    if (!j || !job_id || !job_id[0])
+        return rc;
+    pthread_mutex_lock(&j->mu);
+    for (int i = 0; i < j->cfg.workers; i++) {
+        if (j->workers[i].job_id[0] && !strcmp(j->workers[i].job_id, job_id)) {
+            *out = j->workers[i].progress;
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+/* A recording with the default model on a leased worker and, when it is
+ * long, on every free one (service/parallel.h). */
+static int run_parallel(struct worker *w, int64_t tenant, const void *audio, size_t len,
+                        audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    jobs *j = w->pool;
+    pool_worker *pw;
+    int rc = w->synchronous ? pool_lease_within_cap(j->cfg.pool, tenant, &pw, msg, msg_len)
+                            : pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len);
+    if (rc < 0)
+        return rc;
+    struct parallel_config pc = {.pool = j->cfg.pool,
+                                 .tenant = tenant,
+                                 .lim = &j->cfg.limits,
+                                 .max_workers = j->cfg.workers,
+                                 .min_seconds = j->cfg.split_seconds,
+                                 .progress = worker_progress,
+                                 .ctx = w};
+    rc = parallel_transcribe(&pc, pw, audio, len, info, out, msg, msg_len);
+    pool_release(j->cfg.pool, pw);
+    if (rc == 0)
+        worker_progress(w, 1.0);
+    return rc;
+}
+
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
                 size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
@@ -344,7 +408,9 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     double t0 = now_s();
     int rc;
     const struct jobs_events *ev = w->events;
-    if (w->pool->cfg.pool) {
+    if (w->pool->cfg.pool && !c && !ev) {
+        rc = run_parallel(w, tenant, audio, len, info, out, msg, msg_len);
+    } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
                                   .len = len,
                                   .lim = &w->pool->cfg.limits,

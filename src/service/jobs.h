@@ -92,6 +92,11 @@ struct jobs_config {
      * the room (jobs_models_reclaim). */
     size_t model_cache_max;
     double model_cache_idle_seconds;
+    /* With a worker pool: recordings at least this long (0:
+     * SPLIT_MIN_SECONDS) are split and decoded on every free worker
+     * (service/parallel.h); shorter ones, and those with events or a model
+     * of their own, on one. */
+    double split_seconds;
 };
 
 #define JOBS_MODEL_CACHE_MAX          4
@@ -177,6 +182,12 @@ uint64_t jobs_models_reclaim(jobs *j, uint64_t bytes);
  * writes job_id to JOBS_CRASH_FILE. job_id must stay valid until unmarked.
  * The workers do this around each stored job. */
 void jobs_crash_mark(const char *job_id);
+
+/* How far the decode of stored job job_id, running in this process, has
+ * got: *out from 0 to 1 (the share of a long recording's parts decoded;
+ * 0 until the end for a short one). PHS_ENOTFOUND when no worker of j runs
+ * it (queued, finished, or running in another process). */
+int jobs_progress(jobs *j, const char *job_id, double *out);
 
 /* Wakes a worker: a stored job was just committed. */
 void jobs_kick(jobs *j);

@@ -50,6 +50,11 @@ asr_model *jobs_model_asr(const modelcache_entry *e);
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
                 size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len);
 
+/* The stored job w runs from now (NULL: none any more): its decode's
+ * progress is readable by its id (jobs_progress), 0 until a long
+ * recording's parts are decoded. */
+void jobs_progress_begin(struct worker *w, const char *job_id);
+
 /* Renders the recording with spans masked as a WAV into write (in a leased
  * worker process for tenant). Errors as redact_audio_wav_stream, and the
  * worker errors of jobs_decode. */

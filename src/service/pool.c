@@ -338,15 +338,23 @@ static int pick_slot(pool *p, int64_t tenant)
     return empty >= 0 ? empty : other;
 }
 
-/* pool_lease, and with wait_at_cap false pool_lease_within_cap. */
-static int lease(pool *p, int64_t tenant, bool wait_at_cap, pool_worker **out, char *msg,
-                 size_t msg_len)
+/* pool_lease, with wait_at_cap false pool_lease_within_cap, with now
+ * pool_try_lease. */
+static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worker **out,
+                 char *msg, size_t msg_len)
 {
     int i;
     *out = NULL;
     pthread_mutex_lock(&p->mu);
-    while (!p->stopping && (i = pick_slot(p, tenant)) < 0 && (wait_at_cap || i != POOL_AT_CAP))
+    if (now && (p->stopping || p->waiting || (i = pick_slot(p, tenant)) < 0)) {
+        pthread_mutex_unlock(&p->mu);
+        return PHS_EBUSY;
+    }
+    while (!p->stopping && (i = pick_slot(p, tenant)) < 0 && (wait_at_cap || i != POOL_AT_CAP)) {
+        p->waiting++;
         pthread_cond_wait(&p->cv, &p->mu);
+        p->waiting--;
+    }
     if (p->stopping) {
         pthread_mutex_unlock(&p->mu);
         snprintf(msg, msg_len, "the server is shutting down");
@@ -391,12 +399,26 @@ static int lease(pool *p, int64_t tenant, bool wait_at_cap, pool_worker **out, c
 
 int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
 {
-    return lease(p, tenant, true, out, msg, msg_len);
+    return lease(p, tenant, true, false, out, msg, msg_len);
 }
 
 int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
 {
-    return lease(p, tenant, false, out, msg, msg_len);
+    return lease(p, tenant, false, false, out, msg, msg_len);
+}
+
+int pool_try_lease(pool *p, int64_t tenant, pool_worker **out)
+{
+    char msg[256];
+    return lease(p, tenant, false, true, out, msg, sizeof(msg));
+}
+
+bool pool_wanted(pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool wanted = p->waiting > 0;
+    pthread_mutex_unlock(&p->mu);
+    return wanted;
 }
 
 void pool_release(pool *p, pool_worker *w)

@@ -64,6 +64,12 @@ int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg
  * wait); a pool busy with other tenants is still waited for. */
 int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg,
                           size_t msg_len);
+/* A free slot's worker for tenant now, or PHS_EBUSY when none is free,
+ * someone waits in pool_lease, or the pool is stopping: for extra workers
+ * a request may use while nobody else needs them (service/parallel.h). */
+int pool_try_lease(pool *p, int64_t tenant, pool_worker **out);
+/* True while a caller waits for a worker: extra workers go back. */
+bool pool_wanted(pool *p);
 /* Gives a leased worker back (a dead one is replaced). */
 void pool_release(pool *p, pool_worker *w);
 

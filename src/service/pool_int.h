@@ -58,6 +58,13 @@ void pool_worker_kill(pool *p, pool_worker *w, int *status);
 int pool_worker_fault(pool *p, pool_worker *w, int io, char *msg, size_t msg_len);
 /* Lets w use the configured CPU seconds more from now (RLIMIT_CPU). */
 void pool_cpu_limit(pool *p, pool_worker *w);
+/* A request on w begins: PHS_EDECODER_CRASHED (reason in msg) when w is
+ * gone; else its CPU limit is set (pool_cpu_limit) and *until is its
+ * deadline (0: none). */
+int pool_request_begin(pool *p, pool_worker *w, double *until, char *msg, size_t msg_len);
+/* A request on w ended: with io == 0 returns rc (the request's outcome),
+ * else pool_worker_fault's. */
+int pool_request_end(pool *p, pool_worker *w, int io, int rc, char *msg, size_t msg_len);
 
 /* Frames on a non-blocking socket, waiting at most until the monotonic
  * time until (0: no deadline): PHS_EDECODER_TIMEOUT past it, PHS_EIO when

@@ -336,3 +336,19 @@ int pool_worker_fault(pool *p, pool_worker *w, int io, char *msg, size_t msg_len
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
+
+int pool_request_begin(pool *p, pool_worker *w, double *until, char *msg, size_t msg_len)
+{
+    if (w->dead) {
+        snprintf(msg, msg_len, "the decoder process is gone");
+        return PHS_EDECODER_CRASHED;
+    }
+    pool_cpu_limit(p, w);
+    *until = p->cfg.deadline_s > 0 ? pool_now() + p->cfg.deadline_s : 0;
+    return 0;
+}
+
+int pool_request_end(pool *p, pool_worker *w, int io, int rc, char *msg, size_t msg_len)
+{
+    return io == 0 ? rc : pool_worker_fault(p, w, io, msg, msg_len);
+}

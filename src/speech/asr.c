@@ -470,6 +470,13 @@ static size_t find_cut(const int16_t *buf, size_t len, size_t cut_min)
     return best_at;
 }
 
+size_t asr_decoder_cut(const asr_decoder *d, const int16_t *buf, size_t len)
+{
+    if (len < d->model->utt_max)
+        return len;
+    return find_cut(buf, d->model->utt_max, d->model->cut_min);
+}
+
 int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
 {
     if (d->failed)

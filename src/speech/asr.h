@@ -150,4 +150,14 @@ int asr_decoder_skip(asr_decoder *d, size_t n);
 /* Samples of the longest utterance (live mode ends one there by itself). */
 size_t asr_decoder_max_utterance(const asr_decoder *d);
 
+/* Where batch mode ends the utterance that starts at buf[0], len samples
+ * being what the recording has from there: len when that is shorter than
+ * the longest utterance (the last one, decoded at the end), else the cut
+ * it makes in a full buffer (< asr_decoder_max_utterance(d)). Decoding
+ * such utterances one at a time (asr_decoder_feed then
+ * asr_decoder_end_utterance), after asr_decoder_skip to the first one's
+ * start, gives the words a whole-recording decode gives them, times
+ * included (speech/split.h). O(len) for a full buffer. */
+size_t asr_decoder_cut(const asr_decoder *d, const int16_t *buf, size_t len);
+
 #endif

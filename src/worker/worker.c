@@ -17,6 +17,7 @@
 #include "text/redact_audio.h"
 #include "worker/proto.h"
 #include "worker/proto_asr.h"
+#include "worker/split_serve.h"
 
 #include "worker/confine.h"
 
@@ -219,6 +220,7 @@ static int wk_request(struct wk *w, const sbuf *b)
     size_t n_spans = 0;
     uint32_t mode = 0;
     sbuf audio;
+    struct split_req split = {0};
     int io = 0;
     proto_cursor_init(&c, b->p, b->len);
     uint32_t kind = proto_get_u32(&c);
@@ -228,6 +230,8 @@ static int wk_request(struct wk *w, const sbuf *b)
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);
+    } else if (rc == 0 && split_serve_kind(kind)) {
+        rc = split_serve_parse(&c, kind, w->dec, &lim, &split);
     } else if (rc == 0 && kind != PROTO_KIND_TRANSCRIBE) {
         rc = PHS_EINVAL;
     }
@@ -242,10 +246,13 @@ static int wk_request(struct wk *w, const sbuf *b)
     else if (arc < 0)
         rc = proto_send_error(w->fd, arc,
                               arc == PHS_ETOOBIG ? "the audio is too large" : "out of memory");
+    else if (split.kind)
+        rc = split_serve_run(w->fd, w->dec, &lim, &split, &audio);
     else
         rc = wk_serve(w, kind, flags, &lim, spans, n_spans, mode, &audio);
 out:
     sbuf_free(&audio);
+    split_serve_clear(&split);
     free(spans);
     return rc;
 }

@@ -1,0 +1,46 @@
+/* proto_split: the messages of a long recording decoded on several
+ * workers (speech/split.h, service/parallel.h), beside worker/proto.h's.
+ *
+ * PROTO_KIND_PLAN (a PROTO_REQ: kind, flags, limits, then u64
+ * min_samples; the encoded recording follows in PROTO_AUDIO frames): the
+ * worker parses the recording. Shorter than min_samples, it decodes it as
+ * PROTO_KIND_TRANSCRIBE would and answers PROTO_RESULT: PROTO_PLAN_WHOLE,
+ * audio_info, asr_result. Else it sends the recording's samples (16 kHz
+ * mono, 16-bit, host order) in PROTO_PCM frames as it reads them, then
+ * PROTO_RESULT: PROTO_PLAN_SPLIT, audio_info, the plan (u64 total, u32 n,
+ * n x (u32 len, u32 speech)); the utterances are back to back from 0.
+ *
+ * PROTO_KIND_SPAN (kind, flags, limits, then u64 start, u32 n, n x (u32
+ * len, u32 speech)); the utterances' samples follow in PROTO_AUDIO frames,
+ * limits.max_bytes being their size: the worker recognises them
+ * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result.
+ *
+ * Errors as every request: PROTO_ERROR.
+ */
+#ifndef PHS_WORKER_PROTO_SPLIT_H
+#define PHS_WORKER_PROTO_SPLIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sbuf.h"
+#include "speech/split.h"
+#include "worker/proto.h"
+
+/* Numbered apart from proto.h's, which other requests extend. */
+#define PROTO_KIND_PLAN  20u
+#define PROTO_KIND_SPAN  21u
+#define PROTO_PCM        40u /* worker -> parent: samples of a PLAN request */
+#define PROTO_PLAN_WHOLE 1u
+#define PROTO_PLAN_SPLIT 2u
+
+/* Utterances (back to back from start), as a plan or a span carries them. */
+int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, size_t n);
+/* Reads what proto_put_utts wrote: *first is its u64, *out a new array
+ * (free) with starts filled from from (0 for a plan, the span's start),
+ * at most SPLIT_MAX_UTTS, each at most max_len samples. PHS_EINVAL for a
+ * malformed list. */
+int proto_get_utts(proto_cursor *c, bool plan, size_t max_len, uint64_t *first,
+                   struct split_utt **out, size_t *n_out);
+
+#endif

@@ -1,0 +1,202 @@
+/* split_serve: a long recording's plan and its spans, in a worker. See
+ * split_serve.h and worker/proto_split.h. */
+#include "worker/split_serve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "speech/split.h"
+#include "worker/proto_split.h"
+
+#define BLOCK_SAMPLES 16000 /* one second */
+
+bool split_serve_kind(uint32_t kind)
+{
+    return kind == PROTO_KIND_PLAN || kind == PROTO_KIND_SPAN;
+}
+
+int split_serve_parse(proto_cursor *c, uint32_t kind, const asr_decoder *dec,
+                      const audio_limits *lim, struct split_req *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->kind = kind;
+    if (kind == PROTO_KIND_PLAN) {
+        r->min_samples = proto_get_u64(c);
+        return c->bad ? PHS_EINVAL : 0;
+    }
+    int rc = proto_get_utts(c, false, asr_decoder_max_utterance(dec), &r->start, &r->utts, &r->n);
+    if (rc < 0)
+        return rc;
+    uint64_t samples = 0;
+    for (size_t i = 0; i < r->n; i++)
+        samples += r->utts[i].len;
+    return samples * 2 == lim->max_bytes ? 0 : PHS_EINVAL;
+}
+
+void split_serve_clear(struct split_req *r)
+{
+    free(r->utts);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Samples to the parent in PROTO_PCM frames. */
+static int send_pcm(int fd, const int16_t *pcm, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)pcm;
+    size_t len = n * sizeof(int16_t);
+    while (len) {
+        size_t k = len < PROTO_AUDIO_CHUNK ? len : PROTO_AUDIO_CHUNK;
+        int rc = proto_send(fd, PROTO_PCM, p, k);
+        if (rc < 0)
+            return rc;
+        p += k;
+        len -= k;
+    }
+    return 0;
+}
+
+/* The held samples of a short recording, decoded as one (the result
+ * pipeline_transcribe gives for the same samples). */
+static int decode_held(asr_decoder *dec, const sbuf *held, asr_result **out, char *msg,
+                       size_t msg_len)
+{
+    const int16_t *pcm = (const int16_t *)(held->p ? held->p : (const uint8_t *)"\0");
+    size_t n = held->len / sizeof(int16_t);
+    int rc = asr_decoder_start(dec);
+    for (size_t off = 0; rc == 0 && off < n; off += BLOCK_SAMPLES)
+        rc = asr_decoder_feed(dec, pcm + off, n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
+    if (rc == 0)
+        rc = asr_decoder_finish(dec, out);
+    else {
+        asr_result *discard = NULL;
+        asr_decoder_finish(dec, &discard);
+        asr_result_free(discard);
+    }
+    if (rc < 0)
+        snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
+    return rc;
+}
+
+struct plan_state {
+    int fd;
+    split_planner *sp;
+    sbuf held; /* samples while the recording may still be short */
+    bool streaming;
+    int io; /* the socket failed */
+};
+
+/* The next block of samples: planned, then held or sent. */
+static int plan_block(struct plan_state *s, const int16_t *pcm, size_t n, uint64_t min_samples)
+{
+    int rc = split_planner_feed(s->sp, pcm, n);
+    if (rc < 0)
+        return rc;
+    if (!s->streaming && s->held.len / 2 + n <= min_samples)
+        return sbuf_append(&s->held, pcm, n * sizeof(int16_t));
+    if (!s->streaming) {
+        s->streaming = true;
+        if ((s->io = send_pcm(s->fd, (const int16_t *)s->held.p, s->held.len / 2)) < 0)
+            return s->io;
+        sbuf_free(&s->held);
+    }
+    return (s->io = send_pcm(s->fd, pcm, n));
+}
+
+/* PROTO_KIND_PLAN: the answer's payload into out (or an error). */
+static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t min_samples,
+                    const sbuf *input, sbuf *out, int *io, char *msg, size_t msg_len)
+{
+    int16_t pcm[BLOCK_SAMPLES];
+    audio_source src;
+    audio_mem mem;
+    audio_info info;
+    struct split_plan plan = {0};
+    asr_result *res = NULL;
+    struct plan_state s = {.fd = fd};
+    int rc;
+    sbuf_init(&s.held, (size_t)min_samples * 2);
+    audio_source_memory(&src, &mem, input->p ? input->p : (const uint8_t *)"", input->len);
+    audio_reader *r = audio_open(&src, lim, &info, &rc, msg, msg_len);
+    if (!r)
+        goto out;
+    if (!(s.sp = split_planner_new(dec, &rc))) {
+        snprintf(msg, msg_len, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        size_t got = 0;
+        if ((rc = audio_read(r, pcm, BLOCK_SAMPLES, &got, msg, msg_len)) < 0 || !got)
+            break;
+        if ((rc = plan_block(&s, pcm, got, min_samples)) < 0) {
+            snprintf(msg, msg_len,
+                     rc == PHS_ETOOBIG ? "the recording has too many utterances" : "out of memory");
+            break;
+        }
+    }
+    if (rc < 0)
+        goto out;
+    if (!s.streaming) {
+        if ((rc = decode_held(dec, &s.held, &res, msg, msg_len)) == 0 &&
+            (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
+            (rc = proto_put_info(out, &info)) == 0)
+            rc = proto_put_result(out, res);
+    } else if ((rc = split_planner_finish(s.sp, &plan)) == 0 &&
+               (rc = proto_put_u32(out, PROTO_PLAN_SPLIT)) == 0 &&
+               (rc = proto_put_info(out, &info)) == 0) {
+        rc = proto_put_utts(out, plan.total, plan.utts, plan.n);
+    }
+    if (rc < 0 && !msg[0])
+        snprintf(msg, msg_len, "the result is too large to return");
+out:
+    *io = s.io;
+    asr_result_free(res);
+    split_plan_clear(&plan);
+    split_planner_free(s.sp);
+    sbuf_free(&s.held);
+    audio_close(r);
+    return rc;
+}
+
+/* PROTO_KIND_SPAN: the answer's payload into out (or an error). */
+static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *input, sbuf *out,
+                    char *msg, size_t msg_len)
+{
+    audio_info none;
+    asr_result *res = NULL;
+    memset(&none, 0, sizeof(none));
+    const int16_t *pcm = (const int16_t *)(input->p ? input->p : (const uint8_t *)"\0");
+    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, &res);
+    if (rc < 0) {
+        snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
+        return rc;
+    }
+    if ((rc = proto_put_info(out, &none)) == 0)
+        rc = proto_put_result(out, res);
+    if (rc < 0)
+        snprintf(msg, msg_len, "the result is too large to return");
+    asr_result_free(res);
+    return rc;
+}
+
+int split_serve_run(int fd, asr_decoder *dec, const audio_limits *lim, const struct split_req *r,
+                    const sbuf *input)
+{
+    char msg[256] = "";
+    sbuf out;
+    int io = 0, rc;
+    sbuf_init(&out, PROTO_MAX_FRAME);
+    if (r->kind == PROTO_KIND_PLAN)
+        rc = plan_run(fd, dec, lim, r->min_samples, input, &out, &io, msg, sizeof(msg));
+    else
+        rc = span_run(dec, r, input, &out, msg, sizeof(msg));
+    if (io < 0)
+        rc = io;
+    else if (rc < 0)
+        rc = proto_send_error(fd, rc, msg);
+    else
+        rc = proto_send(fd, PROTO_RESULT, out.p, out.len);
+    sbuf_free(&out);
+    return rc;
+}

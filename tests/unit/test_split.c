@@ -1,0 +1,307 @@
+/* Unit tests for split: a long recording (LibriVox speech, pauses, a
+ * stretch of background noise with no speech, speech again) planned at the
+ * decoder's own utterance ends, decoded part by part (out of order, on a
+ * second decoder too) and merged, against one whole-recording decode with
+ * the real PocketSphinx engine (utterances of at most 8 s): every word of a decoded utterance comes
+ * back once, in order, with the same text, times and confidence; segments
+ * and duration alike; the noise is skipped, not decoded. Skips without Debian's
+ * pocketsphinx-testdata. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "speech/asr.h"
+#include "speech/audio.h"
+#include "speech/split.h"
+
+#define LV "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-"
+
+static const char *const files[] = {LV "0870.wav", LV "0880.wav", LV "0890.wav", LV "0920.wav",
+                                    LV "0930.wav"};
+
+static asr_model *model;
+static asr_decoder *dec, *dec2;
+static int16_t *pcm;
+static size_t n_pcm;
+static uint64_t noise_start, noise_end;
+
+static void append(const int16_t *p, size_t n)
+{
+    int16_t *np = realloc(pcm, (n_pcm + n) * sizeof(int16_t));
+    if (!np)
+        abort();
+    pcm = np;
+    memcpy(pcm + n_pcm, p, n * sizeof(int16_t));
+    n_pcm += n;
+}
+
+static int append_file(const char *path)
+{
+    audio_limits lim;
+    audio_info info;
+    audio_source src;
+    char msg[256];
+    int16_t block[16000];
+    int rc;
+    audio_limits_default(&lim);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    audio_source_file(&src, f);
+    audio_reader *r = audio_open(&src, &lim, &info, &rc, msg, sizeof(msg));
+    for (size_t got = 1; r && got;) {
+        if (audio_read(r, block, 16000, &got, msg, sizeof(msg)) < 0)
+            break;
+        append(block, got);
+    }
+    audio_close(r);
+    fclose(f);
+    return r ? 0 : -1;
+}
+
+/* n samples of a quiet hiss (about -44 dBFS: over the decoder's own
+ * silence floor, so only the VAD can skip it), from a fixed seed. */
+static void append_noise(size_t n, unsigned *seed)
+{
+    int16_t block[1600];
+    while (n) {
+        size_t k = n < 1600 ? n : 1600;
+        for (size_t i = 0; i < k; i++) {
+            *seed = *seed * 1103515245u + 12345u;
+            block[i] = (int16_t)((int)((*seed >> 16) % 401) - 200);
+        }
+        append(block, k);
+        n -= k;
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (access(files[0], R_OK) != 0)
+        return 0; /* tests skip */
+    asr_config c;
+    char msg[256];
+    int err = 0;
+    unsigned seed = 7;
+    asr_config_default(&c);
+    c.profile = "general";
+    /* Utterances of at most 8 s: several cuts in a short recording. */
+    c.max_utterance_seconds = 8;
+    if (!(model = asr_model_load(&c, &err, msg, sizeof(msg))) ||
+        !(dec = asr_decoder_new(model, &err)) || !(dec2 = asr_decoder_new(model, &err)))
+        return -1;
+    /* About 60 s: speech with pauses, 18 s of noise alone, speech again. */
+    for (size_t i = 0; i < 8; i++) {
+        if (i == 5) {
+            noise_start = n_pcm;
+            append_noise(18 * 16000, &seed);
+            noise_end = n_pcm;
+        }
+        if (append_file(files[i % 5]) < 0)
+            return -1;
+        append_noise(4000 + 1600 * (i % 3), &seed);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    asr_decoder_free(dec);
+    asr_decoder_free(dec2);
+    asr_model_free(model);
+    free(pcm);
+    return 0;
+}
+
+static asr_result *decode_whole(void)
+{
+    asr_result *res = NULL;
+    assert_int_equal(asr_decoder_start(dec), 0);
+    for (size_t off = 0; off < n_pcm; off += 16000)
+        assert_int_equal(
+            asr_decoder_feed(dec, pcm + off, n_pcm - off < 16000 ? n_pcm - off : 16000), 0);
+    assert_int_equal(asr_decoder_finish(dec, &res), 0);
+    return res;
+}
+
+static void plan_whole(struct split_plan *plan, size_t piece)
+{
+    int err;
+    split_planner *sp = split_planner_new(dec, &err);
+    assert_non_null(sp);
+    for (size_t off = 0; off < n_pcm; off += piece)
+        assert_int_equal(
+            split_planner_feed(sp, pcm + off, n_pcm - off < piece ? n_pcm - off : piece), 0);
+    assert_int_equal(split_planner_finish(sp, plan), 0);
+    split_planner_free(sp);
+}
+
+/* The utterance of plan holding sample at. */
+static const struct split_utt *utt_at(const struct split_plan *plan, double seconds)
+{
+    uint64_t at = (uint64_t)(seconds * 16000);
+    for (size_t i = 0; i < plan->n; i++)
+        if (at >= plan->utts[i].start && at < plan->utts[i].start + plan->utts[i].len)
+            return &plan->utts[i];
+    return &plan->utts[plan->n - 1];
+}
+
+static void test_plan_covers_recording(void **state)
+{
+    (void)state;
+    if (!pcm)
+        skip();
+    struct split_plan a, b;
+    plan_whole(&a, 16000);
+    plan_whole(&b, 777); /* the plan does not depend on how the samples arrive */
+    assert_int_equal(a.total, n_pcm);
+    assert_true(a.n >= 5);
+    assert_int_equal(a.n, b.n);
+    uint64_t at = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        assert_int_equal(a.utts[i].start, at);
+        assert_true(a.utts[i].len > 0 && a.utts[i].len <= asr_decoder_max_utterance(dec));
+        assert_int_equal(a.utts[i].start, b.utts[i].start);
+        assert_int_equal(a.utts[i].len, b.utts[i].len);
+        assert_int_equal(a.utts[i].speech, b.utts[i].speech);
+        at += a.utts[i].len;
+    }
+    assert_int_equal(at, n_pcm);
+    split_plan_clear(&a);
+    split_plan_clear(&b);
+}
+
+/* Parts decoded in reverse order, alternately on two decoders, merged;
+ * then compared word by word with the whole decode. */
+static void test_split_merge_exact(void **state)
+{
+    (void)state;
+    if (!pcm)
+        skip();
+    struct split_plan plan;
+    struct split_part *parts;
+    size_t n_parts, skipped_utts = 0;
+    asr_result *whole = decode_whole(), *merged = NULL;
+    plan_whole(&plan, 16000);
+    assert_int_equal(split_parts(&plan, 10.0, &parts, &n_parts), 0);
+    assert_true(n_parts >= 4);
+    asr_result **res = calloc(n_parts, sizeof(*res));
+    assert_non_null(res);
+    for (size_t k = n_parts; k-- > 0;) {
+        const struct split_part *p = &parts[k];
+        const struct split_utt *last = &plan.utts[p->first + p->n - 1];
+        assert_int_equal(p->start, plan.utts[p->first].start);
+        assert_int_equal(p->start + p->samples, last->start + last->len);
+        assert_true(plan.utts[p->first].speech && last->speech);
+        assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
+                                      pcm + p->start, &res[k]),
+                         0);
+    }
+    for (size_t i = 0; i < plan.n; i++)
+        skipped_utts += !plan.utts[i].speech;
+    /* The noise alone was not decoded; everything around it was. */
+    assert_true(skipped_utts >= 1);
+    assert_false(utt_at(&plan, (noise_start + noise_end) / 2 / 16000.0)->speech);
+    assert_int_equal(split_merge(res, n_parts, plan.total, &merged), 0);
+    assert_null(res[0]);
+    assert_true(merged->duration == whole->duration);
+    /* Every word the whole decode found outside skipped utterances, once,
+     * in order, identical; the skipped ones lie in the noise. */
+    size_t m = 0, lost = 0;
+    for (size_t i = 0; i < whole->n_words; i++) {
+        const asr_word *w = &whole->words[i];
+        if (!utt_at(&plan, (w->start + w->end) / 2)->speech) {
+            assert_true(w->start * 16000 >= noise_start - 16000 &&
+                        w->end * 16000 <= noise_end + 16000);
+            lost++;
+            continue;
+        }
+        assert_true(m < merged->n_words);
+        assert_string_equal(merged->words[m].text, w->text);
+        assert_true(merged->words[m].start == w->start);
+        assert_true(merged->words[m].end == w->end);
+        assert_true(merged->words[m].confidence == w->confidence);
+        m++;
+    }
+    assert_int_equal(m, merged->n_words);
+    assert_true(merged->n_words > 60);
+    assert_int_equal(lost + m, whole->n_words);
+    /* With nothing lost the segments are the whole decode's, one for one. */
+    if (!lost) {
+        assert_int_equal(merged->n_segments, whole->n_segments);
+        for (size_t i = 0; i < whole->n_segments; i++) {
+            assert_string_equal(merged->segments[i].text, whole->segments[i].text);
+            assert_int_equal(merged->segments[i].first_word, whole->segments[i].first_word);
+            assert_int_equal(merged->segments[i].n_words, whole->segments[i].n_words);
+            assert_true(merged->segments[i].start == whole->segments[i].start);
+            assert_true(merged->segments[i].end == whole->segments[i].end);
+        }
+    }
+    for (size_t i = 1; i < merged->n_words; i++)
+        assert_true(merged->words[i].start >= merged->words[i - 1].start);
+    asr_result_free(whole);
+    asr_result_free(merged);
+    free(res);
+    free(parts);
+    split_plan_clear(&plan);
+}
+
+/* No speech at all: nothing after the first 15 s is decoded (the VAD
+ * starts from a quiet floor and takes about 11 s to learn a steady hiss
+ * that starts the recording); a merge of nothing is an empty result. */
+static void test_silence_only(void **state)
+{
+    (void)state;
+    if (!pcm)
+        skip();
+    int err;
+    unsigned seed = 3;
+    int16_t *keep = pcm;
+    size_t keep_n = n_pcm;
+    pcm = NULL;
+    n_pcm = 0;
+    append_noise(40 * 16000, &seed);
+    split_planner *sp = split_planner_new(dec, &err);
+    struct split_plan plan;
+    struct split_part *parts;
+    size_t n_parts;
+    assert_int_equal(split_planner_feed(sp, pcm, n_pcm), 0);
+    assert_int_equal(split_planner_finish(sp, &plan), 0);
+    assert_int_equal(split_parts(&plan, 30.0, &parts, &n_parts), 0);
+    assert_true(n_parts <= 1);
+    for (size_t i = 0; i < plan.n; i++)
+        if (plan.utts[i].start >= 15 * 16000)
+            assert_false(plan.utts[i].speech);
+    asr_result *out = NULL;
+    assert_int_equal(split_merge(NULL, 0, plan.total, &out), 0);
+    assert_int_equal(out->n_words, 0);
+    assert_true(out->duration == 40.0);
+    asr_result_free(out);
+    free(parts);
+    split_plan_clear(&plan);
+    split_planner_free(sp);
+    free(pcm);
+    pcm = keep;
+    n_pcm = keep_n;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_covers_recording),
+        cmocka_unit_test(test_split_merge_exact),
+        cmocka_unit_test(test_silence_only),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
