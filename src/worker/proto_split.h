@@ -27,10 +27,10 @@
 #include "speech/split.h"
 #include "worker/proto.h"
 
-/* Numbered apart from proto.h's, which other requests extend. */
+/* Numbered apart from proto.h's (its stream messages are 40-45). */
 #define PROTO_KIND_PLAN  20u
 #define PROTO_KIND_SPAN  21u
-#define PROTO_PCM        40u /* worker -> parent: samples of a PLAN request */
+#define PROTO_PCM        60u /* worker -> parent: samples of a PLAN request */
 #define PROTO_PLAN_WHOLE 1u
 #define PROTO_PLAN_SPLIT 2u
 
