@@ -36,6 +36,7 @@ struct pool {
     pthread_t supervisor;
     bool supervising;
     struct pool_stats stats;
+    int waiting; /* callers blocked in pool_lease */
     pthread_mutex_t zmu; /* the zygote's socket, one spawn at a time */
     int zfd;
     pid_t zpid;
