@@ -81,7 +81,8 @@ seen=0
 for attempt in 1 2 3 4 5; do
     req POST /v1/transcripts "$KEY_A" -F file=@"$T/long.wav"; expect_status 202 "stored job"
     J=$(jget id)
-    [ "$(progress)" = 0.0 ] || fail "a new job's progress: $(cat "$T/body")"
+    req GET "/v1/transcripts/$J" "$KEY_A"
+    [ "$(jget status)" != queued ] || [ "$(progress)" = 0.0 ] || fail "a queued job's progress: $(cat "$T/body")"
     # Both workers busy: the plan is made and the parts are running.
     while [ "$(metric phiscribe_worker_processes_busy)" != 2 ]; do
         req GET "/v1/transcripts/$J" "$KEY_A"
