@@ -343,7 +343,7 @@ static int pick_slot(pool *p, int64_t tenant)
 static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worker **out,
                  char *msg, size_t msg_len)
 {
-    int i;
+    int i = -1;
     *out = NULL;
     pthread_mutex_lock(&p->mu);
     if (now && (p->stopping || p->waiting || (i = pick_slot(p, tenant)) < 0)) {
