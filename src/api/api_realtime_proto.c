@@ -126,9 +126,15 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
             json_object_set_new(o, "turn_detection", rt_vad_json(c));
         return o;
     }
-    json_t *input = json_pack("{s:{s:s, s:i}, s:o, s:o}", "format", "type", "audio/pcm", "rate",
-                              (int)c->rate, "transcription", rt_transcription_json(c),
-                              "turn_detection", c->vad ? rt_vad_json(c) : json_null());
+    /* OpenAI's schema allows audio/pcm at 24000 only: another rate (a query
+     * or phiscribe.rate) leaves the format's rate out and is shown in the
+     * extension's rate. */
+    json_t *format = c->rate == RT_DEFAULT_RATE
+                         ? json_pack("{s:s, s:i}", "type", "audio/pcm", "rate", (int)c->rate)
+                         : json_pack("{s:s}", "type", "audio/pcm");
+    json_t *input = json_pack("{s:o, s:o, s:o}", "format", format, "transcription",
+                              rt_transcription_json(c), "turn_detection",
+                              c->vad ? rt_vad_json(c) : json_null());
     return json_pack("{s:s, s:s, s:s, s:I, s:[], s:{s:o}, s:o}", "type", "transcription", "id",
                      s->id, "object", "realtime.transcription_session", "expires_at", expires,
                      "include", "audio", "input", input, "phiscribe", rt_extension_json(s));
