@@ -65,10 +65,13 @@ static void run_parts(struct run *r, pool_worker *w, bool extra)
     }
 }
 
+/* An extra worker goes back to the pool as soon as it has no part left,
+ * not when the last part (perhaps on another worker) is done. */
 static void *helper_main(void *arg)
 {
     struct helper *h = arg;
     run_parts(h->run, h->w, true);
+    pool_release(h->run->cfg->pool, h->w);
     return NULL;
 }
 
@@ -90,12 +93,10 @@ static size_t helpers_start(struct run *r, struct helper *h, size_t max)
     return n;
 }
 
-static void helpers_join(struct run *r, struct helper *h, size_t n)
+static void helpers_join(struct helper *h, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         pthread_join(h[i].thread, NULL);
-        pool_release(r->cfg->pool, h[i].w);
-    }
 }
 
 /* The parts of r decoded on first and the extra workers, then merged. */
@@ -118,7 +119,7 @@ static int run_split(struct run *r, pool_worker *first, asr_result **out, char *
     if (extra && (h = calloc(extra, sizeof(*h))))
         n_helpers = helpers_start(r, h, extra);
     run_parts(r, first, false);
-    helpers_join(r, h, n_helpers);
+    helpers_join(h, n_helpers);
     free(h);
     if (r->rc < 0) {
         snprintf(msg, msg_len, "%s", r->msg);
