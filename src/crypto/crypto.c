@@ -481,6 +481,41 @@ crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRA
     return key_made(k, rc, err);
 }
 
+int crypto_key_wrap_ext(crypto_gcm_fn gcm, void *ctx, const crypto_key *key, const char *context,
+                        uint8_t out[CRYPTO_WRAPPED_LEN])
+{
+    uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
+    size_t aad_len;
+    if (!gcm || !key || !out)
+        return PHS_EINVAL;
+    int rc = wrap_aad(context, aad, &aad_len);
+    if (rc == PHS_OK)
+        rc = crypto_random(out, GCM_NONCE_LEN);
+    if (rc == PHS_OK)
+        rc = gcm(ctx, true, out, aad, aad_len, key->bytes, CRYPTO_KEY_LEN, out + GCM_NONCE_LEN);
+    if (rc < 0)
+        crypto_wipe(out, CRYPTO_WRAPPED_LEN);
+    return rc;
+}
+
+crypto_key *crypto_key_unwrap_ext(crypto_gcm_fn gcm, void *ctx,
+                                  const uint8_t in[CRYPTO_WRAPPED_LEN], const char *context,
+                                  int *err)
+{
+    crypto_key *k = NULL;
+    uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
+    size_t aad_len;
+    if (!gcm || !in)
+        return key_made(NULL, PHS_EINVAL, err);
+    int rc = wrap_aad(context, aad, &aad_len);
+    if (rc == PHS_OK && !(k = malloc(sizeof(*k))))
+        rc = PHS_ENOMEM;
+    if (rc == PHS_OK)
+        rc = gcm(ctx, false, in, aad, aad_len, in + GCM_NONCE_LEN,
+                 CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN - GCM_TAG_LEN, k->bytes);
+    return key_made(k, rc, err);
+}
+
 /* ---- chunked AEAD stream --------------------------------------------------- */
 
 static void put_be32(uint8_t *p, uint32_t v)
