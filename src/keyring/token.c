@@ -22,6 +22,7 @@
 #define TOKEN_TAG_BITS  128
 #define TOKEN_SLOTS_MAX 64 /* slots looked at per module */
 #define TOKEN_KCV_BLOCK 16
+#define TOKEN_LABEL_MAX 128 /* bytes of a key label */
 #define TOKEN_GCM_MAX   64 /* plaintext bytes token_gcm seals: keys and the check block */
 
 /* The key check value's fixed nonce and AAD. Wrap nonces are random, so
@@ -127,8 +128,8 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
     return 0;
 }
 
-/* The PIN from pin-source, else from the environment (then removed from
- * it). PHS_ENOTFOUND when neither gives one. */
+/* The PIN from pin-source, else from the environment. PHS_ENOTFOUND when
+ * neither gives one. */
 static int pin_get(P11KitUri *u, char pin[TOKEN_PIN_MAX + 1], char *why, size_t whylen)
 {
     const char *src = p11_kit_uri_get_pin_source(u);
@@ -143,9 +144,17 @@ static int pin_get(P11KitUri *u, char pin[TOKEN_PIN_MAX + 1], char *why, size_t 
         return PHS_ENOTFOUND;
     }
     memcpy(pin, env, n + 1);
-    wipe(env, n);
-    unsetenv(TOKEN_PIN_ENV);
     return 0;
+}
+
+void token_pin_env_clear(void)
+{
+    char *env = getenv(TOKEN_PIN_ENV);
+    /* The bytes too: the process's first environment block stays readable
+     * in /proc/PID/environ after unsetenv. */
+    if (env)
+        wipe(env, strlen(env));
+    unsetenv(TOKEN_PIN_ENV);
 }
 
 /* ---- finding the token -------------------------------------------------------- */
@@ -350,6 +359,45 @@ static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
     }
     *out = u;
     return 0;
+}
+
+int token_uri_next(const char *uri, int version, char *out, size_t outlen)
+{
+    P11KitUri *u = NULL;
+    char label[TOKEN_LABEL_MAX + 16], *text = NULL;
+    int rc = uri_parse(uri, &u, NULL, 0);
+    if (rc < 0)
+        return rc;
+    CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(u, CKA_LABEL);
+    size_t n = a ? a->ulValueLen : 0;
+    if (n == 0 || n > TOKEN_LABEL_MAX) {
+        rc = PHS_EINVAL;
+        goto out;
+    }
+    memcpy(label, a->pValue, n);
+    /* base-vN: drop -vN, then add the new version. */
+    size_t d = n;
+    while (d > 0 && label[d - 1] >= '0' && label[d - 1] <= '9')
+        d--;
+    if (d < n && d >= 2 && label[d - 1] == 'v' && label[d - 2] == '-')
+        n = d - 2;
+    int w = snprintf(label + n, sizeof(label) - n, "-v%d", version);
+    CK_ATTRIBUTE na = {CKA_LABEL, label, n + (size_t)w};
+    if (p11_kit_uri_set_attribute(u, &na) != P11_KIT_URI_OK ||
+        p11_kit_uri_clear_attribute(u, CKA_ID) != P11_KIT_URI_OK ||
+        p11_kit_uri_format(u, P11_KIT_URI_FOR_ANY, &text) != P11_KIT_URI_OK) {
+        rc = PHS_EINVAL;
+        goto out;
+    }
+    if (strlen(text) >= outlen || strlen(text) >= TOKEN_URI_MAX) {
+        rc = PHS_ETOOBIG;
+        goto out;
+    }
+    memcpy(out, text, strlen(text) + 1);
+out:
+    free(text);
+    p11_kit_uri_free(u);
+    return rc;
 }
 
 token *token_open(const char *uri, bool create, int *err, char *why, size_t whylen)

@@ -8,8 +8,9 @@
  *
  * The user PIN comes from the URI's pin-source (a file path or file: URI;
  * the file must be private, mode 0600 or 0400) or else from the environment
- * variable TOKEN_PIN_ENV, which is removed from the environment once read
- * (so processes started later never inherit it). A PIN inside the URI
+ * variable TOKEN_PIN_ENV, which a long-running process removes with
+ * token_pin_env_clear once its keys are open (so the processes it starts
+ * later never inherit it). A PIN inside the URI
  * (pin-value) is refused: URIs end up on command lines and in files.
  *
  * Threads: a token's calls are serialised by its own lock. Every function
@@ -32,6 +33,15 @@ typedef struct token token;
 
 /* true when s looks like a PKCS#11 URI ("pkcs11:..."). */
 bool token_uri_is(const char *s);
+
+/* The URI of the key a rotation to master version `version` generates
+ * beside uri's key: its label with "-v<version>" in place of a trailing
+ * "-v<N>" (or added), its id dropped. out may be uri. PHS_EINVAL when uri
+ * names no label. */
+int token_uri_next(const char *uri, int version, char *out, size_t outlen);
+
+/* Removes TOKEN_PIN_ENV from the environment, its bytes wiped. */
+void token_pin_env_clear(void);
 
 /* Opens the secret key the URI names (object= and/or id=, in the one token
  * it matches), logging in with the PIN. With create, a key that does not
