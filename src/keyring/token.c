@@ -304,11 +304,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
 {
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_ATTRIBUTE tpl[3];
-    CK_ULONG n = key_template(u, tpl, &cls);
-    if (n < 2) {
-        why_put(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
-        return PHS_EINVAL;
-    }
+    CK_ULONG n = key_template(u, tpl, &cls); /* uri_parse saw a label or an id */
     CK_OBJECT_HANDLE h[2];
     CK_ULONG count = 0;
     if (t->fn->C_FindObjectsInit(t->session, tpl, n) != CKR_OK)
@@ -334,7 +330,8 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
-/* Parses the URI; pin-value is refused. */
+/* Parses the URI, which must name a key (object= or id=); pin-value is
+ * refused. */
 static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
 {
     if (!token_uri_is(uri) || strlen(uri) >= TOKEN_URI_MAX) {
@@ -354,6 +351,13 @@ static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
         why_put(why, whylen,
                 "the PKCS#11 URI holds a PIN (pin-value): give pin-source=FILE or set %s instead",
                 TOKEN_PIN_ENV);
+        p11_kit_uri_free(u);
+        return PHS_EINVAL;
+    }
+    CK_ATTRIBUTE *label = p11_kit_uri_get_attribute(u, CKA_LABEL),
+                 *id = p11_kit_uri_get_attribute(u, CKA_ID);
+    if (!(label && label->ulValueLen) && !(id && id->ulValueLen)) {
+        why_put(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
