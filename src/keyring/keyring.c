@@ -24,6 +24,8 @@
 struct kek {
     crypto_key *file;
     token *tok;
+    uint8_t kcv[CRYPTO_KCV_LEN]; /* its check value, once known (kek_check_value) */
+    bool kcv_known;
 };
 
 struct keyring {
@@ -65,8 +67,7 @@ static void kek_free(struct kek *k)
 {
     crypto_key_free(k->file);
     token_close(k->tok);
-    k->file = NULL;
-    k->tok = NULL;
+    *k = (struct kek){0};
 }
 
 /* dst takes src's key; src is left empty. */
@@ -74,17 +75,30 @@ static void kek_move(struct kek *dst, struct kek *src)
 {
     kek_free(dst);
     *dst = *src;
-    src->file = NULL;
-    src->tok = NULL;
+    *src = (struct kek){0};
+}
+
+/* Learns k's check value once, when k is loaded: every transaction
+ * compares it (ensure_master_current), and a token key that another
+ * process's rotation removed could not compute it any more. */
+static int kek_learn(struct kek *k)
+{
+    int rc = 0;
+    if (k->tok)
+        rc = token_check_value(k->tok, k->kcv);
+    else if (k->file)
+        crypto_key_check_value(k->file, k->kcv);
+    else
+        rc = PHS_EPERM;
+    k->kcv_known = rc == 0;
+    return rc;
 }
 
 static int kek_check_value(const struct kek *k, uint8_t out[CRYPTO_KCV_LEN])
 {
-    if (k->tok)
-        return token_check_value(k->tok, out);
-    if (!k->file)
-        return PHS_EPERM;
-    crypto_key_check_value(k->file, out);
+    if (!k->kcv_known)
+        return kek_loaded(k) ? PHS_EIO : PHS_EPERM;
+    memcpy(out, k->kcv, CRYPTO_KCV_LEN);
     return 0;
 }
 
@@ -167,17 +181,23 @@ static int kek_load(const keyring *kr, const char *name, struct kek *out, char *
         if ((rc = uri_file_read(p, uri, why, whylen)) < 0)
             return rc;
         char twhy[384] = "";
-        if (!(out->tok = token_open(uri, false, &rc, twhy, sizeof(twhy))))
+        if (!(out->tok = token_open(uri, false, &rc, twhy, sizeof(twhy)))) {
             why_put(why, whylen, "%s: %s", p, twhy);
-        return rc;
+            return rc;
+        }
+    } else {
+        if ((rc = fs_check_private(p, false, why, whylen)) < 0)
+            return rc;
+        if (!(out->file = crypto_master_load(p, &rc))) {
+            why_put(why, whylen, "cannot load %s: %s", p, err_str(rc));
+            return rc < 0 ? rc : PHS_ECRYPTO;
+        }
     }
-    if ((rc = fs_check_private(p, false, why, whylen)) < 0)
-        return rc;
-    if (!(out->file = crypto_master_load(p, &rc))) {
-        why_put(why, whylen, "cannot load %s: %s", p, err_str(rc));
-        return rc < 0 ? rc : PHS_ECRYPTO;
+    if ((rc = kek_learn(out)) < 0) {
+        why_put(why, whylen, "cannot compute the check value of %s: %s", p, err_str(rc));
+        kek_free(out);
     }
-    return 0;
+    return rc;
 }
 
 /* kek_load of dir/name when that exists and holds the key want identifies;
@@ -252,14 +272,19 @@ static int master_create(keyring *kr, const char *master_uri, char *why, size_t 
             why_put(why, whylen, "cannot create %s: %s", p, err_str(rc));
             return rc < 0 ? rc : PHS_EINTERNAL;
         }
-        return 0;
+        return kek_learn(&kr->master);
     }
     key_path(kr, KEYRING_TOKEN_FILE, p);
     if (!(kr->master.tok = token_open(master_uri, true, &rc, twhy, sizeof(twhy)))) {
         why_put(why, whylen, "master key: %s", twhy);
         return rc;
     }
-    if ((rc = uri_file_write(p, master_uri, why, whylen)) < 0)
+    if ((rc = kek_learn(&kr->master)) < 0)
+        why_put(why, whylen, "master key: the token cannot compute a check value: %s",
+                err_str(rc));
+    else
+        rc = uri_file_write(p, master_uri, why, whylen);
+    if (rc < 0)
         keyring_abandon_token(kr);
     return rc;
 }
@@ -512,7 +537,7 @@ static int rotate_start_token(keyring *kr, const char *target, char *why, size_t
         return rc;
     }
     uint8_t kcv[CRYPTO_KCV_LEN];
-    if ((rc = kek_check_value(&kr->pending, kcv)) < 0 ||
+    if ((rc = kek_learn(&kr->pending)) < 0 || (rc = kek_check_value(&kr->pending, kcv)) < 0 ||
         (rc = kek_matches(&kr->master, kcv)) != PHS_ESTALE) {
         why_put(why, whylen, "the new master key is the current one: name another token object");
         rc = rc < 0 ? rc : PHS_EINVAL;
@@ -547,7 +572,7 @@ int keyring_rotate_start(keyring *kr, const char *target, char *why, size_t whyl
         unlink(newp);
         return e < 0 ? e : PHS_ECRYPTO;
     }
-    return 0;
+    return kek_learn(&kr->pending);
 }
 
 int keyring_rotate_record(const keyring *kr, uint8_t kcv[CRYPTO_KCV_LEN],
