@@ -4,7 +4,7 @@
  * extractable: its bytes never leave the token. phiscribe asks the token to
  * seal or open 32-byte keys with AES-256-GCM (CKM_AES_GCM) and to compute a
  * key check value; nothing else. Reached through p11-kit: the URI's
- * module-name / module-path, else every module p11-kit has registered.
+ * module-path, else every module p11-kit has registered.
  *
  * The user PIN comes from the URI's pin-source (a file path or file: URI;
  * the file must be private, mode 0600 or 0400) or else from the environment
