@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +16,14 @@
 #include "core/err.h"
 #include "core/fsmode.h"
 #include "core/wipe.h"
+#include "keyring/keyring_int.h"
 
 #define TOKEN_KEY_LEN   32 /* AES-256 */
 #define TOKEN_TAG_BITS  128
 #define TOKEN_SLOTS_MAX 64 /* slots looked at per module */
 #define TOKEN_KCV_BLOCK 16
 #define TOKEN_LABEL_MAX 128 /* bytes of a key label */
-#define TOKEN_GCM_MAX   64 /* plaintext bytes token_gcm seals: keys and the check block */
+#define TOKEN_GCM_MAX   64  /* plaintext bytes token_gcm seals: keys and the check block */
 
 /* The key check value's fixed nonce and AAD. Wrap nonces are random, so
  * this nonce meets a wrap's with probability 2^-96. */
@@ -41,31 +41,29 @@ struct token {
     bool generated;
 };
 
-static void why_put(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void why_put(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || !whylen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
 /* A few return values by name, for messages; the rest as numbers. */
 static const char *rv_name(CK_RV rv, char buf[32])
 {
     switch (rv) {
-    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-    case CKR_PIN_EXPIRED: return "CKR_PIN_EXPIRED";
-    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
-    case CKR_TOKEN_WRITE_PROTECTED: return "CKR_TOKEN_WRITE_PROTECTED";
-    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-    case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
-    default: snprintf(buf, 32, "CKR 0x%lx", (unsigned long)rv); return buf;
+    case CKR_PIN_INCORRECT:
+        return "CKR_PIN_INCORRECT";
+    case CKR_PIN_LOCKED:
+        return "CKR_PIN_LOCKED";
+    case CKR_PIN_EXPIRED:
+        return "CKR_PIN_EXPIRED";
+    case CKR_USER_PIN_NOT_INITIALIZED:
+        return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_TOKEN_WRITE_PROTECTED:
+        return "CKR_TOKEN_WRITE_PROTECTED";
+    case CKR_MECHANISM_INVALID:
+        return "CKR_MECHANISM_INVALID";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+        return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_DEVICE_REMOVED:
+        return "CKR_DEVICE_REMOVED";
+    default:
+        snprintf(buf, 32, "CKR 0x%lx", (unsigned long)rv);
+        return buf;
     }
 }
 
@@ -74,8 +72,9 @@ static bool rv_is_device(CK_RV rv)
 {
     return rv == CKR_DEVICE_ERROR || rv == CKR_DEVICE_MEMORY || rv == CKR_DEVICE_REMOVED ||
            rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_SESSION_HANDLE_INVALID ||
-           rv == CKR_SESSION_CLOSED || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_KEY_HANDLE_INVALID ||
-           rv == CKR_CRYPTOKI_NOT_INITIALIZED || rv == CKR_HOST_MEMORY;
+           rv == CKR_SESSION_CLOSED || rv == CKR_USER_NOT_LOGGED_IN ||
+           rv == CKR_KEY_HANDLE_INVALID || rv == CKR_CRYPTOKI_NOT_INITIALIZED ||
+           rv == CKR_HOST_MEMORY;
 }
 
 bool token_uri_is(const char *s)
@@ -95,7 +94,7 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
     else if (!strncmp(path, "file:", 5))
         path += 5;
     if (path[0] != '/') {
-        why_put(why, whylen, "the PKCS#11 URI's pin-source must be an absolute file path");
+        keyring_why(why, whylen, "the PKCS#11 URI's pin-source must be an absolute file path");
         return PHS_EINVAL;
     }
     int rc = fs_check_private(path, false, why, whylen);
@@ -103,7 +102,7 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
         return rc == PHS_ENOTFOUND ? PHS_EAUTH : rc;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        why_put(why, whylen, "cannot read the PIN file %s: %s", path, strerror(errno));
+        keyring_why(why, whylen, "cannot read the PIN file %s: %s", path, strerror(errno));
         return PHS_EAUTH;
     }
     size_t n = 0;
@@ -120,8 +119,8 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
         n--;
     if (n == 0 || n > TOKEN_PIN_MAX || memchr(pin, '\n', n)) {
         wipe(pin, TOKEN_PIN_MAX + 1);
-        why_put(why, whylen, "the PIN file %s must hold one line of 1 to %d bytes", path,
-                TOKEN_PIN_MAX);
+        keyring_why(why, whylen, "the PIN file %s must hold one line of 1 to %d bytes", path,
+                    TOKEN_PIN_MAX);
         return PHS_EAUTH;
     }
     pin[n] = '\0';
@@ -138,9 +137,9 @@ static int pin_get(P11KitUri *u, char pin[TOKEN_PIN_MAX + 1], char *why, size_t 
     char *env = getenv(TOKEN_PIN_ENV);
     size_t n = env ? strlen(env) : 0;
     if (n == 0 || n > TOKEN_PIN_MAX) {
-        why_put(why, whylen,
-                "no PIN for the PKCS#11 token: give pin-source=FILE in the URI or set %s",
-                TOKEN_PIN_ENV);
+        keyring_why(why, whylen,
+                    "no PIN for the PKCS#11 token: give pin-source=FILE in the URI or set %s",
+                    TOKEN_PIN_ENV);
         return PHS_ENOTFOUND;
     }
     memcpy(pin, env, n + 1);
@@ -169,14 +168,14 @@ static int modules_load(token *t, P11KitUri *u, char *why, size_t whylen)
             if (t->module)
                 p11_kit_module_release(t->module);
             t->module = NULL;
-            why_put(why, whylen, "cannot load the PKCS#11 module %s", path);
+            keyring_why(why, whylen, "cannot load the PKCS#11 module %s", path);
             return PHS_ENOTFOUND;
         }
         return 0;
     }
     t->modules = p11_kit_modules_load_and_initialize(0);
     if (!t->modules || !t->modules[0]) {
-        why_put(why, whylen, "no PKCS#11 module is registered with p11-kit");
+        keyring_why(why, whylen, "no PKCS#11 module is registered with p11-kit");
         return PHS_ENOTFOUND;
     }
     return 0;
@@ -214,10 +213,11 @@ static int token_find(token *t, P11KitUri *u, CK_SLOT_ID *slot)
 static int session_login(token *t, P11KitUri *u, CK_SLOT_ID slot, char *why, size_t whylen)
 {
     char rvb[32], pin[TOKEN_PIN_MAX + 1];
-    CK_RV rv = t->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-                                    &t->session);
+    CK_RV rv =
+        t->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->session);
     if (rv != CKR_OK) {
-        why_put(why, whylen, "cannot open a session with the PKCS#11 token: %s", rv_name(rv, rvb));
+        keyring_why(why, whylen, "cannot open a session with the PKCS#11 token: %s",
+                    rv_name(rv, rvb));
         return PHS_EIO;
     }
     t->has_session = true;
@@ -232,7 +232,7 @@ static int session_login(token *t, P11KitUri *u, CK_SLOT_ID slot, char *why, siz
     wipe(pin, sizeof(pin));
     if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
         return 0;
-    why_put(why, whylen, "the PKCS#11 token refused the PIN (%s)", rv_name(rv, rvb));
+    keyring_why(why, whylen, "the PKCS#11 token refused the PIN (%s)", rv_name(rv, rvb));
     return PHS_EAUTH;
 }
 
@@ -259,13 +259,13 @@ static int key_generate(token *t, CK_ATTRIBUTE *named, CK_ULONG nnamed, char *wh
     CK_ULONG len = TOKEN_KEY_LEN;
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     CK_ATTRIBUTE tpl[16] = {
-        {CKA_CLASS, &cls, sizeof(cls)},         {CKA_KEY_TYPE, &kt, sizeof(kt)},
-        {CKA_VALUE_LEN, &len, sizeof(len)},     {CKA_TOKEN, &yes, sizeof(yes)},
-        {CKA_PRIVATE, &yes, sizeof(yes)},       {CKA_SENSITIVE, &yes, sizeof(yes)},
-        {CKA_EXTRACTABLE, &no, sizeof(no)},     {CKA_ENCRYPT, &yes, sizeof(yes)},
-        {CKA_DECRYPT, &yes, sizeof(yes)},       {CKA_WRAP, &no, sizeof(no)},
-        {CKA_UNWRAP, &no, sizeof(no)},          {CKA_SIGN, &no, sizeof(no)},
-        {CKA_VERIFY, &no, sizeof(no)},          {CKA_DERIVE, &no, sizeof(no)},
+        {CKA_CLASS, &cls, sizeof(cls)},     {CKA_KEY_TYPE, &kt, sizeof(kt)},
+        {CKA_VALUE_LEN, &len, sizeof(len)}, {CKA_TOKEN, &yes, sizeof(yes)},
+        {CKA_PRIVATE, &yes, sizeof(yes)},   {CKA_SENSITIVE, &yes, sizeof(yes)},
+        {CKA_EXTRACTABLE, &no, sizeof(no)}, {CKA_ENCRYPT, &yes, sizeof(yes)},
+        {CKA_DECRYPT, &yes, sizeof(yes)},   {CKA_WRAP, &no, sizeof(no)},
+        {CKA_UNWRAP, &no, sizeof(no)},      {CKA_SIGN, &no, sizeof(no)},
+        {CKA_VERIFY, &no, sizeof(no)},      {CKA_DERIVE, &no, sizeof(no)},
     };
     CK_ULONG n = 14;
     for (CK_ULONG i = 1; i < nnamed; i++) /* skip the class */
@@ -274,7 +274,8 @@ static int key_generate(token *t, CK_ATTRIBUTE *named, CK_ULONG nnamed, char *wh
     char rvb[32];
     CK_RV rv = t->fn->C_GenerateKey(t->session, &mech, tpl, n, &t->key);
     if (rv != CKR_OK) {
-        why_put(why, whylen, "the PKCS#11 token could not generate the key: %s", rv_name(rv, rvb));
+        keyring_why(why, whylen, "the PKCS#11 token could not generate the key: %s",
+                    rv_name(rv, rvb));
         return PHS_EIO;
     }
     t->generated = true;
@@ -293,8 +294,8 @@ static int key_check(token *t, char *why, size_t whylen)
                         {CKA_DECRYPT, &dec, sizeof(dec)}};
     if (t->fn->C_GetAttributeValue(t->session, t->key, a, 4) != CKR_OK || kt != CKK_AES ||
         len != TOKEN_KEY_LEN || !enc || !dec) {
-        why_put(why, whylen,
-                "the PKCS#11 object is not an AES-256 key allowed to encrypt and decrypt");
+        keyring_why(why, whylen,
+                    "the PKCS#11 object is not an AES-256 key allowed to encrypt and decrypt");
         return PHS_EUNSUPPORTED;
     }
     return 0;
@@ -314,7 +315,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
     if (rv != CKR_OK)
         return PHS_EIO;
     if (count > 1) {
-        why_put(why, whylen, "the PKCS#11 URI matches more than one key; name one with id=");
+        keyring_why(why, whylen, "the PKCS#11 URI matches more than one key; name one with id=");
         return PHS_EINVAL;
     }
     if (count == 1) {
@@ -322,7 +323,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
         return key_check(t, why, whylen);
     }
     if (!create) {
-        why_put(why, whylen, "the PKCS#11 token has no such key");
+        keyring_why(why, whylen, "the PKCS#11 token has no such key");
         return PHS_ENOTFOUND;
     }
     return key_generate(t, tpl, n, why, whylen);
@@ -335,7 +336,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
 static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
 {
     if (!token_uri_is(uri) || strlen(uri) >= TOKEN_URI_MAX) {
-        why_put(why, whylen, "not a PKCS#11 URI (pkcs11:..., under %d bytes)", TOKEN_URI_MAX);
+        keyring_why(why, whylen, "not a PKCS#11 URI (pkcs11:..., under %d bytes)", TOKEN_URI_MAX);
         return PHS_EINVAL;
     }
     P11KitUri *u = p11_kit_uri_new();
@@ -343,21 +344,22 @@ static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
         return PHS_ENOMEM;
     int prc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN_AND_MODULE, u);
     if (prc != P11_KIT_URI_OK) {
-        why_put(why, whylen, "bad PKCS#11 URI: %s", p11_kit_uri_message(prc));
+        keyring_why(why, whylen, "bad PKCS#11 URI: %s", p11_kit_uri_message(prc));
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
     if (p11_kit_uri_get_pin_value(u)) {
-        why_put(why, whylen,
-                "the PKCS#11 URI holds a PIN (pin-value): give pin-source=FILE or set %s instead",
-                TOKEN_PIN_ENV);
+        keyring_why(
+            why, whylen,
+            "the PKCS#11 URI holds a PIN (pin-value): give pin-source=FILE or set %s instead",
+            TOKEN_PIN_ENV);
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
     CK_ATTRIBUTE *label = p11_kit_uri_get_attribute(u, CKA_LABEL),
                  *id = p11_kit_uri_get_attribute(u, CKA_ID);
     if (!(label && label->ulValueLen) && !(id && id->ulValueLen)) {
-        why_put(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
+        keyring_why(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
@@ -422,10 +424,11 @@ token *token_open(const char *uri, bool create, int *err, char *why, size_t whyl
     int found = token_find(t, u, &slot);
     if (found != 1) {
         if (found)
-            why_put(why, whylen,
-                    "the PKCS#11 URI matches %d tokens; name one with token= or serial=", found);
+            keyring_why(
+                why, whylen,
+                "the PKCS#11 URI matches %d tokens; name one with token= or serial=", found);
         else
-            why_put(why, whylen, "no PKCS#11 token matches the URI");
+            keyring_why(why, whylen, "no PKCS#11 token matches the URI");
         rc = found ? PHS_EINVAL : PHS_ENOTFOUND;
         goto out;
     }
@@ -480,8 +483,8 @@ int token_gcm(void *ctx, bool encrypt, const uint8_t nonce[12], const uint8_t *a
               const uint8_t *in, size_t in_len, uint8_t *out)
 {
     token *t = ctx;
-    CK_GCM_PARAMS gp = {(unsigned char *)nonce, 12, 96, (unsigned char *)aad, aad_len,
-                        TOKEN_TAG_BITS};
+    CK_GCM_PARAMS gp = {(unsigned char *)nonce, 12,      96,
+                        (unsigned char *)aad,   aad_len, TOKEN_TAG_BITS};
     CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
     CK_ULONG tag = TOKEN_TAG_BITS / 8;
     /* Some modules (SoftHSM2) want room for ciphertext and tag when they
