@@ -21,6 +21,7 @@
 #include "cli/config.h"
 #include "core/duration.h"
 #include "core/err.h"
+#include "keyring/keyring.h"
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -98,6 +99,25 @@ static void check_object_modes(struct report *r, const char *blobdir)
         add(r, PASS, sg, "encrypted object files", "every file in %s mode 600", blobdir);
 }
 
+/* Where the master key lives: master.key (its mode checked), or a key in a
+ * PKCS#11 token named by master.pkcs11 (the token itself is not opened:
+ * doctor needs no PIN). */
+static void check_master_key(struct report *r, const char *dir)
+{
+    const char *sg = "164.312(a)(2)(iv) encryption";
+    char where[KEYRING_WHERE_MAX], path[PATH_MAX + 64];
+    int rc = keyring_master_where(dir, where, sizeof(where));
+    if (rc < 0) {
+        add(r, FAIL, sg, "master key", "%s/%s cannot be read: %s", dir, KEYRING_TOKEN_FILE,
+            err_str(rc));
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, rc == 1 ? KEYRING_TOKEN_FILE : STORE_MASTER_FILE);
+    check_mode(r, sg, rc == 1 ? "master key URI file" : "master key file", path, false);
+    add(r, PASS, sg, "master key location", "%s%s", where,
+        rc == 1 ? " (the key never leaves the token)" : "");
+}
+
 /* The modes docs/SECURITY.md gives for the data directory; the server and
  * the admin commands refuse to open it otherwise. */
 static void check_data_modes(struct report *r, const char *dir)
@@ -106,7 +126,6 @@ static void check_data_modes(struct report *r, const char *dir)
         const char *name, *safeguard, *what;
         bool dir, optional;
     } parts[] = {
-        {STORE_MASTER_FILE, "164.312(a)(2)(iv) encryption", "master key file", false, false},
         {STORE_SIGNER_FILE, "164.312(c)(1) integrity", "audit signing key file", false, false},
         {STORE_BLOB_DIR, "164.312(a)(2)(iv) encryption", "encrypted objects directory", true,
          false},
@@ -603,6 +622,7 @@ int cli_doctor(int argc, char **argv)
         return CLI_USAGE;
     }
     check_data_modes(&r, dir);
+    check_master_key(&r, dir);
     check_store(&r, dir, url);
     check_isolation(&r, &c, have_config, dir);
     if (have_config)

@@ -11,21 +11,29 @@
 
 static void init_usage(FILE *out)
 {
-    fprintf(out, "usage: phiscribe init [--data DIR] [--store URL]\n\n"
+    fprintf(out, "usage: phiscribe init [--data DIR] [--store URL] [--master-key pkcs11:URI]\n\n"
                  "Creates the data directory (default $PHISCRIBE_DATA, then ./phiscribe-data):\n"
                  "the database, master.key and audit-signing.key. Refuses an existing path.\n"
                  "With --store postgresql://... (or $PHISCRIBE_STORE) the database is that\n"
                  "PostgreSQL database (it must hold no phiscribe schema yet) and DIR holds the\n"
                  "key files only; other nodes get copies of them (docs/SCALING.md).\n"
+                 "With --master-key pkcs11:token=T;object=L the master key is that AES-256\n"
+                 "key in a PKCS#11 token (an HSM), generated there when absent; it never\n"
+                 "leaves the token and DIR/master.pkcs11 records the URI instead of\n"
+                 "master.key. The PIN comes from the URI's pin-source=/path/to/pin-file\n"
+                 "(mode 0600) or from $PHISCRIBE_PKCS11_PIN, never from the URI itself.\n"
                  "Prints the audit verification key: keep a copy off this machine.\n");
 }
 
 int cli_init(int argc, char **argv)
 {
-    const char *data = NULL, *store_flag = NULL;
+    const char *data = NULL, *store_flag = NULL, *master_key = NULL;
     int npos, code;
     const struct cliargs_opt opts[] = {
-        {"--data", &data, NULL}, {"--store", &store_flag, NULL}, {NULL, NULL, NULL}};
+        {"--data", &data, NULL},
+        {"--store", &store_flag, NULL},
+        {"--master-key", &master_key, NULL},
+        {NULL, NULL, NULL}};
     const struct cliargs args = {"phiscribe init", init_usage, opts, NULL, 0};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
@@ -39,7 +47,11 @@ int cli_init(int argc, char **argv)
         fprintf(stderr, "phiscribe init: %s\n", why);
         return CLI_USAGE;
     }
-    int rc = store_create_url(dir, url, why, sizeof(why));
+    if (master_key && strncmp(master_key, "pkcs11:", 7) != 0) {
+        fprintf(stderr, "phiscribe init: --master-key takes a PKCS#11 URI (pkcs11:...)\n");
+        return CLI_USAGE;
+    }
+    int rc = store_create_master(dir, url, master_key, why, sizeof(why));
     if (rc < 0) {
         fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
         return CLI_FAIL;

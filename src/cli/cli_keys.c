@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/jsonout.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 #include "store/store.h"
 
 static void keys_usage(FILE *out)
@@ -22,12 +23,16 @@ static void keys_usage(FILE *out)
             "                             [--label TEXT] [--data DIR] [--store URL]\n"
             "       phiscribe keys list [--tenant NAME] [--json] [--data DIR] [--store URL]\n"
             "       phiscribe keys revoke ID [--data DIR] [--store URL]\n"
-            "       phiscribe keys rotate-master [--data DIR] [--store URL]\n\n"
+            "       phiscribe keys rotate-master [--master-key pkcs11:URI] [--data DIR]\n"
+            "                                    [--store URL]\n\n"
             "ROLE: transcribe, read, delete, audit, admin, phi (phi with read: unredacted\n"
             "transcripts). DUR: 90s, 30m, 24h, 90d (0: never).\n"
             "`create` prints the key once; only a keyed hash of it is stored.\n"
             "`rotate-master` replaces master.key and re-wraps every tenant key (no data is\n"
-            "re-encrypted); back up the new master.key afterwards.\n");
+            "re-encrypted); back up the new master.key afterwards. With --master-key the\n"
+            "new master key is that key of a PKCS#11 token (generated there when absent;\n"
+            "PIN from the URI's pin-source=FILE or $PHISCRIBE_PKCS11_PIN); a master key\n"
+            "already in a token rotates to a new key beside it, labelled LABEL-vN.\n");
 }
 
 struct list_ctx {
@@ -143,13 +148,14 @@ int cli_keys(int argc, char **argv)
 {
     const char *store_url = NULL;
     const char *data = NULL, *tenant = NULL, *role = NULL, *expires = NULL, *label = NULL,
-               *pos[2] = {NULL, NULL};
+               *master_key = NULL, *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
         {"--json", NULL, &json},       {"--data", &data, NULL},   {"--store", &store_url, NULL},
         {"--tenant", &tenant, NULL},   {"--role", &role, NULL},   {"--roles", &role, NULL},
-        {"--expires", &expires, NULL}, {"--label", &label, NULL}, {NULL, NULL, NULL},
+        {"--expires", &expires, NULL}, {"--label", &label, NULL}, {"--master-key", &master_key, NULL},
+        {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 2};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -161,7 +167,7 @@ int cli_keys(int argc, char **argv)
               (list && !role && !expires && !label && !pos[1]) ||
               (revoke && pos[1] && !tenant && !role && !expires && !label) ||
               (rotate && !pos[1] && !tenant && !role && !expires && !label);
-    if (!ok) {
+    if (!ok || (master_key && !rotate)) {
         keys_usage(stderr);
         return CLI_USAGE;
     }
@@ -207,8 +213,13 @@ int cli_keys(int argc, char **argv)
         else if (rc == PHS_EEXIST)
             fprintf(stderr, "phiscribe keys: key %s was already revoked\n", pos[1]);
     } else {
-        rc = store_rotate_master(s, rotate_in_tx, &who, why, sizeof(why));
-        if (rc == 0)
+        char where[KEYRING_WHERE_MAX];
+        rc = store_rotate_master_to(s, master_key, rotate_in_tx, &who, why, sizeof(why));
+        if (rc == 0 && keyring_master_where(store_dir(s), where, sizeof(where)) == 1)
+            printf("master key rotated to version %d, held in the %s; tenant keys re-wrapped;"
+                   " the old key was removed.\n",
+                   store_master_version(s), where);
+        else if (rc == 0)
             printf("master key rotated to version %d; tenant keys re-wrapped. Back up the new "
                    "%s/%s now: backups of the old one no longer open this database.\n",
                    store_master_version(s), store_dir(s), STORE_MASTER_FILE);

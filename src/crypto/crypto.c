@@ -427,57 +427,73 @@ static int wrap_aad(const char *context, uint8_t *aad, size_t *aad_len)
     return PHS_OK;
 }
 
+/* The crypto_gcm_fn of a key in memory: ctx is the kek (crypto_key). */
+static int gcm_in_memory(void *ctx, bool encrypt, const uint8_t nonce[GCM_NONCE_LEN],
+                         const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+                         uint8_t *out)
+{
+    const crypto_key *kek = ctx;
+    gnutls_aead_cipher_hd_t h;
+    int rc = aead_open_handle(kek->bytes, &h);
+    if (rc < 0)
+        return rc;
+    size_t want = encrypt ? in_len + GCM_TAG_LEN : in_len, got = want;
+    int g = encrypt ? gnutls_aead_cipher_encrypt(h, nonce, GCM_NONCE_LEN, aad, aad_len,
+                                                 GCM_TAG_LEN, in, in_len, out, &got)
+                    : gnutls_aead_cipher_decrypt(h, nonce, GCM_NONCE_LEN, aad, aad_len,
+                                                 GCM_TAG_LEN, in, in_len + GCM_TAG_LEN, out, &got);
+    gnutls_aead_cipher_deinit(h);
+    return g < 0 || got != want ? PHS_ECRYPTO : PHS_OK;
+}
+
 int crypto_key_wrap(const crypto_key *kek, const crypto_key *key, const char *context,
                     uint8_t out[CRYPTO_WRAPPED_LEN])
 {
-    if (!kek || !key || !out)
+    if (!kek)
         return PHS_EINVAL;
-    uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
-    size_t aad_len;
-    int rc = wrap_aad(context, aad, &aad_len);
-    if (rc < 0)
-        return rc;
-    rc = crypto_random(out, GCM_NONCE_LEN);
-    if (rc < 0)
-        return rc;
-    gnutls_aead_cipher_hd_t h;
-    rc = aead_open_handle(kek->bytes, &h);
-    if (rc < 0)
-        return rc;
-    size_t ct_len = CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN;
-    if (gnutls_aead_cipher_encrypt(h, out, GCM_NONCE_LEN, aad, aad_len, GCM_TAG_LEN, key->bytes,
-                                   CRYPTO_KEY_LEN, out + GCM_NONCE_LEN, &ct_len) < 0 ||
-        ct_len != CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN)
-        rc = PHS_ECRYPTO;
-    gnutls_aead_cipher_deinit(h);
-    if (rc < 0)
-        crypto_wipe(out, CRYPTO_WRAPPED_LEN);
-    return rc;
+    return crypto_key_wrap_ext(gcm_in_memory, (void *)kek, key, context, out);
 }
 
 crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRAPPED_LEN],
                               const char *context, int *err)
 {
-    crypto_key *k = NULL;
-    gnutls_aead_cipher_hd_t h;
+    if (!kek)
+        return key_made(NULL, PHS_EINVAL, err);
+    return crypto_key_unwrap_ext(gcm_in_memory, (void *)kek, in, context, err);
+}
+
+int crypto_key_wrap_ext(crypto_gcm_fn gcm, void *ctx, const crypto_key *key, const char *context,
+                        uint8_t out[CRYPTO_WRAPPED_LEN])
+{
     uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
     size_t aad_len;
-    if (!kek || !in)
+    if (!gcm || !key || !out)
+        return PHS_EINVAL;
+    int rc = wrap_aad(context, aad, &aad_len);
+    if (rc == PHS_OK)
+        rc = crypto_random(out, GCM_NONCE_LEN);
+    if (rc == PHS_OK)
+        rc = gcm(ctx, true, out, aad, aad_len, key->bytes, CRYPTO_KEY_LEN, out + GCM_NONCE_LEN);
+    if (rc < 0)
+        crypto_wipe(out, CRYPTO_WRAPPED_LEN);
+    return rc;
+}
+
+crypto_key *crypto_key_unwrap_ext(crypto_gcm_fn gcm, void *ctx,
+                                  const uint8_t in[CRYPTO_WRAPPED_LEN], const char *context,
+                                  int *err)
+{
+    crypto_key *k = NULL;
+    uint8_t aad[sizeof(wrap_domain) + CRYPTO_CONTEXT_MAX];
+    size_t aad_len;
+    if (!gcm || !in)
         return key_made(NULL, PHS_EINVAL, err);
     int rc = wrap_aad(context, aad, &aad_len);
     if (rc == PHS_OK && !(k = malloc(sizeof(*k))))
         rc = PHS_ENOMEM;
     if (rc == PHS_OK)
-        rc = aead_open_handle(kek->bytes, &h);
-    if (rc < 0)
-        return key_made(k, rc, err);
-    size_t pt_len = sizeof(k->bytes);
-    if (gnutls_aead_cipher_decrypt(h, in, GCM_NONCE_LEN, aad, aad_len, GCM_TAG_LEN,
-                                   in + GCM_NONCE_LEN, CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN,
-                                   k->bytes, &pt_len) < 0 ||
-        pt_len != CRYPTO_KEY_LEN)
-        rc = PHS_ECRYPTO;
-    gnutls_aead_cipher_deinit(h);
+        rc = gcm(ctx, false, in, aad, aad_len, in + GCM_NONCE_LEN,
+                 CRYPTO_WRAPPED_LEN - GCM_NONCE_LEN - GCM_TAG_LEN, k->bytes);
     return key_made(k, rc, err);
 }
 

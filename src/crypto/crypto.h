@@ -82,6 +82,22 @@ int crypto_key_wrap(const crypto_key *kek, const crypto_key *key, const char *co
 crypto_key *crypto_key_unwrap(const crypto_key *kek, const uint8_t in[CRYPTO_WRAPPED_LEN],
                               const char *context, int *err);
 
+/* A key-encryption key held outside this process (the keyring's PKCS#11
+ * token): gcm runs AES-256-GCM with it under a 12-byte nonce and the AAD
+ * given. in_len is the plaintext length: encrypt seals in_len bytes of in
+ * to in_len + 16 bytes of out (ciphertext, then the tag); decrypt opens
+ * in_len + 16 bytes of in to in_len bytes of out. Returns 0, PHS_ECRYPTO
+ * when the tag does not verify, or another negative code. */
+typedef int (*crypto_gcm_fn)(void *ctx, bool encrypt, const uint8_t nonce[12], const uint8_t *aad,
+                             size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out);
+/* crypto_key_wrap and crypto_key_unwrap with such a key: the same wrapped
+ * format and AAD, the AES done by gcm(ctx, ...). */
+int crypto_key_wrap_ext(crypto_gcm_fn gcm, void *ctx, const crypto_key *key, const char *context,
+                        uint8_t out[CRYPTO_WRAPPED_LEN]);
+crypto_key *crypto_key_unwrap_ext(crypto_gcm_fn gcm, void *ctx,
+                                  const uint8_t in[CRYPTO_WRAPPED_LEN], const char *context,
+                                  int *err);
+
 /* ---- chunked AEAD stream (the blob format) -------------------------------
  *
  * Plaintext is cut into chunks of CRYPTO_CHUNK_LEN bytes; only the last may

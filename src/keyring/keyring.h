@@ -2,8 +2,11 @@
  * code that wraps or unwraps a tenant key.
  *
  * It owns, for one data directory:
- *   - the master key (master.key; KEK of the tenant keys and the pepper),
- *     its rotation (master.key.new) and the recovery of an interrupted one;
+ *   - the master key (KEK of the tenant keys and the pepper): in master.key,
+ *     or in a PKCS#11 token (keyring/token.h) named by the URI in
+ *     master.pkcs11, where it never leaves the token; its rotation
+ *     (master.key.new, master.pkcs11.new) and the recovery of an
+ *     interrupted one;
  *   - the API-key pepper (a random key kept wrapped under the master key);
  *   - the audit signing key (audit-signing.key, Ed25519).
  * It hands out operations, never key bytes: "MAC this with the pepper",
@@ -31,6 +34,8 @@
 
 #define KEYRING_MASTER_FILE     "master.key"
 #define KEYRING_MASTER_NEW_FILE "master.key.new" /* a rotation in progress */
+#define KEYRING_TOKEN_FILE      "master.pkcs11"     /* URI of a master key in a PKCS#11 token */
+#define KEYRING_TOKEN_NEW_FILE  "master.pkcs11.new" /* a rotation into a token in progress */
 #define KEYRING_SIGNER_FILE     "audit-signing.key"
 #define KEYRING_LOCK_FILE       ".lock"
 #define KEYRING_DIR_MAX         1024 /* bytes of the data directory path */
@@ -47,11 +52,26 @@ struct keyring_record {
 
 /* ---- life cycle ------------------------------------------------------------ */
 
-/* A new data directory's keys: creates dir/master.key and
- * dir/audit-signing.key (0600, O_EXCL: never overwrites) and a fresh random
- * pepper. NULL with *err and a line in why naming the file; the files it
- * made are left for the caller's clean-up (it removes the directory). */
-keyring *keyring_create(const char *dir, int *err, char *why, size_t whylen);
+/* A new data directory's keys: creates dir/master.key (or, with
+ * master_uri, dir/master.pkcs11 naming that key in a PKCS#11 token, which
+ * is generated there when absent) and dir/audit-signing.key (0600, O_EXCL:
+ * never overwrites) and a fresh random pepper. NULL with *err and a line in
+ * why naming the file or the token's refusal; the files it made are left
+ * for the caller's clean-up (it removes the directory). */
+keyring *keyring_create(const char *dir, const char *master_uri, int *err, char *why,
+                        size_t whylen);
+/* A creation that failed after keyring_create: removes a token key that
+ * keyring_create generated (the caller then closes). NULL-safe. */
+void keyring_abandon_token(keyring *kr);
+/* Where dir's master key lives, for people: "file DIR/master.key" or
+ * "PKCS#11 token URI" into out. 0 for a file, 1 for a token, or a negative
+ * code when master.pkcs11 is unreadable. Reads no key. */
+int keyring_master_where(const char *dir, char *out, size_t outlen);
+/* Removes the token PIN variable ($PHISCRIBE_PKCS11_PIN) from the
+ * environment: a server calls it once its keys are open, before it starts
+ * processes. */
+void keyring_pin_env_clear(void);
+#define KEYRING_WHERE_MAX (KEYRING_DIR_MAX + 1100) /* room for keyring_master_where */
 /* Fills rec for the database: master version 1 for a new keyring. */
 int keyring_describe(const keyring *kr, struct keyring_record *rec);
 
@@ -88,11 +108,17 @@ int keyring_master_reload(keyring *kr, const uint8_t want[CRYPTO_KCV_LEN], int v
 int keyring_master_version(const keyring *kr);
 
 /* ---- master rotation --------------------------------------------------------------
- * start (creates master.key.new), then in the database transaction
+ * start (creates master.key.new, or master.pkcs11.new for a key in a token),
+ * then in the database transaction
  * keyring_rotate_record and keyring_tenant_rewrap for each tenant key; after
  * the commit keyring_rotate_finish, after a failure keyring_rotate_abort.
  * Hold keyring_lock throughout. */
-int keyring_rotate_start(keyring *kr, char *why, size_t whylen);
+/* target NULL: a new key where the current one lives (a new master.key, or
+ * a new key in the same token labelled by token_uri_next). target a
+ * PKCS#11 URI: that token key (generated when absent; refused with
+ * PHS_EINVAL when it is the current key), from a file or from a token.
+ * finish removes the replaced key: master.key, or the old token object. */
+int keyring_rotate_start(keyring *kr, const char *target, char *why, size_t whylen);
 /* The new key's check value and the pepper wrapped under the new key. */
 int keyring_rotate_record(const keyring *kr, uint8_t kcv[CRYPTO_KCV_LEN],
                           uint8_t pepper_wrapped[CRYPTO_WRAPPED_LEN]);
@@ -100,7 +126,8 @@ int keyring_rotate_record(const keyring *kr, uint8_t kcv[CRYPTO_KCV_LEN],
  * replaces master.key. PHS_EIO with why when the rename fails (the next
  * keyring_load_master completes it); the new key is in use either way. */
 int keyring_rotate_finish(keyring *kr, int version, char *why, size_t whylen);
-/* Forgets the new key and removes master.key.new. No-op without a rotation. */
+/* Forgets the new key and removes master.key.new (or master.pkcs11.new and
+ * a token key the rotation generated). No-op without a rotation. */
 void keyring_rotate_abort(keyring *kr);
 
 /* ---- the pepper ---------------------------------------------------------------- */

@@ -107,8 +107,8 @@ void remove_created(const char *dir)
 {
     static const char *const files[] = {STORE_DB_FILE,        STORE_DB_FILE "-wal",
                                         STORE_DB_FILE "-shm", STORE_MASTER_FILE,
-                                        STORE_SIGNER_FILE,    LOCK_FILE,
-                                        STORE_NODE_FILE};
+                                        KEYRING_TOKEN_FILE,   STORE_SIGNER_FILE,
+                                        LOCK_FILE,            STORE_NODE_FILE};
     char p[STORE_PATH_MAX + 64];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         if (path_join(p, sizeof(p), dir, files[i]) == 0)

@@ -218,6 +218,12 @@ int store_create(const char *dir, char *why, size_t whylen)
 
 int store_create_url(const char *dir, const char *url, char *why, size_t whylen)
 {
+    return store_create_master(dir, url, NULL, why, whylen);
+}
+
+int store_create_master(const char *dir, const char *url, const char *master_uri, char *why,
+                        size_t whylen)
+{
     char dbp[STORE_PATH_MAX + 64], blp[STORE_PATH_MAX + 64];
     int rc = crypto_init();
     if (rc < 0) {
@@ -249,7 +255,7 @@ int store_create_url(const char *dir, const char *url, char *why, size_t whylen)
         rc = PHS_EIO;
         goto out_remove;
     }
-    if (!(keys = keyring_create(dir, &rc, why, whylen)))
+    if (!(keys = keyring_create(dir, master_uri, &rc, why, whylen)))
         goto out_remove;
     if (!url) {
         int fd = open(dbp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -280,6 +286,7 @@ int store_create_url(const char *dir, const char *url, char *why, size_t whylen)
 
 out_remove:
     db_close(db);
+    keyring_abandon_token(keys);
     keyring_close(keys);
     remove_created(dir);
     return rc < 0 ? rc : PHS_EINTERNAL;
@@ -475,6 +482,8 @@ store *store_open_url(const char *dir, const char *url, unsigned flags, int *err
         goto out_close;
     if (!(flags & STORE_OPEN_READONLY) && (rc = load_keys(s, where, why, whylen)) < 0)
         goto out_close;
+    if (flags & STORE_OPEN_SERVER)
+        keyring_pin_env_clear(); /* before the server starts its workers */
     *err = 0;
     return s;
 out_close:
@@ -828,6 +837,13 @@ static int rewrap_tenants(store *s, int new_version)
 int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
                         char *why, size_t whylen)
 {
+    return store_rotate_master_to(s, NULL, in_tx, ctx, why, whylen);
+}
+
+int store_rotate_master_to(store *s, const char *target,
+                           int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
+                           char *why, size_t whylen)
+{
     if (keyring_master_version(s->keys) < 1 || (s->flags & STORE_OPEN_READONLY))
         return PHS_EPERM;
     int rc = keyring_lock(s->keys);
@@ -838,7 +854,7 @@ int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_
     /* Under the lock: finish or undo an earlier interrupted rotation, and
      * pick up one another process completed, before starting ours. */
     if ((rc = load_master(s, why, whylen)) < 0 ||
-        (rc = keyring_rotate_start(s->keys, why, whylen)) < 0)
+        (rc = keyring_rotate_start(s->keys, target, why, whylen)) < 0)
         goto out_unlock;
     store_tx *tx;
     int new_version = keyring_master_version(s->keys) + 1;

@@ -69,6 +69,11 @@ int store_create(const char *dir, char *why, size_t whylen);
  * of an existing node's key files (master.key, audit-signing.key) in a
  * directory of its own, opened with store_open_url. */
 int store_create_url(const char *dir, const char *url, char *why, size_t whylen);
+/* store_create_url with the master key in a PKCS#11 token (master_uri
+ * "pkcs11:...", keyring_create; NULL: master.key as before). A token key it
+ * generated is removed again when the creation fails. */
+int store_create_master(const char *dir, const char *url, const char *master_uri, char *why,
+                        size_t whylen);
 
 /* 0 if url can name a store: postgresql:// or postgres:// (libpq's URI
  * syntax, at most 4096 bytes); else PHS_EINVAL with the reason in why.
@@ -270,6 +275,11 @@ int store_api_key_open_label(store_tx *tx, const struct store_api_key *row, char
  * leaves a directory that store_open completes or rolls back. */
 int store_rotate_master(store *s, int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
                         char *why, size_t whylen);
+/* store_rotate_master to target: NULL (a new key where the current one
+ * lives) or a PKCS#11 URI (a key in a token; see keyring_rotate_start). */
+int store_rotate_master_to(store *s, const char *target,
+                           int (*in_tx)(void *ctx, store_tx *tx, int new_version), void *ctx,
+                           char *why, size_t whylen);
 
 /* ---- audit rows (written by the audit module only) ---------------------- */
 
