@@ -128,7 +128,9 @@ typedef int (*http_handle_fn)(struct http_req *req, void *ctx);
 
 struct http_route {
     const char *method;  /* "GET", "POST", "DELETE", ... exact */
-    const char *pattern; /* "/v1/transcripts/{id}": literal segments and {name} */
+    /* "/v1/transcripts/{id}": literal segments and {name}; a trailing '/'
+     * ("/console/") is an empty last segment, matched by that path only. */
+    const char *pattern;
     http_begin_fn begin; /* optional: after headers, before the body */
     http_body_fn body;   /* optional: streamed body; NULL = collect */
     http_handle_fn handle; /* required: after the whole body */

@@ -30,7 +30,8 @@ int http_route_compile(struct http_route_int *ri, const struct http_route *r)
         char *slash = strchr(p, '/');
         if (slash)
             *slash = '\0';
-        if (*p == '\0')
+        /* An empty segment only at the end: "/console/" (a folder's index). */
+        if (*p == '\0' && slash)
             return PHS_EINVAL;
         if (p[0] == '{' && (++n_params > HTTP_MAX_PATH_PARAMS || p[strlen(p) - 1] != '}'))
             return PHS_EINVAL;

@@ -86,6 +86,11 @@ static int h_silent(struct http_req *req, void *ctx)
     return 0; /* no reply: the module must answer 500 */
 }
 
+static int h_dir(struct http_req *req, void *ctx)
+{
+    return http_reply_text(req, 200, "text/plain", "dir", 3);
+}
+
 static const struct http_route routes[] = {
     {"GET", "/v1/items/{id}", NULL, NULL, h_item, 0, NULL},
     {"DELETE", "/v1/items/{id}", NULL, NULL, h_item, 0, NULL},
@@ -93,6 +98,7 @@ static const struct http_route routes[] = {
     {"PUT", "/count", b_guard, b_count, h_count, 1000, NULL},
     {"GET", "/busy", NULL, NULL, h_busy, 0, NULL},
     {"GET", "/silent", NULL, NULL, h_silent, 0, NULL},
+    {"GET", "/dir/", NULL, NULL, h_dir, 0, NULL},
 };
 
 static int setup(void **state)
@@ -221,6 +227,15 @@ static void test_routing(void **state)
     request("GET /v1/items/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 404);
     request("GET /v1/items/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+
+    /* a pattern ending in '/' matches that path only */
+    request("GET /dir/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "dir");
+    request("GET /dir HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+    request("GET /dir/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 404);
 
     request("POST /v1/items/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
@@ -642,6 +657,8 @@ static void test_start_refusals(void **state)
     assert_int_equal(http_config_check(&chk, err, sizeof(err)), 0); /* files are not read */
     struct http_route badroute = {"GET", "no-slash", NULL, NULL, h_busy, 0, NULL};
     cfg.listen = "127.0.0.1:0";
+    assert_int_equal(http_server_start(&cfg, &badroute, 1, &s, err, sizeof(err)), PHS_EINVAL);
+    badroute.pattern = "/a//b"; /* an empty segment other than the last */
     assert_int_equal(http_server_start(&cfg, &badroute, 1, &s, err, sizeof(err)), PHS_EINVAL);
     /* a port in use: the address asked for, in words */
     char in_use[64];
