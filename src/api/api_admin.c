@@ -1,5 +1,5 @@
-/* api_admin: API keys of the caller's tenant (/v1/keys) and the audit trail
- * (/v1/audit, /v1/audit/verify). */
+/* api_admin: API keys of the caller's tenant (/v1/keys), the caller's own key
+ * (/v1/me) and the audit trail (/v1/audit, /v1/audit/verify). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +173,25 @@ static int keys_revoke(struct http_req *req, struct server *srv, const struct se
                                                "revoked", 1));
 }
 
+/* ---- GET /v1/me ------------------------------------------------------------------------- */
+
+/* The calling key's own id, tenant and roles (never its secret), so that a
+ * client such as the console can show what the key may do. */
+static int me_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    struct audit_event ev =
+        server_event(req, c, "key.self", "api_key", c->id.key_id, "success", 200);
+    int rc = server_audit(srv, &ev);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:s, s:o}", "object", "api_key", "id",
+                                     c->id.key_id, "tenant", c->id.tenant, "roles",
+                                     keyjson_roles(c->id.roles)));
+}
+
 /* ---- GET /v1/audit ------------------------------------------------------------------------ */
 
 static int export_write(void *ctx, const void *buf, size_t len)
@@ -305,6 +324,8 @@ static const struct api_route routes[] = {
      .handle = keys_list},
     {.method = "DELETE", .pattern = "/v1/keys/{id}", .roles = AUTH_ROLE_ADMIN,
      .action = "key.revoke", .handle = keys_revoke},
+    {.method = "GET", .pattern = "/v1/me", .roles = AUTH_ROLES_ALL, .action = "key.self",
+     .handle = me_handle},
     {.method = "GET", .pattern = "/v1/audit", .roles = AUTH_ROLE_AUDIT, .action = "audit.export",
      .handle = audit_export_handle, .no_head = true},
     {.method = "GET", .pattern = "/v1/audit/verify", .roles = AUTH_ROLE_AUDIT,

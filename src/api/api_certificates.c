@@ -1,5 +1,6 @@
 /* api_certificates: GET /v1/certificates and /v1/certificates/{id}: the
- * caller's tenant's destruction certificates (role audit or admin). */
+ * caller's tenant's destruction certificates (role audit or admin), and
+ * GET /v1/audit/public-key, the key that signs them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,12 +87,39 @@ static int get_handle(struct http_req *req, struct server *srv, const struct ser
     return http_reply_json(req, 200, body);
 }
 
+/* GET /v1/audit/public-key: the installation's Ed25519 audit signing key
+ * (raw, hex) and its SHA-256, the certificates' signing_key, so that a
+ * client can check a certificate's signature itself. An auditor who keeps
+ * the key off the machine compares it with this one. */
+static int public_key_handle(struct http_req *req, struct server *srv,
+                             const struct server_caller *c)
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN];
+    char pub_hex[2 * CRYPTO_ED25519_PUB_LEN + 1], digest_hex[2 * CRYPTO_SHA256_LEN + 1];
+    store_recorded_public_key(srv->store, pub);
+    int rc = crypto_sha256(pub, sizeof(pub), digest);
+    struct audit_event ev = server_event(req, c, "audit.public_key", "audit", NULL, "success", 200);
+    if (rc == 0)
+        rc = server_audit(srv, &ev);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    crypto_hex(pub, sizeof(pub), pub_hex);
+    crypto_hex(digest, sizeof(digest), digest_hex);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:s, s:s}", "object", "public_key", "algorithm",
+                                     "Ed25519", "public_key", pub_hex, "sha256", digest_hex));
+}
+
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/certificates", .roles = CERT_ROLES,
      .action = "certificate.list", .handle = list_handle},
     {.method = "GET", .pattern = "/v1/certificates/{id}", .roles = CERT_ROLES,
      .action = "certificate.read", .handle = get_handle},
+    {.method = "GET", .pattern = "/v1/audit/public-key", .roles = CERT_ROLES,
+     .action = "audit.public_key", .handle = public_key_handle},
 };
 /* clang-format on */
 const struct api_module api_certificates_module = {routes, sizeof(routes) / sizeof(routes[0]),
