@@ -17,7 +17,9 @@ LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lwslay -lpthread -lm
 
 SRCS      := $(sort $(shell find src -name '*.c'))
 LIB_SRCS  := $(filter-out src/cli/main.c,$(SRCS))
-OBJS       = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+OBJS       = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/console_files.o
+# The web console's static files (docs/CONSOLE.md), built into the binary.
+CONSOLE_FILES := $(sort $(notdir $(wildcard console/*)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -66,6 +68,16 @@ $(BUILD)/obj/cli/main.o: src/cli/main.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/console_files.c: scripts/embed-files console $(addprefix console/,$(CONSOLE_FILES))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   console/")
+	$(Q)scripts/embed-files $@ console $(CONSOLE_FILES)
+
+$(BUILD)/obj/gen/console_files.o: $(BUILD)/gen/console_files.c src/api/console.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libphiscribe.a: $(OBJS)
 	@rm -f $@
