@@ -1,0 +1,219 @@
+// The web console (/console/) in headless Debian chromium, driven by
+// puppeteer-core, against a real server: a clinician uploads a recording and
+// reads its transcript, deletes it and sees the certificate; an auditor sees
+// the request in the audit trail, verifies the chain and the certificate; an
+// admin creates a key and revokes one, which is then refused; a reload signs
+// out. Every request the page makes is intercepted: one leaving the origin
+// fails the test. Screenshots of each view go to SHOTS.
+//
+//   node console-test.mjs URL CLINICIAN_KEY AUDIT_KEY ADMIN_KEY VICTIM_KEY WAV SHOTS
+// Prints one JSON object with what it saw; exits non-zero on any failure.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import puppeteer from 'puppeteer-core';
+
+const [base, kClin, kAudit, kAdmin, kVictim, wav, shots] = process.argv.slice(2);
+const origin = new URL(base).origin;
+const keyId = k => k.slice(4, 16);
+const seen = { requests: 0, offOrigin: [], keyInUrl: 0, errors: [], shots: [] };
+const assert = (cond, what) => { if (!cond) throw new Error(`assertion failed: ${what}`); };
+
+fs.mkdirSync(shots, { recursive: true });
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'phs-console-'));
+const browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    // the test server's certificate is the test's own
+    args: ['--no-sandbox', '--ignore-certificate-errors', '--disable-gpu',
+        '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+});
+
+let page;
+async function shot(name) {
+    const file = path.join(shots, `${name}.png`);
+    await page.screenshot({ path: file });
+    seen.shots.push(file);
+}
+const text = sel => page.$eval(sel, e => e.textContent);
+const visible = sel => page.$eval(sel, e => !e.hidden && e.offsetParent !== null);
+async function signIn(key) {
+    await page.waitForSelector('input[name=api_key]', { visible: true });
+    await page.type('input[name=api_key]', key);
+    await page.keyboard.press('Enter');
+}
+async function signInAs(key) {
+    await signIn(key);
+    await page.waitForSelector('#tabs button', { visible: true });
+}
+async function openTab(label) {
+    const buttons = await page.$$('#tabs button');
+    for (const b of buttons) {
+        if ((await b.evaluate(e => e.textContent)) === label) { await b.click(); return; }
+    }
+    throw new Error(`no tab ${label}`);
+}
+async function signOut() {
+    await Promise.all([page.waitForNavigation(), page.click('#sign-out')]);
+}
+
+try {
+    page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 800 });
+    page.on('dialog', d => d.accept());
+    page.on('pageerror', e => seen.errors.push(`pageerror: ${e.message}`));
+    page.on('console', m => { if (m.type() === 'error') seen.errors.push(`console: ${m.text()}`); });
+    page.on('response', r => { if (r.status() >= 400) seen.errors.push(`HTTP ${r.status()} ${new URL(r.url()).pathname}`); });
+    await page.setRequestInterception(true);
+    page.on('request', r => {
+        const u = r.url();
+        seen.requests++;
+        if (/phs_[A-Za-z0-9]/.test(u)) seen.keyInUrl++;
+        if (u.startsWith('blob:') || u.startsWith('data:') || new URL(u).origin === origin) r.continue();
+        else { seen.offOrigin.push(u); r.abort(); }
+    });
+
+    // ---- the page and its headers ------------------------------------------------
+    const resp = await page.goto(`${origin}/console/`);
+    const h = resp.headers();
+    seen.csp = h['content-security-policy'] || '';
+    assert(resp.status() === 200, 'console page 200');
+    for (const d of ["script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+        assert(seen.csp.includes(d), `CSP has ${d}`);
+    assert(!/unsafe-inline|unsafe-eval/.test(seen.csp), 'CSP allows no inline code or eval');
+    assert(h['strict-transport-security'] && h['x-content-type-options'] === 'nosniff' && h['cache-control'] === 'no-store', 'HSTS, nosniff, no-store');
+    await shot('1-signin');
+
+    // ---- clinician -------------------------------------------------------------
+    await signInAs(kClin);
+    const clinTabs = await page.$$eval('#tabs button', bs => bs.map(b => b.textContent));
+    seen.clinicianTabs = clinTabs;
+    assert(!clinTabs.includes('Keys') && !clinTabs.includes('Audit trail'), 'clinician sees no admin or audit view');
+    const file = await page.$('input[type=file]');
+    await file.uploadFile(wav);
+    await page.click('#upload-go');
+    await page.waitForFunction(() => document.querySelector('[data-testid=transcript]').textContent.trim().length > 0
+        || !document.querySelector('#alert').hidden, { timeout: 180000 });
+    assert(await page.$eval('#alert', e => e.hidden), 'no error after the upload');
+    seen.jobId = await text('#job-id');
+    seen.transcript = (await text('[data-testid=transcript]')).trim();
+    const served = await page.evaluate(async (id, k) => {
+        const r = await fetch(`/v1/transcripts/${id}?format=text`, { headers: { Authorization: `Bearer ${k}` } });
+        return r.text();
+    }, seen.jobId, kClin);
+    assert(served.trim().split(/\s+/).join(' ') === seen.transcript.split(/\s+/).join(' '),
+        `page transcript equals the server's text (${JSON.stringify(served)})`);
+    // a word plays the local recording from its start time
+    const words = await page.$$('[data-testid=transcript] button.word');
+    assert(words.length > 2, 'words are buttons');
+    const target = words[Math.floor(words.length / 2)];
+    const start = Number(await target.evaluate(e => e.dataset.start));
+    await target.click();
+    await page.waitForFunction(s => {
+        const p = document.querySelector('#player');
+        return p.src.startsWith('blob:') && Math.abs(p.currentTime - s) < 0.5;
+    }, { timeout: 30000 }, start);
+    seen.wordSeek = start;
+    await shot('2-transcribe');
+
+    await openTab('Transcripts');
+    await page.waitForFunction(id => document.querySelector('#list tbody').textContent.includes(id), {}, seen.jobId);
+    await shot('3-transcripts');
+    await page.click(`button[aria-label="Delete ${seen.jobId}"]`);
+    await page.waitForSelector('#deleted', { visible: true });
+    const cert = JSON.parse(await text('#deleted-cert'));
+    assert(cert.object === 'destruction_certificate' && cert.resource_id === seen.jobId, 'delete shows the certificate');
+    seen.certificate = cert.id;
+    await shot('4-deleted');
+    await signOut();
+
+    // ---- auditor -------------------------------------------------------------------
+    await signInAs(kAudit);
+    await page.waitForFunction(id => document.querySelector('#audit-table tbody').textContent.includes(id), { timeout: 30000 }, seen.jobId);
+    const rows = await page.$$eval('#audit-table tbody tr', trs => trs.map(tr => [...tr.cells].map(c => c.textContent)));
+    const create = rows.find(r => r[3] === 'transcript.create' && r[4].includes(seen.jobId));
+    assert(create && create[2] === keyId(kClin) && create[5] === 'success', 'the upload is in the audit view, by the clinician\'s key');
+    seen.auditRows = rows.length;
+    // filters: the outcome filter leaves only that outcome
+    await page.select('#audit-form select[name=outcome]', 'success');
+    await page.click('#audit-form button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr')].every(tr => tr.cells[5] && tr.cells[5].textContent === 'success'));
+    await page.click('#audit-verify');
+    await page.waitForFunction(() => /^Intact/.test(document.querySelector('#audit-verify-result').textContent));
+    seen.verify = await text('#audit-verify-result');
+    await shot('5-audit');
+    await openTab('Certificates');
+    await page.waitForSelector('#cert-table td[data-verdict]');
+    const verdicts = await page.$$eval('#cert-table tbody tr', trs => trs.map(tr => [tr.cells[2].textContent, tr.cells[4].textContent]));
+    const mine = verdicts.find(v => v[0].includes(seen.jobId));
+    assert(mine && mine[1] === 'valid', `the deletion's certificate verifies in the browser (${JSON.stringify(verdicts)})`);
+    seen.certificatesValid = verdicts.filter(v => v[1] === 'valid').length;
+    seen.certificates = verdicts.length;
+    await shot('6-certificates');
+    await openTab('Breach report');
+    await page.type('#report-form input[name=actor]', keyId(kClin));
+    await page.click('#report-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#report-out').textContent.length > 0
+        || !document.querySelector('#alert').hidden);
+    seen.report = await text('#report-out');
+    assert(seen.report.includes(keyId(kClin)), 'the report names the key');
+    await shot('7-report');
+
+    // ---- a reload signs out ----------------------------------------------------------
+    await page.reload();
+    await page.waitForSelector('input[name=api_key]', { visible: true });
+    assert(!(await visible('#tabs')) && !(await visible('#who')), 'after a reload: signed out');
+    const stored = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
+    assert(stored[0] === 0 && stored[1] === 0 && stored[2] === '', 'nothing kept in storage or cookies');
+    seen.reloadSignedOut = true;
+
+    // ---- admin ---------------------------------------------------------------------
+    await signInAs(kAdmin);
+    await openTab('Keys');
+    await page.waitForSelector(`tr[data-key-id="${keyId(kVictim)}"]`);
+    await page.click('#key-form input[value=read]');
+    await page.type('#key-form input[name=label]', 'console test');
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('#new-key', { visible: true });
+    const newKey = await text('[data-testid=new-key]');
+    assert(/^phs_/.test(newKey), 'create shows the key');
+    await page.evaluate(k => {  // the screenshot must not show a live key
+        document.querySelector('[data-testid=new-key]').textContent = `${k.slice(0, 16)}…`;
+    }, newKey);
+    await shot('8-keys');
+    await page.click('#new-key-hide');
+    await page.click(`button[aria-label="Revoke key ${keyId(kVictim)}"]`);
+    await page.waitForFunction(id => {
+        const tr = document.querySelector(`tr[data-key-id="${id}"]`);
+        return tr && tr.cells[4].textContent === 'revoked';
+    }, {}, keyId(kVictim));
+    await openTab('Profiles');
+    await page.waitForSelector('#profile-default option');
+    await shot('9-profiles');
+    // tablet width: nothing wider than the screen
+    await page.setViewport({ width: 768, height: 1024 });
+    seen.tabletOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await shot('10-profiles-tablet');
+    await page.setViewport({ width: 1280, height: 800 });
+    seen.desktopOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(seen.tabletOverflow <= 0 && seen.desktopOverflow <= 0, 'fits 1280x800 and 768 wide');
+    await signOut();
+
+    // ---- the revoked key is refused -------------------------------------------------
+    await signIn(kVictim);
+    await page.waitForSelector('#alert', { visible: true });
+    seen.refused = await text('#alert');
+    assert(/revoked|Incorrect/.test(seen.refused) && !(await visible('#tabs')), 'the revoked key is refused');
+    await shot('11-refused');
+
+    assert(seen.offOrigin.length === 0, `requests left the origin: ${seen.offOrigin.join(' ')}`);
+    assert(seen.keyInUrl === 0, 'no key in any URL');
+    // the refused sign-in logs its 401 as a console error; nothing else may
+    const other = seen.errors.filter(e => !/status of 401|^HTTP 401 \/v1\/me$/.test(e));
+    assert(other.length === 0, `page errors: ${other.join(' | ')}`);
+    console.log(JSON.stringify(seen));
+} finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+}

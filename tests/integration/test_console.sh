@@ -1,0 +1,95 @@
+# The web console at /console/: its files and headers with curl (CSP, HSTS,
+# types, 404 JSON, no traversal), GET /v1/me and /v1/audit/public-key, then
+# the whole console in Debian's chromium (js/console-test.mjs): clinician,
+# auditor and admin, a reload, a revoked key, no request off the origin.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+U1=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+if [ ! -f "$here/js/node_modules/puppeteer-core/package.json" ]; then
+    (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
+fi
+setup_data
+K_CLIN=$(newkey clinic-a transcribe,read,delete)
+K_AUDIT=$(newkey clinic-a audit)
+K_ADMIN=$(newkey clinic-a admin)
+K_VICTIM=$(newkey clinic-a read)
+start_server --workers 1
+
+# ---- the files ------------------------------------------------------------------------
+head_of() { $C -s -D "$T/head" -o "$T/body" -w '%{http_code}' "$URL$1"; }
+hdr() { sed -n "s/^$1: *//Ip" "$T/head" | tr -d '\r'; }
+[ "$(head_of /console/)" = 200 ] || fail "GET /console/"
+grep -q 'name="api_key"' "$T/body" || fail "index.html has the key field"
+[ "$(hdr Content-Type)" = "text/html; charset=utf-8" ] || fail "index type: $(hdr Content-Type)"
+csp=$(hdr Content-Security-Policy)
+for d in "default-src 'none'" "script-src 'self'" "style-src 'self'" "connect-src 'self'" "frame-ancestors 'none'"; do
+    case "$csp" in *"$d"*) ;; *) fail "CSP lacks $d: $csp" ;; esac
+done
+case "$csp" in *unsafe-*) fail "CSP allows unsafe-*: $csp" ;; esac
+[ "$(hdr Cache-Control)" = no-store ] && [ "$(hdr X-Content-Type-Options)" = nosniff ] &&
+    [ -n "$(hdr Strict-Transport-Security)" ] && [ "$(hdr X-Frame-Options)" = DENY ] ||
+    fail "security headers: $(cat "$T/head")"
+grep -qi '<script>\|style=\| on[a-z]*=' "$T/body" && fail "index.html has inline script, style or handler"
+ok "/console/: index.html with a strict CSP (no inline code), HSTS, nosniff, no-store, DENY"
+
+[ "$(head_of /console/main.js)" = 200 ] && [ "$(hdr Content-Type)" = "text/javascript; charset=utf-8" ] ||
+    fail "main.js: $(hdr Content-Type)"
+[ -n "$(hdr Content-Security-Policy)" ] || fail "main.js without CSP"
+cmp -s "$T/body" "$top/console/main.js" || fail "main.js served differs from console/main.js"
+[ "$(head_of /console/console.css)" = 200 ] && [ "$(hdr Content-Type)" = "text/css; charset=utf-8" ] ||
+    fail "console.css: $(hdr Content-Type)"
+ok "files served byte for byte with their types"
+
+[ "$(head_of /console/nothing.js)" = 404 ] || fail "unknown file"
+envelope; [ "$(jget error.code)" = not_found ] || fail "unknown file: $(cat "$T/body")"
+[ "$(hdr Content-Type)" = application/json ] || fail "404 type"
+for p in /console/..%2Fdata /console/%2e%2e/data /console/a/b /console/.hidden; do
+    s=$(head_of "$p")
+    case $s in 400 | 404) envelope ;; *) fail "$p answered $s" ;; esac
+done
+s=$($C -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/console/../v1/keys")
+[ "$s" = 400 ] || fail "/console/../v1/keys answered $s"
+[ "$(head_of /console)" = 308 ] && [ "$(hdr Location)" = /console/ ] || fail "/console redirect"
+ok "unknown file 404 JSON; traversal attempts 400/404; /console -> /console/"
+
+# ---- GET /v1/me and the public key ------------------------------------------------------------
+req GET /v1/me "$K_CLIN"; expect_status 200 "me"
+[ "$(jget tenant)" = clinic-a ] && [ "$(jget id)" = "$(echo "$K_CLIN" | cut -c5-16)" ] &&
+    [ "$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["roles"]))' "$T/body")" = transcribe,read,delete ] ||
+    fail "me: $(cat "$T/body")"
+grep -q "$K_CLIN" "$T/body" && fail "me repeats the secret"
+req GET /v1/me ""; expect_status 401 "me without a key"
+req GET /v1/audit/public-key "$K_AUDIT"; expect_status 200 "public key"
+pub=$(jget public_key); sha=$(jget sha256)
+[ "$(printf %s "$pub" | xxd -r -p | sha256sum | cut -d' ' -f1)" = "$sha" ] || fail "public key digest"
+"$PHISCRIBE" audit public-key --data "$DATA" >"$T/pub.pem"
+[ "$(openssl pkey -pubin -in "$T/pub.pem" -outform DER | tail -c 32 | xxd -p -c 64)" = "$pub" ] ||
+    fail "public key differs from phiscribe audit public-key"
+req GET /v1/audit/public-key "$K_CLIN"; expect_status 403 "public key without audit/admin"
+req GET "/v1/audit?action=key.self" "$K_AUDIT"; expect_status 200 "audit of me"
+grep -q '"action":"key.self".*"outcome":"success"' "$T/body" || fail "key.self not audited: $(cat "$T/body")"
+ok "/v1/me: id, tenant, roles, never the secret, audited; /v1/audit/public-key is the audit key"
+
+# ---- the console in chromium -----------------------------------------------------------------
+SHOTS=$T/console-shots
+node "$here/js/console-test.mjs" "$URL" "$K_CLIN" "$K_AUDIT" "$K_ADMIN" "$K_VICTIM" "$U1" "$SHOTS" \
+    >"$T/browser.json" || fail "browser test"
+python3 - "$T/browser.json" <<'PY' || fail "browser results: $(cat "$T/browser.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["offOrigin"] == [] and d["keyInUrl"] == 0 and d["requests"] > 20, d
+assert d["transcript"] and d["reloadSignedOut"], d
+print("browser: %d requests, none off the origin; transcript of %s: %d words; %d/%d certificates valid; %d audit rows" % (
+    d["requests"], d["jobId"], len(d["transcript"].split()), d["certificatesValid"], d["certificates"], d["auditRows"]))
+PY
+ok "chromium: sign-in, upload, transcript, delete with certificate, audit view, verify, report, keys, reload signs out"
+echo "screenshots: $SHOTS ($(ls "$SHOTS" | wc -l) files)"
+
+req GET /v1/models "$K_VICTIM"; expect_status 401 "revoked key"
+ok "the key revoked in the console is refused"
+J=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobId"])' "$T/browser.json")
+req GET "/v1/transcripts/$J" "$K_CLIN"; expect_status 404 "deleted in the console"
+ok "the transcript deleted in the console is gone"
+if [ -n "${CONSOLE_SHOTS_KEEP:-}" ]; then cp "$SHOTS"/*.png "$CONSOLE_SHOTS_KEEP"/; fi
+echo "$checks checks passed"
