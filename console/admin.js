@@ -84,7 +84,39 @@ async function removeProfile(name) {
     status(`Profile ${name} deleted.`);
 }
 
+// ---- the tenant's retention ---------------------------------------------------------
+
+// Seconds as the largest whole unit: 7776000 -> "90d".
+function duration(s) {
+    if (s === 0) return '0 (destroyed as soon as it is no longer needed)';
+    for (const [n, u] of [[86400, 'd'], [3600, 'h'], [60, 'm']]) if (s % n === 0) return `${s / n}${u}`;
+    return `${s}s`;
+}
+
+function showTenantObject(t) {
+    $('#tenant-name').textContent = t.name;
+    $('#tenant-audio').textContent = duration(t.audio_retention);
+    $('#tenant-transcript').textContent = duration(t.transcript_retention);
+}
+
+export async function showTenant() {
+    showTenantObject(await api('/v1/tenant'));
+}
+
+async function setRetention(ev) {
+    ev.preventDefault();
+    const f = new FormData($('#tenant-form'));
+    const body = {};
+    for (const k of ['audio_retention', 'transcript_retention']) if (f.get(k).trim()) body[k] = f.get(k).trim();
+    if (!Object.keys(body).length) throw new Error('Give a new retention for recordings, transcripts or both.');
+    if (!window.confirm('Change the retention? Data older than the new policy is destroyed at the next purge.')) return;
+    showTenantObject(await api('/v1/tenant/retention', { method: 'PUT', body }));
+    $('#tenant-form').reset();
+    status('Retention changed.');
+}
+
 export function init() {
+    $('#tenant-form').addEventListener('submit', ev => guarded(() => setRetention(ev)));
     $('#key-form').addEventListener('submit', ev => guarded(() => createKey(ev)));
     $('#new-key-copy').addEventListener('click', () => guarded(() => copyText($('#new-key-text').textContent)));
     $('#new-key-hide').addEventListener('click', () => { $('#new-key-text').textContent = ''; $('#new-key').hidden = true; });

@@ -14,6 +14,7 @@ const VIEWS = [
     { id: 'view-report', label: 'Breach report', roles: ['audit'], show: audit.showReport },
     { id: 'view-keys', label: 'Keys', roles: ['admin'], show: admin.showKeys },
     { id: 'view-profiles', label: 'Profiles', roles: ['admin'], show: admin.showProfiles },
+    { id: 'view-tenant', label: 'Retention', roles: ['admin'], show: admin.showTenant },
 ];
 
 let me = null;

@@ -71,6 +71,39 @@ req GET "/v1/audit?action=key.self" "$K_AUDIT"; expect_status 200 "audit of me"
 grep -q '"action":"key.self".*"outcome":"success"' "$T/body" || fail "key.self not audited: $(cat "$T/body")"
 ok "/v1/me: id, tenant, roles, never the secret, audited; /v1/audit/public-key is the audit key"
 
+# ---- the tenant's retention (admin) ------------------------------------------------------------
+req GET /v1/tenant "$K_ADMIN"; expect_status 200 "tenant"
+[ "$(jget name)" = clinic-a ] && [ "$(jget audio_retention)" = 0 ] &&
+    [ "$(jget transcript_retention)" = 7776000 ] || fail "tenant: $(cat "$T/body")"
+req GET /v1/tenant "$K_CLIN"; expect_status 403 "tenant without admin"
+req PUT /v1/tenant/retention "$K_CLIN" -d '{"transcript_retention":"30d"}'; expect_status 403 "set without admin"
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"transcript_retention":"30 days"}'
+refused_body "bad duration" invalid_value transcript_retention
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":7}'
+refused_body "a number, not a duration" invalid_value audio_retention
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"transcript_retention":"30d","tenant":"clinic-b"}'
+refused_body "another tenant named" unknown_field tenant
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{}'
+refused_body "nothing to change" invalid_value None
+req GET /v1/tenant "$K_ADMIN"
+[ "$(jget transcript_retention)" = 7776000 ] && [ "$(jget audio_retention)" = 0 ] || fail "a refusal changed the tenant"
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"transcript_retention":"30d"}'; expect_status 200 "set retention"
+[ "$(jget transcript_retention)" = 2592000 ] && [ "$(jget audio_retention)" = 0 ] || fail "set: $(cat "$T/body")"
+req GET /v1/tenant "$KEY_B"
+[ "$(jget name)" = clinic-b ] && [ "$(jget transcript_retention)" = 7776000 ] || fail "clinic-b changed: $(cat "$T/body")"
+req GET "/v1/audit?action=tenant.update" "$K_AUDIT"; expect_status 200 "audit of tenant.update"
+python3 - "$T/body" "$(echo "$K_ADMIN" | cut -c5-16)" <<'PY' || fail "tenant.update audit: $(cat "$T/body")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ups = [r for r in recs if r.get("type") == "record" and r["action"] == "tenant.update"]
+# the clinician's attempt is recorded as denied; the 400s changed nothing
+assert [r["outcome"] for r in ups] == ["denied", "success"], ups
+u = ups[1]
+assert u["actor"] == sys.argv[2] and u["outcome"] == "success" and u["http_status"] == 200, u
+assert u["reason"] == "audio_retention_s=0 transcript_retention_s=2592000", u
+PY
+ok "/v1/tenant: the admin's own tenant; retention changed by PUT (audited tenant.update), refusals change nothing"
+
 # ---- the console in chromium -----------------------------------------------------------------
 SHOTS=$T/console-shots
 node "$here/js/console-test.mjs" "$URL" "$K_CLIN" "$K_AUDIT" "$K_ADMIN" "$K_VICTIM" "$U1" "$SHOTS" \
@@ -91,5 +124,9 @@ ok "the key revoked in the console is refused"
 J=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobId"])' "$T/browser.json")
 req GET "/v1/transcripts/$J" "$K_CLIN"; expect_status 404 "deleted in the console"
 ok "the transcript deleted in the console is gone"
+req GET /v1/tenant "$K_ADMIN"
+[ "$(jget audio_retention)" = 86400 ] && [ "$(jget transcript_retention)" = 2592000 ] ||
+    fail "retention set in the console: $(cat "$T/body")"
+ok "the audio retention set in the console is the tenant's"
 if [ -n "${CONSOLE_SHOTS_KEEP:-}" ]; then cp "$SHOTS"/*.png "$CONSOLE_SHOTS_KEEP"/; fi
 echo "$checks checks passed"

@@ -191,10 +191,19 @@ try {
     await openTab('Profiles');
     await page.waitForSelector('#profile-default option');
     await shot('9-profiles');
+    await openTab('Retention');
+    await page.waitForFunction(() => document.querySelector('#tenant-transcript').textContent === '30d');
+    await page.type('#tenant-form input[name=audio_retention]', '1d');
+    await page.click('#tenant-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#tenant-audio').textContent === '1d'
+        || !document.querySelector('#alert').hidden);
+    assert(await page.$eval('#alert', e => e.hidden), 'retention changed');
+    seen.retention = [await text('#tenant-audio'), await text('#tenant-transcript')];
+    await shot('10-retention');
     // tablet width: nothing wider than the screen
     await page.setViewport({ width: 768, height: 1024 });
     seen.tabletOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await shot('10-profiles-tablet');
+    await shot('11-retention-tablet');
     await page.setViewport({ width: 1280, height: 800 });
     seen.desktopOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(seen.tabletOverflow <= 0 && seen.desktopOverflow <= 0, 'fits 1280x800 and 768 wide');
@@ -205,7 +214,7 @@ try {
     await page.waitForSelector('#alert', { visible: true });
     seen.refused = await text('#alert');
     assert(/revoked|Incorrect/.test(seen.refused) && !(await visible('#tabs')), 'the revoked key is refused');
-    await shot('11-refused');
+    await shot('12-refused');
 
     assert(seen.offOrigin.length === 0, `requests left the origin: ${seen.offOrigin.join(' ')}`);
     assert(seen.keyInUrl === 0, 'no key in any URL');
