@@ -4,10 +4,12 @@ import { $, el, status, guarded } from './ui.js';
 import * as clinician from './clinician.js';
 import * as audit from './audit.js';
 import * as admin from './admin.js';
+import * as dictation from './dictation.js';
 
 // Each view, the roles that open it (any one), and what runs when shown.
 const VIEWS = [
     { id: 'view-transcribe', label: 'Transcribe', roles: ['transcribe'], show: clinician.showUpload },
+    { id: 'view-dictate', label: 'Dictate', roles: ['transcribe'], show: async () => {} },
     { id: 'view-transcripts', label: 'Transcripts', roles: ['read'], show: clinician.showList },
     { id: 'view-audit', label: 'Audit trail', roles: ['audit'], show: audit.showTrail },
     { id: 'view-certificates', label: 'Certificates', roles: ['audit', 'admin'], show: audit.showCertificates },
@@ -63,4 +65,5 @@ $('#sign-out').addEventListener('click', signOut);
 clinician.init();
 audit.init();
 admin.init();
+dictation.init();
 $('#api-key').focus();

@@ -1,7 +1,8 @@
 # The web console at /console/: its files and headers with curl (CSP, HSTS,
 # types, 404 JSON, no traversal), GET /v1/me and /v1/audit/public-key, then
-# the whole console in Debian's chromium (js/console-test.mjs): clinician,
-# auditor and admin, a reload, a revoked key, no request off the origin.
+# the whole console in Debian's chromium (js/console-test.mjs): clinician
+# (upload, dictation from a fake microphone playing the recording), auditor
+# and admin, a reload, a revoked key, no request off the origin.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -112,11 +113,12 @@ python3 - "$T/browser.json" <<'PY' || fail "browser results: $(cat "$T/browser.j
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["offOrigin"] == [] and d["keyInUrl"] == 0 and d["requests"] > 20, d
-assert d["transcript"] and d["reloadSignedOut"], d
-print("browser: %d requests, none off the origin; transcript of %s: %d words; %d/%d certificates valid; %d audit rows" % (
-    d["requests"], d["jobId"], len(d["transcript"].split()), d["certificatesValid"], d["certificates"], d["auditRows"]))
+assert d["transcript"] and d["reloadSignedOut"] and d["dictation"], d
+print("browser: %d requests, none off the origin; transcript of %s: %d words; dictation: %d words, %.0f%% of the upload's; %d/%d certificates valid; %d audit rows" % (
+    d["requests"], d["jobId"], len(d["transcript"].split()), len(d["dictation"].split()), 100 * d["dictationOverlap"],
+    d["certificatesValid"], d["certificates"], d["auditRows"]))
 PY
-ok "chromium: sign-in, upload, transcript, delete with certificate, audit view, verify, report, keys, reload signs out"
+ok "chromium: sign-in, upload, transcript, dictation, delete with certificate, audit view, verify, report, keys, retention, reload signs out"
 echo "screenshots: $SHOTS ($(ls "$SHOTS" | wc -l) files)"
 
 req GET /v1/models "$K_VICTIM"; expect_status 401 "revoked key"

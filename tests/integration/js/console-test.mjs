@@ -27,11 +27,17 @@ const browser = await puppeteer.launch({
     userDataDir: profile,
     // the test server's certificate is the test's own
     args: ['--no-sandbox', '--ignore-certificate-errors', '--disable-gpu',
-        '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+        '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+        // the microphone: the recording once, then silence
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wav}%noloop`],
 });
 
 let page;
+const t0 = Date.now();
+seen.ms = {};
 async function shot(name) {
+    seen.ms[name] = Date.now() - t0;
     const file = path.join(shots, `${name}.png`);
     await page.screenshot({ path: file });
     seen.shots.push(file);
@@ -117,15 +123,31 @@ try {
     seen.wordSeek = start;
     await shot('2-transcribe');
 
+    // dictation: the (fake) microphone through /v1/realtime
+    await openTab('Dictate');
+    await page.click('#dictate-start');
+    const wavSeconds = (fs.statSync(wav).size - 44) / 32000;
+    await page.waitForFunction(n => Number(document.querySelector('#dictation').dataset.sentSamples || 0) >= n
+        || !document.querySelector('#alert').hidden, { timeout: 60000 }, Math.ceil((wavSeconds + 1) * 24000));
+    assert(await page.$eval('#alert', e => e.hidden), 'dictation started');
+    await page.click('#dictate-stop');
+    await page.waitForSelector('#dictate-start', { visible: true, timeout: 60000 });
+    seen.dictation = (await text('[data-testid=dictation]')).trim();
+    const said = new Set(seen.transcript.split(/\s+/));
+    const heard = seen.dictation.split(/\s+/).filter(Boolean);
+    seen.dictationOverlap = heard.length ? heard.filter(w => said.has(w)).length / said.size : 0;
+    assert(seen.dictationOverlap >= 0.5, `dictation close to the upload's text (${JSON.stringify(seen.dictation)})`);
+    await shot('3-dictate');
+
     await openTab('Transcripts');
     await page.waitForFunction(id => document.querySelector('#list tbody').textContent.includes(id), {}, seen.jobId);
-    await shot('3-transcripts');
+    await shot('4-transcripts');
     await page.click(`button[aria-label="Delete ${seen.jobId}"]`);
     await page.waitForSelector('#deleted', { visible: true });
     const cert = JSON.parse(await text('#deleted-cert'));
     assert(cert.object === 'destruction_certificate' && cert.resource_id === seen.jobId, 'delete shows the certificate');
     seen.certificate = cert.id;
-    await shot('4-deleted');
+    await shot('5-deleted');
     await signOut();
 
     // ---- auditor -------------------------------------------------------------------
@@ -142,7 +164,7 @@ try {
     await page.click('#audit-verify');
     await page.waitForFunction(() => /^Intact/.test(document.querySelector('#audit-verify-result').textContent));
     seen.verify = await text('#audit-verify-result');
-    await shot('5-audit');
+    await shot('6-audit');
     await openTab('Certificates');
     await page.waitForSelector('#cert-table td[data-verdict]');
     const verdicts = await page.$$eval('#cert-table tbody tr', trs => trs.map(tr => [tr.cells[2].textContent, tr.cells[4].textContent]));
@@ -150,7 +172,7 @@ try {
     assert(mine && mine[1] === 'valid', `the deletion's certificate verifies in the browser (${JSON.stringify(verdicts)})`);
     seen.certificatesValid = verdicts.filter(v => v[1] === 'valid').length;
     seen.certificates = verdicts.length;
-    await shot('6-certificates');
+    await shot('7-certificates');
     await openTab('Breach report');
     await page.type('#report-form input[name=actor]', keyId(kClin));
     await page.click('#report-form button[type=submit]');
@@ -158,7 +180,7 @@ try {
         || !document.querySelector('#alert').hidden);
     seen.report = await text('#report-out');
     assert(seen.report.includes(keyId(kClin)), 'the report names the key');
-    await shot('7-report');
+    await shot('8-report');
 
     // ---- a reload signs out ----------------------------------------------------------
     await page.reload();
@@ -181,7 +203,7 @@ try {
     await page.evaluate(k => {  // the screenshot must not show a live key
         document.querySelector('[data-testid=new-key]').textContent = `${k.slice(0, 16)}…`;
     }, newKey);
-    await shot('8-keys');
+    await shot('9-keys');
     await page.click('#new-key-hide');
     await page.click(`button[aria-label="Revoke key ${keyId(kVictim)}"]`);
     await page.waitForFunction(id => {
@@ -190,7 +212,7 @@ try {
     }, {}, keyId(kVictim));
     await openTab('Profiles');
     await page.waitForSelector('#profile-default option');
-    await shot('9-profiles');
+    await shot('10-profiles');
     await openTab('Retention');
     await page.waitForFunction(() => document.querySelector('#tenant-transcript').textContent === '30d');
     await page.type('#tenant-form input[name=audio_retention]', '1d');
@@ -199,11 +221,11 @@ try {
         || !document.querySelector('#alert').hidden);
     assert(await page.$eval('#alert', e => e.hidden), 'retention changed');
     seen.retention = [await text('#tenant-audio'), await text('#tenant-transcript')];
-    await shot('10-retention');
+    await shot('11-retention');
     // tablet width: nothing wider than the screen
     await page.setViewport({ width: 768, height: 1024 });
     seen.tabletOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await shot('11-retention-tablet');
+    await shot('12-retention-tablet');
     await page.setViewport({ width: 1280, height: 800 });
     seen.desktopOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(seen.tabletOverflow <= 0 && seen.desktopOverflow <= 0, 'fits 1280x800 and 768 wide');
@@ -214,7 +236,7 @@ try {
     await page.waitForSelector('#alert', { visible: true });
     seen.refused = await text('#alert');
     assert(/revoked|Incorrect/.test(seen.refused) && !(await visible('#tabs')), 'the revoked key is refused');
-    await shot('12-refused');
+    await shot('13-refused');
 
     assert(seen.offOrigin.length === 0, `requests left the origin: ${seen.offOrigin.join(' ')}`);
     assert(seen.keyInUrl === 0, 'no key in any URL');
@@ -222,6 +244,9 @@ try {
     const other = seen.errors.filter(e => !/status of 401|^HTTP 401 \/v1\/me$/.test(e));
     assert(other.length === 0, `page errors: ${other.join(' | ')}`);
     console.log(JSON.stringify(seen));
+} catch (e) {
+    console.error(JSON.stringify(seen));
+    throw e;
 } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
