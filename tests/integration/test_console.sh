@@ -11,7 +11,7 @@ if [ ! -f "$here/js/node_modules/puppeteer-core/package.json" ]; then
     (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
 fi
 setup_data
-K_CLIN=$(newkey clinic-a transcribe,read,delete)
+K_CLIN=$(newkey clinic-a transcribe,read,delete,phi)
 K_AUDIT=$(newkey clinic-a audit)
 K_ADMIN=$(newkey clinic-a admin)
 K_VICTIM=$(newkey clinic-a read)
@@ -57,7 +57,7 @@ ok "unknown file 404 JSON; traversal attempts 400/404; /console -> /console/"
 # ---- GET /v1/me and the public key ------------------------------------------------------------
 req GET /v1/me "$K_CLIN"; expect_status 200 "me"
 [ "$(jget tenant)" = clinic-a ] && [ "$(jget id)" = "$(echo "$K_CLIN" | cut -c5-16)" ] &&
-    [ "$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["roles"]))' "$T/body")" = transcribe,read,delete ] ||
+    [ "$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["roles"]))' "$T/body")" = transcribe,read,delete,phi ] ||
     fail "me: $(cat "$T/body")"
 grep -q "$K_CLIN" "$T/body" && fail "me repeats the secret"
 req GET /v1/me ""; expect_status 401 "me without a key"
@@ -113,7 +113,7 @@ python3 - "$T/browser.json" <<'PY' || fail "browser results: $(cat "$T/browser.j
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["offOrigin"] == [] and d["keyInUrl"] == 0 and d["requests"] > 20, d
-assert d["transcript"] and d["reloadSignedOut"] and d["dictation"], d
+assert d["transcript"] and d["reloadSignedOut"] and d["dictation"] and d["unredacted"] and d["srtBytes"] > 0, d
 print("browser: %d requests, none off the origin; transcript of %s: %d words; dictation: %d words, %.0f%% of the upload's; %d/%d certificates valid; %d audit rows" % (
     d["requests"], d["jobId"], len(d["transcript"].split()), len(d["dictation"].split()), 100 * d["dictationOverlap"],
     d["certificatesValid"], d["certificates"], d["auditRows"]))
@@ -125,7 +125,10 @@ req GET /v1/models "$K_VICTIM"; expect_status 401 "revoked key"
 ok "the key revoked in the console is refused"
 J=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobId"])' "$T/browser.json")
 req GET "/v1/transcripts/$J" "$K_CLIN"; expect_status 404 "deleted in the console"
-ok "the transcript deleted in the console is gone"
+req GET "/v1/audit?action=transcript.read_unredacted" "$K_AUDIT"
+grep -q "\"actor\":\"$(echo "$K_CLIN" | cut -c5-16)\".*\"resource_id\":\"$J\".*\"outcome\":\"success\"" "$T/body" ||
+    fail "the console's unredacted read is not audited: $(cat "$T/body")"
+ok "the transcript deleted in the console is gone; its unredacted read was audited"
 req GET /v1/tenant "$K_ADMIN"
 [ "$(jget audio_retention)" = 86400 ] && [ "$(jget transcript_retention)" = 2592000 ] ||
     fail "retention set in the console: $(cat "$T/body")"

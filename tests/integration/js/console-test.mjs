@@ -98,6 +98,8 @@ try {
     assert(!clinTabs.includes('Keys') && !clinTabs.includes('Audit trail'), 'clinician sees no admin or audit view');
     const file = await page.$('input[type=file]');
     await file.uploadFile(wav);
+    await page.click('#upload-redact');
+    await page.click('#upload-keep');   // the key has phi: keep an unredacted copy
     await page.click('#upload-go');
     await page.waitForFunction(() => document.querySelector('[data-testid=transcript]').textContent.trim().length > 0
         || !document.querySelector('#alert').hidden, { timeout: 180000 });
@@ -121,6 +123,26 @@ try {
         return p.src.startsWith('blob:') && Math.abs(p.currentTime - s) < 0.5;
     }, { timeout: 30000 }, start);
     seen.wordSeek = start;
+    // a download: the srt rendering, saved by the browser, is the server's
+    const downloads = path.join(profile, 'downloads');
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await page.click('.downloads button[data-format=srt]');
+    const saved = path.join(downloads, `${seen.jobId}.srt`);
+    for (let i = 0; !fs.existsSync(saved); i++) {
+        assert(i < 600, 'the srt download arrives');
+        await new Promise(r => setTimeout(r, 100));
+    }
+    const srt = await page.evaluate(async (id, k) => (await fetch(`/v1/transcripts/${id}?format=srt`, { headers: { Authorization: `Bearer ${k}` } })).text(), seen.jobId, kClin);
+    assert(fs.readFileSync(saved, 'utf8') === srt, 'the downloaded srt is the server\'s');
+    seen.srtBytes = srt.length;
+    // the unredacted copy (redact + keep_unredacted, a key with phi)
+    assert(await visible('#unredacted-label'), 'the unredacted toggle is offered');
+    const unredacted = page.waitForResponse(r => r.url().endsWith(`/v1/transcripts/${seen.jobId}/unredacted`) && r.status() === 200);
+    await page.click('#show-unredacted');
+    await unredacted;
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=transcript] button.word').length > 0);
+    seen.unredacted = (await text('[data-testid=transcript]')).trim();
     await shot('2-transcribe');
 
     // dictation: the (fake) microphone through /v1/realtime
