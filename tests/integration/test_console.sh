@@ -133,5 +133,6 @@ req GET /v1/tenant "$K_ADMIN"
 [ "$(jget audio_retention)" = 86400 ] && [ "$(jget transcript_retention)" = 2592000 ] ||
     fail "retention set in the console: $(cat "$T/body")"
 ok "the audio retention set in the console is the tenant's"
+stop_server
 if [ -n "${CONSOLE_SHOTS_KEEP:-}" ]; then cp "$SHOTS"/*.png "$CONSOLE_SHOTS_KEEP"/; fi
 echo "$checks checks passed"
