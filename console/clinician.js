@@ -100,8 +100,9 @@ function renderWords(job, playable) {
         if (i) parts.push(' ');
         const marker = /^\[[A-Z_]+\]$/.test(w.word);
         if (playable) {
+            // one Tab stop for the whole transcript; arrows move word to word
             parts.push(el('button', {
-                type: 'button', class: marker ? 'word redacted' : 'word',
+                type: 'button', class: marker ? 'word redacted' : 'word', tabindex: i ? '-1' : '0',
                 'data-start': w.start, title: `${w.start.toFixed(2)} s`,
                 onclick: () => playFrom(w.start),
             }, w.word));
@@ -110,6 +111,19 @@ function renderWords(job, playable) {
         }
     });
     box.replaceChildren(...parts);
+}
+
+// Left/Right (and Home/End) move between the words of the transcript.
+function wordKeys(ev) {
+    const words = [...$('#transcript').querySelectorAll('button.word')];
+    const at = words.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: words.length - 1 }[ev.key];
+    if (to === undefined || to < 0 || to >= words.length) return;
+    ev.preventDefault();
+    words[at].tabIndex = -1;
+    words[to].tabIndex = 0;
+    words[to].focus();
 }
 
 function playFrom(t) {
@@ -192,4 +206,5 @@ export function init() {
         b.addEventListener('click', () => guarded(() => download(b.dataset.format)));
     $('#list-refresh').addEventListener('click', () => guarded(showList));
     $('#transcript').setAttribute('tabindex', '-1');
+    $('#transcript').addEventListener('keydown', wordKeys);
 }

@@ -115,9 +115,15 @@ try {
     // a word plays the local recording from its start time
     const words = await page.$$('[data-testid=transcript] button.word');
     assert(words.length > 2, 'words are buttons');
-    const target = words[Math.floor(words.length / 2)];
+    // by keyboard: the first word is the transcript's one Tab stop, arrows move on
+    assert((await page.$$eval('[data-testid=transcript] button.word', bs => bs.filter(b => b.tabIndex === 0).length)) === 1, 'one Tab stop in the transcript');
+    await words[0].focus();
+    const mid = Math.floor(words.length / 2);
+    for (let i = 0; i < mid; i++) await page.keyboard.press('ArrowRight');
+    const target = words[mid];
+    assert(await target.evaluate(e => e === document.activeElement), 'arrow keys move to the next words');
     const start = Number(await target.evaluate(e => e.dataset.start));
-    await target.click();
+    await page.keyboard.press('Enter');
     await page.waitForFunction(s => {
         const p = document.querySelector('#player');
         return p.src.startsWith('blob:') && Math.abs(p.currentTime - s) < 0.5;
