@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "records/audit.h"
+#include "records/retention.h"
 #include "service/auth.h"
 #include "store/blob.h"
 #include "cli/cli.h"
@@ -30,9 +31,8 @@
 #include "speech/asr.h"
 #include "worker/confine.h"
 
-#define CHECKPOINT_MAX_AGE_S   (24 * 3600)
-#define CERT_WARN_DAYS         30
-#define AUDIO_RETENTION_WARN_S (30LL * 86400)
+#define CHECKPOINT_MAX_AGE_S (24 * 3600)
+#define CERT_WARN_DAYS       30
 
 enum level { PASS, WARN, FAIL };
 static const char *level_name[] = {"pass", "warn", "FAIL"};
@@ -214,7 +214,7 @@ static int tenant_cb(void *ctx, const struct store_tenant *t)
     duration_format(t->audio_retention_s, a, sizeof(a));
     duration_format(t->transcript_retention_s, tr, sizeof(tr));
     ts->n++;
-    if (t->audio_retention_s > AUDIO_RETENTION_WARN_S)
+    if (t->audio_retention_s > RETENTION_AUDIO_WARN_S)
         add(ts->r, WARN, "164.310(d)(2)(i) disposal / BAA retention", "audio retention",
             "tenant %s keeps audio %s (transcripts %s); fix: phiscribe tenants update %s "
             "--audio-retention 0 unless the agreement needs the audio",
@@ -222,25 +222,6 @@ static int tenant_cb(void *ctx, const struct store_tenant *t)
     else
         add(ts->r, PASS, "164.310(d)(2)(i) disposal / BAA retention", "retention policy",
             "tenant %s: audio %s, transcripts %s", t->name, a, tr);
-    return 0;
-}
-
-struct key_scan {
-    int active, no_expiry, admins, admin_no_expiry;
-    int64_t now_us;
-};
-
-static int key_cb(void *ctx, const struct auth_key_info *k)
-{
-    struct key_scan *ks = ctx;
-    if (k->revoked_us || (k->expires_us && k->expires_us <= ks->now_us))
-        return 0;
-    ks->active++;
-    ks->no_expiry += k->expires_us == 0;
-    if (k->roles & AUTH_ROLE_ADMIN) {
-        ks->admins++;
-        ks->admin_no_expiry += k->expires_us == 0;
-    }
     return 0;
 }
 
@@ -312,8 +293,8 @@ static void check_tenants(struct report *r, store_tx *tx)
 static void check_keys(struct report *r, store_tx *tx)
 {
     const char *ac = "164.312(d) person or entity authentication";
-    struct key_scan ks = {.now_us = time_now_us()};
-    int rc = auth_key_each_unlabelled(tx, 0, key_cb, &ks);
+    struct auth_key_counts ks;
+    int rc = auth_key_count(tx, 0, time_now_us(), &ks);
     if (rc < 0) {
         add(r, FAIL, ac, "API key storage",
             "cannot read the API key records: %s; fix: restore "

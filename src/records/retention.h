@@ -24,6 +24,11 @@
 #include "records/certificate.h"
 #include "store/store.h"
 
+/* Audio kept longer than this is worth a warning in the doctor's checks:
+ * recordings are the most sensitive data and rarely needed once
+ * transcribed. */
+#define RETENTION_AUDIO_WARN_S (30LL * 86400)
+
 /* Who asks for a destruction. */
 struct retention_request {
     const struct audit_event *who; /* request id, actor, roles, source, http_status; the

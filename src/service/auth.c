@@ -340,6 +340,32 @@ int auth_key_each_unlabelled(store_tx *tx, int64_t tenant_id,
     return store_api_key_each(tx, tenant_id, each_key, &e);
 }
 
+struct count_ctx {
+    struct auth_key_counts *c;
+    int64_t now_us;
+};
+
+static int count_key(void *ctx, const struct auth_key_info *k)
+{
+    struct count_ctx *cc = ctx;
+    if (k->revoked_us || (k->expires_us && k->expires_us <= cc->now_us))
+        return 0;
+    cc->c->active++;
+    cc->c->no_expiry += k->expires_us == 0;
+    if (k->roles & AUTH_ROLE_ADMIN) {
+        cc->c->admins++;
+        cc->c->admin_no_expiry += k->expires_us == 0;
+    }
+    return 0;
+}
+
+int auth_key_count(store_tx *tx, int64_t tenant_id, int64_t now_us, struct auth_key_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct count_ctx cc = {out, now_us};
+    return auth_key_each_unlabelled(tx, tenant_id, count_key, &cc);
+}
+
 /* ---- the check ------------------------------------------------------------------- */
 
 static void audit_failure(store *s, bool on, const struct audit_event *who, const char *key_id,

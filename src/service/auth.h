@@ -119,6 +119,14 @@ int auth_key_each(store_tx *tx, int64_t tenant_id,
 int auth_key_each_unlabelled(store_tx *tx, int64_t tenant_id,
                              int (*fn)(void *ctx, const struct auth_key_info *k), void *ctx);
 
+/* Active keys (not revoked, not expired at now_us) of a tenant (0: every
+ * tenant), for the doctor's checks (`phiscribe doctor`, GET /v1/doctor). */
+struct auth_key_counts {
+    int active, no_expiry;       /* active keys; of them, never expiring */
+    int admins, admin_no_expiry; /* active keys with admin; of them, never expiring */
+};
+int auth_key_count(store_tx *tx, int64_t tenant_id, int64_t now_us, struct auth_key_counts *out);
+
 /* ---- the per-request check --------------------------------------------------- */
 
 struct auth_identity {

@@ -482,6 +482,44 @@ static void tenant_key_rotation(void **state)
     store_rollback(tx);
 }
 
+/* The doctor's counts: active keys of one tenant or of all, expired and
+ * revoked ones left out, keys without expiry and admin keys apart. */
+static void key_counts(void **state)
+{
+    struct fx *f = *state;
+    struct auth_new_key k1, k2, k3, k4, k5;
+    create_key(f, "acme", AUTH_ROLE_READ, 0, NULL, &k1);                      /* never expires */
+    create_key(f, "acme", AUTH_ROLE_ADMIN, 0, NULL, &k2);                     /* admin, never */
+    create_key(f, "acme", AUTH_ROLE_ADMIN | AUTH_ROLE_READ, 3600, NULL, &k3); /* admin, 1 h */
+    create_key(f, "acme", AUTH_ROLE_READ, 3600, NULL, &k4);                   /* revoked below */
+    create_key(f, "other", AUTH_ROLE_ADMIN, 0, NULL, &k5);
+    store_tx *tx;
+    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(auth_key_revoke(tx, k4.id, 0, &f->who), 0);
+    struct auth_key_counts c;
+    struct store_tenant acme;
+    assert_int_equal(store_tenant_by_name(tx, "acme", &acme), 0);
+    int64_t now = time_now_us();
+    assert_int_equal(auth_key_count(tx, acme.id, now, &c), 0);
+    assert_int_equal(c.active, 3);
+    assert_int_equal(c.no_expiry, 2);
+    assert_int_equal(c.admins, 2);
+    assert_int_equal(c.admin_no_expiry, 1);
+    assert_int_equal(auth_key_count(tx, 0, now, &c), 0); /* every tenant */
+    assert_int_equal(c.active, 4);
+    assert_int_equal(c.admins, 3);
+    /* two hours on, the 1 h key has expired */
+    assert_int_equal(auth_key_count(tx, acme.id, now + 7200 * 1000000LL, &c), 0);
+    assert_int_equal(c.active, 2);
+    assert_int_equal(c.admins, 1);
+    assert_int_equal(store_commit(tx), 0);
+    auth_new_key_wipe(&k1);
+    auth_new_key_wipe(&k2);
+    auth_new_key_wipe(&k3);
+    auth_new_key_wipe(&k4);
+    auth_new_key_wipe(&k5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(expired_key_rejected, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(labels_sealed_and_scoped, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(tenant_key_rotation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(key_counts, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
