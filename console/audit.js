@@ -113,9 +113,24 @@ async function buildReport(ev) {
     status('Report built.');
 }
 
+// ---- the doctor's checks of this tenant -----------------------------------------------
+
+export async function showDoctor() {
+    const d = await api('/v1/doctor');
+    fillTable($('#doctor-table'), d.checks.map(c => el('tr', {},
+        el('td', { class: c.status === 'pass' ? 'ok' : 'bad' }, c.status),
+        el('td', {}, c.check),
+        el('td', {}, c.safeguard),
+        el('td', {}, c.detail))));
+    const sum = $('#doctor-summary');
+    sum.textContent = `${d.checks.length} checks: ${d.fails} failed, ${d.warns} warnings.`;
+    sum.className = d.fails ? 'result bad' : 'result ok';
+}
+
 export function init() {
     $('#audit-form').addEventListener('submit', ev => { ev.preventDefault(); guarded(loadTrail); });
     $('#audit-verify').addEventListener('click', () => guarded(verifyChain));
     $('#cert-refresh').addEventListener('click', () => guarded(showCertificates));
     $('#report-form').addEventListener('submit', ev => guarded(() => buildReport(ev)));
+    $('#doctor-run').addEventListener('click', () => guarded(showDoctor));
 }

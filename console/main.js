@@ -14,6 +14,7 @@ const VIEWS = [
     { id: 'view-audit', label: 'Audit trail', roles: ['audit'], show: audit.showTrail },
     { id: 'view-certificates', label: 'Certificates', roles: ['audit', 'admin'], show: audit.showCertificates },
     { id: 'view-report', label: 'Breach report', roles: ['audit'], show: audit.showReport },
+    { id: 'view-doctor', label: 'Checks', roles: ['audit'], show: audit.showDoctor },
     { id: 'view-keys', label: 'Keys', roles: ['admin'], show: admin.showKeys },
     { id: 'view-profiles', label: 'Profiles', roles: ['admin'], show: admin.showProfiles },
     { id: 'view-tenant', label: 'Retention', roles: ['admin'], show: admin.showTenant },

@@ -66,6 +66,7 @@ extern const struct api_module api_certificates_module;
 extern const struct api_module api_profiles_module;
 extern const struct api_module api_realtime_module;
 extern const struct api_module api_tenant_module;
+extern const struct api_module api_doctor_module;
 extern const struct api_module api_console_module;
 
 /* The authentication and role decision a route makes before its handler,

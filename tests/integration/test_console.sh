@@ -105,6 +105,27 @@ assert u["reason"] == "audio_retention_s=0 transcript_retention_s=2592000", u
 PY
 ok "/v1/tenant: the admin's own tenant; retention changed by PUT (audited tenant.update), refusals change nothing"
 
+# ---- the doctor's checks of the tenant (audit) ---------------------------------------------------
+doctor_status() { # CHECK -> its status in $T/body
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(" ".join(c["status"] for c in d["checks"] if c["check"] == sys.argv[2]))' "$T/body" "$1"
+}
+req GET /v1/doctor "$K_AUDIT"; expect_status 200 "doctor"
+[ "$(jget tenant)" = clinic-a ] && [ "$(jget fails)" = 0 ] || fail "doctor: $(cat "$T/body")"
+[ "$(doctor_status "audit chain")" = pass ] && [ "$(doctor_status "audit signing")" = pass ] &&
+    [ "$(doctor_status "retention policy")" = pass ] && [ "$(doctor_status "key expiry")" = warn ] &&
+    [ "$(doctor_status "admin keys")" = warn ] || fail "doctor checks: $(cat "$T/body")"
+grep -q 'clinic-b' "$T/body" && fail "doctor names another tenant"
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":"31d"}'; expect_status 200 "audio 31d"
+req GET /v1/doctor "$K_AUDIT"
+[ "$(doctor_status "audio retention")" = warn ] || fail "doctor: 31 days of audio not warned: $(cat "$T/body")"
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":"0"}'; expect_status 200 "audio 0"
+req GET /v1/doctor "$K_CLIN"; expect_status 403 "doctor without audit"
+req GET "/v1/audit?action=doctor.read" "$K_AUDIT"
+[ "$(grep -c '"action":"doctor.read","resource_type":"tenant","resource_id":"clinic-a","outcome":"success"' "$T/body")" = 2 ] ||
+    fail "doctor.read not audited twice: $(cat "$T/body")"
+ok "/v1/doctor: the tenant's checks (audit chain, signing, retention, keys), audited doctor.read"
+
 # ---- the console in chromium -----------------------------------------------------------------
 SHOTS=$T/console-shots
 node "$here/js/console-test.mjs" "$URL" "$K_CLIN" "$K_AUDIT" "$K_ADMIN" "$K_VICTIM" "$U1" "$SHOTS" \

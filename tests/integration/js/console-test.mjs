@@ -210,6 +210,11 @@ try {
     assert(seen.report.includes(keyId(kClin)), 'the report names the key');
     await shot('8-report');
 
+    await openTab('Checks');
+    await page.waitForFunction(() => /checks: 0 failed/.test(document.querySelector('#doctor-summary').textContent));
+    seen.doctor = await text('#doctor-summary');
+    await shot('9-checks');
+
     // ---- a reload signs out ----------------------------------------------------------
     await page.reload();
     await page.waitForSelector('input[name=api_key]', { visible: true });
@@ -231,7 +236,7 @@ try {
     await page.evaluate(k => {  // the screenshot must not show a live key
         document.querySelector('[data-testid=new-key]').textContent = `${k.slice(0, 16)}…`;
     }, newKey);
-    await shot('9-keys');
+    await shot('10-keys');
     await page.click('#new-key-hide');
     await page.click(`button[aria-label="Revoke key ${keyId(kVictim)}"]`);
     await page.waitForFunction(id => {
@@ -240,7 +245,7 @@ try {
     }, {}, keyId(kVictim));
     await openTab('Profiles');
     await page.waitForSelector('#profile-default option');
-    await shot('10-profiles');
+    await shot('11-profiles');
     await openTab('Retention');
     await page.waitForFunction(() => document.querySelector('#tenant-transcript').textContent === '30d');
     await page.type('#tenant-form input[name=audio_retention]', '1d');
@@ -249,11 +254,11 @@ try {
         || !document.querySelector('#alert').hidden);
     assert(await page.$eval('#alert', e => e.hidden), 'retention changed');
     seen.retention = [await text('#tenant-audio'), await text('#tenant-transcript')];
-    await shot('11-retention');
+    await shot('12-retention');
     // tablet width: nothing wider than the screen
     await page.setViewport({ width: 768, height: 1024 });
     seen.tabletOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await shot('12-retention-tablet');
+    await shot('13-retention-tablet');
     await page.setViewport({ width: 1280, height: 800 });
     seen.desktopOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(seen.tabletOverflow <= 0 && seen.desktopOverflow <= 0, 'fits 1280x800 and 768 wide');
@@ -264,7 +269,7 @@ try {
     await page.waitForSelector('#alert', { visible: true });
     seen.refused = await text('#alert');
     assert(/revoked|Incorrect/.test(seen.refused) && !(await visible('#tabs')), 'the revoked key is refused');
-    await shot('13-refused');
+    await shot('14-refused');
 
     assert(seen.offOrigin.length === 0, `requests left the origin: ${seen.offOrigin.join(' ')}`);
     assert(seen.keyInUrl === 0, 'no key in any URL');
