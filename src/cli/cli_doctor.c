@@ -16,6 +16,7 @@
 #include "records/audit.h"
 #include "records/retention.h"
 #include "service/auth.h"
+#include "service/checklist.h"
 #include "store/blob.h"
 #include "cli/cli.h"
 #include "cli/cliadm.h"
@@ -34,28 +35,20 @@
 #define CHECKPOINT_MAX_AGE_S (24 * 3600)
 #define CERT_WARN_DAYS       30
 
-enum level { PASS, WARN, FAIL };
-static const char *level_name[] = {"pass", "warn", "FAIL"};
+enum level { PASS = CHECKLIST_PASS, WARN = CHECKLIST_WARN, FAIL = CHECKLIST_FAIL };
 
 struct report {
-    json_t *checks;
-    int fails, warns;
+    struct checklist l;
     bool json;
 };
 
 __attribute__((format(printf, 5, 6))) static void
 add(struct report *r, enum level lv, const char *safeguard, const char *check, const char *fmt, ...)
 {
-    char detail[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    checklist_vadd(&r->l, (enum checklist_level)lv, safeguard, check, fmt, ap);
     va_end(ap);
-    r->fails += lv == FAIL;
-    r->warns += lv == WARN;
-    json_array_append_new(r->checks,
-                          json_pack("{s:s, s:s, s:s, s:s}", "status", level_name[lv], "safeguard",
-                                    safeguard, "check", check, "detail", detail));
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -541,22 +534,22 @@ static void print_text(const struct report *r)
     size_t i;
     json_t *c;
     printf("%-5s %-44s %-26s %s\n", "", "safeguard (45 CFR)", "check", "detail");
-    json_array_foreach(r->checks, i, c)
+    json_array_foreach(r->l.checks, i, c)
     {
         printf("%-5s %-44s %-26s %s\n", json_string_value(json_object_get(c, "status")),
                json_string_value(json_object_get(c, "safeguard")),
                json_string_value(json_object_get(c, "check")),
                json_string_value(json_object_get(c, "detail")));
     }
-    printf("\n%zu checks: %d failed, %d warnings\n", json_array_size(r->checks), r->fails,
-           r->warns);
+    printf("\n%zu checks: %d failed, %d warnings\n", json_array_size(r->l.checks), r->l.fails,
+           r->l.warns);
 }
 
 int cli_doctor(int argc, char **argv)
 {
     struct config c;
     char why[512], dir[PATH_MAX];
-    struct report r = {json_array(), 0, 0, false};
+    struct report r = {{json_array(), 0, 0}, false};
     const char *data_flag = NULL, *store_flag = NULL;
     config_defaults(&c);
     const char *env = getenv("PHISCRIBE_DATA");
@@ -566,7 +559,7 @@ int cli_doctor(int argc, char **argv)
             printf("usage: phiscribe doctor [--data DIR] [--store URL] [--config FILE] [--json]\n\n"
                    "Checks the data directory and the server configuration against the\n"
                    "HIPAA Security Rule technical safeguards; exit 1 if any check fails.\n");
-            json_decref(r.checks);
+            json_decref(r.l.checks);
             return CLI_OK;
         } else if (!strcmp(argv[i], "--json")) {
             r.json = true;
@@ -577,13 +570,13 @@ int cli_doctor(int argc, char **argv)
         } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
             if (config_load_file(&c, argv[++i], why, sizeof(why)) < 0) {
                 fprintf(stderr, "phiscribe doctor: %s\n", why);
-                json_decref(r.checks);
+                json_decref(r.l.checks);
                 return CLI_USAGE;
             }
             have_config = true;
         } else {
             fprintf(stderr, "phiscribe doctor: unknown or incomplete option '%s'\n", argv[i]);
-            json_decref(r.checks);
+            json_decref(r.l.checks);
             return CLI_USAGE;
         }
     }
@@ -599,7 +592,7 @@ int cli_doctor(int argc, char **argv)
         url = c.store;
     if (url && store_url_check(url, why, sizeof(why)) < 0) {
         fprintf(stderr, "phiscribe doctor: %s\n", why);
-        json_decref(r.checks);
+        json_decref(r.l.checks);
         return CLI_USAGE;
     }
     check_data_modes(&r, dir);
@@ -613,15 +606,15 @@ int cli_doctor(int argc, char **argv)
             "not checked: pass the server's --config FILE to check TLS and the listener");
 
     if (r.json) {
-        json_t *out = json_pack("{s:o, s:i, s:i}", "checks", r.checks, "failed", r.fails,
-                                "warnings", r.warns);
+        json_t *out = json_pack("{s:o, s:i, s:i}", "checks", r.l.checks, "failed", r.l.fails,
+                                "warnings", r.l.warns);
         char *s = json_dumps(out, JSON_INDENT(2));
         puts(s);
         free(s);
         json_decref(out);
     } else {
         print_text(&r);
-        json_decref(r.checks);
+        json_decref(r.l.checks);
     }
-    return r.fails ? CLI_FAIL : CLI_OK;
+    return r.l.fails ? CLI_FAIL : CLI_OK;
 }
