@@ -153,7 +153,12 @@ ok "the transcript deleted in the console is gone; its unredacted read was audit
 req GET /v1/tenant "$K_ADMIN"
 [ "$(jget audio_retention)" = 86400 ] && [ "$(jget transcript_retention)" = 2592000 ] ||
     fail "retention set in the console: $(cat "$T/body")"
-ok "the audio retention set in the console is the tenant's"
+req GET "/v1/audit?action=profile.delete" "$K_AUDIT"
+grep -q '"action":"profile.delete".*"outcome":"success"' "$T/body" || fail "the console's profile delete is not audited"
+req GET /v1/certificates "$K_AUDIT"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]
+assert any(c["resource_type"] == "profile" for c in d), d' "$T/body" || fail "no certificate for the deleted profile"
+ok "the audio retention set in the console is the tenant's; the profile built and deleted there was certified"
 stop_server
 if [ -n "${CONSOLE_SHOTS_KEEP:-}" ]; then cp "$SHOTS"/*.png "$CONSOLE_SHOTS_KEEP"/; fi
 echo "$checks checks passed"

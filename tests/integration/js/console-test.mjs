@@ -245,7 +245,27 @@ try {
     }, {}, keyId(kVictim));
     await openTab('Profiles');
     await page.waitForSelector('#profile-default option');
+    // build a profile from a text file, make it the default, then delete it
+    const notes = path.join(profile, 'cardiology.txt');
+    fs.writeFileSync(notes, 'patient seen in cardiology clinic for atrial fibrillation\n'
+        + 'started apixaban five milligrams twice daily\ncontinue metoprolol and review in six weeks\n');
+    await page.type('#profile-form input[name=name]', 'cardiology');
+    await (await page.$('#profile-form input[name=text]')).uploadFile(notes);
+    await page.click('#profile-form button[type=submit]');
+    const hasRow = name => page.waitForFunction(n => [...document.querySelectorAll('#profile-table tbody tr')]
+        .some(tr => tr.cells[0].textContent.startsWith(n)) || !document.querySelector('#alert').hidden, { timeout: 120000 }, name);
+    await hasRow('cardiology');
+    assert(await page.$eval('#alert', e => e.hidden), 'the profile was built');
+    await page.select('#profile-default', 'cardiology');
+    await page.click('#profile-default-set');
+    await hasRow('cardiology (default)');
+    seen.profileDefault = (await page.$$eval('#profile-table tbody tr', trs => trs.map(tr => tr.cells[0].textContent))).join(',');
+    assert(seen.profileDefault === 'cardiology (default)', `the profile is the default (${seen.profileDefault})`);
     await shot('11-profiles');
+    await page.click('button[aria-label="Delete profile cardiology"]');
+    await page.waitForFunction(() => /Profile cardiology deleted/.test(document.querySelector('#status').textContent)
+        || !document.querySelector('#alert').hidden);
+    assert(await page.$eval('#alert', e => e.hidden) && !(await text('#profile-table tbody')).includes('cardiology'), 'the profile was deleted');
     await openTab('Retention');
     await page.waitForFunction(() => document.querySelector('#tenant-transcript').textContent === '30d');
     await page.type('#tenant-form input[name=audio_retention]', '1d');
