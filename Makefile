@@ -145,9 +145,11 @@ test-asan:
 	    scripts/run-unit build-asan
 
 # The synchronous and stored request paths with the Nth allocation failing
-# (tests/allocfail/allocfail.c, under ASan): `make test` runs N = 1..20 and
-# every 25th N after, a leak check every 10 runs; `make test-long` every N,
-# a leak check after each (ALLOCFAIL_ARGS='...' for a sweep of your own;
+# (tests/allocfail/allocfail.c, under ASan; the synchronous path and each
+# class of the stored path side by side, each a process with a server of
+# its own): `make test` runs N = 1..20 and every 25th N after, a leak check
+# every 10 runs; `make test-long` every N, a leak check after each
+# (ALLOCFAIL_ARGS='...' for a sweep of your own;
 # ASAN_OPTIONS=fast_unwind_on_malloc=0 for leak stacks through the libraries).
 ALLOCFAIL_WRAP := malloc calloc realloc strdup strndup pthread_create jobs_start \
                   http_server_start retention_purge modelcache_expire modelcache_sweep \
@@ -163,8 +165,11 @@ $(BUILD)/allocfail: tests/allocfail/allocfail.c $(BUILD)/libphiscribe.a
 test-allocfail:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/allocfail
-	@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
-	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/allocfail all $(ALLOCFAIL_ARGS)
+	@export ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=print_stacktrace=1; \
+	    build-asan/allocfail sync $(ALLOCFAIL_ARGS) & a=$$!; \
+	    build-asan/allocfail stored --class request $(ALLOCFAIL_ARGS) & b=$$!; \
+	    build-asan/allocfail stored --class worker $(ALLOCFAIL_ARGS) & c=$$!; \
+	    rc=0; for p in $$a $$b $$c; do wait $$p || rc=1; done; exit $$rc
 
 test-integration: all $(BUILD)/http_echo
 	@tests/integration/run $(BUILD)/phiscribe
