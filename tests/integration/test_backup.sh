@@ -1,0 +1,138 @@
+# Backup and restore against a real server: a backup taken while it
+# serves, a transcript deleted after it, then restores: refused without
+# --erasures, refused for a damaged or truncated file and for an export
+# that does not cover the time since the backup (nothing written each
+# time); with the audit export, and with the DELETE's certificate, the
+# deleted transcript stays destroyed, the other one is back, and the
+# restored trail verifies and records the restore. A server on the
+# restored directory answers 404 for the one and 200 for the other.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+LV=/usr/share/pocketsphinx/test/data/librivox
+U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
+[ -f "$U1" ] || fail "pocketsphinx-testdata missing"
+P=$PHISCRIBE
+setup_data
+start_server --workers 1 --purge-interval 86400
+
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
+J1=$(jget id)
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
+J2=$(jget id)
+wait_done "$KEY_A" "$J1"
+wait_done "$KEY_A" "$J2"
+sql() { sqlite3 "$1/phiscribe.db" "$2"; }
+TR1=$(sql "$DATA" "SELECT transcript_object FROM transcripts WHERE id = '$J1'")
+TR2=$(sql "$DATA" "SELECT transcript_object FROM transcripts WHERE id = '$J2'")
+[ -n "$TR1" ] && [ -f "$DATA/blobs/$TR1" ] || fail "no transcript object for $J1"
+"$P" audit export --data "$DATA" --output "$T/before.jsonl" >/dev/null
+
+# ---- backup while the server runs
+expect_exit 0 "$P" backup --data "$DATA" --out "$T/b.bak"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["backup"] and d["objects"] >= 2 and d["snapshot_audit_seq"] > 0, d' "$T/stdout" ||
+    fail "backup output: $(cat "$T/stdout")"
+[ "$(stat -c %a "$T/b.bak")" = 600 ] || fail "backup file mode $(stat -c %a "$T/b.bak")"
+head -c 19 "$T/b.bak" | grep -q '^phiscribe-backup/1' || fail "magic"
+! grep -aq 'he was not an ill disposed' "$T/b.bak" || fail "plaintext transcript in the backup"
+python3 -c 'import sys; b=open(sys.argv[1],"rb").read()
+for k in sys.argv[2:]: assert open(k,"rb").read().strip() not in b, k' "$T/b.bak" "$DATA/master.key" "$DATA/audit-signing.key" ||
+    fail "a key file is in the backup"
+stats=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["objects"], "objects,", d["db_bytes"], "database bytes")' "$T/stdout")
+expect_exit 1 "$P" backup --data "$DATA" --out "$T/b.bak"
+grep -q 'cannot create' "$T/stderr" || fail "existing --out: $(cat "$T/stderr")"
+ok "backup while serving: $stats, 0600, no plaintext, existing file refused"
+
+# ---- after the backup: J1 deleted (its certificate kept), an export taken
+req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 200 delete
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d.get("certificate", d)
+json.dump(c, open(sys.argv[2], "w"))' "$T/body" "$T/cert.json"
+[ ! -e "$DATA/blobs/$TR1" ] || fail "deleted transcript still on disk"
+"$P" audit export --data "$DATA" --output "$T/after.jsonl" >/dev/null
+stop_server
+
+# A restore target: a new directory with the key files only.
+target() { rm -rf "$1"; mkdir -m 700 "$1"; cp -p "$DATA/master.key" "$DATA/audit-signing.key" "$1/"; }
+untouched() { [ "$(ls -A "$1" | sort | tr '\n' ' ')" = "audit-signing.key master.key " ] || fail "$2: $1 now holds $(ls -A "$1")"; }
+R=$T/restored
+target "$R"
+
+expect_exit 2 "$P" restore --data "$R" --from "$T/b.bak"
+grep -q 'refusing to restore without --erasures' "$T/stderr" || fail "no-erasures message: $(cat "$T/stderr")"
+untouched "$R" "no --erasures"
+ok "refused without --erasures (exit 2), nothing written"
+
+cp "$T/b.bak" "$T/damaged.bak"
+size=$(stat -c %s "$T/damaged.bak")
+printf 'X' | dd of="$T/damaged.bak" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_exit 3 "$P" restore --data "$R" --from "$T/damaged.bak" --erasures "$T/after.jsonl"
+grep -q 'damaged.*nothing changed' "$T/stderr" || fail "damaged message: $(cat "$T/stderr")"
+untouched "$R" "damaged file"
+head -c $((size - 100)) "$T/b.bak" >"$T/short.bak"
+expect_exit 3 "$P" restore --data "$R" --from "$T/short.bak" --erasures "$T/after.jsonl"
+grep -q 'truncated\|damaged' "$T/stderr" || fail "truncated message: $(cat "$T/stderr")"
+untouched "$R" "truncated file"
+ok "a damaged or truncated backup is refused (exit 3), nothing written"
+
+expect_exit 3 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/before.jsonl"
+grep -q 'taken before this backup was finished' "$T/stderr" || fail "old export: $(cat "$T/stderr")"
+untouched "$R" "old export"
+python3 - "$T/after.jsonl" "$T/edited.jsonl" "$J1" <<'EOF'
+import json, sys
+out = open(sys.argv[2], "w")
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d.get("type") == "record" and d.get("action") == "transcript.delete" and d.get("resource_id") == sys.argv[3]:
+        d["outcome"] = "failure"   # hide the deletion
+    out.write(json.dumps(d) + "\n")
+EOF
+expect_exit 3 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/edited.jsonl"
+grep -q 'does not chain' "$T/stderr" || fail "edited export: $(cat "$T/stderr")"
+untouched "$R" "edited export"
+ok "an export older than the backup, or with a record edited, is refused, nothing written"
+
+# ---- restore with the audit export
+expect_exit 0 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/after.jsonl"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["restored"] and d["audit_intact"] and d["erasures"]["applied"] == 1, d' "$T/stdout" ||
+    fail "restore output: $(cat "$T/stdout")"
+[ "$(sql "$R" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back"
+[ "$(sql "$R" "SELECT count(*) FROM objects WHERE id = '$TR1' AND dk_wrapped IS NOT NULL")" = 0 ] ||
+    fail "$J1's transcript key is back"
+[ ! -e "$R/blobs/$TR1" ] || fail "$J1's transcript file is back"
+[ -f "$R/blobs/$TR2" ] || fail "$J2's transcript is not restored"
+expect_exit 0 "$P" audit verify --data "$R"
+"$P" audit export --data "$R" --action datadir.restore --format csv --output "$T/r.csv" >/dev/null
+grep -q 'applied=1' "$T/r.csv" || fail "no datadir.restore record: $(cat "$T/r.csv")"
+"$P" certificates list --data "$R" --tenant clinic-a >"$T/certs"
+grep -q restore_erasure "$T/certs" || fail "no certificate of the re-applied erasure"
+ok "restore with the audit export: $J1 stays destroyed, $J2 is back, the trail verifies and records it"
+
+# ---- restore with the certificate instead
+R2=$T/restored2
+target "$R2"
+expect_exit 0 "$P" restore --data "$R2" --from "$T/b.bak" --erasures "$T/cert.json"
+[ "$(sql "$R2" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back (certificate)"
+[ ! -e "$R2/blobs/$TR1" ] || fail "$J1's transcript file is back (certificate)"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["resource_id"]="tr_000000000000000000000000"
+json.dump(c, open(sys.argv[2], "w"))' "$T/cert.json" "$T/forged.json"
+R3=$T/restored3
+target "$R3"
+expect_exit 1 "$P" restore --data "$R3" --from "$T/b.bak" --erasures "$T/forged.json"
+grep -q 'does not verify' "$T/stderr" || fail "forged certificate: $(cat "$T/stderr")"
+untouched "$R3" "forged certificate"
+ok "restore with the DELETE's certificate: $J1 stays destroyed; an altered certificate is refused and the restore removed"
+
+# ---- a server on the restored directory
+DATA=$R
+start_server --workers 1 --purge-interval 86400
+req GET "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "restored $J1"
+req GET "/v1/transcripts/$J2" "$KEY_A"; expect_status 200 "restored $J2"
+[ "$(jget status)" = completed ] || fail "restored $J2: $(cat "$T/body")"
+stop_server
+ok "the restored server: $J1 404, $J2 completed"
+
+expect_exit 1 "$P" backup --data "$R" --store "postgresql:///phiscribe" --out "$T/pg.bak"
+grep -q 'pg_dump' "$T/stderr" && [ ! -e "$T/pg.bak" ] || fail "PostgreSQL: $(cat "$T/stderr")"
+ok "backup of a PostgreSQL store refused, pointing at pg_dump"
+echo "checks passed: $checks"
