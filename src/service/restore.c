@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "records/certificate.h"
 #include "records/retention.h"
+#include "service/auth.h"
 #include "service/tprofile.h"
 
 #define CANON_MAX 8192 /* 20 fields of at most 128 bytes, with their names */
@@ -115,6 +116,8 @@ static int record_erasure(struct load *l, const struct store_audit_record *r)
         return erasure_add(l->e, RESTORE_PROFILE, r->tenant, r->resource_id, r->seq);
     if (!strcmp(a, "tenant.delete"))
         return erasure_add(l->e, RESTORE_TENANT, r->tenant, r->resource_id, r->seq);
+    if (!strcmp(a, "key.revoke"))
+        return erasure_add(l->e, RESTORE_KEY_REVOKE, r->tenant, r->resource_id, r->seq);
     return 0;
 }
 
@@ -406,6 +409,20 @@ static int tenant_id_of(store *s, const char *name, int64_t *id)
     return rc;
 }
 
+/* PHS_ENOTFOUND when the key is missing or was revoked already. */
+static int revoke_key(store *s, const char *id, const struct audit_event *who)
+{
+    store_tx *tx;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = auth_key_revoke(tx, id, 0, who)) < 0) {
+        store_rollback(tx);
+        return rc == PHS_EEXIST ? PHS_ENOTFOUND : rc;
+    }
+    return store_commit(tx);
+}
+
 static int apply_one(store *s, const char *blobdir, const struct restore_erasure *x,
                      const struct audit_event *who)
 {
@@ -415,6 +432,8 @@ static int apply_one(store *s, const char *blobdir, const struct restore_erasure
         return rc; /* a tenant offboarded in the snapshot: everything of it is gone */
     if (x->kind == RESTORE_TENANT)
         return retention_tenant_delete(s, blobdir, x->tenant, who, NULL);
+    if (x->kind == RESTORE_KEY_REVOKE)
+        return revoke_key(s, x->id, who);
     if (x->kind == RESTORE_PROFILE) {
         struct profile_find pf;
         if ((rc = profile_name(s, tenant_id, x->id, &pf)) < 0)
@@ -451,7 +470,10 @@ int restore_erasures_apply(store *s, const struct restore_erasures *e, const str
         } else if (rc < 0) {
             snprintf(why, whylen, "cannot destroy %s %s of tenant %s again (audit record %lld):"
                                   " %s",
-                     e->v[i].kind == RESTORE_TENANT ? "tenant" : "resource", e->v[i].id,
+                     e->v[i].kind == RESTORE_TENANT       ? "tenant"
+                     : e->v[i].kind == RESTORE_KEY_REVOKE ? "(revoke) API key"
+                                                          : "resource",
+                     e->v[i].id,
                      e->v[i].tenant, (long long)e->v[i].seq, err_str(rc));
             return rc;
         } else {

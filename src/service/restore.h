@@ -9,7 +9,9 @@
  *   - a whole-log audit export (`phiscribe audit export`, JSONL): it must
  *     continue the backup's trail, checked by recomputing the hash chain
  *     from the backup's newest record to its end, with no record left out;
- *     its destruction records after the snapshot are the erasures;
+ *     its destruction records after the snapshot are the erasures, and its
+ *     key revocations are applied again too (a key revoked because it
+ *     leaked must not come back with the restore);
  *   - destruction certificates (JSON objects, one or more, as listed by
  *     `phiscribe certificates` or kept from the API), each verified
  *     against the installation's audit signing key.
@@ -34,12 +36,13 @@ enum restore_kind {
     RESTORE_AUDIO,      /* the job's recording only */
     RESTORE_PROFILE,
     RESTORE_TENANT,
+    RESTORE_KEY_REVOKE, /* an API key revoked after the backup (from an export only) */
 };
 
 struct restore_erasure {
     enum restore_kind kind;
     char tenant[STORE_NAME_MAX + 1];
-    char id[STORE_ID_MAX + 1]; /* job, profile id, or the tenant name */
+    char id[STORE_ID_MAX + 1]; /* job, profile id, API key id, or the tenant name */
     int64_t seq;               /* its audit record in the original trail */
 };
 

@@ -13,6 +13,9 @@ U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
 [ -f "$U1" ] || fail "pocketsphinx-testdata missing"
 P=$PHISCRIBE
 setup_data
+"$P" keys create --data "$DATA" --tenant clinic-a --role read >"$T/kx.json"
+KX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$T/kx.json")
+KX_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/kx.json")
 start_server --workers 1 --purge-interval 86400
 
 req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 create
@@ -34,7 +37,7 @@ assert d["backup"] and d["objects"] >= 2 and d["snapshot_audit_seq"] > 0, d' "$T
     fail "backup output: $(cat "$T/stdout")"
 [ "$(stat -c %a "$T/b.bak")" = 600 ] || fail "backup file mode $(stat -c %a "$T/b.bak")"
 head -c 19 "$T/b.bak" | grep -q '^phiscribe-backup/1' || fail "magic"
-! grep -aq 'he was not an ill disposed' "$T/b.bak" || fail "plaintext transcript in the backup"
+! grep -aq 'young man' "$T/b.bak" || fail "plaintext transcript in the backup"
 python3 -c 'import sys; b=open(sys.argv[1],"rb").read()
 for k in sys.argv[2:]: assert open(k,"rb").read().strip() not in b, k' "$T/b.bak" "$DATA/master.key" "$DATA/audit-signing.key" ||
     fail "a key file is in the backup"
@@ -43,8 +46,10 @@ expect_exit 1 "$P" backup --data "$DATA" --out "$T/b.bak"
 grep -q 'cannot create' "$T/stderr" || fail "existing --out: $(cat "$T/stderr")"
 ok "backup while serving: $stats, 0600, no plaintext, existing file refused"
 
-# ---- after the backup: J1 deleted (its certificate kept), an export taken
+# ---- after the backup: J1 deleted (its certificate kept), key KX revoked,
+# an export taken
 req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 200 delete
+"$P" keys revoke --data "$DATA" "$KX_ID" >/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d.get("certificate", d)
 json.dump(c, open(sys.argv[2], "w"))' "$T/body" "$T/cert.json"
 [ ! -e "$DATA/blobs/$TR1" ] || fail "deleted transcript still on disk"
@@ -94,7 +99,7 @@ ok "an export older than the backup, or with a record edited, is refused, nothin
 # ---- restore with the audit export
 expect_exit 0 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/after.jsonl"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-assert d["restored"] and d["audit_intact"] and d["erasures"]["applied"] == 1, d' "$T/stdout" ||
+assert d["restored"] and d["audit_intact"] and d["erasures"]["applied"] == 2, d' "$T/stdout" ||
     fail "restore output: $(cat "$T/stdout")"
 [ "$(sql "$R" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back"
 [ "$(sql "$R" "SELECT count(*) FROM objects WHERE id = '$TR1' AND dk_wrapped IS NOT NULL")" = 0 ] ||
@@ -103,10 +108,11 @@ assert d["restored"] and d["audit_intact"] and d["erasures"]["applied"] == 1, d'
 [ -f "$R/blobs/$TR2" ] || fail "$J2's transcript is not restored"
 expect_exit 0 "$P" audit verify --data "$R"
 "$P" audit export --data "$R" --action datadir.restore --format csv --output "$T/r.csv" >/dev/null
-grep -q 'applied=1' "$T/r.csv" || fail "no datadir.restore record: $(cat "$T/r.csv")"
+grep -q 'applied=2' "$T/r.csv" || fail "no datadir.restore record: $(cat "$T/r.csv")"
+[ "$(sql "$R" "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = '$KX_ID'")" = 1 ] || fail "revoked key is back"
 "$P" certificates list --data "$R" --tenant clinic-a >"$T/certs"
 grep -q restore_erasure "$T/certs" || fail "no certificate of the re-applied erasure"
-ok "restore with the audit export: $J1 stays destroyed, $J2 is back, the trail verifies and records it"
+ok "restore with the audit export: $J1 stays destroyed, the revoked key stays revoked, $J2 is back, the trail verifies and records it"
 
 # ---- restore with the certificate instead
 R2=$T/restored2
@@ -128,9 +134,11 @@ DATA=$R
 start_server --workers 1 --purge-interval 86400
 req GET "/v1/transcripts/$J1" "$KEY_A"; expect_status 404 "restored $J1"
 req GET "/v1/transcripts/$J2" "$KEY_A"; expect_status 200 "restored $J2"
-[ "$(jget status)" = completed ] || fail "restored $J2: $(cat "$T/body")"
+text=$(jget text)
+case "$text" in *"young man"*) ;; *) fail "restored $J2's transcript: $text" ;; esac
+req GET "/v1/transcripts/$J2" "$KX"; expect_status 401 "the revoked key on the restored server"
 stop_server
-ok "the restored server: $J1 404, $J2 completed"
+ok "the restored server: $J1 404, $J2 completed with its text, the revoked key 401"
 
 expect_exit 1 "$P" backup --data "$R" --store "postgresql:///phiscribe" --out "$T/pg.bak"
 grep -q 'pg_dump' "$T/stderr" && [ ! -e "$T/pg.bak" ] || fail "PostgreSQL: $(cat "$T/stderr")"
