@@ -5,8 +5,9 @@
 # this builds it (make deb: incremental, about 40 s from nothing on 2 cores).
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-command -v dpkg-deb >/dev/null && command -v systemd-analyze >/dev/null ||
-    fail "dpkg-deb and systemd-analyze are needed (scripts/install-deps)"
+for tool in dpkg-deb systemd-analyze strace setpriv; do
+    command -v $tool >/dev/null || fail "$tool is needed (scripts/install-deps)"
+done
 
 deb=${PHISCRIBE_DEB:-}
 if [ -z "$deb" ]; then
@@ -65,4 +66,38 @@ for k in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes PrivateDevices=
     grep -qx "$k" "$R/lib/systemd/system/phiscribe.service" || fail "unit lacks $k"
 done
 ok "systemd-analyze security: exposure $score (at most 2.0)"
+
+# ---- the unit's system-call filter lets the server and its workers run:
+# the installed server, as an unprivileged user as the unit runs it, under
+# strace through a transcription in a confined worker and a clean stop;
+# every call it made must be one the unit's SystemCallFilter= allows.
+U=$T/unpriv
+mkdir -m 700 "$U"; chown 65534:65534 "$U"; chmod 711 "$T"
+AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+$AS "$B" init --data "$U/data" >/dev/null
+$AS "$B" tenants create --data "$U/data" clinic >/dev/null
+KEY=$($AS "$B" keys create --data "$U/data" --tenant clinic --role transcribe |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+$AS strace -f -qq -c -o "$U/syscalls" "$B" serve --data "$U/data" --listen 127.0.0.1:0 \
+    --allow-plain-http true --workers 1 >"$T/serve.out" 2>"$T/serve.err" &
+TPID=$!
+# on any failure below: the server (strace's child) and then strace
+trap 'kill -9 $(pgrep -P $TPID) $TPID 2>/dev/null || true' EXIT
+i=0
+until grep -q ' port [0-9]' "$T/serve.out" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 600 ] && { cat "$T/serve.err" >&2; kill $TPID; fail "server did not start"; }
+    kill -0 $TPID 2>/dev/null || { cat "$T/serve.err" >&2; fail "server exited"; }
+    sleep 0.1
+done
+PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/serve.out" | head -1)
+curl -sS -H "Authorization: Bearer $KEY" -F file=@"$top/samples/jfk.flac" \
+    "http://127.0.0.1:$PORT/v1/audio/transcriptions" >"$T/tr.json"
+grep -q fellow "$T/tr.json" || { kill $TPID; fail "transcription under strace: $(cat "$T/tr.json")"; }
+kill -TERM "$(pgrep -P $TPID)"
+wait $TPID || fail "server under strace did not stop cleanly: $(cat "$T/serve.err")"
+grep -qw seccomp "$U/syscalls" && grep -qw execve "$U/syscalls" || fail "no worker in the trace: $(cat "$U/syscalls")"
+python3 "$top/tests/integration/unit_syscalls.py" "$R/lib/systemd/system/phiscribe.service" "$U/syscalls" >"$T/filter" ||
+    fail "the unit's filter refuses calls the server made: $(cat "$T/filter")"
+ok "the unit's system-call filter allows all the server and its confined worker used ($(cat "$T/filter"))"
+
 echo "checks passed: $checks"
