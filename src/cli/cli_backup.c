@@ -52,22 +52,28 @@ static const char *hex16(const uint8_t *h, char out[HASH_HEX_LEN + 1])
     return out;
 }
 
-/* The backup's record in the trail of the directory it was taken from. */
-static int backup_record(store *s, const struct store_backup_info *info)
+/* A command's record about the data directory (resource: the node). */
+static int node_record(store *s, const char *action, const char *reason)
 {
     struct audit_event ev;
-    char actor[CLIADM_ACTOR_LEN], reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
+    char actor[CLIADM_ACTOR_LEN];
     cliadm_who(&ev, actor, sizeof(actor));
-    hex16(info->sha256, hex);
-    snprintf(reason, sizeof(reason), "sha256=%.16s snapshot_seq=%lld objects=%lld missing=%lld",
-             hex, (long long)info->audit_seq, (long long)info->objects,
-             (long long)info->objects_missing);
-    ev.action = "datadir.backup";
+    ev.action = action;
     ev.outcome = "success";
     ev.resource_type = "node";
     ev.resource_id = store_node_id(s);
     ev.reason = reason;
     return audit_record(s, &ev);
+}
+
+/* The backup's record in the trail of the directory it was taken from. */
+static int backup_record(store *s, const struct store_backup_info *info)
+{
+    char reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
+    snprintf(reason, sizeof(reason), "sha256=%.16s snapshot_seq=%lld objects=%lld missing=%lld",
+             hex16(info->sha256, hex), (long long)info->audit_seq, (long long)info->objects,
+             (long long)info->objects_missing);
+    return node_record(s, "datadir.backup", reason);
 }
 
 int cli_backup(int argc, char **argv)
@@ -126,20 +132,13 @@ struct restore_args {
 static int restore_record(store *s, const struct store_backup_info *info,
                           const struct restore_erasures *e, const struct restore_applied *done)
 {
-    struct audit_event ev;
-    char actor[CLIADM_ACTOR_LEN], reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
-    cliadm_who(&ev, actor, sizeof(actor));
-    hex16(info->sha256, hex);
+    char reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
     snprintf(reason, sizeof(reason),
-             "sha256=%.16s snapshot_seq=%lld erasures=%zu applied=%lld already=%lld%s", hex,
-             (long long)info->audit_seq, e->n, (long long)done->applied,
-             (long long)done->already, e->has_export || e->certificates ? "" : " none_since");
-    ev.action = "datadir.restore";
-    ev.outcome = "success";
-    ev.resource_type = "node";
-    ev.resource_id = store_node_id(s);
-    ev.reason = reason;
-    return audit_record(s, &ev);
+             "sha256=%.16s snapshot_seq=%lld erasures=%zu applied=%lld already=%lld%s",
+             hex16(info->sha256, hex), (long long)info->audit_seq, e->n,
+             (long long)done->applied, (long long)done->already,
+             e->has_export || e->certificates ? "" : " none_since");
+    return node_record(s, "datadir.restore", reason);
 }
 
 static int restore_print(const struct restore_args *a, const struct store_backup_info *info,
