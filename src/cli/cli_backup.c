@@ -147,11 +147,12 @@ static int restore_print(const struct restore_args *a, const struct store_backup
 {
     char hex[HASH_HEX_LEN + 1];
     json_t *j = json_pack(
-        "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:I}", "restored", 1,
-        "data", a->dir, "sha256", hex16(info->sha256, hex), "backup_created_at", info->created_at,
-        "snapshot_audit_seq", (json_int_t)info->audit_seq, "objects", (json_int_t)info->objects,
-        "erasures", "audit_records", (json_int_t)e->records, "certificates",
-        (json_int_t)e->certificates, "destructions", (json_int_t)e->n, "applied",
+        "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:I}",
+        "restored", 1, "data", a->dir, "sha256", hex16(info->sha256, hex), "backup_created_at",
+        info->created_at, "snapshot_audit_seq", (json_int_t)info->audit_seq, "objects",
+        (json_int_t)info->objects, "erasures", "audit_records", (json_int_t)e->records,
+        "export_last_seq", (json_int_t)e->last_seq, "export_signed_seq", (json_int_t)e->signed_seq,
+        "certificates", (json_int_t)e->certificates, "destructions", (json_int_t)e->n, "applied",
         (json_int_t)done->applied, "already_destroyed", (json_int_t)done->already,
         "audit_intact", 1, "audit_records", (json_int_t)v->records, "audit_checkpoints",
         (json_int_t)v->checkpoints);

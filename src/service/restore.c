@@ -30,6 +30,7 @@ struct load {
     uint8_t chain[CRYPTO_SHA256_LEN];  /* chain(last_seq) once anchored */
     int64_t value;                     /* the JSON value being read, from 1 */
     bool saw_backup;                   /* the export holds this backup's datadir.backup record */
+    int64_t signed_seq;                /* the export's newest checkpoint after the backup */
     char *why;
     size_t whylen;
 };
@@ -195,6 +196,53 @@ static int export_header(struct load *l, json_t *j)
     return 0;
 }
 
+static bool hex_field(json_t *j, const char *name, uint8_t *out, size_t len)
+{
+    const char *s = json_string_value(json_object_get(j, name));
+    return s && hex_decode_lower(s, strlen(s), out, len);
+}
+
+static bool text_field(json_t *j, const char *name, char *out, size_t len)
+{
+    const char *s = json_string_value(json_object_get(j, name));
+    size_t n = s ? strlen(s) : 0;
+    if (!s || n == 0 || n >= len)
+        return false;
+    memcpy(out, s, n + 1);
+    return true;
+}
+
+/* A checkpoint after the backup's newest record: it must follow the record
+ * it covers, carry the chain hash recomputed from the records (so records
+ * edited with their hashes recomputed are caught here), and its signature
+ * must verify with the export's key (checked against the installation's
+ * in restore_erasures_verify). Older checkpoints are not needed. */
+static int export_checkpoint(struct load *l, json_t *j)
+{
+    struct store_audit_checkpoint c;
+    memset(&c, 0, sizeof(c));
+    json_t *n = json_object_get(j, "n"), *seq = json_object_get(j, "seq");
+    if (!json_is_integer(n) || !json_is_integer(seq) ||
+        !hex_field(j, "chain_hash", c.chain_hash, sizeof(c.chain_hash)) ||
+        !hex_field(j, "prev", c.prev, sizeof(c.prev)) ||
+        !hex_field(j, "signature", c.signature, sizeof(c.signature)) ||
+        !text_field(j, "time", c.time, sizeof(c.time)) ||
+        !text_field(j, "node", c.node, sizeof(c.node)))
+        return bad(l, "a checkpoint line is malformed", 0);
+    c.n = json_integer_value(n);
+    c.seq = json_integer_value(seq);
+    if (!l->anchored || c.seq <= l->b->audit_seq)
+        return 0;
+    if (c.seq != l->last_seq)
+        return bad(l, "a checkpoint does not follow the record it covers", c.seq);
+    if (memcmp(c.chain_hash, l->chain, sizeof(l->chain)) != 0)
+        return bad(l, "a signed checkpoint does not match the records before it (edited)", c.seq);
+    if (!audit_checkpoint_signed(&c, l->e->export_key))
+        return bad(l, "a checkpoint's signature does not verify", c.seq);
+    l->signed_seq = c.seq;
+    return 0;
+}
+
 static int export_line(struct load *l, json_t *j, const char *type)
 {
     if (!strcmp(type, "header"))
@@ -204,7 +252,7 @@ static int export_line(struct load *l, json_t *j, const char *type)
     if (!strcmp(type, "record"))
         return export_record(l, j);
     if (!strcmp(type, "checkpoint"))
-        return 0; /* the chain is checked record by record */
+        return export_checkpoint(l, j);
     if (!strcmp(type, "omitted")) {
         int64_t seq = json_integer_value(json_object_get(j, "seq"));
         if (seq >= l->b->audit_seq)
@@ -330,6 +378,7 @@ int restore_erasures_load(const char *path, const struct store_backup_info *b,
         rc = PHS_ECORRUPT;
     }
     e->last_seq = l.last_seq;
+    e->signed_seq = l.signed_seq;
     if (rc < 0)
         restore_erasures_free(e);
     return rc;

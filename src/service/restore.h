@@ -8,7 +8,9 @@
  * snapshot:
  *   - a whole-log audit export (`phiscribe audit export`, JSONL): it must
  *     continue the backup's trail, checked by recomputing the hash chain
- *     from the backup's newest record to its end, with no record left out;
+ *     from the backup's newest record to its end, with no record left out,
+ *     and every checkpoint after the backup against that chain and its
+ *     signature;
  *     its destruction records after the snapshot are the erasures, and its
  *     key revocations are applied again too (a key revoked because it
  *     leaked must not come back with the restore);
@@ -51,6 +53,7 @@ struct restore_erasures {
     size_t n, cap;
     int64_t records;      /* audit records read after the snapshot */
     int64_t last_seq;     /* the export's last record (0: no export) */
+    int64_t signed_seq;   /* its newest signed checkpoint after the backup (0: none) */
     int64_t certificates; /* certificates read */
     bool has_export;
     uint8_t export_key[CRYPTO_ED25519_PUB_LEN]; /* the export header's public key */

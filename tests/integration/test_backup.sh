@@ -94,12 +94,44 @@ EOF
 expect_exit 3 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/edited.jsonl"
 grep -q 'does not chain' "$T/stderr" || fail "edited export: $(cat "$T/stderr")"
 untouched "$R" "edited export"
-ok "an export older than the backup, or with a record edited, is refused, nothing written"
+# The same edit with every chain hash after it recomputed (AUDIT-FORMAT.md):
+# the next signed checkpoint no longer matches.
+python3 - "$T/edited.jsonl" "$T/rehashed.jsonl" <<'EOF2'
+import hashlib, json, sys
+FIELDS = ("seq time node request_id tenant actor roles action resource_type resource_id outcome "
+          "http_status source reason audio_bytes audio_duration_ms audio_format audio_sample_rate "
+          "audio_channels audio_sha256").split()
+def canonical(d):
+    out = b"phiscribe-audit-record/1\n"
+    for f in FIELDS:
+        v = d[f]
+        if v is None: out += f.encode() + b"=n\n"
+        elif isinstance(v, int): out += ("%s=i%d\n" % (f, v)).encode()
+        else: out += ("%s=s%d:%s\n" % (f, len(v.encode()), v)).encode()
+    return out
+lines = [json.loads(l) for l in open(sys.argv[1])]
+chain = None
+for d in lines:
+    if d["type"] != "record": continue
+    if chain is not None:
+        chain = hashlib.sha256(chain + hashlib.sha256(canonical(d)).digest()).digest()
+        d["hash"] = chain.hex()
+    else:
+        chain = bytes.fromhex(d["hash"])
+with open(sys.argv[2], "w") as out:
+    for d in lines: out.write(json.dumps(d) + "\n")
+EOF2
+expect_exit 3 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/rehashed.jsonl"
+grep -q 'signed checkpoint does not match' "$T/stderr" || fail "rehashed export: $(cat "$T/stderr")"
+untouched "$R" "rehashed export"
+ok "an export older than the backup, with a record edited, or edited and rehashed, is refused, nothing written"
 
 # ---- restore with the audit export
 expect_exit 0 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/after.jsonl"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-assert d["restored"] and d["audit_intact"] and d["erasures"]["applied"] == 2, d' "$T/stdout" ||
+e = d["erasures"]
+assert d["restored"] and d["audit_intact"] and e["applied"] == 2, d
+assert e["export_signed_seq"] > d["snapshot_audit_seq"], d' "$T/stdout" ||
     fail "restore output: $(cat "$T/stdout")"
 [ "$(sql "$R" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back"
 [ "$(sql "$R" "SELECT count(*) FROM objects WHERE id = '$TR1' AND dk_wrapped IS NOT NULL")" = 0 ] ||
