@@ -18,7 +18,7 @@
 #define HASH_HEX_LEN (2 * CRYPTO_SHA256_LEN)
 #define PG_REFUSAL                                                                                 \
     "a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"           \
-    " pg_restore, or continuous archiving) plus a copy of each node's directory without its key"  \
+    " pg_restore, or continuous archiving) plus a copy of each node's directory without its key"   \
     " files; docs/OPERATIONS.md, \"Backup and restore\""
 
 static void backup_usage(FILE *out)
@@ -34,16 +34,16 @@ static void backup_usage(FILE *out)
 
 static void restore_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe restore --data DIR --from FILE (--erasures EXPORT | --no-erasures-since)\n\n"
-            "Restores the backup FILE into DIR, a directory (0700) that holds only the key\n"
-            "files master.key and audit-signing.key from their custody. Then destroys again\n"
-            "every transcript, recording, profile and tenant destroyed since the backup, as\n"
-            "EXPORT records them: a whole-log audit export (`phiscribe audit export`) taken\n"
-            "after the backup, and/or destruction certificates (JSON) kept off the machine.\n"
-            "Without --erasures it refuses, unless --no-erasures-since says that nothing was\n"
-            "destroyed after the backup. A damaged FILE or EXPORT changes nothing. The\n"
-            "restore is recorded in the restored audit trail, which is verified.\n");
+    fprintf(out, "usage: phiscribe restore --data DIR --from FILE (--erasures EXPORT | "
+                 "--no-erasures-since)\n\n"
+                 "Restores the backup FILE into DIR, a directory (0700) that holds only the key\n"
+                 "files master.key and audit-signing.key from their custody. Then destroys again\n"
+                 "every transcript, recording, profile and tenant destroyed since the backup, as\n"
+                 "EXPORT records them: a whole-log audit export (`phiscribe audit export`) taken\n"
+                 "after the backup, and/or destruction certificates (JSON) kept off the machine.\n"
+                 "Without --erasures it refuses, unless --no-erasures-since says that nothing was\n"
+                 "destroyed after the backup. A damaged FILE or EXPORT changes nothing. The\n"
+                 "restore is recorded in the restored audit trail, which is verified.\n");
 }
 
 static const char *hex16(const uint8_t *h, char out[HASH_HEX_LEN + 1])
@@ -135,9 +135,8 @@ static int restore_record(store *s, const struct store_backup_info *info,
     char reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
     snprintf(reason, sizeof(reason),
              "sha256=%.16s snapshot_seq=%lld erasures=%zu applied=%lld already=%lld%s",
-             hex16(info->sha256, hex), (long long)info->audit_seq, e->n,
-             (long long)done->applied, (long long)done->already,
-             e->has_export || e->certificates ? "" : " none_since");
+             hex16(info->sha256, hex), (long long)info->audit_seq, e->n, (long long)done->applied,
+             (long long)done->already, e->has_export || e->certificates ? "" : " none_since");
     return node_record(s, "datadir.restore", reason);
 }
 
@@ -153,8 +152,8 @@ static int restore_print(const struct restore_args *a, const struct store_backup
         (json_int_t)info->objects, "erasures", "audit_records", (json_int_t)e->records,
         "export_last_seq", (json_int_t)e->last_seq, "export_signed_seq", (json_int_t)e->signed_seq,
         "certificates", (json_int_t)e->certificates, "destructions", (json_int_t)e->n, "applied",
-        (json_int_t)done->applied, "already_destroyed", (json_int_t)done->already,
-        "audit_intact", 1, "audit_records", (json_int_t)v->records, "audit_checkpoints",
+        (json_int_t)done->applied, "already_destroyed", (json_int_t)done->already, "audit_intact",
+        1, "audit_records", (json_int_t)v->records, "audit_checkpoints",
         (json_int_t)v->checkpoints);
     return cliadm_print_json(j);
 }
@@ -199,12 +198,10 @@ static int restore_parse(int argc, char **argv, struct restore_args *a, int *cod
 {
     const char *store_flag = NULL;
     int npos;
-    const struct cliargs_opt opts[] = {{"--data", &a->dir, NULL},
-                                       {"--from", &a->from, NULL},
-                                       {"--erasures", &a->erasures, NULL},
-                                       {"--no-erasures-since", NULL, &a->none_since},
-                                       {"--store", &store_flag, NULL},
-                                       {NULL, NULL, NULL}};
+    const struct cliargs_opt opts[] = {
+        {"--data", &a->dir, NULL},          {"--from", &a->from, NULL},
+        {"--erasures", &a->erasures, NULL}, {"--no-erasures-since", NULL, &a->none_since},
+        {"--store", &store_flag, NULL},     {NULL, NULL, NULL}};
     const struct cliargs args = {"phiscribe restore", restore_usage, opts, NULL, 0};
     if (!cliargs_parse(&args, argc, argv, &npos, code))
         return -1;
@@ -220,8 +217,7 @@ static int restore_parse(int argc, char **argv, struct restore_args *a, int *cod
         return -1;
     }
     if (!a->erasures == !a->none_since) {
-        fprintf(stderr,
-                "phiscribe restore: %s\n",
+        fprintf(stderr, "phiscribe restore: %s\n",
                 a->erasures ? "--erasures and --no-erasures-since exclude each other"
                             : "refusing to restore without --erasures EXPORT: a restore would"
                               " bring back whatever was destroyed after the backup. Give the"

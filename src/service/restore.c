@@ -25,12 +25,12 @@
 struct load {
     const struct store_backup_info *b;
     struct restore_erasures *e;
-    bool anchored;                     /* the export reached the backup's newest record */
-    int64_t last_seq;                  /* the export's previous record */
-    uint8_t chain[CRYPTO_SHA256_LEN];  /* chain(last_seq) once anchored */
-    int64_t value;                     /* the JSON value being read, from 1 */
-    bool saw_backup;                   /* the export holds this backup's datadir.backup record */
-    int64_t signed_seq;                /* the export's newest checkpoint after the backup */
+    bool anchored;                    /* the export reached the backup's newest record */
+    int64_t last_seq;                 /* the export's previous record */
+    uint8_t chain[CRYPTO_SHA256_LEN]; /* chain(last_seq) once anchored */
+    int64_t value;                    /* the JSON value being read, from 1 */
+    bool saw_backup;                  /* the export holds this backup's datadir.backup record */
+    int64_t signed_seq;               /* the export's newest checkpoint after the backup */
     char *why;
     size_t whylen;
 };
@@ -41,8 +41,7 @@ static int bad(struct load *l, const char *what, int64_t seq)
         snprintf(l->why, l->whylen, "the erasures file, value %lld (audit record %lld): %s",
                  (long long)l->value, (long long)seq, what);
     else
-        snprintf(l->why, l->whylen, "the erasures file, value %lld: %s", (long long)l->value,
-                 what);
+        snprintf(l->why, l->whylen, "the erasures file, value %lld: %s", (long long)l->value, what);
     return PHS_ECORRUPT;
 }
 
@@ -149,8 +148,10 @@ static int export_record(struct load *l, json_t *j)
         return 0;
     if (seq == l->b->audit_seq) {
         if (memcmp(hash, l->b->audit_hash, sizeof(hash)) != 0)
-            return bad(l, "the export is not of this backup's audit trail (the backup's newest"
-                          " record differs)", seq);
+            return bad(l,
+                       "the export is not of this backup's audit trail (the backup's newest"
+                       " record differs)",
+                       seq);
         memcpy(l->chain, hash, sizeof(hash));
         l->anchored = true;
         return 0;
@@ -169,8 +170,7 @@ static int export_record(struct load *l, json_t *j)
         (rc = crypto_sha256(buf, sizeof(buf), l->chain)) < 0)
         return rc;
     if (memcmp(l->chain, hash, sizeof(hash)) != 0)
-        return bad(l, "its hash does not chain from the record before (edited or reordered)",
-                   seq);
+        return bad(l, "its hash does not chain from the record before (edited or reordered)", seq);
     l->e->records++;
     if (!strcmp(r.action, "datadir.backup") && backup_is_this(l, r.reason))
         l->saw_backup = true;
@@ -182,13 +182,17 @@ static int export_header(struct load *l, json_t *j)
     const char *format = json_string_value(json_object_get(j, "format"));
     const char *key = json_string_value(json_object_get(j, "public_key"));
     if (format && !strcmp(format, AUDIT_TENANT_EXPORT_FORMAT))
-        return bad(l, "a tenant export cannot be checked against the whole trail: use"
-                      " `phiscribe audit export` without --tenant", 0);
+        return bad(l,
+                   "a tenant export cannot be checked against the whole trail: use"
+                   " `phiscribe audit export` without --tenant",
+                   0);
     if (!format || strcmp(format, AUDIT_EXPORT_FORMAT) != 0)
         return bad(l, "an audit export header of an unknown format", 0);
     if (l->e->has_export)
-        return bad(l, "a second audit export: give one export that covers the whole time"
-                      " since the backup", 0);
+        return bad(l,
+                   "a second audit export: give one export that covers the whole time"
+                   " since the backup",
+                   0);
     if (!key || !hex_decode_lower(key, strlen(key), l->e->export_key, CRYPTO_ED25519_PUB_LEN))
         return bad(l, "the export header has no public key", 0);
     l->e->has_export = true;
@@ -256,8 +260,10 @@ static int export_line(struct load *l, json_t *j, const char *type)
     if (!strcmp(type, "omitted")) {
         int64_t seq = json_integer_value(json_object_get(j, "seq"));
         if (seq >= l->b->audit_seq)
-            return bad(l, "the export leaves records out (it was made with filters): use"
-                          " `phiscribe audit export` without filters", seq);
+            return bad(l,
+                       "the export leaves records out (it was made with filters): use"
+                       " `phiscribe audit export` without filters",
+                       seq);
         l->last_seq = seq;
         return 0;
     }
@@ -389,8 +395,9 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     store_recorded_public_key(s, pub);
     if (e->has_export && memcmp(pub, e->export_key, sizeof(pub)) != 0) {
-        snprintf(why, whylen, "the audit export was made by another installation (its public"
-                              " key is not this one's)");
+        snprintf(why, whylen,
+                 "the audit export was made by another installation (its public"
+                 " key is not this one's)");
         return PHS_ECRYPTO;
     }
     size_t i;
@@ -404,8 +411,10 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
         if (rc == 0)
             rc = certificate_verify(&c, pub, reason, sizeof(reason));
         if (rc < 0)
-            snprintf(why, whylen, "certificate %s does not verify with this installation's"
-                                  " audit key: %s", c.id[0] ? c.id : "?", reason);
+            snprintf(why, whylen,
+                     "certificate %s does not verify with this installation's"
+                     " audit key: %s",
+                     c.id[0] ? c.id : "?", reason);
         certificate_clear(&c);
         if (rc < 0)
             return rc;
@@ -496,16 +505,16 @@ static int apply_one(store *s, const char *blobdir, const struct restore_erasure
         .reason = CERTIFICATE_REASON_RESTORE,
     };
     json_t *cert = NULL;
-    rc = retention_destroy_job(s, blobdir, tenant_id, x->id, x->kind == RESTORE_AUDIO, &rq,
-                               &cert);
+    rc = retention_destroy_job(s, blobdir, tenant_id, x->id, x->kind == RESTORE_AUDIO, &rq, &cert);
     if (rc == 0 && json_is_null(cert))
         rc = PHS_ENOTFOUND; /* every object had been destroyed before */
     json_decref(cert);
     return rc;
 }
 
-int restore_erasures_apply(store *s, const struct restore_erasures *e, const struct audit_event *who,
-                           struct restore_applied *out, char *why, size_t whylen)
+int restore_erasures_apply(store *s, const struct restore_erasures *e,
+                           const struct audit_event *who, struct restore_applied *out, char *why,
+                           size_t whylen)
 {
     char blobdir[STORE_PATH_MAX + 16];
     memset(out, 0, sizeof(*out));
@@ -517,13 +526,13 @@ int restore_erasures_apply(store *s, const struct restore_erasures *e, const str
         if (rc == PHS_ENOTFOUND) {
             out->already++;
         } else if (rc < 0) {
-            snprintf(why, whylen, "cannot destroy %s %s of tenant %s again (audit record %lld):"
-                                  " %s",
+            snprintf(why, whylen,
+                     "cannot destroy %s %s of tenant %s again (audit record %lld):"
+                     " %s",
                      e->v[i].kind == RESTORE_TENANT       ? "tenant"
                      : e->v[i].kind == RESTORE_KEY_REVOKE ? "(revoke) API key"
                                                           : "resource",
-                     e->v[i].id,
-                     e->v[i].tenant, (long long)e->v[i].seq, err_str(rc));
+                     e->v[i].id, e->v[i].tenant, (long long)e->v[i].seq, err_str(rc));
             return rc;
         } else {
             out->applied++;

@@ -57,7 +57,7 @@ struct restore_erasures {
     int64_t certificates; /* certificates read */
     bool has_export;
     uint8_t export_key[CRYPTO_ED25519_PUB_LEN]; /* the export header's public key */
-    json_t *certs;        /* the certificates, verified once the key is known */
+    json_t *certs; /* the certificates, verified once the key is known */
 };
 
 /* Reads the erasures file at path against backup b: parses every value,
@@ -77,8 +77,9 @@ struct restore_applied {
 
 /* Applies every erasure, in order, for who (the operator): the same
  * cryptographic erase, audit record and certificate as the original. */
-int restore_erasures_apply(store *s, const struct restore_erasures *e, const struct audit_event *who,
-                           struct restore_applied *out, char *why, size_t whylen);
+int restore_erasures_apply(store *s, const struct restore_erasures *e,
+                           const struct audit_event *who, struct restore_applied *out, char *why,
+                           size_t whylen);
 
 void restore_erasures_free(struct restore_erasures *e);
 

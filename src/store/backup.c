@@ -292,8 +292,9 @@ int store_backup_write(store *s, const char *out, struct store_backup_info *info
     if (why && whylen)
         why[0] = '\0';
     if (db_kind(s->db) != DB_SQLITE) {
-        why_set(why, whylen, "backup covers a SQLite data directory; back up a PostgreSQL store"
-                             " with pg_dump (docs/OPERATIONS.md, \"Backup and restore\")");
+        why_set(why, whylen,
+                "backup covers a SQLite data directory; back up a PostgreSQL store"
+                " with pg_dump (docs/OPERATIONS.md, \"Backup and restore\")");
         return PHS_EUNSUPPORTED;
     }
     time_format(time_now_us(), info->created_at);
@@ -570,7 +571,8 @@ static int read_all(const char *path, struct in *r, struct store_backup_info *in
     int rc = (r->h = crypto_sha256_new()) ? 0 : PHS_ENOMEM;
     if (rc == 0 && (rc = read_line(r, line, sizeof(line), &len)) == 0) {
         if (strcmp(line, STORE_BACKUP_MAGIC) != 0)
-            rc = corrupt(r, "it does not start with " "phiscribe-backup/1");
+            rc = corrupt(r, "it does not start with "
+                            "phiscribe-backup/1");
         else if (crypto_sha256_update(r->h, line, len) < 0)
             rc = PHS_ECRYPTO;
     }
@@ -615,8 +617,7 @@ static int extract_target_check(const char *dir, char *why, size_t whylen)
                 " from their custody in it (docs/OPERATIONS.md, \"Restoring\")",
                 dir);
     for (size_t i = 0; rc == 0 && i < 2; i++) {
-        if ((rc = path_join(path, sizeof(path), dir, need[i])) == 0 &&
-            access(path, R_OK) != 0) {
+        if ((rc = path_join(path, sizeof(path), dir, need[i])) == 0 && access(path, R_OK) != 0) {
             why_set(why, whylen,
                     "%s has no %s: put the key files from their custody in it before restoring",
                     dir, need[i]);
@@ -626,8 +627,10 @@ static int extract_target_check(const char *dir, char *why, size_t whylen)
     for (size_t i = 0; rc == 0 && i < 3; i++) {
         struct stat st;
         if ((rc = path_join(path, sizeof(path), dir, absent[i])) == 0 && lstat(path, &st) == 0) {
-            why_set(why, whylen, "%s already holds %s: restore into a directory that holds"
-                                 " only the key files", dir, absent[i]);
+            why_set(why, whylen,
+                    "%s already holds %s: restore into a directory that holds"
+                    " only the key files",
+                    dir, absent[i]);
             rc = PHS_EEXIST;
         }
     }
@@ -656,10 +659,10 @@ static void remove_folder(const char *dir, const char *sub)
 
 void store_backup_remove(const char *dir)
 {
-    static const char *const files[] = {STORE_DB_FILE,          STORE_DB_FILE "-wal",
-                                        STORE_DB_FILE "-shm",   HIGHWATER_FILE,
-                                        HIGHWATER_FILE ".tmp",  HIGHWATER_FILE ".lock",
-                                        LOCK_FILE};
+    static const char *const files[] = {
+        STORE_DB_FILE,  STORE_DB_FILE "-wal",  STORE_DB_FILE "-shm",
+        HIGHWATER_FILE, HIGHWATER_FILE ".tmp", HIGHWATER_FILE ".lock",
+        LOCK_FILE};
     char path[STORE_PATH_MAX + 32];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         if (path_join(path, sizeof(path), dir, files[i]) == 0)
@@ -688,8 +691,10 @@ int store_backup_extract(const char *path, const char *dir, char *why, size_t wh
     if (rc < 0) {
         store_backup_remove(dir);
         if (rc == PHS_ECORRUPT)
-            why_set(why, whylen, "the backup file changed while it was read; nothing changed"
-                                 " in %s", dir);
+            why_set(why, whylen,
+                    "the backup file changed while it was read; nothing changed"
+                    " in %s",
+                    dir);
     }
     return rc;
 }

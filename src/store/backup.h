@@ -35,12 +35,12 @@
 struct store_backup_info {
     char node[STORE_NODE_ID_LEN + 1];
     char created_at[TIME_TEXT_LEN + 1];
-    int64_t audit_seq;                      /* the snapshot's newest audit record */
-    uint8_t audit_hash[CRYPTO_SHA256_LEN];  /* its chain hash */
-    int64_t objects;                        /* object files in the backup */
-    int64_t objects_missing;                /* live in the snapshot, file gone meanwhile */
+    int64_t audit_seq;                     /* the snapshot's newest audit record */
+    uint8_t audit_hash[CRYPTO_SHA256_LEN]; /* its chain hash */
+    int64_t objects;                       /* object files in the backup */
+    int64_t objects_missing;               /* live in the snapshot, file gone meanwhile */
     int64_t db_bytes, object_bytes;
-    uint8_t sha256[CRYPTO_SHA256_LEN];      /* of the file (its trailer) */
+    uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the file (its trailer) */
 };
 
 /* Writes the backup of s (SQLite; PHS_EUNSUPPORTED for PostgreSQL) to the

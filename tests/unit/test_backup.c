@@ -45,8 +45,11 @@ static void put_object(struct fx *f)
     assert_non_null(w);
     assert_int_equal(blob_writer_write(w, PLAIN, strlen(PLAIN)), 0);
     assert_int_equal(blob_writer_commit(w, &bi), 0);
-    struct store_object o = {.tenant_id = f->tenant_id, .tenant_key_version = kv, .has_dk = true,
-                             .size = (int64_t)bi.plain_bytes, .created_us = time_now_us(),
+    struct store_object o = {.tenant_id = f->tenant_id,
+                             .tenant_key_version = kv,
+                             .has_dk = true,
+                             .size = (int64_t)bi.plain_bytes,
+                             .created_us = time_now_us(),
                              .has_sha256 = true};
     snprintf(o.id, sizeof(o.id), "%s", f->obj);
     snprintf(o.kind, sizeof(o.kind), "audio");
@@ -97,8 +100,7 @@ static void make_target(struct fx *f)
 {
     char cmd[1024];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -m 700 '%s' && cp -p '%s/%s' '%s/%s' '%s/'",
-             f->target, f->target, f->dir, STORE_MASTER_FILE, f->dir, STORE_SIGNER_FILE,
-             f->target);
+             f->target, f->target, f->dir, STORE_MASTER_FILE, f->dir, STORE_SIGNER_FILE, f->target);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -106,8 +108,8 @@ static void make_target(struct fx *f)
 static void assert_only_keys(const struct fx *f)
 {
     char cmd[512];
-    snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s' | tr '\\n' ' ')\" = 'audit-signing.key master.key '",
-             f->target);
+    snprintf(cmd, sizeof(cmd),
+             "test \"$(ls -A '%s' | tr '\\n' ' ')\" = 'audit-signing.key master.key '", f->target);
     assert_int_equal(system(cmd), 0);
 }
 
