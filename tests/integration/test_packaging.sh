@@ -11,7 +11,7 @@ done
 
 deb=${PHISCRIBE_DEB:-}
 if [ -z "$deb" ]; then
-    make -C "$top" --no-print-directory -s deb >"$T/make.log" 2>&1 || { cat "$T/make.log" >&2; fail "make deb"; }
+    make -C "$top" --no-print-directory -s -j2 deb >"$T/make.log" 2>&1 || { cat "$T/make.log" >&2; fail "make deb"; }
     deb=$(ls "$top"/build-deb/phiscribe_*_"$(dpkg --print-architecture)".deb)
 fi
 [ -f "$deb" ] || fail "no package at $deb"
