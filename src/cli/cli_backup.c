@@ -142,19 +142,19 @@ static int restore_record(store *s, const struct store_backup_info *info,
 
 static int restore_print(const struct restore_args *a, const struct store_backup_info *info,
                          const struct restore_erasures *e, const struct restore_applied *done,
-                         const struct audit_verify_result *v)
+                         const struct audit_verify_result *v, int64_t unreadable)
 {
     char hex[HASH_HEX_LEN + 1];
     json_t *j = json_pack(
-        "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:I}",
+        "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:I, s:I}",
         "restored", 1, "data", a->dir, "sha256", hex16(info->sha256, hex), "backup_created_at",
         info->created_at, "snapshot_audit_seq", (json_int_t)info->audit_seq, "objects",
         (json_int_t)info->objects, "erasures", "audit_records", (json_int_t)e->records,
         "export_last_seq", (json_int_t)e->last_seq, "export_signed_seq", (json_int_t)e->signed_seq,
         "certificates", (json_int_t)e->certificates, "destructions", (json_int_t)e->n, "applied",
         (json_int_t)done->applied, "already_destroyed", (json_int_t)done->already, "audit_intact",
-        1, "audit_records", (json_int_t)v->records, "audit_checkpoints",
-        (json_int_t)v->checkpoints);
+        1, "audit_records", (json_int_t)v->records, "audit_checkpoints", (json_int_t)v->checkpoints,
+        "objects_without_file", (json_int_t)unreadable);
     return cliadm_print_json(j);
 }
 
@@ -188,8 +188,14 @@ static int restore_finish(const struct restore_args *a, const struct store_backu
             snprintf(why, whylen, "the restored audit trail does not verify: %s",
                      v.message[0] ? v.message : err_str(rc));
     }
+    int64_t unreadable = 0;
+    if (rc == 0 && restore_count_unreadable(s, &unreadable) == 0 && unreadable > 0)
+        fprintf(stderr,
+                "phiscribe restore: warning: %lld objects have their key but no file (removed"
+                " while the backup was taken and not in the erasures): they cannot be read\n",
+                (long long)unreadable);
     if (rc == 0)
-        rc = restore_print(a, info, e, &done, &v);
+        rc = restore_print(a, info, e, &done, &v, unreadable);
     store_close(s);
     return rc;
 }

@@ -541,6 +541,43 @@ int restore_erasures_apply(store *s, const struct restore_erasures *e,
     return 0;
 }
 
+struct unreadable {
+    store_tx *tx;
+    const char *dir;
+    int64_t n;
+};
+
+static int object_file_check(void *ctx, const struct store_object *o)
+{
+    struct unreadable *u = ctx;
+    char path[STORE_PATH_MAX + STORE_ID_MAX + 16];
+    struct stat st;
+    int n = snprintf(path, sizeof(path), "%s/%s/%s", u->dir, STORE_BLOB_DIR, o->id);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return PHS_ETOOBIG;
+    if (stat(path, &st) != 0)
+        u->n++;
+    return 0;
+}
+
+static int tenant_objects_check(void *ctx, const struct store_tenant *t)
+{
+    struct unreadable *u = ctx;
+    return t->deleted_us ? 0 : store_object_each_live(u->tx, t->id, object_file_check, u);
+}
+
+int restore_count_unreadable(store *s, int64_t *n)
+{
+    struct unreadable u = {.dir = store_dir(s)};
+    int rc = store_begin_read(s, &u.tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_each(u.tx, tenant_objects_check, &u);
+    store_rollback(u.tx);
+    *n = u.n;
+    return rc;
+}
+
 void restore_erasures_free(struct restore_erasures *e)
 {
     if (!e)

@@ -81,6 +81,11 @@ int restore_erasures_apply(store *s, const struct restore_erasures *e,
                            const struct audit_event *who, struct restore_applied *out, char *why,
                            size_t whylen);
 
+/* Live objects (data key present) of the restored store whose file is
+ * not in blobs/: those a backup listed as missing and no erasure
+ * destroyed. *n gets the count. One read transaction, a stat per object. */
+int restore_count_unreadable(store *s, int64_t *n);
+
 void restore_erasures_free(struct restore_erasures *e);
 
 #endif

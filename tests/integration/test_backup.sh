@@ -131,7 +131,7 @@ expect_exit 0 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/after.js
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 e = d["erasures"]
 assert d["restored"] and d["audit_intact"] and e["applied"] == 2, d
-assert e["export_signed_seq"] > d["snapshot_audit_seq"], d' "$T/stdout" ||
+assert e["export_signed_seq"] > d["snapshot_audit_seq"] and d["objects_without_file"] == 0, d' "$T/stdout" ||
     fail "restore output: $(cat "$T/stdout")"
 [ "$(sql "$R" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back"
 [ "$(sql "$R" "SELECT count(*) FROM objects WHERE id = '$TR1' AND dk_wrapped IS NOT NULL")" = 0 ] ||
