@@ -26,9 +26,9 @@ static void backup_usage(FILE *out)
     fprintf(out, "usage: phiscribe backup [--data DIR] --out FILE\n\n"
                  "Writes a consistent snapshot of the data directory DIR to the new file FILE\n"
                  "while the server goes on running: the database, the audit high-water file and\n"
-                 "every encrypted object as it is on disk (ciphertext). The key files\n"
-                 "(master.key, audit-signing.key) are NOT in it: keep them apart. The file ends\n"
-                 "with its SHA-256; the backup is recorded in the audit trail.\n"
+                 "every encrypted object as it is on disk (ciphertext). The key files (master.key\n"
+                 "or master.pkcs11, audit-signing.key) are NOT in it: keep them apart. The file\n"
+                 "ends with its SHA-256; the backup is recorded in the audit trail.\n"
                  "docs/OPERATIONS.md, \"Backup and restore\".\n");
 }
 
@@ -37,13 +37,15 @@ static void restore_usage(FILE *out)
     fprintf(out, "usage: phiscribe restore --data DIR --from FILE (--erasures EXPORT | "
                  "--no-erasures-since)\n\n"
                  "Restores the backup FILE into DIR, a directory (0700) that holds only the key\n"
-                 "files master.key and audit-signing.key from their custody. Then destroys again\n"
-                 "every transcript, recording, profile and tenant destroyed since the backup, as\n"
-                 "EXPORT records them: a whole-log audit export (`phiscribe audit export`) taken\n"
-                 "after the backup, and/or destruction certificates (JSON) kept off the machine.\n"
-                 "Without --erasures it refuses, unless --no-erasures-since says that nothing was\n"
-                 "destroyed after the backup. A damaged FILE or EXPORT changes nothing. The\n"
-                 "restore is recorded in the restored audit trail, which is verified.\n");
+                 "files from their custody: audit-signing.key, and master.key (or master.pkcs11\n"
+                 "for a master key in a PKCS#11 token). Then destroys again every transcript,\n"
+                 "recording, profile and tenant destroyed since the backup, and revokes again\n"
+                 "every API key revoked since, as EXPORT records them: a whole-log audit export\n"
+                 "(`phiscribe audit export`) taken after the backup, and/or destruction\n"
+                 "certificates (JSON) kept off the machine. Without --erasures it refuses, unless\n"
+                 "--no-erasures-since says that nothing was destroyed since the backup. A damaged\n"
+                 "FILE or EXPORT changes nothing. The restore is recorded in the restored audit\n"
+                 "trail, which is verified.\n");
 }
 
 static const char *hex16(const uint8_t *h, char out[HASH_HEX_LEN + 1])
@@ -116,8 +118,8 @@ int cli_backup(int argc, char **argv)
                           "object_bytes", (json_int_t)info.object_bytes, "objects_missing",
                           (json_int_t)info.objects_missing);
     code = cliadm_print_json(j) == 0 && rc == 0 ? CLI_OK : CLI_FAIL;
-    fprintf(stderr, "phiscribe backup: written; master.key and audit-signing.key are not in it"
-                    " (docs/OPERATIONS.md, \"Key custody\")\n");
+    fprintf(stderr, "phiscribe backup: written; the key files (master.key or master.pkcs11,"
+                    " audit-signing.key) are not in it (docs/OPERATIONS.md, \"Key custody\")\n");
     return cliadm_close(s, code);
 }
 

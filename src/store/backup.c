@@ -16,6 +16,7 @@
 #include "core/hex.h"
 #include "core/sbuf.h"
 #include "core/timeutil.h"
+#include "keyring/keyring.h"
 #include "store/blob.h"
 #include "store/store_int.h"
 
@@ -605,24 +606,34 @@ int store_backup_check(const char *path, struct store_backup_info *info, char *w
 }
 
 /* The target must hold the key files and nothing a backup would write. */
+static bool readable(const char *dir, const char *name)
+{
+    char path[STORE_PATH_MAX + 32];
+    return path_join(path, sizeof(path), dir, name) == 0 && access(path, R_OK) == 0;
+}
+
+/* The key files: the audit signing key, and the master key's file or the
+ * file naming it in a PKCS#11 token (keyring.h). */
 static int extract_target_check(const char *dir, char *why, size_t whylen)
 {
-    static const char *const need[] = {STORE_MASTER_FILE, STORE_SIGNER_FILE};
     static const char *const absent[] = {STORE_DB_FILE, HIGHWATER_FILE, STORE_BLOB_DIR};
     char path[STORE_PATH_MAX + 32];
     int rc = fs_check_private(dir, true, why, whylen);
     if (rc == PHS_ENOTFOUND)
         why_set(why, whylen,
-                "no directory %s: make it (mode 0700) and put master.key and audit-signing.key"
-                " from their custody in it (docs/OPERATIONS.md, \"Restoring\")",
+                "no directory %s: make it (mode 0700) and put the key files (master.key or"
+                " master.pkcs11, and audit-signing.key) from their custody in it"
+                " (docs/OPERATIONS.md, \"Restoring\")",
                 dir);
-    for (size_t i = 0; rc == 0 && i < 2; i++) {
-        if ((rc = path_join(path, sizeof(path), dir, need[i])) == 0 && access(path, R_OK) != 0) {
-            why_set(why, whylen,
-                    "%s has no %s: put the key files from their custody in it before restoring",
-                    dir, need[i]);
-            rc = PHS_ENOTFOUND;
-        }
+    const char *lacking = !readable(dir, STORE_SIGNER_FILE) ? STORE_SIGNER_FILE
+                          : !readable(dir, STORE_MASTER_FILE) && !readable(dir, KEYRING_TOKEN_FILE)
+                              ? STORE_MASTER_FILE " (or " KEYRING_TOKEN_FILE ")"
+                              : NULL;
+    if (rc == 0 && lacking) {
+        why_set(why, whylen,
+                "%s has no %s: put the key files from their custody in it before restoring", dir,
+                lacking);
+        rc = PHS_ENOTFOUND;
     }
     for (size_t i = 0; rc == 0 && i < 3; i++) {
         struct stat st;

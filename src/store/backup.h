@@ -6,7 +6,7 @@
  * (VACUUM INTO: one read transaction, so one committed state, and no freed
  * page, so no destroyed key left in it), then the encrypted object file of
  * every object whose data key the snapshot holds, as ciphertext. The key
- * files (master.key, audit-signing.key) are never in it. An object whose
+ * files (master.key or master.pkcs11, audit-signing.key) are never in it. An object whose
  * file was removed after the snapshot (a destruction committed meanwhile)
  * is listed as missing: its destruction is in the audit trail after the
  * snapshot's head, which a restore re-applies.
@@ -56,7 +56,8 @@ int store_backup_write(store *s, const char *out, struct store_backup_info *info
 int store_backup_check(const char *path, struct store_backup_info *info, char *why, size_t whylen);
 
 /* Writes the backup at path into dir, which must be a directory (0700)
- * holding master.key and audit-signing.key and no database, blobs or
+ * holding audit-signing.key, master.key (or master.pkcs11, the URI of a
+ * master key in a PKCS#11 token) and no database, blobs or
  * high-water file (PHS_EEXIST otherwise). The hash is checked again as it
  * goes; on any failure what was written is removed. */
 int store_backup_extract(const char *path, const char *dir, char *why, size_t whylen);

@@ -172,6 +172,29 @@ req GET "/v1/transcripts/$J2" "$KX"; expect_status 401 "the revoked key on the r
 stop_server
 ok "the restored server: $J1 404, $J2 completed with its text, the revoked key 401"
 
+# ---- the master key in a SoftHSM2 token: the directory holds its URI
+# (master.pkcs11), which the restore target gets in place of master.key
+command -v softhsm2-util >/dev/null || fail "softhsm2 missing (scripts/install-deps)"
+mkdir -p "$T/hsm/tokens"
+printf 'directories.tokendir = %s/hsm/tokens\nobjectstore.backend = file\n' "$T" >"$T/hsm/softhsm2.conf"
+export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
+softhsm2-util --init-token --free --label phs-bk --so-pin 97531 --pin 24680 >/dev/null
+printf '24680\n' >"$T/pin"; chmod 600 "$T/pin"
+H=$T/hsmdata
+"$P" init --data "$H" --master-key "pkcs11:token=phs-bk;object=master?pin-source=$T/pin" >/dev/null
+"$P" tenants create --data "$H" ward-7 >/dev/null
+expect_exit 0 "$P" backup --data "$H" --out "$T/h.bak"
+"$P" tenants delete --data "$H" ward-7 >/dev/null
+"$P" audit export --data "$H" --output "$T/h.jsonl" >/dev/null
+HR=$T/hsmrestored
+mkdir -m 700 "$HR"; cp "$H/audit-signing.key" "$HR/"
+expect_exit 1 "$P" restore --data "$HR" --from "$T/h.bak" --erasures "$T/h.jsonl"
+grep -q 'master.pkcs11' "$T/stderr" || fail "no master key file: $(cat "$T/stderr")"
+cp "$H/master.pkcs11" "$HR/"
+expect_exit 0 "$P" restore --data "$HR" --from "$T/h.bak" --erasures "$T/h.jsonl"
+"$P" tenants list --data "$HR" | grep -q 'ward-7 .*(deleted)' || fail "offboarded tenant is back: $("$P" tenants list --data "$HR")"
+ok "master key in a token: restored with master.pkcs11; the tenant offboarded since stays offboarded"
+
 expect_exit 1 "$P" backup --data "$R" --store "postgresql:///phiscribe" --out "$T/pg.bak"
 grep -q 'pg_dump' "$T/stderr" && [ ! -e "$T/pg.bak" ] || fail "PostgreSQL: $(cat "$T/stderr")"
 ok "backup of a PostgreSQL store refused, pointing at pg_dump"
