@@ -208,7 +208,37 @@ format:
 	clang-format -i $(sort $(shell find src -name '*.[ch]')) tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
+
+# ---- the Debian package -------------------------------------------------------
+# `make deb`: build-deb/phiscribe_VERSION_ARCH.deb, made with debhelper from
+# packaging/ (the hardened unit, the example configuration, debian/): the
+# binary, the unit, /etc/phiscribe/phiscribe.ini, the medical profile and
+# the docs (docs/OPERATIONS.md, "Installing"). The binary is built apart in
+# build-deb/ with the profile's installed path compiled in.
+DEB_PROFILE := /usr/share/phiscribe/medical
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE    := build-deb/phiscribe_$(VERSION)_$(DEB_ARCH).deb
+DEB_INPUTS  := build/medical/profile.conf packaging/phiscribe.service packaging/phiscribe.ini \
+               $(wildcard packaging/debian/* packaging/debian/source/*) README.md $(wildcard docs/*.md)
+.PHONY: deb
+deb: build/medical/profile.conf
+	@$(MAKE) --no-print-directory BUILD=build-deb MEDICAL_PROFILE=$(DEB_PROFILE) build-deb/phiscribe
+	@$(MAKE) --no-print-directory $(DEB_FILE)
+
+$(DEB_FILE): build-deb/phiscribe $(DEB_INPUTS)
+	@echo "  DEB     $@"
+	@rm -rf build-deb/pkg && mkdir -p build-deb/pkg/bin build-deb/pkg/doc
+	$(Q)cp build-deb/phiscribe build-deb/pkg/bin/
+	$(Q)cp -r build/medical build-deb/pkg/medical
+	$(Q)cp README.md docs/*.md build-deb/pkg/doc/
+	$(Q)cp packaging/phiscribe.ini build-deb/pkg/
+	$(Q)cp -r packaging/debian build-deb/pkg/debian
+	$(Q)cp packaging/phiscribe.service build-deb/pkg/debian/phiscribe.service
+	$(Q)printf 'phiscribe (%s) unstable; urgency=medium\n\n  * Built from the source tree.\n\n -- phiscribe maintainers <phiscribe@localhost>  %s\n' \
+	    '$(VERSION)' "$$(date -R)" >build-deb/pkg/debian/changelog
+	$(Q)cd build-deb/pkg && dpkg-buildpackage -b -us -uc >../dpkg-buildpackage.log 2>&1 || \
+	    { tail -30 ../dpkg-buildpackage.log; exit 1; }
 
 # Decoder CPU of the default and fast searches beside stock pocketsphinx, with
 # WER, in one run (bench/speed; docs/BENCHMARKS.md, "Decoder speed").

@@ -36,6 +36,8 @@ static const struct command commands[] = {
     {"tenants", cli_tenants, "create, list, update, rotate the key of, or offboard tenants"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
+    {"backup", cli_backup, "write a consistent snapshot of a data directory to a file (no keys)"},
+    {"restore", cli_restore, "restore a backup, destroying again what was destroyed since"},
 };
 
 static void usage(FILE *out)

@@ -233,5 +233,9 @@ int audit_public_key_parse(const char *text, uint8_t pub[CRYPTO_ED25519_PUB_LEN]
 /* The canonical form of r (docs/AUDIT-FORMAT.md) into out; returns its
  * length, or a negative error if it does not fit. Exposed for tests. */
 int audit_canonical(const struct store_audit_record *r, char *out, size_t len);
+/* c's signature (over its message, docs/AUDIT-FORMAT.md) verifies with
+ * pub; false for a malformed c. For checkpoints read from an export too. */
+bool audit_checkpoint_signed(const struct store_audit_checkpoint *c,
+                             const uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
 
 #endif

@@ -26,9 +26,7 @@ int audit_chain_next(const uint8_t prev[CRYPTO_SHA256_LEN], const uint8_t digest
 /* The signed message of checkpoint c; its length or PHS_ETOOBIG. */
 int audit_checkpoint_message(const struct store_audit_checkpoint *c, char *out, size_t len);
 int audit_checkpoint_hash(const struct store_audit_checkpoint *c, uint8_t out[CRYPTO_SHA256_LEN]);
-/* c's signature verifies with pub. */
-bool audit_checkpoint_signed(const struct store_audit_checkpoint *c,
-                             const uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+/* audit_checkpoint_signed: audit.h. */
 /* Every field of a and b is equal. */
 bool audit_checkpoint_same(const struct store_audit_checkpoint *a,
                            const struct store_audit_checkpoint *b);

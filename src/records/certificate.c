@@ -26,7 +26,8 @@ const char *const certificate_object_kinds[] = {"audio",          "transcript", 
 const size_t certificate_object_kind_count =
     sizeof(certificate_object_kinds) / sizeof(certificate_object_kinds[0]);
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
-                                      CERTIFICATE_REASON_STORE_FALSE, CERTIFICATE_REASON_OFFBOARD};
+                                      CERTIFICATE_REASON_STORE_FALSE, CERTIFICATE_REASON_OFFBOARD,
+                                      CERTIFICATE_REASON_RESTORE};
 
 __attribute__((format(printf, 3, 4))) static void why_set(char *why, size_t len,
                                                            const char *fmt, ...)

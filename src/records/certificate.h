@@ -34,6 +34,7 @@
 #define CERTIFICATE_REASON_RETENTION "retention_policy"
 #define CERTIFICATE_REASON_STORE_FALSE "store_false"
 #define CERTIFICATE_REASON_OFFBOARD "tenant_offboarding"
+#define CERTIFICATE_REASON_RESTORE "restore_erasure" /* re-applied after a restore */
 #define CERTIFICATE_REQUESTER_POLICY "retention policy"
 
 /* Kinds of stored objects a certificate may list, in the order `destroyed`
