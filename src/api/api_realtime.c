@@ -12,10 +12,12 @@
 
 #include "core/err.h"
 #include "core/ids.h"
+#include "core/timeutil.h"
 #include "core/wipe.h"
 #include "service/authz.h"
 #include "api/api_realtime_int.h"
 #include "api/server_int.h"
+#include "service/quota.h"
 
 #define RT_SECRET_PROTOCOL "openai-insecure-api-key."
 #define RT_BETA_PROTOCOL   "openai-beta.realtime-v1"
@@ -214,6 +216,8 @@ static void rt_audit_end(struct rt_session *s, const struct ws_end *info)
         .audio_channels = 1,
     };
     server_audit(s->srv, &ev); /* a failure here cannot be answered: the session is over */
+    quota_meter_audio(s->srv->store, s->who.tenant_id, s->who.key_id, ev.audio_duration_ms,
+                      time_now_us());
 }
 
 static void rt_end(void *ctx, const struct ws_end *info)
@@ -223,6 +227,8 @@ static void rt_end(void *ctx, const struct ws_end *info)
         rt_audit_end(&c->s, info);
     if (c->counted)
         rt_give_back(c->s.srv->realtime, &c->s.who);
+    if (!c->s.via_secret && c->s.who.key_id[0]) /* the stream's quota lease, if it took one */
+        quota_release(c->s.srv->store, c->s.request_id);
     rt_session_free(c);
 }
 
@@ -404,6 +410,8 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
 out_free:
     if (c && c->counted)
         rt_give_back(srv->realtime, &s->who);
+    if (c && !s->via_secret && s->who.key_id[0]) /* admitted: its stream lease, if any */
+        quota_release(srv->store, s->request_id);
     if (c)
         rt_session_free(c);
 out_wipe:
@@ -486,7 +494,7 @@ static int rt_issue_secret(struct http_req *req, struct server *srv, const struc
 
 static const struct api_route realtime_routes[] = {
     {.method = "GET",
-     .pattern = "/v1/realtime",
+     .pattern = API_STREAM_ROUTE,
      .roles = API_PUBLIC,
      .action = "realtime.session",
      .handle = rt_connect,

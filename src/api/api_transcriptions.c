@@ -11,10 +11,12 @@
 #include "api/upload.h"
 #include "core/err.h"
 #include "core/jsonout.h"
+#include "core/timeutil.h"
 #include "core/wipe.h"
 #include "crypto/crypto.h"
 #include "http/errstatus.h"
 #include "http/sse.h"
+#include "service/quota.h"
 #include "service/transcribe.h"
 #include "store/store.h"
 #include "text/redact_stream.h"
@@ -254,6 +256,10 @@ static void sync_settle(struct http_req *req, struct sync_req *s, int rc, const 
         ev.reason = reason;
     int arc = server_audit(s->srv, &ev);
     s->u->audited = arc == 0;
+    /* Metered once decoded: a failure later (rendering) still used the decoder. */
+    if (r->step != TRANSCRIBE_DECODE || rc == 0)
+        quota_meter_audio(s->srv->store, s->u->caller.id.tenant_id, s->u->caller.id.key_id,
+                          ev.audio_duration_ms, time_now_us());
     if (arc < 0 && rc == 0) {
         s->audit_failed = true;
         s->rc = arc;

@@ -15,7 +15,7 @@ static const struct api_module *const modules[] = {
     &api_health_module,   &api_transcriptions_module, &api_transcripts_module,
     &api_admin_module,    &api_certificates_module,   &api_profiles_module,
     &api_realtime_module, &api_tenant_module,         &api_doctor_module,
-    &api_console_module,
+    &api_console_module, &api_usage_module,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
@@ -52,7 +52,7 @@ int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles
     char need[AUTH_ROLES_TEXT_MAX + 1], retry[16];
     switch (res.verdict) {
     case AUTHZ_ALLOW:
-        return 0;
+        return api_quota_admit(srv, req, roles, action, out);
     case AUTHZ_LIMITED:
         snprintf(retry, sizeof(retry), "%u", res.retry_after_s);
         http_reply_header(req, "Retry-After", retry);

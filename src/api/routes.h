@@ -68,6 +68,20 @@ extern const struct api_module api_realtime_module;
 extern const struct api_module api_tenant_module;
 extern const struct api_module api_doctor_module;
 extern const struct api_module api_console_module;
+extern const struct api_module api_usage_module;
+
+/* Quota admission of an authenticated request (api_usage.c, service/quota):
+ * 0 when admitted; else the refusal (429 with Retry-After naming the
+ * limit, audited as action) or the error replied and a negative code. */
+int api_quota_admit(struct server *srv, struct http_req *req, uint32_t route_roles,
+                    const char *action, const struct server_caller *c);
+/* The route whose admission opens a stream (QUOTA_STREAM): its lease,
+ * named by the handshake's request id, is released when the session ends. */
+#define API_STREAM_ROUTE "/v1/realtime"
+/* The server's set of requests holding a quota lease (api_usage.c). */
+struct api_leases;
+struct api_leases *api_leases_new(void);
+void api_leases_free(struct api_leases *l); /* NULL-safe */
 
 /* The authentication and role decision a route makes before its handler,
  * for a public route that authenticates some requests itself (the

@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "records/syslogfwd.h"
 #include "records/retention.h"
+#include "service/quota.h"
 #include "service/tprofile.h"
 #include "api/metrics.h"
 #include "api/server_int.h"
@@ -289,6 +290,7 @@ static void *purge_main(void *arg)
         if (((rc < 0 && rc != PHS_EBUSY) || res.failed) && !srv->cfg.quiet)
             fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
                     rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
+        quota_sweep(srv->store, NULL, time_now_us()); /* expired leases, old minutes */
         audit_checkpoint(srv->store, false);
         pthread_mutex_lock(&srv->purge_mu);
         struct timespec until;
@@ -372,6 +374,10 @@ static int server_open_store(struct server *srv, size_t *swept, size_t *orphans,
     if (srv->cfg.syslog &&
         !(srv->syslog = syslogfwd_start(srv->store, srv->cfg.syslog, 1000, &rc, msg, msg_len)))
         return rc;
+    /* Leases this node held before a restart: nothing of them runs now. */
+    if (!(srv->leases = api_leases_new()))
+        return PHS_ENOMEM;
+    quota_sweep(srv->store, store_node_id(srv->store), time_now_us());
     srv->cfg.auth_limit.seed = 0;
     if (crypto_random(&srv->cfg.auth_limit.seed, sizeof(srv->cfg.auth_limit.seed)) < 0 ||
         !(srv->auth_limit = ratelimit_new(&srv->cfg.auth_limit))) {
@@ -534,6 +540,7 @@ static void server_free(struct server *srv)
     api_routes_free(&srv->routes);
     rt_state_free(srv->realtime);
     ratelimit_free(srv->auth_limit);
+    api_leases_free(srv->leases);
     pthread_mutex_destroy(&srv->metrics_mu);
     pthread_cond_destroy(&srv->purge_cv);
     pthread_mutex_destroy(&srv->purge_mu);

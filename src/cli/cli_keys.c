@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
+#include "cli/cliquota.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/jsonout.h"
@@ -21,6 +22,8 @@ static void keys_usage(FILE *out)
     fprintf(out,
             "usage: phiscribe keys create --tenant NAME --role ROLE[,ROLE...] [--expires DUR]\n"
             "                             [--label TEXT] [--data DIR] [--store URL]\n"
+            "                             [QUOTAS]\n"
+            "       phiscribe keys update ID QUOTAS [--data DIR] [--store URL]\n"
             "       phiscribe keys list [--tenant NAME] [--json] [--data DIR] [--store URL]\n"
             "       phiscribe keys revoke ID [--data DIR] [--store URL]\n"
             "       phiscribe keys rotate-master [--master-key pkcs11:URI] [--data DIR]\n"
@@ -32,7 +35,8 @@ static void keys_usage(FILE *out)
             "re-encrypted); back up the new master.key afterwards. With --master-key the\n"
             "new master key is that key of a PKCS#11 token (generated there when absent;\n"
             "PIN from the URI's pin-source=FILE or $PHISCRIBE_PKCS11_PIN); a master key\n"
-            "already in a token rotates to a new key beside it, labelled LABEL-vN.\n");
+            "already in a token rotates to a new key beside it, labelled LABEL-vN.\n" CLIQUOTA_USAGE
+            "A key's quotas apply beside its tenant's (tenants update).\n");
 }
 
 struct list_ctx {
@@ -90,8 +94,46 @@ static int print_new_key(const struct auth_new_key *k)
     return rc;
 }
 
+/* The quotas of key id, in tx (after its creation or for `keys update`). */
+static int key_quotas(store_tx *tx, const char *id, const struct quota_change *ch,
+                      const struct audit_event *who)
+{
+    struct store_api_key *row = malloc(sizeof(*row));
+    struct store_tenant t;
+    if (!row)
+        return PHS_ENOMEM;
+    int rc = store_api_key_get(tx, id, row);
+    if (rc == 0 && (row->revoked_us || (rc = store_tenant_by_id(tx, row->tenant_id, &t)) < 0))
+        rc = rc < 0 ? rc : PHS_ENOTFOUND;
+    if (rc == 0)
+        rc = quota_update(tx, &t, row->id, ch, who);
+    crypto_wipe(row, sizeof(*row));
+    free(row);
+    return rc;
+}
+
+static int keys_update(store *s, const struct audit_event *who, const char *id,
+                       const struct quota_change *ch)
+{
+    store_tx *tx;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = key_quotas(tx, id, ch, who)) < 0) {
+        store_rollback(tx);
+        if (rc == PHS_ENOTFOUND)
+            fprintf(stderr, "phiscribe keys: no active key with id '%s'\n", id);
+        return rc;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        return rc;
+    printf("updated the quotas of %s\n", id);
+    return 0;
+}
+
 static int keys_create(store *s, const struct audit_event *who, const char *tenant,
-                       const char *role, const char *expires, const char *label)
+                       const char *role, const char *expires, const char *label,
+                       const struct quota_change *ch, bool quotas)
 {
     uint32_t roles = 0;
     int64_t ttl = 0;
@@ -123,7 +165,11 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
                             "characters\n");
         return rc;
     }
-    if ((rc = store_commit(tx)) < 0) {
+    if (quotas && (rc = key_quotas(tx, k.id, ch, who)) < 0)
+        store_rollback(tx);
+    else
+        rc = store_commit(tx);
+    if (rc < 0) {
         auth_new_key_wipe(&k);
         return rc;
     }
@@ -151,10 +197,13 @@ int cli_keys(int argc, char **argv)
                *master_key = NULL, *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
+    struct cliquota_args qa = {{NULL}};
+    struct quota_change qch;
     const struct cliargs_opt opts[] = {
         {"--json", NULL, &json},       {"--data", &data, NULL},   {"--store", &store_url, NULL},
         {"--tenant", &tenant, NULL},   {"--role", &role, NULL},   {"--roles", &role, NULL},
         {"--expires", &expires, NULL}, {"--label", &label, NULL}, {"--master-key", &master_key, NULL},
+        CLIQUOTA_OPTS(qa),
         {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 2};
@@ -162,15 +211,19 @@ int cli_keys(int argc, char **argv)
         return code;
     const char *sub = pos[0] ? pos[0] : "";
     bool create = !strcmp(sub, "create"), list = !strcmp(sub, "list"),
-         revoke = !strcmp(sub, "revoke"), rotate = !strcmp(sub, "rotate-master");
+         revoke = !strcmp(sub, "revoke"), rotate = !strcmp(sub, "rotate-master"),
+         update = !strcmp(sub, "update"), quotas = cliquota_given(&qa);
     bool ok = (create && tenant && role && !pos[1]) ||
+              (update && pos[1] && quotas && !tenant && !role && !expires && !label) ||
               (list && !role && !expires && !label && !pos[1]) ||
               (revoke && pos[1] && !tenant && !role && !expires && !label) ||
               (rotate && !pos[1] && !tenant && !role && !expires && !label);
-    if (!ok || (master_key && !rotate)) {
+    if (!ok || (master_key && !rotate) || (quotas && !create && !update)) {
         keys_usage(stderr);
         return CLI_USAGE;
     }
+    if (cliquota_parse("phiscribe keys", &qa, &qch) < 0)
+        return CLI_BADINPUT;
     store *s = cliadm_open(data, store_url, 0, &code);
     if (!s)
         return code;
@@ -180,7 +233,9 @@ int cli_keys(int argc, char **argv)
     store_tx *tx;
     int rc = 0;
     if (create) {
-        rc = keys_create(s, &who, tenant, role, expires, label);
+        rc = keys_create(s, &who, tenant, role, expires, label, &qch, quotas);
+    } else if (update) {
+        rc = keys_update(s, &who, pos[1], &qch);
     } else if (list) {
         struct list_ctx l = {json, json ? json_array() : NULL};
         if ((rc = store_begin_read(s, &tx)) == 0) {

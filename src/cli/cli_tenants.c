@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
+#include "cli/cliquota.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -19,12 +20,12 @@ static void tenants_usage(FILE *out)
             "usage: phiscribe tenants create NAME [--data DIR] [--store URL]\n"
             "       phiscribe tenants list [--json] [--data DIR] [--store URL]\n"
             "       phiscribe tenants update NAME [--transcript-retention DUR]\n"
-            "                                [--audio-retention DUR] [--data DIR] [--store URL]\n"
+            "                                [--audio-retention DUR] [QUOTAS] [--data DIR] [--store URL]\n"
             "       phiscribe tenants rotate-key NAME [--data DIR] [--store URL]\n"
             "       phiscribe tenants delete NAME [--data DIR] [--store URL]\n\n"
             "NAME: 1-64 of A-Z a-z 0-9 . _ - (not PHI: it appears in audit records).\n"
             "DUR: 0, 90s, 30m, 24h, 90d. Defaults: audio 0 (deleted once transcribed),\n"
-            "transcripts 90d.\n"
+            "transcripts 90d.\n" CLIQUOTA_USAGE
             "rotate-key gives the tenant a fresh random key and re-wraps every data key\n"
             "and API-key label under it in one transaction; the old key is gone after.\n"
             "Safe while the server runs (writes caught mid-rotation are redone).\n"
@@ -45,6 +46,22 @@ static json_t *tenant_json(const struct store_tenant *t)
         char deleted[TIME_TEXT_LEN + 1];
         time_format(t->deleted_us, deleted);
         json_object_set_new(j, "deleted_at", json_string(deleted));
+    }
+    return j;
+}
+
+/* tenant_json with its quotas (service/quota.h). */
+static json_t *tenant_quota_json(const struct store_tenant *t, const struct store_quota *q)
+{
+    json_t *j = tenant_json(t), *l = quota_limits_json(q);
+    if (!j || !l) {
+        json_decref(j);
+        json_decref(l);
+        return NULL;
+    }
+    if (json_object_set_new(j, "quotas", l) < 0) { /* l is freed */
+        json_decref(j);
+        return NULL;
     }
     return j;
 }
@@ -82,10 +99,13 @@ int cli_tenants(int argc, char **argv)
     const char *data = NULL, *tr = NULL, *au = NULL, *pos[2] = {NULL, NULL};
     bool json = false;
     int npos, code;
+    struct cliquota_args qa = {{NULL}};
+    struct quota_change qch;
     const struct cliargs_opt opts[] = {
         {"--json", NULL, &json},          {"--data", &data, NULL},
         {"--store", &store_url, NULL},    {"--transcript-retention", &tr, NULL},
-        {"--audio-retention", &au, NULL}, {NULL, NULL, NULL},
+        {"--audio-retention", &au, NULL}, CLIQUOTA_OPTS(qa),
+        {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe tenants", tenants_usage, opts, pos, 2};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
@@ -96,13 +116,15 @@ int cli_tenants(int argc, char **argv)
          rotate = sub && !strcmp(sub, "rotate-key");
     if ((!create && !list && !update && !del && !rotate) ||
         ((create || update || del || rotate) && !name) || (list && name) ||
-        ((tr || au) && !update) || (update && !tr && !au)) {
+        ((tr || au || cliquota_given(&qa)) && !update) ||
+        (update && !tr && !au && !cliquota_given(&qa))) {
         tenants_usage(stderr);
         return CLI_USAGE;
     }
     int64_t tr_s = -1, au_s = -1;
     if ((tr && parse_retention("--transcript-retention", tr, &tr_s) < 0) ||
-        (au && parse_retention("--audio-retention", au, &au_s) < 0))
+        (au && parse_retention("--audio-retention", au, &au_s) < 0) ||
+        cliquota_parse("phiscribe tenants", &qa, &qch) < 0)
         return CLI_BADINPUT;
     if ((create || update || del || rotate) && !store_tenant_name_valid(name)) {
         fprintf(stderr, "phiscribe tenants: invalid tenant name (1-64 of A-Z a-z 0-9 . _ -, "
@@ -153,16 +175,23 @@ int cli_tenants(int argc, char **argv)
                                       "labels_resealed", (json_int_t)r.labels));
     } else if ((rc = store_begin(s, &tx)) == 0) {
         struct store_tenant t;
+        struct store_quota tq;
         if (create)
             rc = auth_tenant_create(tx, name, &who, &t);
-        else if ((rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who)) == 0)
+        else if ((!tr && !au) || (rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who)) == 0)
             rc = store_tenant_by_name(tx, name, &t);
+        if (rc == 0 && update && t.deleted_us)
+            rc = PHS_ENOTFOUND;
+        if (rc == 0 && update && cliquota_given(&qa))
+            rc = quota_update(tx, &t, NULL, &qch, &who);
+        if (rc == 0)
+            rc = store_quota_get(tx, t.id, "", &tq);
         if (rc == 0)
             rc = store_commit(tx);
         else
             store_rollback(tx);
         if (rc == 0)
-            rc = cliadm_print_json(tenant_json(&t));
+            rc = cliadm_print_json(tenant_quota_json(&t, &tq));
     }
     if (rc == PHS_EEXIST)
         fprintf(stderr, "phiscribe tenants: tenant '%s' already exists\n", name);

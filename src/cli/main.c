@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "cli/cliquota.h"
 #include "worker/zygote.h"
 
 struct command {
@@ -38,6 +39,9 @@ static const struct command commands[] = {
     {"version", cli_version, "print the version"},
     {"backup", cli_backup, "write a consistent snapshot of a data directory to a file (no keys)"},
     {"restore", cli_restore, "restore a backup, destroying again what was destroyed since"},
+
+    /* issue 21 */
+    {"usage", cli_usage, "a tenant's usage per day (audio seconds, requests, bytes) and quotas"},
 };
 
 static void usage(FILE *out)

@@ -17,6 +17,7 @@
 #include "records/jobopts.h"
 #include "records/retention.h"
 #include "service/jobs_int.h"
+#include "service/quota.h"
 #include "service/sealed.h"
 #include "speech/vocab.h"
 #include "store/blob.h"
@@ -500,6 +501,9 @@ static int run_commit(struct run *r, int outcome)
     run_finish_row(r, outcome);
     if ((rc = store_transcript_update(tx, r->job)) < 0 ||
         (rc = run_audit(r, tx, outcome, &seq)) < 0 ||
+        (outcome == 0 && (rc = quota_meter_audio_tx(tx, r->job->tenant_id, r->job->key_id,
+                                                    r->job->audio_duration_ms,
+                                                    r->job->updated_us)) < 0) ||
         ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
         store_rollback(tx);
         /* The caller marks the job failed from this row: it must not name

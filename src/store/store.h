@@ -33,7 +33,7 @@
 #include "crypto/crypto.h"
 #include "store/blob.h"
 
-#define STORE_SCHEMA_VERSION   8
+#define STORE_SCHEMA_VERSION   9
 #define STORE_PATH_MAX         1024
 #define STORE_NAME_MAX         64 /* tenant names */
 #define STORE_ID_MAX           64 /* key, object and transcript ids */
