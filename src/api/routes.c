@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "service/authz.h"
+#include "service/breakglass.h"
 #include "api/server_int.h"
 
 /* Every handler module, in the order their routes are tried. */
@@ -24,6 +25,24 @@ struct api_binding {
     struct server *srv;
     const struct api_route *route;
 };
+
+/* A break-glass key's request (service/breakglass.h): the response says
+ * so, and an alert record names the route's action before anything else
+ * is done. An error when the record could not be written (replied). */
+static int break_glass_request(struct server *srv, struct http_req *req, const char *action,
+                               const struct server_caller *c)
+{
+    http_reply_header(req, BREAKGLASS_HEADER, c->id.key_id);
+    char why[STORE_AUDIT_TEXT_MAX + 1];
+    snprintf(why, sizeof(why), "%s %s %s", action, http_req_method(req), http_req_route(req));
+    struct audit_event ev = server_event(req, c, "break_glass.request", "api_key", c->id.key_id,
+                                         "success", 0);
+    ev.reason = why;
+    int rc = server_audit(srv, &ev);
+    if (rc < 0)
+        http_reply_err(req, rc, NULL, NULL);
+    return rc;
+}
 
 /* Decides whether the request's key may use a route needing one of roles
  * (service/authz: limiter, key check, role decision; every refusal
@@ -52,6 +71,8 @@ int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles
     char need[AUTH_ROLES_TEXT_MAX + 1], retry[16];
     switch (res.verdict) {
     case AUTHZ_ALLOW:
+        if (out->id.break_glass && (rc = break_glass_request(srv, req, action, out)) < 0)
+            return rc;
         return api_quota_admit(srv, req, roles, action, out);
     case AUTHZ_LIMITED:
         snprintf(retry, sizeof(retry), "%u", res.retry_after_s);

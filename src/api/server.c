@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "records/syslogfwd.h"
 #include "records/retention.h"
+#include "service/breakglass.h"
 #include "service/quota.h"
 #include "service/tprofile.h"
 #include "api/metrics.h"
@@ -291,6 +292,7 @@ static void *purge_main(void *arg)
             fprintf(stderr, "phiscribe: retention purge: %s, %lld destructions failed\n",
                     rc < 0 ? err_str(rc) : "ran", (long long)res.failed);
         quota_sweep(srv->store, NULL, time_now_us()); /* expired leases, old minutes */
+        breakglass_expire_due(srv->store, time_now_us());
         audit_checkpoint(srv->store, false);
         pthread_mutex_lock(&srv->purge_mu);
         struct timespec until;

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
+#include "cli/clibreakglass.h"
 #include "core/err.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
@@ -28,9 +29,12 @@ static void audit_usage(FILE *out)
             "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
             "                              [--tenant NAME] [--format text|json] [--data DIR] "
             "[--store URL]\n"
+            "       phiscribe audit report --break-glass [--tenant NAME] [--data DIR] [--store URL]\n"
             "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
             "report lists what one API key did (every resource it created, read or\n"
             "deleted, per tenant): the breach-impact report for a compromised key.\n"
+            "report --break-glass lists every emergency-access session (JSON): who opened\n"
+            "it, why, when it ended, and every audit record of its key.\n"
             "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
             "names the first bad record. Give --public-key (the PEM printed by init or\n"
             "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
@@ -296,6 +300,7 @@ int cli_audit(int argc, char **argv)
     const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
                *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
                *highwater = NULL, *reason = NULL;
+    bool break_glass = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
         {"--data", &data, NULL},
@@ -310,6 +315,7 @@ int cli_audit(int argc, char **argv)
         {"--output", &output, NULL},
         {"--high-water", &highwater, NULL},
         {"--reason", &reason, NULL},
+        {"--break-glass", NULL, &break_glass},
         {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe audit", audit_usage, opts, &sub, 1};
@@ -326,6 +332,11 @@ int cli_audit(int argc, char **argv)
                                 output);
     if (sub && !strcmp(sub, "public-key") && !export_opts && !verify_opts)
         return audit_public_key_cmd(data, store_url);
+    if (sub && !strcmp(sub, "report") && break_glass && !verify_opts && !action && !output &&
+        !actor && !since && !until && !format)
+        return cli_break_glass_report(data, store_url, tenant);
+    if (break_glass)
+        sub = NULL; /* --break-glass belongs to report only */
     if (sub && !strcmp(sub, "report") && !verify_opts && !action && !output)
         return audit_report_cmd(data, store_url, actor, since, until, tenant, format);
     if (sub && !strcmp(sub, "acknowledge") && reason && !export_opts && !verify_opts)

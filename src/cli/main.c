@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "cli/clibreakglass.h"
 #include "cli/cliquota.h"
 #include "worker/zygote.h"
 
@@ -41,6 +42,7 @@ static const struct command commands[] = {
     {"restore", cli_restore, "restore a backup, destroying again what was destroyed since"},
 
     /* issue 21 */
+    {"break-glass", cli_break_glass, "open a time-boxed emergency-access key for a tenant (loud)"},
     {"usage", cli_usage, "a tenant's usage per day (audio seconds, requests, bytes) and quotas"},
 };
 

@@ -117,11 +117,22 @@ static size_t sd_escape(char *out, size_t len, const char *v)
     return n;
 }
 
+int syslogfwd_severity(const char *action, const char *outcome)
+{
+    /* Emergency access (break-glass): its opening is an emergency, its
+     * every use and its end an alert (docs/AUDIT-FORMAT.md). */
+    if (!strcmp(action, "break_glass.open"))
+        return 0;
+    if (!strncmp(action, "break_glass.", 12))
+        return 1;
+    bool bad = !strcmp(outcome, "failure") || !strcmp(outcome, "denied");
+    return bad ? 4 : 5; /* warning : notice */
+}
+
 int syslogfwd_format(const struct store_audit_record *r, const char *hostname, char *out,
                      size_t len)
 {
-    bool bad = !strcmp(r->outcome, "failure") || !strcmp(r->outcome, "denied");
-    int pri = FACILITY * 8 + (bad ? 4 : 5); /* warning : notice */
+    int pri = FACILITY * 8 + syslogfwd_severity(r->action, r->outcome);
     size_t n = 0;
     int w = snprintf(out, len, "<%d>1 %s %s phiscribe - %s [" SD_ID, pri, r->time,
                      hostname[0] ? hostname : "-", r->action[0] ? r->action : "-");

@@ -34,6 +34,11 @@ syslogfwd *syslogfwd_start(store *s, const char *target, int interval_ms, int *e
 /* Sends what is left, stops and frees. NULL-safe. */
 void syslogfwd_stop(syslogfwd *f);
 
+/* The syslog severity of a record (RFC 5424: 0 emergency ... 7 debug):
+ * break_glass.open 0, any other break_glass.* 1 (alert), a failure or
+ * denial 4 (warning), the rest 5 (notice). */
+int syslogfwd_severity(const char *action, const char *outcome);
+
 /* Formats record r as an RFC 5424 message into out (no framing); returns
  * its length or a negative error if it does not fit. Exposed for tests. */
 int syslogfwd_format(const struct store_audit_record *r, const char *hostname, char *out,

@@ -221,12 +221,35 @@ int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_ev
 
 /* ---- keys ------------------------------------------------------------------------- */
 
+static int key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, uint32_t roles,
+                      int64_t ttl_s, const char *label, const struct audit_event *who,
+                      struct auth_new_key *out);
+
 int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, uint32_t roles,
                     int64_t ttl_s, const char *label, const struct audit_event *who,
                     struct auth_new_key *out)
 {
-    if (!tenant || !out || roles == 0 || (roles & ~AUTH_ROLES_ALL) || ttl_s < 0 ||
-        ttl_s > 100LL * 366 * 86400 || (label && !label_valid(label)))
+    if (!out || roles == 0 || (roles & ~AUTH_ROLES_ALL))
+        return PHS_EINVAL;
+    return key_create(tx, tenant, only_tenant_id, roles, ttl_s, label, who, out);
+}
+
+int auth_key_create_break_glass(store_tx *tx, const char *tenant, int64_t ttl_s,
+                                const char *label, const struct audit_event *who,
+                                struct auth_new_key *out)
+{
+    if (!out || ttl_s <= 0)
+        return PHS_EINVAL;
+    return key_create(tx, tenant, 0, AUTH_ROLES_ALL | AUTH_KEY_BREAK_GLASS, ttl_s, label, who,
+                      out);
+}
+
+/* A new key with roles (possibly marked AUTH_KEY_BREAK_GLASS). */
+static int key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, uint32_t roles,
+                      int64_t ttl_s, const char *label, const struct audit_event *who,
+                      struct auth_new_key *out)
+{
+    if (!tenant || ttl_s < 0 || ttl_s > 100LL * 366 * 86400 || (label && !label_valid(label)))
         return PHS_EINVAL;
     memset(out, 0, sizeof(*out));
     struct store_tenant t;
@@ -256,9 +279,10 @@ int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, ui
     if ((rc = store_api_key_insert(tx, row)) < 0)
         goto out_wipe;
     char rtext[AUTH_ROLES_TEXT_MAX + 8];
-    auth_roles_format(roles, rtext, sizeof(rtext));
+    auth_roles_format(roles & AUTH_ROLES_ALL, rtext, sizeof(rtext));
     char reason[STORE_AUDIT_TEXT_MAX + 1];
-    snprintf(reason, sizeof(reason), "roles=%s%s", rtext, ttl_s ? " expires" : "");
+    snprintf(reason, sizeof(reason), "roles=%s%s%s", rtext, ttl_s ? " expires" : "",
+             roles & AUTH_KEY_BREAK_GLASS ? " break_glass" : "");
     if ((rc = append(tx, who, "key.create", t.name, "api_key", id, "success", reason)) < 0)
         goto out_wipe;
     /* The full key exists only here, in memory, on its way to the caller. */
@@ -272,7 +296,7 @@ int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, ui
     crypto_wipe(body, sizeof(body));
     snprintf(out->id, sizeof(out->id), "%s", id);
     snprintf(out->tenant, sizeof(out->tenant), "%s", t.name);
-    out->roles = roles;
+    out->roles = roles & AUTH_ROLES_ALL;
     out->expires_us = row->expires_us;
 out_wipe:
     crypto_wipe(secret, sizeof(secret));
@@ -314,7 +338,8 @@ static int each_key(void *ctx, const struct store_api_key *k)
     snprintf(info.id, sizeof(info.id), "%.*s", AUTH_KEY_ID_LEN, k->id);
     info.tenant_id = k->tenant_id;
     snprintf(info.tenant, sizeof(info.tenant), "%s", k->tenant);
-    info.roles = k->roles;
+    info.roles = k->roles & AUTH_ROLES_ALL;
+    info.break_glass = (k->roles & AUTH_KEY_BREAK_GLASS) != 0;
     info.created_us = k->created_us;
     info.expires_us = k->expires_us;
     info.revoked_us = k->revoked_us;
@@ -453,7 +478,8 @@ int auth_check_audited(store *s, const char *key, const struct audit_event *who,
     }
     out->tenant_id = row->tenant_id;
     snprintf(out->tenant, sizeof(out->tenant), "%s", row->tenant);
-    out->roles = row->roles;
+    out->roles = row->roles & AUTH_ROLES_ALL;
+    out->break_glass = (row->roles & AUTH_KEY_BREAK_GLASS) != 0;
     snprintf(out->key_id, sizeof(out->key_id), "%s", id);
     rc = 0;
 out_free:

@@ -33,6 +33,9 @@ enum auth_role {
     AUTH_ROLE_PHI = 1 << 5,
 };
 #define AUTH_ROLES_ALL      0x3fu
+/* Not a role: marks a break-glass key (service/breakglass.h) in the stored
+ * roles; auth_check and the key listings report it apart. */
+#define AUTH_KEY_BREAK_GLASS (1u << 16)
 #define AUTH_ROLES_TEXT_MAX 44 /* "transcribe,read,delete,audit,admin,phi" */
 
 #define AUTH_KEY_PREFIX     "phs_"
@@ -94,6 +97,11 @@ void auth_new_key_wipe(struct auth_new_key *k);
 int auth_key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, uint32_t roles,
                     int64_t ttl_s, const char *label, const struct audit_event *who,
                     struct auth_new_key *out);
+/* auth_key_create of a break-glass key: every role, marked
+ * AUTH_KEY_BREAK_GLASS, lifetime ttl_s (> 0); for service/breakglass. */
+int auth_key_create_break_glass(store_tx *tx, const char *tenant, int64_t ttl_s,
+                                const char *label, const struct audit_event *who,
+                                struct auth_new_key *out);
 
 /* Revokes key id. only_tenant_id > 0: another tenant's key is PHS_ENOTFOUND.
  * PHS_EEXIST if it was already revoked. */
@@ -109,6 +117,7 @@ struct auth_key_info {
     int64_t expires_us; /* 0: never */
     int64_t revoked_us; /* 0: active */
     char label[AUTH_LABEL_MAX + 1];
+    bool break_glass; /* a break-glass key */
 };
 
 /* Keys of tenant_id (> 0) or of all tenants; never secrets. */
@@ -134,6 +143,7 @@ struct auth_identity {
     char tenant[STORE_NAME_MAX + 1];
     uint32_t roles;
     char key_id[AUTH_KEY_ID_LEN + 1];
+    bool break_glass; /* a break-glass key: every use is loud (service/breakglass.h) */
 };
 
 /* Authenticates key (the full "phs_..." string, may be NULL when the client

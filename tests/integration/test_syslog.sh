@@ -4,34 +4,9 @@
 . "$(dirname "$0")/server_lib.sh"
 U1=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
 setup_data
-cat > "$T/collector.py" <<'PY'
-# A minimal syslog collector: UDP datagrams or RFC 6587 octet-counted TCP.
-import socket, sys, threading
-proto, out = sys.argv[1], open(sys.argv[2], "w", buffering=1)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-if proto == "udp":
-    while True:
-        out.write(s.recv(65535).decode() + "\n")
-s.listen(4)
-def serve(c):
-    buf = b""
-    while True:
-        d = c.recv(65536)
-        if not d:
-            return
-        buf += d
-        while b" " in buf:
-            n, rest = buf.split(b" ", 1)
-            if len(rest) < int(n):
-                break
-            out.write(rest[: int(n)].decode() + "\n"); buf = rest[int(n):]
-while True:
-    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
+COLLECTOR=$(dirname "$0")/syslog_collector.py
 for proto in udp tcp; do
-    python3 "$T/collector.py" $proto "$T/$proto.log" > "$T/$proto.port" & cpid=$!
+    python3 "$COLLECTOR" $proto "$T/$proto.log" > "$T/$proto.port" & cpid=$!
     SPIDS="$SPIDS $cpid"
     i=0; until [ -s "$T/$proto.port" ]; do i=$((i+1)); [ $i -gt 1200 ] && fail "collector"; sleep 0.1; done
     start_server --workers 1 --syslog "$proto://127.0.0.1:$(cat "$T/$proto.port")"
