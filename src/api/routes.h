@@ -69,6 +69,12 @@ extern const struct api_module api_tenant_module;
 extern const struct api_module api_doctor_module;
 extern const struct api_module api_console_module;
 extern const struct api_module api_usage_module;
+extern const struct api_module api_webhooks_module;
+
+/* The webhook delivery thread (api_webhooks.c): NULL when it cannot start. */
+struct api_webhooks;
+struct api_webhooks *api_webhooks_start(struct server *srv);
+void api_webhooks_stop(struct api_webhooks *w); /* NULL-safe; joins the thread */
 
 /* Quota admission of an authenticated request (api_usage.c, service/quota):
  * 0 when admitted; else the refusal (429 with Retry-After naming the

@@ -443,6 +443,10 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         return PHS_ENOMEM;
     }
     srv->purge_started = true;
+    if (!(srv->webhooks = api_webhooks_start(srv))) {
+        snprintf(msg, msg_len, "cannot start the webhook delivery thread");
+        return PHS_ENOMEM;
+    }
     return 0;
 }
 
@@ -518,6 +522,7 @@ static void server_stop(struct server *srv, int sig)
     http_server_free(srv->http);
     srv->http = NULL;
     purge_stop(srv);
+    api_webhooks_stop(srv->webhooks);
     jobs_stop(srv->jobs);
     srv->jobs = NULL;
     if (server_auth_summaries(srv, true) < 0 && !srv->cfg.quiet)

@@ -76,6 +76,7 @@ struct server_config {
     unsigned split_seconds; /* recordings split across workers from this long (0: 120 s) */
     bool quiet;                  /* no start-up banner on stdout */
     const char *syslog;          /* audit forwarding target, or NULL */
+    const char *webhook_ca;      /* CA file for webhook receivers, or NULL: the system's */
     unsigned purge_interval;     /* seconds between retention purges (>= 1) */
     unsigned job_lease_s;        /* stored jobs' lease (0: the default; service/jobs.h) */
     struct ratelimit_config auth_limit; /* failed-authentication limiter (seed set at start) */

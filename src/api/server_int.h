@@ -37,6 +37,7 @@ struct server {
     struct api_table routes;     /* the transport's route table (routes.c) */
     struct rt_state *realtime;   /* live sessions and client secrets (api_realtime.c) */
     struct api_leases *leases;   /* requests holding a quota lease (api_usage.c) */
+    struct api_webhooks *webhooks; /* the webhook delivery thread (api_webhooks.c) */
     int64_t started_us;
     pthread_mutex_t metrics_mu;
     struct server_metric metrics[SERVER_METRIC_SLOTS];

@@ -181,6 +181,8 @@ int cli_serve(int argc, char **argv)
     if (c.dict[0])
         sc.asr.dict = c.dict;
     sc.quiet = quiet;
+    if (c.webhook_ca[0])
+        sc.webhook_ca = c.webhook_ca;
     if (c.syslog[0]) {
         if (syslogfwd_parse_target(c.syslog, why, sizeof(why)) < 0) {
             fprintf(stderr, "phiscribe serve: %s\n", why);

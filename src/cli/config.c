@@ -140,6 +140,8 @@ static const struct config_item config_items[] = {
         "results waiting for a slow reader at most"),
     STR("audit", "syslog", "syslog", "URL", syslog, NULL,
         "forward audit records to udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"),
+    STR("webhooks", "ca_file", "webhook-ca", "FILE", webhook_ca, NULL,
+        "CA certificates webhook receivers' certificates must chain to (default: the system's)"),
     STR("engine", "model_dir", "model-dir", "DIR", model_dir, NULL, "acoustic model directory"),
     STR("engine", "lm", "lm", "FILE", lm, NULL, "language model"),
     STR("engine", "dict", "dict", "FILE", dict, NULL, "pronunciation dictionary"),

@@ -60,6 +60,7 @@ struct config {
     uint64_t realtime_max_message_bytes, realtime_max_queue_bytes;
     /* [audit] */
     char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */
+    char webhook_ca[1024]; /* CA file for webhook receivers; "" = the system's trust store */
     /* [engine] ("" = the Debian en-us model) */
     char model_dir[PATH_MAX];
     char lm[PATH_MAX];

@@ -18,6 +18,7 @@
 #include "records/retention.h"
 #include "service/jobs_int.h"
 #include "service/quota.h"
+#include "service/webhook.h"
 #include "service/sealed.h"
 #include "speech/vocab.h"
 #include "store/blob.h"
@@ -504,6 +505,7 @@ static int run_commit(struct run *r, int outcome)
         (outcome == 0 && (rc = quota_meter_audio_tx(tx, r->job->tenant_id, r->job->key_id,
                                                     r->job->audio_duration_ms,
                                                     r->job->updated_us)) < 0) ||
+        (rc = webhook_enqueue(tx, r->job)) < 0 ||
         ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
         store_rollback(tx);
         /* The caller marks the job failed from this row: it must not name

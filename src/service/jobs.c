@@ -1,5 +1,6 @@
 /* jobs: worker threads, the synchronous queue, per-request models, claiming
  * stored jobs (their run: jobrun.c), pausing and crash attribution. */
+#include "service/webhook.h"
 #include "service/jobs.h"
 #include "service/jobheart.h"
 #include "service/jobs_int.h"
@@ -579,7 +580,8 @@ static void mark_failed(jobs *j, struct store_transcript *job, int why)
     snprintf(job->error, sizeof(job->error), "internal error: %s", err_str(why));
     struct audit_event ev =
         worker_event(tx, job, &tenant, "transcript.fail", "failure", err_str(why));
-    if (store_transcript_update(tx, job) < 0 || audit_append(tx, &ev, NULL) < 0) {
+    if (store_transcript_update(tx, job) < 0 || audit_append(tx, &ev, NULL) < 0 ||
+        webhook_enqueue(tx, job) < 0) {
         store_rollback(tx);
         return;
     }
