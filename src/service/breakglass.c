@@ -57,8 +57,8 @@ static int open_in_tx(store_tx *tx, const char *tenant, const char *reason, int 
         return rc;
     snprintf(b.key_id, sizeof(b.key_id), "%s", out->id);
     b.tenant_id = t.id;
-    b.opened_us = now;
     b.expires_us = out->expires_us;
+    b.opened_us = b.expires_us - (int64_t)minutes * 60 * US_PER_S; /* the key's creation */
     snprintf(b.opened_by, sizeof(b.opened_by), "%s", who->actor ? who->actor : "cli:?");
     if ((rc = store_break_glass_insert(tx, &b)) < 0)
         return rc;
