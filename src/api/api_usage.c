@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "http/errstatus.h"
+#include "api/list.h"
 #include "api/routes.h"
 #include "api/server_int.h"
 #include "service/quota.h"
@@ -178,17 +179,8 @@ static int usage_handle(struct http_req *req, struct server *srv, const struct s
         rc = quota_usage_report(tx, c->id.tenant_id, c->id.tenant, since, &out);
         store_rollback(tx);
     }
-    struct audit_event ev = server_event(req, c, "usage.read", "tenant", c->id.tenant,
-                                         rc == 0 ? "success" : "failure",
-                                         rc == 0 ? 200 : (int)http_err_status(rc));
-    int arc = server_audit(srv, &ev);
-    if (rc == 0 && arc < 0)
-        rc = arc;
-    if (rc < 0) {
-        json_decref(out);
-        http_reply_err(req, rc, NULL, NULL);
+    if ((rc = list_audit(srv, req, c, "usage.read", "usage", rc, out)) < 0)
         return rc;
-    }
     return http_reply_json(req, 200, out);
 }
 

@@ -14,6 +14,7 @@
 #include "core/wipe.h"
 #include "http/client.h"
 #include "http/errstatus.h"
+#include "api/list.h"
 #include "api/routes.h"
 #include "api/server_int.h"
 #include "service/webhook.h"
@@ -192,17 +193,8 @@ static int list_handle(struct http_req *req, struct server *srv, const struct se
         rc = store_webhook_each(tx, c->id.tenant_id, list_add, data);
         store_rollback(tx);
     }
-    struct audit_event ev = server_event(req, c, "webhook.list", "webhook", NULL,
-                                         rc == 0 ? "success" : "failure",
-                                         rc == 0 ? 200 : (int)http_err_status(rc));
-    int arc = server_audit(srv, &ev);
-    if (rc == 0 && arc < 0)
-        rc = arc;
-    if (rc < 0) {
-        json_decref(data);
-        http_reply_err(req, rc, NULL, NULL);
+    if ((rc = list_audit(srv, req, c, "webhook.list", "webhook", rc, data)) < 0)
         return rc;
-    }
     return http_reply_json(req, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
 }
 

@@ -77,16 +77,12 @@ int store_usage_audio_ms(store_tx *tx, int64_t tenant_id, const char *key_id, in
 {
     NEED_TX(tx);
     *out = 0;
-    if (key_id)
-        return db_get(tx->s->db,
-                      "SELECT CAST(coalesce(sum(audio_ms), 0) AS BIGINT) FROM usage_daily"
-                      " WHERE tenant_id = ? AND day >= ? AND day <= ? AND key_id = ?",
-                      DB_ARGS(DB_INT(tenant_id), DB_INT(from), DB_INT(to), DB_TEXT(key_id)),
-                      int_row, out);
+    /* key_id "" (no row has it in usage_daily) stands for every key */
     return db_get(tx->s->db,
                   "SELECT CAST(coalesce(sum(audio_ms), 0) AS BIGINT) FROM usage_daily"
-                  " WHERE tenant_id = ? AND day >= ? AND day <= ?",
-                  DB_ARGS(DB_INT(tenant_id), DB_INT(from), DB_INT(to)), int_row, out);
+                  " WHERE tenant_id = ?1 AND day >= ?2 AND day <= ?3 AND (?4 = '' OR key_id = ?4)",
+                  DB_ARGS(DB_INT(tenant_id), DB_INT(from), DB_INT(to), DB_TEXT(key_id ? key_id : "")),
+                  int_row, out);
 }
 
 struct usage_each {
@@ -175,16 +171,12 @@ int store_active_count(store_tx *tx, int64_t tenant_id, const char *key_id, cons
                        int64_t now_us, int64_t *out)
 {
     NEED_TX(tx);
-    if (key_id)
-        return db_get(tx->s->db,
-                      "SELECT count(*) FROM quota_active WHERE tenant_id = ? AND kind = ?"
-                      " AND expires_at > ? AND key_id = ?",
-                      DB_ARGS(DB_INT(tenant_id), DB_TEXT(kind), DB_INT(now_us), DB_TEXT(key_id)),
-                      int_row, out);
     return db_get(tx->s->db,
-                  "SELECT count(*) FROM quota_active WHERE tenant_id = ? AND kind = ?"
-                  " AND expires_at > ?",
-                  DB_ARGS(DB_INT(tenant_id), DB_TEXT(kind), DB_INT(now_us)), int_row, out);
+                  "SELECT count(*) FROM quota_active WHERE tenant_id = ?1 AND kind = ?2"
+                  " AND expires_at > ?3 AND (?4 = '' OR key_id = ?4)",
+                  DB_ARGS(DB_INT(tenant_id), DB_TEXT(kind), DB_INT(now_us),
+                          DB_TEXT(key_id ? key_id : "")),
+                  int_row, out);
 }
 
 int store_active_insert(store_tx *tx, const char *id, int64_t tenant_id, const char *key_id,

@@ -17,56 +17,11 @@
 #include "service/quota.h"
 #include "store/quota.h"
 #include "store/store.h"
-#include "test_store_backend.h"
+#include "store_nodes.h"
 
 #define SEC 1000000LL
 /* 2026-12-02T10:00:30Z: the middle of a minute, a day and a month */
 #define T0 (1796205630LL * SEC)
-
-struct fx {
-    char root[64];
-    char dir[128];
-    store *s, *s2; /* two nodes */
-    int64_t tenant;
-    struct store_tenant t;
-};
-
-static int fx_setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    char why[512] = "";
-    int err = 0;
-    store_tx *tx;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-quota-XXXXXX");
-    if (!mkdtemp(f->root) || tsb_fresh() < 0)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))) ||
-        !(f->s2 = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "alpha", &f->t) != 0 ||
-        store_commit(tx) != 0)
-        return -1;
-    f->tenant = f->t.id;
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s2);
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
-    free(f);
-    tsb_drop();
-    return rc == 0 ? 0 : -1;
-}
 
 static void set_limits(struct fx *f, const char *key_id, const struct store_quota *q)
 {
@@ -216,7 +171,7 @@ static void test_update(void **state)
     store_tx *tx;
     struct store_quota q;
     struct quota_change ch = {.set = {false, false, true}, .value = {0, 0, 60}};
-    struct audit_event who = {.actor = "cli:test", .roles = "operator", .source = "local"};
+    const struct audit_event who = f->who;
     assert_int_equal(store_begin(f->s, &tx), 0);
     assert_int_equal(quota_update(tx, &f->t, NULL, &ch, &who), 0);
     ch.set[2] = false;
