@@ -227,7 +227,7 @@ static void rt_end(void *ctx, const struct ws_end *info)
         rt_audit_end(&c->s, info);
     if (c->counted)
         rt_give_back(c->s.srv->realtime, &c->s.who);
-    if (!c->s.via_secret && c->s.who.key_id[0]) /* the stream's quota lease, if it took one */
+    if (c->s.who.key_id[0]) /* the stream's quota lease, if it took one */
         quota_release(c->s.srv->store, c->s.request_id);
     rt_session_free(c);
 }
@@ -252,7 +252,9 @@ static int rt_authenticate(struct http_req *req, struct server *srv, struct rt_s
     const char *reason;
     if (rt_secret_redeem(srv->realtime, secret, &s->who, s->roles, &reason) == 0) {
         s->via_secret = true;
-        return 0;
+        struct server_caller caller = {.id = s->who};
+        snprintf(caller.roles, sizeof(caller.roles), "%s", s->roles);
+        return api_route_admit(srv, req, AUTH_ROLE_TRANSCRIBE, "realtime.session", &caller);
     }
     struct audit_event ev = server_event(req, NULL, "realtime.session", NULL, NULL, "failure", 401);
     ev.reason = reason;
@@ -410,7 +412,7 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
 out_free:
     if (c && c->counted)
         rt_give_back(srv->realtime, &s->who);
-    if (c && !s->via_secret && s->who.key_id[0]) /* admitted: its stream lease, if any */
+    if (c && s->who.key_id[0]) /* authenticated: its stream lease, if it took one */
         quota_release(srv->store, s->request_id);
     if (c)
         rt_session_free(c);

@@ -44,6 +44,15 @@ static int break_glass_request(struct server *srv, struct http_req *req, const c
     return rc;
 }
 
+int api_route_admit(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
+                    const struct server_caller *c)
+{
+    int rc;
+    if (c->id.break_glass && (rc = break_glass_request(srv, req, action, c)) < 0)
+        return rc;
+    return api_quota_admit(srv, req, roles, action, c);
+}
+
 /* Decides whether the request's key may use a route needing one of roles
  * (service/authz: limiter, key check, role decision; every refusal
  * audited as action). Allowed: 0 with *out set. Refused: replies 429
@@ -71,9 +80,7 @@ int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles
     char need[AUTH_ROLES_TEXT_MAX + 1], retry[16];
     switch (res.verdict) {
     case AUTHZ_ALLOW:
-        if (out->id.break_glass && (rc = break_glass_request(srv, req, action, out)) < 0)
-            return rc;
-        return api_quota_admit(srv, req, roles, action, out);
+        return api_route_admit(srv, req, roles, action, out);
     case AUTHZ_LIMITED:
         snprintf(retry, sizeof(retry), "%u", res.retry_after_s);
         http_reply_header(req, "Retry-After", retry);

@@ -76,6 +76,13 @@ struct api_webhooks;
 struct api_webhooks *api_webhooks_start(struct server *srv);
 void api_webhooks_stop(struct api_webhooks *w); /* NULL-safe; joins the thread */
 
+/* What follows an accepted key (api_route_authorize does it; a caller
+ * authenticated another way, a realtime client secret, calls it): a
+ * break-glass key's alert record and header, then quota admission. 0, or
+ * the refusal or error replied and a negative code. */
+int api_route_admit(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
+                    const struct server_caller *c);
+
 /* Quota admission of an authenticated request (api_usage.c, service/quota):
  * 0 when admitted; else the refusal (429 with Retry-After naming the
  * limit, audited as action) or the error replied and a negative code. */
