@@ -40,7 +40,6 @@ static const struct command commands[] = {
     {"version", cli_version, "print the version"},
     {"backup", cli_backup, "write a consistent snapshot of a data directory to a file (no keys)"},
     {"restore", cli_restore, "restore a backup, destroying again what was destroyed since"},
-
     /* issue 21 */
     {"break-glass", cli_break_glass, "open a time-boxed emergency-access key for a tenant (loud)"},
     {"usage", cli_usage, "a tenant's usage per day (audio seconds, requests, bytes) and quotas"},
