@@ -15,6 +15,7 @@
 #define MEL_HIGH  7600.0
 #define VAD_PAD_MS     100 /* speech kept before a start */
 #define VAD_SILENCE_MS 300 /* a pause that ends speech */
+#define MIN_RUN        30  /* frames of the shortest turn touching another */
 
 struct diarize {
     int given;
@@ -227,6 +228,42 @@ int diarize_feed(diarize *d, const int16_t *pcm, size_t n)
     return 0;
 }
 
+/* A run of one label shorter than MIN_RUN frames that touches another
+ * run (no pause between them) takes its longer neighbour's label: the
+ * padding the VAD puts before speech, a flicker at a change. */
+/* Length of the run of labels[at]'s label that ends at at (dir -1) or
+ * starts there (dir +1); 0 for no speech. */
+static size_t run_len(const uint8_t *labels, size_t n, size_t at, int dir)
+{
+    size_t len = 0;
+    if (at >= n || !labels[at])
+        return 0;
+    for (size_t k = at; k < n && labels[k] == labels[at]; k += (size_t)dir) {
+        len++;
+        if (k == 0 && dir < 0)
+            break;
+    }
+    return len;
+}
+
+static void smooth(uint8_t *labels, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = run_len(labels, n, i, 1);
+        if (!j) {
+            i++;
+            continue;
+        }
+        if (j < MIN_RUN) {
+            size_t before = i ? run_len(labels, n, i - 1, -1) : 0;
+            size_t after = run_len(labels, n, i + j, 1);
+            if (before || after)
+                memset(labels + i, before >= after ? labels[i - 1] : labels[i + j], j);
+        }
+        i += j;
+    }
+}
+
 /* Frame labels into turns, speakers renumbered in order of first speech. */
 static int to_turns(const uint8_t *labels, size_t n, diarize_turn **out, size_t *n_out)
 {
@@ -279,8 +316,10 @@ int diarize_run(diarize *d, diarize_turn **turns, size_t *n_turns)
         rc = PHS_ENOMEM;
         goto out;
     }
-    if ((rc = dia_resegment(d->feat, d->speech, d->n_frames, pieces, n_pieces, k, labels)) == 0)
+    if ((rc = dia_resegment(d->feat, d->speech, d->n_frames, pieces, n_pieces, k, labels)) == 0) {
+        smooth(labels, d->n_frames);
         rc = to_turns(labels, d->n_frames, turns, n_turns);
+    }
 out:
     free(labels);
     free(pieces);

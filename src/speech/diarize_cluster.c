@@ -15,7 +15,7 @@
 #define CHANGE_LAMBDA   1.0  /* BIC penalty weight of a change */
 #define CLUSTER_LAMBDA  1.0  /* ... of keeping two clusters apart */
 #define STOP_PER_FRAME  0.6  /* BIC cost per frame that keeps two clusters apart */
-#define STOP_MIN_FRAMES 400  /* speech a speaker of an estimated count has at least (4 s) */
+#define STOP_MIN_FRAMES 250  /* seed speech a speaker of an estimated count has at least */
 #define MIN_PIECE       100  /* frames a piece needs to seed a cluster (1 s) */
 #define MAX_SEEDS       768  /* pieces clustered at most (the longest) */
 #define MAX_REGION      3000 /* frames searched for changes at a time (30 s) */

@@ -100,14 +100,26 @@ struct seg_ref {
     const asr_result *res;
     const asr_segment *seg;
     int speaker;
+    double start, end; /* of its words (a channel's segment starts in the other's speech) */
 };
 
 static int by_start(const void *a, const void *b)
 {
     const struct seg_ref *x = a, *y = b;
-    if (x->seg->start != y->seg->start)
-        return x->seg->start < y->seg->start ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
     return x->speaker - y->speaker;
+}
+
+static struct seg_ref seg_ref_of(const asr_result *r, size_t i, int speaker)
+{
+    const asr_segment *s = &r->segments[i];
+    struct seg_ref ref = {r, s, speaker, s->start, s->end};
+    if (s->n_words) {
+        ref.start = r->words[s->first_word].start;
+        ref.end = r->words[s->first_word + s->n_words - 1].end;
+    }
+    return ref;
 }
 
 static size_t count_all(asr_result **results, size_t n, size_t *words, double *duration)
@@ -136,7 +148,7 @@ asr_result *diarize_merge_channels(asr_result **results, size_t n)
     size_t k = 0;
     for (size_t c = 0; c < n; c++)
         for (size_t i = 0; i < results[c]->n_segments; i++)
-            refs[k++] = (struct seg_ref){results[c], &results[c]->segments[i], (int)c + 1};
+            refs[k++] = seg_ref_of(results[c], i, (int)c + 1);
     qsort(refs, ns, sizeof(*refs), by_start);
     /* Segments in time order, each with its words (moved, not copied). */
     for (size_t i = 0; i < ns; i++) {
@@ -144,6 +156,8 @@ asr_result *diarize_merge_channels(asr_result **results, size_t n)
         *o = *refs[i].seg;
         ((asr_segment *)refs[i].seg)->text = NULL;
         o->speaker = refs[i].speaker;
+        o->start = refs[i].start;
+        o->end = refs[i].end;
         o->first_word = m->n_words;
         for (size_t w = 0; w < o->n_words; w++) {
             asr_word *src = &refs[i].res->words[refs[i].seg->first_word + w];
