@@ -13,6 +13,7 @@
 #define CHANGE_MIN_SIDE 60   /* frames a side needs at least */
 #define CHANGE_STEP     5    /* frames between candidates */
 #define CHANGE_LAMBDA   1.0  /* BIC penalty weight of a change */
+#define CHANGE_PER_FRAME 0.6 /* BIC gain per frame a change needs (as STOP_PER_FRAME) */
 #define CLUSTER_LAMBDA  1.0  /* ... of keeping two clusters apart */
 #define STOP_PER_FRAME  0.6  /* BIC cost per frame that keeps two clusters apart */
 #define STOP_MIN_FRAMES 250  /* seed speech a speaker of an estimated count has at least */
@@ -167,7 +168,7 @@ static size_t best_change(const float *feat, size_t from, size_t to)
         dia_stats l, r;
         stats_range(&l, feat, a, t);
         stats_range(&r, feat, t, b);
-        double v = delta_bic(&l, &r, CHANGE_LAMBDA);
+        double v = delta_bic(&l, &r, CHANGE_LAMBDA) / (l.n + r.n) - CHANGE_PER_FRAME;
         if (v > best_v) {
             best_v = v;
             best = t;

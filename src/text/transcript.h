@@ -62,6 +62,8 @@ asr_result *transcript_parse_verbose(const char *json, size_t len);
 
 /* ---- speakers (text/transcript_speakers.c) ---- */
 
+/* True when res's segments carry speakers (a diarised result). */
+bool transcript_has_speakers(const asr_result *res);
 /* Speaker s's label: its known name, else "A", "B", ... ("" for 0). */
 const char *transcript_speaker_label(const transcript_opts *o, int s);
 /* One line per speaker turn, "A: words" (no final newline); NULL when out

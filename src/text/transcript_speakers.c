@@ -18,6 +18,14 @@ const char *transcript_speaker_label(const transcript_opts *o, int s)
     return diarize_speaker_name(s);
 }
 
+bool transcript_has_speakers(const asr_result *res)
+{
+    for (size_t i = 0; i < res->n_segments; i++)
+        if (res->segments[i].speaker)
+            return true;
+    return false;
+}
+
 char *transcript_turns_text(const asr_result *res, const transcript_opts *o)
 {
     sbuf b;
