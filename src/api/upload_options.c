@@ -145,6 +145,24 @@ int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speake
     *speakers = 0;
     if (option_bool(req, u, "diarize", on, &given) < 0)
         return PHS_EINVAL;
+    /* Naming speakers from reference clips is not offered: refused rather
+     * than answered with letters the caller did not ask for. */
+    static const struct {
+        const char *field, *param;
+    } known[] = {
+        {"known_speaker_names[]", "known_speaker_names"},
+        {"known_speaker_names", "known_speaker_names"},
+        {"known_speaker_references[]", "known_speaker_references"},
+        {"known_speaker_references", "known_speaker_references"},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (form_get(u->fields, known[i].field) || http_req_query(req, known[i].field)) {
+            http_reply_error(req, 400, "invalid_request_error", known[i].param,
+                             "unsupported_option",
+                             "Naming speakers from reference clips is not offered; speakers are "
+                             "labelled A, B, ... in order of first speech.");
+            return PHS_EINVAL;
+        }
     if (n) {
         char *end;
         long v = strtol(n, &end, 10);

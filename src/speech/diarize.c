@@ -326,6 +326,19 @@ out:
     return rc;
 }
 
+double diarize_speech_share(const diarize *d, double start, double end)
+{
+    size_t a = start > 0 ? (size_t)(start * DIA_FPS) : 0, b = end > 0 ? (size_t)(end * DIA_FPS) : 0;
+    if (b > d->n_frames)
+        b = d->n_frames;
+    if (a >= b)
+        return 0;
+    size_t n = 0;
+    for (size_t i = a; i < b; i++)
+        n += d->speech[i] != 0;
+    return (double)n / (double)(b - a);
+}
+
 const char *diarize_speaker_name(int speaker)
 {
     static const char names[] = "A\0B\0C\0D\0E\0F\0G\0H\0I\0J\0K\0L\0M\0N\0O\0P\0Q\0R\0S\0T\0"

@@ -48,6 +48,18 @@ int diarize_feed(diarize *d, const int16_t *pcm, size_t n);
  * O(frames * window) for the change search plus O(pieces^2) merges. */
 int diarize_run(diarize *d, diarize_turn **turns, size_t *n_turns);
 
+/* Share (0..1) of [start, end) seconds the VAD found speech in, of what
+ * was fed (0 for an empty span). */
+double diarize_speech_share(const diarize *d, double start, double end);
+
+/* Drops the words of res in which d (fed the same audio) heard almost no
+ * speech (under DIARIZE_MIN_SPEECH): a channel's recogniser makes words of
+ * its silence while the other channel speaks. Segments left without words
+ * go; the rest get their text again. 0 or PHS_ENOMEM (res unchanged). */
+int diarize_drop_silent(asr_result *res, const diarize *d);
+
+#define DIARIZE_MIN_SPEECH 0.2
+
 /* A label's name: 1 -> "A", 2 -> "B", ... 26 -> "Z"; "" out of range. */
 const char *diarize_speaker_name(int speaker);
 

@@ -96,6 +96,56 @@ int diarize_label(asr_result *res, const diarize_turn *turns, size_t n_turns)
     return rc;
 }
 
+int diarize_drop_silent(asr_result *res, const diarize *d)
+{
+    asr_word *w = res->n_words ? calloc(res->n_words, sizeof(*w)) : NULL;
+    asr_segment *s = res->n_segments ? calloc(res->n_segments, sizeof(*s)) : NULL;
+    size_t nw = 0, ns = 0;
+    if ((res->n_words && !w) || (res->n_segments && !s))
+        goto fail;
+    for (size_t i = 0; i < res->n_segments; i++) {
+        const asr_segment *old = &res->segments[i];
+        size_t first = nw;
+        for (size_t k = 0; k < old->n_words; k++) {
+            const asr_word *x = &res->words[old->first_word + k];
+            if (diarize_speech_share(d, x->start, x->end) >= DIARIZE_MIN_SPEECH)
+                w[nw++] = *x; /* the text is shared until the swap below */
+        }
+        if (nw == first)
+            continue;
+        s[ns] = *old;
+        s[ns].first_word = first;
+        s[ns].n_words = nw - first;
+        s[ns].start = w[first].start;
+        s[ns].end = w[nw - 1].end;
+        if (!(s[ns].text = asr_join_words(w + first, nw - first)))
+            goto fail;
+        ns++;
+    }
+    /* The kept words move over; the dropped ones and the old texts go. */
+    for (size_t i = 0, k = 0; i < res->n_words; i++) {
+        if (k < nw && res->words[i].text == w[k].text)
+            k++;
+        else
+            wipe_free_str(res->words[i].text);
+    }
+    for (size_t i = 0; i < res->n_segments; i++)
+        wipe_free_str(res->segments[i].text);
+    free(res->words);
+    free(res->segments);
+    res->words = w;
+    res->n_words = nw;
+    res->segments = s;
+    res->n_segments = ns;
+    return 0;
+fail:
+    for (size_t i = 0; i < ns; i++)
+        wipe_free_str(s[i].text);
+    free(w);
+    free(s);
+    return PHS_ENOMEM;
+}
+
 struct seg_ref {
     const asr_result *res;
     const asr_segment *seg;

@@ -72,10 +72,16 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
             break;
         }
         audio_reader *r = audio_open(src, lim, &again, &rc, msg, msg_len);
-        if (!r)
-            break;
-        if ((rc = audio_select_channel(r, c)) == 0)
-            rc = decode(d, r, NULL, &res[c], msg, msg_len);
+        diarize *vad = r ? diarize_new(1) : NULL; /* for the channel's speech only */
+        if (r && !vad) {
+            snprintf(msg, msg_len, "out of memory");
+            rc = PHS_ENOMEM;
+        }
+        if (vad && (rc = audio_select_channel(r, c)) == 0)
+            rc = decode(d, r, vad, &res[c], msg, msg_len);
+        if (rc == 0 && (rc = diarize_drop_silent(res[c], vad)) < 0)
+            snprintf(msg, msg_len, "out of memory");
+        diarize_free(vad);
         audio_close(r);
     }
     if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))

@@ -146,6 +146,9 @@ for bad in 0 17 two; do
 done
 post "$T/e.json" -F speakers=2 -F diarize=false
 cp "$T/e.json" "$T/body"; refused_body "speakers without diarize" invalid_combination speakers
+post "$T/e.json" -F diarize=true -F 'known_speaker_names[]=doctor' \
+    -F 'known_speaker_references[]=data:audio/wav;base64,UklGRg=='
+cp "$T/e.json" "$T/body"; refused_body "known speakers" unsupported_option known_speaker_names
 post "$T/e.json" -F diarize=maybe
 cp "$T/e.json" "$T/body"; expect_status 400 "diarize=maybe"; envelope
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
@@ -153,7 +156,7 @@ STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_co
 refused_body "stored speakers=0" invalid_value speakers
 [ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$before" ] ||
     fail "a refused request stored a job"
-ok "speakers 0 / 17 / two, speakers with diarize=false, diarize=maybe: 400, nothing stored"
+ok "speakers 0 / 17 / two, speakers with diarize=false, known_speaker_names[], diarize=maybe: 400, nothing stored"
 
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
     -F file=@"$T/conv.wav" -F diarize=true -F speakers=2 "$URL/v1/transcripts")

@@ -331,6 +331,33 @@ static void test_merge_channels(void **state)
     asr_result_free(m);
 }
 
+/* A channel's words where it was silent (its recogniser's inventions
+ * while the other channel spoke) go; its spoken ones stay. */
+static void test_drop_silent(void **state)
+{
+    (void)state;
+    struct pcm p = {0};
+    pcm_append(&p, NULL, RATE * 7 / 2);
+    voice(&p, 3, 120, 600, 1800, 3);
+    pcm_append(&p, NULL, RATE);
+    diarize *d = diarize_new(1);
+    assert_non_null(d);
+    assert_int_equal(diarize_feed(d, p.s, p.n), 0);
+    assert_true(diarize_speech_share(d, 0.5, 2.5) < 0.01);
+    assert_true(diarize_speech_share(d, 4.0, 6.0) > 0.99);
+    asr_result *r = four_words(); /* words at 0.5, 1.5, 2.5, 3.5 s */
+    assert_int_equal(diarize_drop_silent(r, d), 0);
+    assert_int_equal(r->n_words, 1);
+    assert_string_equal(r->words[0].text, "fine");
+    assert_int_equal(r->n_segments, 1);
+    assert_string_equal(r->segments[0].text, "fine");
+    assert_int_equal(r->segments[0].first_word, 0);
+    assert_true(r->segments[0].start >= 3.5);
+    asr_result_free(r);
+    diarize_free(d);
+    free(p.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_label_splits_segments),
         cmocka_unit_test(test_merge_channels),
+        cmocka_unit_test(test_drop_silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
