@@ -32,6 +32,22 @@ static int speaker_at(const diarize_turn *t, size_t n, double a, double b, size_
     return best;
 }
 
+/* Frees segments s[0..n) (their texts wiped). */
+static void segments_free(asr_segment *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        wipe_free_str(s[i].text);
+    free(s);
+}
+
+/* res's segments become s[0..n) (taken); the old ones go. */
+static void segments_replace(asr_result *res, asr_segment *s, size_t n)
+{
+    segments_free(res->segments, res->n_segments);
+    res->segments = s;
+    res->n_segments = n;
+}
+
 /* Splits each segment of res where its words' speaker changes. */
 static int split_segments(asr_result *res, const diarize_turn *t, size_t n)
 {
@@ -65,16 +81,10 @@ static int split_segments(asr_result *res, const diarize_turn *t, size_t n)
             w = e;
         }
     }
-    for (size_t i = 0; i < res->n_segments; i++)
-        wipe_free_str(res->segments[i].text);
-    free(res->segments);
-    res->segments = out;
-    res->n_segments = k;
+    segments_replace(res, out, k);
     return 0;
 fail:
-    for (size_t i = 0; i < k; i++)
-        wipe_free_str(out[i].text);
-    free(out);
+    segments_free(out, k);
     return PHS_ENOMEM;
 }
 
@@ -129,20 +139,14 @@ int diarize_drop_silent(asr_result *res, const diarize *d)
         else
             wipe_free_str(res->words[i].text);
     }
-    for (size_t i = 0; i < res->n_segments; i++)
-        wipe_free_str(res->segments[i].text);
     free(res->words);
-    free(res->segments);
     res->words = w;
     res->n_words = nw;
-    res->segments = s;
-    res->n_segments = ns;
+    segments_replace(res, s, ns);
     return 0;
 fail:
-    for (size_t i = 0; i < ns; i++)
-        wipe_free_str(s[i].text);
+    segments_free(s, ns);
     free(w);
-    free(s);
     return PHS_ENOMEM;
 }
 
