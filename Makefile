@@ -312,3 +312,13 @@ $(BUILD)/bench/cluster_bench: bench/cluster_bench.c $(BUILD)/libphiscribe.a
 .PHONY: bench-cluster
 bench-cluster: all $(BUILD)/bench/cluster_bench
 	@bench/cluster $(BUILD)/phiscribe
+
+# Speaker diarization: DER, words with the right speaker, stereo words and
+# cost beside decoding on rendered conversations (bench/diarize; docs/BENCHMARKS.md).
+$(BUILD)/bench/diarize_bench: bench/diarize_bench.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+.PHONY: bench-diarize
+bench-diarize: all $(BUILD)/bench/diarize_bench
+	@bench/diarize/run $(BUILD)/bench/diarize_bench

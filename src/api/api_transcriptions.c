@@ -93,7 +93,8 @@ static int sync_rendering(struct http_req *req, struct upload *u, struct transcr
     transcript_opts_default(&rq->render);
     if (f && transcript_format_parse(f, &rq->fmt) < 0) {
         http_reply_error(req, 400, "invalid_request_error", "response_format", "invalid_value",
-                         "response_format must be json, text, srt, vtt or verbose_json.");
+                         "response_format must be json, text, srt, vtt, verbose_json or "
+                         "diarized_json.");
         return PHS_EINVAL;
     }
     int rc = upload_language(req, u);
@@ -136,15 +137,20 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     int rc;
     s->u = u;
     s->srv = srv;
-    if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0)
+    if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0 ||
+        (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0)
         return rc;
-    if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT) {
+    if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT &&
+        s->rq.fmt != TRANSCRIPT_DIARIZED_JSON) {
         http_reply_error(req, 400, "invalid_request_error", "response_format",
                          "invalid_combination",
-                         "With stream=true, response_format must be json or text: srt, vtt and "
-                         "verbose_json do not stream.");
+                         "With stream=true, response_format must be json, text or diarized_json: "
+                         "srt, vtt and verbose_json do not stream.");
         return PHS_EINVAL;
     }
+    if (s->rq.fmt == TRANSCRIPT_DIARIZED_JSON)
+        s->jo.diarize = true;
+    s->rq.render.speakers = s->jo.diarize;
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
@@ -318,6 +324,19 @@ static int stream_utterance(void *ctx, const asr_word *words, size_t n_words)
     return rc;
 }
 
+/* diarized_json: each segment of the finished transcript (speakers are
+ * known once the whole recording is) as a transcript.text.segment event. */
+static int stream_segments(struct sync_req *s)
+{
+    json_t *j = json_loads(s->r.text, 0, NULL);
+    json_t *segs = json_object_get(j, "segments");
+    int rc = json_is_array(segs) ? 0 : PHS_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < json_array_size(segs); i++)
+        rc = stream_event(s, NULL, json_incref(json_array_get(segs, i)));
+    json_decref(j);
+    return rc;
+}
+
 /* The `error` event that ends a stream which failed after it started: the
  * error envelope of every other reply (no words in it). */
 static void stream_error(struct sync_req *s)
@@ -358,6 +377,8 @@ static void stream_produce(struct http_sse *sse, void *arg)
         return;
     }
     sync_settle(s->req, s, rc, NULL, 0);
+    if (s->rc == 0 && s->rq.fmt == TRANSCRIPT_DIARIZED_JSON)
+        s->rc = stream_segments(s);
     if (s->rc == 0)
         s->rc = stream_event(s, NULL,
                              json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",

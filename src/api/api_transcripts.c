@@ -205,6 +205,8 @@ struct create_req {
     struct store_object vobj; /* its vocabulary object (id "" when none) */
     size_t n_words;
     search_mode search;
+    bool diarize; /* speaker labels (diarize, speakers) */
+    int speakers;
     int64_t retention_s;
     bool fetch_once;
 };
@@ -230,6 +232,8 @@ static char *create_options_json(const char *profile, const struct create_req *c
     snprintf(o.vocab_object, sizeof(o.vocab_object), "%s", c->vobj.id);
     o.vocab_words = (int64_t)c->n_words;
     o.search = c->search;
+    o.diarize = c->diarize;
+    o.speakers = c->speakers;
     o.redact_labels = labels;
     o.keep_unredacted = extras->keep_unredacted;
     o.redact_audio = extras->audio;
@@ -251,7 +255,8 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     if ((rc = upload_language(req, u)) < 0 || (rc = upload_redaction(req, u, &labels)) < 0 ||
         (rc = upload_retention(req, u, &c->retention_s, &c->fetch_once)) < 0 ||
         (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0 ||
-        (rc = upload_search(req, u, &c->search)) < 0)
+        (rc = upload_search(req, u, &c->search)) < 0 ||
+        (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0)
         return rc;
     if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
         vocab_clear(&words);
@@ -529,7 +534,10 @@ static int get_reply_build(const struct store_transcript *t, enum get_what what,
         asr_result *res = transcript_parse_verbose((const char *)text->p, text->len);
         if (!res)
             return PHS_ECORRUPT;
-        g->rendered = transcript_render(res, g->fmt, NULL);
+        transcript_opts o;
+        transcript_opts_default(&o);
+        o.speakers = transcript_has_speakers(res);
+        g->rendered = transcript_render(res, g->fmt, &o);
         asr_result_free(res);
         return g->rendered ? 0 : PHS_ENOMEM;
     }
@@ -608,7 +616,7 @@ static int get_text(struct http_req *req, struct server *srv, const struct serve
     const char *fmt_name = http_req_query(req, "format");
     if (fmt_name && transcript_format_parse(fmt_name, &g.fmt) < 0) {
         http_reply_error(req, 400, "invalid_request_error", "format", "invalid_value",
-                         "format must be json, text, srt, vtt or verbose_json.");
+                         "format must be json, text, srt, vtt, verbose_json or diarized_json.");
         return PHS_EINVAL;
     }
     bool formatted = fmt_name && g.fmt != TRANSCRIPT_VERBOSE_JSON;

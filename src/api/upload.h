@@ -97,6 +97,10 @@ int upload_search(struct http_req *req, struct upload *u, search_mode *out);
 /* `stream` (true/false; absent: false): answer with Server-Sent Events. */
 int upload_stream(struct http_req *req, struct upload *u, bool *stream);
 
+/* `diarize` (true/false; absent: false) and `speakers` (1..
+ * DIARIZE_MAX_GIVEN, implies diarize; absent: *speakers 0, estimated). */
+int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speakers);
+
 /* What a redacted stored job keeps besides its redacted transcript. */
 struct redaction_extras {
     bool keep_unredacted;         /* the transcript before redaction (read + phi) */

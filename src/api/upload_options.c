@@ -4,6 +4,7 @@
 #include "api/upload.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +12,7 @@
 #include "core/err.h"
 #include "http/errstatus.h"
 #include "service/tprofile.h"
+#include "speech/diarize.h"
 
 const char *upload_option(struct http_req *req, struct upload *u, const char *name)
 {
@@ -134,6 +136,50 @@ int upload_stream(struct http_req *req, struct upload *u, bool *stream)
 {
     bool given;
     return option_bool(req, u, "stream", stream, &given);
+}
+
+int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speakers)
+{
+    bool given;
+    const char *n = upload_option(req, u, "speakers");
+    *speakers = 0;
+    if (option_bool(req, u, "diarize", on, &given) < 0)
+        return PHS_EINVAL;
+    /* Naming speakers from reference clips is not offered: refused rather
+     * than answered with letters the caller did not ask for. */
+    static const struct {
+        const char *field, *param;
+    } known[] = {
+        {"known_speaker_names[]", "known_speaker_names"},
+        {"known_speaker_names", "known_speaker_names"},
+        {"known_speaker_references[]", "known_speaker_references"},
+        {"known_speaker_references", "known_speaker_references"},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (form_get(u->fields, known[i].field) || http_req_query(req, known[i].field)) {
+            http_reply_error(req, 400, "invalid_request_error", known[i].param,
+                             "unsupported_option",
+                             "Naming speakers from reference clips is not offered; speakers are "
+                             "labelled A, B, ... in order of first speech.");
+            return PHS_EINVAL;
+        }
+    if (n) {
+        char *end;
+        long v = strtol(n, &end, 10);
+        if (end == n || *end || v < 1 || v > DIARIZE_MAX_GIVEN) {
+            http_reply_error(req, 400, "invalid_request_error", "speakers", "invalid_value",
+                             "speakers must be a whole number from 1 to %d.", DIARIZE_MAX_GIVEN);
+            return PHS_EINVAL;
+        }
+        if (given && !*on) {
+            http_reply_error(req, 400, "invalid_request_error", "speakers", "invalid_combination",
+                             "speakers needs diarize=true.");
+            return PHS_EINVAL;
+        }
+        *speakers = (int)v;
+        *on = true;
+    }
+    return 0;
 }
 
 /* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs

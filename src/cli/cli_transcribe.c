@@ -12,6 +12,7 @@
 #include "speech/audio.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "speech/diarize.h"
 #include "speech/g2p.h"
 #include "speech/pipeline.h"
 #include "speech/profile.h"
@@ -38,7 +39,8 @@ static void usage(FILE *out)
             "Several files are decoded in turn by one decoder, each printed in order. The\n"
             "audio is parsed and decoded in a confined worker process, as in the server.\n"
             "\n"
-            "  --format F          json (default), text, srt, vtt, verbose_json\n"
+            "  --format F          json (default), text, srt, vtt, verbose_json,\n"
+            "                      diarized_json (implies --diarize)\n"
             "  --output F          write the result to F instead of stdout (one FILE only)\n"
             "  --max-seconds N     refuse recordings longer than N seconds (default 14400)\n"
             "  --max-bytes N       refuse inputs larger than N bytes (default 1073741824)\n"
@@ -64,6 +66,10 @@ static void usage(FILE *out)
             "                      number of cores; 1 decodes it in one piece)\n"
             "  --split-seconds N   recordings at least N seconds long count as long\n"
             "                      (default 120)\n"
+            "  --diarize           label who spoke: each channel of a multi-channel file\n"
+            "                      is a speaker (channel 1 is A); a mono one is diarised\n"
+            "  --speakers N        how many speakers a mono recording has (1-16; implies\n"
+            "                      --diarize; default: estimated, 1-4)\n"
             "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
@@ -109,6 +115,8 @@ struct args {
     bool no_sandbox;        /* --no-sandbox */
     int threads;            /* --threads: worker processes one long recording uses */
     unsigned split_seconds; /* --split-seconds (0: SPLIT_MIN_SECONDS) */
+    bool diarize;           /* --diarize */
+    int speakers;           /* --speakers (0: estimated) */
 };
 
 /* One input: a file, or stdin read into memory. */
@@ -122,6 +130,8 @@ struct input {
     const audio_limits *lim;
     int threads; /* workers of the pool: a long recording's parts go to all */
     double split_seconds;
+    bool diarize; /* speaker labels (one piece: the speakers span the recording) */
+    int speakers;
 };
 
 /* Points in->src at the start of the input (again). */
@@ -165,7 +175,7 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    if (rq->write || in->threads <= 1) { /* one piece, as the whole recording */
+    if (rq->write || in->threads <= 1 || rq->diarize) { /* one piece, as the whole recording */
         rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
     } else {
         struct parallel_config pc = {
@@ -186,9 +196,12 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
 static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     struct input *in = ctx;
-    struct pool_request rq = {0};
+    struct pool_request rq = {.diarize = in->diarize, .speakers = in->speakers};
     if (in->pool)
         return input_in_worker(in, &rq, info, out, msg, msg_len);
+    if (in->diarize)
+        return pipeline_transcribe_speakers(in->dec, &in->src, in->lim, in->speakers, info, out,
+                                            msg, msg_len);
     return pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
 }
 
@@ -271,7 +284,13 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
     const redact_opts *ro = &a->ro;
     transcript_format fmt = a->fmt;
     struct input in = {
-        .dec = d, .pool = p, .lim = lim, .threads = a->threads, .split_seconds = a->split_seconds};
+        .dec = d,
+        .pool = p,
+        .lim = lim,
+        .threads = a->threads,
+        .split_seconds = a->split_seconds,
+        .diarize = a->diarize,
+        .speakers = a->speakers};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -280,6 +299,7 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
     if (code != 0)
         goto out;
     transcript_opts_default(&rq.render);
+    rq.render.speakers = a->diarize;
     if (ro->on)
         rq.redact = ro->cfg;
     if ((rc = transcribe_run(&rq, &r)) < 0) {
@@ -462,7 +482,7 @@ static int parse_option(struct args *a, int c, const char *arg)
         if (transcript_format_parse(arg, &a->fmt) < 0) {
             fprintf(stderr,
                     "phiscribe transcribe: unknown format '%s' "
-                    "(json, text, srt, vtt, verbose_json)\n",
+                    "(json, text, srt, vtt, verbose_json, diarized_json)\n",
                     arg);
             return CLI_USAGE;
         }
@@ -524,6 +544,19 @@ static int parse_option(struct args *a, int c, const char *arg)
         if (rc == 0)
             a->split_seconds = (unsigned)v;
         return rc;
+    case 'D':
+        a->diarize = true;
+        return 0;
+    case 'K':
+        if ((rc = parse_positive("speakers", arg, &v)) == 0 && v > DIARIZE_MAX_GIVEN) {
+            fprintf(stderr, "phiscribe transcribe: --speakers is at most %d\n", DIARIZE_MAX_GIVEN);
+            rc = CLI_USAGE;
+        }
+        if (rc == 0) {
+            a->speakers = (int)v;
+            a->diarize = true;
+        }
+        return rc;
     case 'h':
         usage(stdout);
         return -1;
@@ -554,6 +587,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"no-sandbox", no_argument, NULL, 'N'},
         {"threads", required_argument, NULL, 'j'},
         {"split-seconds", required_argument, NULL, 'w'},
+        {"diarize", no_argument, NULL, 'D'},
+        {"speakers", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -571,6 +606,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             return rc;
     }
     a->cfg.params = a->n_params ? a->params : NULL;
+    if (a->fmt == TRANSCRIPT_DIARIZED_JSON)
+        a->diarize = true;
     int nfiles = argc - optind;
     const char *why = nfiles < 1                      ? "no input file given"
                       : a->output && nfiles > 1       ? "--output takes a single input file"

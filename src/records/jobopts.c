@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/jsonout.h"
+#include "speech/diarize.h"
 
 void jobopts_init(struct jobopts *o)
 {
@@ -58,6 +59,22 @@ static bool member_asked(json_t *v, bool *ok)
     return v && !json_is_false(v) && !json_is_null(v);
 }
 
+/* diarize and speakers (a count needs diarize): part of the decode, so a
+ * bad one is a bad model choice. */
+static void parse_speakers(json_t *root, struct jobopts *o)
+{
+    bool ok = true;
+    json_t *n = json_object_get(root, "speakers");
+    o->diarize = member_asked(json_object_get(root, "diarize"), &ok);
+    if (n && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+              json_integer_value(n) > DIARIZE_MAX_GIVEN || !o->diarize))
+        ok = false;
+    else if (n)
+        o->speakers = (int)json_integer_value(n);
+    if (!ok)
+        o->invalid |= JOBOPTS_BAD_MODEL;
+}
+
 /* redact, keep_unredacted and redact_audio. The extras need labels. */
 static void parse_redaction(json_t *root, struct jobopts *o)
 {
@@ -102,6 +119,7 @@ int jobopts_parse(const char *text, struct jobopts *o)
         goto out;
     }
     parse_model(root, o);
+    parse_speakers(root, o);
     parse_redaction(root, o);
 out:
     json_decref(root);
@@ -134,6 +152,10 @@ static json_t *options_json(const struct jobopts *o)
         rc |= json_object_set_new(j, "vocabulary",
                                   json_pack("{s:s, s:I}", "object", o->vocab_object, "words",
                                             (json_int_t)(o->vocab_words < 0 ? 0 : o->vocab_words)));
+    if (o->diarize)
+        rc |= json_object_set_new(j, "diarize", json_true());
+    if (o->diarize && o->speakers > 0)
+        rc |= json_object_set_new(j, "speakers", json_integer(o->speakers));
     if (o->redact_labels)
         rc |= json_object_set_new(j, "redact", labels_json(o->redact_labels));
     if (o->keep_unredacted)

@@ -8,7 +8,7 @@
  *   {"version":1, "language":"en", "profile":NAME, "search":"fast",
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
- *    "redact_audio":"tone"|"silence"}
+ *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N}
  *
  * every member but language optional. Rows written before the format had a
  * version have no "version" member: they are version 1. "" (no options at
@@ -46,6 +46,8 @@ struct jobopts {
     bool redact_audio;                        /* also keep the audio with the spans masked */
     redact_audio_mode audio_mode;
     search_mode search; /* the decoder's search (search.h) */
+    bool diarize;       /* speaker labels (speech/diarize.h) */
+    int speakers;       /* their count when known (1..DIARIZE_MAX_GIVEN), else 0 */
     unsigned invalid;   /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */
 };
 

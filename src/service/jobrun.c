@@ -242,8 +242,10 @@ static int run_transcribe(struct run *r)
     crypto_sha256(r->audio.p, r->audio.len, sha);
     crypto_hex(sha, sizeof(sha), r->sha_hex);
     jobs_progress_begin(r->w, r->job->id);
+    jobs_set_speakers(r->w, r->opts.diarize, r->opts.speakers);
     rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
                      r->msg, sizeof(r->msg));
+    jobs_set_speakers(r->w, false, 0);
     return rc;
 }
 
@@ -281,6 +283,7 @@ static int run_redact(struct run *r)
         transcript_opts o;
         transcript_opts_default(&o);
         o.words_top_level = true;
+        o.speakers = r->opts.diarize;
         if ((rc = seal_text(r, &o, "unredacted", &r->unred)) < 0) {
             snprintf(r->msg, sizeof(r->msg), "the unredacted copy could not be stored: %s",
                      err_str(rc));
@@ -308,6 +311,7 @@ static int run_seal(struct run *r)
     transcript_opts o;
     transcript_opts_default(&o);
     o.words_top_level = true;
+    o.speakers = r->opts.diarize;
     o.redacted = r->opts.redact_labels != 0;
     o.redactions = r->spans;
     o.n_redactions = r->n_spans;

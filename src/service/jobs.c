@@ -45,6 +45,8 @@ struct worker {
     asr_decoder *dec;
     bool started;
     const struct jobs_events *events; /* of the synchronous request being decoded */
+    bool diarize; /* of the request being decoded: speaker labels (jobs_options) */
+    int speakers;
     bool synchronous; /* serving a synchronous request: a tenant at its worker cap is refused */
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
@@ -402,6 +404,12 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
     return rc;
 }
 
+void jobs_set_speakers(struct worker *w, bool diarize, int speakers)
+{
+    w->diarize = diarize;
+    w->speakers = diarize ? speakers : 0;
+}
+
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
                 size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
@@ -409,14 +417,16 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     double t0 = now_s();
     int rc;
     const struct jobs_events *ev = w->events;
-    if (w->pool->cfg.pool && !c && !ev) {
+    if (w->pool->cfg.pool && !c && !ev && !w->diarize) {
         rc = run_parallel(w, tenant, audio, len, info, out, msg, msg_len);
     } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
                                   .len = len,
                                   .lim = &w->pool->cfg.limits,
                                   .utterance = ev ? ev->utterance : NULL,
-                                  .ev_ctx = ev ? ev->ctx : NULL};
+                                  .ev_ctx = ev ? ev->ctx : NULL,
+                                  .diarize = w->diarize,
+                                  .speakers = w->speakers};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -426,7 +436,10 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
-        rc = pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
+        rc = w->diarize ? pipeline_transcribe_speakers(dec, &src, &w->pool->cfg.limits,
+                                                       w->speakers, info, out, msg, msg_len)
+                        : pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg,
+                                              msg_len);
         if (heard.utterance)
             asr_decoder_set_listener(dec, NULL);
     }
@@ -799,10 +812,12 @@ static void *worker_main(void *arg)
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
             w->events = r->opts ? r->opts->events : NULL;
+            jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
             w->synchronous = true;
             r->rc = transcribe_request(w, r);
             w->synchronous = false;
             w->events = NULL;
+            jobs_set_speakers(w, false, 0);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;

@@ -129,6 +129,10 @@ struct jobs_options {
     const struct audit_event *who;
     const struct jobs_events *events; /* NULL: none */
     bool model_failed; /* out: the request failed building its own model */
+    /* Speaker labels (pipeline_transcribe_speakers): decoded in one piece
+     * on one worker; speakers the count when known, else 0. */
+    bool diarize;
+    int speakers;
 };
 
 /* True when o asks for nothing but the default decoder. */

@@ -42,6 +42,9 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 
+/* The speaker labels w's next decodes give (jobs_options.diarize). */
+void jobs_set_speakers(struct worker *w, bool diarize, int speakers);
+
 /* Transcribes audio held in memory for tenant (negative: none) in a
  * worker process (a leased one, or model's own; without a worker pool on
  * w's or model's decoder), counted in the pool's statistics. Errors as

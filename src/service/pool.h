@@ -100,6 +100,10 @@ struct pool_request {
      * cancels (the worker is then replaced). */
     int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
     void *ev_ctx;
+    /* A transcription with speaker labels (pipeline_transcribe_speakers):
+     * speakers the count when known, 0 estimated. */
+    bool diarize;
+    int speakers;
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out

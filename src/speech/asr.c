@@ -226,7 +226,7 @@ static int on_word(void *ctx, const asr_engine_word *w)
         conf = 0.0f;
     if (conf > 1.0f)
         conf = 1.0f;
-    a->words[a->n] = (asr_word){text, wc->offset + w->start, wc->offset + w->end, conf};
+    a->words[a->n] = (asr_word){text, wc->offset + w->start, wc->offset + w->end, conf, 0};
     a->utt[a->n] = wc->d->utt_index;
     a->n++;
     return 0;

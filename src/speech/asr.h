@@ -52,6 +52,7 @@ typedef struct asr_word {
     char *text;        /* lower case, no engine markup */
     double start, end; /* seconds from the start of the recording */
     float confidence;  /* posterior probability, 0..1 */
+    int speaker;       /* 0: not diarised; 1 = "A", 2 = "B"... (speech/diarize.h) */
 } asr_word;
 
 typedef struct asr_segment {
@@ -59,6 +60,7 @@ typedef struct asr_segment {
     double start, end; /* seconds */
     size_t first_word; /* index into asr_result.words */
     size_t n_words;
+    int speaker; /* as asr_word's; a diarised segment is one speaker's */
 } asr_segment;
 
 typedef struct asr_result {

@@ -20,6 +20,7 @@ struct audio_reader {
     audio_source src;
     soxr_t soxr;           /* NULL when the input is already 16 kHz */
     int channels;
+    int channel;           /* the one read, or -1: the mean of all */
     int rate;
     double max_seconds;
     int64_t frames_in;     /* input frames decoded so far */
@@ -302,6 +303,7 @@ static int prepare_output(audio_reader *r, const SF_INFO *sfi, const audio_limit
 {
     int rc = PHS_ENOMEM;
     r->channels = sfi->channels;
+    r->channel = -1;
     r->rate = sfi->samplerate;
     r->max_seconds = lim->max_seconds;
     r->inbuf = malloc(sizeof(float) * AUDIO_BLOCK_FRAMES * (size_t)r->channels);
@@ -451,8 +453,10 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
         return PHS_ETOOBIG;
     }
 
-    /* Downmix: the mean of all channels. */
-    for (sf_count_t i = 0; i < n; i++) {
+    /* One channel, or the downmix: the mean of all channels. */
+    for (sf_count_t i = 0; r->channel >= 0 && i < n; i++)
+        r->mono[i] = r->inbuf[i * r->channels + r->channel];
+    for (sf_count_t i = 0; r->channel < 0 && i < n; i++) {
         const float *f = r->inbuf + i * r->channels;
         float acc = 0;
         for (int c = 0; c < r->channels; c++)
@@ -497,6 +501,14 @@ int audio_read(audio_reader *r, int16_t *out, size_t max, size_t *got, char *msg
         *got += n;
     }
     r->samples_out += *got;
+    return 0;
+}
+
+int audio_select_channel(audio_reader *r, int channel)
+{
+    if (channel < -1 || channel >= r->channels)
+        return PHS_EINVAL;
+    r->channel = channel;
     return 0;
 }
 

@@ -71,6 +71,10 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
  * PHS_ETRUNCATED / PHS_EIO if the stream breaks; msg says why. */
 int audio_read(audio_reader *r, int16_t *out, size_t max, size_t *got, char *msg, size_t msg_len);
 
+/* Reads channel (0-based) alone from now on instead of the mean of all
+ * channels (-1, the default). PHS_EINVAL for a channel the input lacks. */
+int audio_select_channel(audio_reader *r, int channel);
+
 /* Seconds of output produced so far. */
 double audio_seconds_read(const audio_reader *r);
 

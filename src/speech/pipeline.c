@@ -2,26 +2,28 @@
 #include "speech/pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/err.h"
+#include "speech/diarize.h"
 
 #define BLOCK_SAMPLES 16000 /* one second at 16 kHz */
 
-int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_limits *lim,
-                        audio_info *info, asr_result **out, char *msg, size_t msg_len)
+/* Decodes what r reads with d (restarted), each block also to dz when set. */
+static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out, char *msg,
+                  size_t msg_len)
 {
     int16_t pcm[BLOCK_SAMPLES];
-    int rc;
-    *out = NULL;
-    audio_reader *r = audio_open(src, lim, info, &rc, msg, msg_len);
-    if (!r)
-        return rc;
-    rc = asr_decoder_start(d);
+    int rc = asr_decoder_start(d);
     while (rc == 0) {
         size_t got = 0;
         rc = audio_read(r, pcm, BLOCK_SAMPLES, &got, msg, msg_len);
         if (rc < 0 || got == 0)
             break;
+        if (dz && (rc = diarize_feed(dz, pcm, got)) < 0) {
+            snprintf(msg, msg_len, "speaker diarization failed: %s", err_str(rc));
+            break;
+        }
         rc = asr_decoder_feed(d, pcm, got);
         if (rc < 0)
             snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
@@ -35,6 +37,99 @@ int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_lim
         asr_decoder_finish(d, &discard); /* resets the decoder for the next recording */
         asr_result_free(discard);
     }
+    return rc;
+}
+
+int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_limits *lim,
+                        audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    int rc;
+    *out = NULL;
+    audio_reader *r = audio_open(src, lim, info, &rc, msg, msg_len);
+    if (!r)
+        return rc;
+    rc = decode(d, r, NULL, out, msg, msg_len);
+    audio_close(r);
+    return rc;
+}
+
+/* Each channel decoded on its own, speaker = channel, merged by time. */
+static int by_channel(asr_decoder *d, const audio_source *src, const audio_limits *lim,
+                      audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
+    asr_result *res[DIARIZE_MAX_CHANNELS] = {NULL};
+    int n = info->channels, rc = 0;
+    if (n > DIARIZE_MAX_CHANNELS) {
+        snprintf(msg, msg_len, "speakers by channel: %d channels is more than %d", n,
+                 DIARIZE_MAX_CHANNELS);
+        return PHS_EUNSUPPORTED;
+    }
+    for (int c = 0; rc == 0 && c < n; c++) {
+        audio_info again;
+        if (src->seek(src->ctx, 0, SEEK_SET) < 0) {
+            snprintf(msg, msg_len, "the audio could not be read again");
+            rc = PHS_EIO;
+            break;
+        }
+        audio_reader *r = audio_open(src, lim, &again, &rc, msg, msg_len);
+        diarize *vad = r ? diarize_new(1) : NULL; /* for the channel's speech only */
+        if (r && !vad) {
+            snprintf(msg, msg_len, "out of memory");
+            rc = PHS_ENOMEM;
+        }
+        if (vad && (rc = audio_select_channel(r, c)) == 0)
+            rc = decode(d, r, vad, &res[c], msg, msg_len);
+        if (rc == 0 && (rc = diarize_drop_silent(res[c], vad)) < 0)
+            snprintf(msg, msg_len, "out of memory");
+        diarize_free(vad);
+        audio_close(r);
+    }
+    if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))
+        rc = PHS_ENOMEM;
+    for (int c = 0; c < n; c++)
+        asr_result_free(res[c]);
+    return rc;
+}
+
+/* One channel (or a downmix): decoded while the diarizer takes the same
+ * audio, then labelled. */
+static int by_voice(asr_decoder *d, audio_reader *r, int speakers, asr_result **out, char *msg,
+                    size_t msg_len)
+{
+    diarize_turn *turns = NULL;
+    size_t n_turns = 0;
+    diarize *dz = diarize_new(speakers);
+    if (!dz) {
+        snprintf(msg, msg_len, "out of memory");
+        return PHS_ENOMEM;
+    }
+    int rc = decode(d, r, dz, out, msg, msg_len);
+    if (rc == 0 && (rc = diarize_run(dz, &turns, &n_turns)) == 0)
+        rc = diarize_label(*out, turns, n_turns);
+    if (rc < 0 && *out) {
+        snprintf(msg, msg_len, "speaker diarization failed: %s", err_str(rc));
+        asr_result_free(*out);
+        *out = NULL;
+    }
+    free(turns);
+    diarize_free(dz);
+    return rc;
+}
+
+int pipeline_transcribe_speakers(asr_decoder *d, const audio_source *src,
+                                 const audio_limits *lim, int speakers, audio_info *info,
+                                 asr_result **out, char *msg, size_t msg_len)
+{
+    int rc;
+    *out = NULL;
+    audio_reader *r = audio_open(src, lim, info, &rc, msg, msg_len);
+    if (!r)
+        return rc;
+    if (info->channels >= 2) {
+        audio_close(r);
+        return by_channel(d, src, lim, info, out, msg, msg_len);
+    }
+    rc = by_voice(d, r, speakers, out, msg, msg_len);
     audio_close(r);
     return rc;
 }

@@ -13,4 +13,15 @@
 int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_limits *lim,
                         audio_info *info, asr_result **out, char *msg, size_t msg_len);
 
+/* pipeline_transcribe with a speaker on every word and segment
+ * (speech/diarize.h): a recording of 2..DIARIZE_MAX_CHANNELS channels is
+ * decoded channel by channel (each its own pass of d), speaker = channel
+ * (channel 1 is "A"), merged by time with overlapping speech kept in both;
+ * a mono one is diarised while it is decoded, speakers (1..
+ * DIARIZE_MAX_GIVEN) when known, else 0: estimated (1..
+ * DIARIZE_MAX_SPEAKERS). More channels: PHS_EUNSUPPORTED. src must seek. */
+int pipeline_transcribe_speakers(asr_decoder *d, const audio_source *src,
+                                 const audio_limits *lim, int speakers, audio_info *info,
+                                 asr_result **out, char *msg, size_t msg_len);
+
 #endif

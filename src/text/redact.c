@@ -446,6 +446,7 @@ static int rewrite_words(rewrite *rw, const asr_result *res)
         w->start = res->words[i].start;
         w->end = res->words[j - 1].end;
         w->confidence = (float)(conf / (double)(j - i));
+        w->speaker = res->words[i].speaker;
         rw->sp[rw->nsp++] = (redact_span){.label = l, .start = w->start, .end = w->end,
                                           .word = rw->nn};
         new_seg[rw->nn++] = rw->seg_of[i];

@@ -23,6 +23,9 @@ void transcript_opts_default(transcript_opts *o)
     o->redacted = false;
     o->redactions = NULL;
     o->n_redactions = 0;
+    o->speakers = false;
+    o->speaker_names = NULL;
+    o->n_speaker_names = 0;
 }
 
 static const struct {
@@ -35,6 +38,7 @@ static const struct {
     {"srt", TRANSCRIPT_SRT, "application/x-subrip; charset=utf-8"},
     {"vtt", TRANSCRIPT_VTT, "text/vtt; charset=utf-8"},
     {"verbose_json", TRANSCRIPT_VERBOSE_JSON, "application/json"},
+    {"diarized_json", TRANSCRIPT_DIARIZED_JSON, "application/json"},
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -73,17 +77,30 @@ void transcript_timestamp(double seconds, char sep, char *out, size_t len)
     snprintf(out, len, "%02lld:%02lld:%02lld%c%03lld", h, m, s, sep, ms % 1000);
 }
 
-static json_t *word_json(const asr_word *w)
+/* "speaker" on j when the rendering has speakers. */
+static json_t *with_speaker(json_t *j, int speaker, const transcript_opts *o)
 {
-    return json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start", jsonout_seconds(w->start),
-                     "end", jsonout_seconds(w->end), "confidence", jsonout_score(w->confidence));
+    if (j && o->speakers &&
+        json_object_set_new(j, "speaker", json_string(transcript_speaker_label(o, speaker))) < 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
-static json_t *words_json(const asr_word *w, size_t n)
+static json_t *word_json(const asr_word *w, const transcript_opts *o)
+{
+    return with_speaker(json_pack("{s:s, s:o, s:o, s:o}", "word", w->text, "start",
+                                  jsonout_seconds(w->start), "end", jsonout_seconds(w->end),
+                                  "confidence", jsonout_score(w->confidence)),
+                        w->speaker, o);
+}
+
+static json_t *words_json(const asr_word *w, size_t n, const transcript_opts *o)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, word_json(&w[i])) < 0) {
+        if (json_array_append_new(arr, word_json(&w[i], o)) < 0) {
             json_decref(arr);
             return NULL;
         }
@@ -129,7 +146,7 @@ static double compression_ratio(const char *text)
 
 /* One verbose_json segment in OpenAI's shape (docs/API.md says what each
  * field means here), plus its confidence and words. */
-static json_t *segment_json(const asr_result *res, size_t i)
+static json_t *segment_json(const asr_result *res, size_t i, const transcript_opts *o)
 {
     const asr_segment *s = &res->segments[i];
     double conf = 0, logprob = 0;
@@ -148,11 +165,11 @@ static json_t *segment_json(const asr_result *res, size_t i)
                             jsonout_score(compression_ratio(s->text)), "no_speech_prob", 0.0);
     if (seg && (json_object_set_new(seg, "confidence", jsonout_score(conf)) < 0 ||
                 json_object_set_new(seg, "words",
-                                    words_json(res->words + s->first_word, s->n_words)) < 0)) {
+                                    words_json(res->words + s->first_word, s->n_words, o)) < 0)) {
         json_decref(seg);
         return NULL;
     }
-    return seg;
+    return with_speaker(seg, s->speaker, o);
 }
 
 static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
@@ -167,11 +184,11 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         if (!segs || json_object_set_new(root, "segments", segs) < 0)
             goto fail;
         for (size_t i = 0; i < res->n_segments; i++)
-            if (json_array_append_new(segs, segment_json(res, i)) < 0)
+            if (json_array_append_new(segs, segment_json(res, i, o)) < 0)
                 goto fail;
     }
     if (o->words_top_level) {
-        json_t *words = words_json(res->words, res->n_words);
+        json_t *words = words_json(res->words, res->n_words, o);
         if (!words || json_object_set_new(root, "words", words) < 0)
             goto fail;
     }
@@ -185,7 +202,7 @@ fail:
 
 /* SRT or WebVTT: a numbered (SRT) cue per segment. The text grows in an
  * sbuf, so no copy of it is left behind in freed memory. */
-static char *subtitles(const asr_result *res, bool vtt)
+static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o)
 {
     sbuf b;
     char a[32], z[32];
@@ -200,7 +217,15 @@ static char *subtitles(const asr_result *res, bool vtt)
         if (!vtt)
             rc = sbuf_printf(&b, "%zu\n", i + 1);
         if (rc == 0)
-            rc = sbuf_printf(&b, "%s --> %s\n%s\n\n", a, z, s->text);
+            rc = sbuf_printf(&b, "%s --> %s\n%s%s%s%s\n\n", a, z,
+                             !o->speakers ? ""
+                             : vtt        ? "<v "
+                                          : "",
+                             o->speakers ? transcript_speaker_label(o, s->speaker) : "",
+                             !o->speakers ? ""
+                             : vtt        ? ">"
+                                          : ": ",
+                             s->text);
     }
     char *out = rc == 0 ? (char *)sbuf_detach(&b, NULL) : NULL;
     sbuf_free(&b);
@@ -215,9 +240,11 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
         o = &defaults;
     }
     if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT)
-        return subtitles(res, f == TRANSCRIPT_VTT);
+        return subtitles(res, f == TRANSCRIPT_VTT, o);
 
-    char *text = asr_result_text(res), *out = NULL;
+    char *text = o->speakers || f == TRANSCRIPT_DIARIZED_JSON ? transcript_turns_text(res, o)
+                                                              : asr_result_text(res);
+    char *out = NULL;
     if (!text)
         return NULL;
     if (f == TRANSCRIPT_TEXT) {
@@ -229,8 +256,9 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
             out[n + 1] = '\0';
         }
     } else {
-        json_t *j = f == TRANSCRIPT_JSON ? json_pack("{s:s}", "text", text)
-                                         : verbose_json(res, text, o);
+        json_t *j = f == TRANSCRIPT_JSON           ? json_pack("{s:s}", "text", text)
+                    : f == TRANSCRIPT_DIARIZED_JSON ? transcript_diarized_json(res, o)
+                                                    : verbose_json(res, text, o);
         if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
             json_decref(j);
             j = NULL;
@@ -260,6 +288,13 @@ static char *dup_string(json_t *j)
     return s ? strdup(s) : NULL;
 }
 
+/* A stored rendering's speaker letter back to its number (0: none). */
+static int transcript_speaker_parse(json_t *j)
+{
+    const char *s = json_string_value(j);
+    return s && s[0] >= 'A' && s[0] <= 'Z' && !s[1] ? s[0] - 'A' + 1 : 0;
+}
+
 asr_result *transcript_parse_verbose(const char *json, size_t len)
 {
     json_error_t e;
@@ -281,6 +316,7 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
         o->start = json_number_value(json_object_get(w, "start"));
         o->end = json_number_value(json_object_get(w, "end"));
         o->confidence = (float)json_number_value(json_object_get(w, "confidence"));
+        o->speaker = transcript_speaker_parse(json_object_get(w, "speaker"));
     }
     if (ns && !(r->segments = calloc(ns, sizeof(asr_segment))))
         goto fail;
@@ -295,6 +331,7 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
         o->end = json_number_value(json_object_get(s, "end"));
         o->first_word = next;
         o->n_words = json_array_size(json_object_get(s, "words"));
+        o->speaker = transcript_speaker_parse(json_object_get(s, "speaker"));
         next += o->n_words;
         if (next > r->n_words)
             goto fail;

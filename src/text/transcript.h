@@ -9,6 +9,8 @@
 #include "speech/asr.h"
 
 struct redact_span;
+struct json_t;
+typedef struct json_t json_t;
 
 typedef enum transcript_format {
     TRANSCRIPT_JSON,
@@ -16,6 +18,7 @@ typedef enum transcript_format {
     TRANSCRIPT_SRT,
     TRANSCRIPT_VTT,
     TRANSCRIPT_VERBOSE_JSON,
+    TRANSCRIPT_DIARIZED_JSON, /* OpenAI's CreateTranscriptionResponseDiarizedJson */
 } transcript_format;
 
 typedef struct transcript_opts {
@@ -29,11 +32,19 @@ typedef struct transcript_opts {
     bool redacted;
     const struct redact_span *redactions;
     size_t n_redactions;
+    /* Speakers (speech/diarize.h): words and segments carry "speaker";
+     * text and json are one line per turn ("A: ..."); srt cues start
+     * "A: ", vtt cues "<v A>". names[i], when set, is speaker i + 1's
+     * label in place of its letter (known_speaker_names[]). */
+    bool speakers;
+    const char *const *speaker_names;
+    size_t n_speaker_names;
 } transcript_opts;
 
 void transcript_opts_default(transcript_opts *o);
 
-/* Parses "json", "text", "srt", "vtt", "verbose_json"; PHS_EINVAL otherwise. */
+/* Parses "json", "text", "srt", "vtt", "verbose_json", "diarized_json";
+ * PHS_EINVAL otherwise. */
 int transcript_format_parse(const char *s, transcript_format *out);
 const char *transcript_format_name(transcript_format f);
 /* MIME type of a rendering, e.g. "application/json", "text/vtt; charset=utf-8". */
@@ -48,6 +59,21 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
  * words_top_level). NULL when the JSON is malformed or inconsistent, or out
  * of memory. Caller frees with asr_result_free. */
 asr_result *transcript_parse_verbose(const char *json, size_t len);
+
+/* ---- speakers (text/transcript_speakers.c) ---- */
+
+/* True when res's segments carry speakers (a diarised result). */
+bool transcript_has_speakers(const asr_result *res);
+/* Speaker s's label: its known name, else "A", "B", ... ("" for 0). */
+const char *transcript_speaker_label(const transcript_opts *o, int s);
+/* One line per speaker turn, "A: words" (no final newline); NULL when out
+ * of memory. Caller frees (wipe_free_str). */
+char *transcript_turns_text(const asr_result *res, const transcript_opts *o);
+/* The diarized_json object: task, duration, text, segments of type
+ * transcript.text.segment with id "seg_N" and speaker, usage. */
+json_t *transcript_diarized_json(const asr_result *res, const transcript_opts *o);
+/* One such segment (also the stream event transcript.text.segment). */
+json_t *transcript_segment_event(const asr_result *res, size_t i, const transcript_opts *o);
 
 /* Writes a subtitle timestamp "HH:MM:SS,mmm" (SRT, sep ',') or
  * "HH:MM:SS.mmm" (VTT, sep '.') into out (at least 16 bytes). Negative

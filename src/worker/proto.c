@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
+#include "speech/diarize.h"
 
 #define PROTO_NULL_LEN 0xffffffffu
 
@@ -252,8 +253,9 @@ int proto_put_words(sbuf *b, const asr_word *w, size_t n)
     int rc = proto_put_u32(b, (uint32_t)n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = proto_put_str(b, w[i].text)) == 0 && (rc = proto_put_f64(b, w[i].start)) == 0 &&
-            (rc = proto_put_f64(b, w[i].end)) == 0)
-            rc = proto_put_f64(b, w[i].confidence);
+            (rc = proto_put_f64(b, w[i].end)) == 0 &&
+            (rc = proto_put_f64(b, w[i].confidence)) == 0)
+            rc = proto_put_u32(b, (uint32_t)w[i].speaker);
     }
     return rc;
 }
@@ -266,8 +268,9 @@ int proto_put_result(sbuf *b, const asr_result *res)
     for (size_t i = 0; rc == 0 && i < res->n_segments; i++) {
         const asr_segment *s = &res->segments[i];
         if ((rc = proto_put_str(b, s->text)) == 0 && (rc = proto_put_f64(b, s->start)) == 0 &&
-            (rc = proto_put_f64(b, s->end)) == 0 && (rc = proto_put_u64(b, s->first_word)) == 0)
-            rc = proto_put_u64(b, s->n_words);
+            (rc = proto_put_f64(b, s->end)) == 0 && (rc = proto_put_u64(b, s->first_word)) == 0 &&
+            (rc = proto_put_u64(b, s->n_words)) == 0)
+            rc = proto_put_u32(b, (uint32_t)s->speaker);
     }
     if (rc == 0)
         rc = proto_put_f64(b, res->duration);
@@ -422,13 +425,25 @@ void proto_words_free(asr_word *w, size_t n)
     free(w);
 }
 
+/* A speaker label, 0..DIARIZE_MAX_GIVEN (channels are at most
+ * DIARIZE_MAX_CHANNELS, no more); anything else makes the cursor bad. */
+static int proto_speaker(proto_cursor *c)
+{
+    uint32_t v = proto_get_u32(c);
+    if (v > DIARIZE_MAX_GIVEN) {
+        c->bad = true;
+        return 0;
+    }
+    return (int)v;
+}
+
 int proto_get_words(proto_cursor *c, asr_word **out, size_t *n_out)
 {
     int err = 0;
     uint32_t n = proto_get_u32(c);
     *out = NULL;
     *n_out = 0;
-    if (c->bad || n > PROTO_MAX_WORDS || n > (c->len - c->pos) / 28)
+    if (c->bad || n > PROTO_MAX_WORDS || n > (c->len - c->pos) / 32)
         return PHS_EINVAL;
     asr_word *w = n ? calloc(n, sizeof(*w)) : NULL;
     if (n && !w)
@@ -438,6 +453,7 @@ int proto_get_words(proto_cursor *c, asr_word **out, size_t *n_out)
         w[i].start = proto_get_f64(c);
         w[i].end = proto_get_f64(c);
         w[i].confidence = (float)proto_get_f64(c);
+        w[i].speaker = proto_speaker(c);
         if (!w[i].text) {
             proto_words_free(w, i);
             return err ? err : PHS_EINVAL;
@@ -461,7 +477,7 @@ int proto_get_result(proto_cursor *c, asr_result **out)
         return PHS_ENOMEM;
     int rc = proto_get_words(c, &res->words, &res->n_words);
     uint32_t ns = rc == 0 ? proto_get_u32(c) : 0;
-    if (rc == 0 && (c->bad || ns > PROTO_MAX_WORDS || ns > (c->len - c->pos) / 36))
+    if (rc == 0 && (c->bad || ns > PROTO_MAX_WORDS || ns > (c->len - c->pos) / 40))
         rc = PHS_EINVAL;
     if (rc == 0 && ns && !(res->segments = calloc(ns, sizeof(*res->segments))))
         rc = PHS_ENOMEM;
@@ -472,6 +488,7 @@ int proto_get_result(proto_cursor *c, asr_result **out)
         s->end = proto_get_f64(c);
         s->first_word = (size_t)proto_get_u64(c);
         s->n_words = (size_t)proto_get_u64(c);
+        s->speaker = proto_speaker(c);
         if (!s->text)
             rc = err ? err : PHS_EINVAL;
         else

@@ -66,7 +66,9 @@ enum proto_kind {
 };
 
 /* Request flags. */
-#define PROTO_FLAG_EVENTS 1u /* send PROTO_EV_UTTERANCE while decoding */
+#define PROTO_FLAG_EVENTS  1u /* send PROTO_EV_UTTERANCE while decoding */
+#define PROTO_FLAG_DIARIZE 2u /* label speakers (pipeline_transcribe_speakers); the
+                               * limits are followed by u32 speakers (0: estimate) */
 
 /* ---- frames on a stream socket (EINTR retried; short I/O completed) ---------- */
 

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "speech/diarize.h"
 #include "speech/pipeline.h"
 #include "text/redact.h"
 #include "text/redact_audio.h"
@@ -167,8 +168,9 @@ static int ev_utterance(void *ctx, const asr_word *words, size_t n_words)
 }
 
 /* Runs what the request asks and sends its result or error. */
-static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, const audio_limits *lim,
-                    redact_span *spans, size_t n_spans, uint32_t mode, const sbuf *audio)
+static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
+                    const audio_limits *lim, redact_span *spans, size_t n_spans, uint32_t mode,
+                    const sbuf *audio)
 {
     char msg[256] = "";
     audio_source src;
@@ -185,7 +187,11 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, const audio_lim
         asr_listener l = {.utterance = ev_utterance, .ctx = w};
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
-        rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
+        if (flags & PROTO_FLAG_DIARIZE)
+            rc = pipeline_transcribe_speakers(w->dec, &src, lim, speakers, &info, &res, msg,
+                                              sizeof(msg));
+        else
+            rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
         asr_decoder_set_listener(w->dec, NULL);
     } else
         rc = redact_audio_wav_stream(&src, lim, spans, n_spans, (redact_audio_mode)mode, data_write,
@@ -226,7 +232,10 @@ static int wk_request(struct wk *w, const sbuf *b)
     uint32_t kind = proto_get_u32(&c);
     uint32_t flags = proto_get_u32(&c);
     proto_get_limits(&c, &lim);
-    int rc = c.bad ? PHS_EINVAL : 0;
+    uint32_t speakers = kind == PROTO_KIND_TRANSCRIBE && (flags & PROTO_FLAG_DIARIZE)
+                            ? proto_get_u32(&c)
+                            : 0;
+    int rc = c.bad || speakers > DIARIZE_MAX_GIVEN ? PHS_EINVAL : 0;
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);
@@ -249,7 +258,7 @@ static int wk_request(struct wk *w, const sbuf *b)
     else if (split.kind)
         rc = split_serve_run(w->fd, w->dec, &lim, &split, &audio);
     else
-        rc = wk_serve(w, kind, flags, &lim, spans, n_spans, mode, &audio);
+        rc = wk_serve(w, kind, flags, (int)speakers, &lim, spans, n_spans, mode, &audio);
 out:
     sbuf_free(&audio);
     split_serve_clear(&split);

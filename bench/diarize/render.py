@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Renders two-speaker conversations for the diarization bench.
+
+Each conversation alternates two flite voices (slt, a female voice, and
+rms, a male one) in turns of 2-15 s built from clinical sentences, with
+pauses of 0.2-1.2 s and short back-channel turns ("yes", "okay"...). It
+writes, per conversation NAME in OUT:
+  NAME.wav         mono 16 kHz (the two voices in one channel)
+  NAME-stereo.wav  the same turns, speaker A on channel 1, B on channel 2
+  NAME.rttm        the reference: one SPEAKER line per turn (speech only:
+                   each clip's leading and trailing silence trimmed)
+  NAME.words       one line per reference word: start end speaker word
+Usage: render.py OUT SEED [SEED...]   (a seed makes one conversation)
+"""
+import array
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import wave
+
+RATE = 16000
+VOICES = ("slt", "rms")
+BACKCHANNELS = ("yes", "okay", "right", "i see", "mm hmm", "sure", "no")
+
+
+def render(voice, text, tmp):
+    path = os.path.join(tmp, "clip.wav")
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", path], check=True)
+    with wave.open(path) as w:
+        assert w.getframerate() == RATE and w.getnchannels() == 1
+        pcm = array.array("h", w.readframes(w.getnframes()))
+    # trim silence (|x| < 300 over 10 ms) at both ends
+    frame = RATE // 100
+    loud = [max(abs(x) for x in pcm[i:i + frame]) >= 300 for i in range(0, len(pcm), frame)]
+    if not any(loud):
+        return array.array("h")
+    a = loud.index(True) * frame
+    b = (len(loud) - loud[::-1].index(True)) * frame
+    return pcm[a:b]
+
+
+def turn_text(rng, sentences, seconds):
+    """Words adding up to about seconds of speech (flite speaks ~2.7 words/s)."""
+    want = max(4, int(seconds * 2.7))
+    words = []
+    while len(words) < want:
+        words += rng.choice(sentences).split()
+    return " ".join(words[:want])
+
+
+def conversation(rng, sentences, tmp, turns):
+    mono = array.array("h")
+    chans = (array.array("h"), array.array("h"))
+    rttm, words = [], []
+    speaker = 0
+    pos = int(rng.uniform(0.3, 1.0) * RATE)
+    for i in range(turns):
+        if i and rng.random() < 0.2:
+            text = rng.choice(BACKCHANNELS)
+        else:
+            text = turn_text(rng, sentences, rng.uniform(2, 15))
+        clip = render(VOICES[speaker], text, tmp)
+        if not clip:
+            continue
+        gap = pos - len(mono)
+        mono.extend([0] * gap)
+        for c in range(2):
+            chans[c].extend([0] * (pos - len(chans[c])))
+        mono.extend(clip)
+        chans[speaker].extend(clip)
+        start, dur = pos / RATE, len(clip) / RATE
+        rttm.append((start, dur, "AB"[speaker]))
+        toks = text.split()
+        for k, t in enumerate(toks):  # words spread evenly over the turn
+            words.append((start + dur * k / len(toks), start + dur * (k + 1) / len(toks),
+                          "AB"[speaker], t))
+        pos = len(mono) + int(rng.uniform(0.2, 1.2) * RATE)
+        speaker = 1 - speaker
+    tail = int(0.5 * RATE)
+    mono.extend([0] * tail)
+    for c in range(2):
+        chans[c].extend([0] * (len(mono) - len(chans[c])))
+    return mono, chans, rttm, words
+
+
+def write_wav(path, channels):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        if len(channels) == 1:
+            w.writeframes(channels[0].tobytes())
+        else:
+            inter = array.array("h", [0] * (len(channels[0]) * len(channels)))
+            for c, ch in enumerate(channels):
+                inter[c::len(channels)] = ch
+            w.writeframes(inter.tobytes())
+
+
+def main():
+    out, seeds = sys.argv[1], [int(s) for s in sys.argv[2:]]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "../../tests/data/dictation/sentences.txt")) as f:
+        sentences = [l.strip() for l in f if l.strip()]
+    os.makedirs(out, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            rng = random.Random(seed)
+            name = "conv%03d" % seed
+            mono, chans, rttm, words = conversation(rng, sentences, tmp, rng.randint(10, 16))
+            write_wav(os.path.join(out, name + ".wav"), [mono])
+            write_wav(os.path.join(out, name + "-stereo.wav"), list(chans))
+            with open(os.path.join(out, name + ".rttm"), "w") as f:
+                for start, dur, spk in rttm:
+                    f.write("SPEAKER %s 1 %.3f %.3f <NA> <NA> %s <NA> <NA>\n" % (name, start, dur, spk))
+            with open(os.path.join(out, name + ".words"), "w") as f:
+                for a, b, spk, t in words:
+                    f.write("%.3f %.3f %s %s\n" % (a, b, spk, t))
+            print(name, "%.1f s" % (len(mono) / RATE), len(rttm), "turns")
+
+
+if __name__ == "__main__":
+    main()

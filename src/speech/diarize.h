@@ -1,0 +1,78 @@
+/* diarize: who spoke when in a mono 16 kHz recording, and speaker labels on
+ * a recognition result.
+ *
+ * The recording is fed as it is decoded (diarize_feed: 10 ms frames of
+ * cepstral features and a voice-activity flag, ~50 bytes per frame, so an
+ * hour holds ~18 MB). diarize_run then finds speaker changes inside the
+ * speech with a BIC test on a sliding window, clusters the pieces
+ * bottom-up (full-covariance Gaussians, the pair whose merge costs least
+ * in BIC first) until the count given is reached or, with no count, until
+ * every merge would cost more than it saves (then 1..DIARIZE_MAX_SPEAKERS),
+ * and re-labels the speech frame by frame with a Viterbi pass over the
+ * speakers' models (a change costs DIARIZE_SWITCH_COST). Speakers are
+ * numbered 1.. in order of first speech. Runs in the worker process;
+ * nothing here keeps content after diarize_free.
+ */
+#ifndef PHS_DIARIZE_H
+#define PHS_DIARIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "speech/asr.h"
+
+#define DIARIZE_MAX_SPEAKERS 4       /* estimated counts are 1..this */
+#define DIARIZE_MAX_GIVEN    16      /* largest speakers=N accepted */
+#define DIARIZE_MAX_CHANNELS 16      /* channels labelled one speaker each */
+#define DIARIZE_MAX_SECONDS  14400.0 /* audio diarised at most (features kept) */
+
+/* A stretch of one speaker's speech, seconds from the recording's start. */
+typedef struct diarize_turn {
+    double start, end;
+    int speaker; /* 1 = "A" */
+} diarize_turn;
+
+typedef struct diarize diarize;
+
+/* speakers: the count when known (1..DIARIZE_MAX_GIVEN), 0 to estimate.
+ * NULL when out of memory or speakers is out of range. */
+diarize *diarize_new(int speakers);
+void diarize_free(diarize *d); /* NULL-safe; wipes the features */
+
+/* Feeds n samples of mono 16 kHz PCM. 0, PHS_ENOMEM, or PHS_ETOOBIG past
+ * DIARIZE_MAX_SECONDS. O(n). */
+int diarize_feed(diarize *d, const int16_t *pcm, size_t n);
+
+/* Who spoke when in what was fed: turns in time order (caller frees),
+ * none for a recording without speech. 0 or PHS_ENOMEM. Cost: about
+ * O(frames * window) for the change search plus O(pieces^2) merges. */
+int diarize_run(diarize *d, diarize_turn **turns, size_t *n_turns);
+
+/* Share (0..1) of [start, end) seconds the VAD found speech in, of what
+ * was fed (0 for an empty span). */
+double diarize_speech_share(const diarize *d, double start, double end);
+
+/* Drops the words of res in which d (fed the same audio) heard almost no
+ * speech (under DIARIZE_MIN_SPEECH): a channel's recogniser makes words of
+ * its silence while the other channel speaks. Segments left without words
+ * go; the rest get their text again. 0 or PHS_ENOMEM (res unchanged). */
+int diarize_drop_silent(asr_result *res, const diarize *d);
+
+#define DIARIZE_MIN_SPEECH 0.2
+
+/* A label's name: 1 -> "A", 2 -> "B", ... 26 -> "Z"; "" out of range. */
+const char *diarize_speaker_name(int speaker);
+
+/* Labels res's words with the turn each overlaps most (the nearest turn
+ * when it overlaps none) and splits its segments where the speaker
+ * changes, each segment then one speaker's. 0 or PHS_ENOMEM (res is then
+ * unchanged). */
+int diarize_label(asr_result *res, const diarize_turn *turns, size_t n_turns);
+
+/* Merges per-channel results (results[c] of channel c, each labelled here
+ * speaker c + 1) into one by time: words and segments of all channels,
+ * overlaps kept in both. Takes the results (freed, set NULL) and returns
+ * the merged one, NULL when out of memory. */
+asr_result *diarize_merge_channels(asr_result **results, size_t n);
+
+#endif

@@ -1,0 +1,176 @@
+# Speaker labels (issue 19): a conversation rendered with two flite voices
+# (slt, rms) in turns, mono and as a stereo file (one voice a channel).
+# transcribe --diarize: one line per turn, speakers A and B alternating as
+# the voices do (count estimated); stereo: each channel's words its own
+# speaker. The server: diarize=true on POST /v1/audio/transcriptions in
+# verbose_json (speaker on every segment and word; OpenAI's verbose schema),
+# diarized_json (OpenAI's CreateTranscriptionResponseDiarizedJson), text
+# with redaction (turn lines, the number masked);
+# stream=true with diarized_json (transcript.text.segment events, each
+# valid); bad speakers values refused with nothing stored; a stored job
+# with diarize=true, speakers=2 read back as srt, vtt (<v A> cues) and
+# diarized_json.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+command -v flite >/dev/null || fail "flite is not installed (scripts/install-deps installs it)"
+command -v sox >/dev/null || fail "sox is not installed (scripts/install-deps installs it)"
+SPEC=$SHARED/openai-openapi/openapi.json
+
+# Five turns, each a clip, with 0.6 s pauses; B's turns also on channel 2 only.
+set -- slt "good morning, what brings you in today" \
+    rms "i have had chest pain since yesterday, mostly when i climb the stairs at home" \
+    slt "does the pain spread to your arm or your jaw" \
+    rms "no, but my phone number changed, it is six one seven five five five four three two one" \
+    slt "thank you, we will get an electrocardiogram this morning"
+sox -n -r 16000 -c 1 -b 16 "$T/pause.wav" trim 0 0.6
+parts="$T/pause.wav"; left="$T/pause.wav"; right="$T/pause.wav"; i=0
+while [ $# -gt 0 ]; do
+    i=$((i + 1))
+    flite -voice "$1" -t "$2" -o "$T/t$i.raw.wav"
+    sox "$T/t$i.raw.wav" -r 16000 -c 1 -b 16 "$T/t$i.wav"
+    sox -n -r 16000 -c 1 -b 16 "$T/z$i.wav" trim 0 "$(soxi -D "$T/t$i.wav")"
+    parts="$parts $T/t$i.wav $T/pause.wav"
+    if [ "$1" = slt ]; then left="$left $T/t$i.wav $T/pause.wav"; right="$right $T/z$i.wav $T/pause.wav"
+    else left="$left $T/z$i.wav $T/pause.wav"; right="$right $T/t$i.wav $T/pause.wav"; fi
+    shift 2
+done
+sox $parts "$T/conv.wav"
+sox $left "$T/left.wav"
+sox $right "$T/right.wav"
+sox -M "$T/left.wav" "$T/right.wav" "$T/stereo.wav"
+
+# turns FILE: the speaker of each line ("A: ..." lines) joined, e.g. ABABA
+turns() { sed -n 's/^\([A-Z]\): .*/\1/p' "$1" | tr -d '\n'; }
+
+# ---- the command line --------------------------------------------------------
+"$PHISCRIBE" transcribe --diarize --format text "$T/conv.wav" >"$T/cli.txt"
+[ "$(turns "$T/cli.txt")" = ABABA ] || fail "CLI turns: $(cat "$T/cli.txt")"
+grep -q '^B: .*chest pain' "$T/cli.txt" || fail "B's words: $(cat "$T/cli.txt")"
+ok "transcribe --diarize: five turns A B A B A, the count estimated"
+"$PHISCRIBE" transcribe --diarize --format verbose_json "$T/stereo.wav" >"$T/st.json"
+python3 - "$T/st.json" <<'PY' || fail "stereo words: $(cat "$T/st.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+segs = d["segments"]
+assert all(s["speaker"] in ("A", "B") for s in segs)
+words = [w for s in segs for w in s["words"]]
+by = {w["word"]: w["speaker"] for w in words}
+for w, want in (("today", "A"), ("chest", "B"), ("phone", "B"), ("electrocardiogram", "A")):
+    assert by.get(w) == want, (w, by.get(w))
+starts = [s["start"] for s in segs]
+assert starts == sorted(starts), "segments not in time order"
+PY
+ok "stereo: channel 1 is A, channel 2 is B, segments merged by time"
+expect_exit 2 "$PHISCRIBE" transcribe --speakers 0 "$T/conv.wav"
+expect_exit 2 "$PHISCRIBE" transcribe --speakers 17 "$T/conv.wav"
+ok "transcribe --speakers 0 / 17: usage errors"
+
+# ---- the server ---------------------------------------------------------------
+setup_data
+start_server --workers 1
+post() { # OUT [curl -F args...]
+    out=$1; shift
+    STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$out" -w '%{http_code}' \
+        -F file=@"$T/conv.wav" -F model=whisper-1 "$@" "$URL/v1/audio/transcriptions")
+}
+schema() { # NAME FILE [--lines]
+    [ -f "$SPEC" ] || return 0
+    /usr/bin/python3 "$here/openai_schema.py" ${3:-} "$SPEC" "$1" "$2" ||
+        fail "$2 does not match OpenAI's $1"
+}
+
+post "$T/v.json" -F diarize=true -F speakers=2 -F response_format=verbose_json \
+    -F 'timestamp_granularities[]=word'
+[ "$STATUS" = 200 ] || fail "verbose_json: $STATUS $(cat "$T/v.json")"
+schema CreateTranscriptionResponseVerboseJson "$T/v.json"
+python3 - "$T/v.json" <<'PY' || fail "verbose_json speakers: $(cat "$T/v.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+seq = []
+for s in d["segments"]:
+    assert s["speaker"] in ("A", "B"), s
+    assert all(w["speaker"] == s["speaker"] for w in s["words"]), s
+    if not seq or seq[-1] != s["speaker"]:
+        seq.append(s["speaker"])
+assert "".join(seq) == "ABABA", seq
+assert all(w["speaker"] in ("A", "B") for w in d["words"])
+PY
+ok "verbose_json: every segment and word has its speaker, turns A B A B A"
+
+post "$T/d.json" -F response_format=diarized_json -F speakers=2
+[ "$STATUS" = 200 ] || fail "diarized_json: $STATUS $(cat "$T/d.json")"
+schema CreateTranscriptionResponseDiarizedJson "$T/d.json"
+python3 - "$T/d.json" <<'PY' || fail "diarized_json: $(cat "$T/d.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["task"] == "transcribe" and d["segments"]
+assert all(s["type"] == "transcript.text.segment" for s in d["segments"])
+lines = d["text"].split("\n")
+assert [l[0] for l in lines] == list("ABABA"), lines
+PY
+ok "diarized_json: OpenAI's shape, text one line a turn"
+
+post "$T/r.txt" -F diarize=true -F speakers=2 -F response_format=text -F redact=true
+[ "$STATUS" = 200 ] || fail "text+redact: $STATUS $(cat "$T/r.txt")"
+[ "$(turns "$T/r.txt")" = ABABA ] || fail "redacted turns: $(cat "$T/r.txt")"
+grep -q '^B: .*\[PHONE\]' "$T/r.txt" || fail "phone not redacted in B's turn: $(cat "$T/r.txt")"
+! grep -q 'four three two' "$T/r.txt" || fail "the number is still there"
+ok "text with redaction: turn lines, the phone number masked in B's turn"
+
+STATUS=$($C -N -X POST -H "Authorization: Bearer $KEY_A" -o "$T/s.sse" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F model=whisper-1 -F stream=true -F response_format=diarized_json \
+    -F speakers=2 "$URL/v1/audio/transcriptions")
+[ "$STATUS" = 200 ] || fail "stream: $STATUS"
+sed -n 's/^data: //p' "$T/s.sse" >"$T/s.jsonl"
+schema CreateTranscriptionResponseStreamEvent "$T/s.jsonl" --lines
+grep '"transcript.text.segment"' "$T/s.jsonl" >"$T/seg.jsonl" || fail "no segment events: $(cat "$T/s.sse")"
+schema TranscriptTextSegmentEvent "$T/seg.jsonl" --lines
+python3 - "$T/s.jsonl" <<'PY' || fail "stream events: $(cat "$T/s.jsonl")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[-1]["type"] == "transcript.text.done"
+segs = [e for e in ev if e["type"] == "transcript.text.segment"]
+seq = []
+for s in segs:
+    if not seq or seq[-1] != s["speaker"]:
+        seq.append(s["speaker"])
+assert "".join(seq) == "ABABA", seq
+PY
+ok "stream=true diarized_json: transcript.text.segment events with speakers, then done"
+
+before=$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")
+for bad in 0 17 two; do
+    post "$T/e.json" -F speakers=$bad
+    cp "$T/e.json" "$T/body"; refused_body "speakers=$bad" invalid_value speakers
+done
+post "$T/e.json" -F speakers=2 -F diarize=false
+cp "$T/e.json" "$T/body"; refused_body "speakers without diarize" invalid_combination speakers
+post "$T/e.json" -F diarize=true -F 'known_speaker_names[]=doctor' \
+    -F 'known_speaker_references[]=data:audio/wav;base64,UklGRg=='
+cp "$T/e.json" "$T/body"; refused_body "known speakers" unsupported_option known_speaker_names
+post "$T/e.json" -F diarize=maybe
+cp "$T/e.json" "$T/body"; expect_status 400 "diarize=maybe"; envelope
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F speakers=0 "$URL/v1/transcripts")
+refused_body "stored speakers=0" invalid_value speakers
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$before" ] ||
+    fail "a refused request stored a job"
+ok "speakers 0 / 17 / two, speakers with diarize=false, known_speaker_names[], diarize=maybe: 400, nothing stored"
+
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F diarize=true -F speakers=2 "$URL/v1/transcripts")
+expect_status 202 "stored job"
+id=$(jget id)
+wait_done "$KEY_A" "$id"
+req GET "/v1/transcripts/$id?format=srt" "$KEY_A"; expect_status 200 "srt"
+grep -q '^A: ' "$T/body" && grep -q '^B: ' "$T/body" || fail "stored srt: $(cat "$T/body")"
+req GET "/v1/transcripts/$id?format=vtt" "$KEY_A"; expect_status 200 "vtt"
+head -1 "$T/body" | grep -q WEBVTT && grep -q '^<v A>' "$T/body" && grep -q '^<v B>' "$T/body" ||
+    fail "stored vtt voices: $(cat "$T/body")"
+req GET "/v1/transcripts/$id?format=diarized_json" "$KEY_A"; expect_status 200 "diarized_json"
+schema CreateTranscriptionResponseDiarizedJson "$T/body"
+[ "$(jget segments.0.speaker)" = A ] || fail "stored diarized_json: $(cat "$T/body")"
+ok "stored job with diarize=true: srt cues 'A: ...', vtt <v A> / <v B>, diarized_json from the stored result"
+stop_server
+echo "$checks checks passed"
