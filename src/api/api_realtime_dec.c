@@ -20,7 +20,7 @@ struct rt_decoder {
 };
 
 /* Shifts the word times of a stream opened after a clear to the session's. */
-static int rt_dec_utterance(struct rt_decoder *d, const struct streamdec_event *ev)
+static int rt_dec_utterance(struct rt_decoder *d, const struct livesess_event *ev)
 {
     if (d->offset_ms == 0 || ev->n_words == 0) {
         rt_on_utterance(d->s, ev->words, ev->n_words);
@@ -40,20 +40,20 @@ static int rt_dec_utterance(struct rt_decoder *d, const struct streamdec_event *
     return 0;
 }
 
-static int rt_dec_event(void *ctx, const struct streamdec_event *ev)
+static int rt_dec_event(void *ctx, const struct livesess_event *ev)
 {
     struct rt_decoder *d = ctx;
     switch (ev->type) {
-    case STREAMDEC_SPEECH_STARTED:
+    case LIVESESS_SPEECH_STARTED:
         rt_on_speech_started(d->s, (int64_t)(ev->audio_ms + d->offset_ms));
         break;
-    case STREAMDEC_SPEECH_STOPPED:
+    case LIVESESS_SPEECH_STOPPED:
         rt_on_speech_stopped(d->s, (int64_t)(ev->audio_ms + d->offset_ms));
         break;
-    case STREAMDEC_PARTIAL:
+    case LIVESESS_PARTIAL:
         rt_on_partial(d->s, ev->text);
         break;
-    case STREAMDEC_UTTERANCE:
+    case LIVESESS_UTTERANCE:
         return rt_dec_utterance(d, ev);
     }
     return 0;
@@ -62,9 +62,8 @@ static int rt_dec_event(void *ctx, const struct streamdec_event *ev)
 static int rt_dec_start(struct rt_decoder *d)
 {
     struct rt_session *s = d->s;
-    struct streamdec_config cfg = {
-        .sample_rate = (int)s->cfg.rate, .event = rt_dec_event, .ctx = d};
-    streamdec_vad_default(&cfg.vad);
+    struct livesess_config cfg = {.sample_rate = (int)s->cfg.rate, .event = rt_dec_event, .ctx = d};
+    livesess_vad_default(&cfg.vad);
     cfg.vad.enabled = s->cfg.vad;
     cfg.vad.threshold = s->cfg.vad_threshold;
     cfg.vad.prefix_padding_ms = (int)s->cfg.prefix_padding_ms;

@@ -10,7 +10,6 @@
 
 #include "core/err.h"
 #include "service/jobs_int.h"
-#include "speech/livesess.h"
 
 struct streamdec {
     jobs *pool;
@@ -18,40 +17,10 @@ struct streamdec {
     uint64_t reserved;       /* bytes of the memory budget held */
     livesess *live;          /* in-process: the decoding core */
     pool_stream *ps;         /* with worker processes: the session in a worker */
-    struct streamdec_config cfg;
-    uint64_t in_samples; /* fed (worker sessions; livesess counts its own) */
-    bool fault_told;     /* a worker fault's audit record was written */
+    int rate;                /* of the PCM fed */
+    uint64_t in_samples;     /* fed (worker sessions; livesess counts its own) */
+    bool fault_told;         /* a worker fault's audit record was written */
 };
-
-_Static_assert((int)STREAMDEC_SPEECH_STARTED == (int)LIVESESS_SPEECH_STARTED &&
-                   (int)STREAMDEC_SPEECH_STOPPED == (int)LIVESESS_SPEECH_STOPPED &&
-                   (int)STREAMDEC_PARTIAL == (int)LIVESESS_PARTIAL &&
-                   (int)STREAMDEC_UTTERANCE == (int)LIVESESS_UTTERANCE,
-               "streamdec and livesess events are numbered alike");
-
-void streamdec_vad_default(struct streamdec_vad *v)
-{
-    struct livesess_vad l;
-    livesess_vad_default(&l);
-    v->enabled = l.enabled;
-    v->threshold = l.threshold;
-    v->prefix_padding_ms = l.prefix_padding_ms;
-    v->silence_duration_ms = l.silence_duration_ms;
-}
-
-/* A live session's event, handed on to the caller's handler. */
-static int on_live_event(void *ctx, const struct livesess_event *le)
-{
-    streamdec *s = ctx;
-    struct streamdec_event ev = {.type = (enum streamdec_event_type)le->type,
-                                 .item = le->item,
-                                 .audio_ms = le->audio_ms,
-                                 .end_ms = le->end_ms,
-                                 .text = le->text,
-                                 .words = le->words,
-                                 .n_words = le->n_words};
-    return s->cfg.event ? s->cfg.event(s->cfg.ctx, &ev) : 0;
-}
 
 /* A worker session's outcome: a worker that died or overran gets its audit
  * record (once: the error is sticky). */
@@ -81,7 +50,7 @@ uint64_t streamdec_audio_ms(const streamdec *s)
 {
     if (!s->ps)
         return livesess_audio_ms(s->live);
-    return s->in_samples * 1000 / (uint64_t)s->cfg.sample_rate;
+    return s->in_samples * 1000 / (uint64_t)s->rate;
 }
 
 const char *streamdec_reason(const streamdec *s)
@@ -127,18 +96,6 @@ static int reserve_decoder(streamdec *s)
     return 0;
 }
 
-/* The live session's configuration of a streamdec one. */
-static struct livesess_config live_config(streamdec *s)
-{
-    const struct streamdec_config *c = &s->cfg;
-    struct livesess_config lc = {.sample_rate = c->sample_rate,
-                                 .vad = {c->vad.enabled, c->vad.threshold, c->vad.prefix_padding_ms,
-                                         c->vad.silence_duration_ms},
-                                 .event = on_live_event,
-                                 .ctx = s};
-    return lc;
-}
-
 /* The session in a worker process: a slot's worker for the tenant, or
  * one built with the per-request model. */
 static int open_in_worker(streamdec *s, pool *p, struct jobs_options *opts,
@@ -182,7 +139,7 @@ static int open_here(streamdec *s, struct jobs_options *opts, const struct lives
     return livesess_open(model, lc, &s->live, msg, msg_len);
 }
 
-int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_config *cfg,
+int streamdec_open(jobs *j, struct jobs_options *opts, const struct livesess_config *cfg,
                    streamdec **out, char *msg, size_t msg_len)
 {
     int rc;
@@ -193,12 +150,11 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_co
         return PHS_ENOMEM;
     }
     s->pool = j;
-    s->cfg = *cfg;
-    struct livesess_config lc = live_config(s);
+    s->rate = cfg->sample_rate;
     pool *p = jobs_config_of(j)->pool;
-    if ((rc = livesess_check_config(&lc, msg, msg_len)) == 0)
-        rc = p ? open_in_worker(s, p, opts, &lc, msg, msg_len)
-               : open_here(s, opts, &lc, msg, msg_len);
+    if ((rc = livesess_check_config(cfg, msg, msg_len)) == 0)
+        rc = p ? open_in_worker(s, p, opts, cfg, msg, msg_len)
+               : open_here(s, opts, cfg, msg, msg_len);
     if (rc < 0) {
         session_free(s);
         return rc;

@@ -40,62 +40,19 @@
 
 #include "service/jobs.h"
 #include "speech/asr.h"
+#include "speech/livesess.h"
 
 typedef struct streamdec streamdec;
 
-#define STREAMDEC_RATE_MIN 8000  /* Hz */
-#define STREAMDEC_RATE_MAX 96000 /* Hz */
-
-/* Server-side voice activity detection, as OpenAI's turn_detection of type
- * "server_vad". */
-struct streamdec_vad {
-    bool enabled;            /* false: utterances end only at commit or the longest utterance */
-    double threshold;        /* 0..1, higher needs louder speech (default 0.5) */
-    int prefix_padding_ms;   /* audio kept before detected speech, 0..2000 (default 300) */
-    int silence_duration_ms; /* silence that ends speech, 100..5000 (default 500) */
-};
-
-/* OpenAI's defaults: enabled, 0.5, 300 ms, 500 ms. */
-void streamdec_vad_default(struct streamdec_vad *v);
-
-enum streamdec_event_type {
-    STREAMDEC_SPEECH_STARTED, /* audio_ms: where speech (with its prefix padding) starts */
-    STREAMDEC_SPEECH_STOPPED, /* audio_ms: where it ended (with the silence that ended it) */
-    STREAMDEC_PARTIAL,        /* text: the utterance so far; may still change */
-    STREAMDEC_UTTERANCE,      /* words: one finished utterance (possibly none) */
-};
-
-struct streamdec_event {
-    enum streamdec_event_type type;
-    /* The utterance this event belongs to, counted from 0 in the session:
-     * STARTED, PARTIALs, STOPPED and UTTERANCE of one stretch of speech share
-     * it. An utterance ended at the longest utterance continues as item + 1
-     * within the same speech. */
-    uint64_t item;
-    uint64_t audio_ms; /* STARTED / STOPPED: the time; PARTIAL / UTTERANCE: the utterance's start */
-    uint64_t end_ms;   /* UTTERANCE: the utterance's end (audio consumed up to there) */
-    const char *text;  /* PARTIAL and UTTERANCE: the words joined by spaces ("" for none) */
-    const asr_word *words; /* UTTERANCE: times in seconds from the session's start */
-    size_t n_words;
-};
-
-struct streamdec_config {
-    int sample_rate; /* of the PCM fed, STREAMDEC_RATE_MIN..MAX (24000 is OpenAI's default) */
-    struct streamdec_vad vad;
-    /* Receives every event in order, on the calling thread; pointers are
-     * valid only during the call. A non-zero return stops the session: the
-     * call that delivered it returns that value, and so does every later
-     * feed and commit (close still frees). NULL: no events. */
-    int (*event)(void *ctx, const struct streamdec_event *ev);
-    void *ctx;
-};
-
 /* Opens a session on pool j with opts (tenant, profile, vocabulary; NULL:
  * the default; opts->model_failed is set as jobs_transcribe_with does).
+ * cfg is a live session's (speech/livesess.h): the rate of the PCM fed
+ * (24000 is OpenAI's default), the server VAD and the event handler, which
+ * gets every event as livesess_config says.
  * PHS_EINVAL for a bad configuration, PHS_EBUSY when the memory budget has no
  * room for another decoder now, errors of the per-request model as
  * jobs_transcribe_with; a reason in msg. Costs a decoder build (~0.3-1 s). */
-int streamdec_open(jobs *j, struct jobs_options *opts, const struct streamdec_config *cfg,
+int streamdec_open(jobs *j, struct jobs_options *opts, const struct livesess_config *cfg,
                    streamdec **out, char *msg, size_t msg_len);
 
 /* Feeds n samples at the session's rate; decodes what it can now and

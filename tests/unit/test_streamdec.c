@@ -203,7 +203,7 @@ struct seen {
     int stop_at_utterance; /* non-zero: returned at the first UTTERANCE */
 };
 
-static int on_event(void *ctx, const struct streamdec_event *ev)
+static int on_event(void *ctx, const struct livesess_event *ev)
 {
     struct seen *s = ctx;
     assert_true(s->n < 4096);
@@ -211,26 +211,26 @@ static int on_event(void *ctx, const struct streamdec_event *ev)
     assert_true(ev->item >= s->item);
     s->item = ev->item;
     switch (ev->type) {
-    case STREAMDEC_SPEECH_STARTED:
+    case LIVESESS_SPEECH_STARTED:
         assert_false(s->in_speech);
         s->in_speech = true;
         if (s->started < 32)
             s->starts[s->started] = ev->audio_ms;
         s->started++;
         break;
-    case STREAMDEC_SPEECH_STOPPED:
+    case LIVESESS_SPEECH_STOPPED:
         assert_true(s->in_speech);
         s->in_speech = false;
         if (s->stopped < 32)
             s->stops[s->stopped] = ev->audio_ms;
         s->stopped++;
         break;
-    case STREAMDEC_PARTIAL:
+    case LIVESESS_PARTIAL:
         assert_non_null(ev->text);
         assert_true(ev->text[0] != '\0');
         s->partials++;
         break;
-    case STREAMDEC_UTTERANCE:
+    case LIVESESS_UTTERANCE:
         s->utterances++;
         assert_true(ev->end_ms >= ev->audio_ms);
         for (size_t i = 0; i < ev->n_words; i++) {
@@ -255,8 +255,8 @@ static int on_event(void *ctx, const struct streamdec_event *ev)
 
 static streamdec *open_session(int rate, bool vad, struct seen *seen)
 {
-    struct streamdec_config c = {.sample_rate = rate, .event = on_event, .ctx = seen};
-    streamdec_vad_default(&c.vad);
+    struct livesess_config c = {.sample_rate = rate, .event = on_event, .ctx = seen};
+    livesess_vad_default(&c.vad);
     c.vad.enabled = vad;
     streamdec *s = NULL;
     char msg[256];
@@ -298,8 +298,8 @@ static void test_vad_session(void **state)
     }
     /* Each stretch of speech: STARTED, PARTIALs, STOPPED, then its UTTERANCE. */
     for (size_t i = 0; i < seen.n; i++)
-        if (seen.types[i] == STREAMDEC_SPEECH_STOPPED)
-            assert_int_equal(seen.types[i + 1], STREAMDEC_UTTERANCE);
+        if (seen.types[i] == LIVESESS_SPEECH_STOPPED)
+            assert_int_equal(seen.types[i + 1], LIVESESS_UTTERANCE);
     char *text = asr_result_text(r);
     assert_string_equal(text, seen.text);
     char *batch = batch_text(rec.s, rec.n);
@@ -435,8 +435,8 @@ static void test_open_errors(void **state)
 {
     if (!model)
         skip();
-    struct streamdec_config c = {.sample_rate = 7000};
-    streamdec_vad_default(&c.vad);
+    struct livesess_config c = {.sample_rate = 7000};
+    livesess_vad_default(&c.vad);
     streamdec *s = (streamdec *)1;
     char msg[256];
     assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), PHS_EINVAL);
