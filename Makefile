@@ -291,9 +291,11 @@ $(BUILD)/bench/crypto_bench: bench/crypto_bench.c $(BUILD)/libphiscribe.a
 
 # Live decoding at real time: partial / final latency, 8 concurrent streams
 # lag, streamed WER beside batch (bench/stream; docs/BENCHMARKS.md).
-$(BUILD)/bench/stream_bench: bench/stream_bench.c $(BUILD)/libphiscribe.a
+# It shares the unit tests' fixture (recordings, noise, word edits).
+$(BUILD)/bench/stream_bench: bench/stream_bench.c $(UNIT_FIXTURE) $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(BUILD)/libphiscribe.a \
+	    $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 .PHONY: bench-stream
 bench-stream: all $(BUILD)/bench/stream_bench

@@ -22,8 +22,8 @@
 #include <time.h>
 
 #include "speech/asr.h"
-#include "speech/audio.h"
 #include "speech/livesess.h"
+#include "fixture.h" /* tests/unit: the recordings' loader, noise and word edits */
 
 #define PIECE_MS   20
 #define MAX_EVENTS 4096
@@ -179,64 +179,6 @@ static double pct(struct sample *s, double p)
     return s->v[i < s->n ? i : s->n - 1];
 }
 
-/* Word edit distance of hyp against ref; *ref_words gets ref's word count. */
-static size_t edits(const char *hyp, const char *ref, size_t *ref_words)
-{
-    char *h = strdup(hyp), *r = strdup(ref), *save;
-    char **hw = calloc(strlen(hyp) + 1, sizeof(char *)),
-         **rw = calloc(strlen(ref) + 1, sizeof(char *));
-    size_t nh = 0, nr = 0;
-    for (char *t = strtok_r(h, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        hw[nh++] = t;
-    for (char *t = strtok_r(r, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        rw[nr++] = t;
-    size_t *prev = calloc(nh + 1, sizeof(size_t)), *cur = calloc(nh + 1, sizeof(size_t));
-    for (size_t j = 0; j <= nh; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= nr; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= nh; j++) {
-            size_t sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        size_t *t = prev;
-        prev = cur;
-        cur = t;
-    }
-    size_t e = prev[nh];
-    *ref_words = nr;
-    free(prev), free(cur), free(hw), free(rw), free(h), free(r);
-    return e;
-}
-
-static int16_t *load(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    audio_source src;
-    audio_info info;
-    audio_limits lim;
-    char msg[200];
-    int err;
-    *n = 0;
-    if (!f)
-        return NULL;
-    audio_limits_default(&lim);
-    audio_source_file(&src, f);
-    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
-    if (!r) {
-        fclose(f);
-        return NULL;
-    }
-    int16_t *p = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
-    size_t got;
-    while (audio_read(r, p + *n, 4000, &got, msg, sizeof(msg)) == 0 && got)
-        *n += got;
-    audio_close(r);
-    fclose(f);
-    return p;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 4 || argc % 2) {
@@ -268,8 +210,9 @@ int main(int argc, char **argv)
     asr_decoder *d = asr_decoder_new(model, &err);
     char *batch_all = calloc(1, 1);
     for (int i = 2; i + 1 < argc; i += 2) {
-        size_t n;
-        int16_t *p = load(argv[i], &n);
+        struct fx_pcm pcm = fx_load_pcm(argv[i]);
+        int16_t *p = pcm.s;
+        size_t n = pcm.n;
         if (!p || audio_n + n + 32000 > cap) {
             free(p);
             continue;
@@ -284,15 +227,11 @@ int main(int argc, char **argv)
         batch_audio += (double)n / 16000;
         char *bt = asr_result_text(r);
         size_t w;
-        batch_edits += edits(bt, argv[i + 1], &w);
+        batch_edits += fx_word_edits(bt, argv[i + 1], &w);
         ref_words += w;
         free(bt);
         asr_result_free(r);
-        for (size_t k = 0; k < n + 32000; k++) {
-            seed = seed * 1664525u + 1013904223u;
-            int16_t noise = (int16_t)((int)(seed >> 26) - 32);
-            audio[audio_n + k] = noise;
-        }
+        fx_noise(audio + audio_n, n + 32000, &seed);
         for (size_t k = 0; k < n; k++)
             audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + p[k]);
         audio_n += n + 32000;
@@ -329,7 +268,7 @@ int main(int argc, char **argv)
             add(&fin_sound, st[i].final_sound.v[k]);
         }
         size_t w;
-        live_edits += edits(st[i].text ? st[i].text : "", refs, &w);
+        live_edits += fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
         if (st[i].max_lag > max_lag)
             max_lag = st[i].max_lag;
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s\n", i,

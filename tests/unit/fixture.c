@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -35,6 +36,51 @@ struct fx_pcm fx_load_pcm(const char *path)
     audio_close(r);
     fclose(f);
     return p;
+}
+
+void fx_noise(int16_t *s, size_t n, uint32_t *seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1664525u + 1013904223u;
+        s[i] = (int16_t)((int)(*seed >> 26) - 32);
+    }
+}
+
+size_t fx_word_edits(const char *hyp, const char *ref, size_t *ref_words)
+{
+    char *h = strdup(hyp), *r = strdup(ref), *save;
+    char **hw = calloc(strlen(hyp) + 1, sizeof(char *)),
+         **rw = calloc(strlen(ref) + 1, sizeof(char *));
+    size_t nh = 0, nr = 0;
+    assert_true(h && r && hw && rw);
+    for (char *t = strtok_r(h, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        hw[nh++] = t;
+    for (char *t = strtok_r(r, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        rw[nr++] = t;
+    size_t *prev = calloc(nh + 1, sizeof(size_t)), *cur = calloc(nh + 1, sizeof(size_t));
+    assert_true(prev && cur);
+    for (size_t j = 0; j <= nh; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= nr; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= nh; j++) {
+            size_t sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t e = prev[nh];
+    *ref_words = nr;
+    free(prev);
+    free(cur);
+    free(hw);
+    free(rw);
+    free(h);
+    free(r);
+    return e;
 }
 
 unsigned char *fx_read_file(const char *path, size_t *len)

@@ -1,6 +1,6 @@
 /* fixture: what several unit tests set up the same way (linked into every
- * unit test binary; tests/unit/fixture.c). Failures inside are cmocka
- * assertion failures of the calling test. */
+ * unit test binary and bench/stream_bench; tests/unit/fixture.c). Failures
+ * inside are cmocka assertion failures of the calling test. */
 #ifndef PHS_TEST_FIXTURE_H
 #define PHS_TEST_FIXTURE_H
 
@@ -22,6 +22,14 @@ struct fx_pcm {
 /* path decoded by speech/audio to 16 kHz mono; {NULL, 0} when the file is
  * not there (the test then skips). */
 struct fx_pcm fx_load_pcm(const char *path);
+
+/* Fills n samples with quiet background noise (around -60 dBFS) from the
+ * generator state *seed, the same sequence for the same seed. */
+void fx_noise(int16_t *s, size_t n, uint32_t *seed);
+
+/* Word edit distance of hyp against ref (words split at spaces); *ref_words
+ * gets ref's word count. */
+size_t fx_word_edits(const char *hyp, const char *ref, size_t *ref_words);
 
 /* The whole file in a new buffer (free), its size in *len; NULL when it
  * cannot be opened. */

@@ -15,9 +15,8 @@
 #include "core/err.h"
 #include "service/jobs.h"
 #include "service/streamdec.h"
-#include "speech/audio.h"
+#include "fixture.h"
 
-#define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 static const char *utts[] = {
     "sense_and_sensibility_01_austen_64kb-0870.wav",
     "sense_and_sensibility_01_austen_64kb-0880.wav",
@@ -26,39 +25,10 @@ static const char *utts[] = {
 #define N_UTTS 3
 #define GAP    16000 /* 1 s of background noise between recordings */
 
-struct pcm {
-    int16_t *s;
-    size_t n;
-};
-
 static asr_model *model;
 static jobs *jobs_pool;
-static struct pcm rec; /* the utterances with gaps, 16 kHz */
+static struct fx_pcm rec; /* the utterances with gaps, 16 kHz */
 static size_t bounds[N_UTTS][2];
-
-static struct pcm load(const char *path)
-{
-    struct pcm p = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return p;
-    audio_source src;
-    audio_info info;
-    audio_limits lim;
-    char msg[200];
-    int err;
-    audio_limits_default(&lim);
-    audio_source_file(&src, f);
-    audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
-    assert_non_null(r);
-    p.s = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
-    size_t got;
-    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
-        p.n += got;
-    audio_close(r);
-    fclose(f);
-    return p;
-}
 
 static uint32_t le32(const unsigned char *b)
 {
@@ -66,9 +36,9 @@ static uint32_t le32(const unsigned char *b)
 }
 
 /* A mono PCM16 WAV's samples at their own rate (walking its chunks). */
-static struct pcm load_wav_raw(const char *path, int *rate)
+static struct fx_pcm load_wav_raw(const char *path, int *rate)
 {
-    struct pcm p = {NULL, 0};
+    struct fx_pcm p = {NULL, 0};
     FILE *f = fopen(path, "rb");
     if (!f)
         return p;
@@ -97,34 +67,22 @@ static struct pcm load_wav_raw(const char *path, int *rate)
 
 static int setup(void **state)
 {
-    FILE *probe = fopen(LIBRIVOX "transcription", "r");
-    if (!probe)
-        return 0; /* tests skip below */
-    fclose(probe);
-    asr_config c;
-    char msg[256];
-    int err;
-    asr_config_default(&c);
-    if (!(model = asr_model_load(&c, &err, msg, sizeof(msg))))
-        return -1;
+    bool skip;
+    if (!(model = fx_default_model(&skip)))
+        return skip ? 0 : -1; /* tests skip below */
     struct jobs_config jc = {.model = model, .workers = 1, .queue_max = 1};
-    audio_limits_default(&jc.limits);
-    if (!(jobs_pool = jobs_start(&jc, &err, msg, sizeof(msg))))
-        return -1;
+    jobs_pool = fx_jobs_start(&jc);
     size_t total = GAP;
-    struct pcm p[N_UTTS];
+    struct fx_pcm p[N_UTTS];
     for (int i = 0; i < N_UTTS; i++) {
         char path[256];
-        snprintf(path, sizeof(path), LIBRIVOX "%s", utts[i]);
-        p[i] = load(path);
+        snprintf(path, sizeof(path), FX_LIBRIVOX "%s", utts[i]);
+        p[i] = fx_load_pcm(path);
         total += p[i].n + GAP;
     }
     rec.s = calloc(total, sizeof(int16_t));
     uint32_t seed = 3;
-    for (size_t i = 0; i < total; i++) { /* background noise around -60 dBFS */
-        seed = seed * 1664525u + 1013904223u;
-        rec.s[i] = (int16_t)((int)(seed >> 26) - 32);
-    }
+    fx_noise(rec.s, total, &seed);
     size_t pos = GAP;
     for (int i = 0; i < N_UTTS; i++) {
         for (size_t k = 0; k < p[i].n; k++)
@@ -146,35 +104,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Word-level edit distance between two texts over the words of ref. */
+/* Word error rate of hyp against ref (hyp's word count for an empty ref). */
 static double wer(const char *hyp, const char *ref)
 {
-    char *h = strdup(hyp), *r = strdup(ref), *hw[512], *rw[512], *save;
-    size_t nh = 0, nr = 0;
-    for (char *t = strtok_r(h, " ", &save); t && nh < 512; t = strtok_r(NULL, " ", &save))
-        hw[nh++] = t;
-    for (char *t = strtok_r(r, " ", &save); t && nr < 512; t = strtok_r(NULL, " ", &save))
-        rw[nr++] = t;
-    size_t *prev = calloc(nh + 1, sizeof(size_t)), *cur = calloc(nh + 1, sizeof(size_t));
-    for (size_t j = 0; j <= nh; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= nr; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= nh; j++) {
-            size_t sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        size_t *t = prev;
-        prev = cur;
-        cur = t;
-    }
-    double e = nr ? (double)prev[nh] / (double)nr : (double)nh;
-    free(prev);
-    free(cur);
-    free(h);
-    free(r);
-    return e;
+    size_t nr, e = fx_word_edits(hyp, ref, &nr);
+    return nr ? (double)e / (double)nr : (double)e;
 }
 
 static char *batch_text(const int16_t *s, size_t n)
@@ -366,11 +300,11 @@ static void test_rates(void **state)
         int rate = 0;
         snprintf(path, sizeof(path), "%s/testdata/speech/%s", env && *env ? env : "../shared",
                  files[i]);
-        struct pcm raw = load_wav_raw(path, &rate);
+        struct fx_pcm raw = load_wav_raw(path, &rate);
         if (!raw.n)
             continue;
         tried++;
-        struct pcm p16 = load(path);
+        struct fx_pcm p16 = fx_load_pcm(path);
         char *batch = batch_text(p16.s, p16.n);
         struct seen seen = {0};
         streamdec *s = open_session(rate, true, &seen);
