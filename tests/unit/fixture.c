@@ -113,6 +113,51 @@ asr_model *fx_default_model(bool *skip)
     return asr_model_load(&c, &err, msg, sizeof(msg));
 }
 
+int fx_store_open(struct fx_store *fs, const char *name, const char *url)
+{
+    char why[512] = "";
+    int err = 0;
+    fs->s = NULL;
+    int n = snprintf(fs->root, sizeof(fs->root), "/tmp/phs-%s-XXXXXX", name);
+    if (n < 0 || (size_t)n >= sizeof(fs->root) || !mkdtemp(fs->root)) {
+        fs->root[0] = '\0';
+        fprintf(stderr, "fixture: no temporary directory for %s\n", name);
+        return -1;
+    }
+    snprintf(fs->dir, sizeof(fs->dir), "%s/data", fs->root);
+    if (store_create_url(fs->dir, url, why, sizeof(why)) != 0 ||
+        !(fs->s = store_open_url(fs->dir, url, 0, &err, why, sizeof(why)))) {
+        fprintf(stderr, "store: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
+int fx_store_close(struct fx_store *fs)
+{
+    store_close(fs->s);
+    fs->s = NULL;
+    if (!fs->root[0])
+        return 0;
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fs->root);
+    fs->root[0] = '\0';
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int fx_tenant_create(store *s, const char *name, struct store_tenant *out)
+{
+    struct store_tenant t;
+    store_tx *tx;
+    if (store_begin(s, &tx) != 0)
+        return -1;
+    if (store_tenant_create(tx, name, out ? out : &t) != 0) {
+        store_rollback(tx);
+        return -1;
+    }
+    return store_commit(tx) == 0 ? 0 : -1;
+}
+
 jobs *fx_jobs_start(struct jobs_config *jc)
 {
     char msg[256];

@@ -9,6 +9,7 @@
 
 #include "service/jobs.h"
 #include "speech/asr.h"
+#include "store/store.h"
 
 /* Debian's pocketsphinx-testdata recordings (16 kHz mono WAV). */
 #define FX_LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
@@ -38,6 +39,26 @@ unsigned char *fx_read_file(const char *path, size_t *len);
 /* The default model when FX_LIBRIVOX is installed, else NULL with *skip
  * set (the tests skip); NULL with *skip clear when it failed to load. */
 asr_model *fx_default_model(bool *skip);
+
+/* A new store in a temporary directory of its own. */
+struct fx_store {
+    char root[64]; /* /tmp/phs-NAME-XXXXXX, removed by fx_store_close */
+    char dir[128]; /* the data directory, root/data */
+    store *s;
+};
+
+/* Makes the directory and creates and opens the store in it: on SQLite
+ * there or, with url non-NULL, on that PostgreSQL database (the store
+ * tests' tsb_current(), test_store_backend.h). 0 or -1 with the reason on
+ * stderr. */
+int fx_store_open(struct fx_store *fs, const char *name, const char *url);
+
+/* Closes the store (when open) and removes the directory; 0 or -1. */
+int fx_store_close(struct fx_store *fs);
+
+/* Tenant name created and committed in a transaction of its own (out may
+ * be NULL); 0 or -1. */
+int fx_tenant_create(store *s, const char *name, struct store_tenant *out);
 
 /* jobs_start(jc) with the default audio limits, asserted to start. */
 jobs *fx_jobs_start(struct jobs_config *jc);

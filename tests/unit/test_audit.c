@@ -20,27 +20,19 @@
 #include "core/timeutil.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
 };
 
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-audit-XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!f || fx_store_open(&f->st, "audit", NULL) < 0)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    char why[512];
-    int err;
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
-        return -1;
-    keyring_signer_public(store_keyring(f->s), f->pub);
+    keyring_signer_public(store_keyring(f->st.s), f->pub);
     *state = f;
     return 0;
 }
@@ -48,18 +40,15 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    store_close(f->s);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void set_policy(struct fx *f, int64_t records, int64_t seconds)
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_setting_set_int(tx, "audit.checkpoint_records", records), 0);
     assert_int_equal(store_setting_set_int(tx, "audit.checkpoint_seconds", seconds), 0);
     assert_int_equal(store_commit(tx), 0);
@@ -80,7 +69,7 @@ static void append_n(struct fx *f, int n, const char *tenant)
                                  .http_status = 200,
                                  .source = "127.0.0.1"};
         store_tx *tx;
-        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_begin(f->st.s, &tx), 0);
         assert_int_equal(audit_append(tx, &ev, NULL), 0);
         assert_int_equal(store_commit(tx), 0);
     }
@@ -90,7 +79,7 @@ static void append_n(struct fx *f, int n, const char *tenant)
 static void tamper(struct fx *f, const char *sql)
 {
     char p[256];
-    snprintf(p, sizeof(p), "%s/%s", f->dir, STORE_DB_FILE);
+    snprintf(p, sizeof(p), "%s/%s", f->st.dir, STORE_DB_FILE);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
     char *msg = NULL;
@@ -110,7 +99,7 @@ static void tamper(struct fx *f, const char *sql)
 
 static int verify(struct fx *f, struct audit_verify_result *res)
 {
-    return audit_verify(f->s, f->pub, res);
+    return audit_verify(f->st.s, f->pub, res);
 }
 
 struct rec_list {
@@ -136,11 +125,11 @@ static void recompute_chain(struct fx *f)
 {
     struct rec_list l = {0};
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_each(tx, 1, -1, rec_collect, &l), 0);
     store_rollback(tx);
     char p[256];
-    snprintf(p, sizeof(p), "%s/%s", f->dir, STORE_DB_FILE);
+    snprintf(p, sizeof(p), "%s/%s", f->st.dir, STORE_DB_FILE);
     sqlite3 *db;
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
@@ -168,7 +157,7 @@ static int64_t checkpoint_count(struct fx *f)
 {
     struct store_audit_checkpoint c;
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     int rc = store_audit_checkpoint_last(tx, &c);
     store_rollback(tx);
     return rc == PHS_ENOTFOUND ? 0 : c.n;
@@ -180,7 +169,7 @@ static void last_record(struct fx *f, struct store_audit_record *r)
     store_tx *tx;
     int64_t head;
     uint8_t h[CRYPTO_SHA256_LEN];
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_head(tx, &head, h), 0);
     assert_int_equal(store_audit_each(tx, head, head, rec_collect, &l), 0);
     store_rollback(tx);
@@ -192,7 +181,7 @@ static void last_record(struct fx *f, struct store_audit_record *r)
 static void highwater(struct fx *f, struct store_audit_checkpoint *c)
 {
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(path, sizeof(path), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
     assert_int_equal(audit_highwater_read(path, c), 0);
 }
 
@@ -206,16 +195,16 @@ static void copy_file(const char *from, const char *to)
 static void save_highwater(struct fx *f, const char *name)
 {
     char a[256], b[256];
-    snprintf(a, sizeof(a), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
-    snprintf(b, sizeof(b), "%s/%s", f->root, name);
+    snprintf(a, sizeof(a), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
+    snprintf(b, sizeof(b), "%s/%s", f->st.root, name);
     copy_file(a, b);
 }
 
 static void restore_highwater(struct fx *f, const char *name)
 {
     char a[256], b[256];
-    snprintf(a, sizeof(a), "%s/%s", f->root, name);
-    snprintf(b, sizeof(b), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(a, sizeof(a), "%s/%s", f->st.root, name);
+    snprintf(b, sizeof(b), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
     copy_file(a, b);
 }
 
@@ -294,7 +283,7 @@ static void rejects_bad_events(void **state)
         {.action = "key.create", .outcome = "success", .has_audio = true, .audio_sha256 = "nothex"},
         {.action = "key.create", .outcome = "success", .http_status = 1000},
     };
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(audit_append(tx, &bad[i], NULL), PHS_EINVAL);
     int64_t seq = 0;
@@ -302,7 +291,7 @@ static void rejects_bad_events(void **state)
     assert_int_equal(seq, 1);
     assert_int_equal(store_commit(tx), 0);
     /* Appending needs a write transaction. */
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(audit_append(tx, &good, NULL), PHS_EINVAL);
     store_rollback(tx);
 }
@@ -318,15 +307,15 @@ static void checkpoint_policy(void **state)
     assert_int_equal(res.checkpoints, 2);
     assert_int_equal(res.last_checkpoint_seq, 6);
     assert_int_equal(res.uncovered, 1);
-    assert_int_equal(audit_checkpoint(f->s, false), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, false), 0);
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.checkpoints, 2);
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.checkpoints, 3);
     assert_int_equal(res.uncovered, 0);
     /* Nothing new: no empty checkpoint. */
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.checkpoints, 3);
 }
@@ -363,7 +352,7 @@ static void detects_delete_middle_first_last(void **state)
     struct audit_verify_result res;
     set_policy(f, 4, 0);
     append_n(f, 10, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     tamper(f, "DELETE FROM audit_log WHERE seq = 6");
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_int_equal(res.bad_seq, 6);
@@ -385,7 +374,7 @@ static void detects_truncation_after_checkpoint(void **state)
     struct fx *f = *state;
     struct audit_verify_result res;
     append_n(f, 5, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     tamper(f, "DELETE FROM audit_log WHERE seq >= 4");
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_int_equal(res.bad_seq, 4);
@@ -397,7 +386,7 @@ static void detects_reorder_and_insert(void **state)
     struct fx *f = *state;
     struct audit_verify_result res;
     append_n(f, 6, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     tamper(f, "UPDATE audit_log SET seq = 100 WHERE seq = 3;"
               "UPDATE audit_log SET seq = 3 WHERE seq = 4;"
               "UPDATE audit_log SET seq = 4 WHERE seq = 100;");
@@ -410,7 +399,7 @@ static void detects_insert(void **state)
     struct fx *f = *state;
     struct audit_verify_result res;
     append_n(f, 6, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     tamper(f, "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 4;"
               "UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1000;"
               "INSERT INTO audit_log(seq, time, action, outcome, hash)"
@@ -448,7 +437,7 @@ static void wrong_public_key_fails(void **state)
     struct fx *f = *state;
     struct audit_verify_result res;
     append_n(f, 2, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     f->pub[0] ^= 1;
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     f->pub[0] ^= 1;
@@ -490,7 +479,7 @@ static void export_selects_and_anchors(void **state)
     struct audit_event who = {.actor = "cli:test", .source = "local"};
     struct buf *o = calloc(1, sizeof(*o));
     int64_t n = 0;
-    assert_int_equal(audit_export(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, o, &n), 0);
+    assert_int_equal(audit_export(f->st.s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, o, &n), 0);
     assert_int_equal(n, 2);
     /* Anchored at checkpoint 1 (record 3), closed by checkpoint 2 (record 6). */
     assert_int_equal(count(o->data, "\"type\":\"record\""), 2);
@@ -501,12 +490,12 @@ static void export_selects_and_anchors(void **state)
     /* The export was audited. */
     memset(o, 0, sizeof(*o));
     struct audit_filter ex = {.action = "audit.export"};
-    assert_int_equal(audit_export(f->s, &ex, AUDIT_FORMAT_CSV, &who, buf_write, o, &n), 0);
+    assert_int_equal(audit_export(f->st.s, &ex, AUDIT_FORMAT_CSV, &who, buf_write, o, &n), 0);
     assert_int_equal(n, 2);
     assert_non_null(strstr(o->data, "\"format=jsonl tenant=beta\""));
     assert_int_equal(count(o->data, "\r\n"), 3);
     struct audit_filter bad = {.tenant = "x\ny"};
-    assert_int_equal(audit_export(f->s, &bad, AUDIT_FORMAT_CSV, &who, buf_write, o, &n),
+    assert_int_equal(audit_export(f->st.s, &bad, AUDIT_FORMAT_CSV, &who, buf_write, o, &n),
                      PHS_EINVAL);
     free(o);
 }
@@ -542,7 +531,7 @@ static void tenant_export_shows_nothing_of_other_tenants(void **state)
     struct buf *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
     char *ra = malloc(sizeof(a->data)), *rb = malloc(sizeof(b->data));
     int64_t n = 0;
-    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, a, &n),
+    assert_int_equal(audit_export_tenant(f->st.s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, a, &n),
                      0);
     assert_int_equal(n, 3);
     assert_int_equal(count(a->data, "\"type\":\"record\""), 3);
@@ -553,7 +542,7 @@ static void tenant_export_shows_nothing_of_other_tenants(void **state)
     assert_non_null(strstr(a->data, "\"records\":3}"));
     /* Other tenants' activity changes nothing in acme's record lines. */
     append_n(f, 50, "beta");
-    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+    assert_int_equal(audit_export_tenant(f->st.s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
                      0);
     record_lines(a->data, ra, sizeof(a->data));
     record_lines(b->data, rb, sizeof(b->data));
@@ -561,21 +550,22 @@ static void tenant_export_shows_nothing_of_other_tenants(void **state)
     assert_string_equal(ra, rb);
     /* The tenant's own verification counts its own records only. */
     struct audit_tenant_verify_result tv;
-    assert_int_equal(audit_verify_tenant(f->s, f->pub, "acme", &tv), 0);
+    assert_int_equal(audit_verify_tenant(f->st.s, f->pub, "acme", &tv), 0);
     assert_true(tv.intact);
     assert_int_equal(tv.records, 3);
-    assert_int_equal(audit_verify_tenant(f->s, f->pub, "nobody", &tv), 0);
+    assert_int_equal(audit_verify_tenant(f->st.s, f->pub, "nobody", &tv), 0);
     assert_int_equal(tv.records, 0);
     /* A log that does not verify is not exported (nothing would be signed over it). */
     tamper(f, "UPDATE audit_log SET reason = 'edited' WHERE seq = 4");
     memset(b, 0, sizeof(*b));
-    assert_int_equal(audit_export_tenant(f->s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+    assert_int_equal(audit_export_tenant(f->st.s, &flt, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
                      PHS_ECORRUPT);
-    assert_int_equal(audit_verify_tenant(f->s, f->pub, "acme", &tv), 0);
+    assert_int_equal(audit_verify_tenant(f->st.s, f->pub, "acme", &tv), 0);
     assert_false(tv.intact);
     struct audit_filter none = {0};
-    assert_int_equal(audit_export_tenant(f->s, &none, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
-                     PHS_EINVAL);
+    assert_int_equal(
+        audit_export_tenant(f->st.s, &none, AUDIT_FORMAT_JSONL, &who, buf_write, b, &n),
+        PHS_EINVAL);
     free(ra);
     free(rb);
     free(a);
@@ -591,7 +581,7 @@ static void verify_does_not_block_on_open_transaction(void **state)
      * reads a committed snapshot beside it instead of waiting. */
     store_tx *tx;
     struct audit_event ev = {.action = "key.create", .outcome = "success"};
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(audit_append(tx, &ev, NULL), 0);
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.records, 3);
@@ -629,7 +619,7 @@ static void highwater_file_follows_each_checkpoint(void **state)
     struct audit_verify_result res;
     struct store_audit_checkpoint hw;
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(path, sizeof(path), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
     /* A fresh data directory: nothing signed, no file, and that is intact. */
     append_n(f, 2, "acme");
     assert_int_equal(audit_highwater_read(path, &hw), PHS_ENOTFOUND);
@@ -640,7 +630,7 @@ static void highwater_file_follows_each_checkpoint(void **state)
     highwater(f, &hw);
     assert_int_equal(hw.n, 1);
     assert_int_equal(hw.seq, 3);
-    assert_int_equal(audit_checkpoint(f->s, true), 0); /* checkpoint 2 at record 5 */
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0); /* checkpoint 2 at record 5 */
     highwater(f, &hw);
     assert_int_equal(hw.n, 2);
     assert_int_equal(hw.seq, 5);
@@ -674,7 +664,7 @@ static void reseal_is_caught_and_not_signed(void **state)
     assert_non_null(strstr(res.message, "ends at checkpoint 2 (record 6)"));
     assert_non_null(strstr(res.message, "holds checkpoint 4 (record 12)"));
     /* The next command's closing checkpoint is refused: an alarm instead. */
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
     assert_int_equal(checkpoint_count(f), 2);
     last_record(f, &r);
     assert_int_equal(r.seq, 13);
@@ -683,12 +673,12 @@ static void reseal_is_caught_and_not_signed(void **state)
     assert_string_equal(r.actor, "system:audit");
     assert_non_null(strstr(r.reason, "checkpoints removed"));
     struct audit_alarm alarm;
-    assert_int_equal(audit_alarm_get(f->s, &alarm), 0);
+    assert_int_equal(audit_alarm_get(f->st.s, &alarm), 0);
     assert_true(alarm.pending);
     assert_int_equal(alarm.seq, 13);
     /* Raised once: later checkpoints are refused without a second record,
      * and the trail goes on (chained, unsigned). */
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
     append_n(f, 5, "acme");
     assert_int_equal(checkpoint_count(f), 2);
     last_record(f, &r);
@@ -712,7 +702,7 @@ static void reseal_is_caught_by_the_policy_alone(void **state)
     assert_int_equal(res.bad_seq, 9);
     assert_non_null(strstr(res.message, "records 7 to 12 are not signed"));
     assert_non_null(strstr(res.message, "record 9 was due a checkpoint"));
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
     assert_int_equal(checkpoint_count(f), 2);
     last_record(f, &r);
     assert_string_equal(r.action, "audit.alarm");
@@ -728,7 +718,7 @@ static void dropped_checkpoint_is_caught(void **state)
     tamper(f, "DELETE FROM audit_checkpoints WHERE n = 2");
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_non_null(strstr(res.message, "ends at checkpoint 1 (record 5)"));
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
     assert_int_equal(checkpoint_count(f), 1);
 }
 
@@ -771,7 +761,7 @@ static void forged_record_appended_is_caught(void **state)
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_int_equal(res.bad_seq, 4);
     assert_non_null(strstr(res.message, "record 4 was due a checkpoint"));
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
     assert_int_equal(checkpoint_count(f), 1);
 }
 
@@ -784,7 +774,7 @@ static void checkpoint_over_more_than_the_policy_is_caught(void **state)
     struct audit_event ev = {.action = "key.create", .outcome = "success"};
     struct store_audit_record *r = malloc(sizeof(*r));
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     for (int i = 0; i < 7; i++)
         assert_int_equal(audit_append_record(tx, &ev, time_now_us(), r), 0);
     assert_int_equal(audit_write_checkpoint(tx, NULL, false, r->seq, r->hash, time_now_us()), 0);
@@ -810,30 +800,30 @@ static void file_behind_the_database_is_no_alarm(void **state)
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.highwater_n, 1);
     append_n(f, 1, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     highwater(f, &hw);
     assert_int_equal(hw.n, 3);
     assert_int_equal(verify(f, &res), 0);
     /* An older checkpoint never replaces a newer one in the file. */
     store_tx *tx;
     struct store_audit_checkpoint old;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_checkpoint_get(tx, 1, &old), 0);
     assert_int_equal(store_audit_checkpoint_get(tx, 9, &old), PHS_ENOTFOUND);
     assert_int_equal(store_audit_checkpoint_get(tx, 1, &old), 0);
     store_rollback(tx);
-    assert_int_equal(audit_highwater_write(f->s, &old, false), 0);
+    assert_int_equal(audit_highwater_write(f->st.s, &old, false), 0);
     highwater(f, &hw);
     assert_int_equal(hw.n, 3);
     /* No file while the log has checkpoints (removed, or a directory from
      * before the file): verification says so; the next checkpoint writes it. */
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(path, sizeof(path), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_non_null(strstr(res.message, "is missing"));
     append_n(f, 1, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
     assert_int_equal(verify(f, &res), 0);
 }
 
@@ -844,11 +834,11 @@ static void two_signers_on_one_directory(void **state)
     struct store_audit_checkpoint hw;
     char why[512];
     int err;
-    store *other = store_open(f->dir, 0, &err, why, sizeof(why)); /* a second process */
+    store *other = store_open(f->st.dir, 0, &err, why, sizeof(why)); /* a second process */
     assert_non_null(other);
     struct audit_event ev = {.action = "key.create", .outcome = "success", .actor = "cli:x"};
     for (int i = 0; i < 6; i++) {
-        store *s = i % 2 ? other : f->s;
+        store *s = i % 2 ? other : f->st.s;
         assert_int_equal(audit_record(s, &ev), 0);
         assert_int_equal(audit_checkpoint(s, true), 0);
         highwater(f, &hw);
@@ -866,7 +856,7 @@ static void tampered_highwater_file_is_caught(void **state)
     set_policy(f, 3, 60);
     append_n(f, 6, "acme");
     char path[256], cmd[400];
-    snprintf(path, sizeof(path), "%s/%s", f->dir, AUDIT_HIGHWATER_FILE);
+    snprintf(path, sizeof(path), "%s/%s", f->st.dir, AUDIT_HIGHWATER_FILE);
     snprintf(cmd, sizeof(cmd), "sed -i 's/^seq=6$/seq=5/' '%s'", path);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
@@ -876,7 +866,7 @@ static void tampered_highwater_file_is_caught(void **state)
     assert_int_equal(verify(f, &res), PHS_ECORRUPT);
     assert_non_null(strstr(res.message, "malformed"));
     append_n(f, 1, "acme");
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT);
 }
 
 static void acknowledge_accepts_the_log_and_signing_resumes(void **state)
@@ -889,11 +879,11 @@ static void acknowledge_accepts_the_log_and_signing_resumes(void **state)
         .actor = "cli:root;sudo=alice", .roles = "operator", .source = "local"};
     set_policy(f, 3, 60);
     append_n(f, 12, "acme");
-    assert_int_equal(audit_acknowledge(f->s, &who, "INC-1", &ack), PHS_ENOTFOUND);
+    assert_int_equal(audit_acknowledge(f->st.s, &who, "INC-1", &ack), PHS_ENOTFOUND);
     reseal(f, 2, 8);
-    assert_int_equal(audit_checkpoint(f->s, true), PHS_ECORRUPT); /* the alarm, record 13 */
-    assert_int_equal(audit_acknowledge(f->s, &who, "bad\nnote", &ack), PHS_EINVAL);
-    assert_int_equal(audit_acknowledge(f->s, &who, "INC-2041", &ack), 0);
+    assert_int_equal(audit_checkpoint(f->st.s, true), PHS_ECORRUPT); /* the alarm, record 13 */
+    assert_int_equal(audit_acknowledge(f->st.s, &who, "bad\nnote", &ack), PHS_EINVAL);
+    assert_int_equal(audit_acknowledge(f->st.s, &who, "INC-2041", &ack), 0);
     assert_int_equal(ack.seq, 14);
     assert_int_equal(ack.checkpoint, 3);
     assert_non_null(strstr(ack.reason, "note=INC-2041 after=6 hw=4:12:"));
@@ -901,7 +891,7 @@ static void acknowledge_accepts_the_log_and_signing_resumes(void **state)
     assert_int_equal(hw.n, 3);
     assert_int_equal(hw.seq, 14);
     struct audit_alarm alarm;
-    assert_int_equal(audit_alarm_get(f->s, &alarm), 0);
+    assert_int_equal(audit_alarm_get(f->st.s, &alarm), 0);
     assert_false(alarm.pending);
     assert_int_equal(verify(f, &res), 0);
     assert_int_equal(res.acknowledged, 1);

@@ -20,15 +20,14 @@
 #include "crypto/crypto.h"
 #include "records/audit.h"
 #include "store/store.h"
+#include "fixture.h"
 
 #define SUSPECT "key_suspect01"
 #define SHA     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 #define N_TRAIL 9
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     int64_t seq[N_TRAIL]; /* the trail's records, in order */
     char time[N_TRAIL][TIME_TEXT_LEN + 1];
 };
@@ -58,7 +57,7 @@ static void add(struct fx *f, int i, const char *actor, const char *tenant, cons
         ev.audio_sha256 = SHA;
     }
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(audit_append(tx, &ev, &f->seq[i]), 0);
     assert_int_equal(store_commit(tx), 0);
 }
@@ -75,19 +74,8 @@ static int record_time(void *ctx, const struct store_audit_record *r)
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
-    if (!f)
+    if (!f || fx_store_open(&f->st, "report", NULL) < 0)
         return -1;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-report-XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
     add(f, 0, SUSPECT, "clinic-a", "transcript.create", "tr_1", "success");
     add(f, 1, SUSPECT, "clinic-a", "transcript.read", "tr_1", "success");
     add(f, 2, SUSPECT, "clinic-a", "transcript.read", "tr_1", "success");
@@ -98,7 +86,7 @@ static int fx_setup(void **state)
     add(f, 7, SUSPECT, "clinic-b", "transcript.delete", "tr_9", "success");
     add(f, 8, SUSPECT, NULL, "key.auth_failed", NULL, "denied");
     store_tx *tx;
-    if (store_begin_read(f->s, &tx) != 0)
+    if (store_begin_read(f->st.s, &tx) != 0)
         return -1;
     int rc = store_audit_each(tx, 1, -1, record_time, f);
     store_rollback(tx);
@@ -109,12 +97,9 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static json_t *tenant_of(json_t *report, const char *name)
@@ -144,7 +129,7 @@ static const char *str_at(json_t *o, const char *k)
 static json_t *report(struct fx *f, const struct audit_report_filter *flt)
 {
     json_t *r = NULL;
-    assert_int_equal(audit_report(f->s, flt, &investigator, &r), 0);
+    assert_int_equal(audit_report(f->st.s, flt, &investigator, &r), 0);
     assert_non_null(r);
     return r;
 }
@@ -243,7 +228,7 @@ static void the_report_is_audited(void **state)
     json_decref(r);
     struct last l = {0};
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_each(tx, 1, -1, last_record, &l), 0);
     store_rollback(tx);
     assert_int_equal(l.reports, 1);
@@ -316,11 +301,11 @@ static void filters(void **state)
     for (int i = 0; i < 3; i++) {
         flt = (struct audit_report_filter){.actor = bad[i]};
         r = (json_t *)1;
-        assert_int_equal(audit_report(f->s, &flt, &investigator, &r), PHS_EINVAL);
+        assert_int_equal(audit_report(f->st.s, &flt, &investigator, &r), PHS_EINVAL);
         assert_null(r);
     }
     r = (json_t *)1;
-    assert_int_equal(audit_report(f->s, NULL, &investigator, &r), PHS_EINVAL);
+    assert_int_equal(audit_report(f->st.s, NULL, &investigator, &r), PHS_EINVAL);
     assert_null(r);
 }
 

@@ -17,30 +17,22 @@
 #include "store/blob.h"
 #include "core/err.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     struct audit_event who;
 };
 
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-auth-XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    char why[512];
-    int err;
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
+    if (!f || fx_store_open(&f->st, "auth", NULL) < 0)
         return -1;
     f->who.actor = "cli:test";
     f->who.source = "local";
     store_tx *tx;
-    if (store_begin(f->s, &tx) || auth_tenant_create(tx, "acme", &f->who, NULL) ||
+    if (store_begin(f->st.s, &tx) || auth_tenant_create(tx, "acme", &f->who, NULL) ||
         auth_tenant_create(tx, "other", &f->who, NULL) || store_commit(tx))
         return -1;
     *state = f;
@@ -50,19 +42,16 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    store_close(f->s);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void create_key(struct fx *f, const char *tenant, uint32_t roles, int64_t ttl,
                        const char *label, struct auth_new_key *k)
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_key_create(tx, tenant, 0, roles, ttl, label, &f->who, k), 0);
     assert_int_equal(store_commit(tx), 0);
 }
@@ -120,7 +109,7 @@ static int copy_record(void *ctx, const struct store_audit_record *r)
 static void audit_scan(struct fx *f, struct scan *sc)
 {
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_each(tx, 1, -1, scan_record, sc), 0);
     store_rollback(tx);
 }
@@ -195,7 +184,7 @@ static void check_accepts_and_rejects(void **state)
     struct auth_new_key k;
     struct auth_identity id;
     create_key(f, "acme", AUTH_ROLE_READ | AUTH_ROLE_ADMIN, 0, NULL, &k);
-    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), 0);
+    assert_int_equal(auth_check(f->st.s, k.key, &f->who, &id), 0);
     assert_string_equal(id.tenant, "acme");
     assert_string_equal(id.key_id, k.id);
     assert_int_equal(id.roles, AUTH_ROLE_READ | AUTH_ROLE_ADMIN);
@@ -205,7 +194,7 @@ static void check_accepts_and_rejects(void **state)
     memcpy(forged, k.key, sizeof(forged));
     forged[20] = forged[20] == 'Q' ? 'R' : 'Q';
     with_checksum(forged);
-    assert_int_equal(auth_check(f->s, forged, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, forged, &f->who, &id), PHS_EAUTH);
     struct scan sc = {.needle = k.key + 4 + AUTH_KEY_ID_LEN};
     audit_scan(f, &sc);
     assert_int_equal(sc.failures, 1);
@@ -216,17 +205,17 @@ static void check_accepts_and_rejects(void **state)
     memcpy(unknown, k.key, sizeof(unknown));
     unknown[5] = unknown[5] == 'Z' ? 'Y' : 'Z';
     with_checksum(unknown);
-    assert_int_equal(auth_check(f->s, unknown, &f->who, &id), PHS_EAUTH);
-    assert_int_equal(auth_check(f->s, NULL, &f->who, &id), PHS_EAUTH);
-    assert_int_equal(auth_check(f->s, "Bearer nonsense", &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, unknown, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, NULL, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, "Bearer nonsense", &f->who, &id), PHS_EAUTH);
 
     /* Revoked. */
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_key_revoke(tx, k.id, 0, &f->who), 0);
     assert_int_equal(auth_key_revoke(tx, k.id, 0, &f->who), PHS_EEXIST);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, k.key, &f->who, &id), PHS_EAUTH);
     memset(&sc, 0, sizeof(sc));
     sc.needle = k.key + 4 + AUTH_KEY_ID_LEN;
     audit_scan(f, &sc);
@@ -246,7 +235,7 @@ static int64_t last_record(struct fx *f, struct store_audit_record *out)
     store_tx *tx;
     int64_t head = 0;
     uint8_t h[CRYPTO_SHA256_LEN];
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_head(tx, &head, h), 0);
     assert_int_equal(store_audit_each(tx, head, head, copy_record, out), 0);
     store_rollback(tx);
@@ -279,7 +268,8 @@ static void unknown_id_costs_what_a_wrong_secret_costs(void **state)
     for (int i = 0; i < 2; i++) {
         int64_t before = last_record(f, &r[i]);
         bool audited = false;
-        assert_int_equal(auth_check_audited(f->s, keys[i], &who, false, &id, &audited), PHS_EAUTH);
+        assert_int_equal(auth_check_audited(f->st.s, keys[i], &who, false, &id, &audited),
+                         PHS_EAUTH);
         assert_true(audited);
         assert_int_equal(last_record(f, &r[i]), before + 1); /* one committed record */
     }
@@ -305,7 +295,8 @@ static void unknown_id_costs_what_a_wrong_secret_costs(void **state)
     /* Failures decided without the database stay the caller's to summarise. */
     int64_t before = last_record(f, &r[0]);
     bool audited = true;
-    assert_int_equal(auth_check_audited(f->s, "phs_short", &who, false, &id, &audited), PHS_EAUTH);
+    assert_int_equal(auth_check_audited(f->st.s, "phs_short", &who, false, &id, &audited),
+                     PHS_EAUTH);
     assert_false(audited);
     assert_int_equal(last_record(f, &r[0]), before);
     free(r);
@@ -318,9 +309,9 @@ static void expired_key_rejected(void **state)
     struct auth_identity id;
     create_key(f, "acme", AUTH_ROLE_READ, 1, NULL, &k);
     assert_true(k.expires_us > 0);
-    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), 0);
+    assert_int_equal(auth_check(f->st.s, k.key, &f->who, &id), 0);
     usleep(1100 * 1000);
-    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), PHS_EAUTH);
+    assert_int_equal(auth_check(f->st.s, k.key, &f->who, &id), PHS_EAUTH);
     struct scan sc = {.needle = "-"};
     audit_scan(f, &sc);
     assert_string_equal(sc.last_reason, "expired");
@@ -347,7 +338,7 @@ static void labels_sealed_and_scoped(void **state)
     create_key(f, "acme", AUTH_ROLE_READ, 0, label, &k);
     store_tx *tx;
     struct found fo = {0};
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(auth_key_each(tx, 1, collect, &fo), 0);
     assert_int_equal(fo.n, 1);
     assert_string_equal(fo.label, label);
@@ -357,10 +348,10 @@ static void labels_sealed_and_scoped(void **state)
     store_rollback(tx);
     /* The label is not in the database file in plain text. */
     char cmd[512];
-    snprintf(cmd, sizeof(cmd), "grep -rqa 'Quixotic' '%s'", f->dir);
+    snprintf(cmd, sizeof(cmd), "grep -rqa 'Quixotic' '%s'", f->st.dir);
     assert_int_not_equal(system(cmd), 0);
     /* Another tenant's admin can neither revoke nor create in acme. */
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_key_revoke(tx, k.id, 2, &f->who), PHS_ENOTFOUND);
     struct auth_new_key k2;
     assert_int_equal(auth_key_create(tx, "acme", 2, AUTH_ROLE_READ, 0, NULL, &f->who, &k2),
@@ -379,7 +370,7 @@ static void put_object(struct fx *f, int64_t tenant_id, const char *id, const ch
     store_tx *tx;
     int err = 0;
     struct store_tenant t;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_by_id(tx, tenant_id, &t), 0);
     blob_writer *w = store_object_create(tx, tenant_id, id, NULL, &err);
     assert_non_null(w);
@@ -418,7 +409,7 @@ static int text_sink(void *ctx, const void *buf, size_t len)
 static int get_object(struct fx *f, int64_t tenant_id, const char *id, struct text_buf *out)
 {
     memset(out, 0, sizeof(*out));
-    return store_object_read(f->s, tenant_id, id, text_sink, out);
+    return store_object_read(f->st.s, tenant_id, id, text_sink, out);
 }
 
 static void tenant_key_rotation(void **state)
@@ -431,12 +422,12 @@ static void tenant_key_rotation(void **state)
     put_object(f, 2, "obj_rotate_other", "other tenant");
     store_tx *tx;
     struct store_object before, after;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_object_get(tx, 1, "obj_rotate_a", &before), 0);
     store_rollback(tx);
 
     struct auth_rotation r;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_tenant_rotate_key(tx, "acme", &f->who, &r), 0);
     assert_int_equal(store_commit(tx), 0);
     assert_int_equal(r.old_version, 1);
@@ -452,7 +443,7 @@ static void tenant_key_rotation(void **state)
     assert_string_equal(t.b, "second object");
     assert_int_equal(get_object(f, 2, "obj_rotate_other", &t), 0);
     assert_string_equal(t.b, "other tenant");
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_object_get(tx, 1, "obj_rotate_a", &after), 0);
     struct found fo = {0};
     assert_int_equal(auth_key_each(tx, 1, collect, &fo), 0);
@@ -466,7 +457,7 @@ static void tenant_key_rotation(void **state)
      * lands wrapped under a key that no longer exists. */
     struct store_object stale = before;
     snprintf(stale.id, sizeof(stale.id), "obj_rotate_stale");
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_object_insert(tx, &stale), PHS_ESTALE);
     store_rollback(tx);
     /* New objects are written under version 2; the key checks still pass. */
@@ -474,10 +465,10 @@ static void tenant_key_rotation(void **state)
     assert_int_equal(get_object(f, 1, "obj_rotate_c", &t), 0);
     assert_string_equal(t.b, "third object");
     struct auth_identity id;
-    assert_int_equal(auth_check(f->s, k.key, &f->who, &id), 0);
+    assert_int_equal(auth_check(f->st.s, k.key, &f->who, &id), 0);
 
     /* An unknown tenant changes nothing. */
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_tenant_rotate_key(tx, "nobody", &f->who, &r), PHS_ENOTFOUND);
     store_rollback(tx);
 }
@@ -494,7 +485,7 @@ static void key_counts(void **state)
     create_key(f, "acme", AUTH_ROLE_READ, 3600, NULL, &k4);                   /* revoked below */
     create_key(f, "other", AUTH_ROLE_ADMIN, 0, NULL, &k5);
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(auth_key_revoke(tx, k4.id, 0, &f->who), 0);
     struct auth_key_counts c;
     struct store_tenant acme;

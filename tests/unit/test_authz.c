@@ -18,11 +18,10 @@
 #include "service/authz.h"
 #include "service/ratelimit.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     ratelimit *rl;
     struct audit_event who;
     char bearer[AUTH_KEY_LEN + 16];
@@ -31,19 +30,12 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-authz-XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    char why[512];
-    int err;
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
+    if (!f || fx_store_open(&f->st, "authz", NULL) < 0)
         return -1;
     struct audit_event admin = {.actor = "cli:test", .source = "local"};
     struct auth_new_key k;
     store_tx *tx;
-    if (store_begin(f->s, &tx) || auth_tenant_create(tx, "acme", &admin, NULL) ||
+    if (store_begin(f->st.s, &tx) || auth_tenant_create(tx, "acme", &admin, NULL) ||
         auth_key_create(tx, "acme", 0, AUTH_ROLE_READ | AUTH_ROLE_AUDIT, 0, NULL, &admin, &k) ||
         store_commit(tx))
         return -1;
@@ -64,12 +56,9 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     ratelimit_free(f->rl);
-    store_close(f->s);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static int copy_record(void *ctx, const struct store_audit_record *r)
@@ -84,7 +73,7 @@ static int64_t last_record(struct fx *f, struct store_audit_record *out)
     store_tx *tx;
     int64_t head = 0;
     uint8_t h[CRYPTO_SHA256_LEN];
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_head(tx, &head, h), 0);
     memset(out, 0, sizeof(*out));
     assert_int_equal(store_audit_each(tx, head, head, copy_record, out), 0);
@@ -96,7 +85,7 @@ static int decide(struct fx *f, const char *header, uint32_t roles, struct authz
 {
     struct authz_request rq = {
         .authorization = header, .source = f->who.source, .roles = roles, .who = &f->who};
-    return authz_decide(f->s, f->rl, &rq, res);
+    return authz_decide(f->st.s, f->rl, &rq, res);
 }
 
 static void bearer_token(void **state)

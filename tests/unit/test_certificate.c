@@ -21,12 +21,11 @@
 #include "core/ids.h"
 #include "records/retention.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fx {
-    char root[64];
-    char dir[128];
+    struct fx_store st;
     char blobdir[160];
-    store *s;
     struct store_tenant tenant;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
 };
@@ -34,23 +33,12 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-cert-XXXXXX");
-    if (!f || !mkdtemp(f->root))
+    if (!f || fx_store_open(&f->st, "cert", NULL) < 0)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
+    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
+    if (fx_tenant_create(f->st.s, "clinic", &f->tenant) < 0)
         return -1;
-    }
-    store_tx *tx;
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "clinic", &f->tenant) != 0 ||
-        store_commit(tx) != 0)
-        return -1;
-    store_recorded_public_key(f->s, f->pub);
+    store_recorded_public_key(f->st.s, f->pub);
     *state = f;
     return 0;
 }
@@ -58,12 +46,9 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Stores text as an encrypted object of the tenant and returns its id. */
@@ -92,7 +77,7 @@ static void put_job(struct fx *f, int64_t age_s, int64_t retention_s, char id[ST
                     char audio[STORE_ID_MAX + 1], char text[STORE_ID_MAX + 1])
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     put_object(f, tx, "audio", "RIFF not really audio", audio);
     put_object(f, tx, "transcript", "{\"text\":\"patient is well\"}", text);
     struct store_transcript t = {.tenant_id = f->tenant.id, .state = STORE_JOB_COMPLETED,
@@ -114,7 +99,7 @@ static void add_redacted_objects(struct fx *f, const char *id, char unred[STORE_
 {
     store_tx *tx;
     struct store_transcript t;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     put_object(f, tx, "unredacted", "{\"text\":\"patient john smith is well\"}", unred);
     put_object(f, tx, "redacted_audio", "RIFF masked", raudio);
     assert_int_equal(store_transcript_get(tx, f->tenant.id, id, &t), 0);
@@ -128,7 +113,7 @@ static bool key_gone(struct fx *f, const char *obj)
 {
     store_tx *tx;
     struct store_object o;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     int rc = store_object_get(tx, f->tenant.id, obj, &o);
     store_rollback(tx);
     return rc == 0 && !o.has_dk && o.destroyed_us > 0;
@@ -143,8 +128,8 @@ static json_t *delete_job(struct fx *f, const char *id)
                                          .requested_by = "cli:test",
                                          .reason = CERTIFICATE_REASON_API};
     json_t *cert = NULL;
-    assert_int_equal(retention_destroy_job(f->s, f->blobdir, f->tenant.id, id, false, &rq, &cert),
-                     0);
+    assert_int_equal(
+        retention_destroy_job(f->st.s, f->blobdir, f->tenant.id, id, false, &rq, &cert), 0);
     assert_non_null(cert);
     return cert;
 }
@@ -169,7 +154,7 @@ static void destroy_issues_valid_certificate(void **state)
     /* stored, and the stored copy is the same certificate */
     store_tx *tx;
     struct store_certificate row;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_certificate_get(tx, f->tenant.id, c.id, &row), 0);
     assert_int_equal(store_certificate_get(tx, f->tenant.id + 1, c.id, &row), PHS_ENOTFOUND);
     store_rollback(tx);
@@ -182,7 +167,7 @@ static void destroy_issues_valid_certificate(void **state)
     const struct retention_request rq = {.who = &cli_who, .action = "transcript.delete",
                                          .requested_by = "cli:test",
                                          .reason = CERTIFICATE_REASON_API};
-    assert_int_equal(retention_destroy_job(f->s, f->blobdir, f->tenant.id, id, false, &rq, NULL),
+    assert_int_equal(retention_destroy_job(f->st.s, f->blobdir, f->tenant.id, id, false, &rq, NULL),
                      PHS_ENOTFOUND);
     certificate_clear(&c);
     json_decref(j);
@@ -219,19 +204,19 @@ static void redacted_job_objects_are_destroyed(void **state)
     /* audio retention 1 s, transcript retention 1 h: only the recording */
     store_tx *tx;
     struct retention_purge_result r;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 2);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_gone(f, aud[1]));
     assert_false(key_gone(f, txt[1]) || key_gone(f, unred[1]) || key_gone(f, raud[1]));
     /* transcript retention 10 s: the rest of both jobs */
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 10), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     for (int i = 1; i < 3; i++) {
         assert_true(key_gone(f, txt[i]) && key_gone(f, unred[i]) && key_gone(f, raud[i]));
@@ -242,7 +227,7 @@ static void redacted_job_objects_are_destroyed(void **state)
     char id4[65], aud4[65], txt4[65], unred4[65], raud4[65];
     put_job(f, 0, 0, id4, aud4, txt4);
     add_redacted_objects(f, id4, unred4, raud4);
-    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
     assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
     assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
     assert_int_equal(c.n_objects, 4);
@@ -314,30 +299,30 @@ static void purge_follows_policies(void **state)
     struct fx *f = *state;
     char old[65], young[65], own[65], aud[4][65], txt[4][65];
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 10), 0);
     assert_int_equal(store_commit(tx), 0);
     put_job(f, 20, 0, old, aud[0], txt[0]);   /* past the tenant's 10 s */
     put_job(f, 2, 0, young, aud[1], txt[1]);  /* not yet */
     put_job(f, 4, 3, own, aud[2], txt[2]);    /* past its own 3 s */
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     assert_int_equal(r.failed, 0);
     assert_true(key_gone(f, txt[0]) && key_gone(f, txt[2]));
     assert_false(key_gone(f, txt[1]) || key_gone(f, aud[1]));
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts + r.audio, 0);
     /* audio retention shorter than the transcript's: the audio goes alone */
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 1);
     assert_true(key_gone(f, aud[1]));
     assert_false(key_gone(f, txt[1]));
     struct count n = {0};
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 100, count_cert, &n, NULL), 0);
     store_rollback(tx);
     assert_int_equal(n.n, 3);
@@ -350,7 +335,7 @@ static void offboarding_erases_tenant(void **state)
     put_job(f, 0, 0, id[0], aud[0], txt[0]);
     put_job(f, 0, 0, id[1], aud[1], txt[1]);
     json_t *j = NULL;
-    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
     struct certificate c;
     assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
     assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
@@ -362,13 +347,13 @@ static void offboarding_erases_tenant(void **state)
         assert_false(blob_exists(f->blobdir, aud[i]) || blob_exists(f->blobdir, txt[i]));
     }
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_key_check(tx, f->tenant.id), PHS_ENOTFOUND);
     struct store_transcript t;
     assert_int_equal(store_transcript_get(tx, f->tenant.id, id[0], &t), 0);
     assert_int_equal(t.state, STORE_JOB_DELETED);
     store_rollback(tx);
-    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, NULL),
+    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, NULL),
                      PHS_ENOTFOUND);
     certificate_clear(&c);
     json_decref(j);
@@ -385,7 +370,7 @@ static void offboarding_large_tenant_in_parts(void **state)
     put_job(f, 0, 0, id, aud, txt);
     const size_t bulk = CERTIFICATE_OBJECTS_MAX + 1;
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     for (size_t i = 0; i < bulk; i++) {
         struct store_object o = {.tenant_id = f->tenant.id, .tenant_key_version = 1,
                                  .has_dk = true, .size = 10, .created_us = time_now_us()};
@@ -396,7 +381,7 @@ static void offboarding_large_tenant_in_parts(void **state)
     }
     assert_int_equal(store_commit(tx), 0);
     json_t *j = NULL;
-    assert_int_equal(retention_tenant_delete(f->s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
     assert_true(json_is_array(j));
     assert_int_equal(json_array_size(j), 2);
     size_t total = 0;
@@ -416,7 +401,7 @@ static void offboarding_large_tenant_in_parts(void **state)
     assert_true(seqs[0] != seqs[1]);
     assert_true(key_gone(f, aud) && key_gone(f, txt) && key_gone(f, "obj_bulk00000000"));
     struct count n = {0};
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 100, count_cert, &n, NULL), 0);
     store_rollback(tx);
     assert_int_equal(n.n, 2);
@@ -437,7 +422,7 @@ static void interrupted_destruction_is_certified_later(void **state)
     struct fx *f = *state;
     char id[65], audio[65], text[65];
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
     put_job(f, 0, 0, id, audio, text);
@@ -447,7 +432,7 @@ static void interrupted_destruction_is_certified_later(void **state)
     certificate_init(&c);
     snprintf(co.id, sizeof(co.id), "%s", text);
     snprintf(co.kind, sizeof(co.kind), "transcript");
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_object_destroy_key(tx, text, time_now_us()), 0);
     struct audit_event ev = cli_who;
     ev.action = "transcript.delete";
@@ -468,17 +453,17 @@ static void interrupted_destruction_is_certified_later(void **state)
     assert_true(blob_exists(f->blobdir, text)); /* the crash left the file */
 
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 1);
     assert_int_equal(r.failed, 0);
     assert_false(blob_exists(f->blobdir, text));
     struct count n = {0};
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_pending_each(tx, 10, count_pending, &n), 0);
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 10, count_cert, &n, NULL), 0);
     store_rollback(tx);
     assert_int_equal(n.n, 1); /* no pending left, one certificate */
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 0);
 }
 
@@ -496,14 +481,14 @@ static void purge_cost(void **state)
     enum { N = 50 };
     char id[65], audio[65], text[65];
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 3600, 10), 0);
     assert_int_equal(store_commit(tx), 0);
     for (int i = 0; i < N; i++)
         put_job(f, 60, 0, id, audio, text);
     struct retention_purge_result r;
     double t0 = now_ms();
-    assert_int_equal(retention_purge(f->s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
     double ms = now_ms() - t0;
     assert_int_equal(r.transcripts, N);
     printf("purge: %d jobs (%d objects) destroyed and certified in %.0f ms, %.2f ms per job\n",

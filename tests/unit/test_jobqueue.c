@@ -18,36 +18,23 @@
 #include "store/objstore.h"
 #include "store/store.h"
 #include "test_store_backend.h"
+#include "fixture.h"
 
 #define SEC   1000000LL
 #define T0    (1700000000LL * SEC)
 #define LEASE (10 * SEC)
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     int64_t tenant;
 };
 
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512] = "";
-    int err = 0;
-    store_tx *tx;
     struct store_tenant t;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-jobq-XXXXXX");
-    if (!mkdtemp(f->root) || tsb_fresh() < 0)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "alpha", &t) != 0 ||
-        store_commit(tx) != 0)
+    if (!f || tsb_fresh() < 0 || fx_store_open(&f->st, "jobq", tsb_current()) < 0 ||
+        fx_tenant_create(f->st.s, "alpha", &t) < 0)
         return -1;
     f->tenant = t.id;
     *state = f;
@@ -57,13 +44,10 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
     tsb_drop();
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void add_job(struct fx *f, const char *id, int64_t created_us)
@@ -77,7 +61,7 @@ static void add_job(struct fx *f, const char *id, int64_t created_us)
                                  .audio_duration_ms = -1,
                                  .transcript_bytes = -1};
     snprintf(t.id, sizeof(t.id), "%s", id);
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_transcript_insert(tx, &t), 0);
     assert_int_equal(store_commit(tx), 0);
 }
@@ -100,7 +84,7 @@ static int claim(struct fx *f, const char *node, int64_t now, struct store_trans
                  struct interrupted *seen)
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     int rc = jobqueue_claim(tx, node, now, LEASE, out, note_interrupted, seen);
     if (rc < 0) {
         store_rollback(tx);
@@ -113,7 +97,7 @@ static int claim(struct fx *f, const char *node, int64_t now, struct store_trans
 static int in_write_tx(struct fx *f, int (*fn)(store_tx *tx, void *ctx), void *ctx)
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     int rc = fn(tx, ctx);
     if (rc < 0)
         store_rollback(tx);
@@ -159,7 +143,7 @@ static int64_t heartbeat(struct fx *f, const char *node, int64_t now)
 static void job_now(struct fx *f, const char *id, struct store_transcript *t)
 {
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_transcript_get(tx, f->tenant, id, t), 0);
     store_rollback(tx);
 }
@@ -270,7 +254,7 @@ static void objects_round_trip_and_are_removed(void **state)
         plain[i] = (unsigned char)(i * 7 + i / 251);
     store_tx *tx;
     int rc, version = 0;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     blob_writer *w = store_object_create(tx, f->tenant, "obj_roundtrip", &version, &rc);
     store_rollback(tx);
     assert_non_null(w);
@@ -286,7 +270,7 @@ static void objects_round_trip_and_are_removed(void **state)
     snprintf(o.id, sizeof(o.id), "obj_roundtrip");
     snprintf(o.kind, sizeof(o.kind), "audio");
     memcpy(o.dk_wrapped, bi.wrapped_key, sizeof(o.dk_wrapped));
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_true(store_object_data_exists(tx, "obj_roundtrip"));
     assert_int_equal(store_commit(tx), 0);
@@ -294,7 +278,7 @@ static void objects_round_trip_and_are_removed(void **state)
     /* a second handle: another node, with the same key files */
     char why[512];
     int err;
-    store *s2 = store_open(f->dir, 0, &err, why, sizeof(why));
+    store *s2 = store_open(f->st.dir, 0, &err, why, sizeof(why));
     assert_non_null(s2);
     assert_int_equal(store_begin_read(s2, &tx), 0);
     blob_reader *r = store_object_open(tx, f->tenant, "obj_roundtrip", NULL, &rc);
@@ -332,17 +316,17 @@ static void a_cluster_task_runs_on_one_node_at_a_time(void **state)
 {
     struct fx *f = *state;
     const char *a = "00000000000000aa", *b = "00000000000000bb";
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", a, T0, LEASE), 0);
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", a, T0 + 1, LEASE), 0);
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", b, T0 + 2, LEASE), PHS_EBUSY);
-    jobqueue_task_release(f->s, "retention.purge", b); /* not b's: no effect */
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", b, T0 + 3, LEASE), PHS_EBUSY);
-    jobqueue_task_release(f->s, "retention.purge", a);
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", b, T0 + 4, LEASE), 0);
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", a, T0, LEASE), 0);
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", a, T0 + 1, LEASE), 0);
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", b, T0 + 2, LEASE), PHS_EBUSY);
+    jobqueue_task_release(f->st.s, "retention.purge", b); /* not b's: no effect */
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", b, T0 + 3, LEASE), PHS_EBUSY);
+    jobqueue_task_release(f->st.s, "retention.purge", a);
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", b, T0 + 4, LEASE), 0);
     /* b dies holding it: a waits out the lease */
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", a, T0 + 3 + LEASE, LEASE),
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", a, T0 + 3 + LEASE, LEASE),
                      PHS_EBUSY);
-    assert_int_equal(jobqueue_task_take(f->s, "retention.purge", a, T0 + 5 + LEASE, LEASE), 0);
+    assert_int_equal(jobqueue_task_take(f->st.s, "retention.purge", a, T0 + 5 + LEASE, LEASE), 0);
 }
 
 int main(void)

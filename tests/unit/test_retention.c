@@ -27,15 +27,14 @@
 #include "store/blob_int.h" /* the raw reads that prove erasure */
 #include "store/store.h"
 #include "store/tenant_keys_int.h"
+#include "fixture.h"
 
 #define ID_LEN (STORE_ID_MAX + 1)
 #define S      (1000000LL) /* microseconds per second */
 
 struct fx {
-    char root[64];
-    char dir[128];
+    struct fx_store st;
     char blobdir[160];
-    store *s;
     struct store_tenant tenant;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
 };
@@ -52,25 +51,12 @@ struct job {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
-    if (!f)
+    if (!f || fx_store_open(&f->st, "retention", NULL) < 0)
         return -1;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-retention-XXXXXX");
-    if (!mkdtemp(f->root))
+    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
+    if (fx_tenant_create(f->st.s, "clinic", &f->tenant) < 0)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
-    store_tx *tx;
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "clinic", &f->tenant) != 0 ||
-        store_commit(tx) != 0)
-        return -1;
-    store_recorded_public_key(f->s, f->pub);
+    store_recorded_public_key(f->st.s, f->pub);
     *state = f;
     return 0;
 }
@@ -78,18 +64,15 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void set_retention(struct fx *f, int64_t audio_s, int64_t transcript_s)
 {
     store_tx *tx;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, audio_s, transcript_s), 0);
     assert_int_equal(store_commit(tx), 0);
 }
@@ -131,7 +114,7 @@ static void put_job(struct fx *f, int64_t created_us, int64_t retention_s, struc
     j->audio_plain = audio_plain;
     j->text_plain = text_plain;
     j->created_us = created_us;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     put_object(f, tx, "audio", audio_plain, j->audio, j->audio_dk);
     put_object(f, tx, "transcript", text_plain, j->text, j->text_dk);
     struct store_transcript t = {.tenant_id = f->tenant.id,
@@ -174,7 +157,7 @@ static int read_back(struct fx *f, const char *id, const uint8_t dk[CRYPTO_WRAPP
     store_tx *tx;
     int err = 0;
     memset(out, 0, sizeof(*out));
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     crypto_key *tk = store_tenant_key_unwrap(tx, f->tenant.id, NULL, &err);
     store_rollback(tx);
     assert_non_null(tk);
@@ -195,7 +178,7 @@ static struct store_object object_row(struct fx *f, const char *id)
 {
     store_tx *tx;
     struct store_object o;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_object_get(tx, f->tenant.id, id, &o), 0);
     store_rollback(tx);
     return o;
@@ -218,7 +201,7 @@ static enum store_job_state job_state(struct fx *f, const char *id)
 {
     store_tx *tx;
     struct store_transcript t;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_transcript_get(tx, f->tenant.id, id, &t), 0);
     store_rollback(tx);
     return t.state;
@@ -231,7 +214,7 @@ static bool in_db_files(struct fx *f, const uint8_t *bytes, size_t n)
     bool found = false;
     for (size_t i = 0; i < 2 && !found; i++) {
         char path[256];
-        snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
+        snprintf(path, sizeof(path), "%s/%s", f->st.dir, names[i]);
         FILE *fp = fopen(path, "rb");
         if (!fp)
             continue;
@@ -280,7 +263,7 @@ static int64_t audit_head(struct fx *f)
     store_tx *tx;
     int64_t seq = 0;
     uint8_t h[CRYPTO_SHA256_LEN];
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_head(tx, &seq, h), 0);
     store_rollback(tx);
     return seq;
@@ -305,7 +288,7 @@ static struct certs *list_certs(struct fx *f)
     static struct certs l;
     store_tx *tx;
     memset(&l, 0, sizeof(l));
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 100, keep_cert, &l, NULL), 0);
     store_rollback(tx);
     return &l;
@@ -350,7 +333,7 @@ static struct find_audit audit_for(struct fx *f, const char *resource_id)
 {
     struct find_audit fa = {.resource_id = resource_id};
     store_tx *tx;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_audit_each(tx, 1, -1, find_record, &fa), 0);
     store_rollback(tx);
     return fa;
@@ -373,7 +356,7 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
      * (so the scan below can see them). */
     assert_readable(f, old.audio, old.audio_dk, old.audio_plain);
     assert_readable(f, old.text, old.text_dk, old.text_plain);
-    assert_int_equal(store_flush_erased(f->s), 0);
+    assert_int_equal(store_flush_erased(f->st.s), 0);
     assert_true(in_db_files(f, old.text_dk, CRYPTO_WRAPPED_LEN));
     assert_true(in_db_files(f, old.audio_dk, CRYPTO_WRAPPED_LEN));
     size_t copy_len;
@@ -382,7 +365,7 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
     const int64_t head = audit_head(f);
 
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_int_equal(r.audio, 0);
     assert_int_equal(r.failed, 0);
@@ -448,14 +431,14 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
 
     /* Again at the same time: nothing to do, nothing written. */
     const int64_t head2 = audit_head(f);
-    assert_int_equal(retention_purge(f->s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
     assert_int_equal(r.transcripts + r.audio + r.failed + r.recovered, 0);
     assert_int_equal(audit_head(f), head2);
     assert_int_equal(list_certs(f)->n, 1);
     assert_readable(f, young.text, young.text_dk, young.text_plain);
 
     /* A microsecond later the young job's time is up too. */
-    assert_int_equal(retention_purge(f->s, f->blobdir, now + 1, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now + 1, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_true(key_erased(f, young.text) && key_erased(f, young.audio));
     assert_int_equal(list_certs(f)->n, 2);
@@ -472,7 +455,7 @@ static void audio_retention_erases_the_recording_only(void **state)
     struct job j;
     put_job(f, now - 61 * S, 0, &j, "RIFF a recording", "{\"text\":\"a patient note\"}");
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
     assert_int_equal(r.audio, 1);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_erased(f, j.audio));
@@ -494,13 +477,13 @@ static void audio_retention_erases_the_recording_only(void **state)
 
     const int64_t head = audit_head(f);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(retention_purge(f->s, f->blobdir, now + i * S, &r), 0);
+        assert_int_equal(retention_purge(f->st.s, f->blobdir, now + i * S, &r), 0);
         assert_int_equal(r.audio + r.transcripts + r.failed, 0);
     }
     assert_int_equal(audit_head(f), head);
     assert_int_equal(list_certs(f)->n, 1);
     /* The transcript's own time comes; the job goes with it. */
-    assert_int_equal(retention_purge(f->s, f->blobdir, now - 61 * S + 3600 * S, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now - 61 * S + 3600 * S, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_true(key_erased(f, j.text));
     assert_int_equal(job_state(f, j.id), STORE_JOB_DELETED);
@@ -518,10 +501,10 @@ static void job_retention_is_capped_by_the_tenant(void **state)
     put_job(f, now - 5 * S, 5, &shorter, "RIFF s", "{\"text\":\"s\"}");
     put_job(f, now - 100 * S, 1000, &longer, "RIFF l", "{\"text\":\"l\"}");
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->s, f->blobdir, now - 1, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now - 1, &r), 0);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_live(f, shorter.text, shorter.text_dk));
-    assert_int_equal(retention_purge(f->s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
     assert_int_equal(r.transcripts, 2);
     assert_true(key_erased(f, shorter.text) && key_erased(f, longer.text));
 }

@@ -17,14 +17,13 @@
 #include "core/err.h"
 #include "store/store.h"
 #include "test_store_backend.h"
+#include "fixture.h"
 
 #define SEC 1000000LL /* microseconds */
 #define T0  (1700000000LL * SEC)
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     store_tx *tx; /* a write transaction, open for the test */
     int64_t a, b; /* two tenants */
 };
@@ -32,19 +31,10 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512] = "";
-    int err = 0;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-storet-XXXXXX");
-    if (!mkdtemp(f->root) || tsb_fresh() < 0)
+    if (!f || tsb_fresh() < 0 || fx_store_open(&f->st, "storet", tsb_current()) < 0)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
     struct store_tenant t;
-    if (store_begin(f->s, &f->tx) != 0 || store_tenant_create(f->tx, "alpha", &t) != 0)
+    if (store_begin(f->st.s, &f->tx) != 0 || store_tenant_create(f->tx, "alpha", &t) != 0)
         return -1;
     f->a = t.id;
     if (store_tenant_create(f->tx, "beta", &t) != 0)
@@ -57,14 +47,11 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
     store_rollback(f->tx);
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
     tsb_drop();
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void add_object(struct fx *f, int64_t tenant, const char *id, int64_t created_us)
@@ -278,7 +265,7 @@ static void tenant_destroy_removes_and_keeps(void **state)
     assert_int_equal(t.deleted_us, now);
     assert_int_equal(store_tenant_destroy(f->tx, 99, now), PHS_ENOTFOUND);
     assert_int_equal(store_commit(f->tx), 0);
-    assert_int_equal(store_begin_read(f->s, &f->tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &f->tx), 0);
     assert_int_equal(store_tenant_destroy(f->tx, f->b, now), PHS_EINTERNAL);
 }
 
@@ -588,12 +575,12 @@ static void tenants_names_and_transactions(void **state)
     assert_int_equal(store_tenant_each(f->tx, note_tenant, seen), 42);
     assert_string_equal(seen, "alpha beta delta gamma");
 
-    assert_ptr_equal(store_tx_store(f->tx), f->s);
+    assert_ptr_equal(store_tx_store(f->tx), f->st.s);
     assert_true(store_tx_writable(f->tx));
-    assert_string_equal(store_dir(f->s), f->dir);
-    assert_false(store_readonly(f->s));
+    assert_string_equal(store_dir(f->st.s), f->st.dir);
+    assert_false(store_readonly(f->st.s));
     assert_int_equal(store_commit(f->tx), 0);
-    assert_int_equal(store_begin_read(f->s, &f->tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &f->tx), 0);
     assert_false(store_tx_writable(f->tx));
     assert_int_equal(store_tenant_set_retention(f->tx, f->a, 1, 1), PHS_EINTERNAL);
 }
@@ -615,14 +602,14 @@ static void after_commit_only_on_commit(void **state)
     store_tx_after_commit(f->tx, after_commit, &one);
     assert_int_equal(store_commit(f->tx), 0);
     assert_int_equal(after_calls, 1);
-    assert_int_equal(store_begin(f->s, &f->tx), 0);
+    assert_int_equal(store_begin(f->st.s, &f->tx), 0);
     store_tx_after_commit(f->tx, after_commit, &one);
     store_rollback(f->tx);
     assert_int_equal(after_calls, 1);
-    assert_int_equal(store_begin(f->s, &f->tx), 0);
+    assert_int_equal(store_begin(f->st.s, &f->tx), 0);
     assert_int_equal(store_commit(f->tx), 0); /* the hook does not carry over */
     assert_int_equal(after_calls, 1);
-    assert_int_equal(store_begin(f->s, &f->tx), 0);
+    assert_int_equal(store_begin(f->st.s, &f->tx), 0);
 }
 
 int main(void)

@@ -23,13 +23,12 @@
 #include "records/audit.h"
 #include "records/syslogfwd.h"
 #include "store/store.h"
+#include "fixture.h"
 
 #define MAX_MSGS 64
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     char host[256];
 };
 
@@ -42,19 +41,8 @@ struct inbox {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
-    if (!f)
+    if (!f || fx_store_open(&f->st, "syslog", NULL) < 0)
         return -1;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-syslog-XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
     /* The forwarder's hostname rule: printable, no spaces. */
     if (gethostname(f->host, sizeof(f->host)) != 0)
         f->host[0] = '\0';
@@ -69,12 +57,9 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void inbox_free(struct inbox *in)
@@ -161,7 +146,7 @@ static int64_t append(struct fx *f, const char *action, const char *outcome, con
                                    .reason = reason};
     store_tx *tx;
     int64_t seq = 0;
-    assert_int_equal(store_begin(f->s, &tx), 0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(audit_append(tx, &ev, &seq), 0);
     assert_int_equal(store_commit(tx), 0);
     return seq;
@@ -171,7 +156,7 @@ static int64_t forwarded_setting(struct fx *f)
 {
     store_tx *tx;
     int64_t v = 0;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_setting_get_int(tx, "syslog.forwarded_seq", -1, &v), 0);
     store_rollback(tx);
     return v;
@@ -182,7 +167,7 @@ static syslogfwd *start(struct fx *f, const char *proto, uint16_t port)
     char target[64], why[256] = "";
     int err = 0;
     snprintf(target, sizeof(target), "%s://127.0.0.1:%u", proto, port);
-    syslogfwd *fw = syslogfwd_start(f->s, target, 50, &err, why, sizeof(why));
+    syslogfwd *fw = syslogfwd_start(f->st.s, target, 50, &err, why, sizeof(why));
     if (!fw)
         fprintf(stderr, "syslogfwd_start: %s\n", why);
     assert_non_null(fw);

@@ -21,13 +21,12 @@
 #include "speech/profile.h"
 #include "store/store.h"
 #include "service/tprofile.h"
+#include "fixture.h"
 
 static const char notes[] = "start the patient on brenticap\nbrenticap ten milligrams daily\n";
 
 struct fx {
-    char root[64];
-    char dir[128];
-    store *s;
+    struct fx_store st;
     struct store_tenant a, b;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     asr_config asr;
@@ -37,22 +36,12 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
-    if (!f)
+    if (!f || fx_store_open(&f->st, "tprof", NULL) < 0)
         return -1;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-tprof-XXXXXX");
-    if (!mkdtemp(f->root))
+    if (fx_tenant_create(f->st.s, "clinic-a", &f->a) < 0 ||
+        fx_tenant_create(f->st.s, "clinic-b", &f->b) < 0)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why))))
-        return -1;
-    store_tx *tx;
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "clinic-a", &f->a) != 0 ||
-        store_tenant_create(tx, "clinic-b", &f->b) != 0 || store_commit(tx) != 0)
-        return -1;
-    store_recorded_public_key(f->s, f->pub);
+    store_recorded_public_key(f->st.s, f->pub);
     asr_config_default(&f->asr);
     f->who = (struct audit_event){.actor = "cli:test", .source = "local"};
     *state = f;
@@ -62,26 +51,23 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Files in <data>/tmp (the private directories). */
 static int tmp_entries(struct fx *f)
 {
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/tmp' 2>/dev/null)\"", f->dir);
+    snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/tmp' 2>/dev/null)\"", f->st.dir);
     return system(cmd) == 0 ? 0 : 1;
 }
 
 static void create(struct fx *f, int64_t tenant, const char *name, struct store_profile *p)
 {
     char msg[192];
-    assert_int_equal(tprofile_create(f->s, tenant, name, notes, strlen(notes), "general", 0.5,
+    assert_int_equal(tprofile_create(f->st.s, tenant, name, notes, strlen(notes), "general", 0.5,
                                      f->asr.dict, &f->who, p, msg, sizeof(msg)),
                      0);
 }
@@ -120,28 +106,28 @@ static void create_stores_encrypted_and_unpacks(void **state)
     assert_true(p.size > 0);
     assert_int_equal(tmp_entries(f), 0);
     /* The text's words are nowhere in the clear under the data directory. */
-    snprintf(cmd, sizeof(cmd), "grep -rqs brenticap '%s'", f->dir);
+    snprintf(cmd, sizeof(cmd), "grep -rqs brenticap '%s'", f->st.dir);
     assert_int_not_equal(system(cmd), 0);
-    assert_int_equal(tprofile_create(f->s, f->a.id, "cardio", notes, strlen(notes), "general", 0.5,
-                                     f->asr.dict, &f->who, &again, msg, sizeof(msg)),
+    assert_int_equal(tprofile_create(f->st.s, f->a.id, "cardio", notes, strlen(notes), "general",
+                                     0.5, f->asr.dict, &f->who, &again, msg, sizeof(msg)),
                      PHS_EEXIST);
-    assert_int_equal(tprofile_create(f->s, f->a.id, "empty", "", 0, "general", 0.5, f->asr.dict,
+    assert_int_equal(tprofile_create(f->st.s, f->a.id, "empty", "", 0, "general", 0.5, f->asr.dict,
                                      &f->who, &again, msg, sizeof(msg)),
                      PHS_EEMPTY);
-    assert_int_equal(tprofile_create(f->s, f->a.id, "Bad", notes, strlen(notes), "general", 0.5,
+    assert_int_equal(tprofile_create(f->st.s, f->a.id, "Bad", notes, strlen(notes), "general", 0.5,
                                      f->asr.dict, &f->who, &again, msg, sizeof(msg)),
                      PHS_EINVAL);
-    assert_int_equal(tprofile_create(f->s, f->a.id, "w", notes, strlen(notes), "general", 1.5,
+    assert_int_equal(tprofile_create(f->st.s, f->a.id, "w", notes, strlen(notes), "general", 1.5,
                                      f->asr.dict, &f->who, &again, msg, sizeof(msg)),
                      PHS_EINVAL);
     assert_int_equal(tmp_entries(f), 0);
 
-    assert_int_equal(tprofile_unpack(f->s, f->a.id, "cardio", &f->who, dir, NULL), 0);
+    assert_int_equal(tprofile_unpack(f->st.s, f->a.id, "cardio", &f->who, dir, NULL), 0);
     struct stat st;
     assert_int_equal(stat(dir, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
     assert_non_null(strstr(dir, "/tmp/profile-"));
-    assert_int_equal(strncmp(dir, f->dir, strlen(f->dir)), 0);
+    assert_int_equal(strncmp(dir, f->st.dir, strlen(f->st.dir)), 0);
     profile_chain chain;
     assert_int_equal(profile_resolve(dir, &chain), 0);
     assert_int_equal(chain.n, 1);
@@ -158,19 +144,20 @@ static void tenants_are_isolated(void **state)
     struct store_profile p;
     char out[80], dir[TPROFILE_DIR_MAX];
     create(f, f->a.id, "cardio", &p);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, "cardio", out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, "cardio", out, sizeof(out)), 0);
     assert_string_equal(out, "cardio");
-    assert_int_equal(tprofile_resolve(f->s, f->b.id, "cardio", out, sizeof(out)), PHS_ENOTFOUND);
-    assert_int_equal(tprofile_unpack(f->s, f->b.id, "cardio", &f->who, dir, NULL), PHS_ENOTFOUND);
-    assert_int_equal(tprofile_delete(f->s, f->b.id, "cardio", &f->who, "cli:test", NULL),
+    assert_int_equal(tprofile_resolve(f->st.s, f->b.id, "cardio", out, sizeof(out)), PHS_ENOTFOUND);
+    assert_int_equal(tprofile_unpack(f->st.s, f->b.id, "cardio", &f->who, dir, NULL),
                      PHS_ENOTFOUND);
-    assert_int_equal(tprofile_set_default(f->s, f->b.id, "cardio", &f->who), PHS_ENOTFOUND);
+    assert_int_equal(tprofile_delete(f->st.s, f->b.id, "cardio", &f->who, "cli:test", NULL),
+                     PHS_ENOTFOUND);
+    assert_int_equal(tprofile_set_default(f->st.s, f->b.id, "cardio", &f->who), PHS_ENOTFOUND);
     /* clinic-b may use the same name for its own profile. */
     create(f, f->b.id, "cardio", &p);
-    assert_int_equal(tprofile_resolve(f->s, f->b.id, "cardio", out, sizeof(out)), 0);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, "medical", out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->b.id, "cardio", out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, "medical", out, sizeof(out)), 0);
     assert_string_equal(out, "medical");
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, "nope", out, sizeof(out)), PHS_ENOTFOUND);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, "nope", out, sizeof(out)), PHS_ENOTFOUND);
 }
 
 static void default_and_delete(void **state)
@@ -180,17 +167,17 @@ static void default_and_delete(void **state)
     char out[80], blobdir[256], why[256];
     json_t *cert = NULL;
     create(f, f->a.id, "cardio", &p);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "");
-    assert_int_equal(tprofile_set_default(f->s, f->a.id, "cardio", &f->who), 0);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tprofile_set_default(f->st.s, f->a.id, "cardio", &f->who), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "cardio");
-    assert_int_equal(tprofile_resolve(f->s, f->b.id, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->b.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "");
 
-    snprintf(blobdir, sizeof(blobdir), "%s/%s", f->dir, STORE_BLOB_DIR);
+    snprintf(blobdir, sizeof(blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
     assert_true(blob_exists(blobdir, p.object));
-    assert_int_equal(tprofile_delete(f->s, f->a.id, "cardio", &f->who, "cli:test", &cert), 0);
+    assert_int_equal(tprofile_delete(f->st.s, f->a.id, "cardio", &f->who, "cli:test", &cert), 0);
     assert_false(blob_exists(blobdir, p.object));
     struct certificate c;
     certificate_init(&c);
@@ -206,24 +193,24 @@ static void default_and_delete(void **state)
 
     store_tx *tx;
     struct store_object o;
-    assert_int_equal(store_begin_read(f->s, &tx), 0);
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_object_get(tx, f->a.id, p.object, &o), 0);
     assert_false(o.has_dk);
     store_rollback(tx);
     /* Gone, and no longer the default. */
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "");
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, "cardio", out, sizeof(out)), PHS_ENOTFOUND);
-    assert_int_equal(tprofile_delete(f->s, f->a.id, "cardio", &f->who, "cli:test", NULL),
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, "cardio", out, sizeof(out)), PHS_ENOTFOUND);
+    assert_int_equal(tprofile_delete(f->st.s, f->a.id, "cardio", &f->who, "cli:test", NULL),
                      PHS_ENOTFOUND);
     /* The name can be used again. */
     create(f, f->a.id, "cardio", &p);
     /* Built-in defaults and clearing. */
-    assert_int_equal(tprofile_set_default(f->s, f->a.id, "general", &f->who), 0);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, "", out, sizeof(out)), 0);
+    assert_int_equal(tprofile_set_default(f->st.s, f->a.id, "general", &f->who), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, "", out, sizeof(out)), 0);
     assert_string_equal(out, "general");
-    assert_int_equal(tprofile_set_default(f->s, f->a.id, NULL, &f->who), 0);
-    assert_int_equal(tprofile_resolve(f->s, f->a.id, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tprofile_set_default(f->st.s, f->a.id, NULL, &f->who), 0);
+    assert_int_equal(tprofile_resolve(f->st.s, f->a.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "");
 }
 
@@ -234,10 +221,10 @@ static void sweep_removes_leftovers(void **state)
     struct store_profile p;
     size_t n = 99;
     create(f, f->a.id, "cardio", &p);
-    assert_int_equal(tprofile_unpack(f->s, f->a.id, "cardio", &f->who, dir, NULL), 0);
+    assert_int_equal(tprofile_unpack(f->st.s, f->a.id, "cardio", &f->who, dir, NULL), 0);
     assert_int_equal(tmp_entries(f), 1);
     /* as after a crash: the directory was never removed */
-    assert_int_equal(tprofile_sweep(f->dir, &n), 0);
+    assert_int_equal(tprofile_sweep(f->st.dir, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(tmp_entries(f), 0);
 }
