@@ -10,16 +10,11 @@
 # wait is for a condition.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 have_shared || { echo "skip: needs ../shared (test recordings)"; exit 0; }
 P=$PHISCRIBE
 pgdir=$T/pg
-set +e
-URLDB=$("$top/tests/pg/pg-start" "$pgdir")
-rc=$?
-set -e
-[ $rc -eq 77 ] && { echo "skip: PostgreSQL 15 is not installed"; exit 0; }
-[ $rc -eq 0 ] || fail "pg-start exited $rc"
-trap 'cleanup_servers; "$top/tests/pg/pg-stop" "$pgdir" >/dev/null 2>&1' EXIT
+pg_start "$pgdir"
 sql() { psql "$URLDB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 WAV=$SHARED/testdata/speech/timit-LDC93S1-16k.wav
 

@@ -7,15 +7,10 @@
 # nodes' ids.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 P=$PHISCRIBE
 pgdir=$T/pg
-set +e
-URLDB=$("$top/tests/pg/pg-start" "$pgdir")
-rc=$?
-set -e
-[ $rc -eq 77 ] && { echo "skip: PostgreSQL 15 is not installed"; exit 0; }
-[ $rc -eq 0 ] || fail "pg-start exited $rc"
-trap 'cleanup_servers; "$top/tests/pg/pg-stop" "$pgdir" >/dev/null 2>&1' EXIT
+pg_start "$pgdir"
 SECRET=Sekr1tPassw0rd
 
 # ---- init, key files, refusals -------------------------------------------------

@@ -13,18 +13,14 @@
 # - a second migrate into the filled target is refused and changes nothing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 LV=/usr/share/pocketsphinx/test/data/librivox
 U1=$LV/sense_and_sensibility_01_austen_64kb-0880.wav   # 96 KB: two 64 KiB pieces
 [ -f "$U1" ] || fail "pocketsphinx-testdata missing"
 
 PG=$T/pg
-set +e
-PGURL=$("$top/tests/pg/pg-start" "$PG")
-rc=$?
-set -e
-if [ "$rc" = 77 ]; then echo "SKIPPED: postgresql-15 is not installed"; exit 0; fi
-[ "$rc" = 0 ] || fail "pg-start failed"
-trap 'cleanup_servers; "$top/tests/pg/pg-stop" "$PG"' EXIT
+pg_start "$PG"
+PGURL=$URLDB
 # Until the PostgreSQL store is wired into the commands and keeps objects
 # (issue 16 items 1-3), there is nothing to migrate into: say so and skip.
 skip_unbuilt() { # FILE
