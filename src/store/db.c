@@ -165,6 +165,19 @@ bool col_text(const db_row *r, int col, char *out, size_t len)
     return true;
 }
 
+int row_bytes(const db_row *r, void *ctx)
+{
+    struct row_bytes_out *o = ctx;
+    size_t n = 0;
+    const void *b = col_bytes(r, 0, &n);
+    if (n > o->cap)
+        return PHS_ECORRUPT;
+    if (n)
+        memcpy(o->buf, b, n);
+    o->len = n;
+    return 0;
+}
+
 bool col_blob_exact(const db_row *r, int col, uint8_t *out, size_t len)
 {
     size_t n = 0;

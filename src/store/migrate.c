@@ -242,33 +242,6 @@ enum target_state {
     TARGET_INTERRUPTED, /* the marker of an interrupted run of this source */
 };
 
-struct meta_val {
-    uint8_t *buf;
-    size_t cap, len;
-};
-
-static int meta_val_row(const db_row *r, void *ctx)
-{
-    struct meta_val *v = ctx;
-    size_t n = 0;
-    const void *b = col_bytes(r, 0, &n);
-    if (n > v->cap)
-        return PHS_ECORRUPT;
-    if (n)
-        memcpy(v->buf, b, n);
-    v->len = n;
-    return 0;
-}
-
-static int meta_value(db_conn *c, const char *key, void *buf, size_t cap, size_t *len)
-{
-    struct meta_val v = {buf, cap, 0};
-    int rc =
-        db_get(c, "SELECT value FROM meta WHERE key = ?", DB_ARGS(DB_TEXT(key)), meta_val_row, &v);
-    *len = v.len;
-    return rc;
-}
-
 /* Refuses (PHS_EEXIST, why) a target that holds anything but an empty
  * phiscribe schema or an interrupted run of this source. In a read
  * transaction of c. */
@@ -288,10 +261,10 @@ static int target_classify(store_migrate *m, db_conn *c, const struct name_list 
     char marker[128];
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     size_t n = 0, pn = 0;
-    int rc = meta_value(c, STORE_MIGRATE_MARKER, marker, sizeof(marker) - 1, &n);
+    int rc = meta_get(c, STORE_MIGRATE_MARKER, marker, sizeof(marker) - 1, &n);
     if (rc == 0) {
         marker[n] = '\0';
-        if (meta_value(c, "audit_public_key", pub, sizeof(pub), &pn) == 0 && pn == sizeof(pub) &&
+        if (meta_get(c, "audit_public_key", pub, sizeof(pub), &pn) == 0 && pn == sizeof(pub) &&
             crypto_equal(pub, m->src->recorded_pub, sizeof(pub))) {
             *st = TARGET_INTERRUPTED;
             return 0;

@@ -8,8 +8,6 @@
  * each piece joined to it instead: it commits or rolls back with the row. */
 #include "store/objchunks.h"
 
-#include <string.h>
-
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "store/store_int.h"
@@ -55,37 +53,22 @@ static int chunk_put(void *ctx, const char *id, int64_t seq, const void *buf, si
     return piece_end(tx, own, rc);
 }
 
-struct piece_out {
-    void *buf;
-    size_t cap, n;
-};
-
-static int piece_row(const db_row *r, void *out)
-{
-    struct piece_out *p = out;
-    size_t len = 0;
-    const void *b = col_bytes(r, 0, &len);
-    if (!b || !len || len > p->cap)
-        return PHS_ECORRUPT;
-    memcpy(p->buf, b, len);
-    p->n = len;
-    return 0;
-}
-
 static int chunk_get(void *ctx, const char *id, int64_t seq, void *buf, size_t cap, size_t *n)
 {
     store *s = ctx;
     store_tx *tx;
     bool own;
-    struct piece_out p = {buf, cap, 0};
+    struct row_bytes_out p = {buf, cap, 0};
     int rc = piece_begin(s, false, &tx, &own);
     if (rc < 0)
         return rc;
     rc = db_get(s->db, "SELECT data FROM object_chunks WHERE object_id = ? AND seq = ?",
-                DB_ARGS(DB_TEXT(id), DB_INT(seq)), piece_row, &p);
+                DB_ARGS(DB_TEXT(id), DB_INT(seq)), row_bytes, &p);
+    if (rc == 0 && !p.len)
+        rc = PHS_ECORRUPT; /* an empty or NULL piece: none is ever stored */
     if (own)
         store_rollback(tx);
-    *n = p.n;
+    *n = rc == 0 ? p.len : 0;
     return rc;
 }
 

@@ -38,30 +38,14 @@ static int meta_put_int(db_conn *db, const char *key, int64_t v)
     return meta_put(db, key, buf, (size_t)n);
 }
 
-struct meta_out {
-    void *out;
-    size_t cap, *len;
-};
-
-static int meta_row(const db_row *row, void *arg)
+int meta_get(db_conn *db, const char *key, void *out, size_t cap, size_t *len)
 {
-    struct meta_out *m = arg;
-    size_t n = 0;
-    const void *b = col_bytes(row, 0, &n);
-    if (n > m->cap)
-        return PHS_ECORRUPT;
-    if (n > 0)
-        memcpy(m->out, b, n);
-    *m->len = n;
-    return 0;
-}
-
-/* Reads a meta value of at most cap bytes; PHS_ENOTFOUND if absent,
- * PHS_ECORRUPT if larger. */
-static int meta_get(db_conn *db, const char *key, void *out, size_t cap, size_t *len)
-{
-    struct meta_out m = {out, cap, len};
-    return db_get(db, "SELECT value FROM meta WHERE key = ?", DB_ARGS(DB_TEXT(key)), meta_row, &m);
+    struct row_bytes_out m = {out, cap, 0};
+    int rc =
+        db_get(db, "SELECT value FROM meta WHERE key = ?", DB_ARGS(DB_TEXT(key)), row_bytes, &m);
+    if (rc == 0)
+        *len = m.len;
+    return rc;
 }
 
 static int meta_get_exact(db_conn *db, const char *key, void *out, size_t len)
@@ -638,15 +622,14 @@ int store_setting_get_int(store_tx *tx, const char *key, int64_t dflt, int64_t *
     char k[96], buf[32];
     if (snprintf(k, sizeof(k), "setting.%s", key) >= (int)sizeof(k))
         return PHS_EINVAL;
-    size_t n = 0;
-    struct meta_out m = {buf, sizeof(buf) - 1, &n};
+    struct row_bytes_out m = {buf, sizeof(buf) - 1, 0};
     int rc = db_get_cached(tx->s->db, DB_ST_SETTING_GET, "SELECT value FROM meta WHERE key = ?",
-                           DB_ARGS(DB_TEXT(k)), meta_row, &m);
+                           DB_ARGS(DB_TEXT(k)), row_bytes, &m);
     if (rc == PHS_ENOTFOUND) {
         *out = dflt;
         return 0;
     }
-    return rc < 0 ? rc : parse_int(buf, n, out);
+    return rc < 0 ? rc : parse_int(buf, m.len, out);
 }
 
 int store_setting_set_int(store_tx *tx, const char *key, int64_t value)

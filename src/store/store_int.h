@@ -258,11 +258,24 @@ static inline const void *col_bytes(const db_row *r, int col, size_t *len)
 {
     return r->ops->get_bytes(r, col, len);
 }
+/* Where row_bytes copies column 0 to. */
+struct row_bytes_out {
+    void *buf;
+    size_t cap; /* the most bytes buf takes */
+    size_t len; /* the bytes copied (0 for NULL) */
+};
+/* Row callback (ctx: a struct row_bytes_out): copies column 0, a text or
+ * blob, into its buffer; PHS_ECORRUPT when it holds more than cap bytes. */
+int row_bytes(const db_row *r, void *ctx);
 
 /* ---- store.c ------------------------------------------------------------- */
 
 /* Creates DIR/node-id (0600) holding id; PHS_EEXIST if there is one. */
 int node_file_write(const char *dir, const char id[STORE_NODE_ID_LEN + 1]);
+/* Reads the meta value of key, at most cap bytes, into out and its length
+ * into *len; PHS_ENOTFOUND if absent (*len untouched), PHS_ECORRUPT if
+ * larger. */
+int meta_get(db_conn *db, const char *key, void *out, size_t cap, size_t *len);
 
 /* ---- schema.c ------------------------------------------------------------ */
 
