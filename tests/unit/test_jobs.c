@@ -26,11 +26,10 @@
 
 #include "fixture.h"
 
-#define UTT                                                                                        \
-    "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+#define UTT FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav"
 
-static char root[64], dir[128], blobdir[160];
-static store *st;
+static struct fx_store fs; /* the store, in a directory of its own */
+static char blobdir[160];
 static asr_model *model;
 static unsigned char *wav;
 static size_t wav_len;
@@ -38,51 +37,32 @@ static struct store_tenant tenant;
 
 static int setup(void **state)
 {
-    FILE *f = fopen(UTT, "rb");
-    if (!f)
+    bool skip;
+    if (!(wav = fx_read_file(UTT, &wav_len)))
         return 0;
-    fseek(f, 0, SEEK_END);
-    wav_len = (size_t)ftell(f);
-    rewind(f);
-    wav = malloc(wav_len);
-    if (fread(wav, 1, wav_len, f) != wav_len)
+    if (fx_store_open(&fs, "jobs", NULL) < 0)
         return -1;
-    fclose(f);
-    snprintf(root, sizeof(root), "/tmp/phs-jobs.XXXXXX");
-    if (!mkdtemp(root))
-        return -1;
-    snprintf(dir, sizeof(dir), "%s/data", root);
-    snprintf(blobdir, sizeof(blobdir), "%s/blobs", dir);
-    char why[256];
-    int err;
-    if (store_create(dir, why, sizeof(why)) < 0 ||
-        !(st = store_open(dir, 0, &err, why, sizeof(why))))
-        return -1;
+    snprintf(blobdir, sizeof(blobdir), "%s/blobs", fs.dir);
     store_tx *tx;
     struct audit_event who = {.actor = "cli:test", .source = "local"};
-    if (store_begin(st, &tx) < 0 || auth_tenant_create(tx, "clinic-a", &who, &tenant) < 0 ||
+    if (store_begin(fs.s, &tx) < 0 || auth_tenant_create(tx, "clinic-a", &who, &tenant) < 0 ||
         store_commit(tx) < 0)
         return -1;
-    asr_config c;
-    asr_config_default(&c);
-    model = asr_model_load(&c, &err, why, sizeof(why));
+    model = fx_default_model(&skip);
     return model ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     asr_model_free(model);
-    store_close(st);
     free(wav);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-    return system(cmd) == 0 ? 0 : -1;
+    return fx_store_close(&fs);
 }
 
 static jobs *start(int workers, size_t queue_max)
 {
     struct jobs_config jc = {
-        .model = model, .store = st, .workers = workers, .queue_max = queue_max, .poll_ms = 100};
+        .model = model, .store = fs.s, .workers = workers, .queue_max = queue_max, .poll_ms = 100};
     return fx_jobs_start(&jc);
 }
 
@@ -164,7 +144,7 @@ static void queue_job_with(const char *options, char *id, size_t id_len, char *o
     int err;
     struct store_object o = {0};
     assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
-    blob_writer *bw = store_object_writer(st, tenant.id, o.id, NULL, &err);
+    blob_writer *bw = store_object_writer(fs.s, tenant.id, o.id, NULL, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, wav, wav_len), 0);
     struct blob_info bi;
@@ -187,7 +167,7 @@ static void queue_job_with(const char *options, char *id, size_t id_len, char *o
     t.audio_duration_ms = t.transcript_bytes = -1;
     if (options)
         snprintf(t.options, sizeof(t.options), "%s", options);
-    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_begin(fs.s, &tx), 0);
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_int_equal(store_transcript_insert(tx, &t), 0);
     assert_int_equal(store_commit(tx), 0);
@@ -205,7 +185,7 @@ static struct store_transcript wait_done(const char *id)
     struct store_transcript t;
     for (int i = 0; i < 600; i++) {
         store_tx *tx;
-        assert_int_equal(store_begin_read(st, &tx), 0);
+        assert_int_equal(store_begin_read(fs.s, &tx), 0);
         assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
         store_rollback(tx);
         if (t.state == STORE_JOB_COMPLETED || t.state == STORE_JOB_FAILED)
@@ -242,12 +222,12 @@ static void test_stored_job(void **state)
     /* The result is an encrypted object of the tenant; it decrypts to verbose_json. */
     store_tx *tx;
     struct store_object o, a;
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_object_get(tx, tenant.id, t.transcript_object, &o), 0);
     assert_int_equal(store_object_get(tx, tenant.id, audio_id, &a), 0);
     store_rollback(tx);
     char *json = NULL;
-    assert_int_equal(store_object_read(st, tenant.id, o.id, collect, &json), 0);
+    assert_int_equal(store_object_read(fs.s, tenant.id, o.id, collect, &json), 0);
     asr_result *res = transcript_parse_verbose(json, strlen(json));
     assert_non_null(res);
     char *text = asr_result_text(res);
@@ -270,9 +250,9 @@ static void test_stored_job(void **state)
     /* The audit trail has the completion, with audio metadata, and verifies. */
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     struct audit_verify_result vr;
-    store_recorded_public_key(st, pub);
-    assert_int_equal(audit_checkpoint(st, true), 0);
-    assert_int_equal(audit_verify(st, pub, &vr), 0);
+    store_recorded_public_key(fs.s, pub);
+    assert_int_equal(audit_checkpoint(fs.s, true), 0);
+    assert_int_equal(audit_verify(fs.s, pub, &vr), 0);
 }
 
 struct bin {
@@ -298,12 +278,12 @@ static struct bin read_object(const char *id, const char *kind)
     store_tx *tx;
     struct store_object o;
     struct bin b = {0};
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_object_get(tx, tenant.id, id, &o), 0);
     store_rollback(tx);
     assert_true(o.has_dk);
     assert_string_equal(o.kind, kind);
-    assert_int_equal(store_object_read(st, tenant.id, o.id, collect_bin, &b), 0);
+    assert_int_equal(store_object_read(fs.s, tenant.id, o.id, collect_bin, &b), 0);
     assert_int_equal(b.len, (size_t)o.size);
     return b;
 }
@@ -317,7 +297,7 @@ static void test_redaction_extras(void **state)
     redact_lexicon *lex = redact_lexicon_new();
     assert_non_null(lex);
     struct jobs_config jc = {
-        .model = model, .store = st, .workers = 1, .queue_max = 1, .poll_ms = 100, .lex = lex};
+        .model = model, .store = fs.s, .workers = 1, .queue_max = 1, .poll_ms = 100, .lex = lex};
     audio_limits_default(&jc.limits);
     char msg[256], ids[4][STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
     int err;
@@ -380,7 +360,7 @@ static int audit_count(const char *action, const char *reason)
 {
     struct action_count c = {action, reason, 0};
     store_tx *tx;
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_audit_each(tx, 1, -1, count_action, &c), 0);
     store_rollback(tx);
     return c.n;
@@ -394,9 +374,9 @@ static void test_pause(void **state)
         skip();
     struct audit_event who = {.actor = "cli:test", .source = "local"};
     bool was = true;
-    assert_int_equal(jobs_set_paused(st, true, &who, &was), 0);
+    assert_int_equal(jobs_set_paused(fs.s, true, &who, &was), 0);
     assert_false(was);
-    assert_int_equal(jobs_set_paused(st, true, &who, &was), 0);
+    assert_int_equal(jobs_set_paused(fs.s, true, &who, &was), 0);
     assert_true(was);
     char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
     queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
@@ -409,17 +389,17 @@ static void test_pause(void **state)
     }
     assert_int_equal(s.paused, 1); /* a worker looked, and found the switch on */
     struct jobs_queue_status q;
-    assert_int_equal(jobs_queue_status(st, &q), 0);
+    assert_int_equal(jobs_queue_status(fs.s, &q), 0);
     assert_true(q.paused);
     assert_int_equal(q.queued, 1);
     assert_int_equal(q.processing, 0);
-    assert_int_equal(jobs_set_paused(st, false, &who, &was), 0);
+    assert_int_equal(jobs_set_paused(fs.s, false, &who, &was), 0);
     assert_true(was);
     struct store_transcript t = wait_done(id);
     assert_int_equal(t.state, STORE_JOB_COMPLETED);
     jobs_get_stats(j, &s);
     assert_int_equal(s.paused, 0);
-    assert_int_equal(jobs_queue_status(st, &q), 0);
+    assert_int_equal(jobs_queue_status(fs.s, &q), 0);
     assert_false(q.paused);
     assert_int_equal(q.queued, 0);
     jobs_stop(j);
@@ -434,7 +414,7 @@ static struct store_transcript claim_and_die(void)
 {
     store_tx *tx;
     struct store_transcript claimed;
-    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_begin(fs.s, &tx), 0);
     assert_int_equal(store_transcript_claim(tx, time_now_us(), &claimed), 0);
     assert_int_equal(store_commit(tx), 0);
     assert_int_equal(claimed.attempts, 1);
@@ -445,7 +425,7 @@ static struct store_transcript job_get(const char *id)
 {
     store_tx *tx;
     struct store_transcript t;
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
     store_rollback(tx);
     return t;
@@ -462,7 +442,7 @@ static void test_requeue_after_crash(void **state)
     char id[STORE_ID_MAX + 1], audio_id[STORE_ID_MAX + 1];
     queue_job(id, sizeof(id), audio_id, sizeof(audio_id));
     assert_string_equal(claim_and_die().id, id);
-    assert_int_equal(jobs_set_paused(st, true, &who, NULL), 0);
+    assert_int_equal(jobs_set_paused(fs.s, true, &who, NULL), 0);
     int before = audit_count("transcript.requeue", "interrupted");
     jobs *j = start(1, 1);
     struct store_transcript t = job_get(id);
@@ -471,7 +451,7 @@ static void test_requeue_after_crash(void **state)
     assert_int_equal(t.interruptions, 1);
     assert_int_equal(t.crashes, 0); /* nothing says it crashed the server */
     assert_int_equal(audit_count("transcript.requeue", "interrupted"), before + 1);
-    assert_int_equal(jobs_set_paused(st, false, &who, NULL), 0);
+    assert_int_equal(jobs_set_paused(fs.s, false, &who, NULL), 0);
     t = wait_done(id);
     assert_int_equal(t.state, STORE_JOB_COMPLETED);
     assert_int_equal(t.attempts, 1);
@@ -483,7 +463,7 @@ static void test_requeue_after_crash(void **state)
 static void crash_file(char *content, size_t len)
 {
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, JOBS_CRASH_FILE);
+    snprintf(path, sizeof(path), "%s/%s", fs.dir, JOBS_CRASH_FILE);
     FILE *f = fopen(path, "r");
     content[0] = '\0';
     if (f) {
@@ -506,7 +486,7 @@ static void test_crash_attributed(void **state)
     int to_child[2], to_parent[2];
     queue_job(a, sizeof(a), obj, sizeof(obj));
     queue_job(b, sizeof(b), obj, sizeof(obj));
-    assert_int_equal(jobs_set_paused(st, true, &who, NULL), 0);
+    assert_int_equal(jobs_set_paused(fs.s, true, &who, NULL), 0);
     assert_int_equal(pipe(to_child), 0);
     assert_int_equal(pipe(to_parent), 0);
     pid_t pid = fork();
@@ -515,7 +495,7 @@ static void test_crash_attributed(void **state)
         char why[256], c;
         int err;
         signal(SIGSEGV, SIG_DFL); /* not cmocka's handler, which would carry on */
-        store *s2 = store_open(dir, 0, &err, why, sizeof(why));
+        store *s2 = store_open(fs.dir, 0, &err, why, sizeof(why));
         struct jobs_config jc = {.model = model, .store = s2, .workers = 1, .queue_max = 1};
         audio_limits_default(&jc.limits);
         jobs *j = s2 ? jobs_start(&jc, &err, why, sizeof(why)) : NULL;
@@ -547,7 +527,7 @@ static void test_crash_attributed(void **state)
     assert_int_equal(audit_count("transcript.requeue", "crashed"), crashed + 1);
     crash_file(got, sizeof(got));
     assert_string_equal(got, ""); /* counted once */
-    assert_int_equal(jobs_set_paused(st, false, &who, NULL), 0);
+    assert_int_equal(jobs_set_paused(fs.s, false, &who, NULL), 0);
     assert_int_equal(wait_done(a).state, STORE_JOB_COMPLETED);
     assert_int_equal(wait_done(b).state, STORE_JOB_COMPLETED);
     jobs_stop(j);
@@ -575,7 +555,7 @@ static void test_interrupted_too_often(void **state)
             t.interruptions = JOBS_MAX_INTERRUPTIONS - 1; /* and this death */
         }
         store_tx *tx;
-        assert_int_equal(store_begin(st, &tx), 0);
+        assert_int_equal(store_begin(fs.s, &tx), 0);
         assert_int_equal(store_transcript_update(tx, &t), 0);
         assert_int_equal(store_commit(tx), 0);
         jobs *j = start(1, 1);
@@ -585,7 +565,7 @@ static void test_interrupted_too_often(void **state)
             strstr(t.error, k == 0 ? "the server crashed 3 times" : "the server stopped 50 times"));
         assert_string_equal(t.transcript_object, "");
         struct store_object o;
-        assert_int_equal(store_begin_read(st, &tx), 0);
+        assert_int_equal(store_begin_read(fs.s, &tx), 0);
         assert_int_equal(store_object_get(tx, tenant.id, audio_id, &o), 0);
         store_rollback(tx);
         assert_false(o.has_dk);
@@ -627,7 +607,7 @@ static jobs *budget_jobs_start(struct budget *b, asr_config *c, size_t cache_max
     asr_config_default(c);
     pthread_mutex_init(&b->mu, NULL);
     struct jobs_config jc = {.model = model,
-                             .store = st,
+                             .store = fs.s,
                              .workers = 1,
                              .queue_max = 4,
                              .poll_ms = 100,
@@ -652,7 +632,7 @@ static void test_request_model(void **state)
     struct budget b = {.max = 4 * JOBS_CUSTOM_DECODER_BYTES};
     pthread_mutex_init(&b.mu, NULL);
     struct jobs_config jc = {.model = model,
-                             .store = st,
+                             .store = fs.s,
                              .workers = 1,
                              .queue_max = 4,
                              .poll_ms = 100,
@@ -778,7 +758,7 @@ static void put_object(const char *kind, const char *text, char *id, size_t id_l
     int err;
     struct store_object o = {0};
     assert_int_equal(id_random("obj_", 24, o.id, sizeof(o.id)), 0);
-    blob_writer *bw = store_object_writer(st, tenant.id, o.id, NULL, &err);
+    blob_writer *bw = store_object_writer(fs.s, tenant.id, o.id, NULL, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
     struct blob_info bi;
@@ -790,7 +770,7 @@ static void put_object(const char *kind, const char *text, char *id, size_t id_l
     o.has_dk = true;
     o.size = (int64_t)strlen(text);
     o.created_us = time_now_us();
-    assert_int_equal(store_begin(st, &tx), 0);
+    assert_int_equal(store_begin(fs.s, &tx), 0);
     assert_int_equal(store_object_insert(tx, &o), 0);
     assert_int_equal(store_commit(tx), 0);
     snprintf(id, id_len, "%s", o.id);
@@ -818,7 +798,7 @@ static void test_stored_job_options(void **state)
     usleep(1500 * 1000);
     store_tx *tx;
     struct store_transcript t;
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
     store_rollback(tx);
     assert_true(t.state == STORE_JOB_QUEUED || t.state == STORE_JOB_PROCESSING);
@@ -837,7 +817,7 @@ static void test_stored_job_options(void **state)
     assert_int_equal(s.custom_models, 1);
     assert_int_equal(b.used, 0);
     struct store_object v;
-    assert_int_equal(store_begin_read(st, &tx), 0);
+    assert_int_equal(store_begin_read(fs.s, &tx), 0);
     assert_int_equal(store_object_get(tx, tenant.id, vocab_id, &v), 0);
     store_rollback(tx);
     assert_false(v.has_dk);

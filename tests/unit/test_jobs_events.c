@@ -17,8 +17,7 @@
 
 #include "fixture.h"
 
-#define UTT                                                                                        \
-    "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+#define UTT FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav"
 
 static asr_model *model;
 static unsigned char *wav;
@@ -26,21 +25,10 @@ static size_t wav_len;
 
 static int setup(void **state)
 {
-    FILE *f = fopen(UTT, "rb");
-    if (!f)
+    bool skip;
+    if (!(wav = fx_read_file(UTT, &wav_len)))
         return 0;
-    fseek(f, 0, SEEK_END);
-    wav_len = (size_t)ftell(f);
-    rewind(f);
-    wav = malloc(wav_len);
-    if (fread(wav, 1, wav_len, f) != wav_len)
-        return -1;
-    fclose(f);
-    asr_config c;
-    asr_config_default(&c);
-    char why[256];
-    int err;
-    model = asr_model_load(&c, &err, why, sizeof(why));
+    model = fx_default_model(&skip);
     return model ? 0 : -1;
 }
 
