@@ -125,6 +125,7 @@ int fx_store_open(struct fx_store *fs, const char *name, const char *url)
         return -1;
     }
     snprintf(fs->dir, sizeof(fs->dir), "%s/data", fs->root);
+    snprintf(fs->blobdir, sizeof(fs->blobdir), "%s/%s", fs->dir, STORE_BLOB_DIR);
     if (store_create_url(fs->dir, url, why, sizeof(why)) != 0 ||
         !(fs->s = store_open_url(fs->dir, url, 0, &err, why, sizeof(why)))) {
         fprintf(stderr, "store: %s\n", why);

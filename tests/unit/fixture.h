@@ -44,6 +44,7 @@ asr_model *fx_default_model(bool *skip);
 struct fx_store {
     char root[64]; /* /tmp/phs-NAME-XXXXXX, removed by fx_store_close */
     char dir[128]; /* the data directory, root/data */
+    char blobdir[160]; /* its encrypted objects (on SQLite), dir/blobs */
     store *s;
 };
 

@@ -25,7 +25,6 @@
 
 struct fx {
     struct fx_store st;
-    char blobdir[160];
     struct store_tenant tenant;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
 };
@@ -35,7 +34,6 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof(*f));
     if (!f || fx_store_open(&f->st, "cert", NULL) < 0)
         return -1;
-    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
     if (fx_tenant_create(f->st.s, "clinic", &f->tenant) < 0)
         return -1;
     store_recorded_public_key(f->st.s, f->pub);
@@ -129,7 +127,7 @@ static json_t *delete_job(struct fx *f, const char *id)
                                          .reason = CERTIFICATE_REASON_API};
     json_t *cert = NULL;
     assert_int_equal(
-        retention_destroy_job(f->st.s, f->blobdir, f->tenant.id, id, false, &rq, &cert), 0);
+        retention_destroy_job(f->st.s, f->st.blobdir, f->tenant.id, id, false, &rq, &cert), 0);
     assert_non_null(cert);
     return cert;
 }
@@ -150,7 +148,7 @@ static void destroy_issues_valid_certificate(void **state)
     assert_int_equal(c.verified_blobs_absent, 2);
     assert_true(c.objects[0].has_sha256);
     assert_true(key_gone(f, audio) && key_gone(f, text));
-    assert_false(blob_exists(f->blobdir, audio) || blob_exists(f->blobdir, text));
+    assert_false(blob_exists(f->st.blobdir, audio) || blob_exists(f->st.blobdir, text));
     /* stored, and the stored copy is the same certificate */
     store_tx *tx;
     struct store_certificate row;
@@ -167,8 +165,9 @@ static void destroy_issues_valid_certificate(void **state)
     const struct retention_request rq = {.who = &cli_who, .action = "transcript.delete",
                                          .requested_by = "cli:test",
                                          .reason = CERTIFICATE_REASON_API};
-    assert_int_equal(retention_destroy_job(f->st.s, f->blobdir, f->tenant.id, id, false, &rq, NULL),
-                     PHS_ENOTFOUND);
+    assert_int_equal(
+        retention_destroy_job(f->st.s, f->st.blobdir, f->tenant.id, id, false, &rq, NULL),
+        PHS_ENOTFOUND);
     certificate_clear(&c);
     json_decref(j);
 }
@@ -197,7 +196,7 @@ static void redacted_job_objects_are_destroyed(void **state)
     assert_string_equal(c.objects[2].id, unred[0]);
     assert_string_equal(c.objects[3].id, raud[0]);
     assert_true(key_gone(f, unred[0]) && key_gone(f, raud[0]));
-    assert_false(blob_exists(f->blobdir, unred[0]) || blob_exists(f->blobdir, raud[0]));
+    assert_false(blob_exists(f->st.blobdir, unred[0]) || blob_exists(f->st.blobdir, raud[0]));
     certificate_clear(&c);
     json_decref(j);
 
@@ -207,7 +206,7 @@ static void redacted_job_objects_are_destroyed(void **state)
     assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 2);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_gone(f, aud[1]));
@@ -216,18 +215,18 @@ static void redacted_job_objects_are_destroyed(void **state)
     assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 10), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     for (int i = 1; i < 3; i++) {
         assert_true(key_gone(f, txt[i]) && key_gone(f, unred[i]) && key_gone(f, raud[i]));
-        assert_false(blob_exists(f->blobdir, unred[i]) || blob_exists(f->blobdir, raud[i]));
+        assert_false(blob_exists(f->st.blobdir, unred[i]) || blob_exists(f->st.blobdir, raud[i]));
     }
 
     /* offboarding: a fresh redacted job's four objects are all listed */
     char id4[65], aud4[65], txt4[65], unred4[65], raud4[65];
     put_job(f, 0, 0, id4, aud4, txt4);
     add_redacted_objects(f, id4, unred4, raud4);
-    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->st.blobdir, "clinic", &cli_who, &j), 0);
     assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
     assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
     assert_int_equal(c.n_objects, 4);
@@ -306,18 +305,18 @@ static void purge_follows_policies(void **state)
     put_job(f, 2, 0, young, aud[1], txt[1]);  /* not yet */
     put_job(f, 4, 3, own, aud[2], txt[2]);    /* past its own 3 s */
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts, 2);
     assert_int_equal(r.failed, 0);
     assert_true(key_gone(f, txt[0]) && key_gone(f, txt[2]));
     assert_false(key_gone(f, txt[1]) || key_gone(f, aud[1]));
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.transcripts + r.audio, 0);
     /* audio retention shorter than the transcript's: the audio goes alone */
     assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_tenant_set_retention(tx, f->tenant.id, 1, 3600), 0);
     assert_int_equal(store_commit(tx), 0);
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.audio, 1);
     assert_true(key_gone(f, aud[1]));
     assert_false(key_gone(f, txt[1]));
@@ -335,7 +334,7 @@ static void offboarding_erases_tenant(void **state)
     put_job(f, 0, 0, id[0], aud[0], txt[0]);
     put_job(f, 0, 0, id[1], aud[1], txt[1]);
     json_t *j = NULL;
-    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->st.blobdir, "clinic", &cli_who, &j), 0);
     struct certificate c;
     assert_int_equal(certificate_from_json(j, &c, why, sizeof(why)), 0);
     assert_int_equal(certificate_verify(&c, f->pub, why, sizeof(why)), 0);
@@ -344,7 +343,7 @@ static void offboarding_erases_tenant(void **state)
     assert_string_equal(c.destroyed, "audio,transcript,data_keys,tenant_key");
     for (int i = 0; i < 2; i++) {
         assert_true(key_gone(f, aud[i]) && key_gone(f, txt[i]));
-        assert_false(blob_exists(f->blobdir, aud[i]) || blob_exists(f->blobdir, txt[i]));
+        assert_false(blob_exists(f->st.blobdir, aud[i]) || blob_exists(f->st.blobdir, txt[i]));
     }
     store_tx *tx;
     assert_int_equal(store_begin_read(f->st.s, &tx), 0);
@@ -353,7 +352,7 @@ static void offboarding_erases_tenant(void **state)
     assert_int_equal(store_transcript_get(tx, f->tenant.id, id[0], &t), 0);
     assert_int_equal(t.state, STORE_JOB_DELETED);
     store_rollback(tx);
-    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, NULL),
+    assert_int_equal(retention_tenant_delete(f->st.s, f->st.blobdir, "clinic", &cli_who, NULL),
                      PHS_ENOTFOUND);
     certificate_clear(&c);
     json_decref(j);
@@ -381,7 +380,7 @@ static void offboarding_large_tenant_in_parts(void **state)
     }
     assert_int_equal(store_commit(tx), 0);
     json_t *j = NULL;
-    assert_int_equal(retention_tenant_delete(f->st.s, f->blobdir, "clinic", &cli_who, &j), 0);
+    assert_int_equal(retention_tenant_delete(f->st.s, f->st.blobdir, "clinic", &cli_who, &j), 0);
     assert_true(json_is_array(j));
     assert_int_equal(json_array_size(j), 2);
     size_t total = 0;
@@ -450,20 +449,20 @@ static void interrupted_destruction_is_certified_later(void **state)
     assert_int_equal(retention_pending_add(tx, &c), 0);
     assert_int_equal(store_commit(tx), 0);
     certificate_clear(&c);
-    assert_true(blob_exists(f->blobdir, text)); /* the crash left the file */
+    assert_true(blob_exists(f->st.blobdir, text)); /* the crash left the file */
 
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 1);
     assert_int_equal(r.failed, 0);
-    assert_false(blob_exists(f->blobdir, text));
+    assert_false(blob_exists(f->st.blobdir, text));
     struct count n = {0};
     assert_int_equal(store_begin_read(f->st.s, &tx), 0);
     assert_int_equal(store_pending_each(tx, 10, count_pending, &n), 0);
     assert_int_equal(store_certificate_list(tx, f->tenant.id, NULL, 10, count_cert, &n, NULL), 0);
     store_rollback(tx);
     assert_int_equal(n.n, 1); /* no pending left, one certificate */
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     assert_int_equal(r.recovered, 0);
 }
 
@@ -488,13 +487,13 @@ static void purge_cost(void **state)
         put_job(f, 60, 0, id, audio, text);
     struct retention_purge_result r;
     double t0 = now_ms();
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, time_now_us(), &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, time_now_us(), &r), 0);
     double ms = now_ms() - t0;
     assert_int_equal(r.transcripts, N);
     printf("purge: %d jobs (%d objects) destroyed and certified in %.0f ms, %.2f ms per job\n",
            N, 2 * N, ms, ms / N);
     assert_true(ms / N < 1000.0);
-    assert_false(blob_exists(f->blobdir, text));
+    assert_false(blob_exists(f->st.blobdir, text));
 }
 
 int main(void)

@@ -29,7 +29,6 @@
 #define UTT FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav"
 
 static struct fx_store fs; /* the store, in a directory of its own */
-static char blobdir[160];
 static asr_model *model;
 static unsigned char *wav;
 static size_t wav_len;
@@ -42,7 +41,6 @@ static int setup(void **state)
         return 0;
     if (fx_store_open(&fs, "jobs", NULL) < 0)
         return -1;
-    snprintf(blobdir, sizeof(blobdir), "%s/blobs", fs.dir);
     store_tx *tx;
     struct audit_event who = {.actor = "cli:test", .source = "local"};
     if (store_begin(fs.s, &tx) < 0 || auth_tenant_create(tx, "clinic-a", &who, &tenant) < 0 ||
@@ -237,14 +235,14 @@ static void test_stored_job(void **state)
     free(json);
     /* No plaintext on disk: the stored object does not contain the words. */
     char path[256], cmd[512];
-    snprintf(path, sizeof(path), "%s/%s", blobdir, o.id);
+    snprintf(path, sizeof(path), "%s/%s", fs.blobdir, o.id);
     snprintf(cmd, sizeof(cmd), "grep -q 'young man' %s", path);
     assert_int_not_equal(system(cmd), 0);
     /* Audio retention 0 (the default): the audio key and file are gone. */
     assert_false(a.has_dk);
-    for (int i = 0; i < 100 && blob_exists(blobdir, audio_id); i++)
+    for (int i = 0; i < 100 && blob_exists(fs.blobdir, audio_id); i++)
         usleep(50 * 1000); /* removed right after the commit, by the worker */
-    assert_false(blob_exists(blobdir, audio_id));
+    assert_false(blob_exists(fs.blobdir, audio_id));
     jobs_stop(j);
 
     /* The audit trail has the completion, with audio metadata, and verifies. */
@@ -822,9 +820,9 @@ static void test_stored_job_options(void **state)
     store_rollback(tx);
     assert_false(v.has_dk);
     /* The file goes right after the commit that destroyed its key. */
-    for (int i = 0; i < 100 && blob_exists(blobdir, vocab_id); i++)
+    for (int i = 0; i < 100 && blob_exists(fs.blobdir, vocab_id); i++)
         usleep(50 * 1000);
-    assert_false(blob_exists(blobdir, vocab_id));
+    assert_false(blob_exists(fs.blobdir, vocab_id));
     jobs_stop(j);
     pthread_mutex_destroy(&b.mu);
 }

@@ -34,7 +34,6 @@
 
 struct fx {
     struct fx_store st;
-    char blobdir[160];
     struct store_tenant tenant;
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
 };
@@ -53,7 +52,6 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof(*f));
     if (!f || fx_store_open(&f->st, "retention", NULL) < 0)
         return -1;
-    snprintf(f->blobdir, sizeof(f->blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
     if (fx_tenant_create(f->st.s, "clinic", &f->tenant) < 0)
         return -1;
     store_recorded_public_key(f->st.s, f->pub);
@@ -85,7 +83,7 @@ static void put_object(struct fx *f, store_tx *tx, const char *kind, const char 
     crypto_key *tk = store_tenant_key_unwrap(tx, f->tenant.id, NULL, &err);
     assert_non_null(tk);
     assert_int_equal(id_random("obj_", 24, id, ID_LEN), 0);
-    blob_writer *bw = blob_writer_new(f->blobdir, tk, id, &err);
+    blob_writer *bw = blob_writer_new(f->st.blobdir, tk, id, &err);
     assert_non_null(bw);
     assert_int_equal(blob_writer_write(bw, text, strlen(text)), 0);
     struct blob_info bi;
@@ -161,7 +159,7 @@ static int read_back(struct fx *f, const char *id, const uint8_t dk[CRYPTO_WRAPP
     crypto_key *tk = store_tenant_key_unwrap(tx, f->tenant.id, NULL, &err);
     store_rollback(tx);
     assert_non_null(tk);
-    int rc = blob_read(f->blobdir, tk, dk, id, collect_plain, out);
+    int rc = blob_read(f->st.blobdir, tk, dk, id, collect_plain, out);
     crypto_key_free(tk);
     return rc;
 }
@@ -235,7 +233,7 @@ static bool in_db_files(struct fx *f, const uint8_t *bytes, size_t n)
 static uint8_t *file_copy(struct fx *f, const char *id, size_t *len)
 {
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", f->blobdir, id);
+    snprintf(path, sizeof(path), "%s/%s", f->st.blobdir, id);
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
     fseek(fp, 0, SEEK_END);
@@ -251,7 +249,7 @@ static uint8_t *file_copy(struct fx *f, const char *id, size_t *len)
 static void file_restore(struct fx *f, const char *id, const uint8_t *buf, size_t len)
 {
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", f->blobdir, id);
+    snprintf(path, sizeof(path), "%s/%s", f->st.blobdir, id);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, buf, len), (ssize_t)len);
@@ -365,7 +363,7 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
     const int64_t head = audit_head(f);
 
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_int_equal(r.audio, 0);
     assert_int_equal(r.failed, 0);
@@ -377,8 +375,8 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
     assert_true(key_erased(f, old.text));
     assert_false(in_db_files(f, old.text_dk, CRYPTO_WRAPPED_LEN));
     assert_false(in_db_files(f, old.audio_dk, CRYPTO_WRAPPED_LEN));
-    assert_false(blob_exists(f->blobdir, old.audio));
-    assert_false(blob_exists(f->blobdir, old.text));
+    assert_false(blob_exists(f->st.blobdir, old.audio));
+    assert_false(blob_exists(f->st.blobdir, old.text));
     assert_int_equal(job_state(f, old.id), STORE_JOB_DELETED);
     /* A copy of the ciphertext put back cannot be opened with what the
      * store now holds for it; only the destroyed wrapped key would open it. */
@@ -431,14 +429,14 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
 
     /* Again at the same time: nothing to do, nothing written. */
     const int64_t head2 = audit_head(f);
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now, &r), 0);
     assert_int_equal(r.transcripts + r.audio + r.failed + r.recovered, 0);
     assert_int_equal(audit_head(f), head2);
     assert_int_equal(list_certs(f)->n, 1);
     assert_readable(f, young.text, young.text_dk, young.text_plain);
 
     /* A microsecond later the young job's time is up too. */
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now + 1, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now + 1, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_true(key_erased(f, young.text) && key_erased(f, young.audio));
     assert_int_equal(list_certs(f)->n, 2);
@@ -455,12 +453,12 @@ static void audio_retention_erases_the_recording_only(void **state)
     struct job j;
     put_job(f, now - 61 * S, 0, &j, "RIFF a recording", "{\"text\":\"a patient note\"}");
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now, &r), 0);
     assert_int_equal(r.audio, 1);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_erased(f, j.audio));
     assert_false(in_db_files(f, j.audio_dk, CRYPTO_WRAPPED_LEN));
-    assert_false(blob_exists(f->blobdir, j.audio));
+    assert_false(blob_exists(f->st.blobdir, j.audio));
     assert_true(key_live(f, j.text, j.text_dk));
     assert_readable(f, j.text, j.text_dk, j.text_plain);
     assert_int_equal(job_state(f, j.id), STORE_JOB_COMPLETED);
@@ -477,13 +475,13 @@ static void audio_retention_erases_the_recording_only(void **state)
 
     const int64_t head = audit_head(f);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(retention_purge(f->st.s, f->blobdir, now + i * S, &r), 0);
+        assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now + i * S, &r), 0);
         assert_int_equal(r.audio + r.transcripts + r.failed, 0);
     }
     assert_int_equal(audit_head(f), head);
     assert_int_equal(list_certs(f)->n, 1);
     /* The transcript's own time comes; the job goes with it. */
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now - 61 * S + 3600 * S, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now - 61 * S + 3600 * S, &r), 0);
     assert_int_equal(r.transcripts, 1);
     assert_true(key_erased(f, j.text));
     assert_int_equal(job_state(f, j.id), STORE_JOB_DELETED);
@@ -501,10 +499,10 @@ static void job_retention_is_capped_by_the_tenant(void **state)
     put_job(f, now - 5 * S, 5, &shorter, "RIFF s", "{\"text\":\"s\"}");
     put_job(f, now - 100 * S, 1000, &longer, "RIFF l", "{\"text\":\"l\"}");
     struct retention_purge_result r;
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now - 1, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now - 1, &r), 0);
     assert_int_equal(r.transcripts, 0);
     assert_true(key_live(f, shorter.text, shorter.text_dk));
-    assert_int_equal(retention_purge(f->st.s, f->blobdir, now, &r), 0);
+    assert_int_equal(retention_purge(f->st.s, f->st.blobdir, now, &r), 0);
     assert_int_equal(r.transcripts, 2);
     assert_true(key_erased(f, shorter.text) && key_erased(f, longer.text));
 }

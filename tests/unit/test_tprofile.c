@@ -164,7 +164,7 @@ static void default_and_delete(void **state)
 {
     struct fx *f = *state;
     struct store_profile p;
-    char out[80], blobdir[256], why[256];
+    char out[80], why[256];
     json_t *cert = NULL;
     create(f, f->a.id, "cardio", &p);
     assert_int_equal(tprofile_resolve(f->st.s, f->a.id, NULL, out, sizeof(out)), 0);
@@ -175,10 +175,9 @@ static void default_and_delete(void **state)
     assert_int_equal(tprofile_resolve(f->st.s, f->b.id, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "");
 
-    snprintf(blobdir, sizeof(blobdir), "%s/%s", f->st.dir, STORE_BLOB_DIR);
-    assert_true(blob_exists(blobdir, p.object));
+    assert_true(blob_exists(f->st.blobdir, p.object));
     assert_int_equal(tprofile_delete(f->st.s, f->a.id, "cardio", &f->who, "cli:test", &cert), 0);
-    assert_false(blob_exists(blobdir, p.object));
+    assert_false(blob_exists(f->st.blobdir, p.object));
     struct certificate c;
     certificate_init(&c);
     assert_int_equal(certificate_from_json(cert, &c, why, sizeof(why)), 0);
