@@ -132,68 +132,25 @@ int blob_check_modes(const char *blobdir, char *bad, size_t badlen, size_t *n_ba
     return count ? PHS_EPERM : PHS_OK;
 }
 
-int blob_sweep_tmp(const char *blobdir, size_t *removed)
+/* Removes the entries of blobdir that doomed(ctx, dirfd, name) says to (1;
+ * 0 keeps one; a negative error stops the sweep with it); the directory is
+ * synced after any removal. *removed (optional) counts them. */
+static int sweep_dir(const char *blobdir, int (*doomed)(void *ctx, int dfd, const char *name),
+                     void *ctx, size_t *removed)
 {
-    if (removed)
-        *removed = 0;
-    if (!blobdir || !*blobdir)
-        return PHS_EINVAL;
     DIR *d = opendir(blobdir);
     if (!d)
         return errno_to_phs(errno);
     int rc = PHS_OK;
     size_t count = 0;
-    const size_t suffix_len = sizeof(TMP_SUFFIX) - 1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (n <= suffix_len || n - suffix_len > BLOB_ID_MAX ||
-            strcmp(e->d_name + n - suffix_len, TMP_SUFFIX) != 0)
-            continue;
-        char stem[BLOB_ID_MAX + 1];
-        memcpy(stem, e->d_name, n - suffix_len);
-        stem[n - suffix_len] = '\0';
-        if (!blob_id_valid(stem))
-            continue;
-        if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
-            rc = errno_to_phs(errno);
-            break;
-        }
-        count++;
-    }
-    closedir(d);
-    if (rc == PHS_OK && count > 0)
-        rc = fsync_dir(blobdir);
-    if (removed)
-        *removed = count;
-    return rc;
-}
-
-int blob_sweep_orphans(const char *blobdir, int (*known)(void *ctx, const char *id), void *ctx,
-                       int64_t min_age_s, size_t *removed)
-{
-    if (removed)
-        *removed = 0;
-    if (!blobdir || !*blobdir || !known || min_age_s < 0)
-        return PHS_EINVAL;
-    DIR *d = opendir(blobdir);
-    if (!d)
-        return errno_to_phs(errno);
-    int rc = PHS_OK;
-    size_t count = 0;
-    time_t now = time(NULL);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        if (!blob_id_valid(e->d_name) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISREG(st.st_mode) || (int64_t)(now - st.st_mtime) < min_age_s)
-            continue;
-        int k = known(ctx, e->d_name);
+        int k = doomed(ctx, dirfd(d), e->d_name);
         if (k < 0) {
             rc = k;
             break;
         }
-        if (k)
+        if (!k)
             continue;
         if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
             rc = errno_to_phs(errno);
@@ -210,6 +167,59 @@ int blob_sweep_orphans(const char *blobdir, int (*known)(void *ctx, const char *
     if (removed)
         *removed = count;
     return rc;
+}
+
+/* A temporary file of a writer that never committed: ID.tmp. */
+static int tmp_doomed(void *ctx, int dfd, const char *name)
+{
+    const size_t suffix_len = sizeof(TMP_SUFFIX) - 1;
+    size_t n = strlen(name);
+    if (n <= suffix_len || n - suffix_len > BLOB_ID_MAX ||
+        strcmp(name + n - suffix_len, TMP_SUFFIX) != 0)
+        return 0;
+    char stem[BLOB_ID_MAX + 1];
+    memcpy(stem, name, n - suffix_len);
+    stem[n - suffix_len] = '\0';
+    return blob_id_valid(stem);
+}
+
+int blob_sweep_tmp(const char *blobdir, size_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!blobdir || !*blobdir)
+        return PHS_EINVAL;
+    return sweep_dir(blobdir, tmp_doomed, NULL, removed);
+}
+
+struct orphan_sweep {
+    int (*known)(void *ctx, const char *id);
+    void *ctx;
+    time_t now;
+    int64_t min_age_s;
+};
+
+/* An object file at least min_age_s old that known() does not know. */
+static int orphan_doomed(void *ctx, int dfd, const char *name)
+{
+    const struct orphan_sweep *o = ctx;
+    struct stat st;
+    if (!blob_id_valid(name) || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISREG(st.st_mode) || (int64_t)(o->now - st.st_mtime) < o->min_age_s)
+        return 0;
+    int k = o->known(o->ctx, name);
+    return k < 0 ? k : !k;
+}
+
+int blob_sweep_orphans(const char *blobdir, int (*known)(void *ctx, const char *id), void *ctx,
+                       int64_t min_age_s, size_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!blobdir || !*blobdir || !known || min_age_s < 0)
+        return PHS_EINVAL;
+    struct orphan_sweep o = {known, ctx, time(NULL), min_age_s};
+    return sweep_dir(blobdir, orphan_doomed, &o, removed);
 }
 
 /* ---- writer ------------------------------------------------------------------ */
