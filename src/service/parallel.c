@@ -104,7 +104,12 @@ static int run_split(struct run *r, pool_worker *first, asr_result **out, char *
 {
     struct helper *h = NULL;
     size_t n_helpers = 0;
-    int rc = split_parts(&r->plan, SPLIT_PART_SECONDS, &r->parts, &r->n_parts);
+    /* A recording just long enough to be split still makes four parts or
+     * more: a lowered threshold splits shorter recordings, into shorter
+     * parts (the default, 120 s, keeps SPLIT_PART_SECONDS). */
+    double min_s = r->cfg->min_seconds > 0 ? r->cfg->min_seconds : SPLIT_MIN_SECONDS;
+    double part_s = min_s / 4 < SPLIT_PART_SECONDS ? min_s / 4 : SPLIT_PART_SECONDS;
+    int rc = split_parts(&r->plan, part_s, &r->parts, &r->n_parts);
     if (rc == 0 && r->n_parts && !(r->res = calloc(r->n_parts, sizeof(*r->res))))
         rc = PHS_ENOMEM;
     if (rc < 0) {

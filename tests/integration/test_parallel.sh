@@ -14,7 +14,9 @@
 LV=/usr/share/pocketsphinx/test/data/librivox
 [ -f "$LV/sense_and_sensibility_01_austen_64kb-0880.wav" ] || fail "pocketsphinx-testdata missing"
 here=$(cd "$(dirname "$0")" && pwd)
-# About 56 s; "split" from 20 s (the default, 120 s, would make the test slow).
+# About 56 s; "split" from 20 s (the default, 120 s, would make the test slow),
+# so in parts of about 5 s: a dozen, and the stored job runs long after its
+# first part is done.
 NOISE=$(python3 "$here/long_recording.py" "$T/long.wav" 42 --noise-at 20 --noise-seconds 14 \
     "$LV"/*.wav)
 set -- $NOISE
