@@ -1,0 +1,541 @@
+/* format: the formatter's driver (format.h): dictation commands, spelled
+ * abbreviations, section headings, the number rules of format_numbers.c,
+ * then sentences and capitals over the tokens. docs/FORMATTING.md states
+ * the rules. */
+#include "text/format.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+#include "text/format_int.h"
+#include "text/redact_int.h"
+
+void format_opts_default(format_opts *o)
+{
+    o->smart = true;
+    o->dictation = true;
+    o->lex = NULL;
+}
+
+int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
+{
+    int best = -1;
+    size_t best_k = 0;
+    for (int e = 0; table[e]; e++) {
+        const char *p = table[e];
+        size_t words = 0;
+        for (;;) {
+            const char *sp = strchr(p, ' ');
+            size_t len = sp ? (size_t)(sp - p) : strlen(p);
+            const char *w = format_word(v, i + words);
+            if (strlen(w) != len || memcmp(w, p, len))
+                break;
+            words++;
+            if (!sp) {
+                if (words > best_k) {
+                    best = e;
+                    best_k = words;
+                }
+                break;
+            }
+            p = sp + 1;
+        }
+    }
+    *k = best_k;
+    return best;
+}
+
+/* ---- the token list being built -------------------------------------------- */
+
+enum item_kind {
+    ITEM_WORD,   /* text: space before */
+    ITEM_ATTACH, /* . , : ; ? ! ) : no space before */
+    ITEM_OPEN,   /* ( : space before, none after */
+    ITEM_BREAK,  /* "\n" or "\n\n": no space either side */
+};
+
+typedef struct item {
+    size_t off; /* text in the store */
+    unsigned char kind;
+    double start, end;
+    size_t first_word, n_words;
+} item;
+
+typedef struct fmt {
+    const format_opts *o;
+    format_view v;
+    redact_ctx names; /* the lexicon's view of the words (o->lex set) */
+    sbuf store;
+    item *it;
+    size_t n_it, cap_it;
+} fmt;
+
+/* Adds an item for words [first, first + nw) (nw 0: added by the
+ * formatter after word first). */
+static int emit(fmt *f, enum item_kind kind, const char *text, size_t len, size_t first, size_t nw)
+{
+    int rc;
+    if (f->n_it >= f->cap_it)
+        return PHS_ETOOBIG;
+    item *t = &f->it[f->n_it];
+    t->off = f->store.len;
+    if ((rc = sbuf_append(&f->store, text, len)) < 0 || (rc = sbuf_append(&f->store, "", 1)) < 0)
+        return rc;
+    t->kind = (unsigned char)kind;
+    t->first_word = first;
+    t->n_words = nw;
+    if (first < f->v.n) {
+        t->start = nw ? f->v.w[first].start : f->v.w[first].end;
+        t->end = nw ? f->v.w[first + nw - 1].end : f->v.w[first].end;
+    }
+    f->n_it++;
+    return 0;
+}
+
+static char *item_text(const fmt *f, const item *t)
+{
+    return (char *)f->store.p + t->off;
+}
+
+static const item *last_item(const fmt *f)
+{
+    return f->n_it ? &f->it[f->n_it - 1] : NULL;
+}
+
+/* True when the text so far ends a sentence (or nothing is written yet). */
+static bool at_sentence_start(const fmt *f)
+{
+    const item *t = last_item(f);
+    if (!t || t->kind == ITEM_BREAK)
+        return true;
+    return t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0]);
+}
+
+/* Words a sentence does not end on, and words that continue one. */
+static const char *const no_end_words[] = {
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from",
+    "by", "is", "are", "was", "were", "be", "been", "his", "her", "their", "its", "my", "your",
+    "our", "this", "that", "these", "those", "as", "than", "if", "because", "very", "not", "no",
+    "has", "have", "had", "will", "would", "should", "could", "can", "may", "per", "about", NULL};
+static const char *const continuing_words[] = {"and", "or",   "of",    "to",   "with",  "for",
+                                               "that", "which", "than", "nor", "but", NULL};
+
+static bool in_list(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* Ends the sentence before word next with an added period, unless the
+ * text already ends one or the words on either side hold it together
+ * (force: a break or heading follows, only the text end counts). */
+static int end_sentence(fmt *f, size_t next, bool force)
+{
+    const item *t = last_item(f);
+    if (!t || at_sentence_start(f) || t->kind == ITEM_OPEN)
+        return 0;
+    if (t->kind == ITEM_ATTACH && strchr(",;", item_text(f, t)[0]))
+        return 0;
+    if (!force && t->n_words &&
+        (in_list(format_word(&f->v, t->first_word + t->n_words - 1), no_end_words) ||
+         in_list(format_word(&f->v, next), continuing_words)))
+        return 0;
+    size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
+    return emit(f, ITEM_ATTACH, ".", 1, after, 0);
+}
+
+/* ---- dictation commands ------------------------------------------------------ */
+
+static const char *const commands[] = {
+    "period", "full stop", "comma", "colon", "semicolon", "question mark", "exclamation point",
+    "exclamation mark", "new line", "next line", "new paragraph", "next paragraph",
+    "open parenthesis", "open paren", "close parenthesis", "close paren", "scratch that", NULL};
+static const char *const command_marks[] = {".", ".", ",", ":", ";", "?", "!", "!", "\n", "\n",
+                                            "\n\n", "\n\n", "(", "(", ")", ")", NULL};
+
+/* A command phrase is a word of the text when the word before it makes it
+ * a noun ("the period", "sigmoid colon", "a new line") or the word after
+ * continues it ("period of observation", "colon cancer", "new line was
+ * placed"). docs/FORMATTING.md lists both sets. */
+static const char *const noun_before[] = {
+    "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your",
+    "our", "of", "in", "into", "per", "each", "every", "same", "whole", "entire", "any", "no",
+    "another", "first", "last", "long", "short", "waiting", "refractory", "incubation",
+    "postoperative", "ascending", "descending", "transverse", "sigmoid", "right", "left",
+    "distal", "proximal", "spastic", "redundant", "to", "on", "for", "placed", NULL};
+static const char *const noun_after[] = {
+    "of", "is", "was", "were", "has", "had", "have", "cancer", "cancers", "polyp", "polyps",
+    "mass", "wall", "resection", "biopsy", "lesion", "lesions", "screening", "placed",
+    "inserted", "removed", "went", "came", "will", "and", "or", "cleanse", "prep", "pain", NULL};
+
+static int command_at(const fmt *f, size_t i, size_t *k)
+{
+    int c = format_phrase_at(&f->v, i, commands, k);
+    if (c < 0)
+        return -1;
+    if ((i > 0 && in_list(format_word(&f->v, i - 1), noun_before)) ||
+        in_list(format_word(&f->v, i + *k), noun_after))
+        return -1;
+    return c;
+}
+
+/* "scratch that": removes the phrase before it, back to the last
+ * punctuation mark, break or pause. */
+static void scratch(fmt *f)
+{
+    while (f->n_it) {
+        const item *t = &f->it[f->n_it - 1];
+        if (t->kind != ITEM_WORD)
+            return;
+        f->n_it--;
+        const item *p = last_item(f);
+        if (p && t->start - p->end >= FORMAT_PAUSE)
+            return;
+    }
+}
+
+static int apply_command(fmt *f, int c, size_t i, size_t k)
+{
+    const char *mark = command_marks[c];
+    if (!mark) {
+        scratch(f);
+        return 0;
+    }
+    enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
+    const item *t = last_item(f);
+    int rc;
+    /* A said mark replaces one the formatter added just before it. */
+    if (t && kind != ITEM_OPEN && t->kind == ITEM_ATTACH && t->n_words == 0)
+        f->n_it--;
+    if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
+        return rc;
+    return emit(f, kind, mark, strlen(mark), i, k);
+}
+
+/* ---- spelled abbreviations and headings -------------------------------------- */
+
+static const char *const abbrev_spoken[] = {
+    "s p o two", "o two sat", "o two sats", "o two", "b i d", "t i d", "q i d", "q h s", "q day",
+    "q d", "p r n", "p o", "n p o", "i v", "i m", "m r i", "a b g", "i c u", "a n a", "l f ts",
+    "p f ts", "c diff", "c d i f f", "e k g", "d e x a", "p h", "h b a one c", "a one c", "x ray",
+    "x rays", "c o two", "h and p", "a fib", "bp", "b p", NULL};
+static const char *const abbrev_written[] = {
+    "SpO2", "O2 sat", "O2 sats", "O2", "BID", "TID", "QID", "QHS", "daily",
+    "daily", "PRN", "PO", "NPO", "IV", "IM", "MRI", "ABG", "ICU", "ANA", "LFTs",
+    "PFTs", "C. diff", "C. diff", "EKG", "DEXA", "pH", "HbA1c", "A1c", "x-ray",
+    "x-rays", "CO2", "H&P", "AFib", "BP", "BP"};
+
+/* A single letter as the recogniser writes it: "c" or "c.". */
+static int letter_at(const format_view *v, size_t i)
+{
+    const char *w = format_word(v, i);
+    if (w[0] >= 'a' && w[0] <= 'z' && (w[1] == '\0' || (w[1] == '.' && w[2] == '\0')))
+        return w[0];
+    return -1;
+}
+
+/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h". */
+static long q_hours_at(const format_view *v, size_t i, sbuf *out)
+{
+    if (!format_word_is(v, i, "q") && !format_word_is(v, i, "q."))
+        return 0;
+    sbuf num;
+    sbuf_init(&num, 64);
+    long k = format_numbers_at(v, i + 1, &num);
+    if (k > 0 && (format_word_is(v, i + 1 + (size_t)k, "hours") ||
+                  format_word_is(v, i + 1 + (size_t)k, "hour"))) {
+        int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
+        k = rc < 0 ? rc : k + 2;
+    } else if (k > 0) {
+        k = 0;
+    }
+    sbuf_free(&num);
+    return k;
+}
+
+/* The abbreviation at i written into out; the words used (0: none). */
+static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
+{
+    size_t k;
+    long q = q_hours_at(&f->v, i, out);
+    if (q)
+        return q;
+    int a = format_phrase_at(&f->v, i, abbrev_spoken, &k);
+    if (a >= 0) {
+        int rc = sbuf_append_str(out, abbrev_written[a]);
+        return rc < 0 ? rc : (long)k;
+    }
+    /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
+     * when they come first. */
+    int c = letter_at(&f->v, i);
+    if (c < 0 || c == 'a' || c == 'i')
+        return 0;
+    for (k = 0; (c = letter_at(&f->v, i + k)) >= 0; k++) {
+        char up = (char)toupper(c);
+        int rc = sbuf_append(out, &up, 1);
+        if (rc < 0)
+            return rc;
+    }
+    if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
+                              format_word_is(&f->v, i - 1, "hepatitis")))) {
+        sbuf_clear(out);
+        return 0;
+    }
+    return (long)k;
+}
+
+static const char *const headings[] = {
+    "chief complaint", "history of present illness", "history of the present illness",
+    "past medical history", "past surgical history", "family history", "social history",
+    "review of systems", "physical exam", "physical examination", "vital signs",
+    "assessment and plan", "assessment", "plan", "impression", "medications",
+    "current medications", "home medications", "discharge medications", "allergies", "labs",
+    "laboratory data", "hospital course", "discharge instructions", "subjective", "objective",
+    "diagnosis", "diagnoses", "findings", "imaging", "recommendations", "disposition",
+    "procedure", NULL};
+static const char *const heading_continuers[] = {
+    "of", "is", "was", "were", "includes", "included", "including", "significant", "shows",
+    "showed", "reveals", "revealed", "notable", "remarkable", "for", "to", "and", "with",
+    "will", "are", "has", "had", "at", NULL};
+
+static bool pause_between(const fmt *f, size_t i)
+{
+    return i > 0 && i < f->v.n && f->v.w[i].start - f->v.w[i - 1].end >= FORMAT_PAUSE;
+}
+
+/* A section heading at i: said at a sentence start, not continued as a
+ * phrase ("family history of diabetes"); one word only before a pause, a
+ * command or the end. */
+static size_t heading_at(const fmt *f, size_t i)
+{
+    size_t k, ck;
+    if (!(at_sentence_start(f) || pause_between(f, i)))
+        return 0;
+    if (format_phrase_at(&f->v, i, headings, &k) < 0 ||
+        in_list(format_word(&f->v, i + k), heading_continuers))
+        return 0;
+    const item *t = last_item(f);
+    bool ends = i + k >= f->v.n || pause_between(f, i + k) || (t && t->kind == ITEM_BREAK) ||
+                (f->o->dictation && command_at(f, i + k, &ck) >= 0);
+    return k >= 2 || ends ? k : 0;
+}
+
+static int emit_heading(fmt *f, size_t i, size_t k)
+{
+    size_t ck;
+    int rc = end_sentence(f, i, true);
+    if (rc < 0)
+        return rc;
+    char *text = asr_join_words(f->v.w + i, k);
+    if (!text)
+        return PHS_ENOMEM;
+    rc = emit(f, ITEM_WORD, text, strlen(text), i, k);
+    free(text);
+    if (rc == 0 && !(f->o->dictation && command_at(f, i + k, &ck) >= 0))
+        rc = emit(f, ITEM_ATTACH, ":", 1, i + k - 1, 0);
+    return rc;
+}
+
+/* ---- capitals ----------------------------------------------------------------- */
+
+static const char *const always_capital[] = {
+    "i", "i'm", "i've", "i'll", "i'd", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "january", "february", "april", "june", "july", "august", "september",
+    "october", "november", "december", "english", "spanish", "tylenol", "motrin", "advil", NULL};
+
+static bool is_name(const fmt *f, size_t w, uint16_t want)
+{
+    if (!f->o->lex)
+        return false;
+    uint16_t fl = redact_lex_flags(&f->names, w, 1);
+    return (fl & want) && !(fl & LEX_STOP);
+}
+
+static void capitalise(char *s)
+{
+    if (*s >= 'a' && *s <= 'z')
+        *s = (char)(*s - 'a' + 'A');
+}
+
+/* Sentence starts, "I", names, days and months; "doctor smith" -> "Dr. Smith". */
+static void capitals(fmt *f)
+{
+    bool start = true;
+    for (size_t i = 0; i < f->n_it; i++) {
+        item *t = &f->it[i];
+        char *s = item_text(f, t);
+        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0]))) {
+            start = true;
+            continue;
+        }
+        if (t->kind != ITEM_WORD)
+            continue;
+        bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
+        if (start || (raw && (in_list(s, always_capital) ||
+                              is_name(f, t->first_word, LEX_FIRST | LEX_SURNAME))))
+            capitalise(s);
+        if (raw && !strcmp(s + 1, "octor") && i + 1 < f->n_it) {
+            item *nx = &f->it[i + 1];
+            if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
+                is_name(f, nx->first_word, LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) {
+                memcpy(s, "Dr.", 4);
+                capitalise(item_text(f, nx));
+            }
+        }
+        start = false;
+    }
+}
+
+/* ---- the pass over the words -------------------------------------------------- */
+
+/* Formats the words at i by the first rule that applies; returns the words
+ * used (at least 1) or a negative code. */
+static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
+{
+    size_t k;
+    int c, rc;
+    if (f->o->dictation && (c = command_at(f, i, &k)) >= 0) {
+        if (f->o->smart && command_marks[c] && command_marks[c][0] == '(' && pause_between(f, i) &&
+            (rc = end_sentence(f, i, false)) < 0)
+            return rc;
+        return (rc = apply_command(f, c, i, k)) < 0 ? rc : (long)k;
+    }
+    if (!f->o->smart)
+        return (rc = emit(f, ITEM_WORD, format_word(&f->v, i), strlen(format_word(&f->v, i)), i,
+                          1)) < 0 ? rc : 1;
+    if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
+        return rc;
+    if ((k = heading_at(f, i)))
+        return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
+    sbuf_clear(scratch_buf);
+    long n = abbreviation_at(f, i, scratch_buf);
+    if (n == 0)
+        n = format_numbers_at(&f->v, i, scratch_buf);
+    if (n < 0)
+        return n;
+    if (n > 0)
+        return (rc = emit(f, ITEM_WORD, sbuf_str(scratch_buf), scratch_buf->len, i, (size_t)n)) < 0
+                   ? rc
+                   : n;
+    return (rc = emit(f, ITEM_WORD, format_word(&f->v, i), strlen(format_word(&f->v, i)), i, 1)) < 0
+               ? rc
+               : 1;
+}
+
+static int build(fmt *f)
+{
+    sbuf scratch_buf;
+    int rc = 0;
+    sbuf_init(&scratch_buf, 4096);
+    for (size_t i = 0; i < f->v.n;) {
+        long k = format_step(f, i, &scratch_buf);
+        if (k < 0) {
+            rc = (int)k;
+            goto out;
+        }
+        i += (size_t)k;
+    }
+    if (f->o->smart) {
+        const item *t = last_item(f);
+        if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && t->n_words == 0 &&
+                                           item_text(f, t)[0] == ')')))
+            rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
+        capitals(f);
+    }
+out:
+    sbuf_free(&scratch_buf);
+    return rc;
+}
+
+/* Copies the items into out's tokens; the store moves into out. */
+static int finish(fmt *f, format_result *out)
+{
+    if (f->n_it && !(out->tok = calloc(f->n_it, sizeof(format_token))))
+        return PHS_ENOMEM;
+    size_t len;
+    char *store = (char *)sbuf_detach(&f->store, &len);
+    if (!store) {
+        free(out->tok);
+        out->tok = NULL;
+        return PHS_ENOMEM;
+    }
+    bool space = false;
+    for (size_t i = 0; i < f->n_it; i++) {
+        const item *t = &f->it[i];
+        format_token *o = &out->tok[i];
+        o->text = store + t->off;
+        o->space_before = space && (t->kind == ITEM_WORD || t->kind == ITEM_OPEN);
+        o->start = t->start;
+        o->end = t->end;
+        o->first_word = t->first_word;
+        o->n_words = t->n_words;
+        space = t->kind == ITEM_WORD || t->kind == ITEM_ATTACH;
+    }
+    out->n = f->n_it;
+    out->store = store;
+    out->store_len = len;
+    return 0;
+}
+
+int format_words(const format_opts *o, const asr_word *w, size_t n, format_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n > FORMAT_MAX_WORDS)
+        return PHS_ETOOBIG;
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        text += (w[i].text ? strlen(w[i].text) : 0) + 1;
+    fmt f = {.o = o, .v = {w, n}, .names = {.lex = o->lex, .w = w, .n = n}};
+    /* Each word makes at most three items (an added period, itself, an
+     * added colon); a written form is at most a few bytes more than the
+     * words it replaces, and an added mark two. */
+    f.cap_it = 3 * n + 2;
+    sbuf_init(&f.store, 2 * text + 8 * f.cap_it + 64);
+    int rc = PHS_ENOMEM;
+    if (!(f.it = calloc(f.cap_it, sizeof(item))))
+        goto out;
+    if ((rc = build(&f)) == 0)
+        rc = finish(&f, out);
+out:
+    free(f.it);
+    sbuf_free(&f.store);
+    return rc;
+}
+
+char *format_join(const format_result *r, size_t first_word, size_t n_words)
+{
+    sbuf b;
+    sbuf_init(&b, r->store_len + r->n + 1);
+    bool first = true;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+        const format_token *t = &r->tok[i];
+        if (t->first_word < first_word || t->first_word - first_word >= n_words)
+            continue;
+        if (t->space_before && !first)
+            rc = sbuf_append(&b, " ", 1);
+        if (rc == 0)
+            rc = sbuf_append_str(&b, t->text);
+        first = false;
+    }
+    char *out = rc == 0 ? (char *)sbuf_detach(&b, NULL) : NULL;
+    sbuf_free(&b);
+    return out;
+}
+
+void format_result_free(format_result *r)
+{
+    if (!r)
+        return;
+    if (r->store)
+        wipe_free(r->store, r->store_len + 1);
+    free(r->tok);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,79 @@
+/* format: readable clinical text from recognised words (docs/FORMATTING.md).
+ *
+ * Reads the recogniser's word list (lower-case words with times, numbers
+ * spoken as words, no punctuation; redaction markers such as "[PHONE]" pass
+ * through whole) and writes formatted tokens: numbers, doses, vitals, dates,
+ * times and phone numbers as clinicians write them ("5 mg", "120/80",
+ * "98.6 °F"), spelled abbreviations ("CT scan", "BID"), sentences with
+ * capitals and punctuation, section headings ("Assessment and plan:"), and
+ * the spoken dictation commands ("period", "new paragraph", "scratch that").
+ * Each token carries the span (start, end) and the index range of the raw
+ * words it replaced, so a caller can show the raw words beside the text.
+ *
+ * Table-driven and linear in the number of words (each rule looks at most a
+ * few words ahead). Thread safety: no state outside the call; the lexicon
+ * is read-only.
+ *
+ *     format_opts o;
+ *     format_opts_default(&o);
+ *     format_result r;
+ *     if ((rc = format_words(&o, words, n, &r)) < 0) ...
+ *     char *text = format_join(&r, 0, n);   // whole text
+ *     format_result_free(&r);
+ */
+#ifndef PHS_FORMAT_H
+#define PHS_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "speech/asr.h"
+
+struct redact_lexicon;
+
+#define FORMAT_MAX_WORDS 1000000 /* longest word list formatted (beyond: PHS_ETOOBIG) */
+#define FORMAT_PAUSE 0.6         /* seconds of silence that may end a sentence */
+
+typedef struct format_opts {
+    bool smart;     /* numbers, abbreviations, sentences, capitals, headings */
+    bool dictation; /* spoken punctuation and editing commands */
+    /* Names to capitalise (redact.h's lexicon); NULL: names stay lower case.
+     * Not owned. */
+    const struct redact_lexicon *lex;
+} format_opts;
+
+/* smart and dictation on, no lexicon. */
+void format_opts_default(format_opts *o);
+
+typedef struct format_token {
+    const char *text;  /* points into the result's text store; "\n" or "\n\n" for breaks */
+    bool space_before; /* joined with one space before it (else directly) */
+    double start, end; /* span of the raw words it replaced (seconds) */
+    size_t first_word; /* first raw word replaced (for a punctuation mark said by
+                          no word: the word before it) */
+    size_t n_words;    /* raw words replaced (0: added by the formatter) */
+} format_token;
+
+typedef struct format_result {
+    format_token *tok;
+    size_t n;
+    char *store; /* the tokens' texts, NUL-separated (owned) */
+    size_t store_len;
+} format_result;
+
+/* Formats w[0..n). With neither option set the tokens are the words as
+ * they are. Words dropped by "scratch that" and spoken commands appear in
+ * no token's text but still in a token's word range (commands) or in none
+ * (scratched words). On failure (PHS_ENOMEM, PHS_ETOOBIG) *out is empty. */
+int format_words(const format_opts *o, const asr_word *w, size_t n, format_result *out);
+
+/* The text of the tokens whose first_word lies in [first_word,
+ * first_word + n_words), joined by their spacing, as a new string (caller
+ * frees with wipe_free_str); the first token's leading space is dropped.
+ * NULL when out of memory. */
+char *format_join(const format_result *r, size_t first_word, size_t n_words);
+
+/* Wipes and frees; NULL-safe, and safe twice. */
+void format_result_free(format_result *r);
+
+#endif

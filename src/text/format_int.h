@@ -1,0 +1,44 @@
+/* format_int: what the files of the formatter share: the word view and
+ * the inverse text normalisation rules (format_numbers.c) the driver
+ * (format.c) calls at each word. Private to text/. */
+#ifndef PHS_FORMAT_INT_H
+#define PHS_FORMAT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/sbuf.h"
+#include "speech/asr.h"
+
+/* The raw words being formatted. */
+typedef struct format_view {
+    const asr_word *w;
+    size_t n;
+} format_view;
+
+/* Word i's text, "" past the end (so rules may look ahead freely). */
+static inline const char *format_word(const format_view *v, size_t i)
+{
+    return i < v->n && v->w[i].text ? v->w[i].text : "";
+}
+
+static inline bool format_word_is(const format_view *v, size_t i, const char *s)
+{
+    return !strcmp(format_word(v, i), s);
+}
+
+/* The index of the phrase in table (each entry a space-separated phrase,
+ * NULL-terminated) said at word i, the longest when several match, with
+ * its length in words in *k; -1 when none. */
+int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k);
+
+/* Tries the number rules at word i: times, dates, phone and other digit
+ * strings, doses and other measures with units, blood pressures, ranges,
+ * ages, decimals, ordinals, and numbers a clinician writes as digits. On a
+ * match appends the written form to out and returns the words used; 0 when
+ * no rule applies (a lone small number stays a word). A negative code when
+ * out is full (PHS_ETOOBIG) or out of memory. */
+long format_numbers_at(const format_view *v, size_t i, sbuf *out);
+
+#endif

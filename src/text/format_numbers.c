@@ -1,0 +1,513 @@
+/* format_numbers: inverse text normalisation of spoken numbers for the
+ * formatter (format.h): the number grammar (cardinals, ordinals, digit
+ * strings, "one twenty" pairs, years, decimals) and the rules that write
+ * times, dates, phone numbers, measures with units, blood pressures,
+ * ranges and ages. Every rule is a table or a short grammar step; none
+ * looks more than a few words ahead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "text/format_int.h"
+
+static const char *const unit_words[] = {"zero", "one", "two",   "three", "four",
+                                         "five", "six", "seven", "eight", "nine", NULL};
+static const char *const teen_words[] = {"ten",     "eleven",  "twelve",    "thirteen",
+                                         "fourteen", "fifteen", "sixteen",   "seventeen",
+                                         "eighteen", "nineteen", NULL};
+static const char *const tens_words[] = {"twenty", "thirty",  "forty",  "fifty",
+                                         "sixty",  "seventy", "eighty", "ninety", NULL};
+static const char *const unit_ordinals[] = {"zeroth", "first", "second", "third",  "fourth",
+                                            "fifth",  "sixth", "seventh", "eighth", "ninth",
+                                            NULL};
+static const char *const teen_ordinals[] = {
+    "tenth",       "eleventh",    "twelfth",       "thirteenth", "fourteenth", "fifteenth",
+    "sixteenth",   "seventeenth", "eighteenth",    "nineteenth", NULL};
+static const char *const tens_ordinals[] = {"twentieth", "thirtieth",  "fortieth",
+                                            "fiftieth",  "sixtieth",   "seventieth",
+                                            "eightieth", "ninetieth",  NULL};
+
+static int index_in(const char *w, const char *const *set)
+{
+    for (int i = 0; set[i]; i++)
+        if (!strcmp(w, set[i]))
+            return i;
+    return -1;
+}
+
+static int unit_at(const format_view *v, size_t i)
+{
+    return index_in(format_word(v, i), unit_words);
+}
+
+/* A digit as said in a digit string: a unit or "oh". */
+static int digit_at(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "oh") ? 0 : unit_at(v, i);
+}
+
+static bool is_scale(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "hundred") || format_word_is(v, i, "thousand") ||
+           format_word_is(v, i, "million");
+}
+
+/* A number said in words: its value, how many words, its kind. */
+typedef struct spoken_num {
+    size_t k;      /* words used */
+    long value;    /* integer part */
+    bool ordinal;  /* ends in an ordinal word */
+    bool digits;   /* a digit string ("six one seven"): written as said */
+    bool pair;     /* "one twenty", "nineteen eighty four": read as one number */
+    bool small;    /* a single word below ten: a writer would spell it */
+    char text[48]; /* the written digits (with decimals) */
+} spoken_num;
+
+/* Below one hundred: a unit, a teen, tens with a unit, or their ordinals.
+ * Returns the words used (0: none). */
+static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord)
+{
+    const char *w = format_word(v, i);
+    int x;
+    *ord = false;
+    if ((x = index_in(w, unit_words)) >= 0 || (x = index_in(w, teen_words)) >= 0) {
+        *val = index_in(w, unit_words) >= 0 ? x : 10 + x;
+        return 1;
+    }
+    if ((x = index_in(w, unit_ordinals)) >= 1 || (x = index_in(w, teen_ordinals)) >= 0) {
+        *val = index_in(w, unit_ordinals) >= 1 ? x : 10 + x;
+        *ord = true;
+        return 1;
+    }
+    if ((x = index_in(w, tens_ordinals)) >= 0) {
+        *val = 20 + 10 * x;
+        *ord = true;
+        return 1;
+    }
+    if ((x = index_in(w, tens_words)) < 0)
+        return 0;
+    *val = 20 + 10 * x;
+    int u = unit_at(v, i + 1), o = index_in(format_word(v, i + 1), unit_ordinals);
+    if (u >= 1 && !is_scale(v, i + 2)) {
+        *val += u;
+        return 2;
+    }
+    if (o >= 1) {
+        *val += o;
+        *ord = true;
+        return 2;
+    }
+    return 1;
+}
+
+/* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred. */
+static size_t below_thousand(const format_view *v, size_t i, long *val, bool *ord)
+{
+    int u = unit_at(v, i);
+    *ord = false;
+    if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
+        long rest;
+        size_t k = 2, r;
+        *val = (u >= 1 ? u : 1) * 100;
+        if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
+            k += 1 + r;
+        else if ((r = below_hundred(v, i + k, &rest, ord)))
+            k += r;
+        else
+            rest = 0;
+        *val += rest;
+        return k;
+    }
+    return below_hundred(v, i, val, ord);
+}
+
+/* A cardinal (or ordinal) up to the millions. */
+static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
+{
+    static const struct {
+        const char *word;
+        long mul;
+    } scales[] = {{"million", 1000000}, {"thousand", 1000}};
+    size_t k = 0;
+    long total = 0, group;
+    bool group_ord;
+    *ord = false;
+    for (size_t s = 0; s < 2; s++) {
+        size_t g = format_word_is(v, i + k, "a") && format_word_is(v, i + k + 1, scales[s].word)
+                       ? (group = 1, 1)
+                       : below_thousand(v, i + k, &group, &group_ord);
+        if (g && !group_ord && format_word_is(v, i + k + g, scales[s].word)) {
+            total += group * scales[s].mul;
+            k += g + 1;
+            if (format_word_is(v, i + k, "and") && below_thousand(v, i + k + 1, &group, &group_ord))
+                k++;
+        }
+    }
+    size_t g = below_thousand(v, i + k, &group, ord);
+    if (!g && !k)
+        return 0;
+    *val = total + (g ? group : 0);
+    return k + g;
+}
+
+/* A string of single digits ("six one seven", "double five"): at least
+ * two digits. Returns the words used, the digits in out. */
+static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap)
+{
+    size_t k = 0, nd = 0;
+    for (;;) {
+        size_t rep = format_word_is(v, i + k, "double") ? 2 : format_word_is(v, i + k, "triple") ? 3 : 1;
+        size_t at = i + k + (rep > 1);
+        int d = digit_at(v, at);
+        /* "oh" is a digit only beside another digit; a digit before a
+         * scale word ("two hundred") belongs to the cardinal. */
+        if (d < 0 || (d == 0 && format_word_is(v, at, "oh") && nd == 0 && digit_at(v, at + 1) < 0) ||
+            is_scale(v, at + 1) || nd + rep >= cap)
+            break;
+        for (size_t r = 0; r < rep; r++)
+            out[nd++] = (char)('0' + d);
+        k = at + 1 - i;
+    }
+    out[nd] = '\0';
+    return nd >= 2 ? k : 0;
+}
+
+/* Two numbers read as one: "one twenty" (120), "one oh five" (105),
+ * "nineteen eighty four" (1984), "twenty twenty four" (2024). */
+static size_t pair(const format_view *v, size_t i, long *val)
+{
+    const char *w = format_word(v, i);
+    int u = unit_at(v, i), t = index_in(w, teen_words);
+    bool year_head = !strcmp(w, "eighteen") || !strcmp(w, "nineteen") || !strcmp(w, "twenty");
+    if (!(u >= 1 || year_head) || is_scale(v, i + 1))
+        return 0;
+    long head = u >= 1 ? u : t >= 0 ? 10 + t : 20, tail;
+    bool ord;
+    size_t k;
+    if (format_word_is(v, i + 1, "oh") && unit_at(v, i + 2) >= 1) {
+        tail = unit_at(v, i + 2);
+        k = 3;
+    } else if (index_in(format_word(v, i + 1), teen_words) >= 0 ||
+               index_in(format_word(v, i + 1), tens_words) >= 0) {
+        size_t r = below_hundred(v, i + 1, &tail, &ord);
+        if (!r || ord)
+            return 0;
+        k = 1 + r;
+    } else if (year_head && u < 0 && format_word_is(v, i + 1, "hundred")) {
+        tail = 0;
+        k = 2;
+    } else {
+        return 0;
+    }
+    *val = head * 100 + tail;
+    return k;
+}
+
+/* Decimal digits after "point": "point five", "point oh two". */
+static size_t decimals(const format_view *v, size_t i, char *out, size_t cap)
+{
+    size_t k = 0, n = strlen(out);
+    if (!format_word_is(v, i, "point") || digit_at(v, i + 1) < 0 || n + 2 >= cap)
+        return 0;
+    out[n++] = '.';
+    for (k = 1; digit_at(v, i + k) >= 0 && n + 1 < cap; k++)
+        out[n++] = (char)('0' + digit_at(v, i + k));
+    out[n] = '\0';
+    return k;
+}
+
+/* The number said at i, if any (digit string, pair, cardinal, decimal). */
+static bool number_at(const format_view *v, size_t i, spoken_num *s)
+{
+    memset(s, 0, sizeof(*s));
+    if ((s->k = digit_string(v, i, s->text, sizeof(s->text) - 8))) {
+        s->digits = true;
+        s->value = strtol(s->text, NULL, 10);
+    } else if ((s->k = pair(v, i, &s->value))) {
+        s->pair = true;
+    } else if ((s->k = cardinal(v, i, &s->value, &s->ordinal))) {
+        s->small = s->k == 1 && s->value < 10;
+    } else if (!format_word_is(v, i, "point")) {
+        return false;
+    }
+    if (!s->digits)
+        snprintf(s->text, sizeof(s->text), "%ld", s->value);
+    if (!s->ordinal) {
+        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text));
+        if (d) {
+            s->small = false;
+            s->k += d;
+        }
+    }
+    return s->k > 0;
+}
+
+static const char *ordinal_suffix(long v)
+{
+    if (v % 100 >= 11 && v % 100 <= 13)
+        return "th";
+    return v % 10 == 1 ? "st" : v % 10 == 2 ? "nd" : v % 10 == 3 ? "rd" : "th";
+}
+
+/* ---- units and measures ------------------------------------------------- */
+
+/* Spoken unit phrases and how they are written ("%" and degrees attach to
+ * the number: "97%", "98.6 °F"). The longest phrase said wins. */
+static const char *const unit_spoken[] = {
+    "milligrams per kilogram", "milligram per kilogram", "milligrams per deciliter",
+    "grams per deciliter", "millimoles per liter", "milliliters per hour", "milliliters per minute",
+    "micrograms per kilogram per minute", "micrograms per minute", "units per hour",
+    "units per kilogram", "liters per minute", "liter per minute", "beats per minute",
+    "breaths per minute", "millimeters of mercury", "milliequivalents per liter",
+    "milligrams", "milligram", "micrograms", "microgram", "grams", "gram", "kilograms", "kilogram",
+    "milliliters", "milliliter", "liters", "liter", "milliequivalents", "milliequivalent",
+    "international units", "units", "unit", "millimoles", "centimeters", "centimeter",
+    "millimeters", "millimeter", "percent", "degrees fahrenheit", "degrees celsius",
+    "degrees centigrade", "degrees", "pounds", "pound", "kilos", "cc", "ccs", "nanograms",
+    "millivolts", NULL};
+static const char *const unit_written[] = {
+    "mg/kg", "mg/kg", "mg/dL",
+    "g/dL", "mmol/L", "mL/h", "mL/min",
+    "mcg/kg/min", "mcg/min", "units/h",
+    "units/kg", "L/min", "L/min", "bpm",
+    "breaths/min", "mmHg", "mEq/L",
+    "mg", "mg", "mcg", "mcg", "g", "g", "kg", "kg",
+    "mL", "mL", "L", "L", "mEq", "mEq",
+    "IU", "units", "unit", "mmol", "cm", "cm",
+    "mm", "mm", "%", "°F", "°C",
+    "°C", "°", "lb", "lb", "kg", "cc", "cc", "ng",
+    "mV"};
+
+/* Nouns a counted number is written before in digits ("2 tablets",
+ * "3 days"); the noun itself stays a word. */
+static const char *const count_nouns[] = {
+    "tablets", "tablet", "tabs", "capsules", "capsule", "puffs", "puff", "drops", "sprays",
+    "doses", "dose", "times", "days", "day", "weeks", "week", "months", "month", "years", "year",
+    "hours", "hour", "minutes", "minute", "seconds", "episodes", "packs", "pack", "cigarettes",
+    "drinks", "refills", "vials", "patches", "inches", "feet", "beats", "breaths", "stitches",
+    "sutures", "children", "pregnancies", NULL};
+
+/* Words after which a number is a value written in digits ("stage 3",
+ * "pulse 72", "type 2 diabetes"). */
+static const char *const value_cues[] = {
+    "pulse", "rate", "temperature", "temp", "respirations", "saturation", "sat", "sats",
+    "weight", "height", "score", "grade", "stage", "level", "type", "class", "room", "bed", "step",
+    "day", "potassium", "sodium", "magnesium", "calcium", "phosphorus", "chloride", "glucose",
+    "hemoglobin", "hematocrit", "creatinine", "bun", "troponin", "lactate", "albumin", "platelets",
+    "gravida", "para", "number", NULL};
+
+static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
+{
+    return sbuf_printf(out, "%s%s%s", s->text, unit ? sep : "", unit ? unit : "");
+}
+
+/* The unit said at i, if any: its written form and words in *k. */
+static const char *unit_at_word(const format_view *v, size_t i, size_t *k)
+{
+    int u = format_phrase_at(v, i, unit_spoken, k);
+    return u >= 0 ? unit_written[u] : NULL;
+}
+
+/* The separator between a number and its written unit. */
+static const char *unit_sep(const char *unit)
+{
+    return !strcmp(unit, "%") || !strcmp(unit, "°") ? "" : " ";
+}
+
+/* "65 year old" as an adjective ("a 65-year-old man"), or "65 years old". */
+static long age_at(const format_view *v, size_t j, const spoken_num *s, sbuf *out)
+{
+    static const char *const adj[] = {"year old", "month old", "week old", "day old", NULL};
+    static const char *const adj_written[] = {"year-old", "month-old", "week-old", "day-old"};
+    static const char *const pred[] = {"years old", "months old", "weeks old", "days old", NULL};
+    size_t k;
+    int a = format_phrase_at(v, j, adj, &k);
+    if (a >= 0) {
+        int rc = sbuf_printf(out, "%s-%s", s->text, adj_written[a]);
+        return rc < 0 ? rc : (long)(j + k);
+    }
+    if ((a = format_phrase_at(v, j, pred, &k)) >= 0) {
+        int rc = sbuf_printf(out, "%s %s", s->text, pred[a]);
+        return rc < 0 ? rc : (long)(j + k);
+    }
+    return 0;
+}
+
+/* After a number s said at i and ending before j: a blood pressure or
+ * score ("over", "out of"), a range with a unit, a unit. Returns the end
+ * of what was written (0: none of these). */
+static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf *out)
+{
+    spoken_num t;
+    size_t k, ku;
+    const char *unit;
+    int rc;
+    if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && !t.ordinal) {
+        k = j + 1 + t.k;
+        if ((unit = unit_at_word(v, k, &ku)) && !strcmp(unit, "mmHg"))
+            rc = sbuf_printf(out, "%s/%s mmHg", s->text, t.text), k += ku;
+        else
+            rc = sbuf_printf(out, "%s/%s", s->text, t.text);
+        return rc < 0 ? rc : (long)k;
+    }
+    if (format_word_is(v, j, "out") && format_word_is(v, j + 1, "of") && number_at(v, j + 2, &t) &&
+        !t.ordinal) {
+        rc = sbuf_printf(out, "%s/%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 2 + t.k);
+    }
+    if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
+        number_at(v, j + 1, &t) && !t.ordinal) {
+        k = j + 1 + t.k;
+        if ((unit = unit_at_word(v, k, &ku)))
+            rc = sbuf_printf(out, "%s-%s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
+        else if (index_in(format_word(v, k), count_nouns) >= 0)
+            rc = sbuf_printf(out, "%s-%s", s->text, t.text);
+        else
+            return 0;
+        return rc < 0 ? rc : (long)k;
+    }
+    long a = age_at(v, j, s, out);
+    if (a)
+        return a;
+    if ((unit = unit_at_word(v, j, &ku))) {
+        rc = write_number(out, s, unit_sep(unit), unit);
+        return rc < 0 ? rc : (long)(j + ku);
+    }
+    return 0;
+}
+
+/* ---- times, dates, phone numbers ---------------------------------------- */
+
+/* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
+ * "at": "at ten fifteen" -> "at 10:15". */
+static long time_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "o'clock", NULL};
+    static const char *const written[] = {" AM", " PM", " AM", " PM", " o'clock"};
+    long hour, min = -1;
+    bool ord;
+    size_t k = below_hundred(v, i, &hour, &ord), km;
+    if (!k || ord || hour < 1 || hour > 12)
+        return 0;
+    if (format_word_is(v, i + k, "oh") && unit_at(v, i + k + 1) >= 1) {
+        min = unit_at(v, i + k + 1);
+        k += 2;
+    } else if (index_in(format_word(v, i + k), teen_words) >= 0 ||
+               index_in(format_word(v, i + k), tens_words) >= 0) {
+        size_t r = below_hundred(v, i + k, &min, &ord);
+        if (ord || min >= 60)
+            return 0;
+        k += r;
+    }
+    int m = format_phrase_at(v, i + k, marks, &km);
+    bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
+    size_t ku;
+    if (m < 0 && (!at || format_word_is(v, i + k, "over") || unit_at_word(v, i + k, &ku)))
+        return 0;
+    if (m == 4 && min >= 0)
+        return 0;
+    int rc = min >= 0 ? sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "")
+                      : sbuf_printf(out, "%ld%s", hour, written[m]);
+    return rc < 0 ? rc : (long)(i + k + (m >= 0 ? km : 0));
+}
+
+static const char *const months[] = {"january", "february", "march",     "april",
+                                     "may",     "june",     "july",      "august",
+                                     "september", "october", "november", "december", NULL};
+static const char *const month_names[] = {"January", "February", "March",     "April",
+                                          "May",     "June",     "July",      "August",
+                                          "September", "October", "November", "December"};
+
+/* A year: "nineteen eighty four", "twenty twenty four", "two thousand
+ * [and] five", "two thousand". */
+static size_t year_at(const format_view *v, size_t i, long *year)
+{
+    bool ord;
+    size_t k = pair(v, i, year);
+    if (k && *year >= 1800 && *year <= 2099)
+        return k;
+    k = cardinal(v, i, year, &ord);
+    return k && !ord && *year >= 1800 && *year <= 2099 ? k : 0;
+}
+
+/* "march twelfth twenty twenty four" -> "March 12, 2024", "the fourth of
+ * june" -> "June 4", "march twenty twenty four" -> "March 2024". */
+static long date_at(const format_view *v, size_t i, sbuf *out)
+{
+    long day = 0, year = 0;
+    bool ord = false;
+    size_t k = 0, kd, ky;
+    int m = index_in(format_word(v, i), months);
+    if (m >= 0) {
+        k = 1;
+        if ((ky = year_at(v, i + k, &year)) && !(below_hundred(v, i + k, &day, &ord) && ord)) {
+            int rc = sbuf_printf(out, "%s %ld", month_names[m], year);
+            return rc < 0 ? rc : (long)(i + k + ky);
+        }
+        if (format_word_is(v, i + k, "the"))
+            k++;
+        if (!(kd = below_hundred(v, i + k, &day, &ord)) || day < 1 || day > 31)
+            return 0;
+        k += kd;
+    } else if (format_word_is(v, i, "the") && (kd = below_hundred(v, i + 1, &day, &ord)) && ord &&
+               day >= 1 && day <= 31 && format_word_is(v, i + 1 + kd, "of") &&
+               (m = index_in(format_word(v, i + 2 + kd), months)) >= 0) {
+        k = 3 + kd;
+    } else {
+        return 0;
+    }
+    if (m == 4 && !ord && !year_at(v, i + k, &year)) /* "may two": likely the verb */
+        return 0;
+    if (format_word_is(v, i + k, "of") && year_at(v, i + k + 1, &year))
+        k++;
+    int rc;
+    if ((ky = year_at(v, i + k, &year))) {
+        rc = sbuf_printf(out, "%s %ld, %ld", month_names[m], day, year);
+        k += ky;
+    } else {
+        rc = sbuf_printf(out, "%s %ld", month_names[m], day);
+    }
+    return rc < 0 ? rc : (long)(i + k);
+}
+
+/* A digit string: 7 digits "555-1234", 10 "617-555-1234", 11 with a
+ * leading 1 "1-617-555-1234"; other lengths as one digit string. */
+static int write_digits(sbuf *out, const char *d)
+{
+    size_t n = strlen(d);
+    if (n == 7)
+        return sbuf_printf(out, "%.3s-%s", d, d + 3);
+    if (n == 10)
+        return sbuf_printf(out, "%.3s-%.3s-%s", d, d + 3, d + 6);
+    if (n == 11 && d[0] == '1')
+        return sbuf_printf(out, "1-%.3s-%.3s-%s", d + 1, d + 4, d + 7);
+    return sbuf_append_str(out, d);
+}
+
+long format_numbers_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s;
+    long end;
+    size_t k;
+    if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
+        return end < 0 ? end : end - (long)i;
+    if (!number_at(v, i, &s))
+        return 0;
+    size_t j = i + s.k;
+    if (s.ordinal) {
+        if (s.value < 10)
+            return 0;
+        int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
+        return rc < 0 ? rc : (long)s.k;
+    }
+    if ((end = measure_at(v, j, &s, out)))
+        return end < 0 ? end : end - (long)i;
+    bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
+    bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
+                   (format_phrase_at(v, j, unit_spoken, &k) >= 0);
+    if (s.small && !cue && !counted)
+        return 0;
+    int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);
+    return rc < 0 ? rc : (long)s.k;
+}

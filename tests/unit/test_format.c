@@ -1,0 +1,307 @@
+/* Unit tests for format: inverse text normalisation, sentences, headings,
+ * dictation commands, token spans, and the options. These are the
+ * development cases; the measured set lives apart in bench/format/. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/wipe.h"
+#include "text/format.h"
+#include "text/redact.h"
+
+/* Words of s, 0.3 s each; a "|" between words is a 1 s pause. */
+static asr_word *words_of(const char *s, size_t *n)
+{
+    asr_word *w = calloc(strlen(s) + 1, sizeof(*w));
+    double t = 0;
+    *n = 0;
+    for (const char *p = s; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == 1 && *p == '|') {
+            t += 1.0;
+        } else if (len) {
+            w[*n] = (asr_word){strndup(p, len), t, t + 0.3, 0.9f};
+            t += 0.3;
+            (*n)++;
+        }
+        p += len + (p[len] == ' ');
+    }
+    return w;
+}
+
+static void free_words(asr_word *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(w[i].text);
+    free(w);
+}
+
+static const redact_lexicon *lexicon;
+
+static char *formatted(const char *spoken, bool smart, bool dictation)
+{
+    size_t n;
+    asr_word *w = words_of(spoken, &n);
+    format_opts o;
+    format_opts_default(&o);
+    o.smart = smart;
+    o.dictation = dictation;
+    o.lex = lexicon;
+    format_result r;
+    assert_int_equal(format_words(&o, w, n, &r), 0);
+    char *text = format_join(&r, 0, n);
+    assert_non_null(text);
+    format_result_free(&r);
+    free_words(w, n);
+    return text;
+}
+
+static void check_cases(const char *const (*cases)[2], size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *got = formatted(cases[i][0], true, true);
+        if (strcmp(got, cases[i][1])) {
+            print_message("  spoken:   %s\n  expected: %s\n  got:      %s\n", cases[i][0],
+                          cases[i][1], got);
+            bad++;
+        }
+        wipe_free_str(got);
+    }
+    assert_int_equal(bad, 0);
+}
+
+#define CHECK(cases) check_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+static void test_numbers(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she has two children", "She has 2 children."},
+        {"one of the nurses", "One of the nurses."},
+        {"he walked twenty five feet", "He walked 25 feet."},
+        {"three hundred and twelve", "312."},
+        {"a hundred patients", "100 patients."},
+        {"two thousand five hundred", "2500."},
+        {"the twenty first visit", "The 21st visit."},
+        {"the second visit", "The second visit."},
+        {"the eleventh admission", "The 11th admission."},
+        {"potassium three point five", "Potassium 3.5."},
+        {"point five", "0.5."},
+        {"sodium one thirty eight", "Sodium 138."},
+        {"type two diabetes", "Type 2 diabetes."},
+        {"stage three kidney disease", "Stage 3 kidney disease."},
+        {"at this point he is stable", "At this point he is stable."},
+        {"pain seven out of ten", "Pain 7/10."},
+        {"oh i see", "Oh I see."},
+    };
+    CHECK(cases);
+}
+
+static void test_doses_and_vitals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"metoprolol twenty five milligrams p o b i d", "Metoprolol 25 mg PO BID."},
+        {"potassium chloride twenty milliequivalents", "Potassium chloride 20 mEq."},
+        {"heparin five thousand units", "Heparin 5000 units."},
+        {"aspirin eighty one milligrams daily", "Aspirin 81 mg daily."},
+        {"bumetanide point five milligrams i v", "Bumetanide 0.5 mg IV."},
+        {"albuterol two point five milligrams q four hours", "Albuterol 2.5 mg q4h."},
+        {"oxycodone five to ten milligrams q four to six hours p r n",
+         "Oxycodone 5-10 mg q4-6h PRN."},
+        {"vancomycin fifteen milligrams per kilogram", "Vancomycin 15 mg/kg."},
+        {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
+        {"blood pressure one thirty five over eighty five millimeters of mercury",
+         "Blood pressure 135/85 mmHg."},
+        {"pulse seventy two", "Pulse 72."},
+        {"heart rate eighty eight beats per minute", "Heart rate 88 bpm."},
+        {"temperature ninety eight point six degrees fahrenheit", "Temperature 98.6 °F."},
+        {"temperature thirty seven point two degrees celsius", "Temperature 37.2 °C."},
+        {"oxygen saturation ninety seven percent on room air",
+         "Oxygen saturation 97% on room air."},
+        {"s p o two ninety four percent on two liters", "SpO2 94% on 2 L."},
+        {"respirations sixteen", "Respirations 16."},
+        {"take two tablets three times a day", "Take 2 tablets 3 times a day."},
+        {"hemoglobin twelve point five grams per deciliter", "Hemoglobin 12.5 g/dL."},
+        {"weight eighty two kilograms", "Weight 82 kg."},
+    };
+    CHECK(cases);
+}
+
+static void test_dates_times_phones_ages(void **state)
+{
+    static const char *const cases[][2] = {
+        {"seen on march twelfth twenty twenty four", "Seen on March 12, 2024."},
+        {"born in nineteen eighty four", "Born in 1984."},
+        {"on the fourth of june", "On June 4."},
+        {"in january two thousand and five", "In January 2005."},
+        {"surgery on may third", "Surgery on May 3."},
+        {"you may take it", "You may take it."},
+        {"at three thirty p m", "At 3:30 PM."},
+        {"at ten a m", "At 10 AM."},
+        {"at seven o'clock", "At 7 o'clock."},
+        {"follow up at ten fifteen", "Follow up at 10:15."},
+        {"call five five five one two three four", "Call 555-1234."},
+        {"call six one seven five five five one two one two", "Call 617-555-1212."},
+        {"record number four four two oh nine one", "Record number 442091."},
+        {"a sixty five year old man", "A 65-year-old man."},
+        {"she is eighty years old", "She is 80 years old."},
+        {"a six month old infant", "A 6-month-old infant."},
+        {"for three days", "For 3 days."},
+        {"for two to three weeks", "For 2-3 weeks."},
+    };
+    CHECK(cases);
+}
+
+static void test_abbreviations(void **state)
+{
+    static const char *const cases[][2] = {
+        {"c t scan of the head", "CT scan of the head."},
+        {"e k g shows sinus rhythm", "EKG shows sinus rhythm."},
+        {"m r i of the spine", "MRI of the spine."},
+        {"admitted to the i c u", "Admitted to the ICU."},
+        {"c. b. c. and b m p", "CBC and BMP."},
+        {"n p o after midnight", "NPO after midnight."},
+        {"vitamin d deficiency", "Vitamin D deficiency."},
+        {"hepatitis c", "Hepatitis C."},
+        {"a chest x ray", "A chest x-ray."},
+        {"i think it is fine", "I think it is fine."},
+    };
+    CHECK(cases);
+}
+
+static void test_sentences_and_headings(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the patient is stable | she will follow up", "The patient is stable. She will follow up."},
+        /* a pause after a function word does not end the sentence */
+        {"the patient was seen by the | cardiology team", "The patient was seen by the cardiology team."},
+        /* nor one before a continuing word */
+        {"no chest pain | and no dyspnea", "No chest pain and no dyspnea."},
+        {"chief complaint chest pain", "Chief complaint: Chest pain."},
+        {"assessment and plan continue metoprolol", "Assessment and plan: Continue metoprolol."},
+        {"he is stable | assessment and plan continue metoprolol",
+         "He is stable. Assessment and plan: Continue metoprolol."},
+        {"plan | continue aspirin", "Plan: Continue aspirin."},
+        {"the plan is to continue aspirin", "The plan is to continue aspirin."},
+        {"family history of diabetes", "Family history of diabetes."},
+        {"past medical history is significant for asthma",
+         "Past medical history is significant for asthma."},
+    };
+    CHECK(cases);
+}
+
+static void test_dictation(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the patient is stable period she will follow up period",
+         "The patient is stable. She will follow up."},
+        {"no fever comma no chills full stop", "No fever, no chills."},
+        {"plan colon continue aspirin", "Plan: Continue aspirin."},
+        {"he is stable new paragraph plan continue aspirin",
+         "He is stable.\n\nPlan: Continue aspirin."},
+        {"first item new line second item", "First item.\nSecond item."},
+        {"aspirin open parenthesis eighty one milligrams close parenthesis daily",
+         "Aspirin (81 mg) daily."},
+        {"is she pregnant question mark", "Is she pregnant?"},
+        {"start lisinopril scratch that start losartan period", "Start losartan."},
+        {"no fever period start lisinopril scratch that start losartan",
+         "No fever. Start losartan."},
+        /* words, not commands */
+        {"the period of observation was short", "The period of observation was short."},
+        {"a biopsy of the sigmoid colon", "A biopsy of the sigmoid colon."},
+        {"colon cancer screening", "Colon cancer screening."},
+        {"a new line was placed", "A new line was placed."},
+        {"her last period was in may", "Her last period was in may."},
+    };
+    CHECK(cases);
+}
+
+static void test_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"seen by doctor smith today", "Seen by Dr. Smith today."},
+        {"patient john told me", "Patient John told me."},
+        {"on monday and tuesday", "On Monday and Tuesday."},
+    };
+    CHECK(cases);
+}
+
+static void test_options(void **state)
+{
+    char *t = formatted("blood pressure one twenty over eighty period", false, true);
+    assert_string_equal(t, "blood pressure one twenty over eighty.");
+    wipe_free_str(t);
+    t = formatted("blood pressure one twenty over eighty period", true, false);
+    assert_string_equal(t, "Blood pressure 120/80 period.");
+    wipe_free_str(t);
+    t = formatted("blood pressure one twenty over eighty period", false, false);
+    assert_string_equal(t, "blood pressure one twenty over eighty period");
+    wipe_free_str(t);
+    t = formatted("", true, true);
+    assert_string_equal(t, "");
+    wipe_free_str(t);
+}
+
+/* Each token names the raw words it replaced and their span; markers of
+ * redaction pass through whole and no digit appears where none was said. */
+static void test_tokens(void **state)
+{
+    size_t n;
+    asr_word *w = words_of("bp one twenty over eighty | call [PHONE] period", &n);
+    format_opts o;
+    format_opts_default(&o);
+    format_result r;
+    assert_int_equal(format_words(&o, w, n, &r), 0);
+    char *all = format_join(&r, 0, n);
+    assert_string_equal(all, "BP 120/80. Call [PHONE].");
+    wipe_free_str(all);
+    assert_int_equal(r.n, 6);
+    assert_string_equal(r.tok[1].text, "120/80");
+    assert_int_equal(r.tok[1].first_word, 1);
+    assert_int_equal(r.tok[1].n_words, 4);
+    assert_true(r.tok[1].start == w[1].start && r.tok[1].end == w[4].end);
+    assert_string_equal(r.tok[2].text, ".");
+    assert_int_equal(r.tok[2].n_words, 0);
+    assert_string_equal(r.tok[4].text, "[PHONE]");
+    assert_int_equal(r.tok[5].n_words, 1); /* the said "period" */
+    /* a segment's share: the tokens starting in its words */
+    char *second = format_join(&r, 5, 3);
+    assert_string_equal(second, "Call [PHONE].");
+    wipe_free_str(second);
+    format_result_free(&r);
+    format_result_free(&r); /* twice is safe */
+    free_words(w, n);
+}
+
+static int setup(void **state)
+{
+    lexicon = redact_lexicon_new();
+    return lexicon ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    redact_lexicon_free((redact_lexicon *)lexicon);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_doses_and_vitals),
+        cmocka_unit_test(test_dates_times_phones_ages),
+        cmocka_unit_test(test_abbreviations),
+        cmocka_unit_test(test_sentences_and_headings),
+        cmocka_unit_test(test_dictation),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_tokens),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
