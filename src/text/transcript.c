@@ -13,6 +13,7 @@
 #include "core/jsonout.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "text/format.h"
 #include "text/redact.h"
 
 void transcript_opts_default(transcript_opts *o)
@@ -26,6 +27,9 @@ void transcript_opts_default(transcript_opts *o)
     o->speakers = false;
     o->speaker_names = NULL;
     o->n_speaker_names = 0;
+    o->smart_format = true;
+    o->dictation = true;
+    o->lex = NULL;
 }
 
 static const struct {
@@ -144,11 +148,47 @@ static double compression_ratio(const char *text)
     return ratio;
 }
 
-/* One verbose_json segment in OpenAI's shape (docs/API.md says what each
- * field means here), plus its confidence and words. */
-static json_t *segment_json(const asr_result *res, size_t i, const transcript_opts *o)
+/* The formatting of a rendering: on, fr holds format_words' tokens of the
+ * result's words; off, texts are the recogniser's. */
+typedef struct rendering {
+    bool on;
+    format_result fr;
+} rendering;
+
+/* Segment i's text as rendered (caller frees with wipe_free_str). */
+static char *segment_text(const asr_result *res, const rendering *rd, size_t i)
 {
     const asr_segment *s = &res->segments[i];
+    return rd->on ? format_join(&rd->fr, s->first_word, s->n_words) : strdup(s->text);
+}
+
+/* "formatted": each formatted token with its span and raw words. */
+static json_t *formatted_json(const format_result *fr)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < fr->n; i++) {
+        const format_token *t = &fr->tok[i];
+        json_t *e = json_pack("{s:s, s:o, s:o, s:I, s:I}", "text", t->text, "start",
+                              jsonout_seconds(t->start), "end", jsonout_seconds(t->end),
+                              "first_word", (json_int_t)t->first_word, "n_words",
+                              (json_int_t)t->n_words);
+        if (!e || json_array_append_new(arr, e) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* One verbose_json segment in OpenAI's shape (docs/API.md says what each
+ * field means here), plus its confidence and words. */
+static json_t *segment_json(const asr_result *res, size_t i, const transcript_opts *o,
+                            const rendering *rd)
+{
+    const asr_segment *s = &res->segments[i];
+    char *text = segment_text(res, rd, i);
+    if (!text)
+        return NULL;
     double conf = 0, logprob = 0;
     for (size_t k = 0; k < s->n_words; k++) {
         double p = res->words[s->first_word + k].confidence;
@@ -160,9 +200,10 @@ static json_t *segment_json(const asr_result *res, size_t i, const transcript_op
     json_t *seg = json_pack("{s:I, s:I, s:o, s:o, s:s, s:[], s:f, s:o, s:o, s:f}", "id",
                             (json_int_t)i, "seek", (json_int_t)llround(s->start * 100.0), "start",
                             jsonout_seconds(s->start), "end", jsonout_seconds(s->end), "text",
-                            s->text, "tokens", "temperature", 0.0, "avg_logprob",
+                            text, "tokens", "temperature", 0.0, "avg_logprob",
                             jsonout_score(logprob), "compression_ratio",
-                            jsonout_score(compression_ratio(s->text)), "no_speech_prob", 0.0);
+                            jsonout_score(compression_ratio(text)), "no_speech_prob", 0.0);
+    wipe_free_str(text);
     if (seg && (json_object_set_new(seg, "confidence", jsonout_score(conf)) < 0 ||
                 json_object_set_new(seg, "words",
                                     words_json(res->words + s->first_word, s->n_words, o)) < 0)) {
@@ -172,7 +213,8 @@ static json_t *segment_json(const asr_result *res, size_t i, const transcript_op
     return with_speaker(seg, s->speaker, o);
 }
 
-static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o)
+static json_t *verbose_json(const asr_result *res, const char *text, const transcript_opts *o,
+                            const rendering *rd)
 {
     json_t *root = json_pack("{s:s, s:s, s:o, s:s}", "task", "transcribe", "language",
                              o->language ? o->language : "english", "duration",
@@ -184,7 +226,7 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         if (!segs || json_object_set_new(root, "segments", segs) < 0)
             goto fail;
         for (size_t i = 0; i < res->n_segments; i++)
-            if (json_array_append_new(segs, segment_json(res, i, o)) < 0)
+            if (json_array_append_new(segs, segment_json(res, i, o, rd)) < 0)
                 goto fail;
     }
     if (o->words_top_level) {
@@ -192,6 +234,8 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         if (!words || json_object_set_new(root, "words", words) < 0)
             goto fail;
     }
+    if (rd->on && json_object_set_new(root, "formatted", formatted_json(&rd->fr)) < 0)
+        goto fail;
     if (add_redactions(root, o) < 0)
         goto fail;
     return root;
@@ -202,7 +246,8 @@ fail:
 
 /* SRT or WebVTT: a numbered (SRT) cue per segment. The text grows in an
  * sbuf, so no copy of it is left behind in freed memory. */
-static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o)
+static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o,
+                       const rendering *rd)
 {
     sbuf b;
     char a[32], z[32];
@@ -216,6 +261,9 @@ static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o
         transcript_timestamp(s->end, vtt ? '.' : ',', z, sizeof(z));
         if (!vtt)
             rc = sbuf_printf(&b, "%zu\n", i + 1);
+        char *text = rc == 0 ? segment_text(res, rd, i) : NULL;
+        if (rc == 0 && !text)
+            rc = PHS_ENOMEM;
         if (rc == 0)
             rc = sbuf_printf(&b, "%s --> %s\n%s%s%s%s\n\n", a, z,
                              !o->speakers ? ""
@@ -225,60 +273,85 @@ static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o
                              !o->speakers ? ""
                              : vtt        ? ">"
                                           : ": ",
-                             s->text);
+                             text);
+        if (text)
+            wipe_free_str(text);
     }
     char *out = rc == 0 ? (char *)sbuf_detach(&b, NULL) : NULL;
     sbuf_free(&b);
     return out;
 }
 
+/* A copy of s with a newline after it (caller frees). */
+static char *with_newline(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n + 2);
+    if (out) {
+        memcpy(out, s, n);
+        out[n] = '\n';
+        out[n + 1] = '\0';
+    }
+    return out;
+}
+
+/* The text of a rendering: speaker turns, formatted, or the words. */
+static char *render_text(const asr_result *res, transcript_format f, const transcript_opts *o,
+                         const rendering *rd)
+{
+    if (o->speakers || f == TRANSCRIPT_DIARIZED_JSON)
+        return transcript_turns_text(res, o);
+    return rd->on ? format_join(&rd->fr, 0, res->n_words) : asr_result_text(res);
+}
+
 char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
 {
     transcript_opts defaults;
+    rendering rd = {0};
+    char *text = NULL, *out = NULL;
     if (!o) {
         transcript_opts_default(&defaults);
         o = &defaults;
     }
-    if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT)
-        return subtitles(res, f == TRANSCRIPT_VTT, o);
-
-    char *text = o->speakers || f == TRANSCRIPT_DIARIZED_JSON ? transcript_turns_text(res, o)
-                                                              : asr_result_text(res);
-    char *out = NULL;
-    if (!text)
-        return NULL;
+    if ((o->smart_format || o->dictation) && !o->speakers && f != TRANSCRIPT_DIARIZED_JSON) {
+        format_opts fo;
+        format_opts_default(&fo);
+        fo.smart = o->smart_format;
+        fo.dictation = o->dictation;
+        fo.lex = o->lex;
+        if (format_words(&fo, res->words, res->n_words, &rd.fr) < 0)
+            return NULL;
+        rd.on = true;
+    }
+    if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT) {
+        out = subtitles(res, f == TRANSCRIPT_VTT, o, &rd);
+        goto out;
+    }
+    if (!(text = render_text(res, f, o, &rd)))
+        goto out;
     if (f == TRANSCRIPT_TEXT) {
-        size_t n = strlen(text);
-        out = malloc(n + 2);
-        if (out) {
-            memcpy(out, text, n);
-            out[n] = '\n';
-            out[n + 1] = '\0';
-        }
-    } else {
-        json_t *j = f == TRANSCRIPT_JSON           ? json_pack("{s:s}", "text", text)
-                    : f == TRANSCRIPT_DIARIZED_JSON ? transcript_diarized_json(res, o)
-                                                    : verbose_json(res, text, o);
-        if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
-            json_decref(j);
-            j = NULL;
-        }
-        if (j) {
-            char *s = jsonout_dumps(j, JSON_ENSURE_ASCII);
-            json_decref(j);
-            if (s) {
-                size_t n = strlen(s);
-                out = malloc(n + 2);
-                if (out) {
-                    memcpy(out, s, n);
-                    out[n] = '\n';
-                    out[n + 1] = '\0';
-                }
-                wipe_free_str(s);
-            }
+        out = with_newline(text);
+        goto out;
+    }
+    json_t *j = f == TRANSCRIPT_JSON           ? json_pack("{s:s}", "text", text)
+                : f == TRANSCRIPT_DIARIZED_JSON ? transcript_diarized_json(res, o)
+                                                : verbose_json(res, text, o, &rd);
+    if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
+        json_decref(j);
+        j = NULL;
+    }
+    if (j) {
+        char *s = jsonout_dumps(j, JSON_ENSURE_ASCII);
+        json_decref(j);
+        if (s) {
+            out = with_newline(s);
+            wipe_free_str(s);
         }
     }
-    wipe_free_str(text);
+out:
+    if (text)
+        wipe_free_str(text);
+    format_result_free(&rd.fr);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "speech/asr.h"
 
 struct redact_span;
+struct redact_lexicon;
 struct json_t;
 typedef struct json_t json_t;
 
@@ -39,6 +40,15 @@ typedef struct transcript_opts {
     bool speakers;
     const char *const *speaker_names;
     size_t n_speaker_names;
+    /* Formatting (format.h), both on by default: the text, the segments'
+     * texts and the cues are formatted from the words (the words stay as
+     * recognised); verbose_json also carries "formatted": each token with
+     * its start, end and the raw words it replaced. lex (NULL-able, not
+     * owned) capitalises names. Speaker renderings (speakers, diarized_json)
+     * stay unformatted. */
+    bool smart_format;
+    bool dictation;
+    const struct redact_lexicon *lex;
 } transcript_opts;
 
 void transcript_opts_default(transcript_opts *o);

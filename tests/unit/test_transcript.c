@@ -64,14 +64,28 @@ static asr_result *sample(void)
     return r;
 }
 
+/* Renderings of the recogniser's words as they are (no formatting). */
+static const transcript_opts *raw(void)
+{
+    static transcript_opts o;
+    transcript_opts_default(&o);
+    o.smart_format = false;
+    o.dictation = false;
+    return &o;
+}
+
 static void test_text_and_json(void **state)
 {
     asr_result *r = sample();
-    char *s = transcript_render(r, TRANSCRIPT_TEXT, NULL);
+    char *s = transcript_render(r, TRANSCRIPT_TEXT, raw());
     assert_string_equal(s, "hello there general kenobi\n");
     free(s);
-    s = transcript_render(r, TRANSCRIPT_JSON, NULL);
+    s = transcript_render(r, TRANSCRIPT_JSON, raw());
     assert_string_equal(s, "{\"text\":\"hello there general kenobi\"}\n");
+    free(s);
+    /* formatted by default: a sentence ends at the pause between segments */
+    s = transcript_render(r, TRANSCRIPT_TEXT, NULL);
+    assert_string_equal(s, "Hello there. General kenobi.\n");
     free(s);
     asr_result_free(r);
 }
@@ -79,13 +93,18 @@ static void test_text_and_json(void **state)
 static void test_subtitles(void **state)
 {
     asr_result *r = sample();
-    char *s = transcript_render(r, TRANSCRIPT_SRT, NULL);
+    char *s = transcript_render(r, TRANSCRIPT_SRT, raw());
     assert_string_equal(s, "1\n00:00:00,500 --> 00:00:01,200\nhello there\n\n"
                            "2\n00:00:03,000 --> 00:00:04,250\ngeneral kenobi\n\n");
     free(s);
-    s = transcript_render(r, TRANSCRIPT_VTT, NULL);
+    s = transcript_render(r, TRANSCRIPT_VTT, raw());
     assert_string_equal(s, "WEBVTT\n\n00:00:00.500 --> 00:00:01.200\nhello there\n\n"
                            "00:00:03.000 --> 00:00:04.250\ngeneral kenobi\n\n");
+    free(s);
+    /* each cue has its own segment's formatted text */
+    s = transcript_render(r, TRANSCRIPT_VTT, NULL);
+    assert_string_equal(s, "WEBVTT\n\n00:00:00.500 --> 00:00:01.200\nHello there.\n\n"
+                           "00:00:03.000 --> 00:00:04.250\nGeneral kenobi.\n\n");
     free(s);
     asr_result_free(r);
 }
@@ -93,8 +112,7 @@ static void test_subtitles(void **state)
 static void test_verbose_json(void **state)
 {
     asr_result *r = sample();
-    transcript_opts o;
-    transcript_opts_default(&o);
+    transcript_opts o = *raw();
     o.words_top_level = true;
     char *s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
     json_error_t e;
@@ -130,6 +148,7 @@ static void test_verbose_json(void **state)
     assert_true(ratio > 0.5 && ratio < 1.0); /* 14 bytes of text do not compress */
     /* Times print exactly, not as 4.2500000000000001. */
     assert_non_null(strstr(s, "\"end\":4.25"));
+    assert_null(json_object_get(j, "formatted")); /* only when formatted */
     json_decref(j);
     free(s);
 
@@ -137,6 +156,22 @@ static void test_verbose_json(void **state)
     s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
     j = json_loads(s, 0, &e);
     assert_null(json_object_get(j, "words")); /* only when asked for */
+    /* formatted: the texts are, the words stay raw, and each token says
+     * which words it replaced */
+    assert_string_equal(json_string_value(json_object_get(j, "text")),
+                        "Hello there. General kenobi.");
+    segs = json_object_get(j, "segments");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(segs, 0), "text")),
+                        "Hello there.");
+    w = json_array_get(json_object_get(json_array_get(segs, 0), "words"), 0);
+    assert_string_equal(json_string_value(json_object_get(w, "word")), "hello");
+    json_t *f = json_object_get(j, "formatted");
+    assert_int_equal(json_array_size(f), 6);
+    json_t *dot = json_array_get(f, 2);
+    assert_string_equal(json_string_value(json_object_get(dot, "text")), ".");
+    assert_int_equal(json_integer_value(json_object_get(dot, "first_word")), 1);
+    assert_int_equal(json_integer_value(json_object_get(dot, "n_words")), 0);
+    assert_true(json_real_value(json_object_get(json_array_get(f, 3), "start")) == 3.0);
     json_decref(j);
     free(s);
     asr_result_free(r);
