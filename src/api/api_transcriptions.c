@@ -154,9 +154,11 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
-        (rc = upload_search(req, u, &s->jo.search)) < 0)
+        (rc = upload_search(req, u, &s->jo.search)) < 0 ||
+        (rc = upload_formatting(req, u, &s->rq.render.smart_format, &s->rq.render.dictation)) < 0)
         return rc;
     s->rq.redact.lex = srv->lex;
+    s->rq.render.lex = srv->lex;
     s->who = server_event(req, &u->caller, "profile.use", "profile", NULL, "success", 0);
     s->jo.tenant_id = u->caller.id.tenant_id;
     s->jo.profile = s->profile;

@@ -191,6 +191,10 @@ static json_t *job_json(const struct store_transcript *t)
             rc |= json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
         if (o.search != SEARCH_DEFAULT)
             rc |= json_object_set_new(j, "search", json_string(search_name(o.search)));
+        if (!o.smart_format)
+            rc |= json_object_set_new(j, "smart_format", json_false());
+        if (!o.dictation)
+            rc |= json_object_set_new(j, "dictation", json_false());
     }
     if (rc != 0) {
         json_decref(j);
@@ -209,6 +213,7 @@ struct create_req {
     int speakers;
     int64_t retention_s;
     bool fetch_once;
+    bool smart_format, dictation;
 };
 
 static void create_req_clear(struct server *srv, struct create_req *c, bool remove_vocabulary)
@@ -238,6 +243,8 @@ static char *create_options_json(const char *profile, const struct create_req *c
     o.keep_unredacted = extras->keep_unredacted;
     o.redact_audio = extras->audio;
     o.audio_mode = extras->audio_mode;
+    o.smart_format = c->smart_format;
+    o.dictation = c->dictation;
     return jobopts_write(&o, text, sizeof(text)) == 0 ? strdup(text) : NULL;
 }
 
@@ -256,7 +263,8 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         (rc = upload_retention(req, u, &c->retention_s, &c->fetch_once)) < 0 ||
         (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0 ||
         (rc = upload_search(req, u, &c->search)) < 0 ||
-        (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0)
+        (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0 ||
+        (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0)
         return rc;
     if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
         vocab_clear(&words);
@@ -528,15 +536,20 @@ static void get_reply_clear(struct get_reply *g)
 
 /* Builds the reply g of job t from its result text (NULL: not completed). */
 static int get_reply_build(const struct store_transcript *t, enum get_what what, const sbuf *text,
-                           bool formatted, struct get_reply *g)
+                           bool formatted, const redact_lexicon *lex, struct get_reply *g)
 {
     if (text && formatted) {
         asr_result *res = transcript_parse_verbose((const char *)text->p, text->len);
+        struct jobopts jo;
+        transcript_opts o;
         if (!res)
             return PHS_ECORRUPT;
-        transcript_opts o;
         transcript_opts_default(&o);
         o.speakers = transcript_has_speakers(res);
+        jobopts_parse(t->options, &jo); /* a damaged one reads as the defaults */
+        o.smart_format = jo.smart_format;
+        o.dictation = jo.dictation;
+        o.lex = lex;
         g->rendered = transcript_render(res, g->fmt, &o);
         asr_result_free(res);
         return g->rendered ? 0 : PHS_ENOMEM;
@@ -632,7 +645,7 @@ static int get_text(struct http_req *req, struct server *srv, const struct serve
             return reply_not_found(srv, req, c, action, t.id);
         goto fail;
     }
-    rc = get_reply_build(&t, what, obj_id ? &text : NULL, formatted, &g);
+    rc = get_reply_build(&t, what, obj_id ? &text : NULL, formatted, srv->lex, &g);
     sbuf_free(&text);
     if (rc == 0 && g.body)
         rc = progress_add(srv, &t, g.body);

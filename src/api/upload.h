@@ -101,6 +101,11 @@ int upload_stream(struct http_req *req, struct upload *u, bool *stream);
  * DIARIZE_MAX_GIVEN, implies diarize; absent: *speakers 0, estimated). */
 int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speakers);
 
+/* `smart_format` and `dictation` (true/false, both default true): the
+ * formatting of the text (text/format.h). Replies 400 and returns negative
+ * for any other value. */
+int upload_formatting(struct http_req *req, struct upload *u, bool *smart_format, bool *dictation);
+
 /* What a redacted stored job keeps besides its redacted transcript. */
 struct redaction_extras {
     bool keep_unredacted;         /* the transcript before redaction (read + phi) */

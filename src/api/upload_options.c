@@ -182,6 +182,17 @@ int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speake
     return 0;
 }
 
+int upload_formatting(struct http_req *req, struct upload *u, bool *smart_format, bool *dictation)
+{
+    bool given[2];
+    if (option_bool(req, u, "smart_format", smart_format, &given[0]) < 0 ||
+        option_bool(req, u, "dictation", dictation, &given[1]) < 0)
+        return PHS_EINVAL;
+    *smart_format = *smart_format || !given[0];
+    *dictation = *dictation || !given[1];
+    return 0;
+}
+
 /* `keep_unredacted`, `redact_audio` and `redact_audio_mode`. Each needs
  * redaction (labels), and none fits a single-use result (store=false) or
  * the zero-retention endpoint (stored false), which keep nothing to fetch

@@ -61,6 +61,10 @@ static void usage(FILE *out)
             "  --redact-audio FILE also write FILE, a 16 kHz mono WAV of the input with\n"
             "                      each redacted span masked (implies --redact; one FILE only)\n"
             "  --redact-audio-mode tone (default) or silence\n"
+            "  --no-smart-format   the recogniser's words as they are: no written numbers,\n"
+            "                      doses, vitals, abbreviations, punctuation or capitals\n"
+            "  --no-dictation      spoken commands (\"period\", \"new paragraph\", \"scratch\n"
+            "                      that\") stay words\n"
             "  --threads N         worker processes a long recording (2 minutes or more)\n"
             "                      is decoded on, its parts split at pauses (default: the\n"
             "                      number of cores; 1 decodes it in one piece)\n"
@@ -113,6 +117,9 @@ struct args {
     char vocab_store[4096];
     redact_opts ro;
     bool no_sandbox;        /* --no-sandbox */
+    bool no_smart_format;   /* --no-smart-format */
+    bool no_dictation;      /* --no-dictation */
+    const redact_lexicon *names; /* names to capitalise (formatting) */
     int threads;            /* --threads: worker processes one long recording uses */
     unsigned split_seconds; /* --split-seconds (0: SPLIT_MIN_SECONDS) */
     bool diarize;           /* --diarize */
@@ -300,6 +307,9 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
         goto out;
     transcript_opts_default(&rq.render);
     rq.render.speakers = a->diarize;
+    rq.render.smart_format = !a->no_smart_format;
+    rq.render.dictation = !a->no_dictation;
+    rq.render.lex = a->names;
     if (ro->on)
         rq.redact = ro->cfg;
     if ((rc = transcribe_run(&rq, &r)) < 0) {
@@ -528,6 +538,12 @@ static int parse_option(struct args *a, int c, const char *arg)
     case 'N':
         a->no_sandbox = true;
         return 0;
+    case 'F':
+        a->no_smart_format = true;
+        return 0;
+    case 'C':
+        a->no_dictation = true;
+        return 0;
     case 'j':
         if ((rc = parse_positive("threads", arg, &v)) == 0 && v > CLI_MAX_THREADS) {
             fprintf(stderr, "phiscribe transcribe: --threads is at most %d\n", CLI_MAX_THREADS);
@@ -585,6 +601,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"redact-audio", required_argument, NULL, 'A'},
         {"redact-audio-mode", required_argument, NULL, 'M'},
         {"no-sandbox", no_argument, NULL, 'N'},
+        {"no-smart-format", no_argument, NULL, 'F'},
+        {"no-dictation", no_argument, NULL, 'C'},
         {"threads", required_argument, NULL, 'j'},
         {"split-seconds", required_argument, NULL, 'w'},
         {"diarize", no_argument, NULL, 'D'},
@@ -684,11 +702,12 @@ int cli_transcribe(int argc, char **argv)
     if (code != 0)
         return code < 0 ? CLI_OK : code;
     redact_lexicon *lex = NULL;
-    if (a.ro.on && !(lex = redact_lexicon_new())) {
+    if ((a.ro.on || !a.no_smart_format) && !(lex = redact_lexicon_new())) {
         fprintf(stderr, "phiscribe transcribe: out of memory\n");
         return CLI_FAIL;
     }
     a.ro.cfg.lex = lex;
+    a.names = a.no_smart_format ? NULL : lex;
     if (!a.no_sandbox) {
         code = run_sandboxed(&a, argv + optind, argc - optind);
         redact_lexicon_free(lex);

@@ -16,6 +16,8 @@ void jobopts_init(struct jobopts *o)
     memset(o, 0, sizeof(*o));
     o->vocab_words = -1;
     o->audio_mode = REDACT_AUDIO_TONE;
+    o->smart_format = true;
+    o->dictation = true;
 }
 
 /* Copies a string member into out; false when it is there but not a
@@ -103,6 +105,16 @@ static void parse_redaction(json_t *root, struct jobopts *o)
         o->invalid |= JOBOPTS_BAD_REDACTION;
 }
 
+/* smart_format and dictation: on unless false. */
+static void parse_formatting(json_t *root, struct jobopts *o)
+{
+    json_t *smart = json_object_get(root, "smart_format"), *dict = json_object_get(root, "dictation");
+    if ((smart && !json_is_boolean(smart)) || (dict && !json_is_boolean(dict)))
+        o->invalid |= JOBOPTS_BAD_FORMAT;
+    o->smart_format = !json_is_false(smart);
+    o->dictation = !json_is_false(dict);
+}
+
 int jobopts_parse(const char *text, struct jobopts *o)
 {
     jobopts_init(o);
@@ -121,6 +133,7 @@ int jobopts_parse(const char *text, struct jobopts *o)
     parse_model(root, o);
     parse_speakers(root, o);
     parse_redaction(root, o);
+    parse_formatting(root, o);
 out:
     json_decref(root);
     return rc;
@@ -164,6 +177,10 @@ static json_t *options_json(const struct jobopts *o)
         rc |= json_object_set_new(
             j, "redact_audio",
             json_string(o->audio_mode == REDACT_AUDIO_SILENCE ? "silence" : "tone"));
+    if (!o->smart_format)
+        rc |= json_object_set_new(j, "smart_format", json_false());
+    if (!o->dictation)
+        rc |= json_object_set_new(j, "dictation", json_false());
     if (rc) {
         json_decref(j);
         return NULL;

@@ -8,7 +8,8 @@
  *   {"version":1, "language":"en", "profile":NAME, "search":"fast",
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
- *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N}
+ *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N,
+ *    "smart_format":false, "dictation":false}
  *
  * every member but language optional. Rows written before the format had a
  * version have no "version" member: they are version 1. "" (no options at
@@ -36,6 +37,7 @@
 /* Flags of jobopts.invalid: a member was there but cannot be honoured. */
 #define JOBOPTS_BAD_MODEL     1u /* profile, vocabulary or search (unknown, not a string) */
 #define JOBOPTS_BAD_REDACTION 2u /* redact, keep_unredacted or redact_audio */
+#define JOBOPTS_BAD_FORMAT    4u /* smart_format or dictation not a boolean (taken as on) */
 
 struct jobopts {
     char profile[STORE_PROFILE_NAME_MAX + 1]; /* "" the default */
@@ -48,6 +50,8 @@ struct jobopts {
     search_mode search; /* the decoder's search (search.h) */
     bool diarize;       /* speaker labels (speech/diarize.h) */
     int speakers;       /* their count when known (1..DIARIZE_MAX_GIVEN), else 0 */
+    bool smart_format;  /* format the text (text/format.h); default true, kept only when false */
+    bool dictation;     /* obey spoken commands; default true, kept only when false */
     unsigned invalid;   /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */
 };
 

@@ -270,6 +270,17 @@ static bool run_worker_fault(struct run *r, int rc)
     return false;
 }
 
+/* The stored rendering: verbose_json with the top-level words (so every
+ * format can be rendered from it later), formatted as the job asked. */
+static void run_render_opts(const struct run *r, transcript_opts *o)
+{
+    transcript_opts_default(o);
+    o->words_top_level = true;
+    o->smart_format = r->opts.smart_format;
+    o->dictation = r->opts.dictation;
+    o->lex = r->cfg->lex;
+}
+
 /* Redaction as the job asked: the copy before redaction first (readable
  * only with read and phi), then the spans. */
 static int run_redact(struct run *r)
@@ -281,8 +292,7 @@ static int run_redact(struct run *r)
     }
     if (r->opts.keep_unredacted) {
         transcript_opts o;
-        transcript_opts_default(&o);
-        o.words_top_level = true;
+        run_render_opts(r, &o);
         o.speakers = r->opts.diarize;
         if ((rc = seal_text(r, &o, "unredacted", &r->unred)) < 0) {
             snprintf(r->msg, sizeof(r->msg), "the unredacted copy could not be stored: %s",
@@ -309,8 +319,7 @@ static int run_seal(struct run *r)
     if (rc < 0)
         return rc;
     transcript_opts o;
-    transcript_opts_default(&o);
-    o.words_top_level = true;
+    run_render_opts(r, &o);
     o.speakers = r->opts.diarize;
     o.redacted = r->opts.redact_labels != 0;
     o.redactions = r->spans;

@@ -85,8 +85,11 @@ static void written_options_read_back(void **state)
     w.keep_unredacted = true;
     w.redact_audio = true;
     w.audio_mode = REDACT_AUDIO_SILENCE;
+    w.smart_format = false;
+    w.dictation = false;
     assert_int_equal(jobopts_write(&w, text, sizeof(text)), 0);
     assert_null(strstr(text, "cardiology,")); /* names only, as given */
+    assert_non_null(strstr(text, "\"smart_format\":false,\"dictation\":false"));
     assert_int_equal(jobopts_parse(text, &r), 0);
     assert_memory_equal(&w, &r, sizeof(w));
     /* a buffer too small for it */
@@ -116,6 +119,23 @@ static void what_cannot_be_honoured_is_flagged(void **state)
     assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
     assert_int_equal(jobopts_parse("{\"keep_unredacted\":false,\"redact_audio\":null}", &o), 0);
     assert_false(o.keep_unredacted);
+}
+
+/* Formatting: on unless stored false; a value that is not a boolean is
+ * flagged and taken as on. */
+static void formatting_options(void **state)
+{
+    (void)state;
+    struct jobopts o;
+    assert_int_equal(jobopts_parse("", &o), 0);
+    assert_true(o.smart_format && o.dictation);
+    assert_int_equal(jobopts_parse("{\"dictation\":false}", &o), 0);
+    assert_true(o.smart_format);
+    assert_false(o.dictation);
+    assert_int_equal(o.invalid, 0);
+    assert_int_equal(jobopts_parse("{\"smart_format\":\"no\"}", &o), 0);
+    assert_true(o.smart_format);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_FORMAT);
 }
 
 /* The search mode: kept only when not the default, read back, and an
@@ -149,6 +169,7 @@ int main(void)
         cmocka_unit_test(written_options_read_back),
         cmocka_unit_test(what_cannot_be_honoured_is_flagged),
         cmocka_unit_test(search_round_trips),
+        cmocka_unit_test(formatting_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
