@@ -330,6 +330,10 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     int rc = rt_query_bool(req, "redact", false, &redact);
     if (rc == 0)
         rc = rt_query_bool(req, "store", false, &keep);
+    if (rc == 0)
+        rc = rt_query_bool(req, "smart_format", true, &s->cfg.smart_format);
+    if (rc == 0)
+        rc = rt_query_bool(req, "dictation", true, &s->cfg.dictation);
     if (rc < 0)
         return rc;
     if (keep)

@@ -90,6 +90,8 @@ struct rt_config {
     char *prompt;           /* as given (echoed in session events); owned, may be NULL */
     unsigned redact_labels; /* 0: no redaction */
     bool store;             /* keep the session as a stored transcript (not yet: always false) */
+    bool smart_format;      /* completed transcripts formatted (text/format.h); default true */
+    bool dictation;         /* spoken commands obeyed; default true */
 };
 
 struct rt_decoder; /* api_realtime_dec.c */

@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "core/jsonout.h"
 #include "core/wipe.h"
+#include "text/format.h"
 #include "text/redact.h"
 #include "api/api_realtime_int.h"
 #include "api/server_int.h"
@@ -102,11 +103,12 @@ static json_t *rt_vad_json(const struct rt_config *c)
                      (int)c->silence_duration_ms);
 }
 
-/* The phiscribe extension of the session: redaction and storage. */
+/* The phiscribe extension of the session: redaction, storage, formatting. */
 static json_t *rt_extension_json(const struct rt_session *s)
 {
-    return json_pack("{s:b, s:b, s:i}", "redact", s->cfg.redact_labels != 0, "store", s->cfg.store,
-                     "rate", (int)s->cfg.rate);
+    return json_pack("{s:b, s:b, s:i, s:b, s:b}", "redact", s->cfg.redact_labels != 0, "store",
+                     s->cfg.store, "rate", (int)s->cfg.rate, "smart_format", s->cfg.smart_format,
+                     "dictation", s->cfg.dictation);
 }
 
 static json_t *rt_session_json(const struct rt_session *s, bool beta)
@@ -297,6 +299,21 @@ static int rt_redacted(struct rt_session *s, const asr_word *w, size_t n, asr_re
     return e;
 }
 
+/* The completed transcript of an utterance: formatted as the session
+ * asks (each utterance on its own), else its words. NULL when out of memory. */
+static char *rt_text(const struct rt_session *s, const asr_result *r)
+{
+    if (!s->cfg.smart_format && !s->cfg.dictation)
+        return asr_join_words(r->words, r->n_words);
+    format_opts o = {.smart = s->cfg.smart_format, .dictation = s->cfg.dictation, .lex = s->srv->lex};
+    format_result fr;
+    if (format_words(&o, r->words, r->n_words, &fr) < 0)
+        return NULL;
+    char *text = format_join(&fr, 0, r->n_words);
+    format_result_free(&fr);
+    return text;
+}
+
 void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
 {
     if (!s->commit_pending)
@@ -308,7 +325,7 @@ void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
                  "The utterance could not be prepared.");
         return;
     }
-    char *text = asr_join_words(r->words, r->n_words);
+    char *text = rt_text(s, r);
     if (text) {
         rt_send_final(s, r->words, r->n_words, text);
         s->utterances++;
@@ -528,10 +545,11 @@ static int rt_turn_detection(json_t *o, const char *path, struct rt_config *c, s
     return 0;
 }
 
-/* The "phiscribe" extension: redact (bool), store (bool). */
+/* The "phiscribe" extension: redact, store, smart_format, dictation (bools). */
 static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
 {
-    static const char *const keys[] = {"redact", "store", "rate", NULL};
+    static const char *const keys[] = {"redact", "store", "rate", "smart_format", "dictation",
+                                       NULL};
     if (!o)
         return 0;
     int rc = rt_members(o, path, keys, b);
@@ -545,6 +563,13 @@ static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct
                       "store=true is not available on live sessions yet.");
     if (r)
         c->redact_labels = json_is_true(r) ? REDACT_ALL : 0;
+    json_t *sf = json_object_get(o, "smart_format"), *dc = json_object_get(o, "dictation");
+    if ((sf && !json_is_boolean(sf)) || (dc && !json_is_boolean(dc)))
+        return rt_bad(b, path, "invalid_value", "smart_format and dictation must be true or false.");
+    if (sf)
+        c->smart_format = json_is_true(sf);
+    if (dc)
+        c->dictation = json_is_true(dc);
     return 0;
 }
 

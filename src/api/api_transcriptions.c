@@ -19,6 +19,7 @@
 #include "service/quota.h"
 #include "service/transcribe.h"
 #include "store/store.h"
+#include "text/format_stream.h"
 #include "text/redact_stream.h"
 
 #define MODEL_ID "phiscribe-en-us"
@@ -67,6 +68,7 @@ struct sync_req {
     bool stream;
     struct jobs_events events;
     redact_stream *rs;
+    format_stream *fs; /* NULL: formatting off */
     struct http_sse *sse;
     struct http_req *req;
     bool sent; /* an event went out */
@@ -80,6 +82,7 @@ static void sync_req_free(void *arg)
     transcribe_result_clear(&s->r);
     vocab_clear(&s->words);
     redact_stream_free(s->rs);
+    format_stream_free(s->fs);
     free(s);
 }
 
@@ -315,14 +318,23 @@ static int stream_delta(struct sync_req *s, const char *text)
  * text (redacted as the whole transcript will be) goes out as a delta as
  * far as it is settled (redact_stream.h). Non-zero (the client went away,
  * out of memory) cancels the recognition. */
-static int stream_utterance(void *ctx, const asr_word *words, size_t n_words)
+static int stream_release(struct sync_req *s, const asr_word *words, size_t n_words, bool end)
 {
-    struct sync_req *s = ctx;
     char *piece = NULL;
-    int rc = redact_stream_add(s->rs, words, n_words, &piece);
+    int rc = end ? redact_stream_finish(s->rs, &piece)
+                 : redact_stream_add(s->rs, words, n_words, &piece);
+    if (rc == 0 && s->fs) {
+        /* formatted from the released words, markers in place of spans */
+        size_t n;
+        const asr_word *w = redact_stream_words(s->rs, &n);
+        wipe_free_str(piece);
+        piece = NULL;
+        rc = format_stream_add(s->fs, w, n, end, &piece);
+    }
     if (rc == 0 && *piece)
         rc = stream_delta(s, piece);
-    wipe_free_str(piece);
+    if (piece)
+        wipe_free_str(piece);
     return rc;
 }
 
@@ -337,6 +349,11 @@ static int stream_segments(struct sync_req *s)
         rc = stream_event(s, NULL, json_incref(json_array_get(segs, i)));
     json_decref(j);
     return rc;
+}
+
+static int stream_utterance(void *ctx, const asr_word *words, size_t n_words)
+{
+    return stream_release(ctx, words, n_words, false);
 }
 
 /* The `error` event that ends a stream which failed after it started: the
@@ -368,12 +385,10 @@ static void stream_error(struct sync_req *s)
 static void stream_produce(struct http_sse *sse, void *arg)
 {
     struct sync_req *s = arg;
-    char *rest = NULL;
     s->sse = sse;
     int rc = transcribe_run(&s->rq, &s->r);
-    if (rc == 0 && (rc = redact_stream_finish(s->rs, &rest)) == 0 && *rest)
-        rc = stream_delta(s, rest);
-    wipe_free_str(rest);
+    if (rc == 0)
+        rc = stream_release(s, NULL, 0, true);
     if (rc < 0 && http_sse_gone(sse)) {
         sync_settle(s->req, s, rc, "client_gone", 200);
         return;
@@ -384,7 +399,8 @@ static void stream_produce(struct http_sse *sse, void *arg)
     if (s->rc == 0)
         s->rc = stream_event(s, NULL,
                              json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
-                                       redact_stream_text(s->rs)));
+                                       s->fs ? format_stream_text(s->fs)
+                                             : redact_stream_text(s->rs)));
     else if (s->sent)
         stream_error(s);
 }
@@ -399,7 +415,13 @@ static int stream_handle(struct http_req *req, struct sync_req *s)
     s->events.ctx = s;
     s->jo.events = &s->events;
     int rc = PHS_ENOMEM;
+    format_opts fo = {.smart = s->rq.render.smart_format,
+                      .dictation = s->rq.render.dictation,
+                      .lex = s->rq.render.lex};
+    /* speaker renderings stay unformatted (transcript.h) */
+    bool formatting = (fo.smart || fo.dictation) && !s->jo.diarize;
     if (!(s->rs = redact_stream_new(&s->rq.redact)) ||
+        (formatting && !(s->fs = format_stream_new(&fo))) ||
         (rc = http_sse_start(req, 0, stream_produce, s, sync_req_free)) < 0) {
         sync_req_free(s);
         return rc;

@@ -207,6 +207,7 @@ int cli_redact(int argc, char **argv)
             o.redacted = true;
             o.redactions = spans;
             o.n_redactions = n;
+            o.lex = cfg.lex;
             out = transcript_render(res, fmt, &o);
         }
         free(spans);

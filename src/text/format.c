@@ -20,6 +20,7 @@ void format_opts_default(format_opts *o)
     o->smart = true;
     o->dictation = true;
     o->lex = NULL;
+    o->kept = 0;
 }
 
 int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
@@ -192,7 +193,7 @@ static void scratch(fmt *f)
 {
     while (f->n_it) {
         const item *t = &f->it[f->n_it - 1];
-        if (t->kind != ITEM_WORD)
+        if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
             return;
         f->n_it--;
         const item *p = last_item(f);

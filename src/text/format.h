@@ -40,9 +40,12 @@ typedef struct format_opts {
     /* Names to capitalise (redact.h's lexicon); NULL: names stay lower case.
      * Not owned. */
     const struct redact_lexicon *lex;
+    /* Words [0, kept) are already shown (a stream): "scratch that" removes
+     * nothing of them. */
+    size_t kept;
 } format_opts;
 
-/* smart and dictation on, no lexicon. */
+/* smart and dictation on, no lexicon, nothing kept. */
 void format_opts_default(format_opts *o);
 
 typedef struct format_token {

@@ -24,6 +24,8 @@ struct redact_stream {
     size_t n, cap;
     size_t released; /* words [0, released) are released */
     sbuf text;       /* what was released, joined */
+    asr_word *out;   /* the last release's words (texts borrowed from w or markers) */
+    size_t n_out;
 };
 
 redact_stream *redact_stream_new(const redact_config *cfg)
@@ -46,6 +48,7 @@ void redact_stream_free(redact_stream *s)
     for (size_t i = 0; i < s->n; i++)
         wipe_free_str(s->w[i].text);
     free(s->w);
+    free(s->out);
     free(s->lab);
     sbuf_free(&s->text);
     free(s);
@@ -63,6 +66,10 @@ static int stream_keep(redact_stream *s, const asr_word *w, size_t n)
         if (!nw)
             return PHS_ENOMEM;
         s->w = nw;
+        asr_word *no = realloc(s->out, cap * sizeof(*no));
+        if (!no)
+            return PHS_ENOMEM;
+        s->out = no;
         signed char *nl = realloc(s->lab, cap);
         if (!nl)
             return PHS_ENOMEM;
@@ -104,10 +111,12 @@ static size_t stream_cut(redact_stream *s, bool end)
     return cut;
 }
 
-/* Appends words [a, b) to the text, each run of one label as its marker. */
+/* Appends words [a, b) to the text and to the released words, each run
+ * of one label as its marker. */
 static int stream_render(redact_stream *s, size_t a, size_t b)
 {
     int rc = 0;
+    s->n_out = 0;
     for (size_t i = a; rc == 0 && i < b;) {
         const char *t = s->w[i].text;
         size_t j = i + 1;
@@ -116,6 +125,8 @@ static int stream_render(redact_stream *s, size_t a, size_t b)
             while (j < b && s->lab[j] == s->lab[i])
                 j++;
         }
+        s->out[s->n_out++] = (asr_word){(char *)t, s->w[i].start, s->w[j - 1].end,
+                                        s->w[i].confidence};
         if (s->text.len && (rc = sbuf_append_str(&s->text, " ")) < 0)
             break;
         rc = sbuf_append_str(&s->text, t);
@@ -157,6 +168,12 @@ int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out)
 int redact_stream_finish(redact_stream *s, char **out)
 {
     return stream_release(s, true, out);
+}
+
+const asr_word *redact_stream_words(const redact_stream *s, size_t *n)
+{
+    *n = s->n_out;
+    return s->out;
 }
 
 const char *redact_stream_text(const redact_stream *s)

@@ -47,6 +47,11 @@ int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out)
 /* The recording ended: releases every word still held, as _add. */
 int redact_stream_finish(redact_stream *s, char **out);
 
+/* The words released by the last _add or _finish, each redacted span as
+ * one marker word with the span's times (the formatter's input, as
+ * redact_apply would leave them); valid until the next call. */
+const asr_word *redact_stream_words(const redact_stream *s, size_t *n);
+
 /* Every text released so far, joined: valid until the next call. */
 const char *redact_stream_text(const redact_stream *s);
 

@@ -20,7 +20,8 @@ command -v flite >/dev/null || fail "flite is not installed"
 wer_of() {
     name=$1 list=$2 ceiling=$3
     # shellcheck disable=SC2046
-    expect_exit 0 "$P" transcribe --format text $(cut -f2 "$list")
+    # the references are spoken forms: the recogniser's words, unformatted
+    expect_exit 0 "$P" transcribe --format text --no-smart-format --no-dictation $(cut -f2 "$list")
     [ "$(wc -l <"$T/stdout")" -eq "$(wc -l <"$list")" ] ||
         fail "$name: $(wc -l <"$T/stdout") lines of text for $(wc -l <"$list") files"
     cp "$T/stdout" "$T/$name.out"
@@ -57,7 +58,7 @@ wer_of dictation "$T/dictation.tsv" 22
 # The LibriVox run above decoded its last file after four others.
 last=$(tail -n 1 "$T/librivox.tsv" | cut -f2)
 short=$(sed -n 2p "$T/librivox.tsv" | cut -f2)
-expect_exit 0 "$P" transcribe --format text "$last"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --no-dictation "$last"
 [ "$(cat "$T/stdout")" = "$(tail -n 1 "$T/librivox.out")" ] ||
     fail "the last LibriVox file reads differently after four others than alone"
 # Times and confidences too: verbose_json of two files in one run equals

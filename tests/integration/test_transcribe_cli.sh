@@ -67,7 +67,7 @@ ok "silence gives an empty transcript"
 expect_exit 0 "$P" transcribe --format json "$U1"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(d)=={"text"}; assert "leisure" in d["text"], d' "$T/stdout" \
     || fail "json"
-expect_exit 0 "$P" transcribe --format verbose_json "$U1"
+expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format --no-dictation "$U1"
 python3 - "$T/stdout" <<'PY' || fail "verbose_json shape"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -83,6 +83,23 @@ for i, s in enumerate(segs):
         assert set(w) == {"word", "start", "end", "confidence"}
         assert prev <= w["start"] < w["end"] and 0 <= w["confidence"] <= 1
         prev = w["end"]
+assert "formatted" not in d
+PY
+# Formatted (the default): the texts are, the words are not; each token
+# names the raw words it replaced, in order, within the recording.
+expect_exit 0 "$P" transcribe --format verbose_json "$U1"
+python3 - "$T/stdout" <<'PY' || fail "verbose_json formatted"
+import json, sys
+d = json.load(open(sys.argv[1]))
+words = [w for s in d["segments"] for w in s["words"]]
+assert all(w["word"] == w["word"].lower() for w in words)
+assert d["text"][0].isupper() and d["text"].endswith("."), d["text"]
+toks, nxt = d["formatted"], 0
+assert toks and "".join(t["text"] for t in toks).replace(" ", "") == d["text"].replace(" ", "")
+for t in toks:
+    assert t["first_word"] >= nxt - 1 and t["first_word"] + t["n_words"] <= len(words), t
+    assert t["start"] <= t["end"] <= d["duration"] + 0.01, t
+    nxt = t["first_word"] + t["n_words"]
 PY
 expect_exit 0 "$P" transcribe --format text "$U1"
 grep -q "leisure" "$T/stdout" || fail "text"

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "text/format.h"
+#include "text/format_stream.h"
 #include "text/redact.h"
 
 /* Words of s, 0.3 s each; a "|" between words is a 1 s pause. */
@@ -278,6 +279,51 @@ static void test_tokens(void **state)
     free_words(w, n);
 }
 
+/* Streamed in utterances (cut at the pauses), the released texts join to
+ * the whole transcript's formatting. */
+static void test_stream(void **state)
+{
+    static const char *const spoken[] = {
+        "blood pressure one twenty over eighty | pulse seventy two | assessment and plan | "
+        "continue metoprolol twenty five milligrams p o b i d period new paragraph follow up "
+        "in two weeks",
+        "the patient is stable | she will follow up | plan | continue aspirin",
+        "no fever comma no chills | start lisinopril scratch that start losartan period",
+        "one",
+    };
+    for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
+        size_t n;
+        asr_word *w = words_of(spoken[c], &n);
+        format_opts o;
+        format_opts_default(&o);
+        o.lex = lexicon;
+        format_result r;
+        assert_int_equal(format_words(&o, w, n, &r), 0);
+        char *whole = format_join(&r, 0, n);
+        format_result_free(&r);
+        format_stream *fs = format_stream_new(&o);
+        assert_non_null(fs);
+        size_t a = 0;
+        int pieces = 0;
+        for (size_t i = 1; i <= n; i++) {
+            if (i < n && w[i].start - w[i - 1].end < 0.5)
+                continue;
+            char *piece;
+            assert_int_equal(format_stream_add(fs, w + a, i - a, i == n, &piece), 0);
+            pieces += piece[0] != '\0';
+            wipe_free_str(piece);
+            a = i;
+        }
+        if (strcmp(format_stream_text(fs), whole))
+            print_message("  whole:    %s\n  streamed: %s\n", whole, format_stream_text(fs));
+        assert_string_equal(format_stream_text(fs), whole);
+        assert_true(pieces >= 1);
+        format_stream_free(fs);
+        wipe_free_str(whole);
+        free_words(w, n);
+    }
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -302,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_stream),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

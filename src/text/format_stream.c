@@ -1,0 +1,149 @@
+/* format_stream: utterance-by-utterance release of formatted text. See
+ * format_stream.h. */
+#include "text/format_stream.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+
+/* The released text of a whole recording (as redact_stream's cap). */
+#define FORMAT_STREAM_TEXT_MAX (256u * 1024u * 1024u)
+
+struct format_stream {
+    format_opts o;
+    asr_word *w; /* every word so far (texts owned) */
+    size_t n, cap;
+    size_t window;  /* the first word of the sentence being released */
+    size_t shown;   /* tokens of the window's formatting released */
+    size_t covered; /* words [0, covered) are in released tokens */
+    sbuf text;      /* what was released, joined */
+};
+
+format_stream *format_stream_new(const format_opts *o)
+{
+    format_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->o = *o;
+    sbuf_init(&s->text, FORMAT_STREAM_TEXT_MAX);
+    return s;
+}
+
+void format_stream_free(format_stream *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        wipe_free_str(s->w[i].text);
+    free(s->w);
+    sbuf_free(&s->text);
+    free(s);
+}
+
+static int keep_words(format_stream *s, const asr_word *w, size_t n)
+{
+    if (n > FORMAT_MAX_WORDS || s->n + n > FORMAT_MAX_WORDS)
+        return PHS_ETOOBIG;
+    if (s->n + n > s->cap) {
+        size_t cap = s->cap ? s->cap : 64;
+        while (cap < s->n + n)
+            cap *= 2;
+        asr_word *nw = realloc(s->w, cap * sizeof(*nw));
+        if (!nw)
+            return PHS_ENOMEM;
+        s->w = nw;
+        s->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        asr_word k = w[i];
+        if (!(k.text = strdup(w[i].text ? w[i].text : "")))
+            return PHS_ENOMEM;
+        s->w[s->n++] = k;
+    }
+    return 0;
+}
+
+/* True for a token that ends a sentence: the next window starts after it. */
+static bool ends_sentence(const format_token *t)
+{
+    return t->text[0] && strchr(".?!:\n", t->text[0]);
+}
+
+/* A window's first token has no space before it; in the stream it needs
+ * one after text that does not end in a break, unless it is a mark. */
+static bool needs_space(const format_stream *s, const format_token *t, size_t i)
+{
+    if (t->space_before)
+        return true;
+    return i == 0 && s->text.len && s->text.p[s->text.len - 1] != '\n' &&
+           !strchr(".,:;?!)\n", t->text[0]);
+}
+
+/* Appends tokens [from, to) of r to the text, and moves the window past
+ * the last sentence end among them. */
+static int release(format_stream *s, const format_result *r, size_t from, size_t to)
+{
+    int rc = 0;
+    size_t last_end = SIZE_MAX, next_window = s->window;
+    for (size_t i = from; rc == 0 && i < to; i++) {
+        const format_token *t = &r->tok[i];
+        if (needs_space(s, t, i))
+            rc = sbuf_append(&s->text, " ", 1);
+        if (rc == 0)
+            rc = sbuf_append_str(&s->text, t->text);
+        if (t->n_words && t->first_word + t->n_words > s->covered)
+            s->covered = t->first_word + t->n_words;
+        if (ends_sentence(t)) {
+            last_end = i;
+            next_window = t->first_word + (t->n_words ? t->n_words : 1);
+        }
+    }
+    s->shown = to;
+    if (rc == 0 && last_end != SIZE_MAX) {
+        s->window = next_window;
+        s->shown = to - last_end - 1;
+    }
+    return rc;
+}
+
+int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out)
+{
+    format_result r;
+    *out = NULL;
+    int rc = keep_words(s, w, n);
+    if (rc < 0)
+        return rc;
+    format_opts o = s->o;
+    o.kept = s->covered > s->window ? s->covered - s->window : 0;
+    if ((rc = format_words(&o, s->w + s->window, s->n - s->window, &r)) < 0)
+        return rc;
+    /* window-relative word indices to the stream's */
+    for (size_t i = 0; i < r.n; i++)
+        r.tok[i].first_word += s->window;
+    size_t to = r.n;
+    while (!end && to > s->shown && r.tok[to - 1].n_words == 0)
+        to--;
+    size_t before = s->text.len;
+    if (to > s->shown)
+        rc = release(s, &r, s->shown, to);
+    format_result_free(&r);
+    if (rc < 0)
+        return rc;
+    size_t len = s->text.len - before;
+    char *piece = malloc(len + 1);
+    if (!piece)
+        return PHS_ENOMEM;
+    memcpy(piece, sbuf_str(&s->text) + before, len);
+    piece[len] = '\0';
+    *out = piece;
+    return 0;
+}
+
+const char *format_stream_text(const format_stream *s)
+{
+    return sbuf_str(&s->text);
+}

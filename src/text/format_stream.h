@@ -1,0 +1,41 @@
+/* format_stream: formatted text released utterance by utterance (streamed
+ * replies), the same text the whole transcript's formatting gives.
+ *
+ * Each release formats the words since the last sentence the stream ended
+ * (a window: the cost stays linear in a sentence, not the recording) and
+ * releases every token but the marks the formatter adds after the last
+ * word (a period that the next utterance may make unneeded). Utterances end
+ * at pauses, and no rule but "scratch that" changes a token once a pause
+ * follows it, so the texts released, joined, are the whole transcript's
+ * formatted text; "scratch that" removes only words not yet released.
+ *
+ * Released texts carry their own leading space. Not thread-safe; the
+ * words are copied; everything kept is wiped when freed.
+ */
+#ifndef PHS_FORMAT_STREAM_H
+#define PHS_FORMAT_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "speech/asr.h"
+#include "text/format.h"
+
+typedef struct format_stream format_stream;
+
+/* o is copied (its lexicon must outlive the stream). NULL when out of memory. */
+format_stream *format_stream_new(const format_opts *o);
+
+/* Adds words (copied) and releases what is settled: *out is a new string
+ * ("" when nothing), freed by the caller with wipe_free_str. end: the
+ * recording ended, everything is released. 0, PHS_ENOMEM or PHS_ETOOBIG
+ * (*out NULL). */
+int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out);
+
+/* Every text released so far, joined: valid until the next call. */
+const char *format_stream_text(const format_stream *s);
+
+/* Wipes and frees. NULL-safe. */
+void format_stream_free(format_stream *s);
+
+#endif
