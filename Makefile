@@ -324,3 +324,15 @@ $(BUILD)/bench/diarize_bench: bench/diarize_bench.c $(BUILD)/libphiscribe.a
 .PHONY: bench-diarize
 bench-diarize: all $(BUILD)/bench/diarize_bench
 	@bench/diarize/run $(BUILD)/bench/diarize_bench
+
+# Formatting: WER against the written form and numbers/doses/vitals exact,
+# on the bench sentences and on their flite rendering through the
+# recogniser; redactions on PHI-free text; formatting CPU beside decode CPU
+# (bench/format; docs/BENCHMARKS.md).
+$(BUILD)/bench/format_bench: bench/format_bench.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
+.PHONY: bench-format
+bench-format: all $(BUILD)/bench/format_bench
+	@bench/format/run $(BUILD)/phiscribe $(BUILD)/bench/format_bench

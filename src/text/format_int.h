@@ -41,4 +41,9 @@ int format_phrase_at(const format_view *v, size_t i, const char *const *table, s
  * out is full (PHS_ETOOBIG) or out of memory. */
 long format_numbers_at(const format_view *v, size_t i, sbuf *out);
 
+/* True for a word that a later word can still join into one written form
+ * (a number word, "point", "over", "to", a single letter, a month, ...):
+ * a stream holds such words back at a release (format_stream.c). */
+bool format_open_word(const format_view *v, size_t i);
+
 #endif

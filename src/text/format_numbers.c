@@ -485,6 +485,19 @@ static int write_digits(sbuf *out, const char *d)
     return sbuf_append_str(out, d);
 }
 
+bool format_open_word(const format_view *v, size_t i)
+{
+    static const char *const joiners[] = {
+        "oh", "double", "triple", "point", "hundred", "thousand", "million", "a", "and", "over",
+        "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months", "week",
+        "weeks", "day", "days", "per", "degrees", NULL};
+    const char *w = format_word(v, i);
+    bool ord;
+    long val;
+    return below_hundred(v, i, &val, &ord) || index_in(w, joiners) >= 0 ||
+           index_in(w, months) >= 0 || (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s;

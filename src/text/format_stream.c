@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "text/format_int.h"
 
 /* The released text of a whole recording (as redact_stream's cap). */
 #define FORMAT_STREAM_TEXT_MAX (256u * 1024u * 1024u)
@@ -110,6 +111,25 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
     return rc;
 }
 
+/* How many tokens of r are settled: those before the last word and the
+ * open words before it (a later word may still join them into another
+ * written form, or make a command a word), and not the marks added after
+ * them. */
+static size_t settled(const format_stream *s, const format_result *r)
+{
+    format_view v = {s->w, s->n};
+    size_t hold = s->n ? s->n - 1 : 0;
+    while (hold > s->window && format_open_word(&v, hold - 1))
+        hold--;
+    size_t to = s->shown;
+    while (to < r->n && (r->tok[to].n_words == 0 ||
+                         r->tok[to].first_word + r->tok[to].n_words <= hold))
+        to++;
+    while (to > s->shown && r->tok[to - 1].n_words == 0)
+        to--;
+    return to;
+}
+
 int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out)
 {
     format_result r;
@@ -124,9 +144,7 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
     /* window-relative word indices to the stream's */
     for (size_t i = 0; i < r.n; i++)
         r.tok[i].first_word += s->window;
-    size_t to = r.n;
-    while (!end && to > s->shown && r.tok[to - 1].n_words == 0)
-        to--;
+    size_t to = end ? r.n : settled(s, &r);
     size_t before = s->text.len;
     if (to > s->shown)
         rc = release(s, &r, s->shown, to);

@@ -68,8 +68,10 @@ EOF
 }
 # words A B: the share of A's words that B has in the same order (LCS / |A|).
 similar() {
-    python3 -c 'import sys
-a, b = sys.argv[1].split(), sys.argv[2].split()
+    # words compared without case or punctuation: the file endpoint formats
+    # the whole text, a live session each utterance on its own
+    python3 -c 'import re, sys
+a, b = (re.findall(r"[a-z0-9/.%:-]*[a-z0-9]", t.lower()) for t in sys.argv[1:3])
 m = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
 for i in range(len(a)):
     for j in range(len(b)):

@@ -290,6 +290,10 @@ static void test_stream(void **state)
         "the patient is stable | she will follow up | plan | continue aspirin",
         "no fever comma no chills | start lisinopril scratch that start losartan period",
         "one",
+        /* numbers said across an utterance end are held until whole */
+        "his number is six one seven | five five five four three two one | he is doing well",
+        "blood pressure one twenty over | eighty | pulse sixty",
+        "past medical history | is significant for asthma",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
