@@ -10,14 +10,14 @@
 #include "core/sbuf.h"
 #include "core/wipe.h"
 #include "text/format_int.h"
+#include "text/wordlist.h"
 
 /* The released text of a whole recording (as redact_stream's cap). */
 #define FORMAT_STREAM_TEXT_MAX (256u * 1024u * 1024u)
 
 struct format_stream {
     format_opts o;
-    asr_word *w; /* every word so far (texts owned) */
-    size_t n, cap;
+    wordlist words; /* every word so far */
     size_t window;  /* the first word of the sentence being released */
     size_t shown;   /* tokens of the window's formatting released */
     size_t covered; /* words [0, covered) are in released tokens */
@@ -38,34 +38,9 @@ void format_stream_free(format_stream *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->n; i++)
-        wipe_free_str(s->w[i].text);
-    free(s->w);
+    wordlist_free(&s->words);
     sbuf_free(&s->text);
     free(s);
-}
-
-static int keep_words(format_stream *s, const asr_word *w, size_t n)
-{
-    if (n > FORMAT_MAX_WORDS || s->n + n > FORMAT_MAX_WORDS)
-        return PHS_ETOOBIG;
-    if (s->n + n > s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->n + n)
-            cap *= 2;
-        asr_word *nw = realloc(s->w, cap * sizeof(*nw));
-        if (!nw)
-            return PHS_ENOMEM;
-        s->w = nw;
-        s->cap = cap;
-    }
-    for (size_t i = 0; i < n; i++) {
-        asr_word k = w[i];
-        if (!(k.text = strdup(w[i].text ? w[i].text : "")))
-            return PHS_ENOMEM;
-        s->w[s->n++] = k;
-    }
-    return 0;
 }
 
 /* True for a token that ends a sentence: the next window starts after it. */
@@ -117,8 +92,8 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
  * them. */
 static size_t settled(const format_stream *s, const format_result *r)
 {
-    format_view v = {s->w, s->n};
-    size_t hold = s->n ? s->n - 1 : 0;
+    format_view v = {s->words.w, s->words.n};
+    size_t hold = s->words.n ? s->words.n - 1 : 0;
     while (hold > s->window && format_open_word(&v, hold - 1))
         hold--;
     size_t to = s->shown;
@@ -134,12 +109,12 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
 {
     format_result r;
     *out = NULL;
-    int rc = keep_words(s, w, n);
+    int rc = wordlist_append(&s->words, w, n, FORMAT_MAX_WORDS);
     if (rc < 0)
         return rc;
     format_opts o = s->o;
     o.kept = s->covered > s->window ? s->covered - s->window : 0;
-    if ((rc = format_words(&o, s->w + s->window, s->n - s->window, &r)) < 0)
+    if ((rc = format_words(&o, s->words.w + s->window, s->words.n - s->window, &r)) < 0)
         return rc;
     /* window-relative word indices to the stream's */
     for (size_t i = 0; i < r.n; i++)
@@ -151,14 +126,7 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
     format_result_free(&r);
     if (rc < 0)
         return rc;
-    size_t len = s->text.len - before;
-    char *piece = malloc(len + 1);
-    if (!piece)
-        return PHS_ENOMEM;
-    memcpy(piece, sbuf_str(&s->text) + before, len);
-    piece[len] = '\0';
-    *out = piece;
-    return 0;
+    return wordlist_tail_text(&s->text, before, out);
 }
 
 const char *format_stream_text(const format_stream *s)

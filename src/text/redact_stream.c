@@ -11,6 +11,7 @@
 #include "core/sbuf.h"
 #include "core/wipe.h"
 #include "text/redact_int.h"
+#include "text/wordlist.h"
 
 /* The released text of a whole recording is at most this (the transcript
  * of the longest recording the audio limits let through is far smaller). */
@@ -19,9 +20,9 @@
 struct redact_stream {
     redact_config cfg;
     bool redact;
-    asr_word *w; /* every word so far (texts owned) */
+    wordlist words; /* every word so far */
     signed char *lab;
-    size_t n, cap;
+    size_t cap; /* of lab and out */
     size_t released; /* words [0, released) are released */
     sbuf text;       /* what was released, joined */
     asr_word *out;   /* the last release's words (texts borrowed from w or markers) */
@@ -45,9 +46,7 @@ void redact_stream_free(redact_stream *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->n; i++)
-        wipe_free_str(s->w[i].text);
-    free(s->w);
+    wordlist_free(&s->words);
     free(s->out);
     free(s->lab);
     sbuf_free(&s->text);
@@ -56,31 +55,19 @@ void redact_stream_free(redact_stream *s)
 
 static int stream_keep(redact_stream *s, const asr_word *w, size_t n)
 {
-    if (n > SIZE_MAX / 2 - s->n)
-        return PHS_ENOMEM;
-    if (s->n + n > s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->n + n)
-            cap *= 2;
-        asr_word *nw = realloc(s->w, cap * sizeof(*nw));
-        if (!nw)
-            return PHS_ENOMEM;
-        s->w = nw;
-        asr_word *no = realloc(s->out, cap * sizeof(*no));
+    int rc = wordlist_append(&s->words, w, n, SIZE_MAX / 2);
+    if (rc < 0)
+        return rc == PHS_ETOOBIG ? PHS_ENOMEM : rc;
+    if (s->words.cap > s->cap) { /* the labels and released words beside them */
+        asr_word *no = realloc(s->out, s->words.cap * sizeof(*no));
         if (!no)
             return PHS_ENOMEM;
         s->out = no;
-        signed char *nl = realloc(s->lab, cap);
+        signed char *nl = realloc(s->lab, s->words.cap);
         if (!nl)
             return PHS_ENOMEM;
         s->lab = nl;
-        s->cap = cap;
-    }
-    for (size_t i = 0; i < n; i++) {
-        asr_word k = w[i];
-        if (!(k.text = strdup(w[i].text ? w[i].text : "")))
-            return PHS_ENOMEM;
-        s->w[s->n++] = k;
+        s->cap = s->words.cap;
     }
     return 0;
 }
@@ -99,13 +86,13 @@ static bool stream_open_word(const redact_ctx *c, size_t i)
 static size_t stream_cut(redact_stream *s, bool end)
 {
     if (!s->redact || end)
-        return s->n;
-    if (s->n < s->released + REDACT_STREAM_HOLD)
+        return s->words.n;
+    if (s->words.n < s->released + REDACT_STREAM_HOLD)
         return s->released;
-    memset(s->lab, -1, s->n);
-    redact_label_words(&s->cfg, s->w, s->n, s->lab);
-    redact_ctx c = {s->cfg.lex, s->w, s->n, s->lab};
-    size_t cut = s->n - REDACT_STREAM_HOLD;
+    memset(s->lab, -1, s->words.n);
+    redact_label_words(&s->cfg, s->words.w, s->words.n, s->lab);
+    redact_ctx c = {s->cfg.lex, s->words.w, s->words.n, s->lab};
+    size_t cut = s->words.n - REDACT_STREAM_HOLD;
     while (cut > s->released && (s->lab[cut - 1] >= 0 || stream_open_word(&c, cut - 1)))
         cut--;
     return cut;
@@ -118,15 +105,15 @@ static int stream_render(redact_stream *s, size_t a, size_t b)
     int rc = 0;
     s->n_out = 0;
     for (size_t i = a; rc == 0 && i < b;) {
-        const char *t = s->w[i].text;
+        const char *t = s->words.w[i].text;
         size_t j = i + 1;
         if (s->redact && s->lab[i] >= 0) {
             t = redact_label_marker((redact_label)s->lab[i]);
             while (j < b && s->lab[j] == s->lab[i])
                 j++;
         }
-        s->out[s->n_out++] = (asr_word){(char *)t, s->w[i].start, s->w[j - 1].end,
-                                        s->w[i].confidence};
+        s->out[s->n_out++] = (asr_word){(char *)t, s->words.w[i].start, s->words.w[j - 1].end,
+                                        s->words.w[i].confidence};
         if (s->text.len && (rc = sbuf_append_str(&s->text, " ")) < 0)
             break;
         rc = sbuf_append_str(&s->text, t);
@@ -139,23 +126,16 @@ static int stream_release(redact_stream *s, bool end, char **out)
 {
     *out = NULL;
     size_t cut = stream_cut(s, end);
-    if (end && s->redact && s->n) {
-        memset(s->lab, -1, s->n);
-        redact_label_words(&s->cfg, s->w, s->n, s->lab);
+    if (end && s->redact && s->words.n) {
+        memset(s->lab, -1, s->words.n);
+        redact_label_words(&s->cfg, s->words.w, s->words.n, s->lab);
     }
     size_t before = s->text.len;
     int rc = stream_render(s, s->released, cut);
     if (rc < 0)
         return rc;
     s->released = cut;
-    size_t len = s->text.len - before;
-    char *piece = malloc(len + 1);
-    if (!piece)
-        return PHS_ENOMEM;
-    memcpy(piece, sbuf_str(&s->text) + before, len);
-    piece[len] = '\0';
-    *out = piece;
-    return 0;
+    return wordlist_tail_text(&s->text, before, out);
 }
 
 int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out)
