@@ -30,7 +30,7 @@ tx; expect_status 200 json
 valid CreateTranscriptionResponseJson "json"
 tx -F response_format=text; expect_status 200 text
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/body" 2>/dev/null && fail "text is JSON: $(cat "$T/body")"
-grep -q "young man" "$T/body" || fail "text: $(cat "$T/body")"
+grep -qi "young man" "$T/body" || fail "text: $(cat "$T/body")"
 ok "json validates; text is plain text"
 
 tx -F response_format=verbose_json; expect_status 200 "verbose_json"

@@ -52,7 +52,7 @@ if a["duration"] != b["duration"]:
 segs = b["segments"]
 if any(s["start"] > t["start"] for s, t in zip(segs, segs[1:])):
     sys.exit("segments out of order")
-if " ".join(s["text"] for s in segs) != " ".join(w[0] for w in wb):
+if " ".join(w["word"] for s in segs for w in s["words"]) != " ".join(w[0] for w in wb):
     sys.exit("segments do not hold the words")
 PY
 }

@@ -83,7 +83,7 @@ ok "unredacted copy: 403 without phi or without read (naming the role), 404 acro
 req GET "/v1/transcripts/$J/unredacted" "$KEY_PHI"; expect_status 200 "read+phi"
 [ "$(jget unredacted)" = True ] && [ "$(jget status)" = completed ] || fail "not the unredacted object: $(cat "$T/body")"
 grep -q smith "$T/body" || fail "unredacted copy lacks the name: $(cat "$T/body")"
-grep -q "five five" "$T/body" || fail "unredacted copy lacks the number: $(cat "$T/body")"
+grep -q -E "five five|555" "$T/body" || fail "unredacted copy lacks the number: $(cat "$T/body")"
 ! grep -q "\[NAME\]" "$T/body" || fail "unredacted copy has markers"
 ! grep -q '"redactions"' "$T/body" || fail "unredacted copy has a redactions list"
 python3 - "$T/body" "$T/redacted.json" <<'EOF' || fail "unredacted copy does not match the redacted one"

@@ -152,7 +152,7 @@ start_server --workers 1
     fail "the option job ran while paused"
 "$P" jobs resume --data "$DATA" >/dev/null || fail "jobs resume"
 wait_done "$KEY_A" "$jid"
-jget text | grep -q zorbitrex || fail "the restarted job lost its vocabulary: $(jget text)"
+jget text | grep -qi zorbitrex || fail "the restarted job lost its vocabulary: $(jget text)"
 vobj=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["vocabulary"]["object"])' "$T/opts")
 [ "$(sqlite3 "$DATA/phiscribe.db" "select dk_wrapped is null from objects where id='$vobj'")" = 1 ] ||
     fail "the job's vocabulary key survives the job"
