@@ -38,12 +38,13 @@ def strict(t):
 
 
 def wer(refs, hyps, tok):
+    """-> "W.W (E/N)": the rate, the edits and the reference words."""
     e = n = 0
     for r, h in zip(refs, hyps):
         r, h = tok(r), tok(h)
         e += edits(r, h)
         n += len(r)
-    return 100.0 * e / max(n, 1)
+    return "%.1f (%d/%d)" % (100.0 * e / max(n, 1), e, n)
 
 
 def main(argv):
@@ -68,13 +69,13 @@ def main(argv):
             else:
                 misses.append(it)
     print("sentences %d" % len(rows))
-    print("wer_written %.1f" % wer(written, hyps, loose))
-    print("wer_written_case_punct %.1f" % wer(written, hyps, strict))
+    print("wer_written %s" % wer(written, hyps, loose))
+    print("wer_written_case_punct %s" % wer(written, hyps, strict))
     print("items_exact %d/%d %.1f%%" % (found, total, 100.0 * found / max(total, 1)))
     print("items_missed %s" % ("; ".join(misses[:30]) or "-"))
     if len(argv) > 3:
         raw = [l.rstrip("\n") for l in open(argv[3], encoding="utf-8")]
-        print("wer_unformatted_vs_spoken %.1f" % wer(spoken, raw, loose))
+        print("wer_unformatted_vs_spoken %s" % wer(spoken, raw, loose))
     return 0
 
 
