@@ -382,7 +382,7 @@ static void capitals(fmt *f)
         if (start || (raw && (in_list(s, always_capital) ||
                               is_name(f, t->first_word, LEX_FIRST | LEX_SURNAME))))
             capitalise(s);
-        if (raw && !strcmp(s + 1, "octor") && i + 1 < f->n_it) {
+        if (raw && format_word_is(&f->v, t->first_word, "doctor") && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
                 is_name(f, nx->first_word, LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) {
@@ -395,6 +395,14 @@ static void capitals(fmt *f)
 }
 
 /* ---- the pass over the words -------------------------------------------------- */
+
+/* Adds word i as it was said; returns 1 (the words used) or a negative code. */
+static long emit_raw(fmt *f, size_t i)
+{
+    const char *w = format_word(&f->v, i);
+    int rc = emit(f, ITEM_WORD, w, strlen(w), i, 1);
+    return rc < 0 ? rc : 1;
+}
 
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
@@ -409,8 +417,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         return (rc = apply_command(f, c, i, k)) < 0 ? rc : (long)k;
     }
     if (!f->o->smart)
-        return (rc = emit(f, ITEM_WORD, format_word(&f->v, i), strlen(format_word(&f->v, i)), i,
-                          1)) < 0 ? rc : 1;
+        return emit_raw(f, i);
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     if ((k = heading_at(f, i)))
@@ -421,13 +428,10 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
         return n;
-    if (n > 0)
-        return (rc = emit(f, ITEM_WORD, sbuf_str(scratch_buf), scratch_buf->len, i, (size_t)n)) < 0
-                   ? rc
-                   : n;
-    return (rc = emit(f, ITEM_WORD, format_word(&f->v, i), strlen(format_word(&f->v, i)), i, 1)) < 0
-               ? rc
-               : 1;
+    if (n == 0)
+        return emit_raw(f, i);
+    rc = emit(f, ITEM_WORD, sbuf_str(scratch_buf), scratch_buf->len, i, (size_t)n);
+    return rc < 0 ? rc : n;
 }
 
 static int build(fmt *f)
