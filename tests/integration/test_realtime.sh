@@ -109,7 +109,24 @@ done
 mkdir -p "$T/plain"
 got=$($RT plain "$WSS" "$KEY_A_TX" "$T/plain" "$U1" "$U2") || fail "plain mode"
 close_enough plain "$got"
-ok "plain mode: binary PCM16 in, finals out, closed 1000"
+# each final formatted on its own (docs/FORMATTING.md), its words as recognised
+python3 - "$T/plain/events.jsonl" "$T/ga/events.jsonl" <<'PY' || fail "finals not formatted"
+import json, sys
+for path, kind, key in ((sys.argv[1], "final", "text"),
+                        (sys.argv[2], "conversation.item.input_audio_transcription.completed", "transcript")):
+    evs = [json.loads(l) for l in open(path) if l.strip()]
+    done = [e for e in evs if e.get("type") == kind and e[key]]
+    assert done, path
+    for e in done:
+        t = e[key]
+        assert t[0].isupper() and t[-1] in ".?!:", t
+        words = e["words"] if kind == "final" else e["phiscribe"]["words"]
+        assert all(w["word"] == w["word"].lower() for w in words), words
+    if kind != "final":
+        created = [e for e in evs if e.get("type") == "session.created"][0]
+        assert created["session"]["phiscribe"]["smart_format"] is True, created
+PY
+ok "plain mode: binary PCM16 in, finals out, closed 1000; finals and completed transcripts formatted"
 
 # ---- a stream's worker killed mid-session: a clear error, no hang ----
 mkdir -p "$T/crash"
