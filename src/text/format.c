@@ -23,12 +23,14 @@ void format_opts_default(format_opts *o)
     o->kept = 0;
 }
 
-int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
+/* The matcher of both tables: entry e's phrase is table[e * stride]. */
+static int phrase_at(const format_view *v, size_t i, const char *const *table, size_t stride,
+                     size_t *k)
 {
     int best = -1;
     size_t best_k = 0;
-    for (int e = 0; table[e]; e++) {
-        const char *p = table[e];
+    for (int e = 0; table[(size_t)e * stride]; e++) {
+        const char *p = table[(size_t)e * stride];
         size_t words = 0;
         for (;;) {
             const char *sp = strchr(p, ' ');
@@ -49,6 +51,16 @@ int format_phrase_at(const format_view *v, size_t i, const char *const *table, s
     }
     *k = best_k;
     return best;
+}
+
+int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
+{
+    return phrase_at(v, i, table, 1, k);
+}
+
+int format_pair_at(const format_view *v, size_t i, const char *const (*table)[2], size_t *k)
+{
+    return phrase_at(v, i, &table[0][0], 2, k);
 }
 
 /* ---- the token list being built -------------------------------------------- */
@@ -154,12 +166,26 @@ static int end_sentence(fmt *f, size_t next, bool force)
 
 /* ---- dictation commands ------------------------------------------------------ */
 
-static const char *const commands[] = {
-    "period", "full stop", "comma", "colon", "semicolon", "question mark", "exclamation point",
-    "exclamation mark", "new line", "next line", "new paragraph", "next paragraph",
-    "open parenthesis", "open paren", "close parenthesis", "close paren", "scratch that", NULL};
-static const char *const command_marks[] = {".", ".", ",", ":", ";", "?", "!", "!", "\n", "\n",
-                                            "\n\n", "\n\n", "(", "(", ")", ")", NULL};
+/* Spoken commands and the marks they write (NULL: "scratch that"). */
+static const char *const commands[][2] = {
+    {"period", "."},
+    {"full stop", "."},
+    {"comma", ","},
+    {"colon", ":"},
+    {"semicolon", ";"},
+    {"question mark", "?"},
+    {"exclamation point", "!"},
+    {"exclamation mark", "!"},
+    {"new line", "\n"},
+    {"next line", "\n"},
+    {"new paragraph", "\n\n"},
+    {"next paragraph", "\n\n"},
+    {"open parenthesis", "("},
+    {"open paren", "("},
+    {"close parenthesis", ")"},
+    {"close paren", ")"},
+    {"scratch that", NULL},
+    {NULL, NULL}};
 
 /* A command phrase is a word of the text when the word before it makes it
  * a noun ("the period", "sigmoid colon", "a new line") or the word after
@@ -178,7 +204,7 @@ static const char *const noun_after[] = {
 
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
-    int c = format_phrase_at(&f->v, i, commands, k);
+    int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
         return -1;
     if ((i > 0 && in_list(format_word(&f->v, i - 1), noun_before)) ||
@@ -204,7 +230,7 @@ static void scratch(fmt *f)
 
 static int apply_command(fmt *f, int c, size_t i, size_t k)
 {
-    const char *mark = command_marks[c];
+    const char *mark = commands[c][1];
     if (!mark) {
         scratch(f);
         return 0;
@@ -222,16 +248,43 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 
 /* ---- spelled abbreviations and headings -------------------------------------- */
 
-static const char *const abbrev_spoken[] = {
-    "s p o two", "o two sat", "o two sats", "o two", "b i d", "t i d", "q i d", "q h s", "q day",
-    "q d", "p r n", "p o", "n p o", "i v", "i m", "m r i", "a b g", "i c u", "a n a", "l f ts",
-    "p f ts", "c diff", "c d i f f", "e k g", "d e x a", "p h", "h b a one c", "a one c", "x ray",
-    "x rays", "c o two", "h and p", "a fib", "bp", "b p", NULL};
-static const char *const abbrev_written[] = {
-    "SpO2", "O2 sat", "O2 sats", "O2", "BID", "TID", "QID", "QHS", "daily",
-    "daily", "PRN", "PO", "NPO", "IV", "IM", "MRI", "ABG", "ICU", "ANA", "LFTs",
-    "PFTs", "C. diff", "C. diff", "EKG", "DEXA", "pH", "HbA1c", "A1c", "x-ray",
-    "x-rays", "CO2", "H&P", "AFib", "BP", "BP"};
+static const char *const abbreviations[][2] = {
+    {"s p o two", "SpO2"},
+    {"o two sat", "O2 sat"},
+    {"o two sats", "O2 sats"},
+    {"o two", "O2"},
+    {"b i d", "BID"},
+    {"t i d", "TID"},
+    {"q i d", "QID"},
+    {"q h s", "QHS"},
+    {"q day", "daily"},
+    {"q d", "daily"},
+    {"p r n", "PRN"},
+    {"p o", "PO"},
+    {"n p o", "NPO"},
+    {"i v", "IV"},
+    {"i m", "IM"},
+    {"m r i", "MRI"},
+    {"a b g", "ABG"},
+    {"i c u", "ICU"},
+    {"a n a", "ANA"},
+    {"l f ts", "LFTs"},
+    {"p f ts", "PFTs"},
+    {"c diff", "C. diff"},
+    {"c d i f f", "C. diff"},
+    {"e k g", "EKG"},
+    {"d e x a", "DEXA"},
+    {"p h", "pH"},
+    {"h b a one c", "HbA1c"},
+    {"a one c", "A1c"},
+    {"x ray", "x-ray"},
+    {"x rays", "x-rays"},
+    {"c o two", "CO2"},
+    {"h and p", "H&P"},
+    {"a fib", "AFib"},
+    {"bp", "BP"},
+    {"b p", "BP"},
+    {NULL, NULL}};
 
 /* A single letter as the recogniser writes it: "c" or "c.". */
 static int letter_at(const format_view *v, size_t i)
@@ -268,9 +321,9 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     long q = q_hours_at(&f->v, i, out);
     if (q)
         return q;
-    int a = format_phrase_at(&f->v, i, abbrev_spoken, &k);
+    int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
-        int rc = sbuf_append_str(out, abbrev_written[a]);
+        int rc = sbuf_append_str(out, abbreviations[a][1]);
         return rc < 0 ? rc : (long)k;
     }
     /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
@@ -411,7 +464,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     size_t k;
     int c, rc;
     if (f->o->dictation && (c = command_at(f, i, &k)) >= 0) {
-        if (f->o->smart && command_marks[c] && command_marks[c][0] == '(' && pause_between(f, i) &&
+        if (f->o->smart && commands[c][1] && commands[c][1][0] == '(' && pause_between(f, i) &&
             (rc = end_sentence(f, i, false)) < 0)
             return rc;
         return (rc = apply_command(f, c, i, k)) < 0 ? rc : (long)k;

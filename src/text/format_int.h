@@ -33,6 +33,10 @@ static inline bool format_word_is(const format_view *v, size_t i, const char *s)
  * its length in words in *k; -1 when none. */
 int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k);
 
+/* The same over a table of {phrase, written form} pairs ending in
+ * {NULL, NULL}: the index of the entry said at i, -1 when none. */
+int format_pair_at(const format_view *v, size_t i, const char *const (*table)[2], size_t *k);
+
 /* Tries the number rules at word i: times, dates, phone and other digit
  * strings, doses and other measures with units, blood pressures, ranges,
  * ages, decimals, ordinals, and numbers a clinician writes as digits. On a

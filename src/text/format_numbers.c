@@ -254,30 +254,59 @@ static const char *ordinal_suffix(long v)
 
 /* Spoken unit phrases and how they are written ("%" and degrees attach to
  * the number: "97%", "98.6 °F"). The longest phrase said wins. */
-static const char *const unit_spoken[] = {
-    "milligrams per kilogram", "milligram per kilogram", "milligrams per deciliter",
-    "grams per deciliter", "millimoles per liter", "milliliters per hour", "milliliters per minute",
-    "micrograms per kilogram per minute", "micrograms per minute", "units per hour",
-    "units per kilogram", "liters per minute", "liter per minute", "beats per minute",
-    "breaths per minute", "millimeters of mercury", "milliequivalents per liter",
-    "milligrams", "milligram", "micrograms", "microgram", "grams", "gram", "kilograms", "kilogram",
-    "milliliters", "milliliter", "liters", "liter", "milliequivalents", "milliequivalent",
-    "international units", "units", "unit", "millimoles", "centimeters", "centimeter",
-    "millimeters", "millimeter", "percent", "degrees fahrenheit", "degrees celsius",
-    "degrees centigrade", "degrees", "pounds", "pound", "kilos", "cc", "ccs", "nanograms",
-    "millivolts", NULL};
-static const char *const unit_written[] = {
-    "mg/kg", "mg/kg", "mg/dL",
-    "g/dL", "mmol/L", "mL/h", "mL/min",
-    "mcg/kg/min", "mcg/min", "units/h",
-    "units/kg", "L/min", "L/min", "bpm",
-    "breaths/min", "mmHg", "mEq/L",
-    "mg", "mg", "mcg", "mcg", "g", "g", "kg", "kg",
-    "mL", "mL", "L", "L", "mEq", "mEq",
-    "IU", "units", "unit", "mmol", "cm", "cm",
-    "mm", "mm", "%", "°F", "°C",
-    "°C", "°", "lb", "lb", "kg", "cc", "cc", "ng",
-    "mV"};
+static const char *const units[][2] = {
+    {"milligrams per kilogram", "mg/kg"},
+    {"milligram per kilogram", "mg/kg"},
+    {"milligrams per deciliter", "mg/dL"},
+    {"grams per deciliter", "g/dL"},
+    {"millimoles per liter", "mmol/L"},
+    {"milliliters per hour", "mL/h"},
+    {"milliliters per minute", "mL/min"},
+    {"micrograms per kilogram per minute", "mcg/kg/min"},
+    {"micrograms per minute", "mcg/min"},
+    {"units per hour", "units/h"},
+    {"units per kilogram", "units/kg"},
+    {"liters per minute", "L/min"},
+    {"liter per minute", "L/min"},
+    {"beats per minute", "bpm"},
+    {"breaths per minute", "breaths/min"},
+    {"millimeters of mercury", "mmHg"},
+    {"milliequivalents per liter", "mEq/L"},
+    {"milligrams", "mg"},
+    {"milligram", "mg"},
+    {"micrograms", "mcg"},
+    {"microgram", "mcg"},
+    {"grams", "g"},
+    {"gram", "g"},
+    {"kilograms", "kg"},
+    {"kilogram", "kg"},
+    {"milliliters", "mL"},
+    {"milliliter", "mL"},
+    {"liters", "L"},
+    {"liter", "L"},
+    {"milliequivalents", "mEq"},
+    {"milliequivalent", "mEq"},
+    {"international units", "IU"},
+    {"units", "units"},
+    {"unit", "unit"},
+    {"millimoles", "mmol"},
+    {"centimeters", "cm"},
+    {"centimeter", "cm"},
+    {"millimeters", "mm"},
+    {"millimeter", "mm"},
+    {"percent", "%"},
+    {"degrees fahrenheit", "°F"},
+    {"degrees celsius", "°C"},
+    {"degrees centigrade", "°C"},
+    {"degrees", "°"},
+    {"pounds", "lb"},
+    {"pound", "lb"},
+    {"kilos", "kg"},
+    {"cc", "cc"},
+    {"ccs", "cc"},
+    {"nanograms", "ng"},
+    {"millivolts", "mV"},
+    {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
  * "3 days"); the noun itself stays a word. */
@@ -305,8 +334,8 @@ static int write_number(sbuf *out, const spoken_num *s, const char *sep, const c
 /* The unit said at i, if any: its written form and words in *k. */
 static const char *unit_at_word(const format_view *v, size_t i, size_t *k)
 {
-    int u = format_phrase_at(v, i, unit_spoken, k);
-    return u >= 0 ? unit_written[u] : NULL;
+    int u = format_pair_at(v, i, units, k);
+    return u >= 0 ? units[u][1] : NULL;
 }
 
 /* The separator between a number and its written unit. */
@@ -518,7 +547,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end < 0 ? end : end - (long)i;
     bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
     bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
-                   (format_phrase_at(v, j, unit_spoken, &k) >= 0);
+                   (format_pair_at(v, j, units, &k) >= 0);
     if (s.small && !cue && !counted)
         return 0;
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);
