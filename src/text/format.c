@@ -131,12 +131,14 @@ static bool at_sentence_start(const fmt *f)
 
 /* Words a sentence does not end on, and words that continue one. */
 static const char *const no_end_words[] = {
-    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from",
-    "by", "is", "are", "was", "were", "be", "been", "his", "her", "their", "its", "my", "your",
-    "our", "this", "that", "these", "those", "as", "than", "if", "because", "very", "not", "no",
-    "has", "have", "had", "will", "would", "should", "could", "can", "may", "per", "about", NULL};
-static const char *const continuing_words[] = {"and", "or",   "of",    "to",   "with",  "for",
-                                               "that", "which", "than", "nor", "but", NULL};
+    "the",   "a",    "an",   "and",   "or",    "but",   "of",   "to",    "in",
+    "on",    "at",   "for",  "with",  "from",  "by",    "is",   "are",   "was",
+    "were",  "be",   "been", "his",   "her",   "their", "its",  "my",    "your",
+    "our",   "this", "that", "these", "those", "as",    "than", "if",    "because",
+    "very",  "not",  "no",   "has",   "have",  "had",   "will", "would", "should",
+    "could", "can",  "may",  "per",   "about", NULL};
+static const char *const continuing_words[] = {"and",  "or",    "of",   "to",  "with", "for",
+                                               "that", "which", "than", "nor", "but",  NULL};
 
 static bool in_list(const char *w, const char *const *list)
 {
@@ -167,40 +169,42 @@ static int end_sentence(fmt *f, size_t next, bool force)
 /* ---- dictation commands ------------------------------------------------------ */
 
 /* Spoken commands and the marks they write (NULL: "scratch that"). */
-static const char *const commands[][2] = {
-    {"period", "."},
-    {"full stop", "."},
-    {"comma", ","},
-    {"colon", ":"},
-    {"semicolon", ";"},
-    {"question mark", "?"},
-    {"exclamation point", "!"},
-    {"exclamation mark", "!"},
-    {"new line", "\n"},
-    {"next line", "\n"},
-    {"new paragraph", "\n\n"},
-    {"next paragraph", "\n\n"},
-    {"open parenthesis", "("},
-    {"open paren", "("},
-    {"close parenthesis", ")"},
-    {"close paren", ")"},
-    {"scratch that", NULL},
-    {NULL, NULL}};
+static const char *const commands[][2] = {{"period", "."},
+                                          {"full stop", "."},
+                                          {"comma", ","},
+                                          {"colon", ":"},
+                                          {"semicolon", ";"},
+                                          {"question mark", "?"},
+                                          {"exclamation point", "!"},
+                                          {"exclamation mark", "!"},
+                                          {"new line", "\n"},
+                                          {"next line", "\n"},
+                                          {"new paragraph", "\n\n"},
+                                          {"next paragraph", "\n\n"},
+                                          {"open parenthesis", "("},
+                                          {"open paren", "("},
+                                          {"close parenthesis", ")"},
+                                          {"close paren", ")"},
+                                          {"scratch that", NULL},
+                                          {NULL, NULL}};
 
 /* A command phrase is a word of the text when the word before it makes it
  * a noun ("the period", "sigmoid colon", "a new line") or the word after
  * continues it ("period of observation", "colon cancer", "new line was
  * placed"). docs/FORMATTING.md lists both sets. */
 static const char *const noun_before[] = {
-    "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your",
-    "our", "of", "in", "into", "per", "each", "every", "same", "whole", "entire", "any", "no",
-    "another", "first", "last", "long", "short", "waiting", "refractory", "incubation",
-    "postoperative", "ascending", "descending", "transverse", "sigmoid", "right", "left",
-    "distal", "proximal", "spastic", "redundant", "to", "on", "for", "placed", NULL};
+    "the",        "a",          "an",      "this",       "that",       "these",         "those",
+    "his",        "her",        "their",   "its",        "my",         "your",          "our",
+    "of",         "in",         "into",    "per",        "each",       "every",         "same",
+    "whole",      "entire",     "any",     "no",         "another",    "first",         "last",
+    "long",       "short",      "waiting", "refractory", "incubation", "postoperative", "ascending",
+    "descending", "transverse", "sigmoid", "right",      "left",       "distal",        "proximal",
+    "spastic",    "redundant",  "to",      "on",         "for",        "placed",        NULL};
 static const char *const noun_after[] = {
-    "of", "is", "was", "were", "has", "had", "have", "cancer", "cancers", "polyp", "polyps",
-    "mass", "wall", "resection", "biopsy", "lesion", "lesions", "screening", "placed",
-    "inserted", "removed", "went", "came", "will", "and", "or", "cleanse", "prep", "pain", NULL};
+    "of",      "is",        "was",     "were",     "has",     "had",       "have",   "cancer",
+    "cancers", "polyp",     "polyps",  "mass",     "wall",    "resection", "biopsy", "lesion",
+    "lesions", "screening", "placed",  "inserted", "removed", "went",      "came",   "will",
+    "and",     "or",        "cleanse", "prep",     "pain",    NULL};
 
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
@@ -248,43 +252,42 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 
 /* ---- spelled abbreviations and headings -------------------------------------- */
 
-static const char *const abbreviations[][2] = {
-    {"s p o two", "SpO2"},
-    {"o two sat", "O2 sat"},
-    {"o two sats", "O2 sats"},
-    {"o two", "O2"},
-    {"b i d", "BID"},
-    {"t i d", "TID"},
-    {"q i d", "QID"},
-    {"q h s", "QHS"},
-    {"q day", "daily"},
-    {"q d", "daily"},
-    {"p r n", "PRN"},
-    {"p o", "PO"},
-    {"n p o", "NPO"},
-    {"i v", "IV"},
-    {"i m", "IM"},
-    {"m r i", "MRI"},
-    {"a b g", "ABG"},
-    {"i c u", "ICU"},
-    {"a n a", "ANA"},
-    {"l f ts", "LFTs"},
-    {"p f ts", "PFTs"},
-    {"c diff", "C. diff"},
-    {"c d i f f", "C. diff"},
-    {"e k g", "EKG"},
-    {"d e x a", "DEXA"},
-    {"p h", "pH"},
-    {"h b a one c", "HbA1c"},
-    {"a one c", "A1c"},
-    {"x ray", "x-ray"},
-    {"x rays", "x-rays"},
-    {"c o two", "CO2"},
-    {"h and p", "H&P"},
-    {"a fib", "AFib"},
-    {"bp", "BP"},
-    {"b p", "BP"},
-    {NULL, NULL}};
+static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
+                                               {"o two sat", "O2 sat"},
+                                               {"o two sats", "O2 sats"},
+                                               {"o two", "O2"},
+                                               {"b i d", "BID"},
+                                               {"t i d", "TID"},
+                                               {"q i d", "QID"},
+                                               {"q h s", "QHS"},
+                                               {"q day", "daily"},
+                                               {"q d", "daily"},
+                                               {"p r n", "PRN"},
+                                               {"p o", "PO"},
+                                               {"n p o", "NPO"},
+                                               {"i v", "IV"},
+                                               {"i m", "IM"},
+                                               {"m r i", "MRI"},
+                                               {"a b g", "ABG"},
+                                               {"i c u", "ICU"},
+                                               {"a n a", "ANA"},
+                                               {"l f ts", "LFTs"},
+                                               {"p f ts", "PFTs"},
+                                               {"c diff", "C. diff"},
+                                               {"c d i f f", "C. diff"},
+                                               {"e k g", "EKG"},
+                                               {"d e x a", "DEXA"},
+                                               {"p h", "pH"},
+                                               {"h b a one c", "HbA1c"},
+                                               {"a one c", "A1c"},
+                                               {"x ray", "x-ray"},
+                                               {"x rays", "x-rays"},
+                                               {"c o two", "CO2"},
+                                               {"h and p", "H&P"},
+                                               {"a fib", "AFib"},
+                                               {"bp", "BP"},
+                                               {"b p", "BP"},
+                                               {NULL, NULL}};
 
 /* A single letter as the recogniser writes it: "c" or "c.". */
 static int letter_at(const format_view *v, size_t i)
@@ -345,19 +348,44 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     return (long)k;
 }
 
-static const char *const headings[] = {
-    "chief complaint", "history of present illness", "history of the present illness",
-    "past medical history", "past surgical history", "family history", "social history",
-    "review of systems", "physical exam", "physical examination", "vital signs",
-    "assessment and plan", "assessment", "plan", "impression", "medications",
-    "current medications", "home medications", "discharge medications", "allergies", "labs",
-    "laboratory data", "hospital course", "discharge instructions", "subjective", "objective",
-    "diagnosis", "diagnoses", "findings", "imaging", "recommendations", "disposition",
-    "procedure", NULL};
+static const char *const headings[] = {"chief complaint",
+                                       "history of present illness",
+                                       "history of the present illness",
+                                       "past medical history",
+                                       "past surgical history",
+                                       "family history",
+                                       "social history",
+                                       "review of systems",
+                                       "physical exam",
+                                       "physical examination",
+                                       "vital signs",
+                                       "assessment and plan",
+                                       "assessment",
+                                       "plan",
+                                       "impression",
+                                       "medications",
+                                       "current medications",
+                                       "home medications",
+                                       "discharge medications",
+                                       "allergies",
+                                       "labs",
+                                       "laboratory data",
+                                       "hospital course",
+                                       "discharge instructions",
+                                       "subjective",
+                                       "objective",
+                                       "diagnosis",
+                                       "diagnoses",
+                                       "findings",
+                                       "imaging",
+                                       "recommendations",
+                                       "disposition",
+                                       "procedure",
+                                       NULL};
 static const char *const heading_continuers[] = {
-    "of", "is", "was", "were", "includes", "included", "including", "significant", "shows",
-    "showed", "reveals", "revealed", "notable", "remarkable", "for", "to", "and", "with",
-    "will", "are", "has", "had", "at", NULL};
+    "of",    "is",     "was",     "were",     "includes", "included",   "including", "significant",
+    "shows", "showed", "reveals", "revealed", "notable",  "remarkable", "for",       "to",
+    "and",   "with",   "will",    "are",      "has",      "had",        "at",        NULL};
 
 static bool pause_between(const fmt *f, size_t i)
 {
@@ -400,9 +428,10 @@ static int emit_heading(fmt *f, size_t i, size_t k)
 /* ---- capitals ----------------------------------------------------------------- */
 
 static const char *const always_capital[] = {
-    "i", "i'm", "i've", "i'll", "i'd", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "january", "february", "april", "june", "july", "august", "september",
-    "october", "november", "december", "english", "spanish", "tylenol", "motrin", "advil", NULL};
+    "i",         "i'm",      "i've",    "i'll",     "i'd",       "monday",  "tuesday",
+    "wednesday", "thursday", "friday",  "saturday", "sunday",    "january", "february",
+    "april",     "june",     "july",    "august",   "september", "october", "november",
+    "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
 
 static bool is_name(const fmt *f, size_t w, uint16_t want)
 {
@@ -502,8 +531,8 @@ static int build(fmt *f)
     }
     if (f->o->smart) {
         const item *t = last_item(f);
-        if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && t->n_words == 0 &&
-                                           item_text(f, t)[0] == ')')))
+        if (t && (t->kind == ITEM_WORD ||
+                  (t->kind == ITEM_ATTACH && t->n_words == 0 && item_text(f, t)[0] == ')')))
             rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
         capitals(f);
     }

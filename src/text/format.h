@@ -32,7 +32,7 @@
 struct redact_lexicon;
 
 #define FORMAT_MAX_WORDS 1000000 /* longest word list formatted (beyond: PHS_ETOOBIG) */
-#define FORMAT_PAUSE 0.6         /* seconds of silence that may end a sentence */
+#define FORMAT_PAUSE     0.6     /* seconds of silence that may end a sentence */
 
 typedef struct format_opts {
     bool smart;     /* numbers, abbreviations, sentences, capitals, headings */

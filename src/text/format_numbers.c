@@ -11,22 +11,22 @@
 #include "core/err.h"
 #include "text/format_int.h"
 
-static const char *const unit_words[] = {"zero", "one", "two",   "three", "four",
-                                         "five", "six", "seven", "eight", "nine", NULL};
-static const char *const teen_words[] = {"ten",     "eleven",  "twelve",    "thirteen",
-                                         "fourteen", "fifteen", "sixteen",   "seventeen",
+static const char *const unit_words[] = {"zero", "one",   "two",   "three", "four", "five",
+                                         "six",  "seven", "eight", "nine",  NULL};
+static const char *const teen_words[] = {"ten",      "eleven",   "twelve",  "thirteen",
+                                         "fourteen", "fifteen",  "sixteen", "seventeen",
                                          "eighteen", "nineteen", NULL};
-static const char *const tens_words[] = {"twenty", "thirty",  "forty",  "fifty",
-                                         "sixty",  "seventy", "eighty", "ninety", NULL};
-static const char *const unit_ordinals[] = {"zeroth", "first", "second", "third",  "fourth",
-                                            "fifth",  "sixth", "seventh", "eighth", "ninth",
-                                            NULL};
-static const char *const teen_ordinals[] = {
-    "tenth",       "eleventh",    "twelfth",       "thirteenth", "fourteenth", "fifteenth",
-    "sixteenth",   "seventeenth", "eighteenth",    "nineteenth", NULL};
-static const char *const tens_ordinals[] = {"twentieth", "thirtieth",  "fortieth",
-                                            "fiftieth",  "sixtieth",   "seventieth",
-                                            "eightieth", "ninetieth",  NULL};
+static const char *const tens_words[] = {"twenty",  "thirty", "forty",  "fifty", "sixty",
+                                         "seventy", "eighty", "ninety", NULL};
+static const char *const unit_ordinals[] = {"zeroth", "first", "second", "third",
+                                            "fourth", "fifth", "sixth",  "seventh",
+                                            "eighth", "ninth", NULL};
+static const char *const teen_ordinals[] = {"tenth",      "eleventh",   "twelfth",   "thirteenth",
+                                            "fourteenth", "fifteenth",  "sixteenth", "seventeenth",
+                                            "eighteenth", "nineteenth", NULL};
+static const char *const tens_ordinals[] = {"twentieth", "thirtieth", "fortieth",
+                                            "fiftieth",  "sixtieth",  "seventieth",
+                                            "eightieth", "ninetieth", NULL};
 
 static int index_in(const char *w, const char *const *set)
 {
@@ -157,12 +157,15 @@ static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap
 {
     size_t k = 0, nd = 0;
     for (;;) {
-        size_t rep = format_word_is(v, i + k, "double") ? 2 : format_word_is(v, i + k, "triple") ? 3 : 1;
+        size_t rep = format_word_is(v, i + k, "double")   ? 2
+                     : format_word_is(v, i + k, "triple") ? 3
+                                                          : 1;
         size_t at = i + k + (rep > 1);
         int d = digit_at(v, at);
         /* "oh" is a digit only beside another digit; a digit before a
          * scale word ("two hundred") belongs to the cardinal. */
-        if (d < 0 || (d == 0 && format_word_is(v, at, "oh") && nd == 0 && digit_at(v, at + 1) < 0) ||
+        if (d < 0 ||
+            (d == 0 && format_word_is(v, at, "oh") && nd == 0 && digit_at(v, at + 1) < 0) ||
             is_scale(v, at + 1) || nd + rep >= cap)
             break;
         for (size_t r = 0; r < rep; r++)
@@ -254,77 +257,79 @@ static const char *ordinal_suffix(long v)
 
 /* Spoken unit phrases and how they are written ("%" and degrees attach to
  * the number: "97%", "98.6 °F"). The longest phrase said wins. */
-static const char *const units[][2] = {
-    {"milligrams per kilogram", "mg/kg"},
-    {"milligram per kilogram", "mg/kg"},
-    {"milligrams per deciliter", "mg/dL"},
-    {"grams per deciliter", "g/dL"},
-    {"millimoles per liter", "mmol/L"},
-    {"milliliters per hour", "mL/h"},
-    {"milliliters per minute", "mL/min"},
-    {"micrograms per kilogram per minute", "mcg/kg/min"},
-    {"micrograms per minute", "mcg/min"},
-    {"units per hour", "units/h"},
-    {"units per kilogram", "units/kg"},
-    {"liters per minute", "L/min"},
-    {"liter per minute", "L/min"},
-    {"beats per minute", "bpm"},
-    {"breaths per minute", "breaths/min"},
-    {"millimeters of mercury", "mmHg"},
-    {"milliequivalents per liter", "mEq/L"},
-    {"milligrams", "mg"},
-    {"milligram", "mg"},
-    {"micrograms", "mcg"},
-    {"microgram", "mcg"},
-    {"grams", "g"},
-    {"gram", "g"},
-    {"kilograms", "kg"},
-    {"kilogram", "kg"},
-    {"milliliters", "mL"},
-    {"milliliter", "mL"},
-    {"liters", "L"},
-    {"liter", "L"},
-    {"milliequivalents", "mEq"},
-    {"milliequivalent", "mEq"},
-    {"international units", "IU"},
-    {"units", "units"},
-    {"unit", "unit"},
-    {"millimoles", "mmol"},
-    {"centimeters", "cm"},
-    {"centimeter", "cm"},
-    {"millimeters", "mm"},
-    {"millimeter", "mm"},
-    {"percent", "%"},
-    {"degrees fahrenheit", "°F"},
-    {"degrees celsius", "°C"},
-    {"degrees centigrade", "°C"},
-    {"degrees", "°"},
-    {"pounds", "lb"},
-    {"pound", "lb"},
-    {"kilos", "kg"},
-    {"cc", "cc"},
-    {"ccs", "cc"},
-    {"nanograms", "ng"},
-    {"millivolts", "mV"},
-    {NULL, NULL}};
+static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
+                                       {"milligram per kilogram", "mg/kg"},
+                                       {"milligrams per deciliter", "mg/dL"},
+                                       {"grams per deciliter", "g/dL"},
+                                       {"millimoles per liter", "mmol/L"},
+                                       {"milliliters per hour", "mL/h"},
+                                       {"milliliters per minute", "mL/min"},
+                                       {"micrograms per kilogram per minute", "mcg/kg/min"},
+                                       {"micrograms per minute", "mcg/min"},
+                                       {"units per hour", "units/h"},
+                                       {"units per kilogram", "units/kg"},
+                                       {"liters per minute", "L/min"},
+                                       {"liter per minute", "L/min"},
+                                       {"beats per minute", "bpm"},
+                                       {"breaths per minute", "breaths/min"},
+                                       {"millimeters of mercury", "mmHg"},
+                                       {"milliequivalents per liter", "mEq/L"},
+                                       {"milligrams", "mg"},
+                                       {"milligram", "mg"},
+                                       {"micrograms", "mcg"},
+                                       {"microgram", "mcg"},
+                                       {"grams", "g"},
+                                       {"gram", "g"},
+                                       {"kilograms", "kg"},
+                                       {"kilogram", "kg"},
+                                       {"milliliters", "mL"},
+                                       {"milliliter", "mL"},
+                                       {"liters", "L"},
+                                       {"liter", "L"},
+                                       {"milliequivalents", "mEq"},
+                                       {"milliequivalent", "mEq"},
+                                       {"international units", "IU"},
+                                       {"units", "units"},
+                                       {"unit", "unit"},
+                                       {"millimoles", "mmol"},
+                                       {"centimeters", "cm"},
+                                       {"centimeter", "cm"},
+                                       {"millimeters", "mm"},
+                                       {"millimeter", "mm"},
+                                       {"percent", "%"},
+                                       {"degrees fahrenheit", "°F"},
+                                       {"degrees celsius", "°C"},
+                                       {"degrees centigrade", "°C"},
+                                       {"degrees", "°"},
+                                       {"pounds", "lb"},
+                                       {"pound", "lb"},
+                                       {"kilos", "kg"},
+                                       {"cc", "cc"},
+                                       {"ccs", "cc"},
+                                       {"nanograms", "ng"},
+                                       {"millivolts", "mV"},
+                                       {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
  * "3 days"); the noun itself stays a word. */
 static const char *const count_nouns[] = {
-    "tablets", "tablet", "tabs", "capsules", "capsule", "puffs", "puff", "drops", "sprays",
-    "doses", "dose", "times", "days", "day", "weeks", "week", "months", "month", "years", "year",
-    "hours", "hour", "minutes", "minute", "seconds", "episodes", "packs", "pack", "cigarettes",
-    "drinks", "refills", "vials", "patches", "inches", "feet", "beats", "breaths", "stitches",
-    "sutures", "children", "pregnancies", NULL};
+    "tablets",    "tablet",  "tabs",     "capsules", "capsule",  "puffs",       "puff",
+    "drops",      "sprays",  "doses",    "dose",     "times",    "days",        "day",
+    "weeks",      "week",    "months",   "month",    "years",    "year",        "hours",
+    "hour",       "minutes", "minute",   "seconds",  "episodes", "packs",       "pack",
+    "cigarettes", "drinks",  "refills",  "vials",    "patches",  "inches",      "feet",
+    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies", NULL};
 
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
 static const char *const value_cues[] = {
-    "pulse", "rate", "temperature", "temp", "respirations", "saturation", "sat", "sats",
-    "weight", "height", "score", "grade", "stage", "level", "type", "class", "room", "bed", "step",
-    "day", "potassium", "sodium", "magnesium", "calcium", "phosphorus", "chloride", "glucose",
-    "hemoglobin", "hematocrit", "creatinine", "bun", "troponin", "lactate", "albumin", "platelets",
-    "gravida", "para", "number", NULL};
+    "pulse",      "rate",     "temperature", "temp",       "respirations", "saturation",
+    "sat",        "sats",     "weight",      "height",     "score",        "grade",
+    "stage",      "level",    "type",        "class",      "room",         "bed",
+    "step",       "day",      "potassium",   "sodium",     "magnesium",    "calcium",
+    "phosphorus", "chloride", "glucose",     "hemoglobin", "hematocrit",   "creatinine",
+    "bun",        "troponin", "lactate",     "albumin",    "platelets",    "gravida",
+    "para",       "number",   NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -441,12 +446,12 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(i + k + (m >= 0 ? km : 0));
 }
 
-static const char *const months[] = {"january", "february", "march",     "april",
-                                     "may",     "june",     "july",      "august",
-                                     "september", "october", "november", "december", NULL};
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
+static const char *const months[] = {"january",  "february", "march",  "april",     "may",
+                                     "june",     "july",     "august", "september", "october",
+                                     "november", "december", NULL};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 
 /* A year: "nineteen eighty four", "twenty twenty four", "two thousand
  * [and] five", "two thousand". */
@@ -517,9 +522,10 @@ static int write_digits(sbuf *out, const char *d)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh", "double", "triple", "point", "hundred", "thousand", "million", "a", "and", "over",
-        "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months", "week",
-        "weeks", "day", "days", "per", "degrees", NULL};
+        "oh",   "double", "triple", "point", "hundred", "thousand", "million",
+        "a",    "and",    "over",   "to",    "through", "out",      "of",
+        "the",  "at",     "q",      "year",  "years",   "month",    "months",
+        "week", "weeks",  "day",    "days",  "per",     "degrees",  NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -546,8 +552,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
     bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
-    bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
-                   (format_pair_at(v, j, units, &k) >= 0);
+    bool counted =
+        index_in(format_word(v, j), count_nouns) >= 0 || (format_pair_at(v, j, units, &k) >= 0);
     if (s.small && !cue && !counted)
         return 0;
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);

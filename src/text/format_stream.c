@@ -97,8 +97,8 @@ static size_t settled(const format_stream *s, const format_result *r)
     while (hold > s->window && format_open_word(&v, hold - 1))
         hold--;
     size_t to = s->shown;
-    while (to < r->n && (r->tok[to].n_words == 0 ||
-                         r->tok[to].first_word + r->tok[to].n_words <= hold))
+    while (to < r->n &&
+           (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))
         to++;
     while (to > s->shown && r->tok[to - 1].n_words == 0)
         to--;

@@ -178,9 +178,11 @@ static void test_abbreviations(void **state)
 static void test_sentences_and_headings(void **state)
 {
     static const char *const cases[][2] = {
-        {"the patient is stable | she will follow up", "The patient is stable. She will follow up."},
+        {"the patient is stable | she will follow up",
+         "The patient is stable. She will follow up."},
         /* a pause after a function word does not end the sentence */
-        {"the patient was seen by the | cardiology team", "The patient was seen by the cardiology team."},
+        {"the patient was seen by the | cardiology team",
+         "The patient was seen by the cardiology team."},
         /* nor one before a continuing word */
         {"no chest pain | and no dyspnea", "No chest pain and no dyspnea."},
         {"chief complaint chest pain", "Chief complaint: Chest pain."},
