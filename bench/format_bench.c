@@ -41,7 +41,7 @@ static asr_result *words_of_line(const char *line)
     for (size_t p = 0; p < end;) {
         size_t len = strcspn(line + p, " \t\n");
         if (len) {
-            r->words[r->n_words++] = (asr_word){strndup(line + p, len), t, t + 0.3, 0.9f};
+            r->words[r->n_words++] = (asr_word){strndup(line + p, len), t, t + 0.3, 0.9f, 0};
             t += 0.3;
         }
         p += len + 1;

@@ -112,8 +112,11 @@ static int stream_render(redact_stream *s, size_t a, size_t b)
             while (j < b && s->lab[j] == s->lab[i])
                 j++;
         }
-        s->out[s->n_out++] = (asr_word){(char *)t, s->words.w[i].start, s->words.w[j - 1].end,
-                                        s->words.w[i].confidence};
+        s->out[s->n_out++] = (asr_word){.text = (char *)t,
+                                        .start = s->words.w[i].start,
+                                        .end = s->words.w[j - 1].end,
+                                        .confidence = s->words.w[i].confidence,
+                                        .speaker = s->words.w[i].speaker};
         if (s->text.len && (rc = sbuf_append_str(&s->text, " ")) < 0)
             break;
         rc = sbuf_append_str(&s->text, t);

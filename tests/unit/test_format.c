@@ -26,7 +26,7 @@ static asr_word *words_of(const char *s, size_t *n)
         if (len == 1 && *p == '|') {
             t += 1.0;
         } else if (len) {
-            w[*n] = (asr_word){strndup(p, len), t, t + 0.3, 0.9f};
+            w[*n] = (asr_word){strndup(p, len), t, t + 0.3, 0.9f, 0};
             t += 0.3;
             (*n)++;
         }
