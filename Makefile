@@ -34,21 +34,15 @@ all: $(BUILD)/phiscribe build/medical/profile.conf
 # sources in data/medical; binaries of every build type find it here.
 MEDICAL_PROFILE := $(CURDIR)/build/medical
 $(BUILD)/obj/speech/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_PROFILE)"'
-build/medical/profile.conf: Makefile build/phiscribe scripts/build-medical-corpus $(wildcard data/medical/*.txt)
+# The profile's model is then merged with the general one into build/medical/lm.bin
+# (tools/lmmerge; docs/ENGINE.md, "One language model"), so the decoder scores one
+# model; lm.arpa stays beside it (tests/unit/test_lm compares the two).
+GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
+build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
 	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.3
-
-# The same profile with its model merged into the general one (tools/lmmerge;
-# docs/ENGINE.md, "One language model"), for benchmarks only: it is not the
-# default, since the merged model heard "six one seven" as "excellent seven"
-# (tests/integration/test_redact_cli). Use it with
-# PHISCRIBE_MEDICAL_PROFILE=$(CURDIR)/build/medical-merged.
-GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
-.PHONY: medical-merged
-medical-merged: build/medical/profile.conf build/lmmerge
-	@rm -rf build/medical-merged && cp -r build/medical build/medical-merged
-	$(Q)build/lmmerge $(GENERAL_LM) build/medical-merged
+	$(Q)build/lmmerge $(GENERAL_LM) build/medical
 
 # Build-time tool, not part of the server (it carries a sphinxbase repair).
 build/lmmerge: tools/lmmerge.c

@@ -13,9 +13,10 @@
  *   P(w | h) = (1 - W) P_general(w | h) + W P_profile(w | h)
  *
  * with W the profile's weight (profile.conf), each model backing off by its
- * own weights, a word a model lacks counting as probability 0 in it. Each
- * context keeps the back-off weight of the first model listing it (see
- * set_backoffs). The result is written as a binary (trie) model,
+ * own weights, a word a model lacks counting as probability 0 in it, and
+ * the mixture taken as the decoder takes it, under its language weight (see
+ * mix). Each context keeps the back-off weight of the first model listing
+ * it (see set_backoffs). The result is written as a binary (trie) model,
  * PROFILE_DIR/lm.bin, and profile.conf gains the lines
  *
  *   merged = lm.bin
@@ -325,16 +326,33 @@ out:
 
 /* ---- mixing ------------------------------------------------------------------ */
 
-/* log10 of sum_i lambda_i P_i(ids). */
+/* The decoder's language weight (-lw) of the first pass, which the run-time
+ * interpolation works under: set in main from PocketSphinx's defaults. */
+static double lm_weight = 1;
+
+/* What the decoder's run-time interpolation (sphinxbase's ngram_model_set)
+ * scores: each model's score is its log probability already scaled by the
+ * language weight L, and the set log-adds those with the weights, so it
+ * scores log sum_i lambda_i P_i^L, not L log sum_i lambda_i P_i. The merged
+ * model is scaled by L in turn, so its log10 probability is
+ * (1/L) log10 sum_i lambda_i P_i^L. (The plain linear mixture put every
+ * word L log10 lambda below the run-time score: 1.0 for the general words,
+ * 3.4 for the profile's, which heard "six one seven" as "excellent seven".) */
 static double mix(const model *ms, const double *lambda, int nm, const int32_t *ids, int n)
 {
-    double s = 0;
+    double t[MAX_MODELS], top = -INFINITY, s = 0;
     for (int i = 0; i < nm; i++) {
         double lp = logprob(&ms[i], ids, n);
-        if (lp > LOG_ZERO)
-            s += lambda[i] * pow(10, lp);
+        t[i] = lp > LOG_ZERO ? log10(lambda[i]) + lm_weight * lp : -INFINITY;
+        if (t[i] > top)
+            top = t[i];
     }
-    return s > 0 ? log10(s) : LOG_ZERO;
+    if (top == -INFINITY)
+        return LOG_ZERO;
+    for (int i = 0; i < nm; i++)
+        if (t[i] > -INFINITY)
+            s += pow(10, t[i] - top);
+    return (top + log10(s)) / lm_weight;
 }
 
 /* The union of the models' (k+1)-grams into out, with mixed probabilities. */
@@ -362,11 +380,17 @@ static int merge_order(const model *ms, const double *lambda, int nm, int k, mod
 /* Back-off weights of the merged model's contexts: each context keeps the
  * back-off weight of the first model (the general one first) that lists it.
  * The run-time interpolation backs off inside each model, so a word only the
- * general model knows gets (1 - W) bow_general(h) P_general(w | h'); the
- * merged model's lower orders give it (1 - W) P_general(w | h'), so keeping
+ * general model knows gets lambda_g (bow_general(h) P_general(w | h'))^L; the
+ * merged model's lower orders give it lambda_g P_general(w | h')^L, so keeping
  * bow_general(h) reproduces the run-time score for the general vocabulary.
- * (Renormalising each context instead, the textbook choice, moved the
- * profile's words: it lost "furosemide" in test_medical_cli.) */
+ * No one weight is exact for every word after a context both models list
+ * with different weights, or that only the profile lists: there the profile's
+ * words (or, after a context only the profile lists, the general model's)
+ * move by the difference (tests/unit/test_lm measures it). Renormalising
+ * each context instead, the textbook choice, moved the profile's words: it
+ * lost "furosemide" in test_medical_cli; taking the weight of the model that
+ * dominates the context moved general words after the profile's contexts
+ * more. */
 static void set_backoffs(const model *ms, int nm, model *out)
 {
     for (int k = 0; k + 1 < out->order; k++)
@@ -513,5 +537,12 @@ int main(int argc, char **argv)
         return 2;
     }
     err_set_logfp(NULL);
+    cmd_ln_t *cfg = cmd_ln_init(NULL, ps_args(), TRUE, NULL);
+    if (!cfg)
+        return 1;
+    lm_weight = cmd_ln_float32_r(cfg, "-lw");
+    cmd_ln_free_r(cfg);
+    if (!(lm_weight > 0))
+        return 1;
     return merge(argv[1], argv[2]) < 0 ? 1 : 0;
 }

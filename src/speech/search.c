@@ -7,11 +7,12 @@
 #include "core/err.h"
 
 /* Measured and explained in docs/ENGINE.md ("Search modes"). The default
- * adds nothing to the tuned configuration: the caps that cut its CPU
- * (-maxhmmpf 3000 -maxwpf 20) lost words on real recordings (LibriVox and
- * the shared set, and JFK's "your country" in test_pipeline), so they are
- * not the default until a setting keeps every set's WER. */
-static const char *const default_params[] = {NULL};
+ * caps the active HMMs per frame at 10000: with the merged language model
+ * it was at 0.92x stock CPU with the overall WER of the old uncapped,
+ * interpolated default (docs/BENCHMARKS.md, "Decoder speed"). The tighter
+ * caps (-maxhmmpf 3000 -maxwpf 20) lost words on real recordings (LibriVox
+ * and the shared set, and JFK's "your country" in test_pipeline). */
+static const char *const default_params[] = {"-maxhmmpf", "10000", NULL};
 
 /* Narrower caps, two Gaussians per senone instead of four, a longer
  * phonetic lookahead and no second (flat-lexicon) pass. */

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pocketsphinx.h>
+#include <sphinxbase/ngram_model.h>
+
 #include "core/err.h"
 #include "speech/g2p.h"
 #include "speech/lm.h"
@@ -185,6 +188,111 @@ static void test_profile_build_resolve(void **state)
     rmdir(dir);
 }
 
+/* The shipped medical profile's merged model (tools/lmmerge) against the
+ * decoder's run-time interpolation of the general model and the profile's
+ * own lm.arpa, both loaded as the recogniser loads them, each word scored
+ * with its two-word history. Scores include the language weight (6.5), so
+ * 0.05 is under 0.01 in log10 probability. A dictated phone number and a
+ * drug dose score exactly as interpolated; so do at least three words in
+ * four of the dictation dev sentences (1191 of 1427 when written: the others
+ * follow a context whose back-off weight one model lacks or the two models
+ * set apart; tools/lmmerge.c, set_backoffs). The first merge, a plain
+ * linear mixture, put every word 0.8 to 2.9 below. */
+#define DEV_SENTENCES "tests/data/dictation/sentences.txt"
+#define MAX_SENT_WORDS 128
+#define SAME_SCORE 0.05
+
+static double score10(ngram_model_t *lm, logmath_t *lmath, char **w, int i)
+{
+    int32_t hist[2], n_used;
+    int n_hist = i >= 2 ? 2 : 1;
+    for (int j = 0; j < n_hist; j++)
+        hist[j] = ngram_wid(lm, w[i - 1 - j]);
+    return logmath_log_to_log10(lmath, ngram_ng_score(lm, ngram_wid(lm, w[i]), hist, n_hist, &n_used));
+}
+
+/* Scores one sentence (split in place) by both models: *words counts the
+ * words either model knows, *same those scored alike. */
+static void compare_sentence(ngram_model_t *set, ngram_model_t *merged, logmath_t *lmath, char *line,
+                             int *words, int *same)
+{
+    char *w[MAX_SENT_WORDS + 2];
+    int n = 0;
+    w[n++] = "<s>";
+    for (char *p = line; *p && n <= MAX_SENT_WORDS;) {
+        while (*p == ' ' || *p == '\n')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        w[n++] = p;
+        while (*p && *p != ' ' && *p != '\n')
+            p++;
+    }
+    w[n++] = "</s>";
+    for (int i = 1; i < n; i++) {
+        if (ngram_wid(merged, w[i]) == NGRAM_INVALID_WID)
+            continue; /* a word neither model has */
+        (*words)++;
+        if (fabs(score10(merged, lmath, w, i) - score10(set, lmath, w, i)) <= SAME_SCORE)
+            (*same)++;
+    }
+}
+
+static void test_merged_matches_interpolation(void **state)
+{
+    profile_chain ch;
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_int_equal(ch.n, 1);
+    assert_true(ch.merged_lm[0] != '\0'); /* the build merges it */
+    cmd_ln_t *cfg = cmd_ln_init(NULL, ps_args(), TRUE, NULL);
+    logmath_t *lmath = logmath_init(1.0001, 0, 0);
+    assert_non_null(cfg);
+    assert_non_null(lmath);
+    ngram_model_t *parts[2] = {
+        ngram_model_read(cfg, ch.merged_general, NGRAM_AUTO, lmath),
+        ngram_model_read(cfg, ch.lm[0], NGRAM_AUTO, lmath),
+    };
+    assert_non_null(parts[0]);
+    assert_non_null(parts[1]);
+    char *names[2] = {"general", "profile"};
+    float32 weights[2] = {ch.weight[0], ch.weight[1]};
+    ngram_model_t *set = ngram_model_set_init(cfg, parts, names, weights, 2);
+    ngram_model_t *merged = ngram_model_read(cfg, ch.merged_lm, NGRAM_AUTO, lmath);
+    assert_non_null(set);
+    assert_non_null(merged);
+
+    char phone[] = "his phone number is six one seven five five five four three two one";
+    char dose[] = "patient was given furosemide forty milligrams";
+    int words = 0, same = 0;
+    compare_sentence(set, merged, lmath, phone, &words, &same);
+    compare_sentence(set, merged, lmath, dose, &words, &same);
+    assert_int_equal(words, 22);
+    assert_int_equal(same, words);
+
+    FILE *f = fopen(DEV_SENTENCES, "r");
+    assert_non_null(f);
+    char line[2048];
+    int sentences = 0;
+    words = same = 0;
+    while (fgets(line, sizeof(line), f)) {
+        compare_sentence(set, merged, lmath, line, &words, &same);
+        sentences++;
+    }
+    fclose(f);
+    print_message("merged vs interpolated: %d dev sentences, %d of %d words scored alike\n",
+                  sentences, same, words);
+    assert_true(sentences >= 100);
+    assert_true(words > 1000);
+    assert_true(same * 4 >= words * 3);
+
+    ngram_model_free(merged);
+    ngram_model_free(set);
+    ngram_model_free(parts[0]);
+    ngram_model_free(parts[1]);
+    logmath_free(lmath);
+    cmd_ln_free_r(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_sums_to_one),     cmocka_unit_test(test_arpa_output),
         cmocka_unit_test(test_g2p_mapping),     cmocka_unit_test(test_g2p_pronounce),
         cmocka_unit_test(test_profile_build_resolve),
+        cmocka_unit_test(test_merged_matches_interpolation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
