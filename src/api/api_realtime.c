@@ -159,7 +159,11 @@ static int rt_message(void *ctx, struct ws_session *ws, bool binary, const uint8
 {
     struct rt_conn *c = ctx;
     c->s.last_msg_us = rt_now_us();
-    return rt_handle_message(&c->s, binary, data, len);
+    int rc = rt_handle_message(&c->s, binary, data, len);
+    /* idle is the client's silence: the time this message took to handle
+     * (decoding, on a loaded machine) does not count */
+    c->s.last_msg_us = rt_now_us();
+    return rc;
 }
 
 static int rt_too_big(void *ctx, struct ws_session *ws, uint64_t len)
