@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,10 +20,10 @@
 #include "service/livestore.h"
 #include "store/store.h"
 #include "text/transcript.h"
+#include "fixture.h"
 
 struct fx {
-    char root[64];
-    char dir[128];
+    struct fx_store st;
     store *s;
     struct store_tenant tenant;
     char id[STORE_ID_MAX + 1];
@@ -33,36 +32,23 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char why[512];
-    int err = 0;
     if (!f)
         return -1;
-    snprintf(f->root, sizeof(f->root), "/tmp/phs-livestore-XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_create(f->dir, why, sizeof(why)) != 0 ||
-        !(f->s = store_open(f->dir, 0, &err, why, sizeof(why)))) {
-        fprintf(stderr, "store: %s\n", why);
-        return -1;
-    }
-    store_tx *tx;
-    if (store_begin(f->s, &tx) != 0 || store_tenant_create(tx, "clinic", &f->tenant) != 0 ||
-        store_commit(tx) != 0 || id_random("tr_", 24, f->id, sizeof(f->id)) != 0)
-        return -1;
     *state = f;
+    if (fx_store_open(&f->st, "livestore", NULL) != 0 ||
+        fx_tenant_create(f->st.s, "clinic", &f->tenant) != 0 ||
+        id_random("tr_", 24, f->id, sizeof(f->id)) != 0)
+        return -1;
+    f->s = f->st.s;
     return 0;
 }
 
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-    int rc = system(cmd);
+    int rc = fx_store_close(&f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void set_audio_retention(struct fx *f, int64_t audio_s)
