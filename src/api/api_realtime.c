@@ -129,6 +129,7 @@ static void rt_session_free(struct rt_conn *c)
     struct rt_session *s = &c->s;
     if (s->dec)
         s->dec_ops->close(s->dec);
+    livestore_free(s->keep);
     wipe_free_str(s->sent);
     rt_config_clear(&s->cfg);
     free(c);
@@ -158,7 +159,11 @@ static int rt_message(void *ctx, struct ws_session *ws, bool binary, const uint8
 {
     struct rt_conn *c = ctx;
     c->s.last_msg_us = rt_now_us();
-    return rt_handle_message(&c->s, binary, data, len);
+    int rc = rt_handle_message(&c->s, binary, data, len);
+    /* idle is the client's silence: the time this message took to handle
+     * (decoding, on a loaded machine) does not count */
+    c->s.last_msg_us = rt_now_us();
+    return rc;
 }
 
 static int rt_too_big(void *ctx, struct ws_session *ws, uint64_t len)
@@ -223,6 +228,8 @@ static void rt_audit_end(struct rt_session *s, const struct ws_end *info)
 static void rt_end(void *ctx, const struct ws_end *info)
 {
     struct rt_conn *c = ctx;
+    if (info->started && !c->refused && rt_store(&c->s) < 0 && !c->s.outcome)
+        c->s.outcome = "store_failed";
     if (info->started && !c->refused)
         rt_audit_end(&c->s, info);
     if (c->counted)
@@ -230,6 +237,42 @@ static void rt_end(void *ctx, const struct ws_end *info)
     if (c->s.who.key_id[0]) /* the stream's quota lease, if it took one */
         quota_release(c->s.srv->store, c->s.request_id);
     rt_session_free(c);
+}
+
+/* ---- storage ---------------------------------------------------------------------------- */
+
+int rt_keeper(struct rt_session *s)
+{
+    if (s->keep)
+        return 0;
+    struct livestore_config lc = {
+        .store = s->srv->store,
+        .id = s->transcript_id,
+        .tenant_id = s->who.tenant_id,
+        .key_id = s->who.key_id,
+        .rate = s->cfg.rate,
+        .redact_labels = s->cfg.redact_labels,
+        .lex = s->srv->lex,
+        .max_audio_bytes = s->srv->limits.max_bytes,
+    };
+    return (s->keep = livestore_new(&lc)) ? 0 : PHS_ENOMEM;
+}
+
+int rt_store(struct rt_session *s)
+{
+    if (!s->keep)
+        return 0;
+    struct audit_event ev = {
+        .request_id = s->request_id,
+        .tenant = s->who.tenant,
+        .actor = s->who.key_id,
+        .roles = s->roles,
+        .source = s->source,
+    };
+    int rc = livestore_commit(s->keep, &ev);
+    livestore_free(s->keep); /* committed or not, nothing more is kept */
+    s->keep = NULL;
+    return rc;
 }
 
 /* ---- the handshake ------------------------------------------------------------------------ */
@@ -336,10 +379,7 @@ static int rt_query(struct http_req *req, struct rt_session *s)
         rc = rt_query_bool(req, "dictation", true, &s->cfg.dictation);
     if (rc < 0)
         return rc;
-    if (keep)
-        return http_reply_error(req, 400, "invalid_request_error", "store", "unsupported_value",
-                                "Storing a live session (store=true) is not available yet."),
-               PHS_EINVAL;
+    s->cfg.store = keep;
     s->cfg.redact_labels = redact ? REDACT_ALL : 0;
     s->cfg.vad = true;
     s->cfg.vad_threshold = 0.5;
@@ -393,7 +433,8 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
         goto out_free;
     }
     if ((rc = rt_query(req, s)) < 0 || (rc = rt_authenticate(req, srv, s, secret)) < 0 ||
-        (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0)
+        (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0 ||
+        (rc = id_random("tr_", 24, s->transcript_id, sizeof(s->transcript_id))) < 0)
         goto out_free;
     c->refused = rt_take(srv->realtime, &s->who);
     c->counted = !c->refused;

@@ -16,6 +16,7 @@
 
 #include "http/ws.h"
 #include "service/auth.h"
+#include "service/livestore.h"
 #include "speech/asr.h"
 #include "api/server.h"
 
@@ -89,7 +90,7 @@ struct rt_config {
     char model[64], language[16];
     char *prompt;           /* as given (echoed in session events); owned, may be NULL */
     unsigned redact_labels; /* 0: no redaction */
-    bool store;             /* keep the session as a stored transcript (not yet: always false) */
+    bool store;             /* keep the session as a stored transcript (service/livestore) */
     bool smart_format;      /* completed transcripts formatted (text/format.h); default true */
     bool dictation;         /* spoken commands obeyed; default true */
 };
@@ -123,10 +124,22 @@ struct rt_session {
     const char *outcome;                    /* the session end's audit outcome reason, or NULL */
     bool ending;                            /* plain mode "end": closing after the final results */
     char client_event[RT_EVENT_ID_MAX + 1]; /* event_id of the event being handled */
+    /* store=true: the transcript's id (announced from the start) and what
+     * is kept, made with the first audio */
+    char transcript_id[STORE_ID_MAX + 1];
+    livestore *keep;
     /* the decoder */
     struct rt_decoder *dec;
     const struct rt_dec_ops *dec_ops;
 };
+
+/* ---- storage (api_realtime.c) ------------------------------------------------ */
+
+/* The session's keeper (store=true), made on first use. 0 or negative. */
+int rt_keeper(struct rt_session *s);
+/* Commits what the session kept, once (no audio yet: nothing). 0 or
+ * negative (nothing kept). */
+int rt_store(struct rt_session *s);
 
 /* ---- the decoder (api_realtime_dec.c) ---------------------------------------------- */
 

@@ -106,9 +106,12 @@ static json_t *rt_vad_json(const struct rt_config *c)
 /* The phiscribe extension of the session: redaction, storage, formatting. */
 static json_t *rt_extension_json(const struct rt_session *s)
 {
-    return json_pack("{s:b, s:b, s:i, s:b, s:b}", "redact", s->cfg.redact_labels != 0, "store",
-                     s->cfg.store, "rate", (int)s->cfg.rate, "smart_format", s->cfg.smart_format,
-                     "dictation", s->cfg.dictation);
+    json_t *o = json_pack("{s:b, s:b, s:i, s:b, s:b}", "redact", s->cfg.redact_labels != 0,
+                          "store", s->cfg.store, "rate", (int)s->cfg.rate, "smart_format",
+                          s->cfg.smart_format, "dictation", s->cfg.dictation);
+    if (o && s->cfg.store)
+        json_object_set_new(o, "transcript_id", json_string(s->transcript_id));
+    return o;
 }
 
 static json_t *rt_session_json(const struct rt_session *s, bool beta)
@@ -153,9 +156,11 @@ static int rt_send_session(struct rt_session *s, bool beta, bool created)
 int rt_send_created(struct rt_session *s)
 {
     if (s->mode == RT_PLAIN)
-        return rt_send(s, json_pack("{s:s, s:s, s:i, s:b, s:b}", "type", "ready", "session_id",
-                                    s->id, "rate", (int)s->cfg.rate, "redact",
-                                    s->cfg.redact_labels != 0, "store", s->cfg.store));
+        return rt_send(s, json_pack("{s:s, s:s, s:i, s:b, s:b, s:o}", "type", "ready",
+                                    "session_id", s->id, "rate", (int)s->cfg.rate, "redact",
+                                    s->cfg.redact_labels != 0, "store", s->cfg.store,
+                                    "transcript_id",
+                                    s->cfg.store ? json_string(s->transcript_id) : json_null()));
     return rt_send_session(s, s->beta, true);
 }
 
@@ -267,6 +272,16 @@ static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, con
                          "duration", "seconds", jsonout_seconds(end - start), "phiscribe", ext));
 }
 
+/* A stored session keeps the utterance's words as decoded (its stored copy
+ * is redacted as a whole at the end). */
+static int rt_keep_utterance(struct rt_session *s, const asr_word *w, size_t n)
+{
+    if (!s->cfg.store)
+        return 0;
+    int rc = rt_keeper(s);
+    return rc < 0 ? rc : livestore_utterance(s->keep, w, n);
+}
+
 /* The words of an utterance, redacted as the session asks (a copy). */
 static int rt_redacted(struct rt_session *s, const asr_word *w, size_t n, asr_result **out)
 {
@@ -320,7 +335,7 @@ void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
         rt_commit_item(s); /* the decoder ended the utterance (VAD): committed now */
     s->commit_pending = false;
     asr_result *r = NULL;
-    if (rt_redacted(s, w, n, &r) < 0) {
+    if (rt_keep_utterance(s, w, n) < 0 || rt_redacted(s, w, n, &r) < 0) {
         rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
                  "The utterance could not be prepared.");
         return;
@@ -362,6 +377,24 @@ int rt_decoder_failed(struct rt_session *s, int rc)
 
 /* ---- audio and the buffer ------------------------------------------------------------------ */
 
+/* A stored session keeps its audio: 0, or the close code of a session past
+ * the most a stored session may hold. */
+static int rt_keep_audio(struct rt_session *s, const uint8_t *pcm, uint64_t n)
+{
+    if (!s->cfg.store)
+        return 0;
+    int rc = rt_keeper(s);
+    if (rc == 0)
+        rc = livestore_audio(s->keep, (const int16_t *)(const void *)pcm, (size_t)n);
+    if (rc == PHS_ETOOBIG)
+        return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "store_too_long", NULL,
+                        "A stored session holds at most the server's upload size of audio; "
+                        "the session is closed (it is stored up to here).");
+    return rc < 0 ? rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
+                             "The session's audio could not be kept.")
+                  : 0;
+}
+
 /* Audio from the client: PCM16 little-endian mono at the session's rate,
  * within the allowance ahead of the wall clock. */
 static int rt_audio(struct rt_session *s, const uint8_t *pcm, size_t len)
@@ -381,11 +414,14 @@ static int rt_audio(struct rt_session *s, const uint8_t *pcm, size_t len)
         return 0;
     if (s->mode == RT_REALTIME && !s->cfg.vad)
         rt_item(s);
+    int rc = rt_keep_audio(s, pcm, n);
+    if (rc != 0)
+        return rc;
     s->samples += n;
     s->buffered += n;
     s->audio_bytes += len;
     /* PCM16 is little-endian on the wire; this host is too (x86-64, arm64). */
-    int rc = s->dec_ops->feed(s->dec, (const int16_t *)(const void *)pcm, (size_t)n);
+    rc = s->dec_ops->feed(s->dec, (const int16_t *)(const void *)pcm, (size_t)n);
     return rc < 0 ? rt_decoder_failed(s, rc) : 0;
 }
 
@@ -410,6 +446,8 @@ static int rt_clear(struct rt_session *s)
     int rc = s->dec_ops->clear(s->dec);
     if (rc < 0)
         return rt_decoder_failed(s, rc);
+    if (s->keep)
+        livestore_silence_tail(s->keep, s->buffered); /* dropped: not kept either */
     s->buffered = 0;
     s->item[0] = '\0';
     s->speaking = false;
@@ -558,9 +596,8 @@ static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct
     json_t *r = json_object_get(o, "redact"), *st = json_object_get(o, "store");
     if ((r && !json_is_boolean(r)) || (st && !json_is_boolean(st)))
         return rt_bad(b, path, "invalid_value", "redact and store must be true or false.");
-    if (st && json_is_true(st))
-        return rt_bad(b, "session.phiscribe.store", "unsupported_value",
-                      "store=true is not available on live sessions yet.");
+    if (st)
+        c->store = json_is_true(st);
     if (r)
         c->redact_labels = json_is_true(r) ? REDACT_ALL : 0;
     json_t *sf = json_object_get(o, "smart_format"), *dc = json_object_get(o, "dictation");
@@ -677,6 +714,11 @@ static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
     if (rc == 0 && c.rate != s->cfg.rate && s->samples)
         rc = rt_bad(&b, "session.audio.input.format.rate", "session_active",
                     "The rate cannot change once audio has been appended.");
+    if (rc == 0 && (c.store != s->cfg.store || c.redact_labels != s->cfg.redact_labels) &&
+        c.store && s->samples)
+        rc = rt_bad(&b, "session.phiscribe.store", "session_active",
+                    "Storage and, for a stored session, redaction cannot change once audio has "
+                    "been appended.");
     if (rc < 0) {
         rt_config_clear(&c);
         return rt_error(s, 0, "invalid_request_error", b.code, b.param, b.message);
@@ -745,6 +787,9 @@ static int rt_plain_event(struct rt_session *s, json_t *ev)
         if (s->buffered)
             rt_commit(s);
         s->outcome = NULL;
+        if (rt_store(s) < 0)
+            return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "store_failed", NULL,
+                            "The session could not be stored; nothing of it was kept.");
         ws_close(s->ws, WS_CLOSE_NORMAL, "end", NULL);
         return 0;
     }

@@ -537,6 +537,34 @@ struct audio_wav_writer {
     SNDFILE *sf;
 };
 
+void audio_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v & 0xff);
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void audio_put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void audio_wav_header(uint8_t h[AUDIO_WAV_HEADER_LEN], uint32_t rate, uint32_t data_bytes)
+{
+    memcpy(h, "RIFF", 4);
+    audio_put_le32(h + 4, data_bytes + (AUDIO_WAV_HEADER_LEN - 8));
+    memcpy(h + 8, "WAVEfmt ", 8);
+    audio_put_le32(h + 16, 16);
+    audio_put_le16(h + 20, 1); /* PCM */
+    audio_put_le16(h + 22, 1); /* channels */
+    audio_put_le32(h + 24, rate);
+    audio_put_le32(h + 28, rate * 2); /* bytes per second */
+    audio_put_le16(h + 32, 2);        /* bytes per frame */
+    audio_put_le16(h + 34, 16);       /* bits per sample */
+    memcpy(h + 36, "data", 4);
+    audio_put_le32(h + 40, data_bytes);
+}
+
 audio_wav_writer *audio_wav_open_fd(int fd)
 {
     audio_wav_writer *w = calloc(1, sizeof(*w));

@@ -93,6 +93,15 @@ audio_wav_writer *audio_wav_open_fd(int fd);
 /* Appends n samples. 0, or PHS_EIO when they could not all be written. */
 int audio_wav_write(audio_wav_writer *w, const int16_t *pcm, size_t n);
 
+/* A canonical 44-byte WAV header (PCM, mono, 16 bits) for data_bytes of
+ * samples at rate, for a WAV written as a byte stream (an encrypted blob):
+ * at most AUDIO_WAV_DATA_MAX bytes of samples fit the RIFF size field. */
+#define AUDIO_WAV_HEADER_LEN 44
+#define AUDIO_WAV_DATA_MAX   (0xffffffffu - (AUDIO_WAV_HEADER_LEN - 8))
+void audio_wav_header(uint8_t h[AUDIO_WAV_HEADER_LEN], uint32_t rate, uint32_t data_bytes);
+/* v little-endian at p[0..2). */
+void audio_put_le16(uint8_t *p, uint16_t v);
+
 /* Finishes the header, closes the file and frees w. 0, or PHS_EIO when
  * closing failed. NULL-safe. */
 int audio_wav_close(audio_wav_writer *w);

@@ -12,9 +12,6 @@
 #include "core/err.h"
 
 #define BLOCK_SAMPLES 16000
-#define WAV_HEADER_LEN 44
-/* The RIFF size field is 32 bits: at most this many bytes of samples. */
-#define WAV_DATA_MAX (0xffffffffu - (WAV_HEADER_LEN - 8))
 
 int redact_audio_wav(const audio_source *src, const audio_limits *lim, const redact_span *spans,
                      size_t n_spans, redact_audio_mode mode, const char *path, char *msg,
@@ -61,35 +58,6 @@ out_close_reader:
     return rc;
 }
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v & 0xff);
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* A canonical 44-byte header: PCM, 1 channel, 16 kHz, 16 bits. */
-static void wav_header(uint8_t h[WAV_HEADER_LEN], uint32_t data_bytes)
-{
-    memcpy(h, "RIFF", 4);
-    put_le32(h + 4, data_bytes + (WAV_HEADER_LEN - 8));
-    memcpy(h + 8, "WAVEfmt ", 8);
-    put_le32(h + 16, 16);
-    put_le16(h + 20, 1); /* PCM */
-    put_le16(h + 22, 1); /* channels */
-    put_le32(h + 24, AUDIO_RATE);
-    put_le32(h + 28, AUDIO_RATE * 2); /* bytes per second */
-    put_le16(h + 32, 2);              /* bytes per frame */
-    put_le16(h + 34, 16);             /* bits per sample */
-    memcpy(h + 36, "data", 4);
-    put_le32(h + 40, data_bytes);
-}
-
 /* One decode of src from its start; with write NULL it only counts. */
 static int decode_pass(const audio_source *src, const audio_limits *lim, const redact_span *spans,
                        size_t n_spans, redact_audio_mode mode, redact_audio_write_fn write,
@@ -119,7 +87,7 @@ static int decode_pass(const audio_source *src, const audio_limits *lim, const r
         if (write) {
             redact_pcm(pcm, got, *count, spans, n_spans, mode);
             for (size_t i = 0; i < got; i++)
-                put_le16(bytes + 2 * i, (uint16_t)pcm[i]);
+                audio_put_le16(bytes + 2 * i, (uint16_t)pcm[i]);
             if ((rc = write(ctx, bytes, 2 * got)) < 0) {
                 snprintf(msg, msg_len, "writing the redacted audio failed");
                 break;
@@ -137,14 +105,14 @@ int redact_audio_wav_stream(const audio_source *src, const audio_limits *lim,
                             size_t msg_len)
 {
     uint64_t n = 0, written = 0;
-    uint8_t h[WAV_HEADER_LEN];
+    uint8_t h[AUDIO_WAV_HEADER_LEN];
     if (samples)
         *samples = 0;
     int rc =
-        decode_pass(src, lim, spans, n_spans, mode, NULL, NULL, WAV_DATA_MAX / 2, &n, msg, msg_len);
+        decode_pass(src, lim, spans, n_spans, mode, NULL, NULL, AUDIO_WAV_DATA_MAX / 2, &n, msg, msg_len);
     if (rc < 0)
         return rc;
-    wav_header(h, (uint32_t)(2 * n));
+    audio_wav_header(h, AUDIO_RATE, (uint32_t)(2 * n));
     if ((rc = write(ctx, h, sizeof(h))) < 0) {
         snprintf(msg, msg_len, "writing the redacted audio failed");
         return rc;

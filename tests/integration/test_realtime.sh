@@ -21,6 +21,9 @@ SCHEMA=$SHARED/openai-openapi/openapi.json
 
 setup_data
 KEY_A_TX=$(newkey clinic-a transcribe)
+# clinic-a keeps audio a day (a stored session's recording is kept); clinic-b
+# keeps none, the default
+"$PHISCRIBE" tenants update clinic-a --audio-retention 1d --data "$DATA" >/dev/null
 start_server --workers 2
 export NODE_EXTRA_CA_CERTS=$CA
 WSS=wss://localhost:$PORT/v1/realtime
@@ -128,6 +131,41 @@ for path, kind, key in ((sys.argv[1], "final", "text"),
 PY
 ok "plain mode: binary PCM16 in, finals out, closed 1000; finals and completed transcripts formatted"
 
+# ---- store=true: the session kept as a stored transcript; nothing by default ----
+req GET /v1/transcripts "$KEY_A"
+expect_status 200 "list before the stored sessions"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; sys.exit(len(d) != 0)' "$T/body" ||
+    fail "sessions without store=true left stored transcripts"
+mkdir -p "$T/store"
+got=$(RT_QUERY='&store=true' $RT plain "$WSS" "$KEY_A_TX" "$T/store" "$U1" "$U2") || fail "stored plain session"
+tid=$(cat "$T/store/transcript_id")
+req GET "/v1/transcripts/$tid" "$KEY_A"
+expect_status 200 "the stored session's job"
+# the recording kept as a 16 kHz PCM16 WAV: its 44-byte header and 2 bytes a sample
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["status"]=="completed" and j["duration"] > 3 and j["audio_bytes"] == 44 + round(j["duration"] * 16000) * 2))' "$T/body" ||
+    fail "stored session: $(cat "$T/body")"
+req GET "/v1/transcripts/$tid?format=text" "$KEY_A"
+expect_status 200 "the stored session's text"
+[ "$(tr -s ' \n' '  ' <"$T/body" | sed 's/ *$//')" = "$got" ] || fail "stored text '$(cat "$T/body")' is not the streamed '$got'"
+# redact=true: the stored copy is redacted as a redacted stored job's
+mkdir -p "$T/store-r"
+RT_QUERY='&store=true&redact=true' $RT plain "$WSS" "$KEY_A_TX" "$T/store-r" "$U1" >/dev/null || fail "stored redacted session"
+req GET "/v1/transcripts/$(cat "$T/store-r/transcript_id")?format=verbose_json" "$KEY_A"
+expect_status 200 "the stored redacted session"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not isinstance(j.get("redactions"), list))' "$T/body" ||
+    fail "stored redacted session carries no redactions: $(cat "$T/body")"
+# another tenant cannot read it; a tenant keeping no audio keeps only the words
+req GET "/v1/transcripts/$tid" "$KEY_B"
+expect_status 404 "another tenant's stored session"
+mkdir -p "$T/store-b"
+RT_QUERY='&store=true' $RT plain "$WSS" "$KEY_B" "$T/store-b" "$U1" >/dev/null || fail "clinic-b stored session"
+tidb=$(cat "$T/store-b/transcript_id")
+req GET "/v1/transcripts/$tidb" "$KEY_B"
+expect_status 200 "clinic-b's stored session"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["status"]=="completed" and "audio_bytes" not in j))' "$T/body" ||
+    fail "audio kept for a tenant that keeps none: $(cat "$T/body")"
+ok "store=true: the session a completed stored transcript (its text, its 16 kHz WAV kept), redacted with redact=true, the tenant's only, no audio where the tenant keeps none; nothing stored by default"
+
 # ---- a stream's worker killed mid-session: a clear error, no hang ----
 mkdir -p "$T/crash"
 $RT crash "$WSS" "$KEY_A_TX" "$T/crash" "$T/crash/flag" >"$T/crash/out" &
@@ -218,5 +256,6 @@ grep -q '"realtime.session.start"' "$T/audit.jsonl" || fail "no realtime.session
 grep -q '"realtime.session.end"' "$T/audit.jsonl" || fail "no realtime.session.end record"
 grep -q '"realtime.client_secret.create"' "$T/audit.jsonl" || fail "no client secret record"
 grep '"worker.crash"' "$T/audit.jsonl" | grep -q '"realtime_session"' || fail "no worker.crash record of the killed stream"
+grep '"transcript.create"' "$T/audit.jsonl" | grep -q "$tid" || fail "no transcript.create record of the stored session"
 for w in "$secret" "$short"; do ! grep -qi "$w" "$T/audit.jsonl" || fail "words or a secret in the audit trail"; done
 ok "audit: session start and end, client secrets, the stream's worker crash recorded; no secret"

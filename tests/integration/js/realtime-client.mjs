@@ -160,11 +160,15 @@ async function realtime(url, key, out, shape, files) {
 }
 
 async function plain(url, key, out, files) {
-    const ws = open(url + '?mode=plain&rate=16000', key);
+    // RT_QUERY: more of the query (&store=true&redact=true); a stored
+    // session's transcript id goes to OUT/transcript_id
+    const ws = open(url + '?mode=plain&rate=16000' + (process.env.RT_QUERY || ''), key);
     const audio = speech(files, 16000);
     const done = session(ws, out, (ev) => {
         if (ev.type === 'ready') {
             if (ev.rate !== 16000) fail('ready.rate ' + ev.rate);
+            if ((typeof ev.transcript_id === 'string') !== ev.store) fail('ready.transcript_id ' + ev.transcript_id);
+            if (ev.store) fs.writeFileSync(path.join(out, 'transcript_id'), ev.transcript_id);
             for (let o = 0; o < audio.length; o += 3200) ws.send(audio.subarray(o, o + 3200), { binary: true });
             ws.send(JSON.stringify({ type: 'end' }));
         } else if (ev.type === 'error') {
