@@ -112,12 +112,15 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-server $(if $(PORT),--port '$(PORT)') $(if $(LISTEN),--listen '$(LISTEN)')
 
+# The builds inside use every core (JOBS, default the number of cores) even
+# when make itself was started without -j, as CI starts it.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@scripts/check-layers --quiet
-	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins
 	@scripts/run-unit $(BUILD)
 	@tests/pg/run-unit $(BUILD)
-	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory -j$(JOBS) test-asan
 	@$(MAKE) --no-print-directory test-allocfail
 	@$(MAKE) --no-print-directory test-integration
 
