@@ -150,7 +150,7 @@ test-asan:
 # ASAN_OPTIONS=fast_unwind_on_malloc=0 for leak stacks through the libraries).
 ALLOCFAIL_WRAP := malloc calloc realloc strdup strndup pthread_create jobs_start \
                   http_server_start retention_purge modelcache_expire modelcache_sweep \
-                  pool_supervise
+                  pool_supervise webhook_claim
 ALLOCFAIL_ARGS ?= --first 20 --every 25 --leak-check-every 10
 $(BUILD)/allocfail: tests/allocfail/allocfail.c $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)

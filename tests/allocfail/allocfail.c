@@ -22,8 +22,8 @@
  *            counted is the server's side of it: framing, the result)
  * Each path is swept once per class. The test's own thread, the thread
  * running server_run (its checkpoint tick) and the background housekeeping
- * (retention purge, model-cache expiry, the worker pool's supervisor) are
- * never counted. The idle worker
+ * (retention purge, model-cache expiry, the worker pool's supervisor, the
+ * webhook delivery thread) are never counted. The idle worker
  * is made to wait an hour between polls (jobs_start is wrapped to set
  * poll_ms) so that it claims only when kicked or after a job; requests are
  * known to be over when the server closed their socket (after its
@@ -211,6 +211,17 @@ int __wrap_retention_purge(store *s, const char *blobdir, int64_t now_us,
 {
     af_thread = AF_EXEMPT; /* the purge thread does nothing else */
     return __real_retention_purge(s, blobdir, now_us, out);
+}
+
+/* The webhook delivery thread polls its outbox on a timer (a count that
+ * depends on how long a run takes): housekeeping as well, its thread does
+ * nothing else. */
+struct webhook_delivery;
+int __real_webhook_claim(store *s, int64_t now_us, struct webhook_delivery *out, int max, int *n);
+int __wrap_webhook_claim(store *s, int64_t now_us, struct webhook_delivery *out, int max, int *n)
+{
+    af_thread = AF_EXEMPT;
+    return __real_webhook_claim(s, now_us, out, max, n);
 }
 
 size_t __real_modelcache_expire(modelcache *mc);
