@@ -91,24 +91,48 @@ function showResult(job, audioUrl) {
     $('#result').hidden = false;
 }
 
+// The transcript as the server wrote it (job.text: formatted, unless the
+// upload turned formatting off), each formatted piece (job.formatted, with
+// the span of the words it replaced) a word that plays from its start; the
+// recognised words themselves when the job has no formatted pieces.
+function pieces(job) {
+    const text = typeof job.text === 'string' ? job.text : '';
+    const fmt = Array.isArray(job.formatted) ? job.formatted : null;
+    const words = Array.isArray(job.words) ? job.words : [];
+    if (!fmt || !fmt.length) {
+        return words.flatMap((w, i) => (i ? [' '] : []).concat([{ text: w.word, start: w.start }]));
+    }
+    const out = [];
+    let at = 0;
+    for (const f of fmt) {
+        const k = text.indexOf(f.text, at);
+        if (k < 0) continue;            // not in the text as written: skip it, keep the rest
+        if (k > at) out.push(text.slice(at, k));
+        const mark = f.n_words === 0;   // punctuation the formatter added
+        out.push(mark ? f.text : { text: f.text, start: f.start });
+        at = k + f.text.length;
+    }
+    if (at < text.length) out.push(text.slice(at));
+    return out;
+}
+
 function renderWords(job, playable) {
     const box = $('#transcript');
-    const words = Array.isArray(job.words) ? job.words : [];
-    if (!words.length) { box.textContent = job.text || ''; return; }
-    const parts = [];
-    words.forEach((w, i) => {
-        if (i) parts.push(' ');
-        const marker = /^\[[A-Z_]+\]$/.test(w.word);
-        if (playable) {
-            // one Tab stop for the whole transcript; arrows move word to word
-            parts.push(el('button', {
-                type: 'button', class: marker ? 'word redacted' : 'word', tabindex: i ? '-1' : '0',
-                'data-start': w.start, title: `${w.start.toFixed(2)} s`,
-                onclick: () => playFrom(w.start),
-            }, w.word));
-        } else {
-            parts.push(el('span', { class: marker ? 'redacted' : null, title: `${w.start.toFixed(2)} s` }, w.word));
-        }
+    const list = pieces(job);
+    if (!list.some(p => typeof p === 'object')) { box.textContent = job.text || ''; return; }
+    let first = true;
+    const parts = list.map(p => {
+        if (typeof p === 'string') return document.createTextNode(p);
+        const marker = /^\[[A-Z_]+\]$/.test(p.text);
+        const title = `${Number(p.start).toFixed(2)} s`;
+        if (!playable) return el('span', { class: marker ? 'redacted' : null, title }, p.text);
+        // one Tab stop for the whole transcript; arrows move word to word
+        const b = el('button', {
+            type: 'button', class: marker ? 'word redacted' : 'word', tabindex: first ? '0' : '-1',
+            'data-start': p.start, title, onclick: () => playFrom(p.start),
+        }, p.text);
+        first = false;
+        return b;
     });
     box.replaceChildren(...parts);
 }

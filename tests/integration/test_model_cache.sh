@@ -26,13 +26,13 @@ start_server --workers 1
 
 # -- the same vocabulary twice: one build, one hit ----------------------------
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=Zorbitrex,velunafil
-grep -q zorbitrex "$T/body" || fail "first vocabulary request: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "first vocabulary request: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_misses_total 1 "first request"
 expect_metric phiscribe_request_model_cache_hits_total 0 "first request"
 expect_metric phiscribe_request_model_cache_models 1 "first request"
 # The same set through the OpenAI prompt, other order, case and repeats.
 transcribe "$KEY_A" "$T/zorb.wav" -F "prompt=Velunafil, zorbitrex; ZORBITREX."
-grep -q zorbitrex "$T/body" || fail "cached vocabulary request: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "cached vocabulary request: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total 1 "same vocabulary again"
 expect_metric phiscribe_request_models_total 1 "same vocabulary again"
 expect_metric phiscribe_request_model_cache_bytes $((120 * 1024 * 1024)) "budget held"
@@ -50,7 +50,7 @@ ok "another vocabulary set is another model"
 
 # -- two tenants, the same vocabulary: never shared ------------------------------
 transcribe "$KEY_B" "$T/zorb.wav" -F vocabulary=velunafil,zorbitrex
-grep -q zorbitrex "$T/body" || fail "clinic-b: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "clinic-b: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_misses_total 3 "clinic-b, same words"
 expect_metric phiscribe_request_model_cache_hits_total 1 "clinic-b, same words"
 transcribe "$KEY_B" "$T/zorb.wav" -F vocabulary=velunafil,zorbitrex
@@ -63,10 +63,10 @@ printf 'start the patient on velunafil\nvelunafil five milligrams daily\nvelunaf
 req POST /v1/profiles "$KEY_A" -F name=cardio -F text=@"$T/v1.txt" -F weight=0.5
 expect_status 201 "profile upload"
 transcribe "$KEY_A" "$T/bren.wav" -F profile=cardio
-grep -q brenticap "$T/body" || fail "profile v1: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "profile v1: $(cat "$T/body")"
 h0=$(metric phiscribe_request_model_cache_hits_total)
 transcribe "$KEY_A" "$T/bren.wav" -F profile=cardio
-grep -q brenticap "$T/body" || fail "profile v1, cached: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "profile v1, cached: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total $((h0 + 1)) "profile again"
 ok "a tenant profile's model is reused"
 req DELETE /v1/profiles/cardio "$KEY_A"
@@ -74,10 +74,10 @@ expect_status 200 "delete v1"
 req POST /v1/profiles "$KEY_A" -F name=cardio -F text=@"$T/v2.txt" -F weight=0.5
 expect_status 201 "profile replaced"
 transcribe "$KEY_A" "$T/velu.wav" -F profile=cardio
-grep -q velunafil "$T/body" || fail "the replaced profile's word: $(cat "$T/body")"
+grep -qi velunafil "$T/body" || fail "the replaced profile's word: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total $((h0 + 1)) "replaced profile"
 transcribe "$KEY_A" "$T/bren.wav" -F profile=cardio
-grep -q brenticap "$T/body" && fail "the old profile was served after its replacement"
+grep -qi brenticap "$T/body" && fail "the old profile was served after its replacement"
 ok "a replaced profile gets a new model: its new word recognised, the old one gone"
 
 # A profile replaced by another process (the command line) while its model
@@ -86,7 +86,7 @@ expect_exit 0 "$P" profiles delete cardio --tenant clinic-a --data "$DATA"
 expect_exit 0 "$P" profiles add cardio "$T/v1.txt" --tenant clinic-a --weight 0.5 --data "$DATA"
 h1=$(metric phiscribe_request_model_cache_hits_total)
 transcribe "$KEY_A" "$T/bren.wav" -F profile=cardio
-grep -q brenticap "$T/body" || fail "profile replaced from the command line: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "profile replaced from the command line: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total "$h1" "profile replaced elsewhere"
 ok "a profile replaced by another process is not served from the cache"
 
@@ -94,11 +94,11 @@ ok "a profile replaced by another process is not served from the cache"
 req PUT /v1/profiles/default "$KEY_A" -d '{"profile":"cardio"}'
 expect_status 200 "set default"
 transcribe "$KEY_A" "$T/bren.wav"
-grep -q brenticap "$T/body" || fail "the default profile's model: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "the default profile's model: $(cat "$T/body")"
 req PUT /v1/profiles/default "$KEY_A" -d '{"profile":null}'
 expect_status 200 "clear default"
 transcribe "$KEY_A" "$T/bren.wav"
-grep -q brenticap "$T/body" && fail "the old default's model served after the default changed"
+grep -qi brenticap "$T/body" && fail "the old default's model served after the default changed"
 ok "a changed default profile is not served from the cache"
 
 # -- the tenant key rotated by another process ---------------------------------
@@ -109,7 +109,7 @@ h2=$(metric phiscribe_request_model_cache_hits_total)
 [ "$h2" -gt "$h1" ] || fail "vocabulary model not cached before the rotation"
 expect_exit 0 "$P" tenants rotate-key --data "$DATA" clinic-a
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=zorbitrex
-grep -q zorbitrex "$T/body" || fail "after rotation: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "after rotation: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total "$h2" "after key rotation"
 ok "after a key rotation (another process) the tenant's models are not reused"
 
@@ -159,7 +159,7 @@ stop_server
 start_server --workers 1 --model-cache-models 0
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=zorbitrex
 transcribe "$KEY_A" "$T/zorb.wav" -F vocabulary=zorbitrex
-grep -q zorbitrex "$T/body" || fail "uncached: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "uncached: $(cat "$T/body")"
 expect_metric phiscribe_request_model_cache_hits_total 0 "cache 0"
 expect_metric phiscribe_request_model_cache_misses_total 2 "cache 0"
 expect_metric phiscribe_request_models_total 2 "cache 0"

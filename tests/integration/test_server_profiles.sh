@@ -19,16 +19,16 @@ start_server --workers 2
 # -- vocabulary, synchronous (native field and OpenAI prompt) ----------------
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/zorb.wav" -F response_format=text
 expect_status 200 "plain request"
-grep -q zorbitrex "$T/body" && fail "zorbitrex recognised without a vocabulary"
+grep -qi zorbitrex "$T/body" && fail "zorbitrex recognised without a vocabulary"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/zorb.wav" -F response_format=text \
     -F vocabulary=velunafil,Zorbitrex
 expect_status 200 "vocabulary request"
-grep -q zorbitrex "$T/body" || fail "vocabulary did not make zorbitrex recognisable: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "vocabulary did not make zorbitrex recognisable: $(cat "$T/body")"
 ok "vocabulary makes an unseen drug name recognisable"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/zorb.wav" -F response_format=text \
     -F "prompt=Dictation about Zorbitrex, metoprolol (and 12 other things)."
 expect_status 200 "prompt request"
-grep -q zorbitrex "$T/body" || fail "prompt words did not become vocabulary: $(cat "$T/body")"
+grep -qi zorbitrex "$T/body" || fail "prompt words did not become vocabulary: $(cat "$T/body")"
 ok "the words of prompt are vocabulary"
 $C "$URL/metrics" | grep -q '^phiscribe_request_models_total 2$' || fail "request models not counted"
 
@@ -61,7 +61,7 @@ cp "$T/prompt.mjs" "$here/openai/.prompt-$$.mjs"
 NODE_EXTRA_CA_CERTS=$CA node "$here/openai/.prompt-$$.mjs" "$URL/v1" "$KEY_A" "$T/zorb.wav" \
     >"$T/sdk.out" || { rm -f "$here/openai/.prompt-$$.mjs"; fail "openai SDK with prompt"; }
 rm -f "$here/openai/.prompt-$$.mjs"
-grep -q zorbitrex "$T/sdk.out" || fail "openai SDK prompt: $(cat "$T/sdk.out")"
+grep -qi zorbitrex "$T/sdk.out" || fail "openai SDK prompt: $(cat "$T/sdk.out")"
 ok "openai SDK: prompt makes the word recognisable"
 
 # -- tenant profiles ----------------------------------------------------------
@@ -93,18 +93,18 @@ req GET /v1/profiles "$KEY_A_READ"
 expect_status 200 "list"
 [ "$(jget data.0.name)" = cardio ] && [ "$(jget data.0.text_bytes)" = "$(wc -c <"$T/notes.txt")" ] ||
     fail "list: $(cat "$T/body")"
-grep -q brenticap "$T/body" && fail "the list shows text"
+grep -qi brenticap "$T/body" && fail "the list shows text"
 req GET /v1/profiles "$KEY_B"
 [ "$(jget data)" = "[]" ] || fail "clinic-b sees clinic-a's profiles"
 ok "profile stored encrypted, listed without text, per tenant"
 
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/bren.wav" -F response_format=text \
     -F profile=general
-grep -q brenticap "$T/body" && fail "brenticap recognised without the profile"
+grep -qi brenticap "$T/body" && fail "brenticap recognised without the profile"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/bren.wav" -F response_format=text \
     -F profile=cardio
 expect_status 200 "profile use"
-grep -q brenticap "$T/body" || fail "tenant profile not used: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "tenant profile not used: $(cat "$T/body")"
 ok "a tenant profile makes its words recognisable"
 req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/bren.wav" -F profile=cardio
 expect_status 400 "other tenant's profile name"
@@ -127,9 +127,9 @@ req GET /v1/profiles "$KEY_A_ADMIN"; [ "$(jget default)" = None ] || fail "a ref
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"cardio"}'
 expect_status 200 "set default"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/bren.wav" -F response_format=text
-grep -q brenticap "$T/body" || fail "tenant default profile not used: $(cat "$T/body")"
+grep -qi brenticap "$T/body" || fail "tenant default profile not used: $(cat "$T/body")"
 req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/bren.wav" -F response_format=text
-grep -q brenticap "$T/body" && fail "clinic-a's default applied to clinic-b"
+grep -qi brenticap "$T/body" && fail "clinic-a's default applied to clinic-b"
 ok "the tenant default profile applies to requests that name none"
 
 # -- stored job with options survives kill -9 ---------------------------------
@@ -143,7 +143,7 @@ expect_status 202 "job with options"
 jid=$(jget id)
 [ "$(jget profile)" = general ] && [ "$(jget vocabulary_words)" = 1 ] || fail "job status: $(cat "$T/body")"
 sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" >"$T/opts"
-grep -q zorbitrex "$T/opts" && fail "vocabulary stored in the clear in the job options"
+grep -qi zorbitrex "$T/opts" && fail "vocabulary stored in the clear in the job options"
 grep -q '"words":1' "$T/opts" || fail "job options: $(cat "$T/opts")"
 kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
 grep -rqs zorbitrex "$DATA" && fail "vocabulary in the clear under the data directory"
