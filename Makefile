@@ -259,13 +259,13 @@ bench-compare: all
 	    $(MAKE) --no-print-directory -C $(BUILD)/base MEDICAL_PROFILE=$(CURDIR)/build/medical build/phiscribe && \
 	    bench/compare $(BUILD)/base/build/phiscribe $(BUILD)/phiscribe
 
-# Confined workers against in-process decoding: CPU per audio second and
 # A recording of several minutes with transcribe --threads 2 against --threads 1:
 # wall time and WER in one run (bench/parallel; docs/BENCHMARKS.md).
 .PHONY: bench-parallel
 bench-parallel: all
 	@bench/parallel $(BUILD)/phiscribe
 
+# Confined workers against in-process decoding: CPU per audio second and
 # memory per worker (bench/isolation; docs/BENCHMARKS.md).
 .PHONY: bench-isolation
 bench-isolation: all
