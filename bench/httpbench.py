@@ -4,11 +4,26 @@ import os, uuid
 
 
 def cpu_of(pid):
-    """user+system seconds of a process (and its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """user+system seconds of a process (all its threads), of its children
+    it has reaped, and of its live descendants (the server's zygote and
+    worker processes, where the decoding happens): so the difference of two
+    readings is what the server and its workers spent between them, also
+    when a worker exited (and was reaped) in between."""
     tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / tick
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # exited meanwhile: its time is now its parent's
+    total = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+    children = set()
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children.update(int(c) for c in f.read().split())
+    except OSError:
+        pass
+    return total + sum(cpu_of(c) for c in children)
 
 
 def multipart(path):
