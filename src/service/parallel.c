@@ -99,6 +99,13 @@ static void helpers_join(struct helper *h, size_t n)
         pthread_join(h[i].thread, NULL);
 }
 
+/* The length from which a recording is split (the configured one, or the
+ * default). */
+static double split_from_seconds(const struct parallel_config *c)
+{
+    return c->min_seconds > 0 ? c->min_seconds : SPLIT_MIN_SECONDS;
+}
+
 /* The parts of r decoded on first and the extra workers, then merged. */
 static int run_split(struct run *r, pool_worker *first, asr_result **out, char *msg, size_t msg_len)
 {
@@ -107,7 +114,7 @@ static int run_split(struct run *r, pool_worker *first, asr_result **out, char *
     /* A recording just long enough to be split still makes four parts or
      * more: a lowered threshold splits shorter recordings, into shorter
      * parts (the default, 120 s, keeps SPLIT_PART_SECONDS). */
-    double min_s = r->cfg->min_seconds > 0 ? r->cfg->min_seconds : SPLIT_MIN_SECONDS;
+    double min_s = split_from_seconds(r->cfg);
     double part_s = min_s / 4 < SPLIT_PART_SECONDS ? min_s / 4 : SPLIT_PART_SECONDS;
     int rc = split_parts(&r->plan, part_s, &r->parts, &r->n_parts);
     if (rc == 0 && r->n_parts && !(r->res = calloc(r->n_parts, sizeof(*r->res))))
@@ -140,7 +147,7 @@ int parallel_transcribe(const struct parallel_config *c, pool_worker *first, con
 {
     struct run r;
     sbuf pcm;
-    double min_s = c->min_seconds > 0 ? c->min_seconds : SPLIT_MIN_SECONDS;
+    double min_s = split_from_seconds(c);
     memset(&r, 0, sizeof(r));
     r.cfg = c;
     *out = NULL;
