@@ -56,7 +56,9 @@ segs = d["segments"]
 assert all(s["speaker"] in ("A", "B") for s in segs)
 words = [w for s in segs for w in s["words"]]
 by = {w["word"]: w["speaker"] for w in words}
-for w, want in (("today", "A"), ("chest", "B"), ("phone", "B"), ("electrocardiogram", "A")):
+# words every machine decodes alike (the first clip's are marginal: one
+# machine's libm gave "today", another's did not)
+for w, want in (("spread", "A"), ("chest", "B"), ("phone", "B"), ("electrocardiogram", "A")):
     assert by.get(w) == want, (w, by.get(w))
 starts = [s["start"] for s in segs]
 assert starts == sorted(starts), "segments not in time order"
