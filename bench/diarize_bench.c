@@ -9,8 +9,14 @@
  * diarization alone and of the plain decode of the same audio.
  *
  * --words-only: no diarization alone and no plain decode (no CPU figures).
+ * --clip CLIP (up to DIARIZE_MAX_KNOWN times): a known speaker's reference
+ * clip (a file, sent as a data URL); prints, for each speaker the
+ * diarization alone found and each clip, "dist SPEAKER CLIP NATS" (the
+ * divergence known speakers are matched by), and the RTTM carries the
+ * known speakers as "K1".. (the others keep their letters from A).
  *
- * usage: diarize_bench [--speakers N] [--no-decode | --words-only] FILE NAME RTTM WORDS
+ * usage: diarize_bench [--speakers N] [--no-decode | --words-only] [--clip CLIP]...
+ *                      FILE NAME RTTM WORDS
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +26,9 @@
 #include "core/err.h"
 #include "speech/asr.h"
 #include "speech/audio.h"
+#include "core/base64.h"
 #include "speech/diarize.h"
+#include "speech/diarize_int.h"
 #include "speech/pipeline.h"
 
 static double cpu_now(void)
@@ -70,6 +78,40 @@ fail:
     return NULL;
 }
 
+/* CLIP as a data URL (caller frees), NULL when it cannot be read. */
+static char *data_url(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *raw = malloc(DIARIZE_REF_MAX_BYTES);
+    size_t n = f && raw ? fread(raw, 1, DIARIZE_REF_MAX_BYTES / 4 * 3 - 64, f) : 0;
+    char *url = n ? malloc(BASE64_ENCODED_LEN(n) + 32) : NULL;
+    if (url) {
+        memcpy(url, "data:audio/wav;base64,", 22);
+        base64_encode(raw, n, url + 22);
+        *len = strlen(url);
+    }
+    if (f)
+        fclose(f);
+    free(raw);
+    return url;
+}
+
+/* Prints each found speaker's divergence from each clip's voice. */
+static void print_dists(const diarize *dz, const diarize_turn *t, size_t nt)
+{
+    dia_stats st[DIARIZE_MAX_GIVEN] = {0};
+    for (size_t i = 0; i < nt; i++)
+        for (size_t f = (size_t)(t[i].start * DIA_FPS); f < (size_t)(t[i].end * DIA_FPS); f++)
+            if (f < dz->n_frames && dz->speech[f] && t[i].speaker <= DIARIZE_MAX_GIVEN)
+                dia_stats_add_frame(&st[t[i].speaker - 1], dz->feat + f * DIA_DIM);
+    for (int s = 0; s < DIARIZE_MAX_GIVEN; s++) {
+        dia_gauss g, r;
+        for (int j = 0; st[s].n && j < dz->n_known; j++)
+            if (dia_gauss_from(&g, &st[s]) == 0 && dia_gauss_from(&r, &dz->known[j]) == 0)
+                printf("dist %d %d %.3f\n", s + 1, j + 1, dia_divergence(&r, &g));
+    }
+}
+
 static int decode(asr_decoder *d, const char *path, int speakers, bool diar, asr_result **res)
 {
     FILE *f = fopen(path, "rb");
@@ -92,11 +134,14 @@ static int decode(asr_decoder *d, const char *path, int speakers, bool diar, asr
 
 int main(int argc, char **argv)
 {
-    int speakers = 0, a = 1;
+    int speakers = 0, a = 1, n_clips = 0;
+    const char *clips[DIARIZE_MAX_KNOWN];
     bool no_decode = false, words_only = false;
     for (; a < argc && argv[a][0] == '-'; a++) {
         if (!strcmp(argv[a], "--speakers") && a + 1 < argc)
             speakers = atoi(argv[++a]);
+        else if (!strcmp(argv[a], "--clip") && a + 1 < argc && n_clips < DIARIZE_MAX_KNOWN)
+            clips[n_clips++] = argv[++a];
         else if (!strcmp(argv[a], "--no-decode"))
             no_decode = true;
         else if (!strcmp(argv[a], "--words-only"))
@@ -115,8 +160,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot read %s\n", file);
         return 1;
     }
-    double t0 = cpu_now();
     diarize *dz = diarize_new(speakers);
+    for (int i = 0; dz && i < n_clips; i++) {
+        size_t len = 0;
+        char *url = data_url(clips[i], &len), msg[256];
+        if (!url || diarize_add_known(dz, url, len, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "clip %s: %s\n", clips[i], url ? msg : "cannot be read");
+            return 1;
+        }
+        free(url);
+    }
+    double t0 = cpu_now();
     diarize_turn *turns = NULL;
     size_t nt = 0;
     if (!dz || (!words_only && (diarize_feed(dz, pcm, n) < 0 || diarize_run(dz, &turns, &nt) < 0))) {
@@ -124,12 +178,29 @@ int main(int argc, char **argv)
         return 1;
     }
     double t_diar = cpu_now() - t0;
+    if (n_clips) {
+        diarize *plain = diarize_new(speakers); /* the speakers before naming */
+        diarize_turn *pt = NULL;
+        size_t npt = 0;
+        if (plain && diarize_feed(plain, pcm, n) == 0 && diarize_run(plain, &pt, &npt) == 0) {
+            for (int i = 0; i < n_clips; i++)
+                plain->known[plain->n_known++] = dz->known[i];
+            print_dists(plain, pt, npt);
+        }
+        free(pt);
+        diarize_free(plain);
+    }
     diarize_free(dz);
     free(pcm);
     FILE *rttm = fopen(argv[a + 2], "w");
-    for (size_t i = 0; rttm && i < nt; i++)
+    for (size_t i = 0; rttm && i < nt; i++) {
+        int s = turns[i].speaker;
+        char known[8];
+        snprintf(known, sizeof(known), "K%d", s);
         fprintf(rttm, "SPEAKER %s 1 %.3f %.3f <NA> <NA> %s <NA> <NA>\n", name, turns[i].start,
-                turns[i].end - turns[i].start, diarize_speaker_name(turns[i].speaker));
+                turns[i].end - turns[i].start,
+                s <= n_clips ? known : diarize_speaker_name(s - n_clips));
+    }
     if (rttm)
         fclose(rttm);
     free(turns);

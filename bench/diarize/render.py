@@ -3,14 +3,18 @@
 
 Each conversation alternates two flite voices (slt, a female voice, and
 rms, a male one) in turns of 2-15 s built from clinical sentences, with
-pauses of 0.2-1.2 s and short back-channel turns ("yes", "okay"...). It
-writes, per conversation NAME in OUT:
+pauses of 0.2-1.2 s and short back-channel turns ("yes", "okay"...).
+With --hard, each conversation takes its pair from HARD_PAIRS instead:
+voices of flite and of espeak-ng (another synthesiser than the one the
+constants were tuned on), same-gender pairs among them, a third of the
+turns back-channels ("mm-hm", "okay"...). It writes, per conversation
+NAME in OUT:
   NAME.wav         mono 16 kHz (the two voices in one channel)
   NAME-stereo.wav  the same turns, speaker A on channel 1, B on channel 2
   NAME.rttm        the reference: one SPEAKER line per turn (speech only:
                    each clip's leading and trailing silence trimmed)
   NAME.words       one line per reference word: start end speaker word
-Usage: render.py OUT SEED [SEED...]   (a seed makes one conversation)
+Usage: render.py [--hard] OUT SEED [SEED...]   (a seed makes one conversation)
 """
 import array
 import os
@@ -23,11 +27,32 @@ import wave
 RATE = 16000
 VOICES = ("slt", "rms")
 BACKCHANNELS = ("yes", "okay", "right", "i see", "mm hmm", "sure", "no")
+# --hard: (voice A, voice B, what the pair is); "es:" voices are espeak-ng's.
+HARD_PAIRS = (
+    ("rms", "awb", "flite male / flite male"),
+    ("es:en-us+f3", "es:en-us+m3", "espeak female / espeak male"),
+    ("slt", "es:en-us+f2", "flite female / espeak female"),
+    ("es:en+m1", "es:en-us+m7", "espeak male / espeak male"),
+    ("awb", "es:en-us+f4", "flite male / espeak female"),
+    ("kal16", "rms", "flite male / flite male"),
+    ("es:en-us+f1", "es:en-us+f5", "espeak female / espeak female"),
+    ("slt", "es:en-gb+m2", "flite female / espeak male"),
+)
+HARD_BACKCHANNELS = ("mm-hm", "okay", "uh-huh", "yes", "right", "i see", "sure", "no")
+
+
+def synthesise(voice, text, path):
+    if voice.startswith("es:"):
+        raw = path + ".raw.wav"
+        subprocess.run(["espeak-ng", "-v", voice[3:], "-w", raw, text], check=True)
+        subprocess.run(["sox", raw, "-r", str(RATE), "-c", "1", "-b", "16", path], check=True)
+    else:
+        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", path], check=True)
 
 
 def render(voice, text, tmp):
     path = os.path.join(tmp, "clip.wav")
-    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", path], check=True)
+    synthesise(voice, text, path)
     with wave.open(path) as w:
         assert w.getframerate() == RATE and w.getnchannels() == 1
         pcm = array.array("h", w.readframes(w.getnframes()))
@@ -50,18 +75,19 @@ def turn_text(rng, sentences, seconds):
     return " ".join(words[:want])
 
 
-def conversation(rng, sentences, tmp, turns):
+def conversation(rng, sentences, tmp, turns, voices=VOICES, backchannels=BACKCHANNELS,
+                 backchannel_share=0.2):
     mono = array.array("h")
     chans = (array.array("h"), array.array("h"))
     rttm, words = [], []
     speaker = 0
     pos = int(rng.uniform(0.3, 1.0) * RATE)
     for i in range(turns):
-        if i and rng.random() < 0.2:
-            text = rng.choice(BACKCHANNELS)
+        if i and rng.random() < backchannel_share:
+            text = rng.choice(backchannels)
         else:
             text = turn_text(rng, sentences, rng.uniform(2, 15))
-        clip = render(VOICES[speaker], text, tmp)
+        clip = render(voices[speaker], text, tmp)
         if not clip:
             continue
         gap = pos - len(mono)
@@ -100,7 +126,11 @@ def write_wav(path, channels):
 
 
 def main():
-    out, seeds = sys.argv[1], [int(s) for s in sys.argv[2:]]
+    args = sys.argv[1:]
+    hard = bool(args) and args[0] == "--hard"
+    if hard:
+        args = args[1:]
+    out, seeds = args[0], [int(s) for s in args[1:]]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "../../tests/data/dictation/sentences.txt")) as f:
         sentences = [l.strip() for l in f if l.strip()]
@@ -109,7 +139,13 @@ def main():
         for seed in seeds:
             rng = random.Random(seed)
             name = "conv%03d" % seed
-            mono, chans, rttm, words = conversation(rng, sentences, tmp, rng.randint(10, 16))
+            if hard:
+                a, b, what = HARD_PAIRS[seed % len(HARD_PAIRS)]
+                mono, chans, rttm, words = conversation(rng, sentences, tmp, rng.randint(12, 18),
+                                                        (a, b), HARD_BACKCHANNELS, 1 / 3)
+            else:
+                what = "flite female / flite male"
+                mono, chans, rttm, words = conversation(rng, sentences, tmp, rng.randint(10, 16))
             write_wav(os.path.join(out, name + ".wav"), [mono])
             write_wav(os.path.join(out, name + "-stereo.wav"), list(chans))
             with open(os.path.join(out, name + ".rttm"), "w") as f:
@@ -118,7 +154,7 @@ def main():
             with open(os.path.join(out, name + ".words"), "w") as f:
                 for a, b, spk, t in words:
                     f.write("%.3f %.3f %s %s\n" % (a, b, spk, t))
-            print(name, "%.1f s" % (len(mono) / RATE), len(rttm), "turns")
+            print(name, "%.1f s" % (len(mono) / RATE), len(rttm), "turns,", what)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ struct sync_req {
     vocab words;
     struct audit_event who; /* of the profile's use */
     struct jobs_options jo;
+    struct known_speakers known; /* names and clips (in u's form) */
     struct upload *u;
     struct server *srv;
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1]; /* of the recording, for the audit record */
@@ -141,7 +142,8 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     s->u = u;
     s->srv = srv;
     if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0 ||
-        (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0)
+        (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0 ||
+        (rc = upload_known_speakers(req, u, false, &s->jo.diarize, &s->known)) < 0)
         return rc;
     if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT &&
         s->rq.fmt != TRANSCRIPT_DIARIZED_JSON) {
@@ -154,6 +156,11 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     if (s->rq.fmt == TRANSCRIPT_DIARIZED_JSON)
         s->jo.diarize = true;
     s->rq.render.speakers = s->jo.diarize;
+    s->rq.render.speaker_names = s->known.names;
+    s->rq.render.n_speaker_names = s->known.n;
+    s->jo.refs = s->known.refs;
+    s->jo.ref_len = s->known.ref_len;
+    s->jo.n_refs = s->known.n;
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
@@ -203,7 +210,9 @@ static int sync_reply_error(struct http_req *req, const struct sync_req *s,
     /* The recording's own faults get the code every endpoint gives them
      * (empty_file, invalid_file_format, too_large, ...). */
     if (status < 500) {
-        http_reply_err(req, rc, status == 429 ? NULL : "file", r->msg);
+        bool clip = !strncmp(r->msg, "known_speaker_references", 24);
+        http_reply_err(req, rc, status == 429 ? NULL : clip ? "known_speaker_references" : "file",
+                       r->msg);
         return rc;
     }
     if (rc == PHS_EDECODER_CRASHED || rc == PHS_EDECODER_TIMEOUT) { /* its worker was replaced */
@@ -235,6 +244,13 @@ static struct audit_event sync_event(struct http_req *req, const struct sync_req
         server_event(req, &s->u->caller, "transcription.create", "transcription", NULL,
                      rc == 0 ? "success" : "failure", status);
     ev.reason = rc == 0 ? upload_vocab_reason(s->words.n, why, why_len) : err_str(rc);
+    if (rc == 0 && s->known.n) { /* the count only: names are PHI */
+        char words[40];
+        snprintf(words, sizeof(words), "%s", ev.reason ? ev.reason : "");
+        snprintf(why, why_len, "%s%sknown_speakers=%zu", words, words[0] ? " " : "",
+                 s->known.n);
+        ev.reason = why;
+    }
     ev.has_audio = true;
     ev.audio_bytes = (int64_t)s->u->file_bytes;
     ev.audio_sha256 = sha_hex;
@@ -255,7 +271,7 @@ static void sync_settle(struct http_req *req, struct sync_req *s, int rc, const 
                         int status_sent)
 {
     struct transcribe_result *r = &s->r;
-    char why[40];
+    char why[64];
     if (r->step == TRANSCRIBE_REDACT || r->step == TRANSCRIBE_RENDER)
         snprintf(r->msg, sizeof(r->msg), "%s",
                  rc == PHS_ENOMEM ? "Out of memory." : "Redaction failed.");

@@ -257,6 +257,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     struct redaction_extras extras;
     char profile[STORE_PROFILE_NAME_MAX + 1];
     vocab words = {0};
+    struct known_speakers known;
     int rc;
     memset(c, 0, sizeof(*c));
     if ((rc = upload_language(req, u)) < 0 || (rc = upload_redaction(req, u, &labels)) < 0 ||
@@ -264,6 +265,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0 ||
         (rc = upload_search(req, u, &c->search)) < 0 ||
         (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0 ||
+        (rc = upload_known_speakers(req, u, true, &c->diarize, &known)) < 0 ||
         (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0)
         return rc;
     if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {

@@ -21,7 +21,7 @@ static void upload_free(void *p)
     if (!u)
         return;
     sbuf_free(&u->audio);
-    server_memory_release(u->srv, u->reserved);
+    server_memory_release(u->srv, u->reserved + u->field_reserved);
     blob_writer_abort(u->bw);
     multipart_free(u->mp);
     form_free(u->fields);
@@ -109,9 +109,26 @@ static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
     return sink(ctx, data, len);
 }
 
+/* A known speaker's clip (a data URL) may be up to DIARIZE_REF_MAX_BYTES,
+ * charged to the upload memory budget; the other fields together up to
+ * FORM_DEFAULT_MAX_BYTES. */
+static bool is_ref_field(const char *name)
+{
+    return !strcmp(name, "known_speaker_references[]") ||
+           !strcmp(name, "known_speaker_references");
+}
+
 static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
 {
     struct upload *u = ctx;
+    if (!is_ref_field(part->name) && (u->small_fields += len) > FORM_DEFAULT_MAX_BYTES)
+        return upload_fail(u, PHS_ETOOBIG, NULL, "Too many or too large form fields.");
+    if (is_ref_field(part->name)) {
+        if (!server_memory_reserve(u->srv, len))
+            return upload_fail(u, PHS_EBUSY, NULL,
+                               "The server is busy with other uploads; retry shortly.");
+        u->field_reserved += len;
+    }
     int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
     return rc < 0 ? upload_fail(u, rc, NULL, "Too many or too large form fields.") : 0;
 }
@@ -144,11 +161,13 @@ int upload_begin(struct http_req *req, struct server *srv, const struct server_c
     u->caller = *caller;
     sbuf_init(&u->audio, (size_t)srv->cfg.max_upload_bytes);
     http_req_set_data(req, u, upload_free);
-    if (!(u->fields = form_new(0, 0)))
+    if (!(u->fields = form_new(0, FORM_DEFAULT_MAX_BYTES +
+                                         (size_t)DIARIZE_MAX_KNOWN * DIARIZE_REF_MAX_BYTES)))
         return PHS_ENOMEM;
     const char *ct = http_req_header(req, "Content-Type");
     if (is_multipart(ct)) {
-        int rc = multipart_new(ct, NULL, &mp_callbacks, u, &u->mp);
+        struct multipart_limits lim = {.max_field_bytes = DIARIZE_REF_MAX_BYTES};
+        int rc = multipart_new(ct, &lim, &mp_callbacks, u, &u->mp);
         if (rc == PHS_ENOMEM)
             return rc;
         if (rc < 0) {

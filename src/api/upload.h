@@ -16,6 +16,7 @@
 #include "core/sbuf.h"
 #include "crypto/crypto.h"
 #include "http/form.h"
+#include "speech/diarize.h"
 #include "speech/search.h"
 #include "http/http.h"
 #include "http/multipart.h"
@@ -34,6 +35,8 @@ struct upload {
     uint64_t file_bytes;
     sbuf audio;      /* synchronous: the recording, in memory */
     size_t reserved; /* of the server's upload memory budget */
+    size_t field_reserved; /* ... for the known speakers' clips (form fields) */
+    size_t small_fields;   /* bytes of the other form fields */
     bool audited;    /* the handler wrote this request's audit record */
     blob_writer *bw; /* stored: the encrypted audio object being written */
     char obj_id[STORE_ID_MAX + 1];
@@ -100,6 +103,22 @@ int upload_stream(struct http_req *req, struct upload *u, bool *stream);
 /* `diarize` (true/false; absent: false) and `speakers` (1..
  * DIARIZE_MAX_GIVEN, implies diarize; absent: *speakers 0, estimated). */
 int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speakers);
+
+/* `known_speaker_names[]` with `known_speaker_references[]` (repeated form
+ * fields, never the query string; "name" without "[]" too): at most
+ * DIARIZE_MAX_KNOWN pairs, each name checked (1..DIARIZE_NAME_MAX bytes of
+ * UTF-8, no control characters, no '<' '>', no two alike), each clip a data
+ * URL of audio (diarize_data_url; decoded by the worker). They imply
+ * diarize (*on; diarize=false given: 400). stored: refused (400).
+ * The pointers live as long as u's form. Names are PHI: never logged. */
+struct known_speakers {
+    size_t n;
+    const char *names[DIARIZE_MAX_KNOWN];
+    const char *refs[DIARIZE_MAX_KNOWN];
+    size_t ref_len[DIARIZE_MAX_KNOWN];
+};
+int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
+                          struct known_speakers *k);
 
 /* `smart_format` and `dictation` (true/false, both default true): the
  * formatting of the text (text/format.h). Replies 400 and returns negative

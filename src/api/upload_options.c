@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "core/duration.h"
 #include "core/err.h"
 #include "http/errstatus.h"
@@ -145,24 +147,6 @@ int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speake
     *speakers = 0;
     if (option_bool(req, u, "diarize", on, &given) < 0)
         return PHS_EINVAL;
-    /* Naming speakers from reference clips is not offered: refused rather
-     * than answered with letters the caller did not ask for. */
-    static const struct {
-        const char *field, *param;
-    } known[] = {
-        {"known_speaker_names[]", "known_speaker_names"},
-        {"known_speaker_names", "known_speaker_names"},
-        {"known_speaker_references[]", "known_speaker_references"},
-        {"known_speaker_references", "known_speaker_references"},
-    };
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (form_get(u->fields, known[i].field) || http_req_query(req, known[i].field)) {
-            http_reply_error(req, 400, "invalid_request_error", known[i].param,
-                             "unsupported_option",
-                             "Naming speakers from reference clips is not offered; speakers are "
-                             "labelled A, B, ... in order of first speech.");
-            return PHS_EINVAL;
-        }
     if (n) {
         char *end;
         long v = strtol(n, &end, 10);
@@ -179,6 +163,126 @@ int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speake
         *speakers = (int)v;
         *on = true;
     }
+    return 0;
+}
+
+/* ---- known speakers ---------------------------------------------------------------- */
+
+/* The two fields, each "name[]" or "name" (OpenAI's clients send the first). */
+static const char *const known_fields[] = {"known_speaker_names[]", "known_speaker_names",
+                                           "known_speaker_references[]",
+                                           "known_speaker_references"};
+
+/* A known speaker's name: 1..DIARIZE_NAME_MAX bytes of UTF-8 without control
+ * characters or '<' '>' (a WebVTT voice tag holds it). */
+static bool known_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > DIARIZE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
+            return false;
+        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
+            return false; /* U+0080..U+009F, the C1 controls */
+    }
+    json_t *j = json_stringn(s, len); /* NULL unless valid UTF-8 */
+    json_decref(j);
+    return j != NULL;
+}
+
+static int known_fail(struct http_req *req, const char *param, const char *code, const char *msg)
+{
+    http_reply_error(req, 400, "invalid_request_error", param, code, "%s", msg);
+    return PHS_EINVAL;
+}
+
+/* Checks clip i's data URL (not decoded: the worker does that). */
+static int known_ref_check(struct http_req *req, size_t i, const char *v, size_t len)
+{
+    const char *b64;
+    size_t b64_len;
+    char msg[160];
+    int rc = diarize_data_url(v, len, &b64, &b64_len);
+    if (rc == PHS_ETOOBIG)
+        snprintf(msg, sizeof(msg), "known_speaker_references[%zu] is over %u bytes.", i,
+                 DIARIZE_REF_MAX_BYTES);
+    else if (rc == PHS_EUNSUPPORTED)
+        snprintf(msg, sizeof(msg),
+                 "known_speaker_references[%zu] must be audio: a data URL of type audio/... .", i);
+    else if (rc < 0)
+        snprintf(msg, sizeof(msg),
+                 "known_speaker_references[%zu] must be a data URL: "
+                 "data:audio/<type>;base64,<data>.",
+                 i);
+    if (rc == 0)
+        return 0;
+    return known_fail(req, "known_speaker_references",
+                      rc == PHS_EUNSUPPORTED ? "unsupported_media_type" : "invalid_value", msg);
+}
+
+int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
+                          struct known_speakers *k)
+{
+    const char *name, *value;
+    size_t len, n_names = 0, n_refs = 0;
+    memset(k, 0, sizeof(*k));
+    for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+        if (http_req_query(req, known_fields[i]))
+            return known_fail(req, i < 2 ? "known_speaker_names" : "known_speaker_references",
+                              "invalid_value",
+                              "known_speaker_names[] and known_speaker_references[] must be "
+                              "form fields, not query parameters.");
+    for (size_t f = 0; form_at(u->fields, f, &name, &value, &len); f++) {
+        bool is_name = !strcmp(name, known_fields[0]) || !strcmp(name, known_fields[1]);
+        bool is_ref = !strcmp(name, known_fields[2]) || !strcmp(name, known_fields[3]);
+        if (!is_name && !is_ref)
+            continue;
+        if (stored)
+            return known_fail(req, is_name ? "known_speaker_names" : "known_speaker_references",
+                              "unsupported_option",
+                              "Known speakers are offered on POST /v1/audio/transcriptions "
+                              "only; stored jobs label speakers A, B, ... .");
+        size_t *n = is_name ? &n_names : &n_refs;
+        if (*n == DIARIZE_MAX_KNOWN) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "At most %d known speakers.", DIARIZE_MAX_KNOWN);
+            return known_fail(req, is_name ? "known_speaker_names" : "known_speaker_references",
+                              "invalid_value", msg);
+        }
+        if (is_name) {
+            if (!known_name_ok(value, len)) {
+                char msg[160];
+                snprintf(msg, sizeof(msg),
+                         "known_speaker_names[%zu] must be 1 to %d bytes of UTF-8 text without "
+                         "control characters, '<' or '>'.",
+                         *n, DIARIZE_NAME_MAX);
+                return known_fail(req, "known_speaker_names", "invalid_value", msg);
+            }
+            for (size_t j = 0; j < *n; j++)
+                if (!strcmp(k->names[j], value))
+                    return known_fail(req, "known_speaker_names", "invalid_value",
+                                      "known_speaker_names[] holds the same name twice.");
+            k->names[*n] = value;
+        } else {
+            if (known_ref_check(req, *n, value, len) < 0)
+                return PHS_EINVAL;
+            k->refs[*n] = value;
+            k->ref_len[*n] = len;
+        }
+        (*n)++;
+    }
+    if (n_names != n_refs)
+        return known_fail(req, n_names < n_refs ? "known_speaker_names" : "known_speaker_references",
+                          "invalid_combination",
+                          "known_speaker_names[] and known_speaker_references[] must have as many "
+                          "entries, one clip per name.");
+    if (n_names && upload_option(req, u, "diarize") && !*on)
+        return known_fail(req, "known_speaker_names", "invalid_combination",
+                          "known_speaker_names[] needs diarize=true.");
+    k->n = n_names;
+    if (k->n)
+        *on = true;
     return 0;
 }
 

@@ -47,6 +47,7 @@ struct worker {
     const struct jobs_events *events; /* of the synchronous request being decoded */
     bool diarize; /* of the request being decoded: speaker labels (jobs_options) */
     int speakers;
+    const struct jobs_options *known; /* its known speakers' clips (refs), or NULL */
     bool synchronous; /* serving a synchronous request: a tenant at its worker cap is refused */
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
@@ -426,7 +427,10 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .utterance = ev ? ev->utterance : NULL,
                                   .ev_ctx = ev ? ev->ctx : NULL,
                                   .diarize = w->diarize,
-                                  .speakers = w->speakers};
+                                  .speakers = w->speakers,
+                                  .refs = w->known ? w->known->refs : NULL,
+                                  .ref_len = w->known ? w->known->ref_len : NULL,
+                                  .n_refs = w->known ? w->known->n_refs : 0};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -436,8 +440,11 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
-        rc = w->diarize ? pipeline_transcribe_speakers(dec, &src, &w->pool->cfg.limits,
-                                                       w->speakers, info, out, msg, msg_len)
+        rc = w->diarize ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, w->speakers,
+                                                    w->known ? w->known->refs : NULL,
+                                                    w->known ? w->known->ref_len : NULL,
+                                                    w->known ? w->known->n_refs : 0, info, out, msg,
+                                                    msg_len)
                         : pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg,
                                               msg_len);
         if (heard.utterance)
@@ -813,9 +820,11 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&j->mu);
             w->events = r->opts ? r->opts->events : NULL;
             jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
+            w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
             w->synchronous = true;
             r->rc = transcribe_request(w, r);
             w->synchronous = false;
+            w->known = NULL;
             w->events = NULL;
             jobs_set_speakers(w, false, 0);
             pthread_mutex_lock(&j->mu);

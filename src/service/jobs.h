@@ -129,10 +129,14 @@ struct jobs_options {
     const struct audit_event *who;
     const struct jobs_events *events; /* NULL: none */
     bool model_failed; /* out: the request failed building its own model */
-    /* Speaker labels (pipeline_transcribe_speakers): decoded in one piece
-     * on one worker; speakers the count when known, else 0. */
+    /* Speaker labels (pipeline_transcribe_known): decoded in one piece
+     * on one worker; speakers the count when known, else 0; the known
+     * speakers' clips (data URLs; n_refs at most DIARIZE_MAX_KNOWN). */
     bool diarize;
     int speakers;
+    const char *const *refs;
+    const size_t *ref_len;
+    size_t n_refs;
 };
 
 /* True when o asks for nothing but the default decoder. */

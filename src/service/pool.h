@@ -100,10 +100,14 @@ struct pool_request {
      * cancels (the worker is then replaced). */
     int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
     void *ev_ctx;
-    /* A transcription with speaker labels (pipeline_transcribe_speakers):
-     * speakers the count when known, 0 estimated. */
+    /* A transcription with speaker labels (pipeline_transcribe_known):
+     * speakers the count when known, 0 estimated; the known speakers'
+     * clips (data URLs, not copied; at most DIARIZE_MAX_KNOWN). */
     bool diarize;
     int speakers;
+    const char *const *refs;
+    const size_t *ref_len;
+    size_t n_refs;
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out

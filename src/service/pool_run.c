@@ -191,8 +191,8 @@ static int put_request(sbuf *b, const struct pool_request *rq)
                                   (rq->diarize && !redact ? PROTO_FLAG_DIARIZE : 0));
     if (rc == 0)
         rc = proto_put_limits(b, rq->lim);
-    if (rc == 0 && rq->diarize && !redact)
-        rc = proto_put_u32(b, (uint32_t)rq->speakers);
+    if (rc == 0 && rq->diarize && !redact && (rc = proto_put_u32(b, (uint32_t)rq->speakers)) == 0)
+        rc = proto_put_u32(b, (uint32_t)rq->n_refs);
     if (rc == 0 && redact) {
         rc = proto_put_u32(b, (uint32_t)rq->mode);
         if (rc == 0)
@@ -215,6 +215,9 @@ static int send_request(pool_worker *w, const struct pool_request *rq, sbuf *b, 
         return rc == PHS_ETOOBIG ? PHS_ETOOBIG : PHS_ENOMEM;
     if ((rc = pool_io_send(w->fd, PROTO_REQ, b->p, b->len, until)) < 0)
         return rc;
+    for (size_t i = 0; rq->diarize && !rq->write && i < rq->n_refs; i++)
+        if ((rc = pool_io_send(w->fd, PROTO_REF, rq->refs[i], rq->ref_len[i], until)) < 0)
+            return rc;
     const uint8_t *a = rq->audio;
     for (size_t off = 0; off < rq->len; off += PROTO_AUDIO_CHUNK) {
         size_t n = rq->len - off < PROTO_AUDIO_CHUNK ? rq->len - off : PROTO_AUDIO_CHUNK;

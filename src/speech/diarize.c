@@ -8,7 +8,6 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "speech/diarize_int.h"
-#include "speech/vad.h"
 
 #define PREEMPH   0.97
 #define MEL_LOW   100.0
@@ -16,22 +15,6 @@
 #define VAD_PAD_MS     100 /* speech kept before a start */
 #define VAD_SILENCE_MS 300 /* a pause that ends speech */
 #define MIN_RUN        30  /* frames of the shortest turn touching another */
-
-struct diarize {
-    int given;
-    float *feat;     /* n_frames * DIA_DIM */
-    uint8_t *speech; /* per frame */
-    size_t n_frames, cap;
-    int16_t win[DIA_WIN]; /* the last samples, for the next frame */
-    size_t win_len;
-    int16_t vbuf[VAD_FRAME];
-    size_t vbuf_len;
-    uint64_t vad_frames; /* VAD frames seen */
-    vad *vad;
-    double hamming[DIA_WIN];
-    float mel[DIA_NMEL][DIA_NFFT / 2 + 1];
-    double dct[DIA_DIM][DIA_NMEL];
-};
 
 static double hz_to_mel(double hz)
 {
@@ -264,12 +247,17 @@ static void smooth(uint8_t *labels, size_t n)
     }
 }
 
-/* Frame labels into turns, speakers renumbered in order of first speech. */
-static int to_turns(const uint8_t *labels, size_t n, diarize_turn **out, size_t *n_out)
+/* Frame labels into turns: label l is speaker fixed[l] when that is set
+ * (a known speaker's), the others numbered from next in order of first
+ * speech. */
+static int to_turns(const uint8_t *labels, size_t n, const int *fixed, int next,
+                    diarize_turn **out, size_t *n_out)
 {
     size_t cap = 0, k = 0;
     diarize_turn *t = NULL;
-    int order[256] = {0}, next = 1;
+    int order[256] = {0};
+    for (int l = 0; l <= DIARIZE_MAX_GIVEN; l++)
+        order[l] = fixed[l];
     for (size_t i = 0; i < n;) {
         if (!labels[i]) {
             i++;
@@ -317,8 +305,12 @@ int diarize_run(diarize *d, diarize_turn **turns, size_t *n_turns)
         goto out;
     }
     if ((rc = dia_resegment(d->feat, d->speech, d->n_frames, pieces, n_pieces, k, labels)) == 0) {
+        int fixed[DIARIZE_MAX_GIVEN + 1] = {0};
         smooth(labels, d->n_frames);
-        rc = to_turns(labels, d->n_frames, turns, n_turns);
+        if (d->n_known)
+            rc = dia_known_numbers(d, labels, k, fixed);
+        if (rc == 0)
+            rc = to_turns(labels, d->n_frames, fixed, d->n_known + 1, turns, n_turns);
     }
 out:
     free(labels);

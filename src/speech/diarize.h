@@ -75,4 +75,42 @@ int diarize_label(asr_result *res, const diarize_turn *turns, size_t n_turns);
  * the merged one, NULL when out of memory. */
 asr_result *diarize_merge_channels(asr_result **results, size_t n);
 
+/* ---- known speakers (speech/diarize_known.c) ----------------------------------
+ * A speaker named by a short clip of their voice (known_speaker_names[]
+ * with known_speaker_references[]). Each clip, a data URL, is decoded here
+ * (in the worker, like every recording) and modelled with the clustering's
+ * features; once the speakers are found, each takes the number of the clip
+ * whose voice is closest to its own when that is within
+ * DIARIZE_KNOWN_MAX_DIST (one speaker per clip): clips are 1..n in the
+ * order added, the speakers no clip matched n+1.. in order of first
+ * speech. */
+
+#define DIARIZE_MAX_KNOWN       4    /* clips at most (OpenAI's limit) */
+#define DIARIZE_REF_MAX_BYTES   (960u * 1024u) /* of a clip's data URL */
+#define DIARIZE_REF_MAX_SECONDS 10.0 /* of a clip's audio */
+#define DIARIZE_REF_MIN_SPEECH  1.0  /* seconds of speech a clip needs */
+#define DIARIZE_NAME_MAX        64   /* bytes of a known speaker's name */
+#define DIARIZE_MAX_LABEL       (DIARIZE_MAX_GIVEN + DIARIZE_MAX_KNOWN) /* largest number */
+
+/* Checks a data URL "data:audio/<subtype>[;param...];base64,<base64>" (the
+ * base64 padded, without white space) of at most DIARIZE_REF_MAX_BYTES.
+ * 0 with the base64 text in *b64, *b64_len; PHS_EUNSUPPORTED for a media
+ * type other than audio/..., PHS_ETOOBIG, else PHS_EINVAL. O(len), no
+ * allocation. */
+int diarize_data_url(const char *s, size_t len, const char **b64, size_t *b64_len);
+
+/* Adds the next known speaker from a clip's data URL: decoded (any format
+ * audio_open reads, to mono 16 kHz, at most DIARIZE_REF_MAX_SECONDS) and
+ * modelled from its speech (at least DIARIZE_REF_MIN_SPEECH). 0;
+ * PHS_EINVAL with a reason naming the clip (known_speaker_references[i],
+ * never content) in msg for a clip that is not usable; PHS_ENOMEM. */
+int diarize_add_known(diarize *d, const char *url, size_t len, char *msg, size_t msg_len);
+
+/* The known speakers of d among the channels of a recording (chans[c] fed
+ * channel c alone, n at most DIARIZE_MAX_CHANNELS): res, labelled speaker
+ * c + 1 for channel c (diarize_merge_channels), is renumbered as
+ * diarize_run numbers (clips 1..; the others after, in channel order).
+ * 0 or PHS_ENOMEM. */
+int diarize_known_channels(const diarize *d, diarize *const *chans, size_t n, asr_result *res);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "speech/diarize.h"
+#include "speech/vad.h"
 
 #define DIA_DIM   12  /* cepstra c1..c12 per frame */
 #define DIA_HOP   160 /* samples between frames: 10 ms */
@@ -28,6 +29,24 @@ typedef struct dia_gauss {
     double chol[DIA_DIM * DIA_DIM]; /* lower Cholesky factor of the covariance */
     double logdet;
 } dia_gauss;
+
+struct diarize {
+    int given;
+    float *feat;     /* n_frames * DIA_DIM */
+    uint8_t *speech; /* per frame */
+    size_t n_frames, cap;
+    int16_t win[DIA_WIN]; /* the last samples, for the next frame */
+    size_t win_len;
+    int16_t vbuf[VAD_FRAME];
+    size_t vbuf_len;
+    uint64_t vad_frames; /* VAD frames seen */
+    vad *vad;
+    double hamming[DIA_WIN];
+    float mel[DIA_NMEL][DIA_NFFT / 2 + 1];
+    double dct[DIA_DIM][DIA_NMEL];
+    dia_stats known[DIARIZE_MAX_KNOWN]; /* the known speakers' clips (diarize_known.c) */
+    int n_known;
+};
 
 /* A piece of speech (frames [start, end)) and the cluster it is in. */
 typedef struct dia_piece {
@@ -53,6 +72,20 @@ int dia_segment(const float *feat, const uint8_t *speech, size_t n, dia_piece **
 int dia_cluster(const float *feat, dia_piece *pieces, size_t n_pieces, int given);
 /* Frame labels for the speech frames (0 elsewhere, 1..k for the clusters)
  * by Viterbi re-segmentation against the clusters' models. */
+/* ---- known speakers (diarize_known.c) ---- */
+
+/* Per-frame divergence KL(ref || cluster) of the clip's voice from a
+ * speaker's, in nats: ~0 for the same voice. */
+double dia_divergence(const dia_gauss *ref, const dia_gauss *cluster);
+/* Matches speakers to clips: match[c] (c < k) gets the clip (0..n_known-1)
+ * speaker c + 1 takes, or -1. Greedy, closest pair first, each clip and
+ * speaker once, pairs over max_dist never. */
+void dia_match(const dia_stats *speakers, int k, const dia_stats *known, int n_known,
+               double max_dist, int *match);
+/* The known speakers' numbers of d's frame labels (1..k): fixed[l] the
+ * clip number (1..) label l takes, 0 for none. 0 or PHS_ENOMEM. */
+int dia_known_numbers(const diarize *d, const uint8_t *labels, int k, int *fixed);
+
 int dia_resegment(const float *feat, const uint8_t *speech, size_t n, const dia_piece *pieces,
                   size_t n_pieces, int k, uint8_t *labels);
 

@@ -53,11 +53,14 @@ int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_lim
     return rc;
 }
 
-/* Each channel decoded on its own, speaker = channel, merged by time. */
+/* Each channel decoded on its own, speaker = channel, merged by time; the
+ * known speakers of known (NULL-able) then named. */
 static int by_channel(asr_decoder *d, const audio_source *src, const audio_limits *lim,
-                      audio_info *info, asr_result **out, char *msg, size_t msg_len)
+                      const diarize *known, audio_info *info, asr_result **out, char *msg,
+                      size_t msg_len)
 {
     asr_result *res[DIARIZE_MAX_CHANNELS] = {NULL};
+    diarize *vad[DIARIZE_MAX_CHANNELS] = {NULL}; /* each channel's speech */
     int n = info->channels, rc = 0;
     if (n > DIARIZE_MAX_CHANNELS) {
         snprintf(msg, msg_len, "speakers by channel: %d channels is more than %d", n,
@@ -72,37 +75,38 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
             break;
         }
         audio_reader *r = audio_open(src, lim, &again, &rc, msg, msg_len);
-        diarize *vad = r ? diarize_new(1) : NULL; /* for the channel's speech only */
-        if (r && !vad) {
+        vad[c] = r ? diarize_new(1) : NULL;
+        if (r && !vad[c]) {
             snprintf(msg, msg_len, "out of memory");
             rc = PHS_ENOMEM;
         }
-        if (vad && (rc = audio_select_channel(r, c)) == 0)
-            rc = decode(d, r, vad, &res[c], msg, msg_len);
-        if (rc == 0 && (rc = diarize_drop_silent(res[c], vad)) < 0)
+        if (vad[c] && (rc = audio_select_channel(r, c)) == 0)
+            rc = decode(d, r, vad[c], &res[c], msg, msg_len);
+        if (rc == 0 && (rc = diarize_drop_silent(res[c], vad[c])) < 0)
             snprintf(msg, msg_len, "out of memory");
-        diarize_free(vad);
         audio_close(r);
     }
     if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))
         rc = PHS_ENOMEM;
-    for (int c = 0; c < n; c++)
+    if (rc == 0 && known && (rc = diarize_known_channels(known, vad, (size_t)n, *out)) < 0) {
+        snprintf(msg, msg_len, "out of memory");
+        asr_result_free(*out);
+        *out = NULL;
+    }
+    for (int c = 0; c < n; c++) {
         asr_result_free(res[c]);
+        diarize_free(vad[c]);
+    }
     return rc;
 }
 
 /* One channel (or a downmix): decoded while the diarizer takes the same
  * audio, then labelled. */
-static int by_voice(asr_decoder *d, audio_reader *r, int speakers, asr_result **out, char *msg,
+static int by_voice(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out, char *msg,
                     size_t msg_len)
 {
     diarize_turn *turns = NULL;
     size_t n_turns = 0;
-    diarize *dz = diarize_new(speakers);
-    if (!dz) {
-        snprintf(msg, msg_len, "out of memory");
-        return PHS_ENOMEM;
-    }
     int rc = decode(d, r, dz, out, msg, msg_len);
     if (rc == 0 && (rc = diarize_run(dz, &turns, &n_turns)) == 0)
         rc = diarize_label(*out, turns, n_turns);
@@ -112,6 +116,32 @@ static int by_voice(asr_decoder *d, audio_reader *r, int speakers, asr_result **
         *out = NULL;
     }
     free(turns);
+    return rc;
+}
+
+int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const audio_limits *lim,
+                              int speakers, const char *const *refs, const size_t *ref_len,
+                              size_t n_refs, audio_info *info, asr_result **out, char *msg,
+                              size_t msg_len)
+{
+    int rc = 0;
+    *out = NULL;
+    diarize *dz = diarize_new(speakers);
+    if (!dz) {
+        snprintf(msg, msg_len, "out of memory");
+        return PHS_ENOMEM;
+    }
+    for (size_t i = 0; rc == 0 && i < n_refs; i++)
+        rc = diarize_add_known(dz, refs[i], ref_len[i], msg, msg_len);
+    audio_reader *r = rc == 0 ? audio_open(src, lim, info, &rc, msg, msg_len) : NULL;
+    if (r && info->channels >= 2) {
+        audio_close(r);
+        r = NULL;
+        rc = by_channel(d, src, lim, dz, info, out, msg, msg_len);
+    } else if (r) {
+        rc = by_voice(d, r, dz, out, msg, msg_len);
+    }
+    audio_close(r);
     diarize_free(dz);
     return rc;
 }
@@ -120,16 +150,6 @@ int pipeline_transcribe_speakers(asr_decoder *d, const audio_source *src,
                                  const audio_limits *lim, int speakers, audio_info *info,
                                  asr_result **out, char *msg, size_t msg_len)
 {
-    int rc;
-    *out = NULL;
-    audio_reader *r = audio_open(src, lim, info, &rc, msg, msg_len);
-    if (!r)
-        return rc;
-    if (info->channels >= 2) {
-        audio_close(r);
-        return by_channel(d, src, lim, info, out, msg, msg_len);
-    }
-    rc = by_voice(d, r, speakers, out, msg, msg_len);
-    audio_close(r);
-    return rc;
+    return pipeline_transcribe_known(d, src, lim, speakers, NULL, NULL, 0, info, out, msg,
+                                     msg_len);
 }

@@ -35,8 +35,10 @@ typedef struct transcript_opts {
     size_t n_redactions;
     /* Speakers (speech/diarize.h): words and segments carry "speaker";
      * text and json are one line per turn ("A: ..."); srt cues start
-     * "A: ", vtt cues "<v A>". names[i], when set, is speaker i + 1's
-     * label in place of its letter (known_speaker_names[]). */
+     * "A: ", vtt cues "<v A>". With n_speaker_names known speakers
+     * (known_speaker_names[], speech/diarize.h), speaker i + 1 <= n is
+     * labelled names[i] (each set) and the others by letter from "A"
+     * (speaker n + 1 is "A"). */
     bool speakers;
     const char *const *speaker_names;
     size_t n_speaker_names;
@@ -74,7 +76,8 @@ asr_result *transcript_parse_verbose(const char *json, size_t len);
 
 /* True when res's segments carry speakers (a diarised result). */
 bool transcript_has_speakers(const asr_result *res);
-/* Speaker s's label: its known name, else "A", "B", ... ("" for 0). */
+/* Speaker s's label: its known name, else "A", "B", ... after the known
+ * ones ("" for 0). */
 const char *transcript_speaker_label(const transcript_opts *o, int s);
 /* One line per speaker turn, "A: words" (no final newline); NULL when out
  * of memory. Caller frees (wipe_free_str). */

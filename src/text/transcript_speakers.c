@@ -13,9 +13,9 @@
 
 const char *transcript_speaker_label(const transcript_opts *o, int s)
 {
-    if (s >= 1 && (size_t)s <= o->n_speaker_names && o->speaker_names[s - 1])
+    if (s >= 1 && (size_t)s <= o->n_speaker_names)
         return o->speaker_names[s - 1];
-    return diarize_speaker_name(s);
+    return diarize_speaker_name(s > 0 ? s - (int)o->n_speaker_names : 0);
 }
 
 bool transcript_has_speakers(const asr_result *res)

@@ -425,12 +425,12 @@ void proto_words_free(asr_word *w, size_t n)
     free(w);
 }
 
-/* A speaker label, 0..DIARIZE_MAX_GIVEN (channels are at most
+/* A speaker label, 0..DIARIZE_MAX_LABEL (channels are at most
  * DIARIZE_MAX_CHANNELS, no more); anything else makes the cursor bad. */
 static int proto_speaker(proto_cursor *c)
 {
     uint32_t v = proto_get_u32(c);
-    if (v > DIARIZE_MAX_GIVEN) {
+    if (v > DIARIZE_MAX_LABEL) {
         c->bad = true;
         return 0;
     }

@@ -3,8 +3,9 @@
  * A worker's socket (a stream socketpair) carries frames: an 8-byte header
  * (type, payload length, host byte order: both ends are the same binary on
  * the same machine) and at most PROTO_MAX_FRAME bytes of payload. A request
- * is PROTO_REQ (what to do and with which limits), then the encoded audio
- * in PROTO_AUDIO frames, then PROTO_END; while it runs the worker may send
+ * is PROTO_REQ (what to do and with which limits), then the known
+ * speakers' reference clips (PROTO_REF, one each, as many as the request
+ * says), then the encoded audio in PROTO_AUDIO frames, then PROTO_END; while it runs the worker may send
  * PROTO_EV_UTTERANCE (the words of a finished utterance) and PROTO_DATA
  * (bytes of rendered output: redacted audio); it ends with PROTO_RESULT or
  * PROTO_ERROR (an error code and a reason, never content). The first
@@ -47,6 +48,7 @@ enum proto_type {
     PROTO_DATA,         /* worker -> parent: output bytes (redacted audio) */
     PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
     PROTO_ERROR,        /* either way: int32 code + reason */
+    PROTO_REF,          /* parent -> worker: a known speaker's clip (its data URL) */
     /* A live stream session (PROTO_STREAM_*, below). */
     PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
     PROTO_STREAM_PCM,       /* parent -> worker: PCM16 samples (an even number of bytes) */
@@ -67,8 +69,9 @@ enum proto_kind {
 
 /* Request flags. */
 #define PROTO_FLAG_EVENTS  1u /* send PROTO_EV_UTTERANCE while decoding */
-#define PROTO_FLAG_DIARIZE 2u /* label speakers (pipeline_transcribe_speakers); the
-                               * limits are followed by u32 speakers (0: estimate) */
+#define PROTO_FLAG_DIARIZE 2u /* label speakers (pipeline_transcribe_known); the
+                               * limits are followed by u32 speakers (0: estimate)
+                               * and u32 known speakers' clips (PROTO_REF frames) */
 
 /* ---- frames on a stream socket (EINTR retried; short I/O completed) ---------- */
 

@@ -24,6 +24,12 @@
 
 #define WORKER_MAX_SPANS 100000
 
+/* The known speakers' clips of a request (PROTO_REF). */
+struct wk_refs {
+    uint32_t want, got;
+    sbuf clip[DIARIZE_MAX_KNOWN];
+};
+
 struct wk {
     const struct worker_base *base;
     int fd;
@@ -108,7 +114,7 @@ static int data_write(void *ctx, const void *buf, size_t len)
 /* Reads PROTO_AUDIO frames up to PROTO_END into audio (at most its cap;
  * past it the rest is read and dropped, and PHS_ETOOBIG returned). An I/O
  * error is returned as *io. */
-static int read_audio(struct wk *w, sbuf *audio, int *io)
+static int read_audio(struct wk *w, struct wk_refs *refs, sbuf *audio, int *io)
 {
     sbuf frame;
     uint32_t type;
@@ -120,7 +126,14 @@ static int read_audio(struct wk *w, sbuf *audio, int *io)
             break;
         if (type == PROTO_END)
             break;
-        if (type != PROTO_AUDIO) {
+        if (type == PROTO_REF && refs->got < refs->want && !audio->len) {
+            sbuf *r = &refs->clip[refs->got++];
+            sbuf_init(r, PROTO_MAX_FRAME);
+            if (rc == 0)
+                rc = sbuf_append(r, frame.p, frame.len);
+            continue;
+        }
+        if (type != PROTO_AUDIO || refs->got < refs->want) {
             *io = PHS_EINVAL;
             break;
         }
@@ -129,6 +142,12 @@ static int read_audio(struct wk *w, sbuf *audio, int *io)
     }
     sbuf_free(&frame);
     return rc;
+}
+
+static void refs_clear(struct wk_refs *refs)
+{
+    for (uint32_t i = 0; i < refs->got; i++)
+        sbuf_free(&refs->clip[i]); /* wiped */
 }
 
 /* The spans of a PROTO_KIND_REDACT_AUDIO request. */
@@ -169,9 +188,15 @@ static int ev_utterance(void *ctx, const asr_word *words, size_t n_words)
 
 /* Runs what the request asks and sends its result or error. */
 static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
-                    const audio_limits *lim, redact_span *spans, size_t n_spans, uint32_t mode,
-                    const sbuf *audio)
+                    const struct wk_refs *refs, const audio_limits *lim, redact_span *spans,
+                    size_t n_spans, uint32_t mode, const sbuf *audio)
 {
+    const char *clip[DIARIZE_MAX_KNOWN];
+    size_t clip_len[DIARIZE_MAX_KNOWN];
+    for (uint32_t i = 0; i < refs->got; i++) {
+        clip[i] = (const char *)refs->clip[i].p;
+        clip_len[i] = refs->clip[i].len;
+    }
     char msg[256] = "";
     audio_source src;
     audio_mem mem;
@@ -188,8 +213,8 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
         if (flags & PROTO_FLAG_DIARIZE)
-            rc = pipeline_transcribe_speakers(w->dec, &src, lim, speakers, &info, &res, msg,
-                                              sizeof(msg));
+            rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len,
+                                           refs->got, &info, &res, msg, sizeof(msg));
         else
             rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
         asr_decoder_set_listener(w->dec, NULL);
@@ -232,10 +257,13 @@ static int wk_request(struct wk *w, const sbuf *b)
     uint32_t kind = proto_get_u32(&c);
     uint32_t flags = proto_get_u32(&c);
     proto_get_limits(&c, &lim);
-    uint32_t speakers = kind == PROTO_KIND_TRANSCRIBE && (flags & PROTO_FLAG_DIARIZE)
-                            ? proto_get_u32(&c)
-                            : 0;
-    int rc = c.bad || speakers > DIARIZE_MAX_GIVEN ? PHS_EINVAL : 0;
+    struct wk_refs refs = {0};
+    bool by_voice = kind == PROTO_KIND_TRANSCRIBE && (flags & PROTO_FLAG_DIARIZE);
+    uint32_t speakers = by_voice ? proto_get_u32(&c) : 0;
+    refs.want = by_voice ? proto_get_u32(&c) : 0;
+    int rc = c.bad || speakers > DIARIZE_MAX_GIVEN || refs.want > DIARIZE_MAX_KNOWN ? PHS_EINVAL : 0;
+    if (rc < 0)
+        refs.want = 0;
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);
@@ -245,7 +273,7 @@ static int wk_request(struct wk *w, const sbuf *b)
         rc = PHS_EINVAL;
     }
     sbuf_init(&audio, lim.max_bytes ? (size_t)lim.max_bytes : 1);
-    int arc = read_audio(w, &audio, &io);
+    int arc = read_audio(w, &refs, &audio, &io);
     if (io < 0) {
         rc = io;
         goto out;
@@ -258,8 +286,9 @@ static int wk_request(struct wk *w, const sbuf *b)
     else if (split.kind)
         rc = split_serve_run(w->fd, w->dec, &lim, &split, &audio);
     else
-        rc = wk_serve(w, kind, flags, (int)speakers, &lim, spans, n_spans, mode, &audio);
+        rc = wk_serve(w, kind, flags, (int)speakers, &refs, &lim, spans, n_spans, mode, &audio);
 out:
+    refs_clear(&refs);
     sbuf_free(&audio);
     split_serve_clear(&split);
     free(spans);

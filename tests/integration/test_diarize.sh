@@ -9,7 +9,11 @@
 # stream=true with diarized_json (transcript.text.segment events, each
 # valid); bad speakers values refused with nothing stored; a stored job
 # with diarize=true, speakers=2 read back as srt, vtt (<v A> cues) and
-# diarized_json.
+# diarized_json. Known speakers: two clips of other sentences by the two
+# voices (rms's first) name the turns (diarized_json, OpenAI's schema); a
+# clip of a third voice (awb) names nobody, the voice it missed keeps a
+# letter; the names reach no log or audit record (which counts them); bad
+# names, clips, counts and combinations are 400 with nothing stored.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +43,20 @@ sox $parts "$T/conv.wav"
 sox $left "$T/left.wav"
 sox $right "$T/right.wav"
 sox -M "$T/left.wav" "$T/right.wav" "$T/stereo.wav"
+# Known speakers' clips: other sentences by the same voices, and a third
+# voice; each a data URL in a file (curl -F 'name=<file' sends it as a field).
+clip() { # VOICE TEXT NAME
+    flite -voice "$1" -t "$2" -o "$T/$3.raw.wav"
+    sox "$T/$3.raw.wav" -r 16000 -c 1 -b 16 "$T/$3.wav"
+    printf 'data:audio/wav;base64,%s' "$(base64 -w0 "$T/$3.wav")" >"$T/$3.url"
+}
+clip slt "please sit down on the table and take a deep breath for me" ref-slt
+clip rms "the tablets made me feel dizzy every morning after breakfast" ref-rms
+clip awb "my daughter drove me here because the bus was late again" ref-awb
+sox -n -r 16000 -c 1 -b 16 "$T/long.wav" synth 12 sine 300
+printf 'data:audio/wav;base64,%s' "$(base64 -w0 "$T/long.wav")" >"$T/long.url"
+printf 'data:audio/wav;base64,%s' "$(printf 'not audio at all' | base64 -w0)" >"$T/junk.url"
+printf 'data:text/plain;base64,%s' "$(base64 -w0 "$T/ref-slt.wav")" >"$T/text.url"
 
 # turns FILE: the speaker of each line ("A: ..." lines) joined, e.g. ABABA
 turns() { sed -n 's/^\([A-Z]\): .*/\1/p' "$1" | tr -d '\n'; }
@@ -148,9 +166,6 @@ for bad in 0 17 two; do
 done
 post "$T/e.json" -F speakers=2 -F diarize=false
 cp "$T/e.json" "$T/body"; refused_body "speakers without diarize" invalid_combination speakers
-post "$T/e.json" -F diarize=true -F 'known_speaker_names[]=doctor' \
-    -F 'known_speaker_references[]=data:audio/wav;base64,UklGRg=='
-cp "$T/e.json" "$T/body"; refused_body "known speakers" unsupported_option known_speaker_names
 post "$T/e.json" -F diarize=maybe
 cp "$T/e.json" "$T/body"; expect_status 400 "diarize=maybe"; envelope
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
@@ -158,7 +173,87 @@ STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_co
 refused_body "stored speakers=0" invalid_value speakers
 [ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$before" ] ||
     fail "a refused request stored a job"
-ok "speakers 0 / 17 / two, speakers with diarize=false, known_speaker_names[], diarize=maybe: 400, nothing stored"
+ok "speakers 0 / 17 / two, speakers with diarize=false, diarize=maybe: 400, nothing stored"
+
+# ---- known speakers -------------------------------------------------------------
+post "$T/k.json" -F response_format=diarized_json -F speakers=2 \
+    -F 'known_speaker_names[]=Pat Jones' -F "known_speaker_references[]=<$T/ref-rms.url" \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-slt.url"
+[ "$STATUS" = 200 ] || fail "known speakers: $STATUS $(cat "$T/k.json")"
+schema CreateTranscriptionResponseDiarizedJson "$T/k.json"
+python3 - "$T/k.json" <<'PY' || fail "known speakers: $(cat "$T/k.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+seq = []
+for s in d["segments"]:
+    if not seq or seq[-1] != s["speaker"]:
+        seq.append(s["speaker"])
+want = ["Dr. Smith", "Pat Jones"] * 2 + ["Dr. Smith"]
+assert seq == want, seq
+assert [l.split(":")[0] for l in d["text"].split("\n")] == want, d["text"]
+PY
+ok "known speakers: clips of other sentences name the turns (Dr. Smith, Pat Jones, ...), OpenAI's diarized_json"
+
+post "$T/k2.txt" -F response_format=text -F speakers=2 \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-slt.url" \
+    -F 'known_speaker_names[]=Someone Else' -F "known_speaker_references[]=<$T/ref-awb.url"
+[ "$STATUS" = 200 ] || fail "unmatched clip: $STATUS $(cat "$T/k2.txt")"
+[ "$(sed 's/:.*//' "$T/k2.txt" | tr '\n' '|')" = "Dr. Smith|A|Dr. Smith|A|Dr. Smith|" ] ||
+    fail "unmatched clip: $(cat "$T/k2.txt")"
+ok "a clip of a voice not in the recording names nobody: the voice no clip matched is A"
+
+for f in "$T/server.out" "$T/server.err"; do
+    ! grep -q 'Smith\|Pat Jones\|Someone' "$f" || fail "a known speaker's name in $f"
+done
+audit=$(sqlite3 "$DATA/phiscribe.db" "select coalesce(reason,'') from audit_log where action = 'transcription.create'")
+! printf '%s' "$audit" | grep -q 'Smith\|Jones\|Someone' || fail "a name in the audit records"
+printf '%s' "$audit" | grep -q 'known_speakers=2' || fail "no count in the audit records: $audit"
+ok "the names reach no log or audit record; the audit record counts them (known_speakers=2)"
+
+known_refused() { # WHAT CODE PARAM [curl -F args...]
+    what=$1; code=$2; param=$3; shift 3
+    post "$T/body" -F diarize=true "$@"
+    refused_body "$what" "$code" "$param"
+}
+known_refused "names without clips" invalid_combination known_speaker_references \
+    -F 'known_speaker_names[]=Dr. Smith' -F 'known_speaker_names[]=Pat Jones' \
+    -F "known_speaker_references[]=<$T/ref-slt.url"
+set --
+for i in 1 2 3 4 5; do set -- "$@" -F "known_speaker_names[]=n$i" -F "known_speaker_references[]=<$T/ref-slt.url"; done
+known_refused "five known speakers" invalid_value known_speaker_names "$@"
+known_refused "not a data URL" invalid_value known_speaker_references \
+    -F 'known_speaker_names[]=Dr. Smith' -F 'known_speaker_references[]=https://example.com/a.wav'
+known_refused "text/plain clip" unsupported_media_type known_speaker_references \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/text.url"
+printf 'Dr.\tSmith' >"$T/tab.name"
+known_refused "a tab in a name" invalid_value known_speaker_names \
+    -F "known_speaker_names[]=<$T/tab.name" -F "known_speaker_references[]=<$T/ref-slt.url"
+known_refused "a 65-byte name" invalid_value known_speaker_names \
+    -F "known_speaker_names[]=$(printf '%065d' 0)" -F "known_speaker_references[]=<$T/ref-slt.url"
+known_refused "the same name twice" invalid_value known_speaker_names \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-slt.url" \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-rms.url"
+known_refused "a clip that is not audio" invalid_request known_speaker_references \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/junk.url"
+grep -q 'known_speaker_references\[0\]' "$T/body" || fail "which clip: $(cat "$T/body")"
+known_refused "a 12 s clip" invalid_request known_speaker_references \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/long.url"
+post "$T/body" -F diarize=false -F 'known_speaker_names[]=Dr. Smith' \
+    -F "known_speaker_references[]=<$T/ref-slt.url"
+refused_body "known speakers with diarize=false" invalid_combination known_speaker_names
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F model=whisper-1 "$URL/v1/audio/transcriptions?known_speaker_names%5B%5D=x")
+refused_body "known speakers in the query" invalid_value known_speaker_names
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F diarize=true -F 'known_speaker_names[]=Dr. Smith' \
+    -F "known_speaker_references[]=<$T/ref-slt.url" "$URL/v1/transcripts")
+refused_body "known speakers on a stored job" unsupported_option known_speaker_names
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$before" ] ||
+    fail "a refused request stored a job"
+for f in "$T/server.out" "$T/server.err"; do
+    ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
+done
+ok "known speakers refused (400, nothing stored): counts unequal, five, not a data URL, text/plain, a tab, 65 bytes, a name twice, not audio, 12 s, diarize=false, in the query, stored jobs"
 
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
     -F file=@"$T/conv.wav" -F diarize=true -F speakers=2 "$URL/v1/transcripts")

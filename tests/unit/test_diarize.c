@@ -13,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base64.h"
 #include "core/err.h"
+#include "speech/audio.h"
 #include "speech/diarize.h"
+#include "speech/diarize_int.h"
 #include "text/transcript.h"
 
 #include "fixture.h"
@@ -277,20 +280,20 @@ static void test_label_splits_segments(void **state)
     s = transcript_render(r, TRANSCRIPT_SRT, &o);
     assert_non_null(strstr(s, "\nB: fine\n"));
     free(s);
-    const char *names[] = {"doctor", NULL};
+    const char *names[] = {"doctor"}; /* speaker 1 known; 2, the first unknown, is A */
     o.speaker_names = names;
-    o.n_speaker_names = 2;
+    o.n_speaker_names = 1;
     s = transcript_render(r, TRANSCRIPT_DIARIZED_JSON, &o);
     json_t *j = json_loads(s, 0, NULL);
     free(s);
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "task")), "transcribe");
-    assert_string_equal(json_string_value(json_object_get(j, "text")), "doctor: how are you\nB: fine");
+    assert_string_equal(json_string_value(json_object_get(j, "text")), "doctor: how are you\nA: fine");
     json_t *segs = json_object_get(j, "segments");
     assert_int_equal(json_array_size(segs), 2);
     json_t *s1 = json_array_get(segs, 1);
     assert_string_equal(json_string_value(json_object_get(s1, "type")), "transcript.text.segment");
-    assert_string_equal(json_string_value(json_object_get(s1, "speaker")), "B");
+    assert_string_equal(json_string_value(json_object_get(s1, "speaker")), "A");
     assert_string_equal(json_string_value(json_object_get(s1, "id")), "seg_002");
     json_decref(j);
     o.speaker_names = NULL;
@@ -358,6 +361,235 @@ static void test_drop_silent(void **state)
     free(p.s);
 }
 
+/* ---- known speakers ---------------------------------------------------------------- */
+
+/* Statistics of n frames drawn around mean m (each dimension m + i/10)
+ * with spread sd (deterministic). */
+static void gauss_stats(dia_stats *st, double m, double sd, size_t n, uint32_t seed)
+{
+    memset(st, 0, sizeof(*st));
+    for (size_t f = 0; f < n; f++) {
+        float x[DIA_DIM];
+        for (int i = 0; i < DIA_DIM; i++) {
+            double u = 0;
+            for (int k = 0; k < 12; k++) { /* about normal: the sum of 12 uniforms */
+                seed = seed * 1664525u + 1013904223u;
+                u += (seed >> 8) / 16777216.0;
+            }
+            x[i] = (float)(m + i / 10.0 + sd * (u - 6));
+        }
+        dia_stats_add_frame(st, x);
+    }
+}
+
+/* dia_match: each clip names the speaker nearest its voice, closest pair
+ * first, one speaker per clip, never past the threshold. */
+static void test_known_match(void **state)
+{
+    (void)state;
+    dia_stats spk[3], clip[3];
+    int match[3];
+    gauss_stats(&spk[0], 0, 1, 3000, 1);
+    gauss_stats(&spk[1], 3, 1, 3000, 2);
+    gauss_stats(&spk[2], -3, 1.5, 3000, 3);
+    gauss_stats(&clip[0], -3, 1.5, 300, 4); /* speaker 3's voice */
+    gauss_stats(&clip[1], 0, 1, 300, 5);    /* speaker 1's */
+    gauss_stats(&clip[2], 30, 1, 300, 6);   /* nobody's */
+    dia_gauss a, b;
+    assert_int_equal(dia_gauss_from(&a, &clip[1]), 0);
+    assert_int_equal(dia_gauss_from(&b, &spk[0]), 0);
+    assert_true(dia_divergence(&a, &b) < 0.5); /* the same voice: near 0 */
+    assert_int_equal(dia_gauss_from(&b, &spk[1]), 0);
+    assert_true(dia_divergence(&a, &b) > 3.0);
+    dia_match(spk, 3, clip, 3, 3.0, match);
+    assert_int_equal(match[0], 1);
+    assert_int_equal(match[1], -1);
+    assert_int_equal(match[2], 0);
+    /* two clips of one voice: the closer takes it, the other names nobody */
+    gauss_stats(&clip[2], 0.4, 1.2, 300, 7);
+    dia_match(spk, 3, clip, 3, 3.0, match);
+    assert_int_equal(match[0], 1);
+    assert_int_equal(match[1], -1);
+    /* a threshold of 0 names nobody */
+    dia_match(spk, 3, clip, 2, 0.0, match);
+    for (int c = 0; c < 3; c++)
+        assert_int_equal(match[c], -1);
+}
+
+/* pcm as a data URL of a WAV file (caller frees). */
+static char *wav_url(const struct pcm *p, size_t *len)
+{
+    size_t bytes = AUDIO_WAV_HEADER_LEN + p->n * 2;
+    uint8_t *wav = malloc(bytes);
+    assert_non_null(wav);
+    audio_wav_header(wav, RATE, (uint32_t)(p->n * 2));
+    for (size_t i = 0; i < p->n; i++)
+        audio_put_le16(wav + AUDIO_WAV_HEADER_LEN + 2 * i, (uint16_t)p->s[i]);
+    char *url = malloc(BASE64_ENCODED_LEN(bytes) + 32);
+    assert_non_null(url);
+    memcpy(url, "data:audio/wav;base64,", 22);
+    base64_encode(wav, bytes, url + 22);
+    free(wav);
+    *len = strlen(url);
+    return url;
+}
+
+/* Two synthetic voices in turns, a clip of the second (another stretch of
+ * it): the second's turns are speaker 1 (the clip's), the first's 2. */
+static void test_known_speakers(void **state)
+{
+    (void)state;
+    struct pcm p = {0}, c = {0};
+    double mids[6];
+    pcm_append(&p, NULL, RATE / 2);
+    for (int i = 0; i < 6; i++) {
+        double start = (double)p.n / RATE;
+        if (i % 2 == 0)
+            voice(&p, 4, 110, 500, 1500, (uint32_t)i + 1);
+        else
+            voice(&p, 4, 210, 800, 2400, (uint32_t)i + 1);
+        mids[i] = start + 2;
+        pcm_append(&p, NULL, RATE * 6 / 10);
+    }
+    voice(&c, 3, 210, 800, 2400, 99);
+    size_t len;
+    char *url = wav_url(&c, &len), msg[256];
+    diarize *d = diarize_new(2);
+    assert_non_null(d);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), 0);
+    assert_int_equal(diarize_feed(d, p.s, p.n), 0);
+    diarize_turn *t;
+    size_t n;
+    assert_int_equal(diarize_run(d, &t, &n), 0);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(speaker_at(t, n, mids[i]), i % 2 ? 1 : 2);
+    free(t);
+    diarize_free(d);
+    free(url);
+    /* a clip of a third voice names nobody: letters as without clips */
+    c.n = 0;
+    voice(&c, 3, 150, 300, 3200, 98);
+    url = wav_url(&c, &len);
+    d = diarize_new(2);
+    assert_non_null(d);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), 0);
+    assert_int_equal(diarize_feed(d, p.s, p.n), 0);
+    assert_int_equal(diarize_run(d, &t, &n), 0);
+    for (int i = 0; i < 6; i++) /* after the one clip: 2 and 3 */
+        assert_int_equal(speaker_at(t, n, mids[i]), i % 2 ? 3 : 2);
+    free(t);
+    diarize_free(d);
+    free(url);
+    free(c.s);
+    free(p.s);
+}
+
+/* Clips that cannot be used: a bad data URL, not audio, silence, too long. */
+static void test_known_bad_clips(void **state)
+{
+    (void)state;
+    const char *b64;
+    size_t b64_len, len;
+    char msg[256];
+    static const char *const good[] = {"data:audio/wav;base64,UklGRg==",
+                                       "DATA:audio/x-wav;codecs=1;BASE64,AAAA"};
+    static const char *const bad[] = {"data:audio/wav,UklGRg==", "audio/wav;base64,UklGRg==",
+                                      "data:audio/wav;base64,UklGR", "data:audio/wav;base64,Ukl GRg=",
+                                      "data:audio/wav;base64,", "data:;base64,UklGRg=="};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_int_equal(diarize_data_url(good[i], strlen(good[i]), &b64, &b64_len), 0);
+    assert_int_equal(b64_len, 4);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_true(diarize_data_url(bad[i], strlen(bad[i]), &b64, &b64_len) < 0);
+    const char *text = "data:text/plain;base64,UklGRg==";
+    assert_int_equal(diarize_data_url(text, strlen(text), &b64, &b64_len), PHS_EUNSUPPORTED);
+    assert_int_equal(diarize_data_url(text, DIARIZE_REF_MAX_BYTES + 1, &b64, &b64_len),
+                     PHS_ETOOBIG);
+
+    diarize *d = diarize_new(0);
+    assert_non_null(d);
+    const char *junk = "data:audio/wav;base64,bm90IGF1ZGlvIGF0IGFsbA==";
+    assert_int_equal(diarize_add_known(d, junk, strlen(junk), msg, sizeof(msg)), PHS_EINVAL);
+    assert_non_null(strstr(msg, "known_speaker_references[0]"));
+    struct pcm p = {0};
+    pcm_append(&p, NULL, RATE * 3); /* silence: no speech to model */
+    char *url = wav_url(&p, &len);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), PHS_EINVAL);
+    free(url);
+    p.n = 0;
+    voice(&p, 11, 110, 500, 1500, 5); /* over 10 s */
+    url = wav_url(&p, &len);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), PHS_EINVAL);
+    assert_non_null(strstr(msg, "longer than"));
+    free(url);
+    p.n = 0;
+    voice(&p, 3, 110, 500, 1500, 5);
+    url = wav_url(&p, &len);
+    for (int i = 0; i < DIARIZE_MAX_KNOWN; i++)
+        assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), 0);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), PHS_EINVAL);
+    free(url);
+    free(p.s);
+    diarize_free(d);
+}
+
+/* Channels: a clip of channel 2's voice names channel 2; channel 1, no
+ * clip's, comes after the clip (2). */
+static void test_known_channels(void **state)
+{
+    (void)state;
+    struct pcm a = {0}, b = {0}, c = {0};
+    voice(&a, 5, 110, 500, 1500, 1);
+    voice(&b, 5, 210, 800, 2400, 2);
+    voice(&c, 3, 210, 800, 2400, 3);
+    diarize *chans[2] = {diarize_new(1), diarize_new(1)}, *d = diarize_new(0);
+    assert_non_null(chans[0]);
+    assert_non_null(chans[1]);
+    assert_non_null(d);
+    assert_int_equal(diarize_feed(chans[0], a.s, a.n), 0);
+    assert_int_equal(diarize_feed(chans[1], b.s, b.n), 0);
+    size_t len;
+    char *url = wav_url(&c, &len), msg[256];
+    asr_result *r = four_words();
+    for (int i = 0; i < 4; i++)
+        r->words[i].speaker = i < 3 ? 1 : 2;
+    r->segments[0].speaker = 1;
+    assert_int_equal(diarize_known_channels(d, chans, 2, r), 0); /* no clips: unchanged */
+    assert_int_equal(r->words[3].speaker, 2);
+    assert_int_equal(diarize_add_known(d, url, len, msg, sizeof(msg)), 0);
+    assert_int_equal(diarize_known_channels(d, chans, 2, r), 0);
+    assert_int_equal(r->words[0].speaker, 2);
+    assert_int_equal(r->words[3].speaker, 1);
+    assert_int_equal(r->segments[0].speaker, 2);
+    asr_result_free(r);
+    free(url);
+    diarize_free(chans[0]);
+    diarize_free(chans[1]);
+    diarize_free(d);
+    free(a.s);
+    free(b.s);
+    free(c.s);
+}
+
+/* Known speakers' labels: names first, letters from A after them. */
+static void test_known_labels(void **state)
+{
+    (void)state;
+    const char *names[] = {"Dr. Smith", "Pat Jones"};
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.speakers = true;
+    o.speaker_names = names;
+    o.n_speaker_names = 2;
+    assert_string_equal(transcript_speaker_label(&o, 1), "Dr. Smith");
+    assert_string_equal(transcript_speaker_label(&o, 2), "Pat Jones");
+    assert_string_equal(transcript_speaker_label(&o, 3), "A");
+    assert_string_equal(transcript_speaker_label(&o, 4), "B");
+    assert_string_equal(transcript_speaker_label(&o, 0), "");
+    o.n_speaker_names = 0;
+    assert_string_equal(transcript_speaker_label(&o, 1), "A");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +600,11 @@ int main(void)
         cmocka_unit_test(test_label_splits_segments),
         cmocka_unit_test(test_merge_channels),
         cmocka_unit_test(test_drop_silent),
+        cmocka_unit_test(test_known_match),
+        cmocka_unit_test(test_known_speakers),
+        cmocka_unit_test(test_known_bad_clips),
+        cmocka_unit_test(test_known_channels),
+        cmocka_unit_test(test_known_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
