@@ -9,13 +9,14 @@
  * diarization alone and of the plain decode of the same audio.
  *
  * --words-only: no diarization alone and no plain decode (no CPU figures).
+ * --no-plain: no plain decode (the decode's CPU is printed as 0).
  * --clip CLIP (up to DIARIZE_MAX_KNOWN times): a known speaker's reference
  * clip (a file, sent as a data URL); prints, for each speaker the
  * diarization alone found and each clip, "dist SPEAKER CLIP NATS" (the
  * divergence known speakers are matched by), and the RTTM carries the
  * known speakers as "K1".. (the others keep their letters from A).
  *
- * usage: diarize_bench [--speakers N] [--no-decode | --words-only] [--clip CLIP]...
+ * usage: diarize_bench [--speakers N] [--no-decode | --words-only | --no-plain] [--clip CLIP]...
  *                      FILE NAME RTTM WORDS
  */
 #include <stdio.h>
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 {
     int speakers = 0, a = 1, n_clips = 0;
     const char *clips[DIARIZE_MAX_KNOWN];
-    bool no_decode = false, words_only = false;
+    bool no_decode = false, words_only = false, no_plain = false;
     for (; a < argc && argv[a][0] == '-'; a++) {
         if (!strcmp(argv[a], "--speakers") && a + 1 < argc)
             speakers = atoi(argv[++a]);
@@ -146,11 +147,13 @@ int main(int argc, char **argv)
             no_decode = true;
         else if (!strcmp(argv[a], "--words-only"))
             words_only = true;
+        else if (!strcmp(argv[a], "--no-plain"))
+            no_plain = true;
     }
     if (argc - a != 4) {
         fprintf(stderr,
-                "usage: diarize_bench [--speakers N] [--no-decode | --words-only] FILE NAME RTTM "
-                "WORDS\n");
+                "usage: diarize_bench [--speakers N] [--no-decode | --words-only | --no-plain] "
+                "[--clip CLIP]... FILE NAME RTTM WORDS\n");
         return 2;
     }
     const char *file = argv[a], *name = argv[a + 1];
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
             return 1;
         }
         t0 = cpu_now();
-        if (!words_only && decode(d, file, speakers, false, &plain) < 0)
+        if (!words_only && !no_plain && decode(d, file, speakers, false, &plain) < 0)
             return 1;
         t_dec = cpu_now() - t0;
         if (decode(d, file, speakers, true, &res) < 0)

@@ -14,7 +14,12 @@ NAME in OUT:
   NAME.rttm        the reference: one SPEAKER line per turn (speech only:
                    each clip's leading and trailing silence trimmed)
   NAME.words       one line per reference word: start end speaker word
-Usage: render.py [--hard] OUT SEED [SEED...]   (a seed makes one conversation)
+With --dev, the pair comes from DEV_PAIRS (a tuning set like --hard's).
+With --hard or --dev, known speakers' clips too: NAME-clipA.wav and
+NAME-clipB.wav (a sentence of tests/data/dictation-heldout, which the
+conversations never use, by voice A and by voice B) and NAME-clipX.wav (by
+a voice not in the conversation); --clips-only writes just those.
+Usage: render.py [--hard | --dev] [--clips-only] OUT SEED [SEED...]   (a seed makes one conversation)
 """
 import array
 import os
@@ -38,6 +43,15 @@ HARD_PAIRS = (
     ("es:en-us+f1", "es:en-us+f5", "espeak female / espeak female"),
     ("slt", "es:en-gb+m2", "flite female / espeak male"),
 )
+# --dev: pairs made like HARD_PAIRS but none of them, for tuning the method
+# on hard conversations without looking at the held-out ones.
+DEV_PAIRS = (
+    ("awb", "kal16", "flite male / flite male"),
+    ("es:en-us+m2", "es:en-us+m4", "espeak male / espeak male"),
+    ("es:en+f2", "es:en-us+f5", "espeak female / espeak female"),
+    ("rms", "es:en-us+m5", "flite male / espeak male"),
+)
+CLIP_VOICES = ("slt", "rms", "awb", "kal16", "es:en-us+f3", "es:en-us+m3", "es:en+m6")
 HARD_BACKCHANNELS = ("mm-hm", "okay", "uh-huh", "yes", "right", "i see", "sure", "no")
 
 
@@ -111,6 +125,17 @@ def conversation(rng, sentences, tmp, turns, voices=VOICES, backchannels=BACKCHA
     return mono, chans, rttm, words
 
 
+def clips(out, name, pair, seed, tmp):
+    """Known speakers' clips of the pair's voices and of a third one."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "../../tests/data/dictation-heldout/sentences.txt")) as f:
+        lines = [l.strip() for l in f if 8 <= len(l.split()) <= 16]
+    rng = random.Random(seed * 7919)
+    other = rng.choice([v for v in CLIP_VOICES if v not in pair])
+    for tag, voice in (("A", pair[0]), ("B", pair[1]), ("X", other)):
+        write_wav(os.path.join(out, "%s-clip%s.wav" % (name, tag)), [render(voice, rng.choice(lines), tmp)])
+
+
 def write_wav(path, channels):
     with wave.open(path, "wb") as w:
         w.setnchannels(len(channels))
@@ -127,8 +152,11 @@ def write_wav(path, channels):
 
 def main():
     args = sys.argv[1:]
-    hard = bool(args) and args[0] == "--hard"
-    if hard:
+    pairs = {"--hard": HARD_PAIRS, "--dev": DEV_PAIRS}.get(args[0] if args else "")
+    if pairs:
+        args = args[1:]
+    clips_only = bool(args) and args[0] == "--clips-only"
+    if clips_only:
         args = args[1:]
     out, seeds = args[0], [int(s) for s in args[1:]]
     here = os.path.dirname(os.path.abspath(__file__))
@@ -139,8 +167,12 @@ def main():
         for seed in seeds:
             rng = random.Random(seed)
             name = "conv%03d" % seed
-            if hard:
-                a, b, what = HARD_PAIRS[seed % len(HARD_PAIRS)]
+            if pairs:
+                clips(out, name, pairs[seed % len(pairs)][:2], seed, tmp)
+            if clips_only:
+                continue
+            if pairs:
+                a, b, what = pairs[seed % len(pairs)]
                 mono, chans, rttm, words = conversation(rng, sentences, tmp, rng.randint(12, 18),
                                                         (a, b), HARD_BACKCHANNELS, 1 / 3)
             else:
