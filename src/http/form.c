@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/wipe.h"
 
 struct form_field {
     char *name;
@@ -37,6 +38,7 @@ void form_free(struct form *f)
         return;
     for (size_t i = 0; i < f->count; i++) {
         free(f->fields[i].name);
+        wipe(f->fields[i].value, f->fields[i].value_len); /* values may be PHI (clips, prompts) */
         free(f->fields[i].value);
     }
     free(f->fields);

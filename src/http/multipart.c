@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 
 #define MP_DEFAULT_MAX_PARTS 32
 #define MP_DEFAULT_MAX_HEADER (8u * 1024u)
@@ -273,6 +274,8 @@ static void mp_part_clear(struct multipart *mp)
     free(mp->name);
     free(mp->filename);
     free(mp->ctype);
+    if (mp->field)
+        wipe(mp->field, mp->field_len); /* a field's value may be PHI */
     free(mp->field);
     mp->name = mp->filename = mp->ctype = mp->field = NULL;
     mp->field_len = 0;
