@@ -11,14 +11,7 @@ clip's and impostor_named 1 when K3 labels anything.
 """
 import sys
 
-
-def turns(path):
-    out = []
-    for line in open(path):
-        f = line.split()
-        if f and f[0] == "SPEAKER":
-            out.append((float(f[3]), float(f[3]) + float(f[4]), f[7]))
-    return out
+from score import turns  # bench/diarize/score.py: (start, end, speaker) of each RTTM line
 
 
 def main():
