@@ -23,26 +23,62 @@ static int key_row(const db_row *r, void *out)
     return 0;
 }
 
-/* The row lock of a claim: PostgreSQL skips rows another node's claim
- * holds; SQLite has no row locks and needs none. */
-static const char *skip_locked(store_tx *tx)
+#define CLAIM_ARGS_MAX 3
+/* "[" and "]", and per id at most 20 digits and a comma. */
+#define CLAIM_SKIP_JSON_MAX (2 + 21 * STORE_TENANT_SET_MAX)
+
+/* The ids of skip as a JSON array into ids. */
+static int skip_json(const struct store_tenant_set *skip, sbuf *ids)
 {
-    return db_kind(tx->s->db) == DB_PG ? " FOR UPDATE SKIP LOCKED" : "";
+    int rc = sbuf_append_str(ids, "[");
+    for (size_t i = 0; rc == 0 && i < skip->n; i++)
+        rc = sbuf_printf(ids, "%s%lld", i ? "," : "", (long long)skip->ids[i]);
+    return rc == 0 ? sbuf_append_str(ids, "]") : rc;
+}
+
+int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args,
+              size_t n, const struct store_tenant_set *skip, db_row_fn row, void *out)
+{
+    struct db_arg all[CLAIM_ARGS_MAX + 1];
+    const char *not_in = "";
+    sbuf sql, ids;
+    if (n > CLAIM_ARGS_MAX || (skip && skip->n > STORE_TENANT_SET_MAX))
+        return PHS_EINVAL;
+    memcpy(all, args, n * sizeof(*args));
+    sbuf_init(&sql, 1024);
+    sbuf_init(&ids, CLAIM_SKIP_JSON_MAX);
+    int rc = 0;
+    if (skip && skip->n > 0) {
+        /* One parameter whatever the count: no limit on placeholders. */
+        not_in = db_kind(db) == DB_PG
+                     ? " AND tenant_id NOT IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)"
+                     : " AND tenant_id NOT IN (SELECT value FROM json_each(?))";
+        rc = skip_json(skip, &ids);
+        all[n++] = DB_TEXT(sbuf_str(&ids));
+    }
+    if (rc == 0)
+        rc = sbuf_printf(&sql, "%s%s%s", head, not_in, tail);
+    if (rc == 0)
+        rc = db_get(db, sbuf_str(&sql), all, n, row, out);
+    sbuf_free(&ids);
+    sbuf_free(&sql);
+    return rc;
 }
 
 /* The oldest claimable job's key: queued, or processing under an expired
- * lease or none. */
-static int oldest_claimable(store_tx *tx, int64_t now_us, struct job_key *k)
+ * lease or none, of a tenant not in skip. Row lock: PostgreSQL skips rows
+ * another node's claim holds; SQLite has no row locks and needs none. */
+static int oldest_claimable(store_tx *tx, int64_t now_us, const struct store_tenant_set *skip,
+                            struct job_key *k)
 {
-    char sql[512];
-    int n = snprintf(sql, sizeof(sql),
-                     "SELECT id, tenant_id FROM transcripts WHERE state = 'queued'"
+    bool pg = db_kind(tx->s->db) == DB_PG;
+    return claim_get(tx->s->db,
+                     "SELECT id, tenant_id FROM transcripts WHERE (state = 'queued'"
                      " OR (state = 'processing' AND (lease_expires_at IS NULL"
-                     " OR lease_expires_at < ?)) ORDER BY created_at, id LIMIT 1%s",
-                     skip_locked(tx));
-    if (n < 0 || (size_t)n >= sizeof(sql))
-        return PHS_EINTERNAL;
-    return db_get(tx->s->db, sql, DB_ARGS(DB_INT(now_us)), key_row, k);
+                     " OR lease_expires_at < ?)))",
+                     pg ? " ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                        : " ORDER BY created_at, id LIMIT 1",
+                     DB_ARGS(DB_INT(now_us)), skip, key_row, k);
 }
 
 struct running {
@@ -85,14 +121,15 @@ static void give_back(struct store_transcript *t, int64_t now_us)
 }
 
 int jobqueue_claim(store_tx *tx, const char *node, int64_t now_us, int64_t lease_us,
-                   struct store_transcript *out, jobqueue_interrupted_fn interrupted, void *ctx)
+                   const struct store_tenant_set *skip, struct store_transcript *out,
+                   jobqueue_interrupted_fn interrupted, void *ctx)
 {
     NEED_WRITE(tx);
     if (!node || !*node || lease_us <= 0)
         return PHS_EINVAL;
     struct job_key k;
     struct running others = {0, false};
-    int rc = oldest_claimable(tx, now_us, &k);
+    int rc = oldest_claimable(tx, now_us, skip, &k);
     if (rc == 0)
         rc = store_transcript_get(tx, k.tenant_id, k.id, out);
     if (rc < 0)

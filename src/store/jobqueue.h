@@ -33,12 +33,18 @@ typedef int (*jobqueue_interrupted_fn)(void *ctx, const struct store_transcript 
 
 /* Claims for node the oldest job that is queued, or processing under a
  * lease that expired before now_us (or under none: a job of a server
- * before leases), unless it must run alone (it crashed a server before)
- * and another job runs, or one that must runs: state processing, attempts
- * + 1, lease (node, now_us + lease_us). *out is the claimed job.
- * PHS_ENOTFOUND when there is none to claim. */
+ * before leases), of a tenant not in skip (may be NULL: any tenant),
+ * unless it must run alone (it crashed a server before) and another job
+ * runs, or one that must runs: state processing, attempts + 1, lease
+ * (node, now_us + lease_us). *out is the claimed job. PHS_ENOTFOUND when
+ * there is none to claim. skip's tenants are those at their worker cap on
+ * this node: their jobs are not touched (an expired lease of theirs is not
+ * taken over either) and wait for a later claim, while the oldest job of
+ * any other tenant is claimed; PHS_EINVAL for more than
+ * STORE_TENANT_SET_MAX of them. */
 int jobqueue_claim(store_tx *tx, const char *node, int64_t now_us, int64_t lease_us,
-                   struct store_transcript *out, jobqueue_interrupted_fn interrupted, void *ctx);
+                   const struct store_tenant_set *skip, struct store_transcript *out,
+                   jobqueue_interrupted_fn interrupted, void *ctx);
 
 /* Renews every lease node holds on a processing job to now_us + lease_us;
  * *renewed (may be NULL) gets how many. A lease another node has taken over

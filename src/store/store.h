@@ -465,13 +465,23 @@ int store_transcript_update(store_tx *tx, const struct store_transcript *t);
 int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id, int limit,
                           int (*fn)(void *ctx, const struct store_transcript *t), void *ctx,
                           bool *more);
-/* Oldest queued job of any tenant, marked processing (attempts + 1);
- * PHS_ENOTFOUND when the queue is empty. A job that crashed the server
+/* Tenants whose queued jobs a claim passes over, leaving them queued as
+ * they are (the tenants at their worker cap on the claiming node): n ids
+ * (at most STORE_TENANT_SET_MAX) at ids. */
+#define STORE_TENANT_SET_MAX 2048 /* twice the most workers: each full one holds one */
+struct store_tenant_set {
+    const int64_t *ids;
+    size_t n;
+};
+/* Oldest queued job of any tenant not in skip (may be NULL: none), marked
+ * processing (attempts + 1); PHS_ENOTFOUND when there is none, PHS_EINVAL
+ * for a set larger than STORE_TENANT_SET_MAX. A job that crashed the server
  * before runs alone: it is claimed only when no other job is processing
  * (until then nothing is claimed: the queue keeps its order), and while it
  * is processing no other job is claimed, so a job beside it is not
  * interrupted again by its next crash. */
-int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out);
+int store_transcript_claim(store_tx *tx, int64_t now_us, const struct store_tenant_set *skip,
+                           struct store_transcript *out);
 /* At start-up, before any worker runs: the jobs a dead server process left
  * processing go back to queued, each with its attempt given back
  * (attempts - 1) and interruptions + 1; the one whose id is crashed (may

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/fsmode.h"
+#include "core/sbuf.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
 
@@ -267,6 +268,16 @@ struct row_bytes_out {
 /* Row callback (ctx: a struct row_bytes_out): copies column 0, a text or
  * blob, into its buffer; PHS_ECORRUPT when it holds more than cap bytes. */
 int row_bytes(const db_row *r, void *ctx);
+
+/* ---- jobqueue.c ---------------------------------------------------------- */
+
+/* db_get of the statement head + condition + tail, where the condition
+ * passes over skip's tenants (may be NULL: "" then): " AND tenant_id NOT
+ * IN (...)" for db's backend with one parameter (the ids as a JSON array)
+ * after args (at most 3). A claim's search for its job. PHS_EINVAL for
+ * more than STORE_TENANT_SET_MAX ids. */
+int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args,
+              size_t n, const struct store_tenant_set *skip, db_row_fn row, void *out);
 
 /* ---- store.c ------------------------------------------------------------- */
 

@@ -153,13 +153,14 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
     return rc;
 }
 
-/* The oldest job in state into out; PHS_ENOTFOUND when there is none. */
-static int job_oldest_in_state(store_tx *tx, const char *state, struct store_transcript *out)
+/* The oldest job in state of a tenant not in skip (NULL: any) into out;
+ * PHS_ENOTFOUND when there is none. */
+static int job_oldest_in_state(store_tx *tx, const char *state, const struct store_tenant_set *skip,
+                               struct store_transcript *out)
 {
-    return db_get(tx->s->db,
-                  "SELECT " JOB_COLS " FROM transcripts WHERE state = ?"
-                  " ORDER BY created_at, id LIMIT 1",
-                  DB_ARGS(DB_TEXT(state)), job_row, out);
+    return claim_get(tx->s->db, "SELECT " JOB_COLS " FROM transcripts WHERE state = ?",
+                     " ORDER BY created_at, id LIMIT 1", DB_ARGS(DB_TEXT(state)), skip, job_row,
+                     out);
 }
 
 struct processing {
@@ -175,13 +176,14 @@ static int processing_row(const db_row *row, void *out)
     return 0;
 }
 
-int store_transcript_claim(store_tx *tx, int64_t now_us, struct store_transcript *out)
+int store_transcript_claim(store_tx *tx, int64_t now_us, const struct store_tenant_set *skip,
+                           struct store_transcript *out)
 {
     NEED_WRITE(tx);
     /* How many jobs are processing, and whether one of them crashed the
      * server before (it runs alone). */
     struct processing running = {0, false};
-    int rc = job_oldest_in_state(tx, "queued", out);
+    int rc = job_oldest_in_state(tx, "queued", skip, out);
     if (rc == 0)
         rc = db_get(tx->s->db,
                     "SELECT count(*), coalesce(max(crashes), 0) FROM transcripts"
@@ -207,7 +209,7 @@ int store_transcript_requeue_interrupted(store_tx *tx, int64_t now_us, const cha
     if (!t)
         return PHS_ENOMEM;
     int n = 0, rc;
-    while ((rc = job_oldest_in_state(tx, "processing", t)) == 0) {
+    while ((rc = job_oldest_in_state(tx, "processing", NULL, t)) == 0) {
         bool its_crash = crashed && !strcmp(crashed, t->id);
         t->state = STORE_JOB_QUEUED;
         t->updated_us = now_us;

@@ -26,17 +26,18 @@
 
 struct fx {
     struct fx_store st;
-    int64_t tenant;
+    int64_t tenant, other; /* alpha's and beta's ids */
 };
 
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct store_tenant t;
+    struct store_tenant t, u;
     if (!f || tsb_fresh() < 0 || fx_store_open(&f->st, "jobq", tsb_current()) < 0 ||
-        fx_tenant_create(f->st.s, "alpha", &t) < 0)
+        fx_tenant_create(f->st.s, "alpha", &t) < 0 || fx_tenant_create(f->st.s, "beta", &u) < 0)
         return -1;
     f->tenant = t.id;
+    f->other = u.id;
     *state = f;
     return 0;
 }
@@ -50,10 +51,10 @@ static int fx_teardown(void **state)
     return rc;
 }
 
-static void add_job(struct fx *f, const char *id, int64_t created_us)
+static void add_job_of(struct fx *f, int64_t tenant, const char *id, int64_t created_us)
 {
     store_tx *tx;
-    struct store_transcript t = {.tenant_id = f->tenant,
+    struct store_transcript t = {.tenant_id = tenant,
                                  .state = STORE_JOB_QUEUED,
                                  .created_us = created_us,
                                  .updated_us = created_us,
@@ -64,6 +65,11 @@ static void add_job(struct fx *f, const char *id, int64_t created_us)
     assert_int_equal(store_begin(f->st.s, &tx), 0);
     assert_int_equal(store_transcript_insert(tx, &t), 0);
     assert_int_equal(store_commit(tx), 0);
+}
+
+static void add_job(struct fx *f, const char *id, int64_t created_us)
+{
+    add_job_of(f, f->tenant, id, created_us);
 }
 
 struct interrupted {
@@ -79,19 +85,27 @@ static int note_interrupted(void *ctx, const struct store_transcript *t)
     return 0;
 }
 
-/* One claim in its own transaction, committed when it claimed. */
-static int claim(struct fx *f, const char *node, int64_t now, struct store_transcript *out,
-                 struct interrupted *seen)
+/* One claim passing over skip's tenants in its own transaction, committed
+ * when it claimed. */
+static int claim_skipping(struct fx *f, const char *node, int64_t now,
+                          const struct store_tenant_set *skip, struct store_transcript *out,
+                          struct interrupted *seen)
 {
     store_tx *tx;
     assert_int_equal(store_begin(f->st.s, &tx), 0);
-    int rc = jobqueue_claim(tx, node, now, LEASE, out, note_interrupted, seen);
+    int rc = jobqueue_claim(tx, node, now, LEASE, skip, out, note_interrupted, seen);
     if (rc < 0) {
         store_rollback(tx);
         return rc;
     }
     assert_int_equal(store_commit(tx), 0);
     return 0;
+}
+
+static int claim(struct fx *f, const char *node, int64_t now, struct store_transcript *out,
+                 struct interrupted *seen)
+{
+    return claim_skipping(f, node, now, NULL, out, seen);
 }
 
 static int in_write_tx(struct fx *f, int (*fn)(store_tx *tx, void *ctx), void *ctx)
@@ -240,6 +254,115 @@ static void a_restart_requeues_only_its_own_jobs(void **state)
     assert_int_equal(lease_check(f, "tr_b", "bbbb"), 0);
 }
 
+/* A tenant at its worker cap on the claiming node (skip) keeps its jobs
+ * queued, untouched, while the oldest job of another tenant is claimed;
+ * they are claimed in their order once it has room. */
+static void a_claim_passes_over_full_tenants(void **state)
+{
+    struct fx *f = *state;
+    struct store_transcript t;
+    struct interrupted seen = {0, ""};
+    const struct store_tenant_set alpha = {&f->tenant, 1}, beta = {&f->other, 1};
+    const int64_t both_ids[] = {f->tenant, f->other};
+    const struct store_tenant_set both = {both_ids, 2};
+    add_job(f, "tr_a1", T0);
+    add_job(f, "tr_a2", T0 + 1);
+    add_job_of(f, f->other, "tr_b1", T0 + 2);
+    add_job_of(f, f->other, "tr_b2", T0 + 3);
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &alpha, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_b1");
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &both, &t, &seen), PHS_ENOTFOUND);
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &alpha, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_b2");
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &alpha, &t, &seen), PHS_ENOTFOUND);
+    job_now(f, "tr_a1", &t);
+    assert_int_equal(t.state, STORE_JOB_QUEUED);
+    assert_int_equal(t.attempts, 0);
+    /* room again: alpha's oldest first (beta being full now) */
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &beta, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_a1");
+    assert_int_equal(claim(f, "aaaa", T0 + SEC, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_a2");
+    assert_int_equal(seen.n, 0);
+}
+
+/* A job of a full tenant whose node's lease ran out is neither taken over
+ * nor given back while the tenant is full here: another tenant's queued
+ * job goes first; without the skip it is taken over as usual. */
+static void a_full_tenants_expired_lease_waits_for_room(void **state)
+{
+    struct fx *f = *state;
+    struct store_transcript t;
+    struct interrupted seen = {0, ""};
+    const struct store_tenant_set alpha = {&f->tenant, 1};
+    add_job(f, "tr_a1", T0);
+    assert_int_equal(claim(f, "aaaa", T0 + SEC, &t, &seen), 0);
+    add_job_of(f, f->other, "tr_b1", T0 + 2 * SEC);
+    assert_int_equal(claim_skipping(f, "bbbb", T0 + 20 * SEC, &alpha, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_b1");
+    assert_int_equal(seen.n, 0);
+    job_now(f, "tr_a1", &t);
+    assert_int_equal(t.state, STORE_JOB_PROCESSING);
+    assert_int_equal(t.interruptions, 0);
+    assert_int_equal(claim_skipping(f, "bbbb", T0 + 20 * SEC, &alpha, &t, &seen), PHS_ENOTFOUND);
+    assert_int_equal(claim(f, "bbbb", T0 + 20 * SEC, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_a1");
+    assert_int_equal(t.interruptions, 1);
+    assert_int_equal(seen.n, 1);
+}
+
+/* The set's limit: STORE_TENANT_SET_MAX tenants are passed over (the
+ * longest statement runs on both backends); one more is refused. */
+static void a_claims_skip_set_is_capped(void **state)
+{
+    struct fx *f = *state;
+    struct store_transcript t;
+    struct interrupted seen = {0, ""};
+    static int64_t ids[STORE_TENANT_SET_MAX + 1];
+    for (size_t i = 0; i <= STORE_TENANT_SET_MAX; i++)
+        ids[i] = f->other + 1000 + (int64_t)i; /* no such tenants */
+    ids[0] = f->tenant;
+    struct store_tenant_set too_many = {ids, STORE_TENANT_SET_MAX + 1};
+    struct store_tenant_set most = {ids, STORE_TENANT_SET_MAX};
+    add_job(f, "tr_a1", T0);
+    add_job_of(f, f->other, "tr_b1", T0 + 1);
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &too_many, &t, &seen), PHS_EINVAL);
+    assert_int_equal(claim_skipping(f, "aaaa", T0 + SEC, &most, &t, &seen), 0);
+    assert_string_equal(t.id, "tr_b1");
+}
+
+struct single_args {
+    const struct store_tenant_set *skip;
+    struct store_transcript t;
+};
+
+static int do_single_claim(store_tx *tx, void *ctx)
+{
+    struct single_args *a = ctx;
+    return store_transcript_claim(tx, T0 + SEC, a->skip, &a->t);
+}
+
+/* The single-node claim (store_transcript_claim) passes over full tenants
+ * alike. */
+static void the_single_node_claim_passes_over_full_tenants(void **state)
+{
+    struct fx *f = *state;
+    const struct store_tenant_set alpha = {&f->tenant, 1};
+    struct single_args a = {&alpha, {.id = ""}};
+    add_job(f, "tr_a1", T0);
+    add_job(f, "tr_a2", T0 + 1);
+    add_job_of(f, f->other, "tr_b1", T0 + 2);
+    assert_int_equal(in_write_tx(f, do_single_claim, &a), 0);
+    assert_string_equal(a.t.id, "tr_b1");
+    assert_int_equal(in_write_tx(f, do_single_claim, &a), PHS_ENOTFOUND);
+    a.skip = NULL;
+    assert_int_equal(in_write_tx(f, do_single_claim, &a), 0);
+    assert_string_equal(a.t.id, "tr_a1");
+    struct store_transcript t;
+    job_now(f, "tr_a2", &t);
+    assert_int_equal(t.state, STORE_JOB_QUEUED);
+}
+
 /* An object written through the store comes back whole from any handle
  * (with PostgreSQL, from the database's rows), piece boundaries included;
  * removal leaves nothing to read. */
@@ -334,6 +457,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(leases_hand_a_dead_nodes_job_over, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(a_restart_requeues_only_its_own_jobs, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(a_claim_passes_over_full_tenants, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(a_full_tenants_expired_lease_waits_for_room, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(a_claims_skip_set_is_capped, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(the_single_node_claim_passes_over_full_tenants, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(objects_round_trip_and_are_removed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(a_cluster_task_runs_on_one_node_at_a_time, fx_setup,

@@ -413,7 +413,7 @@ static struct store_transcript claim_and_die(void)
     store_tx *tx;
     struct store_transcript claimed;
     assert_int_equal(store_begin(fs.s, &tx), 0);
-    assert_int_equal(store_transcript_claim(tx, time_now_us(), &claimed), 0);
+    assert_int_equal(store_transcript_claim(tx, time_now_us(), NULL, &claimed), 0);
     assert_int_equal(store_commit(tx), 0);
     assert_int_equal(claimed.attempts, 1);
     return claimed;

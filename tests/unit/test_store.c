@@ -727,7 +727,7 @@ static void insert_jobs(store_tx *tx, int n)
 static void claim_expect(store_tx *tx, const char *id)
 {
     struct store_transcript c;
-    assert_int_equal(store_transcript_claim(tx, 5000, &c), id ? 0 : PHS_ENOTFOUND);
+    assert_int_equal(store_transcript_claim(tx, 5000, NULL, &c), id ? 0 : PHS_ENOTFOUND);
     if (id)
         assert_string_equal(c.id, id);
 }
@@ -915,7 +915,7 @@ static void objects_and_jobs(void **state)
     assert_int_equal(store_transcript_list(tx, 2, NULL, 3, count_job, &n, &more), 0);
     assert_int_equal(n, 0);
     struct store_transcript c;
-    assert_int_equal(store_transcript_claim(tx, 5000, &c), 0);
+    assert_int_equal(store_transcript_claim(tx, 5000, NULL, &c), 0);
     assert_string_equal(c.id, "tr_0");
     assert_int_equal(c.state, STORE_JOB_PROCESSING);
     assert_int_equal(c.attempts, 1);
