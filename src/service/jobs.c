@@ -48,7 +48,10 @@ struct worker {
     bool diarize; /* of the request being decoded: speaker labels (jobs_options) */
     int speakers;
     const struct jobs_options *known; /* its known speakers' clips (refs), or NULL */
-    bool synchronous; /* serving a synchronous request: a tenant at its worker cap is refused */
+    /* The stored job's hold on one of its tenant's worker slots (pool.h);
+     * NULL while it serves a synchronous request, which is refused when its
+     * tenant is at its cap. */
+    pool_hold *hold;
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
     char job_id[STORE_ID_MAX + 1];
@@ -326,9 +329,20 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
     return 0;
 }
 
-/* rq on a worker process: model's own, else a leased one of tenant's (a
- * synchronous request is refused with PHS_ETENANT_BUSY when the tenant
- * holds all it may; a stored job waits, it is acknowledged already). */
+/* A slot's worker for w's request of tenant: a stored job's under its hold
+ * (it never waits for its own tenant's cap: it was claimed with room
+ * there); a synchronous request is refused with PHS_ETENANT_BUSY when the
+ * tenant holds all it may. */
+static int lease_for(struct worker *w, int64_t tenant, pool_worker **out, char *msg,
+                     size_t msg_len)
+{
+    pool *p = w->pool->cfg.pool;
+    return w->hold ? pool_lease_held(p, w->hold, out, msg, msg_len)
+                   : pool_lease_within_cap(p, tenant, out, msg, msg_len);
+}
+
+/* rq on a worker process: model's own, else a leased one of tenant's
+ * (lease_for). */
 static int run_in_worker(struct worker *w, modelcache_entry *model, int64_t tenant,
                          const struct pool_request *rq, audio_info *info, asr_result **out,
                          char *msg, size_t msg_len)
@@ -337,8 +351,7 @@ static int run_in_worker(struct worker *w, modelcache_entry *model, int64_t tena
     struct custom *c = modelcache_value(model);
     pool_worker *pw = c ? c->pw : NULL;
     int rc = 0;
-    if (!pw && (rc = w->synchronous ? pool_lease_within_cap(j->cfg.pool, tenant, &pw, msg, msg_len)
-                                    : pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len)) < 0)
+    if (!pw && (rc = lease_for(w, tenant, &pw, msg, msg_len)) < 0)
         return rc;
     rc = pool_run(j->cfg.pool, pw, rq, info, out, msg, msg_len);
     if (!c)
@@ -387,8 +400,7 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
 {
     jobs *j = w->pool;
     pool_worker *pw;
-    int rc = w->synchronous ? pool_lease_within_cap(j->cfg.pool, tenant, &pw, msg, msg_len)
-                            : pool_lease(j->cfg.pool, tenant, &pw, msg, msg_len);
+    int rc = lease_for(w, tenant, &pw, msg, msg_len);
     if (rc < 0)
         return rc;
     struct parallel_config pc = {.pool = j->cfg.pool,
@@ -673,27 +685,65 @@ static int audit_lease_lost(void *ctx, const struct store_transcript *t)
     return audit_requeued(ctx, t, false);
 }
 
-/* Claims the oldest queued job, if any and if stored jobs are not paused
- * (PHS_ENOTFOUND when there is nothing to do). */
-static int claim(jobs *j, struct store_transcript *job)
+/* One claim in a transaction of its own, passing over skip's tenants: the
+ * oldest job, if any and if stored jobs are not paused (PHS_ENOTFOUND when
+ * there is nothing to do), with a hold on one of its tenant's worker slots
+ * into *hold (with a worker pool). PHS_ETENANT_BUSY, nothing claimed, when
+ * its tenant filled up since skip was taken. */
+static int claim_once(jobs *j, const struct store_tenant_set *skip, struct store_transcript *job,
+                      pool_hold **hold)
 {
     store_tx *tx;
     bool paused = false;
+    *hold = NULL;
     int rc = store_begin(j->cfg.store, &tx);
     if (rc < 0)
         return rc;
     if ((rc = paused_get(tx, &paused)) == 0)
         rc = paused ? PHS_ENOTFOUND
                     : jobqueue_claim(tx, store_node_id(j->cfg.store), time_now_us(),
-                                     (int64_t)j->cfg.lease_s * 1000000, job, audit_lease_lost, tx);
+                                     (int64_t)j->cfg.lease_s * 1000000, skip, job,
+                                     audit_lease_lost, tx);
     pthread_mutex_lock(&j->mu);
     j->stats.paused = paused;
     pthread_mutex_unlock(&j->mu);
+    if (rc == 0 && j->cfg.pool)
+        rc = pool_hold_begin(j->cfg.pool, job->tenant_id, hold);
     if (rc < 0) {
         store_rollback(tx);
         return rc;
     }
-    return store_commit(tx);
+    if ((rc = store_commit(tx)) < 0) {
+        pool_hold_end(j->cfg.pool, *hold);
+        *hold = NULL;
+    }
+    return rc;
+}
+
+/* Claims the oldest queued job of a tenant with room on this node's
+ * worker pool, and a hold on one of its slots into *hold (NULL without a
+ * pool). A tenant at its cap keeps its jobs queued; the pool calls
+ * jobs_kick when it has room again (pool_on_room). */
+static int claim(jobs *j, struct store_transcript *job, pool_hold **hold)
+{
+    int64_t full[STORE_TENANT_SET_MAX];
+    struct store_tenant_set skip = {full, 0};
+    if (j->cfg.pool)
+        skip.n = pool_full_tenants(j->cfg.pool, full, STORE_TENANT_SET_MAX);
+    int rc;
+    /* Each refusal adds a tenant that filled up meanwhile: the loop ends. */
+    while ((rc = claim_once(j, &skip, job, hold)) == PHS_ETENANT_BUSY) {
+        if (skip.n == STORE_TENANT_SET_MAX)
+            return PHS_ENOTFOUND; /* claimed again once one has room */
+        full[skip.n++] = job->tenant_id;
+    }
+    return rc;
+}
+
+/* The pool's callback when a full tenant may have room again. */
+static void kick_on_room(void *ctx)
+{
+    jobs_kick(ctx);
 }
 
 /* ---- crash attribution ----------------------------------------------------------
@@ -821,9 +871,7 @@ static void *worker_main(void *arg)
             w->events = r->opts ? r->opts->events : NULL;
             jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
             w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
-            w->synchronous = true;
             r->rc = transcribe_request(w, r);
-            w->synchronous = false;
             w->known = NULL;
             w->events = NULL;
             jobs_set_speakers(w, false, 0);
@@ -840,7 +888,7 @@ static void *worker_main(void *arg)
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
             struct store_transcript job;
-            int rc = claim(j, &job);
+            int rc = claim(j, &job, &w->hold);
             bool again = false;
             if (rc == 0) {
                 jobs_crash_mark(job.id);
@@ -848,6 +896,9 @@ static void *worker_main(void *arg)
                 jobs_crash_mark(NULL);
                 if (rrc < 0)
                     mark_failed(j, &job, rrc);
+                if (j->cfg.pool)
+                    pool_hold_end(j->cfg.pool, w->hold);
+                w->hold = NULL;
                 if ((again = rrc == JOBS_REQUEUED))
                     rc = PHS_EBUSY; /* wait before claiming it again */
             }
@@ -1002,6 +1053,8 @@ jobs *jobs_start(const struct jobs_config *cfg, int *err, char *msg, size_t msg_
             goto fail;
         }
     }
+    if (cfg->pool && cfg->store)
+        pool_on_room(cfg->pool, kick_on_room, j);
     for (int i = 0; i < j->cfg.workers; i++) {
         if (pthread_create(&j->workers[i].thread, NULL, worker_thread, &j->workers[i]) != 0) {
             rc = PHS_ENOMEM;
@@ -1042,6 +1095,8 @@ void jobs_stop(jobs *j)
         asr_decoder_free(j->workers[i].dec);
     }
     free(j->workers);
+    if (j->cfg.pool && j->cfg.store)
+        pool_on_room(j->cfg.pool, NULL, NULL);
     jobheart_stop(j->heart);
     if (j->crash_guard)
         crash_guard_disarm();

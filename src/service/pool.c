@@ -301,11 +301,43 @@ void pool_worker_free(pool *p, pool_worker *w)
 /* ---- slots ------------------------------------------------------------------------- */
 
 #define POOL_NO_SLOT (-1) /* every slot is busy: wait */
-#define POOL_AT_CAP  (-2) /* tenant mode: the tenant holds tenant_max busy slots */
+#define POOL_AT_CAP  (-2) /* tenant mode: the tenant holds tenant_max slots */
+
+/* What tenant uses of its cap now (p->mu held): the slots it leased
+ * outside a hold, and its holds (a slot leased under a hold counts once,
+ * as the hold). */
+static int tenant_load(const pool *p, int64_t tenant)
+{
+    int n = 0;
+    for (int i = 0; i < p->cfg.workers; i++) {
+        const struct pool_slot *s = &p->slots[i];
+        n += s->busy && !s->hold && s->tenant == tenant;
+    }
+    for (const pool_hold *h = p->holds; h; h = h->next)
+        n += h->tenant == tenant;
+    return n;
+}
+
+/* True when tenant may take no more (p->mu held): tenant mode only. */
+static bool tenant_full(const pool *p, int64_t tenant)
+{
+    return p->cfg.isolation == POOL_TENANT && tenant_load(p, tenant) >= p->tenant_max;
+}
+
+/* A slot or hold ended (p->mu held): room for a tenant a claim found
+ * full, perhaps. */
+static void room_made(pool *p)
+{
+    if (!p->room_wanted || !p->room)
+        return;
+    p->room_wanted = false;
+    p->room(p->room_ctx);
+}
 
 /* The slot a lease of tenant takes now (p->mu held), or POOL_NO_SLOT /
- * POOL_AT_CAP. */
-static int pick_slot(pool *p, int64_t tenant)
+ * POOL_AT_CAP; held: under a hold, which stands for the lease in the cap
+ * already. */
+static int pick_slot(pool *p, int64_t tenant, bool held)
 {
     int n = p->cfg.workers;
     if (p->cfg.isolation != POOL_TENANT) {
@@ -314,14 +346,14 @@ static int pick_slot(pool *p, int64_t tenant)
                 return i;
         return POOL_NO_SLOT;
     }
-    int held = 0, mine = -1, empty = -1, other = -1;
+    if (!held && tenant_full(p, tenant))
+        return POOL_AT_CAP;
+    int mine = -1, empty = -1, other = -1;
     for (int i = 0; i < n; i++) {
         struct pool_slot *s = &p->slots[i];
         bool bound = s->w && !s->w->dead;
-        if (s->busy) {
-            held += bound && s->w->tenant == tenant;
+        if (s->busy)
             continue;
-        }
         if (bound && s->w->tenant == tenant)
             mine = mine < 0 ? i : mine;
         else if (!bound)
@@ -331,26 +363,25 @@ static int pick_slot(pool *p, int64_t tenant)
     }
     if (mine >= 0)
         return mine;
-    if (held >= p->tenant_max)
-        return POOL_AT_CAP;
     if (empty < 0 && other < 0)
         return POOL_NO_SLOT;
     return empty >= 0 ? empty : other;
 }
 
 /* pool_lease, with wait_at_cap false pool_lease_within_cap, with now
- * pool_try_lease. */
-static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worker **out,
-                 char *msg, size_t msg_len)
+ * pool_try_lease, with h pool_lease_held. */
+static int lease(pool *p, int64_t tenant, pool_hold *h, bool wait_at_cap, bool now,
+                 pool_worker **out, char *msg, size_t msg_len)
 {
     int i = -1;
     *out = NULL;
     pthread_mutex_lock(&p->mu);
-    if (now && (p->stopping || p->waiting || (i = pick_slot(p, tenant)) < 0)) {
+    if (now && (p->stopping || p->waiting || (i = pick_slot(p, tenant, false)) < 0)) {
         pthread_mutex_unlock(&p->mu);
         return PHS_EBUSY;
     }
-    while (!p->stopping && (i = pick_slot(p, tenant)) < 0 && (wait_at_cap || i != POOL_AT_CAP)) {
+    while (!p->stopping && (i = pick_slot(p, tenant, h != NULL)) < 0 &&
+           (wait_at_cap || i != POOL_AT_CAP)) {
         p->waiting++;
         pthread_cond_wait(&p->cv, &p->mu);
         p->waiting--;
@@ -368,6 +399,8 @@ static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worke
     }
     struct pool_slot *s = &p->slots[i];
     s->busy = true;
+    s->tenant = tenant;
+    s->hold = h;
     pool_worker *old = s->w;
     bool tenant_mode = p->cfg.isolation == POOL_TENANT;
     bool keep = old && !worker_hung_up(old) && (!tenant_mode || old->tenant == tenant);
@@ -386,8 +419,11 @@ static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worke
         if (w)
             w->slot = i;
         s->w = w;
-        if (rc < 0)
+        if (rc < 0) {
             s->busy = false;
+            s->hold = NULL;
+            room_made(p);
+        }
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         if (rc < 0)
@@ -399,18 +435,23 @@ static int lease(pool *p, int64_t tenant, bool wait_at_cap, bool now, pool_worke
 
 int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
 {
-    return lease(p, tenant, true, false, out, msg, msg_len);
+    return lease(p, tenant, NULL, true, false, out, msg, msg_len);
 }
 
 int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
 {
-    return lease(p, tenant, false, false, out, msg, msg_len);
+    return lease(p, tenant, NULL, false, false, out, msg, msg_len);
 }
 
 int pool_try_lease(pool *p, int64_t tenant, pool_worker **out)
 {
     char msg[256];
-    return lease(p, tenant, false, true, out, msg, sizeof(msg));
+    return lease(p, tenant, NULL, false, true, out, msg, sizeof(msg));
+}
+
+int pool_lease_held(pool *p, pool_hold *h, pool_worker **out, char *msg, size_t msg_len)
+{
+    return lease(p, h->tenant, h, false, false, out, msg, msg_len);
 }
 
 bool pool_wanted(pool *p)
@@ -427,8 +468,90 @@ void pool_release(pool *p, pool_worker *w)
         return;
     pthread_mutex_lock(&p->mu);
     w->idle_since = pool_now();
-    p->slots[w->slot].busy = false;
+    struct pool_slot *s = &p->slots[w->slot];
+    s->busy = false;
+    s->hold = NULL;
+    room_made(p);
     pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- holds of stored jobs ------------------------------------------------------------ */
+
+int pool_hold_begin(pool *p, int64_t tenant, pool_hold **out)
+{
+    pool_hold *h = calloc(1, sizeof(*h));
+    *out = NULL;
+    if (!h)
+        return PHS_ENOMEM;
+    h->tenant = tenant;
+    pthread_mutex_lock(&p->mu);
+    if (tenant_full(p, tenant)) {
+        p->room_wanted = true;
+        pthread_mutex_unlock(&p->mu);
+        free(h);
+        return PHS_ETENANT_BUSY;
+    }
+    h->next = p->holds;
+    if (h->next)
+        h->next->prev = h;
+    p->holds = h;
+    pthread_mutex_unlock(&p->mu);
+    *out = h;
+    return 0;
+}
+
+void pool_hold_end(pool *p, pool_hold *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        p->holds = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    room_made(p);
+    pthread_mutex_unlock(&p->mu);
+    free(h);
+}
+
+/* Adds tenant to out[0..*n) unless it is there or out is full. */
+static void tenant_note(int64_t tenant, int64_t *out, size_t max, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (out[i] == tenant)
+            return;
+    if (*n < max)
+        out[(*n)++] = tenant;
+}
+
+size_t pool_full_tenants(pool *p, int64_t *out, size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&p->mu);
+    /* A full tenant holds a busy slot or a hold: only those are looked at. */
+    for (int i = 0; p->cfg.isolation == POOL_TENANT && i < p->cfg.workers; i++) {
+        const struct pool_slot *s = &p->slots[i];
+        if (s->busy && s->tenant != POOL_NOBODY && tenant_full(p, s->tenant))
+            tenant_note(s->tenant, out, max, &n);
+    }
+    for (const pool_hold *h = p->holds; h && p->cfg.isolation == POOL_TENANT; h = h->next)
+        if (tenant_full(p, h->tenant))
+            tenant_note(h->tenant, out, max, &n);
+    if (n > 0)
+        p->room_wanted = true;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+void pool_on_room(pool *p, void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&p->mu);
+    p->room = fn;
+    p->room_ctx = ctx;
+    p->room_wanted = false;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -461,6 +584,8 @@ void pool_supervise(pool *p)
         struct pool_slot *s = &p->slots[i];
         pool_worker *old = s->w, *w = NULL;
         s->busy = true;
+        s->tenant = POOL_NOBODY;
+        s->hold = NULL;
         s->w = NULL;
         if (tenant_mode && old && !old->dead)
             p->stats.recycled++;

@@ -10,7 +10,8 @@
  * Isolation modes: shared, every slot serves any tenant; tenant, a slot's
  * worker is bound to the first tenant it serves for its whole life, spawned
  * on demand, recycled when idle, and a tenant holds at most tenant_max
- * slots at once. Workers with a model of their own (a vocabulary or a
+ * slots at once (stored jobs: pool_hold). Workers with a model of their
+ * own (a vocabulary or a
  * profile) are spawned outside the slots by pool_spawn_own and belong to
  * their caller (the model cache).
  */
@@ -60,14 +61,44 @@ void pool_stop(pool *p);
  * no worker can be started. */
 int pool_lease(pool *p, int64_t tenant, pool_worker **out, char *msg, size_t msg_len);
 /* pool_lease for a request someone waits on: in tenant mode, a tenant that
- * already holds tenant_max busy slots gets PHS_ETENANT_BUSY at once (no
- * wait); a pool busy with other tenants is still waited for. */
+ * already holds tenant_max busy slots and holds (below) gets
+ * PHS_ETENANT_BUSY at once (no wait); a pool busy with other tenants is
+ * still waited for. */
 int pool_lease_within_cap(pool *p, int64_t tenant, pool_worker **out, char *msg,
                           size_t msg_len);
 /* A free slot's worker for tenant now, or PHS_EBUSY when none is free,
  * someone waits in pool_lease, or the pool is stopping: for extra workers
  * a request may use while nobody else needs them (service/parallel.h). */
 int pool_try_lease(pool *p, int64_t tenant, pool_worker **out);
+/* ---- stored jobs and the tenant cap ---------------------------------------------
+ * In tenant mode a stored job is claimed only while its tenant has room on
+ * this node (the claim passes over pool_full_tenants), and it takes a hold
+ * on one of its tenant's tenant_max slots for its whole run: its leases
+ * under the hold never wait for the cap, only (like every lease) for a
+ * slot that other tenants' requests use. A queued job of a full tenant is
+ * claimed once one of its slots or holds ends (pool_on_room). In shared
+ * mode no tenant is full and every hold is granted. */
+typedef struct pool_hold pool_hold;
+
+/* The tenants that can take no hold now (tenant mode), at most max of
+ * them into out: how many were written. A claim that finds any is called
+ * back (pool_on_room) once room is made. O(slots x (slots + holds)). */
+size_t pool_full_tenants(pool *p, int64_t *out, size_t max);
+/* A hold on one of tenant's slots until pool_hold_end: PHS_ETENANT_BUSY
+ * when the tenant is full (the callback is then armed as above),
+ * PHS_ENOMEM. Every hold ends before pool_stop. */
+int pool_hold_begin(pool *p, int64_t tenant, pool_hold **out);
+/* Ends h (NULL-safe); its slot must have been released. */
+void pool_hold_end(pool *p, pool_hold *h);
+/* pool_lease for h's tenant under h: waits for a free slot, never for the
+ * cap. One lease at a time under a hold (extra workers: pool_try_lease). */
+int pool_lease_held(pool *p, pool_hold *h, pool_worker **out, char *msg, size_t msg_len);
+/* fn(ctx) is called when a slot or hold ends after a claim found a tenant
+ * full (pool_full_tenants, a refused hold): the jobs passed over may be
+ * claimed now. Called with the pool's lock held: fn must not call the
+ * pool. NULL: none; set it back to NULL before ctx dies. */
+void pool_on_room(pool *p, void (*fn)(void *ctx), void *ctx);
+
 /* True while a caller waits for a worker: extra workers go back. */
 bool pool_wanted(pool *p);
 /* Gives a leased worker back (a dead one is replaced). */

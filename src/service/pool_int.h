@@ -20,9 +20,20 @@ struct pool_worker {
     double idle_since; /* monotonic seconds */
 };
 
+/* The tenant of a slot that is busy being replaced (no one's lease). */
+#define POOL_NOBODY INT64_MIN
+
 struct pool_slot {
     pool_worker *w; /* NULL: none running */
     bool busy;      /* leased, or being replaced */
+    int64_t tenant; /* while busy: the lessee's tenant, or POOL_NOBODY */
+    pool_hold *hold; /* while busy: the hold it was leased under (NULL: none) */
+};
+
+/* A stored job's claim on one of its tenant's slots (pool.h). */
+struct pool_hold {
+    int64_t tenant;
+    struct pool_hold *prev, *next; /* the pool's holds */
 };
 
 struct pool {
@@ -37,6 +48,12 @@ struct pool {
     bool supervising;
     struct pool_stats stats;
     int waiting; /* callers blocked in pool_lease */
+    struct pool_hold *holds; /* every hold not ended */
+    /* A claim found a tenant full: the next slot or hold that ends calls
+     * room(room_ctx) (pool_on_room). */
+    bool room_wanted;
+    void (*room)(void *ctx);
+    void *room_ctx;
     pthread_mutex_t zmu; /* the zygote's socket, one spawn at a time */
     int zfd;
     pid_t zpid;

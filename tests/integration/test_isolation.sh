@@ -3,8 +3,10 @@
 # server's children; SIGKILL and, separately, SIGSEGV sent to a tenant's
 # worker while it holds a request give that request decoder_crashed, while
 # a request of another tenant completes; the server stays up, the pool gets
-# its workers back, the fault is audited and counted; two tenants' requests
-# never share a worker pid; `doctor` finds the running server's workers
+# its workers back, the fault is audited and counted; a tenant at its cap
+# gets 429 for a synchronous request while its stored jobs stay queued and
+# another tenant's later stored job is claimed past them; two tenants'
+# requests never share a worker pid; `doctor` finds the running server's workers
 # confined (seccomp filter, no_new_privs, no file, no listening socket).
 # The busy worker is caught deterministically: its tenant's named process
 # while the busy gauge is up, SIGSTOP, then a check that the request is
@@ -109,22 +111,39 @@ grep -qi '^Retry-After: [0-9]' "$T/busy.hdr" || fail "no Retry-After on tenant_b
 req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$U1" -F model=whisper-1
 expect_status 200 "clinic-b while clinic-a is at its cap"
 seen
-# A stored job of the capped tenant is acknowledged and waits for its worker.
-req POST /v1/transcripts "$KEY_A" -F file=@"$U1"
-expect_status 202 "a stored job of clinic-a while it is at its cap"
-J=$(jget id)
+# Stored jobs of the capped tenant are acknowledged and stay queued; a job
+# of clinic-b sent after them is claimed past them and completes while
+# clinic-a's worker is still stopped (the server's second jobs thread would
+# otherwise sit waiting for clinic-a's worker: the first serves the held
+# request).
+JA=""
+for i in 1 2 3; do
+    req POST /v1/transcripts "$KEY_A" -F file=@"$U1"
+    expect_status 202 "stored job $i of clinic-a while it is at its cap"
+    JA="$JA $(jget id)"
+done
+req POST /v1/transcripts "$KEY_B" -F file=@"$U1"
+expect_status 202 "a stored job of clinic-b after clinic-a's"
+wait_done "$KEY_B" "$(jget id)"
+grep -q "young man" "$T/body" || fail "clinic-b's stored job: $(cat "$T/body")"
+case $(ps -o stat= -p "$WPID") in T*) ;; *) fail "clinic-a's worker $WPID is not stopped any more" ;; esac
+kill -0 "$CP" 2>/dev/null || fail "the held request of clinic-a ended before clinic-b's job completed"
+for J in $JA; do
+    req GET "/v1/transcripts/$J" "$KEY_A"
+    [ "$(jget status)" = queued ] || fail "clinic-a's job $J while it is at its cap: $(cat "$T/body")"
+done
+ok "tenant at its cap: its stored jobs stay queued, another tenant's later job is claimed past them and completes"
 kill -CONT "$WPID"
 wait "$CP"
 [ "$(cat "$T/held.status")" = 200 ] || fail "the held request: $(cat "$T/held.status") $(cat "$T/held.body")"
-wait_job "$KEY_A" "$J" # it had waited for the worker, and takes it next
-[ "$(jget status)" = completed ] || fail "the stored job of the capped tenant: $(cat "$T/body")"
+for J in $JA; do wait_done "$KEY_A" "$J"; done # claimed one at a time as its worker frees
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1
 expect_status 200 "clinic-a once its worker is free"
 grep -q "young man" "$T/body" || fail "wrong text: $(cat "$T/body")"
 seen
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = 'transcription.create' AND http_status = 429")" -ge 1 ] ||
     fail "the 429 was not audited"
-ok "tenant at its cap: 429 tenant_busy with Retry-After, the other tenant served, a stored job waits and completes, 200 once free"
+ok "tenant at its cap: 429 tenant_busy with Retry-After, the other tenant served, its stored jobs all complete once free, 200 then"
 
 # ---- no worker pid ever served two tenants ----
 sort -u "$T/seen" | awk '{print $1}' | sort | uniq -d | grep -q . &&
