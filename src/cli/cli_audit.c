@@ -138,14 +138,12 @@ static int audit_verify_cmd(const char *data, const char *store_url, const char 
 static int audit_acknowledge_cmd(const char *data, const char *store_url, const char *reason)
 {
     int code;
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor_buf[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor_buf, sizeof(actor_buf));
     struct audit_ack ack;
-    int rc = audit_acknowledge(s, &who, reason, &ack);
+    int rc = audit_acknowledge(s, &who.ev, reason, &ack);
     if (rc == PHS_ENOTFOUND) {
         fprintf(stderr, "phiscribe audit acknowledge: nothing to acknowledge: no alarm is "
                         "pending and the signer finds nothing wrong\n");
@@ -206,7 +204,8 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
         }
     }
     int code;
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
     FILE *out = stdout;
@@ -218,14 +217,11 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
         fprintf(stderr, "phiscribe audit export: cannot create %s: %s\n", output, strerror(errno));
         return cliadm_close(s, CLI_FAIL);
     }
-    struct audit_event who;
-    char actor_buf[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor_buf, sizeof(actor_buf));
     int64_t n = 0;
     /* --tenant: the tenant format, which carries nothing of other tenants,
      * so it can be handed to that tenant's auditor. */
-    int rc = tenant && tenant[0] ? audit_export_tenant(s, &f, fmt, &who, write_file, out, &n)
-                                 : audit_export(s, &f, fmt, &who, write_file, out, &n);
+    int rc = tenant && tenant[0] ? audit_export_tenant(s, &f, fmt, &who.ev, write_file, out, &n)
+                                 : audit_export(s, &f, fmt, &who.ev, write_file, out, &n);
     if (fflush(out) != 0 && rc == 0)
         rc = PHS_EIO;
     if (out != stdout && fclose(out) != 0 && rc == 0)
@@ -270,14 +266,12 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
         return CLI_USAGE;
     }
     int code;
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who = {0};
-    char actor_buf[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor_buf, sizeof(actor_buf));
     json_t *r = NULL;
-    int rc = audit_report(s, &f, &who, &r);
+    int rc = audit_report(s, &f, &who.ev, &r);
     code = cliadm_close(s, cliadm_exit(rc));
     if (rc < 0) {
         fprintf(stderr, "phiscribe audit report: %s\n", err_str(rc));

@@ -57,9 +57,9 @@ static const char *hex16(const uint8_t *h, char out[HASH_HEX_LEN + 1])
 /* A command's record about the data directory (resource: the node). */
 static int node_record(store *s, const char *action, const char *reason)
 {
-    struct audit_event ev;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&ev, actor, sizeof(actor));
+    struct cliadm_identity who;
+    cliadm_who(&who);
+    struct audit_event ev = who.ev;
     ev.action = action;
     ev.outcome = "success";
     ev.resource_type = "node";
@@ -170,15 +170,14 @@ static int restore_finish(const struct restore_args *a, const struct store_backu
     store *s = store_open(a->dir, 0, &err, why, whylen);
     if (!s)
         return err;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN];
+    struct cliadm_identity who;
     struct restore_applied done = {0};
     struct audit_verify_result v = {0};
     uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    cliadm_who(&who, actor, sizeof(actor));
+    cliadm_who(&who);
     int rc = restore_erasures_verify(s, e, why, whylen);
     if (rc == 0)
-        rc = restore_erasures_apply(s, e, &who, &done, why, whylen);
+        rc = restore_erasures_apply(s, e, &who.ev, &done, why, whylen);
     if (rc == 0 && (rc = restore_record(s, info, e, &done)) < 0)
         snprintf(why, whylen, "cannot record the restore: %s", err_str(rc));
     if (rc == 0 && (rc = audit_checkpoint(s, true)) < 0)

@@ -83,19 +83,17 @@ int cli_break_glass(int argc, char **argv)
                 BREAKGLASS_MINUTES_MAX);
         return CLI_BADINPUT;
     }
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor, sizeof(actor));
     struct auth_new_key k;
-    int rc = breakglass_open(s, tenant, reason, mins, &who, &k);
+    int rc = breakglass_open(s, tenant, reason, mins, &who.ev, &k);
     if (rc == 0) {
         /* Loud on this machine too; never the reason, which may name a patient. */
         openlog("phiscribe", LOG_PID, LOG_AUTHPRIV);
         syslog(LOG_EMERG, "break-glass session opened for tenant %s by %s: key %s, %d minutes",
-               k.tenant, actor, k.id, mins);
+               k.tenant, who.actor, k.id, mins);
         closelog();
         rc = print_key(&k);
         auth_new_key_wipe(&k);
@@ -121,14 +119,12 @@ int cli_break_glass(int argc, char **argv)
 int cli_break_glass_report(const char *data, const char *store_url, const char *tenant)
 {
     int code;
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor, sizeof(actor));
     json_t *r = NULL;
-    int rc = breakglass_report(s, tenant, &who, &r);
+    int rc = breakglass_report(s, tenant, &who.ev, &r);
     if (rc == 0) {
         char *text = json_dumps(r, JSON_INDENT(2));
         rc = text && fputs(text, stdout) >= 0 && fputc('\n', stdout) != EOF ? 0 : PHS_EIO;

@@ -56,12 +56,11 @@ int cli_init(int argc, char **argv)
         fprintf(stderr, "phiscribe init: %s\n", why[0] ? why : err_str(rc));
         return CLI_FAIL;
     }
-    store *s = cliadm_open(dir, url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(dir, url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event ev;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&ev, actor, sizeof(actor));
+    struct audit_event ev = who.ev;
     ev.action = "datadir.init";
     ev.outcome = "success";
     ev.resource_type = "node";

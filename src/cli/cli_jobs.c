@@ -51,18 +51,16 @@ int cli_jobs(int argc, char **argv)
         jobs_usage(stderr);
         return CLI_USAGE;
     }
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
     int rc;
     if (status) {
         rc = print_status(s);
     } else {
-        struct audit_event who;
-        char actor[CLIADM_ACTOR_LEN];
         bool was = false;
-        cliadm_who(&who, actor, sizeof(actor));
-        rc = jobs_set_paused(s, pause, &who, &was);
+        rc = jobs_set_paused(s, pause, &who.ev, &was);
         if (rc == 0)
             printf("stored jobs %s%s\n", pause ? "paused" : "resumed",
                    was == pause ? " (they already were)" : "");

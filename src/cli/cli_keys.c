@@ -224,18 +224,17 @@ int cli_keys(int argc, char **argv)
     }
     if (cliquota_parse("phiscribe keys", &qa, &qch) < 0)
         return CLI_BADINPUT;
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN], why[STORE_PATH_MAX + 256] = "";
-    cliadm_who(&who, actor, sizeof(actor));
+    char why[STORE_PATH_MAX + 256] = "";
     store_tx *tx;
     int rc = 0;
     if (create) {
-        rc = keys_create(s, &who, tenant, role, expires, label, &qch, quotas);
+        rc = keys_create(s, &who.ev, tenant, role, expires, label, &qch, quotas);
     } else if (update) {
-        rc = keys_update(s, &who, pos[1], &qch);
+        rc = keys_update(s, &who.ev, pos[1], &qch);
     } else if (list) {
         struct list_ctx l = {json, json ? json_array() : NULL};
         if ((rc = store_begin_read(s, &tx)) == 0) {
@@ -256,7 +255,7 @@ int cli_keys(int argc, char **argv)
             rc = cliadm_print_json_if(rc, l.arr);
     } else if (revoke) {
         if ((rc = store_begin(s, &tx)) == 0) {
-            if ((rc = auth_key_revoke(tx, pos[1], 0, &who)) == 0)
+            if ((rc = auth_key_revoke(tx, pos[1], 0, &who.ev)) == 0)
                 rc = store_commit(tx);
             else
                 store_rollback(tx);
@@ -269,7 +268,7 @@ int cli_keys(int argc, char **argv)
             fprintf(stderr, "phiscribe keys: key %s was already revoked\n", pos[1]);
     } else {
         char where[KEYRING_WHERE_MAX];
-        rc = store_rotate_master_to(s, master_key, rotate_in_tx, &who, why, sizeof(why));
+        rc = store_rotate_master_to(s, master_key, rotate_in_tx, &who.ev, why, sizeof(why));
         if (rc == 0 && keyring_master_where(store_dir(s), where, sizeof(where)) == 1)
             printf("master key rotated to version %d, held in the %s; tenant keys re-wrapped;"
                    " the old key was removed.\n",

@@ -98,9 +98,10 @@ static int migrate_audit_check(store *tgt, char *why, size_t whylen)
  * the marker: from its commit the store is the cluster's. */
 static int migrate_record(store *tgt, const struct store_migrate_report *r)
 {
-    struct audit_event ev;
-    char actor[CLIADM_ACTOR_LEN], reason[STORE_AUDIT_TEXT_MAX + 1];
-    cliadm_who(&ev, actor, sizeof(actor));
+    struct cliadm_identity who;
+    char reason[STORE_AUDIT_TEXT_MAX + 1];
+    cliadm_who(&who);
+    struct audit_event ev = who.ev;
     snprintf(reason, sizeof(reason), "from=sqlite tables=%d rows=%lld objects=%lld records=%lld",
              r->tables, (long long)r->rows, (long long)r->objects, (long long)r->audit_records);
     ev.action = "store.migrate";

@@ -109,14 +109,13 @@ int cli_profiles(int argc, char **argv)
         sbuf_free(&text);
         return rc == PHS_ETOOBIG ? CLI_BADINPUT : CLI_FAIL;
     }
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s) {
         sbuf_free(&text);
         return code;
     }
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN], msg[192] = "";
-    cliadm_who(&who, actor, sizeof(actor));
+    char msg[192] = "";
     struct store_tenant t;
     store_tx *tx;
     if ((rc = store_begin_read(s, &tx)) == 0) {
@@ -131,7 +130,7 @@ int cli_profiles(int argc, char **argv)
         asr_config asr;
         asr_config_default(&asr);
         struct store_profile p;
-        rc = tprofile_create(s, t.id, name, sbuf_str(&text), text.len, base, weight, asr.dict, &who,
+        rc = tprofile_create(s, t.id, name, sbuf_str(&text), text.len, base, weight, asr.dict, &who.ev,
                              &p, msg, sizeof(msg));
         if (rc == 0)
             printf("profile %s (%s) of %s: %lld bytes built from %lld bytes of text\n", p.name,
@@ -140,7 +139,7 @@ int cli_profiles(int argc, char **argv)
         rc = list_cmd(s, t.id);
     } else if (rc == 0 && del) {
         json_t *cert = NULL;
-        rc = tprofile_delete(s, t.id, name, &who, actor, &cert);
+        rc = tprofile_delete(s, t.id, name, &who.ev, who.actor, &cert);
         if (rc == PHS_ENOTFOUND)
             snprintf(msg, sizeof(msg), "tenant %s has no profile '%s'", t.name, name);
         if (rc == 0 && cert)
@@ -148,7 +147,7 @@ int cli_profiles(int argc, char **argv)
         else
             json_decref(cert);
     } else if (rc == 0 && dflt) {
-        rc = tprofile_set_default(s, t.id, strcmp(name, "none") ? name : NULL, &who);
+        rc = tprofile_set_default(s, t.id, strcmp(name, "none") ? name : NULL, &who.ev);
         if (rc == PHS_ENOTFOUND)
             snprintf(msg, sizeof(msg), "tenant %s has no profile '%s'", t.name, name);
     }

@@ -131,19 +131,17 @@ int cli_tenants(int argc, char **argv)
                         "starting with a letter or digit)\n");
         return CLI_BADINPUT;
     }
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor, sizeof(actor));
     store_tx *tx = NULL;
     int rc;
     if (del) {
         char blobdir[STORE_PATH_MAX + 16];
         json_t *cert = NULL;
         snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
-        rc = retention_tenant_delete(s, blobdir, name, &who, &cert);
+        rc = retention_tenant_delete(s, blobdir, name, &who.ev, &cert);
         if (rc == 0)
             rc = cliadm_print_json(cert);
     } else if (list) {
@@ -160,7 +158,7 @@ int cli_tenants(int argc, char **argv)
     } else if (rotate) {
         struct auth_rotation r;
         if ((rc = store_begin(s, &tx)) == 0) {
-            if ((rc = auth_tenant_rotate_key(tx, name, &who, &r)) == 0)
+            if ((rc = auth_tenant_rotate_key(tx, name, &who.ev, &r)) == 0)
                 rc = store_commit(tx);
             else
                 store_rollback(tx);
@@ -177,13 +175,13 @@ int cli_tenants(int argc, char **argv)
         struct store_tenant t;
         struct store_quota tq;
         if (create)
-            rc = auth_tenant_create(tx, name, &who, &t);
-        else if ((!tr && !au) || (rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who)) == 0)
+            rc = auth_tenant_create(tx, name, &who.ev, &t);
+        else if ((!tr && !au) || (rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who.ev)) == 0)
             rc = store_tenant_by_name(tx, name, &t);
         if (rc == 0 && update && t.deleted_us)
             rc = PHS_ENOTFOUND;
         if (rc == 0 && update && cliquota_given(&qa))
-            rc = quota_update(tx, &t, NULL, &qch, &who);
+            rc = quota_update(tx, &t, NULL, &qch, &who.ev);
         if (rc == 0)
             rc = store_quota_get(tx, t.id, "", &tq);
         if (rc == 0)

@@ -46,6 +46,15 @@ store *cliadm_open(const char *data_flag, const char *store_flag, unsigned flags
     return s;
 }
 
+store *cliadm_open_as(const char *data_flag, const char *store_flag, unsigned flags,
+                      struct cliadm_identity *who, int *exit_code)
+{
+    store *s = cliadm_open(data_flag, store_flag, flags, exit_code);
+    if (s)
+        cliadm_who(who);
+    return s;
+}
+
 int cliadm_close(store *s, int code)
 {
     if (!s)
@@ -151,8 +160,11 @@ static const char *user_name(unsigned uid, struct passwd *pw, char *buf, size_t 
     return NULL;
 }
 
-void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len)
+void cliadm_who(struct cliadm_identity *who)
 {
+    struct audit_event *ev = &who->ev;
+    char *actor_buf = who->actor;
+    size_t len = sizeof(who->actor);
     memset(ev, 0, sizeof(*ev));
     struct passwd pw_user, pw_login;
     char buf_user[1024], buf_login[1024];

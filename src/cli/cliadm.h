@@ -55,11 +55,22 @@ struct cliadm_person {
  * len is too small (CLIADM_ACTOR_LEN always suffices). */
 int cliadm_actor_format(const struct cliadm_person *p, char *out, size_t len);
 
-/* The audit identity of the person at the terminal: the actor above (from
- * the effective uid, $SUDO_USER/$SUDO_UID and /proc/self/loginuid), roles
- * "operator", source "local". actor_buf (CLIADM_ACTOR_LEN bytes) must
- * outlive ev. */
-void cliadm_who(struct audit_event *ev, char *actor_buf, size_t len);
+/* The audit identity of the person at the terminal, with the room its
+ * actor is written in: ev.actor points into actor, so ev (or a copy of it)
+ * is used only while this struct lives. */
+struct cliadm_identity {
+    struct audit_event ev;
+    char actor[CLIADM_ACTOR_LEN];
+};
+
+/* Fills who: the actor above (from the effective uid, $SUDO_USER/$SUDO_UID
+ * and /proc/self/loginuid), roles "operator", source "local". */
+void cliadm_who(struct cliadm_identity *who);
+
+/* cliadm_open, then cliadm_who(who): the store and the identity a command
+ * that records what it does writes under. NULL as cliadm_open. */
+store *cliadm_open_as(const char *data_flag, const char *store_flag, unsigned flags,
+                      struct cliadm_identity *who, int *exit_code);
 
 /* Prints j (may be NULL: PHS_ENOMEM) as one line of JSON on stdout and
  * frees it. */

@@ -96,24 +96,22 @@ int cli_usage(int argc, char **argv)
                         "such as 30d\n", since);
         return CLI_BADINPUT;
     }
-    store *s = cliadm_open(data, store_url, 0, &code);
+    struct cliadm_identity who;
+    store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
-    struct audit_event who;
-    char actor[CLIADM_ACTOR_LEN];
-    cliadm_who(&who, actor, sizeof(actor));
     struct store_tenant t;
     json_t *out = NULL;
     store_tx *tx = NULL;
     int rc = store_begin(s, &tx);
     if (rc == 0 && (rc = store_tenant_by_name(tx, tenant, &t)) == 0 &&
         (rc = quota_usage_report(tx, t.id, t.name, quota_day(since_us), &out)) == 0) {
-        who.tenant = t.name;
-        who.action = "usage.read";
-        who.resource_type = "tenant";
-        who.resource_id = t.name;
-        who.outcome = "success";
-        rc = audit_append(tx, &who, NULL);
+        who.ev.tenant = t.name;
+        who.ev.action = "usage.read";
+        who.ev.resource_type = "tenant";
+        who.ev.resource_id = t.name;
+        who.ev.outcome = "success";
+        rc = audit_append(tx, &who.ev, NULL);
     }
     if (rc == 0)
         rc = store_commit(tx);
