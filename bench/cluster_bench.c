@@ -72,7 +72,8 @@ static int claims(store *s, int n, double *lat)
         int rc = store_begin(s, &tx);
         if (rc < 0)
             return rc;
-        rc = jobqueue_claim(tx, store_node_id(s), time_now_us(), 30LL * 1000000, NULL, &t, NULL, NULL);
+        rc = jobqueue_claim(tx, store_node_id(s), time_now_us(), 30LL * 1000000, NULL, &t, NULL,
+                            NULL);
         if (rc < 0) {
             store_rollback(tx);
             return rc;

@@ -130,8 +130,8 @@ int cli_profiles(int argc, char **argv)
         asr_config asr;
         asr_config_default(&asr);
         struct store_profile p;
-        rc = tprofile_create(s, t.id, name, sbuf_str(&text), text.len, base, weight, asr.dict, &who.ev,
-                             &p, msg, sizeof(msg));
+        rc = tprofile_create(s, t.id, name, sbuf_str(&text), text.len, base, weight, asr.dict,
+                             &who.ev, &p, msg, sizeof(msg));
         if (rc == 0)
             printf("profile %s (%s) of %s: %lld bytes built from %lld bytes of text\n", p.name,
                    p.id, t.name, (long long)p.size, (long long)p.text_bytes);

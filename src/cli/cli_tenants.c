@@ -176,7 +176,8 @@ int cli_tenants(int argc, char **argv)
         struct store_quota tq;
         if (create)
             rc = auth_tenant_create(tx, name, &who.ev, &t);
-        else if ((!tr && !au) || (rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who.ev)) == 0)
+        else if ((!tr && !au) ||
+                 (rc = auth_tenant_set_retention(tx, name, au_s, tr_s, &who.ev)) == 0)
             rc = store_tenant_by_name(tx, name, &t);
         if (rc == 0 && update && t.deleted_us)
             rc = PHS_ENOTFOUND;

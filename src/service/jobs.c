@@ -333,8 +333,7 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
  * (it never waits for its own tenant's cap: it was claimed with room
  * there); a synchronous request is refused with PHS_ETENANT_BUSY when the
  * tenant holds all it may. */
-static int lease_for(struct worker *w, int64_t tenant, pool_worker **out, char *msg,
-                     size_t msg_len)
+static int lease_for(struct worker *w, int64_t tenant, pool_worker **out, char *msg, size_t msg_len)
 {
     pool *p = w->pool->cfg.pool;
     return w->hold ? pool_lease_held(p, w->hold, out, msg, msg_len)
@@ -702,8 +701,8 @@ static int claim_once(jobs *j, const struct store_tenant_set *skip, struct store
     if ((rc = paused_get(tx, &paused)) == 0)
         rc = paused ? PHS_ENOTFOUND
                     : jobqueue_claim(tx, store_node_id(j->cfg.store), time_now_us(),
-                                     (int64_t)j->cfg.lease_s * 1000000, skip, job,
-                                     audit_lease_lost, tx);
+                                     (int64_t)j->cfg.lease_s * 1000000, skip, job, audit_lease_lost,
+                                     tx);
     pthread_mutex_lock(&j->mu);
     j->stats.paused = paused;
     pthread_mutex_unlock(&j->mu);

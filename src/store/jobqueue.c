@@ -36,8 +36,8 @@ static int skip_json(const struct store_tenant_set *skip, sbuf *ids)
     return rc == 0 ? sbuf_append_str(ids, "]") : rc;
 }
 
-int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args,
-              size_t n, const struct store_tenant_set *skip, db_row_fn row, void *out)
+int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args, size_t n,
+              const struct store_tenant_set *skip, db_row_fn row, void *out)
 {
     struct db_arg all[CLAIM_ARGS_MAX + 1];
     const char *not_in = "";

@@ -276,8 +276,8 @@ int row_bytes(const db_row *r, void *ctx);
  * IN (...)" for db's backend with one parameter (the ids as a JSON array)
  * after args (at most 3). A claim's search for its job. PHS_EINVAL for
  * more than STORE_TENANT_SET_MAX ids. */
-int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args,
-              size_t n, const struct store_tenant_set *skip, db_row_fn row, void *out);
+int claim_get(db_conn *db, const char *head, const char *tail, const struct db_arg *args, size_t n,
+              const struct store_tenant_set *skip, db_row_fn row, void *out);
 
 /* ---- store.c ------------------------------------------------------------- */
 
