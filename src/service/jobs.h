@@ -11,6 +11,9 @@
  *    result is encrypted into a new object, and state, result and audit
  *    record are committed in one transaction. Audio is destroyed as soon as
  *    its transcript is committed when the tenant keeps no audio (the default).
+ *    In tenant isolation a job is claimed only while its tenant has a worker
+ *    to spare here, and holds one of them until it ends (pool_hold): the
+ *    queued jobs of a tenant at its cap wait in the queue, not in a thread.
  * Synchronous requests go first: someone is waiting on them.
  *
  * A job acknowledged to a client is in the store before the 202 is sent; a
