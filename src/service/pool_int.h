@@ -24,9 +24,9 @@ struct pool_worker {
 #define POOL_NOBODY INT64_MIN
 
 struct pool_slot {
-    pool_worker *w; /* NULL: none running */
-    bool busy;      /* leased, or being replaced */
-    int64_t tenant; /* while busy: the lessee's tenant, or POOL_NOBODY */
+    pool_worker *w;  /* NULL: none running */
+    bool busy;       /* leased, or being replaced */
+    int64_t tenant;  /* while busy: the lessee's tenant, or POOL_NOBODY */
     pool_hold *hold; /* while busy: the hold it was leased under (NULL: none) */
 };
 

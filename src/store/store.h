@@ -468,7 +468,9 @@ int store_transcript_list(store_tx *tx, int64_t tenant_id, const char *after_id,
 /* Tenants whose queued jobs a claim passes over, leaving them queued as
  * they are (the tenants at their worker cap on the claiming node): n ids
  * (at most STORE_TENANT_SET_MAX) at ids. */
-#define STORE_TENANT_SET_MAX 2048 /* twice the most workers: each full one holds one */
+/* Each full tenant holds a worker or a stored job's hold on one, and a
+ * server has at most 1024 workers and as many jobs threads. */
+#define STORE_TENANT_SET_MAX 2048
 struct store_tenant_set {
     const int64_t *ids;
     size_t n;
