@@ -48,7 +48,8 @@ struct pool {
     bool supervising;
     struct pool_stats stats;
     int waiting; /* callers blocked in pool_lease */
-    struct pool_hold *holds; /* every hold not ended */
+    /* Every hold not ended. */
+    struct pool_hold *holds;
     /* A claim found a tenant full: the next slot or hold that ends calls
      * room(room_ctx) (pool_on_room). */
     bool room_wanted;
