@@ -11,9 +11,8 @@
  * worker is bound to the first tenant it serves for its whole life, spawned
  * on demand, recycled when idle, and a tenant holds at most tenant_max
  * slots at once (stored jobs: pool_hold). Workers with a model of their
- * own (a vocabulary or a
- * profile) are spawned outside the slots by pool_spawn_own and belong to
- * their caller (the model cache).
+ * own (a vocabulary or a profile) are spawned outside the slots by
+ * pool_spawn_own and belong to their caller (the model cache).
  */
 #ifndef PHS_POOL_H
 #define PHS_POOL_H
