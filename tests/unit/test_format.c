@@ -158,6 +158,32 @@ static void test_dates_times_phones_ages(void **state)
     CHECK(cases);
 }
 
+/* A number a unit, counted noun or measure follows is that measure, never
+ * the day or year of a date (a misheard "lisinopril" as "lies in april"). */
+static void test_measure_not_date(void **state)
+{
+    static const char *const cases[][2] = {
+        {"lies in april ten milligrams", "Lies in April 10 mg."},
+        {"started march five milligrams daily", "Started march 5 mg daily."},
+        {"you may twenty units", "You may 20 units."},
+        {"since june two thousand milligrams", "Since June 2000 mg."},
+        {"given in june one twenty over eighty", "Given in June 120/80."},
+        {"seen in april two weeks ago", "Seen in April 2 weeks ago."},
+        {"on august twenty five percent", "On August 25%."},
+        {"the fourth of june", "June 4."},
+        {"seen on april ten", "Seen on April 10."},
+        {"seen on april ten twenty twenty four", "Seen on April 10, 2024."},
+        {"seen april tenth two thousand units", "Seen April 10 2000 units."},
+        {"seen april tenth of two thousand units", "Seen April 10 of 2000 units."},
+        {"the fourth of june of twenty twenty", "June 4, 2020."},
+        {"at ten twenty tablets", "At 10 20 tablets."},
+        {"at one twenty over eighty", "At 120/80."},
+        {"seen in june twenty twenty four", "Seen in June 2024."},
+        {"seen march third two thousand", "Seen March 3, 2000."},
+    };
+    CHECK(cases);
+}
+
 static void test_abbreviations(void **state)
 {
     static const char *const cases[][2] = {
@@ -348,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_dates_times_phones_ages),
+        cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
