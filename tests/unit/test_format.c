@@ -324,6 +324,8 @@ static void test_stream(void **state)
         "his number is six one seven | five five five four three two one | he is doing well",
         "blood pressure one twenty over | eighty | pulse sixty",
         "past medical history | is significant for asthma",
+        /* a heading after a break that a cut follows (found by fuzz_format) */
+        "he is stable new paragraph plan discharge | home tomorrow",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
