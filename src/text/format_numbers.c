@@ -390,6 +390,12 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
+    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm" */
+    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal &&
+        (unit = unit_at_word(v, j + 1 + t.k, &ku))) {
+        rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
+        return rc < 0 ? rc : (long)(j + 1 + t.k + ku);
+    }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
@@ -437,8 +443,10 @@ static long measure_follows(const format_view *v, size_t i)
  * "at": "at ten fifteen" -> "at 10:15". */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
-    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "o'clock", NULL};
-    static const char *const written[] = {" AM", " PM", " AM", " PM", " o'clock"};
+    /* the recogniser writes "pm" as one word too */
+    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
+    static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
+    const int oclock = 6;
     long hour, min = -1;
     bool ord;
     size_t k = below_hundred(v, i, &hour, &ord), km, hk = k;
@@ -461,7 +469,7 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     long measure;
     if (m < 0 && ((measure = measure_follows(v, i)) || (measure = measure_follows(v, i + hk))))
         return measure < 0 ? measure : 0;
-    if (m == 4 && min >= 0)
+    if (m == oclock && min >= 0)
         return 0;
     int rc = min >= 0 ? sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "")
                       : sbuf_printf(out, "%ld%s", hour, written[m]);
@@ -558,10 +566,10 @@ static int write_digits(sbuf *out, const char *d)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",   "double", "triple", "point", "hundred", "thousand", "million",
-        "a",    "and",    "over",   "to",    "through", "out",      "of",
-        "the",  "at",     "q",      "year",  "years",   "month",    "months",
-        "week", "weeks",  "day",    "days",  "per",     "degrees",  NULL};
+        "oh",  "double", "triple", "point",   "hundred", "thousand", "million", "by",
+        "a",   "and",    "over",   "to",      "through", "out",      "of",      "the",
+        "at",  "q",      "year",   "years",   "month",   "months",   "week",    "weeks",
+        "day", "days",   "per",    "degrees", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;

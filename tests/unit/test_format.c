@@ -131,6 +131,8 @@ static void test_doses_and_vitals(void **state)
         {"take two tablets three times a day", "Take 2 tablets 3 times a day."},
         {"hemoglobin twelve point five grams per deciliter", "Hemoglobin 12.5 g/dL."},
         {"weight eighty two kilograms", "Weight 82 kg."},
+        {"a cyst of one point two by two centimeters", "A cyst of 1.2 x 2 cm."},
+        {"reduced by two to three milligrams", "Reduced by 2-3 mg."},
     };
     CHECK(cases);
 }
@@ -147,6 +149,9 @@ static void test_dates_times_phones_ages(void **state)
         {"at three thirty p m", "At 3:30 PM."},
         {"at ten a m", "At 10 AM."},
         {"at seven o'clock", "At 7 o'clock."},
+        {"seen at eleven fifteen pm", "Seen at 11:15 PM."},
+        {"dose given at six am", "Dose given at 6 AM."},
+        {"i am here", "I am here."},
         {"follow up at ten fifteen", "Follow up at 10:15."},
         {"call five five five one two three four", "Call 555-1234."},
         {"call six one seven five five five one two one two", "Call 617-555-1212."},
@@ -238,6 +243,7 @@ static void test_dictation(void **state)
         {"first item new line second item", "First item.\nSecond item."},
         {"aspirin open parenthesis eighty one milligrams close parenthesis daily",
          "Aspirin (81 mg) daily."},
+        {"edema open parenthesis trace close parenthesis", "Edema (trace)."},
         {"is she pregnant question mark", "Is she pregnant?"},
         {"start lisinopril scratch that start losartan period", "Start losartan."},
         {"no fever period start lisinopril scratch that start losartan",
@@ -326,6 +332,7 @@ static void test_stream(void **state)
         "past medical history | is significant for asthma",
         /* a heading after a break that a cut follows (found by fuzz_format) */
         "he is stable new paragraph plan discharge | home tomorrow",
+        "a cyst of one point two by two | centimeters | at six | pm",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
@@ -445,9 +452,9 @@ static void test_speaker_renderings(void **state)
     json_t *seg0 = json_array_get(json_object_get(j, "segments"), 0);
     assert_string_equal(json_string_value(json_object_get(seg0, "text")),
                         "The blood pressure is 120/80.");
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(seg0, "words"), 4), "word")),
-        "one");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(seg0, "words"), 4), "word")),
+                        "one");
     json_t *fm = json_object_get(j, "formatted");
     size_t found = 0;
     for (size_t i = 0; i < json_array_size(fm); i++) {
