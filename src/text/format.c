@@ -558,6 +558,7 @@ static int finish(fmt *f, format_result *out)
         format_token *o = &out->tok[i];
         o->text = store + t->off;
         o->space_before = space && (t->kind == ITEM_WORD || t->kind == ITEM_OPEN);
+        o->mark = t->kind != ITEM_WORD;
         o->start = t->start;
         o->end = t->end;
         o->first_word = t->first_word;

@@ -46,8 +46,8 @@ void format_stream_free(format_stream *s)
 /* True for a token that ends a sentence: the next window starts after it. */
 static bool ends_sentence(const format_token *t)
 {
-    /* a mark on its own, not a word that starts with one ("?x") */
-    return t->text[0] == '\n' || (t->text[0] && strchr(".?!:", t->text[0]) && !t->text[1]);
+    /* a mark, not a word that is or starts with one ("?x", "!") */
+    return t->mark && t->text[0] && strchr(".?!:\n", t->text[0]);
 }
 
 /* A window's first token has no space before it; in the stream it needs
