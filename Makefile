@@ -323,9 +323,9 @@ bench-diarize: all $(BUILD)/bench/diarize_bench
 	@bench/diarize/run $(BUILD)/bench/diarize_bench
 
 # Formatting: WER against the written form and numbers/doses/vitals exact,
-# on the bench sentences and on their flite rendering through the
-# recogniser; redactions on PHI-free text; formatting CPU beside decode CPU
-# (bench/format; docs/BENCHMARKS.md).
+# on the development sentences and, beside them, the held-out ones, and on
+# their flite rendering through the recogniser; redactions on PHI-free
+# text; formatting CPU beside decode CPU (bench/format; docs/BENCHMARKS.md).
 $(BUILD)/bench/format_bench: bench/format_bench.c $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)

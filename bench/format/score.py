@@ -4,13 +4,35 @@
 score.py SENTENCES.tsv HYP.txt [SPOKEN_HYP.txt]
 
 SENTENCES.tsv: spoken<TAB>written, {braces} around each scored number, dose
-or vital. HYP.txt: one formatted line per sentence. Prints:
-- WER of HYP against the written form, words compared without case and
-  without the punctuation at their edges ("120/80", "98.6", "5" "mg" stay
-  tokens), and the same with case and punctuation marks as tokens;
-- the share of braced items found exactly in the hypothesis line;
-- with SPOKEN_HYP (the recogniser's unformatted words, one line each): its
-  WER against the spoken form, scored the same way, to set beside HYP's.
+or vital. HYP.txt: one formatted line per sentence. SPOKEN_HYP.txt: the
+recogniser's unformatted words for the same sentences, one line each.
+
+Every WER is the word-level edit distance (substitutions, insertions,
+deletions, each 1) summed over the sentences, divided by the reference
+words; the edits and the reference words are printed beside it. The
+normalisations, each applied the same way to the reference and the
+hypothesis of a comparison:
+
+- norm (the headline): lower case; "-", "/" and ":" split a token and
+  are removed ("617-555-1212" is 3 tokens, "120/80" 2, "9:30" 2,
+  "65-year-old" 3, "Plan:" 1); a digit beside a letter or a sign splits too ("q4h"
+  is q 4 h, "97%" is 97 %, "a1c" is a 1 c); the punctuation . , ; ? ! ( )
+  and quotes are removed except a decimal point inside a number ("98.6"
+  stays one token). The spoken form and the unformatted words go through
+  the same function (they only lose their case).
+- whole: the old measure, kept to compare with earlier runs: tokens split
+  at spaces only, lower case, punctuation removed at their edges only
+  ("617-555-1212" and "120/80" are one token each).
+- case_punct: case kept, each punctuation mark a token of its own.
+
+Prints:
+- wer_written (norm), wer_written_whole, wer_written_case_punct: HYP
+  against the written form;
+- items_exact: the share of braced items found exactly in the line;
+- with SPOKEN_HYP: wer_unformatted_vs_spoken (norm; the issue's baseline,
+  what the recogniser's words score against what was said) and
+  wer_unformatted_vs_written (norm; the same words against the written
+  form, what a reader would get without the formatter).
 """
 import re
 import sys
@@ -29,8 +51,17 @@ def edits(a, b):
     return d[len(b)]
 
 
-def loose(t):
+def whole(t):
     return [w for w in (x.strip(EDGE).lower() for x in t.split()) if w]
+
+
+def norm(t):
+    t = t.lower()
+    t = re.sub(r"[-/:]", " ", t)
+    t = re.sub(r"(?<=\d)(?=[^\d\s.,])|(?<=[^\d\s.,])(?=\d)", " ", t)
+    t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
+    t = re.sub(r"[,;?!()\"]", " ", t)
+    return t.split()
 
 
 def strict(t):
@@ -69,13 +100,15 @@ def main(argv):
             else:
                 misses.append(it)
     print("sentences %d" % len(rows))
-    print("wer_written %s" % wer(written, hyps, loose))
+    print("wer_written %s" % wer(written, hyps, norm))
+    print("wer_written_whole %s" % wer(written, hyps, whole))
     print("wer_written_case_punct %s" % wer(written, hyps, strict))
     print("items_exact %d/%d %.1f%%" % (found, total, 100.0 * found / max(total, 1)))
     print("items_missed %s" % ("; ".join(misses[:30]) or "-"))
     if len(argv) > 3:
         raw = [l.rstrip("\n") for l in open(argv[3], encoding="utf-8")]
-        print("wer_unformatted_vs_spoken %s" % wer(spoken, raw, loose))
+        print("wer_unformatted_vs_spoken %s" % wer(spoken, raw, norm))
+        print("wer_unformatted_vs_written %s" % wer(written, raw, norm))
     return 0
 
 

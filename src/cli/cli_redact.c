@@ -29,6 +29,9 @@ static void usage(FILE *out)
             "\n"
             "  --format F          json, text, srt, vtt, verbose_json (default)\n"
             "  --redact-types L    name,date,age,phone,id,ssn,address,email,url (default all)\n"
+            "  --no-smart-format   the redacted words as they are: no written numbers,\n"
+            "                      punctuation or capitals (docs/FORMATTING.md)\n"
+            "  --no-dictation      spoken commands (\"period\", \"new line\") stay words\n"
             "\n"
             "exit status: 0 ok, 1 failure, 2 usage error, 3 bad input\n");
 }
@@ -124,11 +127,14 @@ int cli_redact(int argc, char **argv)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
         {"redact-types", required_argument, NULL, 'T'},
+        {"no-smart-format", no_argument, NULL, 'F'},
+        {"no-dictation", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     transcript_format fmt = TRANSCRIPT_VERBOSE_JSON;
     redact_config cfg = {.lex = NULL, .labels = REDACT_ALL};
+    bool smart_format = true, dictation = true;
     optind = 1;
     opterr = 0;
     int c;
@@ -147,6 +153,8 @@ int cli_redact(int argc, char **argv)
                 return CLI_USAGE;
             }
             break;
+        case 'F': smart_format = false; break;
+        case 'D': dictation = false; break;
         case 'h': usage(stdout); return CLI_OK;
         default:
             fprintf(stderr, "phiscribe redact: unknown or incomplete option '%s'\n",
@@ -207,7 +215,9 @@ int cli_redact(int argc, char **argv)
             o.redacted = true;
             o.redactions = spans;
             o.n_redactions = n;
-            o.lex = cfg.lex;
+            o.lex = smart_format ? cfg.lex : NULL;
+            o.smart_format = smart_format;
+            o.dictation = dictation;
             out = transcript_render(res, fmt, &o);
         }
         free(spans);

@@ -531,8 +531,7 @@ static int build(fmt *f)
     }
     if (f->o->smart) {
         const item *t = last_item(f);
-        if (t && (t->kind == ITEM_WORD ||
-                  (t->kind == ITEM_ATTACH && t->n_words == 0 && item_text(f, t)[0] == ')')))
+        if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
             rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
         capitals(f);
     }
@@ -559,6 +558,7 @@ static int finish(fmt *f, format_result *out)
         format_token *o = &out->tok[i];
         o->text = store + t->off;
         o->space_before = space && (t->kind == ITEM_WORD || t->kind == ITEM_OPEN);
+        o->mark = t->kind != ITEM_WORD;
         o->start = t->start;
         o->end = t->end;
         o->first_word = t->first_word;

@@ -51,6 +51,7 @@ void format_opts_default(format_opts *o);
 typedef struct format_token {
     const char *text;  /* points into the result's text store; "\n" or "\n\n" for breaks */
     bool space_before; /* joined with one space before it (else directly) */
+    bool mark;         /* a punctuation mark or break (said or added), not a word */
     double start, end; /* span of the raw words it replaced (seconds) */
     size_t first_word; /* first raw word replaced (for a punctuation mark said by
                           no word: the word before it) */

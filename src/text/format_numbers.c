@@ -390,6 +390,12 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
+    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm" */
+    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal &&
+        (unit = unit_at_word(v, j + 1 + t.k, &ku))) {
+        rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
+        return rc < 0 ? rc : (long)(j + 1 + t.k + ku);
+    }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
@@ -413,15 +419,37 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
 
 /* ---- times, dates, phone numbers ---------------------------------------- */
 
+/* 1 when the number said at i is a measure: a unit, counted noun, "over",
+ * "out of", a range or an age follows it ("ten milligrams", "two weeks",
+ * "one twenty over eighty"). Such a number is a dose, count or vital,
+ * never the day or year of a date nor a clock time, whatever word comes
+ * before it ("lies in april ten milligrams": the recogniser's
+ * "lisinopril"). 0 when not; a negative code when out of memory. */
+static long measure_follows(const format_view *v, size_t i)
+{
+    spoken_num s;
+    if (!number_at(v, i, &s) || s.ordinal)
+        return 0;
+    if (index_in(format_word(v, i + s.k), count_nouns) >= 0)
+        return 1;
+    sbuf scratch;
+    sbuf_init(&scratch, 256);
+    long end = measure_at(v, i + s.k, &s, &scratch);
+    sbuf_free(&scratch);
+    return end < 0 ? end : end > 0;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
  * "at": "at ten fifteen" -> "at 10:15". */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
-    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "o'clock", NULL};
-    static const char *const written[] = {" AM", " PM", " AM", " PM", " o'clock"};
+    /* the recogniser writes "pm" as one word too */
+    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
+    static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
+    const int oclock = 6;
     long hour, min = -1;
     bool ord;
-    size_t k = below_hundred(v, i, &hour, &ord), km;
+    size_t k = below_hundred(v, i, &hour, &ord), km, hk = k;
     if (!k || ord || hour < 1 || hour > 12)
         return 0;
     if (format_word_is(v, i + k, "oh") && unit_at(v, i + k + 1) >= 1) {
@@ -436,10 +464,12 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     }
     int m = format_phrase_at(v, i + k, marks, &km);
     bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
-    size_t ku;
-    if (m < 0 && (!at || format_word_is(v, i + k, "over") || unit_at_word(v, i + k, &ku)))
+    if (m < 0 && !at)
         return 0;
-    if (m == 4 && min >= 0)
+    long measure;
+    if (m < 0 && ((measure = measure_follows(v, i)) || (measure = measure_follows(v, i + hk))))
+        return measure < 0 ? measure : 0;
+    if (m == oclock && min >= 0)
         return 0;
     int rc = min >= 0 ? sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "")
                       : sbuf_printf(out, "%ld%s", hour, written[m]);
@@ -465,22 +495,33 @@ static size_t year_at(const format_view *v, size_t i, long *year)
     return k && !ord && *year >= 1800 && *year <= 2099 ? k : 0;
 }
 
+/* A year at j that is no measure ("june two thousand units" has none). */
+static long date_year_at(const format_view *v, size_t j, long *year)
+{
+    long measure = measure_follows(v, j);
+    if (measure)
+        return measure < 0 ? measure : 0;
+    return (long)year_at(v, j, year);
+}
+
 /* "march twelfth twenty twenty four" -> "March 12, 2024", "the fourth of
  * june" -> "June 4", "march twenty twenty four" -> "March 2024". */
 static long date_at(const format_view *v, size_t i, sbuf *out)
 {
-    long day = 0, year = 0;
+    long day = 0, year = 0, ky;
     bool ord = false;
-    size_t k = 0, kd, ky;
+    size_t k = 0, kd;
     int m = index_in(format_word(v, i), months);
     if (m >= 0) {
-        k = 1;
-        if ((ky = year_at(v, i + k, &year)) && !(below_hundred(v, i + k, &day, &ord) && ord)) {
+        k = 1 + format_word_is(v, i + 1, "the");
+        long measure = measure_follows(v, i + k);
+        if (measure)
+            return measure < 0 ? measure : 0;
+        if (k == 1 && (ky = year_at(v, i + k, &year)) &&
+            !(below_hundred(v, i + k, &day, &ord) && ord)) {
             int rc = sbuf_printf(out, "%s %ld", month_names[m], year);
-            return rc < 0 ? rc : (long)(i + k + ky);
+            return rc < 0 ? rc : (long)(i + k) + ky;
         }
-        if (format_word_is(v, i + k, "the"))
-            k++;
         if (!(kd = below_hundred(v, i + k, &day, &ord)) || day < 1 || day > 31)
             return 0;
         k += kd;
@@ -491,14 +532,17 @@ static long date_at(const format_view *v, size_t i, sbuf *out)
     } else {
         return 0;
     }
-    if (m == 4 && !ord && !year_at(v, i + k, &year)) /* "may two": likely the verb */
+    bool of = format_word_is(v, i + k, "of");
+    if ((ky = date_year_at(v, i + k + of, &year)) < 0)
+        return ky;
+    if (ky)
+        k += of;
+    if (m == 4 && !ord && !ky) /* "may two": likely the verb */
         return 0;
-    if (format_word_is(v, i + k, "of") && year_at(v, i + k + 1, &year))
-        k++;
     int rc;
-    if ((ky = year_at(v, i + k, &year))) {
+    if (ky) {
         rc = sbuf_printf(out, "%s %ld, %ld", month_names[m], day, year);
-        k += ky;
+        k += (size_t)ky;
     } else {
         rc = sbuf_printf(out, "%s %ld", month_names[m], day);
     }
@@ -522,10 +566,10 @@ static int write_digits(sbuf *out, const char *d)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",   "double", "triple", "point", "hundred", "thousand", "million",
-        "a",    "and",    "over",   "to",    "through", "out",      "of",
-        "the",  "at",     "q",      "year",  "years",   "month",    "months",
-        "week", "weeks",  "day",    "days",  "per",     "degrees",  NULL};
+        "oh",  "double", "triple", "point",   "hundred", "thousand", "million", "by",
+        "a",   "and",    "over",   "to",      "through", "out",      "of",      "the",
+        "at",  "q",      "year",   "years",   "month",   "months",   "week",    "weeks",
+        "day", "days",   "per",    "degrees", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;

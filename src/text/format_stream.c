@@ -46,7 +46,8 @@ void format_stream_free(format_stream *s)
 /* True for a token that ends a sentence: the next window starts after it. */
 static bool ends_sentence(const format_token *t)
 {
-    return t->text[0] && strchr(".?!:\n", t->text[0]);
+    /* a mark, not a word that is or starts with one ("?x", "!") */
+    return t->mark && t->text[0] && strchr(".?!:\n", t->text[0]);
 }
 
 /* A window's first token has no space before it; in the stream it needs
@@ -64,7 +65,7 @@ static bool needs_space(const format_stream *s, const format_token *t, size_t i)
 static int release(format_stream *s, const format_result *r, size_t from, size_t to)
 {
     int rc = 0;
-    size_t last_end = SIZE_MAX, next_window = s->window;
+    size_t last_end = SIZE_MAX, next_window = s->window, kept_from_end = 1;
     for (size_t i = from; rc == 0 && i < to; i++) {
         const format_token *t = &r->tok[i];
         if (needs_space(s, t, i))
@@ -75,13 +76,17 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
             s->covered = t->first_word + t->n_words;
         if (ends_sentence(t)) {
             last_end = i;
-            next_window = t->first_word + (t->n_words ? t->n_words : 1);
+            /* A break stays in the next window (shown already): what
+             * follows a break formats by it ("new paragraph plan ..."). */
+            bool brk = t->text[0] == '\n';
+            next_window = brk ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
+            kept_from_end = brk ? 0 : 1;
         }
     }
     s->shown = to;
     if (rc == 0 && last_end != SIZE_MAX) {
         s->window = next_window;
-        s->shown = to - last_end - 1;
+        s->shown = to - last_end - kept_from_end;
     }
     return rc;
 }

@@ -148,35 +148,149 @@ static double compression_ratio(const char *text)
     return ratio;
 }
 
-/* The formatting of a rendering: on, fr holds format_words' tokens of the
- * result's words; off, texts are the recogniser's. */
+/* The formatting of a rendering. On, each speaker turn (consecutive
+ * segments of one speaker; the whole result when speakers are not
+ * rendered) is formatted on its own, so a turn starts a sentence and ends
+ * one; off, texts are the recogniser's. */
 typedef struct rendering {
     bool on;
-    format_result fr;
+    format_result *turns; /* n_turns results, word indices from turn_word0 */
+    size_t *turn_word0;   /* each turn's first word in the result */
+    size_t n_turns;
+    size_t *seg_turn; /* each segment's turn */
 } rendering;
+
+static void rendering_free(rendering *rd)
+{
+    for (size_t t = 0; t < rd->n_turns; t++)
+        format_result_free(&rd->turns[t]);
+    free(rd->turns);
+    free(rd->turn_word0);
+    free(rd->seg_turn);
+    memset(rd, 0, sizeof(*rd));
+}
+
+/* Formats res's words, one turn per speaker change when by_speaker. */
+static int rendering_format(const asr_result *res, const transcript_opts *o, bool by_speaker,
+                            rendering *rd)
+{
+    format_opts fo;
+    format_opts_default(&fo);
+    fo.smart = o->smart_format;
+    fo.dictation = o->dictation;
+    fo.lex = o->lex;
+    size_t cap = res->n_segments ? res->n_segments : 1;
+    int rc = PHS_ENOMEM;
+    rd->on = true;
+    if (!(rd->turns = calloc(cap, sizeof(*rd->turns))) ||
+        !(rd->turn_word0 = calloc(cap, sizeof(size_t))) ||
+        !(rd->seg_turn = calloc(cap, sizeof(size_t))))
+        goto fail;
+    if (!by_speaker) {
+        rd->n_turns = 1;
+        if ((rc = format_words(&fo, res->words, res->n_words, &rd->turns[0])) < 0)
+            goto fail;
+        return 0;
+    }
+    for (size_t i = 0; i < res->n_segments;) {
+        const asr_segment *s = &res->segments[i];
+        size_t j = i, end = s->first_word;
+        for (; j < res->n_segments && res->segments[j].speaker == s->speaker; j++) {
+            rd->seg_turn[j] = rd->n_turns;
+            if (res->segments[j].first_word + res->segments[j].n_words > end)
+                end = res->segments[j].first_word + res->segments[j].n_words;
+        }
+        if (end > res->n_words || s->first_word > end) {
+            rc = PHS_EINVAL;
+            goto fail;
+        }
+        rd->turn_word0[rd->n_turns] = s->first_word;
+        rc = format_words(&fo, res->words + s->first_word, end - s->first_word,
+                          &rd->turns[rd->n_turns]);
+        if (rc < 0)
+            goto fail;
+        rd->n_turns++;
+        i = j;
+    }
+    return 0;
+fail:
+    rendering_free(rd);
+    return rc;
+}
 
 /* Segment i's text as rendered (caller frees with wipe_free_str). */
 static char *segment_text(const asr_result *res, const rendering *rd, size_t i)
 {
     const asr_segment *s = &res->segments[i];
-    return rd->on ? format_join(&rd->fr, s->first_word, s->n_words) : strdup(s->text);
+    if (!rd->on)
+        return strdup(s->text);
+    size_t t = rd->seg_turn[i], w0 = rd->turn_word0[t];
+    if (s->first_word < w0)
+        return strdup("");
+    return format_join(&rd->turns[t], s->first_word - w0, s->n_words);
 }
 
-/* "formatted": each formatted token with its span and raw words. */
-static json_t *formatted_json(const format_result *fr)
+/* The whole text of a rendering without speakers. */
+static char *whole_text(const asr_result *res, const rendering *rd)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < fr->n; i++) {
-        const format_token *t = &fr->tok[i];
-        json_t *e = json_pack("{s:s, s:o, s:o, s:I, s:I}", "text", t->text, "start",
-                              jsonout_seconds(t->start), "end", jsonout_seconds(t->end),
-                              "first_word", (json_int_t)t->first_word, "n_words",
-                              (json_int_t)t->n_words);
-        if (!e || json_array_append_new(arr, e) < 0) {
-            json_decref(arr);
+    return rd->on ? format_join(&rd->turns[0], 0, res->n_words) : asr_result_text(res);
+}
+
+/* A view of res whose segments carry their rendered texts (the words are
+ * res's, not copied), for the speaker renderings; free with view_free. */
+static asr_result *formatted_view(const asr_result *res, const rendering *rd)
+{
+    asr_result *v = calloc(1, sizeof(*v));
+    if (!v)
+        return NULL;
+    *v = *res;
+    v->n_segments = 0;
+    if (!(v->segments = calloc(res->n_segments ? res->n_segments : 1, sizeof(asr_segment)))) {
+        free(v);
+        return NULL;
+    }
+    for (; v->n_segments < res->n_segments; v->n_segments++) {
+        asr_segment *d = &v->segments[v->n_segments];
+        *d = res->segments[v->n_segments];
+        if (!(d->text = segment_text(res, rd, v->n_segments))) {
+            v->words = NULL;
+            for (size_t i = 0; i < v->n_segments; i++)
+                wipe_free_str(v->segments[i].text);
+            free(v->segments);
+            free(v);
             return NULL;
         }
     }
+    return v;
+}
+
+static void view_free(asr_result *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_segments; i++)
+        wipe_free_str(v->segments[i].text);
+    free(v->segments);
+    free(v);
+}
+
+/* "formatted": each formatted token with its span and raw words (indices
+ * into the result's words, whichever turn formatted them). */
+static json_t *formatted_json(const rendering *rd)
+{
+    json_t *arr = json_array();
+    for (size_t t = 0; arr && t < rd->n_turns; t++)
+        for (size_t i = 0; arr && i < rd->turns[t].n; i++) {
+            const format_token *k = &rd->turns[t].tok[i];
+            json_t *e = json_pack("{s:s, s:o, s:o, s:I, s:I}", "text", k->text, "start",
+                                  jsonout_seconds(k->start), "end", jsonout_seconds(k->end),
+                                  "first_word", (json_int_t)(k->first_word + rd->turn_word0[t]),
+                                  "n_words", (json_int_t)k->n_words);
+            if (!e || json_array_append_new(arr, e) < 0) {
+                json_decref(arr);
+                arr = NULL;
+            }
+        }
     return arr;
 }
 
@@ -234,7 +348,7 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
         if (!words || json_object_set_new(root, "words", words) < 0)
             goto fail;
     }
-    if (rd->on && json_object_set_new(root, "formatted", formatted_json(&rd->fr)) < 0)
+    if (rd->on && json_object_set_new(root, "formatted", formatted_json(rd)) < 0)
         goto fail;
     if (add_redactions(root, o) < 0)
         goto fail;
@@ -299,9 +413,21 @@ static char *with_newline(const char *s)
 static char *render_text(const asr_result *res, transcript_format f, const transcript_opts *o,
                          const rendering *rd)
 {
-    if (o->speakers || f == TRANSCRIPT_DIARIZED_JSON)
-        return transcript_turns_text(res, o);
-    return rd->on ? format_join(&rd->fr, 0, res->n_words) : asr_result_text(res);
+    if (!o->speakers && f != TRANSCRIPT_DIARIZED_JSON)
+        return whole_text(res, rd);
+    asr_result *v = rd->on ? formatted_view(res, rd) : NULL;
+    char *text = rd->on && !v ? NULL : transcript_turns_text(v ? v : res, o);
+    view_free(v);
+    return text;
+}
+
+/* diarized_json, its segments' texts formatted when rd is on. */
+static json_t *diarized_json(const asr_result *res, const transcript_opts *o, const rendering *rd)
+{
+    asr_result *v = rd->on ? formatted_view(res, rd) : NULL;
+    json_t *j = rd->on && !v ? NULL : transcript_diarized_json(v ? v : res, o);
+    view_free(v);
+    return j;
 }
 
 char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
@@ -313,28 +439,21 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
         transcript_opts_default(&defaults);
         o = &defaults;
     }
-    if ((o->smart_format || o->dictation) && !o->speakers && f != TRANSCRIPT_DIARIZED_JSON) {
-        format_opts fo;
-        format_opts_default(&fo);
-        fo.smart = o->smart_format;
-        fo.dictation = o->dictation;
-        fo.lex = o->lex;
-        if (format_words(&fo, res->words, res->n_words, &rd.fr) < 0)
-            return NULL;
-        rd.on = true;
-    }
+    bool by_speaker = o->speakers || f == TRANSCRIPT_DIARIZED_JSON;
+    if ((o->smart_format || o->dictation) && rendering_format(res, o, by_speaker, &rd) < 0)
+        return NULL;
     if (f == TRANSCRIPT_SRT || f == TRANSCRIPT_VTT) {
         out = subtitles(res, f == TRANSCRIPT_VTT, o, &rd);
         goto out;
     }
-    if (!(text = render_text(res, f, o, &rd)))
+    if (f != TRANSCRIPT_DIARIZED_JSON && !(text = render_text(res, f, o, &rd)))
         goto out;
     if (f == TRANSCRIPT_TEXT) {
         out = with_newline(text);
         goto out;
     }
     json_t *j = f == TRANSCRIPT_JSON           ? json_pack("{s:s}", "text", text)
-                : f == TRANSCRIPT_DIARIZED_JSON ? transcript_diarized_json(res, o)
+                : f == TRANSCRIPT_DIARIZED_JSON ? diarized_json(res, o, &rd)
                                                 : verbose_json(res, text, o, &rd);
     if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
         json_decref(j);
@@ -351,7 +470,7 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
 out:
     if (text)
         wipe_free_str(text);
-    format_result_free(&rd.fr);
+    rendering_free(&rd);
     return out;
 }
 

@@ -46,8 +46,8 @@ typedef struct transcript_opts {
      * texts and the cues are formatted from the words (the words stay as
      * recognised); verbose_json also carries "formatted": each token with
      * its start, end and the raw words it replaced. lex (NULL-able, not
-     * owned) capitalises names. Speaker renderings (speakers, diarized_json)
-     * stay unformatted. */
+     * owned) capitalises names. With speakers (and in diarized_json) each
+     * speaker turn is formatted on its own, so a turn ends a sentence. */
     bool smart_format;
     bool dictation;
     const struct redact_lexicon *lex;

@@ -270,6 +270,7 @@ static void test_label_splits_segments(void **state)
     diarize_turn back[] = {{0.4, 3.3, 1}, {3.4, 4.4, 2}};
     assert_int_equal(diarize_label(r, back, 2), 0);
     o.speakers = true;
+    o.smart_format = o.dictation = false; /* the raw words; test_format: formatted turns */
     char *s = transcript_render(r, TRANSCRIPT_TEXT, &o);
     assert_string_equal(s, "A: how are you\nB: fine\n");
     free(s);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "text/format.h"
 #include "text/format_stream.h"
 #include "text/redact.h"
+#include "text/transcript.h"
 
 /* Words of s, 0.3 s each; a "|" between words is a 1 s pause. */
 static asr_word *words_of(const char *s, size_t *n)
@@ -129,6 +131,8 @@ static void test_doses_and_vitals(void **state)
         {"take two tablets three times a day", "Take 2 tablets 3 times a day."},
         {"hemoglobin twelve point five grams per deciliter", "Hemoglobin 12.5 g/dL."},
         {"weight eighty two kilograms", "Weight 82 kg."},
+        {"a cyst of one point two by two centimeters", "A cyst of 1.2 x 2 cm."},
+        {"reduced by two to three milligrams", "Reduced by 2-3 mg."},
     };
     CHECK(cases);
 }
@@ -145,6 +149,9 @@ static void test_dates_times_phones_ages(void **state)
         {"at three thirty p m", "At 3:30 PM."},
         {"at ten a m", "At 10 AM."},
         {"at seven o'clock", "At 7 o'clock."},
+        {"seen at eleven fifteen pm", "Seen at 11:15 PM."},
+        {"dose given at six am", "Dose given at 6 AM."},
+        {"i am here", "I am here."},
         {"follow up at ten fifteen", "Follow up at 10:15."},
         {"call five five five one two three four", "Call 555-1234."},
         {"call six one seven five five five one two one two", "Call 617-555-1212."},
@@ -154,6 +161,32 @@ static void test_dates_times_phones_ages(void **state)
         {"a six month old infant", "A 6-month-old infant."},
         {"for three days", "For 3 days."},
         {"for two to three weeks", "For 2-3 weeks."},
+    };
+    CHECK(cases);
+}
+
+/* A number a unit, counted noun or measure follows is that measure, never
+ * the day or year of a date (a misheard "lisinopril" as "lies in april"). */
+static void test_measure_not_date(void **state)
+{
+    static const char *const cases[][2] = {
+        {"lies in april ten milligrams", "Lies in April 10 mg."},
+        {"started march five milligrams daily", "Started march 5 mg daily."},
+        {"you may twenty units", "You may 20 units."},
+        {"since june two thousand milligrams", "Since June 2000 mg."},
+        {"given in june one twenty over eighty", "Given in June 120/80."},
+        {"seen in april two weeks ago", "Seen in April 2 weeks ago."},
+        {"on august twenty five percent", "On August 25%."},
+        {"the fourth of june", "June 4."},
+        {"seen on april ten", "Seen on April 10."},
+        {"seen on april ten twenty twenty four", "Seen on April 10, 2024."},
+        {"seen april tenth two thousand units", "Seen April 10 2000 units."},
+        {"seen april tenth of two thousand units", "Seen April 10 of 2000 units."},
+        {"the fourth of june of twenty twenty", "June 4, 2020."},
+        {"at ten twenty tablets", "At 10 20 tablets."},
+        {"at one twenty over eighty", "At 120/80."},
+        {"seen in june twenty twenty four", "Seen in June 2024."},
+        {"seen march third two thousand", "Seen March 3, 2000."},
     };
     CHECK(cases);
 }
@@ -210,6 +243,7 @@ static void test_dictation(void **state)
         {"first item new line second item", "First item.\nSecond item."},
         {"aspirin open parenthesis eighty one milligrams close parenthesis daily",
          "Aspirin (81 mg) daily."},
+        {"edema open parenthesis trace close parenthesis", "Edema (trace)."},
         {"is she pregnant question mark", "Is she pregnant?"},
         {"start lisinopril scratch that start losartan period", "Start losartan."},
         {"no fever period start lisinopril scratch that start losartan",
@@ -296,6 +330,9 @@ static void test_stream(void **state)
         "his number is six one seven | five five five four three two one | he is doing well",
         "blood pressure one twenty over | eighty | pulse sixty",
         "past medical history | is significant for asthma",
+        /* a heading after a break that a cut follows (found by fuzz_format) */
+        "he is stable new paragraph plan discharge | home tomorrow",
+        "a cyst of one point two by two | centimeters | at six | pm",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
@@ -330,6 +367,114 @@ static void test_stream(void **state)
     }
 }
 
+/* A diarised result: each speaker turn is formatted on its own (a turn
+ * ends a sentence, the next starts one) in every speaker rendering. */
+static asr_result *conversation(void)
+{
+    static const struct {
+        const char *words;
+        int speaker;
+    } segs[] = {{"the blood pressure is one twenty over eighty", 1},
+                {"is that good question mark", 2},
+                {"i take five milligrams of amlodipine", 2},
+                {"yes period", 1}};
+    asr_result *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    r->segments = calloc(4, sizeof(asr_segment));
+    r->words = calloc(64, sizeof(asr_word));
+    assert_true(r->segments && r->words);
+    for (size_t i = 0; i < 4; i++) {
+        size_t n;
+        asr_word *w = words_of(segs[i].words, &n);
+        asr_segment *g = &r->segments[r->n_segments++];
+        *g = (asr_segment){strdup(segs[i].words), 0, 0, r->n_words, n, segs[i].speaker};
+        for (size_t k = 0; k < n; k++) {
+            r->words[r->n_words] = w[k];
+            /* no pause between the segments: only the turns end sentences */
+            r->words[r->n_words].start = 0.3 * (double)r->n_words;
+            r->words[r->n_words].end = 0.3 * (double)r->n_words + 0.3;
+            r->words[r->n_words++].speaker = segs[i].speaker;
+        }
+        g->start = r->words[g->first_word].start;
+        g->end = r->words[g->first_word + n - 1].end;
+        free(w);
+    }
+    r->duration = 12;
+    return r;
+}
+
+static char *render(const asr_result *r, transcript_format f, bool speakers)
+{
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.speakers = speakers;
+    o.lex = lexicon;
+    char *s = transcript_render(r, f, &o);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_speaker_renderings(void **state)
+{
+    asr_result *r = conversation();
+    char *s = render(r, TRANSCRIPT_TEXT, true);
+    assert_string_equal(s, "A: The blood pressure is 120/80.\n"
+                           "B: Is that good? I take 5 mg of amlodipine.\n"
+                           "A: Yes.\n");
+    free(s);
+    s = render(r, TRANSCRIPT_SRT, true);
+    assert_non_null(strstr(s, "\nA: The blood pressure is 120/80.\n"));
+    assert_non_null(strstr(s, "\nB: I take 5 mg of amlodipine.\n"));
+    free(s);
+    s = render(r, TRANSCRIPT_VTT, true);
+    assert_non_null(strstr(s, "\n<v B>Is that good?\n"));
+    assert_non_null(strstr(s, "\n<v A>Yes.\n"));
+    free(s);
+    s = render(r, TRANSCRIPT_DIARIZED_JSON, false);
+    json_t *j = json_loads(s, 0, NULL);
+    free(s);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "text")),
+                        "A: The blood pressure is 120/80.\n"
+                        "B: Is that good? I take 5 mg of amlodipine.\n"
+                        "A: Yes.");
+    json_t *segs = json_object_get(j, "segments");
+    assert_int_equal(json_array_size(segs), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(segs, 2), "text")),
+                        "I take 5 mg of amlodipine.");
+    json_decref(j);
+    /* verbose_json: segment texts formatted by turn, the words raw, each
+     * formatted piece indexing the recording's words */
+    s = render(r, TRANSCRIPT_VERBOSE_JSON, true);
+    j = json_loads(s, 0, NULL);
+    free(s);
+    assert_non_null(j);
+    json_t *seg0 = json_array_get(json_object_get(j, "segments"), 0);
+    assert_string_equal(json_string_value(json_object_get(seg0, "text")),
+                        "The blood pressure is 120/80.");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(seg0, "words"), 4), "word")),
+                        "one");
+    json_t *fm = json_object_get(j, "formatted");
+    size_t found = 0;
+    for (size_t i = 0; i < json_array_size(fm); i++) {
+        json_t *t = json_array_get(fm, i);
+        if (!strcmp(json_string_value(json_object_get(t, "text")), "5 mg")) {
+            assert_int_equal(json_integer_value(json_object_get(t, "first_word")), 15);
+            assert_int_equal(json_integer_value(json_object_get(t, "n_words")), 2);
+            found++;
+        }
+    }
+    assert_int_equal(found, 1);
+    json_decref(j);
+    /* without speakers the whole text is one: no turn ends a sentence */
+    s = render(r, TRANSCRIPT_TEXT, false);
+    assert_string_equal(s, "The blood pressure is 120/80 is that good? I take 5 mg of amlodipine "
+                           "yes.\n");
+    free(s);
+    asr_result_free(r);
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -348,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_dates_times_phones_ages),
+        cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
@@ -355,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_speaker_renderings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,145 @@
+/* libFuzzer target: the formatter (format_words, format_join, and
+ * format_stream) on arbitrary word sequences, since a recogniser's output
+ * is not under our control. The first byte chooses the options (bit 0
+ * smart formatting, bit 1 dictation commands, bit 2 the name lexicon);
+ * the rest are words split by spaces, a newline a 1 s pause (an utterance
+ * end). Aborts when a result breaks what format.h promises:
+ * - every token has a text and names words inside the input, the word
+ *   ranges in order and apart;
+ * - every word is in one token unless "scratch that" may have removed it;
+ * - a redaction marker ("[PHONE]") is one token of its own, as it was;
+ * - with both options off the text is the words joined by spaces;
+ * - streamed at the pauses, the released texts join to the whole text
+ *   (when no "scratch that" was said: it cannot reach released words). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/wipe.h"
+#include "text/format.h"
+#include "text/format_stream.h"
+#include "text/redact.h"
+
+static redact_lexicon *lex;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    lex = redact_lexicon_new();
+    return lex ? 0 : -1;
+}
+
+/* The words of data, 0.3 s each, a newline adding a 1 s pause. */
+static asr_word *words_from(const uint8_t *data, size_t size, size_t *n)
+{
+    asr_word *w = calloc(size / 2 + 1, sizeof(*w));
+    double t = 0;
+    *n = 0;
+    if (!w)
+        return NULL;
+    for (size_t i = 0; i < size;) {
+        if (data[i] == ' ' || data[i] == '\n' || data[i] == '\0') {
+            if (data[i] == '\n')
+                t += 1.0;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < size && data[j] != ' ' && data[j] != '\n' && data[j] != '\0')
+            j++;
+        char *text = strndup((const char *)data + i, j - i);
+        if (!text)
+            abort();
+        w[(*n)++] = (asr_word){text, t, t + 0.3, 0.9f, 0};
+        t += 0.3;
+        i = j;
+    }
+    return w;
+}
+
+static bool is_marker(const char *s)
+{
+    size_t len = strlen(s);
+    return len >= 2 && s[0] == '[' && s[len - 1] == ']';
+}
+
+static void check_tokens(const format_result *r, const asr_word *w, size_t n, bool scratch)
+{
+    size_t next = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const format_token *t = &r->tok[i];
+        if (!t->text || (t->n_words && t->first_word + t->n_words > n) ||
+            (!t->n_words && n && t->first_word >= n))
+            abort();
+        if (!t->n_words)
+            continue;
+        if (t->first_word < next || (!scratch && t->first_word != next))
+            abort(); /* ranges out of order, overlapping, or a word lost */
+        for (size_t k = t->first_word; k < t->first_word + t->n_words; k++)
+            if (is_marker(w[k].text) && (t->n_words != 1 || strcmp(t->text, w[k].text)))
+                abort(); /* a marker merged into another written form */
+        next = t->first_word + t->n_words;
+    }
+    if (!scratch && next != n)
+        abort();
+}
+
+/* The stream, cut at the pauses, must release the whole text. */
+static void check_stream(const format_opts *o, const asr_word *w, size_t n, const char *whole)
+{
+    format_stream *fs = format_stream_new(o);
+    if (!fs)
+        abort();
+    size_t a = 0;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && w[i].start - w[i - 1].end < FORMAT_PAUSE)
+            continue;
+        char *piece = NULL;
+        if (format_stream_add(fs, w + a, i - a, i == n, &piece) < 0)
+            abort();
+        wipe_free_str(piece);
+        a = i;
+    }
+    if (n && strcmp(format_stream_text(fs), whole))
+        abort();
+    format_stream_free(fs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 1 << 16)
+        return 0;
+    format_opts o;
+    format_opts_default(&o);
+    o.smart = data[0] & 1;
+    o.dictation = data[0] & 2;
+    o.lex = data[0] & 4 ? lex : NULL;
+    size_t n;
+    asr_word *w = words_from(data + 1, size - 1, &n);
+    if (!w)
+        abort();
+    bool scratch = false;
+    for (size_t i = 0; i < n; i++)
+        scratch = scratch || (o.dictation && !strcmp(w[i].text, "scratch"));
+    format_result r;
+    if (format_words(&o, w, n, &r) < 0)
+        abort();
+    check_tokens(&r, w, n, scratch);
+    char *whole = format_join(&r, 0, n);
+    if (!whole)
+        abort();
+    if (!o.smart && !o.dictation) {
+        char *plain = asr_join_words(w, n);
+        if (!plain || strcmp(plain, whole))
+            abort();
+        free(plain);
+    }
+    if (!scratch)
+        check_stream(&o, w, n, whole);
+    wipe_free_str(whole);
+    format_result_free(&r);
+    for (size_t i = 0; i < n; i++)
+        free(w[i].text);
+    free(w);
+    return 0;
+}
