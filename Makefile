@@ -198,7 +198,7 @@ fuzz: deps
 	    n=$$(basename $$f .c); \
 	    echo "  FUZZ $$n"; \
 	    clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -Isrc \
-	        -o build-fuzz/fuzz/$$n $$f build-fuzz/libphiscribe.a $(PKG_LIBS) -lpthread -lm || exit 1; \
+	        -o build-fuzz/fuzz/$$n $$f build-fuzz/libphiscribe.a $(PKG_LIBS) -lwslay -lpthread -lm || exit 1; \
 	done
 
 format:

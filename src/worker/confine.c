@@ -265,12 +265,12 @@ static int add_arg_rules(scmp_filter_ctx ctx)
     static const int fcntl_ops[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
     for (size_t i = 0; i < sizeof(fcntl_ops) / sizeof(fcntl_ops[0]); i++)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-                               SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_ops[i]));
+                               SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_ops[i], 0));
     /* abort() and raise() signal the process itself, never another. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
     /* Opening by path is refused without reaching the file system (EACCES,
      * not a kill): libsndfile probes for a Mac resource fork beside a
      * recording it cannot place (an MP3 without an ID3 tag), an open of a
