@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/clibreakglass.h"
 #include "cli/cliquota.h"
+#include "cli/clivoice.h"
 #include "worker/zygote.h"
 
 struct command {
@@ -38,6 +39,7 @@ static const struct command commands[] = {
     {"tenants", cli_tenants, "create, list, update, rotate the key of, or offboard tenants"},
     {"transcribe", cli_transcribe, "transcribe audio files offline (no server, no storage)"},
     {"version", cli_version, "print the version"},
+    {"voice", cli_voice, "build a clinician's voice profile (speaker adaptation) from recordings"},
     {"backup", cli_backup, "write a consistent snapshot of a data directory to a file (no keys)"},
     {"restore", cli_restore, "restore a backup, destroying again what was destroyed since"},
     /* issue 21 */

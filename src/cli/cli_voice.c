@@ -1,0 +1,339 @@
+/* cli_voice: `phiscribe voice build` enrols a clinician's voice (speech/voice.h). */
+#include "cli/clivoice.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "core/wipe.h"
+#include "speech/asr.h"
+#include "speech/audio.h"
+#include "speech/voice.h"
+#include "speech/voice_ps.h"
+
+#define PAIRS_MAX_BYTES (4u << 20) /* the list file */
+#define PAIRS_MAX       2000       /* pairs in one list */
+#define LINE_MAX_BYTES  4096
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: phiscribe voice build DIR --pairs LIST.tsv [options]\n"
+            "\n"
+            "Builds a voice profile in DIR: an adaptation of the acoustic model to one\n"
+            "speaker, estimated from recordings of that speaker and what was said in them.\n"
+            "Each line of LIST.tsv is AUDIO-PATH<TAB>TEXT (one sentence or a short\n"
+            "dictation, at most 30 s; empty lines and lines starting with # are skipped).\n"
+            "Use it with `phiscribe transcribe --voice DIR`. DIR keeps no audio and no text.\n"
+            "\n"
+            "  --pairs FILE        the list of recordings and their texts (required)\n"
+            "  --profile P         recognition profile whose dictionary pronounces the\n"
+            "                      text (default: medical when built)\n"
+            "  --model-dir DIR     acoustic model directory\n"
+            "  --dict FILE         pronunciation dictionary\n"
+            "  --map-tau N         also move each well-observed Gaussian towards its data,\n"
+            "                      N frames of prior weight (default 0: off)\n"
+            "  --no-variance       adapt the means only\n"
+            "\n"
+            "exit status: 0 ok, 1 failure, 2 usage error, 3 bad input (a line of the list)\n");
+}
+
+struct build {
+    const char *dir, *pairs;
+    asr_config cfg;
+    voice_options opt;
+    audio_limits lim;
+    voice_model *model;
+    voice_frontend *fe;
+    voice_stats *stats;
+    size_t used, frames;
+    double loglik;
+};
+
+/* Reads the whole recording at path (at most VOICE_MAX_FRAMES of audio). */
+static int read_audio(struct build *b, const char *path, int16_t **pcm, size_t *n, char *msg,
+                      size_t msg_len)
+{
+    audio_info info;
+    audio_source src;
+    int rc;
+    FILE *f = fopen(path, "rb");
+    *pcm = NULL;
+    if (!f) {
+        snprintf(msg, msg_len, "the audio file cannot be opened: %s", strerror(errno));
+        return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
+    }
+    audio_source_file(&src, f);
+    audio_reader *r = audio_open(&src, &b->lim, &info, &rc, msg, msg_len);
+    size_t cap = (size_t)(b->lim.max_seconds * AUDIO_RATE) + AUDIO_RATE;
+    if (r && !(*pcm = malloc(cap * sizeof(int16_t))))
+        rc = PHS_ENOMEM;
+    *n = 0;
+    while (r && *pcm) {
+        size_t got = 0;
+        if ((rc = audio_read(r, *pcm + *n, cap - *n, &got, msg, msg_len)) < 0 || got == 0)
+            break;
+        *n += got;
+        if (*n == cap) {
+            rc = PHS_ETOOBIG;
+            snprintf(msg, msg_len, "the recording is longer than %.0f s", b->lim.max_seconds);
+            break;
+        }
+    }
+    if (rc == 0 && *n == 0) {
+        rc = PHS_EEMPTY;
+        snprintf(msg, msg_len, "the recording holds no audio");
+    }
+    audio_close(r);
+    fclose(f);
+    if (rc < 0) {
+        wipe_free(*pcm, cap * sizeof(int16_t));
+        *pcm = NULL;
+    }
+    return rc;
+}
+
+/* One line of the list: align its audio to its text and add the statistics. */
+static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
+{
+    char *tab = strchr(line, '\t');
+    int16_t *pcm = NULL;
+    float *feat = NULL;
+    voice_phone *ph = NULL;
+    size_t n = 0, nfr = 0, n_ph = 0, bad = 0;
+    double ll = 0;
+    int rc;
+    if (!tab || tab == line) {
+        snprintf(msg, msg_len, "expected AUDIO-PATH<TAB>TEXT");
+        return PHS_EINVAL;
+    }
+    *tab = '\0';
+    const char *text = tab + 1;
+    if ((rc = voice_frontend_phones(b->fe, b->model, text, &ph, &n_ph, &bad)) < 0) {
+        if (rc == PHS_EEMPTY)
+            snprintf(msg, msg_len, "the text is empty");
+        else if (rc == PHS_EINVAL)
+            snprintf(msg, msg_len, "word %zu of the text cannot be pronounced (or the text is too long)",
+                     bad);
+        else
+            snprintf(msg, msg_len, "%s", err_str(rc));
+        return rc == PHS_ENOMEM ? rc : PHS_EINVAL;
+    }
+    if ((rc = read_audio(b, line, &pcm, &n, msg, msg_len)) < 0)
+        goto out_free;
+    if ((rc = voice_frontend_features(b->fe, pcm, n, voice_model_dim(b->model), &feat, &nfr)) < 0) {
+        snprintf(msg, msg_len, "%s", rc == PHS_EEMPTY ? "the recording is too short"
+                                                        : "the speech engine failed");
+        goto out_free;
+    }
+    rc = voice_stats_add(b->stats, feat, nfr, ph, n_ph, &ll);
+    if (rc == PHS_ETOOBIG)
+        snprintf(msg, msg_len, "the text does not fit the recording (too many words for its length)");
+    else if (rc < 0)
+        snprintf(msg, msg_len, "%s", err_str(rc));
+    else {
+        b->used++;
+        b->frames += nfr;
+        b->loglik += ll;
+    }
+out_free:
+    if (feat)
+        wipe_free(feat, nfr * (size_t)voice_model_dim(b->model) * sizeof(float));
+    if (pcm)
+        wipe_free(pcm, n * sizeof(int16_t));
+    free(ph);
+    return rc;
+}
+
+/* Every line of the list; the first bad one stops the build (nothing written). */
+static int add_pairs(struct build *b)
+{
+    char msg[256], line[LINE_MAX_BYTES + 2];
+    FILE *f = fopen(b->pairs, "r");
+    size_t lineno = 0, bytes = 0;
+    int rc = 0;
+    if (!f) {
+        fprintf(stderr, "phiscribe voice: cannot open the pairs list: %s\n", strerror(errno));
+        return CLI_USAGE;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        size_t len = strlen(line);
+        bytes += len;
+        if (len > LINE_MAX_BYTES || bytes > PAIRS_MAX_BYTES || lineno > PAIRS_MAX) {
+            fprintf(stderr, "phiscribe voice: line %zu: the list is too long (lines of at most %d "
+                            "bytes, %d pairs, %u bytes)\n",
+                    lineno, LINE_MAX_BYTES, PAIRS_MAX, PAIRS_MAX_BYTES);
+            rc = CLI_BADINPUT;
+            break;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!len || line[0] == '#')
+            continue;
+        msg[0] = '\0';
+        int e = add_pair(b, line, msg, sizeof(msg));
+        if (e < 0) {
+            fprintf(stderr, "phiscribe voice: line %zu: %s\n", lineno, msg);
+            rc = e == PHS_ENOMEM || e == PHS_EENGINE ? CLI_FAIL : CLI_BADINPUT;
+            break;
+        }
+    }
+    wipe(line, sizeof(line));
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "phiscribe voice: reading the pairs list failed\n");
+        rc = CLI_FAIL;
+    }
+    fclose(f);
+    if (rc == 0 && !b->used) {
+        fprintf(stderr, "phiscribe voice: the pairs list holds no pair\n");
+        rc = CLI_BADINPUT;
+    }
+    return rc;
+}
+
+static int parse_nonneg(const char *arg, double *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(arg, &end);
+    if (errno || end == arg || *end || !(d >= 0) || d > 1e6)
+        return -1;
+    *v = d;
+    return 0;
+}
+
+static int parse_build_args(int argc, char **argv, struct build *b)
+{
+    static const struct option opts[] = {
+        {"pairs", required_argument, NULL, 'p'},   {"profile", required_argument, NULL, 'P'},
+        {"model-dir", required_argument, NULL, 'm'}, {"dict", required_argument, NULL, 'd'},
+        {"map-tau", required_argument, NULL, 't'}, {"no-variance", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            b->pairs = optarg;
+            break;
+        case 'P':
+            b->cfg.profile = strcmp(optarg, "general") ? optarg : NULL;
+            break;
+        case 'm':
+            b->cfg.model_dir = optarg;
+            break;
+        case 'd':
+            b->cfg.dict = optarg;
+            break;
+        case 't':
+            if (parse_nonneg(optarg, &b->opt.map_tau) < 0) {
+                fprintf(stderr, "phiscribe voice: --map-tau needs a number of frames\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'v':
+            b->opt.variance = false;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            fprintf(stderr, "phiscribe voice: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !b->pairs) {
+        fprintf(stderr, "phiscribe voice build: %s\n",
+                !b->pairs ? "--pairs LIST.tsv is required" : "give one profile directory");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    b->dir = argv[optind];
+    return 0;
+}
+
+static int voice_build(int argc, char **argv)
+{
+    struct build b = {0};
+    char msg[256];
+    int err, code;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    asr_config_default(&b.cfg);
+    voice_options_default(&b.opt);
+    audio_limits_default(&b.lim);
+    b.lim.max_seconds = VOICE_MAX_FRAMES / 100.0;
+    if ((code = parse_build_args(argc, argv, &b)) != 0)
+        return code < 0 ? CLI_OK : code;
+    code = CLI_FAIL;
+    if (!(b.model = voice_model_load(b.cfg.model_dir, &err, msg, sizeof(msg)))) {
+        fprintf(stderr, "phiscribe voice: %s\n", msg);
+        goto out_free;
+    }
+    if (!(b.fe = voice_frontend_new(&b.cfg, &err, msg, sizeof(msg)))) {
+        fprintf(stderr, "phiscribe voice: %s\n", msg);
+        goto out_free;
+    }
+    if (!(b.stats = voice_stats_new(b.model))) {
+        fprintf(stderr, "phiscribe voice: out of memory\n");
+        goto out_free;
+    }
+    if ((code = add_pairs(&b)) != 0)
+        goto out_free;
+    if (voice_write_profile(b.model, b.stats, &b.opt, b.used, b.dir, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "phiscribe voice: %s\n", msg);
+        code = CLI_FAIL;
+        goto out_free;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("voice profile written: %zu recordings, %.1f s of audio (silence %.0f, vowels %.0f, "
+           "consonants %.0f frames), mean alignment log-likelihood %.2f, %.1f s\n",
+           b.used, b.frames / 100.0, voice_stats_frames(b.stats, 0), voice_stats_frames(b.stats, 1),
+           voice_stats_frames(b.stats, 2), b.loglik / (double)b.used,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    code = CLI_OK;
+out_free:
+    voice_stats_free(b.stats);
+    voice_frontend_free(b.fe);
+    voice_model_free(b.model);
+    return code;
+}
+
+int cli_voice(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "build"))
+        return voice_build(argc - 1, argv + 1);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    usage(stderr);
+    return CLI_USAGE;
+}
+
+int cli_voice_engine_params(const char *me, const char *dir, const char *model_dir, char *means,
+                            char *vars, size_t len)
+{
+    char msg[256];
+    if (voice_check_profile(dir, model_dir, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "%s: voice profile: %s\n", me, msg);
+        return CLI_USAGE;
+    }
+    if ((size_t)snprintf(means, len, "%s/%s", dir, VOICE_MEANS) >= len ||
+        (size_t)snprintf(vars, len, "%s/%s", dir, VOICE_VARIANCES) >= len) {
+        fprintf(stderr, "%s: voice profile: the path is too long\n", me);
+        return CLI_USAGE;
+    }
+    return 0;
+}

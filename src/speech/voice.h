@@ -1,0 +1,105 @@
+/* voice: clinician voice profiles, a speaker adaptation of the acoustic model.
+ *
+ * Enrolment audio is aligned to its text (a Viterbi pass over the phones of
+ * the words, each phone a three-state HMM scored with the model's
+ * context-independent senones), and the frames' Gaussian occupancies give
+ * MLLR statistics. A mean transform per regression class and feature stream
+ * (silence, vowels, consonants; a class with too little data takes the
+ * pooled speech transform), a diagonal variance scale per class, and a MAP
+ * update of the means of Gaussians that saw enough frames are estimated and
+ * written as a new means and variances file in the model's own (Sphinx
+ * binary) format, beside a manifest naming the model they adapt. Nothing
+ * of the enrolment text or audio is kept.
+ *
+ * The model files are read in their published formats: means/variances
+ * ("s3" header, float32 codebooks), mdef (binary "BMDF"), sendump (8-bit
+ * quantised mixture weights). Only a phonetically-tied (PTM) model of one
+ * codebook per base phone, as Debian's en-us, is supported.
+ *
+ * Not thread-safe per object; a voice_model is read-only after loading.
+ */
+#ifndef PHS_VOICE_H
+#define PHS_VOICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VOICE_FORMAT_VERSION 1
+#define VOICE_MANIFEST       "voice.json"
+#define VOICE_MEANS          "means"
+#define VOICE_VARIANCES      "variances"
+#define VOICE_MAX_FRAMES     3000 /* 30 s of audio per enrolment pair */
+#define VOICE_MAX_PHONES     600  /* phones of one pair's text */
+#define VOICE_N_CLASSES      3    /* silence and noise, vowels, consonants */
+
+typedef struct voice_model voice_model;
+
+/* Reads model_dir's means, variances, mdef and sendump. NULL on failure,
+ * *err set and a reason in msg (a file name of the model, never data). */
+voice_model *voice_model_load(const char *model_dir, int *err, char *msg, size_t msg_len);
+void voice_model_free(voice_model *m); /* NULL-safe */
+
+/* The base phone id of name ("AH", "SIL"), or -1. */
+int voice_model_phone(const voice_model *m, const char *name);
+int voice_model_silence(const voice_model *m);
+/* Feature dimensions of a frame (39 for 1s_c_d_dd). */
+int voice_model_dim(const voice_model *m);
+/* The hex SHA-256 over the model files the profile depends on (65 bytes). */
+const char *voice_model_fingerprint(const voice_model *m);
+
+/* ---- statistics ------------------------------------------------------------ */
+typedef struct voice_stats voice_stats;
+
+voice_stats *voice_stats_new(const voice_model *m);
+void voice_stats_free(voice_stats *s);
+
+/* One phone of the enrolment text: a base phone id; word_end marks the last
+ * phone of a word (an optional pause may follow it). */
+typedef struct voice_phone {
+    int ci;
+    bool word_end;
+} voice_phone;
+
+/* Aligns nfr frames (feat[f * dim + k], dim = voice_model_dim) to the phones
+ * (optional silence before, between words and after) and adds their
+ * occupancies to s. PHS_EINVAL for an empty or too long input, PHS_ETOOBIG
+ * when the audio is too short for the phones (the text does not fit).
+ * *avg_loglik is the aligned frames' mean log-likelihood. */
+int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_phone *ph,
+                    size_t n_ph, double *avg_loglik);
+
+/* Frames accumulated in all, and of class c (0 silence, 1 vowels, 2 consonants). */
+double voice_stats_frames(const voice_stats *s, int c);
+
+/* ---- estimation ------------------------------------------------------------ */
+typedef struct voice_options {
+    double min_class_frames; /* a class with fewer takes the pooled speech transform */
+    double ridge;            /* pull of each row towards identity, relative to its diagonal */
+    bool variance;           /* estimate the diagonal variance scale */
+    double map_tau;          /* MAP prior weight in frames; 0: no MAP */
+    double map_min_frames;   /* a Gaussian needs this occupancy for MAP */
+} voice_options;
+
+void voice_options_default(voice_options *o);
+
+/* Estimates the adapted model and writes it into dir (created 0700 when
+ * missing; its files replaced atomically): means, variances, voice.json
+ * (version, model fingerprint, sentences, frames per class, options). */
+int voice_write_profile(const voice_model *m, const voice_stats *s, const voice_options *o,
+                        size_t sentences, const char *dir, char *msg, size_t msg_len);
+
+/* Checks that dir holds a profile of this format for the model in
+ * model_dir (its fingerprint). PHS_ENOTFOUND (missing or incomplete),
+ * PHS_ECORRUPT (unreadable manifest), PHS_EUNSUPPORTED (another version or
+ * model); msg says which. */
+int voice_check_profile(const char *dir, const char *model_dir, char *msg, size_t msg_len);
+
+/* The MLLR solution for one stream of dim dimensions from n Gaussians:
+ * mean[g*dim+k], ivar[g*dim+k] (inverse variances), occ[g], sum[g*dim+k]
+ * (occupancy-weighted sum of the frames). W is dim rows of dim+1 values
+ * (bias first): adapted mean_k = W[k][0] + sum_j W[k][j+1] mean_j. ridge as
+ * voice_options. 0, or PHS_EINVAL for a singular system. O(n dim^3). */
+int voice_mllr_solve(int dim, size_t n, const double *mean, const double *ivar, const double *occ,
+                     const double *sum, double ridge, double *W);
+
+#endif
