@@ -11,6 +11,7 @@
 #include "speech/asr.h"
 #include "speech/audio.h"
 #include "cli/cli.h"
+#include "cli/clivoice.h"
 #include "core/err.h"
 #include "speech/diarize.h"
 #include "speech/g2p.h"
@@ -55,6 +56,7 @@ static void usage(FILE *out)
             "                      somewhat higher error rate (docs/ENGINE.md)\n"
             "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
             "                      a generated pronunciation\n"
+            "  --voice DIR         a speaker's voice profile (`phiscribe voice build`)\n"
             "  --redact            replace identifiers (PHI) by markers such as [NAME]\n"
             "  --redact-types L    only these: name,date,age,phone,id,ssn,address,email,url\n"
             "                      (implies --redact; default all)\n"
@@ -113,6 +115,9 @@ struct args {
     const char *params[2 * MAX_ENGINE_PARAMS + 1];
     char params_store[MAX_ENGINE_PARAMS][64];
     int n_params;
+    /* --voice DIR: the adapted model files, loaded through engine parameters */
+    const char *voice;
+    char voice_means[4096], voice_vars[4096];
     const char *vocab[ASR_MAX_VOCABULARY + 1]; /* --vocabulary */
     char vocab_store[4096];
     redact_opts ro;
@@ -411,6 +416,27 @@ static int parse_engine_param(struct args *a, const char *arg)
     return 0;
 }
 
+/* --voice DIR: its means and variances replace the model's (cli/clivoice.h). */
+static int add_voice(struct args *a)
+{
+    static const char *const names[] = {"-mean", "-var"};
+    char *values[] = {a->voice_means, a->voice_vars};
+    int rc = cli_voice_engine_params("phiscribe transcribe", a->voice, a->cfg.model_dir,
+                                     a->voice_means, a->voice_vars, sizeof(a->voice_means));
+    if (rc != 0)
+        return rc;
+    if (a->n_params + 2 > MAX_ENGINE_PARAMS) {
+        fprintf(stderr, "phiscribe transcribe: too many engine parameters with --voice\n");
+        return CLI_USAGE;
+    }
+    for (int i = 0; i < 2; i++) {
+        a->params[2 * a->n_params] = names[i];
+        a->params[2 * a->n_params + 1] = values[i];
+        a->n_params++;
+    }
+    return 0;
+}
+
 /* --vocabulary W,W,... (the last one given counts) */
 static int parse_vocabulary(struct args *a, const char *arg)
 {
@@ -524,6 +550,9 @@ static int parse_option(struct args *a, int c, const char *arg)
         return 0;
     case 'V':
         return parse_vocabulary(a, arg);
+    case 'Y':
+        a->voice = arg;
+        return 0;
     case 'S':
         if (search_parse(arg, &a->cfg.search) < 0) {
             fprintf(stderr, "phiscribe transcribe: unknown search '%s' (%s)\n", arg, SEARCH_NAMES);
@@ -595,6 +624,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"engine-param", required_argument, NULL, 'p'},
         {"profile", required_argument, NULL, 'P'},
         {"vocabulary", required_argument, NULL, 'V'},
+        {"voice", required_argument, NULL, 'Y'},
         {"search", required_argument, NULL, 'S'},
         {"redact", no_argument, NULL, 'R'},
         {"redact-types", required_argument, NULL, 'T'},
@@ -623,6 +653,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         if ((rc = parse_option(a, c, optarg)) != 0)
             return rc;
     }
+    if (a->voice && (rc = add_voice(a)) != 0)
+        return rc;
     a->cfg.params = a->n_params ? a->params : NULL;
     if (a->fmt == TRANSCRIPT_DIARIZED_JSON)
         a->diarize = true;
