@@ -333,3 +333,9 @@ $(BUILD)/bench/format_bench: bench/format_bench.c $(BUILD)/libphiscribe.a
 .PHONY: bench-format
 bench-format: all $(BUILD)/bench/format_bench
 	@bench/format/run $(BUILD)/phiscribe $(BUILD)/bench/format_bench
+
+# Voice profiles: WER with and without `--voice` for four espeak-ng voices,
+# 40 enrolment and 40 other test sentences each (bench/voice; docs/BENCHMARKS.md).
+.PHONY: bench-voice
+bench-voice: all
+	@bench/voice $(BUILD)/phiscribe
