@@ -302,6 +302,10 @@ static int voice_build(int argc, char **argv)
            b.used, b.frames / 100.0, voice_stats_frames(b.stats, 0), voice_stats_frames(b.stats, 1),
            voice_stats_frames(b.stats, 2), b.loglik / (double)b.used,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (voice_stats_frames(b.stats, 1) + voice_stats_frames(b.stats, 2) < b.opt.min_class_frames)
+        fprintf(stderr, "phiscribe voice: note: under %.0f s of speech, too little to adapt to: "
+                        "the profile is the unadapted model (enrol more recordings)\n",
+                b.opt.min_class_frames / 100.0);
     code = CLI_OK;
 out_free:
     voice_stats_free(b.stats);

@@ -453,16 +453,6 @@ double voice_stats_frames(const voice_stats *s, int c)
     return s->frames[0] + s->frames[1] + s->frames[2];
 }
 
-static double log_add(double a, double b)
-{
-    if (a < b) {
-        double t = a;
-        a = b;
-        b = t;
-    }
-    return b == -INFINITY ? a : a + log1p(exp(b - a));
-}
-
 /* ln N(x; codebook cb, stream f, density d) for each density into lg. */
 static void log_gauss(const voice_model *m, int cb, int f, const float *x, double *lg)
 {
@@ -478,28 +468,37 @@ static void log_gauss(const voice_model *m, int cb, int f, const float *x, doubl
     }
 }
 
-/* ln p(x | CI senone j of phone ci); with post set, also the densities'
- * posteriors per stream (post[f * n_dens + d]). */
-static double senone_score(const voice_model *m, int ci, int j, const float *x, double *lg,
-                           double *post)
+/* ln p(x | CI senone j of phone ci) from lg, the codebook's log-densities
+ * (log_gauss of each stream, lg[f * n_dens + d]); with post set, also the
+ * densities' posteriors per stream (post[f * n_dens + d]). */
+static double senone_score(const voice_model *m, int ci, int j, const double *lg, double *post)
 {
     const gauden *g = &m->mean;
-    const double *w = m->mixw + ((size_t)ci * N_STATES + (size_t)j) * (size_t)g->n_feat *
-                                    (size_t)g->n_dens;
-    double total = 0;
+    size_t nd = (size_t)g->n_dens;
+    const double *w = m->mixw + ((size_t)ci * N_STATES + (size_t)j) * (size_t)g->n_feat * nd;
+    double total = 0, v[MAX_DENSITIES];
     for (int f = 0; f < g->n_feat; f++) {
-        log_gauss(m, ci, f, x, lg);
-        double sum = -INFINITY;
-        for (int d = 0; d < g->n_dens; d++) {
-            lg[d] += w[(size_t)f * (size_t)g->n_dens + (size_t)d];
-            sum = log_add(sum, lg[d]);
+        double top = -INFINITY, sum = 0;
+        for (size_t d = 0; d < nd; d++) {
+            v[d] = lg[(size_t)f * nd + d] + w[(size_t)f * nd + d];
+            if (v[d] > top)
+                top = v[d];
         }
+        for (size_t d = 0; d < nd; d++)
+            sum += (v[d] = exp(v[d] - top));
         if (post)
-            for (int d = 0; d < g->n_dens; d++)
-                post[(size_t)f * (size_t)g->n_dens + (size_t)d] = exp(lg[d] - sum);
-        total += sum;
+            for (size_t d = 0; d < nd; d++)
+                post[(size_t)f * nd + d] = v[d] / sum;
+        total += top + log(sum);
     }
     return total;
+}
+
+/* Every stream's log-densities of codebook cb for frame x into lg. */
+static void codebook_scores(const voice_model *m, int cb, const float *x, double *lg)
+{
+    for (int f = 0; f < m->mean.n_feat; f++)
+        log_gauss(m, cb, f, x, lg + (size_t)f * (size_t)m->mean.n_dens);
 }
 
 /* The alignment's states: each phone's three, with a skippable silence
@@ -555,7 +554,8 @@ static double viterbi(const voice_model *m, const struct hmm_graph *g, const flo
 {
     int ns = g->n, dim = m->mean.blk;
     double *cur = work, *next = work + ns, *emit = work + 2 * ns, *lg = work + 3 * ns;
-    double *sen = lg + m->mean.n_dens; /* [ci * 3 + j], NAN when not computed */
+    double *sen = lg + (size_t)m->mean.n_feat * (size_t)m->mean.n_dens; /* [ci * 3 + j] */
+    int last_cb = -1;
     for (int s = 0; s < ns; s++)
         cur[s] = -INFINITY;
     cur[0] = 0;
@@ -565,10 +565,14 @@ static double viterbi(const voice_model *m, const struct hmm_graph *g, const flo
         const float *x = feat + t * (size_t)dim;
         for (int i = 0; i < m->n_ci * N_STATES; i++)
             sen[i] = NAN;
+        last_cb = -1;
         for (int s = 0; s < ns; s++) {
             double *v = &sen[g->ci[s] * N_STATES + g->j[s]];
-            if (isnan(*v))
-                *v = senone_score(m, g->ci[s], g->j[s], x, lg, NULL);
+            if (isnan(*v)) {
+                if (g->ci[s] != last_cb) /* a phone's three states are in a row */
+                    codebook_scores(m, last_cb = g->ci[s], x, lg);
+                *v = senone_score(m, g->ci[s], g->j[s], lg, NULL);
+            }
             emit[s] = *v;
         }
         if (t == 0) {
@@ -616,7 +620,8 @@ static void accumulate(voice_stats *st, int ci, int j, const float *x, double *l
 {
     const voice_model *m = st->m;
     const gauden *g = &m->mean;
-    senone_score(m, ci, j, x, lg, post);
+    codebook_scores(m, ci, x, lg);
+    senone_score(m, ci, j, lg, post);
     for (int f = 0; f < g->n_feat; f++)
         for (int d = 0; d < g->n_dens; d++) {
             double p = post[(size_t)f * (size_t)g->n_dens + (size_t)d];
@@ -653,7 +658,8 @@ int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_p
     if (build_graph(m, ph, n_ph, &g) < 0)
         goto out_free;
     size_t ns = (size_t)g.n;
-    size_t nw = 3 * ns + (size_t)m->mean.n_dens + (size_t)m->n_ci * N_STATES;
+    size_t nw = 3 * ns + (size_t)m->mean.n_feat * (size_t)m->mean.n_dens +
+                (size_t)m->n_ci * N_STATES;
     if (!(bp = malloc(nfr * ns * sizeof(int16_t))) || !(path = malloc(nfr * sizeof(int))) ||
         !(work = malloc(nw * sizeof(double))) ||
         !(post = malloc((size_t)m->mean.n_feat * (size_t)m->mean.n_dens * sizeof(double))))

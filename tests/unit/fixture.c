@@ -99,6 +99,16 @@ unsigned char *fx_read_file(const char *path, size_t *len)
     return buf;
 }
 
+void fx_write_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 asr_model *fx_default_model(bool *skip)
 {
     FILE *probe = fopen(FX_LIBRIVOX "transcription", "r");

@@ -36,6 +36,9 @@ size_t fx_word_edits(const char *hyp, const char *ref, size_t *ref_words);
  * cannot be opened. */
 unsigned char *fx_read_file(const char *path, size_t *len);
 
+/* Writes text to dir/name (created or replaced); fails the test on error. */
+void fx_write_text(const char *dir, const char *name, const char *text);
+
 /* The default model when FX_LIBRIVOX is installed, else NULL with *skip
  * set (the tests skip); NULL with *skip clear when it failed to load. */
 asr_model *fx_default_model(bool *skip);

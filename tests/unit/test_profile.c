@@ -18,19 +18,10 @@
 
 #include "core/err.h"
 #include "speech/profile.h"
+#include "fixture.h"
 
 static char root[64];
 static char medical[128];
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
 
 /* A profile directory root/name with conf (NULL: none) and both models. */
 static const char *make_profile(const char *name, const char *conf)
@@ -41,9 +32,9 @@ static const char *make_profile(const char *name, const char *conf)
     snprintf(d, 256, "%s/%s", root, name);
     mkdir(d, 0700);
     if (conf)
-        write_file(d, "profile.conf", conf);
-    write_file(d, "lm.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 x\n\n\\end\\\n");
-    write_file(d, "words.dict", "zorbitrex Z AO R B IH T R EH K S\n");
+        fx_write_text(d, "profile.conf", conf);
+    fx_write_text(d, "lm.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 x\n\n\\end\\\n");
+    fx_write_text(d, "words.dict", "zorbitrex Z AO R B IH T R EH K S\n");
     return d;
 }
 
@@ -144,10 +135,10 @@ static void chain_over_medical(void **state)
     assert_float_equal(ch.weight[0] + ch.weight[1] + ch.weight[2], 1.0, 1e-6);
 
     /* a medical profile that names medical as its base ends the chain */
-    write_file(medical, "profile.conf", "base = medical\nweight = 0.3\n");
+    fx_write_text(medical, "profile.conf", "base = medical\nweight = 0.3\n");
     assert_int_equal(profile_resolve("medical", &ch), 0);
     assert_int_equal(ch.n, 1);
-    write_file(medical, "profile.conf", "base = general\nweight = 0.3\n");
+    fx_write_text(medical, "profile.conf", "base = general\nweight = 0.3\n");
 
     /* the medical profile missing */
     setenv("PHISCRIBE_MEDICAL_PROFILE", "/nonexistent/medical", 1);
@@ -164,11 +155,11 @@ static void chain_over_medical(void **state)
 static void merged_model(void **state)
 {
     profile_chain ch;
-    write_file(medical, "profile.conf",
+    fx_write_text(medical, "profile.conf",
                "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g/en-us.lm.bin\n");
     assert_int_equal(profile_resolve("medical", &ch), 0);
     assert_string_equal(ch.merged_lm, ""); /* lm.bin not there yet */
-    write_file(medical, "lm.bin", "binary model");
+    fx_write_text(medical, "lm.bin", "binary model");
     assert_int_equal(profile_resolve("medical", &ch), 0);
     assert_int_equal(ch.n, 1);
     path_is(ch.merged_lm, medical, "lm.bin");
@@ -183,10 +174,10 @@ static void merged_model(void **state)
     path_is(ch.lm[1], d, "lm.arpa");
 
     /* the file is named inside the profile, never by a path */
-    write_file(medical, "profile.conf",
+    fx_write_text(medical, "profile.conf",
                "base = general\nweight = 0.3\nmerged = ../lm.bin\nmerged_general = /g\n");
     assert_int_equal(profile_resolve("medical", &ch), PHS_EINVAL);
-    write_file(medical, "profile.conf", "base = general\nweight = 0.3\n");
+    fx_write_text(medical, "profile.conf", "base = general\nweight = 0.3\n");
     assert_int_equal(profile_resolve("medical", &ch), 0);
     assert_string_equal(ch.merged_lm, "");
     assert_string_equal(ch.merged_general, "");
@@ -260,7 +251,7 @@ static int see(void *ctx, const char *word, const char *phones)
 
 static void dictionary_reading(void **state)
 {
-    write_file(root, "test.dict",
+    fx_write_text(root, "test.dict",
                "# comment\n"
                "\n"
                "patient P EY SH AH N T\n"
@@ -307,7 +298,7 @@ static bool dict_has(const char *dir, const char *word)
 
 static void build_over_medical(void **state)
 {
-    write_file(root, "base.dict", "the DH AH\npatient P EY SH AH N T\ntakes T EY K S\n");
+    fx_write_text(root, "base.dict", "the DH AH\npatient P EY SH AH N T\ntakes T EY K S\n");
     char dict[256], out[256], msg[256] = "";
     snprintf(dict, sizeof(dict), "%s/base.dict", root);
     snprintf(out, sizeof(out), "%s/built", root);
@@ -338,7 +329,7 @@ static void build_over_medical(void **state)
 
 static void build_errors(void **state)
 {
-    write_file(root, "base.dict", "the DH AH\n");
+    fx_write_text(root, "base.dict", "the DH AH\n");
     char dict[256], out[256], msg[256];
     snprintf(dict, sizeof(dict), "%s/base.dict", root);
     snprintf(out, sizeof(out), "%s/err", root);

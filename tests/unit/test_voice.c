@@ -135,16 +135,6 @@ static float *frames(size_t nfr, int dim)
     return x;
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void profile_round_trip(void **state)
 {
     (void)state;
@@ -195,14 +185,14 @@ static void profile_round_trip(void **state)
     free(b);
 
     /* Another format version, another model, garbage, no manifest. */
-    write_file(dir, VOICE_MANIFEST,
+    fx_write_text(dir, VOICE_MANIFEST,
                "{\"format\":\"phiscribe-voice\",\"version\":99,\"model_sha256\":\"ab\"}");
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), PHS_EUNSUPPORTED);
-    write_file(dir, VOICE_MANIFEST,
+    fx_write_text(dir, VOICE_MANIFEST,
                "{\"format\":\"phiscribe-voice\",\"version\":1,\"model_sha256\":\"ab\"}");
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), PHS_EUNSUPPORTED);
     assert_non_null(strstr(msg, "another acoustic model"));
-    write_file(dir, VOICE_MANIFEST, "{not json");
+    fx_write_text(dir, VOICE_MANIFEST, "{not json");
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), PHS_ECORRUPT);
     snprintf(path, sizeof(path), "%s/%s", dir, VOICE_MANIFEST);
     unlink(path);
