@@ -220,8 +220,21 @@ out_free_models:
     return rc;
 }
 
+/* Adds "name value", or replaces the value of an earlier pair of that name:
+ * the decoder refuses a name given twice, and a later setting (the search
+ * mode's over the tuned ones, the caller's over both) is meant to win. */
 static int add_pair(ps_model *m, const char *name, const char *value)
 {
+    for (int i = 0; i < m->argc; i += 2) {
+        if (strcmp(m->argv[i], name) != 0)
+            continue;
+        char *v = strdup(value);
+        if (!v)
+            return PHS_ENOMEM;
+        free(m->argv[i + 1]);
+        m->argv[i + 1] = v;
+        return 0;
+    }
     if (m->argc + 2 > MAX_ARGS)
         return PHS_EINVAL;
     m->argv[m->argc] = strdup(name);
