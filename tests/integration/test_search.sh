@@ -19,6 +19,12 @@ expect_exit 0 "$P" transcribe --search default --format text "$T/a.wav"
 grep -qi "blood pressure" "$T/stdout" || fail "default search: $(cat "$T/stdout")"
 ok "transcribe takes --search fast and default and refuses an unknown mode"
 
+# A caller's --engine-param replaces the mode's own value of that parameter
+# (the decoder refuses a name given twice).
+expect_exit 0 "$P" transcribe --search fast --engine-param maxhmmpf=30000 --format text "$T/a.wav"
+grep -qi "blood pressure" "$T/stdout" || fail "fast with maxhmmpf over the mode's: $(cat "$T/stderr")"
+ok "--engine-param overrides a parameter the search mode sets"
+
 # The fast mode is another decoder configuration: on the five LibriVox
 # utterances (every decode is deterministic) it reads at least one
 # differently from the default.
