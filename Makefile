@@ -243,6 +243,13 @@ $(DEB_FILE): build-deb/phiscribe $(DEB_INPUTS)
 bench-speed: all
 	@bench/speed $(BUILD)/phiscribe
 
+# Search settings tried on the development sets (never the held-out one), one
+# process per setting, WER per set: SETTINGS=FILE (bench/speed-sweep).
+.PHONY: bench-speed-sweep
+bench-speed-sweep: all
+	@[ -n "$(SETTINGS)" ] || { echo "make bench-speed-sweep SETTINGS=FILE (bench/speed-sweep)" >&2; exit 2; }
+	@bench/speed-sweep $(BUILD)/phiscribe $(SETTINGS)
+
 # The HTTPS server under concurrent TLS clients vs the CLI engine (docs/BENCHMARKS.md).
 .PHONY: bench-server
 bench-server: deps

@@ -15,7 +15,9 @@
 static const char *const default_params[] = {"-maxhmmpf", "10000", NULL};
 
 /* Narrower caps, two Gaussians per senone instead of four, a longer
- * phonetic lookahead and no second (flat-lexicon) pass. */
+ * phonetic lookahead and no second (flat-lexicon) pass. The WER it costs
+ * comes from the first-pass caps, not the missing second pass
+ * (docs/BENCHMARKS.md, "Search sweep on the development sets"). */
 static const char *const fast_params[] = {
     "-maxhmmpf", "1500", "-maxwpf", "10", "-topn", "2", "-pl_window", "10", "-fwdflat", "no", NULL,
 };
