@@ -76,6 +76,8 @@ static void usage(FILE *out)
             "                      is a speaker (channel 1 is A); a mono one is diarised\n"
             "  --speakers N        how many speakers a mono recording has (1-16; implies\n"
             "                      --diarize; default: estimated, 1-4)\n"
+            "  --denoise M         noise suppression before decoding: auto (default: on\n"
+            "                      when the recording's measured SNR is low), on or off\n"
             "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
@@ -129,6 +131,7 @@ struct args {
     unsigned split_seconds; /* --split-seconds (0: SPLIT_MIN_SECONDS) */
     bool diarize;           /* --diarize */
     int speakers;           /* --speakers (0: estimated) */
+    denoise_mode denoise;   /* --denoise */
 };
 
 /* One input: a file, or stdin read into memory. */
@@ -144,6 +147,7 @@ struct input {
     double split_seconds;
     bool diarize; /* speaker labels (one piece: the speakers span the recording) */
     int speakers;
+    denoise_mode denoise;
 };
 
 /* Points in->src at the start of the input (again). */
@@ -187,7 +191,8 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    if (rq->write || in->threads <= 1 || rq->diarize) { /* one piece, as the whole recording */
+    /* One piece, as the whole recording (the split path has no noise front end). */
+    if (rq->write || in->threads <= 1 || rq->diarize || rq->denoise == DENOISE_ON) {
         rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
     } else {
         struct parallel_config pc = {
@@ -208,7 +213,8 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
 static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     struct input *in = ctx;
-    struct pool_request rq = {.diarize = in->diarize, .speakers = in->speakers};
+    struct pool_request rq = {
+        .diarize = in->diarize, .speakers = in->speakers, .denoise = in->denoise};
     if (in->pool)
         return input_in_worker(in, &rq, info, out, msg, msg_len);
     if (in->diarize)
@@ -302,7 +308,8 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
         .threads = a->threads,
         .split_seconds = a->split_seconds,
         .diarize = a->diarize,
-        .speakers = a->speakers};
+        .speakers = a->speakers,
+        .denoise = a->denoise};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -602,6 +609,12 @@ static int parse_option(struct args *a, int c, const char *arg)
             a->diarize = true;
         }
         return rc;
+    case 'Z':
+        if (denoise_mode_parse(arg, &a->denoise) < 0) {
+            fprintf(stderr, "phiscribe transcribe: unknown --denoise '%s' (auto, on, off)\n", arg);
+            return CLI_USAGE;
+        }
+        return 0;
     case 'h':
         usage(stdout);
         return -1;
@@ -637,6 +650,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"split-seconds", required_argument, NULL, 'w'},
         {"diarize", no_argument, NULL, 'D'},
         {"speakers", required_argument, NULL, 'K'},
+        {"denoise", required_argument, NULL, 'Z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -754,8 +768,10 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: %s\n", msg);
     else if (!(dec = asr_decoder_new(model, &err)))
         fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
-    else
+    else {
+        asr_decoder_set_denoise(dec, a.denoise);
         code = run_files(&a, dec, NULL, argv + optind, argc - optind);
+    }
     asr_decoder_free(dec);
     asr_model_free(model);
     redact_lexicon_free(lex);

@@ -138,6 +138,7 @@ struct pool_request {
     const char *const *refs;
     const size_t *ref_len;
     size_t n_refs;
+    denoise_mode denoise; /* the noise front end (0: DENOISE_AUTO) */
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out

@@ -188,7 +188,10 @@ static int put_request(sbuf *b, const struct pool_request *rq)
     int rc = proto_put_u32(b, redact ? PROTO_KIND_REDACT_AUDIO : PROTO_KIND_TRANSCRIBE);
     if (rc == 0)
         rc = proto_put_u32(b, (rq->utterance ? PROTO_FLAG_EVENTS : 0) |
-                                  (rq->diarize && !redact ? PROTO_FLAG_DIARIZE : 0));
+                                  (rq->diarize && !redact ? PROTO_FLAG_DIARIZE : 0) |
+                                  (rq->denoise == DENOISE_ON    ? PROTO_FLAG_DENOISE_ON
+                                   : rq->denoise == DENOISE_OFF ? PROTO_FLAG_DENOISE_OFF
+                                                                : 0));
     if (rc == 0)
         rc = proto_put_limits(b, rq->lim);
     if (rc == 0 && rq->diarize && !redact && (rc = proto_put_u32(b, (uint32_t)rq->speakers)) == 0)

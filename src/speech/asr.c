@@ -50,6 +50,7 @@ struct asr_decoder {
     size_t utt_index;
     word_acc acc;
     asr_listener listener; /* all NULL: none */
+    denoise_mode denoise;  /* for the pipeline */
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
@@ -251,6 +252,16 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l)
         d->listener = *l;
     else
         memset(&d->listener, 0, sizeof(d->listener));
+}
+
+void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode)
+{
+    d->denoise = mode;
+}
+
+denoise_mode asr_decoder_denoise(const asr_decoder *d)
+{
+    return d->denoise;
 }
 
 /* Hands the words of the utterance just recognised (from first on) to the

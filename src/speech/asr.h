@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "speech/denoise.h"
 #include "speech/search.h"
 
 #define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
@@ -119,6 +120,11 @@ typedef struct asr_listener {
 
 /* Copies *l into d (NULL: none); kept across asr_decoder_start. */
 void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
+
+/* The noise front end (speech/denoise.h) the pipeline puts before d for the
+ * next recordings (default DENOISE_AUTO); kept across asr_decoder_start. */
+void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode);
+denoise_mode asr_decoder_denoise(const asr_decoder *d);
 
 /* ---- live decoding --------------------------------------------------------
  * Batch mode (the default) buffers audio up to the longest utterance and

@@ -5,16 +5,28 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "speech/denoise.h"
 #include "speech/diarize.h"
 
 #define BLOCK_SAMPLES 16000 /* one second at 16 kHz */
 
-/* Decodes what r reads with d (restarted), each block also to dz when set. */
+static int feed_engine(void *ctx, const int16_t *pcm, size_t n)
+{
+    return asr_decoder_feed(ctx, pcm, n);
+}
+
+/* Decodes what r reads with d (restarted) through d's noise front end
+ * (speech/denoise.h), each block also to dz (unchanged) when set. */
 static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out, char *msg,
                   size_t msg_len)
 {
     int16_t pcm[BLOCK_SAMPLES];
     int rc = asr_decoder_start(d);
+    denoise *dn = denoise_new(asr_decoder_denoise(d), feed_engine, d);
+    if (rc == 0 && !dn) {
+        snprintf(msg, msg_len, "out of memory");
+        rc = PHS_ENOMEM;
+    }
     while (rc == 0) {
         size_t got = 0;
         rc = audio_read(r, pcm, BLOCK_SAMPLES, &got, msg, msg_len);
@@ -24,10 +36,13 @@ static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out
             snprintf(msg, msg_len, "speaker diarization failed: %s", err_str(rc));
             break;
         }
-        rc = asr_decoder_feed(d, pcm, got);
+        rc = denoise_feed(dn, pcm, got);
         if (rc < 0)
             snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
     }
+    if (rc == 0 && (rc = denoise_finish(dn)) < 0)
+        snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
+    denoise_free(dn);
     if (rc == 0) {
         rc = asr_decoder_finish(d, out);
         if (rc < 0)

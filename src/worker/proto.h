@@ -72,6 +72,9 @@ enum proto_kind {
 #define PROTO_FLAG_DIARIZE 2u /* label speakers (pipeline_transcribe_known); the
                                * limits are followed by u32 speakers (0: estimate)
                                * and u32 known speakers' clips (PROTO_REF frames) */
+/* The noise front end (speech/denoise.h): neither flag is auto. */
+#define PROTO_FLAG_DENOISE_ON  4u
+#define PROTO_FLAG_DENOISE_OFF 8u
 
 /* ---- frames on a stream socket (EINTR retried; short I/O completed) ---------- */
 

@@ -212,6 +212,9 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         asr_listener l = {.utterance = ev_utterance, .ctx = w};
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
+        asr_decoder_set_denoise(w->dec, (flags & PROTO_FLAG_DENOISE_ON)    ? DENOISE_ON
+                                        : (flags & PROTO_FLAG_DENOISE_OFF) ? DENOISE_OFF
+                                                                           : DENOISE_AUTO);
         if (flags & PROTO_FLAG_DIARIZE)
             rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len,
                                            refs->got, &info, &res, msg, sizeof(msg));

@@ -1,0 +1,75 @@
+/* denoise: a noise-robust front end. Speech enhancement (libspeexdsp's
+ * noise suppressor) between the decoded 16 kHz audio and the engine's
+ * feature extraction, used when the recording is noisy.
+ *
+ * The decision: the first DENOISE_PROBE_SECONDS of a recording (all of a
+ * shorter one) are held back and their signal-to-noise ratio measured
+ * (denoise_snr_db); in DENOISE_AUTO the suppressor runs on the whole
+ * recording when that is below DENOISE_AUTO_SNR_DB, else every sample goes
+ * to the engine unchanged. DENOISE_ON always runs it, DENOISE_OFF never.
+ * Sample count and timing are kept: the sink gets exactly the samples fed,
+ * in order, so word times do not move.
+ *
+ * Memory: the probe (DENOISE_PROBE_SECONDS of samples, 320 KB) and the
+ * suppressor's state (a few KB). Pure computation: no files, no system
+ * calls beyond allocation, so it runs inside the confined workers.
+ */
+#ifndef PHS_DENOISE_H
+#define PHS_DENOISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DENOISE_RATE          16000
+#define DENOISE_PROBE_SECONDS 10
+/* At or above this measured SNR auto mode leaves the audio alone; chosen on
+ * the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
+#define DENOISE_AUTO_SNR_DB 20.0
+/* What denoise_snr_db reports for a recording whose quiet parts are digital
+ * silence (and the most it reports). */
+#define DENOISE_SNR_MAX 60.0
+
+typedef enum {
+    DENOISE_AUTO = 0, /* the default: on when the measured SNR is low */
+    DENOISE_ON,
+    DENOISE_OFF,
+} denoise_mode;
+
+/* "auto", "on", "off" -> *mode; PHS_EINVAL for anything else (NULL too). */
+int denoise_mode_parse(const char *s, denoise_mode *mode);
+const char *denoise_mode_name(denoise_mode mode);
+
+/* Signal-to-noise ratio of n samples in dB, from 10 ms frame energies: the
+ * noise level is the mean of the quietest DENOISE_NOISE_SHARE of frames,
+ * the speech level that of the frames 6 dB or more above it less the noise.
+ * 0..DENOISE_SNR_MAX; DENOISE_SNR_MAX when under two frames or all quiet
+ * frames are silent. O(n log n) in the frame count; allocates the frame
+ * table: a negative error (PHS_ENOMEM) on failure. */
+#define DENOISE_NOISE_SHARE 0.15
+int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db);
+
+/* Receives processed samples; a negative return stops and is returned. */
+typedef int (*denoise_sink)(void *ctx, const int16_t *pcm, size_t n);
+
+typedef struct denoise denoise;
+
+/* A front end for one recording in mode, sending to sink(ctx). NULL when
+ * out of memory. */
+denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx);
+void denoise_free(denoise *dn); /* NULL-safe */
+
+/* Takes the next n samples; the sink sees them now or (while the probe
+ * fills) later. 0 or the sink's / an allocation error. */
+int denoise_feed(denoise *dn, const int16_t *pcm, size_t n);
+
+/* The end of the recording: everything still held goes to the sink. */
+int denoise_finish(denoise *dn);
+
+/* After the decision (the probe full, or denoise_finish): whether the
+ * suppressor ran and the SNR measured on the probe (DENOISE_SNR_MAX in
+ * modes on/off, where nothing is measured). */
+bool denoise_applied(const denoise *dn);
+double denoise_measured_snr(const denoise *dn);
+
+#endif
