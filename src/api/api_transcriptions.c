@@ -143,7 +143,8 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     s->srv = srv;
     if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0 ||
         (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0 ||
-        (rc = upload_known_speakers(req, u, false, &s->jo.diarize, &s->known)) < 0)
+        (rc = upload_known_speakers(req, u, false, &s->jo.diarize, &s->known)) < 0 ||
+        (rc = upload_denoise(req, u, &s->jo.denoise)) < 0)
         return rc;
     if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT &&
         s->rq.fmt != TRANSCRIPT_DIARIZED_JSON) {

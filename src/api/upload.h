@@ -120,6 +120,11 @@ struct known_speakers {
 int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
                           struct known_speakers *k);
 
+/* `denoise` (auto, on or off; absent or empty: auto), the noise front end
+ * (speech/denoise.h), into *out. Replies 400 and returns negative for any
+ * other value. */
+int upload_denoise(struct http_req *req, struct upload *u, denoise_mode *out);
+
 /* `smart_format` and `dictation` (true/false, both default true): the
  * formatting of the text (text/format.h). Replies 400 and returns negative
  * for any other value. */

@@ -286,6 +286,17 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
     return 0;
 }
 
+int upload_denoise(struct http_req *req, struct upload *u, denoise_mode *out)
+{
+    const char *v = upload_option(req, u, "denoise");
+    *out = DENOISE_AUTO;
+    if (!v || !v[0] || denoise_mode_parse(v, out) == 0)
+        return 0;
+    http_reply_error(req, 400, "invalid_request_error", "denoise", "invalid_value",
+                     "denoise must be auto, on or off.");
+    return PHS_EINVAL;
+}
+
 int upload_formatting(struct http_req *req, struct upload *u, bool *smart_format, bool *dictation)
 {
     bool given[2];

@@ -191,8 +191,7 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    /* One piece, as the whole recording (the split path has no noise front end). */
-    if (rq->write || in->threads <= 1 || rq->diarize || rq->denoise == DENOISE_ON) {
+    if (rq->write || in->threads <= 1 || rq->diarize) { /* one piece, as the whole recording */
         rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
     } else {
         struct parallel_config pc = {
@@ -201,6 +200,7 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
             .lim = in->lim,
             .max_workers = in->threads,
             .min_seconds = in->split_seconds,
+            .denoise = rq->denoise,
         };
         rc = parallel_transcribe(&pc, w, rq->audio, rq->len, info, out, msg, msg_len);
     }

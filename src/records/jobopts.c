@@ -77,6 +77,14 @@ static void parse_speakers(json_t *root, struct jobopts *o)
         o->invalid |= JOBOPTS_BAD_MODEL;
 }
 
+/* denoise: part of the decode, so a bad one is a bad model choice. */
+static void parse_denoise(json_t *root, struct jobopts *o)
+{
+    json_t *v = json_object_get(root, "denoise");
+    if (v && (!json_is_string(v) || denoise_mode_parse(json_string_value(v), &o->denoise) < 0))
+        o->invalid |= JOBOPTS_BAD_MODEL;
+}
+
 /* redact, keep_unredacted and redact_audio. The extras need labels. */
 static void parse_redaction(json_t *root, struct jobopts *o)
 {
@@ -132,6 +140,7 @@ int jobopts_parse(const char *text, struct jobopts *o)
     }
     parse_model(root, o);
     parse_speakers(root, o);
+    parse_denoise(root, o);
     parse_redaction(root, o);
     parse_formatting(root, o);
 out:
@@ -169,6 +178,8 @@ static json_t *options_json(const struct jobopts *o)
         rc |= json_object_set_new(j, "diarize", json_true());
     if (o->diarize && o->speakers > 0)
         rc |= json_object_set_new(j, "speakers", json_integer(o->speakers));
+    if (o->denoise != DENOISE_AUTO)
+        rc |= json_object_set_new(j, "denoise", json_string(denoise_mode_name(o->denoise)));
     if (o->redact_labels)
         rc |= json_object_set_new(j, "redact", labels_json(o->redact_labels));
     if (o->keep_unredacted)

@@ -52,6 +52,7 @@ struct worker {
      * NULL while it serves a synchronous request, which is refused when its
      * tenant is at its cap. */
     pool_hold *hold;
+    denoise_mode denoise; /* of the request being decoded (jobs_options) */
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
     char job_id[STORE_ID_MAX + 1];
@@ -407,6 +408,7 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
                                  .lim = &j->cfg.limits,
                                  .max_workers = j->cfg.workers,
                                  .min_seconds = j->cfg.split_seconds,
+                                 .denoise = w->denoise,
                                  .progress = worker_progress,
                                  .ctx = w};
     rc = parallel_transcribe(&pc, pw, audio, len, info, out, msg, msg_len);
@@ -420,6 +422,11 @@ void jobs_set_speakers(struct worker *w, bool diarize, int speakers)
 {
     w->diarize = diarize;
     w->speakers = diarize ? speakers : 0;
+}
+
+void jobs_set_denoise(struct worker *w, denoise_mode mode)
+{
+    w->denoise = mode;
 }
 
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
@@ -441,7 +448,8 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .speakers = w->speakers,
                                   .refs = w->known ? w->known->refs : NULL,
                                   .ref_len = w->known ? w->known->ref_len : NULL,
-                                  .n_refs = w->known ? w->known->n_refs : 0};
+                                  .n_refs = w->known ? w->known->n_refs : 0,
+                                  .denoise = w->denoise};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -451,6 +459,7 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
+        asr_decoder_set_denoise(dec, w->denoise);
         rc = w->diarize ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, w->speakers,
                                                     w->known ? w->known->refs : NULL,
                                                     w->known ? w->known->ref_len : NULL,
@@ -870,10 +879,12 @@ static void *worker_main(void *arg)
             w->events = r->opts ? r->opts->events : NULL;
             jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
             w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
+            jobs_set_denoise(w, r->opts ? r->opts->denoise : DENOISE_AUTO);
             r->rc = transcribe_request(w, r);
             w->known = NULL;
             w->events = NULL;
             jobs_set_speakers(w, false, 0);
+            jobs_set_denoise(w, DENOISE_AUTO);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;

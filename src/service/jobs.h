@@ -140,6 +140,7 @@ struct jobs_options {
     const char *const *refs;
     const size_t *ref_len;
     size_t n_refs;
+    denoise_mode denoise; /* the noise front end (speech/denoise.h) */
 };
 
 /* True when o asks for nothing but the default decoder. */

@@ -153,7 +153,8 @@ int parallel_transcribe(const struct parallel_config *c, pool_worker *first, con
     *out = NULL;
     /* The samples of the longest recording the limits allow. */
     sbuf_init(&pcm, (size_t)(c->lim->max_seconds * 16000 + 16000) * 2);
-    int rc = pool_plan(c->pool, first, audio, len, c->lim, (uint64_t)(min_s * 16000), &pcm, &r.plan,
+    int rc = pool_plan(c->pool, first, audio, len, c->lim, c->denoise, (uint64_t)(min_s * 16000),
+                       &pcm, &r.plan,
                        info, out, msg, msg_len);
     if (rc < 0 || *out)
         goto out;

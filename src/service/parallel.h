@@ -26,6 +26,7 @@ struct parallel_config {
     const audio_limits *lim; /* of the recording */
     int max_workers;         /* workers one recording uses at most, the first one included */
     double min_seconds;      /* shorter recordings decoded whole (0: SPLIT_MIN_SECONDS) */
+    denoise_mode denoise;    /* the noise front end, on the whole recording's samples */
     /* Share of the parts' audio decoded so far (0..1), after each part;
      * called on any of the request's threads, one call at a time. NULL-able. */
     void (*progress)(void *ctx, double done);

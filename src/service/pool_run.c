@@ -189,9 +189,7 @@ static int put_request(sbuf *b, const struct pool_request *rq)
     if (rc == 0)
         rc = proto_put_u32(b, (rq->utterance ? PROTO_FLAG_EVENTS : 0) |
                                   (rq->diarize && !redact ? PROTO_FLAG_DIARIZE : 0) |
-                                  (rq->denoise == DENOISE_ON    ? PROTO_FLAG_DENOISE_ON
-                                   : rq->denoise == DENOISE_OFF ? PROTO_FLAG_DENOISE_OFF
-                                                                : 0));
+                                  proto_denoise_flags(rq->denoise));
     if (rc == 0)
         rc = proto_put_limits(b, rq->lim);
     if (rc == 0 && rq->diarize && !redact && (rc = proto_put_u32(b, (uint32_t)rq->speakers)) == 0)

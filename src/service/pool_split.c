@@ -22,11 +22,11 @@ static int send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_t
     return rc == 0 ? pool_io_send(w->fd, PROTO_END, NULL, 0, until) : rc;
 }
 
-static int put_head(sbuf *b, uint32_t kind, const audio_limits *lim)
+static int put_head(sbuf *b, uint32_t kind, uint32_t flags, const audio_limits *lim)
 {
     int rc = proto_put_u32(b, kind);
     if (rc == 0)
-        rc = proto_put_u32(b, 0);
+        rc = proto_put_u32(b, flags);
     return rc == 0 ? proto_put_limits(b, lim) : rc;
 }
 
@@ -54,7 +54,7 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
 }
 
 int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audio_limits *lim,
-              uint64_t min_samples, sbuf *pcm, struct split_plan *plan, audio_info *info,
+              denoise_mode noise_mode, uint64_t min_samples, sbuf *pcm, struct split_plan *plan, audio_info *info,
               asr_result **out, char *msg, size_t msg_len)
 {
     sbuf b;
@@ -68,7 +68,7 @@ int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audi
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    if ((rc = put_head(&b, PROTO_KIND_PLAN, lim)) == 0)
+    if ((rc = put_head(&b, PROTO_KIND_PLAN, proto_denoise_flags(noise_mode), lim)) == 0)
         rc = proto_put_u64(&b, min_samples);
     if (rc < 0 || (io = send_input(w, &b, audio, len, until)) < 0)
         goto out;
@@ -122,7 +122,7 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    if ((rc = put_head(&b, PROTO_KIND_SPAN, &lim)) == 0)
+    if ((rc = put_head(&b, PROTO_KIND_SPAN, 0, &lim)) == 0)
         rc = proto_put_utts(&b, part->start, plan->utts + part->first, part->n);
     if (rc < 0) {
         snprintf(msg, msg_len, "out of memory");

@@ -11,13 +11,15 @@
 #include "service/pool.h"
 #include "speech/split.h"
 
-/* Parses the recording on w. Shorter than min_samples: decoded there, the
+/* Parses the recording on w, through the noise front end in noise_mode
+ * (speech/denoise.h: the samples planned, decoded and sent are what it
+ * passes on). Shorter than min_samples: decoded there, the
  * result in *out (caller frees). Else *out is NULL, its samples are in pcm
  * (appended: an empty buffer whose cap holds lim->max_seconds of audio)
  * and its utterances in *plan (split_plan_clear). info describes the
  * recording either way. Errors as pool_run. */
 int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audio_limits *lim,
-              uint64_t min_samples, sbuf *pcm, struct split_plan *plan, audio_info *info,
+              denoise_mode noise_mode, uint64_t min_samples, sbuf *pcm, struct split_plan *plan, audio_info *info,
               asr_result **out, char *msg, size_t msg_len);
 
 /* Recognises plan's utterances utts[part->first ..] on w from pcm (the

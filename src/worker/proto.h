@@ -76,6 +76,18 @@ enum proto_kind {
 #define PROTO_FLAG_DENOISE_ON  4u
 #define PROTO_FLAG_DENOISE_OFF 8u
 
+/* A request's denoise flags from the mode, and back. */
+static inline uint32_t proto_denoise_flags(denoise_mode m)
+{
+    return m == DENOISE_ON ? PROTO_FLAG_DENOISE_ON : m == DENOISE_OFF ? PROTO_FLAG_DENOISE_OFF : 0;
+}
+static inline denoise_mode proto_denoise_mode(uint32_t flags)
+{
+    return (flags & PROTO_FLAG_DENOISE_ON)    ? DENOISE_ON
+           : (flags & PROTO_FLAG_DENOISE_OFF) ? DENOISE_OFF
+                                              : DENOISE_AUTO;
+}
+
 /* ---- frames on a stream socket (EINTR retried; short I/O completed) ---------- */
 
 /* Writes one frame. PHS_EIO when the peer is gone. */

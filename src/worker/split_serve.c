@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "speech/denoise.h"
 #include "speech/split.h"
 #include "worker/proto_split.h"
 
@@ -81,19 +82,22 @@ static int decode_held(asr_decoder *dec, const sbuf *held, asr_result **out, cha
 
 struct plan_state {
     int fd;
+    uint64_t min_samples;
     split_planner *sp;
     sbuf held; /* samples while the recording may still be short */
     bool streaming;
     int io; /* the socket failed */
 };
 
-/* The next block of samples: planned, then held or sent. */
-static int plan_block(struct plan_state *s, const int16_t *pcm, size_t n, uint64_t min_samples)
+/* The next block of samples from the noise front end: planned, then held
+ * or sent. */
+static int plan_block(void *ctx, const int16_t *pcm, size_t n)
 {
+    struct plan_state *s = ctx;
     int rc = split_planner_feed(s->sp, pcm, n);
     if (rc < 0)
         return rc;
-    if (!s->streaming && s->held.len / 2 + n <= min_samples)
+    if (!s->streaming && s->held.len / 2 + n <= s->min_samples)
         return sbuf_append(&s->held, pcm, n * sizeof(int16_t));
     if (!s->streaming) {
         s->streaming = true;
@@ -114,7 +118,8 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
     audio_info info;
     struct split_plan plan = {0};
     asr_result *res = NULL;
-    struct plan_state s = {.fd = fd};
+    struct plan_state s = {.fd = fd, .min_samples = min_samples};
+    denoise *dn = NULL;
     int rc;
     sbuf_init(&s.held, (size_t)min_samples * 2);
     audio_source_memory(&src, &mem, input->p ? input->p : (const uint8_t *)"", input->len);
@@ -125,15 +130,23 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
         snprintf(msg, msg_len, "out of memory");
         goto out;
     }
+    if (!(dn = denoise_new(asr_decoder_denoise(dec), plan_block, &s))) {
+        snprintf(msg, msg_len, "out of memory");
+        rc = PHS_ENOMEM;
+        goto out;
+    }
     for (;;) {
         size_t got = 0;
-        if ((rc = audio_read(r, pcm, BLOCK_SAMPLES, &got, msg, msg_len)) < 0 || !got)
+        if ((rc = audio_read(r, pcm, BLOCK_SAMPLES, &got, msg, msg_len)) < 0)
             break;
-        if ((rc = plan_block(&s, pcm, got, min_samples)) < 0) {
+        rc = got ? denoise_feed(dn, pcm, got) : denoise_finish(dn);
+        if (rc < 0) {
             snprintf(msg, msg_len,
                      rc == PHS_ETOOBIG ? "the recording has too many utterances" : "out of memory");
             break;
         }
+        if (!got)
+            break;
     }
     if (rc < 0)
         goto out;
@@ -154,6 +167,7 @@ out:
     asr_result_free(res);
     split_plan_clear(&plan);
     split_planner_free(s.sp);
+    denoise_free(dn);
     sbuf_free(&s.held);
     audio_close(r);
     return rc;

@@ -212,9 +212,6 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         asr_listener l = {.utterance = ev_utterance, .ctx = w};
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
-        asr_decoder_set_denoise(w->dec, (flags & PROTO_FLAG_DENOISE_ON)    ? DENOISE_ON
-                                        : (flags & PROTO_FLAG_DENOISE_OFF) ? DENOISE_OFF
-                                                                           : DENOISE_AUTO);
         if (flags & PROTO_FLAG_DIARIZE)
             rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len,
                                            refs->got, &info, &res, msg, sizeof(msg));
@@ -267,6 +264,8 @@ static int wk_request(struct wk *w, const sbuf *b)
     int rc = c.bad || speakers > DIARIZE_MAX_GIVEN || refs.want > DIARIZE_MAX_KNOWN ? PHS_EINVAL : 0;
     if (rc < 0)
         refs.want = 0;
+    /* A transcription's pipeline and a plan's samples go through it. */
+    asr_decoder_set_denoise(w->dec, proto_denoise_mode(flags));
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);

@@ -81,5 +81,27 @@ python3 -c 'import json,sys; assert "search" not in json.load(open(sys.argv[1]))
     fail "a default job shows a search: $(cat "$T/body")"
 wait_done "$KEY_A" "$jid"
 ok "a stored job keeps search=fast in its options and runs with it"
+# The noise front end (docs/API.md, "Noise suppression"): denoise=on|off
+# accepted on both endpoints, kept with a stored job; anything else refused.
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=text -F denoise=on
+expect_status 200 "denoise=on"
+grep -qi "blood pressure" "$T/body" || fail "denoise=on: $(cat "$T/body")"
+req POST "/v1/audio/transcriptions?denoise=off" "$KEY_A" -F file=@"$T/a.wav" -F response_format=text
+expect_status 200 "denoise=off in the query"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F denoise=loud
+refused_body "denoise=loud" invalid_value denoise
+n0=$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F denoise=ON
+refused_body "stored denoise=ON" invalid_value denoise
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$n0" ] ||
+    fail "a refused denoise stored a job"
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F denoise=on
+expect_status 202 "stored denoise=on"
+jid=$(jget id)
+sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" | grep -q '"denoise":"on"' ||
+    fail "job options without denoise: $(sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'")"
+wait_done "$KEY_A" "$jid"
+jget text | grep -qi "blood pressure" || fail "stored denoise=on job: $(cat "$T/body")"
+ok "denoise=on|off accepted on both endpoints and kept with a stored job; other values refused"
 stop_server
 echo "$checks checks passed"

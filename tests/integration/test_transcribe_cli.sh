@@ -162,6 +162,35 @@ for i in range(40):
         data = data[: rnd.randrange(len(data))]
     open("%s/mut%02d%s" % (t, i, os.path.splitext(src)[1]), "wb").write(data)
 PY
+# ---- the noise front end (--denoise; docs/MEDICAL.md, "Noisy recordings") ----
+expect_exit 2 "$P" transcribe --denoise maybe "$U1"
+grep -q "unknown --denoise 'maybe' (auto, on, off)" "$T/stderr" || fail "bad --denoise: $(cat "$T/stderr")"
+[ ! -s "$T/stdout" ] || fail "output for a bad --denoise"
+expect_exit 2 "$P" transcribe "$U1" --denoise
+[ ! -s "$T/stdout" ] || fail "output for --denoise without a value"
+# A clean utterance and the same with pink noise 5 dB below it (sox -R: the
+# same noise every run). Clean: auto leaves it alone (the words of off).
+# Noisy: on changes what the engine hears, and auto (its SNR measured low)
+# decodes it as on does.
+rms_of() { sox "$1" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3; exit}'; }
+sox -R -n -r 16000 -c 1 -b 16 "$T/pink.wav" synth "$(soxi -D "$U1")" pinknoise
+g=$(awk -v s="$(rms_of "$U1")" -v n="$(rms_of "$T/pink.wav")" 'BEGIN { printf "%.6f", s / n / 10 ^ (5 / 20) }')
+sox -R -m "$U1" -v "$g" "$T/pink.wav" -b 16 "$T/noisy.wav"
+for f in "$U1" "$T/noisy.wav"; do
+    for m in off on auto; do
+        expect_exit 0 "$P" transcribe --format text --denoise "$m" "$f"
+        cp "$T/stdout" "$T/$(basename "$f" .wav).$m.txt"
+    done
+done
+cl=$(basename "$U1" .wav)
+[ -s "$T/$cl.off.txt" ] || fail "no words from the clean utterance"
+cmp -s "$T/$cl.off.txt" "$T/$cl.auto.txt" ||
+    fail "auto changed clean speech: $(cat "$T/$cl.auto.txt") / off: $(cat "$T/$cl.off.txt")"
+cmp -s "$T/noisy.off.txt" "$T/noisy.on.txt" && fail "--denoise on changed nothing on the noisy file"
+cmp -s "$T/noisy.on.txt" "$T/noisy.auto.txt" ||
+    fail "auto did not suppress the noisy file: $(cat "$T/noisy.auto.txt") / on: $(cat "$T/noisy.on.txt")"
+ok "--denoise: bad values exit 2; auto leaves clean speech alone and suppresses noisy speech"
+
 # One process decodes them all, so a crash on any one is an exit >= 128.
 set +e; "$P" transcribe --format text "$T"/mut* > /dev/null 2> "$T/err"; rc=$?; set -e
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { tail -5 "$T/err"; fail "exit $rc on damaged files"; }
