@@ -137,19 +137,24 @@ static int suppressor_on(denoise *dn)
     return 0;
 }
 
+/* Moves what fits of *pcm (*n samples) into buf (*len of cap used),
+ * advancing both; true when buf is then full. */
+static bool fill(int16_t *buf, size_t *len, size_t cap, const int16_t **pcm, size_t *n)
+{
+    size_t take = cap - *len < *n ? cap - *len : *n;
+    memcpy(buf + *len, *pcm, take * sizeof(**pcm));
+    *len += take;
+    *pcm += take;
+    *n -= take;
+    return *len == cap;
+}
+
 /* Through the suppressor in whole frames; the rest waits in dn->frame. */
 static int suppress(denoise *dn, const int16_t *pcm, size_t n)
 {
     int rc = 0;
     while (rc == 0 && n > 0) {
-        size_t take = SPX_FRAME - dn->frame_len;
-        if (take > n)
-            take = n;
-        memcpy(dn->frame + dn->frame_len, pcm, take * sizeof(*pcm));
-        dn->frame_len += take;
-        pcm += take;
-        n -= take;
-        if (dn->frame_len < SPX_FRAME)
+        if (!fill(dn->frame, &dn->frame_len, SPX_FRAME, &pcm, &n))
             break;
         speex_preprocess_run(dn->spx, dn->frame);
         rc = dn->sink(dn->ctx, dn->frame, SPX_FRAME);
@@ -189,17 +194,9 @@ int denoise_feed(denoise *dn, const int16_t *pcm, size_t n)
     int rc = 0;
     if (!dn->decided && dn->mode != DENOISE_AUTO)
         rc = decide(dn);
-    while (rc == 0 && !dn->decided && n > 0) {
-        size_t take = PROBE_SAMPLES - dn->probe_len;
-        if (take > n)
-            take = n;
-        memcpy(dn->probe + dn->probe_len, pcm, take * sizeof(*pcm));
-        dn->probe_len += take;
-        pcm += take;
-        n -= take;
-        if (dn->probe_len == PROBE_SAMPLES)
+    while (rc == 0 && !dn->decided && n > 0)
+        if (fill(dn->probe, &dn->probe_len, PROBE_SAMPLES, &pcm, &n))
             rc = decide(dn);
-    }
     return rc == 0 ? pass(dn, pcm, n) : rc;
 }
 
