@@ -11,8 +11,8 @@
 #define SNR_FRAME     160                                 /* 10 ms */
 #define SPEECH_OVER   4.0                                 /* 6 dB over the noise: speech */
 #define PROBE_SAMPLES (DENOISE_PROBE_SECONDS * DENOISE_RATE)
-/* The suppressor's frame (20 ms) and how far it lowers noise (dB): -15 (its
- * default) against -25 and -35 on the development set, the best of them. */
+/* The suppressor's frame (20 ms) and how far it may lower noise (dB; the
+ * library's default is -15). Not swept: docs/BENCHMARKS.md, "Noise". */
 #define SPX_FRAME    320
 #define SPX_SUPPRESS -25
 
