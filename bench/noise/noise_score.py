@@ -78,7 +78,7 @@ def main():
     cands = [0.0] + [x / 2.0 for x in range(10, 81)] + [61.0]
     best = min(cands, key=lambda t: (errors(every, t)[2], t))
     print("== development set: the auto threshold with the fewest errors")
-    for t in sorted(set([0.0, best, builtin, 61.0])):
+    for t in sorted(set([0.0, best, builtin, 20.0, 61.0])):
         off, on, auto, n, _ = errors(every, t)
         print("  threshold %4.1f dB: %.2f%% (off %.2f%%, on %.2f%%)%s%s" %
               (t, 100.0 * auto / n, 100.0 * off / n, 100.0 * on / n,
