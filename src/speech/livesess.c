@@ -40,11 +40,11 @@ struct livesess {
     int16_t *pend;
     size_t pend_len, pend_cap;
     uint64_t pend_pos;
-    uint64_t vad_pos;   /* samples the VAD has looked at */
-    uint64_t dec_pos;   /* samples the decoder has consumed (fed or skipped) */
-    bool speaking;      /* the VAD is in speech */
-    bool utt_open;      /* an utterance has audio in the decoder */
-    size_t utt_fed;     /* samples fed to it */
+    uint64_t vad_pos; /* samples the VAD has looked at */
+    uint64_t dec_pos; /* samples the decoder has consumed (fed or skipped) */
+    bool speaking;    /* the VAD is in speech */
+    bool utt_open;    /* an utterance has audio in the decoder */
+    size_t utt_fed;   /* samples fed to it */
     size_t utt_limit;
     uint64_t item;
     bool item_open;      /* the item has audio decoded */
@@ -56,8 +56,8 @@ struct livesess {
     char *words_text;
     uint64_t dec_prefix, dec_tail; /* samples: DEC_PREFIX_MS, DEC_TAIL_MS or less */
     uint64_t split;                /* samples: SPLIT_MS */
-    int stop;   /* an event handler's stop value from a partial */
-    int failed; /* sticky: error or stop value */
+    int stop;                      /* an event handler's stop value from a partial */
+    int failed;                    /* sticky: error or stop value */
 };
 
 void livesess_vad_default(struct livesess_vad *v)
@@ -96,9 +96,8 @@ static void on_partial(void *ctx, const char *text, double start)
         joined[a] = ' ';
         memcpy(joined + a + 1, text, b + 1);
     }
-    struct livesess_event ev = {.type = LIVESESS_PARTIAL,
-                                .audio_ms = ms_of(s->item_start),
-                                .text = joined ? joined : text};
+    struct livesess_event ev = {
+        .type = LIVESESS_PARTIAL, .audio_ms = ms_of(s->item_start), .text = joined ? joined : text};
     int rc = emit(s, &ev);
     if (joined)
         wipe_free_str(joined);
@@ -263,8 +262,7 @@ static int run_vad(livesess *s)
              * the longest utterance ends there. */
             if ((rc = consume(s, heard_until(s, s->vad_pos), false)) != 0)
                 return rc;
-            rc = s->dec_pos - s->item_start >= s->utt_limit ? end_utterance(s)
-                                                            : split_utterance(s);
+            rc = s->dec_pos - s->item_start >= s->utt_limit ? end_utterance(s) : split_utterance(s);
             if (rc)
                 return rc;
         }
@@ -408,10 +406,12 @@ static int make_parts(livesess *s)
         return PHS_ENOMEM;
     size_t hold = vad_lookback(s->vad), silence = (size_t)vc.silence_duration_ms * 16;
     s->pend_cap = (hold > silence ? hold : silence) + VAD_FRAME + PIECE;
-    s->dec_prefix = (uint64_t)(vc.prefix_padding_ms < DEC_PREFIX_MS ? vc.prefix_padding_ms
-                                                                     : DEC_PREFIX_MS) * 16;
-    s->dec_tail = (uint64_t)(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms
-                                                                  : DEC_TAIL_MS) * 16;
+    s->dec_prefix =
+        (uint64_t)(vc.prefix_padding_ms < DEC_PREFIX_MS ? vc.prefix_padding_ms : DEC_PREFIX_MS) *
+        16;
+    s->dec_tail =
+        (uint64_t)(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms : DEC_TAIL_MS) *
+        16;
     s->split = (uint64_t)SPLIT_MS * 16;
     if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
         return PHS_ENOMEM;
