@@ -7,8 +7,11 @@
  * targets: first partial after the start of speech (median, 95th percentile), final after the end
  * of speech (as the VAD decides it: speech_stopped), each stream's lag behind real time, and the
  * word error rate of the streamed text against the references beside the batch decode's on the same
- * audio. The batch reference: how long after a recording's end the batch decode of it (what the
- * file endpoint does after an upload) takes, and its CPU per audio second beside the streams'. The
+ * audio. The batch reference: the WER of the batch decode of the same audio the streams get (each
+ * recording with its noise) and of the files alone, how long after a recording's end the batch
+ * decode of the file (what the file endpoint does after an upload) takes, and its CPU per audio
+ * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1
+ * (bench/stream). The
  * load average is printed at the start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
@@ -33,6 +36,19 @@ struct sample {
     size_t n;
 };
 
+struct wordlog {
+    char *text;
+    double mid;
+};
+
+/* One recording of the playlist: where it lies (samples, its noise around
+ * it included) and its batch decodes. */
+struct recording {
+    size_t start, end;
+    const char *ref;
+    size_t ref_words, edits_clean, edits_same;
+};
+
 struct stream {
     pthread_t th;
     int index;
@@ -41,15 +57,20 @@ struct stream {
     bool want_partial;
     struct sample first_partial, final, final_sound;
     double stopped_wall;
+    double stopped_cpu; /* the stream thread's CPU clock at speech_stopped */
+    struct sample final_cpu;
     double max_lag, end_lag;
     char *text;
     size_t text_len, text_cap;
+    struct wordlog *words; /* every final word with its midpoint (s) */
+    size_t n_words, cap_words;
 };
 
 static asr_model *model;
 static int16_t *audio;
 static size_t audio_n;
 static struct livesess_vad vad_cfg;
+static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only) */
 
 static double now(void)
 {
@@ -118,17 +139,66 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         break;
     case LIVESESS_SPEECH_STOPPED:
         st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
+        st->stopped_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
         break;
     case LIVESESS_UTTERANCE:
         if (st->stopped_wall > 0) {
             add(&st->final, t - st->stopped_wall);
             add(&st->final_sound, t - st->stopped_wall + vad_cfg.silence_duration_ms / 1000.0);
+            add(&st->final_cpu, cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->stopped_cpu);
         }
         st->stopped_wall = 0;
         append(st, ev->text);
+        for (size_t i = 0; i < ev->n_words; i++) {
+            if (st->n_words == st->cap_words) {
+                st->cap_words = st->cap_words ? st->cap_words * 2 : 256;
+                st->words = realloc(st->words, st->cap_words * sizeof(*st->words));
+            }
+            st->words[st->n_words++] = (struct wordlog){
+                strdup(ev->words[i].text), (ev->words[i].start + ev->words[i].end) / 2};
+        }
         break;
     }
     return 0;
+}
+
+/* Word edits of the batch decode of pcm[0..n) against ref. */
+static size_t batch_edits_of(asr_decoder *d, const int16_t *pcm, size_t n, const char *ref,
+                             size_t *ref_words)
+{
+    asr_result *r = NULL;
+    if (!d)
+        return fx_word_edits("", ref, ref_words);
+    asr_decoder_start(d);
+    asr_decoder_feed(d, pcm, n);
+    asr_decoder_finish(d, &r);
+    char *t = r ? asr_result_text(r) : NULL;
+    size_t e = fx_word_edits(t ? t : "", ref, ref_words);
+    free(t);
+    asr_result_free(r);
+    return e;
+}
+
+/* Word edits of stream st's final words that fall in recording r. */
+static size_t stream_edits_of(const struct stream *st, const struct recording *r)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < st->n_words; i++)
+        len += strlen(st->words[i].text) + 1;
+    char *t = calloc(1, len), *o = t;
+    for (size_t i = 0; i < st->n_words; i++) {
+        double at = st->words[i].mid * 16000;
+        if (at < (double)r->start || at >= (double)r->end)
+            continue;
+        size_t l = strlen(st->words[i].text);
+        if (o > t)
+            *o++ = ' ';
+        memcpy(o, st->words[i].text, l + 1);
+        o += l;
+    }
+    size_t w, e = fx_word_edits(t, r->ref, &w);
+    free(t);
+    return e;
 }
 
 static void *run_stream(void *arg)
@@ -146,6 +216,8 @@ static void *run_stream(void *arg)
     for (size_t off = 0; off < audio_n; off += piece) {
         double due = st->t0 + (double)off / 16000;
         double t = now();
+        if (!paced)
+            due = t;
         if (t < due) {
             struct timespec ts = {(time_t)(due - t), (long)(fmod(due - t, 1.0) * 1e9)};
             nanosleep(&ts, NULL);
@@ -198,17 +270,22 @@ int main(int argc, char **argv)
     }
     livesess_vad_default(&vad_cfg);
 
-    /* The playlist and the batch decode of each file. */
-    size_t cap = 16000 * 60 * 10, ref_words = 0, batch_edits = 0, files = 0;
+    /* The playlist and the batch decodes of each file: of the file itself
+     * and of the same audio the streams get (the file with its noise). */
+    size_t cap = 16000 * 60 * 10, ref_words = 0, batch_edits = 0, same_edits = 0, files = 0;
     audio = calloc(cap, sizeof(int16_t));
+    struct recording *rec = calloc((size_t)argc / 2, sizeof(*rec));
     char *refs = calloc(1, 1);
     size_t refs_len = 0;
     uint32_t seed = 5;
     static struct sample batch_time;
     double batch_cpu = 0, batch_audio = 0;
+    const char *pace = getenv("STREAM_PACE");
+    paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
-    asr_decoder *d = asr_decoder_new(model, &err);
-    char *batch_all = calloc(1, 1);
+    const char *batch = getenv("STREAM_BATCH");
+    /* STREAM_BATCH=0: no batch decodes (a quicker look at the streamed WER) */
+    asr_decoder *d = batch && !strcmp(batch, "0") ? NULL : asr_decoder_new(model, &err);
     for (int i = 2; i + 1 < argc; i += 2) {
         struct fx_pcm pcm = fx_load_pcm(argv[i]);
         int16_t *p = pcm.s;
@@ -217,23 +294,22 @@ int main(int argc, char **argv)
             free(p);
             continue;
         }
-        asr_result *r;
+        struct recording *r = &rec[files];
         double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-        asr_decoder_start(d);
-        asr_decoder_feed(d, p, n);
-        asr_decoder_finish(d, &r);
+        r->edits_clean = batch_edits_of(d, p, n, argv[i + 1], &r->ref_words);
         add(&batch_time, now() - w0);
         batch_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
         batch_audio += (double)n / 16000;
-        char *bt = asr_result_text(r);
-        size_t w;
-        batch_edits += fx_word_edits(bt, argv[i + 1], &w);
-        ref_words += w;
-        free(bt);
-        asr_result_free(r);
         fx_noise(audio + audio_n, n + 32000, &seed);
         for (size_t k = 0; k < n; k++)
             audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + p[k]);
+        r->edits_same = batch_edits_of(d, audio + audio_n, n + 32000, argv[i + 1], &r->ref_words);
+        r->start = audio_n;
+        r->end = audio_n + n + 32000;
+        r->ref = argv[i + 1];
+        batch_edits += r->edits_clean;
+        same_edits += r->edits_same;
+        ref_words += r->ref_words;
         audio_n += n + 32000;
         size_t l = strlen(argv[i + 1]);
         refs = realloc(refs, refs_len + l + 2);
@@ -245,10 +321,10 @@ int main(int argc, char **argv)
         files++;
     }
     asr_decoder_free(d);
-    free(batch_all);
-    printf(
-        "%zu recordings, %.1f s of audio, %d concurrent stream(s), real-time pace, %d ms pieces\n",
-        files, (double)audio_n / 16000, n_streams, PIECE_MS);
+    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), %s, %d ms pieces\n", files,
+           (double)audio_n / 16000, n_streams,
+           paced ? "real-time pace" : "fed as fast as decoded (latency figures meaningless)",
+           PIECE_MS);
 
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
@@ -256,7 +332,7 @@ int main(int argc, char **argv)
         st[i].index = i;
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
-    static struct sample fp, fin, fin_sound;
+    static struct sample fp, fin, fin_sound, fin_cpu;
     size_t live_edits = 0;
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
@@ -266,18 +342,29 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < st[i].final.n; k++) {
             add(&fin, st[i].final.v[k]);
             add(&fin_sound, st[i].final_sound.v[k]);
+            add(&fin_cpu, st[i].final_cpu.v[k]);
         }
         size_t w;
         live_edits += fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
         if (st[i].max_lag > max_lag)
             max_lag = st[i].max_lag;
+        if (i == 0 && getenv("STREAM_DETAIL"))
+            for (size_t k = 0; k < files; k++)
+                printf("  recording %zu: %zu words, errors batch file %zu, batch same audio %zu, "
+                       "streamed %zu\n",
+                       k + 1, rec[k].ref_words, rec[k].edits_clean, rec[k].edits_same,
+                       stream_edits_of(&st[0], &rec[k]));
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s\n", i,
                st[i].max_lag, st[i].end_lag);
         free(st[i].text);
+        for (size_t k = 0; k < st[i].n_words; k++)
+            free(st[i].words[k].text);
+        free(st[i].words);
     }
     double stream_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     double live_wer = 100.0 * (double)live_edits / (double)(ref_words * (size_t)n_streams);
     double batch_wer = 100.0 * (double)batch_edits / (double)ref_words;
+    double same_wer = 100.0 * (double)same_edits / (double)ref_words;
     printf("first partial after speech starts: median %.0f ms (target 300), p95 %.0f ms (target "
            "600), %zu utterances\n",
            pct(&fp, 0.5) * 1000, pct(&fp, 0.95) * 1000, fp.n);
@@ -286,6 +373,9 @@ int main(int argc, char **argv)
     printf("final after the last sound (speech_stopped less its %d ms of silence): median %.0f "
            "ms, p95 %.0f ms\n",
            vad_cfg.silence_duration_ms, pct(&fin_sound, 0.5) * 1000, pct(&fin_sound, 0.95) * 1000);
+    printf("final's decode after speech_stopped, the stream thread's CPU time (its latency on an "
+           "idle core, whatever the load): median %.0f ms, p95 %.0f ms\n",
+           pct(&fin_cpu, 0.5) * 1000, pct(&fin_cpu, 0.95) * 1000);
     printf("batch reference (the file endpoint): a recording's result %.0f ms (median) / %.0f ms "
            "(p95) after its upload ends (its decode, one at a time)\n",
            pct(&batch_time, 0.5) * 1000, pct(&batch_time, 0.95) * 1000);
@@ -294,12 +384,12 @@ int main(int argc, char **argv)
            "batch %.3f\n",
            stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,
            batch_audio > 0 ? batch_cpu / batch_audio : NAN);
-    printf(
-        "WER streamed %.1f%% vs batch %.1f%% on the same recordings (%zu words; target: within 1 "
-        "point)\n",
-        live_wer, batch_wer, ref_words);
+    printf("WER streamed %.1f%% vs batch %.1f%% on the same audio (%zu words; target: within 1 "
+           "point); batch of the files without the noise around them %.1f%%\n",
+           live_wer, same_wer, ref_words, batch_wer);
     print_load("end");
     free(st);
+    free(rec);
     free(refs);
     free(audio);
     asr_model_free(model);

@@ -10,6 +10,11 @@
  * (partial), and each finished utterance's words. An utterance ends at the
  * end of speech, at livesess_commit, or just before the longest utterance
  * of the model; close ends the last one and hands over the whole result.
+ * With the VAD on, the decoder hears each stretch of speech with less edge
+ * than the events report (100 ms before the onset, 100 ms after the last
+ * sound) and decodes it in pieces cut at its pauses of 250 ms, so that when
+ * speech stops only the audio since the last pause is left to decode; an
+ * utterance's words are still reported together, once, when it ends.
  *
  * It holds no keys and touches no store: it runs in a confined worker
  * process (worker/worker.c) or, without workers, in the server

@@ -19,6 +19,8 @@ struct vad {
     unsigned hist_at;
     uint64_t silence;  /* samples of silence since the last speech frame */
     uint64_t last_end; /* where the last speech stopped (0: none yet) */
+    uint64_t onset;    /* where the current / last speech's first speech frame began */
+    uint64_t heard;    /* where its last speech frame so far ended */
 };
 
 void vad_config_default(struct vad_config *c)
@@ -55,6 +57,16 @@ void vad_free(vad *v)
 bool vad_in_speech(const vad *v)
 {
     return v->speech;
+}
+
+uint64_t vad_onset(const vad *v)
+{
+    return v->onset;
+}
+
+uint64_t vad_heard(const vad *v)
+{
+    return v->heard;
 }
 
 size_t vad_lookback(const vad *v)
@@ -109,6 +121,8 @@ enum vad_event vad_frame(vad *v, const int16_t *frame, uint64_t *at)
          * (before the stream's start for the first frames: 0). */
         uint64_t span = (uint64_t)(VAD_START_WINDOW - 1) * VAD_FRAME;
         uint64_t s = start >= span ? start - span + (uint64_t)first * VAD_FRAME : 0;
+        v->onset = s;
+        v->heard = v->pos;
         uint64_t pad = (uint64_t)v->cfg.prefix_padding_ms * (VAD_RATE / 1000);
         s = s > pad ? s - pad : 0;
         if (s < v->last_end)
@@ -120,6 +134,7 @@ enum vad_event vad_frame(vad *v, const int16_t *frame, uint64_t *at)
     }
     if (loud) {
         v->silence = 0;
+        v->heard = v->pos;
         return VAD_NONE;
     }
     v->silence += VAD_FRAME;

@@ -51,6 +51,13 @@ enum vad_event vad_frame(vad *v, const int16_t *frame, uint64_t *at);
 /* True while in speech. */
 bool vad_in_speech(const vad *v);
 
+/* The current (or last) speech's edges without padding or ending silence:
+ * where its first speech frame began (the onset; set at STARTED) and where
+ * its latest speech frame ended (at STOPPED: the last sound, at most
+ * silence_duration_ms before the STOPPED time). Sample indices. */
+uint64_t vad_onset(const vad *v);
+uint64_t vad_heard(const vad *v);
+
 /* How far back (samples) a STARTED may reach from the current position: the
  * audio a caller must keep while not in speech. */
 size_t vad_lookback(const vad *v);

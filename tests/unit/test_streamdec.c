@@ -246,6 +246,43 @@ static void test_vad_session(void **state)
     asr_result_free(r);
 }
 
+/* The streamed final words of each recording (those timed inside it and its
+ * gaps) against the file endpoint's decode of the recording's file alone:
+ * near-equal, over the three at most two fifths of the batch words apart
+ * (the streams' audio carries noise the files do not; docs/BENCHMARKS.md). */
+static void test_final_near_batch(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    streamdec *s = open_session(16000, true, &seen);
+    asr_result *r = feed_all(s, rec.s, rec.n, 320);
+    size_t words = 0, apart = 0;
+    for (int i = 0; i < N_UTTS; i++) {
+        char path[256], text[4096] = "";
+        snprintf(path, sizeof(path), FX_LIBRIVOX "%s", utts[i]);
+        struct fx_pcm p = fx_load_pcm(path);
+        char *batch = batch_text(p.s, p.n);
+        for (size_t k = 0; k < r->n_words; k++) {
+            double mid = (r->words[k].start + r->words[k].end) / 2 * 16000;
+            if (mid < (double)(bounds[i][0] - GAP / 2) || mid >= (double)(bounds[i][1] + GAP / 2))
+                continue;
+            if (text[0])
+                strncat(text, " ", sizeof(text) - strlen(text) - 1);
+            strncat(text, r->words[k].text, sizeof(text) - strlen(text) - 1);
+        }
+        size_t n, e = fx_word_edits(text, batch, &n);
+        print_message("recording %d: %zu batch words, streamed %zu apart\n", i + 1, n, e);
+        assert_true(n > 5);
+        words += n;
+        apart += e;
+        free(batch);
+        free(p.s);
+    }
+    assert_true(apart * 5 <= words * 2);
+    asr_result_free(r);
+}
+
 /* Without the VAD: commit ends an utterance (an empty one when nothing was
  * said since), close ends the last, and the whole result is their words. */
 static void test_commit(void **state)
@@ -480,6 +517,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vad_session),
+        cmocka_unit_test(test_final_near_batch),
         cmocka_unit_test(test_commit),
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_stop),

@@ -43,10 +43,17 @@ static void run_vad(const struct vad_config *c, const int16_t *s, size_t n, stru
             if (out->n_stops)
                 assert_true(at >= out->stops[out->n_stops - 1]);
             assert_true(out->n_starts < 64);
+            /* the onset: after the padded start, within the start window */
+            assert_true(vad_onset(v) >= at);
+            assert_true(vad_onset(v) <= off);
+            assert_true(vad_onset(v) + VAD_START_WINDOW * VAD_FRAME >= off + VAD_FRAME);
             out->starts[out->n_starts++] = at;
         } else if (e == VAD_STOPPED) {
             assert_int_equal(out->n_starts, out->n_stops + 1);
             assert_int_equal(at, off + VAD_FRAME);
+            /* the last sound: exactly the ending silence before the stop */
+            assert_int_equal(vad_heard(v) + (uint64_t)c->silence_duration_ms * 16, at);
+            assert_true(vad_heard(v) > vad_onset(v));
             out->stops[out->n_stops++] = at;
         }
         assert_true(vad_in_speech(v) == (out->n_starts > out->n_stops));
