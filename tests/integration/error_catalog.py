@@ -26,6 +26,7 @@ EMITTERS = {
     "upload_fail": (None, 3, 2),  # api_transcribe.c: code from the rc (http_reply_err)
     "http_reply_err": (None, 3, 2),  # http.c: code from the rc (http_err_reply_of)
     "http_refuse_and_close": (2, 3, None),  # http.c: no param
+    "known_fail": (2, 3, 1),  # upload_options.c: known speakers' checks
 }
 FIXED_CODES = {"bad_request": ["invalid_value"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
@@ -35,7 +36,8 @@ TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
 CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
 # Wrappers that pass a caller's code or message through (checked at their callers).
 PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse",
-                "upload_fail", "server_reply_json_refused", "http_refuse_and_close"}
+                "upload_fail", "server_reply_json_refused", "http_refuse_and_close",
+                "known_fail"}
 
 STRING = r'"(?:[^"\\\n]|\\.)*"'
 
