@@ -236,6 +236,17 @@ static char *whole_text(const asr_result *res, const rendering *rd)
     return rd->on ? format_join(&rd->turns[0], 0, res->n_words) : asr_result_text(res);
 }
 
+/* Frees what formatted_view made (its first n_segments texts). */
+static void view_free(asr_result *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_segments; i++)
+        wipe_free_str(v->segments[i].text);
+    free(v->segments);
+    free(v);
+}
+
 /* A view of res whose segments carry their rendered texts (the words are
  * res's, not copied), for the speaker renderings; free with view_free. */
 static asr_result *formatted_view(const asr_result *res, const rendering *rd)
@@ -253,25 +264,11 @@ static asr_result *formatted_view(const asr_result *res, const rendering *rd)
         asr_segment *d = &v->segments[v->n_segments];
         *d = res->segments[v->n_segments];
         if (!(d->text = segment_text(res, rd, v->n_segments))) {
-            v->words = NULL;
-            for (size_t i = 0; i < v->n_segments; i++)
-                wipe_free_str(v->segments[i].text);
-            free(v->segments);
-            free(v);
+            view_free(v); /* the n_segments texts made so far */
             return NULL;
         }
     }
     return v;
-}
-
-static void view_free(asr_result *v)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < v->n_segments; i++)
-        wipe_free_str(v->segments[i].text);
-    free(v->segments);
-    free(v);
 }
 
 /* "formatted": each formatted token with its span and raw words (indices
