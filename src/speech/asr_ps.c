@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "speech/asr_engine.h"
+#include "speech/asr_ps_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
 #include "speech/g2p.h"
@@ -121,6 +122,14 @@ static int add_dict_word(void *ps, const char *word, const char *phones)
     return add_word(ps, word, phones, &added);
 }
 
+int asr_ps_add_profile_words(ps_decoder_t *ps, const profile_chain *chain)
+{
+    for (int i = 0; i < chain->n; i++)
+        if (profile_dict_each(chain->dict[i], add_dict_word, ps) < 0)
+            return PHS_EENGINE;
+    return 0;
+}
+
 /* Share of the interpolated model given to the caller's vocabulary, spread
  * evenly over its words (docs/MEDICAL.md). */
 #define VOCAB_WEIGHT 0.05f
@@ -179,9 +188,8 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
     float32 weights[PROFILE_MAX_CHAIN + 2];
     int n = 0, rc = PHS_EENGINE, added = 0;
     bool merged = use_merged(m);
-    for (int i = 0; i < m->chain.n; i++)
-        if (profile_dict_each(m->chain.dict[i], add_dict_word, ps) < 0)
-            return PHS_EENGINE;
+    if (asr_ps_add_profile_words(ps, &m->chain) < 0)
+        return PHS_EENGINE;
     for (size_t i = 0; i < m->n_vocab; i++)
         add_word(ps, m->vocab[i], NULL, &added);
 

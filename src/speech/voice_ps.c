@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
+#include "speech/asr_ps_int.h"
 #include "speech/g2p.h"
 #include "speech/profile.h"
 
@@ -21,16 +22,6 @@
 struct voice_frontend {
     ps_decoder_t *ps;
 };
-
-static int add_profile_word(void *ps, const char *word, const char *phones)
-{
-    char *known = ps_lookup_word(ps, word);
-    if (known)
-        free(known);
-    else
-        ps_add_word(ps, word, phones, FALSE);
-    return 0;
-}
 
 voice_frontend *voice_frontend_new(const asr_config *c, int *err, char *msg, size_t msg_len)
 {
@@ -56,13 +47,12 @@ voice_frontend *voice_frontend_new(const asr_config *c, int *err, char *msg, siz
         snprintf(msg, msg_len, "the speech engine could not load the model");
         goto fail;
     }
-    if (c->profile && profile_resolve(c->profile, &chain) == 0)
-        for (int i = 0; i < chain.n; i++)
-            if (profile_dict_each(chain.dict[i], add_profile_word, v->ps) < 0) {
-                *err = PHS_EENGINE;
-                snprintf(msg, msg_len, "the recognition profile's dictionary could not be read");
-                goto fail;
-            }
+    if (c->profile && profile_resolve(c->profile, &chain) == 0 &&
+        asr_ps_add_profile_words(v->ps, &chain) < 0) {
+        *err = PHS_EENGINE;
+        snprintf(msg, msg_len, "the recognition profile's dictionary could not be read");
+        goto fail;
+    }
     *err = 0;
     return v;
 fail:
