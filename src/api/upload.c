@@ -112,18 +112,13 @@ static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
 /* A known speaker's clip (a data URL) may be up to DIARIZE_REF_MAX_BYTES,
  * charged to the upload memory budget; the other fields together up to
  * FORM_DEFAULT_MAX_BYTES. */
-static bool is_ref_field(const char *name)
-{
-    return !strcmp(name, "known_speaker_references[]") ||
-           !strcmp(name, "known_speaker_references");
-}
-
 static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
 {
     struct upload *u = ctx;
-    if (!is_ref_field(part->name) && (u->small_fields += len) > FORM_DEFAULT_MAX_BYTES)
+    bool clip = upload_is_known_ref(part->name);
+    if (!clip && (u->small_fields += len) > FORM_DEFAULT_MAX_BYTES)
         return upload_fail(u, PHS_ETOOBIG, NULL, "Too many or too large form fields.");
-    if (is_ref_field(part->name)) {
+    if (clip) {
         if (!server_memory_reserve(u->srv, len))
             return upload_fail(u, PHS_EBUSY, NULL,
                                "The server is busy with other uploads; retry shortly.");

@@ -119,6 +119,9 @@ struct known_speakers {
 };
 int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
                           struct known_speakers *k);
+/* True when field is known_speaker_references[] (or without "[]"): a clip,
+ * whose bytes are charged to the upload memory budget, not the form's. */
+bool upload_is_known_ref(const char *field);
 
 /* `denoise` (auto, on or off; absent or empty: auto), the noise front end
  * (speech/denoise.h), into *out. Replies 400 and returns negative for any

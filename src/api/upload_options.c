@@ -173,6 +173,11 @@ static const char *const known_fields[] = {"known_speaker_names[]", "known_speak
                                            "known_speaker_references[]",
                                            "known_speaker_references"};
 
+bool upload_is_known_ref(const char *field)
+{
+    return !strcmp(field, known_fields[2]) || !strcmp(field, known_fields[3]);
+}
+
 /* A known speaker's name: 1..DIARIZE_NAME_MAX bytes of UTF-8 without control
  * characters or '<' '>' (a WebVTT voice tag holds it). */
 static bool known_name_ok(const char *s, size_t len)
@@ -235,7 +240,7 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
                               "form fields, not query parameters.");
     for (size_t f = 0; form_at(u->fields, f, &name, &value, &len); f++) {
         bool is_name = !strcmp(name, known_fields[0]) || !strcmp(name, known_fields[1]);
-        bool is_ref = !strcmp(name, known_fields[2]) || !strcmp(name, known_fields[3]);
+        bool is_ref = upload_is_known_ref(name);
         if (!is_name && !is_ref)
             continue;
         if (stored)
