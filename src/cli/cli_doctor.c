@@ -314,6 +314,26 @@ static void check_keys(struct report *r, store_tx *tx)
             ks.admins, plural(ks.admins));
 }
 
+/* Audit records, job metadata and wrapped keys travel between the node and
+ * PostgreSQL: over TCP only TLS that checks the server's name keeps them
+ * private and the server genuine. */
+static void check_store_transport(struct report *r, const char *url)
+{
+    const char *sg = "164.312(e)(1) transmission security";
+    struct store_transport t;
+    if (store_url_transport(url, &t) < 0)
+        return; /* store_url_check has refused it already */
+    if (!t.tcp)
+        add(r, PASS, sg, "store connection", "Unix socket on this machine (no network)");
+    else if (!strcmp(t.sslmode, "verify-full"))
+        add(r, PASS, sg, "store connection", "TCP with TLS, server certificate and name verified");
+    else
+        add(r, WARN, sg, "store connection",
+            "TCP with sslmode=%s: the connection can be read or redirected on the network; "
+            "fix: add sslmode=verify-full (and sslrootcert) to the store URL",
+            t.sslmode);
+}
+
 static void check_store(struct report *r, const char *dir, const char *url)
 {
     int err;
@@ -323,6 +343,7 @@ static void check_store(struct report *r, const char *dir, const char *url)
         store_url_redact(url, shown, sizeof(shown));
         add(r, PASS, "164.312(a)(2)(iv) encryption", "store", "PostgreSQL %s, key files in %s",
             shown, dir);
+        check_store_transport(r, url);
     }
     store *s = store_open_url(dir, url, STORE_OPEN_READONLY, &err, why, sizeof(why));
     if (!s) {

@@ -512,6 +512,45 @@ int store_url_check(const char *url, char *why, size_t whylen)
     return 0;
 }
 
+/* What a store URL says about the connection's transport: libpq reaches a
+ * host name or address over TCP and a host that is a directory (or no host:
+ * the default socket directory) over a Unix socket; sslmode falls back to
+ * $PGSSLMODE, then to libpq's default, "prefer". */
+int store_url_transport(const char *url, struct store_transport *t)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->sslmode, sizeof(t->sslmode), "prefer");
+    PQconninfoOption *opts = url ? PQconninfoParse(url, NULL) : NULL;
+    if (!opts)
+        return PHS_EINVAL;
+    const char *host = NULL, *hostaddr = NULL, *mode = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !o->val[0])
+            continue;
+        if (!strcmp(o->keyword, "host"))
+            host = o->val;
+        else if (!strcmp(o->keyword, "hostaddr"))
+            hostaddr = o->val;
+        else if (!strcmp(o->keyword, "sslmode"))
+            mode = o->val;
+    }
+    if (!host)
+        host = getenv("PGHOST");
+    if (!mode)
+        mode = getenv("PGSSLMODE");
+    /* A host list is TCP if any of its entries is. */
+    for (const char *h = host; h && *h; h += strcspn(h, ","), h += *h == ',') {
+        if (*h != '/' && *h != '@' && *h != ',')
+            t->tcp = true;
+    }
+    if (hostaddr)
+        t->tcp = true;
+    if (mode && mode[0])
+        snprintf(t->sslmode, sizeof(t->sslmode), "%s", mode);
+    PQconninfoFree(opts);
+    return 0;
+}
+
 static void no_notices(void *arg, const char *message)
 {
 }

@@ -82,6 +82,13 @@ int store_url_check(const char *url, char *why, size_t whylen);
 /* url with its password (user:PASSWORD@ and password=...) shown as ***,
  * for logs and messages; truncated to len - 1. */
 void store_url_redact(const char *url, char *out, size_t len);
+/* How a PostgreSQL store URL connects: over TCP (or only Unix sockets), and
+ * the sslmode libpq will use. 0, or PHS_EINVAL for a URL libpq cannot parse. */
+struct store_transport {
+    bool tcp;
+    char sslmode[16];
+};
+int store_url_transport(const char *url, struct store_transport *t);
 
 enum store_open_flags {
     /* Opens the database read-only and loads no master key: for audit

@@ -366,6 +366,29 @@ static void url_check_and_redact(void **state)
     assert_string_equal(shown, "postgresql:///phs?host=/tmp&password=***&port=5");
     store_url_redact("postgresql://bob@db/phs", shown, sizeof(shown));
     assert_string_equal(shown, "postgresql://bob@db/phs");
+    /* The transport doctor reports: socket or TCP, and the sslmode in force. */
+    unsetenv("PGHOST");
+    unsetenv("PGSSLMODE");
+    struct store_transport t;
+    assert_int_equal(store_url_transport("postgresql:///phs?host=/run/postgresql", &t), 0);
+    assert_false(t.tcp);
+    assert_int_equal(store_url_transport("postgresql:///phs", &t), 0);
+    assert_false(t.tcp);
+    assert_int_equal(store_url_transport("postgresql://db.example/phs", &t), 0);
+    assert_true(t.tcp);
+    assert_string_equal(t.sslmode, "prefer");
+    assert_int_equal(store_url_transport("postgresql://db/phs?sslmode=verify-full", &t), 0);
+    assert_true(t.tcp);
+    assert_string_equal(t.sslmode, "verify-full");
+    assert_int_equal(store_url_transport("postgresql:///phs?host=/tmp,10.0.0.5", &t), 0);
+    assert_true(t.tcp);
+    assert_int_equal(store_url_transport("postgresql:///phs?hostaddr=127.0.0.1", &t), 0);
+    assert_true(t.tcp);
+    setenv("PGSSLMODE", "require", 1);
+    assert_int_equal(store_url_transport("postgresql://db/phs", &t), 0);
+    assert_string_equal(t.sslmode, "require");
+    unsetenv("PGSSLMODE");
+    assert_int_equal(store_url_transport("postgresql://h/db?nosuchoption=1", &t), PHS_EINVAL);
     /* A refused URL creates nothing and opens nothing. */
     char root[] = "/tmp/phs-url-XXXXXX", dir[64];
     assert_non_null(mkdtemp(root));
