@@ -135,6 +135,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["offOrigin"] == [] and d["keyInUrl"] == 0 and d["requests"] > 20, d
 assert d["transcript"] and d["reloadSignedOut"] and d["dictation"] and d["unredacted"] and d["srtBytes"] > 0, d
+assert d["a11yViews"] == len(d["shots"]) >= 10, d  # every screenshot's view passed the accessibility checks
 print("browser: %d requests, none off the origin; transcript of %s: %d words; dictation: %d words, %.0f%% of the upload's; %d/%d certificates valid; %d audit rows" % (
     d["requests"], d["jobId"], len(d["transcript"].split()), len(d["dictation"].split()), 100 * d["dictationOverlap"],
     d["certificatesValid"], d["certificates"], d["auditRows"]))

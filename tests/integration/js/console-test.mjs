@@ -36,7 +36,41 @@ const browser = await puppeteer.launch({
 let page;
 const t0 = Date.now();
 seen.ms = {};
+// What a screen reader and a keyboard user need of every view: the page's
+// language, one main landmark, a heading, and an accessible name on every
+// visible control (label, aria-label/labelledby, or a button's own text),
+// no positive tabindex (which breaks the Tab order), alt text on images.
+async function a11y(view) {
+    const bad = await page.evaluate(() => {
+        const out = [];
+        const shown = e => !e.hidden && e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden';
+        const name = e => {
+            if (e.getAttribute('aria-label')) return e.getAttribute('aria-label');
+            const by = e.getAttribute('aria-labelledby');
+            if (by) return by.split(/\s+/).map(id => document.getElementById(id)?.textContent || '').join(' ');
+            if (e.labels && e.labels.length) return [...e.labels].map(l => l.textContent).join(' ');
+            if (e.tagName === 'BUTTON' || e.getAttribute('role') === 'button') return e.textContent;
+            return e.getAttribute('title') || '';
+        };
+        if (!document.documentElement.lang) out.push('html without lang');
+        if (document.querySelectorAll('main, [role=main]').length !== 1) out.push('not exactly one main landmark');
+        if (![...document.querySelectorAll('h1, h2')].some(shown)) out.push('no visible heading');
+        for (const e of document.querySelectorAll('input, select, textarea, button, [role=button], a[href]')) {
+            if (!shown(e) || e.type === 'hidden') continue;
+            const n = (e.tagName === 'A' ? e.textContent || e.getAttribute('aria-label') : name(e)) || '';
+            if (!n.trim()) out.push(`${e.tagName.toLowerCase()}#${e.id || '?'} has no accessible name`);
+        }
+        for (const e of document.querySelectorAll('[tabindex]'))
+            if (e.tabIndex > 0) out.push(`${e.tagName.toLowerCase()}#${e.id || '?'} has tabindex ${e.tabIndex}`);
+        for (const e of document.querySelectorAll('img'))
+            if (!e.hasAttribute('alt')) out.push(`img ${e.src} without alt`);
+        return out;
+    });
+    assert(bad.length === 0, `accessible ${view}: ${bad.join('; ')}`);
+    seen.a11yViews = (seen.a11yViews || 0) + 1;
+}
 async function shot(name) {
+    await a11y(name);
     seen.ms[name] = Date.now() - t0;
     const file = path.join(shots, `${name}.png`);
     await page.screenshot({ path: file });
