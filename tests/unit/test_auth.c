@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "store/store.h"
 #include "fixture.h"
+#include "test_store_backend.h"
 
 struct fx {
     struct fx_store st;
@@ -27,7 +28,7 @@ struct fx {
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    if (!f || fx_store_open(&f->st, "auth", NULL) < 0)
+    if (!f || tsb_fresh() < 0 || fx_store_open(&f->st, "auth", tsb_current()) < 0)
         return -1;
     f->who.actor = "cli:test";
     f->who.source = "local";
@@ -43,6 +44,7 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     int rc = fx_store_close(&f->st);
+    tsb_drop();
     free(f);
     return rc;
 }
