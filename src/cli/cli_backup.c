@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliadm.h"
@@ -19,7 +20,8 @@
 #define PG_REFUSAL                                                                                 \
     "a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"           \
     " pg_restore, or continuous archiving) plus a copy of each node's directory without its key"   \
-    " files; docs/OPERATIONS.md, \"Backup and restore\""
+    " files; after restoring one, `phiscribe restore --store URL --erasures EXPORT` applies the"   \
+    " destructions made since; docs/OPERATIONS.md, \"Backup and restore\""
 
 static void backup_usage(FILE *out)
 {
@@ -35,6 +37,8 @@ static void backup_usage(FILE *out)
 static void restore_usage(FILE *out)
 {
     fprintf(out, "usage: phiscribe restore --data DIR --from FILE (--erasures EXPORT | "
+                 "--no-erasures-since)\n"
+                 "       phiscribe restore --data DIR --store URL (--erasures EXPORT | "
                  "--no-erasures-since)\n\n"
                  "Restores the backup FILE into DIR, a directory (0700) that holds only the key\n"
                  "files from their custody: audit-signing.key, and master.key (or master.pkcs11\n"
@@ -45,7 +49,11 @@ static void restore_usage(FILE *out)
                  "certificates (JSON) kept off the machine. Without --erasures it refuses, unless\n"
                  "--no-erasures-since says that nothing was destroyed since the backup. A damaged\n"
                  "FILE or EXPORT changes nothing. The restore is recorded in the restored audit\n"
-                 "trail, which is verified.\n");
+                 "trail, which is verified.\n\n"
+                 "With --store URL (a PostgreSQL store) the database has already been restored\n"
+                 "with PostgreSQL's tools (pg_restore, a base backup): the command applies the\n"
+                 "destructions and revocations since its newest audit record, as above, before\n"
+                 "any node serves it again. DIR is a node's directory with its key files.\n");
 }
 
 static const char *hex16(const uint8_t *h, char out[HASH_HEX_LEN + 1])
@@ -127,18 +135,24 @@ int cli_backup(int argc, char **argv)
 
 struct restore_args {
     const char *dir, *from, *erasures;
+    const char *store_url; /* a PostgreSQL store restored by its own tools: no FILE */
     bool none_since;
 };
 
 /* The restore's record in the restored trail, after the erasures. */
-static int restore_record(store *s, const struct store_backup_info *info,
-                          const struct restore_erasures *e, const struct restore_applied *done)
+static int restore_record(store *s, const struct restore_args *a,
+                          const struct store_backup_info *info, const struct restore_erasures *e,
+                          const struct restore_applied *done)
 {
-    char reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1];
+    char reason[STORE_AUDIT_TEXT_MAX + 1], hex[HASH_HEX_LEN + 1], source[32];
+    if (a->store_url)
+        snprintf(source, sizeof(source), "source=database");
+    else
+        snprintf(source, sizeof(source), "sha256=%.16s", hex16(info->sha256, hex));
     snprintf(reason, sizeof(reason),
-             "sha256=%.16s snapshot_seq=%lld erasures=%zu applied=%lld already=%lld%s",
-             hex16(info->sha256, hex), (long long)info->audit_seq, e->n, (long long)done->applied,
-             (long long)done->already, e->has_export || e->certificates ? "" : " none_since");
+             "%s snapshot_seq=%lld erasures=%zu applied=%lld already=%lld%s", source,
+             (long long)info->audit_seq, e->n, (long long)done->applied, (long long)done->already,
+             e->has_export || e->certificates ? "" : " none_since");
     return node_record(s, "datadir.restore", reason);
 }
 
@@ -149,9 +163,10 @@ static int restore_print(const struct restore_args *a, const struct store_backup
     char hex[HASH_HEX_LEN + 1];
     json_t *j = json_pack(
         "{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:I, s:I}",
-        "restored", 1, "data", a->dir, "sha256", hex16(info->sha256, hex), "backup_created_at",
-        info->created_at, "snapshot_audit_seq", (json_int_t)info->audit_seq, "objects",
-        (json_int_t)info->objects, "erasures", "audit_records", (json_int_t)e->records,
+        "restored", 1, "data", a->dir, "sha256",
+        a->store_url ? "database" : hex16(info->sha256, hex), "backup_created_at",
+        a->store_url ? "" : info->created_at, "snapshot_audit_seq", (json_int_t)info->audit_seq,
+        "objects", (json_int_t)info->objects, "erasures", "audit_records", (json_int_t)e->records,
         "export_last_seq", (json_int_t)e->last_seq, "export_signed_seq", (json_int_t)e->signed_seq,
         "certificates", (json_int_t)e->certificates, "destructions", (json_int_t)e->n, "applied",
         (json_int_t)done->applied, "already_destroyed", (json_int_t)done->already, "audit_intact",
@@ -163,13 +178,10 @@ static int restore_print(const struct restore_args *a, const struct store_backup
 /* The restored directory: opened, erasures checked and applied, the
  * restore recorded and signed, the trail verified. On failure the caller
  * removes what the extraction wrote. */
-static int restore_finish(const struct restore_args *a, const struct store_backup_info *info,
-                          struct restore_erasures *e, char *why, size_t whylen)
+static int restore_finish(const struct restore_args *a, store *s,
+                          const struct store_backup_info *info, struct restore_erasures *e,
+                          char *why, size_t whylen)
 {
-    int err = 0;
-    store *s = store_open(a->dir, 0, &err, why, whylen);
-    if (!s)
-        return err;
     struct cliadm_identity who;
     struct restore_applied done = {0};
     struct audit_verify_result v = {0};
@@ -178,7 +190,7 @@ static int restore_finish(const struct restore_args *a, const struct store_backu
     int rc = restore_erasures_verify(s, e, why, whylen);
     if (rc == 0)
         rc = restore_erasures_apply(s, e, &who.ev, &done, why, whylen);
-    if (rc == 0 && (rc = restore_record(s, info, e, &done)) < 0)
+    if (rc == 0 && (rc = restore_record(s, a, info, e, &done)) < 0)
         snprintf(why, whylen, "cannot record the restore: %s", err_str(rc));
     if (rc == 0 && (rc = audit_checkpoint(s, true)) < 0)
         snprintf(why, whylen, "cannot sign the restored audit trail: %s", err_str(rc));
@@ -189,15 +201,15 @@ static int restore_finish(const struct restore_args *a, const struct store_backu
             snprintf(why, whylen, "the restored audit trail does not verify: %s",
                      v.message[0] ? v.message : err_str(rc));
     }
-    int64_t unreadable = 0;
-    if (rc == 0 && restore_count_unreadable(s, &unreadable) == 0 && unreadable > 0)
+    int64_t unreadable = 0; /* object files (SQLite); PostgreSQL keeps objects in its rows */
+    if (rc == 0 && !a->store_url && restore_count_unreadable(s, &unreadable) == 0 &&
+        unreadable > 0)
         fprintf(stderr,
                 "phiscribe restore: warning: %lld objects have their key but no file (removed"
                 " while the backup was taken and not in the erasures): they cannot be read\n",
                 (long long)unreadable);
     if (rc == 0)
         rc = restore_print(a, info, e, &done, &v, unreadable);
-    store_close(s);
     return rc;
 }
 
@@ -213,14 +225,17 @@ static int restore_parse(int argc, char **argv, struct restore_args *a, int *cod
     if (!cliargs_parse(&args, argc, argv, &npos, code))
         return -1;
     *code = CLI_USAGE;
-    if (!a->dir || !a->from) {
-        fprintf(stderr, "phiscribe restore: --data DIR and --from FILE are required\n");
-        restore_usage(stderr);
+    a->store_url = store_flag;
+    if (store_flag && a->from) {
+        fprintf(stderr, "phiscribe restore: --from FILE is a backup of a SQLite data directory;"
+                        " with --store, restore the database with PostgreSQL's tools first"
+                        " (pg_restore, a base backup) and give no --from\n");
         return -1;
     }
-    if (store_flag) {
-        fprintf(stderr, "phiscribe restore: %s\n", PG_REFUSAL);
-        *code = CLI_FAIL;
+    if (!a->dir || (!a->from && !store_flag)) {
+        fprintf(stderr, "phiscribe restore: --data DIR and --from FILE (or --store URL) are"
+                        " required\n");
+        restore_usage(stderr);
         return -1;
     }
     if (!a->erasures == !a->none_since) {
@@ -235,12 +250,63 @@ static int restore_parse(int argc, char **argv, struct restore_args *a, int *cod
     return 0;
 }
 
+/* A PostgreSQL store restored with PostgreSQL's tools: the destructions
+ * since its newest audit record, applied in place. Nothing to remove on
+ * failure: each destruction commits on its own, and running it again
+ * finds the ones made (already destroyed). */
+static int restore_database(const struct restore_args *a)
+{
+    /* A directory that has seen the trail before the restore holds a newer
+     * checkpoint than the restored database: it would (rightly) raise the
+     * rollback alarm. The restore starts from the key files alone. */
+    char hw[STORE_PATH_MAX + 32];
+    snprintf(hw, sizeof(hw), "%s/%s", a->dir, AUDIT_HIGHWATER_FILE);
+    if (access(hw, F_OK) == 0) {
+        fprintf(stderr,
+                "phiscribe restore: %s holds the high-water file of the audit trail before the"
+                " restore; give a new directory (0700) with the node's key files only"
+                " (docs/OPERATIONS.md, \"PostgreSQL stores\"); nothing changed\n",
+                a->dir);
+        return CLI_USAGE;
+    }
+    int code;
+    store *s = cliadm_open(a->dir, a->store_url, 0, &code);
+    if (!s)
+        return code;
+    char why[STORE_PATH_MAX + 512] = "";
+    struct store_backup_info info = {0};
+    struct restore_erasures e = {0};
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc == 0) {
+        rc = store_audit_head(tx, &info.audit_seq, info.audit_hash);
+        store_rollback(tx);
+    }
+    if (rc < 0)
+        snprintf(why, sizeof(why), "cannot read the audit trail's newest record: %s",
+                 err_str(rc));
+    else if (a->erasures)
+        rc = restore_erasures_load_db(a->erasures, info.audit_seq, info.audit_hash, &e, why,
+                                      sizeof(why));
+    if (rc < 0) {
+        fprintf(stderr, "phiscribe restore: %s; nothing changed\n", why[0] ? why : err_str(rc));
+        return cliadm_close(s, rc == PHS_ECORRUPT ? CLI_BADINPUT : CLI_FAIL);
+    }
+    rc = restore_finish(a, s, &info, &e, why, sizeof(why));
+    restore_erasures_free(&e);
+    if (rc < 0)
+        fprintf(stderr, "phiscribe restore: %s\n", why[0] ? why : err_str(rc));
+    return cliadm_close(s, rc < 0 ? CLI_FAIL : CLI_OK);
+}
+
 int cli_restore(int argc, char **argv)
 {
     struct restore_args a = {0};
     int code;
     if (restore_parse(argc, argv, &a, &code) < 0)
         return code;
+    if (a.store_url)
+        return restore_database(&a);
     struct store_backup_info info;
     struct restore_erasures e = {0};
     char why[STORE_PATH_MAX + 512] = "";
@@ -257,7 +323,10 @@ int cli_restore(int argc, char **argv)
         restore_erasures_free(&e);
         return CLI_FAIL;
     }
-    rc = restore_finish(&a, &info, &e, why, sizeof(why));
+    int err = 0;
+    store *s = store_open(a.dir, 0, &err, why, sizeof(why));
+    rc = s ? restore_finish(&a, s, &info, &e, why, sizeof(why)) : err;
+    store_close(s);
     restore_erasures_free(&e);
     if (rc < 0) {
         store_backup_remove(a.dir);

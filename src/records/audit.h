@@ -134,6 +134,10 @@ struct audit_verify_result {
  * other users of s are not blocked: O(records). */
 int audit_verify(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
                  struct audit_verify_result *res);
+/* The high-water file in a data directory (docs/AUDIT-FORMAT.md,
+ * "High-water file"): the newest checkpoint this directory has seen. */
+#define AUDIT_HIGHWATER_FILE "audit-highwater"
+
 /* audit_verify against the high-water file at highwater (a copy kept
  * elsewhere) instead of the data directory's; NULL: the data directory's. */
 int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const char *highwater,

@@ -100,7 +100,6 @@ int audit_seal(store_tx *tx, const struct store_audit_checkpoint *last, bool hav
 
 /* ---- the high-water file (audit_highwater.c) --------------------------------- */
 
-#define AUDIT_HIGHWATER_FILE "audit-highwater"
 #define AUDIT_HIGHWATER_MAX  1024 /* bytes; the format needs about 500 */
 
 /* The file's text for checkpoint c (docs/AUDIT-FORMAT.md, "High-water

@@ -30,6 +30,7 @@ struct load {
     uint8_t chain[CRYPTO_SHA256_LEN]; /* chain(last_seq) once anchored */
     int64_t value;                    /* the JSON value being read, from 1 */
     bool saw_backup;                  /* the export holds this backup's datadir.backup record */
+    bool need_backup;                 /* a backup file: its datadir.backup record is required */
     int64_t signed_seq;               /* the export's newest checkpoint after the backup */
     char *why;
     size_t whylen;
@@ -338,11 +339,11 @@ static bool more_values(FILE *f)
     return true;
 }
 
-int restore_erasures_load(const char *path, const struct store_backup_info *b,
-                          struct restore_erasures *e, char *why, size_t whylen)
+static int load_file(const char *path, const struct store_backup_info *b, bool need_backup,
+                     struct restore_erasures *e, char *why, size_t whylen)
 {
     memset(e, 0, sizeof(*e));
-    struct load l = {.b = b, .e = e, .why = why, .whylen = whylen};
+    struct load l = {.b = b, .e = e, .why = why, .whylen = whylen, .need_backup = need_backup};
     struct stat st;
     FILE *f = fopen(path, "rbe");
     if (!f || fstat(fileno(f), &st) < 0) {
@@ -377,7 +378,7 @@ int restore_erasures_load(const char *path, const struct store_backup_info *b,
                  (long long)l.last_seq, (long long)b->audit_seq);
         rc = PHS_ECORRUPT;
     }
-    if (rc == 0 && e->has_export && !l.saw_backup) {
+    if (rc == 0 && e->has_export && l.need_backup && !l.saw_backup) {
         snprintf(why, whylen,
                  "the audit export was taken before this backup was finished (it lacks the"
                  " backup's datadir.backup record): export again, after the backup");
@@ -388,6 +389,21 @@ int restore_erasures_load(const char *path, const struct store_backup_info *b,
     if (rc < 0)
         restore_erasures_free(e);
     return rc;
+}
+
+int restore_erasures_load(const char *path, const struct store_backup_info *b,
+                          struct restore_erasures *e, char *why, size_t whylen)
+{
+    return load_file(path, b, true, e, why, whylen);
+}
+
+int restore_erasures_load_db(const char *path, int64_t head_seq,
+                             const uint8_t head_hash[CRYPTO_SHA256_LEN],
+                             struct restore_erasures *e, char *why, size_t whylen)
+{
+    struct store_backup_info b = {.audit_seq = head_seq};
+    memcpy(b.audit_hash, head_hash, sizeof(b.audit_hash));
+    return load_file(path, &b, false, e, why, whylen);
 }
 
 int restore_erasures_verify(store *s, const struct restore_erasures *e, char *why, size_t whylen)

@@ -65,6 +65,13 @@ struct restore_erasures {
  * written. PHS_ECORRUPT for a file that is not what it should be. */
 int restore_erasures_load(const char *path, const struct store_backup_info *b,
                           struct restore_erasures *e, char *why, size_t whylen);
+/* The same for a database restored by other means (a PostgreSQL store from
+ * pg_dump or a base backup): the export must continue the trail from the
+ * restored database's newest record, head_seq with chain hash head_hash;
+ * there is no datadir.backup record to find. */
+int restore_erasures_load_db(const char *path, int64_t head_seq,
+                             const uint8_t head_hash[CRYPTO_SHA256_LEN],
+                             struct restore_erasures *e, char *why, size_t whylen);
 
 /* Checks, on the restored store, that the export was made by this
  * installation (its public key) and that every certificate verifies. */
