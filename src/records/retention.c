@@ -202,8 +202,9 @@ int retention_certify(store *s, const char *blobdir, struct certificate *c, json
     }
     snprintf(c->verification, sizeof(c->verification),
              "after commit: wrapped data key row read back as erased for %lld of %zu objects; "
-             "blob file checked absent for %lld of %zu; %s%s",
+             "%s checked absent for %lld of %zu; %s%s",
              (long long)c->verified_keys_erased, c->n_objects,
+             strcmp(store_backend_name(s), "postgresql") ? "blob file" : "object_chunks rows",
              (long long)c->verified_blobs_absent, c->n_objects, flushed[0] ? flushed : "-",
              c->tenant_key_erased < 0 ? ""
              : c->tenant_key_erased  ? "; tenant key overwritten and unwrap refused"
