@@ -991,6 +991,9 @@ static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size
     return rc;
 }
 
+/* Only the tables that hold wrapped keys: object_chunks' old versions are
+ * ciphertext, unreadable without a data key, and vacuuming that largest
+ * table after every erase would cost the most for nothing. */
 static int flush_pg(db_conn *db, bool tenant_keys, char *done, size_t len)
 {
     size_t n = 0;
@@ -1000,20 +1003,23 @@ static int flush_pg(db_conn *db, bool tenant_keys, char *done, size_t len)
         rc = pg_vacuum(db, "tenants", true, done, len, &n);
     r = pg_vacuum(db, "objects", false, done, len, &n);
     rc = rc < 0 ? rc : r;
-    r = pg_vacuum(db, "object_chunks", false, done, len, &n);
-    rc = rc < 0 ? rc : r;
     done_add(done, len, &n,
-             "VACUUM prunes dead row versions but leaves their bytes in the pages' free space "
-             "until reused; ");
-    /* Writes the pruned pages out and lets the WAL before it be recycled;
-     * a superuser's or pg_checkpoint's right. */
-    r = db_exec(db, "CHECKPOINT");
-    done_add(done, len, &n,
-             r == 0             ? "CHECKPOINT done; "
-             : r == PHS_EPERM   ? "CHECKPOINT not permitted to the store's role; "
-                                : "CHECKPOINT failed; ");
-    if (r < 0 && r != PHS_EPERM && rc == 0)
-        rc = r;
+             "VACUUM prunes dead row versions but can leave their bytes in the pages' free "
+             "space until reused; ");
+    /* Writes the rewritten and pruned pages out and lets the WAL before it
+     * be recycled: for the rare tenant-key events only (a checkpoint after
+     * every job's erase would flood the server with writes; the next
+     * regular one does the same within checkpoint_timeout). A superuser's
+     * or pg_checkpoint's right. */
+    if (tenant_keys) {
+        r = db_exec(db, "CHECKPOINT");
+        done_add(done, len, &n,
+                 r == 0             ? "CHECKPOINT done; "
+                 : r == PHS_EPERM   ? "CHECKPOINT not permitted to the store's role; "
+                                    : "CHECKPOINT failed; ");
+        if (r < 0 && r != PHS_EPERM && rc == 0)
+            rc = r;
+    }
     done_add(done, len, &n,
              "WAL segments, replicas, base backups and WAL archives keep earlier row versions "
              "until their retention recycles them");
