@@ -1014,9 +1014,9 @@ static int flush_pg(db_conn *db, bool tenant_keys, char *done, size_t len)
     if (tenant_keys) {
         r = db_exec(db, "CHECKPOINT");
         done_add(done, len, &n,
-                 r == 0             ? "CHECKPOINT done; "
-                 : r == PHS_EPERM   ? "CHECKPOINT not permitted to the store's role; "
-                                    : "CHECKPOINT failed; ");
+                 r == 0           ? "CHECKPOINT done; "
+                 : r == PHS_EPERM ? "CHECKPOINT not permitted to the store's role; "
+                                  : "CHECKPOINT failed; ");
         if (r < 0 && r != PHS_EPERM && rc == 0)
             rc = r;
     }
