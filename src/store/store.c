@@ -969,8 +969,9 @@ static void done_add(char *done, size_t len, size_t *n, const char *text)
 }
 
 /* One vacuum step: "VACUUM table" (full: "VACUUM FULL table"), outside any
- * transaction (VACUUM cannot run inside one). */
-static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size_t len, size_t *n)
+ * transaction (VACUUM cannot run inside one). *ran is set when it did. */
+static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size_t len, size_t *n,
+                     bool *ran)
 {
     char sql[64], text[160];
     if (!pg_owns(db, table)) {
@@ -980,6 +981,7 @@ static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size
     }
     snprintf(sql, sizeof(sql), "VACUUM %s%s", full ? "FULL " : "", table);
     int rc = db_exec(db, sql);
+    *ran = rc == 0;
     if (rc < 0)
         snprintf(text, sizeof(text), "VACUUM%s of %s failed (%s); ", full ? " FULL" : "", table,
                  err_str(rc));
@@ -998,14 +1000,16 @@ static int flush_pg(db_conn *db, bool tenant_keys, char *done, size_t len)
 {
     size_t n = 0;
     int rc = 0, r;
+    bool pruned = false, rewritten = false; /* the note on pruning is for objects' */
     done_add(done, len, &n, "PostgreSQL: ");
     if (tenant_keys)
-        rc = pg_vacuum(db, "tenants", true, done, len, &n);
-    r = pg_vacuum(db, "objects", false, done, len, &n);
+        rc = pg_vacuum(db, "tenants", true, done, len, &n, &rewritten);
+    r = pg_vacuum(db, "objects", false, done, len, &n, &pruned);
     rc = rc < 0 ? rc : r;
-    done_add(done, len, &n,
-             "VACUUM prunes dead row versions but can leave their bytes in the pages' free "
-             "space until reused; ");
+    if (pruned)
+        done_add(done, len, &n,
+                 "VACUUM prunes dead row versions but can leave their bytes in the pages' free "
+                 "space until reused; ");
     /* Writes the rewritten and pruned pages out and lets the WAL before it
      * be recycled: for the rare tenant-key events only (a checkpoint after
      * every job's erase would flood the server with writes; the next

@@ -136,4 +136,19 @@ assert c["verification"]["tenant_key_erased"] is True, c
 PY
 expect_exit 0 "$P" certificates verify "$T/tenant-cert.json" --data "$D1" --store "$URLDB"
 ok "tenants delete on PostgreSQL: the old wrapped tenant key is in no heap page of tenants (VACUUM FULL), no row version of objects holds the erased data key, and the certificate says what PostgreSQL did and what WAL, replicas and backups keep; it verifies"
+
+# A role that may read and write the tables but owns none of them and is no
+# superuser: nothing can be vacuumed or checkpointed, and the certificate
+# says so instead of claiming it.
+q "CREATE ROLE phs_limited LOGIN; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO phs_limited;
+   GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO phs_limited"
+LIM="$URLDB&user=phs_limited"
+expect_exit 0 "$P" tenants create clinic-y --data "$D1" --store "$LIM"
+expect_exit 0 "$P" tenants delete clinic-y --data "$D1" --store "$LIM"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["verification"]["performed"]
+for w in ("tenants not vacuumed (the store'"'"'s role does not own it)", "objects not vacuumed (the store'"'"'s role does not own it)",
+          "CHECKPOINT not permitted to the store'"'"'s role", "WAL archives keep earlier row versions"):
+    assert w in p, (w, p)
+assert "VACUUM prunes" not in p and "rewritten" not in p, p' "$T/stdout" || fail "non-owner certificate: $(cat "$T/stdout")"
+ok "a store role that owns no table: the certificate says nothing was vacuumed or checkpointed"
 echo "$checks checks passed"
