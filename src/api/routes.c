@@ -101,8 +101,9 @@ static int authorize(struct server *srv, struct http_req *req, uint32_t roles, c
     case AUTHZ_BREAK_GLASS:
         http_reply_header(req, BREAKGLASS_HEADER, res.id.key_id);
         http_reply_error(req, 403, "permission_error", NULL, "break_glass_forbidden",
-                         "A break-glass key may read, transcribe and revoke keys, but not create "
-                         "access or change the tenant's settings that would outlive its session.");
+                         "A break-glass key may not create keys or client secrets or change the "
+                         "tenant's webhooks, retention or profiles: nothing it does may outlive "
+                         "its session.");
         return PHS_EPERM;
     case AUTHZ_NO_ROLE:
         break;
