@@ -968,8 +968,9 @@ static void done_add(char *done, size_t len, size_t *n, const char *text)
     *n = w < 0 ? *n : *n + (size_t)w >= len ? len - 1 : *n + (size_t)w;
 }
 
-/* One vacuum step: "VACUUM table" (full: "VACUUM FULL table"), outside any
- * transaction (VACUUM cannot run inside one). *ran is set when it did. */
+/* One vacuum step: "VACUUM (TRUNCATE false) table" (full: "VACUUM FULL
+ * table"), outside any transaction (VACUUM cannot run inside one). *ran is
+ * set when it did. */
 static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size_t len, size_t *n,
                      bool *ran)
 {
@@ -979,7 +980,9 @@ static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size
         done_add(done, len, n, text);
         return 0;
     }
-    snprintf(sql, sizeof(sql), "VACUUM %s%s", full ? "FULL " : "", table);
+    /* TRUNCATE false: no exclusive lock at the end to give back empty
+     * tail pages, which standbys would replay by cancelling queries. */
+    snprintf(sql, sizeof(sql), "VACUUM %s%s", full ? "FULL " : "(TRUNCATE false) ", table);
     int rc = db_exec(db, sql);
     *ran = rc == 0;
     if (rc < 0)
