@@ -319,7 +319,7 @@ static int audit_verify_handle(struct http_req *req, struct server *srv,
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/keys", .roles = AUTH_ROLE_ADMIN, .action = "key.create",
-     .handle = keys_create, .max_body = 64 * 1024},
+     .handle = keys_create, .max_body = 64 * 1024, .standing = true},
     {.method = "GET", .pattern = "/v1/keys", .roles = AUTH_ROLE_ADMIN, .action = "key.list",
      .handle = keys_list},
     {.method = "DELETE", .pattern = "/v1/keys/{id}", .roles = AUTH_ROLE_ADMIN,

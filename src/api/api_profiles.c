@@ -280,14 +280,16 @@ static int profiles_set_default(struct http_req *req, struct server *srv,
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/profiles", .roles = AUTH_ROLE_ADMIN,
-     .action = "profile.create", .handle = profiles_create, .max_body = PROFILE_BODY_MAX},
+     .action = "profile.create", .handle = profiles_create, .max_body = PROFILE_BODY_MAX,
+     .standing = true},
     {.method = "GET", .pattern = "/v1/profiles",
      .roles = AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE | AUTH_ROLE_READ, .action = "profile.list",
      .handle = profiles_list},
     {.method = "PUT", .pattern = "/v1/profiles/default", .roles = AUTH_ROLE_ADMIN,
-     .action = "profile.default", .handle = profiles_set_default, .max_body = 4096},
+     .action = "profile.default", .handle = profiles_set_default, .max_body = 4096,
+     .standing = true},
     {.method = "DELETE", .pattern = "/v1/profiles/{name}", .roles = AUTH_ROLE_ADMIN,
-     .action = "profile.delete", .handle = profiles_delete},
+     .action = "profile.delete", .handle = profiles_delete, .standing = true},
 };
 /* clang-format on */
 const struct api_module api_profiles_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

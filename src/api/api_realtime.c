@@ -550,7 +550,9 @@ static const struct api_route realtime_routes[] = {
      .pattern = "/v1/realtime/transcription_sessions",
      .roles = AUTH_ROLE_TRANSCRIBE,
      .action = "realtime.client_secret.create",
-     .handle = rt_issue_secret},
+     .handle = rt_issue_secret,
+     /* a secret outlives the revocation of the key that issued it */
+     .standing = true},
 };
 
 const struct api_module api_realtime_module = {

@@ -101,7 +101,8 @@ static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/tenant", .roles = AUTH_ROLE_ADMIN, .action = "tenant.read",
      .handle = tenant_get},
     {.method = "PUT", .pattern = "/v1/tenant/retention", .roles = AUTH_ROLE_ADMIN,
-     .action = "tenant.update", .handle = tenant_set_retention, .max_body = 4096},
+     .action = "tenant.update", .handle = tenant_set_retention, .max_body = 4096,
+     .standing = true},
 };
 /* clang-format on */
 const struct api_module api_tenant_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

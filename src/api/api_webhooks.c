@@ -227,11 +227,11 @@ static int delete_handle(struct http_req *req, struct server *srv, const struct 
 
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/webhooks", .roles = AUTH_ROLE_ADMIN,
-     .action = "webhook.create", .handle = create_handle, .max_body = 8192},
+     .action = "webhook.create", .handle = create_handle, .max_body = 8192, .standing = true},
     {.method = "GET", .pattern = "/v1/webhooks", .roles = AUTH_ROLE_ADMIN,
      .action = "webhook.list", .handle = list_handle},
     {.method = "DELETE", .pattern = "/v1/webhooks/{id}", .roles = AUTH_ROLE_ADMIN,
-     .action = "webhook.delete", .handle = delete_handle},
+     .action = "webhook.delete", .handle = delete_handle, .standing = true},
 };
 
 const struct api_module api_webhooks_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

@@ -54,19 +54,23 @@ int api_route_admit(struct server *srv, struct http_req *req, uint32_t roles, co
 }
 
 /* Decides whether the request's key may use a route needing one of roles
- * (service/authz: limiter, key check, role decision; every refusal
- * audited as action). Allowed: 0 with *out set. Refused: replies 429
- * (Retry-After), 401 or 403, or the error when no decision could be
- * recorded, and returns a negative code. */
-int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles,
-                        const char *action, struct server_caller *out)
+ * (service/authz: limiter, key check, role decision, a break-glass key on
+ * a standing route; every refusal audited). Allowed: 0 with *out set.
+ * Refused: replies 429 (Retry-After), 401 or 403, or the error when no
+ * decision could be recorded, and returns a negative code. */
+static int authorize(struct server *srv, struct http_req *req, uint32_t roles, const char *action,
+                     bool standing, struct server_caller *out)
 {
     const char *header = http_req_header(req, "Authorization");
+    char route[96];
+    snprintf(route, sizeof(route), "%s %s", http_req_method(req), http_req_route(req));
     struct audit_event who = server_event(req, NULL, action, NULL, NULL, "failure", 401);
     struct authz_request rq = {
         .authorization = header,
         .source = http_req_source(req),
         .roles = roles,
+        .standing = standing,
+        .route = route,
         .who = &who,
     };
     struct authz_result res;
@@ -94,6 +98,13 @@ int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles
                          res.key_sent ? "Incorrect, expired or revoked API key provided."
                                       : "Missing API key: send 'Authorization: Bearer phs_...'.");
         return PHS_EAUTH;
+    case AUTHZ_BREAK_GLASS:
+        http_reply_header(req, BREAKGLASS_HEADER, res.id.key_id);
+        http_reply_error(req, 403, "permission_error", NULL, "break_glass_forbidden",
+                         "A break-glass key may not create keys or client secrets or change the "
+                         "tenant's webhooks, retention or profiles: nothing it does may outlive "
+                         "its session.");
+        return PHS_EPERM;
     case AUTHZ_NO_ROLE:
         break;
     }
@@ -101,6 +112,12 @@ int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles
     http_reply_error(req, 403, "permission_error", NULL, "insufficient_role",
                      "This API key lacks the '%s' role.", need);
     return PHS_EPERM;
+}
+
+int api_route_authorize(struct server *srv, struct http_req *req, uint32_t roles,
+                        const char *action, struct server_caller *out)
+{
+    return authorize(srv, req, roles, action, false, out);
 }
 
 /* ---- the transport's callbacks of a bound route ----------------------------------- */
@@ -111,7 +128,7 @@ static int bound_begin(struct http_req *req, void *ctx)
     if (b->route->roles == API_PUBLIC)
         return b->route->begin(req, b->srv, NULL);
     struct server_caller c;
-    int rc = api_route_authorize(b->srv, req, b->route->roles, b->route->action, &c);
+    int rc = authorize(b->srv, req, b->route->roles, b->route->action, b->route->standing, &c);
     return rc < 0 ? rc : b->route->begin(req, b->srv, &c);
 }
 
@@ -127,7 +144,7 @@ static int bound_handle(struct http_req *req, void *ctx)
     if (b->route->roles == API_PUBLIC || b->route->begin)
         return b->route->handle(req, b->srv, NULL);
     struct server_caller c;
-    int rc = api_route_authorize(b->srv, req, b->route->roles, b->route->action, &c);
+    int rc = authorize(b->srv, req, b->route->roles, b->route->action, b->route->standing, &c);
     return rc < 0 ? rc : b->route->handle(req, b->srv, &c);
 }
 

@@ -42,6 +42,9 @@ struct api_route {
     /* HEAD gets 405: the GET hands out PHI or changes state, so a HEAD
      * would leave the record of a read that delivered nothing. */
     bool no_head;
+    /* The route creates standing access or changes the tenant's settings:
+     * refused to a break-glass key (authz_request.standing). */
+    bool standing;
     /* A streamed upload: begin runs after the headers, the caller checked
      * just before it (it keeps what it needs of the caller), body for each
      * piece; handle then gets no caller. */

@@ -163,14 +163,19 @@ int cli_tenants(int argc, char **argv)
             else
                 store_rollback(tx);
         }
-        /* The old wrapped key leaves the write-ahead log too. */
+        /* The old wrapped key leaves the live database too (SQLite: the
+         * write-ahead log; PostgreSQL: the tenants table's files). */
+        char flushed[512] = "";
         if (rc == 0)
-            rc = store_flush_erased(s);
+            rc = store_flush_erased(s, true, flushed, sizeof(flushed));
         if (rc == 0)
-            rc = cliadm_print_json(json_pack("{s:s, s:i, s:i, s:I, s:I}", "tenant", name,
+            rc = cliadm_print_json(json_pack("{s:s, s:i, s:i, s:I, s:I, s:s}", "tenant", name,
                                       "old_key_version", r.old_version, "key_version",
                                       r.new_version, "objects_rewrapped", (json_int_t)r.objects,
-                                      "labels_resealed", (json_int_t)r.labels));
+                                      "labels_resealed", (json_int_t)r.labels, "old_key_removal",
+                                      flushed));
+        else if (flushed[0])
+            fprintf(stderr, "phiscribe tenants: after the rotation: %s\n", flushed);
     } else if ((rc = store_begin(s, &tx)) == 0) {
         struct store_tenant t;
         struct store_quota tq;

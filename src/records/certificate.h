@@ -27,7 +27,10 @@
 #define CERTIFICATE_METHOD "cryptographic erase"
 #define CERTIFICATE_LEVEL "purge"
 #define CERTIFICATE_OBJECTS_MAX 25000 /* objects one certificate may list (fits STORE_CERTIFICATE_MAX) */
-#define CERTIFICATE_TEXT_MAX 256       /* any text field */
+#define CERTIFICATE_TEXT_MAX 256       /* any text field but verification */
+/* verification.performed: what was checked and, per backend, what was
+ * done to the old key bytes (PostgreSQL's account is the longer one). */
+#define CERTIFICATE_VERIFICATION_MAX 1024
 
 /* What a certificate is for. */
 #define CERTIFICATE_REASON_API "api_delete"
@@ -68,7 +71,7 @@ struct certificate {
     int64_t audit_seq;              /* the audit record of the deletion */
     size_t n_objects;
     struct certificate_object *objects; /* owned */
-    char verification[CERTIFICATE_TEXT_MAX + 1]; /* what was checked, in words */
+    char verification[CERTIFICATE_VERIFICATION_MAX + 1]; /* what was done and checked, in words */
     int64_t verified_keys_erased;   /* objects whose data key row was checked gone */
     int64_t verified_blobs_absent;  /* objects whose blob file was checked gone */
     int tenant_key_erased;          /* -1: not a tenant certificate; 0/1 checked */

@@ -1,6 +1,7 @@
 /* authz: the request's credential against the route's requirement (authz.h). */
 #include "service/authz.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,6 +51,27 @@ static int audit_denied(store *s, const struct authz_request *rq, const struct a
     return audit_record(s, &ev);
 }
 
+/* Audits a break-glass key refused a standing route: one alert record of
+ * the session's key, in the shape of break_glass.request (service/breakglass.h). */
+static int audit_break_glass_refused(store *s, const struct authz_request *rq,
+                                     const struct authz_result *out)
+{
+    char why[STORE_AUDIT_TEXT_MAX + 1];
+    snprintf(why, sizeof(why), "%s %s", rq->who->action ? rq->who->action : "-",
+             rq->route ? rq->route : "-");
+    struct audit_event ev = *rq->who;
+    ev.tenant = out->id.tenant;
+    ev.actor = out->id.key_id;
+    ev.roles = out->roles;
+    ev.action = "break_glass.refused";
+    ev.resource_type = "api_key";
+    ev.resource_id = out->id.key_id;
+    ev.outcome = "denied";
+    ev.http_status = 403;
+    ev.reason = why;
+    return audit_record(s, &ev);
+}
+
 int authz_decide(store *s, ratelimit *rl, const struct authz_request *rq, struct authz_result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -78,10 +100,15 @@ int authz_decide(store *s, ratelimit *rl, const struct authz_request *rq, struct
     if (rc < 0)
         return rc;
     auth_roles_format(out->id.roles, out->roles, sizeof(out->roles));
-    if (authz_role_allows(out->id.roles, rq->roles, &out->reason)) {
-        out->verdict = AUTHZ_ALLOW;
-        return 0;
+    if (!authz_role_allows(out->id.roles, rq->roles, &out->reason)) {
+        out->verdict = AUTHZ_NO_ROLE;
+        return audit_denied(s, rq, out);
     }
-    out->verdict = AUTHZ_NO_ROLE;
-    return audit_denied(s, rq, out);
+    if (out->id.break_glass && rq->standing) {
+        out->verdict = AUTHZ_BREAK_GLASS;
+        out->reason = "break_glass";
+        return audit_break_glass_refused(s, rq, out);
+    }
+    out->verdict = AUTHZ_ALLOW;
+    return 0;
 }

@@ -22,6 +22,9 @@ enum authz_verdict {
     AUTHZ_LIMITED, /* too many failures from the source: refused before any key work */
     AUTHZ_NO_KEY,  /* missing, malformed, unknown, expired or revoked key */
     AUTHZ_NO_ROLE, /* a valid key without any of the roles the route needs */
+    /* A break-glass key on a route that would outlive its session (see
+     * authz_request.standing). */
+    AUTHZ_BREAK_GLASS,
 };
 
 /* The credential and the route's requirement. */
@@ -29,6 +32,13 @@ struct authz_request {
     const char *authorization; /* the Authorization header as sent, or NULL */
     const char *source;        /* the client's numeric address (the limiter's key) */
     uint32_t roles;            /* the route needs one of these (AUTH_ROLE_*) */
+    /* The route creates standing access (a key, a client secret) or
+     * changes the tenant's settings (webhooks, retention, recognition
+     * profiles). A break-glass key may read and care for the session's
+     * length, never leave access or configuration behind that outlives
+     * it: such a route is refused to it (docs/SECURITY.md). */
+    bool standing;
+    const char *route; /* "METHOD PATTERN", in a break-glass refusal's record; may be NULL */
     /* The audit event of a refusal: request id, source and action set; the
      * caller's identity, outcome, status and reason are filled in here. */
     const struct audit_event *who;
@@ -62,7 +72,10 @@ bool authz_may_grant(uint32_t held, uint32_t roles, const char **reason);
  * the limiter, not audited one by one); a failed key check AUTHZ_NO_KEY
  * (audited by auth_check_audited as "key.auth_failed", counted by the
  * limiter); a key without the role AUTHZ_NO_ROLE, audited here as
- * rq->who's action with outcome "denied", status 403 and the reason.
+ * rq->who's action with outcome "denied", status 403 and the reason; a
+ * break-glass key on a standing route AUTHZ_BREAK_GLASS, audited here as
+ * "break_glass.refused" (severity alert, like every break-glass record)
+ * with outcome "denied", status 403 and reason "ACTION METHOD PATTERN".
  * Returns 0 with out->verdict set, or an error (the store, the audit
  * trail) when no decision could be recorded: the caller answers it as a
  * server error. Cost: see auth_check; plus one committed write on a

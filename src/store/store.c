@@ -939,12 +939,116 @@ int store_object_rewrap(store_tx *tx, int64_t tenant_id, int version,
     return rc;
 }
 
-int store_flush_erased(store *s)
+/* ---- after an erase -------------------------------------------------------- */
+
+static int owned_row(const db_row *row, void *arg)
 {
+    *(bool *)arg = col_int(row, 0) != 0;
+    return 0;
+}
+
+/* Whether the connection's role may vacuum table (its owner's privileges;
+ * a superuser has every role's). */
+static bool pg_owns(db_conn *db, const char *table)
+{
+    bool owned = false;
+    int rc = db_get(db,
+                    "SELECT CASE WHEN pg_has_role(relowner, 'USAGE') THEN 1 ELSE 0 END"
+                    " FROM pg_class WHERE oid = to_regclass(?)",
+                    DB_ARGS(DB_TEXT(table)), owned_row, &owned);
+    return rc == 0 && owned;
+}
+
+/* Appends to done[len] at *n (truncated, never overrun). */
+static void done_add(char *done, size_t len, size_t *n, const char *text)
+{
+    if (*n + 1 >= len)
+        return;
+    int w = snprintf(done + *n, len - *n, "%s", text);
+    *n = w < 0 ? *n : *n + (size_t)w >= len ? len - 1 : *n + (size_t)w;
+}
+
+/* One vacuum step: "VACUUM (TRUNCATE false) table" (full: "VACUUM FULL
+ * table"), outside any transaction (VACUUM cannot run inside one). *ran is
+ * set when it did. */
+static int pg_vacuum(db_conn *db, const char *table, bool full, char *done, size_t len, size_t *n,
+                     bool *ran)
+{
+    char sql[64], text[160];
+    if (!pg_owns(db, table)) {
+        snprintf(text, sizeof(text), "%s not vacuumed (the store's role does not own it); ", table);
+        done_add(done, len, n, text);
+        return 0;
+    }
+    /* TRUNCATE false: no exclusive lock at the end to give back empty
+     * tail pages, which standbys would replay by cancelling queries. */
+    snprintf(sql, sizeof(sql), "VACUUM %s%s", full ? "FULL " : "(TRUNCATE false) ", table);
+    int rc = db_exec(db, sql);
+    *ran = rc == 0;
+    if (rc < 0)
+        snprintf(text, sizeof(text), "VACUUM%s of %s failed (%s); ", full ? " FULL" : "", table,
+                 err_str(rc));
+    else if (full)
+        snprintf(text, sizeof(text), "%s rewritten by VACUUM FULL; ", table);
+    else
+        snprintf(text, sizeof(text), "%s vacuumed; ", table);
+    done_add(done, len, n, text);
+    return rc;
+}
+
+/* Only the tables that hold wrapped keys: object_chunks' old versions are
+ * ciphertext, unreadable without a data key, and vacuuming that largest
+ * table after every erase would cost the most for nothing. */
+static int flush_pg(db_conn *db, bool tenant_keys, char *done, size_t len)
+{
+    size_t n = 0;
+    int rc = 0, r;
+    bool pruned = false, rewritten = false; /* the note on pruning is for objects' */
+    done_add(done, len, &n, "PostgreSQL: ");
+    if (tenant_keys)
+        rc = pg_vacuum(db, "tenants", true, done, len, &n, &rewritten);
+    r = pg_vacuum(db, "objects", false, done, len, &n, &pruned);
+    rc = rc < 0 ? rc : r;
+    if (pruned)
+        done_add(done, len, &n,
+                 "VACUUM prunes dead row versions but can leave their bytes in the pages' free "
+                 "space until reused; ");
+    /* Writes the rewritten and pruned pages out and lets the WAL before it
+     * be recycled: for the rare tenant-key events only (a checkpoint after
+     * every job's erase would flood the server with writes; the next
+     * regular one does the same within checkpoint_timeout). A superuser's
+     * or pg_checkpoint's right. */
+    if (tenant_keys) {
+        r = db_exec(db, "CHECKPOINT");
+        done_add(done, len, &n,
+                 r == 0           ? "CHECKPOINT done; "
+                 : r == PHS_EPERM ? "CHECKPOINT not permitted to the store's role; "
+                                  : "CHECKPOINT failed; ");
+        if (r < 0 && r != PHS_EPERM && rc == 0)
+            rc = r;
+    }
+    done_add(done, len, &n,
+             "WAL segments, replicas, base backups and WAL archives keep earlier row versions "
+             "until their retention recycles them");
+    return rc;
+}
+
+int store_flush_erased(store *s, bool tenant_keys, char *done, size_t len)
+{
+    if (len)
+        done[0] = '\0';
     if (s->flags & STORE_OPEN_READONLY)
         return PHS_EPERM;
     pthread_mutex_lock(&s->lock);
-    int rc = db_sqlite_checkpoint(s->db);
+    int rc;
+    if (db_kind(s->db) == DB_PG) {
+        rc = flush_pg(s->db, tenant_keys, done, len);
+    } else {
+        rc = db_sqlite_checkpoint(s->db);
+        snprintf(done, len, "%s",
+                 rc == 0 ? "write-ahead log checkpointed and truncated"
+                         : "write-ahead log checkpoint failed");
+    }
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -417,11 +417,30 @@ blob_reader *store_object_open(store_tx *tx, int64_t tenant_id, const char *id,
 blob_writer *store_object_writer(store *s, int64_t tenant_id, const char *id, int *key_version,
                                  int *err);
 int store_object_read(store *s, int64_t tenant_id, const char *id, blob_sink_fn sink, void *ctx);
-/* Checkpoints and truncates the WAL so destroyed key bytes leave it too.
- * Call outside a transaction after destroying keys. A no-op with
- * PostgreSQL (see docs/ARCHITECTURE.md: its old row versions stay until
- * vacuumed and their pages reused). */
-int store_flush_erased(store *s);
+/* Removes what an erase left of the destroyed keys from the live database.
+ * Call outside a transaction after the erase committed; tenant_keys: a
+ * tenant key was destroyed or replaced (tenant offboarding, tenant key
+ * rotation).
+ *   SQLite: checkpoints and truncates the WAL (secure_delete already
+ *   overwrote the freed bytes in the database file).
+ *   PostgreSQL: VACUUM of objects, which prunes the dead row versions
+ *   (their bytes may stay in the pages' free space until it is reused:
+ *   plain VACUUM does not zero it); with tenant_keys, first VACUUM FULL of
+ *   tenants, which rewrites that small table into new files without them,
+ *   and last a CHECKPOINT when the role may. A table the store's role does
+ *   not own is not vacuumed (PostgreSQL would skip it with a warning
+ *   only). Row versions an open transaction can still see, and every copy
+ *   in WAL segments, replicas, base backups and WAL archives, stay
+ *   (docs/SCALING.md).
+ * Writes what was done, in words without PHI, to done (a sentence for a
+ * destruction certificate). Returns 0 when each step ran or was not the
+ * role's to run (done says which), else the first error. Holds the
+ * handle's lock throughout. Cost: SQLite one checkpoint; PostgreSQL a
+ * vacuum of objects (its pages changed since the last vacuum, and its
+ * indexes when enough dead rows call for it), and with tenant_keys a
+ * rewrite of tenants under an exclusive lock (waits at most the
+ * connection's lock_timeout) and a checkpoint. */
+int store_flush_erased(store *s, bool tenant_keys, char *done, size_t len);
 
 /* ---- transcription jobs --------------------------------------------------- */
 

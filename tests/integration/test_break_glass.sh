@@ -1,7 +1,9 @@
 # Break-glass (emergency access): `phiscribe break-glass open` prints a key
 # with every role of the tenant for N minutes; it works (X-Phiscribe-Break-
 # Glass on its responses) until it expires; its opening, every request and
-# its expiry are audited, and reach syslog as emergency / alert; it cannot
+# its expiry are audited, and reach syslog as emergency / alert; it may
+# not create keys or client secrets or change the tenant's settings
+# (refused with break_glass_forbidden, audited at alert); it cannot
 # be extended, only reopened with a new reason; `audit report --break-glass`
 # lists every session with what it touched; the reason stays out of the
 # trail and syslog. Expiry is brought on by moving the session's end into
@@ -50,6 +52,49 @@ grep -qi "^x-phiscribe-break-glass" "$T/h3" && fail "the header on an ordinary k
     fail "the request's own record missing"
 ok "the key has every role; each of its 3 requests: X-Phiscribe-Break-Glass and a break_glass.request record beside its own"
 
+# ---- nothing that outlives the session: refused, audited at alert; reads still work ----
+snapshot() { sql "SELECT (SELECT count(*) FROM api_keys) || ' ' || (SELECT count(*) FROM webhooks) || ' ' ||
+    (SELECT count(*) FROM profiles) || ' ' || (SELECT audio_retention_s || '/' || transcript_retention_s FROM tenants WHERE name = 'clinic-a')"; }
+before=$(snapshot)
+refused=0
+refuse() { # METHOD PATH ACTION [curl args]: 403 break_glass_forbidden and its alert record
+    m=$1; p=$2; a=$3; shift 3
+    req "$m" "$p" "$BG1" -D "$T/hr" "$@"
+    expect_status 403 "$a with the break-glass key"
+    [ "$(jget error.code)" = break_glass_forbidden ] && [ "$(jget error.type)" = permission_error ] ||
+        fail "$a: $(cat "$T/body")"
+    grep -qi "^x-phiscribe-break-glass: $BG1_ID" "$T/hr" || fail "$a: no X-Phiscribe-Break-Glass"
+    refused=$((refused + 1))
+    route=$(python3 -c 'import re,sys; print(re.sub(r"/(whk_\w+|nosuch)$", lambda m: "/{id}" if m.group(1).startswith("whk") else "/{name}", sys.argv[1]))' "$p")
+    [ "$(audit_count "action = 'break_glass.refused' AND actor = '$BG1_ID' AND resource_id = '$BG1_ID' AND outcome = 'denied' AND http_status = 403 AND reason = '$a $m $route' AND tenant = 'clinic-a'")" = 1 ] ||
+        fail "$a: no break_glass.refused record: $(sql "SELECT action, reason FROM audit_log WHERE actor = '$BG1_ID' ORDER BY seq DESC LIMIT 2")"
+}
+J='Content-Type: application/json'
+refuse POST /v1/keys key.create -H "$J" -d '{"roles": ["admin", "phi", "read"], "label": "standing"}'
+refuse POST /v1/realtime/transcription_sessions realtime.client_secret.create -H "$J" -d '{}'
+refuse POST /v1/webhooks webhook.create -H "$J" -d '{"url": "https://127.0.0.1:9/hook"}'
+refuse DELETE /v1/webhooks/whk_nosuchhook0 webhook.delete
+refuse PUT /v1/tenant/retention tenant.update -H "$J" -d '{"audio_retention": "1d", "transcript_retention": "1d"}'
+refuse POST /v1/profiles profile.create -H "$J" -d '{"profile": "[profile]\nname = x\n"}'
+refuse PUT /v1/profiles/default profile.default -H "$J" -d '{"profile": "x"}'
+refuse DELETE /v1/profiles/nosuch profile.delete
+[ "$(snapshot)" = "$before" ] || fail "a refused request changed something: $before -> $(snapshot)"
+[ "$(audit_count "actor = '$BG1_ID' AND action IN ('key.create', 'webhook.create', 'webhook.delete', 'tenant.update', 'profile.create', 'profile.default', 'profile.delete', 'realtime.client_secret.create')")" = 0 ] ||
+    fail "a refused request reached its handler"
+# The same routes still answer an ordinary admin key (the refusal is the break-glass rule, not the route).
+req POST /v1/keys "$KEY_A" -H "$J" -d '{"roles": ["read"], "expires_in": "1d"}'; expect_status 201 "an ordinary admin key creates a key"
+VICTIM=$(jget id)
+# Reads and care still work, and the key may revoke a key (containment).
+req GET /v1/tenant "$BG1"; expect_status 200 "tenant read"
+req GET /v1/webhooks "$BG1"; expect_status 200 "webhook list"
+req GET /v1/profiles "$BG1"; expect_status 200 "profile list"
+req GET /v1/audit/verify "$BG1"; expect_status 200 "audit verify"
+req DELETE "/v1/keys/$VICTIM" "$BG1"; expect_status 200 "revoke a key"
+[ "$(sql "SELECT revoked_at > 0 FROM api_keys WHERE id = '$VICTIM'")" = 1 ] || fail "the key was not revoked"
+[ "$(audit_count "action = 'break_glass.request' AND actor = '$BG1_ID'")" = 8 ] ||
+    fail "allowed requests: $(audit_count "action = 'break_glass.request' AND actor = '$BG1_ID'") break_glass.request records, want 8"
+ok "a break-glass key is refused key and client-secret creation, webhook, retention and profile changes ($refused routes: 403 break_glass_forbidden, a break_glass.refused record each, nothing changed); it still reads and revokes keys"
+
 # ---- no extension while live ----
 expect_exit 1 bg --tenant clinic-a --reason "another emergency" --minutes 30
 grep -q "cannot be extended" "$T/stderr" || fail "message: $(cat "$T/stderr")"
@@ -75,7 +120,8 @@ ok "reopened only with a new reason"
 i=0; until grep -q "break_glass.expire" "$T/syslog.log" && grep -q "$BG2_ID" "$T/syslog.log"; do
     i=$((i+1)); [ $i -gt 600 ] && fail "syslog: $(tail -3 "$T/syslog.log")"; sleep 0.1; done
 grep -q "^<104>1 .* break_glass.open .*resource_id=\"$BG1_ID\"" "$T/syslog.log" || fail "opening not an emergency: $(grep break_glass.open "$T/syslog.log")"
-[ "$(grep -c "^<105>1 .* break_glass.request " "$T/syslog.log")" = 3 ] || fail "uses not alerts"
+[ "$(grep -c "^<105>1 .* break_glass.request " "$T/syslog.log")" = 8 ] || fail "uses not alerts"
+[ "$(grep -c "^<105>1 .* break_glass.refused " "$T/syslog.log")" = 8 ] || fail "refusals not alerts"
 grep -q "^<105>1 .* break_glass.expire " "$T/syslog.log" || fail "expiry not an alert"
 grep -q "Jane" "$T/syslog.log" && fail "the reason reached syslog"
 [ "$(sql "SELECT count(*) FROM audit_log WHERE reason LIKE '%Jane%' OR resource_id LIKE '%Jane%'")" = 0 ] || fail "the reason is in the audit trail"
@@ -92,7 +138,8 @@ a, b = s
 assert a["tenant"] == "clinic-a" and a["reason"] == reason and a["state"] == "expired", a
 assert a["opened_by"].startswith("cli:"), a
 acts = [t["action"] for t in a["touched"]]
-for want in ("transcript.list", "transcription.create", "key.list", "break_glass.request", "key.auth_failed"):
+for want in ("transcript.list", "transcription.create", "key.list", "break_glass.request", "key.auth_failed",
+             "break_glass.refused", "key.revoke"):
     assert want in acts, (want, acts)
 assert b["state"] == "live" and b["reason"] == "second look: medication list" and b["touched"] == [], b
 PY

@@ -4,7 +4,8 @@
 # password never shows (errors, doctor); a second init on the same database
 # is refused; two servers on the same database answer with each other's
 # keys; `audit verify --store` checks the one chain, which carries both
-# nodes' ids.
+# nodes' ids; `tenants delete` removes the old wrapped keys from the live
+# tables' heap pages and its certificate says so in PostgreSQL's terms.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
@@ -80,6 +81,77 @@ print(len({json.loads(l)["node"] for l in open(sys.argv[1]) if l.strip()}))' "$T
 [ "$n" -ge 2 ] || fail "the chain carries records of both nodes (distinct node ids: $n)"
 ok "audit verify --store checks the one chain; records carry each node's id"
 
+# ---- crypto-erase on PostgreSQL: the erased keys leave the live tables ----------
+# An UPDATE leaves the old row version, wrapped key and all, in the table's
+# heap page until vacuum; `tenants delete` rewrites `tenants` (VACUUM FULL)
+# and vacuums `objects`. pageinspect (superuser: this server's own) reads
+# the pages as stored. Autovacuum is switched off first: an autoanalyze in
+# progress holds a snapshot, and VACUUM FULL keeps a row version any open
+# snapshot can still see (docs/SCALING.md), which would make this check
+# depend on timing.
+PSQL=/usr/lib/postgresql/15/bin/psql
+q() { "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 "$URLDB" -c "$1"; }
+q "CREATE EXTENSION IF NOT EXISTS pageinspect" >/dev/null
+q "ALTER SYSTEM SET autovacuum = off" && q "SELECT pg_reload_conf()" >/dev/null
+# in_pages TABLE HEX: how many of TABLE's heap pages hold the bytes, anywhere
+# (tuples, free space); in_items: how many tuples on them do.
+in_pages() { q "SELECT count(*) FROM generate_series(0, pg_relation_size('$1') / 8192 - 1) b
+               WHERE position(decode('$2', 'hex') IN get_raw_page('$1', b::int)) > 0"; }
+in_items() { q "SELECT count(*) FROM generate_series(0, pg_relation_size('$1') / 8192 - 1) b,
+               heap_page_items(get_raw_page('$1', b::int)) h WHERE position(decode('$2', 'hex') IN h.t_data) > 0"; }
+printf 'metoprolol tartrate\nlisinopril twenty milligrams\n' >"$T/vocab.txt"
+expect_exit 0 "$P" tenants create clinic-z --data "$D1" --store "$URLDB"
+for n in cardio renal; do
+    expect_exit 0 "$P" profiles add $n "$T/vocab.txt" --tenant clinic-z --data "$D1" --store "$URLDB"
+done
+TK0=$(q "SELECT encode(key_wrapped, 'hex') FROM tenants WHERE name = 'clinic-z'")
+[ "$(in_pages tenants "$TK0")" = 1 ] || fail "the search does not find the tenant key before the rotation"
+expect_exit 0 "$P" tenants rotate-key clinic-z --data "$D1" --store "$URLDB"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["key_version"] == 2 and "tenants rewritten by VACUUM FULL" in r["old_key_removal"], r' "$T/stdout" ||
+    fail "rotate-key output: $(cat "$T/stdout")"
+[ "$(in_pages tenants "$TK0")" = 0 ] || fail "the rotated-out tenant key is still in a heap page of tenants"
+ok "tenants rotate-key on PostgreSQL: the old wrapped tenant key is in no heap page of tenants"
+TKW=$(q "SELECT encode(key_wrapped, 'hex') FROM tenants WHERE name = 'clinic-z'")
+DKW=$(q "SELECT encode(o.dk_wrapped, 'hex') FROM objects o JOIN profiles p ON p.object = o.id
+         JOIN tenants t ON t.id = p.tenant_id WHERE t.name = 'clinic-z' AND p.name = 'renal'")
+[ ${#TKW} = 120 ] && [ ${#DKW} = 120 ] || fail "wrapped keys read: '$TKW' '$DKW'"
+[ "$(in_pages tenants "$TKW")" = 1 ] && [ "$(in_items objects "$DKW")" = 1 ] ||
+    fail "the search does not find the keys before the erase"
+expect_exit 0 "$P" tenants delete clinic-z --data "$D1" --store "$URLDB"
+cp "$T/stdout" "$T/tenant-cert.json"
+[ "$(q "SELECT count(*) FROM tenants WHERE name = 'clinic-z' AND key_wrapped = decode('$TKW', 'hex')")" = 0 ] ||
+    fail "the live row still holds the tenant key"
+[ "$(in_pages tenants "$TKW")" = 0 ] || fail "the old tenant key is still in a heap page of tenants"
+[ "$(in_items objects "$DKW")" = 0 ] || fail "a row version of objects still holds the erased data key"
+python3 - "$T/tenant-cert.json" <<'PY' || fail "certificate wording: $(cat "$T/tenant-cert.json")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+p = c["verification"]["performed"]
+for want in ("object_chunks rows checked absent", "PostgreSQL: tenants rewritten by VACUUM FULL; objects vacuumed; VACUUM prunes",
+             "can leave their bytes in the pages' free space until reused", "CHECKPOINT done",
+             "WAL segments, replicas, base backups and WAL archives keep earlier row versions"):
+    assert want in p, want
+assert "write-ahead log checkpointed" not in p and "blob file" not in p, p
+assert c["verification"]["tenant_key_erased"] is True, c
+PY
+expect_exit 0 "$P" certificates verify "$T/tenant-cert.json" --data "$D1" --store "$URLDB"
+ok "tenants delete on PostgreSQL: the old wrapped tenant key is in no heap page of tenants (VACUUM FULL), no row version of objects holds the erased data key, and the certificate says what PostgreSQL did and what WAL, replicas and backups keep; it verifies"
+
+# A role that may read and write the tables but owns none of them and is no
+# superuser: nothing can be vacuumed or checkpointed, and the certificate
+# says so instead of claiming it.
+q "CREATE ROLE phs_limited LOGIN; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO phs_limited;
+   GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO phs_limited"
+LIM="$URLDB&user=phs_limited"
+expect_exit 0 "$P" tenants create clinic-y --data "$D1" --store "$LIM"
+expect_exit 0 "$P" tenants delete clinic-y --data "$D1" --store "$LIM"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["verification"]["performed"]
+for w in ("tenants not vacuumed (the store'"'"'s role does not own it)", "objects not vacuumed (the store'"'"'s role does not own it)",
+          "CHECKPOINT not permitted to the store'"'"'s role", "WAL archives keep earlier row versions"):
+    assert w in p, (w, p)
+assert "VACUUM prunes" not in p and "rewritten" not in p, p' "$T/stdout" || fail "non-owner certificate: $(cat "$T/stdout")"
+ok "a store role that owns no table: the certificate says nothing was vacuumed or checkpointed"
+
 # ---- a database restored with pg_restore gets the destructions since ------------
 # A key and a tenant exist at the dump; after it the key is revoked and the
 # tenant offboarded. The dump restored into a new database has both back
@@ -88,10 +160,10 @@ PGBIN=/usr/lib/postgresql/15/bin
 K2=$("$P" keys create --data "$D1" --store "$URLDB" --tenant clinic-a --role read |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$P" audit export --data "$D1" --store "$URLDB" --format jsonl --output "$T/before.jsonl" >/dev/null
-expect_exit 0 "$P" tenants create clinic-z --data "$D1" --store "$URLDB"
+expect_exit 0 "$P" tenants create clinic-r --data "$D1" --store "$URLDB"
 "$PGBIN/pg_dump" -Fc -f "$T/db.dump" "$URLDB" || fail "pg_dump"
 expect_exit 0 "$P" keys revoke "$K2" --data "$D1" --store "$URLDB"
-expect_exit 0 "$P" tenants delete clinic-z --data "$D1" --store "$URLDB"
+expect_exit 0 "$P" tenants delete clinic-r --data "$D1" --store "$URLDB"
 "$P" audit export --data "$D1" --store "$URLDB" --format jsonl --output "$T/after.jsonl" >/dev/null
 URLR=$(printf %s "$URLDB" | sed 's|:///phiscribe?|:///restored?|')
 "$PGBIN/psql" -q "$(printf %s "$URLDB" | sed 's|:///phiscribe?|:///postgres?|')" \
@@ -106,7 +178,7 @@ expect_exit 2 "$P" restore --data "$D1" --store "$URLR" --erasures "$T/after.jso
 grep -q 'high-water file' "$T/stderr" || fail "a directory with a high-water file: $(cat "$T/stderr")"
 D1=$DR
 expect_exit 0 "$P" tenants list --data "$D1" --store "$URLR"
-grep clinic-z "$T/stdout" | grep -qv '(deleted)' || fail "the dump holds the tenant deleted after it"
+grep clinic-r "$T/stdout" | grep -qv '(deleted)' || fail "the dump holds the tenant deleted after it"
 expect_exit 2 "$P" restore --data "$D1" --store "$URLR"
 grep -q 'refusing to restore without --erasures' "$T/stderr" || fail "no-erasures: $(cat "$T/stderr")"
 expect_exit 2 "$P" restore --data "$D1" --store "$URLR" --from "$T/db.dump" --erasures "$T/after.jsonl"
@@ -114,7 +186,7 @@ grep -q 'give no --from' "$T/stderr" || fail "--from with --store: $(cat "$T/std
 expect_exit 3 "$P" restore --data "$D1" --store "$URLR" --erasures "$T/before.jsonl"
 grep -q 'does not cover the time since' "$T/stderr" || fail "old export: $(cat "$T/stderr")"
 expect_exit 0 "$P" tenants list --data "$D1" --store "$URLR"
-grep clinic-z "$T/stdout" | grep -qv '(deleted)' || fail "a refused restore changed the database"
+grep clinic-r "$T/stdout" | grep -qv '(deleted)' || fail "a refused restore changed the database"
 expect_exit 0 "$P" restore --data "$D1" --store "$URLR" --erasures "$T/after.jsonl"
 python3 - "$T/stdout" <<'PY' || fail "restore output: $(cat "$T/stdout")"
 import json, sys
@@ -124,7 +196,7 @@ assert d["restored"] and d["audit_intact"] and d["sha256"] == "database", d
 assert e["destructions"] == 2 and e["applied"] == 2 and e["already_destroyed"] == 0, d
 PY
 expect_exit 0 "$P" tenants list --data "$D1" --store "$URLR"
-grep clinic-z "$T/stdout" | grep -q '(deleted)' || fail "the offboarded tenant is back: $(cat "$T/stdout")"
+grep clinic-r "$T/stdout" | grep -q '(deleted)' || fail "the offboarded tenant is back: $(cat "$T/stdout")"
 expect_exit 0 "$P" keys list --json --data "$D1" --store "$URLR"
 python3 - "$T/stdout" "$K2" <<'PY' || fail "the revoked key: $(cat "$T/stdout")"
 import json, sys

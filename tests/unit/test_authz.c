@@ -183,6 +183,55 @@ static void refuses_bad_keys_then_limits_the_source(void **state)
     assert_int_equal(last_record(f, &r), before + 1);
 }
 
+/* A break-glass key passes the role check of a standing route and is then
+ * refused, with one alert record; an ordinary key on the same route and the
+ * break-glass key on an ordinary route are allowed. */
+static void refuses_a_break_glass_key_a_standing_route(void **state)
+{
+    struct fx *f = *state;
+    struct audit_event admin = {.actor = "cli:test", .source = "local"};
+    struct auth_new_key k;
+    store_tx *tx;
+    char bearer[AUTH_KEY_LEN + 16];
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
+    assert_int_equal(auth_key_create_break_glass(tx, "acme", 600, "emergency", &admin, &k), 0);
+    assert_int_equal(store_commit(tx), 0);
+    snprintf(bearer, sizeof(bearer), "Bearer %s", k.key);
+    auth_new_key_wipe(&k);
+
+    struct store_audit_record r;
+    int64_t before = last_record(f, &r);
+    struct authz_result res;
+    struct authz_request rq = {.authorization = bearer,
+                               .source = f->who.source,
+                               .roles = AUTH_ROLE_ADMIN,
+                               .standing = true,
+                               .route = "POST /v1/keys",
+                               .who = &f->who};
+    f->who.action = "key.create";
+    assert_int_equal(authz_decide(f->st.s, f->rl, &rq, &res), 0);
+    assert_int_equal(res.verdict, AUTHZ_BREAK_GLASS);
+    assert_true(res.id.break_glass);
+    assert_int_equal(last_record(f, &r), before + 1);
+    assert_string_equal(r.action, "break_glass.refused");
+    assert_string_equal(r.outcome, "denied");
+    assert_int_equal(r.http_status, 403);
+    assert_string_equal(r.reason, "key.create POST /v1/keys");
+    assert_string_equal(r.actor, res.id.key_id);
+    assert_string_equal(r.resource_id, res.id.key_id);
+    assert_string_equal(r.tenant, "acme");
+
+    rq.standing = false; /* a read */
+    assert_int_equal(authz_decide(f->st.s, f->rl, &rq, &res), 0);
+    assert_int_equal(res.verdict, AUTHZ_ALLOW);
+    rq.authorization = f->bearer; /* an ordinary key on the standing route: only roles count */
+    rq.standing = true;
+    rq.roles = AUTH_ROLE_READ;
+    assert_int_equal(authz_decide(f->st.s, f->rl, &rq, &res), 0);
+    assert_int_equal(res.verdict, AUTHZ_ALLOW);
+    assert_int_equal(last_record(f, &r), before + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +242,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(denies_a_key_without_the_role_and_audits_it, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(refuses_bad_keys_then_limits_the_source, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(refuses_a_break_glass_key_a_standing_route, fx_setup,
                                         fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

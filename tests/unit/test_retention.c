@@ -359,7 +359,9 @@ static void purge_erases_expired_jobs_cryptographically(void **state)
      * (so the scan below can see them). */
     assert_readable(f, old.audio, old.audio_dk, old.audio_plain);
     assert_readable(f, old.text, old.text_dk, old.text_plain);
-    assert_int_equal(store_flush_erased(f->st.s), 0);
+    char done[512];
+    assert_int_equal(store_flush_erased(f->st.s, false, done, sizeof(done)), 0);
+    assert_string_equal(done, "write-ahead log checkpointed and truncated");
     assert_true(in_db_files(f, old.text_dk, CRYPTO_WRAPPED_LEN));
     assert_true(in_db_files(f, old.audio_dk, CRYPTO_WRAPPED_LEN));
     size_t copy_len;
