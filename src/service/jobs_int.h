@@ -42,10 +42,10 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 
-/* The speaker labels w's next decodes give (jobs_options.diarize). */
-void jobs_set_speakers(struct worker *w, bool diarize, int speakers);
-/* The noise front end of w's next decodes (jobs_options.denoise). */
-void jobs_set_denoise(struct worker *w, denoise_mode mode);
+/* The options w's next decodes follow (events, speaker labels, known
+ * speakers, noise front end; NULL: the defaults): set before a request,
+ * NULL after it. Not copied: o must stay valid until then. */
+void jobs_set_request(struct worker *w, const struct jobs_options *o);
 
 /* Transcribes audio held in memory for tenant (negative: none) in a
  * worker process (a leased one, or model's own; without a worker pool on
