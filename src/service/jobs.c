@@ -45,10 +45,10 @@ struct worker {
     asr_decoder *dec;
     bool started;
     /* The options of the request being decoded (jobs_set_request): its
-     * events, speaker labels, known speakers, noise front end; NULL
-     * between requests. One pointer, so that nothing of a request's can
-     * outlive it on the slot. */
-    const struct jobs_options *rq;
+     * events, speaker labels, known speakers, noise front end, and where
+     * its error_param goes; NULL between requests. One pointer, so that
+     * nothing of a request's can outlive it on the slot. */
+    struct jobs_options *rq;
     /* The stored job's hold on one of its tenant's worker slots (pool.h);
      * NULL while it serves a synchronous request, which is refused when its
      * tenant is at its cap. */
@@ -418,7 +418,7 @@ static int run_parallel(struct worker *w, int64_t tenant, denoise_mode noise, co
     return rc;
 }
 
-void jobs_set_request(struct worker *w, const struct jobs_options *o)
+void jobs_set_request(struct worker *w, struct jobs_options *o)
 {
     w->rq = o;
 }
@@ -429,7 +429,8 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     struct custom *c = modelcache_value(model);
     double t0 = now_s();
     int rc;
-    const struct jobs_options *o = w->rq;
+    struct jobs_options *o = w->rq;
+    const char *param = NULL;
     const struct jobs_events *ev = o ? o->events : NULL;
     bool diarize = o && o->diarize;
     int speakers = diarize ? o->speakers : 0;
@@ -450,7 +451,8 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .refs = refs,
                                   .ref_len = ref_len,
                                   .n_refs = n_refs,
-                                  .denoise = noise};
+                                  .denoise = noise,
+                                  .error_param = &param};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -463,11 +465,13 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         asr_decoder_set_denoise(dec, noise);
         rc = diarize
                  ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, speakers, refs,
-                                             ref_len, n_refs, info, out, msg, msg_len)
+                                             ref_len, n_refs, info, out, &param, msg, msg_len)
                  : pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
         if (heard.utterance)
             asr_decoder_set_listener(dec, NULL);
     }
+    if (o)
+        o->error_param = rc < 0 ? param : NULL;
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
     return rc;
 }

@@ -238,6 +238,7 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         clip_len[i] = refs->clip[i].len;
     }
     char msg[256] = "";
+    const char *param = NULL; /* the input a failure names, NULL: the recording */
     audio_source src;
     audio_mem mem;
     audio_info info;
@@ -253,8 +254,8 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
         if (flags & PROTO_FLAG_DIARIZE)
-            rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len,
-                                           refs->got, &info, &res, msg, sizeof(msg));
+            rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len, refs->got,
+                                           &info, &res, &param, msg, sizeof(msg));
         else
             rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
         asr_decoder_set_listener(w->dec, NULL);
@@ -262,7 +263,7 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         rc = redact_audio_wav_stream(&src, lim, spans, n_spans, (redact_audio_mode)mode, data_write,
                                      w, &samples, msg, sizeof(msg));
     if (rc < 0) {
-        rc = proto_send_error(w->fd, rc, msg);
+        rc = proto_send_error_param(w->fd, rc, msg, param);
         goto out;
     }
     if (kind == PROTO_KIND_TRANSCRIBE) {
