@@ -209,11 +209,12 @@ static int sync_reply_error(struct http_req *req, const struct sync_req *s,
         return rc;
     }
     /* The recording's own faults get the code every endpoint gives them
-     * (empty_file, invalid_file_format, too_large, ...). */
+     * (empty_file, invalid_file_format, too_large, ...); an input of the
+     * request's that failed in the worker (a known speaker's clip) is
+     * named by the worker (jobs_options.error_param). */
     if (status < 500) {
-        bool clip = !strncmp(r->msg, "known_speaker_references", 24);
-        http_reply_err(req, rc, status == 429 ? NULL : clip ? "known_speaker_references" : "file",
-                       r->msg);
+        const char *param = s->jo.error_param ? s->jo.error_param : "file";
+        http_reply_err(req, rc, status == 429 ? NULL : param, r->msg);
         return rc;
     }
     if (rc == PHS_EDECODER_CRASHED || rc == PHS_EDECODER_TIMEOUT) { /* its worker was replaced */

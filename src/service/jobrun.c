@@ -242,12 +242,14 @@ static int run_transcribe(struct run *r)
     crypto_sha256(r->audio.p, r->audio.len, sha);
     crypto_hex(sha, sizeof(sha), r->sha_hex);
     jobs_progress_begin(r->w, r->job->id);
-    jobs_set_speakers(r->w, r->opts.diarize, r->opts.speakers);
-    jobs_set_denoise(r->w, r->opts.denoise);
+    struct jobs_options o = {.tenant_id = r->job->tenant_id,
+                             .diarize = r->opts.diarize,
+                             .speakers = r->opts.speakers,
+                             .denoise = r->opts.denoise};
+    jobs_set_request(r->w, &o);
     rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
                      r->msg, sizeof(r->msg));
-    jobs_set_speakers(r->w, false, 0);
-    jobs_set_denoise(r->w, DENOISE_AUTO);
+    jobs_set_request(r->w, NULL);
     return rc;
 }
 

@@ -44,15 +44,15 @@ struct worker {
     pthread_t thread;
     asr_decoder *dec;
     bool started;
-    const struct jobs_events *events; /* of the synchronous request being decoded */
-    bool diarize; /* of the request being decoded: speaker labels (jobs_options) */
-    int speakers;
-    const struct jobs_options *known; /* its known speakers' clips (refs), or NULL */
+    /* The options of the request being decoded (jobs_set_request): its
+     * events, speaker labels, known speakers, noise front end, and where
+     * its error_param goes; NULL between requests. One pointer, so that
+     * nothing of a request's can outlive it on the slot. */
+    struct jobs_options *rq;
     /* The stored job's hold on one of its tenant's worker slots (pool.h);
      * NULL while it serves a synchronous request, which is refused when its
      * tenant is at its cap. */
     pool_hold *hold;
-    denoise_mode denoise; /* of the request being decoded (jobs_options) */
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
     char job_id[STORE_ID_MAX + 1];
@@ -395,8 +395,8 @@ int jobs_progress(jobs *j, const char *job_id, double *out)
 
 /* A recording with the default model on a leased worker and, when it is
  * long, on every free one (service/parallel.h). */
-static int run_parallel(struct worker *w, int64_t tenant, const void *audio, size_t len,
-                        audio_info *info, asr_result **out, char *msg, size_t msg_len)
+static int run_parallel(struct worker *w, int64_t tenant, denoise_mode noise, const void *audio,
+                        size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     jobs *j = w->pool;
     pool_worker *pw;
@@ -408,7 +408,7 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
                                  .lim = &j->cfg.limits,
                                  .max_workers = j->cfg.workers,
                                  .min_seconds = j->cfg.split_seconds,
-                                 .denoise = w->denoise,
+                                 .denoise = noise,
                                  .progress = worker_progress,
                                  .ctx = w};
     rc = parallel_transcribe(&pc, pw, audio, len, info, out, msg, msg_len);
@@ -418,15 +418,9 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
     return rc;
 }
 
-void jobs_set_speakers(struct worker *w, bool diarize, int speakers)
+void jobs_set_request(struct worker *w, struct jobs_options *o)
 {
-    w->diarize = diarize;
-    w->speakers = diarize ? speakers : 0;
-}
-
-void jobs_set_denoise(struct worker *w, denoise_mode mode)
-{
-    w->denoise = mode;
+    w->rq = o;
 }
 
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
@@ -435,21 +429,30 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     struct custom *c = modelcache_value(model);
     double t0 = now_s();
     int rc;
-    const struct jobs_events *ev = w->events;
-    if (w->pool->cfg.pool && !c && !ev && !w->diarize) {
-        rc = run_parallel(w, tenant, audio, len, info, out, msg, msg_len);
+    struct jobs_options *o = w->rq;
+    const char *param = NULL;
+    const struct jobs_events *ev = o ? o->events : NULL;
+    bool diarize = o && o->diarize;
+    int speakers = diarize ? o->speakers : 0;
+    size_t n_refs = diarize ? o->n_refs : 0;
+    const char *const *refs = n_refs ? o->refs : NULL;
+    const size_t *ref_len = n_refs ? o->ref_len : NULL;
+    denoise_mode noise = o ? o->denoise : DENOISE_AUTO;
+    if (w->pool->cfg.pool && !c && !ev && !diarize) {
+        rc = run_parallel(w, tenant, noise, audio, len, info, out, msg, msg_len);
     } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
                                   .len = len,
                                   .lim = &w->pool->cfg.limits,
                                   .utterance = ev ? ev->utterance : NULL,
                                   .ev_ctx = ev ? ev->ctx : NULL,
-                                  .diarize = w->diarize,
-                                  .speakers = w->speakers,
-                                  .refs = w->known ? w->known->refs : NULL,
-                                  .ref_len = w->known ? w->known->ref_len : NULL,
-                                  .n_refs = w->known ? w->known->n_refs : 0,
-                                  .denoise = w->denoise};
+                                  .diarize = diarize,
+                                  .speakers = speakers,
+                                  .refs = refs,
+                                  .ref_len = ref_len,
+                                  .n_refs = n_refs,
+                                  .denoise = noise,
+                                  .error_param = &param};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -459,17 +462,16 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
-        asr_decoder_set_denoise(dec, w->denoise);
-        rc = w->diarize ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, w->speakers,
-                                                    w->known ? w->known->refs : NULL,
-                                                    w->known ? w->known->ref_len : NULL,
-                                                    w->known ? w->known->n_refs : 0, info, out, msg,
-                                                    msg_len)
-                        : pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg,
-                                              msg_len);
+        asr_decoder_set_denoise(dec, noise);
+        rc = diarize
+                 ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, speakers, refs,
+                                             ref_len, n_refs, info, out, &param, msg, msg_len)
+                 : pipeline_transcribe(dec, &src, &w->pool->cfg.limits, info, out, msg, msg_len);
         if (heard.utterance)
             asr_decoder_set_listener(dec, NULL);
     }
+    if (o)
+        o->error_param = rc < 0 ? param : NULL;
     account(w->pool, rc, rc == 0 ? (*out)->duration : 0, now_s() - t0);
     return rc;
 }
@@ -876,15 +878,9 @@ static void *worker_main(void *arg)
             j->waiting--;
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
-            w->events = r->opts ? r->opts->events : NULL;
-            jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
-            w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
-            jobs_set_denoise(w, r->opts ? r->opts->denoise : DENOISE_AUTO);
+            jobs_set_request(w, r->opts);
             r->rc = transcribe_request(w, r);
-            w->known = NULL;
-            w->events = NULL;
-            jobs_set_speakers(w, false, 0);
-            jobs_set_denoise(w, DENOISE_AUTO);
+            jobs_set_request(w, NULL);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;

@@ -141,6 +141,9 @@ struct jobs_options {
     const size_t *ref_len;
     size_t n_refs;
     denoise_mode denoise; /* the noise front end (speech/denoise.h) */
+    /* out: the request input a failed decode names (a parameter name,
+     * PIPELINE_PARAM_*, static), NULL when it is the recording's. */
+    const char *error_param;
 };
 
 /* True when o asks for nothing but the default decoder. */

@@ -42,16 +42,18 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 
-/* The speaker labels w's next decodes give (jobs_options.diarize). */
-void jobs_set_speakers(struct worker *w, bool diarize, int speakers);
-/* The noise front end of w's next decodes (jobs_options.denoise). */
-void jobs_set_denoise(struct worker *w, denoise_mode mode);
+/* The options w's next decodes follow (events, speaker labels, known
+ * speakers, noise front end; NULL: the defaults), and where they put
+ * error_param: set before a request, NULL after it. Not copied: o must
+ * stay valid until then. */
+void jobs_set_request(struct worker *w, struct jobs_options *o);
 
 /* Transcribes audio held in memory for tenant (negative: none) in a
  * worker process (a leased one, or model's own; without a worker pool on
  * w's or model's decoder), counted in the pool's statistics. Errors as
  * pipeline_transcribe, and PHS_EDECODER_CRASHED / PHS_EDECODER_TIMEOUT
- * when the worker died or overran (pool_run). */
+ * when the worker died or overran (pool_run); the request's options
+ * (jobs_set_request) get the input a failure names in error_param. */
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
                 size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len);
 

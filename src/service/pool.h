@@ -139,6 +139,9 @@ struct pool_request {
     const size_t *ref_len;
     size_t n_refs;
     denoise_mode denoise; /* the noise front end (0: DENOISE_AUTO) */
+    /* Out, when not NULL: the request input the worker's error names
+     * (proto_get_error_param: PIPELINE_PARAM_*), NULL for the recording. */
+    const char **error_param;
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out

@@ -270,7 +270,7 @@ static int read_answers(pool_worker *w, const struct pool_request *rq, sbuf *b, 
             }
             continue;
         case PROTO_ERROR:
-            return proto_get_error(&c, msg, msg_len);
+            return proto_get_error_param(&c, msg, msg_len, rq->error_param);
         case PROTO_RESULT:
             if (rq->write) {
                 proto_get_u64(&c);

@@ -11,10 +11,13 @@
 #include "speech/resample.h"
 #include "speech/vad.h"
 
-#define PIECE 4096 /* 16 kHz samples handled at a time */
+/* Everything after the resampler is at its rate: sample counts and
+ * milliseconds convert through this one constant (ms_of, samples_of). */
+#define SAMPLES_PER_MS (RESAMPLE_OUT_RATE / 1000)
+#define PIECE          4096 /* 16 kHz samples handled at a time */
 /* An utterance is ended this much before the model's longest, so that the
  * session, not the decoder, decides where every utterance ends. */
-#define MAX_MARGIN 1600
+#define MAX_MARGIN (100 * SAMPLES_PER_MS)
 /* What the decoder gets of each stretch of speech, measured on
  * bench/stream's recordings (docs/BENCHMARKS.md): the VAD's padding and
  * ending silence are the events' (OpenAI's semantics), but the decoder
@@ -70,9 +73,15 @@ void livesess_vad_default(struct livesess_vad *v)
     v->silence_duration_ms = c.silence_duration_ms;
 }
 
-static uint64_t ms_of(uint64_t samples16k)
+/* Milliseconds of a count of resampled samples, and back. */
+static uint64_t ms_of(uint64_t samples)
 {
-    return samples16k / 16;
+    return samples / SAMPLES_PER_MS;
+}
+
+static uint64_t samples_of(uint64_t ms)
+{
+    return ms * SAMPLES_PER_MS;
 }
 
 static int emit(livesess *s, struct livesess_event *ev)
@@ -404,15 +413,13 @@ static int make_parts(livesess *s)
                             s->cfg.vad.silence_duration_ms};
     if (!(s->vad = vad_new(&vc)))
         return PHS_ENOMEM;
-    size_t hold = vad_lookback(s->vad), silence = (size_t)vc.silence_duration_ms * 16;
+    size_t hold = vad_lookback(s->vad), silence = (size_t)samples_of(vc.silence_duration_ms);
     s->pend_cap = (hold > silence ? hold : silence) + VAD_FRAME + PIECE;
     s->dec_prefix =
-        (uint64_t)(vc.prefix_padding_ms < DEC_PREFIX_MS ? vc.prefix_padding_ms : DEC_PREFIX_MS) *
-        16;
+        samples_of(vc.prefix_padding_ms < DEC_PREFIX_MS ? vc.prefix_padding_ms : DEC_PREFIX_MS);
     s->dec_tail =
-        (uint64_t)(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms : DEC_TAIL_MS) *
-        16;
-    s->split = (uint64_t)SPLIT_MS * 16;
+        samples_of(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms : DEC_TAIL_MS);
+    s->split = samples_of(SPLIT_MS);
     if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
         return PHS_ENOMEM;
     return 0;

@@ -136,11 +136,13 @@ static int by_voice(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **o
 
 int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const audio_limits *lim,
                               int speakers, const char *const *refs, const size_t *ref_len,
-                              size_t n_refs, audio_info *info, asr_result **out, char *msg,
-                              size_t msg_len)
+                              size_t n_refs, audio_info *info, asr_result **out,
+                              const char **param, char *msg, size_t msg_len)
 {
     int rc = 0;
     *out = NULL;
+    if (param)
+        *param = NULL;
     diarize *dz = diarize_new(speakers);
     if (!dz) {
         snprintf(msg, msg_len, "out of memory");
@@ -148,6 +150,8 @@ int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const aud
     }
     for (size_t i = 0; rc == 0 && i < n_refs; i++)
         rc = diarize_add_known(dz, refs[i], ref_len[i], msg, msg_len);
+    if (rc < 0 && param)
+        *param = PIPELINE_PARAM_KNOWN_REFS;
     audio_reader *r = rc == 0 ? audio_open(src, lim, info, &rc, msg, msg_len) : NULL;
     if (r && info->channels >= 2) {
         audio_close(r);
@@ -165,6 +169,6 @@ int pipeline_transcribe_speakers(asr_decoder *d, const audio_source *src,
                                  const audio_limits *lim, int speakers, audio_info *info,
                                  asr_result **out, char *msg, size_t msg_len)
 {
-    return pipeline_transcribe_known(d, src, lim, speakers, NULL, NULL, 0, info, out, msg,
+    return pipeline_transcribe_known(d, src, lim, speakers, NULL, NULL, 0, info, out, NULL, msg,
                                      msg_len);
 }

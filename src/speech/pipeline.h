@@ -24,15 +24,20 @@ int pipeline_transcribe_speakers(asr_decoder *d, const audio_source *src,
                                  const audio_limits *lim, int speakers, audio_info *info,
                                  asr_result **out, char *msg, size_t msg_len);
 
+/* The input a failure of pipeline_transcribe_known names when it is not
+ * the recording: the request parameter of the known speakers' clips. */
+#define PIPELINE_PARAM_KNOWN_REFS "known_speaker_references"
+
 /* Known speakers (diarize_add_known): the data URLs of n_refs clips
  * (refs[i], ref_len[i] bytes; at most DIARIZE_MAX_KNOWN) name the voices
  * of a mono recording that match them: speakers 1..n_refs are the clips',
  * the others follow. A clip that is not usable is PHS_EINVAL with a reason
- * in msg, before anything is decoded. pipeline_transcribe_speakers is this
- * with none. */
+ * in msg, before anything is decoded, and *param (param may be NULL)
+ * PIPELINE_PARAM_KNOWN_REFS; *param is NULL when the recording failed or
+ * nothing did. pipeline_transcribe_speakers is this with none. */
 int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const audio_limits *lim,
                               int speakers, const char *const *refs, const size_t *ref_len,
-                              size_t n_refs, audio_info *info, asr_result **out, char *msg,
-                              size_t msg_len);
+                              size_t n_refs, audio_info *info, asr_result **out,
+                              const char **param, char *msg, size_t msg_len);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "speech/diarize.h"
+#include "speech/pipeline.h"
 
 #define PROTO_NULL_LEN 0xffffffffu
 
@@ -277,17 +278,24 @@ int proto_put_result(sbuf *b, const asr_result *res)
     return rc;
 }
 
-int proto_put_error(sbuf *b, int code, const char *reason)
+int proto_put_error(sbuf *b, int code, const char *reason, const char *param)
 {
     int rc = proto_put_u32(b, (uint32_t)(int32_t)code);
-    return rc < 0 ? rc : proto_put_str(b, reason ? reason : "");
+    if (rc == 0)
+        rc = proto_put_str(b, reason ? reason : "");
+    return rc < 0 ? rc : proto_put_str(b, param);
 }
 
 int proto_send_error(int fd, int code, const char *reason)
 {
+    return proto_send_error_param(fd, code, reason, NULL);
+}
+
+int proto_send_error_param(int fd, int code, const char *reason, const char *param)
+{
     sbuf b;
     sbuf_init(&b, 4096);
-    int rc = proto_put_error(&b, code, reason);
+    int rc = proto_put_error(&b, code, reason, param);
     if (rc == 0)
         rc = proto_send(fd, PROTO_ERROR, b.p, b.len);
     sbuf_free(&b);
@@ -507,12 +515,29 @@ int proto_get_result(proto_cursor *c, asr_result **out)
     return 0;
 }
 
-int proto_get_error(proto_cursor *c, char *msg, size_t msg_len)
+/* The inputs an error may name (PROTO_ERROR's param). */
+static const char *const error_params[] = {PIPELINE_PARAM_KNOWN_REFS};
+
+int proto_get_error_param(proto_cursor *c, char *msg, size_t msg_len, const char **param)
 {
     int err = 0;
     int32_t code = (int32_t)proto_get_u32(c);
     char *reason = proto_get_str(c, &err);
+    char *name = proto_get_str(c, &err);
     snprintf(msg, msg_len, "%s", reason ? reason : "the worker failed");
+    if (param) {
+        *param = NULL;
+        for (size_t i = 0; name && i < sizeof(error_params) / sizeof(error_params[0]); i++) {
+            if (!strcmp(name, error_params[i]))
+                *param = error_params[i];
+        }
+    }
     free(reason);
+    free(name);
     return code < 0 ? code : PHS_EINTERNAL;
+}
+
+int proto_get_error(proto_cursor *c, char *msg, size_t msg_len)
+{
+    return proto_get_error_param(c, msg, msg_len, NULL);
 }

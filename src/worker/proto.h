@@ -8,7 +8,9 @@
  * says), then the encoded audio in PROTO_AUDIO frames, then PROTO_END; while it runs the worker may send
  * PROTO_EV_UTTERANCE (the words of a finished utterance) and PROTO_DATA
  * (bytes of rendered output: redacted audio); it ends with PROTO_RESULT or
- * PROTO_ERROR (an error code and a reason, never content). The first
+ * PROTO_ERROR (an error code, a reason, never content, and the request
+ * input the error is about when it is not the recording: a parameter name
+ * such as known_speaker_references). The first
  * message to a new worker is PROTO_INIT (its model and its limits), which
  * it answers with PROTO_READY or PROTO_ERROR.
  *
@@ -47,7 +49,7 @@ enum proto_type {
     PROTO_EV_UTTERANCE, /* worker -> parent: one finished utterance's words */
     PROTO_DATA,         /* worker -> parent: output bytes (redacted audio) */
     PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
-    PROTO_ERROR,        /* either way: int32 code + reason */
+    PROTO_ERROR,        /* either way: int32 code + reason + param (NULL: none) */
     PROTO_REF,          /* parent -> worker: a known speaker's clip (its data URL) */
     /* A live stream session (PROTO_STREAM_*, below). */
     PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
@@ -127,9 +129,12 @@ int proto_put_limits(sbuf *b, const audio_limits *lim);
 int proto_put_info(sbuf *b, const audio_info *info);
 int proto_put_words(sbuf *b, const asr_word *w, size_t n);
 int proto_put_result(sbuf *b, const asr_result *res);
-/* An error payload: code and reason. */
-int proto_put_error(sbuf *b, int code, const char *reason);
-/* Sends PROTO_ERROR (code, reason) on a stream socket. */
+/* An error payload: code, reason and the input it names (param: a
+ * request parameter's name, NULL for the recording or none). */
+int proto_put_error(sbuf *b, int code, const char *reason, const char *param);
+/* Sends PROTO_ERROR (code, reason, param) on a stream socket. */
+int proto_send_error_param(int fd, int code, const char *reason, const char *param);
+/* proto_send_error_param naming no input. */
 int proto_send_error(int fd, int code, const char *reason);
 
 /* ---- reading payloads ---------------------------------------------------------- */
@@ -157,7 +162,12 @@ int proto_get_words(proto_cursor *c, asr_word **w, size_t *n);
 void proto_words_free(asr_word *w, size_t n);
 /* A new result (asr_result_free). PHS_EINVAL for a malformed one. */
 int proto_get_result(proto_cursor *c, asr_result **out);
-/* An error payload: its code (always negative) and reason into msg. */
+/* An error payload: its code (always negative) and reason into msg;
+ * *param (param may be NULL) the input it names, as this process's own
+ * copy of the name (PIPELINE_PARAM_*: never the peer's bytes), or NULL
+ * (the recording, none, or a name this process does not know). */
+int proto_get_error_param(proto_cursor *c, char *msg, size_t msg_len, const char **param);
+/* proto_get_error_param without the input. */
 int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
 
 /* ---- live stream sessions ------------------------------------------------------

@@ -1,7 +1,10 @@
 /* worker: a confined worker process serving requests. See worker.h. */
 #include "worker/worker.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,43 @@ struct wk {
     asr_decoder *own_dec;
     asr_decoder *dec; /* the one requests use */
 };
+
+/* The worker's socket, for on_sigio: a signal handler gets no context.
+ * Set once, before the handler is installed. */
+static int owner_fd = -1;
+
+/* SIGIO: the socket has news (data, room, or its peer gone). The peer gone
+ * means the process that owns this worker died (a server or a `phiscribe
+ * transcribe` killed with SIGKILL): the worker ends now, mid-decode too,
+ * instead of decoding on for nobody until it next writes. Data alone
+ * (POLLIN) is not that: the parent's request. Async-signal-safe. */
+static void on_sigio(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    struct pollfd p = {.fd = owner_fd, .events = 0};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+        _exit(1);
+    errno = saved;
+}
+
+/* Has the kernel signal (SIGIO, O_ASYNC) every change on fd, so that the
+ * worker notices its owner's death while it decodes. Its parent cannot
+ * tell it (PR_SET_PDEATHSIG follows the thread that started the zygote,
+ * not the process), and the confinement allows neither sigaction nor
+ * F_SETOWN: set up before it. Checks once, for an owner already gone. */
+static int exit_with_owner(int fd)
+{
+    struct sigaction sa = {.sa_handler = on_sigio, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    owner_fd = fd;
+    int fl;
+    if (sigaction(SIGIO, &sa, NULL) < 0 || fcntl(fd, F_SETOWN, getpid()) < 0 ||
+        (fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
+        return PHS_EIO;
+    on_sigio(SIGIO);
+    return 0;
+}
 
 void worker_set_name(char *argv_area, size_t argv_len, const char *name)
 {
@@ -198,6 +238,7 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         clip_len[i] = refs->clip[i].len;
     }
     char msg[256] = "";
+    const char *param = NULL; /* the input a failure names, NULL: the recording */
     audio_source src;
     audio_mem mem;
     audio_info info;
@@ -213,8 +254,8 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
         if (flags & PROTO_FLAG_DIARIZE)
-            rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len,
-                                           refs->got, &info, &res, msg, sizeof(msg));
+            rc = pipeline_transcribe_known(w->dec, &src, lim, speakers, clip, clip_len, refs->got,
+                                           &info, &res, &param, msg, sizeof(msg));
         else
             rc = pipeline_transcribe(w->dec, &src, lim, &info, &res, msg, sizeof(msg));
         asr_decoder_set_listener(w->dec, NULL);
@@ -222,7 +263,7 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
         rc = redact_audio_wav_stream(&src, lim, spans, n_spans, (redact_audio_mode)mode, data_write,
                                      w, &samples, msg, sizeof(msg));
     if (rc < 0) {
-        rc = proto_send_error(w->fd, rc, msg);
+        rc = proto_send_error_param(w->fd, rc, msg, param);
         goto out;
     }
     if (kind == PROTO_KIND_TRANSCRIBE) {
@@ -305,7 +346,11 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
     uint32_t type;
     worker_set_name(base->argv_area, base->argv_len, name);
     signal(SIGPIPE, SIG_DFL);
-    int rc = wk_init(&w, msg, sizeof(msg));
+    int rc = exit_with_owner(fd);
+    if (rc < 0)
+        snprintf(msg, sizeof(msg), "cannot watch the worker's socket");
+    else
+        rc = wk_init(&w, msg, sizeof(msg));
     if (rc < 0) {
         proto_send_error(fd, rc, msg);
         _exit(1);

@@ -5,7 +5,9 @@
  * itself (worker/confine.h) with the limits it was given and only its
  * socket kept, answers PROTO_READY, then serves requests one at a time
  * (worker/proto.h) until its socket closes, or ends after serving one live
- * stream session (its decoder is live for good then). Never returns.
+ * stream session (its decoder is live for good then). It also ends, at once
+ * and mid-decode, when the socket's other end is gone (SIGIO: its owner,
+ * server or CLI, died). Never returns.
  */
 #ifndef PHS_WORKER_WORKER_H
 #define PHS_WORKER_WORKER_H

@@ -21,7 +21,7 @@ static void reply_error(int ctl, int code, const char *reason)
 {
     sbuf b;
     sbuf_init(&b, 4096);
-    if (proto_put_error(&b, code, reason) == 0)
+    if (proto_put_error(&b, code, reason, NULL) == 0)
         proto_send_packet(ctl, PROTO_ERROR, b.p, b.len, -1);
     sbuf_free(&b);
 }

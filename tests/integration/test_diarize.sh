@@ -235,6 +235,14 @@ known_refused "a clip that is not audio" invalid_request known_speaker_reference
 grep -q 'known_speaker_references\[0\]' "$T/body" || fail "which clip: $(cat "$T/body")"
 known_refused "a 12 s clip" invalid_request known_speaker_references \
     -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/long.url"
+# The worker names the input that failed: with a usable clip, a recording
+# that is not audio is the file's fault.
+echo "this is not a recording" >"$T/junk.wav"
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/junk.wav" -F model=whisper-1 -F diarize=true \
+    -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-slt.url" \
+    "$URL/v1/audio/transcriptions")
+refused_body "not audio, with a usable clip" invalid_file_format file
 post "$T/body" -F diarize=false -F 'known_speaker_names[]=Dr. Smith' \
     -F "known_speaker_references[]=<$T/ref-slt.url"
 refused_body "known speakers with diarize=false" invalid_combination known_speaker_names
@@ -250,7 +258,7 @@ refused_body "known speakers on a stored job" unsupported_option known_speaker_n
 for f in "$T/server.out" "$T/server.err"; do
     ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
 done
-ok "known speakers refused (400, nothing stored): counts unequal, five, not a data URL, text/plain, a tab, 65 bytes, a name twice, not audio, 12 s, diarize=false, in the query, stored jobs"
+ok "known speakers refused (400, nothing stored): counts unequal, five, not a data URL, text/plain, a tab, 65 bytes, a name twice, not audio, 12 s, diarize=false, in the query, stored jobs; a recording that is not audio beside a usable clip names the file"
 
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
     -F file=@"$T/conv.wav" -F diarize=true -F speakers=2 "$URL/v1/transcripts")

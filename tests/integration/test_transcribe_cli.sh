@@ -195,4 +195,14 @@ ok "--denoise: bad values exit 2; auto leaves clean speech alone and suppresses 
 set +e; "$P" transcribe --format text "$T"/mut* > /dev/null 2> "$T/err"; rc=$?; set -e
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { tail -5 "$T/err"; fail "exit $rc on damaged files"; }
 ok "40 damaged files: exit 0 or 3, never a crash"
+# ---- killed mid-decode: its workers go with it ----
+# Nothing of a process killed with SIGKILL runs to end its workers: the
+# zygote and the worker see their sockets' other end gone and end too,
+# rather than decoding on for nobody.
+librivox_wav "$T/minutes.wav" 20
+"$P" transcribe --threads 1 --format text "$T/minutes.wav" >/dev/null 2>&1 &
+CLI=$!
+kill_owner_midway "$CLI"
+wait "$CLI" || true
+ok "transcribe killed with SIGKILL mid-decode: its zygote and worker end with it"
 echo "$checks checks passed"

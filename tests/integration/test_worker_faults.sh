@@ -126,4 +126,17 @@ done
     fail "no worker.timeout audit record"
 stop_server
 ok "a stopped worker: decoder_timeout at the deadline, killed, reaped, replaced, audited"
+
+# ---- a server killed with SIGKILL mid-decode (a third server: no
+# deadline that would end the worker anyway, and the recording decoded in
+# one piece: a worker that returns a long recording's parts one by one
+# would end at its next write) ----
+librivox_wav "$T/minutes.wav" 20
+start_server --workers 1 --split-seconds 3600
+$C -H "Authorization: Bearer $KEY_A" -F file=@"$T/minutes.wav" -F model=whisper-1 \
+    -o /dev/null "$URL/v1/audio/transcriptions" &
+CP=$!
+kill_owner_midway "$SPID"
+wait "$CP" || true
+ok "a server killed with SIGKILL mid-decode: its zygote and busy worker end with it"
 echo "$checks checks passed"

@@ -21,16 +21,7 @@ worker_setup() {
     DB=$DATA/phiscribe.db
     TA=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-a'")
     TB=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'clinic-b'")
-    python3 - "$T/long.wav" "$LV"/*.wav "$LV"/*.wav <<'PY'
-import sys, wave
-out = wave.open(sys.argv[1], "wb")
-for i, f in enumerate(sys.argv[2:]):
-    w = wave.open(f, "rb")
-    if i == 0:
-        out.setparams(w.getparams())
-    out.writeframes(w.readframes(w.getnframes()))
-out.close()
-PY
+    librivox_wav "$T/long.wav" 2
 }
 
 metric() { $C "$URL/metrics" | sed -n "s/^$1 //p"; }

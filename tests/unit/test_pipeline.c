@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "core/base64.h"
 #include "core/err.h"
 #include "speech/asr.h"
 #include "speech/audio.h"
@@ -285,6 +286,58 @@ static void error_paths(void **state)
     expect_words(mp3, young_man);
 }
 
+/* pipeline_transcribe_known names the input that failed: the clips'
+ * parameter for a clip that cannot be used, nothing when the recording
+ * is what failed, clips given or not (the worker sends it on in
+ * PROTO_ERROR, the API names it in its error). */
+static void known_param(void **state)
+{
+    if (!model)
+        skip();
+    audio_limits lim;
+    audio_limits_default(&lim);
+    audio_info info;
+    audio_mem mem;
+    audio_source src;
+    asr_result *r = NULL;
+    char msg[256];
+    static unsigned char wav[200000];
+    FILE *f = fopen(UTT, "rb");
+    assert_non_null(f);
+    size_t len = fread(wav, 1, sizeof(wav), f);
+    fclose(f);
+    static const char prefix[] = "data:audio/wav;base64,";
+    char *clip = malloc(sizeof(prefix) + BASE64_ENCODED_LEN(len));
+    assert_non_null(clip);
+    memcpy(clip, prefix, sizeof(prefix) - 1);
+    base64_encode(wav, len, clip + sizeof(prefix) - 1);
+    const char *junk = "data:audio/wav;base64,bm90IGF1ZGlvIGF0IGFsbA==";
+    const char *refs[2] = {clip, junk};
+    size_t ref_len[2] = {strlen(clip), strlen(junk)};
+    const char *text = "Patient Johnathan Smithers, born 1961-04-02, MRN 449120, has diabetes.";
+
+    const char *param = "unset";
+    audio_source_memory(&src, &mem, wav, len);
+    assert_int_equal(pipeline_transcribe_known(dec, &src, &lim, 0, refs, ref_len, 2, &info, &r,
+                                               &param, msg, sizeof(msg)),
+                     PHS_EINVAL);
+    assert_non_null(param);
+    assert_string_equal(param, PIPELINE_PARAM_KNOWN_REFS);
+    assert_non_null(strstr(msg, "known_speaker_references[1]"));
+    assert_null(r);
+
+    for (size_t n_refs = 0; n_refs < 2; n_refs++) { /* a good clip, or none */
+        param = "unset";
+        audio_source_memory(&src, &mem, text, strlen(text));
+        assert_int_equal(pipeline_transcribe_known(dec, &src, &lim, 0, refs, ref_len, n_refs, &info,
+                                                   &r, &param, msg, sizeof(msg)),
+                         PHS_ENOTAUDIO);
+        assert_null(param);
+        assert_null(r);
+    }
+    free(clip);
+}
+
 /* The shared real-speech set: other speakers, rates and codecs. */
 static void shared_real_speech(void **state)
 {
@@ -323,6 +376,7 @@ int main(void)
         cmocka_unit_test(wav_16k_mono),
         cmocka_unit_test(resampled_and_downmixed),
         cmocka_unit_test(error_paths),
+        cmocka_unit_test(known_param),
         cmocka_unit_test(shared_real_speech),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

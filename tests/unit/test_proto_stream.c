@@ -1,6 +1,7 @@
 /* Unit tests for the live stream messages of the worker protocol
- * (worker/proto_stream.c) and for frame readers staying in step when a
- * payload cannot be held (worker/proto.c). */
+ * (worker/proto_stream.c), for frame readers staying in step when a
+ * payload cannot be held and for the input an error names
+ * (worker/proto.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "core/err.h"
 #include "core/sbuf.h"
 #include "speech/livesess.h"
+#include "speech/pipeline.h"
 #include "worker/proto.h"
 
 static const asr_word words[] = {{"chest", 1.0, 1.4, 0.9f}, {"pain", 1.4, 1.9, 0.8f}};
@@ -149,6 +151,37 @@ static void reader_stays_in_step(void **state)
     close(sv[1]);
 }
 
+/* PROTO_ERROR carries the input it is about: a name the reader knows
+ * comes back as the reader's own copy, none or an unknown one as NULL
+ * (the recording), the code and reason as sent. */
+static void error_names_its_input(void **state)
+{
+    (void)state;
+    static const char *const sent[] = {PIPELINE_PARAM_KNOWN_REFS, NULL, "file\"}, {\"x", ""};
+    for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
+        char known[] = PIPELINE_PARAM_KNOWN_REFS; /* not the reader's pointer */
+        sbuf b;
+        sbuf_init(&b, 4096);
+        assert_int_equal(
+            proto_put_error(&b, PHS_EINVAL, "a clip cannot be used", i == 0 ? known : sent[i]), 0);
+        proto_cursor c;
+        proto_cursor_init(&c, b.p, b.len);
+        char msg[64];
+        const char *param = "unset";
+        assert_int_equal(proto_get_error_param(&c, msg, sizeof(msg), &param), PHS_EINVAL);
+        assert_false(c.bad);
+        assert_string_equal(msg, "a clip cannot be used");
+        if (i == 0) {
+            assert_non_null(param);
+            assert_string_equal(param, PIPELINE_PARAM_KNOWN_REFS);
+            assert_ptr_not_equal(param, known);
+        } else {
+            assert_null(param);
+        }
+        sbuf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +189,7 @@ int main(void)
         cmocka_unit_test(malformed_events_refused),
         cmocka_unit_test(open_round_trip),
         cmocka_unit_test(reader_stays_in_step),
+        cmocka_unit_test(error_names_its_input),
     };
     return cmocka_run_group_tests_name("proto_stream", tests, NULL, NULL);
 }
