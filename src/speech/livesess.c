@@ -397,14 +397,13 @@ static int clear_stream(livesess *s, const struct livesess_config *cfg)
 
 int livesess_clear(livesess *s, const struct livesess_config *cfg)
 {
+    char msg[128];
     if (s->failed)
         return s->failed;
-    if (cfg && cfg->sample_rate != s->cfg.sample_rate)
-        return PHS_EINVAL;
-    char msg[128];
-    int rc = cfg ? livesess_check_config(cfg, msg, sizeof(msg)) : 0;
-    if (rc == 0)
-        rc = clear_stream(s, cfg);
+    if (cfg && (cfg->sample_rate != s->cfg.sample_rate ||
+                livesess_check_config(cfg, msg, sizeof(msg)) < 0))
+        return PHS_EINVAL; /* refused: nothing changed, the session goes on */
+    int rc = clear_stream(s, cfg);
     if (rc)
         s->failed = rc;
     return rc;

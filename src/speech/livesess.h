@@ -3,7 +3,8 @@
  * decoding on a decoder of the session's own.
  *
  * A session takes PCM16 mono at its own sample rate in pieces of any size,
- * resamples it to the engine's 16 kHz as it arrives, finds speech with the
+ * resamples it to the engine's 16 kHz as it arrives (through the noise
+ * suppressor when it is on, speech/denoise.h), finds speech with the
  * voice activity detector (speech/vad.h, OpenAI's server_vad) and decodes
  * each stretch of speech incrementally, reporting as it goes: speech
  * started / stopped (audio times in ms), the utterance in progress so far
@@ -117,8 +118,9 @@ int livesess_feed(livesess *s, const int16_t *pcm, size_t n);
 int livesess_commit(livesess *s);
 
 /* Drops the audio not yet in an ended utterance (the client cleared it),
- * and takes cfg's VAD and noise suppression settings (NULL: kept; its
- * rate must be the session's: else PHS_EINVAL and nothing changes):
+ * and takes cfg's VAD and noise suppression settings (NULL: kept; a cfg
+ * with another rate or a setting out of range: PHS_EINVAL, nothing changes
+ * and the session goes on):
  * the utterance in progress ends without an UTTERANCE event and its words
  * never reach an event or the result; the VAD leaves speech without a
  * STOPPED event, the resampler's and the suppressor's held samples are

@@ -316,8 +316,8 @@ static void test_commit(void **state)
 
 /* A clear in the middle of the first recording's speech (the VAD in
  * speech, partials told): the decoder drops that utterance (no STOPPED, no
- * UTTERANCE, none of its words in the result), a clear with another rate is
- * refused without harm, the session's clock runs on (everything after is
+ * UTTERANCE, none of its words in the result), a clear with another rate or
+ * a setting out of range is refused without harm, the session's clock runs on (everything after is
  * timed after the cleared audio), the item number is not reused, and the
  * next two recordings come out as a batch decode of them. */
 static void test_clear(void **state)
@@ -334,6 +334,9 @@ static void test_clear(void **state)
     assert_int_equal(seen.utterances, 0);
     struct livesess_config other = {.sample_rate = 8000};
     livesess_vad_default(&other.vad);
+    assert_int_equal(streamdec_clear(s, &other), PHS_EINVAL);
+    other.sample_rate = 16000;
+    other.vad.threshold = 2; /* out of range */
     assert_int_equal(streamdec_clear(s, &other), PHS_EINVAL);
     uint64_t item = seen.item;
     size_t events = seen.n;
