@@ -70,6 +70,7 @@ static asr_model *model;
 static int16_t *audio;
 static size_t audio_n;
 static struct livesess_vad vad_cfg;
+static enum livesess_denoise denoise_cfg; /* STREAM_DENOISE: off (default), auto, on */
 static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only) */
 
 static double now(void)
@@ -204,7 +205,8 @@ static size_t stream_edits_of(const struct stream *st, const struct recording *r
 static void *run_stream(void *arg)
 {
     struct stream *st = arg;
-    struct livesess_config c = {.sample_rate = 16000, .vad = vad_cfg, .event = on_event, .ctx = st};
+    struct livesess_config c = {
+        .sample_rate = 16000, .vad = vad_cfg, .denoise = denoise_cfg, .event = on_event, .ctx = st};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -280,6 +282,13 @@ int main(int argc, char **argv)
     uint32_t seed = 5;
     static struct sample batch_time;
     double batch_cpu = 0, batch_audio = 0;
+    const char *dn = getenv("STREAM_DENOISE");
+    if (dn && (!strcmp(dn, "auto") || !strcmp(dn, "on")))
+        denoise_cfg = !strcmp(dn, "on") ? LIVESESS_DENOISE_ON : LIVESESS_DENOISE_AUTO;
+    else if (dn && strcmp(dn, "off") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_DENOISE must be off, auto or on\n");
+        return 2;
+    }
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -321,10 +330,14 @@ int main(int argc, char **argv)
         files++;
     }
     asr_decoder_free(d);
-    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), %s, %d ms pieces\n", files,
-           (double)audio_n / 16000, n_streams,
+    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), %s, %d ms pieces, "
+           "noise suppression %s\n",
+           files, (double)audio_n / 16000, n_streams,
            paced ? "real-time pace" : "fed as fast as decoded (latency figures meaningless)",
-           PIECE_MS);
+           PIECE_MS,
+           denoise_cfg == LIVESESS_DENOISE_ON     ? "on"
+           : denoise_cfg == LIVESESS_DENOISE_AUTO ? "auto"
+                                                  : "off");
 
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);

@@ -342,7 +342,7 @@ static int rt_query_bool(struct http_req *req, const char *name, bool dflt, bool
     return 0;
 }
 
-/* The query: mode (realtime, plain), rate, redact, store, and the names
+/* The query: mode (realtime, plain), rate, redact, store, denoise, and the names
  * OpenAI's clients send (intent, model). */
 static int rt_query(struct http_req *req, struct rt_session *s)
 {
@@ -379,6 +379,12 @@ static int rt_query(struct http_req *req, struct rt_session *s)
         rc = rt_query_bool(req, "dictation", true, &s->cfg.dictation);
     if (rc < 0)
         return rc;
+    const char *dn = http_req_query(req, "denoise");
+    if (dn && rt_config_denoise(dn, &s->cfg) < 0) {
+        http_reply_error(req, 400, "invalid_request_error", "denoise", "invalid_value",
+                         "denoise must be off, auto or on.");
+        return PHS_EINVAL;
+    }
     s->cfg.store = keep;
     s->cfg.redact_labels = redact ? REDACT_ALL : 0;
     s->cfg.vad = true;

@@ -1,7 +1,8 @@
 /* api_realtime_dec: a live session's decoder: service/streamdec (resampling,
- * server VAD, incremental decoding) opened with the tenant's default
- * profile, its events turned into the session's (rt_on_*). Clearing the
- * buffer starts a new stream at the session's audio time. */
+ * noise suppression, server VAD, incremental decoding) opened with the
+ * tenant's default profile, its events turned into the session's (rt_on_*).
+ * Clearing the buffer resets the stream in place (streamdec_clear): the same
+ * worker, its clock the session's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,58 +17,46 @@ struct rt_decoder {
     struct rt_session *s;
     streamdec *sd;
     char profile[STORE_NAME_MAX + 1];
-    uint64_t offset_ms; /* the session's audio time where this stream began */
 };
-
-/* Shifts the word times of a stream opened after a clear to the session's. */
-static int rt_dec_utterance(struct rt_decoder *d, const struct livesess_event *ev)
-{
-    if (d->offset_ms == 0 || ev->n_words == 0) {
-        rt_on_utterance(d->s, ev->words, ev->n_words);
-        return 0;
-    }
-    asr_word *w = calloc(ev->n_words, sizeof(*w));
-    if (!w)
-        return PHS_ENOMEM;
-    double off = (double)d->offset_ms / 1000.0;
-    for (size_t i = 0; i < ev->n_words; i++) {
-        w[i] = ev->words[i];
-        w[i].start += off;
-        w[i].end += off;
-    }
-    rt_on_utterance(d->s, w, ev->n_words);
-    free(w); /* the texts are the event's */
-    return 0;
-}
 
 static int rt_dec_event(void *ctx, const struct livesess_event *ev)
 {
     struct rt_decoder *d = ctx;
     switch (ev->type) {
     case LIVESESS_SPEECH_STARTED:
-        rt_on_speech_started(d->s, (int64_t)(ev->audio_ms + d->offset_ms));
+        rt_on_speech_started(d->s, (int64_t)ev->audio_ms);
         break;
     case LIVESESS_SPEECH_STOPPED:
-        rt_on_speech_stopped(d->s, (int64_t)(ev->audio_ms + d->offset_ms));
+        rt_on_speech_stopped(d->s, (int64_t)ev->audio_ms);
         break;
     case LIVESESS_PARTIAL:
         rt_on_partial(d->s, ev->text);
         break;
     case LIVESESS_UTTERANCE:
-        return rt_dec_utterance(d, ev);
+        rt_on_utterance(d->s, ev->words, ev->n_words);
+        break;
     }
     return 0;
+}
+
+/* The stream's settings: the session's now. */
+static void rt_dec_config(struct rt_decoder *d, struct livesess_config *cfg)
+{
+    const struct rt_config *c = &d->s->cfg;
+    *cfg = (struct livesess_config){.sample_rate = (int)c->rate, .event = rt_dec_event, .ctx = d};
+    livesess_vad_default(&cfg->vad);
+    cfg->vad.enabled = c->vad;
+    cfg->vad.threshold = c->vad_threshold;
+    cfg->vad.prefix_padding_ms = (int)c->prefix_padding_ms;
+    cfg->vad.silence_duration_ms = (int)c->silence_duration_ms;
+    cfg->denoise = c->denoise;
 }
 
 static int rt_dec_start(struct rt_decoder *d)
 {
     struct rt_session *s = d->s;
-    struct livesess_config cfg = {.sample_rate = (int)s->cfg.rate, .event = rt_dec_event, .ctx = d};
-    livesess_vad_default(&cfg.vad);
-    cfg.vad.enabled = s->cfg.vad;
-    cfg.vad.threshold = s->cfg.vad_threshold;
-    cfg.vad.prefix_padding_ms = (int)s->cfg.prefix_padding_ms;
-    cfg.vad.silence_duration_ms = (int)s->cfg.silence_duration_ms;
+    struct livesess_config cfg;
+    rt_dec_config(d, &cfg);
     struct jobs_options jo = {.tenant_id = s->who.tenant_id, .profile = d->profile};
     char msg[256];
     return streamdec_open(s->srv->jobs, &jo, &cfg, &d->sd, msg, sizeof(msg));
@@ -100,14 +89,15 @@ static int rt_dec_commit(struct rt_decoder *d)
     return d->sd ? streamdec_commit(d->sd) : 0;
 }
 
+/* The stream is reset in place with the session's settings now (turn
+ * detection and noise suppression changed since apply from here). */
 static int rt_dec_clear(struct rt_decoder *d)
 {
+    struct livesess_config cfg;
     if (!d->sd)
         return 0;
-    d->offset_ms += streamdec_audio_ms(d->sd);
-    streamdec_close(d->sd, NULL); /* abandoned: its audio is dropped, wiped */
-    d->sd = NULL;
-    return 0;
+    rt_dec_config(d, &cfg);
+    return streamdec_clear(d->sd, &cfg);
 }
 
 static int rt_dec_poll(struct rt_decoder *d)

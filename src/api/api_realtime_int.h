@@ -18,6 +18,7 @@
 #include "service/auth.h"
 #include "service/livestore.h"
 #include "speech/asr.h"
+#include "speech/livesess.h"
 #include "api/server.h"
 
 struct server;
@@ -93,6 +94,11 @@ struct rt_config {
     bool store;             /* keep the session as a stored transcript (service/livestore) */
     bool smart_format;      /* completed transcripts formatted (text/format.h); default true */
     bool dictation;         /* spoken commands obeyed; default true */
+    /* noise suppression before the VAD and decoder (off by default, as
+     * OpenAI's null noise_reduction); noise_type: the OpenAI type given
+     * ("near_field", "far_field"), echoed while on */
+    enum livesess_denoise denoise;
+    char noise_type[16];
 };
 
 struct rt_decoder; /* api_realtime_dec.c */
@@ -182,6 +188,9 @@ int rt_handle_message(struct rt_session *s, bool binary, const uint8_t *data, si
 int rt_config_from_json(struct rt_session *s, json_t *session, bool beta, struct rt_config *out);
 /* The plain mode's settings from the query (rate, language, redact, store). */
 int rt_config_from_query(struct http_req *req, struct rt_config *c, const char **param);
+/* denoise= / phiscribe.denoise ("off", "auto", "on") into c;
+ * PHS_EINVAL for anything else (c unchanged). */
+int rt_config_denoise(const char *v, struct rt_config *c);
 /* Frees what cfg owns. */
 void rt_config_clear(struct rt_config *c);
 

@@ -103,12 +103,23 @@ static json_t *rt_vad_json(const struct rt_config *c)
                      (int)c->silence_duration_ms);
 }
 
+static const char *const rt_denoise_names[] = {"off", "auto", "on"};
+
+/* OpenAI's noise_reduction as set: {"type": ...} while on, else NULL. */
+static json_t *rt_noise_json(const struct rt_config *c)
+{
+    if (c->denoise != LIVESESS_DENOISE_ON)
+        return NULL;
+    return json_pack("{s:s}", "type", c->noise_type[0] ? c->noise_type : "near_field");
+}
+
 /* The phiscribe extension of the session: redaction, storage, formatting. */
 static json_t *rt_extension_json(const struct rt_session *s)
 {
-    json_t *o = json_pack("{s:b, s:b, s:i, s:b, s:b}", "redact", s->cfg.redact_labels != 0,
-                          "store", s->cfg.store, "rate", (int)s->cfg.rate, "smart_format",
-                          s->cfg.smart_format, "dictation", s->cfg.dictation);
+    json_t *o =
+        json_pack("{s:b, s:b, s:i, s:b, s:b, s:s}", "redact", s->cfg.redact_labels != 0, "store",
+                  s->cfg.store, "rate", (int)s->cfg.rate, "smart_format", s->cfg.smart_format,
+                  "dictation", s->cfg.dictation, "denoise", rt_denoise_names[s->cfg.denoise]);
     if (o && s->cfg.store)
         json_object_set_new(o, "transcript_id", json_string(s->transcript_id));
     return o;
@@ -129,6 +140,10 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
                       (json_int_t)0, "phiscribe", rt_extension_json(s));
         if (o && c->vad)
             json_object_set_new(o, "turn_detection", rt_vad_json(c));
+        if (o) {
+            json_t *nr = rt_noise_json(c);
+            json_object_set_new(o, "input_audio_noise_reduction", nr ? nr : json_null());
+        }
         return o;
     }
     /* OpenAI's schema allows audio/pcm at 24000 only: another rate (a query
@@ -140,6 +155,11 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
     json_t *input = json_pack("{s:o, s:o, s:o}", "format", format, "transcription",
                               rt_transcription_json(c), "turn_detection",
                               c->vad ? rt_vad_json(c) : json_null());
+    json_t *nr = rt_noise_json(c); /* the response schema has no null: absent when off */
+    if (input && nr)
+        json_object_set_new(input, "noise_reduction", nr);
+    else
+        json_decref(nr);
     return json_pack("{s:s, s:s, s:s, s:I, s:[], s:{s:o}, s:o}", "type", "transcription", "id",
                      s->id, "object", "realtime.transcription_session", "expires_at", expires,
                      "include", "audio", "input", input, "phiscribe", rt_extension_json(s));
@@ -156,11 +176,12 @@ static int rt_send_session(struct rt_session *s, bool beta, bool created)
 int rt_send_created(struct rt_session *s)
 {
     if (s->mode == RT_PLAIN)
-        return rt_send(s, json_pack("{s:s, s:s, s:i, s:b, s:b, s:o}", "type", "ready",
-                                    "session_id", s->id, "rate", (int)s->cfg.rate, "redact",
-                                    s->cfg.redact_labels != 0, "store", s->cfg.store,
-                                    "transcript_id",
-                                    s->cfg.store ? json_string(s->transcript_id) : json_null()));
+        return rt_send(s,
+                       json_pack("{s:s, s:s, s:i, s:b, s:b, s:o, s:s}", "type", "ready",
+                                 "session_id", s->id, "rate", (int)s->cfg.rate, "redact",
+                                 s->cfg.redact_labels != 0, "store", s->cfg.store, "transcript_id",
+                                 s->cfg.store ? json_string(s->transcript_id) : json_null(),
+                                 "denoise", rt_denoise_names[s->cfg.denoise]));
     return rt_send_session(s, s->beta, true);
 }
 
@@ -583,16 +604,70 @@ static int rt_turn_detection(json_t *o, const char *path, struct rt_config *c, s
     return 0;
 }
 
-/* The "phiscribe" extension: redact, store, smart_format, dictation (bools). */
+/* OpenAI's noise_reduction (GA) / input_audio_noise_reduction (beta): null
+ * turns it off; {"type": "near_field" | "far_field"} on (one suppressor
+ * serves both: the type is echoed, not acted on). */
+static int rt_noise_reduction(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const keys[] = {"type", NULL};
+    char p[96];
+    if (!o)
+        return 0;
+    if (json_is_null(o)) {
+        c->denoise = LIVESESS_DENOISE_OFF;
+        return 0;
+    }
+    int rc = rt_members(o, path, keys, b);
+    if (rc < 0)
+        return rc;
+    json_t *t = json_object_get(o, "type");
+    const char *v = json_is_string(t) ? json_string_value(t) : "";
+    snprintf(p, sizeof(p), "%s.type", path);
+    if (strcmp(v, "near_field") != 0 && strcmp(v, "far_field") != 0)
+        return rt_bad(b, p, "invalid_value",
+                      "noise_reduction.type must be near_field or far_field (null turns it off).");
+    c->denoise = LIVESESS_DENOISE_ON;
+    snprintf(c->noise_type, sizeof(c->noise_type), "%s", v);
+    return 0;
+}
+
+/* phiscribe.denoise / the plain mode's denoise=: off, auto or on. */
+static int rt_denoise_parse(const char *v, enum livesess_denoise *out)
+{
+    for (int i = 0; v && i <= LIVESESS_DENOISE_ON; i++)
+        if (strcmp(v, rt_denoise_names[i]) == 0) {
+            *out = (enum livesess_denoise)i;
+            return 0;
+        }
+    return PHS_EINVAL;
+}
+
+int rt_config_denoise(const char *v, struct rt_config *c)
+{
+    if (rt_denoise_parse(v, &c->denoise) < 0)
+        return PHS_EINVAL;
+    c->noise_type[0] = '\0';
+    return 0;
+}
+
+/* The "phiscribe" extension: redact, store, smart_format, dictation (bools),
+ * denoise. */
 static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
 {
-    static const char *const keys[] = {"redact", "store", "rate", "smart_format", "dictation",
-                                       NULL};
+    static const char *const keys[] = {"redact",    "store",   "rate", "smart_format",
+                                       "dictation", "denoise", NULL};
     if (!o)
         return 0;
     int rc = rt_members(o, path, keys, b);
     if (rc < 0)
         return rc;
+    json_t *dn = json_object_get(o, "denoise");
+    if (dn) {
+        char p[96];
+        snprintf(p, sizeof(p), "%s.denoise", path);
+        if (!json_is_string(dn) || rt_config_denoise(json_string_value(dn), c) < 0)
+            return rt_bad(b, p, "invalid_value", "denoise must be off, auto or on.");
+    }
     json_t *r = json_object_get(o, "redact"), *st = json_object_get(o, "store");
     if ((r && !json_is_boolean(r)) || (st && !json_is_boolean(st)))
         return rt_bad(b, path, "invalid_value", "redact and store must be true or false.");
@@ -656,7 +731,9 @@ static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
         (rc = rt_transcription(json_object_get(in, "transcription"),
                                "session.audio.input.transcription", c, b)) < 0 ||
         (rc = rt_turn_detection(json_object_get(in, "turn_detection"),
-                                "session.audio.input.turn_detection", c, b)) < 0)
+                                "session.audio.input.turn_detection", c, b)) < 0 ||
+        (rc = rt_noise_reduction(json_object_get(in, "noise_reduction"),
+                                 "session.audio.input.noise_reduction", c, b)) < 0)
         return rc;
     return rt_extension(json_object_get(se, "phiscribe"), "session.phiscribe", c, b);
 }
@@ -684,6 +761,8 @@ static int rt_config_beta(json_t *se, struct rt_config *c, struct rt_bad *b)
                                "session.input_audio_transcription", c, b)) < 0 ||
         (rc = rt_turn_detection(json_object_get(se, "turn_detection"), "session.turn_detection", c,
                                 b)) < 0 ||
+        (rc = rt_noise_reduction(json_object_get(se, "input_audio_noise_reduction"),
+                                 "session.input_audio_noise_reduction", c, b)) < 0 ||
         (rc = rt_rate(ext && json_is_object(ext) ? json_object_get(ext, "rate") : NULL,
                       "session.phiscribe.rate", c, b)) < 0)
         return rc;

@@ -173,6 +173,10 @@ int pool_stream_open(pool *p, pool_worker *w, const struct livesess_config *cfg,
 int pool_stream_feed(pool_stream *s, const int16_t *pcm, size_t n);
 /* Ends the utterance now (livesess_commit). Returns as pool_stream_feed. */
 int pool_stream_commit(pool_stream *s);
+/* Drops the audio not yet committed in the same worker and takes cfg's VAD
+ * and noise settings (livesess_clear): no new process, no model load.
+ * Returns as pool_stream_feed. */
+int pool_stream_clear(pool_stream *s, const struct livesess_config *cfg);
 /* The reason of the session's failure (no content). */
 const char *pool_stream_reason(const pool_stream *s);
 /* Finishes the session (out non-NULL: the last events, then *out the whole

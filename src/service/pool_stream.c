@@ -171,6 +171,16 @@ int pool_stream_commit(pool_stream *s)
     return exchange(s, PROTO_STREAM_COMMIT, NULL, 0, NULL);
 }
 
+int pool_stream_clear(pool_stream *s, const struct livesess_config *cfg)
+{
+    sbuf o;
+    sbuf_init(&o, 4096);
+    int rc = proto_put_stream_open(&o, cfg);
+    rc = rc < 0 ? rc : exchange(s, PROTO_STREAM_CLEAR, o.p, o.len, NULL);
+    sbuf_free(&o);
+    return rc;
+}
+
 const char *pool_stream_reason(const pool_stream *s)
 {
     return s->msg[0] ? s->msg : "the stream failed";

@@ -46,6 +46,11 @@ int streamdec_commit(streamdec *s)
     return s->ps ? told(s, pool_stream_commit(s->ps)) : livesess_commit(s->live);
 }
 
+int streamdec_clear(streamdec *s, const struct livesess_config *cfg)
+{
+    return s->ps ? told(s, pool_stream_clear(s->ps, cfg)) : livesess_clear(s->live, cfg);
+}
+
 uint64_t streamdec_audio_ms(const streamdec *s)
 {
     if (!s->ps)

@@ -66,6 +66,13 @@ int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n);
  * new item. Returns as streamdec_feed. */
 int streamdec_commit(streamdec *s);
 
+/* Drops the audio not in an ended utterance (input_audio_buffer.clear,
+ * livesess_clear) and takes cfg's VAD and noise settings (its rate the
+ * session's; event and ctx unused): on the same decoder (the same worker
+ * process), its clock running on, so later times stay the session's.
+ * Returns as streamdec_feed. */
+int streamdec_clear(streamdec *s, const struct livesess_config *cfg);
+
 /* Why the session failed (no content): the worker's reason. */
 const char *streamdec_reason(const streamdec *s);
 

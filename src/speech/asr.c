@@ -448,6 +448,26 @@ int asr_decoder_skip(asr_decoder *d, size_t n)
     return 0;
 }
 
+int asr_decoder_forget(asr_decoder *d, uint64_t from)
+{
+    if (d->failed)
+        return d->failed;
+    if (d->mode != ASR_MODE_LIVE)
+        return PHS_EUNSUPPORTED;
+    if (d->in_utt)
+        wipe(d->buf, d->utt_len * sizeof(int16_t));
+    live_abandon(d);
+    d->utt_len = 0;
+    if (!d->primed) { /* the start held back for priming: primed by later audio instead */
+        wipe(d->buf, d->buf_len * sizeof(int16_t));
+        d->buf_len = 0;
+    }
+    double at = (double)from / 16000.0;
+    while (d->acc.n && d->acc.words[d->acc.n - 1].start >= at)
+        wipe_free_str(d->acc.words[--d->acc.n].text);
+    return 0;
+}
+
 /* Where to end the utterance in a full buffer: the middle of its quietest
  * 200 ms after cut_min samples, so cuts fall in pauses when there are any. */
 static size_t find_cut(const int16_t *buf, size_t len, size_t cut_min)

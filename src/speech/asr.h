@@ -155,6 +155,14 @@ int asr_decoder_end_utterance(asr_decoder *d);
  * later words keep their times from the recording's start. */
 int asr_decoder_skip(asr_decoder *d, size_t n);
 
+/* Live mode: forgets the audio fed from sample `from` of the recording on (a
+ * client cleared it): the utterance in progress is dropped unheard (no
+ * words, no listener call) and the words of ended utterances that start at
+ * or after from leave the result. The recording's clock runs on: later
+ * audio keeps its times from the recording's start. PHS_EUNSUPPORTED in
+ * batch mode. */
+int asr_decoder_forget(asr_decoder *d, uint64_t from);
+
 /* Samples of the longest utterance (live mode ends one there by itself). */
 size_t asr_decoder_max_utterance(const asr_decoder *d);
 

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 
 #define SNR_FRAME     160                                 /* 10 ms */
 #define SPEECH_OVER   4.0                                 /* 6 dB over the noise: speech */
 #define PROBE_SAMPLES (DENOISE_PROBE_SECONDS * DENOISE_RATE)
+#define LIVE_PROBE_SAMPLES (DENOISE_LIVE_PROBE_SECONDS * DENOISE_RATE)
 /* The suppressor's frame (20 ms) and how far it may lower noise (dB; the
  * library's default is -15). Not swept: docs/BENCHMARKS.md, "Noise". */
 #define SPX_FRAME    320
@@ -20,11 +22,13 @@ struct denoise {
     denoise_mode mode;
     denoise_sink sink;
     void *ctx;
-    SpeexPreprocessState *spx; /* NULL until the suppressor is on */
+    SpeexPreprocessState *spx; /* NULL until the suppressor is on (live auto: made first) */
+    bool live;                 /* auto passes the probe through as it measures it */
+    bool on;                   /* the suppressor runs */
     bool decided;
     double snr;
-    int16_t *probe; /* PROBE_SAMPLES, until decided (auto) */
-    size_t probe_len;
+    int16_t *probe; /* probe_cap samples, until decided (auto) */
+    size_t probe_len, probe_cap;
     int16_t frame[SPX_FRAME]; /* a partial suppressor frame */
     size_t frame_len;
 };
@@ -97,7 +101,7 @@ int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db)
     return 0;
 }
 
-denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx)
+static denoise *make(denoise_mode mode, denoise_sink sink, void *ctx, bool live)
 {
     denoise *dn = calloc(1, sizeof(*dn));
     if (!dn)
@@ -105,12 +109,26 @@ denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx)
     dn->mode = mode;
     dn->sink = sink;
     dn->ctx = ctx;
+    dn->live = live;
     dn->snr = DENOISE_SNR_MAX;
-    if (mode == DENOISE_AUTO && !(dn->probe = malloc(PROBE_SAMPLES * sizeof(*dn->probe)))) {
-        free(dn);
-        return NULL;
+    if (mode == DENOISE_AUTO) {
+        dn->probe_cap = live ? LIVE_PROBE_SAMPLES : PROBE_SAMPLES;
+        if (!(dn->probe = malloc(dn->probe_cap * sizeof(*dn->probe)))) {
+            free(dn);
+            return NULL;
+        }
     }
     return dn;
+}
+
+denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx)
+{
+    return make(mode, sink, ctx, false);
+}
+
+denoise *denoise_new_live(denoise_mode mode, denoise_sink sink, void *ctx)
+{
+    return make(mode, sink, ctx, true);
 }
 
 void denoise_free(denoise *dn)
@@ -119,12 +137,16 @@ void denoise_free(denoise *dn)
         return;
     if (dn->spx)
         speex_preprocess_state_destroy(dn->spx);
-    free(dn->probe);
+    wipe_free(dn->probe, dn->probe_cap * sizeof(*dn->probe));
+    wipe(dn->frame, sizeof(dn->frame));
     free(dn);
 }
 
-static int suppressor_on(denoise *dn)
+/* The suppressor's state (not yet on: dn->on decides). */
+static int suppressor_make(denoise *dn)
 {
+    if (dn->spx)
+        return 0;
     dn->spx = speex_preprocess_state_init(SPX_FRAME, DENOISE_RATE);
     if (!dn->spx)
         return PHS_ENOMEM;
@@ -149,6 +171,26 @@ static bool fill(int16_t *buf, size_t *len, size_t cap, const int16_t **pcm, siz
     return *len == cap;
 }
 
+/* Live auto's probe: the samples go on unchanged now, are kept for the
+ * measure, and the suppressor learns the noise from them. */
+static int live_probe(denoise *dn, const int16_t **pcm, size_t *n)
+{
+    const int16_t *p = *pcm;
+    size_t k = dn->probe_cap - dn->probe_len < *n ? dn->probe_cap - dn->probe_len : *n;
+    memcpy(dn->probe + dn->probe_len, p, k * sizeof(*p));
+    dn->probe_len += k;
+    *pcm += k;
+    *n -= k;
+    const int16_t *q = p;
+    size_t m = k;
+    while (m > 0)
+        if (fill(dn->frame, &dn->frame_len, SPX_FRAME, &q, &m)) {
+            speex_preprocess_estimate_update(dn->spx, dn->frame);
+            dn->frame_len = 0;
+        }
+    return dn->sink(dn->ctx, p, k);
+}
+
 /* Through the suppressor in whole frames; the rest waits in dn->frame. */
 static int suppress(denoise *dn, const int16_t *pcm, size_t n)
 {
@@ -167,7 +209,7 @@ static int pass(denoise *dn, const int16_t *pcm, size_t n)
 {
     if (n == 0)
         return 0;
-    return dn->spx ? suppress(dn, pcm, n) : dn->sink(dn->ctx, pcm, n);
+    return dn->on ? suppress(dn, pcm, n) : dn->sink(dn->ctx, pcm, n);
 }
 
 /* Measures the probe, switches the suppressor on or not, sends the probe. */
@@ -179,11 +221,15 @@ static int decide(denoise *dn)
         if ((rc = denoise_snr_db(dn->probe, dn->probe_len, &dn->snr)) < 0)
             return rc;
     }
-    if (dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && dn->snr < DENOISE_AUTO_SNR_DB))
-        rc = suppressor_on(dn);
-    if (rc == 0 && dn->probe)
+    if (dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && dn->snr < DENOISE_AUTO_SNR_DB)) {
+        rc = suppressor_make(dn);
+        dn->on = rc == 0;
+    }
+    if (dn->live)
+        dn->frame_len = 0; /* the probe's partial frame: sent already, unchanged */
+    else if (rc == 0 && dn->probe)
         rc = pass(dn, dn->probe, dn->probe_len);
-    free(dn->probe);
+    wipe_free(dn->probe, dn->probe_cap * sizeof(*dn->probe));
     dn->probe = NULL;
     dn->probe_len = 0;
     return rc;
@@ -194,16 +240,23 @@ int denoise_feed(denoise *dn, const int16_t *pcm, size_t n)
     int rc = 0;
     if (!dn->decided && dn->mode != DENOISE_AUTO)
         rc = decide(dn);
-    while (rc == 0 && !dn->decided && n > 0)
-        if (fill(dn->probe, &dn->probe_len, PROBE_SAMPLES, &pcm, &n))
+    if (rc == 0 && dn->live && !dn->decided && !dn->spx)
+        rc = suppressor_make(dn); /* learns the noise during the probe */
+    while (rc == 0 && !dn->decided && n > 0) {
+        if (dn->live)
+            rc = live_probe(dn, &pcm, &n);
+        else
+            fill(dn->probe, &dn->probe_len, dn->probe_cap, &pcm, &n);
+        if (rc == 0 && dn->probe_len == dn->probe_cap)
             rc = decide(dn);
+    }
     return rc == 0 ? pass(dn, pcm, n) : rc;
 }
 
 int denoise_finish(denoise *dn)
 {
     int rc = dn->decided ? 0 : decide(dn);
-    if (rc == 0 && dn->spx && dn->frame_len > 0) {
+    if (rc == 0 && dn->on && dn->frame_len > 0) {
         /* The last partial frame, padded with silence; only its own samples go on. */
         size_t keep = dn->frame_len;
         memset(dn->frame + keep, 0, (SPX_FRAME - keep) * sizeof(*dn->frame));
@@ -214,9 +267,19 @@ int denoise_finish(denoise *dn)
     return rc;
 }
 
+size_t denoise_drop_held(denoise *dn)
+{
+    size_t n = dn->on ? dn->frame_len : 0; /* live auto's probe frame was sent already */
+    if (dn->on) {
+        wipe(dn->frame, sizeof(dn->frame));
+        dn->frame_len = 0;
+    }
+    return n;
+}
+
 bool denoise_applied(const denoise *dn)
 {
-    return dn->spx != NULL;
+    return dn->on;
 }
 
 double denoise_measured_snr(const denoise *dn)

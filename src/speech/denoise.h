@@ -49,6 +49,12 @@ const char *denoise_mode_name(denoise_mode mode);
 #define DENOISE_NOISE_SHARE 0.15
 int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db);
 
+/* A live stream cannot wait for DENOISE_PROBE_SECONDS: in auto mode a live
+ * front end (denoise_new_live) passes the first DENOISE_LIVE_PROBE_SECONDS
+ * through unchanged while it measures them (and the suppressor learns the
+ * noise from them), then decides for the rest of the stream as above. */
+#define DENOISE_LIVE_PROBE_SECONDS 3
+
 /* Receives processed samples; a negative return stops and is returned. */
 typedef int (*denoise_sink)(void *ctx, const int16_t *pcm, size_t n);
 
@@ -57,6 +63,10 @@ typedef struct denoise denoise;
 /* A front end for one recording in mode, sending to sink(ctx). NULL when
  * out of memory. */
 denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx);
+/* The same for a live stream: nothing is held back but a partial
+ * suppressor frame (under 20 ms); auto as DENOISE_LIVE_PROBE_SECONDS says.
+ * Memory: that probe (96 KB) and the suppressor's state. */
+denoise *denoise_new_live(denoise_mode mode, denoise_sink sink, void *ctx);
 void denoise_free(denoise *dn); /* NULL-safe */
 
 /* Takes the next n samples; the sink sees them now or (while the probe
@@ -65,6 +75,12 @@ int denoise_feed(denoise *dn, const int16_t *pcm, size_t n);
 
 /* The end of the recording: everything still held goes to the sink. */
 int denoise_finish(denoise *dn);
+
+/* Drops (wipes) the samples held and not yet sent: a live front end's
+ * partial frame when its stream is cleared. The noise estimate and the
+ * auto decision stay (they describe the room, not the speech). Returns
+ * how many samples were dropped. */
+size_t denoise_drop_held(denoise *dn);
 
 /* After the decision (the probe full, or denoise_finish): whether the
  * suppressor ran and the SNR measured on the probe (DENOISE_SNR_MAX in

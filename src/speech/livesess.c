@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
+#include "speech/denoise.h"
 #include "speech/resample.h"
 #include "speech/vad.h"
 
@@ -36,7 +37,8 @@ struct livesess {
     asr_decoder *dec;
     bool dec_owned; /* made by livesess_open (else the caller's, left in live mode) */
     resample *rs;
-    vad *vad; /* NULL: VAD off */
+    denoise *dn; /* NULL: suppressor off */
+    vad *vad;    /* NULL: VAD off */
     struct livesess_config cfg;
     uint64_t in_samples; /* fed, at the session's rate */
     /* 16 kHz audio not given to the decoder yet: pend[0] is sample pend_pos. */
@@ -304,12 +306,19 @@ static int on_audio(void *ctx, const int16_t *pcm, size_t n)
     return 0;
 }
 
+/* The resampler's output: through the suppressor when it is on. */
+static int on_resampled(void *ctx, const int16_t *pcm, size_t n)
+{
+    livesess *s = ctx;
+    return s->dn ? denoise_feed(s->dn, pcm, n) : on_audio(s, pcm, n);
+}
+
 int livesess_feed(livesess *s, const int16_t *pcm, size_t n)
 {
     if (s->failed)
         return s->failed;
     s->in_samples += n;
-    int rc = resample_feed(s->rs, pcm, n, on_audio, s);
+    int rc = resample_feed(s->rs, pcm, n, on_resampled, s);
     if (rc)
         s->failed = rc;
     return rc;
@@ -325,6 +334,90 @@ int livesess_commit(livesess *s)
     return rc;
 }
 
+static int make_denoise(livesess *s);
+static int make_vad(livesess *s);
+
+static bool same_vad(const struct livesess_vad *a, const struct livesess_vad *b)
+{
+    return a->enabled == b->enabled &&
+           (!a->enabled ||
+            (a->threshold == b->threshold && a->prefix_padding_ms == b->prefix_padding_ms &&
+             a->silence_duration_ms == b->silence_duration_ms));
+}
+
+/* New VAD and suppressor settings at a clear: the parts that changed are
+ * made anew (a new VAD learns the noise floor again), the others kept. */
+static int apply_settings(livesess *s, const struct livesess_config *cfg)
+{
+    int rc;
+    if (!same_vad(&s->cfg.vad, &cfg->vad)) {
+        vad_free(s->vad);
+        wipe_free(s->pend, s->pend_cap * sizeof(int16_t));
+        s->vad = NULL;
+        s->pend = NULL;
+        s->pend_cap = 0;
+        s->cfg.vad = cfg->vad;
+        if ((rc = make_vad(s)) < 0)
+            return rc;
+    }
+    if (s->cfg.denoise != cfg->denoise) {
+        denoise_free(s->dn);
+        s->dn = NULL;
+        s->cfg.denoise = cfg->denoise;
+        if ((rc = make_denoise(s)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* livesess_clear's work: the decoder forgets the open item, the parts
+ * holding audio drop it (or are made anew with cfg's settings), and every
+ * position moves on to the session's clock (the samples fed, at 16 kHz). */
+static int clear_stream(livesess *s, const struct livesess_config *cfg)
+{
+    uint64_t now = s->in_samples * 16000u / (uint64_t)s->cfg.sample_rate;
+    uint64_t held = s->vad ? s->pend_pos + s->pend_len : s->dec_pos;
+    int rc = asr_decoder_forget(s->dec, s->item_open ? s->item_start : s->dec_pos);
+    if (rc)
+        return rc;
+    words_clear(s);
+    if (s->item_open || s->speaking)
+        s->item++; /* its STARTED or partials were told: the number is spent */
+    s->item_open = s->utt_open = s->speaking = false;
+    s->utt_fed = 0;
+    resample_free(s->rs);
+    if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
+        return rc;
+    if (s->dn)
+        denoise_drop_held(s->dn);
+    if (s->pend)
+        wipe(s->pend, s->pend_len * sizeof(int16_t));
+    s->pend_len = 0;
+    if (cfg && (rc = apply_settings(s, cfg)) < 0)
+        return rc;
+    now = now > held ? now : held;
+    s->pend_pos = s->vad_pos = now;
+    if (s->vad)
+        vad_reset(s->vad, now);
+    if (now > s->dec_pos && (rc = asr_decoder_skip(s->dec, (size_t)(now - s->dec_pos))) == 0)
+        s->dec_pos = now;
+    return rc;
+}
+
+int livesess_clear(livesess *s, const struct livesess_config *cfg)
+{
+    char msg[128];
+    if (s->failed)
+        return s->failed;
+    if (cfg && (cfg->sample_rate != s->cfg.sample_rate ||
+                livesess_check_config(cfg, msg, sizeof(msg)) < 0))
+        return PHS_EINVAL; /* refused: nothing changed, the session goes on */
+    int rc = clear_stream(s, cfg);
+    if (rc)
+        s->failed = rc;
+    return rc;
+}
+
 uint64_t livesess_audio_ms(const livesess *s)
 {
     return s->in_samples * 1000 / (uint64_t)s->cfg.sample_rate;
@@ -334,7 +427,9 @@ uint64_t livesess_audio_ms(const livesess *s)
  * last utterance. */
 static int finish_stream(livesess *s)
 {
-    int rc = resample_flush(s->rs, on_audio, s);
+    int rc = resample_flush(s->rs, on_resampled, s);
+    if (rc == 0 && s->dn)
+        rc = denoise_finish(s->dn);
     if (rc || !s->vad) {
         if (rc == 0 && s->utt_open)
             rc = end_utterance(s);
@@ -359,6 +454,7 @@ static void session_free(livesess *s)
     else if (s->dec)
         asr_decoder_set_listener(s->dec, NULL); /* the caller's: no calls into freed memory */
     resample_free(s->rs);
+    denoise_free(s->dn);
     vad_free(s->vad);
     words_clear(s);
     free(s->words);
@@ -391,6 +487,10 @@ int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg
                  LIVESESS_RATE_MAX);
         return PHS_EINVAL;
     }
+    if (c->denoise > LIVESESS_DENOISE_ON) {
+        snprintf(msg, msg_len, "noise suppression must be off, auto or on");
+        return PHS_EINVAL;
+    }
     struct vad_config vc = {c->vad.threshold, c->vad.prefix_padding_ms, c->vad.silence_duration_ms};
     if (c->vad.enabled && !vad_config_ok(&vc)) {
         snprintf(msg, msg_len,
@@ -401,12 +501,18 @@ int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg
     return 0;
 }
 
-/* The session's parts but the decoder: resampler, VAD, audio buffer. */
-static int make_parts(livesess *s)
+/* The suppressor of s->cfg.denoise (none when off). */
+static int make_denoise(livesess *s)
 {
-    int rc;
-    if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
-        return rc;
+    if (s->cfg.denoise == LIVESESS_DENOISE_OFF)
+        return 0;
+    denoise_mode m = s->cfg.denoise == LIVESESS_DENOISE_ON ? DENOISE_ON : DENOISE_AUTO;
+    return (s->dn = denoise_new_live(m, on_audio, s)) ? 0 : PHS_ENOMEM;
+}
+
+/* The VAD of s->cfg.vad and its audio buffer (none when off). */
+static int make_vad(livesess *s)
+{
     if (!s->cfg.vad.enabled)
         return 0;
     struct vad_config vc = {s->cfg.vad.threshold, s->cfg.vad.prefix_padding_ms,
@@ -423,6 +529,18 @@ static int make_parts(livesess *s)
     if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
         return PHS_ENOMEM;
     return 0;
+}
+
+/* The session's parts but the decoder: resampler, suppressor, VAD, audio
+ * buffer. */
+static int make_parts(livesess *s)
+{
+    int rc;
+    if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
+        return rc;
+    if ((rc = make_denoise(s)) < 0)
+        return rc;
+    return make_vad(s);
 }
 
 /* The session on decoder dec (made here when own). */

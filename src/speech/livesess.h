@@ -3,7 +3,8 @@
  * decoding on a decoder of the session's own.
  *
  * A session takes PCM16 mono at its own sample rate in pieces of any size,
- * resamples it to the engine's 16 kHz as it arrives, finds speech with the
+ * resamples it to the engine's 16 kHz as it arrives (through the noise
+ * suppressor when it is on, speech/denoise.h), finds speech with the
  * voice activity detector (speech/vad.h, OpenAI's server_vad) and decodes
  * each stretch of speech incrementally, reporting as it goes: speech
  * started / stopped (audio times in ms), the utterance in progress so far
@@ -68,9 +69,19 @@ struct livesess_event {
     size_t n_words;
 };
 
+/* The noise suppressor (speech/denoise.h, a live front end) between the
+ * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
+ * decides on the stream's first DENOISE_LIVE_PROBE_SECONDS. */
+enum livesess_denoise {
+    LIVESESS_DENOISE_OFF,
+    LIVESESS_DENOISE_AUTO,
+    LIVESESS_DENOISE_ON,
+};
+
 struct livesess_config {
     int sample_rate; /* of the PCM fed, LIVESESS_RATE_MIN..MAX */
     struct livesess_vad vad;
+    enum livesess_denoise denoise;
     /* Receives every event in order, on the calling thread; pointers are
      * valid only during the call. A non-zero return stops the session: the
      * call that delivered it returns that value, and so does every later
@@ -105,6 +116,19 @@ int livesess_feed(livesess *s, const int16_t *pcm, size_t n);
  * VAD on, speech still going on continues as a new item. Returns as
  * livesess_feed. */
 int livesess_commit(livesess *s);
+
+/* Drops the audio not yet in an ended utterance (the client cleared it),
+ * and takes cfg's VAD and noise suppression settings (NULL: kept; a cfg
+ * with another rate or a setting out of range: PHS_EINVAL, nothing changes
+ * and the session goes on):
+ * the utterance in progress ends without an UTTERANCE event and its words
+ * never reach an event or the result; the VAD leaves speech without a
+ * STOPPED event, the resampler's and the suppressor's held samples are
+ * dropped. The session's clock runs on (later events and words are timed
+ * from the session's start, cleared audio included) and an item that had
+ * events is not reused: the next utterance is item + 1. Same decoder, no
+ * model load. Returns as livesess_feed. */
+int livesess_clear(livesess *s, const struct livesess_config *cfg);
 
 /* Milliseconds of audio fed so far (at the session's rate). */
 uint64_t livesess_audio_ms(const livesess *s);

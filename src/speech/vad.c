@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ABS_FLOOR_DB  -58.0 /* below this a frame is never speech */
 #define NOISE_INIT_DB -70.0 /* the floor before anything was heard */
@@ -52,6 +53,16 @@ vad *vad_new(const struct vad_config *c)
 void vad_free(vad *v)
 {
     free(v);
+}
+
+void vad_reset(vad *v, uint64_t pos)
+{
+    v->pos = pos > v->pos ? pos : v->pos;
+    v->speech = false;
+    memset(v->hist, 0, sizeof(v->hist));
+    v->hist_at = 0;
+    v->silence = 0;
+    v->last_end = v->onset = v->heard = v->pos;
 }
 
 bool vad_in_speech(const vad *v)

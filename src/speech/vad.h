@@ -48,6 +48,12 @@ enum vad_event { VAD_NONE, VAD_STARTED, VAD_STOPPED };
  * padding, begins, at most ~2.1 s back; STOPPED: the end of this frame). */
 enum vad_event vad_frame(vad *v, const int16_t *frame, uint64_t *at);
 
+/* Forgets the speech in progress (a client cleared its audio): not in
+ * speech, no frame heard, and the next position is pos (samples, at least
+ * the current one), where a later STARTED reaches back to at the most. The
+ * noise floor stays: it describes the room, not the speech. */
+void vad_reset(vad *v, uint64_t pos);
+
 /* True while in speech. */
 bool vad_in_speech(const vad *v);
 

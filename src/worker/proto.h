@@ -58,6 +58,8 @@ enum proto_type {
     PROTO_STREAM_CLOSE,     /* parent -> worker: u32 1 finish (PROTO_RESULT) / 0 abandon */
     PROTO_STREAM_EVENT,     /* worker -> parent: one session event */
     PROTO_STREAM_DONE,      /* worker -> parent: the message was handled, its events sent */
+    PROTO_STREAM_CLEAR,     /* parent -> worker: drop the audio not yet committed; the
+                             * settings after (PROTO_STREAM_OPEN's payload) */
     ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config */
     ZYG_SPAWN,              /* server -> zygote: a worker's name (+ its socket) */
     ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG) */
@@ -174,7 +176,7 @@ int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
  * PROTO_STREAM_OPEN in place of a PROTO_REQ makes the worker a live session's
  * (speech/livesess.h on its own decoder, which is then live for good: the
  * worker ends with the session). Each message of the parent (OPEN, PCM,
- * COMMIT, CLOSE) is answered by the PROTO_STREAM_EVENTs it caused, then
+ * COMMIT, CLEAR, CLOSE) is answered by the PROTO_STREAM_EVENTs it caused, then
  * PROTO_STREAM_DONE, or PROTO_ERROR (the session is over); a finishing CLOSE
  * ends with PROTO_RESULT (the whole asr_result) instead of DONE. One
  * message at a time: the parent reads the answer before it sends more. */
@@ -184,7 +186,8 @@ int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
 struct livesess_config;
 struct livesess_event;
 
-/* PROTO_STREAM_OPEN's payload (rate and VAD; not the event handler). */
+/* PROTO_STREAM_OPEN's payload (rate, VAD and noise suppression; not the
+ * event handler). */
 int proto_put_stream_open(sbuf *b, const struct livesess_config *c);
 /* Into *c (event and ctx untouched); c->bad for a malformed one. */
 void proto_get_stream_open(proto_cursor *c, struct livesess_config *out);

@@ -21,6 +21,8 @@ int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
         rc = proto_put_u32(b, (uint32_t)c->vad.prefix_padding_ms);
     if (rc == 0)
         rc = proto_put_u32(b, (uint32_t)c->vad.silence_duration_ms);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)c->denoise);
     return rc;
 }
 
@@ -31,10 +33,13 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     double threshold = proto_get_f64(c);
     uint32_t prefix = proto_get_u32(c);
     uint32_t silence = proto_get_u32(c);
+    uint32_t noise = proto_get_u32(c);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
-    if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000)
+    if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||
+        noise > LIVESESS_DENOISE_ON)
         c->bad = true;
+    out->denoise = c->bad ? LIVESESS_DENOISE_OFF : (enum livesess_denoise)noise;
     out->sample_rate = (int)rate;
     out->vad.enabled = vad == 1;
     out->vad.threshold = threshold;

@@ -63,6 +63,17 @@ static int wks_close(struct wks *k, livesess *ls, const sbuf *b)
     return rc;
 }
 
+/* CLEAR: the audio dropped, the settings taken (speech/livesess_clear). */
+static int wks_clear(livesess *ls, const sbuf *b)
+{
+    proto_cursor c;
+    struct livesess_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    proto_cursor_init(&c, b->p, b->len);
+    proto_get_stream_open(&c, &cfg);
+    return c.bad ? PHS_EINVAL : livesess_clear(ls, &cfg);
+}
+
 /* Serves messages until CLOSE, an error or the socket's end. */
 static void wks_loop(struct wks *k, livesess *ls)
 {
@@ -82,6 +93,8 @@ static void wks_loop(struct wks *k, livesess *ls)
             rc = wks_answer(k, rc, "the audio could not be decoded");
         } else if (type == PROTO_STREAM_COMMIT) {
             rc = wks_answer(k, livesess_commit(ls), "the utterance could not be ended");
+        } else if (type == PROTO_STREAM_CLEAR) {
+            rc = wks_answer(k, wks_clear(ls, &b), "the audio could not be cleared");
         } else if (type == PROTO_STREAM_CLOSE) {
             wks_close(k, ls, &b);
             ls = NULL;

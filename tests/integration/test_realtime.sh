@@ -187,6 +187,96 @@ validate "$T/crash"
 got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/crash" ga "$U2") || fail "a session after the crash"
 ok "a stream's worker killed: error decoder_crashed, close 1011; the next session streams ($got)"
 
+# ---- a clear mid-speech: the same worker, nothing of the cleared audio ----
+# The session's worker is one of the server's children; a clear resets its
+# stream in place, so every worker alive before the clear is alive after it
+# (a restart would end the session's).
+workers() { ps --ppid "$SPID" -o pid=,comm= | awk '$2 ~ /^phiscribe-worke/ {print $1}' | sort; }
+mkdir -p "$T/clear"
+$RT clear "$WSS" "$KEY_A_TX" "$T/clear" "$T/clear/flag" "$U1" "$U2" >"$T/clear/out" &
+cpid=$!
+while [ ! -f "$T/clear/flag.ready" ]; do
+    kill -0 $cpid 2>/dev/null || fail "clear: the session ended before its speech started"
+    sleep 0.1
+done
+workers >"$T/clear/before"
+[ -s "$T/clear/before" ] || fail "clear: no worker process found"
+touch "$T/clear/flag.go"
+while [ ! -f "$T/clear/flag.cleared" ]; do
+    kill -0 $cpid 2>/dev/null || fail "clear: the session ended before input_audio_buffer.cleared"
+    sleep 0.1
+done
+workers >"$T/clear/after"
+touch "$T/clear/flag.go2"
+wait $cpid || fail "clear client"
+gone=$(comm -23 "$T/clear/before" "$T/clear/after")
+[ -z "$gone" ] || fail "clear: worker(s) $gone ended at the clear"
+validate "$T/clear"
+got=$(cat "$T/clear/out")
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U2" -F model=whisper-1 -F response_format=text
+expect_status 200 "file endpoint, the second recording"
+want2=$(cat "$T/body")
+s=$(similar "$want2" "$got")
+python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" || fail "after a clear: '$got' vs '$want2' ($s)"
+for w in disposed young; do
+    ! echo "$got" | grep -qiw "$w" || fail "after a clear: the cleared audio's '$w' in '$got'"
+done
+ok "clear mid-speech: the session's worker kept ($(wc -l <"$T/clear/before") alive before and after), no transcript of the cleared audio, the next utterance timed after it ($s)"
+
+# ---- noise suppression: set, echoed, refused when bad; a noisy clip ----
+# Three recordings with pink noise 10 dB under their speech (Paul Kellet's
+# filter over white noise from a fixed seed: the same audio every run), a
+# second of noise before, between and after them.
+U0=$LV/sense_and_sensibility_01_austen_64kb-0870.wav
+python3 - "$T/noisy.wav" "$U1" "$U2" "$U0" <<'PY'
+import math, random, struct, sys, wave
+sig, speech, n_speech = [], 0.0, 0
+for f in sys.argv[2:]:
+    w = wave.open(f)
+    rate, n = w.getframerate(), w.getnframes()
+    pcm = struct.unpack("<%dh" % n, w.readframes(n))
+    speech += sum(x * x for x in pcm)
+    n_speech += n
+    sig += [0] * rate + list(pcm)
+sig += [0] * rate
+rng, b, noise = random.Random(7), [0.0] * 7, []
+for _ in sig:
+    x = rng.uniform(-1, 1)
+    b[0] = 0.99886 * b[0] + x * 0.0555179; b[1] = 0.99332 * b[1] + x * 0.0750759
+    b[2] = 0.96900 * b[2] + x * 0.1538520; b[3] = 0.86650 * b[3] + x * 0.3104856
+    b[4] = 0.55000 * b[4] + x * 0.5329522; b[5] = -0.7616 * b[5] - x * 0.0168980
+    y = sum(b[:6]) + b[6] + x * 0.5362
+    b[6] = x * 0.115926
+    noise.append(y)
+g = math.sqrt(speech / n_speech / 10 ** (10 / 10) / (sum(y * y for y in noise) / len(noise)))
+out = [max(-32768, min(32767, round(s + g * y))) for s, y in zip(sig, noise)]
+o = wave.open(sys.argv[1], "wb")
+o.setnchannels(1); o.setsampwidth(2); o.setframerate(rate)
+o.writeframes(struct.pack("<%dh" % len(out), *out))
+o.close()
+PY
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U0" -F model=whisper-1 -F response_format=text
+expect_status 200 "file endpoint, the third recording"
+want3="$want $(cat "$T/body")"
+mkdir -p "$T/noisy-on" "$T/noisy-off"
+on=$($RT noisy "$WSS" "$KEY_A_TX" "$T/noisy-on" near_field "$T/noisy.wav") || fail "noise_reduction near_field session"
+off=$($RT noisy "$WSS" "$KEY_A_TX" "$T/noisy-off" null "$T/noisy.wav") || fail "noise_reduction null session"
+validate "$T/noisy-on"
+validate "$T/noisy-off"
+# the suppressed stream reads clearly better (measured: 0.39 against 0.21)
+son=$(similar "$want3" "$on")
+soff=$(similar "$want3" "$off")
+python3 -c "import sys; sys.exit(0 if $son >= 0.3 and $son > $soff else 1)" ||
+    fail "noisy clip: suppressed '$on' ($son) is not better than unsuppressed '$off' ($soff) of '$want3'"
+# plain mode: denoise= at connect, echoed in ready; a bad value refused with 400
+mkdir -p "$T/plain-dn"
+[ "$($RT refused "$WSS?mode=plain&denoise=loud" "$T/plain-dn" key "$KEY_A_TX")" = 400 ] || fail "plain mode denoise=loud not refused"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(not (e["param"]=="denoise" and e["code"]=="invalid_value"))' "$T/plain-dn/refusal.json" ||
+    fail "denoise=loud: $(cat "$T/plain-dn/refusal.json")"
+RT_QUERY='&denoise=auto' $RT plain "$WSS" "$KEY_A_TX" "$T/plain-dn" "$U1" "$U2" >/dev/null || fail "plain mode denoise=auto"
+grep '"type":"ready"' "$T/plain-dn/events.jsonl" | grep -q '"denoise":"auto"' || fail "plain mode ready: $(head -1 "$T/plain-dn/events.jsonl")"
+ok "noise suppression: near_field echoed, a bad type refused naming the parameter; noisy clip suppressed $son vs $soff unsuppressed; plain denoise= echoed, bad one 400"
+
 # ---- a tenant whose default profile is not the server's: a worker of its own ----
 req PUT /v1/profiles/default "$KEY_B" -H 'Content-Type: application/json' -d '{"profile":"general"}'
 expect_status 200 "clinic-b's default profile"

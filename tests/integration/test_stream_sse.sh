@@ -185,6 +185,17 @@ expect_status 400 "stream=maybe"; envelope
 [ "$(jget error.param)" = stream ] || fail "stream=maybe: $(cat "$T/body")"
 ok "srt, vtt, verbose_json with stream=true: 400 invalid_combination; stream=maybe: 400"
 
+# ---- the noise front end streams as it decodes (the batch path: denoise=) ----
+sse "$T/two.wav" "$T/dbad" -F denoise=loud
+[ "$STATUS" = 400 ] || fail "denoise=loud with stream: status $STATUS"
+cp "$T/dbad" "$T/body"; envelope
+[ "$(jget error.code)" = invalid_value ] && [ "$(jget error.param)" = denoise ] || fail "denoise=loud: $(cat "$T/body")"
+sse "$T/two.wav" "$T/don" -F denoise=on
+[ "$STATUS" = 200 ] || fail "denoise=on with stream: status $STATUS: $(cat "$T/don")"
+check_stream "$T/don"
+[ "$(wc -w <"$T/don.text")" -ge 10 ] || fail "denoise=on streamed: '$(cat "$T/don.text")'"
+ok "stream=true with denoise=on: events valid, the text streamed ($(cat "$T/don.n") deltas); denoise=loud: 400 naming denoise"
+
 # ---- an error before the first event is an ordinary JSON error ----
 # (found by a worker: after the hang-up the workers still take requests)
 head -c 3000 /dev/urandom >"$T/noise.bin"

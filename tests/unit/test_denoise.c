@@ -202,6 +202,69 @@ static void test_auto_on_real_speech(void **state)
     free(pcm.s);
 }
 
+/* A live front end holds nothing back but a partial frame. Auto: the
+ * first DENOISE_LIVE_PROBE_SECONDS pass unchanged as they come, then the
+ * decision (noisy speech: the suppressor on from there, the rest quieter;
+ * clean: bit for bit). On: each whole frame comes out at once; a drop wipes
+ * the partial frame and says how much it held. */
+static void test_live(void **state)
+{
+    (void)state;
+    struct fx_pcm pcm = fx_load_pcm(LIBRIVOX_0);
+    if (!pcm.s)
+        skip();
+    const size_t probe = (size_t)DENOISE_LIVE_PROBE_SECONDS * RATE;
+    assert_true(pcm.n > probe + RATE);
+    double noise_amp = sqrt(3.0 * power(pcm.s, pcm.n) / pow(10, 5.0 / 10));
+    uint32_t seed = 11;
+    int16_t *noisy = malloc(pcm.n * sizeof(*noisy));
+    assert_non_null(noisy);
+    for (size_t i = 0; i < pcm.n; i++) {
+        double v = pcm.s[i] + white(&seed, noise_amp);
+        noisy[i] = (int16_t)lrint(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+    struct sink k = {.s = malloc(pcm.n * sizeof(int16_t)), .cap = pcm.n};
+    assert_non_null(k.s);
+    denoise *dn = denoise_new_live(DENOISE_AUTO, collect, &k);
+    assert_non_null(dn);
+    for (size_t off = 0; off < pcm.n; off += 333) {
+        size_t take = pcm.n - off < 333 ? pcm.n - off : 333;
+        assert_int_equal(denoise_feed(dn, noisy + off, take), 0);
+        if (off + take <= probe) /* nothing held while measuring */
+            assert_int_equal(k.n, off + take);
+    }
+    assert_true(denoise_applied(dn));
+    assert_memory_equal(k.s, noisy, probe * sizeof(*noisy));
+    assert_true(pcm.n - k.n < 320);
+    assert_true(power(k.s + probe, k.n - probe) < power(noisy + probe, k.n - probe));
+    assert_int_equal(denoise_finish(dn), 0);
+    assert_int_equal(k.n, pcm.n);
+    denoise_free(dn);
+
+    k.n = 0; /* clean speech: measured high, passed as it is */
+    dn = denoise_new_live(DENOISE_AUTO, collect, &k);
+    assert_int_equal(denoise_feed(dn, pcm.s, pcm.n), 0);
+    assert_false(denoise_applied(dn));
+    assert_int_equal(k.n, pcm.n);
+    assert_memory_equal(k.s, pcm.s, pcm.n * sizeof(*pcm.s));
+    denoise_free(dn);
+
+    k.n = 0;
+    dn = denoise_new_live(DENOISE_ON, collect, &k);
+    assert_int_equal(denoise_feed(dn, noisy, 1000), 0);
+    assert_int_equal(k.n, 960); /* three frames */
+    assert_int_equal(denoise_drop_held(dn), 40);
+    assert_int_equal(denoise_drop_held(dn), 0);
+    assert_int_equal(denoise_feed(dn, noisy, 320), 0);
+    assert_int_equal(k.n, 1280);
+    assert_int_equal(denoise_finish(dn), 0);
+    assert_int_equal(k.n, 1280);
+    denoise_free(dn);
+    free(k.s);
+    free(noisy);
+    free(pcm.s);
+}
+
 /* A sink's error stops the front end and comes back, in every mode. */
 static void test_sink_error(void **state)
 {
@@ -231,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_suppressor_lowers_noise),
         cmocka_unit_test(test_auto_on_real_speech),
         cmocka_unit_test(test_sink_error),
+        cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,7 @@ static void open_round_trip(void **state)
     struct livesess_config in = {.sample_rate = 24000};
     livesess_vad_default(&in.vad);
     in.vad.silence_duration_ms = 700;
+    in.denoise = LIVESESS_DENOISE_AUTO;
     sbuf b;
     sbuf_init(&b, 4096);
     assert_int_equal(proto_put_stream_open(&b, &in), 0);
@@ -116,9 +117,15 @@ static void open_round_trip(void **state)
     assert_true(out.vad.threshold == in.vad.threshold);
     assert_int_equal(out.vad.prefix_padding_ms, in.vad.prefix_padding_ms);
     assert_int_equal(out.vad.silence_duration_ms, 700);
+    assert_int_equal(out.denoise, LIVESESS_DENOISE_AUTO);
     proto_cursor_init(&c, b.p, b.len - 1); /* cut */
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
+    b.p[b.len - 4] = 3; /* no such noise suppression setting */
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_open(&c, &out);
+    assert_true(c.bad);
+    b.p[b.len - 4] = 1;
     b.p[4] = 2; /* vad flag neither 0 nor 1 */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);

@@ -314,6 +314,59 @@ static void test_commit(void **state)
     asr_result_free(r);
 }
 
+/* A clear in the middle of the first recording's speech (the VAD in
+ * speech, partials told): the decoder drops that utterance (no STOPPED, no
+ * UTTERANCE, none of its words in the result), a clear with another rate or
+ * a setting out of range is refused without harm, the session's clock runs on (everything after is
+ * timed after the cleared audio), the item number is not reused, and the
+ * next two recordings come out as a batch decode of them. */
+static void test_clear(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    streamdec *s = open_session(16000, true, &seen);
+    size_t cut = (bounds[0][0] + bounds[0][1]) / 2;
+    for (size_t off = 0; off < cut; off += 320)
+        assert_int_equal(streamdec_feed(s, rec.s + off, cut - off < 320 ? cut - off : 320), 0);
+    assert_true(seen.in_speech);
+    assert_true(seen.partials > 0);
+    assert_int_equal(seen.utterances, 0);
+    struct livesess_config other = {.sample_rate = 8000};
+    livesess_vad_default(&other.vad);
+    assert_int_equal(streamdec_clear(s, &other), PHS_EINVAL);
+    other.sample_rate = 16000;
+    other.vad.threshold = 2; /* out of range */
+    assert_int_equal(streamdec_clear(s, &other), PHS_EINVAL);
+    uint64_t item = seen.item;
+    size_t events = seen.n;
+    assert_int_equal(streamdec_clear(s, NULL), 0);
+    assert_int_equal(seen.n, events); /* a clear tells nothing */
+    seen.in_speech = false;
+    seen.partials = 0;
+    assert_int_equal(streamdec_audio_ms(s), cut / 16);
+    size_t from = bounds[1][0] - GAP / 2, n = rec.n - from;
+    asr_result *r = feed_all(s, rec.s + from, n, 320);
+    assert_true(seen.n > events);
+    assert_int_equal(seen.types[events], LIVESESS_SPEECH_STARTED);
+    assert_true(seen.item > item);
+    assert_true(seen.started >= 3); /* the cleared one and the two after */
+    for (size_t k = 1; k < seen.started && k < 32; k++)
+        assert_true(seen.starts[k] >= cut / 16);
+    assert_true(r->n_words > 5);
+    for (size_t k = 0; k < r->n_words; k++)
+        assert_true(r->words[k].start * 16000 >= (double)cut);
+    char *text = asr_result_text(r);
+    assert_string_equal(text, seen.text);
+    char *batch = batch_text(rec.s + from, n);
+    double e = wer(text, batch);
+    print_message("after a clear, live vs batch: %.1f%% word difference\n", e * 100);
+    assert_true(e < 0.4);
+    free(text);
+    free(batch);
+    asr_result_free(r);
+}
+
 /* Other rates (the shared set's 8 kHz and 22.05 kHz recordings, fed at
  * their own rate) are recognised about as well as the batch decode of the
  * same files: over the set, the live word errors against the references are
@@ -519,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_vad_session),
         cmocka_unit_test(test_final_near_batch),
         cmocka_unit_test(test_commit),
+        cmocka_unit_test(test_clear),
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),

@@ -191,12 +191,51 @@ static void test_config(void **state)
     vad_free(NULL);
 }
 
+/* A reset in speech: out of speech at once, no STOPPED; the next speech
+ * starts again (its start not before the reset's position), and the
+ * positions run on from there. */
+static void test_reset(void **state)
+{
+    (void)state;
+    struct fx_pcm p = fx_load_pcm(LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav");
+    if (!p.n)
+        skip();
+    struct vad_config c;
+    vad_config_default(&c);
+    vad *v = vad_new(&c);
+    assert_non_null(v);
+    size_t off = 0, started = 0;
+    uint64_t at = 0;
+    for (; off + VAD_FRAME <= p.n && !vad_in_speech(v); off += VAD_FRAME)
+        started += vad_frame(v, p.s + off, &at) == VAD_STARTED;
+    assert_int_equal(started, 1);
+    uint64_t pos = 1000000; /* the session's clock, past what this VAD saw */
+    vad_reset(v, pos);
+    assert_false(vad_in_speech(v));
+    assert_int_equal(vad_heard(v), pos);
+    started = 0;
+    for (off = 0; off + VAD_FRAME <= p.n; off += VAD_FRAME) {
+        enum vad_event e = vad_frame(v, p.s + off, &at);
+        if (e == VAD_STARTED) {
+            started++;
+            assert_true(at >= pos);
+            assert_true(vad_onset(v) >= pos);
+        }
+    }
+    assert_true(started >= 1);
+    vad_reset(v, 5); /* never back in time */
+    assert_int_equal(vad_heard(v), pos + off);
+    vad_free(v);
+    free(p.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_speech_with_silences),
         cmocka_unit_test(test_noise_is_not_speech),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_reset),
     };
     return cmocka_run_group_tests_name("vad", tests, NULL, NULL);
 }

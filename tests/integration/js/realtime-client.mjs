@@ -14,6 +14,13 @@
 //                                                                   transcribed, FLAG.ready written; once
 //                                                                   FLAG.go exists more audio: print
 //                                                                   "CODE error.code" of the end
+//   node realtime-client.mjs clear URL KEY OUT FLAG WAV1 WAV2        half of WAV1, FLAG.ready at its
+//                                                                   speech_started; once FLAG.go exists a
+//                                                                   clear, FLAG.cleared at cleared; once
+//                                                                   FLAG.go2 exists WAV2: print its text
+//   node realtime-client.mjs noisy URL KEY OUT NR WAV                noise_reduction NR (a type, or
+//                                                                   "null") set and echoed, a bad one
+//                                                                   refused; WAV streamed: print its text
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -269,6 +276,105 @@ async function crash(url, key, out, flag) {
     console.log(err ? `${r.code} ${err.error.code}` : `${r.code} no error`);
 }
 
+// Waits for the file NAME to exist (the test's go-ahead), then runs then().
+function whenExists(name, then) {
+    if (!fs.existsSync(name)) return setTimeout(() => whenExists(name, then), 50); // polls a condition
+    then();
+}
+
+const GA_VAD = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
+const gaUpdate = (input, id) => JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: GA_VAD, ...input } } } });
+const appendAll = (ws, audio) => {
+    for (let o = 0; o < audio.length; o += 4800)
+        ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: audio.subarray(o, o + 4800).toString('base64') }));
+};
+
+// A clear while the first recording's speech is under way: the test looks
+// at the server's workers before (FLAG.ready) and after it (FLAG.cleared);
+// then the second recording. Its events are checked here: nothing of the
+// first recording is completed, the second's is, timed after the cleared
+// audio on the session's clock.
+async function clear(url, key, out, flag, files) {
+    const ws = open(url, key);
+    const first = readWav(files[0]), half = resample(first.pcm, first.rate, 24000);
+    const head = Buffer.from(half.buffer, 0, Math.floor(half.length / 2) * 2);
+    const second = speech([files[1]], 24000);
+    let phase = 'set';
+    const done = session(ws, out, (ev) => {
+        if (ev.type === 'session.created') ws.send(gaUpdate({}, 'cfg'));
+        else if (ev.type === 'session.updated' && phase === 'set') {
+            phase = 'first';
+            appendAll(ws, head);
+        } else if (ev.type === 'input_audio_buffer.speech_started' && phase === 'first') {
+            phase = 'held';
+            fs.writeFileSync(flag + '.ready', '');
+            whenExists(flag + '.go', () => ws.send(JSON.stringify({ type: 'input_audio_buffer.clear', event_id: 'clr' })));
+        } else if (ev.type === 'input_audio_buffer.cleared') {
+            phase = 'second';
+            fs.writeFileSync(flag + '.cleared', '');
+            whenExists(flag + '.go2', () => {
+                appendAll(ws, second);
+                ws.send(gaUpdate({}, 'end')); // answered once all of it is decoded
+            });
+        } else if (ev.type === 'session.updated' && phase === 'second') {
+            ws.close(1000);
+        } else if (ev.type === 'error') {
+            fail('error event: ' + JSON.stringify(ev.error));
+        }
+    });
+    const r = await done;
+    if (r.code !== 1000) fail(`closed with ${r.code} ${r.reason}`);
+    const at = r.events.findIndex((e) => e.type === 'input_audio_buffer.cleared');
+    const before = r.events.slice(0, at), after = r.events.slice(at + 1);
+    if (before.some((e) => e.type.startsWith('conversation.item') || e.type.endsWith('.committed') || e.type.endsWith('.speech_stopped')))
+        fail('the cleared speech was committed or transcribed: ' + before.map((e) => e.type).join(','));
+    const cleared_ms = Math.floor(head.length / 2 / 24); // the session's clock at the clear
+    const started = after.filter((e) => e.type === 'input_audio_buffer.speech_started');
+    const completed = after.filter((e) => e.type.endsWith('.completed'));
+    if (started.length !== 1 || completed.length !== 1) fail(`after the clear: ${after.map((e) => e.type).join(',')}`);
+    if (started[0].audio_start_ms < cleared_ms) fail(`speech_started at ${started[0].audio_start_ms} ms, before the clear at ${cleared_ms} ms`);
+    if (started[0].item_id === before.find((e) => e.type.endsWith('.speech_started')).item_id) fail('the cleared item id reused');
+    for (const w of completed[0].phiscribe.words)
+        if (w.start * 1000 < cleared_ms) fail(`a word at ${w.start} s, before the clear at ${cleared_ms} ms`);
+    checkOrder(after, false);
+    console.log(completed[0].transcript);
+}
+
+// Noise suppression set (OpenAI's noise_reduction) and echoed; a bad type
+// refused with an error naming it (the session goes on); then WAV streamed.
+async function noisy(url, key, out, nr, file) {
+    const ws = open(url, key);
+    const audio = speech([file], 24000);
+    const want = nr === 'null' ? null : { type: nr };
+    let phase = 'set';
+    const done = session(ws, out, (ev) => {
+        if (ev.type === 'session.created') {
+            ws.send(gaUpdate({ noise_reduction: want }, 'cfg'));
+        } else if (ev.type === 'session.updated' && phase === 'audio') {
+            ws.close(1000);
+        } else if (ev.type === 'session.updated') {
+            const got = ev.session.audio.input.noise_reduction ?? null;
+            if (JSON.stringify(got) !== JSON.stringify(want)) fail('noise_reduction echoed as ' + JSON.stringify(got));
+            if (ev.session.phiscribe.denoise !== (want ? 'on' : 'off')) fail('phiscribe.denoise ' + ev.session.phiscribe.denoise);
+            phase = 'bad';
+            ws.send(gaUpdate({ noise_reduction: { type: 'studio' } }, 'bad'));
+        } else if (ev.type === 'error' && phase === 'bad') {
+            const e = ev.error;
+            if (e.param !== 'session.audio.input.noise_reduction.type' || e.code !== 'invalid_value' || e.event_id !== 'bad')
+                fail('bad noise_reduction: ' + JSON.stringify(e));
+            phase = 'audio';
+            appendAll(ws, audio);
+            ws.send(gaUpdate({ noise_reduction: want }, 'end')); // answered once all of it is decoded
+        } else if (ev.type === 'error') {
+            fail('error event: ' + JSON.stringify(ev.error));
+        }
+    });
+    const r = await done;
+    if (r.code !== 1000) fail(`closed with ${r.code} ${r.reason}`);
+    if (phase !== 'audio') fail('the bad noise_reduction was not refused');
+    console.log(r.events.filter((e) => e.type.endsWith('.completed')).map((c) => c.transcript).filter((t) => t).join(' '));
+}
+
 // run as a program (browser-test.mjs imports readWav and resample only)
 const [mode, ...a] = process.argv.slice(2);
 if (import.meta.url !== pathToFileURL(process.argv[1]).href) { /* imported */ }
@@ -278,6 +384,8 @@ else if (mode === 'refused') await refused(a[0], a[1], a[2], a[3]);
 else if (mode === 'closed') await closed(a[0], a[1], a[2], a[3]);
 else if (mode === 'hold') await hold(a[0], a[1], Number(a[2]), a[3]);
 else if (mode === 'crash') await crash(a[0], a[1], a[2], a[3]);
+else if (mode === 'clear') await clear(a[0], a[1], a[2], a[3], a.slice(4));
+else if (mode === 'noisy') await noisy(a[0], a[1], a[2], a[3], a[4]);
 else fail('unknown mode ' + mode);
 // a refused handshake leaves a kept-alive HTTP connection open: do not wait for it
 if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(0);
