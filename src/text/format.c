@@ -265,12 +265,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p r n", "PRN"},
                                                {"p o", "PO"},
                                                {"n p o", "NPO"},
-                                               {"i v", "IV"},
-                                               {"i m", "IM"},
                                                {"m r i", "MRI"},
-                                               {"a b g", "ABG"},
-                                               {"i c u", "ICU"},
-                                               {"a n a", "ANA"},
                                                {"l f ts", "LFTs"},
                                                {"p f ts", "PFTs"},
                                                {"c diff", "C. diff"},
@@ -298,6 +293,68 @@ static int letter_at(const format_view *v, size_t i)
     return -1;
 }
 
+/* Spelled abbreviations that start with "a" or "i", the two letters that
+ * are also words; written in capitals unless given. Only these let an "a"
+ * start a spelled word ("a c t scan" is "a CT scan"), and only these end
+ * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
+static const char *const spelled_a_i[][2] = {
+    {"a a a", NULL},   {"a b g", NULL},   {"a b i", NULL},   {"a c e", NULL},
+    {"a c l", NULL},   {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL},
+    {"a k i", NULL},   {"a l p", NULL},   {"a l s", NULL},   {"a l t", NULL},
+    {"a m a", NULL},   {"a n a", NULL},   {"a n c", NULL},   {"a r d s", NULL},
+    {"a s a", NULL},   {"a s d", NULL},   {"a s t", NULL},   {"a v", NULL},
+    {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},   {"i c d", NULL},
+    {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
+    {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
+    {"i n r", NULL},   {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},
+    {"i u d", NULL},   {"i v", NULL},     {"i v c", NULL},   {"i v f", NULL},
+    {"i v p b", NULL}, {NULL, NULL}};
+
+static bool frequency_at(const format_view *v, size_t i);
+static int spelled_a_i_at(const format_view *v, size_t i, size_t *k);
+
+/* True when the letter at i starts a word of its own rather than going
+ * on with the letters before it: an entry of spelled_a_i ("c b c a l t")
+ * or a frequency ("i v q four hours", "p o q day"). */
+static bool letters_restart_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int c = letter_at(v, i);
+    return ((c == 'a' || c == 'i') && spelled_a_i_at(v, i, &k) >= 0) ||
+           (c == 'q' && frequency_at(v, i));
+}
+
+/* The entry of spelled_a_i said at i, its letters in *k; -1 when none or
+ * when the letters go on past it ("a v q scan" is "a VQ scan"). */
+static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
+{
+    int e = format_pair_at(v, i, spelled_a_i, k);
+    if (e < 0)
+        return -1;
+    return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ? e : -1;
+}
+
+/* Letters spelled one by one from i, up to one that starts a word of its
+ * own. */
+static size_t letter_run(const format_view *v, size_t i)
+{
+    size_t k = 0;
+    while (letter_at(v, i + k) >= 0 && !(k > 0 && letters_restart_at(v, i + k)))
+        k++;
+    return k;
+}
+
+static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
+{
+    for (size_t j = 0; j < k; j++) {
+        char up = (char)toupper(letter_at(v, i + j));
+        int rc = sbuf_append(out, &up, 1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h". */
 static long q_hours_at(const format_view *v, size_t i, sbuf *out)
 {
@@ -317,6 +374,20 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
     return k;
 }
 
+/* A frequency said at i: "q four hours", "q day", "q i d". */
+static bool frequency_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int a = format_pair_at(v, i, abbreviations, &k);
+    if (a >= 0)
+        return abbreviations[a][0][0] == 'q';
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    long q = q_hours_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return q != 0;
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -330,22 +401,32 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return rc < 0 ? rc : (long)k;
     }
     /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
-     * when they come first. */
-    int c = letter_at(&f->v, i);
-    if (c < 0 || c == 'a' || c == 'i')
+     * unless they start an entry of spelled_a_i; "i" before another
+     * letter other than "a" or "i" starts one in any case ("i n r", "i v
+     * p b"): the pronoun is never followed by a spelled letter ("i i
+     * think" is a repeat). */
+    int c = letter_at(&f->v, i), rc;
+    if (c < 0)
         return 0;
-    for (k = 0; (c = letter_at(&f->v, i + k)) >= 0; k++) {
-        char up = (char)toupper(c);
-        int rc = sbuf_append(out, &up, 1);
-        if (rc < 0)
-            return rc;
+    if (c == 'a' || c == 'i') {
+        a = spelled_a_i_at(&f->v, i, &k);
+        if (a >= 0 && spelled_a_i[a][1]) {
+            rc = sbuf_append_str(out, spelled_a_i[a][1]);
+            return rc < 0 ? rc : (long)k;
+        }
+        int next = letter_at(&f->v, i + 1);
+        if (a < 0 && c == 'i' && next >= 0 && next != 'a' && next != 'i')
+            k = 1 + letter_run(&f->v, i + 1);
+        else if (a < 0)
+            return 0;
+    } else {
+        k = letter_run(&f->v, i);
     }
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
-                              format_word_is(&f->v, i - 1, "hepatitis")))) {
-        sbuf_clear(out);
+                              format_word_is(&f->v, i - 1, "hepatitis"))))
         return 0;
-    }
-    return (long)k;
+    rc = write_letters(&f->v, i, k, out);
+    return rc < 0 ? rc : (long)k;
 }
 
 static const char *const headings[] = {"chief complaint",

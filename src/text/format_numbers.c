@@ -368,11 +368,40 @@ static long age_at(const format_view *v, size_t j, const spoken_num *s, sbuf *ou
     return 0;
 }
 
+static size_t time_mark_at(const format_view *v, size_t i);
+
+/* "N to M" (or "through"), s and t the numbers, j the "to": a range,
+ * written "N-M" with the unit after it ("5-10 mg", "2-3 weeks"), or
+ * "N-M" alone when M is the larger and no time of day follows ("INR
+ * goal 2-3", "a pain of 5-6"); after "from" it is a change, written as
+ * said ("from 2 to 4 L"). Returns the end of what was written (0: no
+ * range). */
+static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
+                     sbuf *out)
+{
+    size_t start = j - s->k, k = j + 1 + t->k, ku;
+    bool from = start > 0 && format_word_is(v, start - 1, "from");
+    const char *unit = unit_at_word(v, k, &ku), *sep = from ? " to " : "-";
+    int rc;
+    if (unit) {
+        rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
+        k += ku;
+    } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
+               (!s->digits && !t->digits && time_mark_at(v, k) == 0 &&
+                (from || strtod(s->text, NULL) < strtod(t->text, NULL)))) {
+        rc = sbuf_printf(out, "%s%s%s", s->text, sep, t->text);
+    } else {
+        return 0;
+    }
+    return rc < 0 ? rc : (long)k;
+}
+
 /* After a number s said at i and ending before j: a blood pressure or
  * score ("over", "out of"), a range with a unit, a unit. Returns the end
  * of what was written (0: none of these). */
 static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf *out)
 {
+    size_t start = j - s->k;
     spoken_num t;
     size_t k, ku;
     const char *unit;
@@ -397,14 +426,15 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         return rc < 0 ? rc : (long)(j + 1 + t.k + ku);
     }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
+        number_at(v, j + 1, &t) && !t.ordinal)
+        return range_at(v, j, s, &t, out);
+    if (start > 0 && format_word_is(v, start - 1, "between") && format_word_is(v, j, "and") &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
         if ((unit = unit_at_word(v, k, &ku)))
-            rc = sbuf_printf(out, "%s-%s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
-        else if (index_in(format_word(v, k), count_nouns) >= 0)
-            rc = sbuf_printf(out, "%s-%s", s->text, t.text);
+            rc = sbuf_printf(out, "%s and %s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
         else
-            return 0;
+            rc = sbuf_printf(out, "%s and %s", s->text, t.text);
         return rc < 0 ? rc : (long)k;
     }
     long a = age_at(v, j, s, out);
@@ -441,10 +471,18 @@ static long measure_follows(const format_view *v, size_t i)
 
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
  * "at": "at ten fifteen" -> "at 10:15". */
+/* the recogniser writes "pm" as one word too */
+static const char *const time_marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
+
+/* The words of a time mark said at i ("p m", "o'clock"); 0 when none. */
+static size_t time_mark_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_phrase_at(v, i, time_marks, &k) >= 0 ? k : 0;
+}
+
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
-    /* the recogniser writes "pm" as one word too */
-    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
     const int oclock = 6;
     long hour, min = -1;
@@ -462,7 +500,7 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
             return 0;
         k += r;
     }
-    int m = format_phrase_at(v, i + k, marks, &km);
+    int m = format_phrase_at(v, i + k, time_marks, &km);
     bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
     if (m < 0 && !at)
         return 0;

@@ -137,6 +137,30 @@ static void test_doses_and_vitals(void **state)
     CHECK(cases);
 }
 
+/* Ranges: with a unit or counted noun, and without when the second
+ * number is the larger; "from ... to" is a change; "between N and M". */
+static void test_ranges(void **state)
+{
+    static const char *const cases[][2] = {
+        {"five to ten milligrams", "5-10 mg."},
+        {"two to three days", "2-3 days."},
+        {"five to ten times a day", "5-10 times a day."},
+        {"pain is a five to six", "Pain is a 5-6."},
+        {"keep the potassium three point five to five", "Keep the potassium 3.5-5."},
+        {"heart rate one ten to one twenty", "Heart rate 110-120."},
+        {"days one through five", "Days 1-5."},
+        {"titrate oxygen from two to four liters", "Titrate oxygen from 2 to 4 L."},
+        {"the dose went from ten to five", "The dose went from 10 to 5."},
+        {"between five and ten", "Between 5 and 10."},
+        {"between five and ten milligrams", "Between 5 and 10 mg."},
+        /* no range: the larger first, or a time of day after it */
+        {"one to one sitter", "One to one sitter."},
+        {"see her at one to two p m", "See her at one to 2 PM."},
+        {"one of the nurses went to two clinics", "One of the nurses went to two clinics."},
+    };
+    CHECK(cases);
+}
+
 static void test_dates_times_phones_ages(void **state)
 {
     static const char *const cases[][2] = {
@@ -204,6 +228,23 @@ static void test_abbreviations(void **state)
         {"hepatitis c", "Hepatitis C."},
         {"a chest x ray", "A chest x-ray."},
         {"i think it is fine", "I think it is fine."},
+        /* "a" and "i" start a spelled word only where one is spelled */
+        {"goal i n r of two to three", "Goal INR of 2-3."},
+        {"check an i n r and a p t t", "Check an INR and a PTT."},
+        {"start i v fluids and i think she will improve",
+         "Start IV fluids and I think she will improve."},
+        {"a l t and a s t are normal", "ALT and AST are normal."},
+        {"a l t a s t and alkaline phosphatase", "ALT AST and alkaline phosphatase."},
+        {"c b c a l t and i n r", "CBC ALT and INR."},
+        {"i g g level", "IgG level."},
+        {"give vancomycin i v p b", "Give vancomycin IVPB."},
+        {"she had a c t scan and a v q scan", "She had a CT scan and a VQ scan."},
+        {"an a c e inhibitor", "An ACE inhibitor."},
+        {"left a m a", "Left AMA."},
+        {"then i called the family", "Then I called the family."},
+        {"i i think so", "I I think so."},
+        {"hydralazine i v q four hours", "Hydralazine IV q4h."},
+        {"labetalol i v q day", "Labetalol IV daily."},
     };
     CHECK(cases);
 }
@@ -492,6 +533,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_doses_and_vitals),
+        cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_dates_times_phones_ages),
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
