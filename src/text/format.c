@@ -206,13 +206,25 @@ static const char *const noun_after[] = {
     "lesions", "screening", "placed",  "inserted", "removed", "went",      "came",   "will",
     "and",     "or",        "cleanse", "prep",     "pain",    NULL};
 
+/* The commands that are also nouns of clinical speech (a menstrual
+ * period, the colon, an IV line, the next line of therapy): only these
+ * are read as words by the sets above. The others ("comma", "question
+ * mark", "new paragraph", ...) are words only after an article ("a
+ * question mark over the diagnosis"), so "nausea comma vomiting comma or
+ * diarrhea" and "pain on the right comma" are commands. */
+static const char *const noun_commands[] = {"period", "full stop", "colon", "new line",
+                                            "next line", NULL};
+static const char *const articles[] = {"a", "an", "the", NULL};
+
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
         return -1;
-    if ((i > 0 && in_list(format_word(&f->v, i - 1), noun_before)) ||
-        in_list(format_word(&f->v, i + *k), noun_after))
+    const char *before = i > 0 ? format_word(&f->v, i - 1) : "";
+    if (!in_list(commands[c][0], noun_commands))
+        return in_list(before, articles) ? -1 : c;
+    if (in_list(before, noun_before) || in_list(format_word(&f->v, i + *k), noun_after))
         return -1;
     return c;
 }

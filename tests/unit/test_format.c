@@ -295,6 +295,12 @@ static void test_dictation(void **state)
         {"colon cancer screening", "Colon cancer screening."},
         {"a new line was placed", "A new line was placed."},
         {"her last period was in may", "Her last period was in may."},
+        /* commands that are no clinical noun: a word only after an article */
+        {"nausea comma vomiting comma or diarrhea period", "Nausea, vomiting, or diarrhea."},
+        {"no fever comma and no chills", "No fever, and no chills."},
+        {"tenderness on the right comma no guarding", "Tenderness on the right, no guarding."},
+        {"allergic to penicillin semicolon and sulfa", "Allergic to penicillin; and sulfa."},
+        {"is that a question mark", "Is that a question mark."},
     };
     CHECK(cases);
 }
