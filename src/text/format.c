@@ -212,8 +212,8 @@ static const char *const noun_after[] = {
  * mark", "new paragraph", ...) are words only after an article ("a
  * question mark over the diagnosis"), so "nausea comma vomiting comma or
  * diarrhea" and "pain on the right comma" are commands. */
-static const char *const noun_commands[] = {"period", "full stop", "colon", "new line",
-                                            "next line", NULL};
+static const char *const noun_commands[] = {"period",   "full stop", "colon",
+                                            "new line", "next line", NULL};
 static const char *const articles[] = {"a", "an", "the", NULL};
 
 static int command_at(const fmt *f, size_t i, size_t *k)
@@ -310,16 +310,14 @@ static int letter_at(const format_view *v, size_t i)
  * start a spelled word ("a c t scan" is "a CT scan"), and only these end
  * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
 static const char *const spelled_a_i[][2] = {
-    {"a a a", NULL},   {"a b g", NULL},   {"a b i", NULL},   {"a c e", NULL},
-    {"a c l", NULL},   {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL},
-    {"a k i", NULL},   {"a l p", NULL},   {"a l s", NULL},   {"a l t", NULL},
-    {"a m a", NULL},   {"a n a", NULL},   {"a n c", NULL},   {"a r d s", NULL},
-    {"a s a", NULL},   {"a s d", NULL},   {"a s t", NULL},   {"a v", NULL},
-    {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},   {"i c d", NULL},
-    {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
-    {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
-    {"i n r", NULL},   {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},
-    {"i u d", NULL},   {"i v", NULL},     {"i v c", NULL},   {"i v f", NULL},
+    {"a a a", NULL},   {"a b g", NULL},  {"a b i", NULL},   {"a c e", NULL},  {"a c l", NULL},
+    {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},  {"a l p", NULL},
+    {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},  {"a n c", NULL},
+    {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},  {"a v", NULL},
+    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},  {"i c p", NULL},
+    {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"}, {"i g m", "IgM"},
+    {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},  {"i p f", NULL},
+    {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},  {"i v f", NULL},
     {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
@@ -526,12 +524,56 @@ static const char *const always_capital[] = {
     "april",     "june",     "july",    "august",   "september", "october", "november",
     "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
 
-static bool is_name(const fmt *f, size_t w, uint16_t want)
+/* Eponyms of clinical speech (data/medical: "foley catheter", "holter
+ * monitor", "glasgow coma scale"): written with a capital wherever they
+ * are said, though a surname alone is not (see is_name_at). */
+static const char *const eponyms[] = {
+    "achilles",    "barr",    "barre",   "barrett",   "blatchford", "cushing", "epstein",
+    "finkelstein", "foley",   "glasgow", "hashimoto", "hawkins",    "hodgkin", "holter",
+    "huntington",  "jackson", "johnson", "kawasaki",  "lewy",       "lyme",    "mallory",
+    "mcmurray",    "mohs",    "morton",  "murphy",    "neer",       "paget",   "parkinson",
+    "phalen",      "pratt",   "pugh",    "richmond",  "rinne",      "sjogren", "spurling",
+    "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",  NULL};
+
+/* Clinical words that the first-name list also holds ("vena cava",
+ * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
+static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", NULL};
+
+/* Words before a name, and how a title among them is written. */
+static const char *const titles[][2] = {
+    {"doctor", "Dr."},          {"dr", "Dr."},   {"mister", "Mr."}, {"mr", "Mr."},
+    {"missus", "Mrs."},         {"mrs", "Mrs."}, {"ms", "Ms."},     {"miss", "Miss"},
+    {"professor", "Professor"}, {NULL, NULL}};
+
+static uint16_t name_flags(const fmt *f, size_t w)
 {
-    if (!f->o->lex)
+    uint16_t fl = f->o->lex ? redact_lex_flags(&f->names, w, 1) : 0;
+    return fl & LEX_STOP ? 0 : fl;
+}
+
+static int title_at(const fmt *f, size_t w)
+{
+    size_t k;
+    int t = format_pair_at(&f->v, w, titles, &k);
+    return t >= 0 && k == 1 ? t : -1;
+}
+
+/* Word w is a name to capitalise: a first name (the list holds no common
+ * word), or a surname after a first name or a title ("doctor smith",
+ * "john smith"). The surname list (census names) holds many common and
+ * clinical words ("bolus", "long", "melena", "cava"), so a surname alone
+ * stays as said; a clinical word the first-name list holds does too. */
+static bool is_name_at(const fmt *f, size_t w)
+{
+    const char *word = format_word(&f->v, w);
+    uint16_t fl = name_flags(f, w);
+    if (!fl || in_list(word, clinical_not_names))
         return false;
-    uint16_t fl = redact_lex_flags(&f->names, w, 1);
-    return (fl & want) && !(fl & LEX_STOP);
+    if (fl & LEX_FIRST)
+        return true;
+    return (fl & LEX_SURNAME) && w > 0 &&
+           (title_at(f, w - 1) >= 0 || ((name_flags(f, w - 1) & LEX_FIRST) &&
+                                        !in_list(format_word(&f->v, w - 1), clinical_not_names)));
 }
 
 static void capitalise(char *s)
@@ -540,7 +582,8 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
-/* Sentence starts, "I", names, days and months; "doctor smith" -> "Dr. Smith". */
+/* Sentence starts, "I", names, days, months and eponyms; a title before
+ * a name is written as one ("doctor smith" -> "Dr. Smith"). */
 static void capitals(fmt *f)
 {
     bool start = true;
@@ -554,14 +597,21 @@ static void capitals(fmt *f)
         if (t->kind != ITEM_WORD)
             continue;
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
-        if (start || (raw && (in_list(s, always_capital) ||
-                              is_name(f, t->first_word, LEX_FIRST | LEX_SURNAME))))
+        if (start || (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
+                              is_name_at(f, t->first_word))))
             capitalise(s);
-        if (raw && format_word_is(&f->v, t->first_word, "doctor") && i + 1 < f->n_it) {
+        int title = raw ? title_at(f, t->first_word) : -1;
+        if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
+            const char *written = titles[title][1];
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
-                is_name(f, nx->first_word, LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) {
-                memcpy(s, "Dr.", 4);
+                (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
+                !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
+                /* the text has room for a written form no longer than the
+                 * word said ("doctor"); "dr" keeps its letters */
+                if (strlen(written) <= strlen(s))
+                    memcpy(s, written, strlen(written) + 1);
+                capitalise(s);
                 capitalise(item_text(f, nx));
             }
         }

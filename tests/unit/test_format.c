@@ -7,8 +7,10 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/wipe.h"
@@ -311,8 +313,83 @@ static void test_names(void **state)
         {"seen by doctor smith today", "Seen by Dr. Smith today."},
         {"patient john told me", "Patient John told me."},
         {"on monday and tuesday", "On Monday and Tuesday."},
+        /* a surname alone is no name: the census list holds common words */
+        {"give a fluid bolus of normal saline", "Give a fluid bolus of normal saline."},
+        {"she saw mister bolus and mary jones", "She saw Mr. Bolus and Mary Jones."},
+        {"place a foley catheter and a holter monitor",
+         "Place a Foley catheter and a Holter monitor."},
+        {"the inferior vena cava and polycythemia vera",
+         "The inferior vena cava and polycythemia vera."},
     };
     CHECK(cases);
+}
+
+/* No word of the clinical vocabulary (the lists in data/medical) is capitalised
+ * mid-sentence, except the eponyms written so ("foley", "parkinson") and
+ * the words always capitalised (days, months, "I", brand names). */
+static void test_clinical_words_not_names(void **state)
+{
+    static const char *const files[] = {"abbreviations", "anatomy",   "conditions", "devices",
+                                        "drugs",         "exam",      "findings",   "imaging",
+                                        "labs",          "organisms", "procedures", "specialties",
+                                        "symptoms"};
+    static const char *const capitalised[] = {
+        "achilles",    "barr",     "barre",     "barrett",   "blatchford", "cushing",  "epstein",
+        "finkelstein", "foley",    "glasgow",   "hashimoto", "hawkins",    "hodgkin",  "holter",
+        "huntington",  "jackson",  "johnson",   "kawasaki",  "lewy",       "lyme",     "mallory",
+        "mcmurray",    "mohs",     "morton",    "murphy",    "neer",       "paget",    "parkinson",
+        "phalen",      "pratt",    "pugh",      "richmond",  "rinne",      "sjogren",  "spurling",
+        "stevens",     "weber",    "weiss",     "whipple",   "wolff",      "zenker",   "candida",
+        "monday",      "tuesday",  "wednesday", "thursday",  "friday",     "saturday", "sunday",
+        "january",     "february", "april",     "june",      "july",       "august",   "september",
+        "october",     "november", "december",  "english",   "spanish",    "tylenol",  "motrin",
+        "advil"};
+    int bad = 0, words = 0;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[128];
+        snprintf(path, sizeof(path), "data/medical/%s.txt", files[f]);
+        FILE *in = fopen(path, "r");
+        assert_non_null(in);
+        char line[1024];
+        while (fgets(line, sizeof(line), in)) {
+            if (line[0] == '#' || line[0] == '[')
+                continue;
+            /* the words of the line before any ";" (drugs.txt's fields),
+             * said mid-sentence; a word is capitalised when its first
+             * letter is */
+            line[strcspn(line, ";\n")] = '\0';
+            char spoken[1200];
+            snprintf(spoken, sizeof(spoken), "we noted %s today", line);
+            char *got = formatted(spoken, true, false);
+            for (char *w = got + 3; *w;) {
+                size_t len = strcspn(w, " ");
+                char word[64];
+                snprintf(word, sizeof(word), "%.*s", (int)len, w);
+                word[strcspn(word, ".,")] = '\0';
+                bool want = false;
+                for (size_t c = 0; c < sizeof(capitalised) / sizeof(capitalised[0]); c++)
+                    want |= !strcasecmp(word, capitalised[c]);
+                bool upper = word[0] >= 'A' && word[0] <= 'Z';
+                bool letters =
+                    word[0] && strspn(word, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(word);
+                /* an abbreviation is one capital or has one past its
+                 * first letter: "C", "CT", "AFib", "LFTs" */
+                bool spelled =
+                    letters && (!word[1] || strpbrk(word + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+                if (letters && !spelled && upper != want) {
+                    print_message("  %s: %s\n", word, got);
+                    bad++;
+                }
+                words++;
+                w += len + (w[len] == ' ');
+            }
+            wipe_free_str(got);
+        }
+        fclose(in);
+    }
+    assert_true(words > 2000);
+    assert_int_equal(bad, 0);
 }
 
 static void test_options(void **state)
@@ -546,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_clinical_words_not_names),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
