@@ -601,6 +601,20 @@ static int write_digits(sbuf *out, const char *d)
     return sbuf_append_str(out, d);
 }
 
+/* A plural noun and a rate after it ("beers a day", "glasses per
+ * week"): a quantity per time, whatever is counted, is written in digits
+ * ("3 beers a day"). */
+static bool counted_per_time(const format_view *v, size_t j)
+{
+    static const char *const rates[] = {"a day",     "per day", "a week",    "per week", "a month",
+                                        "per month", "a night", "per night", "an hour",  "per hour",
+                                        "daily",     "weekly",  "nightly",   "monthly",  NULL};
+    const char *w = format_word(v, j);
+    size_t n = strlen(w), k;
+    return n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != '\'' &&
+           format_phrase_at(v, j + 1, rates, &k) >= 0;
+}
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
@@ -634,8 +648,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
     bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
-    bool counted =
-        index_in(format_word(v, j), count_nouns) >= 0 || (format_pair_at(v, j, units, &k) >= 0);
+    bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
+                   (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j);
     if (s.small && !cue && !counted)
         return 0;
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);

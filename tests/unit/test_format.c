@@ -155,6 +155,10 @@ static void test_ranges(void **state)
         {"the dose went from ten to five", "The dose went from 10 to 5."},
         {"between five and ten", "Between 5 and 10."},
         {"between five and ten milligrams", "Between 5 and 10 mg."},
+        /* a quantity per time, whatever is counted */
+        {"she drinks two glasses a night and smokes five cigars daily",
+         "She drinks 2 glasses a night and smokes 5 cigars daily."},
+        {"one of his sons a day", "One of his sons a day."},
         /* no range: the larger first, or a time of day after it */
         {"one to one sitter", "One to one sitter."},
         {"see her at one to two p m", "See her at one to 2 PM."},
