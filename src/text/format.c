@@ -148,6 +148,29 @@ static bool in_list(const char *w, const char *const *list)
     return false;
 }
 
+/* Closes the parentheses said open in the sentence being ended and not
+ * closed ("open parenthesis improved period": "(improved)."): a writer
+ * leaves none open. The sentence is the items since the last end, so a
+ * stream, whose windows start at sentence ends, closes the same ones. */
+static int close_parens(fmt *f)
+{
+    int depth = 0, rc = 0;
+    for (size_t i = f->n_it; i-- > 0;) {
+        const item *t = &f->it[i];
+        const char *s = item_text(f, t);
+        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0])))
+            break;
+        depth += t->kind == ITEM_OPEN ? 1 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1 : 0;
+    }
+    const item *t = last_item(f);
+    if (!f->o->smart || !t || t->kind == ITEM_OPEN)
+        return 0;
+    size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
+    for (; rc == 0 && depth > 0; depth--)
+        rc = emit(f, ITEM_ATTACH, ")", 1, after, 0);
+    return rc;
+}
+
 /* Ends the sentence before word next with an added period, unless the
  * text already ends one or the words on either side hold it together
  * (force: a break or heading follows, only the text end counts). */
@@ -163,7 +186,8 @@ static int end_sentence(fmt *f, size_t next, bool force)
          in_list(format_word(&f->v, next), continuing_words)))
         return 0;
     size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
-    return emit(f, ITEM_ATTACH, ".", 1, after, 0);
+    int rc = close_parens(f);
+    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, after, 0);
 }
 
 /* ---- dictation commands ------------------------------------------------------ */
@@ -209,12 +233,15 @@ static const char *const noun_after[] = {
 /* The commands that are also nouns of clinical speech (a menstrual
  * period, the colon, an IV line, the next line of therapy): only these
  * are read as words by the sets above. The others ("comma", "question
- * mark", "new paragraph", ...) are words only after an article ("a
- * question mark over the diagnosis"), so "nausea comma vomiting comma or
- * diarrhea" and "pain on the right comma" are commands. */
+ * mark", "new paragraph", ...) are words only after an article and
+ * before more words ("a question mark over the diagnosis"), so "nausea
+ * comma vomiting comma or diarrhea", "pain on the right comma" and "is
+ * there a question mark" (said last) are commands. */
 static const char *const noun_commands[] = {"period",   "full stop", "colon",
                                             "new line", "next line", NULL};
 static const char *const articles[] = {"a", "an", "the", NULL};
+
+static bool pause_between(const fmt *f, size_t i);
 
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
@@ -223,7 +250,7 @@ static int command_at(const fmt *f, size_t i, size_t *k)
         return -1;
     const char *before = i > 0 ? format_word(&f->v, i - 1) : "";
     if (!in_list(commands[c][0], noun_commands))
-        return in_list(before, articles) ? -1 : c;
+        return in_list(before, articles) && i + *k < f->v.n && !pause_between(f, i + *k) ? -1 : c;
     if (in_list(before, noun_before) || in_list(format_word(&f->v, i + *k), noun_after))
         return -1;
     return c;
@@ -258,6 +285,8 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
     if (t && kind != ITEM_OPEN && t->kind == ITEM_ATTACH && t->n_words == 0)
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
+        return rc;
+    if (strchr(".?!", mark[0]) && (rc = close_parens(f)) < 0)
         return rc;
     return emit(f, kind, mark, strlen(mark), i, k);
 }
@@ -673,6 +702,8 @@ static int build(fmt *f)
         i += (size_t)k;
     }
     if (f->o->smart) {
+        if ((rc = close_parens(f)) < 0)
+            goto out;
         const item *t = last_item(f);
         if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
             rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
@@ -724,9 +755,10 @@ int format_words(const format_opts *o, const asr_word *w, size_t n, format_resul
         text += (w[i].text ? strlen(w[i].text) : 0) + 1;
     fmt f = {.o = o, .v = {w, n}, .names = {.lex = o->lex, .w = w, .n = n}};
     /* Each word makes at most three items (an added period, itself, an
-     * added colon); a written form is at most a few bytes more than the
-     * words it replaces, and an added mark two. */
-    f.cap_it = 3 * n + 2;
+     * added colon) and a closing parenthesis for each "(" said; a written
+     * form is at most a few bytes more than the words it replaces, and an
+     * added mark two. */
+    f.cap_it = 4 * n + 2;
     sbuf_init(&f.store, 2 * text + 8 * f.cap_it + 64);
     int rc = PHS_ENOMEM;
     if (!(f.it = calloc(f.cap_it, sizeof(item))))

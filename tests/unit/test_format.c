@@ -306,7 +306,14 @@ static void test_dictation(void **state)
         {"no fever comma and no chills", "No fever, and no chills."},
         {"tenderness on the right comma no guarding", "Tenderness on the right, no guarding."},
         {"allergic to penicillin semicolon and sulfa", "Allergic to penicillin; and sulfa."},
-        {"is that a question mark", "Is that a question mark."},
+        {"there is a question mark over the diagnosis",
+         "There is a question mark over the diagnosis."},
+        {"is there any pain a question mark", "Is there any pain a?"},
+        /* a parenthesis left open is closed where the sentence ends */
+        {"wheezes open parenthesis improved", "Wheezes (improved)."},
+        {"wheezes open paren improved period no crackles", "Wheezes (improved). No crackles."},
+        {"wheezes open paren improved | no crackles", "Wheezes (improved). No crackles."},
+        {"edema open paren trace close paren period", "Edema (trace)."},
     };
     CHECK(cases);
 }
