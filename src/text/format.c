@@ -320,6 +320,12 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"x rays", "x-rays"},
                                                {"c o two", "CO2"},
                                                {"h and p", "H&P"},
+                                               {"i and d", "I&D"},
+                                               {"d and c", "D&C"},
+                                               {"a and o", "A&O"},
+                                               {"k c l", "KCl"},
+                                               {"e g f r", "eGFR"},
+                                               {"covid nineteen", "COVID-19"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
@@ -434,6 +440,9 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     long q = q_hours_at(&f->v, i, out);
     if (q)
         return q;
+    long lv = format_level_at(&f->v, i, out);
+    if (lv)
+        return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
@@ -626,8 +635,11 @@ static void capitals(fmt *f)
         if (t->kind != ITEM_WORD)
             continue;
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
-        if (start || (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
-                              is_name_at(f, t->first_word))))
+        /* a written form in mixed case keeps it at a sentence start too
+         * ("eGFR", "pH") */
+        if ((start && !strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) ||
+            (raw &&
+             (in_list(s, always_capital) || in_list(s, eponyms) || is_name_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

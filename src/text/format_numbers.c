@@ -615,13 +615,64 @@ static bool counted_per_time(const format_view *v, size_t j)
            format_phrase_at(v, j + 1, rates, &k) >= 0;
 }
 
+/* A level number said after a letter: one word, 1 to 12. */
+static long level_number(const format_view *v, size_t i)
+{
+    int u = unit_at(v, i), t = index_in(format_word(v, i), teen_words);
+    return u >= 1 ? u : t >= 0 && t <= 2 ? 10 + t : 0;
+}
+
+/* The letter of a one-letter word ("l" or "l."), 0 when none. */
+static int level_letter(const format_view *v, size_t i)
+{
+    const char *w = format_word(v, i);
+    return w[0] >= 'a' && w[0] <= 'z' && (!w[1] || (w[1] == '.' && !w[2])) ? w[0] : 0;
+}
+
+/* The highest level of each letter that names one: spine (C8 the nerve
+ * root, T12, L5, S5; T3, T4 and S1-S4 are also the thyroid hormones and
+ * heart sounds, written the same). */
+static long level_max(int c)
+{
+    return c == 'c' ? 8 : c == 't' ? 12 : c == 'l' || c == 's' ? 5 : 0;
+}
+
+/* Two levels that follow each other down the spine ("l four l five",
+ * "l five s one"); sacral pairs are heart sounds ("S1 S2"). */
+static bool levels_adjacent(int c, long n, int c2, long n2)
+{
+    return (c == c2 && c != 's' && n2 == n + 1) || (c == 'c' && n == 7 && c2 == 't' && n2 == 1) ||
+           (c == 't' && n == 12 && c2 == 'l' && n2 == 1) ||
+           (c == 'l' && n == 5 && c2 == 's' && n2 == 1);
+}
+
+long format_level_at(const format_view *v, size_t i, sbuf *out)
+{
+    int c = level_letter(v, i), c2;
+    long n = level_number(v, i + 1), n2;
+    bool vitamin = i > 0 && format_word_is(v, i - 1, "vitamin");
+    size_t ku;
+    if (!c || !n || (vitamin ? !strchr("abcdek", c) : n > level_max(c)) ||
+        unit_at_word(v, i + 2, &ku) || index_in(format_word(v, i + 2), count_nouns) >= 0)
+        return 0;
+    int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
+    if (rc < 0)
+        return rc;
+    if (!vitamin && (c2 = level_letter(v, i + 2)) && (n2 = level_number(v, i + 3)) &&
+        levels_adjacent(c, n, c2, n2)) {
+        rc = sbuf_printf(out, "-%c%ld", c2 - 'a' + 'A', n2);
+        return rc < 0 ? rc : 4;
+    }
+    return 2;
+}
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",  "double", "triple", "point",   "hundred", "thousand", "million", "by",
-        "a",   "and",    "over",   "to",      "through", "out",      "of",      "the",
-        "at",  "q",      "year",   "years",   "month",   "months",   "week",    "weeks",
-        "day", "days",   "per",    "degrees", NULL};
+        "oh",    "double", "triple", "point", "hundred", "thousand", "million", "by",
+        "a",     "and",    "over",   "to",    "through", "out",      "of",      "the",
+        "at",    "q",      "year",   "years", "month",   "months",   "week",    "weeks",
+        "times", "plus",   "day",    "days",  "per",     "degrees",  NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -629,16 +680,56 @@ bool format_open_word(const format_view *v, size_t i)
            index_in(w, months) >= 0 || (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
 }
 
-long format_numbers_at(const format_view *v, size_t i, sbuf *out)
+/* ---- clinical shorthand around numbers ------------------------------------- */
+
+static const char *const tens_plurals[] = {"twenties", "thirties", "forties",
+                                           "fifties",  "sixties",  "seventies",
+                                           "eighties", "nineties", NULL};
+
+/* Decades: "in her sixties" -> "in her 60s", "the one twenties" -> "the
+ * 120s" (a value said in pairs). */
+static long decade_at(const format_view *v, size_t i, sbuf *out)
+{
+    int u = unit_at(v, i), t;
+    size_t k = u >= 1 ? 1 : 0;
+    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0)
+        return 0;
+    int rc =
+        u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);
+    return rc < 0 ? rc : (long)k + 1;
+}
+
+/* "times three" after a word that is no number: "oriented x3", "pain x2
+ * days" (a count of times, not "three times"). */
+static long times_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s;
+    if (!format_word_is(v, i, "times") ||
+        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s)) ||
+        !number_at(v, i + 1, &s) || s.ordinal || s.digits)
+        return 0;
+    int rc = sbuf_printf(out, "x%s", s.text);
+    return rc < 0 ? rc : (long)(1 + s.k);
+}
+
+long format_numbers_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s, t;
     long end;
     size_t k;
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
+    if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)))
+        return end;
     if (!number_at(v, i, &s))
         return 0;
     size_t j = i + s.k;
+    /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
+    if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
+        format_word_is(v, j, "plus") && !number_at(v, j + 1, &t)) {
+        int rc = sbuf_printf(out, "%s+", s.text);
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     if (s.ordinal) {
         if (s.value < 10)
             return 0;

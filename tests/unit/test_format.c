@@ -167,6 +167,31 @@ static void test_ranges(void **state)
     CHECK(cases);
 }
 
+/* Shorthand around numbers: levels, vitamins, grades, counts of times,
+ * decades, and spelled pairs with "and". */
+static void test_shorthand(void **state)
+{
+    static const char *const cases[][2] = {
+        {"l four l five disc herniation", "L4-L5 disc herniation."},
+        {"l five s one and c five c six c seven", "L5-S1 and C5-C6 C7."},
+        {"s one s two normal", "S1 S2 normal."},
+        {"t two weighted images and a free t four", "T2 weighted images and a free T4."},
+        {"vitamin b twelve and vitamin d three", "Vitamin B12 and vitamin D3."},
+        {"c two tablets", "C 2 tablets."},
+        {"one plus pitting edema and reflexes two plus", "1+ pitting edema and reflexes 2+."},
+        {"one plus one", "One plus one."},
+        {"alert and oriented times three", "Alert and oriented x3."},
+        {"a and o times three", "A&O x3."},
+        {"three times two", "3 times two."},
+        {"heart rate in the one twenties", "Heart rate in the 120s."},
+        {"she is in her sixties", "She is in her 60s."},
+        {"i and d of the abscess", "I&D of the abscess."},
+        {"e g f r of forty five", "eGFR of 45."},
+        {"covid nineteen test was negative", "COVID-19 test was negative."},
+    };
+    CHECK(cases);
+}
+
 static void test_dates_times_phones_ages(void **state)
 {
     static const char *const cases[][2] = {
@@ -628,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_shorthand),
         cmocka_unit_test(test_dates_times_phones_ages),
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
