@@ -469,8 +469,6 @@ static long measure_follows(const format_view *v, size_t i)
     return end < 0 ? end : end > 0;
 }
 
-/* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
- * "at": "at ten fifteen" -> "at 10:15". */
 /* the recogniser writes "pm" as one word too */
 static const char *const time_marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
 
@@ -481,6 +479,8 @@ static size_t time_mark_at(const format_view *v, size_t i)
     return format_phrase_at(v, i, time_marks, &k) >= 0 ? k : 0;
 }
 
+/* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
+ * "at": "at ten fifteen" -> "at 10:15". */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
