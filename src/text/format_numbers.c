@@ -104,8 +104,11 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
 /* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred. */
 static size_t below_thousand(const format_view *v, size_t i, long *val, bool *ord)
 {
-    int u = unit_at(v, i);
+    int u = unit_at(v, i), teen = index_in(format_word(v, i), teen_words);
     *ord = false;
+    /* "twelve hundred" is 1200 */
+    if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
+        u = 10 + teen;
     if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
         long rest;
         size_t k = 2, r;
@@ -140,7 +143,12 @@ static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
         if (g && !group_ord && format_word_is(v, i + k + g, scales[s].word)) {
             total += group * scales[s].mul;
             k += g + 1;
-            if (format_word_is(v, i + k, "and") && below_thousand(v, i + k + 1, &group, &group_ord))
+            /* "two thousand and five", but not "ten thousand and twenty
+             * thousand": two numbers */
+            size_t g2;
+            if (format_word_is(v, i + k, "and") &&
+                (g2 = below_thousand(v, i + k + 1, &group, &group_ord)) &&
+                !is_scale(v, i + k + 1 + g2))
                 k++;
         }
     }
@@ -234,7 +242,14 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     } else if (!format_word_is(v, i, "point")) {
         return false;
     }
-    if (!s->digits)
+    /* from 10,000 up with thousands separators, as a chart writes counts
+     * ("platelets 250,000") */
+    if (!s->digits && s->value >= 1000000)
+        snprintf(s->text, sizeof(s->text), "%ld,%03ld,%03ld", s->value / 1000000,
+                 s->value / 1000 % 1000, s->value % 1000);
+    else if (!s->digits && s->value >= 10000)
+        snprintf(s->text, sizeof(s->text), "%ld,%03ld", s->value / 1000, s->value % 1000);
+    else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
     if (!s->ordinal) {
         size_t d = decimals(v, i + s->k, s->text, sizeof(s->text));
@@ -376,6 +391,13 @@ static size_t time_mark_at(const format_view *v, size_t i);
  * goal 2-3", "a pain of 5-6"); after "from" it is a change, written as
  * said ("from 2 to 4 L"). Returns the end of what was written (0: no
  * range). */
+/* The value of a number said, its decimals too ("2.5"). */
+static double value_of(const spoken_num *s)
+{
+    const char *dot = strchr(s->text, '.');
+    return (double)s->value + (dot ? strtod(dot, NULL) : 0.0);
+}
+
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
@@ -388,7 +410,7 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
         k += ku;
     } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
                (!s->digits && !t->digits && time_mark_at(v, k) == 0 &&
-                (from || strtod(s->text, NULL) < strtod(t->text, NULL)))) {
+                (from || value_of(s) < value_of(t)))) {
         rc = sbuf_printf(out, "%s%s%s", s->text, sep, t->text);
     } else {
         return 0;
@@ -419,11 +441,21 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
-    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm" */
-    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal &&
-        (unit = unit_at_word(v, j + 1 + t.k, &ku))) {
-        rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
-        return rc < 0 ? rc : (long)(j + 1 + t.k + ku);
+    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm",
+     * "three by two by one centimeters" -> "3 x 2 x 1 cm" */
+    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal) {
+        spoken_num third;
+        size_t m = j + 1 + t.k;
+        bool three = format_word_is(v, m, "by") && number_at(v, m + 1, &third) && !third.ordinal;
+        if (three && (unit = unit_at_word(v, m + 1 + third.k, &ku))) {
+            rc = sbuf_printf(out, "%s x %s x %s%s%s", s->text, t.text, third.text, unit_sep(unit),
+                             unit);
+            return rc < 0 ? rc : (long)(m + 1 + third.k + ku);
+        }
+        if ((unit = unit_at_word(v, m, &ku))) {
+            rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
+            return rc < 0 ? rc : (long)(m + ku);
+        }
     }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
         number_at(v, j + 1, &t) && !t.ordinal)

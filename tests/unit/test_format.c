@@ -188,6 +188,14 @@ static void test_shorthand(void **state)
         {"i and d of the abscess", "I&D of the abscess."},
         {"e g f r of forty five", "eGFR of 45."},
         {"covid nineteen test was negative", "COVID-19 test was negative."},
+        {"the mass is three point two by two point one by one point five centimeters",
+         "The mass is 3.2 x 2.1 x 1.5 cm."},
+        {"platelets two hundred and fifty thousand", "Platelets 250,000."},
+        {"white count twelve thousand and a million units",
+         "White count 12,000 and 1,000,000 units."},
+        {"heparin at twelve hundred units per hour", "Heparin at 1200 units/h."},
+        {"between ten thousand and twenty thousand", "Between 10,000 and 20,000."},
+        {"from nine thousand to twelve thousand", "From 9000 to 12,000."},
     };
     CHECK(cases);
 }
