@@ -134,12 +134,17 @@ static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
     } scales[] = {{"million", 1000000}, {"thousand", 1000}};
     size_t k = 0;
     long total = 0, group;
-    bool group_ord;
+    bool group_ord = false;
     *ord = false;
     for (size_t s = 0; s < 2; s++) {
-        size_t g = format_word_is(v, i + k, "a") && format_word_is(v, i + k + 1, scales[s].word)
-                       ? (group = 1, 1)
-                       : below_thousand(v, i + k, &group, &group_ord);
+        size_t g;
+        if (format_word_is(v, i + k, "a") && format_word_is(v, i + k + 1, scales[s].word)) {
+            group = 1; /* "a thousand" */
+            group_ord = false;
+            g = 1;
+        } else {
+            g = below_thousand(v, i + k, &group, &group_ord);
+        }
         if (g && !group_ord && format_word_is(v, i + k + g, scales[s].word)) {
             total += group * scales[s].mul;
             k += g + 1;
