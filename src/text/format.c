@@ -356,16 +356,17 @@ static const char *const spelled_a_i[][2] = {
     {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
-static int spelled_a_i_at(const format_view *v, size_t i, size_t *k);
 
-/* True when the letter at i starts a word of its own rather than going
- * on with the letters before it: an entry of spelled_a_i ("c b c a l t")
- * or a frequency ("i v q four hours", "p o q day"). */
+/* True when the letter at i may start a word of its own rather than go
+ * on with the letters before it: the start of an entry of spelled_a_i
+ * (what follows that entry is not looked at, so a run of letters costs
+ * time in proportion to its length) or a frequency ("i v q four hours",
+ * "p o q day"). */
 static bool letters_restart_at(const format_view *v, size_t i)
 {
     size_t k;
     int c = letter_at(v, i);
-    return ((c == 'a' || c == 'i') && spelled_a_i_at(v, i, &k) >= 0) ||
+    return ((c == 'a' || c == 'i') && format_pair_at(v, i, spelled_a_i, &k) >= 0) ||
            (c == 'q' && frequency_at(v, i));
 }
 
@@ -380,11 +381,14 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
 }
 
 /* Letters spelled one by one from i, up to one that starts a word of its
- * own. */
+ * own ("c b c a l t": the "a" of "a l t"). */
 static size_t letter_run(const format_view *v, size_t i)
 {
-    size_t k = 0;
-    while (letter_at(v, i + k) >= 0 && !(k > 0 && letters_restart_at(v, i + k)))
+    size_t k = 0, ek;
+    int c;
+    while ((c = letter_at(v, i + k)) >= 0 &&
+           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
+                       (c == 'q' && frequency_at(v, i + k)))))
         k++;
     return k;
 }
