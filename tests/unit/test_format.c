@@ -501,6 +501,9 @@ static void test_stream(void **state)
         /* a heading after a break that a cut follows (found by fuzz_format) */
         "he is stable new paragraph plan discharge | home tomorrow",
         "a cyst of one point two by two | centimeters | at six | pm",
+        /* a word that starts like a mark after a window's start (found by
+         * fuzz_format) */
+        "she is stable period | ;x | more",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
