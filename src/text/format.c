@@ -603,7 +603,7 @@ static int title_at(const fmt *f, size_t w)
 /* Word w is a name to capitalise: a first name (the list holds no common
  * word), or a surname after a first name or a title ("doctor smith",
  * "john smith"). The surname list (census names) holds many common and
- * clinical words ("bolus", "long", "melena", "cava"), so a surname alone
+ * clinical words ("bolus", "melena", "cava", "lipoma"), so a surname alone
  * stays as said; a clinical word the first-name list holds does too. */
 static bool is_name_at(const fmt *f, size_t w)
 {
