@@ -148,6 +148,29 @@ static bool in_list(const char *w, const char *const *list)
     return false;
 }
 
+/* Closes the parentheses said open in the sentence being ended and not
+ * closed ("open parenthesis improved period": "(improved)."): a writer
+ * leaves none open. The sentence is the items since the last end, so a
+ * stream, whose windows start at sentence ends, closes the same ones. */
+static int close_parens(fmt *f)
+{
+    int depth = 0, rc = 0;
+    for (size_t i = f->n_it; i-- > 0;) {
+        const item *t = &f->it[i];
+        const char *s = item_text(f, t);
+        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0])))
+            break;
+        depth += t->kind == ITEM_OPEN ? 1 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1 : 0;
+    }
+    const item *t = last_item(f);
+    if (!f->o->smart || !t || t->kind == ITEM_OPEN)
+        return 0;
+    size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
+    for (; rc == 0 && depth > 0; depth--)
+        rc = emit(f, ITEM_ATTACH, ")", 1, after, 0);
+    return rc;
+}
+
 /* Ends the sentence before word next with an added period, unless the
  * text already ends one or the words on either side hold it together
  * (force: a break or heading follows, only the text end counts). */
@@ -163,7 +186,8 @@ static int end_sentence(fmt *f, size_t next, bool force)
          in_list(format_word(&f->v, next), continuing_words)))
         return 0;
     size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
-    return emit(f, ITEM_ATTACH, ".", 1, after, 0);
+    int rc = close_parens(f);
+    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, after, 0);
 }
 
 /* ---- dictation commands ------------------------------------------------------ */
@@ -206,13 +230,28 @@ static const char *const noun_after[] = {
     "lesions", "screening", "placed",  "inserted", "removed", "went",      "came",   "will",
     "and",     "or",        "cleanse", "prep",     "pain",    NULL};
 
+/* The commands that are also nouns of clinical speech (a menstrual
+ * period, the colon, an IV line, the next line of therapy): only these
+ * are read as words by the sets above. The others ("comma", "question
+ * mark", "new paragraph", ...) are words only after an article and
+ * before more words ("a question mark over the diagnosis"), so "nausea
+ * comma vomiting comma or diarrhea", "pain on the right comma" and "is
+ * there a question mark" (said last) are commands. */
+static const char *const noun_commands[] = {"period",   "full stop", "colon",
+                                            "new line", "next line", NULL};
+static const char *const articles[] = {"a", "an", "the", NULL};
+
+static bool pause_between(const fmt *f, size_t i);
+
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
         return -1;
-    if ((i > 0 && in_list(format_word(&f->v, i - 1), noun_before)) ||
-        in_list(format_word(&f->v, i + *k), noun_after))
+    const char *before = i > 0 ? format_word(&f->v, i - 1) : "";
+    if (!in_list(commands[c][0], noun_commands))
+        return in_list(before, articles) && i + *k < f->v.n && !pause_between(f, i + *k) ? -1 : c;
+    if (in_list(before, noun_before) || in_list(format_word(&f->v, i + *k), noun_after))
         return -1;
     return c;
 }
@@ -247,6 +286,8 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
         return rc;
+    if (strchr(".?!", mark[0]) && (rc = close_parens(f)) < 0)
+        return rc;
     return emit(f, kind, mark, strlen(mark), i, k);
 }
 
@@ -265,12 +306,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p r n", "PRN"},
                                                {"p o", "PO"},
                                                {"n p o", "NPO"},
-                                               {"i v", "IV"},
-                                               {"i m", "IM"},
                                                {"m r i", "MRI"},
-                                               {"a b g", "ABG"},
-                                               {"i c u", "ICU"},
-                                               {"a n a", "ANA"},
                                                {"l f ts", "LFTs"},
                                                {"p f ts", "PFTs"},
                                                {"c diff", "C. diff"},
@@ -284,6 +320,12 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"x rays", "x-rays"},
                                                {"c o two", "CO2"},
                                                {"h and p", "H&P"},
+                                               {"i and d", "I&D"},
+                                               {"d and c", "D&C"},
+                                               {"a and o", "A&O"},
+                                               {"k c l", "KCl"},
+                                               {"e g f r", "eGFR"},
+                                               {"covid nineteen", "COVID-19"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
@@ -296,6 +338,70 @@ static int letter_at(const format_view *v, size_t i)
     if (w[0] >= 'a' && w[0] <= 'z' && (w[1] == '\0' || (w[1] == '.' && w[2] == '\0')))
         return w[0];
     return -1;
+}
+
+/* Spelled abbreviations that start with "a" or "i", the two letters that
+ * are also words; written in capitals unless given. Only these let an "a"
+ * start a spelled word ("a c t scan" is "a CT scan"), and only these end
+ * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
+static const char *const spelled_a_i[][2] = {
+    {"a a a", NULL},   {"a b g", NULL},  {"a b i", NULL},   {"a c e", NULL},  {"a c l", NULL},
+    {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},  {"a l p", NULL},
+    {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},  {"a n c", NULL},
+    {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},  {"a v", NULL},
+    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},  {"i c p", NULL},
+    {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"}, {"i g m", "IgM"},
+    {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},  {"i p f", NULL},
+    {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},  {"i v f", NULL},
+    {"i v p b", NULL}, {NULL, NULL}};
+
+static bool frequency_at(const format_view *v, size_t i);
+
+/* True when the letter at i may start a word of its own rather than go
+ * on with the letters before it: the start of an entry of spelled_a_i
+ * (what follows that entry is not looked at, so a run of letters costs
+ * time in proportion to its length) or a frequency ("i v q four hours",
+ * "p o q day"). */
+static bool letters_restart_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int c = letter_at(v, i);
+    return ((c == 'a' || c == 'i') && format_pair_at(v, i, spelled_a_i, &k) >= 0) ||
+           (c == 'q' && frequency_at(v, i));
+}
+
+/* The entry of spelled_a_i said at i, its letters in *k; -1 when none or
+ * when the letters go on past it ("a v q scan" is "a VQ scan"). */
+static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
+{
+    int e = format_pair_at(v, i, spelled_a_i, k);
+    if (e < 0)
+        return -1;
+    return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ? e : -1;
+}
+
+/* Letters spelled one by one from i, up to one that starts a word of its
+ * own ("c b c a l t": the "a" of "a l t"). */
+static size_t letter_run(const format_view *v, size_t i)
+{
+    size_t k = 0, ek;
+    int c;
+    while ((c = letter_at(v, i + k)) >= 0 &&
+           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
+                       (c == 'q' && frequency_at(v, i + k)))))
+        k++;
+    return k;
+}
+
+static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
+{
+    for (size_t j = 0; j < k; j++) {
+        char up = (char)toupper(letter_at(v, i + j));
+        int rc = sbuf_append(out, &up, 1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h". */
@@ -317,6 +423,20 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
     return k;
 }
 
+/* A frequency said at i: "q four hours", "q day", "q i d". */
+static bool frequency_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int a = format_pair_at(v, i, abbreviations, &k);
+    if (a >= 0)
+        return abbreviations[a][0][0] == 'q';
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    long q = q_hours_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return q != 0;
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -324,28 +444,41 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     long q = q_hours_at(&f->v, i, out);
     if (q)
         return q;
+    long lv = format_level_at(&f->v, i, out);
+    if (lv)
+        return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
         return rc < 0 ? rc : (long)k;
     }
     /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
-     * when they come first. */
-    int c = letter_at(&f->v, i);
-    if (c < 0 || c == 'a' || c == 'i')
+     * unless they start an entry of spelled_a_i; "i" before another
+     * letter other than "a" or "i" starts one in any case ("i n r", "i v
+     * p b"): the pronoun is never followed by a spelled letter ("i i
+     * think" is a repeat). */
+    int c = letter_at(&f->v, i), rc;
+    if (c < 0)
         return 0;
-    for (k = 0; (c = letter_at(&f->v, i + k)) >= 0; k++) {
-        char up = (char)toupper(c);
-        int rc = sbuf_append(out, &up, 1);
-        if (rc < 0)
-            return rc;
+    if (c == 'a' || c == 'i') {
+        a = spelled_a_i_at(&f->v, i, &k);
+        if (a >= 0 && spelled_a_i[a][1]) {
+            rc = sbuf_append_str(out, spelled_a_i[a][1]);
+            return rc < 0 ? rc : (long)k;
+        }
+        int next = letter_at(&f->v, i + 1);
+        if (a < 0 && c == 'i' && next >= 0 && next != 'a' && next != 'i')
+            k = 1 + letter_run(&f->v, i + 1);
+        else if (a < 0)
+            return 0;
+    } else {
+        k = letter_run(&f->v, i);
     }
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
-                              format_word_is(&f->v, i - 1, "hepatitis")))) {
-        sbuf_clear(out);
+                              format_word_is(&f->v, i - 1, "hepatitis"))))
         return 0;
-    }
-    return (long)k;
+    rc = write_letters(&f->v, i, k, out);
+    return rc < 0 ? rc : (long)k;
 }
 
 static const char *const headings[] = {"chief complaint",
@@ -433,12 +566,56 @@ static const char *const always_capital[] = {
     "april",     "june",     "july",    "august",   "september", "october", "november",
     "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
 
-static bool is_name(const fmt *f, size_t w, uint16_t want)
+/* Eponyms of clinical speech (data/medical: "foley catheter", "holter
+ * monitor", "glasgow coma scale"): written with a capital wherever they
+ * are said, though a surname alone is not (see is_name_at). */
+static const char *const eponyms[] = {
+    "achilles",    "barr",    "barre",   "barrett",   "blatchford", "cushing", "epstein",
+    "finkelstein", "foley",   "glasgow", "hashimoto", "hawkins",    "hodgkin", "holter",
+    "huntington",  "jackson", "johnson", "kawasaki",  "lewy",       "lyme",    "mallory",
+    "mcmurray",    "mohs",    "morton",  "murphy",    "neer",       "paget",   "parkinson",
+    "phalen",      "pratt",   "pugh",    "richmond",  "rinne",      "sjogren", "spurling",
+    "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",  NULL};
+
+/* Clinical words that the first-name list also holds ("vena cava",
+ * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
+static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", NULL};
+
+/* Words before a name, and how a title among them is written. */
+static const char *const titles[][2] = {
+    {"doctor", "Dr."},          {"dr", "Dr."},   {"mister", "Mr."}, {"mr", "Mr."},
+    {"missus", "Mrs."},         {"mrs", "Mrs."}, {"ms", "Ms."},     {"miss", "Miss"},
+    {"professor", "Professor"}, {NULL, NULL}};
+
+static uint16_t name_flags(const fmt *f, size_t w)
 {
-    if (!f->o->lex)
+    uint16_t fl = f->o->lex ? redact_lex_flags(&f->names, w, 1) : 0;
+    return fl & LEX_STOP ? 0 : fl;
+}
+
+static int title_at(const fmt *f, size_t w)
+{
+    size_t k;
+    int t = format_pair_at(&f->v, w, titles, &k);
+    return t >= 0 && k == 1 ? t : -1;
+}
+
+/* Word w is a name to capitalise: a first name (the list holds no common
+ * word), or a surname after a first name or a title ("doctor smith",
+ * "john smith"). The surname list (census names) holds many common and
+ * clinical words ("bolus", "melena", "cava", "lipoma"), so a surname alone
+ * stays as said; a clinical word the first-name list holds does too. */
+static bool is_name_at(const fmt *f, size_t w)
+{
+    const char *word = format_word(&f->v, w);
+    uint16_t fl = name_flags(f, w);
+    if (!fl || in_list(word, clinical_not_names))
         return false;
-    uint16_t fl = redact_lex_flags(&f->names, w, 1);
-    return (fl & want) && !(fl & LEX_STOP);
+    if (fl & LEX_FIRST)
+        return true;
+    return (fl & LEX_SURNAME) && w > 0 &&
+           (title_at(f, w - 1) >= 0 || ((name_flags(f, w - 1) & LEX_FIRST) &&
+                                        !in_list(format_word(&f->v, w - 1), clinical_not_names)));
 }
 
 static void capitalise(char *s)
@@ -447,7 +624,8 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
-/* Sentence starts, "I", names, days and months; "doctor smith" -> "Dr. Smith". */
+/* Sentence starts, "I", names, days, months and eponyms; a title before
+ * a name is written as one ("doctor smith" -> "Dr. Smith"). */
 static void capitals(fmt *f)
 {
     bool start = true;
@@ -461,14 +639,24 @@ static void capitals(fmt *f)
         if (t->kind != ITEM_WORD)
             continue;
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
-        if (start || (raw && (in_list(s, always_capital) ||
-                              is_name(f, t->first_word, LEX_FIRST | LEX_SURNAME))))
+        /* a written form in mixed case keeps it at a sentence start too
+         * ("eGFR", "pH") */
+        if ((start && !strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) ||
+            (raw &&
+             (in_list(s, always_capital) || in_list(s, eponyms) || is_name_at(f, t->first_word))))
             capitalise(s);
-        if (raw && format_word_is(&f->v, t->first_word, "doctor") && i + 1 < f->n_it) {
+        int title = raw ? title_at(f, t->first_word) : -1;
+        if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
+            const char *written = titles[title][1];
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
-                is_name(f, nx->first_word, LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) {
-                memcpy(s, "Dr.", 4);
+                (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
+                !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
+                /* the text has room for a written form no longer than the
+                 * word said ("doctor"); "dr" keeps its letters */
+                if (strlen(written) <= strlen(s))
+                    memcpy(s, written, strlen(written) + 1);
+                capitalise(s);
                 capitalise(item_text(f, nx));
             }
         }
@@ -530,6 +718,8 @@ static int build(fmt *f)
         i += (size_t)k;
     }
     if (f->o->smart) {
+        if ((rc = close_parens(f)) < 0)
+            goto out;
         const item *t = last_item(f);
         if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
             rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
@@ -581,9 +771,10 @@ int format_words(const format_opts *o, const asr_word *w, size_t n, format_resul
         text += (w[i].text ? strlen(w[i].text) : 0) + 1;
     fmt f = {.o = o, .v = {w, n}, .names = {.lex = o->lex, .w = w, .n = n}};
     /* Each word makes at most three items (an added period, itself, an
-     * added colon); a written form is at most a few bytes more than the
-     * words it replaces, and an added mark two. */
-    f.cap_it = 3 * n + 2;
+     * added colon) and a closing parenthesis for each "(" said; a written
+     * form is at most a few bytes more than the words it replaces, and an
+     * added mark two. */
+    f.cap_it = 4 * n + 2;
     sbuf_init(&f.store, 2 * text + 8 * f.cap_it + 64);
     int rc = PHS_ENOMEM;
     if (!(f.it = calloc(f.cap_it, sizeof(item))))

@@ -45,6 +45,12 @@ int format_pair_at(const format_view *v, size_t i, const char *const (*table)[2]
  * out is full (PHS_ETOOBIG) or out of memory. */
 long format_numbers_at(const format_view *v, size_t i, sbuf *out);
 
+/* A letter and a number as one written form at word i: spinal levels
+ * ("l four l five" -> "L4-L5", "c five", "t two"), and vitamins ("vitamin
+ * b twelve" -> "B12"). Returns the words used (0: none) or a negative
+ * code, as format_numbers_at. */
+long format_level_at(const format_view *v, size_t i, sbuf *out);
+
 /* True for a word that a later word can still join into one written form
  * (a number word, "point", "over", "to", a single letter, a month, ...):
  * a stream holds such words back at a release (format_stream.c). */

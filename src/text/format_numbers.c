@@ -104,8 +104,11 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
 /* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred. */
 static size_t below_thousand(const format_view *v, size_t i, long *val, bool *ord)
 {
-    int u = unit_at(v, i);
+    int u = unit_at(v, i), teen = index_in(format_word(v, i), teen_words);
     *ord = false;
+    /* "twelve hundred" is 1200 */
+    if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
+        u = 10 + teen;
     if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
         long rest;
         size_t k = 2, r;
@@ -131,16 +134,26 @@ static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
     } scales[] = {{"million", 1000000}, {"thousand", 1000}};
     size_t k = 0;
     long total = 0, group;
-    bool group_ord;
+    bool group_ord = false;
     *ord = false;
     for (size_t s = 0; s < 2; s++) {
-        size_t g = format_word_is(v, i + k, "a") && format_word_is(v, i + k + 1, scales[s].word)
-                       ? (group = 1, 1)
-                       : below_thousand(v, i + k, &group, &group_ord);
+        size_t g;
+        if (format_word_is(v, i + k, "a") && format_word_is(v, i + k + 1, scales[s].word)) {
+            group = 1; /* "a thousand" */
+            group_ord = false;
+            g = 1;
+        } else {
+            g = below_thousand(v, i + k, &group, &group_ord);
+        }
         if (g && !group_ord && format_word_is(v, i + k + g, scales[s].word)) {
             total += group * scales[s].mul;
             k += g + 1;
-            if (format_word_is(v, i + k, "and") && below_thousand(v, i + k + 1, &group, &group_ord))
+            /* "two thousand and five", but not "ten thousand and twenty
+             * thousand": two numbers */
+            size_t g2;
+            if (format_word_is(v, i + k, "and") &&
+                (g2 = below_thousand(v, i + k + 1, &group, &group_ord)) &&
+                !is_scale(v, i + k + 1 + g2))
                 k++;
         }
     }
@@ -234,7 +247,14 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     } else if (!format_word_is(v, i, "point")) {
         return false;
     }
-    if (!s->digits)
+    /* from 10,000 up with thousands separators, as a chart writes counts
+     * ("platelets 250,000") */
+    if (!s->digits && s->value >= 1000000)
+        snprintf(s->text, sizeof(s->text), "%ld,%03ld,%03ld", s->value / 1000000,
+                 s->value / 1000 % 1000, s->value % 1000);
+    else if (!s->digits && s->value >= 10000)
+        snprintf(s->text, sizeof(s->text), "%ld,%03ld", s->value / 1000, s->value % 1000);
+    else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
     if (!s->ordinal) {
         size_t d = decimals(v, i + s->k, s->text, sizeof(s->text));
@@ -368,11 +388,47 @@ static long age_at(const format_view *v, size_t j, const spoken_num *s, sbuf *ou
     return 0;
 }
 
+static size_t time_mark_at(const format_view *v, size_t i);
+
+/* "N to M" (or "through"), s and t the numbers, j the "to": a range,
+ * written "N-M" with the unit after it ("5-10 mg", "2-3 weeks"), or
+ * "N-M" alone when M is the larger and no time of day follows ("INR
+ * goal 2-3", "a pain of 5-6"); after "from" it is a change, written as
+ * said ("from 2 to 4 L"). Returns the end of what was written (0: no
+ * range). */
+/* The value of a number said, its decimals too ("2.5"). */
+static double value_of(const spoken_num *s)
+{
+    const char *dot = strchr(s->text, '.');
+    return (double)s->value + (dot ? strtod(dot, NULL) : 0.0);
+}
+
+static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
+                     sbuf *out)
+{
+    size_t start = j - s->k, k = j + 1 + t->k, ku;
+    bool from = start > 0 && format_word_is(v, start - 1, "from");
+    const char *unit = unit_at_word(v, k, &ku), *sep = from ? " to " : "-";
+    int rc;
+    if (unit) {
+        rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
+        k += ku;
+    } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
+               (!s->digits && !t->digits && time_mark_at(v, k) == 0 &&
+                (from || value_of(s) < value_of(t)))) {
+        rc = sbuf_printf(out, "%s%s%s", s->text, sep, t->text);
+    } else {
+        return 0;
+    }
+    return rc < 0 ? rc : (long)k;
+}
+
 /* After a number s said at i and ending before j: a blood pressure or
  * score ("over", "out of"), a range with a unit, a unit. Returns the end
  * of what was written (0: none of these). */
 static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf *out)
 {
+    size_t start = j - s->k;
     spoken_num t;
     size_t k, ku;
     const char *unit;
@@ -390,21 +446,32 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
-    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm" */
-    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal &&
-        (unit = unit_at_word(v, j + 1 + t.k, &ku))) {
-        rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
-        return rc < 0 ? rc : (long)(j + 1 + t.k + ku);
+    /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm",
+     * "three by two by one centimeters" -> "3 x 2 x 1 cm" */
+    if (format_word_is(v, j, "by") && number_at(v, j + 1, &t) && !t.ordinal) {
+        spoken_num third;
+        size_t m = j + 1 + t.k;
+        bool three = format_word_is(v, m, "by") && number_at(v, m + 1, &third) && !third.ordinal;
+        if (three && (unit = unit_at_word(v, m + 1 + third.k, &ku))) {
+            rc = sbuf_printf(out, "%s x %s x %s%s%s", s->text, t.text, third.text, unit_sep(unit),
+                             unit);
+            return rc < 0 ? rc : (long)(m + 1 + third.k + ku);
+        }
+        if ((unit = unit_at_word(v, m, &ku))) {
+            rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
+            return rc < 0 ? rc : (long)(m + ku);
+        }
     }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
+        number_at(v, j + 1, &t) && !t.ordinal)
+        return range_at(v, j, s, &t, out);
+    if (start > 0 && format_word_is(v, start - 1, "between") && format_word_is(v, j, "and") &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
         if ((unit = unit_at_word(v, k, &ku)))
-            rc = sbuf_printf(out, "%s-%s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
-        else if (index_in(format_word(v, k), count_nouns) >= 0)
-            rc = sbuf_printf(out, "%s-%s", s->text, t.text);
+            rc = sbuf_printf(out, "%s and %s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
         else
-            return 0;
+            rc = sbuf_printf(out, "%s and %s", s->text, t.text);
         return rc < 0 ? rc : (long)k;
     }
     long a = age_at(v, j, s, out);
@@ -439,12 +506,20 @@ static long measure_follows(const format_view *v, size_t i)
     return end < 0 ? end : end > 0;
 }
 
+/* the recogniser writes "pm" as one word too */
+static const char *const time_marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
+
+/* The words of a time mark said at i ("p m", "o'clock"); 0 when none. */
+static size_t time_mark_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_phrase_at(v, i, time_marks, &k) >= 0 ? k : 0;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
  * "at": "at ten fifteen" -> "at 10:15". */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
-    /* the recogniser writes "pm" as one word too */
-    static const char *const marks[] = {"a.m.", "p.m.", "a m", "p m", "am", "pm", "o'clock", NULL};
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
     const int oclock = 6;
     long hour, min = -1;
@@ -462,7 +537,7 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
             return 0;
         k += r;
     }
-    int m = format_phrase_at(v, i + k, marks, &km);
+    int m = format_phrase_at(v, i + k, time_marks, &km);
     bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
     if (m < 0 && !at)
         return 0;
@@ -563,13 +638,78 @@ static int write_digits(sbuf *out, const char *d)
     return sbuf_append_str(out, d);
 }
 
+/* A plural noun and a rate after it ("beers a day", "glasses per
+ * week"): a quantity per time, whatever is counted, is written in digits
+ * ("3 beers a day"). */
+static bool counted_per_time(const format_view *v, size_t j)
+{
+    static const char *const rates[] = {"a day",     "per day", "a week",    "per week", "a month",
+                                        "per month", "a night", "per night", "an hour",  "per hour",
+                                        "daily",     "weekly",  "nightly",   "monthly",  NULL};
+    const char *w = format_word(v, j);
+    size_t n = strlen(w), k;
+    return n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != '\'' &&
+           format_phrase_at(v, j + 1, rates, &k) >= 0;
+}
+
+/* A level number said after a letter: one word, 1 to 12. */
+static long level_number(const format_view *v, size_t i)
+{
+    int u = unit_at(v, i), t = index_in(format_word(v, i), teen_words);
+    return u >= 1 ? u : t >= 0 && t <= 2 ? 10 + t : 0;
+}
+
+/* The letter of a one-letter word ("l" or "l."), 0 when none. */
+static int level_letter(const format_view *v, size_t i)
+{
+    const char *w = format_word(v, i);
+    return w[0] >= 'a' && w[0] <= 'z' && (!w[1] || (w[1] == '.' && !w[2])) ? w[0] : 0;
+}
+
+/* The highest level of each letter that names one: spine (C8 the nerve
+ * root, T12, L5, S5; T3, T4 and S1-S4 are also the thyroid hormones and
+ * heart sounds, written the same). */
+static long level_max(int c)
+{
+    return c == 'c' ? 8 : c == 't' ? 12 : c == 'l' || c == 's' ? 5 : 0;
+}
+
+/* Two levels that follow each other down the spine ("l four l five",
+ * "l five s one"); sacral pairs are heart sounds ("S1 S2"). */
+static bool levels_adjacent(int c, long n, int c2, long n2)
+{
+    return (c == c2 && c != 's' && n2 == n + 1) || (c == 'c' && n == 7 && c2 == 't' && n2 == 1) ||
+           (c == 't' && n == 12 && c2 == 'l' && n2 == 1) ||
+           (c == 'l' && n == 5 && c2 == 's' && n2 == 1);
+}
+
+long format_level_at(const format_view *v, size_t i, sbuf *out)
+{
+    int c = level_letter(v, i), c2;
+    long n = level_number(v, i + 1), n2;
+    bool vitamin = i > 0 && format_word_is(v, i - 1, "vitamin");
+    size_t ku;
+    if (!c || !n || (vitamin ? !strchr("abcdek", c) : n > level_max(c)) ||
+        unit_at_word(v, i + 2, &ku) || index_in(format_word(v, i + 2), count_nouns) >= 0)
+        return 0;
+    int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
+    if (rc < 0)
+        return rc;
+    if (!vitamin && (c2 = level_letter(v, i + 2)) && (n2 = level_number(v, i + 3)) &&
+        levels_adjacent(c, n, c2, n2)) {
+        rc = sbuf_printf(out, "-%c%ld", c2 - 'a' + 'A', n2);
+        return rc < 0 ? rc : 4;
+    }
+    return 2;
+}
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",  "double", "triple", "point",   "hundred", "thousand", "million", "by",
-        "a",   "and",    "over",   "to",      "through", "out",      "of",      "the",
-        "at",  "q",      "year",   "years",   "month",   "months",   "week",    "weeks",
-        "day", "days",   "per",    "degrees", NULL};
+        "oh",    "double", "triple", "point", "hundred", "thousand", "million", "by",
+        "a",     "and",    "over",   "to",    "through", "out",      "of",      "the",
+        "at",    "q",      "year",   "years", "month",   "months",   "week",    "weeks",
+        "times", "plus",   "day",    "days",  "per",     "degrees",  NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -577,16 +717,56 @@ bool format_open_word(const format_view *v, size_t i)
            index_in(w, months) >= 0 || (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
 }
 
-long format_numbers_at(const format_view *v, size_t i, sbuf *out)
+/* ---- clinical shorthand around numbers ------------------------------------- */
+
+static const char *const tens_plurals[] = {"twenties", "thirties", "forties",
+                                           "fifties",  "sixties",  "seventies",
+                                           "eighties", "nineties", NULL};
+
+/* Decades: "in her sixties" -> "in her 60s", "the one twenties" -> "the
+ * 120s" (a value said in pairs). */
+static long decade_at(const format_view *v, size_t i, sbuf *out)
+{
+    int u = unit_at(v, i), t;
+    size_t k = u >= 1 ? 1 : 0;
+    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0)
+        return 0;
+    int rc =
+        u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);
+    return rc < 0 ? rc : (long)k + 1;
+}
+
+/* "times three" after a word that is no number: "oriented x3", "pain x2
+ * days" (a count of times, not "three times"). */
+static long times_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s;
+    if (!format_word_is(v, i, "times") ||
+        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s)) ||
+        !number_at(v, i + 1, &s) || s.ordinal || s.digits)
+        return 0;
+    int rc = sbuf_printf(out, "x%s", s.text);
+    return rc < 0 ? rc : (long)(1 + s.k);
+}
+
+long format_numbers_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s, t;
     long end;
     size_t k;
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
+    if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)))
+        return end;
     if (!number_at(v, i, &s))
         return 0;
     size_t j = i + s.k;
+    /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
+    if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
+        format_word_is(v, j, "plus") && !number_at(v, j + 1, &t)) {
+        int rc = sbuf_printf(out, "%s+", s.text);
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     if (s.ordinal) {
         if (s.value < 10)
             return 0;
@@ -596,8 +776,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
     bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
-    bool counted =
-        index_in(format_word(v, j), count_nouns) >= 0 || (format_pair_at(v, j, units, &k) >= 0);
+    bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
+                   (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j);
     if (s.small && !cue && !counted)
         return 0;
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);

@@ -57,7 +57,7 @@ static bool needs_space(const format_stream *s, const format_token *t, size_t i)
     if (t->space_before)
         return true;
     return i == 0 && s->text.len && s->text.p[s->text.len - 1] != '\n' &&
-           !strchr(".,:;?!)\n", t->text[0]);
+           !(t->mark && strchr(".,:;?!)\n", t->text[0]));
 }
 
 /* Appends tokens [from, to) of r to the text, and moves the window past

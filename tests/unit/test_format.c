@@ -7,8 +7,10 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/wipe.h"
@@ -137,6 +139,67 @@ static void test_doses_and_vitals(void **state)
     CHECK(cases);
 }
 
+/* Ranges: with a unit or counted noun, and without when the second
+ * number is the larger; "from ... to" is a change; "between N and M". */
+static void test_ranges(void **state)
+{
+    static const char *const cases[][2] = {
+        {"five to ten milligrams", "5-10 mg."},
+        {"two to three days", "2-3 days."},
+        {"five to ten times a day", "5-10 times a day."},
+        {"pain is a five to six", "Pain is a 5-6."},
+        {"keep the potassium three point five to five", "Keep the potassium 3.5-5."},
+        {"heart rate one ten to one twenty", "Heart rate 110-120."},
+        {"days one through five", "Days 1-5."},
+        {"titrate oxygen from two to four liters", "Titrate oxygen from 2 to 4 L."},
+        {"the dose went from ten to five", "The dose went from 10 to 5."},
+        {"between five and ten", "Between 5 and 10."},
+        {"between five and ten milligrams", "Between 5 and 10 mg."},
+        /* a quantity per time, whatever is counted */
+        {"she drinks two glasses a night and smokes five cigars daily",
+         "She drinks 2 glasses a night and smokes 5 cigars daily."},
+        {"one of his sons a day", "One of his sons a day."},
+        /* no range: the larger first, or a time of day after it */
+        {"one to one sitter", "One to one sitter."},
+        {"see her at one to two p m", "See her at one to 2 PM."},
+        {"one of the nurses went to two clinics", "One of the nurses went to two clinics."},
+    };
+    CHECK(cases);
+}
+
+/* Shorthand around numbers: levels, vitamins, grades, counts of times,
+ * decades, and spelled pairs with "and". */
+static void test_shorthand(void **state)
+{
+    static const char *const cases[][2] = {
+        {"l four l five disc herniation", "L4-L5 disc herniation."},
+        {"l five s one and c five c six c seven", "L5-S1 and C5-C6 C7."},
+        {"s one s two normal", "S1 S2 normal."},
+        {"t two weighted images and a free t four", "T2 weighted images and a free T4."},
+        {"vitamin b twelve and vitamin d three", "Vitamin B12 and vitamin D3."},
+        {"c two tablets", "C 2 tablets."},
+        {"one plus pitting edema and reflexes two plus", "1+ pitting edema and reflexes 2+."},
+        {"one plus one", "One plus one."},
+        {"alert and oriented times three", "Alert and oriented x3."},
+        {"a and o times three", "A&O x3."},
+        {"three times two", "3 times two."},
+        {"heart rate in the one twenties", "Heart rate in the 120s."},
+        {"she is in her sixties", "She is in her 60s."},
+        {"i and d of the abscess", "I&D of the abscess."},
+        {"e g f r of forty five", "eGFR of 45."},
+        {"covid nineteen test was negative", "COVID-19 test was negative."},
+        {"the mass is three point two by two point one by one point five centimeters",
+         "The mass is 3.2 x 2.1 x 1.5 cm."},
+        {"platelets two hundred and fifty thousand", "Platelets 250,000."},
+        {"white count twelve thousand and a million units",
+         "White count 12,000 and 1,000,000 units."},
+        {"heparin at twelve hundred units per hour", "Heparin at 1200 units/h."},
+        {"between ten thousand and twenty thousand", "Between 10,000 and 20,000."},
+        {"from nine thousand to twelve thousand", "From 9000 to 12,000."},
+    };
+    CHECK(cases);
+}
+
 static void test_dates_times_phones_ages(void **state)
 {
     static const char *const cases[][2] = {
@@ -204,6 +267,23 @@ static void test_abbreviations(void **state)
         {"hepatitis c", "Hepatitis C."},
         {"a chest x ray", "A chest x-ray."},
         {"i think it is fine", "I think it is fine."},
+        /* "a" and "i" start a spelled word only where one is spelled */
+        {"goal i n r of two to three", "Goal INR of 2-3."},
+        {"check an i n r and a p t t", "Check an INR and a PTT."},
+        {"start i v fluids and i think she will improve",
+         "Start IV fluids and I think she will improve."},
+        {"a l t and a s t are normal", "ALT and AST are normal."},
+        {"a l t a s t and alkaline phosphatase", "ALT AST and alkaline phosphatase."},
+        {"c b c a l t and i n r", "CBC ALT and INR."},
+        {"i g g level", "IgG level."},
+        {"give vancomycin i v p b", "Give vancomycin IVPB."},
+        {"she had a c t scan and a v q scan", "She had a CT scan and a VQ scan."},
+        {"an a c e inhibitor", "An ACE inhibitor."},
+        {"left a m a", "Left AMA."},
+        {"then i called the family", "Then I called the family."},
+        {"i i think so", "I I think so."},
+        {"hydralazine i v q four hours", "Hydralazine IV q4h."},
+        {"labetalol i v q day", "Labetalol IV daily."},
     };
     CHECK(cases);
 }
@@ -254,6 +334,19 @@ static void test_dictation(void **state)
         {"colon cancer screening", "Colon cancer screening."},
         {"a new line was placed", "A new line was placed."},
         {"her last period was in may", "Her last period was in may."},
+        /* commands that are no clinical noun: a word only after an article */
+        {"nausea comma vomiting comma or diarrhea period", "Nausea, vomiting, or diarrhea."},
+        {"no fever comma and no chills", "No fever, and no chills."},
+        {"tenderness on the right comma no guarding", "Tenderness on the right, no guarding."},
+        {"allergic to penicillin semicolon and sulfa", "Allergic to penicillin; and sulfa."},
+        {"there is a question mark over the diagnosis",
+         "There is a question mark over the diagnosis."},
+        {"is there any pain a question mark", "Is there any pain a?"},
+        /* a parenthesis left open is closed where the sentence ends */
+        {"wheezes open parenthesis improved", "Wheezes (improved)."},
+        {"wheezes open paren improved period no crackles", "Wheezes (improved). No crackles."},
+        {"wheezes open paren improved | no crackles", "Wheezes (improved). No crackles."},
+        {"edema open paren trace close paren period", "Edema (trace)."},
     };
     CHECK(cases);
 }
@@ -264,8 +357,83 @@ static void test_names(void **state)
         {"seen by doctor smith today", "Seen by Dr. Smith today."},
         {"patient john told me", "Patient John told me."},
         {"on monday and tuesday", "On Monday and Tuesday."},
+        /* a surname alone is no name: the census list holds common words */
+        {"give a fluid bolus of normal saline", "Give a fluid bolus of normal saline."},
+        {"she saw mister bolus and mary jones", "She saw Mr. Bolus and Mary Jones."},
+        {"place a foley catheter and a holter monitor",
+         "Place a Foley catheter and a Holter monitor."},
+        {"the inferior vena cava and polycythemia vera",
+         "The inferior vena cava and polycythemia vera."},
     };
     CHECK(cases);
+}
+
+/* No word of the clinical vocabulary (the lists in data/medical) is capitalised
+ * mid-sentence, except the eponyms written so ("foley", "parkinson") and
+ * the words always capitalised (days, months, "I", brand names). */
+static void test_clinical_words_not_names(void **state)
+{
+    static const char *const files[] = {"abbreviations", "anatomy",   "conditions", "devices",
+                                        "drugs",         "exam",      "findings",   "imaging",
+                                        "labs",          "organisms", "procedures", "specialties",
+                                        "symptoms"};
+    static const char *const capitalised[] = {
+        "achilles",    "barr",     "barre",     "barrett",   "blatchford", "cushing",  "epstein",
+        "finkelstein", "foley",    "glasgow",   "hashimoto", "hawkins",    "hodgkin",  "holter",
+        "huntington",  "jackson",  "johnson",   "kawasaki",  "lewy",       "lyme",     "mallory",
+        "mcmurray",    "mohs",     "morton",    "murphy",    "neer",       "paget",    "parkinson",
+        "phalen",      "pratt",    "pugh",      "richmond",  "rinne",      "sjogren",  "spurling",
+        "stevens",     "weber",    "weiss",     "whipple",   "wolff",      "zenker",   "candida",
+        "monday",      "tuesday",  "wednesday", "thursday",  "friday",     "saturday", "sunday",
+        "january",     "february", "april",     "june",      "july",       "august",   "september",
+        "october",     "november", "december",  "english",   "spanish",    "tylenol",  "motrin",
+        "advil"};
+    int bad = 0, words = 0;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[128];
+        snprintf(path, sizeof(path), "data/medical/%s.txt", files[f]);
+        FILE *in = fopen(path, "r");
+        assert_non_null(in);
+        char line[1024];
+        while (fgets(line, sizeof(line), in)) {
+            if (line[0] == '#' || line[0] == '[')
+                continue;
+            /* the words of the line before any ";" (drugs.txt's fields),
+             * said mid-sentence; a word is capitalised when its first
+             * letter is */
+            line[strcspn(line, ";\n")] = '\0';
+            char spoken[1200];
+            snprintf(spoken, sizeof(spoken), "we noted %s today", line);
+            char *got = formatted(spoken, true, false);
+            for (char *w = got + 3; *w;) {
+                size_t len = strcspn(w, " ");
+                char word[64];
+                snprintf(word, sizeof(word), "%.*s", (int)len, w);
+                word[strcspn(word, ".,")] = '\0';
+                bool want = false;
+                for (size_t c = 0; c < sizeof(capitalised) / sizeof(capitalised[0]); c++)
+                    want |= !strcasecmp(word, capitalised[c]);
+                bool upper = word[0] >= 'A' && word[0] <= 'Z';
+                bool letters =
+                    word[0] && strspn(word, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(word);
+                /* an abbreviation is one capital or has one past its
+                 * first letter: "C", "CT", "AFib", "LFTs" */
+                bool spelled =
+                    letters && (!word[1] || strpbrk(word + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+                if (letters && !spelled && upper != want) {
+                    print_message("  %s: %s\n", word, got);
+                    bad++;
+                }
+                words++;
+                w += len + (w[len] == ' ');
+            }
+            wipe_free_str(got);
+        }
+        fclose(in);
+    }
+    assert_true(words > 2000);
+    assert_int_equal(bad, 0);
 }
 
 static void test_options(void **state)
@@ -333,6 +501,9 @@ static void test_stream(void **state)
         /* a heading after a break that a cut follows (found by fuzz_format) */
         "he is stable new paragraph plan discharge | home tomorrow",
         "a cyst of one point two by two | centimeters | at six | pm",
+        /* a word that starts like a mark after a window's start (found by
+         * fuzz_format) */
+        "she is stable period | ;x | more",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
@@ -492,12 +663,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_doses_and_vitals),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_shorthand),
         cmocka_unit_test(test_dates_times_phones_ages),
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_clinical_words_not_names),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
