@@ -54,6 +54,7 @@ static int audio_error_status(int rc)
 struct sync_req {
     struct transcribe_request rq;
     char profile[STORE_PROFILE_NAME_MAX + 1];
+    char voice[STORE_PROFILE_NAME_MAX + 1];
     vocab words;
     struct audit_event who; /* of the profile's use */
     struct jobs_options jo;
@@ -165,6 +166,7 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
+        (rc = upload_voice(req, u, s->voice, sizeof(s->voice))) < 0 ||
         (rc = upload_search(req, u, &s->jo.search)) < 0 ||
         (rc = upload_formatting(req, u, &s->rq.render.smart_format, &s->rq.render.dictation)) < 0)
         return rc;
@@ -173,6 +175,7 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     s->who = server_event(req, &u->caller, "profile.use", "profile", NULL, "success", 0);
     s->jo.tenant_id = u->caller.id.tenant_id;
     s->jo.profile = s->profile;
+    s->jo.voice = s->voice;
     s->jo.vocabulary = vocab_words(&s->words);
     s->jo.who = &s->who;
     return 0;

@@ -9,8 +9,9 @@
  * PROTO_EV_UTTERANCE (the words of a finished utterance) and PROTO_DATA
  * (bytes of rendered output: redacted audio); it ends with PROTO_RESULT or
  * PROTO_ERROR (an error code and a reason, never content). The first
- * message to a new worker is PROTO_INIT (its model and its limits), which
- * it answers with PROTO_READY or PROTO_ERROR.
+ * message to a new worker is PROTO_INIT (its model and its limits), and
+ * when that model has a voice profile, the profile's files in PROTO_VOICE
+ * frames (proto_asr.h); the worker answers with PROTO_READY or PROTO_ERROR.
  *
  * The zygote's control socket (a SOCK_SEQPACKET socketpair) carries one
  * message per packet with the same header: ZYG_CONFIG (the default model's
@@ -49,6 +50,7 @@ enum proto_type {
     PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
     PROTO_ERROR,        /* either way: int32 code + reason */
     PROTO_REF,          /* parent -> worker: a known speaker's clip (its data URL) */
+    PROTO_VOICE,        /* parent -> worker: bytes of PROTO_INIT's voice profile */
     /* A live stream session (PROTO_STREAM_*, below). */
     PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
     PROTO_STREAM_PCM,       /* parent -> worker: PCM16 samples (an even number of bytes) */
