@@ -199,14 +199,16 @@ static int sync_reply_error(struct http_req *req, const struct sync_req *s,
     if (rc == PHS_EBUSY)
         http_reply_header(req, "Retry-After", "2");
     if (s->jo.model_failed) {
+        /* jobs.c's messages say which of the two failed */
+        bool voice = !strncmp(r->msg, "the voice profile", 17);
         http_reply_error(req, (unsigned)status,
                          status == 429   ? "rate_limit_error"
                          : status >= 500 ? "server_error"
                                          : "invalid_request_error",
-                         status < 500 && status != 429 ? "profile" : NULL,
+                         status < 500 && status != 429 ? (voice ? "voice" : "profile") : NULL,
                          status == 429   ? "model_memory_busy"
                          : status == 413 ? "profile_too_large"
-                         : status == 400 ? "unknown_profile"
+                         : status == 400 ? (voice ? "unknown_voice" : "unknown_profile")
                                          : "model_failed",
                          "The recognition model for this request could not be built: %s.", r->msg);
         return rc;

@@ -119,8 +119,10 @@ static int create_check(const struct tvoice_files *f, const char *model_dir,
         return err == PHS_ENOMEM ? err : PHS_EENGINE;
     }
     int rc = voice_check_files(m, f->manifest, f->manifest_len, f->means, f->means_len,
-                               f->variances, f->variances_len, sum, msg, msg_len);
+                               f->variances, f->variances_len, sum, why, sizeof(why));
     voice_model_free(m);
+    if (rc < 0) /* a sentence for the caller */
+        snprintf(msg, msg_len, "The voice profile was refused: %s.", why);
     return rc;
 }
 

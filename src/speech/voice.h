@@ -108,7 +108,7 @@ struct voice_summary {
  * frames, read into *sum, may be NULL), and means and variances each
  * exactly as voice_write_profile writes them for m (the "s3" header it
  * writes, native byte order, m's shape, no trailing bytes), every value
- * finite and every variance positive. PHS_EINVAL for a malformed part,
+ * finite and no variance negative. PHS_EINVAL for a malformed part,
  * PHS_EUNSUPPORTED for another version or model; msg says which part,
  * never quoting it. O(size of the files). */
 int voice_check_files(const voice_model *m, const void *manifest, size_t manifest_len,
