@@ -240,6 +240,31 @@ done
 grep -q 'dr-kal' "$T/audit.jsonl" && fail "the voice profile's name in the audit trail"
 grep -q 'dr-kal' "$T/server.out" "$T/server.err" && fail "the voice profile's name in the log"
 ok "audit: create, list, read, use, delete by the profile's id, never its name"
+# The command line, on the data directory (audited as the operator).
+expect_exit 0 "$P" voices add clin-7 "$T/prof" --tenant clinic-b --data "$DATA"
+grep -q '^voice profile clin-7 (vce_.*8 sentences' "$T/stdout" || fail "voices add: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices list --tenant clinic-b --data "$DATA"
+grep -q '^clin-7 ' "$T/stdout" || fail "voices list: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices list --tenant clinic-a --data "$DATA"
+grep -q '^clin-7 ' "$T/stdout" && fail "clinic-a lists clinic-b's voice profile"
+mkdir -p "$T/half" && cp "$T/prof/voice.json" "$T/prof/means" "$T/half/"
+expect_exit 3 "$P" voices add half "$T/half" --tenant clinic-b --data "$DATA"
+grep -q 'variances' "$T/stderr" || fail "voices add without variances: $(cat "$T/stderr")"
+cp "$T/short.means" "$T/half/means" && cp "$T/prof/variances" "$T/half/"
+expect_exit 3 "$P" voices add half "$T/half" --tenant clinic-b --data "$DATA"
+expect_exit 3 "$P" voices add Clin "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 1 "$P" voices add clin-7 "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 1 "$P" voices delete clin-7 --tenant clinic-a --data "$DATA"
+expect_exit 0 "$P" voices delete clin-7 --tenant clinic-b --data "$DATA"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["resource_type"]=="voice", c' \
+    "$T/stdout" || fail "voices delete: no certificate"
+cp "$T/stdout" "$T/vcert-cli.json"
+expect_exit 0 "$P" certificates verify "$T/vcert-cli.json" --data "$DATA"
+"$P" audit export --data "$DATA" --tenant clinic-b >"$T/audit-b.jsonl" || fail "audit export"
+grep -q '"voice.create"' "$T/audit-b.jsonl" && grep -q '"voice.delete"' "$T/audit-b.jsonl" ||
+    fail "the command line's voice changes are not audited"
+grep -q 'clin-7' "$T/audit-b.jsonl" && fail "the voice profile's name in the audit trail"
+ok "voices add, list, delete from the command line: checked, per tenant, certified, audited"
 
 # Bad input: a clear error naming the line, nothing written.
 bad() { # NAME CONTENT WANT-MESSAGE
