@@ -169,7 +169,9 @@ static int voice_error(int rc, char *msg, size_t msg_len)
 {
     snprintf(msg, msg_len,
              rc == PHS_ENOTFOUND ? "the voice profile does not exist (any more)"
-                                 : "the voice profile could not be read");
+             : rc == PHS_EUNSUPPORTED
+                 ? "the voice profile was built for another acoustic model (build it again)"
+                 : "the voice profile could not be read");
     return rc;
 }
 
@@ -228,8 +230,8 @@ static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_con
     /* A voice profile is decrypted into memory only, and handed to the
      * worker through its socket (pool_spawn_own). */
     if (o->voice && o->voice[0]) {
-        if ((rc = tvoice_load(j->cfg.store, o->tenant_id, o->voice, o->who ? o->who : &worker,
-                              &voice)) < 0) {
+        if ((rc = tvoice_load(j->cfg.store, o->tenant_id, o->voice, cfg->model_dir,
+                              o->who ? o->who : &worker, &voice)) < 0) {
             tvoice_data_free(&voice);
             return voice_error(rc, msg, msg_len);
         }

@@ -276,8 +276,8 @@ static int buf_sink(void *ctx, const void *data, size_t len)
     return sbuf_append(ctx, data, len);
 }
 
-int tvoice_load(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
-                struct tvoice_data *out)
+int tvoice_load(store *s, int64_t tenant_id, const char *name, const char *model_dir,
+                const struct audit_event *who, struct tvoice_data *out)
 {
     struct store_tenant tenant;
     struct store_voice v;
@@ -306,6 +306,10 @@ int tvoice_load(store *s, int64_t tenant_id, const char *name, const struct audi
     size_t size[TVOICE_N_FILES];
     if ((rc = unpack(out->buf.p, out->buf.len, file, size)) < 0)
         return rc;
+    char msg[256];
+    const struct tvoice_files f = {file[0], size[0], file[1], size[1], file[2], size[2]};
+    if ((rc = create_check(&f, model_dir, NULL, msg, sizeof(msg))) < 0)
+        return rc == PHS_EINVAL ? PHS_ECORRUPT : rc;
     out->voice = (asr_voice){file[1], size[1], file[2], size[2]};
     snprintf(out->id, sizeof(out->id), "%s", v.id);
     struct audit_event ev = voice_event(who, tenant.name, "voice.use", v.id);

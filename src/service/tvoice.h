@@ -72,11 +72,15 @@ struct tvoice_data {
 };
 
 /* Decrypts the tenant's voice profile into out (tvoice_data_free it, also
- * on failure) and audits "voice.use" (who: the requester or the worker).
- * PHS_ENOTFOUND for an unknown or another tenant's profile; PHS_ECORRUPT
- * for a packed object that does not parse. */
-int tvoice_load(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
-                struct tvoice_data *out);
+ * on failure), checks it again against the acoustic model in model_dir (the
+ * server's model may have changed since the upload; the engine must never
+ * be given files of another model's shape) and audits "voice.use" (who:
+ * the requester or the worker). PHS_ENOTFOUND for an unknown or another
+ * tenant's profile; PHS_EUNSUPPORTED for one of another model; PHS_ECORRUPT
+ * for a packed object that does not parse. Costs reading the model's
+ * parameters (~0.1 s), once per recogniser built. */
+int tvoice_load(store *s, int64_t tenant_id, const char *name, const char *model_dir,
+                const struct audit_event *who, struct tvoice_data *out);
 void tvoice_data_free(struct tvoice_data *d); /* NULL-safe; wipes */
 
 #endif

@@ -255,6 +255,20 @@ expect_exit 3 "$P" voices add half "$T/half" --tenant clinic-b --data "$DATA"
 expect_exit 3 "$P" voices add Clin "$T/prof" --tenant clinic-b --data "$DATA"
 expect_exit 1 "$P" voices add clin-7 "$T/prof" --tenant clinic-b --data "$DATA"
 expect_exit 1 "$P" voices delete clin-7 --tenant clinic-a --data "$DATA"
+# The server's acoustic model changed after the upload (here: one mixture
+# weight of its sendump): the stored profile is checked again before the
+# engine reads it, and the request fails saying so.
+cp -r /usr/share/pocketsphinx/model/en-us/en-us "$T/model2"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(-100,2); b=f.read(1); f.seek(-100,2); f.write(bytes([b[0]^1]))' "$T/model2/sendump"
+start_server --workers 1 --model-dir "$T/model2"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/tst1.wav" -F voice=clin-7
+expect_status 500 "a voice profile of the server's former model"
+[ "$(jget error.code)" = model_failed ] && jget error.message | grep -q "another acoustic model" ||
+    fail "a voice of another model: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/tst1.wav" -F response_format=text
+expect_status 200 "the changed model without a voice"
+stop_server
+ok "a stored voice profile of another acoustic model than the server's is refused at use, clearly"
 expect_exit 0 "$P" voices delete clin-7 --tenant clinic-b --data "$DATA"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["resource_type"]=="voice", c' \
     "$T/stdout" || fail "voices delete: no certificate"
