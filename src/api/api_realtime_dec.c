@@ -68,7 +68,9 @@ static int rt_dec_start(struct rt_decoder *d)
     cfg.vad.threshold = s->cfg.vad_threshold;
     cfg.vad.prefix_padding_ms = (int)s->cfg.prefix_padding_ms;
     cfg.vad.silence_duration_ms = (int)s->cfg.silence_duration_ms;
-    struct jobs_options jo = {.tenant_id = s->who.tenant_id, .profile = d->profile};
+    struct jobs_options jo = {.tenant_id = s->who.tenant_id,
+                              .profile = d->profile,
+                              .voice = s->cfg.voice[0] ? s->cfg.voice : NULL};
     char msg[256];
     return streamdec_open(s->srv->jobs, &jo, &cfg, &d->sd, msg, sizeof(msg));
 }

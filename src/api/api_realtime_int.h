@@ -93,6 +93,9 @@ struct rt_config {
     bool store;             /* keep the session as a stored transcript (service/livestore) */
     bool smart_format;      /* completed transcripts formatted (text/format.h); default true */
     bool dictation;         /* spoken commands obeyed; default true */
+    /* A voice profile of the tenant (query voice=, checked at the
+     * upgrade; service/tvoice.h); "" none. */
+    char voice[STORE_PROFILE_NAME_MAX + 1];
 };
 
 struct rt_decoder; /* api_realtime_dec.c */

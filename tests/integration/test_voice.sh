@@ -191,6 +191,34 @@ req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst1.wav" -F voice=no
 refused_body "an unknown voice" unknown_voice voice
 ok "voice with profile and vocabulary; an unknown or other tenant's voice is 400 unknown_voice"
 
+# A live session (/v1/realtime, plain mode) with ?voice=: the adapted model
+# decodes it (its finals are not the unadapted session's). Live sessions
+# take the tenant's default profile: general here, as above.
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"general"}'
+expect_status 200 "default profile general"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -f "$here/js/node_modules/ws/package.json" ]; then
+    (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
+fi
+RT="node $here/js/realtime-client.mjs"
+export NODE_EXTRA_CA_CERTS=$CA
+mkdir -p "$T/rt0" "$T/rt1"
+RT_QUERY='&smart_format=false' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" "$T/rt0" \
+    "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-base.txt" || fail "live session without a voice"
+RT_QUERY='&smart_format=false&voice=dr-kal' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" \
+    "$T/rt1" "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-voice.txt" || fail "live session with voice=dr-kal"
+cmp -s "$T/rt-base.txt" "$T/rt-voice.txt" && fail "voice=dr-kal changed nothing in a live session: $(cat "$T/rt-voice.txt")"
+er=$(word_errors "$T/rt-voice.txt" "$T/ref.txt"); e0=$(word_errors "$T/rt-base.txt" "$T/ref.txt")
+[ "$er" -le "$e0" ] || fail "voice=dr-kal made the live session worse ($e0 -> $er)"
+for v in nobody "$(printf 'x%.0s' $(seq 70))"; do
+    req GET "/v1/realtime?mode=plain&voice=$v" "$KEY_A_TR" -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+        -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='
+    refused_body "a live session with an unknown voice" unknown_voice voice
+done
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
+expect_status 200 "no default profile"
+ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+
 # A stored job with the voice, and one queued when the voice is deleted.
 req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \
     -F smart_format=false
