@@ -91,10 +91,10 @@ static void vu_free(struct voice_upload *u)
 
 static json_t *voice_json(const struct store_voice *v)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:I}", "id", v->id, "object", "voice",
-                     "name", v->name, "bytes", (json_int_t)v->size, "sentences",
-                     (json_int_t)v->sentences, "speech_seconds", v->speech_frames / 100.0,
-                     "created_at", (json_int_t)(v->created_us / 1000000));
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:I}", "id", v->id, "object", "voice", "name",
+                     v->name, "bytes", (json_int_t)v->size, "sentences", (json_int_t)v->sentences,
+                     "speech_seconds", v->speech_frames / 100.0, "created_at",
+                     (json_int_t)(v->created_us / 1000000));
 }
 
 /* Audits a refused request (nothing changed) and replies with the error. */
@@ -145,8 +145,8 @@ static int voices_parse(struct http_req *req, struct server *srv, const struct s
     for (int i = 0; i < VU_N; i++)
         if (!u->seen[i]) {
             char msg[128];
-            snprintf(msg, sizeof(msg), "Send the voice profile's %s (from `phiscribe voice build`).",
-                     vu_names[i]);
+            snprintf(msg, sizeof(msg),
+                     "Send the voice profile's %s (from `phiscribe voice build`).", vu_names[i]);
             return voice_refuse(srv, req, c, "voice.create", 400, vu_names[i], "missing_file", msg);
         }
     return 0;
@@ -170,13 +170,13 @@ static int voices_create(struct http_req *req, struct server *srv, const struct 
                           "or digit, and not general, medical, none or default.");
         goto out;
     }
-    const struct tvoice_files files = {u.file[0].p, u.file[0].len, u.file[1].p,
-                                       u.file[1].len, u.file[2].p, u.file[2].len};
+    const struct tvoice_files files = {u.file[0].p,   u.file[0].len, u.file[1].p,
+                                       u.file[1].len, u.file[2].p,   u.file[2].len};
     struct audit_event who = server_event(req, c, "voice.create", "voice", NULL, "success", 201);
     struct store_voice v;
     char msg[256];
-    rc = tvoice_create(srv->store, c->id.tenant_id, name, &files, srv->cfg.asr.model_dir, &who,
-                       &v, msg, sizeof(msg));
+    rc = tvoice_create(srv->store, c->id.tenant_id, name, &files, srv->cfg.asr.model_dir, &who, &v,
+                       msg, sizeof(msg));
     if (rc == PHS_EEXIST) {
         rc = voice_refuse(srv, req, c, "voice.create", 409, "name", "voice_exists", msg);
         goto out;

@@ -19,16 +19,15 @@
 
 static void voices_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe voices add NAME DIR --tenant T [--data DIR] [--store URL]\n"
-            "       phiscribe voices list --tenant T [--data DIR] [--store URL]\n"
-            "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n\n"
-            "add stores the voice profile in DIR (written by `phiscribe voice build`)\n"
-            "encrypted for tenant T, after checking it against the acoustic model;\n"
-            "requests of T then use it with voice=NAME. DIR can be removed afterwards.\n"
-            "delete destroys it (cryptographic erase) and prints the certificate.\n"
-            "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default; it is\n"
-            "listed and kept with jobs, so name the profile, not the person.\n");
+    fprintf(out, "usage: phiscribe voices add NAME DIR --tenant T [--data DIR] [--store URL]\n"
+                 "       phiscribe voices list --tenant T [--data DIR] [--store URL]\n"
+                 "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n\n"
+                 "add stores the voice profile in DIR (written by `phiscribe voice build`)\n"
+                 "encrypted for tenant T, after checking it against the acoustic model;\n"
+                 "requests of T then use it with voice=NAME. DIR can be removed afterwards.\n"
+                 "delete destroys it (cryptographic erase) and prints the certificate.\n"
+                 "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default; it is\n"
+                 "listed and kept with jobs, so name the profile, not the person.\n");
 }
 
 static int print_one(void *ctx, const struct store_voice *v)

@@ -192,7 +192,8 @@ int tvoice_create(store *s, int64_t tenant_id, const char *name, const struct tv
         return PHS_EINVAL;
     }
     if ((rc = create_lookup(s, tenant_id, name, &tenant)) < 0) {
-        snprintf(msg, msg_len, "%s", rc == PHS_EEXIST ? exists : "The voice profile could not be stored.");
+        snprintf(msg, msg_len, "%s",
+                 rc == PHS_EEXIST ? exists : "The voice profile could not be stored.");
         return rc;
     }
     if ((rc = create_check(files, model_dir, &sum, msg, msg_len)) < 0)
