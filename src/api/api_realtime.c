@@ -16,6 +16,7 @@
 #include "core/wipe.h"
 #include "service/authz.h"
 #include "api/api_realtime_int.h"
+#include "service/tvoice.h"
 #include "api/server_int.h"
 #include "service/quota.h"
 
@@ -369,6 +370,14 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     }
     snprintf(s->cfg.model, sizeof(s->cfg.model), "%s",
              model && strlen(model) < sizeof(s->cfg.model) ? model : "phiscribe");
+    const char *voice = http_req_query(req, "voice"); /* checked once the tenant is known */
+    if (voice && strlen(voice) >= sizeof(s->cfg.voice)) {
+        http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
+                         "voice must be the name of one of this tenant's voice profiles "
+                         "(GET /v1/voices).");
+        return PHS_EINVAL;
+    }
+    snprintf(s->cfg.voice, sizeof(s->cfg.voice), "%s", voice ? voice : "");
     bool redact, keep;
     int rc = rt_query_bool(req, "redact", false, &redact);
     if (rc == 0)
@@ -392,6 +401,25 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     s->cfg.prefix_padding_ms = 300;
     s->cfg.silence_duration_ms = 500;
     return 0;
+}
+
+/* The session's voice profile (query voice=), once its tenant is known:
+ * one of the tenant's, else 400. */
+static int rt_voice(struct http_req *req, struct server *srv, struct rt_session *s)
+{
+    struct store_voice v;
+    if (!s->cfg.voice[0])
+        return 0;
+    int rc = tvoice_get(srv->store, s->who.tenant_id, s->cfg.voice, &v);
+    if (rc == PHS_ENOTFOUND) {
+        http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
+                         "voice must be the name of one of this tenant's voice profiles "
+                         "(GET /v1/voices).");
+        return PHS_EINVAL;
+    }
+    if (rc < 0)
+        http_reply_err(req, rc, NULL, NULL);
+    return rc;
 }
 
 /* The session's start: its audit record (nothing runs without it). */
@@ -439,6 +467,7 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
         goto out_free;
     }
     if ((rc = rt_query(req, s)) < 0 || (rc = rt_authenticate(req, srv, s, secret)) < 0 ||
+        (rc = rt_voice(req, srv, s)) < 0 ||
         (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0 ||
         (rc = id_random("tr_", 24, s->transcript_id, sizeof(s->transcript_id))) < 0)
         goto out_free;

@@ -57,7 +57,9 @@ static int rt_dec_start(struct rt_decoder *d)
     struct rt_session *s = d->s;
     struct livesess_config cfg;
     rt_dec_config(d, &cfg);
-    struct jobs_options jo = {.tenant_id = s->who.tenant_id, .profile = d->profile};
+    struct jobs_options jo = {.tenant_id = s->who.tenant_id,
+                              .profile = d->profile,
+                              .voice = s->cfg.voice[0] ? s->cfg.voice : NULL};
     char msg[256];
     return streamdec_open(s->srv->jobs, &jo, &cfg, &d->sd, msg, sizeof(msg));
 }

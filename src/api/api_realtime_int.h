@@ -99,6 +99,9 @@ struct rt_config {
      * ("near_field", "far_field"), echoed while on */
     enum livesess_denoise denoise;
     char noise_type[16];
+    /* A voice profile of the tenant (query voice=, checked at the
+     * upgrade; service/tvoice.h); "" none. */
+    char voice[STORE_PROFILE_NAME_MAX + 1];
 };
 
 struct rt_decoder; /* api_realtime_dec.c */

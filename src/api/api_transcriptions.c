@@ -54,6 +54,7 @@ static int audio_error_status(int rc)
 struct sync_req {
     struct transcribe_request rq;
     char profile[STORE_PROFILE_NAME_MAX + 1];
+    char voice[STORE_PROFILE_NAME_MAX + 1];
     vocab words;
     struct audit_event who; /* of the profile's use */
     struct jobs_options jo;
@@ -165,6 +166,7 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     if ((rc = upload_redaction(req, u, &s->rq.redact.labels)) < 0 ||
         (rc = upload_redaction_extras(req, u, s->rq.redact.labels, false, false, &extras)) < 0 ||
         (rc = upload_model_options(req, u, true, s->profile, sizeof(s->profile), &s->words)) < 0 ||
+        (rc = upload_voice(req, u, s->voice, sizeof(s->voice))) < 0 ||
         (rc = upload_search(req, u, &s->jo.search)) < 0 ||
         (rc = upload_formatting(req, u, &s->rq.render.smart_format, &s->rq.render.dictation)) < 0)
         return rc;
@@ -173,6 +175,7 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     s->who = server_event(req, &u->caller, "profile.use", "profile", NULL, "success", 0);
     s->jo.tenant_id = u->caller.id.tenant_id;
     s->jo.profile = s->profile;
+    s->jo.voice = s->voice;
     s->jo.vocabulary = vocab_words(&s->words);
     s->jo.who = &s->who;
     return 0;
@@ -196,14 +199,16 @@ static int sync_reply_error(struct http_req *req, const struct sync_req *s,
     if (rc == PHS_EBUSY)
         http_reply_header(req, "Retry-After", "2");
     if (s->jo.model_failed) {
+        /* jobs.c's messages say which of the two failed */
+        bool voice = !strncmp(r->msg, "the voice profile", 17);
         http_reply_error(req, (unsigned)status,
                          status == 429   ? "rate_limit_error"
                          : status >= 500 ? "server_error"
                                          : "invalid_request_error",
-                         status < 500 && status != 429 ? "profile" : NULL,
+                         status < 500 && status != 429 ? (voice ? "voice" : "profile") : NULL,
                          status == 429   ? "model_memory_busy"
                          : status == 413 ? "profile_too_large"
-                         : status == 400 ? "unknown_profile"
+                         : status == 400 ? (voice ? "unknown_voice" : "unknown_profile")
                                          : "model_failed",
                          "The recognition model for this request could not be built: %s.", r->msg);
         return rc;

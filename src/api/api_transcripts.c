@@ -40,9 +40,9 @@
 /* Every option the create reads (form field or query parameter): with the
  * audio, what an Idempotency-Key's request is. Add new options here. */
 static const char *const create_option_names[] = {
-    "language",     "profile",         "vocabulary",   "vocabulary[]",      "redact",
-    "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode", "retention",
-    "store",        "search",
+    "language",  "profile",      "voice",           "vocabulary",   "vocabulary[]",
+    "redact",    "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode",
+    "retention", "store",        "search",
 };
 
 /* The keyed hash of data: a domain label, the tenant, then data. */
@@ -187,6 +187,8 @@ static json_t *job_json(const struct store_transcript *t)
         }
         if (o.profile[0])
             rc |= json_object_set_new(j, "profile", json_string(o.profile));
+        if (o.voice[0])
+            rc |= json_object_set_new(j, "voice", json_string(o.voice));
         if (o.vocab_words >= 0)
             rc |= json_object_set_new(j, "vocabulary_words", json_integer(o.vocab_words));
         if (o.search != SEARCH_DEFAULT)
@@ -228,13 +230,14 @@ static void create_req_clear(struct server *srv, struct create_req *c, bool remo
 /* The options kept with the job (jobopts.h): label and profile names and
  * object ids, never content. NULL when out of memory or too long for the
  * row. */
-static char *create_options_json(const char *profile, const struct create_req *c, unsigned labels,
-                                 const struct redaction_extras *extras)
+static char *create_options_json(const char *profile, const char *voice, const struct create_req *c,
+                                 unsigned labels, const struct redaction_extras *extras)
 {
     struct jobopts o;
     char text[JOBOPTS_TEXT_MAX];
     jobopts_init(&o);
     snprintf(o.profile, sizeof(o.profile), "%s", profile);
+    snprintf(o.voice, sizeof(o.voice), "%s", voice);
     snprintf(o.vocab_object, sizeof(o.vocab_object), "%s", c->vobj.id);
     o.vocab_words = (int64_t)c->n_words;
     o.search = c->search;
@@ -257,7 +260,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     struct server *srv = u->srv;
     unsigned labels;
     struct redaction_extras extras;
-    char profile[STORE_PROFILE_NAME_MAX + 1];
+    char profile[STORE_PROFILE_NAME_MAX + 1], voice[STORE_PROFILE_NAME_MAX + 1];
     vocab words = {0};
     struct known_speakers known;
     int rc;
@@ -269,7 +272,8 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0 ||
         (rc = upload_known_speakers(req, u, true, &c->diarize, &known)) < 0 ||
         (rc = upload_denoise(req, u, &c->denoise)) < 0 ||
-        (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0)
+        (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0 ||
+        (rc = upload_voice(req, u, voice, sizeof(voice))) < 0)
         return rc;
     if ((rc = upload_model_options(req, u, false, profile, sizeof(profile), &words)) < 0) {
         vocab_clear(&words);
@@ -285,7 +289,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     }
     c->n_words = words.n;
     vocab_clear(&words);
-    if (!(c->opts_text = create_options_json(profile, c, labels, &extras))) {
+    if (!(c->opts_text = create_options_json(profile, voice, c, labels, &extras))) {
         create_req_clear(srv, c, true);
         return PHS_ENOMEM;
     }

@@ -17,6 +17,7 @@ static const struct api_module *const modules[] = {
     &api_admin_module,    &api_certificates_module,   &api_profiles_module,
     &api_realtime_module, &api_tenant_module,         &api_doctor_module,
     &api_console_module,  &api_usage_module,          &api_webhooks_module,
+    &api_voices_module,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

@@ -67,6 +67,7 @@ extern const struct api_module api_transcripts_module;
 extern const struct api_module api_admin_module;
 extern const struct api_module api_certificates_module;
 extern const struct api_module api_profiles_module;
+extern const struct api_module api_voices_module;
 extern const struct api_module api_realtime_module;
 extern const struct api_module api_tenant_module;
 extern const struct api_module api_doctor_module;

@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "http/errstatus.h"
 #include "service/tprofile.h"
+#include "service/tvoice.h"
 #include "speech/diarize.h"
 
 const char *upload_option(struct http_req *req, struct upload *u, const char *name)
@@ -58,6 +59,28 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels)
                PHS_EINVAL;
     if (yes && !types)
         *labels = REDACT_ALL;
+    return 0;
+}
+
+int upload_voice(struct http_req *req, struct upload *u, char *voice, size_t len)
+{
+    struct store_voice v;
+    const char *p = upload_option(req, u, "voice");
+    voice[0] = '\0';
+    if (!p || !*p)
+        return 0;
+    int rc = tvoice_get(u->srv->store, u->caller.id.tenant_id, p, &v);
+    if (rc == PHS_ENOTFOUND) {
+        http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
+                         "voice must be the name of one of this tenant's voice profiles "
+                         "(GET /v1/voices).");
+        return PHS_EINVAL;
+    }
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    snprintf(voice, len, "%s", v.name);
     return 0;
 }
 

@@ -22,6 +22,7 @@ int cli_migrate(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_redact(int argc, char **argv);
 int cli_profiles(int argc, char **argv);
+int cli_voices(int argc, char **argv);
 int cli_tenants(int argc, char **argv);
 int cli_doctor(int argc, char **argv);
 int cli_serve(int argc, char **argv);

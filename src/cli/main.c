@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"lm", cli_lm, "build recognition profiles from text; show pronunciations"},
     {"migrate", cli_migrate, "move a SQLite data directory into a PostgreSQL database"},
     {"profiles", cli_profiles, "add, list, delete tenant recognition profiles; set the default"},
+    {"voices", cli_voices, "add, list, delete tenant voice profiles (from `voice build`)"},
     {"purge", cli_purge, "destroy everything past its retention now (with certificates)"},
     {"redact", cli_redact, "redact identifiers (PHI) in verbose_json transcripts"},
     {"serve", cli_serve, "run the HTTPS API server"},

@@ -19,10 +19,11 @@
 #define ID_RANDOM_LEN 24
 
 static const char *const destroyed_names[] = {"audio",      "transcript", "unredacted",
-                                              "redacted_audio", "vocabulary", "profile",
+                                              "redacted_audio", "vocabulary", "profile", "voice",
                                               "data_keys",  "tenant_key"};
 const char *const certificate_object_kinds[] = {"audio",          "transcript", "unredacted",
-                                                "redacted_audio", "vocabulary", "profile"};
+                                                "redacted_audio", "vocabulary", "profile",
+                                                "voice"};
 const size_t certificate_object_kind_count =
     sizeof(certificate_object_kinds) / sizeof(certificate_object_kinds[0]);
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
@@ -270,11 +271,13 @@ static int check_fields(const struct certificate *c, char *why, size_t whylen)
         BAD("tenant is not a tenant name");
     bool is_tenant = !strcmp(c->resource_type, "tenant");
     bool is_profile = !strcmp(c->resource_type, "profile");
-    if (!is_tenant && !is_profile && strcmp(c->resource_type, "transcript") != 0)
-        BAD("resource_type must be transcript, profile or tenant");
+    bool is_voice = !strcmp(c->resource_type, "voice");
+    if (!is_tenant && !is_profile && !is_voice && strcmp(c->resource_type, "transcript") != 0)
+        BAD("resource_type must be transcript, profile, voice or tenant");
+    const char *prefix = is_profile ? "prf_" : is_voice ? "vce_" : "tr_";
     if (is_tenant ? strcmp(c->resource_id, c->tenant) != 0
                   : (!blob_id_valid(c->resource_id) ||
-                     strncmp(c->resource_id, is_profile ? "prf_" : "tr_", is_profile ? 4 : 3)))
+                     strncmp(c->resource_id, prefix, strlen(prefix))))
         BAD("resource_id does not name the resource");
     if (!destroyed_valid(c->destroyed))
         BAD("destroyed lists something unknown or twice");

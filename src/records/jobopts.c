@@ -33,11 +33,13 @@ static bool member_string(json_t *v, char *out, size_t len)
     return false;
 }
 
-/* profile, vocabulary and search: what chooses the job's model. */
+/* profile, voice, vocabulary and search: what chooses the job's model. */
 static void parse_model(json_t *root, struct jobopts *o)
 {
     json_t *vocab = json_object_get(root, "vocabulary");
     bool ok = member_string(json_object_get(root, "profile"), o->profile, sizeof(o->profile));
+    if (!member_string(json_object_get(root, "voice"), o->voice, sizeof(o->voice)))
+        ok = false;
     if (vocab && !json_is_object(vocab))
         ok = false;
     json_t *search = json_object_get(root, "search");
@@ -168,6 +170,8 @@ static json_t *options_json(const struct jobopts *o)
     int rc = 0;
     if (o->profile[0])
         rc |= json_object_set_new(j, "profile", json_string(o->profile));
+    if (o->voice[0])
+        rc |= json_object_set_new(j, "voice", json_string(o->voice));
     if (o->search != SEARCH_DEFAULT)
         rc |= json_object_set_new(j, "search", json_string(search_name(o->search)));
     if (o->vocab_object[0])

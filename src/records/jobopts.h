@@ -5,7 +5,7 @@
  * word count, never content (the vocabulary itself is an encrypted object,
  * named here). The format, version 1:
  *
- *   {"version":1, "language":"en", "profile":NAME, "search":"fast",
+ *   {"version":1, "language":"en", "profile":NAME, "voice":NAME, "search":"fast",
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
  *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N,
@@ -36,12 +36,13 @@
 #define JOBOPTS_TEXT_MAX sizeof(((struct store_transcript *)0)->options)
 
 /* Flags of jobopts.invalid: a member was there but cannot be honoured. */
-#define JOBOPTS_BAD_MODEL     1u /* profile, vocabulary or search (unknown, not a string) */
+#define JOBOPTS_BAD_MODEL     1u /* profile, voice, vocabulary or search (unknown, not a string) */
 #define JOBOPTS_BAD_REDACTION 2u /* redact, keep_unredacted or redact_audio */
 #define JOBOPTS_BAD_FORMAT    4u /* smart_format or dictation not a boolean (taken as on) */
 
 struct jobopts {
     char profile[STORE_PROFILE_NAME_MAX + 1]; /* "" the default */
+    char voice[STORE_PROFILE_NAME_MAX + 1];   /* a voice profile's name; "" none */
     char vocab_object[STORE_ID_MAX + 1];      /* "" no vocabulary */
     int64_t vocab_words;                      /* -1 when not given */
     unsigned redact_labels;                   /* 0: no redaction */

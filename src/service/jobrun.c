@@ -218,6 +218,7 @@ static int run_choose_model(struct run *r)
     struct jobs_options mo = {
         .tenant_id = r->job->tenant_id,
         .profile = r->opts.profile,
+        .voice = r->opts.voice,
         .vocabulary = vocab_words(&r->words),
         .search = r->opts.search,
     };

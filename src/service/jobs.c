@@ -23,6 +23,7 @@
 #include "speech/pipeline.h"
 #include "service/parallel.h"
 #include "service/tprofile.h"
+#include "service/tvoice.h"
 #include "text/redact_audio.h"
 #include "store/jobqueue.h"
 
@@ -100,7 +101,7 @@ static void account(jobs *j, int rc, double audio_s, double busy_s)
 bool jobs_options_default(const struct jobs_options *o)
 {
     return !o || ((!o->profile || !o->profile[0]) && (!o->vocabulary || !o->vocabulary[0]) &&
-                  o->search == SEARCH_DEFAULT);
+                  o->search == SEARCH_DEFAULT && (!o->voice || !o->voice[0]));
 }
 
 /* True when o needs a model of its own: a vocabulary, or a profile other
@@ -109,7 +110,8 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o)
 {
     if (jobs_options_default(o))
         return false;
-    if ((o->vocabulary && o->vocabulary[0]) || o->search != SEARCH_DEFAULT)
+    if ((o->vocabulary && o->vocabulary[0]) || o->search != SEARCH_DEFAULT ||
+        (o->voice && o->voice[0]))
         return true;
     const char *dflt = j->cfg.asr && j->cfg.asr->profile ? j->cfg.asr->profile : "general";
     return strcmp(o->profile, dflt) != 0;
@@ -144,20 +146,33 @@ static void custom_free(void *ctx, void *value)
     malloc_trim(0);
 }
 
-/* A cached model of a tenant profile served a request: audited as a use
- * of the profile, as decrypting it would have been. */
+/* A cached model of a tenant profile or voice profile (type "profile" or
+ * "voice", its id resource_id) served a request: audited as a use of it,
+ * as decrypting it would have been. */
 static int custom_audit_cached(jobs *j, const struct jobs_options *o,
-                               const struct tprofile_identity *id)
+                               const struct tprofile_identity *id, const char *type,
+                               const char *resource_id)
 {
     static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
     struct audit_event ev = o->who ? *o->who : worker;
     ev.tenant = id->tenant;
-    ev.action = "profile.use";
-    ev.resource_type = "profile";
-    ev.resource_id = id->profile_id;
+    ev.action = !strcmp(type, "voice") ? "voice.use" : "profile.use";
+    ev.resource_type = type;
+    ev.resource_id = resource_id;
     ev.outcome = "success";
     ev.reason = "cached";
     return audit_record(j->cfg.store, &ev);
+}
+
+/* A voice profile's error for a request's model: rc, with its message. */
+static int voice_error(int rc, char *msg, size_t msg_len)
+{
+    snprintf(msg, msg_len,
+             rc == PHS_ENOTFOUND ? "the voice profile does not exist (any more)"
+             : rc == PHS_EUNSUPPORTED
+                 ? "the voice profile was built for another acoustic model (build it again)"
+                 : "the voice profile could not be read");
+    return rc;
 }
 
 /* A tenant profile's error for a request's model: rc, with its message. */
@@ -176,10 +191,12 @@ static int profile_error(int rc, char *msg, size_t msg_len)
  * another process) changes the identity, so a model built before is never
  * served. */
 static int model_plan(jobs *j, const struct jobs_options *o, asr_config *cfg, bool *own,
-                      struct tprofile_identity *id, char *msg, size_t msg_len)
+                      struct tprofile_identity *id, struct store_voice *voice, char *msg,
+                      size_t msg_len)
 {
     int rc;
     memset(id, 0, sizeof(*id));
+    memset(voice, 0, sizeof(*voice));
     if (!j->cfg.asr) {
         snprintf(msg, msg_len, "this server has no per-request models");
         return PHS_EUNSUPPORTED;
@@ -192,6 +209,10 @@ static int model_plan(jobs *j, const struct jobs_options *o, asr_config *cfg, bo
         return profile_error(rc, msg, msg_len);
     if (*own && !j->cfg.store)
         return profile_error(PHS_ENOTFOUND, msg, msg_len);
+    if (o->voice && o->voice[0] &&
+        (rc = j->cfg.store ? tvoice_get(j->cfg.store, o->tenant_id, o->voice, voice)
+                           : PHS_ENOTFOUND) < 0)
+        return voice_error(rc, msg, msg_len);
     return 0;
 }
 
@@ -204,18 +225,31 @@ static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_con
 {
     static const struct audit_event worker = {.actor = "system:worker", .source = "local"};
     char dir[TPROFILE_DIR_MAX] = "";
+    struct tvoice_data voice = {0};
     int rc = 0;
+    /* A voice profile is decrypted into memory only, and handed to the
+     * worker through its socket (pool_spawn_own). */
+    if (o->voice && o->voice[0]) {
+        if ((rc = tvoice_load(j->cfg.store, o->tenant_id, o->voice, cfg->model_dir,
+                              o->who ? o->who : &worker, &voice)) < 0) {
+            tvoice_data_free(&voice);
+            return voice_error(rc, msg, msg_len);
+        }
+        cfg->voice = &voice.voice;
+    }
     if (own) {
         if ((rc = tprofile_unpack(j->cfg.store, o->tenant_id, o->profile, o->who ? o->who : &worker,
-                                  dir, NULL)) < 0)
+                                  dir, NULL)) < 0) {
+            tvoice_data_free(&voice);
             return profile_error(rc, msg, msg_len);
+        }
         cfg->profile = dir;
     } else if (o->profile && o->profile[0]) {
         cfg->profile = o->profile;
     }
     if (c->pool) {
         rc = pool_spawn_own(c->pool, o->tenant_id, cfg->profile, cfg->vocabulary, cfg->search,
-                            &c->pw, msg, msg_len);
+                            cfg->voice, &c->pw, msg, msg_len);
     } else if ((c->model = asr_model_load(cfg, &rc, msg, msg_len)) &&
                !(c->dec = asr_decoder_new(c->model, &rc))) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
@@ -223,6 +257,10 @@ static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_con
     tprofile_dir_remove(dir);
     if (rc < 0 && dir[0]) /* the engine's message would name the private directory */
         snprintf(msg, msg_len, "the recognition profile could not be loaded");
+    else if (rc < 0 && cfg->voice)
+        snprintf(msg, msg_len, "the voice profile could not be loaded");
+    cfg->voice = NULL;
+    tvoice_data_free(&voice);
     return rc;
 }
 
@@ -235,13 +273,14 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
                    size_t msg_len)
 {
     struct tprofile_identity id;
+    struct store_voice voice;
     struct modelcache_key key;
     struct custom *c = NULL;
     int rc = 0;
     asr_config cfg;
     bool own;
     *out = NULL;
-    if ((rc = model_plan(j, o, &cfg, &own, &id, msg, msg_len)) < 0)
+    if ((rc = model_plan(j, o, &cfg, &own, &id, &voice, msg, msg_len)) < 0)
         return rc;
     if ((rc = modelcache_key_make(j->cache, o->tenant_id, id.key_version, o->profile, id.profile_id,
                                   o->vocabulary, &key)) < 0) {
@@ -249,6 +288,7 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
         return rc;
     }
     key.search = (int)o->search;
+    snprintf(key.voice, sizeof(key.voice), "%s", voice.id);
     if ((*out = modelcache_acquire(j->cache, &key))) {
         struct custom *hit = modelcache_value(*out);
         if (hit->pw && !pool_worker_alive(hit->pw)) {
@@ -260,7 +300,8 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
         }
     }
     if (*out) {
-        if (own && (rc = custom_audit_cached(j, o, &id)) < 0) {
+        if ((own && (rc = custom_audit_cached(j, o, &id, "profile", id.profile_id)) < 0) ||
+            (voice.id[0] && (rc = custom_audit_cached(j, o, &id, "voice", voice.id)) < 0)) {
             modelcache_release(j->cache, *out);
             *out = NULL;
             snprintf(msg, msg_len, "the audit record could not be written");
@@ -269,7 +310,7 @@ int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out
     }
     /* The budget is checked before anything is decrypted, so a request
      * that has to wait costs no decryption and no audit record. */
-    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)id.bytes;
+    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + 4 * (uint64_t)id.bytes + 2 * (uint64_t)voice.size;
     if (j->cfg.per_request_max && need > j->cfg.per_request_max) {
         snprintf(msg, msg_len, "the recognition profile is too large for this server's memory");
         return PHS_ETOOBIG;
@@ -310,6 +351,7 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
                       size_t msg_len)
 {
     struct tprofile_identity id;
+    struct store_voice voice;
     struct custom c = {.pool = j->cfg.pool};
     int rc;
     asr_config cfg;
@@ -319,7 +361,7 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
         snprintf(msg, msg_len, "this server has no worker processes");
         return PHS_EUNSUPPORTED;
     }
-    if ((rc = model_plan(j, o, &cfg, &own, &id, msg, msg_len)) < 0)
+    if ((rc = model_plan(j, o, &cfg, &own, &id, &voice, msg, msg_len)) < 0)
         return rc;
     if ((rc = custom_build(j, o, own, &cfg, &c, msg, msg_len)) < 0)
         return rc;

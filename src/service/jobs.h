@@ -127,6 +127,9 @@ struct jobs_options {
     const char *profile;
     const char *const *vocabulary; /* NULL-terminated, or NULL */
     search_mode search;            /* a search other than the default needs its own model */
+    /* NULL or "": none; else the name of one of the tenant's voice profiles
+     * (tvoice.h), which adapts the acoustic model of a model of its own. */
+    const char *voice;
     /* Requester of a synchronous request, for the "profile.use" audit
      * record (NULL: "system:worker"). */
     const struct audit_event *who;

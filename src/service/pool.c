@@ -172,13 +172,8 @@ static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg
 
 /* PROTO_INIT's payload: the limits, and the configuration of an own
  * worker's model (the default's with profile, vocabulary and search). */
-static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char *const *vocab,
-                    search_mode search)
+static int put_init(pool *p, sbuf *b, bool own, const asr_config *model)
 {
-    asr_config model = *p->cfg.asr;
-    model.profile = profile;
-    model.vocabulary = vocab;
-    model.search = search;
     int rc = proto_put_u32(b, own);
     if (rc == 0)
         rc = proto_put_u64(b, p->cfg.address_space);
@@ -187,7 +182,7 @@ static int put_init(pool *p, sbuf *b, bool own, const char *profile, const char 
     if (rc == 0)
         rc = proto_put_u32(b, p->cfg.sandbox);
     if (rc == 0)
-        rc = proto_put_asr_config(b, &model);
+        rc = proto_put_asr_config(b, model);
     return rc;
 }
 
@@ -210,9 +205,14 @@ void pool_worker_kill(pool *p, pool_worker *w, int *status)
 }
 
 static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
-                        const char *const *vocab, search_mode search, pool_worker **out, char *msg,
-                        size_t msg_len)
+                        const char *const *vocab, search_mode search, const asr_voice *voice,
+                        pool_worker **out, char *msg, size_t msg_len)
 {
+    asr_config model = *p->cfg.asr;
+    model.profile = profile;
+    model.vocabulary = vocab;
+    model.search = search;
+    model.voice = voice;
     char name[64];
     int sv[2] = {-1, -1};
     sbuf b;
@@ -220,7 +220,7 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     *out = NULL;
     sbuf_init(&b, PROTO_MAX_FRAME);
     int rc = PHS_ENOMEM;
-    if (!w || (rc = put_init(p, &b, own, profile, vocab, search)) < 0) {
+    if (!w || (rc = put_init(p, &b, own, &model)) < 0) {
         snprintf(msg, msg_len, rc == PHS_ETOOBIG ? "the vocabulary is too large" : "out of memory");
         goto fail;
     }
@@ -244,7 +244,13 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
     double until = pool_now() + POOL_SPAWN_DEADLINE_S;
     uint32_t type;
-    if ((rc = pool_io_send(w->fd, PROTO_INIT, b.p, b.len, until)) == 0)
+    rc = pool_io_send(w->fd, PROTO_INIT, b.p, b.len, until);
+    /* An own model's voice profile follows in frames (worker/proto_asr.h). */
+    size_t voff = 0, vlen;
+    const void *vp;
+    while (rc == 0 && own && proto_asr_voice_chunk(&model, &voff, &vp, &vlen))
+        rc = pool_io_send(w->fd, PROTO_VOICE, vp, vlen, until);
+    if (rc == 0)
         rc = pool_io_recv(w->fd, &type, &b, until);
     if (rc == 0 && type == PROTO_ERROR) {
         proto_cursor c;
@@ -285,9 +291,10 @@ static bool worker_hung_up(const pool_worker *w)
 }
 
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   search_mode search, pool_worker **out, char *msg, size_t msg_len)
+                   search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
+                   size_t msg_len)
 {
-    return worker_spawn(p, tenant, true, profile, vocabulary, search, out, msg, msg_len);
+    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice, out, msg, msg_len);
 }
 
 void pool_worker_free(pool *p, pool_worker *w)
@@ -413,7 +420,7 @@ static int lease(pool *p, int64_t tenant, pool_hold *h, bool wait_at_cap, bool n
     if (!keep) {
         pool_worker_free(p, old);
         pool_worker *w = NULL;
-        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, &w, msg,
+        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &w, msg,
                           msg_len);
         pthread_mutex_lock(&p->mu);
         if (w)
@@ -593,7 +600,7 @@ void pool_supervise(pool *p)
         char msg[256];
         pool_worker_free(p, old);
         int rc = tenant_mode ? 0
-                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, &w, msg,
+                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &w, msg,
                                            sizeof(msg));
         pthread_mutex_lock(&p->mu);
         if (w)
@@ -637,7 +644,7 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
     if (rc < 0)
         goto fail;
     for (int i = 0; p->cfg.isolation != POOL_TENANT && i < p->cfg.workers; i++) {
-        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, &p->slots[i].w, msg,
+        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &p->slots[i].w, msg,
                                msg_len)) < 0)
             goto fail;
         p->slots[i].w->slot = i;

@@ -104,11 +104,14 @@ bool pool_wanted(pool *p);
 void pool_release(pool *p, pool_worker *w);
 
 /* A worker of its own model: the default configuration with profile
- * (a directory or a built-in name; NULL: the default's) and vocabulary;
- * built before the worker confines itself (so the profile's files may be
- * removed when this returns). Owned by the caller (pool_worker_free). */
+ * (a directory or a built-in name; NULL: the default's), vocabulary and
+ * voice (NULL: none; its files are sent to the worker through the socket,
+ * the worker never reads the store); built before the worker confines
+ * itself (so the profile's files may be removed and voice freed when this
+ * returns). Owned by the caller (pool_worker_free). */
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   search_mode search, pool_worker **out, char *msg, size_t msg_len);
+                   search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
+                   size_t msg_len);
 /* Kills and reaps an own worker. NULL-safe. */
 void pool_worker_free(pool *p, pool_worker *w);
 /* False once the worker died or was killed. */

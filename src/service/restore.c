@@ -15,6 +15,7 @@
 #include "records/retention.h"
 #include "service/auth.h"
 #include "service/tprofile.h"
+#include "service/tvoice.h"
 
 #define CANON_MAX 8192 /* 20 fields of at most 128 bytes, with their names */
 
@@ -115,6 +116,8 @@ static int record_erasure(struct load *l, const struct store_audit_record *r)
         return erasure_add(l->e, RESTORE_AUDIO, r->tenant, r->resource_id, r->seq);
     if (!strcmp(a, "profile.delete"))
         return erasure_add(l->e, RESTORE_PROFILE, r->tenant, r->resource_id, r->seq);
+    if (!strcmp(a, "voice.delete"))
+        return erasure_add(l->e, RESTORE_VOICE, r->tenant, r->resource_id, r->seq);
     if (!strcmp(a, "tenant.delete"))
         return erasure_add(l->e, RESTORE_TENANT, r->tenant, r->resource_id, r->seq);
     if (!strcmp(a, "key.revoke"))
@@ -290,6 +293,8 @@ static int certificate_value(struct load *l, json_t *j)
         kind = RESTORE_TENANT;
     else if (!strcmp(c.resource_type, "profile"))
         kind = RESTORE_PROFILE;
+    else if (!strcmp(c.resource_type, "voice"))
+        kind = RESTORE_VOICE;
     else if (!strstr(c.destroyed, "transcript"))
         kind = RESTORE_AUDIO; /* only the recording went (audio retention) */
     rc = erasure_add(l->e, kind, c.tenant, c.resource_id, c.audit_seq);
@@ -468,6 +473,34 @@ static int profile_name(store *s, int64_t tenant_id, const char *id, struct prof
     return rc < 0 ? rc : pf->name[0] ? 0 : PHS_ENOTFOUND;
 }
 
+struct voice_find {
+    const char *id;
+    char name[STORE_PROFILE_NAME_MAX + 1];
+};
+
+static int voice_match(void *ctx, const struct store_voice *v)
+{
+    struct voice_find *vf = ctx;
+    if (strcmp(v->id, vf->id) != 0)
+        return 0;
+    memcpy(vf->name, v->name, sizeof(vf->name));
+    return 1;
+}
+
+/* The live voice profile's name from its id; PHS_ENOTFOUND when none is. */
+static int voice_name(store *s, int64_t tenant_id, const char *id, struct voice_find *vf)
+{
+    store_tx *tx;
+    vf->id = id;
+    vf->name[0] = '\0';
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_voice_each(tx, tenant_id, voice_match, vf);
+    store_rollback(tx);
+    return rc < 0 ? rc : vf->name[0] ? 0 : PHS_ENOTFOUND;
+}
+
 static int tenant_id_of(store *s, const char *name, int64_t *id)
 {
     store_tx *tx;
@@ -513,6 +546,12 @@ static int apply_one(store *s, const char *blobdir, const struct restore_erasure
         if ((rc = profile_name(s, tenant_id, x->id, &pf)) < 0)
             return rc;
         return tprofile_delete(s, tenant_id, pf.name, who, who->actor, NULL);
+    }
+    if (x->kind == RESTORE_VOICE) {
+        struct voice_find vf;
+        if ((rc = voice_name(s, tenant_id, x->id, &vf)) < 0)
+            return rc;
+        return tvoice_delete(s, tenant_id, vf.name, who, who->actor, NULL);
     }
     const struct retention_request rq = {
         .who = who,

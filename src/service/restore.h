@@ -37,6 +37,7 @@ enum restore_kind {
     RESTORE_TRANSCRIPT, /* the job and all its objects */
     RESTORE_AUDIO,      /* the job's recording only */
     RESTORE_PROFILE,
+    RESTORE_VOICE, /* a voice profile (tvoice.h) */
     RESTORE_TENANT,
     RESTORE_KEY_REVOKE, /* an API key revoked after the backup (from an export only) */
 };
@@ -44,7 +45,7 @@ enum restore_kind {
 struct restore_erasure {
     enum restore_kind kind;
     char tenant[STORE_NAME_MAX + 1];
-    char id[STORE_ID_MAX + 1]; /* job, profile id, API key id, or the tenant name */
+    char id[STORE_ID_MAX + 1]; /* job, profile or voice id, API key id, or the tenant name */
     int64_t seq;               /* its audit record in the original trail */
 };
 

@@ -75,6 +75,7 @@ void asr_config_default(asr_config *c)
     c->profile = profile_resolve("medical", &chain) == 0 ? "medical" : NULL;
     c->vocabulary = NULL;
     c->search = SEARCH_DEFAULT;
+    c->voice = NULL;
 }
 
 static const asr_engine *engine_find(const char *name)

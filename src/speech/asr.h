@@ -21,6 +21,19 @@
 
 #define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
 
+/* A speaker's voice profile (speech/voice.h) in memory: the adapted
+ * acoustic model's means and variances, two Sphinx binary files of the
+ * model's shape (checked with voice_check_files before use). The engine
+ * reads them through memory files while it builds a decoder: nothing of
+ * them is written to disk. */
+#define ASR_VOICE_FILE_MAX (8u * 1024 * 1024) /* bytes of each file */
+typedef struct asr_voice {
+    const void *means;
+    size_t means_len;
+    const void *variances;
+    size_t variances_len;
+} asr_voice;
+
 typedef struct asr_config {
     const char *engine;    /* "pocketsphinx" */
     const char *model_dir; /* acoustic model directory */
@@ -40,6 +53,10 @@ typedef struct asr_config {
      * after 40% of it. Longer means fewer cuts and more memory and lattice. */
     double max_utterance_seconds;
     search_mode search; /* the search's parameters (search.h) */
+    /* A voice profile: its means and variances replace the acoustic
+     * model's (NULL: none). Pointed to, not copied, until asr_model_load
+     * returns (the model keeps its own copy, wiped when freed). */
+    const asr_voice *voice;
 } asr_config;
 
 #define ASR_MAX_VOCABULARY 256

@@ -49,6 +49,10 @@ typedef struct ps_model {
     profile_chain chain;  /* domain models over the general one */
     char **vocab;         /* owned, lower-cased words to add */
     size_t n_vocab;
+    /* A voice profile's means then variances (asr_voice), owned, wiped
+     * when freed; NULL: the model's own. */
+    unsigned char *voice;
+    size_t voice_means_len, voice_vars_len;
 } ps_model;
 
 static void model_free(void *handle)
@@ -64,7 +68,51 @@ static void model_free(void *handle)
         free(m->vocab[i]);
     }
     free(m->vocab);
+    if (m->voice) {
+        crypto_wipe(m->voice, m->voice_means_len + m->voice_vars_len);
+        free(m->voice);
+    }
     free(m);
+}
+
+/* Copies the voice's files into m (the caller's buffers die after load). */
+static int copy_voice(ps_model *m, const asr_voice *v, char *msg, size_t msg_len)
+{
+    if (!v)
+        return 0;
+    if (!v->means_len || !v->variances_len || v->means_len > ASR_VOICE_FILE_MAX ||
+        v->variances_len > ASR_VOICE_FILE_MAX) {
+        snprintf(msg, msg_len, "the voice profile's files are empty or too large");
+        return PHS_EINVAL;
+    }
+    if (!(m->voice = malloc(v->means_len + v->variances_len)))
+        return PHS_ENOMEM;
+    memcpy(m->voice, v->means, v->means_len);
+    memcpy(m->voice + v->means_len, v->variances, v->variances_len);
+    m->voice_means_len = v->means_len;
+    m->voice_vars_len = v->variances_len;
+    return 0;
+}
+
+/* A memory file holding p[0..len), its /proc path into path; the
+ * descriptor, or -1. The engine reads model files by name only. */
+static int memory_file(const char *name, const unsigned char *p, size_t len, char *path,
+                       size_t path_len)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w <= 0) {
+            close(fd);
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    snprintf(path, path_len, "/proc/self/fd/%d", fd);
+    return fd;
 }
 
 static int copy_vocabulary(ps_model *m, const char *const *words, char *msg, size_t msg_len)
@@ -267,14 +315,27 @@ static bool readable(const char *path, bool want_dir)
 
 /* With with_lm false the "-lm" pair (argv[2], argv[3]) is left out, so the
  * decoder starts with no search and its dictionary can grow without touching
- * a language model. */
-static cmd_ln_t *make_config(const ps_model *m, bool with_lm)
+ * a language model. voice (NULL: none) is the paths of a voice profile's
+ * means and variances, which replace any the parameters name. */
+static cmd_ln_t *make_config(const ps_model *m, bool with_lm, char *const voice[2])
 {
-    char *argv[MAX_ARGS];
+    char *argv[MAX_ARGS + 4];
+    char mean_name[] = "-mean", var_name[] = "-var";
     int argc = 0;
-    for (int i = 0; i < m->argc; i++)
-        if (with_lm || (i != 2 && i != 3))
-            argv[argc++] = m->argv[i];
+    for (int i = 0; i < m->argc; i += 2) {
+        if (!with_lm && i == 2)
+            continue;
+        if (voice && (!strcmp(m->argv[i], "-mean") || !strcmp(m->argv[i], "-var")))
+            continue;
+        argv[argc++] = m->argv[i];
+        argv[argc++] = m->argv[i + 1];
+    }
+    if (voice) {
+        argv[argc++] = mean_name;
+        argv[argc++] = voice[0];
+        argv[argc++] = var_name;
+        argv[argc++] = voice[1];
+    }
     return cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
 }
 
@@ -327,9 +388,10 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
         rc = PHS_EENGINE;
         goto fail;
     }
-    if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0)
+    if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0 ||
+        (rc = copy_voice(m, c->voice, msg, msg_len)) < 0)
         goto fail;
-    cmd_ln_t *cfg = make_config(m, true);
+    cmd_ln_t *cfg = make_config(m, true, NULL);
     if (!cfg) {
         rc = PHS_EINVAL;
         snprintf(msg, msg_len, "invalid engine parameters");
@@ -350,12 +412,30 @@ static void *decoder_new(void *handle, int *err)
 {
     const ps_model *m = handle;
     bool layered = m->chain.n > 0 || m->n_vocab > 0;
-    cmd_ln_t *cfg = make_config(m, !layered);
+    /* A voice profile's files exist as memory files only while the
+     * decoder reads them (ps_init). */
+    char means[64], vars[64];
+    char *voice[2] = {means, vars};
+    int fds[2] = {-1, -1};
+    if (m->voice &&
+        ((fds[0] = memory_file("phiscribe-voice", m->voice, m->voice_means_len, means,
+                               sizeof(means))) < 0 ||
+         (fds[1] = memory_file("phiscribe-voice", m->voice + m->voice_means_len,
+                               m->voice_vars_len, vars, sizeof(vars))) < 0)) {
+        if (fds[0] >= 0)
+            close(fds[0]);
+        *err = PHS_EENGINE;
+        return NULL;
+    }
+    cmd_ln_t *cfg = make_config(m, !layered, m->voice ? voice : NULL);
+    ps_decoder_t *ps = cfg ? ps_init(cfg) : NULL;
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
     if (!cfg) {
         *err = PHS_EENGINE;
         return NULL;
     }
-    ps_decoder_t *ps = ps_init(cfg);
     cmd_ln_free_r(cfg); /* the decoder holds its own reference */
     if (!ps) {
         *err = PHS_EENGINE;

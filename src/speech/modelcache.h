@@ -60,6 +60,8 @@ struct modelcache_key {
     char generation[MODELCACHE_GENERATION_MAX + 1];
     uint8_t digest[MODELCACHE_DIGEST_LEN];
     int search; /* the search mode (search.h), set by the caller after key_make */
+    /* The voice profile's id ("": none), set by the caller after key_make. */
+    char voice[MODELCACHE_GENERATION_MAX + 1];
 };
 
 /* NULL on failure (no memory, no random key). */

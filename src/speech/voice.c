@@ -1047,3 +1047,109 @@ int voice_check_profile(const char *dir, const char *model_dir, char *msg, size_
     json_decref(j);
     return rc;
 }
+
+/* ---- checking an uploaded profile -------------------------------------------- */
+
+/* The header voice_write_profile writes: anything else is refused, so the
+ * engine's own header parser only ever sees this. */
+#define VOICE_S3_HEADER "s3\nversion 1.0\nendhdr\n"
+
+/* Checks one gauden file of an upload against the model's g. */
+static int check_gauden(const gauden *g, const unsigned char *b, size_t len, bool variance)
+{
+    size_t hl = strlen(VOICE_S3_HEADER), pos = hl;
+    if (len < hl || memcmp(b, VOICE_S3_HEADER, hl) != 0)
+        return PHS_EINVAL;
+    int32_t v;
+    if (!get_i32(b, len, &pos, &v) || v != 0x11223344)
+        return PHS_EINVAL;
+    int32_t want[3] = {g->n_cb, g->n_feat, g->n_dens};
+    for (int i = 0; i < 3; i++)
+        if (!get_i32(b, len, &pos, &v) || v != want[i])
+            return PHS_EUNSUPPORTED;
+    for (int f = 0; f < g->n_feat; f++)
+        if (!get_i32(b, len, &pos, &v) || v != g->veclen[f])
+            return PHS_EUNSUPPORTED;
+    size_t n = (size_t)g->n_cb * (size_t)g->n_dens * (size_t)g->blk;
+    if (!get_i32(b, len, &pos, &v) || (size_t)v != n)
+        return PHS_EUNSUPPORTED;
+    if (len - pos != n * sizeof(float))
+        return PHS_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        float x;
+        memcpy(&x, b + pos + i * sizeof(float), sizeof(x));
+        if (!isfinite(x) || (variance && x < 0)) /* the engine floors 0 */
+            return PHS_EINVAL;
+    }
+    return 0;
+}
+
+/* Reads the manifest: format, version, fingerprint, sentences, frames. */
+static int check_manifest(const voice_model *m, const char *text, size_t len,
+                          struct voice_summary *sum)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *format = NULL, *fp = NULL;
+    json_int_t version = 0, sentences = 0;
+    double fr[VOICE_N_CLASSES] = {0};
+    int rc = PHS_EINVAL;
+    if (!j || json_unpack(j, "{s:s, s:I, s:s, s:I, s:{s:F, s:F, s:F}}", "format", &format,
+                          "version", &version, "model_sha256", &fp, "sentences", &sentences,
+                          "frames", "silence", &fr[0], "vowels", &fr[1], "consonants",
+                          &fr[2]) != 0 ||
+        strcmp(format, "phiscribe-voice") != 0 || sentences < 1 || sentences > 1000000)
+        goto out;
+    for (int c = 0; c < VOICE_N_CLASSES; c++)
+        if (!isfinite(fr[c]) || fr[c] < 0)
+            goto out;
+    rc = PHS_EUNSUPPORTED;
+    if (version != VOICE_FORMAT_VERSION || strcmp(fp, m->fingerprint) != 0)
+        goto out;
+    rc = 0;
+    if (sum) {
+        sum->sentences = (long long)sentences;
+        for (int c = 0; c < VOICE_N_CLASSES; c++)
+            sum->frames[c] = fr[c];
+    }
+out:
+    json_decref(j);
+    return rc;
+}
+
+int voice_check_files(const voice_model *m, const void *manifest, size_t manifest_len,
+                      const void *means, size_t means_len, const void *variances,
+                      size_t variances_len, struct voice_summary *sum, char *msg, size_t msg_len)
+{
+    int rc;
+    if (!manifest || manifest_len == 0 || manifest_len > VOICE_MANIFEST_MAX ||
+        memchr(manifest, '\0', manifest_len)) {
+        snprintf(msg, msg_len, "%s is not a voice profile manifest", VOICE_MANIFEST);
+        return PHS_EINVAL;
+    }
+    if ((rc = check_manifest(m, manifest, manifest_len, sum)) < 0) {
+        snprintf(msg, msg_len,
+                 rc == PHS_EUNSUPPORTED
+                     ? "the voice profile is of another format version or was built for "
+                       "another acoustic model (build it again with this server's model)"
+                     : "%s is not a voice profile manifest",
+                 VOICE_MANIFEST);
+        return rc;
+    }
+    static const char *const names[] = {VOICE_MEANS, VOICE_VARIANCES};
+    const unsigned char *files[] = {means, variances};
+    size_t lens[] = {means_len, variances_len};
+    const gauden *shape[] = {&m->mean, &m->var};
+    for (int i = 0; i < 2; i++) {
+        if (!files[i] || (rc = check_gauden(shape[i], files[i], lens[i], i == 1)) < 0) {
+            rc = rc < 0 ? rc : PHS_EINVAL;
+            snprintf(msg, msg_len,
+                     rc == PHS_EUNSUPPORTED
+                         ? "the voice profile's %s are not of this server's acoustic model"
+                         : "the voice profile's %s are not a file voice build writes",
+                     names[i]);
+            return rc;
+        }
+    }
+    return 0;
+}

@@ -94,6 +94,27 @@ int voice_write_profile(const voice_model *m, const voice_stats *s, const voice_
  * model); msg says which. */
 int voice_check_profile(const char *dir, const char *model_dir, char *msg, size_t msg_len);
 
+/* What a voice profile's manifest says of its enrolment. */
+struct voice_summary {
+    long long sentences;
+    double frames[VOICE_N_CLASSES]; /* silence, vowels, consonants */
+};
+
+#define VOICE_MANIFEST_MAX 4096 /* bytes of a voice.json */
+
+/* Checks a voice profile held in memory (an upload) against the model m,
+ * strictly, so the engine is only ever given files it can read: the
+ * manifest (JSON of this format and version, m's fingerprint, sentences and
+ * frames, read into *sum, may be NULL), and means and variances each
+ * exactly as voice_write_profile writes them for m (the "s3" header it
+ * writes, native byte order, m's shape, no trailing bytes), every value
+ * finite and no variance negative. PHS_EINVAL for a malformed part,
+ * PHS_EUNSUPPORTED for another version or model; msg says which part,
+ * never quoting it. O(size of the files). */
+int voice_check_files(const voice_model *m, const void *manifest, size_t manifest_len,
+                      const void *means, size_t means_len, const void *variances,
+                      size_t variances_len, struct voice_summary *sum, char *msg, size_t msg_len);
+
 /* The MLLR solution for one stream of dim dimensions from n Gaussians:
  * mean[g*dim+k], ivar[g*dim+k] (inverse variances), occ[g], sum[g*dim+k]
  * (occupancy-weighted sum of the frames). W is dim rows of dim+1 values

@@ -232,6 +232,20 @@ static const char *const sqlite_migrations[] = {
     "  lease_node TEXT,"
     "  lease_expires_at INTEGER);"
     "CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);",
+    /* 10: tenant voice profiles (store/voices.c; the profile's files are
+     * an encrypted object) */
+    "CREATE TABLE voices ("
+    "  id TEXT PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    "  name TEXT NOT NULL,"
+    "  object TEXT NOT NULL REFERENCES objects(id),"
+    "  size INTEGER NOT NULL,"
+    "  sentences INTEGER NOT NULL,"
+    "  speech_frames INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  deleted_at INTEGER);"
+    "CREATE UNIQUE INDEX voices_live_name ON voices(tenant_id, name)"
+    "  WHERE deleted_at IS NULL;",
 };
 _Static_assert(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]) == STORE_SCHEMA_VERSION,
                "one SQLite migration per schema version");
@@ -452,6 +466,19 @@ static const char *const pg_migrations[] = {
     "  lease_node " T ","
     "  lease_expires_at BIGINT);"
     "CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at);",
+    /* 10: tenant voice profiles */
+    "CREATE TABLE voices ("
+    "  id " T " PRIMARY KEY,"
+    "  tenant_id BIGINT NOT NULL REFERENCES tenants(id),"
+    "  name " T " NOT NULL,"
+    "  object " T " NOT NULL REFERENCES objects(id),"
+    "  size BIGINT NOT NULL,"
+    "  sentences BIGINT NOT NULL,"
+    "  speech_frames BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  deleted_at BIGINT);"
+    "CREATE UNIQUE INDEX voices_live_name ON voices(tenant_id, name)"
+    "  WHERE deleted_at IS NULL;",
 };
 #undef T
 #undef APPEND_ONLY

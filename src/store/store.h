@@ -33,7 +33,7 @@
 #include "crypto/crypto.h"
 #include "store/blob.h"
 
-#define STORE_SCHEMA_VERSION   9
+#define STORE_SCHEMA_VERSION   10
 #define STORE_PATH_MAX         1024
 #define STORE_NAME_MAX         64 /* tenant names */
 #define STORE_ID_MAX           64 /* key, object and transcript ids */
@@ -592,6 +592,30 @@ int store_profile_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
 int store_tenant_default_profile(store_tx *tx, int64_t tenant_id, char *out, size_t len);
 /* name NULL or "": no default. */
 int store_tenant_set_default_profile(store_tx *tx, int64_t tenant_id, const char *name);
+
+/* ---- tenant voice profiles (see tvoice.h) ----------------------------------- */
+
+struct store_voice {
+    char id[STORE_ID_MAX + 1];
+    int64_t tenant_id;
+    char name[STORE_PROFILE_NAME_MAX + 1]; /* metadata chosen by the tenant's admin */
+    char object[STORE_ID_MAX + 1];         /* the encrypted profile files */
+    int64_t size;                          /* bytes of the packed profile */
+    int64_t sentences;                     /* enrolment recordings, from its manifest */
+    int64_t speech_frames;                 /* 10 ms frames of enrolment speech */
+    int64_t created_us;
+    int64_t deleted_us; /* 0: live */
+};
+
+/* PHS_EEXIST when the tenant has a live voice profile of that name. */
+int store_voice_insert(store_tx *tx, const struct store_voice *v);
+/* The tenant's live voice profile of that name; PHS_ENOTFOUND otherwise
+ * (also for another tenant's). */
+int store_voice_get(store_tx *tx, int64_t tenant_id, const char *name, struct store_voice *out);
+/* Live voice profiles of the tenant by name; a non-zero return from fn stops. */
+int store_voice_each(store_tx *tx, int64_t tenant_id,
+                     int (*fn)(void *ctx, const struct store_voice *v), void *ctx);
+int store_voice_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
 
 /* ---- destruction certificates (see certificate.h) ------------------------- */
 

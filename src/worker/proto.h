@@ -11,8 +11,9 @@
  * PROTO_ERROR (an error code, a reason, never content, and the request
  * input the error is about when it is not the recording: a parameter name
  * such as known_speaker_references). The first
- * message to a new worker is PROTO_INIT (its model and its limits), which
- * it answers with PROTO_READY or PROTO_ERROR.
+ * message to a new worker is PROTO_INIT (its model and its limits), and
+ * when that model has a voice profile, the profile's files in PROTO_VOICE
+ * frames (proto_asr.h); the worker answers with PROTO_READY or PROTO_ERROR.
  *
  * The zygote's control socket (a SOCK_SEQPACKET socketpair) carries one
  * message per packet with the same header: ZYG_CONFIG (the default model's
@@ -51,6 +52,7 @@ enum proto_type {
     PROTO_RESULT,       /* worker -> parent: audio_info + asr_result (or samples) */
     PROTO_ERROR,        /* either way: int32 code + reason + param (NULL: none) */
     PROTO_REF,          /* parent -> worker: a known speaker's clip (its data URL) */
+    PROTO_VOICE,        /* parent -> worker: bytes of PROTO_INIT's voice profile */
     /* A live stream session (PROTO_STREAM_*, below). */
     PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
     PROTO_STREAM_PCM,       /* parent -> worker: PCM16 samples (an even number of bytes) */

@@ -113,6 +113,16 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
         rc = err ? err : PHS_EINVAL;
         goto out;
     }
+    /* A voice profile's files follow (proto_asr.h). */
+    while (!proto_asr_voice_complete(&model)) {
+        if ((rc = proto_recv(w->fd, &type, &b)) < 0)
+            goto out;
+        if (type != PROTO_VOICE || (rc = proto_asr_voice_feed(&model, b.p, b.len)) < 0) {
+            snprintf(msg, msg_len, "malformed worker initialisation");
+            rc = PHS_EINVAL;
+            goto out;
+        }
+    }
     if (own) {
         if (!(w->own_model = asr_model_load(&model.cfg, &rc, msg, msg_len)))
             goto out;

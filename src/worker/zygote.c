@@ -93,6 +93,8 @@ int zygote_main(int argc, char **argv)
         close(fd);
     proto_cursor_init(&cur, buf, len);
     int rc = type == ZYG_CONFIG ? proto_get_asr_config(&cur, &z) : PHS_EINVAL;
+    if (rc == 0 && !proto_asr_voice_complete(&z))
+        rc = PHS_EINVAL; /* the default model has no voice profile */
     free(buf);
     if (rc < 0) {
         reply_error(ctl, rc, "malformed zygote configuration");

@@ -23,6 +23,7 @@ EMITTERS = {
     "http_reply_error": (4, 5, 3),
     "bad_request": (None, 2, 1),  # api_admin.c: code invalid_value
     "profile_refuse": (6, 7, 5),  # api_profiles.c
+    "voice_refuse": (6, 7, 5),  # api_voices.c
     "upload_fail": (None, 3, 2),  # api_transcribe.c: code from the rc (http_reply_err)
     "http_reply_err": (None, 3, 2),  # http.c: code from the rc (http_err_reply_of)
     "http_refuse_and_close": (2, 3, None),  # http.c: no param
@@ -35,7 +36,7 @@ TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
 # Functions that send a code held in a variable, and the table it comes from.
 CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
 # Wrappers that pass a caller's code or message through (checked at their callers).
-PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse",
+PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse", "voice_refuse",
                 "upload_fail", "server_reply_json_refused", "http_refuse_and_close",
                 "known_fail"}
 

@@ -28,6 +28,13 @@ sql() { sqlite3 "$1/phiscribe.db" "$2"; }
 TR1=$(sql "$DATA" "SELECT transcript_object FROM transcripts WHERE id = '$J1'")
 TR2=$(sql "$DATA" "SELECT transcript_object FROM transcripts WHERE id = '$J2'")
 [ -n "$TR1" ] && [ -f "$DATA/blobs/$TR1" ] || fail "no transcript object for $J1"
+# A clinician's voice profile (biometric data), deleted after the backup.
+printf '%s\t%s\n' "$(cd "$(dirname "$0")/../.." && pwd)/samples/jfk.flac" \
+    "and so my fellow americans ask not what your country can do for you ask what you can do for your country" >"$T/pairs.tsv"
+"$P" voice build "$T/voice" --pairs "$T/pairs.tsv" >/dev/null 2>&1 || fail "voice build"
+"$P" voices add clin-1 "$T/voice" --tenant clinic-a --data "$DATA" >/dev/null || fail "voices add"
+VID=$(sql "$DATA" "SELECT id FROM voices WHERE name = 'clin-1'")
+VOBJ=$(sql "$DATA" "SELECT object FROM voices WHERE id = '$VID'")
 "$P" audit export --data "$DATA" --output "$T/before.jsonl" >/dev/null
 
 # ---- backup while the server runs
@@ -53,6 +60,9 @@ req DELETE "/v1/transcripts/$J1" "$KEY_A"; expect_status 200 delete
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d.get("certificate", d)
 json.dump(c, open(sys.argv[2], "w"))' "$T/body" "$T/cert.json"
 [ ! -e "$DATA/blobs/$TR1" ] || fail "deleted transcript still on disk"
+req DELETE /v1/voices/clin-1 "$KEY_A"; expect_status 200 "voice delete"
+python3 -c 'import json,sys; c=[json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["certificate"]]
+json.dump(c, open(sys.argv[3], "w"))' "$T/cert.json" "$T/body" "$T/certs2.json"
 "$P" audit export --data "$DATA" --output "$T/after.jsonl" >/dev/null
 stop_server
 
@@ -130,7 +140,7 @@ ok "an export older than the backup, with a record edited, or edited and rehashe
 expect_exit 0 "$P" restore --data "$R" --from "$T/b.bak" --erasures "$T/after.jsonl"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 e = d["erasures"]
-assert d["restored"] and d["audit_intact"] and e["applied"] == 2, d
+assert d["restored"] and d["audit_intact"] and e["applied"] == 3, d
 assert e["export_signed_seq"] > d["snapshot_audit_seq"] and d["objects_without_file"] == 0, d' "$T/stdout" ||
     fail "restore output: $(cat "$T/stdout")"
 [ "$(sql "$R" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back"
@@ -140,17 +150,22 @@ assert e["export_signed_seq"] > d["snapshot_audit_seq"] and d["objects_without_f
 [ -f "$R/blobs/$TR2" ] || fail "$J2's transcript is not restored"
 expect_exit 0 "$P" audit verify --data "$R"
 "$P" audit export --data "$R" --action datadir.restore --format csv --output "$T/r.csv" >/dev/null
-grep -q 'applied=2' "$T/r.csv" || fail "no datadir.restore record: $(cat "$T/r.csv")"
+grep -q 'applied=3' "$T/r.csv" || fail "no datadir.restore record: $(cat "$T/r.csv")"
+[ "$(sql "$R" "SELECT deleted_at IS NOT NULL FROM voices WHERE id = '$VID'")" = 1 ] &&
+    [ "$(sql "$R" "SELECT count(*) FROM objects WHERE id = '$VOBJ' AND dk_wrapped IS NOT NULL")" = 0 ] &&
+    [ ! -e "$R/blobs/$VOBJ" ] || fail "the voice profile deleted after the backup is back"
 [ "$(sql "$R" "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = '$KX_ID'")" = 1 ] || fail "revoked key is back"
 "$P" certificates list --data "$R" --tenant clinic-a >"$T/certs"
 grep -q restore_erasure "$T/certs" || fail "no certificate of the re-applied erasure"
-ok "restore with the audit export: $J1 stays destroyed, the revoked key stays revoked, $J2 is back, the trail verifies and records it"
+ok "restore with the audit export: $J1 and the voice profile stay destroyed, the revoked key stays revoked, $J2 is back, the trail verifies and records it"
 
 # ---- restore with the certificate instead
 R2=$T/restored2
 target "$R2"
-expect_exit 0 "$P" restore --data "$R2" --from "$T/b.bak" --erasures "$T/cert.json"
+expect_exit 0 "$P" restore --data "$R2" --from "$T/b.bak" --erasures "$T/certs2.json"
 [ "$(sql "$R2" "SELECT state FROM transcripts WHERE id = '$J1'")" = deleted ] || fail "$J1 is back (certificate)"
+[ "$(sql "$R2" "SELECT deleted_at IS NOT NULL FROM voices WHERE id = '$VID'")" = 1 ] && [ ! -e "$R2/blobs/$VOBJ" ] ||
+    fail "the voice profile is back (certificate)"
 [ ! -e "$R2/blobs/$TR1" ] || fail "$J1's transcript file is back (certificate)"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["resource_id"]="tr_000000000000000000000000"
 json.dump(c, open(sys.argv[2], "w"))' "$T/cert.json" "$T/forged.json"
@@ -159,7 +174,7 @@ target "$R3"
 expect_exit 1 "$P" restore --data "$R3" --from "$T/b.bak" --erasures "$T/forged.json"
 grep -q 'does not verify' "$T/stderr" || fail "forged certificate: $(cat "$T/stderr")"
 untouched "$R3" "forged certificate"
-ok "restore with the DELETE's certificate: $J1 stays destroyed; an altered certificate is refused and the restore removed"
+ok "restore with the DELETEs' certificates: $J1 and the voice profile stay destroyed; an altered certificate is refused and the restore removed"
 
 # ---- a server on the restored directory
 DATA=$R

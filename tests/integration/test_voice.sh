@@ -72,6 +72,242 @@ expect_exit 0 "$P" transcribe --format text --profile medical --vocabulary zorbi
 [ -s "$T/stdout" ] || fail "no text with --profile --vocabulary --voice"
 ok "--voice with --profile and --vocabulary"
 
+# ---- the server: a tenant's voice profiles (docs/API.md "Voice profiles") ----
+. "$(dirname "$0")/server_lib.sh"
+setup_data
+KEY_A_ADMIN=$(newkey clinic-a admin)
+KEY_A_TR=$(newkey clinic-a transcribe)
+start_server --workers 1
+up() { # KEY NAME [extra curl args]: uploads $T/prof's files
+    k=$1; n=$2; shift 2
+    req POST /v1/voices "$k" -F "name=$n" -F voice.json=@"$T/prof/voice.json" \
+        -F means=@"$T/prof/means" -F variances=@"$T/prof/variances" "$@"
+}
+not_found() { # WHAT: a 404 envelope naming the voice
+    expect_status 404 "$1"; envelope
+    [ "$(jget error.code)" = not_found ] && [ "$(jget error.param)" = name ] || fail "$1: $(cat "$T/body")"
+}
+none_stored() { # WHAT: a refused upload stored nothing
+    req GET /v1/voices "$KEY_A"
+    [ "$(jget data)" = "[]" ] || fail "$1 left a voice profile: $(cat "$T/body")"
+    [ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from objects where kind='voice'")" = 0 ] ||
+        fail "$1 left an object"
+}
+up "$KEY_A_TR" dr-kal
+expect_status 403 "voice upload by a transcribe-only key"
+up "$KEY_A_ADMIN" Dr-Kal
+refused_body "bad voice name" invalid_value name
+req POST /v1/voices "$KEY_A_ADMIN" -F name=dr-kal -F voice.json=@"$T/prof/voice.json" \
+    -F variances=@"$T/prof/variances"
+refused_body "no means" missing_file means
+head -c 100000 "$T/prof/means" >"$T/short.means"
+req POST /v1/voices "$KEY_A_ADMIN" -F name=dr-kal -F voice.json=@"$T/prof/voice.json" \
+    -F means=@"$T/short.means" -F variances=@"$T/prof/variances"
+refused_body "truncated means" invalid_voice None
+# A negative variance (voice build never writes one): refused.
+python3 - "$T/prof/variances" "$T/zero.var" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[-4:] = struct.pack("=f", -1.0)
+open(sys.argv[2], "wb").write(b)
+PY
+req POST /v1/voices "$KEY_A_ADMIN" -F name=dr-kal -F voice.json=@"$T/prof/voice.json" \
+    -F means=@"$T/prof/means" -F variances=@"$T/zero.var"
+refused_body "negative variance" invalid_voice None
+sed 's/"model_sha256":"[0-9a-f]*"/"model_sha256":"00"/' "$T/prof/voice.json" >"$T/foreign.json"
+req POST /v1/voices "$KEY_A_ADMIN" -F name=dr-kal -F voice.json=@"$T/foreign.json" \
+    -F means=@"$T/prof/means" -F variances=@"$T/prof/variances"
+refused_body "another model's profile" voice_model_mismatch None
+up "$KEY_A_ADMIN" dr-kal -F extra=1
+refused_body "an unknown part" invalid_multipart None
+req POST /v1/voices "$KEY_A_ADMIN" -H 'Content-Type: application/json' -d '{"name":"dr-kal"}'
+expect_status 415 "voice upload as JSON"
+none_stored "a refused upload"
+ok "voice uploads: transcribe role 403; bad name, missing file, truncated, negative variance, foreign model, stray part: 400 naming it; nothing stored"
+
+up "$KEY_A_ADMIN" dr-kal
+expect_status 201 "voice upload"
+vid=$(jget id)
+[ "$(jget sentences)" = 8 ] && [ "$(jget object)" = voice ] || fail "upload reply: $(cat "$T/body")"
+up "$KEY_A_ADMIN" dr-kal
+expect_status 409 "the same name twice"; envelope
+[ "$(jget error.code)" = voice_exists ] || fail "same name twice: $(cat "$T/body")"
+vobj=$(sqlite3 "$DATA/phiscribe.db" "select object from voices where id='$vid'")
+[ -s "$DATA/blobs/$vobj" ] || fail "no encrypted object for the voice profile"
+python3 - "$T/prof" "$DATA" <<'PY' || fail "voice profile bytes in the clear under the data directory"
+import os, sys
+prof, data = sys.argv[1:]
+# 64-byte pieces from the middle of each file: one in the clear is a leak.
+pieces = []
+for f in ("means", "variances"):
+    b = open(os.path.join(prof, f), "rb").read()
+    pieces += [b[len(b) // 2:len(b) // 2 + 64], b[len(b) // 3:len(b) // 3 + 64]]
+for root, _, files in os.walk(data):
+    for f in files:
+        b = open(os.path.join(root, f), "rb").read()
+        for p in pieces:
+            if p in b:
+                print("found in", os.path.join(root, f)); sys.exit(1)
+PY
+req GET /v1/voices "$KEY_A_READ"
+expect_status 200 "voice list"
+[ "$(jget data.0.name)" = dr-kal ] && [ "$(jget data.0.id)" = "$vid" ] || fail "list: $(cat "$T/body")"
+req GET /v1/voices/dr-kal "$KEY_A_TR"
+expect_status 200 "voice metadata"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(d) == {"id","object","name","bytes","sentences","speech_seconds","created_at"} and d["speech_seconds"] > 5, d' \
+    "$T/body" || fail "voice metadata: $(cat "$T/body")"
+req GET /v1/voices/dr-kal "$KEY_B"
+not_found "another tenant's voice"
+req GET /v1/voices "$KEY_B"
+[ "$(jget data)" = "[]" ] || fail "clinic-b lists clinic-a's voice profiles"
+ok "voice profile stored encrypted (no 64-byte piece of it in the clear), listed and described without its content, per tenant"
+
+# Applied: the server's transcripts with voice=dr-kal are the CLI's with
+# --voice (the same adapted model), and not the ones without it.
+for i in 1 2 3; do
+    req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst$i.wav" -F response_format=text \
+        -F smart_format=false -F profile=general
+    expect_status 200 "clip $i without a voice"; cat "$T/body" >>"$T/srv-base.txt"
+    req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst$i.wav" -F response_format=text \
+        -F smart_format=false -F profile=general -F voice=dr-kal
+    expect_status 200 "clip $i with voice=dr-kal"; cat "$T/body" >>"$T/srv-voice.txt"
+done
+expect_exit 0 "$P" transcribe --format text --no-smart-format --profile general --voice "$T/prof" \
+    "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav
+norm() { tr -s ' \n' '\n\n' <"$1" | grep -v '^$'; }
+norm "$T/stdout" >"$T/cli-voice.n"; norm "$T/srv-voice.txt" >"$T/srv-voice.n"; norm "$T/srv-base.txt" >"$T/srv-base.n"
+cmp -s "$T/cli-voice.n" "$T/srv-voice.n" || { diff "$T/cli-voice.n" "$T/srv-voice.n"; fail "voice=dr-kal is not the CLI's --voice"; }
+cmp -s "$T/srv-base.n" "$T/srv-voice.n" && fail "voice=dr-kal changed nothing (not applied?)"
+es=$(word_errors "$T/srv-voice.txt" "$T/ref.txt"); eb=$(word_errors "$T/srv-base.txt" "$T/ref.txt")
+[ "$es" -le "$eb" ] || fail "voice=dr-kal made it worse on the server ($eb -> $es)"
+ok "voice=dr-kal is applied in the worker: the CLI's --voice transcripts, not the unadapted ones ($eb -> $es errors)"
+req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst1.wav" -F response_format=text \
+    -F profile=medical -F vocabulary=zorbitrex -F voice=dr-kal
+expect_status 200 "voice with profile and vocabulary"
+[ -s "$T/body" ] || fail "no text with profile, vocabulary and voice"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/tst1.wav" -F voice=dr-kal
+refused_body "another tenant's voice in a request" unknown_voice voice
+req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst1.wav" -F voice=nobody
+refused_body "an unknown voice" unknown_voice voice
+ok "voice with profile and vocabulary; an unknown or other tenant's voice is 400 unknown_voice"
+
+# A live session (/v1/realtime, plain mode) with ?voice=: the adapted model
+# decodes it (its finals are not the unadapted session's). Live sessions
+# take the tenant's default profile: general here, as above.
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"general"}'
+expect_status 200 "default profile general"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -f "$here/js/node_modules/ws/package.json" ]; then
+    (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
+fi
+RT="node $here/js/realtime-client.mjs"
+export NODE_EXTRA_CA_CERTS=$CA
+mkdir -p "$T/rt0" "$T/rt1"
+RT_QUERY='&smart_format=false' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" "$T/rt0" \
+    "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-base.txt" || fail "live session without a voice"
+RT_QUERY='&smart_format=false&voice=dr-kal' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" \
+    "$T/rt1" "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-voice.txt" || fail "live session with voice=dr-kal"
+cmp -s "$T/rt-base.txt" "$T/rt-voice.txt" && fail "voice=dr-kal changed nothing in a live session: $(cat "$T/rt-voice.txt")"
+er=$(word_errors "$T/rt-voice.txt" "$T/ref.txt"); e0=$(word_errors "$T/rt-base.txt" "$T/ref.txt")
+[ "$er" -le "$e0" ] || fail "voice=dr-kal made the live session worse ($e0 -> $er)"
+for v in nobody "$(printf 'x%.0s' $(seq 70))"; do
+    req GET "/v1/realtime?mode=plain&voice=$v" "$KEY_A_TR" -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+        -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='
+    refused_body "a live session with an unknown voice" unknown_voice voice
+done
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
+expect_status 200 "no default profile"
+ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+
+# A stored job with the voice, and one queued when the voice is deleted.
+req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \
+    -F smart_format=false
+expect_status 202 "stored job with a voice"
+jv=$(jget id)
+[ "$(jget voice)" = dr-kal ] || fail "job status: $(cat "$T/body")"
+wait_done "$KEY_A" "$jv"
+[ "$(jget text | tr -s ' \n' '\n\n' | grep -v '^$')" = "$(sed -n 2p "$T/srv-voice.txt" | tr -s ' \n' '\n\n' | grep -v '^$')" ] ||
+    fail "the stored job's text is not the voice's: $(jget text)"
+"$P" jobs pause --data "$DATA" >/dev/null || fail "jobs pause"
+req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst3.wav" -F voice=dr-kal
+expect_status 202 "queued job with a voice"
+jq_=$(jget id)
+ok "a stored job runs with its voice"
+
+req DELETE /v1/voices/dr-kal "$KEY_A_TR"
+expect_status 403 "voice delete by a transcribe key"
+req DELETE /v1/voices/dr-kal "$KEY_B"
+not_found "another tenant's voice delete"
+req DELETE /v1/voices/dr-kal "$KEY_A_ADMIN"
+expect_status 200 "voice delete"
+[ "$(jget certificate.resource_type)" = voice ] && [ "$(jget certificate.resource_id)" = "$vid" ] ||
+    fail "certificate: $(cat "$T/body")"
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["certificate"]))' "$T/body" >"$T/vcert.json"
+expect_exit 0 "$P" certificates verify "$T/vcert.json" --data "$DATA"
+[ -e "$DATA/blobs/$vobj" ] && fail "voice blob left after delete"
+[ "$(sqlite3 "$DATA/phiscribe.db" "select dk_wrapped is null from objects where id='$vobj'")" = 1 ] ||
+    fail "the voice profile's key survives its delete"
+req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst1.wav" -F voice=dr-kal
+refused_body "a deleted voice" unknown_voice voice
+"$P" jobs resume --data "$DATA" >/dev/null || fail "jobs resume"
+wait_job "$KEY_A" "$jq_"
+[ "$(jget status)" = failed ] || fail "a job queued with a deleted voice: $(cat "$T/body")"
+jget error.message | grep -q "^The voice profile does not exist" || fail "its error: $(cat "$T/body")"
+req DELETE /v1/voices/dr-kal "$KEY_A_ADMIN"
+not_found "delete twice"
+ok "voice delete: certificate verifies, blob and key gone; then unknown in requests, a queued job fails saying so"
+
+stop_server
+"$P" audit verify --data "$DATA" >/dev/null || fail "audit verify"
+"$P" audit export --data "$DATA" >"$T/audit.jsonl"
+for a in voice.create voice.list voice.read voice.use voice.delete; do
+    grep "\"$a\"" "$T/audit.jsonl" | grep -q "$vid" || [ "$a" = voice.list ] ||
+        fail "no $a audit record naming the voice's id"
+    grep -q "\"$a\"" "$T/audit.jsonl" || fail "no $a audit record"
+done
+grep -q 'dr-kal' "$T/audit.jsonl" && fail "the voice profile's name in the audit trail"
+grep -q 'dr-kal' "$T/server.out" "$T/server.err" && fail "the voice profile's name in the log"
+ok "audit: create, list, read, use, delete by the profile's id, never its name"
+# The command line, on the data directory (audited as the operator).
+expect_exit 0 "$P" voices add clin-7 "$T/prof" --tenant clinic-b --data "$DATA"
+grep -q '^voice profile clin-7 (vce_.*8 sentences' "$T/stdout" || fail "voices add: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices list --tenant clinic-b --data "$DATA"
+grep -q '^clin-7 ' "$T/stdout" || fail "voices list: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices list --tenant clinic-a --data "$DATA"
+grep -q '^clin-7 ' "$T/stdout" && fail "clinic-a lists clinic-b's voice profile"
+mkdir -p "$T/half" && cp "$T/prof/voice.json" "$T/prof/means" "$T/half/"
+expect_exit 3 "$P" voices add half "$T/half" --tenant clinic-b --data "$DATA"
+grep -q 'variances' "$T/stderr" || fail "voices add without variances: $(cat "$T/stderr")"
+cp "$T/short.means" "$T/half/means" && cp "$T/prof/variances" "$T/half/"
+expect_exit 3 "$P" voices add half "$T/half" --tenant clinic-b --data "$DATA"
+expect_exit 3 "$P" voices add Clin "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 1 "$P" voices add clin-7 "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 1 "$P" voices delete clin-7 --tenant clinic-a --data "$DATA"
+# The server's acoustic model changed after the upload (here: one mixture
+# weight of its sendump): the stored profile is checked again before the
+# engine reads it, and the request fails saying so.
+cp -r /usr/share/pocketsphinx/model/en-us/en-us "$T/model2"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(-100,2); b=f.read(1); f.seek(-100,2); f.write(bytes([b[0]^1]))' "$T/model2/sendump"
+start_server --workers 1 --model-dir "$T/model2"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/tst1.wav" -F voice=clin-7
+expect_status 500 "a voice profile of the server's former model"
+[ "$(jget error.code)" = model_failed ] && jget error.message | grep -q "another acoustic model" ||
+    fail "a voice of another model: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_B" -F file=@"$T/tst1.wav" -F response_format=text
+expect_status 200 "the changed model without a voice"
+stop_server
+ok "a stored voice profile of another acoustic model than the server's is refused at use, clearly"
+expect_exit 0 "$P" voices delete clin-7 --tenant clinic-b --data "$DATA"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["resource_type"]=="voice", c' \
+    "$T/stdout" || fail "voices delete: no certificate"
+cp "$T/stdout" "$T/vcert-cli.json"
+expect_exit 0 "$P" certificates verify "$T/vcert-cli.json" --data "$DATA"
+"$P" audit export --data "$DATA" --tenant clinic-b >"$T/audit-b.jsonl" || fail "audit export"
+grep -q '"voice.create"' "$T/audit-b.jsonl" && grep -q '"voice.delete"' "$T/audit-b.jsonl" ||
+    fail "the command line's voice changes are not audited"
+grep -q 'clin-7' "$T/audit-b.jsonl" && fail "the voice profile's name in the audit trail"
+ok "voices add, list, delete from the command line: checked, per tenant, certified, audited"
+
 # Bad input: a clear error naming the line, nothing written.
 bad() { # NAME CONTENT WANT-MESSAGE
     printf '%b' "$2" >"$T/$1.tsv"

@@ -79,6 +79,7 @@ static void written_options_read_back(void **state)
     assert_memory_equal(&w, &r, sizeof(w));
 
     snprintf(w.profile, sizeof(w.profile), "cardiology");
+    snprintf(w.voice, sizeof(w.voice), "clinician-7");
     snprintf(w.vocab_object, sizeof(w.vocab_object), "obj_123");
     w.vocab_words = 7;
     w.redact_labels = REDACT_ALL;
@@ -117,6 +118,14 @@ static void what_cannot_be_honoured_is_flagged(void **state)
     assert_true(o.keep_unredacted);
     assert_int_equal(jobopts_parse("{\"profile\":7}", &o), 0);
     assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    /* a voice profile's name that is not a string, or too long for one */
+    assert_int_equal(jobopts_parse("{\"voice\":[\"a\"]}", &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    char longer[160];
+    snprintf(longer, sizeof(longer), "{\"voice\":\"%070d\"}", 0);
+    assert_int_equal(jobopts_parse(longer, &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    assert_string_equal(o.voice, "");
     assert_int_equal(jobopts_parse("{\"keep_unredacted\":false,\"redact_audio\":null}", &o), 0);
     assert_false(o.keep_unredacted);
 }

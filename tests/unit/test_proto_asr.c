@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -58,6 +59,7 @@ static void round_trip(const asr_config *in)
     assert_strv_equal(out.cfg.vocabulary, in->vocabulary);
     assert_true(out.cfg.max_utterance_seconds == in->max_utterance_seconds);
     assert_int_equal(out.cfg.search, in->search);
+    assert_null(out.cfg.voice); /* a voice's bytes follow in frames: voice_travels_in_frames */
     proto_asr_config_free(&out);
     sbuf_free(&b);
 }
@@ -127,11 +129,85 @@ static void malformed_is_refused(void **state)
     sbuf_free(&b);
 }
 
+/* A voice profile: its sizes in the message, its bytes in PROTO_VOICE
+ * frames of at most PROTO_MAX_FRAME, never spanning the two files. */
+static void voice_travels_in_frames(void **state)
+{
+    (void)state;
+    size_t nm = PROTO_MAX_FRAME + 12345, nv = 3 * PROTO_MAX_FRAME / 2;
+    unsigned char *m = malloc(nm), *v = malloc(nv);
+    assert_non_null(m);
+    assert_non_null(v);
+    for (size_t i = 0; i < nm; i++)
+        m[i] = (unsigned char)(i * 7);
+    for (size_t i = 0; i < nv; i++)
+        v[i] = (unsigned char)(i * 13 + 1);
+    asr_voice voice = {m, nm, v, nv};
+    asr_config in = {.engine = "pocketsphinx", .voice = &voice};
+    sbuf b;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    assert_int_equal(proto_put_asr_config(&b, &in), 0);
+    assert_true(b.len < 1024); /* the bytes are not in the message */
+    proto_cursor c;
+    struct proto_asr_config out;
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_asr_config(&c, &out), 0);
+    assert_null(out.cfg.voice);
+    assert_false(proto_asr_voice_complete(&out));
+    size_t off = 0, len, frames = 0;
+    const void *p;
+    while (proto_asr_voice_chunk(&in, &off, &p, &len)) {
+        assert_true(len > 0 && len <= PROTO_MAX_FRAME);
+        assert_int_equal(proto_asr_voice_feed(&out, p, len), 0);
+        frames++;
+    }
+    assert_int_equal(frames, 4); /* 2 of means, 2 of variances */
+    assert_true(proto_asr_voice_complete(&out));
+    assert_non_null(out.cfg.voice);
+    assert_int_equal(out.cfg.voice->means_len, nm);
+    assert_int_equal(out.cfg.voice->variances_len, nv);
+    assert_memory_equal(out.cfg.voice->means, m, nm);
+    assert_memory_equal(out.cfg.voice->variances, v, nv);
+    /* a byte more than announced is refused */
+    assert_int_equal(proto_asr_voice_feed(&out, m, 1), PHS_EINVAL);
+    proto_asr_config_free(&out);
+    /* no voice: complete at once, nothing to send */
+    asr_config none = {.engine = "pocketsphinx"};
+    off = 0;
+    assert_false(proto_asr_voice_chunk(&none, &off, &p, &len));
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_asr_config(&b, &none), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_asr_config(&c, &out), 0);
+    assert_true(proto_asr_voice_complete(&out));
+    assert_null(out.cfg.voice);
+    assert_int_equal(proto_asr_voice_feed(&out, m, 1), PHS_EINVAL);
+    proto_asr_config_free(&out);
+    /* sizes over the limit, or one file without the other: refused before
+     * anything is allocated */
+    const size_t bad[][2] = {{ASR_VOICE_FILE_MAX + 1, 10}, {10, ASR_VOICE_FILE_MAX + 1}, {10, 0},
+                             {0, 10}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        voice = (asr_voice){m, bad[i][0], v, bad[i][1]};
+        asr_config w = {.engine = "pocketsphinx", .voice = &voice};
+        sbuf_clear(&b);
+        assert_int_equal(proto_put_asr_config(&b, &w), 0);
+        proto_cursor_init(&c, b.p, b.len);
+        assert_int_equal(proto_get_asr_config(&c, &out), PHS_EINVAL);
+        assert_null(out.voice_bytes);
+        proto_asr_config_free(&out);
+    }
+    sbuf_free(&b);
+    free(m);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_field_round_trips),
         cmocka_unit_test(malformed_is_refused),
+        cmocka_unit_test(voice_travels_in_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

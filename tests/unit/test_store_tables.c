@@ -377,6 +377,60 @@ static void profiles_and_default(void **state)
     assert_int_equal(store_tenant_default_profile(f->tx, 99, def, sizeof(def)), PHS_ENOTFOUND);
 }
 
+static void add_voice(struct fx *f, int64_t tenant, const char *id, const char *name, int rc)
+{
+    struct store_voice v = {.tenant_id = tenant,
+                            .size = 1700000,
+                            .sentences = 40,
+                            .speech_frames = 12345,
+                            .created_us = T0};
+    snprintf(v.id, sizeof(v.id), "%s", id);
+    snprintf(v.name, sizeof(v.name), "%s", name);
+    snprintf(v.object, sizeof(v.object), "obj_%s", id);
+    add_object(f, tenant, v.object, T0);
+    assert_int_equal(store_voice_insert(f->tx, &v), rc);
+}
+
+static int note_voice(void *ctx, const struct store_voice *v)
+{
+    char *out = ctx;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%s", n ? " " : "", v->name);
+    return 0;
+}
+
+static void voices_per_tenant(void **state)
+{
+    struct fx *f = *state;
+    add_voice(f, f->a, "vce_1", "dr-a", 0);
+    add_voice(f, f->a, "vce_2", "dr-a", PHS_EEXIST); /* one live name per tenant */
+    add_voice(f, f->a, "vce_3", "clin-7", 0);
+    add_voice(f, f->b, "vce_4", "dr-a", 0);
+    struct store_voice v;
+    assert_int_equal(store_voice_get(f->tx, f->a, "dr-a", &v), 0);
+    assert_string_equal(v.id, "vce_1");
+    assert_string_equal(v.object, "obj_vce_1");
+    assert_int_equal(v.tenant_id, f->a);
+    assert_int_equal(v.size, 1700000);
+    assert_int_equal(v.sentences, 40);
+    assert_int_equal(v.speech_frames, 12345);
+    assert_int_equal(v.created_us, T0);
+    assert_int_equal(v.deleted_us, 0);
+    assert_int_equal(store_voice_get(f->tx, f->b, "clin-7", &v), PHS_ENOTFOUND);
+    char names[256] = "";
+    assert_int_equal(store_voice_each(f->tx, f->a, note_voice, names), 0);
+    assert_string_equal(names, "clin-7 dr-a");
+    assert_int_equal(store_voice_mark_deleted(f->tx, "vce_1", T0 + 1), 0);
+    assert_int_equal(store_voice_mark_deleted(f->tx, "vce_1", T0 + 2), PHS_ENOTFOUND);
+    assert_int_equal(store_voice_get(f->tx, f->a, "dr-a", &v), PHS_ENOTFOUND);
+    names[0] = '\0';
+    assert_int_equal(store_voice_each(f->tx, f->a, note_voice, names), 0);
+    assert_string_equal(names, "clin-7");
+    add_voice(f, f->a, "vce_5", "dr-a", 0); /* the name is free again */
+    assert_int_equal(store_voice_get(f->tx, f->b, "dr-a", &v), 0);
+    assert_string_equal(v.id, "vce_4");
+}
+
 static int note_pending(void *ctx, int64_t seq, int64_t tenant_id, const char *draft)
 {
     char *out = ctx;
@@ -620,6 +674,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tenant_destroy_removes_and_keeps, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(api_keys_round_trip, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(profiles_and_default, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(voices_per_tenant, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(certificates_and_pending, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(audit_checkpoints_in_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_live_and_counts, fx_setup, fx_teardown),

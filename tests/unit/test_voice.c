@@ -135,6 +135,109 @@ static float *frames(size_t nfr, int dim)
     return x;
 }
 
+/* voice_check_files on the three files of dir, with file i (0 manifest,
+ * 1 means, 2 variances) replaced by p[0..n). */
+static int check_with(const voice_model *m, unsigned char *f[3], size_t len[3], int i,
+                      const void *p, size_t n, char *msg, size_t msg_len)
+{
+    const void *q[3] = {f[0], f[1], f[2]};
+    size_t l[3] = {len[0], len[1], len[2]};
+    if (i >= 0) {
+        q[i] = p;
+        l[i] = n;
+    }
+    return voice_check_files(m, q[0], l[0], q[1], l[1], q[2], l[2], NULL, msg, msg_len);
+}
+
+/* An upload (voice_check_files) is taken only as voice build writes it. */
+static void upload_check(const voice_model *m, const char *dir)
+{
+    static const char *const names[] = {VOICE_MANIFEST, "means", "variances"};
+    unsigned char *f[3];
+    size_t len[3];
+    char path[512], msg[256];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        assert_non_null(f[i] = fx_read_file(path, &len[i]));
+    }
+    struct voice_summary sum;
+    assert_int_equal(voice_check_files(m, f[0], len[0], f[1], len[1], f[2], len[2], &sum, msg,
+                                       sizeof(msg)),
+                     0);
+    assert_true(sum.sentences == 5);
+    assert_true(sum.frames[1] + sum.frames[2] > 0);
+    /* Every truncation of a binary file, and a byte more, is refused. */
+    for (int i = 1; i < 3; i++) {
+        for (size_t n = 0; n < len[i]; n += n < 200 ? 1 : 4093)
+            assert_int_not_equal(check_with(m, f, len, i, f[i], n, msg, sizeof(msg)), 0);
+        unsigned char *more = malloc(len[i] + 1);
+        memcpy(more, f[i], len[i]);
+        more[len[i]] = 0;
+        assert_int_equal(check_with(m, f, len, i, more, len[i] + 1, msg, sizeof(msg)), PHS_EINVAL);
+        /* a NaN in the data, a negative variance */
+        float bad = i == 1 ? NAN : -1.0f;
+        memcpy(more + len[i] - 8, &bad, sizeof(bad));
+        assert_int_equal(check_with(m, f, len, i, more, len[i], msg, sizeof(msg)), PHS_EINVAL);
+        assert_non_null(strstr(msg, names[i]));
+        free(more);
+    }
+    /* Another header (the engine's checksum line): refused, the engine's
+     * header parser never sees anything but voice build's. */
+    size_t hl = strlen("s3\nversion 1.0\nendhdr\n");
+    unsigned char *other = malloc(len[1] + 16);
+    memcpy(other, "s3\nversion 1.0\nchksum0 no\nendhdr\n", hl + 11);
+    memcpy(other + hl + 11, f[1] + hl, len[1] - hl);
+    assert_int_equal(check_with(m, f, len, 1, other, len[1] + 11, msg, sizeof(msg)), PHS_EINVAL);
+    /* Another shape (one codebook fewer): another model. */
+    memcpy(other, f[1], len[1]);
+    int32_t ncb;
+    memcpy(&ncb, other + hl + 4, 4);
+    ncb--;
+    memcpy(other + hl + 4, &ncb, 4);
+    assert_int_equal(check_with(m, f, len, 1, other, len[1], msg, sizeof(msg)), PHS_EUNSUPPORTED);
+    free(other);
+    /* Manifests: not JSON, NUL inside, too big, a member missing or of
+     * another type, another version or model. */
+    static const char *const bad_manifests[] = {
+        "{not json",
+        "{\"format\":\"phiscribe-voice\",\"version\":1}",
+        "{\"format\":\"other\",\"version\":1,\"model_sha256\":\"ab\",\"sentences\":5,"
+        "\"frames\":{\"silence\":1,\"vowels\":1,\"consonants\":1}}",
+        "[]",
+        "",
+    };
+    for (size_t k = 0; k < sizeof(bad_manifests) / sizeof(bad_manifests[0]); k++)
+        assert_int_equal(check_with(m, f, len, 0, bad_manifests[k], strlen(bad_manifests[k]), msg,
+                                    sizeof(msg)),
+                         PHS_EINVAL);
+    char big[VOICE_MANIFEST_MAX + 2];
+    memset(big, ' ', sizeof(big));
+    memcpy(big, f[0], len[0]);
+    assert_int_equal(check_with(m, f, len, 0, big, sizeof(big), msg, sizeof(msg)), PHS_EINVAL);
+    char *j = malloc(len[0] + 1);
+    memcpy(j, f[0], len[0]);
+    j[len[0]] = '\0';
+    assert_int_equal(check_with(m, f, len, 0, j, len[0] + 1, msg, sizeof(msg)), PHS_EINVAL);
+    char *v = strstr(j, "\"version\":1");
+    assert_non_null(v);
+    v[10] = '7';
+    assert_int_equal(check_with(m, f, len, 0, j, len[0], msg, sizeof(msg)), PHS_EUNSUPPORTED);
+    v[10] = '1';
+    char *h = strstr(j, "\"model_sha256\":\"");
+    assert_non_null(h);
+    h[16] = h[16] == 'a' ? 'b' : 'a';
+    assert_int_equal(check_with(m, f, len, 0, j, len[0], msg, sizeof(msg)), PHS_EUNSUPPORTED);
+    assert_non_null(strstr(msg, "another acoustic model"));
+    /* No quoting of the input in a message. */
+    assert_null(strstr(msg, "sha256"));
+    free(j);
+    /* Missing files. */
+    assert_int_equal(check_with(m, f, len, 1, NULL, 0, msg, sizeof(msg)), PHS_EINVAL);
+    assert_int_equal(check_with(m, f, len, 0, NULL, 0, msg, sizeof(msg)), PHS_EINVAL);
+    for (int i = 0; i < 3; i++)
+        free(f[i]);
+}
+
 static void profile_round_trip(void **state)
 {
     (void)state;
@@ -173,6 +276,7 @@ static void profile_round_trip(void **state)
     o.map_tau = 10;
     assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), 0);
+    upload_check(m, dir);
     /* Same size as the model's means, different contents. */
     size_t la, lb;
     snprintf(path, sizeof(path), "%s/means", dir);
