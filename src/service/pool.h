@@ -139,6 +139,11 @@ struct pool_request {
     const size_t *ref_len;
     size_t n_refs;
     denoise_mode denoise; /* the noise front end (0: DENOISE_AUTO) */
+    /* Unsupervised adaptation of a transcription (speech/asr.h): a first
+     * pass, and a second through a transform estimated from its confident
+     * words when they hold at least adapt_min_seconds of speech. */
+    bool adapt;
+    double adapt_min_seconds;
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out
