@@ -244,10 +244,12 @@ static int run_transcribe(struct run *r)
     jobs_progress_begin(r->w, r->job->id);
     jobs_set_speakers(r->w, r->opts.diarize, r->opts.speakers);
     jobs_set_denoise(r->w, r->opts.denoise);
+    jobs_set_adapt(r->w, r->opts.adapt);
     rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
                      r->msg, sizeof(r->msg));
     jobs_set_speakers(r->w, false, 0);
     jobs_set_denoise(r->w, DENOISE_AUTO);
+    jobs_set_adapt(r->w, false);
     return rc;
 }
 

@@ -53,6 +53,7 @@ struct worker {
      * tenant is at its cap. */
     pool_hold *hold;
     denoise_mode denoise; /* of the request being decoded (jobs_options) */
+    bool adapt;           /* likewise */
     /* The stored job it runs ("": none) and how far its decode got (0..1),
      * under the pool's mu (jobs_progress). */
     char job_id[STORE_ID_MAX + 1];
@@ -429,6 +430,11 @@ void jobs_set_denoise(struct worker *w, denoise_mode mode)
     w->denoise = mode;
 }
 
+void jobs_set_adapt(struct worker *w, bool adapt)
+{
+    w->adapt = adapt;
+}
+
 int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const void *audio,
                 size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
@@ -436,7 +442,9 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     double t0 = now_s();
     int rc;
     const struct jobs_events *ev = w->events;
-    if (w->pool->cfg.pool && !c && !ev && !w->diarize) {
+    asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, ASR_ADAPT_MIN_SECONDS};
+    /* Adaptation's two passes need the whole recording on one decoder. */
+    if (w->pool->cfg.pool && !c && !ev && !w->diarize && !w->adapt) {
         rc = run_parallel(w, tenant, audio, len, info, out, msg, msg_len);
     } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
@@ -449,7 +457,9 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .refs = w->known ? w->known->refs : NULL,
                                   .ref_len = w->known ? w->known->ref_len : NULL,
                                   .n_refs = w->known ? w->known->n_refs : 0,
-                                  .denoise = w->denoise};
+                                  .denoise = w->denoise,
+                                  .adapt = w->adapt,
+                                  .adapt_min_seconds = rule.min_seconds};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
         audio_source src;
@@ -460,6 +470,7 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
         asr_decoder_set_denoise(dec, w->denoise);
+        asr_decoder_set_adapt(dec, w->adapt ? &rule : NULL);
         rc = w->diarize ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, w->speakers,
                                                     w->known ? w->known->refs : NULL,
                                                     w->known ? w->known->ref_len : NULL,
@@ -880,11 +891,13 @@ static void *worker_main(void *arg)
             jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
             w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
             jobs_set_denoise(w, r->opts ? r->opts->denoise : DENOISE_AUTO);
+            jobs_set_adapt(w, r->opts && r->opts->adapt);
             r->rc = transcribe_request(w, r);
             w->known = NULL;
             w->events = NULL;
             jobs_set_speakers(w, false, 0);
             jobs_set_denoise(w, DENOISE_AUTO);
+            jobs_set_adapt(w, false);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;
             r->done = true;

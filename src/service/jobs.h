@@ -141,6 +141,7 @@ struct jobs_options {
     const size_t *ref_len;
     size_t n_refs;
     denoise_mode denoise; /* the noise front end (speech/denoise.h) */
+    bool adapt;           /* unsupervised speaker adaptation (speech/asr.h): one piece */
 };
 
 /* True when o asks for nothing but the default decoder. */

@@ -46,6 +46,8 @@ asr_model *jobs_model_asr(const modelcache_entry *e);
 void jobs_set_speakers(struct worker *w, bool diarize, int speakers);
 /* The noise front end of w's next decodes (jobs_options.denoise). */
 void jobs_set_denoise(struct worker *w, denoise_mode mode);
+/* Unsupervised adaptation of w's next decodes (jobs_options.adapt). */
+void jobs_set_adapt(struct worker *w, bool adapt);
 
 /* Transcribes audio held in memory for tenant (negative: none) in a
  * worker process (a leased one, or model's own; without a worker pool on
