@@ -149,8 +149,9 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
         return rc;
     if (s->stream && s->jo.adapt) {
         /* The first pass's words would be streamed, then replaced. */
-        http_reply_error(req, 400, "invalid_request_error", "adapt", "invalid_combination",
-                         "adapt does not stream: with adapt=true the words come from a second pass.");
+        http_reply_error(
+            req, 400, "invalid_request_error", "adapt", "invalid_combination",
+            "adapt does not stream: with adapt=true the words come from a second pass.");
         return PHS_EINVAL;
     }
     if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT &&

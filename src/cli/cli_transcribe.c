@@ -239,16 +239,17 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
         asr_decoder_set_adapt(in->dec, in->adapt ? &rule : NULL);
         rc = in->diarize ? pipeline_transcribe_speakers(in->dec, &in->src, in->lim, in->speakers,
                                                         info, out, msg, msg_len)
-                         : pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg,
-                                               msg_len);
+                         : pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
     }
     if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED)
-        fprintf(stderr, "phiscribe transcribe: input #%d: adapted to the speaker (%.0f s of "
-                        "confident speech)\n",
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: adapted to the speaker (%.0f s of "
+                "confident speech)\n",
                 in->index, (*out)->adapt_seconds);
     else if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_SKIPPED)
-        fprintf(stderr, "phiscribe transcribe: input #%d: adaptation skipped (%.0f s of "
-                        "confident speech, %.0f s needed)\n",
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: adaptation skipped (%.0f s of "
+                "confident speech, %.0f s needed)\n",
                 in->index, (*out)->adapt_seconds, in->adapt_min_seconds);
     return rc;
 }
@@ -331,18 +332,17 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
     const audio_limits *lim = &a->lim;
     const redact_opts *ro = &a->ro;
     transcript_format fmt = a->fmt;
-    struct input in = {
-        .dec = d,
-        .pool = p,
-        .lim = lim,
-        .threads = a->threads,
-        .split_seconds = a->split_seconds,
-        .diarize = a->diarize,
-        .speakers = a->speakers,
-        .denoise = a->denoise,
-        .adapt = a->adapt,
-        .adapt_min_seconds = a->adapt_min_seconds,
-        .index = index};
+    struct input in = {.dec = d,
+                       .pool = p,
+                       .lim = lim,
+                       .threads = a->threads,
+                       .split_seconds = a->split_seconds,
+                       .diarize = a->diarize,
+                       .speakers = a->speakers,
+                       .denoise = a->denoise,
+                       .adapt = a->adapt,
+                       .adapt_min_seconds = a->adapt_min_seconds,
+                       .index = index};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -656,8 +656,9 @@ static int parse_option(struct args *a, int c, const char *arg)
         errno = 0;
         double sec = strtod(arg, &end);
         if (errno || end == arg || *end || !(sec >= 0 && sec <= ASR_ADAPT_MAX_SECONDS)) {
-            fprintf(stderr, "phiscribe transcribe: --adapt-min-seconds needs a number of "
-                            "seconds from 0 to %.0f\n",
+            fprintf(stderr,
+                    "phiscribe transcribe: --adapt-min-seconds needs a number of "
+                    "seconds from 0 to %.0f\n",
                     ASR_ADAPT_MAX_SECONDS);
             return CLI_USAGE;
         }

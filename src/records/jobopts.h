@@ -52,7 +52,7 @@ struct jobopts {
     bool diarize;       /* speaker labels (speech/diarize.h) */
     int speakers;       /* their count when known (1..DIARIZE_MAX_GIVEN), else 0 */
     denoise_mode denoise; /* the noise front end; kept only when not auto */
-    bool adapt;         /* unsupervised speaker adaptation; kept only when asked */
+    bool adapt;           /* unsupervised speaker adaptation; kept only when asked */
     bool smart_format;  /* format the text (text/format.h); default true, kept only when false */
     bool dictation;     /* obey spoken commands; default true, kept only when false */
     unsigned invalid;   /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */

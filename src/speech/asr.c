@@ -63,9 +63,9 @@ struct asr_decoder {
     int failed;          /* sticky error (or listener stop) of this recording */
     bool adapt_on;       /* adaptation asked for (adapt_rule) */
     asr_adapt_rule adapt_rule;
-    bool collect_next;   /* collect from the next start */
-    bool collecting;     /* this recording's utterances feed the statistics */
-    int adapt_failed;    /* the engine could not collect: PHS_EUNSUPPORTED */
+    bool collect_next; /* collect from the next start */
+    bool collecting;   /* this recording's utterances feed the statistics */
+    int adapt_failed;  /* the engine could not collect: PHS_EUNSUPPORTED */
 };
 
 void asr_config_default(asr_config *c)

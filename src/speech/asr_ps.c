@@ -63,9 +63,9 @@ typedef struct ps_model {
 typedef struct ps_dec {
     ps_decoder_t *ps;
     const voice_model *vm;
-    voice_cmllr *stats;              /* NULL until adaptation collects */
-    bool transformed;                /* decode the cepstra through A */
-    int dim;                         /* A is dim x dim */
+    voice_cmllr *stats; /* NULL until adaptation collects */
+    bool transformed;   /* decode the cepstra through A */
+    int dim;            /* A is dim x dim */
     float A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
 } ps_dec;
 

@@ -18,8 +18,8 @@ int asr_ps_add_profile_words(struct ps_decoder_s *ps, const profile_chain *chain
 
 /* The features of pcm[0..n) through ps's own front end, as
  * voice_frontend_features (voice_ps.c). ps must not be in an utterance. */
-int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim,
-                      float **feat, size_t *nfr);
+int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
+                      size_t *nfr);
 
 /* Appends the phones of word's dictionary pronunciation in ps to ph (at
  * most cap in all), the last marked word_end. PHS_ENOTFOUND for a word ps

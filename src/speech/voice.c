@@ -837,8 +837,8 @@ static bool invert(int n, const double *A, double *inv)
 }
 
 /* The row objective: beta ln|c.a| - 1/2 a G a' + a.k. */
-static double row_objective(int n, const double *G, const double *k, const double *cof,
-                            double beta, const double *a)
+static double row_objective(int n, const double *G, const double *k, const double *cof, double beta,
+                            const double *a)
 {
     double ca = 0, q = 0, ak = 0;
     for (int x = 0; x < n; x++) {

@@ -75,8 +75,8 @@ int voice_frontend_features(voice_frontend *v, const int16_t *pcm, size_t n, int
     return voice_ps_features(v->ps, pcm, n, dim, feat, nfr);
 }
 
-int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim,
-                      float **feat, size_t *nfr)
+int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
+                      size_t *nfr)
 {
     fe_t *fe = ps_get_fe(ps);
     feat_t *fc = ps_get_feat(ps);
@@ -122,8 +122,7 @@ out_free:
 }
 
 /* Appends the phones of one pronunciation ("F AA L OW"). */
-static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, size_t *n,
-                    size_t cap)
+static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, size_t *n, size_t cap)
 {
     size_t first = *n;
     for (const char *p = pron; *p;) {

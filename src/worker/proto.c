@@ -502,7 +502,7 @@ int proto_get_result(proto_cursor *c, asr_result **out)
     }
     res->duration = proto_get_f64(c);
     uint32_t adapt = proto_get_u32(c);
-    res->adapt = adapt == ASR_ADAPT_ADAPTED ? ASR_ADAPT_ADAPTED
+    res->adapt = adapt == ASR_ADAPT_ADAPTED   ? ASR_ADAPT_ADAPTED
                  : adapt == ASR_ADAPT_SKIPPED ? ASR_ADAPT_SKIPPED
                                               : ASR_ADAPT_NONE;
     res->adapt_seconds = proto_get_f64(c);
