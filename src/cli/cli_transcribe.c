@@ -83,7 +83,7 @@ static void usage(FILE *out)
             "                      a second pass through it (about twice the CPU; a\n"
             "                      long recording is then decoded in one piece)\n"
             "  --adapt-min-seconds N  confident speech needed to adapt (implies --adapt;\n"
-            "                      default 60); below it the first pass is kept\n"
+            "                      default 0: any); below it the first pass is kept\n"
             "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");

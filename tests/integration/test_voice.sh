@@ -95,9 +95,9 @@ expect_exit 2 "$P" voice build "$T/x"
 ok "usage errors"
 
 # Unsupervised adaptation (--adapt): the enrolment sentences joined into one
-# recording of about half a minute adapt with a low minimum (on top of the
-# voice profile: the transform applies to whatever model is loaded); a short
-# clip under the default minimum is skipped and keeps the first pass's words
+# recording of about half a minute adapt (on top of the voice profile: the
+# transform applies to whatever model is loaded); a short clip under a
+# minimum of 60 s is skipped and keeps the first pass's words
 # exactly; --diarize goes with it; bad minimums are refused.
 sox "$T"/enr[1-8].wav "$T/long.wav"
 expect_exit 0 "$P" transcribe --format verbose_json --threads 1 --voice "$T/prof" \
@@ -109,7 +109,7 @@ ok "--adapt adapts a long enough recording, on top of --voice"
 expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format "$T/tst1.wav"
 jq -e 'has("adaptation") | not' "$T/stdout" >/dev/null || fail "adaptation reported unasked"
 jq -r .text "$T/stdout" >"$T/plain1.txt"
-expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format --adapt "$T/tst1.wav"
+expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format --adapt-min-seconds 60 "$T/tst1.wav"
 jq -e '.adaptation.adapted == false' "$T/stdout" >/dev/null || fail "short clip: adapted"
 [ "$(jq -r .text "$T/stdout")" = "$(cat "$T/plain1.txt")" ] || fail "skipped: not the first pass"
 grep -q "adaptation skipped (.* 60 s needed)" "$T/stderr" || fail "no note of the skip"
