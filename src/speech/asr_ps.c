@@ -741,7 +741,8 @@ static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, con
     }
     rc = 0;
 out_free:
-    free(ph);
+    if (ph) /* the recognised words' phones */
+        wipe_free(ph, ADAPT_MAX_PHONES * sizeof(*ph));
     if (feat)
         wipe_free(feat, nfr * (size_t)dim * sizeof(float));
     return rc;
