@@ -358,3 +358,7 @@ bench-format: all $(BUILD)/bench/format_bench
 .PHONY: bench-voice
 bench-voice: all
 	@bench/voice $(BUILD)/phiscribe
+
+.PHONY: bench-adapt
+bench-adapt: all
+	@bench/adapt $(BUILD)/phiscribe

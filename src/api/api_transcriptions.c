@@ -145,8 +145,16 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0 ||
         (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0 ||
         (rc = upload_known_speakers(req, u, false, &s->jo.diarize, &s->known)) < 0 ||
-        (rc = upload_denoise(req, u, &s->jo.denoise)) < 0)
+        (rc = upload_denoise(req, u, &s->jo.denoise)) < 0 ||
+        (rc = upload_adapt(req, u, &s->jo.adapt)) < 0)
         return rc;
+    if (s->stream && s->jo.adapt) {
+        /* The first pass's words would be streamed, then replaced. */
+        http_reply_error(
+            req, 400, "invalid_request_error", "adapt", "invalid_combination",
+            "adapt does not stream: with adapt=true the words come from a second pass.");
+        return PHS_EINVAL;
+    }
     if (s->stream && s->rq.fmt != TRANSCRIPT_JSON && s->rq.fmt != TRANSCRIPT_TEXT &&
         s->rq.fmt != TRANSCRIPT_DIARIZED_JSON) {
         http_reply_error(req, 400, "invalid_request_error", "response_format",

@@ -214,6 +214,7 @@ struct create_req {
     bool diarize; /* speaker labels (diarize, speakers) */
     int speakers;
     denoise_mode denoise;
+    bool adapt;
     int64_t retention_s;
     bool fetch_once;
     bool smart_format, dictation;
@@ -244,6 +245,7 @@ static char *create_options_json(const char *profile, const char *voice, const s
     o.diarize = c->diarize;
     o.speakers = c->speakers;
     o.denoise = c->denoise;
+    o.adapt = c->adapt;
     o.redact_labels = labels;
     o.keep_unredacted = extras->keep_unredacted;
     o.redact_audio = extras->audio;
@@ -272,6 +274,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0 ||
         (rc = upload_known_speakers(req, u, true, &c->diarize, &known)) < 0 ||
         (rc = upload_denoise(req, u, &c->denoise)) < 0 ||
+        (rc = upload_adapt(req, u, &c->adapt)) < 0 ||
         (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0 ||
         (rc = upload_voice(req, u, voice, sizeof(voice))) < 0)
         return rc;

@@ -131,6 +131,10 @@ bool upload_is_known_ref(const char *field);
  * (speech/denoise.h), into *out. Replies 400 and returns negative for any
  * other value. */
 int upload_denoise(struct http_req *req, struct upload *u, denoise_mode *out);
+/* `adapt` (true or false; absent: false), unsupervised speaker adaptation
+ * (speech/asr.h), into *out. Replies 400 and returns negative for any
+ * other value. */
+int upload_adapt(struct http_req *req, struct upload *u, bool *out);
 
 /* `smart_format` and `dictation` (true/false, both default true): the
  * formatting of the text (text/format.h). Replies 400 and returns negative

@@ -325,6 +325,12 @@ int upload_denoise(struct http_req *req, struct upload *u, denoise_mode *out)
     return PHS_EINVAL;
 }
 
+int upload_adapt(struct http_req *req, struct upload *u, bool *out)
+{
+    bool given;
+    return option_bool(req, u, "adapt", out, &given);
+}
+
 int upload_formatting(struct http_req *req, struct upload *u, bool *smart_format, bool *dictation)
 {
     bool given[2];

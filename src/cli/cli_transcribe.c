@@ -78,6 +78,12 @@ static void usage(FILE *out)
             "                      --diarize; default: estimated, 1-4)\n"
             "  --denoise M         noise suppression before decoding: auto (default: on\n"
             "                      when the recording's measured SNR is low), on or off\n"
+            "  --adapt             adapt to the speaker: a first pass, a transform of the\n"
+            "                      acoustic features estimated from its confident words,\n"
+            "                      a second pass through it (about twice the CPU; a\n"
+            "                      long recording is then decoded in one piece)\n"
+            "  --adapt-min-seconds N  confident speech needed to adapt (implies --adapt;\n"
+            "                      default 0: any); below it the first pass is kept\n"
             "  --no-sandbox        decode in this process, unconfined (debugging only)\n"
             "\n"
             "exit status: 0 ok, 1 engine failure, 2 usage error, 3 bad input\n");
@@ -132,6 +138,8 @@ struct args {
     bool diarize;           /* --diarize */
     int speakers;           /* --speakers (0: estimated) */
     denoise_mode denoise;   /* --denoise */
+    bool adapt;             /* --adapt */
+    double adapt_min_seconds; /* --adapt-min-seconds */
 };
 
 /* One input: a file, or stdin read into memory. */
@@ -148,6 +156,9 @@ struct input {
     bool diarize; /* speaker labels (one piece: the speakers span the recording) */
     int speakers;
     denoise_mode denoise;
+    bool adapt;
+    double adapt_min_seconds;
+    int index; /* the input's position (messages name no file) */
 };
 
 /* Points in->src at the start of the input (again). */
@@ -191,7 +202,9 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    if (rq->write || in->threads <= 1 || rq->diarize) { /* one piece, as the whole recording */
+    /* One piece, as the whole recording: also when adapting, whose two
+     * passes need every utterance of the recording in one decoder. */
+    if (rq->write || in->threads <= 1 || rq->diarize || rq->adapt) {
         rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
     } else {
         struct parallel_config pc = {
@@ -213,14 +226,32 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
 static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     struct input *in = ctx;
-    struct pool_request rq = {
-        .diarize = in->diarize, .speakers = in->speakers, .denoise = in->denoise};
-    if (in->pool)
-        return input_in_worker(in, &rq, info, out, msg, msg_len);
-    if (in->diarize)
-        return pipeline_transcribe_speakers(in->dec, &in->src, in->lim, in->speakers, info, out,
-                                            msg, msg_len);
-    return pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
+    struct pool_request rq = {.diarize = in->diarize,
+                              .speakers = in->speakers,
+                              .denoise = in->denoise,
+                              .adapt = in->adapt,
+                              .adapt_min_seconds = in->adapt_min_seconds};
+    asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, in->adapt_min_seconds};
+    int rc;
+    if (in->pool) {
+        rc = input_in_worker(in, &rq, info, out, msg, msg_len);
+    } else {
+        asr_decoder_set_adapt(in->dec, in->adapt ? &rule : NULL);
+        rc = in->diarize ? pipeline_transcribe_speakers(in->dec, &in->src, in->lim, in->speakers,
+                                                        info, out, msg, msg_len)
+                         : pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
+    }
+    if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED)
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: adapted to the speaker (%.0f s of "
+                "confident speech)\n",
+                in->index, (*out)->adapt_seconds);
+    else if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_SKIPPED)
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: adaptation skipped (%.0f s of "
+                "confident speech, %.0f s needed)\n",
+                in->index, (*out)->adapt_seconds, in->adapt_min_seconds);
+    return rc;
 }
 
 static int fd_write(void *ctx, const void *buf, size_t len)
@@ -301,15 +332,17 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
     const audio_limits *lim = &a->lim;
     const redact_opts *ro = &a->ro;
     transcript_format fmt = a->fmt;
-    struct input in = {
-        .dec = d,
-        .pool = p,
-        .lim = lim,
-        .threads = a->threads,
-        .split_seconds = a->split_seconds,
-        .diarize = a->diarize,
-        .speakers = a->speakers,
-        .denoise = a->denoise};
+    struct input in = {.dec = d,
+                       .pool = p,
+                       .lim = lim,
+                       .threads = a->threads,
+                       .split_seconds = a->split_seconds,
+                       .diarize = a->diarize,
+                       .speakers = a->speakers,
+                       .denoise = a->denoise,
+                       .adapt = a->adapt,
+                       .adapt_min_seconds = a->adapt_min_seconds,
+                       .index = index};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -615,6 +648,24 @@ static int parse_option(struct args *a, int c, const char *arg)
             return CLI_USAGE;
         }
         return 0;
+    case 'G':
+        a->adapt = true;
+        return 0;
+    case 'g': {
+        char *end;
+        errno = 0;
+        double sec = strtod(arg, &end);
+        if (errno || end == arg || *end || !(sec >= 0 && sec <= ASR_ADAPT_MAX_SECONDS)) {
+            fprintf(stderr,
+                    "phiscribe transcribe: --adapt-min-seconds needs a number of "
+                    "seconds from 0 to %.0f\n",
+                    ASR_ADAPT_MAX_SECONDS);
+            return CLI_USAGE;
+        }
+        a->adapt_min_seconds = sec;
+        a->adapt = true;
+        return 0;
+    }
     case 'h':
         usage(stdout);
         return -1;
@@ -651,6 +702,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"diarize", no_argument, NULL, 'D'},
         {"speakers", required_argument, NULL, 'K'},
         {"denoise", required_argument, NULL, 'Z'},
+        {"adapt", no_argument, NULL, 'G'},
+        {"adapt-min-seconds", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -737,7 +790,8 @@ int cli_transcribe(int argc, char **argv)
                      .ro = {.on = false,
                             .cfg = {.lex = NULL, .labels = REDACT_ALL},
                             .audio_out = NULL,
-                            .audio_mode = REDACT_AUDIO_TONE}};
+                            .audio_mode = REDACT_AUDIO_TONE},
+                     .adapt_min_seconds = ASR_ADAPT_MIN_SECONDS};
     char msg[256];
     int err;
     audio_limits_default(&a.lim);

@@ -87,6 +87,15 @@ static void parse_denoise(json_t *root, struct jobopts *o)
         o->invalid |= JOBOPTS_BAD_MODEL;
 }
 
+/* adapt: part of the decode too. */
+static void parse_adapt(json_t *root, struct jobopts *o)
+{
+    json_t *v = json_object_get(root, "adapt");
+    if (v && !json_is_boolean(v))
+        o->invalid |= JOBOPTS_BAD_MODEL;
+    o->adapt = json_is_true(v);
+}
+
 /* redact, keep_unredacted and redact_audio. The extras need labels. */
 static void parse_redaction(json_t *root, struct jobopts *o)
 {
@@ -143,6 +152,7 @@ int jobopts_parse(const char *text, struct jobopts *o)
     parse_model(root, o);
     parse_speakers(root, o);
     parse_denoise(root, o);
+    parse_adapt(root, o);
     parse_redaction(root, o);
     parse_formatting(root, o);
 out:
@@ -184,6 +194,8 @@ static json_t *options_json(const struct jobopts *o)
         rc |= json_object_set_new(j, "speakers", json_integer(o->speakers));
     if (o->denoise != DENOISE_AUTO)
         rc |= json_object_set_new(j, "denoise", json_string(denoise_mode_name(o->denoise)));
+    if (o->adapt)
+        rc |= json_object_set_new(j, "adapt", json_true());
     if (o->redact_labels)
         rc |= json_object_set_new(j, "redact", labels_json(o->redact_labels));
     if (o->keep_unredacted)

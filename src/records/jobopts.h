@@ -9,7 +9,7 @@
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
  *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N,
- *    "denoise":"on"|"off", "smart_format":false, "dictation":false}
+ *    "denoise":"on"|"off", "adapt":true, "smart_format":false, "dictation":false}
  *
  * every member but language optional. Rows written before the format had a
  * version have no "version" member: they are version 1. "" (no options at
@@ -53,6 +53,7 @@ struct jobopts {
     bool diarize;       /* speaker labels (speech/diarize.h) */
     int speakers;       /* their count when known (1..DIARIZE_MAX_GIVEN), else 0 */
     denoise_mode denoise; /* the noise front end; kept only when not auto */
+    bool adapt;           /* unsupervised speaker adaptation; kept only when asked */
     bool smart_format;  /* format the text (text/format.h); default true, kept only when false */
     bool dictation;     /* obey spoken commands; default true, kept only when false */
     unsigned invalid;   /* JOBOPTS_BAD_*: what was asked for but cannot be honoured */

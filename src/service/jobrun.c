@@ -246,7 +246,8 @@ static int run_transcribe(struct run *r)
     struct jobs_options o = {.tenant_id = r->job->tenant_id,
                              .diarize = r->opts.diarize,
                              .speakers = r->opts.speakers,
-                             .denoise = r->opts.denoise};
+                             .denoise = r->opts.denoise,
+                             .adapt = r->opts.adapt};
     jobs_set_request(r->w, &o);
     rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
                      r->msg, sizeof(r->msg));

@@ -480,7 +480,10 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     const char *const *refs = n_refs ? o->refs : NULL;
     const size_t *ref_len = n_refs ? o->ref_len : NULL;
     denoise_mode noise = o ? o->denoise : DENOISE_AUTO;
-    if (w->pool->cfg.pool && !c && !ev && !diarize) {
+    bool adapt = o && o->adapt;
+    asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, ASR_ADAPT_MIN_SECONDS};
+    /* Adaptation's two passes need the whole recording on one decoder. */
+    if (w->pool->cfg.pool && !c && !ev && !diarize && !adapt) {
         rc = run_parallel(w, tenant, noise, audio, len, info, out, msg, msg_len);
     } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
@@ -494,6 +497,8 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .ref_len = ref_len,
                                   .n_refs = n_refs,
                                   .denoise = noise,
+                                  .adapt = adapt,
+                                  .adapt_min_seconds = rule.min_seconds,
                                   .error_param = &param};
         rc = run_in_worker(w, model, tenant, &rq, info, out, msg, msg_len);
     } else {
@@ -505,6 +510,7 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
         asr_decoder_set_denoise(dec, noise);
+        asr_decoder_set_adapt(dec, adapt ? &rule : NULL);
         rc = diarize
                  ? pipeline_transcribe_known(dec, &src, &w->pool->cfg.limits, speakers, refs,
                                              ref_len, n_refs, info, out, &param, msg, msg_len)

@@ -147,6 +147,7 @@ struct jobs_options {
     /* out: the request input a failed decode names (a parameter name,
      * PIPELINE_PARAM_*, static), NULL when it is the recording's. */
     const char *error_param;
+    bool adapt;           /* unsupervised speaker adaptation (speech/asr.h): one piece */
 };
 
 /* True when o asks for nothing but the default decoder. */

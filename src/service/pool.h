@@ -145,6 +145,11 @@ struct pool_request {
     /* Out, when not NULL: the request input the worker's error names
      * (proto_get_error_param: PIPELINE_PARAM_*), NULL for the recording. */
     const char **error_param;
+    /* Unsupervised adaptation of a transcription (speech/asr.h): a first
+     * pass, and a second through a transform estimated from its confident
+     * words when they hold at least adapt_min_seconds of speech. */
+    bool adapt;
+    double adapt_min_seconds;
 };
 
 /* Runs rq on w and waits for it. A transcription's result goes to *out

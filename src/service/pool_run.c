@@ -189,11 +189,14 @@ static int put_request(sbuf *b, const struct pool_request *rq)
     if (rc == 0)
         rc = proto_put_u32(b, (rq->utterance ? PROTO_FLAG_EVENTS : 0) |
                                   (rq->diarize && !redact ? PROTO_FLAG_DIARIZE : 0) |
+                                  (rq->adapt && !redact ? PROTO_FLAG_ADAPT : 0) |
                                   proto_denoise_flags(rq->denoise));
     if (rc == 0)
         rc = proto_put_limits(b, rq->lim);
     if (rc == 0 && rq->diarize && !redact && (rc = proto_put_u32(b, (uint32_t)rq->speakers)) == 0)
         rc = proto_put_u32(b, (uint32_t)rq->n_refs);
+    if (rc == 0 && rq->adapt && !redact)
+        rc = proto_put_f64(b, rq->adapt_min_seconds);
     if (rc == 0 && redact) {
         rc = proto_put_u32(b, (uint32_t)rq->mode);
         if (rc == 0)

@@ -61,6 +61,11 @@ struct asr_decoder {
     size_t partial_due;  /* live: utt_len at which to look at the hypothesis */
     char *partial;       /* live: the last partial text sent (PARTIAL_MAX) */
     int failed;          /* sticky error (or listener stop) of this recording */
+    bool adapt_on;       /* adaptation asked for (adapt_rule) */
+    asr_adapt_rule adapt_rule;
+    bool collect_next; /* collect from the next start */
+    bool collecting;   /* this recording's utterances feed the statistics */
+    int adapt_failed;  /* the engine could not collect: PHS_EUNSUPPORTED */
 };
 
 void asr_config_default(asr_config *c)
@@ -196,6 +201,7 @@ int asr_decoder_start(asr_decoder *d)
     d->fed = 0;
     d->utt_index = 0;
     d->failed = 0;
+    d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     return 0;
 }
 
@@ -275,6 +281,50 @@ static int tell_utterance(asr_decoder *d, size_t first)
     return 0;
 }
 
+size_t asr_adapt_select(const asr_word *w, size_t n, float min_confidence, asr_adapt_span *out,
+                        size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < cap;) {
+        if (!(w[i].confidence >= min_confidence)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && w[j].confidence >= min_confidence)
+            j++;
+        if (j - i >= ASR_ADAPT_MIN_RUN)
+            out[k++] = (asr_adapt_span){i, j - i};
+        i = j;
+    }
+    return k;
+}
+
+#define ADAPT_MAX_SPANS 256 /* runs of one utterance (20 s hold far fewer) */
+
+/* The confident runs of the utterance just decoded (words from first on)
+ * into the engine's adaptation statistics. An engine that cannot adapt is
+ * remembered (asr_decoder_adapt_apply says so), not a decoding failure. */
+static int collect_utterance(asr_decoder *d, size_t n, size_t first, double offset)
+{
+    const asr_engine *e = d->model->engine;
+    asr_adapt_span spans[ADAPT_MAX_SPANS];
+    if (!e->adapt_add) {
+        d->adapt_failed = PHS_EUNSUPPORTED;
+        return 0;
+    }
+    size_t k = asr_adapt_select(d->acc.words + first, d->acc.n - first,
+                                d->adapt_rule.min_confidence, spans, ADAPT_MAX_SPANS);
+    for (size_t i = 0; i < k; i++)
+        spans[i].first += first;
+    int rc = e->adapt_add(d->handle, d->buf, n, offset, d->acc.words, spans, k);
+    if (rc == PHS_EUNSUPPORTED) {
+        d->adapt_failed = rc;
+        rc = 0;
+    }
+    return rc;
+}
+
 /* Recognises buf[0..n) as one utterance and hands its words to the listener. */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
@@ -283,8 +333,53 @@ static int decode_utterance(asr_decoder *d, size_t n)
     if (n && has_speech_energy(d->buf, n)) {
         struct word_ctx wc = {d, (double)d->buf_offset / 16000.0};
         rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
+        if (rc == 0 && d->collecting && !d->adapt_failed && d->acc.n > first)
+            rc = collect_utterance(d, n, first, wc.offset);
     }
     return rc ? rc : tell_utterance(d, first);
+}
+
+void asr_decoder_set_adapt(asr_decoder *d, const asr_adapt_rule *rule)
+{
+    d->adapt_on = rule != NULL;
+    if (rule)
+        d->adapt_rule = *rule;
+}
+
+const asr_adapt_rule *asr_decoder_adapt(const asr_decoder *d)
+{
+    return d->adapt_on ? &d->adapt_rule : NULL;
+}
+
+void asr_decoder_adapt_collect(asr_decoder *d, bool on)
+{
+    if (on && !d->collect_next) {
+        d->adapt_failed = 0;
+        if (d->model->engine->adapt_reset)
+            d->model->engine->adapt_reset(d->handle);
+    }
+    d->collect_next = on;
+}
+
+int asr_decoder_adapt_apply(asr_decoder *d, double *seconds)
+{
+    const asr_engine *e = d->model->engine;
+    *seconds = 0;
+    if (d->adapt_failed || !e->adapt_seconds || !e->adapt_apply)
+        return PHS_EUNSUPPORTED;
+    *seconds = e->adapt_seconds(d->handle);
+    if (*seconds < d->adapt_rule.min_seconds || *seconds <= 0)
+        return PHS_EEMPTY;
+    return e->adapt_apply(d->handle);
+}
+
+void asr_decoder_adapt_reset(asr_decoder *d)
+{
+    d->collect_next = false;
+    d->collecting = false;
+    d->adapt_failed = 0;
+    if (d->model->engine->adapt_reset)
+        d->model->engine->adapt_reset(d->handle);
 }
 
 /* ---- live mode --------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #ifndef PHS_ASR_H
 #define PHS_ASR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,12 +82,21 @@ typedef struct asr_segment {
     int speaker; /* as asr_word's; a diarised segment is one speaker's */
 } asr_segment;
 
+/* What unsupervised adaptation (below) did to a result. */
+typedef enum asr_adapt_outcome {
+    ASR_ADAPT_NONE = 0, /* not asked for */
+    ASR_ADAPT_ADAPTED,  /* the words are the second, adapted pass's */
+    ASR_ADAPT_SKIPPED,  /* too little confident speech: the first pass's */
+} asr_adapt_outcome;
+
 typedef struct asr_result {
     asr_word *words;
     size_t n_words;
     asr_segment *segments;
     size_t n_segments;
     double duration; /* seconds of audio fed */
+    asr_adapt_outcome adapt;
+    double adapt_seconds; /* confident speech the adaptation was estimated from */
 } asr_result;
 
 /* The whole transcript (segments joined by spaces) in a new string; NULL on
@@ -142,6 +152,57 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
  * next recordings (default DENOISE_AUTO); kept across asr_decoder_start. */
 void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode);
 denoise_mode asr_decoder_denoise(const asr_decoder *d);
+
+/* ---- unsupervised speaker adaptation ----------------------------------------
+ * A long recording decoded twice (pipeline.c does the passes): in the first,
+ * each utterance's confident words (asr_adapt_select) are aligned to its
+ * audio and statistics of a transform of the cepstra kept (constrained
+ * MLLR, speech/voice.h); with enough of them (rule.min_seconds of aligned
+ * speech) the transform is estimated and the second pass decodes through
+ * it, else the first pass's result stands. In memory only; no file. Batch
+ * mode only (a live decoder never collects). */
+typedef struct asr_adapt_rule {
+    float min_confidence; /* a word's posterior to be used */
+    double min_seconds;   /* aligned confident speech needed to adapt */
+} asr_adapt_rule;
+
+/* min_seconds chosen on the development sets (docs/BENCHMARKS.md,
+ * "Unsupervised adaptation"): 0, any aligned confident speech at all (the
+ * lowest WER over them; every larger minimum tried was worse). The
+ * confidence was fixed before measuring, not tuned. */
+#define ASR_ADAPT_MIN_CONFIDENCE 0.9f
+#define ASR_ADAPT_MIN_SECONDS    0.0
+#define ASR_ADAPT_MIN_RUN        2       /* words in a row, at least */
+#define ASR_ADAPT_MAX_SECONDS    86400.0 /* the largest min_seconds taken */
+
+/* A run of confident words: w[first .. first + n). */
+typedef struct asr_adapt_span {
+    size_t first, n;
+} asr_adapt_span;
+
+/* The maximal runs of at least ASR_ADAPT_MIN_RUN consecutive words of
+ * w[0..n) each at least min_confidence confident (a gap in time does not
+ * break a run: the alignment allows a pause between words), into out (at
+ * most cap; the rest are left out). Returns the number written. O(n). */
+size_t asr_adapt_select(const asr_word *w, size_t n, float min_confidence, asr_adapt_span *out,
+                        size_t cap);
+
+/* Asks for adaptation of the following recordings with rule (NULL: off);
+ * kept across asr_decoder_start. */
+void asr_decoder_set_adapt(asr_decoder *d, const asr_adapt_rule *rule);
+/* The rule set, or NULL when off. */
+const asr_adapt_rule *asr_decoder_adapt(const asr_decoder *d);
+/* From the next asr_decoder_start on, collect (or stop collecting) the
+ * confident words' statistics; turning it on drops earlier statistics and
+ * any transform. */
+void asr_decoder_adapt_collect(asr_decoder *d, bool on);
+/* Estimates the transform from what was collected and decodes with it
+ * until asr_decoder_adapt_reset. *seconds: the speech collected.
+ * PHS_EEMPTY below the rule's minimum, PHS_EUNSUPPORTED for an engine or
+ * model that cannot adapt, PHS_EINVAL when the estimate fails. */
+int asr_decoder_adapt_apply(asr_decoder *d, double *seconds);
+/* Back to the unadapted model; statistics dropped. */
+void asr_decoder_adapt_reset(asr_decoder *d);
 
 /* ---- live decoding --------------------------------------------------------
  * Batch mode (the default) buffers audio up to the longest utterance and

@@ -40,6 +40,18 @@ typedef struct asr_engine {
      * live state (running normalisation) is kept for the next utt_start. */
     int (*utt_redecode)(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word,
                         void *ctx);
+    /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
+     * the spans' words (w[first .. first + n), times in the recording) to
+     * pcm, an utterance starting offset seconds in that decode just
+     * recognised, and keeps their statistics (PHS_EUNSUPPORTED when the
+     * model cannot be adapted). adapt_seconds: the speech kept so far.
+     * adapt_apply estimates a transform from them and decodes with it from
+     * then on; adapt_reset drops the statistics and the transform. */
+    int (*adapt_add)(void *dec, const int16_t *pcm, size_t n, double offset, const asr_word *w,
+                     const asr_adapt_span *spans, size_t n_spans);
+    double (*adapt_seconds)(void *dec);
+    int (*adapt_apply)(void *dec);
+    void (*adapt_reset)(void *dec);
 } asr_engine;
 
 extern const asr_engine asr_engine_pocketsphinx;

@@ -17,10 +17,12 @@
 #include "speech/asr_ps_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/wipe.h"
 #include "speech/g2p.h"
 #include "speech/lm.h"
 #include "speech/profile.h"
 #include "speech/search.h"
+#include "speech/voice.h"
 
 /* Tuned for offline files; docs/ENGINE.md explains each choice and how it
  * was measured. Applied after the model paths and before caller params. */
@@ -53,7 +55,28 @@ typedef struct ps_model {
      * when freed; NULL: the model's own. */
     unsigned char *voice;
     size_t voice_means_len, voice_vars_len;
+    /* The acoustic model's Gaussians for unsupervised adaptation, read
+     * while files can be; NULL when the model is not of a kind voice.h
+     * reads (adaptation is then unsupported). Read-only, shared. */
+    voice_model *vm;
 } ps_model;
+
+#define ADAPT_MAX_DIM 16
+
+/* A decoder: PocketSphinx's, and the adaptation of this recording. */
+typedef struct ps_dec {
+    ps_decoder_t *ps;
+    const voice_model *vm;
+    voice_cmllr *stats; /* NULL until adaptation collects */
+    bool transformed;   /* decode the cepstra through A */
+    int dim;            /* A is dim x dim */
+    float A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
+} ps_dec;
+
+static ps_decoder_t *ps_of(void *dec)
+{
+    return ((ps_dec *)dec)->ps;
+}
 
 static void model_free(void *handle)
 {
@@ -72,6 +95,7 @@ static void model_free(void *handle)
         crypto_wipe(m->voice, m->voice_means_len + m->voice_vars_len);
         free(m->voice);
     }
+    voice_model_free(m->vm);
     free(m);
 }
 
@@ -398,6 +422,10 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
         goto fail;
     }
     cmd_ln_free_r(cfg);
+    /* Optional: a model voice.h cannot read only loses --adapt. */
+    int vm_err;
+    char vm_msg[128];
+    m->vm = voice_model_load(c->model_dir, &vm_err, vm_msg, sizeof(vm_msg));
     *err = 0;
     return m;
 fail:
@@ -446,14 +474,27 @@ static void *decoder_new(void *handle, int *err)
         *err = PHS_EENGINE;
         return NULL;
     }
+    ps_dec *d = calloc(1, sizeof(*d));
+    if (!d) {
+        ps_free(ps);
+        *err = PHS_ENOMEM;
+        return NULL;
+    }
+    d->ps = ps;
+    d->vm = m->vm;
     *err = 0;
-    return ps;
+    return d;
 }
 
 static void decoder_free(void *dec)
 {
-    if (dec)
-        ps_free(dec);
+    ps_dec *d = dec;
+    if (!d)
+        return;
+    ps_free(d->ps);
+    voice_cmllr_free(d->stats);
+    wipe(d->A, sizeof(d->A));
+    free(d);
 }
 
 /* Fillers (<s>, </s>, <sil>, [NOISE], ++GARBAGE++) are not words. */
@@ -500,14 +541,52 @@ static int report_words(ps_decoder_t *ps, asr_engine_word_fn word, void *ctx)
     return 0;
 }
 
+/* The cepstra of pcm (as the engine's own full-utterance processing makes
+ * them), each frame multiplied by the decoder's transform, decoded. */
+static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
+{
+    fe_t *fe = ps_get_fe(d->ps);
+    int ncep = fe_get_output_size(fe), rc = PHS_EENGINE;
+    int32 nfr = 0, ntail = 0;
+    size_t left = n;
+    const int16 *p = pcm;
+    if (ncep != d->dim)
+        return PHS_EENGINE;
+    if (fe_process_frames(fe, NULL, &left, NULL, &nfr, NULL) < 0)
+        return PHS_EENGINE;
+    mfcc_t **cep = (mfcc_t **)ckd_calloc_2d((size_t)nfr + 1, (size_t)ncep, sizeof(mfcc_t));
+    mfcc_t tmp[ADAPT_MAX_DIM];
+    left = n;
+    if (fe_start_utt(fe) < 0 || fe_process_frames(fe, &p, &left, cep, &nfr, NULL) < 0 ||
+        fe_end_utt(fe, cep[nfr], &ntail) < 0)
+        goto out_free;
+    nfr += ntail;
+    for (int32 t = 0; t < nfr; t++) {
+        for (int i = 0; i < ncep; i++) {
+            double v = 0;
+            for (int k = 0; k < ncep; k++)
+                v += d->A[i * ncep + k] * cep[t][k];
+            tmp[i] = (mfcc_t)v;
+        }
+        memcpy(cep[t], tmp, (size_t)ncep * sizeof(mfcc_t));
+    }
+    rc = ps_process_cep(d->ps, cep, nfr, FALSE, TRUE) < 0 ? PHS_EENGINE : 0;
+out_free:
+    ckd_free_2d((void **)cep);
+    return rc;
+}
+
 static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
-    ps_decoder_t *ps = dec;
+    ps_dec *d = dec;
+    ps_decoder_t *ps = d->ps;
     /* A new stream resets the front end's noise estimate, which would
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    if (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0) {
+    int prc = d->transformed ? process_transformed(d, pcm, n)
+                             : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
+    if (prc < 0) {
         ps_end_utt(ps);
         return PHS_EENGINE;
     }
@@ -565,7 +644,7 @@ static int use_live_search(ps_decoder_t *ps)
 
 static int utt_start(void *dec)
 {
-    ps_decoder_t *ps = dec;
+    ps_decoder_t *ps = ps_of(dec);
     /* A new stream restarts the frame count (word times are the
      * utterance's) and the noise estimate, as decode does; the running
      * cepstral mean carries over from the stream's earlier utterances. */
@@ -581,7 +660,7 @@ static int utt_start(void *dec)
  * utterance by its own mean. */
 static int utt_prime(void *dec, const int16_t *pcm, size_t n)
 {
-    ps_decoder_t *ps = dec;
+    ps_decoder_t *ps = ps_of(dec);
     fe_t *fe = ps_get_fe(ps);
     feat_t *feat = ps_get_feat(ps);
     mfcc_t **cep = NULL;
@@ -605,14 +684,14 @@ static int utt_feed(void *dec, const int16_t *pcm, size_t n)
 {
     /* Not a full utterance: the front end normalises with a running
      * cepstral mean (the engine switches from whole-utterance mean itself). */
-    return ps_process_raw(dec, pcm, n, FALSE, FALSE) < 0 ? PHS_EENGINE : 0;
+    return ps_process_raw(ps_of(dec), pcm, n, FALSE, FALSE) < 0 ? PHS_EENGINE : 0;
 }
 
 /* The first pass's best hypothesis so far, fillers left out. */
 static int utt_partial(void *dec, char *buf, size_t len)
 {
     int32 score;
-    const char *hyp = ps_get_hyp(dec, &score);
+    const char *hyp = ps_get_hyp(ps_of(dec), &score);
     size_t o = 0;
     buf[0] = '\0';
     if (!hyp || !len)
@@ -640,9 +719,9 @@ static int utt_partial(void *dec, char *buf, size_t len)
 
 static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
 {
-    if (ps_end_utt(dec) < 0)
+    if (ps_end_utt(ps_of(dec)) < 0)
         return PHS_EENGINE;
-    return word ? report_words(dec, word, ctx) : 0;
+    return word ? report_words(ps_of(dec), word, ctx) : 0;
 }
 
 /* The running normalisation of the live passes, kept aside while a whole
@@ -658,7 +737,7 @@ struct cmn_saved {
  * decode, and the running state is restored after it. */
 static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
-    ps_decoder_t *ps = dec;
+    ps_decoder_t *ps = ps_of(dec);
     feat_t *feat = ps_get_feat(ps);
     cmn_t *cmn = feat ? feat->cmn_struct : NULL;
     if (!cmn || cmn->veclen <= 0 || cmn->veclen > 64)
@@ -681,6 +760,110 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
     return rc;
 }
 
+/* ---- unsupervised adaptation (asr_engine.h) ---------------------------------- */
+
+#define ADAPT_EDGE_FRAMES 3    /* frames of context kept on each side of a span */
+#define ADAPT_MAX_PHONES  600  /* phones of one span (VOICE_MAX_PHONES) */
+#define ADAPT_RIDGE       0.01 /* pull of each row towards identity */
+#define ADAPT_ITERATIONS  10
+
+/* The phones of words[first .. first + n) into ph; false when a word has no
+ * usable pronunciation in the decoder's dictionary. */
+static bool span_phones(ps_dec *d, const asr_word *w, const asr_adapt_span *sp, voice_phone *ph,
+                        size_t *n_ph)
+{
+    *n_ph = 0;
+    for (size_t i = sp->first; i < sp->first + sp->n; i++)
+        if (voice_ps_word_phones(d->ps, d->vm, w[i].text, ph, n_ph, ADAPT_MAX_PHONES) < 0)
+            return false;
+    return *n_ph > 0;
+}
+
+static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, const asr_word *w,
+                     const asr_adapt_span *spans, size_t n_spans)
+{
+    ps_dec *d = dec;
+    float *feat = NULL;
+    size_t nfr = 0;
+    voice_phone *ph = NULL;
+    int rc;
+    if (!d->vm)
+        return PHS_EUNSUPPORTED;
+    if (!d->stats && !(d->stats = voice_cmllr_new(d->vm)))
+        return PHS_EUNSUPPORTED;
+    if (!n_spans)
+        return 0;
+    int dim = voice_model_dim(d->vm);
+    /* The utterance's features exactly as decode normalises them (its own
+     * mean), untransformed: the first pass's. */
+    if ((rc = voice_ps_features(d->ps, pcm, n, dim, &feat, &nfr)) < 0)
+        return rc == PHS_EEMPTY ? 0 : rc;
+    if (!(ph = malloc(ADAPT_MAX_PHONES * sizeof(*ph)))) {
+        rc = PHS_ENOMEM;
+        goto out_free;
+    }
+    double frate = (double)cmd_ln_int32_r(ps_get_config(d->ps), "-frate");
+    for (size_t s = 0; s < n_spans; s++) {
+        size_t n_ph;
+        if (!span_phones(d, w, &spans[s], ph, &n_ph))
+            continue;
+        double a = (w[spans[s].first].start - offset) * frate - ADAPT_EDGE_FRAMES;
+        double b = (w[spans[s].first + spans[s].n - 1].end - offset) * frate + ADAPT_EDGE_FRAMES;
+        size_t from = a < 0 ? 0 : (size_t)a;
+        size_t to = b > (double)nfr ? nfr : (size_t)b;
+        if (to <= from)
+            continue;
+        /* A span the alignment cannot fit (too short for its phones, or
+         * too long) is left out; it is not an error of the recording. */
+        rc = voice_cmllr_add(d->stats, feat + from * (size_t)dim, to - from, ph, n_ph);
+        if (rc == PHS_ENOMEM)
+            goto out_free;
+    }
+    rc = 0;
+out_free:
+    if (ph) /* the recognised words' phones */
+        wipe_free(ph, ADAPT_MAX_PHONES * sizeof(*ph));
+    if (feat)
+        wipe_free(feat, nfr * (size_t)dim * sizeof(float));
+    return rc;
+}
+
+static double adapt_seconds(void *dec)
+{
+    ps_dec *d = dec;
+    double frate = (double)cmd_ln_int32_r(ps_get_config(d->ps), "-frate");
+    return d->stats && frate > 0 ? voice_cmllr_frames(d->stats) / frate : 0;
+}
+
+static int adapt_apply(void *dec)
+{
+    ps_dec *d = dec;
+    double A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
+    if (!d->stats)
+        return PHS_EEMPTY;
+    int dim = voice_cmllr_dim(d->stats);
+    if (dim > ADAPT_MAX_DIM || dim != fe_get_output_size(ps_get_fe(d->ps)))
+        return PHS_EUNSUPPORTED;
+    int rc = voice_cmllr_estimate(d->stats, ADAPT_RIDGE, ADAPT_ITERATIONS, A);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < dim * dim; i++)
+        d->A[i] = (float)A[i];
+    d->dim = dim;
+    d->transformed = true;
+    wipe(A, sizeof(A));
+    return 0;
+}
+
+static void adapt_reset(void *dec)
+{
+    ps_dec *d = dec;
+    voice_cmllr_free(d->stats);
+    d->stats = NULL;
+    d->transformed = false;
+    wipe(d->A, sizeof(d->A));
+}
+
 const asr_engine asr_engine_pocketsphinx = {
     .name = "pocketsphinx",
     .model_load = model_load,
@@ -694,4 +877,8 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_partial = utt_partial,
     .utt_end = utt_end,
     .utt_redecode = utt_redecode,
+    .adapt_add = adapt_add,
+    .adapt_seconds = adapt_seconds,
+    .adapt_apply = adapt_apply,
+    .adapt_reset = adapt_reset,
 };

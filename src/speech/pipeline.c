@@ -55,6 +55,67 @@ static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out
     return rc;
 }
 
+/* The second pass of an adapted decode: src read again from its start
+ * (channel c, or all when c < 0) through d, which now holds the transform. */
+static int second_pass(asr_decoder *d, const audio_source *src, const audio_limits *lim, int c,
+                       asr_result **out, char *msg, size_t msg_len)
+{
+    audio_info again;
+    int rc;
+    if (!src->seek || src->seek(src->ctx, 0, SEEK_SET) < 0) {
+        snprintf(msg, msg_len, "the audio could not be read again");
+        return PHS_EIO;
+    }
+    audio_reader *r = audio_open(src, lim, &again, &rc, msg, msg_len);
+    if (!r)
+        return rc;
+    if (c < 0 || (rc = audio_select_channel(r, c)) == 0)
+        rc = decode(d, r, NULL, out, msg, msg_len);
+    audio_close(r);
+    return rc;
+}
+
+/* decode, with unsupervised adaptation when d asks for it (asr.h): the
+ * first pass (r, and dz fed as decode does) collects the confident words;
+ * with enough of them the recording is decoded again through the
+ * transform and that result replaces the first. *out says which. */
+static int decode_adapted(asr_decoder *d, audio_reader *r, diarize *dz, const audio_source *src,
+                          const audio_limits *lim, int c, asr_result **out, char *msg,
+                          size_t msg_len)
+{
+    if (!asr_decoder_adapt(d) || !src->seek)
+        return decode(d, r, dz, out, msg, msg_len);
+    double seconds = 0;
+    asr_decoder_adapt_collect(d, true);
+    int rc = decode(d, r, dz, out, msg, msg_len);
+    asr_decoder_adapt_collect(d, false);
+    if (rc == 0)
+        rc = asr_decoder_adapt_apply(d, &seconds);
+    if (rc == 0) {
+        asr_result *second = NULL;
+        rc = second_pass(d, src, lim, c, &second, msg, msg_len);
+        if (rc == 0) {
+            second->adapt = ASR_ADAPT_ADAPTED;
+            second->adapt_seconds = seconds;
+            asr_result_free(*out);
+            *out = second;
+        }
+    } else if (*out && (rc == PHS_EEMPTY || rc == PHS_EUNSUPPORTED || rc == PHS_EINVAL)) {
+        /* Too little confident speech (or none usable): the first pass. */
+        (*out)->adapt = ASR_ADAPT_SKIPPED;
+        (*out)->adapt_seconds = seconds;
+        rc = 0;
+    } else if (rc < 0 && *out) {
+        snprintf(msg, msg_len, "speaker adaptation failed: %s", err_str(rc));
+    }
+    asr_decoder_adapt_reset(d);
+    if (rc < 0) {
+        asr_result_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_limits *lim,
                         audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
@@ -63,7 +124,7 @@ int pipeline_transcribe(asr_decoder *d, const audio_source *src, const audio_lim
     audio_reader *r = audio_open(src, lim, info, &rc, msg, msg_len);
     if (!r)
         return rc;
-    rc = decode(d, r, NULL, out, msg, msg_len);
+    rc = decode_adapted(d, r, NULL, src, lim, -1, out, msg, msg_len);
     audio_close(r);
     return rc;
 }
@@ -95,14 +156,20 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
             snprintf(msg, msg_len, "out of memory");
             rc = PHS_ENOMEM;
         }
+        /* Adapted, each channel (one speaker) to itself. */
         if (vad[c] && (rc = audio_select_channel(r, c)) == 0)
-            rc = decode(d, r, vad[c], &res[c], msg, msg_len);
+            rc = decode_adapted(d, r, vad[c], src, lim, c, &res[c], msg, msg_len);
         if (rc == 0 && (rc = diarize_drop_silent(res[c], vad[c])) < 0)
             snprintf(msg, msg_len, "out of memory");
         audio_close(r);
     }
     if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))
         rc = PHS_ENOMEM;
+    for (int c = 0; rc == 0 && c < n; c++) { /* adapted when any channel was */
+        if (res[c]->adapt == ASR_ADAPT_ADAPTED || (*out)->adapt == ASR_ADAPT_NONE)
+            (*out)->adapt = (*out)->adapt == ASR_ADAPT_ADAPTED ? ASR_ADAPT_ADAPTED : res[c]->adapt;
+        (*out)->adapt_seconds += res[c]->adapt_seconds;
+    }
     if (rc == 0 && known && (rc = diarize_known_channels(known, vad, (size_t)n, *out)) < 0) {
         snprintf(msg, msg_len, "out of memory");
         asr_result_free(*out);
@@ -117,12 +184,13 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
 
 /* One channel (or a downmix): decoded while the diarizer takes the same
  * audio, then labelled. */
-static int by_voice(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out, char *msg,
-                    size_t msg_len)
+static int by_voice(asr_decoder *d, audio_reader *r, diarize *dz, const audio_source *src,
+                    const audio_limits *lim, asr_result **out, char *msg, size_t msg_len)
 {
     diarize_turn *turns = NULL;
     size_t n_turns = 0;
-    int rc = decode(d, r, dz, out, msg, msg_len);
+    /* Adapted to the recording as a whole (all its speakers together). */
+    int rc = decode_adapted(d, r, dz, src, lim, -1, out, msg, msg_len);
     if (rc == 0 && (rc = diarize_run(dz, &turns, &n_turns)) == 0)
         rc = diarize_label(*out, turns, n_turns);
     if (rc < 0 && *out) {
@@ -158,7 +226,7 @@ int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const aud
         r = NULL;
         rc = by_channel(d, src, lim, dz, info, out, msg, msg_len);
     } else if (r) {
-        rc = by_voice(d, r, dz, out, msg, msg_len);
+        rc = by_voice(d, r, dz, src, lim, out, msg, msg_len);
     }
     audio_close(r);
     diarize_free(dz);

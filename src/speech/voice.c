@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 #include "crypto/crypto.h"
 
 #include <jansson.h>
@@ -638,10 +639,15 @@ static void accumulate(voice_stats *st, int ci, int j, const float *x, double *l
     st->frames[m->cls[ci]] += 1;
 }
 
-int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_phone *ph,
-                    size_t n_ph, double *avg_loglik)
+/* Called for each aligned frame: its phone ci, state j, features x, and
+ * scratch lg (log-densities) and post (posteriors) of the model's size. */
+typedef void (*frame_fn)(void *ctx, int ci, int j, const float *x, double *lg, double *post);
+
+/* Aligns nfr frames to the phones (voice_stats_add's contract) and hands
+ * every frame to visit. */
+static int align_frames(const voice_model *m, const float *feat, size_t nfr, const voice_phone *ph,
+                        size_t n_ph, frame_fn visit, void *ctx, double *avg_loglik)
 {
-    const voice_model *m = s->m;
     struct hmm_graph g = {0};
     int16_t *bp = NULL;
     int *path = NULL;
@@ -669,7 +675,7 @@ int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_p
     if (score == -INFINITY || !isfinite(score))
         goto out_free;
     for (size_t t = 0; t < nfr; t++)
-        accumulate(s, g.ci[path[t]], g.j[path[t]], feat + t * (size_t)m->mean.blk, work, post);
+        visit(ctx, g.ci[path[t]], g.j[path[t]], feat + t * (size_t)m->mean.blk, work, post);
     *avg_loglik = score / (double)nfr;
     rc = 0;
 out_free:
@@ -679,6 +685,244 @@ out_free:
     free(bp);
     free_graph(&g);
     return rc;
+}
+
+static void accumulate_frame(void *ctx, int ci, int j, const float *x, double *lg, double *post)
+{
+    accumulate(ctx, ci, j, x, lg, post);
+}
+
+int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_phone *ph,
+                    size_t n_ph, double *avg_loglik)
+{
+    return align_frames(s->m, feat, nfr, ph, n_ph, accumulate_frame, s, avg_loglik);
+}
+
+/* ---- a transform of the cepstra (unsupervised adaptation) -------------------
+ *
+ * Constrained MLLR (Gales 1998) with one square matrix A tied over the three
+ * streams: x' = A x for the cepstra, deltas and double deltas alike, which is
+ * what transforming the cepstra before the front end computes its deltas
+ * does. No bias: whole-utterance mean normalisation would remove it. Row i of
+ * A maximises  beta ln|c_i . a_i| - 1/2 a_i G_i a_i' + a_i . k_i  with c_i
+ * its cofactors, G_i = sum over frames and streams of w x x' (w: the frame's
+ * posterior-weighted inverse variance of dimension i), k_i likewise with the
+ * means, beta the frames times the streams. */
+struct voice_cmllr {
+    const voice_model *m;
+    int n; /* dimension of one stream */
+    double G[MAX_VECLEN][MAX_VECLEN * MAX_VECLEN];
+    double k[MAX_VECLEN][MAX_VECLEN];
+    double beta;
+    double frames;
+};
+
+voice_cmllr *voice_cmllr_new(const voice_model *m)
+{
+    const gauden *g = &m->mean;
+    if (g->n_feat < 1 || g->veclen[0] < 1 || g->veclen[0] > MAX_VECLEN)
+        return NULL;
+    for (int f = 0; f < g->n_feat; f++)
+        if (g->veclen[f] != g->veclen[0] || g->off[f] != f * g->veclen[0])
+            return NULL; /* not equal streams of c, d, dd in order */
+    voice_cmllr *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->m = m;
+    c->n = g->veclen[0];
+    return c;
+}
+
+void voice_cmllr_free(voice_cmllr *c)
+{
+    if (c)
+        wipe_free(c, sizeof(*c)); /* statistics of one person's speech */
+}
+
+void voice_cmllr_reset(voice_cmllr *c)
+{
+    const voice_model *m = c->m;
+    int n = c->n;
+    memset(c, 0, sizeof(*c));
+    c->m = m;
+    c->n = n;
+}
+
+double voice_cmllr_frames(const voice_cmllr *c)
+{
+    return c->frames;
+}
+
+static void cmllr_frame(void *ctx, int ci, int j, const float *x, double *lg, double *post)
+{
+    voice_cmllr *c = ctx;
+    const voice_model *m = c->m;
+    const gauden *g = &m->mean;
+    int n = c->n;
+    codebook_scores(m, ci, x, lg);
+    senone_score(m, ci, j, lg, post);
+    for (int f = 0; f < g->n_feat; f++) {
+        double w[MAX_VECLEN] = {0}, v[MAX_VECLEN] = {0};
+        for (int d = 0; d < g->n_dens; d++) {
+            double p = post[(size_t)f * (size_t)g->n_dens + (size_t)d];
+            if (p < 1e-6)
+                continue;
+            size_t o = gidx(g, ci, f, d);
+            for (int i = 0; i < n; i++) {
+                double iv = p * m->ivar[o + (size_t)i];
+                w[i] += iv;
+                v[i] += iv * g->data[o + (size_t)i];
+            }
+        }
+        const float *xs = x + g->off[f];
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < n; a++) {
+                c->k[i][a] += v[i] * xs[a];
+                double wa = w[i] * xs[a];
+                for (int b = 0; b < n; b++)
+                    c->G[i][a * n + b] += wa * xs[b];
+            }
+        }
+    }
+    c->beta += g->n_feat;
+    c->frames += 1;
+}
+
+int voice_cmllr_add(voice_cmllr *c, const float *feat, size_t nfr, const voice_phone *ph,
+                    size_t n_ph)
+{
+    double ll;
+    return align_frames(c->m, feat, nfr, ph, n_ph, cmllr_frame, c, &ll);
+}
+
+/* The inverse of n x n A into inv (Gauss-Jordan); false when singular. */
+static bool invert(int n, const double *A, double *inv)
+{
+    double a[MAX_VECLEN * MAX_VECLEN];
+    memcpy(a, A, (size_t)(n * n) * sizeof(double));
+    for (int r = 0; r < n; r++)
+        for (int k = 0; k < n; k++)
+            inv[r * n + k] = r == k;
+    for (int col = 0; col < n; col++) {
+        int p = col;
+        for (int r = col + 1; r < n; r++)
+            if (fabs(a[r * n + col]) > fabs(a[p * n + col]))
+                p = r;
+        if (fabs(a[p * n + col]) < 1e-12)
+            return false;
+        for (int k = 0; k < n; k++) {
+            double t = a[col * n + k];
+            a[col * n + k] = a[p * n + k];
+            a[p * n + k] = t;
+            t = inv[col * n + k];
+            inv[col * n + k] = inv[p * n + k];
+            inv[p * n + k] = t;
+        }
+        double d = a[col * n + col];
+        for (int k = 0; k < n; k++) {
+            a[col * n + k] /= d;
+            inv[col * n + k] /= d;
+        }
+        for (int r = 0; r < n; r++) {
+            if (r == col || a[r * n + col] == 0)
+                continue;
+            double f = a[r * n + col];
+            for (int k = 0; k < n; k++) {
+                a[r * n + k] -= f * a[col * n + k];
+                inv[r * n + k] -= f * inv[col * n + k];
+            }
+        }
+    }
+    return true;
+}
+
+/* The row objective: beta ln|c.a| - 1/2 a G a' + a.k. */
+static double row_objective(int n, const double *G, const double *k, const double *cof, double beta,
+                            const double *a)
+{
+    double ca = 0, q = 0, ak = 0;
+    for (int x = 0; x < n; x++) {
+        ca += cof[x] * a[x];
+        ak += a[x] * k[x];
+        double ga = 0;
+        for (int y = 0; y < n; y++)
+            ga += G[x * n + y] * a[y];
+        q += a[x] * ga;
+    }
+    return beta * log(fabs(ca) + 1e-300) - 0.5 * q + ak;
+}
+
+int voice_cmllr_estimate(const voice_cmllr *c, double ridge, int iterations, double *A)
+{
+    int n = c->n;
+    double inv[MAX_VECLEN * MAX_VECLEN], G[MAX_VECLEN * MAX_VECLEN], Gi[MAX_VECLEN * MAX_VECLEN];
+    double k[MAX_VECLEN], cof[MAX_VECLEN], p[MAX_VECLEN], q[MAX_VECLEN];
+    if (c->frames < 1)
+        return PHS_EEMPTY;
+    for (int r = 0; r < n; r++)
+        for (int x = 0; x < n; x++)
+            A[r * n + x] = r == x;
+    for (int it = 0; it < iterations; it++) {
+        for (int i = 0; i < n; i++) {
+            if (!invert(n, A, inv))
+                return PHS_EINVAL;
+            /* The cofactors of row i are det(A) times column i of the
+             * inverse; the scale cancels in the update. */
+            for (int x = 0; x < n; x++)
+                cof[x] = inv[x * n + i];
+            /* Towards identity: each diagonal of G_i gains a share, k_i the
+             * same at a_ii = 1. */
+            memcpy(G, c->G[i], (size_t)(n * n) * sizeof(double));
+            memcpy(k, c->k[i], (size_t)n * sizeof(double));
+            for (int x = 0; x < n; x++) {
+                double r = ridge * G[x * n + x];
+                G[x * n + x] += r;
+                if (x == i)
+                    k[x] += r;
+            }
+            if (!invert(n, G, Gi))
+                return PHS_EINVAL;
+            double e1 = 0, e2 = 0;
+            for (int x = 0; x < n; x++) {
+                p[x] = q[x] = 0;
+                for (int y = 0; y < n; y++) {
+                    p[x] += Gi[x * n + y] * cof[y];
+                    q[x] += Gi[x * n + y] * k[y];
+                }
+            }
+            for (int x = 0; x < n; x++) {
+                e1 += cof[x] * p[x];
+                e2 += cof[x] * q[x];
+            }
+            if (!(e1 > 0))
+                return PHS_EINVAL;
+            /* alpha solves e1 alpha^2 + e2 alpha - beta = 0; the root with
+             * the higher objective wins. */
+            double disc = sqrt(e2 * e2 + 4 * e1 * c->beta);
+            double roots[2] = {(-e2 + disc) / (2 * e1), (-e2 - disc) / (2 * e1)};
+            double best = -INFINITY, row[MAX_VECLEN], cand[MAX_VECLEN];
+            for (int r = 0; r < 2; r++) {
+                for (int x = 0; x < n; x++)
+                    cand[x] = roots[r] * p[x] + q[x];
+                double o = row_objective(n, G, k, cof, c->beta, cand);
+                if (o > best) {
+                    best = o;
+                    memcpy(row, cand, sizeof(row));
+                }
+            }
+            for (int x = 0; x < n; x++) {
+                if (!isfinite(row[x]))
+                    return PHS_EINVAL;
+                A[i * n + x] = row[x];
+            }
+        }
+    }
+    return invert(n, A, inv) ? 0 : PHS_EINVAL;
+}
+
+int voice_cmllr_dim(const voice_cmllr *c)
+{
+    return c->n;
 }
 
 /* ---- estimation ------------------------------------------------------------- */

@@ -123,4 +123,27 @@ int voice_check_files(const voice_model *m, const void *manifest, size_t manifes
 int voice_mllr_solve(int dim, size_t n, const double *mean, const double *ivar, const double *occ,
                      const double *sum, double ridge, double *W);
 
+/* ---- a transform of the cepstra (unsupervised adaptation) ------------------
+ * Statistics for one square matrix A applied to the static cepstra before
+ * the front end computes deltas (so to every stream alike), estimated by
+ * constrained MLLR from aligned frames. Held in memory only; wiped at free. */
+typedef struct voice_cmllr voice_cmllr;
+
+/* NULL when the model's streams are not equal blocks in order (cepstra,
+ * deltas, double deltas) or on allocation failure. About 23 KiB. */
+voice_cmllr *voice_cmllr_new(const voice_model *m);
+void voice_cmllr_free(voice_cmllr *c); /* NULL-safe */
+void voice_cmllr_reset(voice_cmllr *c);
+/* Aligns and adds frames as voice_stats_add does (same errors). O(nfr *
+ * (states + dim^3)). */
+int voice_cmllr_add(voice_cmllr *c, const float *feat, size_t nfr, const voice_phone *ph,
+                    size_t n_ph);
+double voice_cmllr_frames(const voice_cmllr *c);
+/* The rows of one stream (13 for the cepstra): A is dim x dim. */
+int voice_cmllr_dim(const voice_cmllr *c);
+/* A (dim x dim, row-major) from identity by iterations passes over the rows,
+ * each row pulled towards identity by ridge (relative to its diagonal).
+ * PHS_EEMPTY with no frame, PHS_EINVAL when the system is singular. */
+int voice_cmllr_estimate(const voice_cmllr *c, double ridge, int iterations, double *A);
+
 #endif

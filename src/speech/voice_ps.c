@@ -72,8 +72,14 @@ void voice_frontend_free(voice_frontend *v)
 int voice_frontend_features(voice_frontend *v, const int16_t *pcm, size_t n, int dim, float **feat,
                             size_t *nfr)
 {
-    fe_t *fe = ps_get_fe(v->ps);
-    feat_t *fc = ps_get_feat(v->ps);
+    return voice_ps_features(v->ps, pcm, n, dim, feat, nfr);
+}
+
+int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
+                      size_t *nfr)
+{
+    fe_t *fe = ps_get_fe(ps);
+    feat_t *fc = ps_get_feat(ps);
     mfcc_t **cep = NULL;
     mfcc_t ***ff = NULL;
     int32 ncep = 0;
@@ -116,7 +122,7 @@ out_free:
 }
 
 /* Appends the phones of one pronunciation ("F AA L OW"). */
-static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, size_t *n)
+static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, size_t *n, size_t cap)
 {
     size_t first = *n;
     for (const char *p = pron; *p;) {
@@ -128,7 +134,7 @@ static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, siz
         if (e > p) {
             char name[16];
             size_t l = (size_t)(e - p);
-            if (l >= sizeof(name) || *n >= VOICE_MAX_PHONES)
+            if (l >= sizeof(name) || *n >= cap)
                 return PHS_EINVAL;
             memcpy(name, p, l);
             name[l] = '\0';
@@ -183,10 +189,10 @@ int voice_frontend_phones(voice_frontend *v, const voice_model *m, const char *t
         w[b - a] = '\0';
         char *known = ps_lookup_word(v->ps, w);
         if (known) {
-            rc = add_pron(m, known, ph, &n);
+            rc = add_pron(m, known, ph, &n, VOICE_MAX_PHONES);
             free(known);
         } else if (g2p_pronounce(w, pron, sizeof(pron)) == 0) {
-            rc = add_pron(m, pron, ph, &n);
+            rc = add_pron(m, pron, ph, &n, VOICE_MAX_PHONES);
         } else {
             rc = PHS_EINVAL;
         }
@@ -203,4 +209,18 @@ int voice_frontend_phones(voice_frontend *v, const voice_model *m, const char *t
     *out = ph;
     *n_out = n;
     return 0;
+}
+
+int voice_ps_word_phones(struct ps_decoder_s *ps, const voice_model *m, const char *word,
+                         voice_phone *ph, size_t *n, size_t cap)
+{
+    char *known = ps_lookup_word(ps, word);
+    if (!known)
+        return PHS_ENOTFOUND;
+    size_t before = *n;
+    int rc = add_pron(m, known, ph, n, cap);
+    free(known);
+    if (rc < 0)
+        *n = before;
+    return rc;
 }

@@ -332,6 +332,13 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
                              jsonout_seconds(res->duration), "text", text);
     if (!root)
         return NULL;
+    /* Only when asked for (speech/asr.h): whether the words are the
+     * adapted pass's, and the confident speech it was estimated from. */
+    if (res->adapt != ASR_ADAPT_NONE &&
+        json_object_set_new(root, "adaptation",
+                            json_pack("{s:b, s:o}", "adapted", res->adapt == ASR_ADAPT_ADAPTED,
+                                      "speech_seconds", jsonout_seconds(res->adapt_seconds))) < 0)
+        goto fail;
     if (o->segments) {
         json_t *segs = json_array();
         if (!segs || json_object_set_new(root, "segments", segs) < 0)

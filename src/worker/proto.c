@@ -275,6 +275,10 @@ int proto_put_result(sbuf *b, const asr_result *res)
     }
     if (rc == 0)
         rc = proto_put_f64(b, res->duration);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)res->adapt);
+    if (rc == 0)
+        rc = proto_put_f64(b, res->adapt_seconds);
     return rc;
 }
 
@@ -505,7 +509,12 @@ int proto_get_result(proto_cursor *c, asr_result **out)
             rc = PHS_EINVAL;
     }
     res->duration = proto_get_f64(c);
-    if (rc == 0 && c->bad)
+    uint32_t adapt = proto_get_u32(c);
+    res->adapt = adapt == ASR_ADAPT_ADAPTED   ? ASR_ADAPT_ADAPTED
+                 : adapt == ASR_ADAPT_SKIPPED ? ASR_ADAPT_SKIPPED
+                                              : ASR_ADAPT_NONE;
+    res->adapt_seconds = proto_get_f64(c);
+    if (rc == 0 && (c->bad || adapt > ASR_ADAPT_SKIPPED))
         rc = PHS_EINVAL;
     if (rc < 0) {
         asr_result_free(res);

@@ -82,6 +82,10 @@ enum proto_kind {
 #define PROTO_FLAG_DENOISE_ON  4u
 #define PROTO_FLAG_DENOISE_OFF 8u
 
+/* Unsupervised speaker adaptation (speech/asr.h): a transcription's fields
+ * (after the speakers' when PROTO_FLAG_DIARIZE) end with f64 min_seconds. */
+#define PROTO_FLAG_ADAPT 16u
+
 /* A request's denoise flags from the mode, and back. */
 static inline uint32_t proto_denoise_flags(denoise_mode m)
 {

@@ -312,11 +312,17 @@ static int wk_request(struct wk *w, const sbuf *b)
     bool by_voice = kind == PROTO_KIND_TRANSCRIBE && (flags & PROTO_FLAG_DIARIZE);
     uint32_t speakers = by_voice ? proto_get_u32(&c) : 0;
     refs.want = by_voice ? proto_get_u32(&c) : 0;
-    int rc = c.bad || speakers > DIARIZE_MAX_GIVEN || refs.want > DIARIZE_MAX_KNOWN ? PHS_EINVAL : 0;
+    bool adapt = kind == PROTO_KIND_TRANSCRIBE && (flags & PROTO_FLAG_ADAPT);
+    asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, adapt ? proto_get_f64(&c) : 0};
+    int rc = c.bad || speakers > DIARIZE_MAX_GIVEN || refs.want > DIARIZE_MAX_KNOWN ||
+                     !(rule.min_seconds >= 0 && rule.min_seconds <= ASR_ADAPT_MAX_SECONDS)
+                 ? PHS_EINVAL
+                 : 0;
     if (rc < 0)
         refs.want = 0;
     /* A transcription's pipeline and a plan's samples go through it. */
     asr_decoder_set_denoise(w->dec, proto_denoise_mode(flags));
+    asr_decoder_set_adapt(w->dec, adapt ? &rule : NULL);
     if (rc == 0 && kind == PROTO_KIND_REDACT_AUDIO) {
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);

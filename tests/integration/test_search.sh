@@ -103,5 +103,33 @@ sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" |
 wait_done "$KEY_A" "$jid"
 jget text | grep -qi "blood pressure" || fail "stored denoise=on job: $(cat "$T/body")"
 ok "denoise=on|off accepted on both endpoints and kept with a stored job; other values refused"
+# Unsupervised adaptation (docs/API.md): adapt=true on both endpoints,
+# verbose_json says whether it adapted and from how much confident speech
+# (only when asked); kept with a stored job; not with stream=true; anything
+# but a boolean refused, storing nothing.
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=verbose_json -F adapt=true
+expect_status 200 "adapt=true"
+jq -e '(.adaptation.adapted | type) == "boolean" and (.adaptation.speech_seconds | type) == "number"
+       and (.text | test("blood pressure"; "i"))' "$T/body" >/dev/null ||
+    fail "adapt=true: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=verbose_json
+jq -e 'has("adaptation") | not' "$T/body" >/dev/null || fail "adaptation unasked: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F adapt=yes
+refused_body "adapt=yes" invalid_value adapt
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F adapt=true -F stream=true
+refused_body "adapt with stream" invalid_combination adapt
+n0=$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F adapt=2
+refused_body "stored adapt=2" invalid_value adapt
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$n0" ] ||
+    fail "a refused adapt stored a job"
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/a.wav" -F adapt=true
+expect_status 202 "stored adapt=true"
+jid=$(jget id)
+sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" | grep -q '"adapt":true' ||
+    fail "job options without adapt"
+wait_done "$KEY_A" "$jid"
+jget text | grep -qi "blood pressure" || fail "stored adapt=true job: $(cat "$T/body")"
+ok "adapt=true on both endpoints, kept with a stored job; bad values and stream refused"
 stop_server
 echo "$checks checks passed"

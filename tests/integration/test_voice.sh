@@ -4,7 +4,8 @@
 # the confined worker, with --profile and --vocabulary) and makes no more
 # word errors on other sentences of that voice than without; bad pairs
 # lists, missing audio, non-audio, empty text and foreign profiles get clear
-# errors and write nothing.
+# errors and write nothing. Unsupervised adaptation (--adapt) adapts a long
+# enough recording, skips a short one, and refuses bad minimums.
 . "$(dirname "$0")/lib.sh"
 P=$PHISCRIBE
 V=kal # a flite voice none of the dictation benches render with
@@ -328,6 +329,33 @@ ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing
 expect_exit 2 "$P" voice build "$T/x" --pairs "$T/nonexistent.tsv"
 expect_exit 2 "$P" voice build "$T/x"
 ok "usage errors"
+
+# Unsupervised adaptation (--adapt): the enrolment sentences joined into one
+# recording of about half a minute adapt (on top of the voice profile: the
+# transform applies to whatever model is loaded); a short clip under a
+# minimum of 60 s is skipped and keeps the first pass's words
+# exactly; --diarize goes with it; bad minimums are refused.
+sox "$T"/enr[1-8].wav "$T/long.wav"
+expect_exit 0 "$P" transcribe --format verbose_json --threads 1 --voice "$T/prof" \
+    --adapt-min-seconds 3 "$T/long.wav"
+jq -e '.adaptation.adapted == true and .adaptation.speech_seconds >= 3' "$T/stdout" >/dev/null ||
+    { cat "$T/stdout" "$T/stderr"; fail "the long recording was not adapted"; }
+grep -q "input #1: adapted to the speaker" "$T/stderr" || fail "no note of the adaptation"
+ok "--adapt adapts a long enough recording, on top of --voice"
+expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format "$T/tst1.wav"
+jq -e 'has("adaptation") | not' "$T/stdout" >/dev/null || fail "adaptation reported unasked"
+jq -r .text "$T/stdout" >"$T/plain1.txt"
+expect_exit 0 "$P" transcribe --format verbose_json --no-smart-format --adapt-min-seconds 60 "$T/tst1.wav"
+jq -e '.adaptation.adapted == false' "$T/stdout" >/dev/null || fail "short clip: adapted"
+[ "$(jq -r .text "$T/stdout")" = "$(cat "$T/plain1.txt")" ] || fail "skipped: not the first pass"
+grep -q "adaptation skipped (.* 60 s needed)" "$T/stderr" || fail "no note of the skip"
+expect_exit 0 "$P" transcribe --format diarized_json --adapt "$T/tst1.wav"
+ok "--adapt on a short clip: skipped, the first pass kept; with --diarize"
+for v in -1 abc 1e9 nan ""; do
+    expect_exit 2 "$P" transcribe --adapt-min-seconds "$v" "$T/tst1.wav"
+    grep -q "adapt-min-seconds needs a number of seconds" "$T/stderr" || fail "bad minimum $v"
+done
+ok "bad --adapt-min-seconds values are refused"
 
 expect_exit 2 "$P" transcribe --format text --voice "$T/nonexistent" "$T/tst1.wav"
 grep -q "not a voice profile" "$T/stderr" || fail "missing profile message"

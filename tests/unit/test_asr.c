@@ -113,6 +113,79 @@ static void test_reuse_is_stateless(void **state)
     asr_decoder_free(fresh);
 }
 
+/* Confident runs: maximal, at least ASR_ADAPT_MIN_RUN words, the threshold
+ * inclusive, a lone confident word and a NaN confidence left out. */
+static void test_adapt_select(void **state)
+{
+    (void)state;
+    float c[] = {0.95f, 0.2f, 0.9f, 0.99f, 0.91f, 0.5f, 1.0f, NAN, 0.97f, 0.93f, 0.1f, 0.92f};
+    asr_word w[12];
+    asr_adapt_span sp[8];
+    for (int i = 0; i < 12; i++)
+        w[i] = (asr_word){"w", i, i + 0.5, c[i], 0};
+    size_t n = asr_adapt_select(w, 12, 0.9f, sp, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(sp[0].first, 2);
+    assert_int_equal(sp[0].n, 3);
+    assert_int_equal(sp[1].first, 8);
+    assert_int_equal(sp[1].n, 2);
+    /* The cap holds; nothing for an empty list or an unreachable threshold. */
+    assert_int_equal(asr_adapt_select(w, 12, 0.9f, sp, 1), 1);
+    assert_int_equal(sp[0].first, 2);
+    assert_int_equal(asr_adapt_select(w, 0, 0.9f, sp, 8), 0);
+    assert_int_equal(asr_adapt_select(w, 12, 1.01f, sp, 8), 0);
+    /* A low threshold joins everything but the NaN into two runs. */
+    n = asr_adapt_select(w, 12, 0.0f, sp, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(sp[0].n, 7);
+    assert_int_equal(sp[1].first, 8);
+    assert_int_equal(sp[1].n, 4);
+}
+
+/* Collecting changes nothing of the first pass; a transform estimated from
+ * it changes the decode; reset gives back exactly the unadapted result; too
+ * little speech for the rule is PHS_EEMPTY with nothing applied. */
+static void test_adapt_passes(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    double sec = -1;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_result *plain = run(d, speech[2].s, speech[2].n, 16000);
+    asr_adapt_rule rule = {0.5f, 1000};
+    asr_decoder_set_adapt(d, &rule);
+    asr_decoder_adapt_collect(d, true);
+    asr_result *first = run(d, speech[2].s, speech[2].n, 16000);
+    asr_decoder_adapt_collect(d, false);
+    assert_same(plain, first);
+    assert_int_equal(asr_decoder_adapt_apply(d, &sec), PHS_EEMPTY);
+    assert_true(sec > 1 && sec < (double)speech[2].n / 16000.0);
+    asr_result *still = run(d, speech[2].s, speech[2].n, 16000);
+    assert_same(plain, still);
+    rule.min_seconds = 0;
+    asr_decoder_set_adapt(d, &rule);
+    assert_int_equal(asr_decoder_adapt_apply(d, &sec), 0);
+    asr_result *adapted = run(d, speech[2].s, speech[2].n, 16000);
+    assert_true(adapted->n_words > 0);
+    bool differs = adapted->n_words != plain->n_words;
+    for (size_t i = 0; !differs && i < plain->n_words; i++)
+        differs = plain->words[i].confidence != adapted->words[i].confidence ||
+                  plain->words[i].end != adapted->words[i].end;
+    assert_true(differs);
+    asr_decoder_adapt_reset(d);
+    asr_result *back = run(d, speech[2].s, speech[2].n, 16000);
+    assert_same(plain, back);
+    assert_int_equal(asr_decoder_adapt_apply(d, &sec), PHS_EEMPTY);
+    asr_result_free(plain);
+    asr_result_free(first);
+    asr_result_free(still);
+    asr_result_free(adapted);
+    asr_result_free(back);
+    asr_decoder_free(d);
+}
+
 /* How the caller slices the stream does not change the result. */
 static void test_feed_sizes(void **state)
 {
@@ -341,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_reuse_is_stateless), cmocka_unit_test(test_feed_sizes),
         cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
         cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
+        cmocka_unit_test(test_adapt_select),       cmocka_unit_test(test_adapt_passes),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);
 }

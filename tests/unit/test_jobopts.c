@@ -88,7 +88,9 @@ static void written_options_read_back(void **state)
     w.audio_mode = REDACT_AUDIO_SILENCE;
     w.smart_format = false;
     w.dictation = false;
+    w.adapt = true;
     assert_int_equal(jobopts_write(&w, text, sizeof(text)), 0);
+    assert_non_null(strstr(text, "\"adapt\":true"));
     assert_null(strstr(text, "cardiology,")); /* names only, as given */
     assert_non_null(strstr(text, "\"smart_format\":false,\"dictation\":false"));
     assert_int_equal(jobopts_parse(text, &r), 0);
@@ -126,6 +128,9 @@ static void what_cannot_be_honoured_is_flagged(void **state)
     assert_int_equal(jobopts_parse(longer, &o), 0);
     assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
     assert_string_equal(o.voice, "");
+    assert_int_equal(jobopts_parse("{\"adapt\":\"yes\"}", &o), 0);
+    assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
+    assert_false(o.adapt);
     assert_int_equal(jobopts_parse("{\"keep_unredacted\":false,\"redact_audio\":null}", &o), 0);
     assert_false(o.keep_unredacted);
 }

@@ -312,12 +312,63 @@ static void profile_round_trip(void **state)
     voice_model_free(m);
 }
 
+/* The cepstral transform: nothing to estimate from without frames, bad
+ * alignment input refused, and frames give a finite, invertible A that is
+ * not the identity; reset forgets them. */
+static void cmllr_estimates(void **state)
+{
+    (void)state;
+    char msg[256];
+    int err;
+    voice_model *m = voice_model_load(MODEL, &err, msg, sizeof(msg));
+    assert_non_null(m);
+    voice_cmllr *c = voice_cmllr_new(m);
+    assert_non_null(c);
+    int n = voice_cmllr_dim(c);
+    assert_int_equal(n, DIM);
+    double A[DIM * DIM];
+    assert_int_equal(voice_cmllr_estimate(c, 0.01, 5, A), PHS_EEMPTY);
+    const char *names[] = {"S", "IH", "K", "S", "T", "IY", "N"};
+    voice_phone ph[7];
+    for (int i = 0; i < 7; i++) {
+        ph[i].ci = voice_model_phone(m, names[i]);
+        ph[i].word_end = i == 3 || i == 6;
+    }
+    int dim = voice_model_dim(m);
+    float *x = frames(300, dim);
+    assert_int_equal(voice_cmllr_add(c, x, 10, ph, 7), PHS_ETOOBIG);
+    assert_int_equal(voice_cmllr_add(c, x, 0, ph, 7), PHS_EINVAL);
+    assert_true(voice_cmllr_frames(c) == 0);
+    for (int r = 0; r < 4; r++)
+        assert_int_equal(voice_cmllr_add(c, x, 300, ph, 7), 0);
+    assert_true(voice_cmllr_frames(c) == 1200);
+    assert_int_equal(voice_cmllr_estimate(c, 0.01, 10, A), 0);
+    double off = 0, diag = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++) {
+            assert_true(isfinite(A[i * n + k]));
+            if (i == k)
+                diag += fabs(A[i * n + k]);
+            else
+                off += fabs(A[i * n + k]);
+        }
+    assert_true(diag > 0.1 * n);
+    assert_true(off > 1e-3 || fabs(diag - n) > 1e-3);
+    voice_cmllr_reset(c);
+    assert_true(voice_cmllr_frames(c) == 0);
+    assert_int_equal(voice_cmllr_estimate(c, 0.01, 5, A), PHS_EEMPTY);
+    free(x);
+    voice_cmllr_free(c);
+    voice_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mllr_recovers_known_transform),
         cmocka_unit_test(model_reads_published_formats),
         cmocka_unit_test(profile_round_trip),
+        cmocka_unit_test(cmllr_estimates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
