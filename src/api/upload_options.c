@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 
 #include "core/duration.h"
 #include "core/err.h"
@@ -178,24 +177,6 @@ bool upload_is_known_ref(const char *field)
     return !strcmp(field, known_fields[2]) || !strcmp(field, known_fields[3]);
 }
 
-/* A known speaker's name: 1..DIARIZE_NAME_MAX bytes of UTF-8 without control
- * characters or '<' '>' (a WebVTT voice tag holds it). */
-static bool known_name_ok(const char *s, size_t len)
-{
-    if (len == 0 || len > DIARIZE_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
-            return false;
-        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
-            return false; /* U+0080..U+009F, the C1 controls */
-    }
-    json_t *j = json_stringn(s, len); /* NULL unless valid UTF-8 */
-    json_decref(j);
-    return j != NULL;
-}
-
 static int known_fail(struct http_req *req, const char *param, const char *code, const char *msg)
 {
     http_reply_error(req, 400, "invalid_request_error", param, code, "%s", msg);
@@ -256,7 +237,7 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
                               "invalid_value", msg);
         }
         if (is_name) {
-            if (!known_name_ok(value, len)) {
+            if (!diarize_name_valid(value, len)) {
                 char msg[160];
                 snprintf(msg, sizeof(msg),
                          "known_speaker_names[%zu] must be 1 to %d bytes of UTF-8 text without "
