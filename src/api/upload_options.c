@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 #include "core/duration.h"
 #include "core/err.h"
 #include "http/errstatus.h"
