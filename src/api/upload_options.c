@@ -108,12 +108,13 @@ int upload_search(struct http_req *req, struct upload *u, search_mode *out)
     return PHS_EINVAL;
 }
 
-/* "vocabulary_words=N" for the audit record (the words never go there). */
-const char *upload_vocab_reason(size_t n, char *buf, size_t len)
+const char *upload_counts_reason(size_t n_words, size_t n_known, char *buf, size_t len)
 {
-    if (!n)
+    if (!n_words && !n_known)
         return NULL;
-    snprintf(buf, len, "vocabulary_words=%zu", n);
+    int used = n_words ? snprintf(buf, len, "vocabulary_words=%zu", n_words) : 0;
+    if (n_known && used >= 0 && (size_t)used < len)
+        snprintf(buf + used, len - (size_t)used, "%sknown_speakers=%zu", used ? " " : "", n_known);
     return buf;
 }
 
@@ -206,8 +207,7 @@ static int known_ref_check(struct http_req *req, size_t i, const char *v, size_t
                       rc == PHS_EUNSUPPORTED ? "unsupported_media_type" : "invalid_value", msg);
 }
 
-int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
-                          struct known_speakers *k)
+int upload_known_speakers(struct http_req *req, struct upload *u, bool *on, struct jobspeakers *k)
 {
     const char *name, *value;
     size_t len, n_names = 0, n_refs = 0;
@@ -223,11 +223,6 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
         bool is_ref = upload_is_known_ref(name);
         if (!is_name && !is_ref)
             continue;
-        if (stored)
-            return known_fail(req, is_name ? "known_speaker_names" : "known_speaker_references",
-                              "unsupported_option",
-                              "Known speakers are offered on POST /v1/audio/transcriptions "
-                              "only; stored jobs label speakers A, B, ... .");
         size_t *n = is_name ? &n_names : &n_refs;
         if (*n == DIARIZE_MAX_KNOWN) {
             char msg[96];

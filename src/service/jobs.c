@@ -418,10 +418,11 @@ static int run_parallel(struct worker *w, int64_t tenant, const void *audio, siz
     return rc;
 }
 
-void jobs_set_speakers(struct worker *w, bool diarize, int speakers)
+void jobs_set_speakers(struct worker *w, const struct jobs_options *o)
 {
-    w->diarize = diarize;
-    w->speakers = diarize ? speakers : 0;
+    w->diarize = o && o->diarize;
+    w->speakers = w->diarize ? o->speakers : 0;
+    w->known = w->diarize && o->n_refs ? o : NULL;
 }
 
 void jobs_set_denoise(struct worker *w, denoise_mode mode)
@@ -877,13 +878,11 @@ static void *worker_main(void *arg)
             j->stats.busy_workers++;
             pthread_mutex_unlock(&j->mu);
             w->events = r->opts ? r->opts->events : NULL;
-            jobs_set_speakers(w, r->opts && r->opts->diarize, r->opts ? r->opts->speakers : 0);
-            w->known = r->opts && r->opts->diarize && r->opts->n_refs ? r->opts : NULL;
+            jobs_set_speakers(w, r->opts);
             jobs_set_denoise(w, r->opts ? r->opts->denoise : DENOISE_AUTO);
             r->rc = transcribe_request(w, r);
-            w->known = NULL;
             w->events = NULL;
-            jobs_set_speakers(w, false, 0);
+            jobs_set_speakers(w, NULL);
             jobs_set_denoise(w, DENOISE_AUTO);
             pthread_mutex_lock(&j->mu);
             j->stats.busy_workers--;

@@ -42,8 +42,9 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */
 asr_model *jobs_model_asr(const modelcache_entry *e);
 
-/* The speaker labels w's next decodes give (jobs_options.diarize). */
-void jobs_set_speakers(struct worker *w, bool diarize, int speakers);
+/* The speaker labels w's next decodes give: o's diarize, speakers and
+ * known speakers' clips (o, NULL for none, must outlive those decodes). */
+void jobs_set_speakers(struct worker *w, const struct jobs_options *o);
 /* The noise front end of w's next decodes (jobs_options.denoise). */
 void jobs_set_denoise(struct worker *w, denoise_mode mode);
 
