@@ -166,7 +166,8 @@ static json_t *job_json(const struct store_transcript *t)
                            : !strncmp(t->error, "decoder_timeout: ", 17) ? "decoder_timeout"
                                                                          : NULL;
         snprintf(msg, sizeof(msg), "%s", t->error + (code ? 17 : 0));
-        err_sentence(msg, sizeof(msg), NULL);
+        /* a clip the worker could not use is named as the field is spelt */
+        err_sentence(msg, sizeof(msg), "known_speaker_references");
         rc |= json_object_set_new(j, "error",
                                   code ? json_pack("{s:s,s:s}", "code", code, "message", msg)
                                        : json_pack("{s:s}", "message", msg));

@@ -221,8 +221,8 @@ turn_seq() { python3 -c 'import json, sys, itertools
 d = json.load(open(sys.argv[1]))
 print("|".join(k for k, _ in itertools.groupby(s["speaker"] for s in d["segments"])))
 print("|".join(l.split(":")[0] for l in d["text"].split("\n")))' "$1"; }
-want="Dr. Smith|Pat Jones|Dr. Smith|Pat Jones|Dr. Smith"
-[ "$(turn_seq "$T/k.json")" = "$(printf '%s\n%s' "$want" "$want")" ] ||
+named="Dr. Smith|Pat Jones|Dr. Smith|Pat Jones|Dr. Smith" # (not "want": expect_exit sets that)
+[ "$(turn_seq "$T/k.json")" = "$(printf '%s\n%s' "$named" "$named")" ] ||
     fail "known speakers: $(cat "$T/k.json")"
 ok "known speakers: clips of other sentences name the turns (Dr. Smith, Pat Jones, ...), OpenAI's diarized_json"
 
@@ -359,10 +359,10 @@ for f in diarized_json text srt vtt; do
     req GET "/v1/transcripts/$id?format=$f" "$KEY_A"; expect_status 200 "stored $f"
     cp "$T/body" "$T/stored-k.$f"
 done
-[ "$(turn_seq "$T/stored-k.diarized_json")" = "$(printf '%s\n%s' "$want" "$want")" ] ||
+[ "$(turn_seq "$T/stored-k.diarized_json")" = "$(printf '%s\n%s' "$named" "$named")" ] ||
     fail "stored known speakers: $(cat "$T/stored-k.diarized_json")"
 schema CreateTranscriptionResponseDiarizedJson "$T/stored-k.diarized_json"
-[ "$(sed 's/:.*//' "$T/stored-k.text" | tr '\n' '|')" = "$want|" ] || fail "stored text: $(cat "$T/stored-k.text")"
+[ "$(sed 's/:.*//' "$T/stored-k.text" | tr '\n' '|')" = "$named|" ] || fail "stored text: $(cat "$T/stored-k.text")"
 grep -q '^Dr. Smith: ' "$T/stored-k.srt" && grep -q '^<v Pat Jones>' "$T/stored-k.vtt" ||
     fail "stored srt/vtt: $(cat "$T/stored-k.srt" "$T/stored-k.vtt")"
 req GET "/v1/transcripts/$id" "$KEY_A"
@@ -379,6 +379,21 @@ gone "$kobj"
 why=$(certified "$id" "$kobj")
 ok "DELETE of a stored job with known speakers: the object destroyed and certified ($why)"
 
+# A clip the worker cannot use: the stored job fails naming it (the
+# synchronous endpoint's 400 message), and its speakers are destroyed too.
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F 'known_speaker_names[]=Dr. Smith' \
+    -F "known_speaker_references[]=<$T/junk.url" "$URL/v1/transcripts")
+expect_status 202 "stored job with a junk clip"
+id=$(jget id)
+kobj=$(sql "select json_extract(options, '$.known_speakers.object') from transcripts where id = '$id'")
+wait_job "$KEY_A" "$id"
+[ "$_s" = failed ] && jget error.message | grep -q 'known_speaker_references\[0\] cannot be used' ||
+    fail "junk clip on a stored job: $(cat "$T/body")"
+gone "$kobj"
+certified "$id" "$kobj" >/dev/null
+ok "a stored job whose clip is not audio fails, its error naming known_speaker_references[0]; its speakers destroyed and certified"
+
 for f in "$T/server.out" "$T/server.err"; do # before the restart starts new ones
     ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
 done
@@ -393,7 +408,7 @@ at_kill=$(sql "select state from transcripts where id = '$id'")
 start_server --workers 1
 wait_done "$KEY_A" "$id"
 req GET "/v1/transcripts/$id?format=text" "$KEY_A"; expect_status 200 "text after restart"
-[ "$(sed 's/:.*//' "$T/body" | tr '\n' '|')" = "$want|" ] || fail "after restart: $(cat "$T/body")"
+[ "$(sed 's/:.*//' "$T/body" | tr '\n' '|')" = "$named|" ] || fail "after restart: $(cat "$T/body")"
 gone "$kobj"
 certified "$id" "$kobj" >/dev/null
 ok "a stored job with known speakers ($at_kill at kill -9) completes after the restart with the names; its object destroyed and certified"
