@@ -43,7 +43,7 @@ static const char *const create_option_names[] = {
     "language",     "profile",         "vocabulary",   "vocabulary[]",      "redact",
     "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode", "retention",
     "store",        "search",
-    /* the known speakers: a different name or clip is a different request */
+    /* the known speakers: another name or clip is another request */
     "known_speaker_names[]", "known_speaker_names", "known_speaker_references[]",
     "known_speaker_references",
 };
@@ -578,8 +578,7 @@ static int get_reply_build(const struct store_transcript *t, enum get_what what,
 {
     if (text && formatted) {
         transcript_names names; /* the known speakers' (PHI, as the text is) */
-        asr_result *res =
-            transcript_parse_verbose_names((const char *)text->p, text->len, &names);
+        asr_result *res = transcript_parse_verbose_names((const char *)text->p, text->len, &names);
         struct jobopts jo;
         transcript_opts o;
         if (!res)

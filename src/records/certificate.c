@@ -18,10 +18,10 @@
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
 
-static const char *const destroyed_names[] = {
-    "audio",          "transcript", "unredacted", "redacted_audio", "vocabulary",
-    "known_speakers", "profile",    "data_keys",  "tenant_key"};
-const char *const certificate_object_kinds[] = {"audio",      "transcript",     "unredacted",
+static const char *const destroyed_names[] = {"audio",          "transcript", "unredacted",
+                                              "redacted_audio", "vocabulary", "known_speakers",
+                                              "profile",        "data_keys",  "tenant_key"};
+const char *const certificate_object_kinds[] = {"audio",          "transcript", "unredacted",
                                                 "redacted_audio", "vocabulary", "known_speakers",
                                                 "profile"};
 const size_t certificate_object_kind_count =

@@ -46,7 +46,7 @@ extern const size_t certificate_object_kind_count;
 
 struct certificate_object {
     char id[STORE_ID_MAX + 1];
-    char kind[17];                  /* one of certificate_object_kinds */
+    char kind[17];                  /* one of certificate_object_kinds: "audio", ... */
     bool has_sha256;
     uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded when it was stored */
     int64_t bytes;                  /* plaintext size, -1 unknown */

@@ -198,9 +198,9 @@ static json_t *options_json(const struct jobopts *o)
     if (o->diarize && o->speakers > 0)
         rc |= json_object_set_new(j, "speakers", json_integer(o->speakers));
     if (o->diarize && o->known_object[0])
-        rc |= json_object_set_new(j, "known_speakers",
-                                  json_pack("{s:s, s:i}", "object", o->known_object, "count",
-                                            o->known_speakers));
+        rc |= json_object_set_new(
+            j, "known_speakers",
+            json_pack("{s:s, s:i}", "object", o->known_object, "count", o->known_speakers));
     if (o->denoise != DENOISE_AUTO)
         rc |= json_object_set_new(j, "denoise", json_string(denoise_mode_name(o->denoise)));
     if (o->redact_labels)

@@ -27,7 +27,7 @@
 
 /* The most bytes the object can hold: every name and clip at its limit,
  * with the header and separators. */
-#define JOBSPEAKERS_MAX_BYTES                                                                  \
+#define JOBSPEAKERS_MAX_BYTES                                                                      \
     (64u + (size_t)DIARIZE_MAX_KNOWN * (DIARIZE_NAME_MAX + DIARIZE_REF_MAX_BYTES + 2u))
 
 /* Known speakers: n names with their clips (data URLs). */
