@@ -58,7 +58,7 @@ struct sync_req {
     vocab words;
     struct audit_event who; /* of the profile's use */
     struct jobs_options jo;
-    struct known_speakers known; /* names and clips (in u's form) */
+    struct jobspeakers known; /* names and clips (in u's form) */
     struct upload *u;
     struct server *srv;
     char sha_hex[2 * CRYPTO_SHA256_LEN + 1]; /* of the recording, for the audit record */
@@ -144,7 +144,7 @@ static int sync_parse(struct http_req *req, struct server *srv, struct upload *u
     s->srv = srv;
     if ((rc = sync_rendering(req, u, &s->rq)) < 0 || (rc = upload_stream(req, u, &s->stream)) < 0 ||
         (rc = upload_diarize(req, u, &s->jo.diarize, &s->jo.speakers)) < 0 ||
-        (rc = upload_known_speakers(req, u, false, &s->jo.diarize, &s->known)) < 0 ||
+        (rc = upload_known_speakers(req, u, &s->jo.diarize, &s->known)) < 0 ||
         (rc = upload_denoise(req, u, &s->jo.denoise)) < 0 ||
         (rc = upload_adapt(req, u, &s->jo.adapt)) < 0)
         return rc;
@@ -258,14 +258,7 @@ static struct audit_event sync_event(struct http_req *req, const struct sync_req
     struct audit_event ev =
         server_event(req, &s->u->caller, "transcription.create", "transcription", NULL,
                      rc == 0 ? "success" : "failure", status);
-    ev.reason = rc == 0 ? upload_vocab_reason(s->words.n, why, why_len) : err_str(rc);
-    if (rc == 0 && s->known.n) { /* the count only: names are PHI */
-        char words[40];
-        snprintf(words, sizeof(words), "%s", ev.reason ? ev.reason : "");
-        snprintf(why, why_len, "%s%sknown_speakers=%zu", words, words[0] ? " " : "",
-                 s->known.n);
-        ev.reason = why;
-    }
+    ev.reason = rc == 0 ? upload_counts_reason(s->words.n, s->known.n, why, why_len) : err_str(rc);
     ev.has_audio = true;
     ev.audio_bytes = (int64_t)s->u->file_bytes;
     ev.audio_sha256 = sha_hex;

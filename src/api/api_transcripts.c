@@ -40,9 +40,13 @@
 /* Every option the create reads (form field or query parameter): with the
  * audio, what an Idempotency-Key's request is. Add new options here. */
 static const char *const create_option_names[] = {
-    "language",  "profile",      "voice",           "vocabulary",   "vocabulary[]",
-    "redact",    "redact_types", "keep_unredacted", "redact_audio", "redact_audio_mode",
-    "retention", "store",        "search",
+    "language",     "profile",         "voice",        "vocabulary",        "vocabulary[]",
+    "redact",       "redact_types",    "keep_unredacted", "redact_audio",   "redact_audio_mode",
+    "retention",    "store",           "search",          "diarize",        "speakers",
+    "denoise",      "adapt",           "smart_format",    "dictation",
+    /* the known speakers: another name or clip is another request */
+    "known_speaker_names[]", "known_speaker_names", "known_speaker_references[]",
+    "known_speaker_references",
 };
 
 /* The keyed hash of data: a domain label, the tenant, then data. */
@@ -163,7 +167,8 @@ static json_t *job_json(const struct store_transcript *t)
                            : !strncmp(t->error, "decoder_timeout: ", 17) ? "decoder_timeout"
                                                                          : NULL;
         snprintf(msg, sizeof(msg), "%s", t->error + (code ? 17 : 0));
-        err_sentence(msg, sizeof(msg), NULL);
+        /* a clip the worker could not use is named as the field is spelt */
+        err_sentence(msg, sizeof(msg), "known_speaker_references");
         rc |= json_object_set_new(j, "error",
                                   code ? json_pack("{s:s,s:s}", "code", code, "message", msg)
                                        : json_pack("{s:s}", "message", msg));
@@ -197,6 +202,8 @@ static json_t *job_json(const struct store_transcript *t)
             rc |= json_object_set_new(j, "smart_format", json_false());
         if (!o.dictation)
             rc |= json_object_set_new(j, "dictation", json_false());
+        if (o.known_speakers > 0) /* the count: the names are in the transcript only */
+            rc |= json_object_set_new(j, "known_speakers", json_integer(o.known_speakers));
     }
     if (rc != 0) {
         json_decref(j);
@@ -210,6 +217,8 @@ struct create_req {
     char *opts_text;          /* the job's options as JSON (owned) */
     struct store_object vobj; /* its vocabulary object (id "" when none) */
     size_t n_words;
+    struct store_object kobj; /* its known speakers' object (id "" when none) */
+    size_t n_known;
     search_mode search;
     bool diarize; /* speaker labels (diarize, speakers) */
     int speakers;
@@ -220,12 +229,16 @@ struct create_req {
     bool smart_format, dictation;
 };
 
-static void create_req_clear(struct server *srv, struct create_req *c, bool remove_vocabulary)
+/* Frees c; with remove_objects also removes the files of the objects
+ * sealed for it (their rows were never committed). */
+static void create_req_clear(struct server *srv, struct create_req *c, bool remove_objects)
 {
     free(c->opts_text);
     c->opts_text = NULL;
-    if (remove_vocabulary && c->vobj.id[0])
+    if (remove_objects && c->vobj.id[0])
         store_object_data_remove(srv->store, c->vobj.id);
+    if (remove_objects && c->kobj.id[0])
+        store_object_data_remove(srv->store, c->kobj.id);
 }
 
 /* The options kept with the job (jobopts.h): label and profile names and
@@ -244,6 +257,8 @@ static char *create_options_json(const char *profile, const char *voice, const s
     o.search = c->search;
     o.diarize = c->diarize;
     o.speakers = c->speakers;
+    snprintf(o.known_object, sizeof(o.known_object), "%s", c->kobj.id);
+    o.known_speakers = (int)c->n_known;
     o.denoise = c->denoise;
     o.adapt = c->adapt;
     o.redact_labels = labels;
@@ -255,8 +270,32 @@ static char *create_options_json(const char *profile, const char *voice, const s
     return jobopts_write(&o, text, sizeof(text)) == 0 ? strdup(text) : NULL;
 }
 
-/* Reads and checks the create's options into c (the vocabulary stored as
- * its own object). Replies and returns negative on any problem. */
+/* Seals the vocabulary and the known speakers, each as an object of its
+ * own: the vocabulary may name a patient's drug, the speakers are names
+ * and voices of people. Each goes when the job is over. Replies and
+ * returns negative on failure (then nothing sealed is left). */
+static int create_seal_extras(struct http_req *req, struct upload *u, const vocab *words,
+                              const struct jobspeakers *known, struct create_req *c)
+{
+    struct server *srv = u->srv;
+    int64_t tenant = u->caller.id.tenant_id;
+    int rc = 0;
+    if (words->n && (rc = jobcreate_seal_vocabulary(srv->store, srv->blobdir, tenant,
+                                                    u->tenant.key_version, words, &c->vobj)) == 0)
+        c->n_words = words->n;
+    if (rc == 0 && known->n &&
+        (rc = jobspeakers_seal(srv->store, tenant, u->tenant.key_version, known, &c->kobj)) == 0)
+        c->n_known = known->n;
+    if (rc < 0) {
+        create_req_clear(srv, c, true);
+        http_reply_err(req, rc, NULL, "The job could not be stored.");
+    }
+    return rc;
+}
+
+/* Reads and checks the create's options into c (the vocabulary and the
+ * known speakers stored as objects of their own). Replies and returns
+ * negative on any problem. */
 static int create_parse(struct http_req *req, struct upload *u, struct create_req *c)
 {
     struct server *srv = u->srv;
@@ -264,7 +303,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
     struct redaction_extras extras;
     char profile[STORE_PROFILE_NAME_MAX + 1], voice[STORE_PROFILE_NAME_MAX + 1];
     vocab words = {0};
-    struct known_speakers known;
+    struct jobspeakers known;
     int rc;
     memset(c, 0, sizeof(*c));
     if ((rc = upload_language(req, u)) < 0 || (rc = upload_redaction(req, u, &labels)) < 0 ||
@@ -272,7 +311,7 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         (rc = upload_redaction_extras(req, u, labels, true, c->fetch_once, &extras)) < 0 ||
         (rc = upload_search(req, u, &c->search)) < 0 ||
         (rc = upload_diarize(req, u, &c->diarize, &c->speakers)) < 0 ||
-        (rc = upload_known_speakers(req, u, true, &c->diarize, &known)) < 0 ||
+        (rc = upload_known_speakers(req, u, &c->diarize, &known)) < 0 ||
         (rc = upload_denoise(req, u, &c->denoise)) < 0 ||
         (rc = upload_adapt(req, u, &c->adapt)) < 0 ||
         (rc = upload_formatting(req, u, &c->smart_format, &c->dictation)) < 0 ||
@@ -282,16 +321,10 @@ static int create_parse(struct http_req *req, struct upload *u, struct create_re
         vocab_clear(&words);
         return rc;
     }
-    /* The vocabulary may name a patient's drug: it is kept encrypted, as
-     * an object of its own that goes when the job is over. */
-    if (words.n && (rc = jobcreate_seal_vocabulary(srv->store, srv->blobdir, u->caller.id.tenant_id,
-                                                   u->tenant.key_version, &words, &c->vobj)) < 0) {
-        vocab_clear(&words);
-        http_reply_err(req, rc, NULL, "The job could not be stored.");
-        return rc;
-    }
-    c->n_words = words.n;
+    rc = create_seal_extras(req, u, &words, &known, c);
     vocab_clear(&words);
+    if (rc < 0)
+        return rc;
     if (!(c->opts_text = create_options_json(profile, voice, c, labels, &extras))) {
         create_req_clear(srv, c, true);
         return PHS_ENOMEM;
@@ -319,7 +352,7 @@ static int create_handle(struct http_req *req, struct server *srv,
     struct store_object obj;
     struct store_transcript t;
     uint8_t request_mac[CRYPTO_SHA256_LEN] = {0};
-    char why[40];
+    char why[64];
     enum jobcreate_outcome outcome = JOBCREATE_NEW;
     (void)caller; /* the upload keeps the caller */
     int rc = upload_finish(req, u);
@@ -339,6 +372,7 @@ static int create_handle(struct http_req *req, struct server *srv,
         .audio_id = u->obj_id,
         .audio = &bi,
         .vocab = &c.vobj,
+        .known = &c.kobj,
         .options = c.opts_text,
         .retention_s = c.retention_s,
         .fetch_once = c.fetch_once,
@@ -346,7 +380,7 @@ static int create_handle(struct http_req *req, struct server *srv,
         .request_mac = u->idem ? request_mac : NULL,
         .ev =
             server_event(req, &u->caller, "transcript.create", "transcript", NULL, "success", 202),
-        .reason = upload_vocab_reason(c.n_words, why, sizeof(why)),
+        .reason = upload_counts_reason(c.n_words, c.n_known, why, sizeof(why)),
     };
     if ((u->idem && (rc = idempotency_request_mac(req, u, bi.sha256, request_mac)) < 0) ||
         (rc = jobcreate_commit(&jc, &obj, &t, &outcome)) < 0)
@@ -551,19 +585,23 @@ static int get_reply_build(const struct store_transcript *t, enum get_what what,
                            bool formatted, const redact_lexicon *lex, struct get_reply *g)
 {
     if (text && formatted) {
-        asr_result *res = transcript_parse_verbose((const char *)text->p, text->len);
+        transcript_names names; /* the known speakers' (PHI, as the text is) */
+        asr_result *res = transcript_parse_verbose_names((const char *)text->p, text->len, &names);
         struct jobopts jo;
         transcript_opts o;
         if (!res)
             return PHS_ECORRUPT;
         transcript_opts_default(&o);
         o.speakers = transcript_has_speakers(res);
+        o.speaker_names = (const char *const *)names.names;
+        o.n_speaker_names = names.n;
         jobopts_parse(t->options, &jo); /* a damaged one reads as the defaults */
         o.smart_format = jo.smart_format;
         o.dictation = jo.dictation;
         o.lex = lex;
         g->rendered = transcript_render(res, g->fmt, &o);
         asr_result_free(res);
+        transcript_names_clear(&names);
         return g->rendered ? 0 : PHS_ENOMEM;
     }
     if (!(g->body = job_json(t)))

@@ -20,6 +20,7 @@
 #include "speech/search.h"
 #include "http/http.h"
 #include "http/multipart.h"
+#include "service/jobspeakers.h"
 #include "speech/vocab.h"
 #include "store/blob.h"
 #include "store/store.h"
@@ -109,20 +110,14 @@ int upload_stream(struct http_req *req, struct upload *u, bool *stream);
 int upload_diarize(struct http_req *req, struct upload *u, bool *on, int *speakers);
 
 /* `known_speaker_names[]` with `known_speaker_references[]` (repeated form
- * fields, never the query string; "name" without "[]" too): at most
- * DIARIZE_MAX_KNOWN pairs, each name checked (1..DIARIZE_NAME_MAX bytes of
- * UTF-8, no control characters, no '<' '>', no two alike), each clip a data
- * URL of audio (diarize_data_url; decoded by the worker). They imply
- * diarize (*on; diarize=false given: 400). stored: refused (400).
- * The pointers live as long as u's form. Names are PHI: never logged. */
-struct known_speakers {
-    size_t n;
-    const char *names[DIARIZE_MAX_KNOWN];
-    const char *refs[DIARIZE_MAX_KNOWN];
-    size_t ref_len[DIARIZE_MAX_KNOWN];
-};
-int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
-                          struct known_speakers *k);
+ * fields, never the query string; "name" without "[]" too) into k: at
+ * most DIARIZE_MAX_KNOWN pairs, each name checked (diarize_name_valid, no
+ * two alike), each clip a data URL of audio (diarize_data_url; decoded by
+ * the worker). They imply diarize (*on; diarize=false given: 400). Both
+ * endpoints: a stored job seals k (service/jobspeakers.h). The pointers
+ * live as long as u's form (k->text stays NULL). Names are PHI: never
+ * logged. */
+int upload_known_speakers(struct http_req *req, struct upload *u, bool *on, struct jobspeakers *k);
 /* True when field is known_speaker_references[] (or without "[]"): a clip,
  * whose bytes are charged to the upload memory budget, not the form's. */
 bool upload_is_known_ref(const char *field);
@@ -160,8 +155,9 @@ int upload_redaction_extras(struct http_req *req, struct upload *u, unsigned lab
 int upload_retention(struct http_req *req, struct upload *u, int64_t *retention_s,
                      bool *fetch_once);
 
-/* "vocabulary_words=N" for the audit record (the words never go there);
- * NULL for none. */
-const char *upload_vocab_reason(size_t n, char *buf, size_t len);
+/* "vocabulary_words=N known_speakers=M" (either alone when the other is
+ * 0) for the audit record: counts only, never the words or the names;
+ * NULL for neither. */
+const char *upload_counts_reason(size_t n_words, size_t n_known, char *buf, size_t len);
 
 #endif

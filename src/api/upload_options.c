@@ -8,8 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "core/duration.h"
 #include "core/err.h"
 #include "http/errstatus.h"
@@ -133,12 +131,13 @@ int upload_search(struct http_req *req, struct upload *u, search_mode *out)
     return PHS_EINVAL;
 }
 
-/* "vocabulary_words=N" for the audit record (the words never go there). */
-const char *upload_vocab_reason(size_t n, char *buf, size_t len)
+const char *upload_counts_reason(size_t n_words, size_t n_known, char *buf, size_t len)
 {
-    if (!n)
+    if (!n_words && !n_known)
         return NULL;
-    snprintf(buf, len, "vocabulary_words=%zu", n);
+    int used = n_words ? snprintf(buf, len, "vocabulary_words=%zu", n_words) : 0;
+    if (n_known && used >= 0 && (size_t)used < len)
+        snprintf(buf + used, len - (size_t)used, "%sknown_speakers=%zu", used ? " " : "", n_known);
     return buf;
 }
 
@@ -201,24 +200,6 @@ bool upload_is_known_ref(const char *field)
     return !strcmp(field, known_fields[2]) || !strcmp(field, known_fields[3]);
 }
 
-/* A known speaker's name: 1..DIARIZE_NAME_MAX bytes of UTF-8 without control
- * characters or '<' '>' (a WebVTT voice tag holds it). */
-static bool known_name_ok(const char *s, size_t len)
-{
-    if (len == 0 || len > DIARIZE_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
-            return false;
-        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
-            return false; /* U+0080..U+009F, the C1 controls */
-    }
-    json_t *j = json_stringn(s, len); /* NULL unless valid UTF-8 */
-    json_decref(j);
-    return j != NULL;
-}
-
 static int known_fail(struct http_req *req, const char *param, const char *code, const char *msg)
 {
     http_reply_error(req, 400, "invalid_request_error", param, code, "%s", msg);
@@ -249,8 +230,7 @@ static int known_ref_check(struct http_req *req, size_t i, const char *v, size_t
                       rc == PHS_EUNSUPPORTED ? "unsupported_media_type" : "invalid_value", msg);
 }
 
-int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, bool *on,
-                          struct known_speakers *k)
+int upload_known_speakers(struct http_req *req, struct upload *u, bool *on, struct jobspeakers *k)
 {
     const char *name, *value;
     size_t len, n_names = 0, n_refs = 0;
@@ -266,11 +246,6 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
         bool is_ref = upload_is_known_ref(name);
         if (!is_name && !is_ref)
             continue;
-        if (stored)
-            return known_fail(req, is_name ? "known_speaker_names" : "known_speaker_references",
-                              "unsupported_option",
-                              "Known speakers are offered on POST /v1/audio/transcriptions "
-                              "only; stored jobs label speakers A, B, ... .");
         size_t *n = is_name ? &n_names : &n_refs;
         if (*n == DIARIZE_MAX_KNOWN) {
             char msg[96];
@@ -279,7 +254,7 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool stored, b
                               "invalid_value", msg);
         }
         if (is_name) {
-            if (!known_name_ok(value, len)) {
+            if (!diarize_name_valid(value, len)) {
                 char msg[160];
                 snprintf(msg, sizeof(msg),
                          "known_speaker_names[%zu] must be 1 to %d bytes of UTF-8 text without "

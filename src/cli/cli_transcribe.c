@@ -12,6 +12,7 @@
 #include "speech/audio.h"
 #include "cli/cli.h"
 #include "cli/clivoice.h"
+#include "core/base64.h"
 #include "core/err.h"
 #include "speech/diarize.h"
 #include "speech/g2p.h"
@@ -76,6 +77,12 @@ static void usage(FILE *out)
             "                      is a speaker (channel 1 is A); a mono one is diarised\n"
             "  --speakers N        how many speakers a mono recording has (1-16; implies\n"
             "                      --diarize; default: estimated, 1-4)\n"
+            "  --known-speaker NAME=CLIP\n"
+            "                      label the speaker whose voice matches CLIP (an audio\n"
+            "                      file, 1-10 s of that person speaking, at most about\n"
+            "                      700 KiB) NAME instead of a letter (implies --diarize;\n"
+            "                      repeatable, at most 4; NAME: 1-64 bytes, no '=', no\n"
+            "                      control characters, '<' or '>'; no two alike)\n"
             "  --denoise M         noise suppression before decoding: auto (default: on\n"
             "                      when the recording's measured SNR is low), on or off\n"
             "  --adapt             adapt to the speaker: a first pass, a transform of the\n"
@@ -140,6 +147,12 @@ struct args {
     denoise_mode denoise;   /* --denoise */
     bool adapt;             /* --adapt */
     double adapt_min_seconds; /* --adapt-min-seconds */
+    /* --known-speaker NAME=CLIP: the names (in argv) and each clip as a
+     * data URL (owned, wiped: args_clear) */
+    size_t n_known;
+    char *known_names[DIARIZE_MAX_KNOWN];
+    char *known_refs[DIARIZE_MAX_KNOWN];
+    size_t known_ref_len[DIARIZE_MAX_KNOWN];
 };
 
 /* One input: a file, or stdin read into memory. */
@@ -155,6 +168,9 @@ struct input {
     double split_seconds;
     bool diarize; /* speaker labels (one piece: the speakers span the recording) */
     int speakers;
+    const char *const *refs; /* the known speakers' clips (data URLs) */
+    const size_t *ref_len;
+    size_t n_refs;
     denoise_mode denoise;
     bool adapt;
     double adapt_min_seconds;
@@ -228,6 +244,9 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
     struct input *in = ctx;
     struct pool_request rq = {.diarize = in->diarize,
                               .speakers = in->speakers,
+                              .refs = in->refs,
+                              .ref_len = in->ref_len,
+                              .n_refs = in->n_refs,
                               .denoise = in->denoise,
                               .adapt = in->adapt,
                               .adapt_min_seconds = in->adapt_min_seconds};
@@ -237,8 +256,9 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
         rc = input_in_worker(in, &rq, info, out, msg, msg_len);
     } else {
         asr_decoder_set_adapt(in->dec, in->adapt ? &rule : NULL);
-        rc = in->diarize ? pipeline_transcribe_speakers(in->dec, &in->src, in->lim, in->speakers,
-                                                        info, out, msg, msg_len)
+        rc = in->diarize ? pipeline_transcribe_known(in->dec, &in->src, in->lim, in->speakers,
+                                                     in->refs, in->ref_len, in->n_refs, info, out,
+                                                     NULL, msg, msg_len)
                          : pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
     }
     if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED)
@@ -324,6 +344,20 @@ static int input_open(struct input *in, const char *path, int index)
     return 0;
 }
 
+/* True when msg names a known speaker's clip ("known_speaker_references[I]
+ * ...", speech/diarize.h), with I in *i. */
+static bool clip_index(const char *msg, int *i)
+{
+    static const char head[] = "known_speaker_references[";
+    if (strncmp(msg, head, sizeof(head) - 1) != 0)
+        return false;
+    const char *p = msg + sizeof(head) - 1;
+    if (*p < '0' || *p >= '0' + DIARIZE_MAX_KNOWN || p[1] != ']')
+        return false;
+    *i = *p - '0';
+    return true;
+}
+
 /* Transcribes one input (the use case service/transcribe), writes the
  * redacted audio if asked, prints the text; returns a CLI exit code. */
 static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const char *path,
@@ -332,17 +366,21 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
     const audio_limits *lim = &a->lim;
     const redact_opts *ro = &a->ro;
     transcript_format fmt = a->fmt;
-    struct input in = {.dec = d,
-                       .pool = p,
-                       .lim = lim,
-                       .threads = a->threads,
-                       .split_seconds = a->split_seconds,
-                       .diarize = a->diarize,
-                       .speakers = a->speakers,
-                       .denoise = a->denoise,
-                       .adapt = a->adapt,
-                       .adapt_min_seconds = a->adapt_min_seconds,
-                       .index = index};
+    struct input in = {
+        .dec = d,
+        .pool = p,
+        .lim = lim,
+        .threads = a->threads,
+        .split_seconds = a->split_seconds,
+        .diarize = a->diarize,
+        .speakers = a->speakers,
+        .refs = (const char *const *)a->known_refs,
+        .ref_len = a->known_ref_len,
+        .n_refs = a->n_known,
+        .denoise = a->denoise,
+        .adapt = a->adapt,
+        .adapt_min_seconds = a->adapt_min_seconds,
+        .index = index};
     struct transcribe_request rq = {.decode = input_decode, .ctx = &in, .fmt = fmt};
     struct transcribe_result r;
     memset(&r, 0, sizeof(r));
@@ -352,13 +390,20 @@ static int transcribe_one(asr_decoder *d, pool *p, const struct args *a, const c
         goto out;
     transcript_opts_default(&rq.render);
     rq.render.speakers = a->diarize;
+    rq.render.speaker_names = (const char *const *)a->known_names;
+    rq.render.n_speaker_names = a->n_known;
     rq.render.smart_format = !a->no_smart_format;
     rq.render.dictation = !a->no_dictation;
     rq.render.lex = a->names;
     if (ro->on)
         rq.redact = ro->cfg;
     if ((rc = transcribe_run(&rq, &r)) < 0) {
-        if (r.step == TRANSCRIBE_DECODE)
+        int clip;
+        if (r.step == TRANSCRIBE_DECODE &&
+            clip_index(r.msg, &clip)) /* the worker names the clip as the API does */
+            fprintf(stderr, "phiscribe transcribe: --known-speaker #%d%s\n", clip + 1,
+                    strchr(r.msg, ']') + 1);
+        else if (r.step == TRANSCRIBE_DECODE)
             fprintf(stderr, "phiscribe transcribe: input #%d: %s\n", index, r.msg);
         else if (r.step == TRANSCRIBE_REDACT)
             fprintf(stderr, "phiscribe transcribe: input #%d: redaction failed: %s\n", index,
@@ -512,6 +557,112 @@ static int parse_vocabulary(struct args *a, const char *arg)
     return 0;
 }
 
+/* The data URL of the clip at path (any audio the worker reads; the media
+ * type says only "audio") into a's next known speaker; 0 or an exit code
+ * after saying why (the path is not printed: a file name may be PHI). */
+static int read_clip(struct args *a, const char *path)
+{
+    static const char head[] = "data:audio/octet-stream;base64,";
+    size_t i = a->n_known, n;
+    struct stat st;
+    uint8_t *bytes = NULL;
+    int code = CLI_USAGE;
+    FILE *f = fopen(path, "rb");
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "phiscribe transcribe: --known-speaker #%zu: cannot read the clip: %s\n",
+                i + 1, f ? "not a regular file" : strerror(errno));
+        goto out;
+    }
+    /* The limit of the API's clips, checked before reading. */
+    size_t url_len = sizeof(head) - 1 + BASE64_ENCODED_LEN((uint64_t)st.st_size);
+    if ((uint64_t)st.st_size > DIARIZE_REF_MAX_BYTES || url_len > DIARIZE_REF_MAX_BYTES) {
+        fprintf(stderr,
+                "phiscribe transcribe: --known-speaker #%zu: the clip is too large (at most "
+                "%u bytes as a data URL, about %u KiB of audio)\n",
+                i + 1, DIARIZE_REF_MAX_BYTES, DIARIZE_REF_MAX_BYTES / 4 * 3 / 1024);
+        goto out;
+    }
+    code = CLI_FAIL;
+    if (!(bytes = malloc((size_t)st.st_size + 1)) || !(a->known_refs[i] = malloc(url_len + 1))) {
+        fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        goto out;
+    }
+    if ((n = fread(bytes, 1, (size_t)st.st_size + 1, f)) != (size_t)st.st_size) {
+        fprintf(stderr, "phiscribe transcribe: --known-speaker #%zu: reading the clip failed\n",
+                i + 1);
+        free(a->known_refs[i]);
+        a->known_refs[i] = NULL;
+        goto out;
+    }
+    memcpy(a->known_refs[i], head, sizeof(head) - 1);
+    base64_encode(bytes, n, a->known_refs[i] + sizeof(head) - 1);
+    a->known_ref_len[i] = url_len;
+    a->n_known++;
+    code = 0;
+out:
+    if (bytes)
+        wipe_free(bytes, (size_t)st.st_size + 1);
+    if (f)
+        fclose(f);
+    return code;
+}
+
+/* --known-speaker NAME=CLIP (repeatable): the checks of the API's
+ * known_speaker_names[] / known_speaker_references[]. Names are PHI: no
+ * message repeats one. */
+static int parse_known_speaker(struct args *a, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    size_t i = a->n_known;
+    if (!eq || eq == arg || !eq[1]) {
+        fprintf(stderr, "phiscribe transcribe: --known-speaker needs NAME=CLIP\n");
+        return CLI_USAGE;
+    }
+    if (i == DIARIZE_MAX_KNOWN) {
+        fprintf(stderr, "phiscribe transcribe: at most %d --known-speaker\n", DIARIZE_MAX_KNOWN);
+        return CLI_USAGE;
+    }
+    size_t name_len = (size_t)(eq - arg);
+    if (!diarize_name_valid(arg, name_len)) {
+        fprintf(stderr,
+                "phiscribe transcribe: --known-speaker #%zu: the name must be 1 to %d bytes of "
+                "UTF-8 text without control characters, '<' or '>'\n",
+                i + 1, DIARIZE_NAME_MAX);
+        return CLI_USAGE;
+    }
+    char *name = strndup(arg, name_len);
+    if (!name) {
+        fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        return CLI_FAIL;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(a->known_names[j], name)) {
+            fprintf(stderr, "phiscribe transcribe: --known-speaker #%zu has the name of #%zu\n",
+                    i + 1, j + 1);
+            wipe_free_str(name);
+            return CLI_USAGE;
+        }
+    a->known_names[i] = name;
+    int code = read_clip(a, eq + 1);
+    if (code != 0) {
+        wipe_free_str(name);
+        a->known_names[i] = NULL;
+        return code;
+    }
+    a->diarize = true;
+    return 0;
+}
+
+/* Frees what parsing the command line allocated (the known speakers). */
+static void args_clear(struct args *a)
+{
+    for (size_t i = 0; i < a->n_known; i++) {
+        wipe_free_str(a->known_names[i]);
+        wipe_free(a->known_refs[i], a->known_ref_len[i] + 1);
+    }
+    a->n_known = 0;
+}
+
 /* A positive integer option (--max-seconds, --max-bytes). */
 static int parse_positive(const char *name, const char *arg, uint64_t *v)
 {
@@ -642,6 +793,8 @@ static int parse_option(struct args *a, int c, const char *arg)
             a->diarize = true;
         }
         return rc;
+    case 'k':
+        return parse_known_speaker(a, arg);
     case 'Z':
         if (denoise_mode_parse(arg, &a->denoise) < 0) {
             fprintf(stderr, "phiscribe transcribe: unknown --denoise '%s' (auto, on, off)\n", arg);
@@ -701,6 +854,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"split-seconds", required_argument, NULL, 'w'},
         {"diarize", no_argument, NULL, 'D'},
         {"speakers", required_argument, NULL, 'K'},
+        {"known-speaker", required_argument, NULL, 'k'},
         {"denoise", required_argument, NULL, 'Z'},
         {"adapt", no_argument, NULL, 'G'},
         {"adapt-min-seconds", required_argument, NULL, 'g'},
@@ -799,11 +953,14 @@ int cli_transcribe(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     a.threads = cores < 1 ? 1 : cores > CLI_MAX_THREADS ? CLI_MAX_THREADS : (int)cores;
     int code = parse_args(argc, argv, &a);
-    if (code != 0)
+    if (code != 0) {
+        args_clear(&a);
         return code < 0 ? CLI_OK : code;
+    }
     redact_lexicon *lex = NULL;
     if ((a.ro.on || !a.no_smart_format) && !(lex = redact_lexicon_new())) {
         fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        args_clear(&a);
         return CLI_FAIL;
     }
     a.ro.cfg.lex = lex;
@@ -811,6 +968,7 @@ int cli_transcribe(int argc, char **argv)
     if (!a.no_sandbox) {
         code = run_sandboxed(&a, argv + optind, argc - optind);
         redact_lexicon_free(lex);
+        args_clear(&a);
         return code;
     }
     fprintf(stderr, "phiscribe transcribe: --no-sandbox: decoding in this process, unconfined "
@@ -829,5 +987,6 @@ int cli_transcribe(int argc, char **argv)
     asr_decoder_free(dec);
     asr_model_free(model);
     redact_lexicon_free(lex);
+    args_clear(&a);
     return code;
 }

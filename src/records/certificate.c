@@ -18,12 +18,12 @@
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
 
-static const char *const destroyed_names[] = {"audio",      "transcript", "unredacted",
-                                              "redacted_audio", "vocabulary", "profile", "voice",
-                                              "data_keys",  "tenant_key"};
-const char *const certificate_object_kinds[] = {"audio",          "transcript", "unredacted",
-                                                "redacted_audio", "vocabulary", "profile",
-                                                "voice"};
+static const char *const destroyed_names[] = {
+    "audio", "transcript", "unredacted", "redacted_audio", "vocabulary", "known_speakers",
+    "profile", "voice", "data_keys", "tenant_key"};
+const char *const certificate_object_kinds[] = {"audio",      "transcript",     "unredacted",
+                                                "redacted_audio", "vocabulary", "known_speakers",
+                                                "profile",    "voice"};
 const size_t certificate_object_kind_count =
     sizeof(certificate_object_kinds) / sizeof(certificate_object_kinds[0]);
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,

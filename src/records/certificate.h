@@ -41,14 +41,15 @@
 #define CERTIFICATE_REQUESTER_POLICY "retention policy"
 
 /* Kinds of stored objects a certificate may list, in the order `destroyed`
- * names them: the recording, the transcript, and for a redacted job its
- * unredacted copy and its redacted audio. */
+ * names them: the recording, the transcript, for a redacted job its
+ * unredacted copy and its redacted audio, a job's vocabulary and known
+ * speakers (names and voice clips), a tenant's profile. */
 extern const char *const certificate_object_kinds[];
 extern const size_t certificate_object_kind_count;
 
 struct certificate_object {
     char id[STORE_ID_MAX + 1];
-    char kind[17];                  /* "audio", "transcript", "unredacted", "redacted_audio" */
+    char kind[17];                  /* one of certificate_object_kinds: "audio", ... */
     bool has_sha256;
     uint8_t sha256[CRYPTO_SHA256_LEN]; /* of the plaintext, recorded when it was stored */
     int64_t bytes;                  /* plaintext size, -1 unknown */

@@ -63,8 +63,25 @@ static bool member_asked(json_t *v, bool *ok)
     return v && !json_is_false(v) && !json_is_null(v);
 }
 
-/* diarize and speakers (a count needs diarize): part of the decode, so a
- * bad one is a bad model choice. */
+/* known_speakers: {"object":OBJ_ID,"count":N}, needing diarize. The
+ * object is named even when the rest is malformed (retention destroys it). */
+static bool parse_known(json_t *root, struct jobopts *o)
+{
+    json_t *k = json_object_get(root, "known_speakers");
+    if (!k)
+        return true;
+    json_t *obj = json_object_get(k, "object"), *count = json_object_get(k, "count");
+    bool ok = json_is_object(k) && json_is_string(obj) &&
+              member_string(obj, o->known_object, sizeof(o->known_object)) && o->known_object[0];
+    if (!ok || !json_is_integer(count) || json_integer_value(count) < 1 ||
+        json_integer_value(count) > DIARIZE_MAX_KNOWN || !o->diarize)
+        return false;
+    o->known_speakers = (int)json_integer_value(count);
+    return true;
+}
+
+/* diarize, speakers (a count needs diarize) and known_speakers: part of
+ * the decode, so a bad one is a bad model choice. */
 static void parse_speakers(json_t *root, struct jobopts *o)
 {
     bool ok = true;
@@ -75,6 +92,8 @@ static void parse_speakers(json_t *root, struct jobopts *o)
         ok = false;
     else if (n)
         o->speakers = (int)json_integer_value(n);
+    if (!parse_known(root, o))
+        ok = false;
     if (!ok)
         o->invalid |= JOBOPTS_BAD_MODEL;
 }
@@ -192,6 +211,10 @@ static json_t *options_json(const struct jobopts *o)
         rc |= json_object_set_new(j, "diarize", json_true());
     if (o->diarize && o->speakers > 0)
         rc |= json_object_set_new(j, "speakers", json_integer(o->speakers));
+    if (o->diarize && o->known_object[0])
+        rc |= json_object_set_new(
+            j, "known_speakers",
+            json_pack("{s:s, s:i}", "object", o->known_object, "count", o->known_speakers));
     if (o->denoise != DENOISE_AUTO)
         rc |= json_object_set_new(j, "denoise", json_string(denoise_mode_name(o->denoise)));
     if (o->adapt)

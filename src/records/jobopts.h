@@ -2,13 +2,14 @@
  * .options), the one place their JSON is written and read.
  *
  * Only non-PHI choices are kept: label and profile names, object ids and a
- * word count, never content (the vocabulary itself is an encrypted object,
- * named here). The format, version 1:
+ * word count, never content (the vocabulary and the known speakers' names
+ * and clips are encrypted objects, named here). The format, version 1:
  *
  *   {"version":1, "language":"en", "profile":NAME, "voice":NAME, "search":"fast",
  *    "vocabulary":{"object":OBJ_ID,"words":N},
  *    "redact":"name,date,...", "keep_unredacted":true,
  *    "redact_audio":"tone"|"silence", "diarize":true, "speakers":N,
+ *    "known_speakers":{"object":OBJ_ID,"count":N},
  *    "denoise":"on"|"off", "adapt":true, "smart_format":false, "dictation":false}
  *
  * every member but language optional. Rows written before the format had a
@@ -16,7 +17,8 @@
  * all) is the default job.
  *
  * It lives in records/ (not service/, where the jobs are) because
- * retention, below service, reads the vocabulary object a job names.
+ * retention, below service, reads the vocabulary and known speakers'
+ * objects a job names.
  */
 #ifndef PHS_JOBOPTS_H
 #define PHS_JOBOPTS_H
@@ -36,7 +38,7 @@
 #define JOBOPTS_TEXT_MAX sizeof(((struct store_transcript *)0)->options)
 
 /* Flags of jobopts.invalid: a member was there but cannot be honoured. */
-#define JOBOPTS_BAD_MODEL     1u /* profile, voice, vocabulary or search (unknown, not a string) */
+#define JOBOPTS_BAD_MODEL     1u /* profile, voice, vocabulary, search or speakers (malformed) */
 #define JOBOPTS_BAD_REDACTION 2u /* redact, keep_unredacted or redact_audio */
 #define JOBOPTS_BAD_FORMAT    4u /* smart_format or dictation not a boolean (taken as on) */
 
@@ -52,6 +54,10 @@ struct jobopts {
     search_mode search; /* the decoder's search (search.h) */
     bool diarize;       /* speaker labels (speech/diarize.h) */
     int speakers;       /* their count when known (1..DIARIZE_MAX_GIVEN), else 0 */
+    /* The known speakers' object (service/jobspeakers.h; "" none) and how
+     * many it holds (1..DIARIZE_MAX_KNOWN; needs diarize). */
+    char known_object[STORE_ID_MAX + 1];
+    int known_speakers;
     denoise_mode denoise; /* the noise front end; kept only when not auto */
     bool adapt;           /* unsupervised speaker adaptation; kept only when asked */
     bool smart_format;  /* format the text (text/format.h); default true, kept only when false */

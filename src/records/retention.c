@@ -240,15 +240,18 @@ int retention_destroy_job(store *s, const char *blobdir, int64_t tenant_id, cons
         goto out_rollback;
     }
     /* audio_only: the recording alone; the redacted audio is part of the
-     * result and goes with the transcript. The job's vocabulary (if it
-     * never ran) goes with its audio. */
+     * result and goes with the transcript. The job's vocabulary and known
+     * speakers (if it never ran) go with its audio. */
     struct jobopts opts;
-    jobopts_parse(t.options, &opts); /* options it cannot read name no vocabulary */
-    const char *objs[5] = {t.audio_object, audio_only ? "" : t.transcript_object,
-                           audio_only ? "" : t.unredacted_object,
-                           audio_only ? "" : t.redacted_audio_object, opts.vocab_object};
+    jobopts_parse(t.options, &opts); /* options it cannot read name no such object */
+    const char *objs[] = {t.audio_object,
+                          audio_only ? "" : t.transcript_object,
+                          audio_only ? "" : t.unredacted_object,
+                          audio_only ? "" : t.redacted_audio_object,
+                          opts.vocab_object,
+                          opts.known_object};
     int64_t now = time_now_us();
-    for (int i = 0; i < 5; i++) {
+    for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
         struct store_object o;
         if (!objs[i][0])
             continue;

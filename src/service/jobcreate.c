@@ -103,6 +103,7 @@ static int insert_rows(store_tx *tx, const struct jobcreate *c, const struct sto
     snprintf(rec.transcript_id, sizeof(rec.transcript_id), "%s", t->id);
     if ((rc = store_object_insert(tx, obj)) < 0 ||
         (c->vocab && c->vocab->id[0] && (rc = store_object_insert(tx, c->vocab)) < 0) ||
+        (c->known && c->known->id[0] && (rc = store_object_insert(tx, c->known)) < 0) ||
         (rc = store_transcript_insert(tx, t)) < 0 ||
         (c->idem_key_mac && (rc = store_idempotency_insert(tx, &rec, t->created_us)) < 0))
         return rc;

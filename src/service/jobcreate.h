@@ -1,6 +1,7 @@
 /* jobcreate: the create of a stored job (POST /v1/transcripts), the use
  * case behind the handler once it has read the request: the vocabulary
- * sealed as an object of its own, then, once the upload is sealed, the
+ * sealed as an object of its own (the known speakers too, jobspeakers.h),
+ * then, once the upload is sealed, the
  * audio object, the job, the Idempotency-Key's record and the audit record
  * committed in one transaction; for a repeated key only the audit record
  * of the replay or of the refusal. Nothing is acknowledged before the
@@ -32,6 +33,7 @@ struct jobcreate {
     const char *audio_id; /* the sealed upload's object id */
     const struct blob_info *audio;
     const struct store_object *vocab; /* NULL or id "": no vocabulary */
+    const struct store_object *known; /* NULL or id "": no known speakers (jobspeakers.h) */
     const char *options;              /* the job's options text (records/jobopts) */
     int64_t retention_s;
     bool fetch_once;

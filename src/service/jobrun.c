@@ -1,5 +1,6 @@
 /* jobrun: one stored job's run, as named steps: load its rows, decrypt its
- * vocabulary and choose its model, decrypt and transcribe the audio, redact,
+ * vocabulary and known speakers and choose its model, decrypt and
+ * transcribe the audio, redact,
  * seal the copies, commit the outcome with its audit record, certify what
  * policy erased. The pool that claims jobs and runs this is jobs.c. */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "records/jobopts.h"
 #include "records/retention.h"
 #include "service/jobs_int.h"
+#include "service/jobspeakers.h"
 #include "service/quota.h"
 #include "service/webhook.h"
 #include "service/sealed.h"
@@ -46,8 +48,9 @@ struct run {
     struct store_tenant tenant;
     struct jobopts opts;
     bool options_ok;                          /* the model options can be honoured */
-    struct store_object audio_obj, vocab_obj; /* rows as read at the start */
+    struct store_object audio_obj, vocab_obj, known_obj; /* rows as read at the start */
     vocab words;
+    struct jobspeakers known; /* names and clips, decrypted (n 0: none) */
     modelcache_entry *model; /* NULL: the worker's default decoder */
     sbuf audio;              /* the decrypted recording, as uploaded */
     audio_info info;
@@ -56,7 +59,7 @@ struct run {
     redact_span *spans;
     size_t n_spans;
     struct sealed text, unred, raudio;
-    bool erase_audio, erase_vocab;
+    bool erase_audio, erase_vocab, erase_known;
     struct certificate cert;
     bool unread; /* the store could not be read at all: nothing to commit */
     bool busy;   /* the job's model does not fit the memory budget now */
@@ -136,8 +139,8 @@ static int seal_redacted_audio(struct run *r)
 
 /* ---- the steps ------------------------------------------------------------------- */
 
-/* Reads the job's tenant, its audio and vocabulary object rows, its
- * options and the tenant key, in one read transaction. */
+/* Reads the job's tenant, its audio, vocabulary and known speakers'
+ * object rows, its options and the tenant key, in one read transaction. */
 static int run_load(struct run *r)
 {
     store_tx *tx;
@@ -153,6 +156,8 @@ static int run_load(struct run *r)
         jobopts_parse(r->job->options, &r->opts) == 0 && !(r->opts.invalid & JOBOPTS_BAD_MODEL);
     if (rc == 0 && r->options_ok && r->opts.vocab_object[0])
         rc = store_object_get(tx, r->job->tenant_id, r->opts.vocab_object, &r->vocab_obj);
+    if (rc == 0 && r->options_ok && r->opts.known_object[0])
+        rc = store_object_get(tx, r->job->tenant_id, r->opts.known_object, &r->known_obj);
     if (rc == 0)
         rc = store_tenant_key_check(tx, r->job->tenant_id);
     store_rollback(tx);
@@ -186,7 +191,8 @@ static int run_admit(struct run *r, int load_rc)
         snprintf(r->msg, sizeof(r->msg), "the audio was destroyed before it was transcribed");
         return PHS_ENOTFOUND;
     }
-    if (!r->options_ok || (r->opts.vocab_object[0] && !r->vocab_obj.has_dk)) {
+    if (!r->options_ok || (r->opts.vocab_object[0] && !r->vocab_obj.has_dk) ||
+        (r->opts.known_object[0] && !r->known_obj.has_dk)) {
         snprintf(r->msg, sizeof(r->msg), "the job's recognition options are invalid");
         return PHS_EINVAL;
     }
@@ -208,6 +214,20 @@ static int run_load_vocabulary(struct run *r)
     sbuf_free(&text);
     if (rc < 0)
         snprintf(r->msg, sizeof(r->msg), "the job's vocabulary could not be read: %s", err_str(rc));
+    return rc;
+}
+
+/* Decrypts the job's known speakers (if any) into r->known. */
+static int run_load_known(struct run *r)
+{
+    if (!r->opts.known_object[0])
+        return 0;
+    int rc = jobspeakers_load(r->cfg->store, r->job->tenant_id, r->known_obj.id, &r->known);
+    if (rc == 0 && r->known.n != (size_t)r->opts.known_speakers)
+        rc = PHS_ECORRUPT;
+    if (rc < 0)
+        snprintf(r->msg, sizeof(r->msg), "the job's known speakers could not be read: %s",
+                 err_str(rc));
     return rc;
 }
 
@@ -247,6 +267,9 @@ static int run_transcribe(struct run *r)
                              .diarize = r->opts.diarize,
                              .speakers = r->opts.speakers,
                              .denoise = r->opts.denoise,
+                             .refs = r->known.refs,
+                             .ref_len = r->known.ref_len,
+                             .n_refs = r->known.n,
                              .adapt = r->opts.adapt};
     jobs_set_request(r->w, &o);
     rc = jobs_decode(r->w, r->model, r->job->tenant_id, r->audio.p, r->audio.len, &r->info, &r->res,
@@ -277,11 +300,14 @@ static bool run_worker_fault(struct run *r, int rc)
 }
 
 /* The stored rendering: verbose_json with the top-level words (so every
- * format can be rendered from it later), formatted as the job asked. */
+ * format can be rendered from it later), formatted as the job asked, the
+ * known speakers by name. */
 static void run_render_opts(const struct run *r, transcript_opts *o)
 {
     transcript_opts_default(o);
     o->words_top_level = true;
+    o->speaker_names = r->known.names;
+    o->n_speaker_names = r->known.n;
     o->smart_format = r->opts.smart_format;
     o->dictation = r->opts.dictation;
     o->lex = r->cfg->lex;
@@ -341,8 +367,8 @@ static int run_steps(struct run *r)
     int rc = run_load(r);
     if (r->unread)
         return rc;
-    if ((rc = run_admit(r, rc)) == 0)
-        rc = run_load_vocabulary(r);
+    if ((rc = run_admit(r, rc)) == 0 && (rc = run_load_vocabulary(r)) == 0)
+        rc = run_load_known(r);
     if (rc == 0 && (rc = run_choose_model(r)) == PHS_EBUSY) {
         r->busy = true;
         return rc;
@@ -401,8 +427,8 @@ static void run_finish_row(struct run *r, int outcome)
 }
 
 /* In tx: the sealed copies' rows, and the erase of what policy removes
- * now: the recording when the tenant keeps no audio, and the vocabulary,
- * which served this job only. */
+ * now: the recording when the tenant keeps no audio, and the vocabulary
+ * and the known speakers, which served this job only. */
 static int run_commit_objects(struct run *r, store_tx *tx, int outcome)
 {
     int rc;
@@ -419,6 +445,11 @@ static int run_commit_objects(struct run *r, store_tx *tx, int outcome)
         if ((rc = store_object_destroy_key(tx, r->vocab_obj.id, r->job->updated_us)) < 0)
             return rc;
         r->erase_vocab = true;
+    }
+    if (r->known_obj.has_dk) {
+        if ((rc = store_object_destroy_key(tx, r->known_obj.id, r->job->updated_us)) < 0)
+            return rc;
+        r->erase_known = true;
     }
     return 0;
 }
@@ -447,6 +478,12 @@ static int run_audit(struct run *r, store_tx *tx, int outcome, int64_t *seq)
     return audit_append(tx, &ev, seq);
 }
 
+/* True when the commit erased something policy removes (a certificate). */
+static bool run_erased(const struct run *r)
+{
+    return r->erase_audio || r->erase_vocab || r->erase_known;
+}
+
 /* Adds an erased object to the certificate draft. */
 static int cert_add(struct certificate *c, const struct store_object *o)
 {
@@ -470,12 +507,14 @@ static int run_certificate_draft(struct run *r, store_tx *tx, int64_t seq)
         return rc;
     if (r->erase_vocab && (rc = cert_add(c, &r->vocab_obj)) < 0)
         return rc;
+    if (r->erase_known && (rc = cert_add(c, &r->known_obj)) < 0)
+        return rc;
     snprintf(c->tenant, sizeof(c->tenant), "%s", r->tenant.name);
     c->tenant_id = r->tenant.id;
     snprintf(c->resource_type, sizeof(c->resource_type), "transcript");
     snprintf(c->resource_id, sizeof(c->resource_id), "%s", r->job->id);
-    snprintf(c->destroyed, sizeof(c->destroyed), "%s%sdata_keys", r->erase_audio ? "audio," : "",
-             r->erase_vocab ? "vocabulary," : "");
+    snprintf(c->destroyed, sizeof(c->destroyed), "%s%s%sdata_keys", r->erase_audio ? "audio," : "",
+             r->erase_vocab ? "vocabulary," : "", r->erase_known ? "known_speakers," : "");
     snprintf(c->requested_by, sizeof(c->requested_by), "%s", CERTIFICATE_REQUESTER_POLICY);
     snprintf(c->reason, sizeof(c->reason), "%s", CERTIFICATE_REASON_RETENTION);
     c->audit_seq = seq;
@@ -525,7 +564,7 @@ static int run_commit(struct run *r, int outcome)
                                                     r->job->audio_duration_ms,
                                                     r->job->updated_us)) < 0) ||
         (rc = webhook_enqueue(tx, r->job)) < 0 ||
-        ((r->erase_audio || r->erase_vocab) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
+        (run_erased(r) && (rc = run_certificate_draft(r, tx, seq)) < 0)) {
         store_rollback(tx);
         /* The caller marks the job failed from this row: it must not name
          * the result objects whose rows were just rolled back (the update
@@ -539,7 +578,7 @@ static int run_commit(struct run *r, int outcome)
     }
     if (outcome == 0) /* committed: the objects are referenced now */
         r->text.have = r->unred.have = r->raudio.have = false;
-    if (r->erase_audio || r->erase_vocab) /* on failure the next purge retries */
+    if (run_erased(r)) /* on failure the next purge retries */
         retention_certify(r->cfg->store, r->blobdir, &r->cert, NULL);
     return 0;
 }
@@ -575,6 +614,7 @@ static void run_free(struct run *r)
     certificate_clear(&r->cert);
     jobs_model_put(r->j, r->model);
     vocab_clear(&r->words);
+    jobspeakers_clear(&r->known);
     sbuf_free(&r->audio);
     free(r->spans);
     asr_result_free(r->res);
@@ -596,7 +636,7 @@ int jobrun_stored(struct worker *w, struct store_transcript *job)
     jobs_progress_begin(w, NULL);
     if (r.unread)
         rc = outcome;
-    else if (r.busy) /* try again later, as if unclaimed (only the vocabulary was decrypted) */
+    else if (r.busy) /* later, as if unclaimed (only the vocabulary and speakers were decrypted) */
         rc = run_requeue(&r, false);
     else if (r.retry) /* its worker crashed: again, the run counted */
         rc = run_requeue(&r, true);

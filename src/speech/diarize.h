@@ -99,6 +99,12 @@ asr_result *diarize_merge_channels(asr_result **results, size_t n);
  * allocation. */
 int diarize_data_url(const char *s, size_t len, const char **b64, size_t *b64_len);
 
+/* A known speaker's name: 1..DIARIZE_NAME_MAX bytes of UTF-8 without
+ * control characters (C0, DEL, C1) or '<' '>' (a WebVTT voice tag holds
+ * it). The one check of every way a name comes in (the API's
+ * known_speaker_names[], a stored job's, `transcribe --known-speaker`). */
+bool diarize_name_valid(const char *s, size_t len);
+
 /* Adds the next known speaker from a clip's data URL: decoded (any format
  * audio_open reads, to mono 16 kHz, at most DIARIZE_REF_MAX_SECONDS) and
  * modelled from its speech (at least DIARIZE_REF_MIN_SPEECH). 0;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "core/base64.h"
 #include "core/err.h"
 #include "core/wipe.h"
@@ -62,6 +64,22 @@ int diarize_data_url(const char *s, size_t len, const char **b64, size_t *b64_le
     *b64 = p;
     *b64_len = n;
     return 0;
+}
+
+bool diarize_name_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > DIARIZE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
+            return false;
+        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
+            return false; /* U+0080..U+009F, the C1 controls */
+    }
+    json_t *j = json_stringn(s, len); /* NULL unless valid UTF-8 */
+    json_decref(j);
+    return j != NULL;
 }
 
 /* The statistics of the speech frames of what m fed. */

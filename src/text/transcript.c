@@ -484,21 +484,89 @@ static char *dup_string(json_t *j)
     return s ? strdup(s) : NULL;
 }
 
-/* A stored rendering's speaker letter back to its number (0: none). */
-static int transcript_speaker_parse(json_t *j)
+static bool speaker_letter(const char *s)
+{
+    return s[0] >= 'A' && s[0] <= 'Z' && !s[1];
+}
+
+/* A stored rendering's speaker label back to its number (0: none): a
+ * known speaker's name (in names) is its place there, a letter counts on
+ * after the names. */
+static int transcript_speaker_parse(json_t *j, const transcript_names *names)
 {
     const char *s = json_string_value(j);
-    return s && s[0] >= 'A' && s[0] <= 'Z' && !s[1] ? s[0] - 'A' + 1 : 0;
+    size_t k = names ? names->n : 0;
+    if (s && speaker_letter(s))
+        return (int)k + s[0] - 'A' + 1;
+    for (size_t i = 0; s && i < k; i++)
+        if (!strcmp(names->names[i], s))
+            return (int)i + 1;
+    return 0;
+}
+
+/* Adds label j to names unless it is a letter, not a name or known. */
+static int names_add(transcript_names *names, json_t *j)
+{
+    const char *s = json_string_value(j);
+    if (!s || !s[0] || speaker_letter(s) || strlen(s) > DIARIZE_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < names->n; i++)
+        if (!strcmp(names->names[i], s))
+            return 0;
+    if (names->n == DIARIZE_MAX_KNOWN)
+        return PHS_ECORRUPT;
+    if (!(names->names[names->n] = strdup(s)))
+        return PHS_ENOMEM;
+    names->n++;
+    return 0;
+}
+
+/* The known speakers' names of the words and segments, in order of first
+ * appearance. */
+static int names_collect(json_t *words, json_t *segs, transcript_names *names)
+{
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    json_array_foreach(words, i, v)
+    {
+        if (rc == 0)
+            rc = names_add(names, json_object_get(v, "speaker"));
+    }
+    json_array_foreach(segs, i, v)
+    {
+        if (rc == 0)
+            rc = names_add(names, json_object_get(v, "speaker"));
+    }
+    return rc;
+}
+
+void transcript_names_clear(transcript_names *names)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < names->n; i++)
+        wipe_free_str(names->names[i]);
+    memset(names, 0, sizeof(*names));
 }
 
 asr_result *transcript_parse_verbose(const char *json, size_t len)
+{
+    return transcript_parse_verbose_names(json, len, NULL);
+}
+
+asr_result *transcript_parse_verbose_names(const char *json, size_t len, transcript_names *names)
 {
     json_error_t e;
     json_t *root = json_loadb(json, len, 0, &e);
     asr_result *r = calloc(1, sizeof(*r));
     json_t *words = json_object_get(root, "words"), *segs = json_object_get(root, "segments");
+    if (names)
+        memset(names, 0, sizeof(*names));
     if (!root || !r || !json_is_array(words) || !json_is_array(segs) ||
         !json_is_number(json_object_get(root, "duration")))
+        goto fail;
+    if (names && names_collect(words, segs, names) < 0)
         goto fail;
     r->duration = json_number_value(json_object_get(root, "duration"));
     size_t nw = json_array_size(words), ns = json_array_size(segs);
@@ -512,7 +580,7 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
         o->start = json_number_value(json_object_get(w, "start"));
         o->end = json_number_value(json_object_get(w, "end"));
         o->confidence = (float)json_number_value(json_object_get(w, "confidence"));
-        o->speaker = transcript_speaker_parse(json_object_get(w, "speaker"));
+        o->speaker = transcript_speaker_parse(json_object_get(w, "speaker"), names);
     }
     if (ns && !(r->segments = calloc(ns, sizeof(asr_segment))))
         goto fail;
@@ -527,7 +595,7 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
         o->end = json_number_value(json_object_get(s, "end"));
         o->first_word = next;
         o->n_words = json_array_size(json_object_get(s, "words"));
-        o->speaker = transcript_speaker_parse(json_object_get(s, "speaker"));
+        o->speaker = transcript_speaker_parse(json_object_get(s, "speaker"), names);
         next += o->n_words;
         if (next > r->n_words)
             goto fail;
@@ -539,5 +607,6 @@ asr_result *transcript_parse_verbose(const char *json, size_t len)
 fail:
     json_decref(root);
     asr_result_free(r);
+    transcript_names_clear(names);
     return NULL;
 }

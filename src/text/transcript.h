@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "speech/asr.h"
+#include "speech/diarize.h"
 
 struct redact_span;
 struct redact_lexicon;
@@ -71,6 +72,22 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
  * words_top_level). NULL when the JSON is malformed or inconsistent, or out
  * of memory. Caller frees with asr_result_free. */
 asr_result *transcript_parse_verbose(const char *json, size_t len);
+
+/* The known speakers' names a stored rendering labels (speaker labels
+ * that are not a single letter), in order of first appearance; owned,
+ * free with transcript_names_clear. */
+typedef struct transcript_names {
+    size_t n;
+    char *names[DIARIZE_MAX_KNOWN];
+} transcript_names;
+
+/* transcript_parse_verbose, also reading the known speakers' names into
+ * *names: name i is speaker i + 1 and letter "A" speaker names->n + 1, so
+ * rendered with speaker_names = names->names it gives the same labels.
+ * NULL also when it labels more than DIARIZE_MAX_KNOWN names. */
+asr_result *transcript_parse_verbose_names(const char *json, size_t len, transcript_names *names);
+/* Wipes and frees the names; names is then empty. NULL-safe. */
+void transcript_names_clear(transcript_names *names);
 
 /* ---- speakers (text/transcript_speakers.c) ---- */
 

@@ -13,7 +13,13 @@
 # voices (rms's first) name the turns (diarized_json, OpenAI's schema); a
 # clip of a third voice (awb) names nobody, the voice it missed keeps a
 # letter; the names reach no log or audit record (which counts them); bad
-# names, clips, counts and combinations are 400 with nothing stored.
+# names, clips, counts and combinations are 400 with nothing stored, on
+# both endpoints alike. A stored job with known speakers: the names in its
+# transcript (every ?format=), none in its options row, its encrypted
+# known_speakers object destroyed when it completes (a signed certificate
+# lists it), or with the job by DELETE; one survives kill -9 and restart.
+# transcribe --known-speaker NAME=CLIP names the turns; bad use is exit 2,
+# an unusable clip exit 3, and no message repeats a name.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,6 +91,35 @@ ok "stereo: channel 1 is A, channel 2 is B, segments merged by time"
 expect_exit 2 "$PHISCRIBE" transcribe --speakers 0 "$T/conv.wav"
 expect_exit 2 "$PHISCRIBE" transcribe --speakers 17 "$T/conv.wav"
 ok "transcribe --speakers 0 / 17: usage errors"
+
+"$PHISCRIBE" transcribe --format text --known-speaker "Pat Jones=$T/ref-rms.wav" \
+    --known-speaker "Dr. Smith=$T/ref-slt.wav" "$T/conv.wav" >"$T/cli-k.txt"
+[ "$(sed 's/:.*//' "$T/cli-k.txt" | tr '\n' '|')" = "Dr. Smith|Pat Jones|Dr. Smith|Pat Jones|Dr. Smith|" ] ||
+    fail "CLI known speakers: $(cat "$T/cli-k.txt")"
+ok "transcribe --known-speaker NAME=CLIP (implies --diarize): clips of other sentences name the turns"
+# cli_refused CODE [args...]: exit CODE, a message, and no name in it
+cli_refused() {
+    code=$1; shift
+    expect_exit "$code" "$PHISCRIBE" transcribe "$@" "$T/conv.wav"
+    [ -s "$T/stderr" ] || fail "no message for $*"
+    ! grep -q 'Smith\|Jones' "$T/stderr" || fail "a name in the message: $(cat "$T/stderr")"
+}
+cli_refused 2 --known-speaker "Dr. Smith"
+cli_refused 2 --known-speaker "=$T/ref-slt.wav"
+cli_refused 2 --known-speaker "Dr. Smith=$T/nothing-here.wav"
+cli_refused 2 --known-speaker "$(printf 'Dr.\tSmith')=$T/ref-slt.wav"
+cli_refused 2 --known-speaker "Dr. Smith=$T/ref-slt.wav" --known-speaker "Dr. Smith=$T/ref-rms.wav"
+cli_refused 2 --known-speaker "$(printf '%065d' 0)=$T/ref-slt.wav"
+head -c 800000 /dev/zero >"$T/big.wav"
+cli_refused 2 --known-speaker "Dr. Smith=$T/big.wav"
+set --
+for i in 1 2 3 4 5; do set -- "$@" --known-speaker "n$i=$T/ref-slt.wav"; done
+cli_refused 2 "$@"
+printf 'not audio at all' >"$T/junk.wav"
+cli_refused 3 --known-speaker "Dr. Smith=$T/junk.wav"
+grep -q -- '--known-speaker #1 cannot be used' "$T/stderr" || fail "which clip: $(cat "$T/stderr")"
+cli_refused 3 --known-speaker "Dr. Smith=$T/long.wav"
+ok "transcribe --known-speaker refused: no '=', no name, no clip file, a tab, a name twice, 65 bytes, too large, five (exit 2); not audio, 12 s (exit 3); no name in any message"
 
 # ---- the server ---------------------------------------------------------------
 setup_data
@@ -186,8 +221,8 @@ turn_seq() { python3 -c 'import json, sys, itertools
 d = json.load(open(sys.argv[1]))
 print("|".join(k for k, _ in itertools.groupby(s["speaker"] for s in d["segments"])))
 print("|".join(l.split(":")[0] for l in d["text"].split("\n")))' "$1"; }
-want="Dr. Smith|Pat Jones|Dr. Smith|Pat Jones|Dr. Smith"
-[ "$(turn_seq "$T/k.json")" = "$(printf '%s\n%s' "$want" "$want")" ] ||
+named="Dr. Smith|Pat Jones|Dr. Smith|Pat Jones|Dr. Smith" # (not "want": expect_exit sets that)
+[ "$(turn_seq "$T/k.json")" = "$(printf '%s\n%s' "$named" "$named")" ] ||
     fail "known speakers: $(cat "$T/k.json")"
 ok "known speakers: clips of other sentences name the turns (Dr. Smith, Pat Jones, ...), OpenAI's diarized_json"
 
@@ -207,11 +242,18 @@ audit=$(sqlite3 "$DATA/phiscribe.db" "select coalesce(reason,'') from audit_log 
 printf '%s' "$audit" | grep -q 'known_speakers=2' || fail "no count in the audit records: $audit"
 ok "the names reach no log or audit record; the audit record counts them (known_speakers=2)"
 
-known_refused() { # WHAT CODE PARAM [curl -F args...]
+# known_refused WHAT CODE PARAM [curl -F args...]: the same 400 from the
+# synchronous endpoint and from a stored job's create
+known_refused() {
     what=$1; code=$2; param=$3; shift 3
     post "$T/body" -F diarize=true "$@"
     refused_body "$what" "$code" "$param"
+    case $code in invalid_request) return ;; esac # a clip the worker cannot use: below
+    STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+        -F file=@"$T/conv.wav" -F diarize=true "$@" "$URL/v1/transcripts")
+    refused_body "stored: $what" "$code" "$param"
 }
+objects_before=$(sqlite3 "$DATA/phiscribe.db" "select count(*) from objects")
 known_refused "names without clips" invalid_combination known_speaker_references \
     -F 'known_speaker_names[]=Dr. Smith' -F 'known_speaker_names[]=Pat Jones' \
     -F "known_speaker_references[]=<$T/ref-slt.url"
@@ -247,18 +289,22 @@ post "$T/body" -F diarize=false -F 'known_speaker_names[]=Dr. Smith' \
     -F "known_speaker_references[]=<$T/ref-slt.url"
 refused_body "known speakers with diarize=false" invalid_combination known_speaker_names
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
-    -F file=@"$T/conv.wav" -F model=whisper-1 "$URL/v1/audio/transcriptions?known_speaker_names%5B%5D=x")
-refused_body "known speakers in the query" invalid_value known_speaker_names
-STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
-    -F file=@"$T/conv.wav" -F diarize=true -F 'known_speaker_names[]=Dr. Smith' \
+    -F file=@"$T/conv.wav" -F diarize=false -F 'known_speaker_names[]=Dr. Smith' \
     -F "known_speaker_references[]=<$T/ref-slt.url" "$URL/v1/transcripts")
-refused_body "known speakers on a stored job" unsupported_option known_speaker_names
+refused_body "stored: known speakers with diarize=false" invalid_combination known_speaker_names
+for ep in audio/transcriptions transcripts; do
+    STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+        -F file=@"$T/conv.wav" -F model=whisper-1 "$URL/v1/$ep?known_speaker_names%5B%5D=x")
+    refused_body "known speakers in the query ($ep)" invalid_value known_speaker_names
+done
 [ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from transcripts")" = "$before" ] ||
     fail "a refused request stored a job"
+[ "$(sqlite3 "$DATA/phiscribe.db" "select count(*) from objects")" = "$objects_before" ] ||
+    fail "a refused request stored an object"
 for f in "$T/server.out" "$T/server.err"; do
     ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
 done
-ok "known speakers refused (400, nothing stored): counts unequal, five, not a data URL, text/plain, a tab, 65 bytes, a name twice, not audio, 12 s, diarize=false, in the query, stored jobs; a recording that is not audio beside a usable clip names the file"
+ok "known speakers refused (400, nothing stored), on both endpoints with the same code and param: counts unequal, five, not a data URL, text/plain, a tab, 65 bytes, a name twice, diarize=false, in the query; synchronous only (the worker decodes it): not audio, 12 s; a recording that is not audio beside a usable clip names the file"
 
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
     -F file=@"$T/conv.wav" -F diarize=true -F speakers=2 "$URL/v1/transcripts")
@@ -274,5 +320,113 @@ req GET "/v1/transcripts/$id?format=diarized_json" "$KEY_A"; expect_status 200 "
 schema CreateTranscriptionResponseDiarizedJson "$T/body"
 [ "$(jget segments.0.speaker)" = A ] || fail "stored diarized_json: $(cat "$T/body")"
 ok "stored job with diarize=true: srt cues 'A: ...', vtt <v A> / <v B>, diarized_json from the stored result"
+
+# ---- known speakers on stored jobs ------------------------------------------------
+sql() { sqlite3 "$DATA/phiscribe.db" "$1"; }
+known_job() { # [curl -F args...]: creates a stored job with the two known speakers; id in $id
+    STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+        -F file=@"$T/conv.wav" -F speakers=2 "$@" \
+        -F 'known_speaker_names[]=Pat Jones' -F "known_speaker_references[]=<$T/ref-rms.url" \
+        -F 'known_speaker_names[]=Dr. Smith' -F "known_speaker_references[]=<$T/ref-slt.url" \
+        "$URL/v1/transcripts")
+    expect_status 202 "stored job with known speakers"
+    id=$(jget id)
+    [ "$(jget known_speakers)" = 2 ] || fail "status object: $(cat "$T/body")"
+    kobj=$(sql "select json_extract(options, '$.known_speakers.object') from transcripts where id = '$id'")
+    [ "$(sql "select kind from objects where id = '$kobj'")" = known_speakers ] ||
+        fail "no known_speakers object for $id"
+    ! sql "select options from transcripts where id = '$id'" | grep -q 'Smith\|Jones' ||
+        fail "a name in the job's options row"
+}
+# gone OBJ: its key erased and its file removed
+gone() {
+    [ "$(sql "select dk_wrapped is null and destroyed_at is not null from objects where id = '$1'")" = 1 ] ||
+        fail "object $1 still has its key"
+    [ ! -e "$DATA/blobs/$1" ] || fail "object $1 still on disk"
+}
+# certified JOB OBJ: a certificate of JOB lists OBJ as known_speakers, and verifies
+certified() {
+    sql "select body from certificates where resource_id = '$1'" >"$T/certs.jsonl"
+    python3 - "$T/certs.jsonl" "$2" "$T/cert.json" <<'PY' || fail "no certificate lists $2: $(cat "$T/certs.jsonl")"
+import json, sys
+for line in open(sys.argv[1]):
+    c = json.loads(line)
+    if any(o["id"] == sys.argv[2] and o["kind"] == "known_speakers" for o in c["objects"]):
+        assert "known_speakers" in c["destroyed"], c
+        json.dump(c, open(sys.argv[3], "w"))
+        print(c["reason"])
+        break
+else:
+    sys.exit(1)
+PY
+    expect_exit 0 "$PHISCRIBE" certificates verify "$T/cert.json" --data "$DATA"
+}
+known_job -F response_format=diarized_json
+wait_done "$KEY_A" "$id"
+for f in diarized_json text srt vtt; do
+    req GET "/v1/transcripts/$id?format=$f" "$KEY_A"; expect_status 200 "stored $f"
+    cp "$T/body" "$T/stored-k.$f"
+done
+[ "$(turn_seq "$T/stored-k.diarized_json")" = "$(printf '%s\n%s' "$named" "$named")" ] ||
+    fail "stored known speakers: $(cat "$T/stored-k.diarized_json")"
+schema CreateTranscriptionResponseDiarizedJson "$T/stored-k.diarized_json"
+[ "$(sed 's/:.*//' "$T/stored-k.text" | tr '\n' '|')" = "$named|" ] || fail "stored text: $(cat "$T/stored-k.text")"
+grep -q '^Dr. Smith: ' "$T/stored-k.srt" && grep -q '^<v Pat Jones>' "$T/stored-k.vtt" ||
+    fail "stored srt/vtt: $(cat "$T/stored-k.srt" "$T/stored-k.vtt")"
+req GET "/v1/transcripts/$id" "$KEY_A"
+[ "$(jget segments.0.speaker)" = "Dr. Smith" ] || fail "stored verbose_json: $(cat "$T/body")"
+gone "$kobj"
+[ "$(certified "$id" "$kobj")" = retention_policy ] || fail "certificate of the completed job"
+ok "stored job with known speakers: the names label its turns in diarized_json, text, srt, vtt and verbose_json; its known_speakers object (names only in it, not the options row) destroyed when it completed, listed on a signed certificate"
+
+# DELETE: the known speakers go with the job (if it had not run yet, on
+# the deletion's certificate; else on the completion's)
+known_job
+req DELETE "/v1/transcripts/$id" "$KEY_A"; expect_status 200 "delete"
+gone "$kobj"
+why=$(certified "$id" "$kobj")
+ok "DELETE of a stored job with known speakers: the object destroyed and certified ($why)"
+
+# A clip the worker cannot use: the stored job fails naming it (the
+# synchronous endpoint's 400 message), and its speakers are destroyed too.
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/conv.wav" -F 'known_speaker_names[]=Dr. Smith' \
+    -F "known_speaker_references[]=<$T/junk.url" "$URL/v1/transcripts")
+expect_status 202 "stored job with a junk clip"
+id=$(jget id)
+kobj=$(sql "select json_extract(options, '$.known_speakers.object') from transcripts where id = '$id'")
+wait_job "$KEY_A" "$id"
+[ "$_s" = failed ] && jget error.message | grep -q 'known_speaker_references\[0\] cannot be used' ||
+    fail "junk clip on a stored job: $(cat "$T/body")"
+gone "$kobj"
+certified "$id" "$kobj" >/dev/null
+ok "a stored job whose clip is not audio fails, its error naming known_speaker_references[0]; its speakers destroyed and certified"
+
+for f in "$T/server.out" "$T/server.err"; do # before the restart starts new ones
+    ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
+done
+# kill -9 while the job waits (behind a long one on the single worker), then restart
+sox "$T/conv.wav" "$T/conv.wav" "$T/conv.wav" "$T/long3.wav"
+STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
+    -F file=@"$T/long3.wav" "$URL/v1/transcripts")
+expect_status 202 "long job"
+known_job
+kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
+at_kill=$(sql "select state from transcripts where id = '$id'")
+start_server --workers 1
+wait_done "$KEY_A" "$id"
+req GET "/v1/transcripts/$id?format=text" "$KEY_A"; expect_status 200 "text after restart"
+[ "$(sed 's/:.*//' "$T/body" | tr '\n' '|')" = "$named|" ] || fail "after restart: $(cat "$T/body")"
+gone "$kobj"
+certified "$id" "$kobj" >/dev/null
+ok "a stored job with known speakers ($at_kill at kill -9) completes after the restart with the names; its object destroyed and certified"
+
+for f in "$T/server.out" "$T/server.err"; do
+    ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
+done
+! sql "select coalesce(reason,'') from audit_log" | grep -q 'Smith\|Jones' || fail "a name in the audit records"
+sql "select coalesce(reason,'') from audit_log where action = 'transcript.create'" | grep -q 'known_speakers=2' ||
+    fail "the stored job's audit record does not count its known speakers"
+ok "stored jobs: no name in logs or audit records; the create's record counts them (known_speakers=2)"
 stop_server
 echo "$checks checks passed"

@@ -39,6 +39,47 @@ static void options_name_the_object(void **state)
     assert_int_equal(o.invalid, JOBOPTS_BAD_MODEL);
 }
 
+/* The known speakers' object and count: written with diarize, read back;
+ * a malformed member is a bad model choice that still names its object
+ * (retention destroys it). */
+static void known_speakers_round_trip(void **state)
+{
+    (void)state;
+    struct jobopts o, back;
+    char text[JOBOPTS_TEXT_MAX];
+    jobopts_init(&o);
+    o.diarize = true;
+    o.speakers = 2;
+    snprintf(o.known_object, sizeof(o.known_object), "obj_known");
+    o.known_speakers = 2;
+    assert_int_equal(jobopts_write(&o, text, sizeof(text)), 0);
+    assert_non_null(strstr(text, "\"known_speakers\":{\"object\":\"obj_known\",\"count\":2}"));
+    assert_int_equal(jobopts_parse(text, &back), 0);
+    assert_int_equal(back.invalid, 0);
+    assert_string_equal(back.known_object, "obj_known");
+    assert_int_equal(back.known_speakers, 2);
+    assert_int_equal(jobopts_parse("{\"diarize\":true}", &back), 0);
+    assert_string_equal(back.known_object, "");
+    assert_int_equal(back.known_speakers, 0);
+    static const char *const bad[] = {
+        "{\"known_speakers\":{\"object\":\"obj_k\",\"count\":1}}", /* no diarize */
+        "{\"diarize\":true,\"known_speakers\":{\"object\":\"obj_k\",\"count\":0}}",
+        "{\"diarize\":true,\"known_speakers\":{\"object\":\"obj_k\",\"count\":5}}",
+        "{\"diarize\":true,\"known_speakers\":{\"object\":\"obj_k\"}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(jobopts_parse(bad[i], &back), 0);
+        assert_int_equal(back.invalid, JOBOPTS_BAD_MODEL);
+        assert_string_equal(back.known_object, "obj_k");
+    }
+    assert_int_equal(jobopts_parse("{\"diarize\":true,\"known_speakers\":{\"object\":7,"
+                                   "\"count\":1}}",
+                                   &back),
+                     0);
+    assert_int_equal(back.invalid, JOBOPTS_BAD_MODEL);
+    assert_string_equal(back.known_object, "");
+}
+
 /* Options as the server wrote them before the version member existed. */
 static void unversioned_rows_still_read(void **state)
 {
@@ -179,6 +220,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(options_name_the_object),
+        cmocka_unit_test(known_speakers_round_trip),
         cmocka_unit_test(unversioned_rows_still_read),
         cmocka_unit_test(written_options_read_back),
         cmocka_unit_test(what_cannot_be_honoured_is_flagged),

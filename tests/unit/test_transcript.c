@@ -212,6 +212,63 @@ static void test_parse_round_trip(void **state)
     asr_result_free(r);
 }
 
+/* A stored rendering with known speakers' names renders back with the
+ * same labels: the names read back (in order of first appearance, one
+ * that labels nothing is not there), the letters after them. */
+static void test_parse_known_names(void **state)
+{
+    (void)state;
+    asr_result *r = sample();
+    static const char *const names[] = {"Dr. Smith", "Pat Jones"};
+    for (size_t i = 0; i < r->n_words; i++)
+        r->words[i].speaker = i < 2 ? 2 : 3; /* Pat Jones, then "A" */
+    r->segments[0].speaker = 2;
+    r->segments[1].speaker = 3;
+    transcript_opts o = *raw();
+    o.words_top_level = true;
+    o.speakers = true;
+    o.speaker_names = names;
+    o.n_speaker_names = 2;
+    char *s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    char *want = transcript_render(r, TRANSCRIPT_TEXT, &o);
+    assert_string_equal(want, "Pat Jones: hello there\nA: general kenobi\n");
+    transcript_names back_names;
+    asr_result *back = transcript_parse_verbose_names(s, strlen(s), &back_names);
+    assert_non_null(back);
+    assert_int_equal(back_names.n, 1);
+    assert_string_equal(back_names.names[0], "Pat Jones");
+    assert_int_equal(back->segments[0].speaker, 1);
+    assert_int_equal(back->segments[1].speaker, 2);
+    assert_int_equal(back->words[3].speaker, 2);
+    transcript_opts ob = *raw();
+    ob.speakers = true;
+    ob.speaker_names = (const char *const *)back_names.names;
+    ob.n_speaker_names = back_names.n;
+    char *got = transcript_render(back, TRANSCRIPT_TEXT, &ob);
+    assert_string_equal(got, want);
+    free(got);
+    asr_result_free(back);
+    transcript_names_clear(&back_names);
+    assert_int_equal(back_names.n, 0);
+    /* Without the names a name labels no speaker; the letters stay. */
+    back = transcript_parse_verbose(s, strlen(s));
+    assert_int_equal(back->segments[0].speaker, 0);
+    assert_int_equal(back->segments[1].speaker, 1);
+    asr_result_free(back);
+    free(s);
+    free(want);
+    /* More names than there can be known speakers: refused. */
+    const char *many = "{\"duration\":1,\"words\":[],\"segments\":["
+                       "{\"text\":\"a\",\"speaker\":\"n1\",\"words\":[]},"
+                       "{\"text\":\"b\",\"speaker\":\"n2\",\"words\":[]},"
+                       "{\"text\":\"c\",\"speaker\":\"n3\",\"words\":[]},"
+                       "{\"text\":\"d\",\"speaker\":\"n4\",\"words\":[]},"
+                       "{\"text\":\"e\",\"speaker\":\"n5\",\"words\":[]}]}";
+    assert_null(transcript_parse_verbose_names(many, strlen(many), &back_names));
+    assert_int_equal(back_names.n, 0);
+    asr_result_free(r);
+}
+
 static void test_empty(void **state)
 {
     asr_result *r = calloc(1, sizeof(*r));
@@ -240,7 +297,7 @@ int main(void)
         cmocka_unit_test(test_timestamps),   cmocka_unit_test(test_format_names),
         cmocka_unit_test(test_text_and_json), cmocka_unit_test(test_subtitles),
         cmocka_unit_test(test_verbose_json), cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_parse_round_trip),
+        cmocka_unit_test(test_parse_round_trip), cmocka_unit_test(test_parse_known_names),
     };
     return cmocka_run_group_tests_name("transcript", tests, NULL, NULL);
 }
