@@ -163,12 +163,21 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
             snprintf(msg, msg_len, "out of memory");
         audio_close(r);
     }
+    /* Adapted when any channel was; read before the merge takes the results. */
+    asr_adapt_outcome adapt = ASR_ADAPT_NONE;
+    double adapt_seconds = 0;
+    for (int c = 0; rc == 0 && c < n; c++) {
+        if (!res[c])
+            continue;
+        if (res[c]->adapt == ASR_ADAPT_ADAPTED || adapt == ASR_ADAPT_NONE)
+            adapt = adapt == ASR_ADAPT_ADAPTED ? ASR_ADAPT_ADAPTED : res[c]->adapt;
+        adapt_seconds += res[c]->adapt_seconds;
+    }
     if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))
         rc = PHS_ENOMEM;
-    for (int c = 0; rc == 0 && c < n; c++) { /* adapted when any channel was */
-        if (res[c]->adapt == ASR_ADAPT_ADAPTED || (*out)->adapt == ASR_ADAPT_NONE)
-            (*out)->adapt = (*out)->adapt == ASR_ADAPT_ADAPTED ? ASR_ADAPT_ADAPTED : res[c]->adapt;
-        (*out)->adapt_seconds += res[c]->adapt_seconds;
+    if (rc == 0) {
+        (*out)->adapt = adapt;
+        (*out)->adapt_seconds = adapt_seconds;
     }
     if (rc == 0 && known && (rc = diarize_known_channels(known, vad, (size_t)n, *out)) < 0) {
         snprintf(msg, msg_len, "out of memory");
