@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/err.h"
+#include "records/audit.h"
 #include "core/hex.h"
 #include "records/certificate.h"
 #include "records/retention.h"
@@ -418,6 +419,15 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
     }
     size_t i;
     json_t *j;
+    /* The chain of keys from the anchor: certificates made after a signing
+     * key rotation carry the key in force then. */
+    struct audit_keys *keys = malloc(sizeof(*keys));
+    int krc = keys ? audit_keys_load(s, pub, keys) : PHS_ENOMEM;
+    if (krc < 0) {
+        snprintf(why, whylen, "cannot read the audit key chain: %s", err_str(krc));
+        free(keys);
+        return krc;
+    }
     json_array_foreach(e->certs, i, j)
     {
         struct certificate c;
@@ -425,16 +435,19 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
         certificate_init(&c);
         int rc = certificate_from_json(j, &c, reason, sizeof(reason));
         if (rc == 0)
-            rc = certificate_verify(&c, pub, reason, sizeof(reason));
+            rc = certificate_verify_chain(&c, keys, reason, sizeof(reason));
         if (rc < 0)
             snprintf(why, whylen,
                      "certificate %s does not verify with this installation's"
                      " audit key: %s",
                      c.id[0] ? c.id : "?", reason);
         certificate_clear(&c);
-        if (rc < 0)
+        if (rc < 0) {
+            free(keys);
             return rc;
+        }
     }
+    free(keys);
     return 0;
 }
 
