@@ -168,6 +168,7 @@ VX="python3 $top/tools/verify-audit-export"
 expect_exit 0 "$PHISCRIBE" audit public-key --data "$DATA" --anchor
 cp "$T/stdout" "$T/anchor.pem"
 cp -p "$DATA/audit-signing.key" "$T/old-signing.key"
+expect_exit 0 "$PHISCRIBE" backup --data "$DATA" --out "$T/pre-rotation.bak"
 start_server --workers 1
 expect_exit 1 "$PHISCRIBE" audit rotate-signing-key --data "$DATA"
 grep -q "serve" "$T/stderr" || fail "refusal does not name the server: $(cat "$T/stderr")"
@@ -226,6 +227,22 @@ open(sys.argv[2], "w").write("\n".join(l))
 EOF
 expect_exit 1 $VX --public-key "$T/anchor.pem" "$T/after-x.jsonl"
 ok "exports (whole, filtered, tenant) verify with verify-audit-export from the original key; not without the key chain"
+# A backup from before the rotation, restored with an export made after it:
+# the export's checkpoints verify along its key chain; the backup needs the
+# signing key that was current when it was taken.
+R=$T/restored
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$DATA/audit-signing.key" "$R/"
+expect_exit 1 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after.jsonl"
+grep -q "does not match the current audit signing key" "$T/stderr" || fail "restore with the new key: $(cat "$T/stderr")"
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
+expect_exit 0 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after.jsonl"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["restored"] and d["audit_intact"] and d["erasures"]["export_signed_seq"] > d["snapshot_audit_seq"], d' "$T/stdout" ||
+    fail "restore output: $(cat "$T/stdout")"
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
+expect_exit 3 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after-x.jsonl"
+grep -q "signature does not verify (by the key in force" "$T/stderr" || fail "export without its key chain: $(cat "$T/stderr")"
+ok "a pre-rotation backup restores with an export whose checkpoints verify along its key chain; not without the chain, nor with the new key file"
 cp -p "$DATA/audit-signing.key" "$T/new-signing.key"
 cp -p "$T/old-signing.key" "$DATA/audit-signing.key"
 expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
