@@ -133,8 +133,17 @@ static int audit_verify_cmd(const char *data, const char *store_url, const char 
         return CLI_BADINPUT;
     }
     struct audit_verify_result res;
+    uint8_t current[CRYPTO_ED25519_PUB_LEN];
+    store_current_public_key(s, current);
     int rc = audit_verify_against(s, pub, highwater, &res);
     store_close(s);
+    /* A key the database names as current but the trail does not lead to
+     * would sign the next checkpoint unanchored: say so now. */
+    if (rc == 0 && !crypto_equal(current, res.final_key, sizeof(current))) {
+        printf("audit log FAILED verification: the signing key this installation records as"
+               " current is not the one the rotation records lead to from the anchor\n");
+        return CLI_FAIL;
+    }
     if (rc == PHS_ECORRUPT) {
         printf("audit log FAILED verification: %s\n", res.message);
         printf("records read: %lld, checkpoints: %lld\n", (long long)res.records,

@@ -18,8 +18,10 @@
  * key through store_keyring().
  *
  * Threads: the signing, public-key and pepper functions may be called from
- * any thread at any time (those keys never change after open). Everything
- * that touches the master key runs under the store's lock.
+ * any thread at any time (those keys never change after open, except the
+ * signing key in keyring_signer_rotate_finish, which only the command line
+ * calls, with no other thread running). Everything that touches the master
+ * key runs under the store's lock.
  *
  * Every function returns 0 or a negative PHS_E* code unless stated.
  */

@@ -117,7 +117,9 @@ enum store_open_flags {
  * (pid, listen address).
  * Then checks that the key files are not readable by group or others, that
  * master.key matches the database (key check value), that
- * audit-signing.key matches the public key recorded at init, completes an
+ * audit-signing.key matches the current signing key the database records
+ * (completing or undoing an interrupted signing-key rotation: .new
+ * renamed or removed; a read-only handle only reads), completes an
  * interrupted master-key rotation, and migrates the schema forward. NULL on
  * failure with *err set and a one-line message in why naming the file and
  * what to do. Close with store_close. */

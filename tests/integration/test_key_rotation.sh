@@ -257,4 +257,15 @@ set -e
 cp -p "$T/new-signing.key" "$DATA/audit-signing.key"
 expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"
 ok "the old key file put back is refused at open (commands and server)"
+# Whoever can write the database and the key file names a key of their own
+# as current: the trail does not lead to it, and verify says so.
+openssl genpkey -algorithm ed25519 -out "$T/evil.key" 2>/dev/null
+chmod 600 "$T/evil.key"
+evil=$(openssl pkey -in "$T/evil.key" -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
+[ ${#evil} = 64 ] || fail "evil key: $evil"
+cp -p "$T/evil.key" "$DATA/audit-signing.key"
+sql "UPDATE meta SET value = X'$evil' WHERE key = 'audit_current_public_key'"
+expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
+grep -q "not the one the rotation records lead to" "$T/stdout" || fail "substituted current key: $(cat "$T/stdout")"
+ok "a current key the rotation records do not lead to fails audit verify"
 echo "test_key_rotation: $checks checks passed"
