@@ -33,7 +33,7 @@ struct load {
     bool saw_backup;                  /* the export holds this backup's datadir.backup record */
     bool need_backup;                 /* a backup file: its datadir.backup record is required */
     int64_t signed_seq;               /* the export's newest checkpoint after the backup */
-    struct audit_keys keys;           /* from the header's key (the anchor) and key_chain */
+    struct audit_keys *keys;          /* e->export_keys: the header's anchor and key_chain */
     char *why;
     size_t whylen;
 };
@@ -202,11 +202,12 @@ static int export_header(struct load *l, json_t *j)
         return bad(l, "the export header has no public key", 0);
     l->e->has_export = true;
     l->anchored = l->b->audit_seq == 0;
-    memset(&l->keys, 0, sizeof(l->keys));
-    memcpy(l->keys.v[0].pub, l->e->export_key, CRYPTO_ED25519_PUB_LEN);
-    l->keys.v[0].from_seq = 1;
-    l->keys.v[0].from_cp = 1;
-    l->keys.n = 1;
+    if (!(l->keys = l->e->export_keys = calloc(1, sizeof(*l->keys))))
+        return PHS_ENOMEM;
+    memcpy(l->keys->v[0].pub, l->e->export_key, CRYPTO_ED25519_PUB_LEN);
+    l->keys->v[0].from_seq = 1;
+    l->keys->v[0].from_cp = 1;
+    l->keys->n = 1;
     json_t *chain = json_object_get(j, "key_chain"), *link;
     size_t i;
     if (chain && !json_is_array(chain))
@@ -264,7 +265,7 @@ static int key_link(struct load *l, json_t *link)
 {
     struct store_audit_record r;
     struct store_audit_checkpoint c;
-    struct audit_key_era *era = &l->keys.v[l->keys.n - 1];
+    struct audit_key_era *era = &l->keys->v[l->keys->n - 1];
     uint8_t pub[CRYPTO_ED25519_PUB_LEN], named[CRYPTO_ED25519_PUB_LEN], prev[CRYPTO_SHA256_LEN];
     uint8_t buf[2 * CRYPTO_SHA256_LEN], chain[CRYPTO_SHA256_LEN];
     char canon[CANON_MAX];
@@ -273,7 +274,7 @@ static int key_link(struct load *l, json_t *link)
     int rc = record_from_json(l, rj, seq, &r);
     if (rc < 0)
         return rc;
-    if (l->keys.n == AUDIT_KEYS_MAX || seq < 1 || audit_rotation_key(&r, pub) < 0 ||
+    if (l->keys->n == AUDIT_KEYS_MAX || seq < 1 || audit_rotation_key(&r, pub) < 0 ||
         !hex_field(link, "public_key", named, sizeof(named)) ||
         !crypto_equal(pub, named, sizeof(pub)) || !hex_field(link, "prev_hash", prev, sizeof(prev)) ||
         !checkpoint_from_json(json_object_get(link, "checkpoint"), &c))
@@ -289,7 +290,7 @@ static int key_link(struct load *l, json_t *link)
                    "a key rotation in the export header is not vouched for by the key in force"
                    " (its checkpoint does not end at it, bind it, or verify)",
                    seq);
-    struct audit_key_era *next = &l->keys.v[l->keys.n++];
+    struct audit_key_era *next = &l->keys->v[l->keys->n++];
     memcpy(next->pub, pub, sizeof(pub));
     next->from_seq = seq + 1;
     next->from_cp = c.n + 1;
@@ -308,7 +309,7 @@ static int export_checkpoint(struct load *l, json_t *j)
         return bad(l, "a checkpoint does not follow the record it covers", c.seq);
     if (memcmp(c.chain_hash, l->chain, sizeof(l->chain)) != 0)
         return bad(l, "a signed checkpoint does not match the records before it (edited)", c.seq);
-    if (!audit_checkpoint_signed(&c, audit_keys_for_checkpoint(&l->keys, c.n)))
+    if (!audit_checkpoint_signed(&c, audit_keys_for_checkpoint(l->keys, c.n)))
         return bad(l, "a checkpoint's signature does not verify (by the key in force for it)",
                    c.seq);
     l->signed_seq = c.seq;
@@ -486,9 +487,17 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
     size_t i;
     json_t *j;
     /* The chain of keys from the anchor: certificates made after a signing
-     * key rotation carry the key in force then. */
+     * key rotation carry the key in force then. An export's chain (verified
+     * from the same anchor, above) reaches rotations after the snapshot
+     * that the restored database does not know. */
     struct audit_keys *keys = malloc(sizeof(*keys));
-    int krc = keys ? audit_keys_load(s, pub, keys) : PHS_ENOMEM;
+    int krc = PHS_ENOMEM;
+    if (keys && e->has_export && e->export_keys) {
+        *keys = *e->export_keys;
+        krc = 0;
+    } else if (keys) {
+        krc = audit_keys_load(s, pub, keys);
+    }
     if (krc < 0) {
         snprintf(why, whylen, "cannot read the audit key chain: %s", err_str(krc));
         free(keys);
@@ -678,6 +687,7 @@ void restore_erasures_free(struct restore_erasures *e)
     if (!e)
         return;
     free(e->v);
+    free(e->export_keys);
     json_decref(e->certs);
     memset(e, 0, sizeof(*e));
 }

@@ -235,14 +235,16 @@ rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$DATA/audit-signing.ke
 expect_exit 1 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after.jsonl"
 grep -q "does not match the current audit signing key" "$T/stderr" || fail "restore with the new key: $(cat "$T/stderr")"
 rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
-expect_exit 0 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after.jsonl"
+{ cat "$T/after.jsonl"; python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["certificate"]))' "$T/cert-after.json"; } >"$T/erasures.json"
+expect_exit 0 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/erasures.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-assert d["restored"] and d["audit_intact"] and d["erasures"]["export_signed_seq"] > d["snapshot_audit_seq"], d' "$T/stdout" ||
+assert d["restored"] and d["audit_intact"] and d["erasures"]["export_signed_seq"] > d["snapshot_audit_seq"], d
+assert d["erasures"]["certificates"] == 1, d' "$T/stdout" ||
     fail "restore output: $(cat "$T/stdout")"
 rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
 expect_exit 3 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after-x.jsonl"
 grep -q "signature does not verify (by the key in force" "$T/stderr" || fail "export without its key chain: $(cat "$T/stderr")"
-ok "a pre-rotation backup restores with an export whose checkpoints verify along its key chain; not without the chain, nor with the new key file"
+ok "a pre-rotation backup restores with an export whose checkpoints, and a certificate made after the rotation, verify along the export's key chain; not without the chain, nor with the new key file"
 cp -p "$DATA/audit-signing.key" "$T/new-signing.key"
 cp -p "$T/old-signing.key" "$DATA/audit-signing.key"
 expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
