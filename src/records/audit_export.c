@@ -182,21 +182,18 @@ static json_t *key_link_json(store_tx *tx, const struct audit_key_era *k,
     uint8_t prev[CRYPTO_SHA256_LEN] = {0};
     struct store_audit_checkpoint c;
     json_t *o;
-    if ((*err = store_audit_each(tx, k->rotation_seq, k->rotation_seq, copy_record, &rc_)) < 0 ||
-        (*err = rc_.found ? 0 : PHS_ECORRUPT) < 0)
-        return NULL;
+    /* The record before first (its hash is prev_hash), then the rotation. */
     if (k->rotation_seq > 1) {
-        rc_.found = false;
         if ((*err = store_audit_each(tx, k->rotation_seq - 1, k->rotation_seq - 1, copy_record,
                                      &rc_)) < 0 ||
             (*err = rc_.found ? 0 : PHS_ECORRUPT) < 0)
             return NULL;
         memcpy(prev, r->hash, sizeof(prev));
-        rc_.found = false;
-        if ((*err = store_audit_each(tx, k->rotation_seq, k->rotation_seq, copy_record, &rc_)) <
-            0)
-            return NULL;
     }
+    rc_.found = false;
+    if ((*err = store_audit_each(tx, k->rotation_seq, k->rotation_seq, copy_record, &rc_)) < 0 ||
+        (*err = rc_.found ? 0 : PHS_ECORRUPT) < 0)
+        return NULL;
     if ((*err = store_audit_checkpoint_get(tx, k->from_cp - 1, &c)) < 0)
         return NULL;
     if (!(o = json_object())) {
