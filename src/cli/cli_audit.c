@@ -20,38 +20,39 @@
 
 static void audit_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR] "
-            "[--store URL]\n"
-            "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
-            "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
-            "                              [--output FILE] [--data DIR] [--store URL]\n"
-            "       phiscribe audit public-key [--anchor] [--data DIR] [--store URL]\n"
-            "       phiscribe audit rotate-signing-key [--data DIR] [--store URL]\n"
-            "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
-            "                              [--tenant NAME] [--format text|json] [--data DIR] "
-            "[--store URL]\n"
-            "       phiscribe audit report --break-glass [--tenant NAME] [--data DIR] [--store URL]\n"
-            "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
-            "report lists what one API key did (every resource it created, read or\n"
-            "deleted, per tenant): the breach-impact report for a compromised key.\n"
-            "report --break-glass lists every emergency-access session (JSON): who opened\n"
-            "it, why, when it ended, and every audit record of its key.\n"
-            "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
-            "names the first bad record. Give --public-key (the PEM printed by init or\n"
-            "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
-            "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
-            "the data directory).\n"
-            "verify checks every signature along the key chain: from the anchor (the key\n"
-            "made at init; public-key --anchor prints it) through each rotation record.\n"
-            "rotate-signing-key makes a new audit-signing.key; the old key signs a\n"
-            "checkpoint over the rotation record that names the new one. Stop the server\n"
-            "first (every node of a PostgreSQL cluster; docs/OPERATIONS.md).\n"
-            "acknowledge: after an audit alarm has been looked into, records who accepted\n"
-            "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
-            "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
-            "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
-            "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
+    fprintf(
+        out,
+        "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR] "
+        "[--store URL]\n"
+        "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
+        "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
+        "                              [--output FILE] [--data DIR] [--store URL]\n"
+        "       phiscribe audit public-key [--anchor] [--data DIR] [--store URL]\n"
+        "       phiscribe audit rotate-signing-key [--data DIR] [--store URL]\n"
+        "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
+        "                              [--tenant NAME] [--format text|json] [--data DIR] "
+        "[--store URL]\n"
+        "       phiscribe audit report --break-glass [--tenant NAME] [--data DIR] [--store URL]\n"
+        "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
+        "report lists what one API key did (every resource it created, read or\n"
+        "deleted, per tenant): the breach-impact report for a compromised key.\n"
+        "report --break-glass lists every emergency-access session (JSON): who opened\n"
+        "it, why, when it ended, and every audit record of its key.\n"
+        "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
+        "names the first bad record. Give --public-key (the PEM printed by init or\n"
+        "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
+        "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
+        "the data directory).\n"
+        "verify checks every signature along the key chain: from the anchor (the key\n"
+        "made at init; public-key --anchor prints it) through each rotation record.\n"
+        "rotate-signing-key makes a new audit-signing.key; the old key signs a\n"
+        "checkpoint over the rotation record that names the new one. Stop the server\n"
+        "first (every node of a PostgreSQL cluster; docs/OPERATIONS.md).\n"
+        "acknowledge: after an audit alarm has been looked into, records who accepted\n"
+        "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
+        "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
+        "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
+        "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
 }
 
 static int read_small_file(const char *path, char *buf, size_t cap)
@@ -273,8 +274,7 @@ static int audit_public_key_cmd(const char *data, const char *store_url, bool an
     store_close(s);
     if (rc < 0) {
         free(keys);
-        fprintf(stderr, "phiscribe audit public-key: cannot read the key chain: %s\n",
-                err_str(rc));
+        fprintf(stderr, "phiscribe audit public-key: cannot read the key chain: %s\n", err_str(rc));
         return CLI_FAIL;
     }
     bool chained = crypto_equal(keys->v[keys->n - 1].pub, pub, CRYPTO_ED25519_PUB_LEN);

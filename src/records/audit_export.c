@@ -32,7 +32,7 @@ struct export_state {
     struct audit_cp_list cps;
     size_t next_cp;
     int64_t end;
-    store_tx *tx;                 /* the snapshot read (for the header's key chain) */
+    store_tx *tx;                              /* the snapshot read (for the header's key chain) */
     uint8_t final_key[CRYPTO_ED25519_PUB_LEN]; /* the key chain's last key */
 };
 

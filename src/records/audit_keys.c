@@ -10,8 +10,8 @@
 #include "core/hex.h"
 #include "core/timeutil.h"
 
-#define ROTATION_PREFIX   "new_key="
-#define ROTATIONS_MAX     256 /* rotation records read; far more than a store ever makes */
+#define ROTATION_PREFIX "new_key="
+#define ROTATIONS_MAX   256 /* rotation records read; far more than a store ever makes */
 
 int audit_rotation_key(const struct store_audit_record *r, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
@@ -74,11 +74,13 @@ static int rotation_takes_effect(store_tx *tx, const struct audit_cp_list *cps,
     const struct store_audit_checkpoint *c = cp_at_seq(cps, r->seq);
     uint8_t prev[CRYPTO_SHA256_LEN] = {0}, digest[CRYPTO_SHA256_LEN], chain[CRYPTO_SHA256_LEN];
     int rc;
-    if (!c || c->n < era->from_cp || r->seq < era->from_seq || !audit_checkpoint_signed(c, era->pub))
+    if (!c || c->n < era->from_cp || r->seq < era->from_seq ||
+        !audit_checkpoint_signed(c, era->pub))
         return 0;
     if (r->seq > 1 && (rc = store_audit_each(tx, r->seq - 1, r->seq - 1, copy_hash, prev)) < 0)
         return rc;
-    if ((rc = audit_record_digest(r, digest)) < 0 || (rc = audit_chain_next(prev, digest, chain)) < 0)
+    if ((rc = audit_record_digest(r, digest)) < 0 ||
+        (rc = audit_chain_next(prev, digest, chain)) < 0)
         return rc;
     if (!crypto_equal(chain, c->chain_hash, CRYPTO_SHA256_LEN))
         return 0;

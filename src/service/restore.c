@@ -276,7 +276,8 @@ static int key_link(struct load *l, json_t *link)
         return rc;
     if (l->keys->n == AUDIT_KEYS_MAX || seq < 1 || audit_rotation_key(&r, pub) < 0 ||
         !hex_field(link, "public_key", named, sizeof(named)) ||
-        !crypto_equal(pub, named, sizeof(pub)) || !hex_field(link, "prev_hash", prev, sizeof(prev)) ||
+        !crypto_equal(pub, named, sizeof(pub)) ||
+        !hex_field(link, "prev_hash", prev, sizeof(prev)) ||
         !checkpoint_from_json(json_object_get(link, "checkpoint"), &c))
         return bad(l, "a key_chain link of the export header is malformed", seq);
     int n = audit_canonical(&r, canon, sizeof(canon));

@@ -59,7 +59,7 @@ struct restore_erasures {
     int64_t certificates; /* certificates read */
     bool has_export;
     uint8_t export_key[CRYPTO_ED25519_PUB_LEN]; /* the export header's public key */
-    struct audit_keys *export_keys; /* owned: its key chain, verified from export_key */
+    struct audit_keys *export_keys;             /* owned: its key chain, verified from export_key */
     json_t *certs; /* the certificates, verified once the key is known */
 };
 

@@ -350,8 +350,7 @@ static int open_database(store *s, const char *where, char *why, size_t whylen)
  * the anchor signs). */
 static int load_signing_era(store *s, db_conn *db)
 {
-    int rc = meta_get_exact(db, "audit_current_public_key", s->current_pub,
-                            sizeof(s->current_pub));
+    int rc = meta_get_exact(db, "audit_current_public_key", s->current_pub, sizeof(s->current_pub));
     if (rc == PHS_ENOTFOUND) {
         memcpy(s->current_pub, s->recorded_pub, sizeof(s->current_pub));
         memcpy(s->previous_pub, s->recorded_pub, sizeof(s->previous_pub));

@@ -164,7 +164,8 @@ void store_current_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN
  * reading the trail: the current key from the rotation on, the previous
  * key for the rotation's own checkpoint; PHS_ENOTFOUND for older ones
  * (the signer's own checks; verification uses audit_keys_load). */
-int store_signing_key_for_checkpoint(const store *s, int64_t n, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+int store_signing_key_for_checkpoint(const store *s, int64_t n,
+                                     uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
 /* Inside tx: 0 when the handle's signing key is still the current one the
  * database records, PHS_ESTALE when another process rotated it since (this
  * process must not sign with the old key). */

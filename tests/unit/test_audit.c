@@ -1000,8 +1000,8 @@ static void reopen(struct fx *f)
 static void forge_checkpoint(struct fx *f, const crypto_signer *sg, const char *action,
                              const char *reason)
 {
-    struct audit_event ev = {.actor = "cli:x", .action = action, .outcome = "success",
-                             .reason = reason};
+    struct audit_event ev = {
+        .actor = "cli:x", .action = action, .outcome = "success", .reason = reason};
     struct store_audit_checkpoint last, c;
     struct store_audit_record r;
     bool have = false;
@@ -1136,8 +1136,8 @@ static void uncovered_rotation_record_switches_nothing(void **state)
     crypto_hex(other, sizeof(other), reason + 8);
     append_n(f, 1, "acme");
     /* A rotation record that is not the last record of its checkpoint. */
-    struct audit_event ev = {.actor = "cli:x", .action = AUDIT_ACTION_ROTATE,
-                             .outcome = "success", .reason = reason};
+    struct audit_event ev = {
+        .actor = "cli:x", .action = AUDIT_ACTION_ROTATE, .outcome = "success", .reason = reason};
     assert_int_equal(audit_record(f->st.s, &ev), 0);
     append_n(f, 1, "acme");
     assert_int_equal(audit_checkpoint(f->st.s, true), 0);
