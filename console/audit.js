@@ -83,12 +83,25 @@ export async function verifyCertificate(c, pubHex) {
 
 export async function showCertificates() {
     const pubField = $('#cert-pub');
-    if (!pubField.value) pubField.value = (await api('/v1/audit/public-key')).public_key;
+    // The server's keys: the anchor made at init and, after a signing key
+    // rotation, the key in force (certificates carry the one that signed).
+    const keys = await api('/v1/audit/public-key');
+    const served = [keys.current_public_key, keys.public_key].filter(Boolean);
+    if (!pubField.value) pubField.value = served[0];
     const list = await api(`/v1/certificates${query({ limit: 50 })}`);
     const rows = [];
     for (const c of list.data) {
         let verdict;
-        try { verdict = await verifyCertificate(c, pubField.value.trim().toLowerCase()); } catch (e) { verdict = `not checked: ${e.message}`; }
+        try {
+            const given = pubField.value.trim().toLowerCase();
+            // A key typed in is the only one tried; the served ones are
+            // tried in turn (a certificate from before a rotation).
+            const tries = served.includes(given) ? served : [given];
+            for (const k of tries) {
+                verdict = await verifyCertificate(c, k);
+                if (verdict !== 'signed by another key') break;
+            }
+        } catch (e) { verdict = `not checked: ${e.message}`; }
         const pre = el('pre', { class: 'json', tabindex: '0' }, pretty(c));
         rows.push(el('tr', {},
             el('td', { class: 'mono' }, el('details', {}, el('summary', {}, c.id), pre)),

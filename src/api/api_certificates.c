@@ -87,17 +87,25 @@ static int get_handle(struct http_req *req, struct server *srv, const struct ser
     return http_reply_json(req, 200, body);
 }
 
-/* GET /v1/audit/public-key: the installation's Ed25519 audit signing key
- * (raw, hex) and its SHA-256, the certificates' signing_key, so that a
- * client can check a certificate's signature itself. An auditor who keeps
- * the key off the machine compares it with this one. */
+/* GET /v1/audit/public-key: the installation's Ed25519 audit keys (raw,
+ * hex) and their SHA-256 (a certificate's signing_key): public_key is the
+ * trust anchor made at init, where audit verification starts;
+ * current_public_key signs now (the anchor until a rotation; later ones
+ * descend from it through the rotation records, docs/AUDIT-FORMAT.md).
+ * An auditor who keeps the anchor off the machine compares it with this
+ * one. */
 static int public_key_handle(struct http_req *req, struct server *srv,
                              const struct server_caller *c)
 {
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN];
-    char pub_hex[2 * CRYPTO_ED25519_PUB_LEN + 1], digest_hex[2 * CRYPTO_SHA256_LEN + 1];
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN], cur[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN],
+        cur_digest[CRYPTO_SHA256_LEN];
+    char pub_hex[2 * CRYPTO_ED25519_PUB_LEN + 1], digest_hex[2 * CRYPTO_SHA256_LEN + 1],
+        cur_hex[2 * CRYPTO_ED25519_PUB_LEN + 1], cur_digest_hex[2 * CRYPTO_SHA256_LEN + 1];
     store_recorded_public_key(srv->store, pub);
+    store_current_public_key(srv->store, cur);
     int rc = crypto_sha256(pub, sizeof(pub), digest);
+    if (rc == 0)
+        rc = crypto_sha256(cur, sizeof(cur), cur_digest);
     struct audit_event ev = server_event(req, c, "audit.public_key", "audit", NULL, "success", 200);
     if (rc == 0)
         rc = server_audit(srv, &ev);
@@ -107,9 +115,14 @@ static int public_key_handle(struct http_req *req, struct server *srv,
     }
     crypto_hex(pub, sizeof(pub), pub_hex);
     crypto_hex(digest, sizeof(digest), digest_hex);
+    crypto_hex(cur, sizeof(cur), cur_hex);
+    crypto_hex(cur_digest, sizeof(cur_digest), cur_digest_hex);
     return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:s, s:s}", "object", "public_key", "algorithm",
-                                     "Ed25519", "public_key", pub_hex, "sha256", digest_hex));
+                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "object", "public_key",
+                                     "algorithm", "Ed25519", "public_key", pub_hex, "sha256",
+                                     digest_hex, "current_public_key", cur_hex, "current_sha256",
+                                     cur_digest_hex, "rotated",
+                                     !crypto_equal(pub, cur, sizeof(pub))));
 }
 
 /* clang-format off */

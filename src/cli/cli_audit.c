@@ -1,4 +1,5 @@
-/* cli_audit: `phiscribe audit verify|export|public-key|report|acknowledge`. */
+/* cli_audit: `phiscribe audit verify|export|public-key|report|acknowledge|
+ * rotate-signing-key`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,32 +20,39 @@
 
 static void audit_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR] "
-            "[--store URL]\n"
-            "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
-            "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
-            "                              [--output FILE] [--data DIR] [--store URL]\n"
-            "       phiscribe audit public-key [--data DIR] [--store URL]\n"
-            "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
-            "                              [--tenant NAME] [--format text|json] [--data DIR] "
-            "[--store URL]\n"
-            "       phiscribe audit report --break-glass [--tenant NAME] [--data DIR] [--store URL]\n"
-            "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
-            "report lists what one API key did (every resource it created, read or\n"
-            "deleted, per tenant): the breach-impact report for a compromised key.\n"
-            "report --break-glass lists every emergency-access session (JSON): who opened\n"
-            "it, why, when it ended, and every audit record of its key.\n"
-            "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
-            "names the first bad record. Give --public-key (the PEM printed by init or\n"
-            "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
-            "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
-            "the data directory).\n"
-            "acknowledge: after an audit alarm has been looked into, records who accepted\n"
-            "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
-            "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
-            "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
-            "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
+    fprintf(
+        out,
+        "usage: phiscribe audit verify [--public-key FILE] [--high-water FILE] [--data DIR] "
+        "[--store URL]\n"
+        "       phiscribe audit export [--since T] [--until T] [--tenant NAME]\n"
+        "                              [--actor KEYID] [--action A] [--format jsonl|csv]\n"
+        "                              [--output FILE] [--data DIR] [--store URL]\n"
+        "       phiscribe audit public-key [--anchor] [--data DIR] [--store URL]\n"
+        "       phiscribe audit rotate-signing-key [--data DIR] [--store URL]\n"
+        "       phiscribe audit report --actor KEYID [--since T] [--until T]\n"
+        "                              [--tenant NAME] [--format text|json] [--data DIR] "
+        "[--store URL]\n"
+        "       phiscribe audit report --break-glass [--tenant NAME] [--data DIR] [--store URL]\n"
+        "       phiscribe audit acknowledge --reason TEXT [--data DIR] [--store URL]\n\n"
+        "report lists what one API key did (every resource it created, read or\n"
+        "deleted, per tenant): the breach-impact report for a compromised key.\n"
+        "report --break-glass lists every emergency-access session (JSON): who opened\n"
+        "it, why, when it ended, and every audit record of its key.\n"
+        "verify recomputes the hash chain and checks every signed checkpoint; exit 1\n"
+        "names the first bad record. Give --public-key (the PEM printed by init or\n"
+        "public-key, kept off this machine) so a replaced signing key is noticed, and\n"
+        "--high-water a copy of the high-water file kept elsewhere (default: the one in\n"
+        "the data directory).\n"
+        "verify checks every signature along the key chain: from the anchor (the key\n"
+        "made at init; public-key --anchor prints it) through each rotation record.\n"
+        "rotate-signing-key makes a new audit-signing.key; the old key signs a\n"
+        "checkpoint over the rotation record that names the new one. Stop the server\n"
+        "first (every node of a PostgreSQL cluster; docs/OPERATIONS.md).\n"
+        "acknowledge: after an audit alarm has been looked into, records who accepted\n"
+        "the log as it is (--reason: a ticket number, 1-48 printable characters, never\n"
+        "PHI) and signs it again. docs/AUDIT-FORMAT.md, \"Alarms\".\n"
+        "T: RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02), or a duration ago (24h).\n"
+        "The export is itself audited. docs/AUDIT-FORMAT.md describes the JSONL format.\n");
 }
 
 static int read_small_file(const char *path, char *buf, size_t cap)
@@ -61,10 +69,11 @@ static int read_small_file(const char *path, char *buf, size_t cap)
     return 0;
 }
 
-/* The key to check signatures with: pubfile's, else the data directory's. */
+/* The trust anchor to check signatures from: pubfile's, else the one the
+ * database recorded at init. */
 static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
-    keyring_signer_public(store_keyring(s), pub);
+    store_recorded_public_key(s, pub);
     if (!pubfile)
         return 0;
     char text[PUBKEY_FILE_MAX];
@@ -77,12 +86,12 @@ static int verify_key(store *s, const char *pubfile, uint8_t pub[CRYPTO_ED25519_
         return rc;
     }
     uint8_t local[CRYPTO_ED25519_PUB_LEN];
-    keyring_signer_public(store_keyring(s), local);
+    store_recorded_public_key(s, local);
     if (!crypto_equal(local, pub, CRYPTO_ED25519_PUB_LEN))
         fprintf(stderr,
-                "phiscribe audit verify: warning: %s/%s is not the key in %s; "
-                "checking signatures with %s\n",
-                store_dir(s), STORE_SIGNER_FILE, pubfile, pubfile);
+                "phiscribe audit verify: warning: the anchor key the database recorded at init"
+                " is not the key in %s; checking signatures from %s\n",
+                pubfile, pubfile);
     return 0;
 }
 
@@ -100,6 +109,12 @@ static void print_intact(const struct audit_verify_result *res)
                (long long)res->highwater_n, (long long)res->highwater_seq);
     else
         printf("high-water file: none yet (nothing signed)\n");
+    if (res->rotations) {
+        char hex[2 * CRYPTO_ED25519_PUB_LEN + 1];
+        crypto_hex(res->final_key, CRYPTO_ED25519_PUB_LEN, hex);
+        printf("signing key rotated %lld times from the anchor; the key in force now: %s\n",
+               (long long)res->rotations, hex);
+    }
     if (res->acknowledged)
         printf("acknowledged audit alarms: %lld (the last at record %lld): export the log around "
                "it to see what was accepted\n",
@@ -119,8 +134,17 @@ static int audit_verify_cmd(const char *data, const char *store_url, const char 
         return CLI_BADINPUT;
     }
     struct audit_verify_result res;
+    uint8_t current[CRYPTO_ED25519_PUB_LEN];
+    store_current_public_key(s, current);
     int rc = audit_verify_against(s, pub, highwater, &res);
     store_close(s);
+    /* A key the database names as current but the trail does not lead to
+     * would sign the next checkpoint unanchored: say so now. */
+    if (rc == 0 && !crypto_equal(current, res.final_key, sizeof(current))) {
+        printf("audit log FAILED verification: the signing key this installation records as"
+               " current is not the one the rotation records lead to from the anchor\n");
+        return CLI_FAIL;
+    }
     if (rc == PHS_ECORRUPT) {
         printf("audit log FAILED verification: %s\n", res.message);
         printf("records read: %lld, checkpoints: %lld\n", (long long)res.records,
@@ -233,19 +257,71 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
     return cliadm_close(s, cliadm_exit(rc));
 }
 
-static int audit_public_key_cmd(const char *data, const char *store_url)
+/* The current signing key (or with anchor the key made at init), and on
+ * stderr how the current key descends from the anchor. */
+static int audit_public_key_cmd(const char *data, const char *store_url, bool anchor)
 {
     int code;
     store *s = cliadm_open(data, store_url, STORE_OPEN_READONLY, &code);
     if (!s)
         return code;
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN], root[CRYPTO_ED25519_PUB_LEN];
     char pem[256];
-    keyring_signer_public(store_keyring(s), pub);
+    struct audit_keys *keys = malloc(sizeof(*keys));
+    store_recorded_public_key(s, root);
+    store_current_public_key(s, pub);
+    int rc = keys ? audit_keys_load(s, root, keys) : PHS_ENOMEM;
     store_close(s);
+    if (rc < 0) {
+        free(keys);
+        fprintf(stderr, "phiscribe audit public-key: cannot read the key chain: %s\n", err_str(rc));
+        return CLI_FAIL;
+    }
+    bool chained = crypto_equal(keys->v[keys->n - 1].pub, pub, CRYPTO_ED25519_PUB_LEN);
+    size_t rotations = keys->n - 1;
+    free(keys);
+    if (audit_public_key_pem(anchor ? root : pub, pem, sizeof(pem)) < 0)
+        return CLI_FAIL;
+    fputs(pem, stdout);
+    if (!chained) {
+        fprintf(stderr, "phiscribe audit public-key: the current key is not reached from the"
+                        " anchor by the rotation records: run audit verify\n");
+        return CLI_FAIL;
+    }
+    if (rotations && !anchor)
+        fprintf(stderr,
+                "the current signing key, rotated %zu time(s) from the anchor (the key made at"
+                " init; print it with --anchor: audit verify starts from it)\n",
+                rotations);
+    return CLI_OK;
+}
+
+static int audit_rotate_cmd(const char *data, const char *store_url)
+{
+    int code;
+    struct cliadm_identity who;
+    /* As a server would: refused while a server holds this directory. */
+    store *s = cliadm_open_as(data, store_url, STORE_OPEN_SERVER, &who, &code);
+    if (!s)
+        return code;
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    char why[512] = "", pem[256];
+    int rc = audit_rotate_signing_key(s, &who.ev, pub, why, sizeof(why));
+    if (rc < 0 && rc != PHS_EIO) {
+        fprintf(stderr, "phiscribe audit rotate-signing-key: %s\n", why[0] ? why : err_str(rc));
+        return cliadm_close(s, CLI_FAIL);
+    }
+    if (rc == PHS_EIO) /* committed; the next open completes the rename */
+        fprintf(stderr, "phiscribe audit rotate-signing-key: warning: %s\n", why);
+    if ((code = cliadm_close(s, CLI_OK)) != CLI_OK)
+        return code;
     if (audit_public_key_pem(pub, pem, sizeof(pem)) < 0)
         return CLI_FAIL;
     fputs(pem, stdout);
+    fprintf(stderr,
+            "audit signing key rotated: the new public key is above; audit verify still starts"
+            " from the anchor (the key made at init). Back up the new audit-signing.key; with"
+            " PostgreSQL copy it to every node before starting them.\n");
     return CLI_OK;
 }
 
@@ -294,7 +370,7 @@ int cli_audit(int argc, char **argv)
     const char *data = NULL, *pubfile = NULL, *since = NULL, *until = NULL, *tenant = NULL,
                *actor = NULL, *action = NULL, *format = NULL, *output = NULL, *sub = NULL,
                *highwater = NULL, *reason = NULL;
-    bool break_glass = false;
+    bool break_glass = false, anchor = false;
     int npos, code;
     const struct cliargs_opt opts[] = {
         {"--data", &data, NULL},
@@ -310,12 +386,15 @@ int cli_audit(int argc, char **argv)
         {"--high-water", &highwater, NULL},
         {"--reason", &reason, NULL},
         {"--break-glass", NULL, &break_glass},
+        {"--anchor", NULL, &anchor},
         {NULL, NULL, NULL},
     };
     const struct cliargs args = {"phiscribe audit", audit_usage, opts, &sub, 1};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
     bool export_opts = since || until || tenant || actor || action || format || output;
+    if (anchor && !(sub && !strcmp(sub, "public-key")))
+        sub = NULL; /* --anchor belongs to public-key only */
     bool verify_opts = pubfile || highwater;
     if (sub && !strcmp(sub, "verify") && !export_opts && !reason)
         return audit_verify_cmd(data, store_url, pubfile, highwater);
@@ -325,7 +404,10 @@ int cli_audit(int argc, char **argv)
         return audit_export_cmd(data, store_url, since, until, tenant, actor, action, format,
                                 output);
     if (sub && !strcmp(sub, "public-key") && !export_opts && !verify_opts)
-        return audit_public_key_cmd(data, store_url);
+        return audit_public_key_cmd(data, store_url, anchor);
+    if (sub && !strcmp(sub, "rotate-signing-key") && !export_opts && !verify_opts && !reason &&
+        !break_glass)
+        return audit_rotate_cmd(data, store_url);
     if (sub && !strcmp(sub, "report") && break_glass && !verify_opts && !action && !output &&
         !actor && !since && !until && !format)
         return cli_break_glass_report(data, store_url, tenant);

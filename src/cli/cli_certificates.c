@@ -174,8 +174,19 @@ static int verify_one(store *s, const uint8_t *pub, const json_t *j)
     struct certificate c;
     char why[256] = "";
     int rc = certificate_from_json(cj, &c, why, sizeof(why));
-    if (rc == 0)
+    if (rc == 0 && s) {
+        /* The key chain from the anchor: a certificate made after a
+         * rotation is signed by the key in force then. */
+        struct audit_keys *keys = malloc(sizeof(*keys));
+        rc = keys ? audit_keys_load(s, pub, keys) : PHS_ENOMEM;
+        if (rc == 0)
+            rc = certificate_verify_chain(&c, keys, why, sizeof(why));
+        else
+            snprintf(why, sizeof(why), "cannot read the audit key chain: %s", err_str(rc));
+        free(keys);
+    } else if (rc == 0) {
         rc = certificate_verify(&c, pub, why, sizeof(why));
+    }
     if (rc == 0 && s)
         rc = check_against_store(s, &c, cj, why, sizeof(why));
     if (rc == 0)

@@ -231,8 +231,9 @@ static void check_audit_chain(struct report *r, store *s, struct audit_verify_re
     int rc = audit_verify(s, pub, vr);
     if (rc == 0)
         add(r, PASS, "164.312(b) audit controls", "audit chain",
-            "%lld records, %lld signed checkpoints, intact", (long long)vr->records,
-            (long long)vr->checkpoints);
+            "%lld records, %lld signed checkpoints, intact; signing key rotated %lld times from"
+            " the init key",
+            (long long)vr->records, (long long)vr->checkpoints, (long long)vr->rotations);
     else
         add(r, FAIL, "164.312(c)(1) integrity", "audit chain", "%s",
             vr->message[0] ? vr->message : err_str(rc));

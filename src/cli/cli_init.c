@@ -79,7 +79,7 @@ int cli_init(int argc, char **argv)
     if (rc == 0) {
         printf("initialised %s (node %s)\n", dir, store_node_id(s));
         printf("audit verification key (keep a copy off this machine; `phiscribe audit "
-               "public-key` prints it again):\n%s",
+               "public-key --anchor` prints it again):\n%s",
                pem);
     } else {
         fprintf(stderr, "phiscribe init: writing the first audit record failed: %s\n",

@@ -36,6 +36,7 @@ struct keyring {
     struct kek pending; /* master.key.new or master.pkcs11.new during a rotation */
     crypto_key *pepper;
     crypto_signer *signer;
+    crypto_signer *signer_pending; /* audit-signing.key.new during a rotation */
     int lock_fd; /* dir/.lock while keyring_lock holds it, else -1 */
 };
 
@@ -254,6 +255,7 @@ void keyring_close(keyring *kr)
     kek_free(&kr->pending);
     crypto_key_free(kr->pepper);
     crypto_signer_free(kr->signer);
+    crypto_signer_free(kr->signer_pending);
     wipe_free(kr, sizeof(*kr));
 }
 
@@ -658,6 +660,104 @@ int keyring_sign(const keyring *kr, const void *msg, size_t len,
 void keyring_signer_public(const keyring *kr, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
     crypto_signer_public(kr->signer, pub);
+}
+
+static bool signer_is(const crypto_signer *sg, const uint8_t want[CRYPTO_ED25519_PUB_LEN])
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    crypto_signer_public(sg, pub);
+    return crypto_equal(pub, want, sizeof(pub));
+}
+
+int keyring_signer_settle(keyring *kr, const uint8_t want[CRYPTO_ED25519_PUB_LEN], bool repair,
+                          char *why, size_t whylen)
+{
+    char cur[KEYRING_PATH_MAX], next[KEYRING_PATH_MAX];
+    key_path(kr, KEYRING_SIGNER_FILE, cur);
+    key_path(kr, KEYRING_SIGNER_NEW_FILE, next);
+    if (!kr->signer)
+        return PHS_EPERM;
+    if (signer_is(kr->signer, want)) {
+        if (repair && access(next, F_OK) == 0) {
+            unlink(next); /* a rotation that never committed */
+            fs_sync_dir(kr->dir);
+        }
+        return 0;
+    }
+    int e = 0;
+    crypto_signer *n = NULL;
+    if (access(next, F_OK) == 0 && fs_check_private(next, false, NULL, 0) == 0)
+        n = crypto_signer_load(next, &e);
+    if (!n || !signer_is(n, want)) {
+        crypto_signer_free(n);
+        keyring_why(why, whylen,
+                    "%s does not match the current audit signing key recorded in the database"
+                    " (an old key after a rotation, or another store's key)",
+                    cur);
+        return PHS_ECRYPTO;
+    }
+    /* The rotation committed; its rename did not happen. */
+    if (repair && (rename(next, cur) != 0 || fs_sync_dir(kr->dir) < 0)) {
+        crypto_signer_free(n);
+        keyring_why(why, whylen, "cannot finish the audit signing key rotation: %s",
+                    strerror(errno));
+        return PHS_EIO;
+    }
+    crypto_signer_free(kr->signer);
+    kr->signer = n;
+    return 0;
+}
+
+int keyring_signer_rotate_start(keyring *kr, uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why,
+                                size_t whylen)
+{
+    char next[KEYRING_PATH_MAX];
+    if (!kr->signer || kr->signer_pending)
+        return kr->signer ? PHS_EINTERNAL : PHS_EPERM;
+    key_path(kr, KEYRING_SIGNER_NEW_FILE, next);
+    int rc = crypto_signer_create(next), e = 0;
+    if (rc < 0) {
+        keyring_why(why, whylen, "cannot create %s: %s", next, err_str(rc));
+        return rc;
+    }
+    if (!(kr->signer_pending = crypto_signer_load(next, &e)) || fs_sync_dir(kr->dir) < 0) {
+        keyring_why(why, whylen, "cannot load %s: %s", next, err_str(e));
+        crypto_signer_free(kr->signer_pending);
+        kr->signer_pending = NULL;
+        unlink(next);
+        return e < 0 ? e : PHS_EIO;
+    }
+    crypto_signer_public(kr->signer_pending, pub);
+    return 0;
+}
+
+int keyring_signer_rotate_finish(keyring *kr, char *why, size_t whylen)
+{
+    char cur[KEYRING_PATH_MAX], next[KEYRING_PATH_MAX];
+    if (!kr->signer_pending)
+        return PHS_EINTERNAL;
+    key_path(kr, KEYRING_SIGNER_FILE, cur);
+    key_path(kr, KEYRING_SIGNER_NEW_FILE, next);
+    crypto_signer_free(kr->signer);
+    kr->signer = kr->signer_pending;
+    kr->signer_pending = NULL;
+    if (rename(next, cur) != 0 || fs_sync_dir(kr->dir) < 0) {
+        keyring_why(why, whylen,
+                    "rotation committed but %s could not replace %s (%s); the next open"
+                    " completes it",
+                    next, cur, strerror(errno));
+        return PHS_EIO;
+    }
+    return 0;
+}
+
+void keyring_signer_rotate_abort(keyring *kr)
+{
+    if (!kr || !kr->signer_pending)
+        return;
+    crypto_signer_free(kr->signer_pending);
+    kr->signer_pending = NULL;
+    dir_unlink(kr, KEYRING_SIGNER_NEW_FILE);
 }
 
 /* ---- tenant keys ------------------------------------------------------------------ */

@@ -18,8 +18,10 @@
  * key through store_keyring().
  *
  * Threads: the signing, public-key and pepper functions may be called from
- * any thread at any time (those keys never change after open). Everything
- * that touches the master key runs under the store's lock.
+ * any thread at any time (those keys never change after open, except the
+ * signing key in keyring_signer_rotate_finish, which only the command line
+ * calls, with no other thread running). Everything that touches the master
+ * key runs under the store's lock.
  *
  * Every function returns 0 or a negative PHS_E* code unless stated.
  */
@@ -37,6 +39,7 @@
 #define KEYRING_TOKEN_FILE      "master.pkcs11"     /* URI of a master key in a PKCS#11 token */
 #define KEYRING_TOKEN_NEW_FILE  "master.pkcs11.new" /* a rotation into a token in progress */
 #define KEYRING_SIGNER_FILE     "audit-signing.key"
+#define KEYRING_SIGNER_NEW_FILE "audit-signing.key.new" /* a signing-key rotation in progress */
 #define KEYRING_LOCK_FILE       ".lock"
 #define KEYRING_DIR_MAX         1024 /* bytes of the data directory path */
 
@@ -146,6 +149,31 @@ int keyring_sign(const keyring *kr, const void *msg, size_t len,
                  uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
 /* The public key of audit-signing.key as loaded. */
 void keyring_signer_public(const keyring *kr, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+
+/* ---- audit signing key rotation ----------------------------------------------------
+ * The database records the current signing public key; the store passes it
+ * in as want. */
+/* At open: 0 when the loaded audit-signing.key is the key want names (and
+ * with repair, a leftover audit-signing.key.new from a rotation that never
+ * committed is removed). When it is not, audit-signing.key.new that is the
+ * key want names means the rotation committed and the rename did not
+ * happen: with repair it is renamed over audit-signing.key; either way it
+ * becomes the loaded key. PHS_ECRYPTO with why when neither file is want. */
+int keyring_signer_settle(keyring *kr, const uint8_t want[CRYPTO_ED25519_PUB_LEN], bool repair,
+                          char *why, size_t whylen);
+/* Creates audit-signing.key.new (0600, O_EXCL) with a new key and loads it
+ * as pending; its public key into pub. Signing goes on with the current key
+ * until keyring_signer_rotate_finish. */
+int keyring_signer_rotate_start(keyring *kr, uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why,
+                                size_t whylen);
+/* The database committed: the pending key replaces audit-signing.key and
+ * signs from now on. PHS_EIO with why when the rename fails (the next open
+ * completes it). Not thread-safe against keyring_sign: only for a process
+ * that runs no other thread on this keyring (the command line). */
+int keyring_signer_rotate_finish(keyring *kr, char *why, size_t whylen);
+/* Forgets the pending key and removes audit-signing.key.new. No-op without
+ * one. */
+void keyring_signer_rotate_abort(keyring *kr);
 
 /* ---- tenant keys (for the store only) ----------------------------------------- */
 

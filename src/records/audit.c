@@ -195,6 +195,15 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
     const keyring *kr = store_keyring(s);
     if (!kr)
         return PHS_EPERM;
+    /* A process still holding a key that a rotation replaced must not
+     * extend the trail with it (verification would refuse it anyway). */
+    int krc = store_signing_key_check(tx);
+    if (krc < 0) {
+        if (krc == PHS_ESTALE)
+            fprintf(stderr, "phiscribe: audit signing key was rotated by another process;"
+                            " not signing with the old one (restart this process)\n");
+        return krc;
+    }
     struct store_audit_checkpoint c;
     memset(&c, 0, sizeof(c));
     c.n = have_last ? last->n + 1 : 1;

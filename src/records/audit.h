@@ -104,10 +104,54 @@ struct audit_ack {
 int audit_acknowledge(store *s, const struct audit_event *who, const char *note,
                       struct audit_ack *out);
 
+/* ---- signing key rotation ------------------------------------------------------ */
+/* docs/AUDIT-FORMAT.md, "Key rotation": the record "audit.rotate_signing_key"
+ * (reason "new_key=" and the new public key in 64 lower-case hex digits)
+ * switches keys only when a checkpoint ends at it, signed by the key in
+ * force, binds it; the new key signs from the next checkpoint on. */
+#define AUDIT_ACTION_ROTATE "audit.rotate_signing_key"
+#define AUDIT_KEYS_MAX      64 /* keys in one chain: the anchor and its rotations */
+
+struct audit_key_era {
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    int64_t from_seq;     /* the first record made under it */
+    int64_t from_cp;      /* the first checkpoint it signs */
+    int64_t rotation_seq; /* the record that introduced it (0: the anchor) */
+};
+
+struct audit_keys {
+    size_t n; /* at least 1: v[0] is the anchor */
+    struct audit_key_era v[AUDIT_KEYS_MAX];
+};
+
+/* Rotates the audit signing key (store_rotate_signing_key) with its record
+ * for who and the checkpoint the old key signs over it. pub gets the new
+ * key. why says what failed. */
+int audit_rotate_signing_key(store *s, const struct audit_event *who,
+                             uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why, size_t whylen);
+/* The chain of keys from anchor, read from s's log in one snapshot: the
+ * anchor, then each rotation that takes effect. Rotation records the key
+ * in force did not vouch for are ignored. O(records) in the database (one
+ * scan for the rotation records), O(checkpoints) here. */
+int audit_keys_load(store *s, const uint8_t anchor[CRYPTO_ED25519_PUB_LEN], struct audit_keys *out);
+/* The key that must have signed checkpoint n. */
+const uint8_t *audit_keys_for_checkpoint(const struct audit_keys *k, int64_t n);
+/* The key whose SHA-256 is fingerprint, when it is the key in force at
+ * record audit_seq or a later one of the chain (a certificate's signer):
+ * into pub; PHS_ENOTFOUND otherwise. */
+int audit_keys_for_certificate(const struct audit_keys *k, int64_t audit_seq,
+                               const uint8_t fingerprint[CRYPTO_SHA256_LEN],
+                               uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+/* The new key of a rotation record: 0, or PHS_EINVAL when r is not a
+ * well-formed successful rotation record. */
+int audit_rotation_key(const struct store_audit_record *r, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+
 /* ---- verification --------------------------------------------------------- */
 
 struct audit_verify_result {
     int64_t records;             /* records read */
+    int64_t rotations;           /* signing key rotations that took effect */
+    uint8_t final_key[CRYPTO_ED25519_PUB_LEN]; /* the key in force at the end of the chain */
     int64_t checkpoints;         /* checkpoints read */
     int64_t last_checkpoint_seq; /* 0: none */
     int64_t uncovered;           /* records newer than the last checkpoint */

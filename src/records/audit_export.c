@@ -32,6 +32,8 @@ struct export_state {
     struct audit_cp_list cps;
     size_t next_cp;
     int64_t end;
+    store_tx *tx;                              /* the snapshot read (for the header's key chain) */
+    uint8_t final_key[CRYPTO_ED25519_PUB_LEN]; /* the key chain's last key */
 };
 
 static bool record_matches(const struct audit_filter *f, const struct store_audit_record *r)
@@ -110,11 +112,11 @@ static json_t *text_json(const char *v)
     return j ? j : json_string("\xef\xbf\xbd");
 }
 
-static int emit_checkpoint(struct export_state *e, const struct store_audit_checkpoint *c)
+static json_t *checkpoint_json(const struct store_audit_checkpoint *c)
 {
     json_t *o = line_of("checkpoint");
     if (!o)
-        return PHS_ENOMEM;
+        return NULL;
     json_object_set_new(o, "n", json_integer(c->n));
     json_object_set_new(o, "seq", json_integer(c->seq));
     json_object_set_new(o, "chain_hash", hex_json(c->chain_hash, CRYPTO_SHA256_LEN));
@@ -122,14 +124,20 @@ static int emit_checkpoint(struct export_state *e, const struct store_audit_chec
     json_object_set_new(o, "node", text_json(c->node));
     json_object_set_new(o, "prev", hex_json(c->prev, CRYPTO_SHA256_LEN));
     json_object_set_new(o, "signature", hex_json(c->signature, CRYPTO_ED25519_SIG_LEN));
-    return emit_line(e, o);
+    return o;
 }
 
-static int emit_record_json(struct export_state *e, const struct store_audit_record *r)
+static int emit_checkpoint(struct export_state *e, const struct store_audit_checkpoint *c)
+{
+    json_t *o = checkpoint_json(c);
+    return o ? emit_line(e, o) : PHS_ENOMEM;
+}
+
+static json_t *record_json(const struct store_audit_record *r)
 {
     json_t *o = line_of("record");
     if (!o)
-        return PHS_ENOMEM;
+        return NULL;
     const char *base = (const char *)r;
     for (size_t i = 0; i < store_audit_field_count; i++) {
         const struct store_audit_field *f = &store_audit_fields[i];
@@ -141,7 +149,91 @@ static int emit_record_json(struct export_state *e, const struct store_audit_rec
         }
     }
     json_object_set_new(o, "hash", hex_json(r->hash, CRYPTO_SHA256_LEN));
-    return emit_line(e, o);
+    return o;
+}
+
+static int emit_record_json(struct export_state *e, const struct store_audit_record *r)
+{
+    json_t *o = record_json(r);
+    return o ? emit_line(e, o) : PHS_ENOMEM;
+}
+
+/* ---- the key chain in the header ------------------------------------------------ */
+
+struct record_copy {
+    struct store_audit_record *r;
+    bool found;
+};
+
+static int copy_record(void *ctx, const struct store_audit_record *r)
+{
+    struct record_copy *c = ctx;
+    *c->r = *r;
+    c->found = true;
+    return 0;
+}
+
+/* One link of the chain: the rotation record, the hash of the record
+ * before it, and the checkpoint ending at it (signed by the key before). */
+static json_t *key_link_json(store_tx *tx, const struct audit_key_era *k,
+                             struct store_audit_record *r, int *err)
+{
+    struct record_copy rc_ = {r, false};
+    uint8_t prev[CRYPTO_SHA256_LEN] = {0};
+    struct store_audit_checkpoint c;
+    json_t *o;
+    /* The record before first (its hash is prev_hash), then the rotation. */
+    if (k->rotation_seq > 1) {
+        if ((*err = store_audit_each(tx, k->rotation_seq - 1, k->rotation_seq - 1, copy_record,
+                                     &rc_)) < 0 ||
+            (*err = rc_.found ? 0 : PHS_ECORRUPT) < 0)
+            return NULL;
+        memcpy(prev, r->hash, sizeof(prev));
+    }
+    rc_.found = false;
+    if ((*err = store_audit_each(tx, k->rotation_seq, k->rotation_seq, copy_record, &rc_)) < 0 ||
+        (*err = rc_.found ? 0 : PHS_ECORRUPT) < 0)
+        return NULL;
+    if ((*err = store_audit_checkpoint_get(tx, k->from_cp - 1, &c)) < 0)
+        return NULL;
+    if (!(o = json_object())) {
+        *err = PHS_ENOMEM;
+        return NULL;
+    }
+    json_object_set_new(o, "public_key", hex_json(k->pub, CRYPTO_ED25519_PUB_LEN));
+    json_object_set_new(o, "from_checkpoint", json_integer(k->from_cp));
+    json_object_set_new(o, "prev_hash", hex_json(prev, sizeof(prev)));
+    json_object_set_new(o, "record", record_json(r));
+    json_object_set_new(o, "checkpoint", checkpoint_json(&c));
+    *err = 0;
+    return o;
+}
+
+/* The rotations from the anchor to the key in force, each with what a
+ * verifier needs to check it against the key before it
+ * (docs/AUDIT-FORMAT.md, "Key rotation"); e->final_key gets the last key. */
+static int key_chain_json(struct export_state *e, const uint8_t anchor[CRYPTO_ED25519_PUB_LEN],
+                          json_t **out)
+{
+    struct audit_keys *k = malloc(sizeof(*k));
+    struct store_audit_record *r = malloc(sizeof(*r));
+    json_t *a = json_array();
+    int rc = k && r && a ? audit_keys_load_tx(e->tx, anchor, NULL, k) : PHS_ENOMEM;
+    for (size_t i = 1; rc == 0 && i < k->n; i++) {
+        json_t *link = key_link_json(e->tx, &k->v[i], r, &rc);
+        if (link)
+            json_array_append_new(a, link);
+    }
+    if (rc == 0)
+        memcpy(e->final_key, k->v[k->n - 1].pub, CRYPTO_ED25519_PUB_LEN);
+    free(k);
+    free(r);
+    if (rc < 0) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
 }
 
 static int emit_omitted(struct export_state *e, const struct store_audit_record *r)
@@ -278,6 +370,14 @@ static int header_start(struct export_state *e, store *s, bool tenant, json_t **
     json_object_set_new(o, "node", json_string(store_node_id(s)));
     json_object_set_new(o, "exported_at", json_string(now));
     json_object_set_new(o, "public_key", hex_json(pub, sizeof(pub)));
+    json_t *chain = NULL;
+    int rc = key_chain_json(e, pub, &chain);
+    if (rc < 0) {
+        json_decref(o);
+        json_decref(filter);
+        return rc;
+    }
+    json_object_set_new(o, "key_chain", chain);
     if (tenant)
         json_object_set_new(o, "tenant", json_string(e->f->tenant));
     if (e->f->since_us) {
@@ -350,6 +450,7 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
     bool own;
     if ((rc = audit_read_begin(s, &r, &own, &tx)) < 0)
         return rc;
+    e.tx = tx;
     if ((rc = store_audit_checkpoint_each(tx, audit_cp_collect, &e.cps)) < 0 ||
         (rc = store_audit_each(tx, 1, -1, find_matches, &e)) < 0)
         goto out_rollback;
@@ -589,12 +690,21 @@ int audit_export_tenant(store *s, const struct audit_filter *f, enum audit_forma
     bool own;
     if ((rc = audit_read_begin(s, &r, &own, &tx)) < 0)
         return rc;
+    e.tx = tx;
     if ((rc = store_audit_each(tx, 1, -1, tenant_walk, &t)) < 0)
         goto out_rollback;
     e.count = t.count;
     int64_t records = t.tseq;
     if ((rc = tenant_header(&e, r, records)) < 0)
         goto out_rollback;
+    /* The trailer is signed now, by this process's key: it must be the
+     * one the header's key chain ends at, or the export would not verify. */
+    uint8_t signer[CRYPTO_ED25519_PUB_LEN];
+    keyring_signer_public(store_keyring(s), signer);
+    if (fmt == AUDIT_FORMAT_JSONL && !crypto_equal(signer, e.final_key, sizeof(signer))) {
+        rc = PHS_ESTALE;
+        goto out_rollback;
+    }
     t = (struct tenant_state){.f = f, .e = &e};
     if ((rc = store_audit_each(tx, 1, -1, tenant_walk, &t)) < 0)
         goto out_rollback;

@@ -55,6 +55,11 @@ struct audit_cp_list {
 };
 int audit_cp_collect(void *ctx, const struct store_audit_checkpoint *c);
 
+/* audit_keys_load inside tx; cps: the checkpoints already collected, or
+ * NULL to read them. */
+int audit_keys_load_tx(store_tx *tx, const uint8_t anchor[CRYPTO_ED25519_PUB_LEN],
+                       const struct audit_cp_list *cps, struct audit_keys *out);
+
 /* A read transaction for a long read (verify, export), on a second,
  * read-only connection so a server sharing s keeps serving; on s itself
  * when none can be opened. *r is the store being read. Nothing is left

@@ -55,7 +55,7 @@ static void why_set(char *why, const char *fmt, ...)
  * has, unchanged. No file: nothing to compare (a new data directory, or
  * one from before the file existed); the commit writes it. */
 static int check_highwater(store_tx *tx, const struct store_audit_checkpoint *last, bool have,
-                           const uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why)
+                           char *why)
 {
     char path[STORE_PATH_MAX + 32];
     struct store_audit_checkpoint hw, db;
@@ -72,7 +72,12 @@ static int check_highwater(store_tx *tx, const struct store_audit_checkpoint *la
         why_set(why, "high-water file is malformed");
         return PHS_ECORRUPT;
     }
-    if (!audit_checkpoint_signed(&hw, pub)) {
+    uint8_t hw_pub[CRYPTO_ED25519_PUB_LEN];
+    /* A file older than the last rotation was signed by a key this handle
+     * does not hold: it must still equal the database's copy (below), whose
+     * signature `audit verify` checks along the key chain. */
+    if (store_signing_key_for_checkpoint(store_tx_store(tx), hw.n, hw_pub) == 0 &&
+        !audit_checkpoint_signed(&hw, hw_pub)) {
         why_set(why, "high-water file: checkpoint %lld does not verify", (long long)hw.n);
         return PHS_ECORRUPT;
     }
@@ -146,11 +151,13 @@ static int copy_hash(void *ctx, const struct store_audit_record *r)
 }
 
 /* The last checkpoint is signed and its record still carries its hash. */
-static int check_base(store_tx *tx, const struct store_audit_checkpoint *last,
-                      const uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why)
+static int check_base(store_tx *tx, const struct store_audit_checkpoint *last, char *why)
 {
-    uint8_t hash[CRYPTO_SHA256_LEN] = {0};
-    if (!audit_checkpoint_signed(last, pub)) {
+    uint8_t hash[CRYPTO_SHA256_LEN] = {0}, pub[CRYPTO_ED25519_PUB_LEN];
+    /* The newest checkpoint is at worst the one over the last rotation,
+     * signed by the previous key. */
+    if (store_signing_key_for_checkpoint(store_tx_store(tx), last->n, pub) < 0 ||
+        !audit_checkpoint_signed(last, pub)) {
         why_set(why, "checkpoint %lld does not verify", (long long)last->n);
         return PHS_ECORRUPT;
     }
@@ -171,14 +178,11 @@ static int seal_check(store_tx *tx, const struct store_audit_checkpoint *last, b
                       int64_t head, const uint8_t head_hash[CRYPTO_SHA256_LEN],
                       bool head_may_be_due, char *why)
 {
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
     struct audit_policy pol;
-    keyring_signer_public(store_keyring(store_tx_store(tx)), pub);
     int rc;
-    if ((rc = audit_policy_get(tx, &pol)) < 0 ||
-        (rc = check_highwater(tx, last, have, pub, why)) != 0)
+    if ((rc = audit_policy_get(tx, &pol)) < 0 || (rc = check_highwater(tx, last, have, why)) != 0)
         return rc;
-    if (have && (rc = check_base(tx, last, pub, why)) != 0)
+    if (have && (rc = check_base(tx, last, why)) != 0)
         return rc;
     int64_t limit = last->seq + pol.records; /* the record due by count */
     if (head > limit || (head == limit && !head_may_be_due)) {

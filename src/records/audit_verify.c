@@ -15,7 +15,7 @@
 #include "core/timeutil.h"
 
 struct verify_state {
-    const uint8_t *pub;
+    struct audit_keys *keys; /* from the anchor, following the rotation records */
     struct audit_cp_list cps;
     size_t next_cp; /* next checkpoint to reach */
     int64_t expect; /* next seq expected */
@@ -56,9 +56,13 @@ static int verify_checkpoint(struct verify_state *v, size_t i)
                            "checkpoint %lld found where checkpoint %zu was expected "
                            "(checkpoints deleted or inserted)",
                            (long long)c->n, i + 1);
-    if (!crypto_verify(v->pub, msg, (size_t)n, c->signature))
-        return verify_fail(v, c->seq, c->n, "checkpoint %lld (record %lld): bad signature",
-                           (long long)c->n, (long long)c->seq);
+    if (!crypto_verify(audit_keys_for_checkpoint(v->keys, c->n), msg, (size_t)n, c->signature))
+        return verify_fail(v, c->seq, c->n,
+                           "checkpoint %lld (record %lld): bad signature (not by the key in "
+                           "force: %s)",
+                           (long long)c->n, (long long)c->seq,
+                           v->keys->n > 1 ? "the anchor or the key a rotation record named"
+                                          : "the anchor key");
     if (!crypto_equal(c->prev, v->prev_cp_hash, CRYPTO_SHA256_LEN))
         return verify_fail(v, c->seq, c->n,
                            "checkpoint %lld does not follow checkpoint %lld (previous-checkpoint "
@@ -203,7 +207,7 @@ static int verify_highwater(struct verify_state *v, store *s, const char *path_g
     if (rc < 0)
         return verify_fail(v, 0, 0, "the high-water file %s is %s", path,
                            rc == PHS_ECORRUPT ? "malformed" : "unreadable");
-    if (!audit_checkpoint_signed(&hw, v->pub))
+    if (!audit_checkpoint_signed(&hw, audit_keys_for_checkpoint(v->keys, hw.n)))
         return verify_fail(v, 0, hw.n, "the high-water file %s: checkpoint %lld does not verify",
                            path, (long long)hw.n);
     if ((size_t)hw.n > v->cps.n) {
@@ -236,7 +240,10 @@ int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], co
                          struct audit_verify_result *res)
 {
     memset(res, 0, sizeof(*res));
-    struct verify_state v = {.pub = pub, .expect = 1, .res = res};
+    struct audit_keys *keys = malloc(sizeof(*keys));
+    if (!keys)
+        return PHS_ENOMEM;
+    struct verify_state v = {.keys = keys, .expect = 1, .res = res};
     store_tx *tx;
     store *r;
     bool own;
@@ -244,8 +251,11 @@ int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], co
     if (rc < 0)
         return rc;
     if ((rc = audit_policy_get(tx, &v.pol)) < 0 ||
-        (rc = store_audit_checkpoint_each(tx, audit_cp_collect, &v.cps)) < 0)
+        (rc = store_audit_checkpoint_each(tx, audit_cp_collect, &v.cps)) < 0 ||
+        (rc = audit_keys_load_tx(tx, pub, &v.cps, keys)) < 0)
         goto out_rollback;
+    res->rotations = (int64_t)keys->n - 1;
+    memcpy(res->final_key, keys->v[keys->n - 1].pub, CRYPTO_ED25519_PUB_LEN);
     res->checkpoints = (int64_t)v.cps.n;
     res->policy_records = v.pol.records;
     res->policy_seconds = v.pol.seconds;
@@ -277,5 +287,6 @@ int audit_verify_against(store *s, const uint8_t pub[CRYPTO_ED25519_PUB_LEN], co
 out_rollback:
     audit_read_end(r, own, tx);
     free(v.cps.v);
+    free(keys);
     return rc;
 }

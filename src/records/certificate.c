@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "core/ids.h"
 #include "keyring/keyring.h"
+#include "records/audit.h"
 
 #define ID_PREFIX "cert_"
 #define ID_RANDOM_LEN 24
@@ -339,6 +340,23 @@ int certificate_verify(const struct certificate *c, const uint8_t pub[CRYPTO_ED2
         return PHS_ECRYPTO;
     }
     return 0;
+}
+
+int certificate_verify_chain(const struct certificate *c, const struct audit_keys *keys, char *why,
+                             size_t whylen)
+{
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+    int rc = check_fields(c, why, whylen);
+    if (rc < 0)
+        return rc;
+    if (audit_keys_for_certificate(keys, c->audit_seq, c->signing_key, pub) < 0) {
+        why_set(why, whylen,
+                "signed by a key that was not the audit signing key in force at record %lld"
+                " (nor a later one of the chain from the anchor)",
+                (long long)c->audit_seq);
+        return PHS_ECRYPTO;
+    }
+    return certificate_verify(c, pub, why, whylen);
 }
 
 /* ---- JSON ---------------------------------------------------------------------------- */

@@ -100,6 +100,13 @@ int certificate_sign(struct certificate *c, const struct keyring *kr);
  * PHS_ECORRUPT for a bad field, with a one-line reason in why. */
 int certificate_verify(const struct certificate *c, const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
                        char *why, size_t whylen);
+struct audit_keys;
+/* certificate_verify with the key of the audit key chain (records/audit.h,
+ * audit_keys_load) that signed it: the one in force at c's audit_seq or a
+ * later one, never an earlier (a replaced key cannot sign for records made
+ * after its rotation). PHS_ECRYPTO when no such key has its signing_key. */
+int certificate_verify_chain(const struct certificate *c, const struct audit_keys *keys, char *why,
+                             size_t whylen);
 
 /* JSON form (docs/CERTIFICATES.md). NULL on no memory. */
 json_t *certificate_to_json(const struct certificate *c);

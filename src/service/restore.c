@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/err.h"
+#include "records/audit.h"
 #include "core/hex.h"
 #include "records/certificate.h"
 #include "records/retention.h"
@@ -33,6 +34,7 @@ struct load {
     bool saw_backup;                  /* the export holds this backup's datadir.backup record */
     bool need_backup;                 /* a backup file: its datadir.backup record is required */
     int64_t signed_seq;               /* the export's newest checkpoint after the backup */
+    struct audit_keys *keys;          /* e->export_keys: the header's anchor and key_chain */
     char *why;
     size_t whylen;
 };
@@ -181,6 +183,8 @@ static int export_record(struct load *l, json_t *j)
     return record_erasure(l, &r);
 }
 
+static int key_link(struct load *l, json_t *link);
+
 static int export_header(struct load *l, json_t *j)
 {
     const char *format = json_string_value(json_object_get(j, "format"));
@@ -201,6 +205,22 @@ static int export_header(struct load *l, json_t *j)
         return bad(l, "the export header has no public key", 0);
     l->e->has_export = true;
     l->anchored = l->b->audit_seq == 0;
+    if (!(l->keys = l->e->export_keys = calloc(1, sizeof(*l->keys))))
+        return PHS_ENOMEM;
+    memcpy(l->keys->v[0].pub, l->e->export_key, CRYPTO_ED25519_PUB_LEN);
+    l->keys->v[0].from_seq = 1;
+    l->keys->v[0].from_cp = 1;
+    l->keys->n = 1;
+    json_t *chain = json_object_get(j, "key_chain"), *link;
+    size_t i;
+    if (chain && !json_is_array(chain))
+        return bad(l, "the export header's key_chain is not a list", 0);
+    json_array_foreach(chain, i, link)
+    {
+        int rc = key_link(l, link);
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -225,28 +245,77 @@ static bool text_field(json_t *j, const char *name, char *out, size_t len)
  * edited with their hashes recomputed are caught here), and its signature
  * must verify with the export's key (checked against the installation's
  * in restore_erasures_verify). Older checkpoints are not needed. */
+static bool checkpoint_from_json(json_t *j, struct store_audit_checkpoint *c)
+{
+    memset(c, 0, sizeof(*c));
+    json_t *n = json_object_get(j, "n"), *seq = json_object_get(j, "seq");
+    if (!json_is_integer(n) || !json_is_integer(seq) ||
+        !hex_field(j, "chain_hash", c->chain_hash, sizeof(c->chain_hash)) ||
+        !hex_field(j, "prev", c->prev, sizeof(c->prev)) ||
+        !hex_field(j, "signature", c->signature, sizeof(c->signature)) ||
+        !text_field(j, "time", c->time, sizeof(c->time)) ||
+        !text_field(j, "node", c->node, sizeof(c->node)))
+        return false;
+    c->n = json_integer_value(n);
+    c->seq = json_integer_value(seq);
+    return true;
+}
+
+/* One link of the header's key_chain (docs/AUDIT-FORMAT.md, "Key
+ * rotation"): a rotation record whose checkpoint, signed by the key in
+ * force, ends at it and binds it; its key signs from the next checkpoint. */
+static int key_link(struct load *l, json_t *link)
+{
+    struct store_audit_record r;
+    struct store_audit_checkpoint c;
+    struct audit_key_era *era = &l->keys->v[l->keys->n - 1];
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN], named[CRYPTO_ED25519_PUB_LEN], prev[CRYPTO_SHA256_LEN];
+    uint8_t buf[2 * CRYPTO_SHA256_LEN], chain[CRYPTO_SHA256_LEN];
+    char canon[CANON_MAX];
+    json_t *rj = json_object_get(link, "record");
+    int64_t seq = json_integer_value(json_object_get(rj, "seq"));
+    int rc = record_from_json(l, rj, seq, &r);
+    if (rc < 0)
+        return rc;
+    if (l->keys->n == AUDIT_KEYS_MAX || seq < 1 || audit_rotation_key(&r, pub) < 0 ||
+        !hex_field(link, "public_key", named, sizeof(named)) ||
+        !crypto_equal(pub, named, sizeof(pub)) ||
+        !hex_field(link, "prev_hash", prev, sizeof(prev)) ||
+        !checkpoint_from_json(json_object_get(link, "checkpoint"), &c))
+        return bad(l, "a key_chain link of the export header is malformed", seq);
+    int n = audit_canonical(&r, canon, sizeof(canon));
+    memcpy(buf, prev, sizeof(prev));
+    if (n < 0 || crypto_sha256(canon, (size_t)n, buf + CRYPTO_SHA256_LEN) < 0 ||
+        crypto_sha256(buf, sizeof(buf), chain) < 0)
+        return bad(l, "a key_chain record does not fit its canonical form", seq);
+    if (c.seq != seq || c.n < era->from_cp || !crypto_equal(chain, c.chain_hash, sizeof(chain)) ||
+        !audit_checkpoint_signed(&c, era->pub))
+        return bad(l,
+                   "a key rotation in the export header is not vouched for by the key in force"
+                   " (its checkpoint does not end at it, bind it, or verify)",
+                   seq);
+    struct audit_key_era *next = &l->keys->v[l->keys->n++];
+    memcpy(next->pub, pub, sizeof(pub));
+    next->from_seq = seq + 1;
+    next->from_cp = c.n + 1;
+    next->rotation_seq = seq;
+    return 0;
+}
+
 static int export_checkpoint(struct load *l, json_t *j)
 {
     struct store_audit_checkpoint c;
-    memset(&c, 0, sizeof(c));
-    json_t *n = json_object_get(j, "n"), *seq = json_object_get(j, "seq");
-    if (!json_is_integer(n) || !json_is_integer(seq) ||
-        !hex_field(j, "chain_hash", c.chain_hash, sizeof(c.chain_hash)) ||
-        !hex_field(j, "prev", c.prev, sizeof(c.prev)) ||
-        !hex_field(j, "signature", c.signature, sizeof(c.signature)) ||
-        !text_field(j, "time", c.time, sizeof(c.time)) ||
-        !text_field(j, "node", c.node, sizeof(c.node)))
+    if (!checkpoint_from_json(j, &c))
         return bad(l, "a checkpoint line is malformed", 0);
-    c.n = json_integer_value(n);
-    c.seq = json_integer_value(seq);
     if (!l->anchored || c.seq <= l->b->audit_seq)
         return 0;
     if (c.seq != l->last_seq)
         return bad(l, "a checkpoint does not follow the record it covers", c.seq);
     if (memcmp(c.chain_hash, l->chain, sizeof(l->chain)) != 0)
         return bad(l, "a signed checkpoint does not match the records before it (edited)", c.seq);
-    if (!audit_checkpoint_signed(&c, l->e->export_key))
-        return bad(l, "a checkpoint's signature does not verify", c.seq);
+    if (!audit_checkpoint_signed(&c, audit_keys_for_checkpoint(l->keys, c.n)))
+        return bad(l, "a checkpoint's signature does not verify (by the key in force for it)",
+                   c.seq);
     l->signed_seq = c.seq;
     return 0;
 }
@@ -423,6 +492,23 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
     }
     size_t i;
     json_t *j;
+    /* The chain of keys from the anchor: certificates made after a signing
+     * key rotation carry the key in force then. An export's chain (verified
+     * from the same anchor, above) reaches rotations after the snapshot
+     * that the restored database does not know. */
+    struct audit_keys *keys = malloc(sizeof(*keys));
+    int krc = PHS_ENOMEM;
+    if (keys && e->has_export && e->export_keys) {
+        *keys = *e->export_keys;
+        krc = 0;
+    } else if (keys) {
+        krc = audit_keys_load(s, pub, keys);
+    }
+    if (krc < 0) {
+        snprintf(why, whylen, "cannot read the audit key chain: %s", err_str(krc));
+        free(keys);
+        return krc;
+    }
     json_array_foreach(e->certs, i, j)
     {
         struct certificate c;
@@ -430,16 +516,19 @@ int restore_erasures_verify(store *s, const struct restore_erasures *e, char *wh
         certificate_init(&c);
         int rc = certificate_from_json(j, &c, reason, sizeof(reason));
         if (rc == 0)
-            rc = certificate_verify(&c, pub, reason, sizeof(reason));
+            rc = certificate_verify_chain(&c, keys, reason, sizeof(reason));
         if (rc < 0)
             snprintf(why, whylen,
                      "certificate %s does not verify with this installation's"
                      " audit key: %s",
                      c.id[0] ? c.id : "?", reason);
         certificate_clear(&c);
-        if (rc < 0)
+        if (rc < 0) {
+            free(keys);
             return rc;
+        }
     }
+    free(keys);
     return 0;
 }
 
@@ -638,6 +727,7 @@ void restore_erasures_free(struct restore_erasures *e)
     if (!e)
         return;
     free(e->v);
+    free(e->export_keys);
     json_decref(e->certs);
     memset(e, 0, sizeof(*e));
 }

@@ -49,6 +49,8 @@ struct restore_erasure {
     int64_t seq;               /* its audit record in the original trail */
 };
 
+struct audit_keys;
+
 struct restore_erasures {
     struct restore_erasure *v; /* owned: restore_erasures_free */
     size_t n, cap;
@@ -58,6 +60,7 @@ struct restore_erasures {
     int64_t certificates; /* certificates read */
     bool has_export;
     uint8_t export_key[CRYPTO_ED25519_PUB_LEN]; /* the export header's public key */
+    struct audit_keys *export_keys;             /* owned: its key chain, verified from export_key */
     json_t *certs; /* the certificates, verified once the key is known */
 };
 

@@ -28,7 +28,7 @@ _Static_assert(sizeof(store_audit_fields) / sizeof(store_audit_fields[0]) <= AUD
 
 /* ---- audit rows ---------------------------------------------------------- */
 
-static int audit_sql(char *out, size_t len, bool insert)
+static int audit_sql(char *out, size_t len, bool insert, bool by_action)
 {
     size_t used = 0;
     int n = snprintf(out, len, insert ? "INSERT INTO audit_log(" : "SELECT ");
@@ -52,8 +52,10 @@ static int audit_sql(char *out, size_t len, bool insert)
         }
         n = snprintf(out + used, len - used, ")");
     } else {
-        n = snprintf(out + used, len - used,
-                     ", hash FROM audit_log WHERE seq >= ?1 AND (?2 < 0 OR seq <= ?2) ORDER BY seq");
+        n = snprintf(out + used, len - used, "%s",
+                     by_action ? ", hash FROM audit_log WHERE action = ?1 ORDER BY seq"
+                               : ", hash FROM audit_log WHERE seq >= ?1 AND (?2 < 0 OR seq <= ?2)"
+                                 " ORDER BY seq");
     }
     return (n < 0 || (size_t)n >= len - used) ? PHS_EINTERNAL : 0;
 }
@@ -96,7 +98,7 @@ int store_audit_insert(store_tx *tx, const struct store_audit_record *r)
 {
     NEED_WRITE(tx);
     char sql[1024];
-    int rc = audit_sql(sql, sizeof(sql), true);
+    int rc = audit_sql(sql, sizeof(sql), true, false);
     if (rc < 0)
         return rc;
     struct db_arg args[AUDIT_FIELDS_MAX + 1];
@@ -159,13 +161,29 @@ int store_audit_each(store_tx *tx, int64_t from, int64_t to,
 {
     NEED_TX(tx);
     char sql[1024];
-    int rc = audit_sql(sql, sizeof(sql), false);
+    int rc = audit_sql(sql, sizeof(sql), false, false);
     if (rc < 0)
         return rc;
     struct audit_visit v = {fn, ctx, malloc(sizeof(*v.r))};
     if (!v.r)
         return PHS_ENOMEM;
     rc = db_each(tx->s->db, sql, DB_ARGS(DB_INT(from), DB_INT(to)), audit_visit_row, &v);
+    free(v.r);
+    return rc;
+}
+
+int store_audit_each_action(store_tx *tx, const char *action,
+                            int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx)
+{
+    NEED_TX(tx);
+    char sql[1024];
+    int rc = audit_sql(sql, sizeof(sql), false, true);
+    if (rc < 0)
+        return rc;
+    struct audit_visit v = {fn, ctx, malloc(sizeof(*v.r))};
+    if (!v.r)
+        return PHS_ENOMEM;
+    rc = db_each(tx->s->db, sql, DB_ARGS(DB_TEXT(action)), audit_visit_row, &v);
     free(v.r);
     return rc;
 }

@@ -346,6 +346,25 @@ static int open_database(store *s, const char *where, char *why, size_t whylen)
     return 0;
 }
 
+/* The current signing key and its era from meta (absent: never rotated,
+ * the anchor signs). */
+static int load_signing_era(store *s, db_conn *db)
+{
+    int rc = meta_get_exact(db, "audit_current_public_key", s->current_pub, sizeof(s->current_pub));
+    if (rc == PHS_ENOTFOUND) {
+        memcpy(s->current_pub, s->recorded_pub, sizeof(s->current_pub));
+        memcpy(s->previous_pub, s->recorded_pub, sizeof(s->previous_pub));
+        s->current_from_cp = 0;
+        return 0;
+    }
+    if (rc < 0 ||
+        (rc = meta_get_exact(db, "audit_previous_public_key", s->previous_pub,
+                             sizeof(s->previous_pub))) < 0 ||
+        (rc = meta_get_int(db, "audit_current_key_from_cp", &s->current_from_cp)) < 0)
+        return rc < 0 ? rc : PHS_ECORRUPT;
+    return s->current_from_cp >= 2 ? 0 : PHS_ECORRUPT;
+}
+
 /* The node id (meta with SQLite; DIR/node-id with PostgreSQL, made on the
  * first writable open of a new node), the audit key recorded at init and
  * the key files, which must match it. */
@@ -373,14 +392,18 @@ static int load_identity(store *s, const char *where, char *why, size_t whylen)
                 err_str(rc));
         return PHS_ECORRUPT;
     }
+    if ((rc = load_signing_era(s, s->db)) < 0) {
+        why_set(why, whylen, "%s holds a malformed current audit signing key (%s)", where,
+                err_str(rc));
+        return PHS_ECORRUPT;
+    }
     if (!(s->keys = keyring_open(s->dir, &rc, why, whylen)))
         return rc;
-    uint8_t pub[CRYPTO_ED25519_PUB_LEN];
-    keyring_signer_public(s->keys, pub);
-    if (!crypto_equal(pub, s->recorded_pub, sizeof(pub))) {
-        why_set(why, whylen, "%s/%s does not match the audit signing key recorded in %s", s->dir,
-                STORE_SIGNER_FILE, where);
-        return PHS_ECRYPTO;
+    char kwhy[STORE_PATH_MAX + 256] = "";
+    if ((rc = keyring_signer_settle(s->keys, s->current_pub, !(s->flags & STORE_OPEN_READONLY),
+                                    kwhy, sizeof(kwhy))) < 0) {
+        why_set(why, whylen, "%s (%s)", kwhy, where);
+        return rc;
     }
     return 0;
 }
@@ -525,6 +548,35 @@ int store_master_version(const store *s)
 void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
 {
     memcpy(pub, s->recorded_pub, CRYPTO_ED25519_PUB_LEN);
+}
+
+void store_current_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    memcpy(pub, s->current_pub, CRYPTO_ED25519_PUB_LEN);
+}
+
+int store_signing_key_for_checkpoint(const store *s, int64_t n, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    if (!s->current_from_cp || n >= s->current_from_cp)
+        memcpy(pub, s->current_pub, CRYPTO_ED25519_PUB_LEN);
+    else if (n == s->current_from_cp - 1)
+        memcpy(pub, s->previous_pub, CRYPTO_ED25519_PUB_LEN);
+    else
+        return PHS_ENOTFOUND;
+    return 0;
+}
+
+int store_signing_key_check(store_tx *tx)
+{
+    NEED_TX(tx);
+    uint8_t want[CRYPTO_ED25519_PUB_LEN], have[CRYPTO_ED25519_PUB_LEN];
+    int rc = meta_get_exact(tx->s->db, "audit_current_public_key", want, sizeof(want));
+    if (rc == PHS_ENOTFOUND)
+        memcpy(want, tx->s->recorded_pub, sizeof(want));
+    else if (rc < 0)
+        return rc;
+    keyring_signer_public(tx->s->keys, have);
+    return crypto_equal(want, have, sizeof(have)) ? 0 : PHS_ESTALE;
 }
 
 int store_pepper_mac(const store *s, const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
@@ -867,6 +919,63 @@ int store_rotate_master_to(store *s, const char *target,
     return rc;
 out_abort:
     keyring_rotate_abort(s->keys);
+out_unlock:
+    keyring_unlock(s->keys);
+    return rc;
+}
+
+int store_rotate_signing_key(store *s,
+                             int (*in_tx)(void *ctx, store_tx *tx,
+                                          const uint8_t pub[CRYPTO_ED25519_PUB_LEN], int64_t *cp_n),
+                             void *ctx, uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why,
+                             size_t whylen)
+{
+    if (s->flags & STORE_OPEN_READONLY)
+        return PHS_EPERM;
+    int rc = keyring_lock(s->keys);
+    if (rc < 0) {
+        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
+        return rc;
+    }
+    if ((rc = keyring_signer_rotate_start(s->keys, pub, why, whylen)) < 0)
+        goto out_unlock;
+    store_tx *tx;
+    if ((rc = store_begin(s, &tx)) < 0) {
+        why_set(why, whylen, "cannot start a transaction: %s", err_str(rc));
+        goto out_abort;
+    }
+    uint8_t old[CRYPTO_ED25519_PUB_LEN];
+    int64_t cp_n = 0;
+    keyring_signer_public(s->keys, old);
+    if ((rc = store_signing_key_check(tx)) < 0) {
+        why_set(why, whylen, "another process rotated the audit signing key; run again");
+        store_rollback(tx);
+        goto out_abort;
+    }
+    if ((rc = in_tx(ctx, tx, pub, &cp_n)) < 0 || cp_n < 1 ||
+        (rc = meta_put(s->db, "audit_previous_public_key", old, sizeof(old))) < 0 ||
+        (rc = meta_put(s->db, "audit_current_public_key", pub, CRYPTO_ED25519_PUB_LEN)) < 0 ||
+        (rc = meta_put_int(s->db, "audit_current_key_from_cp", cp_n + 1)) < 0) {
+        if (why && !why[0])
+            why_set(why, whylen, "recording the rotation failed: %s", err_str(rc));
+        store_rollback(tx);
+        rc = rc < 0 ? rc : PHS_EINTERNAL;
+        goto out_abort;
+    }
+    if ((rc = store_commit(tx)) < 0) {
+        why_set(why, whylen, "commit failed: %s", err_str(rc));
+        goto out_abort;
+    }
+    /* Committed: the database names the new key (the rename follows here,
+     * or at the next open). */
+    memcpy(s->previous_pub, old, sizeof(old));
+    memcpy(s->current_pub, pub, CRYPTO_ED25519_PUB_LEN);
+    s->current_from_cp = cp_n + 1;
+    rc = keyring_signer_rotate_finish(s->keys, why, whylen);
+    keyring_unlock(s->keys);
+    return rc;
+out_abort:
+    keyring_signer_rotate_abort(s->keys);
 out_unlock:
     keyring_unlock(s->keys);
     return rc;

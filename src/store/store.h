@@ -117,7 +117,9 @@ enum store_open_flags {
  * (pid, listen address).
  * Then checks that the key files are not readable by group or others, that
  * master.key matches the database (key check value), that
- * audit-signing.key matches the public key recorded at init, completes an
+ * audit-signing.key matches the current signing key the database records
+ * (completing or undoing an interrupted signing-key rotation: .new
+ * renamed or removed; a read-only handle only reads), completes an
  * interrupted master-key rotation, and migrates the schema forward. NULL on
  * failure with *err set and a one-line message in why naming the file and
  * what to do. Close with store_close. */
@@ -149,8 +151,40 @@ const char *store_node_id(const store *s);
 /* The handle's keyring: signing (keyring_sign, keyring_signer_public) works
  * also in read-only mode; the handle keeps it until store_close. */
 const struct keyring *store_keyring(const store *s);
-/* The Ed25519 public key recorded in the database at init. */
+/* The Ed25519 public key recorded in the database at init: the trust
+ * anchor of the audit trail. Verification starts from it and follows the
+ * rotation records (records/audit.h, audit_keys_load); it is not the key
+ * that signs after a rotation. */
 void store_recorded_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+/* The key audit-signing.key holds now, as the database recorded it when
+ * the handle opened (the anchor until the first rotation). Unverified: a
+ * verifier derives it from the anchor instead. */
+void store_current_public_key(const store *s, uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+/* The key that signed checkpoint n, as far as this handle knows without
+ * reading the trail: the current key from the rotation on, the previous
+ * key for the rotation's own checkpoint; PHS_ENOTFOUND for older ones
+ * (the signer's own checks; verification uses audit_keys_load). */
+int store_signing_key_for_checkpoint(const store *s, int64_t n,
+                                     uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+/* Inside tx: 0 when the handle's signing key is still the current one the
+ * database records, PHS_ESTALE when another process rotated it since (this
+ * process must not sign with the old key). */
+int store_signing_key_check(store_tx *tx);
+/* Rotation of the audit signing key (`phiscribe audit rotate-signing-key`):
+ * writes audit-signing.key.new (0600), then in one write transaction calls
+ * in_tx with the new public key (it appends the rotation record and signs,
+ * with the old key, the checkpoint covering it, and puts that checkpoint's
+ * n in *cp_n), records the new key as current from checkpoint *cp_n + 1,
+ * commits, and renames the new file over audit-signing.key (an open that
+ * finds the rename undone completes it; one that finds an uncommitted .new
+ * removes it). pub gets the new key. Refused (PHS_EPERM) on a read-only
+ * handle. The handle signs with the new key afterwards; no other thread
+ * may use it meanwhile. */
+int store_rotate_signing_key(store *s,
+                             int (*in_tx)(void *ctx, store_tx *tx,
+                                          const uint8_t pub[CRYPTO_ED25519_PUB_LEN], int64_t *cp_n),
+                             void *ctx, uint8_t pub[CRYPTO_ED25519_PUB_LEN], char *why,
+                             size_t whylen);
 int store_master_version(const store *s);
 
 /* HMAC-SHA256 keyed by the API-key pepper. The pepper is a random key made
@@ -350,6 +384,10 @@ int store_audit_insert(store_tx *tx, const struct store_audit_record *r);
 int store_audit_each(store_tx *tx, int64_t from, int64_t to,
                      int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx);
 /* PHS_ENOTFOUND when there is no checkpoint yet. */
+/* The records whose action is action, in seq order (no index on action:
+ * one scan of the log, in the database). */
+int store_audit_each_action(store_tx *tx, const char *action,
+                            int (*fn)(void *ctx, const struct store_audit_record *r), void *ctx);
 int store_audit_checkpoint_last(store_tx *tx, struct store_audit_checkpoint *out);
 /* Checkpoint n; PHS_ENOTFOUND if there is none, PHS_ECORRUPT if a stored
  * value does not fit. */

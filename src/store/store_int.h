@@ -45,7 +45,10 @@ struct store {
     unsigned flags;
     keyring *keys; /* master key, pepper, audit signer (keyring/keyring.h) */
     char node_id[STORE_NODE_ID_LEN + 1];
-    uint8_t recorded_pub[CRYPTO_ED25519_PUB_LEN];
+    uint8_t recorded_pub[CRYPTO_ED25519_PUB_LEN]; /* the anchor: recorded at init */
+    uint8_t current_pub[CRYPTO_ED25519_PUB_LEN];  /* signs now (the anchor until a rotation) */
+    uint8_t previous_pub[CRYPTO_ED25519_PUB_LEN]; /* signed before the last rotation */
+    int64_t current_from_cp; /* first checkpoint current_pub signs; 0: never rotated */
     struct store_tx tx;
     int server_lock_fd; /* DIR/serve.lock with its fcntl lock (STORE_OPEN_SERVER), or -1 */
 };

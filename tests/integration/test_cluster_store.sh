@@ -81,6 +81,19 @@ print(len({json.loads(l)["node"] for l in open(sys.argv[1]) if l.strip()}))' "$T
 [ "$n" -ge 2 ] || fail "the chain carries records of both nodes (distinct node ids: $n)"
 ok "audit verify --store checks the one chain; records carry each node's id"
 
+# ---- audit signing key rotation across nodes (servers stopped) -------------------
+expect_exit 0 "$P" audit public-key --data "$D1" --store "$URLDB" --anchor
+cp "$T/stdout" "$T/anchor.pem"
+expect_exit 0 "$P" audit rotate-signing-key --data "$D1" --store "$URLDB"
+expect_exit 1 "$P" tenants list --data "$D2" --store "$URLDB"
+grep -q "node2/audit-signing.key does not match the current audit signing key" "$T/stderr" ||
+    fail "a node with the old signing key: $(cat "$T/stderr")"
+install -m 0600 "$D1/audit-signing.key" "$D2/"
+expect_exit 0 "$P" tenants create clinic-rot --data "$D2" --store "$URLDB"
+expect_exit 0 "$P" audit verify --data "$D2" --store "$URLDB" --public-key "$T/anchor.pem"
+grep -q "rotated 1 times" "$T/stdout" || fail "verify after the rotation: $(cat "$T/stdout")"
+ok "signing key rotated on one node: a node with the old key file is refused at open, with the new one it signs and the chain verifies from the anchor"
+
 # ---- crypto-erase on PostgreSQL: the erased keys leave the live tables ----------
 # An UPDATE leaves the old row version, wrapped key and all, in the table's
 # heap page until vacuum; `tenants delete` rewrites `tenants` (VACUUM FULL)

@@ -160,4 +160,114 @@ grep -q "1 orphaned encrypted files" "$T/server.out" || fail "sweep not reported
 req GET "/v1/transcripts/$J1?format=text" "$KEY_A"; expect_status 200 "read after sweep"
 stop_server
 ok "start-up removes an hour-old orphan object file only"
+# The audit signing key rotates: refused while the server runs; afterwards
+# the trail, a new certificate and the exports verify from the anchor (the
+# key printed at init), the new key alone is no anchor, and the old key
+# file put back is refused at open.
+VX="python3 $top/tools/verify-audit-export"
+expect_exit 0 "$PHISCRIBE" audit public-key --data "$DATA" --anchor
+cp "$T/stdout" "$T/anchor.pem"
+cp -p "$DATA/audit-signing.key" "$T/old-signing.key"
+expect_exit 0 "$PHISCRIBE" backup --data "$DATA" --out "$T/pre-rotation.bak"
+start_server --workers 1
+expect_exit 1 "$PHISCRIBE" audit rotate-signing-key --data "$DATA"
+grep -q "serve" "$T/stderr" || fail "refusal does not name the server: $(cat "$T/stderr")"
+cmp -s "$DATA/audit-signing.key" "$T/old-signing.key" && [ ! -e "$DATA/audit-signing.key.new" ] ||
+    fail "a refused rotation changed the key files"
+stop_server
+ok "audit rotate-signing-key refused while a server runs, nothing changed"
+expect_exit 0 "$PHISCRIBE" audit rotate-signing-key --data "$DATA"
+cp "$T/stdout" "$T/new.pem"
+! cmp -s "$T/new.pem" "$T/anchor.pem" || fail "rotation printed the old key"
+! cmp -s "$DATA/audit-signing.key" "$T/old-signing.key" || fail "audit-signing.key unchanged"
+[ ! -e "$DATA/audit-signing.key.new" ] || fail "audit-signing.key.new left behind"
+[ "$(stat -c %a "$DATA/audit-signing.key")" = 600 ] || fail "new key file mode"
+[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'audit.rotate_signing_key' AND reason LIKE 'new_key=%'")" = 1 ] ||
+    fail "no rotation record"
+ok "audit signing key rotated: new key file (0600), rotation record"
+start_server --workers 1
+req GET /v1/audit/public-key "$KEY_A"; expect_status 200 "public key after rotation"
+python3 - "$T/body" "$T/anchor.pem" "$T/new.pem" <<'EOF' || fail "public-key response: $(cat "$T/body")"
+import base64, json, sys
+def raw(p):
+    return base64.b64decode("".join(l for l in open(p) if not l.startswith("-----")))[12:].hex()
+r = json.load(open(sys.argv[1]))
+assert r["public_key"] == raw(sys.argv[2]) and r["current_public_key"] == raw(sys.argv[3]), r
+assert r["rotated"] is True, r
+EOF
+req POST /v1/transcripts "$KEY_A" -F file=@"$U1"; expect_status 202 "create after signing key rotation"
+J5=$(jget id)
+wait_done "$KEY_A" "$J5"
+req DELETE "/v1/transcripts/$J5" "$KEY_A"; expect_status 200 "delete after signing key rotation"
+cp "$T/body" "$T/cert-after.json"
+stop_server
+ok "the server signs with the new key; GET /v1/audit/public-key names anchor and current key"
+expect_exit 0 "$PHISCRIBE" certificates verify "$T/cert-after.json" --data "$DATA"
+expect_exit 0 "$PHISCRIBE" certificates verify "$T/cert-after.json" --public-key "$T/new.pem"
+expect_exit 1 "$PHISCRIBE" certificates verify "$T/cert-after.json" --public-key "$T/anchor.pem"
+ok "a certificate made after the rotation verifies (key chain from the data directory, or the new key)"
+expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA" --public-key "$T/anchor.pem"
+grep -q "rotated 1 times" "$T/stdout" || fail "verify does not report the rotation: $(cat "$T/stdout")"
+expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA" --public-key "$T/new.pem"
+grep -q "bad signature" "$T/stdout" || fail "verify from the new key: $(cat "$T/stdout")"
+ok "audit verify from the original key passes; from the new key alone it fails"
+expect_exit 0 "$PHISCRIBE" audit export --data "$DATA" --output "$T/after.jsonl"
+expect_exit 0 $VX --public-key "$T/anchor.pem" "$T/after.jsonl"
+expect_exit 1 $VX --public-key "$T/new.pem" "$T/after.jsonl"
+expect_exit 0 "$PHISCRIBE" audit export --data "$DATA" --action transcript.delete --output "$T/after-f.jsonl"
+expect_exit 0 $VX --public-key "$T/anchor.pem" "$T/after-f.jsonl"
+expect_exit 0 "$PHISCRIBE" audit export --data "$DATA" --tenant clinic-a --output "$T/after-t.jsonl"
+grep -q "tenant-export" "$T/after-t.jsonl" || fail "not a tenant export"
+expect_exit 0 $VX --public-key "$T/anchor.pem" "$T/after-t.jsonl"
+python3 - "$T/after.jsonl" "$T/after-x.jsonl" <<'EOF'
+import json, sys
+l = open(sys.argv[1]).read().split("\n")
+h = json.loads(l[0]); h["key_chain"] = []; l[0] = json.dumps(h)
+open(sys.argv[2], "w").write("\n".join(l))
+EOF
+expect_exit 1 $VX --public-key "$T/anchor.pem" "$T/after-x.jsonl"
+ok "exports (whole, filtered, tenant) verify with verify-audit-export from the original key; not without the key chain"
+# A backup from before the rotation, restored with an export made after it:
+# the export's checkpoints verify along its key chain; the backup needs the
+# signing key that was current when it was taken.
+R=$T/restored
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$DATA/audit-signing.key" "$R/"
+expect_exit 1 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after.jsonl"
+grep -q "does not match the current audit signing key" "$T/stderr" || fail "restore with the new key: $(cat "$T/stderr")"
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
+{ cat "$T/after.jsonl"; python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["certificate"]))' "$T/cert-after.json"; } >"$T/erasures.json"
+expect_exit 0 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/erasures.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["restored"] and d["audit_intact"] and d["erasures"]["export_signed_seq"] > d["snapshot_audit_seq"], d
+assert d["erasures"]["certificates"] == 1, d' "$T/stdout" ||
+    fail "restore output: $(cat "$T/stdout")"
+rm -rf "$R"; mkdir -m 700 "$R"; cp -p "$DATA/master.key" "$R/"; cp -p "$T/old-signing.key" "$R/audit-signing.key"
+expect_exit 3 "$PHISCRIBE" restore --data "$R" --from "$T/pre-rotation.bak" --erasures "$T/after-x.jsonl"
+grep -q "signature does not verify (by the key in force" "$T/stderr" || fail "export without its key chain: $(cat "$T/stderr")"
+ok "a pre-rotation backup restores with an export whose checkpoints, and a certificate made after the rotation, verify along the export's key chain; not without the chain, nor with the new key file"
+cp -p "$DATA/audit-signing.key" "$T/new-signing.key"
+cp -p "$T/old-signing.key" "$DATA/audit-signing.key"
+expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
+grep -q "does not match the current audit signing key" "$T/stderr" || fail "old key: $(cat "$T/stderr")"
+set +e
+"$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --tls-cert "$T/tls/cert.pem" \
+    --tls-key "$T/tls/key.pem" >"$T/old.out" 2>"$T/old.err"
+got=$?
+set -e
+[ "$got" -ne 0 ] && grep -q "does not match the current audit signing key" "$T/old.err" ||
+    fail "server with the old key file: exit $got, $(cat "$T/old.err")"
+cp -p "$T/new-signing.key" "$DATA/audit-signing.key"
+expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"
+ok "the old key file put back is refused at open (commands and server)"
+# Whoever can write the database and the key file names a key of their own
+# as current: the trail does not lead to it, and verify says so.
+openssl genpkey -algorithm ed25519 -out "$T/evil.key" 2>/dev/null
+chmod 600 "$T/evil.key"
+evil=$(openssl pkey -in "$T/evil.key" -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
+[ ${#evil} = 64 ] || fail "evil key: $evil"
+cp -p "$T/evil.key" "$DATA/audit-signing.key"
+sql "UPDATE meta SET value = X'$evil' WHERE key = 'audit_current_public_key'"
+expect_exit 1 "$PHISCRIBE" audit verify --data "$DATA"
+grep -q "not the one the rotation records lead to" "$T/stdout" || fail "substituted current key: $(cat "$T/stdout")"
+ok "a current key the rotation records do not lead to fails audit verify"
 echo "test_key_rotation: $checks checks passed"

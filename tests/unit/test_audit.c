@@ -961,6 +961,272 @@ static void acknowledge_accepts_the_log_and_signing_resumes(void **state)
     assert_int_equal(verify(f, &res), 0);
 }
 
+/* ---- signing key rotation -------------------------------------------------------- */
+
+static void key_file_public(const char *dir, const char *name, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    char p[256];
+    int e = 0;
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    crypto_signer *sg = crypto_signer_load(p, &e);
+    assert_non_null(sg);
+    crypto_signer_public(sg, pub);
+    crypto_signer_free(sg);
+}
+
+static void rotate(struct fx *f, uint8_t pub[CRYPTO_ED25519_PUB_LEN])
+{
+    struct audit_event who = {.actor = "cli:test", .source = "local"};
+    char why[512] = "";
+    int rc = audit_rotate_signing_key(f->st.s, &who, pub, why, sizeof(why));
+    if (rc < 0)
+        fprintf(stderr, "rotate: %s\n", why);
+    assert_int_equal(rc, 0);
+}
+
+static void reopen(struct fx *f)
+{
+    char why[512] = "";
+    int err = 0;
+    store_close(f->st.s);
+    f->st.s = store_open(f->st.dir, 0, &err, why, sizeof(why));
+    if (!f->st.s)
+        fprintf(stderr, "reopen: %s\n", why);
+    assert_non_null(f->st.s);
+}
+
+/* Appends a record signed over by a checkpoint made with signer sg (as
+ * someone holding that key and write access to the database would). */
+static void forge_checkpoint(struct fx *f, const crypto_signer *sg, const char *action,
+                             const char *reason)
+{
+    struct audit_event ev = {
+        .actor = "cli:x", .action = action, .outcome = "success", .reason = reason};
+    struct store_audit_checkpoint last, c;
+    struct store_audit_record r;
+    bool have = false;
+    store_tx *tx;
+    char msg[AUDIT_CP_MSG_MAX];
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
+    assert_int_equal(audit_last_checkpoint(tx, &last, &have), 0);
+    assert_true(have);
+    assert_int_equal(audit_append_record(tx, &ev, time_now_us(), &r), 0);
+    memset(&c, 0, sizeof(c));
+    c.n = last.n + 1;
+    c.seq = r.seq;
+    memcpy(c.chain_hash, r.hash, sizeof(c.chain_hash));
+    time_format(time_now_us(), c.time);
+    snprintf(c.node, sizeof(c.node), "%s", store_node_id(f->st.s));
+    assert_int_equal(audit_checkpoint_hash(&last, c.prev), 0);
+    int n = audit_checkpoint_message(&c, msg, sizeof(msg));
+    assert_true(n > 0);
+    assert_int_equal(crypto_sign(sg, msg, (size_t)n, c.signature), 0);
+    assert_int_equal(store_audit_checkpoint_insert(tx, &c), 0);
+    assert_int_equal(store_commit(tx), 0);
+}
+
+static void rotation_verifies_from_the_anchor(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    uint8_t new_pub[CRYPTO_ED25519_PUB_LEN], have[CRYPTO_ED25519_PUB_LEN];
+    append_n(f, 3, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    int64_t before = checkpoint_count(f);
+    rotate(f, new_pub);
+    assert_false(crypto_equal(new_pub, f->pub, sizeof(new_pub)));
+    /* The old key signed the checkpoint over the rotation record. */
+    assert_int_equal(checkpoint_count(f), before + 1);
+    key_file_public(f->st.dir, STORE_SIGNER_FILE, have);
+    assert_memory_equal(have, new_pub, sizeof(have));
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", f->st.dir, KEYRING_SIGNER_NEW_FILE);
+    assert_int_not_equal(access(p, F_OK), 0);
+    store_current_public_key(f->st.s, have);
+    assert_memory_equal(have, new_pub, sizeof(have));
+    store_recorded_public_key(f->st.s, have);
+    assert_memory_equal(have, f->pub, sizeof(have)); /* the anchor stays */
+    /* Work goes on, signed by the new key, across a reopen. */
+    append_n(f, 2, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    reopen(f);
+    append_n(f, 2, "beta");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.rotations, 1);
+    assert_memory_equal(res.final_key, new_pub, sizeof(new_pub));
+    assert_int_equal(res.highwater_n, res.checkpoints);
+    /* The new key is no anchor: the checkpoints before the rotation fail. */
+    assert_int_equal(audit_verify(f->st.s, new_pub, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "bad signature"));
+    /* A second rotation chains on. */
+    uint8_t third[CRYPTO_ED25519_PUB_LEN];
+    rotate(f, third);
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.rotations, 2);
+    assert_memory_equal(res.final_key, third, sizeof(third));
+    /* Certificates: the key in force at the record, or a later one. */
+    struct audit_keys *k = malloc(sizeof(*k));
+    uint8_t fp_old[CRYPTO_SHA256_LEN], fp_new[CRYPTO_SHA256_LEN], got[CRYPTO_ED25519_PUB_LEN];
+    assert_non_null(k);
+    assert_int_equal(audit_keys_load(f->st.s, f->pub, k), 0);
+    assert_int_equal(k->n, 3);
+    crypto_sha256(f->pub, sizeof(f->pub), fp_old);
+    crypto_sha256(new_pub, sizeof(new_pub), fp_new);
+    int64_t after = k->v[1].from_seq;
+    assert_int_equal(audit_keys_for_certificate(k, 2, fp_old, got), 0);
+    assert_int_equal(audit_keys_for_certificate(k, 2, fp_new, got), 0);
+    assert_memory_equal(got, new_pub, sizeof(got));
+    assert_int_equal(audit_keys_for_certificate(k, after, fp_new, got), 0);
+    assert_int_equal(audit_keys_for_certificate(k, after, fp_old, got), PHS_ENOTFOUND);
+    assert_int_equal(audit_keys_for_certificate(k, k->v[2].from_seq, fp_new, got), PHS_ENOTFOUND);
+    free(k);
+}
+
+static void old_key_cannot_extend_the_trail(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    uint8_t new_pub[CRYPTO_ED25519_PUB_LEN];
+    char key[256], kept[256];
+    int e = 0;
+    snprintf(key, sizeof(key), "%s/%s", f->st.dir, STORE_SIGNER_FILE);
+    snprintf(kept, sizeof(kept), "%s/old-signing.key", f->st.root);
+    copy_file(key, kept); /* the leaked old key */
+    append_n(f, 2, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    rotate(f, new_pub);
+    append_n(f, 2, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+    crypto_signer *old = crypto_signer_load(kept, &e);
+    assert_non_null(old);
+    /* A rotation to the attacker's key, vouched for by the old key only. */
+    char reason[80] = "new_key=";
+    crypto_hex(f->pub, sizeof(f->pub), reason + 8);
+    forge_checkpoint(f, old, AUDIT_ACTION_ROTATE, reason);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_non_null(strstr(res.message, "bad signature"));
+    assert_int_equal(res.rotations, 1); /* the forged rotation took no effect */
+    crypto_signer_free(old);
+    /* The old key file put back in place is refused at open. */
+    char newkept[256], why[512] = "";
+    snprintf(newkept, sizeof(newkept), "%s/new-signing.key", f->st.root);
+    store_close(f->st.s);
+    f->st.s = NULL;
+    copy_file(key, newkept);
+    copy_file(kept, key);
+    assert_null(store_open(f->st.dir, 0, &e, why, sizeof(why)));
+    assert_int_equal(e, PHS_ECRYPTO);
+    assert_non_null(strstr(why, "does not match the current audit signing key"));
+    assert_null(store_open(f->st.dir, STORE_OPEN_READONLY, &e, why, sizeof(why)));
+    copy_file(newkept, key);
+    reopen(f);
+}
+
+static void uncovered_rotation_record_switches_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct audit_verify_result res;
+    uint8_t other[CRYPTO_ED25519_PUB_LEN];
+    char reason[80] = "new_key=";
+    memset(other, 0x5a, sizeof(other));
+    crypto_hex(other, sizeof(other), reason + 8);
+    append_n(f, 1, "acme");
+    /* A rotation record that is not the last record of its checkpoint. */
+    struct audit_event ev = {
+        .actor = "cli:x", .action = AUDIT_ACTION_ROTATE, .outcome = "success", .reason = reason};
+    assert_int_equal(audit_record(f->st.s, &ev), 0);
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.rotations, 0);
+    assert_memory_equal(res.final_key, f->pub, sizeof(f->pub));
+    /* One ending a checkpoint signed by a key that is not in force. */
+    char kp[256];
+    int e = 0;
+    snprintf(kp, sizeof(kp), "%s/stranger.key", f->st.root);
+    assert_int_equal(crypto_signer_create(kp), 0);
+    crypto_signer *stranger = crypto_signer_load(kp, &e);
+    assert_non_null(stranger);
+    forge_checkpoint(f, stranger, AUDIT_ACTION_ROTATE, reason);
+    crypto_signer_free(stranger);
+    assert_int_equal(verify(f, &res), PHS_ECORRUPT);
+    assert_int_equal(res.rotations, 0);
+}
+
+static void interrupted_rotation_is_settled_at_open(void **state)
+{
+    struct fx *f = *state;
+    char key[256], next[256], kept[256];
+    uint8_t new_pub[CRYPTO_ED25519_PUB_LEN], have[CRYPTO_ED25519_PUB_LEN];
+    struct audit_verify_result res;
+    snprintf(key, sizeof(key), "%s/%s", f->st.dir, STORE_SIGNER_FILE);
+    snprintf(next, sizeof(next), "%s/%s", f->st.dir, KEYRING_SIGNER_NEW_FILE);
+    snprintf(kept, sizeof(kept), "%s/old-signing.key", f->st.root);
+    /* Never committed: the .new file goes, the key stays. */
+    assert_int_equal(crypto_signer_create(next), 0);
+    reopen(f);
+    assert_int_not_equal(access(next, F_OK), 0);
+    key_file_public(f->st.dir, STORE_SIGNER_FILE, have);
+    assert_memory_equal(have, f->pub, sizeof(have));
+    /* Committed, rename not done: the next open renames. */
+    copy_file(key, kept);
+    append_n(f, 1, "acme");
+    rotate(f, new_pub);
+    store_close(f->st.s);
+    f->st.s = NULL;
+    assert_int_equal(rename(key, next), 0);
+    copy_file(kept, key);
+    /* A read-only look uses the new key without renaming. */
+    char why[512] = "";
+    int e = 0;
+    store *ro = store_open(f->st.dir, STORE_OPEN_READONLY, &e, why, sizeof(why));
+    assert_non_null(ro);
+    store_close(ro);
+    assert_int_equal(access(next, F_OK), 0);
+    reopen(f);
+    assert_int_not_equal(access(next, F_OK), 0);
+    key_file_public(f->st.dir, STORE_SIGNER_FILE, have);
+    assert_memory_equal(have, new_pub, sizeof(have));
+    append_n(f, 1, "acme");
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+    assert_int_equal(res.rotations, 1);
+    /* A .new that matches nothing while the key is wrong: refused. */
+    store_close(f->st.s);
+    f->st.s = NULL;
+    copy_file(key, next);
+    copy_file(kept, key);
+    unlink(next);
+    assert_int_equal(crypto_signer_create(next), 0);
+    assert_null(store_open(f->st.dir, 0, &e, why, sizeof(why)));
+    assert_int_equal(e, PHS_ECRYPTO);
+    assert_int_equal(access(next, F_OK), 0); /* nothing removed: an operator decides */
+}
+
+static void process_with_the_old_key_does_not_sign(void **state)
+{
+    struct fx *f = *state;
+    char why[512] = "";
+    int e = 0;
+    uint8_t new_pub[CRYPTO_ED25519_PUB_LEN];
+    struct audit_verify_result res;
+    store *other = store_open(f->st.dir, 0, &e, why, sizeof(why)); /* a second process */
+    assert_non_null(other);
+    rotate(f, new_pub);
+    struct audit_event ev = {.action = "key.create", .outcome = "success", .actor = "cli:x"};
+    assert_int_equal(audit_record(other, &ev), 0);
+    assert_int_equal(audit_checkpoint(other, true), PHS_ESTALE);
+    store_close(other);
+    assert_int_equal(audit_checkpoint(f->st.s, true), 0);
+    assert_int_equal(verify(f, &res), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -993,6 +1259,11 @@ int main(void)
         T(two_signers_on_one_directory),
         T(tampered_highwater_file_is_caught),
         T(acknowledge_accepts_the_log_and_signing_resumes),
+        T(rotation_verifies_from_the_anchor),
+        T(old_key_cannot_extend_the_trail),
+        T(uncovered_rotation_record_switches_nothing),
+        T(interrupted_rotation_is_settled_at_open),
+        T(process_with_the_old_key_does_not_sign),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
