@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ids.h"
 #include "core/timeutil.h"
 
 void sealed_object_row(struct store_object *obj, int64_t tenant_id, int key_version,
@@ -18,4 +19,29 @@ void sealed_object_row(struct store_object *obj, int64_t tenant_id, int key_vers
     obj->created_us = time_now_us();
     memcpy(obj->sha256, bi->sha256, sizeof(obj->sha256));
     obj->has_sha256 = true;
+}
+
+int sealed_object_create(store *s, const struct store_tenant *tenant, const char *kind,
+                         const char *id_prefix, char *id, size_t id_len, char *object,
+                         size_t object_len, int (*pack)(void *ctx, blob_writer *w), void *ctx,
+                         struct store_object *obj)
+{
+    struct blob_info bi;
+    int rc;
+    if ((rc = id_random(id_prefix, 24, id, id_len)) < 0 ||
+        (rc = id_random("obj_", 24, object, object_len)) < 0)
+        return rc;
+    blob_writer *bw = store_object_writer(s, tenant->id, object, NULL, &rc);
+    if (!bw)
+        return rc;
+    if ((rc = pack(ctx, bw)) < 0) {
+        blob_writer_abort(bw);
+        return rc;
+    }
+    if ((rc = blob_writer_commit(bw, &bi)) < 0)
+        return rc;
+    memset(obj, 0, sizeof(*obj));
+    snprintf(obj->id, sizeof(obj->id), "%s", object);
+    sealed_object_row(obj, tenant->id, tenant->key_version, kind, &bi);
+    return 0;
 }

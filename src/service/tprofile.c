@@ -306,29 +306,21 @@ static int create_build(const char *dir, const char *text, size_t len, const cha
     return rc;
 }
 
+static int pack_cb(void *ctx, blob_writer *w)
+{
+    return tprofile_pack(ctx, w);
+}
+
 /* Packs the files of dir into a new object of the tenant: gives p its id
  * and object id and size, and fills *obj, the object's row. */
 static int create_pack(store *s, const char *dir,
                        const struct store_tenant *tenant, struct store_profile *p,
                        struct store_object *obj)
 {
-    struct blob_info bi;
-    int rc;
-    if ((rc = id_random("prf_", 24, p->id, sizeof(p->id))) < 0 ||
-        (rc = id_random("obj_", 24, p->object, sizeof(p->object))) < 0)
+    int rc = sealed_object_create(s, tenant, "profile", "prf_", p->id, sizeof(p->id), p->object,
+                                  sizeof(p->object), pack_cb, (void *)dir, obj);
+    if (rc < 0)
         return rc;
-    blob_writer *bw = store_object_writer(s, tenant->id, p->object, NULL, &rc);
-    if (!bw)
-        return rc;
-    if ((rc = tprofile_pack(dir, bw)) < 0) {
-        blob_writer_abort(bw);
-        return rc;
-    }
-    if ((rc = blob_writer_commit(bw, &bi)) < 0)
-        return rc;
-    memset(obj, 0, sizeof(*obj));
-    snprintf(obj->id, sizeof(obj->id), "%s", p->object);
-    sealed_object_row(obj, tenant->id, tenant->key_version, "profile", &bi);
     p->size = obj->size;
     p->created_us = obj->created_us;
     return 0;

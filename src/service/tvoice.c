@@ -126,28 +126,20 @@ static int create_check(const struct tvoice_files *f, const char *model_dir,
     return rc;
 }
 
+static int pack_cb(void *ctx, blob_writer *w)
+{
+    return pack(ctx, w);
+}
+
 /* Packs the files into a new object of the tenant: gives v its id, object
  * id and size, and fills *obj, the object's row. */
 static int create_pack(store *s, const struct tvoice_files *f, const struct store_tenant *tenant,
                        struct store_voice *v, struct store_object *obj)
 {
-    struct blob_info bi;
-    int rc;
-    if ((rc = id_random("vce_", 24, v->id, sizeof(v->id))) < 0 ||
-        (rc = id_random("obj_", 24, v->object, sizeof(v->object))) < 0)
+    int rc = sealed_object_create(s, tenant, "voice", "vce_", v->id, sizeof(v->id), v->object,
+                                  sizeof(v->object), pack_cb, (void *)f, obj);
+    if (rc < 0)
         return rc;
-    blob_writer *bw = store_object_writer(s, tenant->id, v->object, NULL, &rc);
-    if (!bw)
-        return rc;
-    if ((rc = pack(f, bw)) < 0) {
-        blob_writer_abort(bw);
-        return rc;
-    }
-    if ((rc = blob_writer_commit(bw, &bi)) < 0)
-        return rc;
-    memset(obj, 0, sizeof(*obj));
-    snprintf(obj->id, sizeof(obj->id), "%s", v->object);
-    sealed_object_row(obj, tenant->id, tenant->key_version, "voice", &bi);
     v->size = obj->size;
     v->created_us = obj->created_us;
     return 0;
