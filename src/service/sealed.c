@@ -6,6 +6,8 @@
 
 #include "core/ids.h"
 #include "core/timeutil.h"
+#include "crypto/crypto.h"
+#include "records/retention.h"
 
 void sealed_object_row(struct store_object *obj, int64_t tenant_id, int key_version,
                        const char *kind, const struct blob_info *bi)
@@ -44,4 +46,28 @@ int sealed_object_create(store *s, const struct store_tenant *tenant, const char
     snprintf(obj->id, sizeof(obj->id), "%s", object);
     sealed_object_row(obj, tenant->id, tenant->key_version, kind, &bi);
     return 0;
+}
+
+int sealed_object_erase(store_tx *tx, int64_t tenant_id, const char *object, int64_t now_us,
+                        struct certificate *c)
+{
+    struct store_object o;
+    int rc = store_object_get(tx, tenant_id, object, &o);
+    if (rc < 0)
+        return rc;
+    rc = o.has_dk ? retention_erase_object(tx, &o, now_us, c) : 0;
+    crypto_wipe(&o, sizeof(o));
+    return rc;
+}
+
+int sealed_erase_commit(store *s, store_tx *tx, struct audit_event *ev,
+                        const struct store_tenant *tenant, const char *kind, const char *id,
+                        const char *requested_by, struct certificate *c, json_t **cert)
+{
+    char blobdir[STORE_PATH_MAX];
+    snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
+    ev->reason = "cryptographic_erase";
+    const struct retention_subject subj = {tenant, kind, id, requested_by,
+                                           CERTIFICATE_REASON_API};
+    return retention_erase_commit(s, tx, blobdir, ev, &subj, c, cert);
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "records/audit.h"
+#include "records/certificate.h"
 #include "store/blob.h"
 #include "store/store.h"
 
@@ -28,5 +30,21 @@ int sealed_object_create(store *s, const struct store_tenant *tenant, const char
                          const char *id_prefix, char *id, size_t id_len, char *object,
                          size_t object_len, int (*pack)(void *ctx, blob_writer *w), void *ctx,
                          struct store_object *obj);
+
+/* Deleting a tenant's sealed object (a profile, a voice) with a
+ * certificate, in the write transaction tx: destroys the key of the
+ * tenant's object (if it still has one; its entry into c) as of now_us.
+ * The caller marks its own row deleted in tx and ends with
+ * sealed_erase_commit, or rolls tx back and clears c. */
+int sealed_object_erase(store_tx *tx, int64_t tenant_id, const char *object, int64_t now_us,
+                        struct certificate *c);
+
+/* Ends that erase: ev is the audit record (its reason set here to
+ * cryptographic_erase), the certificate's subject the tenant's kind id
+ * erased at the API's request of requested_by (retention_erase_commit:
+ * commits tx, removes the blob, certifies into *cert). */
+int sealed_erase_commit(store *s, store_tx *tx, struct audit_event *ev,
+                        const struct store_tenant *tenant, const char *kind, const char *id,
+                        const char *requested_by, struct certificate *c, json_t **cert);
 
 #endif

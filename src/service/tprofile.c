@@ -402,10 +402,9 @@ out:
 int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                     const char *requested_by, json_t **cert)
 {
-    char blobdir[STORE_PATH_MAX], dflt[STORE_PROFILE_NAME_MAX + 1];
+    char dflt[STORE_PROFILE_NAME_MAX + 1];
     struct store_tenant tenant;
     struct store_profile p;
-    struct store_object o;
     struct certificate c;
     store_tx *tx;
     int rc;
@@ -414,26 +413,20 @@ int tprofile_delete(store *s, int64_t tenant_id, const char *name, const struct 
         *cert = NULL;
     if (!tprofile_name_valid(name))
         return PHS_ENOTFOUND;
-    tprofile_blobdir(s, blobdir, sizeof(blobdir));
     if ((rc = store_begin(s, &tx)) < 0)
         return rc;
     if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0 ||
-        (rc = store_profile_get(tx, tenant_id, name, &p)) < 0 ||
-        (rc = store_object_get(tx, tenant_id, p.object, &o)) < 0)
+        (rc = store_profile_get(tx, tenant_id, name, &p)) < 0)
         goto out_rollback;
     int64_t now = time_now_us();
-    rc = o.has_dk ? retention_erase_object(tx, &o, now, &c) : 0;
-    crypto_wipe(&o, sizeof(o));
-    if (rc < 0 || (rc = store_profile_mark_deleted(tx, p.id, now)) < 0 ||
+    if ((rc = sealed_object_erase(tx, tenant_id, p.object, now, &c)) < 0 ||
+        (rc = store_profile_mark_deleted(tx, p.id, now)) < 0 ||
         (rc = store_tenant_default_profile(tx, tenant_id, dflt, sizeof(dflt))) < 0)
         goto out_rollback;
     if (!strcmp(dflt, name) && (rc = store_tenant_set_default_profile(tx, tenant_id, NULL)) < 0)
         goto out_rollback;
     struct audit_event ev = profile_event(who, tenant.name, "profile.delete", p.id);
-    ev.reason = "cryptographic_erase";
-    const struct retention_subject subj = {&tenant, "profile", p.id, requested_by,
-                                           CERTIFICATE_REASON_API};
-    return retention_erase_commit(s, tx, blobdir, &ev, &subj, &c, cert);
+    return sealed_erase_commit(s, tx, &ev, &tenant, "profile", p.id, requested_by, &c, cert);
 out_rollback:
     store_rollback(tx);
     certificate_clear(&c);

@@ -22,11 +22,6 @@
 static const char *const tvoice_files_order[] = {VOICE_MANIFEST, VOICE_MEANS, VOICE_VARIANCES};
 #define TVOICE_N_FILES 3
 
-static void tvoice_blobdir(store *s, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", store_dir(s), STORE_BLOB_DIR);
-}
-
 /* The audit record of a voice action by who (outcome success). */
 static struct audit_event voice_event(const struct audit_event *who, const char *tenant,
                                       const char *action, const char *voice_id)
@@ -227,10 +222,8 @@ int tvoice_get(store *s, int64_t tenant_id, const char *name, struct store_voice
 int tvoice_delete(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                   const char *requested_by, json_t **cert)
 {
-    char blobdir[STORE_PATH_MAX];
     struct store_tenant tenant;
     struct store_voice v;
-    struct store_object o;
     struct certificate c;
     store_tx *tx;
     int rc;
@@ -239,23 +232,17 @@ int tvoice_delete(store *s, int64_t tenant_id, const char *name, const struct au
         *cert = NULL;
     if (!tprofile_name_valid(name))
         return PHS_ENOTFOUND;
-    tvoice_blobdir(s, blobdir, sizeof(blobdir));
     if ((rc = store_begin(s, &tx)) < 0)
         return rc;
     if ((rc = store_tenant_by_id(tx, tenant_id, &tenant)) < 0 ||
-        (rc = store_voice_get(tx, tenant_id, name, &v)) < 0 ||
-        (rc = store_object_get(tx, tenant_id, v.object, &o)) < 0)
+        (rc = store_voice_get(tx, tenant_id, name, &v)) < 0)
         goto out_rollback;
     int64_t now = time_now_us();
-    rc = o.has_dk ? retention_erase_object(tx, &o, now, &c) : 0;
-    crypto_wipe(&o, sizeof(o));
-    if (rc < 0 || (rc = store_voice_mark_deleted(tx, v.id, now)) < 0)
+    if ((rc = sealed_object_erase(tx, tenant_id, v.object, now, &c)) < 0 ||
+        (rc = store_voice_mark_deleted(tx, v.id, now)) < 0)
         goto out_rollback;
     struct audit_event ev = voice_event(who, tenant.name, "voice.delete", v.id);
-    ev.reason = "cryptographic_erase";
-    const struct retention_subject subj = {&tenant, "voice", v.id, requested_by,
-                                           CERTIFICATE_REASON_API};
-    return retention_erase_commit(s, tx, blobdir, &ev, &subj, &c, cert);
+    return sealed_erase_commit(s, tx, &ev, &tenant, "voice", v.id, requested_by, &c, cert);
 out_rollback:
     store_rollback(tx);
     certificate_clear(&c);
