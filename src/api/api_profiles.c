@@ -78,13 +78,7 @@ static int profile_refuse(struct server *srv, struct http_req *req, const struct
                           const char *action, unsigned status, const char *param, const char *code,
                           const char *msg)
 {
-    struct audit_event ev = server_event(req, c, action, "profile", NULL, "failure", (int)status);
-    ev.reason = code;
-    int rc = server_audit(srv, &ev);
-    if (rc < 0)
-        return http_reply_err(req, rc, NULL, NULL), rc;
-    http_reply_error(req, status, "invalid_request_error", param, code, "%s", msg);
-    return status == 404 ? PHS_ENOTFOUND : PHS_EINVAL;
+    return server_refuse(srv, req, c, action, "profile", status, param, code, msg);
 }
 
 static int profiles_create(struct http_req *req, struct server *srv, const struct server_caller *c)
@@ -216,24 +210,11 @@ static int profiles_list(struct http_req *req, struct server *srv, const struct 
 
 /* ---- DELETE /v1/profiles/{name} --------------------------------------------------- */
 
+/* Its decoded model must not outlive it in memory either. */
 static int profiles_delete(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    json_t *cert = NULL;
-    int rc = 0;
-    const char *name = http_req_param(req, "name");
-    struct audit_event who =
-        server_event(req, c, "profile.delete", "profile", NULL, "success", 200);
-    rc = tprofile_delete(srv->store, c->id.tenant_id, name, &who, c->id.key_id, &cert);
-    if (rc == PHS_ENOTFOUND)
-        return profile_refuse(srv, req, c, "profile.delete", 404, "name", "not_found",
-                              "No profile with that name.");
-    if (rc < 0)
-        return http_reply_err(req, rc, NULL, "The profile could not be deleted."), rc;
-    /* Its decoded model must not outlive it in memory either. */
-    jobs_models_forget(srv->jobs, c->id.tenant_id);
-    return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", "profile",
-                                     "deleted", 1, "certificate", cert));
+    return server_sealed_delete(req, srv, c, tprofile_delete, "profile.delete", "profile",
+                                "No profile with that name.", "The profile could not be deleted.");
 }
 
 /* ---- PUT /v1/profiles/default ------------------------------------------------------ */

@@ -102,15 +102,7 @@ static int voice_refuse(struct server *srv, struct http_req *req, const struct s
                         const char *action, unsigned status, const char *param, const char *code,
                         const char *msg)
 {
-    struct audit_event ev = server_event(req, c, action, "voice", NULL, "failure", (int)status);
-    ev.reason = code;
-    int rc = server_audit(srv, &ev);
-    if (rc < 0) {
-        http_reply_err(req, rc, NULL, NULL);
-        return rc;
-    }
-    http_reply_error(req, status, "invalid_request_error", param, code, "%s", msg);
-    return status == 404 ? PHS_ENOTFOUND : PHS_EINVAL;
+    return server_refuse(srv, req, c, action, "voice", status, param, code, msg);
 }
 
 /* Parses the multipart body into u; replies (audited) and returns
@@ -248,24 +240,12 @@ static int voices_get(struct http_req *req, struct server *srv, const struct ser
 
 /* ---- DELETE /v1/voices/{name} ------------------------------------------------------- */
 
+/* Models adapted with it must not outlive it in memory either. */
 static int voices_delete(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    json_t *cert = NULL;
-    const char *name = http_req_param(req, "name");
-    struct audit_event who = server_event(req, c, "voice.delete", "voice", NULL, "success", 200);
-    int rc = tvoice_delete(srv->store, c->id.tenant_id, name, &who, c->id.key_id, &cert);
-    if (rc == PHS_ENOTFOUND)
-        return voice_refuse(srv, req, c, "voice.delete", 404, "name", "not_found",
-                            "No voice profile with that name.");
-    if (rc < 0) {
-        http_reply_err(req, rc, NULL, "The voice profile could not be deleted.");
-        return rc;
-    }
-    /* Models adapted with it must not outlive it in memory either. */
-    jobs_models_forget(srv->jobs, c->id.tenant_id);
-    return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", "voice",
-                                     "deleted", 1, "certificate", cert));
+    return server_sealed_delete(req, srv, c, tvoice_delete, "voice.delete", "voice",
+                                "No voice profile with that name.",
+                                "The voice profile could not be deleted.");
 }
 
 /* clang-format off */

@@ -75,6 +75,44 @@ int server_audit(struct server *srv, const struct audit_event *ev)
     return audit_record(srv->store, ev);
 }
 
+int server_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
+                  const char *action, const char *resource_type, unsigned status,
+                  const char *param, const char *code, const char *msg)
+{
+    struct audit_event ev = server_event(req, c, action, resource_type, NULL, "failure",
+                                         (int)status);
+    ev.reason = code;
+    int rc = server_audit(srv, &ev);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    http_reply_error(req, status, "invalid_request_error", param, code, "%s", msg);
+    return status == 404 ? PHS_ENOTFOUND : PHS_EINVAL;
+}
+
+int server_sealed_delete(struct http_req *req, struct server *srv, const struct server_caller *c,
+                         server_sealed_delete_fn del, const char *action,
+                         const char *resource_type, const char *notfound_msg,
+                         const char *fail_msg)
+{
+    json_t *cert = NULL;
+    const char *name = http_req_param(req, "name");
+    struct audit_event who = server_event(req, c, action, resource_type, NULL, "success", 200);
+    int rc = del(srv->store, c->id.tenant_id, name, &who, c->id.key_id, &cert);
+    if (rc == PHS_ENOTFOUND)
+        return server_refuse(srv, req, c, action, resource_type, 404, "name", "not_found",
+                             notfound_msg);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, fail_msg);
+        return rc;
+    }
+    jobs_models_forget(srv->jobs, c->id.tenant_id);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object",
+                                     resource_type, "deleted", 1, "certificate", cert));
+}
+
 struct auth_summaries {
     store_tx *tx;
     struct ratelimit_summary *taken; /* to put back if the commit fails */

@@ -84,6 +84,32 @@ struct audit_event server_event(struct http_req *req, const struct server_caller
  * nothing is served without its record. */
 int server_audit(struct server *srv, const struct audit_event *ev);
 
+/* Refuses a request that changed nothing: audits it (action on a
+ * resource_type, outcome failure, reason code) and replies status with the
+ * invalid_request_error code about param (may be NULL) and msg. Returns
+ * PHS_ENOTFOUND for 404, PHS_EINVAL for any other status, or the audit's
+ * error (then the reply is that error's). */
+int server_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
+                  const char *action, const char *resource_type, unsigned status,
+                  const char *param, const char *code, const char *msg);
+
+/* Deletes a tenant's sealed named object, e.g. tprofile_delete. */
+typedef int (*server_sealed_delete_fn)(store *s, int64_t tenant_id, const char *name,
+                                       const struct audit_event *who, const char *requested_by,
+                                       json_t **cert);
+
+/* DELETE of the caller's tenant's object named by the request's {name}
+ * with del, as action on resource_type (outcome success, 200), erased at
+ * the caller's key's request: 404 not_found with notfound_msg (audited,
+ * server_refuse); another failure replied with fail_msg. On success the
+ * tenant's decoded models are forgotten (none may outlive the object in
+ * memory) and the reply is {"name", "object": resource_type, "deleted":
+ * true, "certificate"}. Returns 0 or the error. */
+int server_sealed_delete(struct http_req *req, struct server *srv, const struct server_caller *c,
+                         server_sealed_delete_fn del, const char *action,
+                         const char *resource_type, const char *notfound_msg,
+                         const char *fail_msg);
+
 /* Why a JSON body was refused: code ("invalid_json", "unknown_field",
  * "duplicate_field"), the field (param, "" when the body names none fit to
  * repeat) and the reply's message. */

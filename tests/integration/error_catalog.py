@@ -28,8 +28,12 @@ EMITTERS = {
     "http_reply_err": (None, 3, 2),  # http.c: code from the rc (http_err_reply_of)
     "http_refuse_and_close": (2, 3, None),  # http.c: no param
     "known_fail": (2, 3, 1),  # upload_options.c: known speakers' checks
+    "server_refuse": (7, 8, 6),  # server.c
+    # server.c: not_found with the first message (param "name"), the rc's
+    # code (http_reply_err) with the second
+    "server_sealed_delete": (None, (6, 7), ("name", None)),
 }
-FIXED_CODES = {"bad_request": ["invalid_value"]}
+FIXED_CODES = {"bad_request": ["invalid_value"], "server_sealed_delete": ["not_found"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
 # `err->code = "x"`, json_error_set(err, "x", ...) or `return "x";`.
 TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
@@ -37,6 +41,7 @@ TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
 CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
 # Wrappers that pass a caller's code or message through (checked at their callers).
 PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse", "voice_refuse",
+                "server_refuse", "server_sealed_delete",
                 "upload_fail", "server_reply_json_refused", "http_refuse_and_close",
                 "known_fail"}
 
@@ -174,14 +179,19 @@ def scan(src):
                         unknown.append((where(m.start()), "code", args[ci].strip()))
                 for c in FIXED_CODES.get(fn, []):
                     codes.setdefault(c, []).append(where(m.start()))
-                if mi is not None and len(args) > mi:
+                for mi, pi in (zip(mi, pi) if isinstance(mi, tuple) else ((mi, pi),)):
+                    if mi is None or len(args) <= mi:
+                        continue
                     msg_lits = literals(args[mi])
                     fmt = msg_lits[0] if msg_lits else None
                     if fmt == "%s" and len(args) > mi + 1:
                         msg_lits = literals(args[mi + 1])  # a message passed through "%s"
                     elif fmt is not None:
                         msg_lits = literals(args[mi])
-                    param = args[pi].strip() if pi is not None and len(args) > pi else "NULL"
+                    if isinstance(pi, str):  # a param the wrapper names itself
+                        param = '"%s"' % pi
+                    else:
+                        param = args[pi].strip() if pi is not None and len(args) > pi else "NULL"
                     plits = literals(param)
                     # the field as written, "*" when chosen at run time, "" for none
                     field = plits[0] if plits and only_literals(param) else \
