@@ -117,15 +117,7 @@ int cli_profiles(int argc, char **argv)
     }
     char msg[192] = "";
     struct store_tenant t;
-    store_tx *tx;
-    if ((rc = store_begin_read(s, &tx)) == 0) {
-        rc = store_tenant_by_name(tx, tenant_name, &t);
-        store_rollback(tx);
-        if (rc == 0 && t.deleted_us)
-            rc = PHS_ENOTFOUND;
-        if (rc == PHS_ENOTFOUND)
-            snprintf(msg, sizeof(msg), "no tenant named '%s'", tenant_name);
-    }
+    rc = cliadm_tenant(s, tenant_name, &t, msg, sizeof(msg));
     if (rc == 0 && add) {
         asr_config asr;
         asr_config_default(&asr);

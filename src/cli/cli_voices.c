@@ -132,16 +132,7 @@ int cli_voices(int argc, char **argv)
         return code;
     char msg[256] = "";
     struct store_tenant t;
-    store_tx *tx;
-    int rc;
-    if ((rc = store_begin_read(s, &tx)) == 0) {
-        rc = store_tenant_by_name(tx, tenant_name, &t);
-        store_rollback(tx);
-        if (rc == 0 && t.deleted_us)
-            rc = PHS_ENOTFOUND;
-        if (rc == PHS_ENOTFOUND)
-            snprintf(msg, sizeof(msg), "no tenant named '%s'", tenant_name);
-    }
+    int rc = cliadm_tenant(s, tenant_name, &t, msg, sizeof(msg));
     if (rc == 0 && add) {
         rc = add_cmd(s, &t, name, pos[2], &who.ev, msg, sizeof(msg));
     } else if (rc == 0 && list) {

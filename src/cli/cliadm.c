@@ -190,6 +190,21 @@ int cliadm_print_json_if(int rc, json_t *j)
     return rc;
 }
 
+int cliadm_tenant(store *s, const char *name, struct store_tenant *t, char *msg, size_t msg_len)
+{
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_name(tx, name, t);
+    store_rollback(tx);
+    if (rc == 0 && t->deleted_us)
+        rc = PHS_ENOTFOUND;
+    if (rc == PHS_ENOTFOUND)
+        snprintf(msg, msg_len, "no tenant named '%s'", name);
+    return rc;
+}
+
 int cliadm_read_file(const char *path, sbuf *b)
 {
     FILE *f = fopen(path, "rb");
