@@ -76,11 +76,11 @@ int server_audit(struct server *srv, const struct audit_event *ev)
 }
 
 int server_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
-                  const char *action, const char *resource_type, unsigned status,
-                  const char *param, const char *code, const char *msg)
+                  const char *action, const char *resource_type, unsigned status, const char *param,
+                  const char *code, const char *msg)
 {
-    struct audit_event ev = server_event(req, c, action, resource_type, NULL, "failure",
-                                         (int)status);
+    struct audit_event ev =
+        server_event(req, c, action, resource_type, NULL, "failure", (int)status);
     ev.reason = code;
     int rc = server_audit(srv, &ev);
     if (rc < 0) {
@@ -92,9 +92,8 @@ int server_refuse(struct server *srv, struct http_req *req, const struct server_
 }
 
 int server_sealed_delete(struct http_req *req, struct server *srv, const struct server_caller *c,
-                         server_sealed_delete_fn del, const char *action,
-                         const char *resource_type, const char *notfound_msg,
-                         const char *fail_msg)
+                         server_sealed_delete_fn del, const char *action, const char *resource_type,
+                         const char *notfound_msg, const char *fail_msg)
 {
     json_t *cert = NULL;
     const char *name = http_req_param(req, "name");
@@ -109,8 +108,8 @@ int server_sealed_delete(struct http_req *req, struct server *srv, const struct 
     }
     jobs_models_forget(srv->jobs, c->id.tenant_id);
     return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object",
-                                     resource_type, "deleted", 1, "certificate", cert));
+                           json_pack("{s:s, s:s, s:b, s:o}", "name", name, "object", resource_type,
+                                     "deleted", 1, "certificate", cert));
 }
 
 struct auth_summaries {

@@ -90,8 +90,8 @@ int server_audit(struct server *srv, const struct audit_event *ev);
  * PHS_ENOTFOUND for 404, PHS_EINVAL for any other status, or the audit's
  * error (then the reply is that error's). */
 int server_refuse(struct server *srv, struct http_req *req, const struct server_caller *c,
-                  const char *action, const char *resource_type, unsigned status,
-                  const char *param, const char *code, const char *msg);
+                  const char *action, const char *resource_type, unsigned status, const char *param,
+                  const char *code, const char *msg);
 
 /* Deletes a tenant's sealed named object, e.g. tprofile_delete. */
 typedef int (*server_sealed_delete_fn)(store *s, int64_t tenant_id, const char *name,
@@ -106,9 +106,8 @@ typedef int (*server_sealed_delete_fn)(store *s, int64_t tenant_id, const char *
  * memory) and the reply is {"name", "object": resource_type, "deleted":
  * true, "certificate"}. Returns 0 or the error. */
 int server_sealed_delete(struct http_req *req, struct server *srv, const struct server_caller *c,
-                         server_sealed_delete_fn del, const char *action,
-                         const char *resource_type, const char *notfound_msg,
-                         const char *fail_msg);
+                         server_sealed_delete_fn del, const char *action, const char *resource_type,
+                         const char *notfound_msg, const char *fail_msg);
 
 /* Why a JSON body was refused: code ("invalid_json", "unknown_field",
  * "duplicate_field"), the field (param, "" when the body names none fit to

@@ -67,7 +67,6 @@ int sealed_erase_commit(store *s, store_tx *tx, struct audit_event *ev,
     char blobdir[STORE_PATH_MAX];
     snprintf(blobdir, sizeof(blobdir), "%s/%s", store_dir(s), STORE_BLOB_DIR);
     ev->reason = "cryptographic_erase";
-    const struct retention_subject subj = {tenant, kind, id, requested_by,
-                                           CERTIFICATE_REASON_API};
+    const struct retention_subject subj = {tenant, kind, id, requested_by, CERTIFICATE_REASON_API};
     return retention_erase_commit(s, tx, blobdir, ev, &subj, c, cert);
 }
