@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/ids.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
@@ -46,6 +47,25 @@ int sealed_object_create(store *s, const struct store_tenant *tenant, const char
     snprintf(obj->id, sizeof(obj->id), "%s", object);
     sealed_object_row(obj, tenant->id, tenant->key_version, kind, &bi);
     return 0;
+}
+
+int sealed_create_lookup(store *s, int64_t tenant_id, const char *name,
+                         int (*find)(store_tx *tx, int64_t tenant_id, const char *name),
+                         struct store_tenant *tenant)
+{
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, tenant);
+    if (rc == 0) {
+        rc = find(tx, tenant_id, name);
+        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
+    }
+    if (rc == 0)
+        rc = store_tenant_key_check(tx, tenant_id);
+    store_rollback(tx);
+    return rc;
 }
 
 int sealed_object_erase(store_tx *tx, int64_t tenant_id, const char *object, int64_t now_us,

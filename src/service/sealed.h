@@ -31,6 +31,13 @@ int sealed_object_create(store *s, const struct store_tenant *tenant, const char
                          size_t object_len, int (*pack)(void *ctx, blob_writer *w), void *ctx,
                          struct store_object *obj);
 
+/* The tenant a new named object goes to (tenant_id's row into *tenant, its
+ * key checked): PHS_EEXIST when find (0: the tenant has a live one called
+ * name, PHS_ENOTFOUND: it has not) finds one. */
+int sealed_create_lookup(store *s, int64_t tenant_id, const char *name,
+                         int (*find)(store_tx *tx, int64_t tenant_id, const char *name),
+                         struct store_tenant *tenant);
+
 /* Deleting a tenant's sealed object (a profile, a voice) with a
  * certificate, in the write transaction tx: destroys the key of the
  * tenant's object (if it still has one; its entry into c) as of now_us.

@@ -264,24 +264,11 @@ static int change_commit(store_tx *tx, int rc, const struct audit_event *ev)
 
 /* ---- create -------------------------------------------------------------------- */
 
-/* The tenant a new profile called name goes to (its key checked).
- * PHS_EEXIST when the tenant has a profile of that name. */
-static int create_lookup(store *s, int64_t tenant_id, const char *name, struct store_tenant *tenant)
+/* Whether the tenant has a profile called name (0) or not (PHS_ENOTFOUND). */
+static int find_profile(store_tx *tx, int64_t tenant_id, const char *name)
 {
-    store_tx *tx;
     struct store_profile p;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, tenant_id, tenant);
-    if (rc == 0) {
-        rc = store_profile_get(tx, tenant_id, name, &p);
-        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
-    }
-    if (rc == 0)
-        rc = store_tenant_key_check(tx, tenant_id);
-    store_rollback(tx);
-    return rc;
+    return store_profile_get(tx, tenant_id, name, &p);
 }
 
 /* Builds the profile's files in dir; msg says what failed in the caller's
@@ -366,7 +353,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         return PHS_ETOOBIG;
     }
     tprofile_blobdir(s, blobdir, sizeof(blobdir));
-    if ((rc = create_lookup(s, tenant_id, name, &tenant)) < 0) {
+    if ((rc = sealed_create_lookup(s, tenant_id, name, find_profile, &tenant)) < 0) {
         if (rc == PHS_EEXIST)
             snprintf(msg, msg_len,
                      "The tenant already has a profile of that name; delete it first.");

@@ -82,23 +82,11 @@ static int unpack(const unsigned char *p, size_t len, const unsigned char *file[
 
 /* ---- create -------------------------------------------------------------------- */
 
-/* The tenant a new voice called name goes to (its key checked). */
-static int create_lookup(store *s, int64_t tenant_id, const char *name, struct store_tenant *tenant)
+/* Whether the tenant has a voice called name (0) or not (PHS_ENOTFOUND). */
+static int find_voice(store_tx *tx, int64_t tenant_id, const char *name)
 {
-    store_tx *tx;
     struct store_voice v;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, tenant_id, tenant);
-    if (rc == 0) {
-        rc = store_voice_get(tx, tenant_id, name, &v);
-        rc = rc == 0 ? PHS_EEXIST : rc == PHS_ENOTFOUND ? 0 : rc;
-    }
-    if (rc == 0)
-        rc = store_tenant_key_check(tx, tenant_id);
-    store_rollback(tx);
-    return rc;
+    return store_voice_get(tx, tenant_id, name, &v);
 }
 
 /* Checks the files against the server's acoustic model. */
@@ -178,7 +166,7 @@ int tvoice_create(store *s, int64_t tenant_id, const char *name, const struct tv
                  "medical, none or default.");
         return PHS_EINVAL;
     }
-    if ((rc = create_lookup(s, tenant_id, name, &tenant)) < 0) {
+    if ((rc = sealed_create_lookup(s, tenant_id, name, find_voice, &tenant)) < 0) {
         snprintf(msg, msg_len, "%s",
                  rc == PHS_EEXIST ? exists : "The voice profile could not be stored.");
         return rc;
