@@ -35,7 +35,11 @@ struct cliargs {
  *              ("phiscribe: --data needs a value"), or an unknown option or
  *              one word more than max_pos ("CMD: unexpected argument 'X'"
  *              and the usage on stderr).
- * Everything the options and words point to is in argv. */
+ * A command whose table has "--data" (and no "--config" of its own) also
+ * takes "--config FILE", the server's INI file: its [storage] data_dir and
+ * store fill --data and --store where those were not given (environment,
+ * then file, then flags, as serve orders them); a file that does not load
+ * is CLI_USAGE with the reason. Everything else the options and words point to is in argv. */
 bool cliargs_parse(const struct cliargs *a, int argc, char **argv, int *npos, int *exit_code);
 
 #endif

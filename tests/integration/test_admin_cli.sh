@@ -43,6 +43,26 @@ expect_exit 0 "$P" tenants list --data "$D"
 grep -q "beta-clinic" "$T/stdout" || fail "tenants list table"
 ok "tenants update and list"
 
+# --config: the server's INI file names the data directory and the store for
+# the admin commands too; a flag still wins, a bad file is a usage error.
+printf '[storage]\ndata_dir = %s\n' "$D" > "$T/server.ini"
+expect_exit 0 "$P" tenants list --json --config "$T/server.ini"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert [x["name"] for x in t]==["acme","beta-clinic"], t' "$T/stdout"
+( cd "$T" && PHISCRIBE_DATA="$T/envdata" "$P" tenants list --json --config="$T/server.ini" ) > "$T/cfg.json" || fail "config over PHISCRIBE_DATA"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert len(t)==2, t' "$T/cfg.json"
+expect_exit 0 "$P" tenants list --json --config "$T/server.ini" --data "$T/envdata"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t==[], t' "$T/stdout"
+printf '[storage]\nno_such_key = 1\n' > "$T/bad.ini"
+expect_exit 2 "$P" tenants list --config "$T/bad.ini"
+grep -q "bad.ini:2" "$T/stderr" || fail "bad config names file and line: $(cat "$T/stderr")"
+printf '[storage]\ndata_dir = %s\nstore = postgresql://u:pw-in-file@/phiscribe?host=%s/nosock\n' "$D" "$T" > "$T/pg.ini"
+expect_exit 1 "$P" tenants list --config "$T/pg.ini"
+grep -q "$T/nosock" "$T/stderr" || fail "the file's store is the one opened: $(cat "$T/stderr")"
+! grep -q "pw-in-file" "$T/stderr" || fail "store password in a message"
+expect_exit 0 "$P" keys --help
+grep -q -- "--config FILE" "$T/stdout" || fail "--config in the help"
+ok "admin commands read data_dir and store from --config FILE"
+
 # ---- keys -------------------------------------------------------------------------
 LABEL="Nurse Ratched Workstation 7"
 expect_exit 0 "$P" keys create --tenant acme --role transcribe,read --expires 90d --label "$LABEL" --data "$D"
