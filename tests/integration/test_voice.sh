@@ -321,11 +321,45 @@ bad missing "# comment\n\n$T/enr1.wav\tpatient presents with chest pain radiatin
     "line 4: the audio file cannot be opened"
 bad empty "$T/enr1.wav\t  ...  \n" "line 1: the text is empty"
 printf 'not audio at all' >"$T/text.wav"
-bad notaudio "$T/text.wav\tsome words\n" "line 1: "
+bad notaudio "$T/text.wav\tsome words\n" "line 1: the input is not a recognised audio format"
+head -c 3000 "$T/enr1.wav" >"$T/trunc.wav"
+bad truncated "$T/enr1.wav\tpatient presents with chest pain radiating to the left arm\n$T/trunc.wav\tsome words\n" \
+    "line 2: the recording is truncated"
 bad nofit "$T/tst1.wav\t$(printf '%s ' $enrol $enrol)\n" "line 1: the text does not fit"
 bad nothing "# only a comment\n" "holds no pair"
 grep -rqi "patient presents" "$T/stderr" && fail "an error message quotes the text"
 ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written"
+# The recordings are parsed in a confined worker process, the command's
+# child, never in the command: while the command waits for its recording
+# (a FIFO) the worker is stopped, the recording goes, and once the command
+# has read all of it the worker is killed. The command reports that line's
+# recording and exits 1 (not by a signal); nothing is written.
+mkfifo "$T/enr.fifo"
+printf '%s\t%s\n' "$T/enr.fifo" "patient presents with chest pain radiating to the left arm" >"$T/crash.tsv"
+set +e
+"$P" voice build "$T/out-crash" --pairs "$T/crash.tsv" >"$T/crash.out" 2>"$T/crash.err" &
+VB=$!
+exec 7>"$T/enr.fifo" # returns once the command opened its recording
+VW=$(ps --ppid "$VB" -o pid=,args= | awk '$2 == "phiscribe-worker" && NF == 2 {print $1}')
+[ -n "$VW" ] || fail "voice build has no worker process: $(ps --ppid "$VB" -o pid=,args=)"
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$VW/status" || fail "voice build's worker is not confined"
+kill -STOP "$VW"
+cat "$T/enr1.wav" >&7
+exec 7>&-
+n=0
+while ls -l "/proc/$VB/fd" 2>/dev/null | grep -q 'enr.fifo'; do
+    n=$((n + 1)); [ $n -lt 600 ] || fail "voice build never finished reading its recording"
+    sleep 0.05
+done
+kill -KILL "$VW"
+wait "$VB"
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat "$T/crash.err"; fail "voice build with its worker killed exited $rc, want 1"; }
+grep -q "^phiscribe voice: line 1: the decoder process \(crashed\|is gone\)" "$T/crash.err" ||
+    fail "worker killed: $(cat "$T/crash.err")"
+[ ! -e "$T/out-crash" ] || fail "a profile was written after the worker was killed"
+ok "voice build parses recordings in a confined worker: a damaged one is reported by line, a worker killed mid-request fails that line (exit 1), the command lives"
 expect_exit 2 "$P" voice build "$T/x" --pairs "$T/nonexistent.tsv"
 expect_exit 2 "$P" voice build "$T/x"
 ok "usage errors"
