@@ -216,9 +216,41 @@ for v in nobody "$(printf 'x%.0s' $(seq 70))"; do
         -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='
     refused_body "a live session with an unknown voice" unknown_voice voice
 done
+ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+
+# The voice set by session.update (session.phiscribe.voice), realtime mode:
+# an unknown name and a number are refused naming it; set after the first
+# clip, the first is decoded as without a voice and the others as in a
+# session opened with ?voice=, on the session's clock.
+W="wss://localhost:$PORT/v1/realtime"
+mkdir -p "$T/rtv-sw" "$T/rtv-none" "$T/rtv-q"
+$RT voice "$W" "$KEY_A_TR" "$T/rtv-sw" dr-kal "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-sw.json" ||
+    fail "voice set by session.update"
+$RT voice "$W" "$KEY_A_TR" "$T/rtv-none" null "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-none.json" ||
+    fail "session.update without a voice"
+$RT voice "$W?voice=dr-kal" "$KEY_A_TR" "$T/rtv-q" dr-kal "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-q.json" ||
+    fail "session with ?voice= and session.update"
+python3 - "$T/rtv-sw.json" "$T/rtv-none.json" "$T/rtv-q.json" <<'PY' || fail "voice by session.update"
+import json, sys
+sw, none, q = (json.load(open(f)) for f in sys.argv[1:])
+assert sw["initial"] is None and q["initial"] == "dr-kal", (sw, q)
+assert sw["before"] and sw["before"] == none["before"], ("before the update: not the unadapted model's", sw, none)
+assert sw["after"] and sw["after"] == q["after"], ("after the update: not the voice's", sw, q)
+assert q["after"] != none["after"] or q["before"] != none["before"], ("the voice changes nothing here", q, none)
+assert abs(sw["after_start"] - q["after_start"]) < 0.05, ("times after the update are not the session's", sw, q)
+PY
+if [ -f "$SHARED/openai-openapi/openapi.json" ]; then
+    for ev in session.created:RealtimeServerEventSessionCreated session.updated:RealtimeServerEventSessionUpdated \
+        error:RealtimeServerEventError \
+        conversation.item.input_audio_transcription.completed:RealtimeServerEventConversationItemInputAudioTranscriptionCompleted; do
+        grep -h "\"type\":\"${ev%%:*}\"" "$T"/rtv-*/events.jsonl >"$T/rtv-ev.jsonl" || fail "no ${ev%%:*} event"
+        /usr/bin/python3 "$here/openai_schema.py" "$SHARED/openai-openapi/openapi.json" "${ev#*:}" --lines \
+            "$T/rtv-ev.jsonl" || fail "${ev%%:*} events do not match OpenAI's schema"
+    done
+fi
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
 expect_status 200 "no default profile"
-ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+ok "session.phiscribe.voice: unknown or not a string refused naming it; applied from the next utterance, on the session's clock; events match OpenAI's schemas"
 
 # A stored job with the voice, and one queued when the voice is deleted.
 req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \
