@@ -207,7 +207,7 @@ void asr_decoder_adapt_reset(asr_decoder *d);
 
 /* Voice profile enrolment (speech/voice.h): the features of pcm[0..n)
  * (16 kHz mono, one whole utterance) through the decoder's own front end,
- * exactly as voice_frontend_features computes them, and their alignment to
+ * as batch decoding normalises an utterance, and their alignment to
  * the phones ph into *out (voice_aligned_clear). The decoder must not be
  * in an utterance; it is left as it was. PHS_EEMPTY for a recording too
  * short for features, PHS_ETOOBIG when the phones do not fit it,

@@ -873,8 +873,8 @@ static int enrol(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph,
     if (!d->vm)
         return PHS_EUNSUPPORTED;
     int dim = voice_model_dim(d->vm);
-    /* voice_frontend_features' computation, on this decoder's front end
-     * (the same feat.params, -cmn batch, every frame kept). */
+    /* This decoder's own front end: the model's feat.params, -cmn batch,
+     * every frame kept, as batch decoding computes an utterance's. */
     int rc = voice_ps_features(d->ps, pcm, n, dim, &out->feat, &out->nfr);
     if (rc < 0)
         return rc;
