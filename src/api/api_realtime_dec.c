@@ -28,7 +28,8 @@ struct rt_decoder {
     struct rt_session *s;
     streamdec *sd;
     char profile[STORE_NAME_MAX + 1];
-    char voice[sizeof(((struct rt_config *)0)->voice)]; /* sd's voice ("" none) */
+    /* sd's voice ("" none), sized as rt_config's */
+    char voice[STORE_PROFILE_NAME_MAX + 1];
     bool vad;       /* sd's turn detection */
     bool in_speech; /* sd: speech started and not stopped */
     uint64_t fed;   /* samples fed to sd */

@@ -653,7 +653,7 @@ int rt_config_denoise(const char *v, struct rt_config *c)
     return 0;
 }
 
-#define RT_VOICE_MESSAGE                                                                          \
+#define RT_VOICE_MESSAGE                                                                           \
     "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null."
 
 /* phiscribe.voice: a voice profile's name, or null for none. Whether the

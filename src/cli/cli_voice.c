@@ -123,8 +123,8 @@ static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
     if (rc < 0)
         goto out_free;
     if ((rc = voice_stats_add_aligned(b->stats, a.feat, a.nfr, a.state)) < 0) {
-        snprintf(msg, msg_len, "%s", rc == PHS_ENOMEM ? "out of memory"
-                                                      : "the worker's result is malformed");
+        snprintf(msg, msg_len, "%s",
+                 rc == PHS_ENOMEM ? "out of memory" : "the worker's result is malformed");
         goto out_free;
     }
     b->used++;

@@ -84,8 +84,8 @@ int voice_stats_add_aligned(voice_stats *s, const float *feat, size_t nfr, const
 /* One enrolment recording aligned (asr_decoder_enrol, in a worker): what
  * voice_stats_add_aligned needs. */
 typedef struct voice_aligned {
-    float *feat;      /* nfr * dim features (owned, wiped at clear) */
-    uint16_t *state;  /* nfr states as voice_align writes them (owned) */
+    float *feat;     /* nfr * dim features (owned, wiped at clear) */
+    uint16_t *state; /* nfr states as voice_align writes them (owned) */
     size_t nfr;
     int dim;
     double avg_loglik;

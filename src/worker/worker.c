@@ -359,7 +359,8 @@ static int wk_enrol(struct wk *w, const audio_limits *lim, const voice_phone *ph
                                      : err_str(rc));
     if (rc == 0 && (rc = proto_put_aligned(&out, &a)) < 0)
         snprintf(msg, sizeof(msg), "the result is too large to return");
-    rc = rc < 0 ? proto_send_error(w->fd, rc, msg) : proto_send(w->fd, PROTO_RESULT, out.p, out.len);
+    rc =
+        rc < 0 ? proto_send_error(w->fd, rc, msg) : proto_send(w->fd, PROTO_RESULT, out.p, out.len);
     voice_aligned_clear(&a);
     if (pcm)
         wipe_free(pcm, n * sizeof(int16_t));
