@@ -241,7 +241,8 @@ static int rt_dec_clear(struct rt_decoder *d)
     if (!d->sd)
         return 0;
     d->tail_len = 0; /* dropped */
-    if (strcmp(d->voice, d->s->cfg.voice) != 0) { /* the next audio starts the new voice's */
+    /* A new voice: the next audio starts its stream. */
+    if (strcmp(d->voice, d->s->cfg.voice) != 0) {
         rt_dec_end_stream(d, 0);
         return 0;
     }
