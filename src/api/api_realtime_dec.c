@@ -153,6 +153,8 @@ static void rt_dec_tail_trim(struct rt_decoder *d)
     d->ended = false;
     uint64_t end = d->ended_ms * d->s->cfg.rate / 1000;
     uint64_t after = d->fed > end ? d->fed - end : 0;
+    if (after * 1000 < d->s->cfg.rate) /* under a millisecond: the end's rounding */
+        after = 0;
     if (after < d->tail_len) {
         memmove(d->tail, d->tail + (d->tail_len - after), (size_t)after * sizeof(int16_t));
         d->tail_len = (size_t)after;
