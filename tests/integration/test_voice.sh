@@ -239,6 +239,19 @@ assert sw["after"] and sw["after"] == q["after"], ("after the update: not the vo
 assert q["after"] != none["after"] or q["before"] != none["before"], ("the voice changes nothing here", q, none)
 assert abs(sw["after_start"] - q["after_start"]) < 0.05, ("times after the update are not the session's", sw, q)
 PY
+# Manual commits (no turn detection): the voice applies from the first
+# audio after a commit.
+mkdir -p "$T/rtv-msw" "$T/rtv-mq"
+RT_VOICE_MANUAL=1 $RT voice "$W" "$KEY_A_TR" "$T/rtv-msw" dr-kal "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-msw.json" ||
+    fail "voice set by session.update, manual commits"
+RT_VOICE_MANUAL=1 $RT voice "$W?voice=dr-kal" "$KEY_A_TR" "$T/rtv-mq" dr-kal "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-mq.json" ||
+    fail "?voice= and session.update, manual commits"
+python3 - "$T/rtv-msw.json" "$T/rtv-mq.json" <<'PY' || fail "voice by session.update, manual commits"
+import json, sys
+sw, q = (json.load(open(f)) for f in sys.argv[1:])
+assert sw["after"] and sw["after"] == q["after"], ("after the update: not the voice's", sw, q)
+assert abs(sw["after_start"] - q["after_start"]) < 0.05, ("times after the update", sw, q)
+PY
 if [ -f "$SHARED/openai-openapi/openapi.json" ]; then
     for ev in session.created:RealtimeServerEventSessionCreated session.updated:RealtimeServerEventSessionUpdated \
         error:RealtimeServerEventError \
@@ -250,7 +263,7 @@ if [ -f "$SHARED/openai-openapi/openapi.json" ]; then
 fi
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
 expect_status 200 "no default profile"
-ok "session.phiscribe.voice: unknown or not a string refused naming it; applied from the next utterance, on the session's clock; events match OpenAI's schemas"
+ok "session.phiscribe.voice: unknown or not a string refused naming it; applied from the next utterance (server VAD and manual commits), on the session's clock; events match OpenAI's schemas"
 
 # A stored job with the voice, and one queued when the voice is deleted.
 req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \

@@ -384,11 +384,18 @@ async function noisy(url, key, out, nr, file) {
 // (the session goes on); WAV1 streamed, then NAME ("null": none) set, which
 // is answered once WAV1 is decoded, then the rest. Prints JSON: the text
 // before and after the update, and the first word's start after it.
+// RT_VOICE_MANUAL=1: no turn detection, a commit after each recording.
 async function voice(url, key, out, name, files) {
     const ws = open(url, key);
-    const first = speech([files[0]], 24000), rest = speech(files.slice(1), 24000);
+    const manual = process.env.RT_VOICE_MANUAL === '1';
     const want = name === 'null' ? null : name;
-    const upd = (v, id) => JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: GA_VAD } }, phiscribe: { smart_format: false, ...v } } });
+    const upd = (v, id) => JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: manual ? null : GA_VAD } }, phiscribe: { smart_format: false, ...v } } });
+    const send = (list) => {
+        for (const f of list) {
+            appendAll(ws, speech([f], 24000));
+            if (manual) ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+        }
+    };
     let phase = 'unknown', at = 0, initial;
     const done = session(ws, out, (ev, events) => {
         if (ev.type === 'session.created') {
@@ -404,13 +411,13 @@ async function voice(url, key, out, name, files) {
         } else if (ev.type === 'session.updated' && phase === 'first') {
             initial = ev.session.phiscribe.voice;
             phase = 'switch';
-            appendAll(ws, first);
+            send(files.slice(0, 1));
             ws.send(upd({ voice: want }, 'voice')); // answered once WAV1 is decoded
         } else if (ev.type === 'session.updated' && phase === 'switch') {
             if (ev.session.phiscribe.voice !== want) fail('phiscribe.voice echoed as ' + ev.session.phiscribe.voice);
             phase = 'rest';
             at = events.length;
-            appendAll(ws, rest);
+            send(files.slice(1));
             ws.send(upd({}, 'end'));
         } else if (ev.type === 'session.updated' && phase === 'rest') {
             ws.close(1000);
@@ -423,7 +430,7 @@ async function voice(url, key, out, name, files) {
     if (phase !== 'rest') fail('the session ended in phase ' + phase);
     const text = (evs) => evs.filter((e) => e.type.endsWith('.completed')).map((c) => c.transcript).filter((t) => t).join(' ');
     const after = r.events.slice(at).filter((e) => e.type.endsWith('.completed') && e.phiscribe.words.length);
-    checkOrder(r.events, true);
+    checkOrder(r.events, !manual);
     console.log(JSON.stringify({ initial, before: text(r.events.slice(0, at)), after: text(r.events.slice(at)),
         after_start: after.length ? after[0].phiscribe.words[0].start : null }));
 }
