@@ -382,18 +382,26 @@ ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing
 mkfifo "$T/enr.fifo"
 printf '%s\t%s\n' "$T/enr.fifo" "patient presents with chest pain radiating to the left arm" >"$T/crash.tsv"
 set +e
-"$P" voice build "$T/out-crash" --pairs "$T/crash.tsv" >"$T/crash.out" 2>"$T/crash.err" &
+exec 7<>"$T/enr.fifo" # a writer from the start: the command's open does not wait
+"$P" voice build "$T/out-crash" --pairs "$T/crash.tsv" >"$T/crash.out" 2>"$T/crash.err" 7>&- &
 VB=$!
-exec 7>"$T/enr.fifo" # returns once the command opened its recording
-VW=$(ps --ppid "$VB" -o pid=,args= | awk '$2 == "phiscribe-worker" && NF == 2 {print $1}')
-[ -n "$VW" ] || fail "voice build has no worker process: $(ps --ppid "$VB" -o pid=,args=)"
+# Its worker first (the command runs then, with its own descriptors), then
+# its recording open (the worker is leased by then).
+n=0
+VW=
+until [ -n "$VW" ] && ls -l "/proc/$VB/fd" 2>/dev/null | grep -q 'enr.fifo'; do
+    kill -0 "$VB" 2>/dev/null || fail "voice build ended before it read its recording: $(cat "$T/crash.err")"
+    n=$((n + 1)); [ $n -lt 1200 ] || fail "voice build never started its worker and opened its recording"
+    sleep 0.05
+    VW=$(ps --ppid "$VB" -o pid=,args= | awk '$2 == "phiscribe-worker" && NF == 2 {print $1}')
+done
 grep -q '^Seccomp:[[:space:]]*2' "/proc/$VW/status" || fail "voice build's worker is not confined"
 kill -STOP "$VW"
 cat "$T/enr1.wav" >&7
 exec 7>&-
 n=0
 while ls -l "/proc/$VB/fd" 2>/dev/null | grep -q 'enr.fifo'; do
-    n=$((n + 1)); [ $n -lt 600 ] || fail "voice build never finished reading its recording"
+    n=$((n + 1)); [ $n -lt 1200 ] || fail "voice build never finished reading its recording"
     sleep 0.05
 done
 kill -KILL "$VW"
