@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "core/jsonout.h"
 #include "core/wipe.h"
+#include "service/tvoice.h"
 #include "text/format.h"
 #include "text/redact.h"
 #include "api/api_realtime_int.h"
@@ -122,6 +123,8 @@ static json_t *rt_extension_json(const struct rt_session *s)
                   "dictation", s->cfg.dictation, "denoise", rt_denoise_names[s->cfg.denoise]);
     if (o && s->cfg.store)
         json_object_set_new(o, "transcript_id", json_string(s->transcript_id));
+    if (o) /* the name the client gave: the tenant's metadata, not the profile */
+        json_object_set_new(o, "voice", s->cfg.voice[0] ? json_string(s->cfg.voice) : json_null());
     return o;
 }
 
@@ -650,15 +653,41 @@ int rt_config_denoise(const char *v, struct rt_config *c)
     return 0;
 }
 
+#define RT_VOICE_MESSAGE                                                                           \
+    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null."
+
+/* phiscribe.voice: a voice profile's name, or null for none. Whether the
+ * tenant has it is checked by the update (rt_session_update). */
+static int rt_extension_voice(json_t *v, const char *path, struct rt_config *c, struct rt_bad *b)
+{
+    char p[96];
+    if (!v)
+        return 0;
+    snprintf(p, sizeof(p), "%s.voice", path);
+    if (json_is_null(v)) {
+        c->voice[0] = '\0';
+        return 0;
+    }
+    if (!json_is_string(v))
+        return rt_bad(b, p, "invalid_value", RT_VOICE_MESSAGE);
+    if (json_string_length(v) == 0 || json_string_length(v) >= sizeof(c->voice) ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return rt_bad(b, p, "unknown_voice", RT_VOICE_MESSAGE);
+    snprintf(c->voice, sizeof(c->voice), "%s", json_string_value(v));
+    return 0;
+}
+
 /* The "phiscribe" extension: redact, store, smart_format, dictation (bools),
- * denoise. */
+ * denoise, voice. */
 static int rt_extension(json_t *o, const char *path, struct rt_config *c, struct rt_bad *b)
 {
-    static const char *const keys[] = {"redact",    "store",   "rate", "smart_format",
-                                       "dictation", "denoise", NULL};
+    static const char *const keys[] = {"redact",    "store",   "rate",  "smart_format",
+                                       "dictation", "denoise", "voice", NULL};
     if (!o)
         return 0;
     int rc = rt_members(o, path, keys, b);
+    if (rc == 0)
+        rc = rt_extension_voice(json_object_get(o, "voice"), path, c, b);
     if (rc < 0)
         return rc;
     json_t *dn = json_object_get(o, "denoise");
@@ -798,6 +827,14 @@ static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
         rc = rt_bad(&b, "session.phiscribe.store", "session_active",
                     "Storage and, for a stored session, redaction cannot change once audio has "
                     "been appended.");
+    struct store_voice v;
+    int vrc = 0;
+    if (rc == 0 && c.voice[0] && strcmp(c.voice, s->cfg.voice) != 0 &&
+        (vrc = tvoice_get(s->srv->store, s->who.tenant_id, c.voice, &v)) == PHS_ENOTFOUND)
+        rc = rt_bad(&b, "session.phiscribe.voice", "unknown_voice", RT_VOICE_MESSAGE);
+    else if (rc == 0 && vrc < 0)
+        rc = rt_bad(&b, "session.phiscribe.voice", "internal_error",
+                    "The voice profile could not be looked up; nothing was changed.");
     if (rc < 0) {
         rt_config_clear(&c);
         return rt_error(s, 0, "invalid_request_error", b.code, b.param, b.message);

@@ -16,10 +16,14 @@
 #include "speech/audio.h"
 #include "speech/voice.h"
 #include "speech/voice_ps.h"
+#include "service/pool.h"
+#include "service/pool_voice.h"
 
 #define PAIRS_MAX_BYTES (4u << 20) /* the list file */
 #define PAIRS_MAX       2000       /* pairs in one list */
 #define LINE_MAX_BYTES  4096
+/* One recording's file: 30 s of 48 kHz 8-channel 32-bit WAV fit. */
+#define RECORDING_MAX_BYTES (64u << 20)
 
 static void usage(FILE *out)
 {
@@ -31,6 +35,8 @@ static void usage(FILE *out)
             "Each line of LIST.tsv is AUDIO-PATH<TAB>TEXT (one sentence or a short\n"
             "dictation, at most 30 s; empty lines and lines starting with # are skipped).\n"
             "Use it with `phiscribe transcribe --voice DIR`. DIR keeps no audio and no text.\n"
+            "The recordings are decoded and aligned in a confined worker process, as\n"
+            "`transcribe` decodes: a damaged file is reported by its line.\n"
             "\n"
             "  --pairs FILE        the list of recordings and their texts (required)\n"
             "  --profile P         recognition profile whose dictionary pronounces the\n"
@@ -50,64 +56,49 @@ struct build {
     voice_options opt;
     audio_limits lim;
     voice_model *model;
-    voice_frontend *fe;
+    voice_frontend *fe; /* the text's pronunciations (this process: no audio) */
     voice_stats *stats;
+    pool *pool;     /* the confined worker that decodes and aligns the audio */
+    pool_worker *w; /* leased for the whole build */
+    sbuf audio;     /* one recording's encoded bytes */
     size_t used, frames;
     double loglik;
 };
 
-/* Reads the whole recording at path (at most VOICE_MAX_FRAMES of audio). */
-static int read_audio(struct build *b, const char *path, int16_t **pcm, size_t *n, char *msg,
-                      size_t msg_len)
+/* Reads the recording at path into b->audio, as it is: the worker parses it. */
+static int read_file(struct build *b, const char *path, char *msg, size_t msg_len)
 {
-    audio_info info;
-    audio_source src;
-    int rc;
+    uint8_t buf[64 * 1024];
+    size_t n;
+    int rc = 0;
     FILE *f = fopen(path, "rb");
-    *pcm = NULL;
+    sbuf_clear(&b->audio);
     if (!f) {
         snprintf(msg, msg_len, "the audio file cannot be opened: %s", strerror(errno));
         return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
     }
-    audio_source_file(&src, f);
-    audio_reader *r = audio_open(&src, &b->lim, &info, &rc, msg, msg_len);
-    size_t cap = (size_t)(b->lim.max_seconds * AUDIO_RATE) + AUDIO_RATE;
-    if (r && !(*pcm = malloc(cap * sizeof(int16_t))))
-        rc = PHS_ENOMEM;
-    *n = 0;
-    while (r && *pcm) {
-        size_t got = 0;
-        if ((rc = audio_read(r, *pcm + *n, cap - *n, &got, msg, msg_len)) < 0 || got == 0)
-            break;
-        *n += got;
-        if (*n == cap) {
-            rc = PHS_ETOOBIG;
-            snprintf(msg, msg_len, "the recording is longer than %.0f s", b->lim.max_seconds);
-            break;
-        }
-    }
-    if (rc == 0 && *n == 0) {
-        rc = PHS_EEMPTY;
-        snprintf(msg, msg_len, "the recording holds no audio");
-    }
-    audio_close(r);
+    while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+        rc = sbuf_append(&b->audio, buf, n);
+    wipe(buf, sizeof(buf));
+    if (rc == 0 && ferror(f))
+        rc = PHS_EIO;
     fclose(f);
-    if (rc < 0) {
-        wipe_free(*pcm, cap * sizeof(int16_t));
-        *pcm = NULL;
-    }
+    if (rc == PHS_ETOOBIG)
+        snprintf(msg, msg_len, "the audio file is over %u MiB (a recording of at most %.0f s)",
+                 RECORDING_MAX_BYTES >> 20, b->lim.max_seconds);
+    else if (rc < 0)
+        snprintf(msg, msg_len, "the audio file cannot be read: %s", err_str(rc));
     return rc;
 }
 
-/* One line of the list: align its audio to its text and add the statistics. */
+/* One line of the list: its audio decoded and aligned to its text in the
+ * worker, the statistics added here. */
 static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
 {
     char *tab = strchr(line, '\t');
-    int16_t *pcm = NULL;
-    float *feat = NULL;
     voice_phone *ph = NULL;
-    size_t n = 0, nfr = 0, n_ph = 0, bad = 0;
-    double ll = 0;
+    voice_aligned a = {0};
+    size_t n_ph = 0, bad = 0;
     int rc;
     if (!tab || tab == line) {
         snprintf(msg, msg_len, "expected AUDIO-PATH<TAB>TEXT");
@@ -125,28 +116,23 @@ static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
             snprintf(msg, msg_len, "%s", err_str(rc));
         return rc == PHS_ENOMEM ? rc : PHS_EINVAL;
     }
-    if ((rc = read_audio(b, line, &pcm, &n, msg, msg_len)) < 0)
+    if ((rc = read_file(b, line, msg, msg_len)) < 0)
         goto out_free;
-    if ((rc = voice_frontend_features(b->fe, pcm, n, voice_model_dim(b->model), &feat, &nfr)) < 0) {
-        snprintf(msg, msg_len, "%s", rc == PHS_EEMPTY ? "the recording is too short"
-                                                        : "the speech engine failed");
+    rc = pool_enrol(b->pool, b->w, b->audio.p ? b->audio.p : (const uint8_t *)"", b->audio.len,
+                    &b->lim, ph, n_ph, voice_model_dim(b->model), &a, msg, msg_len);
+    if (rc < 0)
+        goto out_free;
+    if ((rc = voice_stats_add_aligned(b->stats, a.feat, a.nfr, a.state)) < 0) {
+        snprintf(msg, msg_len, "%s",
+                 rc == PHS_ENOMEM ? "out of memory" : "the worker's result is malformed");
         goto out_free;
     }
-    rc = voice_stats_add(b->stats, feat, nfr, ph, n_ph, &ll);
-    if (rc == PHS_ETOOBIG)
-        snprintf(msg, msg_len, "the text does not fit the recording (too many words for its length)");
-    else if (rc < 0)
-        snprintf(msg, msg_len, "%s", err_str(rc));
-    else {
-        b->used++;
-        b->frames += nfr;
-        b->loglik += ll;
-    }
+    b->used++;
+    b->frames += a.nfr;
+    b->loglik += a.avg_loglik;
 out_free:
-    if (feat)
-        wipe_free(feat, nfr * (size_t)voice_model_dim(b->model) * sizeof(float));
-    if (pcm)
-        wipe_free(pcm, n * sizeof(int16_t));
+    voice_aligned_clear(&a);
+    sbuf_clear(&b->audio);
     free(ph);
     return rc;
 }
@@ -181,7 +167,10 @@ static int add_pairs(struct build *b)
         int e = add_pair(b, line, msg, sizeof(msg));
         if (e < 0) {
             fprintf(stderr, "phiscribe voice: line %zu: %s\n", lineno, msg);
-            rc = e == PHS_ENOMEM || e == PHS_EENGINE ? CLI_FAIL : CLI_BADINPUT;
+            rc = e == PHS_ENOMEM || e == PHS_EENGINE || e == PHS_EDECODER_CRASHED ||
+                         e == PHS_EDECODER_TIMEOUT || e == PHS_EINTERNAL
+                     ? CLI_FAIL
+                     : CLI_BADINPUT;
             break;
         }
     }
@@ -274,6 +263,7 @@ static int voice_build(int argc, char **argv)
     voice_options_default(&b.opt);
     audio_limits_default(&b.lim);
     b.lim.max_seconds = VOICE_MAX_FRAMES / 100.0;
+    sbuf_init(&b.audio, RECORDING_MAX_BYTES);
     if ((code = parse_build_args(argc, argv, &b)) != 0)
         return code < 0 ? CLI_OK : code;
     code = CLI_FAIL;
@@ -287,6 +277,20 @@ static int voice_build(int argc, char **argv)
     }
     if (!(b.stats = voice_stats_new(b.model))) {
         fprintf(stderr, "phiscribe voice: out of memory\n");
+        goto out_free;
+    }
+    /* The recordings are parsed, and aligned, only in a confined worker
+     * process, as `transcribe` decodes (docs/SECURITY.md). */
+    struct pool_config pc = {
+        .asr = &b.cfg,
+        .workers = 1,
+        .sandbox = true,
+        .deadline_s = 120.0,
+        .cpu_seconds = 120,
+    };
+    if (!(b.pool = pool_start(&pc, &err, msg, sizeof(msg))) ||
+        pool_lease(b.pool, -1, &b.w, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "phiscribe voice: %s\n", msg);
         goto out_free;
     }
     if ((code = add_pairs(&b)) != 0)
@@ -308,6 +312,10 @@ static int voice_build(int argc, char **argv)
                 b.opt.min_class_frames / 100.0);
     code = CLI_OK;
 out_free:
+    if (b.w)
+        pool_release(b.pool, b.w);
+    pool_stop(b.pool);
+    sbuf_free(&b.audio);
     voice_stats_free(b.stats);
     voice_frontend_free(b.fe);
     voice_model_free(b.model);

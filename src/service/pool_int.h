@@ -91,5 +91,9 @@ int pool_request_end(pool *p, pool_worker *w, int io, int rc, char *msg, size_t 
  * hold is read and dropped (*type set, PHS_ENOMEM): the stream stays in step. */
 int pool_io_send(int fd, uint32_t type, const void *payload, size_t len, double until);
 int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until);
+/* A request's PROTO_REQ (req) and its input in PROTO_AUDIO frames, then
+ * PROTO_END, as pool_io_send. */
+int pool_io_send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_t len,
+                       double until);
 
 #endif

@@ -94,6 +94,16 @@ int pool_io_send(int fd, uint32_t type, const void *payload, size_t len, double 
     return rc < 0 || !len ? rc : io_write(fd, payload, len, until);
 }
 
+int pool_io_send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_t len, double until)
+{
+    int rc = pool_io_send(w->fd, PROTO_REQ, req->p, req->len, until);
+    for (size_t off = 0; rc == 0 && off < len; off += PROTO_AUDIO_CHUNK) {
+        size_t n = len - off < PROTO_AUDIO_CHUNK ? len - off : PROTO_AUDIO_CHUNK;
+        rc = pool_io_send(w->fd, PROTO_AUDIO, in + off, n, until);
+    }
+    return rc == 0 ? pool_io_send(w->fd, PROTO_END, NULL, 0, until) : rc;
+}
+
 int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until)
 {
     uint32_t h[2];

@@ -11,17 +11,6 @@
 /* The longest utterance a plan may hold: the decoder's limit at most. */
 #define PLAN_MAX_UTT (60u * 16000u)
 
-/* Sends a request header and its input in PROTO_AUDIO frames. */
-static int send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_t len, double until)
-{
-    int rc = pool_io_send(w->fd, PROTO_REQ, req->p, req->len, until);
-    for (size_t off = 0; rc == 0 && off < len; off += PROTO_AUDIO_CHUNK) {
-        size_t n = len - off < PROTO_AUDIO_CHUNK ? len - off : PROTO_AUDIO_CHUNK;
-        rc = pool_io_send(w->fd, PROTO_AUDIO, in + off, n, until);
-    }
-    return rc == 0 ? pool_io_send(w->fd, PROTO_END, NULL, 0, until) : rc;
-}
-
 static int put_head(sbuf *b, uint32_t kind, uint32_t flags, const audio_limits *lim)
 {
     int rc = proto_put_u32(b, kind);
@@ -70,7 +59,7 @@ int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audi
     sbuf_init(&b, PROTO_MAX_FRAME);
     if ((rc = put_head(&b, PROTO_KIND_PLAN, proto_denoise_flags(noise_mode), lim)) == 0)
         rc = proto_put_u64(&b, min_samples);
-    if (rc < 0 || (io = send_input(w, &b, audio, len, until)) < 0)
+    if (rc < 0 || (io = pool_io_send_input(w, &b, audio, len, until)) < 0)
         goto out;
     for (;;) {
         if ((io = pool_io_recv(w->fd, &type, &b, until)) < 0)
@@ -128,7 +117,7 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
         snprintf(msg, msg_len, "out of memory");
         goto out;
     }
-    if ((io = send_input(w, &b, (const uint8_t *)(pcm + part->start), part->samples * 2, until)) <
+    if ((io = pool_io_send_input(w, &b, (const uint8_t *)(pcm + part->start), part->samples * 2, until)) <
         0)
         goto out;
     if ((io = pool_io_recv(w->fd, &type, &b, until)) < 0)

@@ -382,6 +382,17 @@ void asr_decoder_adapt_reset(asr_decoder *d)
         d->model->engine->adapt_reset(d->handle);
 }
 
+int asr_decoder_enrol(asr_decoder *d, const int16_t *pcm, size_t n, const voice_phone *ph,
+                      size_t n_ph, voice_aligned *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!d->model->engine->enrol)
+        return PHS_EUNSUPPORTED;
+    if (d->in_utt)
+        return PHS_EINVAL;
+    return d->model->engine->enrol(d->handle, pcm, n, ph, n_ph, out);
+}
+
 /* ---- live mode --------------------------------------------------------------- */
 
 int asr_decoder_set_mode(asr_decoder *d, asr_mode mode)

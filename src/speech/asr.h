@@ -19,6 +19,7 @@
 
 #include "speech/denoise.h"
 #include "speech/search.h"
+#include "speech/voice.h"
 
 #define ASR_MAX_UTT_SECONDS 20.0 /* default longest utterance handed to the engine */
 
@@ -203,6 +204,17 @@ void asr_decoder_adapt_collect(asr_decoder *d, bool on);
 int asr_decoder_adapt_apply(asr_decoder *d, double *seconds);
 /* Back to the unadapted model; statistics dropped. */
 void asr_decoder_adapt_reset(asr_decoder *d);
+
+/* Voice profile enrolment (speech/voice.h): the features of pcm[0..n)
+ * (16 kHz mono, one whole utterance) through the decoder's own front end,
+ * as batch decoding normalises an utterance, and their alignment to
+ * the phones ph into *out (voice_aligned_clear). The decoder must not be
+ * in an utterance; it is left as it was. PHS_EEMPTY for a recording too
+ * short for features, PHS_ETOOBIG when the phones do not fit it,
+ * PHS_EINVAL for bad phones, PHS_EUNSUPPORTED for an engine or model that
+ * voice.h cannot read, PHS_ENOMEM, PHS_EENGINE. O(frames * states). */
+int asr_decoder_enrol(asr_decoder *d, const int16_t *pcm, size_t n, const voice_phone *ph,
+                      size_t n_ph, voice_aligned *out);
 
 /* ---- live decoding --------------------------------------------------------
  * Batch mode (the default) buffers audio up to the longest utterance and

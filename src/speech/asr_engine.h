@@ -52,6 +52,12 @@ typedef struct asr_engine {
     double (*adapt_seconds)(void *dec);
     int (*adapt_apply)(void *dec);
     void (*adapt_reset)(void *dec);
+    /* Voice profile enrolment (NULL-able: unsupported): the features of
+     * pcm[0..n), one whole utterance, as batch decoding computes them, and
+     * their alignment to ph (voice_align with the model's Gaussians) into
+     * *out. Errors as asr_decoder_enrol. */
+    int (*enrol)(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph, size_t n_ph,
+                 voice_aligned *out);
 } asr_engine;
 
 extern const asr_engine asr_engine_pocketsphinx;

@@ -864,6 +864,30 @@ static void adapt_reset(void *dec)
     wipe(d->A, sizeof(d->A));
 }
 
+/* ---- voice profile enrolment (asr_engine.h) ---------------------------------- */
+
+static int enrol(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph, size_t n_ph,
+                 voice_aligned *out)
+{
+    ps_dec *d = dec;
+    if (!d->vm)
+        return PHS_EUNSUPPORTED;
+    int dim = voice_model_dim(d->vm);
+    /* This decoder's own front end: the model's feat.params, -cmn batch,
+     * every frame kept, as batch decoding computes an utterance's. */
+    int rc = voice_ps_features(d->ps, pcm, n, dim, &out->feat, &out->nfr);
+    if (rc < 0)
+        return rc;
+    out->dim = dim;
+    if (!(out->state = malloc(out->nfr * sizeof(uint16_t)))) {
+        voice_aligned_clear(out);
+        return PHS_ENOMEM;
+    }
+    if ((rc = voice_align(d->vm, out->feat, out->nfr, ph, n_ph, out->state, &out->avg_loglik)) < 0)
+        voice_aligned_clear(out);
+    return rc;
+}
+
 const asr_engine asr_engine_pocketsphinx = {
     .name = "pocketsphinx",
     .model_load = model_load,
@@ -881,4 +905,5 @@ const asr_engine asr_engine_pocketsphinx = {
     .adapt_seconds = adapt_seconds,
     .adapt_apply = adapt_apply,
     .adapt_reset = adapt_reset,
+    .enrol = enrol,
 };

@@ -16,8 +16,10 @@ struct ps_decoder_s;
  * knows it already. PHS_EENGINE when a dictionary cannot be read. */
 int asr_ps_add_profile_words(struct ps_decoder_s *ps, const profile_chain *chain);
 
-/* The features of pcm[0..n) through ps's own front end, as
- * voice_frontend_features (voice_ps.c). ps must not be in an utterance. */
+/* The features of pcm[0..n) (16 kHz mono) through ps's own front end as
+ * one utterance, whole-utterance cepstral mean normalisation as in batch
+ * decoding: *feat holds *nfr frames of dim floats (caller frees).
+ * PHS_EEMPTY when too short. ps must not be in an utterance. */
 int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
                       size_t *nfr);
 

@@ -698,6 +698,65 @@ int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_p
     return align_frames(s->m, feat, nfr, ph, n_ph, accumulate_frame, s, avg_loglik);
 }
 
+struct record_ctx {
+    uint16_t *state;
+    size_t t;
+};
+
+static void record_frame(void *ctx, int ci, int j, const float *x, double *lg, double *post)
+{
+    struct record_ctx *r = ctx;
+    (void)x;
+    (void)lg;
+    (void)post;
+    r->state[r->t++] = (uint16_t)(ci * N_STATES + j);
+}
+
+int voice_align(const voice_model *m, const float *feat, size_t nfr, const voice_phone *ph,
+                size_t n_ph, uint16_t *state, double *avg_loglik)
+{
+    struct record_ctx r = {.state = state, .t = 0};
+    return align_frames(m, feat, nfr, ph, n_ph, record_frame, &r, avg_loglik);
+}
+
+void voice_aligned_clear(voice_aligned *a)
+{
+    if (!a)
+        return;
+    if (a->feat)
+        wipe_free(a->feat, a->nfr * (size_t)a->dim * sizeof(float));
+    if (a->state)
+        wipe_free(a->state, a->nfr * sizeof(uint16_t));
+    memset(a, 0, sizeof(*a));
+}
+
+int voice_stats_add_aligned(voice_stats *s, const float *feat, size_t nfr, const uint16_t *state)
+{
+    const voice_model *m = s->m;
+    size_t dim = (size_t)m->mean.blk;
+    size_t nl = (size_t)m->mean.n_feat * (size_t)m->mean.n_dens;
+    if (!nfr || nfr > VOICE_MAX_FRAMES)
+        return PHS_EINVAL;
+    /* Checked whole before a frame is added: a bad alignment adds nothing. */
+    for (size_t t = 0; t < nfr; t++) {
+        if (state[t] >= (size_t)m->n_ci * N_STATES)
+            return PHS_EINVAL;
+        for (size_t k = 0; k < dim; k++)
+            if (!isfinite(feat[t * dim + k]))
+                return PHS_EINVAL;
+    }
+    double *lg = malloc(nl * sizeof(double)), *post = malloc(nl * sizeof(double));
+    int rc = PHS_ENOMEM;
+    if (lg && post) {
+        for (size_t t = 0; t < nfr; t++)
+            accumulate(s, state[t] / N_STATES, state[t] % N_STATES, feat + t * dim, lg, post);
+        rc = 0;
+    }
+    free(lg);
+    free(post);
+    return rc;
+}
+
 /* ---- a transform of the cepstra (unsupervised adaptation) -------------------
  *
  * Constrained MLLR (Gales 1998) with one square matrix A tied over the three

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VOICE_FORMAT_VERSION 1
 #define VOICE_MANIFEST       "voice.json"
@@ -67,6 +68,31 @@ typedef struct voice_phone {
  * *avg_loglik is the aligned frames' mean log-likelihood. */
 int voice_stats_add(voice_stats *s, const float *feat, size_t nfr, const voice_phone *ph,
                     size_t n_ph, double *avg_loglik);
+
+/* The alignment of voice_stats_add without the statistics, for a process
+ * that holds no voice_stats (a confined worker): each frame's state into
+ * state[0..nfr), as ci * 3 + j (phone ci's emitting state j). Same errors
+ * as voice_stats_add. */
+int voice_align(const voice_model *m, const float *feat, size_t nfr, const voice_phone *ph,
+                size_t n_ph, uint16_t *state, double *avg_loglik);
+/* Adds nfr frames aligned by voice_align (its state array) to s: the same
+ * sums voice_stats_add makes. PHS_EINVAL, and nothing added, for a state
+ * outside the model or a value that is not finite (the input comes from
+ * another process); PHS_ENOMEM. O(nfr * Gaussians of a phone * dim). */
+int voice_stats_add_aligned(voice_stats *s, const float *feat, size_t nfr, const uint16_t *state);
+
+/* One enrolment recording aligned (asr_decoder_enrol, in a worker): what
+ * voice_stats_add_aligned needs. */
+typedef struct voice_aligned {
+    float *feat;     /* nfr * dim features (owned, wiped at clear) */
+    uint16_t *state; /* nfr states as voice_align writes them (owned) */
+    size_t nfr;
+    int dim;
+    double avg_loglik;
+} voice_aligned;
+
+/* Wipes and frees a's arrays and zeroes it. NULL-safe. */
+void voice_aligned_clear(voice_aligned *a);
 
 /* Frames accumulated in all, and of class c (0 silence, 1 vowels, 2 consonants). */
 double voice_stats_frames(const voice_stats *s, int c);

@@ -69,12 +69,6 @@ void voice_frontend_free(voice_frontend *v)
     free(v);
 }
 
-int voice_frontend_features(voice_frontend *v, const int16_t *pcm, size_t n, int dim, float **feat,
-                            size_t *nfr)
-{
-    return voice_ps_features(v->ps, pcm, n, dim, feat, nfr);
-}
-
 int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
                       size_t *nfr)
 {

@@ -1,7 +1,7 @@
-/* voice_ps: what voice profile building needs of the engine: the decoder's
- * own front end (features exactly as decoding computes them) and the
+/* voice_ps: what voice profile building needs of the engine: the
  * pronunciations of the enrolment text (dictionary, recognition profile,
- * then G2P). */
+ * then G2P). The recordings' features are computed in a worker, on its
+ * decoder's own front end (asr_decoder_enrol, voice_ps_features). */
 #ifndef PHS_VOICE_PS_H
 #define PHS_VOICE_PS_H
 
@@ -13,16 +13,10 @@
 
 typedef struct voice_frontend voice_frontend;
 
-/* The engine's front end and dictionary for c (model_dir, dict, profile).
+/* The engine's dictionary for c (model_dir, dict, profile): a decoder of the model.
  * NULL on failure with *err set and a reason in msg. */
 voice_frontend *voice_frontend_new(const asr_config *c, int *err, char *msg, size_t msg_len);
 void voice_frontend_free(voice_frontend *v); /* NULL-safe */
-
-/* The features of pcm[0..n) (16 kHz mono) as one utterance, whole-utterance
- * cepstral mean normalisation as in batch decoding: *feat holds *nfr frames
- * of dim floats (caller frees). PHS_EEMPTY when too short for one frame. */
-int voice_frontend_features(voice_frontend *v, const int16_t *pcm, size_t n, int dim, float **feat,
-                            size_t *nfr);
 
 /* The phones of text (words split at spaces, lower-cased, surrounding
  * punctuation dropped) into *ph (caller frees), *n of them. PHS_EEMPTY for

@@ -21,6 +21,7 @@
 #include "text/redact_audio.h"
 #include "worker/proto.h"
 #include "worker/proto_asr.h"
+#include "worker/proto_voice.h"
 #include "worker/split_serve.h"
 
 #include "worker/confine.h"
@@ -292,6 +293,81 @@ out:
     return rc;
 }
 
+/* An enrolment recording's samples (16 kHz mono), read whole from audio:
+ * at most lim->max_seconds, which may not pass one enrolment pair's. */
+static int enrol_samples(const audio_limits *lim, const sbuf *audio, int16_t **pcm, size_t *n,
+                         char *msg, size_t msg_len)
+{
+    audio_source src;
+    audio_mem mem;
+    audio_info info;
+    int rc = PHS_EINVAL;
+    *pcm = NULL;
+    *n = 0;
+    if (!(lim->max_seconds > 0 && lim->max_seconds <= VOICE_MAX_FRAMES / 100.0)) {
+        snprintf(msg, msg_len, "malformed request");
+        return rc;
+    }
+    size_t cap = (size_t)(lim->max_seconds * AUDIO_RATE) + AUDIO_RATE;
+    audio_source_memory(&src, &mem, audio->p ? audio->p : (const uint8_t *)"", audio->len);
+    audio_reader *r = audio_open(&src, lim, &info, &rc, msg, msg_len);
+    if (r && !(*pcm = malloc(cap * sizeof(int16_t))))
+        rc = PHS_ENOMEM;
+    while (r && *pcm) {
+        size_t got = 0;
+        if ((rc = audio_read(r, *pcm + *n, cap - *n, &got, msg, msg_len)) < 0 || got == 0)
+            break;
+        *n += got;
+        if (*n == cap) {
+            rc = PHS_ETOOBIG;
+            snprintf(msg, msg_len, "the recording is longer than %.0f s", lim->max_seconds);
+            break;
+        }
+    }
+    if (rc == 0 && *n == 0) {
+        rc = PHS_EEMPTY;
+        snprintf(msg, msg_len, "the recording holds no audio");
+    }
+    audio_close(r);
+    if (rc < 0 && *pcm) {
+        wipe_free(*pcm, cap * sizeof(int16_t));
+        *pcm = NULL;
+    }
+    if (rc < 0)
+        *n = 0;
+    return rc;
+}
+
+/* PROTO_KIND_ENROL (worker/proto_voice.h): the recording decoded, its
+ * features aligned to the phones; the result or the error sent. */
+static int wk_enrol(struct wk *w, const audio_limits *lim, const voice_phone *ph, size_t n_ph,
+                    const sbuf *audio)
+{
+    char msg[256] = "";
+    int16_t *pcm = NULL;
+    size_t n = 0;
+    voice_aligned a = {0};
+    sbuf out;
+    sbuf_init(&out, PROTO_MAX_FRAME);
+    int rc = enrol_samples(lim, audio, &pcm, &n, msg, sizeof(msg));
+    if (rc == 0 && (rc = asr_decoder_enrol(w->dec, pcm, n, ph, n_ph, &a)) < 0)
+        snprintf(msg, sizeof(msg), "%s",
+                 rc == PHS_EEMPTY    ? "the recording is too short"
+                 : rc == PHS_ETOOBIG ? "the text does not fit the recording (too many words for "
+                                       "its length)"
+                 : rc == PHS_EENGINE ? "the speech engine failed"
+                                     : err_str(rc));
+    if (rc == 0 && (rc = proto_put_aligned(&out, &a)) < 0)
+        snprintf(msg, sizeof(msg), "the result is too large to return");
+    rc =
+        rc < 0 ? proto_send_error(w->fd, rc, msg) : proto_send(w->fd, PROTO_RESULT, out.p, out.len);
+    voice_aligned_clear(&a);
+    if (pcm)
+        wipe_free(pcm, n * sizeof(int16_t));
+    sbuf_free(&out);
+    return rc;
+}
+
 /* One request: PROTO_REQ (already in b), audio, end; then the reply. A
  * negative return ends the worker (the socket is out of step or gone). */
 static int wk_request(struct wk *w, const sbuf *b)
@@ -303,6 +379,8 @@ static int wk_request(struct wk *w, const sbuf *b)
     uint32_t mode = 0;
     sbuf audio;
     struct split_req split = {0};
+    voice_phone *ph = NULL; /* an enrolment's */
+    size_t n_ph = 0;
     int io = 0;
     proto_cursor_init(&c, b->p, b->len);
     uint32_t kind = proto_get_u32(&c);
@@ -328,6 +406,8 @@ static int wk_request(struct wk *w, const sbuf *b)
         rc = get_spans(&c, &spans, &n_spans);
     } else if (rc == 0 && split_serve_kind(kind)) {
         rc = split_serve_parse(&c, kind, w->dec, &lim, &split);
+    } else if (rc == 0 && kind == PROTO_KIND_ENROL) {
+        rc = proto_get_phones(&c, &ph, &n_ph);
     } else if (rc == 0 && kind != PROTO_KIND_TRANSCRIBE) {
         rc = PHS_EINVAL;
     }
@@ -344,12 +424,15 @@ static int wk_request(struct wk *w, const sbuf *b)
                               arc == PHS_ETOOBIG ? "the audio is too large" : "out of memory");
     else if (split.kind)
         rc = split_serve_run(w->fd, w->dec, &lim, &split, &audio);
+    else if (ph)
+        rc = wk_enrol(w, &lim, ph, n_ph, &audio);
     else
         rc = wk_serve(w, kind, flags, (int)speakers, &refs, &lim, spans, n_spans, mode, &audio);
 out:
     refs_clear(&refs);
     sbuf_free(&audio);
     split_serve_clear(&split);
+    free(ph);
     free(spans);
     return rc;
 }

@@ -216,9 +216,54 @@ for v in nobody "$(printf 'x%.0s' $(seq 70))"; do
         -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='
     refused_body "a live session with an unknown voice" unknown_voice voice
 done
+ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+
+# The voice set by session.update (session.phiscribe.voice), realtime mode:
+# an unknown name and a number are refused naming it; set after the first
+# clip, the first is decoded as without a voice and the others as in a
+# session opened with ?voice=, on the session's clock.
+W="wss://localhost:$PORT/v1/realtime"
+mkdir -p "$T/rtv-sw" "$T/rtv-none" "$T/rtv-q"
+$RT voice "$W" "$KEY_A_TR" "$T/rtv-sw" dr-kal "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-sw.json" ||
+    fail "voice set by session.update"
+$RT voice "$W" "$KEY_A_TR" "$T/rtv-none" null "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-none.json" ||
+    fail "session.update without a voice"
+$RT voice "$W?voice=dr-kal" "$KEY_A_TR" "$T/rtv-q" dr-kal "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-q.json" ||
+    fail "session with ?voice= and session.update"
+python3 - "$T/rtv-sw.json" "$T/rtv-none.json" "$T/rtv-q.json" <<'PY' || fail "voice by session.update"
+import json, sys
+sw, none, q = (json.load(open(f)) for f in sys.argv[1:])
+assert sw["initial"] is None and q["initial"] == "dr-kal", (sw, q)
+assert sw["before"] and sw["before"] == none["before"], ("before the update: not the unadapted model's", sw, none)
+assert sw["after"] and sw["after"] == q["after"], ("after the update: not the voice's", sw, q)
+assert q["after"] != none["after"] or q["before"] != none["before"], ("the voice changes nothing here", q, none)
+assert abs(sw["after_start"] - q["after_start"]) < 0.05, ("times after the update are not the session's", sw, q)
+PY
+# Manual commits (no turn detection): the voice applies from the first
+# audio after a commit.
+mkdir -p "$T/rtv-msw" "$T/rtv-mq"
+RT_VOICE_MANUAL=1 $RT voice "$W" "$KEY_A_TR" "$T/rtv-msw" dr-kal "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-msw.json" ||
+    fail "voice set by session.update, manual commits"
+RT_VOICE_MANUAL=1 $RT voice "$W?voice=dr-kal" "$KEY_A_TR" "$T/rtv-mq" dr-kal "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-mq.json" ||
+    fail "?voice= and session.update, manual commits"
+python3 - "$T/rtv-msw.json" "$T/rtv-mq.json" <<'PY' || fail "voice by session.update, manual commits"
+import json, sys
+sw, q = (json.load(open(f)) for f in sys.argv[1:])
+assert sw["after"] and sw["after"] == q["after"], ("after the update: not the voice's", sw, q)
+assert abs(sw["after_start"] - q["after_start"]) < 0.05, ("times after the update", sw, q)
+PY
+if [ -f "$SHARED/openai-openapi/openapi.json" ]; then
+    for ev in session.created:RealtimeServerEventSessionCreated session.updated:RealtimeServerEventSessionUpdated \
+        error:RealtimeServerEventError \
+        conversation.item.input_audio_transcription.completed:RealtimeServerEventConversationItemInputAudioTranscriptionCompleted; do
+        grep -h "\"type\":\"${ev%%:*}\"" "$T"/rtv-*/events.jsonl >"$T/rtv-ev.jsonl" || fail "no ${ev%%:*} event"
+        /usr/bin/python3 "$here/openai_schema.py" "$SHARED/openai-openapi/openapi.json" "${ev#*:}" --lines \
+            "$T/rtv-ev.jsonl" || fail "${ev%%:*} events do not match OpenAI's schema"
+    done
+fi
 req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
 expect_status 200 "no default profile"
-ok "a live session with ?voice= decodes with it ($e0 -> $er errors); an unknown voice is refused before the upgrade"
+ok "session.phiscribe.voice: unknown or not a string refused naming it; applied from the next utterance (server VAD and manual commits), on the session's clock; events match OpenAI's schemas"
 
 # A stored job with the voice, and one queued when the voice is deleted.
 req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \
@@ -321,11 +366,53 @@ bad missing "# comment\n\n$T/enr1.wav\tpatient presents with chest pain radiatin
     "line 4: the audio file cannot be opened"
 bad empty "$T/enr1.wav\t  ...  \n" "line 1: the text is empty"
 printf 'not audio at all' >"$T/text.wav"
-bad notaudio "$T/text.wav\tsome words\n" "line 1: "
+bad notaudio "$T/text.wav\tsome words\n" "line 1: the input is not a recognised audio format"
+head -c 3000 "$T/enr1.wav" >"$T/trunc.wav"
+bad truncated "$T/enr1.wav\tpatient presents with chest pain radiating to the left arm\n$T/trunc.wav\tsome words\n" \
+    "line 2: the recording is truncated"
 bad nofit "$T/tst1.wav\t$(printf '%s ' $enrol $enrol)\n" "line 1: the text does not fit"
 bad nothing "# only a comment\n" "holds no pair"
 grep -rqi "patient presents" "$T/stderr" && fail "an error message quotes the text"
 ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written"
+# The recordings are parsed in a confined worker process, the command's
+# child, never in the command: while the command waits for its recording
+# (a FIFO) the worker is stopped, the recording goes, and once the command
+# has read all of it the worker is killed. The command reports that line's
+# recording and exits 1 (not by a signal); nothing is written.
+mkfifo "$T/enr.fifo"
+printf '%s\t%s\n' "$T/enr.fifo" "patient presents with chest pain radiating to the left arm" >"$T/crash.tsv"
+set +e
+exec 7<>"$T/enr.fifo" # a writer from the start: the command's open does not wait
+"$P" voice build "$T/out-crash" --pairs "$T/crash.tsv" >"$T/crash.out" 2>"$T/crash.err" 7>&- &
+VB=$!
+# Its worker first (the command runs then, with its own descriptors), then
+# its recording open (the worker is leased by then).
+n=0
+VW=
+until [ -n "$VW" ] && ls -l "/proc/$VB/fd" 2>/dev/null | grep -q 'enr.fifo'; do
+    kill -0 "$VB" 2>/dev/null || fail "voice build ended before it read its recording: $(cat "$T/crash.err")"
+    n=$((n + 1)); [ $n -lt 1200 ] || fail "voice build never started its worker and opened its recording"
+    sleep 0.05
+    VW=$(ps --ppid "$VB" -o pid=,args= | awk '$2 == "phiscribe-worker" && NF == 2 {print $1}')
+done
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$VW/status" || fail "voice build's worker is not confined"
+kill -STOP "$VW"
+cat "$T/enr1.wav" >&7
+exec 7>&-
+n=0
+while ls -l "/proc/$VB/fd" 2>/dev/null | grep -q 'enr.fifo'; do
+    n=$((n + 1)); [ $n -lt 1200 ] || fail "voice build never finished reading its recording"
+    sleep 0.05
+done
+kill -KILL "$VW"
+wait "$VB"
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat "$T/crash.err"; fail "voice build with its worker killed exited $rc, want 1"; }
+grep -q "^phiscribe voice: line 1: the decoder process \(crashed\|is gone\)" "$T/crash.err" ||
+    fail "worker killed: $(cat "$T/crash.err")"
+[ ! -e "$T/out-crash" ] || fail "a profile was written after the worker was killed"
+ok "voice build parses recordings in a confined worker: a damaged one is reported by line, a worker killed mid-request fails that line (exit 1), the command lives"
 expect_exit 2 "$P" voice build "$T/x" --pairs "$T/nonexistent.tsv"
 expect_exit 2 "$P" voice build "$T/x"
 ok "usage errors"

@@ -312,6 +312,87 @@ static void profile_round_trip(void **state)
     voice_model_free(m);
 }
 
+/* Whole-file equality of a written profile's file in two directories. */
+static void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
+{
+    char pa[512], pb[512];
+    size_t la, lb;
+    snprintf(pa, sizeof(pa), "%s/%s", a_dir, name);
+    snprintf(pb, sizeof(pb), "%s/%s", b_dir, name);
+    unsigned char *a = fx_read_file(pa, &la), *b = fx_read_file(pb, &lb);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    free(a);
+    free(b);
+    unlink(pa);
+    unlink(pb);
+}
+
+/* The alignment a worker makes (voice_align) added where the statistics
+ * are (voice_stats_add_aligned) sums exactly what voice_stats_add does:
+ * the profiles written are the same bytes. A state outside the model or a
+ * value that is not finite adds nothing. */
+static void aligned_in_two_steps(void **state)
+{
+    (void)state;
+    char msg[256], d1[] = "/tmp/test_voice_a1XXXXXX", d2[] = "/tmp/test_voice_a2XXXXXX";
+    int err;
+    voice_model *m = voice_model_load(MODEL, &err, msg, sizeof(msg));
+    assert_non_null(m);
+    voice_stats *one = voice_stats_new(m), *two = voice_stats_new(m);
+    assert_non_null(one);
+    assert_non_null(two);
+    const char *names[] = {"K", "AE", "T", "S", "AH", "T"};
+    voice_phone ph[6];
+    for (int i = 0; i < 6; i++) {
+        ph[i].ci = voice_model_phone(m, names[i]);
+        ph[i].word_end = i == 2 || i == 5;
+    }
+    int dim = voice_model_dim(m);
+    float *x = frames(200, dim);
+    uint16_t st[200];
+    double l1 = 0, l2 = 0;
+    assert_int_equal(voice_align(m, x, 10, ph, 6, st, &l2), PHS_ETOOBIG);
+    for (int r = 0; r < 3; r++) {
+        assert_int_equal(voice_stats_add(one, x, 200, ph, 6, &l1), 0);
+        assert_int_equal(voice_align(m, x, 200, ph, 6, st, &l2), 0);
+        assert_true(l1 == l2);
+        assert_int_equal(voice_stats_add_aligned(two, x, 200, st), 0);
+    }
+    assert_true(voice_stats_frames(one, -1) == voice_stats_frames(two, -1));
+    /* Refused whole: a state past the model's, a NaN, no frames. */
+    uint16_t keep = st[100];
+    st[100] = 60000;
+    assert_int_equal(voice_stats_add_aligned(two, x, 200, st), PHS_EINVAL);
+    st[100] = keep;
+    float v = x[150 * dim + 3];
+    x[150 * dim + 3] = NAN;
+    assert_int_equal(voice_stats_add_aligned(two, x, 200, st), PHS_EINVAL);
+    x[150 * dim + 3] = v;
+    assert_int_equal(voice_stats_add_aligned(two, x, 0, st), PHS_EINVAL);
+    assert_true(voice_stats_frames(one, -1) == voice_stats_frames(two, -1));
+
+    voice_options o;
+    voice_options_default(&o);
+    o.min_class_frames = 50;
+    o.map_tau = 10;
+    assert_non_null(mkdtemp(d1));
+    assert_non_null(mkdtemp(d2));
+    assert_int_equal(voice_write_profile(m, one, &o, 3, d1, msg, sizeof(msg)), 0);
+    assert_int_equal(voice_write_profile(m, two, &o, 3, d2, msg, sizeof(msg)), 0);
+    assert_same_file(d1, d2, VOICE_MEANS);
+    assert_same_file(d1, d2, VOICE_VARIANCES);
+    assert_same_file(d1, d2, VOICE_MANIFEST);
+    rmdir(d1);
+    rmdir(d2);
+    free(x);
+    voice_stats_free(one);
+    voice_stats_free(two);
+    voice_model_free(m);
+}
+
 /* The cepstral transform: nothing to estimate from without frames, bad
  * alignment input refused, and frames give a finite, invertible A that is
  * not the identity; reset forgets them. */
@@ -368,6 +449,7 @@ int main(void)
         cmocka_unit_test(mllr_recovers_known_transform),
         cmocka_unit_test(model_reads_published_formats),
         cmocka_unit_test(profile_round_trip),
+        cmocka_unit_test(aligned_in_two_steps),
         cmocka_unit_test(cmllr_estimates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

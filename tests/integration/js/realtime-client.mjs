@@ -21,6 +21,10 @@
 //   node realtime-client.mjs noisy URL KEY OUT NR WAV                noise_reduction NR (a type, or
 //                                                                   "null") set and echoed, a bad one
 //                                                                   refused; WAV streamed: print its text
+//   node realtime-client.mjs voice URL KEY OUT NAME WAV...           bad phiscribe.voice values refused;
+//                                                                   WAV1, then voice NAME set, then the
+//                                                                   rest: print JSON {initial, before,
+//                                                                   after, after_start}
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -375,6 +379,62 @@ async function noisy(url, key, out, nr, file) {
     console.log(r.events.filter((e) => e.type.endsWith('.completed')).map((c) => c.transcript).filter((t) => t).join(' '));
 }
 
+// A voice profile set by session.update (phiscribe.voice) from the next
+// utterance: an unknown name and a number are refused naming the parameter
+// (the session goes on); WAV1 streamed, then NAME ("null": none) set, which
+// is answered once WAV1 is decoded, then the rest. Prints JSON: the text
+// before and after the update, and the first word's start after it.
+// RT_VOICE_MANUAL=1: no turn detection, a commit after each recording.
+async function voice(url, key, out, name, files) {
+    const ws = open(url, key);
+    const manual = process.env.RT_VOICE_MANUAL === '1';
+    const want = name === 'null' ? null : name;
+    const upd = (v, id) => JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: manual ? null : GA_VAD } }, phiscribe: { smart_format: false, ...v } } });
+    const send = (list) => {
+        for (const f of list) {
+            appendAll(ws, speech([f], 24000));
+            if (manual) ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+        }
+    };
+    let phase = 'unknown', at = 0, initial;
+    const done = session(ws, out, (ev, events) => {
+        if (ev.type === 'session.created') {
+            ws.send(upd({ voice: 'nobody-at-all' }, 'unknown'));
+        } else if (ev.type === 'error' && (phase === 'unknown' || phase === 'number')) {
+            const e = ev.error;
+            const code = phase === 'unknown' ? 'unknown_voice' : 'invalid_value';
+            if (e.param !== 'session.phiscribe.voice' || e.code !== code || e.event_id !== phase)
+                fail(`voice ${phase}: ` + JSON.stringify(e));
+            if (phase === 'unknown') { phase = 'number'; ws.send(upd({ voice: 7 }, 'number')); return; }
+            phase = 'first';
+            ws.send(upd({}, 'cfg'));
+        } else if (ev.type === 'session.updated' && phase === 'first') {
+            initial = ev.session.phiscribe.voice;
+            phase = 'switch';
+            send(files.slice(0, 1));
+            ws.send(upd({ voice: want }, 'voice')); // answered once WAV1 is decoded
+        } else if (ev.type === 'session.updated' && phase === 'switch') {
+            if (ev.session.phiscribe.voice !== want) fail('phiscribe.voice echoed as ' + ev.session.phiscribe.voice);
+            phase = 'rest';
+            at = events.length;
+            send(files.slice(1));
+            ws.send(upd({}, 'end'));
+        } else if (ev.type === 'session.updated' && phase === 'rest') {
+            ws.close(1000);
+        } else if (ev.type === 'error') {
+            fail('error event: ' + JSON.stringify(ev.error));
+        }
+    });
+    const r = await done;
+    if (r.code !== 1000) fail(`closed with ${r.code} ${r.reason}`);
+    if (phase !== 'rest') fail('the session ended in phase ' + phase);
+    const text = (evs) => evs.filter((e) => e.type.endsWith('.completed')).map((c) => c.transcript).filter((t) => t).join(' ');
+    const after = r.events.slice(at).filter((e) => e.type.endsWith('.completed') && e.phiscribe.words.length);
+    checkOrder(r.events, !manual);
+    console.log(JSON.stringify({ initial, before: text(r.events.slice(0, at)), after: text(r.events.slice(at)),
+        after_start: after.length ? after[0].phiscribe.words[0].start : null }));
+}
+
 // run as a program (browser-test.mjs imports readWav and resample only)
 const [mode, ...a] = process.argv.slice(2);
 if (import.meta.url !== pathToFileURL(process.argv[1]).href) { /* imported */ }
@@ -386,6 +446,7 @@ else if (mode === 'hold') await hold(a[0], a[1], Number(a[2]), a[3]);
 else if (mode === 'crash') await crash(a[0], a[1], a[2], a[3]);
 else if (mode === 'clear') await clear(a[0], a[1], a[2], a[3], a.slice(4));
 else if (mode === 'noisy') await noisy(a[0], a[1], a[2], a[3], a[4]);
+else if (mode === 'voice') await voice(a[0], a[1], a[2], a[3], a.slice(4));
 else fail('unknown mode ' + mode);
 // a refused handshake leaves a kept-alive HTTP connection open: do not wait for it
 if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(0);
