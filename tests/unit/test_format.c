@@ -278,6 +278,13 @@ static void test_abbreviations(void **state)
         {"i g g level", "IgG level."},
         {"give vancomycin i v p b", "Give vancomycin IVPB."},
         {"she had a c t scan and a v q scan", "She had a CT scan and a VQ scan."},
+        /* "a" before a time word is the article, not the last letter */
+        {"c t a week ago was negative", "CT a week ago was negative."},
+        {"a c t a week ago", "A CT a week ago."},
+        {"m r i a few days ago", "MRI a few days ago."},
+        {"e k g a day later", "EKG a day later."},
+        {"c t a of the chest", "CTA of the chest."},
+        {"c t a chest and a c t a head", "CTA chest and a CTA head."},
         {"an a c e inhibitor", "An ACE inhibitor."},
         {"left a m a", "Left AMA."},
         {"then i called the family", "Then I called the family."},
@@ -320,6 +327,10 @@ static void test_dictation(void **state)
         {"plan colon continue aspirin", "Plan: Continue aspirin."},
         {"he is stable new paragraph plan continue aspirin",
          "He is stable.\n\nPlan: Continue aspirin."},
+        /* a break said first writes nothing: the text starts there anyway */
+        {"new paragraph plan discharge home tomorrow", "Plan: Discharge home tomorrow."},
+        {"new line no fever new line no chills", "No fever.\nNo chills."},
+        {"next paragraph new paragraph stable", "Stable."},
         {"first item new line second item", "First item.\nSecond item."},
         {"aspirin open parenthesis eighty one milligrams close parenthesis daily",
          "Aspirin (81 mg) daily."},
@@ -355,6 +366,13 @@ static void test_names(void **state)
 {
     static const char *const cases[][2] = {
         {"seen by doctor smith today", "Seen by Dr. Smith today."},
+        /* a title said short is written with its period (US style) */
+        {"seen by dr smith today", "Seen by Dr. Smith today."},
+        {"mr jones and ms brown and mrs garcia", "Mr. Jones and Ms. Brown and Mrs. Garcia."},
+        {"seen by miss john today", "Seen by Miss John today."},
+        {"miss davis called", "Miss Davis called."},
+        /* "miss" the verb: no name after it */
+        {"she did not miss any doses", "She did not miss any doses."},
         {"patient john told me", "Patient John told me."},
         {"on monday and tuesday", "On Monday and Tuesday."},
         /* a surname alone is no name: the census list holds common words */
@@ -504,6 +522,10 @@ static void test_stream(void **state)
         /* a word that starts like a mark after a window's start (found by
          * fuzz_format) */
         "she is stable period | ;x | more",
+        /* a break said first writes nothing, cut or not */
+        "new paragraph | plan discharge home | new paragraph follow up",
+        "new line new paragraph plan | discharge home",
+        "dr smith | saw mr | jones today",
     };
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
