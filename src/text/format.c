@@ -256,26 +256,48 @@ static int command_at(const fmt *f, size_t i, size_t *k)
     return c;
 }
 
-/* "scratch that": removes the phrase before it, back to the last
- * punctuation mark, break or pause. */
-static void scratch(fmt *f)
+/* How many items at the end "scratch that" may remove: the phrase back to
+ * the last punctuation mark, break or pause, none already shown. */
+static size_t scratch_reach(const fmt *f)
 {
-    while (f->n_it) {
-        const item *t = &f->it[f->n_it - 1];
+    size_t n = f->n_it;
+    while (n) {
+        const item *t = &f->it[n - 1];
         if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
-            return;
-        f->n_it--;
-        const item *p = last_item(f);
-        if (p && t->start - p->end >= FORMAT_PAUSE)
-            return;
+            break;
+        n--;
+        if (n && t->start - f->it[n - 1].end >= FORMAT_PAUSE)
+            break;
     }
+    return f->n_it - n;
+}
+
+/* "scratch that": removes the phrase before it. When a number follows
+ * ("aspirin three twenty five milligrams scratch that eighty one
+ * milligrams") the value is what is said again, so only the phrase's last
+ * value and what follows it go ("Aspirin 81 mg"). */
+static void scratch(fmt *f, size_t next)
+{
+    size_t reach = scratch_reach(f), from = f->n_it - reach;
+    sbuf num;
+    sbuf_init(&num, 256);
+    if (format_numbers_at(&f->v, next, &num) > 0) {
+        for (size_t j = f->n_it; j > from; j--) {
+            if (strpbrk(item_text(f, &f->it[j - 1]), "0123456789")) {
+                from = j - 1;
+                break;
+            }
+        }
+    }
+    sbuf_free(&num);
+    f->n_it = from;
 }
 
 static int apply_command(fmt *f, int c, size_t i, size_t k)
 {
     const char *mark = commands[c][1];
     if (!mark) {
-        scratch(f);
+        scratch(f, i + k);
         return 0;
     }
     enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;

@@ -339,6 +339,16 @@ static void test_dictation(void **state)
         {"start lisinopril scratch that start losartan period", "Start losartan."},
         {"no fever period start lisinopril scratch that start losartan",
          "No fever. Start losartan."},
+        /* a number said after it replaces the phrase's last value only */
+        {"give aspirin three twenty five milligrams scratch that eighty one milligrams",
+         "Give aspirin 81 mg."},
+        {"metoprolol twenty five milligrams daily scratch that fifty milligrams twice daily",
+         "Metoprolol 50 mg twice daily."},
+        {"blood pressure one twenty over eighty scratch that one thirty over eighty",
+         "Blood pressure 130/80."},
+        {"no fever period heart rate ninety scratch that eighty", "No fever. Heart rate 80."},
+        {"start heparin drip scratch that start enoxaparin forty milligrams daily",
+         "Start enoxaparin 40 mg daily."},
         /* words, not commands */
         {"the period of observation was short", "The period of observation was short."},
         {"a biopsy of the sigmoid colon", "A biopsy of the sigmoid colon."},
