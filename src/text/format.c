@@ -21,6 +21,7 @@ void format_opts_default(format_opts *o)
     o->dictation = true;
     o->lex = NULL;
     o->kept = 0;
+    o->continued = false;
 }
 
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
@@ -305,9 +306,8 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
     int rc;
     /* A line or paragraph break said before any text ("new paragraph plan
      * ...") writes nothing: the text starts there anyway. It is still a
-     * piece (empty), so its words stay accounted for. A stream's window
-     * that starts at a break it has shown (kept words) keeps the break. */
-    if (kind == ITEM_BREAK && f->o->kept == 0 &&
+     * piece (empty), so its words stay accounted for. */
+    if (kind == ITEM_BREAK && !f->o->continued &&
         (!t || (t->kind == ITEM_BREAK && !item_text(f, t)[0])))
         return emit(f, kind, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it. */
@@ -622,6 +622,12 @@ static const char *const titles[][2] = {
     {"doctor", "Dr."},          {"dr", "Dr."},   {"mister", "Mr."}, {"mr", "Mr."},
     {"missus", "Mrs."},         {"mrs", "Mrs."}, {"ms", "Ms."},     {"miss", "Miss"},
     {"professor", "Professor"}, {NULL, NULL}};
+
+bool format_title_word(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_pair_at(v, i, titles, &k) >= 0 && k == 1;
+}
 
 static uint16_t name_flags(const fmt *f, size_t w)
 {
