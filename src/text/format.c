@@ -411,9 +411,8 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
 
 /* Words the article "a" goes before that no spelled abbreviation does:
  * "c t a week ago" is "CT a week ago", while "c t a chest" stays "CTA". */
-static const char *const article_nouns[] = {"week",   "day",  "month",  "year", "few",
-                                            "couple", "while", "minute", "hour", "decade",
-                                            NULL};
+static const char *const article_nouns[] = {"week",  "day",    "month", "year",   "few", "couple",
+                                            "while", "minute", "hour",  "decade", NULL};
 
 /* Letters spelled one by one from i, up to one that starts a word of its
  * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article). */

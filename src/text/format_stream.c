@@ -99,8 +99,7 @@ static size_t settled(const format_stream *s, const format_result *r)
 {
     format_view v = {s->words.w, s->words.n};
     size_t hold = s->words.n ? s->words.n - 1 : 0;
-    while (hold > s->window &&
-           (format_open_word(&v, hold - 1) || format_title_word(&v, hold - 1)))
+    while (hold > s->window && (format_open_word(&v, hold - 1) || format_title_word(&v, hold - 1)))
         hold--;
     size_t to = s->shown;
     while (to < r->n &&
