@@ -21,6 +21,7 @@ void format_opts_default(format_opts *o)
     o->dictation = true;
     o->lex = NULL;
     o->kept = 0;
+    o->continued = false;
 }
 
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
@@ -256,31 +257,59 @@ static int command_at(const fmt *f, size_t i, size_t *k)
     return c;
 }
 
-/* "scratch that": removes the phrase before it, back to the last
- * punctuation mark, break or pause. */
-static void scratch(fmt *f)
+/* How many items at the end "scratch that" may remove: the phrase back to
+ * the last punctuation mark, break or pause, none already shown. */
+static size_t scratch_reach(const fmt *f)
 {
-    while (f->n_it) {
-        const item *t = &f->it[f->n_it - 1];
+    size_t n = f->n_it;
+    while (n) {
+        const item *t = &f->it[n - 1];
         if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
-            return;
-        f->n_it--;
-        const item *p = last_item(f);
-        if (p && t->start - p->end >= FORMAT_PAUSE)
-            return;
+            break;
+        n--;
+        if (n && t->start - f->it[n - 1].end >= FORMAT_PAUSE)
+            break;
     }
+    return f->n_it - n;
+}
+
+/* "scratch that": removes the phrase before it. When a number follows
+ * ("aspirin three twenty five milligrams scratch that eighty one
+ * milligrams") the value is what is said again, so only the phrase's last
+ * value and what follows it go ("Aspirin 81 mg"). */
+static void scratch(fmt *f, size_t next)
+{
+    size_t reach = scratch_reach(f), from = f->n_it - reach;
+    sbuf num;
+    sbuf_init(&num, 256);
+    if (format_numbers_at(&f->v, next, &num) > 0) {
+        for (size_t j = f->n_it; j > from; j--) {
+            if (strpbrk(item_text(f, &f->it[j - 1]), "0123456789")) {
+                from = j - 1;
+                break;
+            }
+        }
+    }
+    sbuf_free(&num);
+    f->n_it = from;
 }
 
 static int apply_command(fmt *f, int c, size_t i, size_t k)
 {
     const char *mark = commands[c][1];
     if (!mark) {
-        scratch(f);
+        scratch(f, i + k);
         return 0;
     }
     enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
     const item *t = last_item(f);
     int rc;
+    /* A line or paragraph break said before any text ("new paragraph plan
+     * ...") writes nothing: the text starts there anyway. It is still a
+     * piece (empty), so its words stay accounted for. */
+    if (kind == ITEM_BREAK && !f->o->continued &&
+        (!t || (t->kind == ITEM_BREAK && !item_text(f, t)[0])))
+        return emit(f, kind, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it. */
     if (t && kind != ITEM_OPEN && t->kind == ITEM_ATTACH && t->n_words == 0)
         f->n_it--;
@@ -380,14 +409,20 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ? e : -1;
 }
 
+/* Words the article "a" goes before that no spelled abbreviation does:
+ * "c t a week ago" is "CT a week ago", while "c t a chest" stays "CTA". */
+static const char *const article_nouns[] = {"week",  "day",    "month", "year",   "few", "couple",
+                                            "while", "minute", "hour",  "decade", NULL};
+
 /* Letters spelled one by one from i, up to one that starts a word of its
- * own ("c b c a l t": the "a" of "a l t"). */
+ * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article). */
 static size_t letter_run(const format_view *v, size_t i)
 {
     size_t k = 0, ek;
     int c;
     while ((c = letter_at(v, i + k)) >= 0 &&
            !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
+                       (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
                        (c == 'q' && frequency_at(v, i + k)))))
         k++;
     return k;
@@ -587,6 +622,12 @@ static const char *const titles[][2] = {
     {"missus", "Mrs."},         {"mrs", "Mrs."}, {"ms", "Ms."},     {"miss", "Miss"},
     {"professor", "Professor"}, {NULL, NULL}};
 
+bool format_title_word(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_pair_at(v, i, titles, &k) >= 0 && k == 1;
+}
+
 static uint16_t name_flags(const fmt *f, size_t w)
 {
     uint16_t fl = f->o->lex ? redact_lex_flags(&f->names, w, 1) : 0;
@@ -624,9 +665,19 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
+/* Item t's text becomes s (the store may move: item texts are offsets). */
+static int replace_text(fmt *f, item *t, const char *s)
+{
+    size_t off = f->store.len;
+    int rc = sbuf_append(&f->store, s, strlen(s) + 1);
+    if (rc == 0)
+        t->off = off;
+    return rc;
+}
+
 /* Sentence starts, "I", names, days, months and eponyms; a title before
- * a name is written as one ("doctor smith" -> "Dr. Smith"). */
-static void capitals(fmt *f)
+ * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith"). */
+static int capitals(fmt *f)
 {
     bool start = true;
     for (size_t i = 0; i < f->n_it; i++) {
@@ -652,16 +703,15 @@ static void capitals(fmt *f)
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
                 (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
                 !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
-                /* the text has room for a written form no longer than the
-                 * word said ("doctor"); "dr" keeps its letters */
-                if (strlen(written) <= strlen(s))
-                    memcpy(s, written, strlen(written) + 1);
-                capitalise(s);
+                int rc = replace_text(f, t, written);
+                if (rc < 0)
+                    return rc;
                 capitalise(item_text(f, nx));
             }
         }
         start = false;
     }
+    return 0;
 }
 
 /* ---- the pass over the words -------------------------------------------------- */
@@ -723,7 +773,8 @@ static int build(fmt *f)
         const item *t = last_item(f);
         if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
             rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
-        capitals(f);
+        if (rc == 0)
+            rc = capitals(f);
     }
 out:
     sbuf_free(&scratch_buf);

@@ -43,13 +43,18 @@ typedef struct format_opts {
     /* Words [0, kept) are already shown (a stream): "scratch that" removes
      * nothing of them. */
     size_t kept;
+    /* The words go on a text written before them (a stream's later
+     * window): a line or paragraph break said first is written, where at
+     * the start of a text it writes nothing. */
+    bool continued;
 } format_opts;
 
-/* smart and dictation on, no lexicon, nothing kept. */
+/* smart and dictation on, no lexicon, nothing kept, not continued. */
 void format_opts_default(format_opts *o);
 
 typedef struct format_token {
-    const char *text;  /* points into the result's text store; "\n" or "\n\n" for breaks */
+    const char *text;  /* points into the result's text store; "\n" or "\n\n" for breaks
+                          ("" for one said before any text) */
     bool space_before; /* joined with one space before it (else directly) */
     bool mark;         /* a punctuation mark or break (said or added), not a word */
     double start, end; /* span of the raw words it replaced (seconds) */

@@ -56,4 +56,9 @@ long format_level_at(const format_view *v, size_t i, sbuf *out);
  * a stream holds such words back at a release (format_stream.c). */
 bool format_open_word(const format_view *v, size_t i);
 
+/* True for a title said at word i ("doctor", "dr", "mrs", ...): how it is
+ * written depends on the piece after it (a name or not), so a stream
+ * holds it back with that piece. */
+bool format_title_word(const format_view *v, size_t i);
+
 #endif

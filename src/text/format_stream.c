@@ -92,14 +92,14 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
 }
 
 /* How many tokens of r are settled: those before the last word and the
- * open words before it (a later word may still join them into another
- * written form, or make a command a word), and not the marks added after
- * them. */
+ * open words and titles before it (a later word may still join them into
+ * another written form, make a command a word, or make the word after a
+ * title a name), and not the marks added after them. */
 static size_t settled(const format_stream *s, const format_result *r)
 {
     format_view v = {s->words.w, s->words.n};
     size_t hold = s->words.n ? s->words.n - 1 : 0;
-    while (hold > s->window && format_open_word(&v, hold - 1))
+    while (hold > s->window && (format_open_word(&v, hold - 1) || format_title_word(&v, hold - 1)))
         hold--;
     size_t to = s->shown;
     while (to < r->n &&
@@ -119,6 +119,7 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
         return rc;
     format_opts o = s->o;
     o.kept = s->covered > s->window ? s->covered - s->window : 0;
+    o.continued = s->window > 0;
     if ((rc = format_words(&o, s->words.w + s->window, s->words.n - s->window, &r)) < 0)
         return rc;
     /* window-relative word indices to the stream's */
