@@ -510,8 +510,8 @@ static int read_weight(const char *dir, double *w)
 }
 
 /* Writes path: the lines of dict whose word (before any "(2)") is in v. */
-static int write_decoder_dict(const char *dict, const vocab *v, const char *path,
-                              size_t *kept, size_t *all)
+static int write_decoder_dict(const char *dict, const vocab *v, const char *path, size_t *kept,
+                              size_t *all)
 {
     FILE *in = fopen(dict, "r"), *out = in ? fopen(path, "w") : NULL;
     char *line = NULL, word[512];
