@@ -38,11 +38,15 @@ $(BUILD)/obj/speech/profile.o: CFLAGS_ALL += -DPHS_MEDICAL_PROFILE='"$(MEDICAL_P
 # (tools/lmmerge; docs/ENGINE.md, "One language model"), so the decoder scores one
 # model; lm.arpa stays beside it (tests/unit/test_lm compares the two).
 GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
+# lmmerge also writes build/medical/decoder.dict, the entries of the general
+# dictionary the merged model knows: the decoder loads only those
+# (docs/ENGINE.md, "The decoder's dictionary").
+GENERAL_DICT := /usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict
 build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
 	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.3
-	$(Q)build/lmmerge $(GENERAL_LM) build/medical
+	$(Q)build/lmmerge $(GENERAL_LM) build/medical $(GENERAL_DICT)
 
 # Build-time tool, not part of the server (it carries a sphinxbase repair).
 build/lmmerge: tools/lmmerge.c

@@ -2,7 +2,7 @@
  * one at build time (the Makefile's PROFILE step; docs/ENGINE.md, "One
  * language model").
  *
- * usage: lmmerge GENERAL_LM PROFILE_DIR
+ * usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT]
  *
  * The recogniser used to interpolate the general model and the profile's
  * lm.arpa at run time, which costs two model lookups and a log-add for every
@@ -24,6 +24,18 @@
  *
  * which the recogniser uses in place of both models when its general model is
  * GENERAL_LM (speech/profile.c, speech/asr_ps.c).
+ *
+ * With GENERAL_DICT (the general pronunciation dictionary), it also writes
+ * PROFILE_DIR/decoder.dict, the entries of GENERAL_DICT whose word the merged
+ * model knows (alternates included), and profile.conf gains
+ *
+ *   decoder_dict = decoder.dict
+ *   decoder_dict_from = GENERAL_DICT
+ *
+ * The decoder loads that one instead of the whole dictionary (a word the
+ * model lacks can never be recognised, and each entry costs loading time in
+ * every process); the whole one stays the source of other words'
+ * pronunciations (docs/ENGINE.md, "The decoder's dictionary").
  *
  * Reading the Debian general model (a trie binary) back as ARPA needs one
  * repair: sphinxbase 5prealpha's trie ARPA writer asserts that its walk of the
@@ -141,6 +153,20 @@ static int32_t vocab_id(vocab *v, const char *w)
         return -1;
     v->slot[j] = (int32_t)v->n + 1;
     return (int32_t)v->n++;
+}
+
+/* True when w is in v (nothing added). */
+static bool vocab_has(const vocab *v, const char *w)
+{
+    if (!v->nslot)
+        return false;
+    size_t j = hash_word(w) & (v->nslot - 1);
+    while (v->slot[j]) {
+        if (!strcmp(v->word[v->slot[j] - 1], w))
+            return true;
+        j = (j + 1) & (v->nslot - 1);
+    }
+    return false;
 }
 
 static void vocab_free(vocab *v)
@@ -483,9 +509,43 @@ static int read_weight(const char *dir, double *w)
     return general && *w > 0 && *w < 1 ? 0 : -1;
 }
 
-static int merge(const char *general, const char *dir)
+/* Writes path: the lines of dict whose word (before any "(2)") is in v. */
+static int write_decoder_dict(const char *dict, const vocab *v, const char *path, size_t *kept,
+                              size_t *all)
 {
-    char garpa[4096], parpa[4096], marpa[4096], bin[4096], conf[4096];
+    FILE *in = fopen(dict, "r"), *out = in ? fopen(path, "w") : NULL;
+    char *line = NULL, word[512];
+    size_t cap = 0;
+    int rc = -1;
+    *kept = *all = 0;
+    if (!out)
+        goto out;
+    while (getline(&line, &cap, in) > 0) {
+        size_t n = strcspn(line, " \t(\r\n");
+        if (!n || n >= sizeof(word))
+            continue;
+        memcpy(word, line, n);
+        word[n] = '\0';
+        (*all)++;
+        if (!vocab_has(v, word))
+            continue;
+        if (fputs(line, out) == EOF)
+            goto out;
+        (*kept)++;
+    }
+    rc = ferror(in) ? -1 : 0;
+out:
+    free(line);
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int merge(const char *general, const char *dir, const char *dict)
+{
+    char garpa[4096], parpa[4096], marpa[4096], bin[4096], conf[4096], ddict[4096];
     vocab v = {0};
     model ms[MAX_MODELS], out;
     memset(ms, 0, sizeof(ms));
@@ -503,6 +563,7 @@ static int merge(const char *general, const char *dir)
     snprintf(marpa, sizeof(marpa), "%s/merged.tmp.arpa", dir);
     snprintf(bin, sizeof(bin), "%s/lm.bin", dir);
     snprintf(conf, sizeof(conf), "%s/profile.conf", dir);
+    snprintf(ddict, sizeof(ddict), "%s/decoder.dict", dir);
     if (convert(general, garpa) < 0 || read_arpa(garpa, &v, &ms[0]) < 0 ||
         read_arpa(parpa, &v, &ms[1]) < 0)
         goto out;
@@ -514,9 +575,22 @@ static int merge(const char *general, const char *dir)
     set_backoffs(ms, MAX_MODELS, &out);
     if (write_arpa(&out, &v, marpa) < 0 || convert(marpa, bin) < 0)
         goto out;
-    FILE *f = fopen(conf, "a");
-    if (!f || fprintf(f, "merged = lm.bin\nmerged_general = %s\n", general) < 0 || fclose(f) != 0)
+    size_t kept = 0, all = 0;
+    if (dict && write_decoder_dict(dict, &v, ddict, &kept, &all) < 0) {
+        fprintf(stderr, "lmmerge: cannot write %s from %s\n", ddict, dict);
         goto out;
+    }
+    FILE *f = fopen(conf, "a");
+    if (!f || fprintf(f, "merged = lm.bin\nmerged_general = %s\n", general) < 0 ||
+        (dict && fprintf(f, "decoder_dict = decoder.dict\ndecoder_dict_from = %s\n", dict) < 0)) {
+        if (f)
+            fclose(f);
+        goto out;
+    }
+    if (fclose(f) != 0)
+        goto out;
+    if (dict)
+        printf("lmmerge: %s: %zu of %zu pronunciations\n", ddict, kept, all);
     printf("lmmerge: %s: %zu + %zu + %zu n-grams, general weight %.3f\n", bin, out.n[0],
            out.order > 1 ? out.n[1] : 0, out.order > 2 ? out.n[2] : 0, lambda[0]);
     rc = 0;
@@ -532,8 +606,8 @@ out:
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: lmmerge GENERAL_LM PROFILE_DIR\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT]\n");
         return 2;
     }
     err_set_logfp(NULL);
@@ -544,5 +618,5 @@ int main(int argc, char **argv)
     cmd_ln_free_r(cfg);
     if (!(lm_weight > 0))
         return 1;
-    return merge(argv[1], argv[2]) < 0 ? 1 : 0;
+    return merge(argv[1], argv[2], argc == 4 ? argv[3] : NULL) < 0 ? 1 : 0;
 }

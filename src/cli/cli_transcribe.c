@@ -53,7 +53,7 @@ static void usage(FILE *out)
             "  --profile P         recognition profile: medical (clinical dictation; the\n"
             "                      default when built), a directory from `phiscribe lm\n"
             "                      build`, or general (the en-us model alone)\n"
-            "  --search S          default, or fast: about half the default's CPU for a\n"
+            "  --search S          default, or fast: about 0.6 of the default's CPU for a\n"
             "                      somewhat higher error rate (docs/ENGINE.md)\n"
             "  --vocabulary W,W    words to recognise (drug names, ...); unknown ones get\n"
             "                      a generated pronunciation\n"

@@ -49,6 +49,10 @@ typedef struct ps_model {
     char *argv[MAX_ARGS]; /* owned copies of "-name", "value", ... */
     int argc;
     profile_chain chain;  /* domain models over the general one */
+    /* The whole dictionary when the decoder loads the base profile's
+     * trimmed one (the pronunciations of words the trimmed one lacks, for
+     * the caller's vocabulary and the profiles' models); else NULL. */
+    char *lookup_dict;
     char **vocab;         /* owned, lower-cased words to add */
     size_t n_vocab;
     /* A voice profile's means then variances (asr_voice), owned, wiped
@@ -91,6 +95,7 @@ static void model_free(void *handle)
         free(m->vocab[i]);
     }
     free(m->vocab);
+    free(m->lookup_dict);
     if (m->voice) {
         crypto_wipe(m->voice, m->voice_means_len + m->voice_vars_len);
         free(m->voice);
@@ -202,6 +207,84 @@ int asr_ps_add_profile_words(ps_decoder_t *ps, const profile_chain *chain)
     return 0;
 }
 
+/* Words the decoder's dictionary lacks, sorted, looked up in the whole
+ * dictionary (ps_model.lookup_dict) in one pass. */
+typedef struct wanted_words {
+    const char **w; /* borrowed */
+    size_t n, cap;
+    ps_decoder_t *ps;
+} wanted_words;
+
+static int want_word(wanted_words *ww, const char *word)
+{
+    char *known = ps_lookup_word(ww->ps, word);
+    if (known) {
+        free(known);
+        return 0;
+    }
+    if (ww->n == ww->cap) {
+        size_t cap = ww->cap ? ww->cap * 2 : 64;
+        const char **nw = realloc(ww->w, cap * sizeof(*nw));
+        if (!nw)
+            return PHS_ENOMEM;
+        ww->w = nw;
+        ww->cap = cap;
+    }
+    ww->w[ww->n++] = word;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* profile_dict_each's callback: adds the entry when its word (before any
+ * "(2)") is wanted; an alternate follows its word in the dictionary, so it
+ * finds the word there. */
+static int add_wanted_entry(void *ctx, const char *word, const char *phones)
+{
+    wanted_words *ww = ctx;
+    char base[256];
+    size_t n = strcspn(word, "(");
+    if (n >= sizeof(base))
+        return 0;
+    memcpy(base, word, n);
+    base[n] = '\0';
+    const char *key = base;
+    if (!bsearch(&key, ww->w, ww->n, sizeof(*ww->w), cmp_str))
+        return 0;
+    ps_add_word(ww->ps, word, phones, FALSE); /* one it refuses is left out */
+    return 0;
+}
+
+/* Gives the words of the caller's vocabulary and of the profiles' own
+ * models (models[first .. n)) that the decoder's trimmed dictionary lacks
+ * the whole dictionary's pronunciations (all of them, alternates included).
+ * Words it lacks as well keep none here (the vocabulary's then get G2P). */
+static int add_lookup_words(ps_decoder_t *ps, const ps_model *m, ngram_model_t *const *models,
+                            int first, int n)
+{
+    wanted_words ww = {.ps = ps};
+    int rc = 0;
+    for (size_t i = 0; i < m->n_vocab && !rc; i++)
+        rc = want_word(&ww, m->vocab[i]);
+    for (int k = first; k < n && !rc; k++) {
+        int32 size = (int32)ngram_model_get_counts(models[k])[0];
+        for (int32 wid = 0; wid < size && !rc; wid++) {
+            const char *w = ngram_word(models[k], wid);
+            if (w && *w && !strchr("<[+", w[0]))
+                rc = want_word(&ww, w);
+        }
+    }
+    if (!rc && ww.n) {
+        qsort(ww.w, ww.n, sizeof(*ww.w), cmp_str);
+        rc = profile_dict_each(m->lookup_dict, add_wanted_entry, &ww) < 0 ? PHS_EENGINE : 0;
+    }
+    free(ww.w);
+    return rc;
+}
+
 /* Share of the interpolated model given to the caller's vocabulary, spread
  * evenly over its words (docs/MEDICAL.md). */
 #define VOCAB_WEIGHT 0.05f
@@ -262,8 +345,6 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
     bool merged = use_merged(m);
     if (asr_ps_add_profile_words(ps, &m->chain) < 0)
         return PHS_EENGINE;
-    for (size_t i = 0; i < m->n_vocab; i++)
-        add_word(ps, m->vocab[i], NULL, &added);
 
     models[n] = ngram_model_read(ps_get_config(ps), merged ? m->chain.merged_lm : m->argv[3],
                                  NGRAM_AUTO, ps_get_logmath(ps));
@@ -278,6 +359,13 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
         weights[n] = m->chain.weight[i + 1];
         n++;
     }
+    /* With the trimmed dictionary, the words of the models above the merged
+     * one and the caller's words take the whole dictionary's pronunciations
+     * first; what is still unknown of the vocabulary then gets G2P. */
+    if (m->lookup_dict && add_lookup_words(ps, m, models, 1, n) < 0)
+        goto out_free_models;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        add_word(ps, m->vocab[i], NULL, &added);
     if (m->n_vocab) {
         if (!(models[n] = vocab_model(ps, m)))
             goto out_free_models;
@@ -411,6 +499,18 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
                  rc == PHS_ENOTFOUND ? "not found or incomplete" : "invalid profile.conf");
         rc = PHS_EENGINE;
         goto fail;
+    }
+    /* The base profile's trimmed dictionary in the decoder (docs/ENGINE.md,
+     * "The decoder's dictionary"): when its merged model is used and it was
+     * taken from the dictionary in use (not one a parameter named). */
+    if (use_merged(m) && m->chain.decoder_dict[0] && !strcmp(m->argv[5], c->dict) &&
+        !strcmp(m->chain.decoder_dict_from, c->dict)) {
+        if (!(m->lookup_dict = strdup(c->dict))) {
+            rc = PHS_ENOMEM;
+            goto fail;
+        }
+        if ((rc = add_pair(m, "-dict", m->chain.decoder_dict)) < 0)
+            goto fail;
     }
     if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0 ||
         (rc = copy_voice(m, c->voice, msg, msg_len)) < 0)

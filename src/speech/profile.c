@@ -66,10 +66,11 @@ static bool profile_file_ok(const char *path)
 }
 
 /* Reads dir/profile.conf: base name, weight and, when the profile holds a
- * merged model, its file and general model (merged and general get "" when
- * absent; each PROFILE_PATH_MAX bytes). */
+ * merged model, its file and general model, and its decoder dictionary and
+ * the dictionary that was taken from (merged, general, ddict and ddict_from
+ * get "" when absent; each PROFILE_PATH_MAX bytes). */
 static int profile_read_conf(const char *dir, char *base, size_t base_len, double *weight,
-                             char *merged, char *general)
+                             char *merged, char *general, char *ddict, char *ddict_from)
 {
     char path[PROFILE_PATH_MAX], line[PROFILE_LINE_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/profile.conf", dir) >= sizeof(path))
@@ -80,7 +81,7 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
     int rc = 0;
     snprintf(base, base_len, "general");
     *weight = -1;
-    merged[0] = general[0] = '\0';
+    merged[0] = general[0] = ddict[0] = ddict_from[0] = '\0';
     while (fgets(line, sizeof(line), f)) {
         char *eq = strchr(line, '=');
         if (line[0] == '#' || !eq)
@@ -118,6 +119,17 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
                 rc = PHS_EINVAL;
                 break;
             }
+        } else if (!strcmp(key, "decoder_dict")) {
+            if (!*val || strchr(val, '/') ||
+                (size_t)snprintf(ddict, PROFILE_PATH_MAX, "%s/%s", dir, val) >= PROFILE_PATH_MAX) {
+                rc = PHS_EINVAL;
+                break;
+            }
+        } else if (!strcmp(key, "decoder_dict_from")) {
+            if ((size_t)snprintf(ddict_from, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX) {
+                rc = PHS_EINVAL;
+                break;
+            }
         }
     }
     fclose(f);
@@ -131,6 +143,7 @@ int profile_resolve(const char *dir, profile_chain *out)
     const char *dirs[PROFILE_MAX_CHAIN];
     double weights[PROFILE_MAX_CHAIN];
     char base[16], merged[PROFILE_PATH_MAX], general[PROFILE_PATH_MAX];
+    char ddict[PROFILE_PATH_MAX], ddict_from[PROFILE_PATH_MAX];
     int n = 0, rc;
     memset(out, 0, sizeof(*out));
     out->weight[0] = 1;
@@ -142,15 +155,25 @@ int profile_resolve(const char *dir, profile_chain *out)
     while (dir) {
         if (n == PROFILE_MAX_CHAIN)
             return PHS_EINVAL;
-        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n], merged, general)) < 0)
+        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n], merged, general, ddict,
+                                    ddict_from)) < 0)
             return rc;
         /* Only the base profile's merged model (the one over the general
          * model) replaces models; the last one read is the base. */
         if (merged[0] && general[0] && profile_file_ok(merged)) {
             memcpy(out->merged_lm, merged, sizeof(merged));
             memcpy(out->merged_general, general, sizeof(general));
+            /* The trimmed dictionary goes with the merged model it was
+             * taken for. */
+            if (ddict[0] && ddict_from[0] && profile_file_ok(ddict)) {
+                memcpy(out->decoder_dict, ddict, sizeof(ddict));
+                memcpy(out->decoder_dict_from, ddict_from, sizeof(ddict_from));
+            } else {
+                out->decoder_dict[0] = out->decoder_dict_from[0] = '\0';
+            }
         } else {
             out->merged_lm[0] = out->merged_general[0] = '\0';
+            out->decoder_dict[0] = out->decoder_dict_from[0] = '\0';
         }
         dirs[n++] = dir;
         dir = strcmp(base, "medical") || !strcmp(dirs[n - 1], medical_dir()) ? NULL

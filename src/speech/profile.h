@@ -15,6 +15,10 @@
  *                   weight, one binary model
  *   profile.conf    "merged = lm.bin" and "merged_general = PATH", the
  *                   general model it was merged with
+ *   decoder.dict    the entries of the general dictionary the merged model
+ *                   knows, which the decoder loads in place of the whole one
+ *   profile.conf    "decoder_dict = decoder.dict" and "decoder_dict_from =
+ *                   PATH", the general dictionary it was taken from
  */
 #ifndef PHS_PROFILE_H
 #define PHS_PROFILE_H
@@ -40,6 +44,10 @@ typedef struct profile_chain {
      * the general model it was built from; both "" when it has none. */
     char merged_lm[PROFILE_PATH_MAX];
     char merged_general[PROFILE_PATH_MAX];
+    /* The base profile's trimmed dictionary (beside its merged model) and
+     * the dictionary it was taken from; both "" when it has none. */
+    char decoder_dict[PROFILE_PATH_MAX];
+    char decoder_dict_from[PROFILE_PATH_MAX];
 } profile_chain;
 
 /* Resolves dir (and its base) into a chain. "general" and "none" name the

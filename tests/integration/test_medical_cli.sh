@@ -33,6 +33,23 @@ flite -voice rms -t "brenticap ten milligrams daily" -o "$T/bren.wav"
 expect_exit 0 "$P" transcribe --format text --profile "$T/prof" "$T/bren.wav"
 grep -qi brenticap "$T/stdout" || { cat "$T/stdout"; fail "customer profile word not recognised"; }
 ok "lm build makes a profile that transcribe --profile uses"
+# magnetite is in the general dictionary but not in the medical profile's
+# merged model, so neither its words.dict nor the decoder's trimmed
+# dictionary has it (docs/ENGINE.md, "The decoder's dictionary"): the whole
+# dictionary gives its pronunciation, for a profile's model and for
+# --vocabulary alike.
+med=${PHISCRIBE_MEDICAL_PROFILE:-$(dirname "$0")/../../build/medical}
+[ -s "$med/decoder.dict" ] || fail "no decoder.dict in $med"
+grep -q "^magnetite " "$med/decoder.dict" && fail "decoder.dict has magnetite: pick another word"
+printf 'start the patient on magnetite\nmagnetite twenty milligrams daily\nmagnetite\n' >"$T/mag.txt"
+expect_exit 0 "$P" lm build "$T/mag.txt" --out "$T/magprof" --base medical --weight 0.3
+grep -q "^magnetite " "$T/magprof/words.dict" && fail "words.dict has magnetite: the test no longer tests the lookup"
+flite -voice slt -t "start magnetite twenty milligrams daily" -o "$T/mag.wav"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --profile "$T/magprof" "$T/mag.wav"
+grep -q "magnetite twenty" "$T/stdout" || { cat "$T/stdout"; fail "profile word outside the trimmed dictionary"; }
+expect_exit 0 "$P" transcribe --format text --no-smart-format --vocabulary magnetite "$T/mag.wav"
+grep -q "magnetite twenty" "$T/stdout" || { cat "$T/stdout"; fail "vocabulary word outside the trimmed dictionary"; }
+ok "words outside the trimmed dictionary take the whole dictionary's pronunciation"
 expect_exit 2 "$P" transcribe --format text --profile "$T/nonexistent" "$T/bren.wav"
 ok "a missing profile is a usage error"
 expect_exit 3 "$P" lm build /dev/null --out "$T/empty"

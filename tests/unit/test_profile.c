@@ -173,6 +173,28 @@ static void merged_model(void **state)
     path_is(ch.merged_lm, medical, "lm.bin");
     path_is(ch.lm[1], d, "lm.arpa");
 
+    assert_string_equal(ch.decoder_dict, ""); /* none named */
+
+    /* the trimmed dictionary goes with the merged model, when present */
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g/en-us.lm.bin\n"
+               "decoder_dict = decoder.dict\ndecoder_dict_from = /g/cmudict.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.decoder_dict, ""); /* decoder.dict not there yet */
+    fx_write_text(medical, "decoder.dict", "heart HH AA R T\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    path_is(ch.decoder_dict, medical, "decoder.dict");
+    assert_string_equal(ch.decoder_dict_from, "/g/cmudict.dict");
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\ndecoder_dict = decoder.dict\n"
+               "decoder_dict_from = /g/cmudict.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.decoder_dict, ""); /* no merged model: not used */
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g\n"
+               "decoder_dict = ../decoder.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), PHS_EINVAL);
+
     /* the file is named inside the profile, never by a path */
     fx_write_text(medical, "profile.conf",
                "base = general\nweight = 0.3\nmerged = ../lm.bin\nmerged_general = /g\n");
