@@ -33,7 +33,8 @@ static int rt_dec_event(void *ctx, const struct livesess_event *ev)
         rt_on_partial(d->s, ev->text);
         break;
     case LIVESESS_UTTERANCE:
-        rt_on_utterance(d->s, ev->words, ev->n_words);
+        d->s->decoded = (struct rt_decoded){.search = ev->search, .lag_ms = ev->lag_ms};
+        rt_on_utterance(d->s, ev->words, ev->n_words, &d->s->decoded);
         break;
     }
     return 0;

@@ -392,6 +392,14 @@ int asr_decoder_set_mode(asr_decoder *d, asr_mode mode)
     return 0;
 }
 
+int asr_decoder_set_live_search(asr_decoder *d, search_mode m)
+{
+    const asr_engine *e = d->model->engine;
+    if (!e->utt_search)
+        return m == SEARCH_DEFAULT ? 0 : PHS_EUNSUPPORTED;
+    return e->utt_search(d->handle, m);
+}
+
 size_t asr_decoder_max_utterance(const asr_decoder *d)
 {
     return d->model->utt_max;

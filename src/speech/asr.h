@@ -223,6 +223,15 @@ typedef enum asr_mode { ASR_MODE_BATCH, ASR_MODE_LIVE } asr_mode;
  * end changed): PHS_EUNSUPPORTED. */
 int asr_decoder_set_mode(asr_decoder *d, asr_mode mode);
 
+/* Live mode: the search the words of the next ended utterances are decoded
+ * with (speech/search.h; the partials' pass is unchanged), from the next
+ * asr_decoder_end_utterance on, kept until changed (a new decoder: the
+ * model's own, SEARCH_DEFAULT). SEARCH_FAST applies the fast mode's
+ * per-search parameters (its caps and no second pass) over the decoder's
+ * models, without loading anything: the acoustic settings (-topn,
+ * -pl_window) stay the model's. PHS_EUNSUPPORTED for an engine without. */
+int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

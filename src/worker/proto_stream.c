@@ -60,6 +60,10 @@ int proto_put_stream_event(sbuf *b, const struct livesess_event *ev)
         rc = proto_put_str(b, ev->type == LIVESESS_PARTIAL ? ev->text : NULL);
     if (rc == 0)
         rc = proto_put_words(b, ev->words, ev->type == LIVESESS_UTTERANCE ? ev->n_words : 0);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)ev->search);
+    if (rc == 0)
+        rc = proto_put_u64(b, ev->lag_ms);
     return rc;
 }
 
@@ -82,6 +86,11 @@ int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev)
     ev->end_ms = proto_get_u64(c);
     char *text = proto_get_str(c, &err);
     int rc = err ? err : proto_get_words(c, &w, &n);
+    uint32_t search = proto_get_u32(c);
+    ev->lag_ms = proto_get_u64(c);
+    if (search > SEARCH_FAST)
+        c->bad = true;
+    ev->search = c->bad ? SEARCH_DEFAULT : (search_mode)search;
     ev->type = (enum livesess_event_type)type;
     ev->words = w;
     ev->n_words = n;
