@@ -51,6 +51,7 @@ static void rt_dec_config(struct rt_decoder *d, struct livesess_config *cfg)
     cfg->vad.prefix_padding_ms = (int)c->prefix_padding_ms;
     cfg->vad.silence_duration_ms = (int)c->silence_duration_ms;
     cfg->denoise = c->denoise;
+    cfg->lag_fast_ms = d->s->lim->fast_search_lag_ms;
 }
 
 static int rt_dec_start(struct rt_decoder *d)

@@ -69,8 +69,8 @@ struct livesess {
     double lag, call_t0, call_audio;
     search_mode search;
     bool item_fast;
-    int stop;                      /* an event handler's stop value from a partial */
-    int failed;                    /* sticky: error or stop value */
+    int stop;   /* an event handler's stop value from a partial */
+    int failed; /* sticky: error or stop value */
 };
 
 void livesess_vad_default(struct livesess_vad *v)
@@ -203,10 +203,14 @@ uint64_t livesess_lag_ms(const livesess *s)
 static int choose_search(livesess *s)
 {
     double lag_ms = lag_now(s) * 1000;
+    double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
+    double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
     search_mode m = s->search;
-    if (m == SEARCH_DEFAULT && lag_ms > LIVESESS_LAG_FAST_MS)
+    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
+        m = SEARCH_DEFAULT;
+    else if (m == SEARCH_DEFAULT && lag_ms > fast)
         m = SEARCH_FAST;
-    else if (m == SEARCH_FAST && lag_ms < LIVESESS_LAG_DEFAULT_MS)
+    else if (m == SEARCH_FAST && lag_ms < back)
         m = SEARCH_DEFAULT;
     if (m != s->search) {
         int rc = asr_decoder_set_live_search(s->dec, m);

@@ -86,6 +86,7 @@ struct livesess_event {
  * worse), until the lag is back under LIVESESS_LAG_DEFAULT_MS. */
 #define LIVESESS_LAG_FAST_MS    1000
 #define LIVESESS_LAG_DEFAULT_MS 250
+#define LIVESESS_LAG_NEVER      UINT32_MAX /* lag_fast_ms: the default search always */
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
@@ -106,6 +107,10 @@ struct livesess_config {
      * feed and commit (close still frees). NULL: no events. */
     int (*event)(void *ctx, const struct livesess_event *ev);
     void *ctx;
+    /* The lag over which pieces are decoded with the fast search ("Keeping
+     * up" above; back under the smaller of LIVESESS_LAG_DEFAULT_MS and a
+     * quarter of it); 0: LIVESESS_LAG_FAST_MS; LIVESESS_LAG_NEVER: never. */
+    uint32_t lag_fast_ms;
     /* Seconds on a monotonic clock, for the lag; NULL: CLOCK_MONOTONIC
      * (tests give a clock of their own). */
     double (*clock)(void *ctx);

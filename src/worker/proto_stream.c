@@ -23,6 +23,8 @@ int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
         rc = proto_put_u32(b, (uint32_t)c->vad.silence_duration_ms);
     if (rc == 0)
         rc = proto_put_u32(b, (uint32_t)c->denoise);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->lag_fast_ms);
     return rc;
 }
 
@@ -34,6 +36,7 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     uint32_t prefix = proto_get_u32(c);
     uint32_t silence = proto_get_u32(c);
     uint32_t noise = proto_get_u32(c);
+    out->lag_fast_ms = proto_get_u32(c);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
     if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||

@@ -117,6 +117,7 @@ static void open_round_trip(void **state)
     livesess_vad_default(&in.vad);
     in.vad.silence_duration_ms = 700;
     in.denoise = LIVESESS_DENOISE_AUTO;
+    in.lag_fast_ms = LIVESESS_LAG_NEVER;
     sbuf b;
     sbuf_init(&b, 4096);
     assert_int_equal(proto_put_stream_open(&b, &in), 0);
@@ -132,14 +133,15 @@ static void open_round_trip(void **state)
     assert_int_equal(out.vad.prefix_padding_ms, in.vad.prefix_padding_ms);
     assert_int_equal(out.vad.silence_duration_ms, 700);
     assert_int_equal(out.denoise, LIVESESS_DENOISE_AUTO);
+    assert_int_equal(out.lag_fast_ms, LIVESESS_LAG_NEVER);
     proto_cursor_init(&c, b.p, b.len - 1); /* cut */
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 3; /* no such noise suppression setting */
+    b.p[b.len - 8] = 3; /* no such noise suppression setting (before the lag threshold) */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 1;
+    b.p[b.len - 8] = 1;
     b.p[4] = 2; /* vad flag neither 0 nor 1 */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);

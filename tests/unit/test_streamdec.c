@@ -205,9 +205,13 @@ static int on_event(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
+/* A session on the test's clock, which stands still unless a test moves it:
+ * never behind real time, so always the default search whatever the load
+ * (the accuracy checks below must not depend on it). */
 static streamdec *open_session(int rate, bool vad, struct seen *seen)
 {
-    struct livesess_config c = {.sample_rate = rate, .event = on_event, .ctx = seen};
+    struct livesess_config c = {
+        .sample_rate = rate, .event = on_event, .ctx = seen, .clock = fake_clock};
     livesess_vad_default(&c.vad);
     c.vad.enabled = vad;
     streamdec *s = NULL;
