@@ -11,7 +11,7 @@
  * recording with its noise) and of the files alone, how long after a recording's end the batch
  * decode of the file (what the file endpoint does after an upload) takes, and its CPU per audio
  * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1
- * (bench/stream). The
+ * and STREAM_SEARCH (bench/stream). The
  * load average is printed at the start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
@@ -59,7 +59,21 @@ struct stream {
     double stopped_wall;
     double stopped_cpu; /* the stream thread's CPU clock at speech_stopped */
     struct sample final_cpu;
+    /* The same latencies as a lone stream on an idle core would see them,
+     * from CPU time (whatever the load): the CPU work still queued when an
+     * event comes (a Lindley backlog over the pieces: backlog = max(0,
+     * backlog + a piece's CPU - its duration)), plus, for a first partial,
+     * the audio between the onset and the end of the piece it came in. */
+    double backlog;      /* s, before the piece being fed */
+    double feed_cpu0;    /* the thread's CPU clock when the piece's feed began */
+    double piece_end;    /* s of audio: the end of the piece being fed */
+    double onset_audio;  /* s of audio: the current speech's onset */
+    double stopped_idle; /* the idle-core backlog at speech_stopped */
+    struct sample partial_idle, final_idle;
     double max_lag, end_lag;
+    size_t items[2];        /* utterances decoded with the default / fast search */
+    uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
+    uint64_t lag_at_end_ms; /* the session's own lag measure at the end */
     char *text;
     size_t text_len, text_cap;
     struct wordlog *words; /* every final word with its midpoint (s) */
@@ -72,6 +86,40 @@ static size_t audio_n;
 static struct livesess_vad vad_cfg;
 static enum livesess_denoise denoise_cfg; /* STREAM_DENOISE: off (default), auto, on */
 static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only) */
+/* STREAM_SEARCH: adaptive (the sessions' own, default), or one search for
+ * every piece: "fast" gives the sessions a clock that runs ahead (always
+ * behind: always the fast search), "default" one that stands still (never
+ * behind). Their lag figures then mean nothing. */
+static double (*forced_clock)(void *ctx);
+
+static double clock_ahead(void *ctx)
+{
+    static _Atomic long reads;
+    (void)ctx;
+    return 1000.0 * (double)++reads;
+}
+
+static double clock_still(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+/* A line of /proc/self/status (VmRSS, VmHWM), in MiB; -1 when not found. */
+static double status_mib(const char *key)
+{
+    char line[256];
+    double v = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return v;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, kl) && line[kl] == ':')
+            v = strtod(line + kl + 1, NULL) / 1024;
+    fclose(f);
+    return v;
+}
 
 static double now(void)
 {
@@ -121,6 +169,15 @@ static void append(struct stream *st, const char *t)
     st->text_len += l;
 }
 
+/* The CPU work queued now, as a lone stream on an idle core would have it:
+ * the backlog before the piece plus the piece's CPU so far (its audio had
+ * all arrived when its feed began). */
+static double idle_backlog(const struct stream *st)
+{
+    double b = st->backlog + (cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->feed_cpu0);
+    return b > 0 ? b : 0;
+}
+
 static int on_event(void *ctx, const struct livesess_event *ev)
 {
     struct stream *st = ctx;
@@ -131,24 +188,39 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         st->onset_wall =
             st->t0 + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         st->want_partial = true;
+        st->onset_audio = (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         break;
     case LIVESESS_PARTIAL:
         if (st->want_partial) {
             add(&st->first_partial, t - st->onset_wall);
+            add(&st->partial_idle, st->piece_end - st->onset_audio + idle_backlog(st));
+            if (getenv("STREAM_DETAIL") && st->index == 0)
+                printf("  first partial at %.2f s: %.0f ms of audio after the onset, %.0f ms of "
+                       "CPU queued\n",
+                       st->onset_audio, (st->piece_end - st->onset_audio) * 1000,
+                       idle_backlog(st) * 1000);
             st->want_partial = false;
         }
         break;
     case LIVESESS_SPEECH_STOPPED:
         st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
         st->stopped_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+        st->stopped_idle = idle_backlog(st);
         break;
     case LIVESESS_UTTERANCE:
         if (st->stopped_wall > 0) {
             add(&st->final, t - st->stopped_wall);
             add(&st->final_sound, t - st->stopped_wall + vad_cfg.silence_duration_ms / 1000.0);
             add(&st->final_cpu, cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->stopped_cpu);
+            add(&st->final_idle, idle_backlog(st));
+            if (getenv("STREAM_DETAIL") && st->index == 0)
+                printf("  final at %.2f s: %.0f ms of CPU queued\n", st->piece_end,
+                       idle_backlog(st) * 1000);
         }
         st->stopped_wall = 0;
+        st->items[ev->search == SEARCH_FAST]++;
+        if (ev->lag_ms > st->max_item_lag)
+            st->max_item_lag = ev->lag_ms;
         append(st, ev->text);
         for (size_t i = 0; i < ev->n_words; i++) {
             if (st->n_words == st->cap_words) {
@@ -206,7 +278,8 @@ static void *run_stream(void *arg)
 {
     struct stream *st = arg;
     struct livesess_config c = {
-        .sample_rate = 16000, .vad = vad_cfg, .denoise = denoise_cfg, .event = on_event, .ctx = st};
+        .sample_rate = 16000, .vad = vad_cfg, .denoise = denoise_cfg, .event = on_event, .ctx = st,
+        .clock = forced_clock};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -226,8 +299,15 @@ static void *run_stream(void *arg)
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
         }
-        livesess_feed(s, audio + off, audio_n - off < piece ? audio_n - off : piece);
+        size_t k = audio_n - off < piece ? audio_n - off : piece;
+        st->piece_end = (double)(off + k) / 16000;
+        st->feed_cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+        livesess_feed(s, audio + off, k);
+        st->backlog = idle_backlog(st) - (double)k / 16000;
+        if (st->backlog < 0)
+            st->backlog = 0;
     }
+    st->lag_at_end_ms = livesess_lag_ms(s);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
     if (st->end_lag > st->max_lag)
@@ -289,6 +369,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_DENOISE must be off, auto or on\n");
         return 2;
     }
+    const char *sm = getenv("STREAM_SEARCH");
+    if (sm && !strcmp(sm, "fast"))
+        forced_clock = clock_ahead;
+    else if (sm && !strcmp(sm, "default"))
+        forced_clock = clock_still;
+    else if (sm && strcmp(sm, "adaptive") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_SEARCH must be adaptive, fast or default\n");
+        return 2;
+    }
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -339,19 +428,24 @@ int main(int argc, char **argv)
            : denoise_cfg == LIVESESS_DENOISE_AUTO ? "auto"
                                                   : "off");
 
+    double rss0 = status_mib("VmRSS");
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
-    static struct sample fp, fin, fin_sound, fin_cpu;
-    size_t live_edits = 0;
+    static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle;
+    size_t live_edits = 0, items[2] = {0, 0};
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
         pthread_join(st[i].th, NULL);
         for (size_t k = 0; k < st[i].first_partial.n; k++)
             add(&fp, st[i].first_partial.v[k]);
+        for (size_t k = 0; k < st[i].partial_idle.n; k++)
+            add(&fp_idle, st[i].partial_idle.v[k]);
+        for (size_t k = 0; k < st[i].final_idle.n; k++)
+            add(&fin_idle, st[i].final_idle.v[k]);
         for (size_t k = 0; k < st[i].final.n; k++) {
             add(&fin, st[i].final.v[k]);
             add(&fin_sound, st[i].final_sound.v[k]);
@@ -367,8 +461,13 @@ int main(int argc, char **argv)
                        "streamed %zu\n",
                        k + 1, rec[k].ref_words, rec[k].edits_clean, rec[k].edits_same,
                        stream_edits_of(&st[0], &rec[k]));
-        printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s\n", i,
-               st[i].max_lag, st[i].end_lag);
+        printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s; "
+               "utterances decoded default / fast: %zu / %zu; largest lag a final reported "
+               "%.3f s\n",
+               i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1],
+               (double)st[i].max_item_lag / 1000);
+        items[0] += st[i].items[0];
+        items[1] += st[i].items[1];
         free(st[i].text);
         for (size_t k = 0; k < st[i].n_words; k++)
             free(st[i].words[k].text);
@@ -389,10 +488,17 @@ int main(int argc, char **argv)
     printf("final's decode after speech_stopped, the stream thread's CPU time (its latency on an "
            "idle core, whatever the load): median %.0f ms, p95 %.0f ms\n",
            pct(&fin_cpu, 0.5) * 1000, pct(&fin_cpu, 0.95) * 1000);
+    printf("the same as a lone stream on an idle core would have them (from each stream's CPU "
+           "time, whatever the load): first partial median %.0f ms, p95 %.0f ms; final after "
+           "speech_stopped median %.0f ms, p95 %.0f ms\n",
+           pct(&fp_idle, 0.5) * 1000, pct(&fp_idle, 0.95) * 1000, pct(&fin_idle, 0.5) * 1000,
+           pct(&fin_idle, 0.95) * 1000);
     printf("batch reference (the file endpoint): a recording's result %.0f ms (median) / %.0f ms "
            "(p95) after its upload ends (its decode, one at a time)\n",
            pct(&batch_time, 0.5) * 1000, pct(&batch_time, 0.95) * 1000);
-    printf("largest lag of any stream: %.3f s (target: not falling behind)\n", max_lag);
+    printf("largest lag of any stream: %.3f s (target: not falling behind); utterances decoded "
+           "with the default / fast search: %zu / %zu\n",
+           max_lag, items[0], items[1]);
     printf("CPU per audio second: streamed %.3f (all %d streams, VAD and resampling included), "
            "batch %.3f\n",
            stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,
@@ -400,6 +506,9 @@ int main(int argc, char **argv)
     printf("WER streamed %.1f%% vs batch %.1f%% on the same audio (%zu words; target: within 1 "
            "point); batch of the files without the noise around them %.1f%%\n",
            live_wer, same_wer, ref_words, batch_wer);
+    printf("memory: resident %.1f MiB before the streams, peak %.1f MiB (model, batch decoder "
+           "and %d stream decoders with their searches)\n",
+           rss0, status_mib("VmHWM"), n_streams);
     print_load("end");
     free(st);
     free(rec);

@@ -41,6 +41,8 @@ struct rt_state *rt_state_new(const struct rt_limits *lim, size_t max_sessions)
     l->ahead_ms = l->ahead_ms ? l->ahead_ms : SERVER_DEFAULT_RT_AHEAD_MS;
     l->max_message = l->max_message ? l->max_message : SERVER_DEFAULT_RT_MAX_MESSAGE;
     l->max_queue = l->max_queue ? l->max_queue : SERVER_DEFAULT_RT_MAX_QUEUE;
+    l->fast_search_lag_ms =
+        l->fast_search_lag_ms ? l->fast_search_lag_ms : SERVER_DEFAULT_RT_FAST_LAG_MS;
     st->n_slots = max_sessions ? max_sessions : 1;
     st->keys = calloc(st->n_slots, sizeof(*st->keys));
     st->tenants = calloc(st->n_slots, sizeof(*st->tenants));

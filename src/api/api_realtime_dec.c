@@ -61,7 +61,7 @@ static void rt_dec_utterance(struct rt_decoder *d, const asr_word *w, size_t n)
             moved[i].end += by;
         }
     }
-    rt_on_utterance(d->s, moved ? moved : w, n);
+    rt_on_utterance(d->s, moved ? moved : w, n, &d->s->decoded);
     free(moved);
 }
 
@@ -83,6 +83,7 @@ static int rt_dec_event(void *ctx, const struct livesess_event *ev)
     case LIVESESS_UTTERANCE:
         d->ended = true;
         d->ended_ms = ev->end_ms;
+        d->s->decoded = (struct rt_decoded){.search = ev->search, .lag_ms = ev->lag_ms};
         rt_dec_utterance(d, ev->words, ev->n_words);
         break;
     }
@@ -100,6 +101,7 @@ static void rt_dec_config(struct rt_decoder *d, struct livesess_config *cfg)
     cfg->vad.prefix_padding_ms = (int)c->prefix_padding_ms;
     cfg->vad.silence_duration_ms = (int)c->silence_duration_ms;
     cfg->denoise = c->denoise;
+    cfg->lag_fast_ms = d->s->lim->fast_search_lag_ms;
 }
 
 static int rt_dec_start(struct rt_decoder *d)

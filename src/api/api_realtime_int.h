@@ -107,6 +107,14 @@ struct rt_config {
 struct rt_decoder; /* api_realtime_dec.c */
 struct rt_dec_ops;
 
+/* How an utterance was decoded: its search and the session's lag behind
+ * real time when it ended (speech/livesess.h, "Keeping up"); sent in its
+ * final as phiscribe.search and phiscribe.lag_ms. */
+struct rt_decoded {
+    search_mode search;
+    uint64_t lag_ms;
+};
+
 struct rt_session {
     struct server *srv;
     const struct rt_limits *lim;
@@ -140,6 +148,7 @@ struct rt_session {
     /* the decoder */
     struct rt_decoder *dec;
     const struct rt_dec_ops *dec_ops;
+    struct rt_decoded decoded; /* the last utterance's (none yet: the default search, 0) */
 };
 
 /* ---- storage (api_realtime.c) ------------------------------------------------ */
@@ -157,7 +166,8 @@ void rt_on_speech_started(struct rt_session *s, int64_t audio_ms);
 void rt_on_speech_stopped(struct rt_session *s, int64_t audio_ms);
 void rt_on_partial(struct rt_session *s, const char *text);
 /* A finished utterance (words in order, times from the session's start). */
-void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n);
+void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n,
+                     const struct rt_decoded *how);
 
 /* The decoder operations; a unit test may give its own (rt_dec_ops_set). */
 struct rt_dec_ops {

@@ -276,16 +276,20 @@ static json_t *rt_words_json(const asr_word *w, size_t n)
 
 /* The final of an item: completed (after the delta that brings the text up
  * to it), or plain mode's "final". */
-static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, const char *text)
+static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, const char *text,
+                          const struct rt_decoded *how)
 {
     double start = n ? w[0].start : 0, end = n ? w[n - 1].end : 0;
-    json_t *ext = json_pack("{s:o, s:o, s:o, s:b}", "words", rt_words_json(w, n), "start",
-                            jsonout_seconds(start), "end", jsonout_seconds(end), "redacted",
-                            s->cfg.redact_labels != 0);
+    json_t *ext = json_pack("{s:o, s:o, s:o, s:b, s:s, s:I}", "words", rt_words_json(w, n),
+                            "start", jsonout_seconds(start), "end", jsonout_seconds(end),
+                            "redacted", s->cfg.redact_labels != 0, "search",
+                            search_name(how->search), "lag_ms", (json_int_t)how->lag_ms);
     if (s->mode == RT_PLAIN) {
-        rt_send(s, json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "final", "text", text, "start",
-                             jsonout_seconds(start), "end", jsonout_seconds(end), "words",
-                             ext ? json_incref(json_object_get(ext, "words")) : json_null()));
+        rt_send(s, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:I}", "type", "final", "text", text,
+                             "start", jsonout_seconds(start), "end", jsonout_seconds(end), "words",
+                             ext ? json_incref(json_object_get(ext, "words")) : json_null(),
+                             "search", search_name(how->search), "lag_ms",
+                             (json_int_t)how->lag_ms));
         json_decref(ext);
         return;
     }
@@ -353,7 +357,8 @@ static char *rt_text(const struct rt_session *s, const asr_result *r)
     return text;
 }
 
-void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
+void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n,
+                     const struct rt_decoded *how)
 {
     if (!s->commit_pending)
         rt_commit_item(s); /* the decoder ended the utterance (VAD): committed now */
@@ -366,7 +371,7 @@ void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n)
     }
     char *text = rt_text(s, r);
     if (text) {
-        rt_send_final(s, r->words, r->n_words, text);
+        rt_send_final(s, r->words, r->n_words, text, how);
         s->utterances++;
         wipe_free(text, strlen(text) + 1);
     }
@@ -461,7 +466,7 @@ static int rt_commit(struct rt_session *s)
     if (rc < 0)
         return rt_decoder_failed(s, rc);
     if (s->commit_pending)
-        rt_on_utterance(s, NULL, 0); /* the decoder said nothing: an empty transcript */
+        rt_on_utterance(s, NULL, 0, &s->decoded); /* the decoder said nothing: an empty transcript */
     return 0;
 }
 

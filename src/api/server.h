@@ -40,6 +40,10 @@ struct server_realtime {
     unsigned ahead_ms;      /* audio received ahead of the wall clock */
     uint64_t max_message;   /* one WebSocket message, bytes */
     uint64_t max_queue;     /* results waiting for a slow reader, bytes */
+    /* a session's lag behind real time over which its speech is decoded
+     * with the fast search (speech/livesess.h, "Keeping up");
+     * SERVER_RT_FAST_NEVER: never */
+    unsigned fast_search_lag_ms;
 };
 #define SERVER_DEFAULT_RT_PER_KEY       4u
 #define SERVER_DEFAULT_RT_PER_TENANT    16u
@@ -48,6 +52,8 @@ struct server_realtime {
 #define SERVER_DEFAULT_RT_AHEAD_MS      60000u
 #define SERVER_DEFAULT_RT_MAX_MESSAGE   (2ull * 1024 * 1024)
 #define SERVER_DEFAULT_RT_MAX_QUEUE     (1024ull * 1024)
+#define SERVER_DEFAULT_RT_FAST_LAG_MS   1000u
+#define SERVER_RT_FAST_NEVER            UINT32_MAX
 
 struct server_config {
     const char *data_dir;        /* resolved data directory */

@@ -143,7 +143,8 @@ int cli_serve(int argc, char **argv)
     sc.realtime = (struct server_realtime){
         c.realtime_per_key,       c.realtime_per_tenant,        c.realtime_max_session_seconds,
         c.realtime_idle_seconds,  c.realtime_ahead_ms,          c.realtime_max_message_bytes,
-        c.realtime_max_queue_bytes};
+        c.realtime_max_queue_bytes,
+        c.realtime_fast_search_lag_ms ? c.realtime_fast_search_lag_ms : SERVER_RT_FAST_NEVER};
     sc.job_lease_s = c.job_lease;
     sc.auth_limit.max_failures = c.auth_failure_limit;
     sc.auth_limit.window_s = c.auth_failure_window;

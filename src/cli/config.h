@@ -56,7 +56,7 @@ struct config {
     unsigned auth_failure_sources;     /* sources tracked at most */
     /* [realtime] live sessions of /v1/realtime (docs/STREAMING.md) */
     unsigned realtime_per_key, realtime_per_tenant, realtime_max_session_seconds;
-    unsigned realtime_idle_seconds, realtime_ahead_ms;
+    unsigned realtime_idle_seconds, realtime_ahead_ms, realtime_fast_search_lag_ms;
     uint64_t realtime_max_message_bytes, realtime_max_queue_bytes;
     /* [audit] */
     char syslog[256]; /* "udp://HOST:PORT" / "tcp://HOST:PORT"; "" = no forwarding */

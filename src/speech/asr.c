@@ -21,8 +21,11 @@
 #define SEG_MAX_SECONDS 10.0 /* no segment longer than this */
 #define PARTIAL_MAX     4096 /* bytes of a partial hypothesis shown */
 /* Audio the first live utterance of a recording collects before the engine
- * starts on it, to prime the engine's normalisation (asr_engine.h). */
-#define PRIME_SAMPLES 8000
+ * starts on it, to prime the engine's normalisation (asr_engine.h). The
+ * normalisation of the live pass only shapes partials (finals are decoded
+ * again whole), and the first partial of a stream waits for this much:
+ * 300 ms, not the 500 it was. */
+#define PRIME_SAMPLES 4800
 /* A live utterance shorter than this (50 ms) is too short for the engine. */
 #define LIVE_MIN_SAMPLES 800
 
@@ -401,6 +404,14 @@ int asr_decoder_set_mode(asr_decoder *d, asr_mode mode)
         return PHS_EUNSUPPORTED;
     d->next_mode = mode;
     return 0;
+}
+
+int asr_decoder_set_live_search(asr_decoder *d, search_mode m)
+{
+    const asr_engine *e = d->model->engine;
+    if (!e->utt_search)
+        return m == SEARCH_DEFAULT ? 0 : PHS_EUNSUPPORTED;
+    return e->utt_search(d->handle, m);
 }
 
 size_t asr_decoder_max_utterance(const asr_decoder *d)

@@ -228,12 +228,24 @@ int asr_decoder_enrol(asr_decoder *d, const int16_t *pcm, size_t n, const voice_
  * as batch mode does, so they match what a file of that audio would give. */
 typedef enum asr_mode { ASR_MODE_BATCH, ASR_MODE_LIVE } asr_mode;
 
-#define ASR_PARTIAL_SECONDS 0.1 /* audio between two looks at the hypothesis */
+/* Audio between two looks at the hypothesis: a look (the first pass's best
+ * path so far) costs little beside the search of those 50 ms, and the first
+ * partial of an utterance comes on average half of it sooner. */
+#define ASR_PARTIAL_SECONDS 0.05
 
 /* Sets the mode from the next asr_decoder_start on (kept across starts).
  * A decoder that was ever live cannot go back to batch (the engine's front
  * end changed): PHS_EUNSUPPORTED. */
 int asr_decoder_set_mode(asr_decoder *d, asr_mode mode);
+
+/* Live mode: the search the words of the next ended utterances are decoded
+ * with (speech/search.h; the partials' pass is unchanged), from the next
+ * asr_decoder_end_utterance on, kept until changed (a new decoder: the
+ * model's own, SEARCH_DEFAULT). SEARCH_FAST applies the fast mode's
+ * per-search parameters (its caps and no second pass) over the decoder's
+ * models, without loading anything: the acoustic settings (-topn,
+ * -pl_window) stay the model's. PHS_EUNSUPPORTED for an engine without. */
+int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
 
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in

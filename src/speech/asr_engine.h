@@ -40,6 +40,10 @@ typedef struct asr_engine {
      * live state (running normalisation) is kept for the next utt_start. */
     int (*utt_redecode)(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word,
                         void *ctx);
+    /* The search utt_redecode uses from its next call on (SEARCH_DEFAULT:
+     * the decoder's own); NULL-able: the decoder's own only. Cheap: a
+     * second search over the decoder's loaded models, made on first use. */
+    int (*utt_search)(void *dec, search_mode m);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to
      * pcm, an utterance starting offset seconds in that decode just

@@ -73,6 +73,7 @@ typedef struct ps_dec {
     const voice_model *vm;
     voice_cmllr *stats; /* NULL until adaptation collects */
     bool transformed;   /* decode the cepstra through A */
+    search_mode redecode; /* live: the search of utt_redecode (utt_search) */
     int dim;            /* A is dim x dim */
     float A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
 } ps_dec;
@@ -700,17 +701,22 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
  * candidate setting of docs/ENGINE.md: about half the CPU of the full
  * search, which the final decode still pays. */
 #define LIVE_SEARCH "live"
-static const char *const live_params[] = {"-fwdflat", "-bestpath", "-maxhmmpf", "-maxwpf", NULL};
-static const long live_values[] = {0, 0, 3000, 20};
+static const char *const live_params[] = {
+    "-fwdflat", "no", "-bestpath", "no", "-maxhmmpf", "3000", "-maxwpf", "20", NULL,
+};
+/* The search of utt_redecode under SEARCH_FAST (utt_search). */
+#define FAST_SEARCH "fast"
 
-/* The batch search: the decoder's n-gram search that is not the live
- * pass's (the decoder also holds a phone-loop search for lookahead). */
+/* The batch search: the decoder's n-gram search that is neither the live
+ * pass's nor the fast one (the decoder also holds a phone-loop search for
+ * lookahead). */
 static const char *batch_search(ps_decoder_t *ps)
 {
     const char *name = NULL;
     for (ps_search_iter_t *it = ps_search_iter(ps); it; it = ps_search_iter_next(it)) {
         name = ps_search_iter_val(it);
-        if (strcmp(name, LIVE_SEARCH) != 0 && ps_get_lm(ps, name)) {
+        if (strcmp(name, LIVE_SEARCH) != 0 && strcmp(name, FAST_SEARCH) != 0 &&
+            ps_get_lm(ps, name)) {
             ps_search_iter_free(it);
             return name;
         }
@@ -718,27 +724,124 @@ static const char *batch_search(ps_decoder_t *ps)
     return NULL;
 }
 
-/* Switches to the live search, made on first use over the batch search's
- * language model with live_params in place of the configured values. */
-static int use_live_search(ps_decoder_t *ps)
+/* One numeric engine parameter, put aside while a search is made. */
+struct saved_param {
+    const char *name;
+    int type; /* ARG_INTEGER, ARG_BOOLEAN or ARG_FLOATING */
+    long iv;
+    double fv;
+};
+
+#define MAX_SAVED 16
+
+static int arg_type(const char *name)
 {
-    if (ps_get_lm(ps, LIVE_SEARCH))
-        return ps_set_search(ps, LIVE_SEARCH) < 0 ? PHS_EENGINE : 0;
+    for (const arg_t *a = ps_args(); a->name; a++)
+        if (!strcmp(a->name, name))
+            return a->type & ~ARG_REQUIRED;
+    return 0;
+}
+
+/* Puts name's value aside in *sv and sets value in its place. A parameter
+ * that is not a number or a switch (a path) is left alone: PHS_EUNSUPPORTED. */
+static int override_param(cmd_ln_t *cfg, const char *name, const char *value,
+                          struct saved_param *sv)
+{
+    char *end = NULL;
+    sv->name = name;
+    sv->type = arg_type(name);
+    if (sv->type == ARG_INTEGER) {
+        long v = strtol(value, &end, 10);
+        if (end == value || *end)
+            return PHS_EINVAL;
+        sv->iv = cmd_ln_int_r(cfg, name);
+        cmd_ln_set_int_r(cfg, name, v);
+    } else if (sv->type == ARG_BOOLEAN) {
+        bool yes = !strcmp(value, "yes") || !strcmp(value, "true");
+        if (!yes && strcmp(value, "no") != 0 && strcmp(value, "false") != 0)
+            return PHS_EINVAL;
+        sv->iv = cmd_ln_int_r(cfg, name);
+        cmd_ln_set_int_r(cfg, name, yes);
+    } else if (sv->type == ARG_FLOATING) {
+        double v = strtod(value, &end);
+        if (end == value || *end)
+            return PHS_EINVAL;
+        sv->fv = cmd_ln_float_r(cfg, name);
+        cmd_ln_set_float_r(cfg, name, v);
+    } else {
+        return PHS_EUNSUPPORTED;
+    }
+    return 0;
+}
+
+static void restore_param(cmd_ln_t *cfg, const struct saved_param *sv)
+{
+    if (sv->type == ARG_FLOATING)
+        cmd_ln_set_float_r(cfg, sv->name, sv->fv);
+    else
+        cmd_ln_set_int_r(cfg, sv->name, sv->iv);
+}
+
+/* Adds search `name` over the batch search's language model (shared, not
+ * copied) with params ("-name", "value", ..., NULL) in place of the
+ * configured values while it is made. Only what a search reads when it is
+ * made takes effect (its caps, beams and passes); the acoustic model's
+ * settings (-topn, -pl_window) are the decoder's and stay as they are.
+ * Costs the search's own tables, not a model load. */
+static int add_search(ps_decoder_t *ps, const char *name, const char *const *params)
+{
     const char *batch = batch_search(ps);
     ngram_model_t *lm = batch ? ps_get_lm(ps, batch) : NULL;
     if (!lm)
         return PHS_EENGINE;
     cmd_ln_t *cfg = ps_get_config(ps);
-    long saved[sizeof(live_values) / sizeof(live_values[0])];
-    for (int i = 0; live_params[i]; i++) {
-        saved[i] = cmd_ln_int_r(cfg, live_params[i]);
-        cmd_ln_set_int_r(cfg, live_params[i], live_values[i]);
+    struct saved_param saved[MAX_SAVED];
+    size_t n = 0;
+    int rc = 0;
+    for (int i = 0; params[i] && params[i + 1] && rc == 0; i += 2) {
+        if (n == MAX_SAVED) {
+            rc = PHS_EINVAL;
+            break;
+        }
+        int e = override_param(cfg, params[i], params[i + 1], &saved[n]);
+        if (e == 0)
+            n++;
+        else if (e != PHS_EUNSUPPORTED)
+            rc = e;
     }
-    int rc = ps_set_lm(ps, LIVE_SEARCH, lm);
-    for (int i = 0; live_params[i]; i++)
-        cmd_ln_set_int_r(cfg, live_params[i], saved[i]);
-    if (rc < 0 || ps_set_search(ps, LIVE_SEARCH) < 0)
-        return PHS_EENGINE;
+    if (rc == 0 && ps_set_lm(ps, name, lm) < 0)
+        rc = PHS_EENGINE;
+    while (n)
+        restore_param(cfg, &saved[--n]);
+    return rc;
+}
+
+/* Switches to search `name`, made on first use with params. */
+static int use_search(ps_decoder_t *ps, const char *name, const char *const *params)
+{
+    int rc;
+    if (!ps_get_lm(ps, name) && (rc = add_search(ps, name, params)) < 0)
+        return rc;
+    return ps_set_search(ps, name) < 0 ? PHS_EENGINE : 0;
+}
+
+static int use_live_search(ps_decoder_t *ps)
+{
+    return use_search(ps, LIVE_SEARCH, live_params);
+}
+
+/* Switches to the search utt_redecode uses (utt_search). */
+static int use_redecode_search(ps_dec *d)
+{
+    if (d->redecode == SEARCH_FAST)
+        return use_search(d->ps, FAST_SEARCH, search_params(SEARCH_FAST));
+    const char *batch = batch_search(d->ps);
+    return batch && ps_set_search(d->ps, batch) >= 0 ? 0 : PHS_EENGINE;
+}
+
+static int utt_search(void *dec, search_mode m)
+{
+    ((ps_dec *)dec)->redecode = m;
     return 0;
 }
 
@@ -847,12 +950,12 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
     memcpy(sv.mean, cmn->cmn_mean, vl);
     memcpy(sv.sum, cmn->sum, vl);
     sv.nframe = cmn->nframe;
-    const char *batch = batch_search(ps);
-    if (!batch || ps_set_search(ps, batch) < 0)
-        return PHS_EENGINE;
+    int rc = use_redecode_search(dec);
+    if (rc < 0)
+        return rc;
     cmn_type_t live = feat->cmn;
     feat->cmn = cmn_type_from_str(cmd_ln_str_r(ps_get_config(ps), "-cmn"));
-    int rc = decode(dec, pcm, n, word, ctx);
+    rc = decode(dec, pcm, n, word, ctx);
     feat->cmn = live;
     memcpy(cmn->cmn_mean, sv.mean, vl);
     memcpy(cmn->sum, sv.sum, vl);
@@ -1001,6 +1104,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_partial = utt_partial,
     .utt_end = utt_end,
     .utt_redecode = utt_redecode,
+    .utt_search = utt_search,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,
     .adapt_apply = adapt_apply,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/wipe.h"
@@ -61,8 +62,15 @@ struct livesess {
     char *words_text;
     uint64_t dec_prefix, dec_tail; /* samples: DEC_PREFIX_MS, DEC_TAIL_MS or less */
     uint64_t split;                /* samples: SPLIT_MS */
-    int stop;                      /* an event handler's stop value from a partial */
-    int failed;                    /* sticky: error or stop value */
+    /* Keeping up (livesess.h): the lag after the last feed or commit (s),
+     * the call in progress's start and audio (s), the search of the next
+     * decoder utterances and whether the open item had a piece decoded
+     * with the fast one. */
+    double lag, call_t0, call_audio;
+    search_mode search;
+    bool item_fast;
+    int stop;   /* an event handler's stop value from a partial */
+    int failed; /* sticky: error or stop value */
 };
 
 void livesess_vad_default(struct livesess_vad *v)
@@ -153,13 +161,80 @@ static int on_utterance(void *ctx, const asr_word *w, size_t n)
     return 0;
 }
 
+/* ---- keeping up ------------------------------------------------------------------- */
+
+static double clock_now(const livesess *s)
+{
+    if (s->cfg.clock)
+        return s->cfg.clock(s->cfg.ctx);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The lag as it would be if the call in progress ended now. */
+static double lag_now(const livesess *s)
+{
+    double lag = s->lag + (clock_now(s) - s->call_t0) - s->call_audio;
+    return lag > 0 ? lag : 0;
+}
+
+static void call_begin(livesess *s, double audio_s)
+{
+    s->call_t0 = clock_now(s);
+    s->call_audio = audio_s;
+}
+
+static void call_end(livesess *s)
+{
+    s->lag = lag_now(s);
+    s->call_audio = 0;
+    s->call_t0 = clock_now(s);
+}
+
+uint64_t livesess_lag_ms(const livesess *s)
+{
+    return (uint64_t)(s->lag * 1000 + 0.5);
+}
+
+/* The search of the decoder utterance about to end: the fast one while the
+ * session lags (livesess.h, "Keeping up"). An engine without one keeps its
+ * own. */
+static int choose_search(livesess *s)
+{
+    double lag_ms = lag_now(s) * 1000;
+    double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
+    double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
+    search_mode m = s->search;
+    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
+        m = SEARCH_DEFAULT;
+    else if (m == SEARCH_DEFAULT && lag_ms > fast)
+        m = SEARCH_FAST;
+    else if (m == SEARCH_FAST && lag_ms < back)
+        m = SEARCH_DEFAULT;
+    if (m != s->search) {
+        int rc = asr_decoder_set_live_search(s->dec, m);
+        if (rc == PHS_EUNSUPPORTED)
+            return 0;
+        if (rc < 0)
+            return rc;
+        s->search = m;
+    }
+    if (s->utt_open && s->search == SEARCH_FAST)
+        s->item_fast = true;
+    return 0;
+}
+
 /* ---- decoding ---------------------------------------------------------------------- */
 
 /* Ends the decoder's utterance (its words join the item's). */
 static int split_utterance(livesess *s)
 {
+    int rc = choose_search(s);
     s->utt_open = false;
     s->utt_fed = 0;
+    if (rc < 0)
+        return rc;
     return asr_decoder_end_utterance(s->dec);
 }
 
@@ -176,9 +251,12 @@ static int end_utterance(livesess *s)
                                     .end_ms = ms_of(s->dec_pos),
                                     .text = s->words_text ? s->words_text : "",
                                     .words = s->words,
-                                    .n_words = s->n_words};
+                                    .n_words = s->n_words,
+                                    .search = s->item_fast ? SEARCH_FAST : SEARCH_DEFAULT,
+                                    .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5)};
         rc = emit(s, &ev);
     }
+    s->item_fast = false;
     words_clear(s);
     s->item++;
     s->item_open = false;
@@ -318,7 +396,9 @@ int livesess_feed(livesess *s, const int16_t *pcm, size_t n)
     if (s->failed)
         return s->failed;
     s->in_samples += n;
+    call_begin(s, (double)n / s->cfg.sample_rate);
     int rc = resample_feed(s->rs, pcm, n, on_resampled, s);
+    call_end(s);
     if (rc)
         s->failed = rc;
     return rc;
@@ -328,7 +408,9 @@ int livesess_commit(livesess *s)
 {
     if (s->failed)
         return s->failed;
+    call_begin(s, 0);
     int rc = end_utterance(s);
+    call_end(s);
     if (rc)
         s->failed = rc;
     return rc;
@@ -381,6 +463,7 @@ static int clear_stream(livesess *s, const struct livesess_config *cfg)
     if (rc)
         return rc;
     words_clear(s);
+    s->item_fast = false;
     if (s->item_open || s->speaking)
         s->item++; /* its STARTED or partials were told: the number is spent */
     s->item_open = s->utt_open = s->speaking = false;
@@ -576,6 +659,11 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
         goto fail;
     }
     asr_decoder_set_listener(s->dec, &l);
+    if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0) {
+        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+        goto fail;
+    }
+    s->call_t0 = clock_now(s);
     s->utt_limit = asr_decoder_max_utterance(s->dec) - MAX_MARGIN;
     *out = s;
     return 0;

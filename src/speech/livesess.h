@@ -67,7 +67,26 @@ struct livesess_event {
     const char *text;  /* PARTIAL and UTTERANCE: the words joined by spaces ("" for none) */
     const asr_word *words; /* UTTERANCE: times in seconds from the session's start */
     size_t n_words;
+    /* UTTERANCE: the search its words were decoded with (SEARCH_FAST when
+     * any piece of it was, see "Keeping up" below) and the session's lag
+     * behind real time when it ended. */
+    search_mode search;
+    uint64_t lag_ms;
 };
+
+/* Keeping up. A session measures its lag behind real time: after each feed
+ * and commit, lag = max(0, lag + the wall time the call took - the audio
+ * it brought), the backlog a source sending audio as it is recorded would
+ * have waiting (the time spent includes waiting for a CPU, so an
+ * overloaded machine shows in it; time between calls does not count: a
+ * client that pauses is not lag). When a piece of speech is to be decoded
+ * and the lag is over LIVESESS_LAG_FAST_MS, it and the following pieces
+ * are decoded with the fast search (speech/search.h, through
+ * asr_decoder_set_live_search: about half the CPU, a few WER points
+ * worse), until the lag is back under LIVESESS_LAG_DEFAULT_MS. */
+#define LIVESESS_LAG_FAST_MS    1000
+#define LIVESESS_LAG_DEFAULT_MS 250
+#define LIVESESS_LAG_NEVER      UINT32_MAX /* lag_fast_ms: the default search always */
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
@@ -88,6 +107,13 @@ struct livesess_config {
      * feed and commit (close still frees). NULL: no events. */
     int (*event)(void *ctx, const struct livesess_event *ev);
     void *ctx;
+    /* The lag over which pieces are decoded with the fast search ("Keeping
+     * up" above; back under the smaller of LIVESESS_LAG_DEFAULT_MS and a
+     * quarter of it); 0: LIVESESS_LAG_FAST_MS; LIVESESS_LAG_NEVER: never. */
+    uint32_t lag_fast_ms;
+    /* Seconds on a monotonic clock, for the lag; NULL: CLOCK_MONOTONIC
+     * (tests give a clock of their own). */
+    double (*clock)(void *ctx);
 };
 
 /* PHS_EINVAL with a reason in msg for a rate or VAD setting out of range. */
@@ -129,6 +155,9 @@ int livesess_commit(livesess *s);
  * events is not reused: the next utterance is item + 1. Same decoder, no
  * model load. Returns as livesess_feed. */
 int livesess_clear(livesess *s, const struct livesess_config *cfg);
+
+/* The session's lag behind real time now, in ms ("Keeping up" above). */
+uint64_t livesess_lag_ms(const livesess *s);
 
 /* Milliseconds of audio fed so far (at the session's rate). */
 uint64_t livesess_audio_ms(const livesess *s);

@@ -23,6 +23,8 @@ int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
         rc = proto_put_u32(b, (uint32_t)c->vad.silence_duration_ms);
     if (rc == 0)
         rc = proto_put_u32(b, (uint32_t)c->denoise);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->lag_fast_ms);
     return rc;
 }
 
@@ -34,6 +36,7 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     uint32_t prefix = proto_get_u32(c);
     uint32_t silence = proto_get_u32(c);
     uint32_t noise = proto_get_u32(c);
+    out->lag_fast_ms = proto_get_u32(c);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
     if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||
@@ -60,6 +63,10 @@ int proto_put_stream_event(sbuf *b, const struct livesess_event *ev)
         rc = proto_put_str(b, ev->type == LIVESESS_PARTIAL ? ev->text : NULL);
     if (rc == 0)
         rc = proto_put_words(b, ev->words, ev->type == LIVESESS_UTTERANCE ? ev->n_words : 0);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)ev->search);
+    if (rc == 0)
+        rc = proto_put_u64(b, ev->lag_ms);
     return rc;
 }
 
@@ -82,6 +89,11 @@ int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev)
     ev->end_ms = proto_get_u64(c);
     char *text = proto_get_str(c, &err);
     int rc = err ? err : proto_get_words(c, &w, &n);
+    uint32_t search = proto_get_u32(c);
+    ev->lag_ms = proto_get_u64(c);
+    if (search > SEARCH_FAST)
+        c->bad = true;
+    ev->search = c->bad ? SEARCH_DEFAULT : (search_mode)search;
     ev->type = (enum livesess_event_type)type;
     ev->words = w;
     ev->n_words = n;

@@ -24,7 +24,9 @@ KEY_A_TX=$(newkey clinic-a transcribe)
 # clinic-a keeps audio a day (a stored session's recording is kept); clinic-b
 # keeps none, the default
 "$PHISCRIBE" tenants update clinic-a --audio-retention 1d --data "$DATA" >/dev/null
-start_server --workers 2
+# The streams' text is compared with the file endpoint's: never the fast
+# search, whatever the load (every final must then say "default").
+start_server --workers 2 --realtime-fast-search-lag-ms 0
 export NODE_EXTRA_CA_CERTS=$CA
 WSS=wss://localhost:$PORT/v1/realtime
 
@@ -123,13 +125,18 @@ for path, kind, key in ((sys.argv[1], "final", "text"),
     for e in done:
         t = e[key]
         assert t[0].isupper() and t[-1] in ".?!:", t
-        words = e["words"] if kind == "final" else e["phiscribe"]["words"]
+        ext = e if kind == "final" else e["phiscribe"]
+        words = ext["words"]
         assert all(w["word"] == w["word"].lower() for w in words), words
+        # how it was decoded: the search (fast while the stream lags behind
+        # real time) and the lag, whatever the load (docs/STREAMING.md)
+        assert ext["search"] == "default", ext  # fast_search_lag_ms = 0: never fast
+        assert isinstance(ext["lag_ms"], int) and ext["lag_ms"] >= 0, ext
     if kind != "final":
         created = [e for e in evs if e.get("type") == "session.created"][0]
         assert created["session"]["phiscribe"]["smart_format"] is True, created
 PY
-ok "plain mode: binary PCM16 in, finals out, closed 1000; finals and completed transcripts formatted"
+ok "plain mode: binary PCM16 in, finals out, closed 1000; finals and completed transcripts formatted, each with its search and lag"
 
 # ---- store=true: the session kept as a stored transcript; nothing by default ----
 req GET /v1/transcripts "$KEY_A"

@@ -33,7 +33,9 @@ static void event_round_trip(void **state)
          .end_ms = 2100,
          .text = "chest pain",
          .words = words,
-         .n_words = 2},
+         .n_words = 2,
+         .search = SEARCH_FAST,
+         .lag_ms = 1234},
         {.type = LIVESESS_UTTERANCE, .item = 4, .audio_ms = 2100, .end_ms = 2500, .text = ""},
     };
     for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
@@ -49,6 +51,8 @@ static void event_round_trip(void **state)
         assert_int_equal(ev.audio_ms, in[i].audio_ms);
         assert_int_equal(ev.end_ms, in[i].end_ms);
         assert_int_equal(ev.n_words, in[i].n_words);
+        assert_int_equal(ev.search, in[i].search);
+        assert_int_equal(ev.lag_ms, in[i].lag_ms);
         if (in[i].text)
             assert_string_equal(ev.text, in[i].text);
         else
@@ -80,6 +84,16 @@ static void malformed_events_refused(void **state)
         assert_null(ev.text);
         assert_null(ev.words);
     }
+    /* no such search: the u32 before the lag, the payload's last 8 bytes */
+    uint32_t bad_search = 7;
+    memcpy(b.p + b.len - 12, &bad_search, sizeof(bad_search));
+    proto_cursor bc;
+    proto_cursor_init(&bc, b.p, b.len);
+    struct livesess_event bev;
+    assert_int_equal(proto_get_stream_event(&bc, &bev), PHS_EINVAL);
+    assert_null(bev.words);
+    uint32_t good_search = SEARCH_FAST;
+    memcpy(b.p + b.len - 12, &good_search, sizeof(good_search));
     uint32_t bad_type = 9; /* no such event */
     memcpy(b.p, &bad_type, sizeof(bad_type));
     proto_cursor c;
@@ -103,6 +117,7 @@ static void open_round_trip(void **state)
     livesess_vad_default(&in.vad);
     in.vad.silence_duration_ms = 700;
     in.denoise = LIVESESS_DENOISE_AUTO;
+    in.lag_fast_ms = LIVESESS_LAG_NEVER;
     sbuf b;
     sbuf_init(&b, 4096);
     assert_int_equal(proto_put_stream_open(&b, &in), 0);
@@ -118,14 +133,15 @@ static void open_round_trip(void **state)
     assert_int_equal(out.vad.prefix_padding_ms, in.vad.prefix_padding_ms);
     assert_int_equal(out.vad.silence_duration_ms, 700);
     assert_int_equal(out.denoise, LIVESESS_DENOISE_AUTO);
+    assert_int_equal(out.lag_fast_ms, LIVESESS_LAG_NEVER);
     proto_cursor_init(&c, b.p, b.len - 1); /* cut */
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 3; /* no such noise suppression setting */
+    b.p[b.len - 8] = 3; /* no such noise suppression setting (before the lag threshold) */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 1;
+    b.p[b.len - 8] = 1;
     b.p[4] = 2; /* vad flag neither 0 nor 1 */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);

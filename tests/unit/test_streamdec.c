@@ -135,7 +135,20 @@ struct seen {
     uint64_t starts[32], stops[32];
     char text[8192];       /* UTTERANCE texts joined */
     int stop_at_utterance; /* non-zero: returned at the first UTTERANCE */
+    /* the session's clock (test_keeping_up): each read moves it on by
+     * per_read; the items' searches and lags in order */
+    double now, per_read;
+    search_mode searches[32];
+    uint64_t lags[32], item_end_ms[32];
 };
+
+static double fake_clock(void *ctx)
+{
+    struct seen *s = ctx;
+    double t = s->now;
+    s->now += s->per_read;
+    return t;
+}
 
 static int on_event(void *ctx, const struct livesess_event *ev)
 {
@@ -165,6 +178,11 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         s->partials++;
         break;
     case LIVESESS_UTTERANCE:
+        if (s->utterances < 32) {
+            s->searches[s->utterances] = ev->search;
+            s->lags[s->utterances] = ev->lag_ms;
+            s->item_end_ms[s->utterances] = ev->end_ms;
+        }
         s->utterances++;
         assert_true(ev->end_ms >= ev->audio_ms);
         for (size_t i = 0; i < ev->n_words; i++) {
@@ -187,9 +205,13 @@ static int on_event(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
+/* A session on the test's clock, which stands still unless a test moves it:
+ * never behind real time, so always the default search whatever the load
+ * (the accuracy checks below must not depend on it). */
 static streamdec *open_session(int rate, bool vad, struct seen *seen)
 {
-    struct livesess_config c = {.sample_rate = rate, .event = on_event, .ctx = seen};
+    struct livesess_config c = {
+        .sample_rate = rate, .event = on_event, .ctx = seen, .clock = fake_clock};
     livesess_vad_default(&c.vad);
     c.vad.enabled = vad;
     streamdec *s = NULL;
@@ -486,6 +508,62 @@ static void test_open_errors(void **state)
     jobs_stop(tight);
 }
 
+/* Keeping up (livesess.h): a feed that takes 3 s of the session's clock
+ * (a stall, as an overloaded machine or a stopped worker makes one) half a
+ * second before the end of the second recording puts the session 3 s
+ * behind: the piece of speech decoded next uses the fast search and its
+ * item says so (search, lag); the lag drains as later audio takes no time,
+ * and the first recording fed again at the end is decoded with the default
+ * search. No timing: the clock is the test's. */
+static void test_keeping_up(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    struct livesess_config c = {
+        .sample_rate = 16000, .event = on_event, .ctx = &seen, .clock = fake_clock};
+    livesess_vad_default(&c.vad);
+    streamdec *s = NULL;
+    char msg[256];
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    size_t stall_at = bounds[1][1] - 8000, again = bounds[0][1] + GAP;
+    stall_at -= stall_at % 320;
+    for (size_t off = 0; off < rec.n + again; off += 320) {
+        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
+        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
+        seen.per_read = off == stall_at ? 3.0 : 0.0;
+        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
+    }
+    asr_result *r = NULL;
+    assert_int_equal(streamdec_close(s, &r), 0);
+    assert_non_null(r);
+    asr_result_free(r);
+    assert_true(seen.utterances >= N_UTTS + 1 && seen.utterances <= 32);
+    size_t after = seen.utterances, last = 0;
+    for (size_t i = 0; i < seen.utterances; i++) {
+        uint64_t end = seen.item_end_ms[i] * 16;
+        print_message("item %zu to %.2f s: %s search, lag %llu ms\n", i, (double)end / 16000,
+                      search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
+        if (end <= stall_at) { /* before the stall */
+            assert_int_equal(seen.searches[i], SEARCH_DEFAULT);
+            assert_int_equal(seen.lags[i], 0);
+        } else if (after == seen.utterances) {
+            after = i;
+        }
+        if (end > rec.n + bounds[0][0] && end <= rec.n + again)
+            last = i; /* the first recording fed again */
+    }
+    /* the first item ending after the stall: decoded fast, 3 s behind less
+     * the audio since */
+    assert_true(after < seen.utterances);
+    assert_int_equal(seen.searches[after], SEARCH_FAST);
+    assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
+    /* caught up: the default search again */
+    assert_true(last > after);
+    assert_int_equal(seen.searches[last], SEARCH_DEFAULT);
+    assert_int_equal(seen.lags[last], 0);
+}
+
 /* The live decoder itself: skipped audio keeps later times absolute, and
  * a decoder that was live cannot go back to batch. */
 static void test_asr_live(void **state)
@@ -576,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_keeping_up),
         cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch),
     };
