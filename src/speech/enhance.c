@@ -48,9 +48,9 @@ struct enhance {
 
 void enhance_params_default(enhance_params *p)
 {
-    p->gain_floor = 0.2;
+    p->gain_floor = 0.3; /* -10 dB */
     p->xi_min = 0.003162; /* -25 dB */
-    p->dd_alpha = 0.98;
+    p->dd_alpha = 0.85;
     p->noise_window = 1.0;
     p->presence_over = 5.0;
     p->noise_alpha = 0.95;
