@@ -48,7 +48,7 @@ struct enhance {
 
 void enhance_params_default(enhance_params *p)
 {
-    p->gain_floor = 0.3; /* -10 dB */
+    p->gain_floor = 0.3;  /* -10 dB */
     p->xi_min = 0.003162; /* -25 dB */
     p->dd_alpha = 0.85;
     p->noise_window = 1.0;
