@@ -1,5 +1,5 @@
 /* noise_bench: for each audio file, the SNR the noise front end measures
- * (speech/denoise.h) and the CPU seconds the suppressor takes over the
+ * (speech/denoise.h) and the CPU seconds the enhancer takes over the
  * whole recording, for bench/noise.
  *
  * usage: noise_bench [--write DIR [--floor G] [--xi-min X] [--window S]

@@ -26,7 +26,7 @@
 #define DENOISE_PROBE_SECONDS 10
 /* At or above this measured SNR auto mode leaves the audio alone; chosen on
  * the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
-#define DENOISE_AUTO_SNR_DB 15.0
+#define DENOISE_AUTO_SNR_DB 18.0
 /* What denoise_snr_db reports for a recording whose quiet parts are digital
  * silence (and the most it reports). */
 #define DENOISE_SNR_MAX 60.0
