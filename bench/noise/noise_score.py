@@ -4,13 +4,13 @@
 noise_score.py OUT THRESHOLD COND...
 
 OUT holds, for SET dev and ho: SET.tsv (id, clean path, reference) and per
-condition COND: SET.COND.snr (noise_bench: path, measured SNR, suppressor
+condition COND: SET.COND.snr (noise_bench: path, measured SNR, enhancer
 CPU s, audio s), SET.COND.{off,on}.jsonl (one {"text"} a file, in order)
 and SET.COND.{off,on}.cpu (the decode's CPU s). Words are compared lower
 case without punctuation (word edit distance, summed over files).
 Prints the development set's best auto threshold, the held-out WER off /
 on / auto by THRESHOLD per condition with the targets, and the
-suppressor's CPU beside decoding.
+enhancer's CPU beside decoding.
 """
 import importlib.util
 import json
@@ -98,9 +98,9 @@ def main():
     supp = sum(f[4] for c in conds for f in ho[c])
     dec = sum(cpu[c][0] for c in conds)
     audio = sum(float(l.split()[3]) for c in conds for l in open(os.path.join(out, "ho.%s.snr" % c)))
-    print("== CPU (held-out, every condition): suppressor %.3f s on every file, decoding (off) %.1f s, "
+    print("== CPU (held-out, every condition): enhancer %.3f s on every file, decoding (off) %.1f s, "
           "%.1f s of audio" % (supp, dec, audio))
-    print("  suppressor / decode %.2f%% (target < 5%%); decode on / off %.3f" %
+    print("  enhancer / decode %.2f%% (target < 5%%); decode on / off %.3f" %
           (100.0 * supp / dec, sum(cpu[c][1] for c in conds) / dec))
 
 

@@ -1,17 +1,18 @@
-/* denoise: a noise-robust front end. Speech enhancement (libspeexdsp's
- * noise suppressor) between the decoded 16 kHz audio and the engine's
- * feature extraction, used when the recording is noisy.
+/* denoise: a noise-robust front end. Speech enhancement (speech/enhance.h:
+ * MCRA noise tracking and log-spectral-amplitude MMSE gains) between the
+ * decoded 16 kHz audio and the engine's feature extraction, used when the
+ * recording is noisy.
  *
  * The decision: the first DENOISE_PROBE_SECONDS of a recording (all of a
  * shorter one) are held back and their signal-to-noise ratio measured
- * (denoise_snr_db); in DENOISE_AUTO the suppressor runs on the whole
+ * (denoise_snr_db); in DENOISE_AUTO the enhancer runs on the whole
  * recording when that is below DENOISE_AUTO_SNR_DB, else every sample goes
  * to the engine unchanged. DENOISE_ON always runs it, DENOISE_OFF never.
  * Sample count and timing are kept: the sink gets exactly the samples fed,
  * in order, so word times do not move.
  *
  * Memory: the probe (DENOISE_PROBE_SECONDS of samples, 320 KB) and the
- * suppressor's state (a few KB). Pure computation: no files, no system
+ * enhancer's state (about 20 KB). Pure computation: no files, no system
  * calls beyond allocation, so it runs inside the confined workers.
  */
 #ifndef PHS_DENOISE_H
@@ -25,7 +26,7 @@
 #define DENOISE_PROBE_SECONDS 10
 /* At or above this measured SNR auto mode leaves the audio alone; chosen on
  * the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
-#define DENOISE_AUTO_SNR_DB 15.0
+#define DENOISE_AUTO_SNR_DB 18.0
 /* What denoise_snr_db reports for a recording whose quiet parts are digital
  * silence (and the most it reports). */
 #define DENOISE_SNR_MAX 60.0
@@ -51,7 +52,7 @@ int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db);
 
 /* A live stream cannot wait for DENOISE_PROBE_SECONDS: in auto mode a live
  * front end (denoise_new_live) passes the first DENOISE_LIVE_PROBE_SECONDS
- * through unchanged while it measures them (and the suppressor learns the
+ * through unchanged while it measures them (and the enhancer learns the
  * noise from them), then decides for the rest of the stream as above. */
 #define DENOISE_LIVE_PROBE_SECONDS 3
 
@@ -63,9 +64,10 @@ typedef struct denoise denoise;
 /* A front end for one recording in mode, sending to sink(ctx). NULL when
  * out of memory. */
 denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx);
-/* The same for a live stream: nothing is held back but a partial
- * suppressor frame (under 20 ms); auto as DENOISE_LIVE_PROBE_SECONDS says.
- * Memory: that probe (96 KB) and the suppressor's state. */
+/* The same for a live stream: nothing is held back but the enhancer's
+ * frame (ENHANCE_HELD samples, under 32 ms); auto as
+ * DENOISE_LIVE_PROBE_SECONDS says. Memory: that probe (96 KB) and the
+ * enhancer's state (about 20 KB). */
 denoise *denoise_new_live(denoise_mode mode, denoise_sink sink, void *ctx);
 void denoise_free(denoise *dn); /* NULL-safe */
 
@@ -77,13 +79,13 @@ int denoise_feed(denoise *dn, const int16_t *pcm, size_t n);
 int denoise_finish(denoise *dn);
 
 /* Drops (wipes) the samples held and not yet sent: a live front end's
- * partial frame when its stream is cleared. The noise estimate and the
+ * frame when its stream is cleared. The noise estimate and the
  * auto decision stay (they describe the room, not the speech). Returns
  * how many samples were dropped. */
 size_t denoise_drop_held(denoise *dn);
 
 /* After the decision (the probe full, or denoise_finish): whether the
- * suppressor ran and the SNR measured on the probe (DENOISE_SNR_MAX in
+ * enhancer ran and the SNR measured on the probe (DENOISE_SNR_MAX in
  * modes on/off, where nothing is measured). */
 bool denoise_applied(const denoise *dn);
 double denoise_measured_snr(const denoise *dn);
