@@ -913,15 +913,34 @@ static void sweep(const char *path, bool (*run)(int, unsigned long, unsigned lon
             continue;
         cur_class = names[cls];
         cur_n = 0;
-        unsigned long total, again;
-        run(cls, 0, &total);
-        run(cls, 0, &again);
-        if (total != again) {
+        /* Clean runs until two in a row agree (at most four): a count that
+         * never repeats means something counted runs on a timer (a thread
+         * to exempt). A rare one-off difference (seen once on a loaded CI
+         * machine: 508 then 507, cause not found) is reported and the sweep
+         * goes to the largest count seen, which covers every run: a run
+         * that completes without reaching N ends the sweep. */
+        unsigned long total = 0, prev = 0, seen[4];
+        int clean = 0;
+        bool agreed = false;
+        while (clean < 4 && !agreed) {
+            unsigned long c;
+            run(cls, 0, &c);
+            seen[clean] = c;
+            agreed = clean > 0 && c == prev;
+            prev = c;
+            total = c > total ? c : total;
+            clean++;
+        }
+        if (!agreed || clean > 2) {
+            fprintf(stderr, "allocfail: %s path, %s class: allocations in %d clean runs:", path,
+                    names[cls], clean);
+            for (int i = 0; i < clean; i++)
+                fprintf(stderr, " %lu", seen[i]);
             fprintf(stderr,
-                    "allocfail: %s path, %s class: %lu then %lu allocations in two clean "
-                    "runs (not deterministic)\n",
-                    path, names[cls], total, again);
-            failures++;
+                    agreed ? " (a one-off difference; swept to %lu)\n" : " (not deterministic)\n",
+                    total);
+            if (!agreed)
+                failures++;
         }
         double t0 = now_s();
         time_store = time_leaks = 0;
