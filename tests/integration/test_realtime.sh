@@ -230,6 +230,16 @@ for w in disposed young; do
 done
 ok "clear mid-speech: the session's worker kept ($(wc -l <"$T/clear/before") alive before and after), no transcript of the cleared audio, the next utterance timed after it ($s)"
 
+# ---- plain mode's clear: the same, with binary audio and {"type":"clear"} ----
+mkdir -p "$T/plainclear"
+got=$($RT plainclear "$WSS" "$KEY_A_TX" "$T/plainclear" "$U1" "$U2") || fail "plain mode clear"
+s=$(similar "$want2" "$got")
+python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" || fail "plain clear: '$got' vs '$want2' ($s)"
+for w in disposed young; do
+    ! echo "$got" | grep -qiw "$w" || fail "plain clear: the cleared audio's '$w' in '$got'"
+done
+ok "plain mode clear: nothing of the cleared audio in any final, words timed after it, the next recording read ($s)"
+
 # ---- noise suppression: set, echoed, refused when bad; a noisy clip ----
 # Three recordings with pink noise 10 dB under their speech (Paul Kellet's
 # filter over white noise from a fixed seed: the same audio every run), a

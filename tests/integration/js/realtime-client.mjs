@@ -18,6 +18,8 @@
 //                                                                   speech_started; once FLAG.go exists a
 //                                                                   clear, FLAG.cleared at cleared; once
 //                                                                   FLAG.go2 exists WAV2: print its text
+//   node realtime-client.mjs plainclear URL KEY OUT WAV1 WAV2        plain mode: half of WAV1, "clear",
+//                                                                   WAV2, "end": print the finals' text
 //   node realtime-client.mjs noisy URL KEY OUT NR WAV                noise_reduction NR (a type, or
 //                                                                   "null") set and echoed, a bad one
 //                                                                   refused; WAV streamed: print its text
@@ -344,6 +346,37 @@ async function clear(url, key, out, flag, files) {
     console.log(completed[0].transcript);
 }
 
+// Plain mode's clear: the first half of WAV1 (speech under way, no pause
+// long enough to end it), the text message clear, then WAV2 and end. The
+// server takes a connection's messages in order, so the clear comes after
+// every sample of the half and before any of WAV2: no final may hold a word
+// timed before the clear, and the finals are WAV2's text.
+async function plainclear(url, key, out, files) {
+    const ws = open(url + '?mode=plain&rate=16000', key);
+    const first = readWav(files[0]), pcm = resample(first.pcm, first.rate, 16000);
+    const head = Buffer.from(pcm.buffer, 0, Math.floor(pcm.length / 2) * 2);
+    const second = speech([files[1]], 16000);
+    const done = session(ws, out, (ev) => {
+        if (ev.type === 'ready') {
+            for (let o = 0; o < head.length; o += 3200) ws.send(head.subarray(o, o + 3200), { binary: true });
+            ws.send(JSON.stringify({ type: 'clear' }));
+            for (let o = 0; o < second.length; o += 3200) ws.send(second.subarray(o, o + 3200), { binary: true });
+            ws.send(JSON.stringify({ type: 'end' }));
+        } else if (ev.type === 'error') {
+            fail('error message: ' + JSON.stringify(ev.error));
+        }
+    });
+    const r = await done;
+    if (r.code !== 1000) fail(`plain mode closed with ${r.code} ${r.reason}`);
+    const cleared_s = head.length / 2 / 16000; // the session's clock at the clear
+    const finals = r.events.filter((e) => e.type === 'final');
+    if (!finals.some((f) => f.words.length)) fail('no final after the clear');
+    for (const f of finals)
+        for (const w of f.words)
+            if (w.start < cleared_s) fail(`a word at ${w.start} s, before the clear at ${cleared_s} s`);
+    console.log(finals.map((f) => f.text).filter((t) => t).join(' '));
+}
+
 // Noise suppression set (OpenAI's noise_reduction) and echoed; a bad type
 // refused with an error naming it (the session goes on); then WAV streamed.
 async function noisy(url, key, out, nr, file) {
@@ -445,6 +478,7 @@ else if (mode === 'closed') await closed(a[0], a[1], a[2], a[3]);
 else if (mode === 'hold') await hold(a[0], a[1], Number(a[2]), a[3]);
 else if (mode === 'crash') await crash(a[0], a[1], a[2], a[3]);
 else if (mode === 'clear') await clear(a[0], a[1], a[2], a[3], a.slice(4));
+else if (mode === 'plainclear') await plainclear(a[0], a[1], a[2], a.slice(3));
 else if (mode === 'noisy') await noisy(a[0], a[1], a[2], a[3], a[4]);
 else if (mode === 'voice') await voice(a[0], a[1], a[2], a[3], a.slice(4));
 else fail('unknown mode ' + mode);
