@@ -10,6 +10,7 @@
 
 #include "core/sbuf.h"
 #include "service/pool.h"
+#include "worker/proto.h"
 
 struct pool_worker {
     pid_t pid;         /* 0 once reaped */
@@ -95,5 +96,17 @@ int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until);
  * PROTO_END, as pool_io_send. */
 int pool_io_send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_t len,
                        double until);
+/* A request of one answer: b's request and the input sent as
+ * pool_io_send_input, then the answer read back into b. Returns the
+ * exchange's outcome (negative: it broke, the worker must go; a type other
+ * than PROTO_RESULT or PROTO_ERROR is PHS_EINTERNAL with msg set). On 0,
+ * *rc is the request's: the worker's error (msg set) or 0 with *c at the
+ * result's body. */
+int pool_io_exchange(pool_worker *w, sbuf *b, const uint8_t *in, size_t len, double until,
+                     proto_cursor *c, int *rc, char *msg, size_t msg_len);
+/* A result body that did not parse (rc < 0 from a proto_get_*): msg says
+ * why and the return is the exchange's outcome, PHS_EINTERNAL when
+ * malformed (the worker must go), 0 when only memory ran out. */
+int pool_result_failed(int rc, char *msg, size_t msg_len);
 
 #endif

@@ -104,6 +104,34 @@ int pool_io_send_input(pool_worker *w, const sbuf *req, const uint8_t *in, size_
     return rc == 0 ? pool_io_send(w->fd, PROTO_END, NULL, 0, until) : rc;
 }
 
+int pool_io_exchange(pool_worker *w, sbuf *b, const uint8_t *in, size_t len, double until,
+                     proto_cursor *c, int *rc, char *msg, size_t msg_len)
+{
+    uint32_t type;
+    int io = pool_io_send_input(w, b, in, len, until);
+    if (io < 0 || (io = pool_io_recv(w->fd, &type, b, until)) < 0)
+        return io;
+    proto_cursor_init(c, b->p, b->len);
+    *rc = 0;
+    if (type == PROTO_ERROR) {
+        *rc = proto_get_error(c, msg, msg_len);
+    } else if (type != PROTO_RESULT) {
+        snprintf(msg, msg_len, "the worker's answer is malformed");
+        return PHS_EINTERNAL;
+    }
+    return 0;
+}
+
+int pool_result_failed(int rc, char *msg, size_t msg_len)
+{
+    if (rc == PHS_ENOMEM) {
+        snprintf(msg, msg_len, "out of memory");
+        return 0;
+    }
+    snprintf(msg, msg_len, "the worker's result is malformed");
+    return PHS_EINTERNAL;
+}
+
 int pool_io_recv(int fd, uint32_t *type, sbuf *b, double until)
 {
     uint32_t h[2];

@@ -43,8 +43,8 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
 }
 
 int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audio_limits *lim,
-              denoise_mode noise_mode, uint64_t min_samples, sbuf *pcm, struct split_plan *plan, audio_info *info,
-              asr_result **out, char *msg, size_t msg_len)
+              denoise_mode noise_mode, uint64_t min_samples, sbuf *pcm, struct split_plan *plan,
+              audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     sbuf b;
     uint32_t type;
@@ -101,7 +101,6 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
               const int16_t *pcm, asr_result **out, char *msg, size_t msg_len)
 {
     sbuf b;
-    uint32_t type;
     proto_cursor c;
     audio_limits lim = {.max_bytes = part->samples * 2};
     audio_info info;
@@ -117,25 +116,12 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
         snprintf(msg, msg_len, "out of memory");
         goto out;
     }
-    if ((io = pool_io_send_input(w, &b, (const uint8_t *)(pcm + part->start), part->samples * 2, until)) <
-        0)
-        goto out;
-    if ((io = pool_io_recv(w->fd, &type, &b, until)) < 0)
-        goto out;
-    proto_cursor_init(&c, b.p, b.len);
-    if (type == PROTO_ERROR) {
-        rc = proto_get_error(&c, msg, msg_len);
-    } else if (type != PROTO_RESULT) {
-        snprintf(msg, msg_len, "the worker's answer is malformed");
-        io = PHS_EINTERNAL;
-    } else {
+    if ((io = pool_io_exchange(w, &b, (const uint8_t *)(pcm + part->start), part->samples * 2,
+                               until, &c, &rc, msg, msg_len)) == 0 &&
+        rc == 0) {
         proto_get_info(&c, &info);
-        if ((rc = proto_get_result(&c, out)) == PHS_ENOMEM) {
-            snprintf(msg, msg_len, "out of memory");
-        } else if (rc < 0) {
-            snprintf(msg, msg_len, "the worker's result is malformed");
-            io = PHS_EINTERNAL;
-        }
+        if ((rc = proto_get_result(&c, out)) < 0)
+            io = pool_result_failed(rc, msg, msg_len);
     }
 out:
     sbuf_free(&b);

@@ -13,7 +13,6 @@ int pool_enrol(pool *p, pool_worker *w, const void *audio, size_t len, const aud
                size_t msg_len)
 {
     sbuf b;
-    uint32_t type;
     proto_cursor c;
     double until;
     int io = 0, rc;
@@ -28,21 +27,9 @@ int pool_enrol(pool *p, pool_worker *w, const void *audio, size_t len, const aud
         snprintf(msg, msg_len, "%s", rc == PHS_ENOMEM ? "out of memory" : "the text is too long");
         goto out;
     }
-    if ((io = pool_io_send_input(w, &b, audio, len, until)) < 0 ||
-        (io = pool_io_recv(w->fd, &type, &b, until)) < 0)
-        goto out;
-    proto_cursor_init(&c, b.p, b.len);
-    if (type == PROTO_ERROR) {
-        rc = proto_get_error(&c, msg, msg_len);
-    } else if (type != PROTO_RESULT) {
-        snprintf(msg, msg_len, "the worker's answer is malformed");
-        io = PHS_EINTERNAL;
-    } else if ((rc = proto_get_aligned(&c, dim, out)) == PHS_ENOMEM) {
-        snprintf(msg, msg_len, "out of memory");
-    } else if (rc < 0) {
-        snprintf(msg, msg_len, "the worker's result is malformed");
-        io = PHS_EINTERNAL;
-    }
+    if ((io = pool_io_exchange(w, &b, audio, len, until, &c, &rc, msg, msg_len)) == 0 && rc == 0 &&
+        (rc = proto_get_aligned(&c, dim, out)) < 0)
+        io = pool_result_failed(rc, msg, msg_len);
 out:
     sbuf_free(&b); /* wiped: it held the features */
     rc = pool_request_end(p, w, io, rc, msg, msg_len);
