@@ -65,6 +65,22 @@ static bool profile_file_ok(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* A profile.conf value naming a file of the profile's directory: a bare
+ * name, written as DIR/NAME into out (PROFILE_PATH_MAX bytes). */
+static int conf_file(const char *dir, const char *val, char *out)
+{
+    if (!*val || strchr(val, '/') ||
+        (size_t)snprintf(out, PROFILE_PATH_MAX, "%s/%s", dir, val) >= PROFILE_PATH_MAX)
+        return PHS_EINVAL;
+    return 0;
+}
+
+/* A profile.conf value that is a path of its own, copied into out. */
+static int conf_path(const char *val, char *out)
+{
+    return (size_t)snprintf(out, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX ? PHS_EINVAL : 0;
+}
+
 /* Reads dir/profile.conf: base name, weight and, when the profile holds a
  * merged model, its file and general model, and its decoder dictionary and
  * the dictionary that was taken from (merged, general, ddict and ddict_from
@@ -108,28 +124,12 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
                 rc = PHS_EINVAL;
                 break;
             }
-        } else if (!strcmp(key, "merged")) {
-            if (!*val || strchr(val, '/') ||
-                (size_t)snprintf(merged, PROFILE_PATH_MAX, "%s/%s", dir, val) >= PROFILE_PATH_MAX) {
-                rc = PHS_EINVAL;
-                break;
-            }
-        } else if (!strcmp(key, "merged_general")) {
-            if ((size_t)snprintf(general, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX) {
-                rc = PHS_EINVAL;
-                break;
-            }
-        } else if (!strcmp(key, "decoder_dict")) {
-            if (!*val || strchr(val, '/') ||
-                (size_t)snprintf(ddict, PROFILE_PATH_MAX, "%s/%s", dir, val) >= PROFILE_PATH_MAX) {
-                rc = PHS_EINVAL;
-                break;
-            }
-        } else if (!strcmp(key, "decoder_dict_from")) {
-            if ((size_t)snprintf(ddict_from, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX) {
-                rc = PHS_EINVAL;
-                break;
-            }
+        } else if ((!strcmp(key, "merged") && conf_file(dir, val, merged) < 0) ||
+                   (!strcmp(key, "merged_general") && conf_path(val, general) < 0) ||
+                   (!strcmp(key, "decoder_dict") && conf_file(dir, val, ddict) < 0) ||
+                   (!strcmp(key, "decoder_dict_from") && conf_path(val, ddict_from) < 0)) {
+            rc = PHS_EINVAL;
+            break;
         }
     }
     fclose(f);
