@@ -123,6 +123,16 @@ static void model_reads_published_formats(void **state)
     rmdir(dir);
 }
 
+/* The phones of "cat sat" (K AE T | S AH T), each word's last marked. */
+static void cats_phones(const voice_model *m, voice_phone ph[6])
+{
+    const char *names[] = {"K", "AE", "T", "S", "AH", "T"};
+    for (int i = 0; i < 6; i++) {
+        ph[i].ci = voice_model_phone(m, names[i]);
+        ph[i].word_end = i == 2 || i == 5;
+    }
+}
+
 /* Frames that drift slowly, so the alignment has something to follow. */
 static float *frames(size_t nfr, int dim)
 {
@@ -247,12 +257,8 @@ static void profile_round_trip(void **state)
     assert_non_null(m);
     voice_stats *s = voice_stats_new(m);
     assert_non_null(s);
-    const char *names[] = {"K", "AE", "T", "S", "AH", "T"};
     voice_phone ph[6];
-    for (int i = 0; i < 6; i++) {
-        ph[i].ci = voice_model_phone(m, names[i]);
-        ph[i].word_end = i == 2 || i == 5;
-    }
+    cats_phones(m, ph);
     int dim = voice_model_dim(m);
     float *x = frames(200, dim);
     double ll = 0;
@@ -344,12 +350,8 @@ static void aligned_in_two_steps(void **state)
     voice_stats *one = voice_stats_new(m), *two = voice_stats_new(m);
     assert_non_null(one);
     assert_non_null(two);
-    const char *names[] = {"K", "AE", "T", "S", "AH", "T"};
     voice_phone ph[6];
-    for (int i = 0; i < 6; i++) {
-        ph[i].ci = voice_model_phone(m, names[i]);
-        ph[i].word_end = i == 2 || i == 5;
-    }
+    cats_phones(m, ph);
     int dim = voice_model_dim(m);
     float *x = frames(200, dim);
     uint16_t st[200];
