@@ -15,8 +15,11 @@
 #include "api/server_int.h"
 #include "service/authz.h"
 #include "service/keyjson.h"
+#include "service/tvoice.h"
 
 #define AUDIT_EXPORT_MAX (256u * 1024 * 1024) /* an export held for sending */
+#define VOICE_MESSAGE                                                                              \
+    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or none."
 
 static int bad_request(struct http_req *req, const char *param, const char *msg)
 {
@@ -29,7 +32,7 @@ static int bad_request(struct http_req *req, const char *param, const char *msg)
 static int keys_create(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
     int rc = 0;
-    static const char *const fields[] = {"roles", "expires_in", "label", NULL};
+    static const char *const fields[] = {"roles", "expires_in", "label", "voice", NULL};
     struct server_json_error jerr;
     json_t *body = server_json_object(req, fields, &jerr);
     if (!body)
@@ -85,22 +88,46 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
         }
         label = json_string_value(jl);
     }
+    const char *voice = NULL;
+    char voice_name[STORE_PROFILE_NAME_MAX + 1] = ""; /* the reply's, the body freed by then */
+    json_t *jv = json_object_get(body, "voice");
+    if (jv && !json_is_null(jv)) {
+        if (!json_is_string(jv)) {
+            json_decref(body);
+            return bad_request(req, "voice", VOICE_MESSAGE);
+        }
+        voice = json_string_value(jv);
+        if (strcmp(voice, TVOICE_NONE) != 0)
+            snprintf(voice_name, sizeof(voice_name), "%s", voice);
+    }
 
     struct auth_new_key k;
     store_tx *tx;
+    bool bad_voice = false;
     struct audit_event who = server_event(req, c, "key.create", "api_key", NULL, "success", 201);
     if ((rc = store_begin(srv->store, &tx)) == 0) {
         rc = auth_key_create(tx, c->id.tenant, c->id.tenant_id, roles, ttl, label, &who, &k);
+        if (rc == 0 && voice)
+            bad_voice = (rc = tvoice_set_key_default(tx, c->id.tenant_id, k.id, voice, &who)) ==
+                        PHS_EINVAL;
+        if (rc < 0)
+            auth_new_key_wipe(&k);
         rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
     }
     json_decref(body);
+    if (bad_voice) {
+        http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice", "%s",
+                         VOICE_MESSAGE);
+        return PHS_EINVAL;
+    }
     if (rc == PHS_EINVAL)
         return bad_request(req, "label", "label must be printable text without control characters.");
     if (rc < 0)
         return http_reply_err(req, rc, NULL, "The key could not be created."), rc;
-    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "object", "api_key", "id", k.id,
-                            "key", k.key, "tenant", k.tenant, "roles", keyjson_roles(k.roles),
-                            "expires_at", jsonout_time(k.expires_us));
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s?}", "object", "api_key", "id",
+                            k.id, "key", k.key, "tenant", k.tenant, "roles",
+                            keyjson_roles(k.roles), "expires_at", jsonout_time(k.expires_us),
+                            "voice", voice_name[0] ? voice_name : NULL);
     auth_new_key_wipe(&k);
     return http_reply_json(req, 201, out);
 }
@@ -171,6 +198,51 @@ static int keys_revoke(struct http_req *req, struct server *srv, const struct se
         return http_reply_err(req, rc, NULL, NULL), rc;
     return http_reply_json(req, 200, json_pack("{s:s, s:s, s:b}", "id", id, "object", "api_key",
                                                "revoked", 1));
+}
+
+/* ---- PUT /v1/keys/{id}/voice ------------------------------------------------------------ */
+
+/* The key's default voice: {"voice": NAME} or {"voice": null} (none). */
+static int keys_set_voice(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    static const char *const fields[] = {"voice", NULL};
+    const char *id = http_req_param(req, "id");
+    struct server_json_error jerr;
+    struct audit_event who = server_event(req, c, "key.voice", "api_key", NULL, "success", 200);
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return server_reply_json_refused(req, &jerr);
+    json_t *jv = json_object_get(body, "voice");
+    if (!(json_is_string(jv) || json_is_null(jv))) {
+        json_decref(body);
+        return bad_request(req, "voice", "The body must be {\"voice\": NAME} or {\"voice\": null}.");
+    }
+    const char *voice = json_string_value(jv);
+    store_tx *tx;
+    int rc = PHS_ENOTFOUND;
+    if (id && strlen(id) == AUTH_KEY_ID_LEN && (rc = store_begin(srv->store, &tx)) == 0) {
+        rc = tvoice_set_key_default(tx, c->id.tenant_id, id, voice, &who);
+        rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
+    }
+    if (rc == PHS_EINVAL) {
+        json_decref(body);
+        return server_refuse(srv, req, c, "key.voice", "api_key", 400, "voice", "unknown_voice",
+                             VOICE_MESSAGE);
+    }
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(body);
+        return server_refuse(srv, req, c, "key.voice", "api_key", 404, "id", "not_found",
+                             "No active API key with that id.");
+    }
+    if (rc < 0) {
+        json_decref(body);
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    json_t *out = json_pack("{s:s, s:s, s:s?}", "object", "api_key", "id", id, "voice",
+                            voice && strcmp(voice, TVOICE_NONE) ? voice : NULL);
+    json_decref(body);
+    return http_reply_json(req, 200, out);
 }
 
 /* ---- GET /v1/me ------------------------------------------------------------------------- */
@@ -324,6 +396,8 @@ static const struct api_route routes[] = {
      .handle = keys_list},
     {.method = "DELETE", .pattern = "/v1/keys/{id}", .roles = AUTH_ROLE_ADMIN,
      .action = "key.revoke", .handle = keys_revoke},
+    {.method = "PUT", .pattern = "/v1/keys/{id}/voice", .roles = AUTH_ROLE_ADMIN,
+     .action = "key.voice", .handle = keys_set_voice, .max_body = 4096, .standing = true},
     {.method = "GET", .pattern = "/v1/me", .roles = AUTH_ROLES_ALL, .action = "key.self",
      .handle = me_handle},
     {.method = "GET", .pattern = "/v1/audit", .roles = AUTH_ROLE_AUDIT, .action = "audit.export",

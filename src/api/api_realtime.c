@@ -376,7 +376,7 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     if (voice && strlen(voice) >= sizeof(s->cfg.voice)) {
         http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
                          "voice must be the name of one of this tenant's voice profiles "
-                         "(GET /v1/voices).");
+                         "(GET /v1/voices), or none.");
         return PHS_EINVAL;
     }
     snprintf(s->cfg.voice, sizeof(s->cfg.voice), "%s", voice ? voice : "");
@@ -405,18 +405,19 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     return 0;
 }
 
-/* The session's voice profile (query voice=), once its tenant is known:
- * one of the tenant's, else 400. */
+/* The session's voice profile, once its tenant is known: query voice=
+ * (one of the tenant's, else 400; none: no voice), or when absent the
+ * key's default voice, else the tenant's (tvoice_resolve). */
 static int rt_voice(struct http_req *req, struct server *srv, struct rt_session *s)
 {
-    struct store_voice v;
-    if (!s->cfg.voice[0])
-        return 0;
-    int rc = tvoice_get(srv->store, s->who.tenant_id, s->cfg.voice, &v);
+    char requested[sizeof(s->cfg.voice)];
+    snprintf(requested, sizeof(requested), "%s", s->cfg.voice);
+    int rc = tvoice_resolve(srv->store, s->who.tenant_id, s->who.key_id, requested, s->cfg.voice,
+                            sizeof(s->cfg.voice));
     if (rc == PHS_ENOTFOUND) {
         http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
                          "voice must be the name of one of this tenant's voice profiles "
-                         "(GET /v1/voices).");
+                         "(GET /v1/voices), or none.");
         return PHS_EINVAL;
     }
     if (rc < 0)

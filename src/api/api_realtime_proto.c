@@ -659,17 +659,18 @@ int rt_config_denoise(const char *v, struct rt_config *c)
 }
 
 #define RT_VOICE_MESSAGE                                                                           \
-    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null."
+    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null " \
+    "(none)."
 
-/* phiscribe.voice: a voice profile's name, or null for none. Whether the
- * tenant has it is checked by the update (rt_session_update). */
+/* phiscribe.voice: a voice profile's name, or null (or "none") for none.
+ * Whether the tenant has it is checked by the update (rt_session_update). */
 static int rt_extension_voice(json_t *v, const char *path, struct rt_config *c, struct rt_bad *b)
 {
     char p[96];
     if (!v)
         return 0;
     snprintf(p, sizeof(p), "%s.voice", path);
-    if (json_is_null(v)) {
+    if (json_is_null(v) || (json_is_string(v) && !strcmp(json_string_value(v), TVOICE_NONE))) {
         c->voice[0] = '\0';
         return 0;
     }

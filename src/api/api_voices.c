@@ -199,21 +199,27 @@ static int list_add(void *ctx, const struct store_voice *v)
     return j && json_array_append_new(ctx, j) == 0 ? 0 : PHS_ENOMEM;
 }
 
+/* The tenant's voices, and its default voice's name into q->arg. */
 static int voices_read(store_tx *tx, struct list_query *q, json_t *data)
 {
-    return store_voice_each(tx, q->tenant_id, list_add, data);
+    int rc = store_voice_each(tx, q->tenant_id, list_add, data);
+    if (rc == 0)
+        rc = store_voice_tenant_default(tx, q->tenant_id, q->arg, STORE_PROFILE_NAME_MAX + 1);
+    return rc;
 }
 
 static int voices_list(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    struct list_query q = {.tenant_id = c->id.tenant_id};
+    char dflt[STORE_PROFILE_NAME_MAX + 1] = "";
+    struct list_query q = {.tenant_id = c->id.tenant_id, .arg = dflt};
     json_t *data;
     int rc = list_read(srv, voices_read, &q, &data);
     if (!data)
         return rc;
     if ((rc = list_audit(srv, req, c, "voice.list", "voice", rc, data)) < 0)
         return rc;
-    return http_reply_json(req, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
+    return http_reply_json(req, 200, json_pack("{s:s, s:o, s:s?}", "object", "list", "data", data,
+                                               "default", dflt[0] ? dflt : NULL));
 }
 
 /* The metadata only: the profile itself is never served back (nothing
@@ -248,6 +254,45 @@ static int voices_delete(struct http_req *req, struct server *srv, const struct 
                                 "The voice profile could not be deleted.");
 }
 
+/* ---- PUT /v1/voices/default -------------------------------------------------------- */
+
+/* The voice of the tenant's requests that name none and whose key has no
+ * default voice: {"voice": NAME} or {"voice": null} (none). */
+static int voices_set_default(struct http_req *req, struct server *srv,
+                              const struct server_caller *c)
+{
+    static const char *const fields[] = {"voice", NULL};
+    struct server_json_error jerr;
+    json_t *body = server_json_object(req, fields, &jerr);
+    if (!body)
+        return voice_refuse(srv, req, c, "voice.default", 400, jerr.param[0] ? jerr.param : NULL,
+                            jerr.code, jerr.message);
+    json_t *jv = json_object_get(body, "voice");
+    if (!(json_is_string(jv) || json_is_null(jv))) {
+        json_decref(body);
+        return voice_refuse(srv, req, c, "voice.default", 400, "voice", "invalid_value",
+                            "The body must be {\"voice\": NAME} or {\"voice\": null}.");
+    }
+    const char *name = json_string_value(jv);
+    struct audit_event who = server_event(req, c, "voice.default", "voice", NULL, "success", 200);
+    int rc = tvoice_set_default(srv->store, c->id.tenant_id, name, &who);
+    if (rc == PHS_ENOTFOUND) {
+        json_decref(body);
+        return voice_refuse(srv, req, c, "voice.default", 400, "voice", "unknown_voice",
+                            "voice must be the name of one of this tenant's voice profiles "
+                            "(GET /v1/voices), or null.");
+    }
+    if (rc < 0) {
+        json_decref(body);
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    json_t *reply = json_pack("{s:s, s:s?}", "object", "voice_default", "default",
+                              name && name[0] && strcmp(name, TVOICE_NONE) ? name : NULL);
+    json_decref(body);
+    return http_reply_json(req, 200, reply);
+}
+
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/voices", .roles = AUTH_ROLE_ADMIN,
@@ -258,6 +303,9 @@ static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/voices/{name}",
      .roles = AUTH_ROLE_ADMIN | AUTH_ROLE_TRANSCRIBE | AUTH_ROLE_READ, .action = "voice.read",
      .handle = voices_get},
+    {.method = "PUT", .pattern = "/v1/voices/default", .roles = AUTH_ROLE_ADMIN,
+     .action = "voice.default", .handle = voices_set_default, .max_body = 4096,
+     .standing = true},
     {.method = "DELETE", .pattern = "/v1/voices/{name}", .roles = AUTH_ROLE_ADMIN,
      .action = "voice.delete", .handle = voices_delete},
 };

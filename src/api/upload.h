@@ -94,9 +94,10 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels);
  * log) and, with from_prompt, of `prompt` into v. */
 int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
                          size_t plen, vocab *v);
-/* `voice` (one of the tenant's voice profiles, tvoice.h; absent or empty:
- * none) into voice ("" for none). Replies 400 unknown_voice and returns
- * negative for a name the tenant has no voice profile of. */
+/* `voice` (one of the tenant's voice profiles, tvoice.h; none: no voice;
+ * absent or empty: the calling key's default voice, else the tenant's,
+ * else none) into voice ("" for none). Replies 400 unknown_voice and
+ * returns negative for a name the tenant has no voice profile of. */
 int upload_voice(struct http_req *req, struct upload *u, char *voice, size_t len);
 /* `search` (default or fast; absent or empty: default) into *out. Replies
  * 400 and returns negative for any other value. */

@@ -62,23 +62,19 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels)
 
 int upload_voice(struct http_req *req, struct upload *u, char *voice, size_t len)
 {
-    struct store_voice v;
     const char *p = upload_option(req, u, "voice");
-    voice[0] = '\0';
-    if (!p || !*p)
-        return 0;
-    int rc = tvoice_get(u->srv->store, u->caller.id.tenant_id, p, &v);
+    int rc = tvoice_resolve(u->srv->store, u->caller.id.tenant_id, u->caller.id.key_id, p, voice,
+                            len);
     if (rc == PHS_ENOTFOUND) {
         http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
                          "voice must be the name of one of this tenant's voice profiles "
-                         "(GET /v1/voices).");
+                         "(GET /v1/voices), or none.");
         return PHS_EINVAL;
     }
     if (rc < 0) {
         http_reply_err(req, rc, NULL, NULL);
         return rc;
     }
-    snprintf(voice, len, "%s", v.name);
     return 0;
 }
 

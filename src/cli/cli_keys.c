@@ -6,6 +6,7 @@
 
 #include "service/auth.h"
 #include "service/keyjson.h"
+#include "service/tvoice.h"
 #include "cli/cli.h"
 #include "cli/cliargs.h"
 #include "cli/cliadm.h"
@@ -21,9 +22,10 @@ static void keys_usage(FILE *out)
 {
     fprintf(out,
             "usage: phiscribe keys create --tenant NAME --role ROLE[,ROLE...] [--expires DUR]\n"
-            "                             [--label TEXT] [--data DIR] [--store URL]\n"
-            "                             [QUOTAS]\n"
+            "                             [--label TEXT] [--voice NAME] [--data DIR]\n"
+            "                             [--store URL] [QUOTAS]\n"
             "       phiscribe keys update ID QUOTAS [--data DIR] [--store URL]\n"
+            "       phiscribe keys voice ID NAME|none [--data DIR] [--store URL]\n"
             "       phiscribe keys list [--tenant NAME] [--json] [--data DIR] [--store URL]\n"
             "       phiscribe keys revoke ID [--data DIR] [--store URL]\n"
             "       phiscribe keys rotate-master [--master-key pkcs11:URI] [--data DIR]\n"
@@ -31,6 +33,8 @@ static void keys_usage(FILE *out)
             "ROLE: transcribe, read, delete, audit, admin, phi (phi with read: unredacted\n"
             "transcripts). DUR: 90s, 30m, 24h, 90d (0: never).\n"
             "`create` prints the key once; only a keyed hash of it is stored.\n"
+            "--voice / `voice`: the voice profile (phiscribe voices) that the key's requests\n"
+            "use when they name none (none: no default; the tenant's default applies).\n"
             "`rotate-master` replaces master.key and re-wraps every tenant key (no data is\n"
             "re-encrypted); back up the new master.key afterwards. With --master-key the\n"
             "new master key is that key of a PKCS#11 token (generated there when absent;\n"
@@ -68,19 +72,21 @@ static int list_one(void *ctx, const struct auth_key_info *k)
 /* The new key as one line of JSON, in the shape of POST /v1/keys less
  * "object". Printed by hand rather than through jansson so that the only
  * copies of the secret are ours, and wiped; jansson writes the rest. */
-static int print_new_key(const struct auth_new_key *k)
+static int print_new_key(const struct auth_new_key *k, const char *voice)
 {
     json_t *roles = keyjson_roles(k->roles), *exp = jsonout_time(k->expires_us);
     char *roles_text = roles ? json_dumps(roles, JSON_COMPACT) : NULL;
     char *exp_text = exp ? json_dumps(exp, JSON_ENCODE_ANY) : NULL;
     char out[512];
     int n = -1, rc = PHS_ENOMEM;
-    /* The id is base62 and the tenant a tenant name: nothing to escape. */
+    /* The id is base62, the tenant a tenant name and the voice a profile
+     * name (tprofile_name_valid): nothing to escape. */
     if (roles_text && exp_text)
         n = snprintf(out, sizeof(out),
                      "{\"id\": \"%s\", \"key\": \"%s\", \"tenant\": \"%s\", \"roles\": %s, "
-                     "\"expires_at\": %s}\n",
-                     k->id, k->key, k->tenant, roles_text, exp_text);
+                     "\"expires_at\": %s, \"voice\": %s%s%s}\n",
+                     k->id, k->key, k->tenant, roles_text, exp_text, voice ? "\"" : "",
+                     voice ? voice : "null", voice ? "\"" : "");
     if (n >= 0)
         rc = ((size_t)n < sizeof(out) && fwrite(out, 1, (size_t)n, stdout) == (size_t)n &&
               fflush(stdout) == 0)
@@ -131,9 +137,42 @@ static int keys_update(store *s, const struct audit_event *who, const char *id,
     return 0;
 }
 
+/* The default voice of key id, in tx: a message and PHS_EINVAL for a
+ * name that is no voice of the key's tenant. */
+static int key_voice(store_tx *tx, const char *id, const char *voice,
+                     const struct audit_event *who)
+{
+    int rc = tvoice_set_key_default(tx, 0, id, voice, who);
+    if (rc == PHS_EINVAL)
+        fprintf(stderr, "phiscribe keys: the key's tenant has no voice profile '%s' (phiscribe "
+                        "voices list)\n", voice);
+    else if (rc == PHS_ENOTFOUND)
+        fprintf(stderr, "phiscribe keys: no active key with id '%s'\n", id);
+    return rc;
+}
+
+static int keys_voice(store *s, const struct audit_event *who, const char *id, const char *voice)
+{
+    store_tx *tx;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    if ((rc = key_voice(tx, id, voice, who)) < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_commit(tx)) < 0)
+        return rc;
+    if (strcmp(voice, TVOICE_NONE) != 0)
+        printf("requests of %s use the voice profile %s when they name none\n", id, voice);
+    else
+        printf("%s has no default voice profile\n", id);
+    return 0;
+}
+
 static int keys_create(store *s, const struct audit_event *who, const char *tenant,
                        const char *role, const char *expires, const char *label,
-                       const struct quota_change *ch, bool quotas)
+                       const char *voice, const struct quota_change *ch, bool quotas)
 {
     uint32_t roles = 0;
     int64_t ttl = 0;
@@ -165,7 +204,8 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
                             "characters\n");
         return rc;
     }
-    if (quotas && (rc = key_quotas(tx, k.id, ch, who)) < 0)
+    if ((quotas && (rc = key_quotas(tx, k.id, ch, who)) < 0) ||
+        (voice && (rc = key_voice(tx, k.id, voice, who)) < 0))
         store_rollback(tx);
     else
         rc = store_commit(tx);
@@ -173,7 +213,7 @@ static int keys_create(store *s, const struct audit_event *who, const char *tena
         auth_new_key_wipe(&k);
         return rc;
     }
-    rc = print_new_key(&k);
+    rc = print_new_key(&k, voice && strcmp(voice, TVOICE_NONE) ? voice : NULL);
     auth_new_key_wipe(&k);
     return rc;
 }
@@ -194,7 +234,7 @@ int cli_keys(int argc, char **argv)
 {
     const char *store_url = NULL;
     const char *data = NULL, *tenant = NULL, *role = NULL, *expires = NULL, *label = NULL,
-               *master_key = NULL, *pos[2] = {NULL, NULL};
+               *master_key = NULL, *voice = NULL, *pos[3] = {NULL, NULL, NULL};
     bool json = false;
     int npos, code;
     struct cliquota_args qa = {{NULL}};
@@ -203,22 +243,26 @@ int cli_keys(int argc, char **argv)
         {"--json", NULL, &json},       {"--data", &data, NULL},   {"--store", &store_url, NULL},
         {"--tenant", &tenant, NULL},   {"--role", &role, NULL},   {"--roles", &role, NULL},
         {"--expires", &expires, NULL}, {"--label", &label, NULL}, {"--master-key", &master_key, NULL},
+        {"--voice", &voice, NULL},
         CLIQUOTA_OPTS(qa),
         {NULL, NULL, NULL},
     };
-    const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 2};
+    const struct cliargs args = {"phiscribe keys", keys_usage, opts, pos, 3};
     if (!cliargs_parse(&args, argc, argv, &npos, &code))
         return code;
     const char *sub = pos[0] ? pos[0] : "";
     bool create = !strcmp(sub, "create"), list = !strcmp(sub, "list"),
          revoke = !strcmp(sub, "revoke"), rotate = !strcmp(sub, "rotate-master"),
-         update = !strcmp(sub, "update"), quotas = cliquota_given(&qa);
+         update = !strcmp(sub, "update"), vset = !strcmp(sub, "voice"),
+         quotas = cliquota_given(&qa);
     bool ok = (create && tenant && role && !pos[1]) ||
+              (vset && pos[2] && !tenant && !role && !expires && !label && !voice) ||
               (update && pos[1] && quotas && !tenant && !role && !expires && !label) ||
               (list && !role && !expires && !label && !pos[1]) ||
               (revoke && pos[1] && !tenant && !role && !expires && !label) ||
               (rotate && !pos[1] && !tenant && !role && !expires && !label);
-    if (!ok || (master_key && !rotate) || (quotas && !create && !update)) {
+    if (!ok || (master_key && !rotate) || (quotas && !create && !update) ||
+        (pos[2] && !vset) || (voice && !create)) {
         keys_usage(stderr);
         return CLI_USAGE;
     }
@@ -232,7 +276,9 @@ int cli_keys(int argc, char **argv)
     store_tx *tx;
     int rc = 0;
     if (create) {
-        rc = keys_create(s, &who.ev, tenant, role, expires, label, &qch, quotas);
+        rc = keys_create(s, &who.ev, tenant, role, expires, label, voice, &qch, quotas);
+    } else if (vset) {
+        rc = keys_voice(s, &who.ev, pos[1], pos[2]);
     } else if (update) {
         rc = keys_update(s, &who.ev, pos[1], &qch);
     } else if (list) {

@@ -1,4 +1,4 @@
-/* cli_voices: `phiscribe voices add|list|delete`: a tenant's voice
+/* cli_voices: `phiscribe voices add|list|delete|default`: a tenant's voice
  * profiles (service/tvoice.h) on the data directory, without the server. */
 #include <jansson.h>
 #include <stdio.h>
@@ -21,11 +21,15 @@ static void voices_usage(FILE *out)
 {
     fprintf(out, "usage: phiscribe voices add NAME DIR --tenant T [--data DIR] [--store URL]\n"
                  "       phiscribe voices list --tenant T [--data DIR] [--store URL]\n"
-                 "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n\n"
+                 "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n"
+                 "       phiscribe voices default NAME|none --tenant T [--data DIR] [--store URL]\n\n"
                  "add stores the voice profile in DIR (written by `phiscribe voice build`)\n"
                  "encrypted for tenant T, after checking it against the acoustic model;\n"
                  "requests of T then use it with voice=NAME. DIR can be removed afterwards.\n"
-                 "delete destroys it (cryptographic erase) and prints the certificate.\n"
+                 "delete destroys it (cryptographic erase) and prints the certificate; the\n"
+                 "API keys and the tenant that had it as their default voice lose it.\n"
+                 "default sets the voice that requests of T use when they name none and\n"
+                 "their key has no default voice (phiscribe keys voice); none: no voice.\n"
                  "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default; it is\n"
                  "listed and kept with jobs, so name the profile, not the person.\n");
 }
@@ -48,8 +52,13 @@ static int list_cmd(store *s, int64_t tenant_id)
     int rc = store_begin_read(s, &tx);
     if (rc < 0)
         return rc;
+    char dflt[STORE_PROFILE_NAME_MAX + 1] = "";
     rc = store_voice_each(tx, tenant_id, print_one, NULL);
+    if (rc == 0)
+        rc = store_voice_tenant_default(tx, tenant_id, dflt, sizeof(dflt));
     store_rollback(tx);
+    if (rc == 0)
+        printf("default: %s\n", dflt[0] ? dflt : "(none)");
     return rc;
 }
 
@@ -115,13 +124,13 @@ int cli_voices(int argc, char **argv)
         return code;
     const char *sub = pos[0], *name = pos[1];
     bool add = sub && !strcmp(sub, "add"), list = sub && !strcmp(sub, "list"),
-         del = sub && !strcmp(sub, "delete");
-    if (!tenant_name || (!add && !list && !del) || (add && npos != 3) || (del && npos != 2) ||
-        (list && npos != 1)) {
+         del = sub && !strcmp(sub, "delete"), dflt = sub && !strcmp(sub, "default");
+    if (!tenant_name || (!add && !list && !del && !dflt) || (add && npos != 3) ||
+        ((del || dflt) && npos != 2) || (list && npos != 1)) {
         voices_usage(stderr);
         return CLI_USAGE;
     }
-    if ((add || del) && !tprofile_name_valid(name)) {
+    if ((add || del || (dflt && strcmp(name, TVOICE_NONE) != 0)) && !tprofile_name_valid(name)) {
         fprintf(stderr, "phiscribe voices: invalid voice profile name (1-64 of a-z 0-9 . _ -, "
                         "starting with a letter or digit; not general, medical, none, default)\n");
         return CLI_BADINPUT;
@@ -137,6 +146,15 @@ int cli_voices(int argc, char **argv)
         rc = add_cmd(s, &t, name, pos[2], &who.ev, msg, sizeof(msg));
     } else if (rc == 0 && list) {
         rc = list_cmd(s, t.id);
+    } else if (rc == 0 && dflt) {
+        rc = tvoice_set_default(s, t.id, name, &who.ev);
+        if (rc == PHS_ENOTFOUND)
+            snprintf(msg, sizeof(msg), "tenant %s has no voice profile '%s'", t.name, name);
+        else if (rc == 0 && strcmp(name, TVOICE_NONE) != 0)
+            printf("requests of %s use the voice profile %s when they and their key name none\n",
+                   t.name, name);
+        else if (rc == 0)
+            printf("tenant %s has no default voice profile\n", t.name);
     } else if (rc == 0 && del) {
         json_t *cert = NULL;
         rc = tvoice_delete(s, t.id, name, &who.ev, who.actor, &cert);

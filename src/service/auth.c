@@ -343,6 +343,7 @@ static int each_key(void *ctx, const struct store_api_key *k)
     info.created_us = k->created_us;
     info.expires_us = k->expires_us;
     info.revoked_us = k->revoked_us;
+    snprintf(info.default_voice, sizeof(info.default_voice), "%s", k->default_voice);
     int rc = e->labels ? store_api_key_open_label(e->tx, k, info.label, sizeof(info.label)) : 0;
     if (rc < 0)
         return rc;

@@ -19,7 +19,8 @@ json_t *keyjson_roles(uint32_t roles);
 
 /* {"object": "api_key" (only with api_object), "id", "tenant", "roles",
  * "status" (at now_us), "created_at", "expires_at" and "revoked_at" (RFC
- * 3339 or null), "label" (null when empty)}. A new reference or NULL. */
+ * 3339 or null), "label" (null when empty), "voice" (the key's default
+ * voice profile's name, or null)}. A new reference or NULL. */
 json_t *keyjson_info(const struct auth_key_info *k, int64_t now_us, bool api_object);
 
 #endif

@@ -2,6 +2,7 @@
 #include "service/tvoice.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -207,6 +208,40 @@ int tvoice_get(store *s, int64_t tenant_id, const char *name, struct store_voice
     return rc;
 }
 
+struct cleared {
+    store_tx *tx;
+    const struct audit_event *who;
+    const char *tenant;
+};
+
+static int key_cleared(void *ctx, const char *key_id)
+{
+    struct cleared *c = ctx;
+    struct audit_event ev = *c->who;
+    ev.tenant = c->tenant;
+    ev.action = "key.voice";
+    ev.resource_type = "api_key";
+    ev.resource_id = key_id;
+    ev.outcome = "success";
+    ev.reason = "voice_deleted";
+    return audit_append(c->tx, &ev, NULL);
+}
+
+/* The defaults that name v go with it, each audited (tvoice.h). */
+static int clear_defaults(store_tx *tx, const struct store_tenant *tenant,
+                          const struct store_voice *v, const struct audit_event *who)
+{
+    struct cleared c = {tx, who, tenant->name};
+    bool tenant_too = false;
+    int rc = store_voice_clear_defaults(tx, tenant->id, v->id, key_cleared, &c, &tenant_too);
+    if (rc == 0 && tenant_too) {
+        struct audit_event ev = voice_event(who, tenant->name, "voice.default", v->id);
+        ev.reason = "voice_deleted";
+        rc = audit_append(tx, &ev, NULL);
+    }
+    return rc;
+}
+
 int tvoice_delete(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                   const char *requested_by, json_t **cert)
 {
@@ -227,7 +262,8 @@ int tvoice_delete(store *s, int64_t tenant_id, const char *name, const struct au
         goto out_rollback;
     int64_t now = time_now_us();
     if ((rc = sealed_object_erase(tx, tenant_id, v.object, now, &c)) < 0 ||
-        (rc = store_voice_mark_deleted(tx, v.id, now)) < 0)
+        (rc = store_voice_mark_deleted(tx, v.id, now)) < 0 ||
+        (rc = clear_defaults(tx, &tenant, &v, who)) < 0)
         goto out_rollback;
     struct audit_event ev = voice_event(who, tenant.name, "voice.delete", v.id);
     return sealed_erase_commit(s, tx, &ev, &tenant, "voice", v.id, requested_by, &c, cert);
@@ -235,6 +271,105 @@ out_rollback:
     store_rollback(tx);
     certificate_clear(&c);
     return rc;
+}
+
+/* ---- default voices ------------------------------------------------------------ */
+
+static bool names_none(const char *name)
+{
+    return !name || !name[0] || !strcmp(name, TVOICE_NONE);
+}
+
+int tvoice_resolve(store *s, int64_t tenant_id, const char *key_id, const char *requested,
+                   char *out, size_t len)
+{
+    struct store_voice v;
+    store_tx *tx;
+    out[0] = '\0';
+    if (requested && !strcmp(requested, TVOICE_NONE))
+        return 0;
+    if (requested && requested[0] && !tprofile_name_valid(requested))
+        return PHS_ENOTFOUND;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    if (requested && requested[0]) {
+        if ((rc = store_voice_get(tx, tenant_id, requested, &v)) == 0)
+            snprintf(out, len, "%s", v.name);
+    } else {
+        rc = store_voice_default(tx, tenant_id, key_id, out, len);
+    }
+    store_rollback(tx);
+    if (rc < 0)
+        out[0] = '\0';
+    return rc;
+}
+
+int tvoice_set_key_default(store_tx *tx, int64_t only_tenant_id, const char *key_id,
+                           const char *name, const struct audit_event *who)
+{
+    struct store_api_key *k = malloc(sizeof(*k)); /* large; holds a sealed label */
+    struct store_voice v;
+    char reason[STORE_ID_MAX + 8];
+    if (!k)
+        return PHS_ENOMEM;
+    memset(&v, 0, sizeof(v));
+    int rc = store_api_key_get(tx, key_id, k);
+    if (rc == 0 && (k->revoked_us || (only_tenant_id > 0 && k->tenant_id != only_tenant_id)))
+        rc = PHS_ENOTFOUND;
+    if (rc == 0 && !names_none(name)) {
+        rc = tprofile_name_valid(name) ? store_voice_get(tx, k->tenant_id, name, &v)
+                                       : PHS_ENOTFOUND;
+        if (rc == PHS_ENOTFOUND)
+            rc = PHS_EINVAL; /* the voice, not the key */
+    }
+    if (rc == 0)
+        rc = store_voice_set_key_default(tx, k->id, v.id[0] ? v.id : NULL);
+    if (rc == 0) {
+        snprintf(reason, sizeof(reason), "voice=%s", v.id[0] ? v.id : TVOICE_NONE);
+        struct audit_event ev = *who;
+        ev.tenant = k->tenant;
+        ev.action = "key.voice";
+        ev.resource_type = "api_key";
+        ev.resource_id = k->id;
+        ev.outcome = "success";
+        ev.reason = reason;
+        rc = audit_append(tx, &ev, NULL);
+    }
+    crypto_wipe(k, sizeof(*k));
+    free(k);
+    return rc;
+}
+
+int tvoice_set_default(store *s, int64_t tenant_id, const char *name,
+                       const struct audit_event *who)
+{
+    struct store_tenant tenant;
+    struct store_voice v;
+    store_tx *tx;
+    memset(&v, 0, sizeof(v));
+    if (!names_none(name) && !tprofile_name_valid(name))
+        return PHS_ENOTFOUND;
+    int rc = store_begin(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, &tenant);
+    if (rc == 0 && !names_none(name))
+        rc = store_voice_get(tx, tenant_id, name, &v);
+    if (rc == 0)
+        rc = store_voice_set_tenant_default(tx, tenant_id, v.id[0] ? v.id : NULL);
+    if (rc == 0) {
+        struct audit_event ev = voice_event(who, tenant.name, "voice.default",
+                                            v.id[0] ? v.id : NULL);
+        if (!v.id[0])
+            ev.reason = "voice=none";
+        rc = audit_append(tx, &ev, NULL);
+    }
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
 }
 
 /* ---- use ------------------------------------------------------------------------- */

@@ -60,9 +60,47 @@ int tvoice_get(store *s, int64_t tenant_id, const char *name, struct store_voice
 
 /* Destroys the profile's data key and blob (cryptographic erase), marks it
  * deleted, audits "voice.delete" and issues a destruction certificate
- * (*cert, may be NULL). PHS_ENOTFOUND for a missing or another tenant's. */
+ * (*cert, may be NULL). PHS_ENOTFOUND for a missing or another tenant's.
+ * A deletion is never refused because the voice is someone's default
+ * (erasing a person's biometric data must not wait on the keys' owners):
+ * the same transaction clears every API key's default that named it (one
+ * "key.voice" record each, reason "voice_deleted") and the tenant's
+ * ("voice.default", reason "voice_deleted"); those requests then fall
+ * back to the tenant's default, or to no voice. */
 int tvoice_delete(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                   const char *requested_by, json_t **cert);
+
+/* ---- default voices ----------------------------------------------------------
+ * A request that names no voice (voice= absent or empty) uses its API
+ * key's default voice, else the tenant's default voice, else none; an
+ * explicit voice=NAME wins, and voice=none asks for no voice whatever the
+ * defaults. Defaults are kept by the voice's id, so a voice deleted and
+ * uploaded again under the same name is not silently some key's default. */
+
+#define TVOICE_NONE "none" /* the voice= value that asks for no voice */
+
+/* The voice a request of key_id (in tenant_id) uses, given its voice=
+ * value requested (NULL or "": none named): the name into out ("" for no
+ * voice). PHS_ENOTFOUND when requested names no live voice of the
+ * tenant. One indexed read. */
+int tvoice_resolve(store *s, int64_t tenant_id, const char *key_id, const char *requested,
+                   char *out, size_t len);
+
+/* Sets the default voice of API key key_id, in the caller's write
+ * transaction: name, one of the key's tenant's voices, or NULL, "" or
+ * "none" for none. Audited as "key.voice" (resource the key, reason
+ * "voice=<the voice's id>" or "voice=none"). only_tenant_id > 0: a key of
+ * another tenant is PHS_ENOTFOUND. PHS_ENOTFOUND also for an unknown or
+ * revoked key; PHS_EINVAL for a name that is no live voice of the key's
+ * tenant. */
+int tvoice_set_key_default(store_tx *tx, int64_t only_tenant_id, const char *key_id,
+                           const char *name, const struct audit_event *who);
+
+/* Sets the tenant's default voice (name, or NULL, "" or "none": none), in
+ * its own transaction, audited as "voice.default" under the voice's id.
+ * PHS_ENOTFOUND for a name that is no live voice of the tenant. */
+int tvoice_set_default(store *s, int64_t tenant_id, const char *name,
+                       const struct audit_event *who);
 
 /* A voice profile decrypted into memory: voice points into buf. */
 struct tvoice_data {

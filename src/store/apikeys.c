@@ -11,7 +11,12 @@
 
 #define KEY_COLS                                                                                   \
     "k.id, k.tenant_id, t.name, k.roles, k.secret_mac, k.created_at, k.expires_at, k.revoked_at,"  \
-    " k.label_sealed"
+    " k.label_sealed, dv.name"
+/* The key's tenant, and its default voice's name if it has a live one. */
+#define KEY_FROM                                                                                   \
+    " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"                                        \
+    " LEFT JOIN voices dv ON dv.id = k.default_voice AND dv.tenant_id = k.tenant_id"               \
+    " AND dv.deleted_at IS NULL"
 
 static int key_row(const db_row *row, void *out)
 {
@@ -34,6 +39,8 @@ static int key_row(const db_row *row, void *out)
         memcpy(k->label_sealed, label, n);
         k->label_sealed_len = n;
     }
+    if (!col_text(row, 9, k->default_voice, sizeof(k->default_voice)))
+        return PHS_ECORRUPT;
     return 0;
 }
 
@@ -55,8 +62,7 @@ int store_api_key_get(store_tx *tx, const char *id, struct store_api_key *out)
 {
     NEED_TX(tx);
     return db_get(tx->s->db,
-                  "SELECT " KEY_COLS " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
-                  " WHERE k.id = ?",
+                  "SELECT " KEY_COLS KEY_FROM " WHERE k.id = ?",
                   DB_ARGS(DB_TEXT(id)), key_row, out);
 }
 
@@ -81,8 +87,7 @@ int store_api_key_each(store_tx *tx, int64_t tenant_id,
     if (!v.k)
         return PHS_ENOMEM;
     int rc = db_each(tx->s->db,
-                     "SELECT " KEY_COLS " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
-                     " WHERE ?1 <= 0 OR k.tenant_id = ?1 ORDER BY t.name, k.created_at, k.id",
+                     "SELECT " KEY_COLS KEY_FROM " WHERE ?1 <= 0 OR k.tenant_id = ?1 ORDER BY t.name, k.created_at, k.id",
                      DB_ARGS(DB_INT(tenant_id)), key_visit_row, &v);
     wipe_free(v.k, sizeof(*v.k));
     return rc;

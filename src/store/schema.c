@@ -246,6 +246,11 @@ static const char *const sqlite_migrations[] = {
     "  deleted_at INTEGER);"
     "CREATE UNIQUE INDEX voices_live_name ON voices(tenant_id, name)"
     "  WHERE deleted_at IS NULL;",
+    /* 11: default voice profiles (service/tvoice.h): the id of the voice
+     * a key's requests use when they name none, and the tenant's; NULL:
+     * none. Cleared when the voice is deleted. */
+    "ALTER TABLE api_keys ADD COLUMN default_voice TEXT;"
+    "ALTER TABLE tenants ADD COLUMN default_voice TEXT;",
 };
 _Static_assert(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]) == STORE_SCHEMA_VERSION,
                "one SQLite migration per schema version");
@@ -479,6 +484,9 @@ static const char *const pg_migrations[] = {
     "  deleted_at BIGINT);"
     "CREATE UNIQUE INDEX voices_live_name ON voices(tenant_id, name)"
     "  WHERE deleted_at IS NULL;",
+    /* 11: default voice profiles */
+    "ALTER TABLE api_keys ADD COLUMN default_voice " T ";"
+    "ALTER TABLE tenants ADD COLUMN default_voice " T ";",
 };
 #undef T
 #undef APPEND_ONLY

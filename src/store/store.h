@@ -33,10 +33,11 @@
 #include "crypto/crypto.h"
 #include "store/blob.h"
 
-#define STORE_SCHEMA_VERSION   10
+#define STORE_SCHEMA_VERSION   11
 #define STORE_PATH_MAX         1024
 #define STORE_NAME_MAX         64 /* tenant names */
 #define STORE_ID_MAX           64 /* key, object and transcript ids */
+#define STORE_PROFILE_NAME_MAX 64 /* names of a tenant's recognition and voice profiles */
 #define STORE_NODE_ID_LEN      16 /* hex characters */
 #define STORE_LABEL_SEALED_MAX 1024
 #define STORE_DB_FILE          "phiscribe.db"
@@ -287,6 +288,9 @@ struct store_api_key {
     int64_t revoked_us; /* 0: not revoked */
     uint8_t label_sealed[STORE_LABEL_SEALED_MAX];
     size_t label_sealed_len; /* 0: no label */
+    /* filled by reads: the name of the key's live default voice profile
+     * ("" none; service/tvoice.h). Metadata, not a secret. */
+    char default_voice[STORE_PROFILE_NAME_MAX + 1];
 };
 
 int store_api_key_insert(store_tx *tx, const struct store_api_key *k);
@@ -602,8 +606,6 @@ int store_audio_expired(store_tx *tx, int64_t now_us, int limit,
 
 /* ---- tenant recognition profiles (see tprofile.h) -------------------------- */
 
-#define STORE_PROFILE_NAME_MAX 64
-
 struct store_profile {
     char id[STORE_ID_MAX + 1];
     int64_t tenant_id;
@@ -654,6 +656,25 @@ int store_voice_get(store_tx *tx, int64_t tenant_id, const char *name, struct st
 int store_voice_each(store_tx *tx, int64_t tenant_id,
                      int (*fn)(void *ctx, const struct store_voice *v), void *ctx);
 int store_voice_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
+/* The name of the live voice profile that a request of key_id (in
+ * tenant_id) uses when it names none: the key's default voice, else the
+ * tenant's; "" in out when neither is set. One indexed read. */
+int store_voice_default(store_tx *tx, int64_t tenant_id, const char *key_id, char *out,
+                        size_t len);
+/* The tenant's own default voice's name ("" when none). */
+int store_voice_tenant_default(store_tx *tx, int64_t tenant_id, char *out, size_t len);
+/* Sets key_id's default voice to the voice of that id (voice_id NULL:
+ * none). PHS_ENOTFOUND for no such key. */
+int store_voice_set_key_default(store_tx *tx, const char *key_id, const char *voice_id);
+/* Sets the tenant's default voice to the voice of that id (NULL: none). */
+int store_voice_set_tenant_default(store_tx *tx, int64_t tenant_id, const char *voice_id);
+/* Clears every default that names the voice voice_id: fn (may be NULL) is
+ * called with the id of each key whose default it was, and *tenant_too
+ * (may be NULL) tells whether it was the tenant's default. For the
+ * voice's deletion, in its transaction. */
+int store_voice_clear_defaults(store_tx *tx, int64_t tenant_id, const char *voice_id,
+                               int (*fn)(void *ctx, const char *key_id), void *ctx,
+                               bool *tenant_too);
 
 /* ---- destruction certificates (see certificate.h) ------------------------- */
 

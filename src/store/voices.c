@@ -77,3 +77,108 @@ int store_voice_mark_deleted(store_tx *tx, const char *id, int64_t now_us)
                       "UPDATE voices SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
                       DB_ARGS(DB_INT(now_us), DB_TEXT(id)));
 }
+
+/* ---- default voices --------------------------------------------------------- */
+
+struct name_out {
+    char *out;
+    size_t len;
+};
+
+static int name_row(const db_row *row, void *arg)
+{
+    struct name_out *n = arg;
+    return col_text(row, 0, n->out, n->len) ? 0 : PHS_ECORRUPT;
+}
+
+/* A missing row is no default: "" and 0. */
+static int default_get(store_tx *tx, const char *sql, const struct db_arg *args, size_t n_args,
+                       char *out, size_t len)
+{
+    struct name_out n = {out, len};
+    out[0] = '\0';
+    int rc = db_get(tx->s->db, sql, args, n_args, name_row, &n);
+    return rc == PHS_ENOTFOUND ? 0 : rc;
+}
+
+int store_voice_default(store_tx *tx, int64_t tenant_id, const char *key_id, char *out, size_t len)
+{
+    NEED_TX(tx);
+    /* The key's default when it has one, else the tenant's; a deleted
+     * voice's id never stays in either (store_voice_clear_defaults), and
+     * deleted_at is checked all the same. */
+    return default_get(tx,
+                       "SELECT v.name FROM voices v WHERE v.tenant_id = ?1 AND v.deleted_at IS NULL"
+                       " AND v.id = coalesce((SELECT k.default_voice FROM api_keys k"
+                       "   WHERE k.id = ?2 AND k.tenant_id = ?1),"
+                       "  (SELECT t.default_voice FROM tenants t WHERE t.id = ?1))",
+                       DB_ARGS(DB_INT(tenant_id), DB_TEXT(key_id ? key_id : "")), out, len);
+}
+
+int store_voice_tenant_default(store_tx *tx, int64_t tenant_id, char *out, size_t len)
+{
+    NEED_TX(tx);
+    return default_get(tx,
+                       "SELECT v.name FROM voices v JOIN tenants t ON v.id = t.default_voice"
+                       " WHERE t.id = ?1 AND v.tenant_id = ?1 AND v.deleted_at IS NULL",
+                       DB_ARGS(DB_INT(tenant_id)), out, len);
+}
+
+int store_voice_set_key_default(store_tx *tx, const char *key_id, const char *voice_id)
+{
+    NEED_WRITE(tx);
+    return db_run_one(tx->s->db, "UPDATE api_keys SET default_voice = ? WHERE id = ?",
+                      DB_ARGS(DB_TEXT_OR_NULL(voice_id), DB_TEXT(key_id)));
+}
+
+int store_voice_set_tenant_default(store_tx *tx, int64_t tenant_id, const char *voice_id)
+{
+    NEED_WRITE(tx);
+    return db_run_one(tx->s->db, "UPDATE tenants SET default_voice = ? WHERE id = ?",
+                      DB_ARGS(DB_TEXT_OR_NULL(voice_id), DB_INT(tenant_id)));
+}
+
+struct key_ids {
+    int (*fn)(void *ctx, const char *key_id);
+    void *ctx;
+};
+
+static int key_id_row(const db_row *row, void *arg)
+{
+    struct key_ids *k = arg;
+    char id[STORE_ID_MAX + 1];
+    if (!col_text(row, 0, id, sizeof(id)))
+        return PHS_ECORRUPT;
+    return k->fn ? k->fn(k->ctx, id) : 0;
+}
+
+static int count_row(const db_row *row, void *arg)
+{
+    *(int64_t *)arg = col_int(row, 0);
+    return 0;
+}
+
+int store_voice_clear_defaults(store_tx *tx, int64_t tenant_id, const char *voice_id,
+                               int (*fn)(void *ctx, const char *key_id), void *ctx,
+                               bool *tenant_too)
+{
+    NEED_WRITE(tx);
+    struct key_ids k = {fn, ctx};
+    int64_t n = 0;
+    int rc = db_each(tx->s->db,
+                     "SELECT id FROM api_keys WHERE tenant_id = ? AND default_voice = ? ORDER BY id",
+                     DB_ARGS(DB_INT(tenant_id), DB_TEXT(voice_id)), key_id_row, &k);
+    if (rc == 0)
+        rc = db_run(tx->s->db,
+                    "UPDATE api_keys SET default_voice = NULL"
+                    " WHERE tenant_id = ? AND default_voice = ?",
+                    DB_ARGS(DB_INT(tenant_id), DB_TEXT(voice_id)));
+    if (rc == 0)
+        rc = db_get(tx->s->db, "SELECT count(*) FROM tenants WHERE id = ? AND default_voice = ?",
+                    DB_ARGS(DB_INT(tenant_id), DB_TEXT(voice_id)), count_row, &n);
+    if (rc == 0 && n > 0)
+        rc = store_voice_set_tenant_default(tx, tenant_id, NULL);
+    if (tenant_too)
+        *tenant_too = rc == 0 && n > 0;
+    return rc;
+}

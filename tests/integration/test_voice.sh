@@ -265,6 +265,97 @@ req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
 expect_status 200 "no default profile"
 ok "session.phiscribe.voice: unknown or not a string refused naming it; applied from the next utterance (server VAD and manual commits), on the session's clock; events match OpenAI's schemas"
 
+# Default voices (docs/API.md "Default voices"): a key's, else the
+# tenant's, for requests that name none; voice=none asks for none; an
+# explicit voice= wins. dr-kal2 holds the same files as dr-kal, so which
+# one a request used is told by the stored job's voice, and whether the
+# voice was applied at all by the transcript (the adapted model's).
+up "$KEY_A_ADMIN" dr-kal2
+expect_status 201 "second voice upload"
+vid2=$(jget id)
+req POST /v1/keys "$KEY_A_ADMIN" -d '{"roles":["transcribe"],"voice":"nobody"}'
+refused_body "a key with an unknown default voice" unknown_voice voice
+req GET /v1/keys "$KEY_A_ADMIN"
+nkeys=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["data"]))' "$T/body")
+req POST /v1/keys "$KEY_A_ADMIN" -d '{"roles":["transcribe"],"voice":"dr-kal"}'
+expect_status 201 "a key with a default voice"
+[ "$(jget voice)" = dr-kal ] || fail "new key's voice: $(cat "$T/body")"
+KEY_A_V=$(jget key); kv_id=$(jget id)
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":"general"}'
+expect_status 200 "default profile general"
+req POST /v1/audio/transcriptions "$KEY_A_V" -F file=@"$T/tst1.wav" -F response_format=text \
+    -F smart_format=false
+expect_status 200 "the key's default voice"
+[ "$(norm "$T/body")" = "$(sed -n 1p "$T/srv-voice.txt" | norm /dev/stdin)" ] ||
+    fail "the key's default voice was not applied: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A_V" -F file=@"$T/tst1.wav" -F response_format=text \
+    -F smart_format=false -F voice=none
+expect_status 200 "voice=none"
+[ "$(norm "$T/body")" = "$(sed -n 1p "$T/srv-base.txt" | norm /dev/stdin)" ] ||
+    fail "voice=none is not the unadapted model: $(cat "$T/body")"
+# Live: the session starts with the key's default voice (echoed) and
+# decodes as a session opened with ?voice=dr-kal; ?voice=none: as without.
+mkdir -p "$T/rtv-kd" "$T/rtv-kn"
+$RT voice "$W" "$KEY_A_V" "$T/rtv-kd" null "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-kd.json" || fail "live, key default"
+$RT voice "$W?voice=none" "$KEY_A_V" "$T/rtv-kn" null "$T"/tst1.wav "$T"/tst2.wav >"$T/rtv-kn.json" || fail "live, voice=none"
+python3 - "$T/rtv-kd.json" "$T/rtv-kn.json" "$T/rtv-q.json" "$T/rtv-none.json" <<'PY' || fail "live default voice"
+import json, sys
+kd, kn, q, none = (json.load(open(f)) for f in sys.argv[1:])
+assert kd["initial"] == "dr-kal" and kd["before"] == q["before"], ("key default", kd, q)
+assert kn["initial"] is None and kn["before"] == none["before"], ("voice=none", kn, none)
+PY
+req PUT /v1/profiles/default "$KEY_A_ADMIN" -d '{"profile":null}'
+expect_status 200 "no default profile"
+# The tenant's default, under the key's; an explicit voice wins.
+req PUT /v1/voices/default "$KEY_A_TR" -d '{"voice":"dr-kal2"}'
+expect_status 403 "tenant default voice by a transcribe key"
+req PUT /v1/voices/default "$KEY_A_ADMIN" -d '{"voice":"nobody"}'
+refused_body "an unknown tenant default voice" unknown_voice voice
+req PUT /v1/voices/default "$KEY_A_ADMIN" -d '{"voice":"dr-kal2"}'
+expect_status 200 "tenant default voice"
+[ "$(jget default)" = dr-kal2 ] || fail "tenant default reply: $(cat "$T/body")"
+req GET /v1/voices "$KEY_A_TR"
+[ "$(jget default)" = dr-kal2 ] || fail "voice list's default: $(cat "$T/body")"
+job_voice() { # KEY WANT [curl args]: a stored job's voice ("None": none)
+    k=$1; want=$2; shift 2
+    req POST /v1/transcripts "$k" -F file=@"$T/tst1.wav" "$@"
+    expect_status 202 "stored job ($want)"
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("voice"))' "$T/body")" = "$want" ] ||
+        fail "stored job's voice, want $want: $(cat "$T/body")"
+}
+job_voice "$KEY_A_V" dr-kal
+job_voice "$KEY_A_TR" dr-kal2
+job_voice "$KEY_A_TR" dr-kal -F voice=dr-kal
+job_voice "$KEY_A_V" None -F voice=none
+# A key's default set later, shown in the key list; bad ids and voices.
+a_tr_id=$(printf '%s' "$KEY_A_TR" | cut -c5-16)
+b_id=$(printf '%s' "$KEY_B" | cut -c5-16)
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":"nobody"}'
+refused_body "an unknown key default voice" unknown_voice voice
+req PUT "/v1/keys/$b_id/voice" "$KEY_A_ADMIN" -d '{"voice":"dr-kal"}'
+expect_status 404 "another tenant's key's voice"
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_TR" -d '{"voice":"dr-kal"}'
+expect_status 403 "a key's voice set by a transcribe key"
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":7}'
+refused_body "a key's voice not a string" invalid_value voice
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":"dr-kal"}'
+expect_status 200 "a key's default voice set"
+job_voice "$KEY_A_TR" dr-kal
+req GET /v1/keys "$KEY_A_ADMIN"
+python3 - "$T/body" "$a_tr_id" "$kv_id" "$nkeys" <<'PY' || fail "key list's voices: $(cat "$T/body")"
+import json, sys
+d = {k["id"]: k for k in json.load(open(sys.argv[1]))["data"]}
+assert len(d) == int(sys.argv[4]) + 1, "a refused create made a key"
+assert d[sys.argv[2]]["voice"] == "dr-kal" and d[sys.argv[3]]["voice"] == "dr-kal", d
+assert all(k["voice"] is None for i, k in d.items() if i not in sys.argv[2:4]), d
+PY
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":null}'
+expect_status 200 "a key's default voice cleared"
+job_voice "$KEY_A_TR" dr-kal2
+req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":"dr-kal"}'
+expect_status 200 "a key's default voice set again"
+ok "default voices: a key's (set at creation or later), else the tenant's, on both endpoints and live; voice=none and an explicit voice win; unknown voices, other tenants' keys, non-admins refused"
+
 # A stored job with the voice, and one queued when the voice is deleted.
 req POST /v1/transcripts "$KEY_A_TR" -F file=@"$T/tst2.wav" -F voice=dr-kal -F profile=general \
     -F smart_format=false
@@ -295,6 +386,18 @@ expect_exit 0 "$P" certificates verify "$T/vcert.json" --data "$DATA"
     fail "the voice profile's key survives its delete"
 req POST /v1/audio/transcriptions "$KEY_A_TR" -F file=@"$T/tst1.wav" -F voice=dr-kal
 refused_body "a deleted voice" unknown_voice voice
+# Deleting a voice is not refused because keys default to it: their
+# defaults go with it (audited), and their requests fall back to the
+# tenant's default; deleting that one leaves none.
+req GET /v1/keys "$KEY_A_ADMIN"
+python3 -c 'import json,sys; assert all(k["voice"] is None for k in json.load(open(sys.argv[1]))["data"])' \
+    "$T/body" || fail "a deleted voice is still a key's default: $(cat "$T/body")"
+job_voice "$KEY_A_V" dr-kal2
+req DELETE /v1/voices/dr-kal2 "$KEY_A_ADMIN"
+expect_status 200 "the tenant default voice's delete"
+req GET /v1/voices "$KEY_A_TR"
+[ "$(jget default)" = None ] || fail "a deleted voice is still the tenant's default: $(cat "$T/body")"
+job_voice "$KEY_A_V" None
 "$P" jobs resume --data "$DATA" >/dev/null || fail "jobs resume"
 wait_job "$KEY_A" "$jq_"
 [ "$(jget status)" = failed ] || fail "a job queued with a deleted voice: $(cat "$T/body")"
@@ -312,6 +415,16 @@ for a in voice.create voice.list voice.read voice.use voice.delete; do
     grep -q "\"$a\"" "$T/audit.jsonl" || fail "no $a audit record"
 done
 grep -q 'dr-kal' "$T/audit.jsonl" && fail "the voice profile's name in the audit trail"
+python3 - "$T/audit.jsonl" "$vid" "$vid2" "$kv_id" "$a_tr_id" <<'PY' || fail "default voices' audit"
+import json, sys
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "record"]
+vid, vid2, kv, tr = sys.argv[2:]
+cleared = {r["resource_id"] for r in recs if r["action"] == "key.voice" and r.get("reason") == "voice_deleted"}
+assert cleared == {kv, tr}, ("keys whose default went with the voice", cleared)
+assert any(r["action"] == "key.voice" and r.get("reason") == "voice=" + vid and r["resource_id"] == tr for r in recs)
+assert any(r["action"] == "voice.default" and r.get("resource_id") == vid2 and r.get("reason") == "voice_deleted" for r in recs)
+assert any(r["action"] == "voice.default" and r.get("resource_id") == vid2 and r["outcome"] == "success" and r.get("reason") != "voice_deleted" for r in recs)
+PY
 grep -q 'dr-kal' "$T/server.out" "$T/server.err" && fail "the voice profile's name in the log"
 ok "audit: create, list, read, use, delete by the profile's id, never its name"
 # The command line, on the data directory (audited as the operator).
@@ -353,6 +466,36 @@ grep -q '"voice.create"' "$T/audit-b.jsonl" && grep -q '"voice.delete"' "$T/audi
     fail "the command line's voice changes are not audited"
 grep -q 'clin-7' "$T/audit-b.jsonl" && fail "the voice profile's name in the audit trail"
 ok "voices add, list, delete from the command line: checked, per tenant, certified, audited"
+# Default voices from the command line: a key's at creation and later, the
+# tenant's; both shown, both cleared by the voice's delete.
+expect_exit 0 "$P" voices add clin-8 "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 3 "$P" keys create --tenant clinic-b --role transcribe --voice nobody --data "$DATA"
+grep -q "no voice profile 'nobody'" "$T/stderr" || fail "keys create --voice nobody: $(cat "$T/stderr")"
+expect_exit 0 "$P" keys create --tenant clinic-b --role transcribe --voice clin-8 --data "$DATA"
+cb_id=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["voice"]=="clin-8", d; print(d["id"])' "$T/stdout") ||
+    fail "keys create --voice: $(cat "$T/stdout")"
+expect_exit 3 "$P" keys voice "$cb_id" nobody --data "$DATA"
+expect_exit 1 "$P" keys voice AAAAAAAAAAAA clin-8 --data "$DATA"
+expect_exit 2 "$P" keys voice "$cb_id" --data "$DATA"
+expect_exit 0 "$P" voices default clin-8 --tenant clinic-b --data "$DATA"
+expect_exit 1 "$P" voices default nobody --tenant clinic-b --data "$DATA"
+expect_exit 0 "$P" voices list --tenant clinic-b --data "$DATA"
+grep -q '^default: clin-8$' "$T/stdout" || fail "voices list's default: $(cat "$T/stdout")"
+expect_exit 0 "$P" keys list --tenant clinic-b --json --data "$DATA"
+python3 -c 'import json,sys; d={k["id"]: k["voice"] for k in json.load(open(sys.argv[1]))}; assert d[sys.argv[2]]=="clin-8" and list(d.values()).count("clin-8")==1, d' \
+    "$T/stdout" "$cb_id" || fail "keys list's voice: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices delete clin-8 --tenant clinic-b --data "$DATA"
+expect_exit 0 "$P" voices list --tenant clinic-b --data "$DATA"
+grep -q '^default: (none)$' "$T/stdout" || fail "a deleted voice stays the default: $(cat "$T/stdout")"
+expect_exit 0 "$P" keys list --tenant clinic-b --json --data "$DATA"
+grep -q 'clin-8' "$T/stdout" && fail "a deleted voice stays a key's default: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices add clin-8 "$T/prof" --tenant clinic-b --data "$DATA"
+expect_exit 0 "$P" keys voice "$cb_id" clin-8 --data "$DATA"
+expect_exit 0 "$P" keys voice "$cb_id" none --data "$DATA"
+expect_exit 0 "$P" keys list --tenant clinic-b --json --data "$DATA"
+grep -q 'clin-8' "$T/stdout" && fail "keys voice none left the default: $(cat "$T/stdout")"
+expect_exit 0 "$P" voices delete clin-8 --tenant clinic-b --data "$DATA"
+ok "default voices from the command line: keys create --voice, keys voice, voices default; cleared by the voice's delete"
 
 # Bad input: a clear error naming the line, nothing written.
 bad() { # NAME CONTENT WANT-MESSAGE
