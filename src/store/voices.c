@@ -104,14 +104,16 @@ static int default_get(store_tx *tx, const char *sql, const struct db_arg *args,
 int store_voice_default(store_tx *tx, int64_t tenant_id, const char *key_id, char *out, size_t len)
 {
     NEED_TX(tx);
-    /* The key's default when it has one, else the tenant's; a deleted
-     * voice's id never stays in either (store_voice_clear_defaults), and
-     * deleted_at is checked all the same. */
+    /* The key's live default when it has one, else the tenant's. A
+     * deleted voice's id does not stay in either (store_voice_clear_defaults);
+     * one that did would be passed over, not make the request voiceless. */
     return default_get(tx,
-                       "SELECT v.name FROM voices v WHERE v.tenant_id = ?1 AND v.deleted_at IS NULL"
-                       " AND v.id = coalesce((SELECT k.default_voice FROM api_keys k"
-                       "   WHERE k.id = ?2 AND k.tenant_id = ?1),"
-                       "  (SELECT t.default_voice FROM tenants t WHERE t.id = ?1))",
+                       "SELECT v.name FROM voices v"
+                       " LEFT JOIN api_keys k ON k.id = ?2 AND k.tenant_id = ?1"
+                       "  AND k.default_voice = v.id"
+                       " WHERE v.tenant_id = ?1 AND v.deleted_at IS NULL AND (k.id IS NOT NULL"
+                       "  OR v.id = (SELECT t.default_voice FROM tenants t WHERE t.id = ?1))"
+                       " ORDER BY CASE WHEN k.id IS NULL THEN 1 ELSE 0 END LIMIT 1",
                        DB_ARGS(DB_INT(tenant_id), DB_TEXT(key_id ? key_id : "")), out, len);
 }
 

@@ -316,13 +316,18 @@ expect_status 200 "tenant default voice"
 [ "$(jget default)" = dr-kal2 ] || fail "tenant default reply: $(cat "$T/body")"
 req GET /v1/voices "$KEY_A_TR"
 [ "$(jget default)" = dr-kal2 ] || fail "voice list's default: $(cat "$T/body")"
-job_voice() { # KEY WANT [curl args]: a stored job's voice ("None": none)
+# job_voice KEY WANT [curl args]: a stored job's voice ("None": none), read
+# from its status and deleted before it runs (jobs are paused meanwhile).
+job_voice() {
     k=$1; want=$2; shift 2
     req POST /v1/transcripts "$k" -F file=@"$T/tst1.wav" "$@"
     expect_status 202 "stored job ($want)"
     [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("voice"))' "$T/body")" = "$want" ] ||
         fail "stored job's voice, want $want: $(cat "$T/body")"
+    req DELETE "/v1/transcripts/$(jget id)" "$KEY_A"
+    expect_status 200 "a queued job's delete"
 }
+"$P" jobs pause --data "$DATA" >/dev/null || fail "jobs pause"
 job_voice "$KEY_A_V" dr-kal
 job_voice "$KEY_A_TR" dr-kal2
 job_voice "$KEY_A_TR" dr-kal -F voice=dr-kal
@@ -354,6 +359,7 @@ expect_status 200 "a key's default voice cleared"
 job_voice "$KEY_A_TR" dr-kal2
 req PUT "/v1/keys/$a_tr_id/voice" "$KEY_A_ADMIN" -d '{"voice":"dr-kal"}'
 expect_status 200 "a key's default voice set again"
+"$P" jobs resume --data "$DATA" >/dev/null || fail "jobs resume"
 ok "default voices: a key's (set at creation or later), else the tenant's, on both endpoints and live; voice=none and an explicit voice win; unknown voices, other tenants' keys, non-admins refused"
 
 # A stored job with the voice, and one queued when the voice is deleted.

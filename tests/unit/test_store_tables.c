@@ -431,6 +431,80 @@ static void voices_per_tenant(void **state)
     assert_string_equal(v.id, "vce_4");
 }
 
+static int note_key(void *ctx, const char *key_id)
+{
+    char *out = ctx;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%s", n ? " " : "", key_id);
+    return 0;
+}
+
+/* The voice a request of key uses when it names none. */
+static const char *default_voice(struct fx *f, int64_t tenant, const char *key)
+{
+    static char name[STORE_PROFILE_NAME_MAX + 1];
+    assert_int_equal(store_voice_default(f->tx, tenant, key, name, sizeof(name)), 0);
+    return name;
+}
+
+/* Default voices: a key's, else its tenant's, else none; never another
+ * tenant's; cleared, with the keys named, when the voice goes. */
+static void voice_defaults(void **state)
+{
+    struct fx *f = *state;
+    add_voice(f, f->a, "vce_1", "dr-a", 0);
+    add_voice(f, f->a, "vce_2", "dr-b", 0);
+    add_voice(f, f->b, "vce_3", "dr-c", 0);
+    add_key(f, f->a, "key_a1", T0);
+    add_key(f, f->a, "key_a2", T0);
+    add_key(f, f->b, "key_b1", T0);
+    char name[STORE_PROFILE_NAME_MAX + 1];
+    assert_string_equal(default_voice(f, f->a, "key_a1"), "");
+    assert_string_equal(default_voice(f, f->a, NULL), "");
+    assert_int_equal(store_voice_tenant_default(f->tx, f->a, name, sizeof(name)), 0);
+    assert_string_equal(name, "");
+    assert_int_equal(store_voice_set_tenant_default(f->tx, f->a, "vce_2"), 0);
+    assert_int_equal(store_voice_set_key_default(f->tx, "key_a1", "vce_1"), 0);
+    assert_int_equal(store_voice_set_key_default(f->tx, "key_a2", "vce_1"), 0);
+    assert_int_equal(store_voice_set_key_default(f->tx, "nokey", "vce_1"), PHS_ENOTFOUND);
+    assert_string_equal(default_voice(f, f->a, "key_a1"), "dr-a"); /* the key's first */
+    assert_string_equal(default_voice(f, f->a, NULL), "dr-b");     /* then the tenant's */
+    assert_string_equal(default_voice(f, f->b, "key_a1"), "");     /* never across tenants */
+    assert_int_equal(store_voice_tenant_default(f->tx, f->a, name, sizeof(name)), 0);
+    assert_string_equal(name, "dr-b");
+    struct store_api_key k;
+    assert_int_equal(store_api_key_get(f->tx, "key_a1", &k), 0);
+    assert_string_equal(k.default_voice, "dr-a");
+    assert_int_equal(store_api_key_get(f->tx, "key_b1", &k), 0);
+    assert_string_equal(k.default_voice, "");
+    /* A key naming another tenant's voice (the service never sets one)
+     * gets nothing of it, not even through the list's join. */
+    assert_int_equal(store_voice_set_key_default(f->tx, "key_b1", "vce_1"), 0);
+    assert_string_equal(default_voice(f, f->b, "key_b1"), "");
+    assert_int_equal(store_api_key_get(f->tx, "key_b1", &k), 0);
+    assert_string_equal(k.default_voice, "");
+    /* The voice's deletion clears the keys' defaults; they fall back. */
+    char keys[256] = "";
+    bool tenant_too = true;
+    assert_int_equal(store_voice_mark_deleted(f->tx, "vce_1", T0 + 1), 0);
+    assert_int_equal(store_voice_clear_defaults(f->tx, f->a, "vce_1", note_key, keys, &tenant_too),
+                     0);
+    assert_string_equal(keys, "key_a1 key_a2");
+    assert_false(tenant_too);
+    assert_string_equal(default_voice(f, f->a, "key_a1"), "dr-b");
+    assert_int_equal(store_api_key_get(f->tx, "key_a1", &k), 0);
+    assert_string_equal(k.default_voice, "");
+    assert_int_equal(store_voice_mark_deleted(f->tx, "vce_2", T0 + 2), 0);
+    keys[0] = '\0';
+    assert_int_equal(store_voice_clear_defaults(f->tx, f->a, "vce_2", note_key, keys, &tenant_too),
+                     0);
+    assert_string_equal(keys, "");
+    assert_true(tenant_too);
+    assert_string_equal(default_voice(f, f->a, "key_a1"), "");
+    assert_int_equal(store_voice_tenant_default(f->tx, f->a, name, sizeof(name)), 0);
+    assert_string_equal(name, "");
+}
+
 static int note_pending(void *ctx, int64_t seq, int64_t tenant_id, const char *draft)
 {
     char *out = ctx;
@@ -675,6 +749,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(api_keys_round_trip, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(profiles_and_default, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(voices_per_tenant, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(voice_defaults, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(certificates_and_pending, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(audit_checkpoints_in_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(objects_live_and_counts, fx_setup, fx_teardown),
