@@ -1,7 +1,7 @@
 /* Unit tests for tvoice: a clinician's voice profile stored encrypted (no
  * piece of it in the clear), checked before anything is stored, read back
- * into memory byte for byte, tenant isolation, and deletion with a
- * verifiable certificate. */
+ * into memory byte for byte, tenant isolation, deletion with a verifiable
+ * certificate, and default voices (a key's, a tenant's). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "records/certificate.h"
+#include "service/auth.h"
 #include "service/tvoice.h"
 #include "speech/asr.h"
 #include "speech/voice.h"
@@ -236,12 +237,91 @@ static void delete_certifies(void **state)
                      0);
 }
 
+/* The voice a request of key_id names (requested) or gets by default. */
+static const char *resolved(struct fx *f, int64_t tenant, const char *key_id,
+                            const char *requested, int want_rc)
+{
+    static char out[STORE_PROFILE_NAME_MAX + 1];
+    assert_int_equal(tvoice_resolve(f->st.s, tenant, key_id, requested, out, sizeof(out)),
+                     want_rc);
+    return out;
+}
+
+static int key_default(struct fx *f, int64_t only_tenant, const char *key_id, const char *name)
+{
+    store_tx *tx;
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
+    int rc = tvoice_set_key_default(tx, only_tenant, key_id, name, &f->who);
+    if (rc == 0)
+        assert_int_equal(store_commit(tx), 0);
+    else
+        store_rollback(tx);
+    return rc;
+}
+
+/* Default voices: an explicit name wins, "none" is none, else the key's
+ * default, else the tenant's; only the key's tenant's voices; a deleted
+ * voice's defaults go with it. */
+static void defaults(void **state)
+{
+    struct fx *f = *state;
+    char msg[256];
+    struct auth_new_key ka, kb;
+    store_tx *tx;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tvoice_create(f->st.s, i < 2 ? f->a.id : f->b.id,
+                                       i == 0 ? "clin-1" : i == 1 ? "clin-2" : "clin-b", &f->files,
+                                       f->asr.model_dir, &f->who, NULL, msg, sizeof(msg)),
+                         0);
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
+    assert_int_equal(auth_key_create(tx, "clinic-a", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &ka),
+                     0);
+    assert_int_equal(auth_key_create(tx, "clinic-b", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &kb),
+                     0);
+    assert_int_equal(store_commit(tx), 0);
+
+    assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "none", 0), "");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "clin-1", 0), "clin-1");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "clin-b", PHS_ENOTFOUND), "");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "Not A Name", PHS_ENOTFOUND), "");
+
+    assert_int_equal(key_default(f, f->a.id, ka.id, "clin-b"), PHS_EINVAL); /* b's voice */
+    assert_int_equal(key_default(f, f->a.id, kb.id, "clin-1"), PHS_ENOTFOUND); /* b's key */
+    assert_int_equal(key_default(f, 0, "nokey", "clin-1"), PHS_ENOTFOUND);
+    assert_int_equal(key_default(f, f->a.id, ka.id, "clin-1"), 0);
+    assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "clin-1");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "", 0), "clin-1");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "none", 0), "");
+    assert_string_equal(resolved(f, f->a.id, ka.id, "clin-2", 0), "clin-2");
+    assert_string_equal(resolved(f, f->b.id, kb.id, NULL, 0), "");
+
+    assert_int_equal(tvoice_set_default(f->st.s, f->a.id, "clin-b", &f->who), PHS_ENOTFOUND);
+    assert_int_equal(tvoice_set_default(f->st.s, f->a.id, "clin-2", &f->who), 0);
+    assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "clin-1"); /* the key's first */
+    assert_string_equal(resolved(f, f->a.id, "", NULL, 0), "clin-2");
+    assert_string_equal(resolved(f, f->b.id, kb.id, NULL, 0), "");
+
+    assert_int_equal(tvoice_delete(f->st.s, f->a.id, "clin-1", &f->who, "cli:test", NULL), 0);
+    assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "clin-2");
+    assert_int_equal(tvoice_delete(f->st.s, f->a.id, "clin-2", &f->who, "cli:test", NULL), 0);
+    assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "");
+
+    assert_int_equal(store_begin(f->st.s, &tx), 0);
+    assert_int_equal(auth_key_revoke(tx, kb.id, 0, &f->who), 0);
+    assert_int_equal(store_commit(tx), 0);
+    assert_int_equal(key_default(f, 0, kb.id, "clin-b"), PHS_ENOTFOUND); /* revoked */
+    auth_new_key_wipe(&ka);
+    auth_new_key_wipe(&kb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_and_load, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(bad_input_stores_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(delete_certifies, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(defaults, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
