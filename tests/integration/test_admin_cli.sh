@@ -72,7 +72,7 @@ KID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$
 python3 - "$T/key1.json" <<'PY'
 import json, re, sys, zlib
 k = json.load(open(sys.argv[1]))
-assert set(k) == {"id", "key", "tenant", "roles", "expires_at"}, k
+assert set(k) == {"id", "key", "tenant", "roles", "expires_at", "voice"} and k["voice"] is None, k
 assert k["tenant"] == "acme" and k["roles"] == ["transcribe", "read"], k
 assert k["expires_at"] and k["expires_at"].endswith("Z"), k
 m = re.fullmatch(r"phs_([0-9A-Za-z]{12})([0-9A-Za-z]{28})([0-9A-Za-z]{6})", k["key"])
@@ -84,7 +84,7 @@ for _ in range(6):
     s = a[v % 62] + s; v //= 62
 assert s == m.group(3), (s, m.group(3))
 PY
-ok "keys create prints id, key (format + CRC-32 checksum), tenant, roles, expires_at"
+ok "keys create prints id, key (format + CRC-32 checksum), tenant, roles, expires_at, voice"
 expect_exit 0 "$P" keys create --tenant beta-clinic --role admin --data "$D"
 KID2=$(python3 -c 'import json,sys; k=json.load(open(sys.argv[1])); assert k["expires_at"] is None; print(k["id"])' "$T/stdout")
 expect_exit 3 "$P" keys create --tenant acme --role root --data "$D"
