@@ -65,7 +65,7 @@ refuse() { # METHOD PATH ACTION [curl args]: 403 break_glass_forbidden and its a
         fail "$a: $(cat "$T/body")"
     grep -qi "^x-phiscribe-break-glass: $BG1_ID" "$T/hr" || fail "$a: no X-Phiscribe-Break-Glass"
     refused=$((refused + 1))
-    route=$(python3 -c 'import re,sys; print(re.sub(r"/(whk_\w+|nosuch)$", lambda m: "/{id}" if m.group(1).startswith("whk") else "/{name}", sys.argv[1]))' "$p")
+    route=$(python3 -c 'import re,sys; print(re.sub(r"/(whk_\w+|nosuch)$", lambda m: "/{id}" if m.group(1).startswith("whk") else "/{name}", re.sub(r"^/v1/keys/\w+/voice$", "/v1/keys/{id}/voice", sys.argv[1])))' "$p")
     [ "$(audit_count "action = 'break_glass.refused' AND actor = '$BG1_ID' AND resource_id = '$BG1_ID' AND outcome = 'denied' AND http_status = 403 AND reason = '$a $m $route' AND tenant = 'clinic-a'")" = 1 ] ||
         fail "$a: no break_glass.refused record: $(sql "SELECT action, reason FROM audit_log WHERE actor = '$BG1_ID' ORDER BY seq DESC LIMIT 2")"
 }
@@ -78,8 +78,10 @@ refuse PUT /v1/tenant/retention tenant.update -H "$J" -d '{"audio_retention": "1
 refuse POST /v1/profiles profile.create -H "$J" -d '{"profile": "[profile]\nname = x\n"}'
 refuse PUT /v1/profiles/default profile.default -H "$J" -d '{"profile": "x"}'
 refuse DELETE /v1/profiles/nosuch profile.delete
+refuse PUT /v1/voices/default voice.default -H "$J" -d '{"voice": null}'
+refuse PUT "/v1/keys/$BG1_ID/voice" key.voice -H "$J" -d '{"voice": null}'
 [ "$(snapshot)" = "$before" ] || fail "a refused request changed something: $before -> $(snapshot)"
-[ "$(audit_count "actor = '$BG1_ID' AND action IN ('key.create', 'webhook.create', 'webhook.delete', 'tenant.update', 'profile.create', 'profile.default', 'profile.delete', 'realtime.client_secret.create')")" = 0 ] ||
+[ "$(audit_count "actor = '$BG1_ID' AND action IN ('key.create', 'webhook.create', 'webhook.delete', 'tenant.update', 'profile.create', 'profile.default', 'profile.delete', 'realtime.client_secret.create', 'voice.default', 'key.voice')")" = 0 ] ||
     fail "a refused request reached its handler"
 # The same routes still answer an ordinary admin key (the refusal is the break-glass rule, not the route).
 req POST /v1/keys "$KEY_A" -H "$J" -d '{"roles": ["read"], "expires_in": "1d"}'; expect_status 201 "an ordinary admin key creates a key"
@@ -93,7 +95,7 @@ req DELETE "/v1/keys/$VICTIM" "$BG1"; expect_status 200 "revoke a key"
 [ "$(sql "SELECT revoked_at > 0 FROM api_keys WHERE id = '$VICTIM'")" = 1 ] || fail "the key was not revoked"
 [ "$(audit_count "action = 'break_glass.request' AND actor = '$BG1_ID'")" = 8 ] ||
     fail "allowed requests: $(audit_count "action = 'break_glass.request' AND actor = '$BG1_ID'") break_glass.request records, want 8"
-ok "a break-glass key is refused key and client-secret creation, webhook, retention and profile changes ($refused routes: 403 break_glass_forbidden, a break_glass.refused record each, nothing changed); it still reads and revokes keys"
+ok "a break-glass key is refused key and client-secret creation, webhook, retention, profile and default voice changes ($refused routes: 403 break_glass_forbidden, a break_glass.refused record each, nothing changed); it still reads and revokes keys"
 
 # ---- no extension while live ----
 expect_exit 1 bg --tenant clinic-a --reason "another emergency" --minutes 30
@@ -121,7 +123,7 @@ i=0; until grep -q "break_glass.expire" "$T/syslog.log" && grep -q "$BG2_ID" "$T
     i=$((i+1)); [ $i -gt 600 ] && fail "syslog: $(tail -3 "$T/syslog.log")"; sleep 0.1; done
 grep -q "^<104>1 .* break_glass.open .*resource_id=\"$BG1_ID\"" "$T/syslog.log" || fail "opening not an emergency: $(grep break_glass.open "$T/syslog.log")"
 [ "$(grep -c "^<105>1 .* break_glass.request " "$T/syslog.log")" = 8 ] || fail "uses not alerts"
-[ "$(grep -c "^<105>1 .* break_glass.refused " "$T/syslog.log")" = 8 ] || fail "refusals not alerts"
+[ "$(grep -c "^<105>1 .* break_glass.refused " "$T/syslog.log")" = 10 ] || fail "refusals not alerts"
 grep -q "^<105>1 .* break_glass.expire " "$T/syslog.log" || fail "expiry not an alert"
 grep -q "Jane" "$T/syslog.log" && fail "the reason reached syslog"
 [ "$(sql "SELECT count(*) FROM audit_log WHERE reason LIKE '%Jane%' OR resource_id LIKE '%Jane%'")" = 0 ] || fail "the reason is in the audit trail"
