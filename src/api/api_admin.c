@@ -108,8 +108,8 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
     if ((rc = store_begin(srv->store, &tx)) == 0) {
         rc = auth_key_create(tx, c->id.tenant, c->id.tenant_id, roles, ttl, label, &who, &k);
         if (rc == 0 && voice)
-            bad_voice = (rc = tvoice_set_key_default(tx, c->id.tenant_id, k.id, voice, &who)) ==
-                        PHS_EINVAL;
+            bad_voice =
+                (rc = tvoice_set_key_default(tx, c->id.tenant_id, k.id, voice, &who)) == PHS_EINVAL;
         if (rc < 0)
             auth_new_key_wipe(&k);
         rc = rc < 0 ? (store_rollback(tx), rc) : store_commit(tx);
@@ -124,10 +124,10 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
         return bad_request(req, "label", "label must be printable text without control characters.");
     if (rc < 0)
         return http_reply_err(req, rc, NULL, "The key could not be created."), rc;
-    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s?}", "object", "api_key", "id",
-                            k.id, "key", k.key, "tenant", k.tenant, "roles",
-                            keyjson_roles(k.roles), "expires_at", jsonout_time(k.expires_us),
-                            "voice", voice_name[0] ? voice_name : NULL);
+    json_t *out =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s?}", "object", "api_key", "id", k.id, "key",
+                  k.key, "tenant", k.tenant, "roles", keyjson_roles(k.roles), "expires_at",
+                  jsonout_time(k.expires_us), "voice", voice_name[0] ? voice_name : NULL);
     auth_new_key_wipe(&k);
     return http_reply_json(req, 201, out);
 }
@@ -215,7 +215,8 @@ static int keys_set_voice(struct http_req *req, struct server *srv, const struct
     json_t *jv = json_object_get(body, "voice");
     if (!(json_is_string(jv) || json_is_null(jv))) {
         json_decref(body);
-        return bad_request(req, "voice", "The body must be {\"voice\": NAME} or {\"voice\": null}.");
+        return bad_request(req, "voice",
+                           "The body must be {\"voice\": NAME} or {\"voice\": null}.");
     }
     const char *voice = json_string_value(jv);
     store_tx *tx;

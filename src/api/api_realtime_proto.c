@@ -659,7 +659,7 @@ int rt_config_denoise(const char *v, struct rt_config *c)
 }
 
 #define RT_VOICE_MESSAGE                                                                           \
-    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null " \
+    "voice must be the name of one of this tenant's voice profiles (GET /v1/voices), or null "     \
     "(none)."
 
 /* phiscribe.voice: a voice profile's name, or null (or "none") for none.

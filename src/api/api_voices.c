@@ -218,8 +218,9 @@ static int voices_list(struct http_req *req, struct server *srv, const struct se
         return rc;
     if ((rc = list_audit(srv, req, c, "voice.list", "voice", rc, data)) < 0)
         return rc;
-    return http_reply_json(req, 200, json_pack("{s:s, s:o, s:s?}", "object", "list", "data", data,
-                                               "default", dflt[0] ? dflt : NULL));
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:o, s:s?}", "object", "list", "data", data, "default",
+                                     dflt[0] ? dflt : NULL));
 }
 
 /* The metadata only: the profile itself is never served back (nothing

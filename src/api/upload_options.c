@@ -63,8 +63,8 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels)
 int upload_voice(struct http_req *req, struct upload *u, char *voice, size_t len)
 {
     const char *p = upload_option(req, u, "voice");
-    int rc = tvoice_resolve(u->srv->store, u->caller.id.tenant_id, u->caller.id.key_id, p, voice,
-                            len);
+    int rc =
+        tvoice_resolve(u->srv->store, u->caller.id.tenant_id, u->caller.id.key_id, p, voice, len);
     if (rc == PHS_ENOTFOUND) {
         http_reply_error(req, 400, "invalid_request_error", "voice", "unknown_voice",
                          "voice must be the name of one of this tenant's voice profiles "

@@ -139,13 +139,14 @@ static int keys_update(store *s, const struct audit_event *who, const char *id,
 
 /* The default voice of key id, in tx: a message and PHS_EINVAL for a
  * name that is no voice of the key's tenant. */
-static int key_voice(store_tx *tx, const char *id, const char *voice,
-                     const struct audit_event *who)
+static int key_voice(store_tx *tx, const char *id, const char *voice, const struct audit_event *who)
 {
     int rc = tvoice_set_key_default(tx, 0, id, voice, who);
     if (rc == PHS_EINVAL)
-        fprintf(stderr, "phiscribe keys: the key's tenant has no voice profile '%s' (phiscribe "
-                        "voices list)\n", voice);
+        fprintf(stderr,
+                "phiscribe keys: the key's tenant has no voice profile '%s' (phiscribe "
+                "voices list)\n",
+                voice);
     else if (rc == PHS_ENOTFOUND)
         fprintf(stderr, "phiscribe keys: no active key with id '%s'\n", id);
     return rc;
@@ -171,8 +172,8 @@ static int keys_voice(store *s, const struct audit_event *who, const char *id, c
 }
 
 static int keys_create(store *s, const struct audit_event *who, const char *tenant,
-                       const char *role, const char *expires, const char *label,
-                       const char *voice, const struct quota_change *ch, bool quotas)
+                       const char *role, const char *expires, const char *label, const char *voice,
+                       const struct quota_change *ch, bool quotas)
 {
     uint32_t roles = 0;
     int64_t ttl = 0;
@@ -261,8 +262,8 @@ int cli_keys(int argc, char **argv)
               (list && !role && !expires && !label && !pos[1]) ||
               (revoke && pos[1] && !tenant && !role && !expires && !label) ||
               (rotate && !pos[1] && !tenant && !role && !expires && !label);
-    if (!ok || (master_key && !rotate) || (quotas && !create && !update) ||
-        (pos[2] && !vset) || (voice && !create)) {
+    if (!ok || (master_key && !rotate) || (quotas && !create && !update) || (pos[2] && !vset) ||
+        (voice && !create)) {
         keys_usage(stderr);
         return CLI_USAGE;
     }

@@ -19,19 +19,20 @@
 
 static void voices_usage(FILE *out)
 {
-    fprintf(out, "usage: phiscribe voices add NAME DIR --tenant T [--data DIR] [--store URL]\n"
-                 "       phiscribe voices list --tenant T [--data DIR] [--store URL]\n"
-                 "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n"
-                 "       phiscribe voices default NAME|none --tenant T [--data DIR] [--store URL]\n\n"
-                 "add stores the voice profile in DIR (written by `phiscribe voice build`)\n"
-                 "encrypted for tenant T, after checking it against the acoustic model;\n"
-                 "requests of T then use it with voice=NAME. DIR can be removed afterwards.\n"
-                 "delete destroys it (cryptographic erase) and prints the certificate; the\n"
-                 "API keys and the tenant that had it as their default voice lose it.\n"
-                 "default sets the voice that requests of T use when they name none and\n"
-                 "their key has no default voice (phiscribe keys voice); none: no voice.\n"
-                 "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default; it is\n"
-                 "listed and kept with jobs, so name the profile, not the person.\n");
+    fprintf(out,
+            "usage: phiscribe voices add NAME DIR --tenant T [--data DIR] [--store URL]\n"
+            "       phiscribe voices list --tenant T [--data DIR] [--store URL]\n"
+            "       phiscribe voices delete NAME --tenant T [--data DIR] [--store URL]\n"
+            "       phiscribe voices default NAME|none --tenant T [--data DIR] [--store URL]\n\n"
+            "add stores the voice profile in DIR (written by `phiscribe voice build`)\n"
+            "encrypted for tenant T, after checking it against the acoustic model;\n"
+            "requests of T then use it with voice=NAME. DIR can be removed afterwards.\n"
+            "delete destroys it (cryptographic erase) and prints the certificate; the\n"
+            "API keys and the tenant that had it as their default voice lose it.\n"
+            "default sets the voice that requests of T use when they name none and\n"
+            "their key has no default voice (phiscribe keys voice); none: no voice.\n"
+            "NAME: 1-64 of a-z 0-9 . _ -, not general, medical, none or default; it is\n"
+            "listed and kept with jobs, so name the profile, not the person.\n");
 }
 
 static int print_one(void *ctx, const struct store_voice *v)

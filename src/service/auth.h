@@ -117,7 +117,7 @@ struct auth_key_info {
     int64_t expires_us; /* 0: never */
     int64_t revoked_us; /* 0: active */
     char label[AUTH_LABEL_MAX + 1];
-    bool break_glass;                                  /* a break-glass key */
+    bool break_glass;                               /* a break-glass key */
     char default_voice[STORE_PROFILE_NAME_MAX + 1]; /* its default voice's name, "" none */
 };
 

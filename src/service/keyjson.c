@@ -34,12 +34,12 @@ json_t *keyjson_roles(uint32_t roles)
 json_t *keyjson_info(const struct auth_key_info *k, int64_t now_us, bool api_object)
 {
     json_t *o = json_object();
-    json_t *fields = json_pack(
-        "{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s?, s:s?}", "id", k->id, "tenant", k->tenant, "roles",
-        keyjson_roles(k->roles), "status", keyjson_status(k, now_us), "created_at",
-        jsonout_time(k->created_us), "expires_at", jsonout_time(k->expires_us), "revoked_at",
-        jsonout_time(k->revoked_us), "label", k->label[0] ? k->label : NULL, "voice",
-        k->default_voice[0] ? k->default_voice : NULL);
+    json_t *fields = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s?, s:s?}", "id", k->id,
+                               "tenant", k->tenant, "roles", keyjson_roles(k->roles), "status",
+                               keyjson_status(k, now_us), "created_at", jsonout_time(k->created_us),
+                               "expires_at", jsonout_time(k->expires_us), "revoked_at",
+                               jsonout_time(k->revoked_us), "label", k->label[0] ? k->label : NULL,
+                               "voice", k->default_voice[0] ? k->default_voice : NULL);
     if (!o || !fields ||
         (api_object && json_object_set_new(o, "object", json_string("api_key")) < 0) ||
         json_object_update(o, fields) < 0) {

@@ -318,8 +318,8 @@ int tvoice_set_key_default(store_tx *tx, int64_t only_tenant_id, const char *key
     if (rc == 0 && (k->revoked_us || (only_tenant_id > 0 && k->tenant_id != only_tenant_id)))
         rc = PHS_ENOTFOUND;
     if (rc == 0 && !names_none(name)) {
-        rc = tprofile_name_valid(name) ? store_voice_get(tx, k->tenant_id, name, &v)
-                                       : PHS_ENOTFOUND;
+        rc =
+            tprofile_name_valid(name) ? store_voice_get(tx, k->tenant_id, name, &v) : PHS_ENOTFOUND;
         if (rc == PHS_ENOTFOUND)
             rc = PHS_EINVAL; /* the voice, not the key */
     }
@@ -341,8 +341,7 @@ int tvoice_set_key_default(store_tx *tx, int64_t only_tenant_id, const char *key
     return rc;
 }
 
-int tvoice_set_default(store *s, int64_t tenant_id, const char *name,
-                       const struct audit_event *who)
+int tvoice_set_default(store *s, int64_t tenant_id, const char *name, const struct audit_event *who)
 {
     struct store_tenant tenant;
     struct store_voice v;
@@ -359,8 +358,8 @@ int tvoice_set_default(store *s, int64_t tenant_id, const char *name,
     if (rc == 0)
         rc = store_voice_set_tenant_default(tx, tenant_id, v.id[0] ? v.id : NULL);
     if (rc == 0) {
-        struct audit_event ev = voice_event(who, tenant.name, "voice.default",
-                                            v.id[0] ? v.id : NULL);
+        struct audit_event ev =
+            voice_event(who, tenant.name, "voice.default", v.id[0] ? v.id : NULL);
         if (!v.id[0])
             ev.reason = "voice=none";
         rc = audit_append(tx, &ev, NULL);

@@ -61,9 +61,8 @@ int store_api_key_insert(store_tx *tx, const struct store_api_key *k)
 int store_api_key_get(store_tx *tx, const char *id, struct store_api_key *out)
 {
     NEED_TX(tx);
-    return db_get(tx->s->db,
-                  "SELECT " KEY_COLS KEY_FROM " WHERE k.id = ?",
-                  DB_ARGS(DB_TEXT(id)), key_row, out);
+    return db_get(tx->s->db, "SELECT " KEY_COLS KEY_FROM " WHERE k.id = ?", DB_ARGS(DB_TEXT(id)),
+                  key_row, out);
 }
 
 struct key_visit {
@@ -87,7 +86,8 @@ int store_api_key_each(store_tx *tx, int64_t tenant_id,
     if (!v.k)
         return PHS_ENOMEM;
     int rc = db_each(tx->s->db,
-                     "SELECT " KEY_COLS KEY_FROM " WHERE ?1 <= 0 OR k.tenant_id = ?1 ORDER BY t.name, k.created_at, k.id",
+                     "SELECT " KEY_COLS KEY_FROM
+                     " WHERE ?1 <= 0 OR k.tenant_id = ?1 ORDER BY t.name, k.created_at, k.id",
                      DB_ARGS(DB_INT(tenant_id)), key_visit_row, &v);
     wipe_free(v.k, sizeof(*v.k));
     return rc;

@@ -659,8 +659,7 @@ int store_voice_mark_deleted(store_tx *tx, const char *id, int64_t now_us);
 /* The name of the live voice profile that a request of key_id (in
  * tenant_id) uses when it names none: the key's default voice, else the
  * tenant's; "" in out when neither is set. One indexed read. */
-int store_voice_default(store_tx *tx, int64_t tenant_id, const char *key_id, char *out,
-                        size_t len);
+int store_voice_default(store_tx *tx, int64_t tenant_id, const char *key_id, char *out, size_t len);
 /* The tenant's own default voice's name ("" when none). */
 int store_voice_tenant_default(store_tx *tx, int64_t tenant_id, char *out, size_t len);
 /* Sets key_id's default voice to the voice of that id (voice_id NULL:

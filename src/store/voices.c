@@ -167,9 +167,9 @@ int store_voice_clear_defaults(store_tx *tx, int64_t tenant_id, const char *voic
     NEED_WRITE(tx);
     struct key_ids k = {fn, ctx};
     int64_t n = 0;
-    int rc = db_each(tx->s->db,
-                     "SELECT id FROM api_keys WHERE tenant_id = ? AND default_voice = ? ORDER BY id",
-                     DB_ARGS(DB_INT(tenant_id), DB_TEXT(voice_id)), key_id_row, &k);
+    int rc = db_each(
+        tx->s->db, "SELECT id FROM api_keys WHERE tenant_id = ? AND default_voice = ? ORDER BY id",
+        DB_ARGS(DB_INT(tenant_id), DB_TEXT(voice_id)), key_id_row, &k);
     if (rc == 0)
         rc = db_run(tx->s->db,
                     "UPDATE api_keys SET default_voice = NULL"

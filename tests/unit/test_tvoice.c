@@ -238,12 +238,11 @@ static void delete_certifies(void **state)
 }
 
 /* The voice a request of key_id names (requested) or gets by default. */
-static const char *resolved(struct fx *f, int64_t tenant, const char *key_id,
-                            const char *requested, int want_rc)
+static const char *resolved(struct fx *f, int64_t tenant, const char *key_id, const char *requested,
+                            int want_rc)
 {
     static char out[STORE_PROFILE_NAME_MAX + 1];
-    assert_int_equal(tvoice_resolve(f->st.s, tenant, key_id, requested, out, sizeof(out)),
-                     want_rc);
+    assert_int_equal(tvoice_resolve(f->st.s, tenant, key_id, requested, out, sizeof(out)), want_rc);
     return out;
 }
 
@@ -270,14 +269,17 @@ static void defaults(void **state)
     store_tx *tx;
     for (int i = 0; i < 3; i++)
         assert_int_equal(tvoice_create(f->st.s, i < 2 ? f->a.id : f->b.id,
-                                       i == 0 ? "clin-1" : i == 1 ? "clin-2" : "clin-b", &f->files,
-                                       f->asr.model_dir, &f->who, NULL, msg, sizeof(msg)),
+                                       i == 0   ? "clin-1"
+                                       : i == 1 ? "clin-2"
+                                                : "clin-b",
+                                       &f->files, f->asr.model_dir, &f->who, NULL, msg,
+                                       sizeof(msg)),
                          0);
     assert_int_equal(store_begin(f->st.s, &tx), 0);
-    assert_int_equal(auth_key_create(tx, "clinic-a", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &ka),
-                     0);
-    assert_int_equal(auth_key_create(tx, "clinic-b", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &kb),
-                     0);
+    assert_int_equal(
+        auth_key_create(tx, "clinic-a", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &ka), 0);
+    assert_int_equal(
+        auth_key_create(tx, "clinic-b", 0, AUTH_ROLE_TRANSCRIBE, 0, NULL, &f->who, &kb), 0);
     assert_int_equal(store_commit(tx), 0);
 
     assert_string_equal(resolved(f, f->a.id, ka.id, NULL, 0), "");
@@ -286,7 +288,7 @@ static void defaults(void **state)
     assert_string_equal(resolved(f, f->a.id, ka.id, "clin-b", PHS_ENOTFOUND), "");
     assert_string_equal(resolved(f, f->a.id, ka.id, "Not A Name", PHS_ENOTFOUND), "");
 
-    assert_int_equal(key_default(f, f->a.id, ka.id, "clin-b"), PHS_EINVAL); /* b's voice */
+    assert_int_equal(key_default(f, f->a.id, ka.id, "clin-b"), PHS_EINVAL);    /* b's voice */
     assert_int_equal(key_default(f, f->a.id, kb.id, "clin-1"), PHS_ENOTFOUND); /* b's key */
     assert_int_equal(key_default(f, 0, "nokey", "clin-1"), PHS_ENOTFOUND);
     assert_int_equal(key_default(f, f->a.id, ka.id, "clin-1"), 0);
