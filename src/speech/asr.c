@@ -54,6 +54,7 @@ struct asr_decoder {
     word_acc acc;
     asr_listener listener; /* all NULL: none */
     denoise_mode denoise;  /* for the pipeline */
+    bool enhanced;         /* this recording went through the enhancer */
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
@@ -205,6 +206,7 @@ int asr_decoder_start(asr_decoder *d)
     d->utt_index = 0;
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
+    asr_decoder_set_enhanced(d, false);
     return 0;
 }
 
@@ -272,6 +274,16 @@ void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode)
 denoise_mode asr_decoder_denoise(const asr_decoder *d)
 {
     return d->denoise;
+}
+
+void asr_decoder_set_enhanced(asr_decoder *d, bool on)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->enhanced == on)
+        return;
+    d->enhanced = on;
+    if (e->enhanced)
+        e->enhanced(d->handle, on);
 }
 
 /* Hands the words of the utterance just recognised (from first on) to the

@@ -154,6 +154,12 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
 void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode);
 denoise_mode asr_decoder_denoise(const asr_decoder *d);
 
+/* The recording being decoded went through the enhancer (the pipeline's
+ * noise front end decided so) or not, from the next utterance decoded on;
+ * asr_decoder_start sets it back to false. The search mode may decode
+ * enhanced audio with other parameters (search_enhanced_params). */
+void asr_decoder_set_enhanced(asr_decoder *d, bool on);
+
 /* ---- unsupervised speaker adaptation ----------------------------------------
  * A long recording decoded twice (pipeline.c does the passes): in the first,
  * each utterance's confident words (asr_adapt_select) are aligned to its

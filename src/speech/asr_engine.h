@@ -44,6 +44,10 @@ typedef struct asr_engine {
      * the decoder's own); NULL-able: the decoder's own only. Cheap: a
      * second search over the decoder's loaded models, made on first use. */
     int (*utt_search)(void *dec, search_mode m);
+    /* Whether the audio of the next decode calls went through the noise
+     * front end's enhancer (asr_decoder_set_enhanced): decode may search it
+     * with search_enhanced_params. NULL-able: the same search either way. */
+    void (*enhanced)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to
      * pcm, an utterance starting offset seconds in that decode just

@@ -45,6 +45,9 @@ static const char *const tuned_params[] = {
 
 #define MAX_ARGS 128
 
+/* The decoder's own n-gram search when a profile builds it. */
+#define PROFILE_SEARCH "profile"
+
 typedef struct ps_model {
     char *argv[MAX_ARGS]; /* owned copies of "-name", "value", ... */
     int argc;
@@ -63,6 +66,7 @@ typedef struct ps_model {
      * while files can be; NULL when the model is not of a kind voice.h
      * reads (adaptation is then unsupported). Read-only, shared. */
     voice_model *vm;
+    search_mode search; /* the mode the parameters came from */
 } ps_model;
 
 #define ADAPT_MAX_DIM 16
@@ -74,6 +78,12 @@ typedef struct ps_dec {
     voice_cmllr *stats; /* NULL until adaptation collects */
     bool transformed;   /* decode the cepstra through A */
     search_mode redecode; /* live: the search of utt_redecode (utt_search) */
+    search_mode search;   /* the model's mode */
+    bool enhanced;        /* batch: the audio went through the enhancer */
+    /* A mode with parameters of its own for enhanced audio: the profile's
+     * model, its searches made on first use (decode_search), so a decoder
+     * that meets one kind of audio builds one search. Else NULL. */
+    ngram_model_t *lm;
     int dim;            /* A is dim x dim */
     float A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
 } ps_dec;
@@ -336,8 +346,10 @@ static bool use_merged(const ps_model *m)
  * caller's vocabulary; a single model is used as it is. The profile's and the
  * caller's words enter the dictionary first, while the decoder has no search,
  * so no language model is modified (adding words to the general model's trie
- * corrupts it in this PocketSphinx). */
-static int apply_profile(ps_decoder_t *ps, const ps_model *m)
+ * corrupts it in this PocketSphinx). With lm_out the search is not made:
+ * the model goes to *lm_out (the caller's reference) for a search made on
+ * first use (decode_search). */
+static int apply_profile(ps_decoder_t *ps, const ps_model *m, ngram_model_t **lm_out)
 {
     ngram_model_t *models[PROFILE_MAX_CHAIN + 2] = {NULL};
     char *names[PROFILE_MAX_CHAIN + 2] = {"general", "p1", "p2", "p3", "vocabulary"};
@@ -378,9 +390,14 @@ static int apply_profile(ps_decoder_t *ps, const ps_model *m)
                                : ngram_model_set_init(ps_get_config(ps), models, names, weights, n);
     if (!lm)
         goto out_free_models;
-    int set_rc = ps_set_lm(ps, "profile", lm);
+    if (lm_out) {
+        *lm_out = lm;
+        rc = 0;
+        goto out_free_models;
+    }
+    int set_rc = ps_set_lm(ps, PROFILE_SEARCH, lm);
     ngram_model_free(lm);
-    if (set_rc < 0 || ps_set_search(ps, "profile") < 0)
+    if (set_rc < 0 || ps_set_search(ps, PROFILE_SEARCH) < 0)
         goto out_free_models;
     rc = 0;
 out_free_models:
@@ -482,6 +499,7 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
     for (int i = 0; tuned_params[i]; i += 2)
         if ((rc = add_pair(m, tuned_params[i], tuned_params[i + 1])) < 0)
             goto fail;
+    m->search = c->search;
     const char *const *mode = search_params(c->search);
     for (int i = 0; mode[i]; i += 2)
         if ((rc = add_pair(m, mode[i], mode[i + 1])) < 0)
@@ -537,6 +555,25 @@ fail:
     return NULL;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* glibc's qsort asks the kernel for the machine's memory (sysinfo) the
+ * first time it sorts more than 1 KB and keeps the answer; a confined
+ * worker may not ask (worker/confine.c), and making a search sorts. A
+ * decoder whose searches are made after confinement (d->lm) sorts once
+ * while it still may. */
+static void qsort_prime(void)
+{
+    int v[1024];
+    for (int i = 0; i < 1024; i++)
+        v[i] = 1024 - i;
+    qsort(v, 1024, sizeof(v[0]), cmp_int);
+}
+
 static void *decoder_new(void *handle, int *err)
 {
     const ps_model *m = handle;
@@ -570,19 +607,26 @@ static void *decoder_new(void *handle, int *err)
         *err = PHS_EENGINE;
         return NULL;
     }
-    if (layered && apply_profile(ps, m) < 0) {
+    ngram_model_t *lm = NULL;
+    bool lazy = layered && search_enhanced_params(m->search);
+    if (lazy)
+        qsort_prime();
+    if (layered && apply_profile(ps, m, lazy ? &lm : NULL) < 0) {
         ps_free(ps);
         *err = PHS_EENGINE;
         return NULL;
     }
     ps_dec *d = calloc(1, sizeof(*d));
     if (!d) {
+        ngram_model_free(lm);
         ps_free(ps);
         *err = PHS_ENOMEM;
         return NULL;
     }
     d->ps = ps;
+    d->lm = lm;
     d->vm = m->vm;
+    d->search = m->search;
     *err = 0;
     return d;
 }
@@ -593,6 +637,7 @@ static void decoder_free(void *dec)
     if (!d)
         return;
     ps_free(d->ps);
+    ngram_model_free(d->lm);
     voice_cmllr_free(d->stats);
     wipe(d->A, sizeof(d->A));
     free(d);
@@ -677,10 +722,14 @@ out_free:
     return rc;
 }
 
+static int use_decode_search(ps_dec *d);
+
 static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
     ps_dec *d = dec;
     ps_decoder_t *ps = d->ps;
+    if (use_decode_search(d) < 0)
+        return PHS_EENGINE;
     /* A new stream resets the front end's noise estimate, which would
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
@@ -706,6 +755,9 @@ static const char *const live_params[] = {
 };
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"
+/* The batch search on enhanced audio, when the mode has parameters for it
+ * (search_enhanced_params). */
+#define ENHANCED_SEARCH "enhanced"
 
 /* The batch search: the decoder's n-gram search that is neither the live
  * pass's nor the fast one (the decoder also holds a phone-loop search for
@@ -716,7 +768,7 @@ static const char *batch_search(ps_decoder_t *ps)
     for (ps_search_iter_t *it = ps_search_iter(ps); it; it = ps_search_iter_next(it)) {
         name = ps_search_iter_val(it);
         if (strcmp(name, LIVE_SEARCH) != 0 && strcmp(name, FAST_SEARCH) != 0 &&
-            ps_get_lm(ps, name)) {
+            strcmp(name, ENHANCED_SEARCH) != 0 && ps_get_lm(ps, name)) {
             ps_search_iter_free(it);
             return name;
         }
@@ -788,17 +840,14 @@ static void restore_param(cmd_ln_t *cfg, const struct saved_param *sv)
  * made takes effect (its caps, beams and passes); the acoustic model's
  * settings (-topn, -pl_window) are the decoder's and stay as they are.
  * Costs the search's own tables, not a model load. */
-static int add_search(ps_decoder_t *ps, const char *name, const char *const *params)
+static int add_search_over(ps_decoder_t *ps, const char *name, ngram_model_t *lm,
+                           const char *const *params)
 {
-    const char *batch = batch_search(ps);
-    ngram_model_t *lm = batch ? ps_get_lm(ps, batch) : NULL;
-    if (!lm)
-        return PHS_EENGINE;
     cmd_ln_t *cfg = ps_get_config(ps);
     struct saved_param saved[MAX_SAVED];
     size_t n = 0;
     int rc = 0;
-    for (int i = 0; params[i] && params[i + 1] && rc == 0; i += 2) {
+    for (int i = 0; params && params[i] && params[i + 1] && rc == 0; i += 2) {
         if (n == MAX_SAVED) {
             rc = PHS_EINVAL;
             break;
@@ -816,6 +865,13 @@ static int add_search(ps_decoder_t *ps, const char *name, const char *const *par
     return rc;
 }
 
+static int add_search(ps_decoder_t *ps, const char *name, const char *const *params)
+{
+    const char *batch = batch_search(ps);
+    ngram_model_t *lm = batch ? ps_get_lm(ps, batch) : NULL;
+    return lm ? add_search_over(ps, name, lm, params) : PHS_EENGINE;
+}
+
 /* Switches to search `name`, made on first use with params. */
 static int use_search(ps_decoder_t *ps, const char *name, const char *const *params)
 {
@@ -830,13 +886,61 @@ static int use_live_search(ps_decoder_t *ps)
     return use_search(ps, LIVE_SEARCH, live_params);
 }
 
+/* Switches to search name unless it is the current one. */
+static int switch_search(ps_decoder_t *ps, const char *name)
+{
+    const char *cur = ps_get_search(ps);
+    if (cur && !strcmp(cur, name))
+        return 0;
+    return ps_set_search(ps, name) < 0 ? PHS_EENGINE : 0;
+}
+
+/* A decoder whose searches are made on first use (d->lm): its own search
+ * (PROFILE_SEARCH), made now if it is not yet, so batch_search finds it. */
+static int ensure_profile_search(ps_dec *d)
+{
+    if (!d->lm || ps_get_lm(d->ps, PROFILE_SEARCH))
+        return 0;
+    if (add_search_over(d->ps, PROFILE_SEARCH, d->lm, NULL) < 0)
+        return PHS_EENGINE;
+    return switch_search(d->ps, PROFILE_SEARCH);
+}
+
 /* Switches to the search utt_redecode uses (utt_search). */
 static int use_redecode_search(ps_dec *d)
 {
+    if (ensure_profile_search(d) < 0)
+        return PHS_EENGINE;
     if (d->redecode == SEARCH_FAST)
         return use_search(d->ps, FAST_SEARCH, search_params(SEARCH_FAST));
     const char *batch = batch_search(d->ps);
     return batch && ps_set_search(d->ps, batch) >= 0 ? 0 : PHS_EENGINE;
+}
+
+/* Before a batch decode: the search for this recording's audio, the
+ * decoder's own or, on enhanced audio, the one made with the mode's
+ * search_enhanced_params. Made on first use: from the profile's model when
+ * the decoder kept it (d->lm: one search per kind of audio met, so a
+ * process decoding one recording builds one), else over the decoder's own
+ * search's model (a second search). */
+static int use_decode_search(ps_dec *d)
+{
+    const char *const *p = d->enhanced ? search_enhanced_params(d->search) : NULL;
+    const char *name = p ? ENHANCED_SEARCH : PROFILE_SEARCH;
+    if (d->lm) {
+        if (!ps_get_lm(d->ps, name) && add_search_over(d->ps, name, d->lm, p) < 0)
+            return PHS_EENGINE;
+        return switch_search(d->ps, name);
+    }
+    if (p)
+        return use_search(d->ps, ENHANCED_SEARCH, p);
+    const char *batch = batch_search(d->ps);
+    return batch ? switch_search(d->ps, batch) : PHS_EENGINE;
+}
+
+static void set_enhanced(void *dec, bool on)
+{
+    ((ps_dec *)dec)->enhanced = on;
 }
 
 static int utt_search(void *dec, search_mode m)
@@ -851,7 +955,8 @@ static int utt_start(void *dec)
     /* A new stream restarts the frame count (word times are the
      * utterance's) and the noise estimate, as decode does; the running
      * cepstral mean carries over from the stream's earlier utterances. */
-    if (use_live_search(ps) < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
+    if (ensure_profile_search(dec) < 0 || use_live_search(ps) < 0 || ps_start_stream(ps) < 0 ||
+        ps_start_utt(ps) < 0)
         return PHS_EENGINE;
     return 0;
 }
@@ -1105,6 +1210,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_end = utt_end,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
+    .enhanced = set_enhanced,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,
     .adapt_apply = adapt_apply,

@@ -10,9 +10,22 @@
 
 #define BLOCK_SAMPLES 16000 /* one second at 16 kHz */
 
+/* The noise front end's sink: the decoder, told at the first samples
+ * (the front end has decided by then) whether they are enhanced. */
+struct feed {
+    asr_decoder *d;
+    const denoise *dn;
+    bool told;
+};
+
 static int feed_engine(void *ctx, const int16_t *pcm, size_t n)
 {
-    return asr_decoder_feed(ctx, pcm, n);
+    struct feed *f = ctx;
+    if (!f->told) {
+        asr_decoder_set_enhanced(f->d, denoise_applied(f->dn));
+        f->told = true;
+    }
+    return asr_decoder_feed(f->d, pcm, n);
 }
 
 /* Decodes what r reads with d (restarted) through d's noise front end
@@ -22,7 +35,9 @@ static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out
 {
     int16_t pcm[BLOCK_SAMPLES];
     int rc = asr_decoder_start(d);
-    denoise *dn = denoise_new(asr_decoder_denoise(d), feed_engine, d);
+    struct feed f = {.d = d};
+    denoise *dn = denoise_new(asr_decoder_denoise(d), feed_engine, &f);
+    f.dn = dn;
     if (rc == 0 && !dn) {
         snprintf(msg, msg_len, "out of memory");
         rc = PHS_ENOMEM;

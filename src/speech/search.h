@@ -34,4 +34,10 @@ const char *search_name(search_mode m);
  * --engine-param. Static storage. */
 const char *const *search_params(search_mode m);
 
+/* What mode m's search takes in place of its own values on a recording the
+ * noise front end enhanced (speech/denoise.h), pairs as search_params;
+ * only what a search reads when it is made counts (caps, beams, passes).
+ * NULL when the mode's own parameters serve there too. Static storage. */
+const char *const *search_enhanced_params(search_mode m);
+
 #endif

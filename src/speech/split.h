@@ -48,6 +48,7 @@ struct split_plan {
     struct split_utt *utts; /* in order, back to back, covering the recording */
     size_t n;
     uint64_t total; /* samples of the recording */
+    bool enhanced;  /* they went through the noise front end's enhancer */
 };
 
 /* Frees the utterances (the plan is empty afterwards). NULL-safe. */
@@ -83,9 +84,10 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 /* Recognises the utterances utts[0..n) (back to back from sample start of
  * the recording; those without speech skipped) from pcm (their samples)
  * on d, which it restarts. Words carry times from the recording's start;
- * (*out)->duration is (start + samples) / 16000. */
+ * (*out)->duration is (start + samples) / 16000. enhanced: the samples came
+ * out of the noise front end's enhancer (the plan's; asr_decoder_set_enhanced). */
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, asr_result **out);
+                 const int16_t *pcm, bool enhanced, asr_result **out);
 
 /* One result of the parts' results (in part order, each consumed: its
  * words and segments move into *out, and it is freed; NULL entries are

@@ -85,6 +85,9 @@ enum proto_kind {
 /* Unsupervised speaker adaptation (speech/asr.h): a transcription's fields
  * (after the speakers' when PROTO_FLAG_DIARIZE) end with f64 min_seconds. */
 #define PROTO_FLAG_ADAPT 16u
+/* PROTO_KIND_SPAN (worker/proto_split.h): the span's samples went through
+ * the noise front end's enhancer (the plan said so). */
+#define PROTO_FLAG_ENHANCED 32u
 
 /* A request's denoise flags from the mode, and back. */
 static inline uint32_t proto_denoise_flags(denoise_mode m)

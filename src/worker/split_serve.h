@@ -18,13 +18,14 @@ struct split_req {
     uint64_t start;
     struct split_utt *utts;
     size_t n;
+    bool enhanced; /* a span's samples went through the enhancer */
 };
 
 /* True when kind is PROTO_KIND_PLAN or PROTO_KIND_SPAN. */
 bool split_serve_kind(uint32_t kind);
 /* Reads the request's own fields from c into r; PHS_EINVAL when malformed
  * (including a span whose samples are not lim->max_bytes bytes). */
-int split_serve_parse(proto_cursor *c, uint32_t kind, const asr_decoder *dec,
+int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_decoder *dec,
                       const audio_limits *lim, struct split_req *r);
 /* Runs r on input (the encoded recording, or a span's samples) and sends
  * the answers on fd. Negative only when fd failed. */

@@ -405,7 +405,7 @@ static int wk_request(struct wk *w, const sbuf *b)
         mode = proto_get_u32(&c);
         rc = get_spans(&c, &spans, &n_spans);
     } else if (rc == 0 && split_serve_kind(kind)) {
-        rc = split_serve_parse(&c, kind, w->dec, &lim, &split);
+        rc = split_serve_parse(&c, kind, flags, w->dec, &lim, &split);
     } else if (rc == 0 && kind == PROTO_KIND_ENROL) {
         rc = proto_get_phones(&c, &ph, &n_ph);
     } else if (rc == 0 && kind != PROTO_KIND_TRANSCRIBE) {

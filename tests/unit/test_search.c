@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -59,12 +60,35 @@ static void fast_is_another_configuration(void **state)
     assert_true(differ > 0);
 }
 
+/* The fast mode has a wider cap of its own for enhanced audio; the default
+ * searches enhanced audio as any other. */
+static void fast_has_a_wider_cap_for_enhanced_audio(void **state)
+{
+    (void)state;
+    assert_null(search_enhanced_params(SEARCH_DEFAULT));
+    const char *const *e = search_enhanced_params(SEARCH_FAST);
+    const char *const *f = search_params(SEARCH_FAST);
+    assert_non_null(e);
+    long own = 0, enhanced = 0;
+    for (size_t i = 0; f[i]; i += 2)
+        if (!strcmp(f[i], "-maxhmmpf"))
+            own = strtol(f[i + 1], NULL, 10);
+    for (size_t i = 0; e[i]; i += 2) {
+        assert_non_null(e[i + 1]);
+        if (!strcmp(e[i], "-maxhmmpf"))
+            enhanced = strtol(e[i + 1], NULL, 10);
+    }
+    assert_true(own > 0);
+    assert_true(enhanced > own);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_parse_both_ways),
         cmocka_unit_test(other_names_are_refused),
         cmocka_unit_test(fast_is_another_configuration),
+        cmocka_unit_test(fast_has_a_wider_cap_for_enhanced_audio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
