@@ -54,6 +54,41 @@ static int phrase_at(const format_view *v, size_t i, const char *const *table, s
     return best;
 }
 
+/* True when words [i, v->n) are the first words of a longer entry of the
+ * table (a phrase the next words may complete). */
+static bool phrase_started(const format_view *v, size_t i, const char *const *table,
+                           size_t stride)
+{
+    if (i >= v->n)
+        return false;
+    for (size_t e = 0; table[e * stride]; e++) {
+        const char *p = table[e * stride];
+        size_t words = i;
+        for (;;) {
+            const char *sp = strchr(p, ' ');
+            size_t len = sp ? (size_t)(sp - p) : strlen(p);
+            if (words == v->n)
+                return true; /* the words ran out inside the phrase */
+            const char *w = format_word(v, words);
+            if (!sp || strlen(w) != len || memcmp(w, p, len))
+                break;
+            words++;
+            p = sp + 1;
+        }
+    }
+    return false;
+}
+
+bool format_phrase_started(const format_view *v, size_t i, const char *const *table)
+{
+    return phrase_started(v, i, table, 1);
+}
+
+bool format_pair_started(const format_view *v, size_t i, const char *const (*table)[2])
+{
+    return phrase_started(v, i, &table[0][0], 2);
+}
+
 int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
 {
     return phrase_at(v, i, table, 1, k);
@@ -591,6 +626,12 @@ static int emit_heading(fmt *f, size_t i, size_t k)
     if (rc == 0 && !(f->o->dictation && command_at(f, i + k, &ck) >= 0))
         rc = emit(f, ITEM_ATTACH, ":", 1, i + k - 1, 0);
     return rc;
+}
+
+bool format_pending_at(const format_view *v, size_t i)
+{
+    return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
+           format_pair_started(v, i, abbreviations) || format_numbers_pending(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */

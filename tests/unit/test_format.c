@@ -540,7 +540,25 @@ static void test_stream(void **state)
          * still change (found by fuzzing) */
         "seen by dr point | three five",
         "mrs | next pressure oh mrs the | scratch mr dr point | three blood hours",
+        /* found by a random driver (session 28): a quantity per time said
+         * across a pause, and headings cut by pauses */
+        "five jones a | week",
+        "he drinks three beers | a day",
+        "assessment and | plan | continue aspirin",
+        "past medical | history | asthma",
+        "history of present | illness | cough",
+        "review of | systems | negative",
+        "chief | complaint | cough",
+        "he is stable period assessment | and plan | continue",
+        "any chest pain question | mark",
+        "no fever new | paragraph plan | discharge",
+        "wheezes open | parenthesis improved close | paren",
+        "fifteen milligrams per | kilogram",
+        "three hundred twenty five milligrams per | kilogram | daily",
+        "she is on o two | sat monitoring",
+        "follow up e | k g tomorrow",
     };
+    int mismatches = 0;
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
         size_t n;
         asr_word *w = words_of(spoken[c], &n);
@@ -564,14 +582,16 @@ static void test_stream(void **state)
             wipe_free_str(piece);
             a = i;
         }
-        if (strcmp(format_stream_text(fs), whole))
-            print_message("  whole:    %s\n  streamed: %s\n", whole, format_stream_text(fs));
-        assert_string_equal(format_stream_text(fs), whole);
+        if (strcmp(format_stream_text(fs), whole)) {
+            print_message("  spoken:   %s\n  whole:    %s\n  streamed: %s\n", spoken[c], whole,
+                          format_stream_text(fs));
+            mismatches++;
+        }
         assert_true(pieces >= 1);
         format_stream_free(fs);
         wipe_free_str(whole);
         free_words(w, n);
-    }
+    }    assert_int_equal(mismatches, 0);
 }
 
 /* A diarised result: each speaker turn is formatted on its own (a turn
