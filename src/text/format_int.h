@@ -11,16 +11,21 @@
 #include "core/sbuf.h"
 #include "speech/asr.h"
 
-/* The raw words being formatted. */
+/* The raw words being formatted. Words before floor are in a sentence
+ * already ended: no rule reads them (a stream, which formats from a
+ * sentence end, sees none either), so "vitamin | b twelve" reads the same
+ * whole and streamed. */
 typedef struct format_view {
     const asr_word *w;
     size_t n;
+    size_t floor;
 } format_view;
 
-/* Word i's text, "" past the end (so rules may look ahead freely). */
+/* Word i's text, "" past the end or before the floor (so rules may look
+ * ahead and back freely). */
 static inline const char *format_word(const format_view *v, size_t i)
 {
-    return i < v->n && v->w[i].text ? v->w[i].text : "";
+    return i < v->n && i >= v->floor && v->w[i].text ? v->w[i].text : "";
 }
 
 static inline bool format_word_is(const format_view *v, size_t i, const char *s)

@@ -102,17 +102,19 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
  * (format_pending_at), and not the marks added after them. */
 static size_t settled(const format_stream *s, const format_result *r)
 {
-    format_view v = {s->words.w, s->words.n};
+    format_view v = {s->words.w, s->words.n, s->window};
     size_t hold = s->words.n ? s->words.n - 1 : 0;
     while (hold > s->window && (format_open_word(&v, hold - 1) || format_title_word(&v, hold - 1)))
         hold--;
     /* and the first words of a phrase or a number's unit that the next
      * words may complete ("assessment and | plan", "three beers a | day"),
-     * which start at most FORMAT_STREAM_REACH words before the end */
+     * which start at most FORMAT_STREAM_REACH words before the end, with
+     * the word before them, which reads the phrase ("plan | question mark":
+     * a heading before a command) */
     size_t from = s->words.n > FORMAT_STREAM_REACH ? s->words.n - FORMAT_STREAM_REACH : 0;
-    for (size_t i = from > s->window ? from : s->window; i < hold; i++)
+    for (size_t i = from > s->window ? from : s->window; i <= hold && i < s->words.n; i++)
         if (format_pending_at(&v, i)) {
-            hold = i;
+            hold = i > s->window ? i - 1 : i;
             break;
         }
     size_t to = s->shown;
