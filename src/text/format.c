@@ -54,6 +54,41 @@ static int phrase_at(const format_view *v, size_t i, const char *const *table, s
     return best;
 }
 
+/* True when words [i, v->n) are the first words of a longer entry of the
+ * table (a phrase the next words may complete). */
+static bool phrase_started(const format_view *v, size_t i, const char *const *table,
+                           size_t stride)
+{
+    if (i >= v->n)
+        return false;
+    for (size_t e = 0; table[e * stride]; e++) {
+        const char *p = table[e * stride];
+        size_t words = i;
+        for (;;) {
+            const char *sp = strchr(p, ' ');
+            size_t len = sp ? (size_t)(sp - p) : strlen(p);
+            if (words == v->n)
+                return true; /* the words ran out inside the phrase */
+            const char *w = format_word(v, words);
+            if (!sp || strlen(w) != len || memcmp(w, p, len))
+                break;
+            words++;
+            p = sp + 1;
+        }
+    }
+    return false;
+}
+
+bool format_phrase_started(const format_view *v, size_t i, const char *const *table)
+{
+    return phrase_started(v, i, table, 1);
+}
+
+bool format_pair_started(const format_view *v, size_t i, const char *const (*table)[2])
+{
+    return phrase_started(v, i, &table[0][0], 2);
+}
+
 int format_phrase_at(const format_view *v, size_t i, const char *const *table, size_t *k)
 {
     return phrase_at(v, i, table, 1, k);
@@ -249,7 +284,11 @@ static int command_at(const fmt *f, size_t i, size_t *k)
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
         return -1;
+    /* A pause that may end the sentence before it leaves the command no
+     * word before it: a stream, which starts there, sees none either. */
     const char *before = i > 0 ? format_word(&f->v, i - 1) : "";
+    if (pause_between(f, i) && !in_list(before, no_end_words))
+        before = "";
     if (!in_list(commands[c][0], noun_commands))
         return in_list(before, articles) && i + *k < f->v.n && !pause_between(f, i + *k) ? -1 : c;
     if (in_list(before, noun_before) || in_list(format_word(&f->v, i + *k), noun_after))
@@ -593,6 +632,12 @@ static int emit_heading(fmt *f, size_t i, size_t k)
     return rc;
 }
 
+bool format_pending_at(const format_view *v, size_t i)
+{
+    return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
+           format_pair_started(v, i, abbreviations) || format_numbers_pending(v, i);
+}
+
 /* ---- capitals ----------------------------------------------------------------- */
 
 static const char *const always_capital[] = {
@@ -724,6 +769,20 @@ static long emit_raw(fmt *f, size_t i)
     return rc < 0 ? rc : 1;
 }
 
+/* Where a stream would start its next window after the last item, when
+ * that item ends a sentence (format_stream.c's release): a break keeps its
+ * own words, a mark starts after its words or the word it follows. */
+static void move_floor(fmt *f)
+{
+    const item *t = last_item(f);
+    const char *s = t ? item_text(f, t) : "";
+    if (!t || t->kind == ITEM_WORD || !s[0] || !strchr(".?!:\n", s[0]))
+        return;
+    size_t at = s[0] == '\n' ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
+    if (at > f->v.floor)
+        f->v.floor = at;
+}
+
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
 static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
@@ -740,6 +799,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         return emit_raw(f, i);
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
+    move_floor(f);
     if ((k = heading_at(f, i)))
         return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
     sbuf_clear(scratch_buf);
@@ -760,6 +820,7 @@ static int build(fmt *f)
     int rc = 0;
     sbuf_init(&scratch_buf, 4096);
     for (size_t i = 0; i < f->v.n;) {
+        move_floor(f);
         long k = format_step(f, i, &scratch_buf);
         if (k < 0) {
             rc = (int)k;
@@ -767,6 +828,7 @@ static int build(fmt *f)
         }
         i += (size_t)k;
     }
+    f->v.floor = 0; /* capitals read the items, each in its own sentence */
     if (f->o->smart) {
         if ((rc = close_parens(f)) < 0)
             goto out;
@@ -820,7 +882,7 @@ int format_words(const format_opts *o, const asr_word *w, size_t n, format_resul
     size_t text = 0;
     for (size_t i = 0; i < n; i++)
         text += (w[i].text ? strlen(w[i].text) : 0) + 1;
-    fmt f = {.o = o, .v = {w, n}, .names = {.lex = o->lex, .w = w, .n = n}};
+    fmt f = {.o = o, .v = {w, n, 0}, .names = {.lex = o->lex, .w = w, .n = n}};
     /* Each word makes at most three items (an added period, itself, an
      * added colon) and a closing parenthesis for each "(" said; a written
      * form is at most a few bytes more than the words it replaces, and an

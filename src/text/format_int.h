@@ -11,16 +11,21 @@
 #include "core/sbuf.h"
 #include "speech/asr.h"
 
-/* The raw words being formatted. */
+/* The raw words being formatted. Words before floor are in a sentence
+ * already ended: no rule reads them (a stream, which formats from a
+ * sentence end, sees none either), so "vitamin | b twelve" reads the same
+ * whole and streamed. */
 typedef struct format_view {
     const asr_word *w;
     size_t n;
+    size_t floor;
 } format_view;
 
-/* Word i's text, "" past the end (so rules may look ahead freely). */
+/* Word i's text, "" past the end or before the floor (so rules may look
+ * ahead and back freely). */
 static inline const char *format_word(const format_view *v, size_t i)
 {
-    return i < v->n && v->w[i].text ? v->w[i].text : "";
+    return i < v->n && i >= v->floor && v->w[i].text ? v->w[i].text : "";
 }
 
 static inline bool format_word_is(const format_view *v, size_t i, const char *s)
@@ -36,6 +41,11 @@ int format_phrase_at(const format_view *v, size_t i, const char *const *table, s
 /* The same over a table of {phrase, written form} pairs ending in
  * {NULL, NULL}: the index of the entry said at i, -1 when none. */
 int format_pair_at(const format_view *v, size_t i, const char *const (*table)[2], size_t *k);
+
+/* True when words [i, v->n) are the first words of a longer phrase of the
+ * table: the next words may complete it. */
+bool format_phrase_started(const format_view *v, size_t i, const char *const *table);
+bool format_pair_started(const format_view *v, size_t i, const char *const (*table)[2]);
 
 /* Tries the number rules at word i: times, dates, phone and other digit
  * strings, doses and other measures with units, blood pressures, ranges,
@@ -55,6 +65,19 @@ long format_level_at(const format_view *v, size_t i, sbuf *out);
  * (a number word, "point", "over", "to", a single letter, a month, ...):
  * a stream holds such words back at a release (format_stream.c). */
 bool format_open_word(const format_view *v, size_t i);
+
+/* True when a number said at word i has words after it, to the end of v,
+ * that more words may make its unit or counted noun ("five milligrams
+ * per", "three beers a"): how the number is written is still open. */
+bool format_numbers_pending(const format_view *v, size_t i);
+
+/* True when the words from i to the end of v may still become one written
+ * form with words said after them: the first words of a command, heading
+ * or abbreviation ("question", "assessment and", "chief"), or a number
+ * whose unit or quantity per time is unfinished (format_numbers_pending).
+ * A stream holds such words back at a release (format_stream.c). Cost:
+ * a pass over the phrase tables. */
+bool format_pending_at(const format_view *v, size_t i);
 
 /* True for a title said at word i ("doctor", "dr", "mrs", ...): how it is
  * written depends on the piece after it (a name or not), so a stream

@@ -638,18 +638,36 @@ static int write_digits(sbuf *out, const char *d)
     return sbuf_append_str(out, d);
 }
 
+/* A plural noun as a quantity per time counts it ("beers", not "glass's"
+ * or "less"). */
+static bool plural_word(const char *w)
+{
+    size_t n = strlen(w);
+    return n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != '\'';
+}
+
+static const char *const per_time_rates[] = {
+    "a day",     "per day", "a week",   "per week", "a month", "per month", "a night",
+    "per night", "an hour", "per hour", "daily",    "weekly",  "nightly",   "monthly", NULL};
+
 /* A plural noun and a rate after it ("beers a day", "glasses per
  * week"): a quantity per time, whatever is counted, is written in digits
  * ("3 beers a day"). */
 static bool counted_per_time(const format_view *v, size_t j)
 {
-    static const char *const rates[] = {"a day",     "per day", "a week",    "per week", "a month",
-                                        "per month", "a night", "per night", "an hour",  "per hour",
-                                        "daily",     "weekly",  "nightly",   "monthly",  NULL};
-    const char *w = format_word(v, j);
-    size_t n = strlen(w), k;
-    return n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != '\'' &&
-           format_phrase_at(v, j + 1, rates, &k) >= 0;
+    size_t k;
+    return plural_word(format_word(v, j)) && format_phrase_at(v, j + 1, per_time_rates, &k) >= 0;
+}
+
+bool format_numbers_pending(const format_view *v, size_t i)
+{
+    spoken_num s;
+    if (!number_at(v, i, &s) || i + s.k >= v->n)
+        return false;
+    size_t j = i + s.k;
+    return format_pair_started(v, j, units) ||
+           (plural_word(format_word(v, j)) &&
+            (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates)));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */

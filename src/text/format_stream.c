@@ -15,6 +15,10 @@
 /* The released text of a whole recording (as redact_stream's cap). */
 #define FORMAT_STREAM_TEXT_MAX (256u * 1024u * 1024u)
 
+/* How far back a release looks for an unfinished phrase: a number of up
+ * to eight words and a unit's first words. */
+#define FORMAT_STREAM_REACH 12u
+
 struct format_stream {
     format_opts o;
     wordlist words; /* every word so far */
@@ -91,16 +95,28 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
     return rc;
 }
 
-/* How many tokens of r are settled: those before the last word and the
+/* How many tokens of r are settled: those before the last word, the
  * open words and titles before it (a later word may still join them into
  * another written form, make a command a word, or make the word after a
- * title a name), and not the marks added after them. */
+ * title a name) and the unfinished phrase or measure that ends the words
+ * (format_pending_at), and not the marks added after them. */
 static size_t settled(const format_stream *s, const format_result *r)
 {
-    format_view v = {s->words.w, s->words.n};
+    format_view v = {s->words.w, s->words.n, s->window};
     size_t hold = s->words.n ? s->words.n - 1 : 0;
     while (hold > s->window && (format_open_word(&v, hold - 1) || format_title_word(&v, hold - 1)))
         hold--;
+    /* and the first words of a phrase or a number's unit that the next
+     * words may complete ("assessment and | plan", "three beers a | day"),
+     * which start at most FORMAT_STREAM_REACH words before the end, with
+     * the word before them, which reads the phrase ("plan | question mark":
+     * a heading before a command) */
+    size_t from = s->words.n > FORMAT_STREAM_REACH ? s->words.n - FORMAT_STREAM_REACH : 0;
+    for (size_t i = from > s->window ? from : s->window; i <= hold && i < s->words.n; i++)
+        if (format_pending_at(&v, i)) {
+            hold = i > s->window ? i - 1 : i;
+            break;
+        }
     size_t to = s->shown;
     while (to < r->n &&
            (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))
