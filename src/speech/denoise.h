@@ -34,7 +34,7 @@
  * estimates well, and it helps there at higher SNRs; other voices
  * (babble) it cannot tell from the speaker. Both chosen on the
  * development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
-#define DENOISE_AUTO_STEADY_SNR_DB 21.0
+#define DENOISE_AUTO_STEADY_SNR_DB 23.0
 #define DENOISE_STEADY_SPREAD_DB   4.5
 /* What denoise_measure reports for a recording whose quiet parts are
  * digital silence (and the most it reports), SNR and spread alike. */

@@ -163,6 +163,34 @@ static void test_measure(void **state)
     free(s);
 }
 
+/* Auto between the two thresholds: a recording over steady noise is
+ * enhanced, one over noise that swings (as other voices do) is left alone,
+ * each measured where only the steadiness decides. */
+static void test_auto_steady(void **state)
+{
+    (void)state;
+    int16_t *s = malloc(SYNTH_LEN * sizeof(*s));
+    assert_non_null(s);
+    double noise_pow = 100.0 * 100.0;
+    struct sink k = {0};
+    synth(s, noise_pow * 100, noise_pow, 5); /* 20 dB */
+    denoise *dn = run(DENOISE_AUTO, s, SYNTH_LEN, &k);
+    assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
+    assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
+    assert_true(denoise_applied(dn));
+    denoise_free(dn);
+    free(k.s);
+    synth_swing(s, noise_pow * 400, noise_pow, 30, 5);
+    dn = run(DENOISE_AUTO, s, SYNTH_LEN, &k);
+    assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
+    assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
+    assert_false(denoise_applied(dn));
+    assert_memory_equal(k.s, s, SYNTH_LEN * sizeof(*s));
+    denoise_free(dn);
+    free(k.s);
+    free(s);
+}
+
 /* Auto's rule: any noise below DENOISE_AUTO_SNR_DB, steady noise up to
  * DENOISE_AUTO_STEADY_SNR_DB. */
 static void test_wanted(void **state)
@@ -329,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_mode_parse),
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_wanted),
+        cmocka_unit_test(test_auto_steady),
         cmocka_unit_test(test_suppressor_lowers_noise),
         cmocka_unit_test(test_auto_on_real_speech),
         cmocka_unit_test(test_sink_error),
