@@ -29,11 +29,11 @@
 /* At or above this measured SNR auto mode leaves the audio alone; chosen on
  * the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
 #define DENOISE_AUTO_SNR_DB 18.0
-/* Steady noise (a fan, a ventilator, hiss: the quiet frames within
- * DENOISE_STEADY_SPREAD_DB of each other) is what the enhancer's tracker
- * estimates well, and it helps there at higher SNRs; other voices
- * (babble) it cannot tell from the speaker. Both chosen on the
- * development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
+/* Steady noise (the quiet frames within DENOISE_STEADY_SPREAD_DB of each
+ * other: the bench's pink noise; a fan or hiss should be, untested) is
+ * what the enhancer's tracker estimates well, and it helps there at higher
+ * SNRs; other voices (babble) it cannot tell from the speaker. Both chosen
+ * on the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
 #define DENOISE_AUTO_STEADY_SNR_DB 23.0
 #define DENOISE_STEADY_SPREAD_DB   4.5
 /* What denoise_measure reports for a recording whose quiet parts are
@@ -58,7 +58,7 @@ const char *denoise_mode_name(denoise_mode mode);
  * percentile frame (dB, 0..DENOISE_SNR_MAX): a few dB for steady noise,
  * more where the noise itself rises and falls (voices) or where the pauses
  * are silent. Both DENOISE_SNR_MAX when under two frames or the quiet
- * frames are silent. */
+ * frames are silent; the spread also when the 2nd-percentile frame is. */
 #define DENOISE_NOISE_SHARE 0.15
 typedef struct {
     double snr_db;
