@@ -3,8 +3,10 @@
  * whole recording, for bench/noise.
  *
  * usage: noise_bench [--write DIR [--floor G] [--xi-min X] [--window S]
- *                     [--presence R] [--alpha A]] FILE...
- * prints one line a file: PATH SNR_DB SUPPRESSOR_CPU_S AUDIO_S
+ *                     [--presence R] [--alpha A] [--noise-alpha A]] FILE...
+ * prints one line a file: PATH SNR_DB SUPPRESSOR_CPU_S AUDIO_S SPREAD_DB AUTO
+ * (SPREAD_DB: how steady the noise measures; AUTO: 1 when --denoise auto
+ * would enhance the file, else 0)
  * --write: also the enhancer's output (speech/enhance.h, with those
  * parameters changed from its defaults) as DIR/NAME.wav (16-bit 16 kHz
  * mono), NAME the file's name without its folder: parameter sweeps decode
@@ -128,6 +130,8 @@ int main(int argc, char **argv)
             params.presence_over = v;
         else if (strcmp(argv[i], "--alpha") == 0)
             params.dd_alpha = v;
+        else if (strcmp(argv[i], "--noise-alpha") == 0)
+            params.noise_alpha = v;
         else {
             fprintf(stderr, "noise_bench: unknown option %s\n", argv[i]);
             return 2;
@@ -135,14 +139,14 @@ int main(int argc, char **argv)
     }
     for (; i < argc; i++) {
         sbuf b;
-        double snr = 0;
+        denoise_level lv = {0, 0};
         size_t out = 0;
         sbuf_init(&b, (size_t)MAX_SAMPLES * sizeof(int16_t));
         int rc = read_all(argv[i], &b);
         const int16_t *pcm = (const int16_t *)b.p;
         size_t n = b.len / sizeof(int16_t);
         if (rc == 0)
-            rc = denoise_snr_db(pcm, n, &snr);
+            rc = denoise_measure(pcm, n, &lv);
         double t0 = cpu_now();
         denoise *dn = rc == 0 ? denoise_new(DENOISE_ON, discard, &out) : NULL;
         if (rc == 0 && !dn)
@@ -159,7 +163,8 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        printf("%s %.2f %.4f %.3f\n", argv[i], snr, cpu, (double)n / AUDIO_RATE);
+        printf("%s %.2f %.4f %.3f %.2f %d\n", argv[i], lv.snr_db, cpu, (double)n / AUDIO_RATE,
+               lv.spread_db, denoise_wanted(&lv) ? 1 : 0);
     }
     return status;
 }

@@ -1,16 +1,19 @@
 #!/usr/bin/python3
 """Scores bench/noise/run's decodes.
 
-noise_score.py OUT THRESHOLD COND...
+noise_score.py OUT THRESHOLD STEADY_THRESHOLD STEADY_SPREAD COND...
 
 OUT holds, for SET dev and ho: SET.tsv (id, clean path, reference) and per
 condition COND: SET.COND.snr (noise_bench: path, measured SNR, enhancer
-CPU s, audio s), SET.COND.{off,on}.jsonl (one {"text"} a file, in order)
-and SET.COND.{off,on}.cpu (the decode's CPU s). Words are compared lower
-case without punctuation (word edit distance, summed over files).
-Prints the development set's best auto threshold, the held-out WER off /
-on / auto by THRESHOLD per condition with the targets, and the
-enhancer's CPU beside decoding.
+CPU s, audio s, noise spread, auto's decision), SET.COND.{off,on}.jsonl
+(one {"text"} a file, in order) and SET.COND.{off,on}.cpu (the decode's
+CPU s). Words are compared lower case without punctuation (word edit
+distance, summed over files).
+Prints, on the development set, the auto thresholds with the fewest
+errors (the SNR threshold alone, then the steady-noise threshold and
+spread beside the built-in ones), the WER off / on / auto per condition
+of both sets (auto: the binary's decision as noise_bench reports it), the
+held-out targets, and the enhancer's CPU beside decoding.
 """
 import importlib.util
 import json
@@ -40,27 +43,38 @@ def load(out, s, conds):
         if not (len(refs) == len(snr) == len(hyp["off"]) == len(hyp["on"])):
             sys.exit("noise_score: %s %s: %d refs, %d snr, %d/%d hyps" %
                      (s, c, len(refs), len(snr), len(hyp["off"]), len(hyp["on"])))
-        files[c] = [(edits(r, hyp["off"][i]), edits(r, hyp["on"][i]), len(r), float(snr[i][1]), float(snr[i][2]))
+        files[c] = [(edits(r, hyp["off"][i]), edits(r, hyp["on"][i]), len(r), float(snr[i][1]), float(snr[i][2]),
+                     float(snr[i][4]), snr[i][5] == "1")
                     for i, r in enumerate(refs)]
         cpu[c] = tuple(float(open(os.path.join(out, "%s.%s.%s.cpu" % (s, c, m))).read()) for m in ("off", "on"))
     return files, cpu
 
 
-def errors(fs, thr):
-    """Errors off, on, auto (on below thr), reference words, files auto turned on."""
+def rule(thr, steady_thr=0.0, spread=0.0):
+    """Auto's decision (speech/denoise.c, denoise_wanted) for candidate values."""
+    return lambda f: f[3] < thr or (f[5] < spread and f[3] < steady_thr)
+
+
+def binary(f):
+    """The decision the binary took (noise_bench's column)."""
+    return f[6]
+
+
+def errors(fs, wanted):
+    """Errors off, on, auto (on where wanted(file)), reference words, files auto turned on."""
     off = sum(f[0] for f in fs)
     on = sum(f[1] for f in fs)
-    auto = sum(f[1] if f[3] < thr else f[0] for f in fs)
-    return off, on, auto, sum(f[2] for f in fs), sum(1 for f in fs if f[3] < thr)
+    auto = sum(f[1] if wanted(f) else f[0] for f in fs)
+    return off, on, auto, sum(f[2] for f in fs), sum(1 for f in fs if wanted(f))
 
 
-def table(name, files, conds, thr):
-    print("%s (auto: on below %.1f dB measured)" % (name, thr))
+def table(name, files, conds, wanted):
+    print("%s (auto: the binary's decision)" % name)
     print("  %-9s %5s %6s %8s %8s %8s %6s %6s" % ("condition", "files", "snr", "off", "on", "auto", "on/off", "auto/off"))
     rows = {}
     for c in conds:
         fs = files[c]
-        off, on, auto, n, k = errors(fs, thr)
+        off, on, auto, n, k = errors(fs, wanted)
         snr = sum(f[3] for f in fs) / len(fs)
         w = (100.0 * off / n, 100.0 * on / n, 100.0 * auto / n)
         rows[c] = w
@@ -70,21 +84,30 @@ def table(name, files, conds, thr):
 
 
 def main():
-    out, builtin, conds = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+    out, builtin, b_steady, b_spread = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    conds = sys.argv[5:]
     dev, _ = load(out, "dev", conds)
     ho, cpu = load(out, "ho", conds)
 
     every = [f for c in conds for f in dev[c]]
     cands = [0.0] + [x / 2.0 for x in range(10, 81)] + [61.0]
-    best = min(cands, key=lambda t: (errors(every, t)[2], t))
-    print("== development set: the auto threshold with the fewest errors")
+    best = min(cands, key=lambda t: (errors(every, rule(t))[2], t))
+    print("== development set: the SNR threshold alone with the fewest errors")
     for t in sorted(set([0.0, best, builtin, 20.0, 61.0])):
-        off, on, auto, n, _ = errors(every, t)
+        off, on, auto, n, _ = errors(every, rule(t))
         print("  threshold %4.1f dB: %.2f%% (off %.2f%%, on %.2f%%)%s%s" %
               (t, 100.0 * auto / n, 100.0 * off / n, 100.0 * on / n,
                "  <- best" if t == best else "", "  <- built in" if t == builtin else ""))
-    table("== development set", dev, conds, builtin)
-    rows = table("== held-out set", ho, conds, builtin)
+    print("== development set: steady noise (spread under S dB) enhanced up to T dB")
+    pairs = [(t, sp) for t in [x / 2.0 for x in range(36, 61)] for sp in [x / 2.0 for x in range(4, 21)]]
+    best2 = min(pairs, key=lambda p: (errors(every, rule(builtin, p[0], p[1]))[2], p[0], p[1]))
+    for t, sp in sorted(set([best2, (b_steady, b_spread)])):
+        _, _, auto, n, _ = errors(every, rule(builtin, t, sp))
+        print("  T %4.1f dB, S %4.1f dB: %.2f%%%s%s" %
+              (t, sp, 100.0 * auto / n, "  <- best (lowest T, S among equals)" if (t, sp) == best2 else "",
+               "  <- built in" if (t, sp) == (b_steady, b_spread) else ""))
+    table("== development set", dev, conds, binary)
+    rows = table("== held-out set", ho, conds, binary)
 
     print("== targets (held-out, auto)")
     for c in conds:

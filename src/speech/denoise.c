@@ -61,10 +61,14 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db)
+/* The quiet frame the spread is measured from (the 2nd percentile): low
+ * enough to be noise alone, high enough that one odd frame cannot decide. */
+#define SPREAD_FLOOR_SHARE 0.02
+
+int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
 {
     size_t nf = n / SNR_FRAME;
-    *snr_db = DENOISE_SNR_MAX;
+    lv->snr_db = lv->spread_db = DENOISE_SNR_MAX;
     if (nf < 2)
         return 0;
     double *p = malloc(nf * sizeof(*p));
@@ -86,6 +90,7 @@ int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db)
     for (size_t f = 0; f < quiet; f++)
         noise += p[f];
     noise /= (double)quiet;
+    double low = p[(size_t)((double)nf * SPREAD_FLOOR_SHARE)], high = p[quiet < nf ? quiet : nf - 1];
     size_t loud = 0;
     for (size_t f = quiet; f < nf; f++)
         if (p[f] >= SPEECH_OVER * noise) {
@@ -95,13 +100,24 @@ int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db)
     free(p);
     if (noise < 1.0) /* under one LSB: digital silence */
         return 0;
+    if (low >= 1.0) {
+        double spread = 10.0 * log10(high / low);
+        lv->spread_db = spread > DENOISE_SNR_MAX ? DENOISE_SNR_MAX : spread;
+    }
     if (loud == 0) {
-        *snr_db = 0;
+        lv->snr_db = 0;
         return 0;
     }
     double snr = 10.0 * log10((speech / (double)loud - noise) / noise);
-    *snr_db = snr < 0 ? 0 : snr > DENOISE_SNR_MAX ? DENOISE_SNR_MAX : snr;
+    lv->snr_db = snr < 0 ? 0 : snr > DENOISE_SNR_MAX ? DENOISE_SNR_MAX : snr;
     return 0;
+}
+
+bool denoise_wanted(const denoise_level *lv)
+{
+    if (lv->snr_db < DENOISE_AUTO_SNR_DB)
+        return true;
+    return lv->spread_db < DENOISE_STEADY_SPREAD_DB && lv->snr_db < DENOISE_AUTO_STEADY_SNR_DB;
 }
 
 static denoise *make(denoise_mode mode, denoise_sink sink, void *ctx, bool live)
@@ -208,11 +224,13 @@ static int decide(denoise *dn)
 {
     int rc = 0;
     dn->decided = true;
+    denoise_level lv = {DENOISE_SNR_MAX, DENOISE_SNR_MAX};
     if (dn->mode == DENOISE_AUTO) {
-        if ((rc = denoise_snr_db(dn->probe, dn->probe_len, &dn->snr)) < 0)
+        if ((rc = denoise_measure(dn->probe, dn->probe_len, &lv)) < 0)
             return rc;
+        dn->snr = lv.snr_db;
     }
-    if (dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && dn->snr < DENOISE_AUTO_SNR_DB)) {
+    if (dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && denoise_wanted(&lv))) {
         rc = enhancer_make(dn);
         dn->on = rc == 0;
     }

@@ -4,10 +4,12 @@
  * recording is noisy.
  *
  * The decision: the first DENOISE_PROBE_SECONDS of a recording (all of a
- * shorter one) are held back and their signal-to-noise ratio measured
- * (denoise_snr_db); in DENOISE_AUTO the enhancer runs on the whole
- * recording when that is below DENOISE_AUTO_SNR_DB, else every sample goes
- * to the engine unchanged. DENOISE_ON always runs it, DENOISE_OFF never.
+ * shorter one) are held back and measured (denoise_measure: the
+ * signal-to-noise ratio, and how steady the noise is); in DENOISE_AUTO the
+ * enhancer runs on the whole recording when the SNR is below
+ * DENOISE_AUTO_SNR_DB, or below DENOISE_AUTO_STEADY_SNR_DB when the noise
+ * is steady (denoise_wanted), else every sample goes to the engine
+ * unchanged. DENOISE_ON always runs it, DENOISE_OFF never.
  * Sample count and timing are kept: the sink gets exactly the samples fed,
  * in order, so word times do not move.
  *
@@ -27,8 +29,15 @@
 /* At or above this measured SNR auto mode leaves the audio alone; chosen on
  * the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
 #define DENOISE_AUTO_SNR_DB 18.0
-/* What denoise_snr_db reports for a recording whose quiet parts are digital
- * silence (and the most it reports). */
+/* Steady noise (the quiet frames within DENOISE_STEADY_SPREAD_DB of each
+ * other: the bench's pink noise; a fan or hiss should be, untested) is
+ * what the enhancer's tracker estimates well, and it helps there at higher
+ * SNRs; other voices (babble) it cannot tell from the speaker. Both chosen
+ * on the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
+#define DENOISE_AUTO_STEADY_SNR_DB 23.0
+#define DENOISE_STEADY_SPREAD_DB   4.5
+/* What denoise_measure reports for a recording whose quiet parts are
+ * digital silence (and the most it reports), SNR and spread alike. */
 #define DENOISE_SNR_MAX 60.0
 
 typedef enum {
@@ -41,14 +50,27 @@ typedef enum {
 int denoise_mode_parse(const char *s, denoise_mode *mode);
 const char *denoise_mode_name(denoise_mode mode);
 
-/* Signal-to-noise ratio of n samples in dB, from 10 ms frame energies: the
- * noise level is the mean of the quietest DENOISE_NOISE_SHARE of frames,
- * the speech level that of the frames 6 dB or more above it less the noise.
- * 0..DENOISE_SNR_MAX; DENOISE_SNR_MAX when under two frames or all quiet
- * frames are silent. O(n log n) in the frame count; allocates the frame
- * table: a negative error (PHS_ENOMEM) on failure. */
+/* What the probe measures, from 10 ms frame energies.
+ * snr_db: the noise level is the mean of the quietest DENOISE_NOISE_SHARE
+ * of frames, the speech level that of the frames 6 dB or more above it
+ * less the noise; 0..DENOISE_SNR_MAX.
+ * spread_db: how far the loudest of those quiet frames is above the 2nd
+ * percentile frame (dB, 0..DENOISE_SNR_MAX): a few dB for steady noise,
+ * more where the noise itself rises and falls (voices) or where the pauses
+ * are silent. Both DENOISE_SNR_MAX when under two frames or the quiet
+ * frames are silent; the spread also when the 2nd-percentile frame is. */
 #define DENOISE_NOISE_SHARE 0.15
-int denoise_snr_db(const int16_t *pcm, size_t n, double *snr_db);
+typedef struct {
+    double snr_db;
+    double spread_db;
+} denoise_level;
+
+/* Measures n samples into *lv. O(n log n) in the frame count; allocates
+ * the frame table: a negative error (PHS_ENOMEM) on failure. */
+int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv);
+
+/* Auto mode's decision for a measured level: true to enhance. */
+bool denoise_wanted(const denoise_level *lv);
 
 /* A live stream cannot wait for DENOISE_PROBE_SECONDS: in auto mode a live
  * front end (denoise_new_live) passes the first DENOISE_LIVE_PROBE_SECONDS

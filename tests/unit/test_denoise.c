@@ -1,6 +1,7 @@
-/* Unit tests for denoise: the SNR measure on synthetic signal plus noise,
- * the enhancer on noise between bursts, auto mode on clean real speech
- * (Debian's pocketsphinx-testdata LibriVox utterance) and on a noisy copy. */
+/* Unit tests for denoise: the SNR and steadiness measure on synthetic
+ * signal plus noise, auto's rule, the enhancer on noise between bursts,
+ * auto mode on clean real speech (Debian's pocketsphinx-testdata LibriVox
+ * utterance) and on a noisy copy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,17 +30,28 @@ static double white(uint32_t *seed, double amp)
     return amp * ((double)(*seed >> 8) / (double)(1u << 23) - 1.0);
 }
 
-/* Tone bursts (power tone_pow while on) with white noise of power
- * noise_pow everywhere, into s[SYNTH_LEN]. */
-static void synth(int16_t *s, double tone_pow, double noise_pow, uint32_t seed)
+/* Tone bursts (power tone_pow while on) with white noise everywhere, into
+ * s[SYNTH_LEN]: of power noise_pow, or (swing_db > 0) a noise that rises
+ * and falls like other voices, its level drawn every 100 ms between
+ * noise_pow and swing_db above it. */
+static void synth_swing(int16_t *s, double tone_pow, double noise_pow, double swing_db,
+                        uint32_t seed)
 {
-    double amp_tone = sqrt(2.0 * tone_pow), amp_noise = sqrt(3.0 * noise_pow);
+    double amp_tone = sqrt(2.0 * tone_pow), amp_noise = sqrt(3.0 * noise_pow), gain = 1;
+    uint32_t level_seed = seed + 1000;
     for (size_t i = 0; i < SYNTH_LEN; i++) {
+        if (swing_db > 0 && i % (RATE / 10) == 0)
+            gain = pow(10, (white(&level_seed, 0.5) + 0.5) * swing_db / 20);
         bool on = i % (BURST + GAP) < BURST;
         double v = on ? amp_tone * sin(2.0 * M_PI * 440.0 * (double)i / RATE) : 0;
-        v += noise_pow > 0 ? white(&seed, amp_noise) : 0;
+        v += noise_pow > 0 ? gain * white(&seed, amp_noise) : 0;
         s[i] = (int16_t)lrint(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
     }
+}
+
+static void synth(int16_t *s, double tone_pow, double noise_pow, uint32_t seed)
+{
+    synth_swing(s, tone_pow, noise_pow, 0, seed);
 }
 
 /* Collects what the front end passes on. */
@@ -122,27 +134,77 @@ static void test_mode_parse(void **state)
     assert_int_equal(m, DENOISE_OFF); /* unchanged by a refusal */
 }
 
-/* The measure within 2 dB of the SNR the signal was made with. */
-static void test_snr_estimate(void **state)
+/* The measure within 2 dB of the SNR the signal was made with; steady
+ * noise measures steady, noise whose level swings over 30 dB (talkers
+ * starting and stopping) does not. */
+static void test_measure(void **state)
 {
     (void)state;
     int16_t *s = malloc(SYNTH_LEN * sizeof(*s));
     assert_non_null(s);
     const double snrs[] = {10, 15, 20, 30};
+    denoise_level lv;
     for (size_t i = 0; i < sizeof(snrs) / sizeof(snrs[0]); i++) {
-        double noise_pow = 100.0 * 100.0, got = -1;
+        double noise_pow = 100.0 * 100.0;
         synth(s, noise_pow * pow(10, snrs[i] / 10), noise_pow, 7u + (uint32_t)i);
-        assert_int_equal(denoise_snr_db(s, SYNTH_LEN, &got), 0);
-        assert_true(fabs(got - snrs[i]) < 2.0);
+        assert_int_equal(denoise_measure(s, SYNTH_LEN, &lv), 0);
+        assert_true(fabs(lv.snr_db - snrs[i]) < 2.0);
+        assert_true(lv.spread_db < DENOISE_STEADY_SPREAD_DB);
+        synth_swing(s, noise_pow * pow(10, snrs[i] / 10), noise_pow, 30, 7u + (uint32_t)i);
+        assert_int_equal(denoise_measure(s, SYNTH_LEN, &lv), 0);
+        assert_true(lv.spread_db > DENOISE_STEADY_SPREAD_DB + 1);
     }
     /* Digital silence between bursts, and too short to tell: the maximum. */
-    double got = 0;
     synth(s, 1e6, 0, 1);
-    assert_int_equal(denoise_snr_db(s, SYNTH_LEN, &got), 0);
-    assert_true(got == DENOISE_SNR_MAX);
-    assert_int_equal(denoise_snr_db(s, 100, &got), 0);
-    assert_true(got == DENOISE_SNR_MAX);
+    assert_int_equal(denoise_measure(s, SYNTH_LEN, &lv), 0);
+    assert_true(lv.snr_db == DENOISE_SNR_MAX && lv.spread_db == DENOISE_SNR_MAX);
+    assert_int_equal(denoise_measure(s, 100, &lv), 0);
+    assert_true(lv.snr_db == DENOISE_SNR_MAX && lv.spread_db == DENOISE_SNR_MAX);
     free(s);
+}
+
+/* Auto between the two thresholds: a recording over steady noise is
+ * enhanced, one over noise that swings (as other voices do) is left alone,
+ * each measured where only the steadiness decides. */
+static void test_auto_steady(void **state)
+{
+    (void)state;
+    int16_t *s = malloc(SYNTH_LEN * sizeof(*s));
+    assert_non_null(s);
+    double noise_pow = 100.0 * 100.0;
+    struct sink k = {0};
+    synth(s, noise_pow * 100, noise_pow, 5); /* 20 dB */
+    denoise *dn = run(DENOISE_AUTO, s, SYNTH_LEN, &k);
+    assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
+    assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
+    assert_true(denoise_applied(dn));
+    denoise_free(dn);
+    free(k.s);
+    synth_swing(s, noise_pow * 400, noise_pow, 30, 5);
+    dn = run(DENOISE_AUTO, s, SYNTH_LEN, &k);
+    assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
+    assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
+    assert_false(denoise_applied(dn));
+    assert_memory_equal(k.s, s, SYNTH_LEN * sizeof(*s));
+    denoise_free(dn);
+    free(k.s);
+    free(s);
+}
+
+/* Auto's rule: any noise below DENOISE_AUTO_SNR_DB, steady noise up to
+ * DENOISE_AUTO_STEADY_SNR_DB. */
+static void test_wanted(void **state)
+{
+    (void)state;
+    const double below = DENOISE_AUTO_SNR_DB - 0.1, steady = DENOISE_STEADY_SPREAD_DB - 0.1;
+    const double swinging = DENOISE_STEADY_SPREAD_DB;
+    assert_true(denoise_wanted(&(denoise_level){below, swinging}));
+    assert_true(denoise_wanted(&(denoise_level){below, steady}));
+    assert_false(denoise_wanted(&(denoise_level){DENOISE_AUTO_SNR_DB, swinging}));
+    assert_true(denoise_wanted(&(denoise_level){DENOISE_AUTO_SNR_DB, steady}));
+    assert_true(denoise_wanted(&(denoise_level){DENOISE_AUTO_STEADY_SNR_DB - 0.1, steady}));
+    assert_false(denoise_wanted(&(denoise_level){DENOISE_AUTO_STEADY_SNR_DB, steady}));
+    assert_false(denoise_wanted(&(denoise_level){DENOISE_SNR_MAX, DENOISE_SNR_MAX}));
 }
 
 /* On: the noise between the bursts is 7 dB lower or more (the enhancer's
@@ -293,7 +355,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mode_parse),
-        cmocka_unit_test(test_snr_estimate),
+        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_wanted),
+        cmocka_unit_test(test_auto_steady),
         cmocka_unit_test(test_suppressor_lowers_noise),
         cmocka_unit_test(test_auto_on_real_speech),
         cmocka_unit_test(test_sink_error),
