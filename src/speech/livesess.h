@@ -92,7 +92,7 @@ struct livesess_event {
  * over about the last LIVESESS_RATE_WINDOW_S seconds of audio (waiting
  * for a CPU included, so the other streams and processes on the machine
  * show in it), and the rate the default search would have (the rate
- * measured, times LIVESESS_FAST_SAVING for what was decoded fast). When a
+ * measured, times LIVESESS_FAST_SAVING while the session decodes fast). When a
  * piece is to be decoded and that predicted rate is over
  * LIVESESS_RATE_FAST (0.9: real time is 1, and at 0.9 a burst of speech
  * already queues), the piece is decoded fast, though the session is not
