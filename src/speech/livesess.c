@@ -52,6 +52,7 @@ struct livesess {
     bool speaking;    /* the VAD is in speech */
     bool utt_open;    /* an utterance has audio in the decoder */
     size_t utt_fed;   /* samples fed to it */
+    size_t last_piece; /* samples of the last decoder utterance ended with audio */
     size_t utt_limit;
     uint64_t item;
     bool item_open;      /* the item has audio decoded */
@@ -251,6 +252,8 @@ static int choose_search(livesess *s)
 static int split_utterance(livesess *s)
 {
     int rc = choose_search(s);
+    if (s->utt_fed)
+        s->last_piece = s->utt_fed;
     s->utt_open = false;
     s->utt_fed = 0;
     if (rc < 0)
@@ -273,9 +276,11 @@ static int end_utterance(livesess *s)
                                     .words = s->words,
                                     .n_words = s->n_words,
                                     .search = s->item_fast ? SEARCH_FAST : SEARCH_DEFAULT,
-                                    .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5)};
+                                    .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5),
+                                    .last_piece_ms = ms_of(s->last_piece)};
         rc = emit(s, &ev);
     }
+    s->last_piece = 0;
     s->item_fast = false;
     words_clear(s);
     s->item++;

@@ -72,6 +72,10 @@ struct livesess_event {
      * behind real time when it ended. */
     search_mode search;
     uint64_t lag_ms;
+    /* UTTERANCE: the audio of its last piece (from its last pause of
+     * SPLIT_MS, or its start, to its end), the decode a final waits for
+     * after that pause: what bounds its latency on an idle core. */
+    uint64_t last_piece_ms;
 };
 
 /* Keeping up. A session measures its lag behind real time: after each feed

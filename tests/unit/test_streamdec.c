@@ -185,6 +185,10 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         }
         s->utterances++;
         assert_true(ev->end_ms >= ev->audio_ms);
+        /* its last piece lies within it; an utterance with words had one */
+        assert_true(ev->last_piece_ms <= ev->end_ms - ev->audio_ms + 1);
+        if (ev->n_words)
+            assert_true(ev->last_piece_ms > 0);
         for (size_t i = 0; i < ev->n_words; i++) {
             assert_true(ev->words[i].start * 1000 >= (double)ev->audio_ms - 1);
             /* the engine's last frame may reach a window past the audio */
