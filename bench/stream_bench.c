@@ -47,11 +47,13 @@ struct recording {
     size_t start, end;
     const char *ref;
     size_t ref_words, edits_clean, edits_same;
+    char *text_clean, *text_same; /* the batch decodes' words (STREAM_DETAIL=2) */
 };
 
 struct stream {
     pthread_t th;
     int index;
+    size_t from; /* the sample of the playlist it starts at (STREAM_STAGGER) */
     double t0;
     double onset_wall; /* when the current speech's onset was fed (wall, s) */
     bool want_partial;
@@ -70,6 +72,7 @@ struct stream {
     double onset_audio;  /* s of audio: the current speech's onset */
     double stopped_idle; /* the idle-core backlog at speech_stopped */
     struct sample partial_idle, final_idle;
+    struct sample last_piece; /* s: each final's last piece (livesess_event.last_piece_ms) */
     double max_lag, end_lag;
     size_t items[2];        /* utterances decoded with the default / fast search */
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
@@ -86,6 +89,12 @@ static size_t audio_n;
 static struct livesess_vad vad_cfg;
 static enum livesess_denoise denoise_cfg; /* STREAM_DENOISE: off (default), auto, on */
 static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only) */
+/* STREAM_STAGGER=0: every stream plays the playlist from its start, in
+ * lockstep with the others (their pauses, and so their pieces' decodes,
+ * come at the same moments: a burst of N decodes at once). By default
+ * stream i of N starts at the recording i * recordings / N and plays the
+ * playlist round, as independent speakers would. */
+static bool stagger = true;
 /* STREAM_SEARCH: adaptive (the sessions' own, default), or one search for
  * every piece: "fast" gives the sessions a clock that runs ahead (always
  * behind: always the fast search), "default" one that stands still (never
@@ -218,6 +227,7 @@ static int on_event(void *ctx, const struct livesess_event *ev)
                        idle_backlog(st) * 1000);
         }
         st->stopped_wall = 0;
+        add(&st->last_piece, (double)ev->last_piece_ms / 1000);
         st->items[ev->search == SEARCH_FAST]++;
         if (ev->lag_ms > st->max_item_lag)
             st->max_item_lag = ev->lag_ms;
@@ -237,9 +247,10 @@ static int on_event(void *ctx, const struct livesess_event *ev)
 
 /* Word edits of the batch decode of pcm[0..n) against ref. */
 static size_t batch_edits_of(asr_decoder *d, const int16_t *pcm, size_t n, const char *ref,
-                             size_t *ref_words)
+                             size_t *ref_words, char **text)
 {
     asr_result *r = NULL;
+    *text = NULL;
     if (!d)
         return fx_word_edits("", ref, ref_words);
     asr_decoder_start(d);
@@ -247,20 +258,20 @@ static size_t batch_edits_of(asr_decoder *d, const int16_t *pcm, size_t n, const
     asr_decoder_finish(d, &r);
     char *t = r ? asr_result_text(r) : NULL;
     size_t e = fx_word_edits(t ? t : "", ref, ref_words);
-    free(t);
+    *text = t;
     asr_result_free(r);
     return e;
 }
 
 /* Word edits of stream st's final words that fall in recording r. */
-static size_t stream_edits_of(const struct stream *st, const struct recording *r)
+static size_t stream_edits_of(const struct stream *st, const struct recording *r, bool print)
 {
     size_t len = 1;
     for (size_t i = 0; i < st->n_words; i++)
         len += strlen(st->words[i].text) + 1;
     char *t = calloc(1, len), *o = t;
     for (size_t i = 0; i < st->n_words; i++) {
-        double at = st->words[i].mid * 16000;
+        double at = fmod(st->words[i].mid * 16000 + (double)st->from, (double)audio_n);
         if (at < (double)r->start || at >= (double)r->end)
             continue;
         size_t l = strlen(st->words[i].text);
@@ -270,6 +281,9 @@ static size_t stream_edits_of(const struct stream *st, const struct recording *r
         o += l;
     }
     size_t w, e = fx_word_edits(t, r->ref, &w);
+    if (print)
+        printf("    ref:        %s\n    file:       %s\n    same audio: %s\n    streamed:   %s\n",
+               r->ref, r->text_clean ? r->text_clean : "", r->text_same ? r->text_same : "", t);
     free(t);
     return e;
 }
@@ -288,7 +302,8 @@ static void *run_stream(void *arg)
     }
     size_t piece = 16 * PIECE_MS;
     st->t0 = now();
-    for (size_t off = 0; off < audio_n; off += piece) {
+    size_t k = piece;
+    for (size_t off = 0; off < audio_n; off += k) {
         double due = st->t0 + (double)off / 16000;
         double t = now();
         if (!paced)
@@ -299,10 +314,13 @@ static void *run_stream(void *arg)
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
         }
-        size_t k = audio_n - off < piece ? audio_n - off : piece;
+        size_t at = (st->from + off) % audio_n;
+        k = audio_n - off < piece ? audio_n - off : piece;
+        if (k > audio_n - at)
+            k = audio_n - at; /* the playlist's end: the rest of the piece next time round */
         st->piece_end = (double)(off + k) / 16000;
         st->feed_cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-        livesess_feed(s, audio + off, k);
+        livesess_feed(s, audio + at, k);
         st->backlog = idle_backlog(st) - (double)k / 16000;
         if (st->backlog < 0)
             st->backlog = 0;
@@ -378,6 +396,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_SEARCH must be adaptive, fast or default\n");
         return 2;
     }
+    /* STREAM_NOISE=0: the recordings as they are, digital silence between
+     * them (the streams then get the files' own audio) */
+    const char *noise_env = getenv("STREAM_NOISE");
+    bool noise = !(noise_env && !strcmp(noise_env, "0"));
+    const char *stag = getenv("STREAM_STAGGER");
+    stagger = !(stag && !strcmp(stag, "0"));
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -394,14 +418,16 @@ int main(int argc, char **argv)
         }
         struct recording *r = &rec[files];
         double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-        r->edits_clean = batch_edits_of(d, p, n, argv[i + 1], &r->ref_words);
+        r->edits_clean = batch_edits_of(d, p, n, argv[i + 1], &r->ref_words, &r->text_clean);
         add(&batch_time, now() - w0);
         batch_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
         batch_audio += (double)n / 16000;
-        fx_noise(audio + audio_n, n + 32000, &seed);
+        if (noise)
+            fx_noise(audio + audio_n, n + 32000, &seed);
         for (size_t k = 0; k < n; k++)
             audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + p[k]);
-        r->edits_same = batch_edits_of(d, audio + audio_n, n + 32000, argv[i + 1], &r->ref_words);
+        r->edits_same = batch_edits_of(d, audio + audio_n, n + 32000, argv[i + 1], &r->ref_words,
+                                       &r->text_same);
         r->start = audio_n;
         r->end = audio_n + n + 32000;
         r->ref = argv[i + 1];
@@ -419,9 +445,11 @@ int main(int argc, char **argv)
         files++;
     }
     asr_decoder_free(d);
-    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s), %s, %d ms pieces, "
+    printf("%zu recordings, %.1f s of audio, %d concurrent stream(s)%s, %s, %d ms pieces, "
            "noise suppression %s\n",
            files, (double)audio_n / 16000, n_streams,
+           n_streams > 1 ? (stagger ? " (staggered: each from its own recording)" : " (in lockstep)")
+                         : "",
            paced ? "real-time pace" : "fed as fast as decoded (latency figures meaningless)",
            PIECE_MS,
            denoise_cfg == LIVESESS_DENOISE_ON     ? "on"
@@ -433,9 +461,10 @@ int main(int argc, char **argv)
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
+        st[i].from = stagger ? rec[(size_t)i * files / (size_t)n_streams].start : 0;
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
-    static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle;
+    static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
     size_t live_edits = 0, items[2] = {0, 0};
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
@@ -446,13 +475,19 @@ int main(int argc, char **argv)
             add(&fp_idle, st[i].partial_idle.v[k]);
         for (size_t k = 0; k < st[i].final_idle.n; k++)
             add(&fin_idle, st[i].final_idle.v[k]);
+        for (size_t k = 0; k < st[i].last_piece.n; k++)
+            add(&pieces, st[i].last_piece.v[k]);
         for (size_t k = 0; k < st[i].final.n; k++) {
             add(&fin, st[i].final.v[k]);
             add(&fin_sound, st[i].final_sound.v[k]);
             add(&fin_cpu, st[i].final_cpu.v[k]);
         }
         size_t w;
-        live_edits += fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
+        if (!st[i].from)
+            live_edits += fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
+        else /* its text starts mid-playlist: recording by recording */
+            for (size_t k = 0; k < files; k++)
+                live_edits += stream_edits_of(&st[i], &rec[k], false);
         if (st[i].max_lag > max_lag)
             max_lag = st[i].max_lag;
         if (i == 0 && getenv("STREAM_DETAIL"))
@@ -460,7 +495,7 @@ int main(int argc, char **argv)
                 printf("  recording %zu: %zu words, errors batch file %zu, batch same audio %zu, "
                        "streamed %zu\n",
                        k + 1, rec[k].ref_words, rec[k].edits_clean, rec[k].edits_same,
-                       stream_edits_of(&st[0], &rec[k]));
+                       stream_edits_of(&st[0], &rec[k], !strcmp(getenv("STREAM_DETAIL"), "2")));
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s; "
                "utterances decoded default / fast: %zu / %zu; largest lag a final reported "
                "%.3f s\n",
@@ -493,6 +528,9 @@ int main(int argc, char **argv)
            "speech_stopped median %.0f ms, p95 %.0f ms\n",
            pct(&fp_idle, 0.5) * 1000, pct(&fp_idle, 0.95) * 1000, pct(&fin_idle, 0.5) * 1000,
            pct(&fin_idle, 0.95) * 1000);
+    printf("a final's last piece (the audio decoded after its last pause; bounds its latency, "
+           "whatever the load): median %.2f s, p95 %.2f s, longest %.2f s, %zu finals\n",
+           pct(&pieces, 0.5), pct(&pieces, 0.95), pct(&pieces, 1.0), pieces.n);
     printf("batch reference (the file endpoint): a recording's result %.0f ms (median) / %.0f ms "
            "(p95) after its upload ends (its decode, one at a time)\n",
            pct(&batch_time, 0.5) * 1000, pct(&batch_time, 0.95) * 1000);
@@ -511,6 +549,10 @@ int main(int argc, char **argv)
            rss0, status_mib("VmHWM"), n_streams);
     print_load("end");
     free(st);
+    for (size_t k = 0; k < files; k++) {
+        free(rec[k].text_clean);
+        free(rec[k].text_same);
+    }
     free(rec);
     free(refs);
     free(audio);

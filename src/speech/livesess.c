@@ -2,6 +2,7 @@
  * voice activity detection, utterance segmentation, incremental decoding). */
 #include "speech/livesess.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct livesess {
     bool speaking;    /* the VAD is in speech */
     bool utt_open;    /* an utterance has audio in the decoder */
     size_t utt_fed;   /* samples fed to it */
+    size_t last_piece; /* samples of the last decoder utterance ended with audio */
     size_t utt_limit;
     uint64_t item;
     bool item_open;      /* the item has audio decoded */
@@ -67,6 +69,9 @@ struct livesess {
      * decoder utterances and whether the open item had a piece decoded
      * with the fast one. */
     double lag, call_t0, call_audio;
+    /* The rate (livesess.h): wall time and audio of the calls, each
+     * weighted down by the audio that came after it (s). */
+    double rate_wall, rate_audio;
     search_mode search;
     bool item_fast;
     int stop;   /* an event handler's stop value from a partial */
@@ -187,9 +192,24 @@ static void call_begin(livesess *s, double audio_s)
 
 static void call_end(livesess *s)
 {
-    s->lag = lag_now(s);
+    double t = clock_now(s), wall = t - s->call_t0;
+    double lag = s->lag + wall - s->call_audio;
+    s->lag = lag > 0 ? lag : 0;
+    double keep = exp(-s->call_audio / LIVESESS_RATE_WINDOW_S);
+    s->rate_wall = s->rate_wall * keep + (wall > 0 ? wall : 0);
+    s->rate_audio = s->rate_audio * keep + s->call_audio;
     s->call_audio = 0;
-    s->call_t0 = clock_now(s);
+    s->call_t0 = t;
+}
+
+/* The wall time per audio second the default search would take now
+ * (livesess.h, "Keeping up"); -1 before a second of audio. */
+static double predicted_rate(const livesess *s)
+{
+    if (s->rate_audio < 1.0)
+        return -1;
+    double r = s->rate_wall / s->rate_audio;
+    return s->search == SEARCH_FAST ? r * LIVESESS_FAST_SAVING : r;
 }
 
 uint64_t livesess_lag_ms(const livesess *s)
@@ -205,12 +225,13 @@ static int choose_search(livesess *s)
     double lag_ms = lag_now(s) * 1000;
     double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
     double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
+    double rate = predicted_rate(s);
     search_mode m = s->search;
     if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
         m = SEARCH_DEFAULT;
-    else if (m == SEARCH_DEFAULT && lag_ms > fast)
+    else if (m == SEARCH_DEFAULT && (lag_ms > fast || rate > LIVESESS_RATE_FAST))
         m = SEARCH_FAST;
-    else if (m == SEARCH_FAST && lag_ms < back)
+    else if (m == SEARCH_FAST && lag_ms < back && rate < LIVESESS_RATE_DEFAULT)
         m = SEARCH_DEFAULT;
     if (m != s->search) {
         int rc = asr_decoder_set_live_search(s->dec, m);
@@ -231,6 +252,8 @@ static int choose_search(livesess *s)
 static int split_utterance(livesess *s)
 {
     int rc = choose_search(s);
+    if (s->utt_fed)
+        s->last_piece = s->utt_fed;
     s->utt_open = false;
     s->utt_fed = 0;
     if (rc < 0)
@@ -253,9 +276,11 @@ static int end_utterance(livesess *s)
                                     .words = s->words,
                                     .n_words = s->n_words,
                                     .search = s->item_fast ? SEARCH_FAST : SEARCH_DEFAULT,
-                                    .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5)};
+                                    .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5),
+                                    .last_piece_ms = ms_of(s->last_piece)};
         rc = emit(s, &ev);
     }
+    s->last_piece = 0;
     s->item_fast = false;
     words_clear(s);
     s->item++;

@@ -72,6 +72,10 @@ struct livesess_event {
      * behind real time when it ended. */
     search_mode search;
     uint64_t lag_ms;
+    /* UTTERANCE: the audio of its last piece (from its last pause of
+     * SPLIT_MS, or its start, to its end), the decode a final waits for
+     * after that pause: what bounds its latency on an idle core. */
+    uint64_t last_piece_ms;
 };
 
 /* Keeping up. A session measures its lag behind real time: after each feed
@@ -87,6 +91,23 @@ struct livesess_event {
 #define LIVESESS_LAG_FAST_MS    1000
 #define LIVESESS_LAG_DEFAULT_MS 250
 #define LIVESESS_LAG_NEVER      UINT32_MAX /* lag_fast_ms: the default search always */
+/* A session also switches before it is behind, on the load it predicts:
+ * it keeps its rate, the wall time its calls took per second of audio
+ * over about the last LIVESESS_RATE_WINDOW_S seconds of audio (waiting
+ * for a CPU included, so the other streams and processes on the machine
+ * show in it), and the rate the default search would have (the rate
+ * measured, times LIVESESS_FAST_SAVING while the session decodes fast). When a
+ * piece is to be decoded and that predicted rate is over
+ * LIVESESS_RATE_FAST (0.9: real time is 1, and at 0.9 a burst of speech
+ * already queues), the piece is decoded fast, though the session is not
+ * behind yet; back to the default when the lag is under
+ * LIVESESS_LAG_DEFAULT_MS and the predicted rate under
+ * LIVESESS_RATE_DEFAULT. The rate is not used before a second of audio.
+ * Off with lag_fast_ms LIVESESS_LAG_NEVER. */
+#define LIVESESS_RATE_WINDOW_S 4.0
+#define LIVESESS_RATE_FAST     0.9
+#define LIVESESS_RATE_DEFAULT  0.7
+#define LIVESESS_FAST_SAVING   1.5 /* default search's CPU / fast one's, whole stream (0.257 / 0.164) */
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto

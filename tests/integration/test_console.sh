@@ -15,7 +15,9 @@ K_CLIN=$(newkey clinic-a transcribe,read,delete,phi)
 K_AUDIT=$(newkey clinic-a audit)
 K_ADMIN=$(newkey clinic-a admin)
 K_VICTIM=$(newkey clinic-a read)
-start_server --workers 1
+# Dictation's words are compared with the upload's: never the fast search,
+# whatever the machine's load (docs/STREAMING.md, "Keeping up under load").
+start_server --workers 1 --realtime-fast-search-lag-ms 0
 
 # ---- the files ------------------------------------------------------------------------
 head_of() { $C -s -D "$T/head" -o "$T/body" -w '%{http_code}' "$URL$1"; }

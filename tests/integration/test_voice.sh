@@ -78,7 +78,9 @@ ok "--voice with --profile and --vocabulary"
 setup_data
 KEY_A_ADMIN=$(newkey clinic-a admin)
 KEY_A_TR=$(newkey clinic-a transcribe)
-start_server --workers 1
+# Live sessions here compare words between sessions: never the fast search,
+# whatever the machine's load (docs/STREAMING.md, "Keeping up under load").
+start_server --workers 1 --realtime-fast-search-lag-ms 0
 up() { # KEY NAME [extra curl args]: uploads $T/prof's files
     k=$1; n=$2; shift 2
     req POST /v1/voices "$k" -F "name=$n" -F voice.json=@"$T/prof/voice.json" \

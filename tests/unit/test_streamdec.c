@@ -185,6 +185,10 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         }
         s->utterances++;
         assert_true(ev->end_ms >= ev->audio_ms);
+        /* its last piece lies within it; an utterance with words had one */
+        assert_true(ev->last_piece_ms <= ev->end_ms - ev->audio_ms + 1);
+        if (ev->n_words)
+            assert_true(ev->last_piece_ms > 0);
         for (size_t i = 0; i < ev->n_words; i++) {
             assert_true(ev->words[i].start * 1000 >= (double)ev->audio_ms - 1);
             /* the engine's last frame may reach a window past the audio */
@@ -564,6 +568,55 @@ static void test_keeping_up(void **state)
     assert_int_equal(seen.lags[last], 0);
 }
 
+/* Keeping up on the predicted load: a session whose calls take 95% of the
+ * audio's duration (a machine that is nearly full) is never 1 s behind,
+ * yet decodes its speech with the fast search, since the default one would
+ * not keep up; when its calls become quick again (a quarter of the audio,
+ * from the third recording on), the default search again. The clock is
+ * the test's: no timing. */
+static void test_keeping_up_rate(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    struct livesess_config c = {
+        .sample_rate = 16000, .event = on_event, .ctx = &seen, .clock = fake_clock};
+    livesess_vad_default(&c.vad);
+    streamdec *s = NULL;
+    char msg[256];
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    /* a feed reads the clock at its start and end: per_read is its wall time */
+    size_t busy_until = bounds[2][0], again = bounds[0][1] + GAP;
+    for (size_t off = 0; off < rec.n + again; off += 320) {
+        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
+        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
+        seen.per_read = off < busy_until ? 0.95 * 0.020 : 0.25 * 0.020;
+        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
+    }
+    asr_result *r = NULL;
+    assert_int_equal(streamdec_close(s, &r), 0);
+    assert_non_null(r);
+    asr_result_free(r);
+    assert_true(seen.utterances >= N_UTTS + 1 && seen.utterances <= 32);
+    size_t busy = 0, last = seen.utterances;
+    for (size_t i = 0; i < seen.utterances && i < 32; i++) {
+        uint64_t end = seen.item_end_ms[i] * 16;
+        print_message("item %zu to %.2f s: %s search, lag %llu ms\n", i, (double)end / 16000,
+                      search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
+        if (end <= busy_until) { /* every piece decoded while the machine was full */
+            assert_int_equal(seen.searches[i], SEARCH_FAST);
+            assert_true(seen.lags[i] < LIVESESS_LAG_DEFAULT_MS);
+            busy++;
+        }
+        if (end > rec.n + bounds[0][0] && end <= rec.n + again)
+            last = i; /* the first recording fed again */
+    }
+    assert_true(busy >= 2);
+    assert_true(last < seen.utterances);
+    assert_int_equal(seen.searches[last], SEARCH_DEFAULT);
+    assert_int_equal(seen.lags[last], 0);
+}
+
 /* The live decoder itself: skipped audio keeps later times absolute, and
  * a decoder that was live cannot go back to batch. */
 static void test_asr_live(void **state)
@@ -655,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_keeping_up),
+        cmocka_unit_test(test_keeping_up_rate),
         cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch),
     };
