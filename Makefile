@@ -42,11 +42,20 @@ GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
 # dictionary the merged model knows: the decoder loads only those
 # (docs/ENGINE.md, "The decoder's dictionary").
 GENERAL_DICT := /usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict
-build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus $(wildcard data/medical/*.txt)
+# Built in build/medical.new and swapped into place in one step
+# (scripts/swap-dir): built in place, a decoder started meanwhile (any
+# `transcribe` of this tree while make relinks the binary) read a profile
+# half made, with other words: between `lm build` and lmmerge profile.conf
+# names no merged model, and the default search read JFK's "ask not what
+# your country" as "like your kind brain" (docs/ENGINE.md, "What is
+# deterministic").
+build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus scripts/swap-dir $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
+	$(Q)rm -rf build/medical.new
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
-	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical --base general --weight 0.3
-	$(Q)build/lmmerge $(GENERAL_LM) build/medical $(GENERAL_DICT)
+	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical.new --base general --weight 0.3
+	$(Q)build/lmmerge $(GENERAL_LM) build/medical.new $(GENERAL_DICT)
+	$(Q)scripts/swap-dir build/medical.new build/medical
 
 # Build-time tool, not part of the server (it carries a sphinxbase repair).
 build/lmmerge: tools/lmmerge.c

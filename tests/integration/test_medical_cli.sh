@@ -54,4 +54,25 @@ expect_exit 2 "$P" transcribe --format text --profile "$T/nonexistent" "$T/bren.
 ok "a missing profile is a usage error"
 expect_exit 3 "$P" lm build /dev/null --out "$T/empty"
 ok "empty text refused"
+
+# The shipped profile is never rebuilt in place (Makefile, docs/ENGINE.md
+# "What is deterministic"): a decoder started during a rebuild read
+# profile.conf before lmmerge had named the merged model and heard other
+# words (JFK: "like your kind brain"). The recipe builds build/medical.new
+# and swap-dir exchanges it with build/medical in one rename; read from
+# `make -n`, so nothing here depends on when a decoder starts.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+make -s -C "$top" -n -B build/medical/profile.conf >"$T/recipe" 2>&1 || fail "make -n: $(cat "$T/recipe")"
+grep -E -- '--out build/medical( |$)|lmmerge .* build/medical( |$)' "$T/recipe" &&
+    fail "the medical profile is written in place"
+[ "$(grep -v '^ ' "$T/recipe" | tail -n 1)" = "scripts/swap-dir build/medical.new build/medical" ] ||
+    fail "the profile is not swapped into place last: $(tail -n 3 "$T/recipe")"
+mkdir -p "$T/swap/old" "$T/swap/new"
+echo old >"$T/swap/old/profile.conf"
+echo new >"$T/swap/new/profile.conf"
+"$top/scripts/swap-dir" "$T/swap/new" "$T/swap/old" || fail "swap-dir"
+[ "$(cat "$T/swap/old/profile.conf")" = new ] && [ ! -e "$T/swap/new" ] || fail "swap-dir: $(ls -R "$T/swap")"
+"$top/scripts/swap-dir" "$T/swap/old" "$T/swap/first" && [ -f "$T/swap/first/profile.conf" ] ||
+    fail "swap-dir to a new place"
+ok "the medical profile is built aside and swapped into place in one step"
 echo "$checks checks"

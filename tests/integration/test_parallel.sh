@@ -65,6 +65,23 @@ same_words "$T/one.json" "$T/two.json"
 expect_exit 2 "$PHISCRIBE" transcribe --threads 0 "$T/long.wav"
 ok "transcribe --threads 2: the --threads 1 words, less none but the hiss's, times exact"
 
+# Determinism (docs/ENGINE.md): the plan depends on the audio and
+# --split-seconds only, never on how many workers are free or which one
+# decodes which part. Three workers, one of them held with SIGSTOP for a
+# while once all three are up (so the parts go round differently), must
+# give --threads 2's output byte for byte. When the hold starts or ends
+# changes which worker gets which part, never the verdict.
+"$PHISCRIBE" transcribe --threads 3 --split-seconds 20 --format verbose_json \
+    --output "$T/three.json" "$T/long.wav" &
+CPID=$!
+cli_workers() { ps --ppid "$CPID" -o pid=,comm= | awk '$2 ~ /^phiscribe-worke/ {print $1}'; }
+while kill -0 $CPID 2>/dev/null && [ "$(cli_workers | wc -l)" -lt 3 ]; do sleep 0.1; done
+HELD=$(cli_workers | tail -n 1)
+[ -n "$HELD" ] && kill -STOP $HELD 2>/dev/null && sleep 2 && kill -CONT $HELD 2>/dev/null
+wait $CPID || fail "transcribe --threads 3 failed"
+cmp "$T/two.json" "$T/three.json" || fail "--threads 3 with a worker held differs from --threads 2"
+ok "transcribe --threads 3 with a worker held: --threads 2's output, byte for byte"
+
 # ---- the server: synchronous ----
 setup_data
 start_server --workers 2 --split-seconds 20
