@@ -512,6 +512,44 @@ static void test_open_errors(void **state)
     jobs_stop(tight);
 }
 
+/* One session on the test's clock: the recording, then its first
+ * AGAIN samples once more, fed 20 ms at a time; cost(off, mark) is the wall
+ * time of the feed at sample OFF (a feed reads the clock at its start and
+ * end). The session's items land in SEEN. */
+static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
+                         size_t mark)
+{
+    struct livesess_config c = {
+        .sample_rate = 16000, .event = on_event, .ctx = seen, .clock = fake_clock};
+    livesess_vad_default(&c.vad);
+    streamdec *s = NULL;
+    char msg[256];
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    for (size_t off = 0; off < rec.n + again; off += 320) {
+        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
+        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
+        seen->per_read = cost(off, mark);
+        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
+    }
+    asr_result *r = NULL;
+    assert_int_equal(streamdec_close(s, &r), 0);
+    assert_non_null(r);
+    asr_result_free(r);
+    assert_true(seen->utterances >= N_UTTS + 1 && seen->utterances <= 32);
+}
+
+/* a 3 s stall at the feed at sample STALL_AT, no time otherwise */
+static double stall_cost(size_t off, size_t stall_at)
+{
+    return off == stall_at ? 3.0 : 0.0;
+}
+
+/* 95% of the audio's duration until BUSY_UNTIL, a quarter after */
+static double busy_cost(size_t off, size_t busy_until)
+{
+    return off < busy_until ? 0.95 * 0.020 : 0.25 * 0.020;
+}
+
 /* Keeping up (livesess.h): a feed that takes 3 s of the session's clock
  * (a stall, as an overloaded machine or a stopped worker makes one) half a
  * second before the end of the second recording puts the session 3 s
@@ -524,25 +562,9 @@ static void test_keeping_up(void **state)
     if (!model)
         skip();
     struct seen seen = {0};
-    struct livesess_config c = {
-        .sample_rate = 16000, .event = on_event, .ctx = &seen, .clock = fake_clock};
-    livesess_vad_default(&c.vad);
-    streamdec *s = NULL;
-    char msg[256];
-    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
     size_t stall_at = bounds[1][1] - 8000, again = bounds[0][1] + GAP;
     stall_at -= stall_at % 320;
-    for (size_t off = 0; off < rec.n + again; off += 320) {
-        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
-        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
-        seen.per_read = off == stall_at ? 3.0 : 0.0;
-        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
-    }
-    asr_result *r = NULL;
-    assert_int_equal(streamdec_close(s, &r), 0);
-    assert_non_null(r);
-    asr_result_free(r);
-    assert_true(seen.utterances >= N_UTTS + 1 && seen.utterances <= 32);
+    run_on_clock(&seen, again, stall_cost, stall_at);
     size_t after = seen.utterances, last = 0;
     for (size_t i = 0; i < seen.utterances; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
@@ -579,25 +601,8 @@ static void test_keeping_up_rate(void **state)
     if (!model)
         skip();
     struct seen seen = {0};
-    struct livesess_config c = {
-        .sample_rate = 16000, .event = on_event, .ctx = &seen, .clock = fake_clock};
-    livesess_vad_default(&c.vad);
-    streamdec *s = NULL;
-    char msg[256];
-    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
-    /* a feed reads the clock at its start and end: per_read is its wall time */
     size_t busy_until = bounds[2][0], again = bounds[0][1] + GAP;
-    for (size_t off = 0; off < rec.n + again; off += 320) {
-        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
-        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
-        seen.per_read = off < busy_until ? 0.95 * 0.020 : 0.25 * 0.020;
-        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
-    }
-    asr_result *r = NULL;
-    assert_int_equal(streamdec_close(s, &r), 0);
-    assert_non_null(r);
-    asr_result_free(r);
-    assert_true(seen.utterances >= N_UTTS + 1 && seen.utterances <= 32);
+    run_on_clock(&seen, again, busy_cost, busy_until);
     size_t busy = 0, last = seen.utterances;
     for (size_t i = 0; i < seen.utterances && i < 32; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
