@@ -886,12 +886,12 @@ static int use_live_search(ps_decoder_t *ps)
     return use_search(ps, LIVE_SEARCH, live_params);
 }
 
-/* Switches to search name unless it is the current one. */
+/* Switches to search name (between utterances). ps_set_search is a table
+ * lookup, so it is called even when name is the current search: asking
+ * for the current one (ps_get_search) leaks the library's table iterator
+ * on every call. */
 static int switch_search(ps_decoder_t *ps, const char *name)
 {
-    const char *cur = ps_get_search(ps);
-    if (cur && !strcmp(cur, name))
-        return 0;
     return ps_set_search(ps, name) < 0 ? PHS_EENGINE : 0;
 }
 
