@@ -165,6 +165,12 @@ bool col_text(const db_row *r, int col, char *out, size_t len)
     return true;
 }
 
+int text_row(const db_row *row, void *arg)
+{
+    struct text_out *t = arg;
+    return col_text(row, 0, t->out, t->len) ? 0 : PHS_ECORRUPT;
+}
+
 int row_bytes(const db_row *r, void *ctx)
 {
     struct row_bytes_out *o = ctx;

@@ -240,6 +240,14 @@ int page_run(db_conn *c, const char *sql, int64_t tenant_id, int64_t c_time, con
 /* Column readers, for row callbacks. col_text copies a text column into
  * out; false if it is too long or holds a NUL; NULL reads as "". */
 bool col_text(const db_row *r, int col, char *out, size_t len);
+/* A row callback for a query of one text column: copies it into the
+ * text_out given as its context (col_text's rules; PHS_ECORRUPT if it
+ * does not fit). */
+struct text_out {
+    char *out;
+    size_t len;
+};
+int text_row(const db_row *row, void *arg);
 /* Copies a blob column of exactly len bytes; false otherwise. */
 bool col_blob_exact(const db_row *r, int col, uint8_t *out, size_t len);
 static inline bool col_is_null(const db_row *r, int col) { return r->ops->is_null(r, col); }

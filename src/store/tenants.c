@@ -122,17 +122,6 @@ int store_tenant_destroy(store_tx *tx, int64_t tenant_id, int64_t now_us)
     return rc;
 }
 
-struct text_out {
-    char *out;
-    size_t len;
-};
-
-/* A text column that may be NULL ("") into a caller's buffer. */
-static int text_row(const db_row *row, void *arg)
-{
-    struct text_out *t = arg;
-    return col_text(row, 0, t->out, t->len) ? 0 : PHS_ECORRUPT;
-}
 
 int store_tenant_default_profile(store_tx *tx, int64_t tenant_id, char *out, size_t len)
 {

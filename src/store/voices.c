@@ -80,24 +80,13 @@ int store_voice_mark_deleted(store_tx *tx, const char *id, int64_t now_us)
 
 /* ---- default voices --------------------------------------------------------- */
 
-struct name_out {
-    char *out;
-    size_t len;
-};
-
-static int name_row(const db_row *row, void *arg)
-{
-    struct name_out *n = arg;
-    return col_text(row, 0, n->out, n->len) ? 0 : PHS_ECORRUPT;
-}
-
 /* A missing row is no default: "" and 0. */
 static int default_get(store_tx *tx, const char *sql, const struct db_arg *args, size_t n_args,
                        char *out, size_t len)
 {
-    struct name_out n = {out, len};
+    struct text_out n = {out, len};
     out[0] = '\0';
-    int rc = db_get(tx->s->db, sql, args, n_args, name_row, &n);
+    int rc = db_get(tx->s->db, sql, args, n_args, text_row, &n);
     return rc == PHS_ENOTFOUND ? 0 : rc;
 }
 
