@@ -100,6 +100,9 @@ static bool stagger = true;
  * behind: always the fast search), "default" one that stands still (never
  * behind). Their lag figures then mean nothing. */
 static double (*forced_clock)(void *ctx);
+/* STREAM_CUT_MS: the sessions' cut_after_ms (speech/livesess.h; default 0,
+ * the server's: pieces end only at the VAD's pauses of 250 ms). */
+static uint32_t cut_after_ms;
 
 static double clock_ahead(void *ctx)
 {
@@ -291,9 +294,13 @@ static size_t stream_edits_of(const struct stream *st, const struct recording *r
 static void *run_stream(void *arg)
 {
     struct stream *st = arg;
-    struct livesess_config c = {
-        .sample_rate = 16000, .vad = vad_cfg, .denoise = denoise_cfg, .event = on_event, .ctx = st,
-        .clock = forced_clock};
+    struct livesess_config c = {.sample_rate = 16000,
+                                .vad = vad_cfg,
+                                .denoise = denoise_cfg,
+                                .event = on_event,
+                                .ctx = st,
+                                .clock = forced_clock,
+                                .cut_after_ms = cut_after_ms};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -402,6 +409,9 @@ int main(int argc, char **argv)
     bool noise = !(noise_env && !strcmp(noise_env, "0"));
     const char *stag = getenv("STREAM_STAGGER");
     stagger = !(stag && !strcmp(stag, "0"));
+    const char *cut = getenv("STREAM_CUT_MS");
+    if (cut)
+        cut_after_ms = (uint32_t)strtoul(cut, NULL, 10);
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");

@@ -63,6 +63,7 @@ struct asr_decoder {
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
     size_t partial_due;  /* live: utt_len at which to look at the hypothesis */
+    size_t utt_first;    /* live: the ended utterance's first word in acc */
     char *partial;       /* live: the last partial text sent (PARTIAL_MAX) */
     int failed;          /* sticky error (or listener stop) of this recording */
     bool adapt_on;       /* adaptation asked for (adapt_rule) */
@@ -431,6 +432,26 @@ size_t asr_decoder_max_utterance(const asr_decoder *d)
     return d->model->utt_max;
 }
 
+/* Ends the open live utterance, its words those of buf[0..len) (its audio
+ * or the start of it) decoded whole, collected from d->utt_first on. */
+static int live_close(asr_decoder *d, size_t len)
+{
+    struct word_ctx wc = {d, (double)d->utt_start / 16000.0};
+    const asr_engine *e = d->model->engine;
+    d->utt_first = d->acc.n;
+    d->in_utt = false;
+    wipe(d->partial, PARTIAL_MAX);
+    /* The live pass gave the partials; the words come from the whole
+     * utterance decoded as batch mode does (measured: the running
+     * normalisation of the live pass costs ~10 WER points). */
+    int rc = e->utt_end(d->handle, NULL, NULL);
+    if (len < LIVE_MIN_SAMPLES)
+        rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
+    else if (rc == 0 && has_speech_energy(d->buf, len))
+        rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
+    return rc;
+}
+
 /* Ends the open live utterance and reports its words. */
 static int live_prime(asr_decoder *d);
 
@@ -443,21 +464,9 @@ static int live_end(asr_decoder *d)
     }
     if (!d->in_utt)
         return 0;
-    size_t first = d->acc.n;
-    struct word_ctx wc = {d, (double)d->utt_start / 16000.0};
-    const asr_engine *e = d->model->engine;
-    d->in_utt = false;
-    wipe(d->partial, PARTIAL_MAX);
-    /* The live pass gave the partials; the words come from the whole
-     * utterance decoded as batch mode does (measured: the running
-     * normalisation of the live pass costs ~10 WER points). */
-    int rc = e->utt_end(d->handle, NULL, NULL);
-    if (d->utt_len < LIVE_MIN_SAMPLES)
-        rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
-    else if (rc == 0 && has_speech_energy(d->buf, d->utt_len))
-        rc = e->utt_redecode(d->handle, d->buf, d->utt_len, on_word, &wc);
+    int rc = live_close(d, d->utt_len);
     wipe(d->buf, d->utt_len * sizeof(int16_t));
-    return rc ? rc : tell_utterance(d, first);
+    return rc ? rc : tell_utterance(d, d->utt_first);
 }
 
 /* Tells the listener the hypothesis so far when it changed. */
@@ -563,6 +572,62 @@ int asr_decoder_end_utterance(asr_decoder *d)
         d->buf_offset += d->buf_len;
         d->buf_len = 0;
     }
+    if (rc)
+        d->failed = rc;
+    return rc;
+}
+
+int asr_decoder_live_pause(asr_decoder *d, uint64_t after, unsigned min_ms, unsigned settle_ms,
+                           uint64_t *at)
+{
+    const asr_engine *e = d->model->engine;
+    int frame;
+    if (d->failed)
+        return d->failed;
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || !e->utt_pause)
+        return PHS_EEMPTY;
+    uint64_t from = after > d->utt_start ? (after - d->utt_start) / FRAME_SAMPLES : 0;
+    if (from >= d->utt_len / FRAME_SAMPLES)
+        return PHS_EEMPTY;
+    int rc = e->utt_pause(d->handle, (int)from, (int)(min_ms / 10), (int)(settle_ms / 10), &frame);
+    if (rc < 0)
+        return rc;
+    size_t pos = (size_t)frame * FRAME_SAMPLES;
+    if (frame <= 0 || pos >= d->utt_len)
+        return PHS_EEMPTY;
+    *at = d->utt_start + pos;
+    return 0;
+}
+
+/* The live utterance ended at `at`: its first len samples decoded and
+ * told, the rest (already counted in d->fed) starts the next one, which
+ * the live pass hears again from its start. */
+static int live_end_at(asr_decoder *d, size_t len)
+{
+    size_t rest = d->utt_len - len;
+    int rc = live_close(d, len);
+    if (rc == 0)
+        rc = tell_utterance(d, d->utt_first);
+    memmove(d->buf, d->buf + len, rest * sizeof(int16_t));
+    wipe(d->buf + rest, len * sizeof(int16_t));
+    d->utt_len = 0;
+    if (rc == 0)
+        rc = live_open(d, d->utt_start + len);
+    if (rc == 0)
+        rc = live_push(d, d->buf, rest);
+    if (rc != 0 && !d->in_utt)
+        wipe(d->buf, rest * sizeof(int16_t));
+    return rc;
+}
+
+int asr_decoder_end_utterance_at(asr_decoder *d, uint64_t at)
+{
+    if (d->failed)
+        return d->failed;
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || at <= d->utt_start ||
+        at >= d->utt_start + d->utt_len)
+        return PHS_EINVAL;
+    int rc = live_end_at(d, (size_t)(at - d->utt_start));
     if (rc)
         d->failed = rc;
     return rc;

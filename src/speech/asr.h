@@ -258,6 +258,25 @@ int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
  * progress: 0. Returns as asr_decoder_feed. Both modes. */
 int asr_decoder_end_utterance(asr_decoder *d);
 
+/* Live mode: the latest pause the live pass has recognised in the open
+ * utterance at or after sample `after` of the recording (a silence or
+ * breath of at least min_ms after a word), which its best path has held
+ * for the settle_ms of audio searched since, so it has settled, as the
+ * sample of the recording at its middle into *at. PHS_EEMPTY when there
+ * is none (or no utterance is open, or batch mode, or an engine without).
+ * Costs a walk of the live pass's best path: call it every 100 ms or so,
+ * not every sample. */
+int asr_decoder_live_pause(asr_decoder *d, uint64_t after, unsigned min_ms, unsigned settle_ms,
+                           uint64_t *at);
+
+/* Live mode: ends the open utterance at sample `at` of the recording,
+ * inside it: its audio before `at` is decoded whole and its words go to
+ * the listener (as asr_decoder_end_utterance), and the audio from `at`
+ * on, already fed, opens the next utterance (the live pass hears it
+ * again, so partials continue). PHS_EINVAL when no utterance is open or
+ * `at` is not inside it; else returns as asr_decoder_feed. */
+int asr_decoder_end_utterance_at(asr_decoder *d, uint64_t at);
+
 /* n samples pass that hold no speech (the caller's VAD said so): the
  * utterance in progress is ended first, the samples are not decoded, and
  * later words keep their times from the recording's start. */

@@ -35,6 +35,14 @@ typedef struct asr_engine {
     int (*utt_feed)(void *dec, const int16_t *pcm, size_t n);
     int (*utt_partial)(void *dec, char *buf, size_t len);
     int (*utt_end)(void *dec, asr_engine_word_fn word, void *ctx);
+    /* Live, in an utterance: the latest pause on the live pass's best path
+     * so far, at or after frame `from`: a filler (silence, a breath) of at
+     * least min_frames after a word, that ended at least settle_frames
+     * before the last frame searched (the path there has had time to
+     * settle). *frame: its middle, in frames from the utterance's start.
+     * PHS_EEMPTY when there is none. NULL-able: no pauses. O(words on the
+     * path). */
+    int (*utt_pause)(void *dec, int from, int min_frames, int settle_frames, int *frame);
     /* After utt_end: decodes pcm, the whole utterance just ended, as decode
      * does (its own normalisation, every pass) and reports its words; the
      * live state (running normalisation) is kept for the next utt_start. */

@@ -1025,6 +1025,30 @@ static int utt_partial(void *dec, char *buf, size_t len)
     return 0;
 }
 
+static int utt_pause(void *dec, int from, int min_frames, int settle_frames, int *frame)
+{
+    ps_decoder_t *ps = ps_of(dec);
+    int last = ps_get_n_frames(ps) - 1, found = -1;
+    bool after_word = false;
+    for (ps_seg_t *seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+        const char *w = ps_seg_word(seg);
+        int sf, ef;
+        ps_seg_frames(seg, &sf, &ef);
+        if (!is_filler(w)) {
+            after_word = true;
+            continue;
+        }
+        /* <s> and </s> are the utterance's edges, not pauses */
+        bool pause = strcmp(w, "<s>") != 0 && strcmp(w, "</s>") != 0;
+        if (pause && after_word && ef - sf + 1 >= min_frames && ef + settle_frames <= last)
+            found = (sf + ef + 1) / 2;
+    }
+    if (found < from)
+        return PHS_EEMPTY;
+    *frame = found;
+    return 0;
+}
+
 static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
 {
     if (ps_end_utt(ps_of(dec)) < 0)
@@ -1208,6 +1232,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_feed = utt_feed,
     .utt_partial = utt_partial,
     .utt_end = utt_end,
+    .utt_pause = utt_pause,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
     .enhanced = set_enhanced,

@@ -34,6 +34,17 @@
 #define DEC_PREFIX_MS 100
 #define DEC_TAIL_MS   100
 #define SPLIT_MS      250
+/* Fluent speech has few pauses the VAD hears, so a piece can last the whole
+ * utterance, and its final waits for all of it to be decoded. With
+ * cfg.cut_after_ms, a piece longer than that is also cut where the
+ * partials' pass recognises a pause between words (CUT_PAUSE_MS of silence
+ * or breath or more, held by its best path for CUT_SETTLE_MS of audio
+ * since), at least CUT_MIN_PIECE_MS into the piece; looked for every
+ * CUT_EVERY_MS of audio (docs/BENCHMARKS.md, "Cutting inside speech"). */
+#define CUT_PAUSE_MS     30
+#define CUT_SETTLE_MS    200
+#define CUT_MIN_PIECE_MS 1000
+#define CUT_EVERY_MS     100
 
 struct livesess {
     asr_decoder *dec;
@@ -53,6 +64,7 @@ struct livesess {
     bool utt_open;    /* an utterance has audio in the decoder */
     size_t utt_fed;   /* samples fed to it */
     size_t last_piece; /* samples of the last decoder utterance ended with audio */
+    size_t cut_due;    /* utt_fed at which to look for a pause to cut at next */
     size_t utt_limit;
     uint64_t item;
     bool item_open;      /* the item has audio decoded */
@@ -256,6 +268,7 @@ static int split_utterance(livesess *s)
         s->last_piece = s->utt_fed;
     s->utt_open = false;
     s->utt_fed = 0;
+    s->cut_due = 0;
     if (rc < 0)
         return rc;
     return asr_decoder_end_utterance(s->dec);
@@ -286,6 +299,28 @@ static int end_utterance(livesess *s)
     s->item++;
     s->item_open = false;
     return rc;
+}
+
+/* A long piece of speech in progress is cut at the latest pause the
+ * partials' pass recognised in it (cfg.cut_after_ms): the audio before
+ * is decoded now, while speech goes on, and the decoder's utterance goes
+ * on from the pause. */
+static int cut_at_pause(livesess *s)
+{
+    uint64_t at, from = s->dec_pos - s->utt_fed + samples_of(CUT_MIN_PIECE_MS);
+    if (!s->cfg.cut_after_ms || !s->utt_open || s->utt_fed < samples_of(s->cfg.cut_after_ms) ||
+        s->utt_fed < s->cut_due)
+        return 0;
+    s->cut_due = s->utt_fed + samples_of(CUT_EVERY_MS);
+    int rc = asr_decoder_live_pause(s->dec, from, CUT_PAUSE_MS, CUT_SETTLE_MS, &at);
+    if (rc == PHS_EEMPTY)
+        return 0;
+    if (rc < 0 || (rc = choose_search(s)) < 0)
+        return rc;
+    s->last_piece = (size_t)(at - (s->dec_pos - s->utt_fed));
+    s->utt_fed = (size_t)(s->dec_pos - at);
+    s->cut_due = 0;
+    return asr_decoder_end_utterance_at(s->dec, at);
 }
 
 /* Gives pcm[0..n) to the decoder, ending utterances at the limit. */
@@ -381,8 +416,11 @@ static int run_vad(livesess *s)
                 return rc;
         }
     }
-    if (s->speaking)
-        return consume(s, heard_until(s, s->vad_pos), false);
+    if (s->speaking) {
+        if ((rc = consume(s, heard_until(s, s->vad_pos), false)) != 0)
+            return rc;
+        return cut_at_pause(s);
+    }
     /* Not in speech: keep only what a start could reach back to. */
     uint64_t keep = vad_lookback(s->vad);
     if (s->vad_pos > s->pend_pos + keep)
@@ -493,6 +531,7 @@ static int clear_stream(livesess *s, const struct livesess_config *cfg)
         s->item++; /* its STARTED or partials were told: the number is spent */
     s->item_open = s->utt_open = s->speaking = false;
     s->utt_fed = 0;
+    s->cut_due = 0;
     resample_free(s->rs);
     if (!(s->rs = resample_new(s->cfg.sample_rate, &rc)))
         return rc;

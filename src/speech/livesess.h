@@ -13,9 +13,11 @@
  * of the model; close ends the last one and hands over the whole result.
  * With the VAD on, the decoder hears each stretch of speech with less edge
  * than the events report (100 ms before the onset, 100 ms after the last
- * sound) and decodes it in pieces cut at its pauses of 250 ms, so that when
- * speech stops only the audio since the last pause is left to decode; an
- * utterance's words are still reported together, once, when it ends.
+ * sound) and decodes it in pieces cut at its pauses of 250 ms (and, when
+ * asked, cut_after_ms below, at shorter pauses the partials' pass
+ * recognises), so that when speech stops only the audio since the last
+ * cut is left to decode; an utterance's words are still reported
+ * together, once, when it ends.
  *
  * It holds no keys and touches no store: it runs in a confined worker
  * process (worker/worker.c) or, without workers, in the server
@@ -72,8 +74,8 @@ struct livesess_event {
      * behind real time when it ended. */
     search_mode search;
     uint64_t lag_ms;
-    /* UTTERANCE: the audio of its last piece (from its last pause of
-     * SPLIT_MS, or its start, to its end), the decode a final waits for
+    /* UTTERANCE: the audio of its last piece (from its last cut at a
+     * pause, or its start, to its end), the decode a final waits for
      * after that pause: what bounds its latency on an idle core. */
     uint64_t last_piece_ms;
 };
@@ -135,7 +137,16 @@ struct livesess_config {
     /* Seconds on a monotonic clock, for the lag; NULL: CLOCK_MONOTONIC
      * (tests give a clock of their own). */
     double (*clock)(void *ctx);
+    /* With the VAD on: a piece of speech longer than this (ms) is also cut
+     * at a pause the partials' pass recognises between words, shorter than
+     * the VAD's 250 ms, so that a final waits for less audio to be decoded
+     * (LIVESESS_CUT_MS). 0: never (the default: on bench/stream's speech
+     * it cost WER, docs/BENCHMARKS.md "Cutting inside speech"). */
+    uint32_t cut_after_ms;
 };
+
+/* The cut_after_ms bench/stream measured (docs/BENCHMARKS.md). */
+#define LIVESESS_CUT_MS 2000
 
 /* PHS_EINVAL with a reason in msg for a rate or VAD setting out of range. */
 int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg_len);

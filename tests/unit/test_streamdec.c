@@ -140,6 +140,8 @@ struct seen {
     double now, per_read;
     search_mode searches[32];
     uint64_t lags[32], item_end_ms[32];
+    uint64_t item_start_ms[32], last_piece_ms[32];
+    size_t with_words; /* UTTERANCEs with words */
 };
 
 static double fake_clock(void *ctx)
@@ -182,6 +184,8 @@ static int on_event(void *ctx, const struct livesess_event *ev)
             s->searches[s->utterances] = ev->search;
             s->lags[s->utterances] = ev->lag_ms;
             s->item_end_ms[s->utterances] = ev->end_ms;
+            s->item_start_ms[s->utterances] = ev->audio_ms;
+            s->last_piece_ms[s->utterances] = ev->last_piece_ms;
         }
         s->utterances++;
         assert_true(ev->end_ms >= ev->audio_ms);
@@ -198,6 +202,7 @@ static int on_event(void *ctx, const struct livesess_event *ev)
             s->empty++;
             assert_string_equal(ev->text, "");
         } else {
+            s->with_words++;
             if (s->text[0])
                 strncat(s->text, " ", sizeof(s->text) - strlen(s->text) - 1);
             strncat(s->text, ev->text, sizeof(s->text) - strlen(s->text) - 1);
@@ -702,6 +707,144 @@ static void test_live_final_is_batch(void **state)
     asr_decoder_free(batch);
 }
 
+/* Two LibriVox utterances read one after the other with a short pause
+ * (JOIN_GAP, under the 250 ms the session's pause cut needs) and the
+ * second's leading silence trimmed (its speech starts 230 ms in): fluent
+ * speech for the VAD, one stretch of 1 s of noise, the two, 1 s of noise.
+ * *join: the first sample of the second utterance. */
+#define JOIN_GAP  2400 /* 150 ms */
+#define JOIN_TRIM 2080 /* 130 ms of the second's leading 230 */
+static struct fx_pcm joined_speech(size_t *join)
+{
+    struct fx_pcm a = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav");
+    struct fx_pcm b = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0870.wav");
+    assert_true(a.n > 16000 && b.n > JOIN_TRIM + 16000);
+    struct fx_pcm j;
+    j.n = GAP + a.n + JOIN_GAP + (b.n - JOIN_TRIM) + GAP;
+    j.s = calloc(j.n, sizeof(int16_t));
+    uint32_t seed = 11;
+    fx_noise(j.s, j.n, &seed);
+    for (size_t k = 0; k < a.n; k++)
+        j.s[GAP + k] = (int16_t)(j.s[GAP + k] + a.s[k]);
+    *join = GAP + a.n + JOIN_GAP;
+    for (size_t k = 0; k < b.n - JOIN_TRIM; k++)
+        j.s[*join + k] = (int16_t)(j.s[*join + k] + b.s[JOIN_TRIM + k]);
+    free(a.s);
+    free(b.s);
+    return j;
+}
+
+/* With cut_after_ms, a long piece of fluent speech is cut where the
+ * partials' pass heard a pause between words, though the VAD heard none of
+ * 250 ms: the 3 s of the first utterance are decoded while the second is
+ * spoken, so the item's final waits only for the rest (its last piece is
+ * shorter than the item by more than the first utterance). Still one item,
+ * its words near the batch decode of the same audio. Without it (the
+ * default) the item is one piece. No timing: the clock stands still. */
+static void test_cut_at_pause(void **state)
+{
+    if (!model)
+        skip();
+    size_t join;
+    struct fx_pcm j = joined_speech(&join);
+    struct seen whole = {0};
+    asr_result *r = feed_all(open_session(16000, true, &whole), j.s, j.n, 320);
+    assert_int_equal(whole.with_words, 1);
+    for (size_t u = 0; u < whole.utterances; u++)
+        if (whole.last_piece_ms[u]) /* from its start (less the decoder's 100 ms before it) */
+            assert_true(whole.last_piece_ms[u] + 150 >=
+                        whole.item_end_ms[u] - whole.item_start_ms[u]);
+    asr_result_free(r);
+    struct seen seen = {0};
+    struct livesess_config c = {.sample_rate = 16000,
+                                .event = on_event,
+                                .ctx = &seen,
+                                .clock = fake_clock,
+                                .cut_after_ms = LIVESESS_CUT_MS};
+    livesess_vad_default(&c.vad);
+    streamdec *s = NULL;
+    char msg[256];
+    assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
+    r = feed_all(s, j.s, j.n, 320);
+    assert_int_equal(seen.with_words, 1);
+    size_t u = 0;
+    while (u < seen.utterances && !seen.last_piece_ms[u])
+        u++;
+    uint64_t len = seen.item_end_ms[u] - seen.item_start_ms[u];
+    print_message("item of %llu ms, its last piece %llu ms (the second utterance from %zu ms)\n",
+                  (unsigned long long)len, (unsigned long long)seen.last_piece_ms[u],
+                  (join - seen.item_start_ms[u] * 16) / 16);
+    assert_true(seen.item_start_ms[u] * 16 < join - 16000);
+    assert_true(seen.last_piece_ms[u] + (join - seen.item_start_ms[u] * 16) / 16 <= len + 300);
+    char *text = asr_result_text(r), *batch = batch_text(j.s, j.n);
+    double e = wer(text, batch);
+    print_message("cut at a pause, live vs batch: %.1f%% word difference\n", e * 100);
+    assert_true(e < 0.25);
+    free(text);
+    free(batch);
+    asr_result_free(r);
+    free(j.s);
+}
+
+/* The live decoder's side of it: the latest pause it reports lies in the
+ * pause between the two utterances, and an utterance ended there gives the
+ * batch decode's words of each side, word for word, times included: the
+ * audio after the cut, already fed, is the next utterance's start. A cut
+ * outside the open utterance is refused. */
+static void test_end_utterance_at(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    size_t join;
+    struct fx_pcm j = joined_speech(&join);
+    size_t from = GAP - 1600, to = j.n - GAP + 1600, upto = join + 16000;
+    asr_decoder *live = asr_decoder_new(model, &err);
+    assert_non_null(live);
+    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(live), 0);
+    uint64_t at;
+    assert_int_equal(asr_decoder_live_pause(live, 0, 30, 200, &at), PHS_EEMPTY); /* none open */
+    assert_int_equal(asr_decoder_skip(live, from), 0);
+    for (size_t off = from; off < upto; off += 320)
+        assert_int_equal(asr_decoder_feed(live, j.s + off, 320), 0);
+    assert_int_equal(asr_decoder_live_pause(live, 0, 30, 200, &at), 0);
+    print_message("pause at %.3f s, the second utterance from %.3f s\n", (double)at / 16000,
+                  (double)join / 16000);
+    /* between the first's last sound and the second's first (100 ms in) */
+    assert_true(at + JOIN_GAP + 1600 >= join && at <= join + 1600);
+    assert_int_equal(asr_decoder_end_utterance_at(live, from), PHS_EINVAL);
+    assert_int_equal(asr_decoder_end_utterance_at(live, upto), PHS_EINVAL);
+    assert_int_equal(asr_decoder_end_utterance_at(live, at), 0);
+    for (size_t off = upto; off < to; off += 320)
+        assert_int_equal(asr_decoder_feed(live, j.s + off, to - off < 320 ? to - off : 320), 0);
+    asr_result *r, *b[2];
+    assert_int_equal(asr_decoder_finish(live, &r), 0);
+    size_t edge[3] = {from, (size_t)at, to};
+    for (int u = 0; u < 2; u++) {
+        asr_decoder *batch = asr_decoder_new(model, &err);
+        assert_int_equal(asr_decoder_start(batch), 0);
+        assert_int_equal(asr_decoder_feed(batch, j.s + edge[u], edge[u + 1] - edge[u]), 0);
+        assert_int_equal(asr_decoder_finish(batch, &b[u]), 0);
+        assert_true(b[u]->n_words > 3);
+        asr_decoder_free(batch);
+    }
+    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
+    for (size_t i = 0; i < r->n_words; i++) {
+        int u = i >= b[0]->n_words;
+        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
+        double off = (double)edge[u] / 16000.0;
+        assert_string_equal(r->words[i].text, bw->text);
+        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
+        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
+    }
+    asr_result_free(r);
+    asr_result_free(b[0]);
+    asr_result_free(b[1]);
+    asr_decoder_free(live);
+    free(j.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +859,8 @@ int main(void)
         cmocka_unit_test(test_keeping_up_rate),
         cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch),
+        cmocka_unit_test(test_cut_at_pause),
+        cmocka_unit_test(test_end_utterance_at),
     };
     return cmocka_run_group_tests_name("streamdec", tests, setup, teardown);
 }
