@@ -58,6 +58,13 @@ ok "words outside the trimmed dictionary take the whole dictionary's pronunciati
 grep -q "^fast_dict = fast.dict" "$med/profile.conf" || fail "profile.conf names no fast.dict"
 grep -q "^cheekbone " "$med/decoder.dict" || fail "decoder.dict lacks cheekbone: pick another word"
 grep -q "^cheekbone " "$med/fast.dict" && fail "fast.dict has cheekbone: pick another word"
+# every word of the profile's own model that decoder.dict has is in fast.dict
+awk '/^\\1-grams:/ { f = 1; next } /^\\/ { f = 0 } f && NF >= 2 { print $2 }' "$med/lm.arpa" | sort -u >"$T/pw"
+for d in decoder fast; do cut -d' ' -f1 "$med/$d.dict" | sed 's/(.*//' | sort -u >"$T/$d.words"; done
+[ "$(comm -12 "$T/pw" "$T/decoder.words" | wc -l)" -gt 1000 ] || fail "few profile words in decoder.dict"
+missing=$(comm -12 "$T/pw" "$T/decoder.words" | comm -23 - "$T/fast.words" | head -n 5)
+[ -z "$missing" ] || fail "profile words missing from fast.dict: $missing"
+[ "$(wc -l <"$med/fast.dict")" -lt "$(wc -l <"$med/decoder.dict")" ] || fail "fast.dict is not smaller"
 flite -voice rms -t "the patient fractured her left cheekbone last week" -o "$T/cheek.wav"
 expect_exit 0 "$P" transcribe --format text --no-smart-format "$T/cheek.wav"
 grep -q "left cheekbone last" "$T/stdout" || { cat "$T/stdout"; fail "default search missed cheekbone"; }
