@@ -42,6 +42,9 @@ GENERAL_LM := /usr/share/pocketsphinx/model/en-us/en-us.lm.bin
 # dictionary the merged model knows: the decoder loads only those
 # (docs/ENGINE.md, "The decoder's dictionary").
 GENERAL_DICT := /usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict
+# and build/medical/fast.dict, `--search fast`'s: the merged model's 45,000
+# likeliest words and the profile's own (docs/ENGINE.md, "Search modes").
+FAST_DICT_WORDS := 45000
 # Built in build/medical.new and swapped into place in one step
 # (scripts/swap-dir): built in place, a decoder started meanwhile (any
 # `transcribe` of this tree while make relinks the binary) read a profile
@@ -54,7 +57,7 @@ build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build
 	$(Q)rm -rf build/medical.new
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
 	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical.new --base general --weight 0.3
-	$(Q)build/lmmerge $(GENERAL_LM) build/medical.new $(GENERAL_DICT)
+	$(Q)build/lmmerge $(GENERAL_LM) build/medical.new $(GENERAL_DICT) $(FAST_DICT_WORDS)
 	$(Q)scripts/swap-dir build/medical.new build/medical
 
 # Build-time tool, not part of the server (it carries a sphinxbase repair).

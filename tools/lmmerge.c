@@ -2,7 +2,7 @@
  * one at build time (the Makefile's PROFILE step; docs/ENGINE.md, "One
  * language model").
  *
- * usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT]
+ * usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT [FAST_WORDS]]
  *
  * The recogniser used to interpolate the general model and the profile's
  * lm.arpa at run time, which costs two model lookups and a log-add for every
@@ -36,6 +36,16 @@
  * model lacks can never be recognised, and each entry costs loading time in
  * every process); the whole one stays the source of other words'
  * pronunciations (docs/ENGINE.md, "The decoder's dictionary").
+ *
+ * With FAST_WORDS (a count) it also writes PROFILE_DIR/fast.dict, the
+ * entries of GENERAL_DICT for the FAST_WORDS words of the merged model with
+ * the highest unigram probability and for every word of the profile's own
+ * model, and profile.conf gains
+ *
+ *   fast_dict = fast.dict
+ *
+ * which `--search fast` loads in place of decoder.dict: a smaller lexicon
+ * tree is quicker to build and to search (docs/ENGINE.md, "Search modes").
  *
  * Reading the Debian general model (a trie binary) back as ARPA needs one
  * repair: sphinxbase 5prealpha's trie ARPA writer asserts that its walk of the
@@ -155,18 +165,18 @@ static int32_t vocab_id(vocab *v, const char *w)
     return (int32_t)v->n++;
 }
 
-/* True when w is in v (nothing added). */
-static bool vocab_has(const vocab *v, const char *w)
+/* w's id in v, -1 when absent (nothing added). */
+static int32_t vocab_find(const vocab *v, const char *w)
 {
     if (!v->nslot)
-        return false;
+        return -1;
     size_t j = hash_word(w) & (v->nslot - 1);
     while (v->slot[j]) {
         if (!strcmp(v->word[v->slot[j] - 1], w))
-            return true;
+            return v->slot[j] - 1;
         j = (j + 1) & (v->nslot - 1);
     }
-    return false;
+    return -1;
 }
 
 static void vocab_free(vocab *v)
@@ -509,9 +519,10 @@ static int read_weight(const char *dir, double *w)
     return general && *w > 0 && *w < 1 ? 0 : -1;
 }
 
-/* Writes path: the lines of dict whose word (before any "(2)") is in v. */
-static int write_decoder_dict(const char *dict, const vocab *v, const char *path, size_t *kept,
-                              size_t *all)
+/* Writes path: the lines of dict whose word (before any "(2)") is in v and,
+ * with keep (indexed by word id), marked there. */
+static int write_decoder_dict(const char *dict, const vocab *v, const bool *keep, const char *path,
+                              size_t *kept, size_t *all)
 {
     FILE *in = fopen(dict, "r"), *out = in ? fopen(path, "w") : NULL;
     char *line = NULL, word[512];
@@ -527,7 +538,8 @@ static int write_decoder_dict(const char *dict, const vocab *v, const char *path
         memcpy(word, line, n);
         word[n] = '\0';
         (*all)++;
-        if (!vocab_has(v, word))
+        int32_t id = vocab_find(v, word);
+        if (id < 0 || (keep && !keep[id]))
             continue;
         if (fputs(line, out) == EOF)
             goto out;
@@ -543,10 +555,53 @@ out:
     return rc;
 }
 
-static int merge(const char *general, const char *dir, const char *dict)
+static const gram *prob_order_base; /* the unigrams qsort compares */
+
+/* Higher probability first; ties by word id, so the choice is stable. */
+static int by_prob(const void *a, const void *b)
 {
-    char garpa[4096], parpa[4096], marpa[4096], bin[4096], conf[4096], ddict[4096];
+    const gram *x = &prob_order_base[*(const size_t *)a], *y = &prob_order_base[*(const size_t *)b];
+    if (x->p != y->p)
+        return x->p > y->p ? -1 : 1;
+    return (x->w[0] > y->w[0]) - (x->w[0] < y->w[0]);
+}
+
+/* The fast search's words (keep, by id, v->n entries): the n_fast of the
+ * merged model's unigrams with the highest probability, the sentence
+ * markers aside, and every word of the profile's own model (its domain
+ * terms stay recognisable however rare they are in the mixture). NULL when
+ * out of memory. */
+static bool *fast_words(const model *merged, const model *profile, const vocab *v, size_t n_fast)
+{
+    bool *keep = calloc(v->n ? v->n : 1, sizeof(*keep));
+    size_t *order = malloc((merged->n[0] ? merged->n[0] : 1) * sizeof(*order));
+    if (!keep || !order) {
+        free(keep);
+        free(order);
+        return NULL;
+    }
+    for (size_t j = 0; j < merged->n[0]; j++)
+        order[j] = j;
+    prob_order_base = merged->g[0];
+    qsort(order, merged->n[0], sizeof(*order), by_prob);
+    for (size_t j = 0, taken = 0; j < merged->n[0] && taken < n_fast; j++) {
+        const char *w = v->word[merged->g[0][order[j]].w[0]];
+        if (w[0] == '<')
+            continue; /* <s>, </s>, <UNK>: not in a dictionary */
+        keep[merged->g[0][order[j]].w[0]] = true;
+        taken++;
+    }
+    for (size_t j = 0; j < profile->n[0]; j++)
+        keep[profile->g[0][j].w[0]] = true;
+    free(order);
+    return keep;
+}
+
+static int merge(const char *general, const char *dir, const char *dict, size_t n_fast)
+{
+    char garpa[4096], parpa[4096], marpa[4096], bin[4096], conf[4096], ddict[4096], fdict[4096];
     vocab v = {0};
+    bool *keep = NULL;
     model ms[MAX_MODELS], out;
     memset(ms, 0, sizeof(ms));
     memset(&out, 0, sizeof(out));
@@ -564,6 +619,7 @@ static int merge(const char *general, const char *dir, const char *dict)
     snprintf(bin, sizeof(bin), "%s/lm.bin", dir);
     snprintf(conf, sizeof(conf), "%s/profile.conf", dir);
     snprintf(ddict, sizeof(ddict), "%s/decoder.dict", dir);
+    snprintf(fdict, sizeof(fdict), "%s/fast.dict", dir);
     if (convert(general, garpa) < 0 || read_arpa(garpa, &v, &ms[0]) < 0 ||
         read_arpa(parpa, &v, &ms[1]) < 0)
         goto out;
@@ -575,14 +631,20 @@ static int merge(const char *general, const char *dir, const char *dict)
     set_backoffs(ms, MAX_MODELS, &out);
     if (write_arpa(&out, &v, marpa) < 0 || convert(marpa, bin) < 0)
         goto out;
-    size_t kept = 0, all = 0;
-    if (dict && write_decoder_dict(dict, &v, ddict, &kept, &all) < 0) {
+    size_t kept = 0, all = 0, fast_kept = 0;
+    if (dict && write_decoder_dict(dict, &v, NULL, ddict, &kept, &all) < 0) {
         fprintf(stderr, "lmmerge: cannot write %s from %s\n", ddict, dict);
+        goto out;
+    }
+    if (n_fast && (!(keep = fast_words(&out, &ms[1], &v, n_fast)) ||
+                   write_decoder_dict(dict, &v, keep, fdict, &fast_kept, &all) < 0)) {
+        fprintf(stderr, "lmmerge: cannot write %s from %s\n", fdict, dict);
         goto out;
     }
     FILE *f = fopen(conf, "a");
     if (!f || fprintf(f, "merged = lm.bin\nmerged_general = %s\n", general) < 0 ||
-        (dict && fprintf(f, "decoder_dict = decoder.dict\ndecoder_dict_from = %s\n", dict) < 0)) {
+        (dict && fprintf(f, "decoder_dict = decoder.dict\ndecoder_dict_from = %s\n", dict) < 0) ||
+        (n_fast && fprintf(f, "fast_dict = fast.dict\n") < 0)) {
         if (f)
             fclose(f);
         goto out;
@@ -591,6 +653,8 @@ static int merge(const char *general, const char *dir, const char *dict)
         goto out;
     if (dict)
         printf("lmmerge: %s: %zu of %zu pronunciations\n", ddict, kept, all);
+    if (n_fast)
+        printf("lmmerge: %s: %zu of %zu pronunciations\n", fdict, fast_kept, all);
     printf("lmmerge: %s: %zu + %zu + %zu n-grams, general weight %.3f\n", bin, out.n[0],
            out.order > 1 ? out.n[1] : 0, out.order > 2 ? out.n[2] : 0, lambda[0]);
     rc = 0;
@@ -601,13 +665,23 @@ out:
         model_free(&ms[i]);
     model_free(&out);
     vocab_free(&v);
+    free(keep);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT]\n");
+    size_t n_fast = 0;
+    if (argc == 5) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(argv[4], &end, 10);
+        if (errno || end == argv[4] || *end || !n || n > 10000000)
+            argc = 0; /* usage */
+        n_fast = (size_t)n;
+    }
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: lmmerge GENERAL_LM PROFILE_DIR [GENERAL_DICT [FAST_WORDS]]\n");
         return 2;
     }
     err_set_logfp(NULL);
@@ -618,5 +692,5 @@ int main(int argc, char **argv)
     cmd_ln_free_r(cfg);
     if (!(lm_weight > 0))
         return 1;
-    return merge(argv[1], argv[2], argc == 4 ? argv[3] : NULL) < 0 ? 1 : 0;
+    return merge(argv[1], argv[2], argc >= 4 ? argv[3] : NULL, n_fast) < 0 ? 1 : 0;
 }

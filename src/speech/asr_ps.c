@@ -521,14 +521,18 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
     }
     /* The base profile's trimmed dictionary in the decoder (docs/ENGINE.md,
      * "The decoder's dictionary"): when its merged model is used and it was
-     * taken from the dictionary in use (not one a parameter named). */
+     * taken from the dictionary in use (not one a parameter named). The
+     * fast search takes the smaller one when the profile has it ("Search
+     * modes"); words it lacks that a profile or the caller's vocabulary
+     * names come from the whole dictionary all the same (apply_profile). */
     if (use_merged(m) && m->chain.decoder_dict[0] && !strcmp(m->argv[5], c->dict) &&
         !strcmp(m->chain.decoder_dict_from, c->dict)) {
+        bool fast = m->search == SEARCH_FAST && m->chain.fast_dict[0];
         if (!(m->lookup_dict = strdup(c->dict))) {
             rc = PHS_ENOMEM;
             goto fail;
         }
-        if ((rc = add_pair(m, "-dict", m->chain.decoder_dict)) < 0)
+        if ((rc = add_pair(m, "-dict", fast ? m->chain.fast_dict : m->chain.decoder_dict)) < 0)
             goto fail;
     }
     if ((rc = copy_vocabulary(m, c->vocabulary, msg, msg_len)) < 0 ||

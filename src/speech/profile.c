@@ -81,12 +81,20 @@ static int conf_path(const char *val, char *out)
     return (size_t)snprintf(out, PROFILE_PATH_MAX, "%s", val) >= PROFILE_PATH_MAX ? PHS_EINVAL : 0;
 }
 
+/* The files a profile.conf names beside its merged model: each "" when
+ * absent. */
+typedef struct conf_files {
+    char merged[PROFILE_PATH_MAX];     /* the merged model */
+    char general[PROFILE_PATH_MAX];    /* the general model it was merged with */
+    char ddict[PROFILE_PATH_MAX];      /* the decoder's dictionary */
+    char ddict_from[PROFILE_PATH_MAX]; /* the dictionary that was taken from */
+    char fast_dict[PROFILE_PATH_MAX];  /* the fast search's (same source) */
+} conf_files;
+
 /* Reads dir/profile.conf: base name, weight and, when the profile holds a
- * merged model, its file and general model, and its decoder dictionary and
- * the dictionary that was taken from (merged, general, ddict and ddict_from
- * get "" when absent; each PROFILE_PATH_MAX bytes). */
+ * merged model, the files of *files. */
 static int profile_read_conf(const char *dir, char *base, size_t base_len, double *weight,
-                             char *merged, char *general, char *ddict, char *ddict_from)
+                             conf_files *files)
 {
     char path[PROFILE_PATH_MAX], line[PROFILE_LINE_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/profile.conf", dir) >= sizeof(path))
@@ -97,7 +105,7 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
     int rc = 0;
     snprintf(base, base_len, "general");
     *weight = -1;
-    merged[0] = general[0] = ddict[0] = ddict_from[0] = '\0';
+    memset(files, 0, sizeof(*files));
     while (fgets(line, sizeof(line), f)) {
         char *eq = strchr(line, '=');
         if (line[0] == '#' || !eq)
@@ -124,10 +132,12 @@ static int profile_read_conf(const char *dir, char *base, size_t base_len, doubl
                 rc = PHS_EINVAL;
                 break;
             }
-        } else if ((!strcmp(key, "merged") && conf_file(dir, val, merged) < 0) ||
-                   (!strcmp(key, "merged_general") && conf_path(val, general) < 0) ||
-                   (!strcmp(key, "decoder_dict") && conf_file(dir, val, ddict) < 0) ||
-                   (!strcmp(key, "decoder_dict_from") && conf_path(val, ddict_from) < 0)) {
+        } else if ((!strcmp(key, "merged") && conf_file(dir, val, files->merged) < 0) ||
+                   (!strcmp(key, "merged_general") && conf_path(val, files->general) < 0) ||
+                   (!strcmp(key, "decoder_dict") && conf_file(dir, val, files->ddict) < 0) ||
+                   (!strcmp(key, "decoder_dict_from") &&
+                    conf_path(val, files->ddict_from) < 0) ||
+                   (!strcmp(key, "fast_dict") && conf_file(dir, val, files->fast_dict) < 0)) {
             rc = PHS_EINVAL;
             break;
         }
@@ -142,8 +152,8 @@ int profile_resolve(const char *dir, profile_chain *out)
 {
     const char *dirs[PROFILE_MAX_CHAIN];
     double weights[PROFILE_MAX_CHAIN];
-    char base[16], merged[PROFILE_PATH_MAX], general[PROFILE_PATH_MAX];
-    char ddict[PROFILE_PATH_MAX], ddict_from[PROFILE_PATH_MAX];
+    char base[16];
+    conf_files files;
     int n = 0, rc;
     memset(out, 0, sizeof(*out));
     out->weight[0] = 1;
@@ -155,25 +165,23 @@ int profile_resolve(const char *dir, profile_chain *out)
     while (dir) {
         if (n == PROFILE_MAX_CHAIN)
             return PHS_EINVAL;
-        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n], merged, general, ddict,
-                                    ddict_from)) < 0)
+        if ((rc = profile_read_conf(dir, base, sizeof(base), &weights[n], &files)) < 0)
             return rc;
         /* Only the base profile's merged model (the one over the general
          * model) replaces models; the last one read is the base. */
-        if (merged[0] && general[0] && profile_file_ok(merged)) {
-            memcpy(out->merged_lm, merged, sizeof(merged));
-            memcpy(out->merged_general, general, sizeof(general));
-            /* The trimmed dictionary goes with the merged model it was
-             * taken for. */
-            if (ddict[0] && ddict_from[0] && profile_file_ok(ddict)) {
-                memcpy(out->decoder_dict, ddict, sizeof(ddict));
-                memcpy(out->decoder_dict_from, ddict_from, sizeof(ddict_from));
-            } else {
-                out->decoder_dict[0] = out->decoder_dict_from[0] = '\0';
+        out->merged_lm[0] = out->merged_general[0] = '\0';
+        out->decoder_dict[0] = out->decoder_dict_from[0] = out->fast_dict[0] = '\0';
+        if (files.merged[0] && files.general[0] && profile_file_ok(files.merged)) {
+            memcpy(out->merged_lm, files.merged, sizeof(files.merged));
+            memcpy(out->merged_general, files.general, sizeof(files.general));
+            /* The trimmed dictionaries go with the merged model they were
+             * taken for; the fast one with the decoder's, from one source. */
+            if (files.ddict[0] && files.ddict_from[0] && profile_file_ok(files.ddict)) {
+                memcpy(out->decoder_dict, files.ddict, sizeof(files.ddict));
+                memcpy(out->decoder_dict_from, files.ddict_from, sizeof(files.ddict_from));
+                if (files.fast_dict[0] && profile_file_ok(files.fast_dict))
+                    memcpy(out->fast_dict, files.fast_dict, sizeof(files.fast_dict));
             }
-        } else {
-            out->merged_lm[0] = out->merged_general[0] = '\0';
-            out->decoder_dict[0] = out->decoder_dict_from[0] = '\0';
         }
         dirs[n++] = dir;
         dir = strcmp(base, "medical") || !strcmp(dirs[n - 1], medical_dir()) ? NULL

@@ -19,6 +19,9 @@
  *                   knows, which the decoder loads in place of the whole one
  *   profile.conf    "decoder_dict = decoder.dict" and "decoder_dict_from =
  *                   PATH", the general dictionary it was taken from
+ *   fast.dict       a smaller one for `--search fast`: the merged model's
+ *                   likeliest words and the profile's own (same source)
+ *   profile.conf    "fast_dict = fast.dict"
  */
 #ifndef PHS_PROFILE_H
 #define PHS_PROFILE_H
@@ -48,6 +51,9 @@ typedef struct profile_chain {
      * the dictionary it was taken from; both "" when it has none. */
     char decoder_dict[PROFILE_PATH_MAX];
     char decoder_dict_from[PROFILE_PATH_MAX];
+    /* The fast search's dictionary, taken from the same dictionary as
+     * decoder_dict; "" when the profile has none (or no decoder_dict). */
+    char fast_dict[PROFILE_PATH_MAX];
 } profile_chain;
 
 /* Resolves dir (and its base) into a chain. "general" and "none" name the

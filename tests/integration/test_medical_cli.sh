@@ -50,6 +50,34 @@ grep -q "magnetite twenty" "$T/stdout" || { cat "$T/stdout"; fail "profile word 
 expect_exit 0 "$P" transcribe --format text --no-smart-format --vocabulary magnetite "$T/mag.wav"
 grep -q "magnetite twenty" "$T/stdout" || { cat "$T/stdout"; fail "vocabulary word outside the trimmed dictionary"; }
 ok "words outside the trimmed dictionary take the whole dictionary's pronunciation"
+# --search fast loads the smaller fast.dict (the merged model's likeliest
+# words; docs/ENGINE.md, "Search modes"). cheekbone is in the model and in
+# decoder.dict but not in fast.dict: the default search hears it, the fast
+# one cannot, until --vocabulary or a profile's model names it, when the
+# whole dictionary gives its pronunciation.
+grep -q "^fast_dict = fast.dict" "$med/profile.conf" || fail "profile.conf names no fast.dict"
+grep -q "^cheekbone " "$med/decoder.dict" || fail "decoder.dict lacks cheekbone: pick another word"
+grep -q "^cheekbone " "$med/fast.dict" && fail "fast.dict has cheekbone: pick another word"
+# every word of the profile's own model that decoder.dict has is in fast.dict
+awk '/^\\1-grams:/ { f = 1; next } /^\\/ { f = 0 } f && NF >= 2 { print $2 }' "$med/lm.arpa" | sort -u >"$T/pw"
+for d in decoder fast; do cut -d' ' -f1 "$med/$d.dict" | sed 's/(.*//' | sort -u >"$T/$d.words"; done
+[ "$(comm -12 "$T/pw" "$T/decoder.words" | wc -l)" -gt 1000 ] || fail "few profile words in decoder.dict"
+missing=$(comm -12 "$T/pw" "$T/decoder.words" | comm -23 - "$T/fast.words" | head -n 5)
+[ -z "$missing" ] || fail "profile words missing from fast.dict: $missing"
+[ "$(wc -l <"$med/fast.dict")" -lt "$(wc -l <"$med/decoder.dict")" ] || fail "fast.dict is not smaller"
+flite -voice rms -t "the patient fractured her left cheekbone last week" -o "$T/cheek.wav"
+expect_exit 0 "$P" transcribe --format text --no-smart-format "$T/cheek.wav"
+grep -q "left cheekbone last" "$T/stdout" || { cat "$T/stdout"; fail "default search missed cheekbone"; }
+expect_exit 0 "$P" transcribe --format text --no-smart-format --search fast "$T/cheek.wav"
+grep -q "cheekbone" "$T/stdout" && fail "fast search heard cheekbone: is fast.dict loaded?"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --search fast --vocabulary cheekbone "$T/cheek.wav"
+grep -q "left cheekbone last" "$T/stdout" || { cat "$T/stdout"; fail "fast search: vocabulary word outside fast.dict"; }
+printf 'the patient fractured her cheekbone\ncheekbone fracture on the left\ncheekbone\n' >"$T/cheek.txt"
+expect_exit 0 "$P" lm build "$T/cheek.txt" --out "$T/cheekprof" --base medical --weight 0.3
+grep -q "^cheekbone " "$T/cheekprof/words.dict" && fail "words.dict has cheekbone: the test no longer tests the lookup"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --search fast --profile "$T/cheekprof" "$T/cheek.wav"
+grep -q "left cheekbone last" "$T/stdout" || { cat "$T/stdout"; fail "fast search: profile word outside fast.dict"; }
+ok "the fast search's smaller dictionary: its missing words come back through --vocabulary and profiles"
 expect_exit 2 "$P" transcribe --format text --profile "$T/nonexistent" "$T/bren.wav"
 ok "a missing profile is a usage error"
 expect_exit 3 "$P" lm build /dev/null --out "$T/empty"

@@ -195,6 +195,27 @@ static void merged_model(void **state)
                "decoder_dict = ../decoder.dict\n");
     assert_int_equal(profile_resolve("medical", &ch), PHS_EINVAL);
 
+    /* the fast search's dictionary goes with the decoder's, when present */
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g/en-us.lm.bin\n"
+               "decoder_dict = decoder.dict\ndecoder_dict_from = /g/cmudict.dict\n"
+               "fast_dict = fast.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.fast_dict, ""); /* fast.dict not there yet */
+    fx_write_text(medical, "fast.dict", "heart HH AA R T\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    path_is(ch.fast_dict, medical, "fast.dict");
+    path_is(ch.decoder_dict, medical, "decoder.dict");
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g/en-us.lm.bin\n"
+               "fast_dict = fast.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), 0);
+    assert_string_equal(ch.fast_dict, ""); /* no decoder dictionary: not used */
+    fx_write_text(medical, "profile.conf",
+               "base = general\nweight = 0.3\nmerged = lm.bin\nmerged_general = /g\n"
+               "fast_dict = ../fast.dict\n");
+    assert_int_equal(profile_resolve("medical", &ch), PHS_EINVAL);
+
     /* the file is named inside the profile, never by a path */
     fx_write_text(medical, "profile.conf",
                "base = general\nweight = 0.3\nmerged = ../lm.bin\nmerged_general = /g\n");
