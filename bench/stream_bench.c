@@ -30,6 +30,7 @@
 
 #define PIECE_MS   20
 #define MAX_EVENTS 4096
+#define MAX_SHIFTS 16
 
 struct sample {
     double v[MAX_EVENTS];
@@ -48,6 +49,10 @@ struct recording {
     const char *ref;
     size_t ref_words, edits_clean, edits_same;
     char *text_clean, *text_same; /* the batch decodes' words (STREAM_DETAIL=2) */
+    int16_t *pcm; /* the file's audio until its batch decodes are done */
+    size_t n;
+    size_t edits_shift[MAX_SHIFTS]; /* the file after each STREAM_SHIFTS shift */
+    double batch_wall, batch_cpu;   /* its unshifted decode's (s) */
 };
 
 struct stream {
@@ -86,6 +91,14 @@ struct stream {
 static asr_model *model;
 static int16_t *audio;
 static size_t audio_n;
+/* STREAM_SHIFTS: the file endpoint's decode of each file again with this
+ * many zero samples before it (its words move with where the audio starts
+ * against the 10 ms frames: the spread a stream's figure is set against). */
+static size_t shifts[MAX_SHIFTS];
+static size_t n_shifts;
+/* STREAM_SAME=0: no batch decode of the same audio the streams get (the
+ * file with its second of noise or silence around it) */
+static bool same_audio = true;
 static struct livesess_vad vad_cfg;
 static enum livesess_denoise denoise_cfg; /* STREAM_DENOISE: off (default), auto, on */
 static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only) */
@@ -266,6 +279,50 @@ static size_t batch_edits_of(asr_decoder *d, const int16_t *pcm, size_t n, const
     return e;
 }
 
+/* The batch decodes of the playlist's recordings, shared out among
+ * STREAM_BATCH_THREADS threads, one decoder each. */
+struct batch_work {
+    struct recording *rec;
+    size_t files, next;
+    pthread_mutex_t lock;
+};
+
+static void *batch_thread(void *arg)
+{
+    struct batch_work *w = arg;
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t k = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (k >= w->files)
+            break;
+        struct recording *r = &w->rec[k];
+        double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+        r->edits_clean = batch_edits_of(d, r->pcm, r->n, r->ref, &r->ref_words, &r->text_clean);
+        r->batch_wall = now() - w0;
+        r->batch_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+        for (size_t i = 0; i < n_shifts; i++) {
+            int16_t *p = calloc(r->n + shifts[i], sizeof(int16_t));
+            char *t = NULL;
+            memcpy(p + shifts[i], r->pcm, r->n * sizeof(int16_t));
+            r->edits_shift[i] = batch_edits_of(d, p, r->n + shifts[i], r->ref, &r->ref_words, &t);
+            free(t);
+            free(p);
+        }
+        if (same_audio)
+            r->edits_same = batch_edits_of(d, audio + r->start, r->end - r->start, r->ref,
+                                           &r->ref_words, &r->text_same);
+        else
+            r->edits_same = fx_word_edits("", r->ref, &r->ref_words);
+        free(r->pcm);
+        r->pcm = NULL;
+    }
+    asr_decoder_free(d);
+    return NULL;
+}
+
 /* Word edits of stream st's final words that fall in recording r. */
 static size_t stream_edits_of(const struct stream *st, const struct recording *r, bool print)
 {
@@ -378,9 +435,10 @@ int main(int argc, char **argv)
     livesess_vad_default(&vad_cfg);
 
     /* The playlist and the batch decodes of each file: of the file itself
-     * and of the same audio the streams get (the file with its noise). */
-    size_t cap = 16000 * 60 * 10, ref_words = 0, batch_edits = 0, same_edits = 0, files = 0;
-    audio = calloc(cap, sizeof(int16_t));
+     * (and at each STREAM_SHIFTS shift) and of the same audio the streams
+     * get (the file with its noise). */
+    size_t cap = 0, ref_words = 0, batch_edits = 0, same_edits = 0, files = 0;
+    size_t shift_edits[MAX_SHIFTS] = {0};
     struct recording *rec = calloc((size_t)argc / 2, sizeof(*rec));
     char *refs = calloc(1, 1);
     size_t refs_len = 0;
@@ -415,35 +473,53 @@ int main(int argc, char **argv)
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
-    const char *batch = getenv("STREAM_BATCH");
-    /* STREAM_BATCH=0: no batch decodes (a quicker look at the streamed WER) */
-    asr_decoder *d = batch && !strcmp(batch, "0") ? NULL : asr_decoder_new(model, &err);
+    /* STREAM_ALIGN=1: every recording starts at a multiple of 10 ms of the
+     * playlist, so that a stream's 10 ms frames (the VAD's, where its
+     * decoder's pieces start) fall where the file endpoint's do in the file */
+    const char *align_env = getenv("STREAM_ALIGN");
+    bool align = align_env && !strcmp(align_env, "1");
+    const char *same_env = getenv("STREAM_SAME");
+    same_audio = !(same_env && !strcmp(same_env, "0"));
+    const char *sh = getenv("STREAM_SHIFTS");
+    for (char *e; sh && *sh && n_shifts < MAX_SHIFTS; sh = e) {
+        long v = strtol(sh, &e, 10);
+        if (e == sh || v < 0 || v > 16000) {
+            fprintf(stderr, "stream_bench: STREAM_SHIFTS must be sample counts (0 to 16000)\n");
+            return 2;
+        }
+        shifts[n_shifts++] = (size_t)v;
+        while (*e == ' ')
+            e++;
+    }
     for (int i = 2; i + 1 < argc; i += 2) {
         struct fx_pcm pcm = fx_load_pcm(argv[i]);
-        int16_t *p = pcm.s;
-        size_t n = pcm.n;
-        if (!p || audio_n + n + 32000 > cap) {
-            free(p);
+        size_t n = pcm.n, pad = align ? (160 - audio_n % 160) % 160 : 0;
+        if (!pcm.s)
             continue;
+        if (audio_n + pad + n + 32000 > cap) {
+            size_t want = (audio_n + pad + n + 32000) * 2;
+            int16_t *grown = realloc(audio, want * sizeof(int16_t));
+            if (!grown) {
+                fprintf(stderr, "stream_bench: out of memory for the playlist\n");
+                return 1;
+            }
+            memset(grown + cap, 0, (want - cap) * sizeof(int16_t));
+            audio = grown;
+            cap = want;
         }
+        if (noise)
+            fx_noise(audio + audio_n, pad, &seed);
+        audio_n += pad;
         struct recording *r = &rec[files];
-        double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-        r->edits_clean = batch_edits_of(d, p, n, argv[i + 1], &r->ref_words, &r->text_clean);
-        add(&batch_time, now() - w0);
-        batch_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
-        batch_audio += (double)n / 16000;
         if (noise)
             fx_noise(audio + audio_n, n + 32000, &seed);
         for (size_t k = 0; k < n; k++)
-            audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + p[k]);
-        r->edits_same = batch_edits_of(d, audio + audio_n, n + 32000, argv[i + 1], &r->ref_words,
-                                       &r->text_same);
+            audio[audio_n + 16000 + k] = (int16_t)(audio[audio_n + 16000 + k] + pcm.s[k]);
+        r->pcm = pcm.s;
+        r->n = n;
         r->start = audio_n;
         r->end = audio_n + n + 32000;
         r->ref = argv[i + 1];
-        batch_edits += r->edits_clean;
-        same_edits += r->edits_same;
-        ref_words += r->ref_words;
         audio_n += n + 32000;
         size_t l = strlen(argv[i + 1]);
         refs = realloc(refs, refs_len + l + 2);
@@ -451,10 +527,51 @@ int main(int argc, char **argv)
             refs[refs_len++] = ' ';
         memcpy(refs + refs_len, argv[i + 1], l + 1);
         refs_len += l;
-        free(p);
         files++;
     }
-    asr_decoder_free(d);
+    /* STREAM_BATCH=0: no batch decodes (a quicker look at the streamed WER);
+     * STREAM_BATCH_THREADS=N: the batch decodes on N threads (a recording's
+     * time after its upload then includes waiting for a core) */
+    const char *batch = getenv("STREAM_BATCH");
+    const char *bt = getenv("STREAM_BATCH_THREADS");
+    if (!(batch && !strcmp(batch, "0"))) {
+        struct batch_work w = {.rec = rec, .files = files, .lock = PTHREAD_MUTEX_INITIALIZER};
+        pthread_t th[8];
+        int threads = bt ? atoi(bt) : 1;
+        threads = threads < 1 ? 1 : threads > 8 ? 8 : threads;
+        for (int i = 0; i < threads; i++)
+            pthread_create(&th[i], NULL, batch_thread, &w);
+        for (int i = 0; i < threads; i++)
+            pthread_join(th[i], NULL);
+    }
+    for (size_t k = 0; k < files; k++) {
+        struct recording *r = &rec[k];
+        if (r->pcm) { /* not decoded (STREAM_BATCH=0): counted as all wrong */
+            fx_word_edits("", r->ref, &r->ref_words);
+            r->edits_clean = r->edits_same = r->ref_words;
+            free(r->pcm);
+            r->pcm = NULL;
+        } else {
+            add(&batch_time, r->batch_wall);
+            batch_cpu += r->batch_cpu;
+            batch_audio += (double)r->n / 16000;
+        }
+        batch_edits += r->edits_clean;
+        same_edits += r->edits_same;
+        ref_words += r->ref_words;
+        for (size_t i = 0; i < n_shifts; i++)
+            shift_edits[i] += r->edits_shift[i];
+        if (n_shifts && getenv("STREAM_DETAIL")) {
+            printf("  recording %zu: %zu words, errors of the file shifted by 0", k + 1,
+                   r->ref_words);
+            for (size_t i = 0; i < n_shifts; i++)
+                printf(" / %zu", shifts[i]);
+            printf(" samples: %zu", r->edits_clean);
+            for (size_t i = 0; i < n_shifts; i++)
+                printf(" / %zu", r->edits_shift[i]);
+            printf("\n");
+        }
+    }
     printf("%zu recordings, %.1f s of audio, %d concurrent stream(s)%s, %s, %d ms pieces, "
            "noise suppression %s\n",
            files, (double)audio_n / 16000, n_streams,
@@ -554,6 +671,20 @@ int main(int argc, char **argv)
     printf("WER streamed %.1f%% vs batch %.1f%% on the same audio (%zu words; target: within 1 "
            "point); batch of the files without the noise around them %.1f%%\n",
            live_wer, same_wer, ref_words, batch_wer);
+    if (n_shifts) {
+        double lo = batch_wer, hi = batch_wer, sum = batch_wer;
+        printf("batch of the files shifted (zero samples before each, at 16 kHz): 0 %.1f%%",
+               batch_wer);
+        for (size_t i = 0; i < n_shifts; i++) {
+            double w = 100.0 * (double)shift_edits[i] / (double)ref_words;
+            printf(", %zu %.1f%%", shifts[i], w);
+            lo = w < lo ? w : lo;
+            hi = w > hi ? w : hi;
+            sum += w;
+        }
+        printf("; range %.1f to %.1f%%, mean %.2f%% (streamed %+.2f points from the mean)\n", lo,
+               hi, sum / (double)(n_shifts + 1), live_wer - sum / (double)(n_shifts + 1));
+    }
     printf("memory: resident %.1f MiB before the streams, peak %.1f MiB (model, batch decoder "
            "and %d stream decoders with their searches)\n",
            rss0, status_mib("VmHWM"), n_streams);
