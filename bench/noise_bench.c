@@ -5,8 +5,9 @@
  * usage: noise_bench [--write DIR [--floor G] [--xi-min X] [--window S]
  *                     [--presence R] [--alpha A] [--noise-alpha A]] FILE...
  * prints one line a file: PATH SNR_DB SUPPRESSOR_CPU_S AUDIO_S SPREAD_DB AUTO
- * (SPREAD_DB: how steady the noise measures; AUTO: 1 when --denoise auto
- * would enhance the file, else 0)
+ * VOICES (SPREAD_DB: how steady the noise measures; AUTO: 1 when --denoise
+ * auto would enhance the file, else 0; VOICES: 1 when auto takes the noise
+ * for other voices and drops the recogniser's unsure words)
  * --write: also the enhancer's output (speech/enhance.h, with those
  * parameters changed from its defaults) as DIR/NAME.wav (16-bit 16 kHz
  * mono), NAME the file's name without its folder: parameter sweeps decode
@@ -163,8 +164,8 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        printf("%s %.2f %.4f %.3f %.2f %d\n", argv[i], lv.snr_db, cpu, (double)n / AUDIO_RATE,
-               lv.spread_db, denoise_wanted(&lv) ? 1 : 0);
+        printf("%s %.2f %.4f %.3f %.2f %d %d\n", argv[i], lv.snr_db, cpu, (double)n / AUDIO_RATE,
+               lv.spread_db, denoise_wanted(&lv) ? 1 : 0, denoise_voices(&lv) ? 1 : 0);
     }
     return status;
 }

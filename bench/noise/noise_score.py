@@ -5,14 +5,16 @@ noise_score.py OUT THRESHOLD STEADY_THRESHOLD STEADY_SPREAD COND...
 
 OUT holds, for SET dev and ho: SET.tsv (id, clean path, reference) and per
 condition COND: SET.COND.snr (noise_bench: path, measured SNR, enhancer
-CPU s, audio s, noise spread, auto's decision), SET.COND.{off,on}.jsonl
-(one {"text"} a file, in order) and SET.COND.{off,on}.cpu (the decode's
+CPU s, audio s, noise spread, auto's decision to enhance, its decision
+that the noise is voices), SET.COND.{off,on,auto}.jsonl (one {"text"} a
+file, in order; auto optional) and SET.COND.{off,on}.cpu (the decode's
 CPU s). Words are compared lower case without punctuation (word edit
 distance, summed over files).
 Prints, on the development set, the auto thresholds with the fewest
 errors (the SNR threshold alone, then the steady-noise threshold and
 spread beside the built-in ones), the WER off / on / auto per condition
-of both sets (auto: the binary's decision as noise_bench reports it), the
+of both sets (auto: its own decode; without one, the binary's decision to
+enhance as noise_bench reports it, words over voices not dropped), the
 held-out targets, and the enhancer's CPU beside decoding.
 """
 import importlib.util
@@ -35,7 +37,7 @@ def words(t):
 def load(out, s, conds):
     """{cond: [(errors_off, errors_on, ref_words, snr, supp_cpu)]}, {cond: (cpu_off, cpu_on)}"""
     refs = [words(l.rstrip("\n").split("\t")[2]) for l in open(os.path.join(out, s + ".tsv")) if l.strip()]
-    files, cpu = {}, {}
+    files, cpu, auto = {}, {}, {}
     for c in conds:
         snr = [l.split() for l in open(os.path.join(out, "%s.%s.snr" % (s, c)))]
         hyp = {m: [words(json.loads(l)["text"]) for l in open(os.path.join(out, "%s.%s.%s.jsonl" % (s, c, m)))]
@@ -44,10 +46,15 @@ def load(out, s, conds):
             sys.exit("noise_score: %s %s: %d refs, %d snr, %d/%d hyps" %
                      (s, c, len(refs), len(snr), len(hyp["off"]), len(hyp["on"])))
         files[c] = [(edits(r, hyp["off"][i]), edits(r, hyp["on"][i]), len(r), float(snr[i][1]), float(snr[i][2]),
-                     float(snr[i][4]), snr[i][5] == "1")
+                     float(snr[i][4]), snr[i][5] == "1", len(snr[i]) > 6 and snr[i][6] == "1")
                     for i, r in enumerate(refs)]
         cpu[c] = tuple(float(open(os.path.join(out, "%s.%s.%s.cpu" % (s, c, m))).read()) for m in ("off", "on"))
-    return files, cpu
+        path = os.path.join(out, "%s.%s.auto.jsonl" % (s, c))
+        if os.path.exists(path):
+            hyp_auto = [words(json.loads(l)["text"]) for l in open(path)]
+            if len(hyp_auto) == len(refs):
+                auto[c] = sum(edits(r, hyp_auto[i]) for i, r in enumerate(refs))
+    return files, cpu, auto
 
 
 def rule(thr, steady_thr=0.0, spread=0.0):
@@ -68,26 +75,28 @@ def errors(fs, wanted):
     return off, on, auto, sum(f[2] for f in fs), sum(1 for f in fs if wanted(f))
 
 
-def table(name, files, conds, wanted):
+def table(name, files, conds, wanted, decoded_auto):
     print("%s (auto: the binary's decision)" % name)
     print("  %-9s %5s %6s %8s %8s %8s %6s %6s" % ("condition", "files", "snr", "off", "on", "auto", "on/off", "auto/off"))
     rows = {}
     for c in conds:
         fs = files[c]
         off, on, auto, n, k = errors(fs, wanted)
+        auto = decoded_auto.get(c, auto)
         snr = sum(f[3] for f in fs) / len(fs)
         w = (100.0 * off / n, 100.0 * on / n, 100.0 * auto / n)
         rows[c] = w
-        print("  %-9s %5d %6.1f %7.1f%% %7.1f%% %7.1f%% %6.2f %6.2f   auto on in %d" %
-              (c, len(fs), snr, w[0], w[1], w[2], w[1] / w[0] if w[0] else 0, w[2] / w[0] if w[0] else 0, k))
+        print("  %-9s %5d %6.1f %7.1f%% %7.1f%% %7.1f%% %6.2f %6.2f   auto on in %d, voices in %d%s" %
+              (c, len(fs), snr, w[0], w[1], w[2], w[1] / w[0] if w[0] else 0, w[2] / w[0] if w[0] else 0, k,
+               sum(1 for f in fs if f[7]), "" if c in decoded_auto else " (auto not decoded)"))
     return rows
 
 
 def main():
     out, builtin, b_steady, b_spread = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
     conds = sys.argv[5:]
-    dev, _ = load(out, "dev", conds)
-    ho, cpu = load(out, "ho", conds)
+    dev, _, dev_auto = load(out, "dev", conds)
+    ho, cpu, ho_auto = load(out, "ho", conds)
 
     every = [f for c in conds for f in dev[c]]
     cands = [0.0] + [x / 2.0 for x in range(10, 81)] + [61.0]
@@ -106,8 +115,8 @@ def main():
         print("  T %4.1f dB, S %4.1f dB: %.2f%%%s%s" %
               (t, sp, 100.0 * auto / n, "  <- best (lowest T, S among equals)" if (t, sp) == best2 else "",
                "  <- built in" if (t, sp) == (b_steady, b_spread) else ""))
-    table("== development set", dev, conds, binary)
-    rows = table("== held-out set", ho, conds, binary)
+    table("== development set", dev, conds, binary, dev_auto)
+    rows = table("== held-out set", ho, conds, binary, ho_auto)
 
     print("== targets (held-out, auto)")
     for c in conds:

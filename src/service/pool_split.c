@@ -30,7 +30,9 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
         rc = proto_get_result(c, out);
     } else if (tag == PROTO_PLAN_SPLIT && !c->bad) {
         rc = proto_get_utts(c, true, PLAN_MAX_UTT, &plan->total, &plan->utts, &plan->n);
-        plan->enhanced = proto_get_u32(c) != 0;
+        uint32_t noise = proto_get_u32(c);
+        plan->enhanced = noise & 1u;
+        plan->voices = noise & 2u;
         if (rc == 0 && (c->bad || plan->total * 2 != pcm->len))
             rc = PHS_EINVAL;
     } else {
@@ -111,7 +113,8 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    if ((rc = put_head(&b, PROTO_KIND_SPAN, plan->enhanced ? PROTO_FLAG_ENHANCED : 0, &lim)) == 0)
+    uint32_t flags = (plan->enhanced ? PROTO_FLAG_ENHANCED : 0) | (plan->voices ? PROTO_FLAG_VOICES : 0);
+    if ((rc = put_head(&b, PROTO_KIND_SPAN, flags, &lim)) == 0)
         rc = proto_put_utts(&b, part->start, plan->utts + part->first, part->n);
     if (rc < 0) {
         snprintf(msg, msg_len, "out of memory");

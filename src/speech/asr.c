@@ -55,6 +55,7 @@ struct asr_decoder {
     asr_listener listener; /* all NULL: none */
     denoise_mode denoise;  /* for the pipeline */
     bool enhanced;         /* this recording went through the enhancer */
+    float min_word_confidence; /* batch: words less sure are dropped (0: none) */
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
@@ -208,6 +209,7 @@ int asr_decoder_start(asr_decoder *d)
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     asr_decoder_set_enhanced(d, false);
+    d->min_word_confidence = 0.0f;
     return 0;
 }
 
@@ -287,6 +289,11 @@ void asr_decoder_set_enhanced(asr_decoder *d, bool on)
         e->enhanced(d->handle, on);
 }
 
+void asr_decoder_set_min_word_confidence(asr_decoder *d, float min_confidence)
+{
+    d->min_word_confidence = min_confidence > 0.0f ? min_confidence : 0.0f;
+}
+
 /* Hands the words of the utterance just recognised (from first on) to the
  * listener. */
 static int tell_utterance(asr_decoder *d, size_t first)
@@ -341,6 +348,24 @@ static int collect_utterance(asr_decoder *d, size_t n, size_t first, double offs
     return rc;
 }
 
+/* Drops (wipes) the words from first on less sure than the decoder's
+ * min_word_confidence, keeping the others in order. */
+static void drop_unsure(asr_decoder *d, size_t first)
+{
+    word_acc *a = &d->acc;
+    size_t k = first;
+    for (size_t i = first; i < a->n; i++) {
+        if (a->words[i].confidence < d->min_word_confidence) {
+            wipe_free_str(a->words[i].text);
+            continue;
+        }
+        a->words[k] = a->words[i];
+        a->utt[k] = a->utt[i];
+        k++;
+    }
+    a->n = k;
+}
+
 /* Recognises buf[0..n) as one utterance and hands its words to the listener. */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
@@ -351,6 +376,9 @@ static int decode_utterance(asr_decoder *d, size_t n)
         rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
         if (rc == 0 && d->collecting && !d->adapt_failed && d->acc.n > first)
             rc = collect_utterance(d, n, first, wc.offset);
+        /* After adaptation's selection: its runs are the recogniser's words. */
+        if (rc == 0 && d->min_word_confidence > 0.0f)
+            drop_unsure(d, first);
     }
     return rc ? rc : tell_utterance(d, first);
 }

@@ -160,6 +160,13 @@ denoise_mode asr_decoder_denoise(const asr_decoder *d);
  * enhanced audio with other parameters (search_enhanced_params). */
 void asr_decoder_set_enhanced(asr_decoder *d, bool on);
 
+/* Batch mode: from the next utterance decoded on, words whose posterior is
+ * under min_confidence are left out of the result and the listener's
+ * utterances (0: none; the noise front end asks for it when other voices
+ * are the noise, denoise_drops_unsure). asr_decoder_start sets it back to 0.
+ * Adaptation still selects from every word. */
+void asr_decoder_set_min_word_confidence(asr_decoder *d, float min_confidence);
+
 /* ---- unsupervised speaker adaptation ----------------------------------------
  * A long recording decoded twice (pipeline.c does the passes): in the first,
  * each utterance's confident words (asr_adapt_select) are aligned to its

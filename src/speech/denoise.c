@@ -29,6 +29,7 @@ struct denoise {
     enhance *enh; /* NULL until the enhancer is on (live auto: made first) */
     bool live;    /* auto passes the probe through as it measures it */
     bool on;      /* the enhancer runs */
+    bool voices;  /* the noise is other voices (mode on: taken as such) */
     bool decided;
     double snr;
     int16_t *probe; /* probe_cap samples, until decided (auto) */
@@ -118,6 +119,11 @@ bool denoise_wanted(const denoise_level *lv)
     if (lv->snr_db < DENOISE_AUTO_SNR_DB)
         return true;
     return lv->spread_db < DENOISE_STEADY_SPREAD_DB && lv->snr_db < DENOISE_AUTO_STEADY_SNR_DB;
+}
+
+bool denoise_voices(const denoise_level *lv)
+{
+    return lv->spread_db >= DENOISE_STEADY_SPREAD_DB && lv->snr_db < DENOISE_VOICES_SNR_DB;
 }
 
 static denoise *make(denoise_mode mode, denoise_sink sink, void *ctx, bool live)
@@ -230,6 +236,7 @@ static int decide(denoise *dn)
             return rc;
         dn->snr = lv.snr_db;
     }
+    dn->voices = dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && denoise_voices(&lv));
     if (dn->mode == DENOISE_ON || (dn->mode == DENOISE_AUTO && denoise_wanted(&lv))) {
         rc = enhancer_make(dn);
         dn->on = rc == 0;
@@ -289,4 +296,9 @@ bool denoise_applied(const denoise *dn)
 double denoise_measured_snr(const denoise *dn)
 {
     return dn->snr;
+}
+
+float denoise_min_word_confidence(const denoise *dn)
+{
+    return dn->voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f;
 }

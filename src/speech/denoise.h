@@ -36,6 +36,15 @@
  * on the development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
 #define DENOISE_AUTO_STEADY_SNR_DB 23.0
 #define DENOISE_STEADY_SPREAD_DB   4.5
+/* Other voices (babble: noise that is not steady, at an SNR below
+ * DENOISE_VOICES_SNR_DB) the enhancer cannot tell from the speaker, and the
+ * recogniser hears them inside the speaker's words: at 15 dB its errors are
+ * mostly substitutions and insertions it is unsure of. For such a recording
+ * the words under DENOISE_VOICES_MIN_CONFIDENCE are dropped (a wrong word
+ * then costs one error, an inserted one none). Both chosen on the
+ * development set of bench/noise (docs/BENCHMARKS.md, "Noise"). */
+#define DENOISE_VOICES_SNR_DB         21.0
+#define DENOISE_VOICES_MIN_CONFIDENCE 0.1f
 /* What denoise_measure reports for a recording whose quiet parts are
  * digital silence (and the most it reports), SNR and spread alike. */
 #define DENOISE_SNR_MAX 60.0
@@ -71,6 +80,9 @@ int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv);
 
 /* Auto mode's decision for a measured level: true to enhance. */
 bool denoise_wanted(const denoise_level *lv);
+/* Auto mode's other decision: true when the noise is other voices (the
+ * recogniser's unsure words are then dropped). */
+bool denoise_voices(const denoise_level *lv);
 
 /* A live stream cannot wait for DENOISE_PROBE_SECONDS: in auto mode a live
  * front end (denoise_new_live) passes the first DENOISE_LIVE_PROBE_SECONDS
@@ -111,5 +123,10 @@ size_t denoise_drop_held(denoise *dn);
  * modes on/off, where nothing is measured). */
 bool denoise_applied(const denoise *dn);
 double denoise_measured_snr(const denoise *dn);
+/* After the decision: the least posterior a word needs to be kept
+ * (DENOISE_VOICES_MIN_CONFIDENCE in mode on, and in auto when the noise
+ * measured is other voices; else 0: every word); for
+ * asr_decoder_set_min_word_confidence. */
+float denoise_min_word_confidence(const denoise *dn);
 
 #endif

@@ -11,7 +11,8 @@
 #define BLOCK_SAMPLES 16000 /* one second at 16 kHz */
 
 /* The noise front end's sink: the decoder, told at the first samples
- * (the front end has decided by then) whether they are enhanced. */
+ * (the front end has decided by then) whether they are enhanced and which
+ * words to drop. */
 struct feed {
     asr_decoder *d;
     const denoise *dn;
@@ -23,6 +24,7 @@ static int feed_engine(void *ctx, const int16_t *pcm, size_t n)
     struct feed *f = ctx;
     if (!f->told) {
         asr_decoder_set_enhanced(f->d, denoise_applied(f->dn));
+        asr_decoder_set_min_word_confidence(f->d, denoise_min_word_confidence(f->dn));
         f->told = true;
     }
     return asr_decoder_feed(f->d, pcm, n);

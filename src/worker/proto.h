@@ -88,6 +88,9 @@ enum proto_kind {
 /* PROTO_KIND_SPAN (worker/proto_split.h): the span's samples went through
  * the noise front end's enhancer (the plan said so). */
 #define PROTO_FLAG_ENHANCED 32u
+/* PROTO_KIND_SPAN: the front end drops the span's unsure words (the plan's
+ * voices). */
+#define PROTO_FLAG_VOICES 64u
 
 /* A request's denoise flags from the mode, and back. */
 static inline uint32_t proto_denoise_flags(denoise_mode m)

@@ -8,12 +8,12 @@
  * audio_info, asr_result. Else it sends the recording's samples (16 kHz
  * mono, 16-bit, host order) in PROTO_PCM frames as it reads them, then
  * PROTO_RESULT: PROTO_PLAN_SPLIT, audio_info, the plan (u64 total, u32 n,
- * n x (u32 len, u32 speech)), u32 enhanced (1: the samples sent went
- * through the noise front end's enhancer); the utterances are back to
- * back from 0.
+ * n x (u32 len, u32 speech)), u32 noise (bit 0: the samples sent went
+ * through the noise front end's enhancer; bit 1: it drops unsure words,
+ * split_plan.voices); the utterances are back to back from 0.
  *
  * PROTO_KIND_SPAN (kind, flags (PROTO_FLAG_ENHANCED when the plan said
- * enhanced), limits, then u64 start, u32 n, n x (u32 len, u32 speech));
+ * enhanced, PROTO_FLAG_VOICES when it said voices), limits, then u64 start, u32 n, n x (u32 len, u32 speech));
  * the utterances' samples follow in PROTO_AUDIO frames,
  * limits.max_bytes being their size: the worker recognises them
  * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result.

@@ -24,6 +24,7 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
     memset(r, 0, sizeof(*r));
     r->kind = kind;
     r->enhanced = flags & PROTO_FLAG_ENHANCED;
+    r->voices = flags & PROTO_FLAG_VOICES;
     if (kind == PROTO_KIND_PLAN) {
         r->min_samples = proto_get_u64(c);
         return c->bad ? PHS_EINVAL : 0;
@@ -59,16 +60,17 @@ static int send_pcm(int fd, const int16_t *pcm, size_t n)
     return 0;
 }
 
-/* The held samples of a short recording (enhanced: by the noise front
- * end), decoded as one (the result pipeline_transcribe gives for the same
- * samples). */
-static int decode_held(asr_decoder *dec, const sbuf *held, bool enhanced, asr_result **out,
+/* The held samples of a short recording (dn: the noise front end that
+ * passed them), decoded as one (the result pipeline_transcribe gives for
+ * the same samples). */
+static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, asr_result **out,
                        char *msg, size_t msg_len)
 {
     const int16_t *pcm = (const int16_t *)(held->p ? held->p : (const uint8_t *)"\0");
     size_t n = held->len / sizeof(int16_t);
     int rc = asr_decoder_start(dec);
-    asr_decoder_set_enhanced(dec, enhanced);
+    asr_decoder_set_enhanced(dec, denoise_applied(dn));
+    asr_decoder_set_min_word_confidence(dec, denoise_min_word_confidence(dn));
     for (size_t off = 0; rc == 0 && off < n; off += BLOCK_SAMPLES)
         rc = asr_decoder_feed(dec, pcm + off, n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
     if (rc == 0)
@@ -154,7 +156,7 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
     if (rc < 0)
         goto out;
     if (!s.streaming) {
-        if ((rc = decode_held(dec, &s.held, denoise_applied(dn), &res, msg, msg_len)) == 0 &&
+        if ((rc = decode_held(dec, &s.held, dn, &res, msg, msg_len)) == 0 &&
             (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
             (rc = proto_put_info(out, &info)) == 0)
             rc = proto_put_result(out, res);
@@ -162,7 +164,8 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
                (rc = proto_put_u32(out, PROTO_PLAN_SPLIT)) == 0 &&
                (rc = proto_put_info(out, &info)) == 0) {
         if ((rc = proto_put_utts(out, plan.total, plan.utts, plan.n)) == 0)
-            rc = proto_put_u32(out, denoise_applied(dn));
+            rc = proto_put_u32(out, (denoise_applied(dn) ? 1u : 0u) |
+                                        (denoise_min_word_confidence(dn) > 0.0f ? 2u : 0u));
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "the result is too large to return");
@@ -185,7 +188,7 @@ static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *inp
     asr_result *res = NULL;
     memset(&none, 0, sizeof(none));
     const int16_t *pcm = (const int16_t *)(input->p ? input->p : (const uint8_t *)"\0");
-    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, r->enhanced, &res);
+    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, r->enhanced, r->voices, &res);
     if (rc < 0) {
         snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
         return rc;

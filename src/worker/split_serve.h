@@ -19,6 +19,7 @@ struct split_req {
     struct split_utt *utts;
     size_t n;
     bool enhanced; /* a span's samples went through the enhancer */
+    bool voices;   /* the span's unsure words are dropped */
 };
 
 /* True when kind is PROTO_KIND_PLAN or PROTO_KIND_SPAN. */

@@ -65,6 +65,21 @@ same_words "$T/one.json" "$T/two.json"
 expect_exit 2 "$PHISCRIBE" transcribe --threads 0 "$T/long.wav"
 ok "transcribe --threads 2: the --threads 1 words, less none but the hiss's, times exact"
 
+# Forced on, the front end also drops the words it is unsure of (posterior
+# under 0.1, speech/denoise.h): a split's parts drop them as the whole does.
+expect_exit 0 "$PHISCRIBE" transcribe --threads 1 --denoise on --format verbose_json \
+    --output "$T/one_on.json" "$T/long.wav"
+expect_exit 0 "$PHISCRIBE" transcribe --threads 2 --split-seconds 20 --denoise on \
+    --format verbose_json --output "$T/two_on.json" "$T/long.wav"
+same_words "$T/one_on.json" "$T/two_on.json"
+python3 - "$T/one_on.json" "$T/two_on.json" <<'PY' || fail "unsure words kept"
+import json, sys
+for p in sys.argv[1:]:
+    if any(w["confidence"] < 0.1 for s in json.load(open(p))["segments"] for w in s["words"]):
+        sys.exit("%s: a word under 0.1 with --denoise on" % p)
+PY
+ok "transcribe --denoise on: no word under 0.1, split or whole, the same words"
+
 # Determinism (docs/ENGINE.md): the plan depends on the audio and
 # --split-seconds only, never on how many workers are free or which one
 # decodes which part. Three workers, one of them held with SIGSTOP for a

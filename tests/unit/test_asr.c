@@ -113,6 +113,54 @@ static void test_reuse_is_stateless(void **state)
     asr_decoder_free(fresh);
 }
 
+/* A minimum word confidence leaves out exactly the words under it, keeps
+ * the others (text, times) in order and in segments, and lasts for one
+ * recording: the next start decodes every word again. */
+static void test_min_word_confidence(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_result *all = run(d, speech[0].s, speech[0].n, 16000);
+    float lo = 1.0f, hi = 0.0f;
+    for (size_t i = 0; i < all->n_words; i++) {
+        lo = all->words[i].confidence < lo ? all->words[i].confidence : lo;
+        hi = all->words[i].confidence > hi ? all->words[i].confidence : hi;
+    }
+    assert_true(lo < hi); /* else the test could not tell */
+    float min = (lo + hi) / 2;
+    assert_int_equal(asr_decoder_start(d), 0);
+    asr_decoder_set_min_word_confidence(d, min);
+    asr_result *sure = NULL;
+    for (size_t off = 0; off < speech[0].n; off += 16000)
+        assert_int_equal(asr_decoder_feed(d, speech[0].s + off,
+                                          speech[0].n - off < 16000 ? speech[0].n - off : 16000),
+                         0);
+    assert_int_equal(asr_decoder_finish(d, &sure), 0);
+    size_t k = 0, in_segments = 0;
+    for (size_t i = 0; i < all->n_words; i++) {
+        if (all->words[i].confidence < min)
+            continue;
+        assert_true(k < sure->n_words);
+        assert_string_equal(sure->words[k].text, all->words[i].text);
+        assert_true(sure->words[k].start == all->words[i].start);
+        k++;
+    }
+    assert_int_equal(k, sure->n_words);
+    assert_true(k > 0 && k < all->n_words);
+    for (size_t i = 0; i < sure->n_segments; i++)
+        in_segments += sure->segments[i].n_words;
+    assert_int_equal(in_segments, sure->n_words);
+    asr_result *again = run(d, speech[0].s, speech[0].n, 16000);
+    assert_same(all, again);
+    asr_result_free(all);
+    asr_result_free(sure);
+    asr_result_free(again);
+    asr_decoder_free(d);
+}
+
 /* Confident runs: maximal, at least ASR_ADAPT_MIN_RUN words, the threshold
  * inclusive, a lone confident word and a NaN confidence left out. */
 static void test_adapt_select(void **state)
@@ -415,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
         cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
         cmocka_unit_test(test_adapt_select),       cmocka_unit_test(test_adapt_passes),
+        cmocka_unit_test(test_min_word_confidence),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);
 }

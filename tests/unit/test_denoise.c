@@ -178,14 +178,17 @@ static void test_auto_steady(void **state)
     assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
     assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
     assert_true(denoise_applied(dn));
+    assert_true(denoise_min_word_confidence(dn) == 0.0f); /* steady: every word */
     denoise_free(dn);
     free(k.s);
     synth_swing(s, noise_pow * 400, noise_pow, 30, 5);
     dn = run(DENOISE_AUTO, s, SYNTH_LEN, &k);
     assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
-    assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
+    assert_true(denoise_measured_snr(dn) < DENOISE_VOICES_SNR_DB);
     assert_false(denoise_applied(dn));
     assert_memory_equal(k.s, s, SYNTH_LEN * sizeof(*s));
+    /* Swinging noise under DENOISE_VOICES_SNR_DB: taken for voices. */
+    assert_true(denoise_min_word_confidence(dn) == DENOISE_VOICES_MIN_CONFIDENCE);
     denoise_free(dn);
     free(k.s);
     free(s);
@@ -207,6 +210,21 @@ static void test_wanted(void **state)
     assert_false(denoise_wanted(&(denoise_level){DENOISE_SNR_MAX, DENOISE_SNR_MAX}));
 }
 
+/* Other voices: noise that is not steady, under DENOISE_VOICES_SNR_DB; the
+ * SNR bound lies between the bench's babble at 15 dB and the clean
+ * LibriVox utterances (21.2 dB and up). */
+static void test_voices(void **state)
+{
+    (void)state;
+    const double steady = DENOISE_STEADY_SPREAD_DB - 0.1, swinging = DENOISE_STEADY_SPREAD_DB;
+    assert_true(denoise_voices(&(denoise_level){DENOISE_VOICES_SNR_DB - 0.1, swinging}));
+    assert_true(denoise_voices(&(denoise_level){5.0, 20.0}));
+    assert_false(denoise_voices(&(denoise_level){DENOISE_VOICES_SNR_DB, swinging}));
+    assert_false(denoise_voices(&(denoise_level){5.0, steady}));
+    assert_false(denoise_voices(&(denoise_level){21.2, 9.8})); /* LibriVox 0870 */
+    assert_false(denoise_voices(&(denoise_level){DENOISE_SNR_MAX, DENOISE_SNR_MAX}));
+}
+
 /* On: the noise between the bursts is 7 dB lower or more (the enhancer's
  * gain floor allows 10.5), the bursts keep most of their power. */
 static void test_suppressor_lowers_noise(void **state)
@@ -218,6 +236,7 @@ static void test_suppressor_lowers_noise(void **state)
     struct sink k = {0};
     denoise *dn = run(DENOISE_ON, s, SYNTH_LEN, &k);
     assert_true(denoise_applied(dn));
+    assert_true(denoise_min_word_confidence(dn) == DENOISE_VOICES_MIN_CONFIDENCE);
     double before = gap_power(s), after = gap_power(k.s);
     assert_true(10.0 * log10(before / after) >= 7.0);
     assert_true(power(k.s, SYNTH_LEN) > 0.5 * power(s, SYNTH_LEN));
@@ -237,6 +256,7 @@ static void test_auto_on_real_speech(void **state)
     struct sink k = {0};
     denoise *dn = run(DENOISE_AUTO, pcm.s, pcm.n, &k);
     assert_false(denoise_applied(dn));
+    assert_true(denoise_min_word_confidence(dn) == 0.0f);
     assert_true(denoise_measured_snr(dn) >= DENOISE_AUTO_SNR_DB);
     assert_memory_equal(k.s, pcm.s, pcm.n * sizeof(*pcm.s));
     denoise_free(dn);
@@ -259,6 +279,7 @@ static void test_auto_on_real_speech(void **state)
 
     dn = run(DENOISE_OFF, noisy, pcm.n, &k);
     assert_false(denoise_applied(dn));
+    assert_true(denoise_min_word_confidence(dn) == 0.0f);
     assert_memory_equal(k.s, noisy, pcm.n * sizeof(*noisy));
     denoise_free(dn);
     free(k.s);
@@ -357,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_mode_parse),
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_wanted),
+        cmocka_unit_test(test_voices),
         cmocka_unit_test(test_auto_steady),
         cmocka_unit_test(test_suppressor_lowers_noise),
         cmocka_unit_test(test_auto_on_real_speech),

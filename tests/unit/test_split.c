@@ -205,7 +205,7 @@ static void test_split_merge_exact(void **state)
         assert_int_equal(p->start + p->samples, last->start + last->len);
         assert_true(plan.utts[p->first].speech && last->speech);
         assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
-                                      pcm + p->start, false, &res[k]),
+                                      pcm + p->start, false, false, &res[k]),
                          0);
     }
     for (size_t i = 0; i < plan.n; i++)
