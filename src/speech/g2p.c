@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "speech/g2p.h"
@@ -145,4 +146,80 @@ int g2p_pronounce(const char *word, char *out, size_t out_len)
     if (!used)
         return PHS_EENGINE;
     return g2p_map_espeak(mnem, out, out_len);
+}
+
+/* Drug-name stems of the USAN scheme (the stem says the class: "-pril" an
+ * ACE inhibitor, "-olol" a beta blocker) and how the stem is said. espeak
+ * reads a drug name as an English word and gets the stem wrong most
+ * often ("amlodipine" as ... P AY N, "furosemide" with no vowel before
+ * M): measured on the formatting bench's development set
+ * (docs/BENCHMARKS.md). Longest stem first. */
+static const struct {
+    const char *stem;
+    const char *arpa;
+} g2p_stems[] = {
+    {"triptyline", "T R IH P T AH L IY N"},
+    {"gliflozin", "G L IH F L OW Z IH N"},
+    {"floxacin", "F L AA K S AH S IH N"},
+    {"conazole", "K AA N AH Z OW L"},
+    {"vastatin", "V AH S T AE T IH N"},
+    {"thiazide", "TH AY AH Z AY D"},
+    {"peridone", "P EH R IH D OW N"},
+    {"gliptin", "G L IH P T IH N"},
+    {"prazole", "P R AH Z OW L"},
+    {"pramine", "P R AH M IY N"},
+    {"oxetine", "AA K S AH T IY N"},
+    {"triptan", "T R IH P T AE N"},
+    {"dronate", "D R OW N EY T"},
+    {"cycline", "S AY K L IY N"},
+    {"dipine", "D IH P IY N"},
+    {"semide", "S AH M AY D"},
+    {"statin", "S T AE T IH N"},
+    {"sartan", "S AA R T AH N"},
+    {"tidine", "T IH D IY N"},
+    {"cillin", "S IH L IH N"},
+    {"azepam", "AE Z AH P AE M"},
+    {"lukast", "L UW K AE S T"},
+    {"setron", "S EH T R AA N"},
+    {"profen", "P R OW F AH N"},
+    {"mycin", "M AY S IH N"},
+    {"zolam", "Z AH L AE M"},
+    {"tinib", "T IH N IH B"},
+    {"parin", "P ER IH N"},
+    {"olone", "AH L OW N"},
+    {"terol", "T EH R AO L"},
+    {"apine", "AH P IY N"},
+    {"idone", "IH D OW N"},
+    {"caine", "K EY N"},
+    {"pril", "P R IH L"},
+    {"olol", "AH L AA L"},
+    {"afil", "AH F IH L"},
+    {"sone", "S OW N"},
+    {"mab", "M AE B"},
+    {"vir", "V IH R"},
+};
+
+int g2p_stem_variant(const char *word, char *out, size_t out_len)
+{
+    char prefix[G2P_MAX_WORD + 1];
+    if (!g2p_word_ok(word) || !out || out_len == 0)
+        return PHS_EINVAL;
+    size_t n = strlen(word);
+    for (size_t k = 0; k < sizeof(g2p_stems) / sizeof(g2p_stems[0]); k++) {
+        size_t sl = strlen(g2p_stems[k].stem);
+        if (n < sl + 2 || strcasecmp(word + n - sl, g2p_stems[k].stem))
+            continue;
+        memcpy(prefix, word, n - sl);
+        prefix[n - sl] = '\0';
+        if (!g2p_word_ok(prefix))
+            return 0;
+        int rc = g2p_pronounce(prefix, out, out_len);
+        if (rc < 0)
+            return rc;
+        size_t used = strlen(out);
+        if ((rc = append(out, out_len, &used, g2p_stems[k].arpa)) < 0)
+            return rc;
+        return 1;
+    }
+    return 0;
 }

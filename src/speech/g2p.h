@@ -22,6 +22,15 @@ int g2p_word_ok(const char *w);
  * PHS_ETOOBIG if out is too small, PHS_EENGINE if espeak-ng fails. */
 int g2p_pronounce(const char *word, char *out, size_t out_len);
 
+/* A second pronunciation for a drug name that ends in one of the
+ * stems of the USAN naming scheme ("-pril", "-dipine", "-semide",
+ * "-statin", ...): the letters before the stem by g2p_pronounce, the stem
+ * as clinicians and pharmacists say it ("-dipine" is D IH P IY N where
+ * espeak's rules read "pine"). Returns 1 with the variant in out, 0 when
+ * no stem applies (no stem, or fewer than two letters before it), or
+ * g2p_pronounce's errors. */
+int g2p_stem_variant(const char *word, char *out, size_t out_len);
+
 /* Maps espeak-ng phoneme mnemonics (as printed by `espeak-ng -x`) to
  * ARPAbet; exposed for tests. Same returns as g2p_pronounce. */
 int g2p_map_espeak(const char *mnemonics, char *out, size_t out_len);

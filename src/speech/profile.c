@@ -253,7 +253,7 @@ int profile_build(const char *text, size_t len, const char *out_dir, const char 
 {
     profile_words known = {0};
     profile_chain chain;
-    char path[PROFILE_PATH_MAX], phones[512];
+    char path[PROFILE_PATH_MAX], phones[512], variant[512];
     FILE *f = NULL;
     int rc;
     lm_model *m = lm_new(3);
@@ -309,6 +309,9 @@ int profile_build(const char *text, size_t len, const char *out_dir, const char 
         if (g2p_pronounce(w, phones, sizeof(phones)) < 0)
             continue; /* the model keeps it; the recogniser cannot say it */
         fprintf(f, "%s %s\n", w, phones);
+        /* a drug name's stem as it is said, beside espeak's reading */
+        if (g2p_stem_variant(w, variant, sizeof(variant)) == 1 && strcmp(variant, phones))
+            fprintf(f, "%s(2) %s\n", w, variant);
     }
     if (fclose(f) != 0) {
         rc = PHS_EIO;

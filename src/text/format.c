@@ -632,10 +632,23 @@ static int emit_heading(fmt *f, size_t i, size_t k)
     return rc;
 }
 
+/* A command that ends the words and that the word after it may still make
+ * a noun ("plan new line | was placed"), said after a one-word heading,
+ * which is a heading only before a command (heading_at): the heading is
+ * open until that word comes. */
+static bool heading_before_open_command(const format_view *v, size_t i)
+{
+    size_t k, hk;
+    int c = format_pair_at(v, i, commands, &k);
+    return c >= 0 && i + k == v->n && in_list(commands[c][0], noun_commands) && i > v->floor &&
+           format_phrase_at(v, i - 1, headings, &hk) >= 0 && hk == 1;
+}
+
 bool format_pending_at(const format_view *v, size_t i)
 {
     return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
-           format_pair_started(v, i, abbreviations) || format_numbers_pending(v, i);
+           format_pair_started(v, i, abbreviations) || format_numbers_pending(v, i) ||
+           heading_before_open_command(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */
@@ -673,9 +686,11 @@ bool format_title_word(const format_view *v, size_t i)
     return format_pair_at(v, i, titles, &k) >= 0 && k == 1;
 }
 
+/* The lexicon's flags of word w; none for a word before the floor (in an
+ * earlier sentence: capitals reads one sentence at a time). */
 static uint16_t name_flags(const fmt *f, size_t w)
 {
-    uint16_t fl = f->o->lex ? redact_lex_flags(&f->names, w, 1) : 0;
+    uint16_t fl = f->o->lex && w >= f->v.floor ? redact_lex_flags(&f->names, w, 1) : 0;
     return fl & LEX_STOP ? 0 : fl;
 }
 
@@ -699,7 +714,7 @@ static bool is_name_at(const fmt *f, size_t w)
         return false;
     if (fl & LEX_FIRST)
         return true;
-    return (fl & LEX_SURNAME) && w > 0 &&
+    return (fl & LEX_SURNAME) && w > f->v.floor &&
            (title_at(f, w - 1) >= 0 || ((name_flags(f, w - 1) & LEX_FIRST) &&
                                         !in_list(format_word(&f->v, w - 1), clinical_not_names)));
 }
@@ -721,14 +736,22 @@ static int replace_text(fmt *f, item *t, const char *s)
 }
 
 /* Sentence starts, "I", names, days, months and eponyms; a title before
- * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith"). */
+ * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith").
+ * Reads one sentence at a time: the view's floor moves to each sentence's
+ * first word as move_floor does during the pass, so no word of an earlier
+ * sentence makes a name, as in a stream, whose window starts there. */
 static int capitals(fmt *f)
 {
     bool start = true;
+    f->v.floor = 0;
     for (size_t i = 0; i < f->n_it; i++) {
         item *t = &f->it[i];
         char *s = item_text(f, t);
         if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0]))) {
+            size_t at = t->kind == ITEM_BREAK ? t->first_word
+                                              : t->first_word + (t->n_words ? t->n_words : 1);
+            if (at > f->v.floor)
+                f->v.floor = at;
             start = true;
             continue;
         }
@@ -828,7 +851,6 @@ static int build(fmt *f)
         }
         i += (size_t)k;
     }
-    f->v.floor = 0; /* capitals read the items, each in its own sentence */
     if (f->o->smart) {
         if ((rc = close_parens(f)) < 0)
             goto out;

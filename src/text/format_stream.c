@@ -151,6 +151,11 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
     return wordlist_tail_text(&s->text, before, out);
 }
 
+size_t format_stream_released_words(const format_stream *s)
+{
+    return s->covered;
+}
+
 const char *format_stream_text(const format_stream *s)
 {
     return sbuf_str(&s->text);

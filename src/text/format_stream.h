@@ -32,6 +32,11 @@ format_stream *format_stream_new(const format_opts *o);
  * (*out NULL). */
 int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out);
 
+/* How many of the words added so far are in released text (the rest are
+ * held back until later words settle them; docs/BENCHMARKS.md measures
+ * how long). */
+size_t format_stream_released_words(const format_stream *s);
+
 /* Every text released so far, joined: valid until the next call. */
 const char *format_stream_text(const format_stream *s);
 

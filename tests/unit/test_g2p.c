@@ -223,6 +223,28 @@ static void concurrent_callers(void **state)
     }
 }
 
+/* A drug name ending in a USAN stem gets the stem as it is said after
+ * espeak's reading of the letters before it; other words get none. */
+static void drug_stem_variants(void **state)
+{
+    char out[256], prefix[256], want[512];
+    assert_int_equal(g2p_stem_variant("amlodipine", out, sizeof(out)), 1);
+    assert_int_equal(g2p_pronounce("amlo", prefix, sizeof(prefix)), 0);
+    snprintf(want, sizeof(want), "%s D IH P IY N", prefix);
+    assert_string_equal(out, want);
+    assert_int_equal(g2p_stem_variant("Furosemide", out, sizeof(out)), 1);
+    assert_true(strstr(out, "S AH M AY D") != NULL);
+    assert_phones(out);
+    assert_int_equal(g2p_stem_variant("metoprolol", out, sizeof(out)), 1);
+    assert_true(strstr(out, "AH L AA L") != NULL);
+    /* no stem, or a stem with less than two letters before it */
+    assert_int_equal(g2p_stem_variant("hypertension", out, sizeof(out)), 0);
+    assert_int_equal(g2p_stem_variant("pril", out, sizeof(out)), 0);
+    assert_int_equal(g2p_stem_variant("xpril", out, sizeof(out)), 0);
+    assert_int_equal(g2p_stem_variant("bad word", out, sizeof(out)), PHS_EINVAL);
+    assert_int_equal(g2p_stem_variant("amlodipine", out, 8), PHS_ETOOBIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +254,7 @@ int main(void)
         cmocka_unit_test(word_shapes_and_sizes),
         cmocka_unit_test(phones_are_the_models),
         cmocka_unit_test(concurrent_callers),
+        cmocka_unit_test(drug_stem_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
