@@ -31,8 +31,8 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
     } else if (tag == PROTO_PLAN_SPLIT && !c->bad) {
         rc = proto_get_utts(c, true, PLAN_MAX_UTT, &plan->total, &plan->utts, &plan->n);
         uint32_t noise = proto_get_u32(c);
-        plan->enhanced = noise & 1u;
-        plan->voices = noise & 2u;
+        plan->enhanced = noise & PROTO_PLAN_NOISE_ENHANCED;
+        plan->voices = noise & PROTO_PLAN_NOISE_VOICES;
         if (rc == 0 && (c->bad || plan->total * 2 != pcm->len))
             rc = PHS_EINVAL;
     } else {

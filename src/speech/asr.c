@@ -208,8 +208,7 @@ int asr_decoder_start(asr_decoder *d)
     d->utt_index = 0;
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
-    asr_decoder_set_enhanced(d, false);
-    d->min_word_confidence = 0.0f;
+    asr_decoder_set_noise(d, &(denoise_decision){0});
     return 0;
 }
 
@@ -279,7 +278,8 @@ denoise_mode asr_decoder_denoise(const asr_decoder *d)
     return d->denoise;
 }
 
-void asr_decoder_set_enhanced(asr_decoder *d, bool on)
+/* Tells the engine when the enhanced flag changes. */
+static void set_enhanced(asr_decoder *d, bool on)
 {
     const asr_engine *e = d->model->engine;
     if (d->enhanced == on)
@@ -289,9 +289,10 @@ void asr_decoder_set_enhanced(asr_decoder *d, bool on)
         e->enhanced(d->handle, on);
 }
 
-void asr_decoder_set_min_word_confidence(asr_decoder *d, float min_confidence)
+void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
 {
-    d->min_word_confidence = min_confidence > 0.0f ? min_confidence : 0.0f;
+    set_enhanced(d, noise->enhanced);
+    d->min_word_confidence = noise->min_word_confidence > 0.0f ? noise->min_word_confidence : 0.0f;
 }
 
 /* Hands the words of the utterance just recognised (from first on) to the

@@ -154,18 +154,16 @@ void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l);
 void asr_decoder_set_denoise(asr_decoder *d, denoise_mode mode);
 denoise_mode asr_decoder_denoise(const asr_decoder *d);
 
-/* The recording being decoded went through the enhancer (the pipeline's
- * noise front end decided so) or not, from the next utterance decoded on;
- * asr_decoder_start sets it back to false. The search mode may decode
- * enhanced audio with other parameters (search_enhanced_params). */
-void asr_decoder_set_enhanced(asr_decoder *d, bool on);
-
-/* Batch mode: from the next utterance decoded on, words whose posterior is
- * under min_confidence are left out of the result and the listener's
- * utterances (0: none; the noise front end asks for it when other voices
- * are the noise, denoise_drops_unsure). asr_decoder_start sets it back to 0.
- * Adaptation still selects from every word. */
-void asr_decoder_set_min_word_confidence(asr_decoder *d, float min_confidence);
+/* What the noise front end (the pipeline's) decided for the recording
+ * being decoded, from the next utterance decoded on; asr_decoder_start
+ * sets it back to {false, 0}.
+ * noise->enhanced: the audio went through the enhancer; the search mode may
+ * decode it with other parameters (search_enhanced_params).
+ * noise->min_word_confidence (batch mode): words whose posterior is under
+ * it are left out of the result and the listener's utterances (0: none;
+ * the front end asks for it when other voices are the noise, or in mode
+ * on). Adaptation still selects from every word. */
+void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
 
 /* ---- unsupervised speaker adaptation ----------------------------------------
  * A long recording decoded twice (pipeline.c does the passes): in the first,

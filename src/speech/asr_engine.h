@@ -53,7 +53,7 @@ typedef struct asr_engine {
      * second search over the decoder's loaded models, made on first use. */
     int (*utt_search)(void *dec, search_mode m);
     /* Whether the audio of the next decode calls went through the noise
-     * front end's enhancer (asr_decoder_set_enhanced): decode may search it
+     * front end's enhancer (asr_decoder_set_noise): decode may search it
      * with search_enhanced_params. NULL-able: the same search either way. */
     void (*enhanced)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns

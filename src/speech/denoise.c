@@ -302,3 +302,9 @@ float denoise_min_word_confidence(const denoise *dn)
 {
     return dn->voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f;
 }
+
+denoise_decision denoise_decided(const denoise *dn)
+{
+    return (denoise_decision){.enhanced = dn->on,
+                              .min_word_confidence = denoise_min_word_confidence(dn)};
+}

@@ -125,8 +125,17 @@ bool denoise_applied(const denoise *dn);
 double denoise_measured_snr(const denoise *dn);
 /* After the decision: the least posterior a word needs to be kept
  * (DENOISE_VOICES_MIN_CONFIDENCE in mode on, and in auto when the noise
- * measured is other voices; else 0: every word); for
- * asr_decoder_set_min_word_confidence. */
+ * measured is other voices; else 0: every word). */
 float denoise_min_word_confidence(const denoise *dn);
+
+/* What the front end decided for one recording, as the decoder takes it
+ * (asr_decoder_set_noise). */
+typedef struct denoise_decision {
+    bool enhanced;             /* the samples went through the enhancer */
+    float min_word_confidence; /* words less sure are left out (0: none) */
+} denoise_decision;
+
+/* After the decision: denoise_applied and denoise_min_word_confidence. */
+denoise_decision denoise_decided(const denoise *dn);
 
 #endif

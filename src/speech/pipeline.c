@@ -23,8 +23,8 @@ static int feed_engine(void *ctx, const int16_t *pcm, size_t n)
 {
     struct feed *f = ctx;
     if (!f->told) {
-        asr_decoder_set_enhanced(f->d, denoise_applied(f->dn));
-        asr_decoder_set_min_word_confidence(f->d, denoise_min_word_confidence(f->dn));
+        denoise_decision noise = denoise_decided(f->dn);
+        asr_decoder_set_noise(f->d, &noise);
         f->told = true;
     }
     return asr_decoder_feed(f->d, pcm, n);

@@ -244,8 +244,8 @@ int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_
 {
     *out = NULL;
     int rc = asr_decoder_start(d);
-    asr_decoder_set_enhanced(d, enhanced);
-    asr_decoder_set_min_word_confidence(d, voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f);
+    denoise_decision noise = {enhanced, voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f};
+    asr_decoder_set_noise(d, &noise);
     if (rc == 0)
         rc = asr_decoder_skip(d, (size_t)start);
     for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -86,7 +86,7 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
  * the recording; those without speech skipped) from pcm (their samples)
  * on d, which it restarts. Words carry times from the recording's start;
  * (*out)->duration is (start + samples) / 16000. enhanced: the samples came
- * out of the noise front end's enhancer (the plan's; asr_decoder_set_enhanced);
+ * out of the noise front end's enhancer (the plan's; asr_decoder_set_noise);
  * voices: the front end drops unsure words (the plan's; DENOISE_VOICES_MIN_CONFIDENCE). */
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
                  const int16_t *pcm, bool enhanced, bool voices, asr_result **out);

@@ -8,9 +8,8 @@
  * audio_info, asr_result. Else it sends the recording's samples (16 kHz
  * mono, 16-bit, host order) in PROTO_PCM frames as it reads them, then
  * PROTO_RESULT: PROTO_PLAN_SPLIT, audio_info, the plan (u64 total, u32 n,
- * n x (u32 len, u32 speech)), u32 noise (bit 0: the samples sent went
- * through the noise front end's enhancer; bit 1: it drops unsure words,
- * split_plan.voices); the utterances are back to back from 0.
+ * n x (u32 len, u32 speech)), u32 noise (PROTO_PLAN_NOISE_* bits); the
+ * utterances are back to back from 0.
  *
  * PROTO_KIND_SPAN (kind, flags (PROTO_FLAG_ENHANCED when the plan said
  * enhanced, PROTO_FLAG_VOICES when it said voices), limits, then u64 start, u32 n, n x (u32 len, u32 speech));
@@ -36,6 +35,12 @@
 #define PROTO_PCM        60u /* worker -> parent: samples of a PLAN request */
 #define PROTO_PLAN_WHOLE 1u
 #define PROTO_PLAN_SPLIT 2u
+
+/* The bits of a split plan's noise word: the samples sent went through
+ * the noise front end's enhancer (split_plan.enhanced); it drops unsure
+ * words (split_plan.voices). */
+#define PROTO_PLAN_NOISE_ENHANCED 1u
+#define PROTO_PLAN_NOISE_VOICES   2u
 
 /* Utterances (back to back from start), as a plan or a span carries them. */
 int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, size_t n);

@@ -69,8 +69,8 @@ static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, as
     const int16_t *pcm = (const int16_t *)(held->p ? held->p : (const uint8_t *)"\0");
     size_t n = held->len / sizeof(int16_t);
     int rc = asr_decoder_start(dec);
-    asr_decoder_set_enhanced(dec, denoise_applied(dn));
-    asr_decoder_set_min_word_confidence(dec, denoise_min_word_confidence(dn));
+    denoise_decision noise = denoise_decided(dn);
+    asr_decoder_set_noise(dec, &noise);
     for (size_t off = 0; rc == 0 && off < n; off += BLOCK_SAMPLES)
         rc = asr_decoder_feed(dec, pcm + off, n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
     if (rc == 0)
@@ -164,8 +164,10 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
                (rc = proto_put_u32(out, PROTO_PLAN_SPLIT)) == 0 &&
                (rc = proto_put_info(out, &info)) == 0) {
         if ((rc = proto_put_utts(out, plan.total, plan.utts, plan.n)) == 0)
-            rc = proto_put_u32(out, (denoise_applied(dn) ? 1u : 0u) |
-                                        (denoise_min_word_confidence(dn) > 0.0f ? 2u : 0u));
+            rc = proto_put_u32(out,
+                               (denoise_applied(dn) ? PROTO_PLAN_NOISE_ENHANCED : 0u) |
+                                   (denoise_min_word_confidence(dn) > 0.0f ? PROTO_PLAN_NOISE_VOICES
+                                                                           : 0u));
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "the result is too large to return");

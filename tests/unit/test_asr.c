@@ -132,7 +132,7 @@ static void test_min_word_confidence(void **state)
     assert_true(lo < hi); /* else the test could not tell */
     float min = (lo + hi) / 2;
     assert_int_equal(asr_decoder_start(d), 0);
-    asr_decoder_set_min_word_confidence(d, min);
+    asr_decoder_set_noise(d, &(denoise_decision){.min_word_confidence = min});
     asr_result *sure = NULL;
     for (size_t off = 0; off < speech[0].n; off += 16000)
         assert_int_equal(asr_decoder_feed(d, speech[0].s + off,
