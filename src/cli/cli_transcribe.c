@@ -86,7 +86,8 @@ static void usage(FILE *out)
             "  --denoise M         noise suppression before decoding: auto (default: on\n"
             "                      when the recording's measured SNR is low; over other\n"
             "                      voices the words the recogniser is unsure of are\n"
-            "                      dropped), on (both) or off\n"
+            "                      dropped, counted in verbose_json and on stderr),\n"
+            "                      on (both) or off\n"
             "  --adapt             adapt to the speaker: a first pass, a transform of the\n"
             "                      acoustic features estimated from its confident words,\n"
             "                      a second pass through it (about twice the CPU; a\n"
@@ -273,6 +274,14 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
                 "phiscribe transcribe: input #%d: adaptation skipped (%.0f s of "
                 "confident speech, %.0f s needed)\n",
                 in->index, (*out)->adapt_seconds, in->adapt_min_seconds);
+    if (rc == 0 && *out && (*out)->unsure != DENOISE_KEEP_ALL)
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: %zu unsure word%s left out (posterior under "
+                "%.1f; %s)\n",
+                in->index, (*out)->unsure_left_out, (*out)->unsure_left_out == 1 ? "" : "s",
+                (double)DENOISE_VOICES_MIN_CONFIDENCE,
+                (*out)->unsure == DENOISE_DROP_ON ? "--denoise on"
+                                                  : "the noise is other voices");
     return rc;
 }
 

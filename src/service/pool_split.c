@@ -31,9 +31,8 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
     } else if (tag == PROTO_PLAN_SPLIT && !c->bad) {
         rc = proto_get_utts(c, true, PLAN_MAX_UTT, &plan->total, &plan->utts, &plan->n);
         uint32_t noise = proto_get_u32(c);
-        plan->enhanced = noise & PROTO_PLAN_NOISE_ENHANCED;
-        plan->voices = noise & PROTO_PLAN_NOISE_VOICES;
-        if (rc == 0 && (c->bad || plan->total * 2 != pcm->len))
+        if (rc == 0 && (c->bad || plan->total * 2 != pcm->len ||
+                        proto_plan_noise_read(noise, &plan->noise) < 0))
             rc = PHS_EINVAL;
     } else {
         rc = PHS_EINVAL;
@@ -113,7 +112,7 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    uint32_t flags = (plan->enhanced ? PROTO_FLAG_ENHANCED : 0) | (plan->voices ? PROTO_FLAG_VOICES : 0);
+    uint32_t flags = proto_span_noise_flags(&plan->noise);
     if ((rc = put_head(&b, PROTO_KIND_SPAN, flags, &lim)) == 0)
         rc = proto_put_utts(&b, part->start, plan->utts + part->first, part->n);
     if (rc < 0) {

@@ -56,6 +56,8 @@ struct asr_decoder {
     denoise_mode denoise;  /* for the pipeline */
     bool enhanced;         /* this recording went through the enhancer */
     float min_word_confidence; /* batch: words less sure are dropped (0: none) */
+    denoise_drop unsure;       /* why they are (the result's) */
+    size_t unsure_left_out;    /* words dropped so in this recording */
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
@@ -209,6 +211,7 @@ int asr_decoder_start(asr_decoder *d)
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     asr_decoder_set_noise(d, &(denoise_decision){0});
+    d->unsure_left_out = 0;
     return 0;
 }
 
@@ -293,6 +296,7 @@ void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
 {
     set_enhanced(d, noise->enhanced);
     d->min_word_confidence = noise->min_word_confidence > 0.0f ? noise->min_word_confidence : 0.0f;
+    d->unsure = d->min_word_confidence > 0.0f ? noise->drop : DENOISE_KEEP_ALL;
 }
 
 /* Hands the words of the utterance just recognised (from first on) to the
@@ -358,6 +362,7 @@ static void drop_unsure(asr_decoder *d, size_t first)
     for (size_t i = first; i < a->n; i++) {
         if (a->words[i].confidence < d->min_word_confidence) {
             wipe_free_str(a->words[i].text);
+            d->unsure_left_out++;
             continue;
         }
         a->words[k] = a->words[i];
@@ -830,6 +835,8 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out)
         goto out;
     }
     res->duration = (double)d->fed / 16000.0;
+    res->unsure = d->unsure;
+    res->unsure_left_out = d->unsure_left_out;
     res->words = d->acc.words;
     res->n_words = d->acc.n;
     d->acc.words = NULL;

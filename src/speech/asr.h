@@ -98,6 +98,11 @@ typedef struct asr_result {
     double duration; /* seconds of audio fed */
     asr_adapt_outcome adapt;
     double adapt_seconds; /* confident speech the adaptation was estimated from */
+    /* The noise front end's unsure words (asr_decoder_set_noise): why they
+     * were left out (DENOISE_KEEP_ALL: none were, every word is here) and
+     * how many (possibly 0 when they were to be). */
+    denoise_drop unsure;
+    size_t unsure_left_out;
 } asr_result;
 
 /* The whole transcript (segments joined by spaces) in a new string; NULL on
@@ -162,7 +167,8 @@ denoise_mode asr_decoder_denoise(const asr_decoder *d);
  * noise->min_word_confidence (batch mode): words whose posterior is under
  * it are left out of the result and the listener's utterances (0: none;
  * the front end asks for it when other voices are the noise, or in mode
- * on). Adaptation still selects from every word. */
+ * on). Adaptation still selects from every word. The result says why
+ * (noise->drop) and how many (asr_result.unsure, unsure_left_out). */
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
 
 /* ---- unsupervised speaker adaptation ----------------------------------------

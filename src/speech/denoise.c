@@ -305,6 +305,15 @@ float denoise_min_word_confidence(const denoise *dn)
 
 denoise_decision denoise_decided(const denoise *dn)
 {
+    denoise_drop why = !dn->voices               ? DENOISE_KEEP_ALL
+                       : dn->mode == DENOISE_ON ? DENOISE_DROP_ON
+                                                : DENOISE_DROP_VOICES;
     return (denoise_decision){.enhanced = dn->on,
-                              .min_word_confidence = denoise_min_word_confidence(dn)};
+                              .min_word_confidence = denoise_min_word_confidence(dn),
+                              .drop = why};
+}
+
+const char *denoise_drop_name(denoise_drop why)
+{
+    return why == DENOISE_DROP_VOICES ? "other_voices" : why == DENOISE_DROP_ON ? "denoise_on" : NULL;
 }

@@ -128,14 +128,27 @@ double denoise_measured_snr(const denoise *dn);
  * measured is other voices; else 0: every word). */
 float denoise_min_word_confidence(const denoise *dn);
 
+/* Why a recording's unsure words are left out; a result says so, and how
+ * many (asr_result.unsure_left_out), never which. */
+typedef enum {
+    DENOISE_KEEP_ALL = 0, /* every word kept */
+    DENOISE_DROP_VOICES,  /* auto: the noise measured is other voices */
+    DENOISE_DROP_ON,      /* mode on */
+} denoise_drop;
+
+/* "other_voices", "denoise_on"; NULL for DENOISE_KEEP_ALL. */
+const char *denoise_drop_name(denoise_drop why);
+
 /* What the front end decided for one recording, as the decoder takes it
  * (asr_decoder_set_noise). */
 typedef struct denoise_decision {
     bool enhanced;             /* the samples went through the enhancer */
     float min_word_confidence; /* words less sure are left out (0: none) */
+    denoise_drop drop;         /* why (DENOISE_KEEP_ALL when none are) */
 } denoise_decision;
 
-/* After the decision: denoise_applied and denoise_min_word_confidence. */
+/* After the decision: denoise_applied, denoise_min_word_confidence and
+ * why. */
 denoise_decision denoise_decided(const denoise *dn);
 
 #endif

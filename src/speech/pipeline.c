@@ -180,21 +180,30 @@ static int by_channel(asr_decoder *d, const audio_source *src, const audio_limit
             snprintf(msg, msg_len, "out of memory");
         audio_close(r);
     }
-    /* Adapted when any channel was; read before the merge takes the results. */
+    /* Adapted when any channel was, unsure words left out of any (each
+     * channel has its own front end); read before the merge takes the
+     * results. */
     asr_adapt_outcome adapt = ASR_ADAPT_NONE;
     double adapt_seconds = 0;
+    denoise_drop unsure = DENOISE_KEEP_ALL;
+    size_t unsure_left_out = 0;
     for (int c = 0; rc == 0 && c < n; c++) {
         if (!res[c])
             continue;
         if (res[c]->adapt == ASR_ADAPT_ADAPTED || adapt == ASR_ADAPT_NONE)
             adapt = adapt == ASR_ADAPT_ADAPTED ? ASR_ADAPT_ADAPTED : res[c]->adapt;
         adapt_seconds += res[c]->adapt_seconds;
+        if (res[c]->unsure != DENOISE_KEEP_ALL)
+            unsure = res[c]->unsure;
+        unsure_left_out += res[c]->unsure_left_out;
     }
     if (rc == 0 && !(*out = diarize_merge_channels(res, (size_t)n)))
         rc = PHS_ENOMEM;
     if (rc == 0) {
         (*out)->adapt = adapt;
         (*out)->adapt_seconds = adapt_seconds;
+        (*out)->unsure = unsure;
+        (*out)->unsure_left_out = unsure_left_out;
     }
     if (rc == 0 && known && (rc = diarize_known_channels(known, vad, (size_t)n, *out)) < 0) {
         snprintf(msg, msg_len, "out of memory");

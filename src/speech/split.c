@@ -240,12 +240,11 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 }
 
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, bool enhanced, bool voices, asr_result **out)
+                 const int16_t *pcm, const denoise_decision *noise, asr_result **out)
 {
     *out = NULL;
     int rc = asr_decoder_start(d);
-    denoise_decision noise = {enhanced, voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f};
-    asr_decoder_set_noise(d, &noise);
+    asr_decoder_set_noise(d, noise);
     if (rc == 0)
         rc = asr_decoder_skip(d, (size_t)start);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -290,6 +289,9 @@ int split_merge(asr_result **parts, size_t n, uint64_t total, asr_result **out)
         }
         memcpy(res->words + res->n_words, p->words, p->n_words * sizeof(asr_word));
         res->n_words += p->n_words;
+        if (p->unsure != DENOISE_KEEP_ALL)
+            res->unsure = p->unsure;
+        res->unsure_left_out += p->unsure_left_out;
         p->n_words = p->n_segments = 0; /* moved: their strings are res's now */
     }
     res->duration = (double)total / 16000.0;

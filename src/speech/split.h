@@ -48,8 +48,9 @@ struct split_plan {
     struct split_utt *utts; /* in order, back to back, covering the recording */
     size_t n;
     uint64_t total; /* samples of the recording */
-    bool enhanced;  /* they went through the noise front end's enhancer */
-    bool voices;    /* the front end drops unsure words (other voices, or on) */
+    /* The noise front end's decision on the whole recording: its samples
+     * went through the enhancer, unsure words are left out. */
+    denoise_decision noise;
 };
 
 /* Frees the utterances (the plan is empty afterwards). NULL-safe. */
@@ -85,16 +86,17 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 /* Recognises the utterances utts[0..n) (back to back from sample start of
  * the recording; those without speech skipped) from pcm (their samples)
  * on d, which it restarts. Words carry times from the recording's start;
- * (*out)->duration is (start + samples) / 16000. enhanced: the samples came
- * out of the noise front end's enhancer (the plan's; asr_decoder_set_noise);
- * voices: the front end drops unsure words (the plan's; DENOISE_VOICES_MIN_CONFIDENCE). */
+ * (*out)->duration is (start + samples) / 16000. noise: the plan's (its
+ * samples came out of the enhancer, or not; which words are left out;
+ * asr_decoder_set_noise), and (*out)->unsure_left_out the part's count. */
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, bool enhanced, bool voices, asr_result **out);
+                 const int16_t *pcm, const denoise_decision *noise, asr_result **out);
 
 /* One result of the parts' results (in part order, each consumed: its
  * words and segments move into *out, and it is freed; NULL entries are
- * parts with nothing decoded). duration is total / 16000. On failure every
- * part is freed as well. */
+ * parts with nothing decoded). duration is total / 16000; the unsure words
+ * left out are the parts' together (unsure: any part's reason). On failure
+ * every part is freed as well. */
 int split_merge(asr_result **parts, size_t n, uint64_t total, asr_result **out);
 
 #endif

@@ -339,6 +339,15 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
                             json_pack("{s:b, s:o}", "adapted", res->adapt == ASR_ADAPT_ADAPTED,
                                       "speech_seconds", jsonout_seconds(res->adapt_seconds))) < 0)
         goto fail;
+    /* Only when the noise front end left out the words the recogniser was
+     * least sure of (speech/denoise.h): how many and why, never which. */
+    if (res->unsure != DENOISE_KEEP_ALL &&
+        json_object_set_new(root, "unsure_words",
+                            json_pack("{s:I, s:o, s:s}", "left_out",
+                                      (json_int_t)res->unsure_left_out, "min_confidence",
+                                      jsonout_score(DENOISE_VOICES_MIN_CONFIDENCE), "reason",
+                                      denoise_drop_name(res->unsure))) < 0)
+        goto fail;
     if (o->segments) {
         json_t *segs = json_array();
         if (!segs || json_object_set_new(root, "segments", segs) < 0)

@@ -279,6 +279,10 @@ int proto_put_result(sbuf *b, const asr_result *res)
         rc = proto_put_u32(b, (uint32_t)res->adapt);
     if (rc == 0)
         rc = proto_put_f64(b, res->adapt_seconds);
+    if (rc == 0)
+        rc = proto_put_u32(b, (uint32_t)res->unsure);
+    if (rc == 0)
+        rc = proto_put_u64(b, res->unsure_left_out);
     return rc;
 }
 
@@ -514,7 +518,16 @@ int proto_get_result(proto_cursor *c, asr_result **out)
                  : adapt == ASR_ADAPT_SKIPPED ? ASR_ADAPT_SKIPPED
                                               : ASR_ADAPT_NONE;
     res->adapt_seconds = proto_get_f64(c);
-    if (rc == 0 && (c->bad || adapt > ASR_ADAPT_SKIPPED))
+    uint32_t unsure = proto_get_u32(c);
+    res->unsure = unsure == DENOISE_DROP_VOICES ? DENOISE_DROP_VOICES
+                  : unsure == DENOISE_DROP_ON   ? DENOISE_DROP_ON
+                                                : DENOISE_KEEP_ALL;
+    uint64_t left_out = proto_get_u64(c);
+    res->unsure_left_out = (size_t)left_out;
+    /* A count only (nothing is allocated for it); none left out when none
+     * were to be. */
+    if (rc == 0 && (c->bad || adapt > ASR_ADAPT_SKIPPED || unsure > DENOISE_DROP_ON ||
+                    (unsure == DENOISE_KEEP_ALL && left_out)))
         rc = PHS_EINVAL;
     if (rc < 0) {
         asr_result_free(res);

@@ -46,3 +46,45 @@ int proto_get_utts(proto_cursor *c, bool plan, size_t max_len, uint64_t *first,
     *n_out = n;
     return 0;
 }
+
+/* The decision words are left out for (DENOISE_VOICES_MIN_CONFIDENCE,
+ * the only threshold the front end uses) and why. */
+static denoise_decision decision(bool enhanced, bool voices, bool on)
+{
+    return (denoise_decision){
+        .enhanced = enhanced,
+        .min_word_confidence = voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f,
+        .drop = !voices ? DENOISE_KEEP_ALL : on ? DENOISE_DROP_ON : DENOISE_DROP_VOICES,
+    };
+}
+
+uint32_t proto_plan_noise(const denoise_decision *d)
+{
+    bool voices = d->min_word_confidence > 0.0f;
+    return (d->enhanced ? PROTO_PLAN_NOISE_ENHANCED : 0u) |
+           (voices ? PROTO_PLAN_NOISE_VOICES : 0u) |
+           (voices && d->drop == DENOISE_DROP_ON ? PROTO_PLAN_NOISE_ON : 0u);
+}
+
+int proto_plan_noise_read(uint32_t word, denoise_decision *d)
+{
+    const uint32_t all = PROTO_PLAN_NOISE_ENHANCED | PROTO_PLAN_NOISE_VOICES | PROTO_PLAN_NOISE_ON;
+    if ((word & ~all) || ((word & PROTO_PLAN_NOISE_ON) && !(word & PROTO_PLAN_NOISE_VOICES)))
+        return PHS_EINVAL;
+    *d = decision(word & PROTO_PLAN_NOISE_ENHANCED, word & PROTO_PLAN_NOISE_VOICES,
+                  word & PROTO_PLAN_NOISE_ON);
+    return 0;
+}
+
+uint32_t proto_span_noise_flags(const denoise_decision *d)
+{
+    bool voices = d->min_word_confidence > 0.0f;
+    return (d->enhanced ? PROTO_FLAG_ENHANCED : 0u) | (voices ? PROTO_FLAG_VOICES : 0u) |
+           (voices && d->drop == DENOISE_DROP_ON ? PROTO_FLAG_DENOISE_ON : 0u);
+}
+
+denoise_decision proto_span_noise(uint32_t flags)
+{
+    return decision(flags & PROTO_FLAG_ENHANCED, flags & PROTO_FLAG_VOICES,
+                    flags & PROTO_FLAG_DENOISE_ON);
+}

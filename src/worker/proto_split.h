@@ -11,11 +11,13 @@
  * n x (u32 len, u32 speech)), u32 noise (PROTO_PLAN_NOISE_* bits); the
  * utterances are back to back from 0.
  *
- * PROTO_KIND_SPAN (kind, flags (PROTO_FLAG_ENHANCED when the plan said
- * enhanced, PROTO_FLAG_VOICES when it said voices), limits, then u64 start, u32 n, n x (u32 len, u32 speech));
+ * PROTO_KIND_SPAN (kind, flags (the plan's noise decision:
+ * proto_span_noise_flags), limits, then u64 start, u32 n, n x (u32 len,
+ * u32 speech));
  * the utterances' samples follow in PROTO_AUDIO frames,
  * limits.max_bytes being their size: the worker recognises them
- * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result.
+ * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result
+ * (with the count of the span's unsure words left out).
  *
  * Errors as every request: PROTO_ERROR.
  */
@@ -36,11 +38,22 @@
 #define PROTO_PLAN_WHOLE 1u
 #define PROTO_PLAN_SPLIT 2u
 
-/* The bits of a split plan's noise word: the samples sent went through
- * the noise front end's enhancer (split_plan.enhanced); it drops unsure
- * words (split_plan.voices). */
+/* The bits of a split plan's noise word (split_plan.noise): the samples
+ * sent went through the noise front end's enhancer; it drops unsure
+ * words; it does so because the mode is on (with VOICES only). */
 #define PROTO_PLAN_NOISE_ENHANCED 1u
 #define PROTO_PLAN_NOISE_VOICES   2u
+#define PROTO_PLAN_NOISE_ON       4u
+
+/* A decision as a plan's noise word, and back: PHS_EINVAL for a word
+ * with other bits, or ON without VOICES. */
+uint32_t proto_plan_noise(const denoise_decision *d);
+int proto_plan_noise_read(uint32_t word, denoise_decision *d);
+
+/* A decision as a span's flags (PROTO_FLAG_ENHANCED, PROTO_FLAG_VOICES,
+ * and PROTO_FLAG_DENOISE_ON for DENOISE_DROP_ON), and back. */
+uint32_t proto_span_noise_flags(const denoise_decision *d);
+denoise_decision proto_span_noise(uint32_t flags);
 
 /* Utterances (back to back from start), as a plan or a span carries them. */
 int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, size_t n);

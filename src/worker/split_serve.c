@@ -23,8 +23,7 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
 {
     memset(r, 0, sizeof(*r));
     r->kind = kind;
-    r->enhanced = flags & PROTO_FLAG_ENHANCED;
-    r->voices = flags & PROTO_FLAG_VOICES;
+    r->noise = proto_span_noise(flags);
     if (kind == PROTO_KIND_PLAN) {
         r->min_samples = proto_get_u64(c);
         return c->bad ? PHS_EINVAL : 0;
@@ -163,11 +162,9 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
     } else if ((rc = split_planner_finish(s.sp, &plan)) == 0 &&
                (rc = proto_put_u32(out, PROTO_PLAN_SPLIT)) == 0 &&
                (rc = proto_put_info(out, &info)) == 0) {
+        denoise_decision noise = denoise_decided(dn);
         if ((rc = proto_put_utts(out, plan.total, plan.utts, plan.n)) == 0)
-            rc = proto_put_u32(out,
-                               (denoise_applied(dn) ? PROTO_PLAN_NOISE_ENHANCED : 0u) |
-                                   (denoise_min_word_confidence(dn) > 0.0f ? PROTO_PLAN_NOISE_VOICES
-                                                                           : 0u));
+            rc = proto_put_u32(out, proto_plan_noise(&noise));
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "the result is too large to return");
@@ -190,7 +187,7 @@ static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *inp
     asr_result *res = NULL;
     memset(&none, 0, sizeof(none));
     const int16_t *pcm = (const int16_t *)(input->p ? input->p : (const uint8_t *)"\0");
-    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, r->enhanced, r->voices, &res);
+    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, &r->noise, &res);
     if (rc < 0) {
         snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
         return rc;

@@ -18,8 +18,7 @@ struct split_req {
     uint64_t start;
     struct split_utt *utts;
     size_t n;
-    bool enhanced; /* a span's samples went through the enhancer */
-    bool voices;   /* the span's unsure words are dropped */
+    denoise_decision noise; /* a span's: the plan's (proto_span_noise) */
 };
 
 /* True when kind is PROTO_KIND_PLAN or PROTO_KIND_SPAN. */

@@ -58,7 +58,13 @@ valid CreateTranscriptionResponseVerboseJson "verbose_json with words"
 tx -F response_format=verbose_json -F 'timestamp_granularities[]=word' -F redact=true
 expect_status 200 "redacted verbose_json"
 valid CreateTranscriptionResponseVerboseJson "redacted verbose_json"
-ok "verbose_json validates with and without words, and redacted; segment values as documented"
+# The extensions that say what the noise front end and adaptation did.
+tx -F response_format=verbose_json -F denoise=on -F adapt=true
+expect_status 200 "verbose_json with unsure_words and adaptation"
+jq -e 'has("unsure_words") and has("adaptation")' "$T/body" >/dev/null ||
+    fail "no unsure_words or adaptation: $(cat "$T/body")"
+valid CreateTranscriptionResponseVerboseJson "verbose_json with unsure_words and adaptation"
+ok "verbose_json validates with and without words, redacted, and with unsure_words and adaptation; segment values as documented"
 
 # ---- errors: OpenAI's ErrorResponse ----
 err() { # STATUS WHAT: the reply is that status and a valid ErrorResponse

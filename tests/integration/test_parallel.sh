@@ -72,13 +72,24 @@ expect_exit 0 "$PHISCRIBE" transcribe --threads 1 --denoise on --format verbose_
 expect_exit 0 "$PHISCRIBE" transcribe --threads 2 --split-seconds 20 --denoise on \
     --format verbose_json --output "$T/two_on.json" "$T/long.wav"
 same_words "$T/one_on.json" "$T/two_on.json"
-python3 - "$T/one_on.json" "$T/two_on.json" <<'PY' || fail "unsure words kept"
+python3 - "$T/one_on.json" "$T/two_on.json" <<'PY' || fail "unsure words kept or not counted"
 import json, sys
+left = []
 for p in sys.argv[1:]:
-    if any(w["confidence"] < 0.1 for s in json.load(open(p))["segments"] for w in s["words"]):
+    d = json.load(open(p))
+    if any(w["confidence"] < 0.1 for s in d["segments"] for w in s["words"]):
         sys.exit("%s: a word under 0.1 with --denoise on" % p)
+    u = d.get("unsure_words") or sys.exit("%s: no unsure_words" % p)
+    if u["reason"] != "denoise_on" or u["min_confidence"] != 0.1:
+        sys.exit("%s: %r" % (p, u))
+    left.append(u["left_out"])
+# The split's count is its parts' (each worker's) together: the whole
+# decode's, less any unsure words in the hiss the split does not decode.
+print("unsure words left out: whole %d, split %d" % tuple(left), file=sys.stderr)
+if not 0 < left[1] <= left[0]:
+    sys.exit("left out: whole %d, split %d" % tuple(left))
 PY
-ok "transcribe --denoise on: no word under 0.1, split or whole, the same words"
+ok "transcribe --denoise on: no word under 0.1, split or whole, the same words; the left-out counted"
 
 # Determinism (docs/ENGINE.md): the plan depends on the audio and
 # --split-seconds only, never on how many workers are free or which one
@@ -170,6 +181,22 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); json.dump(d, open(s
     "$T/body" "$T/stored.json"
 same_words "$T/one.json" "$T/stored.json"
 ok "a stored job reports progress $P1 with its parts held; completed, the same words and times"
+
+# denoise=on, split over the workers: the stored transcript counts the
+# unsure words its parts' workers left out, as the CLI's split does (the
+# same plan: the audio and the split length decide it).
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/long.wav" -F denoise=on; expect_status 202 "stored denoise=on"
+J=$(jget id)
+wait_done "$KEY_A" "$J"
+cp "$T/body" "$T/stored_on.json"
+same_words "$T/one_on.json" "$T/stored_on.json"
+python3 - "$T/two_on.json" "$T/stored_on.json" <<'PY' || fail "stored split: unsure words"
+import json, sys
+cli, stored = (json.load(open(p)).get("unsure_words") for p in sys.argv[1:])
+if not stored or stored != cli:
+    sys.exit("stored %r, CLI split %r" % (stored, cli))
+PY
+ok "a stored denoise=on job split over the workers: the CLI split's words and count of unsure words left out"
 
 stop_server
 expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"

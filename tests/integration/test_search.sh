@@ -143,7 +143,16 @@ sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'" |
     fail "job options without denoise: $(sqlite3 "$DATA/phiscribe.db" "select options from transcripts where id='$jid'")"
 wait_done "$KEY_A" "$jid"
 jget text | grep -qi "blood pressure" || fail "stored denoise=on job: $(cat "$T/body")"
-ok "denoise=on|off accepted on both endpoints and kept with a stored job; other values refused"
+# On leaves out the words the recogniser is unsure of: the stored
+# transcript says how many and why (docs/API.md), never which.
+jq -e '.unsure_words.reason == "denoise_on" and .unsure_words.min_confidence == 0.1
+       and (.unsure_words.left_out | type) == "number" and .unsure_words.left_out >= 0
+       and (.unsure_words | keys) == ["left_out", "min_confidence", "reason"]' "$T/body" >/dev/null ||
+    fail "stored denoise=on job without its unsure words: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/a.wav" -F response_format=verbose_json -F denoise=off
+expect_status 200 "denoise=off verbose_json"
+jq -e 'has("unsure_words") | not' "$T/body" >/dev/null || fail "unsure words with denoise=off: $(cat "$T/body")"
+ok "denoise=on|off accepted on both endpoints and kept with a stored job (its unsure words counted); other values refused"
 # Unsupervised adaptation (docs/API.md): adapt=true on both endpoints,
 # verbose_json says whether it adapted and from how much confident speech
 # (only when asked); kept with a stored job; not with stream=true; anything

@@ -198,7 +198,29 @@ rest = iter(auto)
 sys.exit(0 if on and all(w in rest for w in on) else 1)
 PY
     fail "on's words are not auto's with some left out: $(cat "$T/noisy.on.txt") / auto: $(cat "$T/noisy.auto.txt")"
-ok "--denoise: bad values exit 2; auto leaves clean speech alone and suppresses noisy speech"
+# The reply says so: on's verbose_json counts exactly the words it left
+# out of auto's (the same enhanced audio), and why; a note on stderr says
+# the same; auto here (steady noise) leaves none out and says nothing.
+for m in on auto; do
+    expect_exit 0 "$P" transcribe --format verbose_json --denoise "$m" "$T/noisy.wav"
+    cp "$T/stdout" "$T/noisy.$m.json"
+    cp "$T/stderr" "$T/noisy.$m.err"
+done
+python3 - "$T/noisy.on.json" "$T/noisy.auto.json" <<'PY' || fail "--denoise on: unsure words not counted: $(cat "$T/noisy.on.json")"
+import json, sys
+on, auto = (json.load(open(p)) for p in sys.argv[1:])
+words = lambda d: [w["word"] for s in d["segments"] for w in s["words"]]
+u = on.get("unsure_words") or sys.exit("no unsure_words")
+if "unsure_words" in auto:
+    sys.exit("auto on steady noise says it left words out")
+if u != {"left_out": len(words(auto)) - len(words(on)), "min_confidence": 0.1, "reason": "denoise_on"}:
+    sys.exit("%r; auto %d words, on %d" % (u, len(words(auto)), len(words(on))))
+PY
+n=$(jq .unsure_words.left_out "$T/noisy.on.json")
+grep -q "input #1: $n unsure words\? left out (posterior under 0.1; --denoise on)" "$T/noisy.on.err" ||
+    fail "no note of the unsure words: $(cat "$T/noisy.on.err")"
+! grep -q "unsure" "$T/noisy.auto.err" || fail "auto noted unsure words: $(cat "$T/noisy.auto.err")"
+ok "--denoise: bad values exit 2; auto leaves clean speech alone and suppresses noisy speech; on counts the $n words it left out"
 
 # One process decodes them all, so a crash on any one is an exit >= 128.
 set +e; "$P" transcribe --format text "$T"/mut* > /dev/null 2> "$T/err"; rc=$?; set -e

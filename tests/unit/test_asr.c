@@ -132,7 +132,8 @@ static void test_min_word_confidence(void **state)
     assert_true(lo < hi); /* else the test could not tell */
     float min = (lo + hi) / 2;
     assert_int_equal(asr_decoder_start(d), 0);
-    asr_decoder_set_noise(d, &(denoise_decision){.min_word_confidence = min});
+    asr_decoder_set_noise(
+        d, &(denoise_decision){.min_word_confidence = min, .drop = DENOISE_DROP_VOICES});
     asr_result *sure = NULL;
     for (size_t off = 0; off < speech[0].n; off += 16000)
         assert_int_equal(asr_decoder_feed(d, speech[0].s + off,
@@ -150,6 +151,12 @@ static void test_min_word_confidence(void **state)
     }
     assert_int_equal(k, sure->n_words);
     assert_true(k > 0 && k < all->n_words);
+    /* The result counts the words left out, and says why; one with every
+     * word kept says none were. */
+    assert_int_equal(sure->unsure, DENOISE_DROP_VOICES);
+    assert_int_equal(sure->unsure_left_out, all->n_words - sure->n_words);
+    assert_int_equal(all->unsure, DENOISE_KEEP_ALL);
+    assert_int_equal(all->unsure_left_out, 0);
     for (size_t i = 0; i < sure->n_segments; i++)
         in_segments += sure->segments[i].n_words;
     assert_int_equal(in_segments, sure->n_words);

@@ -179,6 +179,7 @@ static void test_auto_steady(void **state)
     assert_true(denoise_measured_snr(dn) < DENOISE_AUTO_STEADY_SNR_DB);
     assert_true(denoise_applied(dn));
     assert_true(denoise_min_word_confidence(dn) == 0.0f); /* steady: every word */
+    assert_int_equal(denoise_decided(dn).drop, DENOISE_KEEP_ALL);
     denoise_free(dn);
     free(k.s);
     synth_swing(s, noise_pow * 400, noise_pow, 30, 5);
@@ -189,6 +190,12 @@ static void test_auto_steady(void **state)
     assert_memory_equal(k.s, s, SYNTH_LEN * sizeof(*s));
     /* Swinging noise under DENOISE_VOICES_SNR_DB: taken for voices. */
     assert_true(denoise_min_word_confidence(dn) == DENOISE_VOICES_MIN_CONFIDENCE);
+    /* The decision the decoder takes says so, and why (the result tells). */
+    denoise_decision d = denoise_decided(dn);
+    assert_false(d.enhanced);
+    assert_true(d.min_word_confidence == DENOISE_VOICES_MIN_CONFIDENCE);
+    assert_int_equal(d.drop, DENOISE_DROP_VOICES);
+    assert_string_equal(denoise_drop_name(d.drop), "other_voices");
     denoise_free(dn);
     free(k.s);
     free(s);
@@ -237,6 +244,10 @@ static void test_suppressor_lowers_noise(void **state)
     denoise *dn = run(DENOISE_ON, s, SYNTH_LEN, &k);
     assert_true(denoise_applied(dn));
     assert_true(denoise_min_word_confidence(dn) == DENOISE_VOICES_MIN_CONFIDENCE);
+    assert_true(denoise_decided(dn).enhanced);
+    assert_int_equal(denoise_decided(dn).drop, DENOISE_DROP_ON);
+    assert_string_equal(denoise_drop_name(DENOISE_DROP_ON), "denoise_on");
+    assert_null(denoise_drop_name(DENOISE_KEEP_ALL));
     double before = gap_power(s), after = gap_power(k.s);
     assert_true(10.0 * log10(before / after) >= 7.0);
     assert_true(power(k.s, SYNTH_LEN) > 0.5 * power(s, SYNTH_LEN));

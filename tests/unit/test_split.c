@@ -205,7 +205,7 @@ static void test_split_merge_exact(void **state)
         assert_int_equal(p->start + p->samples, last->start + last->len);
         assert_true(plan.utts[p->first].speech && last->speech);
         assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
-                                      pcm + p->start, false, false, &res[k]),
+                                      pcm + p->start, &(denoise_decision){0}, &res[k]),
                          0);
     }
     for (size_t i = 0; i < plan.n; i++)
@@ -287,6 +287,18 @@ static void test_silence_only(void **state)
     assert_int_equal(split_merge(NULL, 0, plan.total, &out), 0);
     assert_int_equal(out->n_words, 0);
     assert_true(out->duration == 40.0);
+    assert_int_equal(out->unsure, DENOISE_KEEP_ALL);
+    asr_result_free(out);
+    /* The unsure words the parts left out add up (a part without words
+     * may still have left some out), and the merge says why. */
+    asr_result *three[3] = {calloc(1, sizeof(asr_result)), NULL, calloc(1, sizeof(asr_result))};
+    assert_non_null(three[0]);
+    assert_non_null(three[2]);
+    *three[0] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 2};
+    *three[2] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 5};
+    assert_int_equal(split_merge(three, 3, plan.total, &out), 0);
+    assert_int_equal(out->unsure, DENOISE_DROP_VOICES);
+    assert_int_equal(out->unsure_left_out, 7);
     asr_result_free(out);
     free(parts);
     split_plan_clear(&plan);

@@ -149,8 +149,31 @@ static void test_verbose_json(void **state)
     /* Times print exactly, not as 4.2500000000000001. */
     assert_non_null(strstr(s, "\"end\":4.25"));
     assert_null(json_object_get(j, "formatted")); /* only when formatted */
+    assert_null(json_object_get(j, "unsure_words")); /* every word kept */
     json_decref(j);
     free(s);
+
+    /* Unsure words the noise front end left out: how many and why, never
+     * which (nothing of them is in the result to tell). */
+    r->unsure = DENOISE_DROP_VOICES;
+    r->unsure_left_out = 3;
+    s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    assert_non_null(strstr(s, "\"unsure_words\":{\"left_out\":3,\"min_confidence\":0.1,"
+                              "\"reason\":\"other_voices\"}"));
+    free(s);
+    r->unsure = DENOISE_DROP_ON;
+    r->unsure_left_out = 0; /* asked for, none unsure: still said */
+    s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
+    j = json_loads(s, 0, &e);
+    json_t *u = json_object_get(j, "unsure_words");
+    assert_int_equal(json_integer_value(json_object_get(u, "left_out")), 0);
+    assert_string_equal(json_string_value(json_object_get(u, "reason")), "denoise_on");
+    json_decref(j);
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_JSON, &o); /* verbose_json only */
+    assert_null(strstr(s, "unsure"));
+    free(s);
+    r->unsure = DENOISE_KEEP_ALL;
 
     transcript_opts_default(&o);
     s = transcript_render(r, TRANSCRIPT_VERBOSE_JSON, &o);
