@@ -221,6 +221,20 @@ grep -q "input #1: $n unsure words\? left out (posterior under 0.1; --denoise on
     fail "no note of the unsure words: $(cat "$T/noisy.on.err")"
 ! grep -q "unsure" "$T/noisy.auto.err" || fail "auto noted unsure words: $(cat "$T/noisy.auto.err")"
 ok "--denoise: bad values exit 2; auto leaves clean speech alone and suppresses noisy speech; on counts the $n words it left out"
+# Other voices: one utterance with three others mixed 12 dB under it (sox
+# -R, the same every run). Auto measures noise that is not steady under
+# 21 dB, leaves out the unsure words and says why.
+B=$LV/sense_and_sensibility_01_austen_64kb-0880.wav
+sox -R -m "$LV"/sense_and_sensibility_01_austen_64kb-{0890,0920,0930}.wav -r 16000 -c 1 \
+    "$T/voices.wav" trim 0 "$(soxi -D "$B")"
+g=$(awk -v s="$(rms_of "$B")" -v n="$(rms_of "$T/voices.wav")" 'BEGIN { printf "%.6f", s / n / 10 ^ (12 / 20) }')
+sox -R -m "$B" -v "$g" "$T/voices.wav" -b 16 "$T/babble.wav"
+expect_exit 0 "$P" transcribe --format verbose_json "$T/babble.wav"
+jq -e '.unsure_words.reason == "other_voices" and .unsure_words.left_out >= 0' "$T/stdout" >/dev/null ||
+    fail "auto over other voices: $(jq -c .unsure_words "$T/stdout")"
+grep -q "unsure words\? left out (posterior under 0.1; the noise is other voices)" "$T/stderr" ||
+    fail "no note of the unsure words over voices: $(cat "$T/stderr")"
+ok "--denoise auto over other voices: the unsure words left out counted, reason other_voices"
 
 # One process decodes them all, so a crash on any one is an exit >= 128.
 set +e; "$P" transcribe --format text "$T"/mut* > /dev/null 2> "$T/err"; rc=$?; set -e
