@@ -442,8 +442,10 @@ static int stream_handle(struct http_req *req, struct sync_req *s)
     format_opts fo = {.smart = s->rq.render.smart_format,
                       .dictation = s->rq.render.dictation,
                       .lex = s->rq.render.lex};
-    /* speaker renderings stay unformatted (transcript.h) */
-    bool formatting = (fo.smart || fo.dictation) && !s->jo.diarize;
+    /* diarized_json too: its deltas and done text are the formatted text
+     * of the json format (speakers are known only at the end), as its
+     * segment events are formatted per turn (transcript.h) */
+    bool formatting = fo.smart || fo.dictation;
     if (!(s->rs = redact_stream_new(&s->rq.redact)) ||
         (formatting && !(s->fs = format_stream_new(&fo))) ||
         (rc = http_sse_start(req, 0, stream_produce, s, sync_req_free)) < 0) {
