@@ -561,6 +561,22 @@ static int rt_secret_ttl(struct http_req *req, json_t *ea, unsigned *ttl)
     return 0;
 }
 
+/* The API's error code for a session object's fault (rt_config_parse's
+ * code, the realtime events' names): an unknown member is the JSON
+ * bodies' unknown_field, a value of the wrong type an invalid_value. */
+static const char *rt_secret_error_code(const char *parsed)
+{
+    if (!strcmp(parsed, "unsupported_value"))
+        return "unsupported_value";
+    if (!strcmp(parsed, "unsupported_language"))
+        return "unsupported_language";
+    if (!strcmp(parsed, "unknown_voice"))
+        return "unknown_voice";
+    if (!strcmp(parsed, "unknown_parameter"))
+        return "unknown_field";
+    return "invalid_value";
+}
+
 /* The session a secret will open: a connection's defaults (no query),
  * configured by se (NULL: none) as session.update would (GA) or
  * transcription_session.update (beta), and its id. 0, or the reply (400)
@@ -576,6 +592,7 @@ static int rt_secret_session(struct http_req *req, struct server *srv,
     if (rc == 0 && se && (rc = rt_config_parse(se, beta, &s->cfg, param, &code, &message)) < 0) {
         if (rc == PHS_ENOMEM)
             return http_reply_err(req, rc, NULL, NULL);
+        code = rt_secret_error_code(code);
         http_reply_error(req, 400, "invalid_request_error", param, code, "%s", message);
         return rc;
     }
