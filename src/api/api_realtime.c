@@ -603,7 +603,7 @@ static int rt_secret_session(struct http_req *req, struct server *srv,
             return http_reply_err(req, rc, NULL, NULL);
         http_reply_error(req, 400, "invalid_request_error", "session.phiscribe.voice",
                          "unknown_voice",
-                         "voice must be the name of one of this tenant's voice profiles "
+                         "Voice must be the name of one of this tenant's voice profiles "
                          "(GET /v1/voices), or null (none).");
         return PHS_EINVAL;
     }
