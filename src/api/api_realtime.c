@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/ids.h"
+#include "core/jsonout.h"
 #include "core/timeutil.h"
 #include "core/wipe.h"
 #include "service/authz.h"
@@ -62,6 +63,8 @@ void rt_state_free(struct rt_state *st)
         pthread_mutex_destroy(&st->mu);
     free(st->keys);
     free(st->tenants);
+    for (size_t i = 0; i < RT_SECRETS_MAX; i++)
+        wipe_free_str(st->secrets[i].session);
     wipe(st->secrets, sizeof(st->secrets));
     free(st);
 }
@@ -219,7 +222,9 @@ static void rt_audit_end(struct rt_session *s, const struct ws_end *info)
         .has_audio = true,
         .audio_bytes = (int64_t)s->audio_bytes,
         .audio_duration_ms = s->cfg.rate ? (int64_t)(s->samples * 1000u / s->cfg.rate) : 0,
-        .audio_format = "pcm16",
+        .audio_format = s->cfg.codec == RT_CODEC_PCMU   ? "pcmu"
+                        : s->cfg.codec == RT_CODEC_PCMA ? "pcma"
+                                                        : "pcm16",
         .audio_sample_rate = (int)s->cfg.rate,
         .audio_channels = 1,
     };
@@ -284,9 +289,14 @@ int rt_store(struct rt_session *s)
  * offered as a subprotocol. 0 with s->who and s->roles set; else the reply
  * (401, 403, 429) is made. */
 static int rt_authenticate(struct http_req *req, struct server *srv, struct rt_session *s,
-                           const char *secret)
+                           const char *secret, struct rt_secret_session *carried)
 {
-    if (http_req_header(req, "Authorization") || !secret) {
+    /* a client secret may come as the bearer token too, as OpenAI's
+     * clients send an ephemeral key they were given as their API key */
+    const char *auth = http_req_header(req, "Authorization");
+    if (auth && !strncmp(auth, "Bearer " RT_SECRET_PREFIX, strlen("Bearer " RT_SECRET_PREFIX)))
+        secret = auth + strlen("Bearer ");
+    else if (auth || !secret) {
         struct server_caller caller;
         int rc = api_route_authorize(srv, req, AUTH_ROLE_TRANSCRIBE, "realtime.session", &caller);
         if (rc < 0)
@@ -296,7 +306,7 @@ static int rt_authenticate(struct http_req *req, struct server *srv, struct rt_s
         return 0;
     }
     const char *reason;
-    if (rt_secret_redeem(srv->realtime, secret, &s->who, s->roles, &reason) == 0) {
+    if (rt_secret_redeem(srv->realtime, secret, &s->who, s->roles, &reason, carried) == 0) {
         s->via_secret = true;
         struct server_caller caller = {.id = s->who};
         snprintf(caller.roles, sizeof(caller.roles), "%s", s->roles);
@@ -405,6 +415,28 @@ static int rt_query(struct http_req *req, struct rt_session *s)
     return 0;
 }
 
+/* The configuration a client secret carried (checked when it was issued),
+ * over the query's: the issuing server's settings win over the URL the
+ * browser chose; session.update may change them later, as OpenAI's
+ * clients expect. The session takes the id announced with the secret. */
+static int rt_secret_config(struct http_req *req, struct rt_session *s,
+                            struct rt_secret_session *carried)
+{
+    if (carried->id[0])
+        memcpy(s->id, carried->id, sizeof(s->id));
+    if (!carried->session)
+        return 0;
+    char param[96];
+    const char *code, *message;
+    json_t *se = json_loads(carried->session, 0, NULL);
+    int rc = se ? rt_config_parse(se, carried->beta, &s->cfg, param, &code, &message) : PHS_ENOMEM;
+    json_decref(se);
+    if (rc < 0)
+        http_reply_err(req, rc == PHS_ENOMEM ? rc : PHS_EINTERNAL, NULL,
+                       "The client secret's session configuration could not be applied.");
+    return rc;
+}
+
 /* The session's voice profile, once its tenant is known: query voice=
  * (one of the tenant's, else 400; none: no voice), or when absent the
  * key's default voice, else the tenant's (tvoice_resolve). */
@@ -446,6 +478,7 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
     char secret_buf[256];
     const char *secret;
     bool realtime, beta;
+    struct rt_secret_session carried = {0};
     int rc = http_ws_check(req); /* 426 or 400 before anything else */
     if (rc < 0)
         return rc;
@@ -469,9 +502,9 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
         rc = PHS_EINVAL;
         goto out_free;
     }
-    if ((rc = rt_query(req, s)) < 0 || (rc = rt_authenticate(req, srv, s, secret)) < 0 ||
-        (rc = rt_voice(req, srv, s)) < 0 ||
-        (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0 ||
+    if ((rc = rt_query(req, s)) < 0 || (rc = rt_authenticate(req, srv, s, secret, &carried)) < 0 ||
+        (rc = rt_secret_config(req, s, &carried)) < 0 || (rc = rt_voice(req, srv, s)) < 0 ||
+        (!s->id[0] && (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0) ||
         (rc = id_random("tr_", 24, s->transcript_id, sizeof(s->transcript_id))) < 0)
         goto out_free;
     c->refused = rt_take(srv->realtime, &s->who);
@@ -490,6 +523,7 @@ static int rt_connect(struct http_req *req, struct server *srv, const struct ser
     };
     if ((rc = http_reply_websocket(req, realtime ? "realtime" : NULL, &app)) == 0) {
         wipe(secret_buf, sizeof(secret_buf)); /* the session owns c now */
+        wipe_free_str(carried.session);
         return 0;
     }
 out_free:
@@ -501,78 +535,184 @@ out_free:
         rt_session_free(c);
 out_wipe:
     wipe(secret_buf, sizeof(secret_buf));
+    wipe_free_str(carried.session);
     return rc;
 }
 
-/* ---- POST /v1/realtime/transcription_sessions: a client secret --------------------------- */
+/* ---- client secrets: POST /v1/realtime/client_secrets (GA) and
+ * /v1/realtime/transcription_sessions (beta) ---------------------------------------------- */
 
-/* The secret's life from the body: expires_after {anchor, seconds}. */
-static int rt_secret_ttl(struct http_req *req, unsigned *ttl)
+/* The secret's life: expires_after {anchor, seconds} (NULL: the default). */
+static int rt_secret_ttl(struct http_req *req, json_t *ea, unsigned *ttl)
 {
-    static const char *const allowed[] = {"expires_after",
-                                          "input_audio_format",
-                                          "input_audio_transcription",
-                                          "turn_detection",
-                                          "input_audio_noise_reduction",
-                                          "include",
-                                          "modalities",
-                                          NULL};
-    size_t len;
     *ttl = RT_SECRET_TTL_S;
-    if (!http_req_body(req, &len) || len == 0)
+    if (!ea)
         return 0;
-    struct server_json_error jerr;
-    json_t *o = server_json_object(req, allowed, &jerr);
-    if (!o)
-        return server_reply_json_refused(req, &jerr);
-    json_t *ea = json_object_get(o, "expires_after");
-    int rc = 0;
-    if (ea) {
-        json_t *sec = json_object_get(ea, "seconds"), *anchor = json_object_get(ea, "anchor");
-        if (!json_is_object(ea) || !json_is_integer(sec) || json_integer_value(sec) < 1 ||
-            json_integer_value(sec) > RT_SECRET_TTL_MAX_S ||
-            (anchor &&
-             (!json_is_string(anchor) || strcmp(json_string_value(anchor), "created_at") != 0))) {
-            http_reply_error(req, 400, "invalid_request_error", "expires_after", "invalid_value",
-                             "expires_after must be {\"anchor\": \"created_at\", \"seconds\": 1 to "
-                             "%u}.",
-                             RT_SECRET_TTL_MAX_S);
-            rc = PHS_EINVAL;
-        } else {
-            *ttl = (unsigned)json_integer_value(sec);
+    json_t *sec = json_object_get(ea, "seconds"), *anchor = json_object_get(ea, "anchor");
+    if (!json_is_object(ea) || !json_is_integer(sec) || json_integer_value(sec) < 1 ||
+        json_integer_value(sec) > RT_SECRET_TTL_MAX_S ||
+        (anchor && (!json_is_string(anchor) || strcmp(json_string_value(anchor), "created_at")))) {
+        http_reply_error(req, 400, "invalid_request_error", "expires_after", "invalid_value",
+                         "expires_after must be {\"anchor\": \"created_at\", \"seconds\": 1 to %u}.",
+                         RT_SECRET_TTL_MAX_S);
+        return PHS_EINVAL;
+    }
+    *ttl = (unsigned)json_integer_value(sec);
+    return 0;
+}
+
+/* The API's error code for a session object's fault (rt_config_parse's
+ * code, the realtime events' names): an unknown member is the JSON
+ * bodies' unknown_field, a value of the wrong type an invalid_value. */
+static const char *rt_secret_error_code(const char *parsed)
+{
+    if (!strcmp(parsed, "unsupported_value"))
+        return "unsupported_value";
+    if (!strcmp(parsed, "unsupported_language"))
+        return "unsupported_language";
+    if (!strcmp(parsed, "unknown_voice"))
+        return "unknown_voice";
+    if (!strcmp(parsed, "unknown_parameter"))
+        return "unknown_field";
+    return "invalid_value";
+}
+
+/* The session a secret will open: a connection's defaults (no query),
+ * configured by se (NULL: none) as session.update would (GA) or
+ * transcription_session.update (beta), and its id. 0, or the reply (400)
+ * is made. */
+static int rt_secret_session(struct http_req *req, struct server *srv,
+                             const struct server_caller *c, json_t *se, bool beta,
+                             struct rt_session *s)
+{
+    char param[96];
+    const char *code, *message;
+    s->srv = srv;
+    int rc = rt_query(req, s);
+    if (rc == 0 && se && (rc = rt_config_parse(se, beta, &s->cfg, param, &code, &message)) < 0) {
+        if (rc == PHS_ENOMEM)
+            return http_reply_err(req, rc, NULL, NULL);
+        code = rt_secret_error_code(code);
+        http_reply_error(req, 400, "invalid_request_error", param, code, "%s", message);
+        return rc;
+    }
+    struct store_voice v;
+    if (rc == 0 && s->cfg.voice[0] &&
+        (rc = tvoice_get(srv->store, c->id.tenant_id, s->cfg.voice, &v)) < 0) {
+        if (rc != PHS_ENOTFOUND)
+            return http_reply_err(req, rc, NULL, NULL);
+        http_reply_error(req, 400, "invalid_request_error", "session.phiscribe.voice",
+                         "unknown_voice",
+                         "Voice must be the name of one of this tenant's voice profiles "
+                         "(GET /v1/voices), or null (none).");
+        return PHS_EINVAL;
+    }
+    if (rc == 0 && (rc = id_random("sess_", 20, s->id, sizeof(s->id))) < 0)
+        http_reply_err(req, rc, NULL, NULL);
+    return rc;
+}
+
+/* The reply: GA {value, expires_at, session}; beta the session object
+ * with its client_secret. */
+static json_t *rt_secret_reply(const struct rt_session *s, bool ga, const char *secret,
+                               int64_t expires)
+{
+    json_t *session = rt_session_object(s, !ga);
+    if (!session)
+        return NULL;
+    if (ga)
+        return json_pack("{s:s, s:I, s:o}", "value", secret, "expires_at", (json_int_t)expires,
+                         "session", session);
+    if (json_object_set_new(session, "client_secret",
+                            json_pack("{s:s, s:I}", "value", secret, "expires_at",
+                                      (json_int_t)expires)) < 0) {
+        json_decref(session);
+        return NULL;
+    }
+    return session;
+}
+
+/* A client secret, with the configuration of the session it will open:
+ * GA, the body's "session" (a transcription session object); beta, the
+ * body itself (a transcription session object). */
+static int rt_issue(struct http_req *req, struct server *srv, const struct server_caller *c,
+                    bool ga)
+{
+    static const char *const ga_keys[] = {"expires_after", "session", NULL};
+    static const char *const beta_keys[] = {"expires_after",
+                                            "input_audio_format",
+                                            "input_audio_transcription",
+                                            "turn_detection",
+                                            "input_audio_noise_reduction",
+                                            "include",
+                                            "modalities",
+                                            "phiscribe",
+                                            NULL};
+    size_t len;
+    json_t *o = NULL, *se = NULL;
+    char secret[64], *text = NULL;
+    int64_t expires;
+    unsigned ttl;
+    int rc = PHS_ENOMEM;
+    struct rt_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return http_reply_err(req, rc, NULL, NULL);
+    if (http_req_body(req, &len) && len > 0) {
+        struct server_json_error jerr;
+        if (!(o = server_json_object(req, ga ? ga_keys : beta_keys, &jerr))) {
+            rc = server_reply_json_refused(req, &jerr);
+            goto out;
         }
     }
+    if ((rc = rt_secret_ttl(req, o ? json_object_get(o, "expires_after") : NULL, &ttl)) < 0)
+        goto out;
+    if (ga) {
+        se = o ? json_incref(json_object_get(o, "session")) : NULL;
+    } else if (o && (se = json_deep_copy(o))) {
+        json_object_del(se, "expires_after");
+    }
+    rc = PHS_ENOMEM;
+    if ((o && !ga && !se) || (se && !(text = jsonout_dumps(se, 0)))) {
+        http_reply_err(req, rc, NULL, NULL);
+        goto out;
+    }
+    if ((rc = rt_secret_session(req, srv, c, se, !ga, s)) < 0)
+        goto out;
+    struct audit_event ev = server_event(req, c, "realtime.client_secret.create",
+                                         "realtime_client_secret", NULL, "success", 200);
+    rc = rt_secret_issue(srv->realtime, &c->id, c->roles, ttl, text, !ga, s->id, secret,
+                         sizeof(secret), &expires);
+    if (rc == PHS_EBUSY) {
+        http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_client_secrets",
+                         "Too many client secrets are outstanding; retry shortly.");
+        goto out;
+    }
+    if (rc < 0 || (rc = server_audit(srv, &ev)) < 0) {
+        wipe(secret, sizeof(secret));
+        goto out;
+    }
+    json_t *body = rt_secret_reply(s, ga, secret, expires);
+    wipe(secret, sizeof(secret));
+    rc = body ? http_reply_json(req, 200, body) : http_reply_err(req, PHS_ENOMEM, NULL, NULL);
+out:
+    if (text)
+        wipe_free_str(text);
+    json_decref(se);
     json_decref(o);
+    rt_config_clear(&s->cfg);
+    free(s);
     return rc;
 }
 
 static int rt_issue_secret(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
-    unsigned ttl;
-    int rc = rt_secret_ttl(req, &ttl);
-    if (rc < 0)
-        return rc;
-    char secret[64];
-    int64_t expires;
-    struct audit_event ev = server_event(req, c, "realtime.client_secret.create",
-                                         "realtime_client_secret", NULL, "success", 200);
-    rc = rt_secret_issue(srv->realtime, &c->id, c->roles, ttl, secret, sizeof(secret), &expires);
-    if (rc == PHS_EBUSY)
-        return http_reply_error(req, 429, "rate_limit_error", NULL, "too_many_client_secrets",
-                                "Too many client secrets are outstanding; retry shortly."),
-               rc;
-    if (rc < 0 || (rc = server_audit(srv, &ev)) < 0) {
-        wipe(secret, sizeof(secret));
-        return rc;
-    }
-    json_t *body = json_pack("{s:{s:s, s:I}, s:s, s:[s], s:s, s:{s:s}, s:{s:s, s:f, s:i, s:i}}",
-                             "client_secret", "value", secret, "expires_at", (json_int_t)expires,
-                             "object", "realtime.transcription_session", "modalities", "text",
-                             "input_audio_format", "pcm16", "input_audio_transcription", "model",
-                             "phiscribe", "turn_detection", "type", "server_vad", "threshold", 0.5,
-                             "prefix_padding_ms", 300, "silence_duration_ms", 500);
-    wipe(secret, sizeof(secret));
-    return http_reply_json(req, 200, body);
+    return rt_issue(req, srv, c, true);
+}
+
+static int rt_issue_beta_secret(struct http_req *req, struct server *srv,
+                                const struct server_caller *c)
+{
+    return rt_issue(req, srv, c, false);
 }
 
 /* ---- the module --------------------------------------------------------------------------- */
@@ -585,11 +725,17 @@ static const struct api_route realtime_routes[] = {
      .handle = rt_connect,
      .no_head = true},
     {.method = "POST",
-     .pattern = "/v1/realtime/transcription_sessions",
+     .pattern = "/v1/realtime/client_secrets",
      .roles = AUTH_ROLE_TRANSCRIBE,
      .action = "realtime.client_secret.create",
      .handle = rt_issue_secret,
      /* a secret outlives the revocation of the key that issued it */
+     .standing = true},
+    {.method = "POST",
+     .pattern = "/v1/realtime/transcription_sessions",
+     .roles = AUTH_ROLE_TRANSCRIBE,
+     .action = "realtime.client_secret.create",
+     .handle = rt_issue_beta_secret,
      .standing = true},
 };
 

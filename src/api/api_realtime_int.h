@@ -31,6 +31,7 @@ struct server;
 #define RT_SECRET_TTL_S     60u   /* a client secret's life by default */
 #define RT_SECRET_TTL_MAX_S 600u  /* and at most (expires_after.seconds) */
 #define RT_SECRETS_MAX      1024u /* client secrets outstanding, server-wide */
+#define RT_SECRET_PREFIX    "phsrt_" /* a client secret's (API keys are phs_...) */
 #define RT_SESSION_TTL_S    3600u /* the session object's expires_at (the limit may be lower) */
 
 /* The endpoint's limits: the server configuration's (api/server.h). */
@@ -48,6 +49,12 @@ struct rt_secret {
     struct auth_identity who;
     char roles[AUTH_ROLES_TEXT_MAX + 1];
     bool used;
+    /* the session configuration given with the secret (a session object
+     * as JSON text, owned; NULL: none) and its shape, and the id the
+     * session will have (announced with the secret) */
+    char *session;
+    bool session_beta;
+    char session_id[RT_ID_LEN];
 };
 
 struct rt_state {
@@ -65,15 +72,28 @@ void rt_state_free(struct rt_state *st);
 
 /* ---- client secrets (api_realtime_secret.c) ---------------------------------- */
 
-/* A new secret for who (roles as text), valid ttl_s seconds: its value
- * ("phsrt_" + 43 base62) in out (len >= 64), expiry in *expires_s (Unix
- * seconds). PHS_EBUSY when RT_SECRETS_MAX are outstanding. */
+/* A new secret for who (roles as text), valid ttl_s seconds, carrying
+ * the configuration of the session it opens: session (a session object as
+ * JSON text, copied; NULL: none) in the GA shape or the beta one, and the
+ * id that session will have. Its value ("phsrt_" + 43 base62) in out
+ * (len >= 64), expiry in *expires_s (Unix seconds). PHS_EBUSY when
+ * RT_SECRETS_MAX are outstanding. */
 int rt_secret_issue(struct rt_state *st, const struct auth_identity *who, const char *roles,
-                    unsigned ttl_s, char *out, size_t len, int64_t *expires_s);
-/* Redeems a secret once: 0 with *who and roles filled; PHS_EAUTH when it
- * is unknown, used or expired (*reason says which, for the audit). */
+                    unsigned ttl_s, const char *session, bool session_beta,
+                    const char *session_id, char *out, size_t len, int64_t *expires_s);
+/* What a redeemed secret carried: *session (JSON text, the caller frees
+ * it with wipe_free_str; NULL: none), its shape, the session's id. */
+struct rt_secret_session {
+    char *session;
+    bool beta;
+    char id[RT_ID_LEN];
+};
+/* Redeems a secret once: 0 with *who, roles and *out filled; PHS_EAUTH
+ * when it is unknown, used or expired (*reason says which, for the
+ * audit). */
 int rt_secret_redeem(struct rt_state *st, const char *secret, struct auth_identity *who,
-                     char roles[AUTH_ROLES_TEXT_MAX + 1], const char **reason);
+                     char roles[AUTH_ROLES_TEXT_MAX + 1], const char **reason,
+                     struct rt_secret_session *out);
 
 /* ---- one session ------------------------------------------------------------ */
 
@@ -82,9 +102,20 @@ enum rt_mode {
     RT_PLAIN,    /* binary PCM16 in, JSON results out */
 };
 
+/* How the client's audio is encoded: OpenAI's audio/pcm (beta pcm16),
+ * audio/pcmu (g711_ulaw) or audio/pcma (g711_alaw); G.711 is 8 kHz. */
+enum rt_codec {
+    RT_CODEC_PCM16,
+    RT_CODEC_PCMU,
+    RT_CODEC_PCMA,
+};
+#define RT_G711_RATE 8000u
+
 /* The session's transcription settings. */
 struct rt_config {
     unsigned rate;        /* input sample rate */
+    enum rt_codec codec;  /* the appended audio's encoding (plain mode: PCM16) */
+    bool logprobs;        /* include item.input_audio_transcription.logprobs */
     bool vad;             /* server VAD commits utterances; false: manual commits */
     double vad_threshold; /* 0..1 */
     unsigned prefix_padding_ms, silence_duration_ms;
@@ -196,11 +227,13 @@ int rt_decoder_failed(struct rt_session *s, int rc);
 int rt_send_created(struct rt_session *s);
 /* One message from the client. 0 or a close code. */
 int rt_handle_message(struct rt_session *s, bool binary, const uint8_t *data, size_t len);
-/* The session's settings from a session object (GA or beta shape) over
- * base (unchanged on error: an error event is sent, param named). */
-int rt_config_from_json(struct rt_session *s, json_t *session, bool beta, struct rt_config *out);
-/* The plain mode's settings from the query (rate, language, redact, store). */
-int rt_config_from_query(struct http_req *req, struct rt_config *c, const char **param);
+/* The settings of a session object (GA shape, or beta) over *c: 0, or
+ * PHS_EINVAL with param (96 bytes), *code and *message naming what is
+ * wrong (c unchanged); PHS_ENOMEM. Whether a voice exists is not checked. */
+int rt_config_parse(json_t *session, bool beta, struct rt_config *c, char *param,
+                    const char **code, const char **message);
+/* The session object of s as session events carry it (GA, or beta). */
+json_t *rt_session_object(const struct rt_session *s, bool beta);
 /* denoise= / phiscribe.denoise ("off", "auto", "on") into c;
  * PHS_EINVAL for anything else (c unchanged). */
 int rt_config_denoise(const char *v, struct rt_config *c);

@@ -13,8 +13,10 @@
 #include "core/jsonout.h"
 #include "core/wipe.h"
 #include "service/tvoice.h"
+#include "speech/g711.h"
 #include "text/format.h"
 #include "text/redact.h"
+#include "text/transcript.h"
 #include "api/api_realtime_int.h"
 #include "api/server_int.h"
 
@@ -128,6 +130,13 @@ static json_t *rt_extension_json(const struct rt_session *s)
     return o;
 }
 
+#define RT_INCLUDE_LOGPROBS "item.input_audio_transcription.logprobs"
+
+/* The codecs' names: GA session.audio.input.format.type, beta
+ * input_audio_format (by enum rt_codec). */
+static const char *const rt_format_names[] = {"audio/pcm", "audio/pcmu", "audio/pcma"};
+static const char *const rt_beta_format_names[] = {"pcm16", "g711_ulaw", "g711_alaw"};
+
 static json_t *rt_session_json(const struct rt_session *s, bool beta)
 {
     const struct rt_config *c = &s->cfg;
@@ -138,7 +147,7 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
         json_t *o =
             json_pack("{s:s, s:s, s:I, s:[s], s:s, s:o, s:{s:s, s:I}, s:o}", "id", s->id, "object",
                       "realtime.transcription_session", "expires_at", expires, "modalities", "text",
-                      "input_audio_format", "pcm16", "input_audio_transcription",
+                      "input_audio_format", rt_beta_format_names[c->codec], "input_audio_transcription",
                       rt_transcription_json(c), "client_secret", "value", "", "expires_at",
                       (json_int_t)0, "phiscribe", rt_extension_json(s));
         if (o && c->vad)
@@ -152,7 +161,9 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
     /* OpenAI's schema allows audio/pcm at 24000 only: another rate (a query
      * or phiscribe.rate) leaves the format's rate out and is shown in the
      * extension's rate. */
-    json_t *format = c->rate == RT_DEFAULT_RATE
+    json_t *format = c->codec != RT_CODEC_PCM16
+                         ? json_pack("{s:s}", "type", rt_format_names[c->codec])
+                     : c->rate == RT_DEFAULT_RATE
                          ? json_pack("{s:s, s:i}", "type", "audio/pcm", "rate", (int)c->rate)
                          : json_pack("{s:s}", "type", "audio/pcm");
     json_t *input = json_pack("{s:o, s:o, s:o}", "format", format, "transcription",
@@ -163,9 +174,13 @@ static json_t *rt_session_json(const struct rt_session *s, bool beta)
         json_object_set_new(input, "noise_reduction", nr);
     else
         json_decref(nr);
-    return json_pack("{s:s, s:s, s:s, s:I, s:[], s:{s:o}, s:o}", "type", "transcription", "id",
+    json_t *include = json_array();
+    if (include && c->logprobs)
+        json_array_append_new(include, json_string(RT_INCLUDE_LOGPROBS));
+    return json_pack("{s:s, s:s, s:s, s:I, s:o, s:{s:o}, s:o}", "type", "transcription", "id",
                      s->id, "object", "realtime.transcription_session", "expires_at", expires,
-                     "include", "audio", "input", input, "phiscribe", rt_extension_json(s));
+                     "include", include, "audio", "input", input, "phiscribe",
+                     rt_extension_json(s));
 }
 
 static int rt_send_session(struct rt_session *s, bool beta, bool created)
@@ -294,10 +309,13 @@ static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, con
         return;
     }
     rt_delta(s, s->prev_item, text);
-    rt_send(s, json_pack("{s:s, s:s, s:i, s:s, s:{s:s, s:o}, s:o}", "type",
-                         "conversation.item.input_audio_transcription.completed", "item_id",
-                         s->prev_item, "content_index", 0, "transcript", text, "usage", "type",
-                         "duration", "seconds", jsonout_seconds(end - start), "phiscribe", ext));
+    json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:{s:s, s:o}, s:o}", "type",
+                           "conversation.item.input_audio_transcription.completed", "item_id",
+                           s->prev_item, "content_index", 0, "transcript", text, "usage", "type",
+                           "duration", "seconds", jsonout_seconds(end - start), "phiscribe", ext);
+    if (ev && s->cfg.logprobs)
+        json_object_set_new(ev, "logprobs", transcript_logprobs_json(w, n, false));
+    rt_send(s, ev);
 }
 
 /* A stored session keeps the utterance's words as decoded (its stored copy
@@ -408,13 +426,13 @@ int rt_decoder_failed(struct rt_session *s, int rc)
 
 /* A stored session keeps its audio: 0, or the close code of a session past
  * the most a stored session may hold. */
-static int rt_keep_audio(struct rt_session *s, const uint8_t *pcm, uint64_t n)
+static int rt_keep_audio(struct rt_session *s, const int16_t *pcm, uint64_t n)
 {
     if (!s->cfg.store)
         return 0;
     int rc = rt_keeper(s);
     if (rc == 0)
-        rc = livestore_audio(s->keep, (const int16_t *)(const void *)pcm, (size_t)n);
+        rc = livestore_audio(s->keep, pcm, (size_t)n);
     if (rc == PHS_ETOOBIG)
         return rt_error(s, WS_CLOSE_POLICY, "invalid_request_error", "store_too_long", NULL,
                         "A stored session holds at most the server's upload size of audio; "
@@ -424,15 +442,10 @@ static int rt_keep_audio(struct rt_session *s, const uint8_t *pcm, uint64_t n)
                   : 0;
 }
 
-/* Audio from the client: PCM16 little-endian mono at the session's rate,
- * within the allowance ahead of the wall clock. */
-static int rt_audio(struct rt_session *s, const uint8_t *pcm, size_t len)
+/* Audio from the client as PCM16 samples (n of them, len bytes on the
+ * wire), within the allowance ahead of the wall clock. */
+static int rt_samples(struct rt_session *s, const int16_t *pcm, size_t n, size_t len)
 {
-    if (len % 2)
-        return rt_error(s, WS_CLOSE_INVALID_DATA, "invalid_request_error", "invalid_audio",
-                        s->mode == RT_REALTIME ? "audio" : NULL,
-                        "Audio must be 16-bit PCM: an even number of bytes.");
-    uint64_t n = len / 2;
     uint64_t elapsed_ms = (s->last_msg_us - s->start_us) / 1000u;
     uint64_t allowed = (elapsed_ms + s->lim->ahead_ms) * (uint64_t)s->cfg.rate / 1000u;
     if (s->samples + n > allowed)
@@ -449,9 +462,32 @@ static int rt_audio(struct rt_session *s, const uint8_t *pcm, size_t len)
     s->samples += n;
     s->buffered += n;
     s->audio_bytes += len;
-    /* PCM16 is little-endian on the wire; this host is too (x86-64, arm64). */
-    rc = s->dec_ops->feed(s->dec, (const int16_t *)(const void *)pcm, (size_t)n);
+    rc = s->dec_ops->feed(s->dec, pcm, n);
     return rc < 0 ? rt_decoder_failed(s, rc) : 0;
+}
+
+/* Audio from the client in the session's encoding: PCM16 little-endian
+ * mono at the session's rate, or G.711 (one byte a sample at 8 kHz),
+ * expanded to PCM16 here. */
+static int rt_audio(struct rt_session *s, const uint8_t *data, size_t len)
+{
+    if (s->cfg.codec != RT_CODEC_PCM16) {
+        /* len is bounded by the message cap */
+        int16_t *pcm = malloc(len ? len * sizeof(*pcm) : 1);
+        if (!pcm)
+            return rt_error(s, WS_CLOSE_INTERNAL, "server_error", "internal_error", NULL,
+                            "Out of memory.");
+        g711_expand(s->cfg.codec == RT_CODEC_PCMU ? G711_ULAW : G711_ALAW, data, len, pcm);
+        int rc = rt_samples(s, pcm, len, len);
+        wipe_free(pcm, len ? len * sizeof(*pcm) : 1);
+        return rc;
+    }
+    if (len % 2)
+        return rt_error(s, WS_CLOSE_INVALID_DATA, "invalid_request_error", "invalid_audio",
+                        s->mode == RT_REALTIME ? "audio" : NULL,
+                        "Audio must be 16-bit PCM: an even number of bytes.");
+    /* PCM16 is little-endian on the wire; this host is too (x86-64, arm64). */
+    return rt_samples(s, (const int16_t *)(const void *)data, len / 2, len);
 }
 
 /* input_audio_buffer.commit (and plain mode's "commit"). */
@@ -585,12 +621,18 @@ static int rt_turn_detection(json_t *o, const char *path, struct rt_config *c, s
         c->vad = false;
         return 0;
     }
+    /* the type first: semantic_vad's own members (eagerness) are not
+     * unknown, its type is not served */
+    char p[96];
+    snprintf(p, sizeof(p), "%s.type", path);
+    json_t *t = json_object_get(o, "type");
+    if (t && (!json_is_string(t) || strcmp(json_string_value(t), "server_vad") != 0))
+        return rt_bad(b, p, "unsupported_value",
+                      "turn_detection.type must be server_vad (semantic_vad is not served), or "
+                      "turn_detection null for manual commits.");
     int rc = rt_members(o, path, keys, b);
     if (rc < 0)
         return rc;
-    json_t *t = json_object_get(o, "type");
-    if (t && (!json_is_string(t) || strcmp(json_string_value(t), "server_vad") != 0))
-        return rt_bad(b, path, "unsupported_value", "turn_detection.type must be server_vad.");
     json_t *th = json_object_get(o, "threshold");
     if (th && (!json_is_number(th) || json_number_value(th) < 0 || json_number_value(th) > 1))
         return rt_bad(b, path, "invalid_value", "threshold must be a number from 0 to 1.");
@@ -731,6 +773,76 @@ static int rt_rate(json_t *v, const char *path, struct rt_config *c, struct rt_b
     return 0;
 }
 
+/* A codec by name (names: by enum rt_codec): 0 with *out set, or
+ * PHS_EINVAL. */
+static int rt_codec_named(const char *v, const char *const *names, enum rt_codec *out)
+{
+    for (int i = RT_CODEC_PCM16; i <= RT_CODEC_PCMA; i++)
+        if (!strcmp(v, names[i])) {
+            *out = (enum rt_codec)i;
+            return 0;
+        }
+    return PHS_EINVAL;
+}
+
+/* A new codec: G.711 is 8 kHz; back to PCM16 from it, the default rate
+ * until one is given. */
+static void rt_codec_set(struct rt_config *c, enum rt_codec codec)
+{
+    if (codec != RT_CODEC_PCM16)
+        c->rate = RT_G711_RATE;
+    else if (c->codec != RT_CODEC_PCM16)
+        c->rate = RT_DEFAULT_RATE;
+    c->codec = codec;
+}
+
+/* GA session.audio.input.format: {"type": "audio/pcm", "rate": N} (any
+ * rate phiscribe resamples), {"type": "audio/pcmu"} or {"type":
+ * "audio/pcma"} (8 kHz; a rate, if given, must say so). */
+static int rt_format_ga(json_t *f, struct rt_config *c, struct rt_bad *b)
+{
+    static const char *const format_keys[] = {"type", "rate", NULL};
+    if (!f)
+        return 0;
+    int rc = rt_members(f, "session.audio.input.format", format_keys, b);
+    if (rc < 0)
+        return rc;
+    json_t *ft = json_object_get(f, "type"), *rate = json_object_get(f, "rate");
+    enum rt_codec codec = c->codec;
+    if (ft && (!json_is_string(ft) || rt_codec_named(json_string_value(ft), rt_format_names,
+                                                     &codec) < 0))
+        return rt_bad(b, "session.audio.input.format.type", "unsupported_value",
+                      "format.type must be audio/pcm (16-bit PCM), audio/pcmu (G.711 mu-law) or "
+                      "audio/pcma (G.711 A-law).");
+    if (codec != RT_CODEC_PCM16 && rate &&
+        (!json_is_integer(rate) || json_integer_value(rate) != RT_G711_RATE))
+        return rt_bad(b, "session.audio.input.format.rate", "invalid_value",
+                      "G.711 audio (audio/pcmu, audio/pcma) is 8000 samples a second.");
+    rt_codec_set(c, codec);
+    return codec == RT_CODEC_PCM16 ? rt_rate(rate, "session.audio.input.format.rate", c, b) : 0;
+}
+
+/* include: [] or ["item.input_audio_transcription.logprobs"]. */
+static int rt_include(json_t *v, struct rt_config *c, struct rt_bad *b)
+{
+    if (!v || json_is_null(v))
+        return 0;
+    size_t i;
+    json_t *e;
+    bool logprobs = false;
+    if (!json_is_array(v))
+        return rt_bad(b, "session.include", "invalid_type", "include must be an array.");
+    json_array_foreach(v, i, e)
+    {
+        if (!json_is_string(e) || strcmp(json_string_value(e), RT_INCLUDE_LOGPROBS) != 0)
+            return rt_bad(b, "session.include", "invalid_value",
+                          "include may hold only item.input_audio_transcription.logprobs.");
+        logprobs = true;
+    }
+    c->logprobs = logprobs;
+    return 0;
+}
+
 static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
 {
     static const char *const keys[] = {"type", "audio",  "include",    "phiscribe",
@@ -738,13 +850,16 @@ static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
     static const char *const audio_keys[] = {"input", NULL};
     static const char *const input_keys[] = {"format", "transcription", "turn_detection",
                                              "noise_reduction", NULL};
-    static const char *const format_keys[] = {"type", "rate", NULL};
-    int rc = rt_members(se, "session", keys, b);
+    /* the type first: a realtime (conversation) session's members are not
+     * unknown parameters, its type is not served */
     json_t *t = json_object_get(se, "type");
-    if (rc == 0 && t && (!json_is_string(t) || strcmp(json_string_value(t), "transcription")))
+    if (t && (!json_is_string(t) || strcmp(json_string_value(t), "transcription")))
         return rt_bad(b, "session.type", "unsupported_value",
                       "Only transcription sessions are served: session.type must be "
                       "transcription.");
+    int rc = rt_members(se, "session", keys, b);
+    if (rc == 0)
+        rc = rt_include(json_object_get(se, "include"), c, b);
     json_t *audio = json_object_get(se, "audio");
     json_t *in = audio ? json_object_get(audio, "input") : NULL;
     if (rc == 0 && audio)
@@ -754,15 +869,7 @@ static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
     if (rc < 0 || !in)
         return rc < 0 ? rc
                       : rt_extension(json_object_get(se, "phiscribe"), "session.phiscribe", c, b);
-    json_t *f = json_object_get(in, "format");
-    if (f && (rc = rt_members(f, "session.audio.input.format", format_keys, b)) < 0)
-        return rc;
-    json_t *ft = f ? json_object_get(f, "type") : NULL;
-    if (ft && (!json_is_string(ft) || strcmp(json_string_value(ft), "audio/pcm") != 0))
-        return rt_bad(b, "session.audio.input.format.type", "unsupported_value",
-                      "Only audio/pcm (16-bit PCM) is accepted.");
-    if ((rc = rt_rate(f ? json_object_get(f, "rate") : NULL, "session.audio.input.format.rate", c,
-                      b)) < 0 ||
+    if ((rc = rt_format_ga(json_object_get(in, "format"), c, b)) < 0 ||
         (rc = rt_transcription(json_object_get(in, "transcription"),
                                "session.audio.input.transcription", c, b)) < 0 ||
         (rc = rt_turn_detection(json_object_get(in, "turn_detection"),
@@ -785,13 +892,23 @@ static int rt_config_beta(json_t *se, struct rt_config *c, struct rt_bad *b)
                                        "client_secret",
                                        NULL};
     int rc = rt_members(se, "session", keys, b);
+    if (rc == 0)
+        rc = rt_include(json_object_get(se, "include"), c, b);
     if (rc < 0)
         return rc;
     json_t *f = json_object_get(se, "input_audio_format");
-    if (f && (!json_is_string(f) || strcmp(json_string_value(f), "pcm16") != 0))
+    enum rt_codec codec = c->codec;
+    if (f && (!json_is_string(f) ||
+              rt_codec_named(json_string_value(f), rt_beta_format_names, &codec) < 0))
         return rt_bad(b, "session.input_audio_format", "unsupported_value",
-                      "Only pcm16 is accepted.");
+                      "input_audio_format must be pcm16, g711_ulaw or g711_alaw.");
+    rt_codec_set(c, codec);
     json_t *ext = json_object_get(se, "phiscribe");
+    json_t *er = ext && json_is_object(ext) ? json_object_get(ext, "rate") : NULL;
+    if (er && codec != RT_CODEC_PCM16 &&
+        (!json_is_integer(er) || json_integer_value(er) != RT_G711_RATE))
+        return rt_bad(b, "session.phiscribe.rate", "invalid_value",
+                      "G.711 audio (g711_ulaw, g711_alaw) is 8000 samples a second.");
     if ((rc = rt_transcription(json_object_get(se, "input_audio_transcription"),
                                "session.input_audio_transcription", c, b)) < 0 ||
         (rc = rt_turn_detection(json_object_get(se, "turn_detection"), "session.turn_detection", c,
@@ -810,6 +927,34 @@ void rt_config_clear(struct rt_config *c)
     c->prompt = NULL;
 }
 
+int rt_config_parse(json_t *se, bool beta, struct rt_config *c, char *param, const char **code,
+                    const char **message)
+{
+    struct rt_config n = *c;
+    n.prompt = c->prompt ? strdup(c->prompt) : NULL;
+    if (c->prompt && !n.prompt)
+        return PHS_ENOMEM;
+    struct rt_bad b = {.code = "invalid_value", .message = "Out of memory."};
+    int rc = !json_is_object(se) ? rt_bad(&b, "session", "invalid_type", "session must be an object.")
+             : beta              ? rt_config_beta(se, &n, &b)
+                                 : rt_config_ga(se, &n, &b);
+    if (rc < 0) {
+        rt_config_clear(&n);
+        snprintf(param, 96, "%s", b.param);
+        *code = b.code;
+        *message = b.message;
+        return rc == PHS_ENOMEM ? rc : PHS_EINVAL;
+    }
+    rt_config_clear(c);
+    *c = n;
+    return 0;
+}
+
+json_t *rt_session_object(const struct rt_session *s, bool beta)
+{
+    return rt_session_json(s, beta);
+}
+
 /* session.update / transcription_session.update: the new settings replace
  * the old only when all of them are valid. */
 static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
@@ -825,6 +970,9 @@ static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
                         "Out of memory.");
     struct rt_bad b = {.code = "invalid_value", .message = "Out of memory."};
     int rc = beta ? rt_config_beta(se, &c, &b) : rt_config_ga(se, &c, &b);
+    if (rc == 0 && c.codec != s->cfg.codec && s->samples)
+        rc = rt_bad(&b, beta ? "session.input_audio_format" : "session.audio.input.format.type",
+                    "session_active", "The audio format cannot change once audio has been appended.");
     if (rc == 0 && c.rate != s->cfg.rate && s->samples)
         rc = rt_bad(&b, "session.audio.input.format.rate", "session_active",
                     "The rate cannot change once audio has been appended.");

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "text/format_stream.h"
 #include "text/redact_stream.h"
+#include "text/transcript.h"
 
 #define MODEL_ID "phiscribe-en-us"
 
@@ -71,6 +72,7 @@ struct sync_req {
     struct jobs_events events;
     redact_stream *rs;
     format_stream *fs; /* NULL: formatting off */
+    json_t *logprobs;  /* include[]=logprobs: the released words' so far */
     struct http_sse *sse;
     struct http_req *req;
     bool sent; /* an event went out */
@@ -85,7 +87,32 @@ static void sync_req_free(void *arg)
     vocab_clear(&s->words);
     redact_stream_free(s->rs);
     format_stream_free(s->fs);
+    json_decref(s->logprobs);
     free(s);
+}
+
+/* `include[]`: only `logprobs`, which OpenAI gives with response_format
+ * json only (streamed: on transcript.text.done). Replies 400 otherwise. */
+static int sync_include(struct http_req *req, struct upload *u, struct transcribe_request *rq)
+{
+    for (size_t i = 0;; i++) {
+        const char *v = form_get_nth(u->fields, "include[]", i, NULL);
+        if (!v)
+            v = i == 0 ? form_get(u->fields, "include") : NULL;
+        if (!v)
+            return 0;
+        if (strcmp(v, "logprobs") != 0) {
+            http_reply_error(req, 400, "invalid_request_error", "include", "invalid_value",
+                             "include[] may hold only logprobs.");
+            return PHS_EINVAL;
+        }
+        if (rq->fmt != TRANSCRIPT_JSON) {
+            http_reply_error(req, 400, "invalid_request_error", "include", "invalid_combination",
+                             "include[]=logprobs needs response_format json.");
+            return PHS_EINVAL;
+        }
+        rq->render.logprobs = true;
+    }
 }
 
 /* `response_format`, `temperature` and `timestamp_granularities[]` into
@@ -130,7 +157,7 @@ static int sync_rendering(struct http_req *req, struct upload *u, struct transcr
             return PHS_EINVAL;
         }
     }
-    return 0;
+    return sync_include(req, u, rq);
 }
 
 /* Reads every option of the request into s. Replies 400 and returns
@@ -347,6 +374,16 @@ static int stream_release(struct sync_req *s, const asr_word *words, size_t n_wo
     char *piece = NULL;
     int rc = end ? redact_stream_finish(s->rs, &piece)
                  : redact_stream_add(s->rs, words, n_words, &piece);
+    if (rc == 0 && s->rq.render.logprobs) {
+        size_t n;
+        const asr_word *w = redact_stream_words(s->rs, &n);
+        size_t before = s->logprobs ? json_array_size(s->logprobs) : 0;
+        json_t *more = transcript_logprobs_json(w, n, before > 0);
+        if (!more || (!s->logprobs && !(s->logprobs = json_array())) ||
+            json_array_extend(s->logprobs, more) < 0)
+            rc = PHS_ENOMEM;
+        json_decref(more);
+    }
     if (rc == 0 && s->fs) {
         /* formatted from the released words, markers in place of spans */
         size_t n;
@@ -401,6 +438,19 @@ static void stream_error(struct sync_req *s)
                            "param", "code", code));
 }
 
+/* transcript.text.done: the whole text, with include[]=logprobs the
+ * logprobs of every word as released (redaction markers in place). */
+static json_t *stream_done(struct sync_req *s)
+{
+    json_t *j = json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
+                          s->fs ? format_stream_text(s->fs) : redact_stream_text(s->rs));
+    if (j && s->logprobs && json_object_set(j, "logprobs", s->logprobs) < 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
 /* The stream's producer, on a thread of its own (http/sse.h): runs the
  * transcription with the events hook, releases the rest of the text,
  * writes the audit record, then ends with transcript.text.done or an
@@ -421,10 +471,7 @@ static void stream_produce(struct http_sse *sse, void *arg)
     if (s->rc == 0 && s->rq.fmt == TRANSCRIPT_DIARIZED_JSON)
         s->rc = stream_segments(s);
     if (s->rc == 0)
-        s->rc = stream_event(s, NULL,
-                             json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
-                                       s->fs ? format_stream_text(s->fs)
-                                             : redact_stream_text(s->rs)));
+        s->rc = stream_event(s, NULL, stream_done(s));
     else if (s->sent)
         stream_error(s);
 }
@@ -442,8 +489,10 @@ static int stream_handle(struct http_req *req, struct sync_req *s)
     format_opts fo = {.smart = s->rq.render.smart_format,
                       .dictation = s->rq.render.dictation,
                       .lex = s->rq.render.lex};
-    /* speaker renderings stay unformatted (transcript.h) */
-    bool formatting = (fo.smart || fo.dictation) && !s->jo.diarize;
+    /* diarized_json too: its deltas and done text are the formatted text
+     * of the json format (speakers are known only at the end), as its
+     * segment events are formatted per turn (transcript.h) */
+    bool formatting = fo.smart || fo.dictation;
     if (!(s->rs = redact_stream_new(&s->rq.redact)) ||
         (formatting && !(s->fs = format_stream_new(&fo))) ||
         (rc = http_sse_start(req, 0, stream_produce, s, sync_req_free)) < 0) {

@@ -30,6 +30,7 @@ void transcript_opts_default(transcript_opts *o)
     o->smart_format = true;
     o->dictation = true;
     o->lex = NULL;
+    o->logprobs = false;
 }
 
 static const struct {
@@ -443,6 +444,27 @@ static json_t *diarized_json(const asr_result *res, const transcript_opts *o, co
     return j;
 }
 
+json_t *transcript_logprobs_json(const asr_word *w, size_t n, bool continues)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        char token[256];
+        snprintf(token, sizeof(token), "%s%s", i || continues ? " " : "", w[i].text);
+        json_t *bytes = json_array();
+        for (const unsigned char *p = (const unsigned char *)token; bytes && *p; p++)
+            json_array_append_new(bytes, json_integer(*p));
+        double lp = log(w[i].confidence > 1e-6 ? w[i].confidence : 1e-6);
+        int rc = json_array_append_new(a, json_pack("{s:s, s:f, s:o}", "token", token, "logprob",
+                                                    round(lp * 10000) / 10000, "bytes", bytes));
+        wipe(token, sizeof(token));
+        if (rc < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 char *transcript_render(const asr_result *res, transcript_format f, const transcript_opts *o)
 {
     transcript_opts defaults;
@@ -469,6 +491,11 @@ char *transcript_render(const asr_result *res, transcript_format f, const transc
                 : f == TRANSCRIPT_DIARIZED_JSON ? diarized_json(res, o, &rd)
                                                 : verbose_json(res, text, o, &rd);
     if (j && f == TRANSCRIPT_JSON && add_redactions(j, o) < 0) {
+        json_decref(j);
+        j = NULL;
+    }
+    if (j && f == TRANSCRIPT_JSON && o->logprobs &&
+        json_object_set_new(j, "logprobs", transcript_logprobs_json(res->words, res->n_words, false)) < 0) {
         json_decref(j);
         j = NULL;
     }

@@ -52,7 +52,18 @@ typedef struct transcript_opts {
     bool smart_format;
     bool dictation;
     const struct redact_lexicon *lex;
+    /* json: also "logprobs" (OpenAI's include[]=logprobs), one entry a
+     * word (transcript_logprobs_json). Default false. */
+    bool logprobs;
 } transcript_opts;
+
+/* OpenAI's logprobs for words w[0..n): one {"token", "logprob", "bytes"}
+ * a word, the token the word with the space before it after the first
+ * (continues: before the first too; as OpenAI's tokens have it), logprob the natural log of its confidence
+ * (floored at 1e-6: a word of confidence 0 is not -inf), bytes the
+ * token's UTF-8 bytes. They are word posteriors, not a language model's
+ * token probabilities. NULL when out of memory. */
+json_t *transcript_logprobs_json(const asr_word *w, size_t n, bool continues);
 
 void transcript_opts_default(transcript_opts *o);
 

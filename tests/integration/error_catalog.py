@@ -36,9 +36,11 @@ EMITTERS = {
 FIXED_CODES = {"bad_request": ["invalid_value"], "server_sealed_delete": ["not_found"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
 # `err->code = "x"`, json_error_set(err, "x", ...) or `return "x";`.
-TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault"}
+TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault",
+          "rt_secret_error_code"}
 # Functions that send a code held in a variable, and the table it comes from.
-CODE_FROM = {"http_check_request_line": "http_request_line_fault"}
+CODE_FROM = {"http_check_request_line": "http_request_line_fault",
+             "rt_secret_session": "rt_secret_error_code"}  # api_realtime.c
 # Wrappers that pass a caller's code or message through (checked at their callers).
 PASS_THROUGH = {"http_reply_error", "http_reply_err", "bad_request", "profile_refuse", "voice_refuse",
                 "server_refuse", "server_sealed_delete",

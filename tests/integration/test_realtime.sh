@@ -31,45 +31,11 @@ export NODE_EXTRA_CA_CERTS=$CA
 WSS=wss://localhost:$PORT/v1/realtime
 
 # validate DIR: every event of DIR/events.jsonl against its OpenAI schema
-# (one validator per event type, as openai_schema.py makes them).
+# (realtime_schema.py: one validator per event type).
 validate() {
     [ -f "$SCHEMA" ] || return 0
-    /usr/bin/python3 - "$1/events.jsonl" "$SCHEMA" <<'EOF' || fail "events do not match OpenAI's schemas"
-import json, sys
-import jsonschema
-events, schema = sys.argv[1:]
-names = {
-    "session.created": "RealtimeServerEventSessionCreated",
-    "session.updated": "RealtimeServerEventSessionUpdated",
-    "transcription_session.created": "RealtimeBetaServerEventTranscriptionSessionCreated",
-    "transcription_session.updated": "RealtimeServerEventTranscriptionSessionUpdated",
-    "input_audio_buffer.speech_started": "RealtimeServerEventInputAudioBufferSpeechStarted",
-    "input_audio_buffer.speech_stopped": "RealtimeServerEventInputAudioBufferSpeechStopped",
-    "input_audio_buffer.committed": "RealtimeServerEventInputAudioBufferCommitted",
-    "input_audio_buffer.cleared": "RealtimeServerEventInputAudioBufferCleared",
-    "conversation.item.input_audio_transcription.delta":
-        "RealtimeServerEventConversationItemInputAudioTranscriptionDelta",
-    "conversation.item.input_audio_transcription.completed":
-        "RealtimeServerEventConversationItemInputAudioTranscriptionCompleted",
-    "error": "RealtimeServerEventError",
-}
-spec = json.load(open(schema))
-resolver = jsonschema.RefResolver.from_schema(spec)
-validators = {}
-bad = 0
-for n, line in enumerate(open(events), 1):
-    ev = json.loads(line)
-    name = names.get(ev["type"])
-    if not name:
-        sys.exit("%s:%d: no schema for server event %s" % (events, n, ev["type"]))
-    if name not in validators:
-        validators[name] = jsonschema.Draft202012Validator(
-            {"$ref": "#/components/schemas/" + name}, resolver=resolver)
-    for err in validators[name].iter_errors(ev):
-        print("%s:%d: %s: %s" % (events, n, name, err.message))
-        bad += 1
-sys.exit(1 if bad else 0)
-EOF
+    /usr/bin/python3 "$here/realtime_schema.py" "$1/events.jsonl" "$SCHEMA" ||
+        fail "events do not match OpenAI's schemas"
 }
 # words A B: the share of A's words that B has in the same order (LCS / |A|).
 similar() {

@@ -185,6 +185,56 @@ expect_status 400 "stream=maybe"; envelope
 [ "$(jget error.param)" = stream ] || fail "stream=maybe: $(cat "$T/body")"
 ok "srt, vtt, verbose_json with stream=true: 400 invalid_combination; stream=maybe: 400"
 
+# ---- diarized_json streams the formatted text, as json does ----
+# (found by the s31 audit: its deltas and done text were the raw words,
+# lower case, while its segment events and every other format are formatted)
+sse "$T/two.wav" "$T/dz" -F response_format=diarized_json
+[ "$STATUS" = 200 ] || fail "diarized_json with stream: status $STATUS: $(cat "$T/dz")"
+events "$T/dz" || fail "framing of diarized stream: $(cat "$T/dz")"
+if [ -f "$SPEC" ]; then
+    /usr/bin/python3 "$here/openai_schema.py" --lines "$SPEC" CreateTranscriptionResponseStreamEvent \
+        "$T/dz.jsonl" || fail "a diarized event does not match OpenAI's schema"
+fi
+python3 - "$T/dz.jsonl" "$want" <<'EOF' || fail "diarized stream text: $(cat "$T/dz")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[-1]["type"] == "transcript.text.done", ev[-1]
+joined = "".join(e["delta"] for e in ev if e["type"] == "transcript.text.delta")
+assert joined == ev[-1]["text"], (joined, ev[-1]["text"])
+assert ev[-1]["text"] == sys.argv[2], "done %r != non-streamed json %r" % (ev[-1]["text"], sys.argv[2])
+assert any(e["type"] == "transcript.text.segment" for e in ev), "no segment"
+EOF
+ok "stream=true diarized_json: deltas and done are the formatted text (the non-streamed json's), segments follow"
+
+# ---- include[]=logprobs: json's logprobs, streamed on done; others 400 ----
+# (found by the s31 audit: include[] was accepted and ignored)
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=gpt-4o-transcribe -F 'include[]=logprobs'
+expect_status 200 "include[]=logprobs"
+cp "$T/body" "$T/lp.json"
+if [ -f "$SPEC" ]; then
+    /usr/bin/python3 "$here/openai_schema.py" "$SPEC" CreateTranscriptionResponseJson "$T/lp.json" ||
+        fail "json with logprobs does not match OpenAI's schema"
+fi
+sse "$U1" "$T/lps" -F 'include[]=logprobs'
+[ "$STATUS" = 200 ] || fail "include[]=logprobs with stream: status $STATUS: $(cat "$T/lps")"
+check_stream "$T/lps"
+python3 - "$T/lp.json" "$T/lps.jsonl" <<'EOF' || fail "logprobs: $(cat "$T/lp.json") $(tail -1 "$T/lps.jsonl")"
+import json, sys
+lp = json.load(open(sys.argv[1]))["logprobs"]
+done = [json.loads(l) for l in open(sys.argv[2])][-1]
+assert len(lp) >= 5, lp
+assert [p["token"] for p in lp] == [p["token"] for p in done["logprobs"]], (lp, done)
+for i, p in enumerate(lp):
+    assert p["token"].startswith(" ") == (i > 0) and p["token"].strip().isalpha(), p
+    assert bytes(p["bytes"]).decode() == p["token"] and p["logprob"] <= 0, p
+EOF
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1 -F 'include[]=tokens'
+refused_body "include[]=tokens" invalid_value include
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=whisper-1 -F 'include[]=logprobs' -F response_format=text
+expect_status 400 "include[]=logprobs with text"; envelope
+[ "$(jget error.code)" = invalid_combination ] || fail "include[]=logprobs with text: $(cat "$T/body")"
+ok "include[]=logprobs: json's logprobs (one a word), the same on the stream's done event; another include or another format 400"
+
 # ---- the noise front end streams as it decodes (the batch path: denoise=) ----
 sse "$T/two.wav" "$T/dbad" -F denoise=loud
 [ "$STATUS" = 400 ] || fail "denoise=loud with stream: status $STATUS"

@@ -90,6 +90,29 @@ static void test_text_and_json(void **state)
     asr_result_free(r);
 }
 
+/* include[]=logprobs: one entry a word, the natural log of its confidence
+ * (0 floored at 1e-6), a space before every token but the first. */
+static void test_logprobs(void **state)
+{
+    asr_result *r = sample();
+    transcript_opts o = *raw();
+    o.logprobs = true;
+    char *s = transcript_render(r, TRANSCRIPT_JSON, &o);
+    assert_non_null(strstr(s, "\"logprobs\":[{\"token\":\"hello\",\"logprob\":-0.1054,"
+                              "\"bytes\":[104,101,108,108,111]},{\"token\":\" there\","));
+    assert_non_null(strstr(s, "{\"token\":\" kenobi\",\"logprob\":-1.3863,"));
+    free(s);
+    s = transcript_render(r, TRANSCRIPT_JSON, raw()); /* off by default */
+    assert_null(strstr(s, "logprobs"));
+    free(s);
+    asr_word zero = {(char *)"x", 0, 1, 0.0f};
+    json_t *a = transcript_logprobs_json(&zero, 1, true);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "token")), " x");
+    assert_true(json_real_value(json_object_get(json_array_get(a, 0), "logprob")) == -13.8155);
+    json_decref(a);
+    asr_result_free(r);
+}
+
 static void test_subtitles(void **state)
 {
     asr_result *r = sample();
@@ -319,6 +342,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamps),   cmocka_unit_test(test_format_names),
         cmocka_unit_test(test_text_and_json), cmocka_unit_test(test_subtitles),
+        cmocka_unit_test(test_logprobs),
         cmocka_unit_test(test_verbose_json), cmocka_unit_test(test_empty),
         cmocka_unit_test(test_parse_round_trip), cmocka_unit_test(test_parse_known_names),
     };
