@@ -651,6 +651,37 @@ static void test_asr_live(void **state)
     asr_decoder_free(d);
 }
 
+/* r's words are b[0]'s then b[1]'s, word for word, b[u] decoded from
+ * sample starts[u] (times shifted by it); confidences too when conf. */
+static void assert_batch_words(const asr_result *r, asr_result *const b[2], const size_t starts[2],
+                               bool conf)
+{
+    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
+    for (size_t i = 0; i < r->n_words; i++) {
+        int u = i >= b[0]->n_words;
+        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
+        double off = (double)starts[u] / 16000.0;
+        assert_string_equal(r->words[i].text, bw->text);
+        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
+        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
+        if (conf)
+            assert_true(r->words[i].confidence == bw->confidence);
+    }
+}
+
+/* Finishes live, whose words must be b[0]'s then b[1]'s (the batch decodes
+ * of the first two recordings, freed here), confidences included. */
+static void finish_as_batch(asr_decoder *live, asr_result *b[2])
+{
+    asr_result *r;
+    size_t starts[2] = {bounds[0][0], bounds[1][0]};
+    assert_int_equal(asr_decoder_finish(live, &r), 0);
+    assert_batch_words(r, b, starts, true);
+    asr_result_free(r);
+    asr_result_free(b[0]);
+    asr_result_free(b[1]);
+}
+
 static void on_live_partial(void *ctx, const char *text, double start)
 {
     (void)text;
@@ -687,22 +718,8 @@ static void test_live_final_is_batch(void **state)
         assert_int_equal(asr_decoder_finish(batch, &b[u]), 0);
         assert_true(b[u]->n_words > 3);
     }
-    asr_result *r;
-    assert_int_equal(asr_decoder_finish(live, &r), 0);
     assert_true(partials > 2);
-    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
-    for (size_t i = 0; i < r->n_words; i++) {
-        int u = i >= b[0]->n_words;
-        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
-        double off = (double)bounds[u][0] / 16000.0;
-        assert_string_equal(r->words[i].text, bw->text);
-        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
-        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
-        assert_true(r->words[i].confidence == bw->confidence);
-    }
-    asr_result_free(r);
-    asr_result_free(b[0]);
-    asr_result_free(b[1]);
+    finish_as_batch(live, b);
     asr_decoder_free(live);
     asr_decoder_free(batch);
 }
@@ -829,15 +846,7 @@ static void test_end_utterance_at(void **state)
         assert_true(b[u]->n_words > 3);
         asr_decoder_free(batch);
     }
-    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
-    for (size_t i = 0; i < r->n_words; i++) {
-        int u = i >= b[0]->n_words;
-        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
-        double off = (double)edge[u] / 16000.0;
-        assert_string_equal(r->words[i].text, bw->text);
-        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
-        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
-    }
+    assert_batch_words(r, b, edge, false);
     asr_result_free(r);
     asr_result_free(b[0]);
     asr_result_free(b[1]);
@@ -905,21 +914,7 @@ static void test_settle(void **state)
     live_feed_range(live, bounds[2][0], bounds[2][1]);
     assert_int_equal(asr_decoder_settle(live), 0);
     assert_int_equal(asr_decoder_forget(live, bounds[2][0]), 0);
-    asr_result *r;
-    assert_int_equal(asr_decoder_finish(live, &r), 0);
-    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
-    for (size_t i = 0; i < r->n_words; i++) {
-        int u = i >= b[0]->n_words;
-        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
-        double off = (double)bounds[u][0] / 16000.0;
-        assert_string_equal(r->words[i].text, bw->text);
-        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
-        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
-        assert_true(r->words[i].confidence == bw->confidence);
-    }
-    asr_result_free(r);
-    asr_result_free(b[0]);
-    asr_result_free(b[1]);
+    finish_as_batch(live, b);
     asr_decoder_free(live);
 }
 
