@@ -16,8 +16,9 @@
  * sound) and decodes it in pieces cut at its pauses of 250 ms (and, when
  * asked, cut_after_ms below, at shorter pauses the partials' pass
  * recognises), so that when speech stops only the audio since the last
- * cut is left to decode; an utterance's words are still reported
- * together, once, when it ends.
+ * cut is left to decode (and that decode starts after 200 ms of silence,
+ * not waiting for the 250: final_at_split below); an utterance's words
+ * are still reported together, once, when it ends.
  *
  * It holds no keys and touches no store: it runs in a confined worker
  * process (worker/worker.c) or, without workers, in the server
