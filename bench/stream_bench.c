@@ -82,6 +82,9 @@ struct stream {
     size_t items[2];        /* utterances decoded with the default / fast search */
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
     uint64_t lag_at_end_ms; /* the session's own lag measure at the end */
+    struct livesess_settle_stats settle; /* its early final decodes */
+    char *last_partial;         /* the utterance's last partial (NULL: none yet) */
+    size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
     size_t text_len, text_cap;
     struct wordlog *words; /* every final word with its midpoint (s) */
@@ -116,6 +119,9 @@ static double (*forced_clock)(void *ctx);
 /* STREAM_CUT_MS: the sessions' cut_after_ms (speech/livesess.h; default 0,
  * the server's: pieces end only at the VAD's pauses of 250 ms). */
 static uint32_t cut_after_ms;
+/* STREAM_EARLY_FINAL=0: the sessions' final_at_split (a piece's final
+ * decode only where it ends, as before the early decode). */
+static bool final_at_split;
 
 static double clock_ahead(void *ctx)
 {
@@ -216,6 +222,8 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         st->onset_audio = (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         break;
     case LIVESESS_PARTIAL:
+        free(st->last_partial);
+        st->last_partial = strdup(ev->text);
         if (st->want_partial) {
             add(&st->first_partial, t - st->onset_wall);
             add(&st->partial_idle, st->piece_end - st->onset_audio + idle_backlog(st));
@@ -243,6 +251,13 @@ static int on_event(void *ctx, const struct livesess_event *ev)
                        idle_backlog(st) * 1000);
         }
         st->stopped_wall = 0;
+        if (ev->n_words) { /* how far the last partial was from the final */
+            size_t w;
+            st->partial_edits += fx_word_edits(st->last_partial ? st->last_partial : "", ev->text, &w);
+            st->partial_words += w;
+        }
+        free(st->last_partial);
+        st->last_partial = NULL;
         add(&st->last_piece, (double)ev->last_piece_ms / 1000);
         st->items[ev->search == SEARCH_FAST]++;
         if (ev->lag_ms > st->max_item_lag)
@@ -357,7 +372,8 @@ static void *run_stream(void *arg)
                                 .event = on_event,
                                 .ctx = st,
                                 .clock = forced_clock,
-                                .cut_after_ms = cut_after_ms};
+                                .cut_after_ms = cut_after_ms,
+                                .final_at_split = final_at_split};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -390,6 +406,7 @@ static void *run_stream(void *arg)
             st->backlog = 0;
     }
     st->lag_at_end_ms = livesess_lag_ms(s);
+    livesess_settle_stats(s, &st->settle);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
     if (st->end_lag > st->max_lag)
@@ -470,6 +487,8 @@ int main(int argc, char **argv)
     const char *cut = getenv("STREAM_CUT_MS");
     if (cut)
         cut_after_ms = (uint32_t)strtoul(cut, NULL, 10);
+    const char *early = getenv("STREAM_EARLY_FINAL");
+    final_at_split = early && !strcmp(early, "0");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -592,7 +611,8 @@ int main(int argc, char **argv)
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
     static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
-    size_t live_edits = 0, items[2] = {0, 0};
+    size_t live_edits = 0, items[2] = {0, 0}, partial_edits = 0, partial_words = 0;
+    struct livesess_settle_stats settle = {0, 0, 0};
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
         pthread_join(st[i].th, NULL);
@@ -628,6 +648,12 @@ int main(int argc, char **argv)
                "%.3f s\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1],
                (double)st[i].max_item_lag / 1000);
+        partial_edits += st[i].partial_edits;
+        partial_words += st[i].partial_words;
+        settle.settled += st[i].settle.settled;
+        settle.dropped += st[i].settle.dropped;
+        settle.dropped_ms += st[i].settle.dropped_ms;
+        free(st[i].last_partial);
         items[0] += st[i].items[0];
         items[1] += st[i].items[1];
         free(st[i].text);
@@ -642,6 +668,15 @@ int main(int argc, char **argv)
     printf("first partial after speech starts: median %.0f ms (target 300), p95 %.0f ms (target "
            "600), %zu utterances\n",
            pct(&fp, 0.5) * 1000, pct(&fp, 0.95) * 1000, fp.n);
+    printf("last partial against its final: %.1f%% word edits (%zu of %zu final words)\n",
+           partial_words ? 100.0 * (double)partial_edits / (double)partial_words : NAN,
+           partial_edits, partial_words);
+    printf("early final decodes: %s; %llu made, %llu dropped as speech resumed (%.1f s of audio "
+           "decoded for nothing, %.1f%% of the stream's)\n",
+           final_at_split ? "off (STREAM_EARLY_FINAL=0)" : "on",
+           (unsigned long long)settle.settled, (unsigned long long)settle.dropped,
+           (double)settle.dropped_ms / 1000,
+           100.0 * (double)settle.dropped_ms / 1000 / ((double)audio_n / 16000 * n_streams));
     printf("final after speech_stopped: median %.0f ms, p95 %.0f ms (target 500)\n",
            pct(&fin, 0.5) * 1000, pct(&fin, 0.95) * 1000);
     printf("final after the last sound (speech_stopped less its %d ms of silence): median %.0f "

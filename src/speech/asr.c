@@ -26,6 +26,10 @@
  * again whole), and the first partial of a stream waits for this much:
  * 300 ms, not the 500 it was. */
 #define PRIME_SAMPLES 4800
+/* The live pass hears a settled utterance's audio again in pieces this
+ * long (asr_decoder_settle): PocketSphinx's live front end crashed in
+ * cmn_live when a piece of several seconds came in one call. */
+#define UNSETTLE_PIECE 800
 /* A live utterance shorter than this (50 ms) is too short for the engine. */
 #define LIVE_MIN_SAMPLES 800
 
@@ -61,6 +65,10 @@ struct asr_decoder {
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
+    /* live: the open utterance was decoded whole (asr_decoder_settle): its
+     * words wait in acc from utt_first on, the engine's live pass is
+     * ended, and buf still holds its audio. */
+    bool settled;
     bool primed;         /* live: the engine\'s normalisation was primed */
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
@@ -177,6 +185,13 @@ static void acc_clear(word_acc *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* Drops the words from first on. */
+static void acc_drop(word_acc *a, size_t first)
+{
+    while (a->n > first)
+        wipe_free_str(a->words[--a->n].text);
+}
+
 void asr_decoder_free(asr_decoder *d)
 {
     if (!d)
@@ -191,10 +206,12 @@ void asr_decoder_free(asr_decoder *d)
 /* Closes a live utterance left open by an abandoned recording. */
 static void live_abandon(asr_decoder *d)
 {
-    if (d->in_utt) {
+    if (d->in_utt && !d->settled)
         d->model->engine->utt_end(d->handle, NULL, NULL);
-        d->in_utt = false;
-    }
+    if (d->in_utt && d->settled)
+        acc_drop(&d->acc, d->utt_first);
+    d->in_utt = false;
+    d->settled = false;
     wipe(d->partial, PARTIAL_MAX);
 }
 
@@ -474,7 +491,6 @@ static int live_close(asr_decoder *d, size_t len)
     const asr_engine *e = d->model->engine;
     d->utt_first = d->acc.n;
     d->in_utt = false;
-    wipe(d->partial, PARTIAL_MAX);
     /* The live pass gave the partials; the words come from the whole
      * utterance decoded as batch mode does (measured: the running
      * normalisation of the live pass costs ~10 WER points). */
@@ -498,9 +514,47 @@ static int live_end(asr_decoder *d)
     }
     if (!d->in_utt)
         return 0;
-    int rc = live_close(d, d->utt_len);
+    int rc = 0;
+    if (d->settled) /* decoded already, nothing fed since: its words stand */
+        d->in_utt = d->settled = false;
+    else
+        rc = live_close(d, d->utt_len);
+    wipe(d->partial, PARTIAL_MAX);
     wipe(d->buf, d->utt_len * sizeof(int16_t));
     return rc ? rc : tell_utterance(d, d->utt_first);
+}
+
+int asr_decoder_settle(asr_decoder *d)
+{
+    if (d->failed)
+        return d->failed;
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled)
+        return 0;
+    int rc = live_close(d, d->utt_len);
+    d->in_utt = true; /* open for the caller: its audio stays in buf */
+    d->settled = true;
+    if (rc)
+        d->failed = rc;
+    return rc;
+}
+
+/* Audio comes after a settled utterance: its words are dropped and the
+ * live pass hears its audio again from its start (partials go on from
+ * there; the hearing again shows none). */
+static int live_unsettle(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    acc_drop(&d->acc, d->utt_first);
+    d->settled = false;
+    int rc = e->utt_start(d->handle);
+    for (size_t at = 0; rc == 0 && at < d->utt_len; at += UNSETTLE_PIECE)
+        rc = e->utt_feed(d->handle, d->buf + at,
+                         d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE);
+    if (rc < 0) {
+        d->in_utt = false; /* the engine's utterance is not open */
+        wipe(d->buf, d->utt_len * sizeof(int16_t));
+    }
+    return rc < 0 ? rc : 0;
 }
 
 /* Tells the listener the hypothesis so far when it changed. */
@@ -581,6 +635,8 @@ static int live_feed(asr_decoder *d, const int16_t *pcm, size_t n)
                 return rc;
             continue;
         }
+        if (d->settled && (rc = live_unsettle(d)) < 0)
+            return rc;
         if (!d->in_utt && (rc = live_open(d, d->fed)) < 0)
             return rc;
         size_t room = d->model->utt_max - d->utt_len;
@@ -618,7 +674,7 @@ int asr_decoder_live_pause(asr_decoder *d, uint64_t after, unsigned min_ms, unsi
     int frame;
     if (d->failed)
         return d->failed;
-    if (d->mode != ASR_MODE_LIVE || !d->in_utt || !e->utt_pause)
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || !e->utt_pause)
         return PHS_EEMPTY;
     uint64_t from = after > d->utt_start ? (after - d->utt_start) / FRAME_SAMPLES : 0;
     if (from >= d->utt_len / FRAME_SAMPLES)
@@ -640,6 +696,7 @@ static int live_end_at(asr_decoder *d, size_t len)
 {
     size_t rest = d->utt_len - len;
     int rc = live_close(d, len);
+    wipe(d->partial, PARTIAL_MAX);
     if (rc == 0)
         rc = tell_utterance(d, d->utt_first);
     memmove(d->buf, d->buf + len, rest * sizeof(int16_t));
@@ -658,7 +715,7 @@ int asr_decoder_end_utterance_at(asr_decoder *d, uint64_t at)
 {
     if (d->failed)
         return d->failed;
-    if (d->mode != ASR_MODE_LIVE || !d->in_utt || at <= d->utt_start ||
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || at <= d->utt_start ||
         at >= d->utt_start + d->utt_len)
         return PHS_EINVAL;
     int rc = live_end_at(d, (size_t)(at - d->utt_start));

@@ -269,6 +269,18 @@ int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
  * progress: 0. Returns as asr_decoder_feed. Both modes. */
 int asr_decoder_end_utterance(asr_decoder *d);
 
+/* Live mode: decodes the open utterance's audio whole now, ahead of its
+ * end (its final decode, as asr_decoder_end_utterance makes it), and keeps
+ * its words back: when the utterance is then ended with no audio fed in
+ * between (asr_decoder_end_utterance, asr_decoder_skip, asr_decoder_finish),
+ * those words go to the listener at once, the same words as a decode at
+ * the end (same audio, same search). When audio is fed instead, they are
+ * dropped and the live pass hears the utterance's audio again from its
+ * start before the new audio (costs the decode and that second hearing:
+ * call it when the utterance is likely over, e.g. at a short silence).
+ * Nothing open, or already settled: 0. Returns as asr_decoder_feed. */
+int asr_decoder_settle(asr_decoder *d);
+
 /* Live mode: the latest pause the live pass has recognised in the open
  * utterance at or after sample `after` of the recording (a silence or
  * breath of at least min_ms after a word), which its best path has held

@@ -750,12 +750,15 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
 }
 
 /* The search of the live pass. It only shows partials (an utterance's words
- * come from utt_redecode), so it is the first pass alone, capped like the
- * candidate setting of docs/ENGINE.md: about half the CPU of the full
- * search, which the final decode still pays. */
+ * come from utt_redecode), so it is the first pass alone, capped at 1500
+ * active states a frame: measured on bench/stream's set (docs/BENCHMARKS.md,
+ * "A cheaper partials' pass"), about a fifth less CPU than the cap of 3000
+ * it had, for 0.9 points more word edits between an utterance's last partial
+ * and its final and the same first partial; 1000 and less, or narrower
+ * beams, cost 5 to 11 points of that for little more saving. */
 #define LIVE_SEARCH "live"
 static const char *const live_params[] = {
-    "-fwdflat", "no", "-bestpath", "no", "-maxhmmpf", "3000", "-maxwpf", "20", NULL,
+    "-fwdflat", "no", "-bestpath", "no", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
 };
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"

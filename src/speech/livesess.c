@@ -34,6 +34,14 @@
 #define DEC_PREFIX_MS 100
 #define DEC_TAIL_MS   100
 #define SPLIT_MS      250
+/* A piece's final decode does not wait for the pause of SPLIT_MS: it starts
+ * after SETTLE_MS of silence (its audio is complete after DEC_TAIL_MS, so
+ * it is the same audio, and the same words), and is dropped when speech
+ * resumes before SPLIT_MS (asr_decoder_settle; the piece goes on). At 100
+ * ms the dropped decodes cost 32% more CPU on bench/stream's set, at 150
+ * ms 7%, at 200 ms none (docs/BENCHMARKS.md, "Starting a final's decode
+ * early"). */
+#define SETTLE_MS 200
 /* Fluent speech has few pauses the VAD hears, so a piece can last the whole
  * utterance, and its final waits for all of it to be decoded. With
  * cfg.cut_after_ms, a piece longer than that is also cut where the
@@ -62,6 +70,8 @@ struct livesess {
     uint64_t dec_pos; /* samples the decoder has consumed (fed or skipped) */
     bool speaking;    /* the VAD is in speech */
     bool utt_open;    /* an utterance has audio in the decoder */
+    bool settled;     /* its final decode is done ahead of its end (asr_decoder_settle) */
+    struct livesess_settle_stats settle;
     size_t utt_fed;   /* samples fed to it */
     size_t last_piece; /* samples of the last decoder utterance ended with audio */
     size_t cut_due;    /* utt_fed at which to look for a pause to cut at next */
@@ -76,6 +86,7 @@ struct livesess {
     char *words_text;
     uint64_t dec_prefix, dec_tail; /* samples: DEC_PREFIX_MS, DEC_TAIL_MS or less */
     uint64_t split;                /* samples: SPLIT_MS */
+    uint64_t settle_after;         /* samples: SETTLE_MS or less */
     /* Keeping up (livesess.h): the lag after the last feed or commit (s),
      * the call in progress's start and audio (s), the search of the next
      * decoder utterances and whether the open item had a piece decoded
@@ -224,6 +235,11 @@ static double predicted_rate(const livesess *s)
     return s->search == SEARCH_FAST ? r * LIVESESS_FAST_SAVING : r;
 }
 
+void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out)
+{
+    *out = s->settle;
+}
+
 uint64_t livesess_lag_ms(const livesess *s)
 {
     return (uint64_t)(s->lag * 1000 + 0.5);
@@ -267,6 +283,7 @@ static int split_utterance(livesess *s)
     if (s->utt_fed)
         s->last_piece = s->utt_fed;
     s->utt_open = false;
+    s->settled = false;
     s->utt_fed = 0;
     s->cut_due = 0;
     if (rc < 0)
@@ -333,6 +350,11 @@ static int decode(livesess *s, const int16_t *pcm, size_t n)
         }
         s->utt_open = true;
         size_t take = s->utt_limit - s->utt_fed < n ? s->utt_limit - s->utt_fed : n;
+        if (s->settled) { /* speech went on: the early decode is dropped */
+            s->settled = false;
+            s->settle.dropped++;
+            s->settle.dropped_ms += ms_of(s->utt_fed);
+        }
         int rc = asr_decoder_feed(s->dec, pcm, take);
         if (rc)
             return rc;
@@ -378,6 +400,21 @@ static uint64_t heard_until(const livesess *s, uint64_t limit)
     return to > s->pend_pos ? to : s->pend_pos;
 }
 
+/* The piece in progress has all the audio the decoder will get of it (the
+ * last sound and DEC_TAIL_MS after): its final decode starts now, ahead of
+ * the pause that ends it. */
+static int settle(livesess *s)
+{
+    int rc = consume(s, heard_until(s, s->vad_pos), false);
+    if (rc || (rc = choose_search(s)) < 0)
+        return rc;
+    if (!s->utt_open || (rc = asr_decoder_settle(s->dec)) != 0)
+        return rc;
+    s->settled = true;
+    s->settle.settled++;
+    return 0;
+}
+
 /* Runs the VAD over the new whole frames of pend, acting on its events. */
 static int run_vad(livesess *s)
 {
@@ -413,6 +450,10 @@ static int run_vad(livesess *s)
                 return rc;
             rc = s->dec_pos - s->item_start >= s->utt_limit ? end_utterance(s) : split_utterance(s);
             if (rc)
+                return rc;
+        } else if (s->speaking && s->utt_open && !s->settled && !s->cfg.final_at_split &&
+                   s->vad_pos >= vad_heard(s->vad) + s->settle_after) {
+            if ((rc = settle(s)) != 0)
                 return rc;
         }
     }
@@ -529,7 +570,7 @@ static int clear_stream(livesess *s, const struct livesess_config *cfg)
     s->item_fast = false;
     if (s->item_open || s->speaking)
         s->item++; /* its STARTED or partials were told: the number is spent */
-    s->item_open = s->utt_open = s->speaking = false;
+    s->item_open = s->utt_open = s->speaking = s->settled = false;
     s->utt_fed = 0;
     s->cut_due = 0;
     resample_free(s->rs);
@@ -673,6 +714,10 @@ static int make_vad(livesess *s)
     s->dec_tail =
         samples_of(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms : DEC_TAIL_MS);
     s->split = samples_of(SPLIT_MS);
+    s->settle_after =
+        samples_of(vc.silence_duration_ms < SETTLE_MS ? vc.silence_duration_ms : SETTLE_MS);
+    if (s->settle_after < s->dec_tail)
+        s->settle_after = s->dec_tail;
     if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))
         return PHS_ENOMEM;
     return 0;

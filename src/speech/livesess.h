@@ -16,8 +16,9 @@
  * sound) and decodes it in pieces cut at its pauses of 250 ms (and, when
  * asked, cut_after_ms below, at shorter pauses the partials' pass
  * recognises), so that when speech stops only the audio since the last
- * cut is left to decode; an utterance's words are still reported
- * together, once, when it ends.
+ * cut is left to decode (and that decode starts after 200 ms of silence,
+ * not waiting for the 250: final_at_split below); an utterance's words
+ * are still reported together, once, when it ends.
  *
  * It holds no keys and touches no store: it runs in a confined worker
  * process (worker/worker.c) or, without workers, in the server
@@ -143,7 +144,22 @@ struct livesess_config {
      * (LIVESESS_CUT_MS). 0: never (the default: on bench/stream's speech
      * it cost WER, docs/BENCHMARKS.md "Cutting inside speech"). */
     uint32_t cut_after_ms;
+    /* With the VAD on: true starts a piece's final decode only where the
+     * piece ends (the pause of 250 ms, speech_stopped), as sessions did
+     * before; false (the default) starts it 200 ms after its last sound
+     * (its audio is complete from 100 ms), and drops it when speech
+     * resumes (livesess_settle_stats). Same words either way; for
+     * comparisons. */
+    bool final_at_split;
 };
+
+/* The early final decodes of a session (final_at_split false): made, and
+ * dropped because speech resumed (their CPU wasted), with the audio the
+ * dropped ones had decoded (ms). */
+struct livesess_settle_stats {
+    uint64_t settled, dropped, dropped_ms;
+};
+void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out);
 
 /* The cut_after_ms bench/stream measured (docs/BENCHMARKS.md). */
 #define LIVESESS_CUT_MS 2000

@@ -651,6 +651,37 @@ static void test_asr_live(void **state)
     asr_decoder_free(d);
 }
 
+/* r's words are b[0]'s then b[1]'s, word for word, b[u] decoded from
+ * sample starts[u] (times shifted by it); confidences too when conf. */
+static void assert_batch_words(const asr_result *r, asr_result *const b[2], const size_t starts[2],
+                               bool conf)
+{
+    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
+    for (size_t i = 0; i < r->n_words; i++) {
+        int u = i >= b[0]->n_words;
+        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
+        double off = (double)starts[u] / 16000.0;
+        assert_string_equal(r->words[i].text, bw->text);
+        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
+        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
+        if (conf)
+            assert_true(r->words[i].confidence == bw->confidence);
+    }
+}
+
+/* Finishes live, whose words must be b[0]'s then b[1]'s (the batch decodes
+ * of the first two recordings, freed here), confidences included. */
+static void finish_as_batch(asr_decoder *live, asr_result *b[2])
+{
+    asr_result *r;
+    size_t starts[2] = {bounds[0][0], bounds[1][0]};
+    assert_int_equal(asr_decoder_finish(live, &r), 0);
+    assert_batch_words(r, b, starts, true);
+    asr_result_free(r);
+    asr_result_free(b[0]);
+    asr_result_free(b[1]);
+}
+
 static void on_live_partial(void *ctx, const char *text, double start)
 {
     (void)text;
@@ -687,22 +718,8 @@ static void test_live_final_is_batch(void **state)
         assert_int_equal(asr_decoder_finish(batch, &b[u]), 0);
         assert_true(b[u]->n_words > 3);
     }
-    asr_result *r;
-    assert_int_equal(asr_decoder_finish(live, &r), 0);
     assert_true(partials > 2);
-    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
-    for (size_t i = 0; i < r->n_words; i++) {
-        int u = i >= b[0]->n_words;
-        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
-        double off = (double)bounds[u][0] / 16000.0;
-        assert_string_equal(r->words[i].text, bw->text);
-        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
-        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
-        assert_true(r->words[i].confidence == bw->confidence);
-    }
-    asr_result_free(r);
-    asr_result_free(b[0]);
-    asr_result_free(b[1]);
+    finish_as_batch(live, b);
     asr_decoder_free(live);
     asr_decoder_free(batch);
 }
@@ -829,19 +846,129 @@ static void test_end_utterance_at(void **state)
         assert_true(b[u]->n_words > 3);
         asr_decoder_free(batch);
     }
-    assert_int_equal(r->n_words, b[0]->n_words + b[1]->n_words);
-    for (size_t i = 0; i < r->n_words; i++) {
-        int u = i >= b[0]->n_words;
-        const asr_word *bw = &b[u]->words[i - (u ? b[0]->n_words : 0)];
-        double off = (double)edge[u] / 16000.0;
-        assert_string_equal(r->words[i].text, bw->text);
-        assert_true(fabs(r->words[i].start - (bw->start + off)) < 1e-6);
-        assert_true(fabs(r->words[i].end - (bw->end + off)) < 1e-6);
-    }
+    assert_batch_words(r, b, edge, false);
     asr_result_free(r);
     asr_result_free(b[0]);
     asr_result_free(b[1]);
     asr_decoder_free(live);
+    free(j.s);
+}
+
+/* The batch decode's words of rec.s[a..z), collected into *out. */
+static asr_result *batch_of(size_t a, size_t z)
+{
+    int err;
+    asr_result *r;
+    asr_decoder *batch = asr_decoder_new(model, &err);
+    assert_non_null(batch);
+    assert_int_equal(asr_decoder_start(batch), 0);
+    assert_int_equal(asr_decoder_feed(batch, rec.s + a, z - a), 0);
+    assert_int_equal(asr_decoder_finish(batch, &r), 0);
+    asr_decoder_free(batch);
+    assert_true(r->n_words > 3);
+    return r;
+}
+
+static void live_feed_range(asr_decoder *d, size_t a, size_t z)
+{
+    for (size_t off = a; off < z; off += 320)
+        assert_int_equal(asr_decoder_feed(d, rec.s + off, z - off < 320 ? z - off : 320), 0);
+}
+
+/* asr_decoder_settle: an utterance decoded ahead of its end, then ended
+ * with nothing fed since, has the batch decode's words of its audio, word
+ * for word (the final a pause would give); one settled halfway and then
+ * fed on drops those words and ends with the batch decode's of its whole
+ * audio, its partials going on; one settled and then forgotten leaves no
+ * words. */
+static void test_settle(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    size_t partials = 0;
+    asr_decoder *live = asr_decoder_new(model, &err);
+    assert_non_null(live);
+    asr_listener l = {.partial = on_live_partial, .ctx = &partials};
+    asr_decoder_set_listener(live, &l);
+    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(live), 0);
+    assert_int_equal(asr_decoder_settle(live), 0); /* nothing open */
+    asr_result *b[2] = {batch_of(bounds[0][0], bounds[0][1]), batch_of(bounds[1][0], bounds[1][1])};
+    assert_int_equal(asr_decoder_skip(live, bounds[0][0]), 0);
+    live_feed_range(live, bounds[0][0], bounds[0][1]);
+    assert_int_equal(asr_decoder_settle(live), 0);
+    assert_int_equal(asr_decoder_settle(live), 0); /* settled: nothing more */
+    uint64_t at;
+    assert_int_equal(asr_decoder_live_pause(live, 0, 30, 200, &at), PHS_EEMPTY);
+    assert_int_equal(asr_decoder_end_utterance(live), 0);
+    size_t mid = (bounds[1][0] + bounds[1][1]) / 2;
+    assert_int_equal(asr_decoder_skip(live, bounds[1][0] - bounds[0][1]), 0);
+    live_feed_range(live, bounds[1][0], mid);
+    assert_int_equal(asr_decoder_settle(live), 0);
+    size_t before = partials;
+    live_feed_range(live, mid, bounds[1][1]);
+    assert_true(partials > before); /* the live pass goes on after the drop */
+    assert_int_equal(asr_decoder_end_utterance(live), 0);
+    assert_int_equal(asr_decoder_skip(live, bounds[2][0] - bounds[1][1]), 0);
+    live_feed_range(live, bounds[2][0], bounds[2][1]);
+    assert_int_equal(asr_decoder_settle(live), 0);
+    assert_int_equal(asr_decoder_forget(live, bounds[2][0]), 0);
+    finish_as_batch(live, b);
+    asr_decoder_free(live);
+}
+
+/* A session's early final decodes (the default) give the words a session
+ * deciding at the pause gives (final_at_split), event for event, on the
+ * recordings with their gaps and on fluent speech with a 150 ms pause
+ * (where one is dropped when speech resumes); it made one for each stretch
+ * of speech. */
+static void test_early_final_same_words(void **state)
+{
+    if (!model)
+        skip();
+    size_t join;
+    struct fx_pcm j = joined_speech(&join);
+    const struct fx_pcm *sets[2] = {&rec, &j};
+    for (int k = 0; k < 2; k++) {
+        struct seen seen[2];
+        uint64_t settled = 0, dropped = 0;
+        for (int late = 0; late < 2; late++) {
+            memset(&seen[late], 0, sizeof(seen[late]));
+            struct livesess_config c = {.sample_rate = 16000,
+                                        .event = on_event,
+                                        .ctx = &seen[late],
+                                        .clock = fake_clock,
+                                        .final_at_split = late};
+            livesess_vad_default(&c.vad);
+            livesess *s = NULL;
+            char msg[256];
+            assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+            for (size_t off = 0; off < sets[k]->n; off += 320)
+                assert_int_equal(livesess_feed(s, sets[k]->s + off,
+                                               sets[k]->n - off < 320 ? sets[k]->n - off : 320),
+                                 0);
+            struct livesess_settle_stats st;
+            livesess_settle_stats(s, &st);
+            if (!late) {
+                settled = st.settled;
+                dropped = st.dropped;
+            } else {
+                assert_int_equal(st.settled, 0);
+            }
+            asr_result *r = NULL;
+            assert_int_equal(livesess_close(s, &r), 0);
+            asr_result_free(r);
+        }
+        print_message("set %d: %llu early final decodes (%llu dropped), %zu utterances\n", k,
+                      (unsigned long long)settled, (unsigned long long)dropped, seen[0].with_words);
+        assert_true(settled >= seen[0].with_words + dropped);
+        assert_true(seen[0].with_words > 0);
+        assert_int_equal(seen[0].utterances, seen[1].utterances);
+        assert_string_equal(seen[0].text, seen[1].text);
+        for (size_t u = 0; u < seen[0].utterances && u < 32; u++)
+            assert_int_equal(seen[0].item_end_ms[u], seen[1].item_end_ms[u]);
+    }
     free(j.s);
 }
 
@@ -861,6 +988,8 @@ int main(void)
         cmocka_unit_test(test_live_final_is_batch),
         cmocka_unit_test(test_cut_at_pause),
         cmocka_unit_test(test_end_utterance_at),
+        cmocka_unit_test(test_settle),
+        cmocka_unit_test(test_early_final_same_words),
     };
     return cmocka_run_group_tests_name("streamdec", tests, setup, teardown);
 }
