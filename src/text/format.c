@@ -371,6 +371,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"q h s", "QHS"},
                                                {"q day", "daily"},
                                                {"q d", "daily"},
+                                               /* "QOD" is on the Joint Commission's
+                                                * do-not-use list (read as QID) */
+                                               {"q o d", "every other day"},
                                                {"p r n", "PRN"},
                                                {"p o", "PO"},
                                                {"n p o", "NPO"},
@@ -387,6 +390,27 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"x ray", "x-ray"},
                                                {"x rays", "x-rays"},
                                                {"c o two", "CO2"},
+                                               {"p c o two", "pCO2"},
+                                               {"p a c o two", "PaCO2"},
+                                               {"p a o two", "PaO2"},
+                                               {"f i o two", "FiO2"},
+                                               {"e t c o two", "EtCO2"},
+                                               {"h c o three", "HCO3"},
+                                               {"c section", "C-section"},
+                                               {"c sections", "C-sections"},
+                                               {"t score", "T-score"},
+                                               {"z score", "Z-score"},
+                                               {"lactated ringers", "lactated Ringer's"},
+                                               {"lactated ringer's", "lactated Ringer's"},
+                                               {"ringers lactate", "Ringer's lactate"},
+                                               /* acronyms said as words */
+                                               {"peep", "PEEP"},
+                                               {"cpap", "CPAP"},
+                                               {"bipap", "BiPAP"},
+                                               {"stemi", "STEMI"},
+                                               {"nstemi", "NSTEMI"},
+                                               {"nsaid", "NSAID"},
+                                               {"nsaids", "NSAIDs"},
                                                {"h and p", "H&P"},
                                                {"i and d", "I&D"},
                                                {"d and c", "D&C"},
@@ -719,6 +743,16 @@ static bool is_name_at(const fmt *f, size_t w)
                                         !in_list(format_word(&f->v, w - 1), clinical_not_names)));
 }
 
+/* A written form whose first word has a capital keeps its case at a
+ * sentence start ("eGFR", "pH"); "lactated Ringer's" still gets one. */
+static bool first_word_has_capital(const char *s)
+{
+    for (; *s && *s != ' '; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
+
 static void capitalise(char *s)
 {
     if (*s >= 'a' && *s <= 'z')
@@ -760,7 +794,7 @@ static int capitals(fmt *f)
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
-        if ((start && !strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) ||
+        if ((start && !first_word_has_capital(s)) ||
             (raw &&
              (in_list(s, always_capital) || in_list(s, eponyms) || is_name_at(f, t->first_word))))
             capitalise(s);
