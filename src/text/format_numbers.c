@@ -1093,6 +1093,20 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         int rc = sbuf_printf(out, "%s and %s", s.text, t.text);
         return rc < 0 ? rc : (long)(s.k + 1 + t.k);
     }
+    /* a time said singular after a number other than one describes the
+     * noun after it: "a ten day course" -> "a 10-day course", "twenty four
+     * hour urine" -> "24-hour urine" */
+    static const char *const spans[] = {"minute", "hour", "day", "week", "month", "year", NULL};
+    static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
+                                            "prior", "before", "after", "early", "earlier",
+                                            "old",   "to",     "in",    "for",   NULL};
+    const char *after = format_word(v, j + 1);
+    if (!s.digits && (s.value != 1 || strchr(s.text, '.')) &&
+        index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
+        index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);
     return rc < 0 ? rc : (long)s.k;
 }

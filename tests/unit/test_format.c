@@ -291,6 +291,31 @@ static void test_fractions_negatives_cues(void **state)
     CHECK(cases);
 }
 
+static void test_letters_months_spans(void **state)
+{
+    static const char *const cases[][2] = {
+        {"history of c o p d c h f and g e r d", "History of COPD CHF and GERD."},
+        {"c b c b m p and c m p", "CBC BMP and CMP."},
+        {"c t a chest", "CTA chest."},
+        {"sliding scale a c and h s", "Sliding scale AC and HS."},
+        {"a c t scan", "A CT scan."},
+        {"after a c section", "After a C-section."},
+        {"p h seven point three two p c o two fifty eight", "pH 7.32 pCO2 58."},
+        {"aspirin q o d", "Aspirin every other day."},
+        {"lactated ringers at a hundred milliliters per hour",
+         "Lactated Ringer's at 100 mL/h."},
+        {"follow up in march", "Follow up in March."},
+        {"since may", "Since May."},
+        {"this may be viral", "This may be viral."},
+        {"complete a ten day course", "Complete a 10-day course."},
+        {"twenty four hour urine", "24-hour urine."},
+        {"ten days ago", "10 days ago."},
+        {"for one day", "For 1 day."},
+        {"two week history", "2-week history."},
+    };
+    CHECK(cases);
+}
+
 /* A number a unit, counted noun or measure follows is that measure, never
  * the day or year of a date (a misheard "lisinopril" as "lies in april"). */
 static void test_measure_not_date(void **state)
@@ -417,7 +442,7 @@ static void test_dictation(void **state)
         {"a biopsy of the sigmoid colon", "A biopsy of the sigmoid colon."},
         {"colon cancer screening", "Colon cancer screening."},
         {"a new line was placed", "A new line was placed."},
-        {"her last period was in may", "Her last period was in may."},
+        {"her last period was in may", "Her last period was in May."},
         /* commands that are no clinical noun: a word only after an article */
         {"nausea comma vomiting comma or diarrhea period", "Nausea, vomiting, or diarrhea."},
         {"no fever comma and no chills", "No fever, and no chills."},
@@ -697,7 +722,13 @@ static void test_stream_random(void **state)
         "open paren", "close parenthesis", "the period of", "sigmoid colon", "doctor john smith",
         "mister jones", "miss", "dr", "the patient is stable", "continue aspirin", "and", "of",
         "the", "a", "point", "over", "one", "two", "five", "mary jones", "john", "next line",
-        "parkinson"};
+        "parkinson", "twenty five micrograms per hour", "eighteen nanograms per milliliter",
+        "units per kilogram per hour", "oh eight hundred", "twenty three fourteen",
+        "three slash four slash twenty four", "one eight hundred five five five zero one zero zero",
+        "one and a half weeks", "one half tablet", "minus six", "negative one point two liters",
+        "ninety over palp", "five feet seven inches", "apgars eight and nine", "greater than seven",
+        "cranial nerves two through twelve", "c o p d c h f", "a c and h s", "a ten day course",
+        "in march", "lactated ringers", "p c o two", "one day at a time", "thirty seven celsius"};
     const size_t np = sizeof(phrases) / sizeof(phrases[0]);
     uint32_t seed = 20261203;
     int mismatches = 0;
@@ -865,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_units_per),
         cmocka_unit_test(test_clock_dates_phones),
         cmocka_unit_test(test_fractions_negatives_cues),
+        cmocka_unit_test(test_letters_months_spans),
         cmocka_unit_test(test_speaker_renderings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
