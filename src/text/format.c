@@ -259,7 +259,10 @@ static const char *const noun_before[] = {
     "whole",      "entire",     "any",     "no",         "another",    "first",         "last",
     "long",       "short",      "waiting", "refractory", "incubation", "postoperative", "ascending",
     "descending", "transverse", "sigmoid", "right",      "left",       "distal",        "proximal",
-    "spastic",    "redundant",  "to",      "on",         "for",        "placed",        NULL};
+    "spastic",    "redundant",  "to",      "on",         "for",        "placed",
+    /* kinds of period */
+    "menstrual",  "grace",      "trial",   "washout",    "recovery",   "neonatal",      "perinatal",
+    "postpartum", "observation", NULL};
 static const char *const noun_after[] = {
     "of",      "is",        "was",     "were",     "has",     "had",       "have",   "cancer",
     "cancers", "polyp",     "polyps",  "mass",     "wall",    "resection", "biopsy", "lesion",
@@ -724,7 +727,8 @@ bool format_pending_at(const format_view *v, size_t i)
 
 static const char *const always_capital[] = {
     "i",         "i'm",      "i've",    "i'll",     "i'd",       "monday",  "tuesday",
-    "wednesday", "thursday", "friday",  "saturday", "sunday",    "january", "february",
+    "wednesday", "thursday", "friday",  "saturday", "sunday",    "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays",  "january", "february",
     "april",     "june",     "july",    "august",   "september", "october", "november",
     "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
 

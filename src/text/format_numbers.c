@@ -106,9 +106,23 @@ static size_t below_thousand(const format_view *v, size_t i, long *val, bool *or
 {
     int u = unit_at(v, i), teen = index_in(format_word(v, i), teen_words);
     *ord = false;
-    /* "twelve hundred" is 1200 */
+    /* "twelve hundred" is 1200, "twenty five hundred" 2500 */
     if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
         u = 10 + teen;
+    int tens = index_in(format_word(v, i), tens_words);
+    if (tens >= 0 && unit_at(v, i + 1) >= 1 && format_word_is(v, i + 2, "hundred")) {
+        long rest;
+        size_t k = 3, r;
+        *val = (20 + 10 * tens + unit_at(v, i + 1)) * 100;
+        if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
+            k += 1 + r;
+        else if ((r = below_hundred(v, i + k, &rest, ord)))
+            k += r;
+        else
+            rest = 0;
+        *val += rest;
+        return k;
+    }
     if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
         long rest;
         size_t k = 2, r;
@@ -1031,8 +1045,32 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
                                         "VII", "VIII", "IX", "X",   "XI", "XII"};
     spoken_num s, t;
     if (i < 2 || !format_word_is(v, i - 2, "cranial") ||
-        !(format_word_is(v, i - 1, "nerve") || format_word_is(v, i - 1, "nerves")) ||
-        !number_at(v, i, &s) || s.ordinal || s.digits || strchr(s.text, '.') || s.value < 1 ||
+        !(format_word_is(v, i - 1, "nerve") || format_word_is(v, i - 1, "nerves")))
+        return 0;
+    /* a list, each nerve one word: "three four and six" -> "III, IV, and VI" */
+    long list[12];
+    size_t n = 0, k = 0;
+    bool ord;
+    for (;;) {
+        bool and_ = n > 0 && format_word_is(v, i + k, "and");
+        size_t at = i + k + and_;
+        if (n == 12 || below_hundred(v, at, &list[n], &ord) != 1 || ord || list[n] < 1 ||
+            list[n] > 12 || format_word_is(v, at + 1, "point"))
+            break;
+        k = at + 1 - i;
+        n++;
+        if (and_) /* "and" says the last one */
+            break;
+    }
+    if (n >= 2) {
+        int rc = 0;
+        for (size_t m = 0; m < n && rc == 0; m++) {
+            const char *sep = m == 0 ? "" : m + 1 < n ? ", " : n == 2 ? " and " : ", and ";
+            rc = sbuf_printf(out, "%s%s", sep, roman[list[m]]);
+        }
+        return rc < 0 ? rc : (long)k;
+    }
+    if (!number_at(v, i, &s) || s.ordinal || s.digits || strchr(s.text, '.') || s.value < 1 ||
         s.value > 12)
         return 0;
     size_t j = i + s.k;
@@ -1077,6 +1115,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end < 0 ? end : end - (long)i;
     /* a value compared ("greater than 7"), or after a value word */
     bool cue = i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
+                         (i > 1 && format_word_is(v, i - 1, "of") &&
+                          index_in(format_word(v, i - 2), value_cues) >= 0) ||
                          (i > 1 && format_word_is(v, i - 1, "than") &&
                           (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
     /* "one day at a time" is a saying, not a count */

@@ -312,6 +312,15 @@ static void test_letters_months_spans(void **state)
         {"ten days ago", "10 days ago."},
         {"for one day", "For 1 day."},
         {"two week history", "2-week history."},
+        /* found by blind2.tsv */
+        {"twenty five hundred milligrams", "2500 mg."},
+        {"procedure at twenty one hundred", "Procedure at 2100."},
+        {"last menstrual period one slash fifteen", "Last menstrual period 1/15."},
+        {"stable period", "Stable."},
+        {"on mondays and fridays", "On Mondays and Fridays."},
+        {"apgars of seven and nine", "Apgars of 7 and 9."},
+        {"cranial nerves three four and six intact", "Cranial nerves III, IV, and VI intact."},
+        {"cranial nerves two and three", "Cranial nerves II and III."},
     };
     CHECK(cases);
 }
