@@ -1141,7 +1141,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};
     const char *after = format_word(v, j + 1);
-    if (!s.digits && (s.value != 1 || strchr(s.text, '.')) &&
+    /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
+    bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||
+                           format_word_is(v, i - 1, "every"));
+    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.')) &&
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));

@@ -312,6 +312,8 @@ static void test_letters_months_spans(void **state)
         {"ten days ago", "10 days ago."},
         {"for one day", "For 1 day."},
         {"two week history", "2-week history."},
+        {"give q six hour dosing", "Give q6h dosing."},
+        {"every four hour vitals", "Every 4 hour vitals."},
         /* found by blind2.tsv */
         {"twenty five hundred milligrams", "2500 mg."},
         {"procedure at twenty one hundred", "Procedure at 2100."},
