@@ -253,16 +253,14 @@ static const char *const commands[][2] = {{"period", "."},
  * continues it ("period of observation", "colon cancer", "new line was
  * placed"). docs/FORMATTING.md lists both sets. */
 static const char *const noun_before[] = {
-    "the",        "a",          "an",      "this",       "that",       "these",         "those",
-    "his",        "her",        "their",   "its",        "my",         "your",          "our",
-    "of",         "in",         "into",    "per",        "each",       "every",         "same",
-    "whole",      "entire",     "any",     "no",         "another",    "first",         "last",
-    "long",       "short",      "waiting", "refractory", "incubation", "postoperative", "ascending",
-    "descending", "transverse", "sigmoid", "right",      "left",       "distal",        "proximal",
-    "spastic",    "redundant",  "to",      "on",         "for",        "placed",
+    "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your",
+    "our", "of", "in", "into", "per", "each", "every", "same", "whole", "entire", "any", "no",
+    "another", "first", "last", "long", "short", "waiting", "refractory", "incubation",
+    "postoperative", "ascending", "descending", "transverse", "sigmoid", "right", "left", "distal",
+    "proximal", "spastic", "redundant", "to", "on", "for", "placed",
     /* kinds of period */
-    "menstrual",  "grace",      "trial",   "washout",    "recovery",   "neonatal",      "perinatal",
-    "postpartum", "observation", NULL};
+    "menstrual", "grace", "trial", "washout", "recovery", "neonatal", "perinatal", "postpartum",
+    "observation", NULL};
 static const char *const noun_after[] = {
     "of",      "is",        "was",     "were",     "has",     "had",       "have",   "cancer",
     "cancers", "polyp",     "polyps",  "mass",     "wall",    "resection", "biopsy", "lesion",
@@ -440,15 +438,15 @@ static int letter_at(const format_view *v, size_t i)
  * start a spelled word ("a c t scan" is "a CT scan"), and only these end
  * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
 static const char *const spelled_a_i[][2] = {
-    {"a a a", NULL},   {"a b g", NULL},  {"a b i", NULL},   {"a c", NULL},    {"a c e", NULL},  {"a c l", NULL},
-    {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},  {"a l p", NULL},
-    {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},  {"a n c", NULL},
-    {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},  {"a v", NULL},
-    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},  {"i c p", NULL},
-    {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"}, {"i g m", "IgM"},
-    {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},  {"i p f", NULL},
-    {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},  {"i v f", NULL},
-    {"i v p b", NULL}, {NULL, NULL}};
+    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},  {"a c", NULL},     {"a c e", NULL},
+    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},
+    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},
+    {"a n c", NULL},  {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},
+    {"a v", NULL},    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},
+    {"i c p", NULL},  {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"},
+    {"i g m", "IgM"}, {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},
+    {"i p f", NULL},  {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},
+    {"i v f", NULL},  {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -502,15 +500,14 @@ static size_t letter_run(const format_view *v, size_t i)
  * run of letters that is none of these but starts with one and goes on
  * with another is two words ("c o p d c h f": "COPD CHF"). */
 static const char *const known_letters[] = {
-    "abg",  "aki",  "als",  "ards", "bmp",  "bnp",   "bph",  "bun",  "cabg", "cad", "cbc",
-    "ccu",  "chf",  "ckd",  "cmp",  "cns",  "copd",  "cpr",  "crp",  "csf",  "ct",  "cta",
-    "cva",  "cxr",  "dka",  "dm",   "dnr",  "dni",   "dvt",  "ecg",  "ed",   "eeg", "ekg",
-    "emg",  "ent",  "er",   "esr",  "esrd", "gerd",  "gi",   "gu",   "hcv",  "hdl", "heent",
-    "hent", "hiv",  "hpv",  "htn",  "icu",  "inr",   "ivc",  "kub",  "ldl",  "lft", "lfts",
-    "lvh",  "mi",   "mra",  "mri",  "mrsa", "ms",    "nicu", "nsr",  "ob",   "or",  "pacu",
-    "pe",   "pft",  "picc", "picu", "ppi",  "pt",    "ptt",  "pvc",  "rbc",  "rn",  "rsv",
-    "sob",  "std",  "sti",  "svt",  "tb",   "tia",   "tsh",  "ua",   "uri",  "us",  "uti",
-    "vre",  "vt",   "wbc",  NULL};
+    "abg", "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
+    "chf", "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
+    "dka", "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
+    "esr", "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
+    "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
+    "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
+    "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
+    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",  NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)
@@ -726,11 +723,11 @@ bool format_pending_at(const format_view *v, size_t i)
 /* ---- capitals ----------------------------------------------------------------- */
 
 static const char *const always_capital[] = {
-    "i",         "i'm",      "i've",    "i'll",     "i'd",       "monday",  "tuesday",
-    "wednesday", "thursday", "friday",  "saturday", "sunday",    "mondays", "tuesdays",
-    "wednesdays", "thursdays", "fridays", "saturdays", "sundays",  "january", "february",
-    "april",     "june",     "july",    "august",   "september", "october", "november",
-    "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
+    "i",          "i'm",       "i've",    "i'll",      "i'd",       "monday",  "tuesday",
+    "wednesday",  "thursday",  "friday",  "saturday",  "sunday",    "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays",   "january", "february",
+    "april",      "june",      "july",    "august",    "september", "october", "november",
+    "december",   "english",   "spanish", "tylenol",   "motrin",    "advil",   NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -797,9 +794,9 @@ static bool is_name_at(const fmt *f, size_t w)
  * "this may be"). */
 static bool month_word_at(const fmt *f, size_t w)
 {
-    static const char *const before_month[] = {"in",   "since",  "until", "of",   "early",
-                                               "late", "mid",    "during", "through", "from",
-                                               "last", "next",   NULL};
+    static const char *const before_month[] = {"in",   "since", "until",  "of",      "early",
+                                               "late", "mid",   "during", "through", "from",
+                                               "last", "next",  NULL};
     const char *word = format_word(&f->v, w);
     if (w == 0 || (strcmp(word, "march") && strcmp(word, "may")))
         return false;
@@ -863,9 +860,8 @@ static int capitals(fmt *f)
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
         if ((start && !first_word_has_capital(s)) ||
-            (raw &&
-             (in_list(s, always_capital) || in_list(s, eponyms) || is_name_at(f, t->first_word) ||
-              month_word_at(f, t->first_word))))
+            (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
+                     is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

@@ -182,8 +182,7 @@ static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
  * two digits. With hundreds, a digit and "hundred" inside the string are
  * three digits ("one eight hundred five five five ...": 1800555...).
  * Returns the words used, the digits in out. */
-static size_t digit_string_of(const format_view *v, size_t i, char *out, size_t cap,
-                              bool hundreds)
+static size_t digit_string_of(const format_view *v, size_t i, char *out, size_t cap, bool hundreds)
 {
     size_t k = 0, nd = 0;
     for (;;) {
@@ -306,9 +305,11 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         }
     }
     /* "two and a half" is 2.5, "one and a quarter" 1.25 */
-    static const char *const and_parts[][2] = {
-        {"and a half", ".5"}, {"and one half", ".5"}, {"and a quarter", ".25"},
-        {"and three quarters", ".75"}, {NULL, NULL}};
+    static const char *const and_parts[][2] = {{"and a half", ".5"},
+                                               {"and one half", ".5"},
+                                               {"and a quarter", ".25"},
+                                               {"and three quarters", ".75"},
+                                               {NULL, NULL}};
     size_t kp;
     int part;
     if (!s->ordinal && !s->digits && s->k && !strchr(s->text, '.') &&
@@ -406,13 +407,15 @@ static const char *const count_nouns[] = {
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
 static const char *const value_cues[] = {
-    "pulse",      "rate",     "temperature", "temp",       "respirations", "saturation",
-    "sat",        "sats",     "weight",      "height",     "score",        "grade",
-    "stage",      "level",    "type",        "class",      "room",         "bed",
-    "step",       "day",      "potassium",   "sodium",     "magnesium",    "calcium",
-    "phosphorus", "chloride", "glucose",     "hemoglobin", "hematocrit",   "creatinine",
-    "bun",        "troponin", "lactate",     "albumin",    "platelets",    "gravida",
-    "para",       "number",   "apgar",       "apgars",     NULL};
+    "pulse",      "rate",     "temperature", "temp",       "respirations",
+    "saturation", "sat",      "sats",        "weight",     "height",
+    "score",      "grade",    "stage",       "level",      "type",
+    "class",      "room",     "bed",         "step",       "day",
+    "potassium",  "sodium",   "magnesium",   "calcium",    "phosphorus",
+    "chloride",   "glucose",  "hemoglobin",  "hematocrit", "creatinine",
+    "bun",        "troponin", "lactate",     "albumin",    "platelets",
+    "gravida",    "para",     "number",      "apgar",      "apgars",
+    NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -422,18 +425,10 @@ static int write_number(sbuf *out, const spoken_num *s, const char *sep, const c
 /* The unit said at i, if any: its written form and words in *k. */
 /* What a unit is per, after "per": "micrograms per hour" is "mcg/h",
  * "units per kilogram per hour" "units/kg/h". */
-static const char *const per_units[][2] = {{"hour", "h"},
-                                           {"minute", "min"},
-                                           {"kilogram", "kg"},
-                                           {"kilo", "kg"},
-                                           {"day", "day"},
-                                           {"deciliter", "dL"},
-                                           {"milliliter", "mL"},
-                                           {"liter", "L"},
-                                           {"square meter", "m2"},
-                                           {"meter squared", "m2"},
-                                           {"dose", "dose"},
-                                           {NULL, NULL}};
+static const char *const per_units[][2] = {
+    {"hour", "h"},          {"minute", "min"},       {"kilogram", "kg"},   {"kilo", "kg"},
+    {"day", "day"},         {"deciliter", "dL"},     {"milliliter", "mL"}, {"liter", "L"},
+    {"square meter", "m2"}, {"meter squared", "m2"}, {"dose", "dose"},     {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
 typedef struct written_unit {
@@ -482,9 +477,8 @@ static bool unit_open_at(const format_view *v, size_t i)
         return true;
     if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))
         return false;
-    return i + k == v->n ||
-           (format_word_is(v, i + k, "per") &&
-            (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
+    return i + k == v->n || (format_word_is(v, i + k, "per") &&
+                             (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }
 
 /* The separator between a number and its written unit. */
@@ -880,12 +874,11 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",    "double", "triple", "point", "hundred", "thousand", "million", "by",
-        "a",     "and",    "over",   "to",    "through", "out",      "of",      "the",
-        "at",    "q",      "year",   "years", "month",   "months",   "week",    "weeks",
-        "times", "plus",   "day",    "days",  "per",     "degrees",  "slash",
-        "minus", "negative", "feet",  "foot",  "half",    "halves",   "third",   "thirds",
-        "quarter", "quarters", "fourth", "fourths", NULL};
+        "oh",     "double", "triple",  "point",   "hundred",  "thousand", "million", "by",   "a",
+        "and",    "over",   "to",      "through", "out",      "of",       "the",     "at",   "q",
+        "year",   "years",  "month",   "months",  "week",     "weeks",    "times",   "plus", "day",
+        "days",   "per",    "degrees", "slash",   "minus",    "negative", "feet",    "foot", "half",
+        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -987,17 +980,17 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
  * fraction before a counted noun or unit. */
 static long fraction_at(const format_view *v, size_t i, sbuf *out)
 {
-    static const char *const parts[][2] = {
-        {"half", "2"},    {"halves", "2"},   {"third", "3"},  {"thirds", "3"},
-        {"quarter", "4"}, {"quarters", "4"}, {"fourth", "4"}, {"fourths", "4"},
-        {NULL, NULL}};
+    static const char *const parts[][2] = {{"half", "2"},   {"halves", "2"},  {"third", "3"},
+                                           {"thirds", "3"}, {"quarter", "4"}, {"quarters", "4"},
+                                           {"fourth", "4"}, {"fourths", "4"}, {NULL, NULL}};
     int n = unit_at(v, i), d;
     size_t k, ku;
     written_unit wu;
     if (n < 1 || (d = format_pair_at(v, i + 1, parts, &k)) < 0)
         return 0;
     size_t j = i + 1 + k;
-    if (format_word_is(v, j, "of") && (format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "an")))
+    if (format_word_is(v, j, "of") &&
+        (format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "an")))
         j += 2;
     if (index_in(format_word(v, j), count_nouns) < 0 && !unit_at_word(v, j, &ku, &wu))
         return 0;
@@ -1041,7 +1034,7 @@ static long negative_at(const format_view *v, size_t i, sbuf *out)
  * through twelve" -> "cranial nerves II-XII", "cranial nerve seven". */
 static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
 {
-    static const char *const roman[] = {"",   "I",   "II",   "III", "IV", "V",  "VI",
+    static const char *const roman[] = {"",    "I",    "II", "III", "IV", "V",  "VI",
                                         "VII", "VIII", "IX", "X",   "XI", "XII"};
     spoken_num s, t;
     if (i < 2 || !format_word_is(v, i - 2, "cranial") ||
@@ -1114,11 +1107,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
     /* a value compared ("greater than 7"), or after a value word */
-    bool cue = i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
-                         (i > 1 && format_word_is(v, i - 1, "of") &&
-                          index_in(format_word(v, i - 2), value_cues) >= 0) ||
-                         (i > 1 && format_word_is(v, i - 1, "than") &&
-                          (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
+    bool cue =
+        i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
+                  (i > 1 && format_word_is(v, i - 1, "of") &&
+                   index_in(format_word(v, i - 2), value_cues) >= 0) ||
+                  (i > 1 && format_word_is(v, i - 1, "than") &&
+                   (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
     /* "one day at a time" is a saying, not a count */
     bool saying = format_word_is(v, j + 1, "at") && format_word_is(v, j + 2, "a") &&
                   format_word_is(v, j + 3, "time");
@@ -1127,8 +1121,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (s.small && !cue && !counted)
         return 0;
     /* two values after a value word: "apgars eight and nine" -> "8 and 9" */
-    if (cue && !s.digits && format_word_is(v, j, "and") && number_at(v, j + 1, &t) &&
-        !t.ordinal && !t.digits && !measure_follows(v, j + 1) &&
+    if (cue && !s.digits && format_word_is(v, j, "and") && number_at(v, j + 1, &t) && !t.ordinal &&
+        !t.digits && !measure_follows(v, j + 1) &&
         index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
         int rc = sbuf_printf(out, "%s and %s", s.text, t.text);
         return rc < 0 ? rc : (long)(s.k + 1 + t.k);
