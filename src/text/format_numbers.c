@@ -101,42 +101,33 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
     return 1;
 }
 
-/* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred. */
+/* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred;
+ * also "twelve hundred" (1200) and "twenty five hundred" (2500). */
 static size_t below_thousand(const format_view *v, size_t i, long *val, bool *ord)
 {
     int u = unit_at(v, i), teen = index_in(format_word(v, i), teen_words);
-    *ord = false;
-    /* "twelve hundred" is 1200, "twenty five hundred" 2500 */
-    if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
-        u = 10 + teen;
     int tens = index_in(format_word(v, i), tens_words);
-    if (tens >= 0 && unit_at(v, i + 1) >= 1 && format_word_is(v, i + 2, "hundred")) {
-        long rest;
-        size_t k = 3, r;
-        *val = (20 + 10 * tens + unit_at(v, i + 1)) * 100;
-        if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
-            k += 1 + r;
-        else if ((r = below_hundred(v, i + k, &rest, ord)))
-            k += r;
-        else
-            rest = 0;
-        *val += rest;
-        return k;
+    size_t head = 1; /* the words before "hundred" */
+    long hundreds = 0;
+    *ord = false;
+    if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
+        hundreds = 10 + teen;
+    else if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred"))
+        hundreds = u >= 1 ? u : 1;
+    else if (tens >= 0 && unit_at(v, i + 1) >= 1 && format_word_is(v, i + 2, "hundred")) {
+        hundreds = 20 + 10 * tens + unit_at(v, i + 1);
+        head = 2;
     }
-    if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
-        long rest;
-        size_t k = 2, r;
-        *val = (u >= 1 ? u : 1) * 100;
-        if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
-            k += 1 + r;
-        else if ((r = below_hundred(v, i + k, &rest, ord)))
-            k += r;
-        else
-            rest = 0;
-        *val += rest;
-        return k;
-    }
-    return below_hundred(v, i, val, ord);
+    if (!hundreds)
+        return below_hundred(v, i, val, ord);
+    long rest = 0;
+    size_t k = head + 1, r;
+    if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
+        k += 1 + r;
+    else if ((r = below_hundred(v, i + k, &rest, ord)))
+        k += r;
+    *val = hundreds * 100 + rest;
+    return k;
 }
 
 /* A cardinal (or ordinal) up to the millions. */
