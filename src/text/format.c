@@ -253,13 +253,14 @@ static const char *const commands[][2] = {{"period", "."},
  * continues it ("period of observation", "colon cancer", "new line was
  * placed"). docs/FORMATTING.md lists both sets. */
 static const char *const noun_before[] = {
-    "the",        "a",          "an",      "this",       "that",       "these",         "those",
-    "his",        "her",        "their",   "its",        "my",         "your",          "our",
-    "of",         "in",         "into",    "per",        "each",       "every",         "same",
-    "whole",      "entire",     "any",     "no",         "another",    "first",         "last",
-    "long",       "short",      "waiting", "refractory", "incubation", "postoperative", "ascending",
-    "descending", "transverse", "sigmoid", "right",      "left",       "distal",        "proximal",
-    "spastic",    "redundant",  "to",      "on",         "for",        "placed",        NULL};
+    "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your",
+    "our", "of", "in", "into", "per", "each", "every", "same", "whole", "entire", "any", "no",
+    "another", "first", "last", "long", "short", "waiting", "refractory", "incubation",
+    "postoperative", "ascending", "descending", "transverse", "sigmoid", "right", "left", "distal",
+    "proximal", "spastic", "redundant", "to", "on", "for", "placed",
+    /* kinds of period */
+    "menstrual", "grace", "trial", "washout", "recovery", "neonatal", "perinatal", "postpartum",
+    "observation", NULL};
 static const char *const noun_after[] = {
     "of",      "is",        "was",     "were",     "has",     "had",       "have",   "cancer",
     "cancers", "polyp",     "polyps",  "mass",     "wall",    "resection", "biopsy", "lesion",
@@ -371,6 +372,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"q h s", "QHS"},
                                                {"q day", "daily"},
                                                {"q d", "daily"},
+                                               /* "QOD" is on the Joint Commission's
+                                                * do-not-use list (read as QID) */
+                                               {"q o d", "every other day"},
                                                {"p r n", "PRN"},
                                                {"p o", "PO"},
                                                {"n p o", "NPO"},
@@ -387,6 +391,27 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"x ray", "x-ray"},
                                                {"x rays", "x-rays"},
                                                {"c o two", "CO2"},
+                                               {"p c o two", "pCO2"},
+                                               {"p a c o two", "PaCO2"},
+                                               {"p a o two", "PaO2"},
+                                               {"f i o two", "FiO2"},
+                                               {"e t c o two", "EtCO2"},
+                                               {"h c o three", "HCO3"},
+                                               {"c section", "C-section"},
+                                               {"c sections", "C-sections"},
+                                               {"t score", "T-score"},
+                                               {"z score", "Z-score"},
+                                               {"lactated ringers", "lactated Ringer's"},
+                                               {"lactated ringer's", "lactated Ringer's"},
+                                               {"ringers lactate", "Ringer's lactate"},
+                                               /* acronyms said as words */
+                                               {"peep", "PEEP"},
+                                               {"cpap", "CPAP"},
+                                               {"bipap", "BiPAP"},
+                                               {"stemi", "STEMI"},
+                                               {"nstemi", "NSTEMI"},
+                                               {"nsaid", "NSAID"},
+                                               {"nsaids", "NSAIDs"},
                                                {"h and p", "H&P"},
                                                {"i and d", "I&D"},
                                                {"d and c", "D&C"},
@@ -413,15 +438,15 @@ static int letter_at(const format_view *v, size_t i)
  * start a spelled word ("a c t scan" is "a CT scan"), and only these end
  * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
 static const char *const spelled_a_i[][2] = {
-    {"a a a", NULL},   {"a b g", NULL},  {"a b i", NULL},   {"a c e", NULL},  {"a c l", NULL},
-    {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},  {"a l p", NULL},
-    {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},  {"a n c", NULL},
-    {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},  {"a v", NULL},
-    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},  {"i c p", NULL},
-    {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"}, {"i g m", "IgM"},
-    {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},  {"i p f", NULL},
-    {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},  {"i v f", NULL},
-    {"i v p b", NULL}, {NULL, NULL}};
+    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},  {"a c", NULL},     {"a c e", NULL},
+    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},
+    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},
+    {"a n c", NULL},  {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},
+    {"a v", NULL},    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},
+    {"i c p", NULL},  {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"},
+    {"i g m", "IgM"}, {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},
+    {"i p f", NULL},  {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},
+    {"i v f", NULL},  {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -443,7 +468,11 @@ static bool letters_restart_at(const format_view *v, size_t i)
 static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
 {
     int e = format_pair_at(v, i, spelled_a_i, k);
+    size_t kp;
     if (e < 0)
+        return -1;
+    /* the article before a written phrase: "a c section" is "a C-section" */
+    if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)
         return -1;
     return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ? e : -1;
 }
@@ -464,6 +493,46 @@ static size_t letter_run(const format_view *v, size_t i)
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
                        (c == 'q' && frequency_at(v, i + k)))))
         k++;
+    return k;
+}
+
+/* Spelled abbreviations common in clinical speech, as their letters: a
+ * run of letters that is none of these but starts with one and goes on
+ * with another is two words ("c o p d c h f": "COPD CHF"). */
+static const char *const known_letters[] = {
+    "abg", "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
+    "chf", "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
+    "dka", "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
+    "esr", "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
+    "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
+    "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
+    "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
+    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",  NULL};
+
+/* True when the k letters at i spell an entry of known_letters. */
+static bool letters_known(const format_view *v, size_t i, size_t k)
+{
+    char s[8];
+    if (k >= sizeof(s))
+        return false;
+    for (size_t j = 0; j < k; j++)
+        s[j] = (char)letter_at(v, i + j);
+    s[k] = '\0';
+    return in_list(s, known_letters);
+}
+
+/* Where a run of k letters at i splits into two spelled words: the
+ * length of a known first word when the rest starts with a known word
+ * too; k when the run is known whole or splits nowhere. */
+static size_t letters_split(const format_view *v, size_t i, size_t k)
+{
+    if (k < 4 || letters_known(v, i, k))
+        return k;
+    for (size_t first = k - 2; first >= 2; first--)
+        if (letters_known(v, i, first))
+            for (size_t next = k - first; next >= 2; next--)
+                if (letters_known(v, i + first, next))
+                    return first;
     return k;
 }
 
@@ -546,7 +615,7 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         else if (a < 0)
             return 0;
     } else {
-        k = letter_run(&f->v, i);
+        k = letters_split(&f->v, i, letter_run(&f->v, i));
     }
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
                               format_word_is(&f->v, i - 1, "hepatitis"))))
@@ -654,10 +723,11 @@ bool format_pending_at(const format_view *v, size_t i)
 /* ---- capitals ----------------------------------------------------------------- */
 
 static const char *const always_capital[] = {
-    "i",         "i'm",      "i've",    "i'll",     "i'd",       "monday",  "tuesday",
-    "wednesday", "thursday", "friday",  "saturday", "sunday",    "january", "february",
-    "april",     "june",     "july",    "august",   "september", "october", "november",
-    "december",  "english",  "spanish", "tylenol",  "motrin",    "advil",   NULL};
+    "i",          "i'm",       "i've",    "i'll",      "i'd",       "monday",  "tuesday",
+    "wednesday",  "thursday",  "friday",  "saturday",  "sunday",    "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays",   "january", "february",
+    "april",      "june",      "july",    "august",    "september", "october", "november",
+    "december",   "english",   "spanish", "tylenol",   "motrin",    "advil",   NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -719,6 +789,35 @@ static bool is_name_at(const fmt *f, size_t w)
                                         !in_list(format_word(&f->v, w - 1), clinical_not_names)));
 }
 
+/* "march" and "may" are also a verb: either is the month after a word
+ * that goes before a month and no verb ("in march", "since may"; not
+ * "this may be"). */
+static bool month_word_at(const fmt *f, size_t w)
+{
+    static const char *const before_month[] = {"in",   "since", "until",  "of",      "early",
+                                               "late", "mid",   "during", "through", "from",
+                                               "last", "next",  NULL};
+    const char *word = format_word(&f->v, w);
+    if (w == 0 || (strcmp(word, "march") && strcmp(word, "may")))
+        return false;
+    const char *prev = format_word(&f->v, w - 1);
+    /* "next may" and "last may" read as the verb too rarely to matter,
+     * but "may" after "last" is also "the last may be": only march */
+    if (!strcmp(word, "may") && (!strcmp(prev, "last") || !strcmp(prev, "next")))
+        return false;
+    return in_list(prev, before_month);
+}
+
+/* A written form whose first word has a capital keeps its case at a
+ * sentence start ("eGFR", "pH"); "lactated Ringer's" still gets one. */
+static bool first_word_has_capital(const char *s)
+{
+    for (; *s && *s != ' '; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
+
 static void capitalise(char *s)
 {
     if (*s >= 'a' && *s <= 'z')
@@ -760,9 +859,9 @@ static int capitals(fmt *f)
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
-        if ((start && !strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) ||
-            (raw &&
-             (in_list(s, always_capital) || in_list(s, eponyms) || is_name_at(f, t->first_word))))
+        if ((start && !first_word_has_capital(s)) ||
+            (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
+                     is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

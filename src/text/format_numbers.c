@@ -101,28 +101,33 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
     return 1;
 }
 
-/* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred. */
+/* Below one thousand: "[a|unit] hundred [and] below_hundred" or below_hundred;
+ * also "twelve hundred" (1200) and "twenty five hundred" (2500). */
 static size_t below_thousand(const format_view *v, size_t i, long *val, bool *ord)
 {
     int u = unit_at(v, i), teen = index_in(format_word(v, i), teen_words);
+    int tens = index_in(format_word(v, i), tens_words);
+    size_t head = 1; /* the words before "hundred" */
+    long hundreds = 0;
     *ord = false;
-    /* "twelve hundred" is 1200 */
     if (teen >= 1 && format_word_is(v, i + 1, "hundred"))
-        u = 10 + teen;
-    if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred")) {
-        long rest;
-        size_t k = 2, r;
-        *val = (u >= 1 ? u : 1) * 100;
-        if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
-            k += 1 + r;
-        else if ((r = below_hundred(v, i + k, &rest, ord)))
-            k += r;
-        else
-            rest = 0;
-        *val += rest;
-        return k;
+        hundreds = 10 + teen;
+    else if ((u >= 1 || format_word_is(v, i, "a")) && format_word_is(v, i + 1, "hundred"))
+        hundreds = u >= 1 ? u : 1;
+    else if (tens >= 0 && unit_at(v, i + 1) >= 1 && format_word_is(v, i + 2, "hundred")) {
+        hundreds = 20 + 10 * tens + unit_at(v, i + 1);
+        head = 2;
     }
-    return below_hundred(v, i, val, ord);
+    if (!hundreds)
+        return below_hundred(v, i, val, ord);
+    long rest = 0;
+    size_t k = head + 1, r;
+    if (format_word_is(v, i + k, "and") && (r = below_hundred(v, i + k + 1, &rest, ord)))
+        k += 1 + r;
+    else if ((r = below_hundred(v, i + k, &rest, ord)))
+        k += r;
+    *val = hundreds * 100 + rest;
+    return k;
 }
 
 /* A cardinal (or ordinal) up to the millions. */
@@ -165,11 +170,22 @@ static size_t cardinal(const format_view *v, size_t i, long *val, bool *ord)
 }
 
 /* A string of single digits ("six one seven", "double five"): at least
- * two digits. Returns the words used, the digits in out. */
-static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap)
+ * two digits. With hundreds, a digit and "hundred" inside the string are
+ * three digits ("one eight hundred five five five ...": 1800555...).
+ * Returns the words used, the digits in out. */
+static size_t digit_string_of(const format_view *v, size_t i, char *out, size_t cap, bool hundreds)
 {
     size_t k = 0, nd = 0;
     for (;;) {
+        if (hundreds && nd >= 1 && digit_at(v, i + k) >= 1 &&
+            format_word_is(v, i + k + 1, "hundred") && digit_at(v, i + k + 2) >= 0 &&
+            nd + 3 < cap) {
+            out[nd++] = (char)('0' + digit_at(v, i + k));
+            out[nd++] = '0';
+            out[nd++] = '0';
+            k += 2;
+            continue;
+        }
         size_t rep = format_word_is(v, i + k, "double")   ? 2
                      : format_word_is(v, i + k, "triple") ? 3
                                                           : 1;
@@ -187,6 +203,22 @@ static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap
     }
     out[nd] = '\0';
     return nd >= 2 ? k : 0;
+}
+
+/* A digit string; a phone number's "eight hundred" inside it ("one eight
+ * hundred ...") only when the digits then make a phone number (10, or 11
+ * with a leading 1), so "two eight hundred milligrams" stays two numbers. */
+static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap)
+{
+    size_t plain = digit_string_of(v, i, out, cap, false);
+    char with[48];
+    size_t k = digit_string_of(v, i, with, sizeof(with) < cap ? sizeof(with) : cap, true);
+    size_t n = strlen(with);
+    if (k > plain && (n == 10 || (n == 11 && with[0] == '1'))) {
+        memcpy(out, with, n + 1);
+        return k;
+    }
+    return plain;
 }
 
 /* Two numbers read as one: "one twenty" (120), "one oh five" (105),
@@ -263,6 +295,22 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
             s->k += d;
         }
     }
+    /* "two and a half" is 2.5, "one and a quarter" 1.25 */
+    static const char *const and_parts[][2] = {{"and a half", ".5"},
+                                               {"and one half", ".5"},
+                                               {"and a quarter", ".25"},
+                                               {"and three quarters", ".75"},
+                                               {NULL, NULL}};
+    size_t kp;
+    int part;
+    if (!s->ordinal && !s->digits && s->k && !strchr(s->text, '.') &&
+        (part = format_pair_at(v, i + s->k, and_parts, &kp)) >= 0 &&
+        strlen(s->text) + 4 < sizeof(s->text)) {
+        size_t n = strlen(s->text);
+        snprintf(s->text + n, sizeof(s->text) - n, "%s", and_parts[part][1]);
+        s->small = false;
+        s->k += kp;
+    }
     return s->k > 0;
 }
 
@@ -321,12 +369,19 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"degrees celsius", "°C"},
                                        {"degrees centigrade", "°C"},
                                        {"degrees", "°"},
+                                       {"fahrenheit", "°F"},
+                                       {"celsius", "°C"},
+                                       {"centigrade", "°C"},
+                                       {"centimeters of water", "cm H2O"},
+                                       {"centimeters of h two o", "cm H2O"},
                                        {"pounds", "lb"},
                                        {"pound", "lb"},
                                        {"kilos", "kg"},
                                        {"cc", "cc"},
                                        {"ccs", "cc"},
                                        {"nanograms", "ng"},
+                                       {"nanogram", "ng"},
+                                       {"picograms", "pg"},
                                        {"millivolts", "mV"},
                                        {NULL, NULL}};
 
@@ -343,13 +398,15 @@ static const char *const count_nouns[] = {
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
 static const char *const value_cues[] = {
-    "pulse",      "rate",     "temperature", "temp",       "respirations", "saturation",
-    "sat",        "sats",     "weight",      "height",     "score",        "grade",
-    "stage",      "level",    "type",        "class",      "room",         "bed",
-    "step",       "day",      "potassium",   "sodium",     "magnesium",    "calcium",
-    "phosphorus", "chloride", "glucose",     "hemoglobin", "hematocrit",   "creatinine",
-    "bun",        "troponin", "lactate",     "albumin",    "platelets",    "gravida",
-    "para",       "number",   NULL};
+    "pulse",      "rate",     "temperature", "temp",       "respirations",
+    "saturation", "sat",      "sats",        "weight",     "height",
+    "score",      "grade",    "stage",       "level",      "type",
+    "class",      "room",     "bed",         "step",       "day",
+    "potassium",  "sodium",   "magnesium",   "calcium",    "phosphorus",
+    "chloride",   "glucose",  "hemoglobin",  "hematocrit", "creatinine",
+    "bun",        "troponin", "lactate",     "albumin",    "platelets",
+    "gravida",    "para",     "number",      "apgar",      "apgars",
+    NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -357,10 +414,62 @@ static int write_number(sbuf *out, const spoken_num *s, const char *sep, const c
 }
 
 /* The unit said at i, if any: its written form and words in *k. */
-static const char *unit_at_word(const format_view *v, size_t i, size_t *k)
+/* What a unit is per, after "per": "micrograms per hour" is "mcg/h",
+ * "units per kilogram per hour" "units/kg/h". */
+static const char *const per_units[][2] = {
+    {"hour", "h"},          {"minute", "min"},       {"kilogram", "kg"},   {"kilo", "kg"},
+    {"day", "day"},         {"deciliter", "dL"},     {"milliliter", "mL"}, {"liter", "L"},
+    {"square meter", "m2"}, {"meter squared", "m2"}, {"dose", "dose"},     {NULL, NULL}};
+
+/* A unit as written: the table's form and any "per" parts after it. */
+typedef struct written_unit {
+    char text[48];
+} written_unit;
+
+/* True for a written unit that "per" may follow (a mass, volume or
+ * count, not "%", a degree, "mmHg" or a rate already). */
+static bool unit_takes_per(const char *unit)
 {
-    int u = format_pair_at(v, i, units, k);
-    return u >= 0 ? units[u][1] : NULL;
+    return unit[0] != '%' && strncmp(unit, "°", strlen("°")) && strcmp(unit, "mmHg") &&
+           strcmp(unit, "bpm") && strcmp(unit, "breaths/min") && strcmp(unit, "lb") &&
+           strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O");
+}
+
+/* The unit said at i, if any: its written form (in *u) and words in *k.
+ * "per" and what it is per are taken while the table has them ("five
+ * nanograms per milliliter": "ng/mL"). */
+static const char *unit_at_word(const format_view *v, size_t i, size_t *k, written_unit *u)
+{
+    int e = format_pair_at(v, i, units, k);
+    if (e < 0)
+        return NULL;
+    snprintf(u->text, sizeof(u->text), "%s", units[e][1]);
+    if (!unit_takes_per(u->text))
+        return u->text;
+    size_t kp;
+    int p;
+    size_t len = strlen(u->text);
+    while (format_word_is(v, i + *k, "per") &&
+           (p = format_pair_at(v, i + *k + 1, per_units, &kp)) >= 0 &&
+           len + strlen(per_units[p][1]) + 2 < sizeof(u->text)) {
+        len += (size_t)snprintf(u->text + len, sizeof(u->text) - len, "/%s", per_units[p][1]);
+        *k += 1 + kp;
+    }
+    return u->text;
+}
+
+/* True when the unit said at i ends the words seen so far, or is followed
+ * by the start of a "per" part: words said next may still join it. */
+static bool unit_open_at(const format_view *v, size_t i)
+{
+    written_unit u;
+    size_t k;
+    if (format_pair_started(v, i, units))
+        return true;
+    if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))
+        return false;
+    return i + k == v->n || (format_word_is(v, i + k, "per") &&
+                             (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }
 
 /* The separator between a number and its written unit. */
@@ -407,8 +516,9 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
                      sbuf *out)
 {
     size_t start = j - s->k, k = j + 1 + t->k, ku;
+    written_unit wu;
     bool from = start > 0 && format_word_is(v, start - 1, "from");
-    const char *unit = unit_at_word(v, k, &ku), *sep = from ? " to " : "-";
+    const char *unit = unit_at_word(v, k, &ku, &wu), *sep = from ? " to " : "-";
     int rc;
     if (unit) {
         rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
@@ -431,11 +541,41 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     size_t start = j - s->k;
     spoken_num t;
     size_t k, ku;
+    written_unit wu;
     const char *unit;
     int rc;
+    /* a pressure felt, not heard: "ninety over palp" -> "90/palp" */
+    if (format_word_is(v, j, "over") &&
+        (format_word_is(v, j + 1, "palp") || format_word_is(v, j + 1, "palpation"))) {
+        rc = sbuf_printf(out, "%s/palp", s->text);
+        return rc < 0 ? rc : (long)(j + 2);
+    }
+    /* "three slash four slash twenty four" -> "3/4/24" */
+    if (format_word_is(v, j, "slash") && number_at(v, j + 1, &t) && !t.ordinal && !t.digits) {
+        spoken_num third;
+        k = j + 1 + t.k;
+        if (format_word_is(v, k, "slash") && number_at(v, k + 1, &third) && !third.ordinal &&
+            !third.digits) {
+            rc = sbuf_printf(out, "%s/%s/%s", s->text, t.text, third.text);
+            k += 1 + third.k;
+        } else {
+            rc = sbuf_printf(out, "%s/%s", s->text, t.text);
+        }
+        return rc < 0 ? rc : (long)k;
+    }
+    /* a height: "five feet seven inches", "five foot seven" -> "5 ft 7 in" */
+    if ((format_word_is(v, j, "feet") || format_word_is(v, j, "foot")) && !s->ordinal &&
+        number_at(v, j + 1, &t) && !t.ordinal && !t.digits && t.value < 12 &&
+        !strchr(t.text, '.') && !unit_at_word(v, j + 1 + t.k, &ku, &wu)) {
+        k = j + 1 + t.k;
+        if (format_word_is(v, k, "inches") || format_word_is(v, k, "inch"))
+            k++;
+        rc = sbuf_printf(out, "%s ft %s in", s->text, t.text);
+        return rc < 0 ? rc : (long)k;
+    }
     if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
-        if ((unit = unit_at_word(v, k, &ku)) && !strcmp(unit, "mmHg"))
+        if ((unit = unit_at_word(v, k, &ku, &wu)) && !strcmp(unit, "mmHg"))
             rc = sbuf_printf(out, "%s/%s mmHg", s->text, t.text), k += ku;
         else
             rc = sbuf_printf(out, "%s/%s", s->text, t.text);
@@ -452,12 +592,12 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         spoken_num third;
         size_t m = j + 1 + t.k;
         bool three = format_word_is(v, m, "by") && number_at(v, m + 1, &third) && !third.ordinal;
-        if (three && (unit = unit_at_word(v, m + 1 + third.k, &ku))) {
+        if (three && (unit = unit_at_word(v, m + 1 + third.k, &ku, &wu))) {
             rc = sbuf_printf(out, "%s x %s x %s%s%s", s->text, t.text, third.text, unit_sep(unit),
                              unit);
             return rc < 0 ? rc : (long)(m + 1 + third.k + ku);
         }
-        if ((unit = unit_at_word(v, m, &ku))) {
+        if ((unit = unit_at_word(v, m, &ku, &wu))) {
             rc = sbuf_printf(out, "%s x %s%s%s", s->text, t.text, unit_sep(unit), unit);
             return rc < 0 ? rc : (long)(m + ku);
         }
@@ -468,7 +608,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     if (start > 0 && format_word_is(v, start - 1, "between") && format_word_is(v, j, "and") &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
-        if ((unit = unit_at_word(v, k, &ku)))
+        if ((unit = unit_at_word(v, k, &ku, &wu)))
             rc = sbuf_printf(out, "%s and %s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
         else
             rc = sbuf_printf(out, "%s and %s", s->text, t.text);
@@ -477,7 +617,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     long a = age_at(v, j, s, out);
     if (a)
         return a;
-    if ((unit = unit_at_word(v, j, &ku))) {
+    if ((unit = unit_at_word(v, j, &ku, &wu))) {
         rc = write_number(out, s, unit_sep(unit), unit);
         return rc < 0 ? rc : (long)(j + ku);
     }
@@ -665,7 +805,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
     size_t j = i + s.k;
-    return format_pair_started(v, j, units) ||
+    return unit_open_at(v, j) ||
            (plural_word(format_word(v, j)) &&
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates)));
 }
@@ -707,8 +847,9 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
     long n = level_number(v, i + 1), n2;
     bool vitamin = i > 0 && format_word_is(v, i - 1, "vitamin");
     size_t ku;
+    written_unit wu;
     if (!c || !n || (vitamin ? !strchr("abcdek", c) : n > level_max(c)) ||
-        unit_at_word(v, i + 2, &ku) || index_in(format_word(v, i + 2), count_nouns) >= 0)
+        unit_at_word(v, i + 2, &ku, &wu) || index_in(format_word(v, i + 2), count_nouns) >= 0)
         return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
@@ -724,10 +865,11 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",    "double", "triple", "point", "hundred", "thousand", "million", "by",
-        "a",     "and",    "over",   "to",    "through", "out",      "of",      "the",
-        "at",    "q",      "year",   "years", "month",   "months",   "week",    "weeks",
-        "times", "plus",   "day",    "days",  "per",     "degrees",  NULL};
+        "oh",     "double", "triple",  "point",   "hundred",  "thousand", "million", "by",   "a",
+        "and",    "over",   "to",      "through", "out",      "of",       "the",     "at",   "q",
+        "year",   "years",  "month",   "months",  "week",     "weeks",    "times",   "plus", "day",
+        "days",   "per",    "degrees", "slash",   "minus",    "negative", "feet",    "foot", "half",
+        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -767,6 +909,166 @@ static long times_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(1 + s.k);
 }
 
+/* A 24-hour clock time said as two numbers: "oh seven thirty" -> "0730",
+ * "oh eight hundred" -> "0800", "twenty three fourteen" -> "2314",
+ * "fifteen thirty" -> "1530". Only hours a 12-hour clock has not (a
+ * leading "oh"/"zero", or 13 to 23), so "one twenty" stays a value and
+ * "ten thirty" needs "at" or "a m" (time_at). */
+static long clock_24_at(const format_view *v, size_t i, sbuf *out)
+{
+    long hour, min;
+    bool ord;
+    size_t k;
+    int lead = format_word_is(v, i, "oh") || format_word_is(v, i, "zero");
+    if (lead) {
+        if ((hour = unit_at(v, i + 1)) < 1)
+            return 0;
+        k = 2;
+    } else {
+        int t = index_in(format_word(v, i), teen_words);
+        if (t >= 3) {
+            hour = 10 + t;
+            k = 1;
+        } else if (format_word_is(v, i, "twenty") && unit_at(v, i + 1) >= 1 &&
+                   unit_at(v, i + 1) <= 3) {
+            hour = 20 + unit_at(v, i + 1);
+            k = 2;
+        } else {
+            return 0;
+        }
+    }
+    if (format_word_is(v, i + k, "hundred") && !format_word_is(v, i + k + 1, "and") &&
+        below_hundred(v, i + k + 1, &min, &ord) == 0) {
+        if (!lead) /* "fourteen hundred" is the cardinal's */
+            return 0;
+        min = 0;
+        k++;
+    } else if (format_word_is(v, i + k, "oh") && unit_at(v, i + k + 1) >= 0) {
+        min = unit_at(v, i + k + 1);
+        k += 2;
+    } else if ((index_in(format_word(v, i + k), teen_words) >= 0 ||
+                index_in(format_word(v, i + k), tens_words) >= 0)) {
+        size_t r = below_hundred(v, i + k, &min, &ord);
+        if (ord || min >= 60 || is_scale(v, i + k + r))
+            return 0;
+        k += r;
+    } else {
+        return 0;
+    }
+    /* a year said in pairs ("nineteen fifty") reads the same digits; a
+     * measure after it ("fifteen twenty milligrams") is no clock */
+    size_t ku;
+    written_unit wu;
+    long measure = measure_follows(v, i);
+    if (measure || index_in(format_word(v, i + k), count_nouns) >= 0 ||
+        unit_at_word(v, i + k, &ku, &wu))
+        return measure < 0 ? measure : 0;
+    int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* "one half tablet" -> "1/2 tablet", "two thirds of a tablet": a
+ * fraction before a counted noun or unit. */
+static long fraction_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const parts[][2] = {{"half", "2"},   {"halves", "2"},  {"third", "3"},
+                                           {"thirds", "3"}, {"quarter", "4"}, {"quarters", "4"},
+                                           {"fourth", "4"}, {"fourths", "4"}, {NULL, NULL}};
+    int n = unit_at(v, i), d;
+    size_t k, ku;
+    written_unit wu;
+    if (n < 1 || (d = format_pair_at(v, i + 1, parts, &k)) < 0)
+        return 0;
+    size_t j = i + 1 + k;
+    if (format_word_is(v, j, "of") &&
+        (format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "an")))
+        j += 2;
+    if (index_in(format_word(v, j), count_nouns) < 0 && !unit_at_word(v, j, &ku, &wu))
+        return 0;
+    int rc = sbuf_printf(out, "%d/%s", n, parts[d][1]);
+    return rc < 0 ? rc : (long)(1 + k);
+}
+
+/* A negative value: "minus six" -> "-6", "minus two point seven"; and
+ * "negative" before a decimal or a measure ("negative one point two
+ * liters" -> "-1.2 L"), not before a bare count ("negative four" stays,
+ * as a result is often said "negative" before the next finding). Not
+ * after a number or "plus or" (arithmetic, "plus or minus"). */
+static long negative_at(const format_view *v, size_t i, sbuf *out)
+{
+    bool minus = format_word_is(v, i, "minus");
+    if (!minus && !format_word_is(v, i, "negative"))
+        return 0;
+    spoken_num s;
+    if (i > 0 && (format_word_is(v, i - 1, "or") || number_at(v, i - 1, &s)))
+        return 0;
+    if (!number_at(v, i + 1, &s) || s.ordinal || s.digits)
+        return 0;
+    sbuf num;
+    sbuf_init(&num, 64);
+    long k = format_numbers_at(v, i + 1, &num);
+    const char *w = sbuf_str(&num);
+    if (k > 0 && w[0] >= '0' && w[0] <= '9' && (minus || strchr(w, '.') || strchr(w, ' '))) {
+        int rc = sbuf_printf(out, "-%s", w);
+        k = rc < 0 ? rc : k + 1;
+    } else if (k == 0 && minus) { /* a small number alone: "minus six" */
+        int rc = sbuf_printf(out, "-%s", s.text);
+        k = rc < 0 ? rc : (long)s.k + 1;
+    } else if (k >= 0) {
+        k = 0;
+    }
+    sbuf_free(&num);
+    return k;
+}
+
+/* Cranial nerves are numbered in Roman numerals: "cranial nerves two
+ * through twelve" -> "cranial nerves II-XII", "cranial nerve seven". */
+static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const roman[] = {"",    "I",    "II", "III", "IV", "V",  "VI",
+                                        "VII", "VIII", "IX", "X",   "XI", "XII"};
+    spoken_num s, t;
+    if (i < 2 || !format_word_is(v, i - 2, "cranial") ||
+        !(format_word_is(v, i - 1, "nerve") || format_word_is(v, i - 1, "nerves")))
+        return 0;
+    /* a list, each nerve one word: "three four and six" -> "III, IV, and VI" */
+    long list[12];
+    size_t n = 0, k = 0;
+    bool ord;
+    for (;;) {
+        bool and_ = n > 0 && format_word_is(v, i + k, "and");
+        size_t at = i + k + and_;
+        if (n == 12 || below_hundred(v, at, &list[n], &ord) != 1 || ord || list[n] < 1 ||
+            list[n] > 12 || format_word_is(v, at + 1, "point"))
+            break;
+        k = at + 1 - i;
+        n++;
+        if (and_) /* "and" says the last one */
+            break;
+    }
+    if (n >= 2) {
+        int rc = 0;
+        for (size_t m = 0; m < n && rc == 0; m++) {
+            const char *sep = m == 0 ? "" : m + 1 < n ? ", " : n == 2 ? " and " : ", and ";
+            rc = sbuf_printf(out, "%s%s", sep, roman[list[m]]);
+        }
+        return rc < 0 ? rc : (long)k;
+    }
+    if (!number_at(v, i, &s) || s.ordinal || s.digits || strchr(s.text, '.') || s.value < 1 ||
+        s.value > 12)
+        return 0;
+    size_t j = i + s.k;
+    int rc;
+    if ((format_word_is(v, j, "through") || format_word_is(v, j, "to")) &&
+        number_at(v, j + 1, &t) && !t.ordinal && !t.digits && !strchr(t.text, '.') &&
+        t.value > s.value && t.value <= 12) {
+        rc = sbuf_printf(out, "%s-%s", roman[s.value], roman[t.value]);
+        return rc < 0 ? rc : (long)(s.k + 1 + t.k);
+    }
+    rc = sbuf_append_str(out, roman[s.value]);
+    return rc < 0 ? rc : (long)s.k;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -774,7 +1076,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     size_t k;
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
-    if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)))
+    if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
+        (end = clock_24_at(v, i, out)) || (end = fraction_at(v, i, out)) ||
+        (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -793,11 +1097,44 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     }
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
-    bool cue = i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0;
-    bool counted = index_in(format_word(v, j), count_nouns) >= 0 ||
-                   (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j);
+    /* a value compared ("greater than 7"), or after a value word */
+    bool cue =
+        i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
+                  (i > 1 && format_word_is(v, i - 1, "of") &&
+                   index_in(format_word(v, i - 2), value_cues) >= 0) ||
+                  (i > 1 && format_word_is(v, i - 1, "than") &&
+                   (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
+    /* "one day at a time" is a saying, not a count */
+    bool saying = format_word_is(v, j + 1, "at") && format_word_is(v, j + 2, "a") &&
+                  format_word_is(v, j + 3, "time");
+    bool counted = !saying && (index_in(format_word(v, j), count_nouns) >= 0 ||
+                               (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j));
     if (s.small && !cue && !counted)
         return 0;
+    /* two values after a value word: "apgars eight and nine" -> "8 and 9" */
+    if (cue && !s.digits && format_word_is(v, j, "and") && number_at(v, j + 1, &t) && !t.ordinal &&
+        !t.digits && !measure_follows(v, j + 1) &&
+        index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
+        int rc = sbuf_printf(out, "%s and %s", s.text, t.text);
+        return rc < 0 ? rc : (long)(s.k + 1 + t.k);
+    }
+    /* a time said singular after a number other than one describes the
+     * noun after it: "a ten day course" -> "a 10-day course", "twenty four
+     * hour urine" -> "24-hour urine" */
+    static const char *const spans[] = {"minute", "hour", "day", "week", "month", "year", NULL};
+    static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
+                                            "prior", "before", "after", "early", "earlier",
+                                            "old",   "to",     "in",    "for",   NULL};
+    const char *after = format_word(v, j + 1);
+    /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
+    bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||
+                           format_word_is(v, i - 1, "every"));
+    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.')) &&
+        index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
+        index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);
     return rc < 0 ? rc : (long)s.k;
 }

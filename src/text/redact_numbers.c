@@ -95,6 +95,13 @@ static void numrun_measure(const redact_ctx *c, size_t i, size_t j, redact_numru
             r->digits += 2;
             cur += 20 + 10 * v;
             after_tens = true;
+        } else if (!strcmp(t, "hundred") && k >= i + 2 && digit_at(c, k - 1) >= 1 &&
+                   digit_at(c, k - 2) >= 0 && k + 1 < j && digit_at(c, k + 1) >= 0) {
+            /* a digit string's "eight hundred" ("one eight hundred five five
+             * five ..."): two more digits, as the formatter writes it
+             * (1-800-555-...), not a cardinal */
+            r->digits += 2;
+            after_tens = false;
         } else if (!strcmp(t, "hundred")) {
             cur = (cur ? cur : 1) * 100;
             r->cardinal = true;

@@ -215,6 +215,9 @@ static void test_numbers(void **state)
     expect("phone six one seven double five five oh one two three",
            "phone [PHONE]");
     expect("fax number two one two five five five three three four four", "fax number [PHONE]");
+    /* a toll-free number, "eight hundred" inside the digits (formatted
+     * 1-800-555-0100): redacted whole */
+    expect("call one eight hundred five five five zero one zero zero", "call [PHONE]");
     expect("social security number one two three four five six seven eight nine",
            "social security number [SSN]");
     expect("his s s n is four five six seven eight nine one two three", "his s s n is [SSN]");
