@@ -287,7 +287,8 @@ int split_merge(asr_result **parts, size_t n, uint64_t total, asr_result **out)
             res->segments[res->n_segments] = p->segments[k];
             res->segments[res->n_segments++].first_word += res->n_words;
         }
-        memcpy(res->words + res->n_words, p->words, p->n_words * sizeof(asr_word));
+        if (p->n_words) /* res->words is NULL when no part has words */
+            memcpy(res->words + res->n_words, p->words, p->n_words * sizeof(asr_word));
         res->n_words += p->n_words;
         if (p->unsure != DENOISE_KEEP_ALL)
             res->unsure = p->unsure;
