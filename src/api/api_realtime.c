@@ -639,15 +639,7 @@ static int rt_issue(struct http_req *req, struct server *srv, const struct serve
                     bool ga)
 {
     static const char *const ga_keys[] = {"expires_after", "session", NULL};
-    static const char *const beta_keys[] = {"expires_after",
-                                            "input_audio_format",
-                                            "input_audio_transcription",
-                                            "turn_detection",
-                                            "input_audio_noise_reduction",
-                                            "include",
-                                            "modalities",
-                                            "phiscribe",
-                                            NULL};
+    static const char *const beta_keys[] = {"expires_after", RT_BETA_SESSION_KEYS, NULL};
     size_t len;
     json_t *o = NULL, *se = NULL;
     char secret[64], *text = NULL;

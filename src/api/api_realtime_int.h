@@ -33,6 +33,13 @@ struct server;
 #define RT_SECRETS_MAX      1024u /* client secrets outstanding, server-wide */
 #define RT_SECRET_PREFIX    "phsrt_" /* a client secret's (API keys are phs_...) */
 #define RT_SESSION_TTL_S    3600u /* the session object's expires_at (the limit may be lower) */
+/* The members of a beta transcription session object that a client may
+ * send: in transcription_session.update (with client_secret, which it
+ * echoes) and as the body of POST /v1/realtime/transcription_sessions
+ * (with expires_after). */
+#define RT_BETA_SESSION_KEYS \
+    "input_audio_format", "input_audio_transcription", "turn_detection", \
+        "input_audio_noise_reduction", "include", "modalities", "phiscribe"
 
 /* The endpoint's limits: the server configuration's (api/server.h). */
 #define rt_limits server_realtime

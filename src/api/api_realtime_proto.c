@@ -882,15 +882,7 @@ static int rt_config_ga(json_t *se, struct rt_config *c, struct rt_bad *b)
 
 static int rt_config_beta(json_t *se, struct rt_config *c, struct rt_bad *b)
 {
-    static const char *const keys[] = {"input_audio_format",
-                                       "input_audio_transcription",
-                                       "turn_detection",
-                                       "input_audio_noise_reduction",
-                                       "include",
-                                       "modalities",
-                                       "phiscribe",
-                                       "client_secret",
-                                       NULL};
+    static const char *const keys[] = {RT_BETA_SESSION_KEYS, "client_secret", NULL};
     int rc = rt_members(se, "session", keys, b);
     if (rc == 0)
         rc = rt_include(json_object_get(se, "include"), c, b);
