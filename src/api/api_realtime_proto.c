@@ -968,6 +968,17 @@ static int rt_session_update(struct rt_session *s, json_t *ev, bool beta)
     if (rc == 0 && c.rate != s->cfg.rate && s->samples)
         rc = rt_bad(&b, "session.audio.input.format.rate", "session_active",
                     "The rate cannot change once audio has been appended.");
+    /* A browser's session (opened with a client secret) keeps the
+     * redaction and storage the application chose when it issued the
+     * secret: the browser is the party they protect the words from. */
+    if (rc == 0 && s->via_secret && c.redact_labels != s->cfg.redact_labels)
+        rc = rt_bad(&b, "session.phiscribe.redact", "session_locked",
+                    "This session was opened with a client secret: its redaction is set by the "
+                    "application that issued the secret and cannot be changed here.");
+    if (rc == 0 && s->via_secret && c.store != s->cfg.store)
+        rc = rt_bad(&b, "session.phiscribe.store", "session_locked",
+                    "This session was opened with a client secret: its storage is set by the "
+                    "application that issued the secret and cannot be changed here.");
     if (rc == 0 && (c.store != s->cfg.store || c.redact_labels != s->cfg.redact_labels) &&
         c.store && s->samples)
         rc = rt_bad(&b, "session.phiscribe.store", "session_active",

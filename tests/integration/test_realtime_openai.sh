@@ -150,6 +150,10 @@ cat >"$T/secret-body.json" <<EOF
 EOF
 cat >"$T/secret.json" <<EOF
 [{"until": "session.created"},
+ {"type": "session.update", "session": {"type": "transcription", "phiscribe": {"redact": false}}},
+ {"until": "error"},
+ {"type": "session.update", "session": {"type": "transcription", "phiscribe": {"store": true}}},
+ {"until": "error", "count": 2},
  {"audio": "$T/u1.ulaw", "chunk": 1600},
  {"type": "input_audio_buffer.commit"},
  {"until": "conversation.item.input_audio_transcription.completed"}]
@@ -171,6 +175,11 @@ for s in (secret["session"], ev[0]["session"]):
 assert ev[0]["type"] == "session.created" and ev[0]["session"]["id"] == secret["session"]["id"], ev[0]
 done = [e for e in ev if e["type"] == "conversation.item.input_audio_transcription.completed"][0]
 assert done["phiscribe"]["redacted"] is True and done["logprobs"], done
+# the browser cannot turn off the secret's redaction or turn on storage
+errs = [e["error"] for e in ev if e["type"] == "error"]
+assert [(e["code"], e["param"]) for e in errs] == [
+    ("session_locked", "session.phiscribe.redact"), ("session_locked", "session.phiscribe.store")], errs
+assert not [e for e in ev if e["type"] == "session.updated"], ev
 EOF
 secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["value"])' "$T/secret/secret.json")
 mkdir -p "$T/secret2"
@@ -194,7 +203,7 @@ b = json.load(open(sys.argv[1]))
 assert b["input_audio_format"] == "g711_ulaw" and "turn_detection" not in b, b
 assert b["input_audio_transcription"]["model"] == "gpt-4o-transcribe", b
 assert b["client_secret"]["value"].startswith("phsrt_"), b' "$T/body" || fail "beta secret reply: $(cat "$T/body")"
-ok "client secrets: GA client_secrets via clientSecrets.create, its session (G.711, manual commits, logprobs, redaction) in force and its id kept; the secret accepted as the bearer token once (then 401); a bad configuration 400 naming it; the beta endpoint's body applied"
+ok "client secrets: GA client_secrets via clientSecrets.create, its session (G.711, manual commits, logprobs, redaction) in force and its id kept; its redaction and storage locked against session.update (session_locked); the secret accepted as the bearer token once (then 401); a bad configuration 400 naming it; the beta endpoint's body applied"
 
 # ---- what is not served: refused naming the parameter, the session goes on ----
 mkdir -p "$T/refused"
