@@ -439,12 +439,16 @@ static void stream_error(struct sync_req *s)
 }
 
 /* transcript.text.done: the whole text, with include[]=logprobs the
- * logprobs of every word as released (redaction markers in place). */
+ * logprobs of every word as released (redaction markers in place), and
+ * verbose_json's "unsure_words" when the noise front end left words out. */
 static json_t *stream_done(struct sync_req *s)
 {
     json_t *j = json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
                           s->fs ? format_stream_text(s->fs) : redact_stream_text(s->rs));
-    if (j && s->logprobs && json_object_set(j, "logprobs", s->logprobs) < 0) {
+    if ((j && s->logprobs && json_object_set(j, "logprobs", s->logprobs) < 0) ||
+        (j && s->r.unsure != DENOISE_KEEP_ALL &&
+         json_object_set_new(j, "unsure_words",
+                             transcript_unsure_json(s->r.unsure, s->r.unsure_left_out)) < 0)) {
         json_decref(j);
         return NULL;
     }

@@ -19,6 +19,8 @@ int transcribe_run(const struct transcribe_request *rq, struct transcribe_result
         goto out;
     out->recognised = true;
     out->duration = res->duration;
+    out->unsure = res->unsure;
+    out->unsure_left_out = res->unsure_left_out;
     if (rq->redact.labels) {
         out->step = TRANSCRIBE_REDACT;
         if ((rc = redact_apply(&rq->redact, res, &out->spans, &out->n_spans)) < 0)

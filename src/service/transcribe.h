@@ -49,6 +49,8 @@ struct transcribe_result {
     audio_info info;
     bool recognised;    /* the decode succeeded: duration is the speech's */
     double duration;    /* seconds: of the recognised recording, else info.duration */
+    denoise_drop unsure;    /* why the decoder left words out (asr_result.unsure) */
+    size_t unsure_left_out; /* and how many */
     redact_span *spans; /* the redacted spans (owned) */
     size_t n_spans;
     char *text; /* the rendering (owned; NUL-terminated) */

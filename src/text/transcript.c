@@ -344,10 +344,7 @@ static json_t *verbose_json(const asr_result *res, const char *text, const trans
      * least sure of (speech/denoise.h): how many and why, never which. */
     if (res->unsure != DENOISE_KEEP_ALL &&
         json_object_set_new(root, "unsure_words",
-                            json_pack("{s:I, s:o, s:s}", "left_out",
-                                      (json_int_t)res->unsure_left_out, "min_confidence",
-                                      jsonout_score(DENOISE_VOICES_MIN_CONFIDENCE), "reason",
-                                      denoise_drop_name(res->unsure))) < 0)
+                            transcript_unsure_json(res->unsure, res->unsure_left_out)) < 0)
         goto fail;
     if (o->segments) {
         json_t *segs = json_array();
@@ -442,6 +439,13 @@ static json_t *diarized_json(const asr_result *res, const transcript_opts *o, co
     json_t *j = rd->on && !v ? NULL : transcript_diarized_json(v ? v : res, o);
     view_free(v);
     return j;
+}
+
+json_t *transcript_unsure_json(denoise_drop why, size_t left_out)
+{
+    return json_pack("{s:I, s:o, s:s}", "left_out", (json_int_t)left_out, "min_confidence",
+                     jsonout_score(DENOISE_VOICES_MIN_CONFIDENCE), "reason",
+                     denoise_drop_name(why));
 }
 
 json_t *transcript_logprobs_json(const asr_word *w, size_t n, bool continues)

@@ -65,6 +65,12 @@ typedef struct transcript_opts {
  * token probabilities. NULL when out of memory. */
 json_t *transcript_logprobs_json(const asr_word *w, size_t n, bool continues);
 
+/* The noise front end's note when it left words out (res->unsure not
+ * DENOISE_KEEP_ALL): {"left_out", "min_confidence", "reason"}, never which
+ * words; verbose_json's "unsure_words" and the streamed done event's. NULL
+ * when out of memory. */
+json_t *transcript_unsure_json(denoise_drop why, size_t left_out);
+
 void transcript_opts_default(transcript_opts *o);
 
 /* Parses "json", "text", "srt", "vtt", "verbose_json", "diarized_json";

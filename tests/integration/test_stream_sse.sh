@@ -244,7 +244,19 @@ sse "$T/two.wav" "$T/don" -F denoise=on
 [ "$STATUS" = 200 ] || fail "denoise=on with stream: status $STATUS: $(cat "$T/don")"
 check_stream "$T/don"
 [ "$(wc -w <"$T/don.text")" -ge 10 ] || fail "denoise=on streamed: '$(cat "$T/don.text")'"
-ok "stream=true with denoise=on: events valid, the text streamed ($(cat "$T/don.n") deltas); denoise=loud: 400 naming denoise"
+# the done event says how many unsure words the front end left out (as
+# verbose_json does), never which; without the filter it says nothing
+python3 - "$T/don.jsonl" "$T/lps.jsonl" <<'EOF' || fail "unsure_words on the done event: $(tail -1 "$T/don.jsonl")"
+import json, sys
+on = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+u = on["unsure_words"]
+assert sorted(u) == ["left_out", "min_confidence", "reason"], u
+assert u["reason"] == "denoise_on" and isinstance(u["left_out"], int) and u["left_out"] >= 0, u
+assert 0 < u["min_confidence"] < 1, u
+plain = json.loads(open(sys.argv[2]).read().splitlines()[-1])
+assert plain["type"] == "transcript.text.done" and "unsure_words" not in plain, plain
+EOF
+ok "stream=true with denoise=on: events valid, the text streamed ($(cat "$T/don.n") deltas), the done event's unsure_words; denoise=loud: 400 naming denoise"
 
 # ---- an error before the first event is an ordinary JSON error ----
 # (found by a worker: after the hang-up the workers still take requests)
