@@ -17,14 +17,6 @@
 #include "service/streamdec.h"
 #include "fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
 static const char *utts[] = {
     "sense_and_sensibility_01_austen_64kb-0870.wav",
     "sense_and_sensibility_01_austen_64kb-0880.wav",
