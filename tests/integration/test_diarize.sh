@@ -405,14 +405,25 @@ ok "a stored job whose clip is not audio fails, its error naming known_speaker_r
 for f in "$T/server.out" "$T/server.err"; do # before the restart starts new ones
     ! grep -q 'Smith\|Pat Jones' "$f" || fail "a known speaker's name in $f"
 done
-# kill -9 while the job waits (behind a long one on the single worker), then restart
-sox "$T/conv.wav" "$T/conv.wav" "$T/conv.wav" "$T/long3.wav"
+# kill -9 while the job waits (behind another on the single worker, held
+# with SIGSTOP once that one is processing, so it cannot be done first), then
+# restart
 STATUS=$($C -X POST -H "Authorization: Bearer $KEY_A" -o "$T/body" -w '%{http_code}' \
-    -F file=@"$T/long3.wav" "$URL/v1/transcripts")
-expect_status 202 "long job"
+    -F file=@"$T/conv.wav" "$URL/v1/transcripts")
+expect_status 202 "the job in front"
+front=$(jget id)
+_i=0
+until [ "$(sql "select state from transcripts where id = '$front'")" = processing ]; do
+    _i=$((_i + 1)); [ $_i -gt 3000 ] && fail "the job in front never started"
+    sleep 0.1
+done
+held=$(ps --ppid "$SPID" -o pid=,comm= | awk '$2 ~ /^phiscribe-worke/ {print $1}')
+[ -n "$held" ] || fail "no worker of the server found"
+kill -STOP $held
 known_job
-kill -9 "$SPID"; wait "$SPID" 2>/dev/null || true
+kill -9 "$SPID" $held; wait "$SPID" 2>/dev/null || true
 at_kill=$(sql "select state from transcripts where id = '$id'")
+[ "$at_kill" = queued ] || fail "the job was $at_kill at kill -9, want queued"
 start_server --workers 1
 wait_done "$KEY_A" "$id"
 req GET "/v1/transcripts/$id?format=text" "$KEY_A"; expect_status 200 "text after restart"

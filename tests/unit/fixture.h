@@ -11,6 +11,15 @@
 #include "speech/asr.h"
 #include "store/store.h"
 
+/* TEST_ASAN: defined in a build with AddressSanitizer (make test-asan). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
 /* Debian's pocketsphinx-testdata recordings (16 kHz mono WAV). */
 #define FX_LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 

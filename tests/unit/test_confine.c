@@ -34,14 +34,6 @@
 
 #include "fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
 #define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 #define SPEECH   LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav"
 
