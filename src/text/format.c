@@ -536,6 +536,34 @@ static size_t letters_split(const format_view *v, size_t i, size_t k)
     return k;
 }
 
+/* A lone "s" said after a spelled abbreviation, with no letter after it:
+ * the plural ("e k g s" -> "EKGs"; "e k g s t elevation" is "EKG ST"). */
+static bool plural_s_at(const format_view *v, size_t i)
+{
+    return letter_at(v, i) == 's' && letter_at(v, i + 1) < 0;
+}
+
+/* True for a written form of capitals only ("EKG", "MRI"): one that a
+ * plural "s" may follow. */
+static bool all_capitals(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < 'A' || *s > 'Z')
+            return false;
+    return true;
+}
+
+/* Where a plural "s" ends a run of k letters at i: the letters before it
+ * spell a known abbreviation and the whole run does not ("c b c s" ->
+ * "CBCs", while "c t s" stays "CTS" only if it were listed). */
+static bool letters_plural(const format_view *v, size_t i, size_t k)
+{
+    return k >= 3 && letter_at(v, i + k - 1) == 's' && letters_known(v, i, k - 1) &&
+           !letters_known(v, i, k);
+}
+
 static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
 {
     for (size_t j = 0; j < k; j++) {
@@ -580,6 +608,20 @@ static bool frequency_at(const format_view *v, size_t i)
     return q != 0;
 }
 
+bool format_counted_abbreviation_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int a = format_pair_at(v, i, abbreviations, &k);
+    if (a >= 0) {
+        const char *wr = abbreviations[a][1];
+        size_t len = strlen(wr);
+        return (len > 1 && wr[len - 1] == 's' && isalpha((unsigned char)wr[len - 2]) &&
+                !strchr(wr, ' ')) ||
+               (all_capitals(wr) && plural_s_at(v, i + k));
+    }
+    return letter_at(v, i) >= 0 && letters_plural(v, i, letter_run(v, i));
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -593,6 +635,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
+        if (rc == 0 && all_capitals(abbreviations[a][1]) && plural_s_at(&f->v, i + k)) {
+            rc = sbuf_append(out, "s", 1);
+            k++;
+        }
         return rc < 0 ? rc : (long)k;
     }
     /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
@@ -615,7 +661,14 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         else if (a < 0)
             return 0;
     } else {
-        k = letters_split(&f->v, i, letter_run(&f->v, i));
+        k = letter_run(&f->v, i);
+        if (letters_plural(&f->v, i, k)) {
+            rc = write_letters(&f->v, i, k - 1, out);
+            if (rc == 0)
+                rc = sbuf_append(out, "s", 1);
+            return rc < 0 ? rc : (long)k;
+        }
+        k = letters_split(&f->v, i, k);
     }
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
                               format_word_is(&f->v, i - 1, "hepatitis"))))

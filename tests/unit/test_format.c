@@ -285,6 +285,10 @@ static void test_fractions_negatives_cues(void **state)
         {"goal hemoglobin greater than seven", "Goal hemoglobin greater than 7."},
         {"one of them is greater than the other", "One of them is greater than the other."},
         {"he takes it one day at a time", "He takes it one day at a time."},
+        /* "one day" before a subject is a time in a story; after "for", or
+         * before "later", a count */
+        {"one day she fell", "One day she fell."},
+        {"one day later she fell", "1 day later she fell."},
         {"cranial nerves two through twelve intact", "Cranial nerves II-XII intact."},
         {"cranial nerve seven palsy", "Cranial nerve VII palsy."},
     };
@@ -300,6 +304,11 @@ static void test_letters_months_spans(void **state)
         {"sliding scale a c and h s", "Sliding scale AC and HS."},
         {"a c t scan", "A CT scan."},
         {"after a c section", "After a C-section."},
+        /* a count before a written plural abbreviation; the singular
+         * describes the noun after it and stays */
+        {"she had two c sections", "She had 2 C-sections."},
+        {"she had two c section deliveries", "She had two C-section deliveries."},
+        {"two x rays today", "2 x-rays today."},
         {"p h seven point three two p c o two fifty eight", "pH 7.32 pCO2 58."},
         {"aspirin q o d", "Aspirin every other day."},
         {"lactated ringers at a hundred milliliters per hour", "Lactated Ringer's at 100 mL/h."},
@@ -357,6 +366,11 @@ static void test_abbreviations(void **state)
     static const char *const cases[][2] = {
         {"c t scan of the head", "CT scan of the head."},
         {"e k g shows sinus rhythm", "EKG shows sinus rhythm."},
+        /* a plural "s" after the letters; "s t" goes on as letters */
+        {"serial e k g s", "Serial EKGs."},
+        {"two e k g s", "2 EKGs."},
+        {"e k g s t elevations", "EKG ST elevations."},
+        {"repeat c b c s daily", "Repeat CBCs daily."},
         {"m r i of the spine", "MRI of the spine."},
         {"admitted to the i c u", "Admitted to the ICU."},
         {"c. b. c. and b m p", "CBC and BMP."},
