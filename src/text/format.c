@@ -297,14 +297,22 @@ static int command_at(const fmt *f, size_t i, size_t *k)
     return c;
 }
 
-/* How many items at the end "scratch that" may remove: the phrase back to
- * the last punctuation mark, break or pause, none already shown. */
-static size_t scratch_reach(const fmt *f)
+/* How many items at the end "scratch that", said at word at, may remove:
+ * the phrase back to the last punctuation mark, break or pause, none
+ * already shown, and none that a word before the command lies past the
+ * horizon of (a stream may have released it: format_stream.c). */
+static size_t scratch_reach(const fmt *f, size_t at)
 {
-    size_t n = f->n_it;
+    size_t n = f->n_it, w = at;
+    double latest = 0;
     while (n) {
         const item *t = &f->it[n - 1];
         if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
+            break;
+        for (; w > t->first_word + 1; w--)
+            if (f->v.w[w - 1].end > latest)
+                latest = f->v.w[w - 1].end;
+        if (latest > f->v.w[t->first_word].end + FORMAT_HORIZON)
             break;
         n--;
         if (n && t->start - f->it[n - 1].end >= FORMAT_PAUSE)
@@ -317,9 +325,9 @@ static size_t scratch_reach(const fmt *f)
  * ("aspirin three twenty five milligrams scratch that eighty one
  * milligrams") the value is what is said again, so only the phrase's last
  * value and what follows it go ("Aspirin 81 mg"). */
-static void scratch(fmt *f, size_t next)
+static void scratch(fmt *f, size_t at, size_t next)
 {
-    size_t reach = scratch_reach(f), from = f->n_it - reach;
+    size_t reach = scratch_reach(f, at), from = f->n_it - reach;
     sbuf num;
     sbuf_init(&num, 256);
     if (format_numbers_at(&f->v, next, &num) > 0) {
@@ -338,7 +346,7 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 {
     const char *mark = commands[c][1];
     if (!mark) {
-        scratch(f, i + k);
+        scratch(f, i, i + k);
         return 0;
     }
     enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
@@ -989,12 +997,28 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     return rc < 0 ? rc : n;
 }
 
+/* The first word after i past i's horizon (FORMAT_HORIZON): the end of
+ * what a rule at i may read. prev is the answer for an earlier word p;
+ * when i ends no earlier than p, every word before prev is within i's
+ * horizon too, so the pass stays linear. */
+static size_t horizon_end(const asr_word *w, size_t n, size_t i, size_t p, size_t prev)
+{
+    size_t j = p < i && w[i].end >= w[p].end && prev > i ? prev : i + 1;
+    while (j < n && w[j].end <= w[i].end + FORMAT_HORIZON)
+        j++;
+    return j;
+}
+
 static int build(fmt *f)
 {
     sbuf scratch_buf;
     int rc = 0;
+    size_t n = f->v.n, lim = 0, lim_of = 0;
     sbuf_init(&scratch_buf, 4096);
-    for (size_t i = 0; i < f->v.n;) {
+    for (size_t i = 0; i < n;) {
+        /* every rule at i sees the words to its horizon only */
+        f->v.n = lim = horizon_end(f->v.w, n, i, lim_of, lim);
+        lim_of = i;
         move_floor(f);
         long k = format_step(f, i, &scratch_buf);
         if (k < 0) {
@@ -1003,6 +1027,7 @@ static int build(fmt *f)
         }
         i += (size_t)k;
     }
+    f->v.n = n;
     if (f->o->smart) {
         if ((rc = close_parens(f)) < 0)
             goto out;

@@ -721,6 +721,42 @@ static void test_stream(void **state)
     assert_int_equal(mismatches, 0);
 }
 
+/* How long a stream holds a word: until it has a word ending
+ * FORMAT_HORIZON seconds after it, whatever the words say. Digits said
+ * one an utterance, 0.4 s apart (no sentence ends, and every digit may
+ * still join the string), held every one of them to the end before the
+ * horizon; now each is released once the stream is that far past it, and
+ * the text is still the whole text's. */
+static void test_stream_held_bound(void **state)
+{
+    static const char *const digits[] = {"six", "one", "seven", "five", "oh", "two", "nine"};
+    enum { N = 60 };
+    asr_word w[N];
+    for (size_t i = 0; i < N; i++)
+        w[i] = (asr_word){(char *)digits[i % 7], 0.7 * (double)i, 0.7 * (double)i + 0.3, 0.9f, 0};
+    format_opts o;
+    format_opts_default(&o);
+    o.lex = lexicon;
+    format_stream *fs = format_stream_new(&o);
+    assert_non_null(fs);
+    for (size_t i = 0; i < N; i++) {
+        char *piece;
+        assert_int_equal(format_stream_add(fs, w + i, 1, i == N - 1, &piece), 0);
+        wipe_free_str(piece);
+        size_t due = 0; /* words the horizon has passed */
+        while (due < i && w[i].end > w[due].end + FORMAT_HORIZON)
+            due++;
+        assert_true(format_stream_released_words(fs) >= due);
+    }
+    format_result r;
+    assert_int_equal(format_words(&o, w, N, &r), 0);
+    char *whole = format_join(&r, 0, N);
+    assert_string_equal(format_stream_text(fs), whole);
+    wipe_free_str(whole);
+    format_result_free(&r);
+    format_stream_free(fs);
+}
+
 /* Random sequences of the phrases the rules read (numbers with units,
  * vitals, spelled letters, headings, commands, titles and names) and
  * plain words, with a pause cut at random between any two words: the
@@ -992,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_random),
+        cmocka_unit_test(test_stream_held_bound),
         cmocka_unit_test(test_units_per),
         cmocka_unit_test(test_clock_dates_phones),
         cmocka_unit_test(test_fractions_negatives_cues),
