@@ -297,14 +297,22 @@ static int command_at(const fmt *f, size_t i, size_t *k)
     return c;
 }
 
-/* How many items at the end "scratch that" may remove: the phrase back to
- * the last punctuation mark, break or pause, none already shown. */
-static size_t scratch_reach(const fmt *f)
+/* How many items at the end "scratch that", said at word at, may remove:
+ * the phrase back to the last punctuation mark, break or pause, none
+ * already shown, and none that a word before the command lies past the
+ * horizon of (a stream may have released it: format_stream.c). */
+static size_t scratch_reach(const fmt *f, size_t at)
 {
-    size_t n = f->n_it;
+    size_t n = f->n_it, w = at;
+    double latest = 0;
     while (n) {
         const item *t = &f->it[n - 1];
         if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
+            break;
+        for (; w > t->first_word + 1; w--)
+            if (f->v.w[w - 1].end > latest)
+                latest = f->v.w[w - 1].end;
+        if (latest > f->v.w[t->first_word].end + FORMAT_HORIZON)
             break;
         n--;
         if (n && t->start - f->it[n - 1].end >= FORMAT_PAUSE)
@@ -317,9 +325,9 @@ static size_t scratch_reach(const fmt *f)
  * ("aspirin three twenty five milligrams scratch that eighty one
  * milligrams") the value is what is said again, so only the phrase's last
  * value and what follows it go ("Aspirin 81 mg"). */
-static void scratch(fmt *f, size_t next)
+static void scratch(fmt *f, size_t at, size_t next)
 {
-    size_t reach = scratch_reach(f), from = f->n_it - reach;
+    size_t reach = scratch_reach(f, at), from = f->n_it - reach;
     sbuf num;
     sbuf_init(&num, 256);
     if (format_numbers_at(&f->v, next, &num) > 0) {
@@ -338,7 +346,7 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 {
     const char *mark = commands[c][1];
     if (!mark) {
-        scratch(f, i + k);
+        scratch(f, i, i + k);
         return 0;
     }
     enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
@@ -536,6 +544,34 @@ static size_t letters_split(const format_view *v, size_t i, size_t k)
     return k;
 }
 
+/* A lone "s" said after a spelled abbreviation, with no letter after it:
+ * the plural ("e k g s" -> "EKGs"; "e k g s t elevation" is "EKG ST"). */
+static bool plural_s_at(const format_view *v, size_t i)
+{
+    return letter_at(v, i) == 's' && letter_at(v, i + 1) < 0;
+}
+
+/* True for a written form of capitals only ("EKG", "MRI"): one that a
+ * plural "s" may follow. */
+static bool all_capitals(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < 'A' || *s > 'Z')
+            return false;
+    return true;
+}
+
+/* Where a plural "s" ends a run of k letters at i: the letters before it
+ * spell a known abbreviation and the whole run does not ("c b c s" ->
+ * "CBCs", while "c t s" stays "CTS" only if it were listed). */
+static bool letters_plural(const format_view *v, size_t i, size_t k)
+{
+    return k >= 3 && letter_at(v, i + k - 1) == 's' && letters_known(v, i, k - 1) &&
+           !letters_known(v, i, k);
+}
+
 static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
 {
     for (size_t j = 0; j < k; j++) {
@@ -580,6 +616,20 @@ static bool frequency_at(const format_view *v, size_t i)
     return q != 0;
 }
 
+bool format_counted_abbreviation_at(const format_view *v, size_t i)
+{
+    size_t k;
+    int a = format_pair_at(v, i, abbreviations, &k);
+    if (a >= 0) {
+        const char *wr = abbreviations[a][1];
+        size_t len = strlen(wr);
+        return (len > 1 && wr[len - 1] == 's' && isalpha((unsigned char)wr[len - 2]) &&
+                !strchr(wr, ' ')) ||
+               (all_capitals(wr) && plural_s_at(v, i + k));
+    }
+    return letter_at(v, i) >= 0 && letters_plural(v, i, letter_run(v, i));
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -593,6 +643,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
+        if (rc == 0 && all_capitals(abbreviations[a][1]) && plural_s_at(&f->v, i + k)) {
+            rc = sbuf_append(out, "s", 1);
+            k++;
+        }
         return rc < 0 ? rc : (long)k;
     }
     /* Letters spelled one by one: "c t" -> "CT". "a" and "i" are words
@@ -615,7 +669,14 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         else if (a < 0)
             return 0;
     } else {
-        k = letters_split(&f->v, i, letter_run(&f->v, i));
+        k = letter_run(&f->v, i);
+        if (letters_plural(&f->v, i, k)) {
+            rc = write_letters(&f->v, i, k - 1, out);
+            if (rc == 0)
+                rc = sbuf_append(out, "s", 1);
+            return rc < 0 ? rc : (long)k;
+        }
+        k = letters_split(&f->v, i, k);
     }
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
                               format_word_is(&f->v, i - 1, "hepatitis"))))
@@ -936,12 +997,28 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     return rc < 0 ? rc : n;
 }
 
+/* The first word after i past i's horizon (FORMAT_HORIZON): the end of
+ * what a rule at i may read. prev is the answer for an earlier word p;
+ * when i ends no earlier than p, every word before prev is within i's
+ * horizon too, so the pass stays linear. */
+static size_t horizon_end(const asr_word *w, size_t n, size_t i, size_t p, size_t prev)
+{
+    size_t j = p < i && w[i].end >= w[p].end && prev > i ? prev : i + 1;
+    while (j < n && w[j].end <= w[i].end + FORMAT_HORIZON)
+        j++;
+    return j;
+}
+
 static int build(fmt *f)
 {
     sbuf scratch_buf;
     int rc = 0;
+    size_t n = f->v.n, lim = 0, lim_of = 0;
     sbuf_init(&scratch_buf, 4096);
-    for (size_t i = 0; i < f->v.n;) {
+    for (size_t i = 0; i < n;) {
+        /* every rule at i sees the words to its horizon only */
+        f->v.n = lim = horizon_end(f->v.w, n, i, lim_of, lim);
+        lim_of = i;
         move_floor(f);
         long k = format_step(f, i, &scratch_buf);
         if (k < 0) {
@@ -950,6 +1027,7 @@ static int build(fmt *f)
         }
         i += (size_t)k;
     }
+    f->v.n = n;
     if (f->o->smart) {
         if ((rc = close_parens(f)) < 0)
             goto out;

@@ -33,6 +33,13 @@ struct redact_lexicon;
 
 #define FORMAT_MAX_WORDS 1000000 /* longest word list formatted (beyond: PHS_ETOOBIG) */
 #define FORMAT_PAUSE     0.6     /* seconds of silence that may end a sentence */
+/* The horizon: no rule reads a word that ends more than this many seconds
+ * after the end of the word it starts at, so a stream releases a piece
+ * once it has a word ending that much later (format_stream.h), however the
+ * words after it go on. Longer than any written form takes to say (a
+ * phone number said slowly, "three hundred twenty five milligrams per
+ * kilogram per day"); a digit string said over more is two. */
+#define FORMAT_HORIZON 8.0
 
 typedef struct format_opts {
     bool smart;     /* numbers, abbreviations, sentences, capitals, headings */

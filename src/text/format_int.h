@@ -79,6 +79,11 @@ bool format_numbers_pending(const format_view *v, size_t i);
  * a pass over the phrase tables. */
 bool format_pending_at(const format_view *v, size_t i);
 
+/* True when the words at i are a spelled abbreviation written as a plural
+ * ("c sections" -> "C-sections", "e k g s" -> "EKGs", "x rays"): a
+ * number before it is a count ("two c sections" -> "2 C-sections"). */
+bool format_counted_abbreviation_at(const format_view *v, size_t i);
+
 /* True for a title said at word i ("doctor", "dr", "mrs", ...): how it is
  * written depends on the piece after it (a name or not), so a stream
  * holds it back with that piece. */

@@ -1104,11 +1104,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    index_in(format_word(v, i - 2), value_cues) >= 0) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
-    /* "one day at a time" is a saying, not a count */
-    bool saying = format_word_is(v, j + 1, "at") && format_word_is(v, j + 2, "a") &&
-                  format_word_is(v, j + 3, "time");
+    /* "one day at a time" is a saying, not a count; "one day she fell" a
+     * time in a story */
+    static const char *const subjects[] = {"i", "he", "she", "they", "we", "you", "it", NULL};
+    bool saying = (format_word_is(v, j + 1, "at") && format_word_is(v, j + 2, "a") &&
+                   format_word_is(v, j + 3, "time")) ||
+                  (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
+                   index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (index_in(format_word(v, j), count_nouns) >= 0 ||
-                               (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j));
+                               (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j) ||
+                               format_counted_abbreviation_at(v, j));
     if (s.small && !cue && !counted)
         return 0;
     /* two values after a value word: "apgars eight and nine" -> "8 and 9" */

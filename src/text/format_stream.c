@@ -95,6 +95,36 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
     return rc;
 }
 
+/* The tokens of r before the first whose first word has no word past its
+ * horizon yet (FORMAT_HORIZON): a rule at such a word has read all it
+ * ever will, so these are settled whatever comes next. A title waits for
+ * the piece after it too (the piece writes it, capitals() in format.c).
+ * This bounds how long a word is held: once the stream has a word ending
+ * FORMAT_HORIZON seconds after it. One pass back over the tokens and
+ * words. */
+static size_t past_horizon(const format_stream *s, const format_result *r)
+{
+    const asr_word *w = s->words.w;
+    size_t first_open = r->n, word = s->words.n;
+    double latest = 0; /* the latest end among the words after the token's first */
+    bool next_settled = false;
+    format_view v = {w, s->words.n, s->window};
+    for (size_t i = r->n; i-- > s->shown;) {
+        const format_token *t = &r->tok[i];
+        if (!t->n_words)
+            continue;
+        for (; word > t->first_word + 1; word--)
+            if (w[word - 1].end > latest)
+                latest = w[word - 1].end;
+        bool settled = latest > w[t->first_word].end + FORMAT_HORIZON &&
+                       (next_settled || !format_title_word(&v, t->first_word));
+        if (!settled)
+            first_open = i;
+        next_settled = settled;
+    }
+    return first_open;
+}
+
 /* How many tokens of r are settled: those before the last word, the
  * open words and titles before it (a later word may still join them into
  * another written form, make a command a word, or make the word after a
@@ -121,6 +151,9 @@ static size_t settled(const format_stream *s, const format_result *r)
     while (to < r->n &&
            (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))
         to++;
+    size_t past = past_horizon(s, r);
+    if (past > to)
+        to = past;
     while (to > s->shown && r->tok[to - 1].n_words == 0)
         to--;
     return to;

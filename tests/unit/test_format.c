@@ -285,6 +285,10 @@ static void test_fractions_negatives_cues(void **state)
         {"goal hemoglobin greater than seven", "Goal hemoglobin greater than 7."},
         {"one of them is greater than the other", "One of them is greater than the other."},
         {"he takes it one day at a time", "He takes it one day at a time."},
+        /* "one day" before a subject is a time in a story; after "for", or
+         * before "later", a count */
+        {"one day she fell", "One day she fell."},
+        {"one day later she fell", "1 day later she fell."},
         {"cranial nerves two through twelve intact", "Cranial nerves II-XII intact."},
         {"cranial nerve seven palsy", "Cranial nerve VII palsy."},
     };
@@ -300,6 +304,11 @@ static void test_letters_months_spans(void **state)
         {"sliding scale a c and h s", "Sliding scale AC and HS."},
         {"a c t scan", "A CT scan."},
         {"after a c section", "After a C-section."},
+        /* a count before a written plural abbreviation; the singular
+         * describes the noun after it and stays */
+        {"she had two c sections", "She had 2 C-sections."},
+        {"she had two c section deliveries", "She had two C-section deliveries."},
+        {"two x rays today", "2 x-rays today."},
         {"p h seven point three two p c o two fifty eight", "pH 7.32 pCO2 58."},
         {"aspirin q o d", "Aspirin every other day."},
         {"lactated ringers at a hundred milliliters per hour", "Lactated Ringer's at 100 mL/h."},
@@ -357,6 +366,11 @@ static void test_abbreviations(void **state)
     static const char *const cases[][2] = {
         {"c t scan of the head", "CT scan of the head."},
         {"e k g shows sinus rhythm", "EKG shows sinus rhythm."},
+        /* a plural "s" after the letters; "s t" goes on as letters */
+        {"serial e k g s", "Serial EKGs."},
+        {"two e k g s", "2 EKGs."},
+        {"e k g s t elevations", "EKG ST elevations."},
+        {"repeat c b c s daily", "Repeat CBCs daily."},
         {"m r i of the spine", "MRI of the spine."},
         {"admitted to the i c u", "Admitted to the ICU."},
         {"c. b. c. and b m p", "CBC and BMP."},
@@ -707,6 +721,42 @@ static void test_stream(void **state)
     assert_int_equal(mismatches, 0);
 }
 
+/* How long a stream holds a word: until it has a word ending
+ * FORMAT_HORIZON seconds after it, whatever the words say. Digits said
+ * one an utterance, 0.4 s apart (no sentence ends, and every digit may
+ * still join the string), held every one of them to the end before the
+ * horizon; now each is released once the stream is that far past it, and
+ * the text is still the whole text's. */
+static void test_stream_held_bound(void **state)
+{
+    static const char *const digits[] = {"six", "one", "seven", "five", "oh", "two", "nine"};
+    enum { N = 60 };
+    asr_word w[N];
+    for (size_t i = 0; i < N; i++)
+        w[i] = (asr_word){(char *)digits[i % 7], 0.7 * (double)i, 0.7 * (double)i + 0.3, 0.9f, 0};
+    format_opts o;
+    format_opts_default(&o);
+    o.lex = lexicon;
+    format_stream *fs = format_stream_new(&o);
+    assert_non_null(fs);
+    for (size_t i = 0; i < N; i++) {
+        char *piece;
+        assert_int_equal(format_stream_add(fs, w + i, 1, i == N - 1, &piece), 0);
+        wipe_free_str(piece);
+        size_t due = 0; /* words the horizon has passed */
+        while (due < i && w[i].end > w[due].end + FORMAT_HORIZON)
+            due++;
+        assert_true(format_stream_released_words(fs) >= due);
+    }
+    format_result r;
+    assert_int_equal(format_words(&o, w, N, &r), 0);
+    char *whole = format_join(&r, 0, N);
+    assert_string_equal(format_stream_text(fs), whole);
+    wipe_free_str(whole);
+    format_result_free(&r);
+    format_stream_free(fs);
+}
+
 /* Random sequences of the phrases the rules read (numbers with units,
  * vitals, spelled letters, headings, commands, titles and names) and
  * plain words, with a pause cut at random between any two words: the
@@ -978,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_random),
+        cmocka_unit_test(test_stream_held_bound),
         cmocka_unit_test(test_units_per),
         cmocka_unit_test(test_clock_dates_phones),
         cmocka_unit_test(test_fractions_negatives_cues),
