@@ -456,12 +456,18 @@ static int decode_piece(asr_decoder *d, size_t at, size_t n)
 #define MAX_PIECES 128
 
 /* Recognises buf[0..n) as one utterance, its silence left out
- * (asr_sound_pieces), and hands its words to the listener. */
+ * (asr_sound_pieces), and hands its words to the listener. Enhanced audio
+ * is decoded whole: the enhancer's output has silences the recording did
+ * not (test_parallel lost words on it split). */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
     struct asr_piece pieces[MAX_PIECES];
     size_t first = d->acc.n;
-    size_t k = asr_sound_pieces(d->buf, n, pieces, MAX_PIECES);
+    size_t k = 0;
+    if (!d->enhanced)
+        k = asr_sound_pieces(d->buf, n, pieces, MAX_PIECES);
+    else if (n && has_speech_energy(d->buf, n))
+        pieces[k++] = (struct asr_piece){0, n};
     int rc = 0;
     for (size_t i = 0; i < k && rc == 0; i++)
         rc = decode_piece(d, pieces[i].start, pieces[i].len);
