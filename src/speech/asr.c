@@ -17,6 +17,16 @@
 /* An utterance whose loudest 10 ms frame is below this RMS (about -50 dBFS)
  * holds no speech; the engine is not run on it. */
 #define SILENCE_RMS     100.0
+/* Inside a batch utterance the engine runs on the sound only: a run of at
+ * least SILENT_SPLIT_FRAMES frames below SILENCE_RMS splits it, and each
+ * piece keeps SILENT_PAD_FRAMES of that silence on either side. Searching
+ * silence costs as much as searching speech (bench/speed's 0.5 s gaps, 8%
+ * of the joined recording's search, docs/BENCHMARKS.md "Decoder speed").
+ * Shorter values cost words on the development files: a 100 ms pad on
+ * two TIMIT sentences with 0.22 s of leading silence, a 300 ms split in a
+ * LibriSpeech sentence with a 0.61 s pause. */
+#define SILENT_SPLIT_FRAMES 70
+#define SILENT_PAD_FRAMES   25
 #define SEG_GAP_SECONDS 0.6  /* a pause this long starts a new segment */
 #define SEG_MAX_SECONDS 10.0 /* no segment longer than this */
 #define PARTIAL_MAX     4096 /* bytes of a partial hypothesis shown */
@@ -267,17 +277,54 @@ static int on_word(void *ctx, const asr_engine_word *w)
     return 0;
 }
 
+/* True when 10 ms frame f of pcm[0..n) (the last one may be short) is
+ * below SILENCE_RMS. */
+static bool frame_silent(const int16_t *pcm, size_t n, size_t f)
+{
+    size_t at = f * FRAME_SAMPLES;
+    size_t len = n - at < FRAME_SAMPLES ? n - at : FRAME_SAMPLES;
+    double e = 0;
+    for (size_t i = 0; i < len; i++)
+        e += (double)pcm[at + i] * pcm[at + i];
+    return e / (double)len < SILENCE_RMS * SILENCE_RMS;
+}
+
 static bool has_speech_energy(const int16_t *pcm, size_t n)
 {
-    for (size_t f = 0; f < n; f += FRAME_SAMPLES) {
-        size_t len = n - f < FRAME_SAMPLES ? n - f : FRAME_SAMPLES;
-        double e = 0;
-        for (size_t i = 0; i < len; i++)
-            e += (double)pcm[f + i] * pcm[f + i];
-        if (e / (double)len >= SILENCE_RMS * SILENCE_RMS)
+    for (size_t f = 0; f * FRAME_SAMPLES < n; f++)
+        if (!frame_silent(pcm, n, f))
             return true;
-    }
     return false;
+}
+
+size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, size_t cap)
+{
+    size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, k = 0, f = 0;
+    if (!cap)
+        return 0;
+    for (;;) {
+        while (f < nfr && frame_silent(pcm, n, f))
+            f++;
+        if (f == nfr)
+            return k;
+        size_t first = f, last = f, silent = 0;
+        for (f++; f < nfr && silent < SILENT_SPLIT_FRAMES; f++) {
+            if (frame_silent(pcm, n, f)) {
+                silent++;
+            } else {
+                last = f;
+                silent = 0;
+            }
+        }
+        size_t a = first > SILENT_PAD_FRAMES ? first - SILENT_PAD_FRAMES : 0;
+        size_t b = last + 1 + SILENT_PAD_FRAMES;
+        size_t end = b * FRAME_SAMPLES < n ? b * FRAME_SAMPLES : n;
+        if (k == cap) { /* no room: the rest goes to the last piece */
+            out[k - 1].len = n - out[k - 1].start;
+            return k;
+        }
+        out[k++] = (struct asr_piece){a * FRAME_SAMPLES, end - a * FRAME_SAMPLES};
+    }
 }
 
 void asr_decoder_set_listener(asr_decoder *d, const asr_listener *l)
@@ -350,7 +397,8 @@ size_t asr_adapt_select(const asr_word *w, size_t n, float min_confidence, asr_a
 /* The confident runs of the utterance just decoded (words from first on)
  * into the engine's adaptation statistics. An engine that cannot adapt is
  * remembered (asr_decoder_adapt_apply says so), not a decoding failure. */
-static int collect_utterance(asr_decoder *d, size_t n, size_t first, double offset)
+static int collect_utterance(asr_decoder *d, const int16_t *pcm, size_t n, size_t first,
+                             double offset)
 {
     const asr_engine *e = d->model->engine;
     asr_adapt_span spans[ADAPT_MAX_SPANS];
@@ -362,7 +410,7 @@ static int collect_utterance(asr_decoder *d, size_t n, size_t first, double offs
                                 d->adapt_rule.min_confidence, spans, ADAPT_MAX_SPANS);
     for (size_t i = 0; i < k; i++)
         spans[i].first += first;
-    int rc = e->adapt_add(d->handle, d->buf, n, offset, d->acc.words, spans, k);
+    int rc = e->adapt_add(d->handle, pcm, n, offset, d->acc.words, spans, k);
     if (rc == PHS_EUNSUPPORTED) {
         d->adapt_failed = rc;
         rc = 0;
@@ -389,20 +437,40 @@ static void drop_unsure(asr_decoder *d, size_t first)
     a->n = k;
 }
 
-/* Recognises buf[0..n) as one utterance and hands its words to the listener. */
+/* Recognises buf[at..at+n) with the engine, its words from the accumulator's
+ * end on. */
+static int decode_piece(asr_decoder *d, size_t at, size_t n)
+{
+    size_t first = d->acc.n;
+    struct word_ctx wc = {d, (double)(d->buf_offset + at) / 16000.0};
+    int rc = d->model->engine->decode(d->handle, d->buf + at, n, on_word, &wc);
+    if (rc == 0 && d->collecting && !d->adapt_failed && d->acc.n > first)
+        rc = collect_utterance(d, d->buf + at, n, first, wc.offset);
+    /* After adaptation's selection: its runs are the recogniser's words. */
+    if (rc == 0 && d->min_word_confidence > 0.0f)
+        drop_unsure(d, first);
+    return rc;
+}
+
+/* At most this many pieces of sound in one utterance (20 s hold at most 50). */
+#define MAX_PIECES 128
+
+/* Recognises buf[0..n) as one utterance, its silence left out
+ * (asr_sound_pieces), and hands its words to the listener. Enhanced audio
+ * is decoded whole: the enhancer's output has silences the recording did
+ * not (test_parallel lost words on it split). */
 static int decode_utterance(asr_decoder *d, size_t n)
 {
-    int rc = 0;
+    struct asr_piece pieces[MAX_PIECES];
     size_t first = d->acc.n;
-    if (n && has_speech_energy(d->buf, n)) {
-        struct word_ctx wc = {d, (double)d->buf_offset / 16000.0};
-        rc = d->model->engine->decode(d->handle, d->buf, n, on_word, &wc);
-        if (rc == 0 && d->collecting && !d->adapt_failed && d->acc.n > first)
-            rc = collect_utterance(d, n, first, wc.offset);
-        /* After adaptation's selection: its runs are the recogniser's words. */
-        if (rc == 0 && d->min_word_confidence > 0.0f)
-            drop_unsure(d, first);
-    }
+    size_t k = 0;
+    if (!d->enhanced)
+        k = asr_sound_pieces(d->buf, n, pieces, MAX_PIECES);
+    else if (n && has_speech_energy(d->buf, n))
+        pieces[k++] = (struct asr_piece){0, n};
+    int rc = 0;
+    for (size_t i = 0; i < k && rc == 0; i++)
+        rc = decode_piece(d, pieces[i].start, pieces[i].len);
     return rc ? rc : tell_utterance(d, first);
 }
 

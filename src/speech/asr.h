@@ -326,4 +326,16 @@ size_t asr_decoder_max_utterance(const asr_decoder *d);
  * included (speech/split.h). O(len) for a full buffer. */
 size_t asr_decoder_cut(const asr_decoder *d, const int16_t *buf, size_t len);
 
+/* A stretch of sound in an utterance, in samples from its start. */
+struct asr_piece {
+    size_t start, len;
+};
+
+/* The stretches of pcm[0..n) that batch mode decodes, in order, at most cap
+ * (any sound past the last is then added to it): each run of sound (10 ms
+ * frames at or above about -50 dBFS RMS) with 250 ms of the silence around
+ * it, a silence of 700 ms or more ending a run. Silence alone gives none,
+ * so the engine never runs on it; word times stay the recording's. O(n). */
+size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, size_t cap);
+
 #endif

@@ -275,6 +275,43 @@ static void test_silence_is_empty(void **state)
     asr_decoder_free(d);
 }
 
+/* Batch mode decodes the sound of an utterance only: runs of sound with
+ * 250 ms of silence around them, split at 700 ms of silence or more (a
+ * shorter pause stays inside a run); silence alone is no piece. */
+static void fill_tone(int16_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (int16_t)(3000 * sin(2 * M_PI * 440 * (double)i / 16000));
+}
+
+static void test_sound_pieces(void **state)
+{
+    (void)state;
+    /* 0.5 s silence, 1 s tone, 0.5 s silence, 1 s tone, 1 s silence,
+     * 1 s tone, 0.1 s silence */
+    size_t n = 8000 + 16000 + 8000 + 16000 + 16000 + 16000 + 1600;
+    int16_t *pcm = calloc(n, sizeof(int16_t));
+    assert_non_null(pcm);
+    fill_tone(pcm + 8000, 16000);
+    fill_tone(pcm + 32000, 16000);
+    fill_tone(pcm + 64000, 16000);
+    struct asr_piece p[4];
+    size_t k = asr_sound_pieces(pcm, n, p, 4);
+    assert_int_equal(k, 2);
+    assert_int_equal(p[0].start, 8000 - 4000);
+    assert_int_equal(p[0].len, 4000 + 16000 + 8000 + 16000 + 4000);
+    assert_int_equal(p[1].start, 64000 - 4000);
+    assert_int_equal(p[1].len, n - (64000 - 4000)); /* the short tail: all of it */
+    /* no room for the second: the first takes the rest */
+    assert_int_equal(asr_sound_pieces(pcm, n, p, 1), 1);
+    assert_int_equal(p[0].start, 8000 - 4000);
+    assert_int_equal(p[0].len, n - (8000 - 4000));
+    memset(pcm, 0, n * sizeof(int16_t));
+    pcm[100] = 50; /* below the silence level */
+    assert_int_equal(asr_sound_pieces(pcm, n, p, 4), 0);
+    free(pcm);
+}
+
 /* A recording longer than the longest utterance is cut into utterances;
  * times stay absolute and ordered, segments stay caption-sized. A model with
  * 6 s utterances keeps the test short; the mechanism is the same at 20 s. */
@@ -470,7 +507,7 @@ int main(void)
         cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
         cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
         cmocka_unit_test(test_adapt_select),       cmocka_unit_test(test_adapt_passes),
-        cmocka_unit_test(test_min_word_confidence),
+        cmocka_unit_test(test_min_word_confidence), cmocka_unit_test(test_sound_pieces),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);
 }
