@@ -188,6 +188,10 @@ req POST /v1/keys "$KEY_A" -d '{"roles":["read"],"roles":["admin"]}'; refused_bo
 req POST /v1/keys "$KEY_A" -d '{"roles":"read","Label":"x"}'; refused_body "member names are exact" unknown_field Label
 req POST /v1/keys "$KEY_A" -d '{"roles":"read","a b/c":1}'; refused_body "a member name unfit to repeat" unknown_field None
 req POST /v1/keys "$KEY_A" -d '["roles"]'; refused_body "not an object" invalid_json None
+# "0s" is not "never": a key asked to expire at once must not live for ever.
+for e in 0 0s 0d; do
+    req POST /v1/keys "$KEY_A" -d "{\"roles\":\"read\",\"expires_in\":\"$e\"}"; refused_body "expires_in $e" invalid_value expires_in
+done
 [ "$(nkeys)" = "$before" ] || fail "a refused body made a key"
 ok "keys: create, use, list without secrets, tenant-scoped revoke, 401 after"
 
