@@ -136,6 +136,8 @@ wait_job "$KEY_A" "$J2"; grep -qi "amiable" "$T/body" || fail "raw job text"
 [ "$(jget smart_format)" = False ] && [ -z "$(jget text | tr -d 'a-z \n')" ] || fail "smart_format=false job: $(cat "$T/body")"
 req GET "/v1/transcripts/$J2?format=text" "$KEY_A"; [ -z "$(tr -d 'a-z \n' <"$T/body")" ] || fail "smart_format=false job as text: $(cat "$T/body")"
 req GET "/v1/transcripts/$J1?format=srt" "$KEY_A"; expect_status 200 "srt of job"; grep -q -- '-->' "$T/body" || fail "job srt"
+# No speakers to list in a job made without diarize (was "speaker":"" and a text starting ": ").
+req GET "/v1/transcripts/$J1?format=diarized_json" "$KEY_A"; refused_body "diarized_json of a job without diarize" invalid_combination format
 req GET "/v1/transcripts/$J1?format=text" "$KEY_A_READ"; expect_status 200 "text of job"; grep -qi "young man" "$T/body" || fail "job text format"
 req GET "/v1/transcripts?limit=1" "$KEY_A"; expect_status 200 list
 [ "$(jget data.0.id)" = "$J2" ] && [ "$(jget has_more)" = True ] || fail "list page 1: $(cat "$T/body")"
