@@ -303,6 +303,11 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
+    if (f.actor && !audit_printable(f.actor, STORE_AUDIT_TEXT_MAX))
+        return bad_request(req, "actor", "actor must be an API key id.");
+    if (f.action && !audit_printable(f.action, STORE_AUDIT_TEXT_MAX))
+        return bad_request(req, "action", "action must be an audit action such as "
+                                          "transcript.delete.");
     const char *fmt = http_req_query(req, "format");
     enum audit_format af = AUDIT_FORMAT_JSONL;
     if (fmt && !strcmp(fmt, "csv"))

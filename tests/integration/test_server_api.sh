@@ -262,6 +262,9 @@ grep '"transcription.create"' "$T/export.jsonl" | grep '"failure"' | grep -q '"h
 req GET "/v1/audit?format=csv&action=transcript.delete" "$KEY_A"; expect_status 200 "csv"
 [ "$(grep -c transcript.delete "$T/body")" -ge 1 ] || fail "csv filter"
 req GET /v1/audit "$KEY_A_READ"; expect_status 403 "audit without role"
+# A filter the trail cannot hold names itself (was param null, "A filter value is not valid.").
+req GET "/v1/audit?action=%E2%9C%93" "$KEY_A"; refused_body "non-ASCII action filter" invalid_value action
+req GET "/v1/audit?actor=$(printf 'k%.0s' $(seq 200))" "$KEY_A"; refused_body "overlong actor filter" invalid_value actor
 req GET /v1/audit/verify "$KEY_A"; expect_status 200 verify
 [ "$(jget intact)" = True ] || fail "audit not intact: $(cat "$T/body")"
 ok "audit export (jsonl, csv, filters, tenant-scoped, no PHI or secrets) and verify"
