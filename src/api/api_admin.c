@@ -75,10 +75,14 @@ static int keys_create(struct http_req *req, struct server *srv, const struct se
         return PHS_EPERM;
     }
     json_t *je = json_object_get(body, "expires_in");
+    /* 0 would store no expiry (never, as `keys create --expires 0` asks on
+     * purpose): refused here, where "0s" reads as "expires at once". */
     if (je && !json_is_null(je) &&
-        (!json_is_string(je) || duration_parse(json_string_value(je), &ttl) < 0)) {
+        (!json_is_string(je) || duration_parse(json_string_value(je), &ttl) < 0 || ttl <= 0)) {
         json_decref(body);
-        return bad_request(req, "expires_in", "expires_in must be a duration such as 90d.");
+        return bad_request(req, "expires_in",
+                           "expires_in must be a duration of at least 1s such as 90d (leave it "
+                           "out for a key that never expires).");
     }
     json_t *jl = json_object_get(body, "label");
     if (jl && !json_is_null(jl)) {
@@ -299,6 +303,11 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
+    if (f.actor && !audit_printable(f.actor, STORE_AUDIT_TEXT_MAX))
+        return bad_request(req, "actor", "actor must be an API key id.");
+    if (f.action && !audit_printable(f.action, STORE_AUDIT_TEXT_MAX))
+        return bad_request(req, "action", "action must be an audit action such as "
+                                          "transcript.delete.");
     const char *fmt = http_req_query(req, "format");
     enum audit_format af = AUDIT_FORMAT_JSONL;
     if (fmt && !strcmp(fmt, "csv"))

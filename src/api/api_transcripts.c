@@ -682,6 +682,15 @@ static int get_text(struct http_req *req, struct server *srv, const struct serve
                          "format must be json, text, srt, vtt, verbose_json or diarized_json.");
         return PHS_EINVAL;
     }
+    /* A job made without diarize has no speakers to list: its segments
+     * would carry "speaker":"" and the text a bare ": " before it. */
+    struct jobopts jo;
+    if (fmt_name && g.fmt == TRANSCRIPT_DIARIZED_JSON &&
+        (jobopts_parse(t.options, &jo), !jo.diarize)) {
+        http_reply_error(req, 400, "invalid_request_error", "format", "invalid_combination",
+                         "format=diarized_json needs a job made with diarize=true.");
+        return PHS_EINVAL;
+    }
     bool formatted = fmt_name && g.fmt != TRANSCRIPT_VERBOSE_JSON;
     if (!obj_id && formatted) {
         http_reply_error(req, 409, "invalid_request_error", "format", "not_ready",

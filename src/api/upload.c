@@ -38,6 +38,23 @@ int upload_fail(struct upload *u, int rc, const char *param, const char *msg)
     return rc;
 }
 
+/* A body that is not well-formed multipart/form-data (the parser's own
+ * refusal, not a size limit nor a handler's): 400 invalid_multipart. */
+static void upload_fail_multipart(struct upload *u, int rc, const char *msg)
+{
+    if (u->rc == 0 && (rc == PHS_EINVAL || rc == PHS_ETRUNCATED))
+        u->code = "invalid_multipart";
+    upload_fail(u, rc, NULL, msg);
+}
+
+static void upload_reply(struct http_req *req, const struct upload *u)
+{
+    if (u->code)
+        http_reply_error(req, 400, "invalid_request_error", u->param, u->code, "%s", u->msg);
+    else
+        http_reply_err(req, u->rc, u->param, u->msg);
+}
+
 /* Appends to the recording held in memory. Recordings held in memory share
  * one budget, so many large uploads at once get 429 instead of exhausting
  * memory: each growth is charged before it happens, by the size the buffer
@@ -115,6 +132,9 @@ static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
 static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
 {
     struct upload *u = ctx;
+    if (strcmp(part->name, "file") == 0)
+        return upload_fail(u, PHS_EINVAL, "file",
+                           "The 'file' field must be a file part (with a filename).");
     bool clip = upload_is_known_ref(part->name);
     if (!clip && (u->small_fields += len) > FORM_DEFAULT_MAX_BYTES)
         return upload_fail(u, PHS_ETOOBIG, NULL, "Too many or too large form fields.");
@@ -125,6 +145,8 @@ static int mp_field(void *ctx, const struct multipart_part *part, const char *va
         u->field_reserved += len;
     }
     int rc = form_add(u->fields, part->name, strlen(part->name), value, len);
+    if (rc == PHS_EINVAL)
+        return upload_fail(u, rc, NULL, "A form field holds a NUL byte.");
     return rc < 0 ? upload_fail(u, rc, NULL, "Too many or too large form fields.") : 0;
 }
 
@@ -192,23 +214,58 @@ int upload_body(struct http_req *req, struct server *srv, const uint8_t *data, s
     (void)srv;
     struct upload *u = http_req_data(req);
     int rc = u->mp ? multipart_feed(u->mp, data, len) : sink(u, data, len);
-    if (rc < 0 && u->rc == 0)
-        upload_fail(u, rc, NULL, u->mp ? multipart_error(u->mp) : err_str(rc));
+    if (rc < 0 && u->rc == 0) {
+        if (u->mp)
+            upload_fail_multipart(u, rc, multipart_error(u->mp));
+        else
+            upload_fail(u, rc, NULL, err_str(rc));
+    }
     if (rc < 0)
-        http_reply_err(req, u->rc, u->param, u->msg);
+        upload_reply(req, u);
     return rc;
+}
+
+/* The options read as one value (upload_option and the handlers): each may
+ * come once, in the form or in the query string. A second value would be
+ * ignored (the first wins), so `redact=false` before a `redact=true` a
+ * gateway appended would turn redaction off unseen: refused instead. The
+ * lists (`vocabulary`, `include[]`, ...) may repeat; `model` is ignored. */
+static const char *const single_options[] = {
+    "language",      "prompt",          "profile",      "voice",        "response_format",
+    "temperature",   "stream",          "redact",       "redact_types", "keep_unredacted",
+    "redact_audio",  "redact_audio_mode", "retention",  "store",        "search",
+    "diarize",       "speakers",        "denoise",      "adapt",        "smart_format",
+    "dictation",     "include",         "timestamp_granularities",
+};
+
+static void upload_check_duplicates(struct http_req *req, struct upload *u)
+{
+    for (size_t i = 0; u->rc == 0 && i < sizeof(single_options) / sizeof(*single_options); i++) {
+        const char *name = single_options[i];
+        size_t n = 0;
+        while (n < 2 && form_get_nth(u->fields, name, n, NULL))
+            n++;
+        for (size_t k = 0; n < 2 && http_req_query_nth(req, name, k); k++)
+            n++;
+        if (n > 1) {
+            upload_fail(u, PHS_EINVAL, name,
+                        "An option is given more than once (in the form or the query string).");
+            u->code = "duplicate_field";
+        }
+    }
 }
 
 int upload_finish(struct http_req *req, struct upload *u)
 {
     if (u->rc == 0 && u->mp && multipart_finish(u->mp) < 0)
-        upload_fail(u, PHS_EINVAL, NULL, multipart_error(u->mp));
+        upload_fail_multipart(u, PHS_ETRUNCATED, multipart_error(u->mp));
     if (u->rc == 0 && u->file_parts == 0)
         upload_fail(u, PHS_EINVAL, "file", "The request has no 'file' field.");
     if (u->rc == 0 && u->file_bytes == 0)
         upload_fail(u, PHS_EEMPTY, "file", "The audio file is empty.");
+    upload_check_duplicates(req, u);
     if (u->rc < 0) {
-        http_reply_err(req, u->rc, u->param, u->msg);
+        upload_reply(req, u);
         return u->rc;
     }
     return 0;

@@ -46,6 +46,7 @@ struct upload {
     uint8_t idem_key_mac[CRYPTO_SHA256_LEN]; /* its keyed hash, bound to the tenant */
     int rc;                                  /* first error, with msg/param for the reply */
     const char *param;
+    const char *code; /* the error code when not rc's own (invalid_multipart, duplicate_field) */
     char msg[192];
 };
 

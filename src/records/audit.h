@@ -222,6 +222,10 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
  * verification depends on other tenants' records: no global seq, no
  * digest of theirs, no global count. */
 
+/* True when s is printable ASCII and at most max bytes: what a filter's
+ * tenant, actor and action must be (audit_export refuses others). */
+bool audit_printable(const char *s, size_t max);
+
 /* Appends an "audit.export" record for who, verifies the whole log (a log
  * that fails audit_verify against the recorded key is not exported:
  * PHS_ECORRUPT), then writes f->tenant's records (f->tenant required; the

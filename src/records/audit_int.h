@@ -44,8 +44,7 @@ int audit_write_checkpoint(store_tx *tx, const struct store_audit_checkpoint *la
 
 /* ---- shared by verification and export (audit.c) ------------------------------ */
 
-/* True when s is printable ASCII and at most max bytes. */
-bool audit_printable(const char *s, size_t max);
+/* audit_printable (audit.h) is shared by verification and export too. */
 
 /* Every checkpoint, in order, as store_audit_checkpoints collects them
  * through audit_cp_collect; the caller frees v. */

@@ -85,7 +85,30 @@ head -c 30000 "$U1" > "$T/cut.wav"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/cut.wav" -F model=m; expect_status 400 "truncated"; envelope
 printf -- '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nabc' > "$T/mp"
 req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary @"$T/mp"
-expect_status 400 "malformed multipart"; envelope
+refused_body "multipart without its closing delimiter" invalid_multipart None
+printf -- '--XyZ\r\nContent-Disposition: attachment; name="file"\r\n\r\nabc\r\n--XyZ--\r\n' > "$T/mp"
+req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary @"$T/mp"
+refused_body "multipart part that is not form-data" invalid_multipart None
+# The recording as a plain field (no filename): said so, not "no 'file' field"
+# (or, with a NUL in it, "too large form fields").
+req POST /v1/audio/transcriptions "$KEY_A" -F file="<$U1" -F model=m; refused_body "file without a filename" invalid_request file
+grep -q "filename" "$T/body" || fail "file without a filename: $(cat "$T/body")"
+printf 'RIFF' > "$T/riff"
+req POST /v1/audio/transcriptions "$KEY_A" -F file="<$T/riff" -F model=m; refused_body "short file without a filename" invalid_request file
+grep -q "filename" "$T/body" || fail "short file without a filename: $(cat "$T/body")"
+# An option given twice (two form fields, or the form and the query string)
+# is refused, never settled silently by the first: redact=false before a
+# redact=true would turn redaction off. Lists may repeat.
+python3 -c 'import struct,sys; n=1600; open(sys.argv[1],"wb").write(b"RIFF"+struct.pack("<I",36+2*n)+b"WAVEfmt "+struct.pack("<IHHIIHH",16,1,1,16000,32000,2,16)+b"data"+struct.pack("<I",2*n)+bytes(2*n))' "$T/short.wav"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F redact=false -F redact=true
+refused_body "redact twice" duplicate_field redact
+req POST "/v1/audio/transcriptions?response_format=text" "$KEY_A" -F file=@"$T/short.wav" -F response_format=json
+refused_body "response_format in the form and the query" duplicate_field response_format
+req POST "/v1/audio/transcriptions?language=en&language=de" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "language twice in the query" duplicate_field language
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F vocabulary=aspirin -F vocabulary=heparin \
+    -F 'timestamp_granularities[]=word' -F 'timestamp_granularities[]=segment' -F response_format=verbose_json
+expect_status 200 "repeated list fields"
 req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: application/json' -d '{}'; expect_status 415 "json body"; envelope
 req GET /v1/nothing-here "$KEY_A"; expect_status 404 "unknown route"; envelope
 req PUT /v1/transcripts "$KEY_A"; expect_status 405 "method"; envelope
@@ -113,6 +136,8 @@ wait_job "$KEY_A" "$J2"; grep -qi "amiable" "$T/body" || fail "raw job text"
 [ "$(jget smart_format)" = False ] && [ -z "$(jget text | tr -d 'a-z \n')" ] || fail "smart_format=false job: $(cat "$T/body")"
 req GET "/v1/transcripts/$J2?format=text" "$KEY_A"; [ -z "$(tr -d 'a-z \n' <"$T/body")" ] || fail "smart_format=false job as text: $(cat "$T/body")"
 req GET "/v1/transcripts/$J1?format=srt" "$KEY_A"; expect_status 200 "srt of job"; grep -q -- '-->' "$T/body" || fail "job srt"
+# No speakers to list in a job made without diarize (was "speaker":"" and a text starting ": ").
+req GET "/v1/transcripts/$J1?format=diarized_json" "$KEY_A"; refused_body "diarized_json of a job without diarize" invalid_combination format
 req GET "/v1/transcripts/$J1?format=text" "$KEY_A_READ"; expect_status 200 "text of job"; grep -qi "young man" "$T/body" || fail "job text format"
 req GET "/v1/transcripts?limit=1" "$KEY_A"; expect_status 200 list
 [ "$(jget data.0.id)" = "$J2" ] && [ "$(jget has_more)" = True ] || fail "list page 1: $(cat "$T/body")"
@@ -122,6 +147,9 @@ req GET "/v1/transcripts?after=$J2" "$KEY_B"; expect_status 400 "another tenant'
 [ "$(jget error.param)" = after ] || fail "cursor error names 'after': $(cat "$T/body")"
 req GET "/v1/transcripts?after=tr_nosuchjob" "$KEY_A"; expect_status 400 "unknown cursor"
 req GET "/v1/transcripts?limit=0" "$KEY_A"; expect_status 400 "limit"; envelope
+req POST "/v1/transcripts?store=false" "$KEY_A" -F file=@"$T/short.wav" -F store=true
+refused_body "store in the query and the form" duplicate_field store
+req GET "/v1/transcripts?limit=1" "$KEY_A"; [ "$(jget data.0.id)" = "$J2" ] || fail "a refused create made a job: $(cat "$T/body")"
 ok "stored jobs: multipart and raw upload, 202, poll, result, srt/text, cursor pagination"
 
 # ---- tenants are isolated: another tenant's id looks exactly like a missing one ----
@@ -162,6 +190,10 @@ req POST /v1/keys "$KEY_A" -d '{"roles":["read"],"roles":["admin"]}'; refused_bo
 req POST /v1/keys "$KEY_A" -d '{"roles":"read","Label":"x"}'; refused_body "member names are exact" unknown_field Label
 req POST /v1/keys "$KEY_A" -d '{"roles":"read","a b/c":1}'; refused_body "a member name unfit to repeat" unknown_field None
 req POST /v1/keys "$KEY_A" -d '["roles"]'; refused_body "not an object" invalid_json None
+# "0s" is not "never": a key asked to expire at once must not live for ever.
+for e in 0 0s 0d; do
+    req POST /v1/keys "$KEY_A" -d "{\"roles\":\"read\",\"expires_in\":\"$e\"}"; refused_body "expires_in $e" invalid_value expires_in
+done
 [ "$(nkeys)" = "$before" ] || fail "a refused body made a key"
 ok "keys: create, use, list without secrets, tenant-scoped revoke, 401 after"
 
@@ -230,6 +262,9 @@ grep '"transcription.create"' "$T/export.jsonl" | grep '"failure"' | grep -q '"h
 req GET "/v1/audit?format=csv&action=transcript.delete" "$KEY_A"; expect_status 200 "csv"
 [ "$(grep -c transcript.delete "$T/body")" -ge 1 ] || fail "csv filter"
 req GET /v1/audit "$KEY_A_READ"; expect_status 403 "audit without role"
+# A filter the trail cannot hold names itself (was param null, "A filter value is not valid.").
+req GET "/v1/audit?action=%E2%9C%93" "$KEY_A"; refused_body "non-ASCII action filter" invalid_value action
+req GET "/v1/audit?actor=$(printf 'k%.0s' $(seq 200))" "$KEY_A"; refused_body "overlong actor filter" invalid_value actor
 req GET /v1/audit/verify "$KEY_A"; expect_status 200 verify
 [ "$(jget intact)" = True ] || fail "audit not intact: $(cat "$T/body")"
 ok "audit export (jsonl, csv, filters, tenant-scoped, no PHI or secrets) and verify"
