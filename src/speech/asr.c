@@ -206,10 +206,12 @@ void asr_decoder_free(asr_decoder *d)
 /* Closes a live utterance left open by an abandoned recording. */
 static void live_abandon(asr_decoder *d)
 {
-    if (d->in_utt && !d->settled)
-        d->model->engine->utt_end(d->handle, NULL, NULL);
-    if (d->in_utt && d->settled)
-        acc_drop(&d->acc, d->utt_first);
+    if (d->in_utt) {
+        if (d->settled) /* the engine's pass is ended already; its held words go */
+            acc_drop(&d->acc, d->utt_first);
+        else
+            d->model->engine->utt_end(d->handle, NULL, NULL);
+    }
     d->in_utt = false;
     d->settled = false;
     wipe(d->partial, PARTIAL_MAX);
