@@ -728,12 +728,10 @@ out_free:
 
 static int use_decode_search(ps_dec *d);
 
-static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
+/* Decodes pcm whole with the search in force. */
+static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
-    ps_dec *d = dec;
     ps_decoder_t *ps = d->ps;
-    if (use_decode_search(d) < 0)
-        return PHS_EENGINE;
     /* A new stream resets the front end's noise estimate, which would
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
@@ -747,6 +745,13 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
     if (ps_end_utt(ps) < 0)
         return PHS_EENGINE;
     return report_words(ps, word, ctx);
+}
+
+static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
+{
+    if (use_decode_search(dec) < 0)
+        return PHS_EENGINE;
+    return decode_now(dec, pcm, n, word, ctx);
 }
 
 /* The search of the live pass. It only shows partials (an utterance's words
@@ -1091,7 +1096,9 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
         return rc;
     cmn_type_t live = feat->cmn;
     feat->cmn = cmn_type_from_str(cmd_ln_str_r(ps_get_config(ps), "-cmn"));
-    rc = decode(dec, pcm, n, word, ctx);
+    /* decode_now, not decode: decode would choose the batch search again
+     * over use_redecode_search's (the fast search was never used so). */
+    rc = decode_now(dec, pcm, n, word, ctx);
     feat->cmn = live;
     memcpy(cmn->cmn_mean, sv.mean, vl);
     memcpy(cmn->sum, sv.sum, vl);
