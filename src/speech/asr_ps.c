@@ -762,8 +762,12 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
  * and its final and the same first partial; 1000 and less, or narrower
  * beams, cost 5 to 11 points of that for little more saving. */
 #define LIVE_SEARCH "live"
+/* When an utterance's words are taken from this pass (asr_decoder_set_live_words)
+ * they are its lattice's best path with the posteriors (-bestpath yes: made
+ * only when the utterance has ended and its words are asked for, so the
+ * partials and an utterance decoded again cost the same as without). */
 static const char *const live_params[] = {
-    "-fwdflat", "no", "-bestpath", "no", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
+    "-fwdflat", "no", "-bestpath", "yes", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
 };
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"
