@@ -79,7 +79,8 @@ struct stream {
     struct sample partial_idle, final_idle;
     struct sample last_piece; /* s: each final's last piece (livesess_event.last_piece_ms) */
     double max_lag, end_lag;
-    size_t items[2];        /* utterances decoded with the default / fast search */
+    size_t items[3];        /* utterances decoded default / fast / live (livesess_search) */
+    double cpu;             /* the stream thread's CPU time (s) */
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
     uint64_t lag_at_end_ms; /* the session's own lag measure at the end */
     struct livesess_settle_stats settle; /* its early final decodes */
@@ -111,11 +112,15 @@ static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only)
  * stream i of N starts at the recording i * recordings / N and plays the
  * playlist round, as independent speakers would. */
 static bool stagger = true;
-/* STREAM_SEARCH: adaptive (the sessions' own, default), or one search for
- * every piece: "fast" gives the sessions a clock that runs ahead (always
- * behind: always the fast search), "default" one that stands still (never
- * behind). Their lag figures then mean nothing. */
+/* STREAM_SEARCH: adaptive (the sessions' own, default), or one way for
+ * every piece: "fast" and "live" give the sessions a clock that runs ahead
+ * (always behind: the fast search, with lag_live_ms never for "fast", or
+ * the live pass's words), "default" one that stands still (never behind).
+ * Their lag figures then mean nothing. */
 static double (*forced_clock)(void *ctx);
+/* The sessions' lag_live_ms: STREAM_SEARCH=fast and STREAM_LIVE=0 make it
+ * never (the fast search at most, as before session 32). */
+static uint32_t lag_live_ms;
 /* STREAM_CUT_MS: the sessions' cut_after_ms (speech/livesess.h; default 0,
  * the server's: pieces end only at the VAD's pauses of 250 ms). */
 static uint32_t cut_after_ms;
@@ -259,7 +264,7 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         free(st->last_partial);
         st->last_partial = NULL;
         add(&st->last_piece, (double)ev->last_piece_ms / 1000);
-        st->items[ev->search == SEARCH_FAST]++;
+        st->items[ev->search <= LIVESESS_SEARCH_LIVE ? ev->search : 0]++;
         if (ev->lag_ms > st->max_item_lag)
             st->max_item_lag = ev->lag_ms;
         append(st, ev->text);
@@ -372,6 +377,7 @@ static void *run_stream(void *arg)
                                 .event = on_event,
                                 .ctx = st,
                                 .clock = forced_clock,
+                                .lag_live_ms = lag_live_ms,
                                 .cut_after_ms = cut_after_ms,
                                 .final_at_split = final_at_split};
     livesess *s;
@@ -406,6 +412,7 @@ static void *run_stream(void *arg)
             st->backlog = 0;
     }
     st->lag_at_end_ms = livesess_lag_ms(s);
+    st->cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
     livesess_settle_stats(s, &st->settle);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
@@ -470,14 +477,17 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *sm = getenv("STREAM_SEARCH");
-    if (sm && !strcmp(sm, "fast"))
+    if (sm && (!strcmp(sm, "fast") || !strcmp(sm, "live")))
         forced_clock = clock_ahead;
     else if (sm && !strcmp(sm, "default"))
         forced_clock = clock_still;
     else if (sm && strcmp(sm, "adaptive") != 0) {
-        fprintf(stderr, "stream_bench: STREAM_SEARCH must be adaptive, fast or default\n");
+        fprintf(stderr, "stream_bench: STREAM_SEARCH must be adaptive, fast, live or default\n");
         return 2;
     }
+    const char *live_env = getenv("STREAM_LIVE");
+    if ((sm && !strcmp(sm, "fast")) || (live_env && !strcmp(live_env, "0")))
+        lag_live_ms = LIVESESS_LAG_NEVER;
     /* STREAM_NOISE=0: the recordings as they are, digital silence between
      * them (the streams then get the files' own audio) */
     const char *noise_env = getenv("STREAM_NOISE");
@@ -611,7 +621,7 @@ int main(int argc, char **argv)
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
     static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
-    size_t live_edits = 0, items[2] = {0, 0}, partial_edits = 0, partial_words = 0;
+    size_t live_edits = 0, items[3] = {0, 0, 0}, partial_edits = 0, partial_words = 0;
     struct livesess_settle_stats settle = {0, 0, 0};
     double max_lag = 0;
     for (int i = 0; i < n_streams; i++) {
@@ -644,18 +654,18 @@ int main(int argc, char **argv)
                        k + 1, rec[k].ref_words, rec[k].edits_clean, rec[k].edits_same,
                        stream_edits_of(&st[0], &rec[k], !strcmp(getenv("STREAM_DETAIL"), "2")));
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s; "
-               "utterances decoded default / fast: %zu / %zu; largest lag a final reported "
-               "%.3f s\n",
-               i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1],
-               (double)st[i].max_item_lag / 1000);
+               "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
+               "reported %.3f s; CPU per audio second %.3f\n",
+               i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
+               (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000));
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;
         settle.dropped += st[i].settle.dropped;
         settle.dropped_ms += st[i].settle.dropped_ms;
         free(st[i].last_partial);
-        items[0] += st[i].items[0];
-        items[1] += st[i].items[1];
+        for (int k = 0; k < 3; k++)
+            items[k] += st[i].items[k];
         free(st[i].text);
         for (size_t k = 0; k < st[i].n_words; k++)
             free(st[i].words[k].text);
@@ -697,8 +707,8 @@ int main(int argc, char **argv)
            "(p95) after its upload ends (its decode, one at a time)\n",
            pct(&batch_time, 0.5) * 1000, pct(&batch_time, 0.95) * 1000);
     printf("largest lag of any stream: %.3f s (target: not falling behind); utterances decoded "
-           "with the default / fast search: %zu / %zu\n",
-           max_lag, items[0], items[1]);
+           "default / fast / live: %zu / %zu / %zu\n",
+           max_lag, items[0], items[1], items[2]);
     printf("CPU per audio second: streamed %.3f (all %d streams, VAD and resampling included), "
            "batch %.3f\n",
            stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,

@@ -149,7 +149,7 @@ struct rt_dec_ops;
  * real time when it ended (speech/livesess.h, "Keeping up"); sent in its
  * final as phiscribe.search and phiscribe.lag_ms. */
 struct rt_decoded {
-    search_mode search;
+    enum livesess_search search;
     uint64_t lag_ms;
 };
 

@@ -298,12 +298,12 @@ static void rt_send_final(struct rt_session *s, const asr_word *w, size_t n, con
     json_t *ext = json_pack("{s:o, s:o, s:o, s:b, s:s, s:I}", "words", rt_words_json(w, n),
                             "start", jsonout_seconds(start), "end", jsonout_seconds(end),
                             "redacted", s->cfg.redact_labels != 0, "search",
-                            search_name(how->search), "lag_ms", (json_int_t)how->lag_ms);
+                            livesess_search_name(how->search), "lag_ms", (json_int_t)how->lag_ms);
     if (s->mode == RT_PLAIN) {
         rt_send(s, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:I}", "type", "final", "text", text,
                              "start", jsonout_seconds(start), "end", jsonout_seconds(end), "words",
                              ext ? json_incref(json_object_get(ext, "words")) : json_null(),
-                             "search", search_name(how->search), "lag_ms",
+                             "search", livesess_search_name(how->search), "lag_ms",
                              (json_int_t)how->lag_ms));
         json_decref(ext);
         return;

@@ -79,6 +79,7 @@ struct asr_decoder {
      * words wait in acc from utt_first on, the engine's live pass is
      * ended, and buf still holds its audio. */
     bool settled;
+    bool live_words;     /* live: words from the live pass, no decode again */
     bool primed;         /* live: the engine\'s normalisation was primed */
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
@@ -216,10 +217,12 @@ void asr_decoder_free(asr_decoder *d)
 /* Closes a live utterance left open by an abandoned recording. */
 static void live_abandon(asr_decoder *d)
 {
-    if (d->in_utt && !d->settled)
-        d->model->engine->utt_end(d->handle, NULL, NULL);
-    if (d->in_utt && d->settled)
-        acc_drop(&d->acc, d->utt_first);
+    if (d->in_utt) {
+        if (d->settled) /* the engine's pass is ended already; its held words go */
+            acc_drop(&d->acc, d->utt_first);
+        else
+            d->model->engine->utt_end(d->handle, NULL, NULL);
+    }
     d->in_utt = false;
     d->settled = false;
     wipe(d->partial, PARTIAL_MAX);
@@ -551,21 +554,29 @@ size_t asr_decoder_max_utterance(const asr_decoder *d)
     return d->model->utt_max;
 }
 
+void asr_decoder_set_live_words(asr_decoder *d, bool live_pass)
+{
+    d->live_words = live_pass;
+}
+
 /* Ends the open live utterance, its words those of buf[0..len) (its audio
- * or the start of it) decoded whole, collected from d->utt_first on. */
+ * or the start of it) decoded whole, or with live_words the live pass's
+ * own (then len is all of it), collected from d->utt_first on. */
 static int live_close(asr_decoder *d, size_t len)
 {
     struct word_ctx wc = {d, (double)d->utt_start / 16000.0};
     const asr_engine *e = d->model->engine;
+    bool speech = has_speech_energy(d->buf, len);
     d->utt_first = d->acc.n;
     d->in_utt = false;
     /* The live pass gave the partials; the words come from the whole
      * utterance decoded as batch mode does (measured: the running
-     * normalisation of the live pass costs ~10 WER points). */
-    int rc = e->utt_end(d->handle, NULL, NULL);
+     * normalisation of the live pass costs ~10 WER points), or with
+     * live_words from that pass's lattice. */
+    int rc = e->utt_end(d->handle, d->live_words && speech ? on_word : NULL, &wc);
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
-    else if (rc == 0 && has_speech_energy(d->buf, len))
+    else if (rc == 0 && speech && !d->live_words)
         rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
     return rc;
 }
@@ -596,7 +607,7 @@ int asr_decoder_settle(asr_decoder *d)
 {
     if (d->failed)
         return d->failed;
-    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled)
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || d->live_words)
         return 0;
     int rc = live_close(d, d->utt_len);
     d->in_utt = true; /* open for the caller: its audio stays in buf */
@@ -783,6 +794,8 @@ int asr_decoder_end_utterance_at(asr_decoder *d, uint64_t at)
 {
     if (d->failed)
         return d->failed;
+    if (d->live_words)
+        return PHS_EUNSUPPORTED;
     if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || at <= d->utt_start ||
         at >= d->utt_start + d->utt_len)
         return PHS_EINVAL;

@@ -264,6 +264,18 @@ int asr_decoder_set_mode(asr_decoder *d, asr_mode mode);
  * -pl_window) stay the model's. PHS_EUNSUPPORTED for an engine without. */
 int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
 
+/* Live mode: true takes the words of the next ended utterances from the
+ * live pass itself (its first pass, capped as for partials, with the
+ * lattice best path and posteriors at the end) instead of decoding their
+ * audio again: no second decode, so about a third of a stream's CPU and
+ * nothing to wait for at the end, for worse words (the running
+ * normalisation and the capped search: docs/BENCHMARKS.md, "Session 32").
+ * Kept until changed (a new decoder: false). With it, asr_decoder_settle
+ * does nothing (there is no decode to start early) and
+ * asr_decoder_end_utterance_at is PHS_EUNSUPPORTED (the pass has heard
+ * past the cut). */
+void asr_decoder_set_live_words(asr_decoder *d, bool live_pass);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

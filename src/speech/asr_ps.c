@@ -728,12 +728,10 @@ out_free:
 
 static int use_decode_search(ps_dec *d);
 
-static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
+/* Decodes pcm whole with the search in force. */
+static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
-    ps_dec *d = dec;
     ps_decoder_t *ps = d->ps;
-    if (use_decode_search(d) < 0)
-        return PHS_EENGINE;
     /* A new stream resets the front end's noise estimate, which would
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
@@ -749,6 +747,13 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
     return report_words(ps, word, ctx);
 }
 
+static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
+{
+    if (use_decode_search(dec) < 0)
+        return PHS_EENGINE;
+    return decode_now(dec, pcm, n, word, ctx);
+}
+
 /* The search of the live pass. It only shows partials (an utterance's words
  * come from utt_redecode), so it is the first pass alone, capped at 1500
  * active states a frame: measured on bench/stream's set (docs/BENCHMARKS.md,
@@ -757,8 +762,12 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
  * and its final and the same first partial; 1000 and less, or narrower
  * beams, cost 5 to 11 points of that for little more saving. */
 #define LIVE_SEARCH "live"
+/* When an utterance's words are taken from this pass (asr_decoder_set_live_words)
+ * they are its lattice's best path with the posteriors (-bestpath yes: made
+ * only when the utterance has ended and its words are asked for, so the
+ * partials and an utterance decoded again cost the same as without). */
 static const char *const live_params[] = {
-    "-fwdflat", "no", "-bestpath", "no", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
+    "-fwdflat", "no", "-bestpath", "yes", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
 };
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"
@@ -1091,7 +1100,9 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
         return rc;
     cmn_type_t live = feat->cmn;
     feat->cmn = cmn_type_from_str(cmd_ln_str_r(ps_get_config(ps), "-cmn"));
-    rc = decode(dec, pcm, n, word, ctx);
+    /* decode_now, not decode: decode would choose the batch search again
+     * over use_redecode_search's (the fast search was never used so). */
+    rc = decode_now(dec, pcm, n, word, ctx);
     feat->cmn = live;
     memcpy(cmn->cmn_mean, sv.mean, vl);
     memcpy(cmn->sum, sv.sum, vl);

@@ -95,8 +95,8 @@ struct livesess {
     /* The rate (livesess.h): wall time and audio of the calls, each
      * weighted down by the audio that came after it (s). */
     double rate_wall, rate_audio;
-    search_mode search;
-    bool item_fast;
+    enum livesess_search search;
+    enum livesess_search item_search; /* the cheapest of the open item's pieces */
     int stop;   /* an event handler's stop value from a partial */
     int failed; /* sticky: error or stop value */
 };
@@ -232,7 +232,38 @@ static double predicted_rate(const livesess *s)
     if (s->rate_audio < 1.0)
         return -1;
     double r = s->rate_wall / s->rate_audio;
-    return s->search == SEARCH_FAST ? r * LIVESESS_FAST_SAVING : r;
+    if (s->search == LIVESESS_SEARCH_FAST)
+        return r * LIVESESS_FAST_SAVING;
+    return s->search == LIVESESS_SEARCH_LIVE ? r * LIVESESS_LIVE_SAVING : r;
+}
+
+const char *livesess_search_name(enum livesess_search m)
+{
+    return m == LIVESESS_SEARCH_LIVE ? "live" : search_name((search_mode)m);
+}
+
+/* The next pieces' way, from the one in force (m), the lag (ms) and the
+ * default search's predicted rate ("Keeping up", livesess.h): one step
+ * down or up at a time, except straight to live when that far behind. */
+static enum livesess_search next_search(const livesess *s, enum livesess_search m, double lag_ms,
+                                        double rate)
+{
+    double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
+    double live = s->cfg.lag_live_ms ? (double)s->cfg.lag_live_ms : LIVESESS_LAG_LIVE_MS;
+    double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
+    double fast_rate = rate / LIVESESS_FAST_SAVING; /* -1 stays negative */
+    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
+        return LIVESESS_SEARCH_DEFAULT;
+    if (m == LIVESESS_SEARCH_DEFAULT && (lag_ms > fast || rate > LIVESESS_RATE_FAST))
+        m = LIVESESS_SEARCH_FAST;
+    else if (m == LIVESESS_SEARCH_FAST && lag_ms < back && rate < LIVESESS_RATE_DEFAULT)
+        m = LIVESESS_SEARCH_DEFAULT;
+    else if (m == LIVESESS_SEARCH_LIVE && lag_ms < back && fast_rate < LIVESESS_RATE_DEFAULT)
+        m = LIVESESS_SEARCH_FAST;
+    if (s->cfg.lag_live_ms != LIVESESS_LAG_NEVER && m == LIVESESS_SEARCH_FAST &&
+        (lag_ms > live || fast_rate > LIVESESS_RATE_FAST))
+        m = LIVESESS_SEARCH_LIVE;
+    return m;
 }
 
 void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out)
@@ -245,32 +276,25 @@ uint64_t livesess_lag_ms(const livesess *s)
     return (uint64_t)(s->lag * 1000 + 0.5);
 }
 
-/* The search of the decoder utterance about to end: the fast one while the
- * session lags (livesess.h, "Keeping up"). An engine without one keeps its
- * own. */
+/* How the decoder utterance about to end is decoded: the fast search, or
+ * the live pass's words, while the session lags (livesess.h, "Keeping
+ * up"). An engine without a fast search keeps its own. */
 static int choose_search(livesess *s)
 {
-    double lag_ms = lag_now(s) * 1000;
-    double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
-    double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
-    double rate = predicted_rate(s);
-    search_mode m = s->search;
-    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
-        m = SEARCH_DEFAULT;
-    else if (m == SEARCH_DEFAULT && (lag_ms > fast || rate > LIVESESS_RATE_FAST))
-        m = SEARCH_FAST;
-    else if (m == SEARCH_FAST && lag_ms < back && rate < LIVESESS_RATE_DEFAULT)
-        m = SEARCH_DEFAULT;
+    enum livesess_search m = next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s));
     if (m != s->search) {
-        int rc = asr_decoder_set_live_search(s->dec, m);
+        int rc = 0;
+        if (m != LIVESESS_SEARCH_LIVE)
+            rc = asr_decoder_set_live_search(s->dec, (search_mode)m);
         if (rc == PHS_EUNSUPPORTED)
             return 0;
         if (rc < 0)
             return rc;
+        asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
         s->search = m;
     }
-    if (s->utt_open && s->search == SEARCH_FAST)
-        s->item_fast = true;
+    if (s->utt_open && !s->settled && s->search > s->item_search)
+        s->item_search = s->search; /* a settled piece was decoded as it was then */
     return 0;
 }
 
@@ -305,13 +329,13 @@ static int end_utterance(livesess *s)
                                     .text = s->words_text ? s->words_text : "",
                                     .words = s->words,
                                     .n_words = s->n_words,
-                                    .search = s->item_fast ? SEARCH_FAST : SEARCH_DEFAULT,
+                                    .search = s->item_search,
                                     .lag_ms = (uint64_t)(lag_now(s) * 1000 + 0.5),
                                     .last_piece_ms = ms_of(s->last_piece)};
         rc = emit(s, &ev);
     }
     s->last_piece = 0;
-    s->item_fast = false;
+    s->item_search = LIVESESS_SEARCH_DEFAULT;
     words_clear(s);
     s->item++;
     s->item_open = false;
@@ -334,6 +358,8 @@ static int cut_at_pause(livesess *s)
         return 0;
     if (rc < 0 || (rc = choose_search(s)) < 0)
         return rc;
+    if (s->search == LIVESESS_SEARCH_LIVE)
+        return 0; /* the live pass's words: nothing left to decode at the end */
     s->last_piece = (size_t)(at - (s->dec_pos - s->utt_fed));
     s->utt_fed = (size_t)(s->dec_pos - at);
     s->cut_due = 0;
@@ -408,7 +434,9 @@ static int settle(livesess *s)
     int rc = consume(s, heard_until(s, s->vad_pos), false);
     if (rc || (rc = choose_search(s)) < 0)
         return rc;
-    if (!s->utt_open || (rc = asr_decoder_settle(s->dec)) != 0)
+    /* The live pass's words have no decode to start early. */
+    if (!s->utt_open || s->search == LIVESESS_SEARCH_LIVE ||
+        (rc = asr_decoder_settle(s->dec)) != 0)
         return rc;
     s->settled = true;
     s->settle.settled++;
@@ -567,7 +595,7 @@ static int clear_stream(livesess *s, const struct livesess_config *cfg)
     if (rc)
         return rc;
     words_clear(s);
-    s->item_fast = false;
+    s->item_search = LIVESESS_SEARCH_DEFAULT;
     if (s->item_open || s->speaking)
         s->item++; /* its STARTED or partials were told: the number is spent */
     s->item_open = s->utt_open = s->speaking = s->settled = false;
@@ -768,6 +796,7 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
         goto fail;
     }
     asr_decoder_set_listener(s->dec, &l);
+    asr_decoder_set_live_words(s->dec, false);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;

@@ -58,6 +58,19 @@ enum livesess_event_type {
     LIVESESS_UTTERANCE,      /* words: one finished utterance (possibly none) */
 };
 
+/* How a piece of speech's words are decoded ("Keeping up" below): its
+ * audio decoded again whole with the default search or the fast one, or
+ * not again: the partials' pass's own words (live). The values of the
+ * first two are search_mode's. */
+enum livesess_search {
+    LIVESESS_SEARCH_DEFAULT = SEARCH_DEFAULT,
+    LIVESESS_SEARCH_FAST = SEARCH_FAST,
+    LIVESESS_SEARCH_LIVE,
+};
+
+/* "default", "fast" or "live" (the results' "search"). */
+const char *livesess_search_name(enum livesess_search m);
+
 struct livesess_event {
     enum livesess_event_type type;
     /* The utterance this event belongs to, counted from 0 in the session:
@@ -70,10 +83,10 @@ struct livesess_event {
     const char *text;  /* PARTIAL and UTTERANCE: the words joined by spaces ("" for none) */
     const asr_word *words; /* UTTERANCE: times in seconds from the session's start */
     size_t n_words;
-    /* UTTERANCE: the search its words were decoded with (SEARCH_FAST when
-     * any piece of it was, see "Keeping up" below) and the session's lag
-     * behind real time when it ended. */
-    search_mode search;
+    /* UTTERANCE: how its words were decoded (the cheapest way any piece
+     * of it was, see "Keeping up" below) and the session's lag behind real
+     * time when it ended. */
+    enum livesess_search search;
     uint64_t lag_ms;
     /* UTTERANCE: the audio of its last piece (from its last cut at a
      * pause, or its start, to its end), the decode a final waits for
@@ -94,6 +107,15 @@ struct livesess_event {
 #define LIVESESS_LAG_FAST_MS    1000
 #define LIVESESS_LAG_DEFAULT_MS 250
 #define LIVESESS_LAG_NEVER      UINT32_MAX /* lag_fast_ms: the default search always */
+/* Further behind, over LIVESESS_LAG_LIVE_MS (or while even the fast
+ * search's predicted rate, below, is over LIVESESS_RATE_FAST), a piece is
+ * not decoded again at all: its words are the partials' pass's own
+ * (asr_decoder_set_live_words; LIVESESS_SEARCH_LIVE), about a third of a
+ * stream's CPU and no decode to wait for at its end, for worse words
+ * (docs/BENCHMARKS.md, "Session 32"); back to the fast search when the lag
+ * is under LIVESESS_LAG_DEFAULT_MS and the fast search's predicted rate
+ * under LIVESESS_RATE_DEFAULT. */
+#define LIVESESS_LAG_LIVE_MS 2000
 /* A session also switches before it is behind, on the load it predicts:
  * it keeps its rate, the wall time its calls took per second of audio
  * over about the last LIVESESS_RATE_WINDOW_S seconds of audio (waiting
@@ -111,6 +133,7 @@ struct livesess_event {
 #define LIVESESS_RATE_FAST     0.9
 #define LIVESESS_RATE_DEFAULT  0.7
 #define LIVESESS_FAST_SAVING   1.5 /* default search's CPU / fast one's, whole stream (0.257 / 0.164) */
+#define LIVESESS_LIVE_SAVING   4.3 /* default search's CPU / live words', whole stream (0.264 / 0.061) */
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
@@ -135,6 +158,10 @@ struct livesess_config {
      * up" above; back under the smaller of LIVESESS_LAG_DEFAULT_MS and a
      * quarter of it); 0: LIVESESS_LAG_FAST_MS; LIVESESS_LAG_NEVER: never. */
     uint32_t lag_fast_ms;
+    /* The lag over which pieces' words are the partials' pass's ("Keeping
+     * up" above); 0: LIVESESS_LAG_LIVE_MS; LIVESESS_LAG_NEVER: never (the
+     * fast search at most). Never either when lag_fast_ms is. */
+    uint32_t lag_live_ms;
     /* Seconds on a monotonic clock, for the lag; NULL: CLOCK_MONOTONIC
      * (tests give a clock of their own). */
     double (*clock)(void *ctx);

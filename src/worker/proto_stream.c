@@ -25,6 +25,8 @@ int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
         rc = proto_put_u32(b, (uint32_t)c->denoise);
     if (rc == 0)
         rc = proto_put_u32(b, c->lag_fast_ms);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->lag_live_ms);
     return rc;
 }
 
@@ -37,6 +39,7 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     uint32_t silence = proto_get_u32(c);
     uint32_t noise = proto_get_u32(c);
     out->lag_fast_ms = proto_get_u32(c);
+    out->lag_live_ms = proto_get_u32(c);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
     if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||
@@ -91,9 +94,9 @@ int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev)
     int rc = err ? err : proto_get_words(c, &w, &n);
     uint32_t search = proto_get_u32(c);
     ev->lag_ms = proto_get_u64(c);
-    if (search > SEARCH_FAST)
+    if (search > LIVESESS_SEARCH_LIVE)
         c->bad = true;
-    ev->search = c->bad ? SEARCH_DEFAULT : (search_mode)search;
+    ev->search = c->bad ? LIVESESS_SEARCH_DEFAULT : (enum livesess_search)search;
     ev->type = (enum livesess_event_type)type;
     ev->words = w;
     ev->n_words = n;

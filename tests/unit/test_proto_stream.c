@@ -34,8 +34,17 @@ static void event_round_trip(void **state)
          .text = "chest pain",
          .words = words,
          .n_words = 2,
-         .search = SEARCH_FAST,
+         .search = LIVESESS_SEARCH_FAST,
          .lag_ms = 1234},
+        {.type = LIVESESS_UTTERANCE,
+         .item = 4,
+         .audio_ms = 2100,
+         .end_ms = 3000,
+         .text = "chest pain",
+         .words = words,
+         .n_words = 2,
+         .search = LIVESESS_SEARCH_LIVE,
+         .lag_ms = 2500},
         {.type = LIVESESS_UTTERANCE, .item = 4, .audio_ms = 2100, .end_ms = 2500, .text = ""},
     };
     for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
@@ -85,14 +94,14 @@ static void malformed_events_refused(void **state)
         assert_null(ev.words);
     }
     /* no such search: the u32 before the lag, the payload's last 8 bytes */
-    uint32_t bad_search = 7;
+    uint32_t bad_search = LIVESESS_SEARCH_LIVE + 1;
     memcpy(b.p + b.len - 12, &bad_search, sizeof(bad_search));
     proto_cursor bc;
     proto_cursor_init(&bc, b.p, b.len);
     struct livesess_event bev;
     assert_int_equal(proto_get_stream_event(&bc, &bev), PHS_EINVAL);
     assert_null(bev.words);
-    uint32_t good_search = SEARCH_FAST;
+    uint32_t good_search = LIVESESS_SEARCH_LIVE;
     memcpy(b.p + b.len - 12, &good_search, sizeof(good_search));
     uint32_t bad_type = 9; /* no such event */
     memcpy(b.p, &bad_type, sizeof(bad_type));
@@ -118,6 +127,7 @@ static void open_round_trip(void **state)
     in.vad.silence_duration_ms = 700;
     in.denoise = LIVESESS_DENOISE_AUTO;
     in.lag_fast_ms = LIVESESS_LAG_NEVER;
+    in.lag_live_ms = 1500;
     sbuf b;
     sbuf_init(&b, 4096);
     assert_int_equal(proto_put_stream_open(&b, &in), 0);
@@ -134,14 +144,15 @@ static void open_round_trip(void **state)
     assert_int_equal(out.vad.silence_duration_ms, 700);
     assert_int_equal(out.denoise, LIVESESS_DENOISE_AUTO);
     assert_int_equal(out.lag_fast_ms, LIVESESS_LAG_NEVER);
+    assert_int_equal(out.lag_live_ms, 1500);
     proto_cursor_init(&c, b.p, b.len - 1); /* cut */
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 8] = 3; /* no such noise suppression setting (before the lag threshold) */
+    b.p[b.len - 12] = 3; /* no such noise suppression setting (before the lag thresholds) */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 8] = 1;
+    b.p[b.len - 12] = 1;
     b.p[4] = 2; /* vad flag neither 0 nor 1 */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);

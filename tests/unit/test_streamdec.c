@@ -140,7 +140,7 @@ struct seen {
     /* the session's clock (test_keeping_up): each read moves it on by
      * per_read; the items' searches and lags in order */
     double now, per_read;
-    search_mode searches[32];
+    enum livesess_search searches[32];
     uint64_t lags[32], item_end_ms[32];
     uint64_t item_start_ms[32], last_piece_ms[32];
     size_t with_words; /* UTTERANCEs with words */
@@ -531,10 +531,13 @@ static void test_open_errors(void **state)
  * time of the feed at sample OFF (a feed reads the clock at its start and
  * end). The session's items land in SEEN. */
 static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
-                         size_t mark)
+                         size_t mark, uint32_t lag_live_ms)
 {
-    struct livesess_config c = {
-        .sample_rate = 16000, .event = on_event, .ctx = seen, .clock = fake_clock};
+    struct livesess_config c = {.sample_rate = 16000,
+                                .event = on_event,
+                                .ctx = seen,
+                                .clock = fake_clock,
+                                .lag_live_ms = lag_live_ms};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -567,23 +570,22 @@ static double busy_cost(size_t off, size_t busy_until)
 /* Keeping up (livesess.h): a feed that takes 3 s of the session's clock
  * (a stall, as an overloaded machine or a stopped worker makes one) half a
  * second before the end of the second recording puts the session 3 s
- * behind: the piece of speech decoded next uses the fast search and its
- * item says so (search, lag); the lag drains as later audio takes no time,
- * and the first recording fed again at the end is decoded with the default
- * search. No timing: the clock is the test's. */
-static void test_keeping_up(void **state)
+ * behind: the piece of speech decoded next uses the fast search (with
+ * lag_live_ms never; else the live pass's words, test_keeping_up_live) and
+ * its item says so (search, lag); the lag drains as later audio takes no
+ * time, and the first recording fed again at the end is decoded with the
+ * default search. No timing: the clock is the test's. */
+static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
 {
-    if (!model)
-        skip();
     struct seen seen = {0};
     size_t stall_at = bounds[1][1] - 8000, again = bounds[0][1] + GAP;
     stall_at -= stall_at % 320;
-    run_on_clock(&seen, again, stall_cost, stall_at);
+    run_on_clock(&seen, again, stall_cost, stall_at, lag_live_ms);
     size_t after = seen.utterances, last = 0;
     for (size_t i = 0; i < seen.utterances; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
         print_message("item %zu to %.2f s: %s search, lag %llu ms\n", i, (double)end / 16000,
-                      search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
+                      livesess_search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
         if (end <= stall_at) { /* before the stall */
             assert_int_equal(seen.searches[i], SEARCH_DEFAULT);
             assert_int_equal(seen.lags[i], 0);
@@ -593,15 +595,33 @@ static void test_keeping_up(void **state)
         if (end > rec.n + bounds[0][0] && end <= rec.n + again)
             last = i; /* the first recording fed again */
     }
-    /* the first item ending after the stall: decoded fast, 3 s behind less
-     * the audio since */
+    /* the first item ending after the stall: decoded fast or live, 3 s
+     * behind less the audio since, with the words its pass found */
     assert_true(after < seen.utterances);
-    assert_int_equal(seen.searches[after], SEARCH_FAST);
+    assert_int_equal(seen.searches[after], behind);
     assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
+    if (behind == LIVESESS_SEARCH_LIVE)
+        assert_true(seen.lags[after] > LIVESESS_LAG_LIVE_MS);
     /* caught up: the default search again */
     assert_true(last > after);
-    assert_int_equal(seen.searches[last], SEARCH_DEFAULT);
+    assert_int_equal(seen.searches[last], LIVESESS_SEARCH_DEFAULT);
     assert_int_equal(seen.lags[last], 0);
+}
+
+static void test_keeping_up(void **state)
+{
+    if (!model)
+        skip();
+    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+}
+
+/* Over LIVESESS_LAG_LIVE_MS behind (the default lag_live_ms), the piece's
+ * words are the live pass's own, and the item says "live". */
+static void test_keeping_up_live(void **state)
+{
+    if (!model)
+        skip();
+    keeping_up(LIVESESS_SEARCH_LIVE, 0);
 }
 
 /* Keeping up on the predicted load: a session whose calls take 95% of the
@@ -610,21 +630,24 @@ static void test_keeping_up(void **state)
  * not keep up; when its calls become quick again (a quarter of the audio,
  * from the third recording on), the default search again. The clock is
  * the test's: no timing. */
-static void test_keeping_up_rate(void **state)
+static size_t keeping_up_rate(uint32_t lag_live_ms)
 {
-    if (!model)
-        skip();
     struct seen seen = {0};
+    size_t live = 0;
     size_t busy_until = bounds[2][0], again = bounds[0][1] + GAP;
-    run_on_clock(&seen, again, busy_cost, busy_until);
+    run_on_clock(&seen, again, busy_cost, busy_until, lag_live_ms);
     size_t busy = 0, last = seen.utterances;
     for (size_t i = 0; i < seen.utterances && i < 32; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
         print_message("item %zu to %.2f s: %s search, lag %llu ms\n", i, (double)end / 16000,
-                      search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
+                      livesess_search_name(seen.searches[i]), (unsigned long long)seen.lags[i]);
         if (end <= busy_until) { /* every piece decoded while the machine was full */
-            assert_int_equal(seen.searches[i], SEARCH_FAST);
+            if (lag_live_ms == LIVESESS_LAG_NEVER)
+                assert_int_equal(seen.searches[i], LIVESESS_SEARCH_FAST);
+            else
+                assert_int_not_equal(seen.searches[i], LIVESESS_SEARCH_DEFAULT);
             assert_true(seen.lags[i] < LIVESESS_LAG_DEFAULT_MS);
+            live += seen.searches[i] == LIVESESS_SEARCH_LIVE;
             busy++;
         }
         if (end > rec.n + bounds[0][0] && end <= rec.n + again)
@@ -632,8 +655,35 @@ static void test_keeping_up_rate(void **state)
     }
     assert_true(busy >= 2);
     assert_true(last < seen.utterances);
-    assert_int_equal(seen.searches[last], SEARCH_DEFAULT);
+    /* quick calls again (a quarter of the audio): the default search again;
+     * but a live session whose calls take that predicts 0.25 x
+     * LIVESESS_LIVE_SAVING (over 1) for the default search, and 0.25 x
+     * LIVESESS_LIVE_SAVING / LIVESESS_FAST_SAVING (over 0.7) for the fast
+     * one: it stays live */
+    assert_int_equal(seen.searches[last], lag_live_ms == LIVESESS_LAG_NEVER
+                                              ? LIVESESS_SEARCH_DEFAULT
+                                              : LIVESESS_SEARCH_LIVE);
     assert_int_equal(seen.lags[last], 0);
+    return live;
+}
+
+static void test_keeping_up_rate(void **state)
+{
+    if (!model)
+        skip();
+    assert_int_equal(keeping_up_rate(LIVESESS_LAG_NEVER), 0);
+}
+
+/* The same, the fast search's predicted rate (its calls' 95% of the
+ * audio's duration, which the fast search did not lower: the machine is
+ * that full) over LIVESESS_RATE_FAST: the live pass's words, though never
+ * 2 s behind (and they stay so while the calls' cost says the searches
+ * would not keep up). */
+static void test_keeping_up_rate_live(void **state)
+{
+    if (!model)
+        skip();
+    assert_true(keeping_up_rate(0) >= 1);
 }
 
 /* The live decoder itself: skipped audio keeps later times absolute, and
@@ -729,6 +779,95 @@ static void test_live_final_is_batch(void **state)
     }
     assert_true(partials > 2);
     finish_as_batch(live, b);
+    asr_decoder_free(live);
+    asr_decoder_free(batch);
+}
+
+/* The words of the recordings' utterances from a live decoder whose
+ * finals use search m (asr_decoder_set_live_search), joined. */
+static char *live_text_with(search_mode m)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_set_live_search(d, m), 0);
+    size_t at = 0;
+    for (int u = 0; u < N_UTTS; u++) {
+        assert_int_equal(asr_decoder_skip(d, bounds[u][0] - at), 0);
+        assert_int_equal(asr_decoder_feed(d, rec.s + bounds[u][0], bounds[u][1] - bounds[u][0]), 0);
+        assert_int_equal(asr_decoder_end_utterance(d), 0);
+        at = bounds[u][1];
+    }
+    asr_result *r = NULL;
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    char *text = asr_result_text(r);
+    asr_result_free(r);
+    asr_decoder_free(d);
+    return text;
+}
+
+/* SEARCH_FAST on a live decoder decodes its finals with the fast search:
+ * other words than the default search's on these recordings (they were
+ * the same words, the default search's, when the engine's decode chose
+ * the batch search again over the fast one). */
+static void test_live_fast_search(void **state)
+{
+    if (!model)
+        skip();
+    char *def = live_text_with(SEARCH_DEFAULT), *fast = live_text_with(SEARCH_FAST);
+    print_message("default: %s\nfast:    %s\n", def, fast);
+    assert_string_not_equal(def, fast);
+    free(def);
+    free(fast);
+}
+
+/* With live words (asr_decoder_set_live_words), an utterance's words are
+ * the live pass's own: there are words, timed inside the utterance's audio,
+ * with posteriors (the lattice's, not all 1), near the batch decode's (at
+ * most half its words edited); settle has no decode to make (the
+ * utterance stays open: audio fed after it is simply more of it) and a cut
+ * inside the utterance is refused. */
+static void test_live_words(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    asr_decoder *live = asr_decoder_new(model, &err), *batch = asr_decoder_new(model, &err);
+    assert_non_null(live);
+    assert_non_null(batch);
+    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder_set_live_words(live, true);
+    size_t a = bounds[0][0], z = bounds[0][1], mid = a + (z - a) / 2;
+    assert_int_equal(asr_decoder_skip(live, a), 0);
+    assert_int_equal(asr_decoder_feed(live, rec.s + a, mid - a), 0);
+    assert_int_equal(asr_decoder_settle(live), 0);
+    assert_int_equal(asr_decoder_end_utterance_at(live, a + (mid - a) / 2), PHS_EUNSUPPORTED);
+    assert_int_equal(asr_decoder_feed(live, rec.s + mid, z - mid), 0);
+    asr_result *r = NULL, *b = NULL;
+    assert_int_equal(asr_decoder_finish(live, &r), 0);
+    assert_int_equal(asr_decoder_start(batch), 0);
+    assert_int_equal(asr_decoder_feed(batch, rec.s + a, z - a), 0);
+    assert_int_equal(asr_decoder_finish(batch, &b), 0);
+    assert_true(r->n_words > 3);
+    bool all_sure = true;
+    for (size_t i = 0; i < r->n_words; i++) {
+        assert_true(r->words[i].start >= (double)a / 16000 - 0.01);
+        assert_true(r->words[i].end <= (double)z / 16000 + 0.01);
+        assert_true(r->words[i].confidence >= 0.0f && r->words[i].confidence <= 1.0f);
+        all_sure = all_sure && r->words[i].confidence == 1.0f;
+    }
+    assert_false(all_sure);
+    char *lt = asr_result_text(r), *bt = asr_result_text(b);
+    size_t ref_words, edits = fx_word_edits(lt, bt, &ref_words);
+    print_message("live words: %s\nbatch:      %s\n%zu edits of %zu\n", lt, bt, edits, ref_words);
+    assert_true(edits * 2 <= ref_words);
+    free(lt);
+    free(bt);
+    asr_result_free(r);
+    asr_result_free(b);
     asr_decoder_free(live);
     asr_decoder_free(batch);
 }
@@ -992,9 +1131,13 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_keeping_up),
+        cmocka_unit_test(test_keeping_up_live),
         cmocka_unit_test(test_keeping_up_rate),
+        cmocka_unit_test(test_keeping_up_rate_live),
         cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch),
+        cmocka_unit_test(test_live_words),
+        cmocka_unit_test(test_live_fast_search),
         cmocka_unit_test(test_cut_at_pause),
         cmocka_unit_test(test_end_utterance_at),
         cmocka_unit_test(test_settle),
