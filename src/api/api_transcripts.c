@@ -688,7 +688,7 @@ static int get_text(struct http_req *req, struct server *srv, const struct serve
     if (fmt_name && g.fmt == TRANSCRIPT_DIARIZED_JSON &&
         (jobopts_parse(t.options, &jo), !jo.diarize)) {
         http_reply_error(req, 400, "invalid_request_error", "format", "invalid_combination",
-                         "format=diarized_json needs a job made with diarize=true.");
+                         "The format diarized_json needs a job made with diarize=true.");
         return PHS_EINVAL;
     }
     bool formatted = fmt_name && g.fmt != TRANSCRIPT_VERBOSE_JSON;
