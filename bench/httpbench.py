@@ -26,6 +26,19 @@ def cpu_of(pid):
     return total + sum(cpu_of(c) for c in children)
 
 
+def own_cpu_of(pid):
+    """user+system seconds of the process itself (all its threads), without
+    its children: for the server, the HTTPS front alone (TLS, parsing,
+    authentication, audit, encryption, the database), not the decoding."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:13]) / tick
+
+
 def multipart(path):
     boundary = uuid.uuid4().hex
     data = open(path, "rb").read()
