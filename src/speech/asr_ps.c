@@ -78,6 +78,7 @@ typedef struct ps_dec {
     voice_cmllr *stats; /* NULL until adaptation collects */
     bool transformed;   /* decode the cepstra through A */
     search_mode redecode; /* live: the search of utt_redecode (utt_search) */
+    bool full_pass;       /* live: the pass runs that search itself (utt_pass) */
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     /* A mode with parameters of its own for enhanced audio: the profile's
@@ -965,14 +966,25 @@ static int utt_search(void *dec, search_mode m)
     return 0;
 }
 
+static int utt_pass(void *dec, bool full)
+{
+    ((ps_dec *)dec)->full_pass = full;
+    return 0;
+}
+
 static int utt_start(void *dec)
 {
-    ps_decoder_t *ps = ps_of(dec);
+    ps_dec *d = dec;
+    ps_decoder_t *ps = d->ps;
     /* A new stream restarts the frame count (word times are the
      * utterance's) and the noise estimate, as decode does; the running
-     * cepstral mean carries over from the stream's earlier utterances. */
-    if (ensure_profile_search(dec) < 0 || use_live_search(ps) < 0 || ps_start_stream(ps) < 0 ||
-        ps_start_utt(ps) < 0)
+     * cepstral mean carries over from the stream's earlier utterances.
+     * The full pass is the redecode search run as the audio comes (its
+     * second pass and best path at utt_end, over the features the first
+     * pass kept). */
+    int rc = d->full_pass ? use_redecode_search(d)
+                          : (ensure_profile_search(d) < 0 ? PHS_EENGINE : use_live_search(ps));
+    if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
     return 0;
 }
@@ -1253,6 +1265,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_pause = utt_pause,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
+    .utt_pass = utt_pass,
     .enhanced = set_enhanced,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,

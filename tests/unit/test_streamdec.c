@@ -530,6 +530,11 @@ static void test_open_errors(void **state)
  * AGAIN samples once more, fed 20 ms at a time; cost(off, mark) is the wall
  * time of the feed at sample OFF (a feed reads the clock at its start and
  * end). The session's items land in SEEN. */
+/* The sessions of run_on_clock: each piece decoded again for its final
+ * (the search chosen as it ends), or the full pass (the search chosen as
+ * a piece begins, test_keeping_up_pass). */
+static bool clock_final_again = true;
+
 static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
                          size_t mark, uint32_t lag_live_ms)
 {
@@ -537,7 +542,8 @@ static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t,
                                 .event = on_event,
                                 .ctx = seen,
                                 .clock = fake_clock,
-                                .lag_live_ms = lag_live_ms};
+                                .lag_live_ms = lag_live_ms,
+                                .final_decoded_again = clock_final_again};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -595,12 +601,19 @@ static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
         if (end > rec.n + bounds[0][0] && end <= rec.n + again)
             last = i; /* the first recording fed again */
     }
+    /* with the full pass the item in progress at the stall keeps the pass
+     * it began with: the next one is the first decoded behind */
+    if (!clock_final_again) {
+        assert_int_equal(seen.searches[after], LIVESESS_SEARCH_DEFAULT);
+        after++;
+    }
     /* the first item ending after the stall: decoded fast or live, 3 s
      * behind less the audio since, with the words its pass found */
     assert_true(after < seen.utterances);
     assert_int_equal(seen.searches[after], behind);
-    assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
-    if (behind == LIVESESS_SEARCH_LIVE)
+    if (clock_final_again) /* else it drained over the item's audio */
+        assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
+    if (behind == LIVESESS_SEARCH_LIVE && clock_final_again)
         assert_true(seen.lags[after] > LIVESESS_LAG_LIVE_MS);
     /* caught up: the default search again */
     assert_true(last > after);
@@ -613,6 +626,19 @@ static void test_keeping_up(void **state)
     if (!model)
         skip();
     keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+}
+
+/* The same with the full pass (the sessions' default): the search is the
+ * one in force when a piece begins, so the item in progress at the stall
+ * is still the default search's, the next is the fast search's, and the
+ * first recording fed again is the default's. */
+static void test_keeping_up_pass(void **state)
+{
+    if (!model)
+        skip();
+    clock_final_again = false;
+    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+    clock_final_again = true;
 }
 
 /* Over LIVESESS_LAG_LIVE_MS behind (the default lag_live_ms), the piece's
@@ -823,6 +849,63 @@ static void test_live_fast_search(void **state)
     free(fast);
 }
 
+/* The words of the recordings' utterances from a live decoder with the
+ * full pass (asr_decoder_set_live_pass), joined; settle: each utterance
+ * settled before it is ended. */
+static char *full_pass_text(bool settle)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_set_live_pass(d, true), 0);
+    size_t at = 0;
+    for (int u = 0; u < N_UTTS; u++) {
+        size_t a = bounds[u][0], z = bounds[u][1];
+        assert_int_equal(asr_decoder_skip(d, a - at), 0);
+        for (size_t off = a; off < z; off += 320)
+            assert_int_equal(asr_decoder_feed(d, rec.s + off, z - off < 320 ? z - off : 320), 0);
+        /* the pass has heard all of it: no cut inside */
+        assert_int_equal(asr_decoder_end_utterance_at(d, a + (z - a) / 2), PHS_EUNSUPPORTED);
+        if (settle)
+            assert_int_equal(asr_decoder_settle(d), 0);
+        assert_int_equal(asr_decoder_end_utterance(d), 0);
+        at = z;
+    }
+    asr_result *r = NULL;
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    assert_true(r->n_words > 10);
+    for (size_t i = 0; i < r->n_words; i++)
+        assert_true(r->words[i].confidence >= 0.0f && r->words[i].confidence <= 1.0f);
+    char *text = asr_result_text(r);
+    asr_result_free(r);
+    asr_decoder_free(d);
+    return text;
+}
+
+/* With the full pass, an utterance's words are the live pass's own (the
+ * default search run as the audio came, its second pass at the end), not
+ * a decode of its audio again: on these recordings they differ from the
+ * batch decode's (which a decoder without it gives word for word,
+ * test_live_final_is_batch) by the running normalisation, but are near
+ * them (at most a third apart); settled early they are the same words. */
+static void test_live_full_pass(void **state)
+{
+    if (!model)
+        skip();
+    char *pass = full_pass_text(false), *settled = full_pass_text(true);
+    char *batch = live_text_with(SEARCH_DEFAULT);
+    size_t words, edits = fx_word_edits(pass, batch, &words);
+    print_message("full pass: %s\nbatch:     %s\n%zu edits of %zu\n", pass, batch, edits, words);
+    assert_string_equal(pass, settled);
+    assert_string_not_equal(pass, batch);
+    assert_true(edits * 3 <= words);
+    free(pass);
+    free(settled);
+    free(batch);
+}
+
 /* With live words (asr_decoder_set_live_words), an utterance's words are
  * the live pass's own: there are words, timed inside the utterance's audio,
  * with posteriors (the lattice's, not all 1), near the batch decode's (at
@@ -925,7 +1008,9 @@ static void test_cut_at_pause(void **state)
                                 .event = on_event,
                                 .ctx = &seen,
                                 .clock = fake_clock,
-                                .cut_after_ms = LIVESESS_CUT_MS};
+                                .cut_after_ms = LIVESESS_CUT_MS,
+                                /* a cut needs each piece decoded again */
+                                .final_decoded_again = true};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -1131,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_keeping_up),
+        cmocka_unit_test(test_keeping_up_pass),
         cmocka_unit_test(test_keeping_up_live),
         cmocka_unit_test(test_keeping_up_rate),
         cmocka_unit_test(test_keeping_up_rate_live),
@@ -1138,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_live_final_is_batch),
         cmocka_unit_test(test_live_words),
         cmocka_unit_test(test_live_fast_search),
+        cmocka_unit_test(test_live_full_pass),
         cmocka_unit_test(test_cut_at_pause),
         cmocka_unit_test(test_end_utterance_at),
         cmocka_unit_test(test_settle),
