@@ -10,8 +10,8 @@
  * audio. The batch reference: the WER of the batch decode of the same audio the streams get (each
  * recording with its noise) and of the files alone, how long after a recording's end the batch
  * decode of the file (what the file endpoint does after an upload) takes, and its CPU per audio
- * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1
- * and STREAM_SEARCH (bench/stream). The
+ * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1,
+ * STREAM_SEARCH and STREAM_FINAL (bench/stream). The
  * load average is printed at the start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
@@ -127,10 +127,10 @@ static uint32_t cut_after_ms;
 /* STREAM_EARLY_FINAL=0: the sessions' final_at_split (a piece's final
  * decode only where it ends, as before the early decode). */
 static bool final_at_split;
-/* STREAM_FINAL=again: the sessions' final_decoded_again (a capped partials'
- * pass and each piece decoded again whole for its final, as before session
- * 33); default: the final is the live pass's own second pass. */
-static bool final_again;
+/* STREAM_FINAL=pass: the sessions' final_from_pass (the final is the live
+ * pass's own second pass, session 33); default (again): a capped partials'
+ * pass and each piece decoded again whole for its final. */
+static bool final_pass;
 
 static double clock_ahead(void *ctx)
 {
@@ -384,7 +384,7 @@ static void *run_stream(void *arg)
                                 .lag_live_ms = lag_live_ms,
                                 .cut_after_ms = cut_after_ms,
                                 .final_at_split = final_at_split,
-                                .final_decoded_again = final_again};
+                                .final_from_pass = final_pass};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -509,7 +509,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_FINAL must be pass or again\n");
         return 2;
     }
-    final_again = final_env && !strcmp(final_env, "again");
+    final_pass = final_env && !strcmp(final_env, "pass");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -696,8 +696,8 @@ int main(int argc, char **argv)
     printf("last partial against its final: %.1f%% word edits (%zu of %zu final words)\n",
            partial_words ? 100.0 * (double)partial_edits / (double)partial_words : NAN,
            partial_edits, partial_words);
-    printf("finals: %s\n", final_again ? "each piece decoded again whole (STREAM_FINAL=again)"
-                                         : "the live pass's own second pass (STREAM_FINAL=pass)");
+    printf("finals: %s\n", final_pass ? "the live pass's own second pass (STREAM_FINAL=pass)"
+                                        : "each piece decoded again whole (STREAM_FINAL=again)");
     printf("early final decodes: %s; %llu made, %llu dropped as speech resumed (%.1f s of audio "
            "decoded for nothing, %.1f%% of the stream's)\n",
            final_at_split ? "off (STREAM_EARLY_FINAL=0)" : "on",

@@ -655,7 +655,7 @@ static int live_unsettle(asr_decoder *d)
     acc_drop(&d->acc, d->utt_first);
     d->settled = false;
     d->utt_full = d->full_pass && !d->live_words; /* the pass utt_start runs now */
-    int rc = e->utt_start(d->handle);
+    int rc = e->utt_reopen ? e->utt_reopen(d->handle) : e->utt_start(d->handle);
     for (size_t at = 0; rc == 0 && at < d->utt_len; at += UNSETTLE_PIECE)
         rc = e->utt_feed(d->handle, d->buf + at,
                          d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE);

@@ -58,6 +58,11 @@ typedef struct asr_engine {
      * pass and best path run at utt_end), so utt_end's words are that
      * search's. NULL-able: the capped pass only. */
     int (*utt_pass)(void *dec, bool full);
+    /* Begins again the utterance utt_end just ended, as utt_start does but
+     * with the live state (running normalisation) as it was when that
+     * utterance began, so that hearing its audio again gives what the
+     * first hearing gave. NULL-able: utt_start. */
+    int (*utt_reopen)(void *dec);
     /* Whether the audio of the next decode calls went through the noise
      * front end's enhancer (asr_decoder_set_noise): decode may search it
      * with search_enhanced_params. NULL-able: the same search either way. */

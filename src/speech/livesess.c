@@ -97,7 +97,7 @@ struct livesess {
     double rate_wall, rate_audio;
     enum livesess_search search;
     enum livesess_search item_search; /* the cheapest of the open item's pieces */
-    /* With the full pass (cfg.final_decoded_again false) a piece's words
+    /* With the full pass (cfg.final_from_pass) a piece's words
      * come from the pass that began with it: the search in force then. */
     enum livesess_search piece_search;
     int stop;   /* an event handler's stop value from a partial */
@@ -231,7 +231,7 @@ static void call_end(livesess *s)
 /* The default search's CPU over the fast one's, for the way finals are made. */
 static double fast_saving(const livesess *s)
 {
-    return s->cfg.final_decoded_again ? LIVESESS_FAST_SAVING : LIVESESS_PASS_FAST_SAVING;
+    return s->cfg.final_from_pass ? LIVESESS_PASS_FAST_SAVING : LIVESESS_FAST_SAVING;
 }
 
 /* The wall time per audio second the default search would take now
@@ -244,7 +244,7 @@ static double predicted_rate(const livesess *s)
     if (s->search == LIVESESS_SEARCH_FAST)
         return r * fast_saving(s);
     if (s->search == LIVESESS_SEARCH_LIVE)
-        return r * (s->cfg.final_decoded_again ? LIVESESS_LIVE_SAVING : LIVESESS_PASS_LIVE_SAVING);
+        return r * (s->cfg.final_from_pass ? LIVESESS_PASS_LIVE_SAVING : LIVESESS_LIVE_SAVING);
     return r;
 }
 
@@ -304,7 +304,7 @@ static int choose_search(livesess *s)
         asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
         s->search = m;
     }
-    enum livesess_search piece = s->cfg.final_decoded_again ? s->search : s->piece_search;
+    enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
     if (s->utt_open && !s->settled && piece > s->item_search)
         s->item_search = piece; /* a settled piece was decoded as it was then */
     return 0;
@@ -361,9 +361,9 @@ static int end_utterance(livesess *s)
 static int cut_at_pause(livesess *s)
 {
     uint64_t at, from = s->dec_pos - s->utt_fed + samples_of(CUT_MIN_PIECE_MS);
-    /* The pass's own words (cfg.final_decoded_again false) cannot be cut
+    /* The pass's own words (cfg.final_from_pass) cannot be cut
      * inside: the pass has heard past the cut. */
-    if (!s->cfg.cut_after_ms || !s->cfg.final_decoded_again || !s->utt_open ||
+    if (!s->cfg.cut_after_ms || s->cfg.final_from_pass || !s->utt_open ||
         s->utt_fed < samples_of(s->cfg.cut_after_ms) ||
         s->utt_fed < s->cut_due)
         return 0;
@@ -815,7 +815,7 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     asr_decoder_set_listener(s->dec, &l);
     asr_decoder_set_live_words(s->dec, false);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||
-        (rc = asr_decoder_set_live_pass(s->dec, !s->cfg.final_decoded_again)) < 0) {
+        (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;
     }

@@ -533,7 +533,7 @@ static void test_open_errors(void **state)
 /* The sessions of run_on_clock: each piece decoded again for its final
  * (the search chosen as it ends), or the full pass (the search chosen as
  * a piece begins, test_keeping_up_pass). */
-static bool clock_final_again = true;
+static bool clock_final_pass;
 
 static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
                          size_t mark, uint32_t lag_live_ms)
@@ -543,7 +543,7 @@ static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t,
                                 .ctx = seen,
                                 .clock = fake_clock,
                                 .lag_live_ms = lag_live_ms,
-                                .final_decoded_again = clock_final_again};
+                                .final_from_pass = clock_final_pass};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -603,7 +603,7 @@ static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
     }
     /* with the full pass the item in progress at the stall keeps the pass
      * it began with: the next one is the first decoded behind */
-    if (!clock_final_again) {
+    if (clock_final_pass) {
         assert_int_equal(seen.searches[after], LIVESESS_SEARCH_DEFAULT);
         after++;
     }
@@ -611,9 +611,9 @@ static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
      * behind less the audio since, with the words its pass found */
     assert_true(after < seen.utterances);
     assert_int_equal(seen.searches[after], behind);
-    if (clock_final_again) /* else it drained over the item's audio */
+    if (!clock_final_pass) /* else it drained over the item's audio */
         assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
-    if (behind == LIVESESS_SEARCH_LIVE && clock_final_again)
+    if (behind == LIVESESS_SEARCH_LIVE && !clock_final_pass)
         assert_true(seen.lags[after] > LIVESESS_LAG_LIVE_MS);
     /* caught up: the default search again */
     assert_true(last > after);
@@ -628,7 +628,7 @@ static void test_keeping_up(void **state)
     keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
 }
 
-/* The same with the full pass (the sessions' default): the search is the
+/* The same with the full pass (final_from_pass): the search is the
  * one in force when a piece begins, so the item in progress at the stall
  * is still the default search's, the next is the fast search's, and the
  * first recording fed again is the default's. */
@@ -636,9 +636,9 @@ static void test_keeping_up_pass(void **state)
 {
     if (!model)
         skip();
-    clock_final_again = false;
+    clock_final_pass = true;
     keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
-    clock_final_again = true;
+    clock_final_pass = false;
 }
 
 /* Over LIVESESS_LAG_LIVE_MS behind (the default lag_live_ms), the piece's
@@ -1008,9 +1008,7 @@ static void test_cut_at_pause(void **state)
                                 .event = on_event,
                                 .ctx = &seen,
                                 .clock = fake_clock,
-                                .cut_after_ms = LIVESESS_CUT_MS,
-                                /* a cut needs each piece decoded again */
-                                .final_decoded_again = true};
+                                .cut_after_ms = LIVESESS_CUT_MS};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -1155,7 +1153,7 @@ static void test_settle(void **state)
  * deciding at the pause gives (final_at_split), event for event, on the
  * recordings with their gaps and on fluent speech with a 150 ms pause
  * (where one is dropped when speech resumes); it made one for each stretch
- * of speech. */
+ * of speech. The same with the full pass. */
 static void test_early_final_same_words(void **state)
 {
     if (!model)
@@ -1163,7 +1161,12 @@ static void test_early_final_same_words(void **state)
     size_t join;
     struct fx_pcm j = joined_speech(&join);
     const struct fx_pcm *sets[2] = {&rec, &j};
-    for (int k = 0; k < 2; k++) {
+    /* each piece decoded again, then the full pass (final_from_pass: a
+     * dropped early end hears the piece again with the normalisation it
+     * began with, so the same words) */
+    for (int m = 0; m < 4; m++) {
+        int k = m % 2;
+        bool pass = m >= 2;
         struct seen seen[2];
         uint64_t settled = 0, dropped = 0;
         for (int late = 0; late < 2; late++) {
@@ -1172,7 +1175,8 @@ static void test_early_final_same_words(void **state)
                                         .event = on_event,
                                         .ctx = &seen[late],
                                         .clock = fake_clock,
-                                        .final_at_split = late};
+                                        .final_at_split = late,
+                                        .final_from_pass = pass};
             livesess_vad_default(&c.vad);
             livesess *s = NULL;
             char msg[256];
@@ -1193,7 +1197,8 @@ static void test_early_final_same_words(void **state)
             assert_int_equal(livesess_close(s, &r), 0);
             asr_result_free(r);
         }
-        print_message("set %d: %llu early final decodes (%llu dropped), %zu utterances\n", k,
+        print_message("set %d%s: %llu early final decodes (%llu dropped), %zu utterances\n", k,
+                      pass ? " (full pass)" : "",
                       (unsigned long long)settled, (unsigned long long)dropped, seen[0].with_words);
         assert_true(settled >= seen[0].with_words + dropped);
         assert_true(seen[0].with_words > 0);
