@@ -364,8 +364,7 @@ static int cut_at_pause(livesess *s)
     /* The pass's own words (cfg.final_from_pass) cannot be cut
      * inside: the pass has heard past the cut. */
     if (!s->cfg.cut_after_ms || s->cfg.final_from_pass || !s->utt_open ||
-        s->utt_fed < samples_of(s->cfg.cut_after_ms) ||
-        s->utt_fed < s->cut_due)
+        s->utt_fed < samples_of(s->cfg.cut_after_ms) || s->utt_fed < s->cut_due)
         return 0;
     s->cut_due = s->utt_fed + samples_of(CUT_EVERY_MS);
     int rc = asr_decoder_live_pause(s->dec, from, CUT_PAUSE_MS, CUT_SETTLE_MS, &at);
