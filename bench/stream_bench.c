@@ -10,8 +10,8 @@
  * audio. The batch reference: the WER of the batch decode of the same audio the streams get (each
  * recording with its noise) and of the files alone, how long after a recording's end the batch
  * decode of the file (what the file endpoint does after an upload) takes, and its CPU per audio
- * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1
- * and STREAM_SEARCH (bench/stream). The
+ * second beside the streams'. Environment: STREAM_PACE=0, STREAM_BATCH=0, STREAM_DETAIL=1,
+ * STREAM_SEARCH and STREAM_FINAL (bench/stream). The
  * load average is printed at the start and the end (the machine is shared; times measure it too).
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
@@ -127,6 +127,10 @@ static uint32_t cut_after_ms;
 /* STREAM_EARLY_FINAL=0: the sessions' final_at_split (a piece's final
  * decode only where it ends, as before the early decode). */
 static bool final_at_split;
+/* STREAM_FINAL=pass: the sessions' final_from_pass (the final is the live
+ * pass's own second pass, session 33); default (again): a capped partials'
+ * pass and each piece decoded again whole for its final. */
+static bool final_pass;
 
 static double clock_ahead(void *ctx)
 {
@@ -379,7 +383,8 @@ static void *run_stream(void *arg)
                                 .clock = forced_clock,
                                 .lag_live_ms = lag_live_ms,
                                 .cut_after_ms = cut_after_ms,
-                                .final_at_split = final_at_split};
+                                .final_at_split = final_at_split,
+                                .final_from_pass = final_pass};
     livesess *s;
     char msg[256];
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
@@ -499,6 +504,12 @@ int main(int argc, char **argv)
         cut_after_ms = (uint32_t)strtoul(cut, NULL, 10);
     const char *early = getenv("STREAM_EARLY_FINAL");
     final_at_split = early && !strcmp(early, "0");
+    const char *final_env = getenv("STREAM_FINAL");
+    if (final_env && strcmp(final_env, "again") != 0 && strcmp(final_env, "pass") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_FINAL must be pass or again\n");
+        return 2;
+    }
+    final_pass = final_env && !strcmp(final_env, "pass");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -639,12 +650,13 @@ int main(int argc, char **argv)
             add(&fin_sound, st[i].final_sound.v[k]);
             add(&fin_cpu, st[i].final_cpu.v[k]);
         }
-        size_t w;
+        size_t w, own_edits = 0;
         if (!st[i].from)
-            live_edits += fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
+            own_edits = fx_word_edits(st[i].text ? st[i].text : "", refs, &w);
         else /* its text starts mid-playlist: recording by recording */
             for (size_t k = 0; k < files; k++)
-                live_edits += stream_edits_of(&st[i], &rec[k], false);
+                own_edits += stream_edits_of(&st[i], &rec[k], false);
+        live_edits += own_edits;
         if (st[i].max_lag > max_lag)
             max_lag = st[i].max_lag;
         if (i == 0 && getenv("STREAM_DETAIL"))
@@ -655,9 +667,12 @@ int main(int argc, char **argv)
                        stream_edits_of(&st[0], &rec[k], !strcmp(getenv("STREAM_DETAIL"), "2")));
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s; "
                "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
-               "reported %.3f s; CPU per audio second %.3f\n",
+               "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
+               "speech_stopped median %.0f ms, p95 %.0f ms\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
-               (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000));
+               (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
+               ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
+               pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;
@@ -681,6 +696,8 @@ int main(int argc, char **argv)
     printf("last partial against its final: %.1f%% word edits (%zu of %zu final words)\n",
            partial_words ? 100.0 * (double)partial_edits / (double)partial_words : NAN,
            partial_edits, partial_words);
+    printf("finals: %s\n", final_pass ? "the live pass's own second pass (STREAM_FINAL=pass)"
+                                        : "each piece decoded again whole (STREAM_FINAL=again)");
     printf("early final decodes: %s; %llu made, %llu dropped as speech resumed (%.1f s of audio "
            "decoded for nothing, %.1f%% of the stream's)\n",
            final_at_split ? "off (STREAM_EARLY_FINAL=0)" : "on",

@@ -79,7 +79,9 @@ struct asr_decoder {
      * words wait in acc from utt_first on, the engine's live pass is
      * ended, and buf still holds its audio. */
     bool settled;
-    bool live_words;     /* live: words from the live pass, no decode again */
+    bool live_words;     /* live: words from the capped live pass, no decode again */
+    bool full_pass;      /* live: the pass is the live search itself, its words the final's */
+    bool utt_full;       /* live: the open utterance's pass is that (full_pass when it opened) */
     bool primed;         /* live: the engine\'s normalisation was primed */
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
@@ -554,9 +556,36 @@ size_t asr_decoder_max_utterance(const asr_decoder *d)
     return d->model->utt_max;
 }
 
+/* Tells the engine which pass to run from the next utterance on: the
+ * search itself when the words are to come from it (full_pass) and not
+ * from the capped pass (live_words wins: the cheaper one under load). */
+static int apply_live_pass(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    bool full = d->full_pass && !d->live_words;
+    if (!e->utt_pass)
+        return full ? PHS_EUNSUPPORTED : 0;
+    return e->utt_pass(d->handle, full);
+}
+
 void asr_decoder_set_live_words(asr_decoder *d, bool live_pass)
 {
     d->live_words = live_pass;
+    (void)apply_live_pass(d); /* the full pass is only on where the engine has it */
+}
+
+int asr_decoder_set_live_pass(asr_decoder *d, bool full)
+{
+    if (full && !d->model->engine->utt_pass)
+        return PHS_EUNSUPPORTED;
+    d->full_pass = full;
+    return apply_live_pass(d);
+}
+
+/* The open utterance's words come from its live pass (either kind). */
+static bool words_from_pass(const asr_decoder *d)
+{
+    return d->utt_full || d->live_words;
 }
 
 /* Ends the open live utterance, its words those of buf[0..len) (its audio
@@ -573,10 +602,10 @@ static int live_close(asr_decoder *d, size_t len)
      * utterance decoded as batch mode does (measured: the running
      * normalisation of the live pass costs ~10 WER points), or with
      * live_words from that pass's lattice. */
-    int rc = e->utt_end(d->handle, d->live_words && speech ? on_word : NULL, &wc);
+    int rc = e->utt_end(d->handle, words_from_pass(d) && speech ? on_word : NULL, &wc);
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
-    else if (rc == 0 && speech && !d->live_words)
+    else if (rc == 0 && speech && !words_from_pass(d))
         rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
     return rc;
 }
@@ -607,7 +636,7 @@ int asr_decoder_settle(asr_decoder *d)
 {
     if (d->failed)
         return d->failed;
-    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || d->live_words)
+    if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || (d->live_words && !d->utt_full))
         return 0;
     int rc = live_close(d, d->utt_len);
     d->in_utt = true; /* open for the caller: its audio stays in buf */
@@ -625,7 +654,8 @@ static int live_unsettle(asr_decoder *d)
     const asr_engine *e = d->model->engine;
     acc_drop(&d->acc, d->utt_first);
     d->settled = false;
-    int rc = e->utt_start(d->handle);
+    d->utt_full = d->full_pass && !d->live_words; /* the pass utt_start runs now */
+    int rc = e->utt_reopen ? e->utt_reopen(d->handle) : e->utt_start(d->handle);
     for (size_t at = 0; rc == 0 && at < d->utt_len; at += UNSETTLE_PIECE)
         rc = e->utt_feed(d->handle, d->buf + at,
                          d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE);
@@ -657,6 +687,7 @@ static int live_open(asr_decoder *d, uint64_t start)
     if (rc < 0)
         return rc;
     d->was_live = d->in_utt = true;
+    d->utt_full = d->full_pass && !d->live_words;
     d->utt_start = start;
     d->utt_len = 0;
     d->partial_due = (size_t)(ASR_PARTIAL_SECONDS * 16000);
@@ -794,7 +825,7 @@ int asr_decoder_end_utterance_at(asr_decoder *d, uint64_t at)
 {
     if (d->failed)
         return d->failed;
-    if (d->live_words)
+    if (words_from_pass(d))
         return PHS_EUNSUPPORTED;
     if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || at <= d->utt_start ||
         at >= d->utt_start + d->utt_len)

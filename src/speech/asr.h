@@ -276,6 +276,19 @@ int asr_decoder_set_live_search(asr_decoder *d, search_mode m);
  * past the cut). */
 void asr_decoder_set_live_words(asr_decoder *d, bool live_pass);
 
+/* Live mode: true runs the search of asr_decoder_set_live_search itself as
+ * the live pass, from the next utterance on: its first pass as the audio
+ * comes (the partials read from it), and at the utterance's end only its
+ * second pass and best path, whose words are the utterance's: no decode
+ * again. The front end's normalisation is then the running mean of the
+ * stream's speech so far (primed on its first stretch), not the
+ * utterance's own, so the words can differ from a batch decode's
+ * (docs/BENCHMARKS.md, "Session 33"). asr_decoder_set_live_words(true)
+ * still takes the capped pass while it is on. false (a new decoder's):
+ * the capped pass, the words decoded again. PHS_EUNSUPPORTED for an
+ * engine without. */
+int asr_decoder_set_live_pass(asr_decoder *d, bool full);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

@@ -52,6 +52,17 @@ typedef struct asr_engine {
      * the decoder's own); NULL-able: the decoder's own only. Cheap: a
      * second search over the decoder's loaded models, made on first use. */
     int (*utt_search)(void *dec, search_mode m);
+    /* The search of the live pass from the next utt_start on: false, the
+     * capped first pass that shows partials; true, the utt_search search
+     * itself run as the audio arrives (every pass its mode has: the second
+     * pass and best path run at utt_end), so utt_end's words are that
+     * search's. NULL-able: the capped pass only. */
+    int (*utt_pass)(void *dec, bool full);
+    /* Begins again the utterance utt_end just ended, as utt_start does but
+     * with the live state (running normalisation) as it was when that
+     * utterance began, so that hearing its audio again gives what the
+     * first hearing gave. NULL-able: utt_start. */
+    int (*utt_reopen)(void *dec);
     /* Whether the audio of the next decode calls went through the noise
      * front end's enhancer (asr_decoder_set_noise): decode may search it
      * with search_enhanced_params. NULL-able: the same search either way. */

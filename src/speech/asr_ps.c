@@ -71,6 +71,14 @@ typedef struct ps_model {
 
 #define ADAPT_MAX_DIM 16
 
+/* The running normalisation of the live passes, kept aside while a whole
+ * utterance is decoded in batch (which overwrites the mean), and as it was
+ * when a live utterance began (utt_reopen). */
+struct cmn_saved {
+    mfcc_t mean[64], sum[64];
+    int32 nframe;
+};
+
 /* A decoder: PocketSphinx's, and the adaptation of this recording. */
 typedef struct ps_dec {
     ps_decoder_t *ps;
@@ -78,6 +86,9 @@ typedef struct ps_dec {
     voice_cmllr *stats; /* NULL until adaptation collects */
     bool transformed;   /* decode the cepstra through A */
     search_mode redecode; /* live: the search of utt_redecode (utt_search) */
+    bool full_pass;       /* live: the pass runs that search itself (utt_pass) */
+    struct cmn_saved at_start; /* live: the normalisation when the utterance began */
+    bool have_start;
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     /* A mode with parameters of its own for enhanced audio: the profile's
@@ -965,16 +976,60 @@ static int utt_search(void *dec, search_mode m)
     return 0;
 }
 
+/* The front end's running normalisation into *sv (false: none to keep), and back. */
+static bool cmn_save(ps_decoder_t *ps, struct cmn_saved *sv)
+{
+    feat_t *feat = ps_get_feat(ps);
+    cmn_t *cmn = feat ? feat->cmn_struct : NULL;
+    if (!cmn || cmn->veclen <= 0 || cmn->veclen > 64)
+        return false;
+    memcpy(sv->mean, cmn->cmn_mean, (size_t)cmn->veclen * sizeof(mfcc_t));
+    memcpy(sv->sum, cmn->sum, (size_t)cmn->veclen * sizeof(mfcc_t));
+    sv->nframe = cmn->nframe;
+    return true;
+}
+
+static void cmn_restore(ps_decoder_t *ps, const struct cmn_saved *sv)
+{
+    cmn_t *cmn = ps_get_feat(ps)->cmn_struct;
+    memcpy(cmn->cmn_mean, sv->mean, (size_t)cmn->veclen * sizeof(mfcc_t));
+    memcpy(cmn->sum, sv->sum, (size_t)cmn->veclen * sizeof(mfcc_t));
+    cmn->nframe = sv->nframe;
+}
+
+static int utt_pass(void *dec, bool full)
+{
+    ((ps_dec *)dec)->full_pass = full;
+    return 0;
+}
+
 static int utt_start(void *dec)
 {
-    ps_decoder_t *ps = ps_of(dec);
+    ps_dec *d = dec;
+    ps_decoder_t *ps = d->ps;
     /* A new stream restarts the frame count (word times are the
      * utterance's) and the noise estimate, as decode does; the running
-     * cepstral mean carries over from the stream's earlier utterances. */
-    if (ensure_profile_search(dec) < 0 || use_live_search(ps) < 0 || ps_start_stream(ps) < 0 ||
-        ps_start_utt(ps) < 0)
+     * cepstral mean carries over from the stream's earlier utterances.
+     * The full pass is the redecode search run as the audio comes (its
+     * second pass and best path at utt_end, over the features the first
+     * pass kept). */
+    int rc = d->full_pass ? use_redecode_search(d)
+                          : (ensure_profile_search(d) < 0 ? PHS_EENGINE : use_live_search(ps));
+    d->have_start = cmn_save(ps, &d->at_start);
+    if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
     return 0;
+}
+
+/* The utterance just ended begins again: the running normalisation back as
+ * it was when it began (its end updated it with the utterance's frames),
+ * so the pass hears it again as it did the first time. */
+static int utt_reopen(void *dec)
+{
+    ps_dec *d = dec;
+    if (d->have_start)
+        cmn_restore(d->ps, &d->at_start);
+    return utt_start(dec);
 }
 
 /* Sets the running cepstral mean to the mean of pcm's cepstra: without it
@@ -1072,12 +1127,6 @@ static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
     return word ? report_words(ps_of(dec), word, ctx) : 0;
 }
 
-/* The running normalisation of the live passes, kept aside while a whole
- * utterance is decoded in batch (which overwrites the mean). */
-struct cmn_saved {
-    mfcc_t mean[64], sum[64];
-    int32 nframe;
-};
 
 /* Decodes pcm again as decode does (whole-utterance normalisation, every
  * pass). The front end turns itself to running normalisation for good once
@@ -1091,10 +1140,7 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
     if (!cmn || cmn->veclen <= 0 || cmn->veclen > 64)
         return PHS_EENGINE;
     struct cmn_saved sv;
-    size_t vl = (size_t)cmn->veclen * sizeof(mfcc_t);
-    memcpy(sv.mean, cmn->cmn_mean, vl);
-    memcpy(sv.sum, cmn->sum, vl);
-    sv.nframe = cmn->nframe;
+    cmn_save(ps, &sv);
     int rc = use_redecode_search(dec);
     if (rc < 0)
         return rc;
@@ -1104,9 +1150,7 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
      * over use_redecode_search's (the fast search was never used so). */
     rc = decode_now(dec, pcm, n, word, ctx);
     feat->cmn = live;
-    memcpy(cmn->cmn_mean, sv.mean, vl);
-    memcpy(cmn->sum, sv.sum, vl);
-    cmn->nframe = sv.nframe;
+    cmn_restore(ps, &sv);
     return rc;
 }
 
@@ -1253,6 +1297,8 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_pause = utt_pause,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
+    .utt_pass = utt_pass,
+    .utt_reopen = utt_reopen,
     .enhanced = set_enhanced,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,

@@ -97,6 +97,9 @@ struct livesess {
     double rate_wall, rate_audio;
     enum livesess_search search;
     enum livesess_search item_search; /* the cheapest of the open item's pieces */
+    /* With the full pass (cfg.final_from_pass) a piece's words
+     * come from the pass that began with it: the search in force then. */
+    enum livesess_search piece_search;
     int stop;   /* an event handler's stop value from a partial */
     int failed; /* sticky: error or stop value */
 };
@@ -225,6 +228,12 @@ static void call_end(livesess *s)
     s->call_t0 = t;
 }
 
+/* The default search's CPU over the fast one's, for the way finals are made. */
+static double fast_saving(const livesess *s)
+{
+    return s->cfg.final_from_pass ? LIVESESS_PASS_FAST_SAVING : LIVESESS_FAST_SAVING;
+}
+
 /* The wall time per audio second the default search would take now
  * (livesess.h, "Keeping up"); -1 before a second of audio. */
 static double predicted_rate(const livesess *s)
@@ -233,8 +242,10 @@ static double predicted_rate(const livesess *s)
         return -1;
     double r = s->rate_wall / s->rate_audio;
     if (s->search == LIVESESS_SEARCH_FAST)
-        return r * LIVESESS_FAST_SAVING;
-    return s->search == LIVESESS_SEARCH_LIVE ? r * LIVESESS_LIVE_SAVING : r;
+        return r * fast_saving(s);
+    if (s->search == LIVESESS_SEARCH_LIVE)
+        return r * (s->cfg.final_from_pass ? LIVESESS_PASS_LIVE_SAVING : LIVESESS_LIVE_SAVING);
+    return r;
 }
 
 const char *livesess_search_name(enum livesess_search m)
@@ -251,7 +262,7 @@ static enum livesess_search next_search(const livesess *s, enum livesess_search 
     double fast = s->cfg.lag_fast_ms ? (double)s->cfg.lag_fast_ms : LIVESESS_LAG_FAST_MS;
     double live = s->cfg.lag_live_ms ? (double)s->cfg.lag_live_ms : LIVESESS_LAG_LIVE_MS;
     double back = fast / 4 < LIVESESS_LAG_DEFAULT_MS ? fast / 4 : LIVESESS_LAG_DEFAULT_MS;
-    double fast_rate = rate / LIVESESS_FAST_SAVING; /* -1 stays negative */
+    double fast_rate = rate / fast_saving(s); /* -1 stays negative */
     if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
         return LIVESESS_SEARCH_DEFAULT;
     if (m == LIVESESS_SEARCH_DEFAULT && (lag_ms > fast || rate > LIVESESS_RATE_FAST))
@@ -293,8 +304,9 @@ static int choose_search(livesess *s)
         asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
         s->search = m;
     }
-    if (s->utt_open && !s->settled && s->search > s->item_search)
-        s->item_search = s->search; /* a settled piece was decoded as it was then */
+    enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
+    if (s->utt_open && !s->settled && piece > s->item_search)
+        s->item_search = piece; /* a settled piece was decoded as it was then */
     return 0;
 }
 
@@ -349,8 +361,10 @@ static int end_utterance(livesess *s)
 static int cut_at_pause(livesess *s)
 {
     uint64_t at, from = s->dec_pos - s->utt_fed + samples_of(CUT_MIN_PIECE_MS);
-    if (!s->cfg.cut_after_ms || !s->utt_open || s->utt_fed < samples_of(s->cfg.cut_after_ms) ||
-        s->utt_fed < s->cut_due)
+    /* The pass's own words (cfg.final_from_pass) cannot be cut
+     * inside: the pass has heard past the cut. */
+    if (!s->cfg.cut_after_ms || s->cfg.final_from_pass || !s->utt_open ||
+        s->utt_fed < samples_of(s->cfg.cut_after_ms) || s->utt_fed < s->cut_due)
         return 0;
     s->cut_due = s->utt_fed + samples_of(CUT_EVERY_MS);
     int rc = asr_decoder_live_pause(s->dec, from, CUT_PAUSE_MS, CUT_SETTLE_MS, &at);
@@ -374,6 +388,8 @@ static int decode(livesess *s, const int16_t *pcm, size_t n)
             s->item_open = true;
             s->item_start = s->dec_pos;
         }
+        if (!s->utt_open || s->settled)
+            s->piece_search = s->search; /* the pass the decoder (re)starts now */
         s->utt_open = true;
         size_t take = s->utt_limit - s->utt_fed < n ? s->utt_limit - s->utt_fed : n;
         if (s->settled) { /* speech went on: the early decode is dropped */
@@ -797,7 +813,8 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     }
     asr_decoder_set_listener(s->dec, &l);
     asr_decoder_set_live_words(s->dec, false);
-    if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0) {
+    if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||
+        (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;
     }

@@ -134,6 +134,12 @@ struct livesess_event {
 #define LIVESESS_RATE_DEFAULT  0.7
 #define LIVESESS_FAST_SAVING   1.5 /* default search's CPU / fast one's, whole stream (0.257 / 0.164) */
 #define LIVESESS_LIVE_SAVING   4.3 /* default search's CPU / live words', whole stream (0.264 / 0.061) */
+/* The same with the full pass (final_from_pass),
+ * measured on one stream (docs/BENCHMARKS.md, "Session 33"): the default
+ * search's pass against the fast search's (0.149 / 0.081) and against the
+ * capped pass's words (0.149 / 0.077). */
+#define LIVESESS_PASS_FAST_SAVING 1.8
+#define LIVESESS_PASS_LIVE_SAVING 1.9
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
@@ -178,6 +184,16 @@ struct livesess_config {
      * resumes (livesess_settle_stats). Same words either way; for
      * comparisons. */
     bool final_at_split;
+    /* true: the pass that runs as the audio comes is the default (or fast)
+     * search itself, and a piece's final is its second pass and best path,
+     * run when the piece ends (asr_decoder_set_live_pass): no decode again,
+     * two thirds of the CPU and the final at once, but 12 WER points worse
+     * on real speech (its running normalisation; docs/BENCHMARKS.md,
+     * "Session 33"); a piece's search is then the one in force when it
+     * began, and cut_after_ms does nothing. false (the default): a capped
+     * first pass shows the partials and each piece's audio is decoded
+     * again whole for its final. */
+    bool final_from_pass;
 };
 
 /* The early final decodes of a session (final_at_split false): made, and

@@ -530,6 +530,11 @@ static void test_open_errors(void **state)
  * AGAIN samples once more, fed 20 ms at a time; cost(off, mark) is the wall
  * time of the feed at sample OFF (a feed reads the clock at its start and
  * end). The session's items land in SEEN. */
+/* The sessions of run_on_clock: each piece decoded again for its final
+ * (the search chosen as it ends), or the full pass (the search chosen as
+ * a piece begins, test_keeping_up_pass). */
+static bool clock_final_pass;
+
 static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
                          size_t mark, uint32_t lag_live_ms)
 {
@@ -537,7 +542,8 @@ static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t,
                                 .event = on_event,
                                 .ctx = seen,
                                 .clock = fake_clock,
-                                .lag_live_ms = lag_live_ms};
+                                .lag_live_ms = lag_live_ms,
+                                .final_from_pass = clock_final_pass};
     livesess_vad_default(&c.vad);
     streamdec *s = NULL;
     char msg[256];
@@ -595,12 +601,19 @@ static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
         if (end > rec.n + bounds[0][0] && end <= rec.n + again)
             last = i; /* the first recording fed again */
     }
+    /* with the full pass the item in progress at the stall keeps the pass
+     * it began with: the next one is the first decoded behind */
+    if (clock_final_pass) {
+        assert_int_equal(seen.searches[after], LIVESESS_SEARCH_DEFAULT);
+        after++;
+    }
     /* the first item ending after the stall: decoded fast or live, 3 s
      * behind less the audio since, with the words its pass found */
     assert_true(after < seen.utterances);
     assert_int_equal(seen.searches[after], behind);
-    assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
-    if (behind == LIVESESS_SEARCH_LIVE)
+    if (!clock_final_pass) /* else it drained over the item's audio */
+        assert_true(seen.lags[after] > LIVESESS_LAG_FAST_MS && seen.lags[after] < 3000);
+    if (behind == LIVESESS_SEARCH_LIVE && !clock_final_pass)
         assert_true(seen.lags[after] > LIVESESS_LAG_LIVE_MS);
     /* caught up: the default search again */
     assert_true(last > after);
@@ -613,6 +626,19 @@ static void test_keeping_up(void **state)
     if (!model)
         skip();
     keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+}
+
+/* The same with the full pass (final_from_pass): the search is the
+ * one in force when a piece begins, so the item in progress at the stall
+ * is still the default search's, the next is the fast search's, and the
+ * first recording fed again is the default's. */
+static void test_keeping_up_pass(void **state)
+{
+    if (!model)
+        skip();
+    clock_final_pass = true;
+    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+    clock_final_pass = false;
 }
 
 /* Over LIVESESS_LAG_LIVE_MS behind (the default lag_live_ms), the piece's
@@ -784,8 +810,11 @@ static void test_live_final_is_batch(void **state)
 }
 
 /* The words of the recordings' utterances from a live decoder whose
- * finals use search m (asr_decoder_set_live_search), joined. */
-static char *live_text_with(search_mode m)
+ * finals use search m (asr_decoder_set_live_search), joined; full: with
+ * the full pass (asr_decoder_set_live_pass), its words checked for
+ * posteriors and a cut inside refused (the pass has heard all of it);
+ * settle: each utterance settled before it is ended. */
+static char *live_text(search_mode m, bool full, bool settle)
 {
     int err;
     asr_decoder *d = asr_decoder_new(model, &err);
@@ -793,15 +822,25 @@ static char *live_text_with(search_mode m)
     assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
     assert_int_equal(asr_decoder_start(d), 0);
     assert_int_equal(asr_decoder_set_live_search(d, m), 0);
+    assert_int_equal(asr_decoder_set_live_pass(d, full), 0);
     size_t at = 0;
     for (int u = 0; u < N_UTTS; u++) {
-        assert_int_equal(asr_decoder_skip(d, bounds[u][0] - at), 0);
-        assert_int_equal(asr_decoder_feed(d, rec.s + bounds[u][0], bounds[u][1] - bounds[u][0]), 0);
+        size_t a = bounds[u][0], z = bounds[u][1];
+        assert_int_equal(asr_decoder_skip(d, a - at), 0);
+        for (size_t off = a; off < z; off += 320)
+            assert_int_equal(asr_decoder_feed(d, rec.s + off, z - off < 320 ? z - off : 320), 0);
+        if (full)
+            assert_int_equal(asr_decoder_end_utterance_at(d, a + (z - a) / 2), PHS_EUNSUPPORTED);
+        if (settle)
+            assert_int_equal(asr_decoder_settle(d), 0);
         assert_int_equal(asr_decoder_end_utterance(d), 0);
-        at = bounds[u][1];
+        at = z;
     }
     asr_result *r = NULL;
     assert_int_equal(asr_decoder_finish(d, &r), 0);
+    assert_true(r->n_words > 10);
+    for (size_t i = 0; i < r->n_words; i++)
+        assert_true(r->words[i].confidence >= 0.0f && r->words[i].confidence <= 1.0f);
     char *text = asr_result_text(r);
     asr_result_free(r);
     asr_decoder_free(d);
@@ -816,11 +855,35 @@ static void test_live_fast_search(void **state)
 {
     if (!model)
         skip();
-    char *def = live_text_with(SEARCH_DEFAULT), *fast = live_text_with(SEARCH_FAST);
+    char *def = live_text(SEARCH_DEFAULT, false, false),
+         *fast = live_text(SEARCH_FAST, false, false);
     print_message("default: %s\nfast:    %s\n", def, fast);
     assert_string_not_equal(def, fast);
     free(def);
     free(fast);
+}
+
+/* With the full pass, an utterance's words are the live pass's own (the
+ * default search run as the audio came, its second pass at the end), not
+ * a decode of its audio again: on these recordings they differ from the
+ * batch decode's (which a decoder without it gives word for word,
+ * test_live_final_is_batch) by the running normalisation, but are near
+ * them (at most a third apart); settled early they are the same words. */
+static void test_live_full_pass(void **state)
+{
+    if (!model)
+        skip();
+    char *pass = live_text(SEARCH_DEFAULT, true, false);
+    char *settled = live_text(SEARCH_DEFAULT, true, true);
+    char *batch = live_text(SEARCH_DEFAULT, false, false);
+    size_t words, edits = fx_word_edits(pass, batch, &words);
+    print_message("full pass: %s\nbatch:     %s\n%zu edits of %zu\n", pass, batch, edits, words);
+    assert_string_equal(pass, settled);
+    assert_string_not_equal(pass, batch);
+    assert_true(edits * 3 <= words);
+    free(pass);
+    free(settled);
+    free(batch);
 }
 
 /* With live words (asr_decoder_set_live_words), an utterance's words are
@@ -1070,7 +1133,7 @@ static void test_settle(void **state)
  * deciding at the pause gives (final_at_split), event for event, on the
  * recordings with their gaps and on fluent speech with a 150 ms pause
  * (where one is dropped when speech resumes); it made one for each stretch
- * of speech. */
+ * of speech. The same with the full pass. */
 static void test_early_final_same_words(void **state)
 {
     if (!model)
@@ -1078,7 +1141,12 @@ static void test_early_final_same_words(void **state)
     size_t join;
     struct fx_pcm j = joined_speech(&join);
     const struct fx_pcm *sets[2] = {&rec, &j};
-    for (int k = 0; k < 2; k++) {
+    /* each piece decoded again, then the full pass (final_from_pass: a
+     * dropped early end hears the piece again with the normalisation it
+     * began with, so the same words) */
+    for (int m = 0; m < 4; m++) {
+        int k = m % 2;
+        bool pass = m >= 2;
         struct seen seen[2];
         uint64_t settled = 0, dropped = 0;
         for (int late = 0; late < 2; late++) {
@@ -1087,7 +1155,8 @@ static void test_early_final_same_words(void **state)
                                         .event = on_event,
                                         .ctx = &seen[late],
                                         .clock = fake_clock,
-                                        .final_at_split = late};
+                                        .final_at_split = late,
+                                        .final_from_pass = pass};
             livesess_vad_default(&c.vad);
             livesess *s = NULL;
             char msg[256];
@@ -1108,8 +1177,9 @@ static void test_early_final_same_words(void **state)
             assert_int_equal(livesess_close(s, &r), 0);
             asr_result_free(r);
         }
-        print_message("set %d: %llu early final decodes (%llu dropped), %zu utterances\n", k,
-                      (unsigned long long)settled, (unsigned long long)dropped, seen[0].with_words);
+        print_message("set %d%s: %llu early final decodes (%llu dropped), %zu utterances\n", k,
+                      pass ? " (full pass)" : "", (unsigned long long)settled,
+                      (unsigned long long)dropped, seen[0].with_words);
         assert_true(settled >= seen[0].with_words + dropped);
         assert_true(seen[0].with_words > 0);
         assert_int_equal(seen[0].utterances, seen[1].utterances);
@@ -1131,6 +1201,7 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_keeping_up),
+        cmocka_unit_test(test_keeping_up_pass),
         cmocka_unit_test(test_keeping_up_live),
         cmocka_unit_test(test_keeping_up_rate),
         cmocka_unit_test(test_keeping_up_rate_live),
@@ -1138,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_live_final_is_batch),
         cmocka_unit_test(test_live_words),
         cmocka_unit_test(test_live_fast_search),
+        cmocka_unit_test(test_live_full_pass),
         cmocka_unit_test(test_cut_at_pause),
         cmocka_unit_test(test_end_utterance_at),
         cmocka_unit_test(test_settle),
