@@ -480,6 +480,12 @@ static void test_dictation(void **state)
         {"wheezes open paren improved period no crackles", "Wheezes (improved). No crackles."},
         {"wheezes open paren improved | no crackles", "Wheezes (improved). No crackles."},
         {"edema open paren trace close paren period", "Edema (trace)."},
+        /* a close parenthesis with none open writes nothing (the fresh
+         * set's "open carry no rash close paren": the open one misheard) */
+        {"open carry no rash close paren", "Open carry no rash."},
+        {"no rash close paren period edema", "No rash. Edema."},
+        {"no rash period close paren edema", "No rash. Edema."},
+        {"rash open paren mild close paren close paren today", "Rash (mild) today."},
     };
     CHECK(cases);
 }
@@ -702,6 +708,8 @@ static void test_stream(void **state)
         "any chest pain question | mark",
         "no fever new | paragraph plan | discharge",
         "wheezes open | parenthesis improved close | paren",
+        "no rash close | paren | edema",
+        "no rash | close paren | edema",
         "fifteen milligrams per | kilogram",
         "three hundred twenty five milligrams per | kilogram | daily",
         "she is on o two | sat monitoring",
