@@ -965,6 +965,7 @@ static int capitals(fmt *f)
             item *nx = &f->it[i + 1];
             const char *written = titles[title][1];
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
+                nx->start - t->end < FORMAT_JOIN_PAUSE &&
                 (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
                 !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
                 int rc = replace_text(f, t, written);
@@ -1045,16 +1046,33 @@ static size_t horizon_end(const asr_word *w, size_t n, size_t i, size_t p, size_
     return j;
 }
 
+/* The first word after i that a silence of FORMAT_JOIN_PAUSE or more
+ * comes before (n: none). prev is the answer for an earlier word; while it
+ * lies past i it is i's too, so the pass stays linear. */
+static size_t silence_end(const asr_word *w, size_t n, size_t i, size_t prev)
+{
+    if (prev > i)
+        return prev;
+    size_t j = i + 1;
+    while (j < n && w[j].start - w[j - 1].end < FORMAT_JOIN_PAUSE)
+        j++;
+    return j;
+}
+
 static int build(fmt *f)
 {
     sbuf scratch_buf;
     int rc = 0;
-    size_t n = f->v.n, lim = 0, lim_of = 0;
+    size_t n = f->v.n, lim = 0, lim_of = 0, quiet = 0;
     sbuf_init(&scratch_buf, 4096);
     for (size_t i = 0; i < n;) {
-        /* every rule at i sees the words to its horizon only */
+        /* every rule at i sees the words to its horizon only, and none
+         * past a long silence */
         f->v.n = lim = horizon_end(f->v.w, n, i, lim_of, lim);
         lim_of = i;
+        quiet = silence_end(f->v.w, n, i, quiet);
+        if (quiet < f->v.n)
+            f->v.n = quiet;
         move_floor(f);
         long k = format_step(f, i, &scratch_buf);
         if (k < 0) {

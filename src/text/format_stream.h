@@ -32,6 +32,14 @@ format_stream *format_stream_new(const format_opts *o);
  * (*out NULL). */
 int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out);
 
+/* The recording has been heard up to heard seconds and no word came after
+ * the last one added: when that silence is FORMAT_JOIN_PAUSE or longer, no
+ * rule can join the held words to later ones, so all of them are released
+ * (not the mark added after the last word, which the next words decide).
+ * *out as format_stream_add ("" when nothing is released). Cost: one
+ * formatting of the window, only when something is held. */
+int format_stream_silence(format_stream *s, double heard, char **out);
+
 /* How many of the words added so far are in released text (the rest are
  * held back until later words settle them; docs/BENCHMARKS.md measures
  * how long). */
