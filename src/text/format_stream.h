@@ -8,6 +8,8 @@
  * at pauses, and no rule but "scratch that" changes a token once a pause
  * follows it, so the texts released, joined, are the whole transcript's
  * formatted text; "scratch that" removes only words not yet released.
+ * Words held at an utterance's end go out once the caller says a silence
+ * of FORMAT_JOIN_PAUSE follows them (format_stream_silence).
  *
  * Released texts carry their own leading space. Not thread-safe; the
  * words are copied; everything kept is wiped when freed.
