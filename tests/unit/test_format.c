@@ -741,6 +741,19 @@ static void test_stream(void **state)
  * still join the string), held every one of them to the end before the
  * horizon; now each is released once the stream is that far past it, and
  * the text is still the whole text's. */
+/* The stream's text is the whole formatting of w[0..n); frees fs. */
+static void assert_stream_whole(format_stream *fs, const format_opts *o, const asr_word *w,
+                                size_t n)
+{
+    format_result r;
+    assert_int_equal(format_words(o, w, n, &r), 0);
+    char *whole = format_join(&r, 0, n);
+    assert_string_equal(format_stream_text(fs), whole);
+    wipe_free_str(whole);
+    format_result_free(&r);
+    format_stream_free(fs);
+}
+
 static void test_stream_held_bound(void **state)
 {
     static const char *const digits[] = {"six", "one", "seven", "five", "oh", "two", "nine"};
@@ -762,13 +775,7 @@ static void test_stream_held_bound(void **state)
             due++;
         assert_true(format_stream_released_words(fs) >= due);
     }
-    format_result r;
-    assert_int_equal(format_words(&o, w, N, &r), 0);
-    char *whole = format_join(&r, 0, N);
-    assert_string_equal(format_stream_text(fs), whole);
-    wipe_free_str(whole);
-    format_result_free(&r);
-    format_stream_free(fs);
+    assert_stream_whole(fs, &o, w, N);
 }
 
 /* A dictation that stops with words held (a value's "over", a title, a
@@ -817,13 +824,7 @@ static void test_stream_silence(void **state)
         assert_int_equal(format_stream_released_words(fs), n1);
         assert_int_equal(format_stream_add(fs, w + n1, n - n1, true, &piece), 0);
         wipe_free_str(piece);
-        format_result r;
-        assert_int_equal(format_words(&o, w, n, &r), 0);
-        char *whole = format_join(&r, 0, n);
-        assert_string_equal(format_stream_text(fs), whole);
-        wipe_free_str(whole);
-        format_result_free(&r);
-        format_stream_free(fs);
+        assert_stream_whole(fs, &o, w, n);
         free_words(w, n);
     }
 }
