@@ -466,7 +466,6 @@ static int stream_silence(void *ctx, double heard)
     return stream_release(ctx, NULL, 0, false, heard);
 }
 
-
 /* The `error` event that ends a stream which failed after it started: the
  * error envelope of every other reply (no words in it). */
 static void stream_error(struct sync_req *s)

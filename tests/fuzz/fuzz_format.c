@@ -3,7 +3,8 @@
  * is not under our control. The first byte chooses the options (bit 0
  * smart formatting, bit 1 dictation commands, bit 2 the name lexicon);
  * the rest are words split by spaces, a newline a 1 s pause (an utterance
- * end), a tab a 3 s one (longer than FORMAT_JOIN_PAUSE). Aborts when a result breaks what format.h promises:
+ * end), a tab a 3 s one (longer than FORMAT_JOIN_PAUSE). Aborts when a result breaks what format.h
+ * promises:
  * - every token has a text and names words inside the input, the word
  *   ranges in order and apart;
  * - every word is in one token unless "scratch that" may have removed it;

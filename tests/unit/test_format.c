@@ -820,7 +820,8 @@ static void test_stream_silence(void **state)
         assert_true(piece[0] != '\0');
         wipe_free_str(piece);
         if (format_stream_released_words(fs) != n1)
-            print_message("  held after the silence: %s -> %s\n", held[c][0], format_stream_text(fs));
+            print_message("  held after the silence: %s -> %s\n", held[c][0],
+                          format_stream_text(fs));
         assert_int_equal(format_stream_released_words(fs), n1);
         assert_int_equal(format_stream_add(fs, w + n1, n - n1, true, &piece), 0);
         wipe_free_str(piece);

@@ -185,8 +185,8 @@ static void test_silence_releases(void **state)
     /* after the silence: "five five five ..." is judged on its own */
     asr_word more[3];
     for (size_t i = 0; i < 3; i++)
-        more[i] = (asr_word){(char *)"five", last + 10.0 + (double)i, last + 10.8 + (double)i,
-                             0.9f, 0};
+        more[i] =
+            (asr_word){(char *)"five", last + 10.0 + (double)i, last + 10.8 + (double)i, 0.9f, 0};
     assert_int_equal(redact_stream_add(s, more, 3, &piece), 0);
     wipe_free_str(piece);
     assert_int_equal(redact_stream_finish(s, &piece), 0);
