@@ -365,33 +365,77 @@ static int stream_delta(struct sync_req *s, const char *text)
                         json_pack("{s:s, s:s}", "type", "transcript.text.delta", "delta", text));
 }
 
-/* The events hook, on the worker's thread: one utterance recognised. Its
- * text (redacted as the whole transcript will be) goes out as a delta as
- * far as it is settled (redact_stream.h). Non-zero (the client went away,
- * out of memory) cancels the recognition. */
-static int stream_release(struct sync_req *s, const asr_word *words, size_t n_words, bool end)
+/* The logprobs of the words the redaction stream released last (markers
+ * in place of spans), appended to the request's. */
+static int stream_logprobs(struct sync_req *s)
+{
+    size_t n;
+    const asr_word *w = redact_stream_words(s->rs, &n);
+    size_t before = s->logprobs ? json_array_size(s->logprobs) : 0;
+    json_t *more = transcript_logprobs_json(w, n, before > 0);
+    int rc = 0;
+    if (!more || (!s->logprobs && !(s->logprobs = json_array())) ||
+        json_array_extend(s->logprobs, more) < 0)
+        rc = PHS_ENOMEM;
+    json_decref(more);
+    return rc;
+}
+
+/* What the redaction stream just released (*piece, its text), formatted
+ * when the request formats: the format stream's release replaces *piece.
+ * heard >= 0: a silence follows to there (format_stream_silence). */
+static int stream_formatted(struct sync_req *s, bool end, double heard, char **piece)
+{
+    size_t n;
+    const asr_word *w = redact_stream_words(s->rs, &n);
+    char *added = NULL, *quiet = NULL;
+    if (!s->fs)
+        return 0;
+    int rc = format_stream_add(s->fs, w, n, end, &added);
+    if (rc == 0 && heard >= 0)
+        rc = format_stream_silence(s->fs, heard, &quiet);
+    if (rc == 0 && quiet && *quiet) {
+        size_t a = strlen(added), q = strlen(quiet);
+        char *both = malloc(a + q + 1);
+        if (!both) {
+            rc = PHS_ENOMEM;
+        } else {
+            memcpy(both, added, a);
+            memcpy(both + a, quiet, q + 1);
+            wipe_free_str(added);
+            added = both;
+        }
+    }
+    if (quiet)
+        wipe_free_str(quiet);
+    if (rc < 0) {
+        if (added)
+            wipe_free_str(added);
+        return rc;
+    }
+    wipe_free_str(*piece);
+    *piece = added;
+    return 0;
+}
+
+/* The events hook, on the worker's thread: one utterance recognised (or,
+ * heard >= 0, the recording recognised up to heard with no word since the
+ * last). Its text (redacted as the whole transcript will be) goes out as a
+ * delta as far as it is settled (redact_stream.h, format_stream.h); a long
+ * enough silence releases what both hold, so a dictation that stops gets
+ * its last words without waiting for more speech or the end. Non-zero (the
+ * client went away, out of memory) cancels the recognition. */
+static int stream_release(struct sync_req *s, const asr_word *words, size_t n_words, bool end,
+                          double heard)
 {
     char *piece = NULL;
-    int rc = end ? redact_stream_finish(s->rs, &piece)
-                 : redact_stream_add(s->rs, words, n_words, &piece);
-    if (rc == 0 && s->rq.render.logprobs) {
-        size_t n;
-        const asr_word *w = redact_stream_words(s->rs, &n);
-        size_t before = s->logprobs ? json_array_size(s->logprobs) : 0;
-        json_t *more = transcript_logprobs_json(w, n, before > 0);
-        if (!more || (!s->logprobs && !(s->logprobs = json_array())) ||
-            json_array_extend(s->logprobs, more) < 0)
-            rc = PHS_ENOMEM;
-        json_decref(more);
-    }
-    if (rc == 0 && s->fs) {
-        /* formatted from the released words, markers in place of spans */
-        size_t n;
-        const asr_word *w = redact_stream_words(s->rs, &n);
-        wipe_free_str(piece);
-        piece = NULL;
-        rc = format_stream_add(s->fs, w, n, end, &piece);
-    }
+    int rc = end          ? redact_stream_finish(s->rs, &piece)
+             : heard >= 0 ? redact_stream_silence(s->rs, heard, &piece)
+                          : redact_stream_add(s->rs, words, n_words, &piece);
+    if (rc == 0 && s->rq.render.logprobs)
+        rc = stream_logprobs(s);
+    if (rc == 0)
+        rc = stream_formatted(s, end, heard, &piece);
     if (rc == 0 && *piece)
         rc = stream_delta(s, piece);
     if (piece)
@@ -414,7 +458,12 @@ static int stream_segments(struct sync_req *s)
 
 static int stream_utterance(void *ctx, const asr_word *words, size_t n_words)
 {
-    return stream_release(ctx, words, n_words, false);
+    return stream_release(ctx, words, n_words, false, -1);
+}
+
+static int stream_silence(void *ctx, double heard)
+{
+    return stream_release(ctx, NULL, 0, false, heard);
 }
 
 /* The `error` event that ends a stream which failed after it started: the
@@ -466,7 +515,7 @@ static void stream_produce(struct http_sse *sse, void *arg)
     s->sse = sse;
     int rc = transcribe_run(&s->rq, &s->r);
     if (rc == 0)
-        rc = stream_release(s, NULL, 0, true);
+        rc = stream_release(s, NULL, 0, true, -1);
     if (rc < 0 && http_sse_gone(sse)) {
         sync_settle(s->req, s, rc, "client_gone", 200);
         return;
@@ -487,6 +536,7 @@ static int stream_handle(struct http_req *req, struct sync_req *s)
     bool streaming;
     s->req = req;
     s->events.utterance = stream_utterance;
+    s->events.silence = stream_silence;
     s->events.ctx = s;
     s->jo.events = &s->events;
     int rc = PHS_ENOMEM;

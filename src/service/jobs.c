@@ -490,6 +490,7 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
                                   .len = len,
                                   .lim = &w->pool->cfg.limits,
                                   .utterance = ev ? ev->utterance : NULL,
+                                  .silence = ev ? ev->silence : NULL,
                                   .ev_ctx = ev ? ev->ctx : NULL,
                                   .diarize = diarize,
                                   .speakers = speakers,
@@ -506,7 +507,9 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
         audio_mem mem;
         audio_source_memory(&src, &mem, audio, len);
         asr_decoder *dec = c ? c->dec : w->dec;
-        asr_listener heard = {.utterance = ev ? ev->utterance : NULL, .ctx = ev ? ev->ctx : NULL};
+        asr_listener heard = {.utterance = ev ? ev->utterance : NULL,
+                              .silence = ev ? ev->silence : NULL,
+                              .ctx = ev ? ev->ctx : NULL};
         if (heard.utterance)
             asr_decoder_set_listener(dec, &heard);
         asr_decoder_set_denoise(dec, noise);

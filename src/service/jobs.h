@@ -117,6 +117,9 @@ struct jobs_events {
      * that code). */
     int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
     void *ctx;
+    /* After each utterance (and audio with none): the recording is recognised up to heard
+     * seconds (asr_listener.silence). NULL-able; non-zero cancels as utterance's. */
+    int (*silence)(void *ctx, double heard);
 };
 
 /* What one recording runs with beyond the shared default decoder. */

@@ -132,6 +132,8 @@ struct pool_request {
     /* Each finished utterance while it decodes (NULL: none); non-zero
      * cancels (the worker is then replaced). */
     int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
+    /* How far it is recognised (asr_listener.silence; NULL: not asked). */
+    int (*silence)(void *ctx, double heard);
     void *ev_ctx;
     /* A transcription with speaker labels (pipeline_transcribe_known):
      * speakers the count when known, 0 estimated; the known speakers'

@@ -304,6 +304,18 @@ static int read_answers(pool_worker *w, const struct pool_request *rq, sbuf *b, 
                 return *io;
             }
             continue;
+        case PROTO_EV_SILENCE: {
+            double heard = proto_get_f64(&c);
+            if (c.bad) {
+                snprintf(msg, msg_len, "the worker's answer is malformed");
+                return (*io = PHS_EINTERNAL);
+            }
+            if (rq->silence && rq->silence(rq->ev_ctx, heard) != 0) {
+                snprintf(msg, msg_len, "the request was cancelled");
+                return (*io = PHS_EBUSY);
+            }
+            continue;
+        }
         case PROTO_DATA:
             if (rq->write && (*io = rq->write(rq->write_ctx, b->p, b->len)) < 0) {
                 snprintf(msg, msg_len, "the output could not be written");

@@ -476,7 +476,11 @@ static int decode_utterance(asr_decoder *d, size_t n)
     int rc = 0;
     for (size_t i = 0; i < k && rc == 0; i++)
         rc = decode_piece(d, pieces[i].start, pieces[i].len);
-    return rc ? rc : tell_utterance(d, first);
+    if (rc == 0)
+        rc = tell_utterance(d, first);
+    if (rc == 0 && d->listener.silence)
+        rc = d->listener.silence(d->listener.ctx, (double)(d->buf_offset + n) / 16000.0);
+    return rc;
 }
 
 void asr_decoder_set_adapt(asr_decoder *d, const asr_adapt_rule *rule)

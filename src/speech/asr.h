@@ -148,6 +148,13 @@ typedef struct asr_listener {
      * feed/finish call that made it returns that value, and so does every
      * later feed until the next start. NULL-able. */
     int (*utterance)(void *ctx, const asr_word *words, size_t n_words);
+    /* Batch mode: the recording is recognised up to heard seconds from its
+     * start (the end of an utterance's audio, after its words if it had
+     * any): no word still to come starts before it, so the silence after
+     * the last word is known to last at least until then
+     * (format_stream_silence). A non-zero return stops the recording as
+     * utterance's does. NULL-able. */
+    int (*silence)(void *ctx, double heard);
     void *ctx;
 } asr_listener;
 

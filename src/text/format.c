@@ -106,6 +106,8 @@ enum item_kind {
     ITEM_ATTACH, /* . , : ; ? ! ) : no space before */
     ITEM_OPEN,   /* ( : space before, none after */
     ITEM_BREAK,  /* "\n" or "\n\n": no space either side */
+    ITEM_EMPTY,  /* "": a command that writes nothing here (a close parenthesis
+                    with none open); the rules see the text as if it were not there */
 };
 
 typedef struct item {
@@ -151,9 +153,22 @@ static char *item_text(const fmt *f, const item *t)
     return (char *)f->store.p + t->off;
 }
 
+/* The last item written, past any empty one. */
 static const item *last_item(const fmt *f)
 {
-    return f->n_it ? &f->it[f->n_it - 1] : NULL;
+    for (size_t i = f->n_it; i-- > 0;)
+        if (f->it[i].kind != ITEM_EMPTY)
+            return &f->it[i];
+    return NULL;
+}
+
+/* The word a mark added now follows: the last word of the last item, an
+ * empty one too (so the pieces stay in the words' order, and a stream's
+ * next window, which starts after the mark, does not hold it again). */
+static size_t mark_after(const fmt *f)
+{
+    const item *t = &f->it[f->n_it - 1];
+    return t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
 }
 
 /* True when the text so far ends a sentence (or nothing is written yet). */
@@ -184,13 +199,12 @@ static bool in_list(const char *w, const char *const *list)
     return false;
 }
 
-/* Closes the parentheses said open in the sentence being ended and not
- * closed ("open parenthesis improved period": "(improved)."): a writer
- * leaves none open. The sentence is the items since the last end, so a
- * stream, whose windows start at sentence ends, closes the same ones. */
-static int close_parens(fmt *f)
+/* How many parentheses said open in the sentence being written are not
+ * closed yet (the sentence: the items since the last end, as a stream's
+ * window starts there). */
+static int open_parens(const fmt *f)
 {
-    int depth = 0, rc = 0;
+    int depth = 0;
     for (size_t i = f->n_it; i-- > 0;) {
         const item *t = &f->it[i];
         const char *s = item_text(f, t);
@@ -198,10 +212,20 @@ static int close_parens(fmt *f)
             break;
         depth += t->kind == ITEM_OPEN ? 1 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1 : 0;
     }
+    return depth;
+}
+
+/* Closes the parentheses said open in the sentence being ended and not
+ * closed ("open parenthesis improved period": "(improved)."): a writer
+ * leaves none open. The sentence is the items since the last end, so a
+ * stream, whose windows start at sentence ends, closes the same ones. */
+static int close_parens(fmt *f)
+{
+    int depth = open_parens(f), rc = 0;
     const item *t = last_item(f);
     if (!f->o->smart || !t || t->kind == ITEM_OPEN)
         return 0;
-    size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
+    size_t after = mark_after(f);
     for (; rc == 0 && depth > 0; depth--)
         rc = emit(f, ITEM_ATTACH, ")", 1, after, 0);
     return rc;
@@ -221,9 +245,8 @@ static int end_sentence(fmt *f, size_t next, bool force)
         (in_list(format_word(&f->v, t->first_word + t->n_words - 1), no_end_words) ||
          in_list(format_word(&f->v, next), continuing_words)))
         return 0;
-    size_t after = t->n_words ? t->first_word + t->n_words - 1 : t->first_word;
     int rc = close_parens(f);
-    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, after, 0);
+    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
 }
 
 /* ---- dictation commands ------------------------------------------------------ */
@@ -358,8 +381,14 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
     if (kind == ITEM_BREAK && !f->o->continued &&
         (!t || (t->kind == ITEM_BREAK && !item_text(f, t)[0])))
         return emit(f, kind, "", 0, i, k);
+    /* A close parenthesis with none open in its sentence writes nothing: a
+     * writer leaves none unmatched, and the open one was most likely
+     * misheard ("open carry no rash close paren"). */
+    if (mark[0] == ')' && open_parens(f) <= 0)
+        return emit(f, ITEM_EMPTY, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it. */
-    if (t && kind != ITEM_OPEN && t->kind == ITEM_ATTACH && t->n_words == 0)
+    if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
+        t->n_words == 0)
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
         return rc;
@@ -563,6 +592,13 @@ static bool all_capitals(const char *s)
     return true;
 }
 
+/* A listed abbreviation written in capitals only (written), said as the
+ * words before word i, and a plural "s" at i ("e k g s" -> "EKGs"). */
+static bool capitals_plural_at(const format_view *v, size_t i, const char *written)
+{
+    return all_capitals(written) && plural_s_at(v, i);
+}
+
 /* Where a plural "s" ends a run of k letters at i: the letters before it
  * spell a known abbreviation and the whole run does not ("c b c s" ->
  * "CBCs", while "c t s" stays "CTS" only if it were listed). */
@@ -625,7 +661,7 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i)
         size_t len = strlen(wr);
         return (len > 1 && wr[len - 1] == 's' && isalpha((unsigned char)wr[len - 2]) &&
                 !strchr(wr, ' ')) ||
-               (all_capitals(wr) && plural_s_at(v, i + k));
+               capitals_plural_at(v, i + k, wr);
     }
     return letter_at(v, i) >= 0 && letters_plural(v, i, letter_run(v, i));
 }
@@ -643,7 +679,7 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
-        if (rc == 0 && all_capitals(abbreviations[a][1]) && plural_s_at(&f->v, i + k)) {
+        if (rc == 0 && capitals_plural_at(&f->v, i + k, abbreviations[a][1])) {
             rc = sbuf_append(out, "s", 1);
             k++;
         }
@@ -929,6 +965,7 @@ static int capitals(fmt *f)
             item *nx = &f->it[i + 1];
             const char *written = titles[title][1];
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
+                nx->start - t->end < FORMAT_JOIN_PAUSE &&
                 (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
                 !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
                 int rc = replace_text(f, t, written);
@@ -1009,16 +1046,33 @@ static size_t horizon_end(const asr_word *w, size_t n, size_t i, size_t p, size_
     return j;
 }
 
+/* The first word after i that a silence of FORMAT_JOIN_PAUSE or more
+ * comes before (n: none). prev is the answer for an earlier word; while it
+ * lies past i it is i's too, so the pass stays linear. */
+static size_t silence_end(const asr_word *w, size_t n, size_t i, size_t prev)
+{
+    if (prev > i)
+        return prev;
+    size_t j = i + 1;
+    while (j < n && w[j].start - w[j - 1].end < FORMAT_JOIN_PAUSE)
+        j++;
+    return j;
+}
+
 static int build(fmt *f)
 {
     sbuf scratch_buf;
     int rc = 0;
-    size_t n = f->v.n, lim = 0, lim_of = 0;
+    size_t n = f->v.n, lim = 0, lim_of = 0, quiet = 0;
     sbuf_init(&scratch_buf, 4096);
     for (size_t i = 0; i < n;) {
-        /* every rule at i sees the words to its horizon only */
+        /* every rule at i sees the words to its horizon only, and none
+         * past a long silence */
         f->v.n = lim = horizon_end(f->v.w, n, i, lim_of, lim);
         lim_of = i;
+        quiet = silence_end(f->v.w, n, i, quiet);
+        if (quiet < f->v.n)
+            f->v.n = quiet;
         move_floor(f);
         long k = format_step(f, i, &scratch_buf);
         if (k < 0) {
@@ -1033,7 +1087,7 @@ static int build(fmt *f)
             goto out;
         const item *t = last_item(f);
         if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
-            rc = emit(f, ITEM_ATTACH, ".", 1, t->first_word + (t->n_words ? t->n_words - 1 : 0), 0);
+            rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
         if (rc == 0)
             rc = capitals(f);
     }
@@ -1065,7 +1119,8 @@ static int finish(fmt *f, format_result *out)
         o->end = t->end;
         o->first_word = t->first_word;
         o->n_words = t->n_words;
-        space = t->kind == ITEM_WORD || t->kind == ITEM_ATTACH;
+        if (t->kind != ITEM_EMPTY) /* the text goes on as if it were not there */
+            space = t->kind == ITEM_WORD || t->kind == ITEM_ATTACH;
     }
     out->n = f->n_it;
     out->store = store;
@@ -1107,7 +1162,7 @@ char *format_join(const format_result *r, size_t first_word, size_t n_words)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->n; i++) {
         const format_token *t = &r->tok[i];
-        if (t->first_word < first_word || t->first_word - first_word >= n_words)
+        if (t->first_word < first_word || t->first_word - first_word >= n_words || !t->text[0])
             continue;
         if (t->space_before && !first)
             rc = sbuf_append(&b, " ", 1);

@@ -40,6 +40,16 @@ struct redact_lexicon;
  * phone number said slowly, "three hundred twenty five milligrams per
  * kilogram per day"); a digit string said over more is two. */
 #define FORMAT_HORIZON 8.0
+/* No rule reads across a silence this long or longer: the words before
+ * it are written as if the text ended there (but for the mark added after
+ * them, which the words after decide), so a stream releases them once it
+ * knows the silence has lasted this long (format_stream_silence), without
+ * waiting for more words. Rules that do read across a shorter pause: a
+ * number said in groups ("six one seven ... five five five"), a value and
+ * its unit or "over" ("one twenty ... over eighty"), a range ("five ... to
+ * ten milligrams"), a phrase or command said in two ("assessment and ...
+ * plan"), a title before a name. */
+#define FORMAT_JOIN_PAUSE 2.0
 
 typedef struct format_opts {
     bool smart;     /* numbers, abbreviations, sentences, capitals, headings */

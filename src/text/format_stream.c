@@ -159,13 +159,19 @@ static size_t settled(const format_stream *s, const format_result *r)
     return to;
 }
 
-int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out)
+/* How much of the formatting a release sends. */
+enum release_upto {
+    UPTO_SETTLED, /* what later words cannot change (settled()) */
+    UPTO_SILENCE, /* all but the marks added after the last word: a long
+                     silence follows it (FORMAT_JOIN_PAUSE) */
+    UPTO_END,     /* everything: the recording ended */
+};
+
+/* Formats the window and releases its tokens up to what upto says. */
+static int format_release(format_stream *s, enum release_upto upto, char **out)
 {
     format_result r;
-    *out = NULL;
-    int rc = wordlist_append(&s->words, w, n, FORMAT_MAX_WORDS);
-    if (rc < 0)
-        return rc;
+    int rc;
     format_opts o = s->o;
     o.kept = s->covered > s->window ? s->covered - s->window : 0;
     o.continued = s->window > 0;
@@ -174,7 +180,12 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
     /* window-relative word indices to the stream's */
     for (size_t i = 0; i < r.n; i++)
         r.tok[i].first_word += s->window;
-    size_t to = end ? r.n : settled(s, &r);
+    size_t to = r.n;
+    if (upto == UPTO_SETTLED)
+        to = settled(s, &r);
+    else if (upto == UPTO_SILENCE)
+        while (to > s->shown && r.tok[to - 1].n_words == 0)
+            to--;
     size_t before = s->text.len;
     if (to > s->shown)
         rc = release(s, &r, s->shown, to);
@@ -182,6 +193,24 @@ int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, c
     if (rc < 0)
         return rc;
     return wordlist_tail_text(&s->text, before, out);
+}
+
+int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out)
+{
+    *out = NULL;
+    int rc = wordlist_append(&s->words, w, n, FORMAT_MAX_WORDS);
+    if (rc < 0)
+        return rc;
+    return format_release(s, end ? UPTO_END : UPTO_SETTLED, out);
+}
+
+int format_stream_silence(format_stream *s, double heard, char **out)
+{
+    *out = NULL;
+    if (!s->words.n || s->covered >= s->words.n ||
+        heard - s->words.w[s->words.n - 1].end < FORMAT_JOIN_PAUSE)
+        return wordlist_tail_text(&s->text, s->text.len, out);
+    return format_release(s, UPTO_SILENCE, out);
 }
 
 size_t format_stream_released_words(const format_stream *s)

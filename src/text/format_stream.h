@@ -8,6 +8,8 @@
  * at pauses, and no rule but "scratch that" changes a token once a pause
  * follows it, so the texts released, joined, are the whole transcript's
  * formatted text; "scratch that" removes only words not yet released.
+ * Words held at an utterance's end go out once the caller says a silence
+ * of FORMAT_JOIN_PAUSE follows them (format_stream_silence).
  *
  * Released texts carry their own leading space. Not thread-safe; the
  * words are copied; everything kept is wiped when freed.
@@ -31,6 +33,14 @@ format_stream *format_stream_new(const format_opts *o);
  * recording ended, everything is released. 0, PHS_ENOMEM or PHS_ETOOBIG
  * (*out NULL). */
 int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out);
+
+/* The recording has been heard up to heard seconds and no word came after
+ * the last one added: when that silence is FORMAT_JOIN_PAUSE or longer, no
+ * rule can join the held words to later ones, so all of them are released
+ * (not the mark added after the last word, which the next words decide).
+ * *out as format_stream_add ("" when nothing is released). Cost: one
+ * formatting of the window, only when something is held. */
+int format_stream_silence(format_stream *s, double heard, char **out);
 
 /* How many of the words added so far are in released text (the rest are
  * held back until later words settle them; docs/BENCHMARKS.md measures

@@ -399,7 +399,8 @@ static int rewrite_alloc(rewrite *rw, const asr_result *res)
 
 /* Runs the detectors in priority order, then drops the labels of types
  * the configuration does not redact. */
-void redact_label_words(const redact_config *cfg, const asr_word *w, size_t n, signed char *lab)
+/* The labels of w[0..n), no detector reading across a long silence. */
+static void label_stretch(const redact_config *cfg, const asr_word *w, size_t n, signed char *lab)
 {
     redact_ctx c = {cfg->lex, w, n, lab};
     detect_email_url(&c);
@@ -411,6 +412,15 @@ void redact_label_words(const redact_config *cfg, const asr_word *w, size_t n, s
     for (size_t i = 0; i < n; i++)
         if (lab[i] >= 0 && !(cfg->labels & (1u << lab[i])))
             lab[i] = -1;
+}
+
+void redact_label_words(const redact_config *cfg, const asr_word *w, size_t n, signed char *lab)
+{
+    for (size_t a = 0, b = 1; a < n; b++)
+        if (b == n || w[b].start - w[b - 1].end >= REDACT_JOIN_PAUSE) {
+            label_stretch(cfg, w + a, b - a, lab + a);
+            a = b;
+        }
 }
 
 static void rewrite_label(rewrite *rw, const redact_config *cfg, const asr_result *res)

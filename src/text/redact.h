@@ -43,6 +43,13 @@ typedef enum redact_label {
 
 #define REDACT_ALL ((1u << REDACT_N_LABELS) - 1u)
 #define REDACT_TYPES_MAX 256 /* longest accepted --redact-types / API value */
+/* No detector reads across a silence this long or longer between two
+ * words: the words on either side are labelled apart, so a stream releases
+ * what it holds once it has heard that much silence (redact_stream_silence).
+ * Long, since a span cut in two may no longer be found (a phone number
+ * said in two halves): FORMAT_HORIZON, longer than a pause inside any
+ * identifier we have seen said. */
+#define REDACT_JOIN_PAUSE 8.0
 
 /* "name", "date", ... (the API's names); "?" for an unknown value. */
 const char *redact_label_name(redact_label l);

@@ -148,6 +148,17 @@ int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out)
     return rc < 0 ? rc : stream_release(s, false, out);
 }
 
+int redact_stream_silence(redact_stream *s, double heard, char **out)
+{
+    if (!s->redact || s->released >= s->words.n ||
+        heard - s->words.w[s->words.n - 1].end < REDACT_JOIN_PAUSE) {
+        *out = NULL;
+        s->n_out = 0;
+        return wordlist_tail_text(&s->text, s->text.len, out);
+    }
+    return stream_release(s, true, out); /* labelled as at the end: no detector reads on */
+}
+
 int redact_stream_finish(redact_stream *s, char **out)
 {
     return stream_release(s, true, out);

@@ -44,6 +44,12 @@ redact_stream *redact_stream_new(const redact_config *cfg);
  * 0 or PHS_ENOMEM (*out NULL). */
 int redact_stream_add(redact_stream *s, const asr_word *w, size_t n, char **out);
 
+/* The recording is heard up to heard seconds and no word came after the
+ * last one added: once that silence is REDACT_JOIN_PAUSE or longer, every
+ * held word is released (no detector joins words across it), as _add;
+ * else nothing ("", and redact_stream_words gives none). */
+int redact_stream_silence(redact_stream *s, double heard, char **out);
+
 /* The recording ended: releases every word still held, as _add. */
 int redact_stream_finish(redact_stream *s, char **out);
 

@@ -53,6 +53,8 @@ enum proto_type {
     PROTO_ERROR,        /* either way: int32 code + reason + param (NULL: none) */
     PROTO_REF,          /* parent -> worker: a known speaker's clip (its data URL) */
     PROTO_VOICE,        /* parent -> worker: bytes of PROTO_INIT's voice profile */
+    PROTO_EV_SILENCE,   /* worker -> parent: f64 seconds recognised so far, no word
+                         * still to come before it (asr_listener.silence) */
     /* A live stream session (PROTO_STREAM_*, below). */
     PROTO_STREAM_OPEN = 40, /* parent -> worker: sample rate and VAD settings */
     PROTO_STREAM_PCM,       /* parent -> worker: PCM16 samples (an even number of bytes) */
@@ -74,7 +76,7 @@ enum proto_kind {
 };
 
 /* Request flags. */
-#define PROTO_FLAG_EVENTS  1u /* send PROTO_EV_UTTERANCE while decoding */
+#define PROTO_FLAG_EVENTS  1u /* send PROTO_EV_UTTERANCE and PROTO_EV_SILENCE while decoding */
 #define PROTO_FLAG_DIARIZE 2u /* label speakers (pipeline_transcribe_known); the
                                * limits are followed by u32 speakers (0: estimate)
                                * and u32 known speakers' clips (PROTO_REF frames) */

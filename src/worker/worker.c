@@ -237,6 +237,19 @@ static int ev_utterance(void *ctx, const asr_word *words, size_t n_words)
     return rc < 0 ? 1 : 0;
 }
 
+/* How far the recording is recognised, to the parent as PROTO_EV_SILENCE. */
+static int ev_silence(void *ctx, double heard)
+{
+    struct wk *w = ctx;
+    sbuf b;
+    sbuf_init(&b, 64);
+    int rc = proto_put_f64(&b, heard);
+    if (rc == 0)
+        rc = proto_send(w->fd, PROTO_EV_SILENCE, b.p, b.len);
+    sbuf_free(&b);
+    return rc < 0 ? 1 : 0;
+}
+
 /* Runs what the request asks and sends its result or error. */
 static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
                     const struct wk_refs *refs, const audio_limits *lim, redact_span *spans,
@@ -261,7 +274,7 @@ static int wk_serve(struct wk *w, uint32_t kind, uint32_t flags, int speakers,
     sbuf_init(&out, PROTO_MAX_FRAME);
     audio_source_memory(&src, &mem, audio->p ? audio->p : (const uint8_t *)"", audio->len);
     if (kind == PROTO_KIND_TRANSCRIBE) {
-        asr_listener l = {.utterance = ev_utterance, .ctx = w};
+        asr_listener l = {.utterance = ev_utterance, .silence = ev_silence, .ctx = w};
         if (flags & PROTO_FLAG_EVENTS)
             asr_decoder_set_listener(w->dec, &l);
         if (flags & PROTO_FLAG_DIARIZE)

@@ -3,14 +3,17 @@
  * is not under our control. The first byte chooses the options (bit 0
  * smart formatting, bit 1 dictation commands, bit 2 the name lexicon);
  * the rest are words split by spaces, a newline a 1 s pause (an utterance
- * end). Aborts when a result breaks what format.h promises:
+ * end), a tab a 3 s one (longer than FORMAT_JOIN_PAUSE). Aborts when a result breaks what format.h
+ * promises:
  * - every token has a text and names words inside the input, the word
  *   ranges in order and apart;
  * - every word is in one token unless "scratch that" may have removed it;
  * - a redaction marker ("[PHONE]") is one token of its own, as it was;
  * - with both options off the text is the words joined by spaces;
- * - streamed at the pauses, the released texts join to the whole text
- *   (when no "scratch that" was said: it cannot reach released words). */
+ * - streamed at the pauses, each followed by the silence before the next
+ *   word (format_stream_silence), the released texts join to the whole
+ *   text (when no "scratch that" was said: it cannot reach released
+ *   words). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return lex ? 0 : -1;
 }
 
-/* The words of data, 0.3 s each, a newline adding a 1 s pause. */
+/* The words of data, 0.3 s each, a newline adding a 1 s pause, a tab 3 s. */
 static asr_word *words_from(const uint8_t *data, size_t size, size_t *n)
 {
     asr_word *w = calloc(size / 2 + 1, sizeof(*w));
@@ -38,14 +41,16 @@ static asr_word *words_from(const uint8_t *data, size_t size, size_t *n)
     if (!w)
         return NULL;
     for (size_t i = 0; i < size;) {
-        if (data[i] == ' ' || data[i] == '\n' || data[i] == '\0') {
+        if (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\0') {
             if (data[i] == '\n')
                 t += 1.0;
+            if (data[i] == '\t')
+                t += 3.0;
             i++;
             continue;
         }
         size_t j = i;
-        while (j < size && data[j] != ' ' && data[j] != '\n' && data[j] != '\0')
+        while (j < size && data[j] != ' ' && data[j] != '\n' && data[j] != '\t' && data[j] != '\0')
             j++;
         char *text = strndup((const char *)data + i, j - i);
         if (!text)
@@ -98,6 +103,11 @@ static void check_stream(const format_opts *o, const asr_word *w, size_t n, cons
         if (format_stream_add(fs, w + a, i - a, i == n, &piece) < 0)
             abort();
         wipe_free_str(piece);
+        if (i < n) {
+            if (format_stream_silence(fs, w[i].start, &piece) < 0)
+                abort();
+            wipe_free_str(piece);
+        }
         a = i;
     }
     if (n && strcmp(format_stream_text(fs), whole))

@@ -258,6 +258,33 @@ assert plain["type"] == "transcript.text.done" and "unsure_words" not in plain, 
 EOF
 ok "stream=true with denoise=on: events valid, the text streamed ($(cat "$T/don.n") deltas), the done event's unsure_words; denoise=loud: 400 naming denoise"
 
+# ---- a dictation that stops: its held words go out with the silence ----
+# Speech ending in digits (held: a digit string may go on), then 40 s of
+# silence and nothing more. The decoder cuts its 20 s buffers inside the
+# silence and says how far it has heard; once 2 s of silence follow the last
+# word (8 s with redaction) every held word is released, so the stream's
+# last delta, sent at the end, is only the period added after them (on main
+# it held the digits until then). Not timing-dependent: the order of events.
+flite -voice slt -t "The patient can be reached at six one seven five five five" -o "$T/stop1.wav"
+sox -n -D -r 16000 -c 1 -b 16 "$T/long.wav" trim 0 40
+sox -D "$T/stop1.wav" "$T/long.wav" "$T/stop.wav"
+for r in false true; do
+    sse "$T/stop.wav" "$T/stop_$r" -F redact=$r -F response_format=text
+    [ "$STATUS" = 200 ] || fail "stopped dictation (redact=$r): status $STATUS: $(cat "$T/stop_$r")"
+    check_stream "$T/stop_$r"
+    python3 - "$T/stop_$r.jsonl" "$r" <<'EOF' || fail "stopped dictation (redact=$r): $(cat "$T/stop_$r.jsonl")"
+import json, re, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+deltas = [e["delta"] for e in ev if e["type"] == "transcript.text.delta"]
+assert len(deltas) >= 2, deltas
+assert re.search(r"[a-z]", deltas[0], re.I), deltas
+assert not re.search(r"[a-z0-9]", deltas[-1], re.I), "the last delta (the end) held words: %r" % deltas
+if sys.argv[2] == "true":
+    assert not re.search(r"\b(six|one|seven|five)\b", "".join(deltas)), deltas
+EOF
+done
+ok "a dictation that stops mid-hold (digits, then 40 s of silence): every word is in a delta sent with the silence, the end adds only the period ($(cat "$T/stop_false.n") deltas; with redact=true $(cat "$T/stop_true.n"))"
+
 # ---- an error before the first event is an ordinary JSON error ----
 # (found by a worker: after the hang-up the workers still take requests)
 head -c 3000 /dev/urandom >"$T/noise.bin"

@@ -480,6 +480,12 @@ static void test_dictation(void **state)
         {"wheezes open paren improved period no crackles", "Wheezes (improved). No crackles."},
         {"wheezes open paren improved | no crackles", "Wheezes (improved). No crackles."},
         {"edema open paren trace close paren period", "Edema (trace)."},
+        /* a close parenthesis with none open writes nothing (the fresh
+         * set's "open carry no rash close paren": the open one misheard) */
+        {"open carry no rash close paren", "Open carry no rash."},
+        {"no rash close paren period edema", "No rash. Edema."},
+        {"no rash period close paren edema", "No rash. Edema."},
+        {"rash open paren mild close paren close paren today", "Rash (mild) today."},
     };
     CHECK(cases);
 }
@@ -647,6 +653,12 @@ static bool stream_matches(const char *spoken, int *pieces)
         assert_int_equal(format_stream_add(fs, w + a, i - a, i == n, &piece), 0);
         *pieces += piece[0] != '\0';
         wipe_free_str(piece);
+        /* the silence before the next utterance, heard before it comes */
+        if (i < n) {
+            assert_int_equal(format_stream_silence(fs, w[i].start, &piece), 0);
+            *pieces += piece[0] != '\0';
+            wipe_free_str(piece);
+        }
         a = i;
     }
     bool same = !strcmp(format_stream_text(fs), whole);
@@ -702,6 +714,8 @@ static void test_stream(void **state)
         "any chest pain question | mark",
         "no fever new | paragraph plan | discharge",
         "wheezes open | parenthesis improved close | paren",
+        "no rash close | paren | edema",
+        "no rash | close paren | edema",
         "fifteen milligrams per | kilogram",
         "three hundred twenty five milligrams per | kilogram | daily",
         "she is on o two | sat monitoring",
@@ -727,6 +741,19 @@ static void test_stream(void **state)
  * still join the string), held every one of them to the end before the
  * horizon; now each is released once the stream is that far past it, and
  * the text is still the whole text's. */
+/* The stream's text is the whole formatting of w[0..n); frees fs. */
+static void assert_stream_whole(format_stream *fs, const format_opts *o, const asr_word *w,
+                                size_t n)
+{
+    format_result r;
+    assert_int_equal(format_words(o, w, n, &r), 0);
+    char *whole = format_join(&r, 0, n);
+    assert_string_equal(format_stream_text(fs), whole);
+    wipe_free_str(whole);
+    format_result_free(&r);
+    format_stream_free(fs);
+}
+
 static void test_stream_held_bound(void **state)
 {
     static const char *const digits[] = {"six", "one", "seven", "five", "oh", "two", "nine"};
@@ -748,13 +775,59 @@ static void test_stream_held_bound(void **state)
             due++;
         assert_true(format_stream_released_words(fs) >= due);
     }
-    format_result r;
-    assert_int_equal(format_words(&o, w, N, &r), 0);
-    char *whole = format_join(&r, 0, N);
-    assert_string_equal(format_stream_text(fs), whole);
-    wipe_free_str(whole);
-    format_result_free(&r);
-    format_stream_free(fs);
+    assert_stream_whole(fs, &o, w, N);
+}
+
+/* A dictation that stops with words held (a value's "over", a title, a
+ * heading's first words, a digit string, a quantity per time): once the
+ * stream hears FORMAT_JOIN_PAUSE of silence after them, every word is
+ * released, before any later word comes; a shorter silence holds them.
+ * The text is the whole recording's with the next utterance after the
+ * silence. */
+static void test_stream_silence(void **state)
+{
+    static const char *const held[][2] = {
+        {"blood pressure one twenty over", "eighty"},
+        {"seen by doctor", "smith today"},
+        {"assessment and", "plan continue aspirin"},
+        {"call six one seven", "five five five one two one two"},
+        {"he drinks three beers a", "day"},
+        {"vitamin b", "twelve"},
+        {"wheezes open parenthesis", "improved"},
+    };
+    for (size_t c = 0; c < sizeof(held) / sizeof(held[0]); c++) {
+        char line[256];
+        snprintf(line, sizeof(line), "%s | | | %s", held[c][0], held[c][1]);
+        size_t n, n1;
+        asr_word *w = words_of(line, &n);
+        asr_word *w1 = words_of(held[c][0], &n1);
+        free_words(w1, n1);
+        format_opts o;
+        format_opts_default(&o);
+        o.lex = lexicon;
+        format_stream *fs = format_stream_new(&o);
+        assert_non_null(fs);
+        char *piece;
+        assert_int_equal(format_stream_add(fs, w, n1, false, &piece), 0);
+        wipe_free_str(piece);
+        assert_true(format_stream_released_words(fs) < n1); /* held */
+        /* 1.5 s of silence: still held (a rule may join across it) */
+        assert_int_equal(format_stream_silence(fs, w[n1 - 1].end + 1.5, &piece), 0);
+        assert_string_equal(piece, "");
+        wipe_free_str(piece);
+        assert_true(format_stream_released_words(fs) < n1);
+        assert_int_equal(format_stream_silence(fs, w[n1 - 1].end + FORMAT_JOIN_PAUSE, &piece), 0);
+        assert_true(piece[0] != '\0');
+        wipe_free_str(piece);
+        if (format_stream_released_words(fs) != n1)
+            print_message("  held after the silence: %s -> %s\n", held[c][0],
+                          format_stream_text(fs));
+        assert_int_equal(format_stream_released_words(fs), n1);
+        assert_int_equal(format_stream_add(fs, w + n1, n - n1, true, &piece), 0);
+        wipe_free_str(piece);
+        assert_stream_whole(fs, &o, w, n);
+        free_words(w, n);
+    }
 }
 
 /* Random sequences of the phrases the rules read (numbers with units,
@@ -878,7 +951,8 @@ static void test_stream_random(void **state)
             for (const char *q = p; *q;) {
                 size_t wl = strcspn(q, " ");
                 seed = seed * 1103515245u + 12345u;
-                const char *sep = len == 0 ? "" : ((seed >> 20) % 3 == 0 ? " | " : " ");
+                unsigned r = (seed >> 20) % 6;
+                const char *sep = len == 0 ? "" : r < 2 ? " | " : r == 2 ? " | | | " : " ";
                 len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%.*s", sep, (int)wl, q);
                 q += wl + (q[wl] == ' ');
             }
@@ -1029,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_random),
         cmocka_unit_test(test_stream_held_bound),
+        cmocka_unit_test(test_stream_silence),
         cmocka_unit_test(test_units_per),
         cmocka_unit_test(test_clock_dates_phones),
         cmocka_unit_test(test_fractions_negatives_cues),

@@ -154,6 +154,65 @@ static void test_phone_cut_by_utterance(void **state)
     free(want);
 }
 
+/* A dictation that stops with words held (the last 24, a number run):
+ * once REDACT_JOIN_PAUSE of silence is heard after the last word every
+ * word goes out, redacted; a shorter silence releases nothing. A phone
+ * number said across that silence is judged as two stretches, whole and
+ * streamed alike. */
+static void test_silence_releases(void **state)
+{
+    const char *spoken = "patient john smith was seen today his phone number is six one seven five "
+                         "five five four three two one";
+    redact_config cfg = {lex, REDACT_ALL};
+    redact_stream *s = redact_stream_new(&cfg);
+    assert_non_null(s);
+    size_t n;
+    asr_word *w = words_of(spoken, 0, &n);
+    char *piece;
+    assert_int_equal(redact_stream_add(s, w, n, &piece), 0);
+    assert_string_equal(piece, ""); /* fewer than REDACT_STREAM_HOLD words: all held */
+    wipe_free_str(piece);
+    double last = w[n - 1].end;
+    assert_int_equal(redact_stream_silence(s, last + REDACT_JOIN_PAUSE - 0.5, &piece), 0);
+    assert_string_equal(piece, "");
+    wipe_free_str(piece);
+    assert_int_equal(redact_stream_silence(s, last + REDACT_JOIN_PAUSE, &piece), 0);
+    assert_string_equal(piece, "patient [NAME] was seen today his phone number is [PHONE]");
+    size_t nw;
+    redact_stream_words(s, &nw);
+    assert_int_equal(nw, 10);
+    wipe_free_str(piece);
+    /* after the silence: "five five five ..." is judged on its own */
+    asr_word more[3];
+    for (size_t i = 0; i < 3; i++)
+        more[i] =
+            (asr_word){(char *)"five", last + 10.0 + (double)i, last + 10.8 + (double)i, 0.9f, 0};
+    assert_int_equal(redact_stream_add(s, more, 3, &piece), 0);
+    wipe_free_str(piece);
+    assert_int_equal(redact_stream_finish(s, &piece), 0);
+    wipe_free_str(piece);
+    asr_result r = {0};
+    r.words = calloc(n + 3, sizeof(asr_word));
+    for (size_t i = 0; i < n; i++)
+        r.words[i] = (asr_word){strdup(w[i].text), w[i].start, w[i].end, 0.9f, 0};
+    for (size_t i = 0; i < 3; i++)
+        r.words[n + i] = (asr_word){strdup("five"), more[i].start, more[i].end, 0.9f, 0};
+    r.n_words = n + 3;
+    redact_span *spans;
+    size_t ns;
+    assert_int_equal(redact_apply(&cfg, &r, &spans, &ns), 0);
+    free(spans);
+    char *whole = asr_join_words(r.words, r.n_words);
+    assert_string_equal(redact_stream_text(s), whole);
+    free(whole);
+    words_free(r.words, r.n_words);
+    for (size_t k = 0; k < r.n_segments; k++)
+        free(r.segments[k].text);
+    free(r.segments);
+    words_free(w, n);
+    redact_stream_free(s);
+}
+
 static void test_name_and_long_run(void **state)
 {
     /* A name at the cut, and a run of digits longer than the hold spread
@@ -190,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_plain_each_utterance),
         cmocka_unit_test(test_phone_cut_by_utterance),
         cmocka_unit_test(test_name_and_long_run),
+        cmocka_unit_test(test_silence_releases),
         cmocka_unit_test(test_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
