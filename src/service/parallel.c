@@ -193,6 +193,8 @@ static int run_adapted(struct run *r, pool_worker *first, asr_adapt_outcome *out
         snprintf(msg, msg_len, "out of memory");
         return PHS_ENOMEM;
     }
+    for (size_t k = 0; k < r->n_parts; k++)
+        r->collect[k].collect = true;
     int rc = run_round(r, first, msg, msg_len);
     if (rc == 0)
         rc = estimate(r, A, &dim, seconds);
