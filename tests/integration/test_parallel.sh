@@ -87,6 +87,14 @@ if not (a["adapted"] and b["adapted"]) or abs(a["speech_seconds"] - b["speech_se
     sys.exit("one piece %r, split %r" % (a, b))
 PY
 ok "transcribe --adapt --threads 2: adapted over $parts parts, --adapt --threads 1's words and times"
+# Under the split length (the default, 120 s) the plan's worker answers
+# whole, adapted there: --adapt --threads 1's output byte for byte.
+expect_exit 0 "$PHISCRIBE" transcribe --adapt --threads 2 --format verbose_json \
+    --output "$T/whole_ad.json" "$T/long.wav"
+grep -q "input #1: adapted to the speaker ([0-9]* s of confident speech)$" "$T/stderr" ||
+    fail "--adapt --threads 2, unsplit: $(cat "$T/stderr")"
+cmp "$T/one_ad.json" "$T/whole_ad.json" || fail "--adapt answered whole differs from --threads 1"
+ok "transcribe --adapt --threads 2 under the split length: adapted whole, --threads 1's output"
 
 # Forced on, the front end also drops the words it is unsure of (posterior
 # under 0.1, speech/denoise.h): a split's parts drop them as the whole does.
