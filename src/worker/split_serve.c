@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "speech/denoise.h"
+#include "speech/pipeline.h"
 #include "speech/split.h"
 #include "worker/proto_split.h"
 
@@ -95,40 +96,31 @@ static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, as
     return rc;
 }
 
-/* decode_held with adaptation as pipeline.c's decode_adapted does it: a
- * first pass collecting, and with enough confident speech a second through
- * the transform. */
+struct held_ctx {
+    asr_decoder *dec;
+    const sbuf *held;
+    const denoise *dn;
+};
+
+static int decode_held_again(void *ctx, asr_result **out, char *msg, size_t msg_len)
+{
+    struct held_ctx *h = ctx;
+    return decode_held(h->dec, h->held, h->dn, out, msg, msg_len);
+}
+
+/* decode_held with adaptation, as PROTO_KIND_TRANSCRIBE does it: a first
+ * pass collecting, and with enough confident speech a second through the
+ * transform (pipeline_adapt_finish). */
 static int decode_held_adapted(asr_decoder *dec, const asr_adapt_rule *rule, const sbuf *held,
                                const denoise *dn, asr_result **out, char *msg, size_t msg_len)
 {
-    double seconds = 0;
+    struct held_ctx h = {dec, held, dn};
     asr_decoder_set_adapt(dec, rule);
     asr_decoder_adapt_collect(dec, true);
     int rc = decode_held(dec, held, dn, out, msg, msg_len);
     asr_decoder_adapt_collect(dec, false);
-    if (rc == 0)
-        rc = asr_decoder_adapt_apply(dec, &seconds);
-    if (rc == 0) {
-        asr_result *second = NULL;
-        if ((rc = decode_held(dec, held, dn, &second, msg, msg_len)) == 0) {
-            second->adapt = ASR_ADAPT_ADAPTED;
-            second->adapt_seconds = seconds;
-            asr_result_free(*out);
-            *out = second;
-        }
-    } else if (*out && (rc == PHS_EEMPTY || rc == PHS_EUNSUPPORTED || rc == PHS_EINVAL)) {
-        (*out)->adapt = ASR_ADAPT_SKIPPED;
-        (*out)->adapt_seconds = seconds;
-        rc = 0;
-    } else if (rc < 0 && *out) {
-        snprintf(msg, msg_len, "speaker adaptation failed: %s", err_str(rc));
-    }
-    asr_decoder_adapt_reset(dec);
+    rc = pipeline_adapt_finish(dec, rc, decode_held_again, &h, out, msg, msg_len);
     asr_decoder_set_adapt(dec, NULL);
-    if (rc < 0) {
-        asr_result_free(*out);
-        *out = NULL;
-    }
     return rc;
 }
 
