@@ -177,7 +177,8 @@ struct input {
     denoise_mode denoise;
     bool adapt;
     double adapt_min_seconds;
-    int index; /* the input's position (messages name no file) */
+    size_t parts; /* a split recording's parts (0: decoded whole) */
+    int index;    /* the input's position (messages name no file) */
 };
 
 /* Points in->src at the start of the input (again). */
@@ -221,12 +222,16 @@ static int input_in_worker(struct input *in, struct pool_request *rq, audio_info
     rq->lim = in->lim;
     if ((rc = pool_lease(in->pool, -1, &w, msg, msg_len)) < 0)
         return rc;
-    /* One piece, as the whole recording: also when adapting, whose two
-     * passes need every utterance of the recording in one decoder. */
-    if (rq->write || in->threads <= 1 || rq->diarize || rq->adapt) {
+    /* One piece, as the whole recording, with speakers (they span it). A
+     * split recording adapts over its parts (parallel.h). */
+    asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, rq->adapt_min_seconds};
+    in->parts = 0;
+    if (rq->write || in->threads <= 1 || rq->diarize) {
         rc = pool_run(in->pool, w, rq, info, out, msg, msg_len);
     } else {
         struct parallel_config pc = {
+            .adapt = rq->adapt ? &rule : NULL,
+            .parts = &in->parts,
             .pool = in->pool,
             .tenant = -1,
             .lim = in->lim,
@@ -264,7 +269,12 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
                                                      NULL, msg, msg_len)
                          : pipeline_transcribe(in->dec, &in->src, in->lim, info, out, msg, msg_len);
     }
-    if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED)
+    if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED && in->parts)
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: adapted to the speaker (%.0f s of "
+                "confident speech, over %zu parts)\n",
+                in->index, (*out)->adapt_seconds, in->parts);
+    else if (rc == 0 && *out && (*out)->adapt == ASR_ADAPT_ADAPTED)
         fprintf(stderr,
                 "phiscribe transcribe: input #%d: adapted to the speaker (%.0f s of "
                 "confident speech)\n",

@@ -437,8 +437,9 @@ int jobs_progress(jobs *j, const char *job_id, double *out)
 
 /* A recording with the default model on a leased worker and, when it is
  * long, on every free one (service/parallel.h). */
-static int run_parallel(struct worker *w, int64_t tenant, denoise_mode noise, const void *audio,
-                        size_t len, audio_info *info, asr_result **out, char *msg, size_t msg_len)
+static int run_parallel(struct worker *w, int64_t tenant, denoise_mode noise,
+                        const asr_adapt_rule *adapt, const void *audio, size_t len,
+                        audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
     jobs *j = w->pool;
     pool_worker *pw;
@@ -452,7 +453,8 @@ static int run_parallel(struct worker *w, int64_t tenant, denoise_mode noise, co
                                  .min_seconds = j->cfg.split_seconds,
                                  .denoise = noise,
                                  .progress = worker_progress,
-                                 .ctx = w};
+                                 .ctx = w,
+                                 .adapt = adapt};
     rc = parallel_transcribe(&pc, pw, audio, len, info, out, msg, msg_len);
     pool_release(j->cfg.pool, pw);
     if (rc == 0)
@@ -482,9 +484,11 @@ int jobs_decode(struct worker *w, modelcache_entry *model, int64_t tenant, const
     denoise_mode noise = o ? o->denoise : DENOISE_AUTO;
     bool adapt = o && o->adapt;
     asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, ASR_ADAPT_MIN_SECONDS};
-    /* Adaptation's two passes need the whole recording on one decoder. */
-    if (w->pool->cfg.pool && !c && !ev && !diarize && !adapt) {
-        rc = run_parallel(w, tenant, noise, audio, len, info, out, msg, msg_len);
+    /* Speakers span the whole recording: one decoder. Adaptation runs over
+     * a split recording's parts (parallel.h). */
+    if (w->pool->cfg.pool && !c && !ev && !diarize) {
+        rc = run_parallel(w, tenant, noise, adapt ? &rule : NULL, audio, len, info, out, msg,
+                          msg_len);
     } else if (w->pool->cfg.pool) {
         struct pool_request rq = {.audio = audio,
                                   .len = len,

@@ -31,6 +31,15 @@ struct parallel_config {
      * called on any of the request's threads, one call at a time. NULL-able. */
     void (*progress)(void *ctx, double done);
     void *ctx;
+    /* Unsupervised adaptation (speech/asr.h; NULL: none): a short recording
+     * is adapted on the first worker; a split one is decoded in two rounds
+     * of the same parts, the first collecting each part's statistics, summed
+     * in plan order into one transform estimated here, the second decoding
+     * through it (docs/ENGINE.md section 6). Progress counts both rounds. */
+    const asr_adapt_rule *adapt;
+    /* NULL-able: set to the parts of one round when the recording is split
+     * (0 when it is decoded whole); what tests read to tell the paths. */
+    size_t *parts;
 };
 
 /* Transcribes audio (len bytes, the encoded recording) on first (leased

@@ -48,6 +48,15 @@ int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audi
               denoise_mode noise_mode, uint64_t min_samples, sbuf *pcm, struct split_plan *plan,
               audio_info *info, asr_result **out, char *msg, size_t msg_len)
 {
+    return pool_plan_adapted(p, w, audio, len, lim, noise_mode, min_samples, NULL, pcm, plan, info,
+                             out, msg, msg_len);
+}
+
+int pool_plan_adapted(pool *p, pool_worker *w, const void *audio, size_t len,
+                      const audio_limits *lim, denoise_mode noise_mode, uint64_t min_samples,
+                      const asr_adapt_rule *rule, sbuf *pcm, struct split_plan *plan,
+                      audio_info *info, asr_result **out, char *msg, size_t msg_len)
+{
     sbuf b;
     uint32_t type;
     proto_cursor c;
@@ -59,8 +68,11 @@ int pool_plan(pool *p, pool_worker *w, const void *audio, size_t len, const audi
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    if ((rc = put_head(&b, PROTO_KIND_PLAN, proto_denoise_flags(noise_mode), lim)) == 0)
+    uint32_t flags = proto_denoise_flags(noise_mode) | (rule ? PROTO_FLAG_ADAPT : 0u);
+    if ((rc = put_head(&b, PROTO_KIND_PLAN, flags, lim)) == 0)
         rc = proto_put_u64(&b, min_samples);
+    if (rc == 0 && rule)
+        rc = proto_put_f64(&b, rule->min_seconds);
     if (rc < 0 || (io = pool_io_send_input(w, &b, audio, len, until)) < 0)
         goto out;
     for (;;) {
@@ -102,19 +114,37 @@ out:
 int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const struct split_part *part,
               const int16_t *pcm, asr_result **out, char *msg, size_t msg_len)
 {
+    return pool_span_adapted(p, w, plan, part, pcm, NULL, out, msg, msg_len);
+}
+
+int pool_span_adapted(pool *p, pool_worker *w, const struct split_plan *plan,
+                      const struct split_part *part, const int16_t *pcm,
+                      struct pool_span_adapt *a, asr_result **out, char *msg, size_t msg_len)
+{
     sbuf b;
     proto_cursor c;
     audio_limits lim = {.max_bytes = part->samples * 2};
     audio_info info;
     int io = 0, rc = 0;
     *out = NULL;
+    if (a) {
+        a->state = PROTO_ADAPT_NONE;
+        a->stats = NULL;
+        a->seconds = 0;
+    }
     double until;
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
     uint32_t flags = proto_span_noise_flags(&plan->noise);
+    if (a && a->collect)
+        flags |= PROTO_FLAG_ADAPT;
+    else if (a && a->A)
+        flags |= PROTO_FLAG_TRANSFORM;
     if ((rc = put_head(&b, PROTO_KIND_SPAN, flags, &lim)) == 0)
         rc = proto_put_utts(&b, part->start, plan->utts + part->first, part->n);
+    if (rc == 0 && (flags & PROTO_FLAG_TRANSFORM))
+        rc = proto_put_transform(&b, a->A, a->dim);
     if (rc < 0) {
         snprintf(msg, msg_len, "out of memory");
         goto out;
@@ -123,10 +153,15 @@ int pool_span(pool *p, pool_worker *w, const struct split_plan *plan, const stru
                                until, &c, &rc, msg, msg_len)) == 0 &&
         rc == 0) {
         proto_get_info(&c, &info);
-        if ((rc = proto_get_result(&c, out)) < 0)
+        if ((rc = proto_get_result(&c, out)) == 0 && (flags & PROTO_FLAG_ADAPT))
+            rc = proto_get_adapt_stats(&c, &a->state, &a->stats, &a->seconds);
+        if (rc < 0) {
             io = pool_result_failed(rc, msg, msg_len);
+            asr_result_free(*out);
+            *out = NULL;
+        }
     }
 out:
-    sbuf_free(&b);
+    sbuf_free(&b); /* wipes: the transform and statistics were in it */
     return pool_request_end(p, w, io, rc, msg, msg_len);
 }

@@ -526,6 +526,31 @@ void asr_decoder_adapt_reset(asr_decoder *d)
         d->model->engine->adapt_reset(d->handle);
 }
 
+int asr_decoder_adapt_stats(asr_decoder *d, const voice_cmllr **stats, double *seconds)
+{
+    const asr_engine *e = d->model->engine;
+    *stats = NULL;
+    *seconds = 0;
+    if (d->adapt_failed || !e->adapt_stats || !e->adapt_seconds)
+        return PHS_EUNSUPPORTED;
+    *stats = e->adapt_stats(d->handle);
+    *seconds = *stats ? e->adapt_seconds(d->handle) : 0;
+    return 0;
+}
+
+int asr_decoder_adapt_install(asr_decoder *d, const double *A, int dim)
+{
+    const asr_engine *e = d->model->engine;
+    if (!e->adapt_install)
+        return PHS_EUNSUPPORTED;
+    return e->adapt_install(d->handle, A, dim);
+}
+
+int asr_adapt_estimate(const voice_cmllr *stats, double *A)
+{
+    return voice_cmllr_estimate(stats, ASR_ADAPT_RIDGE, ASR_ADAPT_ITERATIONS, A);
+}
+
 int asr_decoder_enrol(asr_decoder *d, const int16_t *pcm, size_t n, const voice_phone *ph,
                       size_t n_ph, voice_aligned *out)
 {

@@ -199,6 +199,11 @@ typedef struct asr_adapt_rule {
 #define ASR_ADAPT_MIN_SECONDS    0.0
 #define ASR_ADAPT_MIN_RUN        2       /* words in a row, at least */
 #define ASR_ADAPT_MAX_SECONDS    86400.0 /* the largest min_seconds taken */
+/* The estimate's settings (voice_cmllr_estimate), one decoder's or summed
+ * over a split recording's parts: each row's pull towards identity, and
+ * passes over the rows. */
+#define ASR_ADAPT_RIDGE      0.01
+#define ASR_ADAPT_ITERATIONS 10
 
 /* A run of confident words: w[first .. first + n). */
 typedef struct asr_adapt_span {
@@ -228,6 +233,21 @@ void asr_decoder_adapt_collect(asr_decoder *d, bool on);
 int asr_decoder_adapt_apply(asr_decoder *d, double *seconds);
 /* Back to the unadapted model; statistics dropped. */
 void asr_decoder_adapt_reset(asr_decoder *d);
+
+/* Adaptation over processes (a split recording, service/parallel.h): after a
+ * recording decoded with collecting on, its statistics (*stats NULL when
+ * nothing was collected; the decoder's, valid until asr_decoder_adapt_reset
+ * or the next collecting start) and the speech they hold in *seconds.
+ * PHS_EUNSUPPORTED for an engine or model that cannot adapt. */
+int asr_decoder_adapt_stats(asr_decoder *d, const voice_cmllr **stats, double *seconds);
+/* Decodes through A (dim x dim, asr_adapt_estimate's) until
+ * asr_decoder_adapt_reset. PHS_EUNSUPPORTED as above or for a dim not the
+ * engine's. */
+int asr_decoder_adapt_install(asr_decoder *d, const double *A, int dim);
+/* The transform of summed statistics (dim x dim into A, at most
+ * VOICE_CMLLR_MAX_DIM squared), estimated as asr_decoder_adapt_apply does;
+ * no model needed. Errors as voice_cmllr_estimate. */
+int asr_adapt_estimate(const voice_cmllr *stats, double *A);
 
 /* Voice profile enrolment (speech/voice.h): the features of pcm[0..n)
  * (16 kHz mono, one whole utterance) through the decoder's own front end,

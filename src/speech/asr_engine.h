@@ -79,6 +79,13 @@ typedef struct asr_engine {
     double (*adapt_seconds)(void *dec);
     int (*adapt_apply)(void *dec);
     void (*adapt_reset)(void *dec);
+    /* Adaptation over processes (NULL-able: unsupported). adapt_stats: the
+     * statistics kept so far (NULL when none), the decoder's until
+     * adapt_reset. adapt_install: decode through A (dim x dim, estimated
+     * elsewhere from summed statistics) from then on, until adapt_reset;
+     * PHS_EUNSUPPORTED when dim is not the front end's. */
+    const voice_cmllr *(*adapt_stats)(void *dec);
+    int (*adapt_install)(void *dec, const double *A, int dim);
     /* Voice profile enrolment (NULL-able: unsupported): the features of
      * pcm[0..n), one whole utterance, as batch decoding computes them, and
      * their alignment to ph (voice_align with the model's Gaussians) into

@@ -1158,8 +1158,6 @@ static int utt_redecode(void *dec, const int16_t *pcm, size_t n, asr_engine_word
 
 #define ADAPT_EDGE_FRAMES 3    /* frames of context kept on each side of a span */
 #define ADAPT_MAX_PHONES  600  /* phones of one span (VOICE_MAX_PHONES) */
-#define ADAPT_RIDGE       0.01 /* pull of each row towards identity */
-#define ADAPT_ITERATIONS  10
 
 /* The phones of words[first .. first + n) into ph; false when a word has no
  * usable pronunciation in the decoder's dictionary. */
@@ -1229,6 +1227,18 @@ static double adapt_seconds(void *dec)
     return d->stats && frate > 0 ? voice_cmllr_frames(d->stats) / frate : 0;
 }
 
+static int adapt_install(void *dec, const double *A, int dim)
+{
+    ps_dec *d = dec;
+    if (dim < 1 || dim > ADAPT_MAX_DIM || dim != fe_get_output_size(ps_get_fe(d->ps)))
+        return PHS_EUNSUPPORTED;
+    for (int i = 0; i < dim * dim; i++)
+        d->A[i] = (float)A[i];
+    d->dim = dim;
+    d->transformed = true;
+    return 0;
+}
+
 static int adapt_apply(void *dec)
 {
     ps_dec *d = dec;
@@ -1238,15 +1248,16 @@ static int adapt_apply(void *dec)
     int dim = voice_cmllr_dim(d->stats);
     if (dim > ADAPT_MAX_DIM || dim != fe_get_output_size(ps_get_fe(d->ps)))
         return PHS_EUNSUPPORTED;
-    int rc = voice_cmllr_estimate(d->stats, ADAPT_RIDGE, ADAPT_ITERATIONS, A);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < dim * dim; i++)
-        d->A[i] = (float)A[i];
-    d->dim = dim;
-    d->transformed = true;
+    int rc = voice_cmllr_estimate(d->stats, ASR_ADAPT_RIDGE, ASR_ADAPT_ITERATIONS, A);
+    if (rc == 0)
+        rc = adapt_install(d, A, dim);
     wipe(A, sizeof(A));
-    return 0;
+    return rc;
+}
+
+static const voice_cmllr *adapt_stats(void *dec)
+{
+    return ((ps_dec *)dec)->stats;
 }
 
 static void adapt_reset(void *dec)
@@ -1304,5 +1315,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .adapt_seconds = adapt_seconds,
     .adapt_apply = adapt_apply,
     .adapt_reset = adapt_reset,
+    .adapt_stats = adapt_stats,
+    .adapt_install = adapt_install,
     .enrol = enrol,
 };

@@ -92,6 +92,19 @@ static int second_pass(asr_decoder *d, const audio_source *src, const audio_limi
     return rc;
 }
 
+struct second_ctx {
+    asr_decoder *d;
+    const audio_source *src;
+    const audio_limits *lim;
+    int c;
+};
+
+static int second_pass_of(void *ctx, asr_result **out, char *msg, size_t msg_len)
+{
+    struct second_ctx *sc = ctx;
+    return second_pass(sc->d, sc->src, sc->lim, sc->c, out, msg, msg_len);
+}
+
 /* decode, with unsupervised adaptation when d asks for it (asr.h): the
  * first pass (r, and dz fed as decode does) collects the confident words;
  * with enough of them the recording is decoded again through the
@@ -102,15 +115,23 @@ static int decode_adapted(asr_decoder *d, audio_reader *r, diarize *dz, const au
 {
     if (!asr_decoder_adapt(d) || !src->seek)
         return decode(d, r, dz, out, msg, msg_len);
-    double seconds = 0;
     asr_decoder_adapt_collect(d, true);
     int rc = decode(d, r, dz, out, msg, msg_len);
     asr_decoder_adapt_collect(d, false);
+    struct second_ctx sc = {d, src, lim, c};
+    return pipeline_adapt_finish(d, rc, second_pass_of, &sc, out, msg, msg_len);
+}
+
+int pipeline_adapt_finish(asr_decoder *d, int rc,
+                          int (*second_fn)(void *ctx, asr_result **out, char *msg, size_t msg_len),
+                          void *ctx, asr_result **out, char *msg, size_t msg_len)
+{
+    double seconds = 0;
     if (rc == 0)
         rc = asr_decoder_adapt_apply(d, &seconds);
     if (rc == 0) {
         asr_result *second = NULL;
-        rc = second_pass(d, src, lim, c, &second, msg, msg_len);
+        rc = second_fn(ctx, &second, msg, msg_len);
         if (rc == 0) {
             second->adapt = ASR_ADAPT_ADAPTED;
             second->adapt_seconds = seconds;

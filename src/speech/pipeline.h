@@ -40,4 +40,14 @@ int pipeline_transcribe_known(asr_decoder *d, const audio_source *src, const aud
                               size_t n_refs, audio_info *info, asr_result **out,
                               const char **param, char *msg, size_t msg_len);
 
+/* The end of an adapted decode (asr.h), after the first pass (its rc and
+ * *out) ran with collecting on: the transform estimated and, with enough
+ * confident speech, second(ctx, ...) decoding the recording again through
+ * it, whose result replaces *out (ASR_ADAPT_ADAPTED); else the first pass's
+ * result stands (ASR_ADAPT_SKIPPED). The decoder's statistics and transform
+ * are dropped either way; on failure *out is freed and NULL. */
+int pipeline_adapt_finish(asr_decoder *d, int rc,
+                          int (*second)(void *ctx, asr_result **out, char *msg, size_t msg_len),
+                          void *ctx, asr_result **out, char *msg, size_t msg_len);
+
 #endif

@@ -851,6 +851,8 @@ int voice_cmllr_add(voice_cmllr *c, const float *feat, size_t nfr, const voice_p
                     size_t n_ph)
 {
     double ll;
+    if (!c->m)
+        return PHS_EINVAL; /* statistics only: no model to align with */
     return align_frames(c->m, feat, nfr, ph, n_ph, cmllr_frame, c, &ll);
 }
 
@@ -982,6 +984,71 @@ int voice_cmllr_estimate(const voice_cmllr *c, double ridge, int iterations, dou
 int voice_cmllr_dim(const voice_cmllr *c)
 {
     return c->n;
+}
+
+voice_cmllr *voice_cmllr_new_stats(int n)
+{
+    if (n < 1 || n > MAX_VECLEN || n > VOICE_CMLLR_MAX_DIM)
+        return NULL;
+    voice_cmllr *c = calloc(1, sizeof(*c));
+    if (c)
+        c->n = n;
+    return c;
+}
+
+size_t voice_cmllr_values(int n)
+{
+    size_t z = (size_t)n;
+    return z * z * z + z * z + 2;
+}
+
+void voice_cmllr_put(const voice_cmllr *c, double *v)
+{
+    int n = c->n;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n * n; j++)
+            *v++ = c->G[i][j];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            *v++ = c->k[i][j];
+    *v++ = c->beta;
+    *v = c->frames;
+}
+
+int voice_cmllr_get(voice_cmllr *c, const double *v)
+{
+    int n = c->n;
+    size_t all = voice_cmllr_values(n);
+    for (size_t i = 0; i < all; i++)
+        if (!isfinite(v[i]))
+            return PHS_EINVAL;
+    if (v[all - 2] < 0 || v[all - 1] < 0)
+        return PHS_EINVAL;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n * n; j++)
+            c->G[i][j] = *v++;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            c->k[i][j] = *v++;
+    c->beta = *v++;
+    c->frames = *v;
+    return 0;
+}
+
+int voice_cmllr_merge(voice_cmllr *into, const voice_cmllr *from)
+{
+    int n = into->n;
+    if (from->n != n)
+        return PHS_EINVAL;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n * n; j++)
+            into->G[i][j] += from->G[i][j];
+        for (int j = 0; j < n; j++)
+            into->k[i][j] += from->k[i][j];
+    }
+    into->beta += from->beta;
+    into->frames += from->frames;
+    return 0;
 }
 
 /* ---- estimation ------------------------------------------------------------- */

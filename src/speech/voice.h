@@ -172,4 +172,25 @@ int voice_cmllr_dim(const voice_cmllr *c);
  * PHS_EEMPTY with no frame, PHS_EINVAL when the system is singular. */
 int voice_cmllr_estimate(const voice_cmllr *c, double ridge, int iterations, double *A);
 
+/* The largest stream dimension a transform has (the model's limit). */
+#define VOICE_CMLLR_MAX_DIM 16
+
+/* Statistics that travel (a recording's parts decoded by several processes,
+ * service/parallel.h): a statistics-only object of stream dimension n (1 ..
+ * VOICE_CMLLR_MAX_DIM) for a process without the model; voice_cmllr_add
+ * refuses it (PHS_EINVAL), the rest works. NULL on a bad n or no memory. */
+voice_cmllr *voice_cmllr_new_stats(int n);
+/* The values of dimension n's statistics: n^3 + n^2 + 2 (G, k, beta,
+ * frames), 2,368 for n = 13. */
+size_t voice_cmllr_values(int n);
+/* c's statistics into v (voice_cmllr_values(dim) doubles). */
+void voice_cmllr_put(const voice_cmllr *c, double *v);
+/* Replaces c's statistics with v's (voice_cmllr_values(dim of c)); PHS_EINVAL,
+ * c unchanged, when a value is not finite or beta or frames is negative. */
+int voice_cmllr_get(voice_cmllr *c, const double *v);
+/* Adds from's statistics to into's; PHS_EINVAL when their dimensions
+ * differ. Sums in a fixed order: merge parts in plan order for a result
+ * that does not depend on which process took which part. */
+int voice_cmllr_merge(voice_cmllr *into, const voice_cmllr *from);
+
 #endif

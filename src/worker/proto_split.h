@@ -19,6 +19,14 @@
  * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result
  * (with the count of the span's unsure words left out).
  *
+ * Adaptation (speech/asr.h, docs/ENGINE.md section 6): a PLAN with
+ * PROTO_FLAG_ADAPT has f64 min_seconds after min_samples, and a recording
+ * answered whole is decoded adapted there, as PROTO_KIND_TRANSCRIBE does. A
+ * SPAN with PROTO_FLAG_ADAPT collects: its result is followed by the
+ * statistics (proto_put_adapt_stats). A SPAN with PROTO_FLAG_TRANSFORM has
+ * u32 dim and dim x dim f64 after its utterances (proto_put_transform): the
+ * worker decodes through them, then forgets them. Not both flags at once.
+ *
  * Errors as every request: PROTO_ERROR.
  */
 #ifndef PHS_WORKER_PROTO_SPLIT_H
@@ -37,6 +45,14 @@
 #define PROTO_PCM        60u /* worker -> parent: samples of a PLAN request */
 #define PROTO_PLAN_WHOLE 1u
 #define PROTO_PLAN_SPLIT 2u
+
+/* A span decoded through a transform (above); beside proto.h's flags. */
+#define PROTO_FLAG_TRANSFORM 128u
+
+/* What a collecting span's statistics say (the u32 before them). */
+#define PROTO_ADAPT_NONE        0u /* nothing collected */
+#define PROTO_ADAPT_STATS       1u /* f64 seconds, u32 dim, the values follow */
+#define PROTO_ADAPT_UNSUPPORTED 2u /* the engine or model cannot adapt */
 
 /* The bits of a split plan's noise word (split_plan.noise): the samples
  * sent went through the noise front end's enhancer; it drops unsure
@@ -63,5 +79,20 @@ int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, 
  * malformed list. */
 int proto_get_utts(proto_cursor *c, bool plan, size_t max_len, uint64_t *first,
                    struct split_utt **out, size_t *n_out);
+
+/* A collecting span's statistics: state PROTO_ADAPT_*, and for
+ * PROTO_ADAPT_STATS seconds and c (voice_cmllr_put's values). */
+int proto_put_adapt_stats(sbuf *b, uint32_t state, const voice_cmllr *c, double seconds);
+/* Reads them: *state, and for PROTO_ADAPT_STATS a new statistics-only
+ * object in *out (voice_cmllr_free, which wipes) and *seconds. PHS_EINVAL
+ * for a malformed or non-finite payload or a dim over VOICE_CMLLR_MAX_DIM,
+ * PHS_ENOMEM. */
+int proto_get_adapt_stats(proto_cursor *c, uint32_t *state, voice_cmllr **out, double *seconds);
+
+/* A transform: u32 dim, dim x dim f64 (row-major). */
+int proto_put_transform(sbuf *b, const double *A, int dim);
+/* Reads one into A (VOICE_CMLLR_MAX_DIM squared doubles); PHS_EINVAL for
+ * a dim out of 1 .. VOICE_CMLLR_MAX_DIM or a value not finite. */
+int proto_get_transform(proto_cursor *c, double *A, int *dim);
 
 #endif

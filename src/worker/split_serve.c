@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/wipe.h"
 #include "speech/denoise.h"
+#include "speech/pipeline.h"
 #include "speech/split.h"
 #include "worker/proto_split.h"
 
@@ -26,11 +28,21 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
     r->noise = proto_span_noise(flags);
     if (kind == PROTO_KIND_PLAN) {
         r->min_samples = proto_get_u64(c);
+        r->adapt = flags & PROTO_FLAG_ADAPT;
+        r->rule = (asr_adapt_rule){ASR_ADAPT_MIN_CONFIDENCE, r->adapt ? proto_get_f64(c) : 0};
+        if (!(r->rule.min_seconds >= 0 && r->rule.min_seconds <= ASR_ADAPT_MAX_SECONDS))
+            return PHS_EINVAL;
         return c->bad ? PHS_EINVAL : 0;
     }
+    r->collect = flags & PROTO_FLAG_ADAPT;
+    r->transform = flags & PROTO_FLAG_TRANSFORM;
+    if (r->collect && r->transform)
+        return PHS_EINVAL;
     int rc = proto_get_utts(c, false, asr_decoder_max_utterance(dec), &r->start, &r->utts, &r->n);
     if (rc < 0)
         return rc;
+    if (r->transform && proto_get_transform(c, r->A, &r->dim) < 0)
+        return PHS_EINVAL;
     uint64_t samples = 0;
     for (size_t i = 0; i < r->n; i++)
         samples += r->utts[i].len;
@@ -40,7 +52,7 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
 void split_serve_clear(struct split_req *r)
 {
     free(r->utts);
-    memset(r, 0, sizeof(*r));
+    wipe(r, sizeof(*r)); /* a transform of one person's speech */
 }
 
 /* Samples to the parent in PROTO_PCM frames. */
@@ -84,6 +96,34 @@ static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, as
     return rc;
 }
 
+struct held_ctx {
+    asr_decoder *dec;
+    const sbuf *held;
+    const denoise *dn;
+};
+
+static int decode_held_again(void *ctx, asr_result **out, char *msg, size_t msg_len)
+{
+    struct held_ctx *h = ctx;
+    return decode_held(h->dec, h->held, h->dn, out, msg, msg_len);
+}
+
+/* decode_held with adaptation, as PROTO_KIND_TRANSCRIBE does it: a first
+ * pass collecting, and with enough confident speech a second through the
+ * transform (pipeline_adapt_finish). */
+static int decode_held_adapted(asr_decoder *dec, const asr_adapt_rule *rule, const sbuf *held,
+                               const denoise *dn, asr_result **out, char *msg, size_t msg_len)
+{
+    struct held_ctx h = {dec, held, dn};
+    asr_decoder_set_adapt(dec, rule);
+    asr_decoder_adapt_collect(dec, true);
+    int rc = decode_held(dec, held, dn, out, msg, msg_len);
+    asr_decoder_adapt_collect(dec, false);
+    rc = pipeline_adapt_finish(dec, rc, decode_held_again, &h, out, msg, msg_len);
+    asr_decoder_set_adapt(dec, NULL);
+    return rc;
+}
+
 struct plan_state {
     int fd;
     uint64_t min_samples;
@@ -113,9 +153,10 @@ static int plan_block(void *ctx, const int16_t *pcm, size_t n)
 }
 
 /* PROTO_KIND_PLAN: the answer's payload into out (or an error). */
-static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t min_samples,
+static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, const struct split_req *q,
                     const sbuf *input, sbuf *out, int *io, char *msg, size_t msg_len)
 {
+    uint64_t min_samples = q->min_samples;
     int16_t pcm[BLOCK_SAMPLES];
     audio_source src;
     audio_mem mem;
@@ -155,7 +196,8 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, uint64_t 
     if (rc < 0)
         goto out;
     if (!s.streaming) {
-        if ((rc = decode_held(dec, &s.held, dn, &res, msg, msg_len)) == 0 &&
+        if ((rc = q->adapt ? decode_held_adapted(dec, &q->rule, &s.held, dn, &res, msg, msg_len)
+                           : decode_held(dec, &s.held, dn, &res, msg, msg_len)) == 0 &&
             (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
             (rc = proto_put_info(out, &info)) == 0)
             rc = proto_put_result(out, res);
@@ -179,6 +221,17 @@ out:
     return rc;
 }
 
+/* The statistics a collecting span gathered, after its result. */
+static int put_stats(asr_decoder *dec, sbuf *out)
+{
+    const voice_cmllr *st = NULL;
+    double seconds = 0;
+    asr_decoder_adapt_collect(dec, false);
+    if (asr_decoder_adapt_stats(dec, &st, &seconds) < 0)
+        return proto_put_adapt_stats(out, PROTO_ADAPT_UNSUPPORTED, NULL, 0);
+    return proto_put_adapt_stats(out, st ? PROTO_ADAPT_STATS : PROTO_ADAPT_NONE, st, seconds);
+}
+
 /* PROTO_KIND_SPAN: the answer's payload into out (or an error). */
 static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *input, sbuf *out,
                     char *msg, size_t msg_len)
@@ -187,15 +240,32 @@ static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *inp
     asr_result *res = NULL;
     memset(&none, 0, sizeof(none));
     const int16_t *pcm = (const int16_t *)(input->p ? input->p : (const uint8_t *)"\0");
-    int rc = split_decode(dec, r->utts, r->n, r->start, pcm, &r->noise, &res);
+    const asr_adapt_rule rule = {ASR_ADAPT_MIN_CONFIDENCE, 0};
+    int rc = 0;
+    if (r->collect) {
+        asr_decoder_set_adapt(dec, &rule);
+        asr_decoder_adapt_collect(dec, true);
+    } else if (r->transform) {
+        rc = asr_decoder_adapt_install(dec, r->A, r->dim);
+    }
+    if (rc == 0)
+        rc = split_decode(dec, r->utts, r->n, r->start, pcm, &r->noise, &res);
     if (rc < 0) {
         snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
-        return rc;
+        goto out;
     }
     if ((rc = proto_put_info(out, &none)) == 0)
         rc = proto_put_result(out, res);
+    if (rc == 0 && r->collect)
+        rc = put_stats(dec, out);
     if (rc < 0)
         snprintf(msg, msg_len, "the result is too large to return");
+out:
+    /* The next request starts unadapted, its statistics gone (wiped). */
+    if (r->collect || r->transform) {
+        asr_decoder_adapt_reset(dec);
+        asr_decoder_set_adapt(dec, NULL);
+    }
     asr_result_free(res);
     return rc;
 }
@@ -208,7 +278,7 @@ int split_serve_run(int fd, asr_decoder *dec, const audio_limits *lim, const str
     int io = 0, rc;
     sbuf_init(&out, PROTO_MAX_FRAME);
     if (r->kind == PROTO_KIND_PLAN)
-        rc = plan_run(fd, dec, lim, r->min_samples, input, &out, &io, msg, sizeof(msg));
+        rc = plan_run(fd, dec, lim, r, input, &out, &io, msg, sizeof(msg));
     else
         rc = span_run(dec, r, input, &out, msg, sizeof(msg));
     if (io < 0)

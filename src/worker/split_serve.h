@@ -19,6 +19,13 @@ struct split_req {
     struct split_utt *utts;
     size_t n;
     denoise_decision noise; /* a span's: the plan's (proto_span_noise) */
+    /* Adaptation (proto_split.h): a plan's rule (adapt), a span's collect
+     * or transform (A, dim x dim; wiped by split_serve_clear). */
+    bool adapt;
+    asr_adapt_rule rule;
+    bool collect, transform;
+    int dim;
+    double A[VOICE_CMLLR_MAX_DIM * VOICE_CMLLR_MAX_DIM];
 };
 
 /* True when kind is PROTO_KIND_PLAN or PROTO_KIND_SPAN. */

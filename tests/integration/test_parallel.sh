@@ -66,6 +66,36 @@ same_words "$T/one.json" "$T/two.json"
 expect_exit 2 "$PHISCRIBE" transcribe --threads 0 "$T/long.wav"
 ok "transcribe --threads 2: the --threads 1 words, less none but the hiss's, times exact"
 
+# --adapt over a split recording (docs/ENGINE.md section 6): a first round
+# of the parts collecting statistics, summed in plan order into one
+# transform, a second round of the parts through it. The CLI says over how
+# many parts it adapted (the split path taken: one piece says no count);
+# the words, times and adapted seconds are --adapt --threads 1's.
+expect_exit 0 "$PHISCRIBE" transcribe --adapt --threads 1 --format verbose_json \
+    --output "$T/one_ad.json" "$T/long.wav"
+grep -q "input #1: adapted to the speaker ([0-9]* s of confident speech)$" "$T/stderr" ||
+    fail "--adapt --threads 1: $(cat "$T/stderr")"
+expect_exit 0 "$PHISCRIBE" transcribe --adapt --threads 2 --split-seconds 20 \
+    --format verbose_json --output "$T/two_ad.json" "$T/long.wav"
+parts=$(sed -n 's/.*input #1: adapted to the speaker (.* s of confident speech, over \([0-9]*\) parts)$/\1/p' "$T/stderr")
+[ "${parts:-0}" -gt 1 ] || fail "--adapt --threads 2 not adapted over parts: $(cat "$T/stderr")"
+same_words "$T/one_ad.json" "$T/two_ad.json"
+python3 - "$T/one_ad.json" "$T/two_ad.json" <<'PY' || fail "adaptation members differ"
+import json, sys
+a, b = (json.load(open(p))["adaptation"] for p in sys.argv[1:])
+if not (a["adapted"] and b["adapted"]) or abs(a["speech_seconds"] - b["speech_seconds"]) > 0.05:
+    sys.exit("one piece %r, split %r" % (a, b))
+PY
+ok "transcribe --adapt --threads 2: adapted over $parts parts, --adapt --threads 1's words and times"
+# Under the split length (the default, 120 s) the plan's worker answers
+# whole, adapted there: --adapt --threads 1's output byte for byte.
+expect_exit 0 "$PHISCRIBE" transcribe --adapt --threads 2 --format verbose_json \
+    --output "$T/whole_ad.json" "$T/long.wav"
+grep -q "input #1: adapted to the speaker ([0-9]* s of confident speech)$" "$T/stderr" ||
+    fail "--adapt --threads 2, unsplit: $(cat "$T/stderr")"
+cmp "$T/one_ad.json" "$T/whole_ad.json" || fail "--adapt answered whole differs from --threads 1"
+ok "transcribe --adapt --threads 2 under the split length: adapted whole, --threads 1's output"
+
 # Forced on, the front end also drops the words it is unsure of (posterior
 # under 0.1, speech/denoise.h): a split's parts drop them as the whole does.
 expect_exit 0 "$PHISCRIBE" transcribe --threads 1 --denoise on --format verbose_json \
@@ -118,6 +148,16 @@ expect_status 200 "a long synchronous transcription"
 cp "$T/body" "$T/sync.json"
 same_words "$T/one.json" "$T/sync.json"
 ok "a long synchronous request split across the workers: the same words and times"
+
+# adapt=true on the split path: the CLI's one-piece adapted words.
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/long.wav" -F model=whisper-1 \
+    -F response_format=verbose_json -F timestamp_granularities[]=word -F adapt=true
+expect_status 200 "a long synchronous transcription, adapt=true"
+cp "$T/body" "$T/sync_ad.json"
+same_words "$T/one_ad.json" "$T/sync_ad.json"
+python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["adaptation"]["adapted"] else 1)' \
+    "$T/sync_ad.json" || fail "adapt=true not adapted: $(cat "$T/sync_ad.json")"
+ok "a long synchronous adapt=true request over the workers: --adapt --threads 1's words"
 
 # ---- a stored job: progress while it runs ----
 # Held so that it cannot finish, however fast its parts decode (how much

@@ -4,6 +4,7 @@
  * why words are left out included; a word with unknown bits is refused;
  * a result carries its count and reason, and one that claims words left
  * out with none to leave out is refused. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,10 +85,94 @@ static void test_result_unsure(void **state)
     assert_null(round_trip(&in));
 }
 
+/* A collecting span's statistics and a transform (adaptation over a split
+ * recording) come back as sent; a dimension out of range, a value not
+ * finite and a truncated payload are refused. */
+static void test_adapt_payloads(void **state)
+{
+    (void)state;
+    const int n = 13;
+    size_t nv = voice_cmllr_values(n);
+    double *v = calloc(nv, sizeof(double)), *w = calloc(nv, sizeof(double));
+    assert_non_null(v);
+    assert_non_null(w);
+    for (size_t i = 0; i < nv; i++)
+        v[i] = (double)i * 0.25 - 3.0;
+    v[nv - 2] = 300; /* beta */
+    v[nv - 1] = 100; /* frames */
+    voice_cmllr *st = voice_cmllr_new_stats(n), *back = NULL;
+    assert_int_equal(voice_cmllr_get(st, v), 0);
+    sbuf b;
+    proto_cursor c;
+    uint32_t s;
+    double sec;
+    sbuf_init(&b, PROTO_MAX_FRAME);
+    assert_int_equal(proto_put_adapt_stats(&b, PROTO_ADAPT_STATS, st, 1.5), 0);
+    assert_int_equal(proto_put_adapt_stats(&b, PROTO_ADAPT_NONE, NULL, 0), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_adapt_stats(&c, &s, &back, &sec), 0);
+    assert_int_equal(s, PROTO_ADAPT_STATS);
+    assert_true(sec == 1.5);
+    assert_non_null(back);
+    assert_int_equal(voice_cmllr_dim(back), n);
+    voice_cmllr_put(back, w);
+    assert_memory_equal(v, w, nv * sizeof(double));
+    voice_cmllr_free(back);
+    assert_int_equal(proto_get_adapt_stats(&c, &s, &back, &sec), 0);
+    assert_int_equal(s, PROTO_ADAPT_NONE);
+    assert_null(back);
+    /* Truncated, and a state that does not exist. */
+    proto_cursor_init(&c, b.p, b.len / 2);
+    assert_int_equal(proto_get_adapt_stats(&c, &s, &back, &sec), PHS_EINVAL);
+    assert_null(back);
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_u32(&b, 7), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_adapt_stats(&c, &s, &back, &sec), PHS_EINVAL);
+    /* A value not finite in the statistics. */
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_u32(&b, PROTO_ADAPT_STATS), 0);
+    assert_int_equal(proto_put_f64(&b, 1.0), 0);
+    assert_int_equal(proto_put_u32(&b, (uint32_t)n), 0);
+    for (size_t i = 0; i < nv; i++)
+        assert_int_equal(proto_put_f64(&b, i == 9 ? NAN : v[i]), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_adapt_stats(&c, &s, &back, &sec), PHS_EINVAL);
+    assert_null(back);
+
+    double A[VOICE_CMLLR_MAX_DIM * VOICE_CMLLR_MAX_DIM], B[VOICE_CMLLR_MAX_DIM * VOICE_CMLLR_MAX_DIM];
+    int dim;
+    for (int i = 0; i < n * n; i++)
+        A[i] = i % (n + 1) == 0 ? 1.0 : 0.01 * i;
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_transform(&b, A, n), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_transform(&c, B, &dim), 0);
+    assert_int_equal(dim, n);
+    assert_memory_equal(A, B, (size_t)(n * n) * sizeof(double));
+    const uint32_t bad_dims[] = {0, VOICE_CMLLR_MAX_DIM + 1};
+    for (size_t k = 0; k < 2; k++) {
+        sbuf_clear(&b);
+        assert_int_equal(proto_put_u32(&b, bad_dims[k]), 0);
+        proto_cursor_init(&c, b.p, b.len);
+        assert_int_equal(proto_get_transform(&c, B, &dim), PHS_EINVAL);
+    }
+    A[3] = INFINITY;
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_transform(&b, A, n), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    assert_int_equal(proto_get_transform(&c, B, &dim), PHS_EINVAL);
+    sbuf_free(&b);
+    voice_cmllr_free(st);
+    free(v);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_words),
+        cmocka_unit_test(test_adapt_payloads),
         cmocka_unit_test(test_result_unsure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

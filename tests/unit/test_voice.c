@@ -445,6 +445,73 @@ static void cmllr_estimates(void **state)
     voice_model_free(m);
 }
 
+/* Statistics that travel: two halves written, read into statistics-only
+ * objects and merged give the transform of the whole within rounding; a
+ * statistics-only object refuses frames, a non-finite value and another
+ * dimension are refused. */
+static void cmllr_travels(void **state)
+{
+    (void)state;
+    char msg[256];
+    int err;
+    voice_model *m = voice_model_load(MODEL, &err, msg, sizeof(msg));
+    assert_non_null(m);
+    const char *names[] = {"S", "IH", "K", "S", "T", "IY", "N"};
+    voice_phone ph[7];
+    for (int i = 0; i < 7; i++) {
+        ph[i].ci = voice_model_phone(m, names[i]);
+        ph[i].word_end = i == 3 || i == 6;
+    }
+    int dim = voice_model_dim(m);
+    float *x = frames(300, dim), *y = frames(300, dim);
+    for (int i = 0; i < 300 * dim; i++)
+        y[i] = 0.9f * y[i] + 0.05f;
+    voice_cmllr *whole = voice_cmllr_new(m), *half[2] = {voice_cmllr_new(m), voice_cmllr_new(m)};
+    assert_non_null(whole);
+    int n = voice_cmllr_dim(whole);
+    assert_int_equal(voice_cmllr_add(whole, x, 300, ph, 7), 0);
+    assert_int_equal(voice_cmllr_add(whole, y, 300, ph, 7), 0);
+    assert_int_equal(voice_cmllr_add(half[0], x, 300, ph, 7), 0);
+    assert_int_equal(voice_cmllr_add(half[1], y, 300, ph, 7), 0);
+    size_t nv = voice_cmllr_values(n);
+    assert_int_equal(nv, (size_t)(n * n * n + n * n + 2));
+    double *v = calloc(nv, sizeof(double));
+    voice_cmllr *sum = voice_cmllr_new_stats(n), *part = voice_cmllr_new_stats(n);
+    assert_non_null(sum);
+    assert_non_null(part);
+    assert_null(voice_cmllr_new_stats(0));
+    assert_null(voice_cmllr_new_stats(VOICE_CMLLR_MAX_DIM + 1));
+    assert_int_equal(voice_cmllr_add(sum, x, 300, ph, 7), PHS_EINVAL);
+    for (int h = 0; h < 2; h++) {
+        voice_cmllr_put(half[h], v);
+        assert_int_equal(voice_cmllr_get(part, v), 0);
+        assert_int_equal(voice_cmllr_merge(sum, part), 0);
+    }
+    assert_true(voice_cmllr_frames(sum) == 600);
+    double A[DIM * DIM], B[DIM * DIM];
+    assert_int_equal(voice_cmllr_estimate(whole, 0.01, 10, A), 0);
+    assert_int_equal(voice_cmllr_estimate(sum, 0.01, 10, B), 0);
+    for (int i = 0; i < n * n; i++)
+        assert_true(fabs(A[i] - B[i]) < 1e-6);
+    v[5] = NAN;
+    assert_int_equal(voice_cmllr_get(part, v), PHS_EINVAL);
+    v[5] = 0;
+    v[nv - 1] = -1;
+    assert_int_equal(voice_cmllr_get(part, v), PHS_EINVAL);
+    voice_cmllr *other = voice_cmllr_new_stats(n - 1);
+    assert_int_equal(voice_cmllr_merge(sum, other), PHS_EINVAL);
+    voice_cmllr_free(other);
+    free(v);
+    free(x);
+    free(y);
+    voice_cmllr_free(part);
+    voice_cmllr_free(sum);
+    voice_cmllr_free(half[0]);
+    voice_cmllr_free(half[1]);
+    voice_cmllr_free(whole);
+    voice_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +520,7 @@ int main(void)
         cmocka_unit_test(profile_round_trip),
         cmocka_unit_test(aligned_in_two_steps),
         cmocka_unit_test(cmllr_estimates),
+        cmocka_unit_test(cmllr_travels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
