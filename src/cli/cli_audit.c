@@ -215,6 +215,11 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
                         "(2026-01-02T03:04:05Z), a date (2026-01-02) or a duration (24h)\n");
         return CLI_BADINPUT;
     }
+    if (since && until && f.since_us > f.until_us) {
+        fprintf(stderr, "phiscribe audit export: --since is later than --until (a duration "
+                        "counts back from now: --since 48h --until 24h)\n");
+        return CLI_BADINPUT;
+    }
     const char *vals[] = {tenant, actor, action};
     for (size_t i = 0; i < 3; i++) {
         for (const char *p = vals[i]; p && *p; p++)
@@ -339,6 +344,11 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
         (until && cliadm_time_arg(until, &f.until_us) < 0)) {
         fprintf(stderr, "phiscribe audit report: --since/--until take RFC 3339, a date or a "
                         "duration\n");
+        return CLI_USAGE;
+    }
+    if (since && until && f.since_us > f.until_us) {
+        fprintf(stderr, "phiscribe audit report: --since is later than --until (a duration "
+                        "counts back from now: --since 48h --until 24h)\n");
         return CLI_USAGE;
     }
     int code;

@@ -53,6 +53,8 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["records"]
 expect_exit 0 "$PHISCRIBE" audit report --data "$DATA" --actor "$K1_ID" --format json --until 2020-01-01
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records"])' "$T/stdout")" = 0 ] || fail "--until ignored"
 expect_exit 2 "$PHISCRIBE" audit report --data "$DATA"
+expect_exit 2 "$PHISCRIBE" audit report --data "$DATA" --actor "$K1_ID" --since 1h --until 2h
+grep -q -- "--since is later than --until" "$T/stderr" || fail "since after until: $(cat "$T/stderr")"
 ok "CLI report: text, json, time range; usage error without --actor"
 "$PHISCRIBE" audit export --data "$DATA" --action audit.report | grep -q audit.report || fail "reports are not audited"
 ok "every report is itself audited"
