@@ -96,6 +96,10 @@ grep -q "filename" "$T/body" || fail "file without a filename: $(cat "$T/body")"
 printf 'RIFF' > "$T/riff"
 req POST /v1/audio/transcriptions "$KEY_A" -F file="<$T/riff" -F model=m; refused_body "short file without a filename" invalid_request file
 grep -q "filename" "$T/body" || fail "short file without a filename: $(cat "$T/body")"
+# Over the field limit (960 KiB) too: was the parser's 413, not this 400.
+head -c 1000000 /dev/zero | tr '\0' a > "$T/bigfield"
+req POST /v1/audio/transcriptions "$KEY_A" -F model=m -F file="<$T/bigfield"; refused_body "large file without a filename" invalid_request file
+grep -q "filename" "$T/body" || fail "large file without a filename: $(cat "$T/body")"
 # An option given twice (two form fields, or the form and the query string)
 # is refused, never settled silently by the first: redact=false before a
 # redact=true would turn redaction off. Lists may repeat.
