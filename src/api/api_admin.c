@@ -318,9 +318,9 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
-    if (f.actor && !audit_printable(f.actor, STORE_AUDIT_TEXT_MAX))
+    if (f.actor && !audit_filter_valid(f.actor))
         return bad_request(req, "actor", "actor must be an API key id.");
-    if (f.action && !audit_printable(f.action, STORE_AUDIT_TEXT_MAX))
+    if (f.action && !audit_filter_valid(f.action))
         return bad_request(req, "action", "action must be an audit action such as "
                                           "transcript.delete.");
     const char *fmt = http_req_query(req, "format");
@@ -358,7 +358,7 @@ static int audit_report_handle(struct http_req *req, struct server *srv,
 {
     int rc = 0;
     struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c->id.tenant};
-    if (!f.actor || !f.actor[0] || strlen(f.actor) > 64)
+    if (!f.actor || !audit_filter_valid(f.actor))
         return bad_request(req, "actor", "actor (an API key id) is required.");
     if (time_range(req, &f.since_us, &f.until_us) < 0)
         return PHS_EINVAL;

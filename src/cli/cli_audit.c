@@ -232,6 +232,12 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
             return CLI_BADINPUT;
         }
     }
+    if ((actor && !audit_filter_valid(actor)) || (action && !audit_filter_valid(action))) {
+        fprintf(stderr, "phiscribe audit export: --actor is a key id (or cli:..., system:...) "
+                        "and --action an action such as transcript.delete (1 to 64 of A-Z a-z "
+                        "0-9 : ; = . _ @ -)\n");
+        return CLI_BADINPUT;
+    }
     int code;
     struct cliadm_identity who;
     store *s = cliadm_open_as(data, store_url, 0, &who, &code);
@@ -338,6 +344,11 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
     bool json = format && !strcmp(format, "json");
     if (!actor || (format && !json && strcmp(format, "text") != 0)) {
         fprintf(stderr, "phiscribe audit report: needs --actor KEYID; --format is text or json\n");
+        return CLI_USAGE;
+    }
+    if (!audit_filter_valid(actor)) {
+        fprintf(stderr, "phiscribe audit report: --actor is a key id (1 to 64 of A-Z a-z 0-9 : ; "
+                        "= . _ @ -)\n");
         return CLI_USAGE;
     }
     if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||
