@@ -318,9 +318,9 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
-    if (f.actor && !audit_filter_valid(f.actor))
+    if (f.actor && f.actor[0] && !audit_filter_valid(f.actor))
         return bad_request(req, "actor", "actor must be an API key id.");
-    if (f.action && !audit_filter_valid(f.action))
+    if (f.action && f.action[0] && !audit_filter_valid(f.action))
         return bad_request(req, "action", "action must be an audit action such as "
                                           "transcript.delete.");
     const char *fmt = http_req_query(req, "format");

@@ -232,7 +232,8 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
             return CLI_BADINPUT;
         }
     }
-    if ((actor && !audit_filter_valid(actor)) || (action && !audit_filter_valid(action))) {
+    if ((actor && actor[0] && !audit_filter_valid(actor)) ||
+        (action && action[0] && !audit_filter_valid(action))) {
         fprintf(stderr, "phiscribe audit export: --actor is a key id (or cli:..., system:...) "
                         "and --action an action such as transcript.delete (1 to 64 of A-Z a-z "
                         "0-9 : ; = . _ @ -)\n");
