@@ -126,15 +126,22 @@ static int mp_file_data(void *ctx, const uint8_t *data, size_t len)
     return sink(ctx, data, len);
 }
 
+/* The recording sent as a plain field (no filename): refused when its part
+ * begins, so a large one gets this 400 rather than the field size limit's 413. */
+static int mp_field_begin(void *ctx, const struct multipart_part *part)
+{
+    if (strcmp(part->name, "file") == 0)
+        return upload_fail(ctx, PHS_EINVAL, "file",
+                           "The 'file' field must be a file part (with a filename).");
+    return 0;
+}
+
 /* A known speaker's clip (a data URL) may be up to DIARIZE_REF_MAX_BYTES,
  * charged to the upload memory budget; the other fields together up to
  * FORM_DEFAULT_MAX_BYTES. */
 static int mp_field(void *ctx, const struct multipart_part *part, const char *value, size_t len)
 {
     struct upload *u = ctx;
-    if (strcmp(part->name, "file") == 0)
-        return upload_fail(u, PHS_EINVAL, "file",
-                           "The 'file' field must be a file part (with a filename).");
     bool clip = upload_is_known_ref(part->name);
     if (!clip && (u->small_fields += len) > FORM_DEFAULT_MAX_BYTES)
         return upload_fail(u, PHS_ETOOBIG, NULL, "Too many or too large form fields.");
@@ -154,6 +161,7 @@ static const struct multipart_callbacks mp_callbacks = {
     .file_begin = mp_file_begin,
     .file_data = mp_file_data,
     .field = mp_field,
+    .field_begin = mp_field_begin,
 };
 
 static bool is_multipart(const char *ct)

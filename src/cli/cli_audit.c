@@ -215,6 +215,11 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
                         "(2026-01-02T03:04:05Z), a date (2026-01-02) or a duration (24h)\n");
         return CLI_BADINPUT;
     }
+    if (since && until && f.since_us > f.until_us) {
+        fprintf(stderr, "phiscribe audit export: --since is later than --until (a duration "
+                        "counts back from now: --since 48h --until 24h)\n");
+        return CLI_BADINPUT;
+    }
     const char *vals[] = {tenant, actor, action};
     for (size_t i = 0; i < 3; i++) {
         for (const char *p = vals[i]; p && *p; p++)
@@ -226,6 +231,13 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
             fprintf(stderr, "phiscribe audit export: a filter is too long\n");
             return CLI_BADINPUT;
         }
+    }
+    if ((actor && actor[0] && !audit_filter_valid(actor)) ||
+        (action && action[0] && !audit_filter_valid(action))) {
+        fprintf(stderr, "phiscribe audit export: --actor is a key id (or cli:..., system:...) "
+                        "and --action an action such as transcript.delete (1 to 64 of A-Z a-z "
+                        "0-9 : ; = . _ @ -)\n");
+        return CLI_BADINPUT;
     }
     int code;
     struct cliadm_identity who;
@@ -335,10 +347,20 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
         fprintf(stderr, "phiscribe audit report: needs --actor KEYID; --format is text or json\n");
         return CLI_USAGE;
     }
+    if (!audit_filter_valid(actor)) {
+        fprintf(stderr, "phiscribe audit report: --actor is a key id (1 to 64 of A-Z a-z 0-9 : ; "
+                        "= . _ @ -)\n");
+        return CLI_USAGE;
+    }
     if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||
         (until && cliadm_time_arg(until, &f.until_us) < 0)) {
         fprintf(stderr, "phiscribe audit report: --since/--until take RFC 3339, a date or a "
                         "duration\n");
+        return CLI_USAGE;
+    }
+    if (since && until && f.since_us > f.until_us) {
+        fprintf(stderr, "phiscribe audit report: --since is later than --until (a duration "
+                        "counts back from now: --since 48h --until 24h)\n");
         return CLI_USAGE;
     }
     int code;

@@ -914,16 +914,53 @@ static int parse_args(int argc, char **argv, struct args *a)
     return check_profile(a->cfg.profile) < 0 ? CLI_USAGE : 0;
 }
 
-/* Transcribes every file in turn with dec into a->output (else stdout). */
-static int run_files(const struct args *a, asr_decoder *dec, pool *p, char **files, int nfiles)
+/* What fails before any decoding is checked before the model loads (about
+ * a CPU second, more with --diarize): every input opens as a regular file,
+ * the output file opens (*out: it, or stdout) and the redacted audio's
+ * directory exists. Returns 0 or a CLI exit code after saying why. */
+static int preflight(const struct args *a, char **files, int nfiles, FILE **out)
 {
     int code = CLI_OK;
-    FILE *out = stdout;
-    if (a->output && !(out = fopen(a->output, "w"))) {
+    *out = stdout;
+    for (int i = 0; i < nfiles; i++) {
+        if (!strcmp(files[i], "-"))
+            continue;
+        struct input in = {.f = NULL};
+        int rc = input_open(&in, files[i], i + 1);
+        if (in.f)
+            fclose(in.f);
+        if (rc > code)
+            code = rc;
+    }
+    if (code != CLI_OK)
+        return code;
+    if (a->ro.on && a->ro.audio_out) {
+        char dir[4096] = ".";
+        const char *slash = strrchr(a->ro.audio_out, '/');
+        if (slash) {
+            size_t n = slash == a->ro.audio_out ? 1 : (size_t)(slash - a->ro.audio_out);
+            snprintf(dir, sizeof(dir), "%.*s", (int)n, a->ro.audio_out);
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            fprintf(stderr, "phiscribe transcribe: cannot write the redacted audio: %s\n",
+                    strerror(errno));
+            return CLI_FAIL;
+        }
+    }
+    if (a->output && !(*out = fopen(a->output, "w"))) {
         fprintf(stderr, "phiscribe transcribe: cannot write the output file: %s\n",
                 strerror(errno));
         return CLI_FAIL;
     }
+    return CLI_OK;
+}
+
+/* Transcribes every file in turn with dec into out (preflight's), which it
+ * closes unless it is stdout. */
+static int run_files(const struct args *a, asr_decoder *dec, pool *p, char **files, int nfiles,
+                     FILE *out)
+{
+    int code = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
         int rc = transcribe_one(dec, p, a, files[i], i + 1, out);
         if (rc > code)
@@ -938,7 +975,7 @@ static int run_files(const struct args *a, asr_decoder *dec, pool *p, char **fil
 
 /* The files through one confined worker process (service/pool.h), its
  * model (profile, vocabulary, parameters) loaded once by the zygote. */
-static int run_sandboxed(const struct args *a, char **files, int nfiles)
+static int run_sandboxed(const struct args *a, char **files, int nfiles, FILE *out)
 {
     char msg[256];
     int err;
@@ -952,9 +989,11 @@ static int run_sandboxed(const struct args *a, char **files, int nfiles)
     pool *p = pool_start(&pc, &err, msg, sizeof(msg));
     if (!p) {
         fprintf(stderr, "phiscribe transcribe: %s\n", msg);
+        if (out != stdout)
+            fclose(out);
         return CLI_FAIL;
     }
-    int code = run_files(a, NULL, p, files, nfiles);
+    int code = run_files(a, NULL, p, files, nfiles, out);
     pool_stop(p);
     return code;
 }
@@ -978,16 +1017,23 @@ int cli_transcribe(int argc, char **argv)
         args_clear(&a);
         return code < 0 ? CLI_OK : code;
     }
+    FILE *out;
+    if ((code = preflight(&a, argv + optind, argc - optind, &out)) != 0) {
+        args_clear(&a);
+        return code;
+    }
     redact_lexicon *lex = NULL;
     if ((a.ro.on || !a.no_smart_format) && !(lex = redact_lexicon_new())) {
         fprintf(stderr, "phiscribe transcribe: out of memory\n");
+        if (out != stdout)
+            fclose(out);
         args_clear(&a);
         return CLI_FAIL;
     }
     a.ro.cfg.lex = lex;
     a.names = a.no_smart_format ? NULL : lex;
     if (!a.no_sandbox) {
-        code = run_sandboxed(&a, argv + optind, argc - optind);
+        code = run_sandboxed(&a, argv + optind, argc - optind, out);
         redact_lexicon_free(lex);
         args_clear(&a);
         return code;
@@ -1003,8 +1049,11 @@ int cli_transcribe(int argc, char **argv)
         fprintf(stderr, "phiscribe transcribe: cannot start the speech engine: %s\n", err_str(err));
     else {
         asr_decoder_set_denoise(dec, a.denoise);
-        code = run_files(&a, dec, NULL, argv + optind, argc - optind);
+        code = run_files(&a, dec, NULL, argv + optind, argc - optind, out);
+        out = stdout;
     }
+    if (out != stdout)
+        fclose(out);
     asr_decoder_free(dec);
     asr_model_free(model);
     redact_lexicon_free(lex);

@@ -384,6 +384,11 @@ static int mp_parse_headers(struct multipart *mp)
                 return mp_fail(mp, rc, "multipart part rejected by handler");
         }
     } else {
+        if (mp->cb.field_begin) {
+            int rc = mp->cb.field_begin(mp->ctx, &mp->part);
+            if (rc < 0)
+                return mp_fail(mp, rc, "multipart part rejected by handler");
+        }
         mp->field = malloc(mp->lim.max_field_bytes + 1);
         if (!mp->field)
             return mp_fail(mp, PHS_ENOMEM, "out of memory");

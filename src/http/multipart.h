@@ -38,6 +38,10 @@ struct multipart_callbacks {
     int (*file_end)(void *ctx, const struct multipart_part *part);
     /* A non-file part, whole. value[len] is '\0'; value may hold NUL bytes. */
     int (*field)(void *ctx, const struct multipart_part *part, const char *value, size_t len);
+    /* Optional: a non-file part's headers, before any of its value is read, so
+     * that a part refused by name is refused whatever its size (rather than
+     * as over max_field_bytes). */
+    int (*field_begin)(void *ctx, const struct multipart_part *part);
 };
 
 struct multipart;

@@ -29,6 +29,12 @@ bool audit_printable(const char *s, size_t max)
     return true;
 }
 
+bool audit_filter_valid(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:;=._@-");
+    return n > 0 && n <= 64 && s[n] == '\0';
+}
+
 int audit_canonical(const struct store_audit_record *r, char *out, size_t len)
 {
     const char *base = (const char *)r;

@@ -226,6 +226,13 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
  * tenant, actor and action must be (audit_export refuses others). */
 bool audit_printable(const char *s, size_t max);
 
+/* True when s can be an actor or action filter as the trail writes them (a
+ * key id, "cli:root;sudo=alice", "system:worker"; "transcript.delete"): 1 to
+ * 64 of A-Z a-z 0-9 : ; = . _ @ -. An export or report records its filters in
+ * the trail, which keeps them for good: free text there (a patient's name
+ * typed as the actor) would put PHI in the trail. */
+bool audit_filter_valid(const char *s);
+
 /* Appends an "audit.export" record for who, verifies the whole log (a log
  * that fails audit_verify against the recorded key is not exported:
  * PHS_ECORRUPT), then writes f->tenant's records (f->tenant required; the

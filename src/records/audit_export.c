@@ -417,6 +417,10 @@ static bool filter_valid(const struct audit_filter *f)
     for (size_t i = 0; i < 3; i++)
         if (v[i] && !audit_printable(v[i], STORE_AUDIT_TEXT_MAX))
             return false;
+    /* An empty filter is no filter, as before. */
+    if ((f->actor && f->actor[0] && !audit_filter_valid(f->actor)) ||
+        (f->action && f->action[0] && !audit_filter_valid(f->action)))
+        return false;
     return f->since_us >= 0 && f->until_us >= 0;
 }
 

@@ -105,7 +105,7 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
                  json_t **out)
 {
     *out = NULL;
-    if (!f || !f->actor || !f->actor[0] || strlen(f->actor) > 64)
+    if (!f || !f->actor || !audit_filter_valid(f->actor))
         return PHS_EINVAL;
     char reason[STORE_AUDIT_TEXT_MAX + 1];
     snprintf(reason, sizeof(reason), "actor=%.64s%s", f->actor,

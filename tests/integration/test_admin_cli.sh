@@ -63,6 +63,24 @@ expect_exit 0 "$P" keys --help
 grep -q -- "--config FILE" "$T/stdout" || fail "--config in the help"
 ok "admin commands read data_dir and store from --config FILE"
 
+# Every command's --help, walked: each subcommand its usage names is in the
+# command's line of `phiscribe --help` (that omitted keys update and keys
+# voice) and in README.md or docs/*.md ("CMD SUB" or "CMD a|SUB|b").
+expect_exit 0 "$P" --help
+cp "$T/stdout" "$T/top-help"
+cmds=$(awk '/^  [a-z]/ { print $1 }' "$T/top-help")
+[ "$(echo "$cmds" | wc -w)" -ge 20 ] || fail "top-level help lists $(echo $cmds)"
+for c in $cmds; do
+    expect_exit 0 "$P" "$c" --help
+    line=$(awk -v c="$c" '$1 == c' "$T/top-help")
+    for s in $(grep -o "phiscribe $c [a-z][a-z0-9-]*" "$T/stdout" | awk '{ print $3 }' | sort -u); do
+        echo "$line" | grep -qw -- "$s" || fail "phiscribe --help does not name '$c $s': $line"
+        grep -qE "$c ([a-z-]+\|)*$s\b" "$top/README.md" "$top"/docs/*.md ||
+            fail "'phiscribe $c $s' is in no README.md or docs/*.md"
+    done
+done
+ok "every command's subcommands are in phiscribe --help and the docs"
+
 # ---- keys -------------------------------------------------------------------------
 LABEL="Nurse Ratched Workstation 7"
 expect_exit 0 "$P" keys create --tenant acme --role transcribe,read --expires 90d --label "$LABEL" --data "$D"
@@ -209,6 +227,8 @@ grep -q '"audit.export"' "$T/stdout" || fail "csv has the earlier export record"
 expect_exit 0 "$P" audit export --since 2000-01-01 --until 2000-01-02 --data "$D"
 grep -q '"matching_records":0' "$T/stdout" || fail "empty time range"
 expect_exit 3 "$P" audit export --since yesterday --data "$D"
+expect_exit 3 "$P" audit export --since 24h --until 48h --data "$D"
+grep -q -- "--since is later than --until" "$T/stderr" || fail "since after until: $(cat "$T/stderr")"
 expect_exit 2 "$P" audit export --format xml --data "$D"
 expect_exit 1 "$P" audit export --data "$D" --output "$T/all.jsonl"
 ok "audit export filters, csv, bad arguments"

@@ -42,6 +42,9 @@ grep -q "$J1" "$T/body" && grep -q "Breach-impact report" "$T/body" || fail "tex
 req GET "/v1/audit/report?actor=$K1_ID" "$KEY_B"; expect_status 200 "other tenant's auditor"
 [ "$(jget tenants)" = "[]" ] || fail "tenant B sees tenant A's activity"
 req GET "/v1/audit/report" "$KEY_A"; expect_status 400 "no actor"; envelope
+# A name typed as the actor is refused, not written into the trail (a report
+# records its filter there for good; was 200 with reason "actor=Jane Doe").
+req GET "/v1/audit/report?actor=Jane%20Doe%20MRN%204471" "$KEY_A"; refused_body "a name as the actor" invalid_value actor
 req GET "/v1/audit/report?actor=$K1_ID" "$KEY_A_READ"; expect_status 403 "no audit role"
 ok "API report: K1's jobs with create/read/delete, the zero-retention transcription by audio hash, no other key's work, tenant-scoped"
 stop_server
@@ -53,6 +56,12 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["records"]
 expect_exit 0 "$PHISCRIBE" audit report --data "$DATA" --actor "$K1_ID" --format json --until 2020-01-01
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records"])' "$T/stdout")" = 0 ] || fail "--until ignored"
 expect_exit 2 "$PHISCRIBE" audit report --data "$DATA"
+expect_exit 2 "$PHISCRIBE" audit report --data "$DATA" --actor "Jane Doe MRN 4471"
+grep -q -- "--actor is a key id" "$T/stderr" || fail "a name as --actor: $(cat "$T/stderr")"
+expect_exit 3 "$PHISCRIBE" audit export --data "$DATA" --actor "Jane Doe MRN 4471"
+! "$PHISCRIBE" audit export --data "$DATA" | grep -q "Jane Doe" || fail "a name typed as a filter is in the audit trail"
+expect_exit 2 "$PHISCRIBE" audit report --data "$DATA" --actor "$K1_ID" --since 1h --until 2h
+grep -q -- "--since is later than --until" "$T/stderr" || fail "since after until: $(cat "$T/stderr")"
 ok "CLI report: text, json, time range; usage error without --actor"
 "$PHISCRIBE" audit export --data "$DATA" --action audit.report | grep -q audit.report || fail "reports are not audited"
 ok "every report is itself audited"

@@ -25,15 +25,21 @@ expect_exit 0 "$P" transcribe --search fast --engine-param maxhmmpf=30000 --form
 grep -qi "blood pressure" "$T/stdout" || fail "fast with maxhmmpf over the mode's: $(cat "$T/stderr")"
 ok "--engine-param overrides a parameter the search mode sets"
 
-# The fast mode is another decoder configuration: on the five LibriVox
-# utterances (every decode is deterministic) it reads at least one
-# differently from the default.
+# The fast mode is another decoder configuration: on the LibriVox utterances
+# (every decode is deterministic) it reads at least one differently from the
+# default. 0930 (3.3 s) does ("made the amiable" / "made amiable", 2026-12-04);
+# only when it reads alike are the other four decoded (the check was all
+# five, each decoded twice: 26 s of audio).
 lv=/usr/share/pocketsphinx/test/data/librivox
 if [ -f "$lv/transcription" ]; then
-    expect_exit 0 "$P" transcribe --format text "$lv"/*.wav
-    cp "$T/stdout" "$T/lv-default.txt"
-    expect_exit 0 "$P" transcribe --search fast --format text "$lv"/*.wav
-    cmp -s "$T/lv-default.txt" "$T/stdout" &&
+    differ() {
+        expect_exit 0 "$P" transcribe --format text "$@"
+        cp "$T/stdout" "$T/lv-default.txt"
+        expect_exit 0 "$P" transcribe --search fast --format text "$@"
+        ! cmp -s "$T/lv-default.txt" "$T/stdout"
+    }
+    differ "$lv"/*-0930.wav ||
+        differ $(ls "$lv"/*.wav | grep -v -- -0930.wav) ||
         fail "fast and default read every LibriVox file alike: $(cat "$T/stdout")"
     ok "fast search decodes with another configuration than the default"
 fi

@@ -96,6 +96,10 @@ grep -q "filename" "$T/body" || fail "file without a filename: $(cat "$T/body")"
 printf 'RIFF' > "$T/riff"
 req POST /v1/audio/transcriptions "$KEY_A" -F file="<$T/riff" -F model=m; refused_body "short file without a filename" invalid_request file
 grep -q "filename" "$T/body" || fail "short file without a filename: $(cat "$T/body")"
+# Over the field limit (960 KiB) too: was the parser's 413, not this 400.
+head -c 1000000 /dev/zero | tr '\0' a > "$T/bigfield"
+req POST /v1/audio/transcriptions "$KEY_A" -F model=m -F file="<$T/bigfield"; refused_body "large file without a filename" invalid_request file
+grep -q "filename" "$T/body" || fail "large file without a filename: $(cat "$T/body")"
 # An option given twice (two form fields, or the form and the query string)
 # is refused, never settled silently by the first: redact=false before a
 # redact=true would turn redaction off. Lists may repeat.
@@ -265,6 +269,12 @@ req GET /v1/audit "$KEY_A_READ"; expect_status 403 "audit without role"
 # A filter the trail cannot hold names itself (was param null, "A filter value is not valid.").
 req GET "/v1/audit?action=%E2%9C%93" "$KEY_A"; refused_body "non-ASCII action filter" invalid_value action
 req GET "/v1/audit?actor=$(printf 'k%.0s' $(seq 200))" "$KEY_A"; refused_body "overlong actor filter" invalid_value actor
+# A period that ends before it starts is refused, not answered empty (was 200, no records).
+req GET "/v1/audit?since=24h&until=48h" "$KEY_A"; refused_body "audit export since after until" invalid_value since
+grep -q "until" "$T/body" || fail "since-after-until message does not name until: $(cat "$T/body")"
+req GET "/v1/audit/report?actor=x&since=2026-02-01&until=2026-01-01" "$KEY_A"
+refused_body "audit report since after until" invalid_value since
+req GET "/v1/audit?since=48h&until=24h" "$KEY_A"; expect_status 200 "audit export, since before until"
 req GET /v1/audit/verify "$KEY_A"; expect_status 200 verify
 [ "$(jget intact)" = True ] || fail "audit not intact: $(cat "$T/body")"
 ok "audit export (jsonl, csv, filters, tenant-scoped, no PHI or secrets) and verify"

@@ -55,6 +55,18 @@ bad "$phi" "over the limit" --max-bytes 1000
 sox -q -n -r 4000 -c 1 -b 16 "$phi" synth 1 sine 300; bad "$phi" "sample rate"
 ok "bad inputs exit 3 with a reason and without the file name"
 
+# What fails before decoding fails before the model loads (about a CPU second
+# each): a model directory that is not there would be the message otherwise.
+nomodel="--model-dir $T/no-model-here"
+expect_exit 3 "$P" transcribe $nomodel "$U1" "$T/john-doe-missing.wav"
+grep -q "input #2: cannot open" "$T/stderr" && ! grep -q "model" "$T/stderr" ||
+    fail "a missing input is found before the model loads: $(cat "$T/stderr")"
+expect_exit 1 "$P" transcribe $nomodel --output "$T/no-dir/out.json" "$U1"
+grep -q "cannot write the output file" "$T/stderr" || fail "unwritable --output: $(cat "$T/stderr")"
+expect_exit 1 "$P" transcribe $nomodel --redact --redact-audio "$T/no-dir/red.wav" "$U1"
+grep -q "cannot write the redacted audio" "$T/stderr" || fail "unwritable --redact-audio: $(cat "$T/stderr")"
+ok "missing inputs, an unwritable --output or --redact-audio: refused before the model loads"
+
 # ---- silence is not an error ----
 sox -q -n -r 16000 -c 1 -b 16 "$T/silence.wav" trim 0 4
 expect_exit 0 "$P" transcribe "$T/silence.wav"

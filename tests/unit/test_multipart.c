@@ -398,6 +398,38 @@ static void test_callback_error_stops(void **state)
     multipart_free(NULL);
 }
 
+static int refuse_field_named_f(void *ctx, const struct multipart_part *p)
+{
+    (*(int *)ctx)++;
+    assert_null(p->filename);
+    return strcmp(p->name, "f") == 0 ? PHS_EINVAL : 0;
+}
+
+/* field_begin sees a non-file part before its value, so a part refused by
+ * name is refused with the callback's error even when its value is over
+ * max_field_bytes (it was the limit's PHS_ETOOBIG: a 413 for a 400). */
+static void test_field_begin_refuses_before_the_value(void **state)
+{
+    struct multipart_limits lim = {.max_field_bytes = 4};
+    struct multipart_callbacks cb = {.field_begin = refuse_field_named_f};
+    int begun = 0;
+    struct multipart *mp;
+    assert_int_equal(multipart_new(CT, &lim, &cb, &begun, &mp), 0);
+    const char *body = HDR CD_A "\r\n1234\r\n" HDR
+                           "Content-Disposition: form-data; name=f\r\n\r\n0123456789\r\n";
+    assert_int_equal(multipart_feed(mp, body, strlen(body)), PHS_EINVAL);
+    assert_int_equal(begun, 2);
+    assert_string_equal(multipart_error(mp), "multipart part rejected by handler");
+    multipart_free(mp);
+    /* a file part does not call it */
+    begun = 0;
+    assert_int_equal(multipart_new(CT, &lim, &cb, &begun, &mp), 0);
+    body = HDR "Content-Disposition: form-data; name=f; filename=a\r\n\r\n0123456789\r\n";
+    assert_int_equal(multipart_feed(mp, body, strlen(body)), 0);
+    assert_int_equal(begun, 0);
+    multipart_free(mp);
+}
+
 static void test_error_text_has_no_content(void **state)
 {
     /* The error sentence must not carry names or data from the body. */
@@ -422,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_file_data_streams_in_chunks),
         cmocka_unit_test(test_callback_error_stops),
+        cmocka_unit_test(test_field_begin_refuses_before_the_value),
         cmocka_unit_test(test_error_text_has_no_content),
     };
     return cmocka_run_group_tests_name("multipart", tests, NULL, NULL);
