@@ -3,8 +3,11 @@
  * decoded 16 kHz audio and the engine's feature extraction, used when the
  * recording is noisy.
  *
- * The decision: the first DENOISE_PROBE_SECONDS of a recording (all of a
- * shorter one) are held back and measured (denoise_measure: the
+ * Batch files decide per utterance (denoise_new_pair, denoise_decide:
+ * the decoder measures each utterance it cuts). A split plan's front end
+ * (denoise_new) decides once per recording: the first
+ * DENOISE_PROBE_SECONDS of a recording (all of a shorter one) are held
+ * back and measured (denoise_measure: the
  * signal-to-noise ratio, and how steady the noise is); in DENOISE_AUTO the
  * enhancer runs on the whole recording when the SNR is below
  * DENOISE_AUTO_SNR_DB, or below DENOISE_AUTO_STEADY_SNR_DB when the noise
