@@ -71,22 +71,31 @@ static int cmp_double(const void *a, const void *b)
  * enough to be noise alone, high enough that one odd frame cannot decide. */
 #define SPREAD_FLOOR_SHARE 0.02
 
-int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
+/* denoise_measure, leaving out the frames of digital silence (mean power
+ * under one LSB) when skip_silent: nothing was recorded there (the gaps
+ * of recordings joined into one, a muted input), so they say nothing of
+ * the noise around the speech. */
+static int measure(const int16_t *pcm, size_t n, bool skip_silent, denoise_level *lv)
 {
-    size_t nf = n / SNR_FRAME;
+    size_t all = n / SNR_FRAME, nf = 0;
     lv->snr_db = lv->spread_db = DENOISE_SNR_MAX;
-    if (nf < 2)
+    if (all < 2)
         return 0;
-    double *p = malloc(nf * sizeof(*p));
+    double *p = malloc(all * sizeof(*p));
     if (!p)
         return PHS_ENOMEM;
-    for (size_t f = 0; f < nf; f++) {
+    for (size_t f = 0; f < all; f++) {
         double e = 0;
         for (size_t i = 0; i < SNR_FRAME; i++) {
             double s = pcm[f * SNR_FRAME + i];
             e += s * s;
         }
-        p[f] = e / SNR_FRAME;
+        if (!skip_silent || e / SNR_FRAME >= 1.0)
+            p[nf++] = e / SNR_FRAME;
+    }
+    if (nf < 2) {
+        free(p);
+        return 0;
     }
     qsort(p, nf, sizeof(*p), cmp_double);
     size_t quiet = (size_t)((double)nf * DENOISE_NOISE_SHARE);
@@ -117,6 +126,11 @@ int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
     double snr = 10.0 * log10((speech / (double)loud - noise) / noise);
     lv->snr_db = snr < 0 ? 0 : snr > DENOISE_SNR_MAX ? DENOISE_SNR_MAX : snr;
     return 0;
+}
+
+int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
+{
+    return measure(pcm, n, false, lv);
 }
 
 bool denoise_wanted(const denoise_level *lv)
@@ -382,7 +396,7 @@ int denoise_decide(denoise_mode mode, const int16_t *raw, size_t n, denoise_deci
     if (mode == DENOISE_OFF)
         return 0;
     if (mode == DENOISE_AUTO) {
-        int rc = denoise_measure(raw, n, &lv);
+        int rc = measure(raw, n, true, &lv);
         if (rc < 0)
             return rc;
     }
