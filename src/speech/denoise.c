@@ -71,31 +71,22 @@ static int cmp_double(const void *a, const void *b)
  * enough to be noise alone, high enough that one odd frame cannot decide. */
 #define SPREAD_FLOOR_SHARE 0.02
 
-/* denoise_measure, leaving out the frames of digital silence (mean power
- * under one LSB) when skip_silent: nothing was recorded there (the gaps
- * of recordings joined into one, a muted input), so they say nothing of
- * the noise around the speech. */
-static int measure(const int16_t *pcm, size_t n, bool skip_silent, denoise_level *lv)
+int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
 {
-    size_t all = n / SNR_FRAME, nf = 0;
+    size_t nf = n / SNR_FRAME;
     lv->snr_db = lv->spread_db = DENOISE_SNR_MAX;
-    if (all < 2)
+    if (nf < 2)
         return 0;
-    double *p = malloc(all * sizeof(*p));
+    double *p = malloc(nf * sizeof(*p));
     if (!p)
         return PHS_ENOMEM;
-    for (size_t f = 0; f < all; f++) {
+    for (size_t f = 0; f < nf; f++) {
         double e = 0;
         for (size_t i = 0; i < SNR_FRAME; i++) {
             double s = pcm[f * SNR_FRAME + i];
             e += s * s;
         }
-        if (!skip_silent || e / SNR_FRAME >= 1.0)
-            p[nf++] = e / SNR_FRAME;
-    }
-    if (nf < 2) {
-        free(p);
-        return 0;
+        p[f] = e / SNR_FRAME;
     }
     qsort(p, nf, sizeof(*p), cmp_double);
     size_t quiet = (size_t)((double)nf * DENOISE_NOISE_SHARE);
@@ -126,11 +117,6 @@ static int measure(const int16_t *pcm, size_t n, bool skip_silent, denoise_level
     double snr = 10.0 * log10((speech / (double)loud - noise) / noise);
     lv->snr_db = snr < 0 ? 0 : snr > DENOISE_SNR_MAX ? DENOISE_SNR_MAX : snr;
     return 0;
-}
-
-int denoise_measure(const int16_t *pcm, size_t n, denoise_level *lv)
-{
-    return measure(pcm, n, false, lv);
 }
 
 bool denoise_wanted(const denoise_level *lv)
@@ -396,7 +382,7 @@ int denoise_decide(denoise_mode mode, const int16_t *raw, size_t n, denoise_deci
     if (mode == DENOISE_OFF)
         return 0;
     if (mode == DENOISE_AUTO) {
-        int rc = measure(raw, n, true, &lv);
+        int rc = denoise_measure(raw, n, &lv);
         if (rc < 0)
             return rc;
     }

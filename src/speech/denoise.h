@@ -169,10 +169,7 @@ denoise_decision denoise_decided(const denoise *dn);
 /* The same rule for one utterance of n raw samples (what a recording's
  * probe gets, applied to the utterance alone): mode on enhances and drops
  * unsure words, off neither, auto as denoise_measure of raw[0..n) and
- * denoise_wanted / denoise_voices say, the frames of digital silence
- * (under one LSB) left out of the measure: the gaps of dictations joined
- * into one file would otherwise pass for a silent room (an utterance all
- * digital silence: as clean). 0, or PHS_ENOMEM (the measure's
+ * denoise_wanted / denoise_voices say. 0, or PHS_ENOMEM (the measure's
  * frame table); O(n + f log f) for f 10 ms frames. */
 int denoise_decide(denoise_mode mode, const int16_t *raw, size_t n, denoise_decision *out);
 

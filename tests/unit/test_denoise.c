@@ -421,18 +421,6 @@ static void test_pair(void **state)
     denoise_decision d;
     assert_int_equal(denoise_decide(DENOISE_AUTO, s, SYNTH_LEN, &d), 0);
     assert_true(d.enhanced);
-    /* A fifth of digital silence (a gap between joined recordings): the
-     * recording's measure takes it for a silent room, the utterance's
-     * leaves it out. */
-    memset(s, 0, SYNTH_LEN / 5 * sizeof(*s));
-    denoise_level lv;
-    assert_int_equal(denoise_measure(s, SYNTH_LEN, &lv), 0);
-    assert_false(denoise_wanted(&lv));
-    assert_int_equal(denoise_decide(DENOISE_AUTO, s, SYNTH_LEN, &d), 0);
-    assert_true(d.enhanced);
-    memset(s, 0, sizeof(s)); /* all of it: as clean */
-    assert_int_equal(denoise_decide(DENOISE_AUTO, s, SYNTH_LEN, &d), 0);
-    assert_false(d.enhanced);
     assert_int_equal(denoise_decide(DENOISE_OFF, s, SYNTH_LEN, &d), 0);
     assert_false(d.enhanced);
     assert_int_equal(d.drop, DENOISE_KEEP_ALL);
