@@ -74,15 +74,10 @@ static int collect(void *ctx, const int16_t *pcm, size_t n)
 
 /* s[n] through a front end in mode, fed in uneven pieces (partial frames,
  * a probe filled across calls); the output into k. */
-static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *k)
+/* s[n] into dn in those uneven pieces, then its end. */
+static void feed_all(denoise *dn, const int16_t *s, size_t n)
 {
     static const size_t pieces[] = {1000, 7, 16000, 333, 50000};
-    k->cap = n;
-    k->n = 0;
-    k->s = malloc(n * sizeof(*s) + 1);
-    assert_non_null(k->s);
-    denoise *dn = denoise_new(mode, collect, k);
-    assert_non_null(dn);
     size_t off = 0;
     for (unsigned i = 0; off < n; i++) {
         size_t take = pieces[i % 5] < n - off ? pieces[i % 5] : n - off;
@@ -90,6 +85,17 @@ static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *
         off += take;
     }
     assert_int_equal(denoise_finish(dn), 0);
+}
+
+static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *k)
+{
+    k->cap = n;
+    k->n = 0;
+    k->s = malloc(n * sizeof(*s) + 1);
+    assert_non_null(k->s);
+    denoise *dn = denoise_new(mode, collect, k);
+    assert_non_null(dn);
+    feed_all(dn, s, n);
     assert_int_equal(k->n, n); /* every sample, none added */
     return dn;
 }
@@ -384,7 +390,6 @@ static void test_pair(void **state)
 {
     (void)state;
     static int16_t s[SYNTH_LEN];
-    static const size_t pieces[] = {1000, 7, 16000, 333, 50000};
     synth(s, 1e6, 1e5, 11); /* 10 dB: auto enhances */
     struct sink on = {0};
     denoise *ref = run(DENOISE_ON, s, SYNTH_LEN, &on);
@@ -396,13 +401,7 @@ static void test_pair(void **state)
         p.enh = (struct sink){.s = malloc(sizeof(s)), .cap = SYNTH_LEN};
         denoise *dn = denoise_new_pair(modes[m], collect_pair, &p);
         assert_non_null(dn);
-        size_t off = 0;
-        for (unsigned i = 0; off < SYNTH_LEN; i++) {
-            size_t take = pieces[i % 5] < SYNTH_LEN - off ? pieces[i % 5] : SYNTH_LEN - off;
-            assert_int_equal(denoise_feed(dn, s + off, take), 0);
-            off += take;
-        }
-        assert_int_equal(denoise_finish(dn), 0);
+        feed_all(dn, s, SYNTH_LEN);
         assert_int_equal(p.raw.n, SYNTH_LEN);
         assert_int_equal(p.enh.n, SYNTH_LEN);
         assert_memory_equal(p.raw.s, s, sizeof(s));
