@@ -935,7 +935,10 @@ static int batch_feed(asr_decoder *d, const int16_t *pcm, const int16_t *enh, si
         n -= take;
         if (d->buf_len < d->model->utt_max)
             break;
-        size_t cut = find_cut(d->buf, d->buf_len, d->model->cut_min);
+        /* Mode on cuts the enhanced samples, as a split plan does (its
+         * planner hears the front end's output): the same utterances. */
+        const int16_t *cut_in = enh && d->denoise == DENOISE_ON ? d->ebuf : d->buf;
+        size_t cut = find_cut(cut_in, d->buf_len, d->model->cut_min);
         int rc = batch_utterance(d, cut);
         if (rc)
             return d->failed = rc;
