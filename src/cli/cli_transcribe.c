@@ -292,6 +292,11 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
                 (double)DENOISE_VOICES_MIN_CONFIDENCE,
                 (*out)->unsure == DENOISE_DROP_ON ? "--denoise on"
                                                   : "the noise is other voices");
+    if (rc == 0 && *out && (*out)->utterances_enhanced)
+        fprintf(stderr,
+                "phiscribe transcribe: input #%d: %zu of %zu utterances decoded from the noise "
+                "front end's enhanced audio\n",
+                in->index, (*out)->utterances_enhanced, (*out)->utterances);
     return rc;
 }
 

@@ -61,6 +61,12 @@ struct asr_decoder {
     asr_model *model;
     void *handle;
     int16_t *buf; /* model->utt_max samples */
+    /* Batch fed pairs (asr_decoder_feed_pair): buf holds the raw samples,
+     * ebuf (utt_max, made on first use) the same ones enhanced; src is
+     * what the utterance being decoded is read from (buf or ebuf). */
+    int16_t *ebuf;
+    const int16_t *src;
+    bool pair; /* this recording is fed pairs: the decision is per utterance */
     size_t buf_len;
     uint64_t buf_offset; /* absolute sample index of buf[0] */
     uint64_t fed;        /* samples fed in this recording */
@@ -72,6 +78,8 @@ struct asr_decoder {
     float min_word_confidence; /* batch: words less sure are dropped (0: none) */
     denoise_drop unsure;       /* why they are (the result's) */
     size_t unsure_left_out;    /* words dropped so in this recording */
+    size_t utterances;         /* decoded in this recording (with sound) */
+    size_t utterances_enhanced; /* of them, from the enhancer's output */
     asr_mode mode, next_mode;
     bool was_live;       /* the engine decoded live once: no batch any more */
     bool in_utt;         /* live: an utterance is open in the engine */
@@ -212,6 +220,8 @@ void asr_decoder_free(asr_decoder *d)
     acc_clear(&d->acc);
     d->model->engine->decoder_free(d->handle);
     wipe_free(d->buf, d->model->utt_max * sizeof(int16_t));
+    if (d->ebuf)
+        wipe_free(d->ebuf, d->model->utt_max * sizeof(int16_t));
     wipe_free(d->partial, PARTIAL_MAX);
     free(d);
 }
@@ -244,6 +254,9 @@ int asr_decoder_start(asr_decoder *d)
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     asr_decoder_set_noise(d, &(denoise_decision){0});
     d->unsure_left_out = 0;
+    d->utterances = d->utterances_enhanced = 0;
+    d->pair = false;
+    d->src = d->buf;
     return 0;
 }
 
@@ -448,9 +461,9 @@ static int decode_piece(asr_decoder *d, size_t at, size_t n)
 {
     size_t first = d->acc.n;
     struct word_ctx wc = {d, (double)(d->buf_offset + at) / 16000.0};
-    int rc = d->model->engine->decode(d->handle, d->buf + at, n, on_word, &wc);
+    int rc = d->model->engine->decode(d->handle, d->src + at, n, on_word, &wc);
     if (rc == 0 && d->collecting && !d->adapt_failed && d->acc.n > first)
-        rc = collect_utterance(d, d->buf + at, n, first, wc.offset);
+        rc = collect_utterance(d, d->src + at, n, first, wc.offset);
     /* After adaptation's selection: its runs are the recogniser's words. */
     if (rc == 0 && d->min_word_confidence > 0.0f)
         drop_unsure(d, first);
@@ -470,9 +483,13 @@ static int decode_utterance(asr_decoder *d, size_t n)
     size_t first = d->acc.n;
     size_t k = 0;
     if (!d->enhanced)
-        k = asr_sound_pieces(d->buf, n, pieces, MAX_PIECES);
-    else if (n && has_speech_energy(d->buf, n))
+        k = asr_sound_pieces(d->src, n, pieces, MAX_PIECES);
+    else if (n && has_speech_energy(d->src, n))
         pieces[k++] = (struct asr_piece){0, n};
+    if (k > 0) {
+        d->utterances++;
+        d->utterances_enhanced += d->enhanced;
+    }
     int rc = 0;
     for (size_t i = 0; i < k && rc == 0; i++)
         rc = decode_piece(d, pieces[i].start, pieces[i].len);
@@ -480,6 +497,30 @@ static int decode_utterance(asr_decoder *d, size_t n)
         rc = tell_utterance(d, first);
     if (rc == 0 && d->listener.silence)
         rc = d->listener.silence(d->listener.ctx, (double)(d->buf_offset + n) / 16000.0);
+    return rc;
+}
+
+/* decode_utterance for batch: a recording fed pairs gets the noise front
+ * end's rule applied to this utterance's raw samples (denoise_decide), is
+ * read from the enhanced or the raw ones as it says, and leaves out its
+ * unsure words as it says; the result's reason is any utterance's. */
+static int batch_utterance(asr_decoder *d, size_t n)
+{
+    d->src = d->buf;
+    if (d->pair) {
+        denoise_decision noise;
+        int rc = denoise_decide(d->denoise, d->buf, n, &noise);
+        if (rc < 0)
+            return rc;
+        set_enhanced(d, noise.enhanced);
+        d->min_word_confidence = noise.min_word_confidence;
+        if (noise.drop != DENOISE_KEEP_ALL)
+            d->unsure = noise.drop;
+        if (noise.enhanced)
+            d->src = d->ebuf;
+    }
+    int rc = decode_utterance(d, n);
+    d->src = d->buf;
     return rc;
 }
 
@@ -797,7 +838,7 @@ int asr_decoder_end_utterance(asr_decoder *d)
     if (d->mode == ASR_MODE_LIVE) {
         rc = live_end(d);
     } else if (d->buf_len) {
-        rc = decode_utterance(d, d->buf_len);
+        rc = batch_utterance(d, d->buf_len);
         d->buf_offset += d->buf_len;
         d->buf_len = 0;
     }
@@ -935,6 +976,42 @@ size_t asr_decoder_cut(const asr_decoder *d, const int16_t *buf, size_t len)
     return find_cut(buf, d->model->utt_max, d->model->cut_min);
 }
 
+/* Batch: buffers pcm (and enh beside it when fed pairs), decoding each
+ * utterance the buffer fills with, cut where the raw samples are
+ * quietest. */
+static int batch_feed(asr_decoder *d, const int16_t *pcm, const int16_t *enh, size_t n)
+{
+    d->fed += n;
+    while (n) {
+        size_t room = d->model->utt_max - d->buf_len;
+        size_t take = n < room ? n : room;
+        memcpy(d->buf + d->buf_len, pcm, take * sizeof(int16_t));
+        if (enh) {
+            memcpy(d->ebuf + d->buf_len, enh, take * sizeof(int16_t));
+            enh += take;
+        }
+        d->buf_len += take;
+        pcm += take;
+        n -= take;
+        if (d->buf_len < d->model->utt_max)
+            break;
+        /* Mode on cuts the enhanced samples, as a split plan does (its
+         * planner hears the front end's output): the same utterances. */
+        const int16_t *cut_in = enh && d->denoise == DENOISE_ON ? d->ebuf : d->buf;
+        size_t cut = find_cut(cut_in, d->buf_len, d->model->cut_min);
+        int rc = batch_utterance(d, cut);
+        if (rc)
+            return d->failed = rc;
+        size_t rest = (d->buf_len - cut) * sizeof(int16_t);
+        memmove(d->buf, d->buf + cut, rest);
+        if (enh)
+            memmove(d->ebuf, d->ebuf + cut, rest);
+        d->buf_len -= cut;
+        d->buf_offset += cut;
+    }
+    return 0;
+}
+
 int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
 {
     if (d->failed)
@@ -943,25 +1020,21 @@ int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n)
         int rc = live_feed(d, pcm, n);
         return rc ? (d->failed = rc) : 0;
     }
-    d->fed += n;
-    while (n) {
-        size_t room = d->model->utt_max - d->buf_len;
-        size_t take = n < room ? n : room;
-        memcpy(d->buf + d->buf_len, pcm, take * sizeof(int16_t));
-        d->buf_len += take;
-        pcm += take;
-        n -= take;
-        if (d->buf_len < d->model->utt_max)
-            break;
-        size_t cut = find_cut(d->buf, d->buf_len, d->model->cut_min);
-        int rc = decode_utterance(d, cut);
-        if (rc)
-            return d->failed = rc;
-        memmove(d->buf, d->buf + cut, (d->buf_len - cut) * sizeof(int16_t));
-        d->buf_len -= cut;
-        d->buf_offset += cut;
-    }
-    return 0;
+    if (d->pair)
+        return d->failed = PHS_EINVAL; /* one recording is fed one way */
+    return batch_feed(d, pcm, NULL, n);
+}
+
+int asr_decoder_feed_pair(asr_decoder *d, const int16_t *raw, const int16_t *enhanced, size_t n)
+{
+    if (d->failed)
+        return d->failed;
+    if (d->mode == ASR_MODE_LIVE || (!d->pair && d->fed > 0))
+        return d->failed = PHS_EINVAL;
+    if (!d->ebuf && !(d->ebuf = malloc(d->model->utt_max * sizeof(int16_t))))
+        return d->failed = PHS_ENOMEM;
+    d->pair = true;
+    return batch_feed(d, raw, enhanced, n);
 }
 
 char *asr_join_words(const asr_word *w, size_t n)
@@ -1023,7 +1096,7 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out)
     *out = NULL;
     if (rc)
         goto out;
-    rc = d->mode == ASR_MODE_LIVE ? live_end(d) : decode_utterance(d, d->buf_len);
+    rc = d->mode == ASR_MODE_LIVE ? live_end(d) : batch_utterance(d, d->buf_len);
     if (rc)
         goto out;
     d->buf_len = 0;
@@ -1035,6 +1108,8 @@ int asr_decoder_finish(asr_decoder *d, asr_result **out)
     res->duration = (double)d->fed / 16000.0;
     res->unsure = d->unsure;
     res->unsure_left_out = d->unsure_left_out;
+    res->utterances = d->utterances;
+    res->utterances_enhanced = d->utterances_enhanced;
     res->words = d->acc.words;
     res->n_words = d->acc.n;
     d->acc.words = NULL;

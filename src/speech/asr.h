@@ -103,6 +103,10 @@ typedef struct asr_result {
      * how many (possibly 0 when they were to be). */
     denoise_drop unsure;
     size_t unsure_left_out;
+    /* Utterances decoded (those with sound), and how many of them from the
+     * noise front end's enhanced samples (every one when the recording went
+     * through it whole; per utterance when fed pairs, asr_decoder_feed_pair). */
+    size_t utterances, utterances_enhanced;
 } asr_result;
 
 /* The whole transcript (segments joined by spaces) in a new string; NULL on
@@ -132,6 +136,18 @@ int asr_decoder_start(asr_decoder *d);
 int asr_decoder_feed(asr_decoder *d, const int16_t *pcm, size_t n);
 /* Ends the recording and hands over its result (caller frees). */
 int asr_decoder_finish(asr_decoder *d, asr_result **out);
+
+/* Batch only, in place of asr_decoder_feed for a whole recording: n
+ * samples as recorded (raw) and the same through the noise front end's
+ * enhancer (enhanced; may be raw itself; denoise_new_pair gives both).
+ * Utterances are cut where the raw samples are quietest, and each is
+ * decoded from the enhanced or the raw samples, unsure words left out or
+ * not, as the front end's rule (denoise_decide, in the mode
+ * asr_decoder_set_denoise gave) says for that utterance's raw samples:
+ * asr_decoder_set_noise is then not to be called. Costs a second buffer
+ * of the longest utterance (640 KB at 20 s), made on first use and kept.
+ * PHS_EINVAL in live mode or after asr_decoder_feed in the same recording. */
+int asr_decoder_feed_pair(asr_decoder *d, const int16_t *raw, const int16_t *enhanced, size_t n);
 
 /* Receives results while a recording is decoded, on the thread that calls
  * asr_decoder_feed / asr_decoder_finish, before that call returns. The

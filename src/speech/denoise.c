@@ -25,6 +25,7 @@
 struct denoise {
     denoise_mode mode;
     denoise_sink sink;
+    denoise_pair_sink pair_sink; /* set: a pair front end (denoise_new_pair) */
     void *ctx;
     enhance *enh; /* NULL until the enhancer is on (live auto: made first) */
     bool live;    /* auto passes the probe through as it measures it */
@@ -35,6 +36,10 @@ struct denoise {
     int16_t *probe; /* probe_cap samples, until decided (auto) */
     size_t probe_len, probe_cap;
     int16_t out[CHUNK + ENHANCE_FRAME]; /* the enhancer's output, on its way to the sink */
+    /* A pair front end's raw samples not yet out of the enhancer: what it
+     * holds (at most ENHANCE_HELD) and the chunk being enhanced. */
+    int16_t raw[CHUNK + ENHANCE_HELD];
+    size_t raw_len;
 };
 
 int denoise_mode_parse(const char *s, denoise_mode *mode)
@@ -156,6 +161,24 @@ denoise *denoise_new_live(denoise_mode mode, denoise_sink sink, void *ctx)
     return make(mode, sink, ctx, true);
 }
 
+denoise *denoise_new_pair(denoise_mode mode, denoise_pair_sink sink, void *ctx)
+{
+    denoise *dn = calloc(1, sizeof(*dn));
+    if (!dn)
+        return NULL;
+    dn->mode = mode;
+    dn->pair_sink = sink;
+    dn->ctx = ctx;
+    dn->snr = DENOISE_SNR_MAX;
+    dn->decided = true; /* per utterance, by the receiver */
+    dn->on = mode != DENOISE_OFF;
+    if (dn->on && !(dn->enh = enhance_new(NULL))) {
+        free(dn);
+        return NULL;
+    }
+    return dn;
+}
+
 void denoise_free(denoise *dn)
 {
     if (!dn)
@@ -251,9 +274,46 @@ static int decide(denoise *dn)
     return rc;
 }
 
+/* A pair front end's samples: through the enhancer, CHUNK at a time, each
+ * output sample sent beside the raw one it came from. */
+static int pair_feed(denoise *dn, const int16_t *pcm, size_t n)
+{
+    int rc = 0;
+    if (!dn->on)
+        return n ? dn->pair_sink(dn->ctx, pcm, pcm, n) : 0;
+    while (rc == 0 && n > 0) {
+        size_t take = n < CHUNK ? n : CHUNK;
+        memcpy(dn->raw + dn->raw_len, pcm, take * sizeof(*pcm));
+        dn->raw_len += take;
+        size_t got = enhance_process(dn->enh, pcm, take, dn->out);
+        pcm += take;
+        n -= take;
+        if (got > dn->raw_len)
+            return PHS_EINVAL; /* cannot happen: the enhancer gives out what it took */
+        if (got > 0)
+            rc = dn->pair_sink(dn->ctx, dn->raw, dn->out, got);
+        memmove(dn->raw, dn->raw + got, (dn->raw_len - got) * sizeof(*dn->raw));
+        dn->raw_len -= got;
+    }
+    return rc;
+}
+
+static int pair_finish(denoise *dn)
+{
+    if (!dn->on || dn->raw_len == 0)
+        return 0;
+    size_t got = enhance_flush(dn->enh, dn->out);
+    if (got != dn->raw_len)
+        return PHS_EINVAL; /* cannot happen: out equals in over the recording */
+    dn->raw_len = 0;
+    return dn->pair_sink(dn->ctx, dn->raw, dn->out, got);
+}
+
 int denoise_feed(denoise *dn, const int16_t *pcm, size_t n)
 {
     int rc = 0;
+    if (dn->pair_sink)
+        return pair_feed(dn, pcm, n);
     if (!dn->decided && dn->mode != DENOISE_AUTO)
         rc = decide(dn);
     if (rc == 0 && dn->live && !dn->decided && !dn->enh)
@@ -271,6 +331,8 @@ int denoise_feed(denoise *dn, const int16_t *pcm, size_t n)
 
 int denoise_finish(denoise *dn)
 {
+    if (dn->pair_sink)
+        return pair_finish(dn);
     int rc = dn->decided ? 0 : decide(dn);
     if (rc == 0 && dn->on && enhance_held(dn->enh) > 0) {
         size_t got = enhance_flush(dn->enh, dn->out);
@@ -311,6 +373,24 @@ denoise_decision denoise_decided(const denoise *dn)
     return (denoise_decision){.enhanced = dn->on,
                               .min_word_confidence = denoise_min_word_confidence(dn),
                               .drop = why};
+}
+
+int denoise_decide(denoise_mode mode, const int16_t *raw, size_t n, denoise_decision *out)
+{
+    denoise_level lv = {DENOISE_SNR_MAX, DENOISE_SNR_MAX};
+    *out = (denoise_decision){.enhanced = false};
+    if (mode == DENOISE_OFF)
+        return 0;
+    if (mode == DENOISE_AUTO) {
+        int rc = denoise_measure(raw, n, &lv);
+        if (rc < 0)
+            return rc;
+    }
+    bool voices = mode == DENOISE_ON || denoise_voices(&lv);
+    out->enhanced = mode == DENOISE_ON || denoise_wanted(&lv);
+    out->min_word_confidence = voices ? DENOISE_VOICES_MIN_CONFIDENCE : 0.0f;
+    out->drop = !voices ? DENOISE_KEEP_ALL : mode == DENOISE_ON ? DENOISE_DROP_ON : DENOISE_DROP_VOICES;
+    return 0;
 }
 
 const char *denoise_drop_name(denoise_drop why)

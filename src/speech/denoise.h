@@ -3,8 +3,11 @@
  * decoded 16 kHz audio and the engine's feature extraction, used when the
  * recording is noisy.
  *
- * The decision: the first DENOISE_PROBE_SECONDS of a recording (all of a
- * shorter one) are held back and measured (denoise_measure: the
+ * Batch files decide per utterance (denoise_new_pair, denoise_decide:
+ * the decoder measures each utterance it cuts). A split plan's front end
+ * (denoise_new) decides once per recording: the first
+ * DENOISE_PROBE_SECONDS of a recording (all of a shorter one) are held
+ * back and measured (denoise_measure: the
  * signal-to-noise ratio, and how steady the noise is); in DENOISE_AUTO the
  * enhancer runs on the whole recording when the SNR is below
  * DENOISE_AUTO_SNR_DB, or below DENOISE_AUTO_STEADY_SNR_DB when the noise
@@ -93,6 +96,11 @@ bool denoise_voices(const denoise_level *lv);
 /* Receives processed samples; a negative return stops and is returned. */
 typedef int (*denoise_sink)(void *ctx, const int16_t *pcm, size_t n);
 
+/* Receives the same n samples twice, aligned sample for sample: as
+ * recorded (raw) and through the enhancer (enhanced; the same pointer as
+ * raw in mode off, where the enhancer does not run). */
+typedef int (*denoise_pair_sink)(void *ctx, const int16_t *raw, const int16_t *enhanced, size_t n);
+
 typedef struct denoise denoise;
 
 /* A front end for one recording in mode, sending to sink(ctx). NULL when
@@ -103,6 +111,13 @@ denoise *denoise_new(denoise_mode mode, denoise_sink sink, void *ctx);
  * DENOISE_LIVE_PROBE_SECONDS says. Memory: that probe (96 KB) and the
  * enhancer's state (about 20 KB). */
 denoise *denoise_new_live(denoise_mode mode, denoise_sink sink, void *ctx);
+/* A batch front end that decides nothing itself: the enhancer runs on the
+ * whole recording (modes auto and on) and sink gets every sample raw and
+ * enhanced, so that whoever cuts the recording into utterances can choose
+ * per utterance (denoise_decide; speech/asr.c does). Nothing is held back
+ * but the enhancer's frame (ENHANCE_HELD samples). denoise_applied and
+ * the other "after the decision" calls do not apply to it. */
+denoise *denoise_new_pair(denoise_mode mode, denoise_pair_sink sink, void *ctx);
 void denoise_free(denoise *dn); /* NULL-safe */
 
 /* Takes the next n samples; the sink sees them now or (while the probe
@@ -150,5 +165,12 @@ typedef struct denoise_decision {
 /* After the decision: denoise_applied, denoise_min_word_confidence and
  * why. */
 denoise_decision denoise_decided(const denoise *dn);
+
+/* The same rule for one utterance of n raw samples (what a recording's
+ * probe gets, applied to the utterance alone): mode on enhances and drops
+ * unsure words, off neither, auto as denoise_measure of raw[0..n) and
+ * denoise_wanted / denoise_voices say. 0, or PHS_ENOMEM (the measure's
+ * frame table); O(n + f log f) for f 10 ms frames. */
+int denoise_decide(denoise_mode mode, const int16_t *raw, size_t n, denoise_decision *out);
 
 #endif

@@ -10,36 +10,22 @@
 
 #define BLOCK_SAMPLES 16000 /* one second at 16 kHz */
 
-/* The noise front end's sink: the decoder, told at the first samples
- * (the front end has decided by then) whether they are enhanced and which
- * words to drop. */
-struct feed {
-    asr_decoder *d;
-    const denoise *dn;
-    bool told;
-};
-
-static int feed_engine(void *ctx, const int16_t *pcm, size_t n)
+/* The noise front end's sink: both the raw and the enhanced samples to
+ * the decoder, which chooses per utterance (asr_decoder_feed_pair). */
+static int feed_engine(void *ctx, const int16_t *raw, const int16_t *enhanced, size_t n)
 {
-    struct feed *f = ctx;
-    if (!f->told) {
-        denoise_decision noise = denoise_decided(f->dn);
-        asr_decoder_set_noise(f->d, &noise);
-        f->told = true;
-    }
-    return asr_decoder_feed(f->d, pcm, n);
+    return asr_decoder_feed_pair(ctx, raw, enhanced, n);
 }
 
 /* Decodes what r reads with d (restarted) through d's noise front end
- * (speech/denoise.h), each block also to dz (unchanged) when set. */
+ * (speech/denoise.h; its decision made per utterance), each block also to
+ * dz (unchanged) when set. */
 static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out, char *msg,
                   size_t msg_len)
 {
     int16_t pcm[BLOCK_SAMPLES];
     int rc = asr_decoder_start(d);
-    struct feed f = {.d = d};
-    denoise *dn = denoise_new(asr_decoder_denoise(d), feed_engine, &f);
-    f.dn = dn;
+    denoise *dn = denoise_new_pair(asr_decoder_denoise(d), feed_engine, d);
     if (rc == 0 && !dn) {
         snprintf(msg, msg_len, "out of memory");
         rc = PHS_ENOMEM;

@@ -293,6 +293,8 @@ int split_merge(asr_result **parts, size_t n, uint64_t total, asr_result **out)
         if (p->unsure != DENOISE_KEEP_ALL)
             res->unsure = p->unsure;
         res->unsure_left_out += p->unsure_left_out;
+        res->utterances += p->utterances;
+        res->utterances_enhanced += p->utterances_enhanced;
         p->n_words = p->n_segments = 0; /* moved: their strings are res's now */
     }
     res->duration = (double)total / 16000.0;

@@ -283,6 +283,10 @@ int proto_put_result(sbuf *b, const asr_result *res)
         rc = proto_put_u32(b, (uint32_t)res->unsure);
     if (rc == 0)
         rc = proto_put_u64(b, res->unsure_left_out);
+    if (rc == 0)
+        rc = proto_put_u64(b, res->utterances);
+    if (rc == 0)
+        rc = proto_put_u64(b, res->utterances_enhanced);
     return rc;
 }
 
@@ -524,10 +528,13 @@ int proto_get_result(proto_cursor *c, asr_result **out)
                                                 : DENOISE_KEEP_ALL;
     uint64_t left_out = proto_get_u64(c);
     res->unsure_left_out = (size_t)left_out;
+    uint64_t utts = proto_get_u64(c), utts_enhanced = proto_get_u64(c);
+    res->utterances = (size_t)utts;
+    res->utterances_enhanced = (size_t)utts_enhanced;
     /* A count only (nothing is allocated for it); none left out when none
      * were to be. */
     if (rc == 0 && (c->bad || adapt > ASR_ADAPT_SKIPPED || unsure > DENOISE_DROP_ON ||
-                    (unsure == DENOISE_KEEP_ALL && left_out)))
+                    (unsure == DENOISE_KEEP_ALL && left_out) || utts_enhanced > utts))
         rc = PHS_EINVAL;
     if (rc < 0) {
         asr_result_free(res);

@@ -74,15 +74,10 @@ static int collect(void *ctx, const int16_t *pcm, size_t n)
 
 /* s[n] through a front end in mode, fed in uneven pieces (partial frames,
  * a probe filled across calls); the output into k. */
-static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *k)
+/* s[n] into dn in those uneven pieces, then its end. */
+static void feed_all(denoise *dn, const int16_t *s, size_t n)
 {
     static const size_t pieces[] = {1000, 7, 16000, 333, 50000};
-    k->cap = n;
-    k->n = 0;
-    k->s = malloc(n * sizeof(*s) + 1);
-    assert_non_null(k->s);
-    denoise *dn = denoise_new(mode, collect, k);
-    assert_non_null(dn);
     size_t off = 0;
     for (unsigned i = 0; off < n; i++) {
         size_t take = pieces[i % 5] < n - off ? pieces[i % 5] : n - off;
@@ -90,6 +85,17 @@ static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *
         off += take;
     }
     assert_int_equal(denoise_finish(dn), 0);
+}
+
+static denoise *run(denoise_mode mode, const int16_t *s, size_t n, struct sink *k)
+{
+    k->cap = n;
+    k->n = 0;
+    k->s = malloc(n * sizeof(*s) + 1);
+    assert_non_null(k->s);
+    denoise *dn = denoise_new(mode, collect, k);
+    assert_non_null(dn);
+    feed_all(dn, s, n);
     assert_int_equal(k->n, n); /* every sample, none added */
     return dn;
 }
@@ -362,6 +368,70 @@ static void test_live(void **state)
     free(pcm.s);
 }
 
+/* Collects a pair front end's two streams, checking they stay aligned. */
+struct pair_sink {
+    struct sink raw, enh;
+    bool same; /* every call passed one pointer for both */
+};
+
+static int collect_pair(void *ctx, const int16_t *raw, const int16_t *enh, size_t n)
+{
+    struct pair_sink *p = ctx;
+    p->same = p->same && raw == enh;
+    int rc = collect(&p->raw, raw, n);
+    return rc ? rc : collect(&p->enh, enh, n);
+}
+
+/* The pair front end: the raw stream is the input to the sample, the
+ * enhanced one is what a front end in mode on gives (the same enhancer),
+ * both over the whole recording in uneven pieces; mode off passes the
+ * input once, as both; denoise_decide applies auto's rule to a stretch. */
+static void test_pair(void **state)
+{
+    (void)state;
+    static int16_t s[SYNTH_LEN];
+    synth(s, 1e6, 1e5, 11); /* 10 dB: auto enhances */
+    struct sink on = {0};
+    denoise *ref = run(DENOISE_ON, s, SYNTH_LEN, &on);
+    denoise_free(ref);
+    const denoise_mode modes[] = {DENOISE_AUTO, DENOISE_ON, DENOISE_OFF};
+    for (size_t m = 0; m < 3; m++) {
+        struct pair_sink p = {.same = true};
+        p.raw = (struct sink){.s = malloc(sizeof(s)), .cap = SYNTH_LEN};
+        p.enh = (struct sink){.s = malloc(sizeof(s)), .cap = SYNTH_LEN};
+        denoise *dn = denoise_new_pair(modes[m], collect_pair, &p);
+        assert_non_null(dn);
+        feed_all(dn, s, SYNTH_LEN);
+        assert_int_equal(p.raw.n, SYNTH_LEN);
+        assert_int_equal(p.enh.n, SYNTH_LEN);
+        assert_memory_equal(p.raw.s, s, sizeof(s));
+        if (modes[m] == DENOISE_OFF) {
+            assert_true(p.same);
+        } else {
+            assert_false(p.same);
+            assert_memory_equal(p.enh.s, on.s, sizeof(s));
+        }
+        denoise_free(dn);
+        free(p.raw.s);
+        free(p.enh.s);
+    }
+    free(on.s);
+
+    denoise_decision d;
+    assert_int_equal(denoise_decide(DENOISE_AUTO, s, SYNTH_LEN, &d), 0);
+    assert_true(d.enhanced);
+    assert_int_equal(denoise_decide(DENOISE_OFF, s, SYNTH_LEN, &d), 0);
+    assert_false(d.enhanced);
+    assert_int_equal(d.drop, DENOISE_KEEP_ALL);
+    synth(s, 1e6, 0, 11); /* no noise: auto leaves it */
+    assert_int_equal(denoise_decide(DENOISE_AUTO, s, SYNTH_LEN, &d), 0);
+    assert_false(d.enhanced);
+    assert_true(d.min_word_confidence == 0.0f);
+    assert_int_equal(denoise_decide(DENOISE_ON, s, SYNTH_LEN, &d), 0);
+    assert_true(d.enhanced);
+    assert_int_equal(d.drop, DENOISE_DROP_ON);
+}
+
 /* A sink's error stops the front end and comes back, in every mode. */
 static void test_sink_error(void **state)
 {
@@ -394,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_suppressor_lowers_noise),
         cmocka_unit_test(test_auto_on_real_speech),
         cmocka_unit_test(test_sink_error),
+        cmocka_unit_test(test_pair),
         cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

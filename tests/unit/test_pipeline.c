@@ -338,6 +338,57 @@ static void known_param(void **state)
     free(clip);
 }
 
+/* The noise front end decides per utterance: a recording whose first
+ * utterance is clean speech and whose second is the same speech under loud
+ * white noise (about 5 dB SNR, a digital pause between them where the
+ * decoder cuts) is decoded from the raw samples for the first and from the
+ * enhancer's for the second. Decided once from the recording's start (the
+ * rule before), neither would be enhanced. */
+static void noise_decided_per_utterance(void **state)
+{
+    if (!model)
+        skip();
+    char clean[128], speech[128], noise[128], noisy[128], joined[128], cmd[2048];
+    snprintf(clean, sizeof(clean), "%s/clean3.wav", tmpdir);
+    snprintf(speech, sizeof(speech), "%s/speech4.wav", tmpdir);
+    snprintf(noise, sizeof(noise), "%s/noise.wav", tmpdir);
+    snprintf(noisy, sizeof(noisy), "%s/noisy4.wav", tmpdir);
+    snprintf(joined, sizeof(joined), "%s/clean-then-noisy.wav", tmpdir);
+    /* 3 copies + 0.4 s of zeros (9.4 s); 4 copies mixed with noise (12 s). */
+    snprintf(cmd, sizeof(cmd),
+             "sox -q %s %s repeat 2 pad 0 0.4 && sox -q %s %s repeat 3 && "
+             "sox -q %s %s synth whitenoise vol 0.1 && sox -q -m %s %s %s && "
+             "sox -q %s %s %s",
+             UTT, clean, UTT, speech, speech, noise, speech, noise, noisy, clean, noisy, joined);
+    assert_int_equal(system(cmd), 0);
+
+    audio_info info;
+    asr_result *r = NULL;
+    char msg[256];
+    asr_decoder_set_denoise(dec, DENOISE_AUTO);
+    assert_int_equal(run_file(joined, NULL, &info, &r, msg, sizeof(msg)), 0);
+    assert_non_null(r);
+    assert_int_equal(r->utterances, 2);
+    assert_int_equal(r->utterances_enhanced, 1);
+    /* The clean utterance's words are the clean file's. */
+    char *text = asr_result_text(r);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "young man"));
+    free(text);
+    asr_result_free(r);
+
+    /* Forced either way, every utterance follows the mode. */
+    const denoise_mode modes[] = {DENOISE_ON, DENOISE_OFF};
+    for (size_t i = 0; i < 2; i++) {
+        asr_decoder_set_denoise(dec, modes[i]);
+        assert_int_equal(run_file(joined, NULL, &info, &r, msg, sizeof(msg)), 0);
+        assert_int_equal(r->utterances, 2);
+        assert_int_equal(r->utterances_enhanced, modes[i] == DENOISE_ON ? 2 : 0);
+        asr_result_free(r);
+    }
+    asr_decoder_set_denoise(dec, DENOISE_AUTO);
+}
+
 /* The shared real-speech set: other speakers, rates and codecs. */
 static void shared_real_speech(void **state)
 {
@@ -378,6 +429,7 @@ int main(void)
         cmocka_unit_test(error_paths),
         cmocka_unit_test(known_param),
         cmocka_unit_test(shared_real_speech),
+        cmocka_unit_test(noise_decided_per_utterance),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -66,12 +66,18 @@ static asr_result *round_trip(const asr_result *in)
 static void test_result_unsure(void **state)
 {
     (void)state;
-    asr_result in = {.duration = 2.0, .unsure = DENOISE_DROP_VOICES, .unsure_left_out = 7};
+    asr_result in = {.duration = 2.0, .unsure = DENOISE_DROP_VOICES, .unsure_left_out = 7,
+                     .utterances = 4, .utterances_enhanced = 3};
     asr_result *out = round_trip(&in);
     assert_non_null(out);
     assert_int_equal(out->unsure, DENOISE_DROP_VOICES);
     assert_int_equal(out->unsure_left_out, 7);
+    assert_int_equal(out->utterances, 4);
+    assert_int_equal(out->utterances_enhanced, 3);
     asr_result_free(out);
+    in.utterances_enhanced = 5; /* more enhanced than decoded */
+    assert_null(round_trip(&in));
+    in.utterances_enhanced = 3;
     in.unsure = DENOISE_DROP_ON;
     in.unsure_left_out = 0;
     assert_non_null(out = round_trip(&in));

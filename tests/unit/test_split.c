@@ -294,11 +294,15 @@ static void test_silence_only(void **state)
     asr_result *three[3] = {calloc(1, sizeof(asr_result)), NULL, calloc(1, sizeof(asr_result))};
     assert_non_null(three[0]);
     assert_non_null(three[2]);
-    *three[0] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 2};
-    *three[2] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 5};
+    *three[0] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 2,
+                             .utterances = 3, .utterances_enhanced = 1};
+    *three[2] = (asr_result){.unsure = DENOISE_DROP_VOICES, .unsure_left_out = 5,
+                             .utterances = 2, .utterances_enhanced = 2};
     assert_int_equal(split_merge(three, 3, plan.total, &out), 0);
     assert_int_equal(out->unsure, DENOISE_DROP_VOICES);
     assert_int_equal(out->unsure_left_out, 7);
+    assert_int_equal(out->utterances, 5);
+    assert_int_equal(out->utterances_enhanced, 3);
     asr_result_free(out);
     free(parts);
     split_plan_clear(&plan);
