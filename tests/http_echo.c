@@ -94,8 +94,8 @@ static int up_field(void *ctx, const struct multipart_part *part, const char *v,
     return 0;
 }
 
-static const struct multipart_callbacks up_cb = {up_file_begin, up_file_data, up_file_end,
-                                                 up_field};
+static const struct multipart_callbacks up_cb = {
+    .file_begin = up_file_begin, .file_data = up_file_data, .file_end = up_file_end, .field = up_field};
 
 static int upload_begin(struct http_req *req, void *ctx)
 {

@@ -58,7 +58,8 @@ static int ev_field(void *ctx, const struct multipart_part *p, const char *v, si
     return 0;
 }
 
-static const struct multipart_callbacks cb = {ev_begin, ev_data, ev_end, ev_field};
+static const struct multipart_callbacks cb = {
+    .file_begin = ev_begin, .file_data = ev_data, .file_end = ev_end, .field = ev_field};
 
 static int run(const uint8_t *body, size_t len, size_t step, struct events *e)
 {

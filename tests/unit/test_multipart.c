@@ -77,7 +77,8 @@ static int on_field(void *ctx, const struct multipart_part *p, const char *v, si
     return 0;
 }
 
-static const struct multipart_callbacks cbs = {on_file_begin, on_file_data, on_file_end, on_field};
+static const struct multipart_callbacks cbs = {
+    .file_begin = on_file_begin, .file_data = on_file_data, .file_end = on_file_end, .field = on_field};
 
 /* Parses body fed in the given chunk sizes pattern: split1/split2 are cut
  * points (0 = none); step > 0 feeds that many bytes at a time. */
@@ -365,7 +366,7 @@ static void test_file_data_streams_in_chunks(void **state)
     size_t chunk_sizes[] = {1, 7, 1000, 65536};
     for (size_t k = 0; k < sizeof(chunk_sizes) / sizeof(chunk_sizes[0]); k++) {
         struct digest d = {0, 0, 0};
-        struct multipart_callbacks cb = {NULL, digest_data, NULL, NULL};
+        struct multipart_callbacks cb = {.file_data = digest_data};
         struct multipart *mp;
         assert_int_equal(multipart_new(CT, NULL, &cb, &d, &mp), 0);
         size_t step = chunk_sizes[k];
