@@ -318,11 +318,12 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     f.tenant = c->id.tenant;
     f.actor = http_req_query(req, "actor");
     f.action = http_req_query(req, "action");
-    if (f.actor && f.actor[0] && !audit_filter_valid(f.actor))
-        return bad_request(req, "actor", "actor must be an API key id.");
-    if (f.action && f.action[0] && !audit_filter_valid(f.action))
-        return bad_request(req, "action", "action must be an audit action such as "
-                                          "transcript.delete.");
+    if (f.actor && f.actor[0] && !audit_actor_filter_valid(f.actor))
+        return bad_request(req, "actor", "actor must be an API key id, cli:USER or system:NAME.");
+    if (f.action && f.action[0] && !audit_action_filter_valid(f.action))
+        return bad_request(req, "action",
+                           "action must be an audit action such as "
+                           "transcript.delete.");
     const char *fmt = http_req_query(req, "format");
     enum audit_format af = AUDIT_FORMAT_JSONL;
     if (fmt && !strcmp(fmt, "csv"))
@@ -358,7 +359,7 @@ static int audit_report_handle(struct http_req *req, struct server *srv,
 {
     int rc = 0;
     struct audit_report_filter f = {.actor = http_req_query(req, "actor"), .tenant = c->id.tenant};
-    if (!f.actor || !audit_filter_valid(f.actor))
+    if (!f.actor || !audit_actor_filter_valid(f.actor))
         return bad_request(req, "actor", "actor (an API key id) is required.");
     if (time_range(req, &f.since_us, &f.until_us) < 0)
         return PHS_EINVAL;

@@ -232,11 +232,10 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
             return CLI_BADINPUT;
         }
     }
-    if ((actor && actor[0] && !audit_filter_valid(actor)) ||
-        (action && action[0] && !audit_filter_valid(action))) {
-        fprintf(stderr, "phiscribe audit export: --actor is a key id (or cli:..., system:...) "
-                        "and --action an action such as transcript.delete (1 to 64 of A-Z a-z "
-                        "0-9 : ; = . _ @ -)\n");
+    if ((actor && actor[0] && !audit_actor_filter_valid(actor)) ||
+        (action && action[0] && !audit_action_filter_valid(action))) {
+        fprintf(stderr, "phiscribe audit export: --actor is a key id, cli:USER or system:NAME, "
+                        "and --action an action such as transcript.delete\n");
         return CLI_BADINPUT;
     }
     int code;
@@ -347,9 +346,8 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
         fprintf(stderr, "phiscribe audit report: needs --actor KEYID; --format is text or json\n");
         return CLI_USAGE;
     }
-    if (!audit_filter_valid(actor)) {
-        fprintf(stderr, "phiscribe audit report: --actor is a key id (1 to 64 of A-Z a-z 0-9 : ; "
-                        "= . _ @ -)\n");
+    if (!audit_actor_filter_valid(actor)) {
+        fprintf(stderr, "phiscribe audit report: --actor is a key id, cli:USER or system:NAME\n");
         return CLI_USAGE;
     }
     if ((since && cliadm_time_arg(since, &f.since_us) < 0) ||

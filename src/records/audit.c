@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/timeutil.h"
+#include "core/wipe.h"
 #include "keyring/keyring.h"
 
 #define RECORD_MAGIC     "phiscribe-audit-record/1\n"
@@ -29,10 +30,59 @@ bool audit_printable(const char *s, size_t max)
     return true;
 }
 
-bool audit_filter_valid(const char *s)
+#define BASE62 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+static bool prefixed_name(const char *s, const char *prefix)
 {
-    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:;=._@-");
-    return n > 0 && n <= 64 && s[n] == '\0';
+    size_t p = strlen(prefix);
+    if (strncmp(s, prefix, p) != 0 || !s[p])
+        return false;
+    size_t n = strspn(s, BASE62 ":;=._@-");
+    return n <= 64 && s[n] == '\0';
+}
+
+bool audit_actor_filter_valid(const char *s)
+{
+    if (strlen(s) == AUDIT_KEY_ID_LEN && strspn(s, BASE62) == AUDIT_KEY_ID_LEN)
+        return true;
+    return prefixed_name(s, "cli:") || prefixed_name(s, "system:");
+}
+
+bool audit_action_filter_valid(const char *s)
+{
+    size_t len = strlen(s), words = 0;
+    if (len == 0 || len > 64)
+        return false;
+    for (const char *w = s;; w++) {
+        size_t n = strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789_");
+        if (n == 0)
+            return false;
+        words++;
+        w += n;
+        if (!*w)
+            return words >= 2;
+        if (*w != '.')
+            return false;
+    }
+}
+
+const char *audit_actor_as_recorded(store *s, const char *actor)
+{
+    if (strlen(actor) != AUDIT_KEY_ID_LEN || strchr(actor, ':'))
+        return actor;
+    /* A key id is kept only when it names a key: twelve letters that name
+     * none may be a word typed by hand. */
+    struct store_api_key *row = malloc(sizeof(*row));
+    store_tx *tx;
+    store *r;
+    bool own;
+    int rc = PHS_ENOMEM;
+    if (row && (rc = audit_read_begin(s, &r, &own, &tx)) == 0) {
+        rc = store_api_key_get(tx, actor, row);
+        audit_read_end(r, own, tx);
+    }
+    wipe_free(row, row ? sizeof(*row) : 0);
+    return rc == 0 ? actor : "unknown-key";
 }
 
 int audit_canonical(const struct store_audit_record *r, char *out, size_t len)

@@ -226,12 +226,17 @@ int audit_export(store *s, const struct audit_filter *f, enum audit_format fmt,
  * tenant, actor and action must be (audit_export refuses others). */
 bool audit_printable(const char *s, size_t max);
 
-/* True when s can be an actor or action filter as the trail writes them (a
- * key id, "cli:root;sudo=alice", "system:worker"; "transcript.delete"): 1 to
- * 64 of A-Z a-z 0-9 : ; = . _ @ -. An export or report records its filters in
- * the trail, which keeps them for good: free text there (a patient's name
- * typed as the actor) would put PHI in the trail. */
-bool audit_filter_valid(const char *s);
+/* Filters of an export or report. Both record their filters in the trail,
+ * which keeps them for good, so free text there (a patient's name typed as
+ * the actor) would put PHI in the trail; only identifiers are taken.
+ * audit_actor_filter_valid: an actor as the trail writes one, an API key id
+ * (AUDIT_KEY_ID_LEN base62 characters), "cli:USER[;sudo=NAME][;login=NAME]"
+ * or "system:NAME" (at most 64 of A-Z a-z 0-9 : ; = . _ @ -).
+ * audit_action_filter_valid: an action, lower-case words of a-z 0-9 _ joined
+ * by dots, at least two ("transcript.delete"), at most 64 characters. */
+#define AUDIT_KEY_ID_LEN 12
+bool audit_actor_filter_valid(const char *s);
+bool audit_action_filter_valid(const char *s);
 
 /* Appends an "audit.export" record for who, verifies the whole log (a log
  * that fails audit_verify against the recorded key is not exported:

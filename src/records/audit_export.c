@@ -418,8 +418,8 @@ static bool filter_valid(const struct audit_filter *f)
         if (v[i] && !audit_printable(v[i], STORE_AUDIT_TEXT_MAX))
             return false;
     /* An empty filter is no filter, as before. */
-    if ((f->actor && f->actor[0] && !audit_filter_valid(f->actor)) ||
-        (f->action && f->action[0] && !audit_filter_valid(f->action)))
+    if ((f->actor && f->actor[0] && !audit_actor_filter_valid(f->actor)) ||
+        (f->action && f->action[0] && !audit_action_filter_valid(f->action)))
         return false;
     return f->since_us >= 0 && f->until_us >= 0;
 }
@@ -428,12 +428,13 @@ static int record_export(store *s, const struct audit_filter *f, enum audit_form
                          const struct audit_event *who)
 {
     char reason[STORE_AUDIT_TEXT_MAX + 1];
-    snprintf(
-        reason, sizeof(reason), "format=%s%s%s%s%s%s%s%s",
-        fmt == AUDIT_FORMAT_CSV ? "csv" : "jsonl", f->tenant && f->tenant[0] ? " tenant=" : "",
-        f->tenant && f->tenant[0] ? f->tenant : "", f->action && f->action[0] ? " action=" : "",
-        f->action && f->action[0] ? f->action : "", f->actor && f->actor[0] ? " actor=" : "",
-        f->actor && f->actor[0] ? f->actor : "", f->since_us || f->until_us ? " time-range" : "");
+    const char *actor = f->actor && f->actor[0] ? audit_actor_as_recorded(s, f->actor) : "";
+    snprintf(reason, sizeof(reason), "format=%s%s%s%s%s%s%s%s",
+             fmt == AUDIT_FORMAT_CSV ? "csv" : "jsonl", f->tenant && f->tenant[0] ? " tenant=" : "",
+             f->tenant && f->tenant[0] ? f->tenant : "",
+             f->action && f->action[0] ? " action=" : "",
+             f->action && f->action[0] ? f->action : "", actor[0] ? " actor=" : "", actor,
+             f->since_us || f->until_us ? " time-range" : "");
     return audit_record_self(s, who, "audit.export", reason);
 }
 

@@ -66,6 +66,11 @@ int audit_keys_load_tx(store_tx *tx, const uint8_t anchor[CRYPTO_ED25519_PUB_LEN
 int audit_read_begin(store *s, store **r, bool *own, store_tx **tx);
 void audit_read_end(store *r, bool own, store_tx *tx);
 
+/* The actor filter as an export or report records it: a key id-shaped one
+ * only when the store holds that key ("unknown-key" otherwise), any other
+ * (cli:..., system:...) as it is. actor has passed audit_actor_filter_valid. */
+const char *audit_actor_as_recorded(store *s, const char *actor);
+
 /* Records an operation on the audit log itself (audit.export,
  * audit.report, ...) by who (NULL: no actor), outcome success, with a
  * reason that holds no content. */

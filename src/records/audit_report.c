@@ -105,10 +105,10 @@ int audit_report(store *s, const struct audit_report_filter *f, const struct aud
                  json_t **out)
 {
     *out = NULL;
-    if (!f || !f->actor || !audit_filter_valid(f->actor))
+    if (!f || !f->actor || !audit_actor_filter_valid(f->actor))
         return PHS_EINVAL;
     char reason[STORE_AUDIT_TEXT_MAX + 1];
-    snprintf(reason, sizeof(reason), "actor=%.64s%s", f->actor,
+    snprintf(reason, sizeof(reason), "actor=%.64s%s", audit_actor_as_recorded(s, f->actor),
              f->since_us || f->until_us ? " time-range" : "");
     int rc = audit_record_self(s, who, "audit.report", reason);
     if (rc < 0)

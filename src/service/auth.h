@@ -40,6 +40,7 @@ enum auth_role {
 
 #define AUTH_KEY_PREFIX     "phs_"
 #define AUTH_KEY_ID_LEN     12
+_Static_assert(AUTH_KEY_ID_LEN == AUDIT_KEY_ID_LEN, "audit filters take key ids by length");
 #define AUTH_KEY_SECRET_LEN 28
 #define AUTH_KEY_CHECK_LEN  6
 #define AUTH_KEY_LEN        (4 + AUTH_KEY_ID_LEN + AUTH_KEY_SECRET_LEN + AUTH_KEY_CHECK_LEN)

@@ -272,7 +272,7 @@ req GET "/v1/audit?actor=$(printf 'k%.0s' $(seq 200))" "$KEY_A"; refused_body "o
 # A period that ends before it starts is refused, not answered empty (was 200, no records).
 req GET "/v1/audit?since=24h&until=48h" "$KEY_A"; refused_body "audit export since after until" invalid_value since
 grep -q "until" "$T/body" || fail "since-after-until message does not name until: $(cat "$T/body")"
-req GET "/v1/audit/report?actor=x&since=2026-02-01&until=2026-01-01" "$KEY_A"
+req GET "/v1/audit/report?actor=abcdefghijkl&since=2026-02-01&until=2026-01-01" "$KEY_A"
 refused_body "audit report since after until" invalid_value since
 req GET "/v1/audit?since=48h&until=24h" "$KEY_A"; expect_status 200 "audit export, since before until"
 req GET /v1/audit/verify "$KEY_A"; expect_status 200 verify

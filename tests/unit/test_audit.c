@@ -1227,11 +1227,40 @@ static void process_with_the_old_key_does_not_sign(void **state)
     assert_int_equal(verify(f, &res), 0);
 }
 
+/* Filters are recorded in the trail for good: identifiers only. */
+static void filters_take_identifiers_only(void **state)
+{
+    (void)state;
+    const char *actors_ok[] = {"MslhWgP9dYI5", "cli:root", "cli:root;sudo=alice;login=bob",
+                               "system:retention"};
+    const char *actors_bad[] = {"Jane",         "Jane Doe", "MslhWgP9dYI", "MslhWgP9dYI5x",
+                                "cli:",         "system:",  "cli:a b",     "root:cli",
+                                "MslhWgP9-YI5", "",         "mrn:4471"};
+    for (size_t i = 0; i < sizeof(actors_ok) / sizeof(*actors_ok); i++)
+        assert_true(audit_actor_filter_valid(actors_ok[i]));
+    for (size_t i = 0; i < sizeof(actors_bad) / sizeof(*actors_bad); i++)
+        assert_false(audit_actor_filter_valid(actors_bad[i]));
+    char long_cli[80];
+    snprintf(long_cli, sizeof(long_cli), "cli:%070d", 0);
+    assert_false(audit_actor_filter_valid(long_cli));
+
+    const char *actions_ok[] = {"transcript.delete", "break_glass.open",
+                                "realtime.client_secret.create", "audit.rotate_signing_key"};
+    const char *actions_bad[] = {
+        "Jane",    "transcript",         "Transcript.delete",  "transcript.",
+        ".delete", "transcript..delete", "transcript.delete ", ""};
+    for (size_t i = 0; i < sizeof(actions_ok) / sizeof(*actions_ok); i++)
+        assert_true(audit_action_filter_valid(actions_ok[i]));
+    for (size_t i = 0; i < sizeof(actions_bad) / sizeof(*actions_bad); i++)
+        assert_false(audit_action_filter_valid(actions_bad[i]));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(canonical_form_is_exact),
+        cmocka_unit_test(filters_take_identifiers_only),
         T(rejects_bad_events),
         T(checkpoint_policy),
         T(detects_edit),
