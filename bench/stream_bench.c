@@ -79,6 +79,11 @@ struct stream {
     struct sample partial_idle, final_idle;
     struct sample last_piece; /* s: each final's last piece (livesess_event.last_piece_ms) */
     double max_lag, end_lag;
+    /* STREAM_SESSION=recording: the stream's audio (s) where its session
+     * in progress began (event times are the session's), and the CPU its
+     * sessions' openings took (a decoder build each; left out of the
+     * streams' CPU figures, as a server's worker has its decoder built) */
+    double sess_off, open_cpu;
     size_t items[3];        /* utterances decoded default / fast / live (livesess_search) */
     double cpu;             /* the stream thread's CPU time (s) */
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
@@ -128,9 +133,17 @@ static uint32_t cut_after_ms;
  * decode only where it ends, as before the early decode). */
 static bool final_at_split;
 /* STREAM_FINAL=pass: the sessions' final_from_pass (the final is the live
- * pass's own second pass, session 33); default (again): a capped partials'
- * pass and each piece decoded again whole for its final. */
+ * pass's own second pass, session 33; a piece far from the running mean
+ * decoded again, session 34); default (again): a capped partials' pass and
+ * each piece decoded again whole for its final. */
 static bool final_pass;
+/* STREAM_SESSION=recording: each stream opens a session of its own for
+ * each recording (one speaker, one microphone, as a real session is) and
+ * closes it at the recording's end; default (playlist): one session for
+ * the whole playlist, a new voice and channel at every recording. */
+static bool session_per_recording;
+static struct recording *recs;
+static size_t n_recs;
 
 static double clock_ahead(void *ctx)
 {
@@ -226,9 +239,11 @@ static int on_event(void *ctx, const struct livesess_event *ev)
     case LIVESESS_SPEECH_STARTED:
         /* the onset itself: the start less the prefix padding */
         st->onset_wall =
-            st->t0 + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
+            st->t0 + st->sess_off +
+            (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         st->want_partial = true;
-        st->onset_audio = (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
+        st->onset_audio =
+            st->sess_off + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
         break;
     case LIVESESS_PARTIAL:
         free(st->last_partial);
@@ -245,7 +260,7 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         }
         break;
     case LIVESESS_SPEECH_STOPPED:
-        st->stopped_wall = st->t0 + (double)ev->audio_ms / 1000;
+        st->stopped_wall = st->t0 + st->sess_off + (double)ev->audio_ms / 1000;
         st->stopped_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
         st->stopped_idle = idle_backlog(st);
         break;
@@ -277,8 +292,9 @@ static int on_event(void *ctx, const struct livesess_event *ev)
                 st->cap_words = st->cap_words ? st->cap_words * 2 : 256;
                 st->words = realloc(st->words, st->cap_words * sizeof(*st->words));
             }
-            st->words[st->n_words++] = (struct wordlog){
-                strdup(ev->words[i].text), (ev->words[i].start + ev->words[i].end) / 2};
+            st->words[st->n_words++] =
+                (struct wordlog){strdup(ev->words[i].text),
+                                 st->sess_off + (ev->words[i].start + ev->words[i].end) / 2};
         }
         break;
     }
@@ -372,9 +388,29 @@ static size_t stream_edits_of(const struct stream *st, const struct recording *r
     return e;
 }
 
-static void *run_stream(void *arg)
+/* Where the stream's sessions begin (samples of its own audio, from 0):
+ * its start, and with STREAM_SESSION=recording every recording's start,
+ * in the order it plays them. n: how many. */
+static size_t *session_starts(const struct stream *st, size_t *n)
 {
-    struct stream *st = arg;
+    size_t *b = calloc(n_recs + 1, sizeof(*b));
+    *n = 1;
+    for (size_t j = 0; session_per_recording && j < n_recs; j++) {
+        size_t at = (recs[j].start + audio_n - st->from) % audio_n;
+        if (at)
+            b[(*n)++] = at;
+    }
+    for (size_t i = 1; i < *n; i++) /* insertion sort: a few dozen */
+        for (size_t k = i; k > 1 && b[k - 1] > b[k]; k--) {
+            size_t t = b[k];
+            b[k] = b[k - 1];
+            b[k - 1] = t;
+        }
+    return b;
+}
+
+static livesess *open_session(struct stream *st, double at)
+{
     struct livesess_config c = {.sample_rate = 16000,
                                 .vad = vad_cfg,
                                 .denoise = denoise_cfg,
@@ -387,8 +423,39 @@ static void *run_stream(void *arg)
                                 .final_from_pass = final_pass};
     livesess *s;
     char msg[256];
+    double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+    st->sess_off = at;
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "stream %d: %s\n", st->index, msg);
+        return NULL;
+    }
+    st->open_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+    return s;
+}
+
+/* Ends session s (its last utterance's events delivered). */
+static void close_session(struct stream *st, livesess *s)
+{
+    asr_result *r = NULL;
+    struct livesess_settle_stats ss;
+    uint64_t lag = livesess_lag_ms(s);
+    livesess_settle_stats(s, &ss);
+    st->settle.settled += ss.settled;
+    st->settle.dropped += ss.dropped;
+    st->settle.dropped_ms += ss.dropped_ms;
+    st->lag_at_end_ms = lag;
+    livesess_close(s, &r);
+    asr_result_free(r);
+}
+
+static void *run_stream(void *arg)
+{
+    struct stream *st = arg;
+    size_t n_starts, next = 1;
+    size_t *starts = session_starts(st, &n_starts);
+    livesess *s = open_session(st, 0);
+    if (!s) {
+        free(starts);
         return NULL;
     }
     size_t piece = 16 * PIECE_MS;
@@ -405,10 +472,17 @@ static void *run_stream(void *arg)
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
         }
+        if (next < n_starts && off == starts[next]) { /* the next recording's session */
+            close_session(st, s);
+            if (!(s = open_session(st, (double)starts[next++] / 16000)))
+                break;
+        }
         size_t at = (st->from + off) % audio_n;
         k = audio_n - off < piece ? audio_n - off : piece;
         if (k > audio_n - at)
             k = audio_n - at; /* the playlist's end: the rest of the piece next time round */
+        if (next < n_starts && off + k > starts[next])
+            k = starts[next] - off; /* a session ends with its recording */
         st->piece_end = (double)(off + k) / 16000;
         st->feed_cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
         livesess_feed(s, audio + at, k);
@@ -416,16 +490,15 @@ static void *run_stream(void *arg)
         if (st->backlog < 0)
             st->backlog = 0;
     }
-    st->lag_at_end_ms = livesess_lag_ms(s);
     st->cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-    livesess_settle_stats(s, &st->settle);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
     if (st->end_lag > st->max_lag)
         st->max_lag = st->end_lag;
-    asr_result *r = NULL;
-    livesess_close(s, &r);
-    asr_result_free(r);
+    if (s)
+        close_session(st, s);
+    st->cpu -= st->open_cpu;
+    free(starts);
     return NULL;
 }
 
@@ -510,6 +583,12 @@ int main(int argc, char **argv)
         return 2;
     }
     final_pass = final_env && !strcmp(final_env, "pass");
+    const char *sess_env = getenv("STREAM_SESSION");
+    if (sess_env && strcmp(sess_env, "playlist") != 0 && strcmp(sess_env, "recording") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_SESSION must be playlist or recording\n");
+        return 2;
+    }
+    session_per_recording = sess_env && !strcmp(sess_env, "recording");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -623,6 +702,8 @@ int main(int argc, char **argv)
            : denoise_cfg == LIVESESS_DENOISE_AUTO ? "auto"
                                                   : "off");
 
+    recs = rec;
+    n_recs = files;
     double rss0 = status_mib("VmRSS");
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
@@ -634,9 +715,10 @@ int main(int argc, char **argv)
     static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
     size_t live_edits = 0, items[3] = {0, 0, 0}, partial_edits = 0, partial_words = 0;
     struct livesess_settle_stats settle = {0, 0, 0};
-    double max_lag = 0;
+    double max_lag = 0, open_cpu = 0;
     for (int i = 0; i < n_streams; i++) {
         pthread_join(st[i].th, NULL);
+        open_cpu += st[i].open_cpu;
         for (size_t k = 0; k < st[i].first_partial.n; k++)
             add(&fp, st[i].first_partial.v[k]);
         for (size_t k = 0; k < st[i].partial_idle.n; k++)
@@ -686,7 +768,7 @@ int main(int argc, char **argv)
             free(st[i].words[k].text);
         free(st[i].words);
     }
-    double stream_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    double stream_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - cpu0 - open_cpu;
     double live_wer = 100.0 * (double)live_edits / (double)(ref_words * (size_t)n_streams);
     double batch_wer = 100.0 * (double)batch_edits / (double)ref_words;
     double same_wer = 100.0 * (double)same_edits / (double)ref_words;
@@ -696,8 +778,15 @@ int main(int argc, char **argv)
     printf("last partial against its final: %.1f%% word edits (%zu of %zu final words)\n",
            partial_words ? 100.0 * (double)partial_edits / (double)partial_words : NAN,
            partial_edits, partial_words);
-    printf("finals: %s\n", final_pass ? "the live pass's own second pass (STREAM_FINAL=pass)"
+    printf("finals: %s\n", final_pass ? "the live pass's own second pass, a piece far from the "
+                                          "running mean decoded again (STREAM_FINAL=pass)"
                                         : "each piece decoded again whole (STREAM_FINAL=again)");
+    if (session_per_recording)
+        printf("sessions: one per recording (STREAM_SESSION=recording; their openings' CPU, %.1f "
+               "s, left out of the CPU figures)\n",
+               open_cpu);
+    else
+        printf("sessions: one per stream for the whole playlist (STREAM_SESSION=playlist)\n");
     printf("early final decodes: %s; %llu made, %llu dropped as speech resumed (%.1f s of audio "
            "decoded for nothing, %.1f%% of the stream's)\n",
            final_at_split ? "off (STREAM_EARLY_FINAL=0)" : "on",

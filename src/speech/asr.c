@@ -91,6 +91,13 @@ struct asr_decoder {
     bool full_pass;      /* live: the pass is the live search itself, its words the final's */
     bool utt_full;       /* live: the open utterance's pass is that (full_pass when it opened) */
     bool primed;         /* live: the engine\'s normalisation was primed */
+    /* live, full pass: an utterance whose own cepstral mean lies further
+     * than this from the running mean its pass used is decoded again
+     * whole (0: never; asr_decoder_set_pass_check), and with reseed the
+     * running mean becomes its own; how many were checked and decoded again. */
+    double pass_shift_max;
+    bool pass_reseed;
+    uint64_t pass_checked, pass_redecoded;
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -175,6 +182,8 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
         return NULL;
     }
     d->model = m;
+    d->pass_shift_max = ASR_PASS_SHIFT_MAX;
+    d->pass_reseed = true;
     d->buf = malloc(m->utt_max * sizeof(int16_t));
     if (!d->buf) {
         *err = PHS_ENOMEM;
@@ -644,6 +653,18 @@ void asr_decoder_set_live_words(asr_decoder *d, bool live_pass)
     (void)apply_live_pass(d); /* the full pass is only on where the engine has it */
 }
 
+void asr_decoder_set_pass_check(asr_decoder *d, double max_shift, bool reseed)
+{
+    d->pass_shift_max = max_shift > 0 ? max_shift : 0;
+    d->pass_reseed = reseed;
+}
+
+void asr_decoder_pass_stats(const asr_decoder *d, uint64_t *checked, uint64_t *redecoded)
+{
+    *checked = d->pass_checked;
+    *redecoded = d->pass_redecoded;
+}
+
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)
@@ -656,6 +677,28 @@ int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 static bool words_from_pass(const asr_decoder *d)
 {
     return d->utt_full || d->live_words;
+}
+
+/* A full pass's utterance just ended (its words in acc from utt_first on):
+ * when its own cepstral mean lies far from the running mean its pass was
+ * normalised with (a new voice or channel the running mean had not
+ * followed yet), its words are dropped and buf[0..len) is decoded again
+ * whole, as decoding again would (its own normalisation). */
+static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc)
+{
+    const asr_engine *e = d->model->engine;
+    double shift = 0;
+    if (d->pass_shift_max <= 0 || !e->utt_shift)
+        return 0;
+    d->pass_checked++;
+    int rc = e->utt_shift(d->handle, d->buf, len, false, &shift);
+    if (rc < 0 || shift <= d->pass_shift_max)
+        return rc < 0 ? rc : 0;
+    d->pass_redecoded++;
+    acc_drop(&d->acc, d->utt_first);
+    if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
+        return rc;
+    return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
 }
 
 /* Ends the open live utterance, its words those of buf[0..len) (its audio
@@ -677,6 +720,8 @@ static int live_close(asr_decoder *d, size_t len)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
     else if (rc == 0 && speech && !words_from_pass(d))
         rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
+    else if (rc == 0 && speech && d->utt_full)
+        rc = pass_check(d, len, &wc);
     return rc;
 }
 

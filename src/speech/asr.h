@@ -332,6 +332,22 @@ void asr_decoder_set_live_words(asr_decoder *d, bool live_pass);
  * engine without. */
 int asr_decoder_set_live_pass(asr_decoder *d, bool full);
 
+/* The full pass's check (asr_decoder_set_pass_check) on a new decoder:
+ * measured on bench/stream (docs/BENCHMARKS.md, "Session 34"). */
+#define ASR_PASS_SHIFT_MAX 20.0
+
+/* Live mode with the full pass: an utterance whose own cepstral mean (the
+ * one a batch decode normalises it with) lies further than max_shift from
+ * the running mean its pass was normalised with is decoded again whole
+ * for its words (the voice or channel changed and the running mean had not
+ * followed yet); with reseed the running mean then becomes that
+ * utterance's own. max_shift 0: never. A new decoder's: ASR_PASS_SHIFT_MAX
+ * with reseed. */
+void asr_decoder_set_pass_check(asr_decoder *d, double max_shift, bool reseed);
+
+/* The full pass's utterances checked so, and decoded again, so far. */
+void asr_decoder_pass_stats(const asr_decoder *d, uint64_t *checked, uint64_t *redecoded);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

@@ -63,6 +63,14 @@ typedef struct asr_engine {
      * utterance began, so that hearing its audio again gives what the
      * first hearing gave. NULL-able: utt_start. */
     int (*utt_reopen)(void *dec);
+    /* After utt_end of a full pass (utt_pass true): how far pcm's own
+     * cepstral mean (the utterance just ended, as a batch decode would
+     * normalise it) lies from the running mean its pass was normalised
+     * with (when it began), into *shift (a distance in cepstral units).
+     * With reseed the running mean becomes pcm's own from then on (a new
+     * voice or channel: the next utterances start from it). NULL-able:
+     * never far. */
+    int (*utt_shift)(void *dec, const int16_t *pcm, size_t n, bool reseed, double *shift);
     /* Whether the audio of the next decode calls went through the noise
      * front end's enhancer (asr_decoder_set_noise): decode may search it
      * with search_enhanced_params. NULL-able: the same search either way. */

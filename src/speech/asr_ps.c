@@ -1,5 +1,6 @@
 /* asr_ps: the PocketSphinx engine backend (Debian's pocketsphinx 5prealpha). */
 #include <ctype.h>
+#include <math.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
@@ -1032,6 +1033,49 @@ static int utt_reopen(void *dec)
     return utt_start(dec);
 }
 
+/* The mean of pcm's cepstra (as the front end computes them for a whole
+ * utterance) into mean[0..*ncep); false when pcm is too short to frame. */
+static bool own_mean(ps_decoder_t *ps, const int16_t *pcm, size_t n, mfcc_t *mean, int32 *ncep)
+{
+    fe_t *fe = ps_get_fe(ps);
+    mfcc_t **cep = NULL;
+    int32 nfr = 0;
+    *ncep = fe_get_output_size(fe);
+    if (*ncep <= 0 || *ncep > 64)
+        return false;
+    if (fe_start_utt(fe) < 0 || fe_process_utt(fe, pcm, n, &cep, &nfr) < 0 || nfr <= 0) {
+        fe_free_2d(cep);
+        return false;
+    }
+    memset(mean, 0, (size_t)*ncep * sizeof(mfcc_t));
+    for (int32 f = 0; f < nfr; f++)
+        for (int32 i = 0; i < *ncep; i++)
+            mean[i] += cep[f][i] / nfr;
+    fe_free_2d(cep);
+    return true;
+}
+
+static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, double *shift)
+{
+    ps_dec *d = dec;
+    feat_t *feat = ps_get_feat(d->ps);
+    mfcc_t mean[64];
+    int32 ncep;
+    *shift = 0;
+    if (!d->have_start || !feat || !feat->cmn_struct || !own_mean(d->ps, pcm, n, mean, &ncep) ||
+        ncep != feat->cmn_struct->veclen)
+        return 0;
+    double sum = 0;
+    for (int32 i = 0; i < ncep; i++) {
+        double v = (double)mean[i] - (double)d->at_start.mean[i];
+        sum += v * v;
+    }
+    *shift = sqrt(sum);
+    if (reseed)
+        cmn_live_set(feat->cmn_struct, mean);
+    return 0;
+}
+
 /* Sets the running cepstral mean to the mean of pcm's cepstra: without it
  * the first live utterance is normalised from the model's generic initial
  * mean, far off for many voices and channels (measured: most words wrong on
@@ -1310,6 +1354,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_search = utt_search,
     .utt_pass = utt_pass,
     .utt_reopen = utt_reopen,
+    .utt_shift = utt_shift,
     .enhanced = set_enhanced,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,

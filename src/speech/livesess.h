@@ -186,11 +186,14 @@ struct livesess_config {
     bool final_at_split;
     /* true: the pass that runs as the audio comes is the default (or fast)
      * search itself, and a piece's final is its second pass and best path,
-     * run when the piece ends (asr_decoder_set_live_pass): no decode again,
-     * two thirds of the CPU and the final at once, but 12 WER points worse
-     * on real speech (its running normalisation; docs/BENCHMARKS.md,
-     * "Session 33"); a piece's search is then the one in force when it
-     * began, and cut_after_ms does nothing. false (the default): a capped
+     * run when the piece ends (asr_decoder_set_live_pass): no decode again
+     * and the final at once; a piece whose own cepstral mean lies far from
+     * the running mean the pass normalised it with (a new voice or
+     * channel, a session's first speech) is decoded again whole and the
+     * running mean starts from its own (asr_decoder_set_pass_check; without
+     * that check the pass was 3 to 12 WER points worse, docs/BENCHMARKS.md
+     * "Session 33" and "Session 34"); a piece's search is then the one in
+     * force when it began, and cut_after_ms does nothing. false (the default): a capped
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
     bool final_from_pass;
