@@ -30,9 +30,7 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
         rc = proto_get_result(c, out);
     } else if (tag == PROTO_PLAN_SPLIT && !c->bad) {
         rc = proto_get_utts(c, true, PLAN_MAX_UTT, &plan->total, &plan->utts, &plan->n);
-        uint32_t noise = proto_get_u32(c);
-        if (rc == 0 && (c->bad || plan->total * 2 != pcm->len ||
-                        proto_plan_noise_read(noise, &plan->noise) < 0))
+        if (rc == 0 && (c->bad || plan->total * 2 != pcm->len))
             rc = PHS_EINVAL;
     } else {
         rc = PHS_EINVAL;
@@ -136,7 +134,7 @@ int pool_span_adapted(pool *p, pool_worker *w, const struct split_plan *plan,
     if ((rc = pool_request_begin(p, w, &until, msg, msg_len)) < 0)
         return rc;
     sbuf_init(&b, PROTO_MAX_FRAME);
-    uint32_t flags = proto_span_noise_flags(&plan->noise);
+    uint32_t flags = 0;
     if (a && a->collect)
         flags |= PROTO_FLAG_ADAPT;
     else if (a && a->A)

@@ -390,6 +390,14 @@ void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
     d->unsure = d->min_word_confidence > 0.0f ? noise->drop : DENOISE_KEEP_ALL;
 }
 
+void asr_decoder_set_utterance_noise(asr_decoder *d, const denoise_decision *noise)
+{
+    set_enhanced(d, noise->enhanced);
+    d->min_word_confidence = noise->min_word_confidence > 0.0f ? noise->min_word_confidence : 0.0f;
+    if (d->min_word_confidence > 0.0f && noise->drop != DENOISE_KEEP_ALL)
+        d->unsure = noise->drop;
+}
+
 /* Hands the words of the utterance just recognised (from first on) to the
  * listener. */
 static int tell_utterance(asr_decoder *d, size_t first)
@@ -521,10 +529,7 @@ static int batch_utterance(asr_decoder *d, size_t n)
         int rc = denoise_decide(d->denoise, d->buf, n, &noise);
         if (rc < 0)
             return rc;
-        set_enhanced(d, noise.enhanced);
-        d->min_word_confidence = noise.min_word_confidence;
-        if (noise.drop != DENOISE_KEEP_ALL)
-            d->unsure = noise.drop;
+        asr_decoder_set_utterance_noise(d, &noise);
         if (noise.enhanced)
             d->src = d->ebuf;
     }

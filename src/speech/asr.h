@@ -193,6 +193,12 @@ denoise_mode asr_decoder_denoise(const asr_decoder *d);
  * on). Adaptation still selects from every word. The result says why
  * (noise->drop) and how many (asr_result.unsure, unsure_left_out). */
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
+/* The same for the next utterance only, as a recording fed pairs decides
+ * it (asr_decoder_feed_pair; a split part's utterances, split.h, carry
+ * theirs): the result's reason (asr_result.unsure) stays the last one given
+ * that leaves words out, as one utterance leaving them out is reason
+ * enough. */
+void asr_decoder_set_utterance_noise(asr_decoder *d, const denoise_decision *noise);
 
 /* ---- unsupervised speaker adaptation ----------------------------------------
  * A long recording decoded twice (pipeline.c does the passes): in the first,

@@ -3,9 +3,9 @@
  * decoded 16 kHz audio and the engine's feature extraction, used when the
  * recording is noisy.
  *
- * Batch files decide per utterance (denoise_new_pair, denoise_decide:
- * the decoder measures each utterance it cuts). A split plan's front end
- * (denoise_new) decides once per recording: the first
+ * Batch files and split plans decide per utterance (denoise_new_pair,
+ * denoise_decide: the decoder, or the plan's planner, measures each
+ * utterance it cuts). denoise_new decides once per recording: the first
  * DENOISE_PROBE_SECONDS of a recording (all of a shorter one) are held
  * back and measured (denoise_measure: the
  * signal-to-noise ratio, and how steady the noise is); in DENOISE_AUTO the

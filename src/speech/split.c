@@ -23,6 +23,13 @@ struct split_planner {
     const asr_decoder *dec;
     size_t utt_max;
     int16_t *buf; /* utt_max samples: the utterance being cut */
+    /* Fed pairs (split_planner_new_pair): ebuf holds the enhanced samples
+     * beside buf's raw ones, the decision is made per utterance in mode,
+     * and each utterance's chosen samples go to sink. */
+    int16_t *ebuf;
+    denoise_mode mode;
+    split_sink sink;
+    void *sink_ctx;
     size_t buf_len;
     uint64_t buf_start; /* sample index of buf[0] */
     struct split_plan plan;
@@ -69,6 +76,8 @@ void split_planner_free(split_planner *sp)
         return;
     if (sp->buf)
         wipe_free(sp->buf, sp->utt_max * sizeof(int16_t));
+    if (sp->ebuf)
+        wipe_free(sp->ebuf, sp->utt_max * sizeof(int16_t));
     wipe(sp->frame, sizeof(sp->frame));
     vad_free(sp->vad);
     free(sp->spans);
@@ -90,14 +99,22 @@ static int grow(void **a, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
+/* The utterance buf[0..len) at start: planned, and when fed pairs its
+ * noise decided and its chosen samples sent on. */
 static int add_utt(split_planner *sp, uint64_t start, size_t len)
 {
     struct split_plan *p = &sp->plan;
+    denoise_decision noise = {0};
     if (p->n == SPLIT_MAX_UTTS)
         return PHS_ETOOBIG;
     int rc = grow((void **)&p->utts, &sp->cap, p->n, sizeof(*p->utts));
+    if (rc == 0 && sp->ebuf)
+        rc = denoise_decide(sp->mode, sp->buf, len, &noise);
+    if (rc == 0 && sp->ebuf)
+        rc = sp->sink(sp->sink_ctx, noise.enhanced ? sp->ebuf : sp->buf, len);
     if (rc == 0)
-        p->utts[p->n++] = (struct split_utt){.start = start, .len = (uint32_t)len};
+        p->utts[p->n++] =
+            (struct split_utt){.start = start, .len = (uint32_t)len, .noise = noise};
     return rc;
 }
 
@@ -144,27 +161,70 @@ static int vad_feed(split_planner *sp, const int16_t *pcm, size_t n)
     return rc;
 }
 
-int split_planner_feed(split_planner *sp, const int16_t *pcm, size_t n)
+/* The next n samples (enh beside them when fed pairs): heard, buffered,
+ * and cut as the decoder cuts (asr_decoder_feed_pair too: on the raw
+ * samples, mode on the enhanced). */
+static int plan_feed(split_planner *sp, const int16_t *pcm, const int16_t *enh, size_t n)
 {
-    int rc = vad_feed(sp, pcm, n);
+    bool on_enh = enh && sp->mode == DENOISE_ON;
+    int rc = vad_feed(sp, on_enh ? enh : pcm, n);
     while (rc == 0 && n) {
         size_t room = sp->utt_max - sp->buf_len;
         size_t take = n < room ? n : room;
         memcpy(sp->buf + sp->buf_len, pcm, take * sizeof(int16_t));
+        if (enh) {
+            memcpy(sp->ebuf + sp->buf_len, enh, take * sizeof(int16_t));
+            enh += take;
+        }
         sp->buf_len += take;
         pcm += take;
         n -= take;
         if (sp->buf_len < sp->utt_max)
             break;
         /* The decoder cuts a full buffer: the same cut, from the same samples. */
-        size_t cut = asr_decoder_cut(sp->dec, sp->buf, sp->buf_len);
+        size_t cut = asr_decoder_cut(sp->dec, on_enh ? sp->ebuf : sp->buf, sp->buf_len);
         if ((rc = add_utt(sp, sp->buf_start, cut)) < 0)
             break;
-        memmove(sp->buf, sp->buf + cut, (sp->buf_len - cut) * sizeof(int16_t));
+        size_t rest = (sp->buf_len - cut) * sizeof(int16_t);
+        memmove(sp->buf, sp->buf + cut, rest);
+        if (sp->ebuf)
+            memmove(sp->ebuf, sp->ebuf + cut, rest);
         sp->buf_len -= cut;
         sp->buf_start += cut;
     }
     return rc;
+}
+
+int split_planner_feed(split_planner *sp, const int16_t *pcm, size_t n)
+{
+    if (sp->ebuf)
+        return PHS_EINVAL;
+    return plan_feed(sp, pcm, NULL, n);
+}
+
+split_planner *split_planner_new_pair(const asr_decoder *d, denoise_mode mode, split_sink sink,
+                                      void *ctx, int *err)
+{
+    split_planner *sp = split_planner_new(d, err);
+    if (!sp)
+        return NULL;
+    if (!(sp->ebuf = malloc(sp->utt_max * sizeof(int16_t)))) {
+        split_planner_free(sp);
+        *err = PHS_ENOMEM;
+        return NULL;
+    }
+    sp->mode = mode;
+    sp->sink = sink;
+    sp->sink_ctx = ctx;
+    return sp;
+}
+
+int split_planner_feed_pair(split_planner *sp, const int16_t *raw, const int16_t *enhanced,
+                            size_t n)
+{
+    if (!sp->ebuf)
+        return PHS_EINVAL;
+    return plan_feed(sp, raw, enhanced, n);
 }
 
 /* Marks each utterance that overlaps a stretch of speech. */
@@ -240,18 +300,19 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 }
 
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, const denoise_decision *noise, asr_result **out)
+                 const int16_t *pcm, asr_result **out)
 {
     *out = NULL;
     int rc = asr_decoder_start(d);
-    asr_decoder_set_noise(d, noise);
     if (rc == 0)
         rc = asr_decoder_skip(d, (size_t)start);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (!utts[i].speech) {
             rc = asr_decoder_skip(d, utts[i].len);
-        } else if ((rc = asr_decoder_feed(d, pcm, utts[i].len)) == 0) {
-            rc = asr_decoder_end_utterance(d);
+        } else {
+            asr_decoder_set_utterance_noise(d, &utts[i].noise);
+            if ((rc = asr_decoder_feed(d, pcm, utts[i].len)) == 0)
+                rc = asr_decoder_end_utterance(d);
         }
         pcm += utts[i].len;
     }

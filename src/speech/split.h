@@ -14,6 +14,7 @@
  *
  *     split_planner *sp = split_planner_new(dec, &rc);
  *     split_planner_feed(sp, pcm, n);          // the whole recording, in pieces
+ *       (or split_planner_new_pair and split_planner_feed_pair: see below)
  *     split_planner_finish(sp, &plan);         // utterances + speech flags
  *     split_parts(&plan, SPLIT_PART_SECONDS, &parts, &n_parts);
  *     split_decode(dec2, &plan, &parts[i], pcm + parts[i].start, &res[i]);  // anywhere
@@ -42,15 +43,17 @@ struct split_utt {
     uint64_t start; /* samples from the recording's start */
     uint32_t len;   /* samples (< 2^31: at most the longest utterance) */
     bool speech;    /* the VAD heard speech in it: decode it */
+    /* The noise front end's decision for this utterance (denoise_decide on
+     * its raw samples, as a decoder fed pairs makes it): its samples in
+     * the plan's recording are the enhanced ones when noise.enhanced. All
+     * zero from split_planner_feed (the samples as fed, every word kept). */
+    denoise_decision noise;
 };
 
 struct split_plan {
     struct split_utt *utts; /* in order, back to back, covering the recording */
     size_t n;
     uint64_t total; /* samples of the recording */
-    /* The noise front end's decision on the whole recording: its samples
-     * went through the enhancer, unsure words are left out. */
-    denoise_decision noise;
 };
 
 /* Frees the utterances (the plan is empty afterwards). NULL-safe. */
@@ -67,6 +70,27 @@ int split_planner_feed(split_planner *sp, const int16_t *pcm, size_t n);
 /* Ends the recording and hands over its plan (split_plan_clear). */
 int split_planner_finish(split_planner *sp, struct split_plan *out);
 void split_planner_free(split_planner *sp); /* NULL-safe */
+
+/* Receives the recording as the plan's parts are to be decoded: each
+ * utterance's samples once it is cut, in order, raw or enhanced as its
+ * decision says. A negative return stops the feed and is returned. */
+typedef int (*split_sink)(void *ctx, const int16_t *pcm, size_t n);
+
+/* A planner for a recording fed pairs (denoise_new_pair's raw and
+ * enhanced samples) that decides the noise front end per utterance, as
+ * asr_decoder_feed_pair does in one piece: the same cuts (on the raw
+ * samples; mode on, the enhanced), the same rule (denoise_decide in
+ * mode, on the utterance's raw samples), so that the parts decode as the
+ * one piece does. The VAD hears what the cuts are made on. Each
+ * utterance's chosen samples go to sink. Costs a second buffer of the
+ * longest utterance. */
+split_planner *split_planner_new_pair(const asr_decoder *d, denoise_mode mode, split_sink sink,
+                                      void *ctx, int *err);
+/* The next n samples, raw and enhanced (aligned; the same pointer when
+ * nothing was enhanced). Errors as split_planner_feed, PHS_EINVAL on a
+ * planner not made by split_planner_new_pair, and the sink's. */
+int split_planner_feed_pair(split_planner *sp, const int16_t *raw, const int16_t *enhanced,
+                            size_t n);
 
 /* A run of utterances decoded together: utts[first .. first + n) of the
  * plan, starting at sample start and samples long. */
@@ -86,11 +110,12 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 /* Recognises the utterances utts[0..n) (back to back from sample start of
  * the recording; those without speech skipped) from pcm (their samples)
  * on d, which it restarts. Words carry times from the recording's start;
- * (*out)->duration is (start + samples) / 16000. noise: the plan's (its
- * samples came out of the enhancer, or not; which words are left out;
- * asr_decoder_set_noise), and (*out)->unsure_left_out the part's count. */
+ * (*out)->duration is (start + samples) / 16000. Each utterance is decoded
+ * as its noise decision says (asr_decoder_set_utterance_noise: enhanced
+ * samples or not, which words are left out), and (*out)->unsure_left_out
+ * is the part's count. */
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, const denoise_decision *noise, asr_result **out);
+                 const int16_t *pcm, asr_result **out);
 
 /* One result of the parts' results (in part order, each consumed: its
  * words and segments move into *out, and it is freed; NULL entries are

@@ -87,12 +87,8 @@ enum proto_kind {
 /* Unsupervised speaker adaptation (speech/asr.h): a transcription's fields
  * (after the speakers' when PROTO_FLAG_DIARIZE) end with f64 min_seconds. */
 #define PROTO_FLAG_ADAPT 16u
-/* PROTO_KIND_SPAN (worker/proto_split.h): the span's samples went through
- * the noise front end's enhancer (the plan said so). */
-#define PROTO_FLAG_ENHANCED 32u
-/* PROTO_KIND_SPAN: the front end drops the span's unsure words (the plan's
- * voices). */
-#define PROTO_FLAG_VOICES 64u
+/* 32 and 64 were a span's noise decision, now each utterance's
+ * (worker/proto_split.h): not to be reused within a session's build. */
 
 /* A request's denoise flags from the mode, and back. */
 static inline uint32_t proto_denoise_flags(denoise_mode m)

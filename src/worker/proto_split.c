@@ -14,7 +14,8 @@ int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, 
         rc = proto_put_u32(b, (uint32_t)n);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if ((rc = proto_put_u32(b, u[i].len)) == 0)
-            rc = proto_put_u32(b, u[i].speech ? 1 : 0);
+            rc = proto_put_u32(b, (u[i].speech ? PROTO_UTT_SPEECH : 0u) |
+                                      proto_plan_noise(&u[i].noise) << PROTO_UTT_NOISE_SHIFT);
     return rc;
 }
 
@@ -34,8 +35,10 @@ int proto_get_utts(proto_cursor *c, bool plan, size_t max_len, uint64_t *first,
     for (uint32_t i = 0; i < n; i++) {
         u[i].start = at;
         u[i].len = proto_get_u32(c);
-        u[i].speech = proto_get_u32(c) != 0;
-        if (!u[i].len || u[i].len > max_len)
+        uint32_t word = proto_get_u32(c);
+        u[i].speech = word & PROTO_UTT_SPEECH;
+        if (!u[i].len || u[i].len > max_len ||
+            proto_plan_noise_read(word >> PROTO_UTT_NOISE_SHIFT, &u[i].noise) < 0)
             c->bad = true;
         at += u[i].len;
     }
@@ -76,19 +79,6 @@ int proto_plan_noise_read(uint32_t word, denoise_decision *d)
     *d = decision(word & PROTO_PLAN_NOISE_ENHANCED, word & PROTO_PLAN_NOISE_VOICES,
                   word & PROTO_PLAN_NOISE_ON);
     return 0;
-}
-
-uint32_t proto_span_noise_flags(const denoise_decision *d)
-{
-    bool voices = d->min_word_confidence > 0.0f;
-    return (d->enhanced ? PROTO_FLAG_ENHANCED : 0u) | (voices ? PROTO_FLAG_VOICES : 0u) |
-           (voices && d->drop == DENOISE_DROP_ON ? PROTO_FLAG_DENOISE_ON : 0u);
-}
-
-denoise_decision proto_span_noise(uint32_t flags)
-{
-    return decision(flags & PROTO_FLAG_ENHANCED, flags & PROTO_FLAG_VOICES,
-                    flags & PROTO_FLAG_DENOISE_ON);
 }
 
 int proto_put_adapt_stats(sbuf *b, uint32_t state, const voice_cmllr *c, double seconds)

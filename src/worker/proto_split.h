@@ -6,14 +6,16 @@
  * worker parses the recording. Shorter than min_samples, it decodes it as
  * PROTO_KIND_TRANSCRIBE would and answers PROTO_RESULT: PROTO_PLAN_WHOLE,
  * audio_info, asr_result. Else it sends the recording's samples (16 kHz
- * mono, 16-bit, host order) in PROTO_PCM frames as it reads them, then
- * PROTO_RESULT: PROTO_PLAN_SPLIT, audio_info, the plan (u64 total, u32 n,
- * n x (u32 len, u32 speech)), u32 noise (PROTO_PLAN_NOISE_* bits); the
- * utterances are back to back from 0.
+ * mono, 16-bit, host order) in PROTO_PCM frames, each utterance's once it
+ * is cut, raw or enhanced as the noise front end decided for it
+ * (split_planner_new_pair), then PROTO_RESULT: PROTO_PLAN_SPLIT,
+ * audio_info, the plan (u64 total, u32 n, n x (u32 len, u32 word)); the
+ * utterances are back to back from 0, and an utterance's word is
+ * PROTO_UTT_SPEECH and its noise decision's PROTO_PLAN_NOISE_* bits
+ * shifted by PROTO_UTT_NOISE_SHIFT.
  *
- * PROTO_KIND_SPAN (kind, flags (the plan's noise decision:
- * proto_span_noise_flags), limits, then u64 start, u32 n, n x (u32 len,
- * u32 speech));
+ * PROTO_KIND_SPAN (kind, flags, limits, then u64 start, u32 n, n x (u32
+ * len, u32 word) as the plan's);
  * the utterances' samples follow in PROTO_AUDIO frames,
  * limits.max_bytes being their size: the worker recognises them
  * (split_decode) and answers PROTO_RESULT: audio_info (empty), asr_result
@@ -54,29 +56,30 @@
 #define PROTO_ADAPT_STATS       1u /* f64 seconds, u32 dim, the values follow */
 #define PROTO_ADAPT_UNSUPPORTED 2u /* the engine or model cannot adapt */
 
-/* The bits of a split plan's noise word (split_plan.noise): the samples
+/* The bits of an utterance's noise decision (split_utt.noise): its samples
  * sent went through the noise front end's enhancer; it drops unsure
  * words; it does so because the mode is on (with VOICES only). */
 #define PROTO_PLAN_NOISE_ENHANCED 1u
 #define PROTO_PLAN_NOISE_VOICES   2u
 #define PROTO_PLAN_NOISE_ON       4u
 
-/* A decision as a plan's noise word, and back: PHS_EINVAL for a word
- * with other bits, or ON without VOICES. */
+/* An utterance's word in a plan or span: speech, and its noise decision
+ * (proto_plan_noise) above it. */
+#define PROTO_UTT_SPEECH      1u
+#define PROTO_UTT_NOISE_SHIFT 1
+
+/* A decision as a noise word, and back: PHS_EINVAL for a word with other
+ * bits, or ON without VOICES. */
 uint32_t proto_plan_noise(const denoise_decision *d);
 int proto_plan_noise_read(uint32_t word, denoise_decision *d);
 
-/* A decision as a span's flags (PROTO_FLAG_ENHANCED, PROTO_FLAG_VOICES,
- * and PROTO_FLAG_DENOISE_ON for DENOISE_DROP_ON), and back. */
-uint32_t proto_span_noise_flags(const denoise_decision *d);
-denoise_decision proto_span_noise(uint32_t flags);
 
 /* Utterances (back to back from start), as a plan or a span carries them. */
 int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, size_t n);
 /* Reads what proto_put_utts wrote: *first is its u64, *out a new array
  * (free) with starts filled from from (0 for a plan, the span's start),
  * at most SPLIT_MAX_UTTS, each at most max_len samples. PHS_EINVAL for a
- * malformed list. */
+ * malformed list (an utterance's word with bits it cannot have too). */
 int proto_get_utts(proto_cursor *c, bool plan, size_t max_len, uint64_t *first,
                    struct split_utt **out, size_t *n_out);
 

@@ -25,7 +25,6 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
 {
     memset(r, 0, sizeof(*r));
     r->kind = kind;
-    r->noise = proto_span_noise(flags);
     if (kind == PROTO_KIND_PLAN) {
         r->min_samples = proto_get_u64(c);
         r->adapt = flags & PROTO_FLAG_ADAPT;
@@ -71,19 +70,19 @@ static int send_pcm(int fd, const int16_t *pcm, size_t n)
     return 0;
 }
 
-/* The held samples of a short recording (dn: the noise front end that
- * passed them), decoded as one (the result pipeline_transcribe gives for
- * the same samples). */
-static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, asr_result **out,
+/* The held samples of a short recording, raw and enhanced (the noise
+ * front end's pair), decoded as one, the noise decided per utterance (the
+ * result pipeline_transcribe gives for the same samples). */
+static int decode_held(asr_decoder *dec, const sbuf *raw, const sbuf *enh, asr_result **out,
                        char *msg, size_t msg_len)
 {
-    const int16_t *pcm = (const int16_t *)(held->p ? held->p : (const uint8_t *)"\0");
-    size_t n = held->len / sizeof(int16_t);
+    const int16_t *pcm = (const int16_t *)(raw->p ? raw->p : (const uint8_t *)"\0\0");
+    const int16_t *epcm = (const int16_t *)(enh->p ? enh->p : (const uint8_t *)"\0\0");
+    size_t n = raw->len / sizeof(int16_t);
     int rc = asr_decoder_start(dec);
-    denoise_decision noise = denoise_decided(dn);
-    asr_decoder_set_noise(dec, &noise);
     for (size_t off = 0; rc == 0 && off < n; off += BLOCK_SAMPLES)
-        rc = asr_decoder_feed(dec, pcm + off, n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
+        rc = asr_decoder_feed_pair(dec, pcm + off, epcm + off,
+                                   n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
     if (rc == 0)
         rc = asr_decoder_finish(dec, out);
     else {
@@ -98,26 +97,25 @@ static int decode_held(asr_decoder *dec, const sbuf *held, const denoise *dn, as
 
 struct held_ctx {
     asr_decoder *dec;
-    const sbuf *held;
-    const denoise *dn;
+    const sbuf *raw, *enh;
 };
 
 static int decode_held_again(void *ctx, asr_result **out, char *msg, size_t msg_len)
 {
     struct held_ctx *h = ctx;
-    return decode_held(h->dec, h->held, h->dn, out, msg, msg_len);
+    return decode_held(h->dec, h->raw, h->enh, out, msg, msg_len);
 }
 
 /* decode_held with adaptation, as PROTO_KIND_TRANSCRIBE does it: a first
  * pass collecting, and with enough confident speech a second through the
  * transform (pipeline_adapt_finish). */
-static int decode_held_adapted(asr_decoder *dec, const asr_adapt_rule *rule, const sbuf *held,
-                               const denoise *dn, asr_result **out, char *msg, size_t msg_len)
+static int decode_held_adapted(asr_decoder *dec, const asr_adapt_rule *rule, const sbuf *raw,
+                               const sbuf *enh, asr_result **out, char *msg, size_t msg_len)
 {
-    struct held_ctx h = {dec, held, dn};
+    struct held_ctx h = {dec, raw, enh};
     asr_decoder_set_adapt(dec, rule);
     asr_decoder_adapt_collect(dec, true);
-    int rc = decode_held(dec, held, dn, out, msg, msg_len);
+    int rc = decode_held(dec, raw, enh, out, msg, msg_len);
     asr_decoder_adapt_collect(dec, false);
     rc = pipeline_adapt_finish(dec, rc, decode_held_again, &h, out, msg, msg_len);
     asr_decoder_set_adapt(dec, NULL);
@@ -128,28 +126,44 @@ struct plan_state {
     int fd;
     uint64_t min_samples;
     split_planner *sp;
-    sbuf held; /* samples while the recording may still be short */
+    /* While the recording may still be short: its samples raw and
+     * enhanced (to be decoded whole), and those the planner chose so far
+     * (to be sent when it is long). */
+    sbuf raw, enh, chosen;
     bool streaming;
     int io; /* the socket failed */
 };
 
-/* The next block of samples from the noise front end: planned, then held
- * or sent. */
-static int plan_block(void *ctx, const int16_t *pcm, size_t n)
+/* The chosen samples of the next utterance planned: held or sent. */
+static int plan_utterance(void *ctx, const int16_t *pcm, size_t n)
 {
     struct plan_state *s = ctx;
-    int rc = split_planner_feed(s->sp, pcm, n);
-    if (rc < 0)
-        return rc;
-    if (!s->streaming && s->held.len / 2 + n <= s->min_samples)
-        return sbuf_append(&s->held, pcm, n * sizeof(int16_t));
-    if (!s->streaming) {
-        s->streaming = true;
-        if ((s->io = send_pcm(s->fd, (const int16_t *)s->held.p, s->held.len / 2)) < 0)
-            return s->io;
-        sbuf_free(&s->held);
-    }
+    if (!s->streaming)
+        return sbuf_append(&s->chosen, pcm, n * sizeof(int16_t));
     return (s->io = send_pcm(s->fd, pcm, n));
+}
+
+/* The next block from the noise front end (raw and enhanced): held while
+ * the recording may be short, then planned (its utterances sent as they
+ * are cut). */
+static int plan_block(void *ctx, const int16_t *raw, const int16_t *enh, size_t n)
+{
+    struct plan_state *s = ctx;
+    int rc = 0;
+    if (!s->streaming && s->raw.len / 2 + n <= s->min_samples) {
+        if ((rc = sbuf_append(&s->raw, raw, n * sizeof(int16_t))) == 0)
+            rc = sbuf_append(&s->enh, enh, n * sizeof(int16_t));
+    } else if (!s->streaming) {
+        s->streaming = true;
+        if ((s->io = send_pcm(s->fd, (const int16_t *)s->chosen.p, s->chosen.len / 2)) < 0)
+            return s->io;
+        sbuf_free(&s->chosen);
+        sbuf_free(&s->raw);
+        sbuf_free(&s->enh);
+    }
+    if (rc == 0)
+        rc = split_planner_feed_pair(s->sp, raw, enh, n);
+    return rc;
 }
 
 /* PROTO_KIND_PLAN: the answer's payload into out (or an error). */
@@ -166,16 +180,19 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, const str
     struct plan_state s = {.fd = fd, .min_samples = min_samples};
     denoise *dn = NULL;
     int rc;
-    sbuf_init(&s.held, (size_t)min_samples * 2);
+    sbuf_init(&s.raw, (size_t)min_samples * 2);
+    sbuf_init(&s.enh, (size_t)min_samples * 2);
+    sbuf_init(&s.chosen, (size_t)min_samples * 2);
     audio_source_memory(&src, &mem, input->p ? input->p : (const uint8_t *)"", input->len);
     audio_reader *r = audio_open(&src, lim, &info, &rc, msg, msg_len);
     if (!r)
         goto out;
-    if (!(s.sp = split_planner_new(dec, &rc))) {
+    denoise_mode mode = asr_decoder_denoise(dec);
+    if (!(s.sp = split_planner_new_pair(dec, mode, plan_utterance, &s, &rc))) {
         snprintf(msg, msg_len, "out of memory");
         goto out;
     }
-    if (!(dn = denoise_new(asr_decoder_denoise(dec), plan_block, &s))) {
+    if (!(dn = denoise_new_pair(mode, plan_block, &s))) {
         snprintf(msg, msg_len, "out of memory");
         rc = PHS_ENOMEM;
         goto out;
@@ -196,17 +213,16 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, const str
     if (rc < 0)
         goto out;
     if (!s.streaming) {
-        if ((rc = q->adapt ? decode_held_adapted(dec, &q->rule, &s.held, dn, &res, msg, msg_len)
-                           : decode_held(dec, &s.held, dn, &res, msg, msg_len)) == 0 &&
+        if ((rc = q->adapt
+                      ? decode_held_adapted(dec, &q->rule, &s.raw, &s.enh, &res, msg, msg_len)
+                      : decode_held(dec, &s.raw, &s.enh, &res, msg, msg_len)) == 0 &&
             (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
             (rc = proto_put_info(out, &info)) == 0)
             rc = proto_put_result(out, res);
     } else if ((rc = split_planner_finish(s.sp, &plan)) == 0 &&
                (rc = proto_put_u32(out, PROTO_PLAN_SPLIT)) == 0 &&
                (rc = proto_put_info(out, &info)) == 0) {
-        denoise_decision noise = denoise_decided(dn);
-        if ((rc = proto_put_utts(out, plan.total, plan.utts, plan.n)) == 0)
-            rc = proto_put_u32(out, proto_plan_noise(&noise));
+        rc = proto_put_utts(out, plan.total, plan.utts, plan.n);
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "the result is too large to return");
@@ -216,7 +232,9 @@ out:
     split_plan_clear(&plan);
     split_planner_free(s.sp);
     denoise_free(dn);
-    sbuf_free(&s.held);
+    sbuf_free(&s.raw);
+    sbuf_free(&s.enh);
+    sbuf_free(&s.chosen);
     audio_close(r);
     return rc;
 }
@@ -249,7 +267,7 @@ static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *inp
         rc = asr_decoder_adapt_install(dec, r->A, r->dim);
     }
     if (rc == 0)
-        rc = split_decode(dec, r->utts, r->n, r->start, pcm, &r->noise, &res);
+        rc = split_decode(dec, r->utts, r->n, r->start, pcm, &res);
     if (rc < 0) {
         snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
         goto out;

@@ -18,7 +18,6 @@ struct split_req {
     uint64_t start;
     struct split_utt *utts;
     size_t n;
-    denoise_decision noise; /* a span's: the plan's (proto_span_noise) */
     /* Adaptation (proto_split.h): a plan's rule (adapt), a span's collect
      * or transform (A, dim x dim; wiped by split_serve_clear). */
     bool adapt;

@@ -122,6 +122,50 @@ if not 0 < left[1] <= left[0]:
 PY
 ok "transcribe --denoise on: no word under 0.1, split or whole, the same words; the left-out counted"
 
+# ---- a mixed recording: the noise front end decides per utterance ----
+# The LibriVox speech clean (28 s), then the same under pink noise (sox,
+# its fixed seed). With denoise auto the one-piece decode enhances the
+# noisy utterances only, and leaves out their unsure words (the noise
+# measures as other voices there); a split plan decides each utterance
+# the same way (speech/split.h), so --threads 2 (and the stored job below)
+# read the same words, times, counts and unsure words left out. Deciding
+# once for the whole recording (the clean start) read 72 of 134 words
+# differently.
+python3 "$here/long_recording.py" "$T/clean.wav" 28 "$LV"/*.wav >/dev/null
+sox -R -n -r 16000 -c 1 -b 16 "$T/pink.wav" synth "$(soxi -D "$T/clean.wav")" pinknoise vol 0.06
+sox -m -v 1 "$T/clean.wav" -v 1 "$T/pink.wav" "$T/noisy.wav"
+sox "$T/clean.wav" "$T/noisy.wav" "$T/mixed.wav"
+# exact_words A B: the same words (text, start, end), duration and unsure words.
+exact_words() {
+    python3 - "$1" "$2" <<'PY' || fail "mixed recording: $1 vs $2"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+def words(d):  # top level (the API's), else the segments' (the CLI's)
+    ws = d.get("words") or [w for s in d["segments"] for w in s["words"]]
+    return [(w["word"], w["start"], w["end"]) for w in ws]
+wa, wb = words(a), words(b)
+bad = [i for i, (x, y) in enumerate(zip(wa, wb)) if x != y]
+if bad or len(wa) != len(wb):
+    sys.exit("%d and %d words, %d differ (first at %r)" % (len(wa), len(wb), len(bad), bad[:1]))
+if len(wa) < 60 or a["duration"] != b["duration"]:
+    sys.exit("too few words or durations differ")
+if a.get("unsure_words") != b.get("unsure_words") or not a.get("unsure_words"):
+    sys.exit("unsure words: %r vs %r" % (a.get("unsure_words"), b.get("unsure_words")))
+PY
+}
+enhanced_count() { sed -n 's/.*input #1: \([0-9]* of [0-9]*\) utterances decoded from the noise front end.s enhanced audio$/\1/p' "$T/stderr"; }
+expect_exit 0 "$PHISCRIBE" transcribe --threads 1 --format verbose_json \
+    --output "$T/one_mix.json" "$T/mixed.wav"
+MIX1=$(enhanced_count)
+set -- $MIX1
+[ -n "$MIX1" ] && [ "$1" -gt 0 ] && [ "$1" -lt "$3" ] ||
+    fail "mixed recording, one piece: want some utterances enhanced, not all: $(cat "$T/stderr")"
+expect_exit 0 "$PHISCRIBE" transcribe --threads 2 --split-seconds 20 --format verbose_json \
+    --output "$T/two_mix.json" "$T/mixed.wav"
+[ "$(enhanced_count)" = "$MIX1" ] || fail "mixed recording, split: $(cat "$T/stderr"), one piece $MIX1"
+exact_words "$T/one_mix.json" "$T/two_mix.json"
+ok "a mixed recording (clean, then noisy): --threads 2 reads as --threads 1, $MIX1 utterances enhanced"
+
 # Determinism (docs/ENGINE.md): the plan depends on the audio and
 # --split-seconds only, never on how many workers are free or which one
 # decodes which part. Three workers, one of them held with SIGSTOP for a
@@ -256,6 +300,15 @@ if not stored or stored != cli:
     sys.exit("stored %r, CLI split %r" % (stored, cli))
 PY
 ok "a stored denoise=on job reports progress $P1 with its parts held; completed, the CLI's words and times and its split's count of unsure words left out"
+
+# The mixed recording as a stored job (denoise auto, split over the two
+# workers): the CLI's one-piece words, times and unsure words.
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/mixed.wav"; expect_status 202 "stored mixed job"
+J=$(jget id)
+wait_done "$KEY_A" "$J"
+cp "$T/body" "$T/stored_mix.json"
+exact_words "$T/one_mix.json" "$T/stored_mix.json"
+ok "a stored job of the mixed recording on two workers: the one-piece words and unsure words"
 
 stop_server
 expect_exit 0 "$PHISCRIBE" audit verify --data "$DATA"

@@ -1,7 +1,8 @@
 /* Unit tests for the split messages' noise decision (worker/proto_split.h)
  * and a result's count of unsure words left out (worker/proto.h): each
- * decision goes through a plan's noise word and a span's flags unchanged,
- * why words are left out included; a word with unknown bits is refused;
+ * decision goes through a noise word unchanged, why words are left out
+ * included, and a plan's or span's utterances carry each their own; a
+ * word with unknown bits is refused;
  * a result carries its count and reason, and one that claims words left
  * out with none to leave out is refused. */
 #include <math.h>
@@ -39,8 +40,6 @@ static void test_noise_words(void **state)
         denoise_decision back;
         assert_int_equal(proto_plan_noise_read(proto_plan_noise(&decisions[i]), &back), 0);
         assert_same_decision(&back, &decisions[i]);
-        back = proto_span_noise(proto_span_noise_flags(&decisions[i]));
-        assert_same_decision(&back, &decisions[i]);
     }
     /* The values on the wire are the ones the plan always had. */
     assert_int_equal(proto_plan_noise(&decisions[1]), PROTO_PLAN_NOISE_ENHANCED);
@@ -48,6 +47,51 @@ static void test_noise_words(void **state)
     denoise_decision d;
     assert_int_equal(proto_plan_noise_read(8u, &d), PHS_EINVAL);
     assert_int_equal(proto_plan_noise_read(PROTO_PLAN_NOISE_ON, &d), PHS_EINVAL);
+}
+
+/* Utterances each with its own decision (and speech or not) go through a
+ * plan's list and a span's unchanged; a word with other bits is refused. */
+static void test_utterance_words(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    struct split_utt u[N];
+    uint64_t at = 0;
+    for (size_t i = 0; i < N; i++) {
+        u[i] = (struct split_utt){.start = at, .len = 1000 + (uint32_t)i, .speech = i % 3 != 0,
+                                  .noise = decisions[i % 4]};
+        at += u[i].len;
+    }
+    for (int plan = 0; plan < 2; plan++) {
+        sbuf b;
+        proto_cursor c;
+        uint64_t first = 0;
+        struct split_utt *back = NULL;
+        size_t n = 0;
+        sbuf_init(&b, PROTO_MAX_FRAME);
+        assert_int_equal(proto_put_utts(&b, plan ? at : 0, u, N), 0);
+        proto_cursor_init(&c, b.p, b.len);
+        assert_int_equal(proto_get_utts(&c, plan, 2000, &first, &back, &n), 0);
+        assert_int_equal(n, N);
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(back[i].start, u[i].start);
+            assert_int_equal(back[i].len, u[i].len);
+            assert_int_equal(back[i].speech, u[i].speech);
+            assert_same_decision(&back[i].noise, &u[i].noise);
+        }
+        free(back);
+        /* The third utterance's word: ON without VOICES, then an unknown bit. */
+        const uint32_t bad[] = {PROTO_PLAN_NOISE_ON << PROTO_UTT_NOISE_SHIFT | PROTO_UTT_SPEECH,
+                                16u << PROTO_UTT_NOISE_SHIFT};
+        for (size_t k = 0; k < 2; k++) {
+            size_t word_at = 8 + 4 + 2 * 8 + 4; /* u64, u32 n, two utterances, a len */
+            memcpy(b.p + word_at, &bad[k], 4);
+            proto_cursor_init(&c, b.p, b.len);
+            assert_int_equal(proto_get_utts(&c, plan, 2000, &first, &back, &n), PHS_EINVAL);
+            assert_null(back);
+        }
+        sbuf_free(&b);
+    }
 }
 
 static asr_result *round_trip(const asr_result *in)
@@ -178,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_words),
+        cmocka_unit_test(test_utterance_words),
         cmocka_unit_test(test_adapt_payloads),
         cmocka_unit_test(test_result_unsure),
     };

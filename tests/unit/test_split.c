@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "speech/asr.h"
 #include "speech/audio.h"
+#include "speech/denoise.h"
 #include "speech/split.h"
 
 #define LV "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-"
@@ -205,7 +206,7 @@ static void test_split_merge_exact(void **state)
         assert_int_equal(p->start + p->samples, last->start + last->len);
         assert_true(plan.utts[p->first].speech && last->speech);
         assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
-                                      pcm + p->start, &(denoise_decision){0}, &res[k]),
+                                      pcm + p->start, &res[k]),
                          0);
     }
     for (size_t i = 0; i < plan.n; i++)
@@ -255,6 +256,139 @@ static void test_split_merge_exact(void **state)
     free(res);
     free(parts);
     split_plan_clear(&plan);
+}
+
+/* Growing sample arrays for the mixed test. */
+struct samples {
+    int16_t *p;
+    size_t n;
+};
+
+static int take(void *ctx, const int16_t *p, size_t n)
+{
+    struct samples *s = ctx;
+    int16_t *np = realloc(s->p, (s->n + n) * sizeof(int16_t));
+    if (!np)
+        return PHS_ENOMEM;
+    memcpy(np + s->n, p, n * sizeof(int16_t));
+    s->p = np;
+    s->n += n;
+    return 0;
+}
+
+static int take_enhanced(void *ctx, const int16_t *raw, const int16_t *enhanced, size_t n)
+{
+    (void)raw;
+    return take(ctx, enhanced, n);
+}
+
+/* A mixed recording (the first files clean, then the same speech under a
+ * steady hiss at about 10 dB SNR), the noise front end in auto: planned
+ * and decided per utterance on the raw samples, each utterance's chosen
+ * samples sent, the parts decoded and merged, it reads as the one-piece
+ * decode fed the same pairs: the same words, times and confidences, and
+ * the same utterances enhanced (some, not all). A plan deciding once for
+ * the recording (the first utterance's decision everywhere) fails it. */
+static void test_mixed_noise_per_utterance(void **state)
+{
+    (void)state;
+    if (!pcm)
+        skip();
+    int err;
+    unsigned seed = 11;
+    struct samples raw = {0}, enh = {0}, chosen = {0};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < 3; i++) {
+            struct samples file = {0};
+            int16_t *keep = pcm;
+            size_t keep_n = n_pcm;
+            pcm = NULL;
+            n_pcm = 0;
+            assert_int_equal(append_file(files[i]), 0);
+            file.p = pcm;
+            file.n = n_pcm;
+            pcm = keep;
+            n_pcm = keep_n;
+            for (size_t j = 0; k && j < file.n; j++) { /* the hiss: uniform, RMS ~577 */
+                seed = seed * 1103515245u + 12345u;
+                int v = file.p[j] + (int)((seed >> 16) % 2001) - 1000;
+                file.p[j] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+            }
+            assert_int_equal(take(&raw, file.p, file.n), 0);
+            free(file.p);
+        }
+    /* The enhancer over the whole recording, once. */
+    denoise *dn = denoise_new_pair(DENOISE_AUTO, take_enhanced, &enh);
+    assert_non_null(dn);
+    assert_int_equal(denoise_feed(dn, raw.p, raw.n), 0);
+    assert_int_equal(denoise_finish(dn), 0);
+    denoise_free(dn);
+    assert_int_equal(enh.n, raw.n);
+
+    /* One piece. */
+    asr_result *whole = NULL, *merged = NULL;
+    asr_decoder_set_denoise(dec, DENOISE_AUTO);
+    assert_int_equal(asr_decoder_start(dec), 0);
+    for (size_t off = 0; off < raw.n; off += 16000) {
+        size_t k = raw.n - off < 16000 ? raw.n - off : 16000;
+        assert_int_equal(asr_decoder_feed_pair(dec, raw.p + off, enh.p + off, k), 0);
+    }
+    assert_int_equal(asr_decoder_finish(dec, &whole), 0);
+    assert_true(whole->utterances_enhanced > 0);
+    assert_true(whole->utterances_enhanced < whole->utterances);
+
+    /* Planned in pieces of another size, decided per utterance. */
+    struct split_plan plan;
+    struct split_part *parts;
+    size_t n_parts;
+    split_planner *sp = split_planner_new_pair(dec, DENOISE_AUTO, take, &chosen, &err);
+    assert_non_null(sp);
+    assert_int_equal(split_planner_feed(sp, raw.p, 10), PHS_EINVAL); /* fed pairs only */
+    for (size_t off = 0; off < raw.n; off += 777) {
+        size_t k = raw.n - off < 777 ? raw.n - off : 777;
+        assert_int_equal(split_planner_feed_pair(sp, raw.p + off, enh.p + off, k), 0);
+    }
+    assert_int_equal(split_planner_finish(sp, &plan), 0);
+    split_planner_free(sp);
+    assert_int_equal(chosen.n, raw.n);
+    size_t planned_enhanced = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+        const struct split_utt *u = &plan.utts[i];
+        const int16_t *want = (u->noise.enhanced ? enh.p : raw.p) + u->start;
+        assert_memory_equal(chosen.p + u->start, want, u->len * sizeof(int16_t));
+        planned_enhanced += u->noise.enhanced;
+        assert_true(u->speech); /* speech throughout: nothing skipped */
+    }
+    assert_true(planned_enhanced > 0 && planned_enhanced < plan.n);
+    assert_int_equal(split_parts(&plan, 10.0, &parts, &n_parts), 0);
+    assert_true(n_parts >= 3);
+    asr_result **res = calloc(n_parts, sizeof(*res));
+    assert_non_null(res);
+    for (size_t k = n_parts; k-- > 0;) {
+        const struct split_part *p = &parts[k];
+        assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
+                                      chosen.p + p->start, &res[k]),
+                         0);
+    }
+    assert_int_equal(split_merge(res, n_parts, plan.total, &merged), 0);
+    assert_int_equal(merged->utterances, whole->utterances);
+    assert_int_equal(merged->utterances_enhanced, whole->utterances_enhanced);
+    assert_int_equal(merged->n_words, whole->n_words);
+    for (size_t i = 0; i < whole->n_words; i++) {
+        assert_string_equal(merged->words[i].text, whole->words[i].text);
+        assert_true(merged->words[i].start == whole->words[i].start);
+        assert_true(merged->words[i].end == whole->words[i].end);
+        assert_true(merged->words[i].confidence == whole->words[i].confidence);
+    }
+    assert_true(whole->n_words > 40);
+    asr_result_free(whole);
+    asr_result_free(merged);
+    free(res);
+    free(parts);
+    split_plan_clear(&plan);
+    free(raw.p);
+    free(enh.p);
+    free(chosen.p);
 }
 
 /* No speech at all: nothing after the first 15 s is decoded (the VAD
@@ -318,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_plan_covers_recording),
         cmocka_unit_test(test_split_merge_exact),
         cmocka_unit_test(test_silence_only),
+        cmocka_unit_test(test_mixed_noise_per_utterance),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
