@@ -113,8 +113,7 @@ static int add_utt(split_planner *sp, uint64_t start, size_t len)
     if (rc == 0 && sp->ebuf)
         rc = sp->sink(sp->sink_ctx, noise.enhanced ? sp->ebuf : sp->buf, len);
     if (rc == 0)
-        p->utts[p->n++] =
-            (struct split_utt){.start = start, .len = (uint32_t)len, .noise = noise};
+        p->utts[p->n++] = (struct split_utt){.start = start, .len = (uint32_t)len, .noise = noise};
     return rc;
 }
 

@@ -73,7 +73,6 @@
 uint32_t proto_plan_noise(const denoise_decision *d);
 int proto_plan_noise_read(uint32_t word, denoise_decision *d);
 
-
 /* Utterances (back to back from start), as a plan or a span carries them. */
 int proto_put_utts(sbuf *b, uint64_t start_or_total, const struct split_utt *u, size_t n);
 /* Reads what proto_put_utts wrote: *first is its u64, *out a new array

@@ -213,9 +213,8 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, const str
     if (rc < 0)
         goto out;
     if (!s.streaming) {
-        if ((rc = q->adapt
-                      ? decode_held_adapted(dec, &q->rule, &s.raw, &s.enh, &res, msg, msg_len)
-                      : decode_held(dec, &s.raw, &s.enh, &res, msg, msg_len)) == 0 &&
+        if ((rc = q->adapt ? decode_held_adapted(dec, &q->rule, &s.raw, &s.enh, &res, msg, msg_len)
+                           : decode_held(dec, &s.raw, &s.enh, &res, msg, msg_len)) == 0 &&
             (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
             (rc = proto_put_info(out, &info)) == 0)
             rc = proto_put_result(out, res);
