@@ -22,7 +22,7 @@
 #include "store/store.h"
 #include "fixture.h"
 
-#define SUSPECT "key_suspect01"
+#define SUSPECT "Suspect00001" /* a key id: 12 base62 characters */
 #define SHA     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 #define N_TRAIL 9
 
@@ -80,12 +80,22 @@ static int fx_setup(void **state)
     add(f, 1, SUSPECT, "clinic-a", "transcript.read", "tr_1", "success");
     add(f, 2, SUSPECT, "clinic-a", "transcript.read", "tr_1", "success");
     add(f, 3, SUSPECT, "clinic-a", "transcript.read", "tr_2", "denied");
-    add(f, 4, "key_other0001", "clinic-a", "transcript.read", "tr_1", "success");
+    add(f, 4, "Other0000001", "clinic-a", "transcript.read", "tr_1", "success");
     add(f, 5, SUSPECT, "clinic-b", "transcription.create", NULL, "success");
     add(f, 6, SUSPECT, "clinic-b", "transcript.delete", "tr_9", "failure");
     add(f, 7, SUSPECT, "clinic-b", "transcript.delete", "tr_9", "success");
     add(f, 8, SUSPECT, NULL, "key.auth_failed", NULL, "denied");
+    /* The suspect is a key of the installation (a report names an unknown
+     * one "unknown-key" in the trail); Nobody000001 is none. */
+    struct store_tenant t;
+    struct store_api_key k = {.roles = 1, .created_us = 1};
+    snprintf(k.id, sizeof(k.id), "%s", SUSPECT);
     store_tx *tx;
+    if (fx_tenant_create(f->st.s, "clinic-a", &t) < 0 || store_begin(f->st.s, &tx) < 0)
+        return -1;
+    k.tenant_id = t.id;
+    if (store_api_key_insert(tx, &k) < 0 || store_commit(tx) < 0)
+        return -1;
     if (store_begin_read(f->st.s, &tx) != 0)
         return -1;
     int rc = store_audit_each(tx, 1, -1, record_time, f);
@@ -287,11 +297,18 @@ static void filters(void **state)
     json_decref(r);
 
     /* nobody */
-    flt = (struct audit_report_filter){.actor = "key_nobody0001"};
+    flt = (struct audit_report_filter){.actor = "Nobody000001"};
     r = report(f, &flt);
     assert_int_equal(int_at(r, "records"), 0);
     assert_int_equal(json_array_size(json_object_get(r, "tenants")), 0);
     json_decref(r);
+    /* twelve letters that name no key are not kept in the trail */
+    struct last l = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin_read(f->st.s, &tx), 0);
+    assert_int_equal(store_audit_each(tx, 1, -1, last_record, &l), 0);
+    store_rollback(tx);
+    assert_string_equal(l.rec.reason, "actor=unknown-key");
 
     /* refused filters */
     char longer[70];
@@ -333,7 +350,7 @@ static void text_form(void **state)
     snprintf(line, sizeof(line), "    %s req_trail audio sha256 " SHA "\n", f->time[5]);
     assert_non_null(strstr(t, line));
     assert_non_null(strstr(t, "\nTenant (none) (first "));
-    assert_null(strstr(t, "key_other0001"));
+    assert_null(strstr(t, "Other0000001"));
     free(t);
     json_decref(r);
 }
