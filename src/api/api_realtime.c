@@ -355,10 +355,29 @@ static int rt_query_bool(struct http_req *req, const char *name, bool dflt, bool
     return 0;
 }
 
+/* Each option of the query at most once: "redact=true&redact=false" (or two
+ * smart_format values) is refused rather than read one way, as the upload
+ * endpoints refuse it. */
+static int rt_query_once(struct http_req *req)
+{
+    static const char *const names[] = {"mode",      "rate",  "redact",       "store",
+                                        "dictation", "voice", "smart_format", "denoise",
+                                        "model",     "intent"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+        if (http_req_query_nth(req, names[i], 1))
+            return http_reply_error(req, 400, "invalid_request_error", names[i],
+                                    "duplicate_field",
+                                    "An option is given more than once (in the query string)."),
+                   PHS_EINVAL;
+    return 0;
+}
+
 /* The query: mode (realtime, plain), rate, redact, store, denoise, and the names
  * OpenAI's clients send (intent, model). */
 static int rt_query(struct http_req *req, struct rt_session *s)
 {
+    if (rt_query_once(req) < 0)
+        return PHS_EINVAL;
     const char *mode = http_req_query(req, "mode"), *rate = http_req_query(req, "rate");
     const char *model = http_req_query(req, "model"), *intent = http_req_query(req, "intent");
     if (mode && strcmp(mode, "plain") && strcmp(mode, "realtime"))

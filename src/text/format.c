@@ -344,18 +344,32 @@ static size_t scratch_reach(const fmt *f, size_t at)
     return f->n_it - n;
 }
 
+/* A redaction marker that stands for a value said with numbers ("[PHONE]",
+ * "[DATE]", ...; not "[NAME]", "[EMAIL]" or "[URL]"): it counts as a value
+ * where "scratch that" looks for one, as its words would unredacted. */
+static bool is_value_marker(const char *w)
+{
+    static const char *const markers[] = {"[DATE]", "[AGE]", "[PHONE]", "[ID]",
+                                          "[SSN]",  "[ADDRESS]", NULL};
+    return in_list(w, markers);
+}
+
 /* "scratch that": removes the phrase before it. When a number follows
  * ("aspirin three twenty five milligrams scratch that eighty one
  * milligrams") the value is what is said again, so only the phrase's last
- * value and what follows it go ("Aspirin 81 mg"). */
+ * value and what follows it go ("Aspirin 81 mg"). A value's redaction
+ * marker is a value on both sides: "phone [PHONE] scratch that [PHONE]"
+ * keeps "Phone", as the same words unredacted do. */
 static void scratch(fmt *f, size_t at, size_t next)
 {
     size_t reach = scratch_reach(f, at), from = f->n_it - reach;
     sbuf num;
     sbuf_init(&num, 256);
-    if (format_numbers_at(&f->v, next, &num) > 0) {
+    if (format_numbers_at(&f->v, next, &num) > 0 ||
+        is_value_marker(format_word(&f->v, next))) {
         for (size_t j = f->n_it; j > from; j--) {
-            if (strpbrk(item_text(f, &f->it[j - 1]), "0123456789")) {
+            const char *t = item_text(f, &f->it[j - 1]);
+            if (strpbrk(t, "0123456789") || is_value_marker(t)) {
                 from = j - 1;
                 break;
             }

@@ -259,6 +259,17 @@ python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(n
 RT_QUERY='&denoise=auto' $RT plain "$WSS" "$KEY_A_TX" "$T/plain-dn" "$U1" "$U2" >/dev/null || fail "plain mode denoise=auto"
 grep '"type":"ready"' "$T/plain-dn/events.jsonl" | grep -q '"denoise":"auto"' || fail "plain mode ready: $(head -1 "$T/plain-dn/events.jsonl")"
 ok "noise suppression: near_field echoed, a bad type refused naming the parameter; noisy clip suppressed $son vs $soff unsuppressed; plain denoise= echoed, bad one 400"
+# an option given twice in the query is refused, not read one way (the
+# upload endpoints refuse it too): redact=true&redact=false must not open
+# an unredacted session, nor two smart_format values a formatted one
+mkdir -p "$T/dup"
+for q in 'redact=true&redact=false' 'smart_format=false&smart_format=true' 'mode=plain&dictation=true&dictation=false'; do
+    [ "$($RT refused "$WSS?$q" "$T/dup" key "$KEY_A_TX")" = 400 ] || fail "$q not refused"
+    want=$(echo "$q" | sed 's/.*&\([a-z_]*\)=.*/\1/')
+    python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(not (e["param"]==sys.argv[2] and e["code"]=="duplicate_field"))' "$T/dup/refusal.json" "$want" ||
+        fail "$q: $(cat "$T/dup/refusal.json")"
+done
+ok "an option given twice in the realtime query: 400 duplicate_field naming it"
 
 # ---- a tenant whose default profile is not the server's: a worker of its own ----
 req PUT /v1/profiles/default "$KEY_B" -H 'Content-Type: application/json' -d '{"profile":"general"}'

@@ -461,6 +461,11 @@ static void test_dictation(void **state)
         {"no fever period heart rate ninety scratch that eighty", "No fever. Heart rate 80."},
         {"start heparin drip scratch that start enoxaparin forty milligrams daily",
          "Start enoxaparin 40 mg daily."},
+        /* a redaction marker is a value too: the same words as unredacted */
+        {"phone [PHONE] scratch that [PHONE]", "Phone [PHONE]."},
+        {"date of birth [DATE] scratch that [DATE] period", "Date of birth [DATE]."},
+        {"call [PHONE] scratch that six one seven five five five", "Call 617555."},
+        {"call [NAME] at home scratch that [PHONE]", "[PHONE]."},
         /* words, not commands */
         {"the period of observation was short", "The period of observation was short."},
         {"a biopsy of the sigmoid colon", "A biopsy of the sigmoid colon."},
