@@ -124,6 +124,7 @@ void asr_config_default(asr_config *c)
     c->profile = profile_resolve("medical", &chain) == 0 ? "medical" : NULL;
     c->vocabulary = NULL;
     c->search = SEARCH_DEFAULT;
+    c->no_adapt = false;
     c->voice = NULL;
 }
 

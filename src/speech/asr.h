@@ -55,6 +55,12 @@ typedef struct asr_config {
      * after 40% of it. Longer means fewer cuts and more memory and lattice. */
     double max_utterance_seconds;
     search_mode search; /* the search's parameters (search.h) */
+    /* True: no decoder of this model adapts to the speaker or enrols a
+     * voice (asr_decoder_adapt_*, enrolment answer PHS_EUNSUPPORTED), so
+     * the aligner's copy of the acoustic model (voice_model_load: four
+     * files read, parsed and hashed) is not loaded. A one-shot transcribe
+     * without --adapt sets it; false (asr_config_default) loads it. */
+    bool no_adapt;
     /* A voice profile: its means and variances replace the acoustic
      * model's (NULL: none). Pointed to, not copied, until asr_model_load
      * returns (the model keeps its own copy, wiped when freed). */

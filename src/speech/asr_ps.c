@@ -557,10 +557,12 @@ static void *model_load(const asr_config *c, int *err, char *msg, size_t msg_len
         goto fail;
     }
     cmd_ln_free_r(cfg);
-    /* Optional: a model voice.h cannot read only loses --adapt. */
+    /* Optional: a model voice.h cannot read only loses --adapt; one whose
+     * decoders never adapt (c->no_adapt) does without it. */
     int vm_err;
     char vm_msg[128];
-    m->vm = voice_model_load(c->model_dir, &vm_err, vm_msg, sizeof(vm_msg));
+    if (!c->no_adapt)
+        m->vm = voice_model_load(c->model_dir, &vm_err, vm_msg, sizeof(vm_msg));
     *err = 0;
     return m;
 fail:

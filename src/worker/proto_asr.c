@@ -11,12 +11,12 @@
 #include "speech/search.h"
 
 /* asr_config's fields as encoded below (LP64): seven pointers, a double,
- * the search mode, the voice. A new field changes the size or moves voice:
+ * the search mode, no_adapt (in the search mode's padding), the voice. A new field changes the size or moves voice:
  * carry it in both functions, round-trip it in test_proto_asr.c, then
  * update this. */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(sizeof(asr_config) == 80 && offsetof(asr_config, search) == 64 &&
-                   offsetof(asr_config, voice) == 72,
+                   offsetof(asr_config, no_adapt) == 68 && offsetof(asr_config, voice) == 72,
                "asr_config changed: carry the new field in proto_put_asr_config and "
                "proto_get_asr_config, and round-trip it in test_proto_asr.c");
 #endif
@@ -45,6 +45,8 @@ int proto_put_asr_config(sbuf *b, const asr_config *c)
         rc = proto_put_u64(b, c->voice ? c->voice->means_len : 0);
     if (rc == 0)
         rc = proto_put_u64(b, c->voice ? c->voice->variances_len : 0);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->no_adapt ? 1 : 0);
     return rc;
 }
 
@@ -67,6 +69,12 @@ int proto_get_asr_config(proto_cursor *c, struct proto_asr_config *out)
     }
     wipe_free_str(search);
     uint64_t means = proto_get_u64(c), vars = proto_get_u64(c);
+    uint32_t no_adapt = proto_get_u32(c);
+    if (!c->bad && no_adapt > 1) {
+        c->bad = true;
+        err = err ? err : PHS_EINVAL;
+    }
+    out->cfg.no_adapt = no_adapt == 1;
     /* Limits checked before allocating; both files or neither. */
     if (!c->bad && (means > ASR_VOICE_FILE_MAX || vars > ASR_VOICE_FILE_MAX || !means != !vars)) {
         c->bad = true;

@@ -241,6 +241,50 @@ static void test_adapt_passes(void **state)
     asr_decoder_free(d);
 }
 
+/* A model loaded with no_adapt (a one-shot transcribe without --adapt)
+ * skips the aligner's model: it decodes word for word as the eagerly
+ * loaded one, and a decoder of it cannot adapt (PHS_EUNSUPPORTED where the
+ * eager model's estimates a transform). */
+static void test_no_adapt_model(void **state)
+{
+    if (!model)
+        skip();
+    asr_config c;
+    char msg[256];
+    int err;
+    double sec = -1;
+    asr_config_default(&c);
+    c.no_adapt = true;
+    asr_model *lean = asr_model_load(&c, &err, msg, sizeof(msg));
+    assert_non_null(lean);
+    asr_decoder *eager = asr_decoder_new(model, &err), *d = asr_decoder_new(lean, &err);
+    assert_non_null(eager);
+    assert_non_null(d);
+    for (int i = 0; i < N_UTTS; i++) {
+        asr_result *a = run(eager, speech[i].s, speech[i].n, 16000);
+        asr_result *b = run(d, speech[i].s, speech[i].n, 16000);
+        assert_same(a, b);
+        asr_result_free(a);
+        asr_result_free(b);
+    }
+    asr_adapt_rule rule = {0.5f, 0};
+    asr_decoder_set_adapt(eager, &rule);
+    asr_decoder_set_adapt(d, &rule);
+    asr_decoder_adapt_collect(eager, true);
+    asr_decoder_adapt_collect(d, true);
+    asr_result *a = run(eager, speech[2].s, speech[2].n, 16000);
+    asr_result *b = run(d, speech[2].s, speech[2].n, 16000);
+    assert_same(a, b);
+    assert_int_equal(asr_decoder_adapt_apply(eager, &sec), 0);
+    assert_true(sec > 1);
+    assert_int_equal(asr_decoder_adapt_apply(d, &sec), PHS_EUNSUPPORTED);
+    asr_result_free(a);
+    asr_result_free(b);
+    asr_decoder_free(eager);
+    asr_decoder_free(d);
+    asr_model_free(lean);
+}
+
 /* How the caller slices the stream does not change the result. */
 static void test_feed_sizes(void **state)
 {
@@ -507,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
         cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
         cmocka_unit_test(test_adapt_select),       cmocka_unit_test(test_adapt_passes),
+        cmocka_unit_test(test_no_adapt_model),
         cmocka_unit_test(test_min_word_confidence), cmocka_unit_test(test_sound_pieces),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);

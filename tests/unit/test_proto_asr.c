@@ -59,6 +59,7 @@ static void round_trip(const asr_config *in)
     assert_strv_equal(out.cfg.vocabulary, in->vocabulary);
     assert_true(out.cfg.max_utterance_seconds == in->max_utterance_seconds);
     assert_int_equal(out.cfg.search, in->search);
+    assert_int_equal(out.cfg.no_adapt, in->no_adapt);
     assert_null(out.cfg.voice); /* a voice's bytes follow in frames: voice_travels_in_frames */
     proto_asr_config_free(&out);
     sbuf_free(&b);
@@ -80,8 +81,10 @@ static void every_field_round_trips(void **state)
         .search = SEARCH_FAST,
     };
     round_trip(&c);
-    /* each mode the decoder knows */
+    /* each mode the decoder knows; the aligner's model skipped or not */
     c.search = SEARCH_DEFAULT;
+    round_trip(&c);
+    c.no_adapt = true;
     round_trip(&c);
     /* NULLs stay NULL (not ""), empty lists stay empty */
     static const char *const none[] = {NULL};
