@@ -1086,22 +1086,12 @@ static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, doubl
 static int utt_prime(void *dec, const int16_t *pcm, size_t n)
 {
     ps_decoder_t *ps = ps_of(dec);
-    fe_t *fe = ps_get_fe(ps);
     feat_t *feat = ps_get_feat(ps);
-    mfcc_t **cep = NULL;
-    int32 nfr = 0, ncep = fe_get_output_size(fe);
-    mfcc_t mean[64] = {0};
-    if (ncep <= 0 || ncep > 64 || !feat || !feat->cmn_struct)
-        return 0;
-    if (fe_start_utt(fe) < 0 || fe_process_utt(fe, pcm, n, &cep, &nfr) < 0 || nfr <= 0) {
-        fe_free_2d(cep);
-        return 0; /* too short to tell: the model's mean stays */
-    }
-    for (int32 f = 0; f < nfr; f++)
-        for (int32 i = 0; i < ncep; i++)
-            mean[i] += cep[f][i] / nfr;
-    fe_free_2d(cep);
-    cmn_live_set(feat->cmn_struct, mean);
+    mfcc_t mean[64];
+    int32 ncep;
+    /* too short to tell: the model's mean stays */
+    if (feat && feat->cmn_struct && own_mean(ps, pcm, n, mean, &ncep))
+        cmn_live_set(feat->cmn_struct, mean);
     return 0;
 }
 
