@@ -468,17 +468,20 @@ static void pg_second_node(void **state)
 
 /* A connection the server ended (a restart, a failover, an administrator)
  * fails the transaction it was in with PHS_EIO; the next transaction
- * reconnects. The test's server is its own (tests/pg/run-unit runs one
- * binary at a time), so ending every other session is safe; the call waits
- * until they are gone. */
+ * reconnects. The server is shared with the other binaries tests/pg/run-unit
+ * runs beside this one, so only this test's own sessions (its schema's
+ * application_name, tsb_fresh) are ended; the call waits until they are
+ * gone. */
 static void pg_reconnects_between_transactions(void **state)
 {
     struct fx *f = *state;
     if (!tsb_pg())
         skip();
-    static const char *const kill_others =
-        "SELECT pg_terminate_backend(pid, 600000) FROM pg_stat_activity"
-        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()";
+    char kill_others[256];
+    snprintf(kill_others, sizeof(kill_others),
+             "SELECT pg_terminate_backend(pid, 600000) FROM pg_stat_activity"
+             " WHERE backend_type = 'client backend' AND application_name = '%s'",
+             tsb_name);
     store *s = open_ok(f);
     store_tx *tx;
     assert_int_equal(store_begin(s, &tx), 0);

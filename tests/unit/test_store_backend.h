@@ -60,7 +60,9 @@ static inline int tsb_admin(const char *sql)
 }
 
 /* A fresh schema for the next test (nothing with SQLite): the base URL
- * with search_path set to it. 0 or -1. */
+ * with search_path set to it, and the schema's name as the sessions'
+ * application_name (so a test can find its own sessions among those of
+ * the binaries running beside it on the same server). 0 or -1. */
 static inline int tsb_fresh(void)
 {
     static int n;
@@ -73,8 +75,8 @@ static inline int tsb_fresh(void)
     snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", tsb_name);
     if (tsb_admin(sql) < 0)
         return -1;
-    int len = snprintf(tsb_url, sizeof(tsb_url), "%s%soptions=-csearch_path%%3D%s", base,
-                       strchr(base, '?') ? "&" : "?", tsb_name);
+    int len = snprintf(tsb_url, sizeof(tsb_url), "%s%soptions=-csearch_path%%3D%s&application_name=%s",
+                       base, strchr(base, '?') ? "&" : "?", tsb_name, tsb_name);
     return len > 0 && (size_t)len < sizeof(tsb_url) ? 0 : -1;
 }
 
