@@ -123,15 +123,16 @@ PY
 ok "transcribe --denoise on: no word under 0.1, split or whole, the same words; the left-out counted"
 
 # ---- a mixed recording: the noise front end decides per utterance ----
-# The LibriVox speech clean (28 s), then the same under pink noise (sox,
-# its fixed seed). With denoise auto the one-piece decode enhances the
-# noisy utterances only, and leaves out their unsure words (the noise
-# measures as other voices there); a split plan decides each utterance
-# the same way (speech/split.h), so --threads 2 (and the stored job below)
-# read the same words, times, counts and unsure words left out. Deciding
-# once for the whole recording (the clean start) read 72 of 134 words
-# differently.
-python3 "$here/long_recording.py" "$T/clean.wav" 28 "$LV"/*.wav >/dev/null
+# The LibriVox speech clean (11.5 s), then the same under pink noise (sox,
+# its fixed seed): 23 s, over the split length, two utterances. With
+# denoise auto the one-piece decode enhances the noisy utterance only, and
+# leaves out its unsure words (the noise measures as other voices there); a
+# split plan decides each utterance the same way (speech/split.h), so
+# --threads 2 (and the stored job below) read the same words, times, counts
+# and unsure words left out. A plan deciding once for the whole recording
+# enhances both or neither (on 56 s of it, 72 of 134 words read
+# differently). Short: it is decoded three times.
+python3 "$here/long_recording.py" "$T/clean.wav" 10 "$LV"/*.wav >/dev/null
 sox -R -n -r 16000 -c 1 -b 16 "$T/pink.wav" synth "$(soxi -D "$T/clean.wav")" pinknoise vol 0.06
 sox -m -v 1 "$T/clean.wav" -v 1 "$T/pink.wav" "$T/noisy.wav"
 sox "$T/clean.wav" "$T/noisy.wav" "$T/mixed.wav"
@@ -147,7 +148,7 @@ wa, wb = words(a), words(b)
 bad = [i for i, (x, y) in enumerate(zip(wa, wb)) if x != y]
 if bad or len(wa) != len(wb):
     sys.exit("%d and %d words, %d differ (first at %r)" % (len(wa), len(wb), len(bad), bad[:1]))
-if len(wa) < 60 or a["duration"] != b["duration"]:
+if len(wa) < 40 or a["duration"] != b["duration"]:
     sys.exit("too few words or durations differ")
 if a.get("unsure_words") != b.get("unsure_words") or not a.get("unsure_words"):
     sys.exit("unsure words: %r vs %r" % (a.get("unsure_words"), b.get("unsure_words")))

@@ -839,7 +839,18 @@ static void test_pass_voice_change(void **state)
     assert_int_equal(asr_decoder_finish(batch, &b[1]), 0);
     asr_decoder_free(batch);
     assert_true(b[1]->n_words > 3);
-    for (int check = 1; check >= 0; check--) {
+    /* check off only shows that the pass's own words differ (what the
+     * check mends): under ASan, with the code it runs run by check on, it
+     * is left to the normal build's run (PHS_UNIT_FULL=1 runs it). */
+    int last = 0;
+#ifdef TEST_ASAN
+    const char *full = getenv("PHS_UNIT_FULL");
+    if (!full || strcmp(full, "1") != 0) {
+        last = 1;
+        print_message("[ NORMAL   ] check off: in the normal build's run only (PHS_UNIT_FULL=1)\n");
+    }
+#endif
+    for (int check = 1; check >= last; check--) {
         asr_decoder *d = asr_decoder_new(model, &err);
         assert_non_null(d);
         assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
