@@ -3,7 +3,18 @@ set -eu
 T=$TMPDIR_T
 checks=0
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
+# With PHS_TEST_CPU=1 each ok line ends with the CPU seconds the script's
+# finished children have used so far (a server's only once it is stopped):
+# where a script's time goes.
+ok() {
+    checks=$((checks + 1))
+    if [ "${PHS_TEST_CPU:-}" = 1 ]; then
+        times >"$T/.times"
+        echo "ok: $* [cpu $(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] }; printf "%.1f", n }' "$T/.times") s]"
+    else
+        echo "ok: $*"
+    fi
+}
 # expect_exit CODE CMD...: runs CMD, fails unless it exits with CODE; stderr kept in $T/stderr
 expect_exit() {
     want=$1; shift
