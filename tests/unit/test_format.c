@@ -1026,21 +1026,19 @@ static void test_stream_random(void **state)
 
 /* A diarised result: each speaker turn is formatted on its own (a turn
  * ends a sentence, the next starts one) in every speaker rendering. */
-static asr_result *conversation(void)
+struct said_segment {
+    const char *words;
+    int speaker;
+};
+
+static asr_result *conversation_of(const struct said_segment *segs, size_t n_segs)
 {
-    static const struct {
-        const char *words;
-        int speaker;
-    } segs[] = {{"the blood pressure is one twenty over eighty", 1},
-                {"is that good question mark", 2},
-                {"i take five milligrams of amlodipine", 2},
-                {"yes period", 1}};
     asr_result *r = calloc(1, sizeof(*r));
     assert_non_null(r);
-    r->segments = calloc(4, sizeof(asr_segment));
+    r->segments = calloc(n_segs, sizeof(asr_segment));
     r->words = calloc(64, sizeof(asr_word));
     assert_true(r->segments && r->words);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < n_segs; i++) {
         size_t n;
         asr_word *w = words_of(segs[i].words, &n);
         asr_segment *g = &r->segments[r->n_segments++];
@@ -1060,6 +1058,16 @@ static asr_result *conversation(void)
     return r;
 }
 
+static asr_result *conversation(void)
+{
+    static const struct said_segment segs[] = {
+        {"the blood pressure is one twenty over eighty", 1},
+        {"is that good question mark", 2},
+        {"i take five milligrams of amlodipine", 2},
+        {"yes period", 1}};
+    return conversation_of(segs, 4);
+}
+
 static char *render(const asr_result *r, transcript_format f, bool speakers)
 {
     transcript_opts o;
@@ -1069,6 +1077,30 @@ static char *render(const asr_result *r, transcript_format f, bool speakers)
     char *s = transcript_render(r, f, &o);
     assert_non_null(s);
     return s;
+}
+
+/* Smart formatting off: a turn after one that ends in a said period
+ * starts with the capital the whole text gives it (each turn is
+ * formatted on its own; the next one had stayed lower case). */
+static void test_speaker_turns_without_smart(void **state)
+{
+    static const struct said_segment segs[] = {
+        {"she is well period", 1}, {"thank you comma doctor", 2}, {"see you", 1}};
+    asr_result *r = conversation_of(segs, 3);
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.smart_format = false;
+    o.lex = lexicon;
+    char *whole = transcript_render(r, TRANSCRIPT_TEXT, &o);
+    o.speakers = true;
+    char *turns = transcript_render(r, TRANSCRIPT_TEXT, &o);
+    assert_non_null(whole);
+    assert_non_null(turns);
+    assert_string_equal(whole, "she is well. Thank you, doctor see you\n");
+    assert_string_equal(turns, "A: she is well.\nB: Thank you, doctor\nA: see you\n");
+    free(whole);
+    free(turns);
+    asr_result_free(r);
 }
 
 static void test_speaker_renderings(void **state)
@@ -1170,6 +1202,7 @@ int main(void)
         cmocka_unit_test(test_fractions_negatives_cues),
         cmocka_unit_test(test_letters_months_spans),
         cmocka_unit_test(test_speaker_renderings),
+        cmocka_unit_test(test_speaker_turns_without_smart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
