@@ -412,6 +412,10 @@ static int audit_verify_handle(struct http_req *req, struct server *srv,
     return http_reply_json(req, 200, out);
 }
 
+/* The query parameters of the audit GETs (routes.h: others are refused). */
+static const char *const export_query[] = {"since", "until", "actor", "action", "format", NULL};
+static const char *const report_query[] = {"since", "until", "actor", "format", NULL};
+
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/keys", .roles = AUTH_ROLE_ADMIN, .action = "key.create",
@@ -425,11 +429,12 @@ static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/me", .roles = AUTH_ROLES_ALL, .action = "key.self",
      .handle = me_handle},
     {.method = "GET", .pattern = "/v1/audit", .roles = AUTH_ROLE_AUDIT, .action = "audit.export",
-     .handle = audit_export_handle, .no_head = true},
+     .handle = audit_export_handle, .no_head = true, .query = export_query},
     {.method = "GET", .pattern = "/v1/audit/verify", .roles = AUTH_ROLE_AUDIT,
      .action = "audit.verify", .handle = audit_verify_handle},
     {.method = "GET", .pattern = "/v1/audit/report", .roles = AUTH_ROLE_AUDIT,
-     .action = "audit.report", .handle = audit_report_handle, .no_head = true},
+     .action = "audit.report", .handle = audit_report_handle, .no_head = true,
+     .query = report_query},
 };
 /* clang-format on */
 const struct api_module api_admin_module = {routes, sizeof(routes) / sizeof(routes[0]), NULL};

@@ -125,10 +125,12 @@ static int public_key_handle(struct http_req *req, struct server *srv,
                                      !crypto_equal(pub, cur, sizeof(pub))));
 }
 
+static const char *const page_query[] = {"limit", "after", NULL};
+
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/certificates", .roles = CERT_ROLES,
-     .action = "certificate.list", .handle = list_handle},
+     .action = "certificate.list", .handle = list_handle, .query = page_query},
     {.method = "GET", .pattern = "/v1/certificates/{id}", .roles = CERT_ROLES,
      .action = "certificate.read", .handle = get_handle},
     {.method = "GET", .pattern = "/v1/audit/public-key", .roles = CERT_ROLES,

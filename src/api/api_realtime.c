@@ -357,13 +357,17 @@ static int rt_query_bool(struct http_req *req, const char *name, bool dflt, bool
 
 /* Each option of the query at most once: "redact=true&redact=false" (or two
  * smart_format values) is refused rather than read one way, as the upload
- * endpoints refuse it. */
+ * endpoints refuse it; and no other name ("smartformat=false" would
+ * otherwise leave formatting on unnoticed), as the other GETs refuse one
+ * (routes.h). */
 static int rt_query_once(struct http_req *req)
 {
     static const char *const names[] = {"mode",      "rate",  "redact",       "store",
                                         "dictation", "voice", "smart_format", "denoise",
-                                        "model",     "intent"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+                                        "model",     "intent", NULL};
+    if (server_query_known(NULL, req, NULL, NULL, names) < 0)
+        return PHS_EINVAL;
+    for (size_t i = 0; names[i]; i++)
         if (http_req_query_nth(req, names[i], 1))
             return http_reply_error(req, 400, "invalid_request_error", names[i],
                                     "duplicate_field",

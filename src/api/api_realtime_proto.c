@@ -366,7 +366,10 @@ static char *rt_text(const struct rt_session *s, const asr_result *r)
 {
     if (!s->cfg.smart_format && !s->cfg.dictation)
         return asr_join_words(r->words, r->n_words);
-    format_opts o = {.smart = s->cfg.smart_format, .dictation = s->cfg.dictation, .lex = s->srv->lex};
+    format_opts o = {.smart = s->cfg.smart_format,
+                     .dictation = s->cfg.dictation,
+                     .lex = s->srv->lex,
+                     .sentence_ended = s->stopped};
     format_result fr;
     if (format_words(&o, r->words, r->n_words, &fr) < 0)
         return NULL;
@@ -389,6 +392,13 @@ void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n,
     }
     char *text = rt_text(s, r);
     if (text) {
+        /* the next utterance starts a sentence the dictation ended here
+         * (with smart formatting off, it takes its capital from that) */
+        size_t len = strlen(text);
+        while (len && text[len - 1] == ' ')
+            len--;
+        if (len)
+            s->stopped = strchr(".?!\n", text[len - 1]) != NULL;
         rt_send_final(s, r->words, r->n_words, text, how);
         s->utterances++;
         wipe_free(text, strlen(text) + 1);

@@ -857,17 +857,24 @@ static void on_complete(struct server *srv, const struct http_req *req)
     upload_audit_refused(srv, req, "/v1/transcripts");
 }
 
+/* The GETs' query parameters (routes.h: others are refused; the create
+ * options such as smart_format are the POST's, a stored job renders by
+ * its own). */
+static const char *const page_query[] = {"limit", "after", NULL};
+static const char *const get_query[] = {"format", NULL};
+
 /* clang-format off */
 static const struct api_route routes[] = {
     {.method = "POST", .pattern = "/v1/transcripts", .roles = AUTH_ROLE_TRANSCRIBE,
      .action = "transcript.create", .begin = create_begin, .body = upload_body,
      .handle = create_handle},
     {.method = "GET", .pattern = "/v1/transcripts", .roles = AUTH_ROLE_READ,
-     .action = "transcript.list", .handle = list_handle},
+     .action = "transcript.list", .handle = list_handle, .query = page_query},
     {.method = "GET", .pattern = "/v1/transcripts/{id}", .roles = AUTH_ROLE_READ,
-     .action = "transcript.read", .handle = get_handle, .no_head = true},
+     .action = "transcript.read", .handle = get_handle, .no_head = true, .query = get_query},
     {.method = "GET", .pattern = "/v1/transcripts/{id}/unredacted", .roles = AUTH_ROLE_READ,
-     .action = "transcript.read_unredacted", .handle = get_unredacted_handle, .no_head = true},
+     .action = "transcript.read_unredacted", .handle = get_unredacted_handle, .no_head = true,
+     .query = get_query},
     {.method = "GET", .pattern = "/v1/transcripts/{id}/audio", .roles = AUTH_ROLE_READ,
      .action = "transcript.read_audio", .handle = get_audio_handle, .no_head = true},
     {.method = "DELETE", .pattern = "/v1/transcripts/{id}", .roles = AUTH_ROLE_DELETE,

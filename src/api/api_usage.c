@@ -184,9 +184,11 @@ static int usage_handle(struct http_req *req, struct server *srv, const struct s
     return http_reply_json(req, 200, out);
 }
 
+static const char *const usage_query[] = {"since", NULL};
+
 static const struct api_route routes[] = {
     {.method = "GET", .pattern = "/v1/usage", .roles = USAGE_ROLES, .action = "usage.read",
-     .handle = usage_handle},
+     .handle = usage_handle, .query = usage_query},
 };
 
 const struct api_module api_usage_module = {routes, sizeof(routes) / sizeof(routes[0]),

@@ -139,6 +139,16 @@ static int bound_body(struct http_req *req, void *ctx, const uint8_t *data, size
     return b->route->body(req, b->srv, data, len);
 }
 
+/* A GET whose query names a parameter the route does not take: 400,
+ * recorded as the route's failure (routes.h). */
+static int query_refused(const struct api_binding *b, struct http_req *req,
+                         const struct server_caller *c)
+{
+    const struct api_route *r = b->route;
+    return strcmp(r->method, "GET") != 0 ? 0
+                                         : server_query_known(b->srv, req, c, r->action, r->query);
+}
+
 static int bound_handle(struct http_req *req, void *ctx)
 {
     const struct api_binding *b = ctx;
@@ -146,6 +156,8 @@ static int bound_handle(struct http_req *req, void *ctx)
         return b->route->handle(req, b->srv, NULL);
     struct server_caller c;
     int rc = authorize(b->srv, req, b->route->roles, b->route->action, b->route->standing, &c);
+    if (rc == 0)
+        rc = query_refused(b, req, &c);
     return rc < 0 ? rc : b->route->handle(req, b->srv, &c);
 }
 

@@ -50,6 +50,12 @@ struct api_route {
      * piece; handle then gets no caller. */
     api_handle_fn begin;
     api_body_fn body;
+    /* A GET's query parameters (NULL-terminated; NULL: none): any other
+     * name is refused with 400 unknown_field before the handler runs, as
+     * a JSON body's unknown member is (an option misspelt, or one that
+     * only POST takes such as smart_format, is not silently ignored).
+     * Checked on routes that need a key; public routes read their own. */
+    const char *const *query;
 };
 
 /* One handler module's routes, and an optional hook run when any request

@@ -249,6 +249,22 @@ json_t *server_json_object(struct http_req *req, const char *const *allowed,
     return body;
 }
 
+int server_query_known(struct server *srv, struct http_req *req, const struct server_caller *c,
+                       const char *action, const char *const *known)
+{
+    static const char msg[] = "The query string has a parameter this endpoint does not take.";
+    const char *name = http_req_query_unknown(req, known);
+    if (!name)
+        return 0;
+    struct server_json_error err = {.code = "unknown_field"};
+    json_field_name(name, strlen(name), &err);
+    const char *param = err.param[0] ? err.param : NULL;
+    if (c)
+        return server_refuse(srv, req, c, action, NULL, 400, param, err.code, msg);
+    http_reply_error(req, 400, "invalid_request_error", param, err.code, "%s", msg);
+    return PHS_EINVAL;
+}
+
 int server_reply_json_refused(struct http_req *req, const struct server_json_error *err)
 {
     http_reply_error(req, 400, "invalid_request_error", err->param[0] ? err->param : NULL,

@@ -127,6 +127,13 @@ json_t *server_json_object(struct http_req *req, const char *const *allowed,
 /* Answers 400 with err (param, code, message); returns PHS_EINVAL. */
 int server_reply_json_refused(struct http_req *req, const struct server_json_error *err);
 
+/* A query naming a parameter not in known (NULL-terminated; NULL: none) is
+ * answered 400 unknown_field, param naming it as server_json_object does
+ * a body's member, and with a caller c recorded as action's failure
+ * (server_refuse); returns the error then, else 0. */
+int server_query_known(struct server *srv, struct http_req *req, const struct server_caller *c,
+                       const char *action, const char *const *known);
+
 /* Transitional (api_transcribe.c), until it uses list_page (list.h). */
 static inline int server_page_args(struct http_req *req, long dflt, long max,
                                    bool (*plausible)(const char *), const char *what, long *limit,

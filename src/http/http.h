@@ -185,6 +185,9 @@ const char *http_req_param(const struct http_req *req, const char *name);
 /* First query parameter of that name (decoded), or NULL. n-th with _nth. */
 const char *http_req_query(const struct http_req *req, const char *name);
 const char *http_req_query_nth(const struct http_req *req, const char *name, size_t n);
+/* The first query parameter whose name is not in known (NULL-terminated;
+ * NULL: no name is known), or NULL when every name is. */
+const char *http_req_query_unknown(const struct http_req *req, const char *const *known);
 /* A request header (case-insensitive name), or NULL. */
 const char *http_req_header(const struct http_req *req, const char *name);
 /* Declared Content-Length, or -1 when absent (chunked or no body). */

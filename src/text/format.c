@@ -22,6 +22,7 @@ void format_opts_default(format_opts *o)
     o->lex = NULL;
     o->kept = 0;
     o->continued = false;
+    o->sentence_ended = false;
 }
 
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
@@ -993,6 +994,26 @@ static int capitals(fmt *f)
     return 0;
 }
 
+/* With smart formatting off, the sentences the dictation made: the word
+ * after a said '.', '?', '!' or break starts with a capital, as a writer
+ * would put it; nothing else changes case (the text's first word and "i"
+ * stay as recognised, since nothing was said to make them sentences). */
+static void dictated_capitals(fmt *f)
+{
+    bool start = f->o->sentence_ended;
+    for (size_t i = 0; i < f->n_it; i++) {
+        item *t = &f->it[i];
+        char *s = item_text(f, t);
+        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && s[0] && strchr(".?!", s[0])))
+            start = true;
+        else if (t->kind == ITEM_WORD) {
+            if (start)
+                capitalise(s);
+            start = false;
+        }
+    }
+}
+
 /* ---- the pass over the words -------------------------------------------------- */
 
 /* Adds word i as it was said; returns 1 (the words used) or a negative code. */
@@ -1104,6 +1125,8 @@ static int build(fmt *f)
             rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
         if (rc == 0)
             rc = capitals(f);
+    } else if (f->o->dictation) {
+        dictated_capitals(f);
     }
 out:
     sbuf_free(&scratch_buf);

@@ -64,6 +64,11 @@ typedef struct format_opts {
      * window): a line or paragraph break said first is written, where at
      * the start of a text it writes nothing. */
     bool continued;
+    /* The text before the words ends in a said '.', '?' or '!' (a stream's
+     * later window, a realtime session's next utterance): with smart
+     * formatting off and dictation on, the first word starts a dictated
+     * sentence and gets its capital, as it would in the whole text. */
+    bool sentence_ended;
 } format_opts;
 
 /* smart and dictation on, no lexicon, nothing kept, not continued. */

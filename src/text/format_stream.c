@@ -25,6 +25,7 @@ struct format_stream {
     size_t window;  /* the first word of the sentence being released */
     size_t shown;   /* tokens of the window's formatting released */
     size_t covered; /* words [0, covered) are in released tokens */
+    bool stopped;   /* the window starts after a '.', '?' or '!' */
     sbuf text;      /* what was released, joined */
 };
 
@@ -70,6 +71,7 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
 {
     int rc = 0;
     size_t last_end = SIZE_MAX, next_window = s->window, kept_from_end = 1;
+    bool stopped = s->stopped;
     for (size_t i = from; rc == 0 && i < to; i++) {
         const format_token *t = &r->tok[i];
         if (needs_space(s, t, i))
@@ -85,12 +87,14 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
             bool brk = t->text[0] == '\n';
             next_window = brk ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
             kept_from_end = brk ? 0 : 1;
+            stopped = strchr(".?!", t->text[0]) != NULL;
         }
     }
     s->shown = to;
     if (rc == 0 && last_end != SIZE_MAX) {
         s->window = next_window;
         s->shown = to - last_end - kept_from_end;
+        s->stopped = stopped;
     }
     return rc;
 }
@@ -175,6 +179,7 @@ static int format_release(format_stream *s, enum release_upto upto, char **out)
     format_opts o = s->o;
     o.kept = s->covered > s->window ? s->covered - s->window : 0;
     o.continued = s->window > 0;
+    o.sentence_ended = s->stopped;
     if ((rc = format_words(&o, s->words.w + s->window, s->words.n - s->window, &r)) < 0)
         return rc;
     /* window-relative word indices to the stream's */

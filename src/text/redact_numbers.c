@@ -533,6 +533,41 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     return -1;
 }
 
+/* Units a count or dose said right after an identifier belongs to ("MRN
+ * ... nine two tablets"): the identifier's last number is more likely the
+ * next phrase's quantity than its last digit. Not "years", "times" or
+ * "over", which follow a misheard word inside one as well ("six years on
+ * file" for "six is on file"). */
+static const char *const quantity_units[] = {
+    "milligrams", "milligram", "mg", "micrograms", "mcg", "grams", "units", "milliliters",
+    "tablets", "tablet", "capsules", "capsule", "puffs", "drops", NULL};
+
+/* How many words at the end of identifier-like s are a quantity of the
+ * unit after it: a digit or teen or tens word, or a tens word and a digit
+ * ("twenty five milligrams"); 0 when no such unit follows or nothing of s
+ * would be left. */
+static size_t trailing_quantity(const redact_ctx *c, const idstr *s)
+{
+    if (!is_any(c, s->b, quantity_units) || s->b < s->a + 2)
+        return 0;
+    size_t last = s->b - 1;
+    bool digit = digit_at(c, last) >= 0 && !is(c, last, "oh") && !is(c, last, "o");
+    if (digit && last >= s->a + 2 && index_in(tok(c, last - 1), tens_words) >= 0)
+        return 2;
+    if (digit || index_in(tok(c, last), teen_words) >= 0 ||
+        index_in(tok(c, last), tens_words) >= 0)
+        return 1;
+    return 0;
+}
+
+/* A cue of an identifier, phone or social security number before word a,
+ * as near as idstr_label reads each. */
+static bool cue_before_id(const redact_ctx *c, size_t a)
+{
+    return redact_cue_before(c, a, 6, redact_id_cues) || redact_cue_before(c, a, 6, number_cue) ||
+           redact_cue_before(c, a, 5, phone_cue) || redact_cue_before(c, a, 4, ssn_cue);
+}
+
 /* "date of birth <garbled words> nineteen fifty four": what lies between
  * the cue and the year is the day and month. */
 static void detect_birth_dates(redact_ctx *c)
@@ -594,6 +629,23 @@ void redact_detect_numbers(redact_ctx *c)
                       !is_any(c, r.b, number_units) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
+        size_t q = has_s && !r_date ? trailing_quantity(c, &s) : 0;
+        if (q) {
+            /* the identifier without the quantity the unit after it takes,
+             * when that still reads as one by its cue, letters or digits
+             * said one by one (not "on five ten twenty | twenty units"):
+             * its digits are hidden, the dose is not */
+            redact_ctx cut = *c;
+            idstr t;
+            cut.n = s.b - q;
+            bool found = idstr_at(&cut, i, lead_ok, &t) && t.b == cut.n;
+            bool anchored = found && (t.letters || t.digitwise || cue_before_id(c, t.a));
+            int tl = anchored ? idstr_label(c, &t, false) : -1;
+            if (tl >= 0) {
+                s = t;
+                label = tl;
+            }
+        }
         size_t a = has_s ? s.a : 0, b = has_s ? s.b : 0;
         if (label == REDACT_DATE) {
             a = r.a;

@@ -270,6 +270,15 @@ for q in 'redact=true&redact=false' 'smart_format=false&smart_format=true' 'mode
         fail "$q: $(cat "$T/dup/refusal.json")"
 done
 ok "an option given twice in the realtime query: 400 duplicate_field naming it"
+# an option it does not take is refused too ("smartformat=false" left
+# formatting on without a word)
+for q in 'smartformat=false' 'mode=plain&language=en'; do
+    [ "$($RT refused "$WSS?$q" "$T/dup" key "$KEY_A_TX")" = 400 ] || fail "$q not refused"
+    want=$(echo "$q" | sed 's/.*&//; s/=.*//')
+    python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(not (e["param"]==sys.argv[2] and e["code"]=="unknown_field"))' "$T/dup/refusal.json" "$want" ||
+        fail "$q: $(cat "$T/dup/refusal.json")"
+done
+ok "an unknown name in the realtime query: 400 unknown_field naming it"
 
 # ---- a tenant whose default profile is not the server's: a worker of its own ----
 req PUT /v1/profiles/default "$KEY_B" -H 'Content-Type: application/json' -d '{"profile":"general"}'

@@ -139,6 +139,16 @@ short_numbers "stored job"
 wait_job "$KEY_A" "$J2"; grep -qi "amiable" "$T/body" || fail "raw job text"
 [ "$(jget smart_format)" = False ] && [ -z "$(jget text | tr -d 'a-z \n')" ] || fail "smart_format=false job: $(cat "$T/body")"
 req GET "/v1/transcripts/$J2?format=text" "$KEY_A"; [ -z "$(tr -d 'a-z \n' <"$T/body")" ] || fail "smart_format=false job as text: $(cat "$T/body")"
+# A GET's query takes only the names it documents: a create option sent to
+# a read (it did nothing and said nothing) or a misspelt name is a 400
+# naming it, as a JSON body's unknown member is.
+req GET "/v1/transcripts/$J1?smart_format=false" "$KEY_A"; refused_body "create option on a read" unknown_field smart_format
+req GET "/v1/transcripts/$J1?format=text&dictation=false" "$KEY_A"; refused_body "create option after format" unknown_field dictation
+req GET "/v1/transcripts/$J1/unredacted?formats=text" "$KEY_A"; refused_body "misspelt format" unknown_field formats
+req GET "/v1/transcripts?limt=1" "$KEY_A"; refused_body "misspelt list limit" unknown_field limt
+req GET "/v1/models?x=1" "$KEY_A"; refused_body "query on a GET that takes none" unknown_field x
+req GET "/v1/usage?sinse=1h" "$KEY_A"; refused_body "misspelt usage since" unknown_field sinse
+ok "a GET's unknown query name: 400 unknown_field naming it"
 req GET "/v1/transcripts/$J1?format=srt" "$KEY_A"; expect_status 200 "srt of job"; grep -q -- '-->' "$T/body" || fail "job srt"
 # No speakers to list in a job made without diarize (was "speaker":"" and a text starting ": ").
 req GET "/v1/transcripts/$J1?format=diarized_json" "$KEY_A"; refused_body "diarized_json of a job without diarize" invalid_combination format

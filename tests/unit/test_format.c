@@ -602,6 +602,54 @@ static void test_options(void **state)
     wipe_free_str(t);
 }
 
+static bool stream_matches_opts(const char *spoken, bool smart, int *pieces);
+
+/* Smart formatting off, dictation on: the commands give the text its
+ * sentences, so the word after a said period, question mark, exclamation
+ * point or break has a capital (it stayed lower case: "well. she"); the
+ * text's first word, "i" and the word after a said colon or comma stay as
+ * recognised, and numbers stay words. A stream cut anywhere writes the
+ * same, since its window starts after the mark. */
+static void test_dictation_without_smart(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the patient is doing well period she is stable",
+         "the patient is doing well. She is stable"},
+        {"any pain question mark no exclamation point i said none",
+         "any pain? No! I said none"},
+        {"plan colon continue aspirin comma eighty one milligrams",
+         "plan: continue aspirin, eighty one milligrams"},
+        {"she is well new paragraph plan discharge home", "she is well\n\nPlan discharge home"},
+        {"new line patient seen today", "Patient seen today"},
+        {"she is well period open parenthesis stable close parenthesis",
+         "she is well. (Stable)"},
+        {"i am here", "i am here"},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = formatted(cases[i][0], false, true);
+        if (strcmp(got, cases[i][1])) {
+            print_message("  spoken:   %s\n  expected: %s\n  got:      %s\n", cases[i][0],
+                          cases[i][1], got);
+            bad++;
+        }
+        wipe_free_str(got);
+    }
+    assert_int_equal(bad, 0);
+    static const char *const streamed[] = {
+        "the patient is doing well period | she is stable",
+        "the patient is doing well period | | | she is stable | question mark | yes",
+        "plan colon | continue aspirin period | | | next visit | in two weeks",
+        "she is well new paragraph | plan discharge home",
+        "she is well period scratch that | she is better period | good",
+    };
+    for (size_t i = 0; i < sizeof(streamed) / sizeof(streamed[0]); i++) {
+        int pieces;
+        bad += !stream_matches_opts(streamed[i], false, &pieces);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* Each token names the raw words it replaced and their span; markers of
  * redaction pass through whole and no digit appears where none was said. */
 static void test_tokens(void **state)
@@ -633,15 +681,17 @@ static void test_tokens(void **state)
     free_words(w, n);
 }
 
-/* Formats spoken (words, "|" a pause) whole and streamed at its pauses;
- * true when the two texts are the same (a mismatch is printed). *pieces:
- * how many releases had text. */
-static bool stream_matches(const char *spoken, int *pieces)
+/* Formats spoken (words, "|" a pause) whole and streamed at its pauses,
+ * with smart formatting on or off (dictation on); true when the two texts
+ * are the same (a mismatch is printed). *pieces: how many releases had
+ * text. */
+static bool stream_matches_opts(const char *spoken, bool smart, int *pieces)
 {
     size_t n;
     asr_word *w = words_of(spoken, &n);
     format_opts o;
     format_opts_default(&o);
+    o.smart = smart;
     o.lex = lexicon;
     format_result r;
     assert_int_equal(format_words(&o, w, n, &r), 0);
@@ -674,6 +724,11 @@ static bool stream_matches(const char *spoken, int *pieces)
     wipe_free_str(whole);
     free_words(w, n);
     return same;
+}
+
+static bool stream_matches(const char *spoken, int *pieces)
+{
+    return stream_matches_opts(spoken, true, pieces);
 }
 
 /* Streamed in utterances (cut at the pauses), the released texts join to
@@ -971,21 +1026,19 @@ static void test_stream_random(void **state)
 
 /* A diarised result: each speaker turn is formatted on its own (a turn
  * ends a sentence, the next starts one) in every speaker rendering. */
-static asr_result *conversation(void)
+struct said_segment {
+    const char *words;
+    int speaker;
+};
+
+static asr_result *conversation_of(const struct said_segment *segs, size_t n_segs)
 {
-    static const struct {
-        const char *words;
-        int speaker;
-    } segs[] = {{"the blood pressure is one twenty over eighty", 1},
-                {"is that good question mark", 2},
-                {"i take five milligrams of amlodipine", 2},
-                {"yes period", 1}};
     asr_result *r = calloc(1, sizeof(*r));
     assert_non_null(r);
-    r->segments = calloc(4, sizeof(asr_segment));
+    r->segments = calloc(n_segs, sizeof(asr_segment));
     r->words = calloc(64, sizeof(asr_word));
     assert_true(r->segments && r->words);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < n_segs; i++) {
         size_t n;
         asr_word *w = words_of(segs[i].words, &n);
         asr_segment *g = &r->segments[r->n_segments++];
@@ -1005,6 +1058,16 @@ static asr_result *conversation(void)
     return r;
 }
 
+static asr_result *conversation(void)
+{
+    static const struct said_segment segs[] = {
+        {"the blood pressure is one twenty over eighty", 1},
+        {"is that good question mark", 2},
+        {"i take five milligrams of amlodipine", 2},
+        {"yes period", 1}};
+    return conversation_of(segs, 4);
+}
+
 static char *render(const asr_result *r, transcript_format f, bool speakers)
 {
     transcript_opts o;
@@ -1014,6 +1077,30 @@ static char *render(const asr_result *r, transcript_format f, bool speakers)
     char *s = transcript_render(r, f, &o);
     assert_non_null(s);
     return s;
+}
+
+/* Smart formatting off: a turn after one that ends in a said period
+ * starts with the capital the whole text gives it (each turn is
+ * formatted on its own; the next one had stayed lower case). */
+static void test_speaker_turns_without_smart(void **state)
+{
+    static const struct said_segment segs[] = {
+        {"she is well period", 1}, {"thank you comma doctor", 2}, {"see you", 1}};
+    asr_result *r = conversation_of(segs, 3);
+    transcript_opts o;
+    transcript_opts_default(&o);
+    o.smart_format = false;
+    o.lex = lexicon;
+    char *whole = transcript_render(r, TRANSCRIPT_TEXT, &o);
+    o.speakers = true;
+    char *turns = transcript_render(r, TRANSCRIPT_TEXT, &o);
+    assert_non_null(whole);
+    assert_non_null(turns);
+    assert_string_equal(whole, "she is well. Thank you, doctor see you\n");
+    assert_string_equal(turns, "A: she is well.\nB: Thank you, doctor\nA: see you\n");
+    free(whole);
+    free(turns);
+    asr_result_free(r);
 }
 
 static void test_speaker_renderings(void **state)
@@ -1104,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_clinical_words_not_names),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_dictation_without_smart),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_random),
@@ -1114,6 +1202,7 @@ int main(void)
         cmocka_unit_test(test_fractions_negatives_cues),
         cmocka_unit_test(test_letters_months_spans),
         cmocka_unit_test(test_speaker_renderings),
+        cmocka_unit_test(test_speaker_turns_without_smart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

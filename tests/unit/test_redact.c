@@ -277,6 +277,29 @@ static void test_ids_misrecognised(void **state)
            "the dea number for doctor [NAME] is [ID]");
 }
 
+/* A count or dose said right after an identifier keeps its number: the
+ * identifier's digit run ended by taking "two" of "two tablets" into
+ * [ID], and a run ending in "twenty five milligrams" was no identifier at
+ * all (its digits stayed). A unit that also follows a misheard word
+ * inside an identifier ("six years on file") still takes nothing out. */
+static void test_ids_before_quantities(void **state)
+{
+    expect("mrn four four five six seven eight nine two tablets daily",
+           "mrn [ID] two tablets daily");
+    expect("medical record number four four one seven two nine eight twenty five milligrams",
+           "medical record number [ID] twenty five milligrams");
+    expect("x q r five five one zero eight one tablet at night", "[ID] one tablet at night");
+    expect("account four one two zero nine six eleven units", "account [ID] eleven units");
+    expect("call six one seven five five five one two one two two puffs",
+           "call [PHONE] two puffs");
+    /* too little is left for an identifier: as before (three digits
+     * before a unit are a quantity) */
+    expect("mrn four five two tablets", "mrn four five two tablets");
+    expect("license number r n four one two zero nine six years on file",
+           "license number [ID] years on file");
+    expect("she takes two tablets twice a day", "she takes two tablets twice a day");
+}
+
 /* Clinical numbers near cue words, letters or "to" stay. */
 static void test_clinical_numbers_survive(void **state)
 {
@@ -531,7 +554,8 @@ int main(void)
         cmocka_unit_test(test_names),         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_dates_with_years), cmocka_unit_test(test_dates_keep_quantities),
         cmocka_unit_test(test_ages),          cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_ids_misrecognised), cmocka_unit_test(test_clinical_numbers_survive),
+        cmocka_unit_test(test_ids_misrecognised),
+        cmocka_unit_test(test_ids_before_quantities), cmocka_unit_test(test_clinical_numbers_survive),
         cmocka_unit_test(test_addresses),     cmocka_unit_test(test_email_url),
         cmocka_unit_test(test_clinical_survives),
         cmocka_unit_test(test_clinical_words_not_names), cmocka_unit_test(test_rewrite_consistency),
