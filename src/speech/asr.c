@@ -384,9 +384,18 @@ static void set_enhanced(asr_decoder *d, bool on)
         e->enhanced(d->handle, on);
 }
 
+/* Tells the engine whether the noise is taken for other voices. */
+static void set_voices(asr_decoder *d, bool on)
+{
+    const asr_engine *e = d->model->engine;
+    if (e->voices)
+        e->voices(d->handle, on);
+}
+
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
 {
     set_enhanced(d, noise->enhanced);
+    set_voices(d, noise->drop == DENOISE_DROP_VOICES);
     d->min_word_confidence = noise->min_word_confidence > 0.0f ? noise->min_word_confidence : 0.0f;
     d->unsure = d->min_word_confidence > 0.0f ? noise->drop : DENOISE_KEEP_ALL;
 }
@@ -394,6 +403,7 @@ void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
 void asr_decoder_set_utterance_noise(asr_decoder *d, const denoise_decision *noise)
 {
     set_enhanced(d, noise->enhanced);
+    set_voices(d, noise->drop == DENOISE_DROP_VOICES);
     d->min_word_confidence = noise->min_word_confidence > 0.0f ? noise->min_word_confidence : 0.0f;
     if (d->min_word_confidence > 0.0f && noise->drop != DENOISE_KEEP_ALL)
         d->unsure = noise->drop;

@@ -75,6 +75,10 @@ typedef struct asr_engine {
      * front end's enhancer (asr_decoder_set_noise): decode may search it
      * with search_enhanced_params. NULL-able: the same search either way. */
     void (*enhanced)(void *dec, bool on);
+    /* Whether the noise front end's auto rule takes the noise of the next
+     * decode calls for other voices (DENOISE_DROP_VOICES; not mode on): decode may
+     * compensate the features for them. NULL-able: no compensation. */
+    void (*voices)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to
      * pcm, an utterance starting offset seconds in that decode just
