@@ -207,6 +207,10 @@ struct livesess_settle_stats {
 };
 void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out);
 
+/* The session's decoder, for its settings and counters (asr_decoder_pass_stats):
+ * the session's, valid until livesess_close. */
+asr_decoder *livesess_decoder(const livesess *s);
+
 /* The cut_after_ms bench/stream measured (docs/BENCHMARKS.md). */
 #define LIVESESS_CUT_MS 2000
 
