@@ -192,7 +192,9 @@ struct livesess_config {
      * channel, a session's first speech) is decoded again whole and the
      * running mean starts from its own (asr_decoder_set_pass_check; without
      * that check the pass was 3 to 12 WER points worse, docs/BENCHMARKS.md
-     * "Session 33" and "Session 34"); a piece's search is then the one in
+     * "Session 33" and "Session 34"), and one already far 1.5 s in is heard
+     * again from its start on its own mean (asr_decoder_set_pass_early,
+     * "Session 35"); a piece's search is then the one in
      * force when it began, and cut_after_ms does nothing. false (the default): a capped
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
