@@ -89,6 +89,9 @@ struct stream {
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
     uint64_t lag_at_end_ms; /* the session's own lag measure at the end */
     struct livesess_settle_stats settle; /* its early final decodes */
+    /* STREAM_FINAL=pass: pieces the check looked at, decoded again, and
+     * whose pass the early check began again */
+    uint64_t pass_checked, pass_again, pass_restarts;
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -142,6 +145,10 @@ static bool final_pass;
  * closes it at the recording's end; default (playlist): one session for
  * the whole playlist, a new voice and channel at every recording. */
 static bool session_per_recording;
+/* STREAM_PASS_EARLY_MS, STREAM_PASS_SHIFT: the full pass's early check and
+ * threshold, STREAM_PASS_EARLY_SHIFT the early check's own
+ * (asr_decoder_set_pass_early, _set_pass_check; unset: the decoder's) */
+static const char *pass_early_env, *pass_early_shift_env, *pass_shift_env;
 static struct recording *recs;
 static size_t n_recs;
 
@@ -430,6 +437,11 @@ static livesess *open_session(struct stream *st, double at)
         return NULL;
     }
     st->open_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+    if (pass_early_env)
+        asr_decoder_set_pass_early(livesess_decoder(s), (unsigned)strtoul(pass_early_env, NULL, 10),
+                                   pass_early_shift_env ? strtod(pass_early_shift_env, NULL) : 0);
+    if (pass_shift_env)
+        asr_decoder_set_pass_check(livesess_decoder(s), strtod(pass_shift_env, NULL), true);
     return s;
 }
 
@@ -440,6 +452,11 @@ static void close_session(struct stream *st, livesess *s)
     struct livesess_settle_stats ss;
     uint64_t lag = livesess_lag_ms(s);
     livesess_settle_stats(s, &ss);
+    uint64_t checked, again;
+    asr_decoder_pass_stats(livesess_decoder(s), &checked, &again);
+    st->pass_checked += checked;
+    st->pass_again += again;
+    st->pass_restarts += asr_decoder_pass_restarts(livesess_decoder(s));
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -589,6 +606,9 @@ int main(int argc, char **argv)
         return 2;
     }
     session_per_recording = sess_env && !strcmp(sess_env, "recording");
+    pass_early_env = getenv("STREAM_PASS_EARLY_MS");
+    pass_shift_env = getenv("STREAM_PASS_SHIFT");
+    pass_early_shift_env = getenv("STREAM_PASS_EARLY_SHIFT");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -750,11 +770,14 @@ int main(int argc, char **argv)
         printf("  stream %d: lag behind real time: at most %.3f s, at the end %.3f s; "
                "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
-               "speech_stopped median %.0f ms, p95 %.0f ms\n",
+               "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
+               "again / pass begun again early: %llu / %llu / %llu\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
-               pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000);
+               pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
+               (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
+               (unsigned long long)st[i].pass_restarts);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

@@ -98,6 +98,14 @@ struct asr_decoder {
     double pass_shift_max;
     bool pass_reseed;
     uint64_t pass_checked, pass_redecoded;
+    /* live, full pass: when the open utterance has pass_early samples its
+     * mean so far is checked the same way, and a far one restarts the pass
+     * from the utterance's start on that mean (0: never;
+     * asr_decoder_set_pass_early); whether the open one was, how many were. */
+    size_t pass_early;
+    double pass_early_shift_max; /* the early check's threshold (0: pass_shift_max) */
+    bool early_checked;
+    uint64_t pass_restarted;
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -185,6 +193,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     d->model = m;
     d->pass_shift_max = ASR_PASS_SHIFT_MAX;
     d->pass_reseed = true;
+    d->pass_early = (size_t)ASR_PASS_EARLY_MS * 16;
     d->buf = malloc(m->utt_max * sizeof(int16_t));
     if (!d->buf) {
         *err = PHS_ENOMEM;
@@ -681,6 +690,17 @@ void asr_decoder_pass_stats(const asr_decoder *d, uint64_t *checked, uint64_t *r
     *redecoded = d->pass_redecoded;
 }
 
+void asr_decoder_set_pass_early(asr_decoder *d, unsigned ms, double max_shift)
+{
+    d->pass_early = (size_t)ms * 16;
+    d->pass_early_shift_max = max_shift > 0 ? max_shift : 0;
+}
+
+uint64_t asr_decoder_pass_restarts(const asr_decoder *d)
+{
+    return d->pass_restarted;
+}
+
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)
@@ -715,6 +735,40 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc)
     if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
         return rc;
     return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
+}
+
+/* The open full-pass utterance reached pass_early samples: when its mean so
+ * far lies further than pass_shift_max from the running mean its pass
+ * began with (a session's first speech, primed on 300 ms; a new voice), the
+ * pass is ended unheard and begins again from the utterance's start with
+ * the running mean set to that mean. Re-hearing those samples costs less
+ * than decoding the whole piece again at its end, and its final is then
+ * the pass's own (the end's check still decodes it again when it stays
+ * far). Partials go on from there. */
+static int pass_early_check(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    double shift = 0;
+    double max = d->pass_early_shift_max > 0 ? d->pass_early_shift_max : d->pass_shift_max;
+    d->early_checked = true;
+    if (d->pass_shift_max <= 0 || !e->utt_shift)
+        return 0;
+    int rc = e->utt_shift(d->handle, d->buf, d->utt_len, false, &shift);
+    if (rc < 0 || shift <= max)
+        return rc < 0 ? rc : 0;
+    d->pass_restarted++;
+    if ((rc = e->utt_end(d->handle, NULL, NULL)) < 0 ||
+        (rc = e->utt_shift(d->handle, d->buf, d->utt_len, true, &shift)) < 0 ||
+        (rc = e->utt_start(d->handle)) < 0)
+        goto out_closed;
+    for (size_t at = 0; at < d->utt_len; at += UNSETTLE_PIECE)
+        if ((rc = e->utt_feed(d->handle, d->buf + at,
+                              d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE)) < 0)
+            return rc;
+    return 0;
+out_closed:
+    d->in_utt = false; /* the engine's utterance is not open */
+    return rc;
 }
 
 /* Ends the open live utterance, its words those of buf[0..len) (its audio
@@ -821,6 +875,7 @@ static int live_open(asr_decoder *d, uint64_t start)
     d->utt_full = d->full_pass && !d->live_words;
     d->utt_start = start;
     d->utt_len = 0;
+    d->early_checked = false;
     d->partial_due = (size_t)(ASR_PARTIAL_SECONDS * 16000);
     return 0;
 }
@@ -836,6 +891,9 @@ static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
     if (pcm != d->buf + d->utt_len)
         memcpy(d->buf + d->utt_len, pcm, n * sizeof(int16_t));
     d->utt_len += n;
+    if (d->utt_full && d->pass_early && !d->early_checked && d->utt_len >= d->pass_early &&
+        (rc = pass_early_check(d)) < 0)
+        return rc;
     if (d->utt_len >= d->partial_due)
         live_partial(d);
     if (d->utt_len == d->model->utt_max)

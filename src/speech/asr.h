@@ -360,6 +360,20 @@ void asr_decoder_set_pass_check(asr_decoder *d, double max_shift, bool reseed);
 /* The full pass's utterances checked so, and decoded again, so far. */
 void asr_decoder_pass_stats(const asr_decoder *d, uint64_t *checked, uint64_t *redecoded);
 
+/* The early check on a new decoder (asr_decoder_set_pass_early). */
+#define ASR_PASS_EARLY_MS 1500
+
+/* Live mode with the full pass and its check on: once an utterance has ms
+ * of audio, its mean so far is checked against the running mean its pass
+ * began with, and when further than max_shift (0: the check's) the pass
+ * begins again from the utterance's start with the running mean set to it
+ * (the audio so far heard twice, in place of the whole utterance decoded
+ * again at its end). ms 0: never. */
+void asr_decoder_set_pass_early(asr_decoder *d, unsigned ms, double max_shift);
+
+/* The early check's restarts so far. */
+uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

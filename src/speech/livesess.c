@@ -827,6 +827,11 @@ fail:
     return rc;
 }
 
+asr_decoder *livesess_decoder(const livesess *s)
+{
+    return s->dec;
+}
+
 int livesess_open(asr_model *model, const struct livesess_config *cfg, livesess **out, char *msg,
                   size_t msg_len)
 {

@@ -192,7 +192,9 @@ struct livesess_config {
      * channel, a session's first speech) is decoded again whole and the
      * running mean starts from its own (asr_decoder_set_pass_check; without
      * that check the pass was 3 to 12 WER points worse, docs/BENCHMARKS.md
-     * "Session 33" and "Session 34"); a piece's search is then the one in
+     * "Session 33" and "Session 34"), and one already far 1.5 s in is heard
+     * again from its start on its own mean (asr_decoder_set_pass_early,
+     * "Session 35"); a piece's search is then the one in
      * force when it began, and cut_after_ms does nothing. false (the default): a capped
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
@@ -206,6 +208,10 @@ struct livesess_settle_stats {
     uint64_t settled, dropped, dropped_ms;
 };
 void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out);
+
+/* The session's decoder, for its settings and counters (asr_decoder_pass_stats):
+ * the session's, valid until livesess_close. */
+asr_decoder *livesess_decoder(const livesess *s);
 
 /* The cut_after_ms bench/stream measured (docs/BENCHMARKS.md). */
 #define LIVESESS_CUT_MS 2000
