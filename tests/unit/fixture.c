@@ -38,6 +38,16 @@ struct fx_pcm fx_load_pcm(const char *path)
     return p;
 }
 
+bool fx_asan_short(void)
+{
+#ifdef TEST_ASAN
+    const char *full = getenv("PHS_UNIT_FULL");
+    return !full || strcmp(full, "1") != 0;
+#else
+    return false;
+#endif
+}
+
 void fx_noise(int16_t *s, size_t n, uint32_t *seed)
 {
     for (size_t i = 0; i < n; i++) {
