@@ -277,7 +277,8 @@ static void test_no_adapt_model(void **state)
     asr_decoder *eager = asr_decoder_new(model, &err), *d = asr_decoder_new(lean, &err);
     assert_non_null(eager);
     assert_non_null(d);
-    for (int i = 0; i < N_UTTS; i++) {
+    /* under ASan one recording: the others run the same code */
+    for (int i = 0; i < (fx_asan_short() ? 1 : N_UTTS); i++) {
         asr_result *a = run(eager, speech[i].s, speech[i].n, 16000);
         asr_result *b = run(d, speech[i].s, speech[i].n, 16000);
         assert_same(a, b);
@@ -499,11 +500,14 @@ static void test_listener(void **state)
     assert_int_equal(h.n, r->n_words);
     for (size_t i = 0; i < r->n_words; i++)
         assert_string_equal(h.words[i], r->words[i].text);
-    /* The listener changes nothing in the result. */
-    asr_decoder_set_listener(d, NULL);
-    asr_result *plain = run(d, all, total, 3000);
-    assert_same(r, plain);
-    asr_result_free(plain);
+    /* The listener changes nothing in the result (a comparison only: not
+     * under ASan). */
+    if (!fx_asan_short()) {
+        asr_decoder_set_listener(d, NULL);
+        asr_result *plain = run(d, all, total, 3000);
+        assert_same(r, plain);
+        asr_result_free(plain);
+    }
     heard_free(&h);
 
     /* Stop after the first utterance: the feed that finished it returns 7,
