@@ -606,7 +606,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_FINAL must be pass or again\n");
         return 2;
     }
-    final_pass = final_env && !strcmp(final_env, "pass");
+    final_pass = !(final_env && !strcmp(final_env, "again")); /* the server's: the pass */
     const char *sess_env = getenv("STREAM_SESSION");
     if (sess_env && strcmp(sess_env, "playlist") != 0 && strcmp(sess_env, "recording") != 0) {
         fprintf(stderr, "stream_bench: STREAM_SESSION must be playlist or recording\n");
