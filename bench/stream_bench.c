@@ -91,7 +91,7 @@ struct stream {
     struct livesess_settle_stats settle; /* its early final decodes */
     /* STREAM_FINAL=pass: pieces the check looked at, decoded again, and
      * whose pass the early check began again */
-    uint64_t pass_checked, pass_again, pass_restarts;
+    uint64_t pass_checked, pass_again, pass_restarts, pass_first;
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -149,6 +149,10 @@ static bool session_per_recording;
  * threshold, STREAM_PASS_EARLY_SHIFT the early check's own
  * (asr_decoder_set_pass_early, _set_pass_check; unset: the decoder's) */
 static const char *pass_early_env, *pass_early_shift_env, *pass_shift_env;
+/* STREAM_PASS_FIRST=full: a session's first piece on the full pass from its
+ * start (session 35's), not the capped pass until the early check
+ * (asr_decoder_set_pass_first; default capped, the decoder's) */
+static bool pass_first_full;
 static struct recording *recs;
 static size_t n_recs;
 
@@ -442,6 +446,8 @@ static livesess *open_session(struct stream *st, double at)
                                    pass_early_shift_env ? strtod(pass_early_shift_env, NULL) : 0);
     if (pass_shift_env)
         asr_decoder_set_pass_check(livesess_decoder(s), strtod(pass_shift_env, NULL), true);
+    if (pass_first_full)
+        asr_decoder_set_pass_first(livesess_decoder(s), false);
     return s;
 }
 
@@ -457,6 +463,7 @@ static void close_session(struct stream *st, livesess *s)
     st->pass_checked += checked;
     st->pass_again += again;
     st->pass_restarts += asr_decoder_pass_restarts(livesess_decoder(s));
+    st->pass_first += asr_decoder_pass_first_restarts(livesess_decoder(s));
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -599,7 +606,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_FINAL must be pass or again\n");
         return 2;
     }
-    final_pass = final_env && !strcmp(final_env, "pass");
+    final_pass = !(final_env && !strcmp(final_env, "again")); /* the server's: the pass */
     const char *sess_env = getenv("STREAM_SESSION");
     if (sess_env && strcmp(sess_env, "playlist") != 0 && strcmp(sess_env, "recording") != 0) {
         fprintf(stderr, "stream_bench: STREAM_SESSION must be playlist or recording\n");
@@ -609,6 +616,12 @@ int main(int argc, char **argv)
     pass_early_env = getenv("STREAM_PASS_EARLY_MS");
     pass_shift_env = getenv("STREAM_PASS_SHIFT");
     pass_early_shift_env = getenv("STREAM_PASS_EARLY_SHIFT");
+    const char *first_env = getenv("STREAM_PASS_FIRST");
+    if (first_env && strcmp(first_env, "full") != 0 && strcmp(first_env, "capped") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_PASS_FIRST must be full or capped\n");
+        return 2;
+    }
+    pass_first_full = first_env && !strcmp(first_env, "full");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -771,13 +784,14 @@ int main(int argc, char **argv)
                "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
-               "again / pass begun again early: %llu / %llu / %llu\n",
+               "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
+               "%llu / %llu\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
                pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
-               (unsigned long long)st[i].pass_restarts);
+               (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

@@ -106,6 +106,17 @@ struct asr_decoder {
     double pass_early_shift_max; /* the early check's threshold (0: pass_shift_max) */
     bool early_checked;
     uint64_t pass_restarted;
+    /* live, full pass: a recording's first utterance opens on the capped
+     * pass until the early check (asr_decoder_set_pass_first), which then
+     * always begins the full pass again on that utterance's own mean: its
+     * start mean, primed on 300 ms, is nearly always far by then. Whether
+     * that is on; whether no utterance has reached the check yet in this
+     * recording (first_pending); whether the open one is so heard; how
+     * many were begun again so. */
+    bool first_capped;
+    bool first_pending;
+    bool utt_trial;
+    uint64_t first_restarted;
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -194,6 +205,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     d->pass_shift_max = ASR_PASS_SHIFT_MAX;
     d->pass_reseed = true;
     d->pass_early = (size_t)ASR_PASS_EARLY_MS * 16;
+    d->first_capped = true;
     d->buf = malloc(m->utt_max * sizeof(int16_t));
     if (!d->buf) {
         *err = PHS_ENOMEM;
@@ -264,6 +276,7 @@ int asr_decoder_start(asr_decoder *d)
     live_abandon(d);
     d->mode = d->next_mode;
     d->primed = false;
+    d->first_pending = true;
     acc_clear(&d->acc);
     d->buf_len = 0;
     d->buf_offset = 0;
@@ -701,6 +714,16 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d)
     return d->pass_restarted;
 }
 
+void asr_decoder_set_pass_first(asr_decoder *d, bool capped)
+{
+    d->first_capped = capped;
+}
+
+uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
+{
+    return d->first_restarted;
+}
+
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)
@@ -737,30 +760,19 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc)
     return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
 }
 
-/* The open full-pass utterance reached pass_early samples: when its mean so
- * far lies further than pass_shift_max from the running mean its pass
- * began with (a session's first speech, primed on 300 ms; a new voice), the
- * pass is ended unheard and begins again from the utterance's start with
- * the running mean set to that mean. Re-hearing those samples costs less
- * than decoding the whole piece again at its end, and its final is then
- * the pass's own (the end's check still decodes it again when it stays
- * far). Partials go on from there. */
-static int pass_early_check(asr_decoder *d)
+/* Ends the engine's pass over the open utterance unheard, sets the
+ * running mean to the mean of its audio so far and begins the full pass
+ * again from its start (partials go on from there). */
+static int pass_begin_again(asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;
     double shift = 0;
-    double max = d->pass_early_shift_max > 0 ? d->pass_early_shift_max : d->pass_shift_max;
-    d->early_checked = true;
-    if (d->pass_shift_max <= 0 || !e->utt_shift)
-        return 0;
-    int rc = e->utt_shift(d->handle, d->buf, d->utt_len, false, &shift);
-    if (rc < 0 || shift <= max)
-        return rc < 0 ? rc : 0;
-    d->pass_restarted++;
+    int rc;
     if ((rc = e->utt_end(d->handle, NULL, NULL)) < 0 ||
         (rc = e->utt_shift(d->handle, d->buf, d->utt_len, true, &shift)) < 0 ||
         (rc = e->utt_start(d->handle)) < 0)
         goto out_closed;
+    d->utt_full = true;
     for (size_t at = 0; at < d->utt_len; at += UNSETTLE_PIECE)
         if ((rc = e->utt_feed(d->handle, d->buf + at,
                               d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE)) < 0)
@@ -769,6 +781,38 @@ static int pass_early_check(asr_decoder *d)
 out_closed:
     d->in_utt = false; /* the engine's utterance is not open */
     return rc;
+}
+
+/* The open full-pass utterance reached pass_early samples: when its mean so
+ * far lies further than pass_shift_max from the running mean its pass
+ * began with (a new voice or channel), the pass is ended unheard and
+ * begins again from the utterance's start with the running mean set to
+ * that mean. Re-hearing those samples costs less than decoding the whole
+ * piece again at its end, and its final is then the pass's own (the end's
+ * check still decodes it again when it stays far). A recording's first
+ * utterance heard on the capped pass (utt_trial) begins the full pass so
+ * whatever its distance: the capped pass's words are not a final's, and
+ * the 300 ms it was primed on is a poorer mean than 1.5 s. */
+static int pass_early_check(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    double shift = 0;
+    double max = d->pass_early_shift_max > 0 ? d->pass_early_shift_max : d->pass_shift_max;
+    d->early_checked = true;
+    if (d->utt_trial) {
+        d->utt_trial = d->first_pending = false;
+        if (!d->full_pass || d->live_words) /* the capped pass's words, or decoded again */
+            return 0;
+        d->first_restarted++;
+        return pass_begin_again(d);
+    }
+    if (d->pass_shift_max <= 0 || !e->utt_shift)
+        return 0;
+    int rc = e->utt_shift(d->handle, d->buf, d->utt_len, false, &shift);
+    if (rc < 0 || shift <= max)
+        return rc < 0 ? rc : 0;
+    d->pass_restarted++;
+    return pass_begin_again(d);
 }
 
 /* Ends the open live utterance, its words those of buf[0..len) (its audio
@@ -831,6 +875,8 @@ int asr_decoder_settle(asr_decoder *d)
     return rc;
 }
 
+static int engine_open(asr_decoder *d, bool again);
+
 /* Audio comes after a settled utterance: its words are dropped and the
  * live pass hears its audio again from its start (partials go on from
  * there; the hearing again shows none). */
@@ -839,8 +885,8 @@ static int live_unsettle(asr_decoder *d)
     const asr_engine *e = d->model->engine;
     acc_drop(&d->acc, d->utt_first);
     d->settled = false;
-    d->utt_full = d->full_pass && !d->live_words; /* the pass utt_start runs now */
-    int rc = e->utt_reopen ? e->utt_reopen(d->handle) : e->utt_start(d->handle);
+    d->utt_full = d->full_pass && !d->live_words && !d->utt_trial; /* the pass it runs now */
+    int rc = engine_open(d, true);
     for (size_t at = 0; rc == 0 && at < d->utt_len; at += UNSETTLE_PIECE)
         rc = e->utt_feed(d->handle, d->buf + at,
                          d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE);
@@ -865,14 +911,36 @@ static void live_partial(asr_decoder *d)
     wipe(text, sizeof(text));
 }
 
+/* Opens (again) the engine's utterance: on the capped pass when it is a
+ * trial (utt_trial), the decoder's own pass kept for the next ones. */
+static int engine_open(asr_decoder *d, bool again)
+{
+    const asr_engine *e = d->model->engine;
+    int rc;
+    if (d->utt_trial && (rc = e->utt_pass(d->handle, false)) < 0)
+        return rc;
+    rc = again && e->utt_reopen ? e->utt_reopen(d->handle) : e->utt_start(d->handle);
+    if (d->utt_trial) {
+        int back = apply_live_pass(d);
+        if (rc == 0)
+            rc = back;
+    }
+    return rc;
+}
+
 /* Opens a live utterance starting at sample start. */
 static int live_open(asr_decoder *d, uint64_t start)
 {
-    int rc = d->model->engine->utt_start(d->handle);
+    const asr_engine *e = d->model->engine;
+    d->utt_full = d->full_pass && !d->live_words;
+    d->utt_trial = d->utt_full && d->first_capped && d->first_pending && d->pass_early &&
+                   d->pass_shift_max > 0 && e->utt_shift && e->utt_pass;
+    if (d->utt_trial)
+        d->utt_full = false;
+    int rc = engine_open(d, false);
     if (rc < 0)
         return rc;
     d->was_live = d->in_utt = true;
-    d->utt_full = d->full_pass && !d->live_words;
     d->utt_start = start;
     d->utt_len = 0;
     d->early_checked = false;
@@ -891,7 +959,8 @@ static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
     if (pcm != d->buf + d->utt_len)
         memcpy(d->buf + d->utt_len, pcm, n * sizeof(int16_t));
     d->utt_len += n;
-    if (d->utt_full && d->pass_early && !d->early_checked && d->utt_len >= d->pass_early &&
+    if ((d->utt_full || d->utt_trial) && d->pass_early && !d->early_checked &&
+        d->utt_len >= d->pass_early &&
         (rc = pass_early_check(d)) < 0)
         return rc;
     if (d->utt_len >= d->partial_due)

@@ -371,8 +371,23 @@ void asr_decoder_pass_stats(const asr_decoder *d, uint64_t *checked, uint64_t *r
  * again at its end). ms 0: never. */
 void asr_decoder_set_pass_early(asr_decoder *d, unsigned ms, double max_shift);
 
-/* The early check's restarts so far. */
+/* The early check's restarts so far (a recording's first utterance's,
+ * asr_decoder_set_pass_first, not counted). */
 uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
+
+/* Live mode with the full pass and both checks on: true (a new decoder's)
+ * hears a recording's first utterance with the capped pass of partials
+ * until the early check, where the full pass always begins it again on
+ * its own mean so far (the running mean it would start from is primed on
+ * its first 300 ms, and was nearly always far by then: session 35 heard
+ * 1.5 s of the full pass twice). One ended before the check is decoded
+ * again whole, and the next is so heard in its turn. false: the full pass
+ * from the first utterance on (session 35's). Measured: docs/BENCHMARKS.md,
+ * "Session 36". */
+void asr_decoder_set_pass_first(asr_decoder *d, bool capped);
+
+/* A recording's first utterances begun again so (asr_decoder_set_pass_first). */
+uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
 
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in

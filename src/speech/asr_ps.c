@@ -1070,6 +1070,15 @@ static int utt_start(void *dec)
     d->have_start = cmn_save(ps, &d->at_start);
     if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
+    /* The full pass's second pass rewinds the features its first pass
+     * kept, so the acoustic model must keep them all; making a search
+     * without a second pass (the live and fast ones) turned that off for
+     * the whole decoder ("Circular feature buffer cannot be rewound" at
+     * the end of a piece over 1.28 s). Processing no audio with no search
+     * turns it on again: the library's only public way. */
+    int16 none = 0;
+    if (d->full_pass && ps_process_raw(ps, &none, 0, TRUE, FALSE) < 0)
+        return PHS_EENGINE;
     return 0;
 }
 

@@ -27,6 +27,8 @@ int proto_put_stream_open(sbuf *b, const struct livesess_config *c)
         rc = proto_put_u32(b, c->lag_fast_ms);
     if (rc == 0)
         rc = proto_put_u32(b, c->lag_live_ms);
+    if (rc == 0)
+        rc = proto_put_u32(b, c->final_from_pass);
     return rc;
 }
 
@@ -40,11 +42,13 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     uint32_t noise = proto_get_u32(c);
     out->lag_fast_ms = proto_get_u32(c);
     out->lag_live_ms = proto_get_u32(c);
+    uint32_t pass = proto_get_u32(c);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
     if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||
-        noise > LIVESESS_DENOISE_ON)
+        noise > LIVESESS_DENOISE_ON || pass > 1)
         c->bad = true;
+    out->final_from_pass = pass == 1;
     out->denoise = c->bad ? LIVESESS_DENOISE_OFF : (enum livesess_denoise)noise;
     out->sample_rate = (int)rate;
     out->vad.enabled = vad == 1;
