@@ -576,6 +576,19 @@ static bool cue_before_id(const redact_ctx *c, size_t a)
            redact_cue_before(c, a, CUE_WINDOW_SSN, ssn_cue);
 }
 
+/* What is left of identifier-like t once the unit after it took its last
+ * number as a quantity ("mrn four five | two tablets"), too few digits
+ * for an identifier alone: still one when it is two or more digits said
+ * one by one, nothing else, right after a strong cue ("mrn", "record
+ * (number)", "account", ...). Nobody counts tablets digit by digit right
+ * after "mrn": these are the identifier's digits that were heard, and
+ * the quantity is the unit's. */
+static bool short_id_before_quantity(const redact_ctx *c, const idstr *t)
+{
+    return t->digitwise && t->digits >= 2 && !t->letters && !t->gaps &&
+           t->number_words == t->b - t->a && redact_cue_before(c, t->a, 2, strong_id_cue);
+}
+
 /* "date of birth <garbled words> nineteen fifty four": what lies between
  * the cue and the year is the day and month. */
 static void detect_birth_dates(redact_ctx *c)
@@ -649,6 +662,8 @@ void redact_detect_numbers(redact_ctx *c)
             bool found = idstr_at(&cut, i, lead_ok, &t) && t.b == cut.n;
             bool anchored = found && (t.letters || t.digitwise || cue_before_id(c, t.a));
             int tl = anchored ? idstr_label(c, &t, false) : -1;
+            if (tl < 0 && found && short_id_before_quantity(c, &t))
+                tl = REDACT_ID;
             if (tl >= 0) {
                 s = t;
                 label = tl;
