@@ -371,6 +371,10 @@ static char *rt_text(struct rt_session *s, const asr_result *r)
     format_opts o = {.smart = s->cfg.smart_format,
                      .dictation = s->cfg.dictation,
                      .lex = s->srv->lex,
+                     /* after an earlier utterance, a break said first is
+                      * written ("new paragraph" after a pause), as in the
+                      * whole text */
+                     .continued = s->utterances > 0,
                      .sentence_ended = s->stopped};
     format_result fr;
     if (format_words(&o, r->words, r->n_words, &fr) < 0)
