@@ -262,6 +262,8 @@ int rt_keeper(struct rt_session *s)
         .redact_labels = s->cfg.redact_labels,
         .lex = s->srv->lex,
         .max_audio_bytes = s->srv->limits.max_bytes,
+        .smart_format = s->cfg.smart_format,
+        .dictation = s->cfg.dictation,
     };
     return (s->keep = livestore_new(&lc)) ? 0 : PHS_ENOMEM;
 }

@@ -361,19 +361,27 @@ static int rt_redacted(struct rt_session *s, const asr_word *w, size_t n, asr_re
 }
 
 /* The completed transcript of an utterance: formatted as the session
- * asks (each utterance on its own), else its words. NULL when out of memory. */
-static char *rt_text(const struct rt_session *s, const asr_result *r)
+ * asks (each utterance on its own), else its words; records in s whether
+ * it ends a sentence (format_result_ends_sentence), so the next utterance
+ * starts one. NULL when out of memory. */
+static char *rt_text(struct rt_session *s, const asr_result *r)
 {
     if (!s->cfg.smart_format && !s->cfg.dictation)
         return asr_join_words(r->words, r->n_words);
     format_opts o = {.smart = s->cfg.smart_format,
                      .dictation = s->cfg.dictation,
                      .lex = s->srv->lex,
+                     /* after an earlier utterance, a break said first is
+                      * written ("new paragraph" after a pause), as in the
+                      * whole text */
+                     .continued = s->utterances > 0,
                      .sentence_ended = s->stopped};
     format_result fr;
     if (format_words(&o, r->words, r->n_words, &fr) < 0)
         return NULL;
     char *text = format_join(&fr, 0, r->n_words);
+    if (text)
+        s->stopped = format_result_ends_sentence(&fr, fr.n, s->stopped);
     format_result_free(&fr);
     return text;
 }
@@ -392,13 +400,6 @@ void rt_on_utterance(struct rt_session *s, const asr_word *w, size_t n,
     }
     char *text = rt_text(s, r);
     if (text) {
-        /* the next utterance starts a sentence the dictation ended here
-         * (with smart formatting off, it takes its capital from that) */
-        size_t len = strlen(text);
-        while (len && text[len - 1] == ' ')
-            len--;
-        if (len)
-            s->stopped = strchr(".?!\n", text[len - 1]) != NULL;
         rt_send_final(s, r->words, r->n_words, text, how);
         s->utterances++;
         wipe_free(text, strlen(text) + 1);

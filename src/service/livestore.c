@@ -157,6 +157,9 @@ static int render(livestore *ls, char **out)
     transcript_opts o;
     transcript_opts_default(&o);
     o.words_top_level = true;
+    o.smart_format = ls->cfg.smart_format;
+    o.dictation = ls->cfg.dictation;
+    o.lex = ls->cfg.lex;
     o.redacted = ls->cfg.redact_labels != 0;
     o.redactions = spans;
     o.n_redactions = n_spans;
@@ -186,6 +189,8 @@ static int commit_rows(livestore *ls, const struct store_object *audio,
     struct jobopts jo;
     jobopts_init(&jo);
     jo.redact_labels = ls->cfg.redact_labels;
+    jo.smart_format = ls->cfg.smart_format;
+    jo.dictation = ls->cfg.dictation;
     int rc = jobopts_write(&jo, t.options, sizeof(t.options));
     if (rc < 0)
         return rc;

@@ -30,6 +30,11 @@ struct livestore_config {
     unsigned redact_labels;      /* 0: none */
     const redact_lexicon *lex;   /* needed with redact_labels */
     uint64_t max_audio_bytes;    /* the most audio kept (0: the WAV limit) */
+    /* The session's formatting options: the stored transcript is rendered
+     * with them and keeps them in its row, so every later rendering
+     * (GET /v1/transcripts/ID?format=...) writes what the session sent. */
+    bool smart_format;
+    bool dictation;
 };
 
 /* A new keeper; NULL when out of memory or c->id is too long. */

@@ -1212,6 +1212,24 @@ char *format_join(const format_result *r, size_t first_word, size_t n_words)
     return out;
 }
 
+bool format_result_ends_sentence(const format_result *r, size_t n, bool before)
+{
+    bool closed = false; /* a ')' seen after the end: what comes before it decides */
+    for (size_t i = n < r->n ? n : r->n; i-- > 0;) {
+        const format_token *t = &r->tok[i];
+        if (!t->text[0])
+            continue;
+        if (!t->mark)
+            return false;
+        if (t->text[0] == ')' && !closed) {
+            closed = true;
+            continue;
+        }
+        return strchr(".?!\n", t->text[0]) != NULL;
+    }
+    return before;
+}
+
 void format_result_free(format_result *r)
 {
     if (!r)

@@ -104,6 +104,17 @@ int format_words(const format_opts *o, const asr_word *w, size_t n, format_resul
  * NULL when out of memory. */
 char *format_join(const format_result *r, size_t first_word, size_t n_words);
 
+/* True when the text of r's first n tokens ends a sentence: its last
+ * token with text is a '.', '?', '!' or a line or paragraph break, or a
+ * ')' right after one ("(stable.)"). With no text among them (a piece of
+ * only "scratch that", a break said first, an unmatched close
+ * parenthesis) the text before them ends as it did: before. The one
+ * answer for every path that formats a text in parts and passes it on as
+ * the next part's format_opts.sentence_ended: a realtime session's next
+ * utterance, a speaker's next turn (transcript.c), a stream's next window
+ * (format_stream.c). Cost: a pass back over the trailing marks. */
+bool format_result_ends_sentence(const format_result *r, size_t n, bool before);
+
 /* Wipes and frees; NULL-safe, and safe twice. */
 void format_result_free(format_result *r);
 

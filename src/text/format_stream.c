@@ -25,7 +25,8 @@ struct format_stream {
     size_t window;  /* the first word of the sentence being released */
     size_t shown;   /* tokens of the window's formatting released */
     size_t covered; /* words [0, covered) are in released tokens */
-    bool stopped;   /* the window starts after a '.', '?' or '!' */
+    bool stopped;   /* the text before the window ends a sentence
+                       (format_result_ends_sentence) */
     sbuf text;      /* what was released, joined */
 };
 
@@ -55,13 +56,15 @@ static bool ends_sentence(const format_token *t)
     return t->mark && t->text[0] && strchr(".?!:\n", t->text[0]);
 }
 
-/* A window's first token has no space before it; in the stream it needs
- * one after text that does not end in a break, unless it is a mark. */
-static bool needs_space(const format_stream *s, const format_token *t, size_t i)
+/* A window's first token with text has no space before it; in the
+ * stream it needs one after text that does not end in a break, unless it
+ * is a mark. first: that token's index in the window (tokens before it
+ * have empty text, as an unmatched close parenthesis). */
+static bool needs_space(const format_stream *s, const format_token *t, size_t i, size_t first)
 {
     if (t->space_before)
         return true;
-    return i == 0 && s->text.len && s->text.p[s->text.len - 1] != '\n' &&
+    return i == first && t->text[0] && s->text.len && s->text.p[s->text.len - 1] != '\n' &&
            !(t->mark && strchr(".,:;?!)\n", t->text[0]));
 }
 
@@ -72,9 +75,12 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
     int rc = 0;
     size_t last_end = SIZE_MAX, next_window = s->window, kept_from_end = 1;
     bool stopped = s->stopped;
+    size_t first = 0;
+    while (first < r->n && !r->tok[first].text[0])
+        first++;
     for (size_t i = from; rc == 0 && i < to; i++) {
         const format_token *t = &r->tok[i];
-        if (needs_space(s, t, i))
+        if (needs_space(s, t, i, first))
             rc = sbuf_append(&s->text, " ", 1);
         if (rc == 0)
             rc = sbuf_append_str(&s->text, t->text);
@@ -87,7 +93,7 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
             bool brk = t->text[0] == '\n';
             next_window = brk ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
             kept_from_end = brk ? 0 : 1;
-            stopped = strchr(".?!", t->text[0]) != NULL;
+            stopped = format_result_ends_sentence(r, i + 1, s->stopped);
         }
     }
     s->shown = to;

@@ -476,7 +476,13 @@ static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
     return found;
 }
 
-/* Cue words of redact_detect_numbers. */
+/* Cue words of redact_detect_numbers, and how many words before a
+ * number each is read (idstr_label; cue_before_id reads the same). */
+#define CUE_WINDOW_SSN    4
+#define CUE_WINDOW_PHONE  5
+#define CUE_WINDOW_ID     6
+#define CUE_WINDOW_NUMBER 6
+#define CUE_WINDOW_DATE   4
 static const char *const ssn_cue[] = {"social", "ssn", NULL};
 static const char *const phone_cue[] = {"phone", "telephone", "cell", "cellphone", "mobile",
                                         "fax", "call", "reached", "callback", "pager",
@@ -504,20 +510,20 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     bool unit_after = is_any(c, s->b, number_units) && !s->letters &&
                       !(s->digitwise && s->digits >= 5);
     bool plain = s->gaps == 0 && s->letters == 0;
-    if (redact_cue_before(c, s->a, 4, ssn_cue) && s->digits >= 4)
+    if (redact_cue_before(c, s->a, CUE_WINDOW_SSN, ssn_cue) && s->digits >= 4)
         return REDACT_SSN;
-    if (redact_cue_before(c, s->a, 5, phone_cue) && s->digits >= 7)
+    if (redact_cue_before(c, s->a, CUE_WINDOW_PHONE, phone_cue) && s->digits >= 7)
         return REDACT_PHONE;
     if (r_date)
         return REDACT_DATE;
     if (unit_after || s->range)
         return -1;
-    if (redact_cue_before(c, s->a, 6, redact_id_cues) &&
+    if (redact_cue_before(c, s->a, CUE_WINDOW_ID, redact_id_cues) &&
         (s->digits >= 4 ||
          (s->digits >= 3 && s->number_words >= 3 &&
-          (s->digitwise || redact_cue_before(c, s->a, 6, strong_id_cue)))))
+          (s->digitwise || redact_cue_before(c, s->a, CUE_WINDOW_ID, strong_id_cue)))))
         return REDACT_ID;
-    if (redact_cue_before(c, s->a, 6, number_cue) && s->digits >= 4)
+    if (redact_cue_before(c, s->a, CUE_WINDOW_NUMBER, number_cue) && s->digits >= 4)
         /* "number" alone: ten digits are a phone number, fewer an ID */
         return s->digits >= 10 && s->digits <= 11 && !s->letters ? REDACT_PHONE : REDACT_ID;
     if (s->lead_letters >= 2 && s->letters == s->lead_letters && !s->gaps && s->digits >= 4)
@@ -564,8 +570,23 @@ static size_t trailing_quantity(const redact_ctx *c, const idstr *s)
  * as near as idstr_label reads each. */
 static bool cue_before_id(const redact_ctx *c, size_t a)
 {
-    return redact_cue_before(c, a, 6, redact_id_cues) || redact_cue_before(c, a, 6, number_cue) ||
-           redact_cue_before(c, a, 5, phone_cue) || redact_cue_before(c, a, 4, ssn_cue);
+    return redact_cue_before(c, a, CUE_WINDOW_ID, redact_id_cues) ||
+           redact_cue_before(c, a, CUE_WINDOW_NUMBER, number_cue) ||
+           redact_cue_before(c, a, CUE_WINDOW_PHONE, phone_cue) ||
+           redact_cue_before(c, a, CUE_WINDOW_SSN, ssn_cue);
+}
+
+/* What is left of identifier-like t once the unit after it took its last
+ * number as a quantity ("mrn four five | two tablets"), too few digits
+ * for an identifier alone: still one when it is two or more digits said
+ * one by one, nothing else, right after a strong cue ("mrn", "record
+ * (number)", "account", ...). Nobody counts tablets digit by digit right
+ * after "mrn": these are the identifier's digits that were heard, and
+ * the quantity is the unit's. */
+static bool short_id_before_quantity(const redact_ctx *c, const idstr *t)
+{
+    return t->digitwise && t->digits >= 2 && !t->letters && !t->gaps &&
+           t->number_words == t->b - t->a && redact_cue_before(c, t->a, 2, strong_id_cue);
 }
 
 /* "date of birth <garbled words> nineteen fifty four": what lies between
@@ -625,7 +646,7 @@ void redact_detect_numbers(redact_ctx *c)
                 continue;
             }
         }
-        bool r_date = has_r && redact_cue_before(c, r.a, 4, date_cue) &&
+        bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
                       !is_any(c, r.b, number_units) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
@@ -641,6 +662,8 @@ void redact_detect_numbers(redact_ctx *c)
             bool found = idstr_at(&cut, i, lead_ok, &t) && t.b == cut.n;
             bool anchored = found && (t.letters || t.digitwise || cue_before_id(c, t.a));
             int tl = anchored ? idstr_label(c, &t, false) : -1;
+            if (tl < 0 && found && short_id_before_quantity(c, &t))
+                tl = REDACT_ID;
             if (tl >= 0) {
                 s = t;
                 label = tl;

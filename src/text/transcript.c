@@ -171,17 +171,6 @@ static void rendering_free(rendering *rd)
     memset(rd, 0, sizeof(*rd));
 }
 
-/* True when r's text ends in a '.', '?', '!' or break: the next turn
- * starts a sentence (with smart formatting off, a said one gives the
- * capital; format.h sentence_ended). */
-static bool ends_said_sentence(const format_result *r)
-{
-    for (size_t i = r->n; i-- > 0;)
-        if (r->tok[i].text[0])
-            return r->tok[i].mark && strchr(".?!\n", r->tok[i].text[0]) != NULL;
-    return false;
-}
-
 /* Formats res's words, one turn per speaker change when by_speaker. */
 static int rendering_format(const asr_result *res, const transcript_opts *o, bool by_speaker,
                             rendering *rd)
@@ -221,7 +210,8 @@ static int rendering_format(const asr_result *res, const transcript_opts *o, boo
                           &rd->turns[rd->n_turns]);
         if (rc < 0)
             goto fail;
-        fo.sentence_ended = ends_said_sentence(&rd->turns[rd->n_turns]);
+        fo.sentence_ended = format_result_ends_sentence(&rd->turns[rd->n_turns],
+                                                        rd->turns[rd->n_turns].n, fo.sentence_ended);
         rd->n_turns++;
         i = j;
     }

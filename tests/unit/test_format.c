@@ -1157,6 +1157,149 @@ static void test_speaker_renderings(void **state)
     asr_result_free(r);
 }
 
+/* The words of text as one string, case kept: punctuation, breaks and
+ * the speaker labels of a turn rendering ("A: ") dropped. */
+static void words_in(const char *text, char *out, size_t cap)
+{
+    size_t len = 0;
+    bool line_start = true;
+    out[0] = '\0';
+    for (const char *p = text; *p;) {
+        if (line_start && p[0] >= 'A' && p[0] <= 'Z' && p[1] == ':' && p[2] == ' ')
+            p += 3;
+        line_start = false;
+        size_t n = strcspn(p, " \n.,:;?!()");
+        if (n) {
+            len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? " " : "", (int)n, p);
+            assert_true(len < cap);
+            p += n;
+        } else {
+            line_start = *p == '\n';
+            p++;
+        }
+    }
+}
+
+/* Parts of a dictation, each said by a speaker of its own (speakers A, B,
+ * A, ...), formatted the four ways the server does: the whole text (the
+ * CLI, a POST's text), a stream cut at the parts (stream=true), the
+ * speaker turns (diarize), and a realtime session's utterances, each
+ * formatted alone and told by format_result_ends_sentence whether the
+ * one before ended a sentence (rt_text). The words and their capitals
+ * are the same every way. With redact, the words are redacted first, as
+ * every path does. */
+static bool parts_agree(const char *const *parts, size_t n_parts, bool smart, bool redact)
+{
+    struct said_segment segs[4];
+    assert_true(n_parts <= 4);
+    for (size_t i = 0; i < n_parts; i++)
+        segs[i] = (struct said_segment){parts[i], (int)(i % 2) + 1};
+    asr_result *r = conversation_of(segs, n_parts);
+    if (redact) {
+        redact_config rc = {.lex = lexicon, .labels = REDACT_ALL};
+        redact_span *spans;
+        size_t n_spans;
+        assert_int_equal(redact_apply(&rc, r, &spans, &n_spans), 0);
+        free(spans);
+    }
+    format_opts o;
+    format_opts_default(&o);
+    o.smart = smart;
+    o.lex = lexicon;
+    format_result fr;
+    assert_int_equal(format_words(&o, r->words, r->n_words, &fr), 0);
+    char *whole = format_join(&fr, 0, r->n_words);
+    format_result_free(&fr);
+    /* the stream and the realtime utterances, part by part */
+    format_stream *fs = format_stream_new(&o);
+    assert_non_null(fs);
+    char utterances[1024] = "";
+    size_t ulen = 0;
+    format_opts uo = o;
+    char breaks_utt[64] = "", breaks_whole[64] = "";
+    for (size_t i = 0; i < r->n_segments; i++) {
+        uo.continued = i > 0;
+        const asr_segment *g = &r->segments[i];
+        char *piece;
+        assert_int_equal(format_stream_add(fs, r->words + g->first_word, g->n_words,
+                                           i + 1 == r->n_segments, &piece),
+                         0);
+        wipe_free_str(piece);
+        assert_int_equal(format_words(&uo, r->words + g->first_word, g->n_words, &fr), 0);
+        piece = format_join(&fr, 0, g->n_words);
+        uo.sentence_ended = format_result_ends_sentence(&fr, fr.n, uo.sentence_ended);
+        ulen += (size_t)snprintf(utterances + ulen, sizeof(utterances) - ulen, "%s\n", piece);
+        for (const char *p = piece; *p; p++)
+            if (*p == '\n')
+                strncat(breaks_utt, "|", sizeof(breaks_utt) - strlen(breaks_utt) - 1);
+        wipe_free_str(piece);
+        format_result_free(&fr);
+    }
+    transcript_opts to;
+    transcript_opts_default(&to);
+    to.smart_format = smart;
+    to.speakers = true;
+    to.lex = lexicon;
+    char *turns = transcript_render(r, TRANSCRIPT_TEXT, &to);
+    assert_non_null(turns);
+    char w_whole[1024], w_stream[1024], w_turns[1024], w_utt[1024];
+    words_in(whole, w_whole, sizeof(w_whole));
+    words_in(format_stream_text(fs), w_stream, sizeof(w_stream));
+    words_in(turns, w_turns, sizeof(w_turns));
+    words_in(utterances, w_utt, sizeof(w_utt));
+    for (const char *p = whole; *p; p++)
+        if (*p == '\n')
+            strncat(breaks_whole, "|", sizeof(breaks_whole) - strlen(breaks_whole) - 1);
+    /* and the stream's text is the whole text, spacing and all; the
+     * utterances have its line breaks (a break said first in an
+     * utterance is written) */
+    bool same = !strcmp(w_whole, w_stream) && !strcmp(w_whole, w_turns) &&
+                !strcmp(w_whole, w_utt) && !strcmp(whole, format_stream_text(fs)) &&
+                !strcmp(breaks_whole, breaks_utt);
+    if (!same)
+        print_message("  smart %d redact %d\n  whole:      %s\n  stream:     %s\n  turns:      "
+                      "%s\n  utterances: %s\n",
+                      smart, redact, whole, format_stream_text(fs), turns, utterances);
+    free(turns);
+    wipe_free_str(whole);
+    format_stream_free(fs);
+    asr_result_free(r);
+    return same;
+}
+
+/* After a dictated period, question mark, exclamation point, line or
+ * paragraph break, or a close parenthesis after a period, the next part
+ * starts with the capital the whole text gives it, whichever path formats
+ * it, smart formatting on and off, redaction on and off (the three paths
+ * each had their own test: a speaker turn after a turn of only "new
+ * line" stayed lower case, and a stream wrote "well.She" after an
+ * unmatched close parenthesis). A break said first in a part after
+ * another is written in every path but the speaker turns (each its own
+ * line anyway): a realtime utterance dropped it. */
+static void test_sentence_ends_every_path(void **state)
+{
+    static const char *const cases[][3] = {
+        {"she is well period", "she is stable", NULL},
+        {"any pain question mark", "none today", NULL},
+        {"no pain exclamation point", "i said none", NULL},
+        {"she is well new line", "she is stable", NULL},
+        {"she is well new paragraph", "she is stable", NULL},
+        {"open paren she is well period close paren", "she is stable", NULL},
+        {"she is well period close paren", "she is stable", NULL},
+        {"she is well period", "new line", "she is stable"},
+        {"she is well period", "close paren", "she is stable"},
+        {"call john smith at six one seven five five five one two one two period",
+         "john smith is stable", NULL},
+        {"plan colon", "she is stable", NULL},
+        {"she is well", "new paragraph she is stable", NULL},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        for (int way = 0; way < 4; way++)
+            bad += !parts_agree(cases[i], cases[i][2] ? 3 : 2, way & 1, way & 2);
+    assert_int_equal(bad, 0);
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -1196,6 +1339,7 @@ int main(void)
         cmocka_unit_test(test_letters_months_spans),
         cmocka_unit_test(test_speaker_renderings),
         cmocka_unit_test(test_speaker_turns_without_smart),
+        cmocka_unit_test(test_sentence_ends_every_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

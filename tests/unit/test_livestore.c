@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/ids.h"
 #include "core/sbuf.h"
+#include "records/jobopts.h"
 #include "service/livestore.h"
 #include "store/store.h"
 #include "text/transcript.h"
@@ -142,6 +143,38 @@ static void test_commit_reads_back(void **state)
     sbuf_free(&x);
 }
 
+/* A session with formatting off keeps it off: the stored text is the
+ * words as the session sent them, and the row keeps the options, which
+ * every later rendering follows (it was formatted with the defaults:
+ * "Chest pain no fever."). */
+static void test_session_format_options_kept(void **state)
+{
+    struct fx *f = *state;
+    struct livestore_config c = {.store = f->s,
+                                 .id = f->id,
+                                 .tenant_id = f->tenant.id,
+                                 .key_id = "key_test",
+                                 .rate = 16000,
+                                 .smart_format = false,
+                                 .dictation = false};
+    livestore *ls = livestore_new(&c);
+    assert_non_null(ls);
+    utterance(ls, "chest", "pain", 0.1);
+    utterance(ls, "no", "fever", 0.8);
+    assert_int_equal(livestore_commit(ls, &who), 0);
+    livestore_free(ls);
+    struct store_transcript t;
+    assert_int_equal(get_row(f, &t), 0);
+    struct jobopts jo;
+    assert_int_equal(jobopts_parse(t.options, &jo), 0);
+    assert_false(jo.smart_format);
+    assert_false(jo.dictation);
+    sbuf x;
+    read_object(f, t.transcript_object, &x);
+    assert_non_null(strstr((const char *)x.p, "\"text\":\"chest pain no fever\""));
+    sbuf_free(&x);
+}
+
 static void test_no_audio_kept(void **state)
 {
     struct fx *f = *state; /* the default: the tenant keeps no audio */
@@ -176,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_reads_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_no_audio_kept, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_session_format_options_kept, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_cap_and_no_commit, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

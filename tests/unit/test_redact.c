@@ -292,9 +292,17 @@ static void test_ids_before_quantities(void **state)
     expect("account four one two zero nine six eleven units", "account [ID] eleven units");
     expect("call six one seven five five five one two one two two puffs",
            "call [PHONE] two puffs");
-    /* too little is left for an identifier: as before (three digits
-     * before a unit are a quantity) */
-    expect("mrn four five two tablets", "mrn four five two tablets");
+    /* two digits said one by one right after a strong cue are what was
+     * heard of the identifier, the last number the unit's quantity (it
+     * was left whole, "MRN 452 tablets" once formatted) */
+    expect("mrn four five two tablets", "mrn [ID] two tablets");
+    expect("medical record number six one twenty five milligrams",
+           "medical record number [ID] twenty five milligrams");
+    /* one digit left, a weak cue, or a number not said digit by digit:
+     * a quantity, as before */
+    expect("mrn four two tablets", "mrn four two tablets");
+    expect("plan four five two tablets", "plan four five two tablets");
+    expect("mrn forty five two tablets", "mrn forty five two tablets");
     expect("license number r n four one two zero nine six years on file",
            "license number [ID] years on file");
     expect("she takes two tablets twice a day", "she takes two tablets twice a day");
