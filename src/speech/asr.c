@@ -348,6 +348,28 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
     return false;
 }
 
+/* The end (exclusive, in frames of pcm[0..n)) of the run of sound that
+ * starts at frame f: the frame after its last sound before gap silent
+ * frames in a row or the end; *gaps (may be NULL) is set when a silent
+ * frame lies within it. */
+static size_t sound_run_end(const int16_t *pcm, size_t n, size_t f, size_t gap, bool *gaps)
+{
+    size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, last = f, silent = 0;
+    bool inner = false;
+    for (f++; f < nfr && silent < gap; f++) {
+        if (frame_silent(pcm, n, f)) {
+            silent++;
+        } else {
+            inner = inner || silent > 0;
+            last = f;
+            silent = 0;
+        }
+    }
+    if (gaps)
+        *gaps = inner;
+    return last + 1;
+}
+
 size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, size_t cap)
 {
     size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, k = 0, f = 0;
@@ -358,17 +380,10 @@ size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, siz
             f++;
         if (f == nfr)
             return k;
-        size_t first = f, last = f, silent = 0;
-        for (f++; f < nfr && silent < SILENT_SPLIT_FRAMES; f++) {
-            if (frame_silent(pcm, n, f)) {
-                silent++;
-            } else {
-                last = f;
-                silent = 0;
-            }
-        }
+        size_t first = f;
+        f = sound_run_end(pcm, n, first, SILENT_SPLIT_FRAMES, NULL);
         size_t a = first > SILENT_PAD_FRAMES ? first - SILENT_PAD_FRAMES : 0;
-        size_t b = last + 1 + SILENT_PAD_FRAMES;
+        size_t b = f + SILENT_PAD_FRAMES;
         size_t end = b * FRAME_SAMPLES < n ? b * FRAME_SAMPLES : n;
         if (k == cap) { /* no room: the rest goes to the last piece */
             out[k - 1].len = n - out[k - 1].start;
@@ -560,26 +575,6 @@ static int decode_utterance(asr_decoder *d, size_t at, size_t n)
 #define STRETCH_GAP_FRAMES 25
 #define STRETCH_MIN_FRAMES 100 /* 1 s */
 
-/* The end (exclusive, in frames of pcm[0..n)) of the run of sound that
- * starts at frame f: the frame after its last sound before a silence of
- * STRETCH_GAP_FRAMES or the end; *gaps is set when a silent frame lies
- * within it. */
-static size_t sound_run_end(const int16_t *pcm, size_t n, size_t f, bool *gaps)
-{
-    size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, last = f, silent = 0;
-    *gaps = false;
-    for (f++; f < nfr && silent < STRETCH_GAP_FRAMES; f++) {
-        if (frame_silent(pcm, n, f)) {
-            silent++;
-        } else {
-            *gaps = *gaps || silent > 0;
-            last = f;
-            silent = 0;
-        }
-    }
-    return last + 1;
-}
-
 int asr_noise_stretches(denoise_mode mode, const int16_t *raw, size_t n, struct asr_stretch *out,
                         size_t *k)
 {
@@ -597,7 +592,7 @@ int asr_noise_stretches(denoise_mode mode, const int16_t *raw, size_t n, struct 
             break;
         bool gaps;
         size_t first = f;
-        f = sound_run_end(raw, n, first, &gaps);
+        f = sound_run_end(raw, n, first, STRETCH_GAP_FRAMES, &gaps);
         if (gaps || f - first < STRETCH_MIN_FRAMES)
             continue;
         size_t start = first * FRAME_SAMPLES;
