@@ -134,8 +134,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@scripts/check-layers --quiet
 	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins
-	@scripts/run-unit $(BUILD)
-	@tests/pg/run-unit $(BUILD)
+	@scripts/test-units-and-pg $(BUILD)
 	@$(MAKE) --no-print-directory -j$(JOBS) test-asan
 	@$(MAKE) --no-print-directory test-allocfail
 	@$(MAKE) --no-print-directory test-integration
