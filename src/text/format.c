@@ -23,6 +23,7 @@ void format_opts_default(format_opts *o)
     o->kept = 0;
     o->continued = false;
     o->sentence_ended = false;
+    o->break_ended = false;
 }
 
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
@@ -398,8 +399,11 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         return emit(f, kind, "", 0, i, k);
     /* A close parenthesis with none open in its sentence writes nothing: a
      * writer leaves none unmatched, and the open one was most likely
-     * misheard ("open carry no rash close paren"). */
-    if (mark[0] == ')' && open_parens(f) <= 0)
+     * misheard ("open carry no rash close paren"). Smart formatting's
+     * repair, as closing one at the sentence end (close_parens): without
+     * it every said parenthesis is written ("(she is well. )" kept its
+     * ')' only with smart formatting, which had closed it at the period). */
+    if (mark[0] == ')' && f->o->smart && open_parens(f) <= 0)
         return emit(f, ITEM_EMPTY, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it. */
     if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
@@ -792,7 +796,8 @@ static size_t heading_at(const fmt *f, size_t i)
         in_list(format_word(&f->v, i + k), heading_continuers))
         return 0;
     const item *t = last_item(f);
-    bool ends = i + k >= f->v.n || pause_between(f, i + k) || (t && t->kind == ITEM_BREAK) ||
+    bool after_break = t ? t->kind == ITEM_BREAK : f->o->break_ended;
+    bool ends = i + k >= f->v.n || pause_between(f, i + k) || after_break ||
                 (f->o->dictation && command_at(f, i + k, &ck) >= 0);
     return k >= 2 || ends ? k : 0;
 }
@@ -1227,6 +1232,14 @@ bool format_result_ends_sentence(const format_result *r, size_t n, bool before)
         }
         return strchr(".?!\n", t->text[0]) != NULL;
     }
+    return before;
+}
+
+bool format_result_ends_break(const format_result *r, size_t n, bool before)
+{
+    for (size_t i = n < r->n ? n : r->n; i-- > 0;)
+        if (r->tok[i].text[0])
+            return r->tok[i].mark && r->tok[i].text[0] == '\n';
     return before;
 }
 
