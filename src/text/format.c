@@ -26,6 +26,16 @@ void format_opts_default(format_opts *o)
     o->break_ended = false;
 }
 
+/* True when word w is the len bytes at p, a table's word; a letter the
+ * recogniser writes with its period ("x." of "x. ray") is the letter. */
+static bool word_matches(const char *w, const char *p, size_t len)
+{
+    size_t n = strlen(w);
+    if (n == 2 && len == 1 && w[1] == '.')
+        n = 1;
+    return n == len && !memcmp(w, p, len);
+}
+
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
 static int phrase_at(const format_view *v, size_t i, const char *const *table, size_t stride,
                      size_t *k)
@@ -38,8 +48,7 @@ static int phrase_at(const format_view *v, size_t i, const char *const *table, s
         for (;;) {
             const char *sp = strchr(p, ' ');
             size_t len = sp ? (size_t)(sp - p) : strlen(p);
-            const char *w = format_word(v, i + words);
-            if (strlen(w) != len || memcmp(w, p, len))
+            if (!word_matches(format_word(v, i + words), p, len))
                 break;
             words++;
             if (!sp) {
@@ -71,8 +80,7 @@ static bool phrase_started(const format_view *v, size_t i, const char *const *ta
             size_t len = sp ? (size_t)(sp - p) : strlen(p);
             if (words == v->n)
                 return true; /* the words ran out inside the phrase */
-            const char *w = format_word(v, words);
-            if (!sp || strlen(w) != len || memcmp(w, p, len))
+            if (!sp || !word_matches(format_word(v, words), p, len))
                 break;
             words++;
             p = sp + 1;
@@ -478,6 +486,34 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
+                                               /* abbreviations written as one
+                                                * word (the recogniser's
+                                                * dictionary has some: cbc, ssn,
+                                                * hiv, gerd; text input others),
+                                                * none an English word */
+                                               {"mrn", "MRN"},
+                                               {"ssn", "SSN"},
+                                               {"dob", "DOB"},
+                                               {"npi", "NPI"},
+                                               {"cbc", "CBC"},
+                                               {"bmp", "BMP"},
+                                               {"cmp", "CMP"},
+                                               {"gerd", "GERD"},
+                                               {"hiv", "HIV"},
+                                               {"copd", "COPD"},
+                                               {"chf", "CHF"},
+                                               {"ckd", "CKD"},
+                                               {"htn", "HTN"},
+                                               {"dvt", "DVT"},
+                                               {"uti", "UTI"},
+                                               {"tsh", "TSH"},
+                                               {"inr", "INR"},
+                                               {"ekg", "EKG"},
+                                               {"ecg", "ECG"},
+                                               {"mri", "MRI"},
+                                               {"icu", "ICU"},
+                                               {"wbc", "WBC"},
+                                               {"bnp", "BNP"},
                                                {NULL, NULL}};
 
 /* A single letter as the recogniser writes it: "c" or "c.". */

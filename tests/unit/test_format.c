@@ -376,6 +376,12 @@ static void test_abbreviations(void **state)
         {"m r i of the spine", "MRI of the spine."},
         {"admitted to the i c u", "Admitted to the ICU."},
         {"c. b. c. and b m p", "CBC and BMP."},
+        /* a letter with its period in a written phrase */
+        {"chest x. ray today", "Chest x-ray today."},
+        {"b. i. d.", "BID."},
+        /* abbreviations said as one word, at a sentence start too */
+        {"mrn on file period cbc and bmp today", "MRN on file. CBC and BMP today."},
+        {"hiv negative comma gerd on ppi", "HIV negative, GERD on ppi."},
         {"n p o after midnight", "NPO after midnight."},
         {"vitamin d deficiency", "Vitamin D deficiency."},
         {"hepatitis c", "Hepatitis C."},
