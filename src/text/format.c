@@ -937,9 +937,15 @@ static bool is_name_at(const fmt *f, size_t w)
         return false;
     if (fl & LEX_FIRST)
         return true;
-    return (fl & LEX_SURNAME) && w > f->v.floor &&
-           (title_at(f, w - 1) >= 0 || ((name_flags(f, w - 1) & LEX_FIRST) &&
-                                        !in_list(format_word(&f->v, w - 1), clinical_not_names)));
+    /* after a first name a surname that is also a common word ("john
+     * smith", "mary brown") is the surname too, as redaction reads it
+     * (the pair is one [NAME]); "john smith" kept "smith" before */
+    if (w <= f->v.floor)
+        return false;
+    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
+                       !in_list(format_word(&f->v, w - 1), clinical_not_names);
+    return ((fl & LEX_SURNAME) && title_at(f, w - 1) >= 0) ||
+           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
 }
 
 /* "march" and "may" are also a verb: either is the month after a word

@@ -507,6 +507,9 @@ static void test_names(void **state)
 {
     static const char *const cases[][2] = {
         {"seen by doctor smith today", "Seen by Dr. Smith today."},
+        /* a surname that is also a word, after a first name */
+        {"patient john smith seen today", "Patient John Smith seen today."},
+        {"mary brown called", "Mary Brown called."},
         /* a title said short is written with its period (US style) */
         {"seen by dr smith today", "Seen by Dr. Smith today."},
         {"mr jones and ms brown and mrs garcia", "Mr. Jones and Ms. Brown and Mrs. Garcia."},
