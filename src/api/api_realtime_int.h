@@ -173,6 +173,7 @@ struct rt_session {
     uint64_t samples;    /* samples appended in all (input rate) */
     char *sent;          /* the delta text sent so far for the item (owned) */
     bool stopped;        /* the last final text ended in a said '.', '?', '!' or break */
+    bool broke;          /* the last final text ended in a said line or paragraph break */
     /* limits and accounting */
     uint64_t start_us, last_msg_us;
     uint64_t audio_bytes;

@@ -362,8 +362,8 @@ static int rt_redacted(struct rt_session *s, const asr_word *w, size_t n, asr_re
 
 /* The completed transcript of an utterance: formatted as the session
  * asks (each utterance on its own), else its words; records in s whether
- * it ends a sentence (format_result_ends_sentence), so the next utterance
- * starts one. NULL when out of memory. */
+ * it ends a sentence or a break (format_result_ends_sentence, _ends_break),
+ * so the next utterance starts one. NULL when out of memory. */
 static char *rt_text(struct rt_session *s, const asr_result *r)
 {
     if (!s->cfg.smart_format && !s->cfg.dictation)
@@ -375,13 +375,16 @@ static char *rt_text(struct rt_session *s, const asr_result *r)
                       * written ("new paragraph" after a pause), as in the
                       * whole text */
                      .continued = s->utterances > 0,
-                     .sentence_ended = s->stopped};
+                     .sentence_ended = s->stopped,
+                     .break_ended = s->broke};
     format_result fr;
     if (format_words(&o, r->words, r->n_words, &fr) < 0)
         return NULL;
     char *text = format_join(&fr, 0, r->n_words);
-    if (text)
+    if (text) {
         s->stopped = format_result_ends_sentence(&fr, fr.n, s->stopped);
+        s->broke = format_result_ends_break(&fr, fr.n, s->broke);
+    }
     format_result_free(&fr);
     return text;
 }

@@ -23,6 +23,17 @@ void format_opts_default(format_opts *o)
     o->kept = 0;
     o->continued = false;
     o->sentence_ended = false;
+    o->break_ended = false;
+}
+
+/* True when word w is the len bytes at p, a table's word; a letter the
+ * recogniser writes with its period ("x." of "x. ray") is the letter. */
+static bool word_matches(const char *w, const char *p, size_t len)
+{
+    size_t n = strlen(w);
+    if (n == 2 && len == 1 && w[1] == '.')
+        n = 1;
+    return n == len && !memcmp(w, p, len);
 }
 
 /* The matcher of both tables: entry e's phrase is table[e * stride]. */
@@ -37,8 +48,7 @@ static int phrase_at(const format_view *v, size_t i, const char *const *table, s
         for (;;) {
             const char *sp = strchr(p, ' ');
             size_t len = sp ? (size_t)(sp - p) : strlen(p);
-            const char *w = format_word(v, i + words);
-            if (strlen(w) != len || memcmp(w, p, len))
+            if (!word_matches(format_word(v, i + words), p, len))
                 break;
             words++;
             if (!sp) {
@@ -70,8 +80,7 @@ static bool phrase_started(const format_view *v, size_t i, const char *const *ta
             size_t len = sp ? (size_t)(sp - p) : strlen(p);
             if (words == v->n)
                 return true; /* the words ran out inside the phrase */
-            const char *w = format_word(v, words);
-            if (!sp || strlen(w) != len || memcmp(w, p, len))
+            if (!sp || !word_matches(format_word(v, words), p, len))
                 break;
             words++;
             p = sp + 1;
@@ -398,8 +407,11 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         return emit(f, kind, "", 0, i, k);
     /* A close parenthesis with none open in its sentence writes nothing: a
      * writer leaves none unmatched, and the open one was most likely
-     * misheard ("open carry no rash close paren"). */
-    if (mark[0] == ')' && open_parens(f) <= 0)
+     * misheard ("open carry no rash close paren"). Smart formatting's
+     * repair, as closing one at the sentence end (close_parens): without
+     * it every said parenthesis is written ("(she is well. )" kept its
+     * ')' only with smart formatting, which had closed it at the period). */
+    if (mark[0] == ')' && f->o->smart && open_parens(f) <= 0)
         return emit(f, ITEM_EMPTY, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it. */
     if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
@@ -474,6 +486,34 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
+                                               /* abbreviations written as one
+                                                * word (the recogniser's
+                                                * dictionary has some: cbc, ssn,
+                                                * hiv, gerd; text input others),
+                                                * none an English word */
+                                               {"mrn", "MRN"},
+                                               {"ssn", "SSN"},
+                                               {"dob", "DOB"},
+                                               {"npi", "NPI"},
+                                               {"cbc", "CBC"},
+                                               {"bmp", "BMP"},
+                                               {"cmp", "CMP"},
+                                               {"gerd", "GERD"},
+                                               {"hiv", "HIV"},
+                                               {"copd", "COPD"},
+                                               {"chf", "CHF"},
+                                               {"ckd", "CKD"},
+                                               {"htn", "HTN"},
+                                               {"dvt", "DVT"},
+                                               {"uti", "UTI"},
+                                               {"tsh", "TSH"},
+                                               {"inr", "INR"},
+                                               {"ekg", "EKG"},
+                                               {"ecg", "ECG"},
+                                               {"mri", "MRI"},
+                                               {"icu", "ICU"},
+                                               {"wbc", "WBC"},
+                                               {"bnp", "BNP"},
                                                {NULL, NULL}};
 
 /* A single letter as the recogniser writes it: "c" or "c.". */
@@ -792,7 +832,8 @@ static size_t heading_at(const fmt *f, size_t i)
         in_list(format_word(&f->v, i + k), heading_continuers))
         return 0;
     const item *t = last_item(f);
-    bool ends = i + k >= f->v.n || pause_between(f, i + k) || (t && t->kind == ITEM_BREAK) ||
+    bool after_break = t ? t->kind == ITEM_BREAK : f->o->break_ended;
+    bool ends = i + k >= f->v.n || pause_between(f, i + k) || after_break ||
                 (f->o->dictation && command_at(f, i + k, &ck) >= 0);
     return k >= 2 || ends ? k : 0;
 }
@@ -896,9 +937,15 @@ static bool is_name_at(const fmt *f, size_t w)
         return false;
     if (fl & LEX_FIRST)
         return true;
-    return (fl & LEX_SURNAME) && w > f->v.floor &&
-           (title_at(f, w - 1) >= 0 || ((name_flags(f, w - 1) & LEX_FIRST) &&
-                                        !in_list(format_word(&f->v, w - 1), clinical_not_names)));
+    /* after a first name a surname that is also a common word ("john
+     * smith", "mary brown") is the surname too, as redaction reads it
+     * (the pair is one [NAME]); "john smith" kept "smith" before */
+    if (w <= f->v.floor)
+        return false;
+    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
+                       !in_list(format_word(&f->v, w - 1), clinical_not_names);
+    return ((fl & LEX_SURNAME) && title_at(f, w - 1) >= 0) ||
+           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
 }
 
 /* "march" and "may" are also a verb: either is the month after a word
@@ -1227,6 +1274,14 @@ bool format_result_ends_sentence(const format_result *r, size_t n, bool before)
         }
         return strchr(".?!\n", t->text[0]) != NULL;
     }
+    return before;
+}
+
+bool format_result_ends_break(const format_result *r, size_t n, bool before)
+{
+    for (size_t i = n < r->n ? n : r->n; i-- > 0;)
+        if (r->tok[i].text[0])
+            return r->tok[i].mark && r->tok[i].text[0] == '\n';
     return before;
 }
 

@@ -69,9 +69,16 @@ typedef struct format_opts {
      * formatting off and dictation on, the first word starts a dictated
      * sentence and gets its capital, as it would in the whole text. */
     bool sentence_ended;
+    /* The text before the words ends in a said line or paragraph break (a
+     * realtime session's next utterance, a speaker's next turn): a
+     * one-word heading said first counts as said after the break ("new
+     * paragraph | plan discharge home" is "Plan: Discharge home."), as in
+     * the whole text. A stream needs none: its window keeps the break. */
+    bool break_ended;
 } format_opts;
 
-/* smart and dictation on, no lexicon, nothing kept, not continued. */
+/* smart and dictation on, no lexicon, nothing kept, not continued, no
+ * sentence or break before. */
 void format_opts_default(format_opts *o);
 
 typedef struct format_token {
@@ -114,6 +121,12 @@ char *format_join(const format_result *r, size_t first_word, size_t n_words);
  * utterance, a speaker's next turn (transcript.c), a stream's next window
  * (format_stream.c). Cost: a pass back over the trailing marks. */
 bool format_result_ends_sentence(const format_result *r, size_t n, bool before);
+
+/* True when the text of r's first n tokens ends in a said line or
+ * paragraph break; with no text among them, before. What a part passes
+ * on as the next part's format_opts.break_ended (realtime, speaker
+ * turns). Cost: as format_result_ends_sentence. */
+bool format_result_ends_break(const format_result *r, size_t n, bool before);
 
 /* Wipes and frees; NULL-safe, and safe twice. */
 void format_result_free(format_result *r);

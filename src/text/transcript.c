@@ -210,8 +210,9 @@ static int rendering_format(const asr_result *res, const transcript_opts *o, boo
                           &rd->turns[rd->n_turns]);
         if (rc < 0)
             goto fail;
-        fo.sentence_ended = format_result_ends_sentence(&rd->turns[rd->n_turns],
-                                                        rd->turns[rd->n_turns].n, fo.sentence_ended);
+        const format_result *turn = &rd->turns[rd->n_turns];
+        fo.sentence_ended = format_result_ends_sentence(turn, turn->n, fo.sentence_ended);
+        fo.break_ended = format_result_ends_break(turn, turn->n, fo.break_ended);
         rd->n_turns++;
         i = j;
     }
@@ -371,6 +372,28 @@ fail:
     return NULL;
 }
 
+/* A cue's text for SRT and WebVTT, in place: a blank line ends a cue in
+ * both formats, so a said paragraph break is one line break inside the
+ * cue, and a break at the cue's start or end writes nothing. */
+static void cue_text(char *text)
+{
+    size_t len = strlen(text);
+    char *out = text;
+    const char *p = text + strspn(text, "\n");
+    while (*p) {
+        if (*p == '\n') {
+            p += strspn(p, "\n");
+            if (*p)
+                *out++ = '\n';
+        } else {
+            *out++ = *p++;
+        }
+    }
+    /* the bytes moved leave copies behind: cleared, as wipe_free_str
+     * clears only up to the new end */
+    memset(out, 0, len + 1 - (size_t)(out - text));
+}
+
 /* SRT or WebVTT: a numbered (SRT) cue per segment. The text grows in an
  * sbuf, so no copy of it is left behind in freed memory. */
 static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o,
@@ -391,6 +414,8 @@ static char *subtitles(const asr_result *res, bool vtt, const transcript_opts *o
         char *text = rc == 0 ? segment_text(res, rd, i) : NULL;
         if (rc == 0 && !text)
             rc = PHS_ENOMEM;
+        if (text)
+            cue_text(text);
         if (rc == 0)
             rc = sbuf_printf(&b, "%s --> %s\n%s%s%s%s\n\n", a, z,
                              !o->speakers ? ""

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/jsonout.h"
 #include "core/sbuf.h"
@@ -26,6 +27,29 @@ bool transcript_has_speakers(const asr_result *res)
     return false;
 }
 
+/* Drops the line breaks that end b: a turn's line ends with its text. */
+static void trim_breaks(sbuf *b)
+{
+    while (b->len && b->p[b->len - 1] == '\n')
+        b->len--;
+    if (b->p)
+        b->p[b->len] = '\0';
+}
+
+/* Appends a segment's text to its turn's line. Each turn is a line of its
+ * own, so a line or paragraph break said at a turn's start or end writes
+ * nothing there (it wrote blank lines between the turns before); inside a
+ * turn a break stands between the segments without a space beside it. */
+static int turn_append(sbuf *b, const char *text, bool turn_start)
+{
+    int rc = 0;
+    if (turn_start)
+        text += strspn(text, "\n");
+    else if (text[0] && text[0] != '\n' && b->len && b->p[b->len - 1] != '\n')
+        rc = sbuf_append(b, " ", 1);
+    return rc < 0 ? rc : sbuf_append_str(b, text);
+}
+
 char *transcript_turns_text(const asr_result *res, const transcript_opts *o)
 {
     sbuf b;
@@ -35,13 +59,17 @@ char *transcript_turns_text(const asr_result *res, const transcript_opts *o)
         const asr_segment *s = &res->segments[i];
         if (!s->text[0])
             continue;
-        if (s->speaker != turn)
-            rc = sbuf_printf(&b, "%s%s: %s", turn < 0 ? "" : "\n",
-                             transcript_speaker_label(o, s->speaker), s->text);
-        else
-            rc = sbuf_printf(&b, " %s", s->text);
+        bool turn_start = s->speaker != turn;
+        if (turn_start) {
+            trim_breaks(&b);
+            rc = sbuf_printf(&b, "%s%s: ", turn < 0 ? "" : "\n",
+                             transcript_speaker_label(o, s->speaker));
+        }
+        if (rc == 0)
+            rc = turn_append(&b, s->text, turn_start);
         turn = s->speaker;
     }
+    trim_breaks(&b);
     if (rc == 0)
         rc = sbuf_append(&b, "", 1);
     char *out = rc == 0 ? (char *)sbuf_detach(&b, NULL) : NULL;

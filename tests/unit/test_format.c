@@ -376,6 +376,12 @@ static void test_abbreviations(void **state)
         {"m r i of the spine", "MRI of the spine."},
         {"admitted to the i c u", "Admitted to the ICU."},
         {"c. b. c. and b m p", "CBC and BMP."},
+        /* a letter with its period in a written phrase */
+        {"chest x. ray today", "Chest x-ray today."},
+        {"b. i. d.", "BID."},
+        /* abbreviations said as one word, at a sentence start too */
+        {"mrn on file period cbc and bmp today", "MRN on file. CBC and BMP today."},
+        {"hiv negative comma gerd on ppi", "HIV negative, GERD on ppi."},
         {"n p o after midnight", "NPO after midnight."},
         {"vitamin d deficiency", "Vitamin D deficiency."},
         {"hepatitis c", "Hepatitis C."},
@@ -501,6 +507,9 @@ static void test_names(void **state)
 {
     static const char *const cases[][2] = {
         {"seen by doctor smith today", "Seen by Dr. Smith today."},
+        /* a surname that is also a word, after a first name */
+        {"patient john smith seen today", "Patient John Smith seen today."},
+        {"mary brown called", "Mary Brown called."},
         /* a title said short is written with its period (US style) */
         {"seen by dr smith today", "Seen by Dr. Smith today."},
         {"mr jones and ms brown and mrs garcia", "Mr. Jones and Ms. Brown and Mrs. Garcia."},
@@ -626,6 +635,11 @@ static void test_dictation_without_smart(void **state)
         {"she is well period open parenthesis stable close parenthesis",
          "she is well. (Stable)"},
         {"i am here", "i am here"},
+        /* every said parenthesis is written: none is closed or dropped */
+        {"open paren she is well period close paren she is stable",
+         "(she is well.) She is stable"},
+        {"wheezes open paren improved period", "wheezes (improved."},
+        {"no rash close paren", "no rash)"},
     };
     check_cases_smart(cases, sizeof(cases) / sizeof(cases[0]), false);
     static const char *const streamed[] = {
@@ -634,6 +648,7 @@ static void test_dictation_without_smart(void **state)
         "plan colon | continue aspirin period | | | next visit | in two weeks",
         "she is well new paragraph | plan discharge home",
         "she is well period scratch that | she is better period | good",
+        "open paren she is well period | close paren | she is stable",
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof(streamed) / sizeof(streamed[0]); i++) {
@@ -1096,6 +1111,55 @@ static void test_speaker_turns_without_smart(void **state)
     asr_result_free(r);
 }
 
+/* True when every block of a subtitle text (blocks end at a blank line)
+ * is a whole cue: it has its "-->" timing line and some text. */
+static bool cues_whole(const char *subs)
+{
+    char *copy = strdup(subs);
+    assert_non_null(copy);
+    bool whole = true;
+    size_t blocks = 0;
+    for (char *p = copy; whole && *p;) {
+        char *end = strstr(p, "\n\n");
+        if (end)
+            *end = '\0';
+        if (strcmp(p, "WEBVTT") != 0) {
+            char *timing = strstr(p, "-->");
+            whole = timing && strchr(timing, '\n') && strchr(timing, '\n')[1];
+            blocks++;
+        }
+        p = end ? end + 2 : p + strlen(p);
+    }
+    free(copy);
+    return whole && blocks;
+}
+
+/* Breaks said at the end of a speaker turn or segment: the turn lines
+ * have no blank lines between them (a turn ending in "new paragraph"
+ * left two), a break inside a turn has no space beside it, and a subtitle
+ * cue holds no blank line, which ends a cue in SRT and WebVTT (a said
+ * paragraph break split the cue, its text read as a cue of its own). */
+static void test_breaks_in_turns_and_cues(void **state)
+{
+    static const struct said_segment segs[] = {{"she is well new paragraph", 1},
+                                               {"plan rest new line", 1},
+                                               {"thank you new paragraph", 2},
+                                               {"see you", 1}};
+    asr_result *r = conversation_of(segs, 4);
+    char *s = render(r, TRANSCRIPT_TEXT, true);
+    assert_string_equal(s, "A: She is well.\n\nPlan: Rest.\nB: Thank you.\nA: See you.\n");
+    free(s);
+    for (int vtt = 0; vtt < 2; vtt++)
+        for (int speakers = 0; speakers < 2; speakers++) {
+            s = render(r, vtt ? TRANSCRIPT_VTT : TRANSCRIPT_SRT, speakers);
+            if (!cues_whole(s))
+                print_message("%s", s);
+            assert_true(cues_whole(s));
+            free(s);
+        }
+    asr_result_free(r);
+}
+
 static void test_speaker_renderings(void **state)
 {
     asr_result *r = conversation();
@@ -1228,6 +1292,7 @@ static bool parts_agree(const char *const *parts, size_t n_parts, bool smart, bo
         assert_int_equal(format_words(&uo, r->words + g->first_word, g->n_words, &fr), 0);
         piece = format_join(&fr, 0, g->n_words);
         uo.sentence_ended = format_result_ends_sentence(&fr, fr.n, uo.sentence_ended);
+        uo.break_ended = format_result_ends_break(&fr, fr.n, uo.break_ended);
         ulen += (size_t)snprintf(utterances + ulen, sizeof(utterances) - ulen, "%s\n", piece);
         for (const char *p = piece; *p; p++)
             if (*p == '\n')
@@ -1292,6 +1357,10 @@ static void test_sentence_ends_every_path(void **state)
          "john smith is stable", NULL},
         {"plan colon", "she is stable", NULL},
         {"she is well", "new paragraph she is stable", NULL},
+        /* a one-word heading after a break that ended the part before */
+        {"she is well new paragraph", "plan discharge home", NULL},
+        {"she is well period new line", "assessment stable", NULL},
+        {"she is well new paragraph", "new line", "plan discharge home"},
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -1340,6 +1409,7 @@ int main(void)
         cmocka_unit_test(test_speaker_renderings),
         cmocka_unit_test(test_speaker_turns_without_smart),
         cmocka_unit_test(test_sentence_ends_every_path),
+        cmocka_unit_test(test_breaks_in_turns_and_cues),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
