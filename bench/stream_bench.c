@@ -155,6 +155,9 @@ static uint32_t lag_live_ms;
 /* STREAM_CUT_MS: the sessions' cut_after_ms (speech/livesess.h; default 0,
  * the server's: pieces end only at the VAD's pauses of 250 ms). */
 static uint32_t cut_after_ms;
+/* STREAM_SPLIT_MS: the sessions' split_ms (the pause that ends a piece;
+ * default 0, the server's 250 ms). */
+static uint32_t split_ms;
 /* STREAM_EARLY_FINAL=0: the sessions' final_at_split (a piece's final
  * decode only where it ends, as before the early decode). */
 static bool final_at_split;
@@ -487,7 +490,8 @@ static livesess *open_session(struct stream *st, double at)
                                 .lag_live_ms = lag_live_ms,
                                 .cut_after_ms = cut_after_ms,
                                 .final_at_split = final_at_split,
-                                .final_from_pass = final_pass};
+                                .final_from_pass = final_pass,
+                                .split_ms = split_ms};
     livesess *s;
     char msg[256];
     double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
@@ -705,6 +709,9 @@ int main(int argc, char **argv)
     const char *cut = getenv("STREAM_CUT_MS");
     if (cut)
         cut_after_ms = (uint32_t)strtoul(cut, NULL, 10);
+    const char *split = getenv("STREAM_SPLIT_MS");
+    if (split)
+        split_ms = (uint32_t)strtoul(split, NULL, 10);
     const char *early = getenv("STREAM_EARLY_FINAL");
     final_at_split = early && !strcmp(early, "0");
     const char *final_env = getenv("STREAM_FINAL");
