@@ -53,6 +53,7 @@ struct recording {
     size_t n;
     size_t edits_shift[MAX_SHIFTS]; /* the file after each STREAM_SHIFTS shift */
     double batch_wall, batch_cpu;   /* its unshifted decode's (s) */
+    size_t true_onset; /* the playlist's sample where the file's own speech starts (energy) */
 };
 
 struct stream {
@@ -78,6 +79,28 @@ struct stream {
     double stopped_idle; /* the idle-core backlog at speech_stopped */
     struct sample partial_idle, final_idle;
     struct sample last_piece; /* s: each final's last piece (livesess_event.last_piece_ms) */
+    /* The latencies' parts (STREAM_DETAIL's breakdown, as a lone stream on
+     * an idle core would have them; s). A first partial: the VAD's onset
+     * against the file's own start of speech (a recording's first speech
+     * only), the audio from the onset to the piece the VAD decided in
+     * (detect), from there to the end of the piece the partial came in
+     * (hyp: what the recogniser needed to hear), the CPU queued before that
+     * piece (queue) and the piece's own CPU until the partial (hop). Split
+     * by a session's first speech (the decoder primes, the capped pass)
+     * and the later ones. A final: the CPU queued at speech_stopped (the
+     * pass not done yet, or the piece's final decode started early still
+     * running) and the CPU after it until the final. */
+    double detect_audio; /* the end of the piece the VAD decided speech in */
+    bool sess_fresh, utt_first; /* no speech yet in the session; the speech is its first */
+    bool *true_seen;            /* recordings whose first speech was matched */
+    struct sample fp_true, fp_detect[2], fp_hyp[2], fp_queue[2], fp_hop[2], fp_total[2];
+    struct sample fin_queue, fin_decode;
+    /* The piece in which the utterance's final decode started early
+     * (livesess_settle_stats: settled went up): the CPU queued before it
+     * and its own CPU (s); -1: none since speech_stopped's utterance */
+    double settle_queue, settle_cpu;
+    uint64_t settled_seen;
+    struct sample fin_settle_queue, fin_settle_cpu, fin_settle_n;
     double max_lag, end_lag;
     /* STREAM_SESSION=recording: the stream's audio (s) where its session
      * in progress began (event times are the session's), and the CPU its
@@ -132,6 +155,9 @@ static uint32_t lag_live_ms;
 /* STREAM_CUT_MS: the sessions' cut_after_ms (speech/livesess.h; default 0,
  * the server's: pieces end only at the VAD's pauses of 250 ms). */
 static uint32_t cut_after_ms;
+/* STREAM_SPLIT_MS: the sessions' split_ms (the pause that ends a piece;
+ * default 0, the server's 250 ms). */
+static uint32_t split_ms;
 /* STREAM_EARLY_FINAL=0: the sessions' final_at_split (a piece's final
  * decode only where it ends, as before the early decode). */
 static bool final_at_split;
@@ -242,6 +268,21 @@ static double idle_backlog(const struct stream *st)
     return b > 0 ? b : 0;
 }
 
+/* At a STARTED: the VAD's onset against the file's own start of speech,
+ * for the first speech the stream hears in each recording. */
+static void note_true_onset(struct stream *st)
+{
+    double at = fmod(st->onset_audio * 16000 + (double)st->from, (double)audio_n);
+    for (size_t k = 0; k < n_recs; k++) {
+        if (at < (double)recs[k].start || at >= (double)recs[k].end)
+            continue;
+        if (!st->true_seen[k])
+            add(&st->fp_true, (at - (double)recs[k].true_onset) / 16000);
+        st->true_seen[k] = true;
+        return;
+    }
+}
+
 static int on_event(void *ctx, const struct livesess_event *ev)
 {
     struct stream *st = ctx;
@@ -255,6 +296,10 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         st->want_partial = true;
         st->onset_audio =
             st->sess_off + (double)(ev->audio_ms + (uint64_t)vad_cfg.prefix_padding_ms) / 1000;
+        st->detect_audio = st->piece_end;
+        st->utt_first = st->sess_fresh;
+        st->sess_fresh = false;
+        note_true_onset(st);
         break;
     case LIVESESS_PARTIAL:
         free(st->last_partial);
@@ -262,6 +307,12 @@ static int on_event(void *ctx, const struct livesess_event *ev)
         if (st->want_partial) {
             add(&st->first_partial, t - st->onset_wall);
             add(&st->partial_idle, st->piece_end - st->onset_audio + idle_backlog(st));
+            int f = st->utt_first ? 0 : 1;
+            add(&st->fp_detect[f], st->detect_audio - st->onset_audio);
+            add(&st->fp_hyp[f], st->piece_end - st->detect_audio);
+            add(&st->fp_queue[f], st->backlog);
+            add(&st->fp_hop[f], idle_backlog(st) - st->backlog);
+            add(&st->fp_total[f], st->piece_end - st->onset_audio + idle_backlog(st));
             if (getenv("STREAM_DETAIL") && st->index == 0)
                 printf("  first partial at %.2f s: %.0f ms of audio after the onset, %.0f ms of "
                        "CPU queued\n",
@@ -281,6 +332,14 @@ static int on_event(void *ctx, const struct livesess_event *ev)
             add(&st->final_sound, t - st->stopped_wall + vad_cfg.silence_duration_ms / 1000.0);
             add(&st->final_cpu, cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->stopped_cpu);
             add(&st->final_idle, idle_backlog(st));
+            add(&st->fin_queue, st->stopped_idle);
+            add(&st->fin_decode, idle_backlog(st) - st->stopped_idle);
+            add(&st->fin_settle_n, st->settle_cpu >= 0);
+            if (st->settle_cpu >= 0) {
+                add(&st->fin_settle_queue, st->settle_queue);
+                add(&st->fin_settle_cpu, st->settle_cpu);
+            }
+            st->settle_cpu = -1;
             if (getenv("STREAM_DETAIL") && st->index == 0)
                 printf("  final at %.2f s: %.0f ms of CPU queued\n", st->piece_end,
                        idle_backlog(st) * 1000);
@@ -431,11 +490,15 @@ static livesess *open_session(struct stream *st, double at)
                                 .lag_live_ms = lag_live_ms,
                                 .cut_after_ms = cut_after_ms,
                                 .final_at_split = final_at_split,
-                                .final_from_pass = final_pass};
+                                .final_from_pass = final_pass,
+                                .split_ms = split_ms};
     livesess *s;
     char msg[256];
     double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
     st->sess_off = at;
+    st->sess_fresh = true;
+    st->settled_seen = 0;
+    st->settle_cpu = -1;
     if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "stream %d: %s\n", st->index, msg);
         return NULL;
@@ -509,7 +572,15 @@ static void *run_stream(void *arg)
             k = starts[next] - off; /* a session ends with its recording */
         st->piece_end = (double)(off + k) / 16000;
         st->feed_cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+        double queued = st->backlog;
         livesess_feed(s, audio + at, k);
+        struct livesess_settle_stats ss;
+        livesess_settle_stats(s, &ss);
+        if (ss.settled != st->settled_seen) { /* a final's decode began in this piece */
+            st->settled_seen = ss.settled;
+            st->settle_queue = queued;
+            st->settle_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->feed_cpu0;
+        }
         st->backlog = idle_backlog(st) - (double)k / 16000;
         if (st->backlog < 0)
             st->backlog = 0;
@@ -526,6 +597,34 @@ static void *run_stream(void *arg)
     return NULL;
 }
 
+/* Where a recording's own speech starts (samples into it): the first 10 ms
+ * frame within 30 dB of its loudest with 3 of the 5 from it so too; a
+ * stand-in for the true start, the file having no noise of ours. */
+static size_t speech_start(const int16_t *pcm, size_t n)
+{
+    size_t frames = n / 160;
+    double *db = calloc(frames + 1, sizeof(*db)), peak = -200;
+    for (size_t f = 0; f < frames; f++) {
+        double e = 0;
+        for (size_t i = 0; i < 160; i++)
+            e += (double)pcm[f * 160 + i] * pcm[f * 160 + i];
+        db[f] = 10 * log10(e / 160 + 1);
+        peak = db[f] > peak ? db[f] : peak;
+    }
+    size_t at = 0;
+    for (size_t f = 0; f + 5 <= frames; f++) {
+        int loud = 0;
+        for (size_t i = f; i < f + 5; i++)
+            loud += db[i] > peak - 30;
+        if (db[f] > peak - 30 && loud >= 3) {
+            at = f * 160;
+            break;
+        }
+    }
+    free(db);
+    return at;
+}
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -539,6 +638,17 @@ static double pct(struct sample *s, double p)
     qsort(s->v, s->n, sizeof(double), cmp);
     size_t i = (size_t)ceil(p * (double)s->n) - 1;
     return s->v[i < s->n ? i : s->n - 1];
+}
+
+static double ms_pct(struct sample *s, double p)
+{
+    return pct(s, p) * 1000;
+}
+
+static void merge(struct sample *into, const struct sample *from)
+{
+    for (size_t k = 0; k < from->n; k++)
+        add(into, from->v[k]);
 }
 
 int main(int argc, char **argv)
@@ -599,6 +709,9 @@ int main(int argc, char **argv)
     const char *cut = getenv("STREAM_CUT_MS");
     if (cut)
         cut_after_ms = (uint32_t)strtoul(cut, NULL, 10);
+    const char *split = getenv("STREAM_SPLIT_MS");
+    if (split)
+        split_ms = (uint32_t)strtoul(split, NULL, 10);
     const char *early = getenv("STREAM_EARLY_FINAL");
     final_at_split = early && !strcmp(early, "0");
     const char *final_env = getenv("STREAM_FINAL");
@@ -670,6 +783,7 @@ int main(int argc, char **argv)
         r->pcm = pcm.s;
         r->n = n;
         r->start = audio_n;
+        r->true_onset = audio_n + 16000 + speech_start(pcm.s, n);
         r->end = audio_n + n + 32000;
         r->ref = argv[i + 1];
         audio_n += n + 32000;
@@ -742,10 +856,13 @@ int main(int argc, char **argv)
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
+        st[i].true_seen = calloc(files, sizeof(bool));
         st[i].from = stagger ? rec[(size_t)i * files / (size_t)n_streams].start : 0;
         pthread_create(&st[i].th, NULL, run_stream, &st[i]);
     }
     static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
+    static struct sample b_sq, b_sc, b_sn, b_true, b_detect[2], b_hyp[2], b_queue[2], b_hop[2], b_total[2], b_fq,
+        b_fd;
     size_t live_edits = 0, items[3] = {0, 0, 0}, partial_edits = 0, partial_words = 0;
     struct livesess_settle_stats settle = {0, 0, 0};
     double max_lag = 0, open_cpu = 0;
@@ -760,6 +877,19 @@ int main(int argc, char **argv)
             add(&fin_idle, st[i].final_idle.v[k]);
         for (size_t k = 0; k < st[i].last_piece.n; k++)
             add(&pieces, st[i].last_piece.v[k]);
+        merge(&b_true, &st[i].fp_true);
+        merge(&b_fq, &st[i].fin_queue);
+        merge(&b_fd, &st[i].fin_decode);
+        merge(&b_sq, &st[i].fin_settle_queue);
+        merge(&b_sc, &st[i].fin_settle_cpu);
+        merge(&b_sn, &st[i].fin_settle_n);
+        for (int f = 0; f < 2; f++) {
+            merge(&b_detect[f], &st[i].fp_detect[f]);
+            merge(&b_hyp[f], &st[i].fp_hyp[f]);
+            merge(&b_queue[f], &st[i].fp_queue[f]);
+            merge(&b_hop[f], &st[i].fp_hop[f]);
+            merge(&b_total[f], &st[i].fp_total[f]);
+        }
         for (size_t k = 0; k < st[i].final.n; k++) {
             add(&fin, st[i].final.v[k]);
             add(&fin_sound, st[i].final_sound.v[k]);
@@ -798,6 +928,7 @@ int main(int argc, char **argv)
         settle.dropped += st[i].settle.dropped;
         settle.dropped_ms += st[i].settle.dropped_ms;
         free(st[i].last_partial);
+        free(st[i].true_seen);
         for (int k = 0; k < 3; k++)
             items[k] += st[i].items[k];
         free(st[i].text);
@@ -843,6 +974,31 @@ int main(int argc, char **argv)
            "speech_stopped median %.0f ms, p95 %.0f ms\n",
            pct(&fp_idle, 0.5) * 1000, pct(&fp_idle, 0.95) * 1000, pct(&fin_idle, 0.5) * 1000,
            pct(&fin_idle, 0.95) * 1000);
+    printf("first partial's parts, median / p95 ms (a lone stream on an idle core; a session's "
+           "first speech | its later ones):\n");
+    for (int f = 0; f < 2; f++)
+        printf("  %s (%zu): VAD decided %.0f / %.0f after the onset; then audio until the piece the "
+               "partial came in %.0f / %.0f; CPU queued before that piece %.0f / %.0f; that piece's "
+               "CPU %.0f / %.0f; total %.0f / %.0f\n",
+               f ? "later speech" : "first speech", b_total[f].n, ms_pct(&b_detect[f], 0.5),
+               ms_pct(&b_detect[f], 0.95), ms_pct(&b_hyp[f], 0.5), ms_pct(&b_hyp[f], 0.95),
+               ms_pct(&b_queue[f], 0.5), ms_pct(&b_queue[f], 0.95), ms_pct(&b_hop[f], 0.5),
+               ms_pct(&b_hop[f], 0.95), ms_pct(&b_total[f], 0.5), ms_pct(&b_total[f], 0.95));
+    printf("  the VAD's onset against the file's own start of speech (30 dB under its loudest "
+           "frame), a recording's first speech: median %.0f ms, p95 %.0f ms, 5th percentile %.0f "
+           "ms (%zu)\n",
+           ms_pct(&b_true, 0.5), ms_pct(&b_true, 0.95), ms_pct(&b_true, 0.05), b_true.n);
+    printf("final's parts, median / p95 ms (idle core): the VAD's wait after the last sound %d; "
+           "CPU queued at speech_stopped %.0f / %.0f; CPU after it until the final %.0f / %.0f\n",
+           vad_cfg.silence_duration_ms, ms_pct(&b_fq, 0.5), ms_pct(&b_fq, 0.95),
+           ms_pct(&b_fd, 0.5), ms_pct(&b_fd, 0.95));
+    double began_early = 0;
+    for (size_t k = 0; k < b_sn.n; k++)
+        began_early += b_sn.v[k];
+    printf("  the finals whose decode began 200 ms after the last sound (%.0f of %zu): CPU queued "
+           "before that piece %.0f / %.0f, that piece's CPU (the final's decode) %.0f / %.0f\n",
+           began_early, b_sn.n, ms_pct(&b_sq, 0.5), ms_pct(&b_sq, 0.95), ms_pct(&b_sc, 0.5),
+           ms_pct(&b_sc, 0.95));
     printf("a final's last piece (the audio decoded after its last pause; bounds its latency, "
            "whatever the load): median %.2f s, p95 %.2f s, longest %.2f s, %zu finals\n",
            pct(&pieces, 0.5), pct(&pieces, 0.95), pct(&pieces, 1.0), pieces.n);

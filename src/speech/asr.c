@@ -919,9 +919,13 @@ static int engine_open(asr_decoder *d, bool again)
     int rc;
     if (d->utt_trial && (rc = e->utt_pass(d->handle, false)) < 0)
         return rc;
+    if (d->utt_trial && e->utt_trial && (rc = e->utt_trial(d->handle, true)) < 0)
+        return rc;
     rc = again && e->utt_reopen ? e->utt_reopen(d->handle) : e->utt_start(d->handle);
     if (d->utt_trial) {
-        int back = apply_live_pass(d);
+        int back = e->utt_trial ? e->utt_trial(d->handle, false) : 0;
+        if (back == 0)
+            back = apply_live_pass(d);
         if (rc == 0)
             rc = back;
     }

@@ -58,6 +58,12 @@ typedef struct asr_engine {
      * pass and best path run at utt_end), so utt_end's words are that
      * search's. NULL-able: the capped pass only. */
     int (*utt_pass)(void *dec, bool full);
+    /* The next utt_start's capped pass (utt_pass false) is a recording's
+     * first piece heard until the early check (asr_decoder_set_pass_first):
+     * a wider cap than the partials' pass, so that its first words come as
+     * soon as the full pass's do. Cleared by the caller after utt_start.
+     * NULL-able: the partials' capped pass. */
+    int (*utt_trial)(void *dec, bool on);
     /* Begins again the utterance utt_end just ended, as utt_start does but
      * with the live state (running normalisation) as it was when that
      * utterance began, so that hearing its audio again gives what the

@@ -88,6 +88,7 @@ typedef struct ps_dec {
     bool transformed;   /* decode the cepstra through A */
     search_mode redecode; /* live: the search of utt_redecode (utt_search) */
     bool full_pass;       /* live: the pass runs that search itself (utt_pass) */
+    bool trial;           /* live: the capped pass is a first piece's (utt_trial) */
     struct cmn_saved at_start; /* live: the normalisation when the utterance began */
     bool have_start;
     search_mode search;   /* the model's mode */
@@ -827,22 +828,36 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
 static const char *const live_params[] = {
     "-fwdflat", "no", "-bestpath", "yes", "-maxhmmpf", "1500", "-maxwpf", "20", NULL,
 };
+/* A recording's first piece until the early check (utt_trial): the capped
+ * pass's words are never its final (the full pass begins the piece again at
+ * the check, or it is decoded again whole), but its partials are the first
+ * a session shows, and at 1500 states a frame a poorly primed pass often
+ * found no word for a second or more. 5000, one session per recording:
+ * the first partial's p95 on an idle core 1,163 -> 563 and 1,162 -> 736 ms
+ * (two runs), 1.06 and 1.09 times the CPU, the same words (docs/BENCHMARKS.md,
+ * "Session 37"); 3000 did not move it. Its own search, so the partials'
+ * capped pass (the adaptive live tier) keeps its cost. */
+#define TRIAL_SEARCH "trial"
+static const char *const trial_params[] = {
+    "-fwdflat", "no", "-bestpath", "yes", "-maxhmmpf", "5000", "-maxwpf", "20", NULL,
+};
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"
 /* The batch search on enhanced audio, when the mode has parameters for it
  * (search_enhanced_params). */
 #define ENHANCED_SEARCH "enhanced"
 
-/* The batch search: the decoder's n-gram search that is neither the live
- * pass's nor the fast one (the decoder also holds a phone-loop search for
- * lookahead). */
+/* The batch search: the decoder's n-gram search that is none of the live
+ * pass's, the first piece's and the fast one (the decoder also holds a
+ * phone-loop search for lookahead). */
 static const char *batch_search(ps_decoder_t *ps)
 {
     const char *name = NULL;
     for (ps_search_iter_t *it = ps_search_iter(ps); it; it = ps_search_iter_next(it)) {
         name = ps_search_iter_val(it);
         if (strcmp(name, LIVE_SEARCH) != 0 && strcmp(name, FAST_SEARCH) != 0 &&
-            strcmp(name, ENHANCED_SEARCH) != 0 && ps_get_lm(ps, name)) {
+            strcmp(name, TRIAL_SEARCH) != 0 && strcmp(name, ENHANCED_SEARCH) != 0 &&
+            ps_get_lm(ps, name)) {
             ps_search_iter_free(it);
             return name;
         }
@@ -1055,6 +1070,12 @@ static int utt_pass(void *dec, bool full)
     return 0;
 }
 
+static int utt_trial(void *dec, bool on)
+{
+    ((ps_dec *)dec)->trial = on;
+    return 0;
+}
+
 static int utt_start(void *dec)
 {
     ps_dec *d = dec;
@@ -1066,7 +1087,9 @@ static int utt_start(void *dec)
      * second pass and best path at utt_end, over the features the first
      * pass kept). */
     int rc = d->full_pass ? use_redecode_search(d)
-                          : (ensure_profile_search(d) < 0 ? PHS_EENGINE : use_live_search(ps));
+                          : (ensure_profile_search(d) < 0 ? PHS_EENGINE
+                             : d->trial ? use_search(ps, TRIAL_SEARCH, trial_params)
+                                        : use_live_search(ps));
     d->have_start = cmn_save(ps, &d->at_start);
     if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
@@ -1403,6 +1426,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
     .utt_pass = utt_pass,
+    .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,
     .utt_shift = utt_shift,
     .enhanced = set_enhanced,

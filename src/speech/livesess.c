@@ -33,7 +33,7 @@
  * better). */
 #define DEC_PREFIX_MS 100
 #define DEC_TAIL_MS   100
-#define SPLIT_MS      250
+#define SPLIT_MS      LIVESESS_SPLIT_MS
 /* A piece's final decode does not wait for the pause of SPLIT_MS: it starts
  * after SETTLE_MS of silence (its audio is complete after DEC_TAIL_MS, so
  * it is the same audio, and the same words), and is dropped when speech
@@ -723,6 +723,10 @@ int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg
         snprintf(msg, msg_len, "noise suppression must be off, auto or on");
         return PHS_EINVAL;
     }
+    if (c->split_ms && (c->split_ms < 50 || c->split_ms > 5000)) {
+        snprintf(msg, msg_len, "the pause that ends a piece must be 50 to 5000 ms");
+        return PHS_EINVAL;
+    }
     struct vad_config vc = {c->vad.threshold, c->vad.prefix_padding_ms, c->vad.silence_duration_ms};
     if (c->vad.enabled && !vad_config_ok(&vc)) {
         snprintf(msg, msg_len,
@@ -757,9 +761,11 @@ static int make_vad(livesess *s)
         samples_of(vc.prefix_padding_ms < DEC_PREFIX_MS ? vc.prefix_padding_ms : DEC_PREFIX_MS);
     s->dec_tail =
         samples_of(vc.silence_duration_ms < DEC_TAIL_MS ? vc.silence_duration_ms : DEC_TAIL_MS);
-    s->split = samples_of(SPLIT_MS);
+    s->split = samples_of(s->cfg.split_ms ? s->cfg.split_ms : SPLIT_MS);
     s->settle_after =
         samples_of(vc.silence_duration_ms < SETTLE_MS ? vc.silence_duration_ms : SETTLE_MS);
+    if (s->settle_after > s->split)
+        s->settle_after = s->split;
     if (s->settle_after < s->dec_tail)
         s->settle_after = s->dec_tail;
     if (!(s->pend = calloc(s->pend_cap, sizeof(int16_t))))

@@ -199,7 +199,15 @@ struct livesess_config {
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
     bool final_from_pass;
+    /* With the VAD on: the pause within speech (ms) at which a piece ends
+     * (the decoder's utterance; the item goes on); 0: LIVESESS_SPLIT_MS.
+     * A final's decode then starts after the smaller of this and 200 ms of
+     * silence. For comparisons (bench/stream's STREAM_SPLIT_MS). */
+    uint32_t split_ms;
 };
+
+/* The pause within speech that ends a piece by default (ms). */
+#define LIVESESS_SPLIT_MS 250
 
 /* The early final decodes of a session (final_at_split false): made, and
  * dropped because speech resumed (their CPU wasted), with the audio the
