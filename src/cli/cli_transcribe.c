@@ -1022,9 +1022,11 @@ int cli_transcribe(int argc, char **argv)
         args_clear(&a);
         return code < 0 ? CLI_OK : code;
     }
-    /* Without --adapt no decoder of this run adapts: the aligner's model
+    /* Without --adapt, and with the noise front end off (auto adapts an
+     * utterance it takes for other voices: speech/asr_ps.c,
+     * voices_two_pass), no decoder of this run adapts: the aligner's model
      * is not loaded (docs/ENGINE.md, "Start-up of a one-shot decode"). */
-    a.cfg.no_adapt = !a.adapt;
+    a.cfg.no_adapt = !a.adapt && a.denoise == DENOISE_OFF;
     FILE *out;
     if ((code = preflight(&a, argv + optind, argc - optind, &out)) != 0) {
         args_clear(&a);

@@ -59,7 +59,9 @@ typedef struct asr_config {
      * voice (asr_decoder_adapt_*, enrolment answer PHS_EUNSUPPORTED), so
      * the aligner's copy of the acoustic model (voice_model_load: four
      * files read, parsed and hashed) is not loaded. A one-shot transcribe
-     * without --adapt sets it; false (asr_config_default) loads it. */
+     * without --adapt and with --denoise off sets it (auto's second pass
+     * over other voices needs the model); false (asr_config_default)
+     * loads it. */
     bool no_adapt;
     /* A voice profile: its means and variances replace the acoustic
      * model's (NULL: none). Pointed to, not copied, until asr_model_load

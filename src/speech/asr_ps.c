@@ -806,11 +806,21 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
     return report_words(ps, word, ctx);
 }
 
+static int voices_two_pass(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_fn word,
+                           void *ctx);
+
 static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn word, void *ctx)
 {
-    if (use_decode_search(dec) < 0)
+    ps_dec *d = dec;
+    if (use_decode_search(d) < 0)
         return PHS_EENGINE;
-    return decode_now(dec, pcm, n, word, ctx);
+    /* Other voices: a first pass, a transform of the cepstra from all its
+     * words, a second pass (voices_two_pass). Not when the recording's
+     * own transform (--adapt) is in force, nor without the aligner's
+     * model. */
+    if (d->voices && d->vm && !d->transformed)
+        return voices_two_pass(d, pcm, n, word, ctx);
+    return decode_now(d, pcm, n, word, ctx);
 }
 
 /* The search of the live pass. It only shows partials (an utterance's words
@@ -1288,20 +1298,16 @@ static bool span_phones(ps_dec *d, const asr_word *w, const asr_adapt_span *sp, 
     return *n_ph > 0;
 }
 
-static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, const asr_word *w,
-                     const asr_adapt_span *spans, size_t n_spans)
+/* Aligns the words of spans (times from offset, the start of pcm) to the
+ * utterance's features and adds them to st. 0, or PHS_ENOMEM / the
+ * features' error; spans that do not align are left out. */
+static int cmllr_collect(ps_dec *d, voice_cmllr *st, const int16_t *pcm, size_t n, double offset,
+                         const asr_word *w, const asr_adapt_span *spans, size_t n_spans)
 {
-    ps_dec *d = dec;
     float *feat = NULL;
     size_t nfr = 0;
     voice_phone *ph = NULL;
     int rc;
-    if (!d->vm)
-        return PHS_EUNSUPPORTED;
-    if (!d->stats && !(d->stats = voice_cmllr_new(d->vm)))
-        return PHS_EUNSUPPORTED;
-    if (!n_spans)
-        return 0;
     int dim = voice_model_dim(d->vm);
     /* The utterance's features exactly as decode normalises them (its own
      * mean), untransformed: the first pass's. */
@@ -1324,7 +1330,7 @@ static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, con
             continue;
         /* A span the alignment cannot fit (too short for its phones, or
          * too long) is left out; it is not an error of the recording. */
-        rc = voice_cmllr_add(d->stats, feat + from * (size_t)dim, to - from, ph, n_ph);
+        rc = voice_cmllr_add(st, feat + from * (size_t)dim, to - from, ph, n_ph);
         if (rc == PHS_ENOMEM)
             goto out_free;
     }
@@ -1334,6 +1340,114 @@ out_free:
         wipe_free(ph, ADAPT_MAX_PHONES * sizeof(*ph));
     if (feat)
         wipe_free(feat, nfr * (size_t)dim * sizeof(float));
+    return rc;
+}
+
+static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, const asr_word *w,
+                     const asr_adapt_span *spans, size_t n_spans)
+{
+    ps_dec *d = dec;
+    if (!d->vm)
+        return PHS_EUNSUPPORTED;
+    if (!d->stats && !(d->stats = voice_cmllr_new(d->vm)))
+        return PHS_EUNSUPPORTED;
+    if (!n_spans)
+        return 0;
+    return cmllr_collect(d, d->stats, pcm, n, offset, w, spans, n_spans);
+}
+
+/* ---- a second pass for other voices ---------------------------------------- */
+
+/* Under other voices (babble) the recogniser misses most words, yet the
+ * first pass's words, wrong as many are, align the utterance well enough
+ * for a transform of the cepstra (constrained MLLR, as --adapt estimates
+ * from a recording's confident words) that moves the noisy features
+ * toward the model; the utterance is then decoded again through it.
+ * Every word of the first pass is used, in runs of VOICES_RUN_WORDS (an
+ * alignment's phones stay under ADAPT_MAX_PHONES). Measured on the
+ * development set of bench/noise (docs/BENCHMARKS.md, "Noise", session
+ * 37). Cost: a second decode of the utterance and an alignment. */
+static int adapt_install(void *dec, const double *A, int dim);
+
+#define VOICES_MAX_WORDS 512
+#define VOICES_RUN_WORDS 24
+#define VOICES_WORD_LEN  128
+
+struct first_pass {
+    asr_word w[VOICES_MAX_WORDS];
+    char text[VOICES_MAX_WORDS][VOICES_WORD_LEN];
+    size_t n;
+    bool full; /* words past VOICES_MAX_WORDS were not kept */
+};
+
+static int keep_word(void *ctx, const asr_engine_word *ew)
+{
+    struct first_pass *fp = ctx;
+    if (fp->n == VOICES_MAX_WORDS) {
+        fp->full = true; /* the rest do not adapt; a second pass has them all */
+        return 0;
+    }
+    char *t = fp->text[fp->n];
+    snprintf(t, VOICES_WORD_LEN, "%s", ew->text);
+    fp->w[fp->n] = (asr_word){t, ew->start, ew->end, ew->confidence, 0};
+    fp->n++;
+    return 0;
+}
+
+/* The first pass's words to word(ctx), as it would have had them. */
+static int report_first_pass(const struct first_pass *fp, asr_engine_word_fn word, void *ctx)
+{
+    for (size_t i = 0; i < fp->n; i++) {
+        asr_engine_word ew = {fp->w[i].text, fp->w[i].start, fp->w[i].end, fp->w[i].confidence};
+        int rc = word(ctx, &ew);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int voices_two_pass(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_fn word,
+                           void *ctx)
+{
+    double A[ADAPT_MAX_DIM * ADAPT_MAX_DIM];
+    voice_cmllr *st = NULL;
+    struct first_pass *fp = malloc(sizeof(*fp));
+    if (!fp)
+        return PHS_ENOMEM;
+    fp->n = 0;
+    fp->full = false;
+    int rc = decode_now(d, pcm, n, keep_word, fp);
+    if (rc < 0 || fp->n == 0)
+        goto out_free;
+    asr_adapt_span spans[VOICES_MAX_WORDS / VOICES_RUN_WORDS + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < fp->n; i += VOICES_RUN_WORDS)
+        spans[k++] = (asr_adapt_span){i, fp->n - i < VOICES_RUN_WORDS ? fp->n - i : VOICES_RUN_WORDS};
+    bool adapted = false;
+    int dim = (st = voice_cmllr_new(d->vm)) ? voice_cmllr_dim(st) : 0;
+    if (st && dim <= ADAPT_MAX_DIM &&
+        (rc = cmllr_collect(d, st, pcm, n, 0.0, fp->w, spans, k)) == 0 &&
+        voice_cmllr_frames(st) > 0 &&
+        voice_cmllr_estimate(st, ASR_ADAPT_RIDGE, ASR_ADAPT_ITERATIONS, A) == 0 &&
+        adapt_install(d, A, dim) == 0)
+        adapted = true;
+    if (rc < 0)
+        goto out_free;
+    /* Without a transform (no model for it, nothing aligned, a singular
+     * system) the first pass's words stand (decoded again only when there
+     * were more than it kept). */
+    if (adapted || fp->full)
+        rc = decode_now(d, pcm, n, word, ctx);
+    else
+        rc = report_first_pass(fp, word, ctx);
+out_free:
+    if (d->transformed) {
+        d->transformed = false;
+        wipe(d->A, sizeof(d->A));
+    }
+    voice_cmllr_free(st);
+    wipe(A, sizeof(A));
+    wipe_free(fp, sizeof(*fp)); /* the recognised words */
     return rc;
 }
 
