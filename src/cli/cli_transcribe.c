@@ -1022,11 +1022,12 @@ int cli_transcribe(int argc, char **argv)
         args_clear(&a);
         return code < 0 ? CLI_OK : code;
     }
-    /* Without --adapt, and with the noise front end off (auto adapts an
-     * utterance it takes for other voices: speech/asr_ps.c,
-     * voices_two_pass), no decoder of this run adapts: the aligner's model
-     * is not loaded (docs/ENGINE.md, "Start-up of a one-shot decode"). */
-    a.cfg.no_adapt = !a.adapt && a.denoise == DENOISE_OFF;
+    /* Without --adapt, and with the noise front end off or the fast
+     * search (auto adapts an utterance it takes for other voices, but not
+     * under the fast search: speech/asr_ps.c, voices_two_pass), no decoder
+     * of this run adapts: the aligner's model is not loaded
+     * (docs/ENGINE.md, "Start-up of a one-shot decode"). */
+    a.cfg.no_adapt = !a.adapt && (a.denoise == DENOISE_OFF || a.cfg.search == SEARCH_FAST);
     FILE *out;
     if ((code = preflight(&a, argv + optind, argc - optind, &out)) != 0) {
         args_clear(&a);

@@ -817,8 +817,8 @@ static int decode(void *dec, const int16_t *pcm, size_t n, asr_engine_word_fn wo
     /* Other voices: a first pass, a transform of the cepstra from all its
      * words, a second pass (voices_two_pass). Not when the recording's
      * own transform (--adapt) is in force, nor without the aligner's
-     * model. */
-    if (d->voices && d->vm && !d->transformed)
+     * model, nor under the fast search, whose point is one pass. */
+    if (d->voices && d->vm && !d->transformed && d->search != SEARCH_FAST)
         return voices_two_pass(d, pcm, n, word, ctx);
     return decode_now(d, pcm, n, word, ctx);
 }
