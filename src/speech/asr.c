@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "speech/asr_engine.h"
+#include "speech/enhance.h"
 #include "speech/profile.h"
 #include "core/err.h"
 #include "core/wipe.h"
@@ -347,6 +348,28 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
     return false;
 }
 
+/* The end (exclusive, in frames of pcm[0..n)) of the run of sound that
+ * starts at frame f: the frame after its last sound before gap silent
+ * frames in a row or the end; *gaps (may be NULL) is set when a silent
+ * frame lies within it. */
+static size_t sound_run_end(const int16_t *pcm, size_t n, size_t f, size_t gap, bool *gaps)
+{
+    size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, last = f, silent = 0;
+    bool inner = false;
+    for (f++; f < nfr && silent < gap; f++) {
+        if (frame_silent(pcm, n, f)) {
+            silent++;
+        } else {
+            inner = inner || silent > 0;
+            last = f;
+            silent = 0;
+        }
+    }
+    if (gaps)
+        *gaps = inner;
+    return last + 1;
+}
+
 size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, size_t cap)
 {
     size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, k = 0, f = 0;
@@ -357,17 +380,10 @@ size_t asr_sound_pieces(const int16_t *pcm, size_t n, struct asr_piece *out, siz
             f++;
         if (f == nfr)
             return k;
-        size_t first = f, last = f, silent = 0;
-        for (f++; f < nfr && silent < SILENT_SPLIT_FRAMES; f++) {
-            if (frame_silent(pcm, n, f)) {
-                silent++;
-            } else {
-                last = f;
-                silent = 0;
-            }
-        }
+        size_t first = f;
+        f = sound_run_end(pcm, n, first, SILENT_SPLIT_FRAMES, NULL);
         size_t a = first > SILENT_PAD_FRAMES ? first - SILENT_PAD_FRAMES : 0;
-        size_t b = last + 1 + SILENT_PAD_FRAMES;
+        size_t b = f + SILENT_PAD_FRAMES;
         size_t end = b * FRAME_SAMPLES < n ? b * FRAME_SAMPLES : n;
         if (k == cap) { /* no room: the rest goes to the last piece */
             out[k - 1].len = n - out[k - 1].start;
@@ -523,18 +539,18 @@ static int decode_piece(asr_decoder *d, size_t at, size_t n)
 /* At most this many pieces of sound in one utterance (20 s hold at most 50). */
 #define MAX_PIECES 128
 
-/* Recognises buf[0..n) as one utterance, its silence left out
+/* Recognises src[at..at+n) as one utterance, its silence left out
  * (asr_sound_pieces), and hands its words to the listener. Enhanced audio
  * is decoded whole: the enhancer's output has silences the recording did
  * not (test_parallel lost words on it split). */
-static int decode_utterance(asr_decoder *d, size_t n)
+static int decode_utterance(asr_decoder *d, size_t at, size_t n)
 {
     struct asr_piece pieces[MAX_PIECES];
     size_t first = d->acc.n;
     size_t k = 0;
     if (!d->enhanced)
-        k = asr_sound_pieces(d->src, n, pieces, MAX_PIECES);
-    else if (n && has_speech_energy(d->src, n))
+        k = asr_sound_pieces(d->src + at, n, pieces, MAX_PIECES);
+    else if (n && has_speech_energy(d->src + at, n))
         pieces[k++] = (struct asr_piece){0, n};
     if (k > 0) {
         d->utterances++;
@@ -542,31 +558,99 @@ static int decode_utterance(asr_decoder *d, size_t n)
     }
     int rc = 0;
     for (size_t i = 0; i < k && rc == 0; i++)
-        rc = decode_piece(d, pieces[i].start, pieces[i].len);
+        rc = decode_piece(d, at + pieces[i].start, pieces[i].len);
     if (rc == 0)
         rc = tell_utterance(d, first);
     if (rc == 0 && d->listener.silence)
-        rc = d->listener.silence(d->listener.ctx, (double)(d->buf_offset + n) / 16000.0);
+        rc = d->listener.silence(d->listener.ctx, (double)(d->buf_offset + at + n) / 16000.0);
     return rc;
 }
 
+/* A run of sound in an utterance is measured on its own (asr_noise_stretches)
+ * when it stands between silences at least this long (250 ms), has no
+ * silent frame of its own (noise under the speech throughout: a run of
+ * clean speech has pauses that reach the silence level, and measured
+ * against itself alone it could read as noise) and lasts at least
+ * STRETCH_MIN_FRAMES. */
+#define STRETCH_GAP_FRAMES 25
+#define STRETCH_MIN_FRAMES 100 /* 1 s */
+
+int asr_noise_stretches(denoise_mode mode, const int16_t *raw, size_t n, struct asr_stretch *out,
+                        size_t *k)
+{
+    denoise_decision whole;
+    int rc = denoise_decide(mode, raw, n, &whole);
+    out[0] = (struct asr_stretch){0, n, whole};
+    *k = 1;
+    if (rc < 0 || mode != DENOISE_AUTO || whole.enhanced)
+        return rc;
+    size_t nfr = (n + FRAME_SAMPLES - 1) / FRAME_SAMPLES, f = 0, m = 0, at = 0;
+    while (f < nfr && m + 2 < ASR_MAX_STRETCHES) {
+        while (f < nfr && frame_silent(raw, n, f))
+            f++;
+        if (f == nfr)
+            break;
+        bool gaps;
+        size_t first = f;
+        f = sound_run_end(raw, n, first, STRETCH_GAP_FRAMES, &gaps);
+        if (gaps || f - first < STRETCH_MIN_FRAMES)
+            continue;
+        size_t start = first * FRAME_SAMPLES;
+        size_t end = f * FRAME_SAMPLES < n ? f * FRAME_SAMPLES : n;
+        denoise_decision run;
+        if ((rc = denoise_decide(mode, raw + start, end - start, &run)) < 0)
+            return rc;
+        if (!run.enhanced)
+            continue;
+        if (start > at)
+            out[m++] = (struct asr_stretch){at, start - at, whole};
+        out[m++] = (struct asr_stretch){start, end - start, run};
+        at = end;
+    }
+    if (m == 0)
+        return 0;
+    if (at < n)
+        out[m++] = (struct asr_stretch){at, n - at, whole};
+    *k = m;
+    return 0;
+}
+
+int asr_enhance_alone(const int16_t *raw, size_t n, int16_t *out)
+{
+    enhance *e = enhance_new(NULL);
+    if (!e)
+        return PHS_ENOMEM;
+    /* From a fresh state nothing is held: what comes out of one call
+     * never overtakes what went in, and the flush brings the rest. */
+    size_t got = enhance_process(e, raw, n, out);
+    got += enhance_flush(e, out + got);
+    enhance_free(e);
+    return got == n ? 0 : PHS_EINTERNAL;
+}
+
 /* decode_utterance for batch: a recording fed pairs gets the noise front
- * end's rule applied to this utterance's raw samples (denoise_decide), is
- * read from the enhanced or the raw ones as it says, and leaves out its
- * unsure words as it says; the result's reason is any utterance's. */
+ * end's rule applied to this utterance's raw samples by stretch
+ * (asr_noise_stretches), each stretch decoded as an utterance of its own,
+ * read from the enhanced or the raw samples as its decision says and
+ * leaving out its unsure words as it says; the result's reason is any
+ * utterance's. A noisy stretch of a mixed utterance is enhanced again
+ * alone, as it would be in a recording of its own. */
 static int batch_utterance(asr_decoder *d, size_t n)
 {
+    struct asr_stretch st[ASR_MAX_STRETCHES];
+    size_t k = 0;
     d->src = d->buf;
-    if (d->pair) {
-        denoise_decision noise;
-        int rc = denoise_decide(d->denoise, d->buf, n, &noise);
-        if (rc < 0)
-            return rc;
-        asr_decoder_set_utterance_noise(d, &noise);
-        if (noise.enhanced)
-            d->src = d->ebuf;
+    if (!d->pair)
+        return decode_utterance(d, 0, n);
+    int rc = asr_noise_stretches(d->denoise, d->buf, n, st, &k);
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        asr_decoder_set_utterance_noise(d, &st[i].noise);
+        d->src = st[i].noise.enhanced ? d->ebuf : d->buf;
+        if (k > 1 && st[i].noise.enhanced)
+            rc = asr_enhance_alone(d->buf + st[i].start, st[i].len, d->ebuf + st[i].start);
+        if (rc == 0)
+            rc = decode_utterance(d, st[i].start, st[i].len);
     }
-    int rc = decode_utterance(d, n);
     d->src = d->buf;
     return rc;
 }

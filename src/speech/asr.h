@@ -453,6 +453,33 @@ size_t asr_decoder_max_utterance(const asr_decoder *d);
  * included (speech/split.h). O(len) for a full buffer. */
 size_t asr_decoder_cut(const asr_decoder *d, const int16_t *buf, size_t len);
 
+/* A stretch of an utterance and the noise front end's decision for it. */
+struct asr_stretch {
+    size_t start, len; /* samples from the utterance's start */
+    denoise_decision noise;
+};
+#define ASR_MAX_STRETCHES 64 /* of one utterance (20 s hold at most 14) */
+
+/* How batch mode applies the noise front end to an utterance of a
+ * recording fed pairs, raw[0..n) its raw samples: denoise_decide in mode
+ * on the whole; when that enhances nothing (auto), each run of sound that
+ * stands between silences of 250 ms or more, lasts 1 s or more and has no
+ * silent 10 ms frame of its own (noise under the speech throughout) is
+ * measured alone, and those the rule enhances become stretches of their
+ * own: a noisy file among clean ones, joined with silence between, is
+ * treated as it is alone. out (ASR_MAX_STRETCHES) gets the stretches,
+ * back to back over [0, n), *k of them: one, the whole with its decision,
+ * unless some run is enhanced. 0 or PHS_ENOMEM; O(n + f log f) for f
+ * 10 ms frames. The decoder and the split planner both cut by it. */
+int asr_noise_stretches(denoise_mode mode, const int16_t *raw, size_t n, struct asr_stretch *out,
+                        size_t *k);
+
+/* raw[0..n) through the noise front end's enhancer from a fresh state, as
+ * a recording of its own: n samples to out (which must not overlap raw).
+ * What a noisy stretch of a mixed utterance is decoded from. 0 or
+ * PHS_ENOMEM. */
+int asr_enhance_alone(const int16_t *raw, size_t n, int16_t *out);
+
 /* A stretch of sound in an utterance, in samples from its start. */
 struct asr_piece {
     size_t start, len;

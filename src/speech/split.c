@@ -100,20 +100,34 @@ static int grow(void **a, size_t *cap, size_t n, size_t size)
 }
 
 /* The utterance buf[0..len) at start: planned, and when fed pairs its
- * noise decided and its chosen samples sent on. */
+ * noise decided by stretch as the decoder decides it (asr_noise_stretches:
+ * each stretch an utterance of the plan) and each stretch's chosen samples
+ * sent on (a noisy stretch of a mixed utterance enhanced again alone, as
+ * the decoder does). */
 static int add_utt(split_planner *sp, uint64_t start, size_t len)
 {
     struct split_plan *p = &sp->plan;
-    denoise_decision noise = {0};
-    if (p->n == SPLIT_MAX_UTTS)
+    struct asr_stretch st[ASR_MAX_STRETCHES];
+    size_t k = 1;
+    int rc = 0;
+    st[0] = (struct asr_stretch){0, len, {0}};
+    if (sp->ebuf && (rc = asr_noise_stretches(sp->mode, sp->buf, len, st, &k)) < 0)
+        return rc;
+    if (k > SPLIT_MAX_UTTS - p->n)
         return PHS_ETOOBIG;
-    int rc = grow((void **)&p->utts, &sp->cap, p->n, sizeof(*p->utts));
-    if (rc == 0 && sp->ebuf)
-        rc = denoise_decide(sp->mode, sp->buf, len, &noise);
-    if (rc == 0 && sp->ebuf)
-        rc = sp->sink(sp->sink_ctx, noise.enhanced ? sp->ebuf : sp->buf, len);
-    if (rc == 0)
-        p->utts[p->n++] = (struct split_utt){.start = start, .len = (uint32_t)len, .noise = noise};
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        const int16_t *raw = sp->buf + st[i].start;
+        int16_t *enh = sp->ebuf ? sp->ebuf + st[i].start : NULL;
+        rc = grow((void **)&p->utts, &sp->cap, p->n, sizeof(*p->utts));
+        if (rc == 0 && enh && k > 1 && st[i].noise.enhanced)
+            rc = asr_enhance_alone(raw, st[i].len, enh);
+        if (rc == 0 && enh)
+            rc = sp->sink(sp->sink_ctx, st[i].noise.enhanced ? enh : raw, st[i].len);
+        if (rc == 0)
+            p->utts[p->n++] = (struct split_utt){.start = start + st[i].start,
+                                                 .len = (uint32_t)st[i].len,
+                                                 .noise = st[i].noise};
+    }
     return rc;
 }
 

@@ -405,6 +405,111 @@ static void test_mixed_noise_per_utterance(void **state)
     free(chosen.p);
 }
 
+/* One utterance holding a clean file, 0.5 s of digital silence, the same
+ * file under the steady hiss and 0.5 s of silence again (a noisy file
+ * joined with clean ones, as bench/speed joins them): the utterance as a
+ * whole measures clean (its quiet frames are the silence), the hiss's
+ * stretch alone noisy. Planned fed pairs, that stretch is an utterance of
+ * its own, enhanced, its samples the enhancer's from a fresh state (as
+ * the file alone would be); the one-piece decode fed the same pairs
+ * decodes it so too, and the plan decoded as one part reads as the one
+ * piece. Deciding per utterance, nothing was enhanced: it fails. 7 s of
+ * audio. */
+static void test_noisy_stretch_in_utterance(void **state)
+{
+    (void)state;
+    if (!pcm)
+        skip();
+    int err;
+    unsigned seed = 5;
+    struct samples raw = {0}, enh = {0}, chosen = {0}, file = {0};
+    int16_t *keep = pcm;
+    size_t keep_n = n_pcm;
+    pcm = NULL;
+    n_pcm = 0;
+    assert_int_equal(append_file(files[1]), 0); /* 3.0 s */
+    file.p = pcm;
+    file.n = n_pcm;
+    pcm = keep;
+    n_pcm = keep_n;
+    int16_t *gap = calloc(8000, sizeof(int16_t));
+    assert_non_null(gap);
+    assert_int_equal(take(&raw, file.p, file.n), 0);
+    assert_int_equal(take(&raw, gap, 8000), 0);
+    size_t noisy_at = raw.n;
+    for (size_t j = 0; j < file.n; j++) { /* the hiss of the test above */
+        seed = seed * 1103515245u + 12345u;
+        int v = file.p[j] + (int)((seed >> 16) % 2001) - 1000;
+        file.p[j] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+    assert_int_equal(take(&raw, file.p, file.n), 0);
+    assert_int_equal(take(&raw, gap, 8000), 0);
+    assert_true(raw.n < asr_decoder_max_utterance(dec)); /* one utterance */
+    denoise *dn = denoise_new_pair(DENOISE_AUTO, take_enhanced, &enh);
+    assert_non_null(dn);
+    assert_int_equal(denoise_feed(dn, raw.p, raw.n), 0);
+    assert_int_equal(denoise_finish(dn), 0);
+    denoise_free(dn);
+
+    /* The rule: the hiss's stretch alone, within a 10 ms frame of it. */
+    struct asr_stretch st[ASR_MAX_STRETCHES];
+    size_t k = 0;
+    assert_int_equal(asr_noise_stretches(DENOISE_AUTO, raw.p, raw.n, st, &k), 0);
+    assert_int_equal(k, 3);
+    assert_false(st[0].noise.enhanced || st[2].noise.enhanced);
+    assert_true(st[1].noise.enhanced);
+    assert_true(st[1].start <= noisy_at && noisy_at - st[1].start < 160);
+    assert_true(st[1].start + st[1].len >= noisy_at + file.n - 160);
+    assert_true(st[1].start + st[1].len <= noisy_at + file.n + 160);
+    assert_int_equal(asr_noise_stretches(DENOISE_OFF, raw.p, raw.n, st, &k), 0);
+    assert_int_equal(k, 1);
+
+    /* Planned: three utterances, the middle one enhanced afresh. */
+    struct split_plan plan;
+    split_planner *sp = split_planner_new_pair(dec, DENOISE_AUTO, take, &chosen, &err);
+    assert_non_null(sp);
+    for (size_t off = 0; off < raw.n; off += 777) {
+        size_t n = raw.n - off < 777 ? raw.n - off : 777;
+        assert_int_equal(split_planner_feed_pair(sp, raw.p + off, enh.p + off, n), 0);
+    }
+    assert_int_equal(split_planner_finish(sp, &plan), 0);
+    split_planner_free(sp);
+    assert_int_equal(plan.n, 3);
+    assert_int_equal(chosen.n, raw.n);
+    const struct split_utt *u = &plan.utts[1];
+    assert_true(u->noise.enhanced && !plan.utts[0].noise.enhanced);
+    int16_t *alone = malloc(u->len * sizeof(int16_t));
+    assert_non_null(alone);
+    assert_int_equal(asr_enhance_alone(raw.p + u->start, u->len, alone), 0);
+    assert_memory_equal(chosen.p + u->start, alone, u->len * sizeof(int16_t));
+    assert_memory_equal(chosen.p, raw.p, plan.utts[0].len * sizeof(int16_t));
+
+    /* One piece, and the plan as one part: the same words. */
+    asr_result *whole = NULL, *part = NULL;
+    asr_decoder_set_denoise(dec, DENOISE_AUTO);
+    assert_int_equal(asr_decoder_start(dec), 0);
+    assert_int_equal(asr_decoder_feed_pair(dec, raw.p, enh.p, raw.n), 0);
+    assert_int_equal(asr_decoder_finish(dec, &whole), 0);
+    assert_int_equal(whole->utterances_enhanced, 1);
+    assert_int_equal(split_decode(dec2, plan.utts, plan.n, 0, chosen.p, &part), 0);
+    assert_int_equal(part->utterances_enhanced, 1);
+    assert_int_equal(part->n_words, whole->n_words);
+    assert_true(whole->n_words > 5);
+    for (size_t i = 0; i < whole->n_words; i++) {
+        assert_string_equal(part->words[i].text, whole->words[i].text);
+        assert_true(part->words[i].start == whole->words[i].start);
+    }
+    asr_result_free(whole);
+    asr_result_free(part);
+    split_plan_clear(&plan);
+    free(alone);
+    free(gap);
+    free(file.p);
+    free(raw.p);
+    free(enh.p);
+    free(chosen.p);
+}
+
 /* No speech at all: nothing after the first 15 s is decoded (the VAD
  * starts from a quiet floor and takes about 11 s to learn a steady hiss
  * that starts the recording); a merge of nothing is an empty result. */
@@ -467,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_split_merge_exact),
         cmocka_unit_test(test_silence_only),
         cmocka_unit_test(test_mixed_noise_per_utterance),
+        cmocka_unit_test(test_noisy_stretch_in_utterance),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
