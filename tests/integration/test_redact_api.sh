@@ -82,7 +82,7 @@ ok "unredacted copy: 403 without phi or without read (naming the role), 404 acro
 
 req GET "/v1/transcripts/$J/unredacted" "$KEY_PHI"; expect_status 200 "read+phi"
 [ "$(jget unredacted)" = True ] && [ "$(jget status)" = completed ] || fail "not the unredacted object: $(cat "$T/body")"
-grep -q smith "$T/body" || fail "unredacted copy lacks the name: $(cat "$T/body")"
+grep -qi smith "$T/body" || fail "unredacted copy lacks the name: $(cat "$T/body")"
 grep -q -E "five five|555" "$T/body" || fail "unredacted copy lacks the number: $(cat "$T/body")"
 ! grep -q "\[NAME\]" "$T/body" || fail "unredacted copy has markers"
 ! grep -q '"redactions"' "$T/body" || fail "unredacted copy has a redactions list"
@@ -98,7 +98,7 @@ assert u["duration"] == r["duration"]
 EOF
 for f in text srt vtt json; do
     req GET "/v1/transcripts/$J/unredacted?format=$f" "$KEY_PHI"; expect_status 200 "unredacted $f"
-    grep -q smith "$T/body" || fail "unredacted $f: $(cat "$T/body")"
+    grep -qi smith "$T/body" || fail "unredacted $f: $(cat "$T/body")"
 done
 req GET "/v1/transcripts/$J/unredacted?format=doc" "$KEY_PHI"; expect_status 400 "bad format"
 req GET "/v1/transcripts/$J?format=text" "$KEY_PHI"; expect_status 200 "plain GET"; leak "plain GET with phi"

@@ -9,7 +9,7 @@ flite -voice slt -t "Patient John Smith was seen today. His phone number is six 
 
 # ---- the recogniser hears the identifiers (else this test proves nothing) ----
 expect_exit 0 "$P" transcribe --format text --no-smart-format "$A"
-grep -q "smith" "$T/stdout" || fail "recogniser did not hear the name: $(cat "$T/stdout")"
+grep -qi "smith" "$T/stdout" || fail "recogniser did not hear the name: $(cat "$T/stdout")"
 grep -q "six one seven" "$T/stdout" || fail "recogniser did not hear the number: $(cat "$T/stdout")"
 expect_exit 0 "$P" transcribe --format verbose_json "$A"
 cp "$T/stdout" "$T/plain.json"
@@ -61,7 +61,7 @@ ok "words, segments and the redactions list agree; the list has label/start/end 
 
 # ---- label selection ----
 expect_exit 0 "$P" transcribe --redact-types phone --format text --no-smart-format "$A"
-grep -q "smith" "$T/stdout" && grep -q "\[PHONE\]" "$T/stdout" || fail "--redact-types phone: $(cat "$T/stdout")"
+grep -qi "smith" "$T/stdout" && grep -q "\[PHONE\]" "$T/stdout" || fail "--redact-types phone: $(cat "$T/stdout")"
 expect_exit 0 "$P" transcribe --redact-types name --format text --no-smart-format "$A"
 grep -q "\[NAME\]" "$T/stdout" && grep -q "six one seven" "$T/stdout" || fail "--redact-types name: $(cat "$T/stdout")"
 ok "--redact-types limits the labels"
@@ -78,7 +78,7 @@ expect_exit 0 "$P" transcribe --redact --redact-audio "$T/masked.wav" --format t
 d1=$(soxi -s "$A"); d2=$(soxi -s "$T/masked.wav")
 [ $((d1 - d2)) -le 1600 ] && [ $((d2 - d1)) -le 1600 ] || fail "masked audio length $d2 vs $d1 samples"
 expect_exit 0 "$P" transcribe --format text --no-smart-format "$T/masked.wav"
-! grep -q -E "smith|six one seven" "$T/stdout" || fail "the masked audio still says it: $(cat "$T/stdout")"
+! grep -q -i -E "smith|six one seven" "$T/stdout" || fail "the masked audio still says it: $(cat "$T/stdout")"
 # The unmasked speech is still there (the recogniser hears "seen" or "scene"
 # depending on its settings, so look for the words it always hears).
 grep -q "today" "$T/stdout" && [ "$(wc -w < "$T/stdout")" -ge 6 ] \

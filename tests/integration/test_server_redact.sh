@@ -13,7 +13,7 @@ leak() { ! grep -q -i -E "smith|john|six one seven|five five five" "$T/body" || 
 
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$A" -F model=m -F response_format=text
 expect_status 200 "plain"
-grep -q smith "$T/body" || fail "recogniser did not hear the name: $(cat "$T/body")"
+grep -qi smith "$T/body" || fail "recogniser did not hear the name: $(cat "$T/body")"
 ok "unredacted: the name is heard"
 
 for f in json text srt vtt verbose_json; do
@@ -23,7 +23,7 @@ for f in json text srt vtt verbose_json; do
     leak "sync $f"
 done
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$A" -F model=m -F redact_types=phone -F response_format=text
-grep -q smith "$T/body" && grep -q "\[PHONE\]" "$T/body" || fail "redact_types=phone: $(cat "$T/body")"
+grep -qi smith "$T/body" && grep -q "\[PHONE\]" "$T/body" || fail "redact_types=phone: $(cat "$T/body")"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$A" -F model=m -F redact_types=names; expect_status 400 "bad label"; envelope
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$A" -F model=m -F redact=maybe; expect_status 400 "bad redact"; envelope
 ok "sync endpoint: redact=true in every format, redact_types, bad values refused"
