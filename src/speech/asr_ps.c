@@ -1369,6 +1369,14 @@ static int adapt_add(void *dec, const int16_t *pcm, size_t n, double offset, con
  * 37). Cost: a second decode of the utterance and an alignment. */
 static int adapt_install(void *dec, const double *A, int dim);
 
+/* Decodes untransformed again and wipes the transform (adapt_reset, and
+ * voices_two_pass after its second pass). */
+static void transform_drop(ps_dec *d)
+{
+    d->transformed = false;
+    wipe(d->A, sizeof(d->A));
+}
+
 #define VOICES_MAX_WORDS 512
 #define VOICES_RUN_WORDS 24
 #define VOICES_WORD_LEN  128
@@ -1441,10 +1449,7 @@ static int voices_two_pass(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_w
     else
         rc = report_first_pass(fp, word, ctx);
 out_free:
-    if (d->transformed) {
-        d->transformed = false;
-        wipe(d->A, sizeof(d->A));
-    }
+    transform_drop(d);
     voice_cmllr_free(st);
     wipe(A, sizeof(A));
     wipe_free(fp, sizeof(*fp)); /* the recognised words */
@@ -1496,8 +1501,7 @@ static void adapt_reset(void *dec)
     ps_dec *d = dec;
     voice_cmllr_free(d->stats);
     d->stats = NULL;
-    d->transformed = false;
-    wipe(d->A, sizeof(d->A));
+    transform_drop(d);
 }
 
 /* ---- voice profile enrolment (asr_engine.h) ---------------------------------- */
