@@ -90,3 +90,53 @@ int sealed_erase_commit(store *s, store_tx *tx, struct audit_event *ev,
     const struct retention_subject subj = {tenant, kind, id, requested_by, CERTIFICATE_REASON_API};
     return retention_erase_commit(s, tx, blobdir, ev, &subj, c, cert);
 }
+
+struct audit_event sealed_event(const struct audit_event *who, const char *tenant,
+                                const char *action, const char *type, const char *id)
+{
+    struct audit_event ev = *who;
+    ev.tenant = tenant;
+    ev.action = action;
+    ev.resource_type = type;
+    ev.resource_id = id;
+    ev.outcome = "success";
+    return ev;
+}
+
+int sealed_commit(store_tx *tx, int rc, const struct audit_event *ev)
+{
+    if (rc == 0)
+        rc = audit_append(tx, ev, NULL);
+    if (rc < 0) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx);
+}
+
+static int sbuf_sink(void *ctx, const void *data, size_t len)
+{
+    return sbuf_append(ctx, data, len);
+}
+
+int sealed_object_read(store *s, int64_t tenant_id, const char *name, sealed_get_fn get,
+                       void *row, struct store_tenant *tenant, sbuf *out)
+{
+    const char *object = NULL;
+    blob_reader *r = NULL;
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_id(tx, tenant_id, tenant);
+    if (rc == 0)
+        rc = get(tx, tenant_id, name, row, &object);
+    if (rc == 0 && !(r = store_object_open(tx, tenant_id, object, NULL, &rc)))
+        rc = rc ? rc : PHS_EIO;
+    store_rollback(tx);
+    if (rc < 0)
+        return rc;
+    rc = blob_reader_drain(r, sbuf_sink, out);
+    blob_reader_close(r);
+    return rc;
+}

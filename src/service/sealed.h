@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "records/audit.h"
+#include "core/sbuf.h"
 #include "records/certificate.h"
 #include "store/blob.h"
 #include "store/store.h"
@@ -53,5 +54,27 @@ int sealed_object_erase(store_tx *tx, int64_t tenant_id, const char *object, int
 int sealed_erase_commit(store *s, store_tx *tx, struct audit_event *ev,
                         const struct store_tenant *tenant, const char *kind, const char *id,
                         const char *requested_by, struct certificate *c, json_t **cert);
+
+/* The audit record of a sealed object's action by who: who's actor with
+ * tenant, action, the object's row type and id; outcome success. */
+struct audit_event sealed_event(const struct audit_event *who, const char *tenant,
+                                const char *action, const char *type, const char *id);
+
+/* The end of a change made in the write transaction tx: when rc is 0,
+ * appends ev and commits; on any failure rolls back. Returns the first
+ * failure, or 0. */
+int sealed_commit(store_tx *tx, int rc, const struct audit_event *ev);
+
+/* Finds a tenant's named row and its object: get(tx, tenant_id, name, row)
+ * fills row (0, or PHS_ENOTFOUND) and returns through object the row's
+ * object id (a string inside row). */
+typedef int (*sealed_get_fn)(store_tx *tx, int64_t tenant_id, const char *name, void *row,
+                             const char **object);
+
+/* Reads the plaintext of the tenant's object called name into out (within
+ * out's limit, PHS_ETOOBIG past it), in a read transaction: the tenant's
+ * row into *tenant, get's row into row. Nothing is audited here. */
+int sealed_object_read(store *s, int64_t tenant_id, const char *name, sealed_get_fn get,
+                       void *row, struct store_tenant *tenant, sbuf *out);
 
 #endif

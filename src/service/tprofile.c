@@ -225,41 +225,11 @@ static int tprofile_unpack_files(const unsigned char *p, size_t len, const char 
     return off == len ? 0 : PHS_ECORRUPT;
 }
 
-/* blob_read's sink into an sbuf (capped at TPROFILE_PACKED_MAX). */
-static int tprofile_buf_sink(void *ctx, const void *data, size_t len)
-{
-    return sbuf_append(ctx, data, len);
-}
-
-static void tprofile_blobdir(store *s, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", store_dir(s), STORE_BLOB_DIR);
-}
-
 /* The audit record of a profile action by who (outcome success). */
 static struct audit_event profile_event(const struct audit_event *who, const char *tenant,
                                         const char *action, const char *profile_id)
 {
-    struct audit_event ev = *who;
-    ev.tenant = tenant;
-    ev.action = action;
-    ev.resource_type = "profile";
-    ev.resource_id = profile_id;
-    ev.outcome = "success";
-    return ev;
-}
-
-/* The end of a profile change made in tx: when rc is 0, appends ev and
- * commits; on any failure rolls back. */
-static int change_commit(store_tx *tx, int rc, const struct audit_event *ev)
-{
-    if (rc == 0)
-        rc = audit_append(tx, ev, NULL);
-    if (rc < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    return store_commit(tx);
+    return sealed_event(who, tenant, action, "profile", profile_id);
 }
 
 /* ---- create -------------------------------------------------------------------- */
@@ -323,7 +293,7 @@ static int create_record(store *s, const struct store_object *obj, const struct 
         return rc;
     if ((rc = store_object_insert(tx, obj)) == 0)
         rc = store_profile_insert(tx, p);
-    if ((rc = change_commit(tx, rc, ev)) == PHS_EEXIST)
+    if ((rc = sealed_commit(tx, rc, ev)) == PHS_EEXIST)
         snprintf(msg, msg_len, "The tenant already has a profile of that name; delete it first.");
     return rc;
 }
@@ -333,7 +303,7 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
                     const struct audit_event *who, struct store_profile *out, char *msg,
                     size_t msg_len)
 {
-    char dir[TPROFILE_DIR_MAX] = "", blobdir[STORE_PATH_MAX];
+    char dir[TPROFILE_DIR_MAX] = "";
     struct store_profile p;
     struct store_tenant tenant;
     struct store_object obj;
@@ -352,7 +322,6 @@ int tprofile_create(store *s, int64_t tenant_id, const char *name, const char *t
         snprintf(msg, msg_len, "The text is larger than 16 MiB.");
         return PHS_ETOOBIG;
     }
-    tprofile_blobdir(s, blobdir, sizeof(blobdir));
     if ((rc = sealed_create_lookup(s, tenant_id, name, find_profile, &tenant)) < 0) {
         if (rc == PHS_EEXIST)
             snprintf(msg, msg_len,
@@ -446,7 +415,7 @@ int tprofile_set_default(store *s, int64_t tenant_id, const char *name,
                                           p.id[0] ? p.id
                                           : clear ? NULL
                                                   : name);
-    return change_commit(tx, rc, &ev);
+    return sealed_commit(tx, rc, &ev);
 }
 
 int tprofile_resolve(store *s, int64_t tenant_id, const char *requested, char *out, size_t len)
@@ -519,34 +488,27 @@ int tprofile_identity(store *s, int64_t tenant_id, const char *name, struct tpro
     return 0;
 }
 
+static int get_profile(store_tx *tx, int64_t tenant_id, const char *name, void *row,
+                       const char **object)
+{
+    struct store_profile *p = row;
+    int rc = store_profile_get(tx, tenant_id, name, p);
+    *object = p->object;
+    return rc;
+}
+
 int tprofile_unpack(store *s, int64_t tenant_id, const char *name, const struct audit_event *who,
                     char dir[TPROFILE_DIR_MAX], int64_t *bytes)
 {
-    char blobdir[STORE_PATH_MAX];
     struct store_tenant tenant;
     struct store_profile p;
     sbuf buf;
-    blob_reader *r = NULL;
-    store_tx *tx;
     int rc;
     dir[0] = '\0';
     sbuf_init(&buf, TPROFILE_PACKED_MAX);
     if (!tprofile_name_valid(name))
         return PHS_ENOTFOUND;
-    tprofile_blobdir(s, blobdir, sizeof(blobdir));
-    if ((rc = store_begin_read(s, &tx)) < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, tenant_id, &tenant);
-    if (rc == 0)
-        rc = store_profile_get(tx, tenant_id, name, &p);
-    if (rc == 0 && !(r = store_object_open(tx, tenant_id, p.object, NULL, &rc)))
-        rc = rc ? rc : PHS_EIO;
-    store_rollback(tx);
-    if (rc < 0)
-        goto out;
-    rc = blob_reader_drain(r, tprofile_buf_sink, &buf);
-    blob_reader_close(r);
-    if (rc < 0)
+    if ((rc = sealed_object_read(s, tenant_id, name, get_profile, &p, &tenant, &buf)) < 0)
         goto out;
     if ((rc = tprofile_mkdir(store_dir(s), dir)) < 0)
         goto out;

@@ -27,13 +27,7 @@ static const char *const tvoice_files_order[] = {VOICE_MANIFEST, VOICE_MEANS, VO
 static struct audit_event voice_event(const struct audit_event *who, const char *tenant,
                                       const char *action, const char *voice_id)
 {
-    struct audit_event ev = *who;
-    ev.tenant = tenant;
-    ev.action = action;
-    ev.resource_type = "voice";
-    ev.resource_id = voice_id;
-    ev.outcome = "success";
-    return ev;
+    return sealed_event(who, tenant, action, "voice", voice_id);
 }
 
 /* ---- packing ------------------------------------------------------------------- */
@@ -139,13 +133,7 @@ static int create_record(store *s, const struct store_object *obj, const struct 
         return rc;
     if ((rc = store_object_insert(tx, obj)) == 0)
         rc = store_voice_insert(tx, v);
-    if (rc == 0)
-        rc = audit_append(tx, ev, NULL);
-    if (rc < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    return store_commit(tx);
+    return sealed_commit(tx, rc, ev);
 }
 
 int tvoice_create(store *s, int64_t tenant_id, const char *name, const struct tvoice_files *files,
@@ -217,12 +205,7 @@ struct cleared {
 static int key_cleared(void *ctx, const char *key_id)
 {
     struct cleared *c = ctx;
-    struct audit_event ev = *c->who;
-    ev.tenant = c->tenant;
-    ev.action = "key.voice";
-    ev.resource_type = "api_key";
-    ev.resource_id = key_id;
-    ev.outcome = "success";
+    struct audit_event ev = sealed_event(c->who, c->tenant, "key.voice", "api_key", key_id);
     ev.reason = "voice_deleted";
     return audit_append(c->tx, &ev, NULL);
 }
@@ -327,12 +310,7 @@ int tvoice_set_key_default(store_tx *tx, int64_t only_tenant_id, const char *key
         rc = store_voice_set_key_default(tx, k->id, v.id[0] ? v.id : NULL);
     if (rc == 0) {
         snprintf(reason, sizeof(reason), "voice=%s", v.id[0] ? v.id : TVOICE_NONE);
-        struct audit_event ev = *who;
-        ev.tenant = k->tenant;
-        ev.action = "key.voice";
-        ev.resource_type = "api_key";
-        ev.resource_id = k->id;
-        ev.outcome = "success";
+        struct audit_event ev = sealed_event(who, k->tenant, "key.voice", "api_key", k->id);
         ev.reason = reason;
         rc = audit_append(tx, &ev, NULL);
     }
@@ -357,25 +335,21 @@ int tvoice_set_default(store *s, int64_t tenant_id, const char *name, const stru
         rc = store_voice_get(tx, tenant_id, name, &v);
     if (rc == 0)
         rc = store_voice_set_tenant_default(tx, tenant_id, v.id[0] ? v.id : NULL);
-    if (rc == 0) {
-        struct audit_event ev =
-            voice_event(who, tenant.name, "voice.default", v.id[0] ? v.id : NULL);
-        if (!v.id[0])
-            ev.reason = "voice=none";
-        rc = audit_append(tx, &ev, NULL);
-    }
-    if (rc < 0) {
-        store_rollback(tx);
-        return rc;
-    }
-    return store_commit(tx);
+    struct audit_event ev = voice_event(who, tenant.name, "voice.default", v.id[0] ? v.id : NULL);
+    if (!v.id[0])
+        ev.reason = "voice=none";
+    return sealed_commit(tx, rc, &ev);
 }
 
 /* ---- use ------------------------------------------------------------------------- */
 
-static int buf_sink(void *ctx, const void *data, size_t len)
+static int get_voice(store_tx *tx, int64_t tenant_id, const char *name, void *row,
+                     const char **object)
 {
-    return sbuf_append(ctx, data, len);
+    struct store_voice *v = row;
+    int rc = store_voice_get(tx, tenant_id, name, v);
+    *object = v->object;
+    return rc;
 }
 
 int tvoice_load(store *s, int64_t tenant_id, const char *name, const char *model_dir,
@@ -383,26 +357,12 @@ int tvoice_load(store *s, int64_t tenant_id, const char *name, const char *model
 {
     struct store_tenant tenant;
     struct store_voice v;
-    blob_reader *r = NULL;
-    store_tx *tx;
     int rc;
     memset(out, 0, sizeof(*out));
     sbuf_init(&out->buf, TVOICE_PACKED_MAX);
     if (!tprofile_name_valid(name))
         return PHS_ENOTFOUND;
-    if ((rc = store_begin_read(s, &tx)) < 0)
-        return rc;
-    rc = store_tenant_by_id(tx, tenant_id, &tenant);
-    if (rc == 0)
-        rc = store_voice_get(tx, tenant_id, name, &v);
-    if (rc == 0 && !(r = store_object_open(tx, tenant_id, v.object, NULL, &rc)))
-        rc = rc ? rc : PHS_EIO;
-    store_rollback(tx);
-    if (rc < 0)
-        return rc;
-    rc = blob_reader_drain(r, buf_sink, &out->buf);
-    blob_reader_close(r);
-    if (rc < 0)
+    if ((rc = sealed_object_read(s, tenant_id, name, get_voice, &v, &tenant, &out->buf)) < 0)
         return rc;
     const unsigned char *file[TVOICE_N_FILES];
     size_t size[TVOICE_N_FILES];
