@@ -851,6 +851,22 @@ static const char *const live_params[] = {
 static const char *const trial_params[] = {
     "-fwdflat", "no", "-bestpath", "yes", "-maxhmmpf", "5000", "-maxwpf", "20", NULL,
 };
+/* The full pass under the default search (utt_pass): its second pass
+ * (the work left when a piece ends: the final's wait) expands, at each
+ * frame, the words its first pass ended within -fwdflatsfwin frames (25)
+ * with at least -fwdflatefwid end frames (4); 10 and 6 expand fewer. On
+ * bench/stream's 42 recordings, one stream, each beside the decoder's own
+ * search in the same run (docs/BENCHMARKS.md, "Session 38"): the final's
+ * decode p95 1,953 -> 969 ms of CPU through the playlist and 1,611 -> 910
+ * one session per recording, WER 35.0 -> 33.6% and 34.1 -> 34.1%, CPU
+ * 0.94x and 1.05x (loaded machine). 5 and 8 cost 1.6 points, 25 and 6
+ * 0.7, narrower beams 0.9. A search of its own (about 28 MiB a stream
+ * decoder), so the file endpoint and the pieces decoded again whole keep
+ * the decoder's. */
+#define PASS_SEARCH "pass"
+static const char *const pass_params[] = {
+    "-fwdflatsfwin", "10", "-fwdflatefwid", "6", NULL,
+};
 /* The search of utt_redecode under SEARCH_FAST (utt_search). */
 #define FAST_SEARCH "fast"
 /* The batch search on enhanced audio, when the mode has parameters for it
@@ -867,6 +883,7 @@ static const char *batch_search(ps_decoder_t *ps)
         name = ps_search_iter_val(it);
         if (strcmp(name, LIVE_SEARCH) != 0 && strcmp(name, FAST_SEARCH) != 0 &&
             strcmp(name, TRIAL_SEARCH) != 0 && strcmp(name, ENHANCED_SEARCH) != 0 &&
+            strcmp(name, PASS_SEARCH) != 0 &&
             ps_get_lm(ps, name)) {
             ps_search_iter_free(it);
             return name;
@@ -1016,6 +1033,17 @@ static int use_redecode_search(ps_dec *d)
     return batch && ps_set_search(d->ps, batch) >= 0 ? 0 : PHS_EENGINE;
 }
 
+/* The full pass's search (utt_pass): under the default search its own
+ * (pass_params), else utt_redecode's. */
+static int use_pass_search(ps_dec *d)
+{
+    if (d->redecode != SEARCH_DEFAULT)
+        return use_redecode_search(d);
+    if (ensure_profile_search(d) < 0)
+        return PHS_EENGINE;
+    return use_search(d->ps, PASS_SEARCH, pass_params);
+}
+
 /* Before a batch decode: the search for this recording's audio, the
  * decoder's own or, on enhanced audio, the one made with the mode's
  * search_enhanced_params. Made on first use: from the profile's model when
@@ -1096,7 +1124,7 @@ static int utt_start(void *dec)
      * The full pass is the redecode search run as the audio comes (its
      * second pass and best path at utt_end, over the features the first
      * pass kept). */
-    int rc = d->full_pass ? use_redecode_search(d)
+    int rc = d->full_pass ? use_pass_search(d)
                           : (ensure_profile_search(d) < 0 ? PHS_EENGINE
                              : d->trial ? use_search(ps, TRIAL_SEARCH, trial_params)
                                         : use_live_search(ps));
