@@ -834,12 +834,15 @@ static bool plural_noun(const char *w)
 }
 
 /* A word that may describe the noun after a count ("prior", "blood"):
- * no function word, command word, number or plural. */
+ * no function word, command word, number or plural, and no redaction
+ * marker ("[NAME]" stands for words we do not see: the redacted text
+ * writes the count as the unredacted one may, a word). */
 static bool describing_word(const format_view *v, size_t i)
 {
     spoken_num t;
     const char *w = format_word(v, i);
-    return w[0] && index_in(w, count_phrase_stops) < 0 && !plural_noun(w) && !number_at(v, i, &t);
+    return w[0] && w[0] != '[' && index_in(w, count_phrase_stops) < 0 && !plural_noun(w) &&
+           !number_at(v, i, &t);
 }
 
 /* How far the describing words before a count's noun may reach: "two

@@ -138,6 +138,11 @@ static void test_small_counts(void **state)
         {"two virus", "Two virus."},
         {"two always", "Two always."},
         {"plus or minus two", "Plus or minus two."},
+        /* a redaction marker stands for words unseen: no describing word
+         * (the real-audio audit's "two prior chess irene sections", whose
+         * "prior chess irene" redaction took, was "2 [NAME] sections"
+         * redacted and "two prior chess Irene sections" not) */
+        {"she had two [NAME] sections", "She had two [NAME] sections."},
         /* a command after the count is no noun */
         {"she has two period she smokes", "She has two. She smokes."},
         {"she has two new paragraph allergies none", "She has two.\n\nAllergies: None."},
