@@ -1259,30 +1259,35 @@ char *format_join(const format_result *r, size_t first_word, size_t n_words)
     return out;
 }
 
+/* One past the index of the last token before n that writes text, 0 when
+ * none: tokens with empty text (a break said first, an unmatched ')', a
+ * part of only "scratch that") leave the answer to the tokens before them. */
+static size_t last_written(const format_result *r, size_t n)
+{
+    for (size_t i = n < r->n ? n : r->n; i > 0; i--)
+        if (r->tok[i - 1].text[0])
+            return i;
+    return 0;
+}
+
 bool format_result_ends_sentence(const format_result *r, size_t n, bool before)
 {
-    bool closed = false; /* a ')' seen after the end: what comes before it decides */
-    for (size_t i = n < r->n ? n : r->n; i-- > 0;) {
-        const format_token *t = &r->tok[i];
-        if (!t->text[0])
-            continue;
-        if (!t->mark)
-            return false;
-        if (t->text[0] == ')' && !closed) {
-            closed = true;
-            continue;
-        }
-        return strchr(".?!\n", t->text[0]) != NULL;
-    }
-    return before;
+    size_t i = last_written(r, n);
+    /* a ')' after the end: what comes before it decides */
+    if (i && r->tok[i - 1].mark && r->tok[i - 1].text[0] == ')')
+        i = last_written(r, i - 1);
+    if (!i)
+        return before;
+    const format_token *t = &r->tok[i - 1];
+    return t->mark && strchr(".?!\n", t->text[0]) != NULL;
 }
 
 bool format_result_ends_break(const format_result *r, size_t n, bool before)
 {
-    for (size_t i = n < r->n ? n : r->n; i-- > 0;)
-        if (r->tok[i].text[0])
-            return r->tok[i].mark && r->tok[i].text[0] == '\n';
-    return before;
+    size_t i = last_written(r, n);
+    if (!i)
+        return before;
+    return r->tok[i - 1].mark && r->tok[i - 1].text[0] == '\n';
 }
 
 void format_result_free(format_result *r)

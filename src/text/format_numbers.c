@@ -799,15 +799,121 @@ static bool counted_per_time(const format_view *v, size_t j)
     return plural_word(format_word(v, j)) && format_phrase_at(v, j + 1, per_time_rates, &k) >= 0;
 }
 
+/* Words that end the noun phrase after a count: function words, and
+ * the dictation commands' words (a command is no noun of the count). */
+static const char *const count_phrase_stops[] = {
+    "a",      "an",       "the",     "of",       "to",          "and",       "or",
+    "but",    "nor",      "at",      "in",       "on",          "for",       "with",
+    "from",   "by",       "as",      "than",     "that",        "this",      "these",
+    "those",  "is",       "are",     "was",      "were",        "be",        "been",
+    "being",  "has",      "have",    "had",      "will",        "would",     "can",
+    "could",  "may",      "might",   "should",   "must",        "do",        "does",
+    "did",    "not",      "no",      "if",       "then",        "so",        "per",
+    "over",   "out",      "through", "into",     "about",       "after",     "before",
+    "since",  "until",    "while",   "he",       "she",         "it",        "they",
+    "we",     "you",      "i",       "his",      "her",         "their",     "its",
+    "my",     "our",      "your",    "him",      "them",        "me",        "us",
+    "who",    "which",    "what",    "when",     "where",       "how",       "each",
+    "every",  "all",      "both",    "either",   "neither",     "plus",      "minus",
+    "times",  "period",   "comma",   "colon",    "semicolon",   "paragraph", "line",
+    "scratch", "paren",   "parenthesis", "question", "exclamation", "stop", NULL};
+
+/* Words ending in s that name no plural of a counted thing. */
+static const char *const not_plurals[] = {
+    "always", "perhaps", "sometimes", "besides", "towards", "afterwards", "whereas", "hers",
+    "ours",   "yours",   "theirs",    "less",    "unless",  "across",     "yes",     "thus",
+    "news",   "series",  "species",   "diabetes", "ascites", "herpes",    "feces",   NULL};
+
+/* A plural noun for a count: "pillows", "admissions" ("-us", "-is":
+ * "virus", "pelvis" are singular). */
+static bool plural_noun(const char *w)
+{
+    size_t n = strlen(w);
+    return plural_word(w) && w[n - 2] != 'u' && w[n - 2] != 'i' && index_in(w, not_plurals) < 0 &&
+           index_in(w, count_phrase_stops) < 0;
+}
+
+/* A word that may describe the noun after a count ("prior", "blood"):
+ * no function word, command word, number or plural, and no redaction
+ * marker ("[NAME]" stands for words we do not see: the redacted text
+ * writes the count as the unredacted one may, a word). */
+static bool describing_word(const format_view *v, size_t i)
+{
+    spoken_num t;
+    const char *w = format_word(v, i);
+    return w[0] && w[0] != '[' && index_in(w, count_phrase_stops) < 0 && !plural_noun(w) &&
+           !number_at(v, i, &t);
+}
+
+/* How far the describing words before a count's noun may reach: "two
+ * prior cesarean sections". */
+#define COUNT_DESCRIBING_MAX 2u
+
+/* True when the number said at i (two to nine, one word) counts the
+ * plural noun at j or after up to two words describing it ("two
+ * pillows", "two prior cesarean sections"): written in digits, as AMA
+ * style writes a count (docs/FORMATTING.md, "counts"). "one" is not: it
+ * reads as "a" ("one prior admission", "one of the nurses"). */
+static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
+{
+    if (!s->small || s->value < 2)
+        return false;
+    for (size_t d = 0; d <= COUNT_DESCRIBING_MAX; d++) {
+        if (plural_noun(format_word(v, j + d)))
+            return true;
+        if (!describing_word(v, j + d))
+            return false;
+    }
+    return false;
+}
+
+/* True when more words may still make the number at i a count: two to
+ * nine, followed to the end of v only by describing words, fewer than
+ * the noun may come after. */
+static bool count_open(const format_view *v, const spoken_num *s, size_t j)
+{
+    if (!s->small || s->value < 2 || j >= v->n || v->n - j > COUNT_DESCRIBING_MAX)
+        return false;
+    for (size_t d = j; d < v->n; d++)
+        if (!describing_word(v, d))
+            return false;
+    return true;
+}
+
+/* True when the number s said before word j counts what follows: a
+ * counted noun, a unit, a quantity per time, a plural abbreviation or a
+ * plural noun (count_of_noun). */
+static bool counted_at(const format_view *v, const spoken_num *s, size_t j)
+{
+    size_t k;
+    return index_in(format_word(v, j), count_nouns) >= 0 || format_pair_at(v, j, units, &k) >= 0 ||
+           counted_per_time(v, j) || format_counted_abbreviation_at(v, j) ||
+           count_of_noun(v, s, j);
+}
+
+/* True when "or" at j joins the small number before it to a number that
+ * counts ("two or three days": both are counts, "2 or 3 days"). */
+static bool or_counted(const format_view *v, size_t j)
+{
+    spoken_num t;
+    return format_word_is(v, j, "or") && number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
+           counted_at(v, &t, j + 1 + t.k);
+}
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
     size_t j = i + s.k;
+    spoken_num t;
     return unit_open_at(v, j) ||
            (plural_word(format_word(v, j)) &&
-            (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates)));
+            (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
+           count_open(v, &s, j) ||
+           (s.small && format_word_is(v, j, "or") &&
+            (j + 1 == v->n || (number_at(v, j + 1, &t) && (j + 1 + t.k == v->n ||
+                                                           format_numbers_pending(v, j + 1)))));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
@@ -1073,7 +1179,6 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
     long end;
-    size_t k;
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
@@ -1111,9 +1216,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    format_word_is(v, j + 3, "time")) ||
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
-    bool counted = !saying && (index_in(format_word(v, j), count_nouns) >= 0 ||
-                               (format_pair_at(v, j, units, &k) >= 0) || counted_per_time(v, j) ||
-                               format_counted_abbreviation_at(v, j));
+    bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)));
     if (s.small && !cue && !counted)
         return 0;
     /* two values after a value word: "apgars eight and nine" -> "8 and 9" */

@@ -109,6 +109,47 @@ static void test_numbers(void **state)
     CHECK(cases);
 }
 
+/* Small counts (session 38, docs/FORMATTING.md "Counts"): two to nine
+ * before the plural noun they count, or before up to two words that
+ * describe it, are digits, as AMA style writes counts; "one" that reads
+ * as "a", a number with no noun to count, and a number before "of" or a
+ * function word stay words. Each digit case was a word before. */
+static void test_small_counts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she had two prior cesarean sections", "She had 2 prior cesarean sections."},
+        {"sleeps on two pillows", "Sleeps on 2 pillows."},
+        {"three prior admissions and two prior surgeries",
+         "3 prior admissions and 2 prior surgeries."},
+        {"two of three blood cultures positive", "Two of 3 blood cultures positive."},
+        {"he has four siblings", "He has 4 siblings."},
+        /* both numbers of an approximate count: "Two or 3 days" before */
+        {"for two or three days", "For 2 or 3 days."},
+        {"take one or two tablets", "Take 1 or 2 tablets."},
+        /* stay words */
+        {"one prior admission", "One prior admission."},
+        {"she has one sister", "She has one sister."},
+        {"she has two", "She has two."},
+        {"the two were fine", "The two were fine."},
+        {"two of the nurses", "Two of the nurses."},
+        {"she had two prior to surgery", "She had two prior to surgery."},
+        {"one or the other", "One or the other."},
+        {"one or two", "One or two."},
+        {"two virus", "Two virus."},
+        {"two always", "Two always."},
+        {"plus or minus two", "Plus or minus two."},
+        /* a redaction marker stands for words unseen: no describing word
+         * (the real-audio audit's "two prior chess irene sections", whose
+         * "prior chess irene" redaction took, was "2 [NAME] sections"
+         * redacted and "two prior chess Irene sections" not) */
+        {"she had two [NAME] sections", "She had two [NAME] sections."},
+        /* a command after the count is no noun */
+        {"she has two period she smokes", "She has two. She smokes."},
+        {"she has two new paragraph allergies none", "She has two.\n\nAllergies: None."},
+    };
+    CHECK(cases);
+}
+
 static void test_doses_and_vitals(void **state)
 {
     static const char *const cases[][2] = {
@@ -164,7 +205,7 @@ static void test_ranges(void **state)
         /* no range: the larger first, or a time of day after it */
         {"one to one sitter", "One to one sitter."},
         {"see her at one to two p m", "See her at one to 2 PM."},
-        {"one of the nurses went to two clinics", "One of the nurses went to two clinics."},
+        {"one of the nurses went to two clinics", "One of the nurses went to 2 clinics."},
     };
     CHECK(cases);
 }
@@ -309,7 +350,7 @@ static void test_letters_months_spans(void **state)
         /* a count before a written plural abbreviation; the singular
          * describes the noun after it and stays */
         {"she had two c sections", "She had 2 C-sections."},
-        {"she had two c section deliveries", "She had two C-section deliveries."},
+        {"she had two c section deliveries", "She had 2 C-section deliveries."},
         {"two x rays today", "2 x-rays today."},
         {"p h seven point three two p c o two fifty eight", "pH 7.32 pCO2 58."},
         {"aspirin q o d", "Aspirin every other day."},
@@ -773,6 +814,12 @@ static void test_stream(void **state)
          * across a pause, and headings cut by pauses */
         "five jones a | week",
         "he drinks three beers | a day",
+        /* a count's noun said after a pause (session 38) */
+        "she had two prior | cesarean sections",
+        "she had two | prior cesarean | sections period",
+        "sleeps on two | pillows",
+        "for two or | three | days",
+        "two or three | blood cultures",
         "assessment and | plan | continue aspirin",
         "past medical | history | asthma",
         "history of present | illness | cough",
@@ -914,6 +961,8 @@ static void test_stream_random(void **state)
                                           "plan",
                                           "physical exam",
                                           "three beers a day",
+                                          "two prior cesarean sections",
+                                          "two or three days",
                                           "five jones a week",
                                           "two packs per day",
                                           "fifteen milligrams per kilogram",
@@ -1385,6 +1434,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
