@@ -594,6 +594,12 @@ static int sync_handle(struct http_req *req, struct server *srv, const struct se
 
 /* ---- GET /v1/models ------------------------------------------------------------------ */
 
+static json_t *model_json(const struct server *srv)
+{
+    return json_pack("{s:s, s:s, s:I, s:s}", "id", MODEL_ID, "object", "model", "created",
+                     (json_int_t)(srv->started_us / 1000000), "owned_by", "phiscribe");
+}
+
 static int models_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
     struct audit_event ev = server_event(req, c, "model.list", "model", NULL, "success", 200);
@@ -602,9 +608,27 @@ static int models_handle(struct http_req *req, struct server *srv, const struct 
         http_reply_err(req, rc, NULL, NULL);
         return rc;
     }
-    json_t *m = json_pack("{s:s, s:s, s:I, s:s}", "id", MODEL_ID, "object", "model", "created",
-                          (json_int_t)(srv->started_us / 1000000), "owned_by", "phiscribe");
-    return http_reply_json(req, 200, json_pack("{s:s, s:[o]}", "object", "list", "data", m));
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:[o]}", "object", "list", "data", model_json(srv)));
+}
+
+/* GET /v1/models/{id}: OpenAI's retrieve (the SDKs' models.retrieve); the
+ * one model listed, any other id 404 as an unknown object. */
+static int model_handle(struct http_req *req, struct server *srv, const struct server_caller *c)
+{
+    const char *id = http_req_param(req, "id");
+    bool known = id && !strcmp(id, MODEL_ID);
+    struct audit_event ev = server_event(req, c, "model.read", "model", known ? MODEL_ID : NULL,
+                                         known ? "success" : "failure", known ? 200 : 404);
+    int rc = server_audit(srv, &ev);
+    if (rc < 0) {
+        http_reply_err(req, rc, NULL, NULL);
+        return rc;
+    }
+    if (!known)
+        return http_reply_error(req, 404, "invalid_request_error", "model", "not_found",
+                                "No model with that id (GET /v1/models lists it).");
+    return http_reply_json(req, 200, model_json(srv));
 }
 
 static void on_complete(struct server *srv, const struct http_req *req)
@@ -619,6 +643,8 @@ static const struct api_route routes[] = {
      .handle = sync_handle},
     {.method = "GET", .pattern = "/v1/models", .roles = AUTH_ROLES_ALL, .action = "model.list",
      .handle = models_handle},
+    {.method = "GET", .pattern = "/v1/models/{id}", .roles = AUTH_ROLES_ALL, .action = "model.read",
+     .handle = model_handle},
 };
 /* clang-format on */
 const struct api_module api_transcriptions_module = {routes, sizeof(routes) / sizeof(routes[0]),

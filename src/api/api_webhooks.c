@@ -132,7 +132,10 @@ static int refuse(struct server *srv, struct http_req *req, const struct server_
     int arc = server_audit(srv, &ev);
     if (arc < 0)
         rc = arc;
-    http_reply_err(req, rc, arc < 0 ? NULL : param, arc < 0 ? NULL : msg);
+    if (rc == PHS_EINVAL && param) /* a member's value: the code docs/API.md gives it */
+        http_reply_error(req, 400, "invalid_request_error", param, "invalid_value", "%s", msg);
+    else
+        http_reply_err(req, rc, arc < 0 ? NULL : param, arc < 0 ? NULL : msg);
     return rc;
 }
 

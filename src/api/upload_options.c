@@ -82,11 +82,26 @@ int upload_voice(struct http_req *req, struct upload *u, char *voice, size_t len
  * tenant's profiles; absent or empty: the tenant's default) into profile
  * ("" for the server's default), and the words of `vocabulary` (repeated
  * form fields, each a comma-separated list; never taken from the query
- * string, which proxies log) and, with from_prompt, of `prompt` into v.
+ * string, which proxies log: there it gets 400) and, with from_prompt, of
+ * `prompt` into v (also form-only).
  * Replies 400 and returns negative for a value it cannot honour. */
 int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
                          size_t plen, vocab *v)
 {
+    /* The words may be PHI (a patient's drugs, a surgeon's name) and URLs
+     * reach proxy logs: refused rather than silently left out. */
+    if (http_req_query(req, "vocabulary") || http_req_query(req, "vocabulary[]")) {
+        http_reply_error(req, 400, "invalid_request_error", "vocabulary", "invalid_value",
+                         "vocabulary must be a form field, not a query parameter (URLs reach "
+                         "proxy logs).");
+        return PHS_EINVAL;
+    }
+    if (from_prompt && http_req_query(req, "prompt")) {
+        http_reply_error(req, 400, "invalid_request_error", "prompt", "invalid_value",
+                         "prompt must be a form field, not a query parameter (URLs reach "
+                         "proxy logs).");
+        return PHS_EINVAL;
+    }
     const char *p = upload_option(req, u, "profile");
     int rc =
         tprofile_resolve(u->srv->store, u->caller.id.tenant_id, p && *p ? p : NULL, profile, plen);
@@ -271,11 +286,14 @@ int upload_known_speakers(struct http_req *req, struct upload *u, bool *on, stru
         }
         (*n)++;
     }
-    if (n_names != n_refs)
-        return known_fail(req, n_names < n_refs ? "known_speaker_names" : "known_speaker_references",
-                          "invalid_combination",
-                          "known_speaker_names[] and known_speaker_references[] must have as many "
-                          "entries, one clip per name.");
+    if (n_names < n_refs)
+        return known_fail(req, "known_speaker_names", "invalid_combination",
+                          "known_speaker_names[] must have as many entries as "
+                          "known_speaker_references[], one name per clip.");
+    if (n_names > n_refs)
+        return known_fail(req, "known_speaker_references", "invalid_combination",
+                          "known_speaker_references[] must have as many entries as "
+                          "known_speaker_names[], one clip per name.");
     if (n_names && upload_option(req, u, "diarize") && !*on)
         return known_fail(req, "known_speaker_names", "invalid_combination",
                           "known_speaker_names[] needs diarize=true.");

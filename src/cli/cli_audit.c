@@ -197,6 +197,26 @@ static int write_file(void *ctx, const void *buf, size_t len)
     return fwrite(buf, 1, len, (FILE *)ctx) == len ? 0 : PHS_EIO;
 }
 
+/* 0 when name is a tenant of the store, an offboarded one included (its
+ * records stay in the trail); else says so on stderr and returns
+ * PHS_ENOTFOUND, so a mistyped name is not answered with an empty export
+ * or report that reads as "no activity". */
+static int known_tenant(store *s, const char *cmd, const char *name)
+{
+    store_tx *tx;
+    struct store_tenant t;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store_tenant_by_name(tx, name, &t);
+    store_rollback(tx);
+    if (rc == PHS_ENOTFOUND)
+        fprintf(stderr, "phiscribe audit %s: no tenant named '%s'\n", cmd, name);
+    else if (rc < 0)
+        fprintf(stderr, "phiscribe audit %s: %s\n", cmd, err_str(rc));
+    return rc;
+}
+
 static int audit_export_cmd(const char *data, const char *store_url, const char *since,
                             const char *until, const char *tenant, const char *actor,
                             const char *action, const char *format, const char *output)
@@ -243,6 +263,8 @@ static int audit_export_cmd(const char *data, const char *store_url, const char 
     store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
+    if (tenant && tenant[0] && (code = known_tenant(s, "export", tenant)) < 0)
+        return cliadm_close(s, cliadm_exit(code));
     FILE *out = stdout;
     int fd = -1;
     if (output && ((fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
@@ -366,6 +388,8 @@ static int audit_report_cmd(const char *data, const char *store_url, const char 
     store *s = cliadm_open_as(data, store_url, 0, &who, &code);
     if (!s)
         return code;
+    if (tenant && tenant[0] && (code = known_tenant(s, "report", tenant)) < 0)
+        return cliadm_close(s, cliadm_exit(code));
     json_t *r = NULL;
     int rc = audit_report(s, &f, &who.ev, &r);
     code = cliadm_close(s, cliadm_exit(rc));

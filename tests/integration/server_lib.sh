@@ -83,11 +83,19 @@ assert set(e)=={"message","type","param","code"}, e
 assert isinstance(e["message"], str) and e["message"]' "$T/body" || fail "not an error envelope: $(cat "$T/body")"
 }
 # refused_body WHAT CODE PARAM: a 400 envelope with that code and param
-# ("None" for a null param)
+# ("None" for a null param), whose message is a sentence as docs/API.md
+# ("Errors") says: it ends with a period and starts with a capital letter or
+# with the name of the field it is about (never a field name capitalised)
 refused_body() {
-    expect_status 400 "$1"; envelope
-    [ "$(jget error.code)" = "$2" ] && [ "$(jget error.param)" = "$3" ] ||
-        fail "$1: want code $2 on $3: $(cat "$T/body")"
+    expect_status 400 "$1"
+    python3 -c 'import json,re,sys
+e=json.load(open(sys.argv[1]))["error"]; m, p = e["message"], e["param"]
+assert set(e) == {"message","type","param","code"} and isinstance(m, str) and e["type"] == "invalid_request_error", "not a 400 envelope"
+assert e["code"] == sys.argv[2] and str(p) == sys.argv[3], "want code %s on %s" % tuple(sys.argv[2:4])
+assert m.endswith(".") and not re.match(r"[A-Z][a-z]*_", m) and \
+    (m[:1].isupper() or (p and re.match(re.escape(p) + r"[ \[]", m))), \
+    "the message is not a sentence in the style of docs/API.md, Errors"' "$T/body" "$2" "$3" ||
+        fail "$1: $(cat "$T/body")"
 }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d,list) else d[k]

@@ -231,7 +231,18 @@ expect_exit 3 "$P" audit export --since 24h --until 48h --data "$D"
 grep -q -- "--since is later than --until" "$T/stderr" || fail "since after until: $(cat "$T/stderr")"
 expect_exit 2 "$P" audit export --format xml --data "$D"
 expect_exit 1 "$P" audit export --data "$D" --output "$T/all.jsonl"
-ok "audit export filters, csv, bad arguments"
+# A tenant name that never existed (a typo): exit 1 as certificates list and
+# usage answer it, not an empty export or report that reads as "no
+# activity"; no file made, nothing recorded.
+records=$(sqlite3 "$D/phiscribe.db" 'SELECT count(*) FROM audit_log')
+expect_exit 1 "$P" audit export --tenant acmee --data "$D" --output "$T/typo.jsonl"
+grep -q "no tenant named 'acmee'" "$T/stderr" || fail "unknown tenant: $(cat "$T/stderr")"
+[ ! -e "$T/typo.jsonl" ] || fail "an export of an unknown tenant made its file"
+expect_exit 1 "$P" audit report --actor "$(printf %s "$KEY" | cut -c5-16)" --tenant acmee --data "$D"
+grep -q "no tenant named 'acmee'" "$T/stderr" || fail "report, unknown tenant: $(cat "$T/stderr")"
+[ "$(sqlite3 "$D/phiscribe.db" 'SELECT count(*) FROM audit_log')" = "$records" ] ||
+    fail "a refused export or report was recorded"
+ok "audit export filters, csv, bad arguments, an unknown tenant"
 expect_exit 0 "$P" audit export --data "$D" --output "$T/final.jsonl"
 
 # ---- nothing secret or tenant-provided in plain text ------------------------------------

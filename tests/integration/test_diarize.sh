@@ -257,6 +257,8 @@ objects_before=$(sqlite3 "$DATA/phiscribe.db" "select count(*) from objects")
 known_refused "names without clips" invalid_combination known_speaker_references \
     -F 'known_speaker_names[]=Dr. Smith' -F 'known_speaker_names[]=Pat Jones' \
     -F "known_speaker_references[]=<$T/ref-slt.url"
+grep -q '"message":"known_speaker_references\[\] must' "$T/body" ||
+    fail "the message starts with the field it names: $(cat "$T/body")"
 set --
 for i in 1 2 3 4 5; do set -- "$@" -F "known_speaker_names[]=n$i" -F "known_speaker_references[]=<$T/ref-slt.url"; done
 known_refused "five known speakers" invalid_value known_speaker_names "$@"

@@ -66,6 +66,13 @@ jq -e 'has("unsure_words") and has("adaptation")' "$T/body" >/dev/null ||
 valid CreateTranscriptionResponseVerboseJson "verbose_json with unsure_words and adaptation"
 ok "verbose_json validates with and without words, redacted, and with unsure_words and adaptation; segment values as documented"
 
+# ---- models: list and retrieve (the SDKs' models.list, models.retrieve) ----
+req GET /v1/models "$KEY_A"; expect_status 200 "models"
+valid ListModelsResponse "models"
+req GET "/v1/models/$(jget data.0.id)" "$KEY_A"; expect_status 200 "the listed model"
+valid Model "the listed model"
+ok "GET /v1/models and /v1/models/{id} validate"
+
 # ---- errors: OpenAI's ErrorResponse ----
 err() { # STATUS WHAT: the reply is that status and a valid ErrorResponse
     expect_status "$1" "$2"
@@ -80,6 +87,7 @@ echo "not audio" > "$T/junk.wav"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/junk.wav" -F model=m; err 400 "not audio"
 req POST /v1/audio/transcriptions "$KEY_A_READ" -F file=@"$U1" -F model=m; err 403 "missing role"
 req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: application/json' -d '{}'; err 415 "json body"
+req GET /v1/models/no-such-model "$KEY_A"; err 404 "unknown model"
 req GET /v1/nothing-here "$KEY_A"; err 404 "unknown route"
 req PUT /v1/audio/transcriptions "$KEY_A"; err 405 "method"
 req POST /v1/keys "$KEY_A" -d '{"roles":"read","roles":"admin"}'; err 400 "duplicate member"

@@ -12,5 +12,5 @@ fi
 setup_data
 start_server --workers 2
 NODE_EXTRA_CA_CERTS=$CA node "$here/openai/sdk-test.mjs" "$URL/v1" "$KEY_A" "$U1" || fail "openai SDK checks"
-ok "openai SDK: models, json, text, srt, vtt, verbose_json+words, 400 and 401 errors"
+ok "openai SDK: models (list, retrieve), json, text, srt, vtt, verbose_json+words, 400 and 401 errors"
 stop_server

@@ -331,6 +331,31 @@ validate "$T/limits"
 ok "limits: invalid JSON 1007, base64 1007, binary 1003, oversize 1009, too fast 1008, fifth stream 1013"
 
 # ---- the browser: chromium's own WebSocket with a client secret ----
+# ---- docs/STREAMING.md's two ws clients, run as written ----
+# (only the port is the test server's); each must print the sentence and end
+# by itself, as a reader running them would expect.
+D=$T/docs-clients; mkdir -p "$D"
+ln -s "$T/tls" "$D/phiscribe-dev-tls"; ln -s "$here/js/node_modules" "$D/node_modules"
+sox -q "$U1" -r 24000 -b 16 -c 1 -e signed -t raw "$D/visit-24k.pcm"
+sox -q "$U1" -r 16000 -b 16 -c 1 -e signed -t raw "$D/visit-16k.pcm"
+python3 - "$top/docs/STREAMING.md" "$D" "$PORT" <<'PY' || fail "docs/STREAMING.md: the ws clients not found"
+import re, sys
+doc, d, port = sys.argv[1], sys.argv[2], sys.argv[3]
+blocks = re.findall(r"```js\n(.*?)```", open(doc).read(), re.S)
+ws = [b for b in blocks if 'from "ws"' in b]
+assert len(ws) == 2, len(ws)
+for name, b in zip(("realtime", "plain"), ws):
+    open("%s/%s.mjs" % (d, name), "w").write(b.replace("localhost:8443", "localhost:" + port))
+PY
+for c in realtime plain; do
+    (cd "$D" && PHISCRIBE_KEY=$KEY_A_TX timeout 30 node "$c.mjs") >"$D/$c.out" 2>&1 ||
+        fail "docs/STREAMING.md's $c client did not end by itself with exit 0: $(cat "$D/$c.out")"
+    s=$(similar "$want1" "$(cat "$D/$c.out")")
+    python3 -c "import sys; sys.exit(0 if $s >= 0.7 else 1)" || fail "$c client: '$(cat "$D/$c.out")' vs '$want1' ($s)"
+done
+grep -qx "closed 1000" "$D/plain.out" || fail "plain client: no close 1000: $(cat "$D/plain.out")"
+ok "docs/STREAMING.md's realtime and plain ws clients, as written: the sentence read, each ends by itself"
+
 if [ -x /usr/bin/chromium ]; then
     req POST /v1/realtime/transcription_sessions "$KEY_A_TX" -H 'Content-Type: application/json' -d '{}'
     expect_status 200 "client secret for the browser"

@@ -110,6 +110,12 @@ req POST "/v1/audio/transcriptions?response_format=text" "$KEY_A" -F file=@"$T/s
 refused_body "response_format in the form and the query" duplicate_field response_format
 req POST "/v1/audio/transcriptions?language=en&language=de" "$KEY_A" -F file=@"$T/short.wav"
 refused_body "language twice in the query" duplicate_field language
+# vocabulary and prompt come from form fields only (the words may be PHI, and
+# URLs reach proxy logs): in the query string they are refused, not ignored
+req POST "/v1/audio/transcriptions?vocabulary=zorbitrex" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "vocabulary in the query" invalid_value vocabulary
+req POST "/v1/audio/transcriptions?prompt=Zorbitrex" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "prompt in the query" invalid_value prompt
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F vocabulary=aspirin -F vocabulary=heparin \
     -F 'timestamp_granularities[]=word' -F 'timestamp_granularities[]=segment' -F response_format=verbose_json
 expect_status 200 "repeated list fields"
@@ -163,6 +169,8 @@ req GET "/v1/transcripts?after=tr_nosuchjob" "$KEY_A"; expect_status 400 "unknow
 req GET "/v1/transcripts?limit=0" "$KEY_A"; expect_status 400 "limit"; envelope
 req POST "/v1/transcripts?store=false" "$KEY_A" -F file=@"$T/short.wav" -F store=true
 refused_body "store in the query and the form" duplicate_field store
+req POST "/v1/transcripts?vocabulary%5B%5D=zorbitrex" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "stored: vocabulary in the query" invalid_value vocabulary
 req GET "/v1/transcripts?limit=1" "$KEY_A"; [ "$(jget data.0.id)" = "$J2" ] || fail "a refused create made a job: $(cat "$T/body")"
 ok "stored jobs: multipart and raw upload, 202, poll, result, srt/text, cursor pagination"
 

@@ -24,7 +24,7 @@ start_server --workers 1 --webhook-ca "$T/rtls/cert.pem"
 for bad in '{"url":"http://localhost/hook"}' '{"url":"https://user:pw@localhost/hook"}' \
     '{"url":"https://localhost:99999/hook"}' '{"url":"https://localhost/a b"}' '{"url":7}' '{}'; do
     req POST /v1/webhooks "$KEY_A" -H 'Content-Type: application/json' -d "$bad"
-    refused_body "webhook $bad" invalid_request url
+    refused_body "webhook $bad" invalid_value url
 done
 req POST /v1/webhooks "$KEY_A" -H 'Content-Type: application/json' -d '{"url":"https://localhost/h","x":1}'
 expect_status 400 "unknown field"

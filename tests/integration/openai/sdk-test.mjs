@@ -14,6 +14,14 @@ const check = (cond, what) => {
 
 const models = await client.models.list();
 check(models.data.some((m) => m.id === "phiscribe-en-us"), "models.list");
+const model = await client.models.retrieve("phiscribe-en-us");
+check(model.id === "phiscribe-en-us" && model.object === "model", "models.retrieve");
+try {
+  await client.models.retrieve("no-such-model");
+  check(false, "models.retrieve of an unknown id rejected");
+} catch (e) {
+  check(e.status === 404 && e instanceof OpenAI.NotFoundError, `NotFoundError 404: ${e.message}`);
+}
 
 const base = { file: fs.createReadStream(file), model: "whisper-1" };
 const json = await client.audio.transcriptions.create(base);
