@@ -271,10 +271,6 @@ static int me_handle(struct http_req *req, struct server *srv, const struct serv
 
 /* ---- GET /v1/audit ------------------------------------------------------------------------ */
 
-static int export_write(void *ctx, const void *buf, size_t len)
-{
-    return sbuf_append(ctx, buf, len);
-}
 
 static int time_param(struct http_req *req, const char *name, int64_t *us)
 {
@@ -335,7 +331,7 @@ static int audit_export_handle(struct http_req *req, struct server *srv,
     struct audit_event who = server_event(req, c, "audit.export", "audit", NULL, "success", 200);
     int64_t count = 0;
     /* The tenant format: the tenant's own chain, nothing of other tenants. */
-    rc = audit_export_tenant(srv->store, &f, af, &who, export_write, &b, &count);
+    rc = audit_export_tenant(srv->store, &f, af, &who, sbuf_sink, &b, &count);
     if (rc < 0) {
         sbuf_free(&b);
         if (rc == PHS_EINVAL)

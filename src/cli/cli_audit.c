@@ -203,13 +203,8 @@ static int write_file(void *ctx, const void *buf, size_t len)
  * or report that reads as "no activity". */
 static int known_tenant(store *s, const char *cmd, const char *name)
 {
-    store_tx *tx;
     struct store_tenant t;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    rc = store_tenant_by_name(tx, name, &t);
-    store_rollback(tx);
+    int rc = cliadm_tenant_any(s, name, &t, NULL, 0);
     if (rc == PHS_ENOTFOUND)
         fprintf(stderr, "phiscribe audit %s: no tenant named '%s'\n", cmd, name);
     else if (rc < 0)

@@ -190,7 +190,8 @@ int cliadm_print_json_if(int rc, json_t *j)
     return rc;
 }
 
-int cliadm_tenant(store *s, const char *name, struct store_tenant *t, char *msg, size_t msg_len)
+int cliadm_tenant_any(store *s, const char *name, struct store_tenant *t, char *msg,
+                      size_t msg_len)
 {
     store_tx *tx;
     int rc = store_begin_read(s, &tx);
@@ -198,10 +199,18 @@ int cliadm_tenant(store *s, const char *name, struct store_tenant *t, char *msg,
         return rc;
     rc = store_tenant_by_name(tx, name, t);
     store_rollback(tx);
-    if (rc == 0 && t->deleted_us)
-        rc = PHS_ENOTFOUND;
-    if (rc == PHS_ENOTFOUND)
+    if (rc == PHS_ENOTFOUND && msg)
         snprintf(msg, msg_len, "no tenant named '%s'", name);
+    return rc;
+}
+
+int cliadm_tenant(store *s, const char *name, struct store_tenant *t, char *msg, size_t msg_len)
+{
+    int rc = cliadm_tenant_any(s, name, t, msg, msg_len);
+    if (rc == 0 && t->deleted_us) {
+        snprintf(msg, msg_len, "no tenant named '%s'", name);
+        rc = PHS_ENOTFOUND;
+    }
     return rc;
 }
 

@@ -85,6 +85,12 @@ int cliadm_print_json_if(int rc, json_t *j);
  * what fitted), PHS_ENOMEM. What passes through the stack is wiped. */
 int cliadm_read_file(const char *path, sbuf *b);
 
+/* The tenant called name into *t, an offboarded one included:
+ * PHS_ENOTFOUND for none, with msg (unless NULL) "no tenant named '...'"
+ * then. */
+int cliadm_tenant_any(store *s, const char *name, struct store_tenant *t, char *msg,
+                      size_t msg_len);
+
 /* The live tenant called name into *t: PHS_ENOTFOUND for none (or a
  * deleted one), with msg "no tenant named '...'" then. */
 int cliadm_tenant(store *s, const char *name, struct store_tenant *t, char *msg, size_t msg_len);

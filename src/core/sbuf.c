@@ -61,6 +61,11 @@ int sbuf_append(sbuf *b, const void *data, size_t n)
     return 0;
 }
 
+int sbuf_sink(void *ctx, const void *data, size_t n)
+{
+    return sbuf_append(ctx, data, n);
+}
+
 int sbuf_append_str(sbuf *b, const char *s)
 {
     return sbuf_append(b, s, strlen(s));

@@ -37,6 +37,10 @@ int sbuf_reserve(sbuf *b, size_t n);
 /* Appends n bytes. Errors as sbuf_reserve; nothing is added on failure. */
 int sbuf_append(sbuf *b, const void *data, size_t n);
 
+/* sbuf_append as a byte sink (blob_sink_fn and the like): ctx is the
+ * sbuf. */
+int sbuf_sink(void *ctx, const void *data, size_t n);
+
 /* Appends a NUL-terminated string (without its NUL). */
 int sbuf_append_str(sbuf *b, const char *s);
 

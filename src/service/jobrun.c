@@ -67,10 +67,6 @@ struct run {
     char msg[256];
 };
 
-static int sbuf_sink(void *ctx, const void *buf, size_t len)
-{
-    return sbuf_append(ctx, buf, len);
-}
 
 /* ---- sealing objects ------------------------------------------------------------- */
 

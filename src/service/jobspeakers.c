@@ -51,10 +51,6 @@ int jobspeakers_seal(store *s, int64_t tenant_id, int key_version, const struct 
     return rc;
 }
 
-static int sbuf_sink(void *ctx, const void *buf, size_t len)
-{
-    return sbuf_append(ctx, buf, len);
-}
 
 /* Splits k->text (version 1) in place into names and clips, each checked. */
 static int parse_text(struct jobspeakers *k)

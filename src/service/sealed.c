@@ -114,10 +114,6 @@ int sealed_commit(store_tx *tx, int rc, const struct audit_event *ev)
     return store_commit(tx);
 }
 
-static int sbuf_sink(void *ctx, const void *data, size_t len)
-{
-    return sbuf_append(ctx, data, len);
-}
 
 int sealed_object_read(store *s, int64_t tenant_id, const char *name, sealed_get_fn get,
                        void *row, struct store_tenant *tenant, sbuf *out)
