@@ -193,12 +193,7 @@ int cliadm_print_json_if(int rc, json_t *j)
 int cliadm_tenant_any(store *s, const char *name, struct store_tenant *t, char *msg,
                       size_t msg_len)
 {
-    store_tx *tx;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    rc = store_tenant_by_name(tx, name, t);
-    store_rollback(tx);
+    int rc = store_tenant_find(s, name, false, t);
     if (rc == PHS_ENOTFOUND && msg)
         snprintf(msg, msg_len, "no tenant named '%s'", name);
     return rc;

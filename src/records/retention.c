@@ -514,13 +514,8 @@ int retention_tenant_delete(store *s, const char *blobdir, const char *name,
     if (rc < 0)
         return rc;
     o.tx = tx;
-    if ((rc = store_tenant_by_name(tx, name, &t)) < 0)
-        goto out_rollback;
-    if (t.deleted_us) {
-        rc = PHS_ENOTFOUND;
-        goto out_rollback;
-    }
-    if ((rc = store_object_each_live(tx, t.id, offboard_add, &o)) < 0 ||
+    if ((rc = store_tenant_live_by_name(tx, name, &t)) < 0 ||
+        (rc = store_object_each_live(tx, t.id, offboard_add, &o)) < 0 ||
         (rc = store_tenant_destroy(tx, t.id, time_now_us())) < 0)
         goto out_rollback;
     /* The last part; a tenant with no objects still gets its certificate. */

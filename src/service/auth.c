@@ -186,9 +186,7 @@ int auth_tenant_set_retention(store_tx *tx, const char *name, int64_t audio_s, i
                               const struct audit_event *who)
 {
     struct store_tenant t;
-    int rc = store_tenant_by_name(tx, name, &t);
-    if (rc == 0 && t.deleted_us)
-        rc = PHS_ENOTFOUND; /* offboarded */
+    int rc = store_tenant_live_by_name(tx, name, &t); /* offboarded: PHS_ENOTFOUND */
     if (rc < 0)
         return rc;
     if ((rc = store_tenant_set_retention(tx, t.id, audio_s, transcript_s)) < 0)
@@ -206,9 +204,7 @@ int auth_tenant_rotate_key(store_tx *tx, const char *name, const struct audit_ev
     memset(out, 0, sizeof(*out));
     struct store_tenant t;
     struct store_key_rotation r;
-    int rc = store_tenant_by_name(tx, name, &t);
-    if (rc == 0 && t.deleted_us)
-        rc = PHS_ENOTFOUND; /* offboarded: nothing left to protect */
+    int rc = store_tenant_live_by_name(tx, name, &t); /* offboarded: nothing left to protect */
     if (rc < 0 || (rc = store_tenant_rotate_key(tx, t.id, &r)) < 0)
         return rc;
     *out = (struct auth_rotation){r.old_version, r.new_version, r.objects, r.labels};
@@ -253,9 +249,7 @@ static int key_create(store_tx *tx, const char *tenant, int64_t only_tenant_id, 
         return PHS_EINVAL;
     memset(out, 0, sizeof(*out));
     struct store_tenant t;
-    int rc = store_tenant_by_name(tx, tenant, &t);
-    if (rc == 0 && t.deleted_us)
-        rc = PHS_ENOTFOUND; /* offboarded: no new keys */
+    int rc = store_tenant_live_by_name(tx, tenant, &t); /* offboarded: no new keys */
     if (rc < 0)
         return rc;
     if (only_tenant_id > 0 && t.id != only_tenant_id)

@@ -38,9 +38,7 @@ static int open_in_tx(store_tx *tx, const char *tenant, const char *reason, int 
     struct store_break_glass last, b = {0};
     int64_t now = time_now_us();
     bool same = false;
-    int rc = store_tenant_by_name(tx, tenant, &t);
-    if (rc == 0 && t.deleted_us)
-        rc = PHS_ENOTFOUND;
+    int rc = store_tenant_live_by_name(tx, tenant, &t);
     if (rc < 0)
         return rc;
     if ((rc = store_break_glass_last(tx, t.id, &last)) == 0) {

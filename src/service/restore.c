@@ -590,21 +590,6 @@ static int voice_name(store *s, int64_t tenant_id, const char *id, struct voice_
     return rc < 0 ? rc : vf->name[0] ? 0 : PHS_ENOTFOUND;
 }
 
-static int tenant_id_of(store *s, const char *name, int64_t *id)
-{
-    store_tx *tx;
-    struct store_tenant t;
-    int rc = store_begin_read(s, &tx);
-    if (rc < 0)
-        return rc;
-    rc = store_tenant_by_name(tx, name, &t);
-    store_rollback(tx);
-    if (rc == 0 && t.deleted_us)
-        rc = PHS_ENOTFOUND;
-    *id = t.id;
-    return rc;
-}
-
 /* PHS_ENOTFOUND when the key is missing or was revoked already. */
 static int revoke_key(store *s, const char *id, const struct audit_event *who)
 {
@@ -622,8 +607,8 @@ static int revoke_key(store *s, const char *id, const struct audit_event *who)
 static int apply_one(store *s, const char *blobdir, const struct restore_erasure *x,
                      const struct audit_event *who)
 {
-    int64_t tenant_id = 0;
-    int rc = tenant_id_of(s, x->tenant, &tenant_id);
+    struct store_tenant t;
+    int rc = store_tenant_find(s, x->tenant, true, &t);
     if (rc < 0)
         return rc; /* a tenant offboarded in the snapshot: everything of it is gone */
     if (x->kind == RESTORE_TENANT)
@@ -632,15 +617,15 @@ static int apply_one(store *s, const char *blobdir, const struct restore_erasure
         return revoke_key(s, x->id, who);
     if (x->kind == RESTORE_PROFILE) {
         struct profile_find pf;
-        if ((rc = profile_name(s, tenant_id, x->id, &pf)) < 0)
+        if ((rc = profile_name(s, t.id, x->id, &pf)) < 0)
             return rc;
-        return tprofile_delete(s, tenant_id, pf.name, who, who->actor, NULL);
+        return tprofile_delete(s, t.id, pf.name, who, who->actor, NULL);
     }
     if (x->kind == RESTORE_VOICE) {
         struct voice_find vf;
-        if ((rc = voice_name(s, tenant_id, x->id, &vf)) < 0)
+        if ((rc = voice_name(s, t.id, x->id, &vf)) < 0)
             return rc;
-        return tvoice_delete(s, tenant_id, vf.name, who, who->actor, NULL);
+        return tvoice_delete(s, t.id, vf.name, who, who->actor, NULL);
     }
     const struct retention_request rq = {
         .who = who,
@@ -649,7 +634,7 @@ static int apply_one(store *s, const char *blobdir, const struct restore_erasure
         .reason = CERTIFICATE_REASON_RESTORE,
     };
     json_t *cert = NULL;
-    rc = retention_destroy_job(s, blobdir, tenant_id, x->id, x->kind == RESTORE_AUDIO, &rq, &cert);
+    rc = retention_destroy_job(s, blobdir, t.id, x->id, x->kind == RESTORE_AUDIO, &rq, &cert);
     if (rc == 0 && json_is_null(cert))
         rc = PHS_ENOTFOUND; /* every object had been destroyed before */
     json_decref(cert);

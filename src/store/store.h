@@ -242,6 +242,11 @@ bool store_tenant_name_valid(const char *name);
  * key, default retention. PHS_EEXIST if the name is taken. */
 int store_tenant_create(store_tx *tx, const char *name, struct store_tenant *out);
 int store_tenant_by_name(store_tx *tx, const char *name, struct store_tenant *out);
+/* The same, but PHS_ENOTFOUND for an offboarded tenant too (its name stays
+ * taken, nothing of it is left to act on). */
+int store_tenant_live_by_name(store_tx *tx, const char *name, struct store_tenant *out);
+/* One of the two above in a read transaction of its own (live: the second). */
+int store_tenant_find(store *s, const char *name, bool live, struct store_tenant *out);
 int store_tenant_by_id(store_tx *tx, int64_t id, struct store_tenant *out);
 /* Calls fn for each tenant in name order; a non-zero return stops and is
  * returned. */

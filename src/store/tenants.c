@@ -51,6 +51,23 @@ int store_tenant_by_name(store_tx *tx, const char *name, struct store_tenant *ou
                   DB_ARGS(DB_TEXT(name)), tenant_row, out);
 }
 
+int store_tenant_live_by_name(store_tx *tx, const char *name, struct store_tenant *out)
+{
+    int rc = store_tenant_by_name(tx, name, out);
+    return rc == 0 && out->deleted_us ? PHS_ENOTFOUND : rc;
+}
+
+int store_tenant_find(store *s, const char *name, bool live, struct store_tenant *out)
+{
+    store_tx *tx;
+    int rc = store_begin_read(s, &tx);
+    if (rc < 0)
+        return rc;
+    rc = live ? store_tenant_live_by_name(tx, name, out) : store_tenant_by_name(tx, name, out);
+    store_rollback(tx);
+    return rc;
+}
+
 int store_tenant_by_id(store_tx *tx, int64_t id, struct store_tenant *out)
 {
     NEED_TX(tx);
