@@ -104,6 +104,7 @@ struct stream {
     uint64_t settled_seen;
     struct sample fin_settle_queue, fin_settle_cpu, fin_settle_n;
     double max_lag, end_lag;
+    double max_lag_at; /* where in its audio the largest lag was (s) */
     uint32_t load_told; /* the open sessions its session was last told of */
     /* STREAM_SESSION=recording: the stream's audio (s) where its session
      * in progress began (event times are the session's), and the CPU its
@@ -582,6 +583,7 @@ static void *run_stream(void *arg)
             nanosleep(&ts, NULL);
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
+            st->max_lag_at = (double)off / 16000;
         }
         if (next < n_starts && off == starts[next]) { /* the next recording's session */
             close_session(st, s);
@@ -617,8 +619,10 @@ static void *run_stream(void *arg)
     st->cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
-    if (st->end_lag > st->max_lag)
+    if (st->end_lag > st->max_lag) {
         st->max_lag = st->end_lag;
+        st->max_lag_at = (double)audio_n / 16000;
+    }
     if (s)
         close_session(st, s);
     st->cpu -= st->open_cpu;
@@ -950,13 +954,14 @@ int main(int argc, char **argv)
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
                "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
-               "%llu / %llu\n",
+               "%llu / %llu; largest lag %.1f s into its audio\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
                pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
-               (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first);
+               (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
+               st[i].max_lag_at);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

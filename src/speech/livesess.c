@@ -690,7 +690,11 @@ int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
         return 0;
     int rc = use_search(s, next_search(s, s->search, s->lag * 1000, predicted_rate(s)));
     if (rc == PHS_EUNSUPPORTED)
-        return 0;
+        rc = 0;
+    /* the next pieces' searches built now, ahead of their audio (at once
+     * when already built): the server tells a session its load at open */
+    if (rc == 0)
+        rc = asr_decoder_prepare_live(s->dec);
     if (rc < 0)
         s->failed = rc;
     return rc;

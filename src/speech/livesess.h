@@ -290,7 +290,10 @@ int livesess_clear(livesess *s, const struct livesess_config *cfg);
 
 /* Tells the session the machine's load: streams live sessions (itself
  * included) on cores cores ("Keeping up" above). A piece not yet begun
- * starts on the search that allows; a piece in progress keeps its own.
+ * starts on the search that allows, and between pieces the searches the
+ * next pieces use are built now (asr_decoder_prepare_live: at the first
+ * call, about 0.6-1 s of CPU that the session's first speech would
+ * otherwise pay); a piece in progress keeps its own.
  * 0 streams: no load known (the session's own tiers alone, as at open).
  * Returns as livesess_feed (an engine without a fast search: 0, its own
  * search kept). */
