@@ -353,8 +353,10 @@ int asr_decoder_set_live_pass(asr_decoder *d, bool full);
  * first speech and 0.3-0.5 s at its first piece's check, bursts that
  * several sessions starting together queue behind each other
  * (docs/BENCHMARKS.md, "Session 39"). Costs that CPU now, and each
- * search's tables (about 30 MiB) as using it would. 0 for an engine that
- * makes them on first use. */
+ * search's tables (about 30 MiB) as using it would; under SEARCH_FAST the
+ * default full pass's own search, when made, is freed first (made again
+ * when the default comes back). 0 for an engine that makes them on first
+ * use. */
 int asr_decoder_prepare_live(asr_decoder *d);
 
 /* The full pass's check (asr_decoder_set_pass_check) on a new decoder:

@@ -1089,7 +1089,10 @@ static int make_search(ps_dec *d, const char *name, const char *const *params)
 
 /* The searches utt_start will switch to (asr_decoder_prepare_live). A
  * search without a second pass turns the feature buffer's growth off for
- * the decoder; the next utt_start of a full pass turns it on again. */
+ * the decoder; the next utt_start of a full pass turns it on again. Under
+ * the fast search the default full pass's own search is dropped first
+ * (its tables, about 30 MiB, go to the fast one's): a session told of
+ * load after it began alone stays fast until the load drops. */
 static int utt_prepare(void *dec)
 {
     ps_dec *d = dec;
@@ -1098,6 +1101,9 @@ static int utt_prepare(void *dec)
         rc = make_search(d, LIVE_SEARCH, live_params);
     if (rc == 0)
         rc = make_search(d, TRIAL_SEARCH, trial_params);
+    if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && ps_get_lm(d->ps, PASS_SEARCH) &&
+        (rc = switch_search(d->ps, LIVE_SEARCH)) == 0 && ps_unset_search(d->ps, PASS_SEARCH) < 0)
+        rc = PHS_EENGINE;
     if (rc == 0 && d->full_pass)
         rc = d->redecode == SEARCH_FAST
                  ? make_search(d, FAST_SEARCH, search_params(SEARCH_FAST))
