@@ -1099,7 +1099,7 @@ static int utt_prepare(void *dec)
     int rc = ensure_profile_search(d);
     if (rc == 0)
         rc = make_search(d, LIVE_SEARCH, live_params);
-    if (rc == 0)
+    if (rc == 0 && d->full_pass) /* a first piece's, on the full pass only */
         rc = make_search(d, TRIAL_SEARCH, trial_params);
     if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && ps_get_lm(d->ps, PASS_SEARCH) &&
         (rc = switch_search(d->ps, LIVE_SEARCH)) == 0 && ps_unset_search(d->ps, PASS_SEARCH) < 0)
