@@ -18,6 +18,8 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,8 @@ struct stream {
     uint64_t settled_seen;
     struct sample fin_settle_queue, fin_settle_cpu, fin_settle_n;
     double max_lag, end_lag;
+    double max_lag_at; /* where in its audio the largest lag was (s) */
+    uint32_t load_told; /* the open sessions its session was last told of */
     /* STREAM_SESSION=recording: the stream's audio (s) where its session
      * in progress began (event times are the session's), and the CPU its
      * sessions' openings took (a decoder build each; left out of the
@@ -143,6 +147,23 @@ static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only)
  * stream i of N starts at the recording i * recordings / N and plays the
  * playlist round, as independent speakers would. */
 static bool stagger = true;
+/* The machine's load told to the sessions, as the server's streamdec
+ * tells its own (livesess_set_load): the sessions open now, on
+ * load_cores cores (STREAM_CORES, default the CPUs this process may run
+ * on: 1 under taskset -c 1). STREAM_LOAD=0: never told (the sessions'
+ * own lag and rate alone, as before session 39). Off with STREAM_SEARCH. */
+static bool load_policy = true;
+static uint32_t load_cores;
+static atomic_uint open_sessions;
+/* Not falling behind (the summary's PASS / FAIL): every stream's largest
+ * lag under FALL_BEHIND_MAX_S and its lag at the end under
+ * FALL_BEHIND_END_S (one 20 ms piece's feed: caught up). 1.5 s: the
+ * burst one piece's final may cause with every core busy (the second pass
+ * of a long piece, up to about 1 s of CPU, behind the other streams' 20 ms
+ * pieces), over the 1 s at which a session takes the fast search (its own
+ * backstop); a lag beyond that is a queue, not a burst. */
+#define FALL_BEHIND_MAX_S 1.5
+#define FALL_BEHIND_END_S 0.05
 /* STREAM_SEARCH: adaptive (the sessions' own, default), or one way for
  * every piece: "fast" and "live" give the sessions a clock that runs ahead
  * (always behind: the fast search, with lag_live_ms never for "fast", or
@@ -504,6 +525,9 @@ static livesess *open_session(struct stream *st, double at)
         return NULL;
     }
     st->open_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+    st->load_told = atomic_fetch_add(&open_sessions, 1) + 1;
+    if (load_policy)
+        livesess_set_load(s, st->load_told, load_cores);
     if (pass_early_env)
         asr_decoder_set_pass_early(livesess_decoder(s), (unsigned)strtoul(pass_early_env, NULL, 10),
                                    pass_early_shift_env ? strtod(pass_early_shift_env, NULL) : 0);
@@ -531,6 +555,7 @@ static void close_session(struct stream *st, livesess *s)
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
     st->lag_at_end_ms = lag;
+    atomic_fetch_sub(&open_sessions, 1);
     livesess_close(s, &r);
     asr_result_free(r);
 }
@@ -558,6 +583,7 @@ static void *run_stream(void *arg)
             nanosleep(&ts, NULL);
         } else if (t - due > st->max_lag) {
             st->max_lag = t - due;
+            st->max_lag_at = (double)off / 16000;
         }
         if (next < n_starts && off == starts[next]) { /* the next recording's session */
             close_session(st, s);
@@ -573,6 +599,11 @@ static void *run_stream(void *arg)
         st->piece_end = (double)(off + k) / 16000;
         st->feed_cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
         double queued = st->backlog;
+        uint32_t open = atomic_load(&open_sessions);
+        if (load_policy && open != st->load_told) { /* the count changed: told, as streamdec does */
+            st->load_told = open;
+            livesess_set_load(s, open, load_cores);
+        }
         livesess_feed(s, audio + at, k);
         struct livesess_settle_stats ss;
         livesess_settle_stats(s, &ss);
@@ -588,8 +619,10 @@ static void *run_stream(void *arg)
     st->cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID);
     double done = now(), end = st->t0 + (double)audio_n / 16000;
     st->end_lag = done > end ? done - end : 0;
-    if (st->end_lag > st->max_lag)
+    if (st->end_lag > st->max_lag) {
         st->max_lag = st->end_lag;
+        st->max_lag_at = (double)audio_n / 16000;
+    }
     if (s)
         close_session(st, s);
     st->cpu -= st->open_cpu;
@@ -697,6 +730,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "stream_bench: STREAM_SEARCH must be adaptive, fast, live or default\n");
         return 2;
     }
+    const char *load_env = getenv("STREAM_LOAD"), *cores_env = getenv("STREAM_CORES");
+    load_policy = !sm && !(load_env && !strcmp(load_env, "0"));
+    cpu_set_t cpus;
+    load_cores = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (uint32_t)CPU_COUNT(&cpus) : 1;
+    if (cores_env)
+        load_cores = (uint32_t)strtoul(cores_env, NULL, 10);
     const char *live_env = getenv("STREAM_LIVE");
     if ((sm && !strcmp(sm, "fast")) || (live_env && !strcmp(live_env, "0")))
         lag_live_ms = LIVESESS_LAG_NEVER;
@@ -915,13 +954,14 @@ int main(int argc, char **argv)
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
                "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
-               "%llu / %llu\n",
+               "%llu / %llu; largest lag %.1f s into its audio\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
                pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
-               (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first);
+               (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
+               st[i].max_lag_at);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;
@@ -1008,6 +1048,19 @@ int main(int argc, char **argv)
     printf("largest lag of any stream: %.3f s (target: not falling behind); utterances decoded "
            "default / fast / live: %zu / %zu / %zu\n",
            max_lag, items[0], items[1], items[2]);
+    printf("load told to the sessions: %s\n",
+           load_policy ? "the sessions open now, on the cores below (livesess_set_load)"
+                       : "none (STREAM_LOAD=0 or STREAM_SEARCH: their own lag and rate alone)");
+    if (paced) {
+        int behind = 0;
+        for (int i = 0; i < n_streams; i++)
+            behind += st[i].max_lag >= FALL_BEHIND_MAX_S || st[i].end_lag >= FALL_BEHIND_END_S;
+        printf("not falling behind (every stream's largest lag under %.1f s and under %.2f s at "
+               "the end), %d streams on %u cores (the load allows: %s): %s, %d of %d streams behind\n",
+               FALL_BEHIND_MAX_S, FALL_BEHIND_END_S, n_streams, load_cores,
+               livesess_search_name(livesess_load_search((uint32_t)n_streams, load_cores)),
+               behind ? "FAIL" : "PASS", behind, n_streams);
+    }
     printf("CPU per audio second: streamed %.3f (all %d streams, VAD and resampling included), "
            "batch %.3f\n",
            stream_cpu / ((double)audio_n / 16000 * n_streams), n_streams,

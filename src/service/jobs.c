@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,7 @@ struct jobs {
     char blobdir[STORE_PATH_MAX];
     bool crash_guard; /* this pool installed the fatal-signal handlers */
     jobheart *heart;  /* renews the leases of the stored jobs this node runs */
+    atomic_uint live_streams; /* streamdec sessions open (jobs_streams_add) */
 };
 
 static double now_s(void)
@@ -620,6 +622,16 @@ jobs *jobs_worker_pool(const struct worker *w)
 const struct jobs_config *jobs_config_of(const jobs *j)
 {
     return &j->cfg;
+}
+
+unsigned jobs_streams_add(jobs *j, int delta)
+{
+    return (unsigned)((int)atomic_fetch_add(&j->live_streams, (unsigned)delta) + delta);
+}
+
+unsigned jobs_streams(jobs *j)
+{
+    return atomic_load(&j->live_streams);
 }
 
 const char *jobs_blobdir(const jobs *j)

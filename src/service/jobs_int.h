@@ -23,6 +23,12 @@ jobs *jobs_worker_pool(const struct worker *w);
 const struct jobs_config *jobs_config_of(const jobs *j);
 const char *jobs_blobdir(const jobs *j);
 
+/* Live stream sessions open on the pool now (service/streamdec.c counts
+ * them, each session reads the count before its next audio): add +1 at
+ * open, -1 at close, returning the count after; any thread. */
+unsigned jobs_streams_add(jobs *j, int delta);
+unsigned jobs_streams(jobs *j);
+
 /* True when o needs a model of its own: a vocabulary, or a profile other
  * than the one the shared model was loaded with. */
 bool jobs_model_needed(const jobs *j, const struct jobs_options *o);

@@ -188,6 +188,9 @@ int pool_stream_commit(pool_stream *s);
  * Returns as pool_stream_feed. */
 int pool_stream_clear(pool_stream *s, const struct livesess_config *cfg);
 /* The reason of the session's failure (no content). */
+/* Tells the session the machine's load (livesess_set_load: streams live
+ * sessions on cores). Returns as pool_stream_feed. */
+int pool_stream_load(pool_stream *s, uint32_t streams, uint32_t cores);
 const char *pool_stream_reason(const pool_stream *s);
 /* Finishes the session (out non-NULL: the last events, then *out the whole
  * result) or abandons it (out NULL), and ends its worker. 0 or the

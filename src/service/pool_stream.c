@@ -181,6 +181,16 @@ int pool_stream_clear(pool_stream *s, const struct livesess_config *cfg)
     return rc;
 }
 
+int pool_stream_load(pool_stream *s, uint32_t streams, uint32_t cores)
+{
+    sbuf o;
+    sbuf_init(&o, 64);
+    int rc = proto_put_stream_load(&o, streams, cores);
+    rc = rc < 0 ? rc : exchange(s, PROTO_STREAM_LOAD, o.p, o.len, NULL);
+    sbuf_free(&o);
+    return rc;
+}
+
 const char *pool_stream_reason(const pool_stream *s)
 {
     return s->msg[0] ? s->msg : "the stream failed";

@@ -4,9 +4,11 @@
  * its own (speech/livesess) with the model and memory budget around it. */
 #include "service/streamdec.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "service/jobs_int.h"
@@ -20,6 +22,9 @@ struct streamdec {
     int rate;                /* of the PCM fed */
     uint64_t in_samples;     /* fed (worker sessions; livesess counts its own) */
     bool fault_told;         /* a worker fault's audit record was written */
+    bool counted;            /* in the pool's live streams (jobs_streams_add) */
+    uint32_t cores;          /* the cores decoding the pool's streams */
+    uint32_t load_told;      /* the live streams the session was last told of */
 };
 
 /* A worker session's outcome: a worker that died or overran gets its audit
@@ -33,8 +38,38 @@ static int told(streamdec *s, int rc)
     return rc;
 }
 
+/* The cores the pool's streams decode on: its workers, at most the CPUs
+ * this process may run on (a taskset or cpuset). */
+static uint32_t pool_cores(jobs *j)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        n = CPU_COUNT(&set);
+    int w = jobs_config_of(j)->workers;
+    if (w > 0 && (n <= 0 || w < n))
+        n = w;
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+/* The load (livesess_set_load), told when the count of live streams
+ * changed since it was last told: before the session's next audio, so a
+ * piece not yet begun starts on the search the machine can carry. */
+static int tell_load(streamdec *s)
+{
+    uint32_t n = jobs_streams(s->pool);
+    if (n == s->load_told)
+        return 0;
+    s->load_told = n;
+    return s->ps ? told(s, pool_stream_load(s->ps, n, s->cores))
+                 : livesess_set_load(s->live, n, s->cores);
+}
+
 int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n)
 {
+    int rc = tell_load(s);
+    if (rc)
+        return rc;
     if (!s->ps)
         return livesess_feed(s->live, pcm, n);
     s->in_samples += n;
@@ -43,6 +78,9 @@ int streamdec_feed(streamdec *s, const int16_t *pcm, size_t n)
 
 int streamdec_commit(streamdec *s)
 {
+    int rc = tell_load(s);
+    if (rc)
+        return rc;
     return s->ps ? told(s, pool_stream_commit(s->ps)) : livesess_commit(s->live);
 }
 
@@ -66,6 +104,8 @@ const char *streamdec_reason(const streamdec *s)
 static void session_free(streamdec *s)
 {
     const struct jobs_config *jc = jobs_config_of(s->pool);
+    if (s->counted)
+        jobs_streams_add(s->pool, -1);
     if (s->entry)
         jobs_model_put(s->pool, s->entry);
     if (s->reserved && jc->release)
@@ -162,6 +202,16 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct livesess_con
                : open_here(s, opts, cfg, msg, msg_len);
     if (rc < 0) {
         session_free(s);
+        return rc;
+    }
+    s->counted = true;
+    s->cores = pool_cores(j);
+    s->load_told = jobs_streams_add(j, 1);
+    rc = s->ps ? told(s, pool_stream_load(s->ps, s->load_told, s->cores))
+               : livesess_set_load(s->live, s->load_told, s->cores);
+    if (rc < 0) {
+        snprintf(msg, msg_len, "%s", streamdec_reason(s));
+        streamdec_close(s, NULL);
         return rc;
     }
     *out = s;

@@ -808,6 +808,12 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
     return d->first_restarted;
 }
 
+int asr_decoder_prepare_live(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    return e->utt_prepare ? e->utt_prepare(d->handle) : 0;
+}
+
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)

@@ -52,6 +52,11 @@ typedef struct asr_engine {
      * the decoder's own); NULL-able: the decoder's own only. Cheap: a
      * second search over the decoder's loaded models, made on first use. */
     int (*utt_search)(void *dec, search_mode m);
+    /* Between utterances: makes now the searches the next live utterances
+     * will use (the capped pass's, a first piece's, and the full pass's
+     * for the utt_search mode set), so no piece pays for building one.
+     * NULL-able: made on first use. */
+    int (*utt_prepare)(void *dec);
     /* The search of the live pass from the next utt_start on: false, the
      * capped first pass that shows partials; true, the utt_search search
      * itself run as the audio arrives (every pass its mode has: the second

@@ -1081,6 +1081,36 @@ static int utt_search(void *dec, search_mode m)
     return 0;
 }
 
+/* A search made now unless it is (not switched to). */
+static int make_search(ps_dec *d, const char *name, const char *const *params)
+{
+    return ps_get_lm(d->ps, name) || add_search(d->ps, name, params) >= 0 ? 0 : PHS_EENGINE;
+}
+
+/* The searches utt_start will switch to (asr_decoder_prepare_live). A
+ * search without a second pass turns the feature buffer's growth off for
+ * the decoder; the next utt_start of a full pass turns it on again. Under
+ * the fast search the default full pass's own search is dropped first
+ * (its tables, about 30 MiB, go to the fast one's): a session told of
+ * load after it began alone stays fast until the load drops. */
+static int utt_prepare(void *dec)
+{
+    ps_dec *d = dec;
+    int rc = ensure_profile_search(d);
+    if (rc == 0)
+        rc = make_search(d, LIVE_SEARCH, live_params);
+    if (rc == 0 && d->full_pass) /* a first piece's, on the full pass only */
+        rc = make_search(d, TRIAL_SEARCH, trial_params);
+    if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && ps_get_lm(d->ps, PASS_SEARCH) &&
+        (rc = switch_search(d->ps, LIVE_SEARCH)) == 0 && ps_unset_search(d->ps, PASS_SEARCH) < 0)
+        rc = PHS_EENGINE;
+    if (rc == 0 && d->full_pass)
+        rc = d->redecode == SEARCH_FAST
+                 ? make_search(d, FAST_SEARCH, search_params(SEARCH_FAST))
+                 : d->redecode == SEARCH_DEFAULT ? make_search(d, PASS_SEARCH, pass_params) : 0;
+    return rc < 0 ? PHS_EENGINE : 0;
+}
+
 /* The front end's running normalisation into *sv (false: none to keep), and back. */
 static bool cmn_save(ps_decoder_t *ps, struct cmn_saved *sv)
 {
@@ -1571,6 +1601,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_pause = utt_pause,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
+    .utt_prepare = utt_prepare,
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,

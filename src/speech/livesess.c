@@ -100,6 +100,8 @@ struct livesess {
     /* With the full pass (cfg.final_from_pass) a piece's words
      * come from the pass that began with it: the search in force then. */
     enum livesess_search piece_search;
+    /* The machine's load allows no better than this (livesess_set_load). */
+    enum livesess_search floor;
     int stop;   /* an event handler's stop value from a partial */
     int failed; /* sticky: error or stop value */
 };
@@ -274,7 +276,16 @@ static enum livesess_search next_search(const livesess *s, enum livesess_search 
     if (s->cfg.lag_live_ms != LIVESESS_LAG_NEVER && m == LIVESESS_SEARCH_FAST &&
         (lag_ms > live || fast_rate > LIVESESS_RATE_FAST))
         m = LIVESESS_SEARCH_LIVE;
-    return m;
+    return m > s->floor ? m : s->floor; /* the load's floor (livesess_set_load) */
+}
+
+enum livesess_search livesess_load_search(uint32_t streams, uint32_t cores)
+{
+    double room = LIVESESS_LOAD_SHARE * (cores ? cores : 1);
+    double need = streams * LIVESESS_STREAM_CPU;
+    if (need <= room)
+        return LIVESESS_SEARCH_DEFAULT;
+    return need / LIVESESS_PASS_FAST_SAVING <= room ? LIVESESS_SEARCH_FAST : LIVESESS_SEARCH_LIVE;
 }
 
 void livesess_settle_stats(const livesess *s, struct livesess_settle_stats *out)
@@ -290,20 +301,30 @@ uint64_t livesess_lag_ms(const livesess *s)
 /* How the decoder utterance about to end is decoded: the fast search, or
  * the live pass's words, while the session lags (livesess.h, "Keeping
  * up"). An engine without a fast search keeps its own. */
+/* The decoder's next pieces on way m. An engine without a fast search
+ * keeps its own: PHS_EUNSUPPORTED, nothing changed. */
+static int use_search(livesess *s, enum livesess_search m)
+{
+    int rc = 0;
+    if (m == s->search)
+        return 0;
+    if (m != LIVESESS_SEARCH_LIVE)
+        rc = asr_decoder_set_live_search(s->dec, (search_mode)m);
+    if (rc < 0)
+        return rc;
+    asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
+    s->search = m;
+    return 0;
+}
+
 static int choose_search(livesess *s)
 {
     enum livesess_search m = next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s));
-    if (m != s->search) {
-        int rc = 0;
-        if (m != LIVESESS_SEARCH_LIVE)
-            rc = asr_decoder_set_live_search(s->dec, (search_mode)m);
-        if (rc == PHS_EUNSUPPORTED)
-            return 0;
-        if (rc < 0)
-            return rc;
-        asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
-        s->search = m;
-    }
+    int rc = use_search(s, m);
+    if (rc == PHS_EUNSUPPORTED)
+        return 0;
+    if (rc < 0)
+        return rc;
     enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
     if (s->utt_open && !s->settled && piece > s->item_search)
         s->item_search = piece; /* a settled piece was decoded as it was then */
@@ -646,6 +667,35 @@ int livesess_clear(livesess *s, const struct livesess_config *cfg)
         return PHS_EINVAL; /* refused: nothing changed, the session goes on */
     int rc = clear_stream(s, cfg);
     if (rc)
+        s->failed = rc;
+    return rc;
+}
+
+int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
+{
+    if (s->failed)
+        return s->failed;
+    enum livesess_search f = streams ? livesess_load_search(streams, cores)
+                                     : LIVESESS_SEARCH_DEFAULT;
+    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
+        f = LIVESESS_SEARCH_DEFAULT;
+    else if (f == LIVESESS_SEARCH_LIVE && s->cfg.lag_live_ms == LIVESESS_LAG_NEVER)
+        f = LIVESESS_SEARCH_FAST;
+    s->floor = f;
+    /* A piece in progress keeps the search it began with (the full pass)
+     * or gets it as it ends (choose_search); between pieces the next one
+     * starts on it. Between calls the lag is the last call's (the time
+     * since is the client's, not lag). */
+    if (s->utt_open)
+        return 0;
+    int rc = use_search(s, next_search(s, s->search, s->lag * 1000, predicted_rate(s)));
+    if (rc == PHS_EUNSUPPORTED)
+        rc = 0;
+    /* the next pieces' searches built now, ahead of their audio (at once
+     * when already built): the server tells a session its load at open */
+    if (rc == 0)
+        rc = asr_decoder_prepare_live(s->dec);
+    if (rc < 0)
         s->failed = rc;
     return rc;
 }

@@ -140,6 +140,30 @@ struct livesess_event {
  * capped pass's words (0.149 / 0.077). */
 #define LIVESESS_PASS_FAST_SAVING 1.8
 #define LIVESESS_PASS_LIVE_SAVING 1.9
+/* The machine's load, told before anyone is behind. The server knows how
+ * many live sessions decode at once (streams) and on how many cores (its
+ * workers), and tells each session when that count changes
+ * (livesess_set_load; over the worker protocol, proto.h's
+ * PROTO_STREAM_LOAD). A stream on the default search takes about
+ * LIVESESS_STREAM_CPU of a core (CPU s per audio s, the full pass, its
+ * partials and finals); when streams x that is over LIVESESS_LOAD_SHARE x
+ * cores the default search cannot be carried, and each session's next
+ * pieces start on the fast search at once (livesess_load_search); when
+ * even the fast search's (LIVESESS_STREAM_CPU / LIVESESS_PASS_FAST_SAVING)
+ * is over it, on the live words (unless lag_live_ms is never). That is a
+ * floor: a session's own lag and rate (above) still take it further down,
+ * never up, and when the count drops its pieces come back up by that same
+ * rule (lag and rate). The share leaves room for what the average hides:
+ * a piece's final is a burst (the second pass of a long piece, up to about
+ * a second of CPU), and 8 streams at 0.222 on 2 cores (0.89 of them)
+ * fell 3.4-6.4 s behind (docs/BENCHMARKS.md, "Session 38"). Off with
+ * lag_fast_ms LIVESESS_LAG_NEVER, as the other tiers. */
+#define LIVESESS_STREAM_CPU 0.24
+#define LIVESESS_LOAD_SHARE 0.6
+
+/* The search the load allows (the floor above) for streams on cores (0
+ * cores: 1). Pure; O(1). */
+enum livesess_search livesess_load_search(uint32_t streams, uint32_t cores);
 
 /* The noise suppressor (speech/denoise.h, a live front end) between the
  * resampler and the VAD and decoder. Off by default (OpenAI's default); auto
@@ -263,6 +287,17 @@ int livesess_commit(livesess *s);
  * events is not reused: the next utterance is item + 1. Same decoder, no
  * model load. Returns as livesess_feed. */
 int livesess_clear(livesess *s, const struct livesess_config *cfg);
+
+/* Tells the session the machine's load: streams live sessions (itself
+ * included) on cores cores ("Keeping up" above). A piece not yet begun
+ * starts on the search that allows, and between pieces the searches the
+ * next pieces use are built now (asr_decoder_prepare_live: at the first
+ * call, about 0.6-1 s of CPU that the session's first speech would
+ * otherwise pay); a piece in progress keeps its own.
+ * 0 streams: no load known (the session's own tiers alone, as at open).
+ * Returns as livesess_feed (an engine without a fast search: 0, its own
+ * search kept). */
+int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores);
 
 /* The session's lag behind real time now, in ms ("Keeping up" above). */
 uint64_t livesess_lag_ms(const livesess *s);

@@ -64,6 +64,7 @@ enum proto_type {
     PROTO_STREAM_DONE,      /* worker -> parent: the message was handled, its events sent */
     PROTO_STREAM_CLEAR,     /* parent -> worker: drop the audio not yet committed; the
                              * settings after (PROTO_STREAM_OPEN's payload) */
+    PROTO_STREAM_LOAD,      /* parent -> worker: u32 streams, u32 cores (livesess_set_load) */
     ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config */
     ZYG_SPAWN,              /* server -> zygote: a worker's name (+ its socket) */
     ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG) */
@@ -186,7 +187,7 @@ int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
  * PROTO_STREAM_OPEN in place of a PROTO_REQ makes the worker a live session's
  * (speech/livesess.h on its own decoder, which is then live for good: the
  * worker ends with the session). Each message of the parent (OPEN, PCM,
- * COMMIT, CLEAR, CLOSE) is answered by the PROTO_STREAM_EVENTs it caused, then
+ * COMMIT, CLEAR, LOAD, CLOSE) is answered by the PROTO_STREAM_EVENTs it caused, then
  * PROTO_STREAM_DONE, or PROTO_ERROR (the session is over); a finishing CLOSE
  * ends with PROTO_RESULT (the whole asr_result) instead of DONE. One
  * message at a time: the parent reads the answer before it sends more. */
@@ -207,5 +208,12 @@ int proto_put_stream_event(sbuf *b, const struct livesess_event *ev);
  * PHS_EINVAL for a malformed one, PHS_ENOMEM. */
 int proto_get_stream_event(proto_cursor *c, struct livesess_event *ev);
 void proto_stream_event_clear(struct livesess_event *ev);
+/* PROTO_STREAM_LOAD's payload: the live sessions on the machine and the
+ * cores decoding them (speech/livesess.h, livesess_set_load). */
+int proto_put_stream_load(sbuf *b, uint32_t streams, uint32_t cores);
+/* c->bad for a malformed one (short, trailing bytes, or over
+ * PROTO_STREAM_LOAD_MAX). */
+void proto_get_stream_load(proto_cursor *c, uint32_t *streams, uint32_t *cores);
+#define PROTO_STREAM_LOAD_MAX 65536 /* streams or cores: far over any machine's */
 
 #endif

@@ -77,6 +77,20 @@ int proto_put_stream_event(sbuf *b, const struct livesess_event *ev)
     return rc;
 }
 
+int proto_put_stream_load(sbuf *b, uint32_t streams, uint32_t cores)
+{
+    int rc = proto_put_u32(b, streams);
+    return rc < 0 ? rc : proto_put_u32(b, cores);
+}
+
+void proto_get_stream_load(proto_cursor *c, uint32_t *streams, uint32_t *cores)
+{
+    *streams = proto_get_u32(c);
+    *cores = proto_get_u32(c);
+    if (*streams > PROTO_STREAM_LOAD_MAX || *cores > PROTO_STREAM_LOAD_MAX || c->len != c->pos)
+        c->bad = true;
+}
+
 void proto_stream_event_clear(struct livesess_event *ev)
 {
     wipe_free_str((char *)ev->text);

@@ -74,6 +74,16 @@ static int wks_clear(livesess *ls, const sbuf *b)
     return c.bad ? PHS_EINVAL : livesess_clear(ls, &cfg);
 }
 
+/* LOAD: the machine's load (speech/livesess_set_load). */
+static int wks_load(livesess *ls, const sbuf *b)
+{
+    proto_cursor c;
+    uint32_t streams, cores;
+    proto_cursor_init(&c, b->p, b->len);
+    proto_get_stream_load(&c, &streams, &cores);
+    return c.bad ? PHS_EINVAL : livesess_set_load(ls, streams, cores);
+}
+
 /* Serves messages until CLOSE, an error or the socket's end. */
 static void wks_loop(struct wks *k, livesess *ls)
 {
@@ -95,6 +105,8 @@ static void wks_loop(struct wks *k, livesess *ls)
             rc = wks_answer(k, livesess_commit(ls), "the utterance could not be ended");
         } else if (type == PROTO_STREAM_CLEAR) {
             rc = wks_answer(k, wks_clear(ls, &b), "the audio could not be cleared");
+        } else if (type == PROTO_STREAM_LOAD) {
+            rc = wks_answer(k, wks_load(ls, &b), "the load could not be taken");
         } else if (type == PROTO_STREAM_CLOSE) {
             wks_close(k, ls, &b);
             ls = NULL;

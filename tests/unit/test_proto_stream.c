@@ -169,6 +169,36 @@ static void open_round_trip(void **state)
 
 /* A frame too large for the reader's buffer is read and dropped: the next
  * frame is read whole, in step. */
+/* PROTO_STREAM_LOAD: the count and the cores across; a short payload,
+ * trailing bytes or a count over PROTO_STREAM_LOAD_MAX refused. */
+static void load_round_trip(void **state)
+{
+    (void)state;
+    sbuf b;
+    proto_cursor c;
+    uint32_t streams = 0, cores = 0;
+    sbuf_init(&b, 64);
+    assert_int_equal(proto_put_stream_load(&b, 8, 2), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_load(&c, &streams, &cores);
+    assert_false(c.bad);
+    assert_int_equal(streams, 8);
+    assert_int_equal(cores, 2);
+    proto_cursor_init(&c, b.p, b.len - 1); /* short */
+    proto_get_stream_load(&c, &streams, &cores);
+    assert_true(c.bad);
+    assert_int_equal(proto_put_u32(&b, 0), 0); /* trailing */
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_load(&c, &streams, &cores);
+    assert_true(c.bad);
+    sbuf_clear(&b);
+    assert_int_equal(proto_put_stream_load(&b, PROTO_STREAM_LOAD_MAX + 1, 2), 0);
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_load(&c, &streams, &cores);
+    assert_true(c.bad);
+    sbuf_free(&b);
+}
+
 static void reader_stays_in_step(void **state)
 {
     (void)state;
@@ -229,6 +259,7 @@ int main(void)
         cmocka_unit_test(event_round_trip),
         cmocka_unit_test(malformed_events_refused),
         cmocka_unit_test(open_round_trip),
+        cmocka_unit_test(load_round_trip),
         cmocka_unit_test(reader_stays_in_step),
         cmocka_unit_test(error_names_its_input),
     };

@@ -1,0 +1,172 @@
+/* Unit tests for livesess's load policy ("Keeping up", speech/livesess.h):
+ * the rule (livesess_load_search) and a session told of the machine's load
+ * (livesess_set_load), on the real model and a LibriVox utterance cut into
+ * short pieces ended by commits. The session's clock is the test's and
+ * stands still (never behind, no rate): every search change comes from the
+ * load told. No timing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "speech/livesess.h"
+#include "fixture.h"
+
+#define PIECE 9600 /* samples: 0.6 s at 16 kHz */
+
+static asr_model *model;
+static struct fx_pcm rec;
+
+static int setup(void **state)
+{
+    bool skip;
+    if (!(model = fx_default_model(&skip)))
+        return skip ? 0 : -1; /* tests skip below */
+    rec = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0870.wav");
+    return rec.s && rec.n >= 7 * PIECE ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    free(rec.s);
+    asr_model_free(model);
+    return 0;
+}
+
+/* The rule: streams x LIVESESS_STREAM_CPU against LIVESESS_LOAD_SHARE of
+ * the cores, then the fast search's share of it. */
+static void test_load_rule(void **state)
+{
+    assert_int_equal(livesess_load_search(1, 2), LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(livesess_load_search(4, 2), LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(livesess_load_search(8, 2), LIVESESS_SEARCH_FAST); /* issue 15's load */
+    assert_int_equal(livesess_load_search(4, 1), LIVESESS_SEARCH_FAST); /* the same per core */
+    assert_int_equal(livesess_load_search(2, 1), LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(livesess_load_search(40, 2), LIVESESS_SEARCH_LIVE);
+    assert_int_equal(livesess_load_search(4, 0), livesess_load_search(4, 1)); /* 0 cores: 1 */
+    assert_int_equal(livesess_load_search(0, 2), LIVESESS_SEARCH_DEFAULT);
+    /* where each step falls, by the constants */
+    for (uint32_t n = 1; n < 64; n++) {
+        double need = n * LIVESESS_STREAM_CPU, room = 2 * LIVESESS_LOAD_SHARE;
+        enum livesess_search want = need <= room ? LIVESESS_SEARCH_DEFAULT
+                                    : need / LIVESESS_PASS_FAST_SAVING <= room
+                                        ? LIVESESS_SEARCH_FAST
+                                        : LIVESESS_SEARCH_LIVE;
+        assert_int_equal(livesess_load_search(n, 2), want);
+    }
+}
+
+struct seen {
+    enum livesess_search searches[8];
+    size_t n;
+};
+
+static double still(void *ctx)
+{
+    return 1000.0;
+}
+
+static int on_event(void *ctx, const struct livesess_event *ev)
+{
+    struct seen *s = ctx;
+    if (ev->type == LIVESESS_UTTERANCE && s->n < 8)
+        s->searches[s->n++] = ev->search;
+    return 0;
+}
+
+static livesess *open_session(struct seen *seen, uint32_t lag_live_ms)
+{
+    struct livesess_config c = {.sample_rate = 16000,
+                                .event = on_event,
+                                .ctx = seen,
+                                .clock = still,
+                                .lag_live_ms = lag_live_ms,
+                                .final_from_pass = true}; /* the server's */
+    livesess_vad_default(&c.vad);
+    c.vad.enabled = false; /* pieces end at the commits */
+    livesess *s = NULL;
+    char msg[256];
+    assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+    return s;
+}
+
+/* One piece: the k-th PIECE of the recording, ended by a commit; its
+ * item's search. */
+static enum livesess_search piece(livesess *s, struct seen *seen, size_t k)
+{
+    size_t n = seen->n;
+    assert_int_equal(livesess_feed(s, rec.s + k * PIECE, PIECE), 0);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen->n, n + 1);
+    return seen->searches[n];
+}
+
+/* A session told of more streams than the default search can carry
+ * decodes its next piece on the fast search though it is not behind (the
+ * clock stands still: its own tiers would keep the default), and the
+ * default again once told the streams ended. Fails on the old code (no
+ * load: every piece default). */
+static void test_told_load(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    livesess *s = open_session(&seen, 0);
+    assert_int_equal(livesess_set_load(s, 8, 2), 0); /* at open, before any audio */
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_FAST);
+    assert_int_equal(livesess_set_load(s, 1, 2), 0); /* the others ended */
+    assert_int_equal(piece(s, &seen, 1), LIVESESS_SEARCH_DEFAULT);
+    /* told while a piece is under way: that piece keeps the search it
+     * began with (the full pass), the next one starts fast */
+    assert_int_equal(livesess_feed(s, rec.s + 2 * PIECE, PIECE / 2), 0);
+    assert_int_equal(livesess_set_load(s, 8, 2), 0);
+    assert_int_equal(livesess_feed(s, rec.s + 2 * PIECE + PIECE / 2, PIECE / 2), 0);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen.searches[2], LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(piece(s, &seen, 3), LIVESESS_SEARCH_FAST);
+    /* told again between pieces under the fast search: the default full
+     * pass's search is dropped (asr_decoder_prepare_live); told the load
+     * ended, it is made again and a piece longer than the feature
+     * buffer's 1.28 s runs its second pass on it */
+    assert_int_equal(livesess_set_load(s, 9, 2), 0);
+    assert_int_equal(livesess_set_load(s, 1, 2), 0);
+    size_t n = seen.n;
+    assert_int_equal(livesess_feed(s, rec.s + 4 * PIECE, 3 * PIECE), 0);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen.n, n + 1);
+    assert_int_equal(seen.searches[n], LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(livesess_close(s, NULL), 0);
+}
+
+/* Beyond the fast search's share: the live words, unless the session
+ * never takes them (lag_live_ms never: the fast search at most). */
+static void test_told_load_live(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    livesess *s = open_session(&seen, LIVESESS_LAG_NEVER);
+    assert_int_equal(livesess_set_load(s, 40, 2), 0);
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_FAST);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    memset(&seen, 0, sizeof(seen));
+    s = open_session(&seen, 0);
+    assert_int_equal(livesess_set_load(s, 40, 2), 0);
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_LIVE);
+    assert_int_equal(livesess_close(s, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_rule),
+        cmocka_unit_test(test_told_load),
+        cmocka_unit_test(test_told_load_live),
+    };
+    return cmocka_run_group_tests_name("livesess", tests, setup, teardown);
+}
