@@ -816,6 +816,22 @@ int asr_decoder_set_live_pass(asr_decoder *d, bool full)
     return apply_live_pass(d);
 }
 
+int asr_decoder_prepare_live(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->mode != ASR_MODE_LIVE || d->in_utt)
+        return PHS_EINVAL;
+    if (!d->full_pass || d->live_words || !e->live_prepare)
+        return 0;
+    return e->live_prepare(d->handle);
+}
+
+size_t asr_decoder_engine_searches(const asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    return e->searches ? e->searches(d->handle) : 0;
+}
+
 /* The open utterance's words come from its live pass (either kind). */
 static bool words_from_pass(const asr_decoder *d)
 {

@@ -391,6 +391,21 @@ void asr_decoder_set_pass_first(asr_decoder *d, bool capped);
 /* A recording's first utterances begun again so (asr_decoder_set_pass_first). */
 uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
 
+/* Live mode with the full pass (after asr_decoder_start, between
+ * utterances): makes now the engine's searches the next utterances open
+ * on (the first piece's capped pass, the full pass), which are otherwise
+ * made when the first utterance opens and at its early check, while its
+ * speech waits: 0.15-0.3 CPU s each with the medical dictionary (a
+ * session's first partial waited for one; docs/STREAMING.md). Costs what
+ * it saves later, once per decoder (a decoder keeps its searches). 0 (also
+ * when there is nothing to make), PHS_EINVAL in an utterance or not live,
+ * or the engine's error. */
+int asr_decoder_prepare_live(asr_decoder *d);
+
+/* The searches the decoder's engine holds (for tests: one made while
+ * audio is decoded shows here). */
+size_t asr_decoder_engine_searches(const asr_decoder *d);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

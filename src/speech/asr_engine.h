@@ -69,6 +69,15 @@ typedef struct asr_engine {
      * utterance began, so that hearing its audio again gives what the
      * first hearing gave. NULL-able: utt_start. */
     int (*utt_reopen)(void *dec);
+    /* Makes now the searches a stream's default path opens its utterances
+     * on (the first piece's capped pass, the full pass of utt_search's
+     * mode), so that no utterance waits for one to be made: a search over
+     * a large dictionary takes 0.15-0.3 CPU s to make. Made on first use
+     * otherwise. NULL-able: nothing to make. */
+    int (*live_prepare)(void *dec);
+    /* How many searches the decoder holds now (made ones are never
+     * dropped): for tests and benchmarks. NULL-able: 0. */
+    size_t (*searches)(void *dec);
     /* After utt_end of a full pass (utt_pass true): how far pcm's own
      * cepstral mean (the utterance just ended, as a batch decode would
      * normalise it) lies from the running mean its pass was normalised

@@ -1143,6 +1143,33 @@ static int utt_start(void *dec)
     return 0;
 }
 
+/* A live session's searches made ahead of its first utterance (asr_engine.h
+ * live_prepare): the first piece's trial search, then the full pass's
+ * (use_pass_search's), which would otherwise be made when the first piece
+ * opens (a session's first partial waited for it: about 200 ms of CPU on
+ * bench/stream's one session per recording) and at its early check. The
+ * pass's is made last: making a search sets the acoustic model's feature
+ * buffer for that search's passes, and the pass's are the decoder's own
+ * (two passes), so the decoder is left as it was for them. */
+static int live_prepare(void *dec)
+{
+    ps_dec *d = dec;
+    int rc;
+    if (ensure_profile_search(d) < 0)
+        return PHS_EENGINE;
+    if (!ps_get_lm(d->ps, TRIAL_SEARCH) && (rc = add_search(d->ps, TRIAL_SEARCH, trial_params)) < 0)
+        return rc;
+    return use_pass_search(d);
+}
+
+static size_t searches(void *dec)
+{
+    size_t n = 0;
+    for (ps_search_iter_t *it = ps_search_iter(ps_of(dec)); it; it = ps_search_iter_next(it))
+        n++;
+    return n;
+}
+
 /* The utterance just ended begins again: the running normalisation back as
  * it was when it began (its end updated it with the utterance's frames),
  * so the pass hears it again as it did the first time. */
@@ -1574,6 +1601,8 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,
+    .live_prepare = live_prepare,
+    .searches = searches,
     .utt_shift = utt_shift,
     .enhanced = set_enhanced,
     .voices = set_voices,
