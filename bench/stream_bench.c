@@ -111,6 +111,12 @@ struct stream {
      * sessions' openings took (a decoder build each; left out of the
      * streams' CPU figures, as a server's worker has its decoder built) */
     double sess_off, open_cpu;
+    /* Each session's decoder (built apart, as a server's worker gets its
+     * zygote's) and the CPU of the session's opening on it, which is
+     * queued before its first audio (a worker opens the session as the
+     * audio begins to come) */
+    asr_decoder *dec;
+    struct sample sess_open;
     size_t items[3];        /* utterances decoded default / fast / live (livesess_search) */
     double cpu;             /* the stream thread's CPU time (s) */
     uint64_t max_item_lag;  /* the largest lag a final reported (ms) */
@@ -516,18 +522,29 @@ static livesess *open_session(struct stream *st, double at)
     livesess *s;
     char msg[256];
     double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+    int err;
     st->sess_off = at;
     st->sess_fresh = true;
     st->settled_seen = 0;
     st->settle_cpu = -1;
-    if (livesess_open(model, &c, &s, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "stream %d: %s\n", st->index, msg);
+    if (!(st->dec = asr_decoder_new(model, &err))) {
+        fprintf(stderr, "stream %d: cannot make a decoder\n", st->index);
         return NULL;
     }
-    st->open_cpu += cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+    double c1 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+    st->open_cpu += c1 - c0;
+    if (livesess_open_on(st->dec, &c, &s, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "stream %d: %s\n", st->index, msg);
+        asr_decoder_free(st->dec);
+        st->dec = NULL;
+        return NULL;
+    }
     st->load_told = atomic_fetch_add(&open_sessions, 1) + 1;
     if (load_policy)
         livesess_set_load(s, st->load_told, load_cores);
+    double opening = cpu_now(CLOCK_THREAD_CPUTIME_ID) - c1;
+    add(&st->sess_open, opening);
+    st->backlog += opening;
     if (pass_early_env)
         asr_decoder_set_pass_early(livesess_decoder(s), (unsigned)strtoul(pass_early_env, NULL, 10),
                                    pass_early_shift_env ? strtod(pass_early_shift_env, NULL) : 0);
@@ -558,6 +575,8 @@ static void close_session(struct stream *st, livesess *s)
     atomic_fetch_sub(&open_sessions, 1);
     livesess_close(s, &r);
     asr_result_free(r);
+    asr_decoder_free(st->dec);
+    st->dec = NULL;
 }
 
 static void *run_stream(void *arg)
@@ -901,7 +920,7 @@ int main(int argc, char **argv)
     }
     static struct sample fp, fin, fin_sound, fin_cpu, fp_idle, fin_idle, pieces;
     static struct sample b_sq, b_sc, b_sn, b_true, b_detect[2], b_hyp[2], b_queue[2], b_hop[2], b_total[2], b_fq,
-        b_fd;
+        b_fd, b_open;
     size_t live_edits = 0, items[3] = {0, 0, 0}, partial_edits = 0, partial_words = 0;
     struct livesess_settle_stats settle = {0, 0, 0};
     double max_lag = 0, open_cpu = 0;
@@ -917,6 +936,7 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < st[i].last_piece.n; k++)
             add(&pieces, st[i].last_piece.v[k]);
         merge(&b_true, &st[i].fp_true);
+        merge(&b_open, &st[i].sess_open);
         merge(&b_fq, &st[i].fin_queue);
         merge(&b_fd, &st[i].fin_decode);
         merge(&b_sq, &st[i].fin_settle_queue);
@@ -995,6 +1015,9 @@ int main(int argc, char **argv)
                open_cpu);
     else
         printf("sessions: one per stream for the whole playlist (STREAM_SESSION=playlist)\n");
+    printf("a session's opening on its decoder (its searches made), CPU queued before its first "
+           "audio: median %.0f ms, p95 %.0f ms (%zu)\n",
+           ms_pct(&b_open, 0.5), ms_pct(&b_open, 0.95), b_open.n);
     printf("early final decodes: %s; %llu made, %llu dropped as speech resumed (%.1f s of audio "
            "decoded for nothing, %.1f%% of the stream's)\n",
            final_at_split ? "off (STREAM_EARLY_FINAL=0)" : "on",

@@ -808,18 +808,26 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
     return d->first_restarted;
 }
 
-int asr_decoder_prepare_live(asr_decoder *d)
-{
-    const asr_engine *e = d->model->engine;
-    return e->utt_prepare ? e->utt_prepare(d->handle) : 0;
-}
-
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)
         return PHS_EUNSUPPORTED;
     d->full_pass = full;
     return apply_live_pass(d);
+}
+
+int asr_decoder_prepare_live(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->mode != ASR_MODE_LIVE || d->in_utt)
+        return PHS_EINVAL;
+    return e->utt_prepare ? e->utt_prepare(d->handle) : 0;
+}
+
+size_t asr_decoder_engine_searches(const asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    return e->searches ? e->searches(d->handle) : 0;
 }
 
 /* The open utterance's words come from its live pass (either kind). */

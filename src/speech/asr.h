@@ -346,19 +346,6 @@ void asr_decoder_set_live_words(asr_decoder *d, bool live_pass);
  * engine without. */
 int asr_decoder_set_live_pass(asr_decoder *d, bool full);
 
-/* Live mode, between utterances: builds now the searches the next pieces
- * will use with the settings in force (the live pass's, a first piece's,
- * the full pass's for asr_decoder_set_live_search's mode), which would
- * otherwise be made as a piece begins: about 0.6 s of CPU at a session's
- * first speech and 0.3-0.5 s at its first piece's check, bursts that
- * several sessions starting together queue behind each other
- * (docs/BENCHMARKS.md, "Session 39"). Costs that CPU now, and each
- * search's tables (about 30 MiB) as using it would; under SEARCH_FAST the
- * default full pass's own search, when made, is freed first (made again
- * when the default comes back). 0 for an engine that makes them on first
- * use. */
-int asr_decoder_prepare_live(asr_decoder *d);
-
 /* The full pass's check (asr_decoder_set_pass_check) on a new decoder:
  * measured on bench/stream (docs/BENCHMARKS.md, "Session 34"). */
 #define ASR_PASS_SHIFT_MAX 20.0
@@ -403,6 +390,25 @@ void asr_decoder_set_pass_first(asr_decoder *d, bool capped);
 
 /* A recording's first utterances begun again so (asr_decoder_set_pass_first). */
 uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
+
+/* Live mode, between utterances (after asr_decoder_start): builds now the
+ * searches the next pieces will use with the settings in force (the live
+ * pass's, a first piece's with the full pass, the full pass's for
+ * asr_decoder_set_live_search's mode), which would otherwise be made as a
+ * piece begins and at its first piece's early check, while its speech
+ * waits: 0.15-0.6 CPU s each with the medical dictionary, bursts that
+ * delayed a session's first partial and that several sessions starting
+ * together queued behind each other (docs/BENCHMARKS.md, "Session 39").
+ * Costs that CPU now, and each search's tables (about 30 MiB) as using it
+ * would; under SEARCH_FAST the default full pass's own search, when made,
+ * is freed first (made again when the default comes back). 0 (also for an
+ * engine that makes them on first use), PHS_EINVAL in an utterance or not
+ * live, or the engine's error. */
+int asr_decoder_prepare_live(asr_decoder *d);
+
+/* The searches the decoder's engine holds (for tests: one made while
+ * audio is decoded shows here). */
+size_t asr_decoder_engine_searches(const asr_decoder *d);
 
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in

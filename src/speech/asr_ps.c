@@ -1173,6 +1173,14 @@ static int utt_start(void *dec)
     return 0;
 }
 
+static size_t searches(void *dec)
+{
+    size_t n = 0;
+    for (ps_search_iter_t *it = ps_search_iter(ps_of(dec)); it; it = ps_search_iter_next(it))
+        n++;
+    return n;
+}
+
 /* The utterance just ended begins again: the running normalisation back as
  * it was when it began (its end updated it with the utterance's frames),
  * so the pass hears it again as it did the first time. */
@@ -1605,6 +1613,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,
+    .searches = searches,
     .utt_shift = utt_shift,
     .enhanced = set_enhanced,
     .voices = set_voices,

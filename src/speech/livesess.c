@@ -870,7 +870,8 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     asr_decoder_set_listener(s->dec, &l);
     asr_decoder_set_live_words(s->dec, false);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||
-        (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0) {
+        (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0 ||
+        (rc = asr_decoder_prepare_live(s->dec)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;
     }

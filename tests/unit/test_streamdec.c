@@ -1240,7 +1240,8 @@ static void test_settle(void **state)
  * deciding at the pause gives (final_at_split), event for event, on the
  * recordings with their gaps and on fluent speech with a 150 ms pause
  * (where one is dropped when speech resumes); it made one for each stretch
- * of speech. The same with the full pass. */
+ * of speech. The same with the full pass, whose searches are all made when
+ * the session opens (asr_decoder_prepare_live), none while speech waits. */
 static void test_early_final_same_words(void **state)
 {
     if (!model)
@@ -1270,10 +1271,16 @@ static void test_early_final_same_words(void **state)
             livesess *s = NULL;
             char msg[256];
             assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+            size_t searches = asr_decoder_engine_searches(livesess_decoder(s));
             for (size_t off = 0; off < sets[k]->n; off += 320)
                 assert_int_equal(livesess_feed(s, sets[k]->s + off,
                                                sets[k]->n - off < 320 ? sets[k]->n - off : 320),
                                  0);
+            /* the full pass's searches were made at the opening: none while
+             * speech waited (the first piece's and the pass's were made at
+             * its start and its early check before) */
+            if (pass)
+                assert_int_equal(asr_decoder_engine_searches(livesess_decoder(s)), searches);
             struct livesess_settle_stats st;
             livesess_settle_stats(s, &st);
             if (!late) {
