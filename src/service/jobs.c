@@ -77,7 +77,8 @@ struct jobs {
     char blobdir[STORE_PATH_MAX];
     bool crash_guard; /* this pool installed the fatal-signal handlers */
     jobheart *heart;  /* renews the leases of the stored jobs this node runs */
-    atomic_uint live_streams; /* streamdec sessions open (jobs_streams_add) */
+    /* streamdec sessions open (jobs_streams_add) */
+    atomic_uint live_streams;
 };
 
 static double now_s(void)

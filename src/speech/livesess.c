@@ -675,8 +675,8 @@ int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
 {
     if (s->failed)
         return s->failed;
-    enum livesess_search f = streams ? livesess_load_search(streams, cores)
-                                     : LIVESESS_SEARCH_DEFAULT;
+    enum livesess_search f =
+        streams ? livesess_load_search(streams, cores) : LIVESESS_SEARCH_DEFAULT;
     if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
         f = LIVESESS_SEARCH_DEFAULT;
     else if (f == LIVESESS_SEARCH_LIVE && s->cfg.lag_live_ms == LIVESESS_LAG_NEVER)
