@@ -228,14 +228,17 @@ static void format_name(int fmt, char *out, size_t len)
 }
 
 /* libsndfile accepts a WAV whose data chunk is cut short and quietly reads
- * what is there; its log says so. An upload cut off mid-transfer must not
- * be transcribed as if whole, so treat that as truncation. */
+ * what is there; its log says so ("data : 93594 (should be 46776)"). An
+ * upload cut off mid-transfer must not be transcribed as if whole, so treat
+ * that as truncation. Not its warning that a chunk "should be an even
+ * number of bytes": an odd-sized data chunk (8-bit, 24-bit or G.711 audio
+ * with an odd number of samples) is whole. */
 static bool log_says_truncated(SNDFILE *sf)
 {
     char log[4096];
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
     return strstr(log, "truncated") || strstr(log, "Truncated") ||
-           strstr(log, "should be") || strstr(log, "exceeds");
+           strstr(log, "(should be") || strstr(log, "exceeds");
 }
 
 /* True when the input starts like a container we know, so a failure to
