@@ -346,6 +346,22 @@ static void test_odd_data_chunk(void **state)
     }
 }
 
+/* An Ogg Vorbis upload cut off mid-transfer has no end-of-stream page:
+ * libsndfile decoded what was there (or nothing) and the server answered
+ * 200 with a partial or empty text. Now truncation, and the whole file
+ * still opens. */
+static void test_ogg_truncated(void **state)
+{
+    size_t len;
+    audio_limits lim;
+    audio_limits_default(&lim);
+    unsigned char *ogg = sox_sine("-r 16000 -c 1", "ogg", &len);
+    assert_int_equal(open_err(ogg, len, &lim), 0);
+    assert_int_equal(open_err(ogg, len / 2, &lim), PHS_ETRUNCATED);
+    assert_int_equal(open_err(ogg, len - 1, &lim), PHS_ETRUNCATED);
+    free(ogg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_opus),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_odd_data_chunk),
+        cmocka_unit_test(test_ogg_truncated),
         cmocka_unit_test(test_stream_duration_limit),
         cmocka_unit_test(test_file_source),
     };
