@@ -127,10 +127,11 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
         rc = PHS_ENOMEM;
         goto out;
     }
-    if (u.unknown.code) {
+    const struct server_json_error *unknown = &u.unknown;
+    if (unknown->code) {
         rc = profile_refuse(srv, req, c, "profile.create", 400,
-                            u.unknown.param[0] ? u.unknown.param : NULL, u.unknown.code,
-                            u.unknown.message);
+                            unknown->param[0] ? unknown->param : NULL, unknown->code,
+                            unknown->message);
         goto out;
     }
     if (rc < 0 || u.rc < 0) {

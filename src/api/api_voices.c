@@ -144,10 +144,11 @@ static int voices_parse(struct http_req *req, struct server *srv, const struct s
         return voice_refuse(srv, req, c, "voice.create", 413, NULL, "voice_too_large",
                             "A voice profile file is larger than this server's acoustic model's "
                             "(8 MiB at most; voice.json 4 KiB).");
-    if (u->unknown.code)
+    const struct server_json_error *unknown = &u->unknown;
+    if (unknown->code)
         return voice_refuse(srv, req, c, "voice.create", 400,
-                            u->unknown.param[0] ? u->unknown.param : NULL, u->unknown.code,
-                            u->unknown.message);
+                            unknown->param[0] ? unknown->param : NULL, unknown->code,
+                            unknown->message);
     if (rc < 0 || u->rc < 0)
         return voice_refuse(srv, req, c, "voice.create", 400, NULL, "invalid_multipart",
                             "The form is malformed, or has a part other than name, voice.json, "
