@@ -23,6 +23,7 @@ struct profile_upload {
     sbuf text; /* at most TPROFILE_TEXT_MAX */
     int text_parts;
     int rc;
+    struct server_json_error unknown; /* a file part other than text (code set) */
 };
 
 static int pu_append(struct profile_upload *u, const void *data, size_t len)
@@ -34,6 +35,8 @@ static int pu_append(struct profile_upload *u, const void *data, size_t len)
 static int pu_file_begin(void *ctx, const struct multipart_part *part)
 {
     struct profile_upload *u = ctx;
+    if (strcmp(part->name, "text") != 0 && !u->unknown.code)
+        server_unknown_argument(part->name, &u->unknown);
     if (strcmp(part->name, "text") != 0 || ++u->text_parts > 1)
         return u->rc = PHS_EINVAL;
     return 0;
@@ -81,6 +84,24 @@ static int profile_refuse(struct server *srv, struct http_req *req, const struct
     return server_refuse(srv, req, c, action, "profile", status, param, code, msg);
 }
 
+/* The small fields are name, base and weight: any other is refused (audited),
+ * as OpenAI refuses an argument it does not know, naming it. */
+static int profile_fields_known(struct http_req *req, struct server *srv,
+                                const struct server_caller *c, const struct form *fields)
+{
+    const char *name, *value;
+    size_t len;
+    for (size_t i = 0; form_at(fields, i, &name, &value, &len); i++) {
+        if (!strcmp(name, "name") || !strcmp(name, "base") || !strcmp(name, "weight"))
+            continue;
+        struct server_json_error err;
+        server_unknown_argument(name, &err);
+        return profile_refuse(srv, req, c, "profile.create", 400, err.param[0] ? err.param : NULL,
+                              err.code, err.message);
+    }
+    return 0;
+}
+
 static int profiles_create(struct http_req *req, struct server *srv, const struct server_caller *c)
 {
     struct profile_upload u = {0};
@@ -106,6 +127,13 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
         rc = PHS_ENOMEM;
         goto out;
     }
+    const struct server_json_error *unknown = &u.unknown;
+    if (unknown->code) {
+        rc = profile_refuse(srv, req, c, "profile.create", 400,
+                            unknown->param[0] ? unknown->param : NULL, unknown->code,
+                            unknown->message);
+        goto out;
+    }
     if (rc < 0 || u.rc < 0) {
         bool big = rc == PHS_ETOOBIG || u.rc == PHS_ETOOBIG;
         rc = profile_refuse(srv, req, c, "profile.create", big ? 413 : 400, big ? "text" : NULL,
@@ -115,6 +143,8 @@ static int profiles_create(struct http_req *req, struct server *srv, const struc
                                   "other than 'text'.");
         goto out;
     }
+    if ((rc = profile_fields_known(req, srv, c, u.fields)) < 0)
+        goto out;
     const char *name = form_get(u.fields, "name");
     const char *base = form_get(u.fields, "base");
     const char *w = form_get(u.fields, "weight");

@@ -45,7 +45,10 @@ static int tenant_get(struct http_req *req, struct server *srv, const struct ser
 }
 
 /* One member of the body: absent or null leaves the policy as it is (-1),
- * else a duration ("30d", "0"). */
+ * else a duration string ("30d", "0"). A JSON number has no unit (the
+ * reply counts seconds, a user may mean days), and a wrong guess shortens
+ * the policy, which destroys data: only 0, the same in every unit, is taken
+ * as a number; any other gets 400 saying the form. */
 static int retention_field(struct http_req *req, json_t *body, const char *name, int64_t *out)
 {
     json_t *v = json_object_get(body, name);
@@ -54,8 +57,20 @@ static int retention_field(struct http_req *req, json_t *body, const char *name,
         return 0;
     if (json_is_string(v) && duration_parse(json_string_value(v), out) == 0)
         return 0;
-    http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
-                     "%s must be a duration such as 0, 3600s, 24h or 90d.", name);
+    if (json_is_integer(v) && json_integer_value(v) == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (json_is_number(v))
+        http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                         "%s must be a duration string with its unit, such as \"3600s\", "
+                         "\"24h\" or \"90d\": a number has no unit (only 0 may be a number).",
+                         name);
+    else
+        http_reply_error(req, 400, "invalid_request_error", name, "invalid_value",
+                         "%s must be a duration string such as \"0\", \"3600s\", \"24h\" or "
+                         "\"90d\".",
+                         name);
     return PHS_EINVAL;
 }
 

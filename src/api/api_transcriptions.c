@@ -130,6 +130,8 @@ static int sync_rendering(struct http_req *req, struct upload *u, struct transcr
         return PHS_EINVAL;
     }
     int rc = upload_language(req, u);
+    if (rc == 0)
+        rc = upload_chunking(req, u);
     if (rc < 0)
         return rc;
     const char *temp = upload_option(req, u, "temperature");

@@ -29,6 +29,7 @@ struct voice_upload {
     int cur; /* the file part being read, or -1 */
     struct form *fields;
     int rc;
+    struct server_json_error unknown; /* a part the endpoint does not take (code set) */
 };
 
 static int vu_index(const char *name)
@@ -45,10 +46,21 @@ static int vu_fail(struct voice_upload *u, int rc)
     return rc;
 }
 
+/* A part that is neither a file of `voice build` nor `name`: refused, as
+ * OpenAI refuses an argument it does not know, naming it. */
+static int vu_unknown(struct voice_upload *u, const char *name)
+{
+    if (!u->unknown.code)
+        server_unknown_argument(name, &u->unknown);
+    return vu_fail(u, PHS_EINVAL);
+}
+
 static int vu_file_begin(void *ctx, const struct multipart_part *part)
 {
     struct voice_upload *u = ctx;
     int i = vu_index(part->name);
+    if (i < 0 && strcmp(part->name, "name") != 0)
+        return vu_unknown(u, part->name);
     if (i < 0 || ++u->seen[i] > 1)
         return vu_fail(u, PHS_EINVAL);
     u->cur = i;
@@ -69,7 +81,9 @@ static int vu_field(void *ctx, const struct multipart_part *part, const char *va
     u->cur = -1;
     if (i >= 0)
         rc = ++u->seen[i] > 1 ? PHS_EINVAL : sbuf_append(&u->file[i], value, len);
-    else if (!strcmp(part->name, "name") && !form_get(u->fields, "name"))
+    else if (strcmp(part->name, "name") != 0)
+        return vu_unknown(u, part->name);
+    else if (!form_get(u->fields, "name"))
         rc = form_add(u->fields, part->name, strlen(part->name), value, len);
     else
         rc = PHS_EINVAL;
@@ -130,6 +144,11 @@ static int voices_parse(struct http_req *req, struct server *srv, const struct s
         return voice_refuse(srv, req, c, "voice.create", 413, NULL, "voice_too_large",
                             "A voice profile file is larger than this server's acoustic model's "
                             "(8 MiB at most; voice.json 4 KiB).");
+    const struct server_json_error *unknown = &u->unknown;
+    if (unknown->code)
+        return voice_refuse(srv, req, c, "voice.create", 400,
+                            unknown->param[0] ? unknown->param : NULL, unknown->code,
+                            unknown->message);
     if (rc < 0 || u->rc < 0)
         return voice_refuse(srv, req, c, "voice.create", 400, NULL, "invalid_multipart",
                             "The form is malformed, or has a part other than name, voice.json, "

@@ -175,8 +175,9 @@ int server_auth_summaries(struct server *srv, bool flush)
 }
 
 /* Copies a field name into err->param when it is a plain identifier
- * (letters, digits, '_', '.', '-', at most 64 bytes); anything else is
- * request content, and the reply names no field. */
+ * (letters, digits, '_', '.', '-', '[', ']', at most 64 bytes: the form
+ * names OpenAI's clients send, such as chunking_strategy[type]); anything
+ * else is request content, and the reply names no field. */
 static void json_field_name(const char *name, size_t len, struct server_json_error *err)
 {
     err->param[0] = '\0';
@@ -185,7 +186,7 @@ static void json_field_name(const char *name, size_t len, struct server_json_err
     for (size_t i = 0; i < len; i++) {
         char ch = name[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '.' || ch == '-'))
+              ch == '_' || ch == '.' || ch == '-' || ch == '[' || ch == ']'))
             return;
     }
     memcpy(err->param, name, len);
@@ -263,6 +264,18 @@ int server_query_known(struct server *srv, struct http_req *req, const struct se
         return server_refuse(srv, req, c, action, NULL, 400, param, err.code, msg);
     http_reply_error(req, 400, "invalid_request_error", param, err.code, "%s", msg);
     return PHS_EINVAL;
+}
+
+void server_unknown_argument(const char *name, struct server_json_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    err->code = "unknown_field";
+    json_field_name(name, strlen(name), err);
+    if (err->param[0])
+        snprintf(err->message, sizeof(err->message),
+                 "Unrecognized request argument supplied: %s.", err->param);
+    else
+        snprintf(err->message, sizeof(err->message), "Unrecognized request argument supplied.");
 }
 
 int server_reply_json_refused(struct http_req *req, const struct server_json_error *err)

@@ -124,6 +124,12 @@ struct server_json_error {
  * a member is unknown or repeated; the caller answers 400 with err. */
 json_t *server_json_object(struct http_req *req, const char *const *allowed,
                            struct server_json_error *err);
+/* A form field (or a POST's query parameter) the endpoint does not take,
+ * as OpenAI words it: err gets code unknown_field, the message
+ * "Unrecognized request argument supplied: NAME." and param NAME, when name
+ * is plain (as above, '[' and ']' allowed too; else neither names it: it is
+ * request content). */
+void server_unknown_argument(const char *name, struct server_json_error *err);
 /* Answers 400 with err (param, code, message); returns PHS_EINVAL. */
 int server_reply_json_refused(struct http_req *req, const struct server_json_error *err);
 

@@ -46,7 +46,9 @@ struct upload {
     uint8_t idem_key_mac[CRYPTO_SHA256_LEN]; /* its keyed hash, bound to the tenant */
     int rc;                                  /* first error, with msg/param for the reply */
     const char *param;
-    const char *code; /* the error code when not rc's own (invalid_multipart, duplicate_field) */
+    const char *code; /* the error code when not rc's own (invalid_multipart, duplicate_field,
+                         unknown_field) */
+    char param_buf[65]; /* param when it is a name the request sent */
     char msg[192];
 };
 
@@ -81,8 +83,18 @@ void upload_audit_refused(struct server *srv, const struct http_req *req, const 
 /* An option from the form, else from the query string (NULL: absent). */
 const char *upload_option(struct http_req *req, struct upload *u, const char *name);
 
-/* `language`: absent, empty or English; else replies 400. */
+/* `language` and each of OpenAI's `languages[]`: absent, empty or
+ * English; else replies 400. */
 int upload_language(struct http_req *req, struct upload *u);
+
+/* OpenAI's `chunking_strategy`: "auto", or a server_vad object, as the
+ * SDKs send it (chunking_strategy[type]=server_vad with [threshold] 0..1,
+ * [prefix_padding_ms] and [silence_duration_ms] whole milliseconds up to
+ * UPLOAD_VAD_MS_MAX) or as JSON text. Validated and without effect (the
+ * decoder finds its own pauses); replies 400 and returns negative for
+ * anything else. */
+#define UPLOAD_VAD_MS_MAX 60000
+int upload_chunking(struct http_req *req, struct upload *u);
 
 /* `redact` (true/false) and `redact_types` (labels, implies redact) into
  * *labels (0: none). */
@@ -92,7 +104,8 @@ int upload_redaction(struct http_req *req, struct upload *u, unsigned *labels);
  * empty: the tenant's default) into profile ("" for the server's default),
  * and the words of `vocabulary` (repeated form fields, each a
  * comma-separated list; never taken from the query string, which proxies
- * log) and, with from_prompt, of `prompt` into v. */
+ * log) and, with from_prompt, of `prompt` and of OpenAI's `keywords[]`
+ * (form fields only, read as the prompt is) into v. */
 int upload_model_options(struct http_req *req, struct upload *u, bool from_prompt, char *profile,
                          size_t plen, vocab *v);
 /* `voice` (one of the tenant's voice profiles, tvoice.h; none: no voice;

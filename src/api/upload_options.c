@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "core/duration.h"
 #include "core/err.h"
 #include "http/errstatus.h"
@@ -21,14 +23,121 @@ const char *upload_option(struct http_req *req, struct upload *u, const char *na
     return v ? v : http_req_query(req, name);
 }
 
+static bool language_english(const char *lang)
+{
+    return !lang || !*lang || !strcasecmp(lang, "en") || !strncasecmp(lang, "en-", 3) ||
+           !strcasecmp(lang, "english");
+}
+
 int upload_language(struct http_req *req, struct upload *u)
 {
-    const char *lang = upload_option(req, u, "language");
-    if (!lang || !*lang || !strcasecmp(lang, "en") || !strncasecmp(lang, "en-", 3) ||
-        !strcasecmp(lang, "english"))
+    static const char *const lists[] = {"languages[]", "languages"};
+    if (!language_english(upload_option(req, u, "language"))) {
+        http_reply_error(req, 400, "invalid_request_error", "language", "unsupported_language",
+                         "Only English ('en') is supported.");
+        return PHS_EINVAL;
+    }
+    for (size_t k = 0; k < 2; k++) {
+        const char *v;
+        bool ok = true;
+        for (size_t i = 0; ok && (v = form_get_nth(u->fields, lists[k], i, NULL)); i++)
+            ok = language_english(v);
+        for (size_t i = 0; ok && (v = http_req_query_nth(req, lists[k], i)); i++)
+            ok = language_english(v);
+        if (!ok) {
+            http_reply_error(req, 400, "invalid_request_error", "languages",
+                             "unsupported_language",
+                             "Only English ('en') is supported: languages[] may hold only en.");
+            return PHS_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* One whole number of milliseconds, 0..UPLOAD_VAD_MS_MAX, as text. */
+static bool vad_ms_valid(const char *v)
+{
+    char *end;
+    long n = v && *v ? strtol(v, &end, 10) : -1;
+    return n >= 0 && *end == '\0' && n <= UPLOAD_VAD_MS_MAX;
+}
+
+static bool vad_threshold_valid(const char *v)
+{
+    char *end;
+    double t = v && *v ? strtod(v, &end) : -1;
+    return *v && *end == '\0' && t >= 0 && t <= 1;
+}
+
+/* chunking_strategy given as JSON text: {"type":"server_vad", ...} with the
+ * members of the bracketed form, as numbers. */
+static bool chunking_json_valid(const char *text)
+{
+    static const char *const members[] = {"type", "threshold", "prefix_padding_ms",
+                                          "silence_duration_ms"};
+    json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    bool ok = json_is_object(o);
+    const char *key;
+    json_t *v;
+    if (ok) {
+        json_object_foreach(o, key, v)
+        {
+            size_t i = 0;
+            while (i < 4 && strcmp(members[i], key) != 0)
+                i++;
+            if (i == 4)
+                ok = false;
+        }
+    }
+    json_t *type = ok ? json_object_get(o, "type") : NULL;
+    ok = ok && json_is_string(type) && !strcmp(json_string_value(type), "server_vad");
+    json_t *th = ok ? json_object_get(o, "threshold") : NULL;
+    if (th)
+        ok = json_is_number(th) && json_number_value(th) >= 0 && json_number_value(th) <= 1;
+    for (int i = 2; ok && i < 4; i++) {
+        json_t *ms = json_object_get(o, members[i]);
+        ok = !ms || (json_is_integer(ms) && json_integer_value(ms) >= 0 &&
+                     json_integer_value(ms) <= UPLOAD_VAD_MS_MAX);
+    }
+    json_decref(o);
+    return ok;
+}
+
+int upload_chunking(struct http_req *req, struct upload *u)
+{
+    const char *whole = upload_option(req, u, "chunking_strategy");
+    const char *type = upload_option(req, u, "chunking_strategy[type]");
+    const char *th = upload_option(req, u, "chunking_strategy[threshold]");
+    const char *pp = upload_option(req, u, "chunking_strategy[prefix_padding_ms]");
+    const char *sd = upload_option(req, u, "chunking_strategy[silence_duration_ms]");
+    const char *param = "chunking_strategy";
+    bool ok = true;
+    if (whole) {
+        ok = !type && !th && !pp && !sd &&
+             (!strcmp(whole, "auto") || (whole[0] == '{' && chunking_json_valid(whole)));
+    } else if (type || th || pp || sd) {
+        /* the first member that is wrong names the field */
+        const struct {
+            const char *name;
+            bool ok;
+        } m[] = {
+            {"chunking_strategy[type]", type && !strcmp(type, "server_vad")},
+            {"chunking_strategy[threshold]", !th || vad_threshold_valid(th)},
+            {"chunking_strategy[prefix_padding_ms]", !pp || vad_ms_valid(pp)},
+            {"chunking_strategy[silence_duration_ms]", !sd || vad_ms_valid(sd)},
+        };
+        for (size_t i = 0; ok && i < sizeof(m) / sizeof(m[0]); i++) {
+            ok = m[i].ok;
+            param = m[i].name;
+        }
+    }
+    if (ok)
         return 0;
-    http_reply_error(req, 400, "invalid_request_error", "language", "unsupported_language",
-                     "Only English ('en') is supported.");
+    http_reply_error(req, 400, "invalid_request_error", param, "invalid_value",
+                     "%s is not valid: chunking_strategy is auto or a server_vad object (type "
+                     "server_vad, threshold 0 to 1, prefix_padding_ms and silence_duration_ms "
+                     "whole milliseconds from 0 to %d).",
+                     param, UPLOAD_VAD_MS_MAX);
     return PHS_EINVAL;
 }
 
@@ -96,12 +205,16 @@ int upload_model_options(struct http_req *req, struct upload *u, bool from_promp
                          "proxy logs).");
         return PHS_EINVAL;
     }
-    if (from_prompt && http_req_query(req, "prompt")) {
-        http_reply_error(req, 400, "invalid_request_error", "prompt", "invalid_value",
-                         "prompt must be a form field, not a query parameter (URLs reach "
-                         "proxy logs).");
-        return PHS_EINVAL;
-    }
+    static const char *const text_fields[] = {"prompt", "keywords[]", "keywords"};
+    for (size_t i = 0; from_prompt && i < 3; i++)
+        if (http_req_query(req, text_fields[i])) {
+            const char *param = i ? "keywords" : "prompt";
+            http_reply_error(req, 400, "invalid_request_error", param, "invalid_value",
+                             "%s must be a form field, not a query parameter (URLs reach "
+                             "proxy logs).",
+                             i ? "keywords[]" : "prompt");
+            return PHS_EINVAL;
+        }
     const char *p = upload_option(req, u, "profile");
     int rc =
         tprofile_resolve(u->srv->store, u->caller.id.tenant_id, p && *p ? p : NULL, profile, plen);
@@ -127,9 +240,13 @@ int upload_model_options(struct http_req *req, struct upload *u, bool from_promp
                        rc;
         }
     }
-    const char *prompt = from_prompt ? form_get(u->fields, "prompt") : NULL;
-    if (prompt && (rc = vocab_add_text(v, prompt)) < 0)
-        return rc;
+    /* OpenAI's keywords[] (words or phrases) are read as the prompt is. */
+    for (size_t k = 0; from_prompt && k < 3; k++) {
+        const char *text;
+        for (size_t i = 0; (text = form_get_nth(u->fields, text_fields[k], i, NULL)); i++)
+            if ((rc = vocab_add_text(v, text)) < 0)
+                return rc;
+    }
     return 0;
 }
 

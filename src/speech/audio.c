@@ -228,14 +228,65 @@ static void format_name(int fmt, char *out, size_t len)
 }
 
 /* libsndfile accepts a WAV whose data chunk is cut short and quietly reads
- * what is there; its log says so. An upload cut off mid-transfer must not
- * be transcribed as if whole, so treat that as truncation. */
+ * what is there; its log says so ("data : 93594 (should be 46776)"). An
+ * upload cut off mid-transfer must not be transcribed as if whole, so treat
+ * that as truncation. Not its warning that a chunk "should be an even
+ * number of bytes": an odd-sized data chunk (8-bit, 24-bit or G.711 audio
+ * with an odd number of samples) is whole. */
 static bool log_says_truncated(SNDFILE *sf)
 {
     char log[4096];
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
     return strstr(log, "truncated") || strstr(log, "Truncated") ||
-           strstr(log, "should be") || strstr(log, "exceeds");
+           strstr(log, "(should be") || strstr(log, "exceeds");
+}
+
+/* The largest Ogg page: a 27-byte header, 255 lacing values, 255 x 255
+ * bytes of body (RFC 3533). */
+#define OGG_PAGE_MAX (27 + 255 + 255 * 255)
+
+/* The length of the Ogg page at p (n bytes available), or 0 when it is not
+ * a whole page there. */
+static size_t ogg_page_len(const unsigned char *p, size_t n)
+{
+    if (n < 27 || memcmp(p, "OggS", 4) != 0 || p[4] != 0)
+        return 0;
+    size_t len = 27 + (size_t)p[26];
+    if (len > n)
+        return 0;
+    for (size_t i = 0; i < p[26]; i++)
+        len += p[27 + i];
+    return len <= n ? len : 0;
+}
+
+/* An Ogg stream (Vorbis, Opus) ends with a page flagged end-of-stream; one
+ * cut off mid-transfer does not, and libsndfile decodes the pages that are
+ * there (or none) as if they were all. True when the input's last page is
+ * not a whole end-of-stream page ending at the end of the input. Reads at
+ * most OGG_PAGE_MAX bytes of the tail; the source's position is kept. */
+static bool ogg_truncated(const audio_source *src)
+{
+    int64_t size = src->size ? src->size(src->ctx) : -1, pos = src->tell(src->ctx);
+    if (size <= 0 || pos < 0)
+        return false; /* not seekable: nothing to tell */
+    size_t n = size < OGG_PAGE_MAX ? (size_t)size : OGG_PAGE_MAX;
+    unsigned char *tail = malloc(n);
+    bool truncated = true;
+    if (!tail)
+        return false;
+    if (src->seek(src->ctx, size - (int64_t)n, SEEK_SET) >= 0 &&
+        src->read(src->ctx, tail, (int64_t)n) == (int64_t)n && n >= 27) {
+        /* the last page is the one that parses and ends exactly at the end
+         * ("OggS" may also occur by chance inside a page's data) */
+        for (size_t i = n - 27 + 1; i-- > 0;)
+            if (ogg_page_len(tail + i, n - i) == n - i) {
+                truncated = !(tail[i + 5] & 0x04);
+                break;
+            }
+    }
+    src->seek(src->ctx, pos, SEEK_SET);
+    free(tail);
+    return truncated;
 }
 
 /* True when the input starts like a container we know, so a failure to
@@ -281,6 +332,11 @@ static int check_stream(audio_reader *r, const SF_INFO *sfi, const audio_info *i
     if (log_says_truncated(r->sf)) {
         rc = PHS_ETRUNCATED;
         set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
+        return rc;
+    }
+    if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG && ogg_truncated(&r->src)) {
+        rc = PHS_ETRUNCATED;
+        set_msg(msg, msg_len, "the recording is truncated (its Ogg stream has no end)");
         return rc;
     }
     if (sfi->frames <= 0) {

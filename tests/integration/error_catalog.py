@@ -36,8 +36,8 @@ EMITTERS = {
 FIXED_CODES = {"bad_request": ["invalid_value"], "server_sealed_delete": ["not_found"]}
 # Functions whose own body holds the codes they can send, as `code = "x"`,
 # `err->code = "x"`, json_error_set(err, "x", ...) or `return "x";`.
-TABLES = {"http_err_reply_of", "server_json_object", "http_request_line_fault",
-          "rt_secret_error_code"}
+TABLES = {"http_err_reply_of", "server_json_object", "server_unknown_argument",
+          "http_request_line_fault", "rt_secret_error_code"}
 # Functions that send a code held in a variable, and the table it comes from.
 CODE_FROM = {"http_check_request_line": "http_request_line_fault",
              "rt_secret_session": "rt_secret_error_code"}  # api_realtime.c

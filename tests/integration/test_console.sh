@@ -84,6 +84,7 @@ req PUT /v1/tenant/retention "$K_ADMIN" -d '{"transcript_retention":"30 days"}'
 refused_body "bad duration" invalid_value transcript_retention
 req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":7}'
 refused_body "a number, not a duration" invalid_value audio_retention
+grep -q 'a number has no unit' "$T/body" || fail "a number's refusal does not say why: $(cat "$T/body")"
 req PUT /v1/tenant/retention "$K_ADMIN" -d '{"transcript_retention":"30d","tenant":"clinic-b"}'
 refused_body "another tenant named" unknown_field tenant
 req PUT /v1/tenant/retention "$K_ADMIN" -d '{}'
@@ -121,7 +122,9 @@ grep -q 'clinic-b' "$T/body" && fail "doctor names another tenant"
 req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":"31d"}'; expect_status 200 "audio 31d"
 req GET /v1/doctor "$K_AUDIT"
 [ "$(doctor_status "audio retention")" = warn ] || fail "doctor: 31 days of audio not warned: $(cat "$T/body")"
-req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":"0"}'; expect_status 200 "audio 0"
+# 0 is the same in every unit: taken as a JSON number too
+req PUT /v1/tenant/retention "$K_ADMIN" -d '{"audio_retention":0}'; expect_status 200 "audio 0 as a number"
+[ "$(jget audio_retention)" = 0 ] || fail "audio 0 as a number: $(cat "$T/body")"
 req GET /v1/doctor "$K_CLIN"; expect_status 403 "doctor without audit"
 req GET "/v1/audit?action=doctor.read" "$K_AUDIT"
 [ "$(grep -c '"action":"doctor.read","resource_type":"tenant","resource_id":"clinic-a","outcome":"success"' "$T/body")" = 2 ] ||

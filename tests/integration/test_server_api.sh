@@ -119,6 +119,37 @@ refused_body "prompt in the query" invalid_value prompt
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F vocabulary=aspirin -F vocabulary=heparin \
     -F 'timestamp_granularities[]=word' -F 'timestamp_granularities[]=segment' -F response_format=verbose_json
 expect_status 200 "repeated list fields"
+# A form field or query parameter the endpoint does not take is refused as
+# OpenAI refuses it (a misspelt option was silently ignored); every field of
+# OpenAI's CreateTranscriptionRequest, as the SDKs send them, is taken.
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F smart_fromat=false
+refused_body "misspelt form field" unknown_field smart_fromat
+grep -q '"Unrecognized request argument supplied: smart_fromat.' "$T/body" || fail "not OpenAI's message: $(cat "$T/body")"
+req POST "/v1/audio/transcriptions?dictaton=false" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "misspelt query parameter" unknown_field dictaton
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F store=false
+refused_body "a stored job's option on the synchronous endpoint" unknown_field store
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F 'Patient Name=x'
+refused_body "a field name that is not plain is not echoed" unknown_field None
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F model=whisper-1 -F language=en \
+    -F 'languages[]=en' -F 'keywords[]=aspirin' -F prompt=Heparin -F response_format=json -F temperature=0.2 \
+    -F 'include[]=logprobs' -F 'timestamp_granularities[]=segment' -F stream=false \
+    -F 'chunking_strategy[type]=server_vad' -F 'chunking_strategy[threshold]=0.5' \
+    -F 'chunking_strategy[prefix_padding_ms]=300' -F 'chunking_strategy[silence_duration_ms]=200'
+expect_status 200 "every OpenAI field the SDKs send"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F chunking_strategy=auto; expect_status 200 "chunking_strategy=auto"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F 'chunking_strategy={"type":"server_vad","threshold":0.3}'
+expect_status 200 "chunking_strategy as JSON"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F chunking_strategy=manual
+refused_body "chunking_strategy not auto" invalid_value chunking_strategy
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F 'chunking_strategy[type]=server_vad' -F 'chunking_strategy[threshold]=2'
+refused_body "VAD threshold over 1" invalid_value 'chunking_strategy[threshold]'
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/short.wav" -F 'languages[]=en' -F 'languages[]=de'
+refused_body "languages[] not English" unsupported_language languages
+req POST "/v1/audio/transcriptions?keywords%5B%5D=zorbitrex" "$KEY_A" -F file=@"$T/short.wav"
+refused_body "keywords[] in the query" invalid_value keywords
+req POST /v1/voices "$KEY_A" -F name=v1 -F colour=red; refused_body "voices: unknown field" unknown_field colour
+req POST /v1/profiles "$KEY_A" -F name=p1 -F text=@"$T/short.wav" -F wieght=0.3; refused_body "profiles: unknown field" unknown_field wieght
 req POST /v1/audio/transcriptions "$KEY_A" -H 'Content-Type: application/json' -d '{}'; expect_status 415 "json body"; envelope
 req GET /v1/nothing-here "$KEY_A"; expect_status 404 "unknown route"; envelope
 req PUT /v1/transcripts "$KEY_A"; expect_status 405 "method"; envelope
@@ -171,6 +202,8 @@ req POST "/v1/transcripts?store=false" "$KEY_A" -F file=@"$T/short.wav" -F store
 refused_body "store in the query and the form" duplicate_field store
 req POST "/v1/transcripts?vocabulary%5B%5D=zorbitrex" "$KEY_A" -F file=@"$T/short.wav"
 refused_body "stored: vocabulary in the query" invalid_value vocabulary
+req POST /v1/transcripts "$KEY_A" -F file=@"$T/short.wav" -F prompt=Heparin
+refused_body "stored: a field it does not take" unknown_field prompt
 req GET "/v1/transcripts?limit=1" "$KEY_A"; [ "$(jget data.0.id)" = "$J2" ] || fail "a refused create made a job: $(cat "$T/body")"
 ok "stored jobs: multipart and raw upload, 202, poll, result, srt/text, cursor pagination"
 

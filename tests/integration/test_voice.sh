@@ -122,7 +122,7 @@ req POST /v1/voices "$KEY_A_ADMIN" -F name=dr-kal -F voice.json=@"$T/foreign.jso
     -F means=@"$T/prof/means" -F variances=@"$T/prof/variances"
 refused_body "another model's profile" voice_model_mismatch None
 up "$KEY_A_ADMIN" dr-kal -F extra=1
-refused_body "an unknown part" invalid_multipart None
+refused_body "an unknown part" unknown_field extra
 req POST /v1/voices "$KEY_A_ADMIN" -H 'Content-Type: application/json' -d '{"name":"dr-kal"}'
 expect_status 415 "voice upload as JSON"
 none_stored "a refused upload"

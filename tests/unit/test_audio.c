@@ -33,16 +33,23 @@ static int teardown(void **state)
 }
 
 /* 1.5 s of a 440 Hz sine at -6 dBFS, written by sox with the given output options. */
-static unsigned char *sox_sine(const char *opts, const char *ext, size_t *len)
+/* A sine of the given length in seconds. */
+static unsigned char *sox_sine_of(const char *opts, const char *ext, const char *length,
+                                  size_t *len)
 {
     char path[128], cmd[512];
     snprintf(path, sizeof(path), "%s/sine.%s", tmpdir, ext);
-    snprintf(cmd, sizeof(cmd), "sox -q -n %s %s synth 1.5 sine 440 gain -6", opts, path);
+    snprintf(cmd, sizeof(cmd), "sox -q -n %s %s synth %s sine 440 gain -6", opts, path, length);
     assert_int_equal(system(cmd), 0);
     unsigned char *buf = fx_read_file(path, len);
     assert_non_null(buf);
     unlink(path);
     return buf;
+}
+
+static unsigned char *sox_sine(const char *opts, const char *ext, size_t *len)
+{
+    return sox_sine_of(opts, ext, "1.5", len);
 }
 
 /* Decodes all of a buffer; returns samples (caller frees) and count. */
@@ -312,12 +319,57 @@ static void test_file_source(void **state)
     free(data);
 }
 
+/* A WAV whose data chunk has an odd number of bytes (8-bit, 24-bit, G.711
+ * with an odd number of samples) is whole: RIFF pads the chunk, and
+ * libsndfile's log warns that it "should be an even number of bytes". That
+ * warning was read as truncation and such files were refused (400). */
+static void test_odd_data_chunk(void **state)
+{
+    static const char *const opts[] = {"-r 16000 -c 1 -b 8", "-r 16000 -c 1 -b 24",
+                                       "-r 8000 -c 1 -e u-law", "-r 8000 -c 1 -e a-law"};
+    /* 1.5 s and one sample: 24001 and 12001 samples (sox's null input is 48 kHz) */
+    static const char *const length[] = {"1.5000625", "1.5000625", "1.500125", "1.500125"};
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        size_t len, n;
+        int16_t *pcm = NULL;
+        audio_info info;
+        audio_limits lim;
+        audio_limits_default(&lim);
+        unsigned char *data = sox_sine_of(opts[i], "wav", length[i], &len);
+        print_message("  %s, %s\n", opts[i], length[i]);
+        assert_int_equal(decode_all(data, len, &lim, &info, &pcm, &n), 0);
+        check_sine(pcm, n, 0.3);
+        free(pcm);
+        /* cut short, it is still truncation */
+        assert_int_equal(open_err(data, len / 2, &lim), PHS_ETRUNCATED);
+        free(data);
+    }
+}
+
+/* An Ogg Vorbis upload cut off mid-transfer has no end-of-stream page:
+ * libsndfile decoded what was there (or nothing) and the server answered
+ * 200 with a partial or empty text. Now truncation, and the whole file
+ * still opens. */
+static void test_ogg_truncated(void **state)
+{
+    size_t len;
+    audio_limits lim;
+    audio_limits_default(&lim);
+    unsigned char *ogg = sox_sine("-r 16000 -c 1", "ogg", &len);
+    assert_int_equal(open_err(ogg, len, &lim), 0);
+    assert_int_equal(open_err(ogg, len / 2, &lim), PHS_ETRUNCATED);
+    assert_int_equal(open_err(ogg, len - 1, &lim), PHS_ETRUNCATED);
+    free(ogg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_opus),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_odd_data_chunk),
+        cmocka_unit_test(test_ogg_truncated),
         cmocka_unit_test(test_stream_duration_limit),
         cmocka_unit_test(test_file_source),
     };

@@ -23,9 +23,15 @@ try {
   check(e.status === 404 && e instanceof OpenAI.NotFoundError, `NotFoundError 404: ${e.message}`);
 }
 
-const base = { file: fs.createReadStream(file), model: "whisper-1" };
+// OpenAI's other fields, as the SDK sends them (include[], a string
+// chunking_strategy; below an object one), are taken.
+const base = {
+  file: fs.createReadStream(file), model: "whisper-1", include: ["logprobs"],
+  chunking_strategy: "auto",
+};
 const json = await client.audio.transcriptions.create(base);
 check(typeof json.text === "string" && json.text.includes("young man"), `json: ${json.text}`);
+check(Array.isArray(json.logprobs) && json.logprobs.length > 3, "json: include[]=logprobs");
 
 for (const fmt of ["text", "srt", "vtt"]) {
   const out = await client.audio.transcriptions.create({
@@ -41,6 +47,8 @@ for (const fmt of ["text", "srt", "vtt"]) {
 const verbose = await client.audio.transcriptions.create({
   file: fs.createReadStream(file), model: "whisper-1", response_format: "verbose_json",
   timestamp_granularities: ["word", "segment"], language: "en", temperature: 0,
+  chunking_strategy: { type: "server_vad", threshold: 0.5, prefix_padding_ms: 300,
+                       silence_duration_ms: 200 },
 });
 check(verbose.task === "transcribe" && verbose.duration > 2, "verbose_json task/duration");
 check(Array.isArray(verbose.segments) && verbose.segments.length > 0, "verbose_json segments");
@@ -55,6 +63,17 @@ try {
   check(false, "bad response_format rejected");
 } catch (e) {
   check(e.status === 400 && e.error?.param === "response_format", `APIError 400: ${e.message}`);
+}
+
+try {
+  await client.audio.transcriptions.create({
+    file: fs.createReadStream(file), model: "whisper-1", smart_fromat: false,
+  });
+  check(false, "misspelt field rejected");
+} catch (e) {
+  check(e.status === 400 && e instanceof OpenAI.BadRequestError &&
+        e.error?.param === "smart_fromat" && e.error?.code === "unknown_field",
+        `unknown field 400: ${e.message}`);
 }
 
 const bad = new OpenAI({ baseURL, apiKey: "phs_wrong", maxRetries: 0 });
