@@ -227,6 +227,11 @@ static void format_name(int fmt, char *out, size_t len)
         snprintf(out, len, "%s/%s", major, sub);
 }
 
+/* A WAV data chunk's size from here up: a placeholder for "unknown length"
+ * (0xFFFFFFFF as ffmpeg writes it to a pipe; 0x7FFFF000 and up is more
+ * than any upload we take, so no real length). */
+#define UNKNOWN_DATA_LEN 0x7FFFF000ULL
+
 /* libsndfile accepts a WAV whose data chunk is cut short and quietly reads
  * what is there; its log says so ("data : 93594 (should be 46776)"). An
  * upload cut off mid-transfer must not be transcribed as if whole, so treat
@@ -237,8 +242,17 @@ static bool log_says_truncated(SNDFILE *sf)
 {
     char log[4096];
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
-    return strstr(log, "truncated") || strstr(log, "Truncated") ||
-           strstr(log, "(should be") || strstr(log, "exceeds");
+    if (strstr(log, "truncated") || strstr(log, "Truncated") || strstr(log, "exceeds"))
+        return true;
+    const char *should = strstr(log, "(should be");
+    if (!should)
+        return false;
+    /* A writer that cannot seek back to fill in the length (ffmpeg or
+     * another program writing to a pipe) leaves the data chunk's size at
+     * 0xFFFFFFFF, "until the end": libsndfile then reads the file to its
+     * end, and the log's "data : 4294967295 (should be N)" is no cut. */
+    const char *data = strstr(log, "data : ");
+    return !(data && data < should && strtoull(data + 7, NULL, 10) >= UNKNOWN_DATA_LEN);
 }
 
 /* The largest Ogg page: a 27-byte header, 255 lacing values, 255 x 255

@@ -346,6 +346,31 @@ static void test_odd_data_chunk(void **state)
     }
 }
 
+/* A WAV written to a pipe (ffmpeg's, for one) cannot go back to fill in
+ * its lengths and leaves them at 0xFFFFFFFF, "until the end": the whole
+ * file is the audio (it was refused as truncated). A real length that is
+ * more than the file still is truncation. */
+static void test_wav_unknown_length(void **state)
+{
+    size_t len, n;
+    int16_t *pcm = NULL;
+    audio_info info;
+    audio_limits lim;
+    audio_limits_default(&lim);
+    unsigned char *data = sox_sine("-r 16000 -c 1 -b 16", "wav", &len);
+    assert_true(len > 44 && memcmp(data + 36, "data", 4) == 0);
+    memset(data + 4, 0xff, 4);  /* RIFF size */
+    memset(data + 40, 0xff, 4); /* data size */
+    assert_int_equal(decode_all(data, len, &lim, &info, &pcm, &n), 0);
+    check_sine(pcm, n, 0.3);
+    assert_int_equal(n, 24000);
+    free(pcm);
+    /* the data chunk claims 1 MB, the file has 48 kB of it: cut */
+    data[40] = 0x40, data[41] = 0x42, data[42] = 0x0f, data[43] = 0x00;
+    assert_int_equal(open_err(data, len, &lim), PHS_ETRUNCATED);
+    free(data);
+}
+
 /* An Ogg Vorbis upload cut off mid-transfer has no end-of-stream page:
  * libsndfile decoded what was there (or nothing) and the server answered
  * 200 with a partial or empty text. Now truncation, and the whole file
@@ -370,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_odd_data_chunk),
         cmocka_unit_test(test_ogg_truncated),
+        cmocka_unit_test(test_wav_unknown_length),
         cmocka_unit_test(test_stream_duration_limit),
         cmocka_unit_test(test_file_source),
     };
