@@ -20,7 +20,7 @@ void format_opts_default(format_opts *o)
     o->smart = true;
     o->dictation = true;
     o->lex = NULL;
-    o->kept = 0;
+    o->shown = NULL;
     o->continued = false;
     o->sentence_ended = false;
     o->break_ended = false;
@@ -340,7 +340,7 @@ static size_t scratch_reach(const fmt *f, size_t at)
     double latest = 0;
     while (n) {
         const item *t = &f->it[n - 1];
-        if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
+        if (t->kind != ITEM_WORD || (f->o->shown && f->o->shown[t->first_word]))
             break;
         for (; w > t->first_word + 1; w--)
             if (f->v.w[w - 1].end > latest)

@@ -840,6 +840,14 @@ static void test_stream(void **state)
          * (session 30, a random driver with names and commands) */
         "continue aspirin and | plan next line | of therapy",
         "discuss with | plan period | of observation",
+        /* words after an applied "scratch that" released while the
+         * utterance's last word is held: the next release must remove the
+         * scratched words again (session 39's real-audio audit: a stream
+         * wrote "She takes 2 tablets daily she takes 2 tablets daily.") */
+        "she takes three tablets daily scratch that she takes two tablets daily period | "
+        "she is well",
+        "start lisinopril scratch that start losartan daily | period",
+        "no fever period heart rate ninety scratch that eighty | regular",
     };
     int mismatches = 0;
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
