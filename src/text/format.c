@@ -20,7 +20,7 @@ void format_opts_default(format_opts *o)
     o->smart = true;
     o->dictation = true;
     o->lex = NULL;
-    o->kept = 0;
+    o->shown = NULL;
     o->continued = false;
     o->sentence_ended = false;
     o->break_ended = false;
@@ -340,7 +340,7 @@ static size_t scratch_reach(const fmt *f, size_t at)
     double latest = 0;
     while (n) {
         const item *t = &f->it[n - 1];
-        if (t->kind != ITEM_WORD || t->first_word < f->o->kept)
+        if (t->kind != ITEM_WORD || (f->o->shown && f->o->shown[t->first_word]))
             break;
         for (; w > t->first_word + 1; w--)
             if (f->v.w[w - 1].end > latest)
@@ -1026,10 +1026,14 @@ static int capitals(fmt *f)
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
             const char *written = titles[title][1];
+            const char *nw = format_word(&f->v, nx->first_word);
+            /* a name, or the marker redaction put in its place: "dr
+             * [NAME]" is written as "dr miller" unredacted is */
             if (nx->kind == ITEM_WORD && nx->n_words == 1 &&
                 nx->start - t->end < FORMAT_JOIN_PAUSE &&
-                (name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
-                !in_list(format_word(&f->v, nx->first_word), clinical_not_names)) {
+                (!strcmp(nw, "[NAME]") ||
+                 ((name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) &&
+                  !in_list(nw, clinical_not_names)))) {
                 int rc = replace_text(f, t, written);
                 if (rc < 0)
                     return rc;

@@ -57,9 +57,13 @@ typedef struct format_opts {
     /* Names to capitalise (redact.h's lexicon); NULL: names stay lower case.
      * Not owned. */
     const struct redact_lexicon *lex;
-    /* Words [0, kept) are already shown (a stream): "scratch that" removes
-     * nothing of them. */
-    size_t kept;
+    /* NULL, or one flag a word (as many as the words formatted): the word
+     * is in text already shown (a stream), and "scratch that" removes no
+     * piece that starts at it. A flag a word, not a count of words: the
+     * words an earlier "scratch that" removed were never shown, and when
+     * the words after them were, formatting again must still remove them.
+     * Not owned. */
+    const unsigned char *shown;
     /* The words go on a text written before them (a stream's later
      * window): a line or paragraph break said first is written, where at
      * the start of a text it writes nothing. */

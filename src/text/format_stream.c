@@ -25,6 +25,11 @@ struct format_stream {
     size_t window;  /* the first word of the sentence being released */
     size_t shown;   /* tokens of the window's formatting released */
     size_t covered; /* words [0, covered) are in released tokens */
+    /* one flag a word: 1 when the word is in a released token (a word an
+     * applied "scratch that" removed never is, though words after it may
+     * be); as long as words, grown with it */
+    unsigned char *word_shown;
+    size_t word_shown_cap;
     bool stopped;   /* the text before the window ends a sentence
                        (format_result_ends_sentence) */
     sbuf text;      /* what was released, joined */
@@ -45,6 +50,7 @@ void format_stream_free(format_stream *s)
     if (!s)
         return;
     wordlist_free(&s->words);
+    free(s->word_shown);
     sbuf_free(&s->text);
     free(s);
 }
@@ -86,6 +92,7 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
             rc = sbuf_append_str(&s->text, t->text);
         if (t->n_words && t->first_word + t->n_words > s->covered)
             s->covered = t->first_word + t->n_words;
+        memset(s->word_shown + t->first_word, 1, t->n_words);
         if (ends_sentence(t)) {
             last_end = i;
             /* A break stays in the next window (shown already): what
@@ -183,7 +190,7 @@ static int format_release(format_stream *s, enum release_upto upto, char **out)
     format_result r;
     int rc;
     format_opts o = s->o;
-    o.kept = s->covered > s->window ? s->covered - s->window : 0;
+    o.shown = s->word_shown + s->window;
     o.continued = s->window > 0;
     o.sentence_ended = s->stopped;
     if ((rc = format_words(&o, s->words.w + s->window, s->words.n - s->window, &r)) < 0)
@@ -206,10 +213,32 @@ static int format_release(format_stream *s, enum release_upto upto, char **out)
     return wordlist_tail_text(&s->text, before, out);
 }
 
+/* Grows the shown flags to n words (the new ones 0), before the words
+ * come: every formatting reads one flag a word. */
+static int word_shown_grow(format_stream *s, size_t n)
+{
+    if (n <= s->word_shown_cap)
+        return 0;
+    if (n > FORMAT_MAX_WORDS)
+        return PHS_ETOOBIG;
+    size_t cap = s->word_shown_cap ? s->word_shown_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    unsigned char *p = realloc(s->word_shown, cap);
+    if (!p)
+        return PHS_ENOMEM;
+    memset(p + s->word_shown_cap, 0, cap - s->word_shown_cap);
+    s->word_shown = p;
+    s->word_shown_cap = cap;
+    return 0;
+}
+
 int format_stream_add(format_stream *s, const asr_word *w, size_t n, bool end, char **out)
 {
     *out = NULL;
-    int rc = wordlist_append(&s->words, w, n, FORMAT_MAX_WORDS);
+    int rc = n > FORMAT_MAX_WORDS ? PHS_ETOOBIG : word_shown_grow(s, s->words.n + n);
+    if (rc == 0)
+        rc = wordlist_append(&s->words, w, n, FORMAT_MAX_WORDS);
     if (rc < 0)
         return rc;
     return format_release(s, end ? UPTO_END : UPTO_SETTLED, out);

@@ -567,6 +567,12 @@ static void test_names(void **state)
          "Place a Foley catheter and a Holter monitor."},
         {"the inferior vena cava and polycythemia vera",
          "The inferior vena cava and polycythemia vera."},
+        /* a title before the marker redaction put for a name is written as
+         * before the name (session 39's audit: "seen with dr [NAME] today"
+         * redacted, "Dr. Miller" not) */
+        {"the patient was seen with dr [NAME] today", "The patient was seen with Dr. [NAME] today."},
+        {"seen by doctor [NAME] and mister [NAME]", "Seen by Dr. [NAME] and Mr. [NAME]."},
+        {"miss [NAME] called", "Miss [NAME] called."},
     };
     CHECK(cases);
 }
@@ -840,6 +846,15 @@ static void test_stream(void **state)
          * (session 30, a random driver with names and commands) */
         "continue aspirin and | plan next line | of therapy",
         "discuss with | plan period | of observation",
+        /* words after an applied "scratch that" released while the
+         * utterance's last word is held: the next release must remove the
+         * scratched words again (session 39's real-audio audit: a stream
+         * wrote "She takes 2 tablets daily she takes 2 tablets daily.") */
+        "she takes three tablets daily scratch that she takes two tablets daily period | "
+        "she is well",
+        "start lisinopril scratch that start losartan daily | period",
+        "no fever period heart rate ninety scratch that eighty | regular",
+        "seen by dr | [NAME] today",
     };
     int mismatches = 0;
     for (size_t c = 0; c < sizeof(spoken) / sizeof(spoken[0]); c++) {
