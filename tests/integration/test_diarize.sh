@@ -363,7 +363,7 @@ else:
 PY
     expect_exit 0 "$PHISCRIBE" certificates verify "$T/cert.json" --data "$DATA"
 }
-known_job -F response_format=diarized_json
+known_job
 wait_done "$KEY_A" "$id"
 for f in diarized_json text srt vtt; do
     req GET "/v1/transcripts/$id?format=$f" "$KEY_A"; expect_status 200 "stored $f"
