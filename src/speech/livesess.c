@@ -298,11 +298,8 @@ uint64_t livesess_lag_ms(const livesess *s)
     return (uint64_t)(s->lag * 1000 + 0.5);
 }
 
-/* How the decoder utterance about to end is decoded: the fast search, or
- * the live pass's words, while the session lags (livesess.h, "Keeping
- * up"). An engine without a fast search keeps its own. */
 /* The decoder's next pieces on way m. An engine without a fast search
- * keeps its own: PHS_EUNSUPPORTED, nothing changed. */
+ * keeps its own: 0, nothing changed. */
 static int use_search(livesess *s, enum livesess_search m)
 {
     int rc = 0;
@@ -311,18 +308,19 @@ static int use_search(livesess *s, enum livesess_search m)
     if (m != LIVESESS_SEARCH_LIVE)
         rc = asr_decoder_set_live_search(s->dec, (search_mode)m);
     if (rc < 0)
-        return rc;
+        return rc == PHS_EUNSUPPORTED ? 0 : rc;
     asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
     s->search = m;
     return 0;
 }
 
+/* How the decoder utterance about to end is decoded: the fast search, or
+ * the live pass's words, while the session lags (livesess.h, "Keeping
+ * up"). */
 static int choose_search(livesess *s)
 {
     enum livesess_search m = next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s));
     int rc = use_search(s, m);
-    if (rc == PHS_EUNSUPPORTED)
-        return 0;
     if (rc < 0)
         return rc;
     enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
@@ -689,8 +687,6 @@ int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
     if (s->utt_open)
         return 0;
     int rc = use_search(s, next_search(s, s->search, s->lag * 1000, predicted_rate(s)));
-    if (rc == PHS_EUNSUPPORTED)
-        rc = 0;
     /* the next pieces' searches built now, ahead of their audio (at once
      * when already built): the server tells a session its load at open */
     if (rc == 0)
