@@ -325,20 +325,14 @@ static const struct {
  * 400 unknown_field naming it (server_unknown_argument). O(fields x names). */
 static void upload_check_names(struct http_req *req, struct upload *u)
 {
-    const char *known[UPLOAD_NAMES_N + 1], *name, *value, *unknown = NULL;
-    size_t n = 0, len;
+    const char *known[UPLOAD_NAMES_N + 1], *unknown;
+    size_t n = 0;
     int on = u->stored ? ON_STORED : ON_SYNC;
     for (size_t i = 0; i < UPLOAD_NAMES_N; i++)
         if (upload_names[i].on & on)
             known[n++] = upload_names[i].name;
     known[n] = NULL;
-    for (size_t f = 0; !unknown && form_at(u->fields, f, &name, &value, &len); f++) {
-        size_t i = 0;
-        while (known[i] && strcmp(known[i], name) != 0)
-            i++;
-        if (!known[i])
-            unknown = name;
-    }
+    unknown = form_first_unknown(u->fields, known);
     if (!unknown)
         unknown = http_req_query_unknown(req, known);
     if (!unknown || u->rc != 0)

@@ -202,3 +202,15 @@ bool form_at(const struct form *f, size_t i, const char **name, const char **val
         *value_len = f->fields[i].value_len;
     return true;
 }
+
+const char *form_first_unknown(const struct form *f, const char *const *known)
+{
+    for (size_t i = 0; f && i < f->count; i++) {
+        const char *const *k = known;
+        while (k && *k && strcmp(*k, f->fields[i].name) != 0)
+            k++;
+        if (!k || !*k)
+            return f->fields[i].name;
+    }
+    return NULL;
+}

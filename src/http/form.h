@@ -42,6 +42,9 @@ size_t form_count(const struct form *f);
 /* Field i (0 <= i < form_count) by position; returns false past the end. */
 bool form_at(const struct form *f, size_t i, const char **name, const char **value,
              size_t *value_len);
+/* The name of the first field not in known (a NULL-terminated list; NULL
+ * is an empty list), or NULL when every name is known. O(fields x known). */
+const char *form_first_unknown(const struct form *f, const char *const *known);
 
 /* Percent-decodes src[0..len) into dst (at least len bytes + 1 for the NUL),
  * plus_is_space selecting the form rule. Returns the decoded length or a

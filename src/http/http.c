@@ -251,16 +251,7 @@ const char *http_req_query_nth(const struct http_req *req, const char *name, siz
 
 const char *http_req_query_unknown(const struct http_req *req, const char *const *known)
 {
-    const char *name, *value;
-    size_t len;
-    for (size_t i = 0; form_at(req->query, i, &name, &value, &len); i++) {
-        const char *const *k = known;
-        while (k && *k && strcmp(*k, name) != 0)
-            k++;
-        if (!k || !*k)
-            return name;
-    }
-    return NULL;
+    return form_first_unknown(req->query, known);
 }
 
 const char *http_req_header(const struct http_req *req, const char *name)

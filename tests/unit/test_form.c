@@ -81,6 +81,21 @@ static void test_percent_decode(void **state)
     assert_int_equal(form_percent_decode("a%2", 3, out, false), PHS_EINVAL);
 }
 
+static void test_first_unknown(void **state)
+{
+    struct form *f = form_new(0, 0);
+    const char *known[] = {"model", "stream", NULL}, *none[] = {NULL};
+    assert_null(form_first_unknown(f, known)); /* no fields */
+    assert_int_equal(parse(f, "model=x&stream=true&model=y"), 0);
+    assert_null(form_first_unknown(f, known));
+    assert_int_equal(parse(f, "Stream=1&smart_fromat=false"), 0);
+    assert_string_equal(form_first_unknown(f, known), "Stream"); /* exact case, the first */
+    assert_string_equal(form_first_unknown(f, none), "model");
+    assert_string_equal(form_first_unknown(f, NULL), "model");
+    assert_null(form_first_unknown(NULL, known));
+    form_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -88,6 +103,7 @@ int main(void)
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_percent_decode),
+        cmocka_unit_test(test_first_unknown),
     };
     return cmocka_run_group_tests_name("form", tests, NULL, NULL);
 }
