@@ -303,6 +303,96 @@ static bool ogg_truncated(const audio_source *src)
     return truncated;
 }
 
+/* Reads n bytes at off into buf; false when they are not all there. */
+static bool read_at(const audio_source *src, int64_t off, unsigned char *buf, int64_t n)
+{
+    return src->seek(src->ctx, off, SEEK_SET) >= 0 && src->read(src->ctx, buf, n) == n;
+}
+
+/* The length in bytes of the MPEG audio frame whose header is h, 0 for a
+ * free-format frame (no length in its header), -1 when h is no frame
+ * header. Bitrates and rates from ISO/IEC 11172-3 and 13818-3. */
+static int mpeg_frame_len(const unsigned char *h)
+{
+    static const unsigned short kbps[5][15] = {
+        {0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448}, /* 1, I */
+        {0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384},    /* 1, II */
+        {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320},     /* 1, III */
+        {0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256},    /* 2, I */
+        {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160},         /* 2, II/III */
+    };
+    static const unsigned rates[4][3] = {
+        {11025, 12000, 8000}, {0, 0, 0}, {22050, 24000, 16000}, {44100, 48000, 32000}};
+    if (h[0] != 0xFF || (h[1] & 0xE0) != 0xE0)
+        return -1;
+    int version = (h[1] >> 3) & 3, layer = 4 - ((h[1] >> 1) & 3); /* 3: MPEG-1 */
+    int bitrate = h[2] >> 4, rate = (h[2] >> 2) & 3, pad = (h[2] >> 1) & 1;
+    if (version == 1 || layer == 4 || bitrate == 15 || rate == 3)
+        return -1;
+    if (bitrate == 0)
+        return 0;
+    int row = version == 3 ? layer - 1 : (layer == 1 ? 3 : 4);
+    long bps = kbps[row][bitrate] * 1000L, hz = rates[version][rate];
+    if (layer == 1)
+        return (int)((12 * bps / hz + pad) * 4);
+    if (layer == 3 && version != 3)
+        return (int)(72 * bps / hz + pad);
+    return (int)(144 * bps / hz + pad);
+}
+
+/* The stream's length in bytes that an encoder wrote into the first frame
+ * (a Xing/Info or VBRI header), or -1 when it wrote none. */
+static int64_t mpeg_declared_len(const audio_source *src, int64_t first, const unsigned char *h)
+{
+    unsigned char t[16];
+    bool mono = (h[3] >> 6) == 3;
+    int side = ((h[1] >> 3) & 3) == 3 ? (mono ? 17 : 32) : (mono ? 9 : 17);
+    if (read_at(src, first + 4 + side, t, 16) &&
+        (!memcmp(t, "Xing", 4) || !memcmp(t, "Info", 4)) && (t[7] & 2)) {
+        int at = t[7] & 1 ? 12 : 8; /* the frame count comes first when present */
+        return (int64_t)t[at] << 24 | t[at + 1] << 16 | t[at + 2] << 8 | t[at + 3];
+    }
+    if (read_at(src, first + 36, t, 14) && !memcmp(t, "VBRI", 4))
+        return (int64_t)t[10] << 24 | t[11] << 16 | t[12] << 8 | t[13];
+    return -1;
+}
+
+/* An MP3 (or MPEG layer I/II) file has no overall length in most files,
+ * and libsndfile decodes the frames that are there. True when the input
+ * is plainly cut: its last frame runs past the end of the input, or the
+ * length an encoder declared in the first frame is more than the whole
+ * input. Walks the frame headers after any ID3v2 tags (4 bytes read a
+ * frame); stops, saying whole, at a tag (ID3v1, APE, Lyrics3), at bytes
+ * that are no frame header, or at a free-format frame. A cut exactly on a
+ * frame boundary of a file without a declared length cannot be told. The
+ * source's position is kept. */
+static bool mpeg_truncated(const audio_source *src)
+{
+    int64_t size = src->size ? src->size(src->ctx) : -1, pos = src->tell(src->ctx), at = 0;
+    if (size <= 0 || pos < 0)
+        return false;
+    unsigned char h[10];
+    bool truncated = false;
+    while (read_at(src, at, h, 10) && !memcmp(h, "ID3", 3))
+        at += 10 + ((int64_t)(h[6] & 0x7F) << 21 | (h[7] & 0x7F) << 14 | (h[8] & 0x7F) << 7 |
+                    (h[9] & 0x7F)) + (h[5] & 0x10 ? 10 : 0);
+    if (at > size)
+        truncated = true; /* cut inside the tag */
+    for (int64_t first = at; !truncated && at < size && read_at(src, at, h, 4); ) {
+        int len = mpeg_frame_len(h);
+        if (len <= 0)
+            break;
+        if (at == first) {
+            int64_t declared = mpeg_declared_len(src, first, h);
+            truncated = declared > size;
+        }
+        truncated = truncated || at + len > size;
+        at += len;
+    }
+    src->seek(src->ctx, pos, SEEK_SET);
+    return truncated;
+}
+
 /* True when the input starts like a container we know, so a failure to
  * open it means a damaged or cut-off header rather than a non-audio file. */
 static bool looks_like_audio(const audio_source *src)
@@ -351,6 +441,11 @@ static int check_stream(audio_reader *r, const SF_INFO *sfi, const audio_info *i
     if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG && ogg_truncated(&r->src)) {
         rc = PHS_ETRUNCATED;
         set_msg(msg, msg_len, "the recording is truncated (its Ogg stream has no end)");
+        return rc;
+    }
+    if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG && mpeg_truncated(&r->src)) {
+        rc = PHS_ETRUNCATED;
+        set_msg(msg, msg_len, "the recording is truncated (its MPEG stream ends early)");
         return rc;
     }
     if (sfi->frames <= 0) {

@@ -387,6 +387,49 @@ static void test_ogg_truncated(void **state)
     free(ogg);
 }
 
+/* An MP3 cut mid-transfer is refused, as a cut WAV or Ogg is: a last
+ * frame running past the end, or less than the length an encoder declared
+ * (Xing/Info) in its first frame. Tags around the frames are no cut. */
+static void test_mpeg_truncated(void **state)
+{
+    size_t len;
+    audio_limits lim;
+    audio_limits_default(&lim);
+    unsigned char *mp3 = sox_sine("-r 16000 -c 1", "mp3", &len);
+    assert_int_equal(open_err(mp3, len, &lim), 0);
+    assert_int_equal(open_err(mp3, len / 2 + 50, &lim), PHS_ETRUNCATED); /* mid-frame */
+    assert_int_equal(open_err(mp3, len - 1, &lim), PHS_ETRUNCATED);
+    /* an ID3v2 tag before and an ID3v1 tag after: whole */
+    unsigned char *tagged = calloc(1, 20 + len + 128);
+    assert_non_null(tagged);
+    memcpy(tagged, "ID3\x03\x00\x00\x00\x00\x00\x0a", 10); /* 10 bytes of tag body */
+    memcpy(tagged + 20, mp3, len);
+    memcpy(tagged + 20 + len, "TAG", 3);
+    assert_int_equal(open_err(tagged, 20 + len + 128, &lim), 0);
+    assert_int_equal(open_err(tagged, 20 + len / 2 + 50, &lim), PHS_ETRUNCATED);
+    free(tagged);
+    /* the first frame declares the stream's length (Info, bytes only):
+     * the whole input is that long; cut on a frame boundary, it is not */
+    bool mono = (mp3[3] >> 6) == 3, mpeg1 = ((mp3[1] >> 3) & 3) == 3;
+    size_t info = 4 + (mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17));
+    memcpy(mp3 + info, "Info\0\0\0\x02", 8);
+    for (int i = 0; i < 4; i++)
+        mp3[info + 8 + i] = (unsigned char)(len >> (24 - 8 * i));
+    assert_int_equal(open_err(mp3, len, &lim), 0);
+    /* 20 frames in: sox writes MPEG-2 layer III at 16 kHz, whose frames are
+     * 72 x bitrate / rate bytes (+1 when padded) */
+    static const int kbps[16] = {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0};
+    size_t boundary = 0;
+    for (int frames = 0; frames < 20; frames++) {
+        const unsigned char *h = mp3 + boundary;
+        assert_true(h[0] == 0xFF && (h[1] & 0xFE) == 0xF2 && ((h[2] >> 2) & 3) == 2);
+        boundary += (size_t)(72 * kbps[h[2] >> 4] * 1000 / 16000 + ((h[2] >> 1) & 1));
+    }
+    assert_true(mp3[boundary] == 0xFF);
+    assert_int_equal(open_err(mp3, boundary, &lim), PHS_ETRUNCATED);
+    free(mp3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_odd_data_chunk),
         cmocka_unit_test(test_ogg_truncated),
+        cmocka_unit_test(test_mpeg_truncated),
         cmocka_unit_test(test_wav_unknown_length),
         cmocka_unit_test(test_stream_duration_limit),
         cmocka_unit_test(test_file_source),
