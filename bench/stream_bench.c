@@ -154,7 +154,8 @@ static bool paced = true; /* STREAM_PACE=0: fed as fast as it decodes (WER only)
  * playlist round, as independent speakers would. */
 static bool stagger = true;
 /* The machine's load told to the sessions, as the server's streamdec
- * tells its own (livesess_set_load): the sessions open now, on
+ * tells its own (at open in livesess_config, then livesess_set_load when
+ * the count changes): the sessions open now, on
  * load_cores cores (STREAM_CORES, default the CPUs this process may run
  * on: 1 under taskset -c 1). STREAM_LOAD=0: never told (the sessions'
  * own lag and rate alone, as before session 39). Off with STREAM_SEARCH. */
@@ -533,15 +534,19 @@ static livesess *open_session(struct stream *st, double at)
     }
     double c1 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
     st->open_cpu += c1 - c0;
+    /* told the load at open, itself counted, as streamdec_open does */
+    st->load_told = atomic_fetch_add(&open_sessions, 1) + 1;
+    if (load_policy) {
+        c.load_streams = st->load_told;
+        c.load_cores = load_cores;
+    }
     if (livesess_open_on(st->dec, &c, &s, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "stream %d: %s\n", st->index, msg);
+        atomic_fetch_sub(&open_sessions, 1);
         asr_decoder_free(st->dec);
         st->dec = NULL;
         return NULL;
     }
-    st->load_told = atomic_fetch_add(&open_sessions, 1) + 1;
-    if (load_policy)
-        livesess_set_load(s, st->load_told, load_cores);
     double opening = cpu_now(CLOCK_THREAD_CPUTIME_ID) - c1;
     add(&st->sess_open, opening);
     st->backlog += opening;

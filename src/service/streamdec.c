@@ -197,23 +197,25 @@ int streamdec_open(jobs *j, struct jobs_options *opts, const struct livesess_con
     s->pool = j;
     s->rate = cfg->sample_rate;
     pool *p = jobs_config_of(j)->pool;
-    if ((rc = livesess_check_config(cfg, msg, msg_len)) == 0)
-        rc = p ? open_in_worker(s, p, opts, cfg, msg, msg_len)
-               : open_here(s, opts, cfg, msg, msg_len);
+    /* The session opens told the load with itself counted, so that it
+     * builds only the searches the load allows (livesess_config's
+     * load_streams); it is counted once open (a refused one never is),
+     * and a count changed meanwhile is told before its next audio
+     * (tell_load). */
+    s->cores = pool_cores(j);
+    struct livesess_config lc = *cfg;
+    lc.load_streams = jobs_streams(j) + 1;
+    lc.load_cores = s->cores;
+    if ((rc = livesess_check_config(&lc, msg, msg_len)) == 0)
+        rc = p ? open_in_worker(s, p, opts, &lc, msg, msg_len)
+               : open_here(s, opts, &lc, msg, msg_len);
     if (rc < 0) {
         session_free(s);
         return rc;
     }
     s->counted = true;
-    s->cores = pool_cores(j);
-    s->load_told = jobs_streams_add(j, 1);
-    rc = s->ps ? told(s, pool_stream_load(s->ps, s->load_told, s->cores))
-               : livesess_set_load(s->live, s->load_told, s->cores);
-    if (rc < 0) {
-        snprintf(msg, msg_len, "%s", streamdec_reason(s));
-        streamdec_close(s, NULL);
-        return rc;
-    }
+    jobs_streams_add(j, 1);
+    s->load_told = lc.load_streams;
     *out = s;
     return 0;
 }

@@ -406,8 +406,9 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
  * live, or the engine's error. */
 int asr_decoder_prepare_live(asr_decoder *d);
 
-/* The searches the decoder's engine holds (for tests: one made while
- * audio is decoded shows here). */
+/* The searches the decoder's engine has made, those it dropped included
+ * (for tests: one made while audio is decoded, or one made again, shows
+ * here). */
 size_t asr_decoder_engine_searches(const asr_decoder *d);
 
 /* Ends the utterance in progress now: what was fed is decoded to the end

@@ -74,8 +74,8 @@ typedef struct asr_engine {
      * utterance began, so that hearing its audio again gives what the
      * first hearing gave. NULL-able: utt_start. */
     int (*utt_reopen)(void *dec);
-    /* How many searches the decoder holds now (made ones are never
-     * dropped): for tests and benchmarks. NULL-able: 0. */
+    /* How many searches the decoder has made (those it holds and those
+     * utt_prepare dropped): for tests and benchmarks. NULL-able: 0. */
     size_t (*searches)(void *dec);
     /* After utt_end of a full pass (utt_pass true): how far pcm's own
      * cepstral mean (the utterance just ended, as a batch decode would

@@ -91,6 +91,7 @@ typedef struct ps_dec {
     bool trial;           /* live: the capped pass is a first piece's (utt_trial) */
     struct cmn_saved at_start; /* live: the normalisation when the utterance began */
     bool have_start;
+    size_t dropped;       /* live: searches made and dropped since (utt_prepare) */
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
@@ -1102,8 +1103,12 @@ static int utt_prepare(void *dec)
     if (rc == 0 && d->full_pass) /* a first piece's, on the full pass only */
         rc = make_search(d, TRIAL_SEARCH, trial_params);
     if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && ps_get_lm(d->ps, PASS_SEARCH) &&
-        (rc = switch_search(d->ps, LIVE_SEARCH)) == 0 && ps_unset_search(d->ps, PASS_SEARCH) < 0)
-        rc = PHS_EENGINE;
+        (rc = switch_search(d->ps, LIVE_SEARCH)) == 0) {
+        if (ps_unset_search(d->ps, PASS_SEARCH) < 0)
+            rc = PHS_EENGINE;
+        else
+            d->dropped++;
+    }
     if (rc == 0 && d->full_pass)
         rc = d->redecode == SEARCH_FAST
                  ? make_search(d, FAST_SEARCH, search_params(SEARCH_FAST))
@@ -1175,7 +1180,7 @@ static int utt_start(void *dec)
 
 static size_t searches(void *dec)
 {
-    size_t n = 0;
+    size_t n = ((ps_dec *)dec)->dropped;
     for (ps_search_iter_t *it = ps_search_iter(ps_of(dec)); it; it = ps_search_iter_next(it))
         n++;
     return n;

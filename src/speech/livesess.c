@@ -100,8 +100,14 @@ struct livesess {
     /* With the full pass (cfg.final_from_pass) a piece's words
      * come from the pass that began with it: the search in force then. */
     enum livesess_search piece_search;
-    /* The machine's load allows no better than this (livesess_set_load). */
-    enum livesess_search floor;
+    /* The machine's load allows no better than this (livesess_set_load);
+     * the last load told allows told_floor, which lifts floor after
+     * LIVESESS_LOAD_HOLD_MS of audio from lift_from_ms (livesess.h). */
+    enum livesess_search floor, told_floor;
+    uint64_t lift_from_ms;
+    /* The search changed since its searches were last built: they are
+     * built between pieces (asr_decoder_prepare_live). */
+    bool prepare_due;
     int stop;   /* an event handler's stop value from a partial */
     int failed; /* sticky: error or stop value */
 };
@@ -311,6 +317,7 @@ static int use_search(livesess *s, enum livesess_search m)
         return rc == PHS_EUNSUPPORTED ? 0 : rc;
     asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
     s->search = m;
+    s->prepare_due = true;
     return 0;
 }
 
@@ -558,6 +565,8 @@ static int on_resampled(void *ctx, const int16_t *pcm, size_t n)
     return s->dn ? denoise_feed(s->dn, pcm, n) : on_audio(s, pcm, n);
 }
 
+static int between_pieces(livesess *s);
+
 int livesess_feed(livesess *s, const int16_t *pcm, size_t n)
 {
     if (s->failed)
@@ -565,6 +574,8 @@ int livesess_feed(livesess *s, const int16_t *pcm, size_t n)
     s->in_samples += n;
     call_begin(s, (double)n / s->cfg.sample_rate);
     int rc = resample_feed(s->rs, pcm, n, on_resampled, s);
+    if (rc == 0)
+        rc = between_pieces(s);
     call_end(s);
     if (rc)
         s->failed = rc;
@@ -577,6 +588,8 @@ int livesess_commit(livesess *s)
         return s->failed;
     call_begin(s, 0);
     int rc = end_utterance(s);
+    if (rc == 0)
+        rc = between_pieces(s);
     call_end(s);
     if (rc)
         s->failed = rc;
@@ -669,17 +682,55 @@ int livesess_clear(livesess *s, const struct livesess_config *cfg)
     return rc;
 }
 
+/* The floor a load of streams on cores allows this session (livesess.h). */
+static enum livesess_search load_floor(const livesess *s, uint32_t streams, uint32_t cores)
+{
+    enum livesess_search f =
+        streams ? livesess_load_search(streams, cores) : LIVESESS_SEARCH_DEFAULT;
+    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
+        return LIVESESS_SEARCH_DEFAULT;
+    if (f == LIVESESS_SEARCH_LIVE && s->cfg.lag_live_ms == LIVESESS_LAG_NEVER)
+        return LIVESESS_SEARCH_FAST;
+    return f;
+}
+
+/* Between pieces (none open), at the end of a feed or commit: a lower load
+ * told LIVESESS_LOAD_HOLD_MS of audio ago lifts the floor (out of speech:
+ * not at a pause inside it, where the next piece is near), and the
+ * searches of a search changed since they were built are built now, not
+ * as the next piece's audio waits. The time counts in the lag, as any
+ * call's. */
+static int between_pieces(livesess *s)
+{
+    int rc;
+    if (s->utt_open)
+        return 0;
+    uint64_t hold = s->cfg.load_hold_ms ? s->cfg.load_hold_ms : LIVESESS_LOAD_HOLD_MS;
+    if (s->told_floor < s->floor && !s->speaking &&
+        livesess_audio_ms(s) - s->lift_from_ms >= hold) {
+        s->floor = s->told_floor;
+        rc = use_search(s, next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s)));
+        if (rc < 0)
+            return rc;
+    }
+    if (!s->prepare_due)
+        return 0;
+    s->prepare_due = false;
+    return asr_decoder_prepare_live(s->dec);
+}
+
 int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
 {
     if (s->failed)
         return s->failed;
-    enum livesess_search f =
-        streams ? livesess_load_search(streams, cores) : LIVESESS_SEARCH_DEFAULT;
-    if (s->cfg.lag_fast_ms == LIVESESS_LAG_NEVER)
-        f = LIVESESS_SEARCH_DEFAULT;
-    else if (f == LIVESESS_SEARCH_LIVE && s->cfg.lag_live_ms == LIVESESS_LAG_NEVER)
-        f = LIVESESS_SEARCH_FAST;
-    s->floor = f;
+    enum livesess_search f = load_floor(s, streams, cores);
+    if (f < s->floor) { /* lower: held (between_pieces) */
+        if (s->told_floor >= s->floor)
+            s->lift_from_ms = livesess_audio_ms(s);
+        s->told_floor = f;
+        return 0;
+    }
+    s->floor = s->told_floor = f;
     /* A piece in progress keeps the search it began with (the full pass)
      * or gets it as it ends (choose_search); between pieces the next one
      * starts on it. Between calls the lag is the last call's (the time
@@ -688,9 +739,11 @@ int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
         return 0;
     int rc = use_search(s, next_search(s, s->search, s->lag * 1000, predicted_rate(s)));
     /* the next pieces' searches built now, ahead of their audio (at once
-     * when already built): the server tells a session its load at open */
-    if (rc == 0)
+     * when already built) */
+    if (rc == 0) {
+        s->prepare_due = false;
         rc = asr_decoder_prepare_live(s->dec);
+    }
     if (rc < 0)
         s->failed = rc;
     return rc;
@@ -865,12 +918,16 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     }
     asr_decoder_set_listener(s->dec, &l);
     asr_decoder_set_live_words(s->dec, false);
+    /* the load at open: only the searches it allows are built */
+    s->floor = s->told_floor = load_floor(s, cfg->load_streams, cfg->load_cores);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||
         (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0 ||
+        (rc = use_search(s, next_search(s, LIVESESS_SEARCH_DEFAULT, 0, -1))) < 0 ||
         (rc = asr_decoder_prepare_live(s->dec)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;
     }
+    s->prepare_due = false;
     s->call_t0 = clock_now(s);
     s->utt_limit = asr_decoder_max_utterance(s->dec) - MAX_MARGIN;
     *out = s;

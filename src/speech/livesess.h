@@ -152,14 +152,26 @@ struct livesess_event {
  * even the fast search's (LIVESESS_STREAM_CPU / LIVESESS_PASS_FAST_SAVING)
  * is over it, on the live words (unless lag_live_ms is never). That is a
  * floor: a session's own lag and rate (above) still take it further down,
- * never up, and when the count drops its pieces come back up by that same
- * rule (lag and rate). The share leaves room for what the average hides:
+ * never up, and when the count drops (after LIVESESS_LOAD_HOLD_MS, below)
+ * its pieces come back up by that same rule (lag and rate). The share leaves room for what the average hides:
  * a piece's final is a burst (the second pass of a long piece, up to about
  * a second of CPU), and 8 streams at 0.222 on 2 cores (0.89 of them)
  * fell 3.4-6.4 s behind (docs/BENCHMARKS.md, "Session 38"). Off with
  * lag_fast_ms LIVESESS_LAG_NEVER, as the other tiers. */
 #define LIVESESS_STREAM_CPU 0.24
 #define LIVESESS_LOAD_SHARE 0.6
+/* The load told at open (livesess_config's load_streams) sets the floor
+ * before any search is built: a session opened under load builds the fast
+ * search's full pass only, never the default's (about 0.3 s of CPU and 30
+ * MiB, then freed). A load that goes up lowers the floor at once; one that
+ * goes down (sessions ended) lifts it only after LIVESESS_LOAD_HOLD_MS of
+ * the session's audio told no more than that, and the session then goes
+ * back up between pieces, where the search it needs is built (0.3-0.5 s of
+ * CPU once): never while a piece's audio waits. Counts that come and go
+ * (sessions ending together, as at the end of bench/stream's playlist,
+ * where that build left 0.2-0.6 s of lag, docs/BENCHMARKS.md "Session 39")
+ * cost no builds. */
+#define LIVESESS_LOAD_HOLD_MS 10000
 
 /* The search the load allows (the floor above) for streams on cores (0
  * cores: 1). Pure; O(1). */
@@ -223,6 +235,14 @@ struct livesess_config {
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
     bool final_from_pass;
+    /* The machine's load when the session opens, as livesess_set_load
+     * takes it (streams live sessions, itself included, on load_cores
+     * cores): the session starts on the search that allows and builds only
+     * that one's searches. 0 streams: none known (the default search). */
+    uint32_t load_streams, load_cores;
+    /* How long a lower load told must last before the session goes back
+     * up (ms of its audio); 0: LIVESESS_LOAD_HOLD_MS. For tests. */
+    uint32_t load_hold_ms;
     /* With the VAD on: the pause within speech (ms) at which a piece ends
      * (the decoder's utterance; the item goes on); 0: LIVESESS_SPLIT_MS.
      * A final's decode then starts after the smaller of this and 200 ms of
@@ -289,14 +309,16 @@ int livesess_commit(livesess *s);
 int livesess_clear(livesess *s, const struct livesess_config *cfg);
 
 /* Tells the session the machine's load: streams live sessions (itself
- * included) on cores cores ("Keeping up" above). A piece not yet begun
- * starts on the search that allows, and between pieces the searches the
- * next pieces use are built now (asr_decoder_prepare_live: at the first
- * call, about 0.6-1 s of CPU that the session's first speech would
- * otherwise pay); a piece in progress keeps its own.
- * 0 streams: no load known (the session's own tiers alone, as at open).
- * Returns as livesess_feed (an engine without a fast search: 0, its own
- * search kept). */
+ * included) on cores cores ("Keeping up" above). A higher load: a piece
+ * not yet begun starts on the search that allows, and between pieces the
+ * searches the next pieces use are built now (asr_decoder_prepare_live);
+ * a piece in progress keeps its own. A lower load: nothing now; after
+ * LIVESESS_LOAD_HOLD_MS of audio still so, the session goes back up
+ * between pieces (at the end of a feed or commit that leaves none open),
+ * building what it needs there. 0 streams: no load known (the default
+ * allowed, as a lower load). The same load again: nothing. Returns as
+ * livesess_feed (an engine without a fast search: 0, its own search
+ * kept). */
 int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores);
 
 /* The session's lag behind real time now, in ms ("Keeping up" above). */

@@ -197,8 +197,9 @@ int proto_get_error(proto_cursor *c, char *msg, size_t msg_len);
 struct livesess_config;
 struct livesess_event;
 
-/* PROTO_STREAM_OPEN's payload (rate, VAD and noise suppression; not the
- * event handler). */
+/* PROTO_STREAM_OPEN's payload (rate, VAD and noise suppression, the
+ * search tiers and the machine's load at open, as PROTO_STREAM_LOAD's
+ * limits; not the event handler). */
 int proto_put_stream_open(sbuf *b, const struct livesess_config *c);
 /* Into *c (event and ctx untouched); c->bad for a malformed one. */
 void proto_get_stream_open(proto_cursor *c, struct livesess_config *out);

@@ -79,13 +79,19 @@ static int on_event(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
-static livesess *open_session(struct seen *seen, uint32_t lag_live_ms)
+#define HOLD_MS 1200 /* a lower load's hold (load_hold_ms): two PIECEs */
+
+/* A session opened told streams on 2 cores (0: no load). */
+static livesess *open_loaded(struct seen *seen, uint32_t lag_live_ms, uint32_t streams)
 {
     struct livesess_config c = {.sample_rate = 16000,
                                 .event = on_event,
                                 .ctx = seen,
                                 .clock = still,
                                 .lag_live_ms = lag_live_ms,
+                                .load_streams = streams,
+                                .load_cores = 2,
+                                .load_hold_ms = HOLD_MS,
                                 .final_from_pass = true}; /* the server's */
     livesess_vad_default(&c.vad);
     c.vad.enabled = false; /* pieces end at the commits */
@@ -93,6 +99,17 @@ static livesess *open_session(struct seen *seen, uint32_t lag_live_ms)
     char msg[256];
     assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
     return s;
+}
+
+static livesess *open_session(struct seen *seen, uint32_t lag_live_ms)
+{
+    return open_loaded(seen, lag_live_ms, 0);
+}
+
+/* The searches s's engine has made so far. */
+static size_t made(const livesess *s)
+{
+    return asr_decoder_engine_searches(livesess_decoder(s));
 }
 
 /* One piece: the k-th PIECE of the recording, ended by a commit; its
@@ -109,37 +126,61 @@ static enum livesess_search piece(livesess *s, struct seen *seen, size_t k)
 /* A session told of more streams than the default search can carry
  * decodes its next piece on the fast search though it is not behind (the
  * clock stands still: its own tiers would keep the default), and the
- * default again once told the streams ended. Fails on the old code (no
- * load: every piece default). */
+ * default again once told the streams ended and HOLD_MS of audio later,
+ * the search it needs built between pieces, never during a piece's audio
+ * (made() counts the engine's searches). Fails on the old code (no load:
+ * every piece default; the count's fall: the default's search built at
+ * once and the next piece default). */
 static void test_told_load(void **state)
 {
     if (!model)
         skip();
     struct seen seen = {0};
     livesess *s = open_session(&seen, 0);
-    assert_int_equal(livesess_set_load(s, 8, 2), 0); /* at open, before any audio */
+    size_t n0 = made(s), n = n0;
+    assert_int_equal(livesess_set_load(s, 8, 2), 0); /* told after open, as stop 39's server */
+    assert_int_equal(made(s), n + 1); /* the fast pass's search, the default's dropped */
     assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_FAST);
-    assert_int_equal(livesess_set_load(s, 1, 2), 0); /* the others ended */
-    assert_int_equal(piece(s, &seen, 1), LIVESESS_SEARCH_DEFAULT);
+    /* the others ended: nothing built, the next piece still fast */
+    n = made(s);
+    assert_int_equal(livesess_set_load(s, 1, 2), 0);
+    assert_int_equal(livesess_feed(s, rec.s + PIECE, PIECE), 0);
+    assert_int_equal(made(s), n);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen.searches[1], LIVESESS_SEARCH_FAST);
+    assert_int_equal(made(s), n); /* 0.6 s of the 1.2 s hold */
+    /* the hold over at this piece's end: its search built after it */
+    assert_int_equal(livesess_feed(s, rec.s + 2 * PIECE, PIECE), 0);
+    assert_int_equal(made(s), n);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen.searches[2], LIVESESS_SEARCH_FAST);
+    assert_int_equal(made(s), n + 1);
+    /* the default again, nothing built during its audio, and a piece
+     * longer than the feature buffer's 1.28 s runs its second pass on the
+     * search made again */
+    assert_int_equal(livesess_feed(s, rec.s + 3 * PIECE, 3 * PIECE), 0);
+    assert_int_equal(made(s), n + 1);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(seen.searches[3], LIVESESS_SEARCH_DEFAULT);
     /* told while a piece is under way: that piece keeps the search it
      * began with (the full pass), the next one starts fast */
-    assert_int_equal(livesess_feed(s, rec.s + 2 * PIECE, PIECE / 2), 0);
+    assert_int_equal(livesess_feed(s, rec.s + 6 * PIECE, PIECE / 2), 0);
     assert_int_equal(livesess_set_load(s, 8, 2), 0);
-    assert_int_equal(livesess_feed(s, rec.s + 2 * PIECE + PIECE / 2, PIECE / 2), 0);
+    assert_int_equal(livesess_feed(s, rec.s + 6 * PIECE + PIECE / 2, PIECE / 2), 0);
     assert_int_equal(livesess_commit(s), 0);
-    assert_int_equal(seen.searches[2], LIVESESS_SEARCH_DEFAULT);
-    assert_int_equal(piece(s, &seen, 3), LIVESESS_SEARCH_FAST);
-    /* told again between pieces under the fast search: the default full
-     * pass's search is dropped (asr_decoder_prepare_live); told the load
-     * ended, it is made again and a piece longer than the feature
-     * buffer's 1.28 s runs its second pass on it */
-    assert_int_equal(livesess_set_load(s, 9, 2), 0);
-    assert_int_equal(livesess_set_load(s, 1, 2), 0);
-    size_t n = seen.n;
-    assert_int_equal(livesess_feed(s, rec.s + 4 * PIECE, 3 * PIECE), 0);
-    assert_int_equal(livesess_commit(s), 0);
-    assert_int_equal(seen.n, n + 1);
-    assert_int_equal(seen.searches[n], LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(seen.searches[4], LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_FAST);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    /* opened told the load (livesess_config's load_streams, as the
+     * server's now): the fast search's full pass built and not the
+     * default's, as many searches as opening alone (n0), one fewer than
+     * opening and then being told; none during its first piece. Fails on
+     * the old code (the load at open ignored: the piece default) */
+    memset(&seen, 0, sizeof(seen));
+    s = open_loaded(&seen, 0, 8);
+    assert_int_equal(made(s), n0);
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_FAST);
+    assert_int_equal(made(s), n0);
     assert_int_equal(livesess_close(s, NULL), 0);
 }
 

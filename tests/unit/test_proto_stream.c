@@ -129,6 +129,8 @@ static void open_round_trip(void **state)
     in.lag_fast_ms = LIVESESS_LAG_NEVER;
     in.lag_live_ms = 1500;
     in.final_from_pass = true;
+    in.load_streams = 8; /* the load at open (livesess_config) */
+    in.load_cores = 2;
     sbuf b;
     sbuf_init(&b, 4096);
     assert_int_equal(proto_put_stream_open(&b, &in), 0);
@@ -147,19 +149,26 @@ static void open_round_trip(void **state)
     assert_int_equal(out.lag_fast_ms, LIVESESS_LAG_NEVER);
     assert_int_equal(out.lag_live_ms, 1500);
     assert_true(out.final_from_pass);
+    assert_int_equal(out.load_streams, 8);
+    assert_int_equal(out.load_cores, 2);
     proto_cursor_init(&c, b.p, b.len - 1); /* cut */
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 2; /* the full pass's flag neither 0 nor 1 */
+    b.p[b.len - 2] = 1; /* cores 65538: over PROTO_STREAM_LOAD_MAX */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 4] = 1;
-    b.p[b.len - 16] = 3; /* no such noise suppression setting (before the lag thresholds) */
+    b.p[b.len - 2] = 0;
+    b.p[b.len - 12] = 2; /* the full pass's flag neither 0 nor 1 (before the load) */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
     assert_true(c.bad);
-    b.p[b.len - 16] = 1;
+    b.p[b.len - 12] = 1;
+    b.p[b.len - 24] = 3; /* no such noise suppression setting (before the lag thresholds) */
+    proto_cursor_init(&c, b.p, b.len);
+    proto_get_stream_open(&c, &out);
+    assert_true(c.bad);
+    b.p[b.len - 24] = 1;
     b.p[4] = 2; /* vad flag neither 0 nor 1 */
     proto_cursor_init(&c, b.p, b.len);
     proto_get_stream_open(&c, &out);
