@@ -91,14 +91,20 @@ static void test_reuse_is_stateless(void **state)
     assert_non_null(d);
     asr_result *a1 = run(d, speech[0].s, speech[0].n, 16000);
     asr_result *b = run(d, speech[3].s, speech[3].n, 16000);
-    asr_result *a2 = run(d, speech[0].s, speech[0].n, 16000);
-    asr_decoder *fresh = asr_decoder_new(model, &err);
-    assert_non_null(fresh);
-    asr_result *a3 = run(fresh, speech[0].s, speech[0].n, 16000);
     assert_true(a1->n_words > 10);
     assert_true(b->n_words > 5);
-    assert_same(a1, a2);
-    assert_same(a1, a3);
+    /* under ASan b was the reuse after a finished recording: a2 and a
+     * fresh decoder's a3 only compare, in the normal build's run */
+    asr_result *a2 = NULL, *a3 = NULL;
+    asr_decoder *fresh = NULL;
+    if (!fx_asan_short()) {
+        a2 = run(d, speech[0].s, speech[0].n, 16000);
+        fresh = asr_decoder_new(model, &err);
+        assert_non_null(fresh);
+        a3 = run(fresh, speech[0].s, speech[0].n, 16000);
+        assert_same(a1, a2);
+        assert_same(a1, a3);
+    }
     /* An abandoned recording (started, fed, never finished) leaks nothing either. */
     assert_int_equal(asr_decoder_start(d), 0);
     assert_int_equal(asr_decoder_feed(d, speech[3].s, speech[3].n / 2), 0);
@@ -394,66 +400,6 @@ static void test_sound_pieces(void **state)
     free(pcm);
 }
 
-/* A recording longer than the longest utterance is cut into utterances;
- * times stay absolute and ordered, segments stay caption-sized. A model with
- * 6 s utterances keeps the test short; the mechanism is the same at 20 s. */
-#define REPS 1
-static void test_long_recording(void **state)
-{
-    if (!model)
-        skip();
-    size_t total = 0, gap = 8000;
-    for (int rep = 0; rep < REPS; rep++)
-        for (int i = 0; i < N_UTTS; i++)
-            total += speech[i].n + gap;
-    int16_t *all = calloc(total, sizeof(int16_t));
-    size_t pos = 0, single_words = 0;
-    for (int rep = 0; rep < REPS; rep++)
-        for (int i = 0; i < N_UTTS; i++) {
-            memcpy(all + pos, speech[i].s, speech[i].n * sizeof(int16_t));
-            pos += speech[i].n + gap;
-        }
-    asr_config c;
-    char msg[256];
-    int err;
-    asr_config_default(&c);
-    c.max_utterance_seconds = 6;
-    asr_model *short_utts = asr_model_load(&c, &err, msg, sizeof(msg));
-    assert_non_null(short_utts);
-    assert_true(total > 3 * 6 * 16000);
-    asr_decoder *d = asr_decoder_new(short_utts, &err);
-    for (int i = 0; i < N_UTTS; i++) {
-        asr_result *one = run(d, speech[i].s, speech[i].n, 16000);
-        single_words += one->n_words;
-        asr_result_free(one);
-    }
-    asr_result *r = run(d, all, total, 16000);
-    double dur = (double)total / 16000;
-    assert_true(fabs(r->duration - dur) < 1e-9);
-    /* REPS times the material: roughly REPS times the words of the single utterances. */
-    assert_in_range(r->n_words, single_words * REPS * 8 / 10, single_words * REPS * 12 / 10);
-    for (size_t i = 0; i < r->n_words; i++) {
-        assert_true(r->words[i].start < r->words[i].end);
-        assert_true(r->words[i].end <= dur + 0.01);
-        if (i)
-            assert_true(r->words[i].start >= r->words[i - 1].end - 1e-9);
-        assert_true(r->words[i].confidence >= 0 && r->words[i].confidence <= 1);
-    }
-    size_t covered = 0;
-    for (size_t s = 0; s < r->n_segments; s++) {
-        const asr_segment *g = &r->segments[s];
-        assert_int_equal(g->first_word, covered);
-        covered += g->n_words;
-        assert_true(g->end - g->start <= 10.0 + 3.0); /* a long last word may overhang */
-    }
-    assert_int_equal(covered, r->n_words);
-    assert_true(r->n_segments >= 4);
-    asr_result_free(r);
-    free(all);
-    asr_decoder_free(d);
-    asr_model_free(short_utts);
-}
-
 /* What the listener saw, utterance by utterance. */
 struct heard {
     char **words;
@@ -485,6 +431,46 @@ static void heard_free(struct heard *h)
     for (size_t i = 0; i < h->n; i++)
         free(h->words[i]);
     free(h->words);
+}
+
+/* A recording longer than the longest utterance is cut into utterances;
+ * times stay absolute and ordered, segments stay caption-sized. A model with
+ * 6 s utterances keeps the test short; the mechanism is the same at 20 s.
+ * r: d's decode of all (total samples, the N_UTTS utterances with gaps);
+ * it holds roughly the words of the single utterances, decoded here on d
+ * (under ASan not: they only count the words to compare with). */
+static void check_long_recording(asr_decoder *d, const asr_result *r, size_t total)
+{
+    assert_true(total > 3 * 6 * 16000);
+    double dur = (double)total / 16000;
+    assert_true(fabs(r->duration - dur) < 1e-9);
+    if (!fx_asan_short()) {
+        size_t single_words = 0;
+        for (int i = 0; i < N_UTTS; i++) {
+            asr_result *one = run(d, speech[i].s, speech[i].n, 16000);
+            single_words += one->n_words;
+            asr_result_free(one);
+        }
+        assert_in_range(r->n_words, single_words * 8 / 10, single_words * 12 / 10);
+    } else {
+        assert_true(r->n_words > 0);
+    }
+    for (size_t i = 0; i < r->n_words; i++) {
+        assert_true(r->words[i].start < r->words[i].end);
+        assert_true(r->words[i].end <= dur + 0.01);
+        if (i)
+            assert_true(r->words[i].start >= r->words[i - 1].end - 1e-9);
+        assert_true(r->words[i].confidence >= 0 && r->words[i].confidence <= 1);
+    }
+    size_t covered = 0;
+    for (size_t s = 0; s < r->n_segments; s++) {
+        const asr_segment *g = &r->segments[s];
+        assert_int_equal(g->first_word, covered);
+        covered += g->n_words;
+        assert_true(g->end - g->start <= 10.0 + 3.0); /* a long last word may overhang */
+    }
+    assert_int_equal(covered, r->n_words);
+    assert_true(r->n_segments >= 4);
 }
 
 /* The utterance callback sees every finished utterance in order, and
@@ -520,18 +506,13 @@ static void test_listener(void **state)
     assert_int_equal(h.n, r->n_words);
     for (size_t i = 0; i < r->n_words; i++)
         assert_string_equal(h.words[i], r->words[i].text);
-    /* The listener changes nothing in the result (a comparison only: not
-     * under ASan). */
-    if (!fx_asan_short()) {
-        asr_decoder_set_listener(d, NULL);
-        asr_result *plain = run(d, all, total, 3000);
-        assert_same(r, plain);
-        asr_result_free(plain);
-    }
+    /* That the listener changes nothing in the result is checked below:
+     * the decode without it after the stop reads as r. */
     heard_free(&h);
 
     /* Stop after the first utterance: the feed that finished it returns 7,
-     * and so does every later feed and the finish; the decoder is reusable. */
+     * and so does every later feed and the finish; the decoder is reusable,
+     * and without the listener reads as r did with it. */
     struct heard h2 = {.stop_after = 1};
     l.ctx = &h2;
     asr_decoder_set_listener(d, &l);
@@ -553,6 +534,7 @@ static void test_listener(void **state)
     asr_result *again = run(d, all, total, 3000);
     assert_same(r, again);
     asr_result_free(again);
+    check_long_recording(d, r, total);
 
     asr_result_free(r);
     free(all);
@@ -588,11 +570,10 @@ static void test_model_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reuse_is_stateless), cmocka_unit_test(test_feed_sizes),
-        cmocka_unit_test(test_silence_is_empty),   cmocka_unit_test(test_long_recording),
-        cmocka_unit_test(test_listener),           cmocka_unit_test(test_model_errors),
-        cmocka_unit_test(test_adapt_select),       cmocka_unit_test(test_adapt_passes),
-        cmocka_unit_test(test_no_adapt_model),
+        cmocka_unit_test(test_reuse_is_stateless),  cmocka_unit_test(test_feed_sizes),
+        cmocka_unit_test(test_silence_is_empty),    cmocka_unit_test(test_listener),
+        cmocka_unit_test(test_model_errors),        cmocka_unit_test(test_adapt_select),
+        cmocka_unit_test(test_adapt_passes),        cmocka_unit_test(test_no_adapt_model),
         cmocka_unit_test(test_min_word_confidence), cmocka_unit_test(test_sound_pieces),
     };
     return cmocka_run_group_tests_name("asr", tests, setup, teardown);

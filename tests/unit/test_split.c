@@ -339,17 +339,21 @@ static void test_mixed_noise_per_utterance(void **state)
     denoise_free(dn);
     assert_int_equal(enh.n, raw.n);
 
-    /* One piece. */
+    /* One piece; under ASan the parts alone, not compared with it (the
+     * one-piece decode fed pairs runs in test_noisy_stretch_in_utterance) */
+    bool compare = !fx_asan_short();
     asr_result *whole = NULL, *merged = NULL;
     asr_decoder_set_denoise(dec, DENOISE_AUTO);
-    assert_int_equal(asr_decoder_start(dec), 0);
-    for (size_t off = 0; off < raw.n; off += 16000) {
-        size_t k = raw.n - off < 16000 ? raw.n - off : 16000;
-        assert_int_equal(asr_decoder_feed_pair(dec, raw.p + off, enh.p + off, k), 0);
+    if (compare) {
+        assert_int_equal(asr_decoder_start(dec), 0);
+        for (size_t off = 0; off < raw.n; off += 16000) {
+            size_t k = raw.n - off < 16000 ? raw.n - off : 16000;
+            assert_int_equal(asr_decoder_feed_pair(dec, raw.p + off, enh.p + off, k), 0);
+        }
+        assert_int_equal(asr_decoder_finish(dec, &whole), 0);
+        assert_true(whole->utterances_enhanced > 0);
+        assert_true(whole->utterances_enhanced < whole->utterances);
     }
-    assert_int_equal(asr_decoder_finish(dec, &whole), 0);
-    assert_true(whole->utterances_enhanced > 0);
-    assert_true(whole->utterances_enhanced < whole->utterances);
 
     /* Planned in pieces of another size, decided per utterance. */
     struct split_plan plan;
@@ -385,16 +389,20 @@ static void test_mixed_noise_per_utterance(void **state)
                          0);
     }
     assert_int_equal(split_merge(res, n_parts, plan.total, &merged), 0);
-    assert_int_equal(merged->utterances, whole->utterances);
-    assert_int_equal(merged->utterances_enhanced, whole->utterances_enhanced);
-    assert_int_equal(merged->n_words, whole->n_words);
-    for (size_t i = 0; i < whole->n_words; i++) {
-        assert_string_equal(merged->words[i].text, whole->words[i].text);
-        assert_true(merged->words[i].start == whole->words[i].start);
-        assert_true(merged->words[i].end == whole->words[i].end);
-        assert_true(merged->words[i].confidence == whole->words[i].confidence);
+    assert_true(merged->utterances_enhanced > 0);
+    assert_true(merged->utterances_enhanced < merged->utterances);
+    assert_true(merged->n_words > 40);
+    if (compare) {
+        assert_int_equal(merged->utterances, whole->utterances);
+        assert_int_equal(merged->utterances_enhanced, whole->utterances_enhanced);
+        assert_int_equal(merged->n_words, whole->n_words);
+        for (size_t i = 0; i < whole->n_words; i++) {
+            assert_string_equal(merged->words[i].text, whole->words[i].text);
+            assert_true(merged->words[i].start == whole->words[i].start);
+            assert_true(merged->words[i].end == whole->words[i].end);
+            assert_true(merged->words[i].confidence == whole->words[i].confidence);
+        }
     }
-    assert_true(whole->n_words > 40);
     asr_result_free(whole);
     asr_result_free(merged);
     free(res);
