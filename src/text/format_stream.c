@@ -33,6 +33,8 @@ struct format_stream {
     bool stopped;   /* the text before the window ends a sentence
                        (format_result_ends_sentence) */
     sbuf text;      /* what was released, joined */
+    bool dotted;    /* the last token with text released is a word ending
+                       in a period (format_dotted_word) */
 };
 
 format_stream *format_stream_new(const format_opts *o)
@@ -86,9 +88,12 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
         first++;
     for (size_t i = from; rc == 0 && i < to; i++) {
         const format_token *t = &r->tok[i];
-        if (needs_space(s, t, i, first))
+        bool absorbed = format_period_absorbed(t, s->dotted);
+        if (t->text[0])
+            s->dotted = format_dotted_word(t);
+        if (!absorbed && needs_space(s, t, i, first))
             rc = sbuf_append(&s->text, " ", 1);
-        if (rc == 0)
+        if (rc == 0 && !absorbed)
             rc = sbuf_append_str(&s->text, t->text);
         if (t->n_words && t->first_word + t->n_words > s->covered)
             s->covered = t->first_word + t->n_words;
@@ -262,3 +267,4 @@ const char *format_stream_text(const format_stream *s)
 {
     return sbuf_str(&s->text);
 }
+

@@ -271,6 +271,33 @@ static void test_dates_times_phones_ages(void **state)
     CHECK(cases);
 }
 
+/* Forms the third blind set (bench/format/blind3.tsv) found unwritten,
+ * each with a neighbour that must stay as it was. */
+static void test_blind3_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* screening scales said letter by letter, "pH" still pH */
+        {"p h q nine score of fourteen", "PHQ-9 score of 14."},
+        {"p h q two negative", "PHQ-2 negative."},
+        {"g a d seven of eleven", "GAD-7 of 11."},
+        {"p h of seven point two", "pH of 7.2."},
+        /* "q six h": the letter for hours */
+        {"oxycodone five milligrams q six h p r n pain", "Oxycodone 5 mg q6h PRN pain."},
+        {"q h s and q six hours", "QHS and q6h."},
+        /* a clock said with "past" or "to" */
+        {"the appointment is at half past two", "The appointment is at 2:30."},
+        {"seen at a quarter past ten a m", "Seen at 10:15 AM."},
+        {"called at quarter to three", "Called at 2:45."},
+        {"take a quarter to three tablets", "Take a quarter to 3 tablets."},
+        {"half past the hour", "Half past the hour."},
+        {"reduced by a quarter to one half of the dose", "Reduced by a quarter to one half of the dose."},
+        /* one period ends a letter's and the sentence */
+        {"labs drawn at seven thirty two m.", "Labs drawn at 7:32 m."},
+        {"seen by x. period then home", "Seen by x. Then home."},
+    };
+    CHECK(cases);
+}
+
 /* Forms the blind set (bench/format/blind.tsv) found unwritten, one case
  * per class, with a neighbour that must stay as it was. */
 static void test_units_per(void **state)
@@ -1456,6 +1483,7 @@ int main(void)
         cmocka_unit_test(test_dates_times_phones_ages),
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
+        cmocka_unit_test(test_blind3_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
