@@ -1082,6 +1082,11 @@ static void dictated_capitals(fmt *f)
         char *s = item_text(f, t);
         if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && s[0] && strchr(".?!", s[0])))
             start = true;
+        else if (t->kind == ITEM_ATTACH && s[0] && strchr(",;:", s[0]))
+            /* the word after a said comma or colon keeps its case, after
+             * a break too ("new paragraph colon twenty"), as a stream that
+             * starts again after the colon writes it */
+            start = false;
         else if (t->kind == ITEM_WORD) {
             if (start)
                 capitalise(s);

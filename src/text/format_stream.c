@@ -169,6 +169,21 @@ static size_t settled(const format_stream *s, const format_result *r)
             hold = i > s->window ? i - 1 : i;
             break;
         }
+    /* a last "scratch" may become "scratch that", which removes the
+     * phrase before it: the window's words wait for the next word (a word
+     * sent cannot be taken back; the horizon and a silence still release
+     * them) */
+    if (s->o.dictation && s->words.n && format_word_is(&v, s->words.n - 1, "scratch"))
+        hold = s->window;
+    /* what a "scratch that" removes depends on the words after it ("before
+     * a number, only the phrase's last value"): while the first of them is
+     * unsettled, so is the phrase before it */
+    for (size_t j = s->window; s->o.dictation && j + 1 < s->words.n && j < hold; j++)
+        if (j + 2 >= hold && format_word_is(&v, j, "scratch") &&
+            format_word_is(&v, j + 1, "that")) {
+            hold = s->window;
+            break;
+        }
     size_t to = s->shown;
     while (to < r->n &&
            (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))
@@ -268,3 +283,23 @@ const char *format_stream_text(const format_stream *s)
     return sbuf_str(&s->text);
 }
 
+bool format_stream_word_shown(const format_stream *s, size_t i)
+{
+    return i < s->words.n && s->word_shown[i];
+}
+
+int format_stream_whole_text(const format_stream *s, char **out)
+{
+    format_result r;
+    format_opts o = s->o;
+    o.shown = NULL;
+    o.continued = false;
+    o.sentence_ended = false;
+    *out = NULL;
+    int rc = format_words(&o, s->words.w, s->words.n, &r);
+    if (rc < 0)
+        return rc;
+    *out = format_join(&r, 0, s->words.n);
+    format_result_free(&r);
+    return *out ? 0 : PHS_ENOMEM;
+}
