@@ -491,11 +491,20 @@ static void stream_error(struct sync_req *s)
 
 /* transcript.text.done: the whole text, with include[]=logprobs the
  * logprobs of every word as released (redaction markers in place), and
- * verbose_json's "unsure_words" when the noise front end left words out. */
+ * verbose_json's "unsure_words" when the noise front end left words out.
+ * Formatted, the text is the whole formatting of the words the deltas
+ * came from (format_stream_whole_text): the deltas joined, except that a
+ * "scratch that" said after the words it removes went out has them gone
+ * here, as in the reply without stream=true and a stored job's text. */
 static json_t *stream_done(struct sync_req *s)
 {
+    char *whole = NULL;
+    if (s->fs && format_stream_whole_text(s->fs, &whole) < 0)
+        return NULL;
     json_t *j = json_pack("{s:s, s:s}", "type", "transcript.text.done", "text",
-                          s->fs ? format_stream_text(s->fs) : redact_stream_text(s->rs));
+                          whole ? whole : redact_stream_text(s->rs));
+    if (whole)
+        wipe_free_str(whole);
     if ((j && s->logprobs && json_object_set(j, "logprobs", s->logprobs) < 0) ||
         (j && s->r.unsure != DENOISE_KEEP_ALL &&
          json_object_set_new(j, "unsure_words",

@@ -482,6 +482,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"a and o", "A&O"},
                                                {"k c l", "KCl"},
                                                {"e g f r", "eGFR"},
+                                               /* screening scales whose name
+                                                * holds its item count, written
+                                                * with the dash as published */
+                                               {"p h q", "PHQ"},
+                                               {"p h q two", "PHQ-2"},
+                                               {"p h q nine", "PHQ-9"},
+                                               {"phq two", "PHQ-2"},
+                                               {"phq nine", "PHQ-9"},
+                                               {"g a d two", "GAD-2"},
+                                               {"g a d seven", "GAD-7"},
                                                {"covid nineteen", "COVID-19"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
@@ -674,7 +684,7 @@ static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
     return 0;
 }
 
-/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h". */
+/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h". */
 static long q_hours_at(const format_view *v, size_t i, sbuf *out)
 {
     if (!format_word_is(v, i, "q") && !format_word_is(v, i, "q."))
@@ -682,8 +692,23 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
     sbuf num;
     sbuf_init(&num, 64);
     long k = format_numbers_at(v, i + 1, &num);
+    long hours;
+    /* a count below ten before "h" is no number to the rules (no unit
+     * follows), so read it here */
+    if (k == 0 && (format_word_is(v, i + 2, "h") || format_word_is(v, i + 2, "h.")) &&
+        format_hour_count_at(v, i + 1, &hours)) {
+        int rc = sbuf_printf(&num, "%ld", hours);
+        k = rc < 0 ? rc : 1;
+        if (rc < 0) {
+            sbuf_free(&num);
+            return rc;
+        }
+    }
+    /* "q six h": the letter said for "hours", as the note writes it */
     if (k > 0 && (format_word_is(v, i + 1 + (size_t)k, "hours") ||
-                  format_word_is(v, i + 1 + (size_t)k, "hour"))) {
+                  format_word_is(v, i + 1 + (size_t)k, "hour") ||
+                  format_word_is(v, i + 1 + (size_t)k, "h") ||
+                  format_word_is(v, i + 1 + (size_t)k, "h."))) {
         int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
         k = rc < 0 ? rc : k + 2;
     } else if (k > 0) {
@@ -1057,6 +1082,11 @@ static void dictated_capitals(fmt *f)
         char *s = item_text(f, t);
         if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && s[0] && strchr(".?!", s[0])))
             start = true;
+        else if (t->kind == ITEM_ATTACH && s[0] && strchr(",;:", s[0]))
+            /* the word after a said comma or colon keeps its case, after
+             * a break too ("new paragraph colon twenty"), as a stream that
+             * starts again after the colon writes it */
+            start = false;
         else if (t->kind == ITEM_WORD) {
             if (start)
                 capitalise(s);
@@ -1242,15 +1272,30 @@ out:
     return rc;
 }
 
+bool format_period_absorbed(const format_token *t, bool after_dotted_word)
+{
+    return after_dotted_word && t->mark && !strcmp(t->text, ".");
+}
+
+bool format_dotted_word(const format_token *t)
+{
+    size_t len = strlen(t->text);
+    return !t->mark && len > 1 && t->text[len - 1] == '.';
+}
+
 char *format_join(const format_result *r, size_t first_word, size_t n_words)
 {
     sbuf b;
     sbuf_init(&b, r->store_len + r->n + 1);
-    bool first = true;
+    bool first = true, dotted = false;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->n; i++) {
         const format_token *t = &r->tok[i];
         if (t->first_word < first_word || t->first_word - first_word >= n_words || !t->text[0])
+            continue;
+        bool absorbed = format_period_absorbed(t, dotted);
+        dotted = format_dotted_word(t);
+        if (absorbed)
             continue;
         if (t->space_before && !first)
             rc = sbuf_append(&b, " ", 1);

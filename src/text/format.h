@@ -115,6 +115,18 @@ int format_words(const format_opts *o, const asr_word *w, size_t n, format_resul
  * NULL when out of memory. */
 char *format_join(const format_result *r, size_t first_word, size_t n_words);
 
+/* A word whose text ends in its own period ("m.", "Dr.", a letter the
+ * recogniser wrote with one) is followed by no second one: a period token
+ * (said or added) right after it writes nothing when joined (format_join,
+ * the stream's released text), as a writer lets one period end both the
+ * abbreviation and the sentence ("7:32 m.", not "7:32 m..", before session
+ * 40). The token stays in the result (verbose_json's pieces, sentence
+ * ends). format_dotted_word: t is such a word; format_period_absorbed: t
+ * writes nothing after one (after_dotted_word: the token joined before t
+ * is one). */
+bool format_dotted_word(const format_token *t);
+bool format_period_absorbed(const format_token *t, bool after_dotted_word);
+
 /* True when the text of r's first n tokens ends a sentence: its last
  * token with text is a '.', '?', '!' or a line or paragraph break, or a
  * ')' right after one ("(stable.)"). With no text among them (a piece of

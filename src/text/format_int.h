@@ -66,6 +66,10 @@ long format_level_at(const format_view *v, size_t i, sbuf *out);
  * a stream holds such words back at a release (format_stream.c). */
 bool format_open_word(const format_view *v, size_t i);
 
+/* True when word i alone is a number from 1 to 24 ("six", "twelve"), put
+ * in *value: the hours of "q six h". */
+bool format_hour_count_at(const format_view *v, size_t i, long *value);
+
 /* True when a number said at word i has words after it, to the end of v,
  * that more words may make its unit or counted noun ("five milligrams
  * per", "three beers a"): how the number is written is still open. */

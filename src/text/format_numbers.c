@@ -975,12 +975,20 @@ bool format_open_word(const format_view *v, size_t i)
         "and",    "over",   "to",      "through", "out",      "of",       "the",     "at",   "q",
         "year",   "years",  "month",   "months",  "week",     "weeks",    "times",   "plus", "day",
         "days",   "per",    "degrees", "slash",   "minus",    "negative", "feet",    "foot", "half",
-        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", NULL};
+        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", "past",
+        NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
     return below_hundred(v, i, &val, &ord) || index_in(w, joiners) >= 0 ||
            index_in(w, months) >= 0 || (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
+}
+
+bool format_hour_count_at(const format_view *v, size_t i, long *value)
+{
+    bool ord;
+    size_t k = below_hundred(v, i, value, &ord);
+    return k == 1 && !ord && *value >= 1 && *value <= 24;
 }
 
 /* ---- clinical shorthand around numbers ------------------------------------- */
@@ -1071,6 +1079,49 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
         return measure < 0 ? measure : 0;
     int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
     return rc < 0 ? rc : (long)k;
+}
+
+/* A clock time said with "past" or "to": "half past two" -> "2:30",
+ * "a quarter past ten" -> "10:15", "quarter to three p m" -> "2:45 PM".
+ * The hour is 1 to 12 and no measure ("a quarter to three tablets" is a
+ * range of tablets, not a time). */
+static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", ""};
+    size_t k = format_word_is(v, i, "a") && format_word_is(v, i + 1, "quarter");
+    long min, hour;
+    bool ord;
+    if (format_word_is(v, i + k, "half") && format_word_is(v, i + k + 1, "past") && !k)
+        min = 30;
+    else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "past"))
+        min = 15;
+    else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "to"))
+        min = -15;
+    else
+        return 0;
+    k += 2;
+    size_t kh = below_hundred(v, i + k, &hour, &ord);
+    /* a fraction or another number after it reads as a quantity ("a
+     * quarter to one third of the dose") */
+    static const char *const fraction_words[] = {"half", "halves", "third", "thirds",  "quarter",
+                                                 "quarters", "fourth", "fourths", "point", NULL};
+    long next;
+    if (!kh || ord || hour < 1 || hour > 12 ||
+        index_in(format_word(v, i + k + kh), fraction_words) >= 0 ||
+        below_hundred(v, i + k + kh, &next, &ord))
+        return 0;
+    long measure = measure_follows(v, i + k);
+    if (measure)
+        return measure < 0 ? measure : 0;
+    if (min < 0) {
+        hour = hour == 1 ? 12 : hour - 1;
+        min = 45;
+    }
+    k += kh;
+    size_t km;
+    int m = format_phrase_at(v, i + k, time_marks, &km);
+    int rc = sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "");
+    return rc < 0 ? rc : (long)(k + (m >= 0 ? km : 0));
 }
 
 /* "one half tablet" -> "1/2 tablet", "two thirds of a tablet": a
@@ -1182,7 +1233,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
-        (end = clock_24_at(v, i, out)) || (end = fraction_at(v, i, out)) ||
+        (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
+        (end = fraction_at(v, i, out)) ||
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))

@@ -33,6 +33,8 @@ struct format_stream {
     bool stopped;   /* the text before the window ends a sentence
                        (format_result_ends_sentence) */
     sbuf text;      /* what was released, joined */
+    bool dotted;    /* the last token with text released is a word ending
+                       in a period (format_dotted_word) */
 };
 
 format_stream *format_stream_new(const format_opts *o)
@@ -86,9 +88,12 @@ static int release(format_stream *s, const format_result *r, size_t from, size_t
         first++;
     for (size_t i = from; rc == 0 && i < to; i++) {
         const format_token *t = &r->tok[i];
-        if (needs_space(s, t, i, first))
+        bool absorbed = format_period_absorbed(t, s->dotted);
+        if (t->text[0])
+            s->dotted = format_dotted_word(t);
+        if (!absorbed && needs_space(s, t, i, first))
             rc = sbuf_append(&s->text, " ", 1);
-        if (rc == 0)
+        if (rc == 0 && !absorbed)
             rc = sbuf_append_str(&s->text, t->text);
         if (t->n_words && t->first_word + t->n_words > s->covered)
             s->covered = t->first_word + t->n_words;
@@ -162,6 +167,21 @@ static size_t settled(const format_stream *s, const format_result *r)
     for (size_t i = from > s->window ? from : s->window; i <= hold && i < s->words.n; i++)
         if (format_pending_at(&v, i)) {
             hold = i > s->window ? i - 1 : i;
+            break;
+        }
+    /* a last "scratch" may become "scratch that", which removes the
+     * phrase before it: the window's words wait for the next word (a word
+     * sent cannot be taken back; the horizon and a silence still release
+     * them) */
+    if (s->o.dictation && s->words.n && format_word_is(&v, s->words.n - 1, "scratch"))
+        hold = s->window;
+    /* what a "scratch that" removes depends on the words after it ("before
+     * a number, only the phrase's last value"): while the first of them is
+     * unsettled, so is the phrase before it */
+    for (size_t j = s->window; s->o.dictation && j + 1 < s->words.n && j < hold; j++)
+        if (j + 2 >= hold && format_word_is(&v, j, "scratch") &&
+            format_word_is(&v, j + 1, "that")) {
+            hold = s->window;
             break;
         }
     size_t to = s->shown;
@@ -261,4 +281,25 @@ size_t format_stream_released_words(const format_stream *s)
 const char *format_stream_text(const format_stream *s)
 {
     return sbuf_str(&s->text);
+}
+
+bool format_stream_word_shown(const format_stream *s, size_t i)
+{
+    return i < s->words.n && s->word_shown[i];
+}
+
+int format_stream_whole_text(const format_stream *s, char **out)
+{
+    format_result r;
+    format_opts o = s->o;
+    o.shown = NULL;
+    o.continued = false;
+    o.sentence_ended = false;
+    *out = NULL;
+    int rc = format_words(&o, s->words.w, s->words.n, &r);
+    if (rc < 0)
+        return rc;
+    *out = format_join(&r, 0, s->words.n);
+    format_result_free(&r);
+    return *out ? 0 : PHS_ENOMEM;
 }

@@ -7,7 +7,9 @@
  * word (a period that the next utterance may make unneeded). Utterances end
  * at pauses, and no rule but "scratch that" changes a token once a pause
  * follows it, so the texts released, joined, are the whole transcript's
- * formatted text; "scratch that" removes only words not yet released.
+ * formatted text; "scratch that" removes only words not yet released
+ * (format_stream_whole_text gives the text with what it removed after
+ * release gone too).
  * Words held at an utterance's end go out once the caller says a silence
  * of FORMAT_JOIN_PAUSE follows them (format_stream_silence).
  *
@@ -49,6 +51,17 @@ size_t format_stream_released_words(const format_stream *s);
 
 /* Every text released so far, joined: valid until the next call. */
 const char *format_stream_text(const format_stream *s);
+/* True when word i (0-based, over every word added) went out in a
+ * released token; false for words held or removed by "scratch that"
+ * before they went out. */
+bool format_stream_word_shown(const format_stream *s, size_t i);
+/* The whole formatting of every word added (*out, freed by the caller
+ * with wipe_free_str): what the request gives without streaming, and what
+ * the released texts join to unless "scratch that" removed words already
+ * released (those cannot be taken back). The text a stream's last event
+ * carries. 0 or PHS_ENOMEM / PHS_ETOOBIG. Cost: one formatting of all
+ * the words (linear in them). */
+int format_stream_whole_text(const format_stream *s, char **out);
 
 /* Wipes and frees. NULL-safe. */
 void format_stream_free(format_stream *s);

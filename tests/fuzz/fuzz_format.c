@@ -11,9 +11,13 @@
  * - a redaction marker ("[PHONE]") is one token of its own, as it was;
  * - with both options off the text is the words joined by spaces;
  * - streamed at the pauses, each followed by the silence before the next
- *   word (format_stream_silence), the released texts join to the whole
- *   text (when no "scratch that" was said: it cannot reach released
- *   words). */
+ *   word (format_stream_silence), the stream's whole text
+ *   (format_stream_whole_text, a streamed reply's last event) is the
+ *   whole text; the released texts join to it unless a word went out
+ *   that the whole text has not (a "scratch that" said after it went out:
+ *   released text cannot be taken back); and no word goes out that the
+ *   whole text has not unless it went out before a later "scratch that"
+ *   was added (a word held when the command came stays unsent). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,11 +93,33 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
         abort();
 }
 
-/* The stream, cut at the pauses, must release the whole text. */
-static void check_stream(const format_opts *o, const asr_word *w, size_t n, const char *whole)
+/* True when word k is in a token of r (not removed by "scratch that"). */
+static bool in_result(const format_result *r, size_t k)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->tok[i].n_words && k >= r->tok[i].first_word &&
+            k < r->tok[i].first_word + r->tok[i].n_words)
+            return true;
+    return false;
+}
+
+/* Notes, for each word that went out since the last look, how many words
+ * had been added when it did (sent_at: 0 while held). */
+static void note_sent(const format_stream *fs, size_t added, size_t n, size_t *sent_at)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!sent_at[k] && format_stream_word_shown(fs, k))
+            sent_at[k] = added;
+}
+
+/* The stream, cut at the pauses, against the whole formatting r (text
+ * whole); see the file's comment for what must hold. */
+static void check_stream(const format_opts *o, const asr_word *w, size_t n, const format_result *r,
+                         const char *whole, bool dictation)
 {
     format_stream *fs = format_stream_new(o);
-    if (!fs)
+    size_t *sent_at = calloc(n + 1, sizeof(*sent_at));
+    if (!fs || !sent_at)
         abort();
     size_t a = 0;
     for (size_t i = 1; i <= n; i++) {
@@ -103,15 +129,35 @@ static void check_stream(const format_opts *o, const asr_word *w, size_t n, cons
         if (format_stream_add(fs, w + a, i - a, i == n, &piece) < 0)
             abort();
         wipe_free_str(piece);
+        note_sent(fs, i, n, sent_at);
         if (i < n) {
             if (format_stream_silence(fs, w[i].start, &piece) < 0)
                 abort();
             wipe_free_str(piece);
+            note_sent(fs, i, n, sent_at);
         }
         a = i;
     }
-    if (n && strcmp(format_stream_text(fs), whole))
+    bool sent_then_scratched = false;
+    for (size_t k = 0; k < n; k++) {
+        if (!sent_at[k] || in_result(r, k))
+            continue;
+        /* a word the whole text removed went out: only before a later
+         * "scratch that" was said whole (its "that" added after) */
+        bool later = false;
+        for (size_t j = k + 1; j + 1 < n && !later; j++)
+            later = dictation && !strcmp(w[j].text, "scratch") && j + 1 >= sent_at[k];
+        if (!later)
+            abort();
+        sent_then_scratched = true;
+    }
+    char *last = NULL;
+    if (format_stream_whole_text(fs, &last) < 0 || strcmp(last, whole))
         abort();
+    wipe_free_str(last);
+    if (n && !sent_then_scratched && strcmp(format_stream_text(fs), whole))
+        abort();
+    free(sent_at);
     format_stream_free(fs);
 }
 
@@ -144,8 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         free(plain);
     }
-    if (!scratch)
-        check_stream(&o, w, n, whole);
+    check_stream(&o, w, n, &r, whole, o.dictation);
     wipe_free_str(whole);
     format_result_free(&r);
     for (size_t i = 0; i < n; i++)
