@@ -698,11 +698,11 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
     if (k == 0 && (format_word_is(v, i + 2, "h") || format_word_is(v, i + 2, "h.")) &&
         format_hour_count_at(v, i + 1, &hours)) {
         int rc = sbuf_printf(&num, "%ld", hours);
-        k = rc < 0 ? rc : 1;
         if (rc < 0) {
             sbuf_free(&num);
             return rc;
         }
+        k = 1;
     }
     /* "q six h": the letter said for "hours", as the note writes it */
     if (k > 0 && (format_word_is(v, i + 1 + (size_t)k, "hours") ||

@@ -45,13 +45,12 @@ void proto_get_stream_open(proto_cursor *c, struct livesess_config *out)
     out->lag_fast_ms = proto_get_u32(c);
     out->lag_live_ms = proto_get_u32(c);
     uint32_t pass = proto_get_u32(c);
-    out->load_streams = proto_get_u32(c);
-    out->load_cores = proto_get_u32(c);
+    /* the load last, read as PROTO_STREAM_LOAD's own payload is */
+    proto_get_stream_load(c, &out->load_streams, &out->load_cores);
     /* Values are range-checked by livesess_check_config; here only what
      * fits an int. */
     if (rate > LIVESESS_RATE_MAX || vad > 1 || prefix > 1000000 || silence > 1000000 ||
-        noise > LIVESESS_DENOISE_ON || pass > 1 || out->load_streams > PROTO_STREAM_LOAD_MAX ||
-        out->load_cores > PROTO_STREAM_LOAD_MAX)
+        noise > LIVESESS_DENOISE_ON || pass > 1)
         c->bad = true;
     out->final_from_pass = pass == 1;
     out->denoise = c->bad ? LIVESESS_DENOISE_OFF : (enum livesess_denoise)noise;
