@@ -993,12 +993,18 @@ static void test_live_full_pass(void **state)
         skip();
     char *pass = live_text(SEARCH_DEFAULT, true, false);
     char *settled = live_text(SEARCH_DEFAULT, true, true);
-    const char *batch = default_live_text();
-    size_t words, edits = fx_word_edits(pass, batch, &words);
-    print_message("full pass: %s\nbatch:     %s\n%zu edits of %zu\n", pass, batch, edits, words);
     assert_string_equal(pass, settled);
-    assert_string_not_equal(pass, batch);
-    assert_true(edits * 3 <= words);
+    /* Under ASan the words against the decoder without the pass are the
+     * normal build's to compare (that decoder's code runs under ASan in
+     * test_asr_live and test_end_utterance_at). */
+    if (!fx_asan_short()) {
+        const char *batch = default_live_text();
+        size_t words, edits = fx_word_edits(pass, batch, &words);
+        print_message("full pass: %s\nbatch:     %s\n%zu edits of %zu\n", pass, batch, edits,
+                      words);
+        assert_string_not_equal(pass, batch);
+        assert_true(edits * 3 <= words);
+    }
     free(pass);
     free(settled);
 }
@@ -1121,12 +1127,16 @@ static void test_cut_at_pause(void **state)
                   (join - seen.item_start_ms[u] * 16) / 16);
     assert_true(seen.item_start_ms[u] * 16 < join - 16000);
     assert_true(seen.last_piece_ms[u] + (join - seen.item_start_ms[u] * 16) / 16 <= len + 300);
-    char *text = asr_result_text(r), *batch = batch_text(j.s, j.n);
-    double e = wer(text, batch);
-    print_message("cut at a pause, live vs batch: %.1f%% word difference\n", e * 100);
-    assert_true(e < 0.25);
-    free(text);
-    free(batch);
+    /* the words against the batch decode's: the normal build's to compare
+     * (the batch decode's code runs under ASan in the other cases) */
+    if (!fx_asan_short()) {
+        char *text = asr_result_text(r), *batch = batch_text(j.s, j.n);
+        double e = wer(text, batch);
+        print_message("cut at a pause, live vs batch: %.1f%% word difference\n", e * 100);
+        assert_true(e < 0.25);
+        free(text);
+        free(batch);
+    }
     asr_result_free(r);
     free(j.s);
 }
@@ -1344,9 +1354,11 @@ int main(void)
     };
     /* Under ASan the cases whose code the others run too, told apart only
      * by what they compare (words against the batch decode's, another
-     * clock's searches), are left to the normal build's run. */
+     * clock's searches, the fast search's words against the default's: the
+     * fast search's finals are test_keeping_up's), are left to the normal
+     * build's run. */
     static const char *const normal_only[] = {"test_final_near_batch", "test_keeping_up_rate",
-                                              "test_live_final_is_batch"};
+                                              "test_live_final_is_batch", "test_live_fast_search"};
     if (fx_asan_short()) {
         struct CMUnitTest some[sizeof(tests) / sizeof(tests[0])];
         size_t n = 0;
