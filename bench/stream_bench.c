@@ -507,6 +507,25 @@ static size_t *session_starts(const struct stream *st, size_t *n)
     return b;
 }
 
+/* STREAM_PREBUILT=0: a session's decoder has none of the live searches
+ * built (each session builds its own at open, as a worker did before
+ * session 41); default: built with the decoder, as the server's zygote
+ * does (asr_decoder_build_live_searches). */
+static bool prebuilt = true;
+
+/* A session's decoder as a server's worker gets it from the zygote:
+ * built apart, its CPU left out. NULL on failure. */
+static asr_decoder *session_decoder(void)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    if (d && prebuilt && asr_decoder_build_live_searches(d) < 0) {
+        asr_decoder_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 static livesess *open_session(struct stream *st, double at)
 {
     struct livesess_config c = {.sample_rate = 16000,
@@ -523,12 +542,12 @@ static livesess *open_session(struct stream *st, double at)
     livesess *s;
     char msg[256];
     double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-    int err;
     st->sess_off = at;
     st->sess_fresh = true;
     st->settled_seen = 0;
     st->settle_cpu = -1;
-    if (!(st->dec = asr_decoder_new(model, &err))) {
+    /* the first session's decoder was built before the streams began */
+    if (!st->dec && !(st->dec = session_decoder())) {
         fprintf(stderr, "stream %d: cannot make a decoder\n", st->index);
         return NULL;
     }
@@ -916,6 +935,19 @@ int main(int argc, char **argv)
     n_recs = files;
     double rss0 = status_mib("VmRSS");
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
+    /* Every stream's first decoder before any stream starts, as a server's
+     * workers have theirs from the zygote (not queued behind one another
+     * in the streams' first seconds). */
+    const char *pre_env = getenv("STREAM_PREBUILT");
+    prebuilt = !(pre_env && !strcmp(pre_env, "0"));
+    for (int i = 0; i < n_streams; i++)
+        if (!(st[i].dec = session_decoder())) {
+            fprintf(stderr, "stream %d: cannot make a decoder\n", i);
+            return 1;
+        }
+    printf("decoders: built before the streams start, the live searches %s\n",
+           prebuilt ? "with them (as the zygote's, STREAM_PREBUILT)"
+                    : "left to each session's opening (STREAM_PREBUILT=0)");
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
