@@ -512,6 +512,7 @@ static size_t *session_starts(const struct stream *st, size_t *n)
  * session 41); default: built with the decoder, as the server's zygote
  * does (asr_decoder_build_live_searches). */
 static bool prebuilt = true;
+static bool open_lag; /* STREAM_OPEN_LAG=1 (run_stream) */
 
 /* A session's decoder as a server's worker gets it from the zygote:
  * built apart, its CPU left out. NULL on failure. */
@@ -608,13 +609,18 @@ static void *run_stream(void *arg)
     struct stream *st = arg;
     size_t n_starts, next = 1;
     size_t *starts = session_starts(st, &n_starts);
+    /* STREAM_OPEN_LAG=1: real time runs from before the first session's
+     * opening, as for a client that sends from its connect (the opening's
+     * CPU, and the others' openings, count in the lag); default: from
+     * after it */
+    double t_open = now();
     livesess *s = open_session(st, 0);
     if (!s) {
         free(starts);
         return NULL;
     }
     size_t piece = 16 * PIECE_MS;
-    st->t0 = now();
+    st->t0 = open_lag ? t_open : now();
     size_t k = piece;
     for (size_t off = 0; off < audio_n; off += k) {
         double due = st->t0 + (double)off / 16000;
@@ -940,14 +946,17 @@ int main(int argc, char **argv)
      * in the streams' first seconds). */
     const char *pre_env = getenv("STREAM_PREBUILT");
     prebuilt = !(pre_env && !strcmp(pre_env, "0"));
+    const char *open_lag_env = getenv("STREAM_OPEN_LAG");
+    open_lag = open_lag_env && !strcmp(open_lag_env, "1");
     for (int i = 0; i < n_streams; i++)
         if (!(st[i].dec = session_decoder())) {
             fprintf(stderr, "stream %d: cannot make a decoder\n", i);
             return 1;
         }
-    printf("decoders: built before the streams start, the live searches %s\n",
+    printf("decoders: built before the streams start, the live searches %s; real time from %s\n",
            prebuilt ? "with them (as the zygote's, STREAM_PREBUILT)"
-                    : "left to each session's opening (STREAM_PREBUILT=0)");
+                    : "left to each session's opening (STREAM_PREBUILT=0)",
+           open_lag ? "before the opening (STREAM_OPEN_LAG=1)" : "after the opening");
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;
