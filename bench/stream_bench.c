@@ -507,6 +507,26 @@ static size_t *session_starts(const struct stream *st, size_t *n)
     return b;
 }
 
+/* STREAM_PREBUILT=0: a session's decoder has none of the live searches
+ * built (each session builds its own at open, as a worker did before
+ * session 41); default: built with the decoder, as the server's zygote
+ * does (asr_decoder_build_live_searches). */
+static bool prebuilt = true;
+static bool open_lag; /* STREAM_OPEN_LAG=1 (run_stream) */
+
+/* A session's decoder as a server's worker gets it from the zygote:
+ * built apart, its CPU left out. NULL on failure. */
+static asr_decoder *session_decoder(void)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    if (d && prebuilt && asr_decoder_build_live_searches(d) < 0) {
+        asr_decoder_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 static livesess *open_session(struct stream *st, double at)
 {
     struct livesess_config c = {.sample_rate = 16000,
@@ -523,12 +543,12 @@ static livesess *open_session(struct stream *st, double at)
     livesess *s;
     char msg[256];
     double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-    int err;
     st->sess_off = at;
     st->sess_fresh = true;
     st->settled_seen = 0;
     st->settle_cpu = -1;
-    if (!(st->dec = asr_decoder_new(model, &err))) {
+    /* the first session's decoder was built before the streams began */
+    if (!st->dec && !(st->dec = session_decoder())) {
         fprintf(stderr, "stream %d: cannot make a decoder\n", st->index);
         return NULL;
     }
@@ -589,13 +609,18 @@ static void *run_stream(void *arg)
     struct stream *st = arg;
     size_t n_starts, next = 1;
     size_t *starts = session_starts(st, &n_starts);
+    /* STREAM_OPEN_LAG=1: real time runs from before the first session's
+     * opening, as for a client that sends from its connect (the opening's
+     * CPU, and the others' openings, count in the lag); default: from
+     * after it */
+    double t_open = now();
     livesess *s = open_session(st, 0);
     if (!s) {
         free(starts);
         return NULL;
     }
     size_t piece = 16 * PIECE_MS;
-    st->t0 = now();
+    st->t0 = open_lag ? t_open : now();
     size_t k = piece;
     for (size_t off = 0; off < audio_n; off += k) {
         double due = st->t0 + (double)off / 16000;
@@ -916,6 +941,22 @@ int main(int argc, char **argv)
     n_recs = files;
     double rss0 = status_mib("VmRSS");
     struct stream *st = calloc((size_t)n_streams, sizeof(*st));
+    /* Every stream's first decoder before any stream starts, as a server's
+     * workers have theirs from the zygote (not queued behind one another
+     * in the streams' first seconds). */
+    const char *pre_env = getenv("STREAM_PREBUILT");
+    prebuilt = !(pre_env && !strcmp(pre_env, "0"));
+    const char *open_lag_env = getenv("STREAM_OPEN_LAG");
+    open_lag = open_lag_env && !strcmp(open_lag_env, "1");
+    for (int i = 0; i < n_streams; i++)
+        if (!(st[i].dec = session_decoder())) {
+            fprintf(stderr, "stream %d: cannot make a decoder\n", i);
+            return 1;
+        }
+    printf("decoders: built before the streams start, the live searches %s; real time from %s\n",
+           prebuilt ? "with them (as the zygote's, STREAM_PREBUILT)"
+                    : "left to each session's opening (STREAM_PREBUILT=0)",
+           open_lag ? "before the opening (STREAM_OPEN_LAG=1)" : "after the opening");
     double cpu0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < n_streams; i++) {
         st[i].index = i;

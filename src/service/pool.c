@@ -109,6 +109,8 @@ static int zygote_start(pool *p, char *msg, size_t msg_len)
     const char *exe = p->cfg.exe ? p->cfg.exe : "/proc/self/exe";
     sbuf_init(&cfg, PROTO_MAX_FRAME);
     int rc = proto_put_asr_config(&cfg, p->cfg.asr);
+    if (rc == 0)
+        rc = proto_put_u32(&cfg, p->cfg.live_searches ? 1 : 0);
     if (rc < 0) {
         snprintf(msg, msg_len, "the model configuration is too large");
         goto out;

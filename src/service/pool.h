@@ -44,6 +44,10 @@ struct pool_config {
     unsigned cpu_seconds;   /* CPU seconds per request, by RLIMIT_CPU (0: none) */
     uint64_t address_space; /* RLIMIT_AS of a worker (0: none) */
     const char *exe;        /* the binary to exec as the zygote (NULL: /proc/self/exe) */
+    /* The zygote also builds every search a live stream session may use,
+     * shared by the workers it forks (worker/zygote.h): a server's pool;
+     * false for pools that never stream (the command line's). */
+    bool live_searches;
 };
 
 #define POOL_TENANT_IDLE_S 300.0

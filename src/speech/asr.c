@@ -824,6 +824,14 @@ int asr_decoder_prepare_live(asr_decoder *d)
     return e->utt_prepare ? e->utt_prepare(d->handle) : 0;
 }
 
+int asr_decoder_build_live_searches(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->in_utt)
+        return PHS_EINVAL;
+    return e->prepare_all ? e->prepare_all(d->handle) : 0;
+}
+
 size_t asr_decoder_engine_searches(const asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;

@@ -406,6 +406,18 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
  * live, or the engine's error. */
 int asr_decoder_prepare_live(asr_decoder *d);
 
+/* Builds now every search a live session on d may use, whatever its load
+ * and settings (the live pass's, a first piece's, the default and fast full
+ * passes'), in either mode, between decodes; the search batch decodes use
+ * is not changed, and none of these is dropped later (asr_decoder_prepare_live
+ * then builds nothing). For the zygote's decoder (worker/zygote.h): every
+ * stream worker forked from it inherits them copy-on-write, so opening a
+ * session builds no search (about 0.7 CPU s otherwise, each). Costs about
+ * 1 CPU s and 120 MiB once (docs/BENCHMARKS.md, "Session 41"). 0 (also for
+ * an engine that makes them on first use), PHS_EINVAL in an utterance, or
+ * the engine's error (then some may be built). */
+int asr_decoder_build_live_searches(asr_decoder *d);
+
 /* The searches the decoder's engine has made, those it dropped included
  * (for tests: one made while audio is decoded, or one made again, shows
  * here). */

@@ -57,6 +57,12 @@ typedef struct asr_engine {
      * for the utt_search mode set), so no piece pays for building one.
      * NULL-able: made on first use. */
     int (*utt_prepare)(void *dec);
+    /* Between decodes, in any mode: makes every search utt_prepare could
+     * make for any setting (the capped pass's, a first piece's, the default
+     * and fast full passes'), without switching to one, and keeps them all
+     * from then on (utt_prepare drops none). For a zygote's decoder: the
+     * processes forked from it share their tables. NULL-able: nothing. */
+    int (*prepare_all)(void *dec);
     /* The search of the live pass from the next utt_start on: false, the
      * capped first pass that shows partials; true, the utt_search search
      * itself run as the audio arrives (every pass its mode has: the second

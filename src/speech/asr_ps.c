@@ -100,6 +100,7 @@ typedef struct ps_dec {
      * than a piece without the check. */
     fe_t *mean_fe;
     bool in_utt; /* live: between utt_start and utt_end */
+    bool kept;            /* every live search made ahead, none dropped (prepare_all) */
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
@@ -1102,7 +1103,10 @@ static int make_search(ps_dec *d, const char *name, const char *const *params)
  * the decoder; the next utt_start of a full pass turns it on again. Under
  * the fast search the default full pass's own search is dropped first
  * (its tables, about 30 MiB, go to the fast one's): a session told of
- * load after it began alone stays fast until the load drops. */
+ * load after it began alone stays fast until the load drops. Not when
+ * they were all made ahead (prepare_all): in a worker they are the
+ * zygote's pages, shared, and dropping one would only cost its build when
+ * the default comes back. */
 static int utt_prepare(void *dec)
 {
     ps_dec *d = dec;
@@ -1111,8 +1115,8 @@ static int utt_prepare(void *dec)
         rc = make_search(d, LIVE_SEARCH, live_params);
     if (rc == 0 && d->full_pass) /* a first piece's, on the full pass only */
         rc = make_search(d, TRIAL_SEARCH, trial_params);
-    if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && ps_get_lm(d->ps, PASS_SEARCH) &&
-        (rc = switch_search(d->ps, LIVE_SEARCH)) == 0) {
+    if (rc == 0 && d->full_pass && d->redecode == SEARCH_FAST && !d->kept &&
+        ps_get_lm(d->ps, PASS_SEARCH) && (rc = switch_search(d->ps, LIVE_SEARCH)) == 0) {
         if (ps_unset_search(d->ps, PASS_SEARCH) < 0)
             rc = PHS_EENGINE;
         else
@@ -1123,6 +1127,28 @@ static int utt_prepare(void *dec)
                  ? make_search(d, FAST_SEARCH, search_params(SEARCH_FAST))
                  : d->redecode == SEARCH_DEFAULT ? make_search(d, PASS_SEARCH, pass_params) : 0;
     return rc < 0 ? PHS_EENGINE : 0;
+}
+
+/* Every search utt_prepare could make, made now and kept (a zygote's
+ * decoder: its workers share them). ensure_profile_search may switch to the
+ * decoder's own search, which every batch decode switches to anyway; the
+ * others are only made. */
+static int prepare_all(void *dec)
+{
+    ps_dec *d = dec;
+    int rc = ensure_profile_search(d);
+    if (rc == 0)
+        rc = make_search(d, LIVE_SEARCH, live_params);
+    if (rc == 0)
+        rc = make_search(d, TRIAL_SEARCH, trial_params);
+    if (rc == 0)
+        rc = make_search(d, PASS_SEARCH, pass_params);
+    if (rc == 0)
+        rc = make_search(d, FAST_SEARCH, search_params(SEARCH_FAST));
+    if (rc < 0)
+        return PHS_EENGINE;
+    d->kept = true;
+    return 0;
 }
 
 /* The front end's running normalisation into *sv (false: none to keep), and back. */
@@ -1637,6 +1663,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
     .utt_prepare = utt_prepare,
+    .prepare_all = prepare_all,
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,

@@ -92,6 +92,7 @@ struct livesess {
      * decoder utterances and whether the open item had a piece decoded
      * with the fast one. */
     double lag, call_t0, call_audio;
+    bool in_call; /* a feed or commit is under way (call_begin .. call_end) */
     /* The rate (livesess.h): wall time and audio of the calls, each
      * weighted down by the audio that came after it (s). */
     double rate_wall, rate_audio;
@@ -222,6 +223,7 @@ static void call_begin(livesess *s, double audio_s)
 {
     s->call_t0 = clock_now(s);
     s->call_audio = audio_s;
+    s->in_call = true;
 }
 
 static void call_end(livesess *s)
@@ -234,6 +236,7 @@ static void call_end(livesess *s)
     s->rate_audio = s->rate_audio * keep + s->call_audio;
     s->call_audio = 0;
     s->call_t0 = t;
+    s->in_call = false;
 }
 
 /* The default search's CPU over the fast one's, for the way finals are made. */
@@ -321,13 +324,30 @@ static int use_search(livesess *s, enum livesess_search m)
     return 0;
 }
 
+/* The next pieces on the search the lag, the predicted rate and the load's
+ * floor call for now (next_search). The lag: in a feed or commit, as if
+ * it ended now (lag_now); between them (livesess_set_load, close), the
+ * last call's: the time since is the client's, not lag. */
+static int follow_search(livesess *s)
+{
+    double lag = s->in_call ? lag_now(s) : s->lag;
+    return use_search(s, next_search(s, s->search, lag * 1000, predicted_rate(s)));
+}
+
+/* The searches of a search changed since they were built, built now
+ * (between pieces: never while a piece's audio waits). */
+static int prepare_searches(livesess *s)
+{
+    s->prepare_due = false;
+    return asr_decoder_prepare_live(s->dec);
+}
+
 /* How the decoder utterance about to end is decoded: the fast search, or
  * the live pass's words, while the session lags (livesess.h, "Keeping
  * up"). */
 static int choose_search(livesess *s)
 {
-    enum livesess_search m = next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s));
-    int rc = use_search(s, m);
+    int rc = follow_search(s);
     if (rc < 0)
         return rc;
     enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
@@ -709,14 +729,10 @@ static int between_pieces(livesess *s)
     if (s->told_floor < s->floor && !s->speaking &&
         livesess_audio_ms(s) - s->lift_from_ms >= hold) {
         s->floor = s->told_floor;
-        rc = use_search(s, next_search(s, s->search, lag_now(s) * 1000, predicted_rate(s)));
-        if (rc < 0)
+        if ((rc = follow_search(s)) < 0)
             return rc;
     }
-    if (!s->prepare_due)
-        return 0;
-    s->prepare_due = false;
-    return asr_decoder_prepare_live(s->dec);
+    return s->prepare_due ? prepare_searches(s) : 0;
 }
 
 int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
@@ -733,17 +749,13 @@ int livesess_set_load(livesess *s, uint32_t streams, uint32_t cores)
     s->floor = s->told_floor = f;
     /* A piece in progress keeps the search it began with (the full pass)
      * or gets it as it ends (choose_search); between pieces the next one
-     * starts on it. Between calls the lag is the last call's (the time
-     * since is the client's, not lag). */
+     * starts on it, its searches built now, ahead of its audio (nothing
+     * when already built). */
     if (s->utt_open)
         return 0;
-    int rc = use_search(s, next_search(s, s->search, s->lag * 1000, predicted_rate(s)));
-    /* the next pieces' searches built now, ahead of their audio (at once
-     * when already built) */
-    if (rc == 0) {
-        s->prepare_due = false;
-        rc = asr_decoder_prepare_live(s->dec);
-    }
+    int rc = follow_search(s);
+    if (rc == 0)
+        rc = prepare_searches(s);
     if (rc < 0)
         s->failed = rc;
     return rc;
@@ -922,12 +934,10 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     s->floor = s->told_floor = load_floor(s, cfg->load_streams, cfg->load_cores);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||
         (rc = asr_decoder_set_live_pass(s->dec, s->cfg.final_from_pass)) < 0 ||
-        (rc = use_search(s, next_search(s, LIVESESS_SEARCH_DEFAULT, 0, -1))) < 0 ||
-        (rc = asr_decoder_prepare_live(s->dec)) < 0) {
+        (rc = follow_search(s)) < 0 || (rc = prepare_searches(s)) < 0) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
         goto fail;
     }
-    s->prepare_due = false;
     s->call_t0 = clock_now(s);
     s->utt_limit = asr_decoder_max_utterance(s->dec) - MAX_MARGIN;
     *out = s;

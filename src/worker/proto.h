@@ -65,7 +65,8 @@ enum proto_type {
     PROTO_STREAM_CLEAR,     /* parent -> worker: drop the audio not yet committed; the
                              * settings after (PROTO_STREAM_OPEN's payload) */
     PROTO_STREAM_LOAD,      /* parent -> worker: u32 streams, u32 cores (livesess_set_load) */
-    ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config */
+    ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config, then u32
+                             * 1: build the live sessions' searches too (zygote.h) */
     ZYG_SPAWN,              /* server -> zygote: a worker's name (+ its socket) */
     ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG) */
 };

@@ -93,6 +93,9 @@ int zygote_main(int argc, char **argv)
         close(fd);
     proto_cursor_init(&cur, buf, len);
     int rc = type == ZYG_CONFIG ? proto_get_asr_config(&cur, &z) : PHS_EINVAL;
+    uint32_t live = proto_get_u32(&cur); /* 1: build the live sessions' searches */
+    if (rc == 0 && (cur.bad || live > 1))
+        rc = PHS_EINVAL;
     if (rc == 0 && !proto_asr_voice_complete(&z))
         rc = PHS_EINVAL; /* the default model has no voice profile */
     free(buf);
@@ -107,6 +110,10 @@ int zygote_main(int argc, char **argv)
     }
     if (!(base.dec = asr_decoder_new(base.model, &rc))) {
         reply_error(ctl, rc, "cannot start a speech decoder");
+        _exit(1);
+    }
+    if (live && (rc = asr_decoder_build_live_searches(base.dec)) < 0) {
+        reply_error(ctl, rc, "cannot build the live sessions' searches");
         _exit(1);
     }
     uint32_t zero = 0;

@@ -184,6 +184,50 @@ static void test_told_load(void **state)
     assert_int_equal(livesess_close(s, NULL), 0);
 }
 
+/* A decoder with every live search built ahead (the zygote's, which each
+ * stream worker inherits: asr_decoder_build_live_searches) opens a session
+ * building none, whatever the load told at open, and builds none when the
+ * load goes up (the default's full pass is kept, not dropped) nor when it
+ * falls and the session goes back up: every search change is a switch.
+ * Fails on the old code (no searches made ahead: 3 built at open, the
+ * first session's 3 then the fast pass's when told 8). */
+static void test_built_ahead(void **state)
+{
+    if (!model)
+        skip();
+    struct seen seen = {0};
+    int err;
+    asr_decoder *dec = asr_decoder_new(model, &err);
+    assert_non_null(dec);
+    assert_int_equal(asr_decoder_build_live_searches(dec), 0);
+    size_t n = asr_decoder_engine_searches(dec);
+    struct livesess_config c = {.sample_rate = 16000,
+                                .event = on_event,
+                                .ctx = &seen,
+                                .clock = still,
+                                .load_streams = 3, /* one of the first sessions of eight */
+                                .load_cores = 2,
+                                .load_hold_ms = HOLD_MS,
+                                .final_from_pass = true};
+    livesess_vad_default(&c.vad);
+    c.vad.enabled = false;
+    livesess *s = NULL;
+    char msg[256];
+    assert_int_equal(livesess_open_on(dec, &c, &s, msg, sizeof(msg)), 0);
+    assert_int_equal(made(s), n);
+    assert_int_equal(piece(s, &seen, 0), LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(livesess_set_load(s, 8, 2), 0); /* the other seven opened */
+    assert_int_equal(piece(s, &seen, 1), LIVESESS_SEARCH_FAST);
+    assert_int_equal(made(s), n);
+    assert_int_equal(livesess_set_load(s, 1, 2), 0); /* they ended: back up after the hold */
+    assert_int_equal(piece(s, &seen, 2), LIVESESS_SEARCH_FAST);
+    assert_int_equal(piece(s, &seen, 3), LIVESESS_SEARCH_FAST);
+    assert_int_equal(piece(s, &seen, 4), LIVESESS_SEARCH_DEFAULT);
+    assert_int_equal(made(s), n);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    asr_decoder_free(dec);
+}
+
 /* Beyond the fast search's share: the live words, unless the session
  * never takes them (lag_live_ms never: the fast search at most). */
 static void test_told_load_live(void **state)
@@ -208,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_load_rule),
         cmocka_unit_test(test_told_load),
         cmocka_unit_test(test_told_load_live),
+        cmocka_unit_test(test_built_ahead),
     };
     return cmocka_run_group_tests_name("livesess", tests, setup, teardown);
 }
