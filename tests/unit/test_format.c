@@ -298,6 +298,51 @@ static void test_blind3_forms(void **state)
     CHECK(cases);
 }
 
+/* Forms the fourth blind set (bench/format/blind4.tsv) found unwritten,
+ * each with a neighbour that must stay as it was. */
+static void test_blind4_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* suture sizes: "N oh" before a suture material */
+        {"closed with four oh nylon sutures", "Closed with 4-0 nylon sutures."},
+        {"two oh vicryl and three oh monocryl", "2-0 vicryl and 3-0 monocryl."},
+        {"room two oh four", "Room 204."},
+        /* units a note abbreviates */
+        {"q t c four hundred forty milliseconds", "QTc 440 ms."},
+        {"she weighed eight pounds three ounces", "She weighed 8 lb 3 oz."},
+        {"takes two ounces of formula", "Takes 2 oz of formula."},
+        {"a sixteen french foley", "A 16 Fr Foley."},
+        {"she speaks french", "She speaks french."},
+        /* a level pair with the letter said once */
+        {"disc bulge at l four five", "Disc bulge at L4-5."},
+        {"l four five milligrams", "L4 5 mg."},
+        /* radiology's series and image numbers */
+        {"see series three image forty five", "See series 3 image 45."},
+        {"a series of three", "A series of three."},
+        /* gravida and para said as letters */
+        {"g two p one at thirty two weeks", "G2P1 at 32 weeks."},
+        {"g three p two zero one two", "G3P2012."},
+        /* two counts joined by "and" before their noun */
+        {"apgars eight and nine at one and five minutes", "Apgars 8 and 9 at 1 and 5 minutes."},
+        {"one and two of them", "One and two of them."},
+        /* visual acuity */
+        {"visual acuity twenty twenty in the right eye", "Visual acuity 20/20 in the right eye."},
+        {"vision is twenty forty", "Vision is 20/40."},
+        {"twenty twenty vision", "20/20 vision."},
+        {"back in twenty twenty", "Back in 2020."},
+        /* a ratio */
+        {"nurse to patient ratio of one to four", "Nurse to patient ratio of 1:4."},
+        {"a ratio of one to two", "A ratio of 1:2."},
+        {"a one to one sitter", "A one to one sitter."},
+        /* money */
+        {"the copay is twenty five dollars", "The copay is $25."},
+        {"a balance of twelve dollars and fifty cents", "A balance of $12.50."},
+        {"charges were one thousand two hundred forty dollars", "Charges were $1240."},
+        {"five dollars a day", "$5 a day."},
+    };
+    CHECK(cases);
+}
+
 /* Forms the blind set (bench/format/blind.tsv) found unwritten, one case
  * per class, with a neighbour that must stay as it was. */
 static void test_units_per(void **state)
@@ -1535,6 +1580,7 @@ int main(void)
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_blind3_forms),
+        cmocka_unit_test(test_blind4_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
