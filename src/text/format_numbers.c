@@ -252,15 +252,25 @@ static size_t pair(const format_view *v, size_t i, long *val)
     return k;
 }
 
-/* Decimal digits after "point": "point five", "point oh two". */
-static size_t decimals(const format_view *v, size_t i, char *out, size_t cap)
+/* A decimal digit: a digit said, or, after a number's whole part
+ * ("three point o": 3.0), the letter "o" the recogniser writes for "oh"
+ * ("at this point o two" stays: no number before "point"). */
+static int decimal_digit_at(const format_view *v, size_t i, bool whole)
+{
+    return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0
+                                                                               : digit_at(v, i);
+}
+
+/* Decimal digits after "point": "point five", "point oh two"; whole when
+ * a whole part was said before "point". */
+static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole)
 {
     size_t k = 0, n = strlen(out);
-    if (!format_word_is(v, i, "point") || digit_at(v, i + 1) < 0 || n + 2 >= cap)
+    if (!format_word_is(v, i, "point") || decimal_digit_at(v, i + 1, whole) < 0 || n + 2 >= cap)
         return 0;
     out[n++] = '.';
-    for (k = 1; digit_at(v, i + k) >= 0 && n + 1 < cap; k++)
-        out[n++] = (char)('0' + digit_at(v, i + k));
+    for (k = 1; decimal_digit_at(v, i + k, whole) >= 0 && n + 1 < cap; k++)
+        out[n++] = (char)('0' + decimal_digit_at(v, i + k, whole));
     out[n] = '\0';
     return k;
 }
@@ -289,7 +299,7 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
     if (!s->ordinal) {
-        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text));
+        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0);
         if (d) {
             s->small = false;
             s->k += d;

@@ -339,6 +339,9 @@ static void test_blind4_forms(void **state)
         {"a balance of twelve dollars and fifty cents", "A balance of $12.50."},
         {"charges were one thousand two hundred forty dollars", "Charges were $1240."},
         {"five dollars a day", "$5 a day."},
+        /* the recogniser's "o" for "oh" after a number's "point" */
+        {"a three point o by eighteen millimeter stent", "A 3.0 x 18 mm stent."},
+        {"at this point o two sats are fine", "At this point O2 sats are fine."},
     };
     CHECK(cases);
 }
@@ -900,6 +903,15 @@ static void test_stream(void **state)
         /* a count's noun said after a pause (session 38) */
         "she had two prior | cesarean sections",
         "she had two | prior cesarean | sections period",
+        /* the forms of the fourth blind set, cut inside (session 41) */
+        "a balance of twelve dollars | and fifty cents | remains",
+        "closed with four oh | nylon | sutures",
+        "g two | p one | at term",
+        "disc bulge at l four | five | with narrowing",
+        "visual acuity twenty | twenty | in the right eye",
+        "a ratio of one to | four | today",
+        "apgars eight and nine at one and | five minutes",
+        "a three point | o by eighteen | millimeter stent",
         "sleeps on two | pillows",
         "for two or | three | days",
         "two or three | blood cultures",
@@ -1126,6 +1138,17 @@ static void test_stream_random(void **state)
                                           "m r i",
                                           "vitamin b twelve",
                                           "l four l five",
+                                          "l four five",
+                                          "four oh nylon",
+                                          "twelve dollars and fifty cents",
+                                          "g two p one",
+                                          "visual acuity twenty twenty",
+                                          "ratio of one to four",
+                                          "at one and five minutes",
+                                          "three point o millimeters",
+                                          "eight pounds three ounces",
+                                          "sixteen french",
+                                          "q t c four hundred forty milliseconds",
                                           "at four p m",
                                           "at nine thirty",
                                           "times three",
