@@ -202,6 +202,11 @@ static size_t digit_string_of(const format_view *v, size_t i, char *out, size_t 
         k = at + 1 - i;
     }
     out[nd] = '\0';
+    /* a digit and a last "oh" alone ("six oh", no digit after it) are no
+     * digit string: nobody says sixty so, and the "oh" is most often a
+     * word the recogniser inserted ("every four to six oh hours") */
+    if (nd == 2 && k == 2 && format_word_is(v, i + 1, "oh"))
+        return 0;
     return nd >= 2 ? k : 0;
 }
 

@@ -342,6 +342,10 @@ static void test_blind4_forms(void **state)
         /* the recogniser's "o" for "oh" after a number's "point" */
         {"a three point o by eighteen millimeter stent", "A 3.0 x 18 mm stent."},
         {"at this point o two sats are fine", "At this point O2 sats are fine."},
+        /* a digit and a last "oh" are no digit string (blind3's audio) */
+        {"every four to six oh hours", "Every 4-6 oh hours."},
+        {"room six oh four", "Room 604."},
+        {"extension four one oh", "Extension 410."},
     };
     CHECK(cases);
 }
