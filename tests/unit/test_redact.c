@@ -334,6 +334,8 @@ static void test_clinical_numbers_survive(void **state)
         "insurance will cover two to three visits",
         "the plan is two to three sessions",
         "a group of three to four nurses",
+        /* letters naming a range with its unit (blind4, session 41) */
+        "e f thirty five to forty percent with global hypokinesis",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
