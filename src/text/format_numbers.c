@@ -262,8 +262,7 @@ static size_t pair(const format_view *v, size_t i, long *val)
  * ("at this point o two" stays: no number before "point"). */
 static int decimal_digit_at(const format_view *v, size_t i, bool whole)
 {
-    return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0
-                                                                               : digit_at(v, i);
+    return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0 : digit_at(v, i);
 }
 
 /* Decimal digits after "point": "point five", "point oh two"; whole when
@@ -419,16 +418,13 @@ static const char *const count_nouns[] = {
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
 static const char *const value_cues[] = {
-    "pulse",      "rate",     "temperature", "temp",       "respirations",
-    "saturation", "sat",      "sats",        "weight",     "height",
-    "score",      "grade",    "stage",       "level",      "type",
-    "class",      "room",     "bed",         "step",       "day",
-    "potassium",  "sodium",   "magnesium",   "calcium",    "phosphorus",
-    "chloride",   "glucose",  "hemoglobin",  "hematocrit", "creatinine",
-    "bun",        "troponin", "lactate",     "albumin",    "platelets",
-    "gravida",    "para",     "number",      "apgar",      "apgars",
+    "pulse", "rate", "temperature", "temp", "respirations", "saturation", "sat", "sats", "weight",
+    "height", "score", "grade", "stage", "level", "type", "class", "room", "bed", "step", "day",
+    "potassium", "sodium", "magnesium", "calcium", "phosphorus", "chloride", "glucose",
+    "hemoglobin", "hematocrit", "creatinine", "bun", "troponin", "lactate", "albumin", "platelets",
+    "gravida", "para", "number", "apgar", "apgars",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
-    "series",     "image",    NULL};
+    "series", "image", NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -560,7 +556,8 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
 static bool ratio_before(const format_view *v, size_t start)
 {
     return (start > 0 && format_word_is(v, start - 1, "ratio")) ||
-           (start > 1 && format_word_is(v, start - 1, "of") && format_word_is(v, start - 2, "ratio"));
+           (start > 1 && format_word_is(v, start - 1, "of") &&
+            format_word_is(v, start - 2, "ratio"));
 }
 
 /* Money, j the word after the number s: "twenty five dollars" -> "$25",
@@ -976,8 +973,8 @@ bool format_numbers_pending(const format_view *v, size_t i)
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
            count_open(v, &s, j) ||
            (s.small && (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
-            (j + 1 == v->n || (number_at(v, j + 1, &t) && (j + 1 + t.k == v->n ||
-                                                           format_numbers_pending(v, j + 1)))));
+            (j + 1 == v->n || (number_at(v, j + 1, &t) &&
+                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1)))));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
@@ -1057,12 +1054,12 @@ long format_gravida_at(const format_view *v, size_t i, sbuf *out)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",     "double", "triple",  "point",   "hundred",  "thousand", "million", "by",   "a",
-        "and",    "over",   "to",      "through", "out",      "of",       "the",     "at",   "q",
-        "year",   "years",  "month",   "months",  "week",     "weeks",    "times",   "plus", "day",
-        "days",   "per",    "degrees", "slash",   "minus",    "negative", "feet",    "foot", "half",
-        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", "past",
-        "dollars", "dollar", NULL};
+        "oh",       "double", "triple",  "point", "hundred", "thousand", "million", "by",
+        "a",        "and",    "over",    "to",    "through", "out",      "of",      "the",
+        "at",       "q",      "year",    "years", "month",   "months",   "week",    "weeks",
+        "times",    "plus",   "day",     "days",  "per",     "degrees",  "slash",   "minus",
+        "negative", "feet",   "foot",    "half",  "halves",  "third",    "thirds",  "quarter",
+        "quarters", "fourth", "fourths", "past",  "dollars", "dollar",   NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -1318,8 +1315,8 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
 static long suture_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const sutures[] = {
-        "vicryl", "monocryl", "nylon",   "prolene", "silk",    "chromic", "ethilon",
-        "pds",    "maxon",    "ethibond", "polypropylene", "gut", "suture", "sutures", NULL};
+        "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
+        "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
     int u = unit_at(v, i);
     if (u < 1 || !(format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero")) ||
         index_in(format_word(v, i + 2), sutures) < 0)
@@ -1336,10 +1333,10 @@ static long acuity_at(const format_view *v, size_t i, sbuf *out)
     static const long snellen[] = {10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 200, 400};
     static const char *const cues[] = {"acuity", "vision", "snellen", "va", NULL};
     /* words that may stand between the cue and the fraction */
-    static const char *const between[] = {"is", "was", "of", "to", "right", "left", "eye",
-                                          "od", "os", "ou", "corrected", "uncorrected", "in",
-                                          "the", "both", "eyes", "with", "without", "correction",
-                                          NULL};
+    static const char *const between[] = {
+        "is",   "was",  "of",   "to",        "right",       "left", "eye",
+        "od",   "os",   "ou",   "corrected", "uncorrected", "in",   "the",
+        "both", "eyes", "with", "without",   "correction",  NULL};
     spoken_num t;
     if (!format_word_is(v, i, "twenty") || !number_at(v, i + 1, &t) || t.ordinal || t.digits ||
         strchr(t.text, '.'))
@@ -1370,9 +1367,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end < 0 ? end : end - (long)i;
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
-        (end = fraction_at(v, i, out)) ||
-        (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
-        (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
+        (end = fraction_at(v, i, out)) || (end = negative_at(v, i, out)) ||
+        (end = cranial_nerve_at(v, i, out)) || (end = suture_at(v, i, out)) ||
+        (end = acuity_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

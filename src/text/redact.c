@@ -189,11 +189,10 @@ static bool zip_code_cue(const redact_ctx *c, size_t i)
  * ("new york heart association class three", "norwalk virus"). */
 static size_t clinical_place_at(const redact_ctx *c, size_t i)
 {
-    static const char *const names[][4] = {
-        {"new", "york", "heart", "association"},
-        {"norwalk", "virus", NULL, NULL},
-        {"norwalk", "like", NULL, NULL},
-        {"west", "nile", NULL, NULL}};
+    static const char *const names[][4] = {{"new", "york", "heart", "association"},
+                                           {"norwalk", "virus", NULL, NULL},
+                                           {"norwalk", "like", NULL, NULL},
+                                           {"west", "nile", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
