@@ -482,6 +482,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"a and o", "A&O"},
                                                {"k c l", "KCl"},
                                                {"e g f r", "eGFR"},
+                                               {"q t c", "QTc"},
                                                /* screening scales whose name
                                                 * holds its item count, written
                                                 * with the dash as published */
@@ -755,6 +756,8 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return q;
     long lv = format_level_at(&f->v, i, out);
     if (lv)
+        return lv;
+    if ((lv = format_gravida_at(&f->v, i, out)))
         return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     if (a >= 0) {

@@ -55,6 +55,11 @@ bool format_pair_started(const format_view *v, size_t i, const char *const (*tab
  * out is full (PHS_ETOOBIG) or out of memory. */
 long format_numbers_at(const format_view *v, size_t i, sbuf *out);
 
+/* Gravida and para said as letters: "g two p one" -> "G2P1", "g three p
+ * two zero one two" -> "G3P2012" (with the term, preterm, abortion and
+ * living counts). Returns the words used (0: none) or a negative code. */
+long format_gravida_at(const format_view *v, size_t i, sbuf *out);
+
 /* A letter and a number as one written form at word i: spinal levels
  * ("l four l five" -> "L4-L5", "c five", "t two"), and vitamins ("vitamin
  * b twelve" -> "B12"). Returns the words used (0: none) or a negative

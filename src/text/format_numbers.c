@@ -202,6 +202,11 @@ static size_t digit_string_of(const format_view *v, size_t i, char *out, size_t 
         k = at + 1 - i;
     }
     out[nd] = '\0';
+    /* a digit and a last "oh" alone ("six oh", no digit after it) are no
+     * digit string: nobody says sixty so, and the "oh" is most often a
+     * word the recogniser inserted ("every four to six oh hours") */
+    if (nd == 2 && k == 2 && format_word_is(v, i + 1, "oh"))
+        return 0;
     return nd >= 2 ? k : 0;
 }
 
@@ -252,15 +257,24 @@ static size_t pair(const format_view *v, size_t i, long *val)
     return k;
 }
 
-/* Decimal digits after "point": "point five", "point oh two". */
-static size_t decimals(const format_view *v, size_t i, char *out, size_t cap)
+/* A decimal digit: a digit said, or, after a number's whole part
+ * ("three point o": 3.0), the letter "o" the recogniser writes for "oh"
+ * ("at this point o two" stays: no number before "point"). */
+static int decimal_digit_at(const format_view *v, size_t i, bool whole)
+{
+    return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0 : digit_at(v, i);
+}
+
+/* Decimal digits after "point": "point five", "point oh two"; whole when
+ * a whole part was said before "point". */
+static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole)
 {
     size_t k = 0, n = strlen(out);
-    if (!format_word_is(v, i, "point") || digit_at(v, i + 1) < 0 || n + 2 >= cap)
+    if (!format_word_is(v, i, "point") || decimal_digit_at(v, i + 1, whole) < 0 || n + 2 >= cap)
         return 0;
     out[n++] = '.';
-    for (k = 1; digit_at(v, i + k) >= 0 && n + 1 < cap; k++)
-        out[n++] = (char)('0' + digit_at(v, i + k));
+    for (k = 1; decimal_digit_at(v, i + k, whole) >= 0 && n + 1 < cap; k++)
+        out[n++] = (char)('0' + decimal_digit_at(v, i + k, whole));
     out[n] = '\0';
     return k;
 }
@@ -289,7 +303,7 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
     if (!s->ordinal) {
-        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text));
+        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0);
         if (d) {
             s->small = false;
             s->k += d;
@@ -383,6 +397,12 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"nanogram", "ng"},
                                        {"picograms", "pg"},
                                        {"millivolts", "mV"},
+                                       {"milliseconds", "ms"},
+                                       {"millisecond", "ms"},
+                                       {"ounces", "oz"},
+                                       {"ounce", "oz"},
+                                       /* a catheter's or tube's size */
+                                       {"french", "Fr"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -398,15 +418,13 @@ static const char *const count_nouns[] = {
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
 static const char *const value_cues[] = {
-    "pulse",      "rate",     "temperature", "temp",       "respirations",
-    "saturation", "sat",      "sats",        "weight",     "height",
-    "score",      "grade",    "stage",       "level",      "type",
-    "class",      "room",     "bed",         "step",       "day",
-    "potassium",  "sodium",   "magnesium",   "calcium",    "phosphorus",
-    "chloride",   "glucose",  "hemoglobin",  "hematocrit", "creatinine",
-    "bun",        "troponin", "lactate",     "albumin",    "platelets",
-    "gravida",    "para",     "number",      "apgar",      "apgars",
-    NULL};
+    "pulse", "rate", "temperature", "temp", "respirations", "saturation", "sat", "sats", "weight",
+    "height", "score", "grade", "stage", "level", "type", "class", "room", "bed", "step", "day",
+    "potassium", "sodium", "magnesium", "calcium", "phosphorus", "chloride", "glucose",
+    "hemoglobin", "hematocrit", "creatinine", "bun", "troponin", "lactate", "albumin", "platelets",
+    "gravida", "para", "number", "apgar", "apgars",
+    /* radiology's "series 3 image 45" ("a series of three" stays) */
+    "series", "image", NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -432,7 +450,8 @@ static bool unit_takes_per(const char *unit)
 {
     return unit[0] != '%' && strncmp(unit, "°", strlen("°")) && strcmp(unit, "mmHg") &&
            strcmp(unit, "bpm") && strcmp(unit, "breaths/min") && strcmp(unit, "lb") &&
-           strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O");
+           strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O") &&
+           strcmp(unit, "ms") && strcmp(unit, "Fr");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -533,6 +552,36 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
     return rc < 0 ? rc : (long)k;
 }
 
+/* True when the number said at start follows "ratio" or "ratio of". */
+static bool ratio_before(const format_view *v, size_t start)
+{
+    return (start > 0 && format_word_is(v, start - 1, "ratio")) ||
+           (start > 1 && format_word_is(v, start - 1, "of") &&
+            format_word_is(v, start - 2, "ratio"));
+}
+
+/* Money, j the word after the number s: "twenty five dollars" -> "$25",
+ * "twelve dollars and fifty cents" -> "$12.50" (no thousands comma below
+ * 10,000, as every number here). Returns the end of what was written (0:
+ * no money). */
+static long money_at(const format_view *v, size_t j, const spoken_num *s, sbuf *out)
+{
+    if (s->ordinal || !(format_word_is(v, j, "dollars") || format_word_is(v, j, "dollar")))
+        return 0;
+    spoken_num c;
+    size_t k = j + 1, m = k + format_word_is(v, k, "and");
+    int rc;
+    if (!strchr(s->text, '.') && number_at(v, m, &c) && !c.ordinal && !c.digits &&
+        !strchr(c.text, '.') && c.value < 100 &&
+        (format_word_is(v, m + c.k, "cents") || format_word_is(v, m + c.k, "cent"))) {
+        rc = sbuf_printf(out, "$%s.%02ld", s->text, c.value);
+        k = m + c.k + 1;
+    } else {
+        rc = sbuf_printf(out, "$%s", s->text);
+    }
+    return rc < 0 ? rc : (long)k;
+}
+
 /* After a number s said at i and ending before j: a blood pressure or
  * score ("over", "out of"), a range with a unit, a unit. Returns the end
  * of what was written (0: none of these). */
@@ -602,6 +651,15 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
             return rc < 0 ? rc : (long)(m + ku);
         }
     }
+    /* a ratio: "a ratio of one to four" -> "1:4" ("one to one sitter",
+     * with no "ratio" before it, stays words) */
+    if (format_word_is(v, j, "to") && ratio_before(v, start) && !s->digits && !s->ordinal &&
+        number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
+        !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
+        index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
+        rc = sbuf_printf(out, "%s:%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
     if ((format_word_is(v, j, "to") || format_word_is(v, j, "through")) &&
         number_at(v, j + 1, &t) && !t.ordinal)
         return range_at(v, j, s, &t, out);
@@ -616,6 +674,8 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     long a = age_at(v, j, s, out);
     if (a)
+        return a;
+    if ((a = money_at(v, j, s, out)))
         return a;
     if ((unit = unit_at_word(v, j, &ku, &wu))) {
         rc = write_number(out, s, unit_sep(unit), unit);
@@ -891,13 +951,14 @@ static bool counted_at(const format_view *v, const spoken_num *s, size_t j)
            count_of_noun(v, s, j);
 }
 
-/* True when "or" at j joins the small number before it to a number that
- * counts ("two or three days": both are counts, "2 or 3 days"). */
+/* True when "or" or "and" at j joins the small number before it to a
+ * number that counts ("two or three days": both are counts, "2 or 3
+ * days"; "at one and five minutes", "1 and 5 minutes"). */
 static bool or_counted(const format_view *v, size_t j)
 {
     spoken_num t;
-    return format_word_is(v, j, "or") && number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
-           counted_at(v, &t, j + 1 + t.k);
+    return (format_word_is(v, j, "or") || format_word_is(v, j, "and")) && number_at(v, j + 1, &t) &&
+           !t.ordinal && !t.digits && counted_at(v, &t, j + 1 + t.k);
 }
 
 bool format_numbers_pending(const format_view *v, size_t i)
@@ -911,9 +972,9 @@ bool format_numbers_pending(const format_view *v, size_t i)
            (plural_word(format_word(v, j)) &&
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
            count_open(v, &s, j) ||
-           (s.small && format_word_is(v, j, "or") &&
-            (j + 1 == v->n || (number_at(v, j + 1, &t) && (j + 1 + t.k == v->n ||
-                                                           format_numbers_pending(v, j + 1)))));
+           (s.small && (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
+            (j + 1 == v->n || (number_at(v, j + 1, &t) &&
+                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1)))));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
@@ -965,18 +1026,40 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
         rc = sbuf_printf(out, "-%c%ld", c2 - 'a' + 'A', n2);
         return rc < 0 ? rc : 4;
     }
+    /* the next level with the letter said once: "l four five" -> "L4-5"
+     * (one number word, nothing that makes it a measure or a longer
+     * number after it; not the sacral heart sounds) */
+    spoken_num t;
+    if (!vitamin && c != 's' && number_at(v, i + 2, &t) && t.k == 1 && !t.ordinal &&
+        t.value == n + 1 && t.value <= level_max(c) && !format_open_word(v, i + 3) &&
+        !unit_at_word(v, i + 3, &ku, &wu) && index_in(format_word(v, i + 3), count_nouns) < 0) {
+        rc = sbuf_printf(out, "-%ld", t.value);
+        return rc < 0 ? rc : 3;
+    }
     return 2;
+}
+
+long format_gravida_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num g, p;
+    if (level_letter(v, i) != 'g' || !number_at(v, i + 1, &g) || g.ordinal || g.digits ||
+        strchr(g.text, '.') || g.value > 20 || level_letter(v, i + 1 + g.k) != 'p' ||
+        !number_at(v, i + 2 + g.k, &p) || p.ordinal || strchr(p.text, '.') ||
+        (p.digits ? strlen(p.text) > 4 : p.value > 20))
+        return 0;
+    int rc = sbuf_printf(out, "G%sP%s", g.text, p.text);
+    return rc < 0 ? rc : (long)(2 + g.k + p.k);
 }
 
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",     "double", "triple",  "point",   "hundred",  "thousand", "million", "by",   "a",
-        "and",    "over",   "to",      "through", "out",      "of",       "the",     "at",   "q",
-        "year",   "years",  "month",   "months",  "week",     "weeks",    "times",   "plus", "day",
-        "days",   "per",    "degrees", "slash",   "minus",    "negative", "feet",    "foot", "half",
-        "halves", "third",  "thirds",  "quarter", "quarters", "fourth",   "fourths", "past",
-        NULL};
+        "oh",       "double", "triple",  "point", "hundred", "thousand", "million", "by",
+        "a",        "and",    "over",    "to",    "through", "out",      "of",      "the",
+        "at",       "q",      "year",    "years", "month",   "months",   "week",    "weeks",
+        "times",    "plus",   "day",     "days",  "per",     "degrees",  "slash",   "minus",
+        "negative", "feet",   "foot",    "half",  "halves",  "third",    "thirds",  "quarter",
+        "quarters", "fourth", "fourths", "past",  "dollars", "dollar",   NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -1226,6 +1309,56 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)s.k;
 }
 
+/* A suture's size: "four oh nylon" -> "4-0 nylon" (the digit and "oh"
+ * or "zero" before a suture material or "suture(s)"; "room two oh four"
+ * stays a digit string). */
+static long suture_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const sutures[] = {
+        "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
+        "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
+    int u = unit_at(v, i);
+    if (u < 1 || !(format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero")) ||
+        index_in(format_word(v, i + 2), sutures) < 0)
+        return 0;
+    int rc = sbuf_printf(out, "%d-0", u);
+    return rc < 0 ? rc : 2;
+}
+
+/* Visual acuity: "visual acuity twenty twenty" -> "20/20", "vision is
+ * twenty forty", "twenty twenty vision" (a Snellen fraction, said without
+ * "over"; elsewhere "twenty twenty" is the year 2020). */
+static long acuity_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const long snellen[] = {10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 200, 400};
+    static const char *const cues[] = {"acuity", "vision", "snellen", "va", NULL};
+    /* words that may stand between the cue and the fraction */
+    static const char *const between[] = {
+        "is",   "was",  "of",   "to",        "right",       "left", "eye",
+        "od",   "os",   "ou",   "corrected", "uncorrected", "in",   "the",
+        "both", "eyes", "with", "without",   "correction",  NULL};
+    spoken_num t;
+    if (!format_word_is(v, i, "twenty") || !number_at(v, i + 1, &t) || t.ordinal || t.digits ||
+        strchr(t.text, '.'))
+        return 0;
+    bool known = false;
+    for (size_t m = 0; m < sizeof(snellen) / sizeof(snellen[0]); m++)
+        known = known || t.value == snellen[m];
+    if (!known)
+        return 0;
+    bool cued = format_word_is(v, i + 1 + t.k, "vision");
+    for (size_t b = i, d = 0; !cued && b > 0 && d < 4; b--, d++) {
+        if (index_in(format_word(v, b - 1), cues) >= 0)
+            cued = true;
+        else if (index_in(format_word(v, b - 1), between) < 0)
+            break;
+    }
+    if (!cued)
+        return 0;
+    int rc = sbuf_printf(out, "20/%s", t.text);
+    return rc < 0 ? rc : (long)(1 + t.k);
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -1234,8 +1367,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end < 0 ? end : end - (long)i;
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
-        (end = fraction_at(v, i, out)) ||
-        (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)))
+        (end = fraction_at(v, i, out)) || (end = negative_at(v, i, out)) ||
+        (end = cranial_nerve_at(v, i, out)) || (end = suture_at(v, i, out)) ||
+        (end = acuity_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -1258,7 +1392,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool cue =
         i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
                   (i > 1 && format_word_is(v, i - 1, "of") &&
-                   index_in(format_word(v, i - 2), value_cues) >= 0) ||
+                   index_in(format_word(v, i - 2), value_cues) >= 0 &&
+                   !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
     /* "one day at a time" is a saying, not a count; "one day she fell" a

@@ -184,6 +184,25 @@ static bool zip_code_cue(const redact_ctx *c, size_t i)
     return false;
 }
 
+/* Clinical names that hold a city: the words of the name (0: none at i).
+ * They name a classification, test or disease, never where a patient is
+ * ("new york heart association class three", "norwalk virus"). */
+static size_t clinical_place_at(const redact_ctx *c, size_t i)
+{
+    static const char *const names[][4] = {{"new", "york", "heart", "association"},
+                                           {"norwalk", "virus", NULL, NULL},
+                                           {"norwalk", "like", NULL, NULL},
+                                           {"west", "nile", NULL, NULL}};
+    for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
+        size_t k = 0;
+        while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
+            k++;
+        if (k == 4 || (k > 0 && !names[e][k]))
+            return k;
+    }
+    return 0;
+}
+
 static void detect_addresses(redact_ctx *c)
 {
     static const char *const unit_words[] = {"apartment", "apt", "unit", "suite", NULL};
@@ -256,6 +275,11 @@ static void detect_addresses(redact_ctx *c)
     /* cities: a distinctive city name anywhere; a city that is also a common
      * word only before a state or after "in"/"from" with a state after */
     for (size_t i = 0; i < c->n; i++) {
+        size_t named = clinical_place_at(c, i);
+        if (named) {
+            i += named - 1;
+            continue;
+        }
         for (size_t k = 3; k >= 1; k--) {
             uint16_t f = redact_lex_flags(c, i, k);
             if (!(f & (LEX_CITY | LEX_CITY_AMBIG)) || !free_at(c, i, i + k))

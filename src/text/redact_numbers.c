@@ -396,6 +396,7 @@ typedef struct idstr {
     size_t number_words; /* words inside number runs */
     bool digitwise;      /* no "twenty" or "twelve": said digit by digit */
     bool range;          /* a run such as "fifty five to sixty": a range, not a number */
+    bool lead_range;     /* the same range after the letters that start it ("e f ...") */
 } idstr;
 
 #define IDSTR_MAX_WORDS 32 /* bounds the cost of a scan: detection stays linear */
@@ -417,7 +418,7 @@ static bool idstr_gap_ok(const redact_ctx *c, size_t i)
  * IDSTR_MAX_WORDS words. */
 static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
 {
-    idstr cur = {i, i, 0, 0, 0, 0, 0, true, false};
+    idstr cur = {i, i, 0, 0, 0, 0, 0, true, false, false};
     bool found = false, last_gap = false;
     size_t j = i, len, runs = 0, digitlike = 0;
     while (j < c->n && j < i + IDSTR_MAX_WORDS && c->lab[j] < 0) {
@@ -451,6 +452,7 @@ static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
             *s = cur;
             /* a range is one run alone; inside a longer string it is a misheard "two" */
             s->range = cur.range && runs == 1 && !cur.letters && !cur.gaps;
+            s->lead_range = cur.range && runs == 1 && cur.letters == cur.lead_letters && !cur.gaps;
             found = true;
             last_gap = false;
         } else if ((len = letter_block(c, j)) > 0 && (j == i || !spelled_cue_len(c, j))) {
@@ -500,6 +502,27 @@ static const char *const lead_words[] = {"number", "numbers", "is", "was", "id",
 static const char *const date_cue[] = {"birth", "born", "dob", "date", "dated", "admitted",
                                        "discharged", NULL};
 
+/* True when the n letters spelled at a, with any spelled right before
+ * them, name a code system of procedures, diagnoses or drugs ("c p t nine
+ * nine two one four"): its codes are the same for every patient, no
+ * identifier of one. */
+static bool code_system_letters(const redact_ctx *c, size_t a, int n)
+{
+    static const char *const systems[] = {"cpt", "icd", "ndc", "drg", "hcpcs", NULL};
+    char spelled[9];
+    /* the whole block: a scan may start inside it ("p t ..." of "c p t") */
+    while (a > 0 && n < 8 && is_letter(c, a - 1)) {
+        a--;
+        n++;
+    }
+    if (n < 3 || n > 5)
+        return false;
+    for (int k = 0; k < n; k++)
+        spelled[k] = tok(c, a + (size_t)k)[0];
+    spelled[n] = '\0';
+    return index_in(spelled, systems) >= 0;
+}
+
 /* The label of an identifier-like string s (-1 for none): the cue before
  * it decides, then its shape; r_date when its number run reads as a date. */
 static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
@@ -516,7 +539,12 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
         return REDACT_PHONE;
     if (r_date)
         return REDACT_DATE;
-    if (unit_after || s->range)
+    /* a range with its unit after the letters that name it ("e f thirty
+     * five to forty percent"): a quantity; nobody says an identifier with
+     * "to" between its parts */
+    if (unit_after || s->range || (s->lead_range && is_any(c, s->b, number_units)))
+        return -1;
+    if (s->letters == s->lead_letters && code_system_letters(c, s->a, s->lead_letters))
         return -1;
     if (redact_cue_before(c, s->a, CUE_WINDOW_ID, redact_id_cues) &&
         (s->digits >= 4 ||

@@ -298,6 +298,58 @@ static void test_blind3_forms(void **state)
     CHECK(cases);
 }
 
+/* Forms the fourth blind set (bench/format/blind4.tsv) found unwritten,
+ * each with a neighbour that must stay as it was. */
+static void test_blind4_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* suture sizes: "N oh" before a suture material */
+        {"closed with four oh nylon sutures", "Closed with 4-0 nylon sutures."},
+        {"two oh vicryl and three oh monocryl", "2-0 vicryl and 3-0 monocryl."},
+        {"room two oh four", "Room 204."},
+        /* units a note abbreviates */
+        {"q t c four hundred forty milliseconds", "QTc 440 ms."},
+        {"she weighed eight pounds three ounces", "She weighed 8 lb 3 oz."},
+        {"takes two ounces of formula", "Takes 2 oz of formula."},
+        {"a sixteen french foley", "A 16 Fr Foley."},
+        {"she speaks french", "She speaks french."},
+        /* a level pair with the letter said once */
+        {"disc bulge at l four five", "Disc bulge at L4-5."},
+        {"l four five milligrams", "L4 5 mg."},
+        /* radiology's series and image numbers */
+        {"see series three image forty five", "See series 3 image 45."},
+        {"a series of three", "A series of three."},
+        /* gravida and para said as letters */
+        {"g two p one at thirty two weeks", "G2P1 at 32 weeks."},
+        {"g three p two zero one two", "G3P2012."},
+        /* two counts joined by "and" before their noun */
+        {"apgars eight and nine at one and five minutes", "Apgars 8 and 9 at 1 and 5 minutes."},
+        {"one and two of them", "One and two of them."},
+        /* visual acuity */
+        {"visual acuity twenty twenty in the right eye", "Visual acuity 20/20 in the right eye."},
+        {"vision is twenty forty", "Vision is 20/40."},
+        {"twenty twenty vision", "20/20 vision."},
+        {"back in twenty twenty", "Back in 2020."},
+        /* a ratio */
+        {"nurse to patient ratio of one to four", "Nurse to patient ratio of 1:4."},
+        {"a ratio of one to two", "A ratio of 1:2."},
+        {"a one to one sitter", "A one to one sitter."},
+        /* money */
+        {"the copay is twenty five dollars", "The copay is $25."},
+        {"a balance of twelve dollars and fifty cents", "A balance of $12.50."},
+        {"charges were one thousand two hundred forty dollars", "Charges were $1240."},
+        {"five dollars a day", "$5 a day."},
+        /* the recogniser's "o" for "oh" after a number's "point" */
+        {"a three point o by eighteen millimeter stent", "A 3.0 x 18 mm stent."},
+        {"at this point o two sats are fine", "At this point O2 sats are fine."},
+        /* a digit and a last "oh" are no digit string (blind3's audio) */
+        {"every four to six oh hours", "Every 4-6 oh hours."},
+        {"room six oh four", "Room 604."},
+        {"extension four one oh", "Extension 410."},
+    };
+    CHECK(cases);
+}
+
 /* Forms the blind set (bench/format/blind.tsv) found unwritten, one case
  * per class, with a neighbour that must stay as it was. */
 static void test_units_per(void **state)
@@ -855,6 +907,15 @@ static void test_stream(void **state)
         /* a count's noun said after a pause (session 38) */
         "she had two prior | cesarean sections",
         "she had two | prior cesarean | sections period",
+        /* the forms of the fourth blind set, cut inside (session 41) */
+        "a balance of twelve dollars | and fifty cents | remains",
+        "closed with four oh | nylon | sutures",
+        "g two | p one | at term",
+        "disc bulge at l four | five | with narrowing",
+        "visual acuity twenty | twenty | in the right eye",
+        "a ratio of one to | four | today",
+        "apgars eight and nine at one and | five minutes",
+        "a three point | o by eighteen | millimeter stent",
         "sleeps on two | pillows",
         "for two or | three | days",
         "two or three | blood cultures",
@@ -1081,6 +1142,17 @@ static void test_stream_random(void **state)
                                           "m r i",
                                           "vitamin b twelve",
                                           "l four l five",
+                                          "l four five",
+                                          "four oh nylon",
+                                          "twelve dollars and fifty cents",
+                                          "g two p one",
+                                          "visual acuity twenty twenty",
+                                          "ratio of one to four",
+                                          "at one and five minutes",
+                                          "three point o millimeters",
+                                          "eight pounds three ounces",
+                                          "sixteen french",
+                                          "q t c four hundred forty milliseconds",
                                           "at four p m",
                                           "at nine thirty",
                                           "times three",
@@ -1535,6 +1607,7 @@ int main(void)
         cmocka_unit_test(test_measure_not_date),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_blind3_forms),
+        cmocka_unit_test(test_blind4_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
