@@ -222,9 +222,12 @@ async function closed(url, key, out, how) {
         if (how === 'base64') ws.send(JSON.stringify({ type: 'input_audio_buffer.append', event_id: 'b64', audio: 'not base64!' }));
         if (how === 'binary') ws.send(Buffer.alloc(10), { binary: true });
         if (how === 'oversize') ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: big }));
-        if (how === 'toofast') { // 80 s of 8 kHz audio at once, beyond the 60 s allowance
+        if (how === 'toofast') {
+            // 300 s of 8 kHz audio at once, far beyond the 60 s allowance: the
+            // server counts its own handling time (a worker started, audio fed)
+            // as time passed, so on a loaded machine 80 s could stay inside it
             const second = Buffer.alloc(16000).toString('base64');
-            for (let i = 0; i < 80; i++) ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
+            for (let i = 0; i < 300; i++) ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
         }
     });
     const r = await done;
