@@ -92,14 +92,6 @@ typedef struct ps_dec {
     struct cmn_saved at_start; /* live: the normalisation when the utterance began */
     bool have_start;
     size_t dropped;       /* live: searches made and dropped since (utt_prepare) */
-    /* live: a front end of its own for the means of the checks (own_mean),
-     * made on first use from the decoder's configuration: computing one
-     * on the decoder's front end mid-utterance reset its frame overlap
-     * and ran its noise estimate over the piece's audio a second time,
-     * so the pass heard the rest of the piece through another front end
-     * than a piece without the check. */
-    fe_t *mean_fe;
-    bool in_utt; /* live: between utt_start and utt_end */
     bool kept;            /* every live search made ahead, none dropped (prepare_all) */
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
@@ -666,7 +658,6 @@ static void decoder_free(void *dec)
     ps_dec *d = dec;
     if (!d)
         return;
-    fe_free(d->mean_fe);
     ps_free(d->ps);
     ngram_model_free(d->lm);
     voice_cmllr_free(d->stats);
@@ -1201,7 +1192,6 @@ static int utt_start(void *dec)
     d->have_start = cmn_save(ps, &d->at_start);
     if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    d->in_utt = true;
     /* The full pass's second pass rewinds the features its first pass
      * kept, so the acoustic model must keep them all; making a search
      * without a second pass (the live and fast ones) turned that off for
@@ -1234,23 +1224,12 @@ static int utt_reopen(void *dec)
 }
 
 /* The mean of pcm's cepstra (as the front end computes them for a whole
- * utterance) into mean[0..*ncep); false when pcm is too short to frame.
- * Between utterances on the decoder's front end (the next utt_start
- * begins it anew); inside one (the early check) on d's own (mean_fe, a
- * new stream: the noise estimate from pcm's start, as the pass begun
- * again hears it). O(n). */
-static bool own_mean(ps_dec *d, const int16_t *pcm, size_t n, mfcc_t *mean, int32 *ncep)
+ * utterance) into mean[0..*ncep); false when pcm is too short to frame. */
+static bool own_mean(ps_decoder_t *ps, const int16_t *pcm, size_t n, mfcc_t *mean, int32 *ncep)
 {
+    fe_t *fe = ps_get_fe(ps);
     mfcc_t **cep = NULL;
     int32 nfr = 0;
-    fe_t *fe = ps_get_fe(d->ps);
-    if (d->in_utt) {
-        if (!d->mean_fe)
-            d->mean_fe = fe_init_auto_r(cmd_ln_retain(ps_get_config(d->ps)));
-        if (!(fe = d->mean_fe))
-            return false;
-        fe_start_stream(fe);
-    }
     *ncep = fe_get_output_size(fe);
     if (*ncep <= 0 || *ncep > 64)
         return false;
@@ -1273,7 +1252,7 @@ static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, doubl
     mfcc_t mean[64];
     int32 ncep;
     *shift = 0;
-    if (!d->have_start || !feat || !feat->cmn_struct || !own_mean(d, pcm, n, mean, &ncep) ||
+    if (!d->have_start || !feat || !feat->cmn_struct || !own_mean(d->ps, pcm, n, mean, &ncep) ||
         ncep != feat->cmn_struct->veclen)
         return 0;
     double sum = 0;
@@ -1299,7 +1278,7 @@ static int utt_prime(void *dec, const int16_t *pcm, size_t n)
     mfcc_t mean[64];
     int32 ncep;
     /* too short to tell: the model's mean stays */
-    if (feat && feat->cmn_struct && own_mean(dec, pcm, n, mean, &ncep))
+    if (feat && feat->cmn_struct && own_mean(ps, pcm, n, mean, &ncep))
         cmn_live_set(feat->cmn_struct, mean);
     return 0;
 }
@@ -1367,7 +1346,6 @@ static int utt_pause(void *dec, int from, int min_frames, int settle_frames, int
 
 static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
 {
-    ((ps_dec *)dec)->in_utt = false;
     if (ps_end_utt(ps_of(dec)) < 0)
         return PHS_EENGINE;
     return word ? report_words(ps_of(dec), word, ctx) : 0;
