@@ -94,7 +94,7 @@ int zygote_main(int argc, char **argv)
     proto_cursor_init(&cur, buf, len);
     int rc = type == ZYG_CONFIG ? proto_get_asr_config(&cur, &z) : PHS_EINVAL;
     uint32_t live = proto_get_u32(&cur); /* 1: build the live sessions' searches */
-    if (rc == 0 && (cur.bad || live > 1))
+    if (rc == 0 && (cur.bad || live > 1 || cur.pos != cur.len)) /* the flag is the last field */
         rc = PHS_EINVAL;
     if (rc == 0 && !proto_asr_voice_complete(&z))
         rc = PHS_EINVAL; /* the default model has no voice profile */
