@@ -583,6 +583,16 @@ static bool letters_restart_at(const format_view *v, size_t i)
            (c == 'q' && frequency_at(v, i));
 }
 
+/* True when a number is said at i. */
+static bool value_follows(const format_view *v, size_t i)
+{
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    long n = format_numbers_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return n > 0;
+}
+
 /* The entry of spelled_a_i said at i, its letters in *k; -1 when none or
  * when the letters go on past it ("a v q scan" is "a VQ scan"). */
 static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
@@ -590,6 +600,12 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     int e = format_pair_at(v, i, spelled_a_i, k);
     size_t kp;
     if (e < 0)
+        return -1;
+    /* "a u c" is the article before UC (ulcerative colitis) unless its
+     * value follows: "a u c (of) five" is "AUC (of) 5", "a u c flare" "a
+     * UC flare" */
+    if (!strcmp(spelled_a_i[e][0], "a u c") && !value_follows(v, i + *k) &&
+        !(format_word_is(v, i + *k, "of") && value_follows(v, i + *k + 1)))
         return -1;
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)

@@ -338,6 +338,8 @@ static void test_blind5_forms(void **state)
         /* values after a score or setting said by its acronym */
         {"peep of five", "PEEP of 5."},
         {"a u c six", "AUC 6."},
+        {"she has a u c flare", "She has a UC flare."},
+        {"target a u c of four", "Target AUC of 4."},
         {"n i h s s two", "NIHSS 2."},
         {"performance status two", "Performance status 2."},
         {"c t two of them", "CT two of them."},
