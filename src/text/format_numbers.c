@@ -638,8 +638,10 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         k = j + 1 + t.k;
         spoken_num third;
         /* a blood gas, "over" as many times as said: "seven point three
-         * two over fifty eight over sixty" -> "7.32/58/60" */
-        if (format_word_is(v, k, "over") && number_at(v, k + 1, &third) && !third.ordinal) {
+         * two over fifty eight over sixty" -> "7.32/58/60" (not a time
+         * after it: "... over eighty over two days") */
+        if (format_word_is(v, k, "over") && number_at(v, k + 1, &third) && !third.ordinal &&
+            !format_counted_word_at(v, k + 1 + third.k)) {
             rc = sbuf_printf(out, "%s/%s/%s", s->text, t.text, third.text);
             return rc < 0 ? rc : (long)(k + 1 + third.k);
         }

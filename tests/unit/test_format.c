@@ -313,6 +313,7 @@ static void test_blind5_forms(void **state)
         /* a blood gas: "over" as many times as said */
         {"gas seven point two eight over sixty two over seventy", "Gas 7.28/62/70."},
         {"one twenty over eighty", "120/80."},
+        {"one twenty over eighty over two days", "120/80 over 2 days."},
         /* units */
         {"two point one square meters", "2.1 m2."},
         {"four milliunits per minute", "4 mU/min."},
