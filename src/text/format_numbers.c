@@ -926,6 +926,20 @@ static bool describing_word(const format_view *v, size_t i)
            !number_at(v, i, &t);
 }
 
+static int level_letter(const format_view *v, size_t i);
+
+/* True when the words from i to the end of v are letters spelled one by
+ * one (at most a long abbreviation's). */
+static bool letters_to_end(const format_view *v, size_t i)
+{
+    if (v->n - i > 8)
+        return false;
+    for (size_t d = i; d < v->n; d++)
+        if (!level_letter(v, d))
+            return false;
+    return true;
+}
+
 /* How far the describing words before a count's noun may reach: "two
  * prior cesarean sections". */
 #define COUNT_DESCRIBING_MAX 2u
@@ -955,11 +969,16 @@ static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
  * the noun may come after. */
 static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 {
-    if (!s->small || s->value < 2 || j >= v->n || v->n - j > COUNT_DESCRIBING_MAX)
+    if (!s->small || s->value < 2 || j >= v->n)
         return false;
-    for (size_t d = j; d < v->n; d++)
-        if (!describing_word(v, d))
+    for (size_t d = j; d < v->n; d++) {
+        /* letters to the end may still spell a plural abbreviation ("two
+         * peripheral i | v s") */
+        if (d - j <= COUNT_DESCRIBING_MAX && letters_to_end(v, d))
+            return true;
+        if (d - j >= COUNT_DESCRIBING_MAX || !describing_word(v, d))
             return false;
+    }
     return true;
 }
 

@@ -960,6 +960,15 @@ static void test_stream(void **state)
         /* a title is written by the piece after it, which a later word may
          * still change (found by fuzzing) */
         "seen by dr point | three five",
+        /* a count's plural abbreviation said across a pause, and session
+         * 42's forms cut where a later word completes them (the first
+         * found by fuzz_format) */
+        "two peripheral i | v s were started",
+        "a twelve | lead e k g",
+        "gas seven point two eight over sixty two | over seventy",
+        "t two n one | m zero tumor",
+        "c k d stage three | b",
+        "forty two | thousand platelets",
         "mrs | next pressure oh mrs the | scratch mr dr point | three blood hours",
         /* found by a random driver (session 28): a quantity per time said
          * across a pause, and headings cut by pauses */
