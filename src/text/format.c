@@ -558,15 +558,15 @@ static int letter_at(const format_view *v, size_t i)
  * start a spelled word ("a c t scan" is "a CT scan"), and only these end
  * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
 static const char *const spelled_a_i[][2] = {
-    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},  {"a c", NULL},     {"a c e", NULL},
-    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},
-    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},
-    {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},
-    {"a v", NULL},    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},
-    {"i c p", NULL},  {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"},
-    {"i g m", "IgM"}, {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},
-    {"i p f", NULL},  {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},
-    {"i v f", NULL},  {"i v p b", NULL}, {NULL, NULL}};
+    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},   {"a c", NULL},     {"a c e", NULL},
+    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL}, {"a k i", NULL},
+    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},   {"a m a", NULL},   {"a n a", NULL},
+    {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL},   {"a s a", NULL},   {"a s d", NULL},
+    {"a s t", NULL},  {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
+    {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
+    {"i g g", "IgG"}, {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},     {"i n r", NULL},
+    {"i o p", NULL},  {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},   {"i v", NULL},
+    {"i v c", NULL},  {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -972,13 +972,12 @@ static const char *const always_capital[] = {
  * drugs said by brand more often than by generic name, and suture
  * materials. None is an English word (generic names stay lower case). */
 static const char *const brand_names[] = {
-    "ambien",   "ativan",   "augmentin", "bactrim",  "benadryl", "cardizem", "cipro",
-    "coumadin", "decadron", "dilaudid",  "eliquis",  "ethibond", "ethilon",  "flagyl",
-    "flomax",   "haldol",   "humalog",   "januvia",  "keflex",   "lantus",   "lasix",
-    "lipitor",  "lovenox",  "monocryl",  "narcan",   "norco",    "novolog",  "percocet",
-    "plavix",   "prilosec", "prolene",   "protonix", "rocephin", "seroquel", "synthroid",
-    "toradol",  "vicryl",   "xanax",     "xarelto",  "zithromax", "zofran",  "zoloft",
-    NULL};
+    "ambien",   "ativan",   "augmentin", "bactrim",  "benadryl", "cardizem", "cipro",   "coumadin",
+    "decadron", "dilaudid", "eliquis",   "ethibond", "ethilon",  "flagyl",   "flomax",  "haldol",
+    "humalog",  "januvia",  "keflex",    "lantus",   "lasix",    "lipitor",  "lovenox", "monocryl",
+    "narcan",   "norco",    "novolog",   "percocet", "plavix",   "prilosec", "prolene", "protonix",
+    "rocephin", "seroquel", "synthroid", "toradol",  "vicryl",   "xanax",    "xarelto", "zithromax",
+    "zofran",   "zoloft",   NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -1117,8 +1116,7 @@ static int capitals(fmt *f)
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
         if ((start && !first_word_has_capital(s)) ||
-            (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
-                     in_list(s, brand_names) ||
+            (raw && (in_list(s, always_capital) || in_list(s, eponyms) || in_list(s, brand_names) ||
                      is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;

@@ -445,11 +445,19 @@ static int write_number(sbuf *out, const spoken_num *s, const char *sep, const c
 /* The unit said at i, if any: its written form and words in *k. */
 /* What a unit is per, after "per": "micrograms per hour" is "mcg/h",
  * "units per kilogram per hour" "units/kg/h". */
-static const char *const per_units[][2] = {
-    {"hour", "h"},          {"minute", "min"},       {"kilogram", "kg"},   {"kilo", "kg"},
-    {"day", "day"},         {"deciliter", "dL"},     {"milliliter", "mL"}, {"liter", "L"},
-    {"square meter", "m2"}, {"meter squared", "m2"}, {"dose", "dose"},     {"gram", "g"},
-    {NULL, NULL}};
+static const char *const per_units[][2] = {{"hour", "h"},
+                                           {"minute", "min"},
+                                           {"kilogram", "kg"},
+                                           {"kilo", "kg"},
+                                           {"day", "day"},
+                                           {"deciliter", "dL"},
+                                           {"milliliter", "mL"},
+                                           {"liter", "L"},
+                                           {"square meter", "m2"},
+                                           {"meter squared", "m2"},
+                                           {"dose", "dose"},
+                                           {"gram", "g"},
+                                           {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
 typedef struct written_unit {
@@ -1130,13 +1138,13 @@ long format_staging_at(const format_view *v, size_t i, sbuf *out)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",       "double", "triple",  "point", "hundred", "thousand", "million", "by",
-        "a",        "and",    "over",    "to",    "through", "out",      "of",      "the",
-        "at",       "q",      "year",    "years", "month",   "months",   "week",    "weeks",
-        "times",    "plus",   "day",     "days",  "per",     "degrees",  "slash",   "minus",
-        "negative", "feet",   "foot",    "half",  "halves",  "third",    "thirds",  "quarter",
-        "quarters", "fourth", "fourths", "past",  "dollars", "dollar",   "lead",
-        "gauge",    NULL};
+        "oh",      "double",  "triple",  "point",  "hundred",  "thousand", "million",
+        "by",      "a",       "and",     "over",   "to",       "through",  "out",
+        "of",      "the",     "at",      "q",      "year",     "years",    "month",
+        "months",  "week",    "weeks",   "times",  "plus",     "day",      "days",
+        "per",     "degrees", "slash",   "minus",  "negative", "feet",     "foot",
+        "half",    "halves",  "third",   "thirds", "quarter",  "quarters", "fourth",
+        "fourths", "past",    "dollars", "dollar", "lead",     "gauge",    NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -1449,11 +1457,10 @@ static bool spelled_before(const format_view *v, size_t i)
  * k bath" -> "2K bath". Returns the words used (0: none). */
 static long subgroup_at(const format_view *v, size_t i, size_t j, const spoken_num *s, sbuf *out)
 {
-    static const char *const after_a[] = {"", "with", "and", "or", "disease", "ckd", "chronic",
-                                          NULL};
+    static const char *const after_a[] = {"",        "with", "and",     "or",
+                                          "disease", "ckd",  "chronic", NULL};
     int c = level_letter(v, j), rc;
-    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value >= 10 ||
-        level_letter(v, j + 1))
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value >= 10 || level_letter(v, j + 1))
         return 0;
     if (i > 0 && format_word_is(v, i - 1, "stage") &&
         (c == 'b' || c == 'c' || (c == 'a' && index_in(format_word(v, j + 1), after_a) >= 0)))
@@ -1529,8 +1536,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * hour urine" -> "24-hour urine" */
     /* so does a size said singular before its device: "a twelve lead e k
      * g" -> "a 12-lead EKG", "an eighteen gauge i v" -> "an 18-gauge IV" */
-    static const char *const spans[] = {"minute", "hour", "day",   "week",
-                                        "month",  "year", "lead", "gauge", NULL};
+    static const char *const spans[] = {"minute", "hour", "day",   "week", "month",
+                                        "year",   "lead", "gauge", NULL};
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};

@@ -195,23 +195,16 @@ static bool zip_code_cue(const redact_ctx *c, size_t i)
  * "antecubital fossa": census surnames and cities, these words). */
 static size_t clinical_name_at(const redact_ctx *c, size_t i)
 {
-    static const char *const names[][4] = {{"new", "york", "heart", "association"},
-                                           {"norwalk", "virus", NULL, NULL},
-                                           {"norwalk", "like", NULL, NULL},
-                                           {"west", "nile", NULL, NULL},
-                                           {"boston", "bowel", NULL, NULL},
-                                           {"st", "louis", "encephalitis", NULL},
-                                           {"saint", "louis", "encephalitis", NULL},
-                                           {"morse", "fall", NULL, NULL},
-                                           {"braden", "scale", NULL, NULL},
-                                           {"braden", "score", NULL, NULL},
-                                           {"antecubital", "fossa", NULL, NULL},
-                                           {"cubital", "fossa", NULL, NULL},
-                                           {"popliteal", "fossa", NULL, NULL},
-                                           {"iliac", "fossa", NULL, NULL},
-                                           {"posterior", "fossa", NULL, NULL},
-                                           {"pituitary", "fossa", NULL, NULL},
-                                           {"glenoid", "fossa", NULL, NULL}};
+    static const char *const names[][4] = {
+        {"new", "york", "heart", "association"},  {"norwalk", "virus", NULL, NULL},
+        {"norwalk", "like", NULL, NULL},          {"west", "nile", NULL, NULL},
+        {"boston", "bowel", NULL, NULL},          {"st", "louis", "encephalitis", NULL},
+        {"saint", "louis", "encephalitis", NULL}, {"morse", "fall", NULL, NULL},
+        {"braden", "scale", NULL, NULL},          {"braden", "score", NULL, NULL},
+        {"antecubital", "fossa", NULL, NULL},     {"cubital", "fossa", NULL, NULL},
+        {"popliteal", "fossa", NULL, NULL},       {"iliac", "fossa", NULL, NULL},
+        {"posterior", "fossa", NULL, NULL},       {"pituitary", "fossa", NULL, NULL},
+        {"glenoid", "fossa", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -226,10 +219,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
  * meters"), not the street suffix. */
 static bool area_unit_at(const redact_ctx *c, size_t i)
 {
-    static const char *const lengths[] = {"meter",  "meters", "centimeter", "centimeters",
-                                          "feet",   "foot",   "inches",     "inch",
-                                          "miles",  "mile",   "kilometers", "millimeters",
-                                          NULL};
+    static const char *const lengths[] = {
+        "meter", "meters", "centimeter", "centimeters", "feet",        "foot", "inches",
+        "inch",  "miles",  "mile",       "kilometers",  "millimeters", NULL};
     return is(c, i, "square") && is_any(c, i + 1, lengths);
 }
 

@@ -220,11 +220,13 @@ bool redact_cue_before(const redact_ctx *c, size_t i, size_t window, const char 
 
 /* Words after a number that make it a quantity, never an identifier. */
 const char *const redact_number_units[] = {
-    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
-    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
-    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
-    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
-    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
+    "milligrams",    "milligram",   "mg",          "grams",   "gram",   "micrograms",
+    "mcg",           "units",       "milliliters", "ml",      "cc",     "percent",
+    "degrees",       "pounds",      "kilograms",   "kilos",   "beats",  "breaths",
+    "over",          "millimeters", "centimeters", "inches",  "feet",   "hours",
+    "days",          "weeks",       "months",      "minutes", "times",  "tablets",
+    "tablet",        "capsules",    "puffs",       "drops",   "liters", "milliequivalents",
+    "international", "point",       "years",       "year",    NULL};
 
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};
@@ -539,8 +541,8 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     /* nobody says a quantity digit by digit or with spelled letters:
      * "r n four one two zero nine six years on file" is "... six is
      * on file" misheard */
-    bool unit_after = is_any(c, s->b, redact_number_units) && !s->letters &&
-                      !(s->digitwise && s->digits >= 5);
+    bool unit_after =
+        is_any(c, s->b, redact_number_units) && !s->letters && !(s->digitwise && s->digits >= 5);
     bool plain = s->gaps == 0 && s->letters == 0;
     if (redact_cue_before(c, s->a, CUE_WINDOW_SSN, ssn_cue) && s->digits >= 4)
         return REDACT_SSN;
