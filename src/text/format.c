@@ -477,6 +477,17 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"nsaid", "NSAID"},
                                                {"nsaids", "NSAIDs"},
                                                {"h and p", "H&P"},
+                                               {"i and o", "I&O"},
+                                               {"i and os", "I&Os"},
+                                               {"p f ratio", "P/F ratio"},
+                                               /* chemotherapy regimens */
+                                               {"folfox", "FOLFOX"},
+                                               {"folfiri", "FOLFIRI"},
+                                               {"folfirinox", "FOLFIRINOX"},
+                                               {"r chop", "R-CHOP"},
+                                               {"r c h o p", "R-CHOP"},
+                                               {"nihss", "NIHSS"},
+                                               {"ecog", "ECOG"},
                                                {"i and d", "I&D"},
                                                {"d and c", "D&C"},
                                                {"a and o", "A&O"},
@@ -494,6 +505,12 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"g a d two", "GAD-2"},
                                                {"g a d seven", "GAD-7"},
                                                {"covid nineteen", "COVID-19"},
+                                               /* the classification's
+                                                * revision, with its dash */
+                                               {"i c d ten", "ICD-10"},
+                                               {"i c d nine", "ICD-9"},
+                                               {"icd ten", "ICD-10"},
+                                               {"icd nine", "ICD-9"},
                                                {"a fib", "AFib"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
@@ -541,15 +558,15 @@ static int letter_at(const format_view *v, size_t i)
  * start a spelled word ("a c t scan" is "a CT scan"), and only these end
  * a run of letters before the "a" or "i" ("c b c a l t": "CBC ALT"). */
 static const char *const spelled_a_i[][2] = {
-    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},  {"a c", NULL},     {"a c e", NULL},
-    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},  {"a i d s", NULL}, {"a k i", NULL},
-    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},  {"a m a", NULL},   {"a n a", NULL},
-    {"a n c", NULL},  {"a r d s", NULL}, {"a s a", NULL},  {"a s d", NULL},   {"a s t", NULL},
-    {"a v", NULL},    {"a v m", NULL},   {"i b d", NULL},  {"i b s", NULL},   {"i c d", NULL},
-    {"i c p", NULL},  {"i c u", NULL},   {"i g a", "IgA"}, {"i g e", "IgE"},  {"i g g", "IgG"},
-    {"i g m", "IgM"}, {"i l d", NULL},   {"i m", NULL},    {"i n r", NULL},   {"i o p", NULL},
-    {"i p f", NULL},  {"i t p", NULL},   {"i u d", NULL},  {"i v", NULL},     {"i v c", NULL},
-    {"i v f", NULL},  {"i v p b", NULL}, {NULL, NULL}};
+    {"a a a", NULL},  {"a b g", NULL},   {"a b i", NULL},   {"a c", NULL},     {"a c e", NULL},
+    {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL}, {"a k i", NULL},
+    {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},   {"a m a", NULL},   {"a n a", NULL},
+    {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL},   {"a s a", NULL},   {"a s d", NULL},
+    {"a s t", NULL},  {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
+    {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
+    {"i g g", "IgG"}, {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},     {"i n r", NULL},
+    {"i o p", NULL},  {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},   {"i v", NULL},
+    {"i v c", NULL},  {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -566,6 +583,16 @@ static bool letters_restart_at(const format_view *v, size_t i)
            (c == 'q' && frequency_at(v, i));
 }
 
+/* True when a number is said at i. */
+static bool value_follows(const format_view *v, size_t i)
+{
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    long n = format_numbers_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return n > 0;
+}
+
 /* The entry of spelled_a_i said at i, its letters in *k; -1 when none or
  * when the letters go on past it ("a v q scan" is "a VQ scan"). */
 static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
@@ -573,6 +600,12 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     int e = format_pair_at(v, i, spelled_a_i, k);
     size_t kp;
     if (e < 0)
+        return -1;
+    /* "a u c" is the article before UC (ulcerative colitis) unless its
+     * value follows: "a u c (of) five" is "AUC (of) 5", "a u c flare" "a
+     * UC flare" */
+    if (!strcmp(spelled_a_i[e][0], "a u c") && !value_follows(v, i + *k) &&
+        !(format_word_is(v, i + *k, "of") && value_follows(v, i + *k + 1)))
         return -1;
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)
@@ -670,7 +703,10 @@ static bool capitals_plural_at(const format_view *v, size_t i, const char *writt
  * "CBCs", while "c t s" stays "CTS" only if it were listed). */
 static bool letters_plural(const format_view *v, size_t i, size_t k)
 {
-    return k >= 3 && letter_at(v, i + k - 1) == 's' && letters_known(v, i, k - 1) &&
+    size_t ka;
+    bool a_i = (letter_at(v, i) == 'a' || letter_at(v, i) == 'i') &&
+               format_pair_at(v, i, spelled_a_i, &ka) >= 0 && ka == k - 1;
+    return k >= 3 && letter_at(v, i + k - 1) == 's' && (letters_known(v, i, k - 1) || a_i) &&
            !letters_known(v, i, k);
 }
 
@@ -747,6 +783,14 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i)
     return letter_at(v, i) >= 0 && letters_plural(v, i, letter_run(v, i));
 }
 
+/* True for a written name that ends in a dash and its number ("ICD-10",
+ * "PHQ-9"). */
+static bool numbered_name(const char *written)
+{
+    const char *dash = strrchr(written, '-');
+    return dash && isdigit((unsigned char)dash[1]);
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -754,12 +798,19 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     long q = q_hours_at(&f->v, i, out);
     if (q)
         return q;
-    long lv = format_level_at(&f->v, i, out);
+    long lv = format_staging_at(&f->v, i, out);
     if (lv)
+        return lv;
+    if ((lv = format_level_at(&f->v, i, out)))
         return lv;
     if ((lv = format_gravida_at(&f->v, i, out)))
         return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);
+    /* a name that ends in its number ("ICD-10") is not one when the
+     * number counts what follows ("the i c d ten days ago": a device,
+     * then "10 days") */
+    if (a >= 0 && numbered_name(abbreviations[a][1]) && format_counted_word_at(&f->v, i + k))
+        a = -1;
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
         if (rc == 0 && capitals_plural_at(&f->v, i + k, abbreviations[a][1])) {
@@ -787,6 +838,13 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             k = 1 + letter_run(&f->v, i + 1);
         else if (a < 0)
             return 0;
+        /* "i v s" -> "IVs", as "e k g s" -> "EKGs" */
+        if (letters_plural(&f->v, i, k)) {
+            rc = write_letters(&f->v, i, k - 1, out);
+            if (rc == 0)
+                rc = sbuf_append(out, "s", 1);
+            return rc < 0 ? rc : (long)k;
+        }
     } else {
         k = letter_run(&f->v, i);
         if (letters_plural(&f->v, i, k)) {
@@ -909,6 +967,17 @@ static const char *const always_capital[] = {
     "wednesdays", "thursdays", "fridays", "saturdays", "sundays",   "january", "february",
     "april",      "june",      "july",    "august",    "september", "october", "november",
     "december",   "english",   "spanish", "tylenol",   "motrin",    "advil",   NULL};
+
+/* Brand names a note writes with their capital, as their makers do:
+ * drugs said by brand more often than by generic name, and suture
+ * materials. None is an English word (generic names stay lower case). */
+static const char *const brand_names[] = {
+    "ambien",   "ativan",   "augmentin", "bactrim",  "benadryl", "cardizem", "cipro",   "coumadin",
+    "decadron", "dilaudid", "eliquis",   "ethibond", "ethilon",  "flagyl",   "flomax",  "haldol",
+    "humalog",  "januvia",  "keflex",    "lantus",   "lasix",    "lipitor",  "lovenox", "monocryl",
+    "narcan",   "norco",    "novolog",   "percocet", "plavix",   "prilosec", "prolene", "protonix",
+    "rocephin", "seroquel", "synthroid", "toradol",  "vicryl",   "xanax",    "xarelto", "zithromax",
+    "zofran",   "zoloft",   NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -1047,7 +1116,7 @@ static int capitals(fmt *f)
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
         if ((start && !first_word_has_capital(s)) ||
-            (raw && (in_list(s, always_capital) || in_list(s, eponyms) ||
+            (raw && (in_list(s, always_capital) || in_list(s, eponyms) || in_list(s, brand_names) ||
                      is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;

@@ -60,6 +60,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out);
  * living counts). Returns the words used (0: none) or a negative code. */
 long format_gravida_at(const format_view *v, size_t i, sbuf *out);
 
+/* Staging said as letters and single numbers, each part in its range: a
+ * tumour's "t two n one m zero" -> "T2N1M0" (T0-4, N0-3, M0-1; T and N
+ * at least), the Glasgow coma scale's "e four v four m six" -> "E4V4M6"
+ * (E1-4, V1-5, M1-6; all three). Returns the words used (0: none) or a
+ * negative code. */
+long format_staging_at(const format_view *v, size_t i, sbuf *out);
+
 /* A letter and a number as one written form at word i: spinal levels
  * ("l four l five" -> "L4-L5", "c five", "t two"), and vitamins ("vitamin
  * b twelve" -> "B12"). Returns the words used (0: none) or a negative
@@ -79,6 +86,10 @@ bool format_hour_count_at(const format_view *v, size_t i, long *value);
  * that more words may make its unit or counted noun ("five milligrams
  * per", "three beers a"): how the number is written is still open. */
 bool format_numbers_pending(const format_view *v, size_t i);
+
+/* True when the word at i is one a number before it counts or measures:
+ * a counted noun ("days", "tablets") or the start of a unit. */
+bool format_counted_word_at(const format_view *v, size_t i);
 
 /* True when the words from i to the end of v may still become one written
  * form with words said after them: the first words of a command, heading

@@ -89,7 +89,9 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
         return 0;
     *val = 20 + 10 * x;
     int u = unit_at(v, i + 1), o = index_in(format_word(v, i + 1), unit_ordinals);
-    if (u >= 1 && !is_scale(v, i + 2)) {
+    /* "twenty five hundred" is below_thousand's; "forty two thousand"
+     * and "forty two million" are 42 of the scale */
+    if (u >= 1 && !format_word_is(v, i + 2, "hundred")) {
         *val += u;
         return 2;
     }
@@ -371,6 +373,12 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"milliequivalents", "mEq"},
                                        {"milliequivalent", "mEq"},
                                        {"international units", "IU"},
+                                       {"milliunits", "mU"},
+                                       {"milliunit", "mU"},
+                                       {"square meters", "m2"},
+                                       {"square meter", "m2"},
+                                       {"feet", "ft"},
+                                       {"foot", "ft"},
                                        {"units", "units"},
                                        {"unit", "unit"},
                                        {"millimoles", "mmol"},
@@ -423,6 +431,9 @@ static const char *const value_cues[] = {
     "potassium", "sodium", "magnesium", "calcium", "phosphorus", "chloride", "glucose",
     "hemoglobin", "hematocrit", "creatinine", "bun", "troponin", "lactate", "albumin", "platelets",
     "gravida", "para", "number", "apgar", "apgars",
+    /* scores and settings said by their acronym ("PEEP of 8", "NIHSS 4",
+     * "performance status 1") */
+    "peep", "nihss", "ecog", "gcs", "auc", "status",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
     "series", "image", NULL};
 
@@ -434,10 +445,19 @@ static int write_number(sbuf *out, const spoken_num *s, const char *sep, const c
 /* The unit said at i, if any: its written form and words in *k. */
 /* What a unit is per, after "per": "micrograms per hour" is "mcg/h",
  * "units per kilogram per hour" "units/kg/h". */
-static const char *const per_units[][2] = {
-    {"hour", "h"},          {"minute", "min"},       {"kilogram", "kg"},   {"kilo", "kg"},
-    {"day", "day"},         {"deciliter", "dL"},     {"milliliter", "mL"}, {"liter", "L"},
-    {"square meter", "m2"}, {"meter squared", "m2"}, {"dose", "dose"},     {NULL, NULL}};
+static const char *const per_units[][2] = {{"hour", "h"},
+                                           {"minute", "min"},
+                                           {"kilogram", "kg"},
+                                           {"kilo", "kg"},
+                                           {"day", "day"},
+                                           {"deciliter", "dL"},
+                                           {"milliliter", "mL"},
+                                           {"liter", "L"},
+                                           {"square meter", "m2"},
+                                           {"meter squared", "m2"},
+                                           {"dose", "dose"},
+                                           {"gram", "g"},
+                                           {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
 typedef struct written_unit {
@@ -451,7 +471,7 @@ static bool unit_takes_per(const char *unit)
     return unit[0] != '%' && strncmp(unit, "°", strlen("°")) && strcmp(unit, "mmHg") &&
            strcmp(unit, "bpm") && strcmp(unit, "breaths/min") && strcmp(unit, "lb") &&
            strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O") &&
-           strcmp(unit, "ms") && strcmp(unit, "Fr");
+           strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -624,6 +644,15 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
+        spoken_num third;
+        /* a blood gas, "over" as many times as said: "seven point three
+         * two over fifty eight over sixty" -> "7.32/58/60" (not a time
+         * after it: "... over eighty over two days") */
+        if (format_word_is(v, k, "over") && number_at(v, k + 1, &third) && !third.ordinal &&
+            !format_counted_word_at(v, k + 1 + third.k)) {
+            rc = sbuf_printf(out, "%s/%s/%s", s->text, t.text, third.text);
+            return rc < 0 ? rc : (long)(k + 1 + third.k);
+        }
         if ((unit = unit_at_word(v, k, &ku, &wu)) && !strcmp(unit, "mmHg"))
             rc = sbuf_printf(out, "%s/%s mmHg", s->text, t.text), k += ku;
         else
@@ -905,6 +934,20 @@ static bool describing_word(const format_view *v, size_t i)
            !number_at(v, i, &t);
 }
 
+static int level_letter(const format_view *v, size_t i);
+
+/* True when the words from i to the end of v are letters spelled one by
+ * one (at most a long abbreviation's). */
+static bool letters_to_end(const format_view *v, size_t i)
+{
+    if (v->n - i > 8)
+        return false;
+    for (size_t d = i; d < v->n; d++)
+        if (!level_letter(v, d))
+            return false;
+    return true;
+}
+
 /* How far the describing words before a count's noun may reach: "two
  * prior cesarean sections". */
 #define COUNT_DESCRIBING_MAX 2u
@@ -919,7 +962,9 @@ static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
     if (!s->small || s->value < 2)
         return false;
     for (size_t d = 0; d <= COUNT_DESCRIBING_MAX; d++) {
-        if (plural_noun(format_word(v, j + d)))
+        /* the noun may be a plural abbreviation ("two large bore i v s") */
+        if (plural_noun(format_word(v, j + d)) ||
+            (d > 0 && format_counted_abbreviation_at(v, j + d)))
             return true;
         if (!describing_word(v, j + d))
             return false;
@@ -932,11 +977,16 @@ static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
  * the noun may come after. */
 static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 {
-    if (!s->small || s->value < 2 || j >= v->n || v->n - j > COUNT_DESCRIBING_MAX)
+    if (!s->small || s->value < 2 || j >= v->n)
         return false;
-    for (size_t d = j; d < v->n; d++)
-        if (!describing_word(v, d))
+    for (size_t d = j; d < v->n; d++) {
+        /* letters to the end may still spell a plural abbreviation ("two
+         * peripheral i | v s") */
+        if (d - j <= COUNT_DESCRIBING_MAX && letters_to_end(v, d))
+            return true;
+        if (d - j >= COUNT_DESCRIBING_MAX || !describing_word(v, d))
             return false;
+    }
     return true;
 }
 
@@ -1051,15 +1101,50 @@ long format_gravida_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(2 + g.k + p.k);
 }
 
+bool format_counted_word_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return index_in(format_word(v, i), count_nouns) >= 0 || format_pair_at(v, i, units, &k) >= 0;
+}
+
+long format_staging_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const struct {
+        const char letters[4];
+        long min[3], max[3];
+        size_t parts_needed;
+    } systems[] = {{"tnm", {0, 0, 0}, {4, 3, 1}, 2}, {"evm", {1, 1, 1}, {4, 5, 6}, 3}};
+    for (size_t e = 0; e < sizeof(systems) / sizeof(systems[0]); e++) {
+        char text[16];
+        size_t k = 0, parts = 0, len = 0;
+        for (; parts < 3; parts++) {
+            spoken_num n;
+            if (level_letter(v, i + k) != systems[e].letters[parts] ||
+                !number_at(v, i + k + 1, &n) || n.k != 1 || n.ordinal || n.digits ||
+                n.value < systems[e].min[parts] || n.value > systems[e].max[parts])
+                break;
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "%c%ld",
+                                    systems[e].letters[parts] - 'a' + 'A', n.value);
+            k += 2;
+        }
+        if (parts >= systems[e].parts_needed) {
+            int rc = sbuf_append_str(out, text);
+            return rc < 0 ? rc : (long)k;
+        }
+    }
+    return 0;
+}
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",       "double", "triple",  "point", "hundred", "thousand", "million", "by",
-        "a",        "and",    "over",    "to",    "through", "out",      "of",      "the",
-        "at",       "q",      "year",    "years", "month",   "months",   "week",    "weeks",
-        "times",    "plus",   "day",     "days",  "per",     "degrees",  "slash",   "minus",
-        "negative", "feet",   "foot",    "half",  "halves",  "third",    "thirds",  "quarter",
-        "quarters", "fourth", "fourths", "past",  "dollars", "dollar",   NULL};
+        "oh",      "double",  "triple",  "point",  "hundred",  "thousand", "million",
+        "by",      "a",       "and",     "over",   "to",       "through",  "out",
+        "of",      "the",     "at",      "q",      "year",     "years",    "month",
+        "months",  "week",    "weeks",   "times",  "plus",     "day",      "days",
+        "per",     "degrees", "slash",   "minus",  "negative", "feet",     "foot",
+        "half",    "halves",  "third",   "thirds", "quarter",  "quarters", "fourth",
+        "fourths", "past",    "dollars", "dollar", "lead",     "gauge",    NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -1359,6 +1444,34 @@ static long acuity_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(1 + t.k);
 }
 
+/* True when at least two letters spelled one by one end right before
+ * word i ("a u c", "n i h s s"): an abbreviation whose value may follow. */
+static bool spelled_before(const format_view *v, size_t i)
+{
+    return i >= 2 && level_letter(v, i - 1) && level_letter(v, i - 2);
+}
+
+/* A number s said at i (ending before j) with the letter that subdivides
+ * it: a stage's subgroup, "stage three b" -> "3b" ("a" only where no
+ * noun follows it as an article's), and a dialysate's potassium, "a two
+ * k bath" -> "2K bath". Returns the words used (0: none). */
+static long subgroup_at(const format_view *v, size_t i, size_t j, const spoken_num *s, sbuf *out)
+{
+    static const char *const after_a[] = {"",        "with", "and",     "or",
+                                          "disease", "ckd",  "chronic", NULL};
+    int c = level_letter(v, j), rc;
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value >= 10 || level_letter(v, j + 1))
+        return 0;
+    if (i > 0 && format_word_is(v, i - 1, "stage") &&
+        (c == 'b' || c == 'c' || (c == 'a' && index_in(format_word(v, j + 1), after_a) >= 0)))
+        rc = sbuf_printf(out, "%s%c", s->text, c);
+    else if (c == 'k' && format_word_is(v, j + 1, "bath"))
+        rc = sbuf_printf(out, "%sK", s->text);
+    else
+        return 0;
+    return rc < 0 ? rc : (long)s->k + 1;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -1388,9 +1501,14 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     }
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
-    /* a value compared ("greater than 7"), or after a value word */
+    if ((end = subgroup_at(v, i, j, &s, out)))
+        return end;
+    /* a value compared ("greater than 7"), or after a value word or a
+     * spelled abbreviation ("n i h s s of four", "a u c five") */
     bool cue =
         i > 0 && (index_in(format_word(v, i - 1), value_cues) >= 0 ||
+                  (spelled_before(v, i) && !format_word_is(v, j, "of")) ||
+                  (i > 1 && format_word_is(v, i - 1, "of") && spelled_before(v, i - 1)) ||
                   (i > 1 && format_word_is(v, i - 1, "of") &&
                    index_in(format_word(v, i - 2), value_cues) >= 0 &&
                    !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
@@ -1416,7 +1534,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* a time said singular after a number other than one describes the
      * noun after it: "a ten day course" -> "a 10-day course", "twenty four
      * hour urine" -> "24-hour urine" */
-    static const char *const spans[] = {"minute", "hour", "day", "week", "month", "year", NULL};
+    /* so does a size said singular before its device: "a twelve lead e k
+     * g" -> "a 12-lead EKG", "an eighteen gauge i v" -> "an 18-gauge IV" */
+    static const char *const spans[] = {"minute", "hour", "day",   "week", "month",
+                                        "year",   "lead", "gauge", NULL};
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};

@@ -175,24 +175,36 @@ const char *const redact_id_cues[] = {
     "verification", NULL};
 
 /* "code" within three words before i, as a misheard "zip code"; not a code
- * of another kind ("confirmation code", "claim code"). */
+ * of another kind ("confirmation code", "claim code") nor of a code system
+ * said as one word ("cpt code ninety nine two one four": the same code
+ * for every patient). */
 static bool zip_code_cue(const redact_ctx *c, size_t i)
 {
     for (size_t k = 1; k <= 3 && k <= i; k++)
         if (redact_cue_word_at(c, i - k, "code"))
-            return !redact_cue_before(c, i - k, 1, redact_id_cues);
+            return !redact_cue_before(c, i - k, 1, redact_id_cues) &&
+                   !redact_cue_before(c, i - k, 1, redact_code_systems);
     return false;
 }
 
-/* Clinical names that hold a city: the words of the name (0: none at i).
- * They name a classification, test or disease, never where a patient is
- * ("new york heart association class three", "norwalk virus"). */
-static size_t clinical_place_at(const redact_ctx *c, size_t i)
+/* Clinical names that hold a city or a person's name: the words of the
+ * name (0: none at i). They name a classification, scale, test, disease
+ * or part of the body, never where a patient is or who they are ("new
+ * york heart association class three", "norwalk virus", "boston bowel
+ * preparation scale", "st louis encephalitis", "morse fall scale",
+ * "antecubital fossa": census surnames and cities, these words). */
+static size_t clinical_name_at(const redact_ctx *c, size_t i)
 {
-    static const char *const names[][4] = {{"new", "york", "heart", "association"},
-                                           {"norwalk", "virus", NULL, NULL},
-                                           {"norwalk", "like", NULL, NULL},
-                                           {"west", "nile", NULL, NULL}};
+    static const char *const names[][4] = {
+        {"new", "york", "heart", "association"},  {"norwalk", "virus", NULL, NULL},
+        {"norwalk", "like", NULL, NULL},          {"west", "nile", NULL, NULL},
+        {"boston", "bowel", NULL, NULL},          {"st", "louis", "encephalitis", NULL},
+        {"saint", "louis", "encephalitis", NULL}, {"morse", "fall", NULL, NULL},
+        {"braden", "scale", NULL, NULL},          {"braden", "score", NULL, NULL},
+        {"antecubital", "fossa", NULL, NULL},     {"cubital", "fossa", NULL, NULL},
+        {"popliteal", "fossa", NULL, NULL},       {"iliac", "fossa", NULL, NULL},
+        {"posterior", "fossa", NULL, NULL},       {"pituitary", "fossa", NULL, NULL},
+        {"glenoid", "fossa", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -201,6 +213,16 @@ static size_t clinical_place_at(const redact_ctx *c, size_t i)
             return k;
     }
     return 0;
+}
+
+/* "square" before a unit of length: an area ("one point eight two square
+ * meters"), not the street suffix. */
+static bool area_unit_at(const redact_ctx *c, size_t i)
+{
+    static const char *const lengths[] = {
+        "meter", "meters", "centimeter", "centimeters", "feet",        "foot", "inches",
+        "inch",  "miles",  "mile",       "kilometers",  "millimeters", NULL};
+    return is(c, i, "square") && is_any(c, i + 1, lengths);
 }
 
 static void detect_addresses(redact_ctx *c)
@@ -217,7 +239,11 @@ static void detect_addresses(redact_ctx *c)
         if (redact_number_run(c, i, &r) && !r.cardinal) {
             size_t s = 0;
             for (size_t k = r.b; k < r.b + 4 && k < c->n; k++) {
-                if (k > r.b && (flags1(c, k) & LEX_STREET)) {
+                /* a measure, no house number: "one seventy five
+                 * milligrams per square meter" */
+                if (k == r.b && is_any(c, k, redact_number_units))
+                    break;
+                if (k > r.b && (flags1(c, k) & LEX_STREET) && !area_unit_at(c, k)) {
                     s = k;
                     break;
                 }
@@ -275,7 +301,7 @@ static void detect_addresses(redact_ctx *c)
     /* cities: a distinctive city name anywhere; a city that is also a common
      * word only before a state or after "in"/"from" with a state after */
     for (size_t i = 0; i < c->n; i++) {
-        size_t named = clinical_place_at(c, i);
+        size_t named = clinical_name_at(c, i);
         if (named) {
             i += named - 1;
             continue;
@@ -331,7 +357,11 @@ static void detect_names(redact_ctx *c)
                                         "spouse", "caregiver", "friend", "partner", "mom",
                                         "dad", "grandson", "granddaughter", "referred", NULL};
     for (size_t i = 0; i < c->n; i++) {
-        size_t a = 0, b = 0;
+        size_t a = 0, b = 0, named = clinical_name_at(c, i);
+        if (named) {
+            i += named - 1;
+            continue;
+        }
         if (is_any(c, i, titles) && i + 1 < c->n) {
             /* after a title, any word that is not a known common word */
             size_t j = i + 1;

@@ -106,6 +106,12 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w);
 bool redact_cue_before(const redact_ctx *c, size_t i, size_t window, const char *const *cue);
 /* Words before an identifier number (record, account, plan, licence, ...). */
 extern const char *const redact_id_cues[];
+/* Units and counted words said after a number: it measures ("ten
+ * milligrams", "one seventy five milligrams per square meter"). */
+extern const char *const redact_number_units[];
+/* Code systems of procedures, diagnoses and drugs ("cpt", "icd"): their
+ * codes are the same for every patient, no identifier of one. */
+extern const char *const redact_code_systems[];
 /* The detectors of dates, then of numbers (identifiers, phone numbers,
  * SSNs, ages), in the order redact_apply runs them. */
 void redact_detect_dates(redact_ctx *c);

@@ -219,12 +219,14 @@ bool redact_cue_before(const redact_ctx *c, size_t i, size_t window, const char 
 }
 
 /* Words after a number that make it a quantity, never an identifier. */
-static const char *const number_units[] = {
-    "milligrams", "milligram", "mg", "grams", "gram", "micrograms", "mcg", "units",
-    "milliliters", "ml", "cc", "percent", "degrees", "pounds", "kilograms", "kilos",
-    "beats", "breaths", "over", "millimeters", "centimeters", "inches", "feet", "hours",
-    "days", "weeks", "months", "minutes", "times", "tablets", "tablet", "capsules", "puffs",
-    "drops", "liters", "milliequivalents", "international", "point", "years", "year", NULL};
+const char *const redact_number_units[] = {
+    "milligrams",    "milligram",   "mg",          "grams",   "gram",   "micrograms",
+    "mcg",           "units",       "milliliters", "ml",      "cc",     "percent",
+    "degrees",       "pounds",      "kilograms",   "kilos",   "beats",  "breaths",
+    "over",          "millimeters", "centimeters", "inches",  "feet",   "hours",
+    "days",          "weeks",       "months",      "minutes", "times",  "tablets",
+    "tablet",        "capsules",    "puffs",       "drops",   "liters", "milliequivalents",
+    "international", "point",       "years",       "year",    NULL};
 
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};
@@ -267,7 +269,7 @@ static size_t year_len(const redact_ctx *c, size_t i, bool two_digit)
     } else if (two_digit) {
         n = year_tail_len(c, i);
     }
-    if (n && (redact_is_number_word(c, i + n) || is_any(c, i + n, number_units) ||
+    if (n && (redact_is_number_word(c, i + n) || is_any(c, i + n, redact_number_units) ||
               is_any(c, i + n, dose_units)))
         return 0;
     return n;
@@ -407,7 +409,7 @@ static bool idstr_gap_ok(const redact_ctx *c, size_t i)
     /* words that end a number rather than sit inside a misheard one */
     static const char *const enders[] = {"and", "or", "point", "over", "out", "by", "x",
                                          "plus", "per", "then", "than", "between", NULL};
-    return c->lab[i] < 0 && !is_any(c, i, enders) && !is_any(c, i, number_units) &&
+    return c->lab[i] < 0 && !is_any(c, i, enders) && !is_any(c, i, redact_number_units) &&
            !(flags1(c, i) & LEX_MONTH);
 }
 
@@ -506,9 +508,10 @@ static const char *const date_cue[] = {"birth", "born", "dob", "date", "dated", 
  * them, name a code system of procedures, diagnoses or drugs ("c p t nine
  * nine two one four"): its codes are the same for every patient, no
  * identifier of one. */
+const char *const redact_code_systems[] = {"cpt", "icd", "ndc", "drg", "hcpcs", NULL};
+
 static bool code_system_letters(const redact_ctx *c, size_t a, int n)
 {
-    static const char *const systems[] = {"cpt", "icd", "ndc", "drg", "hcpcs", NULL};
     char spelled[9];
     /* the whole block: a scan may start inside it ("p t ..." of "c p t") */
     while (a > 0 && n < 8 && is_letter(c, a - 1)) {
@@ -520,7 +523,15 @@ static bool code_system_letters(const redact_ctx *c, size_t a, int n)
     for (int k = 0; k < n; k++)
         spelled[k] = tok(c, a + (size_t)k)[0];
     spelled[n] = '\0';
-    return index_in(spelled, systems) >= 0;
+    return index_in(spelled, redact_code_systems) >= 0;
+}
+
+/* True when a code system said as one word, or it and "code", ends right
+ * before word a ("cpt nine nine two one four", "cpt code ..."). */
+static bool code_system_word_before(const redact_ctx *c, size_t a)
+{
+    return (a > 0 && is_any(c, a - 1, redact_code_systems)) ||
+           (a > 1 && is(c, a - 1, "code") && is_any(c, a - 2, redact_code_systems));
 }
 
 /* The label of an identifier-like string s (-1 for none): the cue before
@@ -530,8 +541,8 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     /* nobody says a quantity digit by digit or with spelled letters:
      * "r n four one two zero nine six years on file" is "... six is
      * on file" misheard */
-    bool unit_after = is_any(c, s->b, number_units) && !s->letters &&
-                      !(s->digitwise && s->digits >= 5);
+    bool unit_after =
+        is_any(c, s->b, redact_number_units) && !s->letters && !(s->digitwise && s->digits >= 5);
     bool plain = s->gaps == 0 && s->letters == 0;
     if (redact_cue_before(c, s->a, CUE_WINDOW_SSN, ssn_cue) && s->digits >= 4)
         return REDACT_SSN;
@@ -542,9 +553,11 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     /* a range with its unit after the letters that name it ("e f thirty
      * five to forty percent"): a quantity; nobody says an identifier with
      * "to" between its parts */
-    if (unit_after || s->range || (s->lead_range && is_any(c, s->b, number_units)))
+    if (unit_after || s->range || (s->lead_range && is_any(c, s->b, redact_number_units)))
         return -1;
     if (s->letters == s->lead_letters && code_system_letters(c, s->a, s->lead_letters))
+        return -1;
+    if (!s->letters && code_system_word_before(c, s->a))
         return -1;
     if (redact_cue_before(c, s->a, CUE_WINDOW_ID, redact_id_cues) &&
         (s->digits >= 4 ||
@@ -675,7 +688,7 @@ void redact_detect_numbers(redact_ctx *c)
             }
         }
         bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
-                      !is_any(c, r.b, number_units) &&
+                      !is_any(c, r.b, redact_number_units) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
         size_t q = has_s && !r_date ? trailing_quantity(c, &s) : 0;

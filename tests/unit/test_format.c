@@ -90,7 +90,7 @@ static void test_numbers(void **state)
     static const char *const cases[][2] = {
         {"she has two children", "She has 2 children."},
         {"one of the nurses", "One of the nurses."},
-        {"he walked twenty five feet", "He walked 25 feet."},
+        {"he walked twenty five feet", "He walked 25 ft."},
         {"three hundred and twelve", "312."},
         {"a hundred patients", "100 patients."},
         {"two thousand five hundred", "2500."},
@@ -300,12 +300,73 @@ static void test_blind3_forms(void **state)
 
 /* Forms the fourth blind set (bench/format/blind4.tsv) found unwritten,
  * each with a neighbour that must stay as it was. */
+/* The forms of the fifth blind set (bench/format/blind5.tsv, session 42):
+ * emergency, nursing, oncology, renal, pharmacy and respiratory notes,
+ * each rule with neighbours that must not change. */
+static void test_blind5_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a thousands count said with tens and units */
+        {"a count of twenty five thousand", "A count of 25,000."},
+        {"sixty three thousand five hundred", "63,500."},
+        {"twenty five hundred", "2500."},
+        /* a blood gas: "over" as many times as said */
+        {"gas seven point two eight over sixty two over seventy", "Gas 7.28/62/70."},
+        {"one twenty over eighty", "120/80."},
+        {"one twenty over eighty over two days", "120/80 over 2 days."},
+        /* units */
+        {"two point one square meters", "2.1 m2."},
+        {"four milliunits per minute", "4 mU/min."},
+        {"thirty milligrams per gram", "30 mg/g."},
+        {"walked forty feet", "Walked 40 ft."},
+        {"pulses in both feet", "Pulses in both feet."},
+        /* a device's size before it */
+        {"a twenty two gauge needle", "A 22-gauge needle."},
+        {"a fifteen lead e c g", "A 15-lead ECG."},
+        {"the twelve lead", "The 12 lead."},
+        /* staging said as letters and numbers */
+        {"t three n zero m zero tumor", "T3N0M0 tumor."},
+        {"t one n two", "T1N2."},
+        {"e three v two m five", "E3V2M5."},
+        {"t two weighted images", "T2 weighted images."},
+        {"e three v two", "E three v two."},
+        /* a stage's subgroup, a dialysate bath */
+        {"c k d stage three a", "CKD stage 3a."},
+        {"stage four c disease", "Stage 4c disease."},
+        {"stage two a week ago", "Stage 2 a week ago."},
+        {"a three k bath", "A 3K bath."},
+        {"three k", "Three k."},
+        /* values after a score or setting said by its acronym */
+        {"peep of five", "PEEP of 5."},
+        {"a u c six", "AUC 6."},
+        {"she has a u c flare", "She has a UC flare."},
+        {"target a u c of four", "Target AUC of 4."},
+        {"n i h s s two", "NIHSS 2."},
+        {"performance status two", "Performance status 2."},
+        {"c t two of them", "CT two of them."},
+        /* abbreviations, plural ones counted */
+        {"strict i and o", "Strict I&O."},
+        {"p f ratio of two hundred", "P/F ratio of 200."},
+        {"started folfiri", "Started FOLFIRI."},
+        {"two peripheral i v s", "2 peripheral IVs."},
+        {"the i v site", "The IV site."},
+        /* a classification's revision */
+        {"i c d ten code", "ICD-10 code."},
+        {"icd nine codes", "ICD-9 codes."},
+        {"the i c d ten days ago", "The ICD 10 days ago."},
+        /* brand names with their capital, generic names without */
+        {"started on lovenox and zofran", "Started on Lovenox and Zofran."},
+        {"started on enoxaparin and ondansetron", "Started on enoxaparin and ondansetron."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
         /* suture sizes: "N oh" before a suture material */
         {"closed with four oh nylon sutures", "Closed with 4-0 nylon sutures."},
-        {"two oh vicryl and three oh monocryl", "2-0 vicryl and 3-0 monocryl."},
+        {"two oh vicryl and three oh monocryl", "2-0 Vicryl and 3-0 Monocryl."},
         {"room two oh four", "Room 204."},
         /* units a note abbreviates */
         {"q t c four hundred forty milliseconds", "QTc 440 ms."},
@@ -366,7 +427,7 @@ static void test_units_per(void **state)
         {"peep of five centimeters of water", "PEEP of 5 cm H2O."},
         {"height five feet seven inches", "Height 5 ft 7 in."},
         {"height five foot seven", "Height 5 ft 7 in."},
-        {"he walked twenty feet", "He walked 20 feet."},
+        {"he walked twenty feet", "He walked 20 ft."},
     };
     CHECK(cases);
 }
@@ -899,6 +960,15 @@ static void test_stream(void **state)
         /* a title is written by the piece after it, which a later word may
          * still change (found by fuzzing) */
         "seen by dr point | three five",
+        /* a count's plural abbreviation said across a pause, and session
+         * 42's forms cut where a later word completes them (the first
+         * found by fuzz_format) */
+        "two peripheral i | v s were started",
+        "a twelve | lead e k g",
+        "gas seven point two eight over sixty two | over seventy",
+        "t two n one | m zero tumor",
+        "c k d stage three | b",
+        "forty two | thousand platelets",
         "mrs | next pressure oh mrs the | scratch mr dr point | three blood hours",
         /* found by a random driver (session 28): a quantity per time said
          * across a pause, and headings cut by pauses */
@@ -1608,6 +1678,7 @@ int main(void)
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_blind3_forms),
         cmocka_unit_test(test_blind4_forms),
+        cmocka_unit_test(test_blind5_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),

@@ -117,6 +117,10 @@ static void test_names(void **state)
     /* a census name that is a word of clinical speech is a name only with
      * a cue: a title, a first name before it */
     expect("seen by mister bolus today", "seen by mister [NAME] today");
+    /* a clinical name's census words are a name after a title or alone */
+    expect("doctor braden will see her", "doctor [NAME] will see her");
+    expect("louis called", "[NAME] called");
+    expect("mister morse called", "mister [NAME] called");
     expect("mary johnson called", "[NAME] called");
     expect("doctor foley will see her", "doctor [NAME] will see her");
 }
@@ -134,6 +138,13 @@ static void test_clinical_words_not_names(void **state)
         "stevens johnson syndrome after lamotrigine",
         "positive murphy sign and a parkinson tremor",
         "t max of one hundred one",
+        /* names of scales, diseases and anatomy that hold a census name
+         * or a city (session 42) */
+        "good boston bowel prep score of eight",
+        "st louis encephalitis is unlikely",
+        "morse fall scale score forty five",
+        "braden score fourteen",
+        "an i v in the left antecubital fossa",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
@@ -338,6 +349,12 @@ static void test_clinical_numbers_survive(void **state)
         "e f thirty five to forty percent with global hypokinesis",
         /* a procedure code, the same for every patient */
         "billed as c p t nine nine two one four",
+        /* the code system said as one word before "code" (session 42) */
+        "billed cpt code nine nine two one four",
+        "icd code one two three four five",
+        /* an area, no street: "square" before a unit of length */
+        "paclitaxel one seventy five milligrams per square meter",
+        "body surface area one point eight two square meters",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
@@ -356,6 +373,8 @@ static void test_addresses(void **state)
     expect("new york heart association class three", "new york heart association class three");
     expect("norwalk virus outbreak", "norwalk virus outbreak");
     expect("she moved to new york last year", "she moved to [ADDRESS] last year");
+    expect("she lives in boston", "she lives in [ADDRESS]");
+    expect("lives at one forty five washington square", "lives at [ADDRESS]");
     /* a misheard suffix after a place word */
     expect("he moved to eighty eight hell wrote last year", "he moved to [ADDRESS] last year");
     expect("two nurses wrote the note", "two nurses wrote the note");
