@@ -838,18 +838,25 @@ size_t asr_decoder_engine_searches(const asr_decoder *d)
     return e->searches ? e->searches(d->handle) : 0;
 }
 
+size_t asr_decoder_engine_word_lists(const asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    return e->word_lists ? e->word_lists(d->handle) : 0;
+}
+
 /* The open utterance's words come from its live pass (either kind). */
 static bool words_from_pass(const asr_decoder *d)
 {
     return d->utt_full || d->live_words;
 }
 
-/* A full pass's utterance just ended (its words in acc from utt_first on):
- * when its own cepstral mean lies far from the running mean its pass was
- * normalised with (a new voice or channel the running mean had not
- * followed yet), its words are dropped and buf[0..len) is decoded again
- * whole, as decoding again would (its own normalisation). */
-static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc)
+/* A full pass's utterance just ended (its words in acc from utt_first on,
+ * or with words_pending not reported yet): when its own cepstral mean lies
+ * far from the running mean its pass was normalised with (a new voice or
+ * channel the running mean had not followed yet), its words are dropped
+ * (or never made) and buf[0..len) is decoded again whole, as decoding
+ * again would (its own normalisation); else pending words are reported. */
+static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool words_pending)
 {
     const asr_engine *e = d->model->engine;
     double shift = 0;
@@ -857,8 +864,10 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc)
         return 0;
     d->pass_checked++;
     int rc = e->utt_shift(d->handle, d->buf, len, false, &shift);
-    if (rc < 0 || shift <= d->pass_shift_max)
-        return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    if (shift <= d->pass_shift_max)
+        return words_pending ? e->utt_words(d->handle, on_word, wc) : 0;
     d->pass_redecoded++;
     acc_drop(&d->acc, d->utt_first);
     if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
@@ -935,13 +944,20 @@ static int live_close(asr_decoder *d, size_t len)
      * utterance decoded as batch mode does (measured: the running
      * normalisation of the live pass costs ~10 WER points), or with
      * live_words from that pass's lattice. */
-    int rc = e->utt_end(d->handle, words_from_pass(d) && speech ? on_word : NULL, &wc);
+    /* A full pass's words are made after its check, when the engine can
+     * (utt_words): a piece the check decodes again then never pays for
+     * the pass's best path and posteriors, the costly part of a wide
+     * lattice, before its decode again. */
+    bool check_first = speech && d->utt_full && len >= LIVE_MIN_SAMPLES && e->utt_words &&
+                       d->pass_shift_max > 0 && e->utt_shift;
+    bool words_now = words_from_pass(d) && speech && !check_first;
+    int rc = e->utt_end(d->handle, words_now ? on_word : NULL, &wc);
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
     else if (rc == 0 && speech && !words_from_pass(d))
         rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
     else if (rc == 0 && speech && d->utt_full)
-        rc = pass_check(d, len, &wc);
+        rc = pass_check(d, len, &wc, check_first);
     return rc;
 }
 

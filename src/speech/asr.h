@@ -423,6 +423,12 @@ int asr_decoder_build_live_searches(asr_decoder *d);
  * here). */
 size_t asr_decoder_engine_searches(const asr_decoder *d);
 
+/* How many utterances' word lists (best path and word posteriors, the
+ * costly part of a wide utterance's end) the decoder's engine has made,
+ * those dropped after included (for tests: a full-pass piece decoded again
+ * makes one, the decode again's). */
+size_t asr_decoder_engine_word_lists(const asr_decoder *d);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

@@ -35,6 +35,13 @@ typedef struct asr_engine {
     int (*utt_feed)(void *dec, const int16_t *pcm, size_t n);
     int (*utt_partial)(void *dec, char *buf, size_t len);
     int (*utt_end)(void *dec, asr_engine_word_fn word, void *ctx);
+    /* After utt_end with word NULL: reports the words of the utterance it
+     * ended, as utt_end would have (once; nothing else may be called on
+     * the decoder in between but utt_shift). Their best path and word
+     * posteriors are the costly part of a wide utterance's end, so a
+     * caller that may drop the words checks first. NULL-able: words come
+     * from utt_end only. */
+    int (*utt_words)(void *dec, asr_engine_word_fn word, void *ctx);
     /* Live, in an utterance: the latest pause on the live pass's best path
      * so far, at or after frame `from`: a filler (silence, a breath) of at
      * least min_frames after a word, that ended at least settle_frames
@@ -83,6 +90,10 @@ typedef struct asr_engine {
     /* How many searches the decoder has made (those it holds and those
      * utt_prepare dropped): for tests and benchmarks. NULL-able: 0. */
     size_t (*searches)(void *dec);
+    /* How many utterances' words (best path and posteriors) the decoder
+     * has made, by decode, utt_end, utt_redecode or utt_words: for tests.
+     * NULL-able: 0. */
+    size_t (*word_lists)(void *dec);
     /* After utt_end of a full pass (utt_pass true): how far pcm's own
      * cepstral mean (the utterance just ended, as a batch decode would
      * normalise it) lies from the running mean its pass was normalised

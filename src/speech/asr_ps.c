@@ -96,6 +96,7 @@ typedef struct ps_dec {
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
+    size_t word_lists;    /* utterances whose words were made (report_words) */
     /* A mode with parameters of its own for enhanced audio: the profile's
      * model, its searches made on first use (decode_search), so a decoder
      * that meets one kind of audio builds one search. Else NULL. */
@@ -680,10 +681,15 @@ static void clean_word(const char *w, char *out, size_t len)
     out[i] = '\0';
 }
 
-/* Reports the words of the utterance just ended, in order. */
-static int report_words(ps_decoder_t *ps, asr_engine_word_fn word, void *ctx)
+/* Reports the words of the utterance just ended, in order: its lattice,
+ * best path and word posteriors made now, O(the lattice's links x their
+ * fan-out), the larger part of a wide utterance's end after the second
+ * pass (docs/BENCHMARKS.md, "Session 41"). Counted in d->word_lists. */
+static int report_words(ps_dec *d, asr_engine_word_fn word, void *ctx)
 {
+    ps_decoder_t *ps = d->ps;
     int32 score;
+    d->word_lists++;
     if (!ps_get_hyp(ps, &score))
         return 0;
     ps_get_prob(ps); /* computes word posteriors on the lattice */
@@ -805,7 +811,7 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
     }
     if (ps_end_utt(ps) < 0)
         return PHS_EENGINE;
-    return report_words(ps, word, ctx);
+    return report_words(d, word, ctx);
 }
 
 static int voices_two_pass(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_fn word,
@@ -1212,6 +1218,11 @@ static size_t searches(void *dec)
     return n;
 }
 
+static size_t word_lists(void *dec)
+{
+    return ((ps_dec *)dec)->word_lists;
+}
+
 /* The utterance just ended begins again: the running normalisation back as
  * it was when it began (its end updated it with the utterance's frames),
  * so the pass hears it again as it did the first time. */
@@ -1348,7 +1359,12 @@ static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
 {
     if (ps_end_utt(ps_of(dec)) < 0)
         return PHS_EENGINE;
-    return word ? report_words(ps_of(dec), word, ctx) : 0;
+    return word ? report_words(dec, word, ctx) : 0;
+}
+
+static int utt_words(void *dec, asr_engine_word_fn word, void *ctx)
+{
+    return report_words(dec, word, ctx);
 }
 
 
@@ -1637,6 +1653,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_feed = utt_feed,
     .utt_partial = utt_partial,
     .utt_end = utt_end,
+    .utt_words = utt_words,
     .utt_pause = utt_pause,
     .utt_redecode = utt_redecode,
     .utt_search = utt_search,
@@ -1646,6 +1663,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_trial = utt_trial,
     .utt_reopen = utt_reopen,
     .searches = searches,
+    .word_lists = word_lists,
     .utt_shift = utt_shift,
     .enhanced = set_enhanced,
     .voices = set_voices,

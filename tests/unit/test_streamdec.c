@@ -818,7 +818,9 @@ static void test_live_final_is_batch(void **state)
  * the pass normalises with is the first recording's, far from the second's
  * own. With the end's check alone (the early check off) the full pass
  * decodes the second again whole: its words are the batch decode's of the
- * same audio, word for word, and the decoder says it decoded one again.
+ * same audio, word for word, and the decoder says it decoded one again;
+ * the pass's own best path and posteriors were never made for it (the
+ * check comes first: one word list for the piece, two before session 42).
  * With the early check (a new decoder's) the pass begins the second again
  * after its first second on that second's mean, and the end's check then
  * finds it near: no decode again, and words near the batch's (at most a
@@ -870,12 +872,14 @@ static void test_pass_voice_change(void **state)
          * began it again at the early check (none without the check) */
         assert_int_equal(asr_decoder_pass_first_restarts(d), early ? 1 : 0);
         assert_int_equal(asr_decoder_skip(d, a1 - z0), 0);
+        size_t lists_first = asr_decoder_engine_word_lists(d);
         for (size_t off = 0; off < z1 - a1; off += 320)
             assert_int_equal(asr_decoder_feed(d, other + off, z1 - a1 - off < 320 ? z1 - a1 - off : 320),
                              0);
         assert_int_equal(asr_decoder_end_utterance(d), 0);
         asr_decoder_pass_stats(d, &checked, &again);
         uint64_t restarts = asr_decoder_pass_restarts(d);
+        size_t lists = asr_decoder_engine_word_lists(d) - lists_first;
         asr_result *r;
         assert_int_equal(asr_decoder_finish(d, &r), 0);
         /* the second recording's words: those from its start on */
@@ -900,10 +904,15 @@ static void test_pass_voice_change(void **state)
         if (!early) {
             assert_int_equal(restarts, 0);
             assert_int_equal(again, again_first + 1);
+            /* the check came before the pass's words were made: the only
+             * word list of the piece is its decode again's (2 when the
+             * pass's best path was made and dropped) */
+            assert_int_equal(lists, 1);
             assert_true(same);
         } else {
             assert_int_equal(restarts, restarts_first + 1);
             assert_int_equal(again, again_first);
+            assert_int_equal(lists, 1); /* the pass's own */
             assert_true(edits * 4 <= words);
         }
         asr_result_free(r);
