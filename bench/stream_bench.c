@@ -105,6 +105,9 @@ struct stream {
     struct sample fin_settle_queue, fin_settle_cpu, fin_settle_n;
     double max_lag, end_lag;
     double max_lag_at; /* where in its audio the largest lag was (s) */
+    /* the largest lag in its first START_S of audio: its session's first
+     * speech, which every stream begins at the same moment */
+    double start_lag;
     uint32_t load_told; /* the open sessions its session was last told of */
     /* STREAM_SESSION=recording: the stream's audio (s) where its session
      * in progress began (event times are the session's), and the CPU its
@@ -170,6 +173,10 @@ static atomic_uint open_sessions;
  * pieces), over the 1 s at which a session takes the fast search (its own
  * backstop); a lag beyond that is a queue, not a burst. */
 #define FALL_BEHIND_MAX_S 1.5
+/* The start whose largest lag each stream's line shows beside its own (s
+ * of its audio): its first speech and that piece's early check (1.5 s
+ * into it), whatever comes later. */
+#define START_S 5.0
 #define FALL_BEHIND_END_S 0.05
 /* STREAM_SEARCH: adaptive (the sessions' own, default), or one way for
  * every piece: "fast" and "live" give the sessions a clock that runs ahead
@@ -630,9 +637,13 @@ static void *run_stream(void *arg)
         if (t < due) {
             struct timespec ts = {(time_t)(due - t), (long)(fmod(due - t, 1.0) * 1e9)};
             nanosleep(&ts, NULL);
-        } else if (t - due > st->max_lag) {
-            st->max_lag = t - due;
-            st->max_lag_at = (double)off / 16000;
+        } else {
+            if (t - due > st->max_lag) {
+                st->max_lag = t - due;
+                st->max_lag_at = (double)off / 16000;
+            }
+            if (off < (size_t)(START_S * 16000) && t - due > st->start_lag)
+                st->start_lag = t - due;
         }
         if (next < n_starts && off == starts[next]) { /* the next recording's session */
             close_session(st, s);
@@ -1020,14 +1031,14 @@ int main(int argc, char **argv)
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
                "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
-               "%llu / %llu; largest lag %.1f s into its audio\n",
+               "%llu / %llu; largest lag %.1f s into its audio, %.3f s in its first %.0f s\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
                pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
                (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
-               st[i].max_lag_at);
+               st[i].max_lag_at, st[i].start_lag, START_S);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

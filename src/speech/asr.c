@@ -118,6 +118,17 @@ struct asr_decoder {
     bool first_pending;
     bool utt_trial;
     uint64_t first_restarted;
+    /* live: such an utterance's capped pass stops searching once it has
+     * shown a partial, its front end hearing the rest until the check
+     * (asr_decoder_set_pass_first_hold): whether that is on; whether the
+     * open one is so heard (utt_hold) and has stopped (trial_held), the
+     * samples its search heard (trial_heard), and the samples the first
+     * utterances' searches did not hear so far (first_held). */
+    bool first_hold;
+    bool utt_hold;
+    bool trial_held;
+    size_t trial_heard;
+    uint64_t first_held;
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -808,6 +819,16 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
     return d->first_restarted;
 }
 
+void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on)
+{
+    d->first_hold = on;
+}
+
+uint64_t asr_decoder_pass_first_held(const asr_decoder *d)
+{
+    return d->first_held;
+}
+
 int asr_decoder_set_live_pass(asr_decoder *d, bool full)
 {
     if (full && !d->model->engine->utt_pass)
@@ -997,6 +1018,20 @@ int asr_decoder_settle(asr_decoder *d)
     return rc;
 }
 
+/* The open utterance hears pcm[0..n), the n samples after its first
+ * at: its search, or once a held first utterance's capped pass has
+ * stopped (trial_held) its front end alone. */
+static int live_hear(asr_decoder *d, const int16_t *pcm, size_t n, size_t at)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->utt_trial && d->trial_held && at >= d->trial_heard) {
+        d->first_held += n;
+        return e->utt_front(d->handle, pcm, n);
+    }
+    d->trial_heard = at + n;
+    return e->utt_feed(d->handle, pcm, n);
+}
+
 static int engine_open(asr_decoder *d, bool again);
 
 /* Audio comes after a settled utterance: its words are dropped and the
@@ -1004,14 +1039,18 @@ static int engine_open(asr_decoder *d, bool again);
  * there; the hearing again shows none). */
 static int live_unsettle(asr_decoder *d)
 {
-    const asr_engine *e = d->model->engine;
     acc_drop(&d->acc, d->utt_first);
     d->settled = false;
     d->utt_full = d->full_pass && !d->live_words && !d->utt_trial; /* the pass it runs now */
     int rc = engine_open(d, true);
-    for (size_t at = 0; rc == 0 && at < d->utt_len; at += UNSETTLE_PIECE)
-        rc = e->utt_feed(d->handle, d->buf + at,
-                         d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE);
+    /* a held capped pass hears again what it heard, its front end the rest */
+    size_t heard = d->utt_trial && d->trial_held ? d->trial_heard : d->utt_len;
+    for (size_t at = 0; rc == 0 && at < d->utt_len; ) {
+        size_t end = at < heard ? heard : d->utt_len;
+        size_t n = end - at < UNSETTLE_PIECE ? end - at : UNSETTLE_PIECE;
+        rc = live_hear(d, d->buf + at, n, at);
+        at += n;
+    }
     if (rc < 0) {
         d->in_utt = false; /* the engine's utterance is not open */
         wipe(d->buf, d->utt_len * sizeof(int16_t));
@@ -1063,6 +1102,9 @@ static int live_open(asr_decoder *d, uint64_t start)
                    d->pass_shift_max > 0 && e->utt_shift && e->utt_pass;
     if (d->utt_trial)
         d->utt_full = false;
+    d->utt_hold = d->utt_trial && d->first_hold && e->utt_front;
+    d->trial_held = false;
+    d->trial_heard = 0;
     int rc = engine_open(d, false);
     if (rc < 0)
         return rc;
@@ -1079,7 +1121,7 @@ static int live_open(asr_decoder *d, uint64_t start)
  * decode. */
 static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
 {
-    int rc = d->model->engine->utt_feed(d->handle, pcm, n);
+    int rc = live_hear(d, pcm, n, d->utt_len);
     if (rc < 0)
         return rc;
     if (pcm != d->buf + d->utt_len)
@@ -1091,6 +1133,8 @@ static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
         return rc;
     if (d->utt_len >= d->partial_due)
         live_partial(d);
+    if (d->utt_hold && d->utt_trial && d->partial[0])
+        d->trial_held = true; /* it has shown a word: the check will begin it again */
     if (d->utt_len == d->model->utt_max)
         return live_end(d);
     return 0;

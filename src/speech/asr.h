@@ -391,6 +391,26 @@ void asr_decoder_set_pass_first(asr_decoder *d, bool capped);
 /* A recording's first utterances begun again so (asr_decoder_set_pass_first). */
 uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d);
 
+/* With asr_decoder_set_pass_first's capped pass: true stops that pass's
+ * search once it has shown a partial with a word, and its front end alone
+ * hears the utterance from there until the early check, where the full
+ * pass begins it again from its start anyway. The check's mean is computed
+ * after the same front end has heard the same audio, so the words (and
+ * the restarts) are those without it; what is saved is the capped pass's
+ * search over that audio, about a third of the first 1.5 s of speech's
+ * CPU, and the cost is that the first utterance's partials stop at its
+ * first word until the check (1.5 s in). For a loaded machine, where
+ * sessions starting together queue those first seconds (livesess sets it
+ * whenever its pieces are not on the default search: docs/STREAMING.md,
+ * "The machine's load"). An engine without a front end of its own to
+ * feed (asr_engine's utt_front) hears it all. Kept until changed (a new
+ * decoder: false); an utterance keeps the setting it opened with. */
+void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on);
+
+/* Samples the first utterances' capped pass did not search so far
+ * (asr_decoder_set_pass_first_hold): for tests and benchmarks. */
+uint64_t asr_decoder_pass_first_held(const asr_decoder *d);
+
 /* Live mode, between utterances (after asr_decoder_start): builds now the
  * searches the next pieces will use with the settings in force (the live
  * pass's, a first piece's with the full pass, the full pass's for

@@ -82,6 +82,13 @@ typedef struct asr_engine {
      * soon as the full pass's do. Cleared by the caller after utt_start.
      * NULL-able: the partials' capped pass. */
     int (*utt_trial)(void *dec, bool on);
+    /* The open utterance's front end hears pcm and its search does not:
+     * what the front end carries from frame to frame (its noise estimate)
+     * moves on as utt_feed would move it, so a mean computed after (utt_shift)
+     * is the one it would be, at the front end's cost only. The
+     * utterance's own words are then of no use (the caller begins it
+     * again). NULL-able: not possible (utt_feed only). */
+    int (*utt_front)(void *dec, const int16_t *pcm, size_t n);
     /* Begins again the utterance utt_end just ended, as utt_start does but
      * with the live state (running normalisation) as it was when that
      * utterance began, so that hearing its audio again gives what the

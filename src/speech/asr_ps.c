@@ -1301,6 +1301,29 @@ static int utt_feed(void *dec, const int16_t *pcm, size_t n)
     return ps_process_raw(ps_of(dec), pcm, n, FALSE, FALSE) < 0 ? PHS_EENGINE : 0;
 }
 
+/* Frames utt_front computes at a time (and drops). */
+#define FRONT_FRAMES 32
+
+static int utt_front(void *dec, const int16_t *pcm, size_t n)
+{
+    fe_t *fe = ps_get_fe(ps_of(dec));
+    int32 ncep = fe_get_output_size(fe);
+    if (ncep <= 0 || ncep > 64)
+        return PHS_EENGINE;
+    mfcc_t **cep = (mfcc_t **)ckd_calloc_2d(FRONT_FRAMES, (size_t)ncep, sizeof(mfcc_t));
+    int rc = 0;
+    const int16 *p = pcm;
+    size_t left = n;
+    while (left && rc == 0) {
+        size_t before = left;
+        int32 nfr = FRONT_FRAMES;
+        if (fe_process_frames(fe, &p, &left, cep, &nfr, NULL) < 0 || left == before)
+            rc = PHS_EENGINE; /* the front end took nothing: it would never end */
+    }
+    ckd_free_2d((void **)cep);
+    return rc;
+}
+
 /* The first pass's best hypothesis so far, fillers left out. */
 static int utt_partial(void *dec, char *buf, size_t len)
 {
@@ -1661,6 +1684,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .prepare_all = prepare_all,
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
+    .utt_front = utt_front,
     .utt_reopen = utt_reopen,
     .searches = searches,
     .word_lists = word_lists,

@@ -319,6 +319,9 @@ static int use_search(livesess *s, enum livesess_search m)
     if (rc < 0)
         return rc == PHS_EUNSUPPORTED ? 0 : rc;
     asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
+    /* behind or loaded: a first piece's capped pass stops at its first
+     * word until the check begins the piece again (the same words) */
+    asr_decoder_set_pass_first_hold(s->dec, m != LIVESESS_SEARCH_DEFAULT);
     s->search = m;
     s->prepare_due = true;
     return 0;
