@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,18 +132,22 @@ static void shared_mode_has_no_cap(void **state)
     pool_stop(p);
 }
 
-/* The resident memory of process pid in MiB, from /proc (-1: unreadable). */
+/* The anonymous resident memory of process pid in MiB (RssAnon: the heap
+ * the searches are built in, not the file pages the kernel may drop and
+ * read again), from /proc (-1: unreadable). */
 static double rss_mib(int pid)
 {
-    char path[64];
-    unsigned long size = 0, resident = 0;
-    snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+    char path[64], line[256];
+    double kib = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    int n = fscanf(f, "%lu %lu", &size, &resident);
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "RssAnon:", 8))
+            kib = strtod(line + 8, NULL);
     fclose(f);
-    return n == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0) : -1;
+    return kib < 0 ? -1 : kib / 1024.0;
 }
 
 static struct pool_stats stats_of(pool *p)
