@@ -208,11 +208,15 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
         "deadline or CPU limit.\n"
         "# TYPE phiscribe_worker_timeouts_total counter\nphiscribe_worker_timeouts_total %llu\n"
         "# HELP phiscribe_worker_recycled_total Idle tenant worker processes ended.\n"
-        "# TYPE phiscribe_worker_recycled_total counter\nphiscribe_worker_recycled_total %llu\n",
+        "# TYPE phiscribe_worker_recycled_total counter\nphiscribe_worker_recycled_total %llu\n"
+        "# HELP phiscribe_live_searches_builds_total Times the worker zygote built the live "
+        "sessions' searches (at the first live session, again after a zygote restart).\n"
+        "# TYPE phiscribe_live_searches_builds_total counter\n"
+        "phiscribe_live_searches_builds_total %llu\n",
         (unsigned long long)js->workers_alive, (unsigned long long)js->workers_leased,
         (unsigned long long)js->workers_spawned,
         (unsigned long long)js->worker_crashes, (unsigned long long)js->worker_timeouts,
-        (unsigned long long)js->workers_recycled);
+        (unsigned long long)js->workers_recycled, (unsigned long long)js->live_builds);
 }
 
 static void render_model_cache(struct metrics_text *t, const struct jobs_stats *js)

@@ -473,7 +473,7 @@ static int server_start_engine(struct server *srv, char *msg, size_t msg_len)
         .sandbox = cfg->sandbox,
         .deadline_s = deadline,
         .cpu_seconds = cfg->worker_cpu_s ? cfg->worker_cpu_s : deadline,
-        .live_searches = true, /* /v1/realtime sessions open building no search */
+        .live_searches = true, /* built when the first /v1/realtime session opens */
 #ifndef __SANITIZE_ADDRESS__ /* its shadow memory needs terabytes of address space */
         .address_space = cfg->worker_memory ? cfg->worker_memory : SERVER_DEFAULT_WORKER_MEMORY,
 #endif

@@ -1248,6 +1248,7 @@ void jobs_get_stats(jobs *j, struct jobs_stats *out)
         out->worker_crashes = ps.crashed;
         out->worker_timeouts = ps.timeouts;
         out->workers_recycled = ps.recycled;
+        out->live_builds = ps.live_builds;
     }
 }
 

@@ -258,6 +258,7 @@ struct jobs_stats {
     uint64_t worker_crashes;   /* died during a request (killed and replaced) */
     uint64_t worker_timeouts;  /* killed for a deadline or CPU limit */
     uint64_t workers_recycled; /* idle tenant workers ended */
+    uint64_t live_builds;      /* times the zygote built the live searches */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

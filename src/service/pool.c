@@ -109,8 +109,7 @@ static int zygote_start(pool *p, char *msg, size_t msg_len)
     const char *exe = p->cfg.exe ? p->cfg.exe : "/proc/self/exe";
     sbuf_init(&cfg, PROTO_MAX_FRAME);
     int rc = proto_put_asr_config(&cfg, p->cfg.asr);
-    if (rc == 0)
-        rc = proto_put_u32(&cfg, p->cfg.live_searches ? 1 : 0);
+    p->zlive = false;
     if (rc < 0) {
         snprintf(msg, msg_len, "the model configuration is too large");
         goto out;
@@ -145,9 +144,33 @@ out:
     return rc;
 }
 
-/* Has the zygote fork a worker named name on fd; its pid. A zygote found
- * dead is restarted once. */
-static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg, size_t msg_len)
+/* Has the zygote build the live searches unless it has (p->zmu held).
+ * A failure other than the zygote gone is not the spawn's: the workers
+ * then build what their sessions use, and the next stream asks again. */
+static int zygote_build_live(pool *p, char *msg, size_t msg_len)
+{
+    uint32_t v;
+    if (p->zlive)
+        return 0;
+    int rc = proto_send_packet(p->zfd, ZYG_LIVE, NULL, 0, -1);
+    if (rc == 0)
+        rc = zygote_answer(p, &v, msg, msg_len);
+    if (rc == PHS_EIO)
+        return rc;
+    if (rc == 0) {
+        p->zlive = true;
+        pthread_mutex_lock(&p->mu);
+        p->stats.live_builds++;
+        pthread_mutex_unlock(&p->mu);
+    }
+    return 0;
+}
+
+/* Has the zygote fork a worker named name on fd (live: after building the
+ * live searches, zygote_build_live); its pid, and in *live whether the
+ * zygote had them. A zygote found dead is restarted once. */
+static int zygote_spawn(pool *p, const char *name, int fd, bool *live, pid_t *pid, char *msg,
+                        size_t msg_len)
 {
     sbuf b;
     uint32_t v = 0;
@@ -157,13 +180,15 @@ static int zygote_spawn(pool *p, const char *name, int fd, pid_t *pid, char *msg
     for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
         if (p->zfd < 0 && (rc = zygote_start(p, msg, msg_len)) < 0)
             break;
-        if ((rc = proto_send_packet(p->zfd, ZYG_SPAWN, b.p, b.len, fd)) == 0 &&
+        if ((!*live || (rc = zygote_build_live(p, msg, msg_len)) == 0) &&
+            (rc = proto_send_packet(p->zfd, ZYG_SPAWN, b.p, b.len, fd)) == 0 &&
             (rc = zygote_answer(p, &v, msg, msg_len)) == 0)
             break;
         if (rc != PHS_EIO)
             break;
         zygote_end(p); /* died: start a new one */
     }
+    *live = p->zlive;
     pthread_mutex_unlock(&p->zmu);
     sbuf_free(&b);
     *pid = (pid_t)v;
@@ -206,9 +231,11 @@ void pool_worker_kill(pool *p, pool_worker *w, int *status)
         *status = st;
 }
 
+/* Starts a worker (live: once the zygote has the live searches,
+ * zygote_spawn). */
 static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
                         const char *const *vocab, search_mode search, const asr_voice *voice,
-                        pool_worker **out, char *msg, size_t msg_len)
+                        bool live, pool_worker **out, char *msg, size_t msg_len)
 {
     asr_config model = *p->cfg.asr;
     model.profile = profile;
@@ -238,7 +265,8 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
         snprintf(msg, msg_len, "cannot create a worker's socket");
         goto fail;
     }
-    rc = zygote_spawn(p, name, sv[1], &w->pid, msg, msg_len);
+    rc = zygote_spawn(p, name, sv[1], &live, &w->pid, msg, msg_len);
+    w->live = live;
     close(sv[1]);
     w->fd = sv[0];
     if (rc < 0)
@@ -296,7 +324,26 @@ int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *con
                    search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
                    size_t msg_len)
 {
-    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice, out, msg, msg_len);
+    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice, false, out, msg,
+                        msg_len);
+}
+
+int pool_stream_worker(pool *p, pool_worker **w, char *msg, size_t msg_len)
+{
+    pool_worker *old = *w, *fresh = NULL;
+    if (!p->cfg.live_searches || old->live || old->slot < 0 || old->dead)
+        return 0;
+    int rc = worker_spawn(p, old->tenant, false, NULL, NULL, SEARCH_DEFAULT, NULL, true, &fresh, msg,
+                          msg_len);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&p->mu);
+    fresh->slot = old->slot;
+    p->slots[old->slot].w = fresh;
+    pthread_mutex_unlock(&p->mu);
+    pool_worker_free(p, old);
+    *w = fresh;
+    return 0;
 }
 
 void pool_worker_free(pool *p, pool_worker *w)
@@ -422,8 +469,8 @@ static int lease(pool *p, int64_t tenant, pool_hold *h, bool wait_at_cap, bool n
     if (!keep) {
         pool_worker_free(p, old);
         pool_worker *w = NULL;
-        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &w, msg,
-                          msg_len);
+        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
+                          &w, msg, msg_len);
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -602,8 +649,8 @@ void pool_supervise(pool *p)
         char msg[256];
         pool_worker_free(p, old);
         int rc = tenant_mode ? 0
-                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &w, msg,
-                                           sizeof(msg));
+                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
+                                           &w, msg, sizeof(msg));
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -646,8 +693,8 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
     if (rc < 0)
         goto fail;
     for (int i = 0; p->cfg.isolation != POOL_TENANT && i < p->cfg.workers; i++) {
-        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, &p->slots[i].w, msg,
-                               msg_len)) < 0)
+        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
+                               &p->slots[i].w, msg, msg_len)) < 0)
             goto fail;
         p->slots[i].w->slot = i;
     }

@@ -45,8 +45,9 @@ struct pool_config {
     uint64_t address_space; /* RLIMIT_AS of a worker (0: none) */
     const char *exe;        /* the binary to exec as the zygote (NULL: /proc/self/exe) */
     /* The zygote also builds every search a live stream session may use,
-     * shared by the workers it forks (worker/zygote.h): a server's pool;
-     * false for pools that never stream (the command line's). */
+     * shared by the workers it forks after (worker/zygote.h), when the
+     * first stream session opens (pool_stream_open): a server's pool; false
+     * for pools that never stream (the command line's). */
     bool live_searches;
 };
 
@@ -208,6 +209,7 @@ struct pool_stats {
     uint64_t recycled; /* idle tenant workers ended */
     uint64_t alive;    /* slot workers running now */
     uint64_t leased;   /* slot workers serving a request now */
+    uint64_t live_builds; /* times a zygote built the live searches (ZYG_LIVE) */
     int zygote_pid;
 };
 void pool_get_stats(pool *p, struct pool_stats *out);

@@ -18,6 +18,7 @@ struct pool_worker {
     int64_t tenant;    /* tenant mode: the one tenant it serves (-1: any) */
     int slot;          /* its slot, or -1 for an own worker */
     bool dead;         /* died or killed: never used again */
+    bool live;         /* forked after the zygote built the live searches (ZYG_LIVE) */
     double idle_since; /* monotonic seconds */
 };
 
@@ -59,6 +60,7 @@ struct pool {
     pthread_mutex_t zmu; /* the zygote's socket, one spawn at a time */
     int zfd;
     pid_t zpid;
+    bool zlive; /* the zygote running now has built the live searches (zmu) */
 };
 
 /* The supervisor's loop (pool.c), and its thread's function (pool_run.c:
@@ -68,6 +70,13 @@ void *pool_supervisor_main(void *arg);
 
 /* Monotonic seconds. */
 double pool_now(void);
+/* For a live stream session on *w, a leased slot worker: when the pool
+ * builds the live searches (pool_config's live_searches) and *w was forked
+ * before the zygote built them, the zygote builds them now if it has not
+ * (ZYG_LIVE, once) and *w is replaced in its slot by a worker forked after,
+ * which inherits them; the old one is ended. An own worker, or one forked
+ * after, is kept. 0, or a negative code (msg set) with *w unchanged. */
+int pool_stream_worker(pool *p, pool_worker **w, char *msg, size_t msg_len);
 /* Kills (SIGKILL) and reaps w; *status (may be NULL) is its wait status. */
 void pool_worker_kill(pool *p, pool_worker *w, int *status);
 

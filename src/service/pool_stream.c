@@ -138,7 +138,9 @@ int pool_stream_open(pool *p, pool_worker *w, const struct livesess_config *cfg,
     if (w->dead) {
         rc = PHS_EDECODER_CRASHED;
         snprintf(s->msg, sizeof(s->msg), "the decoder process is gone");
-    } else {
+    } else if ((rc = pool_stream_worker(p, &s->w, s->msg, sizeof(s->msg))) == 0) {
+        /* (the first stream had the zygote build the live searches, and
+         * the session runs in a worker forked after) */
         sbuf o;
         sbuf_init(&o, 4096);
         rc = proto_put_stream_open(&o, cfg);

@@ -18,7 +18,8 @@
  * The zygote's control socket (a SOCK_SEQPACKET socketpair) carries one
  * message per packet with the same header: ZYG_CONFIG (the default model's
  * configuration, first), ZYG_SPAWN (a worker's name, with the worker's end
- * of its socketpair as SCM_RIGHTS), each answered with ZYG_OK (a pid for a
+ * of its socketpair as SCM_RIGHTS), ZYG_LIVE (no payload: build the live
+ * sessions' searches now, once), each answered with ZYG_OK (a pid for a
  * spawn) or PROTO_ERROR.
  *
  * Payloads are built with proto_put_* into a capped, wiped sbuf and read
@@ -65,10 +66,11 @@ enum proto_type {
     PROTO_STREAM_CLEAR,     /* parent -> worker: drop the audio not yet committed; the
                              * settings after (PROTO_STREAM_OPEN's payload) */
     PROTO_STREAM_LOAD,      /* parent -> worker: u32 streams, u32 cores (livesess_set_load) */
-    ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config, then u32
-                             * 1: build the live sessions' searches too (zygote.h) */
+    ZYG_CONFIG = 100,       /* server -> zygote: the default model's asr_config */
     ZYG_SPAWN,              /* server -> zygote: a worker's name (+ its socket) */
-    ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG) */
+    ZYG_OK,                 /* zygote -> server: int32 pid (0 for CONFIG and LIVE) */
+    ZYG_LIVE,               /* server -> zygote: nothing; build every search a live
+                             * session may use, once (zygote.h) */
 };
 
 /* What a request asks of a worker. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,31 +40,56 @@ static int spawn(struct worker_base *base, int ctl, int fd, const char *name)
     return (int)pid;
 }
 
-/* Serves ZYG_SPAWN until the control socket closes. */
+/* ZYG_LIVE: builds every search a live session may use in the default
+ * decoder, once (again: nothing to do), so that every worker forked after
+ * it inherits them. A payload or a descriptor with it is refused, nothing
+ * built. 0 or a negative code. */
+static int build_live(struct worker_base *base, size_t len, int fd, bool *built)
+{
+    int rc;
+    if (len != 0 || fd >= 0)
+        return PHS_EINVAL;
+    if (*built)
+        return 0;
+    if ((rc = asr_decoder_build_live_searches(base->dec)) < 0)
+        return rc;
+    *built = true;
+    return 0;
+}
+
+/* Serves ZYG_SPAWN and ZYG_LIVE until the control socket closes. */
 static _Noreturn void zygote_loop(struct worker_base *base, int ctl)
 {
     char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
+    bool built = false;
     for (;;) {
         uint32_t type;
         size_t len;
         int fd;
         if (!buf || proto_recv_packet(ctl, &type, buf, ZYGOTE_MAX_PACKET, &len, &fd) < 0)
             break;
-        proto_cursor c;
-        int err = 0;
-        proto_cursor_init(&c, buf, len);
-        char *name = proto_get_str(&c, &err);
-        int pid = PHS_EINVAL;
-        if (type == ZYG_SPAWN && fd >= 0 && name)
-            pid = spawn(base, ctl, fd, name);
-        free(name);
+        int rc = PHS_EINVAL;
+        const char *reason = "cannot start a worker";
+        if (type == ZYG_LIVE) {
+            rc = build_live(base, len, fd, &built);
+            reason = rc == PHS_EINVAL ? "malformed zygote message"
+                                      : "cannot build the live sessions' searches";
+        } else if (type == ZYG_SPAWN) {
+            proto_cursor c;
+            int err = 0;
+            proto_cursor_init(&c, buf, len);
+            char *name = proto_get_str(&c, &err);
+            if (fd >= 0 && name)
+                rc = spawn(base, ctl, fd, name);
+            free(name);
+        }
         if (fd >= 0)
             close(fd);
-        if (pid < 0) {
-            reply_error(ctl, pid, "cannot start a worker");
+        if (rc < 0) {
+            reply_error(ctl, rc, reason);
             continue;
         }
-        uint32_t p = (uint32_t)pid;
+        uint32_t p = (uint32_t)rc;
         if (proto_send_packet(ctl, ZYG_OK, &p, sizeof(p), -1) < 0)
             break;
     }
@@ -93,8 +119,7 @@ int zygote_main(int argc, char **argv)
         close(fd);
     proto_cursor_init(&cur, buf, len);
     int rc = type == ZYG_CONFIG ? proto_get_asr_config(&cur, &z) : PHS_EINVAL;
-    uint32_t live = proto_get_u32(&cur); /* 1: build the live sessions' searches */
-    if (rc == 0 && (cur.bad || live > 1 || cur.pos != cur.len)) /* the flag is the last field */
+    if (rc == 0 && (cur.bad || cur.pos != cur.len)) /* nothing follows the configuration */
         rc = PHS_EINVAL;
     if (rc == 0 && !proto_asr_voice_complete(&z))
         rc = PHS_EINVAL; /* the default model has no voice profile */
@@ -110,10 +135,6 @@ int zygote_main(int argc, char **argv)
     }
     if (!(base.dec = asr_decoder_new(base.model, &rc))) {
         reply_error(ctl, rc, "cannot start a speech decoder");
-        _exit(1);
-    }
-    if (live && (rc = asr_decoder_build_live_searches(base.dec)) < 0) {
-        reply_error(ctl, rc, "cannot build the live sessions' searches");
         _exit(1);
     }
     uint32_t zero = 0;

@@ -4,11 +4,13 @@
  * subcommand ZYGOTE_COMMAND), so nothing of the server's memory (keys,
  * tenant keys, the database) is in it: only its control socket, as fd
  * ZYGOTE_CTL_FD. It loads the default model and creates the default decoder
- * (most of a worker's memory) once, and when asked (ZYG_CONFIG's last u32,
- * pool_config's live_searches) every search a live session may use
- * (asr_decoder_build_live_searches: about 1 CPU s and 120 MiB, once); each
- * worker it forks shares those pages copy-on-write, so a stream worker's
- * session opens building no search. Workers are forked with clone(CLONE_PARENT), so they are
+ * (most of a worker's memory) once, and when the server's pool asks
+ * (ZYG_LIVE, before it forks the first stream worker: pool_config's
+ * live_searches) every search a live session may use
+ * (asr_decoder_build_live_searches: about 1 CPU s and 120 MiB, once, so a
+ * server that never streams never pays it); each worker it forks after
+ * that shares those pages copy-on-write, so a stream worker's session
+ * opens building no search. Workers are forked with clone(CLONE_PARENT), so they are
  * the server's children: the server reaps them and sees how they died.
  * Protocol: worker/proto.h (ZYG_*); ZYG_CONFIG's payload, the default
  * model's configuration, is worker/proto_asr.h's. The zygote leaves when

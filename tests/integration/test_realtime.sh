@@ -67,6 +67,11 @@ close_enough() { # NAME GOT: GOT's words close to the file endpoint's (LCS share
         fail "$1: streamed text '$2' is not close to the file endpoint's '$want' ($s)"
 }
 
+# The live sessions' searches are built when the first session opens, not
+# at the server's start (docs/STREAMING.md): none by now, once after.
+builds() { req GET /metrics ""; sed -n 's/^phiscribe_live_searches_builds_total //p' "$T/body"; }
+[ "$(builds)" = 0 ] || fail "live searches built before any live session: $(builds)"
+
 # ---- Realtime protocol, GA and beta shapes: a recording streamed ----
 for shape in ga beta; do
     mkdir -p "$T/$shape"
@@ -75,6 +80,8 @@ for shape in ga beta; do
     close_enough "$shape" "$got"
     ok "realtime $shape: speech_started/stopped/committed/delta/completed in order, schema-valid, text close to the file endpoint's"
 done
+[ "$(builds)" = 1 ] || fail "live searches not built once by the first sessions: $(builds)"
+ok "the live searches: none built before the first session, built once by the first two"
 
 # ---- plain mode ----
 mkdir -p "$T/plain"
