@@ -838,23 +838,18 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             k = 1 + letter_run(&f->v, i + 1);
         else if (a < 0)
             return 0;
-        /* "i v s" -> "IVs", as "e k g s" -> "EKGs" */
-        if (letters_plural(&f->v, i, k)) {
-            rc = write_letters(&f->v, i, k - 1, out);
-            if (rc == 0)
-                rc = sbuf_append(out, "s", 1);
-            return rc < 0 ? rc : (long)k;
-        }
     } else {
         k = letter_run(&f->v, i);
-        if (letters_plural(&f->v, i, k)) {
-            rc = write_letters(&f->v, i, k - 1, out);
-            if (rc == 0)
-                rc = sbuf_append(out, "s", 1);
-            return rc < 0 ? rc : (long)k;
-        }
-        k = letters_split(&f->v, i, k);
     }
+    /* "e k g s" -> "EKGs", "i v s" -> "IVs" */
+    if (letters_plural(&f->v, i, k)) {
+        rc = write_letters(&f->v, i, k - 1, out);
+        if (rc == 0)
+            rc = sbuf_append(out, "s", 1);
+        return rc < 0 ? rc : (long)k;
+    }
+    if (c != 'a' && c != 'i')
+        k = letters_split(&f->v, i, k);
     if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
                               format_word_is(&f->v, i - 1, "hepatitis"))))
         return 0;
