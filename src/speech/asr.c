@@ -871,6 +871,13 @@ static bool words_from_pass(const asr_decoder *d)
     return d->utt_full || d->live_words;
 }
 
+/* The checks of a full pass's mean against the running one are on (a
+ * threshold set, an engine that measures the distance). */
+static bool pass_checks(const asr_decoder *d)
+{
+    return d->pass_shift_max > 0 && d->model->engine->utt_shift;
+}
+
 /* A full pass's utterance just ended (its words in acc from utt_first on,
  * or with words_pending not reported yet): when its own cepstral mean lies
  * far from the running mean its pass was normalised with (a new voice or
@@ -881,7 +888,7 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool word
 {
     const asr_engine *e = d->model->engine;
     double shift = 0;
-    if (d->pass_shift_max <= 0 || !e->utt_shift)
+    if (!pass_checks(d))
         return 0;
     d->pass_checked++;
     int rc = e->utt_shift(d->handle, d->buf, len, false, &shift);
@@ -942,7 +949,7 @@ static int pass_early_check(asr_decoder *d)
         d->first_restarted++;
         return pass_begin_again(d);
     }
-    if (d->pass_shift_max <= 0 || !e->utt_shift)
+    if (!pass_checks(d))
         return 0;
     int rc = e->utt_shift(d->handle, d->buf, d->utt_len, false, &shift);
     if (rc < 0 || shift <= max)
@@ -969,8 +976,8 @@ static int live_close(asr_decoder *d, size_t len)
      * (utt_words): a piece the check decodes again then never pays for
      * the pass's best path and posteriors, the costly part of a wide
      * lattice, before its decode again. */
-    bool check_first = speech && d->utt_full && len >= LIVE_MIN_SAMPLES && e->utt_words &&
-                       d->pass_shift_max > 0 && e->utt_shift;
+    bool check_first =
+        speech && d->utt_full && len >= LIVE_MIN_SAMPLES && e->utt_words && pass_checks(d);
     bool words_now = words_from_pass(d) && speech && !check_first;
     int rc = e->utt_end(d->handle, words_now ? on_word : NULL, &wc);
     if (len < LIVE_MIN_SAMPLES)
@@ -1099,7 +1106,7 @@ static int live_open(asr_decoder *d, uint64_t start)
     const asr_engine *e = d->model->engine;
     d->utt_full = d->full_pass && !d->live_words;
     d->utt_trial = d->utt_full && d->first_capped && d->first_pending && d->pass_early &&
-                   d->pass_shift_max > 0 && e->utt_shift && e->utt_pass;
+                   pass_checks(d) && e->utt_pass;
     if (d->utt_trial)
         d->utt_full = false;
     d->utt_hold = d->utt_trial && d->first_hold && e->utt_front;
