@@ -49,8 +49,7 @@ bool fx_asan_short(void)
 }
 
 int fx_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
-                 const char *const *normal_only, int (*setup)(void **),
-                 int (*teardown)(void **))
+                 const char *const *normal_only, int (*setup)(void **), int (*teardown)(void **))
 {
     struct CMUnitTest *some = calloc(n ? n : 1, sizeof(*some));
     assert_non_null(some);

@@ -33,8 +33,7 @@ bool fx_asan_short(void);
  * whose names match it only (cmocka_set_test_filter: * and ? wildcards). */
 struct CMUnitTest;
 int fx_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
-                 const char *const *normal_only, int (*setup)(void **),
-                 int (*teardown)(void **));
+                 const char *const *normal_only, int (*setup)(void **), int (*teardown)(void **));
 
 /* Debian's pocketsphinx-testdata recordings (16 kHz mono WAV). */
 #define FX_LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"

@@ -21,7 +21,7 @@
 static asr_model *model;
 static struct fx_pcm rec; /* fx_gapped_speech */
 static size_t bounds[N_UTTS][2];
-static char *default_text;     /* default_live_text()'s */
+static char *default_text;       /* default_live_text()'s */
 static asr_result *batch_utt[2]; /* batch_of_utt()'s */
 
 static int setup(void **state)
@@ -218,8 +218,8 @@ static void test_pass_voice_change(void **state)
         assert_int_equal(asr_decoder_skip(d, a1 - z0), 0);
         size_t lists_first = asr_decoder_engine_word_lists(d);
         for (size_t off = 0; off < z1 - a1; off += 320)
-            assert_int_equal(asr_decoder_feed(d, other + off, z1 - a1 - off < 320 ? z1 - a1 - off : 320),
-                             0);
+            assert_int_equal(
+                asr_decoder_feed(d, other + off, z1 - a1 - off < 320 ? z1 - a1 - off : 320), 0);
         assert_int_equal(asr_decoder_end_utterance(d), 0);
         asr_decoder_pass_stats(d, &checked, &again);
         uint64_t restarts = asr_decoder_pass_restarts(d);
@@ -233,7 +233,8 @@ static void test_pass_voice_change(void **state)
         bool same = r->n_words - first == b[1]->n_words;
         for (size_t i = 0; same && i < b[1]->n_words; i++)
             same = !strcmp(r->words[first + i].text, b[1]->words[i].text) &&
-                   fabs(r->words[first + i].start - (b[1]->words[i].start + (double)a1 / 16000)) < 1e-6;
+                   fabs(r->words[first + i].start - (b[1]->words[i].start + (double)a1 / 16000)) <
+                       1e-6;
         char t[2048], *bt = asr_result_text(b[1]);
         size_t o = 0;
         t[0] = '\0';
@@ -505,14 +506,13 @@ static void test_settle(void **state)
     asr_decoder_free(live);
 }
 
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pass_voice_change), cmocka_unit_test(test_asr_live),
+        cmocka_unit_test(test_pass_voice_change),   cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch), cmocka_unit_test(test_live_words),
-        cmocka_unit_test(test_live_fast_search),  cmocka_unit_test(test_live_full_pass),
-        cmocka_unit_test(test_end_utterance_at),  cmocka_unit_test(test_settle),
+        cmocka_unit_test(test_live_fast_search),    cmocka_unit_test(test_live_full_pass),
+        cmocka_unit_test(test_end_utterance_at),    cmocka_unit_test(test_settle),
     };
     /* Under ASan the cases whose code the others run too, told apart only
      * by what they compare (words against the batch decode's, the fast

@@ -825,25 +825,19 @@ static void test_early_final_same_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vad_session),
-        cmocka_unit_test(test_final_near_batch),
-        cmocka_unit_test(test_commit),
-        cmocka_unit_test(test_clear),
-        cmocka_unit_test(test_rates),
-        cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_keeping_up),
-        cmocka_unit_test(test_keeping_up_pass),
-        cmocka_unit_test(test_keeping_up_live),
-        cmocka_unit_test(test_keeping_up_rate),
-        cmocka_unit_test(test_keeping_up_rate_live),
-        cmocka_unit_test(test_cut_at_pause),
-        cmocka_unit_test(test_early_final_same_words),
+        cmocka_unit_test(test_vad_session),     cmocka_unit_test(test_final_near_batch),
+        cmocka_unit_test(test_commit),          cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_rates),           cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_open_errors),     cmocka_unit_test(test_keeping_up),
+        cmocka_unit_test(test_keeping_up_pass), cmocka_unit_test(test_keeping_up_live),
+        cmocka_unit_test(test_keeping_up_rate), cmocka_unit_test(test_keeping_up_rate_live),
+        cmocka_unit_test(test_cut_at_pause),    cmocka_unit_test(test_early_final_same_words),
     };
     /* Under ASan the cases whose code the others run too, told apart only
      * by what they compare (words against the batch decode's, another
      * clock's searches), are left to the normal build's run. */
-    static const char *const normal_only[] = {"test_final_near_batch", "test_keeping_up_rate", NULL};
+    static const char *const normal_only[] = {"test_final_near_batch", "test_keeping_up_rate",
+                                              NULL};
     return fx_run_group("streamdec", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
                         teardown);
 }
