@@ -48,12 +48,91 @@ bool fx_asan_short(void)
 #endif
 }
 
+int fx_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+                 const char *const *normal_only, int (*setup)(void **), int (*teardown)(void **))
+{
+    struct CMUnitTest *some = calloc(n ? n : 1, sizeof(*some));
+    assert_non_null(some);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool keep = true;
+        for (size_t j = 0; fx_asan_short() && normal_only && normal_only[j]; j++)
+            keep = keep && strcmp(tests[i].name, normal_only[j]) != 0;
+        if (keep)
+            some[k++] = tests[i];
+        else
+            print_message("[ NORMAL   ] %s: in the normal build's run only (PHS_UNIT_FULL=1)\n",
+                          tests[i].name);
+    }
+    const char *only = getenv("PHS_UNIT_ONLY");
+    if (only && *only)
+        cmocka_set_test_filter(only);
+    int rc = _cmocka_run_group_tests(name, some, k, setup, teardown);
+    free(some);
+    return rc;
+}
+
 void fx_noise(int16_t *s, size_t n, uint32_t *seed)
 {
     for (size_t i = 0; i < n; i++) {
         *seed = *seed * 1664525u + 1013904223u;
         s[i] = (int16_t)((int)(*seed >> 26) - 32);
     }
+}
+
+const char *const fx_gapped_utts[FX_N_GAPPED] = {
+    "sense_and_sensibility_01_austen_64kb-0870.wav",
+    "sense_and_sensibility_01_austen_64kb-0880.wav",
+    "sense_and_sensibility_01_austen_64kb-0890.wav",
+};
+
+struct fx_pcm fx_gapped_speech(size_t bounds[FX_N_GAPPED][2])
+{
+    size_t total = FX_GAP;
+    struct fx_pcm p[FX_N_GAPPED], rec;
+    for (int i = 0; i < FX_N_GAPPED; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), FX_LIBRIVOX "%s", fx_gapped_utts[i]);
+        p[i] = fx_load_pcm(path);
+        assert_non_null(p[i].s);
+        total += p[i].n + FX_GAP;
+    }
+    rec.s = calloc(total, sizeof(int16_t));
+    assert_non_null(rec.s);
+    uint32_t seed = 3;
+    fx_noise(rec.s, total, &seed);
+    size_t pos = FX_GAP;
+    for (int i = 0; i < FX_N_GAPPED; i++) {
+        for (size_t k = 0; k < p[i].n; k++)
+            rec.s[pos + k] = (int16_t)(rec.s[pos + k] + p[i].s[k]);
+        bounds[i][0] = pos;
+        bounds[i][1] = pos + p[i].n;
+        pos += p[i].n + FX_GAP;
+        free(p[i].s);
+    }
+    rec.n = total;
+    return rec;
+}
+
+struct fx_pcm fx_joined_speech(size_t *join)
+{
+    struct fx_pcm a = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav");
+    struct fx_pcm b = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0870.wav");
+    assert_true(a.n > 16000 && b.n > FX_JOIN_TRIM + 16000);
+    struct fx_pcm j;
+    j.n = FX_GAP + a.n + FX_JOIN_GAP + (b.n - FX_JOIN_TRIM) + FX_GAP;
+    j.s = calloc(j.n, sizeof(int16_t));
+    assert_non_null(j.s);
+    uint32_t seed = 11;
+    fx_noise(j.s, j.n, &seed);
+    for (size_t k = 0; k < a.n; k++)
+        j.s[FX_GAP + k] = (int16_t)(j.s[FX_GAP + k] + a.s[k]);
+    *join = FX_GAP + a.n + FX_JOIN_GAP;
+    for (size_t k = 0; k < b.n - FX_JOIN_TRIM; k++)
+        j.s[*join + k] = (int16_t)(j.s[*join + k] + b.s[FX_JOIN_TRIM + k]);
+    free(a.s);
+    free(b.s);
+    return j;
 }
 
 size_t fx_word_edits(const char *hyp, const char *ref, size_t *ref_words)

@@ -27,6 +27,14 @@
  * time; the normal build's run covers the case whole). */
 bool fx_asan_short(void);
 
+/* Runs a binary's group of n cases (cmocka_run_group_tests_name); when
+ * fx_asan_short(), not those named in normal_only (NULL-ended), each said
+ * to be left to the normal build's run. PHS_UNIT_ONLY=PATTERN: the cases
+ * whose names match it only (cmocka_set_test_filter: * and ? wildcards). */
+struct CMUnitTest;
+int fx_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+                 const char *const *normal_only, int (*setup)(void **), int (*teardown)(void **));
+
 /* Debian's pocketsphinx-testdata recordings (16 kHz mono WAV). */
 #define FX_LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/"
 
@@ -43,6 +51,25 @@ struct fx_pcm fx_load_pcm(const char *path);
 /* Fills n samples with quiet background noise (around -60 dBFS) from the
  * generator state *seed, the same sequence for the same seed. */
 void fx_noise(int16_t *s, size_t n, uint32_t *seed);
+
+/* The streaming tests' recordings (test_streamdec, test_asr_live): three
+ * LibriVox utterances (fx_gapped_utts, in FX_LIBRIVOX), each after
+ * FX_GAP samples (1 s) of fx_noise (seed 3) and that much of it after the
+ * last, the noise over the speech too. bounds[i]: utterance i's first
+ * sample and the one after its last. */
+#define FX_N_GAPPED 3
+#define FX_GAP      16000
+extern const char *const fx_gapped_utts[FX_N_GAPPED];
+struct fx_pcm fx_gapped_speech(size_t bounds[FX_N_GAPPED][2]);
+
+/* Two of them read one after the other with a short pause (FX_JOIN_GAP,
+ * under the 250 ms the session's pause cut needs) and the second's leading
+ * silence trimmed (FX_JOIN_TRIM of its 230 ms before speech): fluent speech
+ * for the VAD, one stretch of FX_GAP of noise (seed 11), the two, FX_GAP of
+ * noise. *join: the first sample of the second utterance. */
+#define FX_JOIN_GAP  2400 /* 150 ms */
+#define FX_JOIN_TRIM 2080 /* 130 ms */
+struct fx_pcm fx_joined_speech(size_t *join);
 
 /* Word edit distance of hyp against ref (words split at spaces); *ref_words
  * gets ref's word count. */

@@ -182,8 +182,13 @@ static void test_min_word_confidence(void **state)
     for (size_t i = 0; i < sure->n_segments; i++)
         in_segments += sure->segments[i].n_words;
     assert_int_equal(in_segments, sure->n_words);
-    asr_result *again = run(d, speech[0].s, speech[0].n, 16000);
-    assert_same(all, again);
+    /* under ASan the next recording's decode (the plain one's code) only
+     * compares: in the normal build's run */
+    asr_result *again = NULL;
+    if (!fx_asan_short()) {
+        again = run(d, speech[0].s, speech[0].n, 16000);
+        assert_same(all, again);
+    }
     asr_result_free(all);
     asr_result_free(comp);
     asr_result_free(sure);
@@ -240,8 +245,13 @@ static void test_adapt_passes(void **state)
     assert_same(plain, first);
     assert_int_equal(asr_decoder_adapt_apply(d, &sec), PHS_EEMPTY);
     assert_true(sec > 1 && sec < (double)speech[2].n / 16000.0);
-    asr_result *still = run(d, speech[2].s, speech[2].n, 16000);
-    assert_same(plain, still);
+    /* under ASan the decodes after the refused apply and after the reset
+     * (the plain decode's code) only compare: in the normal build's run */
+    asr_result *still = NULL, *back = NULL;
+    if (!fx_asan_short()) {
+        still = run(d, speech[2].s, speech[2].n, 16000);
+        assert_same(plain, still);
+    }
     rule.min_seconds = 0;
     asr_decoder_set_adapt(d, &rule);
     assert_int_equal(asr_decoder_adapt_apply(d, &sec), 0);
@@ -253,8 +263,10 @@ static void test_adapt_passes(void **state)
                   plain->words[i].end != adapted->words[i].end;
     assert_true(differs);
     asr_decoder_adapt_reset(d);
-    asr_result *back = run(d, speech[2].s, speech[2].n, 16000);
-    assert_same(plain, back);
+    if (!fx_asan_short()) {
+        back = run(d, speech[2].s, speech[2].n, 16000);
+        assert_same(plain, back);
+    }
     assert_int_equal(asr_decoder_adapt_apply(d, &sec), PHS_EEMPTY);
     asr_result_free(plain);
     asr_result_free(first);
