@@ -411,7 +411,7 @@ static void test_blind6_forms(void **state)
         {"closed with zero p d s", "Closed with 0 PDS."},
         {"zero vicryl ties", "0 Vicryl ties."},
         {"zero gut motility", "Zero gut motility."},
-        {"zero sutures were needed", "Zero sutures were needed."},
+        {"zero sutures were needed", "0 sutures were needed."},
         /* Snellen said before the eye it measures */
         {"twenty forty in the left eye", "20/40 in the left eye."},
         {"twenty twenty five o d", "20/25 OD."},
