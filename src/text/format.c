@@ -512,6 +512,39 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icd ten", "ICD-10"},
                                                {"icd nine", "ICD-9"},
                                                {"a fib", "AFib"},
+                                               /* hormones and antigens
+                                                * written in mixed case */
+                                               {"h c g", "hCG"},
+                                               {"beta h c g", "beta-hCG"},
+                                               {"rh", "Rh"},
+                                               {"group a strep", "group A strep"},
+                                               {"group b strep", "group B strep"},
+                                               /* radiology reports'
+                                                * categories, a value after */
+                                               {"b i rads", "BI-RADS"},
+                                               {"birads", "BI-RADS"},
+                                               {"t i rads", "TI-RADS"},
+                                               {"l i rads", "LI-RADS"},
+                                               {"p i rads", "PI-RADS"},
+                                               {"o rads", "O-RADS"},
+                                               /* eponyms of two or three
+                                                * names, written joined */
+                                               {"jackson pratt", "Jackson-Pratt"},
+                                               {"swan ganz", "Swan-Ganz"},
+                                               {"guillain barre", "Guillain-Barré"},
+                                               {"wolff parkinson white", "Wolff-Parkinson-White"},
+                                               {"creutzfeldt jakob", "Creutzfeldt-Jakob"},
+                                               {"stevens johnson", "Stevens-Johnson"},
+                                               {"mallory weiss", "Mallory-Weiss"},
+                                               {"osgood schlatter", "Osgood-Schlatter"},
+                                               {"legg calve perthes", "Legg-Calvé-Perthes"},
+                                               {"charcot marie tooth", "Charcot-Marie-Tooth"},
+                                               {"zollinger ellison", "Zollinger-Ellison"},
+                                               {"brown sequard", "Brown-Séquard"},
+                                               {"child pugh", "Child-Pugh"},
+                                               {"dubin johnson", "Dubin-Johnson"},
+                                               {"budd chiari", "Budd-Chiari"},
+                                               {"arnold chiari", "Arnold-Chiari"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
                                                /* abbreviations written as one
@@ -593,6 +626,8 @@ static bool value_follows(const format_view *v, size_t i)
     return n > 0;
 }
 
+static bool plural_s_at(const format_view *v, size_t i);
+
 /* The entry of spelled_a_i said at i, its letters in *k; -1 when none or
  * when the letters go on past it ("a v q scan" is "a VQ scan"). */
 static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
@@ -610,7 +645,10 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)
         return -1;
-    return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ? e : -1;
+    return letter_at(v, i + *k) < 0 || letters_restart_at(v, i + *k) ||
+                   (!spelled_a_i[e][1] && plural_s_at(v, i + *k))
+               ? e
+               : -1;
 }
 
 /* Words the article "a" goes before that no spelled abbreviation does:
@@ -783,6 +821,93 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i)
     return letter_at(v, i) >= 0 && letters_plural(v, i, letter_run(v, i));
 }
 
+/* Compounds that describe the noun after them, written with their
+ * hyphens as a note writes them: "a large bore i v" is "a large-bore IV",
+ * "door to needle time" "door-to-needle time". With no noun after them
+ * ("the tear is full thickness", "moves side to side", said last or
+ * before a pause) they stay words. */
+static const char *const compounds[][2] = {
+    {"large bore", "large-bore"},
+    {"small bore", "small-bore"},
+    {"wide bore", "wide-bore"},
+    {"full thickness", "full-thickness"},
+    {"partial thickness", "partial-thickness"},
+    {"split thickness", "split-thickness"},
+    {"drug eluting", "drug-eluting"},
+    {"bare metal", "bare-metal"},
+    {"door to needle", "door-to-needle"},
+    {"door to balloon", "door-to-balloon"},
+    {"door to doctor", "door-to-doctor"},
+    {"cup to disc", "cup-to-disc"},
+    {"end to end", "end-to-end"},
+    {"end to side", "end-to-side"},
+    {"side to side", "side-to-side"},
+    {"skin to skin", "skin-to-skin"},
+    {"well appearing", "well-appearing"},
+    {"ill appearing", "ill-appearing"},
+    {"toxic appearing", "toxic-appearing"},
+    {"well developed", "well-developed"},
+    {"well nourished", "well-nourished"},
+    {"short acting", "short-acting"},
+    {"long acting", "long-acting"},
+    {"rapid acting", "rapid-acting"},
+    {"intermediate acting", "intermediate-acting"},
+    {"extended release", "extended-release"},
+    {"immediate release", "immediate-release"},
+    {"sustained release", "sustained-release"},
+    {"delayed release", "delayed-release"},
+    {"fine needle", "fine-needle"},
+    {"core needle", "core-needle"},
+    {"low grade", "low-grade"},
+    {"high grade", "high-grade"},
+    {"low dose", "low-dose"},
+    {"high dose", "high-dose"},
+    {"full term", "full-term"},
+    {"left sided", "left-sided"},
+    {"right sided", "right-sided"},
+    {NULL, NULL}};
+
+/* Words after a compound that are no noun it describes. */
+static const char *const not_described[] = {"today", "now",   "again", "bilaterally", "here",
+                                            "there", "then",  "since", "yesterday",   "also",
+                                            "too",   "as",    "at",    "after",       "before",
+                                            "until", "while", "when",  NULL};
+
+/* True when word j goes on the phrase before it as the noun (or a word
+ * before the noun) a compound describes: said right after, no function
+ * word, number or command word. Read from word j alone (a command word
+ * whatever its context), so that a stream decides as the whole text. */
+static bool describes_next(const fmt *f, size_t j)
+{
+    const char *w = format_word(&f->v, j);
+    size_t ck;
+    return j < f->v.n && !pause_between(f, j) && isalpha((unsigned char)w[0]) &&
+           !in_list(w, no_end_words) && !in_list(w, continuing_words) &&
+           !in_list(w, not_described) && !value_follows(&f->v, j) &&
+           format_pair_at(&f->v, j, commands, &ck) < 0;
+}
+
+/* The compound said at i with its hyphens into out; the words used. */
+static long compound_at(const fmt *f, size_t i, sbuf *out)
+{
+    size_t k;
+    int e = format_pair_at(&f->v, i, compounds, &k);
+    if (e < 0 || !describes_next(f, i + k))
+        return 0;
+    int rc = sbuf_append_str(out, compounds[e][1]);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* True when a compound is said at i that the words after it may still
+ * decide (the words run out inside it or right after it). */
+static bool compound_open_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_pair_started(v, i, compounds) ||
+           (format_pair_at(v, i, compounds, &k) >= 0 &&
+            (i + k == v->n || format_pair_started(v, i + k, commands)));
+}
+
 /* True for a written name that ends in a dash and its number ("ICD-10",
  * "PHQ-9"). */
 static bool numbered_name(const char *written)
@@ -804,6 +929,8 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     if ((lv = format_level_at(&f->v, i, out)))
         return lv;
     if ((lv = format_gravida_at(&f->v, i, out)))
+        return lv;
+    if ((lv = compound_at(f, i, out)))
         return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     /* a name that ends in its number ("ICD-10") is not one when the
@@ -834,7 +961,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             return rc < 0 ? rc : (long)k;
         }
         int next = letter_at(&f->v, i + 1);
-        if (a < 0 && c == 'i' && next >= 0 && next != 'a' && next != 'i')
+        /* "a b g s": the plural of a listed "a" abbreviation */
+        if (a >= 0 && plural_s_at(&f->v, i + k))
+            k++;
+        else if (a < 0 && c == 'i' && next >= 0 && next != 'a' && next != 'i')
             k = 1 + letter_run(&f->v, i + 1);
         else if (a < 0)
             return 0;
@@ -950,7 +1080,8 @@ static bool heading_before_open_command(const format_view *v, size_t i)
 bool format_pending_at(const format_view *v, size_t i)
 {
     return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
-           format_pair_started(v, i, abbreviations) || format_numbers_pending(v, i) ||
+           format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
+           format_numbers_pending(v, i) ||
            heading_before_open_command(v, i);
 }
 

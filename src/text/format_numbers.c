@@ -327,6 +327,21 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         s->small = false;
         s->k += kp;
     }
+    /* a gestational age in weeks and sevenths of a week: "thirty two and
+     * four sevenths weeks" is "32 4/7" (weeks) */
+    static const char *const sevenths[][2] = {
+        {"and one seventh", "1"},  {"and two sevenths", "2"},  {"and three sevenths", "3"},
+        {"and four sevenths", "4"}, {"and five sevenths", "5"}, {"and six sevenths", "6"},
+        {"and zero sevenths", "0"}, {NULL, NULL}};
+    if (!s->ordinal && !s->digits && s->k && !strchr(s->text, '.') &&
+        (part = format_pair_at(v, i + s->k, sevenths, &kp)) >= 0 &&
+        (format_word_is(v, i + s->k + kp, "weeks") || format_word_is(v, i + s->k + kp, "week")) &&
+        strlen(s->text) + 5 < sizeof(s->text)) {
+        size_t n = strlen(s->text);
+        snprintf(s->text + n, sizeof(s->text) - n, " %s/7", sevenths[part][1]);
+        s->small = false;
+        s->k += kp;
+    }
     return s->k > 0;
 }
 
@@ -377,6 +392,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"milliunit", "mU"},
                                        {"square meters", "m2"},
                                        {"square meter", "m2"},
+                                       {"square centimeters", "cm2"},
+                                       {"square centimeter", "cm2"},
+                                       {"square millimeters", "mm2"},
+                                       {"square millimeter", "mm2"},
                                        {"feet", "ft"},
                                        {"foot", "ft"},
                                        {"units", "units"},
@@ -390,7 +409,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"degrees fahrenheit", "°F"},
                                        {"degrees celsius", "°C"},
                                        {"degrees centigrade", "°C"},
-                                       {"degrees", "°"},
+                                       /* an angle: the word, as a note
+                                        * writes "flexion to 90 degrees"
+                                        * (the sign only with F or C) */
+                                       {"degrees", "degrees"},
                                        {"fahrenheit", "°F"},
                                        {"celsius", "°C"},
                                        {"centigrade", "°C"},
@@ -435,7 +457,9 @@ static const char *const value_cues[] = {
      * "performance status 1") */
     "peep", "nihss", "ecog", "gcs", "auc", "status",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
-    "series", "image", NULL};
+    "series", "image",
+    /* a radiology report's category: "BI-RADS 4", "TI-RADS 3" */
+    "rads", NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -471,7 +495,8 @@ static bool unit_takes_per(const char *unit)
     return unit[0] != '%' && strncmp(unit, "°", strlen("°")) && strcmp(unit, "mmHg") &&
            strcmp(unit, "bpm") && strcmp(unit, "breaths/min") && strcmp(unit, "lb") &&
            strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O") &&
-           strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2");
+           strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2") &&
+           strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -493,6 +518,17 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
            len + strlen(per_units[p][1]) + 2 < sizeof(u->text)) {
         len += (size_t)snprintf(u->text + len, sizeof(u->text) - len, "/%s", per_units[p][1]);
         *k += 1 + kp;
+    }
+    /* a concentration per an amount of liquid: "one hundred sixty
+     * milligrams per five milliliters" is "160 mg/5 mL" */
+    spoken_num t;
+    int vol;
+    if (format_word_is(v, i + *k, "per") && number_at(v, i + *k + 1, &t) && !t.ordinal &&
+        (vol = format_pair_at(v, i + *k + 1 + t.k, units, &kp)) >= 0 &&
+        (!strcmp(units[vol][1], "mL") || !strcmp(units[vol][1], "L")) &&
+        len + strlen(t.text) + strlen(units[vol][1]) + 3 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/%s %s", t.text, units[vol][1]);
+        *k += 1 + t.k + kp;
     }
     return u->text;
 }
@@ -1403,8 +1439,24 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
         "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
         "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
     int u = unit_at(v, i);
-    if (u < 1 || !(format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero")) ||
-        index_in(format_word(v, i + 2), sutures) < 0)
+    /* "zero p d s", "zero vicryl": size 0, said as one word */
+    bool zero = format_word_is(v, i, "zero");
+    size_t m = zero ? i + 1 : i + 2;
+    bool material = index_in(format_word(v, m), sutures) >= 0 ||
+                    (format_word_is(v, m, "p") && format_word_is(v, m + 1, "d") &&
+                     format_word_is(v, m + 2, "s"));
+    if (!material)
+        return 0;
+    /* a size said as "zero" alone only before a material: "zero gut
+     * motility", "zero sutures were needed" are counts */
+    if (zero && (format_word_is(v, m, "gut") || format_word_is(v, m, "suture") ||
+                 format_word_is(v, m, "sutures")))
+        return 0;
+    if (zero) {
+        int rc = sbuf_append_str(out, "0");
+        return rc < 0 ? rc : 1;
+    }
+    if (u < 1 || !(format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero")))
         return 0;
     int rc = sbuf_printf(out, "%d-0", u);
     return rc < 0 ? rc : 2;
@@ -1431,7 +1483,15 @@ static long acuity_at(const format_view *v, size_t i, sbuf *out)
         known = known || t.value == snellen[m];
     if (!known)
         return 0;
-    bool cued = format_word_is(v, i + 1 + t.k, "vision");
+    /* said before the eye it measures: "twenty forty in the left eye",
+     * "twenty twenty five o d" */
+    static const char *const eye_after[][2] = {
+        {"in the right eye", NULL}, {"in the left eye", NULL}, {"right eye", NULL},
+        {"left eye", NULL},         {"o d", NULL},             {"o s", NULL},
+        {"o u", NULL},              {"in both eyes", NULL},    {NULL, NULL}};
+    size_t ek;
+    bool cued = format_word_is(v, i + 1 + t.k, "vision") ||
+                format_pair_at(v, i + 1 + t.k, eye_after, &ek) >= 0;
     for (size_t b = i, d = 0; !cued && b > 0 && d < 4; b--, d++) {
         if (index_in(format_word(v, b - 1), cues) >= 0)
             cued = true;

@@ -187,6 +187,39 @@ static bool zip_code_cue(const redact_ctx *c, size_t i)
     return false;
 }
 
+/* Nouns an eponym names: a sign, scale, syndrome, disease, test or
+ * device named for the people who described it. */
+static const char *const eponym_heads[] = {
+    "sign",     "signs",       "scale",      "score",     "syndrome",  "disease",
+    "criteria", "catheter",    "drain",      "drains",    "maneuver",  "test",
+    "reflex",   "palsy",       "position",   "phenomenon", "triad",    "fracture",
+    "esophagus", "ulcer",      "lymphoma",   "classification", "procedure", "operation",
+    "stain",    "node",        "nodes",      "aneurysm",  "contracture", "neuroma",
+    "disorder", "anomaly",     "tear",       "ligament",  "cyst",      "body",
+    NULL};
+
+/* Up to three surnames (census surnames, or names that are also words)
+ * right before an eponym's noun ("romberg sign", "swan ganz catheter",
+ * "homans sign"): the words of the eponym, its noun with them (0: none).
+ * A word that is also a first name starts no eponym ("mary smith test",
+ * and so "barrett esophagus" stays hidden); a
+ * name after a title or an introducing word ("doctor wells", "patient
+ * ...") is read by detect_names before the scan reaches it. */
+static size_t eponym_at(const redact_ctx *c, size_t i)
+{
+    size_t k = 0;
+    while (k < 3 && i + k < c->n && c->lab[i + k] < 0 &&
+           (flags1(c, i + k) & (LEX_SURNAME | LEX_NAME_AMBIG)) &&
+           !(flags1(c, i + k) & (LEX_STOP | LEX_MONTH | LEX_STATE)) &&
+           !redact_is_number_word(c, i + k))
+        k++;
+    /* a first name first reads as a person ("mary smith test"), whatever
+     * follows: redaction errs towards hiding */
+    if (k == 0 || (flags1(c, i) & LEX_FIRST))
+        return 0;
+    return is_any(c, i + k, eponym_heads) ? k + 1 : 0;
+}
+
 /* Clinical names that hold a city or a person's name: the words of the
  * name (0: none at i). They name a classification, scale, test, disease
  * or part of the body, never where a patient is or who they are ("new
@@ -204,7 +237,8 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"antecubital", "fossa", NULL, NULL},     {"cubital", "fossa", NULL, NULL},
         {"popliteal", "fossa", NULL, NULL},       {"iliac", "fossa", NULL, NULL},
         {"posterior", "fossa", NULL, NULL},       {"pituitary", "fossa", NULL, NULL},
-        {"glenoid", "fossa", NULL, NULL}};
+        {"glenoid", "fossa", NULL, NULL},         {"apgar", NULL, NULL, NULL},
+        {"apgars", NULL, NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -212,7 +246,7 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
-    return 0;
+    return eponym_at(c, i);
 }
 
 /* "square" before a unit of length: an area ("one point eight two square

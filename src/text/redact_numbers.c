@@ -226,7 +226,12 @@ const char *const redact_number_units[] = {
     "over",          "millimeters", "centimeters", "inches",  "feet",   "hours",
     "days",          "weeks",       "months",      "minutes", "times",  "tablets",
     "tablet",        "capsules",    "puffs",       "drops",   "liters", "milliequivalents",
-    "international", "point",       "years",       "year",    NULL};
+    "international", "point",       "years",       "year",
+    /* measures a date cue may stand before: "birth weight seven pounds
+     * four ounces" */
+    "ounces",        "ounce",       "pound",       "kilogram", "liter",  "milliliter",
+    "centimeter",    "millimeter",  "inch",        "foot",     "milliunits", "nanograms",
+    "millimoles",    "milliseconds", NULL};
 
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};

@@ -361,6 +361,65 @@ static void test_blind5_forms(void **state)
     CHECK(cases);
 }
 
+/* The forms of the sixth blind set (bench/format/blind6.tsv, session 43):
+ * cardiology, obstetrics, pediatrics, spine, eyes, radiology, surgery;
+ * each rule with neighbours that must not change. */
+static void test_blind6_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a compound that describes the noun after it */
+        {"two large bore i v s were placed", "2 large-bore IVs were placed."},
+        {"a door to balloon time of sixty minutes", "A door-to-balloon time of 60 minutes."},
+        {"a full thickness tear", "A full-thickness tear."},
+        {"low dose aspirin daily", "Low-dose aspirin daily."},
+        {"an end to end anastomosis", "An end-to-end anastomosis."},
+        {"the tear is full thickness", "The tear is full thickness."},
+        {"she moves her head side to side", "She moves her head side to side."},
+        {"low dose of aspirin", "Low dose of aspirin."},
+        {"the bore was large bore period", "The bore was large bore."},
+        {"high grade two", "High grade 2."},
+        /* eponyms of two names, joined */
+        {"two jackson pratt drains", "2 Jackson-Pratt drains."},
+        {"history of guillain barre syndrome", "History of Guillain-Barré syndrome."},
+        /* a plural of a listed "a" abbreviation */
+        {"two a b g s were drawn", "2 ABGs were drawn."},
+        {"serial a l t s", "Serial ALTs."},
+        {"a b g showed acidosis", "ABG showed acidosis."},
+        {"a b g s t", "A BGST."},
+        /* mixed case and radiology categories */
+        {"quantitative h c g of eighteen hundred", "Quantitative hCG of 1800."},
+        {"she is rh negative and group b strep positive",
+         "She is Rh negative and group B strep positive."},
+        {"b i rads four", "BI-RADS 4."},
+        {"t i rads three nodule", "TI-RADS 3 nodule."},
+        /* gestational age in sevenths of a week */
+        {"g two p one at thirty two and four sevenths weeks", "G2P1 at 32 4/7 weeks."},
+        {"thirty nine and one seventh weeks gestation", "39 1/7 weeks gestation."},
+        {"two and four sevenths", "2 and 4 sevenths."},
+        /* a concentration per an amount of liquid */
+        {"one hundred sixty milligrams per five milliliters", "160 mg/5 mL."},
+        {"two hundred fifty milligrams per five milliliters suspension",
+         "250 mg/5 mL suspension."},
+        {"five milligrams per two days", "5 mg per 2 days."},
+        /* areas */
+        {"valve area point eight square centimeters", "Valve area 0.8 cm2."},
+        {"four square millimeters", "4 mm2."},
+        /* an angle keeps its word; a temperature its sign */
+        {"flexion to one hundred twenty degrees", "Flexion to 120 degrees."},
+        {"temperature one hundred one degrees fahrenheit", "Temperature 101 °F."},
+        /* a suture of size zero */
+        {"closed with zero p d s", "Closed with 0 PDS."},
+        {"zero vicryl ties", "0 Vicryl ties."},
+        {"zero gut motility", "Zero gut motility."},
+        {"zero sutures were needed", "0 sutures were needed."},
+        /* Snellen said before the eye it measures */
+        {"twenty forty in the left eye", "20/40 in the left eye."},
+        {"twenty twenty five o d", "20/25 OD."},
+        {"twenty twenty in the spring", "2020 in the spring."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1679,6 +1738,7 @@ int main(void)
         cmocka_unit_test(test_blind3_forms),
         cmocka_unit_test(test_blind4_forms),
         cmocka_unit_test(test_blind5_forms),
+        cmocka_unit_test(test_blind6_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),

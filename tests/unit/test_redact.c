@@ -123,6 +123,9 @@ static void test_names(void **state)
     expect("mister morse called", "mister [NAME] called");
     expect("mary johnson called", "[NAME] called");
     expect("doctor foley will see her", "doctor [NAME] will see her");
+    /* an eponym's words are a name after a title or a first name */
+    expect("doctor romberg sign here", "doctor [NAME] sign here");
+    expect("seen by mary smith disease", "seen by [NAME] disease");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -145,6 +148,15 @@ static void test_clinical_words_not_names(void **state)
         "morse fall scale score forty five",
         "braden score fourteen",
         "an i v in the left antecubital fossa",
+        /* eponyms read by their shape, surnames before the noun they
+         * name (session 43) */
+        "romberg sign was negative",
+        "a positive homans sign",
+        "a swan ganz catheter was placed",
+        "the ranson criteria were met",
+        "apgar score of nine",
+        /* a measure after a date cue is no date (session 43) */
+        "birth weight seven pounds four ounces",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
