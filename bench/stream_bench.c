@@ -130,7 +130,7 @@ struct stream {
     /* STREAM_FINAL=pass: pieces the check looked at, decoded again, and
      * whose pass the early check began again */
     uint64_t pass_checked, pass_again, pass_restarts, pass_first;
-    size_t rehear_burst; /* the most samples a pass begun again heard in one call */
+    size_t rehear_burst;        /* the most samples a pass begun again heard in one call */
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -1063,9 +1063,9 @@ int main(int argc, char **argv)
                "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
-               "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
-               "%llu / %llu, most re-heard in one call %.2f s; largest lag %.1f s into its audio, %.3f s in "
-               "its first %.0f s\n",
+               "again / pass begun again early / first piece begun again from the capped pass: "
+               "%llu / %llu / %llu / %llu, most re-heard in one call %.2f s; largest lag %.1f s "
+               "into its audio, %.3f s in its first %.0f s\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
