@@ -61,8 +61,6 @@ struct recording {
 struct stream {
     pthread_t th;
     int index;
-    float *feed_cpu; /* STREAM_FEED_LOG: each feed's thread CPU (s), n_feeds of them */
-    size_t n_feeds;
     size_t from; /* the sample of the playlist it starts at (STREAM_STAGGER) */
     double t0;
     double onset_wall; /* when the current speech's onset was fed (wall, s) */
@@ -221,10 +219,6 @@ static bool pass_first_full;
  * (asr_decoder_set_pass_rehear_pace, set after each opening; a later change
  * of search sets the session's own again); unset: the session's */
 static const char *rehear_pace_env;
-/* STREAM_FEED_LOG=FILE: every feed's thread CPU time, one line a feed
- * ("stream audio_s cpu_s"), for a replay of the streams' CPU on a model
- * core that does not depend on the machine's load */
-static const char *feed_log_env;
 static struct recording *recs;
 static size_t n_recs;
 
@@ -545,17 +539,6 @@ static asr_decoder *session_decoder(void)
     return d;
 }
 
-/* Appends st's feeds to STREAM_FEED_LOG (first: truncates it first). */
-static void write_feed_log(struct stream *st, bool first)
-{
-    FILE *f = st->feed_cpu ? fopen(feed_log_env, first ? "w" : "a") : NULL;
-    for (size_t k = 0; f && k < st->n_feeds; k++)
-        fprintf(f, "%d %.3f %.6f\n", st->index, (double)(k * PIECE_MS) / 1000, st->feed_cpu[k]);
-    if (f)
-        fclose(f);
-    free(st->feed_cpu);
-}
-
 static livesess *open_session(struct stream *st, double at)
 {
     struct livesess_config c = {.sample_rate = 16000,
@@ -654,8 +637,6 @@ static void *run_stream(void *arg)
         return NULL;
     }
     size_t piece = 16 * PIECE_MS;
-    if (feed_log_env)
-        st->feed_cpu = calloc(audio_n / piece + 2, sizeof(float));
     st->t0 = open_lag ? t_open : now();
     size_t k = piece;
     for (size_t off = 0; off < audio_n; off += k) {
@@ -694,8 +675,6 @@ static void *run_stream(void *arg)
             livesess_set_load(s, open, load_cores);
         }
         livesess_feed(s, audio + at, k);
-        if (st->feed_cpu && st->n_feeds < audio_n / piece + 2)
-            st->feed_cpu[st->n_feeds++] = (float)(cpu_now(CLOCK_THREAD_CPUTIME_ID) - st->feed_cpu0);
         struct livesess_settle_stats ss;
         livesess_settle_stats(s, &ss);
         if (ss.settled != st->settled_seen) { /* a final's decode began in this piece */
@@ -866,7 +845,6 @@ int main(int argc, char **argv)
     }
     pass_first_full = first_env && !strcmp(first_env, "full");
     rehear_pace_env = getenv("STREAM_REHEAR_PACE");
-    feed_log_env = getenv("STREAM_FEED_LOG");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -1078,7 +1056,6 @@ int main(int argc, char **argv)
         settle.settled += st[i].settle.settled;
         settle.dropped += st[i].settle.dropped;
         settle.dropped_ms += st[i].settle.dropped_ms;
-        write_feed_log(&st[i], i == 0);
         free(st[i].last_partial);
         free(st[i].true_seen);
         for (int k = 0; k < 3; k++)
