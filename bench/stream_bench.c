@@ -128,6 +128,7 @@ struct stream {
     /* STREAM_FINAL=pass: pieces the check looked at, decoded again, and
      * whose pass the early check began again */
     uint64_t pass_checked, pass_again, pass_restarts, pass_first;
+    size_t rehear_burst;        /* the most samples a pass begun again heard in one call */
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -214,6 +215,10 @@ static const char *pass_early_env, *pass_early_shift_env, *pass_shift_env;
  * start (session 35's), not the capped pass until the early check
  * (asr_decoder_set_pass_first; default capped, the decoder's) */
 static bool pass_first_full;
+/* STREAM_REHEAR_PACE: a pass begun again re-hears its audio at this pace
+ * (asr_decoder_set_pass_rehear_pace, set after each opening; a later change
+ * of search sets the session's own again); unset: the session's */
+static const char *rehear_pace_env;
 static struct recording *recs;
 static size_t n_recs;
 
@@ -584,6 +589,9 @@ static livesess *open_session(struct stream *st, double at)
         asr_decoder_set_pass_check(livesess_decoder(s), strtod(pass_shift_env, NULL), true);
     if (pass_first_full)
         asr_decoder_set_pass_first(livesess_decoder(s), false);
+    if (rehear_pace_env)
+        asr_decoder_set_pass_rehear_pace(livesess_decoder(s),
+                                         (unsigned)strtoul(rehear_pace_env, NULL, 10));
     return s;
 }
 
@@ -600,6 +608,8 @@ static void close_session(struct stream *st, livesess *s)
     st->pass_again += again;
     st->pass_restarts += asr_decoder_pass_restarts(livesess_decoder(s));
     st->pass_first += asr_decoder_pass_first_restarts(livesess_decoder(s));
+    if (asr_decoder_pass_rehear_burst(livesess_decoder(s)) > st->rehear_burst)
+        st->rehear_burst = asr_decoder_pass_rehear_burst(livesess_decoder(s));
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -834,6 +844,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pass_first_full = first_env && !strcmp(first_env, "full");
+    rehear_pace_env = getenv("STREAM_REHEAR_PACE");
     const char *pace = getenv("STREAM_PACE");
     paced = !(pace && !strcmp(pace, "0"));
     print_load("start");
@@ -1030,15 +1041,16 @@ int main(int argc, char **argv)
                "utterances decoded default / fast / live: %zu / %zu / %zu; largest lag a final "
                "reported %.3f s; CPU per audio second %.3f; WER %.1f%%; final after "
                "speech_stopped median %.0f ms, p95 %.0f ms; full-pass pieces checked / decoded "
-               "again / pass begun again early / first piece begun again from the capped pass: %llu / %llu / "
-               "%llu / %llu; largest lag %.1f s into its audio, %.3f s in its first %.0f s\n",
+               "again / pass begun again early / first piece begun again from the capped pass: "
+               "%llu / %llu / %llu / %llu, most re-heard in one call %.2f s; largest lag %.1f s "
+               "into its audio, %.3f s in its first %.0f s\n",
                i, st[i].max_lag, st[i].end_lag, st[i].items[0], st[i].items[1], st[i].items[2],
                (double)st[i].max_item_lag / 1000, st[i].cpu / ((double)audio_n / 16000),
                ref_words ? 100.0 * (double)own_edits / (double)ref_words : NAN,
                pct(&st[i].final, 0.5) * 1000, pct(&st[i].final, 0.95) * 1000,
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
                (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
-               st[i].max_lag_at, st[i].start_lag, START_S);
+               (double)st[i].rehear_burst / 16000, st[i].max_lag_at, st[i].start_lag, START_S);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

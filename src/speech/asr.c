@@ -129,6 +129,17 @@ struct asr_decoder {
     bool trial_held;
     size_t trial_heard;
     uint64_t first_held;
+    /* live: a pass begun again from its utterance's start (pass_begin_again)
+     * hears the audio it heard before over the following feeds, rehear_pace
+     * samples of it per 100 fed besides the new ones (0: all at once, in
+     * the call that began it): whether the open one does (utt_pace, as it
+     * opened with), whether its pass is behind the audio (rehearing), the
+     * samples of the utterance that pass has heard (pass_heard), and the
+     * most samples a pass begun again heard in one call so far. */
+    unsigned rehear_pace, utt_pace;
+    bool rehearing;
+    size_t pass_heard;
+    size_t rehear_burst_max;
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -280,6 +291,7 @@ static void live_abandon(asr_decoder *d)
     }
     d->in_utt = false;
     d->settled = false;
+    d->rehearing = false;
     wipe(d->partial, PARTIAL_MAX);
 }
 
@@ -824,6 +836,16 @@ void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on)
     d->first_hold = on;
 }
 
+void asr_decoder_set_pass_rehear_pace(asr_decoder *d, unsigned per_100)
+{
+    d->rehear_pace = per_100;
+}
+
+size_t asr_decoder_pass_rehear_burst(const asr_decoder *d)
+{
+    return d->rehear_burst_max;
+}
+
 uint64_t asr_decoder_pass_first_held(const asr_decoder *d)
 {
     return d->first_held;
@@ -903,9 +925,30 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool word
     return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
 }
 
+/* A pass begun again hears buf[pass_heard..upto) now; caught up with the
+ * utterance's audio, it is no longer behind. */
+static int rehear(asr_decoder *d, size_t upto)
+{
+    const asr_engine *e = d->model->engine;
+    size_t from = d->pass_heard;
+    while (d->pass_heard < upto) {
+        size_t n = upto - d->pass_heard < UNSETTLE_PIECE ? upto - d->pass_heard : UNSETTLE_PIECE;
+        int rc = e->utt_feed(d->handle, d->buf + d->pass_heard, n);
+        if (rc < 0)
+            return rc;
+        d->pass_heard += n;
+    }
+    if (d->pass_heard - from > d->rehear_burst_max)
+        d->rehear_burst_max = d->pass_heard - from;
+    if (d->pass_heard >= d->utt_len)
+        d->rehearing = false;
+    return 0;
+}
+
 /* Ends the engine's pass over the open utterance unheard, sets the
  * running mean to the mean of its audio so far and begins the full pass
- * again from its start (partials go on from there). */
+ * again from its start (partials go on from there), which hears that
+ * audio now or, with utt_pace, over the next feeds (live_push). */
 static int pass_begin_again(asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;
@@ -916,11 +959,9 @@ static int pass_begin_again(asr_decoder *d)
         (rc = e->utt_start(d->handle)) < 0)
         goto out_closed;
     d->utt_full = true;
-    for (size_t at = 0; at < d->utt_len; at += UNSETTLE_PIECE)
-        if ((rc = e->utt_feed(d->handle, d->buf + at,
-                              d->utt_len - at < UNSETTLE_PIECE ? d->utt_len - at : UNSETTLE_PIECE)) < 0)
-            return rc;
-    return 0;
+    d->rehearing = true;
+    d->pass_heard = 0;
+    return d->utt_pace ? 0 : rehear(d, d->utt_len);
 out_closed:
     d->in_utt = false; /* the engine's utterance is not open */
     return rc;
@@ -979,7 +1020,11 @@ static int live_close(asr_decoder *d, size_t len)
     bool check_first =
         speech && d->utt_full && len >= LIVE_MIN_SAMPLES && e->utt_words && pass_checks(d);
     bool words_now = words_from_pass(d) && speech && !check_first;
-    int rc = e->utt_end(d->handle, words_now ? on_word : NULL, &wc);
+    int rc = d->rehearing ? rehear(d, d->utt_len) : 0; /* all heard before it ends */
+    int ended = e->utt_end(d->handle, rc == 0 && words_now ? on_word : NULL, &wc);
+    if (rc < 0)
+        return rc;
+    rc = ended;
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
     else if (rc == 0 && speech && !words_from_pass(d))
@@ -1112,6 +1157,8 @@ static int live_open(asr_decoder *d, uint64_t start)
     d->utt_hold = d->utt_trial && d->first_hold && e->utt_front;
     d->trial_held = false;
     d->trial_heard = 0;
+    d->utt_pace = d->rehear_pace;
+    d->rehearing = false;
     int rc = engine_open(d, false);
     if (rc < 0)
         return rc;
@@ -1128,12 +1175,19 @@ static int live_open(asr_decoder *d, uint64_t start)
  * decode. */
 static int live_push(asr_decoder *d, const int16_t *pcm, size_t n)
 {
-    int rc = live_hear(d, pcm, n, d->utt_len);
+    int rc = 0;
+    if (!d->rehearing)
+        rc = live_hear(d, pcm, n, d->utt_len);
     if (rc < 0)
         return rc;
     if (pcm != d->buf + d->utt_len)
         memcpy(d->buf + d->utt_len, pcm, n * sizeof(int16_t));
     d->utt_len += n;
+    if (d->rehearing) { /* behind since it began again: n and a share of the rest */
+        size_t due = d->pass_heard + n + n * d->utt_pace / 100;
+        if ((rc = rehear(d, due < d->utt_len ? due : d->utt_len)) < 0)
+            return rc;
+    }
     if ((d->utt_full || d->utt_trial) && d->pass_early && !d->early_checked &&
         d->utt_len >= d->pass_early &&
         (rc = pass_early_check(d)) < 0)
@@ -1222,13 +1276,14 @@ int asr_decoder_live_pause(asr_decoder *d, uint64_t after, unsigned min_ms, unsi
     if (d->mode != ASR_MODE_LIVE || !d->in_utt || d->settled || !e->utt_pause)
         return PHS_EEMPTY;
     uint64_t from = after > d->utt_start ? (after - d->utt_start) / FRAME_SAMPLES : 0;
-    if (from >= d->utt_len / FRAME_SAMPLES)
+    size_t heard = d->rehearing ? d->pass_heard : d->utt_len; /* the pass's frames */
+    if (from >= heard / FRAME_SAMPLES)
         return PHS_EEMPTY;
     int rc = e->utt_pause(d->handle, (int)from, (int)(min_ms / 10), (int)(settle_ms / 10), &frame);
     if (rc < 0)
         return rc;
     size_t pos = (size_t)frame * FRAME_SAMPLES;
-    if (frame <= 0 || pos >= d->utt_len)
+    if (frame <= 0 || pos >= heard)
         return PHS_EEMPTY;
     *at = d->utt_start + pos;
     return 0;

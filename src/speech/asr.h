@@ -411,6 +411,24 @@ void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on);
  * (asr_decoder_set_pass_first_hold): for tests and benchmarks. */
 uint64_t asr_decoder_pass_first_held(const asr_decoder *d);
 
+/* Live mode: when a pass begins again from its utterance's start (the
+ * early check, above), per_100 > 0 has it hear the audio it heard before
+ * over the following feeds, per_100 samples of that per 100 samples fed
+ * besides the new ones, in place of all of it in the feed that reached
+ * the check (1.5 s of the full pass, 0.2-0.4 CPU s in one call: sessions
+ * starting together queued those calls). Its partials trail the audio
+ * until it has caught up (1.5 s of audio later at 100); an utterance that
+ * ends before then hears the rest at its end, before its words. The words
+ * are the same either way. 0 (a new decoder's): all at once. For a loaded
+ * machine (livesess sets it whenever its pieces are not on the default
+ * search: docs/STREAMING.md, "The machine's load"). An utterance keeps
+ * the setting it opened with. */
+void asr_decoder_set_pass_rehear_pace(asr_decoder *d, unsigned per_100);
+
+/* The most samples a pass begun again heard in one call so far
+ * (asr_decoder_set_pass_rehear_pace): for tests and benchmarks. */
+size_t asr_decoder_pass_rehear_burst(const asr_decoder *d);
+
 /* Live mode, between utterances (after asr_decoder_start): builds now the
  * searches the next pieces will use with the settings in force (the live
  * pass's, a first piece's with the full pass, the full pass's for

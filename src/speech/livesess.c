@@ -320,8 +320,11 @@ static int use_search(livesess *s, enum livesess_search m)
         return rc == PHS_EUNSUPPORTED ? 0 : rc;
     asr_decoder_set_live_words(s->dec, m == LIVESESS_SEARCH_LIVE);
     /* behind or loaded: a first piece's capped pass stops at its first
-     * word until the check begins the piece again (the same words) */
+     * word until the check begins the piece again, which re-hears its
+     * audio over the next feeds (the same words either way) */
     asr_decoder_set_pass_first_hold(s->dec, m != LIVESESS_SEARCH_DEFAULT);
+    asr_decoder_set_pass_rehear_pace(s->dec,
+                                     m != LIVESESS_SEARCH_DEFAULT ? LIVESESS_REHEAR_PACE : 0);
     s->search = m;
     s->prepare_due = true;
     return 0;

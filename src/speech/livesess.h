@@ -173,6 +173,14 @@ struct livesess_event {
  * cost no builds. */
 #define LIVESESS_LOAD_HOLD_MS 10000
 
+/* Behind or loaded, a piece's full pass begun again at its early check
+ * (its first piece's always) hears the 1.5 s it heard before over the next
+ * feeds, this many samples of it per 100 new ones (asr_decoder's
+ * set_pass_rehear_pace), not in one call of 0.2-0.4 CPU s: sessions
+ * starting together queued those calls (docs/STREAMING.md, "The
+ * machine's load"). */
+#define LIVESESS_REHEAR_PACE 50
+
 /* The search the load allows (the floor above) for streams on cores (0
  * cores: 1). Pure; O(1). */
 enum livesess_search livesess_load_search(uint32_t streams, uint32_t cores);

@@ -264,12 +264,17 @@ static int on_said(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
+/* How session_on's session re-hears a piece begun again. */
+enum rehear { REHEAR_AS_SET, REHEAR_AT_ONCE };
+
 /* A session told streams on 2 cores, the server's VAD on: the recording
  * fed in 20 ms pieces, then a commit. Its words into *said; the
  * samples its first piece's capped pass did not search (hold: as the
  * session sets it; else forced off after open) and the pieces begun again
- * from that pass. */
-static uint64_t session_on(uint32_t streams, bool hold, struct said *said, uint64_t *first)
+ * from that pass; with burst, the most samples a pass begun again heard
+ * in one call (rehear: as the session sets it, or forced all at once). */
+static uint64_t session_rehear(uint32_t streams, bool hold, enum rehear rehear, struct said *said,
+                               uint64_t *first, size_t *burst)
 {
     struct livesess_config c = {.sample_rate = 16000,
                                 .event = on_said,
@@ -286,13 +291,22 @@ static uint64_t session_on(uint32_t streams, bool hold, struct said *said, uint6
     asr_decoder *d = livesess_decoder(s);
     if (!hold)
         asr_decoder_set_pass_first_hold(d, false);
+    if (rehear == REHEAR_AT_ONCE)
+        asr_decoder_set_pass_rehear_pace(d, 0);
     for (size_t at = 0; at < rec.n; at += 320)
         assert_int_equal(livesess_feed(s, rec.s + at, rec.n - at < 320 ? rec.n - at : 320), 0);
     assert_int_equal(livesess_commit(s), 0);
     uint64_t held = asr_decoder_pass_first_held(d);
     *first = asr_decoder_pass_first_restarts(d);
+    if (burst)
+        *burst = asr_decoder_pass_rehear_burst(d);
     assert_int_equal(livesess_close(s, NULL), 0);
     return held;
+}
+
+static uint64_t session_on(uint32_t streams, bool hold, struct said *said, uint64_t *first)
+{
+    return session_rehear(streams, hold, REHEAR_AS_SET, said, first, NULL);
 }
 
 /* Under load (told 8 streams on 2 cores: the fast search) a session's
@@ -325,6 +339,35 @@ static void test_first_piece_held(void **state)
     assert_int_equal(first_alone, 1);
 }
 
+/* Under load the full pass begun again at the first piece's early check
+ * re-hears the piece's 1.5 s over the following feeds (half a sample of
+ * it per sample fed), not in the feed that reached the check: no call
+ * hears more than a few feeds' worth, and the session's words are the
+ * same to the letter as with all of it heard at once. Alone (told 1) it
+ * is all heard at once, as before. Fails on the old code (the pass begun
+ * again hears all 1.5 s, 24000 samples, in one call). */
+static void test_first_piece_reheard_paced(void **state)
+{
+    if (!model)
+        skip();
+    struct said paced, at_once, alone;
+    uint64_t first_paced, first_at_once, first_alone;
+    size_t burst_paced, burst_at_once, burst_alone;
+    session_rehear(8, true, REHEAR_AT_ONCE, &at_once, &first_at_once, &burst_at_once);
+    session_rehear(8, true, REHEAR_AS_SET, &paced, &first_paced, &burst_paced);
+    session_rehear(1, true, REHEAR_AS_SET, &alone, &first_alone, &burst_alone);
+    print_message("most heard in one call: paced %zu, at once %zu, alone %zu samples; %s\n",
+                  burst_paced, burst_at_once, burst_alone, paced.text);
+    assert_int_equal(first_paced, 1);
+    assert_int_equal(first_at_once, 1);
+    assert_int_equal(first_alone, 1);
+    assert_true(burst_at_once >= 24000); /* the 1.5 s at the check */
+    assert_true(burst_alone >= 24000);
+    assert_true(burst_paced > 0 && burst_paced <= 2 * 480); /* a 20 ms feed and half again */
+    assert_true(paced.utterances >= 1 && strlen(paced.text) > 10);
+    assert_string_equal(paced.text, at_once.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_told_load_live),
         cmocka_unit_test(test_built_ahead),
         cmocka_unit_test(test_first_piece_held),
+        cmocka_unit_test(test_first_piece_reheard_paced),
     };
     return cmocka_run_group_tests_name("livesess", tests, setup, teardown);
 }
