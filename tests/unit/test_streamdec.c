@@ -812,6 +812,62 @@ static void test_live_final_is_batch(void **state)
     asr_decoder_free(batch);
 }
 
+/* Where each partial came: the audio fed so far when it was told. */
+struct partial_at {
+    size_t fed, at[256], n;
+};
+
+static void on_partial_at(void *ctx, const char *text, double start)
+{
+    struct partial_at *p = ctx;
+    (void)text;
+    (void)start;
+    if (p->n < 256)
+        p->at[p->n++] = p->fed;
+}
+
+/* The hypothesis is looked at every ASR_FIRST_PARTIAL_SECONDS of audio
+ * until an utterance has shown a word, then every ASR_PARTIAL_SECONDS:
+ * fed 10 ms at a time, an utterance's first partial comes at a multiple of
+ * 10 ms of its audio (with 50 ms between looks, as before session 43,
+ * only at multiples of 50 ms: both recordings' first partials fall
+ * between two), and later ones at least 50 ms apart. */
+static void test_first_partial_sooner(void **state)
+{
+    if (!model)
+        skip();
+    int err;
+    struct partial_at p = {0};
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_listener l = {.partial = on_partial_at, .ctx = &p};
+    asr_decoder_set_listener(d, &l);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    const size_t step = (size_t)(ASR_FIRST_PARTIAL_SECONDS * 16000);
+    const size_t every = (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    size_t between = 0;
+    for (int u = 0; u < 2; u++) {
+        size_t a = bounds[u][0], z = bounds[u][1], first = p.n;
+        assert_int_equal(asr_decoder_skip(d, a - (u ? bounds[0][1] : 0)), 0);
+        p.fed = 0;
+        for (size_t off = a; off < z; off += step) {
+            size_t n = z - off < step ? z - off : step;
+            p.fed += n;
+            assert_int_equal(asr_decoder_feed(d, rec.s + off, n), 0);
+        }
+        assert_int_equal(asr_decoder_end_utterance(d), 0);
+        assert_true(p.n >= first + 2);
+        assert_int_equal(p.at[first] % step, 0);
+        if (p.at[first] % every != 0)
+            between++;
+        for (size_t i = first + 1; i < p.n; i++)
+            assert_true(p.at[i] - p.at[i - 1] >= every);
+    }
+    assert_int_equal(between, 2);
+    asr_decoder_free(d);
+}
+
 /* The full pass after a change of voice and channel: the first recording
  * as it is, then the second one through another microphone (a tenth of
  * the level, its spectrum tilted by a first difference). The running mean
@@ -1353,6 +1409,7 @@ int main(void)
         cmocka_unit_test(test_keeping_up_rate_live),
         cmocka_unit_test(test_asr_live),
         cmocka_unit_test(test_live_final_is_batch),
+        cmocka_unit_test(test_first_partial_sooner),
         cmocka_unit_test(test_live_words),
         cmocka_unit_test(test_live_fast_search),
         cmocka_unit_test(test_live_full_pass),
