@@ -770,6 +770,18 @@ static void finish_as_batch(asr_decoder *live, asr_result *b[2])
     asr_result_free(b[1]);
 }
 
+/* A new decoder of the model, live, telling l, its recording started. */
+static asr_decoder *live_decoder(asr_listener *l)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_decoder_set_listener(d, l);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    return d;
+}
+
 static void on_live_partial(void *ctx, const char *text, double start)
 {
     (void)text;
@@ -836,14 +848,9 @@ static void test_first_partial_sooner(void **state)
 {
     if (!model)
         skip();
-    int err;
     struct partial_at p = {0};
-    asr_decoder *d = asr_decoder_new(model, &err);
-    assert_non_null(d);
     asr_listener l = {.partial = on_partial_at, .ctx = &p};
-    asr_decoder_set_listener(d, &l);
-    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(d), 0);
+    asr_decoder *d = live_decoder(&l);
     const size_t step = (size_t)(ASR_FIRST_PARTIAL_SECONDS * 16000);
     const size_t every = (size_t)(ASR_PARTIAL_SECONDS * 16000);
     size_t between = 0;
@@ -1288,14 +1295,9 @@ static void test_settle(void **state)
 {
     if (!model)
         skip();
-    int err;
     size_t partials = 0;
-    asr_decoder *live = asr_decoder_new(model, &err);
-    assert_non_null(live);
     asr_listener l = {.partial = on_live_partial, .ctx = &partials};
-    asr_decoder_set_listener(live, &l);
-    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder *live = live_decoder(&l);
     assert_int_equal(asr_decoder_settle(live), 0); /* nothing open */
     asr_result *b[2] = {batch_of(bounds[0][0], bounds[0][1]), batch_of(bounds[1][0], bounds[1][1])};
     assert_int_equal(asr_decoder_skip(live, bounds[0][0]), 0);
