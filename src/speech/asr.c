@@ -1110,11 +1110,18 @@ static int live_unsettle(asr_decoder *d)
     return rc < 0 ? rc : 0;
 }
 
+/* Audio until the next look at the hypothesis: shorter until the open
+ * utterance has shown a partial. */
+static size_t partial_step(const asr_decoder *d)
+{
+    return (size_t)((d->partial[0] ? ASR_PARTIAL_SECONDS : ASR_FIRST_PARTIAL_SECONDS) * 16000);
+}
+
 /* Tells the listener the hypothesis so far when it changed. */
 static void live_partial(asr_decoder *d)
 {
     char text[PARTIAL_MAX];
-    d->partial_due = d->utt_len + (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    d->partial_due = d->utt_len + partial_step(d);
     if (!d->listener.partial || d->model->engine->utt_partial(d->handle, text, sizeof(text)) < 0)
         return;
     if (text[0] && strcmp(text, d->partial) != 0) {
@@ -1166,7 +1173,7 @@ static int live_open(asr_decoder *d, uint64_t start)
     d->utt_start = start;
     d->utt_len = 0;
     d->early_checked = false;
-    d->partial_due = (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    d->partial_due = partial_step(d);
     return 0;
 }
 

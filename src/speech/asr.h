@@ -162,7 +162,8 @@ int asr_decoder_feed_pair(asr_decoder *d, const int16_t *raw, const int16_t *enh
  * pointers passed are valid only during the call. */
 typedef struct asr_listener {
     /* The utterance in progress so far (may still change; live mode only,
-     * at most every ASR_PARTIAL_SECONDS of audio and only when the text
+     * at most every ASR_PARTIAL_SECONDS of audio (ASR_FIRST_PARTIAL_SECONDS
+     * until the utterance has shown one) and only when the text
      * changed); start is the utterance's start in seconds from the
      * recording's start. NULL-able. */
     void (*partial)(void *ctx, const char *text, double start);
@@ -306,6 +307,11 @@ typedef enum asr_mode { ASR_MODE_BATCH, ASR_MODE_LIVE } asr_mode;
  * path so far) costs little beside the search of those 50 ms, and the first
  * partial of an utterance comes on average half of it sooner. */
 #define ASR_PARTIAL_SECONDS 0.05
+/* Until an utterance has shown a word: its first partial is the one a
+ * speaker waits for (the latency target), and 50 ms between looks put on
+ * average 25 ms on it. A look before a word exists costs one backtrace of
+ * a short path. */
+#define ASR_FIRST_PARTIAL_SECONDS 0.01
 
 /* Sets the mode from the next asr_decoder_start on (kept across starts).
  * A decoder that was ever live cannot go back to batch (the engine's front

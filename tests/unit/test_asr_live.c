@@ -121,6 +121,18 @@ static void finish_as_batch(asr_decoder *live)
     asr_result_free(r);
 }
 
+/* A new decoder of the model, live, telling l, its recording started. */
+static asr_decoder *live_decoder(asr_listener *l)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_decoder_set_listener(d, l);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    return d;
+}
+
 static void on_live_partial(void *ctx, const char *text, double start)
 {
     (void)text;
@@ -136,14 +148,9 @@ static void test_live_final_is_batch(void **state)
 {
     if (!model)
         skip();
-    int err;
     size_t partials = 0;
-    asr_decoder *live = asr_decoder_new(model, &err);
-    assert_non_null(live);
     asr_listener l = {.partial = on_live_partial, .ctx = &partials};
-    asr_decoder_set_listener(live, &l);
-    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder *live = live_decoder(&l);
     for (int u = 0; u < 2; u++) {
         size_t a = bounds[u][0], z = bounds[u][1];
         assert_int_equal(asr_decoder_skip(live, a - (u ? bounds[0][1] : 0)), 0);
@@ -154,6 +161,57 @@ static void test_live_final_is_batch(void **state)
     assert_true(partials > 2);
     finish_as_batch(live);
     asr_decoder_free(live);
+}
+
+/* Where each partial came: the audio fed so far when it was told. */
+struct partial_at {
+    size_t fed, at[256], n;
+};
+
+static void on_partial_at(void *ctx, const char *text, double start)
+{
+    struct partial_at *p = ctx;
+    (void)text;
+    (void)start;
+    if (p->n < 256)
+        p->at[p->n++] = p->fed;
+}
+
+/* The hypothesis is looked at every ASR_FIRST_PARTIAL_SECONDS of audio
+ * until an utterance has shown a word, then every ASR_PARTIAL_SECONDS:
+ * fed 10 ms at a time, an utterance's first partial comes at a multiple of
+ * 10 ms of its audio (with 50 ms between looks, as before session 43,
+ * only at multiples of 50 ms: both recordings' first partials fall
+ * between two), and later ones at least 50 ms apart. */
+static void test_first_partial_sooner(void **state)
+{
+    if (!model)
+        skip();
+    struct partial_at p = {0};
+    asr_listener l = {.partial = on_partial_at, .ctx = &p};
+    asr_decoder *d = live_decoder(&l);
+    const size_t step = (size_t)(ASR_FIRST_PARTIAL_SECONDS * 16000);
+    const size_t every = (size_t)(ASR_PARTIAL_SECONDS * 16000);
+    size_t between = 0;
+    for (int u = 0; u < 2; u++) {
+        size_t a = bounds[u][0], z = bounds[u][1], first = p.n;
+        assert_int_equal(asr_decoder_skip(d, a - (u ? bounds[0][1] : 0)), 0);
+        p.fed = 0;
+        for (size_t off = a; off < z; off += step) {
+            size_t n = z - off < step ? z - off : step;
+            p.fed += n;
+            assert_int_equal(asr_decoder_feed(d, rec.s + off, n), 0);
+        }
+        assert_int_equal(asr_decoder_end_utterance(d), 0);
+        assert_true(p.n >= first + 2);
+        assert_int_equal(p.at[first] % step, 0);
+        if (p.at[first] % every != 0)
+            between++;
+        for (size_t i = first + 1; i < p.n; i++)
+            assert_true(p.at[i] - p.at[i - 1] >= every);
+    }
+    assert_int_equal(between, 2);
+    asr_decoder_free(d);
 }
 
 /* The full pass after a change of voice and channel: the first recording
@@ -474,14 +532,9 @@ static void test_settle(void **state)
 {
     if (!model)
         skip();
-    int err;
     size_t partials = 0;
-    asr_decoder *live = asr_decoder_new(model, &err);
-    assert_non_null(live);
     asr_listener l = {.partial = on_live_partial, .ctx = &partials};
-    asr_decoder_set_listener(live, &l);
-    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder *live = live_decoder(&l);
     assert_int_equal(asr_decoder_settle(live), 0); /* nothing open */
     assert_int_equal(asr_decoder_skip(live, bounds[0][0]), 0);
     live_feed_range(live, bounds[0][0], bounds[0][1]);
@@ -509,10 +562,15 @@ static void test_settle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pass_voice_change),   cmocka_unit_test(test_asr_live),
-        cmocka_unit_test(test_live_final_is_batch), cmocka_unit_test(test_live_words),
-        cmocka_unit_test(test_live_fast_search),    cmocka_unit_test(test_live_full_pass),
-        cmocka_unit_test(test_end_utterance_at),    cmocka_unit_test(test_settle),
+        cmocka_unit_test(test_pass_voice_change),
+        cmocka_unit_test(test_asr_live),
+        cmocka_unit_test(test_live_final_is_batch),
+        cmocka_unit_test(test_first_partial_sooner),
+        cmocka_unit_test(test_live_words),
+        cmocka_unit_test(test_live_fast_search),
+        cmocka_unit_test(test_live_full_pass),
+        cmocka_unit_test(test_end_utterance_at),
+        cmocka_unit_test(test_settle),
     };
     /* Under ASan the cases whose code the others run too, told apart only
      * by what they compare (words against the batch decode's, the fast
