@@ -68,17 +68,26 @@ static asr_result *batch_of_utt(int u)
     return batch_utt[u];
 }
 
+/* A new decoder of the model, live, telling l (NULL: no one), its
+ * recording started. */
+static asr_decoder *live_decoder(asr_listener *l)
+{
+    int err;
+    asr_decoder *d = asr_decoder_new(model, &err);
+    assert_non_null(d);
+    asr_decoder_set_listener(d, l);
+    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
+    assert_int_equal(asr_decoder_start(d), 0);
+    return d;
+}
+
 /* The live decoder itself: skipped audio keeps later times absolute, and
  * a decoder that was live cannot go back to batch. */
 static void test_asr_live(void **state)
 {
     if (!model)
         skip();
-    int err;
-    asr_decoder *d = asr_decoder_new(model, &err);
-    assert_non_null(d);
-    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(d), 0);
+    asr_decoder *d = live_decoder(NULL);
     assert_int_equal(asr_decoder_skip(d, bounds[1][0]), 0);
     assert_int_equal(asr_decoder_feed(d, rec.s + bounds[1][0], bounds[1][1] - bounds[1][0]), 0);
     asr_result *r;
@@ -119,18 +128,6 @@ static void finish_as_batch(asr_decoder *live)
     assert_int_equal(asr_decoder_finish(live, &r), 0);
     assert_batch_words(r, b, starts, true);
     asr_result_free(r);
-}
-
-/* A new decoder of the model, live, telling l, its recording started. */
-static asr_decoder *live_decoder(asr_listener *l)
-{
-    int err;
-    asr_decoder *d = asr_decoder_new(model, &err);
-    assert_non_null(d);
-    asr_decoder_set_listener(d, l);
-    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(d), 0);
-    return d;
 }
 
 static void on_live_partial(void *ctx, const char *text, double start)
@@ -336,11 +333,7 @@ static void test_pass_voice_change(void **state)
  * settle: each utterance settled before it is ended. */
 static char *live_text(search_mode m, bool full, bool settle)
 {
-    int err;
-    asr_decoder *d = asr_decoder_new(model, &err);
-    assert_non_null(d);
-    assert_int_equal(asr_decoder_set_mode(d, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(d), 0);
+    asr_decoder *d = live_decoder(NULL);
     assert_int_equal(asr_decoder_set_live_search(d, m), 0);
     assert_int_equal(asr_decoder_set_live_pass(d, full), 0);
     size_t at = 0;
@@ -431,11 +424,7 @@ static void test_live_words(void **state)
 {
     if (!model)
         skip();
-    int err;
-    asr_decoder *live = asr_decoder_new(model, &err);
-    assert_non_null(live);
-    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder *live = live_decoder(NULL);
     asr_decoder_set_live_words(live, true);
     size_t a = bounds[0][0], z = bounds[0][1], mid = a + (z - a) / 2;
     assert_int_equal(asr_decoder_skip(live, a), 0);
@@ -478,10 +467,7 @@ static void test_end_utterance_at(void **state)
     size_t join;
     struct fx_pcm j = fx_joined_speech(&join);
     size_t from = FX_GAP - 1600, to = j.n - FX_GAP + 1600, upto = join + 16000;
-    asr_decoder *live = asr_decoder_new(model, &err);
-    assert_non_null(live);
-    assert_int_equal(asr_decoder_set_mode(live, ASR_MODE_LIVE), 0);
-    assert_int_equal(asr_decoder_start(live), 0);
+    asr_decoder *live = live_decoder(NULL);
     uint64_t at;
     assert_int_equal(asr_decoder_live_pause(live, 0, 30, 200, &at), PHS_EEMPTY); /* none open */
     assert_int_equal(asr_decoder_skip(live, from), 0);
