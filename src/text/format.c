@@ -519,6 +519,17 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"rh", "Rh"},
                                                {"group a strep", "group A strep"},
                                                {"group b strep", "group B strep"},
+                                               /* markers named by letters
+                                                * and a number, written
+                                                * joined as published */
+                                               {"h e r two", "HER2"},
+                                               {"her two", "HER2"},
+                                               {"c d four", "CD4"},
+                                               {"c d eight", "CD8"},
+                                               {"c d twenty", "CD20"},
+                                               {"c d thirty", "CD30"},
+                                               {"k i sixty seven", "Ki-67"},
+                                               {"ki sixty seven", "Ki-67"},
                                                /* radiology reports'
                                                 * categories, a value after */
                                                {"b i rads", "BI-RADS"},
@@ -865,6 +876,7 @@ static const char *const compounds[][2] = {
     {"full term", "full-term"},
     {"left sided", "left-sided"},
     {"right sided", "right-sided"},
+    {"post void", "post-void"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -1024,7 +1036,11 @@ static const char *const headings[] = {"chief complaint",
 static const char *const heading_continuers[] = {
     "of",    "is",     "was",     "were",     "includes", "included",   "including", "significant",
     "shows", "showed", "reveals", "revealed", "notable",  "remarkable", "for",       "to",
-    "and",   "with",   "will",    "are",      "has",      "had",        "at",        NULL};
+    "and",   "with",   "will",    "are",      "has",      "had",        "at",
+    /* a record kept of what the heading names: "vital signs checked at
+     * 0800", "medications reviewed with the patient", "labs stable" */
+    "checked", "reviewed", "reconciled", "obtained", "taken", "recorded", "documented",
+    "updated", "discussed", "stable", "unchanged", NULL};
 
 static bool pause_between(const fmt *f, size_t i)
 {
@@ -1114,7 +1130,9 @@ static const char *const eponyms[] = {
     "huntington",  "jackson", "johnson", "kawasaki",  "lewy",       "lyme",    "mallory",
     "mcmurray",    "mohs",    "morton",  "murphy",    "neer",       "paget",   "parkinson",
     "phalen",      "pratt",   "pugh",    "richmond",  "rinne",      "sjogren", "spurling",
-    "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",  NULL};
+    "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",
+    /* scales and scores named for their authors */
+    "rankin",      "gleason", "braden",  "mallampati", "breslow",   NULL};
 
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */

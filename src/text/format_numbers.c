@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "text/format.h"
 #include "text/format_int.h"
 
 static const char *const unit_words[] = {"zero", "one",   "two",   "three", "four", "five",
@@ -433,6 +434,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"ounce", "oz"},
                                        /* a catheter's or tube's size */
                                        {"french", "Fr"},
+                                       /* a radiation dose (measure_at: not
+                                        * the colour before a noun) */
+                                       {"centigray", "cGy"},
+                                       {"gray", "Gy"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -459,7 +464,18 @@ static const char *const value_cues[] = {
     /* radiology's "series 3 image 45" ("a series of three" stays) */
     "series", "image",
     /* a radiology report's category: "BI-RADS 4", "TI-RADS 3" */
-    "rads", NULL};
+    "rads",
+    /* a treatment's cycle ("cycle 4 of 6") and a laryngoscope blade's
+     * size ("a Mac 3 blade") */
+    "cycle", "mac", NULL};
+
+/* Words of a trend before "to" or "from": the number after is the value
+ * it reached ("improved to 4", "down from 9"), digits as after a value
+ * word. */
+static const char *const trend_words[] = {
+    "improved", "increased", "decreased", "dropped",  "fell",   "rose",  "declined", "reduced",
+    "titrated", "weaned",    "trended",   "trending", "down",   "up",    "climbed",  "worsened",
+    "improving", "increasing", "decreasing", "came",  NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -519,6 +535,22 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
         len += (size_t)snprintf(u->text + len, sizeof(u->text) - len, "/%s", per_units[p][1]);
         *k += 1 + kp;
     }
+    /* a rate said with "an hour" or "a minute" as with "per" ("one
+     * hundred twenty five milliliters an hour" is "125 mL/h"); not when
+     * the hour is a time before or after something ("five milligrams an
+     * hour before the procedure"), nor "a day" ("10 mg a day" stays) */
+    static const char *const not_rates[] = {"before", "after", "ago",   "later", "prior",
+                                            "earlier", "or",    "ahead", "of",    "to",
+                                            "apart",  "from",  NULL};
+    if (!strchr(u->text, '/') &&
+        ((format_word_is(v, i + *k, "an") && format_word_is(v, i + *k + 1, "hour")) ||
+         (format_word_is(v, i + *k, "a") && format_word_is(v, i + *k + 1, "minute"))) &&
+        index_in(format_word(v, i + *k + 2), not_rates) < 0 && len + 5 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/%s",
+                 format_word_is(v, i + *k + 1, "hour") ? "h" : "min");
+        *k += 2;
+        return u->text;
+    }
     /* a concentration per an amount of liquid: "one hundred sixty
      * milligrams per five milliliters" is "160 mg/5 mL" */
     spoken_num t;
@@ -541,10 +573,40 @@ static bool unit_open_at(const format_view *v, size_t i)
     size_t k;
     if (format_pair_started(v, i, units))
         return true;
+    /* "milliliters an | hour": the rate is read once the word after
+     * "hour" says it is no time before or after something */
+    size_t kb;
+    int e = format_pair_at(v, i, units, &kb);
+    if (e >= 0 && unit_takes_per(units[e][1])) {
+        const char *a = format_word(v, i + kb);
+        if ((!strcmp(a, "an") || !strcmp(a, "a")) &&
+            (i + kb + 1 == v->n || ((format_word_is(v, i + kb + 1, "hour") ||
+                                     format_word_is(v, i + kb + 1, "minute")) &&
+                                    i + kb + 2 == v->n)))
+            return true;
+    }
     if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))
         return false;
     return i + k == v->n || (format_word_is(v, i + k, "per") &&
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
+}
+
+/* True when "gray" after a number is the colour of the noun after it
+ * ("two gray patches"), not a radiation dose ("fifty gray in twenty five
+ * fractions"): a dose is followed by the end, a pause, a function word or
+ * a command word. */
+static bool colour_not_dose(const format_view *v, size_t j, const char *unit)
+{
+    static const char *const after_dose[] = {
+        "in",    "to",    "per",    "x",      "times",     "over",   "of",    "and",
+        "or",    "total", "was",    "were",   "with",      "for",    "at",    "given",
+        "delivered", "plus", "boost", "period", "comma", "full", "colon", "semicolon",
+        "new",   "next",  "question", "exclamation", "open", "close", "scratch", NULL};
+    if (strcmp(unit, "Gy") && strcmp(unit, "cGy"))
+        return false;
+    if (j >= v->n || v->w[j].start - v->w[j - 1].end >= FORMAT_PAUSE)
+        return false;
+    return index_in(format_word(v, j), after_dose) < 0;
 }
 
 /* The separator between a number and its written unit. */
@@ -718,6 +780,16 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     /* a ratio: "a ratio of one to four" -> "1:4" ("one to one sitter",
      * with no "ratio" before it, stays words) */
+    /* a dilution: "epinephrine one to one hundred thousand" -> "1:100,000"
+     * (one to a round thousand or more, no range but after "from") */
+    if (format_word_is(v, j, "to") && s->value == 1 && !s->digits && !s->ordinal &&
+        !strchr(s->text, '.') && number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
+        t.value >= 1000 && t.value % 1000 == 0 && !strchr(t.text, '.') &&
+        !(start > 0 && (format_word_is(v, start - 1, "from") ||
+                        format_word_is(v, start - 1, "between")))) {
+        rc = sbuf_printf(out, "1:%s", t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
     if (format_word_is(v, j, "to") && ratio_before(v, start) && !s->digits && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
         !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
@@ -742,7 +814,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         return a;
     if ((a = money_at(v, j, s, out)))
         return a;
-    if ((unit = unit_at_word(v, j, &ku, &wu))) {
+    if ((unit = unit_at_word(v, j, &ku, &wu)) && !colour_not_dose(v, j + ku, unit)) {
         rc = write_number(out, s, unit_sep(unit), unit);
         return rc < 0 ? rc : (long)(j + ku);
     }
@@ -1255,7 +1327,10 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
             return 0;
         }
     }
-    if (format_word_is(v, i + k, "hundred") && !format_word_is(v, i + k + 1, "and") &&
+    /* "and" goes on with the cardinal only before a number ("oh eight
+     * hundred and again at ..." is 0800) */
+    if (format_word_is(v, i + k, "hundred") &&
+        !(format_word_is(v, i + k + 1, "and") && below_hundred(v, i + k + 2, &min, &ord)) &&
         below_hundred(v, i + k + 1, &min, &ord) == 0) {
         if (!lead) /* "fourteen hundred" is the cardinal's */
             return 0;
@@ -1532,6 +1607,56 @@ static long subgroup_at(const format_view *v, size_t i, size_t j, const spoken_n
     return rc < 0 ? rc : (long)s->k + 1;
 }
 
+/* A tooth by its number, as a dental note writes it: "tooth number
+ * thirty" -> "tooth #30" (the Universal numbering, 1 to 32). */
+static long tooth_number_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s;
+    if (i == 0 || !format_word_is(v, i, "number") ||
+        !(format_word_is(v, i - 1, "tooth") || format_word_is(v, i - 1, "teeth")) ||
+        !number_at(v, i + 1, &s) || s.ordinal || s.digits || strchr(s.text, '.') ||
+        s.value < 1 || s.value > 32)
+        return 0;
+    int rc = sbuf_printf(out, "#%s", s.text);
+    return rc < 0 ? rc : (long)(1 + s.k);
+}
+
+/* A graded or summed score said with "plus" or "minus": "four plus out
+ * of five" -> "4+/5", "four minus out of five" -> "4-/5" (strength), and
+ * "three plus four equals seven" -> "3+4=7", "gleason three plus four"
+ * -> "Gleason 3+4" (a sum of two grades). */
+static long graded_sum_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    size_t j = i + s->k;
+    spoken_num t, u;
+    int rc;
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value > 9)
+        return 0;
+    bool plus = format_word_is(v, j, "plus"), minus = format_word_is(v, j, "minus");
+    if (!plus && !minus)
+        return 0;
+    if (format_word_is(v, j + 1, "out") && format_word_is(v, j + 2, "of") &&
+        number_at(v, j + 3, &t) && !t.ordinal && !t.digits && !strchr(t.text, '.') &&
+        t.value >= s->value && t.value <= 10) {
+        rc = sbuf_printf(out, "%s%s/%s", s->text, plus ? "+" : "-", t.text);
+        return rc < 0 ? rc : (long)(s->k + 3 + t.k);
+    }
+    if (!plus || !number_at(v, j + 1, &t) || t.ordinal || t.digits || strchr(t.text, '.') ||
+        t.value > 9)
+        return 0;
+    size_t k = j + 1 + t.k;
+    if (format_word_is(v, k, "equals") && number_at(v, k + 1, &u) && !u.ordinal && !u.digits &&
+        u.value == s->value + t.value) {
+        rc = sbuf_printf(out, "%s+%s=%s", s->text, t.text, u.text);
+        return rc < 0 ? rc : (long)(k + 1 + u.k - i);
+    }
+    if (i > 0 && format_word_is(v, i - 1, "gleason")) {
+        rc = sbuf_printf(out, "%s+%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(k - i);
+    }
+    return 0;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -1544,9 +1669,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = cranial_nerve_at(v, i, out)) || (end = suture_at(v, i, out)) ||
         (end = acuity_at(v, i, out)))
         return end;
+    if ((end = tooth_number_at(v, i, out)))
+        return end;
     if (!number_at(v, i, &s))
         return 0;
     size_t j = i + s.k;
+    if ((end = graded_sum_at(v, i, &s, out)))
+        return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
         format_word_is(v, j, "plus") && !number_at(v, j + 1, &t)) {
@@ -1573,7 +1702,18 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    index_in(format_word(v, i - 2), value_cues) >= 0 &&
                    !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
-                   (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))));
+                   (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
+                  (i > 1 &&
+                   (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from")) &&
+                   index_in(format_word(v, i - 2), trend_words) >= 0 &&
+                   !format_word_is(v, j, "of")));
+    /* a part of a total said in digits: "four of twelve cores" -> "4 of
+     * 12 cores", as numbers of one kind in one phrase are written alike
+     * (a total below ten leaves the part as counts have it: "two of three
+     * blood cultures" is "Two of 3 blood cultures") */
+    bool of_total = s.small && s.value >= 2 && format_word_is(v, j, "of") &&
+                    number_at(v, j + 1, &t) && !t.ordinal && !t.digits && t.value >= 10 &&
+                    !strchr(t.text, '.');
     /* "one day at a time" is a saying, not a count; "one day she fell" a
      * time in a story */
     static const char *const subjects[] = {"i", "he", "she", "they", "we", "you", "it", NULL};
@@ -1582,8 +1722,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)));
-    if (s.small && !cue && !counted)
+    if (s.small && !cue && !counted && !of_total)
         return 0;
+    /* a value and the total it is of, after a value word: "cycle four of
+     * six" -> "cycle 4 of 6", "day three of five" */
+    if (cue && !s.digits && !strchr(s.text, '.') && format_word_is(v, j, "of") &&
+        number_at(v, j + 1, &t) && !t.ordinal && !t.digits && !strchr(t.text, '.') &&
+        t.value >= s.value && !measure_follows(v, j + 1)) {
+        int rc = sbuf_printf(out, "%s of %s", s.text, t.text);
+        return rc < 0 ? rc : (long)(s.k + 1 + t.k);
+    }
     /* two values after a value word: "apgars eight and nine" -> "8 and 9" */
     if (cue && !s.digits && format_word_is(v, j, "and") && number_at(v, j + 1, &t) && !t.ordinal &&
         !t.digits && !measure_follows(v, j + 1) &&

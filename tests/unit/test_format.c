@@ -420,6 +420,64 @@ static void test_blind6_forms(void **state)
     CHECK(cases);
 }
 
+static void test_blind7_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a rate said with "an hour" or "a minute" */
+        {"normal saline at one hundred twenty five milliliters an hour",
+         "Normal saline at 125 mL/h."},
+        {"heparin at eighteen units an hour", "Heparin at 18 units/h."},
+        {"five milligrams an hour before the procedure", "5 mg an hour before the procedure."},
+        {"ten milligrams a day", "10 mg a day."},
+        {"three percent an hour", "3% an hour."},
+        /* graded strength, and a sum of grades */
+        {"strength four plus out of five in the deltoid", "Strength 4+/5 in the deltoid."},
+        {"grip four minus out of five", "Grip 4-/5."},
+        {"gleason three plus four equals seven", "Gleason 3+4=7."},
+        {"gleason four plus three with perineural invasion",
+         "Gleason 4+3 with perineural invasion."},
+        {"one plus edema", "1+ edema."},
+        {"two plus three", "Two plus three."},
+        {"three plus four equals eight", "Three plus 4 equals eight."},
+        /* a part of a total, and a value of a total */
+        {"cancer in four of twelve cores", "Cancer in 4 of 12 cores."},
+        {"cycle four of six of carboplatin", "Cycle 4 of 6 of carboplatin."},
+        {"day three of five", "Day 3 of 5."},
+        {"two of three blood cultures", "Two of 3 blood cultures."},
+        {"two of the nurses", "Two of the nurses."},
+        /* a value reached in a trend */
+        {"n i h s s of eleven improved to four", "NIHSS of 11 improved to 4."},
+        {"pain went down from six to three", "Pain went down from 6 to 3."},
+        {"she went to two of the stores", "She went to two of the stores."},
+        {"improved to one of the best", "Improved to one of the best."},
+        /* a radiation dose, not the colour */
+        {"fifty gray in twenty five fractions", "50 Gy in 25 fractions."},
+        {"a boost of ten gray", "A boost of 10 Gy."},
+        {"two gray patches on the scalp", "2 gray patches on the scalp."},
+        /* a tooth, a dilution, a 24-hour time before "and" */
+        {"tooth number thirty has a fractured cusp", "Tooth #30 has a fractured cusp."},
+        {"room number thirty", "Room number 30."},
+        {"lidocaine with epinephrine one to one hundred thousand",
+         "Lidocaine with epinephrine 1:100,000."},
+        {"counted from one to one thousand", "Counted from 1 to 1000."},
+        {"checked at oh eight hundred and again at noon", "Checked at 0800 and again at noon."},
+        {"oh eight hundred and twelve", "Oh 812."},
+        /* markers of letters and a number; a compound; eponyms */
+        {"h e r two positive", "HER2 positive."},
+        {"c d four count", "CD4 count."},
+        {"k i sixty seven of thirty percent", "Ki-67 of 30%."},
+        {"post void residual", "Post-void residual."},
+        {"the residual was post void", "The residual was post void."},
+        {"modified rankin score of two", "Modified Rankin score of 2."},
+        {"a mac three blade", "A Mac 3 blade."},
+        /* a heading's noun as the subject of a record kept */
+        {"vital signs checked at noon", "Vital signs checked at noon."},
+        {"medications reviewed with the patient", "Medications reviewed with the patient."},
+        {"vital signs temperature ninety eight", "Vital signs: Temperature 98."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1739,6 +1797,7 @@ int main(void)
         cmocka_unit_test(test_blind4_forms),
         cmocka_unit_test(test_blind5_forms),
         cmocka_unit_test(test_blind6_forms),
+        cmocka_unit_test(test_blind7_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
