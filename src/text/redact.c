@@ -238,7 +238,12 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"popliteal", "fossa", NULL, NULL},       {"iliac", "fossa", NULL, NULL},
         {"posterior", "fossa", NULL, NULL},       {"pituitary", "fossa", NULL, NULL},
         {"glenoid", "fossa", NULL, NULL},         {"apgar", NULL, NULL, NULL},
-        {"apgars", NULL, NULL, NULL}};
+        {"apgars", NULL, NULL, NULL},
+        /* a grade or scale named for its author, said before its value
+         * (as "apgar"): "gleason three plus four", "modified rankin score
+         * of two" */
+        {"gleason", NULL, NULL, NULL},            {"modified", "rankin", NULL, NULL},
+        {"rankin", "score", NULL, NULL},          {"rankin", "scale", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -246,6 +251,11 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
+    /* a laryngoscope blade by its maker's name and size: "a mac three
+     * blade", "a miller two blade" */
+    if ((is(c, i, "mac") || is(c, i, "miller")) && redact_is_number_word(c, i + 1) &&
+        is(c, i + 2, "blade"))
+        return 1;
     return eponym_at(c, i);
 }
 

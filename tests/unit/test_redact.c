@@ -126,6 +126,10 @@ static void test_names(void **state)
     /* an eponym's words are a name after a title or a first name */
     expect("doctor romberg sign here", "doctor [NAME] sign here");
     expect("seen by mary smith disease", "seen by [NAME] disease");
+    /* the same words after a title are a name */
+    expect("mister gleason was seen", "mister [NAME] was seen");
+    expect("doctor rankin saw her", "doctor [NAME] saw her");
+    expect("doctor mac will call", "doctor [NAME] will call");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -157,6 +161,13 @@ static void test_clinical_words_not_names(void **state)
         "apgar score of nine",
         /* a measure after a date cue is no date (session 43) */
         "birth weight seven pounds four ounces",
+        /* a grade or scale named for its author before its value, and a
+         * blade by its maker (session 44) */
+        "gleason three plus four equals seven",
+        "modified rankin score of two",
+        "a rankin scale of three",
+        "intubated with a mac three blade",
+        "a miller two blade",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
