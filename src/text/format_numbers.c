@@ -1540,7 +1540,11 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
 /* Visual acuity: "visual acuity twenty twenty" -> "20/20", "vision is
  * twenty forty", "twenty twenty vision" (a Snellen fraction, said without
  * "over"; elsewhere "twenty twenty" is the year 2020). */
-static long acuity_at(const format_view *v, size_t i, sbuf *out)
+/* A Snellen fraction at i ("twenty forty" -> "20/40") where a cue says
+ * it is one; chain: also when "and" joins it to one said shortly before
+ * in the same sentence ("acuity twenty twenty five in the right eye and
+ * twenty forty", the second eye's cue misheard or unsaid). */
+static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
 {
     static const long snellen[] = {10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 200, 400};
     static const char *const cues[] = {"acuity", "vision", "snellen", "va", NULL};
@@ -1573,10 +1577,31 @@ static long acuity_at(const format_view *v, size_t i, sbuf *out)
         else if (index_in(format_word(v, b - 1), between) < 0)
             break;
     }
+    for (size_t b = i - 1; chain && !cued && i >= 2 && format_word_is(v, i - 1, "and") &&
+                           b > v->floor && i - b <= 8; b--) {
+        /* within the sentence: no pause or said sentence end between */
+        static const char *const ends[] = {"period", "stop",  "line", "paragraph",
+                                           "mark",   "point", NULL};
+        if (index_in(format_word(v, b), ends) >= 0 ||
+            v->w[b].start - v->w[b - 1].end >= FORMAT_PAUSE)
+            break;
+        sbuf scratch;
+        sbuf_init(&scratch, 64);
+        long r = acuity_read(v, b - 1, &scratch, false);
+        sbuf_free(&scratch);
+        if (r < 0)
+            return r;
+        cued = r > 0 && b - 1 + (size_t)r < i;
+    }
     if (!cued)
         return 0;
     int rc = sbuf_printf(out, "20/%s", t.text);
     return rc < 0 ? rc : (long)(1 + t.k);
+}
+
+static long acuity_at(const format_view *v, size_t i, sbuf *out)
+{
+    return acuity_read(v, i, out, true);
 }
 
 /* True when at least two letters spelled one by one end right before

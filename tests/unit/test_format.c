@@ -474,6 +474,12 @@ static void test_blind7_forms(void **state)
         {"vital signs checked at noon", "Vital signs checked at noon."},
         {"medications reviewed with the patient", "Medications reviewed with the patient."},
         {"vital signs temperature ninety eight", "Vital signs: Temperature 98."},
+        /* a second Snellen fraction joined by "and" to a first (its eye
+         * misheard: a recogniser's output in blind6) */
+        {"visual acuity twenty twenty five in the right time and twenty forty in the left five",
+         "Visual acuity 20/25 in the right time and 20/40 in the left five."},
+        {"twenty twenty and twenty forty", "2020 and 2040."},
+        {"acuity twenty twenty question mark and twenty forty", "Acuity 20/20? And 2040."},
     };
     CHECK(cases);
 }
