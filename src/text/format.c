@@ -1132,7 +1132,10 @@ static const char *const eponyms[] = {
     "phalen",      "pratt",   "pugh",    "richmond",  "rinne",      "sjogren", "spurling",
     "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",
     /* scales and scores named for their authors */
-    "rankin",      "gleason", "braden",  "mallampati", "breslow",   NULL};
+    "rankin",      "gleason", "braden",  "mallampati", "breslow",
+    /* signs of the physical exam named for who described them */
+    "babinski",    "brudzinski", "chvostek", "homans", "kernig", "lachman", "lhermitte",
+    "romberg",     "rovsing", "tinel",   "trousseau", NULL};
 
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */

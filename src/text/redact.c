@@ -214,9 +214,17 @@ static size_t eponym_at(const redact_ctx *c, size_t i)
            !redact_is_number_word(c, i + k))
         k++;
     /* a first name first reads as a person ("mary smith test"), whatever
-     * follows: redaction errs towards hiding */
-    if (k == 0 || (flags1(c, i) & LEX_FIRST))
+     * follows: redaction errs towards hiding; but one word alone before a
+     * lesion or part of the body that no person's name goes before is the
+     * eponym ("barrett esophagus", "baker cyst") */
+    static const char *const lesion_heads[] = {"esophagus", "lymphoma",    "aneurysm",
+                                               "neuroma",   "contracture", "ulcer",
+                                               "cyst",      "ligament",    "palsy",
+                                               NULL};
+    if (k == 0)
         return 0;
+    if (flags1(c, i) & LEX_FIRST)
+        return k == 1 && is_any(c, i + 1, lesion_heads) ? 2 : 0;
     return is_any(c, i + k, eponym_heads) ? k + 1 : 0;
 }
 

@@ -470,6 +470,8 @@ static void test_blind7_forms(void **state)
         {"the residual was post void", "The residual was post void."},
         {"modified rankin score of two", "Modified Rankin score of 2."},
         {"a mac three blade", "A Mac 3 blade."},
+        {"negative kernig and brudzinski signs", "Negative Kernig and Brudzinski signs."},
+        {"a positive tinel sign at the wrist", "A positive Tinel sign at the wrist."},
         /* a heading's noun as the subject of a record kept */
         {"vital signs checked at noon", "Vital signs checked at noon."},
         {"medications reviewed with the patient", "Medications reviewed with the patient."},

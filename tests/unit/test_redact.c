@@ -130,6 +130,9 @@ static void test_names(void **state)
     expect("mister gleason was seen", "mister [NAME] was seen");
     expect("doctor rankin saw her", "doctor [NAME] saw her");
     expect("doctor mac will call", "doctor [NAME] will call");
+    /* a first name and a surname before it are still a person */
+    expect("john barrett esophagus", "[NAME] esophagus");
+    expect("doctor barrett esophagus", "doctor [NAME] esophagus");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -168,6 +171,10 @@ static void test_clinical_words_not_names(void **state)
         "a rankin scale of three",
         "intubated with a mac three blade",
         "a miller two blade",
+        /* a first name alone before a lesion or part of the body that no
+         * person's name goes before (session 44) */
+        "history of barrett esophagus",
+        "bell palsy on the left",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
