@@ -1099,6 +1099,19 @@ static void test_stream(void **state)
          * across a pause, and headings cut by pauses */
         "five jones a | week",
         "he drinks three beers | a day",
+        /* session 44's forms cut where a later word decides them */
+        "normal saline at one hundred twenty five milliliters an | hour | today",
+        "five milligrams an | hour before | the procedure",
+        "five milliliters | an hour | later",
+        "fifty gray | patches",
+        "fifty | gray in twenty | five fractions",
+        "strength four plus out | of five",
+        "gleason three plus | four equals | seven",
+        "four of | twelve cores",
+        "tooth number | thirty",
+        "epinephrine one to one | hundred thousand",
+        "checked at oh eight hundred and | again",
+        "acuity twenty twenty five in the right time and twenty | forty",
         /* a count's noun said after a pause (session 38) */
         "she had two prior | cesarean sections",
         "she had two | prior cesarean | sections period",
@@ -1413,7 +1426,21 @@ static void test_stream_random(void **state)
                                           "lactated ringers",
                                           "p c o two",
                                           "one day at a time",
-                                          "thirty seven celsius"};
+                                          "thirty seven celsius",
+                                          /* session 44's rules */
+                                          "five milliliters an hour",
+                                          "an hour before",
+                                          "fifty gray",
+                                          "patches",
+                                          "four plus out of five",
+                                          "gleason three plus four equals seven",
+                                          "four of twelve cores",
+                                          "improved to four",
+                                          "tooth number thirty",
+                                          "one to one hundred thousand",
+                                          "vital signs checked",
+                                          "acuity twenty twenty five in the right time and",
+                                          "twenty forty"};
     const size_t np = sizeof(phrases) / sizeof(phrases[0]);
     uint32_t seed = 20261203;
     int mismatches = 0;
