@@ -388,22 +388,29 @@ static char *read_to_end(int fd)
 }
 
 /* One format: the confined child's transcript equals the one this
- * (unconfined) process makes of the same bytes, and is real speech. */
+ * (unconfined) process makes of the same bytes, and is real speech. Under
+ * ASan the child's alone: this process's decode, the same code on the
+ * same bytes unconfined, only compares (in the normal build's run). */
 static void check_format(const char *name, unsigned char *data, size_t len)
 {
     print_message("  %s (%zu bytes)\n", name, len);
     int err;
     asr_decoder *d = asr_decoder_new(model, &err);
     assert_non_null(d);
-    char *want = transcribe(d, data, len);
-    assert_non_null(want);
-    assert_true(strlen(want) > 10);
+    char *want = NULL;
+    if (!fx_asan_short()) {
+        want = transcribe(d, data, len);
+        assert_non_null(want);
+        assert_true(strlen(want) > 10);
+    }
     struct audio_job job = {d, data, len};
     struct confine_limits lim = {0, 60};
     struct child c = spawn(&lim, child_transcribe, &job);
     char *got = read_to_end(c.sock);
     assert_exit_ok(reap(c));
-    assert_string_equal(got, want);
+    assert_true(strlen(got) > 10);
+    if (want)
+        assert_string_equal(got, want);
     free(got);
     free(want);
     free(data);
