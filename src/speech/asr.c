@@ -887,6 +887,12 @@ size_t asr_decoder_engine_word_lists(const asr_decoder *d)
     return e->word_lists ? e->word_lists(d->handle) : 0;
 }
 
+bool asr_decoder_live_pass_scores_batch_lm(const asr_decoder *d, search_mode m)
+{
+    const asr_engine *e = d->model->engine;
+    return e->pass_scores_batch_lm && e->pass_scores_batch_lm(d->handle, m);
+}
+
 /* The open utterance's words come from its live pass (either kind). */
 static bool words_from_pass(const asr_decoder *d)
 {

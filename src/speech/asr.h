@@ -473,6 +473,12 @@ size_t asr_decoder_engine_searches(const asr_decoder *d);
  * makes one, the decode again's). */
 size_t asr_decoder_engine_word_lists(const asr_decoder *d);
 
+/* Whether the live full pass's search under m, once made
+ * (asr_decoder_build_live_searches), scores words with the language model
+ * the batch search scores with itself, not through a wrapper of it (false
+ * before, or for an engine that does not say). For tests. */
+bool asr_decoder_live_pass_scores_batch_lm(const asr_decoder *d, search_mode m);
+
 /* Ends the utterance in progress now: what was fed is decoded to the end
  * and its words go to the listener (when there are any). Nothing in
  * progress: 0. Returns as asr_decoder_feed. Both modes. */

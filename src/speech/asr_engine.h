@@ -101,6 +101,10 @@ typedef struct asr_engine {
      * has made, by decode, utt_end, utt_redecode or utt_words: for tests.
      * NULL-able: 0. */
     size_t (*word_lists)(void *dec);
+    /* Whether the live full pass's search of mode m (utt_pass), once
+     * made, scores with the very model the batch search scores with (not
+     * through a wrapper of it): for tests. NULL-able: false. */
+    bool (*pass_scores_batch_lm)(void *dec, search_mode m);
     /* After utt_end of a full pass (utt_pass true): how far pcm's own
      * cepstral mean (the utterance just ended, as a batch decode would
      * normalise it) lies from the running mean its pass was normalised

@@ -386,6 +386,22 @@ static void test_live_fast_search(void **state)
     free(fast);
 }
 
+/* The live full pass's searches (default and fast) score words with the
+ * batch search's own language model, not through the set the library
+ * wraps it in (which cost them a second word-id mapping per score);
+ * test_live_fast_search and test_live_full_pass check their words. */
+static void test_live_pass_lm(void **state)
+{
+    if (!model)
+        skip();
+    asr_decoder *d = live_decoder(NULL);
+    assert_false(asr_decoder_live_pass_scores_batch_lm(d, SEARCH_FAST)); /* not made yet */
+    assert_int_equal(asr_decoder_build_live_searches(d), 0);
+    assert_true(asr_decoder_live_pass_scores_batch_lm(d, SEARCH_DEFAULT));
+    assert_true(asr_decoder_live_pass_scores_batch_lm(d, SEARCH_FAST));
+    asr_decoder_free(d);
+}
+
 /* With the full pass, an utterance's words are the live pass's own (the
  * default search run as the audio came, its second pass at the end), not
  * a decode of its audio again: on these recordings they differ from the
@@ -554,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_first_partial_sooner),
         cmocka_unit_test(test_live_words),
         cmocka_unit_test(test_live_fast_search),
+        cmocka_unit_test(test_live_pass_lm),
         cmocka_unit_test(test_live_full_pass),
         cmocka_unit_test(test_end_utterance_at),
         cmocka_unit_test(test_settle),
