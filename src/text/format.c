@@ -512,6 +512,32 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icd ten", "ICD-10"},
                                                {"icd nine", "ICD-9"},
                                                {"a fib", "AFib"},
+                                               /* heart failure's class,
+                                                * risk scores as published */
+                                               {"nyha", "NYHA"},
+                                               {"chads vasc", "CHA2DS2-VASc"},
+                                               {"chads two vasc", "CHA2DS2-VASc"},
+                                               {"chads two", "CHADS2"},
+                                               {"has bled score", "HAS-BLED score"},
+                                               {"curb sixty five", "CURB-65"},
+                                               /* spirometry, cognition,
+                                                * vaccines, labs */
+                                               {"f e v one", "FEV1"},
+                                               {"fev one", "FEV1"},
+                                               {"f e v one over f v c", "FEV1/FVC"},
+                                               {"m o c a", "MoCA"},
+                                               {"moca", "MoCA"},
+                                               {"d tap", "DTaP"},
+                                               {"t dap", "Tdap"},
+                                               {"p c v thirteen", "PCV13"},
+                                               {"p c v fifteen", "PCV15"},
+                                               {"p c v twenty", "PCV20"},
+                                               {"h and h", "H&H"},
+                                               {"d dimer", "D-dimer"},
+                                               {"d dimers", "D-dimers"},
+                                               {"c a nineteen nine", "CA 19-9"},
+                                               {"c a one twenty five", "CA-125"},
+                                               {"c a fifteen three", "CA 15-3"},
                                                /* hormones and antigens
                                                 * written in mixed case */
                                                {"h c g", "hCG"},
@@ -588,6 +614,18 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"bnp", "BNP"},
                                                {NULL, NULL}};
 
+/* True when a stage of letters and numbers starts at i ("e four v five m
+ * six"): a run of letters stops before it ("g c s e four ...": GCS
+ * E4V5M6). */
+static bool staging_at(const format_view *v, size_t i)
+{
+    sbuf scratch;
+    sbuf_init(&scratch, 32);
+    long n = format_staging_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return n > 0;
+}
+
 /* A single letter as the recogniser writes it: "c" or "c.". */
 static int letter_at(const format_view *v, size_t i)
 {
@@ -608,9 +646,9 @@ static const char *const spelled_a_i[][2] = {
     {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL},   {"a s a", NULL},   {"a s d", NULL},
     {"a s t", NULL},  {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
     {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
-    {"i g g", "IgG"}, {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},     {"i n r", NULL},
-    {"i o p", NULL},  {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},   {"i v", NULL},
-    {"i v c", NULL},  {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
+    {"a h i", NULL},  {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
+    {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
+    {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -676,7 +714,7 @@ static size_t letter_run(const format_view *v, size_t i)
     while ((c = letter_at(v, i + k)) >= 0 &&
            !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
-                       (c == 'q' && frequency_at(v, i + k)))))
+                       (c == 'q' && frequency_at(v, i + k)) || staging_at(v, i + k))))
         k++;
     return k;
 }
@@ -877,6 +915,8 @@ static const char *const compounds[][2] = {
     {"left sided", "left-sided"},
     {"right sided", "right-sided"},
     {"post void", "post-void"},
+    {"ankle brachial", "ankle-brachial"},
+    {"high sensitivity", "high-sensitivity"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -928,10 +968,17 @@ static bool numbered_name(const char *written)
     return dash && isdigit((unsigned char)dash[1]);
 }
 
+/* Words said of the marker HER2 right after it. */
+static const char *const her2_after[] = {
+    "positive", "negative", "neu",      "status",  "amplified", "amplification", "nonamplified",
+    "testing",  "test",     "equivocal", "low",    "ultralow",  "overexpression", "expression",
+    "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
+    "was",      "fish",     "i",        "ihc",     NULL};
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
-    size_t k;
+    size_t k, ck;
     long q = q_hours_at(&f->v, i, out);
     if (q)
         return q;
@@ -949,6 +996,13 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
      * number counts what follows ("the i c d ten days ago": a device,
      * then "10 days") */
     if (a >= 0 && numbered_name(abbreviations[a][1]) && format_counted_word_at(&f->v, i + k))
+        a = -1;
+    /* "her two" is the marker only before what is said of it ("her two
+     * positive", "her two status") or last: "her two month vaccines",
+     * "her two sons" are the pronoun and a count */
+    if (a >= 0 && !strcmp(abbreviations[a][0], "her two") && i + k < f->v.n &&
+        !in_list(format_word(&f->v, i + k), her2_after) &&
+        format_pair_at(&f->v, i + k, commands, &ck) < 0)
         a = -1;
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
@@ -1119,7 +1173,11 @@ static const char *const brand_names[] = {
     "humalog",  "januvia",  "keflex",    "lantus",   "lasix",    "lipitor",  "lovenox", "monocryl",
     "narcan",   "norco",    "novolog",   "percocet", "plavix",   "prilosec", "prolene", "protonix",
     "rocephin", "seroquel", "synthroid", "toradol",  "vicryl",   "xanax",    "xarelto", "zithromax",
-    "zofran",   "zoloft",   NULL};
+    "zofran",   "zoloft",
+    /* since session 45 */
+    "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
+    "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
+    "toprol", "trulicity", "wellbutrin", "zocor", NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they

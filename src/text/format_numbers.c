@@ -438,6 +438,29 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * the colour before a noun) */
                                        {"centigray", "cGy"},
                                        {"gray", "Gy"},
+                                       /* a red cell's volume, hearing,
+                                        * energy, density on CT, a lens's
+                                        * power, a distance walked */
+                                       {"femtoliters", "fL"},
+                                       {"femtoliter", "fL"},
+                                       {"decibels", "dB"},
+                                       {"decibel", "dB"},
+                                       {"kilohertz", "kHz"},
+                                       {"hertz", "Hz"},
+                                       {"joules", "J"},
+                                       {"joule", "J"},
+                                       {"hounsfield units", "HU"},
+                                       {"diopters", "D"},
+                                       {"diopter", "D"},
+                                       {"meters", "m"},
+                                       {"meter", "m"},
+                                       /* a sleep study's events, as
+                                        * breaths per minute */
+                                       {"events per hour", "events/h"},
+                                       /* metabolic equivalents of an
+                                        * exercise test (unit_not_meant:
+                                        * not metastases in a place) */
+                                       {"mets", "METs"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -467,7 +490,12 @@ static const char *const value_cues[] = {
     "rads",
     /* a treatment's cycle ("cycle 4 of 6") and a laryngoscope blade's
      * size ("a Mac 3 blade") */
-    "cycle", "mac", NULL};
+    "cycle", "mac",
+    /* more lab values said by name ("ferritin of 8", "mag 1.6") and a
+     * liver segment ("segment 7") */
+    "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol",
+    "triglycerides", "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
+    NULL};
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value
@@ -512,7 +540,9 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "bpm") && strcmp(unit, "breaths/min") && strcmp(unit, "lb") &&
            strcmp(unit, "cm") && strcmp(unit, "mm") && strcmp(unit, "cm H2O") &&
            strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2") &&
-           strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees");
+           strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
+           strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
+           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -591,12 +621,18 @@ static bool unit_open_at(const format_view *v, size_t i)
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }
 
-/* True when "gray" after a number is the colour of the noun after it
- * ("two gray patches"), not a radiation dose ("fifty gray in twenty five
- * fractions"): a dose is followed by the end, a pause, a function word or
- * a command word. */
-static bool colour_not_dose(const format_view *v, size_t j, const char *unit)
+/* True when the unit word after a number means something else there:
+ * "gray" the colour of the noun after it ("two gray patches"), not a
+ * radiation dose ("fifty gray in twenty five fractions": a dose is
+ * followed by the end, a pause, a function word or a command word); "mets"
+ * metastases in a place ("two mets in the liver"), not an exercise test's
+ * METs ("ten point one mets"). */
+static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
 {
+    static const char *const places[] = {"in",  "to",      "on",         "within", "throughout",
+                                         "involving", "at", "were", "are",   "seen", NULL};
+    if (!strcmp(unit, "METs"))
+        return index_in(format_word(v, j), places) >= 0;
     static const char *const after_dose[] = {
         "in",    "to",    "per",    "x",      "times",     "over",   "of",    "and",
         "or",    "total", "was",    "were",   "with",      "for",    "at",    "given",
@@ -649,6 +685,15 @@ static double value_of(const spoken_num *s)
     return (double)s->value + (dot ? strtod(dot, NULL) : 0.0);
 }
 
+/* True for a number that may end a range without a unit: not a digit
+ * string ("two to three four" is no range), but for three digits said one
+ * by one that start with no zero, as a value from 101 up is said ("two oh
+ * one to two fifty": 201-250). */
+static bool range_end(const spoken_num *s)
+{
+    return !s->digits || (strlen(s->text) == 3 && s->text[0] != '0' && !strchr(s->text, '.'));
+}
+
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
@@ -661,7 +706,7 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
         rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
         k += ku;
     } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
-               (!s->digits && !t->digits && time_mark_at(v, k) == 0 &&
+               (range_end(s) && range_end(t) && time_mark_at(v, k) == 0 &&
                 (from || value_of(s) < value_of(t)))) {
         rc = sbuf_printf(out, "%s%s%s", s->text, sep, t->text);
     } else {
@@ -814,7 +859,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         return a;
     if ((a = money_at(v, j, s, out)))
         return a;
-    if ((unit = unit_at_word(v, j, &ku, &wu)) && !colour_not_dose(v, j + ku, unit)) {
+    if ((unit = unit_at_word(v, j, &ku, &wu)) && !unit_not_meant(v, j + ku, unit)) {
         rc = write_number(out, s, unit_sep(unit), unit);
         return rc < 0 ? rc : (long)(j + ku);
     }
@@ -1166,6 +1211,12 @@ static bool levels_adjacent(int c, long n, int c2, long n2)
            (c == 'l' && n == 5 && c2 == 's' && n2 == 1);
 }
 
+/* A level's place down the spine (C1 first, S5 last). */
+static long spine_rank(int c, long n)
+{
+    return c == 'c' ? n : c == 't' ? 7 + n : c == 'l' ? 19 + n : 24 + n;
+}
+
 long format_level_at(const format_view *v, size_t i, sbuf *out)
 {
     int c = level_letter(v, i), c2;
@@ -1183,6 +1234,17 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
         levels_adjacent(c, n, c2, n2)) {
         rc = sbuf_printf(out, "-%c%ld", c2 - 'a' + 'A', n2);
         return rc < 0 ? rc : 4;
+    }
+    /* a span of levels down the spine: "c five to c seven" -> "C5-C7"
+     * (not the sacral heart sounds, nor a measure after it; after "from"
+     * the span is said as a change is, "from C4 to C7") */
+    if (!vitamin && c != 's' && !(i > 0 && format_word_is(v, i - 1, "from")) &&
+        (format_word_is(v, i + 2, "to") || format_word_is(v, i + 2, "through")) &&
+        (c2 = level_letter(v, i + 3)) && (n2 = level_number(v, i + 4)) &&
+        n2 <= level_max(c2) && spine_rank(c2, n2) > spine_rank(c, n) &&
+        !unit_at_word(v, i + 5, &ku, &wu) && index_in(format_word(v, i + 5), count_nouns) < 0) {
+        rc = sbuf_printf(out, "-%c%ld", c2 - 'a' + 'A', n2);
+        return rc < 0 ? rc : 5;
     }
     /* the next level with the letter said once: "l four five" -> "L4-5"
      * (one number word, nothing that makes it a measure or a longer
@@ -1769,8 +1831,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * hour urine" -> "24-hour urine" */
     /* so does a size said singular before its device: "a twelve lead e k
      * g" -> "a 12-lead EKG", "an eighteen gauge i v" -> "an 18-gauge IV" */
-    static const char *const spans[] = {"minute", "hour", "day",   "week", "month",
-                                        "year",   "lead", "gauge", NULL};
+    /* and an angle said singular before what it measures: "a twenty two
+     * degree curve" -> "a 22-degree curve" */
+    static const char *const spans[] = {"minute", "hour", "day",   "week",   "month",
+                                        "year",   "lead", "gauge", "degree", NULL};
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};
@@ -1783,6 +1847,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;
+    }
+    /* a smoking history in pack years: "a forty pack year history" ->
+     * "a 40-pack-year history", "twenty pack years" -> "20 pack-years" */
+    if (!s.digits && format_word_is(v, j, "pack") &&
+        (format_word_is(v, j + 1, "year") || format_word_is(v, j + 1, "years"))) {
+        bool before_noun = format_word_is(v, j + 1, "year") && format_word(v, j + 2)[0] &&
+                           index_in(format_word(v, j + 2), not_nouns) < 0;
+        int rc = sbuf_printf(out, before_noun ? "%s-pack-year" : "%s pack-%s", s.text,
+                             format_word(v, j + 1));
+        return rc < 0 ? rc : (long)s.k + 2;
     }
     int rc = s.digits ? write_digits(out, s.text) : sbuf_append_str(out, s.text);
     return rc < 0 ? rc : (long)s.k;

@@ -486,6 +486,73 @@ static void test_blind7_forms(void **state)
     CHECK(cases);
 }
 
+static void test_blind8_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* units: a red cell's volume, hearing, energy, CT density, a
+         * lens's power, a distance, a sleep study's events, an exercise
+         * test's METs (not metastases in a place) */
+        {"m c v of seventy two femtoliters", "MCV of 72 fL."},
+        {"a forty decibel loss at four thousand hertz", "A 40 dB loss at 4000 Hz."},
+        {"shocked at two hundred joules", "Shocked at 200 J."},
+        {"a nodule measuring minus ten hounsfield units", "A nodule measuring -10 HU."},
+        {"refraction minus two point five diopters", "Refraction -2.5 D."},
+        {"a walk of three hundred ten meters", "A walk of 310 m."},
+        {"an a h i of thirty two events per hour", "An AHI of 32 events/h."},
+        {"reaching ten point one mets", "Reaching 10.1 METs."},
+        {"two mets in the liver", "2 mets in the liver."},
+        {"no mets on the scan", "No mets on the scan."},
+        {"the units per hour", "The units per hour."},
+        /* a measure said singular before its noun; pack years */
+        {"a twenty two degree thoracic curve", "A 22-degree thoracic curve."},
+        {"flexion to ninety degrees", "Flexion to 90 degrees."},
+        {"a third degree burn", "A third degree burn."},
+        {"a forty pack year smoking history", "A 40-pack-year smoking history."},
+        {"twenty pack years", "20 pack-years."},
+        {"two packs a day", "2 packs a day."},
+        /* a range from three digits said one by one */
+        {"six units for two oh one to two fifty", "6 units for 201-250."},
+        {"two to three four", "Two to 34."},
+        {"room two oh four to two oh one", "Room 204 to 201."},
+        /* a span of spine levels; after "from" a change */
+        {"stenosis c five to c seven", "Stenosis C5-C7."},
+        {"fusion from c four to c seven", "Fusion from C4 to C7."},
+        {"l five to s one", "L5-S1."},
+        {"c seven to c five", "C7 to C5."},
+        /* the Glasgow coma scale's parts after its letters */
+        {"g c s e four v five m six", "GCS E4V5M6."},
+        {"g c s of fifteen", "GCS of 15."},
+        /* "her two" is the marker only before what is said of it */
+        {"here for her two month vaccines", "Here for her 2-month vaccines."},
+        {"her two sons visited", "Her 2 sons visited."},
+        {"estrogen receptor positive her two negative", "Estrogen receptor positive HER2 negative."},
+        {"her two status pending", "HER2 status pending."},
+        /* lab values said by name, a liver segment */
+        {"ferritin of eight", "Ferritin of 8."},
+        {"mag one point six", "Mag 1.6."},
+        {"observation in segment seven", "Observation in segment 7."},
+        {"a segment of bowel", "A segment of bowel."},
+        /* names written as published */
+        {"f e v one two point one liters", "FEV1 2.1 L."},
+        {"f e v one over f v c ratio of point six two", "FEV1/FVC ratio of 0.62."},
+        {"chads vasc score of four", "CHA2DS2-VASc score of 4."},
+        {"has bled score of two", "HAS-BLED score of 2."},
+        {"she has bled twice", "She has bled twice."},
+        {"curb sixty five score of two", "CURB-65 score of 2."},
+        {"she received d tap and p c v thirteen", "She received DTaP and PCV13."},
+        {"m o c a twenty four out of thirty", "MoCA 24/30."},
+        {"h and h ten and thirty", "H&H 10 and 30."},
+        {"d dimer of one point two", "D-dimer of 1.2."},
+        {"c a nineteen nine of eighty", "CA 19-9 of 80."},
+        {"c a one twenty five", "CA-125."},
+        {"ankle brachial index", "Ankle-brachial index."},
+        {"high sensitivity troponin", "High-sensitivity troponin."},
+        {"with high sensitivity and specificity", "With high sensitivity and specificity."},
+        {"metoprolol open paren lopressor close paren", "Metoprolol (Lopressor)."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1054,6 +1121,30 @@ static bool stream_matches_opts(const char *spoken, bool smart, int *pieces)
 static bool stream_matches(const char *spoken, int *pieces)
 {
     return stream_matches_opts(spoken, true, pieces);
+}
+
+/* Session 45's forms streamed with a pause inside them: the released
+ * texts join to the whole transcript's formatting. */
+static void test_stream_blind8_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "here for her two | month vaccines",
+        "her two | positive",
+        "g c s e four | v five m six",
+        "a forty pack year | smoking history",
+        "a forty pack | year smoking history",
+        "stenosis c five to | c seven",
+        "m c v of seventy two | femtoliters",
+        "a nodule of minus ten hounsfield | units",
+        "reaching ten point one mets | in the stress lab",
+        "a twenty two degree | thoracic curve",
+        "two oh one to | two fifty",
+        "f e v one over | f v c ratio",
+    };
+    int bad = 0, pieces;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_matches(spoken[i], &pieces);
+    assert_int_equal(bad, 0);
 }
 
 /* Streamed in utterances (cut at the pauses), the released texts join to
@@ -1833,6 +1924,8 @@ int main(void)
         cmocka_unit_test(test_blind5_forms),
         cmocka_unit_test(test_blind6_forms),
         cmocka_unit_test(test_blind7_forms),
+        cmocka_unit_test(test_blind8_forms),
+        cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
