@@ -251,7 +251,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * (as "apgar"): "gleason three plus four", "modified rankin score
          * of two" */
         {"gleason", NULL, NULL, NULL},            {"modified", "rankin", NULL, NULL},
-        {"rankin", "score", NULL, NULL},          {"rankin", "scale", NULL, NULL}};
+        {"rankin", "score", NULL, NULL},          {"rankin", "scale", NULL, NULL},
+        /* an exercise test's protocol named for its author (session 45) */
+        {"bruce", "protocol", NULL, NULL},        {"modified", "bruce", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

@@ -133,6 +133,8 @@ static void test_names(void **state)
     /* a first name and a surname before it are still a person */
     expect("john barrett esophagus", "[NAME] esophagus");
     expect("doctor barrett esophagus", "doctor [NAME] esophagus");
+    expect("bruce called", "[NAME] called");
+    expect("doctor bruce protocol", "doctor [NAME] protocol");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -175,6 +177,9 @@ static void test_clinical_words_not_names(void **state)
          * person's name goes before (session 44) */
         "history of barrett esophagus",
         "bell palsy on the left",
+        /* an exercise test's protocol (session 45) */
+        "nine minutes of a bruce protocol",
+        "a modified bruce protocol was used",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
