@@ -461,6 +461,20 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * exercise test (unit_not_meant:
                                         * not metastases in a place) */
                                        {"mets", "METs"},
+                                       /* a urine sediment's count per
+                                        * microscope field: "ten to twenty
+                                        * white cells per high power
+                                        * field" -> "10-20 white cells/hpf" */
+                                       {"per high power field", "/hpf"},
+                                       {"per low power field", "/lpf"},
+                                       {"cells per high power field", "cells/hpf"},
+                                       {"white cells per high power field", "white cells/hpf"},
+                                       {"red cells per high power field", "red cells/hpf"},
+                                       {"white blood cells per high power field",
+                                        "white blood cells/hpf"},
+                                       {"red blood cells per high power field",
+                                        "red blood cells/hpf"},
+                                       {"casts per low power field", "casts/lpf"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -648,7 +662,7 @@ static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
 /* The separator between a number and its written unit. */
 static const char *unit_sep(const char *unit)
 {
-    return !strcmp(unit, "%") || !strcmp(unit, "°") ? "" : " ";
+    return !strcmp(unit, "%") || !strcmp(unit, "°") || unit[0] == '/' ? "" : " ";
 }
 
 /* "65 year old" as an adjective ("a 65-year-old man"), or "65 years old". */

@@ -503,6 +503,11 @@ static void test_blind8_forms(void **state)
         {"two mets in the liver", "2 mets in the liver."},
         {"no mets on the scan", "No mets on the scan."},
         {"the units per hour", "The units per hour."},
+        /* a urine sediment's count per microscope field */
+        {"ten to twenty white cells per high power field", "10-20 white cells/hpf."},
+        {"five red blood cells per high power field", "5 red blood cells/hpf."},
+        {"zero to two per high power field", "0-2/hpf."},
+        {"white cells per high power field were few", "White cells per high power field were few."},
         /* a measure said singular before its noun; pack years */
         {"a twenty two degree thoracic curve", "A 22-degree thoracic curve."},
         {"flexion to ninety degrees", "Flexion to 90 degrees."},
@@ -1140,6 +1145,8 @@ static void test_stream_blind8_forms(void **state)
         "a twenty two degree | thoracic curve",
         "two oh one to | two fifty",
         "f e v one over | f v c ratio",
+        "ten to twenty white cells per high | power field",
+        "ten to twenty white cells | per high power field",
     };
     int bad = 0, pieces;
     for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
