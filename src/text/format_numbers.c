@@ -1349,13 +1349,21 @@ static const char *const tens_plurals[] = {"twenties", "thirties", "forties",
                                            "fifties",  "sixties",  "seventies",
                                            "eighties", "nineties", NULL};
 
+/* The same plurals as the recogniser's vocabulary spells them (the
+ * medical profile's words.dict has "fortys", "twentys", ...: "in the one
+ * fortys" is what it writes for "in the one forties"). */
+static const char *const tens_plurals_heard[] = {"twentys", "thirtys", "fortys",
+                                                 "fiftys",  "sixtys",  "seventys",
+                                                 "eightys", "ninetys", NULL};
+
 /* Decades: "in her sixties" -> "in her 60s", "the one twenties" -> "the
  * 120s" (a value said in pairs). */
 static long decade_at(const format_view *v, size_t i, sbuf *out)
 {
     int u = unit_at(v, i), t;
     size_t k = u >= 1 ? 1 : 0;
-    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0)
+    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
+        (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
         return 0;
     int rc =
         u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);

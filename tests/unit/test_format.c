@@ -503,6 +503,9 @@ static void test_blind8_forms(void **state)
         {"two mets in the liver", "2 mets in the liver."},
         {"no mets on the scan", "No mets on the scan."},
         {"the units per hour", "The units per hour."},
+        /* the plural tens as the recogniser's vocabulary spells them */
+        {"heart rate in the one fortys", "Heart rate in the 140s."},
+        {"in her sixtys", "In her 60s."},
         /* a urine sediment's count per microscope field */
         {"ten to twenty white cells per high power field", "10-20 white cells/hpf."},
         {"five red blood cells per high power field", "5 red blood cells/hpf."},
