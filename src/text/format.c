@@ -614,16 +614,24 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"bnp", "BNP"},
                                                {NULL, NULL}};
 
+/* True when rule (format_numbers_at, format_staging_at, ...) writes
+ * something for the words at i; what it writes is thrown away. */
+static bool rule_writes_at(long (*rule)(const format_view *, size_t, sbuf *), const format_view *v,
+                           size_t i)
+{
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    long n = rule(v, i, &scratch);
+    sbuf_free(&scratch);
+    return n > 0;
+}
+
 /* True when a stage of letters and numbers starts at i ("e four v five m
  * six"): a run of letters stops before it ("g c s e four ...": GCS
  * E4V5M6). */
 static bool staging_at(const format_view *v, size_t i)
 {
-    sbuf scratch;
-    sbuf_init(&scratch, 32);
-    long n = format_staging_at(v, i, &scratch);
-    sbuf_free(&scratch);
-    return n > 0;
+    return rule_writes_at(format_staging_at, v, i);
 }
 
 /* A single letter as the recogniser writes it: "c" or "c.". */
@@ -668,11 +676,7 @@ static bool letters_restart_at(const format_view *v, size_t i)
 /* True when a number is said at i. */
 static bool value_follows(const format_view *v, size_t i)
 {
-    sbuf scratch;
-    sbuf_init(&scratch, 64);
-    long n = format_numbers_at(v, i, &scratch);
-    sbuf_free(&scratch);
-    return n > 0;
+    return rule_writes_at(format_numbers_at, v, i);
 }
 
 static bool plural_s_at(const format_view *v, size_t i);
