@@ -1362,6 +1362,11 @@ static long decade_at(const format_view *v, size_t i, sbuf *out)
 {
     int u = unit_at(v, i), t;
     size_t k = u >= 1 ? 1 : 0;
+    /* said with "hundred": "the one hundred twenties" is "the 120s" too */
+    if (u >= 1 && format_word_is(v, i + 1, "hundred") &&
+        (index_in(format_word(v, i + 2), tens_plurals) >= 0 ||
+         index_in(format_word(v, i + 2), tens_plurals_heard) >= 0))
+        k = 2;
     if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
         (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
         return 0;

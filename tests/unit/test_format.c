@@ -506,6 +506,10 @@ static void test_blind8_forms(void **state)
         /* the plural tens as the recogniser's vocabulary spells them */
         {"heart rate in the one fortys", "Heart rate in the 140s."},
         {"in her sixtys", "In her 60s."},
+        {"fetal heart tones in the one hundred twentys", "Fetal heart tones in the 120s."},
+        {"in the one hundred forties", "In the 140s."},
+        {"one hundred patients in their forties", "100 patients in their 40s."},
+        {"the c h a two d s two v a s c score is two", "The CHA2DS2-VASc score is two."},
         /* a urine sediment's count per microscope field */
         {"ten to twenty white cells per high power field", "10-20 white cells/hpf."},
         {"five red blood cells per high power field", "5 red blood cells/hpf."},
