@@ -451,6 +451,5 @@ int main(void)
         cmocka_unit_test(shared_real_speech),
         cmocka_unit_test(noise_decided_per_utterance),
     };
-    return fx_run_group("pipeline", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup,
-                        teardown);
+    return fx_run_group("pipeline", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup, teardown);
 }
