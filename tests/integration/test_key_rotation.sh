@@ -101,8 +101,11 @@ ok "second rotation (version 3)"
 # write transaction is open, the key rotated, and the server thawed. A freeze
 # that lands in the few milliseconds between the claim and the worker's
 # reading the key lets the job run under the new key from the start (no
-# rerun needed); then another job is tried.
-sox "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$U1" "$T/long.wav"
+# rerun needed); then another job is tried. The recording is U1 four
+# times (12 s): the freeze, not its length, catches the job mid-decode, and
+# every second of it is decoded twice and polled for (eight times over,
+# 24 s, the script took 16-21 CPU s more on a loaded machine).
+sox "$U1" "$U1" "$U1" "$U1" "$T/long.wav"
 metric() { req GET /metrics ""; sed -n "s/^$1 //p" "$T/body"; }
 # freeze_processing ID: 0 with the server frozen while job ID is processing
 # and the database is free; 1 when the job ended before it could be caught.
@@ -133,7 +136,7 @@ while :; do
     fi
     wait_done "$KEY_A" "$J4"
     req GET "/v1/transcripts/$J4?format=text" "$KEY_A"; expect_status 200 "read job decoded across a rotation"
-    [ "$(grep -o "young man" "$T/body" | wc -l)" -ge 6 ] || fail "job decoded across a rotation: $(cat "$T/body")"
+    [ "$(grep -o "young man" "$T/body" | wc -l)" -ge 3 ] || fail "job decoded across a rotation: $(cat "$T/body")"
     [ "$(metric phiscribe_jobs_requeued_total)" -gt "$requeued" ] && break
 done
 kv=$(sql "SELECT key_version FROM tenants WHERE name = 'clinic-a'")

@@ -128,9 +128,13 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["st
 req GET "/v1/transcripts/$tid?format=text" "$KEY_A"
 expect_status 200 "the stored session's text"
 [ "$(tr -s ' \n' '  ' <"$T/body" | sed 's/ *$//')" = "$got" ] || fail "stored text '$(cat "$T/body")' is not the streamed '$got'"
-# redact=true: the stored copy is redacted as a redacted stored job's
+# redact=true: the stored copy is redacted as a redacted stored job's. The
+# same session asks for denoise=auto: its ready event's echo is checked
+# with the noise suppression below (one session less, each costs the
+# server some CPU s whatever its audio).
 mkdir -p "$T/store-r"
-RT_QUERY='&store=true&redact=true' $RT plain "$WSS" "$KEY_A_TX" "$T/store-r" "$U1" >/dev/null || fail "stored redacted session"
+RT_QUERY='&store=true&redact=true&denoise=auto' $RT plain "$WSS" "$KEY_A_TX" "$T/store-r" "$U1" >/dev/null ||
+    fail "stored redacted session (denoise=auto)"
 req GET "/v1/transcripts/$(cat "$T/store-r/transcript_id")?format=verbose_json" "$KEY_A"
 expect_status 200 "the stored redacted session"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not isinstance(j.get("redactions"), list))' "$T/body" ||
@@ -165,13 +169,13 @@ wait $cpid || fail "crash client"
 [ "$(cat "$T/crash/out")" = "1011 decoder_crashed" ] ||
     fail "crash: '$(cat "$T/crash/out")', want '1011 decoder_crashed'"
 validate "$T/crash"
-got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/crash" ga "$U2") || fail "a session after the crash"
-ok "a stream's worker killed: error decoder_crashed, close 1011; the next session streams ($got)"
+ok "a stream's worker killed: error decoder_crashed, close 1011"
 
 # ---- a clear mid-speech: the same worker, nothing of the cleared audio ----
-# The session's worker is one of the server's children; a clear resets its
-# stream in place, so every worker alive before the clear is alive after it
-# (a restart would end the session's).
+# The first session after the crash: it must stream and read its words as
+# any other. The session's worker is one of the server's children; a clear
+# resets its stream in place, so every worker alive before the clear is
+# alive after it (a restart would end the session's).
 workers() { ps --ppid "$SPID" -o pid=,comm= | awk '$2 ~ /^phiscribe-worke/ {print $1}' | sort; }
 mkdir -p "$T/clear"
 $RT clear "$WSS" "$KEY_A_TX" "$T/clear" "$T/clear/flag" "$U1" "$U2" >"$T/clear/out" &
@@ -199,7 +203,7 @@ python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" || fail "after a clear:
 for w in disposed young; do
     ! echo "$got" | grep -qiw "$w" || fail "after a clear: the cleared audio's '$w' in '$got'"
 done
-ok "clear mid-speech: the session's worker kept ($(wc -l <"$T/clear/before") alive before and after), no transcript of the cleared audio, the next utterance timed after it ($s)"
+ok "after the crash, clear mid-speech: the session's worker kept ($(wc -l <"$T/clear/before") alive before and after), no transcript of the cleared audio, the next utterance timed after it ($s)"
 
 # ---- plain mode's clear: the same, with binary audio and {"type":"clear"} ----
 mkdir -p "$T/plainclear"
@@ -261,9 +265,9 @@ mkdir -p "$T/plain-dn"
 [ "$($RT refused "$WSS?mode=plain&denoise=loud" "$T/plain-dn" key "$KEY_A_TX")" = 400 ] || fail "plain mode denoise=loud not refused"
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(not (e["param"]=="denoise" and e["code"]=="invalid_value"))' "$T/plain-dn/refusal.json" ||
     fail "denoise=loud: $(cat "$T/plain-dn/refusal.json")"
-# (one recording: only the ready event's echo is read here)
-RT_QUERY='&denoise=auto' $RT plain "$WSS" "$KEY_A_TX" "$T/plain-dn" "$U1" >/dev/null || fail "plain mode denoise=auto"
-grep '"type":"ready"' "$T/plain-dn/events.jsonl" | grep -q '"denoise":"auto"' || fail "plain mode ready: $(head -1 "$T/plain-dn/events.jsonl")"
+# (the stored redacted session above asked for denoise=auto: only its ready
+# event's echo is read here)
+grep '"type":"ready"' "$T/store-r/events.jsonl" | grep -q '"denoise":"auto"' || fail "plain mode ready: $(head -1 "$T/store-r/events.jsonl")"
 ok "noise suppression: near_field echoed, a bad type refused naming the parameter; noisy clip suppressed $son vs $soff unsuppressed; plain denoise= echoed, bad one 400"
 # an option given twice in the query is refused, not read one way (the
 # upload endpoints refuse it too): redact=true&redact=false must not open

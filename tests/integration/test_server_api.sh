@@ -50,6 +50,7 @@ tx; expect_status 200 json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert list(d)==["text"] and "young man" in d["text"].lower(), d' "$T/body" || fail "json body"
 tx -F response_format=text; expect_status 200 text
 grep -qi "young man" "$T/body" || fail "text body"
+cp "$T/body" "$T/text.body" # its formatting is checked below
 tx -F response_format=srt; expect_status 200 srt
 grep -q -- '-->' "$T/body" && grep -q '^1$' "$T/body" || fail "srt body"
 tx -F response_format=vtt; expect_status 200 vtt
@@ -62,7 +63,8 @@ assert all(set(w)>={"word","start","end"} for w in d["words"])' "$T/body" || fai
 ok "POST /v1/audio/transcriptions: json, text, srt, vtt, verbose_json with words"
 
 # ---- formatting: on by default, off on request, anything but true/false refused ----
-tx -F response_format=text; python3 -c 'import sys; t=open(sys.argv[1]).read().strip(); assert t[0].isupper() and t.endswith("."), t' "$T/body" || fail "formatted text: $(cat "$T/body")"
+# (the text decoded above, formatted by default)
+python3 -c 'import sys; t=open(sys.argv[1]).read().strip(); assert t[0].isupper() and t.endswith("."), t' "$T/text.body" || fail "formatted text: $(cat "$T/text.body")"
 tx -F response_format=text -F smart_format=false -F dictation=false; expect_status 200 "raw text"
 [ -z "$(tr -d 'a-z \n' <"$T/body")" ] || fail "smart_format=false is formatted: $(cat "$T/body")"
 for o in smart_format dictation; do
