@@ -3,20 +3,16 @@
 // and model) and to its first `partial` and `final`, the audio sent as
 // fast as the server takes it. Prints one JSON line.
 //
-//   node voice_open.mjs URL KEY QUERY WAV
-import fs from 'node:fs';
+//   node voice_open.mjs URL KEY QUERY WAV   (copied beside
+//   tests/integration/js/realtime-client.mjs by bench/voice-open: the
+//   `ws` package and readWav come from there)
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { readWav } from './realtime-client.mjs'; // (run from tests/integration/js)
 
 const [url, key, query, wav] = process.argv.slice(2);
-const b = fs.readFileSync(wav);
-let off = 12, data = null, rate = 0;
-while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4), len = b.readUInt32LE(off + 4);
-    if (id === 'fmt ') rate = b.readUInt32LE(off + 12);
-    if (id === 'data') data = b.subarray(off + 8, off + 8 + len);
-    off += 8 + len + (len & 1);
-}
+const { rate, pcm } = readWav(wav);
+const data = Buffer.from(pcm.buffer);
 const t0 = performance.now();
 const ws = new WebSocket(`${url}?mode=plain&rate=${rate}${query}`, [], { headers: { Authorization: 'Bearer ' + key } });
 const out = { ready_ms: null, partial_ms: null, final_ms: null, text: '' };
