@@ -249,6 +249,19 @@ static void upload_check(const voice_model *m, const char *dir)
         free(f[i]);
 }
 
+/* A profile of s's statistics (five sentences) written into a new
+ * directory made from the template dir. */
+static void write_profile(const voice_model *m, const voice_stats *s, char *dir)
+{
+    char msg[256];
+    assert_non_null(mkdtemp(dir));
+    voice_options o;
+    voice_options_default(&o);
+    o.min_class_frames = 50;
+    o.map_tau = 10;
+    assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
+}
+
 static void profile_round_trip(void **state)
 {
     (void)state;
@@ -276,12 +289,7 @@ static void profile_round_trip(void **state)
     assert_true(voice_stats_frames(s, -1) == 1000);
     assert_true(voice_stats_frames(s, 1) > 0 && voice_stats_frames(s, 2) > 0);
 
-    assert_non_null(mkdtemp(dir));
-    voice_options o;
-    voice_options_default(&o);
-    o.min_class_frames = 50;
-    o.map_tau = 10;
-    assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
+    write_profile(m, s, dir);
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), 0);
     upload_check(m, dir);
     /* Same size as the model's means, different contents. */
@@ -360,12 +368,7 @@ static void voice_set_is_a_loaded_voice(void **state)
     double ll = 0;
     for (int r = 0; r < 5; r++)
         assert_int_equal(voice_stats_add(s, x, 200, ph, 6, &ll), 0);
-    assert_non_null(mkdtemp(dir));
-    voice_options o;
-    voice_options_default(&o);
-    o.min_class_frames = 50;
-    o.map_tau = 10;
-    assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
+    write_profile(m, s, dir);
     asr_voice v;
     snprintf(path, sizeof(path), "%s/means", dir);
     v.means = fx_read_file(path, &v.means_len);
