@@ -223,10 +223,10 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
         "# TYPE phiscribe_worker_voice_models_total counter\n"
         "phiscribe_worker_voice_models_total %llu\n",
         (unsigned long long)js->workers_alive, (unsigned long long)js->workers_leased,
-        (unsigned long long)js->workers_spawned,
-        (unsigned long long)js->worker_crashes, (unsigned long long)js->worker_timeouts,
-        (unsigned long long)js->workers_recycled, (unsigned long long)js->live_builds,
-        (unsigned long long)js->own_models, (unsigned long long)js->voice_models);
+        (unsigned long long)js->workers_spawned, (unsigned long long)js->worker_crashes,
+        (unsigned long long)js->worker_timeouts, (unsigned long long)js->workers_recycled,
+        (unsigned long long)js->live_builds, (unsigned long long)js->own_models,
+        (unsigned long long)js->voice_models);
 }
 
 static void render_model_cache(struct metrics_text *t, const struct jobs_stats *js)

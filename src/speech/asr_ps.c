@@ -716,8 +716,8 @@ static int voice_set(void *dec, const asr_voice *v)
     int rc;
     if (!d->vm)
         return PHS_EUNSUPPORTED; /* a model voice.h cannot read */
-    if ((rc = voice_check_gaussians(d->vm, v->means, v->means_len, v->variances,
-                                    v->variances_len, msg, sizeof(msg))) < 0)
+    if ((rc = voice_check_gaussians(d->vm, v->means, v->means_len, v->variances, v->variances_len,
+                                    msg, sizeof(msg))) < 0)
         return rc;
     int n_feat = voice_model_streams(d->vm, veclen, VOICE_SET_MAX_STREAMS);
     if (n_feat < 1 || n_feat > VOICE_SET_MAX_STREAMS)
