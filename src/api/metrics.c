@@ -212,11 +212,21 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
         "# HELP phiscribe_live_searches_builds_total Times the worker zygote built the live "
         "sessions' searches (at the first live session, again after a zygote restart).\n"
         "# TYPE phiscribe_live_searches_builds_total counter\n"
-        "phiscribe_live_searches_builds_total %llu\n",
+        "phiscribe_live_searches_builds_total %llu\n"
+        "# HELP phiscribe_worker_own_models_total Worker processes that built a model of "
+        "their own (a profile, vocabulary or search mode other than the default's).\n"
+        "# TYPE phiscribe_worker_own_models_total counter\n"
+        "phiscribe_worker_own_models_total %llu\n"
+        "# HELP phiscribe_worker_voice_models_total Worker processes whose model differs from "
+        "the default's by a voice profile only: the voice put into the decoder they share "
+        "with the zygote, no model built.\n"
+        "# TYPE phiscribe_worker_voice_models_total counter\n"
+        "phiscribe_worker_voice_models_total %llu\n",
         (unsigned long long)js->workers_alive, (unsigned long long)js->workers_leased,
-        (unsigned long long)js->workers_spawned,
-        (unsigned long long)js->worker_crashes, (unsigned long long)js->worker_timeouts,
-        (unsigned long long)js->workers_recycled, (unsigned long long)js->live_builds);
+        (unsigned long long)js->workers_spawned, (unsigned long long)js->worker_crashes,
+        (unsigned long long)js->worker_timeouts, (unsigned long long)js->workers_recycled,
+        (unsigned long long)js->live_builds, (unsigned long long)js->own_models,
+        (unsigned long long)js->voice_models);
 }
 
 static void render_model_cache(struct metrics_text *t, const struct jobs_stats *js)

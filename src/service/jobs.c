@@ -127,6 +127,7 @@ struct custom {
     asr_decoder *dec;
     pool *pool;
     pool_worker *pw;
+    bool live; /* for a live stream session (pool_spawn_own) */
 };
 
 /* The cache's value_free. */
@@ -250,9 +251,12 @@ static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_con
     } else if (o->profile && o->profile[0]) {
         cfg->profile = o->profile;
     }
+    /* A live session's worker whose model is the default's but for a voice
+     * inherits the zygote's live searches too (pool_spawn_own). */
+    bool voice_only = cfg->voice && asr_config_same_but_voice(cfg, j->cfg.asr);
     if (c->pool) {
         rc = pool_spawn_own(c->pool, o->tenant_id, cfg->profile, cfg->vocabulary, cfg->search,
-                            cfg->voice, &c->pw, msg, msg_len);
+                            cfg->voice, c->live && voice_only, &c->pw, msg, msg_len);
     } else if ((c->model = asr_model_load(cfg, &rc, msg, msg_len)) &&
                !(c->dec = asr_decoder_new(c->model, &rc))) {
         snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
@@ -355,7 +359,7 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
 {
     struct tprofile_identity id;
     struct store_voice voice;
-    struct custom c = {.pool = j->cfg.pool};
+    struct custom c = {.pool = j->cfg.pool, .live = true};
     int rc;
     asr_config cfg;
     bool own;
@@ -1249,6 +1253,8 @@ void jobs_get_stats(jobs *j, struct jobs_stats *out)
         out->worker_timeouts = ps.timeouts;
         out->workers_recycled = ps.recycled;
         out->live_builds = ps.live_builds;
+        out->own_models = ps.own_models;
+        out->voice_models = ps.voice_models;
     }
 }
 

@@ -259,6 +259,8 @@ struct jobs_stats {
     uint64_t worker_timeouts;  /* killed for a deadline or CPU limit */
     uint64_t workers_recycled; /* idle tenant workers ended */
     uint64_t live_builds;      /* times the zygote built the live searches */
+    uint64_t own_models;       /* workers that built a model of their own */
+    uint64_t voice_models;     /* workers that put a voice into the zygote's decoder */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

@@ -276,6 +276,7 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     uint32_t type;
     rc = pool_io_send(w->fd, PROTO_INIT, b.p, b.len, until);
     /* An own model's voice profile follows in frames (worker/proto_asr.h). */
+    uint32_t made = PROTO_MODEL_ZYGOTE;
     size_t voff = 0, vlen;
     const void *vp;
     while (rc == 0 && own && proto_asr_voice_chunk(&model, &voff, &vp, &vlen))
@@ -286,15 +287,18 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
         proto_cursor c;
         proto_cursor_init(&c, b.p, b.len);
         rc = proto_get_error(&c, msg, msg_len);
-    } else if (rc == 0 && type != PROTO_READY) {
+    } else if (rc == 0 && (type != PROTO_READY || b.len != sizeof(made))) {
         rc = PHS_EINTERNAL;
     } else if (rc < 0) {
         snprintf(msg, msg_len, "a worker did not start");
     }
     if (rc < 0)
         goto fail;
+    memcpy(&made, b.p, sizeof(made));
     pthread_mutex_lock(&p->mu);
     p->stats.spawned++;
+    p->stats.own_models += made == PROTO_MODEL_OWN;
+    p->stats.voice_models += made == PROTO_MODEL_VOICE;
     pthread_mutex_unlock(&p->mu);
     sbuf_free(&b);
     w->idle_since = pool_now();
@@ -321,11 +325,11 @@ static bool worker_hung_up(const pool_worker *w)
 }
 
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
-                   size_t msg_len)
+                   search_mode search, const asr_voice *voice, bool live, pool_worker **out,
+                   char *msg, size_t msg_len)
 {
-    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice, false, out, msg,
-                        msg_len);
+    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice,
+                        live && p->cfg.live_searches, out, msg, msg_len);
 }
 
 int pool_stream_worker(pool *p, pool_worker **w, char *msg, size_t msg_len)

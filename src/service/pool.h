@@ -113,10 +113,15 @@ void pool_release(pool *p, pool_worker *w);
  * voice (NULL: none; its files are sent to the worker through the socket,
  * the worker never reads the store); built before the worker confines
  * itself (so the profile's files may be removed and voice freed when this
- * returns). Owned by the caller (pool_worker_free). */
+ * returns). A model that differs from the default's by its voice only is
+ * not built: the worker puts the voice's Gaussians into the decoder it
+ * inherits from the zygote (worker/proto.h, PROTO_MODEL_VOICE), in
+ * milliseconds. live (for a live stream session, with live_searches): the
+ * worker is forked after the zygote built the live searches, so such a
+ * worker inherits those too. Owned by the caller (pool_worker_free). */
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
-                   search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
-                   size_t msg_len);
+                   search_mode search, const asr_voice *voice, bool live, pool_worker **out,
+                   char *msg, size_t msg_len);
 /* Kills and reaps an own worker. NULL-safe. */
 void pool_worker_free(pool *p, pool_worker *w);
 /* False once the worker died or was killed. */
@@ -210,6 +215,8 @@ struct pool_stats {
     uint64_t alive;    /* slot workers running now */
     uint64_t leased;   /* slot workers serving a request now */
     uint64_t live_builds; /* times a zygote built the live searches (ZYG_LIVE) */
+    uint64_t own_models;   /* workers that built a model of their own (PROTO_MODEL_OWN) */
+    uint64_t voice_models; /* workers that put a voice into the zygote's decoder instead */
     int zygote_pid;
 };
 void pool_get_stats(pool *p, struct pool_stats *out);

@@ -875,6 +875,42 @@ int asr_decoder_build_live_searches(asr_decoder *d)
     return e->prepare_all ? e->prepare_all(d->handle) : 0;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The general model alone: no profile, or the built-in "general". */
+static const char *profile_name(const char *p)
+{
+    return p && p[0] ? p : "general";
+}
+
+bool asr_config_same_but_voice(const asr_config *a, const asr_config *b)
+{
+    if (!same_str(a->engine, b->engine) || !same_str(a->model_dir, b->model_dir) ||
+        !same_str(a->lm, b->lm) || !same_str(a->dict, b->dict) ||
+        strcmp(profile_name(a->profile), profile_name(b->profile)) != 0 ||
+        a->max_utterance_seconds != b->max_utterance_seconds || a->search != b->search ||
+        a->no_adapt != b->no_adapt || (a->vocabulary && a->vocabulary[0]) ||
+        (b->vocabulary && b->vocabulary[0]))
+        return false;
+    size_t i = 0;
+    for (; a->params && b->params && a->params[i] && b->params[i]; i++)
+        if (!same_str(a->params[i], b->params[i]))
+            return false;
+    bool a_more = a->params && a->params[i], b_more = b->params && b->params[i];
+    return !a_more && !b_more;
+}
+
+int asr_decoder_set_voice(asr_decoder *d, const asr_voice *voice)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->in_utt || !voice)
+        return PHS_EINVAL;
+    return e->voice_set ? e->voice_set(d->handle, voice) : PHS_EUNSUPPORTED;
+}
+
 size_t asr_decoder_engine_searches(const asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;

@@ -76,6 +76,12 @@ typedef struct asr_config {
  * general model alone). */
 void asr_config_default(asr_config *c);
 
+/* True when a and b make the same model but for their voice profiles: the
+ * same engine, files, parameters, profile (NULL and "general" alike),
+ * search, limits and adaptation, and no vocabulary in either. Then a's
+ * decoder is b's with asr_decoder_set_voice. O(parameters). */
+bool asr_config_same_but_voice(const asr_config *a, const asr_config *b);
+
 typedef struct asr_word {
     char *text;        /* lower case, no engine markup */
     double start, end; /* seconds from the start of the recording */
@@ -461,6 +467,18 @@ int asr_decoder_prepare_live(asr_decoder *d);
  * an engine that makes them on first use), PHS_EINVAL in an utterance, or
  * the engine's error (then some may be built). */
 int asr_decoder_build_live_searches(asr_decoder *d);
+
+/* Between decodes: d decodes with voice's means and variances from now on
+ * (as a decoder of a model loaded with that voice does, the same scores),
+ * keeping its dictionary, language models and every search it made: for a
+ * worker forked from the zygote, a voice profile's decoder without a model
+ * build (milliseconds for a voice profile against about 1.5 CPU s for a
+ * model and its live searches; docs/BENCHMARKS.md, "Session 45"). The
+ * files are checked against the model's shape first. PHS_EINVAL for files
+ * not of the model's shape, PHS_EUNSUPPORTED for an engine or model that
+ * cannot (then d is as it was: build a model with the voice instead), or
+ * PHS_EINVAL in an utterance. */
+int asr_decoder_set_voice(asr_decoder *d, const asr_voice *voice);
 
 /* The searches the decoder's engine has made, those it dropped included
  * (for tests: one made while audio is decoded, or one made again, shows

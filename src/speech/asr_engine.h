@@ -70,6 +70,13 @@ typedef struct asr_engine {
      * from then on (utt_prepare drops none). For a zygote's decoder: the
      * processes forked from it share their tables. NULL-able: nothing. */
     int (*prepare_all)(void *dec);
+    /* Between decodes: the acoustic model's Gaussians become v's (a voice
+     * profile's means and variances, of the model's shape: checked), and
+     * everything else the decoder holds (dictionary, language models,
+     * every search made) stays. PHS_EINVAL for files not of the model's
+     * shape, PHS_EUNSUPPORTED when it cannot (then the decoder is as it
+     * was). NULL-able: unsupported. */
+    int (*voice_set)(void *dec, const asr_voice *v);
     /* The search of the live pass from the next utt_start on: false, the
      * capped first pass that shows partials; true, the utt_search search
      * itself run as the audio arrives (every pass its mode has: the second

@@ -18,6 +18,7 @@
 #include "speech/asr_ps_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/sbuf.h"
 #include "core/wipe.h"
 #include "speech/g2p.h"
 #include "speech/lm.h"
@@ -652,6 +653,103 @@ static void *decoder_new(void *handle, int *err)
     d->search = m->search;
     *err = 0;
     return d;
+}
+
+/* An identity transform (one class; per stream A = I, b = 0, h = 1) in
+ * the text form ps_mllr_read reads, into out: what makes ps_update_mllr
+ * read the model's means and variances again (from the files the
+ * decoder's configuration names) and change nothing in them, so its
+ * Gaussians are exactly those of a decoder made from those files. */
+static int identity_mllr(const int *veclen, int n_feat, sbuf *out)
+{
+    int rc = sbuf_printf(out, "1\n%d\n", n_feat);
+    for (int f = 0; rc == 0 && f < n_feat; f++) {
+        rc = sbuf_printf(out, "%d\n", veclen[f]);
+        for (int j = 0; rc == 0 && j < veclen[f] * veclen[f]; j++)
+            rc = sbuf_append_str(out, j % (veclen[f] + 1) == 0 ? "1 " : "0 ");
+        for (int j = 0; rc == 0 && j < veclen[f]; j++)
+            rc = sbuf_append_str(out, "0 ");
+        for (int j = 0; rc == 0 && j < veclen[f]; j++)
+            rc = sbuf_append_str(out, "1 ");
+    }
+    return rc;
+}
+
+#define VOICE_SET_MAX_STREAMS 4
+
+/* The configuration keys naming the Gaussians' files: the parameter, and
+ * the engine's own copy it fills from the model directory when the
+ * parameter is not given (the one its reload reads then). */
+static const char *const gauss_keys[4] = {"-mean", "_mean", "-var", "_var"};
+
+/* Points the keys of d's configuration that exist at paths (means for the
+ * first two, variances for the others); *old (NULL: not kept) gets what
+ * they named, to be given back. False when none names the means. */
+static bool gauss_files_name(cmd_ln_t *cfg, char *const paths[2], char *old[4])
+{
+    bool means = false;
+    for (int i = 0; i < 4; i++) {
+        if (!cmd_ln_exists_r(cfg, gauss_keys[i]))
+            continue;
+        const char *was = cmd_ln_str_r(cfg, gauss_keys[i]);
+        if (old && was && !(old[i] = strdup(was)))
+            return false;
+        means |= i < 2 && was;
+        cmd_ln_set_str_r(cfg, gauss_keys[i], paths ? paths[i / 2] : old[i]);
+    }
+    return means;
+}
+
+/* The voice's Gaussians in place of the model's (asr_engine.h voice_set),
+ * through the engine's own reload (ps_update_mllr with an identity
+ * transform, which reads the files the configuration names). The files are
+ * checked first against the model's shape (voice_check_gaussians): the
+ * engine aborts the process on a file it cannot read. The configuration
+ * names the model's own files again afterwards. */
+static int voice_set(void *dec, const asr_voice *v)
+{
+    ps_dec *d = dec;
+    char msg[160], path[3][64];
+    char *paths[2] = {path[0], path[1]}, *old[4] = {NULL, NULL, NULL, NULL};
+    int fds[3] = {-1, -1, -1}, veclen[VOICE_SET_MAX_STREAMS];
+    sbuf text;
+    int rc;
+    if (!d->vm)
+        return PHS_EUNSUPPORTED; /* a model voice.h cannot read */
+    if ((rc = voice_check_gaussians(d->vm, v->means, v->means_len, v->variances, v->variances_len,
+                                    msg, sizeof(msg))) < 0)
+        return rc;
+    int n_feat = voice_model_streams(d->vm, veclen, VOICE_SET_MAX_STREAMS);
+    if (n_feat < 1 || n_feat > VOICE_SET_MAX_STREAMS)
+        return PHS_EUNSUPPORTED;
+    sbuf_init(&text, 1u << 20);
+    cmd_ln_t *cfg = ps_get_config(d->ps);
+    ps_mllr_t *mllr = NULL;
+    rc = PHS_EUNSUPPORTED;
+    if (identity_mllr(veclen, n_feat, &text) < 0 ||
+        (fds[0] = memory_file("phiscribe-voice", v->means, v->means_len, path[0],
+                              sizeof(path[0]))) < 0 ||
+        (fds[1] = memory_file("phiscribe-voice", v->variances, v->variances_len, path[1],
+                              sizeof(path[1]))) < 0 ||
+        (fds[2] = memory_file("phiscribe-mllr", (const unsigned char *)text.p, text.len, path[2],
+                              sizeof(path[2]))) < 0 ||
+        !(mllr = ps_mllr_read(path[2])))
+        goto out;
+    if (gauss_files_name(cfg, paths, old)) {
+        ps_update_mllr(d->ps, mllr); /* the decoder's now */
+        mllr = NULL;
+        rc = 0;
+    }
+    gauss_files_name(cfg, NULL, old);
+out:
+    ps_mllr_free(mllr);
+    for (int i = 0; i < 4; i++)
+        free(old[i]);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    sbuf_free(&text);
+    return rc;
 }
 
 static void decoder_free(void *dec)
@@ -1718,6 +1816,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_search = utt_search,
     .utt_prepare = utt_prepare,
     .prepare_all = prepare_all,
+    .voice_set = voice_set,
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,
     .utt_front = utt_front,

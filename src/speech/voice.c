@@ -414,6 +414,13 @@ int voice_model_dim(const voice_model *m)
     return m->mean.blk;
 }
 
+int voice_model_streams(const voice_model *m, int *veclen, int max)
+{
+    for (int f = 0; f < m->mean.n_feat && f < max; f++)
+        veclen[f] = m->mean.veclen[f];
+    return m->mean.n_feat;
+}
+
 const char *voice_model_fingerprint(const voice_model *m)
 {
     return m->fingerprint;
@@ -1506,10 +1513,17 @@ int voice_check_files(const voice_model *m, const void *manifest, size_t manifes
                  VOICE_MANIFEST);
         return rc;
     }
+    return voice_check_gaussians(m, means, means_len, variances, variances_len, msg, msg_len);
+}
+
+int voice_check_gaussians(const voice_model *m, const void *means, size_t means_len,
+                          const void *variances, size_t variances_len, char *msg, size_t msg_len)
+{
     static const char *const names[] = {VOICE_MEANS, VOICE_VARIANCES};
     const unsigned char *files[] = {means, variances};
     size_t lens[] = {means_len, variances_len};
     const gauden *shape[] = {&m->mean, &m->var};
+    int rc = 0;
     for (int i = 0; i < 2; i++) {
         if (!files[i] || (rc = check_gauden(shape[i], files[i], lens[i], i == 1)) < 0) {
             rc = rc < 0 ? rc : PHS_EINVAL;

@@ -45,6 +45,9 @@ int voice_model_phone(const voice_model *m, const char *name);
 int voice_model_silence(const voice_model *m);
 /* Feature dimensions of a frame (39 for 1s_c_d_dd). */
 int voice_model_dim(const voice_model *m);
+/* The feature streams of m's Gaussians: their count, and the length of
+ * each (at most max of them) into veclen. */
+int voice_model_streams(const voice_model *m, int *veclen, int max);
 /* The hex SHA-256 over the model files the profile depends on (65 bytes). */
 const char *voice_model_fingerprint(const voice_model *m);
 
@@ -140,6 +143,12 @@ struct voice_summary {
 int voice_check_files(const voice_model *m, const void *manifest, size_t manifest_len,
                       const void *means, size_t means_len, const void *variances,
                       size_t variances_len, struct voice_summary *sum, char *msg, size_t msg_len);
+/* The means and variances part of voice_check_files alone (no manifest):
+ * for a decoder about to be given them in place of m's own
+ * (asr_decoder_set_voice), so the engine never reads a file it would
+ * abort on. Errors and cost as voice_check_files. */
+int voice_check_gaussians(const voice_model *m, const void *means, size_t means_len,
+                          const void *variances, size_t variances_len, char *msg, size_t msg_len);
 
 /* The MLLR solution for one stream of dim dimensions from n Gaussians:
  * mean[g*dim+k], ivar[g*dim+k] (inverse variances), occ[g], sum[g*dim+k]

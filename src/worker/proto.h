@@ -42,9 +42,19 @@
 #define PROTO_MAX_STRINGS 4096            /* strings in one list (vocabulary, params) */
 #define PROTO_MAX_WORDS   (PROTO_MAX_FRAME / 16)
 
+/* PROTO_READY's payload: the model the worker decodes with. */
+enum proto_model {
+    PROTO_MODEL_ZYGOTE = 0, /* the zygote's, as it is */
+    PROTO_MODEL_OWN,        /* built for the worker's options (PROTO_INIT own) */
+    /* The zygote's decoder with PROTO_INIT's voice profile's Gaussians put
+     * in (asr_decoder_set_voice): an own model that differs from the
+     * zygote's by its voice only, no model built. */
+    PROTO_MODEL_VOICE,
+};
+
 enum proto_type {
     PROTO_INIT = 1,     /* parent -> worker: model and limits */
-    PROTO_READY,        /* worker -> parent: model built, confined */
+    PROTO_READY,        /* worker -> parent: model built, confined; u32 proto_model */
     PROTO_REQ,          /* parent -> worker: a request's kind, limits, spans */
     PROTO_AUDIO,        /* parent -> worker: encoded audio bytes */
     PROTO_END,          /* parent -> worker: the request's input is complete */

@@ -91,9 +91,34 @@ void worker_set_name(char *argv_area, size_t argv_len, const char *name)
     memcpy(argv_area, name, n < argv_len - 1 ? n : argv_len - 1);
 }
 
+/* An own model (PROTO_INIT) into w: the zygote's decoder with the voice's
+ * Gaussians when it differs from the zygote's model by its voice only
+ * (its dictionary, language model and every search the zygote made are
+ * then inherited as they are), else a model and decoder built here. *made
+ * says which (proto_model). */
+static int wk_own_model(struct wk *w, const asr_config *cfg, uint32_t *made, char *msg,
+                        size_t msg_len)
+{
+    int rc;
+    if (cfg->voice && asr_config_same_but_voice(cfg, w->base->cfg) &&
+        asr_decoder_set_voice(w->base->dec, cfg->voice) == 0) {
+        *made = PROTO_MODEL_VOICE;
+        return 0;
+    }
+    if (!(w->own_model = asr_model_load(cfg, &rc, msg, msg_len)))
+        return rc;
+    if (!(w->own_dec = asr_decoder_new(w->own_model, &rc))) {
+        snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
+        return rc;
+    }
+    w->dec = w->own_dec;
+    *made = PROTO_MODEL_OWN;
+    return 0;
+}
+
 /* PROTO_INIT: a model of its own (built before confinement: it reads
  * files), then the confinement with the limits given. */
-static int wk_init(struct wk *w, char *msg, size_t msg_len)
+static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
 {
     sbuf b;
     uint32_t type;
@@ -124,15 +149,8 @@ static int wk_init(struct wk *w, char *msg, size_t msg_len)
             goto out;
         }
     }
-    if (own) {
-        if (!(w->own_model = asr_model_load(&model.cfg, &rc, msg, msg_len)))
-            goto out;
-        if (!(w->own_dec = asr_decoder_new(w->own_model, &rc))) {
-            snprintf(msg, msg_len, "cannot start a speech decoder: %s", err_str(rc));
-            goto out;
-        }
-        w->dec = w->own_dec;
-    }
+    if (own && (rc = wk_own_model(w, &model.cfg, made, msg, msg_len)) < 0)
+        goto out;
     /* The confinement: before a byte of audio is read (worker/confine.h). */
     if (sandbox) {
         struct confine_limits lim = {.address_space = address_space, .cpu_seconds = cpu_seconds};
@@ -455,19 +473,19 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
     struct wk w = {.base = base, .fd = fd, .dec = base->dec};
     char msg[256] = "";
     sbuf b;
-    uint32_t type;
+    uint32_t type, made = PROTO_MODEL_ZYGOTE;
     worker_set_name(base->argv_area, base->argv_len, name);
     signal(SIGPIPE, SIG_DFL);
     int rc = exit_with_owner(fd);
     if (rc < 0)
         snprintf(msg, sizeof(msg), "cannot watch the worker's socket");
     else
-        rc = wk_init(&w, msg, sizeof(msg));
+        rc = wk_init(&w, &made, msg, sizeof(msg));
     if (rc < 0) {
         proto_send_error(fd, rc, msg);
         _exit(1);
     }
-    if (proto_send(fd, PROTO_READY, NULL, 0) < 0)
+    if (proto_send(fd, PROTO_READY, &made, sizeof(made)) < 0)
         _exit(1);
     sbuf_init(&b, PROTO_MAX_FRAME);
     for (;;) {

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "speech/asr.h"
 #include "speech/voice.h"
 #include "fixture.h"
 
@@ -248,6 +249,19 @@ static void upload_check(const voice_model *m, const char *dir)
         free(f[i]);
 }
 
+/* A profile of s's statistics (five sentences) written into a new
+ * directory made from the template dir. */
+static void write_profile(const voice_model *m, const voice_stats *s, char *dir)
+{
+    char msg[256];
+    assert_non_null(mkdtemp(dir));
+    voice_options o;
+    voice_options_default(&o);
+    o.min_class_frames = 50;
+    o.map_tau = 10;
+    assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
+}
+
 static void profile_round_trip(void **state)
 {
     (void)state;
@@ -275,12 +289,7 @@ static void profile_round_trip(void **state)
     assert_true(voice_stats_frames(s, -1) == 1000);
     assert_true(voice_stats_frames(s, 1) > 0 && voice_stats_frames(s, 2) > 0);
 
-    assert_non_null(mkdtemp(dir));
-    voice_options o;
-    voice_options_default(&o);
-    o.min_class_frames = 50;
-    o.map_tau = 10;
-    assert_int_equal(voice_write_profile(m, s, &o, 5, dir, msg, sizeof(msg)), 0);
+    write_profile(m, s, dir);
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), 0);
     upload_check(m, dir);
     /* Same size as the model's means, different contents. */
@@ -314,6 +323,124 @@ static void profile_round_trip(void **state)
     assert_int_equal(voice_check_profile(dir, MODEL, msg, sizeof(msg)), PHS_ENOTFOUND);
     rmdir(dir);
     free(x);
+    voice_stats_free(s);
+    voice_model_free(m);
+}
+
+/* The words of pcm decoded by d, as "text start end confidence" lines, so
+ * two decoders' results compare whole. Caller frees. */
+static char *decoded(asr_decoder *d, const struct fx_pcm *pcm)
+{
+    asr_result *r = NULL;
+    assert_int_equal(asr_decoder_start(d), 0);
+    assert_int_equal(asr_decoder_feed(d, pcm->s, pcm->n), 0);
+    assert_int_equal(asr_decoder_finish(d, &r), 0);
+    size_t cap = 64 + r->n_words * 96, len = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    for (size_t i = 0; i < r->n_words; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s %.3f %.3f %.6f\n", r->words[i].text,
+                                r->words[i].start, r->words[i].end, r->words[i].confidence);
+    assert_true(r->n_words > 0);
+    asr_result_free(r);
+    return out;
+}
+
+/* A voice put into a built decoder (asr_decoder_set_voice, what a worker
+ * forked from the zygote does) decodes exactly as a decoder of a model
+ * loaded with that voice: the same words, times and confidences, which
+ * are not the unadapted decoder's. Files not of the model's shape are
+ * refused and leave the decoder as it was. */
+static void voice_set_is_a_loaded_voice(void **state)
+{
+    (void)state;
+    char msg[256], dir[] = "/tmp/test_voice_setXXXXXX", path[512];
+    int err;
+    struct fx_pcm pcm = fx_load_pcm(FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-0880.wav");
+    if (!pcm.s)
+        skip();
+    voice_model *m = voice_model_load(MODEL, &err, msg, sizeof(msg));
+    assert_non_null(m);
+    voice_stats *s = voice_stats_new(m);
+    voice_phone ph[6];
+    cats_phones(m, ph);
+    float *x = frames(200, voice_model_dim(m));
+    double ll = 0;
+    for (int r = 0; r < 5; r++)
+        assert_int_equal(voice_stats_add(s, x, 200, ph, 6, &ll), 0);
+    write_profile(m, s, dir);
+    asr_voice v;
+    snprintf(path, sizeof(path), "%s/means", dir);
+    v.means = fx_read_file(path, &v.means_len);
+    snprintf(path, sizeof(path), "%s/variances", dir);
+    v.variances = fx_read_file(path, &v.variances_len);
+    assert_non_null(v.means);
+    assert_non_null(v.variances);
+
+    asr_config c;
+    asr_config_default(&c);
+    c.profile = "general";
+    asr_model *plain = asr_model_load(&c, &err, msg, sizeof(msg));
+    c.voice = &v;
+    asr_model *voiced = asr_model_load(&c, &err, msg, sizeof(msg));
+    assert_non_null(plain);
+    assert_non_null(voiced);
+    asr_decoder *d = asr_decoder_new(plain, &err), *want_dec = asr_decoder_new(voiced, &err);
+    assert_non_null(d);
+    assert_non_null(want_dec);
+    char *before = decoded(d, &pcm), *want = decoded(want_dec, &pcm);
+    assert_string_not_equal(before, want);
+
+    /* Refused: a truncated means file, variances of another shape. */
+    asr_voice bad = v;
+    bad.means_len = v.means_len - 4;
+    assert_int_equal(asr_decoder_set_voice(d, &bad), PHS_EINVAL);
+    bad = v;
+    bad.variances = v.means;
+    bad.variances_len = v.means_len / 2;
+    assert_true(asr_decoder_set_voice(d, &bad) < 0);
+    char *still = decoded(d, &pcm);
+    assert_string_equal(still, before);
+
+    assert_int_equal(asr_decoder_set_voice(d, &v), 0);
+    char *got = decoded(d, &pcm);
+    assert_string_equal(got, want);
+
+    /* Only the voice differs: the same model but for it; a vocabulary or
+     * another profile is another model. */
+    asr_config a, b;
+    asr_config_default(&a);
+    b = a;
+    a.profile = NULL;
+    b.profile = "general";
+    b.voice = &v;
+    assert_true(asr_config_same_but_voice(&a, &b));
+    const char *const words[] = {"zorbitrex", NULL};
+    b.vocabulary = words;
+    assert_false(asr_config_same_but_voice(&a, &b));
+    b.vocabulary = NULL;
+    b.profile = "medical";
+    assert_false(asr_config_same_but_voice(&a, &b));
+
+    free(before);
+    free(want);
+    free(still);
+    free(got);
+    asr_decoder_free(d);
+    asr_decoder_free(want_dec);
+    asr_model_free(plain);
+    asr_model_free(voiced);
+    free((void *)v.means);
+    free((void *)v.variances);
+    snprintf(path, sizeof(path), "%s/means", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/variances", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/%s", dir, VOICE_MANIFEST);
+    unlink(path);
+    rmdir(dir);
+    free(x);
+    free(pcm.s);
     voice_stats_free(s);
     voice_model_free(m);
 }
@@ -518,6 +645,7 @@ int main(void)
         cmocka_unit_test(mllr_recovers_known_transform),
         cmocka_unit_test(model_reads_published_formats),
         cmocka_unit_test(profile_round_trip),
+        cmocka_unit_test(voice_set_is_a_loaded_voice),
         cmocka_unit_test(aligned_in_two_steps),
         cmocka_unit_test(cmllr_estimates),
         cmocka_unit_test(cmllr_travels),
