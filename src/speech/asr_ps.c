@@ -683,20 +683,23 @@ static int identity_mllr(const int *veclen, int n_feat, sbuf *out)
 static const char *const gauss_keys[4] = {"-mean", "_mean", "-var", "_var"};
 
 /* Points the keys of d's configuration that exist at paths (means for the
- * first two, variances for the others); *old (NULL: not kept) gets what
- * they named, to be given back. False when none names the means. */
-static bool gauss_files_name(cmd_ln_t *cfg, char *const paths[2], char *old[4])
+ * first two, variances for the others), old getting copies of what they
+ * named first (nothing is changed when a copy cannot be made); with paths
+ * NULL, names old's again (the copies stay the caller's to free). -1 when
+ * nothing was changed, else 1 when a key named the means, 0 when none did. */
+static int gauss_files_name(cmd_ln_t *cfg, char *const paths[2], char *old[4])
 {
-    bool means = false;
-    for (int i = 0; i < 4; i++) {
-        if (!cmd_ln_exists_r(cfg, gauss_keys[i]))
-            continue;
-        const char *was = cmd_ln_str_r(cfg, gauss_keys[i]);
-        if (old && was && !(old[i] = strdup(was)))
-            return false;
+    int means = 0;
+    for (int i = 0; paths && i < 4; i++) {
+        const char *was =
+            cmd_ln_exists_r(cfg, gauss_keys[i]) ? cmd_ln_str_r(cfg, gauss_keys[i]) : NULL;
+        if (was && !(old[i] = strdup(was)))
+            return -1;
         means |= i < 2 && was;
-        cmd_ln_set_str_r(cfg, gauss_keys[i], paths ? paths[i / 2] : old[i]);
     }
+    for (int i = 0; i < 4; i++)
+        if (cmd_ln_exists_r(cfg, gauss_keys[i]))
+            cmd_ln_set_str_r(cfg, gauss_keys[i], paths ? paths[i / 2] : old[i]);
     return means;
 }
 
@@ -735,12 +738,14 @@ static int voice_set(void *dec, const asr_voice *v)
                               sizeof(path[2]))) < 0 ||
         !(mllr = ps_mllr_read(path[2])))
         goto out;
-    if (gauss_files_name(cfg, paths, old)) {
+    int named = gauss_files_name(cfg, paths, old);
+    if (named > 0) {
         ps_update_mllr(d->ps, mllr); /* the decoder's now */
         mllr = NULL;
         rc = 0;
     }
-    gauss_files_name(cfg, NULL, old);
+    if (named >= 0)
+        gauss_files_name(cfg, NULL, old);
 out:
     ps_mllr_free(mllr);
     for (int i = 0; i < 4; i++)
