@@ -536,6 +536,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p c v twenty", "PCV20"},
                                                {"h and h", "H&H"},
                                                {"d dimer", "D-dimer"},
+                                               /* dialysis adequacy, sedation
+                                                * and delirium scales, the
+                                                * antidote, as published */
+                                               {"k t over v", "Kt/V"},
+                                               {"kt over v", "Kt/V"},
+                                               {"rass", "RASS"},
+                                               {"r a s s", "RASS"},
+                                               {"c a m i c u", "CAM-ICU"},
+                                               {"cam icu", "CAM-ICU"},
+                                               {"n acetylcysteine", "N-acetylcysteine"},
                                                {"d dimers", "D-dimers"},
                                                {"c a nineteen nine", "CA 19-9"},
                                                {"c a one twenty five", "CA-125"},
@@ -921,6 +931,7 @@ static const char *const compounds[][2] = {
     {"left sided", "left-sided"},
     {"right sided", "right-sided"},
     {"post void", "post-void"},
+    {"post transplant", "post-transplant"},
     {"ankle brachial", "ankle-brachial"},
     {"high sensitivity", "high-sensitivity"},
     {NULL, NULL}};

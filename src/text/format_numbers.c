@@ -448,6 +448,12 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"kilohertz", "kHz"},
                                        {"hertz", "Hz"},
                                        {"joules", "J"},
+                                       /* energy in nutrition, an
+                                        * effective radiation dose */
+                                       {"kilocalories", "kcal"},
+                                       {"kilocalorie", "kcal"},
+                                       {"millisieverts", "mSv"},
+                                       {"millisievert", "mSv"},
                                        {"joule", "J"},
                                        {"hounsfield units", "HU"},
                                        {"diopters", "D"},
@@ -498,6 +504,8 @@ static const char *const value_cues[] = {
     /* scores and settings said by their acronym ("PEEP of 8", "NIHSS 4",
      * "performance status 1") */
     "peep", "nihss", "ecog", "gcs", "auc", "status",
+    /* the sedation scale said as a word ("RASS -2", "RASS 0") */
+    "rass",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
     "series", "image",
     /* a radiology report's category: "BI-RADS 4", "TI-RADS 3" */
@@ -556,7 +564,8 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2") &&
            strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
            strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
-           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs");
+           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") &&
+           strcmp(unit, "mSv");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -1441,9 +1450,14 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
      * measure after it ("fifteen twenty milligrams") is no clock */
     size_t ku;
     written_unit wu;
-    long measure = measure_follows(v, i);
-    if (measure || index_in(format_word(v, i + k), count_nouns) >= 0 ||
-        unit_at_word(v, i + k, &ku, &wu))
+    /* "oh six hundred hours": a clock said with a leading zero is never
+     * a count, so the "hours" said after it is the time's (a note writes
+     * "0600 hours"), as "fourteen hundred hours" reads "1400 hours" */
+    bool clock_hours = lead && format_word_is(v, i + k, "hours");
+    long measure = clock_hours ? 0 : measure_follows(v, i);
+    if (measure ||
+        (!clock_hours && (index_in(format_word(v, i + k), count_nouns) >= 0 ||
+                          unit_at_word(v, i + k, &ku, &wu))))
         return measure < 0 ? measure : 0;
     int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
     return rc < 0 ? rc : (long)k;
@@ -1771,6 +1785,41 @@ static long graded_sum_at(const format_view *v, size_t i, const spoken_num *s, s
     return 0;
 }
 
+/* A gestational age in weeks and days said with "plus", as a note writes
+ * it: "thirty three plus two weeks" -> "33+2 weeks". Only weeks 20 to 44,
+ * days 0 to 6 and "week(s)" said after ("two plus three" and "thirty
+ * plus two" alone stay as they were). */
+static long gestation_plus_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    size_t j = i + s->k;
+    spoken_num t;
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value < 20 || s->value > 44 ||
+        !format_word_is(v, j, "plus") || !number_at(v, j + 1, &t) || t.ordinal || t.digits ||
+        strchr(t.text, '.') || t.value > 6)
+        return 0;
+    size_t k = j + 1 + t.k;
+    if (!format_word_is(v, k, "weeks") && !format_word_is(v, k, "week"))
+        return 0;
+    int rc = sbuf_printf(out, "%s+%s", s->text, t.text);
+    return rc < 0 ? rc : (long)(k - i);
+}
+
+/* True when the number at i (s) starts a span of clock positions or hours
+ * said with "o'clock" at its end: "from three to six o'clock", "between
+ * two and four o'clock" (the first end is the clock's too: "3 to 6
+ * o'clock", not "three to 6 o'clock"). */
+static bool clock_span_from(const format_view *v, size_t i, const spoken_num *s)
+{
+    size_t j = i + s->k;
+    spoken_num t;
+    return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 1 &&
+           s->value <= 12 &&
+           (format_word_is(v, j, "to") || format_word_is(v, j, "through") ||
+            format_word_is(v, j, "and")) &&
+           number_at(v, j + 1, &t) && !t.digits && !t.ordinal && !strchr(t.text, '.') &&
+           t.value >= 1 && t.value <= 12 && format_word_is(v, j + 1 + t.k, "o'clock");
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -1788,7 +1837,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (!number_at(v, i, &s))
         return 0;
     size_t j = i + s.k;
-    if ((end = graded_sum_at(v, i, &s, out)))
+    if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
@@ -1815,6 +1864,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (i > 1 && format_word_is(v, i - 1, "of") &&
                    index_in(format_word(v, i - 2), value_cues) >= 0 &&
                    !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
+                  /* a newborn's age: "day of life four" */
+                  (i > 2 && format_word_is(v, i - 1, "life") && format_word_is(v, i - 2, "of") &&
+                   (format_word_is(v, i - 3, "day") || format_word_is(v, i - 3, "days"))) ||
+                  clock_span_from(v, i, &s) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
                   (i > 1 &&

@@ -565,6 +565,54 @@ static void test_blind8_forms(void **state)
     CHECK(cases);
 }
 
+/* Forms of the ninth blind set (bench/format/blind9.tsv, docs/FORMATTING.md
+ * "Forms added in session 46"), each beside neighbours that stay. */
+static void test_blind9_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* names as published: dialysis adequacy, sedation and delirium
+         * scales (RASS a value word), the antidote */
+        {"k t over v of one point three", "Kt/V of 1.3."},
+        {"the kt over v was adequate", "The Kt/V was adequate."},
+        {"rass of minus three", "RASS of -3."},
+        {"r a s s zero", "RASS 0."},
+        {"rass two", "RASS 2."},
+        {"c a m i c u positive", "CAM-ICU positive."},
+        {"started n acetylcysteine", "Started N-acetylcysteine."},
+        {"over v", "Over v."},
+        /* units: energy in nutrition, an effective radiation dose */
+        {"twenty five kilocalories per kilogram", "25 kcal/kg."},
+        {"two thousand kilocalories a day", "2000 kcal a day."},
+        {"a dose of twelve millisieverts", "A dose of 12 mSv."},
+        {"counting calories", "Counting calories."},
+        /* a gestational age in weeks plus days */
+        {"born at thirty six plus five weeks", "Born at 36+5 weeks."},
+        {"thirty four plus zero weeks", "34+0 weeks."},
+        {"two plus three weeks", "Two plus 3 weeks."},
+        {"forty five plus two weeks", "45 plus 2 weeks."},
+        {"thirty plus two", "30 plus two."},
+        /* a newborn's day of life */
+        {"day of life two", "Day of life 2."},
+        {"quality of life two", "Quality of life two."},
+        /* a span of clock positions */
+        {"tunneling from four to seven o'clock", "Tunneling from 4 to 7 o'clock."},
+        {"at two through five o'clock", "At 2 through 5 o'clock."},
+        {"between two and four o'clock", "Between 2 and 4 o'clock."},
+        {"two to three o'clock patients", "Two to 3 o'clock patients."},
+        {"one to two p m", "One to 2 PM."},
+        /* a 24-hour time with "hours" said after it */
+        {"at oh seven hundred hours", "At 0700 hours."},
+        {"zero six thirty hours", "0630 hours."},
+        {"fourteen hundred hours", "1400 hours."},
+        {"four hundred hours of therapy", "400 hours of therapy."},
+        {"oh eight hundred and again", "0800 and again."},
+        /* a compound before its noun */
+        {"post transplant day twelve", "Post-transplant day 12."},
+        {"he is post transplant", "He is post transplant."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1154,6 +1202,28 @@ static void test_stream_blind8_forms(void **state)
         "f e v one over | f v c ratio",
         "ten to twenty white cells per high | power field",
         "ten to twenty white cells | per high power field",
+    };
+    int bad = 0, pieces;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_matches(spoken[i], &pieces);
+    assert_int_equal(bad, 0);
+}
+
+/* Session 46's forms streamed with a pause inside them: the released text
+ * equals the whole transcript's. */
+static void test_stream_blind9_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "born at thirty three plus two | weeks by section",
+        "born at thirty three plus | two weeks",
+        "day of life | four",
+        "tunneling from three to | six o'clock",
+        "tunneling from three | to six o'clock",
+        "seen at oh six hundred | hours",
+        "k t over | v of one point four",
+        "twenty five kilocalories per | kilogram per day",
+        "post transplant | day nine",
+        "c a m i c | u negative",
     };
     int bad = 0, pieces;
     for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
@@ -1939,7 +2009,9 @@ int main(void)
         cmocka_unit_test(test_blind6_forms),
         cmocka_unit_test(test_blind7_forms),
         cmocka_unit_test(test_blind8_forms),
+        cmocka_unit_test(test_blind9_forms),
         cmocka_unit_test(test_stream_blind8_forms),
+        cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
