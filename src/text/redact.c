@@ -253,7 +253,10 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"gleason", NULL, NULL, NULL},            {"modified", "rankin", NULL, NULL},
         {"rankin", "score", NULL, NULL},          {"rankin", "scale", NULL, NULL},
         /* an exercise test's protocol named for its author (session 45) */
-        {"bruce", "protocol", NULL, NULL},        {"modified", "bruce", NULL, NULL}};
+        {"bruce", "protocol", NULL, NULL},        {"modified", "bruce", NULL, NULL},
+        /* a balance scale named for its author (session 46) */
+        {"berg", "balance", NULL, NULL},          {"berg", "score", NULL, NULL},
+        {"berg", "scale", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

@@ -233,6 +233,23 @@ const char *const redact_number_units[] = {
     "centimeter",    "millimeter",  "inch",        "foot",     "milliunits", "nanograms",
     "millimoles",    "milliseconds", NULL};
 
+/* True when a unit follows the number run that ends before word b, at b
+ * or after a fraction or the days of a gestational age: "thirty three and
+ * two sevenths weeks", "two and a half years", "thirty three plus two
+ * weeks" are quantities, not a date after "born". */
+static bool unit_follows(const redact_ctx *c, size_t b)
+{
+    static const char *const parts[] = {"half",   "halves",   "quarter", "quarters", "third",
+                                        "thirds", "seventh",  "sevenths", NULL};
+    if (is_any(c, b, redact_number_units))
+        return true;
+    if (is(c, b, "and") && (is(c, b + 1, "a") || redact_is_number_word(c, b + 1)) &&
+        is_any(c, b + 2, parts))
+        return is_any(c, b + 3, redact_number_units);
+    return is(c, b, "plus") && redact_is_number_word(c, b + 1) &&
+           is_any(c, b + 2, redact_number_units);
+}
+
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};
 
@@ -693,7 +710,7 @@ void redact_detect_numbers(redact_ctx *c)
             }
         }
         bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
-                      !is_any(c, r.b, redact_number_units) &&
+                      !unit_follows(c, r.b) &&
                       (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
         size_t q = has_s && !r_date ? trailing_quantity(c, &s) : 0;

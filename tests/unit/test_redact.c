@@ -135,6 +135,8 @@ static void test_names(void **state)
     expect("doctor barrett esophagus", "doctor [NAME] esophagus");
     expect("bruce called", "[NAME] called");
     expect("doctor bruce protocol", "doctor [NAME] protocol");
+    expect("doctor berg balance", "doctor [NAME] balance");
+    expect("mister berg was seen", "mister [NAME] was seen");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -180,6 +182,9 @@ static void test_clinical_words_not_names(void **state)
         /* an exercise test's protocol (session 45) */
         "nine minutes of a bruce protocol",
         "a modified bruce protocol was used",
+        /* a balance scale (session 46) */
+        "berg balance score of forty one out of fifty six",
+        "the berg score improved",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
@@ -243,6 +248,14 @@ static void test_dates_keep_quantities(void **state)
     expect("diagnosed in two thousand fifteen", "diagnosed in two thousand fifteen");
     expect("since nineteen ninety nine", "since nineteen ninety nine");
     expect("on the second floor twenty twenty", "on the second floor twenty twenty");
+    /* a gestational age or a span after "born" is a quantity when its unit
+     * comes after a fraction or the days (session 46) */
+    expect("born at thirty three and two sevenths weeks",
+           "born at thirty three and two sevenths weeks");
+    expect("born at thirty three plus two weeks", "born at thirty three plus two weeks");
+    expect("born thirty one and a half years ago", "born thirty one and a half years ago");
+    expect("date of birth thirty one and a half", "date of birth [DATE] and a half");
+    expect("born on three twelve and then", "born on [DATE] and then");
 }
 
 static void test_ages(void **state)
