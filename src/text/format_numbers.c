@@ -564,8 +564,7 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2") &&
            strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
            strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
-           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") &&
-           strcmp(unit, "mSv");
+           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -1455,9 +1454,8 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
      * "0600 hours"), as "fourteen hundred hours" reads "1400 hours" */
     bool clock_hours = lead && format_word_is(v, i + k, "hours");
     long measure = clock_hours ? 0 : measure_follows(v, i);
-    if (measure ||
-        (!clock_hours && (index_in(format_word(v, i + k), count_nouns) >= 0 ||
-                          unit_at_word(v, i + k, &ku, &wu))))
+    if (measure || (!clock_hours && (index_in(format_word(v, i + k), count_nouns) >= 0 ||
+                                     unit_at_word(v, i + k, &ku, &wu))))
         return measure < 0 ? measure : 0;
     int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
     return rc < 0 ? rc : (long)k;
@@ -1812,8 +1810,7 @@ static bool clock_span_from(const format_view *v, size_t i, const spoken_num *s)
 {
     size_t j = i + s->k;
     spoken_num t;
-    return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 1 &&
-           s->value <= 12 &&
+    return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 1 && s->value <= 12 &&
            (format_word_is(v, j, "to") || format_word_is(v, j, "through") ||
             format_word_is(v, j, "and")) &&
            number_at(v, j + 1, &t) && !t.digits && !t.ordinal && !strchr(t.text, '.') &&

@@ -239,8 +239,8 @@ const char *const redact_number_units[] = {
  * weeks" are quantities, not a date after "born". */
 static bool unit_follows(const redact_ctx *c, size_t b)
 {
-    static const char *const parts[] = {"half",   "halves",   "quarter", "quarters", "third",
-                                        "thirds", "seventh",  "sevenths", NULL};
+    static const char *const parts[] = {"half",   "halves",  "quarter",  "quarters", "third",
+                                        "thirds", "seventh", "sevenths", NULL};
     if (is_any(c, b, redact_number_units))
         return true;
     if (is(c, b, "and") && (is(c, b + 1, "a") || redact_is_number_word(c, b + 1)) &&
@@ -710,8 +710,8 @@ void redact_detect_numbers(redact_ctx *c)
             }
         }
         bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
-                      !unit_follows(c, r.b) &&
-                      (r.digits >= 3 || day_at(c, r.a, true)) && !is_year(&r);
+                      !unit_follows(c, r.b) && (r.digits >= 3 || day_at(c, r.a, true)) &&
+                      !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
         size_t q = has_s && !r_date ? trailing_quantity(c, &s) : 0;
         if (q) {

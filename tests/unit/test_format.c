@@ -1183,6 +1183,16 @@ static bool stream_matches(const char *spoken, int *pieces)
     return stream_matches_opts(spoken, true, pieces);
 }
 
+/* Each of n spoken lines ("|" a pause) streamed releases the whole
+ * transcript's text. */
+static void assert_streams_match(const char *const *spoken, size_t n)
+{
+    int bad = 0, pieces;
+    for (size_t i = 0; i < n; i++)
+        bad += !stream_matches(spoken[i], &pieces);
+    assert_int_equal(bad, 0);
+}
+
 /* Session 45's forms streamed with a pause inside them: the released
  * texts join to the whole transcript's formatting. */
 static void test_stream_blind8_forms(void **state)
@@ -1203,10 +1213,7 @@ static void test_stream_blind8_forms(void **state)
         "ten to twenty white cells per high | power field",
         "ten to twenty white cells | per high power field",
     };
-    int bad = 0, pieces;
-    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
-        bad += !stream_matches(spoken[i], &pieces);
-    assert_int_equal(bad, 0);
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
 /* Session 46's forms streamed with a pause inside them: the released text
@@ -1225,10 +1232,7 @@ static void test_stream_blind9_forms(void **state)
         "post transplant | day nine",
         "c a m i c | u negative",
     };
-    int bad = 0, pieces;
-    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
-        bad += !stream_matches(spoken[i], &pieces);
-    assert_int_equal(bad, 0);
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
 /* Streamed in utterances (cut at the pauses), the released texts join to
