@@ -93,7 +93,8 @@ ok "transcribe --adapt --threads 2: adapted over $parts parts, --adapt --threads
 # whole, adapted there: --adapt --threads 1's output byte for byte. On one
 # LibriVox file (7 s, 21 words): any recording under the split length is
 # answered whole. Its two adapted runs cost a little less than one of the
-# 28 s long.wav (13.5 and 15.7 CPU s, docs/BENCHMARKS.md, session 46).
+# 28 s long.wav (13.5 against 15.7 CPU s, 11.4 against 12.7 under load:
+# docs/BENCHMARKS.md, session 46).
 U0870=$LV/sense_and_sensibility_01_austen_64kb-0870.wav
 expect_exit 0 "$PHISCRIBE" transcribe --adapt --threads 1 --format verbose_json \
     --output "$T/one_ad_short.json" "$U0870"
