@@ -185,27 +185,6 @@ expect_status 400 "stream=maybe"; envelope
 [ "$(jget error.param)" = stream ] || fail "stream=maybe: $(cat "$T/body")"
 ok "srt, vtt, verbose_json with stream=true: 400 invalid_combination; stream=maybe: 400"
 
-# ---- diarized_json streams the formatted text, as json does ----
-# (found by the s31 audit: its deltas and done text were the raw words,
-# lower case, while its segment events and every other format are formatted)
-sse "$T/two.wav" "$T/dz" -F response_format=diarized_json
-[ "$STATUS" = 200 ] || fail "diarized_json with stream: status $STATUS: $(cat "$T/dz")"
-events "$T/dz" || fail "framing of diarized stream: $(cat "$T/dz")"
-if [ -f "$SPEC" ]; then
-    /usr/bin/python3 "$here/openai_schema.py" --lines "$SPEC" CreateTranscriptionResponseStreamEvent \
-        "$T/dz.jsonl" || fail "a diarized event does not match OpenAI's schema"
-fi
-python3 - "$T/dz.jsonl" "$want" <<'EOF' || fail "diarized stream text: $(cat "$T/dz")"
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-assert ev[-1]["type"] == "transcript.text.done", ev[-1]
-joined = "".join(e["delta"] for e in ev if e["type"] == "transcript.text.delta")
-assert joined == ev[-1]["text"], (joined, ev[-1]["text"])
-assert ev[-1]["text"] == sys.argv[2], "done %r != non-streamed json %r" % (ev[-1]["text"], sys.argv[2])
-assert any(e["type"] == "transcript.text.segment" for e in ev), "no segment"
-EOF
-ok "stream=true diarized_json: deltas and done are the formatted text (the non-streamed json's), segments follow"
-
 # ---- include[]=logprobs: json's logprobs, streamed on done; others 400 ----
 # (found by the s31 audit: include[] was accepted and ignored)
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$U1" -F model=gpt-4o-transcribe -F 'include[]=logprobs'
@@ -235,12 +214,37 @@ expect_status 400 "include[]=logprobs with text"; envelope
 [ "$(jget error.code)" = invalid_combination ] || fail "include[]=logprobs with text: $(cat "$T/body")"
 ok "include[]=logprobs: json's logprobs (one a word), the same on the stream's done event; another include or another format 400"
 
+# ---- diarized_json streams the formatted text, as json does ----
+# (found by the s31 audit: its deltas and done text were the raw words,
+# lower case, while its segment events and every other format are formatted)
+# U1, one short sentence (its formatting tells raw words from formatted as
+# well as two.wav's do), against its non-streamed json above (lp.json).
+want_u1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["text"])' "$T/lp.json")
+sse "$U1" "$T/dz" -F response_format=diarized_json
+[ "$STATUS" = 200 ] || fail "diarized_json with stream: status $STATUS: $(cat "$T/dz")"
+events "$T/dz" || fail "framing of diarized stream: $(cat "$T/dz")"
+if [ -f "$SPEC" ]; then
+    /usr/bin/python3 "$here/openai_schema.py" --lines "$SPEC" CreateTranscriptionResponseStreamEvent \
+        "$T/dz.jsonl" || fail "a diarized event does not match OpenAI's schema"
+fi
+python3 - "$T/dz.jsonl" "$want_u1" <<'EOF' || fail "diarized stream text: $(cat "$T/dz")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[-1]["type"] == "transcript.text.done", ev[-1]
+joined = "".join(e["delta"] for e in ev if e["type"] == "transcript.text.delta")
+assert joined == ev[-1]["text"], (joined, ev[-1]["text"])
+assert ev[-1]["text"] == sys.argv[2], "done %r != non-streamed json %r" % (ev[-1]["text"], sys.argv[2])
+assert any(e["type"] == "transcript.text.segment" for e in ev), "no segment"
+EOF
+ok "stream=true diarized_json: deltas and done are the formatted text (the non-streamed json's), segments follow"
+
 # ---- the noise front end streams as it decodes (the batch path: denoise=) ----
 sse "$T/two.wav" "$T/dbad" -F denoise=loud
 [ "$STATUS" = 400 ] || fail "denoise=loud with stream: status $STATUS"
 cp "$T/dbad" "$T/body"; envelope
 [ "$(jget error.code)" = invalid_value ] && [ "$(jget error.param)" = denoise ] || fail "denoise=loud: $(cat "$T/body")"
-sse "$T/two.wav" "$T/don" -F denoise=on
+# (p1n.wav, two.wav's first utterance: words enough, a decode less long)
+sse "$T/p1n.wav" "$T/don" -F denoise=on
 [ "$STATUS" = 200 ] || fail "denoise=on with stream: status $STATUS: $(cat "$T/don")"
 check_stream "$T/don"
 [ "$(wc -w <"$T/don.text")" -ge 10 ] || fail "denoise=on streamed: '$(cat "$T/don.text")'"
