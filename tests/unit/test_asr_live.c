@@ -21,8 +21,9 @@
 static asr_model *model;
 static struct fx_pcm rec; /* fx_gapped_speech */
 static size_t bounds[N_UTTS][2];
-static char *default_text;       /* default_live_text()'s */
-static asr_result *batch_utt[2]; /* batch_of_utt()'s */
+static char *default_text;         /* default_live_text()'s */
+static asr_result *batch_utt[2];   /* batch_of_utt()'s */
+static asr_decoder *batch_decoder; /* batch_decode()'s */
 
 static int setup(void **state)
 {
@@ -37,25 +38,33 @@ static int teardown(void **state)
 {
     asr_result_free(batch_utt[0]);
     asr_result_free(batch_utt[1]);
+    asr_decoder_free(batch_decoder);
     free(default_text);
     free(rec.s);
     asr_model_free(model);
     return 0;
 }
 
-/* The batch decode's words of rec.s[a..z) (a fresh decoder's). */
-static asr_result *batch_of(size_t a, size_t z)
+/* The batch decode's words of s[0..n), on one decoder made for the
+ * program's comparisons (a reused decoder decodes as a fresh one,
+ * test_asr's reuse case; making one reads the model). Freed at teardown. */
+static asr_result *batch_decode(const int16_t *s, size_t n)
 {
     int err;
     asr_result *r;
-    asr_decoder *batch = asr_decoder_new(model, &err);
-    assert_non_null(batch);
-    assert_int_equal(asr_decoder_start(batch), 0);
-    assert_int_equal(asr_decoder_feed(batch, rec.s + a, z - a), 0);
-    assert_int_equal(asr_decoder_finish(batch, &r), 0);
-    asr_decoder_free(batch);
+    if (!batch_decoder)
+        assert_non_null(batch_decoder = asr_decoder_new(model, &err));
+    assert_int_equal(asr_decoder_start(batch_decoder), 0);
+    assert_int_equal(asr_decoder_feed(batch_decoder, s, n), 0);
+    assert_int_equal(asr_decoder_finish(batch_decoder, &r), 0);
     assert_true(r->n_words > 3);
     return r;
+}
+
+/* The batch decode's words of rec.s[a..z). */
+static asr_result *batch_of(size_t a, size_t z)
+{
+    return batch_decode(rec.s + a, z - a);
 }
 
 /* batch_of recording u alone (u 0 or 1), made once for the binary's run:
@@ -245,13 +254,7 @@ static void test_pass_voice_change(void **state)
     }
     /* the second recording's batch decode, compared with below (the
      * first's words are compared with nothing here) */
-    asr_decoder *batch = asr_decoder_new(model, &err);
-    asr_result *b[2] = {NULL, NULL};
-    assert_int_equal(asr_decoder_start(batch), 0);
-    assert_int_equal(asr_decoder_feed(batch, other, z1 - a1), 0);
-    assert_int_equal(asr_decoder_finish(batch, &b[1]), 0);
-    asr_decoder_free(batch);
-    assert_true(b[1]->n_words > 3);
+    asr_result *b[2] = {NULL, batch_decode(other, z1 - a1)};
     for (int early = 0; early <= 1; early++) {
         asr_decoder *d = asr_decoder_new(model, &err);
         assert_non_null(d);
@@ -479,7 +482,6 @@ static void test_end_utterance_at(void **state)
 {
     if (!model)
         skip();
-    int err;
     size_t join;
     struct fx_pcm j = fx_joined_speech(&join);
     size_t from = FX_GAP - 1600, to = j.n - FX_GAP + 1600, upto = join + 16000;
@@ -502,14 +504,8 @@ static void test_end_utterance_at(void **state)
     asr_result *r, *b[2];
     assert_int_equal(asr_decoder_finish(live, &r), 0);
     size_t edge[3] = {from, (size_t)at, to};
-    for (int u = 0; u < 2; u++) {
-        asr_decoder *batch = asr_decoder_new(model, &err);
-        assert_int_equal(asr_decoder_start(batch), 0);
-        assert_int_equal(asr_decoder_feed(batch, j.s + edge[u], edge[u + 1] - edge[u]), 0);
-        assert_int_equal(asr_decoder_finish(batch, &b[u]), 0);
-        assert_true(b[u]->n_words > 3);
-        asr_decoder_free(batch);
-    }
+    for (int u = 0; u < 2; u++)
+        b[u] = batch_decode(j.s + edge[u], edge[u + 1] - edge[u]);
     assert_batch_words(r, b, edge, false);
     asr_result_free(r);
     asr_result_free(b[0]);
