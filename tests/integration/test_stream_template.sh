@@ -97,8 +97,9 @@ session "$KEY_A" g1 ""
 expect_counters "3 5 1" "clinic-a's session on general"
 session "$KEY_B" b1 ""
 expect_counters "4 6 1" "clinic-b's session on general"
-tb=$(templates | grep -vxF "$ta" | sort | uniq -c | awk '$1 == 1 {$1 = ""; print}')
-[ "$(templates | grep -c "^${ta}\$")" = 2 ] && [ "$(templates | wc -l)" = 3 ] && [ -n "$tb" ] ||
+# (clinic-a's cardio template went when its default profile changed: a
+# tenant's models are forgotten then.)
+[ "$(templates | wc -l)" = 2 ] && [ "$(templates | sort -u | wc -l)" = 2 ] && templates | grep -qxF "$ta" ||
     fail "clinic-b has no template of its own, labelled with its tenant: $(templates)"
 cmp -s "$T/g1.words" "$T/b1.words" || fail "clinic-b's session decodes otherwise than clinic-a's"
 ok "another tenant's session on the same built-in profile builds its own template (labelled with its tenant), never forks from clinic-a's"
