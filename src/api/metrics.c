@@ -221,12 +221,22 @@ static void render_worker_processes(struct metrics_text *t, const struct jobs_st
         "the default's by a voice profile only: the voice put into the decoder they share "
         "with the zygote, no model built.\n"
         "# TYPE phiscribe_worker_voice_models_total counter\n"
-        "phiscribe_worker_voice_models_total %llu\n",
+        "phiscribe_worker_voice_models_total %llu\n"
+        "# HELP phiscribe_worker_template_models_total Live templates built: a model of its "
+        "own and every live search, kept in the model cache to fork live sessions' workers "
+        "from.\n"
+        "# TYPE phiscribe_worker_template_models_total counter\n"
+        "phiscribe_worker_template_models_total %llu\n"
+        "# HELP phiscribe_worker_template_forks_total Live sessions' workers forked from a "
+        "kept template: a model of their own, none built.\n"
+        "# TYPE phiscribe_worker_template_forks_total counter\n"
+        "phiscribe_worker_template_forks_total %llu\n",
         (unsigned long long)js->workers_alive, (unsigned long long)js->workers_leased,
         (unsigned long long)js->workers_spawned, (unsigned long long)js->worker_crashes,
         (unsigned long long)js->worker_timeouts, (unsigned long long)js->workers_recycled,
         (unsigned long long)js->live_builds, (unsigned long long)js->own_models,
-        (unsigned long long)js->voice_models);
+        (unsigned long long)js->voice_models, (unsigned long long)js->template_models,
+        (unsigned long long)js->template_forks);
 }
 
 static void render_model_cache(struct metrics_text *t, const struct jobs_stats *js)

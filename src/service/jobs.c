@@ -127,8 +127,12 @@ struct custom {
     asr_decoder *dec;
     pool *pool;
     pool_worker *pw;
-    bool live; /* for a live stream session (pool_spawn_own) */
+    bool live;     /* for a live stream session (pool_spawn_own) */
+    bool template; /* pw is a live template (pool_spawn_template) */
 };
+
+/* modelcache_key.kind of a live template: never handed to a request. */
+#define JOBS_KIND_LIVE_TEMPLATE 1
 
 /* The cache's value_free. */
 static void custom_free(void *ctx, void *value)
@@ -254,7 +258,10 @@ static int custom_build(jobs *j, const struct jobs_options *o, bool own, asr_con
     /* A live session's worker whose model is the default's but for a voice
      * inherits the zygote's live searches too (pool_spawn_own). */
     bool voice_only = cfg->voice && asr_config_same_but_voice(cfg, j->cfg.asr);
-    if (c->pool) {
+    if (c->pool && c->template) {
+        rc = pool_spawn_template(c->pool, o->tenant_id, cfg->profile, cfg->vocabulary, cfg->search,
+                                 cfg->voice, &c->pw, msg, msg_len);
+    } else if (c->pool) {
         rc = pool_spawn_own(c->pool, o->tenant_id, cfg->profile, cfg->vocabulary, cfg->search,
                             cfg->voice, c->live && voice_only, &c->pw, msg, msg_len);
     } else if ((c->model = asr_model_load(cfg, &rc, msg, msg_len)) &&
@@ -354,6 +361,111 @@ out_unreserve:
     return rc;
 }
 
+/* True when o's model is the default's but for a voice profile: its
+ * worker forks from the zygote and swaps the Gaussians (pool_spawn_own),
+ * no template is worth keeping. */
+static bool voice_only(const jobs *j, const struct jobs_options *o, const asr_config *cfg, bool own,
+                       const struct store_voice *voice)
+{
+    asr_config c = *cfg;
+    if (own || !voice->id[0])
+        return false;
+    if (o->profile && o->profile[0])
+        c.profile = o->profile;
+    return asr_config_same_but_voice(&c, j->cfg.asr);
+}
+
+/* A kept live template for o's model, in use by the caller until
+ * modelcache_release: a cached one (its use audited as a cached model's),
+ * else one built now and kept, under the budget like any cached model.
+ * PHS_EBUSY when the budget or the cache cannot keep one now (the caller
+ * builds the model for the session alone, as before templates). */
+static int template_get(jobs *j, const struct jobs_options *o, asr_config *cfg, bool own,
+                        const struct tprofile_identity *id, const struct store_voice *voice,
+                        modelcache_entry **out, char *msg, size_t msg_len)
+{
+    struct modelcache_key key;
+    int rc;
+    *out = NULL;
+    if (!j->cfg.model_cache_max)
+        return PHS_EBUSY;
+    if ((rc = modelcache_key_make(j->cache, o->tenant_id, id->key_version, o->profile,
+                                  id->profile_id, o->vocabulary, &key)) < 0) {
+        snprintf(msg, msg_len, "the recognition options are invalid");
+        return rc;
+    }
+    key.search = (int)o->search;
+    key.kind = JOBS_KIND_LIVE_TEMPLATE;
+    snprintf(key.voice, sizeof(key.voice), "%s", voice->id);
+    if ((*out = modelcache_acquire(j->cache, &key))) {
+        if (pool_worker_alive(((struct custom *)modelcache_value(*out))->pw)) {
+            if ((own && (rc = custom_audit_cached(j, o, id, "profile", id->profile_id)) < 0) ||
+                (voice->id[0] && (rc = custom_audit_cached(j, o, id, "voice", voice->id)) < 0)) {
+                modelcache_release(j->cache, *out);
+                *out = NULL;
+                snprintf(msg, msg_len, "the audit record could not be written");
+            }
+            return rc;
+        }
+        /* Its template died: freed (with the tenant's other idle models,
+         * as a dead cached worker is), and a new one built below. */
+        modelcache_release(j->cache, *out);
+        modelcache_forget_tenant(j->cache, o->tenant_id);
+        *out = NULL;
+    }
+    uint64_t need = JOBS_CUSTOM_DECODER_BYTES + JOBS_LIVE_SEARCHES_BYTES + 4 * (uint64_t)id->bytes +
+                    2 * (uint64_t)voice->size;
+    if ((j->cfg.per_request_max && need > j->cfg.per_request_max) ||
+        modelcache_reserve(j->cache, need) < 0)
+        return PHS_EBUSY;
+    struct custom *c = calloc(1, sizeof(*c));
+    if (!c) {
+        modelcache_unreserve(j->cache, need);
+        snprintf(msg, msg_len, "out of memory");
+        return PHS_ENOMEM;
+    }
+    c->pool = j->cfg.pool;
+    c->template = true;
+    double t0 = now_s();
+    if ((rc = custom_build(j, o, own, cfg, c, msg, msg_len)) < 0 ||
+        !(*out = modelcache_insert(j->cache, &key, c, need))) {
+        if (rc == 0) {
+            rc = PHS_ENOMEM;
+            snprintf(msg, msg_len, "out of memory");
+        }
+        custom_free(NULL, c);
+        modelcache_unreserve(j->cache, need);
+        return rc;
+    }
+    pthread_mutex_lock(&j->mu);
+    j->stats.custom_models++;
+    j->stats.custom_load_seconds += now_s() - t0;
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+}
+
+/* A live session's worker forked from o's kept template (template_get).
+ * PHS_EBUSY: none can be kept now; another failure of the fork (the
+ * template died: it is dropped, the next session builds a new one) is
+ * returned as PHS_EDECODER_CRASHED. In both the caller builds the model
+ * itself; a failure to build the template (a bad profile) is returned. */
+static int template_worker(jobs *j, const struct jobs_options *o, asr_config *cfg, bool own,
+                           const struct tprofile_identity *id, const struct store_voice *voice,
+                           pool_worker **out, char *msg, size_t msg_len)
+{
+    modelcache_entry *e;
+    int rc = template_get(j, o, cfg, own, id, voice, &e, msg, msg_len);
+    if (rc < 0)
+        return rc;
+    struct custom *c = modelcache_value(e);
+    if ((rc = pool_fork_template(j->cfg.pool, c->pw, out, msg, msg_len)) < 0)
+        rc = PHS_EDECODER_CRASHED;
+    modelcache_release(j->cache, e);
+    if (rc < 0) /* its template is dead now: dropped while idle */
+        modelcache_forget_tenant(j->cache, o->tenant_id);
+    return rc;
+}
+
 int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, char *msg,
                       size_t msg_len)
 {
@@ -370,6 +482,15 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
     }
     if ((rc = model_plan(j, o, &cfg, &own, &id, &voice, msg, msg_len)) < 0)
         return rc;
+    if (!voice_only(j, o, &cfg, own, &voice)) {
+        rc = template_worker(j, o, &cfg, own, &id, &voice, out, msg, msg_len);
+        if (rc != PHS_EBUSY && rc != PHS_EDECODER_CRASHED)
+            return rc;
+        /* no template now: this session builds its model, as before */
+        cfg = *j->cfg.asr;
+        cfg.vocabulary = o->vocabulary;
+        cfg.search = o->search;
+    }
     if ((rc = custom_build(j, o, own, &cfg, &c, msg, msg_len)) < 0)
         return rc;
     pthread_mutex_lock(&j->mu);
@@ -1255,6 +1376,8 @@ void jobs_get_stats(jobs *j, struct jobs_stats *out)
         out->live_builds = ps.live_builds;
         out->own_models = ps.own_models;
         out->voice_models = ps.voice_models;
+        out->template_models = ps.template_models;
+        out->template_forks = ps.template_forks;
     }
 }
 

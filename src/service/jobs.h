@@ -109,6 +109,10 @@ struct jobs_config {
  * MiB of resident memory for the general or medical model with a
  * vocabulary (docs/BENCHMARKS.md, Server), plus a margin. */
 #define JOBS_CUSTOM_DECODER_BYTES (120ull * 1024 * 1024)
+/* What a live template (a model of its own with every live search built,
+ * kept to fork live sessions' workers from) holds beyond that: the live
+ * searches, about 120 MiB for the default model (worker/zygote.h). */
+#define JOBS_LIVE_SEARCHES_BYTES (128ull * 1024 * 1024)
 
 /* What a synchronous request hears while its recording is decoded. */
 struct jobs_events {
@@ -261,6 +265,8 @@ struct jobs_stats {
     uint64_t live_builds;      /* times the zygote built the live searches */
     uint64_t own_models;       /* workers that built a model of their own */
     uint64_t voice_models;     /* workers that put a voice into the zygote's decoder */
+    uint64_t template_models;  /* live templates built (a model and its live searches) */
+    uint64_t template_forks;   /* live sessions' workers forked from a template */
 };
 void jobs_get_stats(jobs *j, struct jobs_stats *out);
 

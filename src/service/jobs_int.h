@@ -39,10 +39,14 @@ bool jobs_model_needed(const jobs *j, const struct jobs_options *o);
 int jobs_model_get(jobs *j, const struct jobs_options *o, modelcache_entry **out, char *msg,
                    size_t msg_len);
 void jobs_model_put(jobs *j, modelcache_entry *e); /* NULL-safe */
-/* A worker process of its own with the model o asks for, not cached (a
- * live stream's: its decoder serves that stream only), owned by the caller
- * (pool_worker_free, or a pool_stream that took it). Errors as
- * jobs_model_get; PHS_EUNSUPPORTED without worker processes. */
+/* A worker process of its own with the model o asks for, for one live
+ * stream (its decoder serves that stream only), owned by the caller
+ * (pool_worker_free, or a pool_stream that took it): forked from the
+ * model's template, kept in the model cache (built at the first session on
+ * the model), or, when no template can be kept or its template died, a
+ * worker that builds the model; a voice-only difference from the default
+ * forks from the zygote (pool_spawn_own). Errors as jobs_model_get;
+ * PHS_EUNSUPPORTED without worker processes. */
 int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, char *msg,
                       size_t msg_len);
 /* The model of an entry from jobs_model_get (for a decoder of one's own). */

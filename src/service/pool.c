@@ -53,14 +53,15 @@ static _Noreturn void zygote_exec(int ctl, const char *exe, char *const argv[])
     _exit(127);
 }
 
-/* Receives the zygote's answer: its ZYG_OK value, or its error. */
-static int zygote_answer(pool *p, uint32_t *value, char *msg, size_t msg_len)
+/* Receives a zygote's or a template's answer on ctl: its ZYG_OK value, or
+ * its error. */
+static int ctl_answer(int ctl, uint32_t *value, char *msg, size_t msg_len)
 {
     char buf[512];
     uint32_t type;
     size_t len;
     int fd;
-    int rc = proto_recv_packet(p->zfd, &type, buf, sizeof(buf), &len, &fd);
+    int rc = proto_recv_packet(ctl, &type, buf, sizeof(buf), &len, &fd);
     if (fd >= 0)
         close(fd);
     if (rc < 0) {
@@ -77,6 +78,11 @@ static int zygote_answer(pool *p, uint32_t *value, char *msg, size_t msg_len)
         return PHS_EINTERNAL;
     }
     return 0;
+}
+
+static int zygote_answer(pool *p, uint32_t *value, char *msg, size_t msg_len)
+{
+    return ctl_answer(p->zfd, value, msg, msg_len);
 }
 
 /* Ends the zygote (if any): closing its socket ends it; it is killed too,
@@ -195,11 +201,49 @@ static int zygote_spawn(pool *p, const char *name, int fd, bool *live, pid_t *pi
     return rc;
 }
 
+/* Has the template t (a worker that answered PROTO_MODEL_TEMPLATE) fork a
+ * worker named name on fd, which inherits t's decoder: its pid. t's socket
+ * is non-blocking: its answer is waited for until the monotonic time
+ * until. A template that fails to answer is killed (the caller falls back
+ * to building the model). The caller has t to itself (the model cache's
+ * entry in use). */
+static int template_spawn(pool *p, pool_worker *t, const char *name, int fd, double until,
+                          pid_t *pid, char *msg, size_t msg_len)
+{
+    sbuf b;
+    uint32_t v = 0;
+    sbuf_init(&b, 4096);
+    int rc = t->dead ? PHS_EIO : proto_put_str(&b, name);
+    if (rc == 0)
+        rc = proto_send_packet(t->fd, ZYG_SPAWN, b.p, b.len, fd);
+    while (rc == 0) {
+        struct pollfd pf = {.fd = t->fd, .events = POLLIN};
+        double left = until - pool_now();
+        int n = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = PHS_EIO;
+            break;
+        }
+        rc = ctl_answer(t->fd, &v, msg, msg_len);
+        break;
+    }
+    sbuf_free(&b);
+    if (rc < 0) {
+        if (rc == PHS_EIO)
+            snprintf(msg, msg_len, "the model's template process is gone");
+        pool_worker_kill(p, t, NULL);
+    }
+    *pid = (pid_t)v;
+    return rc;
+}
+
 /* ---- workers --------------------------------------------------------------------- */
 
 /* PROTO_INIT's payload: the limits, and the configuration of an own
  * worker's model (the default's with profile, vocabulary and search). */
-static int put_init(pool *p, sbuf *b, bool own, const asr_config *model)
+static int put_init(pool *p, sbuf *b, uint32_t own, const asr_config *model)
 {
     int rc = proto_put_u32(b, own);
     if (rc == 0)
@@ -231,11 +275,12 @@ void pool_worker_kill(pool *p, pool_worker *w, int *status)
         *status = st;
 }
 
-/* Starts a worker (live: once the zygote has the live searches,
- * zygote_spawn). */
-static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
+/* Starts a worker (own: enum proto_init_model) forked by the zygote (live:
+ * once it has the live searches, zygote_spawn) or, with from, by that
+ * template (then with its live searches). */
+static int worker_spawn(pool *p, int64_t tenant, uint32_t own, const char *profile,
                         const char *const *vocab, search_mode search, const asr_voice *voice,
-                        bool live, pool_worker **out, char *msg, size_t msg_len)
+                        bool live, pool_worker *from, pool_worker **out, char *msg, size_t msg_len)
 {
     asr_config model = *p->cfg.asr;
     model.profile = profile;
@@ -256,23 +301,29 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     w->fd = -1;
     w->tenant = tenant;
     w->slot = -1;
+    const char *kind = own == PROTO_INIT_TEMPLATE ? "phiscribe-template" : "phiscribe-worker";
     if (p->cfg.isolation == POOL_TENANT && tenant >= 0)
-        snprintf(name, sizeof(name), "phiscribe-worker t%lld", (long long)tenant);
+        snprintf(name, sizeof(name), "%s t%lld", kind, (long long)tenant);
     else
-        snprintf(name, sizeof(name), "phiscribe-worker");
+        snprintf(name, sizeof(name), "%s", kind);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         rc = PHS_EIO;
         snprintf(msg, msg_len, "cannot create a worker's socket");
         goto fail;
     }
-    rc = zygote_spawn(p, name, sv[1], &live, &w->pid, msg, msg_len);
+    double until = pool_now() + POOL_SPAWN_DEADLINE_S;
+    if (from) {
+        rc = template_spawn(p, from, name, sv[1], until, &w->pid, msg, msg_len);
+        live = true;
+    } else {
+        rc = zygote_spawn(p, name, sv[1], &live, &w->pid, msg, msg_len);
+    }
     w->live = live;
     close(sv[1]);
     w->fd = sv[0];
     if (rc < 0)
         goto fail;
     fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
-    double until = pool_now() + POOL_SPAWN_DEADLINE_S;
     uint32_t type;
     rc = pool_io_send(w->fd, PROTO_INIT, b.p, b.len, until);
     /* An own model's voice profile follows in frames (worker/proto_asr.h). */
@@ -299,6 +350,8 @@ static int worker_spawn(pool *p, int64_t tenant, bool own, const char *profile,
     p->stats.spawned++;
     p->stats.own_models += made == PROTO_MODEL_OWN;
     p->stats.voice_models += made == PROTO_MODEL_VOICE;
+    p->stats.template_models += made == PROTO_MODEL_TEMPLATE;
+    p->stats.template_forks += from != NULL;
     pthread_mutex_unlock(&p->mu);
     sbuf_free(&b);
     w->idle_since = pool_now();
@@ -328,8 +381,27 @@ int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *con
                    search_mode search, const asr_voice *voice, bool live, pool_worker **out,
                    char *msg, size_t msg_len)
 {
-    return worker_spawn(p, tenant, true, profile, vocabulary, search, voice,
-                        live && p->cfg.live_searches, out, msg, msg_len);
+    return worker_spawn(p, tenant, PROTO_INIT_OWN, profile, vocabulary, search, voice,
+                        live && p->cfg.live_searches, NULL, out, msg, msg_len);
+}
+
+int pool_spawn_template(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
+                        search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
+                        size_t msg_len)
+{
+    *out = NULL;
+    if (!p->cfg.live_searches) {
+        snprintf(msg, msg_len, "this pool runs no live sessions");
+        return PHS_EUNSUPPORTED;
+    }
+    return worker_spawn(p, tenant, PROTO_INIT_TEMPLATE, profile, vocabulary, search, voice, false,
+                        NULL, out, msg, msg_len);
+}
+
+int pool_fork_template(pool *p, pool_worker *t, pool_worker **out, char *msg, size_t msg_len)
+{
+    return worker_spawn(p, t->tenant, PROTO_INIT_ZYGOTE, NULL, NULL, SEARCH_DEFAULT, NULL, true, t,
+                        out, msg, msg_len);
 }
 
 int pool_stream_worker(pool *p, pool_worker **w, char *msg, size_t msg_len)
@@ -337,8 +409,8 @@ int pool_stream_worker(pool *p, pool_worker **w, char *msg, size_t msg_len)
     pool_worker *old = *w, *fresh = NULL;
     if (!p->cfg.live_searches || old->live || old->slot < 0 || old->dead)
         return 0;
-    int rc = worker_spawn(p, old->tenant, false, NULL, NULL, SEARCH_DEFAULT, NULL, true, &fresh, msg,
-                          msg_len);
+    int rc = worker_spawn(p, old->tenant, PROTO_INIT_ZYGOTE, NULL, NULL, SEARCH_DEFAULT, NULL, true,
+                          NULL, &fresh, msg, msg_len);
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&p->mu);
@@ -473,8 +545,8 @@ static int lease(pool *p, int64_t tenant, pool_hold *h, bool wait_at_cap, bool n
     if (!keep) {
         pool_worker_free(p, old);
         pool_worker *w = NULL;
-        rc = worker_spawn(p, tenant_mode ? tenant : -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
-                          &w, msg, msg_len);
+        rc = worker_spawn(p, tenant_mode ? tenant : -1, PROTO_INIT_ZYGOTE, NULL, NULL,
+                          SEARCH_DEFAULT, NULL, false, NULL, &w, msg, msg_len);
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -653,8 +725,8 @@ void pool_supervise(pool *p)
         char msg[256];
         pool_worker_free(p, old);
         int rc = tenant_mode ? 0
-                            : worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
-                                           &w, msg, sizeof(msg));
+                             : worker_spawn(p, -1, PROTO_INIT_ZYGOTE, NULL, NULL, SEARCH_DEFAULT,
+                                            NULL, false, NULL, &w, msg, sizeof(msg));
         pthread_mutex_lock(&p->mu);
         if (w)
             w->slot = i;
@@ -697,8 +769,8 @@ pool *pool_start(const struct pool_config *cfg, int *err, char *msg, size_t msg_
     if (rc < 0)
         goto fail;
     for (int i = 0; p->cfg.isolation != POOL_TENANT && i < p->cfg.workers; i++) {
-        if ((rc = worker_spawn(p, -1, false, NULL, NULL, SEARCH_DEFAULT, NULL, false,
-                               &p->slots[i].w, msg, msg_len)) < 0)
+        if ((rc = worker_spawn(p, -1, PROTO_INIT_ZYGOTE, NULL, NULL, SEARCH_DEFAULT, NULL, false,
+                               NULL, &p->slots[i].w, msg, msg_len)) < 0)
             goto fail;
         p->slots[i].w->slot = i;
     }

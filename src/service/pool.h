@@ -122,6 +122,24 @@ void pool_release(pool *p, pool_worker *w);
 int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
                    search_mode search, const asr_voice *voice, bool live, pool_worker **out,
                    char *msg, size_t msg_len);
+/* A template for live sessions on a model of their own (profile,
+ * vocabulary, search, voice as pool_spawn_own): a worker that builds the
+ * model and every search a live session may use, is not confined, reads
+ * no session data, and forks workers that inherit them
+ * (pool_fork_template) as the zygote does for the default model. It stays
+ * its tenant's (its workers carry the tenant and its name). Only with
+ * live_searches (else PHS_EUNSUPPORTED). Owned by the caller
+ * (pool_worker_free); never give it a request or a stream. */
+int pool_spawn_template(pool *p, int64_t tenant, const char *profile, const char *const *vocabulary,
+                        search_mode search, const asr_voice *voice, pool_worker **out, char *msg,
+                        size_t msg_len);
+/* A worker forked by template t for one live stream session
+ * (pool_stream_open): it decodes with t's model and live searches, builds
+ * nothing, confines itself, and is t's tenant's. The caller has t to
+ * itself while this runs. A t that does not answer is killed (then
+ * pool_worker_alive(t) is false) and the error returned; the caller builds
+ * the model instead. Owned by the caller (as pool_spawn_own's). */
+int pool_fork_template(pool *p, pool_worker *t, pool_worker **out, char *msg, size_t msg_len);
 /* Kills and reaps an own worker. NULL-safe. */
 void pool_worker_free(pool *p, pool_worker *w);
 /* False once the worker died or was killed. */
@@ -217,6 +235,8 @@ struct pool_stats {
     uint64_t live_builds; /* times a zygote built the live searches (ZYG_LIVE) */
     uint64_t own_models;   /* workers that built a model of their own (PROTO_MODEL_OWN) */
     uint64_t voice_models; /* workers that put a voice into the zygote's decoder instead */
+    uint64_t template_models; /* templates that built a model and its live searches */
+    uint64_t template_forks;  /* workers forked from a template (no model built) */
     int zygote_pid;
 };
 void pool_get_stats(pool *p, struct pool_stats *out);

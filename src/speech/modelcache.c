@@ -224,7 +224,7 @@ static bool modelcache_key_equal(const struct modelcache_key *a, const struct mo
     return a->tenant_id == b->tenant_id && a->key_version == b->key_version &&
            !strcmp(a->profile, b->profile) && !strcmp(a->generation, b->generation) &&
            !memcmp(a->digest, b->digest, sizeof(a->digest)) && a->search == b->search &&
-           !strcmp(a->voice, b->voice);
+           !strcmp(a->voice, b->voice) && a->kind == b->kind;
 }
 
 /* True when e can never be asked for again once k is: the tenant's key was

@@ -62,6 +62,10 @@ struct modelcache_key {
     int search; /* the search mode (search.h), set by the caller after key_make */
     /* The voice profile's id ("": none), set by the caller after key_make. */
     char voice[MODELCACHE_GENERATION_MAX + 1];
+    /* What the value is, set by the caller after key_make (0: a model for
+     * requests; others the caller's): entries of one kind never answer a
+     * key of another. */
+    int kind;
 };
 
 /* NULL on failure (no memory, no random key). */

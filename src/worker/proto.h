@@ -20,7 +20,8 @@
  * configuration, first), ZYG_SPAWN (a worker's name, with the worker's end
  * of its socketpair as SCM_RIGHTS), ZYG_LIVE (no payload: build the live
  * sessions' searches now, once), each answered with ZYG_OK (a pid for a
- * spawn) or PROTO_ERROR.
+ * spawn) or PROTO_ERROR. A template worker (PROTO_INIT_TEMPLATE) answers
+ * ZYG_SPAWN the same way on its own socket once it is ready.
  *
  * Payloads are built with proto_put_* into a capped, wiped sbuf and read
  * with proto_get_* from a cursor that fails (and stays failed) on any
@@ -50,6 +51,21 @@ enum proto_model {
      * in (asr_decoder_set_voice): an own model that differs from the
      * zygote's by its voice only, no model built. */
     PROTO_MODEL_VOICE,
+    /* A template (PROTO_INIT_TEMPLATE): an own model and every live
+     * search built, not confined; it now serves ZYG_SPAWN only. */
+    PROTO_MODEL_TEMPLATE,
+};
+
+/* PROTO_INIT's first field: which model the new worker decodes with. */
+enum proto_init_model {
+    PROTO_INIT_ZYGOTE = 0, /* the decoder it inherits (zygote's or template's) */
+    PROTO_INIT_OWN,        /* a model built for PROTO_INIT's configuration */
+    /* A template for live sessions on a model of their own: the worker
+     * builds the model and every live search, does NOT confine itself and
+     * reads no session data: after PROTO_READY it only answers ZYG_SPAWN
+     * on its socket (frames of the zygote's shape over the stream socket,
+     * one at a time), forking workers that inherit its decoder. */
+    PROTO_INIT_TEMPLATE,
 };
 
 enum proto_type {

@@ -23,6 +23,7 @@
 #include "worker/proto_asr.h"
 #include "worker/proto_voice.h"
 #include "worker/split_serve.h"
+#include "worker/zygote.h"
 
 #include "worker/confine.h"
 
@@ -95,12 +96,14 @@ void worker_set_name(char *argv_area, size_t argv_len, const char *name)
  * Gaussians when it differs from the zygote's model by its voice only
  * (its dictionary, language model and every search the zygote made are
  * then inherited as they are), else a model and decoder built here. *made
- * says which (proto_model). */
-static int wk_own_model(struct wk *w, const asr_config *cfg, uint32_t *made, char *msg,
-                        size_t msg_len)
+ * says which (proto_model). A template (PROTO_INIT_TEMPLATE) always builds
+ * its model, and every live search in it (while the profile's files are
+ * still there to read). */
+static int wk_own_model(struct wk *w, const asr_config *cfg, bool template, uint32_t *made,
+                        char *msg, size_t msg_len)
 {
     int rc;
-    if (cfg->voice && asr_config_same_but_voice(cfg, w->base->cfg) &&
+    if (!template && cfg->voice && asr_config_same_but_voice(cfg, w->base->cfg) &&
         asr_decoder_set_voice(w->base->dec, cfg->voice) == 0) {
         *made = PROTO_MODEL_VOICE;
         return 0;
@@ -113,11 +116,20 @@ static int wk_own_model(struct wk *w, const asr_config *cfg, uint32_t *made, cha
     }
     w->dec = w->own_dec;
     *made = PROTO_MODEL_OWN;
+    if (template) {
+        if ((rc = asr_decoder_build_live_searches(w->own_dec)) < 0) {
+            snprintf(msg, msg_len, "cannot build the live sessions' searches: %s", err_str(rc));
+            return rc;
+        }
+        *made = PROTO_MODEL_TEMPLATE;
+    }
     return 0;
 }
 
 /* PROTO_INIT: a model of its own (built before confinement: it reads
- * files), then the confinement with the limits given. */
+ * files), then the confinement with the limits given; a template is not
+ * confined (it forks workers, which confine themselves, and never reads
+ * a session's data). */
 static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
 {
     sbuf b;
@@ -134,7 +146,7 @@ static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
     uint32_t cpu_seconds = proto_get_u32(&c);
     uint32_t sandbox = proto_get_u32(&c);
     int err = proto_get_asr_config(&c, &model);
-    if (type != PROTO_INIT || c.bad || err) {
+    if (type != PROTO_INIT || c.bad || err || own > PROTO_INIT_TEMPLATE) {
         snprintf(msg, msg_len, "malformed worker initialisation");
         rc = err ? err : PHS_EINVAL;
         goto out;
@@ -149,10 +161,11 @@ static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
             goto out;
         }
     }
-    if (own && (rc = wk_own_model(w, &model.cfg, made, msg, msg_len)) < 0)
+    bool template = own == PROTO_INIT_TEMPLATE;
+    if (own && (rc = wk_own_model(w, &model.cfg, template, made, msg, msg_len)) < 0)
         goto out;
     /* The confinement: before a byte of audio is read (worker/confine.h). */
-    if (sandbox) {
+    if (sandbox && !template) {
         struct confine_limits lim = {.address_space = address_space, .cpu_seconds = cpu_seconds};
         int keep[1] = {w->fd};
         if ((rc = confine_enter(&lim, keep, 1, msg, msg_len)) < 0)
@@ -487,6 +500,12 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
     }
     if (proto_send(fd, PROTO_READY, &made, sizeof(made)) < 0)
         _exit(1);
+    if (made == PROTO_MODEL_TEMPLATE) { /* forks workers on its decoder from now on */
+        struct worker_base t = *base;
+        t.model = w.own_model;
+        t.dec = w.own_dec;
+        zygote_serve(&t, fd, true);
+    }
     sbuf_init(&b, PROTO_MAX_FRAME);
     for (;;) {
         if (proto_recv(fd, &type, &b) < 0)

@@ -57,11 +57,10 @@ static int build_live(struct worker_base *base, size_t len, int fd, bool *built)
     return 0;
 }
 
-/* Serves ZYG_SPAWN and ZYG_LIVE until the control socket closes. */
-static _Noreturn void zygote_loop(struct worker_base *base, int ctl)
+_Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built)
 {
     char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
-    bool built = false;
+    bool built = live_built;
     for (;;) {
         uint32_t type;
         size_t len;
@@ -140,5 +139,5 @@ int zygote_main(int argc, char **argv)
     uint32_t zero = 0;
     if (proto_send_packet(ctl, ZYG_OK, &zero, sizeof(zero), -1) < 0)
         _exit(1);
-    zygote_loop(&base, ctl);
+    zygote_serve(&base, ctl, false);
 }

@@ -19,6 +19,10 @@
 #ifndef PHS_WORKER_ZYGOTE_H
 #define PHS_WORKER_ZYGOTE_H
 
+#include <stdbool.h>
+
+struct worker_base;
+
 #define ZYGOTE_COMMAND "__zygote"
 #define ZYGOTE_CTL_FD  3
 /* argv[0] of the zygote; the argv area of each worker is overwritten with
@@ -29,5 +33,11 @@
 /* The hidden subcommand: argv as main got it (argv[1] is ZYGOTE_COMMAND).
  * Returns only on a failure before the loop; exits otherwise. */
 int zygote_main(int argc, char **argv);
+
+/* Serves ZYG_SPAWN (and ZYG_LIVE, built once; live_built: already) on ctl
+ * until it closes, forking each worker from base's decoder: the zygote's
+ * loop, and a template worker's (worker.h, PROTO_INIT_TEMPLATE). One
+ * message at a time, each answered. Never returns. */
+_Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built);
 
 #endif

@@ -186,6 +186,26 @@ static void tenants_never_share(void **state)
     modelcache_free(mc);
 }
 
+/* A live template (jobs.c) and a request's model of the same options are
+ * kept under keys that differ by kind only: neither answers the other's. */
+static void kinds_never_share(void **state)
+{
+    struct world w;
+    modelcache *mc = mk(&w, 4, 300, 1000 * MB);
+    struct modelcache_key model, tmpl;
+    key(mc, 1, 1, "cardio", "p1", NULL, &model);
+    key(mc, 1, 1, "cardio", "p1", NULL, &tmpl);
+    tmpl.kind = 1;
+    modelcache_release(mc, build(mc, &model, 1, MB));
+    assert_null(modelcache_acquire(mc, &tmpl));
+    modelcache_release(mc, build(mc, &tmpl, 2, MB));
+    modelcache_entry *e = modelcache_acquire(mc, &tmpl);
+    assert_non_null(e);
+    assert_int_equal(*(int *)modelcache_value(e), 2);
+    modelcache_release(mc, e);
+    modelcache_free(mc);
+}
+
 static void full_cache_evicts_least_recently_used(void **state)
 {
     struct world w;
@@ -402,6 +422,7 @@ int main(void)
         cmocka_unit_test(keys_ignore_order_case_and_repeats),
         cmocka_unit_test(second_request_hits_and_in_use_is_not_shared),
         cmocka_unit_test(tenants_never_share),
+        cmocka_unit_test(kinds_never_share),
         cmocka_unit_test(full_cache_evicts_least_recently_used),
         cmocka_unit_test(budget_evicts_idle_and_never_in_use),
         cmocka_unit_test(idle_models_expire_and_busy_ones_stay),
