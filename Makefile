@@ -131,18 +131,19 @@ run: deps
 # `make test` is one pool of JOBS processes (default one more than the
 # cores: a test waiting on its server, a poll or a child leaves its core to
 # the extra one) from the first compile to the last script, so both cores
-# stay busy end to end: the normal build, the ASan build beside it, then
-# the unit binaries (with the PostgreSQL run beside them), the ASan unit
+# stay busy end to end: the normal build and the ASan build side by side,
+# then the unit binaries (the PostgreSQL run beside them), the ASan unit
 # binaries, allocfail's three classes and the integration scripts, each
-# part as soon as its build is done. The pool is GNU make's jobserver:
-# each part is a target of `make -k -jJOBS test-pool`, the builds are
-# sub-makes that share its places, and the runners (scripts/run-unit,
-# tests/integration/run) take one place per binary or script
-# (scripts/pool.sh), the longest first, so no stage's tail or build
-# leaves a core idle while other work waits. The make jobserver rather than
-# one bash pool: the compiles of the two builds take their places in it
-# too. -k: everything runs whatever fails, and make exits non-zero after.
-# The runners' recipes start with + so make hands them its pipe; under
+# part as soon as its build is done, none waiting for another part's last
+# program. The pool is GNU make's jobserver: each part is a target of
+# `make -k -jJOBS test-pool`; the builds are sub-makes, whose compiles and
+# links take places in it; the runners (scripts/run-unit,
+# tests/integration/run) take one place per binary or script, the longest
+# first (scripts/pool.sh). The jobserver rather than a bash pool around
+# the parts: make already knows the builds' steps and what waits for what,
+# and a bash pool could only give a build all its places or none.
+# -k: every part runs whatever fails, and make exits non-zero after. The
+# runners' recipes start with + so make hands them its pipe; under
 # `make -n` they are only shown (POOL_SHOW).
 JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 test: deps
@@ -152,8 +153,8 @@ test: deps
 POOL_SHOW = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),echo)
 .PHONY: test-pool pool-build pool-unit pool-integration pool-asan-build pool-asan \
         pool-allocfail-sync pool-allocfail-request pool-allocfail-worker
-# The order of the prerequisites is the order make starts them: the
-# longest work first once its build is done.
+# make starts the parts in this order once their builds are done; a freed
+# place then goes to whichever part asks first.
 test-pool: pool-integration pool-unit pool-asan pool-allocfail-sync \
            pool-allocfail-request pool-allocfail-worker
 pool-build:

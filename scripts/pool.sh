@@ -19,8 +19,8 @@
 JS_R='' JS_W=''
 
 # js_join: finds the pipe's two descriptors in MAKEFLAGS
-# (--jobserver-auth=R,W, GNU make 4.3) and uses them only if they are open
-# in this process (make passes them to `+` recipes only); then gives the
+# (--jobserver-auth=R,W, GNU make 4.3) and uses them only if they are pipes
+# open in this process (make passes them to `+` recipes only); then gives the
 # recipe's own place to the pool. The pool's MAKEFLAGS are not passed on:
 # an item running make (a test script's `make deb`) builds on its own.
 js_join() {
@@ -30,7 +30,7 @@ js_join() {
     read -r r w <<EOF
 $auth
 EOF
-    { true <&"$r" && true >&"$w"; } 2>/dev/null || return 0
+    [ -p "/proc/self/fd/$r" ] && [ -p "/proc/self/fd/$w" ] || return 0
     # make 4.3 reads its end without blocking (O_NONBLOCK, shared by every
     # process holding that descriptor); the pipe opened again through
     # /proc is a reading end of our own that blocks until a byte comes.
