@@ -134,8 +134,8 @@ run: deps
 # stay busy end to end: the normal build and the ASan build side by side,
 # then the unit binaries (the PostgreSQL run beside them), the ASan unit
 # binaries, allocfail's three classes and the integration scripts, each
-# part as soon as its build is done, none waiting for another part's last
-# program. The pool is GNU make's jobserver: each part is a target of
+# part as soon as the builds it needs are done, none waiting for another
+# part's last program. The pool is GNU make's jobserver: each part is a target of
 # `make -k -jJOBS test-pool`; the builds are sub-makes, whose compiles and
 # links take places in it; the runners (scripts/run-unit,
 # tests/integration/run) take one place per binary or script, the longest
@@ -165,9 +165,13 @@ pool-integration: pool-build
 	+@$(POOL_SHOW) tests/integration/run $(BUILD)/phiscribe
 pool-unit: pool-build
 	+@$(POOL_SHOW) scripts/test-units-and-pg $(BUILD)
-pool-asan: pool-asan-build
+# The ASan programs wait for the normal build too: a decoder's default
+# configuration takes the medical profile that `all` builds in build/medical
+# when it is there (speech/asr.c), so a program running while the profile
+# appears would load two models of one name (test_asr under ASan failed so).
+pool-asan: pool-asan-build pool-build
 	+@$(POOL_SHOW) $(ASAN_UNIT_RUN)
-pool-allocfail-sync pool-allocfail-request pool-allocfail-worker: pool-allocfail-%: pool-asan-build
+pool-allocfail-sync pool-allocfail-request pool-allocfail-worker: pool-allocfail-%: pool-asan-build pool-build
 	@$(ALLOCFAIL_ENV) $(call allocfail_run,$*)
 
 # The include rules of src/LAYERS (docs/ARCHITECTURE.md); `make test` runs it first.
