@@ -77,8 +77,8 @@ pool_cpu_secs() {
 # pool_run DIR JOBS ITEM...: runs `run_one ITEM` in the background for each
 # ITEM in order, at most JOBS at a time and, under `make test`, each in a
 # place of make's pool; calls `report NAME` (NAME: ITEM's last path
-# component) once DIR/NAME.rc exists, which run_one writes last, before
-# js_give. Returns when every item has ended and been reported.
+# component) once DIR/NAME.rc exists, which run_one writes last. Returns
+# when every item has ended and been reported.
 pool_run() {
     local dir=$1 jobs=$2 item
     local running=()
@@ -91,7 +91,7 @@ pool_run() {
         done
         js_take
         pool_reap "$dir"
-        run_one "$item" &
+        { run_one "$item"; js_give; } &
         running+=("${item##*/}")
     done
     wait
