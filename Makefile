@@ -128,16 +128,51 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-server $(if $(PORT),--port '$(PORT)') $(if $(LISTEN),--listen '$(LISTEN)')
 
-# The builds inside use every core (JOBS, default the number of cores) even
-# when make itself was started without -j, as CI starts it.
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# `make test` is one pool of JOBS processes (default one more than the
+# cores: a test waiting on its server, a poll or a child leaves its core to
+# the extra one) from the first compile to the last script, so both cores
+# stay busy end to end: the normal build and the ASan build side by side,
+# then the unit binaries (the PostgreSQL run beside them), the ASan unit
+# binaries, allocfail's three classes and the integration scripts, each
+# part as soon as the builds it needs are done, none waiting for another
+# part's last program. The pool is GNU make's jobserver: each part is a target of
+# `make -k -jJOBS test-pool`; the builds are sub-makes, whose compiles and
+# links take places in it; the runners (scripts/run-unit,
+# tests/integration/run) take one place per binary or script, the longest
+# first (scripts/pool.sh). The jobserver rather than a bash pool around
+# the parts: make already knows the builds' steps and what waits for what,
+# and a bash pool could only give a build all its places or none.
+# -k: every part runs whatever fails, and make exits non-zero after. The
+# runners' recipes start with + so make hands them its pipe; under
+# `make -n` they are only shown (POOL_SHOW).
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 test: deps
 	@scripts/check-layers --quiet
-	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins
-	@scripts/test-units-and-pg $(BUILD)
-	@$(MAKE) --no-print-directory -j$(JOBS) test-asan
-	@$(MAKE) --no-print-directory test-allocfail
-	@$(MAKE) --no-print-directory test-integration
+	@$(MAKE) --no-print-directory -k -j$(JOBS) test-pool
+
+POOL_SHOW = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),echo)
+.PHONY: test-pool pool-build pool-unit pool-integration pool-asan-build pool-asan \
+        pool-allocfail-sync pool-allocfail-request pool-allocfail-worker
+# make starts the parts in this order once their builds are done; a freed
+# place then goes to whichever part asks first.
+test-pool: pool-integration pool-unit pool-asan pool-allocfail-sync \
+           pool-allocfail-request pool-allocfail-worker
+pool-build:
+	+@$(MAKE) --no-print-directory all unit-bins $(BUILD)/http_echo
+pool-asan-build:
+	+@$(ASAN_MAKE) unit-bins build-asan/phiscribe build-asan/allocfail
+pool-integration: pool-build
+	+@$(POOL_SHOW) tests/integration/run $(BUILD)/phiscribe
+pool-unit: pool-build
+	+@$(POOL_SHOW) scripts/test-units-and-pg $(BUILD)
+# The ASan programs wait for the normal build too: a decoder's default
+# configuration takes the medical profile that `all` builds in build/medical
+# when it is there (speech/asr.c), so a program running while the profile
+# appears would load two models of one name (test_asr under ASan failed so).
+pool-asan: pool-asan-build pool-build
+	+@$(POOL_SHOW) $(ASAN_UNIT_RUN)
+pool-allocfail-sync pool-allocfail-request pool-allocfail-worker: pool-allocfail-%: pool-asan-build pool-build
+	@$(ALLOCFAIL_ENV) $(call allocfail_run,$*)
 
 # The include rules of src/LAYERS (docs/ARCHITECTURE.md); `make test` runs it first.
 check-layers:
@@ -152,12 +187,14 @@ test-unit: all unit-bins
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Leaks inside system libraries on damaged input (tests/fuzz/lsan.supp:
 # libsndfile's Ogg Vorbis open of a cut stream) are not phiscribe's.
-test-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
-	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' unit-bins build-asan/phiscribe
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all'
+ASAN_UNIT_RUN = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0 \
 	    scripts/run-unit build-asan
+test-asan:
+	@$(ASAN_MAKE) unit-bins build-asan/phiscribe
+	@$(ASAN_UNIT_RUN)
 
 # The synchronous and stored request paths with the Nth allocation failing
 # (tests/allocfail/allocfail.c, under ASan; the synchronous path and each
@@ -176,14 +213,16 @@ $(BUILD)/allocfail: tests/allocfail/allocfail.c $(BUILD)/libphiscribe.a
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL) \
 	    $(foreach f,$(ALLOCFAIL_WRAP),-Wl,--wrap=$(f))
 
+# The three runs: allocfail_run,CLASS with CLASS sync, request or worker.
+ALLOCFAIL_ENV = export ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=print_stacktrace=1;
+allocfail_run = build-asan/allocfail $(if $(filter sync,$(1)),sync,stored --class $(1)) $(ALLOCFAIL_ARGS)
 .PHONY: test-allocfail
 test-allocfail:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
-	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/allocfail
-	@export ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=print_stacktrace=1; \
-	    build-asan/allocfail sync $(ALLOCFAIL_ARGS) & a=$$!; \
-	    build-asan/allocfail stored --class request $(ALLOCFAIL_ARGS) & b=$$!; \
-	    build-asan/allocfail stored --class worker $(ALLOCFAIL_ARGS) & c=$$!; \
+	@$(ASAN_MAKE) build-asan/allocfail
+	@$(ALLOCFAIL_ENV) \
+	    $(call allocfail_run,sync) & a=$$!; \
+	    $(call allocfail_run,request) & b=$$!; \
+	    $(call allocfail_run,worker) & c=$$!; \
 	    rc=0; for p in $$a $$b $$c; do wait $$p || rc=1; done; exit $$rc
 
 test-integration: all $(BUILD)/http_echo
