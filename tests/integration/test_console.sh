@@ -147,19 +147,28 @@ print("browser: %d requests, none off the origin; transcript of %s: %d words; di
 PY
 ok "chromium: sign-in, upload, transcript, dictation, delete with certificate, audit view, verify, report, keys, retention, reload signs out"
 # The dictation, against what it sent (docs/CONSOLE.md): the audio is the
-# recording's sound at the rate it claims, whole and in order, and the words
-# shown are the server's reading of that audio, those the file endpoint
-# reads in it. Not the upload's words: under load the fake microphone's
-# capture can skip a few milliseconds, enough to change a word or two of a
-# seven-word sentence (the upload read "he was not until exposed young
-# man", a dictation "he was not adults those young man").
+# recording's sound at the rate it claims, whole and in order; the words
+# shown are exactly the server's results for it (the completed transcripts
+# the page received, from the browser's record of its frames); and those
+# are a reading of that audio: at least 0.4 of the words the file endpoint
+# reads in it (a wrong rate declared reads none). Not the upload's words,
+# and not all of the file endpoint's: under load the fake microphone's
+# capture can skip a few milliseconds, and a live session's final comes
+# from its running pass or from the piece decoded again, which normalise
+# differently: either can change two or three words of a seven-word
+# sentence ("he was not until exposed youngman" at the file endpoint, "he
+# was not adults those young man" live).
 /usr/bin/python3 "$here/same_sound.py" "$U1" "$T/dictated.wav" || fail "the dictation did not send the recording"
 req POST /v1/audio/transcriptions "$K_CLIN" -F file=@"$T/dictated.wav" -F model=whisper-1 -F response_format=text
 expect_status 200 "the dictated audio at the file endpoint"
 s=$(python3 - "$T/body" "$T/browser.json" <<'PY'
 import json, re, sys
 words = lambda t: re.findall(r"[a-z0-9']+", t.lower())
-a, b = words(open(sys.argv[1]).read()), words(json.load(open(sys.argv[2]))["dictation"])
+seen = json.load(open(sys.argv[2]))
+a, b, shown = words(open(sys.argv[1]).read()), words(seen["heard"]), words(seen["dictation"])
+if not b or shown != b:
+    print("shown %r, the server's results %r" % (seen["dictation"], seen["heard"]))
+    sys.exit(0)
 m = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
 for i in range(len(a)):
     for j in range(len(b)):
@@ -167,9 +176,10 @@ for i in range(len(a)):
 print("%.2f" % (m[len(a)][len(b)] / max(len(a), 1)))
 PY
 )
-python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" ||
-    fail "dictation '$(jq -r .dictation "$T/browser.json")' is not the file endpoint's reading of the same audio '$(cat "$T/body")' ($s)"
-ok "the dictation sent the recording's sound, and showed the server's reading of it ($s of the file endpoint's words)"
+case "$s" in shown*) fail "the dictation does not show the server's results: $s" ;; esac
+python3 -c "import sys; sys.exit(0 if $s >= 0.4 else 1)" ||
+    fail "dictation '$(jq -r .heard "$T/browser.json")' is not a reading of the audio it sent (the file endpoint: '$(cat "$T/body")'; $s)"
+ok "the dictation sent the recording's sound and showed the server's results for it, a reading of that audio ($s of the file endpoint's words)"
 echo "screenshots: $SHOTS ($(ls "$SHOTS" | wc -l) files)"
 
 req GET /v1/models "$K_VICTIM"; expect_status 401 "revoked key"

@@ -200,6 +200,14 @@ try {
         try { m = JSON.parse(e.response.payloadData); } catch { return; }
         if (m && m.type === 'input_audio_buffer.append') sentPcm.push(Buffer.from(m.audio, 'base64'));
     });
+    // and every utterance's result the server sent it, as it came in: what
+    // the page must show, whatever the server made of the audio
+    const heard = [];
+    wire.on('Network.webSocketFrameReceived', e => {
+        let m;
+        try { m = JSON.parse(e.response.payloadData); } catch { return; }
+        if (m && m.type === 'conversation.item.input_audio_transcription.completed') heard.push(m.transcript);
+    });
     await openTab('Dictate');
     await page.click('#dictate-start');
     const wavSeconds = (fs.statSync(wav).size - 44) / 32000;
@@ -217,6 +225,7 @@ try {
     // what was said into the dictation.
     const pcm = Buffer.concat(sentPcm);
     await wire.detach();
+    seen.heard = heard.join(' ').trim();
     seen.sentSamples = pcm.length / 2;
     assert(seen.sentSamples === Number(await page.$eval('#dictation', e => e.dataset.sentSamples)),
         `every audio event the page counted went out (${seen.sentSamples} samples seen)`);
