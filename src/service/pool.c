@@ -216,19 +216,10 @@ static int template_spawn(pool *p, pool_worker *t, const char *name, int fd, dou
     int rc = t->dead ? PHS_EIO : proto_put_str(&b, name);
     if (rc == 0)
         rc = proto_send_packet(t->fd, ZYG_SPAWN, b.p, b.len, fd);
-    while (rc == 0) {
-        struct pollfd pf = {.fd = t->fd, .events = POLLIN};
-        double left = until - pool_now();
-        int n = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = PHS_EIO;
-            break;
-        }
+    if (rc == 0 && (rc = pool_io_wait(t->fd, POLLIN, until)) == PHS_EDECODER_TIMEOUT)
+        rc = PHS_EIO;
+    if (rc == 0)
         rc = ctl_answer(t->fd, &v, msg, msg_len);
-        break;
-    }
     sbuf_free(&b);
     if (rc < 0) {
         if (rc == PHS_EIO)

@@ -95,6 +95,9 @@ int pool_request_begin(pool *p, pool_worker *w, double *until, char *msg, size_t
  * else pool_worker_fault's. */
 int pool_request_end(pool *p, pool_worker *w, int io, int rc, char *msg, size_t msg_len);
 
+/* Waits until fd is ready for events or the monotonic time until (0: no
+ * deadline): 0, PHS_EDECODER_TIMEOUT past it, PHS_EIO when poll fails. */
+int pool_io_wait(int fd, short events, double until);
 /* Frames on a non-blocking socket, waiting at most until the monotonic
  * time until (0: no deadline): PHS_EDECODER_TIMEOUT past it, PHS_EIO when
  * the peer is gone, PHS_ETOOBIG for an oversized frame; a payload b cannot

@@ -20,7 +20,7 @@
 
 /* ---- framed I/O with a deadline ---------------------------------------------------- */
 
-static int io_wait(int fd, short events, double until)
+int pool_io_wait(int fd, short events, double until)
 {
     for (;;) {
         int ms = -1;
@@ -52,7 +52,7 @@ static int io_write(int fd, const void *buf, size_t len, double until)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int rc = io_wait(fd, POLLOUT, until);
+            int rc = pool_io_wait(fd, POLLOUT, until);
             if (rc < 0)
                 return rc;
             continue;
@@ -75,7 +75,7 @@ static int io_read(int fd, void *buf, size_t len, double until)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int rc = io_wait(fd, POLLIN, until);
+            int rc = pool_io_wait(fd, POLLIN, until);
             if (rc < 0)
                 return rc;
             continue;
