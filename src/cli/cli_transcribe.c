@@ -22,6 +22,7 @@
 #include "text/redact.h"
 #include "text/redact_audio.h"
 #include "text/transcript.h"
+#include "core/fdio.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
 #include "service/parallel.h"
@@ -302,18 +303,7 @@ static int input_decode(void *ctx, audio_info *info, asr_result **out, char *msg
 
 static int fd_write(void *ctx, const void *buf, size_t len)
 {
-    const uint8_t *p = buf;
-    int fd = *(int *)ctx;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return PHS_EIO;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
+    return fd_write_all(*(int *)ctx, buf, len);
 }
 
 /* The redacted audio into path, rendered in a worker (the input is still

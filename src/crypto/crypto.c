@@ -17,6 +17,7 @@
 #include <gnutls/x509.h>
 
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/fsmode.h"
 #include "core/wipe.h"
 
@@ -269,19 +270,8 @@ static int key_file_write(const char *path, const void *data, size_t len)
         rc = PHS_EIO;
         goto out_unlink;
     }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = PHS_EIO;
-            goto out_unlink;
-        }
-        p += n;
-        left -= (size_t)n;
-    }
+    if ((rc = fd_write_all(fd, data, len)) < 0)
+        goto out_unlink;
     if (fsync(fd) < 0) {
         rc = PHS_EIO;
         goto out_unlink;

@@ -15,6 +15,7 @@
 #include "records/certificate.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/sbuf.h"
 #include "core/timeutil.h"
 #include "core/ids.h"
@@ -209,14 +210,9 @@ static int tprofile_unpack_files(const unsigned char *p, size_t len, const char 
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
             return PHS_EIO;
-        size_t done = 0;
-        while (done < size) {
-            ssize_t w = write(fd, p + off + done, (size_t)size - done);
-            if (w <= 0) {
-                close(fd);
-                return PHS_EIO;
-            }
-            done += (size_t)w;
+        if (fd_write_all(fd, p + off, (size_t)size) < 0) {
+            close(fd);
+            return PHS_EIO;
         }
         if (close(fd) < 0)
             return PHS_EIO;

@@ -18,6 +18,7 @@
 #include "speech/asr_ps_int.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
 #include "speech/g2p.h"
@@ -160,14 +161,9 @@ static int memory_file(const char *name, const unsigned char *p, size_t len, cha
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0)
         return -1;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w <= 0) {
-            close(fd);
-            return -1;
-        }
-        done += (size_t)w;
+    if (fd_write_all(fd, p, len) < 0) {
+        close(fd);
+        return -1;
     }
     snprintf(path, path_len, "/proc/self/fd/%d", fd);
     return fd;

@@ -2,6 +2,8 @@
 #include "store/blob.h"
 #include "store/blob_int.h"
 
+#include "core/fdio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/wipe.h"
 
 #define WRAP_CONTEXT_PREFIX "blob:"
@@ -66,21 +69,6 @@ static int fsync_dir(const char *dir)
     int rc = fsync(fd) < 0 ? PHS_EIO : PHS_OK;
     close(fd);
     return rc;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return PHS_EIO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return PHS_OK;
 }
 
 int blob_dir_create(const char *blobdir)
@@ -279,7 +267,7 @@ static int piece_add(blob_writer *w, const uint8_t *buf, size_t len)
 static int writer_sink(void *ctx, const void *buf, size_t len)
 {
     blob_writer *w = ctx;
-    int rc = w->remote ? piece_add(w, buf, len) : write_all(w->fd, buf, len);
+    int rc = w->remote ? piece_add(w, buf, len) : fd_write_all(w->fd, buf, len);
     if (rc == PHS_OK)
         w->stored_bytes += len;
     return rc;
