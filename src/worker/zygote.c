@@ -57,10 +57,10 @@ static int build_live(struct worker_base *base, size_t len, int fd, bool *built)
     return 0;
 }
 
-_Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built)
+_Noreturn void zygote_serve(struct worker_base *base, int ctl, enum zygote_live live)
 {
     char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
-    bool built = live_built;
+    bool built = false;
     for (;;) {
         uint32_t type;
         size_t len;
@@ -91,6 +91,12 @@ _Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built)
         uint32_t p = (uint32_t)rc;
         if (proto_send_packet(ctl, ZYG_OK, &p, sizeof(p), -1) < 0)
             break;
+        /* Once, whatever it gives: a worker forked before, or after a
+         * failure, builds what its session uses itself. */
+        if (type == ZYG_SPAWN && live == ZYGOTE_LIVE_AFTER_FORK && !built) {
+            (void)build_live(base, 0, -1, &built);
+            built = true;
+        }
     }
     _exit(0);
 }
@@ -139,5 +145,5 @@ int zygote_main(int argc, char **argv)
     uint32_t zero = 0;
     if (proto_send_packet(ctl, ZYG_OK, &zero, sizeof(zero), -1) < 0)
         _exit(1);
-    zygote_serve(&base, ctl, false);
+    zygote_serve(&base, ctl, ZYGOTE_LIVE_ON_ASK);
 }
