@@ -296,6 +296,14 @@ static const int template_child_calls[] = {
     SCMP_SYS(close_range),  SCMP_SYS(seccomp),
 };
 
+/* The template's own: a pidfd of each worker it forks before it builds the
+ * rest of its searches, polled for the worker's end (zygote_serve). A
+ * pidfd of any process lets it learn when that process ends, no more
+ * (pidfd_send_signal and pidfd_getfd stay forbidden). */
+static const int template_calls[] = {
+    SCMP_SYS(pidfd_open),
+};
+
 /* The template's own loop (zygote_serve) and its workers' set-up: clone
  * with the spawn's flags only (no thread, no new namespace, no shared
  * memory), the prctl options the workers set, limits of the caller only,
@@ -306,6 +314,8 @@ static int add_template_rules(scmp_filter_ctx ctx)
 {
     int rc = add_rules(ctx, template_child_calls,
                        sizeof(template_child_calls) / sizeof(template_child_calls[0]));
+    if (rc == 0)
+        rc = add_rules(ctx, template_calls, sizeof(template_calls) / sizeof(template_calls[0]));
     if (rc < 0)
         return rc;
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,

@@ -51,7 +51,9 @@ struct child {
     int sock; /* the parent's end */
 };
 
-/* Forks a child that confines itself (keeping only its socket) and runs fn. */
+/* Forks a child that confines itself (keeping only its socket) and runs
+ * fn: as a worker with lim, or (lim NULL) as a template, fn then getting
+ * the template's /dev/null descriptor as arg. */
 static struct child spawn(const struct confine_limits *lim, child_fn fn, void *arg)
 {
     int sv[2];
@@ -61,12 +63,14 @@ static struct child spawn(const struct confine_limits *lim, child_fn fn, void *a
     assert_true(pid >= 0);
     if (pid == 0) {
         char msg[256];
+        int dev_null = -1;
         close(sv[0]);
-        if (confine_enter(lim, &sv[1], 1, msg, sizeof(msg)) != 0) {
+        if ((lim ? confine_enter(lim, &sv[1], 1, msg, sizeof(msg))
+                 : confine_template(sv[1], &dev_null, msg, sizeof(msg))) != 0) {
             (void)write(sv[1], msg, strlen(msg));
             _exit(90);
         }
-        _exit(fn(sv[1], arg));
+        _exit(fn(sv[1], lim ? arg : &dev_null));
     }
     close(sv[1]);
     return (struct child){pid, sv[0]};
@@ -212,28 +216,45 @@ static int try_chdir(int sock, void *arg)
     return chdir("/etc") == 0 ? 3 : 4;
 }
 
+struct try_case {
+    const char *name;
+    child_fn fn;
+};
+
+/* What kills a worker and a template alike. */
+static const struct try_case killed_both[] = {
+    {"openat2", try_openat2},
+    {"stat", try_stat},
+    {"socket", try_socket},
+    {"connect", try_connect},
+    {"execve", try_execve},
+    {"ptrace", try_ptrace},
+    {"fork", try_fork},
+    {"clone thread", try_clone_thread},
+    {"mprotect exec", try_mprotect_exec},
+    {"mmap exec", try_mmap_exec},
+    {"kill parent", try_kill_parent},
+    {"chdir", try_chdir},
+};
+
+/* Each of tries[0..n) in a child confined with lim (NULL: as a template)
+ * must kill it with SIGSYS. */
+static void assert_each_killed(const struct confine_limits *lim, const struct try_case *tries,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        print_message("  killed: %s\n", tries[i].name);
+        assert_killed_by(reap(spawn(lim, tries[i].fn, NULL)), SIGSYS);
+    }
+}
+
 /* Opening is refused; for the rest the child must be killed by SIGSYS. try_nothing first: the same
  * spawn path with nothing forbidden ends normally. */
 static void test_forbidden_calls_kill(void **state)
 {
-    static const struct {
-        const char *name;
-        child_fn fn;
-    } tries[] = {
-        {"openat2", try_openat2},
-        {"stat", try_stat},
-        {"socket", try_socket},
-        {"connect", try_connect},
-        {"execve", try_execve},
-        {"ptrace", try_ptrace},
-        {"fork", try_fork},
-        {"clone", try_clone_thread},
-        {"mprotect exec", try_mprotect_exec},
-        {"mmap exec", try_mmap_exec},
-        {"kill parent", try_kill_parent},
+    static const struct try_case tries[] = {
         {"setrlimit", try_raise_limit},
         {"unshare", try_unshare},
-        {"chdir", try_chdir},
     };
     struct confine_limits lim = {0, 0};
     assert_exit_ok(run_child(&lim, try_nothing, NULL));
@@ -241,10 +262,8 @@ static void test_forbidden_calls_kill(void **state)
     assert_exit_ok(run_child(&lim, try_open, NULL));
     assert_exit_ok(run_child(&lim, try_openat, NULL));
     assert_exit_ok(run_child(&lim, try_creat, NULL));
-    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-        print_message("  %s\n", tries[i].name);
-        assert_killed_by(run_child(&lim, tries[i].fn, NULL), SIGSYS);
-    }
+    assert_each_killed(&lim, killed_both, sizeof(killed_both) / sizeof(killed_both[0]));
+    assert_each_killed(&lim, tries, sizeof(tries) / sizeof(tries[0]));
     assert_int_equal(access("/tmp/phiscribe-confine-escape", F_OK), -1);
 }
 
@@ -603,27 +622,10 @@ static void test_report_confined(void **state)
 
 /* ---- a live template's confinement (confine_template) ------------------------ */
 
-/* Forks a child that confines itself as a template (keeping only its
- * socket) and runs fn with its /dev/null descriptor as arg. */
+/* A child confined as a template, running fn. */
 static struct child spawn_template(child_fn fn)
 {
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char msg[256];
-        int dev_null = -1;
-        close(sv[0]);
-        if (confine_template(sv[1], &dev_null, msg, sizeof(msg)) != 0) {
-            (void)write(sv[1], msg, strlen(msg));
-            _exit(90);
-        }
-        _exit(fn(sv[1], &dev_null));
-    }
-    close(sv[1]);
-    return (struct child){pid, sv[0]};
+    return spawn(NULL, fn, NULL);
 }
 
 static int try_unshare_refused(int sock, void *arg)
@@ -655,39 +657,21 @@ static int try_limit_parent(int sock, void *arg)
  * confine_template (no call killed). */
 static void test_template_forbidden_calls_kill(void **state)
 {
-    struct try_case {
-        const char *name;
-        child_fn fn;
-    };
     static const struct try_case refused[] = {
         {"nothing", try_nothing},         {"open", try_open},
         {"openat", try_openat},           {"creat", try_creat},
         {"unshare", try_unshare_refused}, {"mkdir", try_mkdir_refused},
     };
     static const struct try_case killed[] = {
-        {"openat2", try_openat2},
-        {"stat", try_stat},
-        {"socket", try_socket},
-        {"connect", try_connect},
-        {"execve", try_execve},
-        {"ptrace", try_ptrace},
-        {"fork", try_fork},
-        {"clone thread", try_clone_thread},
         {"clone newuser", try_clone_newuser},
-        {"mprotect exec", try_mprotect_exec},
-        {"mmap exec", try_mmap_exec},
-        {"kill parent", try_kill_parent},
         {"prlimit parent", try_limit_parent},
-        {"chdir", try_chdir},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         print_message("  refused: %s\n", refused[i].name);
         assert_exit_ok(reap(spawn_template(refused[i].fn)));
     }
-    for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
-        print_message("  killed: %s\n", killed[i].name);
-        assert_killed_by(reap(spawn_template(killed[i].fn)), SIGSYS);
-    }
+    assert_each_killed(NULL, killed_both, sizeof(killed_both) / sizeof(killed_both[0]));
+    assert_each_killed(NULL, killed, sizeof(killed) / sizeof(killed[0]));
     assert_int_equal(access("/tmp/phiscribe-confine-escape", F_OK), -1);
 }
 
