@@ -38,9 +38,12 @@ int zygote_main(int argc, char **argv);
  * (asr_decoder_build_live_searches). */
 enum zygote_live {
     ZYGOTE_LIVE_ON_ASK,     /* at the first ZYG_LIVE (the zygote's) */
-    ZYGOTE_LIVE_AFTER_FORK, /* right after the first ZYG_SPAWN is answered (a template's: its
-                               first session's worker forks at once on the searches it opens
-                               with, asr_decoder_build_open_searches; the next ones inherit all) */
+    ZYGOTE_LIVE_AFTER_FORK, /* after the first ZYG_SPAWN, once every worker forked until then
+                               ended (watched through pidfds; at once when it cannot watch
+                               them), before the next message is read (a template's: its first
+                               session's worker forks at once on the searches it opens with,
+                               asr_decoder_build_open_searches, and never shares a core with
+                               this build; workers forked after it inherit every search) */
 };
 
 /* Serves ZYG_SPAWN (and ZYG_LIVE, built once) on ctl until it closes,
