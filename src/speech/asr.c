@@ -875,6 +875,14 @@ int asr_decoder_build_live_searches(asr_decoder *d)
     return e->prepare_all ? e->prepare_all(d->handle) : 0;
 }
 
+int asr_decoder_build_open_searches(asr_decoder *d)
+{
+    const asr_engine *e = d->model->engine;
+    if (d->in_utt)
+        return PHS_EINVAL;
+    return e->prepare_open ? e->prepare_open(d->handle) : 0;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);

@@ -468,6 +468,19 @@ int asr_decoder_prepare_live(asr_decoder *d);
  * the engine's error (then some may be built). */
 int asr_decoder_build_live_searches(asr_decoder *d);
 
+/* Builds now the searches a live session opening on d unloaded makes at
+ * its open (asr_decoder_prepare_live on the full pass under the default
+ * search: its own search, the live pass's, a first piece's, the default
+ * full pass's), in that order, whatever d's mode and settings, and keeps
+ * none ahead (unlike asr_decoder_build_live_searches, which may follow
+ * and builds the rest). For a live template's decoder (worker/worker.h):
+ * its first session's worker opens building nothing, its decoder as a
+ * decoder that made them at open holds them, so it decodes the same.
+ * Costs about three quarters of asr_decoder_build_live_searches (docs/
+ * BENCHMARKS.md, "Session 47"). 0 (also for an engine that makes them on
+ * first use), PHS_EINVAL in an utterance, or the engine's error. */
+int asr_decoder_build_open_searches(asr_decoder *d);
+
 /* Between decodes: d decodes with voice's means and variances from now on
  * (as a decoder of a model loaded with that voice does, the same scores),
  * keeping its dictionary, language models and every search it made: for a

@@ -70,6 +70,14 @@ typedef struct asr_engine {
      * from then on (utt_prepare drops none). For a zygote's decoder: the
      * processes forked from it share their tables. NULL-able: nothing. */
     int (*prepare_all)(void *dec);
+    /* Between decodes, in any mode: makes the searches utt_prepare makes
+     * for a session opening unloaded (the full pass under the default
+     * search), in its order, whatever the decoder's settings, and keeps
+     * none (a later utt_prepare may drop one, as after utt_prepare). For
+     * a template's decoder: its first session's worker then builds none,
+     * and decodes as one whose decoder made them itself. NULL-able:
+     * nothing. */
+    int (*prepare_open)(void *dec);
     /* Between decodes: the acoustic model's Gaussians become v's (a voice
      * profile's means and variances, of the model's shape: checked), and
      * everything else the decoder holds (dictionary, language models,

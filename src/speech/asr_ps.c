@@ -1275,6 +1275,21 @@ static int prepare_all(void *dec)
     return 0;
 }
 
+/* utt_prepare's searches for a session opening unloaded on the full pass
+ * (livesess_open_on: the default search), the settings put back after. */
+static int prepare_open(void *dec)
+{
+    ps_dec *d = dec;
+    bool full = d->full_pass;
+    search_mode redecode = d->redecode;
+    d->full_pass = true;
+    d->redecode = SEARCH_DEFAULT;
+    int rc = utt_prepare(d);
+    d->full_pass = full;
+    d->redecode = redecode;
+    return rc;
+}
+
 /* The front end's running normalisation into *sv (false: none to keep), and back. */
 static bool cmn_save(ps_decoder_t *ps, struct cmn_saved *sv)
 {
@@ -1817,6 +1832,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_search = utt_search,
     .utt_prepare = utt_prepare,
     .prepare_all = prepare_all,
+    .prepare_open = prepare_open,
     .voice_set = voice_set,
     .utt_pass = utt_pass,
     .utt_trial = utt_trial,

@@ -76,9 +76,11 @@ static int close_between(int lo, int hi)
     return 0;
 }
 
-/* Points 0, 1, 2 (unless kept) at /dev/null and closes everything not kept.
- * *max_fd gets the highest descriptor left open. */
-static int confine_fds(const int *keep, size_t n_keep, int *max_fd, char *msg, size_t msg_len)
+/* Points 0, 1, 2 (unless kept) at /dev/null (dev_null when above 2, else
+ * opened) and closes everything not kept. *max_fd gets the highest
+ * descriptor left open. */
+static int confine_fds(const int *keep, size_t n_keep, int dev_null, int *max_fd, char *msg,
+                       size_t msg_len)
 {
     int kept[CONFINE_MAX_KEEP + 3];
     size_t n = 0;
@@ -92,7 +94,8 @@ static int confine_fds(const int *keep, size_t n_keep, int *max_fd, char *msg, s
         if (keep[i] <= 2)
             std_kept[keep[i]] = true;
     }
-    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* A template's worker is given one: its inherited filter refuses open. */
+    int null_fd = dev_null > 2 ? dev_null : open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null_fd < 0)
         return fail(PHS_EIO, msg, msg_len, "cannot open /dev/null", errno);
     for (int fd = 0; fd <= 2; fd++) {
@@ -280,7 +283,60 @@ static int add_arg_rules(scmp_filter_ctx ctx)
     return rc;
 }
 
-static int confine_seccomp(char *msg, size_t msg_len)
+/* ---- a live template's filter ---------------------------------------------- */
+
+/* What a template's workers do between their clone and their own filter
+ * (worker.c: naming, the SIGIO watch, confine_enter), which the template's
+ * filter, inherited, must let through. None of these reaches a file, the
+ * network or another process: a handler of its own signals, its own
+ * limits (prlimit64 on itself only), descriptors it holds, and a seccomp
+ * filter, which can only take rights away. */
+static const int template_child_calls[] = {
+    SCMP_SYS(rt_sigaction), SCMP_SYS(dup2),    SCMP_SYS(dup3),
+    SCMP_SYS(close_range),  SCMP_SYS(seccomp),
+};
+
+/* The template's own: a pidfd of each worker it forks before it builds the
+ * rest of its searches, polled for the worker's end (zygote_serve). A
+ * pidfd of any process lets it learn when that process ends, no more
+ * (pidfd_send_signal and pidfd_getfd stay forbidden). */
+static const int template_calls[] = {
+    SCMP_SYS(pidfd_open),
+};
+
+/* The template's own loop (zygote_serve) and its workers' set-up: clone
+ * with the spawn's flags only (no thread, no new namespace, no shared
+ * memory), the prctl options the workers set, limits of the caller only,
+ * F_SETOWN for a worker's SIGIO watch. Best-effort walls a worker would put
+ * up again (the template's namespaces and empty root are theirs already)
+ * and making a directory fail without a kill. */
+static int add_template_rules(scmp_filter_ctx ctx)
+{
+    int rc = add_rules(ctx, template_child_calls,
+                       sizeof(template_child_calls) / sizeof(template_child_calls[0]));
+    if (rc == 0)
+        rc = add_rules(ctx, template_calls, sizeof(template_calls) / sizeof(template_calls[0]));
+    if (rc < 0)
+        return rc;
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(CLONE_PARENT | SIGCHLD), 0));
+    static const int prctl_ops[] = {PR_SET_NAME, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
+                                    PR_GET_SECCOMP, PR_SET_SECCOMP};
+    for (size_t i = 0; i < sizeof(prctl_ops) / sizeof(prctl_ops[0]); i++)
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i], 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_EQ, 0, 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                           SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)F_SETOWN, 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mkdir), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mkdirat), 0);
+    return rc;
+}
+
+/* The allow-list (default: kill the process), with a template's rules
+ * when template. */
+static int confine_seccomp(bool template, char *msg, size_t msg_len)
 {
     int rc = PHS_OK;
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -296,6 +352,8 @@ static int confine_seccomp(char *msg, size_t msg_len)
 #endif
     if (lrc == 0)
         lrc = add_arg_rules(ctx) ? -EINVAL : 0;
+    if (lrc == 0 && template)
+        lrc = add_template_rules(ctx) ? -EINVAL : 0;
     if (lrc < 0) {
         rc = fail(PHS_EINTERNAL, msg, msg_len, "cannot build the seccomp filter", -lrc);
         goto out_release;
@@ -308,6 +366,17 @@ out_release:
     return rc;
 }
 
+/* Not dumpable, and no_new_privs (a seccomp filter's precondition). After
+ * the namespaces: a change of credentials resets the dumpable flag. */
+static int confine_privileges(char *msg, size_t msg_len)
+{
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return fail(PHS_EINTERNAL, msg, msg_len, "cannot clear the dumpable flag", errno);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return fail(PHS_EINTERNAL, msg, msg_len, "cannot set no_new_privs", errno);
+    return 0;
+}
+
 int confine_enter(const struct confine_limits *lim, const int *keep, size_t n_keep, char *msg,
                   size_t msg_len)
 {
@@ -316,19 +385,49 @@ int confine_enter(const struct confine_limits *lim, const int *keep, size_t n_ke
         msg[0] = '\0';
     if (n_keep && !keep)
         return fail(PHS_EINVAL, msg, msg_len, "keep is NULL", 0);
-    int rc = confine_fds(keep, n_keep, &max_fd, msg, msg_len);
+    int rc = confine_fds(keep, n_keep, lim ? lim->dev_null : 0, &max_fd, msg, msg_len);
     if (rc < 0)
         return rc;
     confine_namespaces();
     rc = confine_limits(lim, max_fd, msg, msg_len);
     if (rc < 0)
         return rc;
-    /* After the namespaces: a change of credentials resets the flag. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        return fail(PHS_EINTERNAL, msg, msg_len, "cannot clear the dumpable flag", errno);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return fail(PHS_EINTERNAL, msg, msg_len, "cannot set no_new_privs", errno);
-    return confine_seccomp(msg, msg_len);
+    if ((rc = confine_privileges(msg, msg_len)) < 0)
+        return rc;
+    return confine_seccomp(false, msg, msg_len);
+}
+
+int confine_template(int fd, int *dev_null, char *msg, size_t msg_len)
+{
+    int max_fd = 2;
+    *dev_null = -1;
+    if (msg && msg_len)
+        msg[0] = '\0';
+    /* Above 2, so that confine_fds keeps it apart from 0-2 and a worker
+     * can tell it from "none" (confine_limits.dev_null). */
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int high = null_fd < 0 ? -1 : fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
+    if (null_fd >= 0)
+        close(null_fd);
+    if (high < 0)
+        return fail(PHS_EIO, msg, msg_len, "cannot open /dev/null", errno);
+    int keep[2] = {fd, high};
+    int rc = confine_fds(keep, 2, high, &max_fd, msg, msg_len);
+    if (rc < 0)
+        return rc;
+    confine_namespaces();
+    /* Few descriptors (it holds five, and one passed per spawn while it
+     * forks); not RLIMIT_NPROC (it forks), nor the address space or CPU
+     * (its workers set theirs, which they could not raise past its). */
+    if (set_limit(RLIMIT_CORE, 0, 0) < 0 || set_limit(RLIMIT_FSIZE, 0, 0) < 0 ||
+        set_limit(RLIMIT_NOFILE, CONFINE_MIN_NOFILE, CONFINE_MIN_NOFILE) < 0)
+        return fail(PHS_EINTERNAL, msg, msg_len, "cannot set RLIMIT_CORE/FSIZE/NOFILE", errno);
+    if ((rc = confine_privileges(msg, msg_len)) < 0)
+        return rc;
+    if ((rc = confine_seccomp(true, msg, msg_len)) < 0)
+        return rc;
+    *dev_null = high;
+    return 0;
 }
 
 /* ---- reading another process's confinement from /proc ---------------------- */

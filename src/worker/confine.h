@@ -51,6 +51,8 @@ struct confine_limits {
     uint64_t address_space; /* bytes, RLIMIT_AS (0: unlimited) */
     unsigned cpu_seconds;   /* RLIMIT_CPU soft limit (0: unlimited); the parent may raise it per job
                                with prlimit (the hard limit is left as it was so that it can) */
+    int dev_null;           /* above 2: a descriptor open on /dev/null, used in place of opening
+                               one (a template's worker: confine_template); 0: opened */
 };
 
 /* Confines the calling (single-threaded) process for good: every descriptor but keep[0..n) closed
@@ -62,6 +64,25 @@ int confine_enter(const struct confine_limits *lim, const int *keep, size_t n_ke
                   size_t msg_len);
 
 /* Cost: the filter is built on each call (about a hundred microseconds). */
+
+/* Confines a live template (worker/worker.h, PROTO_INIT_TEMPLATE) for good,
+ * after it built its model and before it forks a worker: every descriptor
+ * but fd closed (0, 1, 2 onto /dev/null), new namespaces and an empty root
+ * (wall 3, which its workers inherit), no core files, no new files, not
+ * dumpable, no_new_privs, and a seccomp allow-list (default: kill) of the
+ * workers' list plus what its loop and its workers' set-up before their own
+ * confine_enter need: clone with CLONE_PARENT | SIGCHLD only, rt_sigaction,
+ * dup2/dup3/close_range, prctl's name, dumpable, no_new_privs and seccomp
+ * options, prlimit64 on itself, fcntl F_SETOWN, seccomp. unshare fails with
+ * EPERM, mkdir/mkdirat and open/openat with EACCES, without a kill (a
+ * worker's best-effort wall 3 and its probes). Not RLIMIT_NPROC (it forks),
+ * RLIMIT_AS or RLIMIT_CPU (its workers set theirs below them); 16
+ * descriptors at most. *dev_null
+ * gets a descriptor (above 2) open on /dev/null that its workers pass to
+ * confine_enter (confine_limits.dev_null): they cannot open one. Building
+ * searches over the model in memory needs nothing more. 0 or a PHS_E* code
+ * with a reason in msg (then it is partly confined and must exit). */
+int confine_template(int fd, int *dev_null, char *msg, size_t msg_len);
 
 /* What /proc says about a process's confinement. -1 in an int field: could
  * not be read (the process is gone, or the caller lacks the right: the

@@ -97,8 +97,9 @@ void worker_set_name(char *argv_area, size_t argv_len, const char *name)
  * (its dictionary, language model and every search the zygote made are
  * then inherited as they are), else a model and decoder built here. *made
  * says which (proto_model). A template (PROTO_INIT_TEMPLATE) always builds
- * its model, and every live search in it (while the profile's files are
- * still there to read). */
+ * its model, and the searches its first session opens with (while the
+ * profile's files are still there to read); the rest follow after that
+ * session's fork (zygote_serve). */
 static int wk_own_model(struct wk *w, const asr_config *cfg, bool template, uint32_t *made,
                         char *msg, size_t msg_len)
 {
@@ -117,7 +118,7 @@ static int wk_own_model(struct wk *w, const asr_config *cfg, bool template, uint
     w->dec = w->own_dec;
     *made = PROTO_MODEL_OWN;
     if (template) {
-        if ((rc = asr_decoder_build_live_searches(w->own_dec)) < 0) {
+        if ((rc = asr_decoder_build_open_searches(w->own_dec)) < 0) {
             snprintf(msg, msg_len, "cannot build the live sessions' searches: %s", err_str(rc));
             return rc;
         }
@@ -127,10 +128,10 @@ static int wk_own_model(struct wk *w, const asr_config *cfg, bool template, uint
 }
 
 /* PROTO_INIT: a model of its own (built before confinement: it reads
- * files), then the confinement with the limits given; a template is not
- * confined (it forks workers, which confine themselves, and never reads
- * a session's data). */
-static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
+ * files), then the confinement with the limits given: a worker's, or a
+ * template's (confine_template: it forks workers, which confine themselves
+ * with its /dev/null in *dev_null). */
+static int wk_init(struct wk *w, uint32_t *made, int *dev_null, char *msg, size_t msg_len)
 {
     sbuf b;
     uint32_t type;
@@ -165,11 +166,14 @@ static int wk_init(struct wk *w, uint32_t *made, char *msg, size_t msg_len)
     if (own && (rc = wk_own_model(w, &model.cfg, template, made, msg, msg_len)) < 0)
         goto out;
     /* The confinement: before a byte of audio is read (worker/confine.h). */
-    if (sandbox && !template) {
-        struct confine_limits lim = {.address_space = address_space, .cpu_seconds = cpu_seconds};
+    if (sandbox && template) {
+        rc = confine_template(w->fd, dev_null, msg, msg_len);
+    } else if (sandbox) {
+        struct confine_limits lim = {.address_space = address_space,
+                                     .cpu_seconds = cpu_seconds,
+                                     .dev_null = w->base->dev_null};
         int keep[1] = {w->fd};
-        if ((rc = confine_enter(&lim, keep, 1, msg, msg_len)) < 0)
-            goto out;
+        rc = confine_enter(&lim, keep, 1, msg, msg_len);
     }
 out:
     proto_asr_config_free(&model);
@@ -487,13 +491,14 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
     char msg[256] = "";
     sbuf b;
     uint32_t type, made = PROTO_MODEL_ZYGOTE;
+    int dev_null = 0;
     worker_set_name(base->argv_area, base->argv_len, name);
     signal(SIGPIPE, SIG_DFL);
     int rc = exit_with_owner(fd);
     if (rc < 0)
         snprintf(msg, sizeof(msg), "cannot watch the worker's socket");
     else
-        rc = wk_init(&w, &made, msg, sizeof(msg));
+        rc = wk_init(&w, &made, &dev_null, msg, sizeof(msg));
     if (rc < 0) {
         proto_send_error(fd, rc, msg);
         _exit(1);
@@ -504,7 +509,8 @@ _Noreturn void worker_run(const struct worker_base *base, int fd, const char *na
         struct worker_base t = *base;
         t.model = w.own_model;
         t.dec = w.own_dec;
-        zygote_serve(&t, fd, true);
+        t.dev_null = dev_null > 2 ? dev_null : 0;
+        zygote_serve(&t, fd, ZYGOTE_LIVE_AFTER_FORK);
     }
     sbuf_init(&b, PROTO_MAX_FRAME);
     for (;;) {

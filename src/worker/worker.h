@@ -23,6 +23,8 @@ struct worker_base {
     asr_decoder *dec;
     char *argv_area; /* the process's argv strings, overwritten with the name */
     size_t argv_len;
+    int dev_null; /* a confined template's /dev/null (above 2) for its workers'
+                     confine_enter (confine_limits.dev_null), else 0 */
 };
 
 /* The worker named name on socket fd. */

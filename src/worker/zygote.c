@@ -2,6 +2,7 @@
 #include "worker/zygote.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -57,14 +58,82 @@ static int build_live(struct worker_base *base, size_t len, int fd, bool *built)
     return 0;
 }
 
-_Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built)
+/* The workers a template forked before it built the rest of its live
+ * searches (ZYGOTE_LIVE_AFTER_FORK), as pidfds: it builds the rest once
+ * they all ended, so that the build never takes a core from their
+ * sessions (on one core it would delay their first words by as much). */
+#define ZYGOTE_MAX_WAITS 8
+struct zygote_waits {
+    int fd[ZYGOTE_MAX_WAITS];
+    int n;
+};
+
+static void waits_clear(struct zygote_waits *w)
+{
+    while (w->n > 0)
+        close(w->fd[--w->n]);
+}
+
+/* Watches worker pid's end; false when it cannot (no pidfd, or full):
+ * then the rest is built now. */
+static bool waits_add(struct zygote_waits *w, int pid)
+{
+#ifdef SYS_pidfd_open
+    int fd = w->n < ZYGOTE_MAX_WAITS ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (fd >= 0)
+        w->fd[w->n++] = fd;
+    return fd >= 0;
+#else
+    (void)w;
+    (void)pid;
+    return false;
+#endif
+}
+
+/* Waits until ctl has a message, dropping each watched worker that ended
+ * meanwhile; true when none is left to wait for. */
+static bool waits_until_message(struct zygote_waits *w, int ctl)
+{
+    while (w->n > 0) {
+        struct pollfd p[ZYGOTE_MAX_WAITS + 1];
+        p[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
+        for (int i = 0; i < w->n; i++)
+            p[i + 1] = (struct pollfd){.fd = w->fd[i], .events = POLLIN};
+        if (poll(p, (nfds_t)w->n + 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return false; /* a message is read as before; the rest waits */
+        }
+        for (int i = w->n - 1; i >= 0; i--) {
+            if (p[i + 1].revents) {
+                close(w->fd[i]);
+                w->fd[i] = w->fd[--w->n];
+            }
+        }
+        if (p[0].revents)
+            break;
+    }
+    return w->n == 0;
+}
+
+_Noreturn void zygote_serve(struct worker_base *base, int ctl, enum zygote_live live)
 {
     char *buf = malloc(ZYGOTE_MAX_PACKET + 1);
-    bool built = live_built;
+    bool built = false, due = false;
+    struct zygote_waits waits = {.n = 0};
     for (;;) {
         uint32_t type;
         size_t len;
         int fd;
+        /* A template's rest: once its workers so far ended (or at once when
+         * it cannot watch them), before the next message is read. Once,
+         * whatever it gives: a worker forked before, or after a failure,
+         * builds what its session uses itself. */
+        if (due && (waits.n == 0 || waits_until_message(&waits, ctl))) {
+            (void)build_live(base, 0, -1, &built);
+            built = true;
+            due = false;
+        }
         if (!buf || proto_recv_packet(ctl, &type, buf, ZYGOTE_MAX_PACKET, &len, &fd) < 0)
             break;
         int rc = PHS_EINVAL;
@@ -91,6 +160,11 @@ _Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built)
         uint32_t p = (uint32_t)rc;
         if (proto_send_packet(ctl, ZYG_OK, &p, sizeof(p), -1) < 0)
             break;
+        if (type == ZYG_SPAWN && live == ZYGOTE_LIVE_AFTER_FORK && !built) {
+            due = true;
+            if (!waits_add(&waits, rc))
+                waits_clear(&waits); /* cannot tell when they end: the rest now */
+        }
     }
     _exit(0);
 }
@@ -139,5 +213,5 @@ int zygote_main(int argc, char **argv)
     uint32_t zero = 0;
     if (proto_send_packet(ctl, ZYG_OK, &zero, sizeof(zero), -1) < 0)
         _exit(1);
-    zygote_serve(&base, ctl, false);
+    zygote_serve(&base, ctl, ZYGOTE_LIVE_ON_ASK);
 }

@@ -34,10 +34,23 @@ struct worker_base;
  * Returns only on a failure before the loop; exits otherwise. */
 int zygote_main(int argc, char **argv);
 
-/* Serves ZYG_SPAWN (and ZYG_LIVE, built once; live_built: already) on ctl
- * until it closes, forking each worker from base's decoder: the zygote's
- * loop, and a template worker's (worker.h, PROTO_INIT_TEMPLATE). One
- * message at a time, each answered. Never returns. */
-_Noreturn void zygote_serve(struct worker_base *base, int ctl, bool live_built);
+/* When the decoder a zygote_serve loop forks from gets every live search
+ * (asr_decoder_build_live_searches). */
+enum zygote_live {
+    ZYGOTE_LIVE_ON_ASK,     /* at the first ZYG_LIVE (the zygote's) */
+    ZYGOTE_LIVE_AFTER_FORK, /* after the first ZYG_SPAWN, once every worker forked until then
+                               ended (watched through pidfds; at once when it cannot watch
+                               them), before the next message is read (a template's: its first
+                               session's worker forks at once on the searches it opens with,
+                               asr_decoder_build_open_searches, and never shares a core with
+                               this build; workers forked after it inherit every search) */
+};
+
+/* Serves ZYG_SPAWN (and ZYG_LIVE, built once) on ctl until it closes,
+ * forking each worker from base's decoder: the zygote's loop, and a
+ * template worker's (worker.h, PROTO_INIT_TEMPLATE). One message at a
+ * time, each answered; a spawn that arrives while the rest of the live
+ * searches are built waits for them. Never returns. */
+_Noreturn void zygote_serve(struct worker_base *base, int ctl, enum zygote_live live);
 
 #endif

@@ -5,8 +5,10 @@
 # exactly as the first; another tenant's session on the same built-in
 # profile never uses it; a template is evicted by the budget and by
 # expiry like a cached model; a killed template makes the next session
-# build its model (no session lost) and the one after a new template.
-# Everything is read from /metrics and the process table, never timings.
+# build its model (no session lost) and the one after a new template; the
+# first session on a template decodes as a session that built its model;
+# the template is confined. Everything is read from /metrics, the process
+# table and /proc, never timings.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 setup_data
@@ -65,6 +67,13 @@ expect_counters "1 1 0" "the first session on clinic-a's profile"
 [ "$(templates | wc -l)" = 1 ] && templates | grep -q '^phiscribe-template t[0-9]' ||
     fail "no template kept for clinic-a: $(ps --ppid "$SPID" -o args=)"
 ta=$(templates)
+# The template is confined (seccomp filter, no new privileges) once it
+# built its model: /proc/PID/status reads so for a non-dumpable process too.
+tpid=$(ps --ppid "$SPID" -o pid=,args= | awk -v n="$ta" '{ p = $1; $1 = ""; sub(/^ /, ""); if ($0 == n) print p }')
+[ -n "$tpid" ] || fail "clinic-a's template pid"
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$tpid/status" && grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$tpid/status" ||
+    fail "clinic-a's template is not confined: $(grep -E '^(Seccomp|NoNewPrivs):' "/proc/$tpid/status" | tr '\n' ' ')"
+ok "the template is confined (Seccomp 2, NoNewPrivs 1)"
 models=$(metric phiscribe_request_models_total)
 session "$KEY_A" a2
 session "$KEY_A" a3
@@ -76,17 +85,17 @@ done
 ok "the 2nd and 3rd session on a tenant's profile fork from its template: no model built, the same words, times and confidences"
 
 # A template killed: the next session builds its model (no session lost),
-# the one after builds a new template and forks from it.
-tpid=$(ps --ppid "$SPID" -o pid=,args= | awk -v n="$ta" '{ p = $1; $1 = ""; sub(/^ /, ""); if ($0 == n) print p }')
-[ -n "$tpid" ] || fail "clinic-a's template pid"
+# the one after builds a new template and forks from it. The first
+# session on a template (a1, a5: forked before the template built the
+# rest of its searches) decodes as the session that built its model (a4).
 kill -9 "$tpid"
 session "$KEY_A" a4
 expect_counters "1 3 1" "the session after its template was killed"
-cmp -s "$T/a1.words" "$T/a4.words" || fail "the fallback session decodes otherwise"
+cmp -s "$T/a1.words" "$T/a4.words" || fail "the first session on a template decodes otherwise than one that built its model: $(cat "$T/a1.words") / $(cat "$T/a4.words")"
 session "$KEY_A" a5
 expect_counters "2 4 1" "the session after that"
-cmp -s "$T/a1.words" "$T/a5.words" || fail "the new template's session decodes otherwise"
-ok "a killed template: the next session builds its model and decodes the same; the one after builds a new template"
+cmp -s "$T/a4.words" "$T/a5.words" || fail "the new template's first session decodes otherwise"
+ok "a killed template: the next session builds its model and decodes as the first session on a template; the one after builds a new template"
 
 # Two tenants on the built-in general profile (the server's default is
 # medical): the same options, profile and generation, so only the tenant

@@ -51,7 +51,9 @@ struct child {
     int sock; /* the parent's end */
 };
 
-/* Forks a child that confines itself (keeping only its socket) and runs fn. */
+/* Forks a child that confines itself (keeping only its socket) and runs
+ * fn: as a worker with lim, or (lim NULL) as a template, fn then getting
+ * the template's /dev/null descriptor as arg. */
 static struct child spawn(const struct confine_limits *lim, child_fn fn, void *arg)
 {
     int sv[2];
@@ -61,12 +63,14 @@ static struct child spawn(const struct confine_limits *lim, child_fn fn, void *a
     assert_true(pid >= 0);
     if (pid == 0) {
         char msg[256];
+        int dev_null = -1;
         close(sv[0]);
-        if (confine_enter(lim, &sv[1], 1, msg, sizeof(msg)) != 0) {
+        if ((lim ? confine_enter(lim, &sv[1], 1, msg, sizeof(msg))
+                 : confine_template(sv[1], &dev_null, msg, sizeof(msg))) != 0) {
             (void)write(sv[1], msg, strlen(msg));
             _exit(90);
         }
-        _exit(fn(sv[1], arg));
+        _exit(fn(sv[1], lim ? arg : &dev_null));
     }
     close(sv[1]);
     return (struct child){pid, sv[0]};
@@ -212,28 +216,45 @@ static int try_chdir(int sock, void *arg)
     return chdir("/etc") == 0 ? 3 : 4;
 }
 
+struct try_case {
+    const char *name;
+    child_fn fn;
+};
+
+/* What kills a worker and a template alike. */
+static const struct try_case killed_both[] = {
+    {"openat2", try_openat2},
+    {"stat", try_stat},
+    {"socket", try_socket},
+    {"connect", try_connect},
+    {"execve", try_execve},
+    {"ptrace", try_ptrace},
+    {"fork", try_fork},
+    {"clone thread", try_clone_thread},
+    {"mprotect exec", try_mprotect_exec},
+    {"mmap exec", try_mmap_exec},
+    {"kill parent", try_kill_parent},
+    {"chdir", try_chdir},
+};
+
+/* Each of tries[0..n) in a child confined with lim (NULL: as a template)
+ * must kill it with SIGSYS. */
+static void assert_each_killed(const struct confine_limits *lim, const struct try_case *tries,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        print_message("  killed: %s\n", tries[i].name);
+        assert_killed_by(reap(spawn(lim, tries[i].fn, NULL)), SIGSYS);
+    }
+}
+
 /* Opening is refused; for the rest the child must be killed by SIGSYS. try_nothing first: the same
  * spawn path with nothing forbidden ends normally. */
 static void test_forbidden_calls_kill(void **state)
 {
-    static const struct {
-        const char *name;
-        child_fn fn;
-    } tries[] = {
-        {"openat2", try_openat2},
-        {"stat", try_stat},
-        {"socket", try_socket},
-        {"connect", try_connect},
-        {"execve", try_execve},
-        {"ptrace", try_ptrace},
-        {"fork", try_fork},
-        {"clone", try_clone_thread},
-        {"mprotect exec", try_mprotect_exec},
-        {"mmap exec", try_mmap_exec},
-        {"kill parent", try_kill_parent},
+    static const struct try_case tries[] = {
         {"setrlimit", try_raise_limit},
         {"unshare", try_unshare},
-        {"chdir", try_chdir},
     };
     struct confine_limits lim = {0, 0};
     assert_exit_ok(run_child(&lim, try_nothing, NULL));
@@ -241,10 +262,8 @@ static void test_forbidden_calls_kill(void **state)
     assert_exit_ok(run_child(&lim, try_open, NULL));
     assert_exit_ok(run_child(&lim, try_openat, NULL));
     assert_exit_ok(run_child(&lim, try_creat, NULL));
-    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-        print_message("  %s\n", tries[i].name);
-        assert_killed_by(run_child(&lim, tries[i].fn, NULL), SIGSYS);
-    }
+    assert_each_killed(&lim, killed_both, sizeof(killed_both) / sizeof(killed_both[0]));
+    assert_each_killed(&lim, tries, sizeof(tries) / sizeof(tries[0]));
     assert_int_equal(access("/tmp/phiscribe-confine-escape", F_OK), -1);
 }
 
@@ -601,6 +620,126 @@ static void test_report_confined(void **state)
     assert_int_equal(confine_report(0, &st), PHS_EINVAL);
 }
 
+/* ---- a live template's confinement (confine_template) ------------------------ */
+
+/* A child confined as a template, running fn. */
+static struct child spawn_template(child_fn fn)
+{
+    return spawn(NULL, fn, NULL);
+}
+
+static int try_unshare_refused(int sock, void *arg)
+{
+    return unshare(CLONE_NEWUSER) == 0 ? 3 : errno == EPERM ? 0 : 4;
+}
+static int try_mkdir_refused(int sock, void *arg)
+{
+    return mkdir("/tmp/phiscribe-confine-escape", 0700) == 0 ? 3 : errno == EACCES ? 0 : 4;
+}
+static int try_clone_newuser(int sock, void *arg)
+{
+    long p = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD | CLONE_NEWUSER), NULL, NULL,
+                     NULL, 0);
+    if (p == 0)
+        _exit(0);
+    return p > 0 ? 3 : 4;
+}
+static int try_limit_parent(int sock, void *arg)
+{
+    struct rlimit rl;
+    return prlimit(getppid(), RLIMIT_CPU, NULL, &rl) == 0 ? 3 : 4;
+}
+
+/* A template may fork its workers and nothing else: opening, making a
+ * directory and unsharing are refused; every other forbidden thing, a fork
+ * or clone with other flags than a worker spawn's, a limit of another
+ * process, kills it (SIGSYS). Fails with the filter left out of
+ * confine_template (no call killed). */
+static void test_template_forbidden_calls_kill(void **state)
+{
+    static const struct try_case refused[] = {
+        {"nothing", try_nothing},         {"open", try_open},
+        {"openat", try_openat},           {"creat", try_creat},
+        {"unshare", try_unshare_refused}, {"mkdir", try_mkdir_refused},
+    };
+    static const struct try_case killed[] = {
+        {"clone newuser", try_clone_newuser},
+        {"prlimit parent", try_limit_parent},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        print_message("  refused: %s\n", refused[i].name);
+        assert_exit_ok(reap(spawn_template(refused[i].fn)));
+    }
+    assert_each_killed(NULL, killed_both, sizeof(killed_both) / sizeof(killed_both[0]));
+    assert_each_killed(NULL, killed, sizeof(killed) / sizeof(killed[0]));
+    assert_int_equal(access("/tmp/phiscribe-confine-escape", F_OK), -1);
+}
+
+/* The template's part: forks a worker as zygote_serve does (it becomes the
+ * test's child), which confines itself with the template's /dev/null, says
+ * so on the socket and then forks as the template may: its own filter
+ * must kill it. The template waits for the test's byte. */
+static int template_forks_worker(int sock, void *arg)
+{
+    int dev_null = *(int *)arg;
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+    if (pid < 0)
+        return 5;
+    if (pid == 0) {
+        char msg[256];
+        struct confine_limits lim = {.cpu_seconds = 30, .dev_null = dev_null};
+        if (confine_enter(&lim, &sock, 1, msg, sizeof(msg)) != 0)
+            _exit(90);
+        if (write(sock, "c", 1) != 1)
+            _exit(6);
+        long again =
+            syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+        if (again == 0)
+            _exit(0);
+        _exit(3);
+    }
+    char c;
+    return read(sock, &c, 1) == 1 ? 0 : 4;
+}
+
+/* A confined template reads as confined in /proc (seccomp filter, no new
+ * privileges, no core files, few descriptors: its socket and /dev/null),
+ * and the worker it forks confines itself fully under the template's
+ * filter: its own filter on top kills the clone the template's allows.
+ * The worker ends first (the template waits for the test), so it is
+ * reaped first, then its "c" read without waiting. Fails with the template
+ * left unconfined (Seccomp 0), and with a call of a worker's set-up
+ * missing from the template's filter (the worker killed before its "c"). */
+static void test_template_worker_confines(void **state)
+{
+    struct child t = spawn_template(template_forks_worker);
+    int status;
+    pid_t r;
+    while ((r = wait(&status)) < 0 && errno == EINTR)
+        ;
+    assert_true(r > 0 && r != t.pid);
+    assert_killed_by(status, SIGSYS);
+    char c = 0;
+    assert_int_equal(recv(t.sock, &c, 1, MSG_DONTWAIT), 1);
+    assert_int_equal(c, 'c');
+    struct confine_status st;
+    char line[512];
+    assert_int_equal(confine_report(t.pid, &st), 0);
+    print_message("  template: %s\n", confine_status_line(&st, line, sizeof(line)));
+    assert_int_equal(st.seccomp_mode, 2);
+    assert_int_equal(st.no_new_privs, 1);
+    if (geteuid() == 0) {
+        assert_int_equal(st.n_fds, 5); /* /dev/null on 0, 1, 2 and above, its socket */
+        assert_int_equal(st.n_sockets, 1);
+        assert_int_equal(st.n_files + st.n_dirs, 0);
+    }
+    assert_int_equal(st.lim_core, 0);
+    assert_int_equal(st.lim_fsize, 0);
+    assert_true(st.lim_nofile <= 16);
+    assert_int_equal(write(t.sock, "x", 1), 1);
+    assert_exit_ok(reap(t));
+}
+
 /* Bad arguments are refused before anything is closed. */
 static void test_bad_arguments(void **state)
 {
@@ -644,6 +783,8 @@ int main(void)
         cmocka_unit_test(test_address_space_limit),
         cmocka_unit_test(test_cpu_limit_kills),
         cmocka_unit_test(test_decode_every_format_confined),
+        cmocka_unit_test(test_template_forbidden_calls_kill),
+        cmocka_unit_test(test_template_worker_confines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

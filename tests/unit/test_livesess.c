@@ -264,6 +264,75 @@ static int on_said(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
+/* An utterance's words with times and confidences, appended to ctx's
+ * string (struct said's text). */
+static int on_words(void *ctx, const struct livesess_event *ev)
+{
+    struct said *s = ctx;
+    for (size_t i = 0; ev->type == LIVESESS_UTTERANCE && i < ev->n_words; i++) {
+        size_t o = strlen(s->text);
+        const asr_word *w = &ev->words[i];
+        snprintf(s->text + o, sizeof(s->text) - o, "%s/%.2f/%.2f/%.3f ", w->text, w->start, w->end,
+                 w->confidence);
+    }
+    return 0;
+}
+
+/* 1.8 s of the recording on a session opened unloaded on dec (NULL: a
+ * decoder of its own), its words into *said; the searches made at open. */
+static size_t template_session(asr_decoder *dec, struct said *said)
+{
+    struct livesess_config c = {.sample_rate = 16000,
+                                .event = on_words,
+                                .ctx = said,
+                                .clock = still,
+                                .load_cores = 2,
+                                .final_from_pass = true};
+    livesess_vad_default(&c.vad);
+    c.vad.enabled = false;
+    livesess *s = NULL;
+    char msg[256];
+    memset(said, 0, sizeof(*said));
+    assert_int_equal(dec ? livesess_open_on(dec, &c, &s, msg, sizeof(msg))
+                         : livesess_open(model, &c, &s, msg, sizeof(msg)),
+                     0);
+    size_t n = made(s);
+    assert_int_equal(livesess_feed(s, rec.s, 3 * PIECE), 0);
+    assert_int_equal(livesess_commit(s), 0);
+    assert_int_equal(made(s), n);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    return n;
+}
+
+/* A live template's decoder (worker.c: asr_decoder_build_open_searches
+ * before its first session's fork): that session opens building no
+ * search, holds as many as a session whose decoder built its own at open,
+ * and decodes to the same words, times and confidences; the rest, built
+ * after the fork (asr_decoder_build_live_searches), is the fast pass's
+ * search alone. Fails with the open set left empty (the session builds
+ * them: the count at open grows) or one search short or made with
+ * another search's settings (another count, or other words). */
+static void test_template_open(void **state)
+{
+    if (!model)
+        skip();
+    struct said own, forked;
+    size_t n_own = template_session(NULL, &own);
+    int err;
+    asr_decoder *dec = asr_decoder_new(model, &err);
+    assert_non_null(dec);
+    assert_int_equal(asr_decoder_build_open_searches(dec), 0);
+    size_t n_open = asr_decoder_engine_searches(dec);
+    assert_int_equal(n_open, n_own);
+    assert_int_equal(template_session(dec, &forked), n_open);
+    assert_true(own.text[0]);
+    print_message("  %s\n", own.text);
+    assert_string_equal(forked.text, own.text);
+    assert_int_equal(asr_decoder_build_live_searches(dec), 0);
+    assert_int_equal(asr_decoder_engine_searches(dec), n_open + 1);
+    asr_decoder_free(dec);
+}
+
 /* How session_on's session re-hears a piece begun again. */
 enum rehear { REHEAR_AS_SET, REHEAR_AT_ONCE };
 
@@ -375,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_told_load),
         cmocka_unit_test(test_told_load_live),
         cmocka_unit_test(test_built_ahead),
+        cmocka_unit_test(test_template_open),
         cmocka_unit_test(test_first_piece_held),
         cmocka_unit_test(test_first_piece_reheard_paced),
     };
