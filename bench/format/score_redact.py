@@ -15,9 +15,9 @@ form, braces removed, on a PHI-free line). Prints:
 - identifiers_whole: expected markers found on lines whose markers are
   right and where no digit survives that the expected form lacks (each
   identifier one marker, none of its digits left);
-- digit_leaks: lines where the redacted text has a run of digits the
-  expected form has not (a digit of an identifier left, or a number
-  formatted differently), with the runs;
+- digit_leaks: lines where the redacted text has a run of digits or a
+  number word the expected form has not (a digit of an identifier left,
+  in digits or as a word, or a number formatted differently), with them;
 - digits_swallowed: lines where the expected form has a run of digits the
   redacted text lacks (a number that is no identifier taken into one);
 - phi_free_spans: markers on PHI-free lines (want 0);
@@ -31,6 +31,17 @@ from collections import Counter
 
 MARK = re.compile(r"\[(NAME|DATE|AGE|PHONE|ID|SSN|ADDRESS|EMAIL|URL)\]")
 DIGITS = re.compile(r"\d+")
+# digits left as words count as digits ("[ID] oh": the last zero of a
+# phone number outside its marker)
+NUMBER_WORDS = set("""zero oh one two three four five six seven eight nine ten eleven twelve
+thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty
+seventy eighty ninety hundred thousand double triple""".split())
+
+
+def numbers(t):
+    """The runs of digits of t and its number words."""
+    return Counter(DIGITS.findall(t) +
+                   [w for w in re.findall(r"[a-z]+", t.lower()) if w in NUMBER_WORDS])
 
 
 def main(argv):
@@ -46,8 +57,8 @@ def main(argv):
         written = r[1].replace("{", "").replace("}", "")
         want = r[2] if len(r) > 2 and r[2] else written
         want_marks, got_marks = MARK.findall(want), MARK.findall(h)
-        extra = Counter(DIGITS.findall(h)) - Counter(DIGITS.findall(want))
-        lost = Counter(DIGITS.findall(want)) - Counter(DIGITS.findall(h))
+        extra = numbers(h) - numbers(want)
+        lost = numbers(want) - numbers(h)
         if extra:
             leaks.append("%d: %s" % (n, " ".join(sorted(extra.elements()))))
         if lost:
