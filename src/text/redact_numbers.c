@@ -788,6 +788,10 @@ void redact_detect_numbers(redact_ctx *c)
             a = r.a;
             b = r.b;
         }
+        /* "area code" said before a phone number is the number's */
+        if (label == REDACT_PHONE && a >= 2 && is(c, a - 2, "area") && is(c, a - 1, "code") &&
+            c->lab[a - 2] < 0 && c->lab[a - 1] < 0)
+            a -= 2;
         if (label >= 0) {
             mark(c, a, b, (redact_label)label);
             next = b;

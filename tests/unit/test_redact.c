@@ -308,6 +308,13 @@ static void test_blind10_identifiers(void **state)
     expect("call the nurse line with questions", "call the nurse line with questions");
     expect("nurse practitioner visit", "nurse practitioner visit");
     expect("nurse jones was here", "nurse [NAME] was here");
+    /* "area code" goes with its number; an apartment's letter with its address */
+    expect("call her at area code two one two five five five zero one three three",
+           "call her at [PHONE]");
+    expect("the area code is two one two", "the area code is two one two");
+    expect("lives at forty two oak avenue apartment three b", "lives at [ADDRESS]");
+    expect("lives at forty two oak avenue apartment three a week ago",
+           "lives at [ADDRESS] a week ago");
 }
 
 /* Identifiers as a recogniser writes them: cues heard as plurals or
