@@ -1860,9 +1860,20 @@ long format_identifier_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     while (letters < 4 && level_letter(v, i + letters) && !strchr(format_word(v, i + letters), '.'))
         letters++;
-    size_t k = digit_string(v, i + letters, digits, sizeof(digits));
-    if (!k || strlen(digits) < 3)
+    /* a first digit heard as its homophone ("m r n for four five six
+     * ..."), as redaction reads it right after a cue */
+    static const char *const homophones[][2] = {{"for", "4"}, {"to", "2"},  {"too", "2"},
+                                                {"won", "1"}, {"ate", "8"}, {NULL, NULL}};
+    size_t hk = 0;
+    int h = letters ? -1 : format_pair_at(v, i, homophones, &hk);
+    size_t k = digit_string(v, i + letters + (h >= 0), digits + (h >= 0), sizeof(digits) - 1);
+    /* with a homophone, four digits after it at least ("a record for two
+     * three weeks" stays) */
+    if (h >= 0 && k)
+        digits[0] = homophones[h][1][0];
+    if (!k || strlen(digits) < (h >= 0 ? 5u : 3u))
         return 0;
+    k += h >= 0;
     for (size_t n = 0; n < letters; n++) {
         int rc = sbuf_printf(out, "%c", format_word(v, i + n)[0] - 'a' + 'A');
         if (rc < 0)
@@ -1927,7 +1938,8 @@ static size_t date_part(const format_view *v, size_t i, long max, char *out, siz
  * born (on), admitted/discharged/seen on, dated, date. */
 static bool date_cue_before(const format_view *v, size_t i)
 {
-    static const char *const on_cues[] = {"born", "admitted", "discharged", "seen", NULL};
+    static const char *const on_cues[] = {"born",  "admitted",  "discharged", "seen",
+                                          "admit", "discharge", NULL};
     static const char *const cues[] = {"born", "dated", "date", "dob", "birth", NULL};
     if (i == 0)
         return false;
@@ -1974,6 +1986,9 @@ static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
 static const char *const street_suffixes[] = {"street",    "avenue",  "road",    "drive", "lane",
                                               "boulevard", "parkway", "terrace", "court", NULL};
 
+/* The words before a house number. */
+static const char *const address_cues[] = {"at", "on", "to", "from", "near", NULL};
+
 /* Words that are no part of a street's name. */
 static const char *const not_street_names[] = {"the", "a",   "an",   "and",  "or",    "of", "in",
                                                "on",  "at",  "to",   "for",  "with",  "by", "from",
@@ -2008,12 +2023,12 @@ static size_t street_name_at(const format_view *v, size_t i, bool open, size_t *
  * number and a letter after it: "Apartment 3B". */
 static long address_at(const format_view *v, size_t i, sbuf *out)
 {
-    static const char *const cues[] = {"at", "on", "to", "from", "near", NULL};
     static const char *const dwelling[] = {"apartment", "unit", "suite", NULL};
     spoken_num s, t;
     size_t suffix;
-    if (i == 0 || index_in(format_word(v, i - 1), cues) < 0 || !number_at(v, i, &s) || s.ordinal ||
-        strchr(s.text, '.') || strchr(s.text, ',') || !street_name_at(v, i + s.k, false, &suffix))
+    if (i == 0 || index_in(format_word(v, i - 1), address_cues) < 0 || !number_at(v, i, &s) ||
+        s.ordinal || strchr(s.text, '.') || strchr(s.text, ',') ||
+        !street_name_at(v, i + s.k, false, &suffix))
         return 0;
     int rc = sbuf_append_str(out, s.text);
     for (size_t j = i + s.k; rc == 0 && j <= suffix; j++) {
@@ -2041,10 +2056,9 @@ static long address_at(const format_view *v, size_t i, sbuf *out)
  * after its cue and name words to the end of v, the suffix not yet said. */
 static bool address_open_at(const format_view *v, size_t i)
 {
-    static const char *const cues[] = {"at", "on", "to", "from", "near", NULL};
     spoken_num s;
     size_t suffix;
-    return i > 0 && index_in(format_word(v, i - 1), cues) >= 0 && number_at(v, i, &s) &&
+    return i > 0 && index_in(format_word(v, i - 1), address_cues) >= 0 && number_at(v, i, &s) &&
            !s.ordinal && street_name_at(v, i + s.k, true, &suffix) && i + s.k < v->n;
 }
 

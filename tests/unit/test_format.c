@@ -632,6 +632,9 @@ static void test_blind10_forms(void **state)
         {"the number is six one seven five five five one two three four",
          "The number is 617-555-1234."},
         {"record the time", "Record the time."},
+        {"m r n for four five six seven eight nine", "MRN 4456789."},
+        {"a record for two three weeks", "A record for 23 weeks."},
+        {"discharge on twelve fourteen twenty twenty three", "Discharge on 12/14/2023."},
         /* extensions and area codes */
         {"call six one seven five five five zero one two two extension three oh four",
          "Call 617-555-0122 ext. 304."},
