@@ -1189,11 +1189,12 @@ static bool or_counted(const format_view *v, size_t j)
 }
 
 static bool address_open_at(const format_view *v, size_t i);
+static bool identifier_open_at(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (address_open_at(v, i))
+    if (address_open_at(v, i) || identifier_open_at(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -1852,6 +1853,23 @@ static bool id_cue_before(const format_view *v, size_t i)
            (j >= 2 && format_word_is(v, j - 2, "i") && format_word_is(v, j - 1, "d"));
 }
 
+/* Digits as the recogniser may hear them first after an identifier's cue. */
+static const char *const homophones[][2] = {{"for", "4"}, {"to", "2"},  {"too", "2"},
+                                            {"won", "1"}, {"ate", "8"}, {NULL, NULL}};
+
+/* True when a homophone after an identifier's cue, and only digits after
+ * it, end v: the digits still to come decide whether it is the first. */
+static bool identifier_open_at(const format_view *v, size_t i)
+{
+    size_t k;
+    if (format_pair_at(v, i, homophones, &k) < 0 || !id_cue_before(v, i))
+        return false;
+    for (size_t j = i + 1; j < v->n; j++)
+        if (digit_at(v, j) < 0)
+            return false;
+    return true;
+}
+
 long format_identifier_at(const format_view *v, size_t i, sbuf *out)
 {
     char digits[48];
@@ -1862,8 +1880,6 @@ long format_identifier_at(const format_view *v, size_t i, sbuf *out)
         letters++;
     /* a first digit heard as its homophone ("m r n for four five six
      * ..."), as redaction reads it right after a cue */
-    static const char *const homophones[][2] = {{"for", "4"}, {"to", "2"},  {"too", "2"},
-                                                {"won", "1"}, {"ate", "8"}, {NULL, NULL}};
     size_t hk = 0;
     int h = letters ? -1 : format_pair_at(v, i, homophones, &hk);
     size_t k = digit_string(v, i + letters + (h >= 0), digits + (h >= 0), sizeof(digits) - 1);

@@ -1311,6 +1311,8 @@ static void test_stream_blind10_forms(void **state)
         "she lives at one twenty three | maple street apartment two",
         "transfer to bed | b",
         "member id x q r | five five one zero eight two",
+        "m r n for | four five six seven eight nine",
+        "m r n for four | five six seven eight nine",
         "date of birth oh three | oh four nineteen fifty two",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
