@@ -8,6 +8,10 @@
  *   format_bench redact SENTENCES.tsv     spans redaction finds in the spoken
  *                                         words, and words the formatted text
  *                                         loses against the unformatted one
+ *   format_bench redacted SENTENCES.tsv   one line per sentence: the spoken
+ *                                         words redacted (every label), then
+ *                                         formatted, as `transcribe --redact`
+ *                                         writes them
  *   format_bench stream HYP.jsonl         the documents one after another as
  *                                         one stream, each segment an
  *                                         utterance: the words a stream holds
@@ -222,10 +226,33 @@ static int redact_check(const redact_lexicon *lex, asr_result **docs, size_t n)
     return 0;
 }
 
+/* Each sentence redacted (its words replaced by markers in place), then
+ * formatted: one line each. */
+static int redacted_lines(const format_opts *o, const redact_lexicon *lex, asr_result **docs,
+                          size_t n)
+{
+    redact_config cfg = {.lex = lex, .labels = REDACT_ALL};
+    for (size_t i = 0; i < n; i++) {
+        redact_span *spans = NULL;
+        size_t k = 0;
+        if (redact_apply(&cfg, docs[i], &spans, &k) < 0)
+            return 1;
+        free(spans);
+        char *t = formatted(o, docs[i]);
+        for (char *p = t; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        printf("%s\n", t ? t : "");
+        if (t)
+            wipe_free_str(t);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: format_bench text|json|redact|stream FILE [REPEAT]\n");
+        fprintf(stderr, "usage: format_bench text|json|redact|redacted|stream FILE [REPEAT]\n");
         return 2;
     }
     static asr_result *docs[MAX_DOCS];
@@ -238,6 +265,8 @@ int main(int argc, char **argv)
     int rc = 0;
     if (!strcmp(argv[1], "redact")) {
         rc = redact_check(lex, docs, n);
+    } else if (!strcmp(argv[1], "redacted")) {
+        rc = redacted_lines(&o, lex, docs, n);
     } else if (!strcmp(argv[1], "stream")) {
         rc = stream_delay(&o, docs, n);
     } else {

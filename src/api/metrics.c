@@ -174,6 +174,19 @@ static void render_auth(struct server *srv, struct metrics_text *t)
         (unsigned long long)rs.overflowed, (unsigned long long)rs.tracked);
 }
 
+/* Which model a request without a profile gets: the shipped medical
+ * profile, or the general model when the server found none at start
+ * (docs/MEDICAL.md). A label from a closed set. */
+static void render_default_profile(struct server *srv, struct metrics_text *t)
+{
+    put(t,
+        "# HELP phiscribe_default_profile The recognition profile of requests that name "
+        "none: medical, or general when the medical profile was missing at start.\n"
+        "# TYPE phiscribe_default_profile gauge\n"
+        "phiscribe_default_profile{profile=\"%s\"} 1\n",
+        srv->cfg.asr.profile && !strcmp(srv->cfg.asr.profile, "medical") ? "medical" : "general");
+}
+
 static void render_audit_and_jobs(struct server *srv, struct metrics_text *t,
                                   const struct jobs_stats *js)
 {
@@ -284,6 +297,7 @@ int metrics_render(struct server *srv, sbuf *out)
     render_http(srv, &t, &sync_bytes, &model_bytes);
     render_workers(&t, &js, sync_bytes, model_bytes);
     render_auth(srv, &t);
+    render_default_profile(srv, &t);
     render_audit_and_jobs(srv, &t, &js);
     render_model_cache(&t, &js);
     render_worker_processes(&t, &js);

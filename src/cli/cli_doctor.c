@@ -30,6 +30,7 @@
 #include "api/server.h"
 #include "service/pool.h"
 #include "speech/asr.h"
+#include "speech/profile.h"
 #include "worker/confine.h"
 
 #define CHECKPOINT_MAX_AGE_S (24 * 3600)
@@ -551,6 +552,20 @@ static void check_isolation(struct report *r, const struct config *c, bool have_
     check_running_server(r, dir);
 }
 
+/* The recognition model of requests that name no profile: the shipped
+ * medical profile, or the general model, silently, without it. Not a
+ * safeguard of the Security Rule; a warning, since transcription works. */
+static void check_default_profile(struct report *r)
+{
+    char why[PROFILE_WHY_MAX];
+    if (profile_medical_check(why, sizeof(why)) == 0)
+        add(r, PASS, "recognition (not a safeguard)", "default profile",
+            "%s: transcribe and serve use it", why);
+    else
+        add(r, WARN, "recognition (not a safeguard)", "default profile",
+            "%s; until then transcribe and serve use the general model", why);
+}
+
 static void print_text(const struct report *r)
 {
     size_t i;
@@ -621,6 +636,7 @@ int cli_doctor(int argc, char **argv)
     check_master_key(&r, dir);
     check_store(&r, dir, url);
     check_isolation(&r, &c, have_config, dir);
+    check_default_profile(&r);
     if (have_config)
         check_tls(&r, &c);
     else

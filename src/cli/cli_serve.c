@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "api/server.h"
 #include "records/syslogfwd.h"
+#include "speech/profile.h"
 
 static void usage(FILE *out)
 {
@@ -182,6 +183,12 @@ int cli_serve(int argc, char **argv)
     if (c.dict[0])
         sc.asr.dict = c.dict;
     sc.quiet = quiet;
+    /* The default model, said at start when it is not the medical profile
+     * (/metrics says it too: phiscribe_default_profile). */
+    char profile_why[PROFILE_WHY_MAX];
+    if (!sc.asr.profile && profile_medical_check(profile_why, sizeof(profile_why)) < 0)
+        fprintf(stderr, "phiscribe serve: warning: %s; serving with the general model\n",
+                profile_why);
     if (c.webhook_ca[0])
         sc.webhook_ca = c.webhook_ca;
     if (c.syslog[0]) {

@@ -476,8 +476,9 @@ static int check_profile(const char *profile)
     if (rc == 0)
         return 0;
     const char *me = "phiscribe transcribe";
-    if (!strcmp(profile, "medical"))
-        fprintf(stderr, "%s: the medical profile is not built (run make)\n", me);
+    char why[PROFILE_WHY_MAX];
+    if (!strcmp(profile, "medical") && profile_medical_check(why, sizeof(why)) < 0)
+        fprintf(stderr, "%s: %s\n", me, why);
     else if (rc == PHS_ENOTFOUND && stat(profile, &st) != 0)
         fprintf(stderr,
                 "%s: no such recognition profile '%s' (medical, general, or a directory made "
@@ -1012,6 +1013,12 @@ int cli_transcribe(int argc, char **argv)
         args_clear(&a);
         return code < 0 ? CLI_OK : code;
     }
+    /* No --profile and no usable medical profile: the general model, said
+     * aloud (a benchmark once measured it for a whole session unawares). */
+    char why[PROFILE_WHY_MAX];
+    if (!a.cfg.profile && profile_medical_check(why, sizeof(why)) < 0)
+        fprintf(stderr, "phiscribe transcribe: warning: %s; transcribing with the general model\n",
+                why);
     /* Without --adapt, and with the noise front end off or the fast
      * search (auto adapts an utterance it takes for other voices, but not
      * under the fast search: speech/asr_ps.c, voices_two_pass), no decoder

@@ -14,9 +14,7 @@
 
 #define PROFILE_LINE_MAX 1024
 
-/* The shipped medical profile: $PHISCRIBE_MEDICAL_PROFILE, else where
- * `make` builds it. */
-static const char *medical_dir(void)
+const char *profile_medical_dir(void)
 {
     const char *env = getenv("PHISCRIBE_MEDICAL_PROFILE");
     return env && *env ? env : PHS_MEDICAL_PROFILE;
@@ -160,7 +158,7 @@ int profile_resolve(const char *dir, profile_chain *out)
     if (!dir || !strcmp(dir, "general") || !strcmp(dir, "none"))
         return 0;
     if (!strcmp(dir, "medical"))
-        dir = medical_dir();
+        dir = profile_medical_dir();
     /* Walk from the named profile down to the general model. */
     while (dir) {
         if (n == PROFILE_MAX_CHAIN)
@@ -184,8 +182,9 @@ int profile_resolve(const char *dir, profile_chain *out)
             }
         }
         dirs[n++] = dir;
-        dir = strcmp(base, "medical") || !strcmp(dirs[n - 1], medical_dir()) ? NULL
-                                                                                   : medical_dir();
+        dir = strcmp(base, "medical") || !strcmp(dirs[n - 1], profile_medical_dir())
+                  ? NULL
+                  : profile_medical_dir();
     }
     /* Base first; each profile takes its weight of what its base had. */
     double rest = 1;
@@ -209,6 +208,33 @@ int profile_resolve(const char *dir, profile_chain *out)
         out->weight[i] = (float)share[i];
     out->n = n;
     return 0;
+}
+
+int profile_medical_check(char *why, size_t why_len)
+{
+    /* What profile_resolve reads, in its order: the first one absent names
+     * the gap. */
+    static const char *const needed[] = {"profile.conf", "lm.arpa", "words.dict"};
+    const char *dir = profile_medical_dir(), *missing = NULL;
+    char path[PROFILE_PATH_MAX];
+    profile_chain chain;
+    struct stat st;
+    int rc = profile_resolve("medical", &chain);
+    if (rc == 0) {
+        snprintf(why, why_len, "the medical profile in %s is complete", dir);
+        return 0;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        missing = "the directory";
+    for (size_t i = 0; !missing && i < sizeof(needed) / sizeof(needed[0]); i++)
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, needed[i]) < sizeof(path) &&
+            !profile_file_ok(path))
+            missing = needed[i];
+    snprintf(why, why_len,
+             "the medical profile in %s cannot be used (%s %s); build it with make or set "
+             "PHISCRIBE_MEDICAL_PROFILE to its directory",
+             dir, missing ? missing : "profile.conf", missing ? "is missing" : "is invalid");
+    return rc;
 }
 
 /* A sorted list of words, for "does the dictionary know it". */
@@ -280,7 +306,7 @@ int profile_build(const char *text, size_t len, const char *out_dir, const char 
     }
     if (!strcmp(base, "medical")) {
         if ((rc = profile_resolve("medical", &chain)) < 0) {
-            snprintf(msg, msg_len, "the medical profile is not built (%s)", medical_dir());
+            snprintf(msg, msg_len, "the medical profile is not built (%s)", profile_medical_dir());
             goto out_free_words;
         }
         for (int i = 0; i < chain.n; i++)

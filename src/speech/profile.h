@@ -61,6 +61,19 @@ typedef struct profile_chain {
  * directory or file is missing, PHS_EINVAL for a bad profile.conf. */
 int profile_resolve(const char *dir, profile_chain *out);
 
+/* The shipped medical profile's directory: $PHISCRIBE_MEDICAL_PROFILE when
+ * set, else where `make` built it (PHS_MEDICAL_PROFILE). */
+const char *profile_medical_dir(void);
+
+/* Whether the shipped medical profile can be used, the default of
+ * `transcribe` and `serve` (without it they use the general model): 0 when
+ * it resolves, else profile_resolve's error. Either way why gets one line
+ * naming the directory and, when it cannot be used, what is missing ("no
+ * directory DIR", "no lm.arpa", "invalid profile.conf"). A few stat calls
+ * and a read of profile.conf. */
+int profile_medical_check(char *why, size_t why_len);
+#define PROFILE_WHY_MAX (PROFILE_PATH_MAX + 160) /* room for the longest why */
+
 /* Builds a profile in out_dir (created if absent) from len bytes of text:
  * an n-gram model, and G2P pronunciations for words missing from the
  * dictionaries of dict_path and of the base. weight as in profile.conf. */

@@ -440,6 +440,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 * do-not-use list (read as QID) */
                                                {"q o d", "every other day"},
                                                {"p r n", "PRN"},
+                                               {"p o box", "PO Box"},
                                                {"p o", "PO"},
                                                {"n p o", "NPO"},
                                                {"m r i", "MRI"},
@@ -602,6 +603,14 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 * hiv, gerd; text input others),
                                                 * none an English word */
                                                {"mrn", "MRN"},
+                                               /* "id" said of a card or number
+                                                * (since session 47) */
+                                               {"member id", "member ID"},
+                                               {"patient id", "patient ID"},
+                                               {"insurance id", "insurance ID"},
+                                               {"photo id", "photo ID"},
+                                               {"id number", "ID number"},
+                                               {"zip code", "ZIP code"},
                                                {"ssn", "SSN"},
                                                {"dob", "DOB"},
                                                {"npi", "NPI"},
@@ -998,6 +1007,9 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     size_t k, ck;
     long q = q_hours_at(&f->v, i, out);
     if (q)
+        return q;
+    /* an identifier's letters go with its digits ("XQR551082") */
+    if ((q = format_identifier_at(&f->v, i, out)))
         return q;
     long lv = format_staging_at(&f->v, i, out);
     if (lv)

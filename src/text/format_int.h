@@ -55,6 +55,14 @@ bool format_pair_started(const format_view *v, size_t i, const char *const (*tab
  * out is full (PHS_ETOOBIG) or out of memory. */
 long format_numbers_at(const format_view *v, size_t i, sbuf *out);
 
+/* An identifier after its cue (mrn, record, account, chart, accession,
+ * member, policy, id, claim, license, ... with "number", "is" between):
+ * up to four letters said one by one and at least three digits, written
+ * as one string, never as a phone number ("x q r five five one zero eight
+ * two" -> "XQR551082", "m r n four four five six seven eight nine" ->
+ * "MRN 4456789"). Returns the words used (0: none) or a negative code. */
+long format_identifier_at(const format_view *v, size_t i, sbuf *out);
+
 /* Gravida and para said as letters: "g two p one" -> "G2P1", "g three p
  * two zero one two" -> "G3P2012" (with the term, preterm, abortion and
  * living counts). Returns the words used (0: none) or a negative code. */

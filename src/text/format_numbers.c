@@ -996,10 +996,12 @@ static long date_at(const format_view *v, size_t i, sbuf *out)
         long measure = measure_follows(v, i + k);
         if (measure)
             return measure < 0 ? measure : 0;
-        if (k == 1 && (ky = year_at(v, i + k, &year)) &&
-            !(below_hundred(v, i + k, &day, &ord) && ord)) {
+        /* "march of twenty twenty two" as "march twenty twenty two" */
+        size_t of = k == 1 && format_word_is(v, i + 1, "of") && !measure_follows(v, i + 2);
+        if (k == 1 && (ky = year_at(v, i + k + of, &year)) &&
+            !(below_hundred(v, i + k + of, &day, &ord) && ord)) {
             int rc = sbuf_printf(out, "%s %ld", month_names[m], year);
-            return rc < 0 ? rc : (long)(i + k) + ky;
+            return rc < 0 ? rc : (long)(i + k + of) + ky;
         }
         if (!(kd = below_hundred(v, i + k, &day, &ord)) || day < 1 || day > 31)
             return 0;
@@ -1186,9 +1188,14 @@ static bool or_counted(const format_view *v, size_t j)
            !t.ordinal && !t.digits && counted_at(v, &t, j + 1 + t.k);
 }
 
+static bool address_open_at(const format_view *v, size_t i);
+static bool identifier_open_at(const format_view *v, size_t i);
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
+    if (address_open_at(v, i) || identifier_open_at(v, i))
+        return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
     size_t j = i + s.k;
@@ -1330,13 +1337,15 @@ long format_staging_at(const format_view *v, size_t i, sbuf *out)
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
-        "oh",      "double",  "triple",  "point",  "hundred",  "thousand", "million",
-        "by",      "a",       "and",     "over",   "to",       "through",  "out",
-        "of",      "the",     "at",      "q",      "year",     "years",    "month",
-        "months",  "week",    "weeks",   "times",  "plus",     "day",      "days",
-        "per",     "degrees", "slash",   "minus",  "negative", "feet",     "foot",
-        "half",    "halves",  "third",   "thirds", "quarter",  "quarters", "fourth",
-        "fourths", "past",    "dollars", "dollar", "lead",     "gauge",    NULL};
+        "oh", "double", "triple", "point", "hundred", "thousand", "million", "by", "a", "and",
+        "over", "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months",
+        "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
+        "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
+        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge",
+        /* since session 47: "area code two one two ...", "tuesday march
+         * twelfth" */
+        "area", "code", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
@@ -1817,10 +1826,304 @@ static bool clock_span_from(const format_view *v, size_t i, const spoken_num *s)
            t.value >= 1 && t.value <= 12 && format_word_is(v, j + 1 + t.k, "o'clock");
 }
 
+/* ---- identifiers, phone extensions, dates said in numbers, addresses ------ */
+
+/* Words that name an identifier said with digits: its digits are one
+ * string whatever their count ("MRN 4456789", never a phone number's
+ * 445-6789), the letters said before them joined ("member ID XQR551082"). */
+static const char *const id_cues[] = {
+    "mrn",   "record",  "account", "chart",    "accession", "member",    "policy",     "id",
+    "claim", "license", "licence", "medicaid", "medicare",  "encounter", "subscriber", NULL};
+
+/* True when an identifier's cue comes right before word i, past "number",
+ * "is", "was" ("her mrn is ...", "the chart number is ..."); spelled "m r
+ * n" and "i d" too. */
+static bool id_cue_before(const format_view *v, size_t i)
+{
+    static const char *const between[] = {"number", "numbers", "is", "was", NULL};
+    size_t j = i;
+    for (int n = 0; n < 3 && j > 0 && index_in(format_word(v, j - 1), between) >= 0; n++)
+        j--;
+    if (j == 0)
+        return false;
+    if (index_in(format_word(v, j - 1), id_cues) >= 0)
+        return true;
+    return (j >= 3 && format_word_is(v, j - 3, "m") && format_word_is(v, j - 2, "r") &&
+            format_word_is(v, j - 1, "n")) ||
+           (j >= 2 && format_word_is(v, j - 2, "i") && format_word_is(v, j - 1, "d"));
+}
+
+/* Digits as the recogniser may hear them first after an identifier's cue. */
+static const char *const homophones[][2] = {{"for", "4"}, {"to", "2"},  {"too", "2"},
+                                            {"won", "1"}, {"ate", "8"}, {NULL, NULL}};
+
+/* True when a homophone after an identifier's cue, and only digits after
+ * it, end v: the digits still to come decide whether it is the first. */
+static bool identifier_open_at(const format_view *v, size_t i)
+{
+    size_t k;
+    if (format_pair_at(v, i, homophones, &k) < 0 || !id_cue_before(v, i))
+        return false;
+    for (size_t j = i + 1; j < v->n; j++)
+        if (digit_at(v, j) < 0)
+            return false;
+    return true;
+}
+
+long format_identifier_at(const format_view *v, size_t i, sbuf *out)
+{
+    char digits[48];
+    size_t letters = 0;
+    if (!id_cue_before(v, i))
+        return 0;
+    while (letters < 4 && level_letter(v, i + letters) && !strchr(format_word(v, i + letters), '.'))
+        letters++;
+    /* a first digit heard as its homophone ("m r n for four five six
+     * ..."), as redaction reads it right after a cue */
+    size_t hk = 0;
+    int h = letters ? -1 : format_pair_at(v, i, homophones, &hk);
+    size_t k = digit_string(v, i + letters + (h >= 0), digits + (h >= 0), sizeof(digits) - 1);
+    /* with a homophone, four digits after it at least ("a record for two
+     * three weeks" stays) */
+    if (h >= 0 && k)
+        digits[0] = homophones[h][1][0];
+    if (!k || strlen(digits) < (h >= 0 ? 5u : 3u))
+        return 0;
+    k += h >= 0;
+    for (size_t n = 0; n < letters; n++) {
+        int rc = sbuf_printf(out, "%c", format_word(v, i + n)[0] - 'a' + 'A');
+        if (rc < 0)
+            return rc;
+    }
+    int rc = sbuf_append_str(out, digits);
+    return rc < 0 ? rc : (long)(letters + k);
+}
+
+/* A phone number's extension: "extension three oh four" -> "ext. 304",
+ * after the number's digits, "at", "is" or "number" ("flexion and
+ * extension to ninety degrees" stays). */
+static long extension_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const before[] = {"at", "is", "number", "phone", "[PHONE]", NULL};
+    char digits[48];
+    spoken_num s;
+    if (!format_word_is(v, i, "extension") || i == 0 ||
+        (index_in(format_word(v, i - 1), before) < 0 && digit_at(v, i - 1) < 0))
+        return 0;
+    size_t k = digit_string(v, i + 1, digits, sizeof(digits));
+    if (!k) {
+        if (!number_at(v, i + 1, &s) || s.ordinal || strchr(s.text, '.') || s.value < 1 ||
+            s.value > 99999 || measure_follows(v, i + 1))
+            return 0;
+        k = s.k;
+        snprintf(digits, sizeof(digits), "%ld", s.value);
+    }
+    int rc = sbuf_printf(out, "ext. %s", digits);
+    return rc < 0 ? rc : (long)(1 + k);
+}
+
+/* "area code" and ten digits: "(212) 555-0133". */
+static long area_code_at(const format_view *v, size_t i, sbuf *out)
+{
+    char d[48];
+    if (!format_word_is(v, i, "area") || !format_word_is(v, i + 1, "code") ||
+        digit_string(v, i + 2, d, sizeof(d)) == 0 || strlen(d) != 10)
+        return 0;
+    int rc = sbuf_printf(out, "(%.3s) %.3s-%s", d, d + 3, d + 6);
+    return rc < 0 ? rc : (long)(2 + digit_string(v, i + 2, d, sizeof(d)));
+}
+
+/* One part of a date said in numbers, 1 to max: "oh three" (written 03),
+ * "three", "twelve", "twenty one". */
+static size_t date_part(const format_view *v, size_t i, long max, char *out, size_t cap)
+{
+    long val;
+    bool ord;
+    if (format_word_is(v, i, "oh") && unit_at(v, i + 1) >= 1) {
+        snprintf(out, cap, "0%c", (char)('0' + unit_at(v, i + 1)));
+        return 2;
+    }
+    size_t k = below_hundred(v, i, &val, &ord);
+    if (!k || ord || val < 1 || val > max)
+        return 0;
+    snprintf(out, cap, "%ld", val);
+    return k;
+}
+
+/* True after the words that say a date follows: date of birth, d o b,
+ * born (on), admitted/discharged/seen on, dated, date. */
+static bool date_cue_before(const format_view *v, size_t i)
+{
+    static const char *const on_cues[] = {"born",  "admitted",  "discharged", "seen",
+                                          "admit", "discharge", NULL};
+    static const char *const cues[] = {"born", "dated", "date", "dob", "birth", NULL};
+    if (i == 0)
+        return false;
+    if (format_word_is(v, i - 1, "on"))
+        return i > 1 && index_in(format_word(v, i - 2), on_cues) >= 0;
+    if (format_word_is(v, i - 1, "b"))
+        return i > 2 && format_word_is(v, i - 2, "o") && format_word_is(v, i - 3, "d");
+    return index_in(format_word(v, i - 1), cues) >= 0;
+}
+
+/* A date said in numbers after its cue, each part as said: "date of birth
+ * oh three oh four nineteen fifty two" -> "03/04/1952", "discharged on
+ * twelve fourteen twenty twenty three" -> "12/14/2023", "born on three
+ * twelve fifty four" -> "3/12/54". Month, day and year all said. */
+static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
+{
+    char month[8], day[8];
+    long year;
+    bool ord;
+    size_t km, kd, ky;
+    if (!date_cue_before(v, i) || !(km = date_part(v, i, 12, month, sizeof(month))) ||
+        !(kd = date_part(v, i + km, 31, day, sizeof(day))))
+        return 0;
+    size_t j = i + km + kd;
+    int width = 4;
+    if (!(ky = year_at(v, j, &year))) {
+        width = 2;
+        if (format_word_is(v, j, "oh") && unit_at(v, j + 1) >= 0) {
+            year = unit_at(v, j + 1);
+            ky = 2;
+        } else if (!(ky = below_hundred(v, j, &year, &ord)) || ord ||
+                   index_in(format_word(v, j), tens_words) < 0) {
+            return 0;
+        }
+    }
+    if (measure_follows(v, j))
+        return 0;
+    int rc = sbuf_printf(out, "%s/%s/%0*ld", month, day, width, year);
+    return rc < 0 ? rc : (long)(km + kd + ky);
+}
+
+/* The suffixes of a street's name (a house number and up to three words
+ * before one make an address). */
+static const char *const street_suffixes[] = {"street",    "avenue",  "road",    "drive", "lane",
+                                              "boulevard", "parkway", "terrace", "court", NULL};
+
+/* The words before a house number. */
+static const char *const address_cues[] = {"at", "on", "to", "from", "near", NULL};
+
+/* Words that are no part of a street's name. */
+static const char *const not_street_names[] = {"the", "a",   "an",   "and",  "or",    "of", "in",
+                                               "on",  "at",  "to",   "for",  "with",  "by", "from",
+                                               "is",  "was", "her",  "his",  "their", "my", "your",
+                                               "our", "its", "this", "that", "no",    NULL};
+
+/* The words of a street's name from i (1 to 3) before its suffix; 0 when
+ * none. With open, words that run to the end of v count too (an address
+ * a later word may finish). */
+static size_t street_name_at(const format_view *v, size_t i, bool open, size_t *suffix)
+{
+    for (size_t k = 0; k < 4; k++) {
+        const char *w = format_word(v, i + k);
+        if (k > 0 && index_in(w, street_suffixes) >= 0) {
+            *suffix = i + k;
+            return k;
+        }
+        if (open && i + k == v->n && k > 0)
+            return k;
+        long val;
+        bool ord;
+        if (!w[0] || w[0] == '[' || !w[1] || index_in(w, not_street_names) >= 0 ||
+            below_hundred(v, i + k, &val, &ord) || digit_at(v, i + k) >= 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* A house number after "at", "on", "to", "from" or "near", a street's
+ * name and its suffix: "lives at one twenty three maple street" -> "123
+ * Maple Street" (no time "1:23"), with "apartment", "unit" or "suite", a
+ * number and a letter after it: "Apartment 3B". */
+static long address_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const dwelling[] = {"apartment", "unit", "suite", NULL};
+    spoken_num s, t;
+    size_t suffix;
+    if (i == 0 || index_in(format_word(v, i - 1), address_cues) < 0 || !number_at(v, i, &s) ||
+        s.ordinal || strchr(s.text, '.') || strchr(s.text, ',') ||
+        !street_name_at(v, i + s.k, false, &suffix))
+        return 0;
+    int rc = sbuf_append_str(out, s.text);
+    for (size_t j = i + s.k; rc == 0 && j <= suffix; j++) {
+        const char *w = format_word(v, j);
+        size_t len = strlen(w);
+        if (len)
+            rc = sbuf_printf(out, " %c%.*s", w[0] >= 'a' && w[0] <= 'z' ? w[0] - 'a' + 'A' : w[0],
+                             (int)(len - 1), w + 1);
+    }
+    size_t end = suffix + 1;
+    int u = index_in(format_word(v, end), dwelling);
+    if (rc == 0 && u >= 0 && number_at(v, end + 1, &t) && !t.ordinal && !strchr(t.text, '.')) {
+        int letter = level_letter(v, end + 1 + t.k);
+        rc = sbuf_printf(out, " %c%s %s", dwelling[u][0] - 'a' + 'A', dwelling[u] + 1, t.text);
+        end += 1 + t.k;
+        if (rc == 0 && letter && letter != 'a' && letter != 'i') {
+            rc = sbuf_printf(out, "%c", letter - 'a' + 'A');
+            end++;
+        }
+    }
+    return rc < 0 ? rc : (long)(end - i);
+}
+
+/* True when the words from i may still become an address: a house number
+ * after its cue and name words to the end of v, the suffix not yet said. */
+static bool address_open_at(const format_view *v, size_t i)
+{
+    spoken_num s;
+    size_t suffix;
+    return i > 0 && index_in(format_word(v, i - 1), address_cues) >= 0 && number_at(v, i, &s) &&
+           !s.ordinal && street_name_at(v, i + s.k, true, &suffix) && i + s.k < v->n;
+}
+
+/* A bed's letter: "bed b" -> "bed B" (not "a" or "i", words too). */
+static long bed_letter_at(const format_view *v, size_t i, sbuf *out)
+{
+    int c = level_letter(v, i + 1);
+    if (!format_word_is(v, i, "bed") || !c || c == 'a' || c == 'i' ||
+        strchr(format_word(v, i + 1), '.') || level_letter(v, i + 2))
+        return 0;
+    int rc = sbuf_printf(out, "bed %c", c - 'a' + 'A');
+    return rc < 0 ? rc : 2;
+}
+
+static const char *const weekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                       "friday", "saturday", "sunday",    NULL};
+static const char *const weekday_names[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                            "Friday", "Saturday", "Sunday"};
+
+/* A weekday before its date takes a comma: "tuesday march twelfth" ->
+ * "Tuesday, March 12" (before the date's marker too: "Tuesday, [DATE]"). */
+static long weekday_date_at(const format_view *v, size_t i, sbuf *out)
+{
+    int d = index_in(format_word(v, i), weekdays);
+    if (d < 0)
+        return 0;
+    if (format_word_is(v, i + 1, "[DATE]")) {
+        int rc = sbuf_printf(out, "%s,", weekday_names[d]);
+        return rc < 0 ? rc : 1;
+    }
+    sbuf date;
+    sbuf_init(&date, 256);
+    long end = date_at(v, i + 1, &date);
+    int rc = end > 0 ? sbuf_printf(out, "%s, %s", weekday_names[d], sbuf_str(&date)) : 0;
+    sbuf_free(&date);
+    if (end <= 0 || rc < 0)
+        return end < 0 ? end : rc;
+    return end - (long)i;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
     long end;
+    if ((end = format_identifier_at(v, i, out)) || (end = extension_at(v, i, out)) ||
+        (end = area_code_at(v, i, out)) || (end = numeric_date_at(v, i, out)) ||
+        (end = weekday_date_at(v, i, out)) || (end = address_at(v, i, out)) ||
+        (end = bed_letter_at(v, i, out)))
+        return end;
     if ((end = time_at(v, i, out)) || (end = date_at(v, i, out)))
         return end < 0 ? end : end - (long)i;
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||

@@ -319,8 +319,13 @@ static void detect_addresses(redact_ctx *c)
             if (s) {
                 size_t end = s + 1;
                 redact_numrun u;
-                if (is_any(c, end, unit_words) && redact_number_run(c, end + 1, &u))
+                if (is_any(c, end, unit_words) && redact_number_run(c, end + 1, &u)) {
                     end = u.b;
+                    /* the unit's letter: "apartment three b" */
+                    const char *l = tok(c, end);
+                    if (l[0] >= 'a' && l[0] <= 'z' && !l[1] && l[0] != 'a' && l[0] != 'i')
+                        end++;
+                }
                 mark(c, r.a, end, REDACT_ADDRESS);
                 i = end - 1;
                 continue;

@@ -146,6 +146,15 @@ bool redact_number_run(const redact_ctx *c, size_t i, redact_numrun *r)
         }
         break;
     }
+    /* a last "oh" after five or more digit words said one by one is the
+     * number's last zero ("home phone five five five zero one two oh");
+     * "six oh hours" stays a word the recogniser inserted */
+    if (j >= i + 5 && j < c->n && (is(c, j, "oh") || is(c, j, "o"))) {
+        bool digitwise = true;
+        for (size_t k = i; k < j; k++)
+            digitwise = digitwise && digit_at(c, k) >= 0;
+        j += digitwise;
+    }
     numrun_measure(c, i, j, r);
     return true;
 }
@@ -556,6 +565,24 @@ static bool code_system_word_before(const redact_ctx *c, size_t a)
            (a > 1 && is(c, a - 1, "code") && is_any(c, a - 2, redact_code_systems));
 }
 
+/* True when the "number" said within CUE_WINDOW_NUMBER words before a is
+ * someone's or somewhere's to call: after a possessive ("son's", "his")
+ * or a place ("work", "home", "cell"). */
+static bool number_of_someone(const redact_ctx *c, size_t a)
+{
+    static const char *const owners[] = {"his",     "her",     "their",    "my",   "your",
+                                         "our",     "work",    "home",     "cell", "daytime",
+                                         "evening", "contact", "callback", "best", NULL};
+    for (size_t k = 1; k <= CUE_WINDOW_NUMBER && k < a; k++) {
+        if (!is(c, a - k, "number") && !is(c, a - k, "numbers"))
+            continue;
+        const char *w = tok(c, a - k - 1);
+        size_t len = strlen(w);
+        return is_any(c, a - k - 1, owners) || (len > 2 && !strcmp(w + len - 2, "'s"));
+    }
+    return false;
+}
+
 /* The label of an identifier-like string s (-1 for none): the cue before
  * it decides, then its shape; r_date when its number run reads as a date. */
 static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
@@ -566,7 +593,13 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     bool unit_after =
         is_any(c, s->b, redact_number_units) && !s->letters && !(s->digitwise && s->digits >= 5);
     bool plain = s->gaps == 0 && s->letters == 0;
-    if (redact_cue_before(c, s->a, CUE_WINDOW_SSN, ssn_cue) && s->digits >= 4)
+    /* "social security number ending in four four two one": the cue is
+     * read from before "ending in" */
+    size_t ends = s->a > 2 && (is(c, s->a - 2, "ending") || is(c, s->a - 2, "ends")) &&
+                          (is(c, s->a - 1, "in") || is(c, s->a - 1, "with"))
+                      ? 2
+                      : 0;
+    if (redact_cue_before(c, s->a - ends, CUE_WINDOW_SSN, ssn_cue) && s->digits >= 4)
         return REDACT_SSN;
     if (redact_cue_before(c, s->a, CUE_WINDOW_PHONE, phone_cue) && s->digits >= 7)
         return REDACT_PHONE;
@@ -587,8 +620,13 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
           (s->digitwise || redact_cue_before(c, s->a, CUE_WINDOW_ID, strong_id_cue)))))
         return REDACT_ID;
     if (redact_cue_before(c, s->a, CUE_WINDOW_NUMBER, number_cue) && s->digits >= 4)
-        /* "number" alone: ten digits are a phone number, fewer an ID */
-        return s->digits >= 10 && s->digits <= 11 && !s->letters ? REDACT_PHONE : REDACT_ID;
+        /* "number" alone: ten digits are a phone number, fewer an ID;
+         * seven digits too when the number is a person's or a place's to
+         * call ("his son's number", "her work number") */
+        return (s->digits >= 10 && s->digits <= 11 && !s->letters) ||
+                       (s->digits == 7 && plain && number_of_someone(c, s->a))
+                   ? REDACT_PHONE
+                   : REDACT_ID;
     if (s->lead_letters >= 2 && s->letters == s->lead_letters && !s->gaps && s->digits >= 4)
         /* "x q r five five one zero": letters, then digits only (not
          * "c d four count", "p t two n one") */
@@ -674,6 +712,12 @@ static void detect_birth_dates(redact_ctx *c)
     }
 }
 
+/* Digits a phone number is said with: 7, 10, or 11 with the leading 1. */
+static bool phone_length(int digits)
+{
+    return digits == 7 || digits == 10 || digits == 11;
+}
+
 void redact_detect_numbers(redact_ctx *c)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -693,6 +737,13 @@ void redact_detect_numbers(redact_ctx *c)
                                  redact_cue_before(c, i, 1, ssn_cue));
         bool has_s = idstr_at(c, i, lead_ok, &s);
         if (!has_r && !has_s)
+            continue;
+        /* a homophone read as a first digit ("fax to one eight hundred
+         * ..."), when the number after it has a phone number's length and
+         * with it has not: "to" is the word */
+        idstr rest;
+        if (has_s && !has_r && homophone_digit(tok(c, i)) >= 0 && !phone_length(s.digits) &&
+            idstr_at(c, i + 1, false, &rest) && phone_length(rest.digits))
             continue;
         size_t next = has_r ? r.b : i + 1; /* where to go on when nothing is found */
         if (has_r) {
@@ -737,6 +788,10 @@ void redact_detect_numbers(redact_ctx *c)
             a = r.a;
             b = r.b;
         }
+        /* "area code" said before a phone number is the number's */
+        if (label == REDACT_PHONE && a >= 2 && is(c, a - 2, "area") && is(c, a - 1, "code") &&
+            c->lab[a - 2] < 0 && c->lab[a - 1] < 0)
+            a -= 2;
         if (label >= 0) {
             mark(c, a, b, (redact_label)label);
             next = b;

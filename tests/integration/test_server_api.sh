@@ -29,6 +29,8 @@ req GET /healthz ""; expect_status 200 healthz
 req GET /readyz ""; expect_status 200 readyz
 req GET /metrics ""; expect_status 200 metrics
 grep -q '^phiscribe_workers 2' "$T/body" || fail "metrics: workers"
+# the medical profile the tests build is the default (test_default_profile.sh: without it)
+grep -q '^phiscribe_default_profile{profile="medical"} 1$' "$T/body" || fail "metrics: default profile"
 $C -D "$T/h" -o /dev/null "$URL/healthz"
 grep -qi '^Strict-Transport-Security' "$T/h" || fail "no HSTS"
 ok "health, readiness, metrics, HSTS"

@@ -613,6 +613,65 @@ static void test_blind9_forms(void **state)
     CHECK(cases);
 }
 
+/* The forms of blind10 (session 47): identifiers, extensions, area codes,
+ * dates said in numbers, weekdays, addresses, beds; each with neighbours
+ * that must stay as they were. */
+static void test_blind10_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* an identifier's digits are one string, never phone-shaped */
+        {"m r n four four five six seven eight nine", "MRN 4456789."},
+        {"mrn is one two three four five six seven", "MRN is 1234567."},
+        {"the accession number is two four one one oh eight three",
+         "The accession number is 2411083."},
+        {"account number nine eight seven six five four three two one",
+         "Account number 987654321."},
+        {"member id x q r five five one zero eight two", "Member ID XQR551082."},
+        {"policy number a b one two three four five six seven", "Policy number AB1234567."},
+        {"call five five five one two three four", "Call 555-1234."},
+        {"the number is six one seven five five five one two three four",
+         "The number is 617-555-1234."},
+        {"record the time", "Record the time."},
+        {"m r n for four five six seven eight nine", "MRN 4456789."},
+        {"a record for two three weeks", "A record for 23 weeks."},
+        {"discharge on twelve fourteen twenty twenty three", "Discharge on 12/14/2023."},
+        /* extensions and area codes */
+        {"call six one seven five five five zero one two two extension three oh four",
+         "Call 617-555-0122 ext. 304."},
+        {"page him at extension four four one seven", "Page him at ext. 4417."},
+        {"flexion and extension to ninety degrees", "Flexion and extension to 90 degrees."},
+        {"extension lacking ten degrees", "Extension lacking 10 degrees."},
+        {"at area code two one two five five five zero one three three", "At (212) 555-0133."},
+        {"the area code is two one two", "The area code is 212."},
+        /* a date said in numbers after its cue, each part as said */
+        {"date of birth oh three oh four nineteen fifty two", "Date of birth 03/04/1952."},
+        {"discharged on twelve fourteen twenty twenty three", "Discharged on 12/14/2023."},
+        {"born on three twelve fifty four", "Born on 3/12/54."},
+        {"d o b one five oh nine", "DOB 1/5/09."},
+        {"born on three twelve", "Born on 312."},
+        {"seen on three four tablets", "Seen on 34 tablets."},
+        {"the date oh eight hundred", "The date 0800."},
+        /* a month of a year; a weekday before a date */
+        {"in march of twenty twenty two", "In March 2022."},
+        {"the fifth of june of twenty twenty", "June 5, 2020."},
+        {"tuesday march twelfth", "Tuesday, March 12."},
+        {"on tuesday she was better", "On Tuesday she was better."},
+        /* addresses: the house number is no time, the street's name a name */
+        {"she lives at one twenty three maple street", "She lives at 123 Maple Street."},
+        {"lives at forty two oak avenue apartment three b", "Lives at 42 Oak Avenue Apartment 3B."},
+        {"at ten fifteen she was seen", "At 10:15 she was seen."},
+        {"a five mile drive", "A five mile drive."},
+        {"zip code zero two one one four", "ZIP code 02114."},
+        {"p o box four four one", "PO Box 441."},
+        {"take it p o", "Take it PO."},
+        /* a bed's letter */
+        {"room four twelve bed b", "Room 412 bed B."},
+        {"in bed a lot", "In bed a lot."},
+        {"bed two", "Bed 2."},
+    };
+    CHECK(cases);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1231,6 +1290,30 @@ static void test_stream_blind9_forms(void **state)
         "twenty five kilocalories per | kilogram per day",
         "post transplant | day nine",
         "c a m i c | u negative",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+static void test_stream_blind10_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "call six one seven five five five zero one two two | extension three oh four",
+        "call her at area | code two one two five five five zero one three three",
+        "call her at area code | two one two five five five zero one three three",
+        "page him at extension | four four one seven",
+        "she lives at one twenty three maple leaf | lane",
+        "she lives at one twenty three old maple leaf | lane",
+        "on monday | the third of march",
+        "next visit is tuesday | march twelfth",
+        "next visit is tuesday march | twelfth",
+        "at area code two | one two five five five zero one three three",
+        "she lives at one twenty three maple | street",
+        "she lives at one twenty three | maple street apartment two",
+        "transfer to bed | b",
+        "member id x q r | five five one zero eight two",
+        "m r n for | four five six seven eight nine",
+        "m r n for four | five six seven eight nine",
+        "date of birth oh three | oh four nineteen fifty two",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2014,8 +2097,10 @@ int main(void)
         cmocka_unit_test(test_blind7_forms),
         cmocka_unit_test(test_blind8_forms),
         cmocka_unit_test(test_blind9_forms),
+        cmocka_unit_test(test_blind10_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
+        cmocka_unit_test(test_stream_blind10_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),

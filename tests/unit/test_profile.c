@@ -409,6 +409,55 @@ static void build_errors(void **state)
     assert_true(msg[0] != '\0');
 }
 
+/* Why the shipped profile cannot be used, for each thing it can lack;
+ * the stand-in of setup is whole. */
+static void medical_check(void **state)
+{
+    char why[PROFILE_WHY_MAX], want[PROFILE_WHY_MAX];
+    assert_int_equal(profile_medical_check(why, sizeof(why)), 0);
+    snprintf(want, sizeof(want), "the medical profile in %s is complete", medical);
+    assert_string_equal(why, want);
+    const char *d = make_profile("m1", "base = general\nweight = 0.3\n");
+    setenv("PHISCRIBE_MEDICAL_PROFILE", d, 1);
+    assert_int_equal(profile_medical_check(why, sizeof(why)), 0);
+    static const struct {
+        const char *take, *says;
+        int rc;
+    } cases[] = {{"words.dict", "words.dict is missing", PHS_ENOTFOUND},
+                 {"lm.arpa", "lm.arpa is missing", PHS_ENOTFOUND},
+                 {"profile.conf", "profile.conf is missing", PHS_ENOTFOUND}};
+    char path[PROFILE_PATH_MAX];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        d = make_profile("m2", "base = general\nweight = 0.3\n");
+        snprintf(path, sizeof(path), "%s/%s", d, cases[i].take);
+        assert_int_equal(unlink(path), 0);
+        setenv("PHISCRIBE_MEDICAL_PROFILE", d, 1);
+        assert_int_equal(profile_medical_check(why, sizeof(why)), cases[i].rc);
+        snprintf(want, sizeof(want),
+                 "the medical profile in %s cannot be used (%s); build it "
+                 "with make or set PHISCRIBE_MEDICAL_PROFILE to its directory",
+                 d, cases[i].says);
+        assert_string_equal(why, want);
+    }
+    d = make_profile("m3", "base = general\nweight = 2\n");
+    setenv("PHISCRIBE_MEDICAL_PROFILE", d, 1);
+    assert_int_equal(profile_medical_check(why, sizeof(why)), PHS_EINVAL);
+    assert_non_null(strstr(why, "(profile.conf is invalid)"));
+    snprintf(path, sizeof(path), "%s/absent", root);
+    setenv("PHISCRIBE_MEDICAL_PROFILE", path, 1);
+    assert_int_equal(profile_medical_check(why, sizeof(why)), PHS_ENOTFOUND);
+    snprintf(want, sizeof(want),
+             "the medical profile in %s cannot be used (the directory is "
+             "missing)",
+             path);
+    assert_memory_equal(why, want, strlen(want));
+    /* a short buffer is cut, never overrun */
+    char tiny[8];
+    assert_int_equal(profile_medical_check(tiny, sizeof(tiny)), PHS_ENOTFOUND);
+    assert_int_equal(strlen(tiny), 7);
+    setenv("PHISCRIBE_MEDICAL_PROFILE", medical, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +465,7 @@ int main(void)
         cmocka_unit_test(chain_over_medical), cmocka_unit_test(merged_model),
         cmocka_unit_test(invalid_profiles),   cmocka_unit_test(dictionary_reading),
         cmocka_unit_test(build_over_medical), cmocka_unit_test(build_errors),
+        cmocka_unit_test(medical_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

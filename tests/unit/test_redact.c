@@ -287,6 +287,36 @@ static void test_numbers(void **state)
     expect("the account is nine one two four four zero six", "the account is [ID]");
 }
 
+/* blind10's identifiers (session 47): the label its cue gives, read past
+ * "ending in"; a last zero said "oh"; a homophone before a phone number;
+ * a person's seven-digit number; words after "nurse" that name no one. */
+static void test_blind10_identifiers(void **state)
+{
+    expect("social security number ending in four four two one",
+           "social security number ending in [SSN]");
+    expect("record number ending in four four two one", "record number ending in [ID]");
+    expect("home phone five five five zero one two oh", "home phone [PHONE]");
+    expect("every four to six oh hours", "every four to six oh hours");
+    expect("send the fax to one eight hundred five five five zero one zero eight",
+           "send the fax to [PHONE]");
+    expect("call to one two three four five six seven eight nine", "call [PHONE]");
+    expect("his son's number is five five five zero one four four", "his son's number is [PHONE]");
+    expect("her work number is five five five zero one four four", "her work number is [PHONE]");
+    expect("the claim number is five five five zero one four four", "the claim number is [ID]");
+    expect("call the nurse line at five five five zero one eight eight",
+           "call the nurse line at [PHONE]");
+    expect("call the nurse line with questions", "call the nurse line with questions");
+    expect("nurse practitioner visit", "nurse practitioner visit");
+    expect("nurse jones was here", "nurse [NAME] was here");
+    /* "area code" goes with its number; an apartment's letter with its address */
+    expect("call her at area code two one two five five five zero one three three",
+           "call her at [PHONE]");
+    expect("the area code is two one two", "the area code is two one two");
+    expect("lives at forty two oak avenue apartment three b", "lives at [ADDRESS]");
+    expect("lives at forty two oak avenue apartment three a week ago",
+           "lives at [ADDRESS] a week ago");
+}
+
 /* Identifiers as a recogniser writes them: cues heard as plurals or
  * spelled letters, digit homophones and misheard words inside the digits,
  * letters before the digits. */
@@ -634,16 +664,24 @@ static void test_pcm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),         cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_dates_with_years), cmocka_unit_test(test_dates_keep_quantities),
-        cmocka_unit_test(test_ages),          cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_dates_with_years),
+        cmocka_unit_test(test_dates_keep_quantities),
+        cmocka_unit_test(test_ages),
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_ids_misrecognised),
-        cmocka_unit_test(test_ids_before_quantities), cmocka_unit_test(test_clinical_numbers_survive),
-        cmocka_unit_test(test_addresses),     cmocka_unit_test(test_email_url),
+        cmocka_unit_test(test_ids_before_quantities),
+        cmocka_unit_test(test_clinical_numbers_survive),
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_email_url),
         cmocka_unit_test(test_clinical_survives),
-        cmocka_unit_test(test_clinical_words_not_names), cmocka_unit_test(test_rewrite_consistency),
-        cmocka_unit_test(test_types),         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_clinical_words_not_names),
+        cmocka_unit_test(test_rewrite_consistency),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_pcm),
+        cmocka_unit_test(test_blind10_identifiers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
