@@ -961,6 +961,8 @@ static const char *const months[] = {"january",  "february", "march",  "april", 
 static const char *const month_names[] = {"January",   "February", "March",    "April",
                                           "May",       "June",     "July",     "August",
                                           "September", "October",  "November", "December"};
+static const char *const weekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                       "friday", "saturday", "sunday",    NULL};
 
 /* A year: "nineteen eighty four", "twenty twenty four", "two thousand
  * [and] five", "two thousand". */
@@ -1342,15 +1344,15 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge",
-        /* since session 47: "area code two one two ...", "tuesday march
-         * twelfth" */
-        "area", "code", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday", NULL};
+        /* since session 47: "area code two one two ..." (and a weekday
+         * before a date, below: "tuesday march twelfth") */
+        "area", "code", NULL};
     const char *w = format_word(v, i);
     bool ord;
     long val;
     return below_hundred(v, i, &val, &ord) || index_in(w, joiners) >= 0 ||
-           index_in(w, months) >= 0 || (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
+           index_in(w, months) >= 0 || index_in(w, weekdays) >= 0 ||
+           (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
 }
 
 bool format_hour_count_at(const format_view *v, size_t i, long *value)
@@ -1926,11 +1928,12 @@ static long extension_at(const format_view *v, size_t i, sbuf *out)
 static long area_code_at(const format_view *v, size_t i, sbuf *out)
 {
     char d[48];
+    size_t k;
     if (!format_word_is(v, i, "area") || !format_word_is(v, i + 1, "code") ||
-        digit_string(v, i + 2, d, sizeof(d)) == 0 || strlen(d) != 10)
+        (k = digit_string(v, i + 2, d, sizeof(d))) == 0 || strlen(d) != 10)
         return 0;
     int rc = sbuf_printf(out, "(%.3s) %.3s-%s", d, d + 3, d + 6);
-    return rc < 0 ? rc : (long)(2 + digit_string(v, i + 2, d, sizeof(d)));
+    return rc < 0 ? rc : (long)(2 + k);
 }
 
 /* One part of a date said in numbers, 1 to max: "oh three" (written 03),
@@ -2089,8 +2092,6 @@ static long bed_letter_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : 2;
 }
 
-static const char *const weekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
-                                       "friday", "saturday", "sunday",    NULL};
 static const char *const weekday_names[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                             "Friday", "Saturday", "Sunday"};
 
