@@ -483,13 +483,11 @@ int jobs_model_worker(jobs *j, const struct jobs_options *o, pool_worker **out, 
     if ((rc = model_plan(j, o, &cfg, &own, &id, &voice, msg, msg_len)) < 0)
         return rc;
     if (!voice_only(j, o, &cfg, own, &voice)) {
-        rc = template_worker(j, o, &cfg, own, &id, &voice, out, msg, msg_len);
+        asr_config tcfg = cfg; /* custom_build fills in the template's */
+        rc = template_worker(j, o, &tcfg, own, &id, &voice, out, msg, msg_len);
         if (rc != PHS_EBUSY && rc != PHS_EDECODER_CRASHED)
             return rc;
         /* no template now: this session builds its model, as before */
-        cfg = *j->cfg.asr;
-        cfg.vocabulary = o->vocabulary;
-        cfg.search = o->search;
     }
     if ((rc = custom_build(j, o, own, &cfg, &c, msg, msg_len)) < 0)
         return rc;
