@@ -124,8 +124,9 @@ int pool_spawn_own(pool *p, int64_t tenant, const char *profile, const char *con
                    char *msg, size_t msg_len);
 /* A template for live sessions on a model of their own (profile,
  * vocabulary, search, voice as pool_spawn_own): a worker that builds the
- * model and every search a live session may use, is not confined, reads
- * no session data, and forks workers that inherit them
+ * model and the searches a live session opens with (the rest after its
+ * first fork), confines itself (confine_template), reads no session data,
+ * and forks workers that inherit them
  * (pool_fork_template) as the zygote does for the default model. It stays
  * its tenant's (its workers carry the tenant and its name). Only with
  * live_searches (else PHS_EUNSUPPORTED). Owned by the caller

@@ -68,8 +68,9 @@ const char *profile_medical_dir(void);
 /* Whether the shipped medical profile can be used, the default of
  * `transcribe` and `serve` (without it they use the general model): 0 when
  * it resolves, else profile_resolve's error. Either way why gets one line
- * naming the directory and, when it cannot be used, what is missing ("no
- * directory DIR", "no lm.arpa", "invalid profile.conf"). A few stat calls
+ * naming the directory and, when it cannot be used, what is missing (the
+ * directory, profile.conf, lm.arpa or words.dict) or that profile.conf is
+ * invalid, and the fix. A few stat calls
  * and a read of profile.conf. */
 int profile_medical_check(char *why, size_t why_len);
 #define PROFILE_WHY_MAX (PROFILE_PATH_MAX + 160) /* room for the longest why */

@@ -51,8 +51,9 @@ enum proto_model {
      * in (asr_decoder_set_voice): an own model that differs from the
      * zygote's by its voice only, no model built. */
     PROTO_MODEL_VOICE,
-    /* A template (PROTO_INIT_TEMPLATE): an own model and every live
-     * search built, not confined; it now serves ZYG_SPAWN only. */
+    /* A template (PROTO_INIT_TEMPLATE): an own model and the searches a
+     * live session opens with built, confined (confine_template); it now
+     * serves ZYG_SPAWN only. */
     PROTO_MODEL_TEMPLATE,
 };
 
@@ -61,8 +62,9 @@ enum proto_init_model {
     PROTO_INIT_ZYGOTE = 0, /* the decoder it inherits (zygote's or template's) */
     PROTO_INIT_OWN,        /* a model built for PROTO_INIT's configuration */
     /* A template for live sessions on a model of their own: the worker
-     * builds the model and every live search, does NOT confine itself and
-     * reads no session data: after PROTO_READY it only answers ZYG_SPAWN
+     * builds the model and the searches a session opens with, confines
+     * itself as a template (confine_template, not confine_enter: it forks)
+     * and reads no session data: after PROTO_READY it only answers ZYG_SPAWN
      * on its socket (frames of the zygote's shape over the stream socket,
      * one at a time), forking workers that inherit its decoder. */
     PROTO_INIT_TEMPLATE,
