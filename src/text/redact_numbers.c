@@ -65,6 +65,27 @@ bool redact_is_number_word(const redact_ctx *c, size_t i)
            ((!strcmp(t, "double") || !strcmp(t, "triple")) && digit_at(c, i + 1) >= 0);
 }
 
+/* Digits a phone number is said with: 7, 10, or 11 with the leading 1. */
+static bool phone_length(int digits)
+{
+    return digits == 7 || digits == 10 || digits == 11;
+}
+
+/* True when "hundred" at k, in the run [i, j) of otherwise plain digit
+ * words, is a phone number's two zeros after the digit before it: said
+ * first ("eight hundred five five five zero one nine nine") or last ("six
+ * one seven five five five oh one hundred"), and only when the digits
+ * then have a phone number's length ("one two hundred" stays a count). */
+static bool phone_hundred(const redact_ctx *c, size_t i, size_t j, size_t k)
+{
+    if (k == i || digit_at(c, k - 1) < 1 || (k != i + 1 && k + 1 != j))
+        return false;
+    for (size_t m = i; m < j; m++)
+        if (m != k && digit_at(c, m) < 0)
+            return false;
+    return phone_length((int)(j - i - 1) + 2);
+}
+
 /* Fills r for the number words [i, j) (as redact_number_run found them). */
 static void numrun_measure(const redact_ctx *c, size_t i, size_t j, redact_numrun *r)
 {
@@ -95,8 +116,10 @@ static void numrun_measure(const redact_ctx *c, size_t i, size_t j, redact_numru
             r->digits += 2;
             cur += 20 + 10 * v;
             after_tens = true;
-        } else if (!strcmp(t, "hundred") && k >= i + 2 && digit_at(c, k - 1) >= 1 &&
-                   digit_at(c, k - 2) >= 0 && k + 1 < j && digit_at(c, k + 1) >= 0) {
+        } else if (!strcmp(t, "hundred") &&
+                   ((k >= i + 2 && digit_at(c, k - 1) >= 1 && digit_at(c, k - 2) >= 0 &&
+                     k + 1 < j && digit_at(c, k + 1) >= 0) ||
+                    phone_hundred(c, i, j, k))) {
             /* a digit string's "eight hundred" ("one eight hundred five five
              * five ..."): two more digits, as the formatter writes it
              * (1-800-555-...), not a cardinal */
@@ -360,6 +383,15 @@ static size_t month_date_end(const redact_ctx *c, size_t i)
     return 0;
 }
 
+/* True when "of the month" (or "of each month", "of every month") follows a day
+ * at j: a day that comes back every month ("paid on the first of the
+ * month"), no date. */
+static bool recurring_day(const redact_ctx *c, size_t j)
+{
+    static const char *const which[] = {"the", "each", "every", NULL};
+    return is(c, j, "of") && is_any(c, j + 1, which) && is(c, j + 2, "month");
+}
+
 void redact_detect_dates(redact_ctx *c)
 {
     static const char *const after_day[] = {"at",  "and",  "in", "for",  "with",  "we",     "he",
@@ -372,9 +404,14 @@ void redact_detect_dates(redact_ctx *c)
             b = month_date_end(c, i);
         } else if ((d = day_at(c, i, false)) > 0 && is(c, i + d, "of") && month_at(c, i + d + 1)) {
             b = date_year_end(c, i + d + 2); /* the fourth of june [nineteen ninety] */
+            /* its "the" too: the formatter writes the date without it
+             * ("June 4"), so the redacted text reads as the unredacted */
+            if (i > 0 && is(c, i - 1, "the") && c->lab[i - 1] < 0)
+                a = i - 1;
         } else if (i > 1 && is(c, i - 2, "on") && is(c, i - 1, "the") &&
                    (d = day_at(c, i, false)) > 0 &&
-                   (i + d == c->n || is_any(c, i + d, after_day))) {
+                   (i + d == c->n || is_any(c, i + d, after_day)) &&
+                   !recurring_day(c, i + d)) {
             b = i + d; /* on the twelfth (not "on the second floor") */
         } else if (i > 0 && is_any(c, i - 1, numeric_lead)) {
             b = numeric_date_end(c, i); /* on twelve fourteen twenty twenty */
@@ -712,12 +749,6 @@ static void detect_birth_dates(redact_ctx *c)
     }
 }
 
-/* Digits a phone number is said with: 7, 10, or 11 with the leading 1. */
-static bool phone_length(int digits)
-{
-    return digits == 7 || digits == 10 || digits == 11;
-}
-
 void redact_detect_numbers(redact_ctx *c)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -740,9 +771,12 @@ void redact_detect_numbers(redact_ctx *c)
             continue;
         /* a homophone read as a first digit ("fax to one eight hundred
          * ..."), when the number after it has a phone number's length and
-         * with it has not: "to" is the word */
+         * with it has not (eleven digits only with a leading 1: "fax to
+         * six one seven ..." is ten digits, not 2617...): "to" is the word */
         idstr rest;
-        if (has_s && !has_r && homophone_digit(tok(c, i)) >= 0 && !phone_length(s.digits) &&
+        bool with_phone = phone_length(s.digits) &&
+                          (s.digits != 11 || homophone_digit(tok(c, i)) == 1);
+        if (has_s && !has_r && homophone_digit(tok(c, i)) >= 0 && !with_phone &&
             idstr_at(c, i + 1, false, &rest) && phone_length(rest.digits))
             continue;
         size_t next = has_r ? r.b : i + 1; /* where to go on when nothing is found */

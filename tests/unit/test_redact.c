@@ -194,7 +194,7 @@ static void test_clinical_words_not_names(void **state)
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
-    expect("admitted on the fourth of june with pneumonia", "admitted on the [DATE] with pneumonia");
+    expect("admitted on the fourth of june with pneumonia", "admitted on [DATE] with pneumonia");
     expect("follow up on april twenty first", "follow up on [DATE]");
     expect("seen on march the third", "seen on [DATE]");
     expect("the biopsy is on the twelfth at noon", "the biopsy is on the [DATE] at noon");
@@ -211,8 +211,8 @@ static void test_dates_with_years(void **state)
 {
     expect("seen march third twenty twenty four", "seen [DATE]");
     expect("seen on march the third twenty twenty four for pain", "seen on [DATE] for pain");
-    expect("the fifth of june nineteen ninety", "the [DATE]");
-    expect("the fifth of june nineteen ninety two at home", "the [DATE] at home");
+    expect("the fifth of june nineteen ninety", "[DATE]");
+    expect("the fifth of june nineteen ninety two at home", "[DATE] at home");
     expect("june fifth two thousand and three", "[DATE]");
     expect("june fifth two thousand three", "[DATE]");
     expect("june fifth two thousand", "[DATE]");
@@ -226,7 +226,7 @@ static void test_dates_with_years(void **state)
     expect("seen on three twenty first two thousand and four", "seen on [DATE]");
     expect("january first oh five", "[DATE]");
     expect("january first ninety nine", "[DATE]");
-    expect("the twelfth of march of twenty twenty", "the [DATE]");
+    expect("the twelfth of march of twenty twenty", "[DATE]");
     expect("surgery in june of twenty twenty", "surgery in [DATE]");
     /* words misheard between "date of birth" and the year */
     expect("date of birth larch twelfth nineteen fifty four", "date of birth [DATE]");
@@ -315,6 +315,25 @@ static void test_blind10_identifiers(void **state)
     expect("lives at forty two oak avenue apartment three b", "lives at [ADDRESS]");
     expect("lives at forty two oak avenue apartment three a week ago",
            "lives at [ADDRESS] a week ago");
+}
+
+/* blind11's identifiers (session 48): a phone number's "hundred" said
+ * first or last; "to" before ten digits; a date's "the" when the date is
+ * written without it; a day of every month is no date. */
+static void test_blind11_identifiers(void **state)
+{
+    expect("call her at six one seven five five five oh one hundred", "call her at [PHONE]");
+    expect("her number is five five five oh one hundred", "her number is [PHONE]");
+    expect("the clinic number is eight hundred five five five zero one nine nine",
+           "the clinic number is [PHONE]");
+    expect("take one two hundred milligram tablets", "take one two hundred milligram tablets");
+    expect("fax to six one seven five five five zero one six three", "fax to [PHONE]");
+    expect("call won six one seven five five five zero one six three", "call [PHONE]");
+    expect("the biopsy is on the third of march", "the biopsy is on [DATE]");
+    expect("seen on the fifth of june of twenty twenty", "seen on [DATE]");
+    expect("symptoms began on the twelfth", "symptoms began on the [DATE]");
+    expect("she gets paid on the first of the month", "she gets paid on the first of the month");
+    expect("refill on the fifteenth of every month", "refill on the fifteenth of every month");
 }
 
 /* Identifiers as a recogniser writes them: cues heard as plurals or
@@ -682,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_pcm),
         cmocka_unit_test(test_blind10_identifiers),
+        cmocka_unit_test(test_blind11_identifiers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
