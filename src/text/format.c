@@ -113,7 +113,8 @@ int format_pair_at(const format_view *v, size_t i, const char *const (*table)[2]
 
 enum item_kind {
     ITEM_WORD,   /* text: space before */
-    ITEM_ATTACH, /* . , : ; ? ! ) : no space before */
+    ITEM_ATTACH, /* . , : ; ? ! ) : no space before; also the rest of a
+                    word joined to a marker before it ("-year-old") */
     ITEM_OPEN,   /* ( : space before, none after */
     ITEM_BREAK,  /* "\n" or "\n\n": no space either side */
     ITEM_EMPTY,  /* "": a command that writes nothing here (a close parenthesis
@@ -429,6 +430,13 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"o two sat", "O2 sat"},
                                                {"o two sats", "O2 sats"},
+                                               /* "oh two" before what is
+                                                  measured of oxygen (no
+                                                  digits: "room two oh two") */
+                                               {"oh two sat", "O2 sat"},
+                                               {"oh two sats", "O2 sats"},
+                                               {"oh two saturation", "O2 saturation"},
+                                               {"oh two saturations", "O2 saturations"},
                                                {"o two", "O2"},
                                                {"b i d", "BID"},
                                                {"t i d", "TID"},
@@ -1425,6 +1433,84 @@ static void move_floor(fmt *f)
         f->v.floor = at;
 }
 
+/* ---- fillers and values said again ------------------------------------------ */
+
+size_t format_correction_at(const format_view *v, size_t i)
+{
+    static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm", NULL};
+    if (in_list(format_word(v, i), fillers))
+        return 1;
+    return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;
+}
+
+/* True when item t holds a value: digits, a value's marker, or one number
+ * word that stayed a word ("five"). */
+static bool value_item(const fmt *f, const item *t)
+{
+    const char *s = item_text(f, t);
+    long val;
+    return strpbrk(s, "0123456789") || is_value_marker(s) ||
+           (t->n_words == 1 && format_number_word(&f->v, t->first_word, &val));
+}
+
+/* A filler ("uh", "um") or "i mean" at i, k words: a note writes neither.
+ * Between a value and a number said again it corrects the value, as
+ * "scratch that" does ("give five uh ten milligrams": "Give 10 mg",
+ * "pulse eighty i mean ninety": "Pulse 90"); the value goes only while no
+ * stream has sent it, no silence of FORMAT_JOIN_PAUSE separates it from
+ * the number, and the number ends within its horizon. A filler anywhere
+ * else writes nothing; "i mean" before anything but a value after one
+ * stays words ("i mean to call"). Returns the words used (0: not one) or
+ * a negative code. */
+static long correction_at(fmt *f, size_t i)
+{
+    size_t k = format_correction_at(&f->v, i), next = i + k;
+    if (!k)
+        return 0;
+    const item *t = last_item(f);
+    sbuf num;
+    sbuf_init(&num, 256);
+    long n = next < f->v.n ? format_numbers_at(&f->v, next, &num) : 0;
+    sbuf_free(&num);
+    long val;
+    bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
+                 format_number_word(&f->v, next, &val);
+    if (n < 0)
+        return n;
+    if (t && t == &f->it[f->n_it - 1] && t->kind == ITEM_WORD && again && value_item(f, t) &&
+        !(f->o->shown && f->o->shown[t->first_word]) &&
+        f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&
+        f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON)
+        f->n_it--;
+    else if (k == 2)
+        return 0;
+    int rc = emit(f, ITEM_EMPTY, "", 0, i, k);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* "[AGE] year old": the age redaction put in its marker's place, written
+ * as the unredacted "91-year-old" is ("A [AGE]-year-old man"). The
+ * marker stays a piece of its own (a stream may have sent it, and no
+ * written form takes a marker in: docs/FORMATTING.md, "Formatting and
+ * redaction"); the rest is a piece joined to it with no space. Returns
+ * the words used (0: none) or a negative code. */
+static long marker_age_at(fmt *f, size_t i)
+{
+    static const char *const adj[][2] = {{"year old", "-year-old"},
+                                         {"month old", "-month-old"},
+                                         {"week old", "-week-old"},
+                                         {"day old", "-day-old"},
+                                         {NULL, NULL}};
+    size_t k;
+    int a;
+    if (!format_word_is(&f->v, i, "[AGE]") || (a = format_pair_at(&f->v, i + 1, adj, &k)) < 0)
+        return 0;
+    int rc = emit(f, ITEM_WORD, "[AGE]", 5, i, 1);
+    if (rc == 0)
+        rc = emit(f, ITEM_ATTACH, adj[a][1], strlen(adj[a][1]), i + 1, k);
+    return rc < 0 ? rc : (long)(1 + k);
+}
+
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
 static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
@@ -1444,8 +1530,13 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     move_floor(f);
     if ((k = heading_at(f, i)))
         return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
+    long n = correction_at(f, i);
+    if (n == 0)
+        n = marker_age_at(f, i);
+    if (n)
+        return n;
     sbuf_clear(scratch_buf);
-    long n = abbreviation_at(f, i, scratch_buf);
+    n = abbreviation_at(f, i, scratch_buf);
     if (n == 0)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
@@ -1508,7 +1599,8 @@ static int build(fmt *f)
         if ((rc = close_parens(f)) < 0)
             goto out;
         const item *t = last_item(f);
-        if (t && (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] == ')')))
+        if (t && (t->kind == ITEM_WORD ||
+                  (t->kind == ITEM_ATTACH && strchr(")-", item_text(f, t)[0]))))
             rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
         if (rc == 0)
             rc = capitals(f);

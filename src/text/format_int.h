@@ -86,6 +86,16 @@ long format_level_at(const format_view *v, size_t i, sbuf *out);
  * a stream holds such words back at a release (format_stream.c). */
 bool format_open_word(const format_view *v, size_t i);
 
+/* True when word i is a number word below one hundred ("five",
+ * "twenty"), its value in *value. */
+bool format_number_word(const format_view *v, size_t i, long *value);
+
+/* The words of a filler ("uh", "um") or of "i mean" at i, 0 when none:
+ * smart formatting writes neither, and between a value and a number said
+ * again either corrects the value (format.c). A stream holds the words
+ * before one until the word after it is known. */
+size_t format_correction_at(const format_view *v, size_t i);
+
 /* True when word i alone is a number from 1 to 24 ("six", "twelve"), put
  * in *value: the hours of "q six h". */
 bool format_hour_count_at(const format_view *v, size_t i, long *value);

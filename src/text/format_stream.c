@@ -184,6 +184,18 @@ static size_t settled(const format_stream *s, const format_result *r)
             hold = s->window;
             break;
         }
+    /* a filler or "i mean" corrects the value before it when a number
+     * follows (format.c, correction_at): while the word after one is
+     * unknown, or the words end on an "i" that may become "i mean", the
+     * window's words wait */
+    for (size_t j = s->window; s->o.smart && j < s->words.n; j++) {
+        size_t c = format_correction_at(&v, j);
+        if ((c && j + c >= s->words.n) ||
+            (j + 1 == s->words.n && format_word_is(&v, j, "i"))) {
+            hold = s->window;
+            break;
+        }
+    }
     size_t to = s->shown;
     while (to < r->n &&
            (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))

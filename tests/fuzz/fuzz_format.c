@@ -93,6 +93,18 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
         abort();
 }
 
+/* True when word i may correct the value before it with smart formatting
+ * on (a filler, or "i mean": docs/FORMATTING.md), and so remove it as
+ * "scratch that" does. */
+static bool corrects(const asr_word *w, size_t n, size_t i)
+{
+    static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm"};
+    for (size_t f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++)
+        if (!strcmp(w[i].text, fillers[f]))
+            return true;
+    return !strcmp(w[i].text, "i") && i + 1 < n && !strcmp(w[i + 1].text, "mean");
+}
+
 /* True when word k is in a token of r (not removed by "scratch that"). */
 static bool in_result(const format_result *r, size_t k)
 {
@@ -176,7 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     bool scratch = false;
     for (size_t i = 0; i < n; i++)
-        scratch = scratch || (o.dictation && !strcmp(w[i].text, "scratch"));
+        scratch = scratch || (o.dictation && !strcmp(w[i].text, "scratch")) ||
+                  (o.smart && corrects(w, n, i));
     format_result r;
     if (format_words(&o, w, n, &r) < 0)
         abort();

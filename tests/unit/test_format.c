@@ -672,6 +672,71 @@ static void test_blind10_forms(void **state)
     CHECK(cases);
 }
 
+/* The forms of blind11 (session 48): values said the other ways people
+ * say them (docs/FORMATTING.md, "Forms added in session 48"). */
+static void test_blind11_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a phone number said in groups, pairs and hundreds */
+        {"his cell is six one seven five five five zero one twenty two",
+         "His cell is 617-555-0122."},
+        {"call her at six one seven five five five oh one hundred", "Call her at 617-555-0100."},
+        {"the clinic number is eight hundred five five five zero one nine nine",
+         "The clinic number is 800-555-0199."},
+        {"her cell is six seventeen five five five zero one four four",
+         "Her cell is 617-555-0144."},
+        {"call five five five oh one twenty", "Call 555-0120."},
+        {"take two eight hundred milligram tablets", "Take two 800 mg tablets."},
+        {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
+        {"six one seven five five five", "617555."},
+        /* oxygen */
+        {"oh two sat ninety four percent", "O2 sat 94%."},
+        {"oh two sats in the high eighties", "O2 sats in the high 80s."},
+        {"room two oh two", "Room 202."},
+        /* a hundred's decade */
+        {"heart rate in the one hundreds", "Heart rate in the 100s."},
+        {"sugars in the two hundreds", "Sugars in the 200s."},
+        {"hundreds of cells", "Hundreds of cells."},
+        /* a half or quarter of a mass or volume */
+        {"she takes half a milligram of clonazepam", "She takes 0.5 mg of clonazepam."},
+        {"a quarter of a milligram", "0.25 mg."},
+        {"give half a liter bolus", "Give 0.5 L bolus."},
+        {"take half a tablet", "Take half a tablet."},
+        {"for half a day", "For half a day."},
+        {"a quarter to three tablets", "A quarter to 3 tablets."},
+        /* clock times said with minutes before "past", hours before a part
+         * of the day */
+        {"he fell at twenty past four", "He fell at 4:20."},
+        {"at twenty five past ten a m", "At 10:25 AM."},
+        {"the pain woke her at three in the morning", "The pain woke her at 3 in the morning."},
+        {"she slept until six in the evening", "She slept until 6 in the evening."},
+        {"take two in the morning", "Take two in the morning."},
+        /* fillers, and a value said again after one or after "i mean" */
+        {"um the patient is resting", "The patient is resting."},
+        {"she uh denies chest pain", "She denies chest pain."},
+        {"give five uh ten milligrams of morphine", "Give 10 mg of morphine."},
+        {"pulse was eighty i mean ninety", "Pulse was 90."},
+        {"lisinopril ten milligrams i mean twenty milligrams daily", "Lisinopril 20 mg daily."},
+        {"i mean to call the pharmacy", "I mean to call the pharmacy."},
+        {"she is stable i mean she is better", "She is stable I mean she is better."},
+        /* the age redaction put in a marker's place */
+        {"a [AGE] year old woman", "A [AGE]-year-old woman."},
+        {"she is a [AGE] year old", "She is a [AGE]-year-old."},
+        {"he is [AGE] years old", "He is [AGE] years old."},
+    };
+    CHECK(cases);
+}
+
+/* Smart formatting off: fillers and "i mean" are the words as said. */
+static void test_blind11_forms_off(void **state)
+{
+    static const char *const cases[][2] = {
+        {"um the patient is resting", "um the patient is resting"},
+        {"pulse was eighty i mean ninety", "pulse was eighty i mean ninety"},
+    };
+    check_cases_smart(cases, sizeof(cases) / sizeof(cases[0]), false);
+}
+
 static void test_blind4_forms(void **state)
 {
     static const char *const cases[][2] = {
@@ -1290,6 +1355,30 @@ static void test_stream_blind9_forms(void **state)
         "twenty five kilocalories per | kilogram per day",
         "post transplant | day nine",
         "c a m i c | u negative",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+static void test_stream_blind11_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "pulse was eighty | i mean ninety",
+        "pulse was eighty i | mean ninety",
+        "pulse was eighty i mean | ninety",
+        "give five uh | ten milligrams of morphine",
+        "give five | uh ten milligrams",
+        "lisinopril ten milligrams | i mean twenty milligrams",
+        "lisinopril ten milligrams uh | twenty milligrams daily",
+        "lisinopril ten milligrams i | mean twenty milligrams",
+        "lisinopril ten milligrams i mean | twenty milligrams",
+        "the pain woke her at three in the | morning",
+        "the pain woke her at three | in the morning",
+        "he fell at twenty | past four",
+        "she takes half a | milligram",
+        "oh two | sat ninety four percent",
+        "call her at six one seven five five five oh one | hundred",
+        "a [AGE] year | old woman",
+        "a [AGE] | year old woman",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2098,9 +2187,12 @@ int main(void)
         cmocka_unit_test(test_blind8_forms),
         cmocka_unit_test(test_blind9_forms),
         cmocka_unit_test(test_blind10_forms),
+        cmocka_unit_test(test_blind11_forms),
+        cmocka_unit_test(test_blind11_forms_off),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
+        cmocka_unit_test(test_stream_blind11_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
