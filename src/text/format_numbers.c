@@ -120,6 +120,13 @@ static size_t below_thousand(const format_view *v, size_t i, long *val, bool *or
     else if (tens >= 0 && unit_at(v, i + 1) >= 1 && format_word_is(v, i + 2, "hundred")) {
         hundreds = 20 + 10 * tens + unit_at(v, i + 1);
         head = 2;
+    } else if (format_word_is(v, i, "hundred") && format_word_is(v, i + 1, "and") &&
+               below_hundred(v, i + 2, val, ord) && !*ord) {
+        /* "a hundred and twenty" with its "a" unheard: a recogniser often
+         * drops the article ("blood pressure hundred and twenty over
+         * eighty"); without "and" a lone "hundred" stays a word */
+        hundreds = 1;
+        head = 0;
     }
     if (!hundreds)
         return below_hundred(v, i, val, ord);

@@ -689,6 +689,10 @@ static void test_blind11_forms(void **state)
         {"take two eight hundred milligram tablets", "Take two 800 mg tablets."},
         {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
         {"six one seven five five five", "617555."},
+        /* "a hundred and twenty" heard without its article */
+        {"blood pressure hundred and twenty over eighty", "Blood pressure 120/80."},
+        {"hundreds and thousands", "Hundreds and thousands."},
+        {"a hundred and ten", "110."},
         /* oxygen */
         {"oh two sat ninety four percent", "O2 sat 94%."},
         {"oh two sats in the high eighties", "O2 sats in the high 80s."},
