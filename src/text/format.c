@@ -1470,13 +1470,13 @@ static long correction_at(fmt *f, size_t i)
     const item *t = last_item(f);
     sbuf num;
     sbuf_init(&num, 256);
-    long n = next < f->v.n ? format_numbers_at(&f->v, next, &num) : 0;
+    long n = next < f->v.n ? format_numbers_at(&f->v, next, &num) : 0, val;
     sbuf_free(&num);
-    long val;
-    bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
-                 format_number_word(&f->v, next, &val);
     if (n < 0)
         return n;
+    /* a number said next (words past the view's end read as "") */
+    bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
+                 format_number_word(&f->v, next, &val);
     if (t && t == &f->it[f->n_it - 1] && t->kind == ITEM_WORD && again && value_item(f, t) &&
         !(f->o->shown && f->o->shown[t->first_word]) &&
         f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&
@@ -1600,7 +1600,8 @@ static int build(fmt *f)
             goto out;
         const item *t = last_item(f);
         if (t && (t->kind == ITEM_WORD ||
-                  (t->kind == ITEM_ATTACH && strchr(")-", item_text(f, t)[0]))))
+                  (t->kind == ITEM_ATTACH && item_text(f, t)[0] &&
+                   strchr(")-", item_text(f, t)[0]))))
             rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
         if (rc == 0)
             rc = capitals(f);

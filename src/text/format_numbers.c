@@ -1623,7 +1623,8 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     if (d < 0 || (!a && d != 0))
         return 0; /* without an article only "half" ("half a milligram") */
     size_t j = i + a + 1, lead = 0, ku;
-    if (format_word_is(v, j, "of") && (format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "an")))
+    if (format_word_is(v, j, "of") &&
+        (format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "an")))
         lead = 2; /* "a quarter of a milligram" */
     else if (!a && (format_word_is(v, j, "a") || format_word_is(v, j, "an")))
         lead = 1; /* "half a milligram" */
@@ -1634,9 +1635,7 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
-/* An hour said before a part of the day, after a word that makes it a
- * time ("at three in the morning", "until two at night") -> "at 3 in the
- * morning": a clock time in digits, as with minutes ("at 7:30"). */
+/* The parts of the day an hour is said before (hour_of_day_at). */
 static const char *const day_parts[] = {"in the morning", "in the afternoon", "in the evening",
                                         "at night", NULL};
 
@@ -1663,6 +1662,9 @@ static bool hour_of_day_open(const format_view *v, size_t i)
     return k && i + k < v->n && format_phrase_started(v, i + k, day_parts);
 }
 
+/* An hour said before a part of the day, after a word that makes it a
+ * time ("at three in the morning", "until two at night") -> "at 3 in the
+ * morning": a clock time in digits, as with minutes ("at 7:30"). */
 static long hour_of_day_at(const format_view *v, size_t i, sbuf *out)
 {
     size_t k = hour_of_day_len(v, i), kp;
