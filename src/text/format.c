@@ -1454,19 +1454,24 @@ static bool value_item(const fmt *f, const item *t)
 }
 
 /* A filler ("uh", "um") or "i mean" at i, k words: a note writes neither.
- * Between a value and a number said again it corrects the value, as
- * "scratch that" does ("give five uh ten milligrams": "Give 10 mg",
- * "pulse eighty i mean ninety": "Pulse 90"); the value goes only while no
- * stream has sent it, no silence of FORMAT_JOIN_PAUSE separates it from
- * the number, and the number ends within its horizon. A filler anywhere
- * else writes nothing; "i mean" before anything but a value after one
- * stays words ("i mean to call"). Returns the words used (0: not one) or
- * a negative code. */
+ * "i mean" between a value and a number said again corrects the value, as
+ * "scratch that" does ("pulse eighty i mean ninety": "Pulse 90"); the
+ * value goes only while no stream has sent it, no silence of
+ * FORMAT_JOIN_PAUSE separates it from the number, and the number ends
+ * within its horizon. "i mean" anywhere else stays words ("i mean to
+ * call"). A filler only writes nothing: it corrects no value, since a
+ * hesitation is no correction ("give two uh five milligram tablets" is
+ * two tablets of 5 mg), and a number dropped on a guess is worse than one
+ * left for the clinician to strike. Returns the words used (0: not one)
+ * or a negative code. */
 static long correction_at(fmt *f, size_t i)
 {
     size_t k = format_correction_at(&f->v, i), next = i + k;
+    int rc;
     if (!k)
         return 0;
+    if (k == 1)
+        return (rc = emit(f, ITEM_EMPTY, "", 0, i, 1)) < 0 ? rc : 1;
     const item *t = last_item(f);
     sbuf num;
     sbuf_init(&num, 256);
@@ -1482,9 +1487,9 @@ static long correction_at(fmt *f, size_t i)
         f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&
         f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON)
         f->n_it--;
-    else if (k == 2)
+    else
         return 0;
-    int rc = emit(f, ITEM_EMPTY, "", 0, i, k);
+    rc = emit(f, ITEM_EMPTY, "", 0, i, k);
     return rc < 0 ? rc : (long)k;
 }
 

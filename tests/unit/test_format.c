@@ -715,10 +715,13 @@ static void test_blind11_forms(void **state)
         {"the pain woke her at three in the morning", "The pain woke her at 3 in the morning."},
         {"she slept until six in the evening", "She slept until 6 in the evening."},
         {"take two in the morning", "Take two in the morning."},
-        /* fillers, and a value said again after one or after "i mean" */
+        /* fillers, and a value said again after "i mean"; a filler
+         * corrects nothing (a hesitation is not a correction) */
         {"um the patient is resting", "The patient is resting."},
         {"she uh denies chest pain", "She denies chest pain."},
-        {"give five uh ten milligrams of morphine", "Give 10 mg of morphine."},
+        {"give five uh ten milligrams of morphine", "Give five 10 mg of morphine."},
+        {"give two uh five milligram tablets", "Give two 5 mg tablets."},
+        {"lisinopril ten milligrams uh twenty milligrams daily", "Lisinopril 10 mg 20 mg daily."},
         {"pulse was eighty i mean ninety", "Pulse was 90."},
         {"lisinopril ten milligrams i mean twenty milligrams daily", "Lisinopril 20 mg daily."},
         {"i mean to call the pharmacy", "I mean to call the pharmacy."},
