@@ -104,10 +104,13 @@ $(UNIT_FIXTURE): tests/unit/fixture.c tests/unit/fixture.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# Each binary's headers (test_store_backend.h, store_nodes.h, ...) in
+# $(BUILD)/obj/tests/NAME.d, so that a changed header rebuilds its tests.
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_FIXTURE) $(BUILD)/libphiscribe.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -o $@ $< $(UNIT_FIXTURE) \
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -MMD -MP -MT $@ \
+	    -MF $(BUILD)/obj/tests/$*.d -o $@ $< $(UNIT_FIXTURE) \
 	    $(BUILD)/libphiscribe.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 unit-bins: $(UNIT_BINS)
@@ -116,7 +119,8 @@ unit-bins: $(UNIT_BINS)
 $(BUILD)/http_echo: tests/http_echo.c $(BUILD)/libphiscribe.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
 
--include $(OBJS:.o=.d) $(BUILD)/obj/cli/main.d $(UNIT_FIXTURE:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/obj/cli/main.d $(UNIT_FIXTURE:.o=.d) \
+    $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/obj/tests/%.d)
 # The redact lexicons are compiled in (.incbin); rebuild when they change.
 $(BUILD)/obj/text/redact_data.o: $(wildcard data/redact/*.txt)
 

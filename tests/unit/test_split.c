@@ -582,5 +582,5 @@ int main(void)
         cmocka_unit_test(test_mixed_noise_per_utterance),
         cmocka_unit_test(test_noisy_stretch_in_utterance),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return fx_run_group("split", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup, teardown);
 }

@@ -35,27 +35,57 @@ static inline const char *tsb_current(void)
     return tsb_url[0] ? tsb_url : NULL;
 }
 
+/* The connection tsb_admin runs on: one for the process (a connection
+ * costs the server a backend started and ended, about 30 ms of its CPU on
+ * the CI machine, and each test made two of them), opened on first use,
+ * again when the server ended it or after a fork (a child never writes on
+ * its parent's socket), closed at exit. It carries no application_name, so
+ * ending a test's own sessions (test_store) leaves it alone. */
+static PGconn *tsb_admin_conn;
+static pid_t tsb_admin_pid;
+
 static inline void tsb_quiet(void *arg, const char *message)
 {
+}
+
+static inline void tsb_admin_close(void)
+{
+    if (tsb_admin_conn && tsb_admin_pid == getpid())
+        PQfinish(tsb_admin_conn);
+    tsb_admin_conn = NULL;
+}
+
+static inline PGconn *tsb_admin_connect(void)
+{
+    static bool at_exit;
+    if (tsb_admin_conn && tsb_admin_pid == getpid() && PQstatus(tsb_admin_conn) == CONNECTION_OK)
+        return tsb_admin_conn;
+    tsb_admin_close();
+    tsb_admin_conn = PQconnectdb(tsb_base());
+    tsb_admin_pid = getpid();
+    if (!at_exit)
+        at_exit = atexit(tsb_admin_close) == 0;
+    if (PQstatus(tsb_admin_conn) != CONNECTION_OK) {
+        fprintf(stderr, "tsb: cannot connect: %s", PQerrorMessage(tsb_admin_conn));
+        tsb_admin_close();
+        return NULL;
+    }
+    PQsetNoticeProcessor(tsb_admin_conn, tsb_quiet, NULL); /* "drop cascades to ..." */
+    return tsb_admin_conn;
 }
 
 /* Runs sql on the server's own database; 0 or -1 (the message on stderr). */
 static inline int tsb_admin(const char *sql)
 {
-    PGconn *c = PQconnectdb(tsb_base());
-    int rc = -1;
-    if (PQstatus(c) == CONNECTION_OK) {
-        PQsetNoticeProcessor(c, tsb_quiet, NULL); /* "drop cascades to ..." */
-        PGresult *r = PQexec(c, sql);
-        ExecStatusType st = PQresultStatus(r);
-        rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
-        if (rc < 0)
-            fprintf(stderr, "tsb: %s: %s", sql, PQerrorMessage(c));
-        PQclear(r);
-    } else {
-        fprintf(stderr, "tsb: cannot connect: %s", PQerrorMessage(c));
-    }
-    PQfinish(c);
+    PGconn *c = tsb_admin_connect();
+    if (!c)
+        return -1;
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "tsb: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
     return rc;
 }
 
