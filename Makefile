@@ -66,6 +66,14 @@ build/lmmerge: tools/lmmerge.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -ldl -lm
 
+# Fits the telephone-band feature map (docs/ENGINE.md, "Telephone-band
+# audio"): run by scripts/fit-bandmap, never by the build, which compiles the
+# committed src/speech/bandmap_table.inc.
+build/bandmap_fit: tools/bandmap_fit.c $(BUILD)/libphiscribe.a
+	@mkdir -p build
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
 deps:
 	@scripts/install-deps
 
