@@ -407,6 +407,13 @@ $(BUILD)/bench/noise_bench: bench/noise_bench.c $(BUILD)/libphiscribe.a
 bench-noise: all $(BUILD)/bench/noise_bench
 	@bench/noise/run $(BUILD)/phiscribe $(BUILD)/bench/noise_bench
 
+# Telephone-band audio: WER wide-band against 8 kHz PCM16, mu-law and a
+# band-passed phone line (docs/BENCHMARKS.md, "Session 48: telephone-band
+# audio"). BEFORE=path/to/another/phiscribe decodes with both, in turn.
+.PHONY: bench-phone
+bench-phone: all
+	@bench/phone/run $(if $(BEFORE),$(BEFORE)) $(BUILD)/phiscribe
+
 .PHONY: bench-diarize
 bench-diarize: all $(BUILD)/bench/diarize_bench
 	@bench/diarize/run $(BUILD)/bench/diarize_bench

@@ -907,8 +907,9 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    int prc = (d->transformed || d->voices || d->narrow) ? process_transformed(d, pcm, n)
-                             : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
+    int prc = (d->transformed || d->voices || d->narrow)
+                  ? process_transformed(d, pcm, n)
+                  : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
     if (prc < 0) {
         ps_end_utt(ps);
         return PHS_EENGINE;
