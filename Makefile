@@ -66,6 +66,14 @@ build/lmmerge: tools/lmmerge.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -ldl -lm
 
+# Fits the telephone-band feature map (docs/ENGINE.md, "Telephone-band
+# audio"): run by scripts/fit-bandmap, never by the build, which compiles the
+# committed src/speech/bandmap_table.inc.
+build/bandmap_fit: tools/bandmap_fit.c $(BUILD)/libphiscribe.a
+	@mkdir -p build
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL)
+
 deps:
 	@scripts/install-deps
 
@@ -402,6 +410,13 @@ $(BUILD)/bench/noise_bench: bench/noise_bench.c $(BUILD)/libphiscribe.a
 .PHONY: bench-noise
 bench-noise: all $(BUILD)/bench/noise_bench
 	@bench/noise/run $(BUILD)/phiscribe $(BUILD)/bench/noise_bench
+
+# Telephone-band audio: WER wide-band against 8 kHz PCM16, mu-law and a
+# band-passed phone line (docs/BENCHMARKS.md, "Session 48: telephone-band
+# audio"). BEFORE=path/to/another/phiscribe decodes with both, in turn.
+.PHONY: bench-phone
+bench-phone: all
+	@bench/phone/run $(if $(BEFORE),$(BEFORE)) $(BUILD)/phiscribe
 
 .PHONY: bench-diarize
 bench-diarize: all $(BUILD)/bench/diarize_bench

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "speech/bandmap.h"
 #include "worker/proto_split.h"
 
 /* The longest utterance a plan may hold: the decoder's limit at most. */
@@ -25,6 +26,7 @@ static int read_plan(proto_cursor *c, const sbuf *pcm, struct split_plan *plan, 
 {
     uint32_t tag = proto_get_u32(c);
     proto_get_info(c, info);
+    plan->narrowband = bandmap_narrow_rate(info->sample_rate);
     int rc;
     if (tag == PROTO_PLAN_WHOLE && !c->bad) {
         rc = proto_get_result(c, out);
@@ -139,6 +141,8 @@ int pool_span_adapted(pool *p, pool_worker *w, const struct split_plan *plan,
         flags |= PROTO_FLAG_ADAPT;
     else if (a && a->A)
         flags |= PROTO_FLAG_TRANSFORM;
+    if (plan->narrowband)
+        flags |= PROTO_FLAG_NARROWBAND;
     if ((rc = put_head(&b, PROTO_KIND_SPAN, flags, &lim)) == 0)
         rc = proto_put_utts(&b, part->start, plan->utts + part->first, part->n);
     if (rc == 0 && (flags & PROTO_FLAG_TRANSFORM))

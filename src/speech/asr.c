@@ -309,6 +309,7 @@ int asr_decoder_start(asr_decoder *d)
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     asr_decoder_set_noise(d, &(denoise_decision){0});
+    asr_decoder_set_narrowband(d, false);
     d->unsure_left_out = 0;
     d->utterances = d->utterances_enhanced = 0;
     d->pair = false;
@@ -451,6 +452,13 @@ static void set_voices(asr_decoder *d, bool on)
     const asr_engine *e = d->model->engine;
     if (e->voices)
         e->voices(d->handle, on);
+}
+
+void asr_decoder_set_narrowband(asr_decoder *d, bool on)
+{
+    const asr_engine *e = d->model->engine;
+    if (e->narrowband)
+        e->narrowband(d->handle, on);
 }
 
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)

@@ -208,6 +208,14 @@ denoise_mode asr_decoder_denoise(const asr_decoder *d);
  * on). Adaptation still selects from every word. The result says why
  * (noise->drop) and how many (asr_result.unsure, unsure_left_out). */
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
+/* Whether the recording being decoded was recorded telephone band (8 kHz
+ * or less: bandmap_narrow_rate): its utterances' cepstra are then mapped
+ * toward wide-band speech's before the search (speech/bandmap.h) in batch
+ * decoding, a live utterance's final decode, adaptation and enrolment; a
+ * live pass's partials are not. asr_decoder_start sets it back to false,
+ * so each recording's caller says it after starting. */
+void asr_decoder_set_narrowband(asr_decoder *d, bool on);
+
 /* The same for the next utterance only, as a recording fed pairs decides
  * it (asr_decoder_feed_pair; a split part's utterances, split.h, carry
  * theirs): the result's reason (asr_result.unsure) stays the last one given

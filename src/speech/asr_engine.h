@@ -136,6 +136,12 @@ typedef struct asr_engine {
      * decode calls for other voices (DENOISE_DROP_VOICES; not mode on): decode may
      * compensate the features for them. NULL-able: no compensation. */
     void (*voices)(void *dec, bool on);
+    /* Whether the audio of the next decode calls (and utt_redecode's,
+     * adapt_add's and enrol's features) was recorded telephone band, 8 kHz
+     * or less: decode maps its cepstra toward wide-band speech's
+     * (speech/bandmap.h). The live pass's partials are not mapped.
+     * NULL-able: decoded as wide-band. */
+    void (*narrowband)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to
      * pcm, an utterance starting offset seconds in that decode just

@@ -16,6 +16,7 @@
 
 #include "speech/asr_engine.h"
 #include "speech/asr_ps_int.h"
+#include "speech/bandmap.h"
 #include "crypto/crypto.h"
 #include "core/err.h"
 #include "core/fdio.h"
@@ -98,6 +99,7 @@ typedef struct ps_dec {
     search_mode search;   /* the model's mode */
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
+    bool narrow;          /* batch: telephone-band audio (speech/bandmap.h) */
     size_t word_lists;    /* utterances whose words were made (report_words) */
     /* A mode with parameters of its own for enhanced audio: the profile's
      * model, its searches made on first use (decode_search), so a decoder
@@ -855,8 +857,9 @@ static void match_voices_variance(mfcc_t **cep, int32 nfr, int ncep)
 }
 
 /* The cepstra of pcm (as the engine's own full-utterance processing makes
- * them), their spread matched for other voices (d->voices), each frame
- * multiplied by the decoder's transform (d->transformed), decoded. */
+ * them), mapped toward wide-band speech's (d->narrow), their spread matched
+ * for other voices (d->voices), each frame multiplied by the decoder's
+ * transform (d->transformed), decoded. */
 static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
 {
     fe_t *fe = ps_get_fe(d->ps);
@@ -875,6 +878,8 @@ static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
         fe_end_utt(fe, cep[nfr], &ntail) < 0)
         goto out_free;
     nfr += ntail;
+    if (d->narrow && bandmap_apply(cep, (size_t)nfr, ncep) < 0)
+        goto out_free;
     if (d->voices)
         match_voices_variance(cep, nfr, ncep);
     for (int32 t = 0; d->transformed && t < nfr; t++) {
@@ -902,8 +907,9 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    int prc = (d->transformed || d->voices) ? process_transformed(d, pcm, n)
-                             : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
+    int prc = (d->transformed || d->voices || d->narrow)
+                  ? process_transformed(d, pcm, n)
+                  : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
     if (prc < 0) {
         ps_end_utt(ps);
         return PHS_EENGINE;
@@ -1208,6 +1214,11 @@ static void set_enhanced(void *dec, bool on)
 static void set_voices(void *dec, bool on)
 {
     ((ps_dec *)dec)->voices = on;
+}
+
+static void set_narrowband(void *dec, bool on)
+{
+    ((ps_dec *)dec)->narrow = on;
 }
 
 static int utt_search(void *dec, search_mode m)
@@ -1597,7 +1608,7 @@ static int cmllr_collect(ps_dec *d, voice_cmllr *st, const int16_t *pcm, size_t 
     int dim = voice_model_dim(d->vm);
     /* The utterance's features exactly as decode normalises them (its own
      * mean), untransformed: the first pass's. */
-    if ((rc = voice_ps_features(d->ps, pcm, n, dim, &feat, &nfr)) < 0)
+    if ((rc = voice_ps_features(d->ps, pcm, n, dim, d->narrow, &feat, &nfr)) < 0)
         return rc == PHS_EEMPTY ? 0 : rc;
     if (!(ph = malloc(ADAPT_MAX_PHONES * sizeof(*ph)))) {
         rc = PHS_ENOMEM;
@@ -1801,7 +1812,7 @@ static int enrol(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph,
     int dim = voice_model_dim(d->vm);
     /* This decoder's own front end: the model's feat.params, -cmn batch,
      * every frame kept, as batch decoding computes an utterance's. */
-    int rc = voice_ps_features(d->ps, pcm, n, dim, &out->feat, &out->nfr);
+    int rc = voice_ps_features(d->ps, pcm, n, dim, d->narrow, &out->feat, &out->nfr);
     if (rc < 0)
         return rc;
     out->dim = dim;
@@ -1844,6 +1855,7 @@ const asr_engine asr_engine_pocketsphinx = {
     .utt_shift = utt_shift,
     .enhanced = set_enhanced,
     .voices = set_voices,
+    .narrowband = set_narrowband,
     .adapt_add = adapt_add,
     .adapt_seconds = adapt_seconds,
     .adapt_apply = adapt_apply,

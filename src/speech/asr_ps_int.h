@@ -4,6 +4,7 @@
 #ifndef PHS_ASR_PS_INT_H
 #define PHS_ASR_PS_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,11 +18,13 @@ struct ps_decoder_s;
 int asr_ps_add_profile_words(struct ps_decoder_s *ps, const profile_chain *chain);
 
 /* The features of pcm[0..n) (16 kHz mono) through ps's own front end as
- * one utterance, whole-utterance cepstral mean normalisation as in batch
- * decoding: *feat holds *nfr frames of dim floats (caller frees).
- * PHS_EEMPTY when too short. ps must not be in an utterance. */
-int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
-                      size_t *nfr);
+ * one utterance, the cepstra mapped toward wide-band speech's when narrow
+ * (telephone-band audio, speech/bandmap.h), whole-utterance cepstral mean
+ * normalisation as in batch decoding: *feat holds *nfr frames of dim
+ * floats (caller frees). PHS_EEMPTY when too short. ps must not be in an
+ * utterance. */
+int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, bool narrow,
+                      float **feat, size_t *nfr);
 
 /* Appends the phones of word's dictionary pronunciation in ps to ph (at
  * most cap in all), the last marked word_end. PHS_ENOTFOUND for a word ps

@@ -677,6 +677,11 @@ int audio_select_channel(audio_reader *r, int channel)
     return 0;
 }
 
+int audio_input_rate(const audio_reader *r)
+{
+    return r->rate;
+}
+
 double audio_seconds_read(const audio_reader *r)
 {
     return (double)r->samples_out / AUDIO_RATE;

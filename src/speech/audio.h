@@ -75,6 +75,9 @@ int audio_read(audio_reader *r, int16_t *out, size_t max, size_t *got, char *msg
  * channels (-1, the default). PHS_EINVAL for a channel the input lacks. */
 int audio_select_channel(audio_reader *r, int channel);
 
+/* The input's sample rate, Hz (before resampling to AUDIO_RATE). */
+int audio_input_rate(const audio_reader *r);
+
 /* Seconds of output produced so far. */
 double audio_seconds_read(const audio_reader *r);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "speech/bandmap.h"
 #include "speech/denoise.h"
 #include "speech/diarize.h"
 
@@ -25,6 +26,7 @@ static int decode(asr_decoder *d, audio_reader *r, diarize *dz, asr_result **out
 {
     int16_t pcm[BLOCK_SAMPLES];
     int rc = asr_decoder_start(d);
+    asr_decoder_set_narrowband(d, bandmap_narrow_rate(audio_input_rate(r)));
     denoise *dn = denoise_new_pair(asr_decoder_denoise(d), feed_engine, d);
     if (rc == 0 && !dn) {
         snprintf(msg, msg_len, "out of memory");

@@ -313,10 +313,11 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
 }
 
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, asr_result **out)
+                 const int16_t *pcm, bool narrowband, asr_result **out)
 {
     *out = NULL;
     int rc = asr_decoder_start(d);
+    asr_decoder_set_narrowband(d, narrowband);
     if (rc == 0)
         rc = asr_decoder_skip(d, (size_t)start);
     for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -17,7 +17,7 @@
  *       (or split_planner_new_pair and split_planner_feed_pair: see below)
  *     split_planner_finish(sp, &plan);         // utterances + speech flags
  *     split_parts(&plan, SPLIT_PART_SECONDS, &parts, &n_parts);
- *     split_decode(dec2, &plan, &parts[i], pcm + parts[i].start, &res[i]);  // anywhere
+ *     split_decode(dec2, &plan, &parts[i], pcm + parts[i].start, false, &res[i]);  // anywhere
  *     split_merge(res, n_parts, plan.total, &out);
  */
 #ifndef PHS_SPLIT_H
@@ -54,6 +54,9 @@ struct split_plan {
     struct split_utt *utts; /* in order, back to back, covering the recording */
     size_t n;
     uint64_t total; /* samples of the recording */
+    /* Recorded telephone band (speech/bandmap.h, by the recording's rate):
+     * its spans are decoded so (split_decode's narrowband). */
+    bool narrowband;
 };
 
 /* Frees the utterances (the plan is empty afterwards). NULL-safe. */
@@ -113,9 +116,10 @@ int split_parts(const struct split_plan *plan, double part_seconds, struct split
  * (*out)->duration is (start + samples) / 16000. Each utterance is decoded
  * as its noise decision says (asr_decoder_set_utterance_noise: enhanced
  * samples or not, which words are left out), and (*out)->unsure_left_out
- * is the part's count. */
+ * is the part's count. narrowband: the recording is telephone band, its
+ * cepstra mapped (asr_decoder_set_narrowband). */
 int split_decode(asr_decoder *d, const struct split_utt *utts, size_t n, uint64_t start,
-                 const int16_t *pcm, asr_result **out);
+                 const int16_t *pcm, bool narrowband, asr_result **out);
 
 /* One result of the parts' results (in part order, each consumed: its
  * words and segments move into *out, and it is freed; NULL entries are

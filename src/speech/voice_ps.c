@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "speech/asr_ps_int.h"
+#include "speech/bandmap.h"
 #include "speech/g2p.h"
 #include "speech/profile.h"
 
@@ -69,8 +70,8 @@ void voice_frontend_free(voice_frontend *v)
     free(v);
 }
 
-int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, float **feat,
-                      size_t *nfr)
+int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int dim, bool narrow,
+                      float **feat, size_t *nfr)
 {
     fe_t *fe = ps_get_fe(ps);
     feat_t *fc = ps_get_feat(ps);
@@ -88,6 +89,8 @@ int voice_ps_features(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int
         rc = PHS_EEMPTY;
         goto out_free;
     }
+    if (narrow && bandmap_apply(cep, (size_t)ncep, fe_get_output_size(fe)) < 0)
+        goto out_free;
     rc = PHS_ENOMEM;
     if (!(ff = feat_array_alloc(fc, ncep + FEAT_SLACK)))
         goto out_free;

@@ -29,6 +29,9 @@
  * u32 dim and dim x dim f64 after its utterances (proto_put_transform): the
  * worker decodes through them, then forgets them. Not both flags at once.
  *
+ * A SPAN with PROTO_FLAG_NARROWBAND is of a telephone-band recording (the
+ * plan's audio_info rate, speech/bandmap.h): decoded so.
+ *
  * Errors as every request: PROTO_ERROR.
  */
 #ifndef PHS_WORKER_PROTO_SPLIT_H
@@ -50,6 +53,8 @@
 
 /* A span decoded through a transform (above); beside proto.h's flags. */
 #define PROTO_FLAG_TRANSFORM 128u
+/* A span of a telephone-band recording (above). */
+#define PROTO_FLAG_NARROWBAND 256u
 
 /* What a collecting span's statistics say (the u32 before them). */
 #define PROTO_ADAPT_NONE        0u /* nothing collected */

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
+#include "speech/bandmap.h"
 #include "speech/denoise.h"
 #include "speech/pipeline.h"
 #include "speech/split.h"
@@ -35,6 +36,7 @@ int split_serve_parse(proto_cursor *c, uint32_t kind, uint32_t flags, const asr_
     }
     r->collect = flags & PROTO_FLAG_ADAPT;
     r->transform = flags & PROTO_FLAG_TRANSFORM;
+    r->narrowband = flags & PROTO_FLAG_NARROWBAND;
     if (r->collect && r->transform)
         return PHS_EINVAL;
     int rc = proto_get_utts(c, false, asr_decoder_max_utterance(dec), &r->start, &r->utts, &r->n);
@@ -72,14 +74,16 @@ static int send_pcm(int fd, const int16_t *pcm, size_t n)
 
 /* The held samples of a short recording, raw and enhanced (the noise
  * front end's pair), decoded as one, the noise decided per utterance (the
- * result pipeline_transcribe gives for the same samples). */
-static int decode_held(asr_decoder *dec, const sbuf *raw, const sbuf *enh, asr_result **out,
-                       char *msg, size_t msg_len)
+ * result pipeline_transcribe gives for the same samples); narrowband: it
+ * was recorded telephone band. */
+static int decode_held(asr_decoder *dec, const sbuf *raw, const sbuf *enh, bool narrowband,
+                       asr_result **out, char *msg, size_t msg_len)
 {
     const int16_t *pcm = (const int16_t *)(raw->p ? raw->p : (const uint8_t *)"\0\0");
     const int16_t *epcm = (const int16_t *)(enh->p ? enh->p : (const uint8_t *)"\0\0");
     size_t n = raw->len / sizeof(int16_t);
     int rc = asr_decoder_start(dec);
+    asr_decoder_set_narrowband(dec, narrowband);
     for (size_t off = 0; rc == 0 && off < n; off += BLOCK_SAMPLES)
         rc = asr_decoder_feed_pair(dec, pcm + off, epcm + off,
                                    n - off < BLOCK_SAMPLES ? n - off : BLOCK_SAMPLES);
@@ -98,24 +102,26 @@ static int decode_held(asr_decoder *dec, const sbuf *raw, const sbuf *enh, asr_r
 struct held_ctx {
     asr_decoder *dec;
     const sbuf *raw, *enh;
+    bool narrowband;
 };
 
 static int decode_held_again(void *ctx, asr_result **out, char *msg, size_t msg_len)
 {
     struct held_ctx *h = ctx;
-    return decode_held(h->dec, h->raw, h->enh, out, msg, msg_len);
+    return decode_held(h->dec, h->raw, h->enh, h->narrowband, out, msg, msg_len);
 }
 
 /* decode_held with adaptation, as PROTO_KIND_TRANSCRIBE does it: a first
  * pass collecting, and with enough confident speech a second through the
  * transform (pipeline_adapt_finish). */
 static int decode_held_adapted(asr_decoder *dec, const asr_adapt_rule *rule, const sbuf *raw,
-                               const sbuf *enh, asr_result **out, char *msg, size_t msg_len)
+                               const sbuf *enh, bool narrowband, asr_result **out, char *msg,
+                               size_t msg_len)
 {
-    struct held_ctx h = {dec, raw, enh};
+    struct held_ctx h = {dec, raw, enh, narrowband};
     asr_decoder_set_adapt(dec, rule);
     asr_decoder_adapt_collect(dec, true);
-    int rc = decode_held(dec, raw, enh, out, msg, msg_len);
+    int rc = decode_held(dec, raw, enh, narrowband, out, msg, msg_len);
     asr_decoder_adapt_collect(dec, false);
     rc = pipeline_adapt_finish(dec, rc, decode_held_again, &h, out, msg, msg_len);
     asr_decoder_set_adapt(dec, NULL);
@@ -213,8 +219,10 @@ static int plan_run(int fd, asr_decoder *dec, const audio_limits *lim, const str
     if (rc < 0)
         goto out;
     if (!s.streaming) {
-        if ((rc = q->adapt ? decode_held_adapted(dec, &q->rule, &s.raw, &s.enh, &res, msg, msg_len)
-                           : decode_held(dec, &s.raw, &s.enh, &res, msg, msg_len)) == 0 &&
+        bool narrow = bandmap_narrow_rate(info.sample_rate);
+        if ((rc = q->adapt ? decode_held_adapted(dec, &q->rule, &s.raw, &s.enh, narrow, &res, msg,
+                                                 msg_len)
+                           : decode_held(dec, &s.raw, &s.enh, narrow, &res, msg, msg_len)) == 0 &&
             (rc = proto_put_u32(out, PROTO_PLAN_WHOLE)) == 0 &&
             (rc = proto_put_info(out, &info)) == 0)
             rc = proto_put_result(out, res);
@@ -266,7 +274,7 @@ static int span_run(asr_decoder *dec, const struct split_req *r, const sbuf *inp
         rc = asr_decoder_adapt_install(dec, r->A, r->dim);
     }
     if (rc == 0)
-        rc = split_decode(dec, r->utts, r->n, r->start, pcm, &res);
+        rc = split_decode(dec, r->utts, r->n, r->start, pcm, r->narrowband, &res);
     if (rc < 0) {
         snprintf(msg, msg_len, "speech engine failed: %s", err_str(rc));
         goto out;

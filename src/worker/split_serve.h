@@ -23,6 +23,7 @@ struct split_req {
     bool adapt;
     asr_adapt_rule rule;
     bool collect, transform;
+    bool narrowband; /* a span of a telephone-band recording */
     int dim;
     double A[VOICE_CMLLR_MAX_DIM * VOICE_CMLLR_MAX_DIM];
 };

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/sbuf.h"
 #include "core/wipe.h"
+#include "speech/bandmap.h"
 #include "speech/diarize.h"
 #include "speech/pipeline.h"
 #include "text/redact.h"
@@ -342,9 +343,10 @@ out:
 }
 
 /* An enrolment recording's samples (16 kHz mono), read whole from audio:
- * at most lim->max_seconds, which may not pass one enrolment pair's. */
+ * at most lim->max_seconds, which may not pass one enrolment pair's.
+ * *narrowband: it was recorded telephone band (speech/bandmap.h). */
 static int enrol_samples(const audio_limits *lim, const sbuf *audio, int16_t **pcm, size_t *n,
-                         char *msg, size_t msg_len)
+                         bool *narrowband, char *msg, size_t msg_len)
 {
     audio_source src;
     audio_mem mem;
@@ -359,6 +361,7 @@ static int enrol_samples(const audio_limits *lim, const sbuf *audio, int16_t **p
     size_t cap = (size_t)(lim->max_seconds * AUDIO_RATE) + AUDIO_RATE;
     audio_source_memory(&src, &mem, audio->p ? audio->p : (const uint8_t *)"", audio->len);
     audio_reader *r = audio_open(&src, lim, &info, &rc, msg, msg_len);
+    *narrowband = r && bandmap_narrow_rate(info.sample_rate);
     if (r && !(*pcm = malloc(cap * sizeof(int16_t))))
         rc = PHS_ENOMEM;
     while (r && *pcm) {
@@ -397,7 +400,9 @@ static int wk_enrol(struct wk *w, const audio_limits *lim, const voice_phone *ph
     voice_aligned a = {0};
     sbuf out;
     sbuf_init(&out, PROTO_MAX_FRAME);
-    int rc = enrol_samples(lim, audio, &pcm, &n, msg, sizeof(msg));
+    bool narrowband = false;
+    int rc = enrol_samples(lim, audio, &pcm, &n, &narrowband, msg, sizeof(msg));
+    asr_decoder_set_narrowband(w->dec, narrowband);
     if (rc == 0 && (rc = asr_decoder_enrol(w->dec, pcm, n, ph, n_ph, &a)) < 0)
         snprintf(msg, sizeof(msg), "%s",
                  rc == PHS_EEMPTY    ? "the recording is too short"
@@ -409,6 +414,7 @@ static int wk_enrol(struct wk *w, const audio_limits *lim, const voice_phone *ph
         snprintf(msg, sizeof(msg), "the result is too large to return");
     rc =
         rc < 0 ? proto_send_error(w->fd, rc, msg) : proto_send(w->fd, PROTO_RESULT, out.p, out.len);
+    asr_decoder_set_narrowband(w->dec, false);
     voice_aligned_clear(&a);
     if (pcm)
         wipe_free(pcm, n * sizeof(int16_t));

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "speech/livesess.h"
+#include "speech/resample.h"
 #include "fixture.h"
 
 #define PIECE 9600 /* samples: 0.6 s at 16 kHz */
@@ -460,6 +461,93 @@ static void test_first_piece_reheard_paced(void **state)
     assert_string_equal(paced->said.text, at_once.text);
 }
 
+struct heard {
+    char text[2048];
+};
+
+static int on_text(void *ctx, const struct livesess_event *ev)
+{
+    struct heard *h = ctx;
+    if (ev->type == LIVESESS_UTTERANCE && ev->text[0]) {
+        size_t l = strlen(h->text);
+        snprintf(h->text + l, sizeof(h->text) - l, "%s%s", l ? " " : "", ev->text);
+    }
+    return 0;
+}
+
+/* The words of pcm[0..n) at rate through a session that asks for the full
+ * pass's finals (pass) or decodes its utterance again whole for its final
+ * (as a telephone-rate one does whatever it asks), fed a second at a time
+ * and closed, into h. */
+static void heard_at(int rate, bool pass, const int16_t *pcm, size_t n, struct heard *h)
+{
+    struct livesess_config c = {.sample_rate = rate,
+                                .event = on_text,
+                                .ctx = h,
+                                .clock = still,
+                                .lag_fast_ms = LIVESESS_LAG_NEVER,
+                                .final_from_pass = pass};
+    livesess_vad_default(&c.vad);
+    c.vad.enabled = false;
+    livesess *s = NULL;
+    char msg[256];
+    h->text[0] = '\0';
+    assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+    for (size_t off = 0; off < n; off += (size_t)rate) {
+        size_t k = n - off < (size_t)rate ? n - off : (size_t)rate;
+        assert_int_equal(livesess_feed(s, pcm + off, k), 0);
+    }
+    asr_result *r = NULL;
+    assert_int_equal(livesess_close(s, &r), 0);
+    asr_result_free(r);
+}
+
+struct grow {
+    int16_t *p;
+    size_t n, cap;
+};
+
+static int collect(void *ctx, const int16_t *pcm, size_t m)
+{
+    struct grow *g = ctx;
+    assert_true(g->n + m <= g->cap);
+    memcpy(g->p + g->n, pcm, m * sizeof(int16_t));
+    g->n += m;
+    return 0;
+}
+
+/* G.711 and 8 kHz PCM sessions map their finals (speech/bandmap.h): an
+ * 8 kHz session and a 16 kHz one fed the very samples the first one's
+ * resampler makes of its audio read differently (with the map stubbed,
+ * never or always applied, they read the same); an 8 kHz session asking
+ * for the full pass's finals (the server's) reads as one decoding again. */
+static void test_telephone_rate_mapped(void **state)
+{
+    if (!model)
+        skip();
+    size_t n8 = rec.n / 2;
+    int16_t *pcm8 = malloc(n8 * sizeof(int16_t));
+    struct grow up = {malloc((rec.n + 16000) * sizeof(int16_t)), 0, rec.n + 16000};
+    assert_true(pcm8 && up.p);
+    for (size_t i = 0; i < n8; i++) /* a crude 2:1 decimation: any 8 kHz audio will do */
+        pcm8[i] = (int16_t)((rec.s[2 * i] + rec.s[2 * i + 1]) / 2);
+    int rc;
+    resample *rs = resample_new(8000, &rc);
+    assert_non_null(rs);
+    assert_int_equal(resample_feed(rs, pcm8, n8, collect, &up), 0);
+    assert_int_equal(resample_flush(rs, collect, &up), 0);
+    resample_free(rs);
+    static struct heard narrow, wide, narrow_pass;
+    heard_at(8000, false, pcm8, n8, &narrow);
+    heard_at(16000, false, up.p, up.n, &wide);
+    heard_at(8000, true, pcm8, n8, &narrow_pass);
+    assert_true(narrow.text[0] && wide.text[0]);
+    assert_string_not_equal(narrow.text, wide.text);
+    assert_string_equal(narrow_pass.text, narrow.text);
+    free(pcm8);
+    free(up.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_template_open),
         cmocka_unit_test(test_first_piece_held),
         cmocka_unit_test(test_first_piece_reheard_paced),
+        cmocka_unit_test(test_telephone_rate_mapped),
     };
     return cmocka_run_group_tests_name("livesess", tests, setup, teardown);
 }

@@ -251,7 +251,7 @@ static void test_split_merge_exact(void **state)
         assert_int_equal(p->start + p->samples, last->start + last->len);
         assert_true(plan.utts[p->first].speech && last->speech);
         assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
-                                      pcm + p->start, &res[k]),
+                                      pcm + p->start, false, &res[k]),
                          0);
     }
     for (size_t i = 0; i < plan.n; i++)
@@ -385,7 +385,7 @@ static void test_mixed_noise_per_utterance(void **state)
     for (size_t k = n_parts; k-- > 0;) {
         const struct split_part *p = &parts[k];
         assert_int_equal(split_decode(k % 2 ? dec2 : dec, plan.utts + p->first, p->n, p->start,
-                                      chosen.p + p->start, &res[k]),
+                                      chosen.p + p->start, false, &res[k]),
                          0);
     }
     assert_int_equal(split_merge(res, n_parts, plan.total, &merged), 0);
@@ -499,7 +499,7 @@ static void test_noisy_stretch_in_utterance(void **state)
     assert_int_equal(asr_decoder_feed_pair(dec, raw.p, enh.p, raw.n), 0);
     assert_int_equal(asr_decoder_finish(dec, &whole), 0);
     assert_int_equal(whole->utterances_enhanced, 1);
-    assert_int_equal(split_decode(dec2, plan.utts, plan.n, 0, chosen.p, &part), 0);
+    assert_int_equal(split_decode(dec2, plan.utts, plan.n, 0, chosen.p, false, &part), 0);
     assert_int_equal(part->utterances_enhanced, 1);
     assert_int_equal(part->n_words, whole->n_words);
     assert_true(whole->n_words > 5);
