@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <soxr.h>
 
 #include "speech/asr.h"
 #include "speech/livesess.h"
@@ -140,6 +141,12 @@ struct stream {
 static asr_model *model;
 static int16_t *audio;
 static size_t audio_n;
+/* STREAM_RATE=8000: the sessions are fed the playlist at 8 kHz (resampled
+ * down once, before the streams start), opened at that rate as a G.711 or
+ * 8 kHz PCM session is: telephone band. Every time and position is still
+ * counted on the 16 kHz playlist; a piece of it is fed as its 8 kHz
+ * samples. NULL: 16 kHz, as before. */
+static int16_t *tel;
 /* STREAM_SHIFTS: the file endpoint's decode of each file again with this
  * many zero samples before it (its words move with where the audio starts
  * against the 10 ms frames: the spread a stream's figure is set against). */
@@ -541,7 +548,7 @@ static asr_decoder *session_decoder(void)
 
 static livesess *open_session(struct stream *st, double at)
 {
-    struct livesess_config c = {.sample_rate = 16000,
+    struct livesess_config c = {.sample_rate = tel ? 8000 : 16000,
                                 .vad = vad_cfg,
                                 .denoise = denoise_cfg,
                                 .event = on_event,
@@ -674,7 +681,10 @@ static void *run_stream(void *arg)
             st->load_told = open;
             livesess_set_load(s, open, load_cores);
         }
-        livesess_feed(s, audio + at, k);
+        if (tel)
+            livesess_feed(s, tel + at / 2, (at + k) / 2 - at / 2);
+        else
+            livesess_feed(s, audio + at, k);
         struct livesess_settle_stats ss;
         livesess_settle_stats(s, &ss);
         if (ss.settled != st->settled_seen) { /* a final's decode began in this piece */
@@ -948,6 +958,21 @@ int main(int argc, char **argv)
             printf("\n");
         }
     }
+    const char *rate_env = getenv("STREAM_RATE");
+    if (rate_env && !strcmp(rate_env, "8000")) {
+        size_t done = 0;
+        if (!(tel = calloc(audio_n / 2 + 1, sizeof(int16_t))) ||
+            soxr_oneshot(16000, 8000, 1, audio, audio_n, NULL, tel, audio_n / 2, &done,
+                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1},
+                         NULL, NULL)) {
+            fprintf(stderr, "stream_bench: cannot resample the playlist to 8 kHz\n");
+            return 1;
+        }
+        printf("sessions fed at 8 kHz (STREAM_RATE=8000: telephone band)\n");
+    } else if (rate_env && strcmp(rate_env, "16000") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_RATE must be 8000 or 16000\n");
+        return 2;
+    }
     printf("%zu recordings, %.1f s of audio, %d concurrent stream(s)%s, %s, %d ms pieces, "
            "noise suppression %s\n",
            files, (double)audio_n / 16000, n_streams,
@@ -1186,6 +1211,7 @@ int main(int argc, char **argv)
     free(rec);
     free(refs);
     free(audio);
+    free(tel);
     asr_model_free(model);
     return 0;
 }

@@ -100,6 +100,7 @@ typedef struct ps_dec {
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
     bool narrow;          /* batch: telephone-band audio (speech/bandmap.h) */
+    bool own_voice;       /* a voice profile's Gaussians (never narrow: set_narrowband) */
     size_t word_lists;    /* utterances whose words were made (report_words) */
     /* A mode with parameters of its own for enhanced audio: the profile's
      * model, its searches made on first use (decode_search), so a decoder
@@ -596,6 +597,19 @@ static void qsort_prime(void)
     qsort(v, 1024, sizeof(v[0]), cmp_int);
 }
 
+/* Whether m decodes with Gaussians of its own: a voice profile's (the
+ * server's, m->voice) or means and variances named by engine parameters
+ * (`transcribe --voice`, cli/clivoice.h). */
+static bool own_gaussians(const ps_model *m)
+{
+    if (m->voice)
+        return true;
+    for (int i = 0; i < m->argc; i += 2)
+        if (!strcmp(m->argv[i], "-mean") || !strcmp(m->argv[i], "-var"))
+            return true;
+    return false;
+}
+
 static void *decoder_new(void *handle, int *err)
 {
     const ps_model *m = handle;
@@ -649,6 +663,7 @@ static void *decoder_new(void *handle, int *err)
     d->lm = lm;
     d->vm = m->vm;
     d->search = m->search;
+    d->own_voice = own_gaussians(m);
     *err = 0;
     return d;
 }
@@ -740,6 +755,8 @@ static int voice_set(void *dec, const asr_voice *v)
     if (named > 0) {
         ps_update_mllr(d->ps, mllr); /* the decoder's now */
         mllr = NULL;
+        d->own_voice = true; /* telephone band unmapped from now on */
+        d->narrow = false;
         rc = 0;
     }
     if (named >= 0)
@@ -1216,9 +1233,16 @@ static void set_voices(void *dec, bool on)
     ((ps_dec *)dec)->voices = on;
 }
 
+/* A model with a voice profile decodes telephone-band audio unmapped: the
+ * profile was enrolled from the speaker's own recordings, unmapped (enrol),
+ * so it has learnt their channel with their voice, and the map, fitted on
+ * other voices, then moved its features away from what it learnt (5 -> 12
+ * word errors on tests/integration/test_voice.sh's 8 kHz clips with the
+ * general profile, docs/BENCHMARKS.md "Session 48: telephone-band audio"). */
 static void set_narrowband(void *dec, bool on)
 {
-    ((ps_dec *)dec)->narrow = on;
+    ps_dec *d = dec;
+    d->narrow = on && !d->own_voice;
 }
 
 static int utt_search(void *dec, search_mode m)
@@ -1811,8 +1835,9 @@ static int enrol(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph,
         return PHS_EUNSUPPORTED;
     int dim = voice_model_dim(d->vm);
     /* This decoder's own front end: the model's feat.params, -cmn batch,
-     * every frame kept, as batch decoding computes an utterance's. */
-    int rc = voice_ps_features(d->ps, pcm, n, dim, d->narrow, &out->feat, &out->nfr);
+     * every frame kept, as batch decoding computes an utterance's; never
+     * band-mapped, as a voice profile's model decodes (set_narrowband). */
+    int rc = voice_ps_features(d->ps, pcm, n, dim, false, &out->feat, &out->nfr);
     if (rc < 0)
         return rc;
     out->dim = dim;
