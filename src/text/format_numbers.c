@@ -1640,16 +1640,16 @@ static const char *const day_parts[] = {"in the morning", "in the afternoon", "i
                                         "at night", NULL};
 
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
- * makes it a time), 0 when none; the part of the day is not checked. */
-static size_t hour_of_day_len(const format_view *v, size_t i)
+ * makes it a time), the hour in *hour; 0 when none. The part of the day
+ * is not checked. */
+static size_t hour_of_day_len(const format_view *v, size_t i, long *hour)
 {
     static const char *const before[] = {"at", "around", "about", "by", "until", "till",
                                          "since", "before", "after", "from", NULL};
-    long hour;
     bool ord;
     size_t k;
     if (i == 0 || i <= v->floor || index_in(format_word(v, i - 1), before) < 0 ||
-        !(k = below_hundred(v, i, &hour, &ord)) || ord || hour < 1 || hour > 12)
+        !(k = below_hundred(v, i, hour, &ord)) || ord || *hour < 1 || *hour > 12)
         return 0;
     return k;
 }
@@ -1658,7 +1658,8 @@ static size_t hour_of_day_len(const format_view *v, size_t i)
  * words of a part of the day ("at three in the"): a stream holds it. */
 static bool hour_of_day_open(const format_view *v, size_t i)
 {
-    size_t k = hour_of_day_len(v, i);
+    long hour;
+    size_t k = hour_of_day_len(v, i, &hour);
     return k && i + k < v->n && format_phrase_started(v, i + k, day_parts);
 }
 
@@ -1667,12 +1668,10 @@ static bool hour_of_day_open(const format_view *v, size_t i)
  * morning": a clock time in digits, as with minutes ("at 7:30"). */
 static long hour_of_day_at(const format_view *v, size_t i, sbuf *out)
 {
-    size_t k = hour_of_day_len(v, i), kp;
     long hour;
-    bool ord;
+    size_t kp, k = hour_of_day_len(v, i, &hour);
     if (!k || format_phrase_at(v, i + k, day_parts, &kp) < 0)
         return 0;
-    below_hundred(v, i, &hour, &ord);
     int rc = sbuf_printf(out, "%ld", hour);
     return rc < 0 ? rc : (long)k;
 }
