@@ -100,7 +100,7 @@ typedef struct ps_dec {
     bool enhanced;        /* batch: the audio went through the enhancer */
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
     bool narrow;          /* batch: telephone-band audio (speech/bandmap.h) */
-    bool own_voice;       /* a voice profile's Gaussians (never narrow: set_narrowband) */
+    bool own_voice;       /* a voice profile's Gaussians (never mapped: band_mapped) */
     size_t word_lists;    /* utterances whose words were made (report_words) */
     /* A mode with parameters of its own for enhanced audio: the profile's
      * model, its searches made on first use (decode_search), so a decoder
@@ -755,8 +755,7 @@ static int voice_set(void *dec, const asr_voice *v)
     if (named > 0) {
         ps_update_mllr(d->ps, mllr); /* the decoder's now */
         mllr = NULL;
-        d->own_voice = true; /* telephone band unmapped from now on */
-        d->narrow = false;
+        d->own_voice = true; /* telephone band unmapped from now on (band_mapped) */
         rc = 0;
     }
     if (named >= 0)
@@ -873,8 +872,20 @@ static void match_voices_variance(mfcc_t **cep, int32 nfr, int ncep)
     }
 }
 
+/* Whether d's cepstra are mapped toward wide-band speech's: telephone-band
+ * audio (d->narrow), unless d decodes with a voice profile's Gaussians. The
+ * profile was enrolled from the speaker's own recordings, unmapped (enrol),
+ * so it has learnt their channel with their voice, and the map, fitted on
+ * other voices, then moved its features away from what it learnt (5 -> 12
+ * word errors on tests/integration/test_voice.sh's 8 kHz clips with the
+ * general profile, docs/BENCHMARKS.md "Session 48: telephone-band audio"). */
+static bool band_mapped(const ps_dec *d)
+{
+    return d->narrow && !d->own_voice;
+}
+
 /* The cepstra of pcm (as the engine's own full-utterance processing makes
- * them), mapped toward wide-band speech's (d->narrow), their spread matched
+ * them), mapped toward wide-band speech's (band_mapped), their spread matched
  * for other voices (d->voices), each frame multiplied by the decoder's
  * transform (d->transformed), decoded. */
 static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
@@ -895,7 +906,7 @@ static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
         fe_end_utt(fe, cep[nfr], &ntail) < 0)
         goto out_free;
     nfr += ntail;
-    if (d->narrow && bandmap_apply(cep, (size_t)nfr, ncep) < 0)
+    if (band_mapped(d) && bandmap_apply(cep, (size_t)nfr, ncep) < 0)
         goto out_free;
     if (d->voices)
         match_voices_variance(cep, nfr, ncep);
@@ -924,7 +935,7 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    int prc = (d->transformed || d->voices || d->narrow)
+    int prc = (d->transformed || d->voices || band_mapped(d))
                   ? process_transformed(d, pcm, n)
                   : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
     if (prc < 0) {
@@ -1233,16 +1244,9 @@ static void set_voices(void *dec, bool on)
     ((ps_dec *)dec)->voices = on;
 }
 
-/* A model with a voice profile decodes telephone-band audio unmapped: the
- * profile was enrolled from the speaker's own recordings, unmapped (enrol),
- * so it has learnt their channel with their voice, and the map, fitted on
- * other voices, then moved its features away from what it learnt (5 -> 12
- * word errors on tests/integration/test_voice.sh's 8 kHz clips with the
- * general profile, docs/BENCHMARKS.md "Session 48: telephone-band audio"). */
 static void set_narrowband(void *dec, bool on)
 {
-    ps_dec *d = dec;
-    d->narrow = on && !d->own_voice;
+    ((ps_dec *)dec)->narrow = on;
 }
 
 static int utt_search(void *dec, search_mode m)
@@ -1632,7 +1636,7 @@ static int cmllr_collect(ps_dec *d, voice_cmllr *st, const int16_t *pcm, size_t 
     int dim = voice_model_dim(d->vm);
     /* The utterance's features exactly as decode normalises them (its own
      * mean), untransformed: the first pass's. */
-    if ((rc = voice_ps_features(d->ps, pcm, n, dim, d->narrow, &feat, &nfr)) < 0)
+    if ((rc = voice_ps_features(d->ps, pcm, n, dim, band_mapped(d), &feat, &nfr)) < 0)
         return rc == PHS_EEMPTY ? 0 : rc;
     if (!(ph = malloc(ADAPT_MAX_PHONES * sizeof(*ph)))) {
         rc = PHS_ENOMEM;
@@ -1836,7 +1840,7 @@ static int enrol(void *dec, const int16_t *pcm, size_t n, const voice_phone *ph,
     int dim = voice_model_dim(d->vm);
     /* This decoder's own front end: the model's feat.params, -cmn batch,
      * every frame kept, as batch decoding computes an utterance's; never
-     * band-mapped, as a voice profile's model decodes (set_narrowband). */
+     * band-mapped, as a voice profile's model decodes (band_mapped). */
     int rc = voice_ps_features(d->ps, pcm, n, dim, false, &out->feat, &out->nfr);
     if (rc < 0)
         return rc;

@@ -17,7 +17,7 @@
  *       (or split_planner_new_pair and split_planner_feed_pair: see below)
  *     split_planner_finish(sp, &plan);         // utterances + speech flags
  *     split_parts(&plan, SPLIT_PART_SECONDS, &parts, &n_parts);
- *     split_decode(dec2, &plan, &parts[i], pcm + parts[i].start, false, &res[i]);  // anywhere
+ *     split_decode(dec2, &plan, &parts[i], pcm + parts[i].start, plan.narrowband, &res[i]);
  *     split_merge(res, n_parts, plan.total, &out);
  */
 #ifndef PHS_SPLIT_H
