@@ -1554,7 +1554,8 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
     long n = format_numbers_at(&f->v, i + 1, buf);
     if (n != 1 && n != 0)
         return n < 0 ? n : 0;
-    bool start = at_sentence_start(f) || pause_between(f, i);
+    /* a pause before "number" has ended the sentence already when it may */
+    bool start = at_sentence_start(f);
     if (!start && val == 1 && i > 0 && in_list(format_word(&f->v, i - 1), rank_before)) {
         if ((rc = (int)emit_raw(f, i)) < 0 || (rc = (int)emit_raw(f, i + 1)) < 0)
             return rc;

@@ -759,6 +759,8 @@ static void test_blind12_forms(void **state)
         {"number one", "Number 1."},
         {"number one number two", "Number 1 number 2."},
         {"number one milligram", "Number 1 mg."},
+        {"the | number one slot is open", "The number one slot is open."},
+        {"sepsis | number two pneumonia", "Sepsis. 2. Pneumonia."},
         {"first comma continue aspirin", "First, continue aspirin."},
         /* a heading before a said break keeps its colon */
         {"assessment and plan new line stable", "Assessment and plan:\nStable."},
