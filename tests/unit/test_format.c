@@ -1468,6 +1468,8 @@ static void test_stream_blind12_forms(void **state)
         "heart rate ninety comma scratch | that eighty",
         "heart rate ninety comma | scratch that eighty",
         "history of crohn's | disease",
+        /* a concentration's volume after a pause (held since session 49) */
+        "acetaminophen one hundred sixty milligrams per five | milliliters",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
