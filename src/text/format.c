@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,6 +340,16 @@ static size_t scratch_reach(const fmt *f, size_t at)
 {
     size_t n = f->n_it, w = at;
     double latest = 0;
+    /* a comma or sentence end said right before the command goes with the
+     * phrase it ends ("continue aspirin period scratch that ..."), unless
+     * none of that phrase may go (a stream sent it) */
+    const item *last = n ? &f->it[n - 1] : NULL;
+    bool mark = last && last->kind == ITEM_ATTACH && last->n_words &&
+                strchr(".,;?!", item_text(f, last)[0]) &&
+                !(f->o->shown && f->o->shown[last->first_word]);
+    if (mark)
+        n--;
+    size_t words_from = n;
     while (n) {
         const item *t = &f->it[n - 1];
         if (t->kind != ITEM_WORD || (f->o->shown && f->o->shown[t->first_word]))
@@ -352,7 +363,7 @@ static size_t scratch_reach(const fmt *f, size_t at)
         if (n && t->start - f->it[n - 1].end >= FORMAT_PAUSE)
             break;
     }
-    return f->n_it - n;
+    return mark && n && n == words_from ? 0 : f->n_it - n;
 }
 
 /* A redaction marker that stands for a value said with numbers ("[PHONE]",
@@ -414,9 +425,10 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
      * ')' only with smart formatting, which had closed it at the period). */
     if (mark[0] == ')' && f->o->smart && open_parens(f) <= 0)
         return emit(f, ITEM_EMPTY, "", 0, i, k);
-    /* A said mark replaces one the formatter added just before it. */
+    /* A said mark replaces one the formatter added just before it; a
+     * break leaves a heading's colon before it. */
     if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
-        t->n_words == 0)
+        t->n_words == 0 && !(kind == ITEM_BREAK && item_text(f, t)[0] == ':'))
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
         return rc;
@@ -1167,7 +1179,10 @@ static int emit_heading(fmt *f, size_t i, size_t k)
         return PHS_ENOMEM;
     rc = emit(f, ITEM_WORD, text, strlen(text), i, k);
     free(text);
-    if (rc == 0 && !(f->o->dictation && command_at(f, i + k, &ck) >= 0))
+    /* a said mark takes the colon's place; a said break comes after it
+     * ("assessment and plan new line ...": "Assessment and plan:") */
+    int c = f->o->dictation ? command_at(f, i + k, &ck) : -1;
+    if (rc == 0 && (c < 0 || (commands[c][1] && commands[c][1][0] == '\n')))
         rc = emit(f, ITEM_ATTACH, ":", 1, i + k - 1, 0);
     return rc;
 }
@@ -1184,9 +1199,19 @@ static bool heading_before_open_command(const format_view *v, size_t i)
            format_phrase_at(v, i - 1, headings, &hk) >= 0 && hk == 1;
 }
 
+/* "number", or "number" and a number word, last: the words after decide
+ * whether they are a numbered list's item (list_item_at). */
+static bool list_item_open(const format_view *v, size_t i)
+{
+    long val;
+    return format_word_is(v, i, "number") &&
+           (i + 1 >= v->n || (i + 2 >= v->n && format_number_word(v, i + 1, &val)));
+}
+
 bool format_pending_at(const format_view *v, size_t i)
 {
     return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
+           list_item_open(v, i) ||
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i);
@@ -1214,7 +1239,10 @@ static const char *const brand_names[] = {
     /* since session 45 */
     "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
     "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
-    "toprol", "trulicity", "wellbutrin", "zocor", NULL};
+    "toprol", "trulicity", "wellbutrin", "zocor",
+    /* since session 49 */
+    "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
+    NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -1230,7 +1258,30 @@ static const char *const eponyms[] = {
     "rankin",      "gleason", "braden",  "mallampati", "breslow",
     /* signs of the physical exam named for who described them */
     "babinski",    "brudzinski", "chvostek", "homans", "kernig", "lachman", "lhermitte",
-    "romberg",     "rovsing", "tinel",   "trousseau", NULL};
+    "romberg",     "rovsing", "tinel",   "trousseau",
+    /* diseases named for who described them (since session 49) */
+    "alzheimer",   "crohn",   "hirschsprung", "korsakoff", "meniere", "raynaud", "tourette",
+    "wernicke",    NULL};
+
+/* Eponyms that are also English words, capitals only with their "'s"
+ * ("bell's palsy"; "a bell" stays). */
+static const char *const possessive_eponyms[] = {"bell", NULL};
+
+/* True for an eponym or brand name said as w, or with its "'s"
+ * ("parkinson's disease": "Parkinson's disease"). */
+static bool capital_name(const char *w)
+{
+    char stem[64];
+    size_t len = strlen(w);
+    if (in_list(w, eponyms) || in_list(w, brand_names))
+        return true;
+    if (len < 3 || len >= sizeof(stem) || strcmp(w + len - 2, "'s"))
+        return false;
+    memcpy(stem, w, len - 2);
+    stem[len - 2] = '\0';
+    return in_list(stem, eponyms) || in_list(stem, brand_names) ||
+           in_list(stem, possessive_eponyms);
+}
 
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
@@ -1332,6 +1383,8 @@ static int replace_text(fmt *f, item *t, const char *s)
     return rc;
 }
 
+static long list_number(const fmt *f, const item *t);
+
 /* Sentence starts, "I", names, days, months and eponyms; a title before
  * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith").
  * Reads one sentence at a time: the view's floor moves to each sentence's
@@ -1354,11 +1407,15 @@ static int capitals(fmt *f)
         }
         if (t->kind != ITEM_WORD)
             continue;
+        if (list_number(f, t)) {
+            start = true;
+            continue;
+        }
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
         if ((start && !first_word_has_capital(s)) ||
-            (raw && (in_list(s, always_capital) || in_list(s, eponyms) || in_list(s, brand_names) ||
+            (raw && (in_list(s, always_capital) || capital_name(s) ||
                      is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
@@ -1431,6 +1488,86 @@ static void move_floor(fmt *f)
     size_t at = s[0] == '\n' ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
     if (at > f->v.floor)
         f->v.floor = at;
+}
+
+/* ---- numbered lists ------------------------------------------------------------ */
+
+/* The number of item t when it is a numbered list's item ("1." written
+ * for "number one"), 0 otherwise. */
+static long list_number(const fmt *f, const item *t)
+{
+    const char *s = item_text(f, t);
+    char *end;
+    if (t->kind != ITEM_WORD || t->n_words != 2 ||
+        strcmp(f->v.w[t->first_word].text ? f->v.w[t->first_word].text : "", "number") ||
+        s[0] < '1' || s[0] > '9')
+        return 0;
+    long n = strtol(s, &end, 10);
+    return end[0] == '.' && !end[1] ? n : 0;
+}
+
+/* The number of the list item the sentence being written starts with, 0
+ * when it starts with none (the sentence: the items since the last end,
+ * as a stream's window starts there). */
+static long sentence_list_number(const fmt *f)
+{
+    for (size_t i = f->n_it; i-- > 0;) {
+        const item *t = &f->it[i];
+        const char *s = item_text(f, t);
+        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0])))
+            return 0;
+        long n = list_number(f, t);
+        if (n)
+            return n;
+    }
+    return 0;
+}
+
+/* A numbered list's item at i: "number" and one to twenty, said at a
+ * sentence's start (or, as the list's next number, after the words of the
+ * item before: "number one start lasix number two daily weights"), with
+ * words after it that are no number, unit, command, word that continues
+ * the number ("number two and three", "number four of six", "number one
+ * through five") or size's noun ("number ten blade"). Written "N.", and
+ * the word after it starts a sentence. "number one" between a determiner
+ * and a noun ("her number one concern") is a rank and stays words; any
+ * other "number" is left to the number rules ("room number four").
+ * Returns the words used (0: none) or a negative code. */
+static long list_item_at(fmt *f, size_t i, sbuf *buf)
+{
+    static const char *const rank_before[] = {"her", "his", "their", "my", "our", "your",
+                                              "its", "the", "a", NULL};
+    static const char *const not_item_after[] = {"through", "thru",   "blade", "blades",
+                                                 "french",  "gauge", "number", NULL};
+    long val;
+    size_t ck;
+    int rc;
+    if (!format_word_is(&f->v, i, "number") || !format_number_word(&f->v, i + 1, &val) ||
+        val < 1 || val > 20 || !format_word(&f->v, i + 2)[0] ||
+        format_number_word(&f->v, i + 2, &val) ||
+        in_list(format_word(&f->v, i + 2), continuing_words) ||
+        in_list(format_word(&f->v, i + 2), not_item_after) ||
+        (f->o->dictation && command_at(f, i + 2, &ck) >= 0))
+        return 0;
+    format_number_word(&f->v, i + 1, &val);
+    sbuf_clear(buf);
+    long n = format_numbers_at(&f->v, i + 1, buf);
+    if (n != 1 && n != 0)
+        return n < 0 ? n : 0;
+    /* a pause before "number" has ended the sentence already when it may */
+    bool start = at_sentence_start(f);
+    if (!start && val == 1 && i > 0 && in_list(format_word(&f->v, i - 1), rank_before)) {
+        if ((rc = (int)emit_raw(f, i)) < 0 || (rc = (int)emit_raw(f, i + 1)) < 0)
+            return rc;
+        return 2;
+    }
+    if (!start && !(val > 1 && sentence_list_number(f) == val - 1))
+        return 0;
+    if ((rc = end_sentence(f, i, true)) < 0)
+        return rc;
+    char text[8];
+    int len = snprintf(text, sizeof(text), "%ld.", val);
+    return (rc = emit(f, ITEM_WORD, text, (size_t)len, i, 2)) < 0 ? rc : 2;
 }
 
 /* ---- fillers and values said again ------------------------------------------ */
@@ -1538,6 +1675,8 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     long n = correction_at(f, i);
     if (n == 0)
         n = marker_age_at(f, i);
+    if (n == 0)
+        n = list_item_at(f, i, scratch_buf);
     if (n)
         return n;
     sbuf_clear(scratch_buf);

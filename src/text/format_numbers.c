@@ -692,6 +692,13 @@ static bool unit_open_at(const format_view *v, size_t i)
     }
     if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))
         return false;
+    /* "milligrams per five | milliliters": a concentration's number said
+     * and its volume not yet (since session 49; the stream released "160
+     * mg" and the whole text wrote "160 mg/5 mL") */
+    spoken_num t;
+    if (format_word_is(v, i + k, "per") && number_at(v, i + k + 1, &t) &&
+        (i + k + 1 + t.k == v->n || format_pair_started(v, i + k + 1 + t.k, units)))
+        return true;
     return i + k == v->n || (format_word_is(v, i + k, "per") &&
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }

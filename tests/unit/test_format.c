@@ -734,6 +734,59 @@ static void test_blind11_forms(void **state)
     CHECK(cases);
 }
 
+/* The forms of blind12 (session 49): the structure of a dictated note
+ * (docs/FORMATTING.md, "Forms stated in session 49"), with neighbours
+ * that stay as they were. */
+static void test_blind12_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a numbered list's items */
+        {"plan colon number one continue insulin number two check a one c",
+         "Plan: 1. Continue insulin. 2. Check A1c."},
+        {"number one sepsis new line number two acute kidney injury",
+         "1. Sepsis.\n2. Acute kidney injury."},
+        {"problem list colon number one anemia", "Problem list: 1. Anemia."},
+        {"number four left knee pain period ice and rest", "4. Left knee pain. Ice and rest."},
+        {"number twelve gout", "12. Gout."},
+        {"impression colon number one normal study number three no mass",
+         "Impression: 1. Normal study number 3 no mass."},
+        {"the number of falls this year", "The number of falls this year."},
+        {"his number one goal is to walk", "His number one goal is to walk."},
+        {"room number four", "Room number 4."},
+        {"number ten blade was used", "Number 10 blade was used."},
+        {"number two and three are done", "Number 2 and 3 are done."},
+        {"she is number one", "She is number 1."},
+        {"number one", "Number 1."},
+        {"number one number two", "Number 1 number 2."},
+        {"number one milligram", "Number 1 mg."},
+        {"the | number one slot is open", "The number one slot is open."},
+        {"sepsis | number two pneumonia", "Sepsis. 2. Pneumonia."},
+        {"first comma continue aspirin", "First, continue aspirin."},
+        /* a heading before a said break keeps its colon */
+        {"assessment and plan new line stable", "Assessment and plan:\nStable."},
+        {"plan new paragraph continue current management",
+         "Plan:\n\nContinue current management."},
+        {"plan period discharge home", "Plan. Discharge home."},
+        /* "scratch that" after a said comma or period takes the mark and
+         * the phrase before it */
+        {"no fever comma scratch that mild fever", "Mild fever."},
+        {"heart rate ninety comma scratch that eighty", "Heart rate 80."},
+        {"start metformin period scratch that start glipizide", "Start glipizide."},
+        {"no rash period stop metformin period scratch that start glipizide",
+         "No rash. Start glipizide."},
+        {"period scratch that start glipizide", "Start glipizide."},
+        /* eponyms with their "'s" */
+        {"history of crohn's disease", "History of Crohn's disease."},
+        {"she has parkinson's", "She has Parkinson's."},
+        {"right bell's palsy", "Right Bell's palsy."},
+        {"a bell rang", "A bell rang."},
+        {"the patient's wife", "The patient's wife."},
+        {"raynaud phenomenon and meniere disease", "Raynaud phenomenon and Meniere disease."},
+        {"treated with zosyn", "Treated with Zosyn."},
+    };
+    CHECK(cases);
+}
+
 /* Smart formatting off: fillers and "i mean" are the words as said. */
 static void test_blind11_forms_off(void **state)
 {
@@ -1118,7 +1171,10 @@ static void test_clinical_words_not_names(void **state)
         "stevens",     "weber",     "weiss",    "whipple",   "wolff",      "zenker",    "monday",
         "tuesday",     "wednesday", "thursday", "friday",    "saturday",   "sunday",    "january",
         "february",    "april",     "june",     "july",      "august",     "september", "october",
-        "november",    "december",  "english",  "spanish",   "tylenol",    "motrin",    "advil"};
+        "november",    "december",  "english",  "spanish",   "tylenol",    "motrin",    "advil",
+        /* since session 49 */
+        "alzheimer",   "crohn",     "hirschsprung", "korsakoff", "meniere",  "raynaud",   "tourette",
+        "wernicke"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -1386,6 +1442,34 @@ static void test_stream_blind11_forms(void **state)
         "call her at six one seven five five five oh one | hundred",
         "a [AGE] year | old woman",
         "a [AGE] | year old woman",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Session 49's forms streamed with a pause inside them: the released text
+ * equals the whole transcript's. */
+static void test_stream_blind12_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "plan colon number one continue insulin | number two check a one c",
+        "plan colon number one continue insulin number | two check a one c",
+        "plan colon number one continue insulin number two | check a one c",
+        "plan colon number | one continue insulin",
+        "plan colon number one | continue insulin",
+        "number one sepsis | new line number two | acute kidney injury",
+        "his number one | goal is to walk",
+        "his number | one goal is to walk",
+        "room number | four",
+        "number ten | blade was used",
+        "assessment and plan | new line stable",
+        "assessment and plan new | line stable",
+        "plan | new paragraph continue current management",
+        "start metformin period scratch that | start glipizide",
+        "heart rate ninety comma scratch | that eighty",
+        "heart rate ninety comma | scratch that eighty",
+        "history of crohn's | disease",
+        /* a concentration's volume after a pause (held since session 49) */
+        "acetaminophen one hundred sixty milligrams per five | milliliters",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2196,10 +2280,12 @@ int main(void)
         cmocka_unit_test(test_blind10_forms),
         cmocka_unit_test(test_blind11_forms),
         cmocka_unit_test(test_blind11_forms_off),
+        cmocka_unit_test(test_blind12_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
         cmocka_unit_test(test_stream_blind11_forms),
+        cmocka_unit_test(test_stream_blind12_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
