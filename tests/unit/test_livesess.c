@@ -590,54 +590,56 @@ static void telephone_free(struct telephone *t)
     free(t->up);
 }
 
-/* G.711 and 8 kHz PCM sessions map their cepstra (speech/bandmap.h): an
- * 8 kHz session and a 16 kHz one fed the very samples the first one's
- * resampler makes of its audio hear them differently, each piece decoded
- * again whole for its final (the final's words and confidences differ;
- * with the map stubbed, never or always applied, they are the same) and
- * in the partials' pass (the partials differ; the same with the live
- * passes' map stubbed, feed_mapped never used). */
+/* The recording heard by an 8 kHz session (narrow) and by a 16 kHz one
+ * fed the very samples the first one's resampler makes of it, in the same
+ * pieces (wide), both on the full pass (pass) or decoding again; each
+ * session's words, confidences and partials differ from the other's
+ * (mapped and unmapped cepstra). */
+static void heard_both_differ(bool pass, struct heard *narrow, struct heard *wide)
+{
+    struct telephone t;
+    telephone_make(&t);
+    heard_at(8000, pass, &t.narrow, narrow);
+    heard_at(16000, pass, &t.wide, wide);
+    telephone_free(&t);
+    printf("8 kHz: %s (%llu checked, %llu again)\n16 kHz: %s (%llu checked, %llu again)\n",
+           narrow->text, (unsigned long long)narrow->checked,
+           (unsigned long long)narrow->redecoded, wide->text, (unsigned long long)wide->checked,
+           (unsigned long long)wide->redecoded);
+    assert_true(narrow->text[0] && wide->text[0] && narrow->partials[0] && wide->partials[0]);
+    assert_string_not_equal(narrow->words, wide->words);
+    assert_string_not_equal(narrow->partials, wide->partials);
+}
+
+/* G.711 and 8 kHz PCM sessions map their cepstra (speech/bandmap.h), each
+ * piece decoded again whole for its final (the final's words and
+ * confidences differ from a 16 kHz session's; with the map stubbed, never
+ * or always applied, they are the same) and in the partials' pass (the
+ * partials differ; the same with the live passes' map stubbed, feed_mapped
+ * never used). */
 static void test_telephone_rate_mapped(void **state)
 {
     if (!model)
         skip();
-    struct telephone t;
-    telephone_make(&t);
     static struct heard narrow, wide;
-    heard_at(8000, false, &t.narrow, &narrow);
-    heard_at(16000, false, &t.wide, &wide);
-    printf("8 kHz: %s\n16 kHz: %s\n", narrow.text, wide.text);
-    assert_true(narrow.text[0] && wide.text[0] && narrow.partials[0] && wide.partials[0]);
-    assert_string_not_equal(narrow.words, wide.words);
-    assert_string_not_equal(narrow.partials, wide.partials);
-    telephone_free(&t);
+    heard_both_differ(false, &narrow, &wide);
 }
 
 /* An 8 kHz session asking for the full pass's finals (the server's) takes
  * them from its pass, as a 16 kHz one does (its pieces checked, none
  * decoded again), and that pass hears mapped cepstra: its finals differ
- * from a 16 kHz session's fed the same samples. Fails with the live
- * passes' map stubbed (the same words, confidences and partials), and
- * with telephone rates kept off the full pass (none checked). */
+ * from the 16 kHz session's. Fails with the live passes' map stubbed (the
+ * same words, confidences and partials), and with telephone rates kept
+ * off the full pass (none checked). */
 static void test_telephone_rate_pass_mapped(void **state)
 {
     if (!model)
         skip();
-    struct telephone t;
-    telephone_make(&t);
     static struct heard narrow, wide;
-    heard_at(8000, true, &t.narrow, &narrow);
-    heard_at(16000, true, &t.wide, &wide);
-    printf("8 kHz: %s (%llu checked, %llu again)\n16 kHz: %s (%llu checked, %llu again)\n",
-           narrow.text, (unsigned long long)narrow.checked, (unsigned long long)narrow.redecoded,
-           wide.text, (unsigned long long)wide.checked, (unsigned long long)wide.redecoded);
-    assert_true(narrow.text[0] && wide.text[0]);
+    heard_both_differ(true, &narrow, &wide);
     assert_true(narrow.checked >= 1 && wide.checked >= 1);
     assert_int_equal(narrow.redecoded, 0);
     assert_int_equal(wide.redecoded, 0);
-    assert_string_not_equal(narrow.words, wide.words);
-    assert_string_not_equal(narrow.partials, wide.partials);
-    telephone_free(&t);
 }
 
 int main(void)
