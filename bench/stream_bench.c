@@ -29,6 +29,7 @@
 
 #include "speech/asr.h"
 #include "speech/livesess.h"
+#include "speech/resample.h"
 #include "fixture.h" /* tests/unit: the recordings' loader, noise and word edits */
 
 #define PIECE_MS   20
@@ -145,7 +146,9 @@ static size_t audio_n;
  * down once, before the streams start), opened at that rate as a G.711 or
  * 8 kHz PCM session is: telephone band. Every time and position is still
  * counted on the 16 kHz playlist; a piece of it is fed as its 8 kHz
- * samples. NULL: 16 kHz, as before. */
+ * samples. NULL: 16 kHz, as before. The batch decodes are then of the
+ * telephone versions (through_telephone, decoded narrowband): the file
+ * endpoint on the same audio. */
 static int16_t *tel;
 /* STREAM_SHIFTS: the file endpoint's decode of each file again with this
  * many zero samples before it (its words move with where the audio starts
@@ -418,15 +421,65 @@ static int on_event(void *ctx, const struct livesess_event *ev)
     return 0;
 }
 
-/* Word edits of the batch decode of pcm[0..n) against ref. */
+/* 16 kHz pcm[0..n) as a telephone-band recording of it reaches the file
+ * endpoint's decoder: down to 8 kHz as the playlist is (tel), back up to
+ * 16 kHz by the sessions' resampler; *out_n samples, caller frees. */
+static int grow_into(void *ctx, const int16_t *pcm, size_t m);
+struct grown {
+    int16_t *p;
+    size_t n, cap;
+};
+
+static int16_t *up_from_8k(const int16_t *pcm8, size_t n8, size_t *out_n)
+{
+    int err;
+    struct grown g = {malloc((2 * n8 + 16000) * sizeof(int16_t)), 0, 2 * n8 + 16000};
+    resample *rs = resample_new(8000, &err);
+    if (!g.p || !rs || resample_feed(rs, pcm8, n8, grow_into, &g) ||
+        resample_flush(rs, grow_into, &g)) {
+        free(g.p);
+        g.p = NULL;
+    }
+    resample_free(rs);
+    *out_n = g.n;
+    return g.p;
+}
+
+static int grow_into(void *ctx, const int16_t *pcm, size_t m)
+{
+    struct grown *g = ctx;
+    if (g->n + m > g->cap)
+        return -1;
+    memcpy(g->p + g->n, pcm, m * sizeof(int16_t));
+    g->n += m;
+    return 0;
+}
+
+static int16_t *through_telephone(const int16_t *pcm, size_t n, size_t *out_n)
+{
+    size_t done = 0;
+    int16_t *p8 = calloc(n / 2 + 1, sizeof(int16_t));
+    int16_t *up = NULL;
+    if (p8 && !soxr_oneshot(16000, 8000, 1, pcm, n, NULL, p8, n / 2, &done,
+                            &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I,
+                                              .scale = 1, .flags = SOXR_NO_DITHER},
+                            NULL, NULL))
+        up = up_from_8k(p8, done, out_n);
+    free(p8);
+    return up;
+}
+
+/* Word edits of the batch decode of pcm[0..n) against ref (narrow: as a
+ * telephone-band recording, asr_decoder_set_narrowband). */
 static size_t batch_edits_of(asr_decoder *d, const int16_t *pcm, size_t n, const char *ref,
                              size_t *ref_words, char **text)
 {
     asr_result *r = NULL;
     *text = NULL;
-    if (!d)
+    if (!d || !pcm)
         return fx_word_edits("", ref, ref_words);
     asr_decoder_start(d);
+    asr_decoder_set_narrowband(d, tel != NULL);
     asr_decoder_feed(d, pcm, n);
     asr_decoder_finish(d, &r);
     char *t = r ? asr_result_text(r) : NULL;
@@ -456,8 +509,14 @@ static void *batch_thread(void *arg)
         if (k >= w->files)
             break;
         struct recording *r = &w->rec[k];
+        /* STREAM_RATE=8000: the file endpoint's decodes of the telephone
+         * versions (the file's own and the same audio the streams get) */
+        size_t n_file = r->n;
+        int16_t *file = tel ? through_telephone(r->pcm, r->n, &n_file) : r->pcm;
         double w0 = now(), c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
-        r->edits_clean = batch_edits_of(d, r->pcm, r->n, r->ref, &r->ref_words, &r->text_clean);
+        r->edits_clean = batch_edits_of(d, file, n_file, r->ref, &r->ref_words, &r->text_clean);
+        if (tel)
+            free(file);
         r->batch_wall = now() - w0;
         r->batch_cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
         for (size_t i = 0; i < n_shifts; i++) {
@@ -468,7 +527,12 @@ static void *batch_thread(void *arg)
             free(t);
             free(p);
         }
-        if (same_audio)
+        if (same_audio && tel) {
+            size_t n_same = 0;
+            int16_t *same = up_from_8k(tel + r->start / 2, (r->end - r->start) / 2, &n_same);
+            r->edits_same = batch_edits_of(d, same, n_same, r->ref, &r->ref_words, &r->text_same);
+            free(same);
+        } else if (same_audio)
             r->edits_same = batch_edits_of(d, audio + r->start, r->end - r->start, r->ref,
                                            &r->ref_words, &r->text_same);
         else
@@ -915,6 +979,23 @@ int main(int argc, char **argv)
         refs_len += l;
         files++;
     }
+    const char *rate_env = getenv("STREAM_RATE");
+    if (rate_env && !strcmp(rate_env, "8000")) {
+        size_t done = 0;
+        if (!(tel = calloc(audio_n / 2 + 1, sizeof(int16_t))) ||
+            soxr_oneshot(16000, 8000, 1, audio, audio_n, NULL, tel, audio_n / 2, &done,
+                         /* no dither: the same playlist on every run */
+                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1,
+                                           .flags = SOXR_NO_DITHER},
+                         NULL, NULL)) {
+            fprintf(stderr, "stream_bench: cannot resample the playlist to 8 kHz\n");
+            return 1;
+        }
+        printf("sessions fed at 8 kHz (STREAM_RATE=8000: telephone band)\n");
+    } else if (rate_env && strcmp(rate_env, "16000") != 0) {
+        fprintf(stderr, "stream_bench: STREAM_RATE must be 8000 or 16000\n");
+        return 2;
+    }
     /* STREAM_BATCH=0: no batch decodes (a quicker look at the streamed WER);
      * STREAM_BATCH_THREADS=N: the batch decodes on N threads (a recording's
      * time after its upload then includes waiting for a core) */
@@ -957,21 +1038,6 @@ int main(int argc, char **argv)
                 printf(" / %zu", r->edits_shift[i]);
             printf("\n");
         }
-    }
-    const char *rate_env = getenv("STREAM_RATE");
-    if (rate_env && !strcmp(rate_env, "8000")) {
-        size_t done = 0;
-        if (!(tel = calloc(audio_n / 2 + 1, sizeof(int16_t))) ||
-            soxr_oneshot(16000, 8000, 1, audio, audio_n, NULL, tel, audio_n / 2, &done,
-                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1},
-                         NULL, NULL)) {
-            fprintf(stderr, "stream_bench: cannot resample the playlist to 8 kHz\n");
-            return 1;
-        }
-        printf("sessions fed at 8 kHz (STREAM_RATE=8000: telephone band)\n");
-    } else if (rate_env && strcmp(rate_env, "16000") != 0) {
-        fprintf(stderr, "stream_bench: STREAM_RATE must be 8000 or 16000\n");
-        return 2;
     }
     printf("%zu recordings, %.1f s of audio, %d concurrent stream(s)%s, %s, %d ms pieces, "
            "noise suppression %s\n",

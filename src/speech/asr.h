@@ -211,8 +211,9 @@ void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
 /* Whether the recording being decoded was recorded telephone band (8 kHz
  * or less: bandmap_narrow_rate): its utterances' cepstra are then mapped
  * toward wide-band speech's before the search (speech/bandmap.h) in batch
- * decoding, a live utterance's final decode, adaptation and enrolment; a
- * live pass's partials are not. asr_decoder_start sets it back to false,
+ * decoding, a live utterance's passes (partials and the full pass) and its
+ * final decode, and adaptation (never under a voice profile's Gaussians,
+ * nor at enrolment). asr_decoder_start sets it back to false,
  * so each recording's caller says it after starting. */
 void asr_decoder_set_narrowband(asr_decoder *d, bool on);
 

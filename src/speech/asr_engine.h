@@ -139,8 +139,9 @@ typedef struct asr_engine {
     /* Whether the audio of the next decode calls (and utt_redecode's,
      * adapt_add's and enrol's features) was recorded telephone band, 8 kHz
      * or less: decode maps its cepstra toward wide-band speech's
-     * (speech/bandmap.h). The live pass's partials are not mapped.
-     * NULL-able: decoded as wide-band. */
+     * (speech/bandmap.h), and so do the live passes of the utterances
+     * started after (utt_start), their running mean then one of mapped
+     * frames (utt_prime, utt_shift). NULL-able: decoded as wide-band. */
     void (*narrowband)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to

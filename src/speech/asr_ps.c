@@ -101,6 +101,10 @@ typedef struct ps_dec {
     bool voices;          /* batch: the noise is other voices (match_voices_variance) */
     bool narrow;          /* batch: telephone-band audio (speech/bandmap.h) */
     bool own_voice;       /* a voice profile's Gaussians (never mapped: band_mapped) */
+    /* live: the open utterance's frames are mapped as they come (band_mapped
+     * when it began: feed_mapped), the run of frames mapped so far */
+    bool live_mapped;
+    bandmap_live map;
     size_t word_lists;    /* utterances whose words were made (report_words) */
     /* A mode with parameters of its own for enhanced audio: the profile's
      * model, its searches made on first use (decode_search), so a decoder
@@ -1377,6 +1381,8 @@ static int utt_start(void *dec)
                              : d->trial ? use_search(d, TRIAL_SEARCH, trial_params)
                                         : use_live_search(d));
     d->have_start = cmn_save(ps, &d->at_start);
+    d->live_mapped = band_mapped(d); /* telephone band: every live pass mapped */
+    bandmap_live_start(&d->map);
     if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
     /* The full pass's second pass rewinds the features its first pass
@@ -1424,9 +1430,13 @@ static int utt_reopen(void *dec)
 }
 
 /* The mean of pcm's cepstra (as the front end computes them for a whole
- * utterance) into mean[0..*ncep); false when pcm is too short to frame. */
-static bool own_mean(ps_decoder_t *ps, const int16_t *pcm, size_t n, mfcc_t *mean, int32 *ncep)
+ * utterance) into mean[0..*ncep), mapped when d's are (band_mapped: the
+ * running mean a live pass subtracts is then of mapped frames; the map is
+ * linear, so the mean mapped is the mapped frames' mean but for the
+ * utterance's two edge frames); false when pcm is too short to frame. */
+static bool own_mean(const ps_dec *d, const int16_t *pcm, size_t n, mfcc_t *mean, int32 *ncep)
 {
+    ps_decoder_t *ps = d->ps;
     fe_t *fe = ps_get_fe(ps);
     mfcc_t **cep = NULL;
     int32 nfr = 0;
@@ -1442,7 +1452,7 @@ static bool own_mean(ps_decoder_t *ps, const int16_t *pcm, size_t n, mfcc_t *mea
         for (int32 i = 0; i < *ncep; i++)
             mean[i] += cep[f][i] / nfr;
     fe_free_2d(cep);
-    return true;
+    return !band_mapped(d) || bandmap_apply(&mean, 1, *ncep) == 0;
 }
 
 static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, double *shift)
@@ -1452,7 +1462,7 @@ static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, doubl
     mfcc_t mean[64];
     int32 ncep;
     *shift = 0;
-    if (!d->have_start || !feat || !feat->cmn_struct || !own_mean(d->ps, pcm, n, mean, &ncep) ||
+    if (!d->have_start || !feat || !feat->cmn_struct || !own_mean(d, pcm, n, mean, &ncep) ||
         ncep != feat->cmn_struct->veclen)
         return 0;
     double sum = 0;
@@ -1478,20 +1488,93 @@ static int utt_prime(void *dec, const int16_t *pcm, size_t n)
     mfcc_t mean[64];
     int32 ncep;
     /* too short to tell: the model's mean stays */
-    if (feat && feat->cmn_struct && own_mean(ps, pcm, n, mean, &ncep))
+    if (feat && feat->cmn_struct && own_mean(dec, pcm, n, mean, &ncep))
         cmn_live_set(feat->cmn_struct, mean);
     return 0;
 }
 
-static int utt_feed(void *dec, const int16_t *pcm, size_t n)
+/* Frames utt_front and feed_mapped compute at a time. */
+#define FRONT_FRAMES 32
+
+/* A live pass over telephone-band audio (d->live_mapped): the engine's
+ * front end makes pcm's cepstra here, the frames ps_process_raw would make
+ * (its noise estimate and held samples carried on), each is mapped once
+ * its next has come (bandmap_live), and the mapped ones go to the search.
+ * Its running mean normalisation, after the map, then averages mapped
+ * frames only, from a mapped start (own_mean): the map being linear, that
+ * is the map of the unmapped frames normalised. */
+static int feed_mapped(ps_dec *d, const int16_t *pcm, size_t n)
 {
-    /* Not a full utterance: the front end normalises with a running
-     * cepstral mean (the engine switches from whole-utterance mean itself). */
-    return ps_process_raw(ps_of(dec), pcm, n, FALSE, FALSE) < 0 ? PHS_EENGINE : 0;
+    fe_t *fe = ps_get_fe(d->ps);
+    if (fe_get_output_size(fe) != BANDMAP_DIM)
+        return PHS_EENGINE;
+    mfcc_t **cep = (mfcc_t **)ckd_calloc_2d(2 * FRONT_FRAMES, BANDMAP_DIM, sizeof(mfcc_t));
+    mfcc_t **mapped = cep + FRONT_FRAMES;
+    int rc = 0;
+    const int16 *p = pcm;
+    size_t left = n;
+    while (left && rc == 0) {
+        size_t before = left;
+        int32 nfr = FRONT_FRAMES, k = 0;
+        if (fe_process_frames(fe, &p, &left, cep, &nfr, NULL) < 0 || left == before) {
+            rc = PHS_EENGINE; /* the front end took nothing: it would never end */
+            break;
+        }
+        for (int32 t = 0; t < nfr; t++)
+            if (bandmap_live_push(&d->map, cep[t], mapped[k]))
+                k++;
+        if (k && ps_process_cep(d->ps, mapped, k, FALSE, FALSE) < 0)
+            rc = PHS_EENGINE;
+    }
+    ckd_free_2d((void **)cep);
+    return rc;
 }
 
-/* Frames utt_front computes at a time (and drops). */
-#define FRONT_FRAMES 32
+/* The end of a mapped live utterance, before ps_end_utt: the front end's
+ * last frame and the one held for it, mapped, to the search. ps_end_utt
+ * repeats an utterance's last frame after it for the dynamic features'
+ * look-ahead when the front end gives it that frame; it has none left to
+ * give here, so the last frame is repeated as many times as the features
+ * look ahead (feat_window_size), and the repeats are taken out of the
+ * running mean after (they are padding, not audio). */
+static int end_mapped(ps_dec *d)
+{
+    feat_t *feat = ps_get_feat(d->ps);
+    cmn_t *cmn = feat ? feat->cmn_struct : NULL;
+    int32 win = feat ? feat_window_size(feat) : 0, ntail = 0, k = 0;
+    mfcc_t tail[BANDMAP_DIM];
+    mfcc_t **out = (mfcc_t **)ckd_calloc_2d((size_t)(2 + win), BANDMAP_DIM, sizeof(mfcc_t));
+    struct cmn_saved sv;
+    int rc = fe_end_utt(ps_get_fe(d->ps), tail, &ntail) < 0 ? PHS_EENGINE : 0;
+    if (rc == 0 && ntail && bandmap_live_push(&d->map, tail, out[k]))
+        k++;
+    if (rc == 0 && bandmap_live_end(&d->map, out[k]))
+        k++;
+    for (int32 i = 0; i < win && k; i++)
+        memcpy(out[k + i], out[k - 1], BANDMAP_DIM * sizeof(mfcc_t));
+    if (rc == 0 && k && ps_process_cep(d->ps, out, k, FALSE, FALSE) < 0)
+        rc = PHS_EENGINE;
+    bool kept = rc == 0 && k && cmn_save(d->ps, &sv);
+    if (rc == 0 && k && win && ps_process_cep(d->ps, out + k, win, FALSE, FALSE) < 0)
+        rc = PHS_EENGINE;
+    /* the repeats counted in the running mean: taken out (unless its window
+     * moved on meanwhile, nframe back to its floor: then they stay, 3 frames
+     * of hundreds) */
+    if (rc == 0 && kept && cmn->nframe >= sv.nframe)
+        cmn_restore(d->ps, &sv);
+    ckd_free_2d((void **)out);
+    return rc;
+}
+
+static int utt_feed(void *dec, const int16_t *pcm, size_t n)
+{
+    ps_dec *d = dec;
+    if (d->live_mapped)
+        return feed_mapped(d, pcm, n);
+    /* Not a full utterance: the front end normalises with a running
+     * cepstral mean (the engine switches from whole-utterance mean itself). */
+    return ps_process_raw(d->ps, pcm, n, FALSE, FALSE) < 0 ? PHS_EENGINE : 0;
+}
 
 static int utt_front(void *dec, const int16_t *pcm, size_t n)
 {
@@ -1510,6 +1593,8 @@ static int utt_front(void *dec, const int16_t *pcm, size_t n)
             rc = PHS_EENGINE; /* the front end took nothing: it would never end */
     }
     ckd_free_2d((void **)cep);
+    /* a mapped pass's held frame is no longer the one before the next */
+    bandmap_live_start(&((ps_dec *)dec)->map);
     return rc;
 }
 
@@ -1569,7 +1654,10 @@ static int utt_pause(void *dec, int from, int min_frames, int settle_frames, int
 
 static int utt_end(void *dec, asr_engine_word_fn word, void *ctx)
 {
-    if (ps_end_utt(ps_of(dec)) < 0)
+    ps_dec *d = dec;
+    int mapped_rc = d->live_mapped ? end_mapped(d) : 0;
+    d->live_mapped = false;
+    if (ps_end_utt(d->ps) < 0 || mapped_rc < 0)
         return PHS_EENGINE;
     return word ? report_words(dec, word, ctx) : 0;
 }

@@ -31,17 +31,43 @@ int bandmap_apply(float *const *cep, size_t nfr, int ncep)
 {
     if (ncep != BANDMAP_DIM)
         return PHS_EINVAL;
-    /* The frame before t and frame t as they were: t's row is overwritten
-     * before t + 1 is mapped. */
-    float prev[BANDMAP_DIM], cur[BANDMAP_DIM];
-    if (nfr == 0)
-        return 0;
-    memcpy(prev, cep[0], sizeof(prev));
-    for (size_t t = 0; t < nfr; t++) {
-        memcpy(cur, cep[t], sizeof(cur));
-        const float *next = t + 1 < nfr ? cep[t + 1] : cur;
-        map_frame(prev, cur, next, cep[t]);
-        memcpy(prev, cur, sizeof(prev));
-    }
+    /* Frame t - 1 comes out as t goes in: the run keeps t - 1 and t as they
+     * were, so t - 1's row can be overwritten. */
+    bandmap_live m;
+    float out[BANDMAP_DIM];
+    bandmap_live_start(&m);
+    for (size_t t = 0; t < nfr; t++)
+        if (bandmap_live_push(&m, cep[t], out))
+            memcpy(cep[t - 1], out, sizeof(out));
+    if (bandmap_live_end(&m, out))
+        memcpy(cep[nfr - 1], out, sizeof(out));
     return 0;
+}
+
+void bandmap_live_start(bandmap_live *m)
+{
+    m->n = 0;
+}
+
+bool bandmap_live_push(bandmap_live *m, const float *in, float *out)
+{
+    bool mapped = m->n > 0;
+    if (mapped) {
+        map_frame(m->prev, m->cur, in, out);
+        memcpy(m->prev, m->cur, sizeof(m->prev));
+    } else {
+        memcpy(m->prev, in, sizeof(m->prev)); /* the first frame's prev is itself */
+    }
+    memcpy(m->cur, in, sizeof(m->cur));
+    m->n++;
+    return mapped;
+}
+
+bool bandmap_live_end(bandmap_live *m, float *out)
+{
+    if (m->n == 0)
+        return false;
+    map_frame(m->prev, m->cur, m->cur, out);
+    m->n = 0;
+    return true;
 }

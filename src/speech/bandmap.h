@@ -6,10 +6,12 @@
  * floor and every cepstrum moves. The map is a least-squares estimate of the
  * wide-band cepstra of a frame from the narrow-band cepstra of that frame
  * and its two neighbours, fitted on synthetic speech by scripts/fit-bandmap
- * (tools/bandmap_fit.c) into bandmap_table.inc. It is linear, so the
- * decoder's batch mean normalisation, applied after it, removes the same
- * mean it would remove from the wide-band cepstra (docs/ENGINE.md,
- * "Telephone-band audio").
+ * (tools/bandmap_fit.c) into bandmap_table.inc. It is linear (no constant
+ * term), so the decoder's batch mean normalisation, applied after it,
+ * removes the same mean it would remove from the wide-band cepstra
+ * (docs/ENGINE.md, "Telephone-band audio"); so does a live pass's running
+ * mean, when every frame it averages (and the mean it starts from) is
+ * mapped too.
  */
 #ifndef PHS_BANDMAP_H
 #define PHS_BANDMAP_H
@@ -28,5 +30,24 @@ bool bandmap_narrow_rate(int rate);
  * past either end count as the end frame. Nothing for ncep other than
  * BANDMAP_DIM (PHS_EINVAL) or no frames. O(nfr * 39 * 13). */
 int bandmap_apply(float *const *cep, size_t nfr, int ncep);
+
+/* The same map over frames that come one at a time (a live pass): frame t
+ * is mapped once frame t + 1 has come (one frame of delay), the last one at
+ * bandmap_live_end, so the frames come out as bandmap_apply maps them whole.
+ * Plain data: start it, push, end; no allocation. */
+typedef struct bandmap_live {
+    float prev[BANDMAP_DIM], cur[BANDMAP_DIM]; /* frames t-1 and t, unmapped */
+    size_t n;                                  /* frames pushed since the start */
+} bandmap_live;
+
+/* A new run of frames (an utterance): nothing held. */
+void bandmap_live_start(bandmap_live *m);
+/* Takes frame in (BANDMAP_DIM cepstra, before mean normalisation); true
+ * with the frame before it mapped into out, false for a run's first frame
+ * (held until the next). in and out may not overlap. O(39 * 13). */
+bool bandmap_live_push(bandmap_live *m, const float *in, float *out);
+/* The run's last frame mapped into out (its next counts as itself) and a
+ * new run begun; false when no frame was pushed. */
+bool bandmap_live_end(bandmap_live *m, float *out);
 
 #endif

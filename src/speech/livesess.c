@@ -917,11 +917,6 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
         return PHS_ENOMEM;
     }
     s->cfg = *cfg;
-    /* Telephone band (G.711, 8 kHz PCM): each piece's final is decoded
-     * again whole, where its cepstra are mapped toward wide-band speech's
-     * (speech/bandmap.h); the full pass's would be its own, unmapped. */
-    if (bandmap_narrow_rate(cfg->sample_rate))
-        s->cfg.final_from_pass = false;
     if ((rc = make_parts(s)) < 0) {
         snprintf(msg, msg_len, "cannot set up the stream: %s", err_str(rc));
         goto fail;
@@ -942,8 +937,10 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     }
     asr_decoder_set_listener(s->dec, &l);
     asr_decoder_set_live_words(s->dec, false);
-    /* G.711 and 8 kHz PCM: each utterance's final decode maps its cepstra
-     * (the rate cannot change within a session; final_from_pass is off) */
+    /* G.711 and 8 kHz PCM: the cepstra are mapped toward wide-band speech's
+     * (speech/bandmap.h) in every pass, the live ones (partials, the full
+     * pass whose second pass gives a final) as a piece decoded again whole;
+     * the rate cannot change within a session */
     asr_decoder_set_narrowband(s->dec, bandmap_narrow_rate(s->cfg.sample_rate));
     /* the load at open: only the searches it allows are built */
     s->floor = s->told_floor = load_floor(s, cfg->load_streams, cfg->load_cores);

@@ -242,8 +242,8 @@ struct livesess_config {
      * force when it began, and cut_after_ms does nothing. false (the default): a capped
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
-    bool final_from_pass; /* ignored (false) at a telephone rate, 8 kHz or
-                             less: speech/bandmap.h maps only a whole decode */
+    bool final_from_pass; /* at a telephone rate (8 kHz or less) too: every
+                             pass is band-mapped (speech/bandmap.h) */
     /* The machine's load when the session opens, as livesess_set_load
      * takes it (streams live sessions, itself included, on load_cores
      * cores): the session starts on the search that allows and builds only

@@ -461,28 +461,57 @@ static void test_first_piece_reheard_paced(void **state)
     assert_string_equal(paced->said.text, at_once.text);
 }
 
+/* What a session said: its finals' text, and every word of them with its
+ * times and confidence, and every partial, in order (signatures two
+ * decodes of the same samples share only when they heard the same
+ * cepstra). */
 struct heard {
     char text[2048];
+    char words[8192];
+    char partials[16384];
+    uint64_t checked, redecoded; /* the full pass's (asr_decoder_pass_stats) */
 };
 
-static int on_text(void *ctx, const struct livesess_event *ev)
+static void append(char *buf, size_t cap, const char *sep, const char *s)
+{
+    size_t l = strlen(buf);
+    snprintf(buf + l, cap - l, "%s%s", l ? sep : "", s);
+}
+
+static int on_heard(void *ctx, const struct livesess_event *ev)
 {
     struct heard *h = ctx;
-    if (ev->type == LIVESESS_UTTERANCE && ev->text[0]) {
-        size_t l = strlen(h->text);
-        snprintf(h->text + l, sizeof(h->text) - l, "%s%s", l ? " " : "", ev->text);
+    if (ev->type == LIVESESS_PARTIAL)
+        append(h->partials, sizeof(h->partials), "|", ev->text);
+    if (ev->type != LIVESESS_UTTERANCE)
+        return 0;
+    if (ev->text[0])
+        append(h->text, sizeof(h->text), " ", ev->text);
+    for (size_t i = 0; i < ev->n_words; i++) {
+        char w[160];
+        snprintf(w, sizeof(w), "%s/%.2f/%.2f/%.3f", ev->words[i].text, ev->words[i].start,
+                 ev->words[i].end, ev->words[i].confidence);
+        append(h->words, sizeof(h->words), " ", w);
     }
     return 0;
 }
 
-/* The words of pcm[0..n) at rate through a session that asks for the full
- * pass's finals (pass) or decodes its utterance again whole for its final
- * (as a telephone-rate one does whatever it asks), fed a second at a time
- * and closed, into h. */
-static void heard_at(int rate, bool pass, const int16_t *pcm, size_t n, struct heard *h)
+/* Pieces of audio fed one call each: pcm[0..n) cut at len[0..n_len), the
+ * first `before` fed before a commit, the rest after it. */
+#define MAX_PIECES 256
+struct feeding {
+    const int16_t *pcm;
+    size_t len[MAX_PIECES], n_len, before;
+};
+
+/* What feeding f at rate is heard as through a session that asks for the
+ * full pass's finals (pass) or decodes each utterance again whole for its
+ * final, into h (the pass's counts read at the commit, the decoder's
+ * utterance then ended). */
+static void heard_at(int rate, bool pass, const struct feeding *f, struct heard *h)
 {
     struct livesess_config c = {.sample_rate = rate,
-                                .event = on_text,
+                                .event = on_heard,
                                 .ctx = h,
                                 .clock = still,
                                 .lag_fast_ms = LIVESESS_LAG_NEVER,
@@ -491,61 +520,126 @@ static void heard_at(int rate, bool pass, const int16_t *pcm, size_t n, struct h
     c.vad.enabled = false;
     livesess *s = NULL;
     char msg[256];
-    h->text[0] = '\0';
+    memset(h, 0, sizeof(*h));
     assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
-    for (size_t off = 0; off < n; off += (size_t)rate) {
-        size_t k = n - off < (size_t)rate ? n - off : (size_t)rate;
-        assert_int_equal(livesess_feed(s, pcm + off, k), 0);
+    size_t off = 0;
+    for (size_t i = 0; i <= f->n_len; i++) {
+        if (i == f->before) {
+            assert_int_equal(livesess_commit(s), 0);
+            asr_decoder_pass_stats(livesess_decoder(s), &h->checked, &h->redecoded);
+        }
+        if (i < f->n_len) {
+            assert_int_equal(livesess_feed(s, f->pcm + off, f->len[i]), 0);
+            off += f->len[i];
+        }
     }
     asr_result *r = NULL;
     assert_int_equal(livesess_close(s, &r), 0);
     asr_result_free(r);
 }
 
-struct grow {
-    int16_t *p;
-    size_t n, cap;
+/* The recording at 8 kHz (a crude 2:1 decimation: any 8 kHz audio will
+ * do) fed a second at a time (narrow), and the very 16 kHz samples an
+ * 8 kHz session's resampler makes of it, in the pieces it hands them to
+ * the decoder (wide: the commit, then what the close flushes): a 16 kHz
+ * session so fed hears what the 8 kHz one does, but unmapped. */
+struct telephone {
+    int16_t *pcm8, *up;
+    size_t n_up;
+    struct feeding narrow, wide;
 };
 
 static int collect(void *ctx, const int16_t *pcm, size_t m)
 {
-    struct grow *g = ctx;
-    assert_true(g->n + m <= g->cap);
-    memcpy(g->p + g->n, pcm, m * sizeof(int16_t));
-    g->n += m;
+    struct telephone *t = ctx;
+    assert_true(t->n_up + m <= rec.n + 16000 && t->wide.n_len < MAX_PIECES);
+    memcpy(t->up + t->n_up, pcm, m * sizeof(int16_t));
+    t->n_up += m;
+    t->wide.len[t->wide.n_len++] = m;
     return 0;
 }
 
-/* G.711 and 8 kHz PCM sessions map their finals (speech/bandmap.h): an
- * 8 kHz session and a 16 kHz one fed the very samples the first one's
- * resampler makes of its audio read differently (with the map stubbed,
- * never or always applied, they read the same); an 8 kHz session asking
- * for the full pass's finals (the server's) reads as one decoding again. */
+static void telephone_make(struct telephone *t)
+{
+    size_t n8 = rec.n / 2;
+    memset(t, 0, sizeof(*t));
+    t->pcm8 = malloc(n8 * sizeof(int16_t));
+    t->up = malloc((rec.n + 16000) * sizeof(int16_t));
+    assert_true(t->pcm8 && t->up);
+    for (size_t i = 0; i < n8; i++)
+        t->pcm8[i] = (int16_t)((rec.s[2 * i] + rec.s[2 * i + 1]) / 2);
+    int rc;
+    resample *rs = resample_new(8000, &rc);
+    assert_non_null(rs);
+    t->narrow.pcm = t->pcm8;
+    t->wide.pcm = t->up;
+    for (size_t off = 0; off < n8; off += 8000) {
+        size_t k = n8 - off < 8000 ? n8 - off : 8000;
+        t->narrow.len[t->narrow.n_len++] = k;
+        assert_int_equal(resample_feed(rs, t->pcm8 + off, k, collect, t), 0);
+    }
+    t->narrow.before = t->narrow.n_len;
+    t->wide.before = t->wide.n_len;
+    assert_int_equal(resample_flush(rs, collect, t), 0);
+    resample_free(rs);
+}
+
+static void telephone_free(struct telephone *t)
+{
+    free(t->pcm8);
+    free(t->up);
+}
+
+/* The recording heard by an 8 kHz session (narrow) and by a 16 kHz one
+ * fed the very samples the first one's resampler makes of it, in the same
+ * pieces (wide), both on the full pass (pass) or decoding again; each
+ * session's words, confidences and partials differ from the other's
+ * (mapped and unmapped cepstra). */
+static void heard_both_differ(bool pass, struct heard *narrow, struct heard *wide)
+{
+    struct telephone t;
+    telephone_make(&t);
+    heard_at(8000, pass, &t.narrow, narrow);
+    heard_at(16000, pass, &t.wide, wide);
+    telephone_free(&t);
+    printf("8 kHz: %s (%llu checked, %llu again)\n16 kHz: %s (%llu checked, %llu again)\n",
+           narrow->text, (unsigned long long)narrow->checked,
+           (unsigned long long)narrow->redecoded, wide->text, (unsigned long long)wide->checked,
+           (unsigned long long)wide->redecoded);
+    assert_true(narrow->text[0] && wide->text[0] && narrow->partials[0] && wide->partials[0]);
+    assert_string_not_equal(narrow->words, wide->words);
+    assert_string_not_equal(narrow->partials, wide->partials);
+}
+
+/* G.711 and 8 kHz PCM sessions map their cepstra (speech/bandmap.h), each
+ * piece decoded again whole for its final (the final's words and
+ * confidences differ from a 16 kHz session's; with the map stubbed, never
+ * or always applied, they are the same) and in the partials' pass (the
+ * partials differ; the same with the live passes' map stubbed, feed_mapped
+ * never used). */
 static void test_telephone_rate_mapped(void **state)
 {
     if (!model)
         skip();
-    size_t n8 = rec.n / 2;
-    int16_t *pcm8 = malloc(n8 * sizeof(int16_t));
-    struct grow up = {malloc((rec.n + 16000) * sizeof(int16_t)), 0, rec.n + 16000};
-    assert_true(pcm8 && up.p);
-    for (size_t i = 0; i < n8; i++) /* a crude 2:1 decimation: any 8 kHz audio will do */
-        pcm8[i] = (int16_t)((rec.s[2 * i] + rec.s[2 * i + 1]) / 2);
-    int rc;
-    resample *rs = resample_new(8000, &rc);
-    assert_non_null(rs);
-    assert_int_equal(resample_feed(rs, pcm8, n8, collect, &up), 0);
-    assert_int_equal(resample_flush(rs, collect, &up), 0);
-    resample_free(rs);
-    static struct heard narrow, wide, narrow_pass;
-    heard_at(8000, false, pcm8, n8, &narrow);
-    heard_at(16000, false, up.p, up.n, &wide);
-    heard_at(8000, true, pcm8, n8, &narrow_pass);
-    assert_true(narrow.text[0] && wide.text[0]);
-    assert_string_not_equal(narrow.text, wide.text);
-    assert_string_equal(narrow_pass.text, narrow.text);
-    free(pcm8);
-    free(up.p);
+    static struct heard narrow, wide;
+    heard_both_differ(false, &narrow, &wide);
+}
+
+/* An 8 kHz session asking for the full pass's finals (the server's) takes
+ * them from its pass, as a 16 kHz one does (its pieces checked, none
+ * decoded again), and that pass hears mapped cepstra: its finals differ
+ * from the 16 kHz session's. Fails with the live passes' map stubbed (the
+ * same words, confidences and partials), and with telephone rates kept
+ * off the full pass (none checked). */
+static void test_telephone_rate_pass_mapped(void **state)
+{
+    if (!model)
+        skip();
+    static struct heard narrow, wide;
+    heard_both_differ(true, &narrow, &wide);
+    assert_true(narrow.checked >= 1 && wide.checked >= 1);
+    assert_int_equal(narrow.redecoded, 0);
+    assert_int_equal(wide.redecoded, 0);
 }
 
 int main(void)
@@ -559,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_first_piece_held),
         cmocka_unit_test(test_first_piece_reheard_paced),
         cmocka_unit_test(test_telephone_rate_mapped),
+        cmocka_unit_test(test_telephone_rate_pass_mapped),
     };
-    return cmocka_run_group_tests_name("livesess", tests, setup, teardown);
+    return fx_run_group("livesess", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup, teardown);
 }
