@@ -564,13 +564,7 @@ static void telephone_recognition(void **state)
         snprintf(path, sizeof(path), "%s%s.wav", FX_LIBRIVOX, id);
         for (int up = 0; up < 2; up++) {
             snprintf(conv, sizeof(conv), "%s/%s.tel%d.wav", tmpdir, id, up);
-            char cmd[1400];
-            snprintf(cmd, sizeof(cmd),
-                     up ? "sox -q -R %s -r 8000 -e u-law -t wav - sinc 300-3400 | "
-                          "sox -q -R - -r 16000 -e signed -b 16 %s"
-                        : "sox -q -R %s -r 8000 -e u-law %s sinc 300-3400",
-                     path, conv);
-            assert_int_equal(system(cmd), 0);
+            fx_telephone_copy(path, conv, up);
             char *text = text_of(conv, NULL, 0);
             size_t n = 0;
             edits16[up] += fx_word_edits(text, w, &n);
