@@ -883,16 +883,23 @@ static void match_voices_variance(mfcc_t **cep, int32 nfr, int ncep)
  * other voices, then moved its features away from what it learnt (5 -> 12
  * word errors on tests/integration/test_voice.sh's 8 kHz clips with the
  * general profile, docs/BENCHMARKS.md "Session 48: telephone-band audio"). */
-static bool band_mapped(const ps_dec *d)
+static bool band_mapped(const ps_dec *d, const int16_t *pcm, size_t n)
 {
-    return d->narrow && !d->own_voice;
+    if (d->own_voice)
+        return false;
+    /* Telephone band by the rate it came at, or heard in the utterance's
+     * own samples (a call written at 16 kHz or more): the same utterance
+     * always gets the same answer, so its decode and its adaptation
+     * statistics agree. pcm NULL: by the rate alone (a live pass, which
+     * decides before it has heard anything). */
+    return d->narrow || bandmap_narrow_heard(pcm, n);
 }
 
 /* The cepstra of pcm (as the engine's own full-utterance processing makes
  * them), mapped toward wide-band speech's (band_mapped), their spread matched
  * for other voices (d->voices), each frame multiplied by the decoder's
  * transform (d->transformed), decoded. */
-static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
+static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n, bool mapped)
 {
     fe_t *fe = ps_get_fe(d->ps);
     int ncep = fe_get_output_size(fe), rc = PHS_EENGINE;
@@ -910,7 +917,7 @@ static int process_transformed(ps_dec *d, const int16_t *pcm, size_t n)
         fe_end_utt(fe, cep[nfr], &ntail) < 0)
         goto out_free;
     nfr += ntail;
-    if (band_mapped(d) && bandmap_apply(cep, (size_t)nfr, ncep) < 0)
+    if (mapped && bandmap_apply(cep, (size_t)nfr, ncep) < 0)
         goto out_free;
     if (d->voices)
         match_voices_variance(cep, nfr, ncep);
@@ -939,8 +946,9 @@ static int decode_now(ps_dec *d, const int16_t *pcm, size_t n, asr_engine_word_f
      * otherwise carry from one utterance (and one recording) to the next. */
     if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
-    int prc = (d->transformed || d->voices || band_mapped(d))
-                  ? process_transformed(d, pcm, n)
+    bool mapped = band_mapped(d, pcm, n);
+    int prc = (d->transformed || d->voices || mapped)
+                  ? process_transformed(d, pcm, n, mapped)
                   : (ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ? PHS_EENGINE : 0);
     if (prc < 0) {
         ps_end_utt(ps);
@@ -1381,7 +1389,7 @@ static int utt_start(void *dec)
                              : d->trial ? use_search(d, TRIAL_SEARCH, trial_params)
                                         : use_live_search(d));
     d->have_start = cmn_save(ps, &d->at_start);
-    d->live_mapped = band_mapped(d); /* telephone band: every live pass mapped */
+    d->live_mapped = band_mapped(d, NULL, 0); /* telephone band: every live pass mapped */
     bandmap_live_start(&d->map);
     if (rc < 0 || ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0)
         return PHS_EENGINE;
@@ -1452,7 +1460,7 @@ static bool own_mean(const ps_dec *d, const int16_t *pcm, size_t n, mfcc_t *mean
         for (int32 i = 0; i < *ncep; i++)
             mean[i] += cep[f][i] / nfr;
     fe_free_2d(cep);
-    return !band_mapped(d) || bandmap_apply(&mean, 1, *ncep) == 0;
+    return !band_mapped(d, NULL, 0) || bandmap_apply(&mean, 1, *ncep) == 0;
 }
 
 static int utt_shift(void *dec, const int16_t *pcm, size_t n, bool reseed, double *shift)
@@ -1724,7 +1732,7 @@ static int cmllr_collect(ps_dec *d, voice_cmllr *st, const int16_t *pcm, size_t 
     int dim = voice_model_dim(d->vm);
     /* The utterance's features exactly as decode normalises them (its own
      * mean), untransformed: the first pass's. */
-    if ((rc = voice_ps_features(d->ps, pcm, n, dim, band_mapped(d), &feat, &nfr)) < 0)
+    if ((rc = voice_ps_features(d->ps, pcm, n, dim, band_mapped(d, pcm, n), &feat, &nfr)) < 0)
         return rc == PHS_EEMPTY ? 0 : rc;
     if (!(ph = malloc(ADAPT_MAX_PHONES * sizeof(*ph)))) {
         rc = PHS_ENOMEM;

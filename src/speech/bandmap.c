@@ -1,7 +1,9 @@
 /* bandmap: telephone-band audio's cepstra mapped toward wide-band speech's. */
 #include "speech/bandmap.h"
+#include <math.h>
 #include <string.h>
 #include "core/err.h"
+#include "speech/fft.h"
 
 #define BANDMAP_IN (BANDMAP_DIM * BANDMAP_CONTEXT)
 
@@ -12,6 +14,77 @@ static const float bandmap_weights[BANDMAP_DIM][BANDMAP_IN] = {
 bool bandmap_narrow_rate(int rate)
 {
     return rate > 0 && rate <= 8000;
+}
+
+/* bandmap_narrow_heard's analysis: 512-point frames (32 ms at 16 kHz, 31.25
+ * Hz a bin), Hann-windowed, not overlapping; the two bands in bins; the
+ * frames' energy in the low band sorted into 1 dB classes, so that the
+ * frames near the loudest are summed in one pass without keeping them.
+ * Samples are integers: rounding them (and the triangular dither a
+ * resampler adds) is white noise of about a quarter of a step squared in
+ * every band, so a quiet call written at 16 kHz has that much above 4 kHz
+ * whatever its source held. HEARD_NOISE (a third, with a margin) is taken
+ * off the high band, and a frame counts only when its low band is
+ * HEARD_ABOVE_NOISE dB over that noise (not digital near-silence). */
+#define HEARD_NFFT        512
+#define HEARD_LOW_LO      10  /* 312 Hz */
+#define HEARD_LOW_HI      108 /* 3375 Hz */
+#define HEARD_HIGH_LO     144 /* 4500 Hz */
+#define HEARD_HIGH_HI     232 /* 7250 Hz */
+#define HEARD_CLASSES     200 /* 0..199 dB of a frame's low-band energy */
+#define HEARD_NOISE       (1.0 / 3) /* a sample's noise variance, in steps squared */
+#define HEARD_ABOVE_NOISE 30        /* dB */
+
+static double band_energy(const double *re, const double *im, int lo, int hi)
+{
+    double e = 0;
+    for (int k = lo; k <= hi; k++)
+        e += re[k] * re[k] + im[k] * im[k];
+    return e;
+}
+
+bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
+{
+    double low[HEARD_CLASSES] = {0}, high[HEARD_CLASSES] = {0};
+    unsigned frames[HEARD_CLASSES] = {0};
+    double re[HEARD_NFFT], im[HEARD_NFFT], win[HEARD_NFFT], w2 = 0;
+    int top = -1;
+    for (int i = 0; i < HEARD_NFFT; i++) {
+        win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (HEARD_NFFT - 1));
+        w2 += win[i] * win[i];
+    }
+    /* White noise of variance v puts v * w2 into each bin of a frame. */
+    double noise_low = HEARD_NOISE * w2 * (HEARD_LOW_HI - HEARD_LOW_LO + 1),
+           noise_high = HEARD_NOISE * w2 * (HEARD_HIGH_HI - HEARD_HIGH_LO + 1),
+           least = noise_low * pow(10, HEARD_ABOVE_NOISE / 10.0);
+    for (size_t at = 0; pcm && at + HEARD_NFFT <= n; at += HEARD_NFFT) {
+        for (int i = 0; i < HEARD_NFFT; i++) {
+            re[i] = win[i] * pcm[at + (size_t)i];
+            im[i] = 0;
+        }
+        fft_radix2(re, im, HEARD_NFFT);
+        double lo = band_energy(re, im, HEARD_LOW_LO, HEARD_LOW_HI);
+        if (lo < least)
+            continue;
+        int c = (int)(10 * log10(lo));
+        c = c >= HEARD_CLASSES ? HEARD_CLASSES - 1 : c;
+        low[c] += lo;
+        high[c] += band_energy(re, im, HEARD_HIGH_LO, HEARD_HIGH_HI);
+        frames[c]++;
+        if (c > top)
+            top = c;
+    }
+    double lo = 0, hi = 0;
+    unsigned counted = 0;
+    for (int c = top; c >= 0 && c > top - BANDMAP_HEARD_SPEECH_DB; c--) {
+        lo += low[c];
+        hi += high[c];
+        counted += frames[c];
+    }
+    if (counted < BANDMAP_HEARD_MIN_FRAMES)
+        return false;
+    hi -= counted * noise_high;
+    return hi < lo * pow(10, -BANDMAP_HEARD_RATIO_DB / 10.0);
 }
 
 /* One mapped frame out of the three unmapped ones around it. */

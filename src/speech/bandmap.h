@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BANDMAP_DIM     13 /* cepstra a frame (the model's front end) */
 #define BANDMAP_CONTEXT 3  /* frames t-1, t, t+1 */
@@ -25,6 +26,23 @@
 /* Whether audio recorded at rate Hz is telephone band: at most 8 kHz, so
  * nothing above 4 kHz. */
 bool bandmap_narrow_rate(int rate);
+
+/* Whether n samples at 16 kHz sound like telephone-band audio, whatever
+ * the rate they came at: a call recorded at 8 kHz and written at 16, 44.1
+ * or 48 kHz, resampled here to 16. Over its speech (the 32 ms frames within
+ * BANDMAP_HEARD_SPEECH_DB of its loudest in 300-3400 Hz), the energy in
+ * 4.5-7.25 kHz, less what rounding the samples puts there, is more than
+ * BANDMAP_HEARD_RATIO_DB under the energy in 300-3400 Hz. Measured
+ * (docs/ENGINE.md, "Telephone-band audio"): wide-band speech 10 to 38 dB
+ * under, and 48 for a 1961 broadcast whose band ends near 4.5 kHz (which
+ * the map makes far worse: it is not telephone band); telephone versions
+ * of the same recordings, resampled to 16 kHz, over 70. Fewer than
+ * BANDMAP_HEARD_MIN_FRAMES frames of speech: false (too little to tell).
+ * Pure, no allocation; O(n log 512). */
+#define BANDMAP_HEARD_SPEECH_DB  30
+#define BANDMAP_HEARD_RATIO_DB   60
+#define BANDMAP_HEARD_MIN_FRAMES 8
+bool bandmap_narrow_heard(const int16_t *pcm, size_t n);
 
 /* Maps cep[0..nfr) (ncep each, before mean normalisation) in place; frames
  * past either end count as the end frame. Nothing for ncep other than

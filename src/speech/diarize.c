@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "speech/diarize_int.h"
+#include "speech/fft.h"
 
 #define PREEMPH   0.97
 #define MEL_LOW   100.0
@@ -77,42 +78,6 @@ void diarize_free(diarize *d)
     free(d);
 }
 
-/* In-place radix-2 FFT of DIA_NFFT points. */
-static void fft(double *re, double *im)
-{
-    for (int i = 1, j = 0; i < DIA_NFFT; i++) {
-        int bit = DIA_NFFT >> 1;
-        for (; j & bit; bit >>= 1)
-            j ^= bit;
-        j ^= bit;
-        if (i < j) {
-            double t = re[i];
-            re[i] = re[j];
-            re[j] = t;
-            t = im[i];
-            im[i] = im[j];
-            im[j] = t;
-        }
-    }
-    for (int len = 2; len <= DIA_NFFT; len <<= 1) {
-        double ang = -2 * M_PI / len, wr = cos(ang), wi = sin(ang);
-        for (int i = 0; i < DIA_NFFT; i += len) {
-            double cr = 1, ci = 0;
-            for (int k = 0; k < len / 2; k++) {
-                int a = i + k, b = i + k + len / 2;
-                double xr = re[b] * cr - im[b] * ci, xi = re[b] * ci + im[b] * cr;
-                re[b] = re[a] - xr;
-                im[b] = im[a] - xi;
-                re[a] += xr;
-                im[a] += xi;
-                double t = cr * wr - ci * wi;
-                ci = cr * wi + ci * wr;
-                cr = t;
-            }
-        }
-    }
-}
-
 static int grow(diarize *d)
 {
     if (d->n_frames < d->cap)
@@ -149,7 +114,7 @@ static int add_frame(diarize *d)
         double prev = i ? d->win[i - 1] : d->win[0];
         re[i] = (d->win[i] - PREEMPH * prev) * d->hamming[i];
     }
-    fft(re, im);
+    fft_radix2(re, im, DIA_NFFT);
     double power[DIA_NFFT / 2 + 1], logmel[DIA_NMEL];
     for (int k = 0; k <= DIA_NFFT / 2; k++)
         power[k] = re[k] * re[k] + im[k] * im[k];

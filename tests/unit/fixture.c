@@ -72,6 +72,17 @@ int fx_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
     return rc;
 }
 
+void fx_telephone_copy(const char *src, const char *dst, bool at16k)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd),
+             at16k ? "sox -q -R %s -r 8000 -e u-law -t wav - sinc 300-3400 | "
+                     "sox -q -R - -r 16000 -e signed -b 16 %s"
+                   : "sox -q -R %s -r 8000 -e u-law %s sinc 300-3400",
+             src, dst);
+    assert_int_equal(system(cmd), 0);
+}
+
 void fx_noise(int16_t *s, size_t n, uint32_t *seed)
 {
     for (size_t i = 0; i < n; i++) {

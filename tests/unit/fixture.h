@@ -48,6 +48,12 @@ struct fx_pcm {
  * not there (the test then skips). */
 struct fx_pcm fx_load_pcm(const char *path);
 
+/* Writes to dst (sox) the telephone version of the recording src: 8 kHz
+ * mu-law through a 300-3400 Hz band pass, as a phone line carries speech;
+ * with at16k, that written again as 16 kHz PCM16 (a call recorder's copy).
+ * Fails the test when sox fails. */
+void fx_telephone_copy(const char *src, const char *dst, bool at16k);
+
 /* Fills n samples with quiet background noise (around -60 dBFS) from the
  * generator state *seed, the same sequence for the same seed. */
 void fx_noise(int16_t *s, size_t n, uint32_t *seed);

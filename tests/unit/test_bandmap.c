@@ -1,18 +1,24 @@
-/* Unit tests for bandmap: which rates are telephone band, and the map's
- * arithmetic (shape checked, linear, ends clamped, not the identity, frame
- * by frame as whole). The
- * map's effect on recognition is tested in test_pipeline
+/* Unit tests for bandmap: which rates are telephone band, which samples
+ * sound like it (made-up signals, and real recordings against their
+ * telephone versions resampled by the product), and the map's arithmetic
+ * (shape checked, linear, ends clamped, not the identity, frame by frame
+ * as whole). The map's effect on recognition is tested in test_pipeline
  * (telephone_band_mapped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/err.h"
 #include "speech/bandmap.h"
+#include "fixture.h"
 
 #define NFR 6
 
@@ -25,6 +31,84 @@ static void narrow_rates(void **state)
     assert_false(bandmap_narrow_rate(48000));
     assert_false(bandmap_narrow_rate(0));
     assert_false(bandmap_narrow_rate(-8000));
+}
+
+/* n samples of a made-up voice at 16 kHz: a 150 Hz buzz whose harmonics
+ * fall 6 dB an octave up to top_hz, its loudness rising and falling every
+ * quarter second, peak about amp; white noise of about noise_amp RMS (0:
+ * none) over it, from *seed. */
+static int16_t *voice(size_t n, double top_hz, double amp, double noise_amp, uint32_t *seed)
+{
+    int16_t *s = malloc(n * sizeof(*s));
+    assert_non_null(s);
+    for (size_t t = 0; t < n; t++) {
+        double v = 0, env = 0.55 + 0.45 * sin(2 * M_PI * 4.0 * (double)t / 16000);
+        for (int k = 1; 150.0 * k <= top_hz; k++)
+            v += sin(2 * M_PI * 150.0 * k * (double)t / 16000 + k) / k;
+        *seed = *seed * 1664525u + 1013904223u;
+        double noise = ((double)(*seed >> 8) / (1 << 24) - 0.5) * 3.46 * noise_amp;
+        double x = amp / 3 * env * v + noise;
+        s[t] = (int16_t)(x > 32767 ? 32767 : x < -32768 ? -32768 : x);
+    }
+    return s;
+}
+
+static void heard_made_up(void **state)
+{
+    uint32_t seed = 7;
+    size_t n = 3 * 16000;
+    int16_t *wide = voice(n, 7900, 8000, 0, &seed), *narrow = voice(n, 3400, 8000, 0, &seed);
+    int16_t *quiet = voice(n, 3400, 100, 0, &seed), *hiss = voice(n, 3400, 8000, 30, &seed);
+    assert_false(bandmap_narrow_heard(wide, n));
+    assert_true(bandmap_narrow_heard(narrow, n));
+    assert_true(bandmap_narrow_heard(quiet, n)); /* a ratio, not a level */
+    /* Hiss above the band (here about 55 dB under the voice, in the whole
+     * band) is not a telephone line's: unmapped, as before. */
+    assert_false(bandmap_narrow_heard(hiss, n));
+    /* Too little to tell: fewer than BANDMAP_HEARD_MIN_FRAMES frames of 512. */
+    assert_false(bandmap_narrow_heard(narrow, 512 * (BANDMAP_HEARD_MIN_FRAMES - 1)));
+    assert_true(bandmap_narrow_heard(narrow, 512 * BANDMAP_HEARD_MIN_FRAMES));
+    memset(quiet, 0, n * sizeof(*quiet));
+    assert_false(bandmap_narrow_heard(quiet, n));
+    assert_false(bandmap_narrow_heard(NULL, 0));
+    free(wide);
+    free(narrow);
+    free(quiet);
+    free(hiss);
+}
+
+/* The LibriVox utterances are wide-band; their telephone versions (8 kHz
+ * mu-law through a 300-3400 Hz band pass, and the same written at 16 kHz
+ * as a call recorder may) sound telephone band once the product has
+ * resampled them to 16 kHz. */
+static void heard_recordings(void **state)
+{
+    static const char *const ids[] = {"0870", "0880", "0890", "0920", "0930"};
+    char dir[] = "/tmp/phs-bandmap.XXXXXX", path[256], tel[300];
+    assert_non_null(mkdtemp(dir));
+    int seen = 0;
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        snprintf(path, sizeof(path), FX_LIBRIVOX "sense_and_sensibility_01_austen_64kb-%s.wav",
+                 ids[i]);
+        struct fx_pcm w = fx_load_pcm(path);
+        if (!w.s)
+            continue;
+        seen++;
+        assert_false(bandmap_narrow_heard(w.s, w.n));
+        free(w.s);
+        for (int up = 0; up < 2; up++) {
+            snprintf(tel, sizeof(tel), "%s/%s.%d.wav", dir, ids[i], up);
+            fx_telephone_copy(path, tel, up);
+            struct fx_pcm t = fx_load_pcm(tel);
+            assert_non_null(t.s);
+            assert_true(bandmap_narrow_heard(t.s, t.n));
+            free(t.s);
+            unlink(tel);
+        }
+    }
+    rmdir(dir);
+    if (!seen)
+        skip();
 }
 
 /* frames[t][i]: a made-up cepstral sequence, different in every frame. */
@@ -120,6 +204,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(narrow_rates),
+        cmocka_unit_test(heard_made_up),
+        cmocka_unit_test(heard_recordings),
         cmocka_unit_test(other_dimensions_refused),
         cmocka_unit_test(linear_not_identity),
         cmocka_unit_test(ends_clamped),
