@@ -16,6 +16,7 @@
  *
  * usage: stream_bench N FILE REFERENCE [FILE REFERENCE ...]
  */
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -130,6 +131,9 @@ struct stream {
     /* STREAM_FINAL=pass: pieces the check looked at, decoded again, and
      * whose pass the early check began again */
     uint64_t pass_checked, pass_again, pass_restarts, pass_first;
+    /* STREAM_DETAIL: the session's decoder's counts at the last final
+     * (checked, decoded again, begun again early), for each final's line */
+    uint64_t seen_checked, seen_again, seen_restarts;
     size_t rehear_burst;        /* the most samples a pass begun again heard in one call */
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
@@ -333,6 +337,28 @@ static void note_true_onset(struct stream *st)
     }
 }
 
+/* STREAM_DETAIL: a final's line: the CPU queued, its last piece's audio,
+ * the CPU of its decode begun early (-1: none), and what the session's
+ * decoder did since the last final (pieces checked at their end, decoded
+ * again whole, begun again at the early check). */
+static void print_final(struct stream *st, const struct livesess_event *ev)
+{
+    uint64_t checked = 0, again = 0, restarts = 0;
+    if (st->dec) {
+        asr_decoder_pass_stats(st->dec, &checked, &again);
+        restarts = asr_decoder_pass_restarts(st->dec);
+    }
+    printf("  final at %.2f s: %.0f ms of CPU queued; last piece %.2f s, its early decode %.0f "
+           "ms; since the last final checked %" PRIu64 ", decoded again %" PRIu64
+           ", begun again %" PRIu64 "\n",
+           st->piece_end, idle_backlog(st) * 1000, (double)ev->last_piece_ms / 1000,
+           st->settle_cpu >= 0 ? st->settle_cpu * 1000 : -1, checked - st->seen_checked,
+           again - st->seen_again, restarts - st->seen_restarts);
+    st->seen_checked = checked;
+    st->seen_again = again;
+    st->seen_restarts = restarts;
+}
+
 static int on_event(void *ctx, const struct livesess_event *ev)
 {
     struct stream *st = ctx;
@@ -389,10 +415,9 @@ static int on_event(void *ctx, const struct livesess_event *ev)
                 add(&st->fin_settle_queue, st->settle_queue);
                 add(&st->fin_settle_cpu, st->settle_cpu);
             }
-            st->settle_cpu = -1;
             if (getenv("STREAM_DETAIL") && st->index == 0)
-                printf("  final at %.2f s: %.0f ms of CPU queued\n", st->piece_end,
-                       idle_backlog(st) * 1000);
+                print_final(st, ev);
+            st->settle_cpu = -1;
         }
         st->stopped_wall = 0;
         if (ev->n_words) { /* how far the last partial was from the final */
@@ -630,6 +655,7 @@ static livesess *open_session(struct stream *st, double at)
     st->sess_fresh = true;
     st->settled_seen = 0;
     st->settle_cpu = -1;
+    st->seen_checked = st->seen_again = st->seen_restarts = 0; /* counts of a new session */
     /* the first session's decoder was built before the streams began */
     if (!st->dec && !(st->dec = session_decoder())) {
         fprintf(stderr, "stream %d: cannot make a decoder\n", st->index);
