@@ -662,5 +662,10 @@ int main(void)
         cmocka_unit_test(test_telephone_rate_mapped),
         cmocka_unit_test(test_telephone_rate_pass_mapped),
     };
-    return fx_run_group("livesess", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup, teardown);
+    /* Under ASan the mapped live pass (feed_mapped, end_mapped) is
+     * test_telephone_rate_pass_mapped's; the decode-again variant's whole
+     * decodes are test_pipeline's path. */
+    static const char *const normal_only[] = {"test_telephone_rate_mapped", NULL};
+    return fx_run_group("livesess", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
+                        teardown);
 }

@@ -577,7 +577,8 @@ static void telephone_recognition(void **state)
     dec = keep;
     asr_model_free(medical);
     words /= 2;
-    fprintf(stderr, "telephone LibriVox: %zu (8 kHz) and %zu (written at 16 kHz) edits of %zu words\n",
+    fprintf(stderr,
+            "telephone LibriVox: %zu (8 kHz) and %zu (written at 16 kHz) edits of %zu words\n",
             edits16[0], edits16[1], words);
     assert_true(words > 50);
     assert_true(edits16[0] <= TELEPHONE_MAX_EDITS);
@@ -596,5 +597,10 @@ int main(void)
         cmocka_unit_test(telephone_band_mapped),
         cmocka_unit_test(telephone_recognition),
     };
-    return fx_run_group("pipeline", tests, sizeof(tests) / sizeof(tests[0]), NULL, setup, teardown);
+    /* Under ASan the telephone band's path is telephone_band_mapped's (one
+     * utterance at each rate); the five utterances' ten decodes are the
+     * normal build's. */
+    static const char *const normal_only[] = {"telephone_recognition", NULL};
+    return fx_run_group("pipeline", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
+                        teardown);
 }
