@@ -49,6 +49,9 @@ bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
     unsigned frames[HEARD_CLASSES] = {0};
     double re[HEARD_NFFT], im[HEARD_NFFT], win[HEARD_NFFT], w2 = 0;
     int top = -1;
+    /* too few frames to count (the live passes ask with none): no window */
+    if (!pcm || n < (size_t)HEARD_NFFT * BANDMAP_HEARD_MIN_FRAMES)
+        return false;
     for (int i = 0; i < HEARD_NFFT; i++) {
         win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (HEARD_NFFT - 1));
         w2 += win[i] * win[i];
@@ -57,7 +60,7 @@ bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
     double noise_low = HEARD_NOISE * w2 * (HEARD_LOW_HI - HEARD_LOW_LO + 1),
            noise_high = HEARD_NOISE * w2 * (HEARD_HIGH_HI - HEARD_HIGH_LO + 1),
            least = noise_low * pow(10, HEARD_ABOVE_NOISE / 10.0);
-    for (size_t at = 0; pcm && at + HEARD_NFFT <= n; at += HEARD_NFFT) {
+    for (size_t at = 0; at + HEARD_NFFT <= n; at += HEARD_NFFT) {
         for (int i = 0; i < HEARD_NFFT; i++) {
             re[i] = win[i] * pcm[at + (size_t)i];
             im[i] = 0;
