@@ -1539,17 +1539,16 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
                                               "its", "the", "a", NULL};
     static const char *const not_item_after[] = {"through", "thru",   "blade", "blades",
                                                  "french",  "gauge", "number", NULL};
-    long val;
+    long val, after;
     size_t ck;
     int rc;
     if (!format_word_is(&f->v, i, "number") || !format_number_word(&f->v, i + 1, &val) ||
         val < 1 || val > 20 || !format_word(&f->v, i + 2)[0] ||
-        format_number_word(&f->v, i + 2, &val) ||
+        format_number_word(&f->v, i + 2, &after) ||
         in_list(format_word(&f->v, i + 2), continuing_words) ||
         in_list(format_word(&f->v, i + 2), not_item_after) ||
         (f->o->dictation && command_at(f, i + 2, &ck) >= 0))
         return 0;
-    format_number_word(&f->v, i + 1, &val);
     sbuf_clear(buf);
     long n = format_numbers_at(&f->v, i + 1, buf);
     if (n != 1 && n != 0)
