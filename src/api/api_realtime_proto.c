@@ -14,11 +14,16 @@
 #include "core/wipe.h"
 #include "service/tvoice.h"
 #include "speech/g711.h"
+#include "speech/vad.h"
 #include "text/format.h"
 #include "text/redact.h"
 #include "text/transcript.h"
 #include "api/api_realtime_int.h"
 #include "api/server_int.h"
+
+/* A number macro as the text of its value (the VAD's ranges in messages). */
+#define RT_STR_(x) #x
+#define RT_STR(x)  RT_STR_(x)
 
 /* ---- sending ---------------------------------------------------------------------- */
 
@@ -647,17 +652,30 @@ static int rt_turn_detection(json_t *o, const char *path, struct rt_config *c, s
     int rc = rt_members(o, path, keys, b);
     if (rc < 0)
         return rc;
+    /* The VAD's own ranges (speech/vad.h): a value it cannot use is
+     * refused here, by name, with the session going on; accepted, it
+     * failed the decoder's start and closed the session. */
     json_t *th = json_object_get(o, "threshold");
-    if (th && (!json_is_number(th) || json_number_value(th) < 0 || json_number_value(th) > 1))
-        return rt_bad(b, path, "invalid_value", "threshold must be a number from 0 to 1.");
+    if (th && (!json_is_number(th) || json_number_value(th) < 0 || json_number_value(th) > 1)) {
+        snprintf(p, sizeof(p), "%s.threshold", path);
+        return rt_bad(b, p, "invalid_value", "threshold must be a number from 0 to 1.");
+    }
     json_t *pp = json_object_get(o, "prefix_padding_ms"),
            *sd = json_object_get(o, "silence_duration_ms");
-    if ((pp &&
-         (!json_is_integer(pp) || json_integer_value(pp) < 0 || json_integer_value(pp) > 10000)) ||
-        (sd &&
-         (!json_is_integer(sd) || json_integer_value(sd) < 0 || json_integer_value(sd) > 10000)))
-        return rt_bad(b, path, "invalid_value",
-                      "prefix_padding_ms and silence_duration_ms must be 0 to 10000.");
+    if (pp && (!json_is_integer(pp) || json_integer_value(pp) < 0 ||
+               json_integer_value(pp) > VAD_PREFIX_MS_MAX)) {
+        snprintf(p, sizeof(p), "%s.prefix_padding_ms", path);
+        return rt_bad(b, p, "invalid_value",
+                      "prefix_padding_ms must be a whole number of milliseconds from 0 to "
+                      RT_STR(VAD_PREFIX_MS_MAX) ".");
+    }
+    if (sd && (!json_is_integer(sd) || json_integer_value(sd) < VAD_SILENCE_MS_MIN ||
+               json_integer_value(sd) > VAD_SILENCE_MS_MAX)) {
+        snprintf(p, sizeof(p), "%s.silence_duration_ms", path);
+        return rt_bad(b, p, "invalid_value",
+                      "silence_duration_ms must be a whole number of milliseconds from " RT_STR(
+                          VAD_SILENCE_MS_MIN) " to " RT_STR(VAD_SILENCE_MS_MAX) ".");
+    }
     c->vad = true;
     if (th)
         c->vad_threshold = json_number_value(th);
@@ -708,9 +726,14 @@ static int rt_denoise_parse(const char *v, enum livesess_denoise *out)
 
 int rt_config_denoise(const char *v, struct rt_config *c)
 {
-    if (rt_denoise_parse(v, &c->denoise) < 0)
+    enum livesess_denoise d;
+    if (rt_denoise_parse(v, &d) < 0)
         return PHS_EINVAL;
-    c->noise_type[0] = '\0';
+    /* "on" over on keeps the OpenAI type noise_reduction gave: the session
+     * object a client is sent, sent back, names both */
+    if (d != LIVESESS_DENOISE_ON || c->denoise != LIVESESS_DENOISE_ON)
+        c->noise_type[0] = '\0';
+    c->denoise = d;
     return 0;
 }
 

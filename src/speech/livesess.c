@@ -848,8 +848,9 @@ int livesess_check_config(const struct livesess_config *c, char *msg, size_t msg
     struct vad_config vc = {c->vad.threshold, c->vad.prefix_padding_ms, c->vad.silence_duration_ms};
     if (c->vad.enabled && !vad_config_ok(&vc)) {
         snprintf(msg, msg_len,
-                 "turn detection: threshold must be 0 to 1, prefix_padding_ms 0 to 2000, "
-                 "silence_duration_ms 100 to 5000");
+                 "turn detection: threshold must be 0 to 1, prefix_padding_ms 0 to %d, "
+                 "silence_duration_ms %d to %d",
+                 VAD_PREFIX_MS_MAX, VAD_SILENCE_MS_MIN, VAD_SILENCE_MS_MAX);
         return PHS_EINVAL;
     }
     return 0;

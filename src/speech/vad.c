@@ -34,8 +34,9 @@ void vad_config_default(struct vad_config *c)
 bool vad_config_ok(const struct vad_config *c)
 {
     return c->threshold >= 0 && c->threshold <= 1 && c->prefix_padding_ms >= 0 &&
-           c->prefix_padding_ms <= 2000 && c->silence_duration_ms >= 100 &&
-           c->silence_duration_ms <= 5000;
+           c->prefix_padding_ms <= VAD_PREFIX_MS_MAX &&
+           c->silence_duration_ms >= VAD_SILENCE_MS_MIN &&
+           c->silence_duration_ms <= VAD_SILENCE_MS_MAX;
 }
 
 vad *vad_new(const struct vad_config *c)

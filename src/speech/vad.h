@@ -25,10 +25,15 @@
 #define VAD_START_WINDOW 10  /* frames looked at for a start (100 ms) */
 #define VAD_START_FRAMES 6   /* speech frames among them that start speech */
 
+/* The ranges vad_config_ok accepts (what callers refuse by name first). */
+#define VAD_PREFIX_MS_MAX  2000
+#define VAD_SILENCE_MS_MIN 100
+#define VAD_SILENCE_MS_MAX 5000
+
 struct vad_config {
     double threshold;        /* 0..1 (OpenAI's default 0.5) */
-    int prefix_padding_ms;   /* 0..2000 (default 300) */
-    int silence_duration_ms; /* 100..5000 (default 500) */
+    int prefix_padding_ms;   /* 0..VAD_PREFIX_MS_MAX (default 300) */
+    int silence_duration_ms; /* VAD_SILENCE_MS_MIN..VAD_SILENCE_MS_MAX (default 500) */
 };
 
 void vad_config_default(struct vad_config *c);

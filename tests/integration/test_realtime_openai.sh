@@ -216,6 +216,10 @@ cat >"$T/refused.json" <<EOF
  {"until": "error", "count": 3},
  {"type": "session.update", "session": {"type": "transcription", "audio": {"input": {"format": {"type": "audio/opus"}}}}},
  {"until": "error", "count": 4},
+ {"type": "session.update", "session": {"type": "transcription", "audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 50}}}}},
+ {"until": "error", "count": 5},
+ {"type": "session.update", "session": {"type": "transcription", "audio": {"input": {"turn_detection": {"type": "server_vad", "prefix_padding_ms": 2500}}}}},
+ {"until": "error", "count": 6},
  {"type": "session.update", "session": {"type": "transcription", "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}},
  {"until": "session.updated"}]
 EOF
@@ -225,5 +229,7 @@ error_is "$T/refused" 1 unsupported_value session.audio.input.turn_detection.typ
 error_is "$T/refused" 2 unsupported_value session.type
 error_is "$T/refused" 3 invalid_value session.audio.input.format.rate
 error_is "$T/refused" 4 unsupported_value session.audio.input.format.type
-ok "refused by name: semantic_vad, a realtime (conversation) session, G.711 at 16 kHz, audio/opus; then an update taken"
+error_is "$T/refused" 5 invalid_value session.audio.input.turn_detection.silence_duration_ms
+error_is "$T/refused" 6 invalid_value session.audio.input.turn_detection.prefix_padding_ms
+ok "refused by name: semantic_vad, a realtime (conversation) session, G.711 at 16 kHz, audio/opus, a VAD silence or padding the VAD cannot use; then an update taken"
 stop_server
