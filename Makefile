@@ -1,6 +1,6 @@
 # phiscribe build. `make` builds build/phiscribe; see README for the other targets.
 
-PKGS    := gnutls p11-kit-1 libmicrohttpd sqlite3 libpq jansson sndfile soxr pocketsphinx sphinxbase inih espeak-ng zlib libseccomp
+PKGS    := gnutls p11-kit-1 libmicrohttpd sqlite3 libpq jansson sndfile opus soxr pocketsphinx sphinxbase inih espeak-ng zlib libseccomp
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0

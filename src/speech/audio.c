@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "speech/webm.h"
 
 #define AUDIO_BLOCK_FRAMES 4096 /* input frames decoded per step */
 
 struct audio_reader {
     SNDFILE *sf;
+    webm_reader *webm;     /* a WebM file's Opus track instead of sf (speech/webm.h) */
     SF_VIRTUAL_IO vio;
     audio_source src;
     soxr_t soxr;           /* NULL when the input is already 16 kHz */
@@ -395,14 +397,20 @@ static bool mpeg_truncated(const audio_source *src)
 
 /* True when the input starts like a container we know, so a failure to
  * open it means a damaged or cut-off header rather than a non-audio file. */
+/* The first bytes of src (up to n) into m: how many, 0 when unreadable. */
+static size_t head_of(const audio_source *src, unsigned char *m, size_t n)
+{
+    if (src->seek(src->ctx, 0, SEEK_SET) != 0)
+        return 0;
+    int64_t got = src->read(src->ctx, m, (int64_t)n);
+    src->seek(src->ctx, 0, SEEK_SET);
+    return got > 0 ? (size_t)got : 0;
+}
+
 static bool looks_like_audio(const audio_source *src)
 {
     unsigned char m[12] = {0};
-    if (src->seek(src->ctx, 0, SEEK_SET) != 0)
-        return false;
-    int64_t n = src->read(src->ctx, m, sizeof(m));
-    src->seek(src->ctx, 0, SEEK_SET);
-    if (n < 4)
+    if (head_of(src, m, sizeof(m)) < 4)
         return false;
     return !memcmp(m, "RIFF", 4) || !memcmp(m, "RF64", 4) || !memcmp(m, "fLaC", 4) ||
            !memcmp(m, "OggS", 4) || !memcmp(m, "ID3", 3) || !memcmp(m, "FORM", 4) ||
@@ -496,6 +504,39 @@ static int prepare_output(audio_reader *r, const SF_INFO *sfi, const audio_limit
     return 0;
 }
 
+/* A WebM file's Opus track (speech/webm.h) against the limits, and the
+ * output as for libsndfile's streams. */
+static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, audio_info *info,
+                     char *msg, size_t msg_len)
+{
+    int rc, channels = 0;
+    double duration = 0;
+    r->webm = webm_open(&r->src, size, &channels, &duration, &rc, msg, msg_len);
+    if (!r->webm)
+        return rc;
+    snprintf(info->format, sizeof(info->format), "webm/opus");
+    info->sample_rate = WEBM_RATE;
+    info->channels = channels;
+    info->bytes = (uint64_t)size;
+    info->duration = duration;
+    if (WEBM_RATE < lim->min_rate || WEBM_RATE > lim->max_rate) {
+        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", WEBM_RATE,
+                lim->min_rate, lim->max_rate);
+        return PHS_EUNSUPPORTED;
+    }
+    if (channels > lim->max_channels) {
+        set_msg(msg, msg_len, "%d channels is outside 1..%d", channels, lim->max_channels);
+        return PHS_EUNSUPPORTED;
+    }
+    if (duration > lim->max_seconds) {
+        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s", duration,
+                lim->max_seconds);
+        return PHS_ETOOBIG;
+    }
+    SF_INFO sfi = {.samplerate = WEBM_RATE, .channels = channels};
+    return prepare_output(r, &sfi, lim, msg, msg_len);
+}
+
 audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
                          int *err, char *msg, size_t msg_len)
 {
@@ -526,6 +567,20 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
     if (!r)
         goto fail;
     r->src = *src;
+    unsigned char head[12] = {0};
+    size_t nhead = head_of(src, head, sizeof(head));
+    if (webm_sniff(head, nhead)) {
+        if ((rc = open_webm(r, size, lim, info, msg, msg_len)) < 0)
+            goto fail;
+        *err = PHS_OK;
+        return r;
+    }
+    if (nhead >= 8 && !memcmp(head + 4, "ftyp", 4)) {
+        rc = PHS_EUNSUPPORTED;
+        set_msg(msg, msg_len, "MP4 and M4A audio (AAC) is not read: send WAV, FLAC, MP3, Ogg "
+                              "(Vorbis, Opus) or WebM (Opus)");
+        goto fail;
+    }
     r->vio = (SF_VIRTUAL_IO){vio_size, vio_seek, vio_read, NULL, vio_tell};
     memset(&sfi, 0, sizeof(sfi));
     r->sf = sf_open_virtual(&r->vio, SFM_READ, &sfi, r);
@@ -597,14 +652,20 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
         return 0;
     }
 
-    sf_count_t n = sf_readf_float(r->sf, r->inbuf, AUDIO_BLOCK_FRAMES);
-    if (n < 0)
+    sf_count_t n;
+    if (r->webm) {
+        int64_t got = webm_read_float(r->webm, r->inbuf, AUDIO_BLOCK_FRAMES, msg, msg_len);
+        if (got < 0)
+            return (int)got;
+        n = (sf_count_t)got;
+    } else if ((n = sf_readf_float(r->sf, r->inbuf, AUDIO_BLOCK_FRAMES)) < 0) {
         n = 0;
+    }
     if (r->src_failed) { /* not the end of the recording: a partial one is no result */
         set_msg(msg, msg_len, "reading the audio input failed");
         return PHS_EIO;
     }
-    if (sf_error(r->sf) != SF_ERR_NO_ERROR && n == 0) {
+    if (r->sf && sf_error(r->sf) != SF_ERR_NO_ERROR && n == 0) {
         set_msg(msg, msg_len, "the audio stream is damaged or truncated");
         return PHS_ETRUNCATED;
     }
@@ -693,6 +754,7 @@ void audio_close(audio_reader *r)
         return;
     if (r->sf)
         sf_close(r->sf);
+    webm_close(r->webm);
     if (r->soxr)
         soxr_delete(r->soxr);
     free(r->inbuf);

@@ -64,6 +64,15 @@ assert d["task"]=="transcribe" and d["segments"] and d["words"], d
 assert all(set(w)>={"word","start","end"} for w in d["words"])' "$T/body" || fail "verbose_json body"
 ok "POST /v1/audio/transcriptions: json, text, srt, vtt, verbose_json with words"
 
+# a browser's recording as its MediaRecorder uploads it (WebM/Opus,
+# tests/data/webm/README) reads as the FLAC it was made from
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$top/tests/data/webm/jfk-mediarecorder.webm;type=audio/webm" \
+    -F model=whisper-1 -F response_format=verbose_json
+expect_status 200 "webm upload"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert "fellow" in d["text"].lower() and 4.0 < d["duration"] < 5.0, d' "$T/body" || fail "webm body: $(cat "$T/body")"
+ok "a browser's WebM/Opus recording transcribed"
+
 # ---- formatting: on by default, off on request, anything but true/false refused ----
 # (the text decoded above, formatted by default)
 python3 -c 'import sys; t=open(sys.argv[1]).read().strip(); assert t[0].isupper() and t.endswith("."), t' "$T/text.body" || fail "formatted text: $(cat "$T/text.body")"
