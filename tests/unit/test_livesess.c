@@ -677,8 +677,9 @@ static void test_telephone_heard_pass_mapped(void **state)
     heard_at(16000, true, true, &t.wide, &wide);
     telephone_free(&t);
     printf("8 kHz: %s\n16 kHz, listening: %s\n", narrow.text, wide.text);
-    assert_true(narrow.text[0] && narrow.mapped && wide.mapped);
+    assert_true(narrow.text[0] && narrow.mapped);
     assert_string_equal(narrow.words, wide.words);
+    assert_true(wide.mapped);
     assert_int_equal(wide.redecoded, 0);
 }
 
