@@ -505,13 +505,12 @@ struct feeding {
     size_t len[MAX_PIECES], n_len, before;
 };
 
-/* What feeding f at rate is heard as through a session that asks for the
- * full pass's finals (pass) or decodes each utterance again whole for its
- * final, into h (the pass's counts and band read at the commit, the
- * decoder's utterance then ended). listen false: the session's band by
+/* A session at rate, VAD off, the default search always, that asks for
+ * the full pass's finals (pass) or decodes each utterance again whole for
+ * its final, telling h (emptied) what it says. listen false: its band by
  * its rate alone, as before sessions listened (asr_decoder_set_band_heard
  * off after the open). */
-static void heard_at(int rate, bool pass, bool listen, const struct feeding *f, struct heard *h)
+static livesess *heard_open(int rate, bool pass, bool listen, struct heard *h)
 {
     struct livesess_config c = {.sample_rate = rate,
                                 .event = on_heard,
@@ -527,6 +526,14 @@ static void heard_at(int rate, bool pass, bool listen, const struct feeding *f, 
     assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
     if (!listen)
         asr_decoder_set_band_heard(livesess_decoder(s), false);
+    return s;
+}
+
+/* What feeding f is heard as through such a session, into h (the pass's
+ * counts and band read at the commit, the decoder's utterance then ended). */
+static void heard_at(int rate, bool pass, bool listen, const struct feeding *f, struct heard *h)
+{
+    livesess *s = heard_open(rate, pass, listen, h);
     size_t off = 0;
     for (size_t i = 0; i <= f->n_len; i++) {
         if (i == f->before) {
@@ -708,29 +715,15 @@ static void test_band_heard_changes(void **state)
         skip();
     static struct heard listening, by_rate;
     struct telephone t;
-    struct livesess_config c = {.sample_rate = 16000,
-                                .event = on_heard,
-                                .clock = still,
-                                .lag_fast_ms = LIVESESS_LAG_NEVER,
-                                .final_from_pass = true};
-    livesess_vad_default(&c.vad);
-    c.vad.enabled = false;
-    livesess *s = NULL;
-    char msg[256];
     telephone_make(&t);
     assert_true(rec.n >= UTTERANCE && t.n_up >= UTTERANCE);
     assert_int_equal(ASR_BAND_CONFIRM, 2);
     /* wide, wide by the rate alone: the reference for the first two */
-    memset(&by_rate, 0, sizeof(by_rate));
-    c.ctx = &by_rate;
-    assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
-    asr_decoder_set_band_heard(livesess_decoder(s), false);
+    livesess *s = heard_open(16000, true, false, &by_rate);
     assert_false(utterance_mapped(s, rec.s, UTTERANCE));
     assert_false(utterance_mapped(s, rec.s, UTTERANCE));
     assert_int_equal(livesess_close(s, NULL), 0);
-    memset(&listening, 0, sizeof(listening));
-    c.ctx = &listening;
-    assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+    s = heard_open(16000, true, true, &listening);
     bool wide1 = utterance_mapped(s, rec.s, UTTERANCE);
     bool wide2 = utterance_mapped(s, rec.s, UTTERANCE);
     assert_string_equal(listening.words, by_rate.words);
