@@ -485,6 +485,12 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"millisecond", "ms"},
                                        {"ounces", "oz"},
                                        {"ounce", "oz"},
+                                       /* a child's liquid dose by the
+                                        * spoon ("1.5 tsp") */
+                                       {"teaspoons", "tsp"},
+                                       {"teaspoon", "tsp"},
+                                       {"tablespoons", "tbsp"},
+                                       {"tablespoon", "tbsp"},
                                        /* a catheter's or tube's size */
                                        {"french", "Fr"},
                                        /* a radiation dose (measure_at: not
@@ -544,7 +550,9 @@ static const char *const count_nouns[] = {
     "weeks",      "week",    "months",   "month",    "years",    "year",        "hours",
     "hour",       "minutes", "minute",   "seconds",  "episodes", "packs",       "pack",
     "cigarettes", "drinks",  "refills",  "vials",    "patches",  "inches",      "feet",
-    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies", NULL};
+    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies",
+    /* an ampule pushed ("1 amp of D50", "2 amps of bicarb") */
+    "amp",        "amps",    NULL};
 
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
@@ -2294,7 +2302,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return rc < 0 ? rc : (long)s.k + 1;
     }
     if (s.ordinal) {
-        if (s.value < 10)
+        /* below ten an ordinal stays a word ("a second opinion"), but a
+         * rank among percentiles is a value ("the 5th percentile", as
+         * "the 10th percentile") */
+        if (s.value < 10 && !format_word_is(v, j, "percentile") &&
+            !format_word_is(v, j, "percentiles"))
             return 0;
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;

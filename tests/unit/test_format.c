@@ -787,6 +787,26 @@ static void test_blind12_forms(void **state)
     CHECK(cases);
 }
 
+/* Session 50's forms (bench/format/blind13.tsv's misses and their
+ * neighbours). */
+static void test_blind13_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* teaspoons, an ampule, a rank among percentiles */
+        {"give one teaspoon by mouth", "Give 1 tsp by mouth."},
+        {"one and a half teaspoons twice a day", "1.5 tsp twice a day."},
+        {"two tablespoons of lactulose", "2 tbsp of lactulose."},
+        {"a teaspoon of honey", "A teaspoon of honey."},
+        {"give one amp of bicarb", "Give 1 amp of bicarb."},
+        {"two amps of calcium", "2 amps of calcium."},
+        {"at the fifth percentile for weight", "At the 5th percentile for weight."},
+        {"below the third percentiles", "Below the 3rd percentiles."},
+        {"a second opinion", "A second opinion."},
+        {"the fifth day", "The fifth day."},
+    };
+    CHECK(cases);
+}
+
 /* Smart formatting off: fillers and "i mean" are the words as said. */
 static void test_blind11_forms_off(void **state)
 {
@@ -2281,6 +2301,7 @@ int main(void)
         cmocka_unit_test(test_blind11_forms),
         cmocka_unit_test(test_blind11_forms_off),
         cmocka_unit_test(test_blind12_forms),
+        cmocka_unit_test(test_blind13_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
