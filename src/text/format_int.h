@@ -90,11 +90,13 @@ bool format_open_word(const format_view *v, size_t i);
  * "twenty"), its value in *value. */
 bool format_number_word(const format_view *v, size_t i, long *value);
 
-/* The words of a filler ("uh", "um") or of "i mean" at i, 0 when none:
- * smart formatting writes neither, and between a value and a number said
- * again either corrects the value (format.c). A stream holds the words
- * before one until the word after it is known. */
-size_t format_correction_at(const format_view *v, size_t i);
+/* The words of a filler ("uh", "um"), of "i mean" or of a word said as
+ * a correction ("sorry", "no", "actually") at i, 0 when none; *filler
+ * says which. Smart formatting writes no filler; between a value and a
+ * number said again the others correct the value (format.c), and
+ * elsewhere stay words. A stream holds the words before one of them
+ * until the word after it is known. */
+size_t format_correction_at(const format_view *v, size_t i, bool *filler);
 
 /* True when word i alone is a number from 1 to 24 ("six", "twelve"), put
  * in *value: the hours of "q six h". */

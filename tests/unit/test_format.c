@@ -803,6 +803,22 @@ static void test_blind13_forms(void **state)
         {"below the third percentiles", "Below the 3rd percentiles."},
         {"a second opinion", "A second opinion."},
         {"the fifth day", "The fifth day."},
+        /* a value said again after a word said as a correction */
+        {"give lispro four units sorry six units now", "Give lispro 6 units now."},
+        {"glucose two eighty sorry two thirty eight", "Glucose 238."},
+        {"give four no six units of lispro", "Give 6 units of lispro."},
+        {"heart rate one ten actually one twelve", "Heart rate 112."},
+        {"weight eighty kilograms no eighty five kilograms", "Weight 85 kg."},
+        /* and the same words as words */
+        {"every six hours no more than eight tablets a day",
+         "Every 6 hours no more than 8 tablets a day."},
+        {"she is sorry she missed two doses", "She is sorry she missed 2 doses."},
+        {"her sugars are actually better", "Her sugars are actually better."},
+        {"five milligrams no one else gave it", "5 mg no one else gave it."},
+        {"pulse eighty no murmurs", "Pulse 80 no murmurs."},
+        {"give four no six", "Give four no six."},
+        {"sorry two more things", "Sorry 2 more things."},
+        {"the patient said no ten times", "The patient said no 10 times."},
     };
     CHECK(cases);
 }
@@ -1462,6 +1478,21 @@ static void test_stream_blind11_forms(void **state)
         "call her at six one seven five five five oh one | hundred",
         "a [AGE] year | old woman",
         "a [AGE] | year old woman",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Session 50's forms streamed with a pause inside them: the released text
+ * equals the whole transcript's. */
+static void test_stream_blind13_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "glucose two eighty sorry | two thirty eight",
+        "glucose two eighty | sorry two thirty eight",
+        "give four no | six units of lispro",
+        "heart rate one ten actually | one twelve",
+        "every six hours no | more than eight tablets",
+        "she is sorry | she missed two doses",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2307,6 +2338,7 @@ int main(void)
         cmocka_unit_test(test_stream_blind10_forms),
         cmocka_unit_test(test_stream_blind11_forms),
         cmocka_unit_test(test_stream_blind12_forms),
+        cmocka_unit_test(test_stream_blind13_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
