@@ -988,29 +988,92 @@ static size_t time_mark_at(const format_view *v, size_t i)
     return format_phrase_at(v, i, time_marks, &k) >= 0 ? k : 0;
 }
 
+/* Words that make an hour said after them a time of day ("at three in
+ * the morning", "around nine last night"). */
+static const char *const time_cues[] = {"at",    "around", "about",  "by",    "until", "till",
+                                        "since", "before", "after",  "from",  NULL};
+
+/* True when a time cue is said right before word i, in its sentence. */
+static bool time_cue_before(const format_view *v, size_t i)
+{
+    return i > 0 && i > v->floor && index_in(format_word(v, i - 1), time_cues) >= 0;
+}
+
+/* True when the words before the time cue at c report a value (a level,
+ * "elevated at", "peaked at", or with names a value's name, "heart rate
+ * around", "blood sugar was about", past up to three linking words): a
+ * number said after the cue is that value ("blood sugar was about two
+ * fifty this morning" is 250, "the a s t is elevated at one fifty one"
+ * 151), not a clock time. */
+static bool value_reported_before(const format_view *v, size_t c, bool names)
+{
+    static const char *const linking[] = {"was",     "is",       "were",   "are",  "of",
+                                          "at",      "remains",  "remained", "stayed", "been",
+                                          "running", "still",    NULL};
+    static const char *const levels[] = {"elevated", "low", "high", "normal", "peaked", "stable",
+                                         NULL};
+    static const char *const value_names[] = {"sugar", "sugars", "pressure", "pressures",
+                                              "bp",    "count",  "levels",   NULL};
+    size_t j = c;
+    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
+        j--;
+    if (j <= v->floor)
+        return false;
+    const char *w = format_word(v, j - 1);
+    /* "a low at two thirty" is the noun */
+    bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));
+    return (index_in(w, levels) >= 0 && !noun) ||
+           (names && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
+}
+
+/* The parts of the day an hour is said before (hour_of_day_at, and a
+ * clock with minutes after a time cue, time_at). */
+static const char *const day_parts[] = {"in the morning", "in the afternoon", "in the evening",
+                                        "at night",       "this morning",     "this afternoon",
+                                        "this evening",   "last night",       "tonight",
+                                        NULL};
+
+/* The words of a clock's minutes said at j after its hour ("thirty",
+ * "oh five"), the minutes in *min; 0 when none are said, -1 when the
+ * words there are a number but no minutes ("sixty", "third"). */
+static long clock_minutes(const format_view *v, size_t j, long *min)
+{
+    bool ord;
+    if (format_word_is(v, j, "oh") && unit_at(v, j + 1) >= 1) {
+        *min = unit_at(v, j + 1);
+        return 2;
+    }
+    if (index_in(format_word(v, j), teen_words) < 0 && index_in(format_word(v, j), tens_words) < 0)
+        return 0;
+    size_t r = below_hundred(v, j, min, &ord);
+    return ord || *min >= 60 ? -1 : (long)r;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
- * "at": "at ten fifteen" -> "at 10:15". */
+ * "at": "at ten fifteen" -> "at 10:15", "at around" too ("at around four
+ * thirty"); after another time cue ("about", "until", ...) before a part
+ * of the day ("about seven fifteen this morning"). */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
+    static const char *const approximately[] = {"around", "about", "approximately", NULL};
     const int oclock = 6;
     long hour, min = -1;
     bool ord;
-    size_t k = below_hundred(v, i, &hour, &ord), km, hk = k;
+    size_t k = below_hundred(v, i, &hour, &ord), km, kd, hk = k;
     if (!k || ord || hour < 1 || hour > 12)
         return 0;
-    if (format_word_is(v, i + k, "oh") && unit_at(v, i + k + 1) >= 1) {
-        min = unit_at(v, i + k + 1);
-        k += 2;
-    } else if (index_in(format_word(v, i + k), teen_words) >= 0 ||
-               index_in(format_word(v, i + k), tens_words) >= 0) {
-        size_t r = below_hundred(v, i + k, &min, &ord);
-        if (ord || min >= 60)
-            return 0;
-        k += r;
-    }
+    long kmin = clock_minutes(v, i + k, &min);
+    if (kmin < 0)
+        return 0;
+    k += (size_t)kmin;
     int m = format_phrase_at(v, i + k, time_marks, &km);
-    bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
+    bool at = i > 0 && min >= 0 &&
+              ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
+               (((i > 1 && format_word_is(v, i - 2, "at") &&
+                  index_in(format_word(v, i - 1), approximately) >= 0) ||
+                 (time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0)) &&
+                !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
     long measure;
@@ -1555,21 +1618,32 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
 /* A clock time said with "past" or "to": "half past two" -> "2:30",
  * "a quarter past ten" -> "10:15", "quarter to three p m" -> "2:45 PM",
  * "twenty past four" -> "4:20" (minutes 1 to 29 said before "past").
- * The hour is 1 to 12 and no measure ("a quarter to three tablets" is a
- * range of tablets, not a time). */
+ * After a time cue ("at", "around", ...; time_cues) "after" is said as
+ * "past" ("at ten after six" -> "at 6:10", "a quarter after"), and
+ * minutes (5, 10, 20, 25) "to" an hour below them as "a quarter to" ("at
+ * twenty to four" -> "at 3:40"; "at five to six" may be a range, and after
+ * "from" it is a change). The hour is 1 to 12 and no measure ("a quarter
+ * to three tablets" is a range of tablets, not a time). */
 static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", ""};
     size_t k = format_word_is(v, i, "a") && format_word_is(v, i + 1, "quarter");
     long min, hour;
-    bool ord;
+    bool ord, cue = time_cue_before(v, i), words_to = false;
     size_t km0 = 0;
     if (format_word_is(v, i + k, "half") && format_word_is(v, i + k + 1, "past") && !k)
         min = 30;
     else if (!k && (km0 = below_hundred(v, i, &min, &ord)) && !ord && min >= 1 && min <= 29 &&
-             format_word_is(v, i + km0, "past"))
+             (format_word_is(v, i + km0, "past") || (cue && format_word_is(v, i + km0, "after"))))
         k = km0 - 1; /* minutes in words: "twenty past four" */
-    else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "past"))
+    else if (!k && km0 && !ord && (min == 5 || min == 10 || min == 20 || min == 25) && cue &&
+             !format_word_is(v, i - 1, "from") && format_word_is(v, i + km0, "to")) {
+        k = km0 - 1; /* "twenty to four" */
+        min = -min;
+        words_to = true;
+    } else if (format_word_is(v, i + k, "quarter") &&
+               (format_word_is(v, i + k + 1, "past") ||
+                (cue && format_word_is(v, i + k + 1, "after"))))
         min = 15;
     else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "to"))
         min = -15;
@@ -1582,7 +1656,7 @@ static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
     static const char *const fraction_words[] = {"half", "halves", "third", "thirds",  "quarter",
                                                  "quarters", "fourth", "fourths", "point", NULL};
     long next;
-    if (!kh || ord || hour < 1 || hour > 12 ||
+    if (!kh || ord || hour < 1 || hour > 12 || (words_to && -min <= hour) ||
         index_in(format_word(v, i + k + kh), fraction_words) >= 0 ||
         below_hundred(v, i + k + kh, &next, &ord))
         return 0;
@@ -1591,7 +1665,7 @@ static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
         return measure < 0 ? measure : 0;
     if (min < 0) {
         hour = hour == 1 ? 12 : hour - 1;
-        min = 45;
+        min += 60;
     }
     k += kh;
     size_t km;
@@ -1650,31 +1724,29 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
-/* The parts of the day an hour is said before (hour_of_day_at). */
-static const char *const day_parts[] = {"in the morning", "in the afternoon", "in the evening",
-                                        "at night", NULL};
-
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
  * makes it a time), the hour in *hour; 0 when none. The part of the day
  * is not checked. */
 static size_t hour_of_day_len(const format_view *v, size_t i, long *hour)
 {
-    static const char *const before[] = {"at", "around", "about", "by", "until", "till",
-                                         "since", "before", "after", "from", NULL};
     bool ord;
     size_t k;
-    if (i == 0 || i <= v->floor || index_in(format_word(v, i - 1), before) < 0 ||
-        !(k = below_hundred(v, i, hour, &ord)) || ord || *hour < 1 || *hour > 12)
+    if (!time_cue_before(v, i) || !(k = below_hundred(v, i, hour, &ord)) || ord || *hour < 1 ||
+        *hour > 12)
         return 0;
     return k;
 }
 
-/* True when an hour of hour_of_day_at at i is followed by the first
- * words of a part of the day ("at three in the"): a stream holds it. */
+/* True when an hour of hour_of_day_at at i, with any minutes (time_at),
+ * is followed by the first words of a part of the day ("at three in the",
+ * "about seven fifteen this"): a stream holds it. */
 static bool hour_of_day_open(const format_view *v, size_t i)
 {
-    long hour;
+    long hour, min;
     size_t k = hour_of_day_len(v, i, &hour);
+    long kmin = k ? clock_minutes(v, i + k, &min) : 0;
+    if (kmin > 0)
+        k += (size_t)kmin;
     return k && i + k < v->n && format_phrase_started(v, i + k, day_parts);
 }
 

@@ -819,6 +819,32 @@ static void test_blind13_forms(void **state)
         {"give four no six", "Give four no six."},
         {"sorry two more things", "Sorry 2 more things."},
         {"the patient said no ten times", "The patient said no 10 times."},
+        /* clock times after "at around", and after a time cue before a
+         * part of the day; not when a value is reported */
+        {"a low at around two thirty in the morning", "A low at around 2:30 in the morning."},
+        {"seen at about four thirty", "Seen at about 4:30."},
+        {"symptoms started about seven fifteen this morning",
+         "Symptoms started about 7:15 this morning."},
+        {"the last dose was around nine last night", "The last dose was around 9 last night."},
+        {"she slept until six fifteen this morning", "She slept until 6:15 this morning."},
+        {"blood sugar was about two fifty this morning", "Blood sugar was about 250 this morning."},
+        {"heart rate around one twenty last night", "Heart rate around 120 last night."},
+        {"the glucose was at around three ten", "The glucose was at around 310."},
+        {"about two fifty milligrams this morning", "About 250 mg this morning."},
+        {"she walked about one fifty feet", "She walked about 150 ft."},
+        {"the a s t is elevated at one fifty one", "The AST is elevated at 151."},
+        {"lipase mildly low at two thirteen", "Lipase mildly low at 213."},
+        {"seen at seven fifteen", "Seen at 7:15."},
+        /* "after" and "to" said of a clock after a time cue */
+        {"he took the dose at ten after six", "He took the dose at 6:10."},
+        {"around a quarter after nine", "Around 9:15."},
+        {"the next dose is due at twenty to four", "The next dose is due at 3:40."},
+        {"at twenty five to one", "At 12:35."},
+        {"pain at five to six", "Pain at 5-6."},
+        {"went from twenty to four", "Went from 20 to 4."},
+        {"ten after surgery", "10 after surgery."},
+        {"at ten after six days", "At 10 after 6 days."},
+        {"the potassium is low at three fifteen", "The potassium is low at 315."},
     };
     CHECK(cases);
 }
@@ -1493,6 +1519,14 @@ static void test_stream_blind13_forms(void **state)
         "heart rate one ten actually | one twelve",
         "every six hours no | more than eight tablets",
         "she is sorry | she missed two doses",
+        "symptoms started about seven fifteen | this morning",
+        "symptoms started about seven fifteen this | morning",
+        "symptoms started about seven | fifteen this morning",
+        "the last dose was around nine | last night",
+        "he took the dose at ten after | six",
+        "he took the dose at ten | after six",
+        "the next dose is due at twenty to | four",
+        "seen at around | four thirty",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
