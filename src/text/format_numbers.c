@@ -990,8 +990,8 @@ static size_t time_mark_at(const format_view *v, size_t i)
 
 /* Words that make an hour said after them a time of day ("at three in
  * the morning", "around nine last night"). */
-static const char *const time_cues[] = {"at",    "around", "about",  "by",    "until", "till",
-                                        "since", "before", "after",  "from",  NULL};
+static const char *const time_cues[] = {"at",    "around", "about", "by",   "until", "till",
+                                        "since", "before", "after", "from", NULL};
 
 /* True when a time cue is said right before word i, in its sentence. */
 static bool time_cue_before(const format_view *v, size_t i)
@@ -1007,11 +1007,11 @@ static bool time_cue_before(const format_view *v, size_t i)
  * 151), not a clock time. */
 static bool value_reported_before(const format_view *v, size_t c, bool names)
 {
-    static const char *const linking[] = {"was",     "is",       "were",   "are",  "of",
-                                          "at",      "remains",  "remained", "stayed", "been",
-                                          "running", "still",    NULL};
-    static const char *const levels[] = {"elevated", "low", "high", "normal", "peaked", "stable",
-                                         NULL};
+    static const char *const linking[] = {"was",     "is",      "were",     "are",    "of",
+                                          "at",      "remains", "remained", "stayed", "been",
+                                          "running", "still",   NULL};
+    static const char *const levels[] = {"elevated", "low",    "high", "normal",
+                                         "peaked",   "stable", NULL};
     static const char *const value_names[] = {"sugar", "sugars", "pressure", "pressures",
                                               "bp",    "count",  "levels",   NULL};
     size_t j = c;
@@ -1028,10 +1028,9 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
 
 /* The parts of the day an hour is said before (hour_of_day_at, and a
  * clock with minutes after a time cue, time_at). */
-static const char *const day_parts[] = {"in the morning", "in the afternoon", "in the evening",
-                                        "at night",       "this morning",     "this afternoon",
-                                        "this evening",   "last night",       "tonight",
-                                        NULL};
+static const char *const day_parts[] = {
+    "in the morning", "in the afternoon", "in the evening", "at night", "this morning",
+    "this afternoon", "this evening",     "last night",     "tonight",  NULL};
 
 /* The words of a clock's minutes said at j after its hour ("thirty",
  * "oh five"), the minutes in *min; 0 when none are said, -1 when the

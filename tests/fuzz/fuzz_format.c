@@ -98,7 +98,7 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
  * docs/FORMATTING.md), and so remove it as "scratch that" does. */
 static bool corrects(const asr_word *w, size_t n, size_t i)
 {
-    static const char *const words[] = {"uh", "um",    "uhm", "umm",     "uhh",
+    static const char *const words[] = {"uh",  "um",    "uhm", "umm",     "uhh",
                                         "erm", "sorry", "no",  "actually"};
     for (size_t f = 0; f < sizeof(words) / sizeof(words[0]); f++)
         if (!strcmp(w[i].text, words[f]))
