@@ -1038,6 +1038,8 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return lv;
     if ((lv = format_gravida_at(&f->v, i, out)))
         return lv;
+    if ((lv = format_dextrose_at(&f->v, i, out)))
+        return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
     int a = format_pair_at(&f->v, i, abbreviations, &k);

@@ -68,6 +68,12 @@ long format_identifier_at(const format_view *v, size_t i, sbuf *out);
  * living counts). Returns the words used (0: none) or a negative code. */
 long format_gravida_at(const format_view *v, size_t i, sbuf *out);
 
+/* Dextrose said "d" and its percent (5, 10, 20, 25, 50, 70): "d fifty" ->
+ * "D50", "d five w" -> "D5W" (in water); not after another letter
+ * spelled ("c d four" is CD4) or "vitamin", nor before a unit or counted
+ * noun. Returns the words used (0: none) or a negative code. */
+long format_dextrose_at(const format_view *v, size_t i, sbuf *out);
+
 /* Staging said as letters and single numbers, each part in its range: a
  * tumour's "t two n one m zero" -> "T2N1M0" (T0-4, N0-3, M0-1; T and N
  * at least), the Glasgow coma scale's "e four v four m six" -> "E4V4M6"

@@ -1433,6 +1433,27 @@ long format_gravida_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(2 + g.k + p.k);
 }
 
+long format_dextrose_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s;
+    size_t k, ku;
+    written_unit wu;
+    if (level_letter(v, i) != 'd' || (i > 0 && level_letter(v, i - 1)) ||
+        (i > 0 && format_word_is(v, i - 1, "vitamin")) || !number_at(v, i + 1, &s) || s.digits ||
+        s.ordinal || strchr(s.text, '.') ||
+        !(s.value == 5 || s.value == 10 || s.value == 20 || s.value == 25 || s.value == 50 ||
+          s.value == 70))
+        return 0;
+    k = 1 + s.k;
+    /* in water: "d five w" */
+    bool water = level_letter(v, i + k) == 'w' && !level_letter(v, i + k + 1);
+    if (!water &&
+        (unit_at_word(v, i + k, &ku, &wu) || index_in(format_word(v, i + k), count_nouns) >= 0))
+        return 0;
+    int rc = sbuf_printf(out, "D%s%s", s.text, water ? "W" : "");
+    return rc < 0 ? rc : (long)(k + water);
+}
+
 bool format_counted_word_at(const format_view *v, size_t i)
 {
     size_t k;

@@ -845,6 +845,15 @@ static void test_blind13_forms(void **state)
         {"ten after surgery", "10 after surgery."},
         {"at ten after six days", "At 10 after 6 days."},
         {"the potassium is low at three fifteen", "The potassium is low at 315."},
+        /* dextrose by its percent */
+        {"give one amp of d fifty i v push", "Give 1 amp of D50 IV push."},
+        {"start d ten at forty cc an hour", "Start D10 at 40 cc/h."},
+        {"d five w at fifty cc an hour", "D5W at 50 cc/h."},
+        {"d five half normal saline", "D5 half normal saline."},
+        {"vitamin d fifty thousand units weekly", "Vitamin D 50,000 units weekly."},
+        {"c d four count of two hundred", "CD4 count of 200."},
+        {"d five milligrams", "D 5 mg."},
+        {"grade d three", "Grade d three."},
     };
     CHECK(cases);
 }
@@ -1527,6 +1536,8 @@ static void test_stream_blind13_forms(void **state)
         "he took the dose at ten | after six",
         "the next dose is due at twenty to | four",
         "seen at around | four thirty",
+        "give one amp of d | fifty i v push",
+        "d five | w at fifty cc an hour",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
