@@ -784,9 +784,35 @@ static bool range_end(const spoken_num *s)
     return !s->digits || (strlen(s->text) == 3 && s->text[0] != '0' && !strchr(s->text, '.'));
 }
 
+/* A band of a scale said as a nurse reads it, its dose right after it:
+ * "one fifty one to two hundred two units" is 151-200 and 2 units, "two
+ * oh one to two fifty four units" 201-250 and 4 units. The band's start
+ * ends in 1 (it starts after the band before ended on a round number),
+ * and its end read whole (t, at j + 1) would be a multiple of 50 and one
+ * digit word more, that digit before a unit or counted noun. The end
+ * without that digit in *end. */
+static bool band_end(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
+                     spoken_num *end)
+{
+    size_t last = j + t->k, ku;
+    written_unit wu;
+    if (s->value % 10 != 1 || s->value < 11 || strchr(s->text, '.') || t->k < 2 || t->digits ||
+        t->ordinal || strchr(t->text, '.') || unit_at(v, last) < 1 ||
+        !(unit_at_word(v, last + 1, &ku, &wu) ||
+          index_in(format_word(v, last + 1), count_nouns) >= 0))
+        return false;
+    format_view cut = *v;
+    cut.n = last;
+    return number_at(&cut, j + 1, end) && end->k == t->k - 1 && !end->ordinal &&
+           !strchr(end->text, '.') && end->value % 50 == 0 && end->value > s->value;
+}
+
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
+    spoken_num band;
+    if (band_end(v, j, s, t, &band))
+        t = &band;
     size_t start = j - s->k, k = j + 1 + t->k, ku;
     written_unit wu;
     bool from = start > 0 && format_word_is(v, start - 1, "from");
@@ -1010,8 +1036,8 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
     static const char *const linking[] = {"was",     "is",      "were",     "are",    "of",
                                           "at",      "remains", "remained", "stayed", "been",
                                           "running", "still",   NULL};
-    static const char *const levels[] = {"elevated", "low",    "high", "normal",
-                                         "peaked",   "stable", NULL};
+    /* not "normal" or "stable": "last seen normal at four thirty" */
+    static const char *const levels[] = {"elevated", "low", "high", "peaked", NULL};
     static const char *const value_names[] = {"sugar", "sugars", "pressure", "pressures",
                                               "bp",    "count",  "levels",   NULL};
     size_t j = c;

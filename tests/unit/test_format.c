@@ -845,6 +845,17 @@ static void test_blind13_forms(void **state)
         {"ten after surgery", "10 after surgery."},
         {"at ten after six days", "At 10 after 6 days."},
         {"the potassium is low at three fifteen", "The potassium is low at 315."},
+        {"last seen normal at around four thirty this afternoon",
+         "Last seen normal at around 4:30 this afternoon."},
+        /* a sliding scale's bands, each dose said right after its band */
+        {"one fifty one to two hundred two units comma two oh one to two fifty four units",
+         "151-200 2 units, 201-250 4 units."},
+        {"two fifty one to three hundred six units", "251-300 6 units."},
+        {"seventy one to one hundred one unit", "71-100 1 unit."},
+        {"one fifty one to two hundred give two units", "151-200 give 2 units."},
+        {"one fifty to two hundred two units", "150-202 units."},
+        {"one oh one to two hundred two milligrams", "101-200 2 mg."},
+        {"one fifty one to two hundred two", "151-202."},
         /* dextrose by its percent */
         {"give one amp of d fifty i v push", "Give 1 amp of D50 IV push."},
         {"start d ten at forty cc an hour", "Start D10 at 40 cc/h."},
