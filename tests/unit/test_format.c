@@ -1549,6 +1549,9 @@ static void test_stream_blind13_forms(void **state)
         "seen at around | four thirty",
         "give one amp of d | fifty i v push",
         "d five | w at fifty cc an hour",
+        "one fifty one to two hundred | two units",
+        "one fifty one to two hundred two | units",
+        "two oh one to two fifty | four units",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
