@@ -831,12 +831,25 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
     return rc < 0 ? rc : (long)k;
 }
 
-/* True when the number said at start follows "ratio" or "ratio of". */
-static bool ratio_before(const format_view *v, size_t start)
+/* How far back a ratio said before "and one to N" may be: "a ratio of
+ * one to twelve at breakfast and one to fifteen at lunch". */
+#define RATIO_REACH 10u
+
+/* True when the number said at start follows "ratio" or "ratio of", or
+ * is a "one" joined by "and" or "or" to a sentence that said "ratio" up
+ * to RATIO_REACH words before: the next ratio of the same list. */
+static bool ratio_before(const format_view *v, size_t start, const spoken_num *s)
 {
-    return (start > 0 && format_word_is(v, start - 1, "ratio")) ||
-           (start > 1 && format_word_is(v, start - 1, "of") &&
-            format_word_is(v, start - 2, "ratio"));
+    if ((start > 0 && format_word_is(v, start - 1, "ratio")) ||
+        (start > 1 && format_word_is(v, start - 1, "of") && format_word_is(v, start - 2, "ratio")))
+        return true;
+    if (s->value != 1 || s->k != 1 || start < 2 ||
+        !(format_word_is(v, start - 1, "and") || format_word_is(v, start - 1, "or")))
+        return false;
+    for (size_t d = 2; d <= RATIO_REACH && d <= start && start - d >= v->floor; d++)
+        if (format_word_is(v, start - d, "ratio") || format_word_is(v, start - d, "ratios"))
+            return true;
+    return false;
 }
 
 /* Money, j the word after the number s: "twenty five dollars" -> "$25",
@@ -951,7 +964,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "1:%s", t.text);
         return rc < 0 ? rc : (long)(j + 1 + t.k);
     }
-    if (format_word_is(v, j, "to") && ratio_before(v, start) && !s->digits && !s->ordinal &&
+    if (format_word_is(v, j, "to") && ratio_before(v, start, s) && !s->digits && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
         !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
         index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {

@@ -856,6 +856,13 @@ static void test_blind13_forms(void **state)
         {"one fifty to two hundred two units", "150-202 units."},
         {"one oh one to two hundred two milligrams", "101-200 2 mg."},
         {"one fifty one to two hundred two", "151-202."},
+        /* the next ratio of a list */
+        {"a carb ratio of one to twelve at breakfast and one to fifteen at lunch",
+         "A carb ratio of 1:12 at breakfast and 1:15 at lunch."},
+        {"ratio one to two or one to three", "Ratio 1:2 or 1:3."},
+        {"ratio of one to two and one to five days later", "Ratio of 1:2 and 1-5 days later."},
+        {"pain one to two and one to ten", "Pain 1-2 and 1-10."},
+        {"a ratio of one to two question mark and one to ten", "A ratio of 1:2? And 1-10."},
         /* dextrose by its percent */
         {"give one amp of d fifty i v push", "Give 1 amp of D50 IV push."},
         {"start d ten at forty cc an hour", "Start D10 at 40 cc/h."},
@@ -1552,6 +1559,7 @@ static void test_stream_blind13_forms(void **state)
         "one fifty one to two hundred | two units",
         "one fifty one to two hundred two | units",
         "two oh one to two fifty | four units",
+        "a carb ratio of one to twelve at breakfast and one | to fifteen at lunch",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
