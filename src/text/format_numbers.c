@@ -2513,7 +2513,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
     bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||
                            format_word_is(v, i - 1, "every"));
-    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.')) &&
+    /* "one" too after a determiner, before a noun: "her one hour glucose
+     * challenge" -> "her 1-hour glucose challenge" ("the one day she
+     * fell", "for one hour then" stay) */
+    static const char *const determiners[] = {"a",  "an",    "the", "her", "his", "their",
+                                              "my", "our",   "your", "its", "this", NULL};
+    bool one_before_noun = s.value == 1 && s.k == 1 && !strchr(s.text, '.') && i > 0 &&
+                           index_in(format_word(v, i - 1), determiners) >= 0 &&
+                           index_in(after, count_phrase_stops) < 0;
+    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));

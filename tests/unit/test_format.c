@@ -856,6 +856,15 @@ static void test_blind13_forms(void **state)
         {"one fifty to two hundred two units", "150-202 units."},
         {"one oh one to two hundred two milligrams", "101-200 2 mg."},
         {"one fifty one to two hundred two", "151-202."},
+        /* "one" and a time before the noun it describes */
+        {"her one hour glucose challenge was one fifty two",
+         "Her 1-hour glucose challenge was 152."},
+        {"a one minute apgar of eight", "A 1-minute apgar of 8."},
+        {"his one year follow up visit", "His 1-year follow up visit."},
+        {"the one day she fell", "The one day she fell."},
+        {"for one hour then recheck", "For 1 hour then recheck."},
+        {"the one week before surgery", "The 1 week before surgery."},
+        {"one day later", "1 day later."},
         /* the next ratio of a list */
         {"a carb ratio of one to twelve at breakfast and one to fifteen at lunch",
          "A carb ratio of 1:12 at breakfast and 1:15 at lunch."},
