@@ -914,7 +914,11 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s ft %s in", s->text, t.text);
         return rc < 0 ? rc : (long)k;
     }
-    if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && !t.ordinal) {
+    /* "one unit for every fifty over one fifty" (a correction factor):
+     * "over" is above, not a pressure's slash */
+    bool every = start > 0 && (format_word_is(v, start - 1, "every") ||
+                               format_word_is(v, start - 1, "each"));
+    if (format_word_is(v, j, "over") && !every && number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
         spoken_num third;
         /* a blood gas, "over" as many times as said: "seven point three
@@ -2441,6 +2445,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
             return 0;
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;
+    }
+    /* a rule named by its numbers, said digit by digit: "the four two one
+     * rule" (maintenance fluids) -> "the 4-2-1 rule" */
+    if (s.digits && s.k >= 2 && s.k <= 4 && strlen(s.text) == s.k && format_word_is(v, j, "rule")) {
+        for (size_t d = 0; d < s.k; d++) {
+            int rc = sbuf_printf(out, d ? "-%c" : "%c", s.text[d]);
+            if (rc < 0)
+                return rc;
+        }
+        return (long)s.k;
     }
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;

@@ -865,6 +865,15 @@ static void test_blind13_forms(void **state)
         {"for one hour then recheck", "For 1 hour then recheck."},
         {"the one week before surgery", "The 1 week before surgery."},
         {"one day later", "1 day later."},
+        /* "over" after "every N" is above; a rule named by its digits */
+        {"one unit for every fifty over one fifty", "1 unit for every 50 over 150."},
+        {"two units for each thirty over two hundred", "2 units for each 30 over 200."},
+        {"blood pressure one fifty over ninety", "Blood pressure 150/90."},
+        {"every one twenty over eighty", "Every 120 over 80."},
+        {"maintenance fluids by the four two one rule", "Maintenance fluids by the 4-2-1 rule."},
+        {"the five two one zero rule", "The 5-2-1-0 rule."},
+        {"the rule of three", "The rule of three."},
+        {"room four two one", "Room 421."},
         /* the next ratio of a list */
         {"a carb ratio of one to twelve at breakfast and one to fifteen at lunch",
          "A carb ratio of 1:12 at breakfast and 1:15 at lunch."},
