@@ -933,6 +933,8 @@ static const char *const compounds[][2] = {
     {"door to balloon", "door-to-balloon"},
     {"door to doctor", "door-to-doctor"},
     {"cup to disc", "cup-to-disc"},
+    {"insulin to carb", "insulin-to-carb"},
+    {"insulin to carbohydrate", "insulin-to-carbohydrate"},
     {"end to end", "end-to-end"},
     {"end to side", "end-to-side"},
     {"side to side", "side-to-side"},
@@ -990,7 +992,10 @@ static long compound_at(const fmt *f, size_t i, sbuf *out)
 {
     size_t k;
     int e = format_pair_at(&f->v, i, compounds, &k);
-    if (e < 0 || !describes_next(f, i + k))
+    /* a compound said with "to" after "from" is a change ("switched from
+     * insulin to carb counting") */
+    if (e < 0 || !describes_next(f, i + k) ||
+        (strstr(compounds[e][0], " to ") && i > f->v.floor && format_word_is(&f->v, i - 1, "from")))
         return 0;
     int rc = sbuf_append_str(out, compounds[e][1]);
     return rc < 0 ? rc : (long)k;
@@ -1321,6 +1326,15 @@ static int title_at(const fmt *f, size_t w)
  * "john smith"). The surname list (census names) holds many common and
  * clinical words ("bolus", "melena", "cava", "lipoma"), so a surname alone
  * stays as said; a clinical word the first-name list holds does too. */
+/* True when word w comes right after "named" or "name is", in its
+ * sentence: a name is said there ("her name is maria"). */
+static bool name_cue_before(const fmt *f, size_t w)
+{
+    return w > f->v.floor && (format_word_is(&f->v, w - 1, "named") ||
+                              (w > f->v.floor + 1 && format_word_is(&f->v, w - 1, "is") &&
+                               format_word_is(&f->v, w - 2, "name")));
+}
+
 static bool is_name_at(const fmt *f, size_t w)
 {
     const char *word = format_word(&f->v, w);
@@ -1328,6 +1342,14 @@ static bool is_name_at(const fmt *f, size_t w)
     if (!fl || in_list(word, clinical_not_names))
         return false;
     if (fl & LEX_FIRST)
+        return true;
+    /* after "named" or "name is" any name of the lexicon is one, a common
+     * word too ("the mother's name is maria gonzalez", as redaction reads
+     * it), and so is the surname said after it (read from the words
+     * before only, so a stream decides as the whole text) */
+    if (name_cue_before(f, w) || (w > f->v.floor && name_cue_before(f, w - 1) &&
+                                  name_flags(f, w - 1) &&
+                                  !in_list(format_word(&f->v, w - 1), clinical_not_names)))
         return true;
     /* after a first name a surname that is also a common word ("john
      * smith", "mary brown") is the surname too, as redaction reads it

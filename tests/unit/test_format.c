@@ -606,6 +606,12 @@ static void test_blind9_forms(void **state)
         {"fourteen hundred hours", "1400 hours."},
         {"four hundred hours of therapy", "400 hours of therapy."},
         {"oh eight hundred and again", "0800 and again."},
+        /* a name said after "name is" or "named", a common word too */
+        {"the mother's name is maria gonzalez", "The mother's name is Maria Gonzalez."},
+        {"her name is maria and she is fine", "Her name is Maria and she is fine."},
+        {"a friend named grace", "A friend named Grace."},
+        {"she said grace before meals", "She said grace before meals."},
+        {"maria gonzalez", "Maria gonzalez."},
         /* a compound before its noun */
         {"post transplant day twelve", "Post-transplant day 12."},
         {"he is post transplant", "He is post transplant."},
@@ -874,6 +880,15 @@ static void test_blind13_forms(void **state)
         {"the five two one zero rule", "The 5-2-1-0 rule."},
         {"the rule of three", "The rule of three."},
         {"room four two one", "Room 421."},
+        /* a name said after "name is" or "named", a common word too */
+        {"the mother's name is maria gonzalez", "The mother's name is Maria Gonzalez."},
+        {"her name is maria and she is fine", "Her name is Maria and she is fine."},
+        {"a friend named grace", "A friend named Grace."},
+        {"she said grace before meals", "She said grace before meals."},
+        {"maria gonzalez", "Maria gonzalez."},
+        /* a compound before its noun */
+        {"insulin to carb ratio of one to ten", "Insulin-to-carb ratio of 1:10."},
+        {"switched from insulin to carb counting", "Switched from insulin to carb counting."},
         /* the next ratio of a list */
         {"a carb ratio of one to twelve at breakfast and one to fifteen at lunch",
          "A carb ratio of 1:12 at breakfast and 1:15 at lunch."},
@@ -1578,6 +1593,9 @@ static void test_stream_blind13_forms(void **state)
         "one fifty one to two hundred two | units",
         "two oh one to two fifty | four units",
         "a carb ratio of one to twelve at breakfast and one | to fifteen at lunch",
+        "the mother's name is maria | gonzalez",
+        "the mother's name is | maria gonzalez",
+        "insulin to | carb ratio of one to ten",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
