@@ -1571,6 +1571,7 @@ static void test_stream_blind13_forms(void **state)
         "glucose two eighty | sorry two thirty eight",
         "give four no | six units of lispro",
         "give lispro four units sorry | six units now",
+        "give lispro four | units sorry six | units now",
         "weight eighty kilograms no | eighty five kilograms",
         "symptoms started about seven fifteen in the | morning",
         "symptoms started about seven fifteen in | the morning",
