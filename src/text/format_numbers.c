@@ -477,6 +477,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"kilos", "kg"},
                                        {"cc", "cc"},
                                        {"ccs", "cc"},
+                                       /* as a recogniser spells it
+                                        * (unit_not_meant: not the
+                                        * letters of "c c u") */
+                                       {"c c", "cc"},
+                                       {"c c s", "cc"},
                                        {"nanograms", "ng"},
                                        {"nanogram", "ng"},
                                        {"picograms", "pg"},
@@ -711,6 +716,8 @@ static bool unit_open_at(const format_view *v, size_t i)
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }
 
+static int level_letter(const format_view *v, size_t i);
+
 /* True when the unit word after a number means something else there:
  * "gray" the colour of the noun after it ("two gray patches"), not a
  * radiation dose ("fifty gray in twenty five fractions": a dose is
@@ -723,6 +730,10 @@ static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
                                          "involving", "at", "were", "are",   "seen", NULL};
     if (!strcmp(unit, "METs"))
         return index_in(format_word(v, j), places) >= 0;
+    /* "c c" spelled before another letter is an abbreviation's start
+     * ("two c c u admissions") */
+    if (!strcmp(unit, "cc") && j > 0 && level_letter(v, j - 1) && level_letter(v, j))
+        return true;
     static const char *const after_dose[] = {
         "in",    "to",    "per",    "x",      "times",     "over",   "of",    "and",
         "or",    "total", "was",    "were",   "with",      "for",    "at",    "given",

@@ -890,6 +890,11 @@ static void test_blind13_forms(void **state)
         {"ratio of one to two and one to five days later", "Ratio of 1:2 and 1-5 days later."},
         {"pain one to two and one to ten", "Pain 1-2 and 1-10."},
         {"a ratio of one to two question mark and one to ten", "A ratio of 1:2? And 1-10."},
+        /* "cc" as a recogniser spells it */
+        {"start d ten at forty c c an hour", "Start D10 at 40 cc/h."},
+        {"a twenty c c per kilo bolus", "A 20 cc/kg bolus."},
+        {"ten c c s of saline", "10 cc of saline."},
+        {"two c c u admissions", "2 CCU admissions."},
         /* dextrose by its percent */
         {"give one amp of d fifty i v push", "Give 1 amp of D50 IV push."},
         {"start d ten at forty cc an hour", "Start D10 at 40 cc/h."},
@@ -1588,6 +1593,8 @@ static void test_stream_blind13_forms(void **state)
         "seen at around | four thirty",
         "give one amp of d | fifty i v push",
         "d five | w at fifty cc an hour",
+        "at forty c | c an hour",
+        "two c c | u admissions",
         "one fifty one to two hundred | two units",
         "one fifty one to two hundred two | units",
         "two oh one to two fifty | four units",
