@@ -1321,11 +1321,6 @@ static int title_at(const fmt *f, size_t w)
     return t >= 0 && k == 1 ? t : -1;
 }
 
-/* Word w is a name to capitalise: a first name (the list holds no common
- * word), or a surname after a first name or a title ("doctor smith",
- * "john smith"). The surname list (census names) holds many common and
- * clinical words ("bolus", "melena", "cava", "lipoma"), so a surname alone
- * stays as said; a clinical word the first-name list holds does too. */
 /* True when word w comes right after "named" or "name is", in its
  * sentence: a name is said there ("her name is maria"). */
 static bool name_cue_before(const fmt *f, size_t w)
@@ -1335,6 +1330,11 @@ static bool name_cue_before(const fmt *f, size_t w)
                                format_word_is(&f->v, w - 2, "name")));
 }
 
+/* Word w is a name to capitalise: a first name (the list holds no common
+ * word), or a surname after a first name or a title ("doctor smith",
+ * "john smith"). The surname list (census names) holds many common and
+ * clinical words ("bolus", "melena", "cava", "lipoma"), so a surname alone
+ * stays as said; a clinical word the first-name list holds does too. */
 static bool is_name_at(const fmt *f, size_t w)
 {
     const char *word = format_word(&f->v, w);

@@ -1121,12 +1121,15 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     k += (size_t)kmin;
     int m = format_phrase_at(v, i + k, time_marks, &km);
+    /* with minutes: after "at" (not "elevated at"); after "at around" or
+     * a time cue before a part of the day, unless a value is reported
+     * before the cue ("blood sugar was about two fifty this morning") */
+    bool at_around = i > 1 && format_word_is(v, i - 2, "at") &&
+                     index_in(format_word(v, i - 1), approximately) >= 0;
+    bool day_after = time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0;
     bool at = i > 0 && min >= 0 &&
               ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
-               (((i > 1 && format_word_is(v, i - 2, "at") &&
-                  index_in(format_word(v, i - 1), approximately) >= 0) ||
-                 (time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0)) &&
-                !value_reported_before(v, i - 1, true)));
+               ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
     long measure;
