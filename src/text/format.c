@@ -1347,9 +1347,9 @@ static bool is_name_at(const fmt *f, size_t w)
      * word too ("the mother's name is maria gonzalez", as redaction reads
      * it), and so is the surname said after it (read from the words
      * before only, so a stream decides as the whole text) */
-    if (name_cue_before(f, w) || (w > f->v.floor && name_cue_before(f, w - 1) &&
-                                  name_flags(f, w - 1) &&
-                                  !in_list(format_word(&f->v, w - 1), clinical_not_names)))
+    if (name_cue_before(f, w) ||
+        (w > f->v.floor && name_cue_before(f, w - 1) && name_flags(f, w - 1) &&
+         !in_list(format_word(&f->v, w - 1), clinical_not_names)))
         return true;
     /* after a first name a surname that is also a common word ("john
      * smith", "mary brown") is the surname too, as redaction reads it

@@ -927,8 +927,8 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     /* "one unit for every fifty over one fifty" (a correction factor):
      * "over" is above, not a pressure's slash */
-    bool every = start > 0 && (format_word_is(v, start - 1, "every") ||
-                               format_word_is(v, start - 1, "each"));
+    bool every = start > 0 &&
+                 (format_word_is(v, start - 1, "every") || format_word_is(v, start - 1, "each"));
     if (format_word_is(v, j, "over") && !every && number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
         spoken_num third;
@@ -2544,8 +2544,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* "one" too after a determiner, before a noun: "her one hour glucose
      * challenge" -> "her 1-hour glucose challenge" ("the one day she
      * fell", "for one hour then" stay) */
-    static const char *const determiners[] = {"a",  "an",    "the", "her", "his", "their",
-                                              "my", "our",   "your", "its", "this", NULL};
+    static const char *const determiners[] = {"a",  "an",  "the",  "her", "his",  "their",
+                                              "my", "our", "your", "its", "this", NULL};
     bool one_before_noun = s.value == 1 && s.k == 1 && !strchr(s.text, '.') && i > 0 &&
                            index_in(format_word(v, i - 1), determiners) >= 0 &&
                            index_in(after, count_phrase_stops) < 0;
