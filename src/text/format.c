@@ -933,6 +933,8 @@ static const char *const compounds[][2] = {
     {"door to balloon", "door-to-balloon"},
     {"door to doctor", "door-to-doctor"},
     {"cup to disc", "cup-to-disc"},
+    {"insulin to carb", "insulin-to-carb"},
+    {"insulin to carbohydrate", "insulin-to-carbohydrate"},
     {"end to end", "end-to-end"},
     {"end to side", "end-to-side"},
     {"side to side", "side-to-side"},
@@ -990,7 +992,10 @@ static long compound_at(const fmt *f, size_t i, sbuf *out)
 {
     size_t k;
     int e = format_pair_at(&f->v, i, compounds, &k);
-    if (e < 0 || !describes_next(f, i + k))
+    /* a compound said with "to" after "from" is a change ("switched from
+     * insulin to carb counting") */
+    if (e < 0 || !describes_next(f, i + k) ||
+        (strstr(compounds[e][0], " to ") && i > f->v.floor && format_word_is(&f->v, i - 1, "from")))
         return 0;
     int rc = sbuf_append_str(out, compounds[e][1]);
     return rc < 0 ? rc : (long)k;
@@ -1037,6 +1042,8 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     if ((lv = format_level_at(&f->v, i, out)))
         return lv;
     if ((lv = format_gravida_at(&f->v, i, out)))
+        return lv;
+    if ((lv = format_dextrose_at(&f->v, i, out)))
         return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
@@ -1314,6 +1321,15 @@ static int title_at(const fmt *f, size_t w)
     return t >= 0 && k == 1 ? t : -1;
 }
 
+/* True when word w comes right after "named" or "name is", in its
+ * sentence: a name is said there ("her name is maria"). */
+static bool name_cue_before(const fmt *f, size_t w)
+{
+    return w > f->v.floor && (format_word_is(&f->v, w - 1, "named") ||
+                              (w > f->v.floor + 1 && format_word_is(&f->v, w - 1, "is") &&
+                               format_word_is(&f->v, w - 2, "name")));
+}
+
 /* Word w is a name to capitalise: a first name (the list holds no common
  * word), or a surname after a first name or a title ("doctor smith",
  * "john smith"). The surname list (census names) holds many common and
@@ -1326,6 +1342,14 @@ static bool is_name_at(const fmt *f, size_t w)
     if (!fl || in_list(word, clinical_not_names))
         return false;
     if (fl & LEX_FIRST)
+        return true;
+    /* after "named" or "name is" any name of the lexicon is one, a common
+     * word too ("the mother's name is maria gonzalez", as redaction reads
+     * it), and so is the surname said after it (read from the words
+     * before only, so a stream decides as the whole text) */
+    if (name_cue_before(f, w) ||
+        (w > f->v.floor && name_cue_before(f, w - 1) && name_flags(f, w - 1) &&
+         !in_list(format_word(&f->v, w - 1), clinical_not_names)))
         return true;
     /* after a first name a surname that is also a common word ("john
      * smith", "mary brown") is the surname too, as redaction reads it
@@ -1571,10 +1595,15 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
 
 /* ---- fillers and values said again ------------------------------------------ */
 
-size_t format_correction_at(const format_view *v, size_t i)
+/* Words said as a correction when a value said again follows them
+ * ("glucose two eighty sorry two thirty eight"). */
+static const char *const correction_words[] = {"sorry", "no", "actually", NULL};
+
+size_t format_correction_at(const format_view *v, size_t i, bool *filler)
 {
     static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm", NULL};
-    if (in_list(format_word(v, i), fillers))
+    *filler = in_list(format_word(v, i), fillers);
+    if (*filler || in_list(format_word(v, i), correction_words))
         return 1;
     return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;
 }
@@ -1589,24 +1618,29 @@ static bool value_item(const fmt *f, const item *t)
            (t->n_words == 1 && format_number_word(&f->v, t->first_word, &val));
 }
 
-/* A filler ("uh", "um") or "i mean" at i, k words: a note writes neither.
- * "i mean" between a value and a number said again corrects the value, as
- * "scratch that" does ("pulse eighty i mean ninety": "Pulse 90"); the
- * value goes only while no stream has sent it, no silence of
- * FORMAT_JOIN_PAUSE separates it from the number, and the number ends
- * within its horizon. "i mean" anywhere else stays words ("i mean to
- * call"). A filler only writes nothing: it corrects no value, since a
+/* A filler ("uh", "um"), "i mean" or a correction word ("sorry", "no",
+ * "actually") at i, k words: a note writes none of them. "i mean" between
+ * a value and a number said again corrects the value, as "scratch that"
+ * does ("pulse eighty i mean ninety": "Pulse 90"), and so does a
+ * correction word before a value written in digits or a value's marker
+ * ("glucose two eighty sorry two thirty eight": "Glucose 238"; not before
+ * a number that stays a word, "no one"); the value goes only while no
+ * stream has sent it, no silence of FORMAT_JOIN_PAUSE separates it from
+ * the number, and the number ends within its horizon. Anywhere else they
+ * stay words ("i mean to call", "no more than eight tablets", "she is
+ * sorry"). A filler only writes nothing: it corrects no value, since a
  * hesitation is no correction ("give two uh five milligram tablets" is
  * two tablets of 5 mg), and a number dropped on a guess is worse than one
  * left for the clinician to strike. Returns the words used (0: not one)
  * or a negative code. */
 static long correction_at(fmt *f, size_t i)
 {
-    size_t k = format_correction_at(&f->v, i), next = i + k;
+    bool filler;
+    size_t k = format_correction_at(&f->v, i, &filler), next = i + k;
     int rc;
     if (!k)
         return 0;
-    if (k == 1)
+    if (filler)
         return (rc = emit(f, ITEM_EMPTY, "", 0, i, 1)) < 0 ? rc : 1;
     const item *t = last_item(f);
     sbuf num;
@@ -1615,9 +1649,10 @@ static long correction_at(fmt *f, size_t i)
     sbuf_free(&num);
     if (n < 0)
         return n;
-    /* a number said next (words past the view's end read as "") */
+    /* a number said next (words past the view's end read as ""); after
+     * a correction word one written as a value */
     bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
-                 format_number_word(&f->v, next, &val);
+                 (k == 2 && format_number_word(&f->v, next, &val));
     if (t && t == &f->it[f->n_it - 1] && t->kind == ITEM_WORD && again && value_item(f, t) &&
         !(f->o->shown && f->o->shown[t->first_word]) &&
         f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&

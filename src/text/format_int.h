@@ -68,6 +68,12 @@ long format_identifier_at(const format_view *v, size_t i, sbuf *out);
  * living counts). Returns the words used (0: none) or a negative code. */
 long format_gravida_at(const format_view *v, size_t i, sbuf *out);
 
+/* Dextrose said "d" and its percent (5, 10, 20, 25, 50, 70): "d fifty" ->
+ * "D50", "d five w" -> "D5W" (in water); not after another letter
+ * spelled ("c d four" is CD4) or "vitamin", nor before a unit or counted
+ * noun. Returns the words used (0: none) or a negative code. */
+long format_dextrose_at(const format_view *v, size_t i, sbuf *out);
+
 /* Staging said as letters and single numbers, each part in its range: a
  * tumour's "t two n one m zero" -> "T2N1M0" (T0-4, N0-3, M0-1; T and N
  * at least), the Glasgow coma scale's "e four v four m six" -> "E4V4M6"
@@ -90,11 +96,13 @@ bool format_open_word(const format_view *v, size_t i);
  * "twenty"), its value in *value. */
 bool format_number_word(const format_view *v, size_t i, long *value);
 
-/* The words of a filler ("uh", "um") or of "i mean" at i, 0 when none:
- * smart formatting writes neither, and between a value and a number said
- * again either corrects the value (format.c). A stream holds the words
- * before one until the word after it is known. */
-size_t format_correction_at(const format_view *v, size_t i);
+/* The words of a filler ("uh", "um"), of "i mean" or of a word said as
+ * a correction ("sorry", "no", "actually") at i, 0 when none; *filler
+ * says which. Smart formatting writes no filler; between a value and a
+ * number said again the others correct the value (format.c), and
+ * elsewhere stay words. A stream holds the words before one of them
+ * until the word after it is known. */
+size_t format_correction_at(const format_view *v, size_t i, bool *filler);
 
 /* True when word i alone is a number from 1 to 24 ("six", "twelve"), put
  * in *value: the hours of "q six h". */

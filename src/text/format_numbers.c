@@ -477,6 +477,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"kilos", "kg"},
                                        {"cc", "cc"},
                                        {"ccs", "cc"},
+                                       /* as a recogniser spells it
+                                        * (unit_not_meant: not the
+                                        * letters of "c c u") */
+                                       {"c c", "cc"},
+                                       {"c c s", "cc"},
                                        {"nanograms", "ng"},
                                        {"nanogram", "ng"},
                                        {"picograms", "pg"},
@@ -485,6 +490,12 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"millisecond", "ms"},
                                        {"ounces", "oz"},
                                        {"ounce", "oz"},
+                                       /* a child's liquid dose by the
+                                        * spoon ("1.5 tsp") */
+                                       {"teaspoons", "tsp"},
+                                       {"teaspoon", "tsp"},
+                                       {"tablespoons", "tbsp"},
+                                       {"tablespoon", "tbsp"},
                                        /* a catheter's or tube's size */
                                        {"french", "Fr"},
                                        /* a radiation dose (measure_at: not
@@ -544,7 +555,9 @@ static const char *const count_nouns[] = {
     "weeks",      "week",    "months",   "month",    "years",    "year",        "hours",
     "hour",       "minutes", "minute",   "seconds",  "episodes", "packs",       "pack",
     "cigarettes", "drinks",  "refills",  "vials",    "patches",  "inches",      "feet",
-    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies", NULL};
+    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies",
+    /* an ampule pushed ("1 amp of D50", "2 amps of bicarb") */
+    "amp",        "amps",    NULL};
 
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
@@ -703,6 +716,8 @@ static bool unit_open_at(const format_view *v, size_t i)
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
 }
 
+static int level_letter(const format_view *v, size_t i);
+
 /* True when the unit word after a number means something else there:
  * "gray" the colour of the noun after it ("two gray patches"), not a
  * radiation dose ("fifty gray in twenty five fractions": a dose is
@@ -715,6 +730,10 @@ static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
                                          "involving", "at", "were", "are",   "seen", NULL};
     if (!strcmp(unit, "METs"))
         return index_in(format_word(v, j), places) >= 0;
+    /* "c c" spelled before another letter is an abbreviation's start
+     * ("two c c u admissions") */
+    if (!strcmp(unit, "cc") && j > 0 && level_letter(v, j - 1) && level_letter(v, j))
+        return true;
     static const char *const after_dose[] = {
         "in",    "to",    "per",    "x",      "times",     "over",   "of",    "and",
         "or",    "total", "was",    "were",   "with",      "for",    "at",    "given",
@@ -776,9 +795,35 @@ static bool range_end(const spoken_num *s)
     return !s->digits || (strlen(s->text) == 3 && s->text[0] != '0' && !strchr(s->text, '.'));
 }
 
+/* A band of a scale said as a nurse reads it, its dose right after it:
+ * "one fifty one to two hundred two units" is 151-200 and 2 units, "two
+ * oh one to two fifty four units" 201-250 and 4 units. The band's start
+ * ends in 1 (it starts after the band before ended on a round number),
+ * and its end read whole (t, at j + 1) would be a multiple of 50 and one
+ * digit word more, that digit before a unit or counted noun. The end
+ * without that digit in *end. */
+static bool band_end(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
+                     spoken_num *end)
+{
+    size_t last = j + t->k, ku;
+    written_unit wu;
+    if (s->value % 10 != 1 || s->value < 11 || strchr(s->text, '.') || t->k < 2 || t->digits ||
+        t->ordinal || strchr(t->text, '.') || unit_at(v, last) < 1 ||
+        !(unit_at_word(v, last + 1, &ku, &wu) ||
+          index_in(format_word(v, last + 1), count_nouns) >= 0))
+        return false;
+    format_view cut = *v;
+    cut.n = last;
+    return number_at(&cut, j + 1, end) && end->k == t->k - 1 && !end->ordinal &&
+           !strchr(end->text, '.') && end->value % 50 == 0 && end->value > s->value;
+}
+
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
+    spoken_num band;
+    if (band_end(v, j, s, t, &band))
+        t = &band;
     size_t start = j - s->k, k = j + 1 + t->k, ku;
     written_unit wu;
     bool from = start > 0 && format_word_is(v, start - 1, "from");
@@ -797,12 +842,25 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
     return rc < 0 ? rc : (long)k;
 }
 
-/* True when the number said at start follows "ratio" or "ratio of". */
-static bool ratio_before(const format_view *v, size_t start)
+/* How far back a ratio said before "and one to N" may be: "a ratio of
+ * one to twelve at breakfast and one to fifteen at lunch". */
+#define RATIO_REACH 10u
+
+/* True when the number said at start follows "ratio" or "ratio of", or
+ * is a "one" joined by "and" or "or" to a sentence that said "ratio" up
+ * to RATIO_REACH words before: the next ratio of the same list. */
+static bool ratio_before(const format_view *v, size_t start, const spoken_num *s)
 {
-    return (start > 0 && format_word_is(v, start - 1, "ratio")) ||
-           (start > 1 && format_word_is(v, start - 1, "of") &&
-            format_word_is(v, start - 2, "ratio"));
+    if ((start > 0 && format_word_is(v, start - 1, "ratio")) ||
+        (start > 1 && format_word_is(v, start - 1, "of") && format_word_is(v, start - 2, "ratio")))
+        return true;
+    if (s->value != 1 || s->k != 1 || start < 2 ||
+        !(format_word_is(v, start - 1, "and") || format_word_is(v, start - 1, "or")))
+        return false;
+    for (size_t d = 2; d <= RATIO_REACH && d <= start && start - d >= v->floor; d++)
+        if (format_word_is(v, start - d, "ratio") || format_word_is(v, start - d, "ratios"))
+            return true;
+    return false;
 }
 
 /* Money, j the word after the number s: "twenty five dollars" -> "$25",
@@ -867,7 +925,11 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s ft %s in", s->text, t.text);
         return rc < 0 ? rc : (long)k;
     }
-    if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && !t.ordinal) {
+    /* "one unit for every fifty over one fifty" (a correction factor):
+     * "over" is above, not a pressure's slash */
+    bool every = start > 0 &&
+                 (format_word_is(v, start - 1, "every") || format_word_is(v, start - 1, "each"));
+    if (format_word_is(v, j, "over") && !every && number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
         spoken_num third;
         /* a blood gas, "over" as many times as said: "seven point three
@@ -917,7 +979,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "1:%s", t.text);
         return rc < 0 ? rc : (long)(j + 1 + t.k);
     }
-    if (format_word_is(v, j, "to") && ratio_before(v, start) && !s->digits && !s->ordinal &&
+    if (format_word_is(v, j, "to") && ratio_before(v, start, s) && !s->digits && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits &&
         !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
         index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
@@ -980,29 +1042,94 @@ static size_t time_mark_at(const format_view *v, size_t i)
     return format_phrase_at(v, i, time_marks, &k) >= 0 ? k : 0;
 }
 
+/* Words that make an hour said after them a time of day ("at three in
+ * the morning", "around nine last night"). */
+static const char *const time_cues[] = {"at",    "around", "about", "by",   "until", "till",
+                                        "since", "before", "after", "from", NULL};
+
+/* True when a time cue is said right before word i, in its sentence. */
+static bool time_cue_before(const format_view *v, size_t i)
+{
+    return i > 0 && i > v->floor && index_in(format_word(v, i - 1), time_cues) >= 0;
+}
+
+/* True when the words before the time cue at c report a value (a level,
+ * "elevated at", "peaked at", or with names a value's name, "heart rate
+ * around", "blood sugar was about", past up to three linking words): a
+ * number said after the cue is that value ("blood sugar was about two
+ * fifty this morning" is 250, "the a s t is elevated at one fifty one"
+ * 151), not a clock time. */
+static bool value_reported_before(const format_view *v, size_t c, bool names)
+{
+    static const char *const linking[] = {"was",     "is",      "were",     "are",    "of",
+                                          "at",      "remains", "remained", "stayed", "been",
+                                          "running", "still",   NULL};
+    /* not "normal" or "stable": "last seen normal at four thirty" */
+    static const char *const levels[] = {"elevated", "low", "high", "peaked", NULL};
+    static const char *const value_names[] = {"sugar", "sugars", "pressure", "pressures",
+                                              "bp",    "count",  "levels",   NULL};
+    size_t j = c;
+    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
+        j--;
+    if (j <= v->floor)
+        return false;
+    const char *w = format_word(v, j - 1);
+    /* "a low at two thirty" is the noun */
+    bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));
+    return (index_in(w, levels) >= 0 && !noun) ||
+           (names && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
+}
+
+/* The parts of the day an hour is said before (hour_of_day_at, and a
+ * clock with minutes after a time cue, time_at). */
+static const char *const day_parts[] = {
+    "in the morning", "in the afternoon", "in the evening", "at night", "this morning",
+    "this afternoon", "this evening",     "last night",     "tonight",  NULL};
+
+/* The words of a clock's minutes said at j after its hour ("thirty",
+ * "oh five"), the minutes in *min; 0 when none are said, -1 when the
+ * words there are a number but no minutes ("sixty", "third"). */
+static long clock_minutes(const format_view *v, size_t j, long *min)
+{
+    bool ord;
+    if (format_word_is(v, j, "oh") && unit_at(v, j + 1) >= 1) {
+        *min = unit_at(v, j + 1);
+        return 2;
+    }
+    if (index_in(format_word(v, j), teen_words) < 0 && index_in(format_word(v, j), tens_words) < 0)
+        return 0;
+    size_t r = below_hundred(v, j, min, &ord);
+    return ord || *min >= 60 ? -1 : (long)r;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
- * "at": "at ten fifteen" -> "at 10:15". */
+ * "at": "at ten fifteen" -> "at 10:15", "at around" too ("at around four
+ * thirty"); after another time cue ("about", "until", ...) before a part
+ * of the day ("about seven fifteen this morning"). */
 static long time_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", " o'clock"};
+    static const char *const approximately[] = {"around", "about", "approximately", NULL};
     const int oclock = 6;
     long hour, min = -1;
     bool ord;
-    size_t k = below_hundred(v, i, &hour, &ord), km, hk = k;
+    size_t k = below_hundred(v, i, &hour, &ord), km, kd, hk = k;
     if (!k || ord || hour < 1 || hour > 12)
         return 0;
-    if (format_word_is(v, i + k, "oh") && unit_at(v, i + k + 1) >= 1) {
-        min = unit_at(v, i + k + 1);
-        k += 2;
-    } else if (index_in(format_word(v, i + k), teen_words) >= 0 ||
-               index_in(format_word(v, i + k), tens_words) >= 0) {
-        size_t r = below_hundred(v, i + k, &min, &ord);
-        if (ord || min >= 60)
-            return 0;
-        k += r;
-    }
+    long kmin = clock_minutes(v, i + k, &min);
+    if (kmin < 0)
+        return 0;
+    k += (size_t)kmin;
     int m = format_phrase_at(v, i + k, time_marks, &km);
-    bool at = i > 0 && format_word_is(v, i - 1, "at") && min >= 0;
+    /* with minutes: after "at" (not "elevated at"); after "at around" or
+     * a time cue before a part of the day, unless a value is reported
+     * before the cue ("blood sugar was about two fifty this morning") */
+    bool at_around = i > 1 && format_word_is(v, i - 2, "at") &&
+                     index_in(format_word(v, i - 1), approximately) >= 0;
+    bool day_after = time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0;
+    bool at = i > 0 && min >= 0 &&
+              ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
+               ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
     long measure;
@@ -1363,6 +1490,27 @@ long format_gravida_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(2 + g.k + p.k);
 }
 
+long format_dextrose_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num s;
+    size_t k, ku;
+    written_unit wu;
+    if (level_letter(v, i) != 'd' || (i > 0 && level_letter(v, i - 1)) ||
+        (i > 0 && format_word_is(v, i - 1, "vitamin")) || !number_at(v, i + 1, &s) || s.digits ||
+        s.ordinal || strchr(s.text, '.') ||
+        !(s.value == 5 || s.value == 10 || s.value == 20 || s.value == 25 || s.value == 50 ||
+          s.value == 70))
+        return 0;
+    k = 1 + s.k;
+    /* in water: "d five w" */
+    bool water = level_letter(v, i + k) == 'w' && !level_letter(v, i + k + 1);
+    if (!water &&
+        (unit_at_word(v, i + k, &ku, &wu) || index_in(format_word(v, i + k), count_nouns) >= 0))
+        return 0;
+    int rc = sbuf_printf(out, "D%s%s", s.text, water ? "W" : "");
+    return rc < 0 ? rc : (long)(k + water);
+}
+
 bool format_counted_word_at(const format_view *v, size_t i)
 {
     size_t k;
@@ -1547,21 +1695,32 @@ static long clock_24_at(const format_view *v, size_t i, sbuf *out)
 /* A clock time said with "past" or "to": "half past two" -> "2:30",
  * "a quarter past ten" -> "10:15", "quarter to three p m" -> "2:45 PM",
  * "twenty past four" -> "4:20" (minutes 1 to 29 said before "past").
- * The hour is 1 to 12 and no measure ("a quarter to three tablets" is a
- * range of tablets, not a time). */
+ * After a time cue ("at", "around", ...; time_cues) "after" is said as
+ * "past" ("at ten after six" -> "at 6:10", "a quarter after"), and
+ * minutes (5, 10, 20, 25) "to" an hour below them as "a quarter to" ("at
+ * twenty to four" -> "at 3:40"; "at five to six" may be a range, and after
+ * "from" it is a change). The hour is 1 to 12 and no measure ("a quarter
+ * to three tablets" is a range of tablets, not a time). */
 static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const written[] = {" AM", " PM", " AM", " PM", " AM", " PM", ""};
     size_t k = format_word_is(v, i, "a") && format_word_is(v, i + 1, "quarter");
     long min, hour;
-    bool ord;
+    bool ord, cue = time_cue_before(v, i), words_to = false;
     size_t km0 = 0;
     if (format_word_is(v, i + k, "half") && format_word_is(v, i + k + 1, "past") && !k)
         min = 30;
     else if (!k && (km0 = below_hundred(v, i, &min, &ord)) && !ord && min >= 1 && min <= 29 &&
-             format_word_is(v, i + km0, "past"))
+             (format_word_is(v, i + km0, "past") || (cue && format_word_is(v, i + km0, "after"))))
         k = km0 - 1; /* minutes in words: "twenty past four" */
-    else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "past"))
+    else if (!k && km0 && !ord && (min == 5 || min == 10 || min == 20 || min == 25) && cue &&
+             !format_word_is(v, i - 1, "from") && format_word_is(v, i + km0, "to")) {
+        k = km0 - 1; /* "twenty to four" */
+        min = -min;
+        words_to = true;
+    } else if (format_word_is(v, i + k, "quarter") &&
+               (format_word_is(v, i + k + 1, "past") ||
+                (cue && format_word_is(v, i + k + 1, "after"))))
         min = 15;
     else if (format_word_is(v, i + k, "quarter") && format_word_is(v, i + k + 1, "to"))
         min = -15;
@@ -1574,7 +1733,7 @@ static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
     static const char *const fraction_words[] = {"half", "halves", "third", "thirds",  "quarter",
                                                  "quarters", "fourth", "fourths", "point", NULL};
     long next;
-    if (!kh || ord || hour < 1 || hour > 12 ||
+    if (!kh || ord || hour < 1 || hour > 12 || (words_to && -min <= hour) ||
         index_in(format_word(v, i + k + kh), fraction_words) >= 0 ||
         below_hundred(v, i + k + kh, &next, &ord))
         return 0;
@@ -1583,7 +1742,7 @@ static long clock_phrase_at(const format_view *v, size_t i, sbuf *out)
         return measure < 0 ? measure : 0;
     if (min < 0) {
         hour = hour == 1 ? 12 : hour - 1;
-        min = 45;
+        min += 60;
     }
     k += kh;
     size_t km;
@@ -1642,31 +1801,29 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
-/* The parts of the day an hour is said before (hour_of_day_at). */
-static const char *const day_parts[] = {"in the morning", "in the afternoon", "in the evening",
-                                        "at night", NULL};
-
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
  * makes it a time), the hour in *hour; 0 when none. The part of the day
  * is not checked. */
 static size_t hour_of_day_len(const format_view *v, size_t i, long *hour)
 {
-    static const char *const before[] = {"at", "around", "about", "by", "until", "till",
-                                         "since", "before", "after", "from", NULL};
     bool ord;
     size_t k;
-    if (i == 0 || i <= v->floor || index_in(format_word(v, i - 1), before) < 0 ||
-        !(k = below_hundred(v, i, hour, &ord)) || ord || *hour < 1 || *hour > 12)
+    if (!time_cue_before(v, i) || !(k = below_hundred(v, i, hour, &ord)) || ord || *hour < 1 ||
+        *hour > 12)
         return 0;
     return k;
 }
 
-/* True when an hour of hour_of_day_at at i is followed by the first
- * words of a part of the day ("at three in the"): a stream holds it. */
+/* True when an hour of hour_of_day_at at i, with any minutes (time_at),
+ * is followed by the first words of a part of the day ("at three in the",
+ * "about seven fifteen this"): a stream holds it. */
 static bool hour_of_day_open(const format_view *v, size_t i)
 {
-    long hour;
+    long hour, min;
     size_t k = hour_of_day_len(v, i, &hour);
+    long kmin = k ? clock_minutes(v, i + k, &min) : 0;
+    if (kmin > 0)
+        k += (size_t)kmin;
     return k && i + k < v->n && format_phrase_started(v, i + k, day_parts);
 }
 
@@ -2294,10 +2451,24 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return rc < 0 ? rc : (long)s.k + 1;
     }
     if (s.ordinal) {
-        if (s.value < 10)
+        /* below ten an ordinal stays a word ("a second opinion"), but a
+         * rank among percentiles is a value ("the 5th percentile", as
+         * "the 10th percentile") */
+        if (s.value < 10 && !format_word_is(v, j, "percentile") &&
+            !format_word_is(v, j, "percentiles"))
             return 0;
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;
+    }
+    /* a rule named by its numbers, said digit by digit: "the four two one
+     * rule" (maintenance fluids) -> "the 4-2-1 rule" */
+    if (s.digits && s.k >= 2 && s.k <= 4 && strlen(s.text) == s.k && format_word_is(v, j, "rule")) {
+        for (size_t d = 0; d < s.k; d++) {
+            int rc = sbuf_printf(out, d ? "-%c" : "%c", s.text[d]);
+            if (rc < 0)
+                return rc;
+        }
+        return (long)s.k;
     }
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
@@ -2370,7 +2541,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
     bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||
                            format_word_is(v, i - 1, "every"));
-    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.')) &&
+    /* "one" too after a determiner, before a noun: "her one hour glucose
+     * challenge" -> "her 1-hour glucose challenge" ("the one day she
+     * fell", "for one hour then" stay) */
+    static const char *const determiners[] = {"a",  "an",  "the",  "her", "his",  "their",
+                                              "my", "our", "your", "its", "this", NULL};
+    bool one_before_noun = s.value == 1 && s.k == 1 && !strchr(s.text, '.') && i > 0 &&
+                           index_in(format_word(v, i - 1), determiners) >= 0 &&
+                           index_in(after, count_phrase_stops) < 0;
+    if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));

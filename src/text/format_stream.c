@@ -184,13 +184,18 @@ static size_t settled(const format_stream *s, const format_result *r)
             hold = s->window;
             break;
         }
-    /* "i mean" corrects the value before it when a number follows
-     * (format.c, correction_at): while the word after it is unknown, or
-     * the words end on an "i" that may become "i mean", the window's words
-     * wait (a filler writes nothing whatever follows it) */
+    /* "i mean" and a correction word ("sorry", "no") correct the value
+     * before them when a number follows (format.c, correction_at): while
+     * the words after one are unknown or all open (a correction word wants
+     * the number written as a value: "sorry six | units"), or the words
+     * end on an "i" that may become "i mean", the window's words wait (a
+     * filler writes nothing whatever follows it) */
     for (size_t j = s->window; s->o.smart && j < s->words.n; j++) {
-        size_t c = format_correction_at(&v, j);
-        if ((c == 2 && j + c >= s->words.n) ||
+        bool filler;
+        size_t c = format_correction_at(&v, j, &filler), e = j + c;
+        while (c && !filler && e < s->words.n && format_open_word(&v, e))
+            e++;
+        if ((c && !filler && e >= s->words.n) ||
             (j + 1 == s->words.n && format_word_is(&v, j, "i"))) {
             hold = s->window;
             break;

@@ -798,7 +798,10 @@ void redact_detect_numbers(redact_ctx *c)
                       !unit_follows(c, r.b) && (r.digits >= 3 || day_at(c, r.a, true)) &&
                       !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
-        size_t q = has_s && !r_date ? trailing_quantity(c, &s) : 0;
+        /* a range ("two oh one to two fifty four units", a scale's band
+         * and its dose) keeps its last number: nobody says an identifier
+         * with "to" between its parts, with or without the quantity */
+        size_t q = has_s && !r_date && !s.range ? trailing_quantity(c, &s) : 0;
         if (q) {
             /* the identifier without the quantity the unit after it takes,
              * when that still reads as one by its cue, letters or digits

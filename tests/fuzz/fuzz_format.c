@@ -94,13 +94,14 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
 }
 
 /* True when word i may correct the value before it with smart formatting
- * on (a filler, or "i mean": docs/FORMATTING.md), and so remove it as
- * "scratch that" does. */
+ * on (a filler, "i mean", or "sorry", "no", "actually":
+ * docs/FORMATTING.md), and so remove it as "scratch that" does. */
 static bool corrects(const asr_word *w, size_t n, size_t i)
 {
-    static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm"};
-    for (size_t f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++)
-        if (!strcmp(w[i].text, fillers[f]))
+    static const char *const words[] = {"uh",  "um",    "uhm", "umm",     "uhh",
+                                        "erm", "sorry", "no",  "actually"};
+    for (size_t f = 0; f < sizeof(words) / sizeof(words[0]); f++)
+        if (!strcmp(w[i].text, words[f]))
             return true;
     return !strcmp(w[i].text, "i") && i + 1 < n && !strcmp(w[i + 1].text, "mean");
 }

@@ -787,6 +787,127 @@ static void test_blind12_forms(void **state)
     CHECK(cases);
 }
 
+/* Session 50's forms (bench/format/blind13.tsv's misses and their
+ * neighbours). */
+static void test_blind13_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* teaspoons, an ampule, a rank among percentiles */
+        {"give one teaspoon by mouth", "Give 1 tsp by mouth."},
+        {"one and a half teaspoons twice a day", "1.5 tsp twice a day."},
+        {"two tablespoons of lactulose", "2 tbsp of lactulose."},
+        {"a teaspoon of honey", "A teaspoon of honey."},
+        {"give one amp of bicarb", "Give 1 amp of bicarb."},
+        {"two amps of calcium", "2 amps of calcium."},
+        {"at the fifth percentile for weight", "At the 5th percentile for weight."},
+        {"below the third percentiles", "Below the 3rd percentiles."},
+        {"a second opinion", "A second opinion."},
+        {"the fifth day", "The fifth day."},
+        /* a value said again after a word said as a correction */
+        {"give lispro four units sorry six units now", "Give lispro 6 units now."},
+        {"glucose two eighty sorry two thirty eight", "Glucose 238."},
+        {"give four no six units of lispro", "Give 6 units of lispro."},
+        {"heart rate one ten actually one twelve", "Heart rate 112."},
+        {"weight eighty kilograms no eighty five kilograms", "Weight 85 kg."},
+        /* and the same words as words */
+        {"every six hours no more than eight tablets a day",
+         "Every 6 hours no more than 8 tablets a day."},
+        {"she is sorry she missed two doses", "She is sorry she missed 2 doses."},
+        {"her sugars are actually better", "Her sugars are actually better."},
+        {"five milligrams no one else gave it", "5 mg no one else gave it."},
+        {"pulse eighty no murmurs", "Pulse 80 no murmurs."},
+        {"give four no six", "Give four no six."},
+        {"sorry two more things", "Sorry 2 more things."},
+        {"the patient said no ten times", "The patient said no 10 times."},
+        /* clock times after "at around", and after a time cue before a
+         * part of the day; not when a value is reported */
+        {"a low at around two thirty in the morning", "A low at around 2:30 in the morning."},
+        {"seen at about four thirty", "Seen at about 4:30."},
+        {"symptoms started about seven fifteen this morning",
+         "Symptoms started about 7:15 this morning."},
+        {"the last dose was around nine last night", "The last dose was around 9 last night."},
+        {"she slept until six fifteen this morning", "She slept until 6:15 this morning."},
+        {"blood sugar was about two fifty this morning", "Blood sugar was about 250 this morning."},
+        {"heart rate around one twenty last night", "Heart rate around 120 last night."},
+        {"the glucose was at around three ten", "The glucose was at around 310."},
+        {"about two fifty milligrams this morning", "About 250 mg this morning."},
+        {"she walked about one fifty feet", "She walked about 150 ft."},
+        {"the a s t is elevated at one fifty one", "The AST is elevated at 151."},
+        {"lipase mildly low at two thirteen", "Lipase mildly low at 213."},
+        {"seen at seven fifteen", "Seen at 7:15."},
+        /* "after" and "to" said of a clock after a time cue */
+        {"he took the dose at ten after six", "He took the dose at 6:10."},
+        {"around a quarter after nine", "Around 9:15."},
+        {"the next dose is due at twenty to four", "The next dose is due at 3:40."},
+        {"at twenty five to one", "At 12:35."},
+        {"pain at five to six", "Pain at 5-6."},
+        {"went from twenty to four", "Went from 20 to 4."},
+        {"ten after surgery", "10 after surgery."},
+        {"at ten after six days", "At 10 after 6 days."},
+        {"the potassium is low at three fifteen", "The potassium is low at 315."},
+        {"last seen normal at around four thirty this afternoon",
+         "Last seen normal at around 4:30 this afternoon."},
+        /* a sliding scale's bands, each dose said right after its band */
+        {"one fifty one to two hundred two units comma two oh one to two fifty four units",
+         "151-200 2 units, 201-250 4 units."},
+        {"two fifty one to three hundred six units", "251-300 6 units."},
+        {"seventy one to one hundred one unit", "71-100 1 unit."},
+        {"one fifty one to two hundred give two units", "151-200 give 2 units."},
+        {"one fifty to two hundred two units", "150-202 units."},
+        {"one oh one to two hundred two milligrams", "101-200 2 mg."},
+        {"one fifty one to two hundred two", "151-202."},
+        /* "one" and a time before the noun it describes */
+        {"her one hour glucose challenge was one fifty two",
+         "Her 1-hour glucose challenge was 152."},
+        {"a one minute apgar of eight", "A 1-minute apgar of 8."},
+        {"his one year follow up visit", "His 1-year follow up visit."},
+        {"the one day she fell", "The one day she fell."},
+        {"for one hour then recheck", "For 1 hour then recheck."},
+        {"the one week before surgery", "The 1 week before surgery."},
+        {"one day later", "1 day later."},
+        /* "over" after "every N" is above; a rule named by its digits */
+        {"one unit for every fifty over one fifty", "1 unit for every 50 over 150."},
+        {"two units for each thirty over two hundred", "2 units for each 30 over 200."},
+        {"blood pressure one fifty over ninety", "Blood pressure 150/90."},
+        {"every one twenty over eighty", "Every 120 over 80."},
+        {"maintenance fluids by the four two one rule", "Maintenance fluids by the 4-2-1 rule."},
+        {"the five two one zero rule", "The 5-2-1-0 rule."},
+        {"the rule of three", "The rule of three."},
+        {"room four two one", "Room 421."},
+        /* a name said after "name is" or "named", a common word too */
+        {"the mother's name is maria gonzalez", "The mother's name is Maria Gonzalez."},
+        {"her name is maria and she is fine", "Her name is Maria and she is fine."},
+        {"a friend named grace", "A friend named Grace."},
+        {"she said grace before meals", "She said grace before meals."},
+        {"maria gonzalez", "Maria gonzalez."},
+        /* a compound before its noun */
+        {"insulin to carb ratio of one to ten", "Insulin-to-carb ratio of 1:10."},
+        {"switched from insulin to carb counting", "Switched from insulin to carb counting."},
+        /* the next ratio of a list */
+        {"a carb ratio of one to twelve at breakfast and one to fifteen at lunch",
+         "A carb ratio of 1:12 at breakfast and 1:15 at lunch."},
+        {"ratio one to two or one to three", "Ratio 1:2 or 1:3."},
+        {"ratio of one to two and one to five days later", "Ratio of 1:2 and 1-5 days later."},
+        {"pain one to two and one to ten", "Pain 1-2 and 1-10."},
+        {"a ratio of one to two question mark and one to ten", "A ratio of 1:2? And 1-10."},
+        /* "cc" as a recogniser spells it */
+        {"start d ten at forty c c an hour", "Start D10 at 40 cc/h."},
+        {"a twenty c c per kilo bolus", "A 20 cc/kg bolus."},
+        {"ten c c s of saline", "10 cc of saline."},
+        {"two c c u admissions", "2 CCU admissions."},
+        /* dextrose by its percent */
+        {"give one amp of d fifty i v push", "Give 1 amp of D50 IV push."},
+        {"start d ten at forty cc an hour", "Start D10 at 40 cc/h."},
+        {"d five w at fifty cc an hour", "D5W at 50 cc/h."},
+        {"d five half normal saline", "D5 half normal saline."},
+        {"vitamin d fifty thousand units weekly", "Vitamin D 50,000 units weekly."},
+        {"c d four count of two hundred", "CD4 count of 200."},
+        {"d five milligrams", "D 5 mg."},
+        {"grade d three", "Grade d three."},
+    };
+    CHECK(cases);
+}
+
 /* Smart formatting off: fillers and "i mean" are the words as said. */
 static void test_blind11_forms_off(void **state)
 {
@@ -1442,6 +1563,45 @@ static void test_stream_blind11_forms(void **state)
         "call her at six one seven five five five oh one | hundred",
         "a [AGE] year | old woman",
         "a [AGE] | year old woman",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Session 50's forms streamed with a pause inside them: the released text
+ * equals the whole transcript's. */
+static void test_stream_blind13_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "glucose two eighty sorry | two thirty eight",
+        "glucose two eighty | sorry two thirty eight",
+        "give four no | six units of lispro",
+        "give lispro four units sorry | six units now",
+        "give lispro four | units sorry six | units now",
+        "weight eighty kilograms no | eighty five kilograms",
+        "symptoms started about seven fifteen in the | morning",
+        "symptoms started about seven fifteen in | the morning",
+        "heart rate one ten actually | one twelve",
+        "every six hours no | more than eight tablets",
+        "she is sorry | she missed two doses",
+        "symptoms started about seven fifteen | this morning",
+        "symptoms started about seven fifteen this | morning",
+        "symptoms started about seven | fifteen this morning",
+        "the last dose was around nine | last night",
+        "he took the dose at ten after | six",
+        "he took the dose at ten | after six",
+        "the next dose is due at twenty to | four",
+        "seen at around | four thirty",
+        "give one amp of d | fifty i v push",
+        "d five | w at fifty cc an hour",
+        "at forty c | c an hour",
+        "two c c | u admissions",
+        "one fifty one to two hundred | two units",
+        "one fifty one to two hundred two | units",
+        "two oh one to two fifty | four units",
+        "a carb ratio of one to twelve at breakfast and one | to fifteen at lunch",
+        "the mother's name is maria | gonzalez",
+        "the mother's name is | maria gonzalez",
+        "insulin to | carb ratio of one to ten",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2281,11 +2441,13 @@ int main(void)
         cmocka_unit_test(test_blind11_forms),
         cmocka_unit_test(test_blind11_forms_off),
         cmocka_unit_test(test_blind12_forms),
+        cmocka_unit_test(test_blind13_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
         cmocka_unit_test(test_stream_blind11_forms),
         cmocka_unit_test(test_stream_blind12_forms),
+        cmocka_unit_test(test_stream_blind13_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),

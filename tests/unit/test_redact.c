@@ -442,6 +442,9 @@ static void test_clinical_numbers_survive(void **state)
         "insurance will cover two to three visits",
         "the plan is two to three sessions",
         "a group of three to four nurses",
+        /* a scale's band and its dose (blind13, session 50) */
+        "two oh one to two fifty four units",
+        "sliding scale one fifty one to two hundred two units",
         /* letters naming a range with its unit (blind4, session 41) */
         "e f thirty five to forty percent with global hypokinesis",
         /* a procedure code, the same for every patient */
