@@ -395,8 +395,6 @@ static bool mpeg_truncated(const audio_source *src)
     return truncated;
 }
 
-/* True when the input starts like a container we know, so a failure to
- * open it means a damaged or cut-off header rather than a non-audio file. */
 /* The first bytes of src (up to n) into m: how many, 0 when unreadable. */
 static size_t head_of(const audio_source *src, unsigned char *m, size_t n)
 {
@@ -407,6 +405,8 @@ static size_t head_of(const audio_source *src, unsigned char *m, size_t n)
     return got > 0 ? (size_t)got : 0;
 }
 
+/* True when the input starts like a container we know, so a failure to
+ * open it means a damaged or cut-off header rather than a non-audio file. */
 static bool looks_like_audio(const audio_source *src)
 {
     unsigned char m[12] = {0};
