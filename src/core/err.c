@@ -1,6 +1,9 @@
-/* err: descriptions of the project-wide error codes. */
+/* err: the project-wide error codes' descriptions, and the one way a reason
+ * is written into a caller's buffer. */
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *err_str(int code)
@@ -53,4 +56,14 @@ void err_sentence(char *msg, size_t len, const char *param)
         msg[n] = '.';
         msg[n + 1] = '\0';
     }
+}
+
+void err_put(char *msg, size_t len, const char *fmt, ...)
+{
+    if (!msg || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
 }

@@ -43,4 +43,9 @@ const char *err_str(int code);
  * command line ("the input is empty") become "The input is empty.". */
 void err_sentence(char *msg, size_t len, const char *param);
 
+/* Writes a printf-style one-line reason into msg, a caller's buffer of len
+ * bytes (truncated to fit); nothing when msg is NULL or len 0. The modules'
+ * "why"/"err"/"msg" out-parameters are all filled with it. */
+void err_put(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,49 +22,37 @@
 #define RESPONSE_MAX (64 * 1024)
 #define REQUEST_HEAD_MAX (16 * 1024)
 
-static void why_put(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void why_put(char *why, size_t len, const char *fmt, ...)
-{
-    if (!why || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
-
 int http_url_parse(const char *url, struct http_url *out, char *why, size_t whylen)
 {
     static const char scheme[] = "https://";
     memset(out, 0, sizeof(*out));
     size_t n = url ? strlen(url) : 0;
     if (!n || n > HTTP_CLIENT_URL_MAX || strncmp(url, scheme, sizeof(scheme) - 1) != 0) {
-        why_put(why, whylen, "must be an https:// URL of at most %d bytes", HTTP_CLIENT_URL_MAX);
+        err_put(why, whylen, "must be an https:// URL of at most %d bytes", HTTP_CLIENT_URL_MAX);
         return PHS_EINVAL;
     }
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f || url[i] == '#') {
-            why_put(why, whylen, "must not hold spaces, control characters or a fragment");
+            err_put(why, whylen, "must not hold spaces, control characters or a fragment");
             return PHS_EINVAL;
         }
     const char *h = url + sizeof(scheme) - 1, *end = h + strcspn(h, "/?");
     const char *hend, *colon;
     if (memchr(h, '@', (size_t)(end - h))) {
-        why_put(why, whylen, "must not hold user information");
+        err_put(why, whylen, "must not hold user information");
         return PHS_EINVAL;
     }
     if (*h == '[') { /* [IPv6] */
         const char *close = memchr(h, ']', (size_t)(end - h));
         if (!close) {
-            why_put(why, whylen, "has an unclosed [");
+            err_put(why, whylen, "has an unclosed [");
             return PHS_EINVAL;
         }
         h++;
         hend = close;
         colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
         if (!colon && close + 1 != end) {
-            why_put(why, whylen, "has text after ]");
+            err_put(why, whylen, "has text after ]");
             return PHS_EINVAL;
         }
     } else {
@@ -73,7 +60,7 @@ int http_url_parse(const char *url, struct http_url *out, char *why, size_t whyl
         hend = colon ? colon : end;
     }
     if (hend == h || (size_t)(hend - h) > HTTP_CLIENT_HOST_MAX) {
-        why_put(why, whylen, "has no host, or one too long");
+        err_put(why, whylen, "has no host, or one too long");
         return PHS_EINVAL;
     }
     memcpy(out->host, h, (size_t)(hend - h));
@@ -85,7 +72,7 @@ int http_url_parse(const char *url, struct http_url *out, char *why, size_t whyl
                        ? port * 10 + (colon[1 + i] - '0')
                        : 70000;
         if (plen == 0 || plen > 5 || port < 1 || port > 65535) {
-            why_put(why, whylen, "has a bad port");
+            err_put(why, whylen, "has a bad port");
             return PHS_EINVAL;
         }
         snprintf(out->port, sizeof(out->port), "%ld", port);
@@ -94,7 +81,7 @@ int http_url_parse(const char *url, struct http_url *out, char *why, size_t whyl
     }
     out->path = *end == '/' ? end : "/";
     if (*end == '?') {
-        why_put(why, whylen, "needs a path before its query");
+        err_put(why, whylen, "needs a path before its query");
         return PHS_EINVAL;
     }
     return 0;
@@ -129,7 +116,7 @@ static int connect_to(const struct http_url *u, int64_t deadline, char *why, siz
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
     int rc = getaddrinfo(u->host, u->port, &hints, &res);
     if (rc != 0) {
-        why_put(why, whylen, "cannot resolve %s", u->host);
+        err_put(why, whylen, "cannot resolve %s", u->host);
         return PHS_EIO;
     }
     int fd = -1, err = PHS_EIO;
@@ -150,9 +137,9 @@ static int connect_to(const struct http_url *u, int64_t deadline, char *why, siz
     }
     freeaddrinfo(res);
     if (fd < 0)
-        why_put(why, whylen, "%s %s:%s", err == PHS_ETIMEOUT ? "timed out connecting to"
-                                                              : "cannot connect to",
-                u->host, u->port);
+        err_put(why, whylen, "%s %s:%s",
+                err == PHS_ETIMEOUT ? "timed out connecting to" : "cannot connect to", u->host,
+                u->port);
     return fd < 0 ? err : fd;
 }
 
@@ -193,15 +180,15 @@ static int handshake(gnutls_session_t s, int fd, int64_t deadline, char *why, si
         if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
             int rc = wait_fd(fd, gnutls_record_get_direction(s) ? POLLOUT : POLLIN, deadline);
             if (rc < 0) {
-                why_put(why, whylen, "TLS handshake timed out");
+                err_put(why, whylen, "TLS handshake timed out");
                 return rc;
             }
             continue;
         }
         if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
-            why_put(why, whylen, "the receiver's certificate is not trusted for its host");
+            err_put(why, whylen, "the receiver's certificate is not trusted for its host");
         else
-            why_put(why, whylen, "TLS handshake failed: %s", gnutls_strerror(r));
+            err_put(why, whylen, "TLS handshake failed: %s", gnutls_strerror(r));
         return PHS_ECRYPTO;
     }
 }
@@ -250,7 +237,7 @@ static int exchange(gnutls_session_t s, int fd, int64_t deadline, const sbuf *re
     int r;
     while (off < req->len) {
         if ((r = tls_io(s, fd, deadline, &n, send_step, req->p + off, req->len - off)) < 0) {
-            why_put(why, whylen, "sending failed: %s",
+            err_put(why, whylen, "sending failed: %s",
                     r == GNUTLS_E_TIMEDOUT ? "timed out" : gnutls_strerror(r));
             return r == GNUTLS_E_TIMEDOUT ? PHS_ETIMEOUT : PHS_EIO;
         }
@@ -265,7 +252,7 @@ static int exchange(gnutls_session_t s, int fd, int64_t deadline, const sbuf *re
         if (r < 0 && got >= 12)
             break; /* the status is what counts; a peer gone without close_notify too */
         if (r < 0) {
-            why_put(why, whylen, "no response: %s",
+            err_put(why, whylen, "no response: %s",
                     r == GNUTLS_E_TIMEDOUT ? "timed out" : gnutls_strerror(r));
             rc = r == GNUTLS_E_TIMEDOUT ? PHS_ETIMEOUT : PHS_EIO;
             break;
@@ -275,7 +262,7 @@ static int exchange(gnutls_session_t s, int fd, int64_t deadline, const sbuf *re
         got += (size_t)n;
     }
     if (rc == 0 && (rc = parse_status(resp, got, status)) < 0)
-        why_put(why, whylen, "the response is not HTTP");
+        err_put(why, whylen, "the response is not HTTP");
     free(resp);
     return rc;
 }
@@ -299,7 +286,8 @@ int http_client_post(const struct http_client_post *rq, unsigned *status, char *
         (rq->ca_file ? gnutls_certificate_set_x509_trust_file(cred, rq->ca_file,
                                                               GNUTLS_X509_FMT_PEM)
                      : gnutls_certificate_set_x509_system_trust(cred)) <= 0) {
-        why_put(why, whylen, "no CA certificate could be loaded%s", rq->ca_file ? " from the file" : "");
+        err_put(why, whylen, "no CA certificate could be loaded%s",
+                rq->ca_file ? " from the file" : "");
         goto out;
     }
     if ((fd = connect_to(&u, deadline, why, whylen)) < 0) {
@@ -308,7 +296,7 @@ int http_client_post(const struct http_client_post *rq, unsigned *status, char *
     }
     if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0 || gnutls_set_default_priority(s) < 0 ||
         gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0) {
-        why_put(why, whylen, "TLS setup failed");
+        err_put(why, whylen, "TLS setup failed");
         goto out;
     }
     bool numeric = strspn(u.host, "0123456789.") == strlen(u.host) || strchr(u.host, ':');

@@ -34,16 +34,6 @@ uint64_t http_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void http_set_err(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 bool http_host_is_loopback(const char *host)
 {
     if (!host)
@@ -74,7 +64,7 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bo
     if (listen[0] == '[') {
         const char *close = strchr(listen, ']');
         if (!close || close[1] != ':') {
-            http_set_err(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
+            err_put(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
             return PHS_EINVAL;
         }
         h = listen + 1;
@@ -83,14 +73,14 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bo
     } else {
         colon = strrchr(listen, ':');
         if (!colon || strchr(listen, ':') != colon) {
-            http_set_err(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
+            err_put(err, err_len, "listen address must be HOST:PORT or [IPV6]:PORT");
             return PHS_EINVAL;
         }
         h = listen;
         hl = (size_t)(colon - listen);
     }
     if (hl == 0 || hl >= host_len) {
-        http_set_err(err, err_len, "listen address has an empty or too long host");
+        err_put(err, err_len, "listen address has an empty or too long host");
         return PHS_EINVAL;
     }
     memcpy(host, h, hl);
@@ -99,7 +89,7 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bo
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
     if (colon[1] == '\0' || *end != '\0' || errno || port < 0 || port > 65535) {
-        http_set_err(err, err_len, "listen port must be a number from 0 to 65535");
+        err_put(err, err_len, "listen port must be a number from 0 to 65535");
         return PHS_EINVAL;
     }
     memset(ss, 0, sizeof(*ss));
@@ -115,7 +105,7 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, bo
         s6->sin6_port = htons((uint16_t)port);
         *v6 = true;
     } else {
-        http_set_err(err, err_len, "listen host must be an IP address or localhost");
+        err_put(err, err_len, "listen host must be an IP address or localhost");
         return PHS_EINVAL;
     }
     return 0;
@@ -514,7 +504,7 @@ static int http_listen_socket(const struct sockaddr_storage *ss, bool v6, const 
 {
     int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        http_set_err(err, err_len, "cannot listen on %s: %s", addr, strerror(errno));
+        err_put(err, err_len, "cannot listen on %s: %s", addr, strerror(errno));
         return PHS_EIO;
     }
     int one = 1;
@@ -525,19 +515,19 @@ static int http_listen_socket(const struct sockaddr_storage *ss, bool v6, const 
     if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
         int e = errno;
         if (e == EADDRINUSE)
-            http_set_err(err, err_len,
-                         "cannot listen on %s: the address is already in use "
-                         "(is another server running on that port?)",
-                         addr);
+            err_put(err, err_len,
+                    "cannot listen on %s: the address is already in use "
+                    "(is another server running on that port?)",
+                    addr);
         else if (e == EACCES)
-            http_set_err(err, err_len,
-                         "cannot listen on %s: permission denied (ports below 1024 need "
-                         "privileges)",
-                         addr);
+            err_put(err, err_len,
+                    "cannot listen on %s: permission denied (ports below 1024 need "
+                    "privileges)",
+                    addr);
         else if (e == EADDRNOTAVAIL)
-            http_set_err(err, err_len, "cannot listen on %s: no such address on this host", addr);
+            err_put(err, err_len, "cannot listen on %s: no such address on this host", addr);
         else
-            http_set_err(err, err_len, "cannot listen on %s: %s", addr, strerror(e));
+            err_put(err, err_len, "cannot listen on %s: %s", addr, strerror(e));
         close(fd);
         return PHS_EIO;
     }
@@ -568,21 +558,20 @@ static int http_check_listener(const struct http_config *cfg, struct sockaddr_st
     bool have_cert = cfg->tls_cert_file && *cfg->tls_cert_file;
     bool have_key = cfg->tls_key_file && *cfg->tls_key_file;
     if (have_cert != have_key) {
-        http_set_err(err, err_len, "TLS needs both a certificate and a key file");
+        err_put(err, err_len, "TLS needs both a certificate and a key file");
         return PHS_EINVAL;
     }
     if (have_cert)
         return 0;
     if (!http_host_is_loopback(host)) {
-        http_set_err(err, err_len,
-                     "refusing to listen on non-loopback address %s without TLS "
-                     "(give a TLS certificate and key)",
-                     host);
+        err_put(err, err_len,
+                "refusing to listen on non-loopback address %s without TLS "
+                "(give a TLS certificate and key)",
+                host);
         return PHS_EINVAL;
     }
     if (!cfg->allow_plain_http) {
-        http_set_err(err, err_len,
-                     "no TLS certificate given; plain HTTP must be requested explicitly");
+        err_put(err, err_len, "no TLS certificate given; plain HTTP must be requested explicitly");
         return PHS_EINVAL;
     }
     return 0;
@@ -593,7 +582,7 @@ int http_config_check(const struct http_config *cfg, char *err, size_t err_len)
     struct sockaddr_storage ss;
     bool v6;
     if (!cfg) {
-        http_set_err(err, err_len, "missing configuration");
+        err_put(err, err_len, "missing configuration");
         return PHS_EINVAL;
     }
     return http_check_listener(cfg, &ss, &v6, err, err_len);
@@ -643,7 +632,7 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
         srv->n_routes++;
         int rc = http_route_compile(&srv->routes[i], &routes[i]);
         if (rc < 0) {
-            http_set_err(err, err_len, "bad route pattern");
+            err_put(err, err_len, "bad route pattern");
             return rc;
         }
     }
@@ -685,8 +674,8 @@ static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
                               MHD_OPTION_END);
     srv->starting = false;
     if (!srv->d) {
-        http_set_err(err, err_len, "cannot start the HTTP server on %s: %s", cfg->listen,
-                     srv->start_err[0] ? srv->start_err : "unknown error");
+        err_put(err, err_len, "cannot start the HTTP server on %s: %s", cfg->listen,
+                srv->start_err[0] ? srv->start_err : "unknown error");
         size_t l = err ? strlen(err) : 0;
         if (l && err[l - 1] == '\n')
             err[l - 1] = '\0';
@@ -706,7 +695,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
     struct http_server *srv = NULL;
     struct http_tls_files tls = {0};
     if (!cfg_in || !routes || !out) {
-        http_set_err(err, err_len, "missing configuration");
+        err_put(err, err_len, "missing configuration");
         return PHS_EINVAL;
     }
     int rc = http_server_new(cfg_in, routes, n_routes, &srv, err, err_len);
@@ -733,7 +722,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
     if ((rc = http_start_daemon(srv, listen_fd, v6, &tls, err, err_len)) < 0)
         goto out_free_tls;
     if (pthread_create(&srv->watchdog, NULL, http_watchdog_main, srv) != 0) {
-        http_set_err(err, err_len, "cannot start the watchdog thread");
+        err_put(err, err_len, "cannot start the watchdog thread");
         rc = PHS_ENOMEM;
         goto out_stop;
     }

@@ -145,9 +145,6 @@ struct http_req {
 
 /* Monotonic clock in microseconds. */
 uint64_t http_now_us(void);
-/* Writes a one-line reason into err (NULL or len 0: nothing). */
-void http_set_err(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* The tracked connection of conn, or NULL when it could not be tracked. */
 struct http_conn *http_conn_of(struct MHD_Connection *conn);
 

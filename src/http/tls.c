@@ -53,7 +53,7 @@ static int http_check_tls_pair(const char *cert, size_t cert_len, const char *ke
     int g = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
     gnutls_certificate_free_credentials(cred);
     if (g < 0) {
-        http_set_err(err, err_len, "TLS certificate/key unusable: %s", gnutls_strerror(g));
+        err_put(err, err_len, "TLS certificate/key unusable: %s", gnutls_strerror(g));
         return PHS_EINVAL;
     }
     return 0;
@@ -89,12 +89,12 @@ int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_f
 {
     int rc = http_read_pem(cert_file, &t->cert, &t->cert_len);
     if (rc < 0) {
-        http_set_err(err, err_len, "cannot read TLS certificate file %s", cert_file);
+        err_put(err, err_len, "cannot read TLS certificate file %s", cert_file);
         return rc;
     }
     rc = http_read_pem(key_file, &t->key, &t->key_len);
     if (rc < 0) {
-        http_set_err(err, err_len, "cannot read TLS key file %s", key_file);
+        err_put(err, err_len, "cannot read TLS key file %s", key_file);
         return rc;
     }
     rc = http_check_tls_pair(t->cert, t->cert_len, t->key, t->key_len, err, err_len);
@@ -102,7 +102,7 @@ int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_f
         return rc;
     t->dhparams = http_ffdhe_pem();
     if (!t->dhparams) {
-        http_set_err(err, err_len, "cannot prepare Diffie-Hellman parameters");
+        err_put(err, err_len, "cannot prepare Diffie-Hellman parameters");
         return PHS_ECRYPTO;
     }
     return 0;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #include "core/err.h"
 #include "core/fsmode.h"
 #include "core/wipe.h"
-#include "keyring/keyring_int.h"
 #include "keyring/token.h"
 
 #define PEPPER_CONTEXT   "phiscribe:pepper"
@@ -44,16 +42,6 @@ struct keyring {
 static void key_path(const keyring *kr, const char *name, char out[KEYRING_PATH_MAX])
 {
     snprintf(out, KEYRING_PATH_MAX, "%s/%s", kr->dir, name);
-}
-
-void keyring_why(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || !whylen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- a master key, wherever it lives ------------------------------------------- */
@@ -136,7 +124,7 @@ static int uri_file_read(const char *path, char uri[TOKEN_URI_MAX], char *why, s
         return rc;
     FILE *fp = fopen(path, "re");
     if (!fp) {
-        keyring_why(why, whylen, "cannot read %s: %s", path, strerror(errno));
+        err_put(why, whylen, "cannot read %s: %s", path, strerror(errno));
         return PHS_EIO;
     }
     size_t n = fread(uri, 1, TOKEN_URI_MAX - 1, fp);
@@ -145,7 +133,7 @@ static int uri_file_read(const char *path, char uri[TOKEN_URI_MAX], char *why, s
     while (n > 0 && (uri[n - 1] == '\n' || uri[n - 1] == '\r'))
         uri[--n] = '\0';
     if (!token_uri_is(uri) || strchr(uri, '\n')) {
-        keyring_why(why, whylen, "%s does not hold a PKCS#11 URI", path);
+        err_put(why, whylen, "%s does not hold a PKCS#11 URI", path);
         return PHS_ECORRUPT;
     }
     return 0;
@@ -157,14 +145,14 @@ static int uri_file_write(const char *path, const char *uri, char *why, size_t w
     size_t n = strlen(uri);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        keyring_why(why, whylen, "cannot create %s: %s", path, strerror(errno));
+        err_put(why, whylen, "cannot create %s: %s", path, strerror(errno));
         return errno == EEXIST ? PHS_EEXIST : PHS_EIO;
     }
     bool ok = write(fd, uri, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
     close(fd);
     if (!ok) {
         unlink(path);
-        keyring_why(why, whylen, "cannot write %s", path);
+        err_put(why, whylen, "cannot write %s", path);
         return PHS_EIO;
     }
     return 0;
@@ -182,19 +170,19 @@ static int kek_load(const keyring *kr, const char *name, struct kek *out, char *
             return rc;
         char twhy[384] = "";
         if (!(out->tok = token_open(uri, false, &rc, twhy, sizeof(twhy)))) {
-            keyring_why(why, whylen, "%s: %s", p, twhy);
+            err_put(why, whylen, "%s: %s", p, twhy);
             return rc;
         }
     } else {
         if ((rc = fs_check_private(p, false, why, whylen)) < 0)
             return rc;
         if (!(out->file = crypto_master_load(p, &rc))) {
-            keyring_why(why, whylen, "cannot load %s: %s", p, err_str(rc));
+            err_put(why, whylen, "cannot load %s: %s", p, err_str(rc));
             return rc < 0 ? rc : PHS_ECRYPTO;
         }
     }
     if ((rc = kek_learn(out)) < 0) {
-        keyring_why(why, whylen, "cannot compute the check value of %s: %s", p, err_str(rc));
+        err_put(why, whylen, "cannot compute the check value of %s: %s", p, err_str(rc));
         kek_free(out);
     }
     return rc;
@@ -232,7 +220,7 @@ static void dir_unlink(const keyring *kr, const char *name)
 static keyring *keyring_alloc(const char *dir, int *err, char *why, size_t whylen)
 {
     if (!dir || !dir[0] || strlen(dir) >= KEYRING_DIR_MAX) {
-        keyring_why(why, whylen, "data directory path is empty or too long");
+        err_put(why, whylen, "data directory path is empty or too long");
         *err = PHS_EINVAL;
         return NULL;
     }
@@ -270,19 +258,18 @@ static int master_create(keyring *kr, const char *master_uri, char *why, size_t 
     if (!master_uri) {
         key_path(kr, KEYRING_MASTER_FILE, p);
         if ((rc = crypto_master_create(p)) < 0 || !(kr->master.file = crypto_master_load(p, &rc))) {
-            keyring_why(why, whylen, "cannot create %s: %s", p, err_str(rc));
+            err_put(why, whylen, "cannot create %s: %s", p, err_str(rc));
             return rc < 0 ? rc : PHS_EINTERNAL;
         }
         return kek_learn(&kr->master);
     }
     key_path(kr, KEYRING_TOKEN_FILE, p);
     if (!(kr->master.tok = token_open(master_uri, true, &rc, twhy, sizeof(twhy)))) {
-        keyring_why(why, whylen, "master key: %s", twhy);
+        err_put(why, whylen, "master key: %s", twhy);
         return rc;
     }
     if ((rc = kek_learn(&kr->master)) < 0)
-        keyring_why(why, whylen, "master key: the token cannot compute a check value: %s",
-                    err_str(rc));
+        err_put(why, whylen, "master key: the token cannot compute a check value: %s", err_str(rc));
     else
         rc = uri_file_write(p, master_uri, why, whylen);
     if (rc < 0)
@@ -303,10 +290,10 @@ keyring *keyring_create(const char *dir, const char *master_uri, int *err, char 
     } else if ((rc = crypto_signer_create(skp)) < 0 ||
                !(kr->signer = crypto_signer_load(skp, &e))) {
         rc = rc < 0 ? rc : e;
-        keyring_why(why, whylen, "cannot create %s: %s", skp, err_str(rc));
+        err_put(why, whylen, "cannot create %s: %s", skp, err_str(rc));
     } else if (!(kr->pepper = crypto_key_generate())) {
         rc = PHS_ENOMEM;
-        keyring_why(why, whylen, "cannot generate keys: %s", err_str(rc));
+        err_put(why, whylen, "cannot generate keys: %s", err_str(rc));
     }
     kr->master_version = 1;
     if (rc < 0 || !kr->pepper) {
@@ -348,7 +335,7 @@ keyring *keyring_open(const char *dir, int *err, char *why, size_t whylen)
         key_path(kr, KEYRING_SIGNER_FILE, skp);
         rc = fs_check_private(skp, false, why, whylen);
         if (rc == 0 && !(kr->signer = crypto_signer_load(skp, &e))) {
-            keyring_why(why, whylen, "cannot load %s: %s", skp, err_str(e));
+            err_put(why, whylen, "cannot load %s: %s", skp, err_str(e));
             rc = e < 0 ? e : PHS_ECRYPTO;
         }
         if (rc < 0) {
@@ -457,7 +444,7 @@ int keyring_load_master(keyring *kr, const uint8_t want[CRYPTO_KCV_LEN], int ver
     }
     if (rc != PHS_ESTALE) {
         kek_free(&cur);
-        keyring_why(why, whylen, "cannot compute the master key's check value: %s", err_str(rc));
+        err_put(why, whylen, "cannot compute the master key's check value: %s", err_str(rc));
         return rc;
     }
     /* The rotation committed but the rename did not happen. cur stays open
@@ -471,7 +458,7 @@ int keyring_load_master(keyring *kr, const uint8_t want[CRYPTO_KCV_LEN], int ver
     kek_free(&cur);
     if (next_name) {
         if (rotation_files_commit(kr, next_name) < 0) {
-            keyring_why(why, whylen, "cannot finish the master key rotation: %s", strerror(errno));
+            err_put(why, whylen, "cannot finish the master key rotation: %s", strerror(errno));
             kek_free(&next);
             return PHS_EIO;
         }
@@ -480,10 +467,9 @@ int keyring_load_master(keyring *kr, const uint8_t want[CRYPTO_KCV_LEN], int ver
     }
     char p[KEYRING_PATH_MAX];
     key_path(kr, name, p);
-    keyring_why(
-        why, whylen,
-        "%s does not match this database (key check value differs): wrong master key for %s", p,
-        kr->dir);
+    err_put(why, whylen,
+            "%s does not match this database (key check value differs): wrong master key for %s", p,
+            kr->dir);
     return PHS_ECRYPTO;
 }
 
@@ -527,21 +513,20 @@ static int rotate_start_token(keyring *kr, const char *target, char *why, size_t
         key_path(kr, KEYRING_TOKEN_FILE, p);
         if ((rc = uri_file_read(p, uri, why, whylen)) < 0 ||
             (rc = token_uri_next(uri, kr->master_version + 1, uri, sizeof(uri))) < 0) {
-            keyring_why(why, whylen, "cannot name the new key after %s", p);
+            err_put(why, whylen, "cannot name the new key after %s", p);
             return rc;
         }
         target = uri;
     }
     key_path(kr, KEYRING_TOKEN_NEW_FILE, p);
     if (!(kr->pending.tok = token_open(target, true, &rc, twhy, sizeof(twhy)))) {
-        keyring_why(why, whylen, "new master key: %s", twhy);
+        err_put(why, whylen, "new master key: %s", twhy);
         return rc;
     }
     uint8_t kcv[CRYPTO_KCV_LEN];
     if ((rc = kek_learn(&kr->pending)) < 0 || (rc = kek_check_value(&kr->pending, kcv)) < 0 ||
         (rc = kek_matches(&kr->master, kcv)) != PHS_ESTALE) {
-        keyring_why(why, whylen,
-                    "the new master key is the current one: name another token object");
+        err_put(why, whylen, "the new master key is the current one: name another token object");
         rc = rc < 0 ? rc : PHS_EINVAL;
     } else if ((rc = uri_file_write(p, target, why, whylen)) == 0) {
         return 0;
@@ -558,7 +543,7 @@ int keyring_rotate_start(keyring *kr, const char *target, char *why, size_t whyl
     if (!kek_loaded(&kr->master) || kek_loaded(&kr->pending))
         return kek_loaded(&kr->master) ? PHS_EINTERNAL : PHS_EPERM;
     if (target && !token_uri_is(target)) {
-        keyring_why(why, whylen, "the new master key must be a PKCS#11 URI (pkcs11:...)");
+        err_put(why, whylen, "the new master key must be a PKCS#11 URI (pkcs11:...)");
         return PHS_EINVAL;
     }
     if (target || kr->master.tok)
@@ -566,11 +551,11 @@ int keyring_rotate_start(keyring *kr, const char *target, char *why, size_t whyl
     key_path(kr, KEYRING_MASTER_NEW_FILE, newp);
     int rc = crypto_master_create(newp), e = 0;
     if (rc < 0) {
-        keyring_why(why, whylen, "cannot create %s: %s", newp, err_str(rc));
+        err_put(why, whylen, "cannot create %s: %s", newp, err_str(rc));
         return rc;
     }
     if (!(kr->pending.file = crypto_master_load(newp, &e))) {
-        keyring_why(why, whylen, "cannot load %s: %s", newp, err_str(e));
+        err_put(why, whylen, "cannot load %s: %s", newp, err_str(e));
         unlink(newp);
         return e < 0 ? e : PHS_ECRYPTO;
     }
@@ -605,10 +590,10 @@ int keyring_rotate_finish(keyring *kr, int version, char *why, size_t whylen)
         token_destroy_key(old.tok);
     kek_free(&old);
     if (rc < 0) {
-        keyring_why(why, whylen,
-                    "rotation committed but %s could not replace the master key (%s); the next open"
-                    " completes it",
-                    new_name, strerror(errno));
+        err_put(why, whylen,
+                "rotation committed but %s could not replace the master key (%s); the next open"
+                " completes it",
+                new_name, strerror(errno));
         return PHS_EIO;
     }
     return 0;
@@ -690,17 +675,16 @@ int keyring_signer_settle(keyring *kr, const uint8_t want[CRYPTO_ED25519_PUB_LEN
         n = crypto_signer_load(next, &e);
     if (!n || !signer_is(n, want)) {
         crypto_signer_free(n);
-        keyring_why(why, whylen,
-                    "%s does not match the current audit signing key recorded in the database"
-                    " (an old key after a rotation, or another store's key)",
-                    cur);
+        err_put(why, whylen,
+                "%s does not match the current audit signing key recorded in the database"
+                " (an old key after a rotation, or another store's key)",
+                cur);
         return PHS_ECRYPTO;
     }
     /* The rotation committed; its rename did not happen. */
     if (repair && (rename(next, cur) != 0 || fs_sync_dir(kr->dir) < 0)) {
         crypto_signer_free(n);
-        keyring_why(why, whylen, "cannot finish the audit signing key rotation: %s",
-                    strerror(errno));
+        err_put(why, whylen, "cannot finish the audit signing key rotation: %s", strerror(errno));
         return PHS_EIO;
     }
     crypto_signer_free(kr->signer);
@@ -717,11 +701,11 @@ int keyring_signer_rotate_start(keyring *kr, uint8_t pub[CRYPTO_ED25519_PUB_LEN]
     key_path(kr, KEYRING_SIGNER_NEW_FILE, next);
     int rc = crypto_signer_create(next), e = 0;
     if (rc < 0) {
-        keyring_why(why, whylen, "cannot create %s: %s", next, err_str(rc));
+        err_put(why, whylen, "cannot create %s: %s", next, err_str(rc));
         return rc;
     }
     if (!(kr->signer_pending = crypto_signer_load(next, &e)) || fs_sync_dir(kr->dir) < 0) {
-        keyring_why(why, whylen, "cannot load %s: %s", next, err_str(e));
+        err_put(why, whylen, "cannot load %s: %s", next, err_str(e));
         crypto_signer_free(kr->signer_pending);
         kr->signer_pending = NULL;
         unlink(next);
@@ -742,10 +726,10 @@ int keyring_signer_rotate_finish(keyring *kr, char *why, size_t whylen)
     kr->signer = kr->signer_pending;
     kr->signer_pending = NULL;
     if (rename(next, cur) != 0 || fs_sync_dir(kr->dir) < 0) {
-        keyring_why(why, whylen,
-                    "rotation committed but %s could not replace %s (%s); the next open"
-                    " completes it",
-                    next, cur, strerror(errno));
+        err_put(why, whylen,
+                "rotation committed but %s could not replace %s (%s); the next open"
+                " completes it",
+                next, cur, strerror(errno));
         return PHS_EIO;
     }
     return 0;

@@ -16,7 +16,6 @@
 #include "core/err.h"
 #include "core/fsmode.h"
 #include "core/wipe.h"
-#include "keyring/keyring_int.h"
 
 #define TOKEN_KEY_LEN   32 /* AES-256 */
 #define TOKEN_TAG_BITS  128
@@ -94,7 +93,7 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
     else if (!strncmp(path, "file:", 5))
         path += 5;
     if (path[0] != '/') {
-        keyring_why(why, whylen, "the PKCS#11 URI's pin-source must be an absolute file path");
+        err_put(why, whylen, "the PKCS#11 URI's pin-source must be an absolute file path");
         return PHS_EINVAL;
     }
     int rc = fs_check_private(path, false, why, whylen);
@@ -102,7 +101,7 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
         return rc == PHS_ENOTFOUND ? PHS_EAUTH : rc;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        keyring_why(why, whylen, "cannot read the PIN file %s: %s", path, strerror(errno));
+        err_put(why, whylen, "cannot read the PIN file %s: %s", path, strerror(errno));
         return PHS_EAUTH;
     }
     size_t n = 0;
@@ -119,8 +118,8 @@ static int pin_from_file(const char *src, char pin[TOKEN_PIN_MAX + 1], char *why
         n--;
     if (n == 0 || n > TOKEN_PIN_MAX || memchr(pin, '\n', n)) {
         wipe(pin, TOKEN_PIN_MAX + 1);
-        keyring_why(why, whylen, "the PIN file %s must hold one line of 1 to %d bytes", path,
-                    TOKEN_PIN_MAX);
+        err_put(why, whylen, "the PIN file %s must hold one line of 1 to %d bytes", path,
+                TOKEN_PIN_MAX);
         return PHS_EAUTH;
     }
     pin[n] = '\0';
@@ -137,9 +136,9 @@ static int pin_get(P11KitUri *u, char pin[TOKEN_PIN_MAX + 1], char *why, size_t 
     char *env = getenv(TOKEN_PIN_ENV);
     size_t n = env ? strlen(env) : 0;
     if (n == 0 || n > TOKEN_PIN_MAX) {
-        keyring_why(why, whylen,
-                    "no PIN for the PKCS#11 token: give pin-source=FILE in the URI or set %s",
-                    TOKEN_PIN_ENV);
+        err_put(why, whylen,
+                "no PIN for the PKCS#11 token: give pin-source=FILE in the URI or set %s",
+                TOKEN_PIN_ENV);
         return PHS_ENOTFOUND;
     }
     memcpy(pin, env, n + 1);
@@ -168,14 +167,14 @@ static int modules_load(token *t, P11KitUri *u, char *why, size_t whylen)
             if (t->module)
                 p11_kit_module_release(t->module);
             t->module = NULL;
-            keyring_why(why, whylen, "cannot load the PKCS#11 module %s", path);
+            err_put(why, whylen, "cannot load the PKCS#11 module %s", path);
             return PHS_ENOTFOUND;
         }
         return 0;
     }
     t->modules = p11_kit_modules_load_and_initialize(0);
     if (!t->modules || !t->modules[0]) {
-        keyring_why(why, whylen, "no PKCS#11 module is registered with p11-kit");
+        err_put(why, whylen, "no PKCS#11 module is registered with p11-kit");
         return PHS_ENOTFOUND;
     }
     return 0;
@@ -216,8 +215,7 @@ static int session_login(token *t, P11KitUri *u, CK_SLOT_ID slot, char *why, siz
     CK_RV rv =
         t->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->session);
     if (rv != CKR_OK) {
-        keyring_why(why, whylen, "cannot open a session with the PKCS#11 token: %s",
-                    rv_name(rv, rvb));
+        err_put(why, whylen, "cannot open a session with the PKCS#11 token: %s", rv_name(rv, rvb));
         return PHS_EIO;
     }
     t->has_session = true;
@@ -232,7 +230,7 @@ static int session_login(token *t, P11KitUri *u, CK_SLOT_ID slot, char *why, siz
     wipe(pin, sizeof(pin));
     if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
         return 0;
-    keyring_why(why, whylen, "the PKCS#11 token refused the PIN (%s)", rv_name(rv, rvb));
+    err_put(why, whylen, "the PKCS#11 token refused the PIN (%s)", rv_name(rv, rvb));
     return PHS_EAUTH;
 }
 
@@ -274,8 +272,7 @@ static int key_generate(token *t, CK_ATTRIBUTE *named, CK_ULONG nnamed, char *wh
     char rvb[32];
     CK_RV rv = t->fn->C_GenerateKey(t->session, &mech, tpl, n, &t->key);
     if (rv != CKR_OK) {
-        keyring_why(why, whylen, "the PKCS#11 token could not generate the key: %s",
-                    rv_name(rv, rvb));
+        err_put(why, whylen, "the PKCS#11 token could not generate the key: %s", rv_name(rv, rvb));
         return PHS_EIO;
     }
     t->generated = true;
@@ -294,8 +291,8 @@ static int key_check(token *t, char *why, size_t whylen)
                         {CKA_DECRYPT, &dec, sizeof(dec)}};
     if (t->fn->C_GetAttributeValue(t->session, t->key, a, 4) != CKR_OK || kt != CKK_AES ||
         len != TOKEN_KEY_LEN || !enc || !dec) {
-        keyring_why(why, whylen,
-                    "the PKCS#11 object is not an AES-256 key allowed to encrypt and decrypt");
+        err_put(why, whylen,
+                "the PKCS#11 object is not an AES-256 key allowed to encrypt and decrypt");
         return PHS_EUNSUPPORTED;
     }
     return 0;
@@ -315,7 +312,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
     if (rv != CKR_OK)
         return PHS_EIO;
     if (count > 1) {
-        keyring_why(why, whylen, "the PKCS#11 URI matches more than one key; name one with id=");
+        err_put(why, whylen, "the PKCS#11 URI matches more than one key; name one with id=");
         return PHS_EINVAL;
     }
     if (count == 1) {
@@ -323,7 +320,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
         return key_check(t, why, whylen);
     }
     if (!create) {
-        keyring_why(why, whylen, "the PKCS#11 token has no such key");
+        err_put(why, whylen, "the PKCS#11 token has no such key");
         return PHS_ENOTFOUND;
     }
     return key_generate(t, tpl, n, why, whylen);
@@ -336,7 +333,7 @@ static int key_find(token *t, P11KitUri *u, bool create, char *why, size_t whyle
 static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
 {
     if (!token_uri_is(uri) || strlen(uri) >= TOKEN_URI_MAX) {
-        keyring_why(why, whylen, "not a PKCS#11 URI (pkcs11:..., under %d bytes)", TOKEN_URI_MAX);
+        err_put(why, whylen, "not a PKCS#11 URI (pkcs11:..., under %d bytes)", TOKEN_URI_MAX);
         return PHS_EINVAL;
     }
     P11KitUri *u = p11_kit_uri_new();
@@ -344,22 +341,21 @@ static int uri_parse(const char *uri, P11KitUri **out, char *why, size_t whylen)
         return PHS_ENOMEM;
     int prc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN_AND_MODULE, u);
     if (prc != P11_KIT_URI_OK) {
-        keyring_why(why, whylen, "bad PKCS#11 URI: %s", p11_kit_uri_message(prc));
+        err_put(why, whylen, "bad PKCS#11 URI: %s", p11_kit_uri_message(prc));
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
     if (p11_kit_uri_get_pin_value(u)) {
-        keyring_why(
-            why, whylen,
-            "the PKCS#11 URI holds a PIN (pin-value): give pin-source=FILE or set %s instead",
-            TOKEN_PIN_ENV);
+        err_put(why, whylen,
+                "the PKCS#11 URI holds a PIN (pin-value): give pin-source=FILE or set %s instead",
+                TOKEN_PIN_ENV);
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
     CK_ATTRIBUTE *label = p11_kit_uri_get_attribute(u, CKA_LABEL),
                  *id = p11_kit_uri_get_attribute(u, CKA_ID);
     if (!(label && label->ulValueLen) && !(id && id->ulValueLen)) {
-        keyring_why(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
+        err_put(why, whylen, "the PKCS#11 URI names no key: give object=LABEL (or id=)");
         p11_kit_uri_free(u);
         return PHS_EINVAL;
     }
@@ -424,11 +420,10 @@ token *token_open(const char *uri, bool create, int *err, char *why, size_t whyl
     int found = token_find(t, u, &slot);
     if (found != 1) {
         if (found)
-            keyring_why(
-                why, whylen,
-                "the PKCS#11 URI matches %d tokens; name one with token= or serial=", found);
+            err_put(why, whylen,
+                    "the PKCS#11 URI matches %d tokens; name one with token= or serial=", found);
         else
-            keyring_why(why, whylen, "no PKCS#11 token matches the URI");
+            err_put(why, whylen, "no PKCS#11 token matches the URI");
         rc = found ? PHS_EINVAL : PHS_ENOTFOUND;
         goto out;
     }

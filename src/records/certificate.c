@@ -2,7 +2,6 @@
  * JSON form and strict checks. See certificate.h and docs/CERTIFICATES.md. */
 #include "records/certificate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,6 @@ const size_t certificate_object_kind_count =
 static const char *const reasons[] = {CERTIFICATE_REASON_API, CERTIFICATE_REASON_RETENTION,
                                       CERTIFICATE_REASON_STORE_FALSE, CERTIFICATE_REASON_OFFBOARD,
                                       CERTIFICATE_REASON_RESTORE};
-
-__attribute__((format(printf, 3, 4))) static void why_set(char *why, size_t len,
-                                                           const char *fmt, ...)
-{
-    if (!why || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
 
 void certificate_init(struct certificate *c)
 {
@@ -260,7 +248,7 @@ static bool hex_id(const char *s, size_t n)
 
 static int check_fields(const struct certificate *c, char *why, size_t whylen)
 {
-#define BAD(...) return why_set(why, whylen, __VA_ARGS__), PHS_ECORRUPT
+#define BAD(...) return err_put(why, whylen, __VA_ARGS__), PHS_ECORRUPT
     if (strncmp(c->id, ID_PREFIX, strlen(ID_PREFIX)) != 0 || !blob_id_valid(c->id) ||
         strlen(c->id) != strlen(ID_PREFIX) + ID_RANDOM_LEN)
         BAD("id is not a certificate id");
@@ -324,19 +312,19 @@ int certificate_verify(const struct certificate *c, const uint8_t pub[CRYPTO_ED2
     uint8_t h[CRYPTO_SHA256_LEN];
     crypto_sha256(pub, CRYPTO_ED25519_PUB_LEN, h);
     if (!crypto_equal(h, c->signing_key, sizeof(h))) {
-        why_set(why, whylen, "signed by another key than the one given");
+        err_put(why, whylen, "signed by another key than the one given");
         return PHS_ECRYPTO;
     }
     char *msg;
     size_t len;
     if ((rc = certificate_canonical(c, &msg, &len)) < 0) {
-        why_set(why, whylen, "a field cannot be put in canonical form");
+        err_put(why, whylen, "a field cannot be put in canonical form");
         return rc == PHS_EINVAL ? PHS_ECORRUPT : rc;
     }
     bool good = crypto_verify(pub, msg, len, c->signature);
     free(msg);
     if (!good) {
-        why_set(why, whylen, "the signature does not match the certificate's contents");
+        err_put(why, whylen, "the signature does not match the certificate's contents");
         return PHS_ECRYPTO;
     }
     return 0;
@@ -350,7 +338,7 @@ int certificate_verify_chain(const struct certificate *c, const struct audit_key
     if (rc < 0)
         return rc;
     if (audit_keys_for_certificate(keys, c->audit_seq, c->signing_key, pub) < 0) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "signed by a key that was not the audit signing key in force at record %lld"
                 " (nor a later one of the chain from the anchor)",
                 (long long)c->audit_seq);
@@ -472,7 +460,7 @@ int certificate_from_json(const json_t *j, struct certificate *c, char *why, siz
                                            "tenant_key_erased"};
     char method[64], level[16];
     certificate_init(c);
-#define BAD(...) return why_set(why, whylen, __VA_ARGS__), PHS_ECORRUPT
+#define BAD(...) return err_put(why, whylen, __VA_ARGS__), PHS_ECORRUPT
     if (!json_is_object(j) || !only_keys(j, top, sizeof(top) / sizeof(top[0])))
         BAD("not a destruction certificate: fields missing or unknown");
     const char *kind = json_string_value(json_object_get(j, "object"));

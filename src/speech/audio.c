@@ -4,7 +4,6 @@
 #include <math.h>
 #include <sndfile.h>
 #include <soxr.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +44,6 @@ void audio_limits_default(audio_limits *lim)
     lim->max_channels = 64;
     lim->min_rate = 8000;
     lim->max_rate = 192000;
-}
-
-__attribute__((format(printf, 3, 4))) static void set_msg(char *msg, size_t len, const char *fmt, ...)
-{
-    if (!msg || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- byte sources -------------------------------------------------------- */
@@ -427,43 +416,43 @@ static int check_stream(audio_reader *r, const SF_INFO *sfi, const audio_info *i
     int rc;
     if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW) {
         rc = PHS_ENOTAUDIO;
-        set_msg(msg, msg_len, "headerless raw audio is not accepted");
+        err_put(msg, msg_len, "headerless raw audio is not accepted");
         return rc;
     }
     if (sfi->samplerate < lim->min_rate || sfi->samplerate > lim->max_rate) {
         rc = PHS_EUNSUPPORTED;
-        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", sfi->samplerate,
+        err_put(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", sfi->samplerate,
                 lim->min_rate, lim->max_rate);
         return rc;
     }
     if (sfi->channels < 1 || sfi->channels > lim->max_channels) {
         rc = PHS_EUNSUPPORTED;
-        set_msg(msg, msg_len, "%d channels is outside 1..%d", sfi->channels, lim->max_channels);
+        err_put(msg, msg_len, "%d channels is outside 1..%d", sfi->channels, lim->max_channels);
         return rc;
     }
     if (log_says_truncated(r->sf)) {
         rc = PHS_ETRUNCATED;
-        set_msg(msg, msg_len, "the recording is truncated (shorter than its header says)");
+        err_put(msg, msg_len, "the recording is truncated (shorter than its header says)");
         return rc;
     }
     if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG && ogg_truncated(&r->src)) {
         rc = PHS_ETRUNCATED;
-        set_msg(msg, msg_len, "the recording is truncated (its Ogg stream has no end)");
+        err_put(msg, msg_len, "the recording is truncated (its Ogg stream has no end)");
         return rc;
     }
     if ((sfi->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG && mpeg_truncated(&r->src)) {
         rc = PHS_ETRUNCATED;
-        set_msg(msg, msg_len, "the recording is truncated (its MPEG stream ends early)");
+        err_put(msg, msg_len, "the recording is truncated (its MPEG stream ends early)");
         return rc;
     }
     if (sfi->frames <= 0) {
         rc = PHS_EEMPTY;
-        set_msg(msg, msg_len, "the recording contains no audio samples");
+        err_put(msg, msg_len, "the recording contains no audio samples");
         return rc;
     }
     if (info->duration > lim->max_seconds) {
         rc = PHS_ETOOBIG;
-        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
+        err_put(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s",
                 info->duration, lim->max_seconds);
         return rc;
     }
@@ -497,7 +486,7 @@ static int prepare_output(audio_reader *r, const SF_INFO *sfi, const audio_limit
         r->soxr = soxr_create((double)r->rate, AUDIO_RATE, 1, &serr, &io, &q, NULL);
         if (!r->soxr) {
             rc = PHS_EINTERNAL;
-            set_msg(msg, msg_len, "cannot create the resampler");
+            err_put(msg, msg_len, "cannot create the resampler");
             return rc;
         }
     }
@@ -520,16 +509,16 @@ static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, aud
     info->bytes = (uint64_t)size;
     info->duration = duration;
     if (WEBM_RATE < lim->min_rate || WEBM_RATE > lim->max_rate) {
-        set_msg(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", WEBM_RATE,
+        err_put(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", WEBM_RATE,
                 lim->min_rate, lim->max_rate);
         return PHS_EUNSUPPORTED;
     }
     if (channels > lim->max_channels) {
-        set_msg(msg, msg_len, "%d channels is outside 1..%d", channels, lim->max_channels);
+        err_put(msg, msg_len, "%d channels is outside 1..%d", channels, lim->max_channels);
         return PHS_EUNSUPPORTED;
     }
     if (duration > lim->max_seconds) {
-        set_msg(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s", duration,
+        err_put(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s", duration,
                 lim->max_seconds);
         return PHS_ETOOBIG;
     }
@@ -544,21 +533,21 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
     SF_INFO sfi;
     int rc = PHS_ENOMEM;
 
-    set_msg(msg, msg_len, "ok");
+    err_put(msg, msg_len, "ok");
     int64_t size = src->size(src->ctx);
     if (size < 0) {
         rc = PHS_EIO;
-        set_msg(msg, msg_len, "cannot determine the input size");
+        err_put(msg, msg_len, "cannot determine the input size");
         goto fail;
     }
     if (size == 0) {
         rc = PHS_EEMPTY;
-        set_msg(msg, msg_len, "the input is empty (0 bytes)");
+        err_put(msg, msg_len, "the input is empty (0 bytes)");
         goto fail;
     }
     if ((uint64_t)size > lim->max_bytes) {
         rc = PHS_ETOOBIG;
-        set_msg(msg, msg_len, "the input is %lld bytes, over the limit of %llu bytes",
+        err_put(msg, msg_len, "the input is %lld bytes, over the limit of %llu bytes",
                 (long long)size, (unsigned long long)lim->max_bytes);
         goto fail;
     }
@@ -577,8 +566,9 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
     }
     if (nhead >= 8 && !memcmp(head + 4, "ftyp", 4)) {
         rc = PHS_EUNSUPPORTED;
-        set_msg(msg, msg_len, "MP4 and M4A audio (AAC) is not read: send WAV, FLAC, MP3, Ogg "
-                              "(Vorbis, Opus) or WebM (Opus)");
+        err_put(msg, msg_len,
+                "MP4 and M4A audio (AAC) is not read: send WAV, FLAC, MP3, Ogg "
+                "(Vorbis, Opus) or WebM (Opus)");
         goto fail;
     }
     r->vio = (SF_VIRTUAL_IO){vio_size, vio_seek, vio_read, NULL, vio_tell};
@@ -588,16 +578,16 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         int e = sf_error(NULL);
         if (r->src_failed) {
             rc = PHS_EIO;
-            set_msg(msg, msg_len, "reading the audio input failed");
+            err_put(msg, msg_len, "reading the audio input failed");
         } else if (e == SF_ERR_UNSUPPORTED_ENCODING) {
             rc = PHS_EUNSUPPORTED;
-            set_msg(msg, msg_len, "the audio encoding is not supported");
+            err_put(msg, msg_len, "the audio encoding is not supported");
         } else if (e == SF_ERR_MALFORMED_FILE || looks_like_audio(src)) {
             rc = PHS_ETRUNCATED;
-            set_msg(msg, msg_len, "the audio header is malformed or truncated");
+            err_put(msg, msg_len, "the audio header is malformed or truncated");
         } else {
             rc = PHS_ENOTAUDIO;
-            set_msg(msg, msg_len, "the input is not a recognised audio format");
+            err_put(msg, msg_len, "the input is not a recognised audio format");
         }
         goto fail;
     }
@@ -619,7 +609,7 @@ fail:
     audio_close(r);
     *err = rc;
     if (rc == PHS_ENOMEM)
-        set_msg(msg, msg_len, "out of memory");
+        err_put(msg, msg_len, "out of memory");
     return NULL;
 }
 
@@ -643,7 +633,7 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
         size_t odone = 0;
         soxr_error_t e = soxr_process(r->soxr, NULL, 0, NULL, r->pending, r->pending_cap, &odone);
         if (e) {
-            set_msg(msg, msg_len, "resampler failed");
+            err_put(msg, msg_len, "resampler failed");
             return PHS_EINTERNAL;
         }
         if (odone == 0)
@@ -662,11 +652,11 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
         n = 0;
     }
     if (r->src_failed) { /* not the end of the recording: a partial one is no result */
-        set_msg(msg, msg_len, "reading the audio input failed");
+        err_put(msg, msg_len, "reading the audio input failed");
         return PHS_EIO;
     }
     if (r->sf && sf_error(r->sf) != SF_ERR_NO_ERROR && n == 0) {
-        set_msg(msg, msg_len, "the audio stream is damaged or truncated");
+        err_put(msg, msg_len, "the audio stream is damaged or truncated");
         return PHS_ETRUNCATED;
     }
     if (n == 0) {
@@ -675,7 +665,7 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
     }
     r->frames_in += n;
     if ((double)r->frames_in / r->rate > r->max_seconds) {
-        set_msg(msg, msg_len, "the recording is longer than the limit of %.0f s", r->max_seconds);
+        err_put(msg, msg_len, "the recording is longer than the limit of %.0f s", r->max_seconds);
         return PHS_ETOOBIG;
     }
 
@@ -700,7 +690,7 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
     soxr_error_t e =
         soxr_process(r->soxr, r->mono, (size_t)n, &idone, r->pending, r->pending_cap, &odone);
     if (e || idone != (size_t)n) {
-        set_msg(msg, msg_len, "resampler failed");
+        err_put(msg, msg_len, "resampler failed");
         return PHS_EINTERNAL;
     }
     r->pending_len = odone;

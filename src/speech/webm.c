@@ -4,7 +4,6 @@
 
 #include <math.h>
 #include <opus_multistream.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +66,6 @@ struct webm_reader {
     size_t pcm_len, pcm_at;           /* frames of it, the next one handed out */
     bool done;
 };
-
-__attribute__((format(printf, 3, 4))) static void say(char *msg, size_t len, const char *fmt, ...)
-{
-    if (!msg || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-}
 
 bool webm_sniff(const unsigned char *head, size_t n)
 {
@@ -210,12 +199,12 @@ static int check_doctype(webm_reader *w, const struct elem *ebml, int64_t end, c
         if (rc == 0)
             rc = elem_end(&e, end, &at);
         if (rc < 0) {
-            say(msg, msg_len, "the WebM header is malformed or truncated");
+            err_put(msg, msg_len, "the WebM header is malformed or truncated");
             return rc;
         }
     }
     if (strcmp((char *)type, "webm") != 0 && strcmp((char *)type, "matroska") != 0) {
-        say(msg, msg_len, "the input is an EBML document, but not WebM or Matroska");
+        err_put(msg, msg_len, "the input is an EBML document, but not WebM or Matroska");
         return PHS_ENOTAUDIO;
     }
     return 0;
@@ -315,19 +304,19 @@ static int open_opus(webm_reader *w, const struct track *t, char *msg, size_t ms
 {
     const unsigned char *p = t->priv;
     if (t->priv_len < 19 || memcmp(p, "OpusHead", 8) != 0 || (p[8] & 0xF0) != 0 || !p[9]) {
-        say(msg, msg_len, "the WebM file's Opus header is missing or malformed");
+        err_put(msg, msg_len, "the WebM file's Opus header is missing or malformed");
         return PHS_ETRUNCATED;
     }
     int ch = p[9], family = p[18], streams = 1, coupled = ch - 1, err = 0;
     unsigned char stereo[2] = {0, 1};
     const unsigned char *mapping = stereo;
     if (family == 0 && ch > 2) {
-        say(msg, msg_len, "the WebM file's Opus header is malformed");
+        err_put(msg, msg_len, "the WebM file's Opus header is malformed");
         return PHS_ETRUNCATED;
     }
     if (family != 0) {
         if (t->priv_len < (size_t)21 + (size_t)ch) {
-            say(msg, msg_len, "the WebM file's Opus header is malformed");
+            err_put(msg, msg_len, "the WebM file's Opus header is malformed");
             return PHS_ETRUNCATED;
         }
         streams = p[19];
@@ -336,13 +325,15 @@ static int open_opus(webm_reader *w, const struct track *t, char *msg, size_t ms
     }
     w->dec = opus_multistream_decoder_create(WEBM_RATE, ch, streams, coupled, mapping, &err);
     if (!w->dec) {
-        say(msg, msg_len, "the WebM file's Opus channel mapping (family %d, %d channels) is not "
-                          "supported", family, ch);
+        err_put(msg, msg_len,
+                "the WebM file's Opus channel mapping (family %d, %d channels) is not "
+                "supported",
+                family, ch);
         return err == OPUS_ALLOC_FAIL ? PHS_ENOMEM : PHS_EUNSUPPORTED;
     }
     int gain = (int16_t)(p[16] | p[17] << 8);
     if (gain && opus_multistream_decoder_ctl(w->dec, OPUS_SET_GAIN(gain)) != OPUS_OK) {
-        say(msg, msg_len, "the WebM file's Opus output gain is out of range");
+        err_put(msg, msg_len, "the WebM file's Opus output gain is out of range");
         return PHS_EUNSUPPORTED;
     }
     w->channels = ch;
@@ -522,6 +513,16 @@ static int next_block(webm_reader *w)
     }
 }
 
+/* The message of a failure met while walking the file: reading it, memory,
+ * or the bytes themselves (anything else the reader refuses). */
+static void say_failure(int rc, char *msg, size_t msg_len)
+{
+    err_put(msg, msg_len,
+            rc == PHS_EIO      ? "reading the audio input failed"
+            : rc == PHS_ENOMEM ? "out of memory"
+                               : "the WebM file is malformed or truncated");
+}
+
 webm_reader *webm_open(const audio_source *src, int64_t size, int *channels, double *duration,
                        int *err, char *msg, size_t msg_len)
 {
@@ -569,16 +570,17 @@ webm_reader *webm_open(const audio_source *src, int64_t size, int *channels, dou
     }
     if (!audio.number) {
         rc = PHS_ENOTAUDIO;
-        say(msg, msg_len, tracks && any ? "the WebM file has no audio track"
-                                        : "the WebM file has no tracks before its first cluster");
+        err_put(msg, msg_len,
+                tracks && any ? "the WebM file has no audio track"
+                              : "the WebM file has no tracks before its first cluster");
         goto fail;
     }
     if (strcmp((char *)audio.codec, "A_OPUS") != 0) {
         char name[MAX_CODEC_ID];
         codec_name(audio.codec, name, sizeof(name));
         rc = PHS_EUNSUPPORTED;
-        say(msg, msg_len, "WebM audio coded as %s is not read (Opus only)",
-            name[0] ? name : "an unnamed codec");
+        err_put(msg, msg_len, "WebM audio coded as %s is not read (Opus only)",
+                name[0] ? name : "an unnamed codec");
         goto fail;
     }
     w->track = audio.number;
@@ -588,7 +590,7 @@ webm_reader *webm_open(const audio_source *src, int64_t size, int *channels, dou
         goto malformed;
     if (rc == 0) {
         rc = PHS_EEMPTY;
-        say(msg, msg_len, "the recording contains no audio samples");
+        err_put(msg, msg_len, "the recording contains no audio samples");
         goto fail;
     }
     *channels = w->channels;
@@ -596,13 +598,11 @@ webm_reader *webm_open(const audio_source *src, int64_t size, int *channels, dou
     return w;
 
 malformed:
-    if (rc == PHS_ETRUNCATED)
-        say(msg, msg_len, "the WebM file is malformed or truncated");
-    else if (rc == PHS_EIO)
-        say(msg, msg_len, "reading the audio input failed");
+    if (rc == PHS_ETRUNCATED || rc == PHS_EIO)
+        say_failure(rc, msg, msg_len);
 fail:
     if (rc == PHS_ENOMEM)
-        say(msg, msg_len, "out of memory");
+        say_failure(rc, msg, msg_len);
     webm_close(w);
     *err = rc;
     return NULL;
@@ -625,9 +625,7 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
         if (w->lace_at == w->lace_n) {
             int rc = w->done ? 0 : next_block(w);
             if (rc < 0) {
-                say(msg, msg_len, rc == PHS_EIO ? "reading the audio input failed"
-                                  : rc == PHS_ENOMEM ? "out of memory"
-                                                     : "the WebM file is damaged or truncated");
+                say_failure(rc, msg, msg_len);
                 return rc;
             }
             if (rc == 0) {
@@ -642,7 +640,7 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
             continue;
         int n = opus_multistream_decode_float(w->dec, pkt, (opus_int32)len, w->pcm, MAX_FRAME, 0);
         if (n < 0) {
-            say(msg, msg_len, "an Opus packet of the WebM file is damaged");
+            err_put(msg, msg_len, "an Opus packet of the WebM file is damaged");
             return PHS_ETRUNCATED;
         }
         w->pcm_len = (size_t)n;

@@ -129,14 +129,14 @@ static int snapshot(store *s, const char *path, struct store_backup_info *info, 
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        why_set(why, whylen, "cannot create %s: %s", path, strerror(errno));
+        err_put(why, whylen, "cannot create %s: %s", path, strerror(errno));
         return PHS_EIO;
     }
     close(fd);
     pthread_mutex_lock(&s->lock);
     int rc = db_run(s->db, "VACUUM INTO ?1", DB_ARGS(DB_TEXT(path)));
     if (rc < 0)
-        why_set(why, whylen, "snapshot of the database failed: %s", db_errmsg(s->db));
+        err_put(why, whylen, "snapshot of the database failed: %s", db_errmsg(s->db));
     pthread_mutex_unlock(&s->lock);
     if (rc < 0)
         return rc;
@@ -157,7 +157,7 @@ static int snapshot(store *s, const char *path, struct store_backup_info *info, 
     if (rc == 0)
         rc = db_sqlite_checkpoint(c);
     if (rc < 0)
-        why_set(why, whylen, "cannot read the snapshot: %s", err_str(rc));
+        err_put(why, whylen, "cannot read the snapshot: %s", err_str(rc));
     db_close(c);
     return rc;
 }
@@ -260,14 +260,14 @@ static int write_entries(store *s, struct out *o, const char *snap, struct store
         rc = PHS_EIO;
     }
     if (rc < 0) {
-        why_set(why, whylen, "cannot copy %s: %s", path, err_str(rc));
+        err_put(why, whylen, "cannot copy %s: %s", path, err_str(rc));
         goto out_free;
     }
     if ((rc = snapshot(s, snap, info, &ids, why, whylen)) < 0)
         goto out_free;
     if (!(in = fopen(snap, "rbe"))) {
         rc = PHS_EIO;
-        why_set(why, whylen, "cannot read the snapshot %s", snap);
+        err_put(why, whylen, "cannot read the snapshot %s", snap);
         goto out_free;
     }
     rc = out_file(o, "db", STORE_DB_FILE, in, &info->db_bytes);
@@ -279,7 +279,7 @@ static int write_entries(store *s, struct out *o, const char *snap, struct store
     if (rc == 0)
         rc = write_trailer(o, info);
     if (rc < 0 && why && !why[0])
-        why_set(why, whylen, "cannot write the backup: %s", err_str(rc));
+        err_put(why, whylen, "cannot write the backup: %s", err_str(rc));
 out_free:
     free(ids.ids);
     sbuf_free(&missing);
@@ -293,7 +293,7 @@ int store_backup_write(store *s, const char *out, struct store_backup_info *info
     if (why && whylen)
         why[0] = '\0';
     if (db_kind(s->db) != DB_SQLITE) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "backup covers a SQLite data directory; back up a PostgreSQL store"
                 " with pg_dump (docs/OPERATIONS.md, \"Backup and restore\")");
         return PHS_EUNSUPPORTED;
@@ -302,12 +302,12 @@ int store_backup_write(store *s, const char *out, struct store_backup_info *info
     char scratch[STORE_PATH_MAX + 32], snap[STORE_PATH_MAX + 64];
     int n = snprintf(scratch, sizeof(scratch), "%s.snap-XXXXXX", out);
     if (n < 0 || (size_t)n + 1 + strlen(STORE_DB_FILE) >= sizeof(snap)) {
-        why_set(why, whylen, "backup path too long");
+        err_put(why, whylen, "backup path too long");
         return PHS_ETOOBIG;
     }
     int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        why_set(why, whylen, "cannot create %s: %s", out, strerror(errno));
+        err_put(why, whylen, "cannot create %s: %s", out, strerror(errno));
         return errno == EEXIST ? PHS_EEXIST : PHS_EIO;
     }
     struct out o = {fdopen(fd, "wb"), crypto_sha256_new(), 0};
@@ -316,7 +316,7 @@ int store_backup_write(store *s, const char *out, struct store_backup_info *info
         goto out_close;
     if (!mkdtemp(scratch)) {
         rc = PHS_EIO;
-        why_set(why, whylen, "cannot create a scratch directory beside %s: %s", out,
+        err_put(why, whylen, "cannot create a scratch directory beside %s: %s", out,
                 strerror(errno));
         goto out_close;
     }
@@ -358,7 +358,7 @@ struct in {
 
 static int corrupt(struct in *r, const char *what)
 {
-    why_set(r->why, r->whylen, "the backup file is damaged or not a backup: %s; nothing changed",
+    err_put(r->why, r->whylen, "the backup file is damaged or not a backup: %s; nothing changed",
             what);
     return PHS_ECORRUPT;
 }
@@ -480,7 +480,7 @@ static int read_entry(struct in *r, char *line)
     bool is_manifest = !strcmp(kind, "manifest");
     FILE *to = NULL;
     if (r->dir && !is_manifest && !(to = entry_target(r, kind, name))) {
-        why_set(r->why, r->whylen, "cannot create %s in %s: %s", name, r->dir, strerror(errno));
+        err_put(r->why, r->whylen, "cannot create %s in %s: %s", name, r->dir, strerror(errno));
         return PHS_EIO;
     }
     rc = entry_copy(r, size, to, is_manifest ? &r->manifest : NULL);
@@ -566,7 +566,7 @@ static int read_all(const char *path, struct in *r, struct store_backup_info *in
     size_t len;
     memset(info, 0, sizeof(*info));
     if (!(r->f = fopen(path, "rbe"))) {
-        why_set(r->why, r->whylen, "cannot open %s: %s", path, strerror(errno));
+        err_put(r->why, r->whylen, "cannot open %s: %s", path, strerror(errno));
         return PHS_EIO;
     }
     int rc = (r->h = crypto_sha256_new()) ? 0 : PHS_ENOMEM;
@@ -620,7 +620,7 @@ static int extract_target_check(const char *dir, char *why, size_t whylen)
     char path[STORE_PATH_MAX + 32];
     int rc = fs_check_private(dir, true, why, whylen);
     if (rc == PHS_ENOTFOUND)
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "no directory %s: make it (mode 0700) and put the key files (master.key or"
                 " master.pkcs11, and audit-signing.key) from their custody in it"
                 " (docs/OPERATIONS.md, \"Restoring\")",
@@ -630,7 +630,7 @@ static int extract_target_check(const char *dir, char *why, size_t whylen)
                               ? STORE_MASTER_FILE " (or " KEYRING_TOKEN_FILE ")"
                               : NULL;
     if (rc == 0 && lacking) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "%s has no %s: put the key files from their custody in it before restoring", dir,
                 lacking);
         rc = PHS_ENOTFOUND;
@@ -638,7 +638,7 @@ static int extract_target_check(const char *dir, char *why, size_t whylen)
     for (size_t i = 0; rc == 0 && i < 3; i++) {
         struct stat st;
         if ((rc = path_join(path, sizeof(path), dir, absent[i])) == 0 && lstat(path, &st) == 0) {
-            why_set(why, whylen,
+            err_put(why, whylen,
                     "%s already holds %s: restore into a directory that holds"
                     " only the key files",
                     dir, absent[i]);
@@ -690,7 +690,7 @@ int store_backup_extract(const char *path, const char *dir, char *why, size_t wh
         return rc;
     if ((rc = path_join(blobdir, sizeof(blobdir), dir, STORE_BLOB_DIR)) < 0 ||
         (rc = blob_dir_create(blobdir)) < 0) {
-        why_set(why, whylen, "cannot create %s: %s", blobdir, err_str(rc));
+        err_put(why, whylen, "cannot create %s: %s", blobdir, err_str(rc));
         return rc;
     }
     struct in r = {.dir = dir, .why = why, .whylen = whylen};
@@ -702,7 +702,7 @@ int store_backup_extract(const char *path, const char *dir, char *why, size_t wh
     if (rc < 0) {
         store_backup_remove(dir);
         if (rc == PHS_ECORRUPT)
-            why_set(why, whylen,
+            err_put(why, whylen,
                     "the backup file changed while it was read; nothing changed"
                     " in %s",
                     dir);

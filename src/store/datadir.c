@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,6 @@
 #define SERVER_LOCK_FILE "serve.lock"
 #define SERVER_LOCK_MAX 256 /* bytes of serve.lock read or written */
 #define TMP_DIR "tmp"
-
-void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || whylen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
 
 int path_join(char *out, size_t len, const char *dir, const char *name)
 {
@@ -89,15 +78,15 @@ int check_object_modes(const char *dir, char *why, size_t whylen)
         return 0;
     if (rc != PHS_EPERM) {
         if (rc < 0)
-            why_set(why, whylen, "cannot read %s: %s", blobdir, err_str(rc));
+            err_put(why, whylen, "cannot read %s: %s", blobdir, err_str(rc));
         return rc;
     }
     if (fs_check_private(bad, false, why, whylen) == 0)
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "refusing to use %s: an object file must be a regular file, not a link", bad);
     if (n > 1 && why) {
         size_t len = strlen(why);
-        why_set(why + len, whylen - len, " (%zu files in %s are like this: chmod 600 %s/*)", n,
+        err_put(why + len, whylen - len, " (%zu files in %s are like this: chmod 600 %s/*)", n,
                 blobdir, blobdir);
     }
     return PHS_EPERM;
@@ -184,7 +173,7 @@ int server_lock_take(store *s, const char *dir, char *why, size_t whylen)
         return PHS_ETOOBIG;
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        why_set(why, whylen, "cannot open the server lock %s: %s", p,
+        err_put(why, whylen, "cannot open the server lock %s: %s", p,
                 fd < 0 ? strerror(errno) : "not a regular file");
         if (fd >= 0)
             close(fd);
@@ -196,21 +185,21 @@ int server_lock_take(store *s, const char *dir, char *why, size_t whylen)
         int rc = PHS_EIO;
         if (e == EACCES || e == EAGAIN) {
             server_lock_holder(fd, holder, sizeof(holder));
-            why_set(why, whylen,
+            err_put(why, whylen,
                     "another phiscribe serve (%s) is using the data directory %s; only one "
                     "server may use a data directory: stop that one first, or use another "
                     "--data",
                     holder, dir);
             rc = PHS_EBUSY;
         } else {
-            why_set(why, whylen, "cannot lock %s: %s", p, strerror(e));
+            err_put(why, whylen, "cannot lock %s: %s", p, strerror(e));
         }
         close(fd);
         return rc;
     }
     int rc = server_lock_write(fd, "");
     if (rc < 0) {
-        why_set(why, whylen, "cannot write %s: %s", p, err_str(rc));
+        err_put(why, whylen, "cannot write %s: %s", p, err_str(rc));
         close(fd);
         return rc;
     }

@@ -482,17 +482,17 @@ void store_url_redact(const char *url, char *out, size_t len)
 int store_url_check(const char *url, char *why, size_t whylen)
 {
     if (!url || !url[0]) {
-        why_set(why, whylen, "the store URL is empty");
+        err_put(why, whylen, "the store URL is empty");
         return PHS_EINVAL;
     }
     char shown[256];
     store_url_redact(url, shown, sizeof(shown));
     if (strlen(url) > PG_URL_MAX) {
-        why_set(why, whylen, "the store URL is longer than %d bytes", PG_URL_MAX);
+        err_put(why, whylen, "the store URL is longer than %d bytes", PG_URL_MAX);
         return PHS_EINVAL;
     }
     if (!has_prefix(url, "postgresql://") && !has_prefix(url, "postgres://")) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "unsupported store URL %s: only postgresql:// (or postgres://) URLs are"
                 " supported; leave --store out for SQLite in the data directory",
                 shown);
@@ -504,7 +504,7 @@ int store_url_check(const char *url, char *why, size_t whylen)
         char *nl = msg ? strchr(msg, '\n') : NULL;
         if (nl)
             *nl = '\0';
-        why_set(why, whylen, "bad store URL %s: %s", shown, msg ? msg : "out of memory");
+        err_put(why, whylen, "bad store URL %s: %s", shown, msg ? msg : "out of memory");
         PQfreemem(msg);
         return PHS_EINVAL;
     }
@@ -573,7 +573,7 @@ db_conn *db_pg_open(const char *url, bool readonly, int *err, char *why, size_t 
         *err = c->pg ? PHS_EIO : PHS_ENOMEM;
         if (c->pg)
             pg_fail(c, NULL);
-        why_set(why, whylen, "cannot connect to the store %s: %s", shown,
+        err_put(why, whylen, "cannot connect to the store %s: %s", shown,
                 c->pg ? c->err : "out of memory");
         goto fail;
     }
@@ -583,7 +583,7 @@ db_conn *db_pg_open(const char *url, bool readonly, int *err, char *why, size_t 
                                 " SET default_transaction_read_only = on"
                               : "SET lock_timeout = '10s'; SET client_min_messages = warning");
     if (*err < 0) {
-        why_set(why, whylen, "cannot configure the store %s: %s", shown, c->err);
+        err_put(why, whylen, "cannot configure the store %s: %s", shown, c->err);
         goto fail;
     }
     return (db_conn *)c;

@@ -221,13 +221,13 @@ db_conn *db_sqlite_open(const char *path, bool readonly, int *err, char *why, si
     q->head.ops = &sqlite_backend;
     int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (sqlite3_open_v2(path, &q->db, oflags, NULL) != SQLITE_OK) {
-        why_set(why, whylen, "cannot open %s: %s", path,
+        err_put(why, whylen, "cannot open %s: %s", path,
                 q->db ? sqlite3_errmsg(q->db) : "no memory");
         *err = PHS_EDB;
         goto fail;
     }
     if ((*err = configure(q->db, readonly)) < 0) {
-        why_set(why, whylen, "cannot open %s: %s", path, sqlite3_errmsg(q->db));
+        err_put(why, whylen, "cannot open %s: %s", path, sqlite3_errmsg(q->db));
         goto fail;
     }
     return (db_conn *)q;

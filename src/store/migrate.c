@@ -252,7 +252,7 @@ static int target_classify(store_migrate *m, db_conn *c, const struct name_list 
     if (tl->n == 0)
         return 0;
     if (!name_in(tl, "meta") || !name_in(tl, "schema_migrations")) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "the target database %s is not empty (its schema has %d tables that are not a"
                 " phiscribe store); migrate copies into an empty database only",
                 m->where, tl->n);
@@ -269,7 +269,7 @@ static int target_classify(store_migrate *m, db_conn *c, const struct name_list 
             *st = TARGET_INTERRUPTED;
             return 0;
         }
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "the target database %s holds an unfinished migration of another data directory"
                 " (%s); finish that one, or drop the database and create it again",
                 m->where, marker);
@@ -284,7 +284,7 @@ static int target_classify(store_migrate *m, db_conn *c, const struct name_list 
         if (!mig_ident_ok(tl->names[i]) || (rc = mig_count(c, tl->names[i], &rows)) < 0)
             return rc < 0 ? rc : PHS_ECORRUPT;
         if (rows > 0) {
-            why_set(why, whylen,
+            err_put(why, whylen,
                     "the target database %s already holds a phiscribe store (table %s has %lld"
                     " rows); migrate copies into an empty database only, and changed nothing",
                     m->where, tl->names[i], (long long)rows);
@@ -309,7 +309,7 @@ static int target_clean(store_migrate *m, db_conn *c, const struct name_list *sr
         goto out_rollback;
     for (int i = 0; i < tl.n; i++)
         if (!mig_ident_ok(tl.names[i]) || !name_in(src_tables, tl.names[i])) {
-            why_set(why, whylen,
+            err_put(why, whylen,
                     "the target database %s holds an interrupted migration of this data"
                     " directory and also table %s, which is not phiscribe's: drop the database"
                     " and create it again",
@@ -331,7 +331,7 @@ out_rollback:
     db_rollback(c);
 out:
     if (rc < 0 && why && !why[0])
-        why_set(why, whylen, "cannot remove the interrupted migration from %s: %s", m->where,
+        err_put(why, whylen, "cannot remove the interrupted migration from %s: %s", m->where,
                 db_errmsg(c));
     free(tl.names);
     return rc;
@@ -388,7 +388,7 @@ static int target_mark(store_migrate *m, struct meta_copy *mc, char *why, size_t
     if ((rc = db_lock_xact(c, DB_LOCK_MIGRATE)) < 0 || (rc = mig_count(c, "meta", &rows)) < 0)
         goto out_rollback;
     if (rows) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "the target database %s was written by someone else meanwhile (another"
                 " migrate?); nothing was copied",
                 m->where);
@@ -412,7 +412,7 @@ out_rollback:
     db_rollback(c);
 out:
     if (rc < 0 && why && !why[0])
-        why_set(why, whylen, "cannot start the migration in %s: %s (%s)", m->where, err_str(rc),
+        err_put(why, whylen, "cannot start the migration in %s: %s (%s)", m->where, err_str(rc),
                 db_errmsg(c));
     return rc;
 }
@@ -431,7 +431,7 @@ static int target_prepare(store_migrate *m, const char *url, struct meta_copy *m
     if (rc == 0 && !(m->db = db_pg_open(url, false, &rc, why, whylen)))
         goto out;
     if (rc == 0 && (rc = db_tables(m->src->db, &sl)) < 0)
-        why_set(why, whylen, "cannot list the source's tables: %s", db_errmsg(m->src->db));
+        err_put(why, whylen, "cannot list the source's tables: %s", db_errmsg(m->src->db));
     if (rc == 0 && (rc = db_begin(m->db, false)) == 0) {
         if ((rc = db_tables(m->db, &tl)) == 0)
             rc = target_classify(m, m->db, &tl, &st, why, whylen);
@@ -443,17 +443,17 @@ static int target_prepare(store_migrate *m, const char *url, struct meta_copy *m
             m->rep.restarted = true;
     }
     if (rc == 0 && (rc = migrate(m->db, why, whylen)) == 0 && (rc = tables_load(m, m->db)) < 0)
-        why_set(why, whylen, "cannot read the target's schema: %s (%s)", err_str(rc),
+        err_put(why, whylen, "cannot read the target's schema: %s (%s)", err_str(rc),
                 db_errmsg(m->db));
     if (rc == 0 && !table_find(m, "object_chunks")) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "this build keeps no encrypted objects in PostgreSQL (no object_chunks table"
                 " in its schema): it cannot migrate them");
         rc = PHS_EUNSUPPORTED;
     }
     for (int i = 0; rc == 0 && i < m->ntables; i++)
         if (!name_in(&sl, m->tables[i].name) && m->tables[i].how != MIG_CHUNKS) {
-            why_set(why, whylen, "the source has no table %s: its schema is not this program's",
+            err_put(why, whylen, "the source has no table %s: its schema is not this program's",
                     m->tables[i].name);
             rc = PHS_EUNSUPPORTED;
         }
@@ -461,7 +461,7 @@ static int target_prepare(store_migrate *m, const char *url, struct meta_copy *m
         step(m, "schema", m->where);
 out:
     if (rc < 0 && why && !why[0])
-        why_set(why, whylen, "cannot prepare the target database %s: %s", m->where, err_str(rc));
+        err_put(why, whylen, "cannot prepare the target database %s: %s", m->where, err_str(rc));
     free(tl.names);
     free(sl.names);
     return rc;
@@ -493,7 +493,7 @@ store_migrate *store_migrate_start(const char *dir, const char *url, store_migra
     if ((rc = store_begin_read(m->src, &m->snap)) < 0 ||
         (rc = db_get(m->src->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
                      DB_NO_ARGS, head_row, m)) < 0) {
-        why_set(why, whylen, "cannot read the source database: %s", db_errmsg(m->src->db));
+        err_put(why, whylen, "cannot read the source database: %s", db_errmsg(m->src->db));
         goto out_free;
     }
     if ((rc = target_prepare(m, url, &mc, why, whylen)) < 0)
@@ -502,11 +502,11 @@ store_migrate *store_migrate_start(const char *dir, const char *url, store_migra
     m->db = NULL;
     /* The node goes on as itself (a node-id already there stays). */
     if (mc.node_id[0] && (rc = node_file_write(dir, mc.node_id)) < 0 && rc != PHS_EEXIST) {
-        why_set(why, whylen, "cannot write %s/%s: %s", dir, STORE_NODE_FILE, err_str(rc));
+        err_put(why, whylen, "cannot write %s/%s: %s", dir, STORE_NODE_FILE, err_str(rc));
         goto out_free;
     }
     if ((rc = fs_sync_dir(dir)) < 0) {
-        why_set(why, whylen, "cannot sync %s: %s", dir, err_str(rc));
+        err_put(why, whylen, "cannot sync %s: %s", dir, err_str(rc));
         goto out_free;
     }
     if (!(m->tgt = store_open_url(dir, url, STORE_OPEN_MIGRATING, &rc, why, whylen)))
@@ -517,7 +517,7 @@ out_free:
     store_migrate_close(m);
 out:
     if (why && !why[0])
-        why_set(why, whylen, "%s", err_str(rc));
+        err_put(why, whylen, "%s", err_str(rc));
     *err = rc;
     return NULL;
 }
@@ -631,7 +631,7 @@ static int copy_table(store_migrate *m, struct mig_table *t, char *why, size_t w
     else if (c.tx)
         store_rollback(c.tx);
     if (rc < 0)
-        why_set(why, whylen, "copying table %s failed at row %lld: %s (%s)", t->name,
+        err_put(why, whylen, "copying table %s failed at row %lld: %s (%s)", t->name,
                 (long long)t->source_rows + 1, err_str(rc), db_errmsg(m->tgt->db));
     for (int i = 0; i < MIG_COLS_MAX; i++)
         sbuf_free(&c.text[i]);
@@ -670,7 +670,7 @@ static int copy_object(store_migrate *m, const char *id, uint8_t *piece, char *w
     snprintf(path, sizeof(path), "%s/%s/%s", m->src->dir, STORE_BLOB_DIR, id);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        why_set(why, whylen, "object %s has its key but no file in the source (%s): %s", id, path,
+        err_put(why, whylen, "object %s has its key but no file in the source (%s): %s", id, path,
                 strerror(errno));
         return errno == ENOENT ? PHS_ENOTFOUND : PHS_EIO;
     }
@@ -694,7 +694,7 @@ static int copy_object(store_migrate *m, const char *id, uint8_t *piece, char *w
     else
         store_rollback(tx);
     if (rc < 0 && !why[0])
-        why_set(why, whylen, "copying object %s failed at piece %lld: %s (%s)", id, (long long)seq,
+        err_put(why, whylen, "copying object %s failed at piece %lld: %s (%s)", id, (long long)seq,
                 err_str(rc), db_errmsg(m->tgt->db));
     if (rc == 0) {
         m->pieces += seq;
@@ -742,7 +742,7 @@ static int copy_objects(store_migrate *m, char *why, size_t whylen)
         if ((rc = copy_object(m, l.ids[i], piece, why, whylen)) == 0)
             step(m, "object", l.ids[i]);
     if (rc < 0 && !why[0])
-        why_set(why, whylen, "listing the source's objects failed: %s", err_str(rc));
+        err_put(why, whylen, "listing the source's objects failed: %s", err_str(rc));
     free(l.ids);
     free(piece);
     return rc;
@@ -772,11 +772,11 @@ static int source_unchanged(store_migrate *m, char *why, size_t whylen)
     store_rollback(m->snap);
     m->snap = NULL;
     if (rc == PHS_ESTALE)
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "the source changed while it was copied (a command wrote to it): run migrate"
                 " again with nothing else using the data directory");
     else if (rc < 0)
-        why_set(why, whylen, "cannot re-read the source: %s", err_str(rc));
+        err_put(why, whylen, "cannot re-read the source: %s", err_str(rc));
     return rc;
 }
 

@@ -27,7 +27,7 @@ static int verify_counts(store_migrate *m, char *why, size_t whylen)
         if ((rc = mig_count(m->tgt->db, t->name, &n)) < 0)
             break;
         if (n != want) {
-            why_set(why, whylen, "table %s has %lld rows on the target, %lld expected", t->name,
+            err_put(why, whylen, "table %s has %lld rows on the target, %lld expected", t->name,
                     (long long)n, (long long)want);
             rc = PHS_ECORRUPT;
         }
@@ -35,7 +35,7 @@ static int verify_counts(store_migrate *m, char *why, size_t whylen)
     }
     store_rollback(tx);
     if (rc < 0 && !why[0])
-        why_set(why, whylen, "cannot count the target's rows: %s", err_str(rc));
+        err_put(why, whylen, "cannot count the target's rows: %s", err_str(rc));
     return rc;
 }
 
@@ -69,7 +69,7 @@ static int verify_tenants(store_migrate *m, char *why, size_t whylen)
         store_rollback(tc.tx);
     }
     if (rc < 0)
-        why_set(why, whylen, "the key of tenant %lld does not unwrap on the target: %s",
+        err_put(why, whylen, "the key of tenant %lld does not unwrap on the target: %s",
                 (long long)tc.failed_id, err_str(rc));
     m->rep.tenants_keyed = tc.checked;
     return rc;
@@ -144,7 +144,7 @@ static int verify_objects(store_migrate *m, char *why, size_t whylen)
         store_rollback(tx);
         for (int i = 0; rc == 0 && i < p->n; i++) {
             if ((rc = verify_object(m, &p->refs[i])) < 0)
-                why_set(why, whylen,
+                err_put(why, whylen,
                         "object %s of tenant %lld does not read back on the target: %s",
                         p->refs[i].id, (long long)p->refs[i].tenant_id, err_str(rc));
             else
@@ -155,12 +155,12 @@ static int verify_objects(store_migrate *m, char *why, size_t whylen)
         memcpy(after, p->refs[p->n - 1].id, sizeof(after));
     }
     if (rc == 0 && m->rep.verified != m->rep.objects) {
-        why_set(why, whylen, "%lld objects read back on the target, %lld were copied",
+        err_put(why, whylen, "%lld objects read back on the target, %lld were copied",
                 (long long)m->rep.verified, (long long)m->rep.objects);
         rc = PHS_ECORRUPT;
     }
     if (rc < 0 && !why[0])
-        why_set(why, whylen, "cannot list the target's objects: %s", err_str(rc));
+        err_put(why, whylen, "cannot list the target's objects: %s", err_str(rc));
     free(p);
     return rc;
 }
@@ -207,7 +207,7 @@ int store_migrate_open_check(store *s, const char *where, char *why, size_t whyl
     if (rc == PHS_ENOTFOUND)
         return 0;
     if (rc == 0) {
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "%s holds an unfinished `phiscribe migrate` (%s): no node may use it until a"
                 " migrate finishes; run `phiscribe migrate` of that data directory again (it"
                 " starts over)",

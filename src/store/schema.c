@@ -541,11 +541,11 @@ int migrate(db_conn *c, char *why, size_t whylen)
     int v = 0;
     int rc = schema_version(c, &v);
     if (rc < 0) {
-        why_set(why, whylen, "cannot read the schema version: %s", db_errmsg(c));
+        err_put(why, whylen, "cannot read the schema version: %s", db_errmsg(c));
         return rc;
     }
     if (v > STORE_SCHEMA_VERSION) {
-        why_set(why, whylen, "database schema version %d is newer than this program (%d)", v,
+        err_put(why, whylen, "database schema version %d is newer than this program (%d)", v,
                 STORE_SCHEMA_VERSION);
         return PHS_EUNSUPPORTED;
     }
@@ -565,11 +565,11 @@ int migrate(db_conn *c, char *why, size_t whylen)
     }
     return 0;
 rollback:
-    why_set(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
+    err_put(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
     db_rollback(c);
     return rc;
 fail:
-    why_set(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
+    err_put(why, whylen, "schema migration %d failed: %s", v + 1, db_errmsg(c));
     if (db_kind(c) == DB_PG)
         db_rollback(c);
     return rc;

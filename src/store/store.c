@@ -163,7 +163,7 @@ static int init_records(db_conn *db, keyring *keys, const char *node, const char
     uint8_t kcv[CRYPTO_KCV_LEN];
     int rc = keyring_describe(keys, &kr);
     if (rc < 0) {
-        why_set(why, whylen, "cannot generate keys: %s", err_str(rc));
+        err_put(why, whylen, "cannot generate keys: %s", err_str(rc));
         return rc;
     }
     time_format(time_now_us(), now);
@@ -172,7 +172,7 @@ static int init_records(db_conn *db, keyring *keys, const char *node, const char
     if (meta_get_exact(db, "master_kcv", kcv, sizeof(kcv)) != PHS_ENOTFOUND) {
         db_rollback(db);
         store_url_redact(url, shown, sizeof(shown));
-        why_set(why, whylen,
+        err_put(why, whylen,
                 "the database %s already holds a phiscribe store; a further node gets a copy of"
                 " an existing node's key files (docs/SCALING.md) instead of init",
                 shown);
@@ -191,7 +191,7 @@ static int init_records(db_conn *db, keyring *keys, const char *node, const char
         goto out_dberr;
     return 0;
 out_dberr:
-    why_set(why, whylen, "cannot initialise the database: %s", db_errmsg(db));
+    err_put(why, whylen, "cannot initialise the database: %s", db_errmsg(db));
     return rc;
 }
 
@@ -211,7 +211,7 @@ int store_create_master(const char *dir, const char *url, const char *master_uri
     char dbp[STORE_PATH_MAX + 64], blp[STORE_PATH_MAX + 64];
     int rc = crypto_init();
     if (rc < 0) {
-        why_set(why, whylen, "cryptography provider failed to initialise");
+        err_put(why, whylen, "cryptography provider failed to initialise");
         return rc;
     }
     if (url && (rc = store_url_check(url, why, whylen)) < 0)
@@ -219,23 +219,23 @@ int store_create_master(const char *dir, const char *url, const char *master_uri
     if (!dir || !dir[0] || strlen(dir) >= STORE_PATH_MAX ||
         path_join(dbp, sizeof(dbp), dir, STORE_DB_FILE) < 0 ||
         path_join(blp, sizeof(blp), dir, STORE_BLOB_DIR) < 0) {
-        why_set(why, whylen, "data directory path is empty or too long");
+        err_put(why, whylen, "data directory path is empty or too long");
         return PHS_EINVAL;
     }
     struct stat sb;
     if (lstat(dir, &sb) == 0) {
-        why_set(why, whylen, "%s already exists; refusing to overwrite it", dir);
+        err_put(why, whylen, "%s already exists; refusing to overwrite it", dir);
         return PHS_EEXIST;
     }
     if (mkdir(dir, 0700) != 0) {
-        why_set(why, whylen, "cannot create %s: %s", dir, strerror(errno));
+        err_put(why, whylen, "cannot create %s: %s", dir, strerror(errno));
         return PHS_EIO;
     }
     db_conn *db = NULL;
     keyring *keys = NULL;
     char node[STORE_NODE_ID_LEN + 1];
     if (chmod(dir, 0700) != 0 || mkdir(blp, 0700) != 0) {
-        why_set(why, whylen, "cannot set up %s: %s", dir, strerror(errno));
+        err_put(why, whylen, "cannot set up %s: %s", dir, strerror(errno));
         rc = PHS_EIO;
         goto out_remove;
     }
@@ -244,7 +244,7 @@ int store_create_master(const char *dir, const char *url, const char *master_uri
     if (!url) {
         int fd = open(dbp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0) {
-            why_set(why, whylen, "cannot create %s: %s", dbp, strerror(errno));
+            err_put(why, whylen, "cannot create %s: %s", dbp, strerror(errno));
             rc = PHS_EIO;
             goto out_remove;
         }
@@ -253,7 +253,7 @@ int store_create_master(const char *dir, const char *url, const char *master_uri
     if (!(db = open_db(dir, url, false, &rc, why, whylen)) || (rc = migrate(db, why, whylen)) < 0)
         goto out_remove;
     if ((rc = url ? node_file_create(dir, node) : node_new(node)) < 0) {
-        why_set(why, whylen, "cannot create %s/%s: %s", dir, STORE_NODE_FILE, err_str(rc));
+        err_put(why, whylen, "cannot create %s/%s: %s", dir, STORE_NODE_FILE, err_str(rc));
         goto out_remove;
     }
     if ((rc = init_records(db, keys, node, url, why, whylen)) < 0)
@@ -261,7 +261,7 @@ int store_create_master(const char *dir, const char *url, const char *master_uri
     db_close(db);
     db = NULL;
     if (fs_sync_dir(dir) < 0) {
-        why_set(why, whylen, "cannot sync %s", dir);
+        err_put(why, whylen, "cannot sync %s", dir);
         rc = PHS_EIO;
         goto out_remove;
     }
@@ -302,12 +302,12 @@ static int load_master(store *s, char *why, size_t whylen)
     uint8_t want[CRYPTO_KCV_LEN];
     int rc = meta_get_exact(s->db, "master_kcv", want, sizeof(want));
     if (rc < 0) {
-        why_set(why, whylen, "database has no master key check value: %s", err_str(rc));
+        err_put(why, whylen, "database has no master key check value: %s", err_str(rc));
         return PHS_ECORRUPT;
     }
     int64_t mv = 0;
     if ((rc = meta_get_int(s->db, "master_version", &mv)) < 0 || mv < 1 || mv > 1000000) {
-        why_set(why, whylen, "database has no valid master key version");
+        err_put(why, whylen, "database has no valid master key version");
         return PHS_ECORRUPT;
     }
     return keyring_load_master(s->keys, want, (int)mv, !(s->flags & STORE_OPEN_READONLY), why,
@@ -326,7 +326,7 @@ static int open_database(store *s, const char *where, char *why, size_t whylen)
         (path_join(dbp, sizeof(dbp), s->dir, STORE_DB_FILE) < 0 || access(dbp, F_OK) != 0)) {
         char nf[STORE_PATH_MAX + 64];
         bool pg = path_join(nf, sizeof(nf), s->dir, STORE_NODE_FILE) == 0 && access(nf, F_OK) == 0;
-        why_set(why, whylen,
+        err_put(why, whylen,
                 pg ? "%s is missing: this data directory is a node of a PostgreSQL"
                      " store (give its URL with --store)"
                    : "%s is missing",
@@ -339,7 +339,7 @@ static int open_database(store *s, const char *where, char *why, size_t whylen)
         return migrate(s->db, why, whylen);
     int v = 0;
     if ((rc = schema_version(s->db, &v)) < 0 || v != STORE_SCHEMA_VERSION) {
-        why_set(why, whylen, "%s has schema version %d, this program needs %d", where, v,
+        err_put(why, whylen, "%s has schema version %d, this program needs %d", where, v,
                 STORE_SCHEMA_VERSION);
         return rc < 0 ? rc : PHS_EUNSUPPORTED;
     }
@@ -382,18 +382,18 @@ static int load_identity(store *s, const char *where, char *why, size_t whylen)
         rc = 0; /* a read-only look at a directory that never opened: no node yet */
     }
     if (rc < 0) {
-        why_set(why, whylen, "cannot read the node id of %s: %s", s->url ? s->dir : where,
+        err_put(why, whylen, "cannot read the node id of %s: %s", s->url ? s->dir : where,
                 err_str(rc));
         return rc;
     }
     if ((rc = meta_get_exact(s->db, "audit_public_key", s->recorded_pub, sizeof(s->recorded_pub))) <
         0) {
-        why_set(why, whylen, "%s is not an initialised phiscribe database (%s)", where,
+        err_put(why, whylen, "%s is not an initialised phiscribe database (%s)", where,
                 err_str(rc));
         return PHS_ECORRUPT;
     }
     if ((rc = load_signing_era(s, s->db)) < 0) {
-        why_set(why, whylen, "%s holds a malformed current audit signing key (%s)", where,
+        err_put(why, whylen, "%s holds a malformed current audit signing key (%s)", where,
                 err_str(rc));
         return PHS_ECORRUPT;
     }
@@ -402,7 +402,7 @@ static int load_identity(store *s, const char *where, char *why, size_t whylen)
     char kwhy[STORE_PATH_MAX + 256] = "";
     if ((rc = keyring_signer_settle(s->keys, s->current_pub, !(s->flags & STORE_OPEN_READONLY),
                                     kwhy, sizeof(kwhy))) < 0) {
-        why_set(why, whylen, "%s (%s)", kwhy, where);
+        err_put(why, whylen, "%s (%s)", kwhy, where);
         return rc;
     }
     return 0;
@@ -413,7 +413,7 @@ static int load_keys(store *s, const char *where, char *why, size_t whylen)
 {
     int rc = keyring_lock(s->keys);
     if (rc < 0) {
-        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
+        err_put(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
         return rc;
     }
     rc = load_master(s, why, whylen);
@@ -423,7 +423,7 @@ static int load_keys(store *s, const char *where, char *why, size_t whylen)
     uint8_t wrapped[CRYPTO_WRAPPED_LEN];
     if ((rc = meta_get_exact(s->db, "pepper_wrapped", wrapped, sizeof(wrapped))) < 0 ||
         (rc = keyring_load_pepper(s->keys, wrapped)) < 0)
-        why_set(why, whylen, "cannot unwrap the API-key pepper in %s", where);
+        err_put(why, whylen, "cannot unwrap the API-key pepper in %s", where);
     return rc;
 }
 
@@ -440,11 +440,11 @@ store *store_open_url(const char *dir, const char *url, unsigned flags, int *err
         err = &dummy;
     *err = crypto_init();
     if (*err < 0) {
-        why_set(why, whylen, "cryptography provider failed to initialise");
+        err_put(why, whylen, "cryptography provider failed to initialise");
         return NULL;
     }
     if (!dir || !dir[0] || strlen(dir) >= STORE_PATH_MAX) {
-        why_set(why, whylen, "data directory path is empty or too long");
+        err_put(why, whylen, "data directory path is empty or too long");
         *err = PHS_EINVAL;
         return NULL;
     }
@@ -452,7 +452,7 @@ store *store_open_url(const char *dir, const char *url, unsigned flags, int *err
         return NULL;
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        why_set(why, whylen, "no data directory at %s (create one with: phiscribe init --data %s)",
+        err_put(why, whylen, "no data directory at %s (create one with: phiscribe init --data %s)",
                 dir, dir);
         *err = PHS_ENOTFOUND;
         return NULL;
@@ -883,7 +883,7 @@ int store_rotate_master_to(store *s, const char *target,
         return PHS_EPERM;
     int rc = keyring_lock(s->keys);
     if (rc < 0) {
-        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
+        err_put(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
         return rc;
     }
     /* Under the lock: finish or undo an earlier interrupted rotation, and
@@ -894,7 +894,7 @@ int store_rotate_master_to(store *s, const char *target,
     store_tx *tx;
     int new_version = keyring_master_version(s->keys) + 1;
     if ((rc = store_begin(s, &tx)) < 0) {
-        why_set(why, whylen, "cannot start a transaction: %s", err_str(rc));
+        err_put(why, whylen, "cannot start a transaction: %s", err_str(rc));
         goto out_abort;
     }
     uint8_t wrapped[CRYPTO_WRAPPED_LEN], kcv[CRYPTO_KCV_LEN];
@@ -904,12 +904,12 @@ int store_rotate_master_to(store *s, const char *target,
         (rc = meta_put(s->db, "master_kcv", kcv, sizeof(kcv))) < 0 ||
         (rc = meta_put_int(s->db, "master_version", new_version)) < 0 ||
         (in_tx && (rc = in_tx(ctx, tx, new_version)) < 0)) {
-        why_set(why, whylen, "re-wrapping keys failed: %s", err_str(rc));
+        err_put(why, whylen, "re-wrapping keys failed: %s", err_str(rc));
         store_rollback(tx);
         goto out_abort;
     }
     if ((rc = store_commit(tx)) < 0) {
-        why_set(why, whylen, "commit failed: %s", err_str(rc));
+        err_put(why, whylen, "commit failed: %s", err_str(rc));
         goto out_abort;
     }
     /* Committed: from here the database needs the new key (the keyring
@@ -934,21 +934,21 @@ int store_rotate_signing_key(store *s,
         return PHS_EPERM;
     int rc = keyring_lock(s->keys);
     if (rc < 0) {
-        why_set(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
+        err_put(why, whylen, "cannot lock %s/%s", s->dir, LOCK_FILE);
         return rc;
     }
     if ((rc = keyring_signer_rotate_start(s->keys, pub, why, whylen)) < 0)
         goto out_unlock;
     store_tx *tx;
     if ((rc = store_begin(s, &tx)) < 0) {
-        why_set(why, whylen, "cannot start a transaction: %s", err_str(rc));
+        err_put(why, whylen, "cannot start a transaction: %s", err_str(rc));
         goto out_abort;
     }
     uint8_t old[CRYPTO_ED25519_PUB_LEN];
     int64_t cp_n = 0;
     keyring_signer_public(s->keys, old);
     if ((rc = store_signing_key_check(tx)) < 0) {
-        why_set(why, whylen, "another process rotated the audit signing key; run again");
+        err_put(why, whylen, "another process rotated the audit signing key; run again");
         store_rollback(tx);
         goto out_abort;
     }
@@ -957,13 +957,13 @@ int store_rotate_signing_key(store *s,
         (rc = meta_put(s->db, "audit_current_public_key", pub, CRYPTO_ED25519_PUB_LEN)) < 0 ||
         (rc = meta_put_int(s->db, "audit_current_key_from_cp", cp_n + 1)) < 0) {
         if (why && !why[0])
-            why_set(why, whylen, "recording the rotation failed: %s", err_str(rc));
+            err_put(why, whylen, "recording the rotation failed: %s", err_str(rc));
         store_rollback(tx);
         rc = rc < 0 ? rc : PHS_EINTERNAL;
         goto out_abort;
     }
     if ((rc = store_commit(tx)) < 0) {
-        why_set(why, whylen, "commit failed: %s", err_str(rc));
+        err_put(why, whylen, "commit failed: %s", err_str(rc));
         goto out_abort;
     }
     /* Committed: the database names the new key (the rename follows here,

@@ -307,8 +307,6 @@ int migrate(db_conn *c, char *why, size_t whylen);
 
 /* ---- datadir.c ----------------------------------------------------------- */
 
-/* Formats the reason of a failure into why (may be NULL). */
-void why_set(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* out = dir/name; PHS_ETOOBIG if it does not fit. */
 int path_join(char *out, size_t len, const char *dir, const char *name);
 int check_dir_modes(const char *dir, char *why, size_t whylen);
