@@ -793,8 +793,13 @@ static void test_early_final_same_words(void **state)
     for (int m = 0; m < 4; m++) {
         int k = m % 2;
         bool pass = m >= 2;
-        if (fx_asan_short() && (m == 1 || m == 2))
-            continue; /* each set and each kind of final once */
+        /* Under ASan the full pass on the fluent speech only: the early
+         * finals without the pass, on the recordings with their gaps, reach
+         * no line of src/ the rest of the ASan run does not (gcov: the whole
+         * case's lines the other ASan cases and binaries leave out are
+         * livesess_settle_stats', which every session here reads). */
+        if (fx_asan_short() && m != 3)
+            continue;
         struct seen seen[2];
         uint64_t settled = 0, dropped = 0;
         for (int late = 0; late < 2; late++) {
