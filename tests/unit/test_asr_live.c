@@ -99,6 +99,9 @@ static void test_asr_live(void **state)
     asr_decoder *d = live_decoder(NULL);
     assert_int_equal(asr_decoder_skip(d, bounds[1][0]), 0);
     assert_int_equal(asr_decoder_feed(d, rec.s + bounds[1][0], bounds[1][1] - bounds[1][0]), 0);
+    /* an end at the utterance's start is refused (as in
+     * test_end_utterance_at, which is the normal build's run only) */
+    assert_int_equal(asr_decoder_end_utterance_at(d, bounds[1][0]), PHS_EINVAL);
     asr_result *r;
     assert_int_equal(asr_decoder_finish(d, &r), 0);
     assert_true(r->n_words > 3);
@@ -580,10 +583,11 @@ int main(void)
      * ASan binary): live_full_pass (the full pass's searches: the other
      * live cases here and test_streamdec's sessions) and
      * first_partial_sooner (the other live cases and test_streamdec's
-     * test_stop). */
+     * test_stop), and end_utterance_at (its cut: test_streamdec's
+     * test_cut_at_pause; its refusal: test_asr_live). */
     static const char *const normal_only[] = {"test_live_final_is_batch", "test_live_fast_search",
                                               "test_live_full_pass", "test_first_partial_sooner",
-                                              NULL};
+                                              "test_end_utterance_at", NULL};
     return fx_run_group("asr_live", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
                         teardown);
 }
