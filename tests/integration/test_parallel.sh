@@ -136,11 +136,15 @@ ok "transcribe --denoise on: no word under 0.1, split or whole, the same words; 
 # its fixed seed): 23 s, over the split length, two utterances. With
 # denoise auto the one-piece decode enhances the noisy utterance only, and
 # leaves out its unsure words (the noise measures as other voices there); a
-# split plan decides each utterance the same way (speech/split.h), so
-# --threads 2 (and the stored job below) read the same words, times, counts
+# split plan decides each utterance the same way (speech/split.h), so the
+# stored job below (split over two workers) reads the same words, times
 # and unsure words left out. A plan deciding once for the whole recording
 # enhances both or neither (on 56 s of it, 72 of 134 words read
-# differently). Short: it is decoded three times.
+# differently). Short, and decoded twice: whole here, split as the stored
+# job below (the split's plan is the CLI's, speech/split.h; the CLI's
+# split runs are the long recording's above; the parts' enhanced counts
+# summed to the whole's: tests/unit/test_split.c). A denoise auto decode of
+# it costs about 14 CPU s: a third, the CLI's split, checked nothing more.
 python3 "$here/long_recording.py" "$T/clean.wav" 10 "$LV"/*.wav >/dev/null
 sox -R -n -r 16000 -c 1 -b 16 "$T/pink.wav" synth "$(soxi -D "$T/clean.wav")" pinknoise vol 0.06
 sox -m -v 1 "$T/clean.wav" -v 1 "$T/pink.wav" "$T/noisy.wav"
@@ -170,11 +174,7 @@ MIX1=$(enhanced_count)
 set -- $MIX1
 [ -n "$MIX1" ] && [ "$1" -gt 0 ] && [ "$1" -lt "$3" ] ||
     fail "mixed recording, one piece: want some utterances enhanced, not all: $(cat "$T/stderr")"
-expect_exit 0 "$PHISCRIBE" transcribe --threads 2 --split-seconds 20 --format verbose_json \
-    --output "$T/two_mix.json" "$T/mixed.wav"
-[ "$(enhanced_count)" = "$MIX1" ] || fail "mixed recording, split: $(cat "$T/stderr"), one piece $MIX1"
-exact_words "$T/one_mix.json" "$T/two_mix.json"
-ok "a mixed recording (clean, then noisy): --threads 2 reads as --threads 1, $MIX1 utterances enhanced"
+ok "a mixed recording (clean, then noisy), one piece: $MIX1 utterances enhanced"
 
 # Determinism (docs/ENGINE.md): the plan depends on the audio and
 # --split-seconds only, never on how many workers are free or which one

@@ -74,19 +74,31 @@ builds() { req GET /metrics ""; sed -n 's/^phiscribe_live_searches_builds_total 
 [ "$(builds)" = 0 ] || fail "live searches built before any live session: $(builds)"
 
 # ---- Realtime protocol, GA and beta shapes: a recording streamed ----
+# The beta shape streams the first recording only: its events are the GA
+# shape's under other names (the same decode), one utterance shows them all.
 for shape in ga beta; do
     mkdir -p "$T/$shape"
-    got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/$shape" $shape "$U1" "$U2") || fail "$shape session"
+    if [ $shape = ga ]; then
+        got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/$shape" $shape "$U1" "$U2") || fail "$shape session"
+        close_enough "$shape" "$got"
+    else
+        got=$($RT realtime "$WSS" "$KEY_A_TX" "$T/$shape" $shape "$U1") || fail "$shape session"
+        s=$(similar "$want1" "$got")
+        python3 -c "import sys; sys.exit(0 if $s >= 0.6 else 1)" || fail "$shape: '$got' vs '$want1' ($s)"
+    fi
     validate "$T/$shape"
-    close_enough "$shape" "$got"
     ok "realtime $shape: speech_started/stopped/committed/delta/completed in order, schema-valid, text close to the file endpoint's"
 done
 [ "$(builds)" = 1 ] || fail "live searches not built once by the first sessions: $(builds)"
 ok "the live searches: none built before the first session, built once by the first two"
 
-# ---- plain mode ----
+# ---- plain mode, its session kept (store=true) ----
+# One session serves both: plain mode's checks here, the stored copy's
+# below (a session costs the server some CPU s whatever it checks). That
+# sessions without store=true keep nothing is checked once they are all
+# done, at the end.
 mkdir -p "$T/plain"
-got=$($RT plain "$WSS" "$KEY_A_TX" "$T/plain" "$U1" "$U2") || fail "plain mode"
+got=$(RT_QUERY='&store=true' $RT plain "$WSS" "$KEY_A_TX" "$T/plain" "$U1" "$U2") || fail "plain mode"
 close_enough plain "$got"
 # each final formatted on its own (docs/FORMATTING.md), its words as recognised
 python3 - "$T/plain/events.jsonl" "$T/ga/events.jsonl" <<'PY' || fail "finals not formatted"
@@ -112,14 +124,8 @@ for path, kind, key in ((sys.argv[1], "final", "text"),
 PY
 ok "plain mode: binary PCM16 in, finals out, closed 1000; finals and completed transcripts formatted, each with its search and lag"
 
-# ---- store=true: the session kept as a stored transcript; nothing by default ----
-req GET /v1/transcripts "$KEY_A"
-expect_status 200 "list before the stored sessions"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; sys.exit(len(d) != 0)' "$T/body" ||
-    fail "sessions without store=true left stored transcripts"
-mkdir -p "$T/store"
-got=$(RT_QUERY='&store=true' $RT plain "$WSS" "$KEY_A_TX" "$T/store" "$U1" "$U2") || fail "stored plain session"
-tid=$(cat "$T/store/transcript_id")
+# ---- store=true: the session kept as a stored transcript (the plain session's) ----
+tid=$(cat "$T/plain/transcript_id")
 req GET "/v1/transcripts/$tid" "$KEY_A"
 expect_status 200 "the stored session's job"
 # the recording kept as a 16 kHz PCM16 WAV: its 44-byte header and 2 bytes a sample
@@ -149,7 +155,7 @@ req GET "/v1/transcripts/$tidb" "$KEY_B"
 expect_status 200 "clinic-b's stored session"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["status"]=="completed" and "audio_bytes" not in j))' "$T/body" ||
     fail "audio kept for a tenant that keeps none: $(cat "$T/body")"
-ok "store=true: the session a completed stored transcript (its text, its 16 kHz WAV kept), redacted with redact=true, the tenant's only, no audio where the tenant keeps none; nothing stored by default"
+ok "store=true: the session a completed stored transcript (its text, its 16 kHz WAV kept), redacted with redact=true, the tenant's only, no audio where the tenant keeps none"
 
 # ---- a stream's worker killed mid-session: a clear error, no hang ----
 mkdir -p "$T/crash"
@@ -376,6 +382,16 @@ if [ -x /usr/bin/chromium ]; then
     python3 -c "import sys; sys.exit(0 if $s >= 0.7 else 1)" || fail "chromium: '$got' vs '$want1' ($s)"
     ok "chromium: a recording streamed through its own WebSocket with a client secret ($s)"
 fi
+# ---- nothing stored by default ----
+# clinic-a's every session above but the two with store=true (realtime and
+# plain mode, clear, noise suppression, client secrets, the docs' clients,
+# the browser) and its file endpoint requests: those two stored only.
+req GET "/v1/transcripts?limit=100" "$KEY_A"
+expect_status 200 "clinic-a's stored transcripts"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; sys.exit(sorted(j["id"] for j in d) != sorted(sys.argv[2:]))' \
+    "$T/body" "$tid" "$(cat "$T/store-r/transcript_id")" ||
+    fail "sessions without store=true left stored transcripts: $(cat "$T/body")"
+ok "sessions without store=true, of either mode, store nothing"
 stop_server
 
 # ---- the audit trail: start and end of every session, no words ----
