@@ -135,6 +135,7 @@ struct stream {
      * (checked, decoded again, begun again early), for each final's line */
     uint64_t seen_checked, seen_again, seen_restarts;
     size_t rehear_burst;        /* the most samples a pass begun again heard in one call */
+    asr_live_counts counts;     /* its sessions' decoders' counts, summed */
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -714,6 +715,16 @@ static void close_session(struct stream *st, livesess *s)
     st->pass_first += asr_decoder_pass_first_restarts(livesess_decoder(s));
     if (asr_decoder_pass_rehear_burst(livesess_decoder(s)) > st->rehear_burst)
         st->rehear_burst = asr_decoder_pass_rehear_burst(livesess_decoder(s));
+    asr_live_counts lc;
+    asr_decoder_live_counts(livesess_decoder(s), &lc);
+    st->counts.opened += lc.opened;
+    st->counts.mapped += lc.mapped;
+    st->counts.redecoded += lc.redecoded;
+    st->counts.reheard += lc.reheard;
+    st->counts.band_runs += lc.band_runs;
+    st->counts.band_samples += lc.band_samples;
+    st->counts.band_verdicts += lc.band_verdicts;
+    st->counts.band_changes += lc.band_changes;
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -1209,6 +1220,14 @@ int main(int argc, char **argv)
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
                (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
                (double)st[i].rehear_burst / 16000, st[i].max_lag_at, st[i].start_lag, START_S);
+        const asr_live_counts *lc = &st[i].counts;
+        printf("  stream %d counts: pieces opened %llu (live passes mapped %llu), decoded again "
+               "whole %llu, re-heard by a pass begun again %.2f s; band listening: %llu runs, "
+               "%.2f s measured, %llu verdicts, %llu changing the mapping\n",
+               i, (unsigned long long)lc->opened, (unsigned long long)lc->mapped,
+               (unsigned long long)lc->redecoded, (double)lc->reheard / 16000,
+               (unsigned long long)lc->band_runs, (double)lc->band_samples / 16000,
+               (unsigned long long)lc->band_verdicts, (unsigned long long)lc->band_changes);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

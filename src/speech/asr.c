@@ -149,6 +149,7 @@ struct asr_decoder {
     unsigned heard_against;
     bandmap_heard heard;
     size_t heard_len;
+    asr_live_counts counts; /* asr_decoder_live_counts */
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -872,6 +873,11 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
     return d->first_restarted;
 }
 
+void asr_decoder_live_counts(const asr_decoder *d, asr_live_counts *c)
+{
+    *c = d->counts;
+}
+
 void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on)
 {
     d->first_hold = on;
@@ -1013,6 +1019,7 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool word
     acc_drop(&d->acc, d->utt_first);
     if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
         return rc;
+    d->counts.redecoded++;
     return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
 }
 
@@ -1029,6 +1036,7 @@ static int rehear(asr_decoder *d, size_t upto)
             return rc;
         d->pass_heard += n;
     }
+    d->counts.reheard += d->pass_heard - from;
     if (d->pass_heard - from > d->rehear_burst_max)
         d->rehear_burst_max = d->pass_heard - from;
     if (d->pass_heard >= d->utt_len)
@@ -1070,12 +1078,16 @@ static bool band_first(asr_decoder *d)
         return false;
     bandmap_heard_start(&h);
     bandmap_heard_add(&h, d->buf, d->utt_len);
+    d->counts.band_runs++;
+    d->counts.band_samples += d->utt_len;
     enum bandmap_band b = bandmap_heard_band(&h);
     if (b == BANDMAP_UNSURE)
         return false;
     d->heard_told = true;
     d->heard_narrow = b == BANDMAP_NARROW;
     band_apply(d);
+    d->counts.band_verdicts++;
+    d->counts.band_changes += d->live_mapped != was;
     return d->live_mapped != was;
 }
 
@@ -1095,6 +1107,8 @@ static int band_ended(asr_decoder *d, size_t len)
         return 0;
     bandmap_heard_add(&d->heard, d->buf, len);
     d->heard_len += len;
+    d->counts.band_runs++;
+    d->counts.band_samples += len;
     enum bandmap_band b = d->heard_len >= (size_t)ASR_BAND_RUN_MS * 16
                               ? bandmap_heard_band(&d->heard)
                               : BANDMAP_UNSURE;
@@ -1113,6 +1127,8 @@ static int band_ended(asr_decoder *d, size_t len)
     d->heard_narrow = narrow;
     d->heard_against = 0;
     band_apply(d);
+    d->counts.band_verdicts++;
+    d->counts.band_changes += d->live_mapped != was;
     if (d->live_mapped == was || !e->utt_shift)
         return 0;
     return e->utt_shift(d->handle, d->buf, len, true, &shift);
@@ -1186,8 +1202,10 @@ static int live_close(asr_decoder *d, size_t len)
     rc = ended;
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
-    else if (rc == 0 && speech && !words_from_pass(d))
+    else if (rc == 0 && speech && !words_from_pass(d)) {
+        d->counts.redecoded++;
         rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
+    }
     else if (rc == 0 && speech && d->utt_full)
         rc = pass_check(d, len, &wc, check_first);
     return rc;
@@ -1331,6 +1349,8 @@ static int live_open(asr_decoder *d, uint64_t start)
     if (rc < 0)
         return rc;
     d->was_live = d->in_utt = true;
+    d->counts.opened++;
+    d->counts.mapped += d->live_mapped;
     d->utt_start = start;
     d->utt_len = 0;
     d->early_checked = false;

@@ -474,6 +474,21 @@ void asr_decoder_set_pass_rehear_pace(asr_decoder *d, unsigned per_100);
  * (asr_decoder_set_pass_rehear_pace): for tests and benchmarks. */
 size_t asr_decoder_pass_rehear_burst(const asr_decoder *d);
 
+/* Live mode: the work a decoder's pieces cost so far, counted (the same
+ * audio and settings give the same counts whatever the machine's load),
+ * over its whole life: for tests and benchmarks. */
+typedef struct asr_live_counts {
+    uint64_t opened;        /* pieces opened (one begun again not counted) */
+    uint64_t mapped;        /* of them, opened with their live passes band-mapped */
+    uint64_t redecoded;     /* pieces decoded again whole for their words */
+    uint64_t reheard;       /* samples a pass begun again heard a second time */
+    uint64_t band_runs;     /* runs of audio the band listening measured */
+    uint64_t band_samples;  /* the samples it measured */
+    uint64_t band_verdicts; /* verdicts given: the first, and each change */
+    uint64_t band_changes;  /* of them, those that changed whether the passes map */
+} asr_live_counts;
+void asr_decoder_live_counts(const asr_decoder *d, asr_live_counts *c);
+
 /* Live mode, between utterances (after asr_decoder_start): builds now the
  * searches the next pieces will use with the settings in force (the live
  * pass's, a first piece's with the full pass, the full pass's for
