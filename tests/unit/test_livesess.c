@@ -707,13 +707,18 @@ static bool utterance_mapped(livesess *s, const int16_t *pcm, size_t n)
  * speech is never mapped; the band changes after ASR_BAND_CONFIRM
  * utterances heard otherwise in a row, not after one (no flapping); and
  * the words of the wide-band utterances before the call are those of a
- * session by its rate alone. Fails with the band decided by the rate (the
- * call never mapped) and with one utterance enough to change it. */
+ * session by its rate alone, and so is their work, counted: the same
+ * pieces, none begun again or decoded again more, the same samples heard
+ * again (its first piece's early check gives the verdict, wide, and
+ * changes nothing). Fails with the band decided by the rate (the call
+ * never mapped), with one utterance enough to change it, and with a
+ * verdict that begins the piece again whatever it says. */
 static void test_band_heard_changes(void **state)
 {
     if (!model)
         skip();
     static struct heard listening, by_rate;
+    asr_live_counts rate_counts, heard_counts;
     struct telephone t;
     telephone_make(&t);
     assert_true(rec.n >= UTTERANCE && t.n_up >= UTTERANCE);
@@ -722,11 +727,29 @@ static void test_band_heard_changes(void **state)
     livesess *s = heard_open(16000, true, false, &by_rate);
     assert_false(utterance_mapped(s, rec.s, UTTERANCE));
     assert_false(utterance_mapped(s, rec.s, UTTERANCE));
+    asr_decoder_live_counts(livesess_decoder(s), &rate_counts);
     assert_int_equal(livesess_close(s, NULL), 0);
     s = heard_open(16000, true, true, &listening);
     bool wide1 = utterance_mapped(s, rec.s, UTTERANCE);
     bool wide2 = utterance_mapped(s, rec.s, UTTERANCE);
+    asr_decoder_live_counts(livesess_decoder(s), &heard_counts);
     assert_string_equal(listening.words, by_rate.words);
+    printf("wide-band, by rate / listening: %llu / %llu pieces, %llu / %llu decoded again, "
+           "%llu / %llu samples heard again; listening: %llu runs, %llu verdicts, %llu "
+           "changes\n",
+           (unsigned long long)rate_counts.opened, (unsigned long long)heard_counts.opened,
+           (unsigned long long)rate_counts.redecoded, (unsigned long long)heard_counts.redecoded,
+           (unsigned long long)rate_counts.reheard, (unsigned long long)heard_counts.reheard,
+           (unsigned long long)heard_counts.band_runs,
+           (unsigned long long)heard_counts.band_verdicts,
+           (unsigned long long)heard_counts.band_changes);
+    assert_true(rate_counts.opened >= 2 && rate_counts.reheard > 0); /* the first piece's check */
+    assert_int_equal(heard_counts.opened, rate_counts.opened);
+    assert_int_equal(heard_counts.redecoded, rate_counts.redecoded);
+    assert_int_equal(heard_counts.reheard, rate_counts.reheard);
+    assert_int_equal(heard_counts.mapped, 0);
+    assert_true(heard_counts.band_verdicts >= 1);
+    assert_int_equal(heard_counts.band_changes, 0);
     bool call1 = utterance_mapped(s, t.up, UTTERANCE);
     bool call2 = utterance_mapped(s, t.up, UTTERANCE);
     bool back1 = utterance_mapped(s, rec.s, UTTERANCE);
