@@ -997,6 +997,14 @@ static bool pass_checks(const asr_decoder *d)
     return d->pass_shift_max > 0 && d->model->engine->utt_shift;
 }
 
+/* The open utterance's buf[0..len) decoded again whole for its words
+ * (counted: asr_decoder_live_counts). */
+static int redecode_whole(asr_decoder *d, size_t len, struct word_ctx *wc)
+{
+    d->counts.redecoded++;
+    return d->model->engine->utt_redecode(d->handle, d->buf, len, on_word, wc);
+}
+
 /* A full pass's utterance just ended (its words in acc from utt_first on,
  * or with words_pending not reported yet): when its own cepstral mean lies
  * far from the running mean its pass was normalised with (a new voice or
@@ -1019,8 +1027,7 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool word
     acc_drop(&d->acc, d->utt_first);
     if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
         return rc;
-    d->counts.redecoded++;
-    return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
+    return redecode_whole(d, len, wc);
 }
 
 /* A pass begun again hears buf[pass_heard..upto) now; caught up with the
@@ -1202,10 +1209,8 @@ static int live_close(asr_decoder *d, size_t len)
     rc = ended;
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
-    else if (rc == 0 && speech && !words_from_pass(d)) {
-        d->counts.redecoded++;
-        rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
-    }
+    else if (rc == 0 && speech && !words_from_pass(d))
+        rc = redecode_whole(d, len, &wc);
     else if (rc == 0 && speech && d->utt_full)
         rc = pass_check(d, len, &wc, check_first);
     return rc;
