@@ -135,6 +135,7 @@ struct stream {
      * (checked, decoded again, begun again early), for each final's line */
     uint64_t seen_checked, seen_again, seen_restarts;
     size_t rehear_burst;        /* the most samples a pass begun again heard in one call */
+    asr_live_counts counts;     /* its sessions' decoders' counts, summed */
     char *last_partial;         /* the utterance's last partial (NULL: none yet) */
     size_t partial_edits, partial_words; /* last partials against their finals */
     char *text;
@@ -154,6 +155,13 @@ static size_t audio_n;
  * telephone versions (through_telephone, decoded narrowband): the file
  * endpoint on the same audio. */
 static int16_t *tel;
+/* STREAM_CALL_RATE=16000|24000 (with the 8 kHz playlist): the sessions are
+ * fed that playlist written again at that rate (soxr, no dither: as a
+ * gateway bridging a telephone call into a 16 or 24 kHz stream sends it)
+ * and opened at that rate; call holds it. sess_rate: the sessions' rate
+ * (16000, 8000 with tel alone). */
+static int16_t *call;
+static int sess_rate = 16000;
 /* STREAM_SHIFTS: the file endpoint's decode of each file again with this
  * many zero samples before it (its words move with where the audio starts
  * against the 10 ms frames: the spread a stream's figure is set against). */
@@ -637,7 +645,7 @@ static asr_decoder *session_decoder(void)
 
 static livesess *open_session(struct stream *st, double at)
 {
-    struct livesess_config c = {.sample_rate = tel ? 8000 : 16000,
+    struct livesess_config c = {.sample_rate = sess_rate,
                                 .vad = vad_cfg,
                                 .denoise = denoise_cfg,
                                 .event = on_event,
@@ -707,6 +715,16 @@ static void close_session(struct stream *st, livesess *s)
     st->pass_first += asr_decoder_pass_first_restarts(livesess_decoder(s));
     if (asr_decoder_pass_rehear_burst(livesess_decoder(s)) > st->rehear_burst)
         st->rehear_burst = asr_decoder_pass_rehear_burst(livesess_decoder(s));
+    asr_live_counts lc;
+    asr_decoder_live_counts(livesess_decoder(s), &lc);
+    st->counts.opened += lc.opened;
+    st->counts.mapped += lc.mapped;
+    st->counts.redecoded += lc.redecoded;
+    st->counts.reheard += lc.reheard;
+    st->counts.band_runs += lc.band_runs;
+    st->counts.band_samples += lc.band_samples;
+    st->counts.band_verdicts += lc.band_verdicts;
+    st->counts.band_changes += lc.band_changes;
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -771,9 +789,12 @@ static void *run_stream(void *arg)
             st->load_told = open;
             livesess_set_load(s, open, load_cores);
         }
-        if (tel)
-            livesess_feed(s, tel + at / 2, (at + k) / 2 - at / 2);
-        else
+        if (tel) { /* the playlist's samples at the sessions' rate */
+            const int16_t *fed = call ? call : tel;
+            size_t from = (size_t)((uint64_t)at * sess_rate / 16000),
+                   to = (size_t)((uint64_t)(at + k) * sess_rate / 16000);
+            livesess_feed(s, fed + from, to - from);
+        } else
             livesess_feed(s, audio + at, k);
         struct livesess_settle_stats ss;
         livesess_settle_stats(s, &ss);
@@ -1017,7 +1038,38 @@ int main(int argc, char **argv)
             fprintf(stderr, "stream_bench: cannot resample the playlist to 8 kHz\n");
             return 1;
         }
+        sess_rate = 8000;
         printf("sessions fed at 8 kHz (STREAM_RATE=8000: telephone band)\n");
+        const char *call_env = getenv("STREAM_CALL_RATE");
+        int cr = call_env ? atoi(call_env) : 0;
+        if (call_env && cr != 16000 && cr != 24000) {
+            fprintf(stderr, "stream_bench: STREAM_CALL_RATE must be 16000 or 24000\n");
+            return 2;
+        }
+        size_t call_n = (size_t)((uint64_t)audio_n * (uint64_t)cr / 16000);
+        const char *own_env = getenv("STREAM_CALL_OURS");
+        if (cr == 16000 && own_env && !strcmp(own_env, "1")) {
+            /* the very samples an 8 kHz session's resampler makes: only the
+             * sessions' decisions differ */
+            size_t up_n = 0;
+            int16_t *up = up_from_8k(tel, done, &up_n);
+            if (up && (call = calloc(call_n + 1, sizeof(int16_t))))
+                memcpy(call, up, (up_n < call_n ? up_n : call_n) * sizeof(int16_t));
+            free(up);
+            done = up_n;
+        } else if (cr && (!(call = calloc(call_n + 1, sizeof(int16_t))) ||
+                   soxr_oneshot(8000, cr, 1, tel, done, NULL, call, call_n, &done,
+                                &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I,
+                                                  .scale = 1, .flags = SOXR_NO_DITHER},
+                                NULL, NULL))) {
+            fprintf(stderr, "stream_bench: cannot write the 8 kHz playlist at %d Hz\n", cr);
+            return 1;
+        }
+        if (cr) {
+            sess_rate = cr;
+            printf("the 8 kHz playlist sent at %d Hz (STREAM_CALL_RATE: a call bridged into a "
+                   "wide-band stream), %zu of %zu samples\n", cr, done, call_n);
+        }
     } else if (rate_env && strcmp(rate_env, "16000") != 0) {
         fprintf(stderr, "stream_bench: STREAM_RATE must be 8000 or 16000\n");
         return 2;
@@ -1168,6 +1220,14 @@ int main(int argc, char **argv)
                (unsigned long long)st[i].pass_checked, (unsigned long long)st[i].pass_again,
                (unsigned long long)st[i].pass_restarts, (unsigned long long)st[i].pass_first,
                (double)st[i].rehear_burst / 16000, st[i].max_lag_at, st[i].start_lag, START_S);
+        const asr_live_counts *lc = &st[i].counts;
+        printf("  stream %d counts: pieces opened %llu (live passes mapped %llu), decoded again "
+               "whole %llu, re-heard by a pass begun again %.2f s; band listening: %llu runs, "
+               "%.2f s measured, %llu verdicts, %llu changing the mapping\n",
+               i, (unsigned long long)lc->opened, (unsigned long long)lc->mapped,
+               (unsigned long long)lc->redecoded, (double)lc->reheard / 16000,
+               (unsigned long long)lc->band_runs, (double)lc->band_samples / 16000,
+               (unsigned long long)lc->band_verdicts, (unsigned long long)lc->band_changes);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;
@@ -1304,6 +1364,7 @@ int main(int argc, char **argv)
     free(refs);
     free(audio);
     free(tel);
+    free(call);
     asr_model_free(model);
     return 0;
 }

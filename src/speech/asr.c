@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "speech/asr_engine.h"
+#include "speech/bandmap.h"
 #include "speech/enhance.h"
 #include "speech/profile.h"
 #include "core/err.h"
@@ -140,6 +141,15 @@ struct asr_decoder {
     bool rehearing;
     size_t pass_heard;
     size_t rehear_burst_max;
+    /* Telephone band: told by the rate (rate_narrow), or heard (band_heard,
+     * asr_decoder_set_band_heard: the verdict heard_narrow once
+     * heard_told, the runs in a row heard otherwise, the run being heard
+     * and its samples); whether the engine's live passes map now. */
+    bool rate_narrow, band_heard, heard_narrow, heard_told, live_mapped;
+    unsigned heard_against;
+    bandmap_heard heard;
+    size_t heard_len;
+    asr_live_counts counts; /* asr_decoder_live_counts */
     bool stream_started; /* live: the engine's stream began in this recording */
     uint64_t utt_start;  /* live: sample where the open utterance began */
     size_t utt_len;      /* live: samples fed to it */
@@ -229,6 +239,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     d->pass_reseed = true;
     d->pass_early = (size_t)ASR_PASS_EARLY_MS * 16;
     d->first_capped = true;
+    bandmap_heard_start(&d->heard);
     d->buf = malloc(m->utt_max * sizeof(int16_t));
     if (!d->buf) {
         *err = PHS_ENOMEM;
@@ -310,6 +321,7 @@ int asr_decoder_start(asr_decoder *d)
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
     asr_decoder_set_noise(d, &(denoise_decision){0});
     asr_decoder_set_narrowband(d, false);
+    asr_decoder_set_band_heard(d, false);
     d->unsure_left_out = 0;
     d->utterances = d->utterances_enhanced = 0;
     d->pair = false;
@@ -454,11 +466,33 @@ static void set_voices(asr_decoder *d, bool on)
         e->voices(d->handle, on);
 }
 
-void asr_decoder_set_narrowband(asr_decoder *d, bool on)
+/* Tells the engine the band in force: the rate's, or the verdict heard. */
+static void band_apply(asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;
-    if (e->narrowband)
-        e->narrowband(d->handle, on);
+    bool on = d->rate_narrow || (d->band_heard && d->heard_narrow);
+    d->live_mapped = e->narrowband && e->narrowband(d->handle, on);
+}
+
+void asr_decoder_set_narrowband(asr_decoder *d, bool on)
+{
+    d->rate_narrow = on;
+    band_apply(d);
+}
+
+void asr_decoder_set_band_heard(asr_decoder *d, bool on)
+{
+    d->band_heard = on;
+    d->heard_narrow = d->heard_told = false;
+    d->heard_against = 0;
+    bandmap_heard_start(&d->heard);
+    d->heard_len = 0;
+    band_apply(d);
+}
+
+bool asr_decoder_band_mapped(const asr_decoder *d)
+{
+    return d->live_mapped;
 }
 
 void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise)
@@ -839,6 +873,11 @@ uint64_t asr_decoder_pass_first_restarts(const asr_decoder *d)
     return d->first_restarted;
 }
 
+void asr_decoder_live_counts(const asr_decoder *d, asr_live_counts *c)
+{
+    *c = d->counts;
+}
+
 void asr_decoder_set_pass_first_hold(asr_decoder *d, bool on)
 {
     d->first_hold = on;
@@ -958,6 +997,14 @@ static bool pass_checks(const asr_decoder *d)
     return d->pass_shift_max > 0 && d->model->engine->utt_shift;
 }
 
+/* The open utterance's buf[0..len) decoded again whole for its words
+ * (counted: asr_decoder_live_counts). */
+static int redecode_whole(asr_decoder *d, size_t len, struct word_ctx *wc)
+{
+    d->counts.redecoded++;
+    return d->model->engine->utt_redecode(d->handle, d->buf, len, on_word, wc);
+}
+
 /* A full pass's utterance just ended (its words in acc from utt_first on,
  * or with words_pending not reported yet): when its own cepstral mean lies
  * far from the running mean its pass was normalised with (a new voice or
@@ -980,7 +1027,7 @@ static int pass_check(asr_decoder *d, size_t len, struct word_ctx *wc, bool word
     acc_drop(&d->acc, d->utt_first);
     if (d->pass_reseed && (rc = e->utt_shift(d->handle, d->buf, len, true, &shift)) < 0)
         return rc;
-    return e->utt_redecode(d->handle, d->buf, len, on_word, wc);
+    return redecode_whole(d, len, wc);
 }
 
 /* A pass begun again hears buf[pass_heard..upto) now; caught up with the
@@ -996,6 +1043,7 @@ static int rehear(asr_decoder *d, size_t upto)
             return rc;
         d->pass_heard += n;
     }
+    d->counts.reheard += d->pass_heard - from;
     if (d->pass_heard - from > d->rehear_burst_max)
         d->rehear_burst_max = d->pass_heard - from;
     if (d->pass_heard >= d->utt_len)
@@ -1025,6 +1073,74 @@ out_closed:
     return rc;
 }
 
+/* Band heard (asr_decoder_set_band_heard), no verdict yet: the open
+ * utterance's audio so far decides (when it can tell), for the pass that
+ * is about to begin it again from its start on its own mean (mapped or not
+ * as the engine's passes now are). Whether the passes' band changed. */
+static bool band_first(asr_decoder *d)
+{
+    bandmap_heard h;
+    bool was = d->live_mapped;
+    if (!d->band_heard || d->heard_told)
+        return false;
+    bandmap_heard_start(&h);
+    bandmap_heard_add(&h, d->buf, d->utt_len);
+    d->counts.band_runs++;
+    d->counts.band_samples += d->utt_len;
+    enum bandmap_band b = bandmap_heard_band(&h);
+    if (b == BANDMAP_UNSURE)
+        return false;
+    d->heard_told = true;
+    d->heard_narrow = b == BANDMAP_NARROW;
+    band_apply(d);
+    d->counts.band_verdicts++;
+    d->counts.band_changes += d->live_mapped != was;
+    return d->live_mapped != was;
+}
+
+/* Band heard: an utterance just ended, buf[0..len) its audio, which joins
+ * the run being heard. A run of ASR_BAND_RUN_MS that can tell gives the
+ * first verdict, or confirms the one in force, or counts against it:
+ * ASR_BAND_CONFIRM runs in a row against change it. The next utterances'
+ * passes then map (or not), and when that changes the running mean is set
+ * to this utterance's own mean in their terms: one of unmapped frames is
+ * far from every mapped frame, and the other way round. */
+static int band_ended(asr_decoder *d, size_t len)
+{
+    const asr_engine *e = d->model->engine;
+    bool was = d->live_mapped;
+    double shift = 0;
+    if (!d->band_heard)
+        return 0;
+    bandmap_heard_add(&d->heard, d->buf, len);
+    d->heard_len += len;
+    d->counts.band_runs++;
+    d->counts.band_samples += len;
+    enum bandmap_band b = d->heard_len >= (size_t)ASR_BAND_RUN_MS * 16
+                              ? bandmap_heard_band(&d->heard)
+                              : BANDMAP_UNSURE;
+    if (b == BANDMAP_UNSURE)
+        return 0; /* too short, or nothing but near-silence yet: the run goes on */
+    bandmap_heard_start(&d->heard);
+    d->heard_len = 0;
+    bool narrow = b == BANDMAP_NARROW;
+    if (d->heard_told && narrow == d->heard_narrow) {
+        d->heard_against = 0; /* confirmed */
+        return 0;
+    }
+    if (d->heard_told && ++d->heard_against < ASR_BAND_CONFIRM)
+        return 0; /* against, not yet often enough */
+    d->heard_told = true;
+    d->heard_narrow = narrow;
+    d->heard_against = 0;
+    band_apply(d);
+    d->counts.band_verdicts++;
+    d->counts.band_changes += d->live_mapped != was;
+    if (d->live_mapped == was || !e->utt_shift)
+        return 0;
+    return e->utt_shift(d->handle, d->buf, len, true, &shift);
+}
+
 /* The open full-pass utterance reached pass_early samples: when its mean so
  * far lies further than pass_shift_max from the running mean its pass
  * began with (a new voice or channel), the pass is ended unheard and
@@ -1034,7 +1150,10 @@ out_closed:
  * check still decodes it again when it stays far). A recording's first
  * utterance heard on the capped pass (utt_trial) begins the full pass so
  * whatever its distance: the capped pass's words are not a final's, and
- * the 300 ms it was primed on is a poorer mean than 1.5 s. */
+ * the 300 ms it was primed on is a poorer mean than 1.5 s. With the band
+ * heard and no verdict yet, the utterance's audio so far gives it here
+ * (band_first), and one that changes the passes' band begins it again
+ * too: its pass so far heard the other band. */
 static int pass_early_check(asr_decoder *d)
 {
     const asr_engine *e = d->model->engine;
@@ -1046,6 +1165,11 @@ static int pass_early_check(asr_decoder *d)
         if (!d->full_pass || d->live_words) /* the capped pass's words, or decoded again */
             return 0;
         d->first_restarted++;
+        band_first(d);
+        return pass_begin_again(d);
+    }
+    if (band_first(d)) {
+        d->pass_restarted++;
         return pass_begin_again(d);
     }
     if (!pass_checks(d))
@@ -1086,7 +1210,7 @@ static int live_close(asr_decoder *d, size_t len)
     if (len < LIVE_MIN_SAMPLES)
         rc = 0; /* a few ms the engine cannot frame: no words, not a failure */
     else if (rc == 0 && speech && !words_from_pass(d))
-        rc = e->utt_redecode(d->handle, d->buf, len, on_word, &wc);
+        rc = redecode_whole(d, len, &wc);
     else if (rc == 0 && speech && d->utt_full)
         rc = pass_check(d, len, &wc, check_first);
     return rc;
@@ -1109,6 +1233,8 @@ static int live_end(asr_decoder *d)
         d->in_utt = d->settled = false;
     else
         rc = live_close(d, d->utt_len);
+    if (rc == 0)
+        rc = band_ended(d, d->utt_len);
     wipe(d->partial, PARTIAL_MAX);
     wipe(d->buf, d->utt_len * sizeof(int16_t));
     return rc ? rc : tell_utterance(d, d->utt_first);
@@ -1228,6 +1354,8 @@ static int live_open(asr_decoder *d, uint64_t start)
     if (rc < 0)
         return rc;
     d->was_live = d->in_utt = true;
+    d->counts.opened++;
+    d->counts.mapped += d->live_mapped;
     d->utt_start = start;
     d->utt_len = 0;
     d->early_checked = false;
@@ -1361,6 +1489,8 @@ static int live_end_at(asr_decoder *d, size_t len)
 {
     size_t rest = d->utt_len - len;
     int rc = live_close(d, len);
+    if (rc == 0)
+        rc = band_ended(d, len);
     wipe(d->partial, PARTIAL_MAX);
     if (rc == 0)
         rc = tell_utterance(d, d->utt_first);

@@ -217,6 +217,30 @@ void asr_decoder_set_noise(asr_decoder *d, const denoise_decision *noise);
  * so each recording's caller says it after starting. */
 void asr_decoder_set_narrowband(asr_decoder *d, bool on);
 
+/* Live mode, a recording not telephone band by its rate (a call bridged
+ * into a 16 or 24 kHz stream): true decides by listening whether its live
+ * passes (and its utterances decoded again) are mapped as telephone band,
+ * as asr_decoder_set_narrowband(true) would map them. The first verdict is
+ * the first utterance's at the early check (its first ASR_PASS_EARLY_MS,
+ * bandmap_narrow_heard's measure), where the full pass begins it again
+ * from its start anyway (asr_decoder_set_pass_first), mapped when it
+ * sounds telephone band, on its own mean; or, before that, at the end of
+ * the first utterances holding ASR_BAND_RUN_MS of audio. After it, the
+ * ended utterances are heard in runs of ASR_BAND_RUN_MS or more, and
+ * ASR_BAND_CONFIRM runs in a row heard otherwise change it (a gateway
+ * switching callers; one run does not: no flapping), from the next
+ * utterance on, the running mean then set to the last utterance's own
+ * mean, mapped or not as the passes now are. Until a verdict: unmapped,
+ * as before. asr_decoder_start sets it back to false. O(audio log 512):
+ * 0.2 ms of CPU per audio second. */
+#define ASR_BAND_RUN_MS  1500
+#define ASR_BAND_CONFIRM 2
+void asr_decoder_set_band_heard(asr_decoder *d, bool on);
+
+/* Whether the live passes of the next utterances are mapped as telephone
+ * band (by the rate or by listening; not under a voice profile). */
+bool asr_decoder_band_mapped(const asr_decoder *d);
+
 /* The same for the next utterance only, as a recording fed pairs decides
  * it (asr_decoder_feed_pair; a split part's utterances, split.h, carry
  * theirs): the result's reason (asr_result.unsure) stays the last one given
@@ -449,6 +473,21 @@ void asr_decoder_set_pass_rehear_pace(asr_decoder *d, unsigned per_100);
 /* The most samples a pass begun again heard in one call so far
  * (asr_decoder_set_pass_rehear_pace): for tests and benchmarks. */
 size_t asr_decoder_pass_rehear_burst(const asr_decoder *d);
+
+/* Live mode: the work a decoder's pieces cost so far, counted (the same
+ * audio and settings give the same counts whatever the machine's load),
+ * over its whole life: for tests and benchmarks. */
+typedef struct asr_live_counts {
+    uint64_t opened;        /* pieces opened (one begun again not counted) */
+    uint64_t mapped;        /* of them, opened with their live passes band-mapped */
+    uint64_t redecoded;     /* pieces decoded again whole for their words */
+    uint64_t reheard;       /* samples a pass begun again heard a second time */
+    uint64_t band_runs;     /* runs of audio the band listening measured */
+    uint64_t band_samples;  /* the samples it measured */
+    uint64_t band_verdicts; /* verdicts given: the first, and each change */
+    uint64_t band_changes;  /* of them, those that changed whether the passes map */
+} asr_live_counts;
+void asr_decoder_live_counts(const asr_decoder *d, asr_live_counts *c);
 
 /* Live mode, between utterances (after asr_decoder_start): builds now the
  * searches the next pieces will use with the settings in force (the live

@@ -141,8 +141,10 @@ typedef struct asr_engine {
      * or less: decode maps its cepstra toward wide-band speech's
      * (speech/bandmap.h), and so do the live passes of the utterances
      * started after (utt_start), their running mean then one of mapped
-     * frames (utt_prime, utt_shift). NULL-able: decoded as wide-band. */
-    void (*narrowband)(void *dec, bool on);
+     * frames (utt_prime, utt_shift). Returns whether the live passes of
+     * the next utterances are mapped (not under a voice profile's
+     * Gaussians). NULL-able: decoded as wide-band. */
+    bool (*narrowband)(void *dec, bool on);
     /* Unsupervised adaptation (NULL-able: unsupported). adapt_add aligns
      * the spans' words (w[first .. first + n), times in the recording) to
      * pcm, an utterance starting offset seconds in that decode just

@@ -1256,9 +1256,10 @@ static void set_voices(void *dec, bool on)
     ((ps_dec *)dec)->voices = on;
 }
 
-static void set_narrowband(void *dec, bool on)
+static bool set_narrowband(void *dec, bool on)
 {
     ((ps_dec *)dec)->narrow = on;
+    return band_mapped(dec, NULL, 0);
 }
 
 static int utt_search(void *dec, search_mode m)

@@ -31,7 +31,6 @@ bool bandmap_narrow_rate(int rate)
 #define HEARD_LOW_HI      108 /* 3375 Hz */
 #define HEARD_HIGH_LO     144 /* 4500 Hz */
 #define HEARD_HIGH_HI     232 /* 7250 Hz */
-#define HEARD_CLASSES     200 /* 0..199 dB of a frame's low-band energy */
 #define HEARD_NOISE       (1.0 / 3) /* a sample's noise variance, in steps squared */
 #define HEARD_ABOVE_NOISE 30        /* dB */
 
@@ -43,23 +42,39 @@ static double band_energy(const double *re, const double *im, int lo, int hi)
     return e;
 }
 
-bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
+/* The Hann window of a frame into win; its energy (sum of squares). */
+static double heard_window(double *win)
 {
-    double low[HEARD_CLASSES] = {0}, high[HEARD_CLASSES] = {0};
-    unsigned frames[HEARD_CLASSES] = {0};
-    double re[HEARD_NFFT], im[HEARD_NFFT], win[HEARD_NFFT], w2 = 0;
-    int top = -1;
-    /* too few frames to count (the live passes ask with none): no window */
-    if (!pcm || n < (size_t)HEARD_NFFT * BANDMAP_HEARD_MIN_FRAMES)
-        return false;
+    double w2 = 0;
     for (int i = 0; i < HEARD_NFFT; i++) {
         win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (HEARD_NFFT - 1));
         w2 += win[i] * win[i];
     }
-    /* White noise of variance v puts v * w2 into each bin of a frame. */
-    double noise_low = HEARD_NOISE * w2 * (HEARD_LOW_HI - HEARD_LOW_LO + 1),
-           noise_high = HEARD_NOISE * w2 * (HEARD_HIGH_HI - HEARD_HIGH_LO + 1),
-           least = noise_low * pow(10, HEARD_ABOVE_NOISE / 10.0);
+    return w2;
+}
+
+/* White noise of variance HEARD_NOISE puts HEARD_NOISE * w2 into each bin of
+ * a frame: what rounding puts into bins lo..hi. */
+static double heard_noise(double w2, int lo, int hi)
+{
+    return HEARD_NOISE * w2 * (hi - lo + 1);
+}
+
+void bandmap_heard_start(bandmap_heard *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->top = -1;
+}
+
+void bandmap_heard_add(bandmap_heard *h, const int16_t *pcm, size_t n)
+{
+    double re[HEARD_NFFT], im[HEARD_NFFT], win[HEARD_NFFT];
+    /* too short for a frame (the live passes ask with none): no window */
+    if (!pcm || n < HEARD_NFFT)
+        return;
+    double w2 = heard_window(win);
+    double least =
+        heard_noise(w2, HEARD_LOW_LO, HEARD_LOW_HI) * pow(10, HEARD_ABOVE_NOISE / 10.0);
     for (size_t at = 0; at + HEARD_NFFT <= n; at += HEARD_NFFT) {
         for (int i = 0; i < HEARD_NFFT; i++) {
             re[i] = win[i] * pcm[at + (size_t)i];
@@ -70,24 +85,39 @@ bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
         if (lo < least)
             continue;
         int c = (int)(10 * log10(lo));
-        c = c >= HEARD_CLASSES ? HEARD_CLASSES - 1 : c;
-        low[c] += lo;
-        high[c] += band_energy(re, im, HEARD_HIGH_LO, HEARD_HIGH_HI);
-        frames[c]++;
-        if (c > top)
-            top = c;
+        c = c >= BANDMAP_HEARD_CLASSES ? BANDMAP_HEARD_CLASSES - 1 : c;
+        h->low[c] += lo;
+        h->high[c] += band_energy(re, im, HEARD_HIGH_LO, HEARD_HIGH_HI);
+        h->frames[c]++;
+        if (c > h->top)
+            h->top = c;
     }
-    double lo = 0, hi = 0;
+}
+
+enum bandmap_band bandmap_heard_band(const bandmap_heard *h)
+{
+    double win[HEARD_NFFT], lo = 0, hi = 0;
     unsigned counted = 0;
-    for (int c = top; c >= 0 && c > top - BANDMAP_HEARD_SPEECH_DB; c--) {
-        lo += low[c];
-        hi += high[c];
-        counted += frames[c];
+    for (int c = h->top; c >= 0 && c > h->top - BANDMAP_HEARD_SPEECH_DB; c--) {
+        lo += h->low[c];
+        hi += h->high[c];
+        counted += h->frames[c];
     }
     if (counted < BANDMAP_HEARD_MIN_FRAMES)
+        return BANDMAP_UNSURE;
+    hi -= counted * heard_noise(heard_window(win), HEARD_HIGH_LO, HEARD_HIGH_HI);
+    return hi < lo * pow(10, -BANDMAP_HEARD_RATIO_DB / 10.0) ? BANDMAP_NARROW : BANDMAP_WIDE;
+}
+
+bool bandmap_narrow_heard(const int16_t *pcm, size_t n)
+{
+    bandmap_heard h;
+    /* too few frames to count: not even the window */
+    if (!pcm || n < (size_t)HEARD_NFFT * BANDMAP_HEARD_MIN_FRAMES)
         return false;
-    hi -= counted * noise_high;
-    return hi < lo * pow(10, -BANDMAP_HEARD_RATIO_DB / 10.0);
+    bandmap_heard_start(&h);
+    bandmap_heard_add(&h, pcm, n);
+    return bandmap_heard_band(&h) == BANDMAP_NARROW;
 }
 
 /* One mapped frame out of the three unmapped ones around it. */

@@ -44,6 +44,31 @@ bool bandmap_narrow_rate(int rate);
 #define BANDMAP_HEARD_MIN_FRAMES 8
 bool bandmap_narrow_heard(const int16_t *pcm, size_t n);
 
+/* The same measure over audio that comes in runs (a live session's pieces
+ * of speech): the runs' 512-sample frames (a run's last partial frame
+ * dropped) counted as bandmap_narrow_heard counts one recording's, so that
+ * one run added to an empty measure gives its answer. Plain data (about
+ * 4 KiB): start it, add runs, ask. */
+#define BANDMAP_HEARD_CLASSES 200 /* 1 dB classes of a frame's 300-3400 Hz energy */
+typedef struct bandmap_heard {
+    double low[BANDMAP_HEARD_CLASSES], high[BANDMAP_HEARD_CLASSES];
+    unsigned frames[BANDMAP_HEARD_CLASSES];
+    int top; /* the loudest class with a frame (-1: none) */
+} bandmap_heard;
+
+enum bandmap_band {
+    BANDMAP_UNSURE, /* fewer than BANDMAP_HEARD_MIN_FRAMES frames of speech */
+    BANDMAP_WIDE,
+    BANDMAP_NARROW, /* telephone band */
+};
+
+/* Nothing heard. */
+void bandmap_heard_start(bandmap_heard *h);
+/* Adds pcm[0..n) (16 kHz). No allocation; O(n log 512). */
+void bandmap_heard_add(bandmap_heard *h, const int16_t *pcm, size_t n);
+/* What the runs added so far sound like. Pure; O(BANDMAP_HEARD_CLASSES). */
+enum bandmap_band bandmap_heard_band(const bandmap_heard *h);
+
 /* Maps cep[0..nfr) (ncep each, before mean normalisation) in place; frames
  * past either end count as the end frame. Nothing for ncep other than
  * BANDMAP_DIM (PHS_EINVAL) or no frames. O(nfr * 39 * 13). */

@@ -941,8 +941,12 @@ static int open_on(asr_model *model, asr_decoder *dec, const struct livesess_con
     /* G.711 and 8 kHz PCM: the cepstra are mapped toward wide-band speech's
      * (speech/bandmap.h) in every pass, the live ones (partials, the full
      * pass whose second pass gives a final) as a piece decoded again whole;
-     * the rate cannot change within a session */
-    asr_decoder_set_narrowband(s->dec, bandmap_narrow_rate(s->cfg.sample_rate));
+     * the rate cannot change within a session. At a wide-band rate the
+     * decoder listens: a call bridged into a 16 or 24 kHz stream is mapped
+     * from its first piece's early check on (asr_decoder_set_band_heard) */
+    bool narrow = bandmap_narrow_rate(s->cfg.sample_rate);
+    asr_decoder_set_narrowband(s->dec, narrow);
+    asr_decoder_set_band_heard(s->dec, !narrow);
     /* the load at open: only the searches it allows are built */
     s->floor = s->told_floor = load_floor(s, cfg->load_streams, cfg->load_cores);
     if ((rc = asr_decoder_set_live_search(s->dec, SEARCH_DEFAULT)) < 0 ||

@@ -243,7 +243,9 @@ struct livesess_config {
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
     bool final_from_pass; /* at a telephone rate (8 kHz or less) too: every
-                             pass is band-mapped (speech/bandmap.h) */
+                             pass is band-mapped (speech/bandmap.h); at a
+                             wide-band rate as soon as the session hears a
+                             telephone band (asr_decoder_set_band_heard) */
     /* The machine's load when the session opens, as livesess_set_load
      * takes it (streams live sessions, itself included, on load_cores
      * cores): the session starts on the search that allows and builds only

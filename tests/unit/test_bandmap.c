@@ -77,6 +77,43 @@ static void heard_made_up(void **state)
     free(hiss);
 }
 
+/* The measure over runs (bandmap_heard, a live session's pieces): one run
+ * answers as bandmap_narrow_heard does; runs cut at whole frames add up to
+ * the whole; a run too short to tell is unsure (not wide), and a call's
+ * runs with wide-band speech added are wide-band. */
+static void heard_in_runs(void **state)
+{
+    uint32_t seed = 11;
+    size_t n = 3 * 16000;
+    int16_t *wide = voice(n, 7900, 8000, 0, &seed), *narrow = voice(n, 3400, 8000, 0, &seed);
+    bandmap_heard h;
+    bandmap_heard_start(&h);
+    assert_int_equal(bandmap_heard_band(&h), BANDMAP_UNSURE);
+    bandmap_heard_add(&h, narrow, 512 * (BANDMAP_HEARD_MIN_FRAMES - 1));
+    assert_int_equal(bandmap_heard_band(&h), BANDMAP_UNSURE);
+    bandmap_heard_add(&h, narrow + 512 * (BANDMAP_HEARD_MIN_FRAMES - 1), 512);
+    assert_int_equal(bandmap_heard_band(&h), BANDMAP_NARROW);
+    bandmap_heard_add(&h, NULL, 0);
+    bandmap_heard_add(&h, narrow, 511); /* no whole frame: nothing */
+    assert_int_equal(bandmap_heard_band(&h), BANDMAP_NARROW);
+    /* cut in runs of 20 frames: the same answer as whole, each way */
+    for (int k = 0; k < 2; k++) {
+        const int16_t *pcm = k ? wide : narrow;
+        bandmap_heard_start(&h);
+        for (size_t at = 0; at < n; at += 20 * 512)
+            bandmap_heard_add(&h, pcm + at, n - at < 20 * 512 ? n - at : 20 * 512);
+        assert_int_equal(bandmap_heard_band(&h), k ? BANDMAP_WIDE : BANDMAP_NARROW);
+        assert_int_equal(bandmap_narrow_heard(pcm, n), !k);
+    }
+    /* wide-band speech added to a call's runs: no longer telephone band */
+    bandmap_heard_start(&h);
+    bandmap_heard_add(&h, narrow, n);
+    bandmap_heard_add(&h, wide, n / 4);
+    assert_int_equal(bandmap_heard_band(&h), BANDMAP_WIDE);
+    free(wide);
+    free(narrow);
+}
+
 /* The LibriVox utterances are wide-band; their telephone versions (8 kHz
  * mu-law through a 300-3400 Hz band pass, and the same written at 16 kHz
  * as a call recorder may) sound telephone band once the product has
@@ -205,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(narrow_rates),
         cmocka_unit_test(heard_made_up),
+        cmocka_unit_test(heard_in_runs),
         cmocka_unit_test(heard_recordings),
         cmocka_unit_test(other_dimensions_refused),
         cmocka_unit_test(linear_not_identity),

@@ -470,6 +470,7 @@ struct heard {
     char words[8192];
     char partials[16384];
     uint64_t checked, redecoded; /* the full pass's (asr_decoder_pass_stats) */
+    bool mapped; /* the live passes mapped at the commit (asr_decoder_band_mapped) */
 };
 
 static void append(char *buf, size_t cap, const char *sep, const char *s)
@@ -504,11 +505,12 @@ struct feeding {
     size_t len[MAX_PIECES], n_len, before;
 };
 
-/* What feeding f at rate is heard as through a session that asks for the
- * full pass's finals (pass) or decodes each utterance again whole for its
- * final, into h (the pass's counts read at the commit, the decoder's
- * utterance then ended). */
-static void heard_at(int rate, bool pass, const struct feeding *f, struct heard *h)
+/* A session at rate, VAD off, the default search always, that asks for
+ * the full pass's finals (pass) or decodes each utterance again whole for
+ * its final, telling h (emptied) what it says. listen false: its band by
+ * its rate alone, as before sessions listened (asr_decoder_set_band_heard
+ * off after the open). */
+static livesess *heard_open(int rate, bool pass, bool listen, struct heard *h)
 {
     struct livesess_config c = {.sample_rate = rate,
                                 .event = on_heard,
@@ -522,11 +524,22 @@ static void heard_at(int rate, bool pass, const struct feeding *f, struct heard 
     char msg[256];
     memset(h, 0, sizeof(*h));
     assert_int_equal(livesess_open(model, &c, &s, msg, sizeof(msg)), 0);
+    if (!listen)
+        asr_decoder_set_band_heard(livesess_decoder(s), false);
+    return s;
+}
+
+/* What feeding f is heard as through such a session, into h (the pass's
+ * counts and band read at the commit, the decoder's utterance then ended). */
+static void heard_at(int rate, bool pass, bool listen, const struct feeding *f, struct heard *h)
+{
+    livesess *s = heard_open(rate, pass, listen, h);
     size_t off = 0;
     for (size_t i = 0; i <= f->n_len; i++) {
         if (i == f->before) {
             assert_int_equal(livesess_commit(s), 0);
             asr_decoder_pass_stats(livesess_decoder(s), &h->checked, &h->redecoded);
+            h->mapped = asr_decoder_band_mapped(livesess_decoder(s));
         }
         if (i < f->n_len) {
             assert_int_equal(livesess_feed(s, f->pcm + off, f->len[i]), 0);
@@ -592,24 +605,27 @@ static void telephone_free(struct telephone *t)
 
 /* The recording heard by an 8 kHz session (narrow) and by a 16 kHz one
  * fed the very samples the first one's resampler makes of it, in the same
- * pieces (wide), both on the full pass (pass) or decoding again. The live
- * passes map by the session's rate alone, so the partials always differ,
- * and with the full pass the words and confidences too (mapped and
- * unmapped cepstra). A piece decoded again whole is mapped when it sounds
- * telephone band (bandmap_narrow_heard), whatever the rate: decoding
- * again, both sessions' words and confidences are the same. */
+ * pieces (wide), both on the full pass (pass) or decoding again, the 16
+ * kHz one by its rate alone (not listening). Its live passes are then
+ * unmapped, so the partials always differ, and with the full pass the
+ * words and confidences too (mapped and unmapped cepstra). A piece decoded
+ * again whole is mapped when it sounds telephone band
+ * (bandmap_narrow_heard), whatever the rate: decoding again, both
+ * sessions' words and confidences are the same. */
 static void heard_both_differ(bool pass, struct heard *narrow, struct heard *wide)
 {
     struct telephone t;
     telephone_make(&t);
-    heard_at(8000, pass, &t.narrow, narrow);
-    heard_at(16000, pass, &t.wide, wide);
+    heard_at(8000, pass, true, &t.narrow, narrow);
+    heard_at(16000, pass, false, &t.wide, wide);
     telephone_free(&t);
     printf("8 kHz: %s (%llu checked, %llu again)\n16 kHz: %s (%llu checked, %llu again)\n",
            narrow->text, (unsigned long long)narrow->checked,
            (unsigned long long)narrow->redecoded, wide->text, (unsigned long long)wide->checked,
            (unsigned long long)wide->redecoded);
     assert_true(narrow->text[0] && wide->text[0] && narrow->partials[0] && wide->partials[0]);
+    assert_true(narrow->mapped);
+    assert_false(wide->mapped);
     if (pass)
         assert_string_not_equal(narrow->words, wide->words);
     else
@@ -635,9 +651,9 @@ static void test_telephone_rate_mapped(void **state)
 /* An 8 kHz session asking for the full pass's finals (the server's) takes
  * them from its pass, as a 16 kHz one does (its pieces checked, none
  * decoded again), and that pass hears mapped cepstra: its finals differ
- * from the 16 kHz session's. Fails with the live passes' map stubbed (the
- * same words, confidences and partials), and with telephone rates kept
- * off the full pass (none checked). */
+ * from the 16 kHz session's by its rate. Fails with the live passes' map
+ * stubbed (the same words, confidences and partials), and with telephone
+ * rates kept off the full pass (none checked). */
 static void test_telephone_rate_pass_mapped(void **state)
 {
     if (!model)
@@ -647,6 +663,104 @@ static void test_telephone_rate_pass_mapped(void **state)
     assert_true(narrow.checked >= 1 && wide.checked >= 1);
     assert_int_equal(narrow.redecoded, 0);
     assert_int_equal(wide.redecoded, 0);
+}
+
+/* A 16 kHz session carrying a call (the 8 kHz session's samples, as
+ * above) and listening, as sessions at wide-band rates do: its first
+ * piece's early check hears the band, the full pass begins the piece again
+ * mapped on its own mapped mean, and its finals are the 8 kHz session's,
+ * word for word and confidence for confidence, where the same session by
+ * its rate alone reads otherwise (test_telephone_rate_pass_mapped); its
+ * live passes stay mapped. Fails on sessions that decide by the rate (the
+ * words differ, not mapped). */
+static void test_telephone_heard_pass_mapped(void **state)
+{
+    if (!model)
+        skip();
+    static struct heard narrow, wide;
+    struct telephone t;
+    telephone_make(&t);
+    heard_at(8000, true, true, &t.narrow, &narrow);
+    heard_at(16000, true, true, &t.wide, &wide);
+    telephone_free(&t);
+    printf("8 kHz: %s\n16 kHz, listening: %s\n", narrow.text, wide.text);
+    assert_true(narrow.text[0] && narrow.mapped);
+    assert_string_equal(narrow.words, wide.words);
+    assert_true(wide.mapped);
+    assert_int_equal(wide.redecoded, 0);
+}
+
+/* One utterance of pcm[0..n) fed half a second at a time, then
+ * committed: whether the session's live passes map after it. */
+static bool utterance_mapped(livesess *s, const int16_t *pcm, size_t n)
+{
+    for (size_t off = 0; off < n; off += 8000)
+        assert_int_equal(livesess_feed(s, pcm + off, n - off < 8000 ? n - off : 8000), 0);
+    assert_int_equal(livesess_commit(s), 0);
+    return asr_decoder_band_mapped(livesess_decoder(s));
+}
+
+#define UTTERANCE 64000 /* samples: the recording's first 4 s, its call's */
+
+/* A 16 kHz session hearing wide-band speech, then a call, then wide-band
+ * again (a gateway switching callers), an utterance each: wide-band
+ * speech is never mapped; the band changes after ASR_BAND_CONFIRM
+ * utterances heard otherwise in a row, not after one (no flapping); and
+ * the words of the wide-band utterances before the call are those of a
+ * session by its rate alone, and so is their work, counted: the same
+ * pieces, none begun again or decoded again more, the same samples heard
+ * again (its first piece's early check gives the verdict, wide, and
+ * changes nothing). Fails with the band decided by the rate (the call
+ * never mapped), with one utterance enough to change it, and with a
+ * verdict that begins the piece again whatever it says. */
+static void test_band_heard_changes(void **state)
+{
+    if (!model)
+        skip();
+    static struct heard listening, by_rate;
+    asr_live_counts rate_counts, heard_counts;
+    struct telephone t;
+    telephone_make(&t);
+    assert_true(rec.n >= UTTERANCE && t.n_up >= UTTERANCE);
+    assert_int_equal(ASR_BAND_CONFIRM, 2);
+    /* wide, wide by the rate alone: the reference for the first two */
+    livesess *s = heard_open(16000, true, false, &by_rate);
+    assert_false(utterance_mapped(s, rec.s, UTTERANCE));
+    assert_false(utterance_mapped(s, rec.s, UTTERANCE));
+    asr_decoder_live_counts(livesess_decoder(s), &rate_counts);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    s = heard_open(16000, true, true, &listening);
+    bool wide1 = utterance_mapped(s, rec.s, UTTERANCE);
+    bool wide2 = utterance_mapped(s, rec.s, UTTERANCE);
+    asr_decoder_live_counts(livesess_decoder(s), &heard_counts);
+    assert_string_equal(listening.words, by_rate.words);
+    printf("wide-band, by rate / listening: %llu / %llu pieces, %llu / %llu decoded again, "
+           "%llu / %llu samples heard again; listening: %llu runs, %llu verdicts, %llu "
+           "changes\n",
+           (unsigned long long)rate_counts.opened, (unsigned long long)heard_counts.opened,
+           (unsigned long long)rate_counts.redecoded, (unsigned long long)heard_counts.redecoded,
+           (unsigned long long)rate_counts.reheard, (unsigned long long)heard_counts.reheard,
+           (unsigned long long)heard_counts.band_runs,
+           (unsigned long long)heard_counts.band_verdicts,
+           (unsigned long long)heard_counts.band_changes);
+    assert_true(rate_counts.opened >= 2 && rate_counts.reheard > 0); /* the first piece's check */
+    assert_int_equal(heard_counts.opened, rate_counts.opened);
+    assert_int_equal(heard_counts.redecoded, rate_counts.redecoded);
+    assert_int_equal(heard_counts.reheard, rate_counts.reheard);
+    assert_int_equal(heard_counts.mapped, 0);
+    assert_true(heard_counts.band_verdicts >= 1);
+    assert_int_equal(heard_counts.band_changes, 0);
+    bool call1 = utterance_mapped(s, t.up, UTTERANCE);
+    bool call2 = utterance_mapped(s, t.up, UTTERANCE);
+    bool back1 = utterance_mapped(s, rec.s, UTTERANCE);
+    bool back2 = utterance_mapped(s, rec.s, UTTERANCE);
+    assert_int_equal(livesess_close(s, NULL), 0);
+    telephone_free(&t);
+    printf("mapped after each: wide %d %d, call %d %d, wide %d %d\n", wide1, wide2, call1, call2,
+           back1, back2);
+    assert_false(wide1 || wide2 || call1);
+    assert_true(call2 && back1);
+    assert_false(back2);
 }
 
 int main(void)
@@ -661,11 +775,17 @@ int main(void)
         cmocka_unit_test(test_first_piece_reheard_paced),
         cmocka_unit_test(test_telephone_rate_mapped),
         cmocka_unit_test(test_telephone_rate_pass_mapped),
+        cmocka_unit_test(test_telephone_heard_pass_mapped),
+        cmocka_unit_test(test_band_heard_changes),
     };
     /* Under ASan the mapped live pass (feed_mapped, end_mapped) is
      * test_telephone_rate_pass_mapped's; the decode-again variant's whole
-     * decodes are test_pipeline's path. */
-    static const char *const normal_only[] = {"test_telephone_rate_mapped", NULL};
+     * decodes are test_pipeline's path. The band heard is
+     * test_telephone_heard_pass_mapped's (its verdict at the early check,
+     * runs confirming it); test_band_heard_changes's six utterances add
+     * only the change and its reseed (utt_shift, the check's path). */
+    static const char *const normal_only[] = {"test_telephone_rate_mapped",
+                                              "test_band_heard_changes", NULL};
     return fx_run_group("livesess", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
                         teardown);
 }
