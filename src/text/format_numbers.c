@@ -1473,6 +1473,14 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
     if (!c || !n || (vitamin ? !strchr("abcdek", c) : n > level_max(c)) ||
         unit_at_word(v, i + 2, &ku, &wu) || index_in(format_word(v, i + 2), count_nouns) >= 0)
         return 0;
+    /* no level when the words after the letter read whole as a longer
+     * value said as a cardinal or in pairs: "c one twenty five" (a
+     * recogniser's "c a one twenty five") is no C1 and a 25, "c two
+     * hundred" no C2 */
+    spoken_num whole;
+    if (!vitamin && number_at(v, i + 1, &whole) && whole.k > 1 && !whole.digits &&
+        !whole.ordinal && whole.value > level_max(c))
+        return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
         return rc;
