@@ -1623,6 +1623,13 @@ static void test_blind14_forms(void **state)
         {"alk phos ninety eight t bili point seven", "Alk phos 98 T bili 0.7."},
         {"chem seven this morning", "Chem-7 this morning."},
         {"five f u two thousand four hundred milligrams per meter squared", "5-FU 2400 mg/m2."},
+        /* a letter before a longer value is no spine level (found on
+         * blind14's audio: "c a one twenty five" heard without its "a") */
+        {"c one twenty five came down", "C 125 came down."},
+        {"c two hundred", "C 200."},
+        {"c one two", "C1-2."},
+        {"l five s one", "L5-S1."},
+        {"t twelve", "T12."},
     };
     CHECK(cases);
 }
