@@ -501,6 +501,18 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"i and o", "I&O"},
                                                {"i and os", "I&Os"},
                                                {"p f ratio", "P/F ratio"},
+                                               /* the optic cup to the disc;
+                                                * inspiration to expiration */
+                                               {"c d ratio", "C/D ratio"},
+                                               {"i to e ratio", "I:E ratio"},
+                                               /* total and direct bilirubin,
+                                                * a panel by its count */
+                                               {"t bili", "T bili"},
+                                               {"d bili", "D bili"},
+                                               {"chem seven", "Chem-7"},
+                                               {"chem ten", "Chem-10"},
+                                               /* fluorouracil */
+                                               {"five f u", "5-FU"},
                                                /* chemotherapy regimens */
                                                {"folfox", "FOLFOX"},
                                                {"folfiri", "FOLFIRI"},

@@ -522,6 +522,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"hounsfield units", "HU"},
                                        {"diopters", "D"},
                                        {"diopter", "D"},
+                                       /* a cornea's or retina's
+                                        * thickness */
+                                       {"microns", "µm"},
+                                       {"micron", "µm"},
                                        {"meters", "m"},
                                        {"meter", "m"},
                                        /* a sleep study's events, as
@@ -551,11 +555,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
  * "3 days"); the noun itself stays a word. */
 static const char *const count_nouns[] = {
     "tablets",    "tablet",  "tabs",     "capsules", "capsule",  "puffs",       "puff",
-    "drops",      "sprays",  "doses",    "dose",     "times",    "days",        "day",
-    "weeks",      "week",    "months",   "month",    "years",    "year",        "hours",
-    "hour",       "minutes", "minute",   "seconds",  "episodes", "packs",       "pack",
-    "cigarettes", "drinks",  "refills",  "vials",    "patches",  "inches",      "feet",
-    "beats",      "breaths", "stitches", "sutures",  "children", "pregnancies",
+    "drops",      "drop",    "sprays",   "doses",    "dose",     "times",       "days",
+    "day",        "weeks",   "week",     "months",   "month",    "years",       "year",
+    "hours",      "hour",    "minutes",  "minute",   "seconds",  "episodes",    "packs",
+    "pack",       "cigarettes", "drinks", "refills", "vials",    "patches",     "inches",
+    "feet",       "beats",   "breaths",  "stitches", "sutures",  "children",    "pregnancies",
     /* an ampule pushed ("1 amp of D50", "2 amps of bicarb") */
     "amp",        "amps",    NULL};
 
@@ -574,6 +578,9 @@ static const char *const value_cues[] = {
     "rass",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
     "series", "image",
+    /* a tooth said by its number without "number" ("tooth 3"; the "#"
+     * only where "number" is said, tooth_number_at) */
+    "tooth",
     /* a radiology report's category: "BI-RADS 4", "TI-RADS 3" */
     "rads",
     /* a treatment's cycle ("cycle 4 of 6") and a laryngoscope blade's
@@ -611,6 +618,9 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                            {"liter", "L"},
                                            {"square meter", "m2"},
                                            {"meter squared", "m2"},
+                                           /* "milligrams per m squared", as
+                                            * an oncologist says the dose */
+                                           {"m squared", "m2"},
                                            {"dose", "dose"},
                                            {"gram", "g"},
                                            {NULL, NULL}};
@@ -818,12 +828,29 @@ static bool band_end(const format_view *v, size_t j, const spoken_num *s, const 
            !strchr(end->text, '.') && end->value % 50 == 0 && end->value > s->value;
 }
 
+static long clock_24_at(const format_view *v, size_t i, sbuf *out);
+
+/* 1 when a 24-hour clock time said at i reads more words than the
+ * number t (0 when not, negative on an error): "from fourteen hundred to
+ * sixteen thirty" ends on 1630, not on a range's "16" and a "30" after. */
+static long clock_24_longer(const format_view *v, size_t i, const spoken_num *t)
+{
+    sbuf scratch;
+    sbuf_init(&scratch, 16);
+    long r = clock_24_at(v, i, &scratch);
+    sbuf_free(&scratch);
+    return r < 0 ? r : r > (long)t->k;
+}
+
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
     spoken_num band;
     if (band_end(v, j, s, t, &band))
         t = &band;
+    long clock = clock_24_longer(v, j + 1, t);
+    if (clock)
+        return clock < 0 ? clock : 0;
     size_t start = j - s->k, k = j + 1 + t->k, ku;
     written_unit wu;
     bool from = start > 0 && format_word_is(v, start - 1, "from");
@@ -1446,6 +1473,14 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
     if (!c || !n || (vitamin ? !strchr("abcdek", c) : n > level_max(c)) ||
         unit_at_word(v, i + 2, &ku, &wu) || index_in(format_word(v, i + 2), count_nouns) >= 0)
         return 0;
+    /* no level when the words after the letter read whole as a longer
+     * value said as a cardinal or in pairs: "c one twenty five" (a
+     * recogniser's "c a one twenty five") is no C1 and a 25, "c two
+     * hundred" no C2 */
+    spoken_num whole;
+    if (!vitamin && number_at(v, i + 1, &whole) && whole.k > 1 && !whole.digits &&
+        !whole.ordinal && whole.value > level_max(c))
+        return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
         return rc;
@@ -1840,6 +1875,27 @@ static long hour_of_day_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)k;
 }
 
+/* A spectacle refraction's cylinder and axis, said after its sphere:
+ * "minus two point two five plus point seven five times one eighty" ->
+ * "-2.25 +0.75 x 180". At i "plus" or "minus" right after a number, a
+ * decimal below 10, then "times" (or "x") and an axis of 1 to 180 degrees;
+ * "two plus three times four" (no decimal) stays. */
+static long cylinder_at(const format_view *v, size_t i, sbuf *out)
+{
+    bool plus = format_word_is(v, i, "plus");
+    spoken_num s, t, axis;
+    if ((!plus && !format_word_is(v, i, "minus")) || i == 0 || !number_at(v, i - 1, &s) ||
+        !number_at(v, i + 1, &t) || t.ordinal || t.digits || !strchr(t.text, '.') || t.value >= 10)
+        return 0;
+    size_t x = i + 1 + t.k;
+    if (!(format_word_is(v, x, "times") || format_word_is(v, x, "x")) ||
+        !number_at(v, x + 1, &axis) || axis.ordinal || axis.digits || strchr(axis.text, '.') ||
+        axis.value < 1 || axis.value > 180 || measure_follows(v, x + 1))
+        return 0;
+    int rc = sbuf_printf(out, "%c%s x %s", plus ? '+' : '-', t.text, axis.text);
+    return rc < 0 ? rc : (long)(t.k + 2 + axis.k);
+}
+
 /* A negative value: "minus six" -> "-6", "minus two point seven"; and
  * "negative" before a decimal or a measure ("negative one point two
  * liters" -> "-1.2 L"), not before a bare count ("negative four" stays,
@@ -1962,12 +2018,14 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
 static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
 {
     static const long snellen[] = {10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 200, 400};
-    static const char *const cues[] = {"acuity", "vision", "snellen", "va", NULL};
+    static const char *const cues[] = {"acuity", "vision", "snellen", "va", "pinhole", NULL};
     /* words that may stand between the cue and the fraction */
-    static const char *const between[] = {
-        "is",   "was",  "of",   "to",        "right",       "left", "eye",
-        "od",   "os",   "ou",   "corrected", "uncorrected", "in",   "the",
-        "both", "eyes", "with", "without",   "correction",  NULL};
+    static const char *const between[] = {"is", "was", "of", "to", "right", "left", "eye", "od",
+                                          "os", "ou", "corrected", "uncorrected", "in", "the",
+                                          "both", "eyes", "with", "without", "correction",
+                                          /* "vision improved to twenty thirty", "pinhole improves
+                                           * the left to twenty twenty five" */
+                                          "improves", "improved", NULL};
     spoken_num t;
     if (!format_word_is(v, i, "twenty") || !number_at(v, i + 1, &t) || t.ordinal || t.digits ||
         strchr(t.text, '.'))
@@ -1986,7 +2044,7 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
     size_t ek;
     bool cued = format_word_is(v, i + 1 + t.k, "vision") ||
                 format_pair_at(v, i + 1 + t.k, eye_after, &ek) >= 0;
-    for (size_t b = i, d = 0; !cued && b > 0 && d < 4; b--, d++) {
+    for (size_t b = i, d = 0; !cued && b > 0 && d < 5; b--, d++) {
         if (index_in(format_word(v, b - 1), cues) >= 0)
             cued = true;
         else if (index_in(format_word(v, b - 1), between) < 0)
@@ -2419,6 +2477,21 @@ static long weekday_date_at(const format_view *v, size_t i, sbuf *out)
     return end - (long)i;
 }
 
+/* How far back "probing depths" or "pocket depths" may be said before the
+ * depths: "probing depths on tooth three were four three five". */
+#define PROBING_REACH 6u
+
+/* True when "probing" or "pocket" and "depth(s)" are said up to
+ * PROBING_REACH words before i, in the same sentence. */
+static bool probing_before(const format_view *v, size_t i)
+{
+    for (size_t d = 1; d <= PROBING_REACH && d < i && i - d - 1 >= v->floor; d++)
+        if ((format_word_is(v, i - d, "depths") || format_word_is(v, i - d, "depth")) &&
+            (format_word_is(v, i - d - 1, "probing") || format_word_is(v, i - d - 1, "pocket")))
+            return true;
+    return false;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -2433,9 +2506,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
         (end = fraction_at(v, i, out)) || (end = article_fraction_at(v, i, out)) ||
-        (end = hour_of_day_at(v, i, out)) || (end = negative_at(v, i, out)) ||
-        (end = cranial_nerve_at(v, i, out)) || (end = suture_at(v, i, out)) ||
-        (end = acuity_at(v, i, out)))
+        (end = hour_of_day_at(v, i, out)) || (end = cylinder_at(v, i, out)) ||
+        (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
+        (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
     if ((end = tooth_number_at(v, i, out)))
         return end;
@@ -2461,8 +2534,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return rc < 0 ? rc : (long)s.k;
     }
     /* a rule named by its numbers, said digit by digit: "the four two one
-     * rule" (maintenance fluids) -> "the 4-2-1 rule" */
-    if (s.digits && s.k >= 2 && s.k <= 4 && strlen(s.text) == s.k && format_word_is(v, j, "rule")) {
+     * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
+     * depths, three sites (or six) said digit by digit after "probing
+     * depths": "four three five" -> "4-3-5" */
+    if (s.digits && strlen(s.text) == s.k &&
+        ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) ||
+         ((s.k == 3 || s.k == 6) && !strchr(s.text, '0') && probing_before(v, i)))) {
         for (size_t d = 0; d < s.k; d++) {
             int rc = sbuf_printf(out, d ? "-%c" : "%c", s.text[d]);
             if (rc < 0)
@@ -2534,6 +2611,17 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * degree curve" -> "a 22-degree curve" */
     static const char *const spans[] = {"minute", "hour", "day",   "week",   "month",
                                         "year",   "lead", "gauge", "degree", NULL};
+    /* a count before a needle's or catheter's size: "two fifteen gauge
+     * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair
+     * read as one value, 215, is no size) */
+    long count = unit_at(v, i), size;
+    bool size_ord;
+    if (s.k == 2 && format_word_is(v, j, "gauge") && count >= 2 && count <= 9 &&
+        below_hundred(v, i + 1, &size, &size_ord) == 1 && !size_ord && size >= 7 && size <= 30 &&
+        s.value == count * 100 + size && !strchr(s.text, '.')) {
+        int rc = sbuf_printf(out, "%ld %ld-gauge", count, size);
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};

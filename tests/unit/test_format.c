@@ -1569,6 +1569,95 @@ static void test_stream_blind11_forms(void **state)
 
 /* Session 50's forms streamed with a pause inside them: the released text
  * equals the whole transcript's. */
+/* Session 51's rules (blind14's first run): each case fails without its
+ * rule, and neighbours that read the same with and without. */
+static void test_blind14_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* "per m squared" as "per meter squared" */
+        {"cisplatin seventy five milligrams per m squared on day one",
+         "Cisplatin 75 mg/m2 on day 1."},
+        {"paclitaxel one seventy five milligrams per meter squared", "Paclitaxel 175 mg/m2."},
+        /* "drop" a counted noun as "drops" is */
+        {"latanoprost one drop in both eyes at bedtime",
+         "Latanoprost 1 drop in both eyes at bedtime."},
+        {"artificial tears one drop four times a day", "Artificial tears 1 drop 4 times a day."},
+        {"a drop in her hemoglobin", "A drop in her hemoglobin."},
+        {"one drop of blood", "1 drop of blood."},
+        /* microns */
+        {"central corneal thickness five hundred forty microns",
+         "Central corneal thickness 540 µm."},
+        /* a tooth by its number, with "number" or without */
+        {"probing depths on tooth three", "Probing depths on tooth 3."},
+        {"class two mobility on tooth twenty four", "Class 2 mobility on tooth 24."},
+        {"tooth number eight", "Tooth #8."},
+        {"a tooth that hurts", "A tooth that hurts."},
+        /* "pinhole" an acuity cue, "improves" and "improved" between */
+        {"pinhole improves the left to twenty twenty five", "Pinhole improves the left to 20/25."},
+        {"vision improved to twenty thirty", "Vision improved to 20/30."},
+        {"she improved in twenty twenty five", "She improved in 2025."},
+        /* a 24-hour time ends a change said with "from" */
+        {"the infusion ran from fourteen hundred to sixteen thirty",
+         "The infusion ran from 1400 to 1630."},
+        {"from oh eight hundred to oh nine thirty", "From 0800 to 0930."},
+        {"from ten to fifteen", "From 10 to 15."},
+        {"from fifteen to twenty milligrams", "From 15 to 20 mg."},
+        /* a count before a gauge */
+        {"cannulated with two fifteen gauge needles", "Cannulated with 2 15-gauge needles."},
+        {"two eighteen gauge i v s", "2 18-gauge IVs."},
+        {"an eighteen gauge i v", "An 18-gauge IV."},
+        /* pocket depths said digit by digit */
+        {"probing depths on tooth three were four three five on the buccal",
+         "Probing depths on tooth 3 were 4-3-5 on the buccal."},
+        {"pocket depths of two three two", "Pocket depths of 2-3-2."},
+        {"probing depths five to six millimeters", "Probing depths 5-6 mm."},
+        {"room four three five", "Room 435."},
+        /* a refraction's cylinder and axis */
+        {"refraction minus two point two five plus point seven five times one eighty",
+         "Refraction -2.25 +0.75 x 180."},
+        {"plus one point five minus point five times ninety", "Plus 1.5 -0.5 x 90."},
+        {"two plus three times four", "Two plus 3 times four."},
+        /* spelled and said forms */
+        {"c d ratio point six o u", "C/D ratio 0.6 OU."},
+        {"i to e ratio one to two", "I:E ratio 1:2."},
+        {"alk phos ninety eight t bili point seven", "Alk phos 98 T bili 0.7."},
+        {"chem seven this morning", "Chem-7 this morning."},
+        {"five f u two thousand four hundred milligrams per meter squared", "5-FU 2400 mg/m2."},
+        /* a letter before a longer value is no spine level (found on
+         * blind14's audio: "c a one twenty five" heard without its "a") */
+        {"c one twenty five came down", "C 125 came down."},
+        {"c two hundred", "C 200."},
+        {"c one two", "C1-2."},
+        {"l five s one", "L5-S1."},
+        {"t twelve", "T12."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind14_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "seventy five milligrams per m | squared on day one",
+        "seventy five milligrams per | m squared on day one",
+        "latanoprost one | drop in both eyes",
+        "five hundred forty | microns",
+        "probing depths on tooth | three",
+        "pinhole improves the left to twenty | twenty five",
+        "the infusion ran from fourteen hundred to sixteen | thirty",
+        "cannulated with two fifteen | gauge needles",
+        "cannulated with two | fifteen gauge needles",
+        "probing depths were four three | five on the buccal",
+        "probing depths were four | three five on the buccal",
+        "refraction minus two point two five plus point seven five times | one eighty",
+        "refraction minus two point two five plus point seven | five times one eighty",
+        "c d | ratio point six",
+        "i to e | ratio one to two",
+        "t | bili point seven",
+        "five f | u two thousand",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static void test_stream_blind13_forms(void **state)
 {
     static const char *const spoken[] = {
@@ -2442,12 +2531,14 @@ int main(void)
         cmocka_unit_test(test_blind11_forms_off),
         cmocka_unit_test(test_blind12_forms),
         cmocka_unit_test(test_blind13_forms),
+        cmocka_unit_test(test_blind14_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
         cmocka_unit_test(test_stream_blind11_forms),
         cmocka_unit_test(test_stream_blind12_forms),
         cmocka_unit_test(test_stream_blind13_forms),
+        cmocka_unit_test(test_stream_blind14_forms),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
         cmocka_unit_test(test_names),
