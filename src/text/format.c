@@ -1014,13 +1014,24 @@ static long compound_at(const fmt *f, size_t i, sbuf *out)
 }
 
 /* True when a compound is said at i that the words after it may still
- * decide (the words run out inside it or right after it). */
+ * decide: the words run out inside it or right after it, or only open
+ * words follow it (describes_next asks whether a value follows, and the
+ * number rules read on past "four" to decide that: "right sided four |
+ * to six hours" is "Right sided 4-6 hours", "right sided four" alone
+ * "Right-sided four"). */
 static bool compound_open_at(const format_view *v, size_t i)
 {
     size_t k;
-    return format_pair_started(v, i, compounds) ||
-           (format_pair_at(v, i, compounds, &k) >= 0 &&
-            (i + k == v->n || format_pair_started(v, i + k, commands)));
+    if (format_pair_started(v, i, compounds))
+        return true;
+    if (format_pair_at(v, i, compounds, &k) < 0)
+        return false;
+    size_t j = i + k;
+    if (j < v->n && format_pair_started(v, j, commands))
+        return true;
+    while (j < v->n && format_open_word(v, j))
+        j++;
+    return j == v->n;
 }
 
 /* True for a written name that ends in a dash and its number ("ICD-10",
