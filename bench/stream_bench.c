@@ -158,8 +158,9 @@ static int16_t *tel;
 /* STREAM_CALL_RATE=16000|24000 (with the 8 kHz playlist): the sessions are
  * fed that playlist written again at that rate (soxr, no dither: as a
  * gateway bridging a telephone call into a 16 or 24 kHz stream sends it)
- * and opened at that rate; call holds it. sess_rate: the sessions' rate
- * (16000, 8000 with tel alone). */
+ * and opened at that rate; call holds it. STREAM_RATE=24000|44100|48000:
+ * call holds the 16 kHz playlist written at that rate (tel NULL). sess_rate:
+ * the sessions' rate (16000, 8000 with tel alone). */
 static int16_t *call;
 static int sess_rate = 16000;
 /* STREAM_SHIFTS: the file endpoint's decode of each file again with this
@@ -789,7 +790,7 @@ static void *run_stream(void *arg)
             st->load_told = open;
             livesess_set_load(s, open, load_cores);
         }
-        if (tel) { /* the playlist's samples at the sessions' rate */
+        if (call || tel) { /* the playlist's samples at the sessions' rate */
             const int16_t *fed = call ? call : tel;
             size_t from = (size_t)((uint64_t)at * sess_rate / 16000),
                    to = (size_t)((uint64_t)(at + k) * sess_rate / 16000);
@@ -1071,8 +1072,26 @@ int main(int argc, char **argv)
                    "wide-band stream), %zu of %zu samples\n", cr, done, call_n);
         }
     } else if (rate_env && strcmp(rate_env, "16000") != 0) {
-        fprintf(stderr, "stream_bench: STREAM_RATE must be 8000 or 16000\n");
-        return 2;
+        /* a wide-band rate a client sends (24 kHz is the Realtime API's
+         * default): the playlist written at it (soxr, no dither), resampled
+         * back to 16 kHz by each session as a client's audio is */
+        int wr = atoi(rate_env);
+        size_t wide_n = (size_t)((uint64_t)audio_n * (uint64_t)(wr > 0 ? wr : 0) / 16000), done = 0;
+        if (wr != 24000 && wr != 44100 && wr != 48000) {
+            fprintf(stderr, "stream_bench: STREAM_RATE must be 8000, 16000, 24000, 44100 or 48000\n");
+            return 2;
+        }
+        if (!(call = calloc(wide_n + 1, sizeof(int16_t))) ||
+            soxr_oneshot(16000, wr, 1, audio, audio_n, NULL, call, wide_n, &done,
+                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1,
+                                           .flags = SOXR_NO_DITHER},
+                         NULL, NULL)) {
+            fprintf(stderr, "stream_bench: cannot write the playlist at %d Hz\n", wr);
+            return 1;
+        }
+        sess_rate = wr;
+        printf("sessions fed at %d Hz (STREAM_RATE: the playlist written at that rate), %zu of %zu "
+               "samples\n", wr, done, wide_n);
     }
     /* STREAM_BATCH=0: no batch decodes (a quicker look at the streamed WER);
      * STREAM_BATCH_THREADS=N: the batch decodes on N threads (a recording's
