@@ -489,15 +489,25 @@ static int grow_into(void *ctx, const int16_t *pcm, size_t m)
     return 0;
 }
 
+/* in[0..n) at rate from written at rate to into out (room for max
+ * samples; *done written): soxr, no dither, so that every run feeds the
+ * same samples. 0, or soxr's failure. */
+static int resample_plain(int from, int to, const int16_t *in, size_t n, int16_t *out, size_t max,
+                          size_t *done)
+{
+    *done = 0;
+    return soxr_oneshot(from, to, 1, in, n, NULL, out, max, done,
+                        &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I,
+                                          .scale = 1, .flags = SOXR_NO_DITHER},
+                        NULL, NULL) != NULL;
+}
+
 static int16_t *through_telephone(const int16_t *pcm, size_t n, size_t *out_n)
 {
     size_t done = 0;
     int16_t *p8 = calloc(n / 2 + 1, sizeof(int16_t));
     int16_t *up = NULL;
-    if (p8 && !soxr_oneshot(16000, 8000, 1, pcm, n, NULL, p8, n / 2, &done,
-                            &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I,
-                                              .scale = 1, .flags = SOXR_NO_DITHER},
-                            NULL, NULL))
+    if (p8 && !resample_plain(16000, 8000, pcm, n, p8, n / 2, &done))
         up = up_from_8k(p8, done, out_n);
     free(p8);
     return up;
@@ -1031,11 +1041,7 @@ int main(int argc, char **argv)
     if (rate_env && !strcmp(rate_env, "8000")) {
         size_t done = 0;
         if (!(tel = calloc(audio_n / 2 + 1, sizeof(int16_t))) ||
-            soxr_oneshot(16000, 8000, 1, audio, audio_n, NULL, tel, audio_n / 2, &done,
-                         /* no dither: the same playlist on every run */
-                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1,
-                                           .flags = SOXR_NO_DITHER},
-                         NULL, NULL)) {
+            resample_plain(16000, 8000, audio, audio_n, tel, audio_n / 2, &done)) {
             fprintf(stderr, "stream_bench: cannot resample the playlist to 8 kHz\n");
             return 1;
         }
@@ -1059,10 +1065,7 @@ int main(int argc, char **argv)
             free(up);
             done = up_n;
         } else if (cr && (!(call = calloc(call_n + 1, sizeof(int16_t))) ||
-                   soxr_oneshot(8000, cr, 1, tel, done, NULL, call, call_n, &done,
-                                &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I,
-                                                  .scale = 1, .flags = SOXR_NO_DITHER},
-                                NULL, NULL))) {
+                   resample_plain(8000, cr, tel, done, call, call_n, &done))) {
             fprintf(stderr, "stream_bench: cannot write the 8 kHz playlist at %d Hz\n", cr);
             return 1;
         }
@@ -1082,10 +1085,7 @@ int main(int argc, char **argv)
             return 2;
         }
         if (!(call = calloc(wide_n + 1, sizeof(int16_t))) ||
-            soxr_oneshot(16000, wr, 1, audio, audio_n, NULL, call, wide_n, &done,
-                         &(soxr_io_spec_t){.itype = SOXR_INT16_I, .otype = SOXR_INT16_I, .scale = 1,
-                                           .flags = SOXR_NO_DITHER},
-                         NULL, NULL)) {
+            resample_plain(16000, wr, audio, audio_n, call, wide_n, &done)) {
             fprintf(stderr, "stream_bench: cannot write the playlist at %d Hz\n", wr);
             return 1;
         }
