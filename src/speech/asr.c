@@ -1077,10 +1077,23 @@ out_closed:
  * utterance's audio so far decides (when it can tell), for the pass that
  * is about to begin it again from its start on its own mean (mapped or not
  * as the engine's passes now are). Whether the passes' band changed. */
+/* A verdict of the band listening, in force from now on: the passes map
+ * or not by it (counted: asr_decoder_live_counts); true when that changed
+ * whether they map. */
+static bool band_tell(asr_decoder *d, bool narrow)
+{
+    bool was = d->live_mapped;
+    d->heard_told = true;
+    d->heard_narrow = narrow;
+    band_apply(d);
+    d->counts.band_verdicts++;
+    d->counts.band_changes += d->live_mapped != was;
+    return d->live_mapped != was;
+}
+
 static bool band_first(asr_decoder *d)
 {
     bandmap_heard h;
-    bool was = d->live_mapped;
     if (!d->band_heard || d->heard_told)
         return false;
     bandmap_heard_start(&h);
@@ -1090,12 +1103,7 @@ static bool band_first(asr_decoder *d)
     enum bandmap_band b = bandmap_heard_band(&h);
     if (b == BANDMAP_UNSURE)
         return false;
-    d->heard_told = true;
-    d->heard_narrow = b == BANDMAP_NARROW;
-    band_apply(d);
-    d->counts.band_verdicts++;
-    d->counts.band_changes += d->live_mapped != was;
-    return d->live_mapped != was;
+    return band_tell(d, b == BANDMAP_NARROW);
 }
 
 /* Band heard: an utterance just ended, buf[0..len) its audio, which joins
@@ -1108,7 +1116,6 @@ static bool band_first(asr_decoder *d)
 static int band_ended(asr_decoder *d, size_t len)
 {
     const asr_engine *e = d->model->engine;
-    bool was = d->live_mapped;
     double shift = 0;
     if (!d->band_heard)
         return 0;
@@ -1130,13 +1137,8 @@ static int band_ended(asr_decoder *d, size_t len)
     }
     if (d->heard_told && ++d->heard_against < ASR_BAND_CONFIRM)
         return 0; /* against, not yet often enough */
-    d->heard_told = true;
-    d->heard_narrow = narrow;
     d->heard_against = 0;
-    band_apply(d);
-    d->counts.band_verdicts++;
-    d->counts.band_changes += d->live_mapped != was;
-    if (d->live_mapped == was || !e->utt_shift)
+    if (!band_tell(d, narrow) || !e->utt_shift)
         return 0;
     return e->utt_shift(d->handle, d->buf, len, true, &shift);
 }
