@@ -91,7 +91,9 @@ struct mp4_reader {
     OpusMSDecoder *opus;
     float *opus_pcm;       /* WEBM_MAX_FRAME * channels */
     int skip;              /* Opus's pre-skip samples a channel still to drop */
-    int channels;
+    int channels;          /* handed out */
+    int dec_channels;      /* libfaad2's: 2 for a mono stream (its PS upmix) */
+    float *folded;         /* a mono stream's frame, its two channels' mean */
     unsigned char *sample_buf; /* MP4_MAX_SAMPLE + PAD */
     const float *pcm;          /* the last frame decoded (libfaad2's buffer) */
     size_t pcm_len, pcm_at;    /* frames of it, the next one handed out */
@@ -609,8 +611,11 @@ static int read_moov(mp4_reader *r, const struct box *moov, struct codec_cfg *cf
     if ((rc = find_child(r, moov, moov->data, FOURCC("mvex"), &b)) < 0 ||
         (rc == 0 && (rc = read_mvex(r, &b)) < 0))
         goto malformed;
-    uint64_t length = audio.duration;
-    if (!length && (rc = stts_total(r, &audio.minf, &length)) < 0)
+    /* a fragmented file's mdhd and stts count the moov's samples only
+     * (none, or Chromium's first few): its length is not known */
+    bool fragmented = rc == 0;
+    uint64_t length = fragmented ? 0 : audio.duration;
+    if (!fragmented && !length && (rc = stts_total(r, &audio.minf, &length)) < 0)
         goto malformed;
     info->duration = audio.timescale ? (double)length / audio.timescale : 0;
     return 0;
@@ -808,6 +813,26 @@ static int walk_top(mp4_reader *r, struct box *moov, char *msg, size_t msg_len)
     return 0;
 }
 
+/* The AudioSpecificConfig's audio object type and channel configuration
+ * (ISO/IEC 14496-3 1.6.2.1) as written: libfaad2's own reading gives them
+ * after its upmix. */
+static void asc_fields(const unsigned char *asc, size_t len, unsigned *object, unsigned *channels)
+{
+    size_t bit = 0;
+    unsigned v[4] = {0}; /* object type, its extension, rate index, channels */
+    const unsigned widths[4] = {5, 6, 4, 4};
+    for (int f = 0; f < 4; f++) {
+        if (f == 1 && v[0] != 31)
+            continue;
+        if (f == 3 && v[2] == 15)
+            bit += 24; /* an explicit rate */
+        for (unsigned i = 0; i < widths[f]; i++, bit++)
+            v[f] = v[f] << 1 | (bit / 8 < len ? (asc[bit / 8] >> (7 - bit % 8)) & 1u : 0);
+    }
+    *object = v[0] == 31 ? 32 + v[1] : v[0];
+    *channels = v[3];
+}
+
 /* libfaad2 for the AudioSpecificConfig: float output at the core's rate
  * for implicitly signalled SBR (half the work, and all a 16 kHz
  * recogniser hears). */
@@ -832,11 +857,18 @@ static int open_aac(mp4_reader *r, unsigned char *asc, size_t asc_len, mp4_info 
         err_put(msg, msg_len, "the MP4 file's AAC configuration is not supported");
         return PHS_EUNSUPPORTED;
     }
-    r->channels = channels;
+    /* libfaad2 decodes a mono stream to two channels (a mono stream may
+     * carry Parametric Stereo): their mean is the stream's one */
+    unsigned object, configured;
+    asc_fields(asc, asc_len, &object, &configured);
+    r->dec_channels = channels;
+    r->channels = configured == 1 && channels == 2 ? 1 : channels;
+    if (r->channels != r->dec_channels && !(r->folded = malloc(sizeof(float) * 2048)))
+        return PHS_ENOMEM;
     info->rate = (int)rate;
-    info->channels = channels;
+    info->channels = r->channels;
     snprintf(info->format, sizeof(info->format), "%s",
-             cfg.objectTypeIndex == 5 || cfg.objectTypeIndex == 29 || cfg.sbr_present_flag == 1
+             object == 5 || object == 29 || cfg.sbr_present_flag == 1
                  ? "mp4/he-aac"
                  : "mp4/aac");
     return 0;
@@ -906,14 +938,18 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
         }
         if (!pcm || fi.samples == 0)
             continue; /* the decoder's first frame, or an empty one */
-        if (fi.channels != r->channels) {
+        if (fi.channels != r->dec_channels || fi.samples / fi.channels > 2048) {
             err_put(msg, msg_len, "the MP4 file's AAC stream changes from %d to %d channels",
-                    r->channels, fi.channels);
+                    r->dec_channels, fi.channels);
             return PHS_EUNSUPPORTED;
         }
         r->pcm = pcm;
         r->pcm_len = fi.samples / fi.channels;
         r->pcm_at = 0;
+        for (size_t i = 0; r->folded && i < r->pcm_len; i++)
+            r->folded[i] = 0.5f * (pcm[2 * i] + pcm[2 * i + 1]);
+        if (r->folded)
+            r->pcm = r->folded;
         return 1;
     }
 }
@@ -991,6 +1027,7 @@ void mp4_close(mp4_reader *r)
     if (r->opus)
         opus_multistream_decoder_destroy(r->opus);
     free(r->opus_pcm);
+    free(r->folded);
     free(r->sample_buf);
     free(r);
 }

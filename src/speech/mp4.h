@@ -45,8 +45,8 @@ typedef struct mp4_reader mp4_reader;
 bool mp4_sniff(const unsigned char *head, size_t n);
 
 /* What mp4_open found: the decoder's output rate and channels, the track's
- * duration (mdhd, else the sum of its stts, else 0: unknown), and a format
- * name ("mp4/aac", "mp4/he-aac"). */
+ * duration (mdhd, else the sum of its stts; 0, unknown, for a fragmented
+ * file), and a format name ("mp4/aac", "mp4/he-aac", "mp4/opus"). */
 typedef struct mp4_info {
     int rate;
     int channels;
