@@ -3,6 +3,7 @@
 #include "speech/webm.h"
 
 #include <math.h>
+#include <opus_multistream.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

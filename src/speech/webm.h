@@ -21,8 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <opus_multistream.h>
-
 #include "speech/audio.h"
 
 #define WEBM_RATE      48000     /* the decoded rate (Opus's own) */
@@ -58,7 +56,8 @@ void webm_close(webm_reader *w); /* NULL-safe */
  * *err PHS_ETRUNCATED (malformed), PHS_EUNSUPPORTED (a mapping or gain
  * libopus refuses) or PHS_ENOMEM, msg saying why. The caller frees it
  * with opus_multistream_decoder_destroy. */
-OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels, int *pre_skip,
-                              int *err, char *msg, size_t msg_len);
+struct OpusMSDecoder;
+struct OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels,
+                                     int *pre_skip, int *err, char *msg, size_t msg_len);
 
 #endif
