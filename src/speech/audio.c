@@ -148,6 +148,14 @@ int audio_source_get(const audio_source *src, int64_t size, int64_t off, void *b
     return 0;
 }
 
+size_t audio_frames_take(audio_frames *f, int channels, float *out, size_t max)
+{
+    size_t n = f->len - f->at < max ? f->len - f->at : max;
+    memcpy(out, f->pcm + f->at * (size_t)channels, sizeof(float) * n * (size_t)channels);
+    f->at += n;
+    return n;
+}
+
 void audio_source_file(audio_source *src, FILE *f)
 {
     src->size = file_size;

@@ -61,6 +61,17 @@ void audio_source_memory(audio_source *src, audio_mem *m, const void *data, size
  * demuxers (speech/webm.h, speech/mp4.h). */
 int audio_source_get(const audio_source *src, int64_t size, int64_t off, void *buf, size_t n);
 
+/* Decoded frames a demuxer holds until they are read (speech/webm.h,
+ * speech/mp4.h): len interleaved frames at pcm, at the next one. */
+typedef struct audio_frames {
+    const float *pcm;
+    size_t len, at;
+} audio_frames;
+
+/* Up to max frames of channels floats each from f into out, f advanced:
+ * how many. */
+size_t audio_frames_take(audio_frames *f, int channels, float *out, size_t max);
+
 /* A source over an open, seekable stdio file (not closed by the reader). */
 void audio_source_file(audio_source *src, FILE *f);
 

@@ -95,8 +95,7 @@ struct mp4_reader {
     int dec_channels;      /* libfaad2's: 2 for a mono stream (its PS upmix) */
     float *folded;         /* a mono stream's frame, its two channels' mean */
     unsigned char *sample_buf; /* MP4_MAX_SAMPLE + PAD */
-    const float *pcm;          /* the last frame decoded (libfaad2's buffer) */
-    size_t pcm_len, pcm_at;    /* frames of it, the next one handed out */
+    audio_frames frames;       /* the last frame decoded (libfaad2's buffer, opus_pcm, folded) */
     bool done;
 };
 
@@ -894,24 +893,7 @@ static int open_opus(mp4_reader *r, const struct codec_cfg *cfg, mp4_info *info,
     return 0;
 }
 
-/* One Opus packet of len bytes into r->pcm, its pre-skip dropped. */
-static int decode_opus(mp4_reader *r, int64_t len, char *msg, size_t msg_len)
-{
-    int n = opus_multistream_decode_float(r->opus, r->sample_buf, (opus_int32)len, r->opus_pcm,
-                                          WEBM_MAX_FRAME, 0);
-    if (n < 0) {
-        err_put(msg, msg_len, "an Opus packet of the MP4 file is damaged");
-        return PHS_ETRUNCATED;
-    }
-    size_t drop = (size_t)r->skip < (size_t)n ? (size_t)r->skip : (size_t)n;
-    r->skip -= (int)drop;
-    r->pcm = r->opus_pcm;
-    r->pcm_len = (size_t)n;
-    r->pcm_at = drop;
-    return 0;
-}
-
-/* Decodes the next AAC frame or Opus packet into r->pcm: 1, 0 at the end, < 0. */
+/* Decodes the next AAC frame or Opus packet into r->frames: 1, 0 at the end, < 0. */
 static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
 {
     NeAACDecFrameInfo fi;
@@ -925,9 +907,13 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
         if (len == 0)
             return 0;
         if (r->opus) {
-            int rc = decode_opus(r, len, msg, msg_len);
-            if (rc < 0 || r->pcm_at < r->pcm_len)
-                return rc < 0 ? rc : 1;
+            if (webm_opus_decode(r->opus, r->sample_buf, (size_t)len, r->opus_pcm, &r->skip,
+                                 &r->frames) < 0) {
+                err_put(msg, msg_len, "an Opus packet of the MP4 file is damaged");
+                return PHS_ETRUNCATED;
+            }
+            if (r->frames.at < r->frames.len)
+                return 1;
             continue; /* all pre-skip */
         }
         memset(&fi, 0, sizeof(fi));
@@ -943,13 +929,11 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
                     r->dec_channels, fi.channels);
             return PHS_EUNSUPPORTED;
         }
-        r->pcm = pcm;
-        r->pcm_len = fi.samples / fi.channels;
-        r->pcm_at = 0;
-        for (size_t i = 0; r->folded && i < r->pcm_len; i++)
+        r->frames = (audio_frames){pcm, fi.samples / fi.channels, 0};
+        for (size_t i = 0; r->folded && i < r->frames.len; i++)
             r->folded[i] = 0.5f * (pcm[2 * i] + pcm[2 * i + 1]);
         if (r->folded)
-            r->pcm = r->folded;
+            r->frames.pcm = r->folded;
         return 1;
     }
 }
@@ -997,14 +981,9 @@ int64_t mp4_read_float(mp4_reader *r, float *out, size_t max, char *msg, size_t 
 {
     size_t done = 0;
     while (done < max) {
-        if (r->pcm_at < r->pcm_len) {
-            size_t n = r->pcm_len - r->pcm_at;
-            if (n > max - done)
-                n = max - done;
-            memcpy(out + done * (size_t)r->channels, r->pcm + r->pcm_at * (size_t)r->channels,
-                   sizeof(float) * n * (size_t)r->channels);
-            r->pcm_at += n;
-            done += n;
+        if (r->frames.at < r->frames.len) {
+            done += audio_frames_take(&r->frames, r->channels, out + done * (size_t)r->channels,
+                                      max - done);
             continue;
         }
         int rc = r->done ? 0 : decode_next(r, msg, msg_len);

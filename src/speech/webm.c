@@ -62,7 +62,7 @@ struct webm_reader {
     size_t lace_len[MAX_LACED];
     size_t lace_n, lace_at, lace_off; /* its frames, the next one, where it starts */
     float *pcm;                       /* the last packet decoded, WEBM_MAX_FRAME * channels */
-    size_t pcm_len, pcm_at;           /* frames of it, the next one handed out */
+    audio_frames frames;              /* pcm's frames not yet read */
     bool done;
 };
 
@@ -323,6 +323,18 @@ OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels,
     *channels = ch;
     *pre_skip = p[10] | p[11] << 8;
     return dec;
+}
+
+int webm_opus_decode(OpusMSDecoder *dec, const unsigned char *pkt, size_t len, float *pcm,
+                     int *skip, audio_frames *f)
+{
+    int n = opus_multistream_decode_float(dec, pkt, (opus_int32)len, pcm, WEBM_MAX_FRAME, 0);
+    if (n < 0)
+        return PHS_ETRUNCATED;
+    size_t drop = (size_t)*skip < (size_t)n ? (size_t)*skip : (size_t)n;
+    *skip -= (int)drop;
+    *f = (audio_frames){pcm, (size_t)n, drop};
+    return 0;
 }
 
 /* The OpusHead of the track's CodecPrivate: the decoder, pre-skip, gain. */
@@ -606,14 +618,9 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
 {
     size_t done = 0;
     while (done < max) {
-        if (w->pcm_at < w->pcm_len) {
-            size_t n = w->pcm_len - w->pcm_at;
-            if (n > max - done)
-                n = max - done;
-            memcpy(out + done * (size_t)w->channels, w->pcm + w->pcm_at * (size_t)w->channels,
-                   sizeof(float) * n * (size_t)w->channels);
-            w->pcm_at += n;
-            done += n;
+        if (w->frames.at < w->frames.len) {
+            done += audio_frames_take(&w->frames, w->channels, out + done * (size_t)w->channels,
+                                      max - done);
             continue;
         }
         if (w->lace_at == w->lace_n) {
@@ -632,17 +639,9 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
         w->lace_off += len;
         if (!len)
             continue;
-        int n = opus_multistream_decode_float(w->dec, pkt, (opus_int32)len, w->pcm, WEBM_MAX_FRAME, 0);
-        if (n < 0) {
+        if (webm_opus_decode(w->dec, pkt, len, w->pcm, &w->skip, &w->frames) < 0) {
             err_put(msg, msg_len, "an Opus packet of the WebM file is damaged");
             return PHS_ETRUNCATED;
-        }
-        w->pcm_len = (size_t)n;
-        w->pcm_at = 0;
-        if (w->skip) {
-            size_t drop = (size_t)w->skip < w->pcm_len ? (size_t)w->skip : w->pcm_len;
-            w->pcm_at = drop;
-            w->skip -= (int)drop;
         }
     }
     return (int64_t)done;

@@ -60,4 +60,10 @@ struct OpusMSDecoder;
 struct OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels,
                                      int *pre_skip, int *err, char *msg, size_t msg_len);
 
+/* One Opus packet (len bytes) decoded by dec into pcm (WEBM_MAX_FRAME *
+ * channels floats), handed to f less the first *skip frames (*skip
+ * lessened by those). 0, or PHS_ETRUNCATED for a damaged packet. */
+int webm_opus_decode(struct OpusMSDecoder *dec, const unsigned char *pkt, size_t len, float *pcm,
+                     int *skip, audio_frames *f);
+
 #endif
