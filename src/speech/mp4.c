@@ -193,8 +193,10 @@ static int table_bytes(mp4_reader *r, struct table *t, int64_t off, size_t n,
                        const unsigned char **p)
 {
     if (t->win_len == 0 || off < t->win_off || off + (int64_t)n > t->win_off + (int64_t)t->win_len) {
+        if (off < t->at || off > t->end)
+            return PHS_ETRUNCATED;
         size_t len = t->end - off < WINDOW ? (size_t)(t->end - off) : WINDOW;
-        if (off < t->at || len < n)
+        if (len < n)
             return PHS_ETRUNCATED;
         int rc = get(r, off, t->win, len);
         if (rc < 0)
@@ -717,8 +719,13 @@ static int start_trun(mp4_reader *r, const struct box *trun)
     at += flags & TRUN_FIRST_FLAGS ? 4 : 0;
     unsigned fields = !!(flags & TRUN_DURATION) + !!(flags & TRUN_SIZE) + !!(flags & TRUN_FLAGS) +
                       !!(flags & TRUN_CTO);
-    if ((rc = table_init(&r->trun, trun, at, count, 4 * fields, 4)) < 0)
+    if (fields == 0) { /* every sample of the defaults: no entries to read */
+        r->trun.at = r->trun.end = at;
+        r->trun.count = count;
+        r->trun.win_len = 0;
+    } else if ((rc = table_init(&r->trun, trun, at, count, 4 * fields, 4)) < 0) {
         return rc;
+    }
     r->trun_sizes = flags & TRUN_SIZE;
     r->trun_size_field = flags & TRUN_DURATION ? 1 : 0;
     r->trun_at = 0;
