@@ -1,5 +1,6 @@
-/* mp4: an ISO-BMFF (MP4 / M4A / QuickTime) demuxer for one AAC audio
- * track, plain or fragmented, decoded with libfaad2 (mp4.h). */
+/* mp4: an ISO-BMFF (MP4 / M4A / QuickTime) demuxer for one audio track,
+ * plain or fragmented, AAC decoded with libfaad2 and Opus with libopus
+ * (mp4.h). */
 #include "speech/mp4.h"
 
 #include <neaacdec.h>
@@ -24,7 +25,6 @@
 #define TFHD_SDI          0x000002u
 #define TFHD_DURATION     0x000008u
 #define TFHD_SIZE         0x000010u
-#define TFHD_FLAGS        0x000020u
 #define TFHD_BASE_IS_MOOF 0x020000u
 #define TRUN_DATA_OFFSET  0x000001u
 #define TRUN_FIRST_FLAGS  0x000004u

@@ -1,15 +1,18 @@
 /* mp4: the audio of an MP4 / M4A file (ISO base media file format, the
- * QuickTime family) coded with AAC, decoded with libfaad2 to interleaved
- * float samples, streaming.
+ * QuickTime family) coded with AAC (decoded with libfaad2) or Opus
+ * (libopus), to interleaved float samples, streaming.
  *
  * What phones and browsers write: an iPhone voice memo or dictation app
  * (M4A, AAC-LC, the moov before or after the mdat), ffmpeg, Safari's
  * MediaRecorder (fragmented: an empty sample table in the moov, then
- * moof + mdat pairs, defaults in mvex/trex and tfhd). The first audio
- * track ('soun' handler) is read; video and other tracks are skipped, and
- * so is every box not named here, by its size. AAC-LC, HE-AAC (SBR) and
- * HE-AAC v2 (PS), mono or stereo or more, as libfaad2 decodes them. Other
- * codecs in an MP4 (ALAC, Opus, AC-3, MP3, ...) are refused naming them.
+ * moof + mdat pairs, defaults in mvex/trex and tfhd), Chromium's
+ * MediaRecorder audio/mp4 (fragmented, Opus). The first audio track
+ * ('soun' handler) is read; video and other tracks are skipped, and so is
+ * every box not named here, by its size. AAC-LC, HE-AAC (SBR) and HE-AAC
+ * v2 (PS), mono or stereo or more, as libfaad2 decodes them (a mono
+ * stream, which it decodes as two equal channels, handed out as one);
+ * Opus with its dOps (pre-skip dropped, gain applied). Other codecs in an
+ * MP4 (ALAC, AC-3, MP3, FLAC, ...) are refused naming them.
  * The encoder's priming samples (the edit list) are not dropped: a few
  * tens of milliseconds of silence at the start.
  *
@@ -36,7 +39,7 @@
 
 #include "speech/audio.h"
 
-#define MP4_MAX_SAMPLE (1 << 16) /* bytes of one AAC frame (6144 bits a channel, 8 channels) */
+#define MP4_MAX_SAMPLE (1 << 16) /* bytes of one sample (an AAC frame: 6144 bits a channel) */
 
 typedef struct mp4_reader mp4_reader;
 
@@ -54,11 +57,12 @@ typedef struct mp4_info {
     char format[16];
 } mp4_info;
 
-/* Opens src (size bytes) up to its first audio sample. On failure NULL
- * with *err PHS_ENOTAUDIO (no audio track), PHS_EUNSUPPORTED (audio in
- * another codec than AAC, named; an AAC configuration libfaad2 refuses),
- * PHS_ETRUNCATED (a box runs past its parent or the file, a table past its
- * box, no moov, no esds), PHS_EEMPTY (no audio sample), PHS_EIO or
+/* Opens src (size bytes) and decodes its first audio frame. On failure
+ * NULL with *err PHS_ENOTAUDIO (no audio track), PHS_EUNSUPPORTED (audio
+ * in another codec than AAC or Opus, named; a configuration the decoder
+ * refuses), PHS_ETRUNCATED (a box runs past its parent or the file, a
+ * table past its box, a sample past the file; no moov, no esds or dOps; a
+ * damaged first frame), PHS_EEMPTY (no audio sample), PHS_EIO or
  * PHS_ENOMEM, and a one-line reason in msg (never the file's bytes). */
 mp4_reader *mp4_open(const audio_source *src, int64_t size, mp4_info *info, int *err, char *msg,
                      size_t msg_len);
