@@ -14,11 +14,11 @@
 
 #define FOURCC(s) ((uint32_t)(s)[0] << 24 | (uint32_t)(s)[1] << 16 | (uint32_t)(s)[2] << 8 | (s)[3])
 
-#define MAX_ASC    64   /* bytes of an AudioSpecificConfig (a few in practice) */
-#define MAX_DOPS   (11 + 2 + 255) /* bytes of a dOps: its fields, a mapping of 255 channels */
-#define MAX_ESDS   512  /* bytes of an esds box read (its descriptors: a few dozen) */
-#define WINDOW     4096 /* bytes of a table read at a time */
-#define PAD        16   /* zero bytes after a sample: libfaad2 reads whole words */
+#define MAX_ASC  64             /* bytes of an AudioSpecificConfig (a few in practice) */
+#define MAX_DOPS (11 + 2 + 255) /* bytes of a dOps: its fields, a mapping of 255 channels */
+#define MAX_ESDS 512            /* bytes of an esds box read (its descriptors: a few dozen) */
+#define WINDOW   4096           /* bytes of a table read at a time */
+#define PAD      16             /* zero bytes after a sample: libfaad2 reads whole words */
 
 /* tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8) */
 #define TFHD_BASE_OFFSET  0x000001u
@@ -49,10 +49,10 @@ struct box {
 
 /* Entries of a table box, read from the file through a window. */
 struct table {
-    int64_t at, end;     /* the first entry, the end of the last */
+    int64_t at, end; /* the first entry, the end of the last */
     uint64_t count;
-    unsigned width;      /* bytes an entry (0: 4-bit entries, two a byte) */
-    unsigned field;      /* bytes a field of an entry */
+    unsigned width; /* bytes an entry (0: 4-bit entries, two a byte) */
+    unsigned field; /* bytes a field of an entry */
     int64_t win_off;
     size_t win_len;
     unsigned char win[WINDOW];
@@ -77,23 +77,23 @@ struct mp4_reader {
     uint64_t chunk, chunk_left, stsc_at;
     int64_t chunk_pos;
     /* fragments after the moov */
-    uint32_t trex_size;    /* mvex/trex's default sample size */
-    int64_t top;           /* the next top-level box */
+    uint32_t trex_size; /* mvex/trex's default sample size */
+    int64_t top;        /* the next top-level box */
     int64_t moof_start, moof_pos, moof_end, traf_pos, traf_end;
     int64_t frag_base, frag_data;
-    uint32_t frag_size;    /* the traf's default sample size */
+    uint32_t frag_size; /* the traf's default sample size */
     struct table trun;
     uint64_t trun_at;
-    bool trun_sizes;       /* its entries give sizes (else frag_size) */
+    bool trun_sizes;          /* its entries give sizes (else frag_size) */
     unsigned trun_size_field; /* which field of an entry is the size */
     /* decoding: libfaad2 for AAC, libopus for Opus */
     NeAACDecHandle dec;
     OpusMSDecoder *opus;
-    float *opus_pcm;       /* WEBM_MAX_FRAME * channels */
-    int skip;              /* Opus's pre-skip samples a channel still to drop */
-    int channels;          /* handed out */
-    int dec_channels;      /* libfaad2's: 2 for a mono stream (its PS upmix) */
-    float *folded;         /* a mono stream's frame, its two channels' mean */
+    float *opus_pcm;           /* WEBM_MAX_FRAME * channels */
+    int skip;                  /* Opus's pre-skip samples a channel still to drop */
+    int channels;              /* handed out */
+    int dec_channels;          /* libfaad2's: 2 for a mono stream (its PS upmix) */
+    float *folded;             /* a mono stream's frame, its two channels' mean */
     unsigned char *sample_buf; /* MP4_MAX_SAMPLE + PAD */
     audio_frames frames;       /* the last frame decoded (libfaad2's buffer, opus_pcm, folded) */
     bool done;
@@ -192,7 +192,8 @@ static int table_init(struct table *t, const struct box *b, int64_t at, uint64_t
 static int table_bytes(mp4_reader *r, struct table *t, int64_t off, size_t n,
                        const unsigned char **p)
 {
-    if (t->win_len == 0 || off < t->win_off || off + (int64_t)n > t->win_off + (int64_t)t->win_len) {
+    if (t->win_len == 0 || off < t->win_off ||
+        off + (int64_t)n > t->win_off + (int64_t)t->win_len) {
         if (off < t->at || off > t->end)
             return PHS_ETRUNCATED;
         size_t len = t->end - off < WINDOW ? (size_t)(t->end - off) : WINDOW;
@@ -343,19 +344,25 @@ static const char *object_type_name(unsigned oti)
 {
     switch (oti) {
     case 0x69:
-    case 0x6B: return "MP3";
-    case 0xA5: return "AC-3";
-    case 0xA6: return "E-AC-3";
-    case 0xA9: return "DTS";
-    case 0xAD: return "Opus";
-    case 0xDD: return "Vorbis";
+    case 0x6B:
+        return "MP3";
+    case 0xA5:
+        return "AC-3";
+    case 0xA6:
+        return "E-AC-3";
+    case 0xA9:
+        return "DTS";
+    case 0xAD:
+        return "Opus";
+    case 0xDD:
+        return "Vorbis";
     }
     return NULL;
 }
 
 /* esds: the AudioSpecificConfig of an AAC stream. */
-static int read_esds(mp4_reader *r, const struct box *b, struct codec_cfg *cfg,
-                     char *msg, size_t msg_len)
+static int read_esds(mp4_reader *r, const struct box *b, struct codec_cfg *cfg, char *msg,
+                     size_t msg_len)
 {
     unsigned char d[MAX_ESDS];
     size_t n = b->end - b->data - 4 < MAX_ESDS ? (size_t)(b->end - b->data - 4) : MAX_ESDS;
@@ -407,8 +414,9 @@ static int read_dops(mp4_reader *r, const struct box *entry, struct codec_cfg *c
 {
     struct box dops;
     unsigned char d[MAX_DOPS];
-    int rc = entry->data + 28 > entry->end ? PHS_ETRUNCATED
-                                           : find_child(r, entry, entry->data + 28, FOURCC("dOps"), &dops);
+    int rc = entry->data + 28 > entry->end
+                 ? PHS_ETRUNCATED
+                 : find_child(r, entry, entry->data + 28, FOURCC("dOps"), &dops);
     size_t n = 0;
     if (rc == 0) {
         n = dops.end - dops.data < MAX_DOPS ? (size_t)(dops.end - dops.data) : MAX_DOPS;
@@ -421,11 +429,11 @@ static int read_dops(mp4_reader *r, const struct box *entry, struct codec_cfg *c
     unsigned char *h = cfg->data;
     memcpy(h, "OpusHead", 8);
     h[8] = 1;
-    h[9] = d[1];                      /* channels */
-    h[10] = d[3], h[11] = d[2];       /* pre-skip */
+    h[9] = d[1];                                            /* channels */
+    h[10] = d[3], h[11] = d[2];                             /* pre-skip */
     h[12] = d[7], h[13] = d[6], h[14] = d[5], h[15] = d[4]; /* input rate */
-    h[16] = d[9], h[17] = d[8];       /* output gain */
-    memcpy(h + 18, d + 10, n - 10);   /* family, then its streams and mapping */
+    h[16] = d[9], h[17] = d[8];                             /* output gain */
+    memcpy(h + 18, d + 10, n - 10); /* family, then its streams and mapping */
     cfg->len = 8 + n;
     cfg->codec = CODEC_OPUS;
     return 0;
@@ -433,8 +441,8 @@ static int read_dops(mp4_reader *r, const struct box *entry, struct codec_cfg *c
 
 /* stsd's first sample entry: AAC ('mp4a' with an esds, directly or in a
  * QuickTime 'wave'), else refused naming the codec. */
-static int read_stsd(mp4_reader *r, const struct box *stsd, struct codec_cfg *cfg,
-                     char *msg, size_t msg_len)
+static int read_stsd(mp4_reader *r, const struct box *stsd, struct codec_cfg *cfg, char *msg,
+                     size_t msg_len)
 {
     struct box entry, esds, wave;
     unsigned char d[2];
@@ -446,7 +454,9 @@ static int read_stsd(mp4_reader *r, const struct box *stsd, struct codec_cfg *cf
     if (entry.type == FOURCC("Opus"))
         return read_dops(r, &entry, cfg, msg, msg_len);
     if (entry.type != FOURCC("mp4a")) {
-        static const struct { const char *fourcc, *name; } known[] = {
+        static const struct {
+            const char *fourcc, *name;
+        } known[] = {
             {"alac", "ALAC"}, {"ac-3", "AC-3"}, {"ec-3", "E-AC-3"},
             {".mp3", "MP3"},  {"fLaC", "FLAC"}, {"enca", "encrypted audio"},
         };
@@ -478,8 +488,8 @@ static int read_stsd(mp4_reader *r, const struct box *stsd, struct codec_cfg *cf
 }
 
 /* stbl: the codec (stsd) and the sample tables. */
-static int read_stbl(mp4_reader *r, const struct box *stbl, struct codec_cfg *cfg,
-                     char *msg, size_t msg_len)
+static int read_stbl(mp4_reader *r, const struct box *stbl, struct codec_cfg *cfg, char *msg,
+                     size_t msg_len)
 {
     struct box b;
     unsigned char d[12];
@@ -581,8 +591,8 @@ static int stts_total(mp4_reader *r, const struct box *minf, uint64_t *total)
 }
 
 /* The moov: the first audio track's codec, tables and defaults. */
-static int read_moov(mp4_reader *r, const struct box *moov, struct codec_cfg *cfg,
-                     mp4_info *info, char *msg, size_t msg_len)
+static int read_moov(mp4_reader *r, const struct box *moov, struct codec_cfg *cfg, mp4_info *info,
+                     char *msg, size_t msg_len)
 {
     struct box b, stbl;
     struct track t, audio = {0};
@@ -599,7 +609,8 @@ static int read_moov(mp4_reader *r, const struct box *moov, struct codec_cfg *cf
             audio = t;
     }
     if (!audio.id) {
-        err_put(msg, msg_len, any ? "the MP4 file has no audio track" : "the MP4 file has no tracks");
+        err_put(msg, msg_len,
+                any ? "the MP4 file has no audio track" : "the MP4 file has no tracks");
         return PHS_ENOTAUDIO;
     }
     r->track_id = audio.id;
@@ -706,7 +717,8 @@ static int start_trun(mp4_reader *r, const struct box *trun)
     unsigned v;
     uint32_t flags = 0;
     int rc;
-    if ((rc = full_box(r, trun, &v, &flags)) < 0 || (rc = payload(r, trun, trun->data + 4, d, 4)) < 0)
+    if ((rc = full_box(r, trun, &v, &flags)) < 0 ||
+        (rc = payload(r, trun, trun->data + 4, d, 4)) < 0)
         return rc;
     uint64_t count = be(d, 4);
     int64_t at = trun->data + 8;
@@ -803,8 +815,9 @@ static int walk_top(mp4_reader *r, struct box *moov, char *msg, size_t msg_len)
     for (int64_t at = 0; at < r->size; at = b.end) {
         int rc = box_at(r, at, r->size, &b);
         if (rc < 0) {
-            err_put(msg, msg_len, rc == PHS_EIO ? "reading the audio input failed"
-                                                : "the MP4 file is cut short or malformed");
+            err_put(msg, msg_len,
+                    rc == PHS_EIO ? "reading the audio input failed"
+                                  : "the MP4 file is cut short or malformed");
             return rc;
         }
         if (b.type == FOURCC("moov") && !found) {
@@ -874,9 +887,7 @@ static int open_aac(mp4_reader *r, unsigned char *asc, size_t asc_len, mp4_info 
     info->rate = (int)rate;
     info->channels = r->channels;
     snprintf(info->format, sizeof(info->format), "%s",
-             object == 5 || object == 29 || cfg.sbr_present_flag == 1
-                 ? "mp4/he-aac"
-                 : "mp4/aac");
+             object == 5 || object == 29 || cfg.sbr_present_flag == 1 ? "mp4/he-aac" : "mp4/aac");
     return 0;
 }
 
@@ -907,8 +918,9 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
     for (;;) {
         int64_t len = next_sample(r);
         if (len < 0) {
-            err_put(msg, msg_len, len == PHS_EIO ? "reading the audio input failed"
-                                                 : "the MP4 file is malformed or truncated");
+            err_put(msg, msg_len,
+                    len == PHS_EIO ? "reading the audio input failed"
+                                   : "the MP4 file is malformed or truncated");
             return (int)len;
         }
         if (len == 0)

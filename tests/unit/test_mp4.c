@@ -87,7 +87,10 @@ static size_t box(const unsigned char *d, size_t len, const char *path, int trak
             fail_msg("no %s in %s", type, path);
         end = b + rd32(d + b);
         /* sample entries' children after their fields */
-        at = b + 8 + (!strcmp(type, "stsd") ? 8 : !strcmp(type, "mp4a") || !strcmp(type, "Opus") ? 28 : 0);
+        at = b + 8 +
+             (!strcmp(type, "stsd")                            ? 8
+              : !strcmp(type, "mp4a") || !strcmp(type, "Opus") ? 28
+                                                               : 0);
     }
     return b;
 }
@@ -224,15 +227,15 @@ enum edit {
     STCO_HUGE,      /* 2^32 - 1 chunk offsets */
     STSC_NONE,      /* samples but no sample-to-chunk runs */
     NO_ESDS,
-    NO_AUDIO,       /* the one track a subtitle track */
+    NO_AUDIO, /* the one track a subtitle track */
     ALAC,
     MP3_IN_MP4,
     NO_MOOV,
-    VIDEO_ONLY,     /* the video-first file without its audio track */
-    TRUN_HUGE,      /* a fragment's 2^32 - 256 samples */
-    TFHD_OTHER,     /* fragments of another track only */
-    DOPS_BAD,       /* Opus's dOps of an unknown version */
-    FTYP_ONLY,      /* the 12 bytes of a header */
+    VIDEO_ONLY, /* the video-first file without its audio track */
+    TRUN_HUGE,  /* a fragment's 2^32 - 256 samples */
+    TFHD_OTHER, /* fragments of another track only */
+    DOPS_BAD,   /* Opus's dOps of an unknown version */
+    FTYP_ONLY,  /* the 12 bytes of a header */
 };
 
 static const struct hostile {
@@ -446,9 +449,9 @@ static void test_moov_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures),   cmocka_unit_test(test_box_sizes),
-        cmocka_unit_test(test_hostile),    cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_every_cut),  cmocka_unit_test(test_moov_bytes),
+        cmocka_unit_test(test_fixtures),  cmocka_unit_test(test_box_sizes),
+        cmocka_unit_test(test_hostile),   cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_every_cut), cmocka_unit_test(test_moov_bytes),
     };
     return fx_run_group("mp4", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, NULL);
 }
