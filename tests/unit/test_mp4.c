@@ -217,58 +217,73 @@ static void test_box_sizes(void **state)
 
 /* ---- hostile files ------------------------------------------------------------------ */
 
+/* What a hostile case changes: a 32-bit word or four letters at an offset
+ * of a box (WORD, NAME), or something of its own. */
 enum edit {
+    WORD,
+    NAME,
     MDAT_PAST_END,  /* a top-level box larger than the file */
     TRAK_PAST_MOOV, /* a child past its parent */
-    STSZ_TINY,      /* a box size under its header */
-    STSZ_HUGE,      /* 2^32 - 1 sample sizes in a 300-byte table */
-    SAMPLE_HUGE,    /* one sample of 2 GB */
-    CHUNK_PAST_END, /* a chunk offset past the file */
-    STCO_HUGE,      /* 2^32 - 1 chunk offsets */
-    STSC_NONE,      /* samples but no sample-to-chunk runs */
-    NO_ESDS,
-    NO_AUDIO, /* the one track a subtitle track */
-    ALAC,
-    MP3_IN_MP4,
-    NO_MOOV,
-    VIDEO_ONLY, /* the video-first file without its audio track */
-    TRUN_HUGE,  /* a fragment's 2^32 - 256 samples */
-    TFHD_OTHER, /* fragments of another track only */
-    DOPS_BAD,   /* Opus's dOps of an unknown version */
-    FTYP_ONLY,  /* the 12 bytes of a header */
+    MP3_IN_MP4,     /* the esds's objectTypeIndication */
+    TFHD_OTHER,     /* fragments of another track only */
+    FTYP_ONLY,      /* the 12 bytes of a header */
 };
 
+#define M16K "jfk-aac-16k-mono.m4a"
+#define FRAG "jfk-aac-48k-fragmented.mp4"
+#define ESDS STBL "stsd/mp4a/esds"
+
 static const struct hostile {
+    const char *what, *file;
     enum edit edit;
-    const char *file;
+    const char *box;  /* its path (WORD, NAME) */
+    int trak;         /* the trak of the path */
+    unsigned at;      /* the offset in the box */
+    uint32_t word;    /* WORD's */
+    const char *name; /* NAME's */
     int want;
     const char *says; /* in the reason */
 } hostile[] = {
-    {MDAT_PAST_END, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "cut short"},
-    {TRAK_PAST_MOOV, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "malformed"},
-    {STSZ_TINY, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "malformed"},
-    {STSZ_HUGE, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "sample tables"},
-    {SAMPLE_HUGE, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "truncated"},
-    {CHUNK_PAST_END, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "truncated"},
-    {STCO_HUGE, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "sample tables"},
-    {STSC_NONE, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "sample tables"},
-    {NO_ESDS, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "esds"},
-    {NO_AUDIO, "jfk-aac-16k-mono.m4a", PHS_ENOTAUDIO, "no audio track"},
-    {ALAC, "jfk-aac-16k-mono.m4a", PHS_EUNSUPPORTED, "ALAC"},
-    {MP3_IN_MP4, "jfk-aac-16k-mono.m4a", PHS_EUNSUPPORTED, "MP3"},
-    {NO_MOOV, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "no moov"},
-    {VIDEO_ONLY, "jfk-video-first.mp4", PHS_ENOTAUDIO, "no audio track"},
-    {TRUN_HUGE, "jfk-aac-48k-fragmented.mp4", PHS_ETRUNCATED, "truncated"},
-    {TFHD_OTHER, "jfk-aac-48k-fragmented.mp4", PHS_EEMPTY, "no audio samples"},
-    {DOPS_BAD, "jfk-chromium-mediarecorder.mp4", PHS_ETRUNCATED, "dOps"},
-    {FTYP_ONLY, "jfk-aac-16k-mono.m4a", PHS_ETRUNCATED, "cut short"},
+    {"a box larger than the file", M16K, MDAT_PAST_END, 0, 0, 0, 0, 0, PHS_ETRUNCATED, "cut short"},
+    {"a child past its parent", M16K, TRAK_PAST_MOOV, 0, 0, 0, 0, 0, PHS_ETRUNCATED, "malformed"},
+    {"a size under its header", M16K, WORD, STBL "stsz", 0, 0, 4, 0, PHS_ETRUNCATED, "malformed"},
+    {"2^32 - 1 sizes in a small stsz", M16K, WORD, STBL "stsz", 0, 16, 0xFFFFFFFFu, 0,
+     PHS_ETRUNCATED, "sample tables"},
+    {"a sample of 2 GB", M16K, WORD, STBL "stsz", 0, 20, 0x7FFFFFFFu, 0, PHS_ETRUNCATED,
+     "truncated"},
+    {"a chunk past the file", M16K, WORD, STBL "stco", 0, 16, 0xFFFFFF00u, 0, PHS_ETRUNCATED,
+     "truncated"},
+    {"2^32 - 1 chunk offsets", M16K, WORD, STBL "stco", 0, 12, 0xFFFFFFFFu, 0, PHS_ETRUNCATED,
+     "sample tables"},
+    {"samples but no stsc run", M16K, WORD, STBL "stsc", 0, 12, 0, 0, PHS_ETRUNCATED,
+     "sample tables"},
+    {"no esds", M16K, NAME, ESDS, 0, 4, 0, "xsds", PHS_ETRUNCATED, "esds"},
+    {"a subtitle track alone", M16K, NAME, "moov/trak/mdia/hdlr", 0, 16, 0, "text", PHS_ENOTAUDIO,
+     "no audio track"},
+    {"ALAC", M16K, NAME, STBL "stsd/mp4a", 0, 4, 0, "alac", PHS_EUNSUPPORTED, "ALAC"},
+    {"MP3 in an esds", M16K, MP3_IN_MP4, 0, 0, 0, 0, 0, PHS_EUNSUPPORTED, "MP3"},
+    {"no moov", M16K, NAME, "moov", 0, 4, 0, "moox", PHS_ETRUNCATED, "no moov"},
+    {"video only", "jfk-video-first.mp4", NAME, "moov/trak", 1, 4, 0, "free", PHS_ENOTAUDIO,
+     "no audio track"},
+    {"2^32 - 256 samples in a trun", FRAG, WORD, "moof/traf/trun", 0, 12, 0xFFFFFF00u, 0,
+     PHS_ETRUNCATED, "truncated"},
+    {"fragments of another track", FRAG, TFHD_OTHER, 0, 0, 0, 0, 0, PHS_EEMPTY, "no audio samples"},
+    {"a dOps of version 1", "jfk-chromium-mediarecorder.mp4", WORD, STBL "stsd/Opus/dOps", 0, 8,
+     0x01010000u /* version 1, one channel */, 0, PHS_ETRUNCATED, "dOps"},
+    {"the 12 bytes of a header", M16K, FTYP_ONLY, 0, 0, 0, 0, 0, PHS_ETRUNCATED, "cut short"},
 };
 
 /* The file edited; *len may shrink. */
-static void apply(enum edit e, unsigned char *d, size_t *len)
+static void apply(const struct hostile *h, unsigned char *d, size_t *len)
 {
     size_t b;
-    switch (e) {
+    switch (h->edit) {
+    case WORD:
+        wr32(d + box(d, *len, h->box, h->trak) + h->at, h->word);
+        break;
+    case NAME:
+        memcpy(d + box(d, *len, h->box, h->trak) + h->at, h->name, 4);
+        break;
     case MDAT_PAST_END:
         b = box(d, *len, "mdat", 0);
         wr32(d + b, rd32(d + b) + 1);
@@ -276,55 +291,16 @@ static void apply(enum edit e, unsigned char *d, size_t *len)
     case TRAK_PAST_MOOV:
         wr32(d + box(d, *len, "moov/trak", 0), rd32(d + box(d, *len, "moov", 0)));
         break;
-    case STSZ_TINY:
-        wr32(d + box(d, *len, STBL "stsz", 0), 4);
-        break;
-    case STSZ_HUGE:
-        wr32(d + box(d, *len, STBL "stsz", 0) + 16, 0xFFFFFFFFu);
-        break;
-    case SAMPLE_HUGE:
-        wr32(d + box(d, *len, STBL "stsz", 0) + 20, 0x7FFFFFFFu);
-        break;
-    case CHUNK_PAST_END:
-        wr32(d + box(d, *len, STBL "stco", 0) + 16, 0xFFFFFF00u);
-        break;
-    case STCO_HUGE:
-        wr32(d + box(d, *len, STBL "stco", 0) + 12, 0xFFFFFFFFu);
-        break;
-    case STSC_NONE:
-        wr32(d + box(d, *len, STBL "stsc", 0) + 12, 0);
-        break;
-    case NO_ESDS:
-        memcpy(d + box(d, *len, STBL "stsd/mp4a/esds", 0) + 4, "xsds", 4);
-        break;
-    case NO_AUDIO:
-        memcpy(d + box(d, *len, "moov/trak/mdia/hdlr", 0) + 16, "text", 4);
-        break;
-    case ALAC:
-        memcpy(d + box(d, *len, STBL "stsd/mp4a", 0) + 4, "alac", 4);
-        break;
-    case MP3_IN_MP4: { /* the DecoderConfigDescriptor's objectTypeIndication */
-        b = box(d, *len, STBL "stsd/mp4a/esds", 0);
+    case MP3_IN_MP4: { /* objectTypeIndication 0x40 (AAC), streamType 5 (audio) */
+        b = box(d, *len, ESDS, 0);
         unsigned char *p = memmem(d + b, rd32(d + b), "\x40\x15", 2);
         assert_non_null(p);
         *p = 0x6B;
         break;
     }
-    case NO_MOOV:
-        memcpy(d + box(d, *len, "moov", 0) + 4, "moox", 4);
-        break;
-    case VIDEO_ONLY:
-        memcpy(d + box(d, *len, "moov/trak", 1) + 4, "free", 4);
-        break;
-    case TRUN_HUGE:
-        wr32(d + box(d, *len, "moof/traf/trun", 0) + 12, 0xFFFFFF00u);
-        break;
     case TFHD_OTHER:
         for (size_t at = 0; (b = child(d, at, *len, "moof", 0)) != 0; at = b + rd32(d + b))
             wr32(d + child(d, child(d, b + 8, *len, "traf", 0) + 8, *len, "tfhd", 0) + 12, 99);
-        break;
-    case DOPS_BAD:
-        d[box(d, *len, STBL "stsd/Opus/dOps", 0) + 8] = 1;
         break;
     case FTYP_ONLY:
         *len = 12;
@@ -340,11 +316,11 @@ static void test_hostile(void **state)
         size_t len;
         unsigned char *d = load(h->file, &len);
         char msg[200];
-        apply(h->edit, d, &len);
+        apply(h, d, &len);
         int rc = open_rc(d, len, NULL, msg, sizeof(msg));
         if (rc != h->want || !strstr(msg, h->says))
-            fail_msg("edit %d of %s: %d (%s), want %d (\"%s\")", (int)h->edit, h->file, rc, msg,
-                     h->want, h->says);
+            fail_msg("%s (%s): %d (%s), want %d (\"%s\")", h->what, h->file, rc, msg, h->want,
+                     h->says);
         free(d);
     }
 }
