@@ -388,9 +388,10 @@ static int read_esds(mp4_reader *r, const struct box *b, struct codec_cfg *cfg, 
     if (oti != 0x40 && oti != 0x66 && oti != 0x67 && oti != 0x68) {
         const char *name = object_type_name(oti);
         if (name)
-            err_put(msg, msg_len, "MP4 audio coded as %s is not read (AAC only)", name);
+            err_put(msg, msg_len, "MP4 audio coded as %s is not read (AAC or Opus only)", name);
         else
-            err_put(msg, msg_len, "MP4 audio of object type 0x%02X is not read (AAC only)", oti);
+            err_put(msg, msg_len, "MP4 audio of object type 0x%02X is not read (AAC or Opus only)",
+                    oti);
         return PHS_EUNSUPPORTED;
     }
     n = at + len;
@@ -466,7 +467,7 @@ static int read_stsd(mp4_reader *r, const struct box *stsd, struct codec_cfg *cf
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
             if (entry.type == FOURCC(known[i].fourcc))
                 name = known[i].name;
-        err_put(msg, msg_len, "MP4 audio coded as %s is not read (AAC only)", name);
+        err_put(msg, msg_len, "MP4 audio coded as %s is not read (AAC or Opus only)", name);
         return PHS_EUNSUPPORTED;
     }
     /* an AudioSampleEntry: 28 bytes (QuickTime's versions 1 and 2: 44, 64) */
