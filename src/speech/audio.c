@@ -18,7 +18,7 @@
 struct audio_reader {
     SNDFILE *sf;
     webm_reader *webm;     /* a WebM file's Opus track instead of sf (speech/webm.h) */
-    mp4_reader *mp4;       /* an MP4 file's AAC track instead of sf (speech/mp4.h) */
+    mp4_reader *mp4;       /* an MP4 file's AAC or Opus track instead of sf (speech/mp4.h) */
     SF_VIRTUAL_IO vio;
     audio_source src;
     soxr_t soxr;           /* NULL when the input is already 16 kHz */
@@ -561,7 +561,7 @@ static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, aud
     return check_demuxed(r, WEBM_RATE, channels, duration, lim, msg, msg_len);
 }
 
-/* An MP4 file's AAC track (speech/mp4.h). */
+/* An MP4 file's AAC or Opus track (speech/mp4.h). */
 static int open_mp4(audio_reader *r, int64_t size, const audio_limits *lim, audio_info *info,
                     char *msg, size_t msg_len)
 {
