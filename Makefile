@@ -13,7 +13,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPHISCRIBE_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
              -fstack-protector-strong -fno-strict-aliasing $(SANFLAGS) $(PKG_CFLAGS) -Isrc $(EXTRA_CFLAGS)
-LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lwslay -lpthread -lm
+LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lwslay -lfaad -lpthread -lm
 
 SRCS      := $(sort $(shell find src -name '*.c'))
 LIB_SRCS  := $(filter-out src/cli/main.c,$(SRCS))
@@ -272,7 +272,7 @@ fuzz: deps
 	    n=$$(basename $$f .c); \
 	    echo "  FUZZ $$n"; \
 	    clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -Isrc \
-	        -o build-fuzz/fuzz/$$n $$f build-fuzz/libphiscribe.a $(PKG_LIBS) -lwslay -lpthread -lm || exit 1; \
+	        -o build-fuzz/fuzz/$$n $$f build-fuzz/libphiscribe.a $(PKG_LIBS) -lwslay -lfaad -lpthread -lm || exit 1; \
 	done
 
 format:

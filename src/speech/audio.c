@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "speech/mp4.h"
 #include "speech/webm.h"
 
 #define AUDIO_BLOCK_FRAMES 4096 /* input frames decoded per step */
@@ -17,6 +18,7 @@
 struct audio_reader {
     SNDFILE *sf;
     webm_reader *webm;     /* a WebM file's Opus track instead of sf (speech/webm.h) */
+    mp4_reader *mp4;       /* an MP4 file's AAC or Opus track instead of sf (speech/mp4.h) */
     SF_VIRTUAL_IO vio;
     audio_source src;
     soxr_t soxr;           /* NULL when the input is already 16 kHz */
@@ -126,6 +128,32 @@ static int64_t file_read(void *ctx, void *buf, int64_t len)
 static int64_t file_tell(void *ctx)
 {
     return ftello((FILE *)ctx);
+}
+
+int audio_source_get(const audio_source *src, int64_t size, int64_t off, void *buf, size_t n)
+{
+    if (off < 0 || off > size || (uint64_t)(size - off) < n)
+        return PHS_ETRUNCATED;
+    if (src->seek(src->ctx, off, SEEK_SET) != off)
+        return PHS_EIO;
+    size_t got = 0;
+    while (got < n) {
+        int64_t r = src->read(src->ctx, (unsigned char *)buf + got, (int64_t)(n - got));
+        if (r < 0)
+            return PHS_EIO;
+        if (r == 0)
+            return PHS_ETRUNCATED;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+size_t audio_frames_take(audio_frames *f, int channels, float *out, size_t max)
+{
+    size_t n = f->len - f->at < max ? f->len - f->at : max;
+    memcpy(out, f->pcm + f->at * (size_t)channels, sizeof(float) * n * (size_t)channels);
+    f->at += n;
+    return n;
 }
 
 void audio_source_file(audio_source *src, FILE *f)
@@ -493,8 +521,30 @@ static int prepare_output(audio_reader *r, const SF_INFO *sfi, const audio_limit
     return 0;
 }
 
-/* A WebM file's Opus track (speech/webm.h) against the limits, and the
- * output as for libsndfile's streams. */
+/* A demuxed track's rate, channels and duration against the limits, and
+ * the output as for libsndfile's streams. */
+static int check_demuxed(audio_reader *r, int rate, int channels, double duration,
+                         const audio_limits *lim, char *msg, size_t msg_len)
+{
+    if (rate < lim->min_rate || rate > lim->max_rate) {
+        err_put(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", rate, lim->min_rate,
+                lim->max_rate);
+        return PHS_EUNSUPPORTED;
+    }
+    if (channels > lim->max_channels) {
+        err_put(msg, msg_len, "%d channels is outside 1..%d", channels, lim->max_channels);
+        return PHS_EUNSUPPORTED;
+    }
+    if (duration > lim->max_seconds) {
+        err_put(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s", duration,
+                lim->max_seconds);
+        return PHS_ETOOBIG;
+    }
+    SF_INFO sfi = {.samplerate = rate, .channels = channels};
+    return prepare_output(r, &sfi, lim, msg, msg_len);
+}
+
+/* A WebM file's Opus track (speech/webm.h). */
 static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, audio_info *info,
                      char *msg, size_t msg_len)
 {
@@ -508,22 +558,24 @@ static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, aud
     info->channels = channels;
     info->bytes = (uint64_t)size;
     info->duration = duration;
-    if (WEBM_RATE < lim->min_rate || WEBM_RATE > lim->max_rate) {
-        err_put(msg, msg_len, "the sample rate %d Hz is outside %d..%d Hz", WEBM_RATE,
-                lim->min_rate, lim->max_rate);
-        return PHS_EUNSUPPORTED;
-    }
-    if (channels > lim->max_channels) {
-        err_put(msg, msg_len, "%d channels is outside 1..%d", channels, lim->max_channels);
-        return PHS_EUNSUPPORTED;
-    }
-    if (duration > lim->max_seconds) {
-        err_put(msg, msg_len, "the recording lasts %.0f s, over the limit of %.0f s", duration,
-                lim->max_seconds);
-        return PHS_ETOOBIG;
-    }
-    SF_INFO sfi = {.samplerate = WEBM_RATE, .channels = channels};
-    return prepare_output(r, &sfi, lim, msg, msg_len);
+    return check_demuxed(r, WEBM_RATE, channels, duration, lim, msg, msg_len);
+}
+
+/* An MP4 file's AAC or Opus track (speech/mp4.h). */
+static int open_mp4(audio_reader *r, int64_t size, const audio_limits *lim, audio_info *info,
+                    char *msg, size_t msg_len)
+{
+    int rc;
+    mp4_info mi;
+    r->mp4 = mp4_open(&r->src, size, &mi, &rc, msg, msg_len);
+    if (!r->mp4)
+        return rc;
+    snprintf(info->format, sizeof(info->format), "%s", mi.format);
+    info->sample_rate = mi.rate;
+    info->channels = mi.channels;
+    info->bytes = (uint64_t)size;
+    info->duration = mi.duration;
+    return check_demuxed(r, mi.rate, mi.channels, mi.duration, lim, msg, msg_len);
 }
 
 audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio_info *info,
@@ -564,12 +616,11 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         *err = PHS_OK;
         return r;
     }
-    if (nhead >= 8 && !memcmp(head + 4, "ftyp", 4)) {
-        rc = PHS_EUNSUPPORTED;
-        err_put(msg, msg_len,
-                "MP4 and M4A audio (AAC) is not read: send WAV, FLAC, MP3, Ogg "
-                "(Vorbis, Opus) or WebM (Opus)");
-        goto fail;
+    if (mp4_sniff(head, nhead)) {
+        if ((rc = open_mp4(r, size, lim, info, msg, msg_len)) < 0)
+            goto fail;
+        *err = PHS_OK;
+        return r;
     }
     r->vio = (SF_VIRTUAL_IO){vio_size, vio_seek, vio_read, NULL, vio_tell};
     memset(&sfi, 0, sizeof(sfi));
@@ -645,6 +696,11 @@ static int fill_pending(audio_reader *r, char *msg, size_t msg_len)
     sf_count_t n;
     if (r->webm) {
         int64_t got = webm_read_float(r->webm, r->inbuf, AUDIO_BLOCK_FRAMES, msg, msg_len);
+        if (got < 0)
+            return (int)got;
+        n = (sf_count_t)got;
+    } else if (r->mp4) {
+        int64_t got = mp4_read_float(r->mp4, r->inbuf, AUDIO_BLOCK_FRAMES, msg, msg_len);
         if (got < 0)
             return (int)got;
         n = (sf_count_t)got;
@@ -745,6 +801,7 @@ void audio_close(audio_reader *r)
     if (r->sf)
         sf_close(r->sf);
     webm_close(r->webm);
+    mp4_close(r->mp4);
     if (r->soxr)
         soxr_delete(r->soxr);
     free(r->inbuf);

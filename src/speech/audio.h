@@ -2,7 +2,9 @@
  * signed 16-bit PCM, streaming, with hard limits.
  *
  * Containers and codecs are those of libsndfile: WAV (PCM 8/16/24/32, float,
- * mu-law, A-law), FLAC, Ogg Vorbis, Opus, MP3 and more. The bytes are read
+ * mu-law, A-law), FLAC, Ogg Vorbis, Opus, MP3 and more; WebM with Opus
+ * (speech/webm.h) and MP4/M4A with AAC (speech/mp4.h) through our own
+ * demuxers. The bytes are read
  * through libsndfile's virtual I/O, so the caller decides where they come
  * from (memory, a file, a decrypting stream); nothing is written to disk.
  * Memory use is a few small buffers, whatever the recording's length.
@@ -53,6 +55,22 @@ typedef struct audio_mem {
     size_t pos;
 } audio_mem;
 void audio_source_memory(audio_source *src, audio_mem *m, const void *data, size_t len);
+
+/* n bytes at off of src (size bytes in all) into buf: 0, PHS_ETRUNCATED
+ * when they run past size or the source ends early, PHS_EIO. For the
+ * demuxers (speech/webm.h, speech/mp4.h). */
+int audio_source_get(const audio_source *src, int64_t size, int64_t off, void *buf, size_t n);
+
+/* Decoded frames a demuxer holds until they are read (speech/webm.h,
+ * speech/mp4.h): len interleaved frames at pcm, at the next one. */
+typedef struct audio_frames {
+    const float *pcm;
+    size_t len, at;
+} audio_frames;
+
+/* Up to max frames of channels floats each from f into out, f advanced:
+ * how many. */
+size_t audio_frames_take(audio_frames *f, int channels, float *out, size_t max);
 
 /* A source over an open, seekable stdio file (not closed by the reader). */
 void audio_source_file(audio_source *src, FILE *f);

@@ -36,7 +36,6 @@
 #define UNKNOWN_SIZE  UINT64_MAX
 #define TRACK_AUDIO   2
 #define MAX_LACED     256
-#define MAX_FRAME     5760 /* samples a channel of Opus's longest packet (120 ms at 48 kHz) */
 #define MAX_CODEC_ID  64
 #define MAX_PRIVATE   1024
 #define CLUSTER_NONE  (-1)        /* cluster_end: at the Segment's level */
@@ -62,8 +61,8 @@ struct webm_reader {
     size_t block_cap;
     size_t lace_len[MAX_LACED];
     size_t lace_n, lace_at, lace_off; /* its frames, the next one, where it starts */
-    float *pcm;                       /* the last packet decoded, MAX_FRAME * channels */
-    size_t pcm_len, pcm_at;           /* frames of it, the next one handed out */
+    float *pcm;                       /* the last packet decoded, WEBM_MAX_FRAME * channels */
+    audio_frames frames;              /* pcm's frames not yet read */
     bool done;
 };
 
@@ -72,23 +71,9 @@ bool webm_sniff(const unsigned char *head, size_t n)
     return n >= 4 && head[0] == 0x1A && head[1] == 0x45 && head[2] == 0xDF && head[3] == 0xA3;
 }
 
-/* n bytes at off: PHS_ETRUNCATED past the file's end, PHS_EIO. */
 static int get(webm_reader *w, int64_t off, void *buf, size_t n)
 {
-    if (off < 0 || off > w->size || (uint64_t)(w->size - off) < n)
-        return PHS_ETRUNCATED;
-    if (w->src.seek(w->src.ctx, off, SEEK_SET) != off)
-        return PHS_EIO;
-    size_t got = 0;
-    while (got < n) {
-        int64_t r = w->src.read(w->src.ctx, (unsigned char *)buf + got, (int64_t)(n - got));
-        if (r < 0)
-            return PHS_EIO;
-        if (r == 0)
-            return PHS_ETRUNCATED;
-        got += (size_t)r;
-    }
-    return 0;
+    return audio_source_get(&w->src, w->size, off, buf, n);
 }
 
 /* The length of a variable-length integer from its first byte: 1 to 8, or
@@ -299,46 +284,67 @@ static void codec_name(const unsigned char *codec, char *out, size_t cap)
     out[n] = '\0';
 }
 
-/* The OpusHead of the track's CodecPrivate: the decoder, pre-skip, gain. */
-static int open_opus(webm_reader *w, const struct track *t, char *msg, size_t msg_len)
+OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels, int *pre_skip,
+                              int *err, char *msg, size_t msg_len)
 {
-    const unsigned char *p = t->priv;
-    if (t->priv_len < 19 || memcmp(p, "OpusHead", 8) != 0 || (p[8] & 0xF0) != 0 || !p[9]) {
-        err_put(msg, msg_len, "the WebM file's Opus header is missing or malformed");
-        return PHS_ETRUNCATED;
+    if (len < 19 || memcmp(p, "OpusHead", 8) != 0 || (p[8] & 0xF0) != 0 || !p[9]) {
+        err_put(msg, msg_len, "the Opus header is missing or malformed");
+        *err = PHS_ETRUNCATED;
+        return NULL;
     }
-    int ch = p[9], family = p[18], streams = 1, coupled = ch - 1, err = 0;
+    int ch = p[9], family = p[18], streams = 1, coupled = ch - 1, e = 0;
     unsigned char stereo[2] = {0, 1};
     const unsigned char *mapping = stereo;
-    if (family == 0 && ch > 2) {
-        err_put(msg, msg_len, "the WebM file's Opus header is malformed");
-        return PHS_ETRUNCATED;
+    if ((family == 0 && ch > 2) || (family != 0 && len < (size_t)21 + (size_t)ch)) {
+        err_put(msg, msg_len, "the Opus header is malformed");
+        *err = PHS_ETRUNCATED;
+        return NULL;
     }
     if (family != 0) {
-        if (t->priv_len < (size_t)21 + (size_t)ch) {
-            err_put(msg, msg_len, "the WebM file's Opus header is malformed");
-            return PHS_ETRUNCATED;
-        }
         streams = p[19];
         coupled = p[20];
         mapping = p + 21;
     }
-    w->dec = opus_multistream_decoder_create(WEBM_RATE, ch, streams, coupled, mapping, &err);
-    if (!w->dec) {
-        err_put(msg, msg_len,
-                "the WebM file's Opus channel mapping (family %d, %d channels) is not "
-                "supported",
+    OpusMSDecoder *dec =
+        opus_multistream_decoder_create(WEBM_RATE, ch, streams, coupled, mapping, &e);
+    if (!dec) {
+        err_put(msg, msg_len, "the Opus channel mapping (family %d, %d channels) is not supported",
                 family, ch);
-        return err == OPUS_ALLOC_FAIL ? PHS_ENOMEM : PHS_EUNSUPPORTED;
+        *err = e == OPUS_ALLOC_FAIL ? PHS_ENOMEM : PHS_EUNSUPPORTED;
+        return NULL;
     }
     int gain = (int16_t)(p[16] | p[17] << 8);
-    if (gain && opus_multistream_decoder_ctl(w->dec, OPUS_SET_GAIN(gain)) != OPUS_OK) {
-        err_put(msg, msg_len, "the WebM file's Opus output gain is out of range");
-        return PHS_EUNSUPPORTED;
+    if (gain && opus_multistream_decoder_ctl(dec, OPUS_SET_GAIN(gain)) != OPUS_OK) {
+        opus_multistream_decoder_destroy(dec);
+        err_put(msg, msg_len, "the Opus output gain is out of range");
+        *err = PHS_EUNSUPPORTED;
+        return NULL;
     }
-    w->channels = ch;
-    w->skip = p[10] | p[11] << 8;
-    w->pcm = malloc(sizeof(float) * MAX_FRAME * (size_t)ch);
+    *channels = ch;
+    *pre_skip = p[10] | p[11] << 8;
+    return dec;
+}
+
+int webm_opus_decode(OpusMSDecoder *dec, const unsigned char *pkt, size_t len, float *pcm,
+                     int *skip, audio_frames *f)
+{
+    int n = opus_multistream_decode_float(dec, pkt, (opus_int32)len, pcm, WEBM_MAX_FRAME, 0);
+    if (n < 0)
+        return PHS_ETRUNCATED;
+    size_t drop = (size_t)*skip < (size_t)n ? (size_t)*skip : (size_t)n;
+    *skip -= (int)drop;
+    *f = (audio_frames){pcm, (size_t)n, drop};
+    return 0;
+}
+
+/* The OpusHead of the track's CodecPrivate: the decoder, pre-skip, gain. */
+static int open_opus(webm_reader *w, const struct track *t, char *msg, size_t msg_len)
+{
+    int rc;
+    w->dec = webm_opus_open(t->priv, t->priv_len, &w->channels, &w->skip, &rc, msg, msg_len);
+    if (!w->dec)
+        return rc;
+    w->pcm = malloc(sizeof(float) * WEBM_MAX_FRAME * (size_t)w->channels);
     return w->pcm ? 0 : PHS_ENOMEM;
 }
 
@@ -612,14 +618,9 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
 {
     size_t done = 0;
     while (done < max) {
-        if (w->pcm_at < w->pcm_len) {
-            size_t n = w->pcm_len - w->pcm_at;
-            if (n > max - done)
-                n = max - done;
-            memcpy(out + done * (size_t)w->channels, w->pcm + w->pcm_at * (size_t)w->channels,
-                   sizeof(float) * n * (size_t)w->channels);
-            w->pcm_at += n;
-            done += n;
+        if (w->frames.at < w->frames.len) {
+            done += audio_frames_take(&w->frames, w->channels, out + done * (size_t)w->channels,
+                                      max - done);
             continue;
         }
         if (w->lace_at == w->lace_n) {
@@ -638,17 +639,9 @@ int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_
         w->lace_off += len;
         if (!len)
             continue;
-        int n = opus_multistream_decode_float(w->dec, pkt, (opus_int32)len, w->pcm, MAX_FRAME, 0);
-        if (n < 0) {
+        if (webm_opus_decode(w->dec, pkt, len, w->pcm, &w->skip, &w->frames) < 0) {
             err_put(msg, msg_len, "an Opus packet of the WebM file is damaged");
             return PHS_ETRUNCATED;
-        }
-        w->pcm_len = (size_t)n;
-        w->pcm_at = 0;
-        if (w->skip) {
-            size_t drop = (size_t)w->skip < w->pcm_len ? (size_t)w->skip : w->pcm_len;
-            w->pcm_at = drop;
-            w->skip -= (int)drop;
         }
     }
     return (int64_t)done;

@@ -24,6 +24,7 @@
 #include "speech/audio.h"
 
 #define WEBM_RATE      48000     /* the decoded rate (Opus's own) */
+#define WEBM_MAX_FRAME 5760      /* samples a channel of Opus's longest packet (120 ms) */
 #define WEBM_MAX_BLOCK (1 << 20) /* bytes of one block */
 
 typedef struct webm_reader webm_reader;
@@ -47,5 +48,22 @@ webm_reader *webm_open(const audio_source *src, int64_t size, int *channels, dou
 int64_t webm_read_float(webm_reader *w, float *out, size_t max, char *msg, size_t msg_len);
 
 void webm_close(webm_reader *w); /* NULL-safe */
+
+/* A libopus decoder at WEBM_RATE for an Opus identification header (the
+ * OpusHead of RFC 7845 5.1, len bytes at p: a WebM track's CodecPrivate,
+ * or an MP4's dOps rewritten so), its output gain applied; *channels and
+ * *pre_skip (samples a channel to drop) from it. NULL on failure with
+ * *err PHS_ETRUNCATED (malformed), PHS_EUNSUPPORTED (a mapping or gain
+ * libopus refuses) or PHS_ENOMEM, msg saying why. The caller frees it
+ * with opus_multistream_decoder_destroy. */
+struct OpusMSDecoder;
+struct OpusMSDecoder *webm_opus_open(const unsigned char *p, size_t len, int *channels,
+                                     int *pre_skip, int *err, char *msg, size_t msg_len);
+
+/* One Opus packet (len bytes) decoded by dec into pcm (WEBM_MAX_FRAME *
+ * channels floats), handed to f less the first *skip frames (*skip
+ * lessened by those). 0, or PHS_ETRUNCATED for a damaged packet. */
+int webm_opus_decode(struct OpusMSDecoder *dec, const unsigned char *pkt, size_t len, float *pcm,
+                     int *skip, audio_frames *f);
 
 #endif

@@ -69,11 +69,16 @@ refused_body "a WAV without samples" empty_file file; sentence "a WAV without sa
 echo "this is not a recording" > "$T/junk.wav"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/junk.wav" -F model=m
 refused_body "not audio" invalid_file_format file; sentence "not audio" error.message
-printf '\000\000\000\040ftypM4A \000\000\000\000' > "$T/voice.m4a"
+# an M4A of Apple Lossless (an AAC voice memo's sample entry renamed)
+python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(d.replace(b"mp4a",b"alac",1))' \
+    "$top/tests/data/mp4/jfk-aac-16k-mono.m4a" "$T/voice.m4a"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/voice.m4a" -F model=m
-refused_body "an M4A recording" unsupported file; sentence "an M4A recording" error.message
-python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["error"]["message"]; assert "M4A" in m and "WebM" in m, m' "$T/body" ||
-    fail "M4A refusal does not say what is read: $(cat "$T/body")"
+refused_body "an ALAC M4A" unsupported file; sentence "an ALAC M4A" error.message
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["error"]["message"]; assert "ALAC" in m and "AAC" in m, m' "$T/body" ||
+    fail "ALAC refusal does not say what is read: $(cat "$T/body")"
+printf '\000\000\000\040ftypM4A \000\000\000\000' > "$T/cut.m4a"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/cut.m4a" -F model=m
+refused_body "a cut M4A" truncated_input file; sentence "a cut M4A" error.message
 req POST /v1/transcripts "$KEY_A" -H 'Content-Type: audio/wav' --data-binary @"$T/junk.wav"
 expect_status 202 "junk job"; JF=$(jget id)
 wait_job "$KEY_A" "$JF"; [ "$(jget status)" = failed ] || fail "junk job: $(cat "$T/body")"

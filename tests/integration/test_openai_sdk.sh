@@ -11,6 +11,6 @@ if [ ! -f "$here/openai/node_modules/openai/package.json" ]; then
 fi
 setup_data
 start_server --workers 2
-NODE_EXTRA_CA_CERTS=$CA node "$here/openai/sdk-test.mjs" "$URL/v1" "$KEY_A" "$U1" || fail "openai SDK checks"
-ok "openai SDK: models (list, retrieve), json, text, srt, vtt, verbose_json+words, 400 and 401 errors"
+NODE_EXTRA_CA_CERTS=$CA node "$here/openai/sdk-test.mjs" "$URL/v1" "$KEY_A" "$U1" "$here/../data/mp4/jfk-aac-44k-stereo.m4a" || fail "openai SDK checks"
+ok "openai SDK: models (list, retrieve), json (also of an M4A), text, srt, vtt, verbose_json+words, 400 and 401 errors"
 stop_server

@@ -73,6 +73,32 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 assert "fellow" in d["text"].lower() and 4.0 < d["duration"] < 5.0, d' "$T/body" || fail "webm body: $(cat "$T/body")"
 ok "a browser's WebM/Opus recording transcribed"
 
+# an iPhone-like voice memo (M4A, AAC, moov last) in every response format
+# and streamed, Chromium's MediaRecorder audio/mp4 (fragmented, Opus), a
+# stored job of an MP4 sent raw (tests/data/mp4/README); all decoded in
+# the confined worker
+M4A=$top/tests/data/mp4/jfk-aac-44k-stereo.m4a
+for fmt in json text srt vtt verbose_json; do
+    req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 \
+        -F response_format=$fmt
+    expect_status 200 "m4a $fmt"
+    grep -qi "fellow" "$T/body" || fail "m4a $fmt: $(cat "$T/body")"
+done
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 4.0 < d["duration"] < 5.0, d' "$T/body" ||
+    fail "m4a duration: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 -F stream=true
+expect_status 200 "m4a stream"
+grep -q '"type":"transcript.text.done".*fellow' "$T/body" || fail "m4a stream: $(cat "$T/body")"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$top/tests/data/mp4/jfk-chromium-mediarecorder.mp4;type=audio/mp4" \
+    -F model=whisper-1
+expect_status 200 "chromium mp4"
+grep -qi "fellow" "$T/body" || fail "chromium mp4: $(cat "$T/body")"
+req POST /v1/transcripts "$KEY_A" -H 'Content-Type: audio/mp4' --data-binary @"$top/tests/data/mp4/jfk-aac-48k-fragmented.mp4"
+expect_status 202 "mp4 job"; JM=$(jget id)
+wait_job "$KEY_A" "$JM"
+[ "$(jget status)" = completed ] && grep -qi "fellow" "$T/body" || fail "mp4 job: $(cat "$T/body")"
+ok "M4A and MP4 (AAC, Opus; plain and fragmented): every format, streamed, stored"
+
 # ---- formatting: on by default, off on request, anything but true/false refused ----
 # (the text decoded above, formatted by default)
 python3 -c 'import sys; t=open(sys.argv[1]).read().strip(); assert t[0].isupper() and t.endswith("."), t' "$T/text.body" || fail "formatted text: $(cat "$T/text.body")"

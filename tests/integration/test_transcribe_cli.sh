@@ -158,6 +158,14 @@ expect_exit 0 "$P" transcribe --format text --output "$T/out.txt" "$S"
 [ ! -s "$T/stdout" ] && grep -q young "$T/out.txt" || fail "--output"
 ok "json, verbose_json, text, srt, vtt, --output and stdin"
 
+# an M4A (AAC) voice memo, from a file and from stdin (tests/data/mp4/README)
+M4A=$(dirname "$0")/../data/mp4/jfk-aac-44k-stereo.m4a
+expect_exit 0 "$P" transcribe --format text "$M4A"
+grep -qi fellow "$T/stdout" || fail "m4a: $(cat "$T/stdout")"
+expect_exit 0 sh -c "\"$P\" transcribe --format text - < \"$M4A\""
+grep -qi fellow "$T/stdout" || fail "m4a from stdin: $(cat "$T/stdout")"
+ok "an M4A voice memo from a file and from stdin"
+
 # ---- one decoder for several files == separate runs ----
 # U1 after U2 and U2 after U1: each file decoded after the other one. The
 # first U2 is decoded as a run of its own is (a fresh decoder): the third

@@ -1,6 +1,7 @@
 /* fixture: shared set-up of the unit tests (fixture.h). */
 #include "fixture.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,6 +37,56 @@ struct fx_pcm fx_load_pcm(const char *path)
     audio_close(r);
     fclose(f);
     return p;
+}
+
+int fx_decode_mem(const unsigned char *d, size_t len, const audio_limits *lim, audio_info *info,
+                  struct fx_pcm *out, char *msg, size_t msg_len)
+{
+    audio_source src;
+    audio_mem mem;
+    audio_limits dflt;
+    int err;
+    audio_limits_default(&dflt);
+    audio_source_memory(&src, &mem, d, len);
+    out->s = NULL;
+    out->n = 0;
+    audio_reader *r = audio_open(&src, lim ? lim : &dflt, info, &err, msg, msg_len);
+    if (!r)
+        return err;
+    size_t cap = 16000 * 8;
+    out->s = malloc(cap * sizeof(int16_t));
+    assert_non_null(out->s);
+    for (;;) {
+        size_t got;
+        if (out->n + 4000 > cap) {
+            cap *= 2;
+            out->s = realloc(out->s, cap * sizeof(int16_t));
+            assert_non_null(out->s);
+        }
+        err = audio_read(r, out->s + out->n, 4000, &got, msg, msg_len);
+        if (err < 0 || got == 0)
+            break;
+        out->n += got;
+    }
+    audio_close(r);
+    return err;
+}
+
+double fx_best_correlation(const int16_t *a, const int16_t *b, long from, long span, long max_lag)
+{
+    double best = 0;
+    for (long lag = -max_lag; lag <= max_lag; lag += 2) {
+        double ab = 0, aa = 0, bb = 0;
+        for (long i = from; i < from + span; i += 4) {
+            double x = a[i + lag], y = b[i];
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        double c = ab / sqrt(aa * bb + 1);
+        best = c > best ? c : best;
+    }
+    return best;
 }
 
 bool fx_asan_short(void)

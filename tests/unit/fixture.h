@@ -77,6 +77,21 @@ struct fx_pcm fx_gapped_speech(size_t bounds[FX_N_GAPPED][2]);
 #define FX_JOIN_TRIM 2080 /* 130 ms */
 struct fx_pcm fx_joined_speech(size_t *join);
 
+/* d (len bytes) decoded by speech/audio (lim, or the defaults when NULL)
+ * to 16 kHz mono: 0, or the error audio_open or audio_read gave (msg
+ * saying why); *info from the open; out the samples read up to the end or
+ * the failure (free(out->s), also on failure). */
+struct audio_limits;
+struct audio_info;
+int fx_decode_mem(const unsigned char *d, size_t len, const struct audio_limits *lim,
+                  struct audio_info *info, struct fx_pcm *out, char *msg, size_t msg_len);
+
+/* The highest normalised correlation of a against b over span samples from
+ * from (every 4th), a shifted by up to max_lag samples either way: two
+ * decodes of one recording whose starts differ a little. a and b must hold
+ * from + span + max_lag samples. */
+double fx_best_correlation(const int16_t *a, const int16_t *b, long from, long span, long max_lag);
+
 /* Word edit distance of hyp against ref (words split at spaces); *ref_words
  * gets ref's word count. */
 size_t fx_word_edits(const char *hyp, const char *ref, size_t *ref_words);

@@ -459,6 +459,15 @@ static void test_decode_every_format_confined(void **state)
     }
     data = opus_speech(&len);
     check_format(d, "ogg opus 48 kHz", data, len);
+    /* MP4: AAC through libfaad2, Chromium's Opus (tests/data/mp4/README) */
+    static const char *mp4[] = {"jfk-aac-44k-stereo.m4a", "jfk-chromium-mediarecorder.mp4"};
+    for (size_t i = 0; i < sizeof(mp4) / sizeof(mp4[0]); i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "tests/data/mp4/%s", mp4[i]);
+        data = fx_read_file(path, &len);
+        assert_non_null(data);
+        check_format(d, mp4[i], data, len);
+    }
 
     /* The shared real-speech set, when it is there. */
     const char *env = getenv("SHARED");

@@ -1,16 +1,17 @@
 // Headless Debian chromium (puppeteer-core, never a downloaded browser)
 // records a WAV file the way a web application records its microphone:
 // the recording played into a MediaStream and captured by MediaRecorder
-// as audio/webm;codecs=opus. Writes the WebM file the browser made.
+// as audio/webm;codecs=opus (or another MIME type the browser records, as
+// audio/mp4). Writes the file the browser made.
 //
-//   node record-webm.mjs IN.wav OUT.webm [CHANNELS [BITS_PER_SECOND]]
+//   node record-webm.mjs IN.wav OUT.webm [CHANNELS [BITS_PER_SECOND [MIME]]]
 // (default: 1 channel, as a microphone is, at the browser's own bit rate)
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import puppeteer from 'puppeteer-core';
 
-const [wav, out, channels = '1', bps = '0'] = process.argv.slice(2);
+const [wav, out, channels = '1', bps = '0', mime = 'audio/webm;codecs=opus'] = process.argv.slice(2);
 const b64 = fs.readFileSync(wav).toString('base64');
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'phs-chromium-'));
 const browser = await puppeteer.launch({
@@ -21,7 +22,7 @@ const browser = await puppeteer.launch({
 });
 try {
     const page = await browser.newPage();
-    const webm = await page.evaluate(async (audio, ch, bits) => {
+    const webm = await page.evaluate(async (audio, ch, bits, type) => {
         const bytes = Uint8Array.from(atob(audio), (c) => c.charCodeAt(0));
         const ctx = new AudioContext({ sampleRate: 48000 });
         const buf = await ctx.decodeAudioData(bytes.buffer);
@@ -30,7 +31,7 @@ try {
         const src = ctx.createBufferSource();
         src.buffer = buf;
         src.connect(dest);
-        const opts = { mimeType: 'audio/webm;codecs=opus' };
+        const opts = { mimeType: type };
         if (bits > 0) opts.audioBitsPerSecond = bits;
         const rec = new MediaRecorder(dest.stream, opts);
         const parts = [];
@@ -40,12 +41,12 @@ try {
         src.onended = () => setTimeout(() => rec.stop(), 300);
         src.start();
         await done;
-        const blob = new Blob(parts, { type: 'audio/webm' });
+        const blob = new Blob(parts, { type });
         const b = new Uint8Array(await blob.arrayBuffer());
         let s = '';
         for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
         return btoa(s);
-    }, b64, Number(channels), Number(bps));
+    }, b64, Number(channels), Number(bps), mime);
     fs.writeFileSync(out, Buffer.from(webm, 'base64'));
 } finally {
     await browser.close();

@@ -1,10 +1,10 @@
 // Drives phiscribe with the official openai package, unchanged: only baseURL
 // and apiKey point at our server. Usage (with NODE_EXTRA_CA_CERTS set to the
-// test CA): node sdk-test.mjs BASEURL KEY FILE
+// test CA): node sdk-test.mjs BASEURL KEY FILE [M4A]
 import fs from "node:fs";
 import OpenAI from "openai";
 
-const [baseURL, apiKey, file] = process.argv.slice(2);
+const [baseURL, apiKey, file, m4a] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 let failures = 0;
 const check = (cond, what) => {
@@ -32,6 +32,12 @@ const base = {
 const json = await client.audio.transcriptions.create(base);
 check(typeof json.text === "string" && json.text.includes("young man"), `json: ${json.text}`);
 check(Array.isArray(json.logprobs) && json.logprobs.length > 3, "json: include[]=logprobs");
+
+// a phone's voice memo as an app uploads it (M4A, AAC)
+if (m4a) {
+  const memo = await client.audio.transcriptions.create({ file: fs.createReadStream(m4a), model: "whisper-1" });
+  check(memo.text.toLowerCase().includes("fellow"), `m4a: ${memo.text}`);
+}
 
 for (const fmt of ["text", "srt", "vtt"]) {
   const out = await client.audio.transcriptions.create({
