@@ -28,12 +28,22 @@ struct fx_pcm fx_load_pcm(const char *path)
     audio_source_file(&src, f);
     audio_reader *r = audio_open(&src, &lim, &info, &err, msg, sizeof(msg));
     assert_non_null(r);
-    /* the header's duration, and a second of room for a rounded one */
-    p.s = malloc((size_t)(info.duration * 16000 + 16000) * sizeof(int16_t));
+    /* the header's duration and a second more to start with, grown while
+     * reading: a fragmented MP4 or a WebM without a Duration says 0 */
+    size_t cap = (size_t)(info.duration * 16000) + 16000;
+    p.s = malloc(cap * sizeof(int16_t));
     assert_non_null(p.s);
     size_t got;
-    while (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) == 0 && got)
+    for (;;) {
+        if (cap - p.n < 4000) {
+            cap *= 2;
+            p.s = realloc(p.s, cap * sizeof(int16_t));
+            assert_non_null(p.s);
+        }
+        if (audio_read(r, p.s + p.n, 4000, &got, msg, sizeof(msg)) != 0 || !got)
+            break;
         p.n += got;
+    }
     audio_close(r);
     fclose(f);
     return p;
