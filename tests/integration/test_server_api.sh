@@ -73,17 +73,15 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 assert "fellow" in d["text"].lower() and 4.0 < d["duration"] < 5.0, d' "$T/body" || fail "webm body: $(cat "$T/body")"
 ok "a browser's WebM/Opus recording transcribed"
 
-# an iPhone-like voice memo (M4A, AAC, moov last) in every response format
-# and streamed, Chromium's MediaRecorder audio/mp4 (fragmented, Opus), a
-# stored job of an MP4 sent raw (tests/data/mp4/README); all decoded in
-# the confined worker
+# an iPhone-like voice memo (M4A, AAC, moov last) and streamed, Chromium's
+# MediaRecorder audio/mp4 (fragmented, Opus), a stored job of an MP4 sent
+# raw (tests/data/mp4/README); all decoded in the confined worker. (The
+# response formats do not depend on the container: the WAV's above.)
 M4A=$top/tests/data/mp4/jfk-aac-44k-stereo.m4a
-for fmt in json text srt vtt verbose_json; do
-    req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 \
-        -F response_format=$fmt
-    expect_status 200 "m4a $fmt"
-    grep -qi "fellow" "$T/body" || fail "m4a $fmt: $(cat "$T/body")"
-done
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 \
+    -F response_format=verbose_json
+expect_status 200 "m4a verbose_json"
+grep -qi "fellow" "$T/body" || fail "m4a verbose_json: $(cat "$T/body")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 4.0 < d["duration"] < 5.0, d' "$T/body" ||
     fail "m4a duration: $(cat "$T/body")"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 -F stream=true
@@ -97,7 +95,7 @@ req POST /v1/transcripts "$KEY_A" -H 'Content-Type: audio/mp4' --data-binary @"$
 expect_status 202 "mp4 job"; JM=$(jget id)
 wait_job "$KEY_A" "$JM"
 [ "$(jget status)" = completed ] && grep -qi "fellow" "$T/body" || fail "mp4 job: $(cat "$T/body")"
-ok "M4A and MP4 (AAC, Opus; plain and fragmented): every format, streamed, stored"
+ok "M4A and MP4 (AAC, Opus; plain and fragmented): transcribed, streamed, stored"
 
 # ---- formatting: on by default, off on request, anything but true/false refused ----
 # (the text decoded above, formatted by default)
