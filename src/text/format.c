@@ -545,6 +545,19 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icd ten", "ICD-10"},
                                                {"icd nine", "ICD-9"},
                                                {"a fib", "AFib"},
+                                               /* ventricular rhythms and a
+                                                * region of the spine, as a
+                                                * chart writes them */
+                                               {"v tach", "V-tach"},
+                                               {"v fib", "V-fib"},
+                                               {"c spine", "C-spine"},
+                                               {"t spine", "T-spine"},
+                                               {"l spine", "L-spine"},
+                                               /* the alcohol screen's short
+                                                * form; the diastolic filling
+                                                * ratio of an echo */
+                                               {"audit c", "AUDIT-C"},
+                                               {"e over e prime", "E/e'"},
                                                /* heart failure's class,
                                                 * risk scores as published */
                                                {"nyha", "NYHA"},
