@@ -1686,6 +1686,13 @@ static void test_blind15_forms(void **state)
         {"audit c score of nine", "AUDIT-C score of 9."},
         {"an audit of charts", "An audit of charts."},
         {"e over e prime of fifteen", "E/e' of 15."},
+        /* a number word after "scratch that" is a value said again even
+         * where it stays a word (blind15's audio: "one oh two" heard "one
+         * or two" wrote "One or two.", the phrase gone) */
+        {"heart rate ninety two scratch that two", "Heart rate two."},
+        {"heart rate ninety two scratch that one or two", "Heart rate one or two."},
+        {"heart rate ninety two scratch that one oh two", "Heart rate 102."},
+        {"start heparin drip scratch that start enoxaparin", "Start enoxaparin."},
     };
     CHECK(cases);
 }
@@ -1706,6 +1713,9 @@ static void test_stream_blind15_forms(void **state)
         "audit | c score of nine",
         "e over e | prime of fifteen",
         "e over | e prime of fifteen",
+        "heart rate ninety two scratch that | two",
+        "heart rate ninety two scratch | that two",
+        "heart rate ninety two | scratch that one or two",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
