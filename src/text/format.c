@@ -381,13 +381,17 @@ static bool is_value_marker(const char *w)
  * milligrams") the value is what is said again, so only the phrase's last
  * value and what follows it go ("Aspirin 81 mg"). A value's redaction
  * marker is a value on both sides: "phone [PHONE] scratch that [PHONE]"
- * keeps "Phone", as the same words unredacted do. */
+ * keeps "Phone", as the same words unredacted do. A number word that
+ * stays a word ("two", "one or two") is a value said again too. */
 static void scratch(fmt *f, size_t at, size_t next)
 {
     size_t reach = scratch_reach(f, at), from = f->n_it - reach;
     sbuf num;
     sbuf_init(&num, 256);
-    if (format_numbers_at(&f->v, next, &num) > 0 ||
+    long said_again;
+    /* a number word is a value said again even where it stays a word
+     * ("heart rate ninety two scratch that two": Heart rate two, not Two) */
+    if (format_numbers_at(&f->v, next, &num) > 0 || format_number_word(&f->v, next, &said_again) ||
         is_value_marker(format_word(&f->v, next))) {
         for (size_t j = f->n_it; j > from; j--) {
             const char *t = item_text(f, &f->it[j - 1]);
@@ -545,6 +549,19 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icd ten", "ICD-10"},
                                                {"icd nine", "ICD-9"},
                                                {"a fib", "AFib"},
+                                               /* ventricular rhythms and a
+                                                * region of the spine, as a
+                                                * chart writes them */
+                                               {"v tach", "V-tach"},
+                                               {"v fib", "V-fib"},
+                                               {"c spine", "C-spine"},
+                                               {"t spine", "T-spine"},
+                                               {"l spine", "L-spine"},
+                                               /* the alcohol screen's short
+                                                * form; the diastolic filling
+                                                * ratio of an echo */
+                                               {"audit c", "AUDIT-C"},
+                                               {"e over e prime", "E/e'"},
                                                /* heart failure's class,
                                                 * risk scores as published */
                                                {"nyha", "NYHA"},

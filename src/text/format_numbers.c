@@ -526,6 +526,13 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * thickness */
                                        {"microns", "µm"},
                                        {"micron", "µm"},
+                                       /* speeds: a mechanism of
+                                        * injury, a jet's velocity on
+                                        * echo */
+                                       {"miles per hour", "mph"},
+                                       {"kilometers per hour", "km/h"},
+                                       {"meters per second", "m/s"},
+                                       {"centimeters per second", "cm/s"},
                                        {"meters", "m"},
                                        {"meter", "m"},
                                        /* a sleep study's events, as
@@ -1976,15 +1983,14 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)s.k;
 }
 
-/* A suture's size: "four oh nylon" -> "4-0 nylon" (the digit and "oh"
- * or "zero" before a suture material or "suture(s)"; "room two oh four"
- * stays a digit string). */
-static long suture_at(const format_view *v, size_t i, sbuf *out)
+/* The words of a suture's size said at i: "four oh nylon" (2, the digit
+ * and "oh" or "zero" before a suture material or "suture(s)"), "zero
+ * vicryl" (1), or 0 ("room two oh four" stays a digit string). */
+static size_t suture_size_words(const format_view *v, size_t i)
 {
     static const char *const sutures[] = {
         "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
         "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
-    int u = unit_at(v, i);
     /* "zero p d s", "zero vicryl": size 0, said as one word */
     bool zero = format_word_is(v, i, "zero");
     size_t m = zero ? i + 1 : i + 2;
@@ -1995,17 +2001,36 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     /* a size said as "zero" alone only before a material: "zero gut
      * motility", "zero sutures were needed" are counts */
-    if (zero && (format_word_is(v, m, "gut") || format_word_is(v, m, "suture") ||
-                 format_word_is(v, m, "sutures")))
+    if (zero)
+        return format_word_is(v, m, "gut") || format_word_is(v, m, "suture") ||
+                       format_word_is(v, m, "sutures")
+                   ? 0
+                   : 1;
+    return unit_at(v, i) >= 1 &&
+                   (format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero"))
+               ? 2
+               : 0;
+}
+
+/* A suture's size: "four oh nylon" -> "4-0 nylon", "zero vicryl" -> "0
+ * Vicryl"; and a count said before one: "six four oh nylon sutures" ->
+ * "6 4-0 nylon sutures" (as "2 15-gauge needles"; the count and the size
+ * read as digits one by one were "640"). */
+static long suture_at(const format_view *v, size_t i, sbuf *out)
+{
+    size_t k = suture_size_words(v, i);
+    int rc;
+    if (k == 1) {
+        rc = sbuf_append_str(out, "0");
+    } else if (k == 2) {
+        rc = sbuf_printf(out, "%d-0", unit_at(v, i));
+    } else if (unit_at(v, i) >= 1 && suture_size_words(v, i + 1) == 2) {
+        rc = sbuf_printf(out, "%d", unit_at(v, i));
+        k = 1;
+    } else {
         return 0;
-    if (zero) {
-        int rc = sbuf_append_str(out, "0");
-        return rc < 0 ? rc : 1;
     }
-    if (u < 1 || !(format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero")))
-        return 0;
-    int rc = sbuf_printf(out, "%d-0", u);
-    return rc < 0 ? rc : 2;
+    return rc < 0 ? rc : (long)k;
 }
 
 /* Visual acuity: "visual acuity twenty twenty" -> "20/20", "vision is

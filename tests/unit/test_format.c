@@ -1658,6 +1658,68 @@ static void test_stream_blind14_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 52's rules (blind15's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind15_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* speeds */
+        {"a rollover at about fifty five miles per hour", "A rollover at about 55 mph."},
+        {"peak velocity four point two meters per second", "Peak velocity 4.2 m/s."},
+        {"e prime velocity of eight centimeters per second", "E prime velocity of 8 cm/s."},
+        {"struck at forty kilometers per hour", "Struck at 40 km/h."},
+        {"walked three hundred forty meters", "Walked 340 m."},
+        {"she runs three miles a day", "She runs 3 miles a day."},
+        /* a count before a suture size */
+        {"closed with six four oh nylon sutures", "Closed with 6 4-0 nylon sutures."},
+        {"three two zero vicryl sutures", "3 2-0 Vicryl sutures."},
+        {"closed with four oh nylon", "Closed with 4-0 nylon."},
+        {"two zero vicryl", "2-0 Vicryl."},
+        {"zero vicryl", "0 Vicryl."},
+        {"room six four oh", "Room 640."},
+        {"room two oh four", "Room 204."},
+        /* spelled forms */
+        {"c spine cleared clinically", "C-spine cleared clinically."},
+        {"l spine films", "L-spine films."},
+        {"two runs of nonsustained v tach", "2 runs of nonsustained V-tach."},
+        {"shocked for v fib", "Shocked for V-fib."},
+        {"audit c score of nine", "AUDIT-C score of 9."},
+        {"an audit of charts", "An audit of charts."},
+        {"e over e prime of fifteen", "E/e' of 15."},
+        /* a number word after "scratch that" is a value said again even
+         * where it stays a word (blind15's audio: "one oh two" heard "one
+         * or two" wrote "One or two.", the phrase gone) */
+        {"heart rate ninety two scratch that two", "Heart rate two."},
+        {"heart rate ninety two scratch that one or two", "Heart rate one or two."},
+        {"heart rate ninety two scratch that one oh two", "Heart rate 102."},
+        {"start heparin drip scratch that start enoxaparin", "Start enoxaparin."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind15_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "at about fifty five miles | per hour",
+        "at about fifty five miles per | hour",
+        "at about fifty five | miles per hour",
+        "peak velocity four point two meters per | second",
+        "peak velocity four point two meters | per second",
+        "closed with six | four oh nylon sutures",
+        "closed with six four | oh nylon sutures",
+        "closed with six four oh | nylon sutures",
+        "c | spine cleared",
+        "nonsustained v | tach",
+        "audit | c score of nine",
+        "e over e | prime of fifteen",
+        "e over | e prime of fifteen",
+        "heart rate ninety two scratch that | two",
+        "heart rate ninety two scratch | that two",
+        "heart rate ninety two | scratch that one or two",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2550,6 +2612,7 @@ int main(void)
         cmocka_unit_test(test_blind12_forms),
         cmocka_unit_test(test_blind13_forms),
         cmocka_unit_test(test_blind14_forms),
+        cmocka_unit_test(test_blind15_forms),
         cmocka_unit_test(test_stream_blind8_forms),
         cmocka_unit_test(test_stream_blind9_forms),
         cmocka_unit_test(test_stream_blind10_forms),
@@ -2557,6 +2620,7 @@ int main(void)
         cmocka_unit_test(test_stream_blind12_forms),
         cmocka_unit_test(test_stream_blind13_forms),
         cmocka_unit_test(test_stream_blind14_forms),
+        cmocka_unit_test(test_stream_blind15_forms),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
