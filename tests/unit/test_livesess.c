@@ -778,14 +778,25 @@ int main(void)
         cmocka_unit_test(test_telephone_heard_pass_mapped),
         cmocka_unit_test(test_band_heard_changes),
     };
-    /* Under ASan the mapped live pass (feed_mapped, end_mapped) is
-     * test_telephone_rate_pass_mapped's; the decode-again variant's whole
-     * decodes are test_pipeline's path. The band heard is
-     * test_telephone_heard_pass_mapped's (its verdict at the early check,
-     * runs confirming it); test_band_heard_changes's six utterances add
-     * only the change and its reseed (utt_shift, the check's path). */
+    /* Under ASan the mapped live pass (feed_mapped, end_mapped) and the
+     * band heard (its verdict at the early check, runs confirming it) are
+     * test_telephone_heard_pass_mapped's, whose 8 kHz session is
+     * test_telephone_rate_pass_mapped's mapped pass; the decode-again
+     * variant's whole decodes are test_pipeline's path;
+     * test_band_heard_changes's six utterances add only the change and its
+     * reseed (utt_shift, the check's path). Left to the normal run as well,
+     * by a gcov count of each case alone and of every other ASan binary
+     * (as test_streamdec's): every line of src/ that
+     * test_telephone_rate_pass_mapped reaches, test_telephone_heard_pass_mapped
+     * reaches; test_first_piece_held, every line of
+     * test_first_piece_reheard_paced's (the pass begun again, paced and at
+     * once); the rest of the ASan run, every line of test_built_ahead's. */
     static const char *const normal_only[] = {"test_telephone_rate_mapped",
-                                              "test_band_heard_changes", NULL};
+                                              "test_band_heard_changes",
+                                              "test_telephone_rate_pass_mapped",
+                                              "test_first_piece_reheard_paced",
+                                              "test_built_ahead",
+                                              NULL};
     return fx_run_group("livesess", tests, sizeof(tests) / sizeof(tests[0]), normal_only, setup,
                         teardown);
 }
