@@ -256,7 +256,11 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"bruce", "protocol", NULL, NULL},        {"modified", "bruce", NULL, NULL},
         /* a balance scale named for its author (session 46) */
         {"berg", "balance", NULL, NULL},          {"berg", "score", NULL, NULL},
-        {"berg", "scale", NULL, NULL}};
+        {"berg", "scale", NULL, NULL},
+        /* the Columbia suicide severity rating scale, by its university
+         * (session 52: "columbia screen negative" read as a name) */
+        {"columbia", "suicide", NULL, NULL},      {"columbia", "screen", NULL, NULL},
+        {"columbia", "scale", NULL, NULL},        {"columbia", "protocol", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

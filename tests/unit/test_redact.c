@@ -137,6 +137,7 @@ static void test_names(void **state)
     expect("doctor bruce protocol", "doctor [NAME] protocol");
     expect("doctor berg balance", "doctor [NAME] balance");
     expect("mister berg was seen", "mister [NAME] was seen");
+    expect("doctor columbia screen", "doctor [NAME] screen");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -185,6 +186,10 @@ static void test_clinical_words_not_names(void **state)
         /* a balance scale (session 46) */
         "berg balance score of forty one out of fifty six",
         "the berg score improved",
+        /* a suicide screen by its university (session 52) */
+        "columbia screen negative",
+        "columbia suicide severity rating scale was negative",
+        "the columbia protocol was completed",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
