@@ -429,7 +429,7 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
  * energy), begins again on the fast search's full pass (asr_decoder_set_
  * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
  * the default search: the default search's close of such a piece (its
- * second pass and word list over a wide first pass) took 0.5-1.9 CPU s
+ * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
  * and made the finals' tail on bench/stream, where a clean one of the same
  * length takes 0.1-0.3 s; the fast pass's close is a fraction of it, for
  * worse words on that piece (docs/BENCHMARKS.md, "Session 52"). Counted in
