@@ -140,6 +140,8 @@ struct asr_decoder {
      * most samples a pass begun again heard in one call so far. */
     unsigned rehear_pace, utt_pace;
     bool rehearing;
+    size_t pass_heard;
+    size_t rehear_burst_max;
     /* live, full pass: a pass begun again on audio this noisy (dB between
      * its loud and quiet frames; 0: never) begins again on the fast
      * search (asr_decoder_set_pass_noisy); the search the decoder is on
@@ -148,8 +150,6 @@ struct asr_decoder {
     unsigned pass_noisy_db;
     search_mode live_search;
     bool utt_noisy_fast;
-    size_t pass_heard;
-    size_t rehear_burst_max;
     /* Telephone band: told by the rate (rate_narrow), or heard (band_heard,
      * asr_decoder_set_band_heard: the verdict heard_narrow once
      * heard_told, the runs in a row heard otherwise, the run being heard
@@ -323,7 +323,7 @@ static void live_abandon(asr_decoder *d)
     d->in_utt = false;
     d->settled = false;
     d->rehearing = false;
-    (void)noisy_back(d); /* ps_asr's utt_search cannot fail */
+    (void)noisy_back(d); /* the engine's utt_search sets a mode: it cannot fail */
     wipe(d->partial, PARTIAL_MAX);
 }
 
