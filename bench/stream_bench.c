@@ -710,7 +710,8 @@ static livesess *open_session(struct stream *st, double at)
     if (pass_first_full)
         asr_decoder_set_pass_first(livesess_decoder(s), false);
     if (pass_noisy_env)
-        asr_decoder_set_pass_noisy(livesess_decoder(s), (unsigned)strtoul(pass_noisy_env, NULL, 10));
+        asr_decoder_set_pass_noisy(livesess_decoder(s),
+                                   (unsigned)strtoul(pass_noisy_env, NULL, 10));
     if (rehear_pace_env)
         asr_decoder_set_pass_rehear_pace(livesess_decoder(s),
                                          (unsigned)strtoul(rehear_pace_env, NULL, 10));
