@@ -764,16 +764,18 @@ static void test_band_heard_changes(void **state)
     assert_false(back2);
 }
 
-/* rec's first UTTERANCE samples with white noise about 10 dB under the
+#define NOISY_UTT 40000 /* samples: 2.5 s, past the early check's 1.5 s */
+
+/* rec's first NOISY_UTT samples with white noise about 10 dB under the
  * speech (a fixed sequence: the same samples every run), into out. */
 static void noisy_make(int16_t *out)
 {
     double e = 0;
-    for (size_t i = 0; i < UTTERANCE; i++)
+    for (size_t i = 0; i < NOISY_UTT; i++)
         e += (double)rec.s[i] * rec.s[i];
-    double amp = sqrt(e / UTTERANCE / 10) * sqrt(3.0); /* uniform noise of that rms */
+    double amp = sqrt(e / NOISY_UTT / 10) * sqrt(3.0); /* uniform noise of that rms */
     uint32_t x = 12345;
-    for (size_t i = 0; i < UTTERANCE; i++) {
+    for (size_t i = 0; i < NOISY_UTT; i++) {
         x = x * 1664525u + 1013904223u;
         double v = rec.s[i] + amp * ((double)(x >> 8) / (1u << 24) * 2 - 1);
         out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
@@ -790,12 +792,12 @@ static void noisy_session(unsigned noisy_db, const int16_t *noisy, struct heard 
 {
     livesess *s = heard_open(16000, true, false, h);
     asr_decoder_set_pass_noisy(livesess_decoder(s), noisy_db);
-    utterance_mapped(s, rec.s, UTTERANCE);
+    utterance_mapped(s, rec.s, NOISY_UTT);
     asr_decoder_live_counts(livesess_decoder(s), after_first);
     at[0] = strlen(h->words);
-    utterance_mapped(s, noisy, UTTERANCE);
+    utterance_mapped(s, noisy, NOISY_UTT);
     at[1] = strlen(h->words);
-    utterance_mapped(s, rec.s, UTTERANCE);
+    utterance_mapped(s, rec.s, NOISY_UTT);
     asr_decoder_live_counts(livesess_decoder(s), counts);
     assert_int_equal(livesess_close(s, NULL), 0);
 }
@@ -814,10 +816,10 @@ static void test_noisy_piece_fast(void **state)
     if (!model)
         skip();
     static struct heard moved, kept;
-    static int16_t noisy[UTTERANCE];
+    static int16_t noisy[NOISY_UTT];
     asr_live_counts first_m, first_k, m, k;
     size_t at_m[2], at_k[2];
-    assert_true(rec.n >= UTTERANCE);
+    assert_true(rec.n >= NOISY_UTT);
     noisy_make(noisy);
     noisy_session(ASR_PASS_NOISY_DB, noisy, &moved, at_m, &first_m, &m);
     noisy_session(0, noisy, &kept, at_k, &first_k, &k);
