@@ -234,6 +234,10 @@ static bool session_per_recording;
  * threshold, STREAM_PASS_EARLY_SHIFT the early check's own
  * (asr_decoder_set_pass_early, _set_pass_check; unset: the decoder's) */
 static const char *pass_early_env, *pass_early_shift_env, *pass_shift_env;
+/* STREAM_PASS_NOISY_DB=N: a noisy piece begun again takes the fast search
+ * under N dB between its loud and quiet frames (asr_decoder_set_pass_noisy;
+ * 0: never, as before session 52; unset: the decoder's) */
+static const char *pass_noisy_env;
 /* STREAM_PASS_FIRST=full: a session's first piece on the full pass from its
  * start (session 35's), not the capped pass until the early check
  * (asr_decoder_set_pass_first; default capped, the decoder's) */
@@ -705,6 +709,9 @@ static livesess *open_session(struct stream *st, double at)
         asr_decoder_set_pass_check(livesess_decoder(s), strtod(pass_shift_env, NULL), true);
     if (pass_first_full)
         asr_decoder_set_pass_first(livesess_decoder(s), false);
+    if (pass_noisy_env)
+        asr_decoder_set_pass_noisy(livesess_decoder(s),
+                                   (unsigned)strtoul(pass_noisy_env, NULL, 10));
     if (rehear_pace_env)
         asr_decoder_set_pass_rehear_pace(livesess_decoder(s),
                                          (unsigned)strtoul(rehear_pace_env, NULL, 10));
@@ -736,6 +743,7 @@ static void close_session(struct stream *st, livesess *s)
     st->counts.band_samples += lc.band_samples;
     st->counts.band_verdicts += lc.band_verdicts;
     st->counts.band_changes += lc.band_changes;
+    st->counts.noisy_fast += lc.noisy_fast;
     st->settle.settled += ss.settled;
     st->settle.dropped += ss.dropped;
     st->settle.dropped_ms += ss.dropped_ms;
@@ -968,6 +976,7 @@ int main(int argc, char **argv)
     }
     session_per_recording = sess_env && !strcmp(sess_env, "recording");
     pass_early_env = getenv("STREAM_PASS_EARLY_MS");
+    pass_noisy_env = getenv("STREAM_PASS_NOISY_DB");
     pass_shift_env = getenv("STREAM_PASS_SHIFT");
     pass_early_shift_env = getenv("STREAM_PASS_EARLY_SHIFT");
     const char *first_env = getenv("STREAM_PASS_FIRST");
@@ -1242,11 +1251,13 @@ int main(int argc, char **argv)
         const asr_live_counts *lc = &st[i].counts;
         printf("  stream %d counts: pieces opened %llu (live passes mapped %llu), decoded again "
                "whole %llu, re-heard by a pass begun again %.2f s; band listening: %llu runs, "
-               "%.2f s measured, %llu verdicts, %llu changing the mapping\n",
+               "%.2f s measured, %llu verdicts, %llu changing the mapping; noisy pieces begun "
+               "again on the fast search %llu\n",
                i, (unsigned long long)lc->opened, (unsigned long long)lc->mapped,
                (unsigned long long)lc->redecoded, (double)lc->reheard / 16000,
                (unsigned long long)lc->band_runs, (double)lc->band_samples / 16000,
-               (unsigned long long)lc->band_verdicts, (unsigned long long)lc->band_changes);
+               (unsigned long long)lc->band_verdicts, (unsigned long long)lc->band_changes,
+               (unsigned long long)lc->noisy_fast);
         partial_edits += st[i].partial_edits;
         partial_words += st[i].partial_words;
         settle.settled += st[i].settle.settled;

@@ -2,6 +2,7 @@
  * collection, segmentation into caption-sized segments. */
 #include "speech/asr.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,14 @@ struct asr_decoder {
     bool rehearing;
     size_t pass_heard;
     size_t rehear_burst_max;
+    /* live, full pass: a pass begun again on audio this noisy (dB between
+     * its loud and quiet frames; 0: never) begins again on the fast
+     * search (asr_decoder_set_pass_noisy); the search the decoder is on
+     * (asr_decoder_set_live_search), and whether the open utterance was
+     * moved to the fast one so (put back when it ends). */
+    unsigned pass_noisy_db;
+    search_mode live_search;
+    bool utt_noisy_fast;
     /* Telephone band: told by the rate (rate_narrow), or heard (band_heard,
      * asr_decoder_set_band_heard: the verdict heard_narrow once
      * heard_told, the runs in a row heard otherwise, the run being heard
@@ -238,6 +247,7 @@ asr_decoder *asr_decoder_new(asr_model *m, int *err)
     d->pass_shift_max = ASR_PASS_SHIFT_MAX;
     d->pass_reseed = true;
     d->pass_early = (size_t)ASR_PASS_EARLY_MS * 16;
+    d->pass_noisy_db = ASR_PASS_NOISY_DB;
     d->first_capped = true;
     bandmap_heard_start(&d->heard);
     d->buf = malloc(m->utt_max * sizeof(int16_t));
@@ -291,6 +301,16 @@ void asr_decoder_free(asr_decoder *d)
     free(d);
 }
 
+/* A piece moved to the fast search for its noise (pass_begin_again) has
+ * ended: the decoder's own search again from the next one. */
+static int noisy_back(asr_decoder *d)
+{
+    if (!d->utt_noisy_fast)
+        return 0;
+    d->utt_noisy_fast = false;
+    return d->model->engine->utt_search(d->handle, d->live_search);
+}
+
 /* Closes a live utterance left open by an abandoned recording. */
 static void live_abandon(asr_decoder *d)
 {
@@ -303,6 +323,7 @@ static void live_abandon(asr_decoder *d)
     d->in_utt = false;
     d->settled = false;
     d->rehearing = false;
+    (void)noisy_back(d); /* the engine's utt_search sets a mode: it cannot fail */
     wipe(d->partial, PARTIAL_MAX);
 }
 
@@ -382,6 +403,34 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
         if (!frame_silent(pcm, n, f))
             return true;
     return false;
+}
+
+/* How far pcm[0..n)'s loud 10 ms frames lie above its quiet ones: the
+ * 95th percentile of its frames' energy (dB, in 0.5 dB steps) less the
+ * 10th; 0 under 10 frames. O(n), no allocation. */
+#define GAP_BINS 200 /* 0.5 dB each: int16 frames lie within 0..91 dB */
+static double loud_gap_db(const int16_t *pcm, size_t n)
+{
+    size_t hist[GAP_BINS] = {0}, nfr = n / FRAME_SAMPLES;
+    if (nfr < 10)
+        return 0;
+    for (size_t f = 0; f < nfr; f++) {
+        double e = 0;
+        for (size_t i = 0; i < FRAME_SAMPLES; i++)
+            e += (double)pcm[f * FRAME_SAMPLES + i] * pcm[f * FRAME_SAMPLES + i];
+        int bin = (int)(2 * 10 * log10(e / FRAME_SAMPLES + 1));
+        hist[bin < 0 ? 0 : bin >= GAP_BINS ? GAP_BINS - 1 : bin]++;
+    }
+    size_t seen = 0;
+    int lo = -1, hi = -1;
+    for (int b = 0; b < GAP_BINS && hi < 0; b++) {
+        seen += hist[b];
+        if (lo < 0 && seen * 10 > nfr)
+            lo = b;
+        if (seen * 100 > nfr * 95)
+            hi = b;
+    }
+    return (hi - lo) / 2.0;
 }
 
 /* The end (exclusive, in frames of pcm[0..n)) of the run of sound that
@@ -814,7 +863,12 @@ int asr_decoder_set_live_search(asr_decoder *d, search_mode m)
     const asr_engine *e = d->model->engine;
     if (!e->utt_search)
         return m == SEARCH_DEFAULT ? 0 : PHS_EUNSUPPORTED;
-    return e->utt_search(d->handle, m);
+    int rc = e->utt_search(d->handle, m);
+    if (rc == 0) {
+        d->live_search = m;
+        d->utt_noisy_fast = false; /* the mode set now holds from the next piece */
+    }
+    return rc;
 }
 
 size_t asr_decoder_max_utterance(const asr_decoder *d)
@@ -861,6 +915,11 @@ void asr_decoder_set_pass_early(asr_decoder *d, unsigned ms, double max_shift)
 uint64_t asr_decoder_pass_restarts(const asr_decoder *d)
 {
     return d->pass_restarted;
+}
+
+void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db)
+{
+    d->pass_noisy_db = db;
 }
 
 void asr_decoder_set_pass_first(asr_decoder *d, bool capped)
@@ -1060,6 +1119,14 @@ static int pass_begin_again(asr_decoder *d)
     const asr_engine *e = d->model->engine;
     double shift = 0;
     int rc;
+    /* noisy: the fast search's pass from here on (the utterance's own
+     * mode is put back when it ends, live_end) */
+    if (d->pass_noisy_db && d->live_search == SEARCH_DEFAULT && e->utt_search &&
+        loud_gap_db(d->buf, d->utt_len) < d->pass_noisy_db &&
+        e->utt_search(d->handle, SEARCH_FAST) == 0) {
+        d->utt_noisy_fast = true;
+        d->counts.noisy_fast++;
+    }
     if ((rc = e->utt_end(d->handle, NULL, NULL)) < 0 ||
         (rc = e->utt_shift(d->handle, d->buf, d->utt_len, true, &shift)) < 0 ||
         (rc = e->utt_start(d->handle)) < 0)
@@ -1229,12 +1296,14 @@ static int live_end(asr_decoder *d)
             return rc;
     }
     if (!d->in_utt)
-        return 0;
+        return noisy_back(d);
     int rc = 0;
     if (d->settled) /* decoded already, nothing fed since: its words stand */
         d->in_utt = d->settled = false;
     else
         rc = live_close(d, d->utt_len);
+    int back = noisy_back(d);
+    rc = rc ? rc : back;
     if (rc == 0)
         rc = band_ended(d, d->utt_len);
     wipe(d->partial, PARTIAL_MAX);

@@ -422,6 +422,21 @@ void asr_decoder_set_pass_early(asr_decoder *d, unsigned ms, double max_shift);
  * asr_decoder_set_pass_first, not counted). */
 uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
 
+/* Noisy pieces begun again on the fast search. A pass the early check
+ * begins again (far from the running mean, or a recording's first piece)
+ * whose audio so far is noisy, its loud frames less than db dB above its
+ * quiet ones (the 95th against the 10th percentile of its 10 ms frames'
+ * energy), begins again on the fast search's full pass (asr_decoder_set_
+ * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
+ * the default search: the default search's close of such a piece (its
+ * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
+ * and made the finals' tail on bench/stream, where a clean one of the same
+ * length takes 0.1-0.3 s; the fast pass's close is a fraction of it, for
+ * worse words on that piece (docs/BENCHMARKS.md, "Session 52"). Counted in
+ * asr_live_counts' noisy_fast. 0: never. A new decoder's: ASR_PASS_NOISY_DB. */
+#define ASR_PASS_NOISY_DB 25
+void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db);
+
 /* Live mode with the full pass and both checks on: true (a new decoder's)
  * hears a recording's first utterance with the capped pass of partials
  * until the early check, where the full pass always begins it again on
@@ -486,6 +501,7 @@ typedef struct asr_live_counts {
     uint64_t band_samples;  /* the samples it measured */
     uint64_t band_verdicts; /* verdicts given: the first, and each change */
     uint64_t band_changes;  /* of them, those that changed whether the passes map */
+    uint64_t noisy_fast;    /* pieces begun again on the fast search, noisy (set_pass_noisy) */
 } asr_live_counts;
 void asr_decoder_live_counts(const asr_decoder *d, asr_live_counts *c);
 

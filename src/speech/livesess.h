@@ -238,8 +238,12 @@ struct livesess_config {
      * that check the pass was 3 to 12 WER points worse, docs/BENCHMARKS.md
      * "Session 33" and "Session 34"), and one already far 1.5 s in is heard
      * again from its start on its own mean (asr_decoder_set_pass_early,
-     * "Session 35"); a piece's search is then the one in
-     * force when it began, and cut_after_ms does nothing. false (the default): a capped
+     * "Session 35"), on the fast search when its audio so far is noisy
+     * (asr_decoder_set_pass_noisy: the default search's close of a noisy
+     * piece made one stream's finals' tail, "Session 52"; that piece
+     * alone, and only for a session on the default search); a piece's
+     * search is otherwise the one in force when it began, and
+     * cut_after_ms does nothing. false (the default): a capped
      * first pass shows the partials and each piece's audio is decoded
      * again whole for its final. */
     bool final_from_pass; /* at a telephone rate (8 kHz or less) too: every

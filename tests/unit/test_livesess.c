@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -763,6 +764,81 @@ static void test_band_heard_changes(void **state)
     assert_false(back2);
 }
 
+#define NOISY_UTT 40000 /* samples: 2.5 s, past the early check's 1.5 s */
+
+/* rec's first NOISY_UTT samples with white noise about 10 dB under the
+ * speech (a fixed sequence: the same samples every run), into out. */
+static void noisy_make(int16_t *out)
+{
+    double e = 0;
+    for (size_t i = 0; i < NOISY_UTT; i++)
+        e += (double)rec.s[i] * rec.s[i];
+    double amp = sqrt(e / NOISY_UTT / 10) * sqrt(3.0); /* uniform noise of that rms */
+    uint32_t x = 12345;
+    for (size_t i = 0; i < NOISY_UTT; i++) {
+        x = x * 1664525u + 1013904223u;
+        double v = rec.s[i] + amp * ((double)(x >> 8) / (1u << 24) * 2 - 1);
+        out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+}
+
+/* Clean speech, the same with noise (far from the running mean: its pass
+ * is begun again at the early check), clean again (far again), an
+ * utterance each, on the full pass (noisy_db 0: never fast); h->words
+ * holds the three utterances' words, the second's from at[0], the
+ * third's from at[1]. */
+static void noisy_session(unsigned noisy_db, const int16_t *noisy, struct heard *h, size_t at[2],
+                          asr_live_counts *after_first, asr_live_counts *counts)
+{
+    livesess *s = heard_open(16000, true, false, h);
+    asr_decoder_set_pass_noisy(livesess_decoder(s), noisy_db);
+    utterance_mapped(s, rec.s, NOISY_UTT);
+    asr_decoder_live_counts(livesess_decoder(s), after_first);
+    at[0] = strlen(h->words);
+    utterance_mapped(s, noisy, NOISY_UTT);
+    at[1] = strlen(h->words);
+    utterance_mapped(s, rec.s, NOISY_UTT);
+    asr_decoder_live_counts(livesess_decoder(s), counts);
+    assert_int_equal(livesess_close(s, NULL), 0);
+}
+
+/* A noisy piece whose pass the early check begins again begins it again
+ * on the fast search (the default search's close of such a piece is its
+ * widest), and that piece alone: the clean pieces before and after it
+ * (both begun again too: a session's first piece, and one far from the
+ * noisy mean) keep the default search, their words, times and
+ * confidences those of a session that never moves a piece (noisy_db 0),
+ * the same pieces opened. No timing: the count and the words. Fails with
+ * the noise never heard (no piece moved) and with the next piece left on
+ * the fast search (the third utterance's words differ). */
+static void test_noisy_piece_fast(void **state)
+{
+    if (!model)
+        skip();
+    static struct heard moved, kept;
+    static int16_t noisy[NOISY_UTT];
+    asr_live_counts first_m, first_k, m, k;
+    size_t at_m[2], at_k[2];
+    assert_true(rec.n >= NOISY_UTT);
+    noisy_make(noisy);
+    noisy_session(ASR_PASS_NOISY_DB, noisy, &moved, at_m, &first_m, &m);
+    noisy_session(0, noisy, &kept, at_k, &first_k, &k);
+    printf("noisy pieces moved: %llu / %llu, pieces %llu / %llu, begun again (samples heard "
+           "again) %llu / %llu\nmoved: %s\nkept:  %s\n",
+           (unsigned long long)m.noisy_fast, (unsigned long long)k.noisy_fast,
+           (unsigned long long)m.opened, (unsigned long long)k.opened,
+           (unsigned long long)m.reheard, (unsigned long long)k.reheard, moved.words, kept.words);
+    assert_int_equal(first_m.noisy_fast, 0); /* clean: the default search */
+    assert_int_equal(m.noisy_fast, 1);
+    assert_int_equal(k.noisy_fast, 0);
+    assert_int_equal(m.opened, k.opened);
+    assert_true(k.reheard >= 3 * 24000); /* every piece begun again at its check */
+    assert_true(at_k[0] > 0 && strlen(kept.words) > at_k[1]);
+    assert_int_equal(at_m[0], at_k[0]);
+    assert_memory_equal(moved.words, kept.words, at_k[0]);
+    assert_string_equal(moved.words + at_m[1], kept.words + at_k[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_telephone_rate_pass_mapped),
         cmocka_unit_test(test_telephone_heard_pass_mapped),
         cmocka_unit_test(test_band_heard_changes),
+        cmocka_unit_test(test_noisy_piece_fast),
     };
     /* Under ASan the mapped live pass (feed_mapped, end_mapped) and the
      * band heard (its verdict at the early check, runs confirming it) are
