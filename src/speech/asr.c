@@ -922,6 +922,11 @@ void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db)
     d->pass_noisy_db = db;
 }
 
+bool asr_decoder_utt_noisy_fast(const asr_decoder *d)
+{
+    return d->utt_noisy_fast;
+}
+
 void asr_decoder_set_pass_first(asr_decoder *d, bool capped)
 {
     d->first_capped = capped;

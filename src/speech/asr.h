@@ -436,6 +436,9 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
  * asr_live_counts' noisy_fast. 0: never. A new decoder's: ASR_PASS_NOISY_DB. */
 #define ASR_PASS_NOISY_DB 25
 void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db);
+/* True while the open utterance is one so moved to the fast search (until
+ * it ends): the search its words come from. */
+bool asr_decoder_utt_noisy_fast(const asr_decoder *d);
 
 /* Live mode with the full pass and both checks on: true (a new decoder's)
  * hears a recording's first utterance with the capped pass of partials

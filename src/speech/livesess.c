@@ -358,6 +358,8 @@ static int choose_search(livesess *s)
     if (rc < 0)
         return rc;
     enum livesess_search piece = s->cfg.final_from_pass ? s->piece_search : s->search;
+    if (piece == LIVESESS_SEARCH_DEFAULT && asr_decoder_utt_noisy_fast(s->dec))
+        piece = LIVESESS_SEARCH_FAST; /* a noisy piece begun again on it (asr.h) */
     if (s->utt_open && !s->settled && piece > s->item_search)
         s->item_search = piece; /* a settled piece was decoded as it was then */
     return 0;

@@ -472,6 +472,7 @@ struct heard {
     char partials[16384];
     uint64_t checked, redecoded; /* the full pass's (asr_decoder_pass_stats) */
     bool mapped; /* the live passes mapped at the commit (asr_decoder_band_mapped) */
+    char searches[64]; /* each utterance's search: d(efault), f(ast), l(ive) */
 };
 
 static void append(char *buf, size_t cap, const char *sep, const char *s)
@@ -487,6 +488,11 @@ static int on_heard(void *ctx, const struct livesess_event *ev)
         append(h->partials, sizeof(h->partials), "|", ev->text);
     if (ev->type != LIVESESS_UTTERANCE)
         return 0;
+    size_t ns = strlen(h->searches);
+    if (ns + 1 < sizeof(h->searches))
+        h->searches[ns] = ev->search == LIVESESS_SEARCH_FAST   ? 'f'
+                          : ev->search == LIVESESS_SEARCH_LIVE ? 'l'
+                                                               : 'd';
     if (ev->text[0])
         append(h->text, sizeof(h->text), " ", ev->text);
     for (size_t i = 0; i < ev->n_words; i++) {
@@ -831,6 +837,9 @@ static void test_noisy_piece_fast(void **state)
     assert_int_equal(first_m.noisy_fast, 0); /* clean: the default search */
     assert_int_equal(m.noisy_fast, 1);
     assert_int_equal(k.noisy_fast, 0);
+    /* the moved utterance says the search its words came from */
+    assert_string_equal(moved.searches, "dfd");
+    assert_string_equal(kept.searches, "ddd");
     assert_int_equal(m.opened, k.opened);
     assert_true(k.reheard >= 3 * 24000); /* every piece begun again at its check */
     assert_true(at_k[0] > 0 && strlen(kept.words) > at_k[1]);
