@@ -398,23 +398,23 @@ static void test_clear(void **state)
 /* Other rates (the shared set's 8 kHz and 22.05 kHz recordings, fed at
  * their own rate) are recognised about as well as the batch decode of the
  * same files: over the set, the live word errors against the references are
- * at most the batch's plus half the words. */
+ * at most the batch's plus half the words. (A 16 kHz file is no other rate:
+ * live against batch at 16 kHz is test_vad_session's and
+ * test_final_near_batch's.) */
 static void test_rates(void **state)
 {
     if (!model)
         skip();
-    const char *files[] = {"timit-LDC93S1-8k.wav", "ljspeech-LJ002-0035.wav", "jfk.wav"};
+    const char *files[] = {"timit-LDC93S1-8k.wav", "ljspeech-LJ002-0035.wav"};
     const char *refs[] = {
         "she had your dark suit in greasy wash water all year",
         "eight the press yard",
-        "and so my fellow americans ask not what your country can do for you ask what you can do "
-        "for your country",
     };
     const char *env = getenv("SHARED");
     int tried = 0;
     double live_err = 0, batch_err = 0, words = 0;
     /* under ASan the 8 kHz file only (a rate converted, as the others) */
-    for (int i = 0; i < (fx_asan_short() ? 1 : 3); i++) {
+    for (int i = 0; i < (fx_asan_short() ? 1 : 2); i++) {
         char path[512];
         int rate = 0;
         snprintf(path, sizeof(path), "%s/testdata/speech/%s", env && *env ? env : "../shared",
