@@ -33,6 +33,9 @@ static const struct fixture {
     {"jfk-aac-48k-fragmented.mp4", "mp4/aac", 48000, 1, false},
     {"jfk-video-first.mp4", "mp4/aac", 22050, 1, true},
     {"jfk-chromium-mediarecorder.mp4", "mp4/opus", 48000, 1, false},
+    /* the first audio track (jfk); the second, a tone at 8 kHz stereo,
+     * must give neither its samples nor its rate or channels */
+    {"jfk-two-tracks.m4a", "mp4/aac", 16000, 1, true},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
