@@ -525,8 +525,8 @@ static void test_open_errors(void **state)
     jobs_stop(tight);
 }
 
-/* One session on the test's clock: the recording, then its first
- * AGAIN samples once more, fed 20 ms at a time; cost(off, mark) is the wall
+/* One session on the test's clock: the recording fed 20 ms at a time;
+ * cost(off, mark) is the wall
  * time of the feed at sample OFF (a feed reads the clock at its start and
  * end). The session's items land in SEEN. */
 /* The sessions of run_on_clock: each piece decoded again for its final
@@ -534,8 +534,8 @@ static void test_open_errors(void **state)
  * a piece begins, test_keeping_up_pass). */
 static bool clock_final_pass;
 
-static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t, size_t),
-                         size_t mark, uint32_t lag_live_ms)
+static void run_on_clock(struct seen *seen, double (*cost)(size_t, size_t), size_t mark,
+                         uint32_t lag_live_ms)
 {
     struct livesess_config c = {.sample_rate = 16000,
                                 .event = on_event,
@@ -547,17 +547,15 @@ static void run_on_clock(struct seen *seen, size_t again, double (*cost)(size_t,
     streamdec *s = NULL;
     char msg[256];
     assert_int_equal(streamdec_open(jobs_pool, NULL, &c, &s, msg, sizeof(msg)), 0);
-    for (size_t off = 0; off < rec.n + again; off += 320) {
-        const int16_t *p = off < rec.n ? rec.s + off : rec.s + (off - rec.n);
-        size_t left = off < rec.n ? rec.n - off : rec.n + again - off;
+    for (size_t off = 0; off < rec.n; off += 320) {
         seen->per_read = cost(off, mark);
-        assert_int_equal(streamdec_feed(s, p, left < 320 ? left : 320), 0);
+        assert_int_equal(streamdec_feed(s, rec.s + off, rec.n - off < 320 ? rec.n - off : 320), 0);
     }
     asr_result *r = NULL;
     assert_int_equal(streamdec_close(s, &r), 0);
     assert_non_null(r);
     asr_result_free(r);
-    assert_true(seen->utterances >= N_UTTS + 1 && seen->utterances <= 32);
+    assert_true(seen->utterances >= N_UTTS && seen->utterances <= 32);
 }
 
 /* a 3 s stall at the feed at sample STALL_AT, no time otherwise */
@@ -572,20 +570,32 @@ static double busy_cost(size_t off, size_t busy_until)
     return off < busy_until ? 0.95 * 0.020 : 0.25 * 0.020;
 }
 
+/* Whether an item ending at sample END of run_on_clock's session ends in
+ * its last recording. */
+static bool last_recording(uint64_t end)
+{
+    return end > bounds[N_UTTS - 1][0] && end <= rec.n;
+}
+
 /* Keeping up (livesess.h): a feed that takes 3 s of the session's clock
  * (a stall, as an overloaded machine or a stopped worker makes one) half a
- * second before the end of the second recording puts the session 3 s
+ * second before the end of recording STALL_IN puts the session 3 s
  * behind: the piece of speech decoded next uses the fast search (with
  * lag_live_ms never; else the live pass's words, test_keeping_up_live) and
  * its item says so (search, lag); the lag drains as later audio takes no
- * time, and the first recording fed again at the end is decoded with the
- * default search. No timing: the clock is the test's. */
-static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
+ * time, and the last recording is decoded with the default search. The
+ * stall is in the second recording where the step back to the default
+ * search takes one item (the first recording's then checks the default
+ * search before it), in the first where it takes two (from the live
+ * search through the fast one; with the full pass, whose item at the
+ * stall keeps its search), so that the third is the last in every case.
+ * No timing: the clock is the test's. */
+static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms, int stall_in)
 {
     struct seen seen = {0};
-    size_t stall_at = bounds[1][1] - 8000, again = bounds[0][1] + GAP;
+    size_t stall_at = bounds[stall_in][1] - 8000;
     stall_at -= stall_at % 320;
-    run_on_clock(&seen, again, stall_cost, stall_at, lag_live_ms);
+    run_on_clock(&seen, stall_cost, stall_at, lag_live_ms);
     size_t after = seen.utterances, last = 0;
     for (size_t i = 0; i < seen.utterances; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
@@ -597,8 +607,8 @@ static void keeping_up(enum livesess_search behind, uint32_t lag_live_ms)
         } else if (after == seen.utterances) {
             after = i;
         }
-        if (end > rec.n + bounds[0][0] && end <= rec.n + again)
-            last = i; /* the first recording fed again */
+        if (last_recording(end))
+            last = i;
     }
     /* with the full pass the item in progress at the stall keeps the pass
      * it began with: the next one is the first decoded behind */
@@ -624,19 +634,19 @@ static void test_keeping_up(void **state)
 {
     if (!model)
         skip();
-    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER, 1);
 }
 
 /* The same with the full pass (final_from_pass): the search is the
  * one in force when a piece begins, so the item in progress at the stall
  * is still the default search's, the next is the fast search's, and the
- * first recording fed again is the default's. */
+ * third recording's the default's. */
 static void test_keeping_up_pass(void **state)
 {
     if (!model)
         skip();
     clock_final_pass = true;
-    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER);
+    keeping_up(LIVESESS_SEARCH_FAST, LIVESESS_LAG_NEVER, 0);
     clock_final_pass = false;
 }
 
@@ -646,7 +656,7 @@ static void test_keeping_up_live(void **state)
 {
     if (!model)
         skip();
-    keeping_up(LIVESESS_SEARCH_LIVE, 0);
+    keeping_up(LIVESESS_SEARCH_LIVE, 0, 0);
 }
 
 /* Keeping up on the predicted load: a session whose calls take 95% of the
@@ -659,8 +669,8 @@ static size_t keeping_up_rate(uint32_t lag_live_ms)
 {
     struct seen seen = {0};
     size_t live = 0;
-    size_t busy_until = bounds[2][0], again = bounds[0][1] + GAP;
-    run_on_clock(&seen, again, busy_cost, busy_until, lag_live_ms);
+    size_t busy_until = bounds[2][0];
+    run_on_clock(&seen, busy_cost, busy_until, lag_live_ms);
     size_t busy = 0, last = seen.utterances;
     for (size_t i = 0; i < seen.utterances && i < 32; i++) {
         uint64_t end = seen.item_end_ms[i] * 16;
@@ -675,8 +685,8 @@ static size_t keeping_up_rate(uint32_t lag_live_ms)
             live += seen.searches[i] == LIVESESS_SEARCH_LIVE;
             busy++;
         }
-        if (end > rec.n + bounds[0][0] && end <= rec.n + again)
-            last = i; /* the first recording fed again */
+        if (last_recording(end))
+            last = i;
     }
     assert_true(busy >= 2);
     assert_true(last < seen.utterances);
