@@ -425,8 +425,11 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
 /* Noisy pieces begun again on the fast search. A pass the early check
  * begins again (far from the running mean, or a recording's first piece)
  * whose audio so far is noisy, its loud frames less than db dB above its
- * quiet ones (the 95th against the 10th percentile of its 10 ms frames'
- * energy), begins again on the fast search's full pass (asr_decoder_set_
+ * frames known to hold no speech (the 95th percentile of its 10 ms frames'
+ * energy against the median of those within the span asr_decoder_set_quiet
+ * told; a piece with fewer than 50 ms of them is never called noisy: its
+ * own quietest frames are speech too when it was cut without a pause),
+ * begins again on the fast search's full pass (asr_decoder_set_
  * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
  * the default search: the default search's close of such a piece (its
  * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
@@ -436,6 +439,14 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
  * asr_live_counts' noisy_fast. 0: never. A new decoder's: ASR_PASS_NOISY_DB. */
 #define ASR_PASS_NOISY_DB 25
 void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db);
+/* Tells a live decoder that samples [from, to) of the stream (counted as
+ * the utterances' starts are: fed and skipped alike, from the recording's
+ * first) hold no speech: a voice detector's pre-roll before an onset, a
+ * pause within speech. The noisy-piece measure (asr_decoder_set_pass_noisy)
+ * takes its quiet reference from the piece's frames within the latest span
+ * told; none told (a new recording's, asr_decoder_start): no piece is
+ * noisy. O(1). */
+void asr_decoder_set_quiet(asr_decoder *d, uint64_t from, uint64_t to);
 /* True while the open utterance is one so moved to the fast search (until
  * it ends): the search its words come from. */
 bool asr_decoder_utt_noisy_fast(const asr_decoder *d);
