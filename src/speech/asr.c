@@ -435,12 +435,14 @@ static int hist_percentile(const size_t *hist, size_t n, unsigned pct)
 }
 
 /* How far the open utterance's loud 10 ms frames (its 95th percentile of
- * frame energy) lie above its quiet reference: the median energy of its
- * frames within the span told to hold no speech (asr_decoder_set_quiet),
- * in dB (0.5 dB steps). False, no gap, when fewer than QUIET_MIN_FRAMES of
- * its frames lie in that span or it has under 10 frames: its own quietest
- * frames are no reference, they are speech too when it was cut from speech
- * without a pause. O(n), no allocation. */
+ * frame energy) lie above its quiet ones, in dB (0.5 dB steps): above the
+ * lower of its own 10th percentile and the median of its frames within the
+ * span told to hold no speech (asr_decoder_set_quiet). Both must lie near
+ * its loud frames for a small gap: its own quietest frames are speech too
+ * when it was cut from speech without a pause, and the frames before an
+ * onset are quiet when the noise began with the speech. False, no gap,
+ * when fewer than QUIET_MIN_FRAMES of its frames lie in that span or it
+ * has under 10 frames. O(n), no allocation. */
 #define QUIET_MIN_FRAMES 5 /* 50 ms */
 static bool utt_noise_gap_db(const asr_decoder *d, double *gap)
 {
@@ -459,7 +461,8 @@ static bool utt_noise_gap_db(const asr_decoder *d, double *gap)
     }
     if (nq < QUIET_MIN_FRAMES)
         return false;
-    *gap = (hist_percentile(hist, nfr, 95) - hist_percentile(quiet, nq, 50)) / 2.0;
+    int own = hist_percentile(hist, nfr, 10), told = hist_percentile(quiet, nq, 50);
+    *gap = (hist_percentile(hist, nfr, 95) - (own < told ? own : told)) / 2.0;
     return true;
 }
 

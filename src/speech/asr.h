@@ -425,11 +425,11 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
 /* Noisy pieces begun again on the fast search. A pass the early check
  * begins again (far from the running mean, or a recording's first piece)
  * whose audio so far is noisy, its loud frames less than db dB above its
- * frames known to hold no speech (the 95th percentile of its 10 ms frames'
- * energy against the median of those within the span asr_decoder_set_quiet
- * told; a piece with fewer than 50 ms of them is never called noisy: its
- * own quietest frames are speech too when it was cut without a pause),
- * begins again on the fast search's full pass (asr_decoder_set_
+ * quiet ones (the 95th percentile of its 10 ms frames' energy against the
+ * lower of its own 10th percentile and the median of its frames known to
+ * hold no speech, those within the span asr_decoder_set_quiet told; a
+ * piece with fewer than 50 ms of those is never noisy: its own quietest
+ * frames are speech too when it was cut without a pause), begins again on the fast search's full pass (asr_decoder_set_
  * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
  * the default search: the default search's close of such a piece (its
  * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
