@@ -429,14 +429,17 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
  * lower of its own 10th percentile and the median of its frames known to
  * hold no speech, those within the span asr_decoder_set_quiet told; a
  * piece with fewer than 50 ms of those is never noisy: its own quietest
- * frames are speech too when it was cut without a pause), begins again on the fast search's full pass (asr_decoder_set_
+ * frames are speech too when it was cut without a pause; noise that
+ * began with the speech leaves the frames before its onset quiet),
+ * begins again on the fast search's full pass (asr_decoder_set_
  * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
  * the default search: the default search's close of such a piece (its
  * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
  * and made the finals' tail on bench/stream, where a clean one of the same
  * length takes 0.1-0.3 s; the fast pass's close is a fraction of it, for
- * worse words on that piece (docs/BENCHMARKS.md, "Session 52"). Counted in
- * asr_live_counts' noisy_fast. 0: never. A new decoder's: ASR_PASS_NOISY_DB. */
+ * worse words on that piece (docs/BENCHMARKS.md, "Session 52", "Session
+ * 53"). Counted in asr_live_counts' noisy_fast. 0: never. A new
+ * decoder's: ASR_PASS_NOISY_DB. */
 #define ASR_PASS_NOISY_DB 25
 void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db);
 /* Tells a live decoder that samples [from, to) of the stream (counted as
