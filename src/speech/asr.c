@@ -150,6 +150,10 @@ struct asr_decoder {
     unsigned pass_noisy_db;
     search_mode live_search;
     bool utt_noisy_fast;
+    /* live: the latest span of the stream told to hold no speech
+     * (asr_decoder_set_quiet; samples, the utterances' counting), where
+     * that measure takes its quiet reference from */
+    uint64_t quiet_from, quiet_to;
     /* Telephone band: told by the rate (rate_narrow), or heard (band_heard,
      * asr_decoder_set_band_heard: the verdict heard_narrow once
      * heard_told, the runs in a row heard otherwise, the run being heard
@@ -337,6 +341,7 @@ int asr_decoder_start(asr_decoder *d)
     d->buf_len = 0;
     d->buf_offset = 0;
     d->fed = 0;
+    d->quiet_from = d->quiet_to = 0;
     d->utt_index = 0;
     d->failed = 0;
     d->collecting = d->collect_next && d->mode == ASR_MODE_BATCH;
@@ -405,32 +410,68 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
     return false;
 }
 
-/* How far pcm[0..n)'s loud 10 ms frames lie above its quiet ones: the
- * 95th percentile of its frames' energy (dB, in 0.5 dB steps) less the
- * 10th; 0 under 10 frames. O(n), no allocation. */
-#define GAP_BINS 200 /* 0.5 dB each: int16 frames lie within 0..91 dB */
-static double loud_gap_db(const int16_t *pcm, size_t n)
+/* The energy of 10 ms frame f of pcm (whole), in 0.5 dB steps: int16
+ * frames lie within 0..91 dB, bins 0..GAP_BINS-1. */
+#define GAP_BINS 200
+static int frame_db_bin(const int16_t *pcm, size_t f)
 {
-    size_t hist[GAP_BINS] = {0}, nfr = n / FRAME_SAMPLES;
-    if (nfr < 10)
-        return 0;
-    for (size_t f = 0; f < nfr; f++) {
-        double e = 0;
-        for (size_t i = 0; i < FRAME_SAMPLES; i++)
-            e += (double)pcm[f * FRAME_SAMPLES + i] * pcm[f * FRAME_SAMPLES + i];
-        int bin = (int)(2 * 10 * log10(e / FRAME_SAMPLES + 1));
-        hist[bin < 0 ? 0 : bin >= GAP_BINS ? GAP_BINS - 1 : bin]++;
-    }
+    double e = 0;
+    for (size_t i = 0; i < FRAME_SAMPLES; i++)
+        e += (double)pcm[f * FRAME_SAMPLES + i] * pcm[f * FRAME_SAMPLES + i];
+    int bin = (int)(2 * 10 * log10(e / FRAME_SAMPLES + 1));
+    return bin < 0 ? 0 : bin >= GAP_BINS ? GAP_BINS - 1 : bin;
+}
+
+/* The bin below which more than pct percent of hist's n frames lie. */
+static int hist_percentile(const size_t *hist, size_t n, unsigned pct)
+{
     size_t seen = 0;
-    int lo = -1, hi = -1;
-    for (int b = 0; b < GAP_BINS && hi < 0; b++) {
+    for (int b = 0; b < GAP_BINS; b++) {
         seen += hist[b];
-        if (lo < 0 && seen * 10 > nfr)
-            lo = b;
-        if (seen * 100 > nfr * 95)
-            hi = b;
+        if (seen * 100 > n * pct)
+            return b;
     }
-    return (hi - lo) / 2.0;
+    return GAP_BINS - 1;
+}
+
+/* How far the open utterance's loud 10 ms frames (its 95th percentile of
+ * frame energy) lie above its quiet ones, in dB (0.5 dB steps): above the
+ * lower of its own 10th percentile and the median of its frames within the
+ * span told to hold no speech (asr_decoder_set_quiet). Both must lie near
+ * its loud frames for a small gap: its own quietest frames are speech too
+ * when it was cut from speech without a pause, and the frames before an
+ * onset are quiet when the noise began with the speech. False, no gap,
+ * when fewer than QUIET_MIN_FRAMES of its frames lie in that span or it
+ * has under 10 frames. O(n), no allocation. */
+#define QUIET_MIN_FRAMES 5 /* 50 ms */
+static bool utt_noise_gap_db(const asr_decoder *d, double *gap)
+{
+    size_t hist[GAP_BINS] = {0}, quiet[GAP_BINS] = {0}, nfr = d->utt_len / FRAME_SAMPLES, nq = 0;
+    uint64_t from = d->quiet_from > d->utt_start ? d->quiet_from - d->utt_start : 0;
+    uint64_t to = d->quiet_to > d->utt_start ? d->quiet_to - d->utt_start : 0;
+    if (nfr < 10 || to <= from)
+        return false;
+    for (size_t f = 0; f < nfr; f++) {
+        int bin = frame_db_bin(d->buf, f);
+        hist[bin]++;
+        if (f * FRAME_SAMPLES >= from && (f + 1) * FRAME_SAMPLES <= to) {
+            quiet[bin]++;
+            nq++;
+        }
+    }
+    if (nq < QUIET_MIN_FRAMES)
+        return false;
+    int own = hist_percentile(hist, nfr, 10), told = hist_percentile(quiet, nq, 50);
+    *gap = (hist_percentile(hist, nfr, 95) - (own < told ? own : told)) / 2.0;
+    return true;
+}
+
+/* Whether the open utterance's audio so far is noisy for the fast search
+ * (asr_decoder_set_pass_noisy). */
+static bool utt_noisy(const asr_decoder *d)
+{
+    double gap = 0;
+    return d->pass_noisy_db && utt_noise_gap_db(d, &gap) && gap < d->pass_noisy_db;
 }
 
 /* The end (exclusive, in frames of pcm[0..n)) of the run of sound that
@@ -922,6 +963,12 @@ void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db)
     d->pass_noisy_db = db;
 }
 
+void asr_decoder_set_quiet(asr_decoder *d, uint64_t from, uint64_t to)
+{
+    d->quiet_from = from;
+    d->quiet_to = to > from ? to : from;
+}
+
 bool asr_decoder_utt_noisy_fast(const asr_decoder *d)
 {
     return d->utt_noisy_fast;
@@ -1126,8 +1173,7 @@ static int pass_begin_again(asr_decoder *d)
     int rc;
     /* noisy: the fast search's pass from here on (the utterance's own
      * mode is put back when it ends, live_end) */
-    if (d->pass_noisy_db && d->live_search == SEARCH_DEFAULT && e->utt_search &&
-        loud_gap_db(d->buf, d->utt_len) < d->pass_noisy_db &&
+    if (d->live_search == SEARCH_DEFAULT && e->utt_search && utt_noisy(d) &&
         e->utt_search(d->handle, SEARCH_FAST) == 0) {
         d->utt_noisy_fast = true;
         d->counts.noisy_fast++;

@@ -425,17 +425,31 @@ uint64_t asr_decoder_pass_restarts(const asr_decoder *d);
 /* Noisy pieces begun again on the fast search. A pass the early check
  * begins again (far from the running mean, or a recording's first piece)
  * whose audio so far is noisy, its loud frames less than db dB above its
- * quiet ones (the 95th against the 10th percentile of its 10 ms frames'
- * energy), begins again on the fast search's full pass (asr_decoder_set_
+ * quiet ones (the 95th percentile of its 10 ms frames' energy against the
+ * lower of its own 10th percentile and the median of its frames known to
+ * hold no speech, those within the span asr_decoder_set_quiet told; a
+ * piece with fewer than 50 ms of those is never noisy: its own quietest
+ * frames are speech too when it was cut without a pause; noise that
+ * began with the speech leaves the frames before its onset quiet),
+ * begins again on the fast search's full pass (asr_decoder_set_
  * live_search's SEARCH_FAST) for that piece alone, when the decoder is on
  * the default search: the default search's close of such a piece (its
  * second pass and word list over a wide first pass) took 0.6-1.9 CPU s
  * and made the finals' tail on bench/stream, where a clean one of the same
  * length takes 0.1-0.3 s; the fast pass's close is a fraction of it, for
- * worse words on that piece (docs/BENCHMARKS.md, "Session 52"). Counted in
- * asr_live_counts' noisy_fast. 0: never. A new decoder's: ASR_PASS_NOISY_DB. */
+ * worse words on that piece (docs/BENCHMARKS.md, "Session 52", "Session
+ * 53"). Counted in asr_live_counts' noisy_fast. 0: never. A new
+ * decoder's: ASR_PASS_NOISY_DB. */
 #define ASR_PASS_NOISY_DB 25
 void asr_decoder_set_pass_noisy(asr_decoder *d, unsigned db);
+/* Tells a live decoder that samples [from, to) of the stream (counted as
+ * the utterances' starts are: fed and skipped alike, from the recording's
+ * first) hold no speech: a voice detector's pre-roll before an onset, a
+ * pause within speech. The noisy-piece measure (asr_decoder_set_pass_noisy)
+ * takes its quiet reference from the piece's frames within the latest span
+ * told; none told (a new recording's, asr_decoder_start): no piece is
+ * noisy. O(1). */
+void asr_decoder_set_quiet(asr_decoder *d, uint64_t from, uint64_t to);
 /* True while the open utterance is one so moved to the fast search (until
  * it ends): the search its words come from. */
 bool asr_decoder_utt_noisy_fast(const asr_decoder *d);

@@ -529,6 +529,9 @@ static int run_vad(livesess *s)
                 from = s->pend_pos; /* not kept: cannot happen with vad_lookback kept */
             if ((rc = consume(s, from, true)) != 0)
                 return rc;
+            /* the pre-roll the decoder hears is the VAD's non-speech: the
+             * noisy-piece measure's quiet reference */
+            asr_decoder_set_quiet(s->dec, from, onset);
             s->speaking = true;
             struct livesess_event ev = {.type = LIVESESS_SPEECH_STARTED, .audio_ms = ms_of(at)};
             if ((rc = emit(s, &ev)) != 0)
@@ -547,6 +550,8 @@ static int run_vad(livesess *s)
              * the longest utterance ends there. */
             if ((rc = consume(s, heard_until(s, s->vad_pos), false)) != 0)
                 return rc;
+            /* the rest of the pause so far opens the next utterance */
+            asr_decoder_set_quiet(s->dec, s->dec_pos, s->vad_pos);
             rc = s->dec_pos - s->item_start >= s->utt_limit ? end_utterance(s) : split_utterance(s);
             if (rc)
                 return rc;

@@ -132,17 +132,15 @@ static enum livesess_search piece(livesess *s, struct seen *seen, size_t k)
  * the search it needs built between pieces, never during a piece's audio
  * (made() counts the engine's searches). Fails on the old code (no load:
  * every piece default; the count's fall: the default's search built at
- * once and the next piece default). */
+ * once and the next piece default), and with a piece noisy by its own
+ * quietest frames (session 52's measure: the 1.8 s piece, speech cut
+ * without a pause, read noisy and moved to the fast search). */
 static void test_told_load(void **state)
 {
     if (!model)
         skip();
     struct seen seen = {0};
     livesess *s = open_session(&seen, 0);
-    /* the load's tiers alone: its pieces are slices of speech cut without
-     * a pause, whose quiet frames are speech too, so they can read as
-     * noisy and begin again on the fast search (test_noisy_piece_fast) */
-    asr_decoder_set_pass_noisy(livesess_decoder(s), 0);
     size_t n0 = made(s), n = n0;
     assert_int_equal(livesess_set_load(s, 8, 2), 0); /* told after open, as stop 39's server */
     assert_int_equal(made(s), n + 1); /* the fast pass's search, the default's dropped */
@@ -792,22 +790,34 @@ static void noisy_make(int16_t *out)
     }
 }
 
+#define QUIET_LEAD 1600 /* samples: rec's pause before its first word, 100 ms of it */
+
+/* One utterance of n samples, its first QUIET_LEAD told to hold no speech
+ * (as the VAD's pre-roll before an onset is: livesess), the n fed before
+ * it being fed_before. */
+static void utterance_quiet_lead(livesess *s, const int16_t *pcm, size_t n, uint64_t fed_before)
+{
+    asr_decoder_set_quiet(livesess_decoder(s), fed_before, fed_before + QUIET_LEAD);
+    utterance_mapped(s, pcm, n);
+}
+
 /* Clean speech, the same with noise (far from the running mean: its pass
  * is begun again at the early check), clean again (far again), an
- * utterance each, on the full pass (noisy_db 0: never fast); h->words
- * holds the three utterances' words, the second's from at[0], the
- * third's from at[1]. */
+ * utterance each, each with its pause before the first word told to hold
+ * no speech, on the full pass (noisy_db 0: never fast); h->words holds
+ * the three utterances' words, the second's from at[0], the third's from
+ * at[1]. */
 static void noisy_session(unsigned noisy_db, const int16_t *noisy, struct heard *h, size_t at[2],
                           asr_live_counts *after_first, asr_live_counts *counts)
 {
     livesess *s = heard_open(16000, true, false, h);
     asr_decoder_set_pass_noisy(livesess_decoder(s), noisy_db);
-    utterance_mapped(s, rec.s, NOISY_UTT);
+    utterance_quiet_lead(s, rec.s, NOISY_UTT, 0);
     asr_decoder_live_counts(livesess_decoder(s), after_first);
     at[0] = strlen(h->words);
-    utterance_mapped(s, noisy, NOISY_UTT);
+    utterance_quiet_lead(s, noisy, NOISY_UTT, NOISY_UTT);
     at[1] = strlen(h->words);
-    utterance_mapped(s, rec.s, NOISY_UTT);
+    utterance_quiet_lead(s, rec.s, NOISY_UTT, 2 * NOISY_UTT);
     asr_decoder_live_counts(livesess_decoder(s), counts);
     assert_int_equal(livesess_close(s, NULL), 0);
 }
@@ -852,6 +862,32 @@ static void test_noisy_piece_fast(void **state)
     assert_string_equal(moved.words + at_m[1], kept.words + at_k[1]);
 }
 
+/* Clean speech cut without a pause (a slice from within rec, 1.2 s in:
+ * a session's first piece, begun again at its check), its quietest frames
+ * speech too and less than ASR_PASS_NOISY_DB under its loud ones, with no
+ * frame known to hold no speech (a client's commits, no VAD: nothing told),
+ * is not moved to the fast search. Fails on the old measure (the piece's
+ * own 10th percentile, 17 dB under its 95th: moved, its search "f"). */
+static void test_cut_speech_kept(void **state)
+{
+    if (!model)
+        skip();
+    static struct heard h;
+    asr_live_counts c;
+    assert_true(rec.n >= 2 * PIECE + NOISY_UTT);
+    livesess *s = heard_open(16000, true, false, &h);
+    asr_decoder_set_pass_noisy(livesess_decoder(s), ASR_PASS_NOISY_DB);
+    utterance_mapped(s, rec.s + 2 * PIECE, NOISY_UTT);
+    asr_decoder_live_counts(livesess_decoder(s), &c);
+    printf("cut speech: moved %llu, searches %s, begun again %llu\n",
+           (unsigned long long)c.noisy_fast, h.searches,
+           (unsigned long long)asr_decoder_pass_first_restarts(livesess_decoder(s)));
+    assert_int_equal(asr_decoder_pass_first_restarts(livesess_decoder(s)), 1);
+    assert_int_equal(c.noisy_fast, 0);
+    assert_string_equal(h.searches, "d");
+    assert_int_equal(livesess_close(s, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_telephone_heard_pass_mapped),
         cmocka_unit_test(test_band_heard_changes),
         cmocka_unit_test(test_noisy_piece_fast),
+        cmocka_unit_test(test_cut_speech_kept),
     };
     /* Under ASan the mapped live pass (feed_mapped, end_mapped) and the
      * band heard (its verdict at the early check, runs confirming it) are
