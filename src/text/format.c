@@ -994,6 +994,9 @@ static const char *const compounds[][2] = {
     {"post transplant", "post-transplant"},
     {"ankle brachial", "ankle-brachial"},
     {"high sensitivity", "high-sensitivity"},
+    /* an anaesthesia record's "end-tidal CO2" */
+    {"end tidal", "end-tidal"},
+    {"post transfusion", "post-transfusion"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -1302,7 +1305,7 @@ static const char *const eponyms[] = {
     "phalen",      "pratt",   "pugh",    "richmond",  "rinne",      "sjogren", "spurling",
     "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",
     /* scales and scores named for their authors */
-    "rankin",      "gleason", "braden",  "mallampati", "breslow",
+    "rankin",      "gleason", "braden",  "mallampati", "breslow", "morse",
     /* signs of the physical exam named for who described them */
     "babinski",    "brudzinski", "chvostek", "homans", "kernig", "lachman", "lhermitte",
     "romberg",     "rovsing", "tinel",   "trousseau",

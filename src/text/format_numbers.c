@@ -442,6 +442,14 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"milliequivalents", "mEq"},
                                        {"milliequivalent", "mEq"},
                                        {"international units", "IU"},
+                                       /* a hormone's level: "TSH 6.8 mIU/L" */
+                                       {"milli international units", "mIU"},
+                                       /* a cell count in SI units, said
+                                        * as a power of ten per liter */
+                                       {"times ten to the ninth per liter", "x10^9/L"},
+                                       {"times ten to the nine per liter", "x10^9/L"},
+                                       {"times ten to the twelfth per liter", "x10^12/L"},
+                                       {"times ten to the twelve per liter", "x10^12/L"},
                                        {"milliunits", "mU"},
                                        {"milliunit", "mU"},
                                        {"square meters", "m2"},
@@ -520,6 +528,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"millisieverts", "mSv"},
                                        {"millisievert", "mSv"},
                                        {"hounsfield units", "HU"},
+                                       /* an inhaled anaesthetic's
+                                        * dose ("1.1 MAC"; "a Mac 3
+                                        * blade" is the word before a
+                                        * number) */
+                                       {"mac", "MAC"},
                                        {"diopters", "D"},
                                        {"diopter", "D"},
                                        /* a cornea's or retina's
@@ -593,6 +606,11 @@ static const char *const value_cues[] = {
     /* a treatment's cycle ("cycle 4 of 6") and a laryngoscope blade's
      * size ("a Mac 3 blade") */
     "cycle", "mac",
+    /* an airway's class ("Mallampati 2") and a prescription's refills
+     * ("refills 3"; "3 refills" is a count) */
+    "mallampati", "refills",
+    /* an infusion's or a pump's bolus ("a bolus of 5") */
+    "bolus",
     /* more lab values said by name ("ferritin of 8", "mag 1.6") and a
      * liver segment ("segment 7") */
     "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol",
@@ -605,7 +623,9 @@ static const char *const value_cues[] = {
 static const char *const trend_words[] = {
     "improved", "increased", "decreased", "dropped",  "fell",   "rose",  "declined", "reduced",
     "titrated", "weaned",    "trended",   "trending", "down",   "up",    "climbed",  "worsened",
-    "improving", "increasing", "decreasing", "came",  NULL};
+    "improving", "increasing", "decreasing", "came",
+    /* an order's change: "increase to 4", "decrease by 2" */
+    "increase", "decrease", "titrate", "wean", "reduce", NULL};
 
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
@@ -630,6 +650,9 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                            {"m squared", "m2"},
                                            {"dose", "dose"},
                                            {"gram", "g"},
+                                           /* HbA1c in IFCC units:
+                                            * "mmol/mol" */
+                                           {"mole", "mol"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -647,7 +670,8 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "ms") && strcmp(unit, "Fr") && strcmp(unit, "ft") && strcmp(unit, "m2") &&
            strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
            strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
-           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv");
+           strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
+           strcmp(unit, "MAC") && strncmp(unit, "x10^", 4);
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -675,7 +699,7 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
      * the hour is a time before or after something ("five milligrams an
      * hour before the procedure"), nor "a day" ("10 mg a day" stays) */
     static const char *const not_rates[] = {"before", "after", "ago",   "later", "prior",
-                                            "earlier", "or",    "ahead", "of",    "to",
+                                            "earlier", "or",    "ahead", "to",
                                             "apart",  "from",  NULL};
     if (!strchr(u->text, '/') &&
         ((format_word_is(v, i + *k, "an") && format_word_is(v, i + *k + 1, "hour")) ||
@@ -1907,11 +1931,14 @@ static long cylinder_at(const format_view *v, size_t i, sbuf *out)
  * "negative" before a decimal or a measure ("negative one point two
  * liters" -> "-1.2 L"), not before a bare count ("negative four" stays,
  * as a result is often said "negative" before the next finding). Not
- * after a number or "plus or" (arithmetic, "plus or minus"). */
+ * after a number or "plus or" (arithmetic, "plus or minus"). "plus"
+ * before a lens's power is its sign too ("plus two point five diopters"
+ * -> "+2.5 D", as "-2.5 D"); before anything else it stays a word. */
 static long negative_at(const format_view *v, size_t i, sbuf *out)
 {
     bool minus = format_word_is(v, i, "minus");
-    if (!minus && !format_word_is(v, i, "negative"))
+    bool plus = format_word_is(v, i, "plus");
+    if (!minus && !plus && !format_word_is(v, i, "negative"))
         return 0;
     spoken_num s;
     if (i > 0 && (format_word_is(v, i - 1, "or") || number_at(v, i - 1, &s)))
@@ -1922,7 +1949,12 @@ static long negative_at(const format_view *v, size_t i, sbuf *out)
     sbuf_init(&num, 64);
     long k = format_numbers_at(v, i + 1, &num);
     const char *w = sbuf_str(&num);
-    if (k > 0 && w[0] >= '0' && w[0] <= '9' && (minus || strchr(w, '.') || strchr(w, ' '))) {
+    size_t wn = strlen(w);
+    if (plus) {
+        bool lens = k > 0 && w[0] >= '0' && w[0] <= '9' && wn > 2 && !strcmp(w + wn - 2, " D");
+        int rc = lens ? sbuf_printf(out, "+%s", w) : 0;
+        k = rc < 0 ? rc : lens ? k + 1 : 0;
+    } else if (k > 0 && w[0] >= '0' && w[0] <= '9' && (minus || strchr(w, '.') || strchr(w, ' '))) {
         int rc = sbuf_printf(out, "-%s", w);
         k = rc < 0 ? rc : k + 1;
     } else if (k == 0 && minus) { /* a small number alone: "minus six" */
@@ -2116,11 +2148,12 @@ static bool spelled_before(const format_view *v, size_t i)
 static long subgroup_at(const format_view *v, size_t i, size_t j, const spoken_num *s, sbuf *out)
 {
     static const char *const after_a[] = {"",        "with", "and",     "or",
-                                          "disease", "ckd",  "chronic", NULL};
+                                          "disease", "ckd",  "chronic", "view", NULL};
     int c = level_letter(v, j), rc;
     if (s->digits || s->ordinal || strchr(s->text, '.') || s->value >= 10 || level_letter(v, j + 1))
         return 0;
-    if (i > 0 && format_word_is(v, i - 1, "stage") &&
+    /* a laryngoscopy's grade too: "grade two a view" -> "grade 2a view" */
+    if (i > 0 && (format_word_is(v, i - 1, "stage") || format_word_is(v, i - 1, "grade")) &&
         (c == 'b' || c == 'c' || (c == 'a' && index_in(format_word(v, j + 1), after_a) >= 0)))
         rc = sbuf_printf(out, "%s%c", s->text, c);
     else if (c == 'k' && format_word_is(v, j + 1, "bath"))
@@ -2502,6 +2535,30 @@ static long weekday_date_at(const format_view *v, size_t i, sbuf *out)
     return end - (long)i;
 }
 
+/* True when the number s said at i ends in "hundred" or "thousand" and a
+ * count 2 to 9 that "times" and a period ("a day", "daily", "per week")
+ * follow: s is read again without the count. */
+static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *s)
+{
+    size_t j = i + s->k;
+    long count = unit_at(v, j - 1);
+    if (s->k < 3 || s->digits || count < 2 || count > 9 || !format_word_is(v, j, "times") ||
+        !(format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand")))
+        return false;
+    bool period = format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
+                  ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
+                   (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week")));
+    if (!period)
+        return false;
+    format_view head = *v;
+    head.n = j - 1;
+    spoken_num h;
+    if (!number_at(&head, i, &h) || h.k != s->k - 1)
+        return false;
+    *s = h;
+    return true;
+}
+
 /* How far back "probing depths" or "pocket depths" may be said before the
  * depths: "probing depths on tooth three were four three five". */
 #define PROBING_REACH 6u
@@ -2539,7 +2596,17 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if (!number_at(v, i, &s))
         return 0;
+    /* "train of four" names a nerve stimulator's test: its "four" is no
+     * value ("train of four four out of four" -> "train of four 4/4") */
+    if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
+        format_word_is(v, i - 2, "train"))
+        return 0;
     size_t j = i + s.k;
+    /* a count of times a day after a round hundred is a dose's frequency,
+     * not the hundred's units: "to three hundred three times a day" ->
+     * "to 300 3 times a day" */
+    if (frequency_after_hundred(v, i, &s))
+        j = i + s.k;
     if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
@@ -2592,9 +2659,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
                   (i > 1 &&
-                   (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from")) &&
+                   (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
+                    format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a fetal head's station: "zero station" -> "0 station" (as "-2
+     * station") */
+    cue = cue || (format_word_is(v, j, "station") && s.value <= 5 && !strchr(s.text, '.'));
     /* a part of a total said in digits: "four of twelve cores" -> "4 of
      * 12 cores", as numbers of one kind in one phrase are written alike
      * (a total below ten leaves the part as counts have it: "two of three
@@ -2659,8 +2730,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * fell", "for one hour then" stay) */
     static const char *const determiners[] = {"a",  "an",  "the",  "her", "his",  "their",
                                               "my", "our", "your", "its", "this", NULL};
-    bool one_before_noun = s.value == 1 && s.k == 1 && !strchr(s.text, '.') && i > 0 &&
-                           index_in(format_word(v, i - 1), determiners) >= 0 &&
+    bool one_before_noun = s.value == 1 && s.k == 1 && !strchr(s.text, '.') &&
+                           ((i > 0 && index_in(format_word(v, i - 1), determiners) >= 0) ||
+                            i == v->floor) &&
                            index_in(after, count_phrase_stops) < 0;
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&

@@ -1720,6 +1720,86 @@ static void test_stream_blind15_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+static void test_blind16_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* units: mmol/mol, mIU/L, counts per liter in SI, MAC */
+        {"a one c of seventy four millimoles per mole", "A1c of 74 mmol/mol."},
+        {"t s h of six point eight milli international units per liter", "TSH of 6.8 mIU/L."},
+        {"neutrophils one point one times ten to the ninth per liter", "Neutrophils 1.1 x10^9/L."},
+        {"red cells three point nine times ten to the twelfth per liter",
+         "Red cells 3.9 x10^12/L."},
+        {"she had it three times today", "She had it 3 times today."},
+        {"sevoflurane at one point one mac", "Sevoflurane at 1.1 MAC."},
+        {"grade one view with a mac three blade", "Grade 1 view with a Mac 3 blade."},
+        /* a rate "an hour" of what flows */
+        {"draining about forty milliliters an hour of clear urine",
+         "Draining about 40 mL/h of clear urine."},
+        {"five milligrams an hour before the procedure", "5 mg an hour before the procedure."},
+        /* a lens's power with its sign */
+        {"reading glasses plus two point five diopters", "Reading glasses +2.5 D."},
+        {"refraction minus one point seven five diopters", "Refraction -1.75 D."},
+        {"two plus two diopters", "Two plus 2 D."},
+        {"plus or minus two millimeters", "Plus or minus 2 mm."},
+        {"plus two milligrams", "Plus 2 mg."},
+        /* a sentence's first "one" before what it measures */
+        {"one hour glucose challenge was one forty eight", "1-hour glucose challenge was 148."},
+        {"one day she fell", "One day she fell."},
+        {"one hour later she was fine", "1 hour later she was fine."},
+        /* value words and trends */
+        {"mallampati two", "Mallampati 2."},
+        {"lisinopril ten milligrams comma refills three", "Lisinopril 10 mg, refills 3."},
+        {"with a bolus of five every fifteen minutes", "With a bolus of 5 every 15 minutes."},
+        {"increase by two every thirty minutes", "Increase by 2 every 30 minutes."},
+        {"increase to four", "Increase to 4."},
+        {"increased by one of the nurses", "Increased by one of the nurses."},
+        {"zero station", "0 station."},
+        {"the cervix is six centimeters zero station", "The cervix is 6 cm 0 station."},
+        /* a name with a number; a frequency after a round hundred */
+        {"train of four four out of four", "Train of four 4/4."},
+        {"increase to three hundred three times a day", "Increase to 300 3 times a day."},
+        {"three hundred three times", "303 times."},
+        {"three hundred and three", "303."},
+        /* a grade's subgroup letter, as a stage's */
+        {"grade two a view", "Grade 2a view."},
+        {"grade two a week ago", "Grade 2 a week ago."},
+        {"stage three b", "Stage 3b."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind16_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "a one c of seventy four millimoles per | mole",
+        "a one c of seventy four millimoles | per mole",
+        "t s h of six point eight milli | international units per liter",
+        "t s h of six point eight milli international units | per liter",
+        "neutrophils one point one times ten to the | ninth per liter",
+        "neutrophils one point one times | ten to the ninth per liter",
+        "sevoflurane at one point one | mac",
+        "forty milliliters an hour | of clear urine",
+        "forty milliliters an | hour of clear urine",
+        "reading glasses plus | two point five diopters",
+        "reading glasses plus two point five | diopters",
+        "reading glasses plus two | milligrams",
+        "one hour | glucose challenge",
+        "one | hour glucose challenge",
+        "mallampati | two",
+        "increase by | two every thirty minutes",
+        "zero | station",
+        "train of four four | out of four",
+        "train of four | four out of four",
+        "train of | four four out of four",
+        "increase to three hundred three times | a day",
+        "increase to three hundred three | times a day",
+        "increase to three hundred | three times a day",
+        "grade two a | view",
+        "grade two | a view",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2621,6 +2701,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind13_forms),
         cmocka_unit_test(test_stream_blind14_forms),
         cmocka_unit_test(test_stream_blind15_forms),
+        cmocka_unit_test(test_blind16_forms),
+        cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
