@@ -260,7 +260,12 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         /* the Columbia suicide severity rating scale, by its university
          * (session 52: "columbia screen negative" read as a name) */
         {"columbia", "suicide", NULL, NULL},      {"columbia", "screen", NULL, NULL},
-        {"columbia", "scale", NULL, NULL},        {"columbia", "protocol", NULL, NULL}};
+        {"columbia", "scale", NULL, NULL},        {"columbia", "protocol", NULL, NULL},
+        /* a melanoma's depth and level by their authors, a forced-air
+         * warmer by its maker (session 53: "breslow depth one point two
+         * millimeters", "warmed with a bair hugger") */
+        {"breslow", "depth", NULL, NULL},         {"breslow", "thickness", NULL, NULL},
+        {"clark", "level", NULL, NULL},           {"bair", "hugger", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -268,6 +273,10 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
+    /* minimum alveolar concentration after its value, as anaesthetists
+     * say it ("one point one mac"; session 53) */
+    if (is(c, i, "mac") && i > 0 && redact_is_number_word(c, i - 1))
+        return 1;
     /* a laryngoscope blade by its maker's name and size: "a mac three
      * blade", "a miller two blade" */
     if ((is(c, i, "mac") || is(c, i, "miller")) && redact_is_number_word(c, i + 1) &&

@@ -594,6 +594,32 @@ static bool code_system_letters(const redact_ctx *c, size_t a, int n)
     return index_in(spelled, redact_code_systems) >= 0;
 }
 
+/* True when s starts within or right after the spelled letters of a blood
+ * gas or respiratory measure, followed by the digit that ends its name
+ * ("c o two", "e t c o two", "p o two", "h c o three"; a scan may start
+ * inside the letters, or at an "o" it read as zero): what follows is its
+ * value, no identifier ("end tidal c o two thirty six to forty"; session
+ * 53). */
+static bool analyte_letters(const redact_ctx *c, const idstr *s)
+{
+    static const char *const analytes[] = {"co2",  "pco2", "po2",  "etco2", "spo2",
+                                           "sao2", "fio2", "hco3", "o2",    NULL};
+    char name[8];
+    size_t a = s->a, n = 0;
+    while (a > 0 && s->a - a < 5 && is_letter(c, a - 1))
+        a--;
+    while (n < 5 && is_letter(c, a + n)) {
+        name[n] = tok(c, a + n)[0];
+        n++;
+    }
+    int d = digit_at(c, a + n);
+    if (n == 0 || a + n < s->a || d < 0)
+        return false;
+    name[n] = (char)('0' + d);
+    name[n + 1] = '\0';
+    return index_in(name, analytes) >= 0;
+}
+
 /* True when a code system said as one word, or it and "code", ends right
  * before word a ("cpt nine nine two one four", "cpt code ..."). */
 static bool code_system_word_before(const redact_ctx *c, size_t a)
@@ -664,6 +690,8 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
                        (s->digits == 7 && plain && number_of_someone(c, s->a))
                    ? REDACT_PHONE
                    : REDACT_ID;
+    if (analyte_letters(c, s))
+        return -1; /* no cue said an identifier: a measure and its value */
     if (s->lead_letters >= 2 && s->letters == s->lead_letters && !s->gaps && s->digits >= 4)
         /* "x q r five five one zero": letters, then digits only (not
          * "c d four count", "p t two n one") */

@@ -138,6 +138,8 @@ static void test_names(void **state)
     expect("doctor berg balance", "doctor [NAME] balance");
     expect("mister berg was seen", "mister [NAME] was seen");
     expect("doctor columbia screen", "doctor [NAME] screen");
+    expect("mister mac was seen", "mister [NAME] was seen");
+    expect("mrs nancy clark is here", "mrs [NAME] is here");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -190,6 +192,12 @@ static void test_clinical_words_not_names(void **state)
         "columbia screen negative",
         "columbia suicide severity rating scale was negative",
         "the columbia protocol was completed",
+        /* anaesthesia's MAC after its value, a forced-air warmer, a
+         * melanoma's depth and level (blind16, session 53) */
+        "maintained on sevoflurane at one point one mac",
+        "warmed with a bair hugger",
+        "breslow depth one point two millimeters",
+        "breslow thickness under one millimeter clark level two",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
@@ -414,6 +422,8 @@ static void test_ids_before_quantities(void **state)
     /* one digit left, a weak cue, or a number not said digit by digit:
      * a quantity, as before */
     expect("mrn four two tablets", "mrn four two tablets");
+    /* letters a measure's name begins with, after a cue: an identifier */
+    expect("mrn c o two three four five six", "mrn [ID]");
     expect("plan four five two tablets", "plan four five two tablets");
     expect("mrn forty five two tablets", "mrn forty five two tablets");
     expect("license number r n four one two zero nine six years on file",
@@ -460,6 +470,11 @@ static void test_clinical_numbers_survive(void **state)
         /* an area, no street: "square" before a unit of length */
         "paclitaxel one seventy five milligrams per square meter",
         "body surface area one point eight two square meters",
+        /* a blood gas measure spelled, then its value (blind16, session 53) */
+        "end tidal c o two thirty six to forty throughout",
+        "arterial p o two two hundred five on room air",
+        "e t c o two three five",
+        "h c o three two two p c o two four one",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
