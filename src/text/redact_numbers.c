@@ -605,16 +605,15 @@ static bool analyte_letters(const redact_ctx *c, const idstr *s)
     static const char *const analytes[] = {"co2",  "pco2", "po2",  "etco2", "spo2",
                                            "sao2", "fio2", "hco3", "o2",    NULL};
     char name[8];
-    size_t a = s->a, n = 0;
+    size_t a = s->a;
     while (a > 0 && s->a - a < 5 && is_letter(c, a - 1))
         a--;
-    while (n < 5 && is_letter(c, a + n)) {
-        name[n] = tok(c, a + n)[0];
-        n++;
-    }
+    size_t n = letter_block(c, a);
     int d = digit_at(c, a + n);
-    if (n == 0 || a + n < s->a || d < 0)
+    if (n == 0 || n > 5 || a + n < s->a || d < 0)
         return false;
+    for (size_t k = 0; k < n; k++)
+        name[k] = tok(c, a + k)[0];
     name[n] = (char)('0' + d);
     name[n + 1] = '\0';
     return index_in(name, analytes) >= 0;
