@@ -392,13 +392,22 @@ static int on_word(void *ctx, const asr_engine_word *w)
 
 /* True when 10 ms frame f of pcm[0..n) (the last one may be short) is
  * below SILENCE_RMS. */
-static bool frame_silent(const int16_t *pcm, size_t n, size_t f)
+/* The sum of squares of 10 ms frame f of pcm[0..n) (the last may be
+ * short: *len says how many samples it has). */
+static double frame_energy(const int16_t *pcm, size_t n, size_t f, size_t *len)
 {
     size_t at = f * FRAME_SAMPLES;
-    size_t len = n - at < FRAME_SAMPLES ? n - at : FRAME_SAMPLES;
     double e = 0;
-    for (size_t i = 0; i < len; i++)
+    *len = n - at < FRAME_SAMPLES ? n - at : FRAME_SAMPLES;
+    for (size_t i = 0; i < *len; i++)
         e += (double)pcm[at + i] * pcm[at + i];
+    return e;
+}
+
+static bool frame_silent(const int16_t *pcm, size_t n, size_t f)
+{
+    size_t len;
+    double e = frame_energy(pcm, n, f, &len);
     return e / (double)len < SILENCE_RMS * SILENCE_RMS;
 }
 
@@ -410,14 +419,13 @@ static bool has_speech_energy(const int16_t *pcm, size_t n)
     return false;
 }
 
-/* The energy of 10 ms frame f of pcm (whole), in 0.5 dB steps: int16
+/* The energy of whole 10 ms frame f of pcm[0..n), in 0.5 dB steps: int16
  * frames lie within 0..91 dB, bins 0..GAP_BINS-1. */
 #define GAP_BINS 200
-static int frame_db_bin(const int16_t *pcm, size_t f)
+static int frame_db_bin(const int16_t *pcm, size_t n, size_t f)
 {
-    double e = 0;
-    for (size_t i = 0; i < FRAME_SAMPLES; i++)
-        e += (double)pcm[f * FRAME_SAMPLES + i] * pcm[f * FRAME_SAMPLES + i];
+    size_t len;
+    double e = frame_energy(pcm, n, f, &len);
     int bin = (int)(2 * 10 * log10(e / FRAME_SAMPLES + 1));
     return bin < 0 ? 0 : bin >= GAP_BINS ? GAP_BINS - 1 : bin;
 }
@@ -452,7 +460,7 @@ static bool utt_noise_gap_db(const asr_decoder *d, double *gap)
     if (nfr < 10 || to <= from)
         return false;
     for (size_t f = 0; f < nfr; f++) {
-        int bin = frame_db_bin(d->buf, f);
+        int bin = frame_db_bin(d->buf, d->utt_len, f);
         hist[bin]++;
         if (f * FRAME_SAMPLES >= from && (f + 1) * FRAME_SAMPLES <= to) {
             quiet[bin]++;
@@ -1686,10 +1694,8 @@ static size_t find_cut(const int16_t *buf, size_t len, size_t cut_min)
         return len;
     }
     for (size_t f = 0; f < nframes; f++) {
-        double e = 0;
-        for (size_t i = 0; i < FRAME_SAMPLES; i++)
-            e += (double)buf[f * FRAME_SAMPLES + i] * buf[f * FRAME_SAMPLES + i];
-        energy[f] = e;
+        size_t flen;
+        energy[f] = frame_energy(buf, len, f, &flen);
     }
     for (size_t f = first; f < first + CUT_WINDOW_FRAMES; f++)
         win += energy[f];
