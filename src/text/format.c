@@ -930,6 +930,32 @@ static bool frequency_at(const format_view *v, size_t i)
     return q != 0;
 }
 
+/* "p o two" is the blood gas's oxygen tension, pO2 ("p o two of
+ * eighty", "the p o two was sixty", "trend p o two"), unless it is the
+ * route "p o" and a count: the number "two" starts (or a range from it)
+ * goes on to a counted word, a unit or a frequency ("p o two times a
+ * day", "p o two tablets", "p o two to three times daily", "p o two
+ * b i d"), or on with "hundred" or "thousand" (a dose: "p o two hundred
+ * milligrams"). With the words run out before that is decided, pO2 (a
+ * stream holds a number or an abbreviation its next words may go on). */
+static bool oxygen_tension_at(const format_view *v, size_t i)
+{
+    if (!format_word_is(v, i, "p") || !format_word_is(v, i + 1, "o") ||
+        !format_word_is(v, i + 2, "two"))
+        return false;
+    if (format_word_is(v, i + 3, "hundred") || format_word_is(v, i + 3, "thousand"))
+        return false;
+    size_t e = i + 2 + format_number_words_at(v, i + 2), k;
+    if ((format_word_is(v, e, "to") || format_word_is(v, e, "or")) &&
+        (k = format_number_words_at(v, e + 1)) > 0)
+        e += 1 + k;
+    if (e >= v->n)
+        return true;
+    static const char *const letter_frequencies[] = {"b i d", "t i d", "q i d", "p r n", NULL};
+    return !format_counted_word_at(v, e) && !frequency_at(v, e) &&
+           format_phrase_at(v, e, letter_frequencies, &k) < 0;
+}
+
 bool format_counted_abbreviation_at(const format_view *v, size_t i)
 {
     size_t k;
@@ -1090,6 +1116,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
+    if (oxygen_tension_at(&f->v, i)) {
+        int rc = sbuf_append_str(out, "pO2");
+        return rc < 0 ? rc : 3;
+    }
     int a = format_pair_at(&f->v, i, abbreviations, &k);
     /* a name that ends in its number ("ICD-10") is not one when the
      * number counts what follows ("the i c d ten days ago": a device,

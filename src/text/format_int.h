@@ -113,6 +113,9 @@ bool format_hour_count_at(const format_view *v, size_t i, long *value);
  * per", "three beers a"): how the number is written is still open. */
 bool format_numbers_pending(const format_view *v, size_t i);
 
+/* The words of the number said at i ("two hundred five": 3); 0 when none. */
+size_t format_number_words_at(const format_view *v, size_t i);
+
 /* True when the word at i is one a number before it counts or measures:
  * a counted noun ("days", "tablets") or the start of a unit. */
 bool format_counted_word_at(const format_view *v, size_t i);

@@ -1577,6 +1577,12 @@ long format_dextrose_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(k + water);
 }
 
+size_t format_number_words_at(const format_view *v, size_t i)
+{
+    spoken_num s;
+    return number_at(v, i, &s) ? s.k : 0;
+}
+
 bool format_counted_word_at(const format_view *v, size_t i)
 {
     size_t k;

@@ -1768,6 +1768,38 @@ static void test_blind16_forms(void **state)
     CHECK(cases);
 }
 
+/* "p o two": the blood gas's oxygen tension, or the route and a count. */
+static void test_oxygen_tension(void **state)
+{
+    static const char *const cases[][2] = {
+        {"p h seven point three two p c o two forty p o two two hundred five",
+         "pH 7.32 pCO2 40 pO2 205."},
+        {"the p o two was eighty", "The pO2 was 80."},
+        {"p o two of sixty on room air", "pO2 of 60 on room air."},
+        {"p o two sixty seven on four liters", "pO2 67 on 4 L."},
+        {"trend p o two", "Trend pO2."},
+        {"check a p o two and haptoglobin", "Check a pO2 and haptoglobin."},
+        {"one tablet p o two times a day", "1 tablet PO 2 times a day."},
+        {"take p o two tablets at bedtime", "Take PO 2 tablets at bedtime."},
+        {"give p o two to three times daily", "Give PO 2-3 times daily."},
+        {"one tablet p o two b i d", "1 tablet PO 2 BID."},
+        {"tylenol p o two hundred milligrams", "Tylenol PO 200 mg."},
+        {"n p o two days", "NPO 2 days."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "p o | two of sixty",
+        "p o two | of sixty",
+        "p o two | times a day",
+        "p o two to | three times daily",
+        "p o two to three | times daily",
+        "p o two b | i d",
+        "p o two | hundred milligrams",
+        "p o two sixty | seven",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static void test_stream_blind16_forms(void **state)
 {
     static const char *const spoken[] = {
@@ -2703,6 +2735,7 @@ int main(void)
         cmocka_unit_test(test_stream_blind15_forms),
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
+        cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
