@@ -321,11 +321,74 @@ static int decimal_digit_at(const format_view *v, size_t i, bool whole)
     return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0 : digit_at(v, i);
 }
 
+/* A digit's homophone as the recogniser writes it ("won", "to", "too",
+ * "for", "ate"): its digit, or -1. Read as the digit only where no word
+ * could stand (decimals, below). */
+static int homophone_digit(const format_view *v, size_t i)
+{
+    static const char *const words[][2] = {{"won", "1"}, {"to", "2"},  {"too", "2"},
+                                           {"for", "4"}, {"ate", "8"}, {NULL, NULL}};
+    const char *w = format_word(v, i);
+    for (int h = 0; words[h][0]; h++)
+        if (!strcmp(w, words[h][0]))
+            return words[h][1][0] - '0';
+    return -1;
+}
+
+static bool unit_said_at(const format_view *v, size_t i);
+
+/* The digits said after a whole part and "point" when one or more is a
+ * homophone ("five point to milligrams": 5.2 mg): the words from i + 1
+ * that are digits or homophones, when at least one is a homophone and a
+ * unit follows them (no English says "point for milligrams"; "at one
+ * point for two days" stays). 0 when not. */
+static size_t homophone_decimals(const format_view *v, size_t i)
+{
+    size_t k = 1, homophones = 0;
+    for (;; k++) {
+        if (homophone_digit(v, i + k) >= 0)
+            homophones++;
+        else if (decimal_digit_at(v, i + k, true) < 0)
+            break;
+    }
+    return homophones && k > 1 && unit_said_at(v, i + k) ? k : 0;
+}
+
+/* True when the words from i to the end of v are a whole part's "point"
+ * and digits with a homophone among them: a unit said next makes them a
+ * decimal (homophone_decimals), so a stream holds them. */
+static bool homophone_decimals_open(const format_view *v, size_t i)
+{
+    bool homophone = false;
+    if (!format_word_is(v, i, "point") || i == 0 || i + 1 >= v->n || !format_open_word(v, i - 1))
+        return false;
+    for (size_t k = i + 1; k < v->n; k++) {
+        if (homophone_digit(v, k) >= 0)
+            homophone = true;
+        else if (decimal_digit_at(v, k, true) < 0)
+            return false;
+    }
+    return homophone;
+}
+
 /* Decimal digits after "point": "point five", "point oh two"; whole when
- * a whole part was said before "point". */
+ * a whole part was said before "point". After a whole part, a digit's
+ * homophone is its digit before a unit (homophone_decimals). */
 static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole)
 {
-    size_t k = 0, n = strlen(out);
+    size_t k = 0, n = strlen(out),
+           h = whole && format_word_is(v, i, "point") ? homophone_decimals(v, i) : 0;
+    if (h) {
+        if (n + h + 1 >= cap)
+            return 0;
+        out[n++] = '.';
+        for (k = 1; k < h; k++) {
+            int d = homophone_digit(v, i + k);
+            out[n++] = (char)('0' + (d >= 0 ? d : decimal_digit_at(v, i + k, true)));
+        }
+        out[n] = '\0';
+        return k;
+    }
     if (!format_word_is(v, i, "point") || decimal_digit_at(v, i + 1, whole) < 0 || n + 2 >= cap)
         return 0;
     out[n++] = '.';
@@ -659,6 +722,13 @@ static const char *const per_units[][2] = {{"hour", "h"},
 typedef struct written_unit {
     char text[48];
 } written_unit;
+
+/* True when a unit's words start at i ("milligrams", "percent"). */
+static bool unit_said_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_pair_at(v, i, units, &k) >= 0;
+}
 
 /* True for a written unit that "per" may follow (a mass, volume or
  * count, not "%", a degree, "mmHg" or a rate already). */
@@ -1442,7 +1512,8 @@ static bool identifier_open_at(const format_view *v, size_t i);
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i))
+    if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
+        homophone_decimals_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;

@@ -1832,6 +1832,37 @@ static void test_stream_blind16_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A digit the recogniser wrote as its homophone ("to", "for", "won",
+ * "ate") inside a decimal before a unit is the digit: no English says
+ * "point for milligrams". Elsewhere the word stays. */
+static void test_homophone_decimals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"give five point to milligrams", "Give 5.2 mg."},
+        {"weight one point for kilos", "Weight 1.4 kg."},
+        {"weight twelve point ate kilos", "Weight 12.8 kg."},
+        {"one point for five milligrams", "1.45 mg."},
+        {"a one c of nine point too percent", "A1c of 9.2%."},
+        {"creatinine one point won milligrams per deciliter", "Creatinine 1.1 mg/dL."},
+        /* no whole part, no unit after, or a word between: words */
+        {"at one point for two days", "At one point for 2 days."},
+        {"at one point to be honest", "At one point to be honest."},
+        {"sodium one thirty point for", "Sodium 130 point for."},
+        {"at this point to milligrams", "At this point to milligrams."},
+        {"one point for the team milligrams", "One point for the team milligrams."},
+    };
+    CHECK(cases);
+    /* a stream holds the digits until the unit is known */
+    static const char *const spoken[] = {
+        "give five point to | milligrams",
+        "give five point | to milligrams",
+        "one point for five | milligrams",
+        "one point for | five milligrams",
+        "at one point for | two days",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2736,6 +2767,7 @@ int main(void)
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_oxygen_tension),
+        cmocka_unit_test(test_homophone_decimals),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
