@@ -1508,12 +1508,13 @@ static bool or_counted(const format_view *v, size_t j)
 static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
+static bool homophone_grade_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
-        homophone_decimals_open(v, i))
+        homophone_decimals_open(v, i) || homophone_grade_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2290,6 +2291,33 @@ static long graded_sum_at(const format_view *v, size_t i, const spoken_num *s, s
     return 0;
 }
 
+/* A grade's digit heard as its homophone: "for plus out of five" is
+ * 4+/5, "to minus out of five" 2-/5 (no English says "for plus out of").
+ * 0 when not. */
+static long homophone_grade_at(const format_view *v, size_t i, sbuf *out)
+{
+    int h = homophone_digit(v, i);
+    if (h < 0 || !(format_word_is(v, i + 1, "plus") || format_word_is(v, i + 1, "minus")) ||
+        !format_word_is(v, i + 2, "out") || !format_word_is(v, i + 3, "of"))
+        return 0;
+    spoken_num g = {.k = 1, .value = h, .small = true};
+    snprintf(g.text, sizeof(g.text), "%d", h);
+    return graded_sum_at(v, i, &g, out);
+}
+
+/* True when the words from i to the end of v may still become a grade
+ * with its digit heard as a homophone ("for plus out", "to minus"). */
+static bool homophone_grade_open(const format_view *v, size_t i)
+{
+    static const char *const rest[] = {"plus", "out", "of", NULL};
+    if (homophone_digit(v, i) < 0 || i + 1 >= v->n)
+        return false;
+    for (size_t k = i + 1; k < v->n && k <= i + 3; k++)
+        if (!format_word_is(v, k, rest[k - i - 1]) && !(k == i + 1 && format_word_is(v, k, "minus")))
+            return false;
+    return i + 4 >= v->n;
+}
+
 /* A gestational age in weeks and days said with "plus", as a note writes
  * it: "thirty three plus two weeks" -> "33+2 weeks". Only weeks 20 to 44,
  * days 0 to 6 and "week(s)" said after ("two plus three" and "thirty
@@ -2669,7 +2697,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

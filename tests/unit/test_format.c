@@ -1863,6 +1863,27 @@ static void test_homophone_decimals(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A grade's digit heard as its homophone before "plus out of" or "minus
+ * out of" is the digit ("for plus out of" is no English); "for plus" alone
+ * and "for out of" stay words. */
+static void test_homophone_grades(void **state)
+{
+    static const char *const cases[][2] = {
+        {"quad strength for plus out of five on the left", "Quad strength 4+/5 on the left."},
+        {"strength to minus out of five", "Strength 2-/5."},
+        {"he reached for plus out of habit", "He reached for plus out of habit."},
+        {"for plus", "For plus."},
+        {"strength for out of five", "Strength for out of five."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "strength for | plus out of five",   "strength for plus | out of five",
+        "strength for plus out | of five",   "strength for plus out of | five",
+        "he reached for plus out | of habit", "he reached for plus out of | habit",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2768,6 +2789,7 @@ int main(void)
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_homophone_decimals),
+        cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
