@@ -2116,8 +2116,11 @@ static size_t suture_size_words(const format_view *v, size_t i)
                        format_word_is(v, m, "sutures")
                    ? 0
                    : 1;
+    /* "or" and "o" are the recogniser's "oh" before a material ("four
+     * or nylon": no English puts "or" between a digit and a suture) */
     return unit_at(v, i) >= 1 &&
-                   (format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero"))
+                   (format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero") ||
+                    format_word_is(v, i + 1, "or") || format_word_is(v, i + 1, "o"))
                ? 2
                : 0;
 }

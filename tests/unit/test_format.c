@@ -1884,6 +1884,21 @@ static void test_homophone_grades(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A suture's size with its "oh" heard as "or" or "o" before the material
+ * ("four or nylon"); "or" between two counts stays. */
+static void test_suture_or(void **state)
+{
+    static const char *const cases[][2] = {
+        {"closed with six four or nylon sutures", "Closed with 6 4-0 nylon sutures."},
+        {"four o vicryl", "4-0 Vicryl."},
+        {"three or four nylon sutures", "3 or 4 nylon sutures."},
+        {"vicryl or nylon", "Vicryl or nylon."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"six four or | nylon sutures", "six four | or nylon"};
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2790,6 +2805,7 @@ int main(void)
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_homophone_decimals),
         cmocka_unit_test(test_homophone_grades),
+        cmocka_unit_test(test_suture_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
