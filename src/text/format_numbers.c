@@ -282,8 +282,39 @@ static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap
     return plain;
 }
 
+static bool number_at(const format_view *v, size_t i, spoken_num *s);
+static long measure_follows(const format_view *v, size_t i);
+
+/* True when "over" at i is a pressure's slash before its second value
+ * (20 or more, no unit or counted noun after it: "over sixty four", not
+ * "over three days" nor "over twenty four hours"). */
+static bool pressure_over_at(const format_view *v, size_t i)
+{
+    spoken_num t;
+    return format_word_is(v, i, "over") && number_at(v, i + 1, &t) && !t.ordinal &&
+           !t.digits && t.value >= 20 && !strchr(t.text, '.') && !measure_follows(v, i + 1);
+}
+
+/* True when the words from i to the end of v may still become a value
+ * with its "oh" heard as "or" (pair, below): "one or two over", "one or
+ * two over sixty". */
+static bool or_pair_open(const format_view *v, size_t i)
+{
+    if (unit_at(v, i) < 1 || i + 2 >= v->n || !format_word_is(v, i + 1, "or") ||
+        unit_at(v, i + 2) < 1)
+        return false;
+    if (i + 3 < v->n && !format_word_is(v, i + 3, "over"))
+        return false;
+    for (size_t k = i + 4; k < v->n; k++)
+        if (!format_number_word(v, k, &(long){0}) && !format_word_is(v, k, "hundred"))
+            return false;
+    return true;
+}
+
 /* Two numbers read as one: "one twenty" (120), "one oh five" (105),
- * "nineteen eighty four" (1984), "twenty twenty four" (2024). */
+ * "nineteen eighty four" (1984), "twenty twenty four" (2024); and a
+ * pressure's first value with its "oh" heard as "or": "one or two over
+ * sixty four" (102/64; "one or two over three days" stays). */
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
@@ -294,7 +325,9 @@ static size_t pair(const format_view *v, size_t i, long *val)
     long head = u >= 1 ? u : t >= 0 ? 10 + t : 20, tail;
     bool ord;
     size_t k;
-    if (format_word_is(v, i + 1, "oh") && unit_at(v, i + 2) >= 1) {
+    if ((format_word_is(v, i + 1, "oh") ||
+         (u >= 1 && format_word_is(v, i + 1, "or") && pressure_over_at(v, i + 3))) &&
+        unit_at(v, i + 2) >= 1) {
         tail = unit_at(v, i + 2);
         k = 3;
     } else if (index_in(format_word(v, i + 1), teen_words) >= 0 ||
@@ -1514,7 +1547,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
-        homophone_decimals_open(v, i) || homophone_grade_open(v, i))
+        homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;

@@ -1899,6 +1899,25 @@ static void test_suture_or(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A pressure's first value with its "oh" heard as "or" ("one or two over
+ * sixty four"); "or" before "over" and a count or a time stays. */
+static void test_pressure_or(void **state)
+{
+    static const char *const cases[][2] = {
+        {"b p one or two over sixty four heart rate one ten", "BP 102/64 heart rate 110."},
+        {"pressure was one or four over seventy", "Pressure was 104/70."},
+        {"one or two over the weekend", "One or two over the weekend."},
+        {"one or two", "One or two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "b p one or | two over sixty four",        "b p one or two | over sixty four",
+        "b p one or two over | sixty four",        "b p one or two over sixty | four",
+        "b p one or two over sixty four | heart rate", "one or two over | the weekend",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2806,6 +2825,7 @@ int main(void)
         cmocka_unit_test(test_homophone_decimals),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
+        cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
