@@ -282,8 +282,39 @@ static size_t digit_string(const format_view *v, size_t i, char *out, size_t cap
     return plain;
 }
 
+static bool number_at(const format_view *v, size_t i, spoken_num *s);
+static long measure_follows(const format_view *v, size_t i);
+
+/* True when "over" at i is a pressure's slash before its second value
+ * (20 or more, no unit or counted noun after it: "over sixty four", not
+ * "over three days" nor "over twenty four hours"). */
+static bool pressure_over_at(const format_view *v, size_t i)
+{
+    spoken_num t;
+    return format_word_is(v, i, "over") && number_at(v, i + 1, &t) && !t.ordinal &&
+           !t.digits && t.value >= 20 && !strchr(t.text, '.') && !measure_follows(v, i + 1);
+}
+
+/* True when the words from i to the end of v may still become a value
+ * with its "oh" heard as "or" (pair, below): "one or two over", "one or
+ * two over sixty". */
+static bool or_pair_open(const format_view *v, size_t i)
+{
+    if (unit_at(v, i) < 1 || i + 2 >= v->n || !format_word_is(v, i + 1, "or") ||
+        unit_at(v, i + 2) < 1)
+        return false;
+    if (i + 3 < v->n && !format_word_is(v, i + 3, "over"))
+        return false;
+    for (size_t k = i + 4; k < v->n; k++)
+        if (!format_number_word(v, k, &(long){0}) && !format_word_is(v, k, "hundred"))
+            return false;
+    return true;
+}
+
 /* Two numbers read as one: "one twenty" (120), "one oh five" (105),
- * "nineteen eighty four" (1984), "twenty twenty four" (2024). */
+ * "nineteen eighty four" (1984), "twenty twenty four" (2024); and a
+ * pressure's first value with its "oh" heard as "or": "one or two over
+ * sixty four" (102/64; "one or two over three days" stays). */
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
@@ -294,7 +325,9 @@ static size_t pair(const format_view *v, size_t i, long *val)
     long head = u >= 1 ? u : t >= 0 ? 10 + t : 20, tail;
     bool ord;
     size_t k;
-    if (format_word_is(v, i + 1, "oh") && unit_at(v, i + 2) >= 1) {
+    if ((format_word_is(v, i + 1, "oh") ||
+         (u >= 1 && format_word_is(v, i + 1, "or") && pressure_over_at(v, i + 3))) &&
+        unit_at(v, i + 2) >= 1) {
         tail = unit_at(v, i + 2);
         k = 3;
     } else if (index_in(format_word(v, i + 1), teen_words) >= 0 ||
@@ -321,11 +354,74 @@ static int decimal_digit_at(const format_view *v, size_t i, bool whole)
     return whole && (format_word_is(v, i, "o") || format_word_is(v, i, "o.")) ? 0 : digit_at(v, i);
 }
 
+/* A digit's homophone as the recogniser writes it ("won", "to", "too",
+ * "for", "ate"): its digit, or -1. Read as the digit only where no word
+ * could stand (decimals, below). */
+static int homophone_digit(const format_view *v, size_t i)
+{
+    static const char *const words[][2] = {{"won", "1"}, {"to", "2"},  {"too", "2"},
+                                           {"for", "4"}, {"ate", "8"}, {NULL, NULL}};
+    const char *w = format_word(v, i);
+    for (int h = 0; words[h][0]; h++)
+        if (!strcmp(w, words[h][0]))
+            return words[h][1][0] - '0';
+    return -1;
+}
+
+static bool unit_said_at(const format_view *v, size_t i);
+
+/* The digits said after a whole part and "point" when one or more is a
+ * homophone ("five point to milligrams": 5.2 mg): the words from i + 1
+ * that are digits or homophones, when at least one is a homophone and a
+ * unit follows them (no English says "point for milligrams"; "at one
+ * point for two days" stays). 0 when not. */
+static size_t homophone_decimals(const format_view *v, size_t i)
+{
+    size_t k = 1, homophones = 0;
+    for (;; k++) {
+        if (homophone_digit(v, i + k) >= 0)
+            homophones++;
+        else if (decimal_digit_at(v, i + k, true) < 0)
+            break;
+    }
+    return homophones && k > 1 && unit_said_at(v, i + k) ? k : 0;
+}
+
+/* True when the words from i to the end of v are a whole part's "point"
+ * and digits with a homophone among them: a unit said next makes them a
+ * decimal (homophone_decimals), so a stream holds them. */
+static bool homophone_decimals_open(const format_view *v, size_t i)
+{
+    bool homophone = false;
+    if (!format_word_is(v, i, "point") || i == 0 || i + 1 >= v->n || !format_open_word(v, i - 1))
+        return false;
+    for (size_t k = i + 1; k < v->n; k++) {
+        if (homophone_digit(v, k) >= 0)
+            homophone = true;
+        else if (decimal_digit_at(v, k, true) < 0)
+            return false;
+    }
+    return homophone;
+}
+
 /* Decimal digits after "point": "point five", "point oh two"; whole when
- * a whole part was said before "point". */
+ * a whole part was said before "point". After a whole part, a digit's
+ * homophone is its digit before a unit (homophone_decimals). */
 static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole)
 {
-    size_t k = 0, n = strlen(out);
+    size_t k = 0, n = strlen(out),
+           h = whole && format_word_is(v, i, "point") ? homophone_decimals(v, i) : 0;
+    if (h) {
+        if (n + h + 1 >= cap)
+            return 0;
+        out[n++] = '.';
+        for (k = 1; k < h; k++) {
+            int d = homophone_digit(v, i + k);
+            out[n++] = (char)('0' + (d >= 0 ? d : decimal_digit_at(v, i + k, true)));
+        }
+        out[n] = '\0';
+        return k;
+    }
     if (!format_word_is(v, i, "point") || decimal_digit_at(v, i + 1, whole) < 0 || n + 2 >= cap)
         return 0;
     out[n++] = '.';
@@ -659,6 +755,13 @@ static const char *const per_units[][2] = {{"hour", "h"},
 typedef struct written_unit {
     char text[48];
 } written_unit;
+
+/* True when a unit's words start at i ("milligrams", "percent"). */
+static bool unit_said_at(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_pair_at(v, i, units, &k) >= 0;
+}
 
 /* True for a written unit that "per" may follow (a mass, volume or
  * count, not "%", a degree, "mmHg" or a rate already). */
@@ -1438,11 +1541,13 @@ static bool or_counted(const format_view *v, size_t j)
 static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
+static bool homophone_grade_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i))
+    if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
+        homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2044,8 +2149,11 @@ static size_t suture_size_words(const format_view *v, size_t i)
                        format_word_is(v, m, "sutures")
                    ? 0
                    : 1;
+    /* "or" and "o" are the recogniser's "oh" before a material ("four
+     * or nylon": no English puts "or" between a digit and a suture) */
     return unit_at(v, i) >= 1 &&
-                   (format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero"))
+                   (format_word_is(v, i + 1, "oh") || format_word_is(v, i + 1, "zero") ||
+                    format_word_is(v, i + 1, "or") || format_word_is(v, i + 1, "o"))
                ? 2
                : 0;
 }
@@ -2217,6 +2325,33 @@ static long graded_sum_at(const format_view *v, size_t i, const spoken_num *s, s
         return rc < 0 ? rc : (long)(k - i);
     }
     return 0;
+}
+
+/* A grade's digit heard as its homophone: "for plus out of five" is
+ * 4+/5, "to minus out of five" 2-/5 (no English says "for plus out of").
+ * 0 when not. */
+static long homophone_grade_at(const format_view *v, size_t i, sbuf *out)
+{
+    int h = homophone_digit(v, i);
+    if (h < 0 || !(format_word_is(v, i + 1, "plus") || format_word_is(v, i + 1, "minus")) ||
+        !format_word_is(v, i + 2, "out") || !format_word_is(v, i + 3, "of"))
+        return 0;
+    spoken_num g = {.k = 1, .value = h, .small = true};
+    snprintf(g.text, sizeof(g.text), "%d", h);
+    return graded_sum_at(v, i, &g, out);
+}
+
+/* True when the words from i to the end of v may still become a grade
+ * with its digit heard as a homophone ("for plus out", "to minus"). */
+static bool homophone_grade_open(const format_view *v, size_t i)
+{
+    static const char *const rest[] = {"plus", "out", "of", NULL};
+    if (homophone_digit(v, i) < 0 || i + 1 >= v->n)
+        return false;
+    for (size_t k = i + 1; k < v->n && k <= i + 3; k++)
+        if (!format_word_is(v, k, rest[k - i - 1]) && !(k == i + 1 && format_word_is(v, k, "minus")))
+            return false;
+    return i + 4 >= v->n;
 }
 
 /* A gestational age in weeks and days said with "plus", as a note writes
@@ -2598,7 +2733,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

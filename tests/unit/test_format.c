@@ -1832,6 +1832,92 @@ static void test_stream_blind16_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A digit the recogniser wrote as its homophone ("to", "for", "won",
+ * "ate") inside a decimal before a unit is the digit: no English says
+ * "point for milligrams". Elsewhere the word stays. */
+static void test_homophone_decimals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"give five point to milligrams", "Give 5.2 mg."},
+        {"weight one point for kilos", "Weight 1.4 kg."},
+        {"weight twelve point ate kilos", "Weight 12.8 kg."},
+        {"one point for five milligrams", "1.45 mg."},
+        {"a one c of nine point too percent", "A1c of 9.2%."},
+        {"creatinine one point won milligrams per deciliter", "Creatinine 1.1 mg/dL."},
+        /* no whole part, no unit after, or a word between: words */
+        {"at one point for two days", "At one point for 2 days."},
+        {"at one point to be honest", "At one point to be honest."},
+        {"sodium one thirty point for", "Sodium 130 point for."},
+        {"at this point to milligrams", "At this point to milligrams."},
+        {"one point for the team milligrams", "One point for the team milligrams."},
+    };
+    CHECK(cases);
+    /* a stream holds the digits until the unit is known */
+    static const char *const spoken[] = {
+        "give five point to | milligrams",
+        "give five point | to milligrams",
+        "one point for five | milligrams",
+        "one point for | five milligrams",
+        "at one point for | two days",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A grade's digit heard as its homophone before "plus out of" or "minus
+ * out of" is the digit ("for plus out of" is no English); "for plus" alone
+ * and "for out of" stay words. */
+static void test_homophone_grades(void **state)
+{
+    static const char *const cases[][2] = {
+        {"quad strength for plus out of five on the left", "Quad strength 4+/5 on the left."},
+        {"strength to minus out of five", "Strength 2-/5."},
+        {"he reached for plus out of habit", "He reached for plus out of habit."},
+        {"for plus", "For plus."},
+        {"strength for out of five", "Strength for out of five."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "strength for | plus out of five",   "strength for plus | out of five",
+        "strength for plus out | of five",   "strength for plus out of | five",
+        "he reached for plus out | of habit", "he reached for plus out of | habit",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A suture's size with its "oh" heard as "or" or "o" before the material
+ * ("four or nylon"); "or" between two counts stays. */
+static void test_suture_or(void **state)
+{
+    static const char *const cases[][2] = {
+        {"closed with six four or nylon sutures", "Closed with 6 4-0 nylon sutures."},
+        {"four o vicryl", "4-0 Vicryl."},
+        {"three or four nylon sutures", "3 or 4 nylon sutures."},
+        {"vicryl or nylon", "Vicryl or nylon."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"six four or | nylon sutures", "six four | or nylon"};
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A pressure's first value with its "oh" heard as "or" ("one or two over
+ * sixty four"); "or" before "over" and a count or a time stays. */
+static void test_pressure_or(void **state)
+{
+    static const char *const cases[][2] = {
+        {"b p one or two over sixty four heart rate one ten", "BP 102/64 heart rate 110."},
+        {"pressure was one or four over seventy", "Pressure was 104/70."},
+        {"one or two over the weekend", "One or two over the weekend."},
+        {"one or two", "One or two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "b p one or | two over sixty four",        "b p one or two | over sixty four",
+        "b p one or two over | sixty four",        "b p one or two over sixty | four",
+        "b p one or two over sixty four | heart rate", "one or two over | the weekend",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2736,6 +2822,10 @@ int main(void)
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_oxygen_tension),
+        cmocka_unit_test(test_homophone_decimals),
+        cmocka_unit_test(test_homophone_grades),
+        cmocka_unit_test(test_suture_or),
+        cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
         cmocka_unit_test(test_dictation),
