@@ -1090,7 +1090,15 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
      * "over" is above, not a pressure's slash */
     bool every = start > 0 &&
                  (format_word_is(v, start - 1, "every") || format_word_is(v, start - 1, "each"));
-    if (format_word_is(v, j, "over") && !every && number_at(v, j + 1, &t) && !t.ordinal) {
+    /* nor before a span or a count below 20 (no pressure's second
+     * value): "two over three days" is the preposition ("one or two over
+     * three days") */
+    bool span = false;
+    if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && t.value < 20 &&
+        format_counted_word_at(v, j + 1 + t.k))
+        span = !((unit = unit_at_word(v, j + 1 + t.k, &ku, &wu)) && !strcmp(unit, "mmHg"));
+    if (format_word_is(v, j, "over") && !every && !span && number_at(v, j + 1, &t) &&
+        !t.ordinal) {
         k = j + 1 + t.k;
         spoken_num third;
         /* a blood gas, "over" as many times as said: "seven point three

@@ -1800,6 +1800,27 @@ static void test_oxygen_tension(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "over" before a span or a count below 20 is the preposition. */
+static void test_over_a_span(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two over three days", "Two over 3 days."},
+        {"one or two over three days", "One or two over 3 days."},
+        {"power four over five", "Power 4/5."},
+        {"murmur two over six at the apex", "Murmur 2/6 at the apex."},
+        {"one twenty over eighty", "120/80."},
+        {"one or two over sixty four", "102/64."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two over three | days",
+        "two over | three days",
+        "one or two over three | days",
+        "power four over five | at rest",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static void test_stream_blind16_forms(void **state)
 {
     static const char *const spoken[] = {
@@ -2822,6 +2843,7 @@ int main(void)
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_oxygen_tension),
+        cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
