@@ -555,7 +555,15 @@ bad truncated "$T/enr1.wav\tpatient presents with chest pain radiating to the le
 bad nofit "$T/tst1.wav\t$(printf '%s ' $enrol $enrol)\n" "line 1: the text does not fit"
 bad nothing "# only a comment\n" "holds no pair"
 grep -rqi "patient presents" "$T/stderr" && fail "an error message quotes the text"
-ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written"
+# What the list says is checked before any model is loaded: with no model
+# at all (--model-dir a directory without one) the same errors, not the
+# model's.
+for b in notab:"line 1: expected AUDIO-PATH<TAB>TEXT" empty:"line 1: the text is empty" \
+    missing:"line 4: the audio file cannot be opened" nothing:"holds no pair"; do
+    expect_exit 3 "$P" voice build "$T/out-${b%%:*}" --pairs "$T/${b%%:*}.tsv" --model-dir "$T/nomodel"
+    grep -q "${b#*:}" "$T/stderr" || { cat "$T/stderr"; fail "${b%%:*} without a model: message"; }
+done
+ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written; the list's before any model is loaded"
 # The recordings are parsed in a confined worker process, the command's
 # child, never in the command: while the command waits for its recording
 # (a FIFO) the worker is stopped, the recording goes, and once the command
