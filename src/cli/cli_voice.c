@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -50,8 +51,18 @@ static void usage(FILE *out)
             "exit status: 0 ok, 1 failure, 2 usage error, 3 bad input (a line of the list)\n");
 }
 
+/* One line of the list, checked: "AUDIO-PATH\0TEXT" in line. */
+struct pair {
+    char *line; /* owned, its len bytes wiped before free */
+    const char *text;
+    size_t len;
+    size_t lineno;
+};
+
 struct build {
     const char *dir, *pairs;
+    struct pair *list; /* the list's pairs, read and checked before any model loads */
+    size_t n_list;
     asr_config cfg;
     voice_options opt;
     audio_limits lim;
@@ -91,21 +102,15 @@ static int read_file(struct build *b, const char *path, char *msg, size_t msg_le
     return rc;
 }
 
-/* One line of the list: its audio decoded and aligned to its text in the
+/* One pair of the list: its audio decoded and aligned to its text in the
  * worker, the statistics added here. */
-static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
+static int add_pair(struct build *b, const struct pair *pr, char *msg, size_t msg_len)
 {
-    char *tab = strchr(line, '\t');
+    const char *text = pr->text;
     voice_phone *ph = NULL;
     voice_aligned a = {0};
     size_t n_ph = 0, bad = 0;
     int rc;
-    if (!tab || tab == line) {
-        snprintf(msg, msg_len, "expected AUDIO-PATH<TAB>TEXT");
-        return PHS_EINVAL;
-    }
-    *tab = '\0';
-    const char *text = tab + 1;
     if ((rc = voice_frontend_phones(b->fe, b->model, text, &ph, &n_ph, &bad)) < 0) {
         if (rc == PHS_EEMPTY)
             snprintf(msg, msg_len, "the text is empty");
@@ -116,7 +121,7 @@ static int add_pair(struct build *b, char *line, char *msg, size_t msg_len)
             snprintf(msg, msg_len, "%s", err_str(rc));
         return rc == PHS_ENOMEM ? rc : PHS_EINVAL;
     }
-    if ((rc = read_file(b, line, msg, msg_len)) < 0)
+    if ((rc = read_file(b, pr->line, msg, msg_len)) < 0)
         goto out_free;
     rc = pool_enrol(b->pool, b->w, b->audio.p ? b->audio.p : (const uint8_t *)"", b->audio.len,
                     &b->lim, ph, n_ph, voice_model_dim(b->model), &a, msg, msg_len);
@@ -137,8 +142,64 @@ out_free:
     return rc;
 }
 
-/* Every line of the list; the first bad one stops the build (nothing written). */
-static int add_pairs(struct build *b)
+/* What a line says without a model: AUDIO-PATH<TAB>TEXT, a text of words,
+ * an audio file that is there (opened, and parsed, only when its turn
+ * comes). 0, or PHS_EINVAL with the reason in msg. */
+static int check_pair(const char *line, char *msg, size_t msg_len)
+{
+    const char *tab = strchr(line, '\t');
+    struct stat st;
+    if (!tab || tab == line) {
+        snprintf(msg, msg_len, "expected AUDIO-PATH<TAB>TEXT");
+        return PHS_EINVAL;
+    }
+    if (!voice_text_words(tab + 1)) {
+        snprintf(msg, msg_len, "the text is empty");
+        return PHS_EINVAL;
+    }
+    char path[LINE_MAX_BYTES + 1];
+    snprintf(path, sizeof(path), "%.*s", (int)(tab - line), line);
+    int rc = stat(path, &st);
+    int e = errno;
+    wipe(path, sizeof(path));
+    if (rc < 0) {
+        snprintf(msg, msg_len, "the audio file cannot be opened: %s", strerror(e));
+        return PHS_EINVAL;
+    }
+    return 0;
+}
+
+static void free_list(struct build *b)
+{
+    for (size_t i = 0; i < b->n_list; i++) {
+        wipe(b->list[i].line, b->list[i].len);
+        free(b->list[i].line);
+    }
+    free(b->list);
+    b->list = NULL;
+    b->n_list = 0;
+}
+
+/* One checked line into b->list. */
+static int keep_pair(struct build *b, const char *line, size_t len, size_t lineno)
+{
+    struct pair *l = realloc(b->list, (b->n_list + 1) * sizeof(*l));
+    if (!l)
+        return PHS_ENOMEM;
+    b->list = l;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return PHS_ENOMEM;
+    memcpy(copy, line, len + 1);
+    char *tab = strchr(copy, '\t');
+    *tab = '\0';
+    l[b->n_list++] = (struct pair){.line = copy, .text = tab + 1, .len = len + 1, .lineno = lineno};
+    return 0;
+}
+
+/* The whole list read and checked line by line before any model is loaded:
+ * a bad list gets its error at once. The first bad line stops it. */
+static int read_pairs(struct build *b)
 {
     char msg[256], line[LINE_MAX_BYTES + 2];
     FILE *f = fopen(b->pairs, "r");
@@ -163,14 +224,14 @@ static int add_pairs(struct build *b)
             line[--len] = '\0';
         if (!len || line[0] == '#')
             continue;
-        msg[0] = '\0';
-        int e = add_pair(b, line, msg, sizeof(msg));
-        if (e < 0) {
+        if (check_pair(line, msg, sizeof(msg)) < 0) {
             fprintf(stderr, "phiscribe voice: line %zu: %s\n", lineno, msg);
-            rc = e == PHS_ENOMEM || e == PHS_EENGINE || e == PHS_EDECODER_CRASHED ||
-                         e == PHS_EDECODER_TIMEOUT || e == PHS_EINTERNAL
-                     ? CLI_FAIL
-                     : CLI_BADINPUT;
+            rc = CLI_BADINPUT;
+            break;
+        }
+        if (keep_pair(b, line, len, lineno) < 0) {
+            fprintf(stderr, "phiscribe voice: out of memory\n");
+            rc = CLI_FAIL;
             break;
         }
     }
@@ -180,11 +241,29 @@ static int add_pairs(struct build *b)
         rc = CLI_FAIL;
     }
     fclose(f);
-    if (rc == 0 && !b->used) {
+    if (rc == 0 && !b->n_list) {
         fprintf(stderr, "phiscribe voice: the pairs list holds no pair\n");
         rc = CLI_BADINPUT;
     }
     return rc;
+}
+
+/* Every pair of the list; the first bad one stops the build (nothing written). */
+static int add_pairs(struct build *b)
+{
+    char msg[256];
+    for (size_t i = 0; i < b->n_list; i++) {
+        msg[0] = '\0';
+        int e = add_pair(b, &b->list[i], msg, sizeof(msg));
+        if (e < 0) {
+            fprintf(stderr, "phiscribe voice: line %zu: %s\n", b->list[i].lineno, msg);
+            return e == PHS_ENOMEM || e == PHS_EENGINE || e == PHS_EDECODER_CRASHED ||
+                           e == PHS_EDECODER_TIMEOUT || e == PHS_EINTERNAL
+                       ? CLI_FAIL
+                       : CLI_BADINPUT;
+        }
+    }
+    return 0;
 }
 
 static int parse_nonneg(const char *arg, double *v)
@@ -266,6 +345,8 @@ static int voice_build(int argc, char **argv)
     sbuf_init(&b.audio, RECORDING_MAX_BYTES);
     if ((code = parse_build_args(argc, argv, &b)) != 0)
         return code < 0 ? CLI_OK : code;
+    if ((code = read_pairs(&b)) != 0)
+        goto out_free;
     code = CLI_FAIL;
     if (!(b.model = voice_model_load(b.cfg.model_dir, &err, msg, sizeof(msg)))) {
         fprintf(stderr, "phiscribe voice: %s\n", msg);
@@ -319,6 +400,7 @@ out_free:
     voice_stats_free(b.stats);
     voice_frontend_free(b.fe);
     voice_model_free(b.model);
+    free_list(&b);
     return code;
 }
 

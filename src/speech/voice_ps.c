@@ -149,6 +149,36 @@ static int add_pron(const voice_model *m, const char *pron, voice_phone *ph, siz
     return 0;
 }
 
+/* The token of text at p (words split at spaces): [*a, *b) its spoken
+ * part, the punctuation around it dropped (empty for punctuation alone).
+ * Returns where the token ends, NULL when no token is left. */
+static const char *next_word(const char *p, const char **a, const char **b)
+{
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (!*p)
+        return NULL;
+    const char *e = p;
+    while (*e && !isspace((unsigned char)*e))
+        e++;
+    *a = p;
+    *b = e;
+    while (*a < *b && !isalnum((unsigned char)**a))
+        (*a)++;
+    while (*b > *a && !isalnum((unsigned char)(*b)[-1]))
+        (*b)--;
+    return e;
+}
+
+size_t voice_text_words(const char *text)
+{
+    const char *p = text, *a, *b;
+    size_t words = 0;
+    while ((p = next_word(p, &a, &b)))
+        words += a < b;
+    return words;
+}
+
 int voice_frontend_phones(voice_frontend *v, const voice_model *m, const char *text,
                           voice_phone **out, size_t *n_out, size_t *bad_word)
 {
@@ -161,19 +191,8 @@ int voice_frontend_phones(voice_frontend *v, const voice_model *m, const char *t
     *bad_word = 0;
     if (!ph)
         return PHS_ENOMEM;
-    for (const char *p = text; *p && rc == 0;) {
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        const char *e = p;
-        while (*e && !isspace((unsigned char)*e))
-            e++;
-        /* Punctuation around a word is not spoken. */
-        const char *a = p, *b = e;
-        while (a < b && !isalnum((unsigned char)*a))
-            a++;
-        while (b > a && !isalnum((unsigned char)b[-1]))
-            b--;
-        p = e;
+    const char *p = text, *a, *b;
+    while (rc == 0 && (p = next_word(p, &a, &b))) {
         if (a == b)
             continue;
         words++;

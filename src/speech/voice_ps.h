@@ -25,4 +25,9 @@ void voice_frontend_free(voice_frontend *v); /* NULL-safe */
 int voice_frontend_phones(voice_frontend *v, const voice_model *m, const char *text,
                           voice_phone **ph, size_t *n, size_t *bad_word);
 
+/* The words of text that voice_frontend_phones would pronounce (0: it
+ * would answer PHS_EEMPTY), without the dictionary: a list's text is
+ * checked before any model is loaded. */
+size_t voice_text_words(const char *text);
+
 #endif

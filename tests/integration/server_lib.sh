@@ -2,7 +2,13 @@
 # setup_data: a data dir with tenants clinic-a and clinic-b and keys:
 #   KEY_A (all roles, clinic-a), KEY_A_READ (read), KEY_B (all roles, clinic-b)
 # start_server [ARGS...]: starts `phiscribe serve` on a random loopback port
-#   with a dev certificate; sets PORT, SPID, URL, C (curl with the CA).
+#   with a dev certificate; sets PORT, SPID, URL, WS (the ws:// or wss://
+#   origin), C (curl with the CA). With SERVE_PLAIN=1: plain HTTP instead
+#   (--allow-plain-http), for scripts whose checks are not about TLS: their
+#   live sessions' bytes then skip libmicrohttpd 0.9.75's TLS carrying, 4
+#   bytes at a time (docs/STREAMING.md, "Limits"; about 1.3 CPU s a
+#   half-megabyte session). TLS itself is test_realtime's and
+#   test_http_tls's.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 DATA=$T/data
 SPIDS=""
@@ -27,8 +33,12 @@ setup_data() {
 
 start_server() {
     rm -f "$T/server.out" "$T/server.err"
-    "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 --tls-cert "$T/tls/cert.pem" \
-        --tls-key "$T/tls/key.pem" "$@" >"$T/server.out" 2>"$T/server.err" &
+    if [ "${SERVE_PLAIN:-0}" = 1 ]; then
+        set -- --allow-plain-http true "$@"
+    else
+        set -- --tls-cert "$T/tls/cert.pem" --tls-key "$T/tls/key.pem" "$@"
+    fi
+    "$PHISCRIBE" serve --data "$DATA" --listen 127.0.0.1:0 "$@" >"$T/server.out" 2>"$T/server.err" &
     SPID=$!
     SPIDS="$SPIDS $SPID"
     i=0
@@ -39,8 +49,11 @@ start_server() {
         sleep 0.1
     done
     PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/server.out" | head -1)
-    URL=https://localhost:$PORT
-    C="curl -sS --cacert $CA"
+    if [ "${SERVE_PLAIN:-0}" = 1 ]; then
+        URL=http://localhost:$PORT WS=ws://localhost:$PORT C="curl -sS"
+    else
+        URL=https://localhost:$PORT WS=wss://localhost:$PORT C="curl -sS --cacert $CA"
+    fi
 }
 
 stop_server() { # graceful: SIGTERM, expect exit 0

@@ -12,6 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 setup_data
+# Plain HTTP on loopback: nothing here is about TLS (server_lib.sh).
+SERVE_PLAIN=1
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -f "$here/js/node_modules/ws/package.json" ]; then
     (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
@@ -40,7 +42,7 @@ session() {
     _clips="$T/c1.wav $T/c2.wav"
     [ "${CLIPS:-2}" = 1 ] && _clips=$T/c1.wav
     # shellcheck disable=SC2086
-    RT_QUERY='&smart_format=false' $RT plain "wss://localhost:$PORT/v1/realtime" "$1" "$T/$2" \
+    RT_QUERY='&smart_format=false' $RT plain "$WS/v1/realtime" "$1" "$T/$2" \
         $_clips >"$T/$2.txt" || fail "session $2"
     python3 - "$T/$2/events.jsonl" >"$T/$2.words" <<'PY'
 import json, sys

@@ -80,6 +80,8 @@ KEY_A_ADMIN=$(newkey clinic-a admin)
 KEY_A_TR=$(newkey clinic-a transcribe)
 # Live sessions here compare words between sessions: never the fast search,
 # whatever the machine's load (docs/STREAMING.md, "Keeping up under load").
+# Plain HTTP on loopback: nothing here is about TLS (server_lib.sh).
+SERVE_PLAIN=1
 start_server --workers 1 --realtime-fast-search-lag-ms 0
 up() { # KEY NAME [extra curl args]: uploads $T/prof's files
     k=$1; n=$2; shift 2
@@ -206,11 +208,11 @@ fi
 RT="node $here/js/realtime-client.mjs"
 export NODE_EXTRA_CA_CERTS=$CA
 mkdir -p "$T/rt0" "$T/rt1"
-RT_QUERY='&smart_format=false' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" "$T/rt0" \
+RT_QUERY='&smart_format=false' $RT plain "$WS/v1/realtime" "$KEY_A_TR" "$T/rt0" \
     "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-base.txt" || fail "live session without a voice"
 metric() { req GET /metrics ""; sed -n "s/^$1 //p" "$T/body"; }
 own0=$(metric phiscribe_worker_own_models_total); vm0=$(metric phiscribe_worker_voice_models_total)
-RT_QUERY='&smart_format=false&voice=dr-kal' $RT plain "wss://localhost:$PORT/v1/realtime" "$KEY_A_TR" \
+RT_QUERY='&smart_format=false&voice=dr-kal' $RT plain "$WS/v1/realtime" "$KEY_A_TR" \
     "$T/rt1" "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rt-voice.txt" || fail "live session with voice=dr-kal"
 # The session's worker built no model: the voice went into the decoder it
 # shares with the zygote (docs/STREAMING.md, "Voice profiles in a session").
@@ -251,7 +253,7 @@ ok "a live session with ?voice= decodes with it ($e0 -> $er errors), its worker 
 # an unknown name and a number are refused naming it; set after the first
 # clip, the first is decoded as without a voice and the others as in a
 # session opened with ?voice=, on the session's clock.
-W="wss://localhost:$PORT/v1/realtime"
+W="$WS/v1/realtime"
 mkdir -p "$T/rtv-sw" "$T/rtv-none" "$T/rtv-q"
 $RT voice "$W" "$KEY_A_TR" "$T/rtv-sw" dr-kal "$T"/tst1.wav "$T"/tst2.wav "$T"/tst3.wav >"$T/rtv-sw.json" ||
     fail "voice set by session.update"
@@ -555,7 +557,15 @@ bad truncated "$T/enr1.wav\tpatient presents with chest pain radiating to the le
 bad nofit "$T/tst1.wav\t$(printf '%s ' $enrol $enrol)\n" "line 1: the text does not fit"
 bad nothing "# only a comment\n" "holds no pair"
 grep -rqi "patient presents" "$T/stderr" && fail "an error message quotes the text"
-ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written"
+# What the list says is checked before any model is loaded: with no model
+# at all (--model-dir a directory without one) the same errors, not the
+# model's.
+for b in notab:"line 1: expected AUDIO-PATH<TAB>TEXT" empty:"line 1: the text is empty" \
+    missing:"line 4: the audio file cannot be opened" nothing:"holds no pair"; do
+    expect_exit 3 "$P" voice build "$T/out-${b%%:*}" --pairs "$T/${b%%:*}.tsv" --model-dir "$T/nomodel"
+    grep -q "${b#*:}" "$T/stderr" || { cat "$T/stderr"; fail "${b%%:*} without a model: message"; }
+done
+ok "bad pairs lists, missing audio, non-audio, empty text: clear errors, nothing written; the list's before any model is loaded"
 # The recordings are parsed in a confined worker process, the command's
 # child, never in the command: while the command waits for its recording
 # (a FIFO) the worker is stopped, the recording goes, and once the command

@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "speech/asr.h"
 #include "speech/voice.h"
+#include "speech/voice_ps.h"
 #include "fixture.h"
 
 #define MODEL "/usr/share/pocketsphinx/model/en-us/en-us"
@@ -639,6 +640,19 @@ static void cmllr_travels(void **state)
     voice_model_free(m);
 }
 
+/* The words a pairs list's text holds, counted without a model as the
+ * pronunciation counts them: punctuation alone is no word. */
+static void text_words_without_a_model(void **state)
+{
+    (void)state;
+    assert_int_equal(voice_text_words(""), 0);
+    assert_int_equal(voice_text_words("  ...  "), 0);
+    assert_int_equal(voice_text_words("- , ;\t!"), 0);
+    assert_int_equal(voice_text_words("patient"), 1);
+    assert_int_equal(voice_text_words("  \"Chest pain,\" - left arm.  "), 4);
+    assert_int_equal(voice_text_words("x2 3 ok"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -649,6 +663,7 @@ int main(void)
         cmocka_unit_test(aligned_in_two_steps),
         cmocka_unit_test(cmllr_estimates),
         cmocka_unit_test(cmllr_travels),
+        cmocka_unit_test(text_words_without_a_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
