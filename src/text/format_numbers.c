@@ -644,6 +644,16 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"centimeters per second", "cm/s"},
                                        {"meters", "m"},
                                        {"meter", "m"},
+                                       /* a urine flow ("a max flow of
+                                        * 8 mL/s"), the ESR ("42 mm/h"),
+                                        * a viral load ("12,000
+                                        * copies/mL"; "copies" alone is
+                                        * a counted word) */
+                                       {"milliliters per second", "mL/s"},
+                                       {"milliliter per second", "mL/s"},
+                                       {"millimeters per hour", "mm/h"},
+                                       {"millimeters an hour", "mm/h"},
+                                       {"copies per milliliter", "copies/mL"},
                                        /* a sleep study's events, as
                                         * breaths per minute */
                                        {"events per hour", "events/h"},

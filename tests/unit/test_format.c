@@ -1939,6 +1939,37 @@ static void test_pressure_or(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 54's rules (blind17's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind17_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a flow per second, the ESR per hour, a viral load per mL */
+        {"max flow of eight milliliters per second", "Max flow of 8 mL/s."},
+        {"e s r forty two millimeters per hour", "ESR 42 mm/h."},
+        {"sed rate of thirty millimeters an hour", "Sed rate of 30 mm/h."},
+        {"viral load twelve thousand copies per milliliter", "Viral load 12,000 copies/mL."},
+        {"one point two million copies", "1.2 million copies."},
+        {"a six millimeter stone", "A 6 mm stone."},
+        {"grew four millimeters per year", "Grew 4 mm per year."},
+        {"two milligrams per second dose", "2 mg per second dose."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind17_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "max flow of eight milliliters per | second",
+        "max flow of eight milliliters | per second",
+        "e s r forty two millimeters | per hour",
+        "e s r forty two millimeters an | hour",
+        "viral load twelve thousand copies | per milliliter",
+        "viral load twelve thousand copies per | milliliter",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2842,6 +2873,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind15_forms),
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
+        cmocka_unit_test(test_blind17_forms),
+        cmocka_unit_test(test_stream_blind17_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
