@@ -1726,13 +1726,25 @@ static long correction_at(fmt *f, size_t i)
      * a correction word one written as a value */
     bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
                  (k == 2 && format_number_word(&f->v, next, &val));
-    if (t && t == &f->it[f->n_it - 1] && t->kind == ITEM_WORD && again && value_item(f, t) &&
+    /* the value may have fillers after it ("two grams um actually three
+     * grams": the hesitation before the correction word corrects nothing,
+     * the word does); they stay pieces of their own */
+    size_t ti = t ? (size_t)(t - f->it) : 0;
+    for (size_t j = ti + 1; t && j < f->n_it; j++) {
+        bool fj;
+        if (f->it[j].kind != ITEM_EMPTY || f->it[j].n_words != 1 ||
+            !format_correction_at(&f->v, f->it[j].first_word, &fj) || !fj)
+            t = NULL;
+    }
+    if (t && t->kind == ITEM_WORD && again && value_item(f, t) &&
         !(f->o->shown && f->o->shown[t->first_word]) &&
         f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&
-        f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON)
+        f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON) {
+        memmove(&f->it[ti], &f->it[ti + 1], (f->n_it - ti - 1) * sizeof(item));
         f->n_it--;
-    else
+    } else {
         return 0;
+    }
     rc = emit(f, ITEM_EMPTY, "", 0, i, k);
     return rc < 0 ? rc : (long)k;
 }

@@ -1953,6 +1953,13 @@ static void test_blind17_forms(void **state)
         {"a six millimeter stone", "A 6 mm stone."},
         {"grew four millimeters per year", "Grew 4 mm per year."},
         {"two milligrams per second dose", "2 mg per second dose."},
+        /* a filler between a value and the word that corrects it */
+        {"cefazolin two grams um actually three grams every eight hours",
+         "Cefazolin 3 g every 8 hours."},
+        {"amlodipine ten milligrams uh no five milligrams daily", "Amlodipine 5 mg daily."},
+        {"pulse eighty uh um i mean ninety", "Pulse 90."},
+        {"give five uh ten milligrams", "Give five 10 mg."},
+        {"ten milligrams uh no more than twice", "10 mg no more than twice."},
     };
     CHECK(cases);
 }
@@ -1966,6 +1973,11 @@ static void test_stream_blind17_forms(void **state)
         "e s r forty two millimeters an | hour",
         "viral load twelve thousand copies | per milliliter",
         "viral load twelve thousand copies per | milliliter",
+        "cefazolin two grams um | actually three grams every eight hours",
+        "cefazolin two grams um actually | three grams every eight hours",
+        "amlodipine ten milligrams uh | no five milligrams daily",
+        "pulse eighty uh um | i mean ninety",
+        "pulse eighty uh | um i mean ninety",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
