@@ -1034,6 +1034,40 @@ static bool ratio_before(const format_view *v, size_t start, const spoken_num *s
     return false;
 }
 
+/* How far back a titer's cue may be: "a n a positive at one to three
+ * twenty". */
+#define TITER_REACH 4u
+
+/* True when "one to" the number t said at start is a titer: t one of the
+ * doubling dilutions, from 1:16 (16, 32, 64, ... as an RPR's) or from
+ * 1:20 (20, 40, 80, ... 5120, as an ANA's), and a titer's cue
+ * up to TITER_REACH words before ("titer", "positive", the antinuclear
+ * antibody said "ana" or "a n a"); "from" or "between" right before
+ * makes it a change or range. */
+static bool titer_at(const format_view *v, size_t start, const spoken_num *s,
+                     const spoken_num *t)
+{
+    static const char *const cues[] = {"titer", "titers", "titre", "titres", "positive",
+                                       "ana",   NULL};
+    if (s->value != 1 || s->k != 1 || s->digits || s->ordinal || t->ordinal || t->digits ||
+        strchr(t->text, '.') || t->value < 16 || t->value > 5120)
+        return false;
+    long d = t->value % 20 ? t->value : t->value / 20;
+    if (d & (d - 1))
+        return false;
+    if (start > 0 &&
+        (format_word_is(v, start - 1, "from") || format_word_is(v, start - 1, "between")))
+        return false;
+    for (size_t b = 1; b <= TITER_REACH && b <= start && start - b >= v->floor; b++) {
+        size_t w = start - b;
+        if (index_in(format_word(v, w), cues) >= 0 ||
+            (w >= 2 && format_word_is(v, w, "a") && format_word_is(v, w - 1, "n") &&
+             format_word_is(v, w - 2, "a")))
+            return true;
+    }
+    return false;
+}
+
 /* Money, j the word after the number s: "twenty five dollars" -> "$25",
  * "twelve dollars and fifty cents" -> "$12.50" (no thousands comma below
  * 10,000, as every number here). Returns the end of what was written (0:
@@ -1155,6 +1189,13 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         t.value >= 1000 && t.value % 1000 == 0 && !strchr(t.text, '.') &&
         !(start > 0 && (format_word_is(v, start - 1, "from") ||
                         format_word_is(v, start - 1, "between")))) {
+        rc = sbuf_printf(out, "1:%s", t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
+    /* a titer: "a n a positive at one to three twenty" -> "1:320" */
+    if (format_word_is(v, j, "to") && number_at(v, j + 1, &t) && titer_at(v, start, s, &t) &&
+        !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
+        index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
         rc = sbuf_printf(out, "1:%s", t.text);
         return rc < 0 ? rc : (long)(j + 1 + t.k);
     }

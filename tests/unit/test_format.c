@@ -1960,6 +1960,15 @@ static void test_blind17_forms(void **state)
         {"pulse eighty uh um i mean ninety", "Pulse 90."},
         {"give five uh ten milligrams", "Give five 10 mg."},
         {"ten milligrams uh no more than twice", "10 mg no more than twice."},
+        /* a titer */
+        {"a n a positive at one to three twenty in a speckled pattern",
+         "ANA positive at 1:320 in a speckled pattern."},
+        {"r p r titer one to sixty four", "RPR titer 1:64."},
+        {"lyme titer of one to one sixty", "Lyme titer of 1:160."},
+        {"positive in one to two samples", "Positive in 1-2 samples."},
+        {"positive one to forty tablets", "Positive 1-40 tablets."},
+        {"titers from one to forty", "Titers from 1 to 40."},
+        {"counted one to forty", "Counted 1-40."},
     };
     CHECK(cases);
 }
@@ -1978,6 +1987,8 @@ static void test_stream_blind17_forms(void **state)
         "amlodipine ten milligrams uh | no five milligrams daily",
         "pulse eighty uh um | i mean ninety",
         "pulse eighty uh | um i mean ninety",
+        "a n a positive at one to | three twenty",
+        "a n a positive at one | to three twenty",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
