@@ -1788,7 +1788,7 @@ bool format_open_word(const format_view *v, size_t i)
         "over", "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months",
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
-        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge",
+        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -2938,6 +2938,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
+    /* a joint count's size: "a twenty eight joint count" -> "a 28-joint
+     * count" (only before "count": "two joint" before anything else stays) */
+    if (!s.digits && !strchr(s.text, '.') && s.value >= 2 && format_word_is(v, j, "joint") &&
+        (format_word_is(v, j + 1, "count") || format_word_is(v, j + 1, "counts"))) {
+        int rc = sbuf_printf(out, "%s-joint", s.text);
         return rc < 0 ? rc : (long)s.k + 1;
     }
     /* a smoking history in pack years: "a forty pack year history" ->

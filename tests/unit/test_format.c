@@ -1969,6 +1969,11 @@ static void test_blind17_forms(void **state)
         {"positive one to forty tablets", "Positive 1-40 tablets."},
         {"titers from one to forty", "Titers from 1 to 40."},
         {"counted one to forty", "Counted 1-40."},
+        /* a joint count's size */
+        {"twenty eight joint count with six tender joints", "28-joint count with 6 tender joints."},
+        {"a sixty six joint count", "A 66-joint count."},
+        {"two joint replacements", "2 joint replacements."},
+        {"twenty eight joints", "28 joints."},
     };
     CHECK(cases);
 }
@@ -1989,6 +1994,8 @@ static void test_stream_blind17_forms(void **state)
         "pulse eighty uh | um i mean ninety",
         "a n a positive at one to | three twenty",
         "a n a positive at one | to three twenty",
+        "twenty eight joint | count",
+        "twenty eight | joint count",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
