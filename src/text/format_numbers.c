@@ -1597,6 +1597,14 @@ static bool or_counted(const format_view *v, size_t j)
            !t.ordinal && !t.digits && counted_at(v, &t, j + 1 + t.k);
 }
 
+/* True when the small number s, a word describing what it counts at j,
+ * and "and" or "or" join it to a number that counts ("six tender and four
+ * swollen joints": both are counts, "6 tender and 4 swollen joints"). */
+static bool or_counted_described(const format_view *v, const spoken_num *s, size_t j)
+{
+    return s->small && s->value >= 2 && describing_word(v, j) && or_counted(v, j + 1);
+}
+
 static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
@@ -1618,7 +1626,13 @@ bool format_numbers_pending(const format_view *v, size_t i)
            count_open(v, &s, j) ||
            (s.small && (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
             (j + 1 == v->n || (number_at(v, j + 1, &t) &&
-                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1)))));
+                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1))))) ||
+           /* "six tender | and four swollen joints" */
+           (s.small && s.value >= 2 && describing_word(v, j) &&
+            (j + 1 == v->n ||
+             ((format_word_is(v, j + 1, "or") || format_word_is(v, j + 1, "and")) &&
+              (j + 2 == v->n || (number_at(v, j + 2, &t) &&
+                                 (j + 2 + t.k == v->n || format_numbers_pending(v, j + 2)))))));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
@@ -2880,7 +2894,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    format_word_is(v, j + 3, "time")) ||
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
-    bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)));
+    bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
+                               or_counted_described(v, &s, j));
     if (s.small && !cue && !counted && !of_total)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of

@@ -1974,6 +1974,12 @@ static void test_blind17_forms(void **state)
         {"a sixty six joint count", "A 66-joint count."},
         {"two joint replacements", "2 joint replacements."},
         {"twenty eight joints", "28 joints."},
+        /* two counts joined, each with a word describing what it counts */
+        {"with six tender and four swollen joints", "With 6 tender and 4 swollen joints."},
+        {"two small or three large polyps", "2 small or 3 large polyps."},
+        {"she has two brothers and three sisters", "She has 2 brothers and 3 sisters."},
+        {"two tender and warm", "Two tender and warm."},
+        {"the two tender and three were fine", "The two tender and three were fine."},
     };
     CHECK(cases);
 }
@@ -1996,6 +2002,9 @@ static void test_stream_blind17_forms(void **state)
         "a n a positive at one | to three twenty",
         "twenty eight joint | count",
         "twenty eight | joint count",
+        "with six tender | and four swollen joints",
+        "with six tender and | four swollen joints",
+        "with six | tender and four swollen joints",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
