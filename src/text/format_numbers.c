@@ -1322,6 +1322,30 @@ static long clock_minutes(const format_view *v, size_t j, long *min)
     return ord || *min >= 60 ? -1 : (long)r;
 }
 
+/* The latest 24-hour clock time said in the sentence before word i, in
+ * *latest (its hours and minutes as one number, 1940 for "nineteen
+ * forty"; -1 when none). Returns 0 or a negative code. */
+static long clock_24_before(const format_view *v, size_t i, long *latest)
+{
+    long r = 0;
+    sbuf t;
+    sbuf_init(&t, 16);
+    *latest = -1;
+    for (size_t p = v->floor; p < i;) {
+        sbuf_clear(&t);
+        if ((r = clock_24_at(v, p, &t)) < 0)
+            break;
+        if (r > 0 && p + (size_t)r <= i) {
+            *latest = strtol(sbuf_str(&t), NULL, 10);
+            p += (size_t)r;
+        } else {
+            p++;
+        }
+    }
+    sbuf_free(&t);
+    return r < 0 ? r : 0;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
  * "at": "at ten fifteen" -> "at 10:15", "at around" too ("at around four
  * thirty"); after another time cue ("about", "until", ...) before a part
@@ -1357,6 +1381,19 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
         return measure < 0 ? measure : 0;
     if (m == oclock && min >= 0)
         return 0;
+    /* after "at", in a sentence that said a 24-hour time before it, a
+     * clock no earlier than that time is one too ("applied at oh nine
+     * forty and released at eleven ten": 1110); an earlier one may be the
+     * afternoon said the 12-hour way and stays ("at 1405 ... at 3:10") */
+    if (m < 0 && min >= 0 && at) {
+        long before, rb = clock_24_before(v, i, &before);
+        if (rb < 0)
+            return rb;
+        if (before >= 0 && hour * 100 + min >= before) {
+            int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
+            return rc < 0 ? rc : (long)(i + k);
+        }
+    }
     int rc = min >= 0 ? sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "")
                       : sbuf_printf(out, "%ld%s", hour, written[m]);
     return rc < 0 ? rc : (long)(i + k + (m >= 0 ? km : 0));

@@ -1980,6 +1980,14 @@ static void test_blind17_forms(void **state)
         {"she has two brothers and three sisters", "She has 2 brothers and 3 sisters."},
         {"two tender and warm", "Two tender and warm."},
         {"the two tender and three were fine", "The two tender and three were fine."},
+        /* a clock after "at" in a sentence that said a 24-hour time */
+        {"tourniquet applied at oh nine forty and released at eleven ten",
+         "Tourniquet applied at 0940 and released at 1110."},
+        {"arrived at fourteen oh five and seen at three ten", "Arrived at 1405 and seen at 3:10."},
+        {"started at oh seven hundred and stopped at nine fifteen",
+         "Started at 0700 and stopped at 0915."},
+        {"released at eleven ten", "Released at 11:10."},
+        {"arrived at oh nine forty period seen at eleven ten", "Arrived at 0940. Seen at 11:10."},
     };
     CHECK(cases);
 }
@@ -2005,6 +2013,8 @@ static void test_stream_blind17_forms(void **state)
         "with six tender | and four swollen joints",
         "with six tender and | four swollen joints",
         "with six | tender and four swollen joints",
+        "applied at oh nine forty and released at eleven | ten",
+        "applied at oh nine forty | and released at eleven ten",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
