@@ -136,6 +136,9 @@ typedef struct fmt {
     sbuf store;
     item *it;
     size_t n_it, cap_it;
+    /* the word after a "scratch that" that removed a value written in
+     * digits (0: none; the command is never the first word) */
+    size_t again_at;
 } fmt;
 
 /* Adds an item for words [first, first + nw) (nw 0: added by the
@@ -397,6 +400,8 @@ static void scratch(fmt *f, size_t at, size_t next)
             const char *t = item_text(f, &f->it[j - 1]);
             if (strpbrk(t, "0123456789") || is_value_marker(t)) {
                 from = j - 1;
+                if (strpbrk(t, "0123456789"))
+                    f->again_at = next;
                 break;
             }
         }
@@ -1804,6 +1809,20 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
         return n;
+    /* a number word said again for a value written in digits is written
+     * in digits too, as the value it replaces ("n i h s s of six scratch
+     * that seven": NIHSS of 7), when it is the whole value ("one or two"
+     * stays) */
+    long val;
+    static const char *const goes_on[] = {"or", "and", "to", "through", NULL};
+    if (n == 0 && f->again_at && i == f->again_at && format_number_word(&f->v, i, &val) &&
+        !in_list(format_word(&f->v, i + 1), goes_on) &&
+        !format_number_word(&f->v, i + 1, &val)) {
+        format_number_word(&f->v, i, &val);
+        if ((rc = sbuf_printf(scratch_buf, "%ld", val)) < 0)
+            return rc;
+        n = 1;
+    }
     if (n == 0)
         return emit_raw(f, i);
     rc = emit(f, ITEM_WORD, sbuf_str(scratch_buf), scratch_buf->len, i, (size_t)n);

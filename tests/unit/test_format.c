@@ -1689,7 +1689,7 @@ static void test_blind15_forms(void **state)
         /* a number word after "scratch that" is a value said again even
          * where it stays a word (blind15's audio: "one oh two" heard "one
          * or two" wrote "One or two.", the phrase gone) */
-        {"heart rate ninety two scratch that two", "Heart rate two."},
+        {"heart rate ninety two scratch that two", "Heart rate 2."},
         {"heart rate ninety two scratch that one or two", "Heart rate one or two."},
         {"heart rate ninety two scratch that one oh two", "Heart rate 102."},
         {"start heparin drip scratch that start enoxaparin", "Start enoxaparin."},
@@ -1988,6 +1988,11 @@ static void test_blind17_forms(void **state)
          "Started at 0700 and stopped at 0915."},
         {"released at eleven ten", "Released at 11:10."},
         {"arrived at oh nine forty period seen at eleven ten", "Arrived at 0940. Seen at 11:10."},
+        /* a number word said again for a value in digits */
+        {"n i h s s of six scratch that seven", "NIHSS of 7."},
+        {"pain is a four out of ten scratch that six", "Pain is a 6."},
+        {"start heparin drip scratch that seven", "Seven."},
+        {"she has two scratch that three", "Three."},
     };
     CHECK(cases);
 }
@@ -2015,6 +2020,9 @@ static void test_stream_blind17_forms(void **state)
         "with six | tender and four swollen joints",
         "applied at oh nine forty and released at eleven | ten",
         "applied at oh nine forty | and released at eleven ten",
+        "n i h s s of six scratch that | seven",
+        "n i h s s of six scratch | that seven",
+        "n i h s s of six scratch that seven | milligrams",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
