@@ -528,6 +528,20 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"folfirinox", "FOLFIRINOX"},
                                                {"r chop", "R-CHOP"},
                                                {"r c h o p", "R-CHOP"},
+                                               /* rheumatoid activity over
+                                                * 28 joints; the highest
+                                                * temperature; the trauma
+                                                * ultrasound; a gastrostomy;
+                                                * the squamocolumnar
+                                                * junction; a TB blood test */
+                                               {"d a s twenty eight", "DAS28"},
+                                               {"das twenty eight", "DAS28"},
+                                               {"t max", "Tmax"},
+                                               {"fast exam", "FAST exam"},
+                                               {"fast scan", "FAST scan"},
+                                               {"peg tube", "PEG tube"},
+                                               {"z line", "Z line"},
+                                               {"quantiferon", "QuantiFERON"},
                                                {"nihss", "NIHSS"},
                                                {"ecog", "ECOG"},
                                                {"i and d", "I&D"},
@@ -727,7 +741,7 @@ static const char *const spelled_a_i[][2] = {
     {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL}, {"a k i", NULL},
     {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},   {"a m a", NULL},   {"a n a", NULL},
     {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL},   {"a s a", NULL},   {"a s d", NULL},
-    {"a s t", NULL},  {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
+    {"a s t", NULL},  {"a u a", NULL},   {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
     {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
     {"a h i", NULL},  {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
     {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
@@ -769,6 +783,11 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
      * UC flare" */
     if (!strcmp(spelled_a_i[e][0], "a u c") && !value_follows(v, i + *k) &&
         !(format_word_is(v, i + *k, "of") && value_follows(v, i + *k + 1)))
+        return -1;
+    /* "a u a" is the article before UA (a urinalysis) unless the
+     * urological symptom score follows: "a u a symptom score" */
+    if (!strcmp(spelled_a_i[e][0], "a u a") && !format_word_is(v, i + *k, "symptom") &&
+        !format_word_is(v, i + *k, "score"))
         return -1;
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)

@@ -1993,6 +1993,17 @@ static void test_blind17_forms(void **state)
         {"pain is a four out of ten scratch that six", "Pain is a 6."},
         {"start heparin drip scratch that seven", "Seven."},
         {"she has two scratch that three", "Three."},
+        /* spelled and said names */
+        {"a u a symptom score of twenty two", "AUA symptom score of 22."},
+        {"d a s twenty eight of four point six", "DAS28 of 4.6."},
+        {"t max thirty eight point nine", "Tmax 38.9."},
+        {"fast exam positive", "FAST exam positive."},
+        {"peg tube in place", "PEG tube in place."},
+        {"the z line at thirty eight centimeters", "The Z line at 38 cm."},
+        {"quantiferon negative", "QuantiFERON negative."},
+        {"she is fast asleep", "She is fast asleep."},
+        {"a u c of five twenty", "AUC of 520."},
+        {"send a u a and a b m p", "Send a UA and a BMP."},
     };
     CHECK(cases);
 }
