@@ -542,6 +542,13 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"peg tube", "PEG tube"},
                                                {"z line", "Z line"},
                                                {"quantiferon", "QuantiFERON"},
+                                               /* a crash's mechanism (not
+                                                * "struck his head on
+                                                * concrete": only before
+                                                * these nouns) */
+                                               {"head on collision", "head-on collision"},
+                                               {"head on crash", "head-on crash"},
+                                               {"head on impact", "head-on impact"},
                                                {"nihss", "NIHSS"},
                                                {"ecog", "ECOG"},
                                                {"i and d", "I&D"},

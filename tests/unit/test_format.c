@@ -2004,6 +2004,8 @@ static void test_blind17_forms(void **state)
         {"she is fast asleep", "She is fast asleep."},
         {"a u c of five twenty", "AUC of 520."},
         {"send a u a and a b m p", "Send a UA and a BMP."},
+        {"driver in a head on collision", "Driver in a head-on collision."},
+        {"struck his head on concrete", "Struck his head on concrete."},
     };
     CHECK(cases);
 }
