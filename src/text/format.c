@@ -136,6 +136,9 @@ typedef struct fmt {
     sbuf store;
     item *it;
     size_t n_it, cap_it;
+    /* the word after a "scratch that" that removed a value written in
+     * digits (0: none; the command is never the first word) */
+    size_t again_at;
 } fmt;
 
 /* Adds an item for words [first, first + nw) (nw 0: added by the
@@ -397,6 +400,8 @@ static void scratch(fmt *f, size_t at, size_t next)
             const char *t = item_text(f, &f->it[j - 1]);
             if (strpbrk(t, "0123456789") || is_value_marker(t)) {
                 from = j - 1;
+                if (strpbrk(t, "0123456789"))
+                    f->again_at = next;
                 break;
             }
         }
@@ -523,6 +528,27 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"folfirinox", "FOLFIRINOX"},
                                                {"r chop", "R-CHOP"},
                                                {"r c h o p", "R-CHOP"},
+                                               /* rheumatoid activity over
+                                                * 28 joints; the highest
+                                                * temperature; the trauma
+                                                * ultrasound; a gastrostomy;
+                                                * the squamocolumnar
+                                                * junction; a TB blood test */
+                                               {"d a s twenty eight", "DAS28"},
+                                               {"das twenty eight", "DAS28"},
+                                               {"t max", "Tmax"},
+                                               {"fast exam", "FAST exam"},
+                                               {"fast scan", "FAST scan"},
+                                               {"peg tube", "PEG tube"},
+                                               {"z line", "Z line"},
+                                               {"quantiferon", "QuantiFERON"},
+                                               /* a crash's mechanism (not
+                                                * "struck his head on
+                                                * concrete": only before
+                                                * these nouns) */
+                                               {"head on collision", "head-on collision"},
+                                               {"head on crash", "head-on crash"},
+                                               {"head on impact", "head-on impact"},
                                                {"nihss", "NIHSS"},
                                                {"ecog", "ECOG"},
                                                {"i and d", "I&D"},
@@ -722,7 +748,7 @@ static const char *const spelled_a_i[][2] = {
     {"a c l", NULL},  {"a d h d", NULL}, {"a e d", NULL},   {"a i d s", NULL}, {"a k i", NULL},
     {"a l p", NULL},  {"a l s", NULL},   {"a l t", NULL},   {"a m a", NULL},   {"a n a", NULL},
     {"a n c", NULL},  {"a r d s", NULL}, {"a u c", NULL},   {"a s a", NULL},   {"a s d", NULL},
-    {"a s t", NULL},  {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
+    {"a s t", NULL},  {"a u a", NULL},   {"a v", NULL},     {"a v m", NULL},   {"i b d", NULL},   {"i b s", NULL},
     {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
     {"a h i", NULL},  {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
     {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
@@ -764,6 +790,11 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
      * UC flare" */
     if (!strcmp(spelled_a_i[e][0], "a u c") && !value_follows(v, i + *k) &&
         !(format_word_is(v, i + *k, "of") && value_follows(v, i + *k + 1)))
+        return -1;
+    /* "a u a" is the article before UA (a urinalysis) unless the
+     * urological symptom score follows: "a u a symptom score" */
+    if (!strcmp(spelled_a_i[e][0], "a u a") && !format_word_is(v, i + *k, "symptom") &&
+        !format_word_is(v, i + *k, "score"))
         return -1;
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)
@@ -1726,13 +1757,25 @@ static long correction_at(fmt *f, size_t i)
      * a correction word one written as a value */
     bool again = n > 0 || is_value_marker(format_word(&f->v, next)) ||
                  (k == 2 && format_number_word(&f->v, next, &val));
-    if (t && t == &f->it[f->n_it - 1] && t->kind == ITEM_WORD && again && value_item(f, t) &&
+    /* the value may have fillers after it ("two grams um actually three
+     * grams": the hesitation before the correction word corrects nothing,
+     * the word does); they stay pieces of their own */
+    size_t ti = t ? (size_t)(t - f->it) : 0;
+    for (size_t j = ti + 1; t && j < f->n_it; j++) {
+        bool fj;
+        if (f->it[j].kind != ITEM_EMPTY || f->it[j].n_words != 1 ||
+            !format_correction_at(&f->v, f->it[j].first_word, &fj) || !fj)
+            t = NULL;
+    }
+    if (t && t->kind == ITEM_WORD && again && value_item(f, t) &&
         !(f->o->shown && f->o->shown[t->first_word]) &&
         f->v.w[next].start - f->v.w[t->first_word + t->n_words - 1].end < FORMAT_JOIN_PAUSE &&
-        f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON)
+        f->v.w[next].end <= f->v.w[t->first_word].end + FORMAT_HORIZON) {
+        memmove(&f->it[ti], &f->it[ti + 1], (f->n_it - ti - 1) * sizeof(item));
         f->n_it--;
-    else
+    } else {
         return 0;
+    }
     rc = emit(f, ITEM_EMPTY, "", 0, i, k);
     return rc < 0 ? rc : (long)k;
 }
@@ -1792,6 +1835,20 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
         return n;
+    /* a number word said again for a value written in digits is written
+     * in digits too, as the value it replaces ("n i h s s of six scratch
+     * that seven": NIHSS of 7), when it is the whole value ("one or two"
+     * stays) */
+    long val;
+    static const char *const goes_on[] = {"or", "and", "to", "through", NULL};
+    if (n == 0 && f->again_at && i == f->again_at && format_number_word(&f->v, i, &val) &&
+        !in_list(format_word(&f->v, i + 1), goes_on) &&
+        !format_number_word(&f->v, i + 1, &val)) {
+        format_number_word(&f->v, i, &val);
+        if ((rc = sbuf_printf(scratch_buf, "%ld", val)) < 0)
+            return rc;
+        n = 1;
+    }
     if (n == 0)
         return emit_raw(f, i);
     rc = emit(f, ITEM_WORD, sbuf_str(scratch_buf), scratch_buf->len, i, (size_t)n);

@@ -644,6 +644,16 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"centimeters per second", "cm/s"},
                                        {"meters", "m"},
                                        {"meter", "m"},
+                                       /* a urine flow ("a max flow of
+                                        * 8 mL/s"), the ESR ("42 mm/h"),
+                                        * a viral load ("12,000
+                                        * copies/mL"; "copies" alone is
+                                        * a counted word) */
+                                       {"milliliters per second", "mL/s"},
+                                       {"milliliter per second", "mL/s"},
+                                       {"millimeters per hour", "mm/h"},
+                                       {"millimeters an hour", "mm/h"},
+                                       {"copies per milliliter", "copies/mL"},
                                        /* a sleep study's events, as
                                         * breaths per minute */
                                        {"events per hour", "events/h"},
@@ -1024,6 +1034,40 @@ static bool ratio_before(const format_view *v, size_t start, const spoken_num *s
     return false;
 }
 
+/* How far back a titer's cue may be: "a n a positive at one to three
+ * twenty". */
+#define TITER_REACH 4u
+
+/* True when "one to" the number t said at start is a titer: t one of the
+ * doubling dilutions, from 1:16 (16, 32, 64, ... as an RPR's) or from
+ * 1:20 (20, 40, 80, ... 5120, as an ANA's), and a titer's cue
+ * up to TITER_REACH words before ("titer", "positive", the antinuclear
+ * antibody said "ana" or "a n a"); "from" or "between" right before
+ * makes it a change or range. */
+static bool titer_at(const format_view *v, size_t start, const spoken_num *s,
+                     const spoken_num *t)
+{
+    static const char *const cues[] = {"titer", "titers", "titre", "titres", "positive",
+                                       "ana",   NULL};
+    if (s->value != 1 || s->k != 1 || s->digits || s->ordinal || t->ordinal || t->digits ||
+        strchr(t->text, '.') || t->value < 16 || t->value > 5120)
+        return false;
+    long d = t->value % 20 ? t->value : t->value / 20;
+    if (d & (d - 1))
+        return false;
+    if (start > 0 &&
+        (format_word_is(v, start - 1, "from") || format_word_is(v, start - 1, "between")))
+        return false;
+    for (size_t b = 1; b <= TITER_REACH && b <= start && start - b >= v->floor; b++) {
+        size_t w = start - b;
+        if (index_in(format_word(v, w), cues) >= 0 ||
+            (w >= 2 && format_word_is(v, w, "a") && format_word_is(v, w - 1, "n") &&
+             format_word_is(v, w - 2, "a")))
+            return true;
+    }
+    return false;
+}
+
 /* Money, j the word after the number s: "twenty five dollars" -> "$25",
  * "twelve dollars and fifty cents" -> "$12.50" (no thousands comma below
  * 10,000, as every number here). Returns the end of what was written (0:
@@ -1145,6 +1189,13 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         t.value >= 1000 && t.value % 1000 == 0 && !strchr(t.text, '.') &&
         !(start > 0 && (format_word_is(v, start - 1, "from") ||
                         format_word_is(v, start - 1, "between")))) {
+        rc = sbuf_printf(out, "1:%s", t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
+    /* a titer: "a n a positive at one to three twenty" -> "1:320" */
+    if (format_word_is(v, j, "to") && number_at(v, j + 1, &t) && titer_at(v, start, s, &t) &&
+        !unit_at_word(v, j + 1 + t.k, &ku, &wu) &&
+        index_in(format_word(v, j + 1 + t.k), count_nouns) < 0) {
         rc = sbuf_printf(out, "1:%s", t.text);
         return rc < 0 ? rc : (long)(j + 1 + t.k);
     }
@@ -1271,6 +1322,30 @@ static long clock_minutes(const format_view *v, size_t j, long *min)
     return ord || *min >= 60 ? -1 : (long)r;
 }
 
+/* The latest 24-hour clock time said in the sentence before word i, in
+ * *latest (its hours and minutes as one number, 1940 for "nineteen
+ * forty"; -1 when none). Returns 0 or a negative code. */
+static long clock_24_before(const format_view *v, size_t i, long *latest)
+{
+    long r = 0;
+    sbuf t;
+    sbuf_init(&t, 16);
+    *latest = -1;
+    for (size_t p = v->floor; p < i;) {
+        sbuf_clear(&t);
+        if ((r = clock_24_at(v, p, &t)) < 0)
+            break;
+        if (r > 0 && p + (size_t)r <= i) {
+            *latest = strtol(sbuf_str(&t), NULL, 10);
+            p += (size_t)r;
+        } else {
+            p++;
+        }
+    }
+    sbuf_free(&t);
+    return r < 0 ? r : 0;
+}
+
 /* "three thirty p m" -> "3:30 PM", "ten a m", "seven o'clock", and after
  * "at": "at ten fifteen" -> "at 10:15", "at around" too ("at around four
  * thirty"); after another time cue ("about", "until", ...) before a part
@@ -1306,6 +1381,19 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
         return measure < 0 ? measure : 0;
     if (m == oclock && min >= 0)
         return 0;
+    /* after "at", in a sentence that said a 24-hour time before it, a
+     * clock no earlier than that time is one too ("applied at oh nine
+     * forty and released at eleven ten": 1110); an earlier one may be the
+     * afternoon said the 12-hour way and stays ("at 1405 ... at 3:10") */
+    if (m < 0 && min >= 0 && at) {
+        long before, rb = clock_24_before(v, i, &before);
+        if (rb < 0)
+            return rb;
+        if (before >= 0 && hour * 100 + min >= before) {
+            int rc = sbuf_printf(out, "%02ld%02ld", hour, min);
+            return rc < 0 ? rc : (long)(i + k);
+        }
+    }
     int rc = min >= 0 ? sbuf_printf(out, "%ld:%02ld%s", hour, min, m >= 0 ? written[m] : "")
                       : sbuf_printf(out, "%ld%s", hour, written[m]);
     return rc < 0 ? rc : (long)(i + k + (m >= 0 ? km : 0));
@@ -1546,6 +1634,14 @@ static bool or_counted(const format_view *v, size_t j)
            !t.ordinal && !t.digits && counted_at(v, &t, j + 1 + t.k);
 }
 
+/* True when the small number s, a word describing what it counts at j,
+ * and "and" or "or" join it to a number that counts ("six tender and four
+ * swollen joints": both are counts, "6 tender and 4 swollen joints"). */
+static bool or_counted_described(const format_view *v, const spoken_num *s, size_t j)
+{
+    return s->small && s->value >= 2 && describing_word(v, j) && or_counted(v, j + 1);
+}
+
 static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
@@ -1567,7 +1663,13 @@ bool format_numbers_pending(const format_view *v, size_t i)
            count_open(v, &s, j) ||
            (s.small && (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
             (j + 1 == v->n || (number_at(v, j + 1, &t) &&
-                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1)))));
+                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1))))) ||
+           /* "six tender | and four swollen joints" */
+           (s.small && s.value >= 2 && describing_word(v, j) &&
+            (j + 1 == v->n ||
+             ((format_word_is(v, j + 1, "or") || format_word_is(v, j + 1, "and")) &&
+              (j + 2 == v->n || (number_at(v, j + 2, &t) &&
+                                 (j + 2 + t.k == v->n || format_numbers_pending(v, j + 2)))))));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
@@ -1737,7 +1839,7 @@ bool format_open_word(const format_view *v, size_t i)
         "over", "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months",
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
-        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge",
+        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -2829,7 +2931,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    format_word_is(v, j + 3, "time")) ||
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
-    bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)));
+    bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
+                               or_counted_described(v, &s, j));
     if (s.small && !cue && !counted && !of_total)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
@@ -2887,6 +2990,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
         index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
+    /* a joint count's size: "a twenty eight joint count" -> "a 28-joint
+     * count" (only before "count": "two joint" before anything else stays) */
+    if (!s.digits && !strchr(s.text, '.') && s.value >= 2 && format_word_is(v, j, "joint") &&
+        (format_word_is(v, j + 1, "count") || format_word_is(v, j + 1, "counts"))) {
+        int rc = sbuf_printf(out, "%s-joint", s.text);
         return rc < 0 ? rc : (long)s.k + 1;
     }
     /* a smoking history in pack years: "a forty pack year history" ->

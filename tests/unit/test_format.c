@@ -1689,7 +1689,7 @@ static void test_blind15_forms(void **state)
         /* a number word after "scratch that" is a value said again even
          * where it stays a word (blind15's audio: "one oh two" heard "one
          * or two" wrote "One or two.", the phrase gone) */
-        {"heart rate ninety two scratch that two", "Heart rate two."},
+        {"heart rate ninety two scratch that two", "Heart rate 2."},
         {"heart rate ninety two scratch that one or two", "Heart rate one or two."},
         {"heart rate ninety two scratch that one oh two", "Heart rate 102."},
         {"start heparin drip scratch that start enoxaparin", "Start enoxaparin."},
@@ -1935,6 +1935,107 @@ static void test_pressure_or(void **state)
         "b p one or | two over sixty four",        "b p one or two | over sixty four",
         "b p one or two over | sixty four",        "b p one or two over sixty | four",
         "b p one or two over sixty four | heart rate", "one or two over | the weekend",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Session 54's rules (blind17's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind17_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* a flow per second, the ESR per hour, a viral load per mL */
+        {"max flow of eight milliliters per second", "Max flow of 8 mL/s."},
+        {"e s r forty two millimeters per hour", "ESR 42 mm/h."},
+        {"sed rate of thirty millimeters an hour", "Sed rate of 30 mm/h."},
+        {"viral load twelve thousand copies per milliliter", "Viral load 12,000 copies/mL."},
+        {"one point two million copies", "1.2 million copies."},
+        {"a six millimeter stone", "A 6 mm stone."},
+        {"grew four millimeters per year", "Grew 4 mm per year."},
+        {"two milligrams per second dose", "2 mg per second dose."},
+        /* a filler between a value and the word that corrects it */
+        {"cefazolin two grams um actually three grams every eight hours",
+         "Cefazolin 3 g every 8 hours."},
+        {"amlodipine ten milligrams uh no five milligrams daily", "Amlodipine 5 mg daily."},
+        {"pulse eighty uh um i mean ninety", "Pulse 90."},
+        {"give five uh ten milligrams", "Give five 10 mg."},
+        {"ten milligrams uh no more than twice", "10 mg no more than twice."},
+        /* a titer */
+        {"a n a positive at one to three twenty in a speckled pattern",
+         "ANA positive at 1:320 in a speckled pattern."},
+        {"r p r titer one to sixty four", "RPR titer 1:64."},
+        {"lyme titer of one to one sixty", "Lyme titer of 1:160."},
+        {"positive in one to two samples", "Positive in 1-2 samples."},
+        {"positive one to forty tablets", "Positive 1-40 tablets."},
+        {"titers from one to forty", "Titers from 1 to 40."},
+        {"counted one to forty", "Counted 1-40."},
+        /* a joint count's size */
+        {"twenty eight joint count with six tender joints", "28-joint count with 6 tender joints."},
+        {"a sixty six joint count", "A 66-joint count."},
+        {"two joint replacements", "2 joint replacements."},
+        {"twenty eight joints", "28 joints."},
+        /* two counts joined, each with a word describing what it counts */
+        {"with six tender and four swollen joints", "With 6 tender and 4 swollen joints."},
+        {"two small or three large polyps", "2 small or 3 large polyps."},
+        {"she has two brothers and three sisters", "She has 2 brothers and 3 sisters."},
+        {"two tender and warm", "Two tender and warm."},
+        {"the two tender and three were fine", "The two tender and three were fine."},
+        /* a clock after "at" in a sentence that said a 24-hour time */
+        {"tourniquet applied at oh nine forty and released at eleven ten",
+         "Tourniquet applied at 0940 and released at 1110."},
+        {"arrived at fourteen oh five and seen at three ten", "Arrived at 1405 and seen at 3:10."},
+        {"started at oh seven hundred and stopped at nine fifteen",
+         "Started at 0700 and stopped at 0915."},
+        {"released at eleven ten", "Released at 11:10."},
+        {"arrived at oh nine forty period seen at eleven ten", "Arrived at 0940. Seen at 11:10."},
+        /* a number word said again for a value in digits */
+        {"n i h s s of six scratch that seven", "NIHSS of 7."},
+        {"pain is a four out of ten scratch that six", "Pain is a 6."},
+        {"start heparin drip scratch that seven", "Seven."},
+        {"she has two scratch that three", "Three."},
+        /* spelled and said names */
+        {"a u a symptom score of twenty two", "AUA symptom score of 22."},
+        {"d a s twenty eight of four point six", "DAS28 of 4.6."},
+        {"t max thirty eight point nine", "Tmax 38.9."},
+        {"fast exam positive", "FAST exam positive."},
+        {"peg tube in place", "PEG tube in place."},
+        {"the z line at thirty eight centimeters", "The Z line at 38 cm."},
+        {"quantiferon negative", "QuantiFERON negative."},
+        {"she is fast asleep", "She is fast asleep."},
+        {"a u c of five twenty", "AUC of 520."},
+        {"send a u a and a b m p", "Send a UA and a BMP."},
+        {"driver in a head on collision", "Driver in a head-on collision."},
+        {"struck his head on concrete", "Struck his head on concrete."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind17_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "max flow of eight milliliters per | second",
+        "max flow of eight milliliters | per second",
+        "e s r forty two millimeters | per hour",
+        "e s r forty two millimeters an | hour",
+        "viral load twelve thousand copies | per milliliter",
+        "viral load twelve thousand copies per | milliliter",
+        "cefazolin two grams um | actually three grams every eight hours",
+        "cefazolin two grams um actually | three grams every eight hours",
+        "amlodipine ten milligrams uh | no five milligrams daily",
+        "pulse eighty uh um | i mean ninety",
+        "pulse eighty uh | um i mean ninety",
+        "a n a positive at one to | three twenty",
+        "a n a positive at one | to three twenty",
+        "twenty eight joint | count",
+        "twenty eight | joint count",
+        "with six tender | and four swollen joints",
+        "with six tender and | four swollen joints",
+        "with six | tender and four swollen joints",
+        "applied at oh nine forty and released at eleven | ten",
+        "applied at oh nine forty | and released at eleven ten",
+        "n i h s s of six scratch that | seven",
+        "n i h s s of six scratch | that seven",
+        "n i h s s of six scratch that seven | milligrams",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -2842,6 +2943,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind15_forms),
         cmocka_unit_test(test_blind16_forms),
         cmocka_unit_test(test_stream_blind16_forms),
+        cmocka_unit_test(test_blind17_forms),
+        cmocka_unit_test(test_stream_blind17_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
