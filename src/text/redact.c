@@ -265,7 +265,11 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * warmer by its maker (session 53: "breslow depth one point two
          * millimeters", "warmed with a bair hugger") */
         {"breslow", "depth", NULL, NULL},         {"breslow", "thickness", NULL, NULL},
-        {"clark", "level", NULL, NULL},           {"bair", "hugger", NULL, NULL}};
+        {"clark", "level", NULL, NULL},           {"bair", "hugger", NULL, NULL},
+        /* the stool form scale by its city (session 54: "bristol type six
+         * stools") */
+        {"bristol", "type", NULL, NULL},          {"bristol", "stool", NULL, NULL},
+        {"bristol", "scale", NULL, NULL},         {"bristol", "score", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

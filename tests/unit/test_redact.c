@@ -140,6 +140,7 @@ static void test_names(void **state)
     expect("doctor columbia screen", "doctor [NAME] screen");
     expect("mister mac was seen", "mister [NAME] was seen");
     expect("mrs nancy clark is here", "mrs [NAME] is here");
+    expect("mister bristol was seen", "mister [NAME] was seen");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -198,6 +199,9 @@ static void test_clinical_words_not_names(void **state)
         "warmed with a bair hugger",
         "breslow depth one point two millimeters",
         "breslow thickness under one millimeter clark level two",
+        /* the stool form scale by its city (blind17, session 54) */
+        "bristol type six stools eight to ten a day",
+        "bristol stool scale of four",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
