@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "core/sbuf.h"
@@ -82,6 +83,8 @@ struct http_server {
     unsigned active;
     bool shutting_down;
     pthread_cond_t idle_cond;
+    /* TLS ended in front of libmicrohttpd (tlsfront.c), when tls */
+    struct http_tlsfront *front;
     /* WebSocket sessions (ws.c), guarded by conns_lock */
     struct ws_session *ws_sessions;
     unsigned ws_count;
@@ -218,22 +221,47 @@ void http_ws_pending_free(struct ws_pending *p);
 /* Closes every session with 1001 and waits for them, at most timeout_ms. */
 void http_ws_close_all(struct http_server *srv, unsigned timeout_ms);
 
+/* ---- tlsfront.c: TLS ended in front of libmicrohttpd -------------------------------- */
+
+/* With TLS, the server accepts on its listening socket itself; each
+ * connection gets a thread that does the handshake, hands libmicrohttpd one
+ * end of a socket pair (MHD_add_connection, with the peer's address) and
+ * carries the bytes between the TLS session and the pair's other end. */
+struct http_tls;
+struct http_tlsfront;
+/* Starts the accepting thread on listen_fd (owned from then on, even on
+ * failure); tls is taken over (left empty). 0, PHS_ENOMEM or PHS_EIO with
+ * err set. */
+int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls *tls,
+                        struct http_tlsfront **out, char *err, size_t err_len);
+/* Stops accepting (the listener closes) and ends handshakes under way;
+ * established connections go on. Idempotent. */
+void http_tlsfront_quiesce(struct http_tlsfront *f);
+/* No connection is handed to libmicrohttpd after this returns: called
+ * before MHD_stop_daemon. */
+void http_tlsfront_detach(struct http_tlsfront *f);
+/* Lets the connections deliver what libmicrohttpd wrote (a bounded wait),
+ * then ends all, joins every thread and frees. NULL-safe. */
+void http_tlsfront_stop(struct http_tlsfront *f);
+
 /* ---- tls.c: TLS set-up (GnuTLS) -------------------------------------------------- */
 
-/* What libmicrohttpd needs for TLS, read and checked before it starts. */
-struct http_tls_files {
-    char *cert, *key, *dhparams; /* NUL-terminated PEM */
-    size_t cert_len, key_len;
+/* The server's TLS material, loaded and checked before it starts. */
+struct http_tls {
+    gnutls_certificate_credentials_t cred; /* certificate, key, DH parameters */
+    gnutls_dh_params_t dh;
+    gnutls_priority_t prio; /* HTTP_TLS_PRIORITIES */
 };
 
-/* Reads the certificate and key files (capped), checks that they load and
- * belong together, and prepares the RFC 7919 Diffie-Hellman parameters.
- * PHS_EIO (unreadable), PHS_EINVAL (unusable pair), PHS_ECRYPTO, PHS_ENOMEM;
- * err gets the reason. t is freed with http_tls_files_free either way. */
-int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_files *t, char *err,
+/* Reads the certificate and key files (capped; the PEM copies are wiped),
+ * checks that they load and belong together, and prepares the RFC 7919
+ * Diffie-Hellman parameters and the priorities. PHS_EIO (unreadable),
+ * PHS_EINVAL (unusable pair), PHS_ECRYPTO, PHS_ENOMEM; err gets the reason.
+ * t (zeroed by the caller) is freed with http_tls_free either way. */
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls *t, char *err,
                   size_t err_len);
-/* Wipes the key and frees everything; t is left empty. */
-void http_tls_files_free(struct http_tls_files *t);
+/* Frees everything; t is left empty. */
+void http_tls_free(struct http_tls *t);
 /* n random bytes from GnuTLS's nonce generator (request ids). 0 or PHS_ECRYPTO. */
 int http_tls_nonce(void *buf, size_t n);
 /* SHA-1 of data (the WebSocket handshake's accept value). 0 or PHS_ECRYPTO. */
