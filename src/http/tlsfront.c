@@ -43,8 +43,14 @@ struct tls_link {
     int app; /* our end of the pair; libmicrohttpd has the other */
     struct sockaddr_storage peer;
     socklen_t peer_len;
+    uint64_t accepted_us;
     gnutls_session_t s;
 };
+
+/* The accept time of the link this thread carries, for the head deadline
+ * (conn.c reads it inside MHD_add_connection, whose notification has no
+ * argument of ours). Per thread, set once by the link's own thread. */
+static _Thread_local uint64_t tlsfront_accepted;
 
 struct http_tlsfront {
     struct http_server *srv;
@@ -134,11 +140,12 @@ static int tlsfront_session(struct tls_link *l)
     return 0;
 }
 
-/* The handshake, within the server's header timeout (a silent client does
- * not hold the thread); quiescing ends it. 0 or PHS_ECRYPTO. */
+/* The handshake, within the server's header timeout from the accept (a
+ * silent client does not hold the thread; the head's deadline, conn.c,
+ * counts from the accept too); quiescing ends it. 0 or PHS_ECRYPTO. */
 static int tlsfront_handshake(struct tls_link *l)
 {
-    uint64_t deadline = tlsfront_now_ms() + (uint64_t)l->f->srv->cfg.header_timeout_s * 1000;
+    uint64_t deadline = l->accepted_us / 1000 + (uint64_t)l->f->srv->cfg.header_timeout_s * 1000;
     for (;;) {
         int g = gnutls_handshake(l->s);
         if (g == GNUTLS_E_SUCCESS)
@@ -346,10 +353,16 @@ static void tlsfront_link_free(struct tls_link *l)
     free(l);
 }
 
+uint64_t http_tlsfront_accepted_us(void)
+{
+    return tlsfront_accepted;
+}
+
 static void *tlsfront_link_main(void *arg)
 {
     struct tls_link *l = arg;
     struct http_tlsfront *f = l->f;
+    tlsfront_accepted = l->accepted_us;
     if (tlsfront_session(l) == 0 && tlsfront_handshake(l) == 0 && tlsfront_hand_over(l) == 0)
         tlsfront_pump(l);
     tlsfront_link_close(l); /* here, not at the join: the peers see the end now */
@@ -428,6 +441,7 @@ static void tlsfront_take(struct http_tlsfront *f, int fd, const struct sockaddr
     l->app = -1;
     l->peer = *peer;
     l->peer_len = peer_len;
+    l->accepted_us = http_now_us();
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* records go out whole */
     pthread_mutex_lock(&f->lock);
