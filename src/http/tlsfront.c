@@ -29,7 +29,6 @@
 #include "http/http_int.h"
 
 #define TLSFRONT_BUF        (16 * 1024)
-#define TLSFRONT_FLUSH_MS   5000 /* libmicrohttpd closed: what it wrote must reach the client by then */
 #define TLSFRONT_STOP_MS    2000 /* at stop, links finish their flush for at most this long */
 #define TLSFRONT_ALPN_COUNT 2
 
@@ -192,7 +191,8 @@ static int tlsfront_hand_over(struct tls_link *l)
 
 enum tls_pump_state {
     PUMP_OPEN,     /* both ways */
-    PUMP_FLUSHING, /* libmicrohttpd's end closed: what is buffered goes to the client */
+    PUMP_FLUSHING, /* libmicrohttpd's end closed: what it wrote goes to the client,
+                    * within connection_timeout of no progress */
     PUMP_DONE,
 };
 
@@ -280,8 +280,8 @@ static void tlsfront_pump(struct tls_link *l)
 {
     struct tls_dir *up = malloc(sizeof(*up)), *down = malloc(sizeof(*down));
     enum tls_pump_state st = PUMP_OPEN;
-    uint64_t flush_deadline = 0;
-    bool app_hup = false;
+    uint64_t flush_deadline = 0, idle_ms = (uint64_t)l->f->srv->cfg.connection_timeout_s * 1000;
+    bool app_hup = false, moved_since = false;
     if (!up || !down)
         goto out_free;
     up->off = up->len = down->off = down->len = 0;
@@ -290,6 +290,7 @@ static void tlsfront_pump(struct tls_link *l)
         do {
             moved = tlsfront_pump_up(l, up, &st);
             moved |= tlsfront_pump_down(l, down, &st);
+            moved_since |= moved;
         } while (moved && st != PUMP_DONE);
         if (st == PUMP_DONE)
             break;
@@ -297,9 +298,11 @@ static void tlsfront_pump(struct tls_link *l)
             continue; /* decrypted bytes wait inside GnuTLS: no poll would say so */
         int timeout = -1;
         if (st == PUMP_FLUSHING) {
+            /* libmicrohttpd's idle timeout no longer runs: ours does */
             uint64_t now = tlsfront_now_ms();
-            if (!flush_deadline)
-                flush_deadline = now + TLSFRONT_FLUSH_MS;
+            if (!flush_deadline || moved_since)
+                flush_deadline = now + idle_ms;
+            moved_since = false;
             if (now >= flush_deadline)
                 break;
             timeout = (int)(flush_deadline - now);
@@ -321,8 +324,12 @@ static void tlsfront_pump(struct tls_link *l)
             break;
         if (rev[0] & (POLLHUP | POLLERR | POLLNVAL))
             break;
-        if (rev[1] & (POLLHUP | POLLERR | POLLNVAL))
-            app_hup = true;
+        if (rev[1] & (POLLHUP | POLLERR | POLLNVAL)) {
+            app_hup = true; /* its last bytes are read on; nothing more goes to it */
+            up->off = up->len = 0;
+            if (st == PUMP_OPEN)
+                st = PUMP_FLUSHING;
+        }
     }
     if (st == PUMP_DONE && down->len == 0)
         gnutls_bye(l->s, GNUTLS_SHUT_WR); /* non-blocking: one try */
@@ -464,7 +471,16 @@ static void *tlsfront_accept_main(void *arg)
 {
     struct http_tlsfront *f = arg;
     short rev[2];
-    while (tlsfront_wait(f->quiesce_pipe[0], f->listen_fd, POLLIN, -1, 0, -1, rev)) {
+    for (;;) {
+        if (!tlsfront_wait(f->quiesce_pipe[0], f->listen_fd, POLLIN, -1, 0, -1, rev)) {
+            pthread_mutex_lock(&f->lock);
+            bool quiesced = f->quiesced;
+            pthread_mutex_unlock(&f->lock);
+            if (quiesced)
+                break;
+            poll(NULL, 0, 100); /* poll itself failed (ENOMEM): try again */
+            continue;
+        }
         tlsfront_reap(f);
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
