@@ -699,7 +699,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
                       size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
     struct http_server *srv = NULL;
-    struct http_tls tls = {0};
+    struct http_tls *tls = NULL;
     if (!cfg_in || !routes || !out) {
         err_put(err, err_len, "missing configuration");
         return PHS_EINVAL;
@@ -749,7 +749,7 @@ out_stop:
     MHD_stop_daemon(srv->d);
     srv->d = NULL;
 out_free_tls:
-    http_tls_free(&tls);
+    http_tls_free(tls);
 out_free_srv:
     http_server_free(srv);
     return rc;

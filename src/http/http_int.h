@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "core/sbuf.h"
@@ -230,9 +229,10 @@ void http_ws_close_all(struct http_server *srv, unsigned timeout_ms);
 struct http_tls;
 struct http_tlsfront;
 /* Starts the accepting thread on listen_fd (owned from then on, even on
- * failure); tls is taken over (left empty). 0, PHS_ENOMEM or PHS_EIO with
- * err set. */
-int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls *tls,
+ * failure); *tls is taken over (set to NULL) once *out is set. 0,
+ * PHS_ENOMEM or PHS_EIO with err set; *out, when set, is stopped with
+ * http_tlsfront_stop either way. */
+int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls **tls,
                         struct http_tlsfront **out, char *err, size_t err_len);
 /* Stops accepting (the listener closes) and ends handshakes under way;
  * established connections go on. Idempotent. */
@@ -250,21 +250,18 @@ void http_tlsfront_stop(struct http_tlsfront *f);
 
 /* ---- tls.c: TLS set-up (GnuTLS) -------------------------------------------------- */
 
-/* The server's TLS material, loaded and checked before it starts. */
-struct http_tls {
-    gnutls_certificate_credentials_t cred; /* certificate, key, DH parameters */
-    gnutls_dh_params_t dh;
-    gnutls_priority_t prio; /* HTTP_TLS_PRIORITIES */
-};
+/* The server's TLS material (credentials, DH parameters, priorities;
+ * tls_int.h), loaded and checked before it starts. */
+struct http_tls;
 
 /* Reads the certificate and key files (capped; the PEM copies are wiped),
  * checks that they load and belong together, and prepares the RFC 7919
- * Diffie-Hellman parameters and the priorities. PHS_EIO (unreadable),
- * PHS_EINVAL (unusable pair), PHS_ECRYPTO, PHS_ENOMEM; err gets the reason.
- * t (zeroed by the caller) is freed with http_tls_free either way. */
-int http_tls_load(const char *cert_file, const char *key_file, struct http_tls *t, char *err,
+ * Diffie-Hellman parameters and the priorities into a new *out (freed
+ * with http_tls_free). PHS_EIO (unreadable), PHS_EINVAL (unusable pair),
+ * PHS_ECRYPTO, PHS_ENOMEM; err gets the reason. */
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls **out, char *err,
                   size_t err_len);
-/* Frees everything; t is left empty. */
+/* Frees everything. NULL-safe. */
 void http_tls_free(struct http_tls *t);
 /* n random bytes from GnuTLS's nonce generator (request ids). 0 or PHS_ECRYPTO. */
 int http_tls_nonce(void *buf, size_t n);

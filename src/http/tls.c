@@ -12,7 +12,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
-#include "http/http_int.h"
+#include "http/tls_int.h"
 
 #define HTTP_PEM_MAX (1024 * 1024)
 
@@ -72,45 +72,54 @@ static int http_tls_credentials(struct http_tls *t, const char *cert, size_t cer
     return 0;
 }
 
-int http_tls_load(const char *cert_file, const char *key_file, struct http_tls *t, char *err,
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls **out, char *err,
                   size_t err_len)
 {
     char *cert = NULL, *key = NULL;
     size_t cert_len = 0, key_len = 0;
+    struct http_tls *t = calloc(1, sizeof(*t));
+    if (!t)
+        return PHS_ENOMEM;
     int rc = http_read_pem(cert_file, &cert, &cert_len);
     if (rc < 0) {
         err_put(err, err_len, "cannot read TLS certificate file %s", cert_file);
-        return rc;
+        goto out_free_tls;
     }
     rc = http_read_pem(key_file, &key, &key_len);
     if (rc < 0) {
         err_put(err, err_len, "cannot read TLS key file %s", key_file);
-        goto out_free_cert;
+        goto out_free_pem;
     }
     rc = http_tls_credentials(t, cert, cert_len, key, key_len, err, err_len);
     if (rc < 0)
-        goto out_free_key;
+        goto out_free_pem;
     if (gnutls_priority_init(&t->prio, HTTP_TLS_PRIORITIES, NULL) < 0) {
         t->prio = NULL;
         err_put(err, err_len, "cannot set the TLS priorities");
         rc = PHS_ECRYPTO;
     }
-out_free_key:
+out_free_pem:
     wipe_free(key, key_len + 1);
-out_free_cert:
     wipe_free(cert, cert_len + 1);
+out_free_tls:
+    if (rc < 0)
+        http_tls_free(t);
+    else
+        *out = t;
     return rc;
 }
 
 void http_tls_free(struct http_tls *t)
 {
+    if (!t)
+        return;
     if (t->prio)
         gnutls_priority_deinit(t->prio);
     if (t->cred)
         gnutls_certificate_free_credentials(t->cred);
     if (t->dh)
         gnutls_dh_params_deinit(t->dh);
-    memset(t, 0, sizeof(*t));
+    free(t);
 }
 
 int http_tls_nonce(void *buf, size_t n)

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
-#include "http/http_int.h"
+#include "http/tls_int.h"
 
 #define TLSFRONT_BUF        (16 * 1024)
 #define TLSFRONT_STOP_MS    2000 /* at stop, links finish their flush for at most this long */
@@ -53,7 +53,7 @@ static _Thread_local uint64_t tlsfront_accepted;
 
 struct http_tlsfront {
     struct http_server *srv;
-    struct http_tls tls;
+    struct http_tls *tls;
     int listen_fd;
     int quiesce_pipe[2]; /* written once: the acceptor and handshakes end */
     int stop_pipe[2];    /* written once: every pump ends */
@@ -131,8 +131,8 @@ static int tlsfront_session(struct tls_link *l)
     static const char h11[] = "http/1.1", h10[] = "http/1.0";
     gnutls_datum_t alpn[TLSFRONT_ALPN_COUNT] = {{(unsigned char *)h11, sizeof(h11) - 1},
                                                 {(unsigned char *)h10, sizeof(h10) - 1}};
-    if (gnutls_priority_set(l->s, l->f->tls.prio) < 0 ||
-        gnutls_credentials_set(l->s, GNUTLS_CRD_CERTIFICATE, l->f->tls.cred) < 0 ||
+    if (gnutls_priority_set(l->s, l->f->tls->prio) < 0 ||
+        gnutls_credentials_set(l->s, GNUTLS_CRD_CERTIFICATE, l->f->tls->cred) < 0 ||
         gnutls_alpn_set_protocols(l->s, alpn, TLSFRONT_ALPN_COUNT, 0) < 0)
         return PHS_ECRYPTO;
     gnutls_transport_set_int(l->s, l->fd);
@@ -496,7 +496,7 @@ static void *tlsfront_accept_main(void *arg)
 
 /* ---- start and stop ------------------------------------------------------------ */
 
-int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls *tls,
+int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls **tls,
                         struct http_tlsfront **out, char *err, size_t err_len)
 {
     struct http_tlsfront *f = calloc(1, sizeof(*f));
@@ -506,7 +506,7 @@ int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls 
     }
     f->srv = srv;
     f->tls = *tls;
-    memset(tls, 0, sizeof(*tls));
+    *tls = NULL;
     f->listen_fd = listen_fd;
     f->quiesce_pipe[0] = f->quiesce_pipe[1] = f->stop_pipe[0] = f->stop_pipe[1] = -1;
     pthread_mutex_init(&f->lock, NULL);
@@ -579,7 +579,7 @@ void http_tlsfront_stop(struct http_tlsfront *f)
     tlsfront_reap(f);
     tlsfront_close_pipe(f->quiesce_pipe);
     tlsfront_close_pipe(f->stop_pipe);
-    http_tls_free(&f->tls);
+    http_tls_free(f->tls);
     pthread_mutex_destroy(&f->lock);
     pthread_cond_destroy(&f->cond);
     free(f);
