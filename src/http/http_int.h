@@ -217,7 +217,9 @@ struct ws_pending;
 enum MHD_Result http_ws_queue(struct http_req *req);
 /* Frees a handshake whose upgrade never happened (its app's end runs). */
 void http_ws_pending_free(struct ws_pending *p);
-/* Closes every session with 1001 and waits for them, at most timeout_ms. */
+/* Closes every session with 1001 and waits for them; after timeout_ms the
+ * sockets of those left are shut down and they are waited for to their end
+ * (each ends after the message it is handling). */
 void http_ws_close_all(struct http_server *srv, unsigned timeout_ms);
 
 /* ---- tlsfront.c: TLS ended in front of libmicrohttpd -------------------------------- */
