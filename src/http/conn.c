@@ -35,8 +35,7 @@ void http_conn_set_deadline(struct http_server *srv, struct http_conn *c, uint64
 
 /* A request head may start from since: the head deadline runs; the last
  * request line is gone. */
-static void http_conn_await_head_since(struct http_server *srv, struct http_conn *c,
-                                       uint64_t since)
+static void http_conn_await_head_since(struct http_server *srv, struct http_conn *c, uint64_t since)
 {
     if (!c)
         return;

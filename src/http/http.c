@@ -731,8 +731,7 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
             close(listen_fd); /* libmicrohttpd never had it */
         goto out_free_tls;
     }
-    if (srv->tls &&
-        (rc = http_tlsfront_start(srv, listen_fd, &tls, &srv->front, err, err_len)) < 0)
+    if (srv->tls && (rc = http_tlsfront_start(srv, listen_fd, &tls, &srv->front, err, err_len)) < 0)
         goto out_stop;
     if (pthread_create(&srv->watchdog, NULL, http_watchdog_main, srv) != 0) {
         err_put(err, err_len, "cannot start the watchdog thread");

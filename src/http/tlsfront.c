@@ -60,8 +60,8 @@ struct http_tlsfront {
     pthread_t acceptor;
     bool acceptor_running;
     pthread_mutex_t lock;
-    pthread_cond_t cond;     /* a link ended */
-    struct tls_link *live;   /* threads running, guarded by lock */
+    pthread_cond_t cond;   /* a link ended */
+    struct tls_link *live; /* threads running, guarded by lock */
     unsigned n_live;
     struct tls_link *ended;  /* threads that ended, not yet joined */
     bool quiesced, detached; /* guarded by lock */
@@ -177,9 +177,8 @@ static int tlsfront_hand_over(struct tls_link *l)
     int rc = PHS_EIO;
     pthread_mutex_lock(&f->lock);
     /* libmicrohttpd closes sv[1] whether it takes it or not. */
-    if (!f->detached &&
-        MHD_add_connection(f->srv->d, sv[1], (const struct sockaddr *)&l->peer, l->peer_len) ==
-            MHD_YES)
+    if (!f->detached && MHD_add_connection(f->srv->d, sv[1], (const struct sockaddr *)&l->peer,
+                                           l->peer_len) == MHD_YES)
         rc = 0;
     else if (f->detached)
         close(sv[1]);
@@ -484,8 +483,8 @@ static void *tlsfront_accept_main(void *arg)
         tlsfront_reap(f);
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
-        int fd = accept4(f->listen_fd, (struct sockaddr *)&peer, &len,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(f->listen_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0)
             tlsfront_take(f, fd, &peer, len);
         else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
