@@ -615,8 +615,10 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
                            size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
     struct http_server *srv = calloc(1, sizeof(*srv));
-    if (!srv)
+    if (!srv) {
+        err_put(err, err_len, "out of memory");
         return PHS_ENOMEM;
+    }
     pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     pthread_cond_init(&srv->idle_cond, NULL);
@@ -626,8 +628,10 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
     snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", srv->cfg.hsts_max_age_s);
     *out = srv;
     srv->routes = calloc(n_routes ? n_routes : 1, sizeof(*srv->routes));
-    if (!srv->routes)
+    if (!srv->routes) {
+        err_put(err, err_len, "out of memory");
         return PHS_ENOMEM;
+    }
     for (size_t i = 0; i < n_routes; i++) {
         srv->n_routes++;
         int rc = http_route_compile(&srv->routes[i], &routes[i]);

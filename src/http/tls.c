@@ -78,8 +78,10 @@ int http_tls_load(const char *cert_file, const char *key_file, struct http_tls *
     char *cert = NULL, *key = NULL;
     size_t cert_len = 0, key_len = 0;
     struct http_tls *t = calloc(1, sizeof(*t));
-    if (!t)
+    if (!t) {
+        err_put(err, err_len, "out of memory loading the TLS certificate");
         return PHS_ENOMEM;
+    }
     int rc = http_read_pem(cert_file, &cert, &cert_len);
     if (rc < 0) {
         err_put(err, err_len, "cannot read TLS certificate file %s", cert_file);

@@ -501,6 +501,7 @@ int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls 
     struct http_tlsfront *f = calloc(1, sizeof(*f));
     if (!f) {
         close(listen_fd);
+        err_put(err, err_len, "out of memory starting TLS");
         return PHS_ENOMEM;
     }
     f->srv = srv;
