@@ -242,6 +242,20 @@ test-allocfail:
 	    $(call allocfail_run,worker) & c=$$!; \
 	    rc=0; for p in $$a $$b $$c; do wait $$p || rc=1; done; exit $$rc
 
+# The TLS front (src/http/tlsfront.c) with the Nth malloc, calloc or
+# pthread_create failing, at start and while serving HTTPS requests
+# (tests/allocfail/tlsfront.c, under ASan; a leak check after each run).
+$(BUILD)/allocfail_tls: tests/allocfail/tlsfront.c $(BUILD)/libphiscribe.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL) \
+	    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=pthread_create
+.PHONY: test-allocfail-tls
+test-allocfail-tls:
+	@$(ASAN_MAKE) build-asan/allocfail_tls
+	@d=$$(mktemp -d) && scripts/dev-cert "$$d" 2>/dev/null && \
+	    $(ALLOCFAIL_ENV) build-asan/allocfail_tls "$$d"; rc=$$?; rm -rf "$$d"; exit $$rc
+
 test-integration: all $(BUILD)/http_echo
 	@tests/integration/run $(BUILD)/phiscribe
 

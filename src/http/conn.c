@@ -33,9 +33,9 @@ void http_conn_set_deadline(struct http_server *srv, struct http_conn *c, uint64
     pthread_mutex_unlock(&srv->conns_lock);
 }
 
-/* A request head may start from now (a new connection, or the previous
- * request is done): the head deadline runs; the last request line is gone. */
-void http_conn_await_head(struct http_server *srv, struct http_conn *c)
+/* A request head may start from since: the head deadline runs; the last
+ * request line is gone. */
+static void http_conn_await_head_since(struct http_server *srv, struct http_conn *c, uint64_t since)
 {
     if (!c)
         return;
@@ -44,8 +44,13 @@ void http_conn_await_head(struct http_server *srv, struct http_conn *c)
                      : srv->cfg.request_timeout_s;
     c->target = NULL;
     c->target_state = HTTP_TARGET_NONE;
-    c->head_start_us = http_now_us();
+    c->head_start_us = since;
     http_conn_set_deadline(srv, c, c->head_start_us + http_s_to_us(s));
+}
+
+void http_conn_await_head(struct http_server *srv, struct http_conn *c)
+{
+    http_conn_await_head_since(srv, c, http_now_us());
 }
 
 /* When a body that has sent bytes so far must be complete (or have sent
@@ -105,7 +110,9 @@ void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ct
             srv->conns->prev = c;
         srv->conns = c;
         pthread_mutex_unlock(&srv->conns_lock);
-        http_conn_await_head(srv, c);
+        /* Over TLS the head's time counts from the accept: the handshake is in it. */
+        uint64_t accepted = http_tlsfront_accepted_us();
+        http_conn_await_head_since(srv, c, accepted ? accepted : http_now_us());
         *socket_ctx = c;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         struct http_conn *c = *socket_ctx;

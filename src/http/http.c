@@ -615,8 +615,10 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
                            size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
     struct http_server *srv = calloc(1, sizeof(*srv));
-    if (!srv)
+    if (!srv) {
+        err_put(err, err_len, "out of memory");
         return PHS_ENOMEM;
+    }
     pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     pthread_cond_init(&srv->idle_cond, NULL);
@@ -626,8 +628,10 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
     snprintf(srv->hsts, sizeof(srv->hsts), "max-age=%u", srv->cfg.hsts_max_age_s);
     *out = srv;
     srv->routes = calloc(n_routes ? n_routes : 1, sizeof(*srv->routes));
-    if (!srv->routes)
+    if (!srv->routes) {
+        err_put(err, err_len, "out of memory");
         return PHS_ENOMEM;
+    }
     for (size_t i = 0; i < n_routes; i++) {
         srv->n_routes++;
         int rc = http_route_compile(&srv->routes[i], &routes[i]);
@@ -639,21 +643,20 @@ static int http_server_new(const struct http_config *cfg_in, const struct http_r
     return 0;
 }
 
-/* Starts libmicrohttpd on listen_fd (which it then owns), with the TLS
- * material when the server has TLS. */
-static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
-                             const struct http_tls_files *tls, char *err, size_t err_len)
+/* Starts libmicrohttpd: on listen_fd (which it then owns) for plain HTTP;
+ * with TLS on no socket of its own (tlsfront.c hands it connections). */
+static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6, char *err,
+                             size_t err_len)
 {
     const struct http_config *cfg = &srv->cfg;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
     if (srv->tls)
-        flags |= MHD_USE_TLS;
+        flags |= MHD_USE_NO_LISTEN_SOCKET;
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, srv},
-        {MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
@@ -663,10 +666,7 @@ static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_on_request_line, srv},
         {MHD_OPTION_STRICT_FOR_CLIENT, 0,
          NULL}, /* Host and spaces: checked here, answered in JSON */
-        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls->cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key},
-        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
-        {MHD_OPTION_HTTPS_MEM_DHPARAMS, 0, tls->dhparams},
+        {srv->tls ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     srv->starting = true;
@@ -684,16 +684,26 @@ static int http_start_daemon(struct http_server *srv, int listen_fd, bool v6,
          * twice could close another thread's. A failed start leaks one. */
         return PHS_EIO;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : 0;
     return 0;
+}
+
+/* The port the listening socket is bound to (port 0 asks for any). */
+static uint16_t http_bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 int http_server_start(const struct http_config *cfg_in, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, char *err, size_t err_len)
 {
     struct http_server *srv = NULL;
-    struct http_tls_files tls = {0};
+    struct http_tls *tls = NULL;
     if (!cfg_in || !routes || !out) {
         err_put(err, err_len, "missing configuration");
         return PHS_EINVAL;
@@ -719,23 +729,30 @@ int http_server_start(const struct http_config *cfg_in, const struct http_route 
         rc = listen_fd;
         goto out_free_tls;
     }
-    if ((rc = http_start_daemon(srv, listen_fd, v6, &tls, err, err_len)) < 0)
+    srv->port = http_bound_port(listen_fd);
+    if ((rc = http_start_daemon(srv, listen_fd, v6, err, err_len)) < 0) {
+        if (srv->tls)
+            close(listen_fd); /* libmicrohttpd never had it */
         goto out_free_tls;
+    }
+    if (srv->tls && (rc = http_tlsfront_start(srv, listen_fd, &tls, &srv->front, err, err_len)) < 0)
+        goto out_stop;
     if (pthread_create(&srv->watchdog, NULL, http_watchdog_main, srv) != 0) {
         err_put(err, err_len, "cannot start the watchdog thread");
         rc = PHS_ENOMEM;
         goto out_stop;
     }
     srv->watchdog_running = true;
-    http_tls_files_free(&tls);
     *out = srv;
     return 0;
 
 out_stop:
+    http_tlsfront_stop(srv->front);
+    srv->front = NULL;
     MHD_stop_daemon(srv->d);
     srv->d = NULL;
 out_free_tls:
-    http_tls_files_free(&tls);
+    http_tls_free(tls);
 out_free_srv:
     http_server_free(srv);
     return rc;
@@ -755,6 +772,7 @@ void http_server_quiesce(struct http_server *srv)
 {
     if (srv && srv->d && !srv->quiesced) {
         srv->quiesced = true;
+        http_tlsfront_quiesce(srv->front);
         MHD_socket s = MHD_quiesce_daemon(srv->d);
         if (s != MHD_INVALID_SOCKET)
             close(s);
@@ -791,7 +809,9 @@ void http_server_free(struct http_server *srv)
     if (srv->d) {
         http_server_drain(srv, HTTP_SHUTDOWN_WAIT_MS);
         http_ws_close_all(srv, WS_SHUTDOWN_WAIT_MS);
+        http_tlsfront_detach(srv->front);
         MHD_stop_daemon(srv->d);
+        http_tlsfront_stop(srv->front); /* after: the pumps deliver what it wrote */
     }
     if (srv->watchdog_running) {
         pthread_mutex_lock(&srv->conns_lock);

@@ -82,6 +82,8 @@ struct http_server {
     unsigned active;
     bool shutting_down;
     pthread_cond_t idle_cond;
+    /* TLS ended in front of libmicrohttpd (tlsfront.c), when tls */
+    struct http_tlsfront *front;
     /* WebSocket sessions (ws.c), guarded by conns_lock */
     struct ws_session *ws_sessions;
     unsigned ws_count;
@@ -215,25 +217,54 @@ struct ws_pending;
 enum MHD_Result http_ws_queue(struct http_req *req);
 /* Frees a handshake whose upgrade never happened (its app's end runs). */
 void http_ws_pending_free(struct ws_pending *p);
-/* Closes every session with 1001 and waits for them, at most timeout_ms. */
+/* Closes every session with 1001 and waits for them; after timeout_ms the
+ * sockets of those left are shut down and they are waited for to their end
+ * (each ends after the message it is handling). */
 void http_ws_close_all(struct http_server *srv, unsigned timeout_ms);
+
+/* ---- tlsfront.c: TLS ended in front of libmicrohttpd -------------------------------- */
+
+/* With TLS, the server accepts on its listening socket itself; each
+ * connection gets a thread that does the handshake, hands libmicrohttpd one
+ * end of a socket pair (MHD_add_connection, with the peer's address) and
+ * carries the bytes between the TLS session and the pair's other end. */
+struct http_tls;
+struct http_tlsfront;
+/* Starts the accepting thread on listen_fd (owned from then on, even on
+ * failure); *tls is taken over (set to NULL) once *out is set. 0,
+ * PHS_ENOMEM or PHS_EIO with err set; *out, when set, is stopped with
+ * http_tlsfront_stop either way. */
+int http_tlsfront_start(struct http_server *srv, int listen_fd, struct http_tls **tls,
+                        struct http_tlsfront **out, char *err, size_t err_len);
+/* Stops accepting (the listener closes) and ends handshakes under way;
+ * established connections go on. Idempotent. */
+void http_tlsfront_quiesce(struct http_tlsfront *f);
+/* No connection is handed to libmicrohttpd after this returns: called
+ * before MHD_stop_daemon. */
+void http_tlsfront_detach(struct http_tlsfront *f);
+/* When the connection being handed over was accepted (http_now_us), on
+ * the thread that hands it over (libmicrohttpd's connection notification
+ * runs there); 0 on any other thread. */
+uint64_t http_tlsfront_accepted_us(void);
+/* Lets the connections deliver what libmicrohttpd wrote (a bounded wait),
+ * then ends all, joins every thread and frees. NULL-safe. */
+void http_tlsfront_stop(struct http_tlsfront *f);
 
 /* ---- tls.c: TLS set-up (GnuTLS) -------------------------------------------------- */
 
-/* What libmicrohttpd needs for TLS, read and checked before it starts. */
-struct http_tls_files {
-    char *cert, *key, *dhparams; /* NUL-terminated PEM */
-    size_t cert_len, key_len;
-};
+/* The server's TLS material (credentials, DH parameters, priorities;
+ * tls_int.h), loaded and checked before it starts. */
+struct http_tls;
 
-/* Reads the certificate and key files (capped), checks that they load and
- * belong together, and prepares the RFC 7919 Diffie-Hellman parameters.
- * PHS_EIO (unreadable), PHS_EINVAL (unusable pair), PHS_ECRYPTO, PHS_ENOMEM;
- * err gets the reason. t is freed with http_tls_files_free either way. */
-int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_files *t, char *err,
+/* Reads the certificate and key files (capped; the PEM copies are wiped),
+ * checks that they load and belong together, and prepares the RFC 7919
+ * Diffie-Hellman parameters and the priorities into a new *out (freed
+ * with http_tls_free). PHS_EIO (unreadable), PHS_EINVAL (unusable pair),
+ * PHS_ECRYPTO, PHS_ENOMEM; err gets the reason. */
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls **out, char *err,
                   size_t err_len);
-/* Wipes the key and frees everything; t is left empty. */
-void http_tls_files_free(struct http_tls_files *t);
+/* Frees everything. NULL-safe. */
+void http_tls_free(struct http_tls *t);
 /* n random bytes from GnuTLS's nonce generator (request ids). 0 or PHS_ECRYPTO. */
 int http_tls_nonce(void *buf, size_t n);
 /* SHA-1 of data (the WebSocket handshake's accept value). 0 or PHS_ECRYPTO. */

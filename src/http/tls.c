@@ -1,6 +1,7 @@
 /* tls: the transport's TLS set-up through GnuTLS: certificate and key
- * files read and checked, Diffie-Hellman parameters, a certificate's
- * expiry, and the nonce generator for request ids. */
+ * files read and checked into credentials, Diffie-Hellman parameters, the
+ * priorities, a certificate's expiry, and the nonce generator for request
+ * ids. The sessions themselves are tlsfront.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 #include "core/err.h"
 #include "core/wipe.h"
-#include "http/http_int.h"
+#include "http/tls_int.h"
 
 #define HTTP_PEM_MAX (1024 * 1024)
 
@@ -40,82 +41,87 @@ out_close:
     return rc;
 }
 
-/* Checks that the certificate and key load and belong together, so a bad
- * file gives a clear message rather than libmicrohttpd's generic failure. */
-static int http_check_tls_pair(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                               char *err, size_t err_len)
+/* The server's certificate credentials: the pair loaded from PEM (a bad
+ * file gets a clear message), and the RFC 7919 ffdhe2048 group for the
+ * DHE-RSA suites of the Mozilla intermediate list (clients without ECDHE). */
+static int http_tls_credentials(struct http_tls *t, const char *cert, size_t cert_len,
+                                const char *key, size_t key_len, char *err, size_t err_len)
 {
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) < 0)
+    if (gnutls_certificate_allocate_credentials(&t->cred) < 0) {
+        t->cred = NULL;
         return PHS_ENOMEM;
+    }
     gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
     gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
-    int g = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
-    gnutls_certificate_free_credentials(cred);
+    int g = gnutls_certificate_set_x509_key_mem(t->cred, &c, &k, GNUTLS_X509_FMT_PEM);
     if (g < 0) {
         err_put(err, err_len, "TLS certificate/key unusable: %s", gnutls_strerror(g));
         return PHS_EINVAL;
     }
-    return 0;
-}
-
-/* RFC 7919 ffdhe2048 as PKCS#3 PEM, so the DHE-RSA suites of the Mozilla
- * intermediate list work for clients that lack ECDHE. NUL-terminated;
- * caller frees with free(). */
-static char *http_ffdhe_pem(void)
-{
-    gnutls_dh_params_t dh;
-    gnutls_datum_t pem = {NULL, 0};
-    char *out = NULL;
-    if (gnutls_dh_params_init(&dh) < 0)
-        return NULL;
-    if (gnutls_dh_params_import_raw2(dh, &gnutls_ffdhe_2048_group_prime,
+    if (gnutls_dh_params_init(&t->dh) < 0) {
+        t->dh = NULL;
+        return PHS_ENOMEM;
+    }
+    if (gnutls_dh_params_import_raw2(t->dh, &gnutls_ffdhe_2048_group_prime,
                                      &gnutls_ffdhe_2048_group_generator,
-                                     gnutls_ffdhe_2048_key_bits) == 0 &&
-        gnutls_dh_params_export2_pkcs3(dh, GNUTLS_X509_FMT_PEM, &pem) == 0) {
-        out = malloc(pem.size + 1);
-        if (out) {
-            memcpy(out, pem.data, pem.size);
-            out[pem.size] = '\0';
-        }
-    }
-    gnutls_free(pem.data);
-    gnutls_dh_params_deinit(dh);
-    return out;
-}
-
-int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_files *t, char *err,
-                  size_t err_len)
-{
-    int rc = http_read_pem(cert_file, &t->cert, &t->cert_len);
-    if (rc < 0) {
-        err_put(err, err_len, "cannot read TLS certificate file %s", cert_file);
-        return rc;
-    }
-    rc = http_read_pem(key_file, &t->key, &t->key_len);
-    if (rc < 0) {
-        err_put(err, err_len, "cannot read TLS key file %s", key_file);
-        return rc;
-    }
-    rc = http_check_tls_pair(t->cert, t->cert_len, t->key, t->key_len, err, err_len);
-    if (rc < 0)
-        return rc;
-    t->dhparams = http_ffdhe_pem();
-    if (!t->dhparams) {
+                                     gnutls_ffdhe_2048_key_bits) < 0) {
         err_put(err, err_len, "cannot prepare Diffie-Hellman parameters");
         return PHS_ECRYPTO;
     }
+    gnutls_certificate_set_dh_params(t->cred, t->dh);
     return 0;
 }
 
-void http_tls_files_free(struct http_tls_files *t)
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls **out, char *err,
+                  size_t err_len)
 {
-    free(t->dhparams);
-    if (t->key)
-        wipe_free(t->key, t->key_len + 1);
-    if (t->cert)
-        wipe_free(t->cert, t->cert_len + 1);
-    memset(t, 0, sizeof(*t));
+    char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
+    struct http_tls *t = calloc(1, sizeof(*t));
+    if (!t) {
+        err_put(err, err_len, "out of memory loading the TLS certificate");
+        return PHS_ENOMEM;
+    }
+    int rc = http_read_pem(cert_file, &cert, &cert_len);
+    if (rc < 0) {
+        err_put(err, err_len, "cannot read TLS certificate file %s", cert_file);
+        goto out_free_tls;
+    }
+    rc = http_read_pem(key_file, &key, &key_len);
+    if (rc < 0) {
+        err_put(err, err_len, "cannot read TLS key file %s", key_file);
+        goto out_free_pem;
+    }
+    rc = http_tls_credentials(t, cert, cert_len, key, key_len, err, err_len);
+    if (rc < 0)
+        goto out_free_pem;
+    if (gnutls_priority_init(&t->prio, HTTP_TLS_PRIORITIES, NULL) < 0) {
+        t->prio = NULL;
+        err_put(err, err_len, "cannot set the TLS priorities");
+        rc = PHS_ECRYPTO;
+    }
+out_free_pem:
+    wipe_free(key, key_len + 1);
+    wipe_free(cert, cert_len + 1);
+out_free_tls:
+    if (rc < 0)
+        http_tls_free(t);
+    else
+        *out = t;
+    return rc;
+}
+
+void http_tls_free(struct http_tls *t)
+{
+    if (!t)
+        return;
+    if (t->prio)
+        gnutls_priority_deinit(t->prio);
+    if (t->cred)
+        gnutls_certificate_free_credentials(t->cred);
+    if (t->dh)
+        gnutls_dh_params_deinit(t->dh);
+    free(t);
 }
 
 int http_tls_nonce(void *buf, size_t n)

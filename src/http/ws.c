@@ -554,5 +554,12 @@ void http_ws_close_all(struct http_server *srv, unsigned timeout_ms)
     while (srv->ws_count > 0)
         if (pthread_cond_timedwait(&srv->ws_cond, &srv->conns_lock, &until) == ETIMEDOUT)
             break;
+    /* A session still busy (a backlog of audio being fed to its decoder)
+     * uses the server's objects until its thread ends, and the caller frees
+     * them next: its socket is cut so it ends after the message in hand. */
+    for (struct ws_session *ws = srv->ws_sessions; ws; ws = ws->next)
+        shutdown(ws->fd, SHUT_RDWR);
+    while (srv->ws_count > 0)
+        pthread_cond_wait(&srv->ws_cond, &srv->conns_lock);
     pthread_mutex_unlock(&srv->conns_lock);
 }

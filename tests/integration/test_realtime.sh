@@ -92,6 +92,45 @@ done
 [ "$(builds)" = 1 ] || fail "live searches not built once by the first sessions: $(builds)"
 ok "the live searches: none built before the first session, built once by the first two"
 
+# ---- TLS records of an upgraded connection ----
+# The server ends TLS itself (docs/SECURITY.md, "TLS"): a WebSocket frame
+# goes out in TLS records of its size. (libmicrohttpd 0.9.75 ending TLS
+# carried an upgraded connection through 4 bytes at a time: one record, and
+# one read here, per 4 bytes.) OpenSSL returns at most one record a read.
+python3 - "$PORT" "$CA" "$KEY_A_TX" <<'PY' || fail "WebSocket bytes over TLS in small records"
+import base64, os, socket, ssl, struct, sys
+port, ca, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
+nonce = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /v1/realtime?intent=transcription HTTP/1.1\r\nHost: localhost\r\n"
+           "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Key: %s\r\nAuthorization: Bearer %s\r\n\r\n" % (nonce, key)).encode())
+data, reads = b"", []
+def frame_end(d):  # the end of the first frame after the head, or None
+    h = d.find(b"\r\n\r\n")
+    if h < 0 or len(d) < h + 6:
+        return None
+    f = d[h + 4:]
+    n, at = f[1] & 0x7F, 2
+    if n == 126:
+        n, at = struct.unpack(">H", f[2:4])[0], 4
+    return h + 4 + at + n if len(f) >= at + n else None
+while frame_end(data) is None:
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("connection closed after %d bytes" % len(data))
+    reads.append((len(data), len(chunk)))
+    data += chunk
+head = data.find(b"\r\n\r\n") + 4
+assert data.startswith(b"HTTP/1.1 101"), data[:40]
+end = frame_end(data)
+after = sum(1 for at, n in reads if at + n > head)
+print("frame of %d bytes in %d reads" % (end - head, after))
+sys.exit(0 if after * 4 < end - head else 1)
+PY
+ok "a WebSocket frame over TLS arrives in records of its size, not 4 bytes at a time"
+
 # ---- plain mode, its session kept (store=true) ----
 # One session serves both: plain mode's checks here, the stored copy's
 # below (a session costs the server some CPU s whatever it checks). That
