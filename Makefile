@@ -169,15 +169,15 @@ test: deps
 
 POOL_SHOW = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),echo)
 .PHONY: test-pool pool-build pool-unit pool-integration pool-asan-build pool-asan \
-        pool-allocfail-sync pool-allocfail-request pool-allocfail-worker
+        pool-allocfail-sync pool-allocfail-request pool-allocfail-worker pool-allocfail-tls
 # make starts the parts in this order once their builds are done; a freed
 # place then goes to whichever part asks first.
 test-pool: pool-integration pool-unit pool-asan pool-allocfail-sync \
-           pool-allocfail-request pool-allocfail-worker
+           pool-allocfail-request pool-allocfail-worker pool-allocfail-tls
 pool-build:
 	+@$(MAKE) --no-print-directory all unit-bins $(BUILD)/http_echo
 pool-asan-build:
-	+@$(ASAN_MAKE) unit-bins build-asan/phiscribe build-asan/allocfail
+	+@$(ASAN_MAKE) unit-bins build-asan/phiscribe build-asan/allocfail build-asan/allocfail_tls
 pool-integration: pool-build
 	+@$(POOL_SHOW) tests/integration/run $(BUILD)/phiscribe
 pool-unit: pool-build
@@ -250,11 +250,15 @@ $(BUILD)/allocfail_tls: tests/allocfail/tlsfront.c $(BUILD)/libphiscribe.a
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libphiscribe.a $(LDLIBS_ALL) \
 	    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=pthread_create
+# `make test` runs it as one part of its pool (pool-allocfail-tls).
+ALLOCFAIL_TLS_RUN = d=$$(mktemp -d) && scripts/dev-cert "$$d" 2>/dev/null && \
+	    $(ALLOCFAIL_ENV) build-asan/allocfail_tls "$$d"; rc=$$?; rm -rf "$$d"; exit $$rc
 .PHONY: test-allocfail-tls
 test-allocfail-tls:
 	@$(ASAN_MAKE) build-asan/allocfail_tls
-	@d=$$(mktemp -d) && scripts/dev-cert "$$d" 2>/dev/null && \
-	    $(ALLOCFAIL_ENV) build-asan/allocfail_tls "$$d"; rc=$$?; rm -rf "$$d"; exit $$rc
+	@$(ALLOCFAIL_TLS_RUN)
+pool-allocfail-tls: pool-asan-build pool-build
+	@$(ALLOCFAIL_TLS_RUN)
 
 test-integration: all $(BUILD)/http_echo
 	@tests/integration/run $(BUILD)/phiscribe
