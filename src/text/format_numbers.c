@@ -1137,12 +1137,10 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     /* nor before a span or a count below 20 (no pressure's second
      * value): "two over three days" is the preposition ("one or two over
      * three days") */
-    bool span = false;
-    if (format_word_is(v, j, "over") && number_at(v, j + 1, &t) && t.value < 20 &&
-        format_counted_word_at(v, j + 1 + t.k))
-        span = !((unit = unit_at_word(v, j + 1 + t.k, &ku, &wu)) && !strcmp(unit, "mmHg"));
-    if (format_word_is(v, j, "over") && !every && !span && number_at(v, j + 1, &t) &&
-        !t.ordinal) {
+    bool over = format_word_is(v, j, "over") && number_at(v, j + 1, &t);
+    bool span = over && t.value < 20 && format_counted_word_at(v, j + 1 + t.k) &&
+                !((unit = unit_at_word(v, j + 1 + t.k, &ku, &wu)) && !strcmp(unit, "mmHg"));
+    if (over && !every && !span && !t.ordinal) {
         k = j + 1 + t.k;
         spoken_num third;
         /* a blood gas, "over" as many times as said: "seven point three
@@ -1647,6 +1645,17 @@ static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
 static bool homophone_grade_open(const format_view *v, size_t i);
 
+/* True when "or" or "and" at j and the words after it may still join a
+ * number to the one before: the words run out after the conjunction or
+ * inside the number, or what follows the number is still pending. */
+static bool joined_number_open(const format_view *v, size_t j)
+{
+    spoken_num t;
+    return (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
+           (j + 1 == v->n || (number_at(v, j + 1, &t) &&
+                              (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1))));
+}
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
@@ -1656,20 +1665,13 @@ bool format_numbers_pending(const format_view *v, size_t i)
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
     size_t j = i + s.k;
-    spoken_num t;
     return unit_open_at(v, j) ||
            (plural_word(format_word(v, j)) &&
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
-           count_open(v, &s, j) ||
-           (s.small && (format_word_is(v, j, "or") || format_word_is(v, j, "and")) &&
-            (j + 1 == v->n || (number_at(v, j + 1, &t) &&
-                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1))))) ||
+           count_open(v, &s, j) || (s.small && joined_number_open(v, j)) ||
            /* "six tender | and four swollen joints" */
            (s.small && s.value >= 2 && describing_word(v, j) &&
-            (j + 1 == v->n ||
-             ((format_word_is(v, j + 1, "or") || format_word_is(v, j + 1, "and")) &&
-              (j + 2 == v->n || (number_at(v, j + 2, &t) &&
-                                 (j + 2 + t.k == v->n || format_numbers_pending(v, j + 2)))))));
+            (j + 1 == v->n || joined_number_open(v, j + 1)));
 }
 
 /* A level number said after a letter: one word, 1 to 12. */
