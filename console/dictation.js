@@ -55,7 +55,7 @@ function onEvent(m) {
 
 async function start() {
     const secret = await api('/v1/realtime/transcription_sessions', { method: 'POST', body: {} });
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, autoGainControl: false, noiseSuppression: false } });
     const ctx = new AudioContext({ sampleRate: RATE });
     await ctx.audioWorklet.addModule('pcm-worklet.js');
     const source = ctx.createMediaStreamSource(stream);

@@ -1,12 +1,19 @@
 # The web console at /console/: its files and headers with curl (CSP, HSTS,
 # types, 404 JSON, no traversal), GET /v1/me and /v1/audit/public-key, then
 # the whole console in Debian's chromium (js/console-test.mjs): clinician
-# (upload, dictation from a fake microphone playing the recording), auditor
+# (upload, dictation from a fake microphone playing a longer one), auditor
 # and admin, a reload, a revoked key, no request off the origin.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 U1=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+# The dictation's microphone: a 22-word sentence after a second of silence.
+# With the seven-word U1 a word or two decided the check: a capture begun
+# late, or a live final normalised otherwise than the file's, left 0.17 of
+# the file endpoint's words in one CI run. On this one the live finals kept
+# 0.86 to 0.95 of them through chromium (and 0.86 to 1.00 through the `ws`
+# client, with random skips of 5 to 20 ms and late starts).
+U0=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
 if [ ! -f "$here/js/node_modules/puppeteer-core/package.json" ]; then
     (cd "$here/js" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci (tests/integration/js)"
 fi
@@ -133,8 +140,16 @@ ok "/v1/doctor: the tenant's checks (audit chain, signing, retention, keys), aud
 
 # ---- the console in chromium -----------------------------------------------------------------
 SHOTS=$T/console-shots
+python3 - "$U0" "$T/mic.wav" <<'PY'
+import sys, wave
+w = wave.open(sys.argv[1])
+out = wave.open(sys.argv[2], "wb")
+out.setparams(w.getparams())
+out.writeframes(b"\0\0" * w.getframerate() + w.readframes(w.getnframes()))
+out.close()
+PY
 node "$here/js/console-test.mjs" "$URL" "$K_CLIN" "$K_AUDIT" "$K_ADMIN" "$K_VICTIM" "$U1" "$SHOTS" \
-    "$T/dictated.wav" >"$T/browser.json" || fail "browser test"
+    "$T/dictated.wav" "$T/mic.wav" >"$T/browser.json" || fail "browser test"
 python3 - "$T/browser.json" <<'PY' || fail "browser results: $(cat "$T/browser.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -147,18 +162,16 @@ print("browser: %d requests, none off the origin; transcript of %s: %d words; di
 PY
 ok "chromium: sign-in, upload, transcript, dictation, delete with certificate, audit view, verify, report, keys, retention, reload signs out"
 # The dictation, against what it sent (docs/CONSOLE.md): the audio is the
-# recording's sound at the rate it claims, whole and in order; the words
-# shown are exactly the server's results for it (the completed transcripts
-# the page received, from the browser's record of its frames); and those
-# are a reading of that audio: at least 0.4 of the words the file endpoint
-# reads in it (a wrong rate declared reads none). Not the upload's words,
-# and not all of the file endpoint's: under load the fake microphone's
-# capture can skip a few milliseconds, and a live session's final comes
-# from its running pass or from the piece decoded again, which normalise
-# differently: either can change two or three words of a seven-word
-# sentence ("he was not until exposed youngman" at the file endpoint, "he
-# was not adults those young man" live).
-/usr/bin/python3 "$here/same_sound.py" "$U1" "$T/dictated.wav" || fail "the dictation did not send the recording"
+# microphone's recording at the rate it claims, whole and in order; the
+# words shown are exactly the server's results for it (the completed
+# transcripts the page received, from the browser's record of its frames);
+# and those are a reading of that audio: at least 0.5 of the words the file
+# endpoint reads in it (a wrong rate declared reads none). Not all of them:
+# under load the fake microphone's capture can skip a few milliseconds, and
+# a live final is normalised as the audio comes, the file's over all of it,
+# which can change a word or two ("had then leisure" at the file endpoint,
+# "had been at leisure" live).
+/usr/bin/python3 "$here/same_sound.py" "$T/mic.wav" "$T/dictated.wav" || fail "the dictation did not send the recording"
 req POST /v1/audio/transcriptions "$K_CLIN" -F file=@"$T/dictated.wav" -F model=whisper-1 -F response_format=text
 expect_status 200 "the dictated audio at the file endpoint"
 s=$(python3 - "$T/body" "$T/browser.json" <<'PY'
@@ -177,7 +190,7 @@ print("%.2f" % (m[len(a)][len(b)] / max(len(a), 1)))
 PY
 )
 case "$s" in shown*) fail "the dictation does not show the server's results: $s" ;; esac
-python3 -c "import sys; sys.exit(0 if $s >= 0.4 else 1)" ||
+python3 -c "import sys; sys.exit(0 if $s >= 0.5 else 1)" ||
     fail "dictation '$(jq -r .heard "$T/browser.json")' is not a reading of the audio it sent (the file endpoint: '$(cat "$T/body")'; $s)"
 ok "the dictation sent the recording's sound and showed the server's results for it, a reading of that audio ($s of the file endpoint's words)"
 echo "screenshots: $SHOTS ($(ls "$SHOTS" | wc -l) files)"

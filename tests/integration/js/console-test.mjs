@@ -6,18 +6,20 @@
 // out. Every request the page makes is intercepted: one leaving the origin
 // fails the test. Screenshots of each view go to SHOTS.
 //
-// The audio the dictation sent (its input_audio_buffer.append events, read
-// off the wire) goes to SENT_WAV, for the caller to compare with WAV and
-// with the dictation's text.
+// The fake microphone plays MIC_WAV (WAV when not given) once. The audio the
+// dictation sent (its input_audio_buffer.append events, read off the wire)
+// goes to SENT_WAV, for the caller to compare with MIC_WAV and with the
+// dictation's text.
 //
-//   node console-test.mjs URL CLINICIAN_KEY AUDIT_KEY ADMIN_KEY VICTIM_KEY WAV SHOTS SENT_WAV
+//   node console-test.mjs URL CLINICIAN_KEY AUDIT_KEY ADMIN_KEY VICTIM_KEY WAV SHOTS SENT_WAV [MIC_WAV]
 // Prints one JSON object with what it saw; exits non-zero on any failure.
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import puppeteer from 'puppeteer-core';
 
-const [base, kClin, kAudit, kAdmin, kVictim, wav, shots, sentWav] = process.argv.slice(2);
+const [base, kClin, kAudit, kAdmin, kVictim, wav, shots, sentWav, micArg] = process.argv.slice(2);
+const mic = micArg || wav;
 const origin = new URL(base).origin;
 const keyId = k => k.slice(4, 16);
 const seen = { requests: 0, offOrigin: [], keyInUrl: 0, errors: [], shots: [] };
@@ -34,7 +36,7 @@ const browser = await puppeteer.launch({
         '--autoplay-policy=no-user-gesture-required', '--mute-audio',
         // the microphone: the recording once, then silence
         '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`],
+        `--use-file-for-fake-audio-capture=${mic}%noloop`],
 });
 
 let page;
@@ -105,6 +107,18 @@ async function signOut() {
 try {
     page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 800 });
+    // the microphone track the page gets, as the browser set it up: a
+    // recogniser wants the sound as spoken, not levelled (automatic gain
+    // clipped the fake microphone's loud syllables) or filtered
+    await page.evaluateOnNewDocument(() => {
+        const md = navigator.mediaDevices, get = md.getUserMedia.bind(md);
+        md.getUserMedia = async c => {
+            const s = await get(c);
+            const t = s.getAudioTracks()[0].getSettings();
+            window.phsMicSettings = { autoGainControl: t.autoGainControl, noiseSuppression: t.noiseSuppression };
+            return s;
+        };
+    });
     page.on('dialog', d => d.accept());
     page.on('pageerror', e => seen.errors.push(`pageerror: ${e.message}`));
     page.on('console', m => { if (m.type() === 'error') seen.errors.push(`console: ${m.text()}`); });
@@ -210,10 +224,13 @@ try {
     });
     await openTab('Dictate');
     await page.click('#dictate-start');
-    const wavSeconds = (fs.statSync(wav).size - 44) / 32000;
+    const wavSeconds = (fs.statSync(mic).size - 44) / 32000;
     await page.waitForFunction(n => Number(document.querySelector('#dictation').dataset.sentSamples || 0) >= n
         || !document.querySelector('#alert').hidden, { timeout: 60000 }, Math.ceil((wavSeconds + 1) * 24000));
     assert(await page.$eval('#alert', e => e.hidden), 'dictation started');
+    seen.micSettings = await page.evaluate(() => window.phsMicSettings);
+    assert(seen.micSettings && seen.micSettings.autoGainControl === false && seen.micSettings.noiseSuppression === false,
+        `the microphone without the browser's gain control and noise suppression (${JSON.stringify(seen.micSettings)})`);
     await page.click('#dictate-stop');
     await page.waitForSelector('#dictate-start', { visible: true, timeout: 60000 });
     // its utterances, a paragraph each, one after the other
