@@ -173,6 +173,63 @@ static void test_fixtures(void **state)
     free(fl);
 }
 
+/* HE-AAC as its configuration signals it (ISO/IEC 14496-3 1.6.5): no
+ * encoder in Debian main writes SBR or PS, so these are the 16 kHz AAC-LC
+ * fixture's frames with its AudioSpecificConfig rewritten in place (the same
+ * five bytes: ffmpeg writes the backward-compatible form with SBR said
+ * absent). libfaad2 then decodes at the doubled rate, and PS gives two
+ * channels from the mono core; the frames carry no SBR envelopes, so what
+ * is checked is the reader's part: the rate, the channels and the duration
+ * it reports and the samples in step with the FLAC, not libfaad2's
+ * reconstruction of the high band. */
+static void test_he_aac_signalled(void **state)
+{
+    (void)state;
+    static const unsigned char lc[] = {0x05, 0x80, 0x80, 0x80, 0x05, 0x14, 0x08, 0x56, 0xe5, 0x00};
+    static const struct {
+        const char *what;
+        unsigned char asc[5];
+    } forms[] = {
+        /* AAC-LC 16 kHz mono, sync extension 0x2b7, SBR present at 32 kHz */
+        {"backward-compatible SBR", {0x14, 0x08, 0x56, 0xe5, 0xa8}},
+        /* object type 5 (SBR) at 32 kHz over an AAC-LC core at 16 kHz */
+        {"hierarchical SBR", {0x2c, 0x0a, 0x88, 0x00, 0x00}},
+        /* object type 29 (PS): the same, two channels out of one */
+        {"hierarchical PS", {0xec, 0x0a, 0x88, 0x00, 0x00}},
+    };
+    size_t len, flen;
+    unsigned char *d = load("jfk-aac-16k-mono.m4a", &len);
+    unsigned char *fl = fx_read_file("samples/jfk.flac", &flen);
+    assert_non_null(fl);
+    audio_info info;
+    struct fx_pcm ref, p;
+    char msg[200];
+    assert_int_equal(fx_decode_mem(fl, flen, NULL, &info, &ref, msg, sizeof(msg)), 0);
+    size_t esds = box(d, len, STBL "stsd/mp4a/esds", 0), at = 0;
+    for (size_t i = esds; i + sizeof(lc) <= esds + rd32(d + esds); i++)
+        if (!memcmp(d + i, lc, sizeof(lc)))
+            at = i + 5;
+    assert_true(at != 0);
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        memcpy(d + at, forms[f].asc, 5);
+        int rc = fx_decode_mem(d, len, NULL, &info, &p, msg, sizeof(msg));
+        if (rc != 0)
+            fail_msg("%s: %d (%s)", forms[f].what, rc, msg);
+        assert_string_equal(info.format, "mp4/he-aac");
+        assert_int_equal(info.sample_rate, 32000);
+        assert_int_equal(info.channels, 1);
+        assert_true(info.duration > 4.4 && info.duration < 4.6);
+        assert_in_range(p.n, 16000 * 44 / 10, 16000 * 46 / 10);
+        double c = fx_best_correlation(p.s, ref.s, 4000, 16000 * 3, 3200);
+        print_message("%s: %zu samples, correlation with the FLAC %.3f\n", forms[f].what, p.n, c);
+        assert_true(c > 0.8);
+        free(p.s);
+    }
+    free(ref.s);
+    free(fl);
+    free(d);
+}
+
 /* The same AAC frames with the moov before and after the mdat, a 64-bit
  * moov size, an mdat of size 0 (to the end): the same samples. */
 static void test_box_sizes(void **state)
@@ -428,7 +485,8 @@ static void test_moov_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures),  cmocka_unit_test(test_box_sizes),
+        cmocka_unit_test(test_fixtures),  cmocka_unit_test(test_he_aac_signalled),
+        cmocka_unit_test(test_box_sizes),
         cmocka_unit_test(test_hostile),   cmocka_unit_test(test_limits),
         cmocka_unit_test(test_every_cut), cmocka_unit_test(test_moov_bytes),
     };
