@@ -561,13 +561,14 @@ static int open_webm(audio_reader *r, int64_t size, const audio_limits *lim, aud
     return check_demuxed(r, WEBM_RATE, channels, duration, lim, msg, msg_len);
 }
 
-/* An MP4 file's AAC or Opus track (speech/mp4.h). */
-static int open_mp4(audio_reader *r, int64_t size, const audio_limits *lim, audio_info *info,
-                    char *msg, size_t msg_len)
+/* An MP4 file's AAC or Opus track, or an ADTS stream (speech/mp4.h). */
+static int open_mp4(audio_reader *r, int64_t size, bool adts, const audio_limits *lim,
+                    audio_info *info, char *msg, size_t msg_len)
 {
     int rc;
     mp4_info mi;
-    r->mp4 = mp4_open(&r->src, size, &mi, &rc, msg, msg_len);
+    r->mp4 = adts ? mp4_open_adts(&r->src, size, &mi, &rc, msg, msg_len)
+                  : mp4_open(&r->src, size, &mi, &rc, msg, msg_len);
     if (!r->mp4)
         return rc;
     snprintf(info->format, sizeof(info->format), "%s", mi.format);
@@ -616,8 +617,10 @@ audio_reader *audio_open(const audio_source *src, const audio_limits *lim, audio
         *err = PHS_OK;
         return r;
     }
-    if (mp4_sniff(head, nhead)) {
-        if ((rc = open_mp4(r, size, lim, info, msg, msg_len)) < 0)
+    bool adts = !mp4_sniff(head, nhead) && mp4_adts_sniff(src, size);
+    src->seek(src->ctx, 0, SEEK_SET); /* libsndfile reads on from where the sniff left */
+    if (adts || mp4_sniff(head, nhead)) {
+        if ((rc = open_mp4(r, size, adts, lim, info, msg, msg_len)) < 0)
             goto fail;
         *err = PHS_OK;
         return r;

@@ -97,6 +97,10 @@ struct mp4_reader {
     unsigned char *sample_buf; /* MP4_MAX_SAMPLE + PAD */
     audio_frames frames;       /* the last frame decoded (libfaad2's buffer, opus_pcm, folded) */
     bool done;
+    /* an ADTS stream instead of an MP4's track: its frames from adts_pos
+     * to adts_end, each behind its own header */
+    bool adts, sbr_heard;
+    int64_t adts_pos, adts_end;
 };
 
 bool mp4_sniff(const unsigned char *head, size_t n)
@@ -790,11 +794,15 @@ static int fragment_sample(mp4_reader *r, int64_t *off, uint64_t *len)
 
 /* The next sample of the audio track into r->sample_buf: its length, 0 at
  * the end, < 0. */
+static int adts_sample(mp4_reader *r, int64_t *off, uint64_t *len);
+
 static int64_t next_sample(mp4_reader *r)
 {
     int64_t off;
     uint64_t len;
-    int rc = r->sample < r->samples ? table_sample(r, &off, &len) : fragment_sample(r, &off, &len);
+    int rc = r->adts                  ? adts_sample(r, &off, &len)
+             : r->sample < r->samples ? table_sample(r, &off, &len)
+                                      : fragment_sample(r, &off, &len);
     if (rc <= 0)
         return rc;
     if (len > MP4_MAX_SAMPLE || off < 0 || off > r->size || len > (uint64_t)(r->size - off))
@@ -856,12 +864,8 @@ static void asc_fields(const unsigned char *asc, size_t len, unsigned *object, u
 /* libfaad2 for the AudioSpecificConfig: float output at the core's rate
  * for implicitly signalled SBR (half the work, and all a 16 kHz
  * recogniser hears). */
-static int open_aac(mp4_reader *r, unsigned char *asc, size_t asc_len, mp4_info *info, char *msg,
-                    size_t msg_len)
+static int aac_decoder(mp4_reader *r)
 {
-    mp4AudioSpecificConfig cfg;
-    unsigned long rate = 0;
-    unsigned char channels = 0;
     r->dec = NeAACDecOpen();
     r->sample_buf = malloc(MP4_MAX_SAMPLE + PAD);
     if (!r->dec || !r->sample_buf)
@@ -870,21 +874,39 @@ static int open_aac(mp4_reader *r, unsigned char *asc, size_t asc_len, mp4_info 
     conf->outputFormat = FAAD_FMT_FLOAT;
     conf->downMatrix = 0;
     conf->dontUpSampleImplicitSBR = 1;
-    if (!NeAACDecSetConfiguration(r->dec, conf) ||
-        NeAACDecAudioSpecificConfig(asc, (unsigned long)asc_len, &cfg) < 0 ||
+    return NeAACDecSetConfiguration(r->dec, conf) ? 0 : PHS_EUNSUPPORTED;
+}
+
+/* libfaad2 decodes a mono stream to two channels (a mono stream may
+ * carry Parametric Stereo): their mean is the stream's one. */
+static int aac_channels(mp4_reader *r, unsigned configured, unsigned char channels)
+{
+    r->dec_channels = channels;
+    r->channels = configured == 1 && channels == 2 ? 1 : channels;
+    if (r->channels != r->dec_channels && !(r->folded = malloc(sizeof(float) * 2048)))
+        return PHS_ENOMEM;
+    return 0;
+}
+
+static int open_aac(mp4_reader *r, unsigned char *asc, size_t asc_len, mp4_info *info, char *msg,
+                    size_t msg_len)
+{
+    mp4AudioSpecificConfig cfg;
+    unsigned long rate = 0;
+    unsigned char channels = 0;
+    int rc = aac_decoder(r);
+    if (rc == PHS_ENOMEM)
+        return rc;
+    if (rc < 0 || NeAACDecAudioSpecificConfig(asc, (unsigned long)asc_len, &cfg) < 0 ||
         NeAACDecInit2(r->dec, asc, (unsigned long)asc_len, &rate, &channels) < 0 || !rate ||
         !channels) {
         err_put(msg, msg_len, "the MP4 file's AAC configuration is not supported");
         return PHS_EUNSUPPORTED;
     }
-    /* libfaad2 decodes a mono stream to two channels (a mono stream may
-     * carry Parametric Stereo): their mean is the stream's one */
     unsigned object, configured;
     asc_fields(asc, asc_len, &object, &configured);
-    r->dec_channels = channels;
-    r->channels = configured == 1 && channels == 2 ? 1 : channels;
-    if (r->channels != r->dec_channels && !(r->folded = malloc(sizeof(float) * 2048)))
-        return PHS_ENOMEM;
+    if ((rc = aac_channels(r, configured, channels)) < 0)
+        return rc;
     info->rate = (int)rate;
     info->channels = r->channels;
     snprintf(info->format, sizeof(info->format), "%s",
@@ -942,6 +964,8 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
             err_put(msg, msg_len, "an AAC frame of the MP4 file is damaged");
             return PHS_ETRUNCATED;
         }
+        if (fi.sbr == SBR_UPSAMPLED || fi.sbr == SBR_DOWNSAMPLED || fi.ps)
+            r->sbr_heard = true;
         if (!pcm || fi.samples == 0)
             continue; /* the decoder's first frame, or an empty one */
         if (fi.channels != r->dec_channels || fi.samples / fi.channels > 2048) {
@@ -956,6 +980,179 @@ static int decode_next(mp4_reader *r, char *msg, size_t msg_len)
             r->frames.pcm = r->folded;
         return 1;
     }
+}
+
+/* ---- ADTS: AAC frames each behind its own header ----------------------------- */
+
+#define ADTS_HEADER 7   /* bytes of a header without its CRC */
+#define ID3V1       128 /* bytes of an ID3v1 tag at the end */
+
+/* An ADTS header (ISO/IEC 13818-7 6.2): MPEG-2 or -4, layer 0. */
+struct adts {
+    unsigned object, rate_index, channels, blocks;
+    size_t frame; /* bytes of the frame, its header included */
+};
+
+static bool adts_header(const unsigned char *h, struct adts *a)
+{
+    if (h[0] != 0xFF || (h[1] & 0xF6) != 0xF0)
+        return false;
+    a->object = (h[2] >> 6) + 1u;
+    a->rate_index = h[2] >> 2 & 0xFu;
+    a->channels = (h[2] & 1u) << 2 | h[3] >> 6;
+    a->frame = (size_t)(h[3] & 3u) << 11 | (size_t)h[4] << 3 | h[5] >> 5;
+    a->blocks = (h[6] & 3u) + 1;
+    return a->rate_index < 12 && a->frame > ADTS_HEADER + (h[1] & 1u ? 0 : 2);
+}
+
+/* The ID3v2 tag a file may begin with: its length, 0 when none. */
+static int64_t id3v2_length(const audio_source *src, int64_t size)
+{
+    unsigned char h[10];
+    if (size < 10 || audio_source_get(src, size, 0, h, sizeof(h)) < 0 || memcmp(h, "ID3", 3) ||
+        (h[6] | h[7] | h[8] | h[9]) & 0x80)
+        return 0;
+    int64_t n = 10 + ((int64_t)h[6] << 21 | (int64_t)h[7] << 14 | h[8] << 7 | h[9]) +
+                (h[5] & 0x10 ? 10 : 0); /* a footer */
+    return n < size ? n : 0;
+}
+
+static bool header_at(const audio_source *src, int64_t size, int64_t off, struct adts *a)
+{
+    unsigned char h[ADTS_HEADER];
+    return size - off >= ADTS_HEADER && audio_source_get(src, size, off, h, sizeof(h)) == 0 &&
+           adts_header(h, a);
+}
+
+bool mp4_adts_sniff(const audio_source *src, int64_t size)
+{
+    struct adts a, b;
+    int64_t off = id3v2_length(src, size);
+    if (!header_at(src, size, off, &a))
+        return false;
+    /* a second frame alike, or the first is the whole file */
+    off += (int64_t)a.frame;
+    return off == size || (header_at(src, size, off, &b) && b.rate_index == a.rate_index &&
+                           b.channels == a.channels);
+}
+
+/* Every frame's header from the first to the end: a cut, or bytes where a
+ * frame should begin, found here; the stream's duration. */
+static int adts_walk(mp4_reader *r, const struct adts *first, mp4_info *info, char *msg,
+                     size_t msg_len)
+{
+    static const unsigned rates[12] = {96000, 88200, 64000, 48000, 44100, 32000,
+                                       24000, 22050, 16000, 12000, 11025, 8000};
+    uint64_t frames = 0;
+    int64_t at = r->adts_pos;
+    while (at < r->size) {
+        struct adts a;
+        unsigned char tag[3];
+        if (!header_at(&r->src, r->size, at, &a)) {
+            if (r->size - at == ID3V1 && get(r, at, tag, 3) == 0 && !memcmp(tag, "TAG", 3))
+                break;
+            err_put(msg, msg_len,
+                    r->size - at < ADTS_HEADER ? "the AAC stream is cut short"
+                                               : "the AAC stream is damaged (no frame header where "
+                                                 "one should begin)");
+            return PHS_ETRUNCATED;
+        }
+        if (a.rate_index != first->rate_index || a.channels != first->channels ||
+            a.object != first->object) {
+            err_put(msg, msg_len, "the AAC stream changes its rate, channels or profile");
+            return PHS_EUNSUPPORTED;
+        }
+        if (a.blocks != 1 || a.frame > MP4_MAX_SAMPLE) {
+            err_put(msg, msg_len, "ADTS frames of several raw data blocks are not supported");
+            return PHS_EUNSUPPORTED;
+        }
+        if ((int64_t)a.frame > r->size - at) {
+            err_put(msg, msg_len, "the AAC stream is cut short");
+            return PHS_ETRUNCATED;
+        }
+        at += (int64_t)a.frame;
+        frames++;
+    }
+    r->adts_end = at;
+    /* what libfaad2 hands out: nothing for the first frame */
+    info->duration = (double)(frames ? frames - 1 : 0) * 1024 / rates[first->rate_index];
+    return 0;
+}
+
+/* The next frame, header and all (libfaad2 reads the header itself). */
+static int adts_sample(mp4_reader *r, int64_t *off, uint64_t *len)
+{
+    struct adts a;
+    if (r->adts_pos >= r->adts_end)
+        return 0;
+    if (!header_at(&r->src, r->size, r->adts_pos, &a) ||
+        (int64_t)a.frame > r->adts_end - r->adts_pos)
+        return PHS_ETRUNCATED; /* the source changed since the walk */
+    *off = r->adts_pos;
+    *len = a.frame;
+    r->adts_pos += (int64_t)a.frame;
+    return 1;
+}
+
+static int open_adts(mp4_reader *r, mp4_info *info, char *msg, size_t msg_len)
+{
+    struct adts a;
+    unsigned long rate = 0;
+    unsigned char channels = 0;
+    int rc;
+    r->adts = true;
+    r->adts_pos = id3v2_length(&r->src, r->size);
+    if (!header_at(&r->src, r->size, r->adts_pos, &a)) {
+        err_put(msg, msg_len, "the AAC stream is damaged (no frame header where one should begin)");
+        return PHS_ETRUNCATED;
+    }
+    if ((rc = adts_walk(r, &a, info, msg, msg_len)) < 0)
+        return rc;
+    rc = aac_decoder(r);
+    if (rc == PHS_ENOMEM || (rc == 0 && (rc = get(r, r->adts_pos, r->sample_buf, a.frame)) < 0))
+        return rc;
+    if (rc == 0)
+        memset(r->sample_buf + a.frame, 0, PAD);
+    if (rc < 0 || NeAACDecInit(r->dec, r->sample_buf, a.frame, &rate, &channels) < 0 || !rate ||
+        !channels) {
+        err_put(msg, msg_len, "the AAC stream's configuration is not supported");
+        return PHS_EUNSUPPORTED;
+    }
+    if ((rc = aac_channels(r, a.channels, channels)) < 0)
+        return rc;
+    info->rate = (int)rate;
+    info->channels = r->channels;
+    return 0;
+}
+
+/* A failed open: msg says why (out of memory and a failed read here), the
+ * reader freed. */
+static mp4_reader *failed(mp4_reader *r, int rc, int *err, char *msg, size_t msg_len)
+{
+    if (rc == PHS_ENOMEM)
+        err_put(msg, msg_len, "out of memory");
+    else if (rc == PHS_EIO)
+        err_put(msg, msg_len, "reading the audio input failed");
+    mp4_close(r);
+    *err = rc;
+    return NULL;
+}
+
+/* The first frame decoded: an empty file is told here. */
+static mp4_reader *first_frame(mp4_reader *r, int *err, char *msg, size_t msg_len)
+{
+    int rc = decode_next(r, msg, msg_len);
+    if (rc == 0) {
+        rc = PHS_EEMPTY;
+        err_put(msg, msg_len, "the recording contains no audio samples");
+    }
+    if (rc < 0) {
+        mp4_close(r);
+        *err = rc;
+        return NULL;
+    }
+    *err = 0;
+    return r;
 }
 
 mp4_reader *mp4_open(const audio_source *src, int64_t size, mp4_info *info, int *err, char *msg,
@@ -976,25 +1173,29 @@ mp4_reader *mp4_open(const audio_source *src, int64_t size, mp4_info *info, int 
                                       : open_aac(r, cfg.data, cfg.len, info, msg, msg_len)) < 0)
         goto fail;
     r->top = moov.end;
-    if ((rc = decode_next(r, msg, msg_len)) < 0) /* the first frame: an empty file is told here */
-        goto fail_said;
-    if (rc == 0) {
-        rc = PHS_EEMPTY;
-        err_put(msg, msg_len, "the recording contains no audio samples");
-        goto fail_said;
-    }
-    *err = 0;
-    return r;
+    return first_frame(r, err, msg, msg_len);
 
 fail:
-    if (rc == PHS_ENOMEM)
-        err_put(msg, msg_len, "out of memory");
-    else if (rc == PHS_EIO)
-        err_put(msg, msg_len, "reading the audio input failed");
-fail_said:
-    mp4_close(r);
-    *err = rc;
-    return NULL;
+    return failed(r, rc, err, msg, msg_len);
+}
+
+mp4_reader *mp4_open_adts(const audio_source *src, int64_t size, mp4_info *info, int *err,
+                          char *msg, size_t msg_len)
+{
+    mp4_reader *r = calloc(1, sizeof(*r));
+    int rc = PHS_ENOMEM;
+    memset(info, 0, sizeof(*info));
+    if (!r)
+        return failed(r, rc, err, msg, msg_len);
+    r->src = *src;
+    r->size = size;
+    if ((rc = open_adts(r, info, msg, msg_len)) < 0)
+        return failed(r, rc, err, msg, msg_len);
+    mp4_reader *ok = first_frame(r, err, msg, msg_len);
+    if (ok)
+        snprintf(info->format, sizeof(info->format), "%s",
+                 r->sbr_heard ? "adts/he-aac" : "adts/aac");
+    return ok;
 }
 
 int64_t mp4_read_float(mp4_reader *r, float *out, size_t max, char *msg, size_t msg_len)

@@ -49,7 +49,8 @@ bool mp4_sniff(const unsigned char *head, size_t n);
 
 /* What mp4_open found: the decoder's output rate and channels, the track's
  * duration (mdhd, else the sum of its stts; 0, unknown, for a fragmented
- * file), and a format name ("mp4/aac", "mp4/he-aac", "mp4/opus"). */
+ * file), and a format name ("mp4/aac", "mp4/he-aac", "mp4/opus"; an ADTS
+ * stream's "adts/aac", "adts/he-aac"). */
 typedef struct mp4_info {
     int rate;
     int channels;
@@ -66,6 +67,23 @@ typedef struct mp4_info {
  * PHS_ENOMEM, and a one-line reason in msg (never the file's bytes). */
 mp4_reader *mp4_open(const audio_source *src, int64_t size, mp4_info *info, int *err, char *msg,
                      size_t msg_len);
+
+/* True when src (size bytes) is a raw AAC stream in ADTS frames (a .aac
+ * file: Android's recorder, ffmpeg), after an ID3v2 tag or not: a frame
+ * header, and a second one alike where the first ends (or the file ends
+ * there). Layer 0 is MPEG audio's reserved layer, so no MP3 passes. */
+bool mp4_adts_sniff(const audio_source *src, int64_t size);
+
+/* Opens src as an ADTS stream and decodes its first frame. Every frame
+ * header is read at open: the duration is theirs (1024 samples a frame at
+ * the core's rate), and a stream cut inside a frame or with other bytes
+ * where a frame should begin is PHS_ETRUNCATED there (an ID3v1 tag at the
+ * end is allowed); a stream that changes its rate, channels or profile,
+ * or frames of several raw data blocks, PHS_EUNSUPPORTED. Implicit SBR is
+ * decoded at the core's rate. Its format: "adts/aac", or "adts/he-aac"
+ * when the first frame carries SBR or PS. Otherwise as mp4_open. */
+mp4_reader *mp4_open_adts(const audio_source *src, int64_t size, mp4_info *info, int *err,
+                          char *msg, size_t msg_len);
 
 /* Up to max frames (max * channels floats) into out; 0 at the end. < 0 on
  * failure (PHS_ETRUNCATED for a damaged or cut file or frame, PHS_EIO,

@@ -36,6 +36,8 @@ static const struct fixture {
     /* the first audio track (jfk); the second, a tone at 8 kHz stereo,
      * must give neither its samples nor its rate or channels */
     {"jfk-two-tracks.m4a", "mp4/aac", 16000, 1, true},
+    /* the 16 kHz file's frames as a raw ADTS stream (.aac) */
+    {"jfk-aac-16k-mono.aac", "adts/aac", 16000, 1, true},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -228,6 +230,89 @@ static void test_he_aac_signalled(void **state)
     free(ref.s);
     free(fl);
     free(d);
+}
+
+/* The ADTS stream: the same samples as the M4A of the same frames, with an
+ * ID3v2 tag before it and an ID3v1 tag after; refused with the right code
+ * when cut inside a frame, with other bytes where a frame should begin,
+ * when a frame changes the channels, or holds several raw data blocks. */
+static void test_adts(void **state)
+{
+    (void)state;
+    size_t la, lm;
+    unsigned char *a = load("jfk-aac-16k-mono.aac", &la);
+    unsigned char *m = load("jfk-aac-16k-mono.m4a", &lm);
+    audio_info info;
+    struct fx_pcm pa, pm, p;
+    char msg[200];
+    assert_int_equal(fx_decode_mem(m, lm, NULL, &info, &pm, msg, sizeof(msg)), 0);
+    assert_int_equal(fx_decode_mem(a, la, NULL, &info, &pa, msg, sizeof(msg)), 0);
+    assert_int_equal(pa.n, pm.n);
+    assert_memory_equal(pa.s, pm.s, pa.n * sizeof(int16_t));
+
+    /* tagged: a 30-byte ID3v2 tag (syncsafe size 20) before, ID3v1 after */
+    static const unsigned char id3[10] = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 20};
+    unsigned char *t = calloc(1, la + 30 + 128);
+    assert_non_null(t);
+    memcpy(t, id3, sizeof(id3));
+    memcpy(t + 30, a, la);
+    memcpy(t + 30 + la, "TAG", 3);
+    assert_int_equal(fx_decode_mem(t, la + 30 + 128, NULL, &info, &p, msg, sizeof(msg)), 0);
+    assert_string_equal(info.format, "adts/aac");
+    assert_int_equal(p.n, pa.n);
+    assert_memory_equal(p.s, pa.s, pa.n * sizeof(int16_t));
+    free(p.s);
+    /* other bytes after the last frame than an ID3v1 tag */
+    memcpy(t + 30 + la, "XYZ", 3);
+    assert_int_equal(fx_decode_mem(t, la + 30 + 128, NULL, &info, &p, msg, sizeof(msg)),
+                     PHS_ETRUNCATED);
+    assert_non_null(strstr(msg, "no frame header"));
+    free(p.s);
+
+    /* the frames: the third one's header, at its offset */
+    size_t f1 = (size_t)(a[3] & 3) << 11 | (size_t)a[4] << 3 | a[5] >> 5;
+    size_t f2 = f1 + ((size_t)(a[f1 + 3] & 3) << 11 | (size_t)a[f1 + 4] << 3 | a[f1 + 5] >> 5);
+    static const struct {
+        const char *what;
+        size_t byte;
+        unsigned char and, or ;
+        int rc;
+        const char *says;
+    } bad[] = {
+        {"no sync word", 0, 0x00, 0x00, PHS_ETRUNCATED, "no frame header"},
+        {"two channels", 3, 0x3F, 0x80, PHS_EUNSUPPORTED, "changes its rate, channels or profile"},
+        {"another rate", 2, 0xC3, 0x0C, PHS_EUNSUPPORTED, "changes its rate, channels or profile"},
+        {"two raw data blocks", 6, 0xFC, 0x01, PHS_EUNSUPPORTED, "several raw data blocks"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(t, a, la);
+        t[f2 + bad[i].byte] = (unsigned char)((t[f2 + bad[i].byte] & bad[i].and) | bad[i].or);
+        int rc = fx_decode_mem(t, la, NULL, &info, &p, msg, sizeof(msg));
+        if (rc != bad[i].rc || !strstr(msg, bad[i].says))
+            fail_msg("%s: %d (%s)", bad[i].what, rc, msg);
+        free(p.s);
+    }
+    /* the last frame saying more bytes than the file has left */
+    size_t last = 0;
+    for (size_t at = 0; at < la;
+         at += (size_t)(a[at + 3] & 3) << 11 | (size_t)a[at + 4] << 3 | a[at + 5] >> 5)
+        last = at;
+    memcpy(t, a, la);
+    t[last + 3] |= 3;
+    t[last + 4] = 0xFF;
+    assert_int_equal(fx_decode_mem(t, la, NULL, &info, &p, msg, sizeof(msg)), PHS_ETRUNCATED);
+    assert_non_null(strstr(msg, "cut short"));
+    free(p.s);
+    /* cut inside the third frame */
+    memcpy(t, a, la);
+    assert_int_equal(fx_decode_mem(t, f2 + 20, NULL, &info, &p, msg, sizeof(msg)), PHS_ETRUNCATED);
+    assert_non_null(strstr(msg, "cut short"));
+    free(p.s);
+    free(t);
+    free(pa.s);
+    free(pm.s);
+    free(a);
+    free(m);
 }
 
 /* The same AAC frames with the moov before and after the mdat, a 64-bit
@@ -432,7 +517,9 @@ static void test_every_cut(void **state)
         struct fx_pcm whole;
         char msg[200];
         assert_int_equal(fx_decode_mem(d, len, NULL, &info, &whole, msg, sizeof(msg)), 0);
-        bool fragmented = !fixtures[i].duration;
+        /* a fragmented file, and an ADTS stream (no length anywhere), cut
+         * between two fragments or frames reads to the cut */
+        bool fragmented = !fixtures[i].duration || strstr(fixtures[i].name, ".aac");
         size_t step = fx_asan_short() ? 61 : 7, read = 0;
         for (size_t cut = 1; cut < len; cut += cut < 2048 && !fx_asan_short() ? 1 : step) {
             struct fx_pcm p;
@@ -486,7 +573,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),  cmocka_unit_test(test_he_aac_signalled),
-        cmocka_unit_test(test_box_sizes),
+        cmocka_unit_test(test_adts),      cmocka_unit_test(test_box_sizes),
         cmocka_unit_test(test_hostile),   cmocka_unit_test(test_limits),
         cmocka_unit_test(test_every_cut), cmocka_unit_test(test_moov_bytes),
     };
