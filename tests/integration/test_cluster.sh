@@ -92,7 +92,13 @@ eval "URL=\$URL$1"
 for j in $JOBS; do wait_done "$KEY" "$j"; done
 [ "$(sql "SELECT lease_node FROM transcripts WHERE id = '$vjob'")" != "$vnode" ] ||
     fail "the killed node's job was completed by another node"
-[ "$(sql "SELECT attempts || ' ' || interruptions FROM transcripts WHERE id = '$vjob'")" = "1 1" ] ||
+# One attempt, and at least the dead run as an interruption: the node that
+# took the job over renews its 2 s lease every 0.67 s, and on a loaded
+# machine (PostgreSQL's commits on the same disks) a renewal can come late
+# enough for a third node to take the job over again; that is one more
+# interruption, never an attempt.
+[ "$(sql "SELECT attempts FROM transcripts WHERE id = '$vjob'")" = 1 ] &&
+    [ "$(sql "SELECT interruptions FROM transcripts WHERE id = '$vjob'")" -ge 1 ] ||
     fail "the dead run is an interruption, not an attempt: $(sql "SELECT attempts, interruptions FROM transcripts WHERE id = '$vjob'")"
 "$P" audit export --data "$T/n1" --store "$URLDB" --format jsonl >"$T/audit.jsonl"
 python3 - "$T/audit.jsonl" $JOBS <<'PY' || fail "exactly one completion per acknowledged job"

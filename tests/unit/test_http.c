@@ -679,10 +679,54 @@ static void test_start_refusals(void **state)
     http_server_free(NULL);
 }
 
+/* h_slow holds its request until the test opens the gate, and says when it
+ * has one and when it has answered: the drain checks below hold a request
+ * in flight by that, not by a sleep that load can outlast. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool entered, open, answered;
+} slow_gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false};
+
 static int h_slow(struct http_req *req, void *ctx)
 {
-    usleep(400 * 1000);
-    return http_reply_text(req, 200, "text/plain", "done", 4);
+    pthread_mutex_lock(&slow_gate.mu);
+    slow_gate.entered = true;
+    pthread_cond_broadcast(&slow_gate.cond);
+    while (!slow_gate.open)
+        pthread_cond_wait(&slow_gate.cond, &slow_gate.mu);
+    pthread_mutex_unlock(&slow_gate.mu);
+    int rc = http_reply_text(req, 200, "text/plain", "done", 4);
+    pthread_mutex_lock(&slow_gate.mu);
+    slow_gate.answered = true;
+    pthread_mutex_unlock(&slow_gate.mu);
+    return rc;
+}
+
+static void slow_gate_wait_entered(void)
+{
+    pthread_mutex_lock(&slow_gate.mu);
+    while (!slow_gate.entered)
+        pthread_cond_wait(&slow_gate.cond, &slow_gate.mu);
+    pthread_mutex_unlock(&slow_gate.mu);
+}
+
+static void slow_gate_open(void)
+{
+    pthread_mutex_lock(&slow_gate.mu);
+    slow_gate.open = true;
+    pthread_cond_broadcast(&slow_gate.cond);
+    pthread_mutex_unlock(&slow_gate.mu);
+}
+
+/* Opens the gate a little after the drain has begun (if the opener runs
+ * first under load, the drain finds the request done: the check is then
+ * weaker, never wrong). */
+static void *slow_gate_opener(void *arg)
+{
+    usleep(200 * 1000);
+    slow_gate_open();
+    return NULL;
 }
 
 struct slow_client {
@@ -720,17 +764,29 @@ static void test_graceful_drain(void **state)
     char err[256];
     for (int round = 0; round < 2; round++) {
         struct http_server *s;
+        pthread_mutex_lock(&slow_gate.mu);
+        slow_gate.entered = slow_gate.open = slow_gate.answered = false;
+        pthread_mutex_unlock(&slow_gate.mu);
         assert_int_equal(http_server_start(&cfg, slow_routes, 1, &s, err, sizeof(err)), 0);
         struct slow_client c = {.port = http_server_port(s)};
-        pthread_t t;
+        pthread_t t, opener;
         assert_int_equal(pthread_create(&t, NULL, slow_client_main, &c), 0);
-        usleep(150 * 1000); /* the request is in its handler */
+        slow_gate_wait_entered(); /* the request is in its handler */
         if (round == 0) {
-            /* drain waits for the response to be sent */
-            assert_int_equal(http_server_drain(s, 5000), 0);
+            /* drain waits for the response to be sent: the handler has
+             * answered by the time it returns */
+            assert_int_equal(pthread_create(&opener, NULL, slow_gate_opener, NULL), 0);
+            assert_int_equal(http_server_drain(s, 60000), 0);
+            pthread_mutex_lock(&slow_gate.mu);
+            bool answered = slow_gate.answered;
+            pthread_mutex_unlock(&slow_gate.mu);
+            assert_true(answered);
+            pthread_join(opener, NULL);
         } else {
-            /* too short a wait reports it */
+            /* too short a wait reports it (the request is held: it cannot
+             * end in time, however the threads are scheduled) */
             assert_int_equal(http_server_drain(s, 50), PHS_ETIMEOUT);
+            slow_gate_open();
         }
         http_server_free(s);
         pthread_join(t, NULL);

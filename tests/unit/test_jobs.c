@@ -178,10 +178,13 @@ static void queue_job(char *id, size_t id_len, char *obj_id, size_t obj_len)
     queue_job_with(NULL, id, id_len, obj_id, obj_len);
 }
 
+/* Polls until the job is over. The bound (600 s) only tells "stuck" from
+ * "slow": a decode of a few seconds under ASan on a loaded machine took a
+ * good part of the old 60. */
 static struct store_transcript wait_done(const char *id)
 {
     struct store_transcript t;
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 6000; i++) {
         store_tx *tx;
         assert_int_equal(store_begin_read(fs.s, &tx), 0);
         assert_int_equal(store_transcript_get(tx, tenant.id, id, &t), 0);
@@ -240,8 +243,9 @@ static void test_stored_job(void **state)
     assert_int_not_equal(system(cmd), 0);
     /* Audio retention 0 (the default): the audio key and file are gone. */
     assert_false(a.has_dk);
-    for (int i = 0; i < 100 && blob_exists(fs.blobdir, audio_id); i++)
-        usleep(50 * 1000); /* removed right after the commit, by the worker */
+    /* removed right after the commit, by the worker (60 s: a bound) */
+    for (int i = 0; i < 1200 && blob_exists(fs.blobdir, audio_id); i++)
+        usleep(50 * 1000);
     assert_false(blob_exists(fs.blobdir, audio_id));
     jobs_stop(j);
 
@@ -381,7 +385,7 @@ static void test_pause(void **state)
     jobs *j = start(1, 1);
     jobs_kick(j);
     struct jobs_stats s = {0};
-    for (int i = 0; i < 600 && !s.paused; i++) {
+    for (int i = 0; i < 6000 && !s.paused; i++) { /* 60 s: a bound */
         jobs_get_stats(j, &s);
         usleep(10 * 1000);
     }
@@ -819,8 +823,9 @@ static void test_stored_job_options(void **state)
     assert_int_equal(store_object_get(tx, tenant.id, vocab_id, &v), 0);
     store_rollback(tx);
     assert_false(v.has_dk);
-    /* The file goes right after the commit that destroyed its key. */
-    for (int i = 0; i < 100 && blob_exists(fs.blobdir, vocab_id); i++)
+    /* The file goes right after the commit that destroyed its key (60 s:
+     * a bound). */
+    for (int i = 0; i < 1200 && blob_exists(fs.blobdir, vocab_id); i++)
         usleep(50 * 1000);
     assert_false(blob_exists(fs.blobdir, vocab_id));
     jobs_stop(j);

@@ -106,6 +106,10 @@ async function signOut() {
 
 try {
     page = await browser.newPage();
+    // Every wait without a timeout of its own (puppeteer's default: 30 s) is
+    // for a state the page reaches, not for a time: 300 s only tells stuck
+    // from slow (a whole CI on a loaded machine beside it).
+    page.setDefaultTimeout(300000);
     await page.setViewport({ width: 1280, height: 800 });
     // the microphone track the page gets, as the browser set it up: a
     // recogniser wants the sound as spoken, not levelled (automatic gain
@@ -154,7 +158,7 @@ try {
     await page.click('#upload-keep');   // the key has phi: keep an unredacted copy
     await page.click('#upload-go');
     await page.waitForFunction(() => document.querySelector('[data-testid=transcript]').textContent.trim().length > 0
-        || !document.querySelector('#alert').hidden, { timeout: 180000 });
+        || !document.querySelector('#alert').hidden, { timeout: 300000 });
     assert(await page.$eval('#alert', e => e.hidden), 'no error after the upload');
     seen.jobId = await text('#job-id');
     seen.transcript = (await text('[data-testid=transcript]')).trim();
@@ -179,7 +183,7 @@ try {
     await page.waitForFunction(s => {
         const p = document.querySelector('#player');
         return p.src.startsWith('blob:') && Math.abs(p.currentTime - s) < 0.5;
-    }, { timeout: 30000 }, start);
+    }, { timeout: 300000 }, start);
     seen.wordSeek = start;
     // a download: the srt rendering, saved by the browser, is the server's
     const downloads = path.join(profile, 'downloads');
@@ -226,13 +230,13 @@ try {
     await page.click('#dictate-start');
     const wavSeconds = (fs.statSync(mic).size - 44) / 32000;
     await page.waitForFunction(n => Number(document.querySelector('#dictation').dataset.sentSamples || 0) >= n
-        || !document.querySelector('#alert').hidden, { timeout: 60000 }, Math.ceil((wavSeconds + 1) * 24000));
+        || !document.querySelector('#alert').hidden, { timeout: 300000 }, Math.ceil((wavSeconds + 1) * 24000));
     assert(await page.$eval('#alert', e => e.hidden), 'dictation started');
     seen.micSettings = await page.evaluate(() => window.phsMicSettings);
     assert(seen.micSettings && seen.micSettings.autoGainControl === false && seen.micSettings.noiseSuppression === false,
         `the microphone without the browser's gain control and noise suppression (${JSON.stringify(seen.micSettings)})`);
     await page.click('#dictate-stop');
-    await page.waitForSelector('#dictate-start', { visible: true, timeout: 60000 });
+    await page.waitForSelector('#dictate-start', { visible: true, timeout: 300000 });
     // its utterances, a paragraph each, one after the other
     seen.dictation = (await page.$$eval('[data-testid=dictation] p', ps => ps.map(p => p.textContent.trim()).join(' '))).trim();
     assert(seen.dictation.split(/\s+/).filter(Boolean).length >= 3, `dictation heard words (${JSON.stringify(seen.dictation)})`);
@@ -267,7 +271,7 @@ try {
 
     // ---- auditor -------------------------------------------------------------------
     await signInAs(kAudit);
-    await page.waitForFunction(id => document.querySelector('#audit-table tbody').textContent.includes(id), { timeout: 30000 }, seen.jobId);
+    await page.waitForFunction(id => document.querySelector('#audit-table tbody').textContent.includes(id), { timeout: 300000 }, seen.jobId);
     const rows = await page.$$eval('#audit-table tbody tr', trs => trs.map(tr => [...tr.cells].map(c => c.textContent)));
     const create = rows.find(r => r[3] === 'transcript.create' && r[4].includes(seen.jobId));
     assert(create && create[2] === keyId(kClin) && create[5] === 'success', 'the upload is in the audit view, by the clinician\'s key');
@@ -340,7 +344,7 @@ try {
     await (await page.$('#profile-form input[name=text]')).uploadFile(notes);
     await page.click('#profile-form button[type=submit]');
     const hasRow = name => page.waitForFunction(n => [...document.querySelectorAll('#profile-table tbody tr')]
-        .some(tr => tr.cells[0].textContent.startsWith(n)) || !document.querySelector('#alert').hidden, { timeout: 120000 }, name);
+        .some(tr => tr.cells[0].textContent.startsWith(n)) || !document.querySelector('#alert').hidden, { timeout: 300000 }, name);
     await hasRow('cardiology');
     assert(await page.$eval('#alert', e => e.hidden), 'the profile was built');
     await page.select('#profile-default', 'cardiology');
