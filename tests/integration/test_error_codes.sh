@@ -79,6 +79,10 @@ python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["error"]["message"];
 printf '\000\000\000\040ftypM4A \000\000\000\000' > "$T/cut.m4a"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/cut.m4a" -F model=m
 refused_body "a cut M4A" truncated_input file; sentence "a cut M4A" error.message
+# a raw AAC stream (.aac) cut inside its fourth frame
+head -c 1000 "$top/tests/data/mp4/jfk-aac-16k-mono.aac" >"$T/cut.aac"
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$T/cut.aac" -F model=m
+refused_body "a cut AAC stream" truncated_input file; sentence "a cut AAC stream" error.message
 req POST /v1/transcripts "$KEY_A" -H 'Content-Type: audio/wav' --data-binary @"$T/junk.wav"
 expect_status 202 "junk job"; JF=$(jget id)
 wait_job "$KEY_A" "$JF"; [ "$(jget status)" = failed ] || fail "junk job: $(cat "$T/body")"

@@ -84,6 +84,12 @@ expect_status 200 "m4a verbose_json"
 grep -qi "fellow" "$T/body" || fail "m4a verbose_json: $(cat "$T/body")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 4.0 < d["duration"] < 5.0, d' "$T/body" ||
     fail "m4a duration: $(cat "$T/body")"
+# the same recording's frames as a raw AAC stream (.aac, ADTS)
+req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$top/tests/data/mp4/jfk-aac-16k-mono.aac;type=audio/aac" \
+    -F model=whisper-1 -F response_format=verbose_json
+expect_status 200 "aac verbose_json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 4.0 < d["duration"] < 5.0 and "fellow" in d["text"].lower(), d' \
+    "$T/body" || fail "aac: $(cat "$T/body")"
 req POST /v1/audio/transcriptions "$KEY_A" -F file=@"$M4A;type=audio/m4a" -F model=whisper-1 -F stream=true
 expect_status 200 "m4a stream"
 grep -q '"type":"transcript.text.done".*fellow' "$T/body" || fail "m4a stream: $(cat "$T/body")"
