@@ -111,7 +111,7 @@ void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ct
         srv->conns = c;
         pthread_mutex_unlock(&srv->conns_lock);
         /* Over TLS the head's time counts from the accept: the handshake is in it. */
-        uint64_t accepted = http_tlsfront_accepted_us();
+        uint64_t accepted = http_tlsfront_accepted_us(srv->front, c->fd);
         http_conn_await_head_since(srv, c, accepted ? accepted : http_now_us());
         *socket_ctx = c;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {

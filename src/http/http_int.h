@@ -242,10 +242,10 @@ void http_tlsfront_quiesce(struct http_tlsfront *f);
 /* No connection is handed to libmicrohttpd after this returns: called
  * before MHD_stop_daemon. */
 void http_tlsfront_detach(struct http_tlsfront *f);
-/* When the connection being handed over was accepted (http_now_us), on
- * the thread that hands it over (libmicrohttpd's connection notification
- * runs there); 0 on any other thread. */
-uint64_t http_tlsfront_accepted_us(void);
+/* When the connection libmicrohttpd got as fd (its end of a link's pair)
+ * was accepted (http_now_us), read once, by its connection notification
+ * (libmicrohttpd's own thread); 0 for any other fd or a NULL f. */
+uint64_t http_tlsfront_accepted_us(struct http_tlsfront *f, int fd);
 /* Lets the connections deliver what libmicrohttpd wrote (a bounded wait),
  * then ends all, joins every thread and frees. NULL-safe. */
 void http_tlsfront_stop(struct http_tlsfront *f);

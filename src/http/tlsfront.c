@@ -43,13 +43,12 @@ struct tls_link {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     uint64_t accepted_us;
+    /* libmicrohttpd's end of the pair until its connection notification
+     * has read accepted_us (http_tlsfront_accepted_us), then -1; guarded
+     * by the front's lock */
+    int handed_fd;
     gnutls_session_t s;
 };
-
-/* The accept time of the link this thread carries, for the head deadline
- * (conn.c reads it inside MHD_add_connection, whose notification has no
- * argument of ours). Per thread, set once by the link's own thread. */
-static _Thread_local uint64_t tlsfront_accepted;
 
 struct http_tlsfront {
     struct http_server *srv;
@@ -176,12 +175,21 @@ static int tlsfront_hand_over(struct tls_link *l)
     struct http_tlsfront *f = l->f;
     int rc = PHS_EIO;
     pthread_mutex_lock(&f->lock);
-    /* libmicrohttpd closes sv[1] whether it takes it or not. */
+    /* a descriptor number reused: the link that had it is long handed */
+    for (struct tls_link *o = f->live; o; o = o->next)
+        if (o->handed_fd == sv[1])
+            o->handed_fd = -1;
+    /* libmicrohttpd closes sv[1] whether it takes it or not; it takes an
+     * added connection on its own thread, whose notification reads
+     * handed_fd under this lock, after this unlock */
+    l->handed_fd = sv[1];
     if (!f->detached && MHD_add_connection(f->srv->d, sv[1], (const struct sockaddr *)&l->peer,
                                            l->peer_len) == MHD_YES)
         rc = 0;
     else if (f->detached)
         close(sv[1]);
+    if (rc != 0)
+        l->handed_fd = -1;
     pthread_mutex_unlock(&f->lock);
     return rc;
 }
@@ -359,16 +367,26 @@ static void tlsfront_link_free(struct tls_link *l)
     free(l);
 }
 
-uint64_t http_tlsfront_accepted_us(void)
+uint64_t http_tlsfront_accepted_us(struct http_tlsfront *f, int fd)
 {
-    return tlsfront_accepted;
+    uint64_t at = 0;
+    if (!f || fd < 0)
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    for (struct tls_link *l = f->live; l; l = l->next)
+        if (l->handed_fd == fd) {
+            at = l->accepted_us;
+            l->handed_fd = -1;
+            break;
+        }
+    pthread_mutex_unlock(&f->lock);
+    return at;
 }
 
 static void *tlsfront_link_main(void *arg)
 {
     struct tls_link *l = arg;
     struct http_tlsfront *f = l->f;
-    tlsfront_accepted = l->accepted_us;
     if (tlsfront_session(l) == 0 && tlsfront_handshake(l) == 0 && tlsfront_hand_over(l) == 0)
         tlsfront_pump(l);
     tlsfront_link_close(l); /* here, not at the join: the peers see the end now */
@@ -445,6 +463,7 @@ static void tlsfront_take(struct http_tlsfront *f, int fd, const struct sockaddr
     l->f = f;
     l->fd = fd;
     l->app = -1;
+    l->handed_fd = -1;
     l->peer = *peer;
     l->peer_len = peer_len;
     l->accepted_us = http_now_us();
