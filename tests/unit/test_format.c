@@ -1884,6 +1884,50 @@ static void test_homophone_decimals(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A word heard for "point" between a whole part and digits said before a
+ * unit is the point: its letters sound like "point" (a stop, maybe an l,
+ * a vowel, n, maybe t or d), one word or two said as one. Elsewhere, and
+ * for a word a rule reads (a unit, a value word, a counted noun), the
+ * words stay. */
+static void test_point_heard(void **state)
+{
+    static const char *const cases[][2] = {
+        {"mirtazapine seven blind five milligrams at bedtime", "Mirtazapine 7.5 mg at bedtime."},
+        {"temperature thirty six blind eight degrees celsius", "Temperature 36.8 °C."},
+        {"weight twelve boy and four kilos", "Weight 12.4 kg."},
+        {"undermining of one ply in five centimeters", "Undermining of 1.5 cm."},
+        {"a one plane five centimeter lesion", "A 1.5 cm lesion."},
+        {"one client four centimeters", "1.4 cm."},
+        {"sodium one buoyant zero five milligrams", "Sodium 1.05 mg."},
+        /* not before digits and a unit, or a word read for itself */
+        {"seven blind five", "Seven blind five."},
+        {"seven blind men five milligrams", "Seven blind men 5 mg."},
+        {"apgars eight and nine", "Apgars 8 and 9."},
+        {"she weighs twenty two pounds four ounces", "She weighs 22 lb 4 oz."},
+        {"hematocrit forty seven platelet count four oh six", "Hematocrit 47 platelet count 406."},
+        {"two by three centimeters", "2 x 3 cm."},
+        {"one to two milligrams", "1-2 mg."},
+        {"one gram five milligrams", "1 g 5 mg."},
+        {"at one point five milligrams", "At 1.5 mg."},
+        {"protein one point two to one ply in five grams per kilogram per day",
+         "Protein 1.2-1.5 g/kg/day."},
+    };
+    CHECK(cases);
+    /* a stream holds the words until the unit is known */
+    static const char *const spoken[] = {
+        "seven blind five | milligrams",
+        "seven blind | five milligrams",
+        "seven | blind five milligrams",
+        "twelve boy | and four kilos",
+        "one ply | in five centimeters",
+        "one ply in | five centimeters",
+        "seven blind five | days",
+        "seven blind | men five milligrams",
+        "protein one point two to one ply in | five grams per kilogram per day",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A grade's digit heard as its homophone before "plus out of" or "minus
  * out of" is the digit ("for plus out of" is no English); "for plus" alone
  * and "for out of" stay words. */
@@ -2948,6 +2992,7 @@ int main(void)
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
+        cmocka_unit_test(test_point_heard),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
         cmocka_unit_test(test_pressure_or),
