@@ -721,7 +721,8 @@ static const char *const value_cues[] = {
      * liver segment ("segment 7") */
     "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol",
     "triglycerides", "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
-    NULL};
+    /* an age said after "age" ("next visit at age 5", as "at age 16") */
+    "age", NULL};
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value

@@ -2040,6 +2040,27 @@ static void test_stream_blind17_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 55's rules (blind18's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind18_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* an age after "age" */
+        {"next visit at age five", "Next visit at age 5."},
+        {"at age sixteen", "At age 16."},
+        {"age of two", "Age of 2."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind18_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "next visit at age | five",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2945,6 +2966,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_blind17_forms),
         cmocka_unit_test(test_stream_blind17_forms),
+        cmocka_unit_test(test_blind18_forms),
+        cmocka_unit_test(test_stream_blind18_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
