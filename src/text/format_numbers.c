@@ -2328,7 +2328,9 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
     size_t ek;
     bool cued = format_word_is(v, i + 1 + t.k, "vision") ||
                 format_pair_at(v, i + 1 + t.k, eye_after, &ek) >= 0;
-    for (size_t b = i, d = 0; !cued && b > 0 && d < 5; b--, d++) {
+    /* up to five words between ("with pinhole the right eye improves to
+     * twenty thirty") */
+    for (size_t b = i, d = 0; !cued && b > 0 && d < 6; b--, d++) {
         if (index_in(format_word(v, b - 1), cues) >= 0)
             cued = true;
         else if (index_in(format_word(v, b - 1), between) < 0)

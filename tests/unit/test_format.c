@@ -2049,6 +2049,11 @@ static void test_blind18_forms(void **state)
         {"next visit at age five", "Next visit at age 5."},
         {"at age sixteen", "At age 16."},
         {"age of two", "Age of 2."},
+        /* a Snellen fraction five words after its cue */
+        {"with pinhole the right eye improves to twenty thirty",
+         "With pinhole the right eye improves to 20/30."},
+        {"vision in the right eye is twenty forty", "Vision in the right eye is 20/40."},
+        {"vision was in the past twenty twenty", "Vision was in the past 2020."},
     };
     CHECK(cases);
 }
