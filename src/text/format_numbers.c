@@ -427,6 +427,16 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
     out[n++] = '.';
     for (k = 1; decimal_digit_at(v, i + k, whole) >= 0 && n + 1 < cap; k++)
         out[n++] = (char)('0' + decimal_digit_at(v, i + k, whole));
+    /* the last digit before a time ago is its count, not a decimal's:
+     * "up from seven point nine three months ago" is 7.9 and 3 months ago
+     * (a count of two or more, after two digits or more) */
+    static const char *const times_ago[] = {"minutes", "hours",  "days",
+                                            "weeks",   "months", "years", NULL};
+    if (k >= 3 && digit_at(v, i + k - 1) >= 2 && index_in(format_word(v, i + k), times_ago) >= 0 &&
+        format_word_is(v, i + k + 1, "ago")) {
+        k--;
+        n--;
+    }
     out[n] = '\0';
     return k;
 }

@@ -2054,6 +2054,12 @@ static void test_blind18_forms(void **state)
          "With pinhole the right eye improves to 20/30."},
         {"vision in the right eye is twenty forty", "Vision in the right eye is 20/40."},
         {"vision was in the past twenty twenty", "Vision was in the past 2020."},
+        /* a decimal's last digit before a time ago is the time's count */
+        {"a one c eight point four up from seven point nine three months ago",
+         "A1c 8.4 up from 7.9 3 months ago."},
+        {"creatinine one point two five two weeks ago", "Creatinine 1.25 2 weeks ago."},
+        {"took one point two five hours", "Took 1.25 hours."},
+        {"seven point nine one month ago", "7.91 month ago."},
     };
     CHECK(cases);
 }
@@ -2062,6 +2068,9 @@ static void test_stream_blind18_forms(void **state)
 {
     static const char *const spoken[] = {
         "next visit at age | five",
+        "up from seven point nine three | months ago",
+        "up from seven point nine three months | ago",
+        "up from seven point nine | three months ago",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
