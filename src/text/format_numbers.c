@@ -1845,6 +1845,8 @@ long format_staging_at(const format_view *v, size_t i, sbuf *out)
     return 0;
 }
 
+static bool decade_word(const format_view *v, size_t i);
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
@@ -1860,7 +1862,7 @@ bool format_open_word(const format_view *v, size_t i)
     bool ord;
     long val;
     return below_hundred(v, i, &val, &ord) || index_in(w, joiners) >= 0 ||
-           index_in(w, months) >= 0 || index_in(w, weekdays) >= 0 ||
+           index_in(w, months) >= 0 || index_in(w, weekdays) >= 0 || decade_word(v, i) ||
            (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
 }
 
@@ -1911,7 +1913,28 @@ static long decade_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     int rc =
         u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);
-    return rc < 0 ? rc : (long)k + 1;
+    if (rc < 0)
+        return rc;
+    /* a pressure's two decades: "in the one thirties over eighties" ->
+     * "in the 130s/80s" (as 120/80) */
+    size_t n = k + 1;
+    int t2 = -1;
+    if (format_word_is(v, i + n, "over") &&
+        ((t2 = index_in(format_word(v, i + n + 1), tens_plurals)) >= 0 ||
+         (t2 = index_in(format_word(v, i + n + 1), tens_plurals_heard)) >= 0)) {
+        rc = sbuf_printf(out, "/%ds", 20 + 10 * t2);
+        return rc < 0 ? rc : (long)n + 2;
+    }
+    return (long)n;
+}
+
+/* True when word i is a decade said in the plural ("eighties", and the
+ * recogniser's "eightys"): a stream holds it, since "over" and a second
+ * decade may follow. */
+static bool decade_word(const format_view *v, size_t i)
+{
+    return index_in(format_word(v, i), tens_plurals) >= 0 ||
+           index_in(format_word(v, i), tens_plurals_heard) >= 0;
 }
 
 /* "times three" after a word that is no number: "oriented x3", "pain x2

@@ -2060,6 +2060,11 @@ static void test_blind18_forms(void **state)
         {"creatinine one point two five two weeks ago", "Creatinine 1.25 2 weeks ago."},
         {"took one point two five hours", "Took 1.25 hours."},
         {"seven point nine one month ago", "7.91 month ago."},
+        /* a pressure's two decades */
+        {"home pressures in the one thirties over eighties", "Home pressures in the 130s/80s."},
+        {"in the one forties over nineties at night", "In the 140s/90s at night."},
+        {"in the nineties over the weekend", "In the 90s over the weekend."},
+        {"in the one twenties", "In the 120s."},
     };
     CHECK(cases);
 }
@@ -2071,6 +2076,10 @@ static void test_stream_blind18_forms(void **state)
         "up from seven point nine three | months ago",
         "up from seven point nine three months | ago",
         "up from seven point nine | three months ago",
+        "in the one thirties | over eighties",
+        "in the one thirties over | eighties",
+        "in the one | thirties over eighties",
+        "in the nineties | over the weekend",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
