@@ -2385,10 +2385,26 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
             return r;
         cued = r > 0 && b - 1 + (size_t)r < i;
     }
+    /* letters missed or read past on the line: "twenty forty minus two"
+     * -> "20/40-2", "twenty thirty plus one" -> "20/30+1" (one to five
+     * letters, no unit or more number after) */
+    size_t j = i + 1 + t.k, line = 0;
+    bool ord;
+    long letters;
+    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) &&
+        below_hundred(v, j + 1, &letters, &ord) == 1 && !ord && letters >= 1 && letters <= 5 &&
+        !format_word_is(v, j + 2, "point") && !format_open_word(v, j + 2) &&
+        !measure_follows(v, j + 1) && !format_counted_word_at(v, j + 2))
+        line = 2;
+    if (!cued && line)
+        cued = format_word_is(v, j + line, "vision") ||
+               format_pair_at(v, j + line, eye_after, &ek) >= 0;
     if (!cued)
         return 0;
-    int rc = sbuf_printf(out, "20/%s", t.text);
-    return rc < 0 ? rc : (long)(1 + t.k);
+    int rc = line ? sbuf_printf(out, "20/%s%c%ld", t.text, format_word_is(v, j, "minus") ? '-' : '+',
+                                letters)
+                  : sbuf_printf(out, "20/%s", t.text);
+    return rc < 0 ? rc : (long)(1 + t.k + line);
 }
 
 static long acuity_at(const format_view *v, size_t i, sbuf *out)

@@ -2065,6 +2065,13 @@ static void test_blind18_forms(void **state)
         {"in the one forties over nineties at night", "In the 140s/90s at night."},
         {"in the nineties over the weekend", "In the 90s over the weekend."},
         {"in the one twenties", "In the 120s."},
+        /* a Snellen line with letters missed */
+        {"visual acuity twenty forty minus two in the right eye",
+         "Visual acuity 20/40-2 in the right eye."},
+        {"twenty thirty plus one in the left eye", "20/30+1 in the left eye."},
+        {"vision twenty forty minus two point five diopters",
+         "Vision 20/40 -2.5 D."},
+        {"twenty forty minus two", "2040 minus two."},
     };
     CHECK(cases);
 }
@@ -2080,6 +2087,9 @@ static void test_stream_blind18_forms(void **state)
         "in the one thirties over | eighties",
         "in the one | thirties over eighties",
         "in the nineties | over the weekend",
+        "visual acuity twenty forty minus | two in the right eye",
+        "visual acuity twenty forty | minus two in the right eye",
+        "twenty thirty plus one | in the left eye",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
