@@ -2389,11 +2389,9 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
      * -> "20/40-2", "twenty thirty plus one" -> "20/30+1" (one to five
      * letters, no unit or more number after) */
     size_t j = i + 1 + t.k, line = 0;
-    bool ord;
-    long letters;
-    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) &&
-        below_hundred(v, j + 1, &letters, &ord) == 1 && !ord && letters >= 1 && letters <= 5 &&
-        !format_word_is(v, j + 2, "point") && !format_open_word(v, j + 2) &&
+    spoken_num m;
+    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) && number_at(v, j + 1, &m) &&
+        m.k == 1 && !m.ordinal && !m.digits && m.value >= 1 && m.value <= 5 &&
         !measure_follows(v, j + 1) && !format_counted_word_at(v, j + 2))
         line = 2;
     if (!cued && line)
@@ -2402,7 +2400,7 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
     if (!cued)
         return 0;
     int rc = line ? sbuf_printf(out, "20/%s%c%ld", t.text, format_word_is(v, j, "minus") ? '-' : '+',
-                                letters)
+                                m.value)
                   : sbuf_printf(out, "20/%s", t.text);
     return rc < 0 ? rc : (long)(1 + t.k + line);
 }

@@ -2071,7 +2071,8 @@ static void test_blind18_forms(void **state)
         {"twenty thirty plus one in the left eye", "20/30+1 in the left eye."},
         {"vision twenty forty minus two point five diopters",
          "Vision 20/40 -2.5 D."},
-        {"twenty forty minus two", "2040 minus two."},
+        {"acuity twenty forty minus two and twenty twenty five in the left",
+         "Acuity 20/40-2 and 20/25 in the left."},
     };
     CHECK(cases);
 }
