@@ -2535,6 +2535,30 @@ static long gestation_plus_at(const format_view *v, size_t i, const spoken_num *
     return rc < 0 ? rc : (long)(k - i);
 }
 
+/* A gestational age said in weeks "and" days, neither named: "g two p one
+ * at thirty two and four", "she will be thirty four and four" -> "32 4/7"
+ * (as "thirty two and four sevenths weeks"). Weeks 20 to 44 and days 0 to
+ * 6, after "at", "is", "be" or "was", with no unit, counted noun or more
+ * number after the days ("at twenty and two children" stays). */
+static long gestation_and_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    static const char *const cues[] = {"at", "is", "be", "was", NULL};
+    size_t j = i + s->k;
+    spoken_num t;
+    if (i == 0 || index_in(format_word(v, i - 1), cues) < 0 || s->digits || s->pair ||
+        s->ordinal || strchr(s->text, '.') || s->value < 20 || s->value > 44 ||
+        !format_word_is(v, j, "and") || !number_at(v, j + 1, &t) || t.k != 1 || t.ordinal ||
+        t.digits || strchr(t.text, '.') || t.value > 6)
+        return 0;
+    size_t k = j + 2;
+    spoken_num u;
+    if (measure_follows(v, j + 1) || format_counted_word_at(v, k) || number_at(v, k, &u) ||
+        plural_noun(format_word(v, k)) || describing_word(v, k))
+        return 0;
+    int rc = sbuf_printf(out, "%s %s/7", s->text, t.text);
+    return rc < 0 ? rc : (long)(k - i);
+}
+
 /* True when the number at i (s) starts a span of clock positions or hours
  * said with "o'clock" at its end: "from three to six o'clock", "between
  * two and four o'clock" (the first end is the clock's too: "3 to 6
@@ -2910,7 +2934,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * "to 300 3 times a day" */
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
-    if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)))
+    if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
+        (end = gestation_and_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&

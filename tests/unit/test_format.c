@@ -2073,6 +2073,12 @@ static void test_blind18_forms(void **state)
          "Vision 20/40 -2.5 D."},
         {"acuity twenty forty minus two and twenty twenty five in the left",
          "Acuity 20/40-2 and 20/25 in the left."},
+        /* a gestational age in weeks and days, neither named */
+        {"g two p one zero zero one at thirty two and four", "G2P1001 at 32 4/7."},
+        {"she will be thirty four and four at that visit", "She will be 34 4/7 at that visit."},
+        {"at thirty two and four weeks", "At 32 and 4 weeks."},
+        {"she was twenty and two children later", "She was 20 and 2 children later."},
+        {"at fifty and four", "At 50 and four."},
     };
     CHECK(cases);
 }
@@ -2091,6 +2097,9 @@ static void test_stream_blind18_forms(void **state)
         "visual acuity twenty forty minus | two in the right eye",
         "visual acuity twenty forty | minus two in the right eye",
         "twenty thirty plus one | in the left eye",
+        "g two p one at thirty two and | four",
+        "g two p one at thirty two | and four",
+        "she will be thirty four and four | at that visit",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
