@@ -2991,6 +2991,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a value word's value with "is" or "was" between: "the potassium
+     * is four", "the audit c is six" (the scale's name ends in its letter)
+     * -> "4", "6"; not before "of" ("the score was one of the highest") */
+    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
+                  (index_in(format_word(v, i - 2), value_cues) >= 0 ||
+                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
+                  !format_word_is(v, j, "of"));
     /* a fetal head's station: "zero station" -> "0 station" (as "-2
      * station") */
     cue = cue || (format_word_is(v, j, "station") && s.value <= 5 && !strchr(s.text, '.'));

@@ -2079,6 +2079,11 @@ static void test_blind18_forms(void **state)
         {"at thirty two and four weeks", "At 32 and 4 weeks."},
         {"she was twenty and two children later", "She was 20 and 2 children later."},
         {"at fifty and four", "At 50 and four."},
+        /* a value word's value with "is" or "was" between */
+        {"the audit c is six", "The AUDIT-C is 6."},
+        {"her potassium was four today", "Her potassium was 4 today."},
+        {"the score was one of the highest", "The score was one of the highest."},
+        {"the patient is two", "The patient is two."},
     };
     CHECK(cases);
 }
