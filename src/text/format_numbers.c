@@ -2535,6 +2535,34 @@ static long gestation_plus_at(const format_view *v, size_t i, const spoken_num *
     return rc < 0 ? rc : (long)(k - i);
 }
 
+/* A combination's two strengths: "sacubitril valsartan twenty four twenty
+ * six milligrams" -> "24/26 mg". Two numbers, the first from ten up, the
+ * second the larger, before "milligrams" or "micrograms" with no counted
+ * noun after ("thirty forty milligram tablets" and "thirty forty
+ * milligrams tablets" are counts of tablets; "sixty twenty milligrams" a
+ * smaller second, as a count's). */
+static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    static const char *const masses[] = {"milligrams", "micrograms", NULL};
+    size_t j = i + s->k;
+    spoken_num t;
+    if (s->digits || s->pair || s->ordinal || strchr(s->text, '.') || s->value < 10 ||
+        !number_at(v, j, &t) || t.ordinal || strchr(t.text, '.') || t.value <= s->value)
+        return 0;
+    size_t k = j + t.k;
+    if (index_in(format_word(v, k), masses) < 0 || format_counted_word_at(v, k + 1) ||
+        plural_noun(format_word(v, k + 1)))
+        return 0;
+    sbuf second;
+    sbuf_init(&second, 256);
+    long end = measure_at(v, k, &t, &second);
+    int rc = end > 0 ? sbuf_printf(out, "%s/%s", s->text, sbuf_str(&second)) : 0;
+    sbuf_free(&second);
+    if (end <= 0)
+        return end;
+    return rc < 0 ? rc : end - (long)i;
+}
+
 /* A gestational age said in weeks "and" days, neither named: "g two p one
  * at thirty two and four", "she will be thirty four and four" -> "32 4/7"
  * (as "thirty two and four sevenths weeks"). Weeks 20 to 44 and days 0 to
@@ -2935,7 +2963,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
     if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
-        (end = gestation_and_at(v, i, &s, out)))
+        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&

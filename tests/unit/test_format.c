@@ -2084,6 +2084,12 @@ static void test_blind18_forms(void **state)
         {"her potassium was four today", "Her potassium was 4 today."},
         {"the score was one of the highest", "The score was one of the highest."},
         {"the patient is two", "The patient is two."},
+        /* a combination's two strengths */
+        {"sacubitril valsartan twenty four twenty six milligrams twice daily",
+         "Sacubitril valsartan 24/26 mg twice daily."},
+        {"forty nine fifty one milligrams", "49/51 mg."},
+        {"dispense thirty forty milligram tablets", "Dispense 30 40 mg tablets."},
+        {"sixty twenty milligrams", "60 20 mg."},
     };
     CHECK(cases);
 }
@@ -2105,6 +2111,8 @@ static void test_stream_blind18_forms(void **state)
         "g two p one at thirty two and | four",
         "g two p one at thirty two | and four",
         "she will be thirty four and four | at that visit",
+        "valsartan twenty four twenty six | milligrams twice daily",
+        "valsartan twenty four | twenty six milligrams twice daily",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
