@@ -2536,8 +2536,10 @@ static long gestation_plus_at(const format_view *v, size_t i, const spoken_num *
 }
 
 /* A combination's two strengths: "sacubitril valsartan twenty four twenty
- * six milligrams" -> "24/26 mg". Two numbers, the first from ten up, the
- * second the larger, before "milligrams" or "micrograms" with no counted
+ * six milligrams" -> "24/26 mg". Two numbers, the first a tens and a unit
+ * ("twenty four", no round number: "fifteen twenty milligrams" stays
+ * "15 20 mg"), the second the larger, before "milligrams" or "micrograms"
+ * with no counted
  * noun after ("thirty forty milligram tablets" and "thirty forty
  * milligrams tablets" are counts of tablets; "sixty twenty milligrams" a
  * smaller second, as a count's). */
@@ -2546,7 +2548,7 @@ static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sb
     static const char *const masses[] = {"milligrams", "micrograms", NULL};
     size_t j = i + s->k;
     spoken_num t;
-    if (s->digits || s->pair || s->ordinal || strchr(s->text, '.') || s->value < 10 ||
+    if (s->digits || s->pair || s->ordinal || strchr(s->text, '.') || s->value < 20 || s->k != 2 ||
         !number_at(v, j, &t) || t.ordinal || strchr(t.text, '.') || t.value <= s->value)
         return 0;
     size_t k = j + t.k;

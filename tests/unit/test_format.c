@@ -2070,7 +2070,7 @@ static void test_blind18_forms(void **state)
          "Visual acuity 20/40-2 in the right eye."},
         {"twenty thirty plus one in the left eye", "20/30+1 in the left eye."},
         {"vision twenty forty minus two point five diopters",
-         "Vision 20/40 -2.5 D."},
+         "Vision 20/40 minus 2.5 D."},
         {"acuity twenty forty minus two and twenty twenty five in the left",
          "Acuity 20/40-2 and 20/25 in the left."},
         /* a gestational age in weeks and days, neither named */
@@ -2089,6 +2089,7 @@ static void test_blind18_forms(void **state)
          "Sacubitril valsartan 24/26 mg twice daily."},
         {"forty nine fifty one milligrams", "49/51 mg."},
         {"dispense thirty forty milligram tablets", "Dispense 30 40 mg tablets."},
+        {"twenty four thirty milligram tablets", "24 30 mg tablets."},
         {"sixty twenty milligrams", "60 20 mg."},
     };
     CHECK(cases);
