@@ -509,7 +509,7 @@ static void test_blind8_forms(void **state)
         {"fetal heart tones in the one hundred twentys", "Fetal heart tones in the 120s."},
         {"in the one hundred forties", "In the 140s."},
         {"one hundred patients in their forties", "100 patients in their 40s."},
-        {"the c h a two d s two v a s c score is two", "The CHA2DS2-VASc score is two."},
+        {"the c h a two d s two v a s c score is two", "The CHA2DS2-VASc score is 2."},
         /* a urine sediment's count per microscope field */
         {"ten to twenty white cells per high power field", "10-20 white cells/hpf."},
         {"five red blood cells per high power field", "5 red blood cells/hpf."},
