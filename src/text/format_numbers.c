@@ -430,8 +430,8 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
     /* the last digit before a time ago is its count, not a decimal's:
      * "up from seven point nine three months ago" is 7.9 and 3 months ago
      * (a count of two or more, after two digits or more) */
-    static const char *const times_ago[] = {"minutes", "hours",  "days",
-                                            "weeks",   "months", "years", NULL};
+    static const char *const times_ago[] = {"minutes", "hours", "days", "weeks",
+                                            "months",  "years", NULL};
     if (k >= 3 && digit_at(v, i + k - 1) >= 2 && index_in(format_word(v, i + k), times_ago) >= 0 &&
         format_word_is(v, i + k + 1, "ago")) {
         k--;
@@ -729,8 +729,8 @@ static const char *const value_cues[] = {
     "bolus",
     /* more lab values said by name ("ferritin of 8", "mag 1.6") and a
      * liver segment ("segment 7") */
-    "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol",
-    "triglycerides", "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
+    "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol", "triglycerides",
+    "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
     /* an age said after "age" ("next visit at age 5", as "at age 16") */
     "age", NULL};
 
@@ -2390,17 +2390,17 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
      * letters, no unit or more number after) */
     size_t j = i + 1 + t.k, line = 0;
     spoken_num m;
-    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) && number_at(v, j + 1, &m) &&
-        m.k == 1 && !m.ordinal && !m.digits && m.value >= 1 && m.value <= 5 &&
-        !measure_follows(v, j + 1) && !format_counted_word_at(v, j + 2))
+    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) &&
+        number_at(v, j + 1, &m) && m.k == 1 && !m.ordinal && !m.digits && m.value >= 1 &&
+        m.value <= 5 && !measure_follows(v, j + 1) && !format_counted_word_at(v, j + 2))
         line = 2;
     if (!cued && line)
         cued = format_word_is(v, j + line, "vision") ||
                format_pair_at(v, j + line, eye_after, &ek) >= 0;
     if (!cued)
         return 0;
-    int rc = line ? sbuf_printf(out, "20/%s%c%ld", t.text, format_word_is(v, j, "minus") ? '-' : '+',
-                                m.value)
+    int rc = line ? sbuf_printf(out, "20/%s%c%ld", t.text,
+                                format_word_is(v, j, "minus") ? '-' : '+', m.value)
                   : sbuf_printf(out, "20/%s", t.text);
     return rc < 0 ? rc : (long)(1 + t.k + line);
 }
@@ -2575,10 +2575,10 @@ static long gestation_and_at(const format_view *v, size_t i, const spoken_num *s
     static const char *const cues[] = {"at", "is", "be", "was", NULL};
     size_t j = i + s->k;
     spoken_num t;
-    if (i == 0 || index_in(format_word(v, i - 1), cues) < 0 || s->digits || s->pair ||
-        s->ordinal || strchr(s->text, '.') || s->value < 20 || s->value > 44 ||
-        !format_word_is(v, j, "and") || !number_at(v, j + 1, &t) || t.k != 1 || t.ordinal ||
-        t.digits || strchr(t.text, '.') || t.value > 6)
+    if (i == 0 || index_in(format_word(v, i - 1), cues) < 0 || s->digits || s->pair || s->ordinal ||
+        strchr(s->text, '.') || s->value < 20 || s->value > 44 || !format_word_is(v, j, "and") ||
+        !number_at(v, j + 1, &t) || t.k != 1 || t.ordinal || t.digits || strchr(t.text, '.') ||
+        t.value > 6)
         return 0;
     size_t k = j + 2;
     spoken_num u;

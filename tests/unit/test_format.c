@@ -537,7 +537,8 @@ static void test_blind8_forms(void **state)
         /* "her two" is the marker only before what is said of it */
         {"here for her two month vaccines", "Here for her 2-month vaccines."},
         {"her two sons visited", "Her 2 sons visited."},
-        {"estrogen receptor positive her two negative", "Estrogen receptor positive HER2 negative."},
+        {"estrogen receptor positive her two negative",
+         "Estrogen receptor positive HER2 negative."},
         {"her two status pending", "HER2 status pending."},
         /* lab values said by name, a liver segment */
         {"ferritin of eight", "Ferritin of 8."},
@@ -2069,8 +2070,7 @@ static void test_blind18_forms(void **state)
         {"visual acuity twenty forty minus two in the right eye",
          "Visual acuity 20/40-2 in the right eye."},
         {"twenty thirty plus one in the left eye", "20/30+1 in the left eye."},
-        {"vision twenty forty minus two point five diopters",
-         "Vision 20/40 minus 2.5 D."},
+        {"vision twenty forty minus two point five diopters", "Vision 20/40 minus 2.5 D."},
         {"acuity twenty forty minus two and twenty twenty five in the left",
          "Acuity 20/40-2 and 20/25 in the left."},
         /* a gestational age in weeks and days, neither named */
