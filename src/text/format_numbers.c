@@ -454,6 +454,16 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
     out[n++] = '.';
     for (k = 1; decimal_digit_at(v, i + k, whole) >= 0 && n + 1 < cap; k++)
         out[n++] = (char)('0' + decimal_digit_at(v, i + k, whole));
+    /* the last digit before a time ago is its count, not a decimal's:
+     * "up from seven point nine three months ago" is 7.9 and 3 months ago
+     * (a count of two or more, after two digits or more) */
+    static const char *const times_ago[] = {"minutes", "hours", "days", "weeks",
+                                            "months",  "years", NULL};
+    if (k >= 3 && digit_at(v, i + k - 1) >= 2 && index_in(format_word(v, i + k), times_ago) >= 0 &&
+        format_word_is(v, i + k + 1, "ago")) {
+        k--;
+        n--;
+    }
     out[n] = '\0';
     return k;
 }
@@ -746,9 +756,10 @@ static const char *const value_cues[] = {
     "bolus",
     /* more lab values said by name ("ferritin of 8", "mag 1.6") and a
      * liver segment ("segment 7") */
-    "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol",
-    "triglycerides", "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
-    NULL};
+    "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol", "triglycerides",
+    "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
+    /* an age said after "age" ("next visit at age 5", as "at age 16") */
+    "age", NULL};
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value
@@ -2016,6 +2027,8 @@ long format_staging_at(const format_view *v, size_t i, sbuf *out)
     return 0;
 }
 
+static bool decade_word(const format_view *v, size_t i);
+
 bool format_open_word(const format_view *v, size_t i)
 {
     static const char *const joiners[] = {
@@ -2031,7 +2044,7 @@ bool format_open_word(const format_view *v, size_t i)
     bool ord;
     long val;
     return below_hundred(v, i, &val, &ord) || index_in(w, joiners) >= 0 ||
-           index_in(w, months) >= 0 || index_in(w, weekdays) >= 0 ||
+           index_in(w, months) >= 0 || index_in(w, weekdays) >= 0 || decade_word(v, i) ||
            (w[0] && (w[1] == '\0' || (w[1] == '.' && !w[2])));
 }
 
@@ -2082,7 +2095,28 @@ static long decade_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     int rc =
         u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);
-    return rc < 0 ? rc : (long)k + 1;
+    if (rc < 0)
+        return rc;
+    /* a pressure's two decades: "in the one thirties over eighties" ->
+     * "in the 130s/80s" (as 120/80) */
+    size_t n = k + 1;
+    int t2 = -1;
+    if (format_word_is(v, i + n, "over") &&
+        ((t2 = index_in(format_word(v, i + n + 1), tens_plurals)) >= 0 ||
+         (t2 = index_in(format_word(v, i + n + 1), tens_plurals_heard)) >= 0)) {
+        rc = sbuf_printf(out, "/%ds", 20 + 10 * t2);
+        return rc < 0 ? rc : (long)n + 2;
+    }
+    return (long)n;
+}
+
+/* True when word i is a decade said in the plural ("eighties", and the
+ * recogniser's "eightys"): a stream holds it, since "over" and a second
+ * decade may follow. */
+static bool decade_word(const format_view *v, size_t i)
+{
+    return index_in(format_word(v, i), tens_plurals) >= 0 ||
+           index_in(format_word(v, i), tens_plurals_heard) >= 0;
 }
 
 /* "times three" after a word that is no number: "oriented x3", "pain x2
@@ -2509,7 +2543,9 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
     size_t ek;
     bool cued = format_word_is(v, i + 1 + t.k, "vision") ||
                 format_pair_at(v, i + 1 + t.k, eye_after, &ek) >= 0;
-    for (size_t b = i, d = 0; !cued && b > 0 && d < 5; b--, d++) {
+    /* up to five words between ("with pinhole the right eye improves to
+     * twenty thirty") */
+    for (size_t b = i, d = 0; !cued && b > 0 && d < 6; b--, d++) {
         if (index_in(format_word(v, b - 1), cues) >= 0)
             cued = true;
         else if (index_in(format_word(v, b - 1), between) < 0)
@@ -2531,10 +2567,24 @@ static long acuity_read(const format_view *v, size_t i, sbuf *out, bool chain)
             return r;
         cued = r > 0 && b - 1 + (size_t)r < i;
     }
+    /* letters missed or read past on the line: "twenty forty minus two"
+     * -> "20/40-2", "twenty thirty plus one" -> "20/30+1" (one to five
+     * letters, no unit or more number after) */
+    size_t j = i + 1 + t.k, line = 0;
+    spoken_num m;
+    if ((format_word_is(v, j, "minus") || format_word_is(v, j, "plus")) &&
+        number_at(v, j + 1, &m) && m.k == 1 && !m.ordinal && !m.digits && m.value >= 1 &&
+        m.value <= 5 && !measure_follows(v, j + 1) && !format_counted_word_at(v, j + 2))
+        line = 2;
+    if (!cued && line)
+        cued = format_word_is(v, j + line, "vision") ||
+               format_pair_at(v, j + line, eye_after, &ek) >= 0;
     if (!cued)
         return 0;
-    int rc = sbuf_printf(out, "20/%s", t.text);
-    return rc < 0 ? rc : (long)(1 + t.k);
+    int rc = line ? sbuf_printf(out, "20/%s%c%ld", t.text,
+                                format_word_is(v, j, "minus") ? '-' : '+', m.value)
+                  : sbuf_printf(out, "20/%s", t.text);
+    return rc < 0 ? rc : (long)(1 + t.k + line);
 }
 
 static long acuity_at(const format_view *v, size_t i, sbuf *out)
@@ -2664,6 +2714,60 @@ static long gestation_plus_at(const format_view *v, size_t i, const spoken_num *
     if (!format_word_is(v, k, "weeks") && !format_word_is(v, k, "week"))
         return 0;
     int rc = sbuf_printf(out, "%s+%s", s->text, t.text);
+    return rc < 0 ? rc : (long)(k - i);
+}
+
+/* A combination's two strengths: "sacubitril valsartan twenty four twenty
+ * six milligrams" -> "24/26 mg". Two numbers, the first a tens and a unit
+ * ("twenty four", no round number: "fifteen twenty milligrams" stays
+ * "15 20 mg"), the second the larger, before "milligrams" or "micrograms"
+ * with no counted
+ * noun after ("thirty forty milligram tablets" and "thirty forty
+ * milligrams tablets" are counts of tablets; "sixty twenty milligrams" a
+ * smaller second, as a count's). */
+static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    static const char *const masses[] = {"milligrams", "micrograms", NULL};
+    size_t j = i + s->k;
+    spoken_num t;
+    if (s->digits || s->pair || s->ordinal || strchr(s->text, '.') || s->value < 20 || s->k != 2 ||
+        !number_at(v, j, &t) || t.ordinal || strchr(t.text, '.') || t.value <= s->value)
+        return 0;
+    size_t k = j + t.k;
+    if (index_in(format_word(v, k), masses) < 0 || format_counted_word_at(v, k + 1) ||
+        plural_noun(format_word(v, k + 1)))
+        return 0;
+    sbuf second;
+    sbuf_init(&second, 256);
+    long end = measure_at(v, k, &t, &second);
+    int rc = end > 0 ? sbuf_printf(out, "%s/%s", s->text, sbuf_str(&second)) : 0;
+    sbuf_free(&second);
+    if (end <= 0)
+        return end;
+    return rc < 0 ? rc : end - (long)i;
+}
+
+/* A gestational age said in weeks "and" days, neither named: "g two p one
+ * at thirty two and four", "she will be thirty four and four" -> "32 4/7"
+ * (as "thirty two and four sevenths weeks"). Weeks 20 to 44 and days 0 to
+ * 6, after "at", "is", "be" or "was", with no unit, counted noun or more
+ * number after the days ("at twenty and two children" stays). */
+static long gestation_and_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    static const char *const cues[] = {"at", "is", "be", "was", NULL};
+    size_t j = i + s->k;
+    spoken_num t;
+    if (i == 0 || index_in(format_word(v, i - 1), cues) < 0 || s->digits || s->pair || s->ordinal ||
+        strchr(s->text, '.') || s->value < 20 || s->value > 44 || !format_word_is(v, j, "and") ||
+        !number_at(v, j + 1, &t) || t.k != 1 || t.ordinal || t.digits || strchr(t.text, '.') ||
+        t.value > 6)
+        return 0;
+    size_t k = j + 2;
+    spoken_num u;
+    if (measure_follows(v, j + 1) || format_counted_word_at(v, k) || number_at(v, k, &u) ||
+        plural_noun(format_word(v, k)) || describing_word(v, k))
+        return 0;
+    int rc = sbuf_printf(out, "%s %s/7", s->text, t.text);
     return rc < 0 ? rc : (long)(k - i);
 }
 
@@ -3042,7 +3146,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * "to 300 3 times a day" */
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
-    if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)))
+    if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
+        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
@@ -3098,6 +3203,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a value word's value with "is" or "was" between: "the potassium
+     * is four", "the audit c is six" (the scale's name ends in its letter)
+     * -> "4", "6"; not before "of" ("the score was one of the highest") */
+    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
+                  (index_in(format_word(v, i - 2), value_cues) >= 0 ||
+                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
+                  !format_word_is(v, j, "of"));
     /* a fetal head's station: "zero station" -> "0 station" (as "-2
      * station") */
     cue = cue || (format_word_is(v, j, "station") && s.value <= 5 && !strchr(s.text, '.'));

@@ -509,7 +509,7 @@ static void test_blind8_forms(void **state)
         {"fetal heart tones in the one hundred twentys", "Fetal heart tones in the 120s."},
         {"in the one hundred forties", "In the 140s."},
         {"one hundred patients in their forties", "100 patients in their 40s."},
-        {"the c h a two d s two v a s c score is two", "The CHA2DS2-VASc score is two."},
+        {"the c h a two d s two v a s c score is two", "The CHA2DS2-VASc score is 2."},
         /* a urine sediment's count per microscope field */
         {"ten to twenty white cells per high power field", "10-20 white cells/hpf."},
         {"five red blood cells per high power field", "5 red blood cells/hpf."},
@@ -537,7 +537,8 @@ static void test_blind8_forms(void **state)
         /* "her two" is the marker only before what is said of it */
         {"here for her two month vaccines", "Here for her 2-month vaccines."},
         {"her two sons visited", "Her 2 sons visited."},
-        {"estrogen receptor positive her two negative", "Estrogen receptor positive HER2 negative."},
+        {"estrogen receptor positive her two negative",
+         "Estrogen receptor positive HER2 negative."},
         {"her two status pending", "HER2 status pending."},
         /* lab values said by name, a liver segment */
         {"ferritin of eight", "Ferritin of 8."},
@@ -2084,6 +2085,83 @@ static void test_stream_blind17_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 55's rules (blind18's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind18_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* an age after "age" */
+        {"next visit at age five", "Next visit at age 5."},
+        {"at age sixteen", "At age 16."},
+        {"age of two", "Age of 2."},
+        /* a Snellen fraction five words after its cue */
+        {"with pinhole the right eye improves to twenty thirty",
+         "With pinhole the right eye improves to 20/30."},
+        {"vision in the right eye is twenty forty", "Vision in the right eye is 20/40."},
+        {"vision was in the past twenty twenty", "Vision was in the past 2020."},
+        /* a decimal's last digit before a time ago is the time's count */
+        {"a one c eight point four up from seven point nine three months ago",
+         "A1c 8.4 up from 7.9 3 months ago."},
+        {"creatinine one point two five two weeks ago", "Creatinine 1.25 2 weeks ago."},
+        {"took one point two five hours", "Took 1.25 hours."},
+        {"seven point nine one month ago", "7.91 month ago."},
+        /* a pressure's two decades */
+        {"home pressures in the one thirties over eighties", "Home pressures in the 130s/80s."},
+        {"in the one forties over nineties at night", "In the 140s/90s at night."},
+        {"in the nineties over the weekend", "In the 90s over the weekend."},
+        {"in the one twenties", "In the 120s."},
+        /* a Snellen line with letters missed */
+        {"visual acuity twenty forty minus two in the right eye",
+         "Visual acuity 20/40-2 in the right eye."},
+        {"twenty thirty plus one in the left eye", "20/30+1 in the left eye."},
+        {"vision twenty forty minus two point five diopters", "Vision 20/40 minus 2.5 D."},
+        {"acuity twenty forty minus two and twenty twenty five in the left",
+         "Acuity 20/40-2 and 20/25 in the left."},
+        /* a gestational age in weeks and days, neither named */
+        {"g two p one zero zero one at thirty two and four", "G2P1001 at 32 4/7."},
+        {"she will be thirty four and four at that visit", "She will be 34 4/7 at that visit."},
+        {"at thirty two and four weeks", "At 32 and 4 weeks."},
+        {"she was twenty and two children later", "She was 20 and 2 children later."},
+        {"at fifty and four", "At 50 and four."},
+        /* a value word's value with "is" or "was" between */
+        {"the audit c is six", "The AUDIT-C is 6."},
+        {"her potassium was four today", "Her potassium was 4 today."},
+        {"the score was one of the highest", "The score was one of the highest."},
+        {"the patient is two", "The patient is two."},
+        /* a combination's two strengths */
+        {"sacubitril valsartan twenty four twenty six milligrams twice daily",
+         "Sacubitril valsartan 24/26 mg twice daily."},
+        {"forty nine fifty one milligrams", "49/51 mg."},
+        {"dispense thirty forty milligram tablets", "Dispense 30 40 mg tablets."},
+        {"twenty four thirty milligram tablets", "24 30 mg tablets."},
+        {"sixty twenty milligrams", "60 20 mg."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind18_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "next visit at age | five",
+        "up from seven point nine three | months ago",
+        "up from seven point nine three months | ago",
+        "up from seven point nine | three months ago",
+        "in the one thirties | over eighties",
+        "in the one thirties over | eighties",
+        "in the one | thirties over eighties",
+        "in the nineties | over the weekend",
+        "visual acuity twenty forty minus | two in the right eye",
+        "visual acuity twenty forty | minus two in the right eye",
+        "twenty thirty plus one | in the left eye",
+        "g two p one at thirty two and | four",
+        "g two p one at thirty two | and four",
+        "she will be thirty four and four | at that visit",
+        "valsartan twenty four twenty six | milligrams twice daily",
+        "valsartan twenty four | twenty six milligrams twice daily",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -2989,6 +3067,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind16_forms),
         cmocka_unit_test(test_blind17_forms),
         cmocka_unit_test(test_stream_blind17_forms),
+        cmocka_unit_test(test_blind18_forms),
+        cmocka_unit_test(test_stream_blind18_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
