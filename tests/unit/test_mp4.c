@@ -175,6 +175,21 @@ static void test_fixtures(void **state)
     free(fl);
 }
 
+/* Two files of the same frames decode to the same samples: their bytes in
+ * *a and *b, their samples in pa and pb (the caller frees all four). */
+static void same_samples(const char *na, const char *nb, unsigned char **a, size_t *la,
+                         unsigned char **b, size_t *lb, struct fx_pcm *pa, struct fx_pcm *pb)
+{
+    audio_info info;
+    char msg[200];
+    *a = load(na, la);
+    *b = load(nb, lb);
+    assert_int_equal(fx_decode_mem(*a, *la, NULL, &info, pa, msg, sizeof(msg)), 0);
+    assert_int_equal(fx_decode_mem(*b, *lb, NULL, &info, pb, msg, sizeof(msg)), 0);
+    assert_int_equal(pa->n, pb->n);
+    assert_memory_equal(pa->s, pb->s, pa->n * sizeof(int16_t));
+}
+
 /* HE-AAC as its configuration signals it (ISO/IEC 14496-3 1.6.5): no
  * encoder in Debian main writes SBR or PS, so these are the 16 kHz AAC-LC
  * fixture's frames with its AudioSpecificConfig rewritten in place (the same
@@ -240,15 +255,11 @@ static void test_adts(void **state)
 {
     (void)state;
     size_t la, lm;
-    unsigned char *a = load("jfk-aac-16k-mono.aac", &la);
-    unsigned char *m = load("jfk-aac-16k-mono.m4a", &lm);
+    unsigned char *a, *m;
     audio_info info;
     struct fx_pcm pa, pm, p;
     char msg[200];
-    assert_int_equal(fx_decode_mem(m, lm, NULL, &info, &pm, msg, sizeof(msg)), 0);
-    assert_int_equal(fx_decode_mem(a, la, NULL, &info, &pa, msg, sizeof(msg)), 0);
-    assert_int_equal(pa.n, pm.n);
-    assert_memory_equal(pa.s, pm.s, pa.n * sizeof(int16_t));
+    same_samples("jfk-aac-16k-mono.aac", "jfk-aac-16k-mono.m4a", &a, &la, &m, &lm, &pa, &pm);
 
     /* tagged: a 30-byte ID3v2 tag (syncsafe size 20) before, ID3v1 after */
     static const unsigned char id3[10] = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 20};
@@ -321,15 +332,12 @@ static void test_box_sizes(void **state)
 {
     (void)state;
     size_t la, lb;
-    unsigned char *a = load("jfk-aac-44k-stereo-faststart.m4a", &la);
-    unsigned char *b = load("jfk-aac-44k-stereo.m4a", &lb);
+    unsigned char *a, *b;
     audio_info info;
     struct fx_pcm pa, pb;
     char msg[200];
-    assert_int_equal(fx_decode_mem(a, la, NULL, &info, &pa, msg, sizeof(msg)), 0);
-    assert_int_equal(fx_decode_mem(b, lb, NULL, &info, &pb, msg, sizeof(msg)), 0);
-    assert_int_equal(pa.n, pb.n);
-    assert_memory_equal(pa.s, pb.s, pa.n * sizeof(int16_t));
+    same_samples("jfk-aac-44k-stereo-faststart.m4a", "jfk-aac-44k-stereo.m4a", &a, &la, &b, &lb,
+                 &pa, &pb);
 
     /* b's moov (its last box) with a 64-bit size: 8 bytes more */
     size_t moov = box(b, lb, "moov", 0), msize = rd32(b + moov);
