@@ -483,14 +483,22 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         return false;
     }
     /* from 10,000 up with thousands separators, as a chart writes counts
-     * ("platelets 250,000") */
-    if (!s->digits && s->value >= 1000000)
+     * ("platelets 250,000"); a whole count of millions keeps the word, as
+     * its decimals do ("four million units" is "4 million units", as
+     * "2.4 million units": six zeros are miscounted in an order) */
+    bool millions = !s->digits && !s->pair && s->value % 1000000 == 0 &&
+                    format_word_is(v, i + s->k - 1, "million");
+    if (millions)
+        snprintf(s->text, sizeof(s->text), "%ld million", s->value / 1000000);
+    else if (!s->digits && s->value >= 1000000)
         snprintf(s->text, sizeof(s->text), "%ld,%03ld,%03ld", s->value / 1000000,
                  s->value / 1000 % 1000, s->value % 1000);
     else if (!s->digits && s->value >= 10000)
         snprintf(s->text, sizeof(s->text), "%ld,%03ld", s->value / 1000, s->value % 1000);
     else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
+    if (millions)
+        return true; /* no decimals or parts after the word */
     if (!s->ordinal) {
         size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0);
         if (d) {

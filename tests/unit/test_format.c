@@ -235,7 +235,7 @@ static void test_shorthand(void **state)
          "The mass is 3.2 x 2.1 x 1.5 cm."},
         {"platelets two hundred and fifty thousand", "Platelets 250,000."},
         {"white count twelve thousand and a million units",
-         "White count 12,000 and 1,000,000 units."},
+         "White count 12,000 and 1 million units."},
         {"heparin at twelve hundred units per hour", "Heparin at 1200 units/h."},
         {"between ten thousand and twenty thousand", "Between 10,000 and 20,000."},
         {"from nine thousand to twelve thousand", "From 9000 to 12,000."},
@@ -1500,6 +1500,34 @@ static void assert_streams_match(const char *const *spoken, size_t n)
     for (size_t i = 0; i < n; i++)
         bad += !stream_matches(spoken[i], &pieces);
     assert_int_equal(bad, 0);
+}
+
+/* A whole count of millions keeps the word, as its decimals do ("2.4
+ * million units"): six zeros in an order are miscounted. A count with
+ * thousands or units below the millions is written in full. Streamed cut
+ * before and after "million" (a word after it may still join the count). */
+static void test_millions(void **state)
+{
+    static const char *const cases[][2] = {
+        {"penicillin g four million units every four hours",
+         "Penicillin g 4 million units every 4 hours."},
+        {"bicillin two point four million units once", "Bicillin 2.4 million units once."},
+        {"viral load two million copies per milliliter", "Viral load 2 million copies/mL."},
+        {"two hundred million cells", "200 million cells."},
+        {"two to four million units", "2-4 million units."},
+        {"one million two hundred thousand", "1,200,000."},
+        {"two million and three", "2,000,003."},
+        {"four million and a half", "4 million and a half."},
+        {"nystatin five hundred thousand units", "Nystatin 500,000 units."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "penicillin g four | million units every four hours",
+        "penicillin g four million | units every four hours",
+        "one million | two hundred thousand",
+        "two million | and three",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
 /* Session 45's forms streamed with a pause inside them: the released
@@ -3035,6 +3063,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_small_counts),
+        cmocka_unit_test(test_millions),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
