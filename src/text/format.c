@@ -506,6 +506,8 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"nstemi", "NSTEMI"},
                                                {"nsaid", "NSAID"},
                                                {"nsaids", "NSAIDs"},
+                                               {"ace inhibitor", "ACE inhibitor"},
+                                               {"ace inhibitors", "ACE inhibitors"},
                                                {"h and p", "H&P"},
                                                {"i and o", "I&O"},
                                                {"i and os", "I&Os"},
@@ -708,6 +710,90 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icu", "ICU"},
                                                {"wbc", "WBC"},
                                                {"bnp", "BNP"},
+                                               /* since session 56: the rest of
+                                                * known_letters that are no
+                                                * English word, as a text or a
+                                                * profile's dictionary gives
+                                                * them ("iv push": the medical
+                                                * corpus writes it so 166
+                                                * times), and their plurals */
+                                               {"abg", "ABG"},
+                                               {"aki", "AKI"},
+                                               {"alt", "ALT"},
+                                               {"ast", "AST"},
+                                               {"ards", "ARDS"},
+                                               {"bph", "BPH"},
+                                               {"cabg", "CABG"},
+                                               {"ccu", "CCU"},
+                                               {"cns", "CNS"},
+                                               {"cpr", "CPR"},
+                                               {"crp", "CRP"},
+                                               {"csf", "CSF"},
+                                               {"ct", "CT"},
+                                               {"cta", "CTA"},
+                                               {"cva", "CVA"},
+                                               {"cxr", "CXR"},
+                                               {"dka", "DKA"},
+                                               {"dm", "DM"},
+                                               {"dnr", "DNR"},
+                                               {"dni", "DNI"},
+                                               {"eeg", "EEG"},
+                                               {"emg", "EMG"},
+                                               {"ent", "ENT"},
+                                               {"esr", "ESR"},
+                                               {"esrd", "ESRD"},
+                                               {"gi", "GI"},
+                                               {"gu", "GU"},
+                                               {"hcv", "HCV"},
+                                               {"hdl", "HDL"},
+                                               {"heent", "HEENT"},
+                                               {"hpv", "HPV"},
+                                               {"iv", "IV"},
+                                               {"ivc", "IVC"},
+                                               {"kub", "KUB"},
+                                               {"ldl", "LDL"},
+                                               {"lft", "LFT"},
+                                               {"lvh", "LVH"},
+                                               {"mi", "MI"},
+                                               {"mra", "MRA"},
+                                               {"mrsa", "MRSA"},
+                                               {"nicu", "NICU"},
+                                               {"nsr", "NSR"},
+                                               {"ob", "OB"},
+                                               {"pacu", "PACU"},
+                                               {"pe", "PE"},
+                                               {"pft", "PFT"},
+                                               {"picc", "PICC"},
+                                               {"picu", "PICU"},
+                                               {"po", "PO"},
+                                               {"ppi", "PPI"},
+                                               {"psa", "PSA"},
+                                               {"ptt", "PTT"},
+                                               {"pvc", "PVC"},
+                                               {"rbc", "RBC"},
+                                               {"ros", "ROS"},
+                                               {"rsv", "RSV"},
+                                               {"std", "STD"},
+                                               {"sti", "STI"},
+                                               {"svt", "SVT"},
+                                               {"tb", "TB"},
+                                               {"ua", "UA"},
+                                               {"uri", "URI"},
+                                               {"vre", "VRE"},
+                                               {"abgs", "ABGs"},
+                                               {"cbcs", "CBCs"},
+                                               {"ekgs", "EKGs"},
+                                               {"lfts", "LFTs"},
+                                               {"pfts", "PFTs"},
+                                               {"tid", "TID"},
+                                               {"qid", "QID"},
+                                               {"prn", "PRN"},
+                                               {"npo", "NPO"},
+                                               {"qhs", "QHS"},
+                                               {"sq", "SQ"},
+                                               {"sl", "SL"},
+                                               {"od", "OD"},
+                                               {"ou", "OU"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -835,7 +921,10 @@ static const char *const known_letters[] = {
     "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
     "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
     "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
-    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",  NULL};
+    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",
+    /* routes and frequencies, which follow a drug's other letters ("s q
+     * b i d": "SQ BID") */
+    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",   NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)
@@ -1126,6 +1215,50 @@ static const char *const her2_after[] = {
     "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
     "was",      "fish",     "i",        "ihc",     NULL};
 
+/* 1 when word i may join "bun" to its value ("bun of eighteen"). */
+static size_t bun_joiner(const format_view *v, size_t i)
+{
+    static const char *const joiners[] = {"and", "to", "of", "is", "was", NULL};
+    return in_list(format_word(v, i), joiners);
+}
+
+/* Abbreviations that are English words too ("bid", "im", "bun", which a
+ * recogniser's dictionary holds as words), in capitals only where the
+ * words beside them make them the order's or the lab's: "bid" and "im"
+ * after a dose, a route or a number ("five hundred milligrams po bid",
+ * "one gram im"), "im" before "injection" or "once"; "bun" before its
+ * value or creatinine ("bun eighteen", "bun and creatinine"). "a bid to
+ * win", "im going", "a bun" stay words. Returns the written form or
+ * NULL. */
+static const char *english_abbreviation_at(const format_view *v, size_t i)
+{
+    static const char *const dose_words[] = {
+        "po",      "o",        "iv",       "v",       "sq",          "subcutaneous", "orally",
+        "mouth",   "milligrams", "milligram", "mg",    "grams",       "gram",         "micrograms",
+        "units",   "unit",     "tablet",   "tablets", "tab",         "tabs",         "capsule",
+        "capsules", "puffs",   "puff",     "drops",   "drop",        "milliliters",  "cc",
+        NULL};
+    static const char *const im_after[] = {"injection", "injections", "once", "x", "times", NULL};
+    bool dose = i > 0 && (in_list(format_word(v, i - 1), dose_words) ||
+                          format_number_words_at(v, i - 1) > 0);
+    if (format_word_is(v, i, "bid") && dose)
+        return "BID";
+    if (format_word_is(v, i, "im") && (dose || in_list(format_word(v, i + 1), im_after)))
+        return "IM";
+    if (!format_word_is(v, i, "bun"))
+        return NULL;
+    size_t j = i + 1 + bun_joiner(v, i + 1);
+    return format_number_words_at(v, j) > 0 || format_word_is(v, j, "creatinine") ? "BUN" : NULL;
+}
+
+/* True when the words end on "bun" and a word that may join it to its
+ * value ("bun and | creatinine", "bun was | eighteen"): a stream holds
+ * them (the last word is held anyway). */
+static bool english_abbreviation_open(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1164,6 +1297,11 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         !in_list(format_word(&f->v, i + k), her2_after) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
         a = -1;
+    const char *english = a < 0 ? english_abbreviation_at(&f->v, i) : NULL;
+    if (english) {
+        int rc = sbuf_append_str(out, english);
+        return rc < 0 ? rc : 1;
+    }
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
         if (rc == 0 && capitals_plural_at(&f->v, i + k, abbreviations[a][1])) {
@@ -1325,7 +1463,7 @@ bool format_pending_at(const format_view *v, size_t i)
            list_item_open(v, i) ||
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
-           heading_before_open_command(v, i);
+           heading_before_open_command(v, i) || english_abbreviation_open(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */

@@ -1120,7 +1120,7 @@ static void test_abbreviations(void **state)
         {"b. i. d.", "BID."},
         /* abbreviations said as one word, at a sentence start too */
         {"mrn on file period cbc and bmp today", "MRN on file. CBC and BMP today."},
-        {"hiv negative comma gerd on ppi", "HIV negative, GERD on ppi."},
+        {"hiv negative comma gerd on ppi", "HIV negative, GERD on PPI."},
         {"n p o after midnight", "NPO after midnight."},
         {"vitamin d deficiency", "Vitamin D deficiency."},
         {"hepatitis c", "Hepatitis C."},
@@ -1500,6 +1500,51 @@ static void assert_streams_match(const char *const *spoken, size_t n)
     for (size_t i = 0; i < n; i++)
         bad += !stream_matches(spoken[i], &pieces);
     assert_int_equal(bad, 0);
+}
+
+/* Abbreviations a recogniser's dictionary (or a profile's) holds as one
+ * word: in capitals wherever they stand when they are no English word
+ * ("iv push", "alt forty", "ros negative"); "bid", "im" and "bun", which
+ * are English words too, only beside a dose, route or value. Routes and
+ * frequencies spelled after another abbreviation's letters split from
+ * them ("s q b i d"). Streamed cut after the word whose neighbour decides
+ * it. */
+static void test_one_word_abbreviations(void **state)
+{
+    static const char *const cases[][2] = {
+        {"ampicillin one gram iv push every four hours", "Ampicillin 1 g IV push every 4 hours."},
+        {"alt forty ast thirty", "ALT 40 AST 30."},
+        {"ros negative", "ROS negative."},
+        {"history of mi refer to ent", "History of MI refer to ENT."},
+        {"on an ace inhibitor for aki", "On an ACE inhibitor for AKI."},
+        {"the ct of the chest", "The CT of the chest."},
+        {"ldl one sixty hdl thirty eight psa four point five", "LDL 160 HDL 38 PSA 4.5."},
+        {"trend the lfts", "Trend the LFTs."},
+        {"metformin five hundred milligrams po tid", "Metformin 500 mg PO TID."},
+        {"npo after midnight", "NPO after midnight."},
+        {"heparin five thousand units s q b i d", "Heparin 5000 units SQ BID."},
+        {"nitroglycerin s l p r n", "Nitroglycerin SL PRN."},
+        {"d n r n p o", "DNR NPO."},
+        {"amoxicillin five hundred milligrams po bid", "Amoxicillin 500 mg PO BID."},
+        {"ceftriaxone one gram im once", "Ceftriaxone 1 g IM once."},
+        {"given im injection", "Given IM injection."},
+        {"bun eighteen creatinine one point two", "BUN 18 creatinine 1.2."},
+        {"bun and creatinine are stable", "BUN and creatinine are stable."},
+        {"he put in a bid for the house", "He put in a bid for the house."},
+        {"im going home", "Im going home."},
+        {"she ate a bun", "She ate a bun."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "bun | eighteen",
+        "bun and | creatinine are stable",
+        "bun was | eighteen",
+        "ceftriaxone one gram | im once",
+        "given im | injection",
+        "amoxicillin five hundred milligrams po | bid",
+        "she ate a bun | and left",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
 /* A whole count of millions keeps the word, as its decimals do ("2.4
@@ -3064,6 +3109,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_millions),
+        cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
