@@ -1574,6 +1574,11 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
                ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
+    /* a rate, no clock: "fluids at one twenty five an hour" is 125 */
+    static const char *const per_time[] = {"an hour", "a minute", "per hour",
+                                           "per minute", "every hour", NULL};
+    if (m < 0 && format_phrase_at(v, i + k, per_time, &kd) >= 0)
+        return 0;
     long measure;
     if (m < 0 && ((measure = measure_follows(v, i)) || (measure = measure_follows(v, i + hk))))
         return measure < 0 ? measure : 0;

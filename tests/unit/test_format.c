@@ -1547,6 +1547,25 @@ static void test_one_word_abbreviations(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A number after "at" with a rate after it is the rate's value, no clock
+ * time ("fluids at one twenty five an hour" was "1:25 an hour"). */
+static void test_rate_after_at(void **state)
+{
+    static const char *const cases[][2] = {
+        {"fluids at one twenty five an hour", "Fluids at 125 an hour."},
+        {"running at one fifty per hour", "Running at 150 per hour."},
+        {"see you at ten fifteen", "See you at 10:15."},
+        {"at two thirty a day later", "At 2:30 a day later."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "fluids at one twenty five | an hour",
+        "fluids at one twenty five an | hour",
+        "see you at ten fifteen | and then",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3109,6 +3128,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_millions),
+        cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
