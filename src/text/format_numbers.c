@@ -315,11 +315,26 @@ static bool or_pair_open(const format_view *v, size_t i)
  * "nineteen eighty four" (1984), "twenty twenty four" (2024); and a
  * pressure's first value with its "oh" heard as "or": "one or two over
  * sixty four" (102/64; "one or two over three days" stays). */
+static bool unit_said_at(const format_view *v, size_t i);
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
     int u = unit_at(v, i), t = index_in(w, teen_words);
     bool year_head = !strcmp(w, "eighteen") || !strcmp(w, "nineteen") || !strcmp(w, "twenty");
+    /* eleven to seventeen and tens before "units": "heparin at twelve
+     * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
+     * is said; before another unit they stay two numbers ("fifteen twenty
+     * milligrams" may be a range said without "to") */
+    if (t >= 1 && t <= 7 && index_in(format_word(v, i + 1), tens_words) >= 0) {
+        bool ord;
+        long tail;
+        size_t r = below_hundred(v, i + 1, &tail, &ord);
+        if (r && !ord && format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) {
+            *val = (10 + t) * 100 + tail;
+            return 1 + r;
+        }
+    }
     if (!(u >= 1 || year_head) || is_scale(v, i + 1))
         return 0;
     long head = u >= 1 ? u : t >= 0 ? 10 + t : 20, tail;
@@ -367,8 +382,6 @@ static int homophone_digit(const format_view *v, size_t i)
             return words[h][1][0] - '0';
     return -1;
 }
-
-static bool unit_said_at(const format_view *v, size_t i);
 
 /* The digits said after a whole part and "point" when one or more is a
  * homophone ("five point to milligrams": 5.2 mg): the words from i + 1

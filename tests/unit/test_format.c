@@ -1566,6 +1566,29 @@ static void test_rate_after_at(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Eleven to seventeen and tens said as one number before "units", as
+ * nineteen and tens are a year: "twelve fifty units" is 1250 units (a
+ * heparin drip; was "12 50 units"). Before another unit ("fourteen fifty
+ * milligrams", perhaps a range said without "to") and with no unit after
+ * them they stay two numbers. */
+static void test_teen_pairs_before_unit(void **state)
+{
+    static const char *const cases[][2] = {
+        {"heparin at twelve fifty units an hour", "Heparin at 1250 units/h."},
+        {"fourteen fifty units", "1450 units."},
+        {"fourteen fifty milligrams", "14 50 mg."},
+        {"ten twenty milligrams", "10 20 mg."},
+        {"ages twelve fifteen and seventeen", "Ages 12 15 and 17."},
+        {"see you at eleven thirty", "See you at 11:30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "heparin at twelve fifty | units an hour",
+        "heparin at twelve | fifty units an hour",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3128,6 +3151,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_millions),
+        cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_doses_and_vitals),
