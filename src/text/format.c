@@ -1600,7 +1600,10 @@ static bool is_name_at(const fmt *f, size_t w)
         return false;
     bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
                        !in_list(format_word(&f->v, w - 1), clinical_not_names);
-    return ((fl & LEX_SURNAME) && title_at(f, w - 1) >= 0) ||
+    /* "nurse" is no title a note abbreviates, but a name follows it as
+     * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
+    return ((fl & LEX_SURNAME) &&
+            (title_at(f, w - 1) >= 0 || format_word_is(&f->v, w - 1, "nurse"))) ||
            ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
 }
 

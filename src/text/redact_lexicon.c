@@ -574,6 +574,16 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     lex_add_words(lex, count, street_suffixes, LEX_STREET);
     lex_add_words(lex, count, months, LEX_MONTH);
     lex_add_words(lex, count, stop_words, LEX_STOP);
+    /* Names the word lists hold as words too ("maria", the plural of
+     * "mare"; "peter", "to peter out") that speech uses as names: a
+     * first name alone, not only after a cue ("his wife maria" was neither
+     * redacted nor capitalised). */
+    static const char *const names_first[] = {"maria", "peter", NULL};
+    for (const char *const *w = names_first; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s)
+            e->flags = (uint16_t)((e->flags & ~LEX_NAME_AMBIG) | LEX_FIRST);
+    }
     return *count > 0;
 }
 
