@@ -1642,6 +1642,15 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
+/* A name's capitals: its first letter, and the one after an apostrophe
+ * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo"). */
+static void capitalise_name(char *s)
+{
+    capitalise(s);
+    if (s[0] && s[1] == '\'' && s[2] && s[3])
+        capitalise(s + 2);
+}
+
 /* Item t's text becomes s (the store may move: item texts are offsets). */
 static int replace_text(fmt *f, item *t, const char *s)
 {
@@ -1687,6 +1696,8 @@ static int capitals(fmt *f)
             (raw && (in_list(s, always_capital) || capital_name(s) ||
                      is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
+        if (raw && is_name_at(f, t->first_word))
+            capitalise_name(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
@@ -1702,7 +1713,7 @@ static int capitals(fmt *f)
                 int rc = replace_text(f, t, written);
                 if (rc < 0)
                     return rc;
-                capitalise(item_text(f, nx));
+                capitalise_name(item_text(f, nx));
             }
         }
         start = false;

@@ -615,7 +615,9 @@ void redact_lexicon_free(redact_lexicon *lex)
 }
 
 /* Flags of the phrase of k words starting at i (0 if none or too long);
- * a possessive "'s" is ignored. */
+ * a possessive "'s" is ignored, and so is the apostrophe after a name's
+ * first letter ("o'connor", "d'angelo": the lexicons hold names without
+ * apostrophes, "oconnor"). */
 uint16_t redact_lex_flags(const redact_ctx *c, size_t i, size_t k)
 {
     char key[MAX_KEY];
@@ -631,6 +633,11 @@ uint16_t redact_lex_flags(const redact_ctx *c, size_t i, size_t k)
             return 0;
         if (j)
             key[len++] = ' ';
+        if (tl >= 3 && t[1] == '\'') {
+            key[len++] = t[0];
+            t += 2;
+            tl -= 2;
+        }
         memcpy(key + len, t, tl);
         len += tl;
     }

@@ -889,6 +889,10 @@ static void test_blind13_forms(void **state)
         /* a surname after "nurse", as after a title */
         {"seen by nurse jones", "Seen by nurse Jones."},
         {"the nurse will call", "The nurse will call."},
+        /* the letter after a name's apostrophe ("O'Brien") */
+        {"seen by doctor o'brien", "Seen by Dr. O'Brien."},
+        {"the patient kevin o'connor", "The patient Kevin O'Connor."},
+        {"back at seven o'clock", "Back at 7 o'clock."},
         /* a compound before its noun */
         {"insulin to carb ratio of one to ten", "Insulin-to-carb ratio of 1:10."},
         {"switched from insulin to carb counting", "Switched from insulin to carb counting."},
