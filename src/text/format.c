@@ -1955,6 +1955,136 @@ static long marker_age_at(fmt *f, size_t i)
     return rc < 0 ? rc : (long)(1 + k);
 }
 
+/* ---- sentences from the dictation's clauses ------------------------------------ */
+
+/* Verbs a clause of clinical dictation is said with: one after a subject
+ * pronoun starts a clause, and a clause that has one is whole. */
+static const char *const clause_verbs[] = {
+    "is", "was", "are", "were", "has", "had", "have", "does", "did", "will", "would", "should",
+    "can", "could", "may", "might", "must", "denies", "denied", "reports", "reported", "states",
+    "stated", "presents", "presented", "complains", "complained", "describes", "described",
+    "endorses", "endorsed", "notes", "noted", "feels", "felt", "takes", "took", "uses", "used",
+    "lives", "lived", "works", "worked", "smokes", "smoked", "drinks", "drank", "underwent",
+    "received", "returns", "returned", "came", "comes", "went", "goes", "appears", "appeared",
+    "remains", "remained", "continues", "continued", "tolerated", "tolerates", "admits",
+    "admitted", "agrees", "agreed", "understands", "understood", "verbalized", "developed",
+    "started", "stopped", "noticed", "woke", "fell", "got", "gets", "became", "needs", "needed",
+    "wants", "wanted", "says", "said", "thinks", "thought", "knows", "knew", "saw", "sees",
+    "ate", "eats", "sleeps", "slept", "walks", "walked", "requires", "required", "declines",
+    "declined", "tried", "tries", "missed", "ran", "runs", "began", "begins", "seems", "seemed",
+    "hopes", "plans", "planned", "follows", "followed", "recalls", "recalled", NULL};
+
+/* Words after which a subject pronoun goes on the clause instead of
+ * starting one: conjunctions, subordinators, relatives, prepositions,
+ * determiners, a noun or adjective an unsaid "that" follows ("the first
+ * time she has", "the reason he is here", "she is sorry she missed"), an
+ * ordinal of a list said ("and second we will"), and any verb of the list
+ * (a verb takes a clause: "she states he is", "he noticed she was"). */
+static const char *const clause_goes_on[] = {
+    "and", "but", "or", "nor", "so", "then", "that", "which", "who", "whom", "whose", "when",
+    "where", "why", "how", "what", "whether", "if", "because", "since", "as", "while",
+    "although", "though", "unless", "until", "till", "after", "before", "once", "than", "the",
+    "a", "an", "of", "to", "for", "with", "at", "by", "from", "in", "on", "about", "into",
+    "like", "believes", "believed", "mentions", "mentioned", "tells", "told", "explains",
+    "explained", "worried", "worries", "concerned", "afraid", "sure", "unsure", "hoped",
+    "fears", "feared", "realized", "learned", "found", "heard", "time", "times", "reason",
+    "way", "day", "first", "last", "ever", "even", "only", "also", "not", "no", "let", "make",
+    "made", "help", "helped", "asked", "ask", "whatever", "whenever", "wherever", "second",
+    "third", "next", "ago", "later", "earlier", "mean", "meant", "guess", "think", "suppose", "hope", "know",
+    "feel", "believe", "say", "see", "understand", "wish", "assume", "expect", "sorry", "glad", "happy", "aware", "upset", "sad", "certain", "confident",
+    "convinced", "pleased", "relieved", "surprised", "disappointed", "frustrated", "angry",
+    "scared", "anxious", "nervous", "embarrassed", "ashamed", "hopeful", "thankful", "grateful",
+    NULL};
+
+/* Words a sentence that is not one clause starts with ("when he arrived
+ * he was hypotensive"). */
+static const char *const subordinators[] = {
+    "when", "if", "because", "since", "although", "though", "while", "before", "after", "as",
+    "once", "unless", "until", "whether", "whenever", "where", "what", "how", "why", NULL};
+
+/* The words a subject starting a clause takes at i: "he", "she", "they",
+ * "we", "it", "the patient", "patient" (0: none). */
+static size_t subject_at(const format_view *v, size_t i)
+{
+    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+    if (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"))
+        return 2;
+    return in_list(format_word(v, i), pronouns) ? 1 : 0;
+}
+
+/* True when the word after the subject at i (k words) is a verb: one of
+ * the list, a past tense ("arrived", "spiked"), or after "he", "she",
+ * "it" or "patient" a present one ("weighs", "sleeps"). */
+static bool verb_after_subject(const format_view *v, size_t i, size_t k)
+{
+    const char *w = format_word(v, i + k);
+    size_t n = strlen(w);
+    if (in_list(w, clause_verbs) || (n >= 4 && !strcmp(w + n - 2, "ed")))
+        return true;
+    bool singular = !format_word_is(v, i, "they") && !format_word_is(v, i, "we");
+    return singular && n >= 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' &&
+           !strchr(w, '\'');
+}
+
+/* True when word i starts a new clause that ends the sentence before it,
+ * with no pause or mark said between ("he presents with chest pain for
+ * two days he denies shortness of breath"): a subject and a verb of the
+ * list right after it; the clause so far (since the sentence's end, a
+ * comma or a semicolon) at least three words with a verb of its own, the
+ * sentence no subordinator first; the word before it none
+ * that goes on the clause. A clause said after "and", "that", a verb
+ * ("she states he is fine") or a subordinate one first ("when he arrived
+ * he was hypotensive") stays in its sentence. A stream that has sent the
+ * words before the subject adds the period with the words after it, as
+ * after a pause. */
+#define CLAUSE_MAX_WORDS 60
+
+static bool clause_start_at(const fmt *f, size_t i)
+{
+    static const char *const prepositions[] = {
+        "for", "after", "in", "on", "at", "over", "within", "during", "since", "with", "without",
+        "by", "from", "until", "before", "about", "around", "approximately", "per", "to", NULL};
+    static const char *const time_words[] = {"minute", "minutes", "hour", "hours", "day",
+                                             "days",   "week",    "weeks", "month", "months",
+                                             "year",   "years",   NULL};
+    const format_view *v = &f->v;
+    size_t k = subject_at(v, i), words = 0;
+    bool verb = false, value = false, timed = false;
+    const char *first = "";
+    if (!k || i == 0 || !verb_after_subject(v, i, k) ||
+        in_list(format_word(v, i - 1), clause_goes_on) ||
+        in_list(format_word(v, i - 1), clause_verbs) ||
+        in_list(format_word(v, v->floor), subordinators))
+        return false;
+    /* the clause written since the last sentence end, comma or semicolon
+     * (words "scratch that" removed are no longer items) */
+    size_t n = f->n_it;
+    for (; n > 0 && !(verb && words >= 3); n--) {
+        const item *t = &f->it[n - 1];
+        if (t->kind == ITEM_BREAK ||
+            (t->kind == ITEM_ATTACH && strchr(".?!:,;", item_text(f, t)[0])))
+            break;
+        if (t->kind != ITEM_WORD)
+            continue;
+        /* a clause this long with no verb is none this rule reads (and
+         * the scan stays bounded on a text that never ends a sentence) */
+        if ((words += t->n_words) > CLAUSE_MAX_WORDS)
+            return false;
+        first = format_word(v, t->first_word);
+        value = value || strpbrk(item_text(f, t), "0123456789");
+        for (size_t w = t->first_word; w < t->first_word + t->n_words; w++) {
+            verb = verb || in_list(format_word(v, w), clause_verbs);
+            timed = timed || in_list(format_word(v, w), time_words);
+        }
+    }
+    /* a value said without a verb is a clause too ("blood pressure one
+     * forty over ninety he denies ..."), unless it says when or where the
+     * next one happens ("for two days he has had ...", "two weeks post op
+     * she is ...") */
+    return words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
+                                   !in_list(first, subordinators)));
+}
+
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
 static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
@@ -1972,6 +2102,11 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     move_floor(f);
+    if (clause_start_at(f, i)) {
+        if ((rc = end_sentence(f, i, false)) < 0)
+            return rc;
+        move_floor(f);
+    }
     if ((k = heading_at(f, i)))
         return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
     long n = correction_at(f, i);

@@ -1601,6 +1601,90 @@ static void test_teen_pairs_before_unit(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* spoken (0.3 s a word, no pause) streamed in two utterances cut before
+ * each word in turn, with no silence between them: each stream's text is
+ * the whole text's (a mismatch is printed). */
+static bool stream_cut_everywhere_matches(const char *spoken)
+{
+    size_t n;
+    asr_word *w = words_of(spoken, &n);
+    format_opts o;
+    format_opts_default(&o);
+    o.lex = lexicon;
+    format_result r;
+    assert_int_equal(format_words(&o, w, n, &r), 0);
+    char *whole = format_join(&r, 0, n);
+    format_result_free(&r);
+    bool same = true;
+    for (size_t cut = 1; cut < n && same; cut++) {
+        format_stream *fs = format_stream_new(&o);
+        char *piece;
+        assert_non_null(fs);
+        assert_int_equal(format_stream_add(fs, w, cut, false, &piece), 0);
+        wipe_free_str(piece);
+        assert_int_equal(format_stream_add(fs, w + cut, n - cut, true, &piece), 0);
+        wipe_free_str(piece);
+        same = !strcmp(format_stream_text(fs), whole);
+        if (!same)
+            print_message("  spoken:   %s (cut before word %zu)\n  whole:    %s\n  streamed: %s\n",
+                          spoken, cut, whole, format_stream_text(fs));
+        format_stream_free(fs);
+    }
+    wipe_free_str(whole);
+    free_words(w, n);
+    return same;
+}
+
+/* A sentence ends where a new clause starts with no pause said between
+ * (the words of a fluent dictation, or a recogniser's timings without
+ * gaps): a subject and its verb after a clause that has a verb or a
+ * value. Where the clause goes on (after "and", a verb, a noun an unsaid
+ * "that" follows, a subordinate clause first, a time said before it) it
+ * stays one sentence. Streamed cut before the subject, after it and after
+ * its verb. */
+static void test_clause_sentences(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the patient is a forty five year old man he presents with chest pain for two days he "
+         "denies shortness of breath",
+         "The patient is a 45-year-old man. He presents with chest pain for 2 days. He denies "
+         "shortness of breath."},
+        {"blood pressure one forty over ninety he denies chest pain",
+         "Blood pressure 140/90. He denies chest pain."},
+        {"she was seen yesterday she arrived by ambulance",
+         "She was seen yesterday. She arrived by ambulance."},
+        {"the tetanus is up to date the patient is stable for discharge",
+         "The tetanus is up to date. The patient is stable for discharge."},
+        {"she states he is fine", "She states he is fine."},
+        {"when he arrived he was hypotensive", "When he arrived he was hypotensive."},
+        {"for two days he has had chest pain", "For 2 days he has had chest pain."},
+        {"this is the first time she has had this", "This is the first time she has had this."},
+        {"she is sorry she missed her appointment", "She is sorry she missed her appointment."},
+        {"he took aspirin and he feels better", "He took aspirin and he feels better."},
+        {"three days ago he developed a cough", "3 days ago he developed a cough."},
+        {"first we will check a lipid panel and second we will repeat the echo",
+         "First we will check a lipid panel and second we will repeat the echo."},
+        {"on day five patient was much better", "On day 5 patient was much better."},
+        {"he is here because they were worried", "He is here because they were worried."},
+    };
+    CHECK(cases);
+    /* each line streamed in two utterances with no pause between them,
+     * cut before every word in turn */
+    static const char *const spoken[] = {
+        "the patient is a forty five year old man he presents with chest pain",
+        "blood pressure one forty over ninety he denies chest pain",
+        "the tetanus is up to date the patient is stable for discharge",
+        "she states he is fine",
+        "when he arrived he was hypotensive",
+        "she is sorry she missed her appointment",
+        "two weeks post op she is doing well",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3163,6 +3247,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_millions),
+        cmocka_unit_test(test_clause_sentences),
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
