@@ -1457,13 +1457,16 @@ static bool list_item_open(const format_view *v, size_t i)
            (i + 1 >= v->n || (i + 2 >= v->n && format_number_word(v, i + 1, &val)));
 }
 
+static bool clause_open(const format_view *v, size_t i);
+
 bool format_pending_at(const format_view *v, size_t i)
 {
     return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
            list_item_open(v, i) ||
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
-           heading_before_open_command(v, i) || english_abbreviation_open(v, i);
+           heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
+           clause_open(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */
@@ -2002,14 +2005,67 @@ static const char *const subordinators[] = {
     "when", "if", "because", "since", "although", "though", "while", "before", "after", "as",
     "once", "unless", "until", "whether", "whenever", "where", "what", "how", "why", NULL};
 
+/* What a note's clauses are said of, before "is", "are", "was", "were",
+ * "remains" or "appears": vitals, the plan, and the exam's parts ("blood
+ * pressure is one forty over ninety", "lungs are clear"). */
+static const char *const noun_subjects[] = {
+    "blood pressure", "heart rate", "respiratory rate", "pulse", "temperature", "temp", "weight",
+    "plan", "assessment", "impression", "exam", "examination", "labs", "pain", "glucose",
+    "blood sugar", "hemoglobin", "potassium", "sodium", "creatinine", "oxygen saturation",
+    "saturation", "lungs", "heart", "abdomen", "skin", "extremities", "neck", "wound",
+    "incision", "mood", "affect", "speech", "gait", "vision", "appetite", "sleep", NULL};
+static const char *const copulas[] = {"is",       "are",      "was",     "were",
+                                      "remains",  "remained", "appears", "appear", NULL};
+
 /* The words a subject starting a clause takes at i: "he", "she", "they",
- * "we", "it", "the patient", "patient" (0: none). */
+ * "we", "it", "the patient", "patient", or one of noun_subjects after
+ * "the", "her", "his" or "their" or alone, when a copula follows it (0:
+ * none). */
 static size_t subject_at(const format_view *v, size_t i)
 {
     static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
     if (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"))
         return 2;
-    return in_list(format_word(v, i), pronouns) ? 1 : 0;
+    if (in_list(format_word(v, i), pronouns))
+        return 1;
+    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    return format_phrase_at(v, i + d, noun_subjects, &k) >= 0 &&
+                   in_list(format_word(v, i + d + k), copulas)
+               ? d + k
+               : 0;
+}
+
+/* True when the words from i to the end may still become a subject that
+ * starts a clause once its copula is said ("... sixty blood | pressure
+ * was ...", "... the | incision is ..."): a determiner, a noun subject
+ * or the first words of one, said last. A stream holds them, since the
+ * period goes before their first word (a pronoun, one word, is held as
+ * the last word anyway). */
+static bool clause_open(const format_view *v, size_t i)
+{
+    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
+    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    if (i + d >= v->n)
+        return d == 1;
+    return format_phrase_started(v, i + d, noun_subjects) ||
+           (format_phrase_at(v, i + d, noun_subjects, &k) >= 0 && i + d + k == v->n);
+}
+
+/* True when the noun subject at i (k words) stands as one: with its
+ * determiner ("the incision is"), as two words ("blood pressure is"), or
+ * after a bare value ("one seventy one over one thirteen pulse is").
+ * One word alone may be the head of a longer noun ("a two point five
+ * centimeter incision was made", "the femoral neck is", "dry weight is"). */
+static bool noun_subject_stands(const fmt *f, size_t i, size_t k)
+{
+    if (k >= 2)
+        return true;
+    const item *t = last_item(f);
+    if (!t || t->kind != ITEM_WORD)
+        return false;
+    const char *s = item_text(f, t);
+    return s[0] && strspn(s, "0123456789./%") == strlen(s);
 }
 
 /* True when the word after the subject at i (k words) is a verb: one of
@@ -2019,7 +2075,7 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
 {
     const char *w = format_word(v, i + k);
     size_t n = strlen(w);
-    if (in_list(w, clause_verbs) || (n >= 4 && !strcmp(w + n - 2, "ed")))
+    if (in_list(w, clause_verbs) || in_list(w, copulas) || (n >= 4 && !strcmp(w + n - 2, "ed")))
         return true;
     bool singular = !format_word_is(v, i, "they") && !format_word_is(v, i, "we");
     return singular && n >= 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' &&
@@ -2039,6 +2095,34 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
  * after a pause. */
 #define CLAUSE_MAX_WORDS 60
 
+/* True when the subject at i is a pronoun or "(the) patient". */
+static bool subject_is_pronoun(const format_view *v, size_t i)
+{
+    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+    return in_list(format_word(v, i), pronouns) ||
+           (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"));
+}
+
+/* True when the word before i is a past tense that may take what follows
+ * as its object clause ("he confirmed the wound is clean", "we discussed
+ * the plan is"), not a participle after "was", "were", "has", ... that
+ * ends its clause ("alcohol cessation was discussed he was taught",
+ * "allergies are reviewed and unchanged the patient is"). */
+static bool object_verb_before(const format_view *v, size_t i)
+{
+    /* auxiliaries, conjunctions and adverbs before a participle ("well
+     * hydrated"), prepositions before a noun in -ed ("of pemetrexed") */
+    static const char *const auxiliaries[] = {
+        "is",   "was",    "are",     "were",       "been",       "be",     "has",      "have",
+        "had",  "being",  "get",     "got",        "and",        "or",     "not",      "well",
+        "poorly", "fully", "adequately", "partially", "mildly",  "severely", "of",     "with",
+        "on",   "to",     "for",     "in",         NULL};
+    const char *w = format_word(v, i - 1);
+    size_t n = strlen(w);
+    return n >= 5 && !strcmp(w + n - 2, "ed") && strcmp(w + n - 3, "eed") &&
+           strcmp(w, "hundred") && !(i >= 2 && in_list(format_word(v, i - 2), auxiliaries));
+}
+
 static bool clause_start_at(const fmt *f, size_t i)
 {
     static const char *const prepositions[] = {
@@ -2051,7 +2135,13 @@ static bool clause_start_at(const fmt *f, size_t i)
     size_t k = subject_at(v, i), words = 0;
     bool verb = false, value = false, timed = false;
     const char *first = "";
-    if (!k || i == 0 || !verb_after_subject(v, i, k) ||
+    bool pronoun = subject_is_pronoun(v, i);
+    /* a numbered item's number ("number two the lungs are clear") is the
+     * list's: the item starts there (list_item_at), not after it */
+    if (i >= 2 && format_word_is(v, i - 2, "number") && format_number_words_at(v, i - 1) == 1)
+        return false;
+    if (!k || i == 0 || !verb_after_subject(v, i, k) || object_verb_before(v, i) ||
+        (!pronoun && !noun_subject_stands(f, i, k)) ||
         in_list(format_word(v, i - 1), clause_goes_on) ||
         in_list(format_word(v, i - 1), clause_verbs) ||
         in_list(format_word(v, v->floor), subordinators))

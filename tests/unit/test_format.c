@@ -1666,6 +1666,27 @@ static void test_clause_sentences(void **state)
          "First we will check a lipid panel and second we will repeat the echo."},
         {"on day five patient was much better", "On day 5 patient was much better."},
         {"he is here because they were worried", "He is here because they were worried."},
+        /* a vital, the plan or a part of the exam before its copula */
+        {"he denies shortness of breath blood pressure is one forty over ninety plan is to start "
+         "aspirin",
+         "He denies shortness of breath. Blood pressure is 140/90. Plan is to start aspirin."},
+        {"the wound measures three centimeters the incision is clean and dry",
+         "The wound measures 3 cm. The incision is clean and dry."},
+        {"b p one hundred over sixty pulse is eighty", "BP 100/60. Pulse is 80."},
+        /* a noun subject alone may be the head of a longer noun */
+        {"a two point five centimeter incision was made", "A 2.5 cm incision was made."},
+        {"his dry weight is eighty one kilos", "His dry weight is 81 kg."},
+        {"she reports that her blood pressure is high",
+         "She reports that her blood pressure is high."},
+        /* a past tense that takes a clause; a participle that ends one */
+        {"he confirmed the wound is clean", "He confirmed the wound is clean."},
+        {"alcohol cessation was discussed he was taught to inject insulin",
+         "Alcohol cessation was discussed. He was taught to inject insulin."},
+        {"absolute neutrophil count is three thousand one hundred we discussed the goals",
+         "Absolute neutrophil count is 3100. We discussed the goals."},
+        /* a numbered item's number is the item's */
+        {"number one pneumonia number two the lungs are clear",
+         "1. Pneumonia. 2. The lungs are clear."},
     };
     CHECK(cases);
     /* each line streamed in two utterances with no pause between them,
@@ -1678,6 +1699,9 @@ static void test_clause_sentences(void **state)
         "when he arrived he was hypotensive",
         "she is sorry she missed her appointment",
         "two weeks post op she is doing well",
+        "b p one hundred over sixty blood pressure was ninety over palp",
+        "heart rate one twelve heart rate was in the one hundreds overnight",
+        "the wound measures three centimeters the incision is clean and dry",
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
