@@ -1929,11 +1929,11 @@ static void test_point_heard(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
-/* After a value word's whole part, a word heard for "point" (the same
- * sound key) before digits and the value's end (the words end, a
- * punctuation command, the next value's word) is the point, with no unit
- * said: "potassium five buoyant one comma". Before other words the words
- * stay. */
+/* After the whole part of a lab value written with decimals, a word heard
+ * for "point" (the same sound key) before digits and the value's end (the
+ * words end, a punctuation command, the next value's word) is the point,
+ * with no unit said: "potassium five buoyant one comma". Before other
+ * words, and after a vital sign's word, the words stay. */
 static void test_point_heard_value(void **state)
 {
     static const char *const cases[][2] = {
@@ -1951,6 +1951,9 @@ static void test_point_heard_value(void **state)
         {"seven blind five", "Seven blind five."},
         {"the count five pain two period", "The count five pain two."},
         {"c d four count six hundred eighty", "CD4 count 680."},
+        {"pulse eighty pain eight temperature ninety eight point six",
+         "Pulse 80 pain eight temperature 98.6."},
+        {"heart rate ninety pain three", "Heart rate 90 pain three."},
     };
     CHECK(cases);
     /* a stream holds the words until the value's end is known */
@@ -1964,6 +1967,7 @@ static void test_point_heard_value(void **state)
         "potassium five buoyant one | creatinine two",
         "hemoglobin twelve ply | in one period",
         "post op day two plan one | more day",
+        "pulse eighty pain eight | temperature ninety eight point six",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
