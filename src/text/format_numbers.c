@@ -418,27 +418,36 @@ static bool homophone_decimals_open(const format_view *v, size_t i)
 }
 
 static size_t point_heard(const format_view *v, size_t i);
+static bool value_ends_at(const format_view *v, size_t i);
+static bool value_word_at(const format_view *v, size_t i);
+static bool decimal_value_word_at(const format_view *v, size_t i);
 
 /* After a whole part, the words a recogniser wrote for "point"
  * (point_heard), then digits said, then a unit: the decimal ("seven
- * blind five milligrams": 7.5 mg). Returns the words from i to the last
- * digit, 0 when not. */
-static size_t point_heard_decimals(const format_view *v, size_t i)
+ * blind five milligrams": 7.5 mg); after the whole part of a value
+ * written with decimals (after_value: decimal_value_word_at), also digits
+ * then the value's end (value_ends_at: "potassium five buoyant one
+ * comma": 5.1). Returns the words from i to the last digit, 0 when not. */
+static size_t point_heard_decimals(const format_view *v, size_t i, bool after_value)
 {
     size_t m = point_heard(v, i), k = 0;
     while (m && decimal_digit_at(v, i + m + k, true) >= 0)
         k++;
-    return k && unit_said_at(v, i + m + k) ? m + k : 0;
+    bool ends = unit_said_at(v, i + m + k) || (after_value && value_ends_at(v, i + m + k));
+    return k && ends ? m + k : 0;
 }
 
 /* Decimal digits after "point": "point five", "point oh two"; whole when
- * a whole part was said before "point". After a whole part, a digit's
- * homophone is its digit before a unit (homophone_decimals), and so is a
- * word heard for "point" before digits and a unit
+ * a whole part was said before "point", after_value when the word of a
+ * value written with decimals was said before that. After a whole part,
+ * a digit's homophone is its digit before a unit (homophone_decimals),
+ * and so is a word heard for "point" before digits and a unit, or after
+ * such a value word before digits and the value's end
  * (point_heard_decimals). */
-static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole)
+static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bool whole,
+                       bool after_value)
 {
-    size_t heard = whole ? point_heard_decimals(v, i) : 0;
+    size_t heard = whole ? point_heard_decimals(v, i, after_value) : 0;
     if (heard) {
         size_t m = point_heard(v, i), n = strlen(out);
         if (n + heard - m + 2 >= cap)
@@ -513,7 +522,8 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     if (millions)
         return true; /* no decimals or parts after the word */
     if (!s->ordinal) {
-        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0);
+        size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0,
+                            i > 0 && decimal_value_word_at(v, i - 1));
         if (d) {
             s->small = false;
             s->k += d;
@@ -781,6 +791,37 @@ static const char *const value_cues[] = {
     "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
     /* an age said after "age" ("next visit at age 5", as "at age 16") */
     "age", NULL};
+
+/* True when the word at i is a value word (value_cues). */
+static bool value_word_at(const format_view *v, size_t i)
+{
+    return index_in(format_word(v, i), value_cues) >= 0;
+}
+
+/* True when the word at i names a lab value written with decimals
+ * ("potassium 5.1", "hemoglobin 12.1"): after it a word heard for "point"
+ * needs no unit (point_heard_decimals). Not a vital sign's word: a pain
+ * score is said after one ("pulse eighty pain eight temperature ..."),
+ * and "pain" sounds like "point". */
+static bool decimal_value_word_at(const format_view *v, size_t i)
+{
+    static const char *const decimal_values[] = {
+        "potassium", "magnesium", "mag",     "calcium", "phosphorus", "phos",     "phosphate",
+        "creatinine", "hemoglobin", "albumin", "bilirubin", "lactate", "troponin", NULL};
+    return index_in(format_word(v, i), decimal_values) >= 0;
+}
+
+/* True when a value said after its value word ends at i: the words end,
+ * a punctuation command, or the next value's word ("potassium five point
+ * one comma creatinine", "magnesium one point eight phos three"). */
+static bool value_ends_at(const format_view *v, size_t i)
+{
+    static const char *const ends[] = {"comma",         "period",    "full stop",
+                                       "colon",         "semicolon", "new line",
+                                       "new paragraph", "next line", NULL};
+    size_t k;
+    return i >= v->n || format_phrase_at(v, i, ends, &k) >= 0 || value_word_at(v, i);
+}
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value

@@ -2164,6 +2164,49 @@ static void test_point_heard(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* After the whole part of a lab value written with decimals, a word heard
+ * for "point" (the same sound key) before digits and the value's end (the
+ * words end, a punctuation command, the next value's word) is the point,
+ * with no unit said: "potassium five buoyant one comma". Before other
+ * words, and after a vital sign's word, the words stay. */
+static void test_point_heard_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"labs colon sodium one thirty four comma potassium five buoyant one comma creatinine two "
+         "point three",
+         "Labs: Sodium 134, potassium 5.1, creatinine 2.3."},
+        {"potassium five buoyant one", "Potassium 5.1."},
+        {"magnesium one blind eight phos three blind four calcium nine point one",
+         "Magnesium 1.8 phos 3.4 calcium 9.1."},
+        {"hemoglobin twelve ply in one period", "Hemoglobin 12.1."},
+        /* not before another word, nor without the value word */
+        {"potassium five buoyant one days", "Potassium 5 buoyant 1 days."},
+        {"potassium five blind one million", "Potassium 5 blind 1 million."},
+        {"post op day two plan one more day", "Post op day 2 plan one more day."},
+        {"seven blind five", "Seven blind five."},
+        {"the count five pain two period", "The count five pain two."},
+        {"c d four count six hundred eighty", "CD4 count 680."},
+        {"pulse eighty pain eight temperature ninety eight point six",
+         "Pulse 80 pain eight temperature 98.6."},
+        {"heart rate ninety pain three", "Heart rate 90 pain three."},
+    };
+    CHECK(cases);
+    /* a stream holds the words until the value's end is known */
+    static const char *const spoken[] = {
+        "potassium five buoyant one | comma creatinine two",
+        "potassium five buoyant | one comma creatinine two",
+        "potassium five | buoyant one comma creatinine two",
+        "potassium | five buoyant one comma creatinine two",
+        "potassium five buoyant one comma | creatinine two",
+        "potassium five buoyant one | days",
+        "potassium five buoyant one | creatinine two",
+        "hemoglobin twelve ply | in one period",
+        "post op day two plan one | more day",
+        "pulse eighty pain eight | temperature ninety eight point six",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A grade's digit heard as its homophone before "plus out of" or "minus
  * out of" is the digit ("for plus out of" is no English); "for plus" alone
  * and "for out of" stay words. */
@@ -3313,6 +3356,7 @@ int main(void)
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
         cmocka_unit_test(test_point_heard),
+        cmocka_unit_test(test_point_heard_value),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
         cmocka_unit_test(test_pressure_or),
