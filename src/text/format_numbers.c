@@ -712,6 +712,32 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"red blood cells per high power field",
                                         "red blood cells/hpf"},
                                        {"casts per low power field", "casts/lpf"},
+                                       /* a radiopharmaceutical's activity
+                                        * ("10.4 mCi of technetium-99m") */
+                                       {"millicuries", "mCi"},
+                                       {"millicurie", "mCi"},
+                                       /* a culture's count ("100,000
+                                        * CFU/mL" with "per milliliter") */
+                                       {"colony forming units", "CFU"},
+                                       /* an allergen's specific IgE
+                                        * ("3.4 kU/L" with "per liter") */
+                                       {"kilo units", "kU"},
+                                       /* a deletion's or duplication's
+                                        * length in genetics */
+                                       {"megabases", "Mb"},
+                                       {"megabase", "Mb"},
+                                       {"kilobases", "kb"},
+                                       {"kilobase", "kb"},
+                                       /* hearing thresholds in hearing
+                                        * level, a tympanogram's peak
+                                        * pressure */
+                                       {"d b h l", "dB HL"},
+                                       {"decibels hearing level", "dB HL"},
+                                       {"decapascals", "daPa"},
+                                       /* a vascular resistance, named for
+                                        * Paul Wood */
+                                       {"wood units", "Wood units"},
+                                       {"wood unit", "Wood unit"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -976,7 +1002,9 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
            strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
-           strcmp(unit, "MAC") && strncmp(unit, "x10^", 4);
+           strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
+           strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
+           strncmp(unit, "Wood unit", 9);
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.

@@ -2162,6 +2162,47 @@ static void test_stream_blind18_forms(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 56's rules (blind19's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind19_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* units of nuclear medicine, microbiology, allergy, genetics,
+         * audiology and haemodynamics */
+        {"rest dose ten point four millicuries of sestamibi", "Rest dose 10.4 mCi of sestamibi."},
+        {"one hundred fifty millicuries", "150 mCi."},
+        {"greater than one hundred thousand colony forming units per milliliter",
+         "Greater than 100,000 CFU/mL."},
+        {"colony forming units were counted", "Colony forming units were counted."},
+        {"total i g e four hundred twelve kilo units per liter", "Total IgE 412 kU/L."},
+        {"a deletion of one point four megabases", "A deletion of 1.4 Mb."},
+        {"an expansion of two kilobases", "An expansion of 2 kb."},
+        {"pure tone average forty five d b h l", "Pure tone average 45 dB HL."},
+        {"thresholds of thirty decibels hearing level", "Thresholds of 30 dB HL."},
+        {"peak pressure of minus twenty five decapascals", "Peak pressure of -25 daPa."},
+        {"resistance two point six wood units", "Resistance 2.6 Wood units."},
+        {"he chopped wood units of it", "He chopped wood units of it."},
+        {"seventy decibels", "70 dB."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind19_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "one hundred thousand colony | forming units per milliliter",
+        "one hundred thousand colony forming units | per milliliter of urine",
+        "four hundred twelve kilo | units per liter",
+        "forty five d b | h l in the right ear",
+        "forty five d | b h l in the right ear",
+        "one hundred thousand colony forming | units per milliliter",
+        "forty five d b h | l in the right ear",
+        "two point six wood | units",
+        "ten point four | millicuries",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A compound before a number said across a pause: whether it is written
  * with its hyphen depends on whether a value follows, which the number
  * rules decide from the words after the number ("right sided four | to six
@@ -3069,6 +3110,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind17_forms),
         cmocka_unit_test(test_blind18_forms),
         cmocka_unit_test(test_stream_blind18_forms),
+        cmocka_unit_test(test_blind19_forms),
+        cmocka_unit_test(test_stream_blind19_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),
