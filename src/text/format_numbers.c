@@ -1950,6 +1950,13 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
     if (!vitamin && number_at(v, i + 1, &whole) && whole.k > 1 && !whole.digits &&
         !whole.ordinal && whole.value > level_max(c))
         return 0;
+    /* nor after "vitamin" when the number word goes on with "hundred" or
+     * "thousand": "vitamin d one thousand international units" is
+     * vitamin D and a dose (it was "D1 thousand" before session 56),
+     * while "vitamin d three fifty thousand units" is D3 and its dose */
+    if (vitamin &&
+        (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
+        return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
         return rc;

@@ -2183,6 +2183,13 @@ static void test_blind19_forms(void **state)
         {"resistance two point six wood units", "Resistance 2.6 Wood units."},
         {"he chopped wood units of it", "He chopped wood units of it."},
         {"seventy decibels", "70 dB."},
+        /* a vitamin's letter and a dose said with "hundred" or "thousand" */
+        {"vitamin d one thousand international units daily", "Vitamin D 1000 IU daily."},
+        {"vitamin b one hundred milligrams", "Vitamin B 100 mg."},
+        {"vitamin d two thousand units", "Vitamin D 2000 units."},
+        {"vitamin d three fifty thousand units weekly", "Vitamin D3 50,000 units weekly."},
+        {"vitamin b twelve one thousand micrograms", "Vitamin B12 1000 mcg."},
+        {"vitamin d three", "Vitamin D3."},
     };
     CHECK(cases);
 }
@@ -2199,6 +2206,9 @@ static void test_stream_blind19_forms(void **state)
         "forty five d b h | l in the right ear",
         "two point six wood | units",
         "ten point four | millicuries",
+        "vitamin d one | thousand international units",
+        "vitamin d | one thousand international units",
+        "vitamin d one thousand | international units",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
