@@ -785,7 +785,10 @@ static const char *const value_cues[] = {
     "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol", "triglycerides",
     "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
     /* an age said after "age" ("next visit at age 5", as "at age 16") */
-    "age", NULL};
+    "age",
+    /* a pressure measured in a chamber or vessel ("right atrial pressure
+     * 9", as "wedge pressure 18") */
+    "pressure", NULL};
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value

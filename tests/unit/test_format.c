@@ -2190,6 +2190,10 @@ static void test_blind19_forms(void **state)
         {"vitamin d three fifty thousand units weekly", "Vitamin D3 50,000 units weekly."},
         {"vitamin b twelve one thousand micrograms", "Vitamin B12 1000 mcg."},
         {"vitamin d three", "Vitamin D3."},
+        /* a pressure's value below ten */
+        {"right atrial pressure nine comma wedge eighteen", "Right atrial pressure 9, wedge 18."},
+        {"the central venous pressure was six", "The central venous pressure was 6."},
+        {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
     };
     CHECK(cases);
 }
@@ -2209,6 +2213,9 @@ static void test_stream_blind19_forms(void **state)
         "vitamin d one | thousand international units",
         "vitamin d | one thousand international units",
         "vitamin d one thousand | international units",
+        "right atrial pressure | nine comma wedge eighteen",
+        "right atrial pressure nine | comma wedge eighteen",
+        "the central venous pressure was | six",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
