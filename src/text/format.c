@@ -810,14 +810,20 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
 static const char *const article_nouns[] = {"week",  "day",    "month", "year",   "few", "couple",
                                             "while", "minute", "hour",  "decade", NULL};
 
+static bool letters_known(const format_view *v, size_t i, size_t k);
+
 /* Letters spelled one by one from i, up to one that starts a word of its
- * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article). */
+ * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article).
+ * An "a"/"i" abbreviation that ends a listed one with the letters before
+ * it is no word of its own: "h i v" is HIV and "n i c u" NICU (they were
+ * "H IV" and "N ICU" before session 56). */
 static size_t letter_run(const format_view *v, size_t i)
 {
     size_t k = 0, ek;
     int c;
     while ((c = letter_at(v, i + k)) >= 0 &&
-           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
+           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0 &&
+                        !letters_known(v, i, k + ek)) ||
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
                        (c == 'q' && frequency_at(v, i + k)) || staging_at(v, i + k))))
         k++;

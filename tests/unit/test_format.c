@@ -2194,6 +2194,12 @@ static void test_blind19_forms(void **state)
         {"right atrial pressure nine comma wedge eighteen", "Right atrial pressure 9, wedge 18."},
         {"the central venous pressure was six", "The central venous pressure was 6."},
         {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
+        /* a listed abbreviation whose last letters are an "i" one */
+        {"h i v viral load undetectable", "HIV viral load undetectable."},
+        {"get an h i v test and an e e g", "Get an HIV test and an EEG."},
+        {"the n i c u team", "The NICU team."},
+        {"c b c a l t", "CBC ALT."},
+        {"i v fluids", "IV fluids."},
     };
     CHECK(cases);
 }
@@ -2216,6 +2222,10 @@ static void test_stream_blind19_forms(void **state)
         "right atrial pressure | nine comma wedge eighteen",
         "right atrial pressure nine | comma wedge eighteen",
         "the central venous pressure was | six",
+        "h | i v viral load",
+        "h i | v viral load",
+        "the n i | c u team",
+        "the n | i c u team",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
