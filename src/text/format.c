@@ -477,6 +477,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p f ts", "PFTs"},
                                                {"c diff", "C. diff"},
                                                {"c d i f f", "C. diff"},
+                                               {"e coli", "E. coli"},
                                                {"e k g", "EKG"},
                                                {"d e x a", "DEXA"},
                                                {"p h", "pH"},
@@ -489,6 +490,10 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p a c o two", "PaCO2"},
                                                {"p a o two", "PaO2"},
                                                {"f i o two", "FiO2"},
+                                               /* mixed and central venous
+                                                * saturation (session 56) */
+                                               {"s v o two", "SvO2"},
+                                               {"s c v o two", "ScvO2"},
                                                {"e t c o two", "EtCO2"},
                                                {"h c o three", "HCO3"},
                                                {"c section", "C-section"},
@@ -503,6 +508,14 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"cpap", "CPAP"},
                                                {"bipap", "BiPAP"},
                                                {"stemi", "STEMI"},
+                                               /* said as a letter and a
+                                                * word (session 56) */
+                                               {"c pap", "CPAP"},
+                                               {"bi pap", "BiPAP"},
+                                               /* the coronary flow grade
+                                                * ("TIMI 3 flow"), a value
+                                                * word too */
+                                               {"timi", "TIMI"},
                                                {"nstemi", "NSTEMI"},
                                                {"nsaid", "NSAID"},
                                                {"nsaids", "NSAIDs"},
@@ -752,7 +765,9 @@ static const char *const spelled_a_i[][2] = {
     {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
     {"a h i", NULL},  {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
     {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
-    {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
+    {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL},
+    /* acid-fast bacilli (session 56: "the a f b smears": "a FB") */
+    {"a f b", NULL},  {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -840,7 +855,7 @@ static const char *const known_letters[] = {
     "esr", "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
     "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
     "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
-    "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
+    "prbc", "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
     "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",  NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */

@@ -788,7 +788,9 @@ static const char *const value_cues[] = {
     "age",
     /* a pressure measured in a chamber or vessel ("right atrial pressure
      * 9", as "wedge pressure 18") */
-    "pressure", NULL};
+    "pressure",
+    /* the coronary flow grade ("TIMI 3 flow") */
+    "timi", NULL};
 
 /* Words of a trend before "to" or "from": the number after is the value
  * it reached ("improved to 4", "down from 9"), digits as after a value

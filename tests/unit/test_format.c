@@ -2200,6 +2200,16 @@ static void test_blind19_forms(void **state)
         {"the n i c u team", "The NICU team."},
         {"c b c a l t", "CBC ALT."},
         {"i v fluids", "IV fluids."},
+        /* abbreviations as said */
+        {"timi three flow at the end", "TIMI 3 flow at the end."},
+        {"c pap titration at eleven centimeters of water", "CPAP titration at 11 cm H2O."},
+        {"started on bi pap", "Started on BiPAP."},
+        {"the s v o two is sixty four percent", "The SvO2 is 64%."},
+        {"s c v o two of seventy percent", "ScvO2 of 70%."},
+        {"the culture grew e coli", "The culture grew E. coli."},
+        {"the a f b smears were negative", "The AFB smears were negative."},
+        {"two units of p r b c s", "2 units of PRBCs."},
+        {"a fib with a f b smears", "AFib with AFB smears."},
     };
     CHECK(cases);
 }
@@ -2226,6 +2236,14 @@ static void test_stream_blind19_forms(void **state)
         "h i | v viral load",
         "the n i | c u team",
         "the n | i c u team",
+        "timi | three flow",
+        "c | pap titration",
+        "the s v o | two is sixty four percent",
+        "the s v | o two is sixty four percent",
+        "grew e | coli",
+        "the a f | b smears",
+        "the a | f b smears",
+        "two units of p r b c | s",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
