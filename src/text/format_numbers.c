@@ -643,6 +643,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * the colour before a noun) */
                                        {"centigray", "cGy"},
                                        {"gray", "Gy"},
+                                       /* as the recogniser may spell
+                                        * it ("fifty grey in five
+                                        * fractions"; session 56) */
+                                       {"grey", "Gy"},
                                        /* a red cell's volume, hearing,
                                         * energy, density on CT, a lens's
                                         * power, a distance walked */

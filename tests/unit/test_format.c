@@ -2210,6 +2210,9 @@ static void test_blind19_forms(void **state)
         {"the a f b smears were negative", "The AFB smears were negative."},
         {"two units of p r b c s", "2 units of PRBCs."},
         {"a fib with a f b smears", "AFib with AFB smears."},
+        /* a radiation dose as the recogniser may spell it */
+        {"fifty grey in five fractions", "50 Gy in 5 fractions."},
+        {"two grey patches on the skin", "2 grey patches on the skin."},
     };
     CHECK(cases);
 }
@@ -2244,6 +2247,8 @@ static void test_stream_blind19_forms(void **state)
         "the a f | b smears",
         "the a | f b smears",
         "two units of p r b c | s",
+        "fifty grey | in five fractions",
+        "two grey | patches on the skin",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
