@@ -141,6 +141,8 @@ static void test_names(void **state)
     expect("mister mac was seen", "mister [NAME] was seen");
     expect("mrs nancy clark is here", "mrs [NAME] is here");
     expect("mister bristol was seen", "mister [NAME] was seen");
+    expect("timothy was seen", "[NAME] was seen");
+    expect("doctor timi grade", "doctor [NAME] grade");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
@@ -202,6 +204,12 @@ static void test_clinical_words_not_names(void **state)
         /* the stool form scale by its city (blind17, session 54) */
         "bristol type six stools eight to ten a day",
         "bristol stool scale of four",
+        /* a grass pollen tested on the skin, the coronary flow grade
+         * (blind19, session 56) */
+        "timothy grass twelve millimeters",
+        "positive to timothy hay",
+        "timi three flow at the end",
+        "a timi score of two",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
