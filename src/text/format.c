@@ -849,14 +849,14 @@ static size_t letter_run(const format_view *v, size_t i)
  * run of letters that is none of these but starts with one and goes on
  * with another is two words ("c o p d c h f": "COPD CHF"). */
 static const char *const known_letters[] = {
-    "abg", "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
-    "chf", "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
-    "dka", "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
-    "esr", "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
-    "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
-    "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
-    "prbc", "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
-    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",  NULL};
+    "abg",  "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
+    "chf",  "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
+    "dka",  "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
+    "esr",  "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
+    "icu",  "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
+    "ms",   "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
+    "prbc", "ptt",  "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",   "sti",  "svt",  "tb",  "tia",
+    "tsh",  "ua",   "uri",  "us",   "uti",  "vre",  "vt",   "wbc",   NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)

@@ -1963,8 +1963,7 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
      * "thousand": "vitamin d one thousand international units" is
      * vitamin D and a dose (it was "D1 thousand" before session 56),
      * while "vitamin d three fifty thousand units" is D3 and its dose */
-    if (vitamin &&
-        (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
+    if (vitamin && (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
         return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
