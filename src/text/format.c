@@ -478,6 +478,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c diff", "C. diff"},
                                                {"c d i f f", "C. diff"},
                                                {"e coli", "E. coli"},
+                                               /* a PET scan's uptake, the
+                                                * COPD stage by its
+                                                * initiative (session 56) */
+                                               {"s u v max", "SUVmax"},
+                                               {"gold stage", "GOLD stage"},
                                                {"e k g", "EKG"},
                                                {"d e x a", "DEXA"},
                                                {"p h", "pH"},
@@ -1075,6 +1080,8 @@ static const char *const compounds[][2] = {
     /* an anaesthesia record's "end-tidal CO2" */
     {"end tidal", "end-tidal"},
     {"post transfusion", "post-transfusion"},
+    /* "post op day 2" (session 56), as "post-transplant day 9" */
+    {"post op", "post-op"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */

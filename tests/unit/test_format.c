@@ -2213,6 +2213,13 @@ static void test_blind19_forms(void **state)
         /* a radiation dose as the recogniser may spell it */
         {"fifty grey in five fractions", "50 Gy in 5 fractions."},
         {"two grey patches on the skin", "2 grey patches on the skin."},
+        /* a compound and abbreviations said */
+        {"left total knee replacement post op day two", "Left total knee replacement post-op day 2."},
+        {"she is post op", "She is post op."},
+        {"a hilar node with an s u v max of seven point eight",
+         "A hilar node with an SUVmax of 7.8."},
+        {"gold stage three with two exacerbations", "GOLD stage 3 with 2 exacerbations."},
+        {"the gold standard", "The gold standard."},
     };
     CHECK(cases);
 }
@@ -2249,6 +2256,12 @@ static void test_stream_blind19_forms(void **state)
         "two units of p r b c | s",
         "fifty grey | in five fractions",
         "two grey | patches on the skin",
+        "replacement post | op day two",
+        "replacement post op | day two",
+        "she is post op | today",
+        "an s u v | max of seven point eight",
+        "gold | stage three",
+        "the gold | standard",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
