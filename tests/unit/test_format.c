@@ -2262,6 +2262,11 @@ static void test_stream_blind19_forms(void **state)
         "an s u v | max of seven point eight",
         "gold | stage three",
         "the gold | standard",
+        /* a misheard point's digits before a unit said in more words
+         * (found by fuzz_format) */
+        "one poi nt one times ten to the | ninth per liter",
+        "one poi nt one times ten | to the ninth per liter",
+        "seven blind five times ten to the | ninth per liter",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
