@@ -1094,6 +1094,20 @@ static int adts_sample(mp4_reader *r, int64_t *off, uint64_t *len)
     return 1;
 }
 
+/* libfaad2 configured from the first frame, which it reads whole. */
+static int adts_decoder(mp4_reader *r, const struct adts *first, unsigned long *rate,
+                        unsigned char *channels)
+{
+    int rc;
+    if ((rc = aac_decoder(r)) < 0 || (rc = get(r, r->adts_pos, r->sample_buf, first->frame)) < 0)
+        return rc;
+    memset(r->sample_buf + first->frame, 0, PAD);
+    if (NeAACDecInit(r->dec, r->sample_buf, first->frame, rate, channels) < 0 || !*rate ||
+        !*channels)
+        return PHS_EUNSUPPORTED;
+    return 0;
+}
+
 static int open_adts(mp4_reader *r, mp4_info *info, char *msg, size_t msg_len)
 {
     struct adts a;
@@ -1108,15 +1122,10 @@ static int open_adts(mp4_reader *r, mp4_info *info, char *msg, size_t msg_len)
     }
     if ((rc = adts_walk(r, &a, info, msg, msg_len)) < 0)
         return rc;
-    rc = aac_decoder(r);
-    if (rc == PHS_ENOMEM || (rc == 0 && (rc = get(r, r->adts_pos, r->sample_buf, a.frame)) < 0))
+    if ((rc = adts_decoder(r, &a, &rate, &channels)) < 0) {
+        if (rc == PHS_EUNSUPPORTED)
+            err_put(msg, msg_len, "the AAC stream's configuration is not supported");
         return rc;
-    if (rc == 0)
-        memset(r->sample_buf + a.frame, 0, PAD);
-    if (rc < 0 || NeAACDecInit(r->dec, r->sample_buf, a.frame, &rate, &channels) < 0 || !rate ||
-        !channels) {
-        err_put(msg, msg_len, "the AAC stream's configuration is not supported");
-        return PHS_EUNSUPPORTED;
     }
     if ((rc = aac_channels(r, a.channels, channels)) < 0)
         return rc;

@@ -524,6 +524,8 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"nstemi", "NSTEMI"},
                                                {"nsaid", "NSAID"},
                                                {"nsaids", "NSAIDs"},
+                                               {"ace inhibitor", "ACE inhibitor"},
+                                               {"ace inhibitors", "ACE inhibitors"},
                                                {"h and p", "H&P"},
                                                {"i and o", "I&O"},
                                                {"i and os", "I&Os"},
@@ -726,6 +728,90 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"icu", "ICU"},
                                                {"wbc", "WBC"},
                                                {"bnp", "BNP"},
+                                               /* since session 56: the rest of
+                                                * known_letters that are no
+                                                * English word, as a text or a
+                                                * profile's dictionary gives
+                                                * them ("iv push": the medical
+                                                * corpus writes it so 166
+                                                * times), and their plurals */
+                                               {"abg", "ABG"},
+                                               {"aki", "AKI"},
+                                               {"alt", "ALT"},
+                                               {"ast", "AST"},
+                                               {"ards", "ARDS"},
+                                               {"bph", "BPH"},
+                                               {"cabg", "CABG"},
+                                               {"ccu", "CCU"},
+                                               {"cns", "CNS"},
+                                               {"cpr", "CPR"},
+                                               {"crp", "CRP"},
+                                               {"csf", "CSF"},
+                                               {"ct", "CT"},
+                                               {"cta", "CTA"},
+                                               {"cva", "CVA"},
+                                               {"cxr", "CXR"},
+                                               {"dka", "DKA"},
+                                               {"dm", "DM"},
+                                               {"dnr", "DNR"},
+                                               {"dni", "DNI"},
+                                               {"eeg", "EEG"},
+                                               {"emg", "EMG"},
+                                               {"ent", "ENT"},
+                                               {"esr", "ESR"},
+                                               {"esrd", "ESRD"},
+                                               {"gi", "GI"},
+                                               {"gu", "GU"},
+                                               {"hcv", "HCV"},
+                                               {"hdl", "HDL"},
+                                               {"heent", "HEENT"},
+                                               {"hpv", "HPV"},
+                                               {"iv", "IV"},
+                                               {"ivc", "IVC"},
+                                               {"kub", "KUB"},
+                                               {"ldl", "LDL"},
+                                               {"lft", "LFT"},
+                                               {"lvh", "LVH"},
+                                               {"mi", "MI"},
+                                               {"mra", "MRA"},
+                                               {"mrsa", "MRSA"},
+                                               {"nicu", "NICU"},
+                                               {"nsr", "NSR"},
+                                               {"ob", "OB"},
+                                               {"pacu", "PACU"},
+                                               {"pe", "PE"},
+                                               {"pft", "PFT"},
+                                               {"picc", "PICC"},
+                                               {"picu", "PICU"},
+                                               {"po", "PO"},
+                                               {"ppi", "PPI"},
+                                               {"psa", "PSA"},
+                                               {"ptt", "PTT"},
+                                               {"pvc", "PVC"},
+                                               {"rbc", "RBC"},
+                                               {"ros", "ROS"},
+                                               {"rsv", "RSV"},
+                                               {"std", "STD"},
+                                               {"sti", "STI"},
+                                               {"svt", "SVT"},
+                                               {"tb", "TB"},
+                                               {"ua", "UA"},
+                                               {"uri", "URI"},
+                                               {"vre", "VRE"},
+                                               {"abgs", "ABGs"},
+                                               {"cbcs", "CBCs"},
+                                               {"ekgs", "EKGs"},
+                                               {"lfts", "LFTs"},
+                                               {"pfts", "PFTs"},
+                                               {"tid", "TID"},
+                                               {"qid", "QID"},
+                                               {"prn", "PRN"},
+                                               {"npo", "NPO"},
+                                               {"qhs", "QHS"},
+                                               {"sq", "SQ"},
+                                               {"sl", "SL"},
+                                               {"od", "OD"},
+                                               {"ou", "OU"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -854,14 +940,19 @@ static size_t letter_run(const format_view *v, size_t i)
  * run of letters that is none of these but starts with one and goes on
  * with another is two words ("c o p d c h f": "COPD CHF"). */
 static const char *const known_letters[] = {
-    "abg",  "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
-    "chf",  "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
-    "dka",  "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
-    "esr",  "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
-    "icu",  "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
-    "ms",   "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
-    "prbc", "ptt",  "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",   "sti",  "svt",  "tb",  "tia",
-    "tsh",  "ua",   "uri",  "us",   "uti",  "vre",  "vt",   "wbc",   NULL};
+    "abg", "aki",  "als",  "ards", "bmp",  "bnp",  "bph",  "bun",   "cabg", "cad",  "cbc", "ccu",
+    "chf", "ckd",  "cmp",  "cns",  "copd", "cpr",  "crp",  "csf",   "ct",   "cta",  "cva", "cxr",
+    "dka", "dm",   "dnr",  "dni",  "dvt",  "ecg",  "ed",   "eeg",   "ekg",  "emg",  "ent", "er",
+    "esr", "esrd", "gerd", "gi",   "gu",   "hcv",  "hdl",  "heent", "hent", "hiv",  "hpv", "htn",
+    "icu", "inr",  "ivc",  "kub",  "ldl",  "lft",  "lfts", "lvh",   "mi",   "mra",  "mri", "mrsa",
+    "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
+    "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
+    "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",
+    /* packed red blood cells (session 56: "p r b c s" is PRBCs) */
+    "prbc",
+    /* routes and frequencies, which follow a drug's other letters ("s q
+     * b i d": "SQ BID") */
+    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",   NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)
@@ -1154,6 +1245,50 @@ static const char *const her2_after[] = {
     "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
     "was",      "fish",     "i",        "ihc",     NULL};
 
+/* 1 when word i may join "bun" to its value ("bun of eighteen"). */
+static size_t bun_joiner(const format_view *v, size_t i)
+{
+    static const char *const joiners[] = {"and", "to", "of", "is", "was", NULL};
+    return in_list(format_word(v, i), joiners);
+}
+
+/* Abbreviations that are English words too ("bid", "im", "bun", which a
+ * recogniser's dictionary holds as words), in capitals only where the
+ * words beside them make them the order's or the lab's: "bid" and "im"
+ * after a dose, a route or a number ("five hundred milligrams po bid",
+ * "one gram im"), "im" before "injection" or "once"; "bun" before its
+ * value or creatinine ("bun eighteen", "bun and creatinine"). "a bid to
+ * win", "im going", "a bun" stay words. Returns the written form or
+ * NULL. */
+static const char *english_abbreviation_at(const format_view *v, size_t i)
+{
+    static const char *const dose_words[] = {
+        "po",      "o",        "iv",       "v",       "sq",          "subcutaneous", "orally",
+        "mouth",   "milligrams", "milligram", "mg",    "grams",       "gram",         "micrograms",
+        "units",   "unit",     "tablet",   "tablets", "tab",         "tabs",         "capsule",
+        "capsules", "puffs",   "puff",     "drops",   "drop",        "milliliters",  "cc",
+        NULL};
+    static const char *const im_after[] = {"injection", "injections", "once", "x", "times", NULL};
+    bool dose = i > 0 && (in_list(format_word(v, i - 1), dose_words) ||
+                          format_number_words_at(v, i - 1) > 0);
+    if (format_word_is(v, i, "bid") && dose)
+        return "BID";
+    if (format_word_is(v, i, "im") && (dose || in_list(format_word(v, i + 1), im_after)))
+        return "IM";
+    if (!format_word_is(v, i, "bun"))
+        return NULL;
+    size_t j = i + 1 + bun_joiner(v, i + 1);
+    return format_number_words_at(v, j) > 0 || format_word_is(v, j, "creatinine") ? "BUN" : NULL;
+}
+
+/* True when the words end on "bun" and a word that may join it to its
+ * value ("bun and | creatinine", "bun was | eighteen"): a stream holds
+ * them (the last word is held anyway). */
+static bool english_abbreviation_open(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1192,6 +1327,11 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         !in_list(format_word(&f->v, i + k), her2_after) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
         a = -1;
+    const char *english = a < 0 ? english_abbreviation_at(&f->v, i) : NULL;
+    if (english) {
+        int rc = sbuf_append_str(out, english);
+        return rc < 0 ? rc : 1;
+    }
     if (a >= 0) {
         int rc = sbuf_append_str(out, abbreviations[a][1]);
         if (rc == 0 && capitals_plural_at(&f->v, i + k, abbreviations[a][1])) {
@@ -1347,13 +1487,16 @@ static bool list_item_open(const format_view *v, size_t i)
            (i + 1 >= v->n || (i + 2 >= v->n && format_number_word(v, i + 1, &val)));
 }
 
+static bool clause_open(const format_view *v, size_t i);
+
 bool format_pending_at(const format_view *v, size_t i)
 {
     return format_pair_started(v, i, commands) || format_phrase_started(v, i, headings) ||
            list_item_open(v, i) ||
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
-           heading_before_open_command(v, i);
+           heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
+           clause_open(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */
@@ -1490,7 +1633,10 @@ static bool is_name_at(const fmt *f, size_t w)
         return false;
     bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
                        !in_list(format_word(&f->v, w - 1), clinical_not_names);
-    return ((fl & LEX_SURNAME) && title_at(f, w - 1) >= 0) ||
+    /* "nurse" is no title a note abbreviates, but a name follows it as
+     * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
+    return ((fl & LEX_SURNAME) &&
+            (title_at(f, w - 1) >= 0 || format_word_is(&f->v, w - 1, "nurse"))) ||
            ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
 }
 
@@ -1527,6 +1673,15 @@ static void capitalise(char *s)
 {
     if (*s >= 'a' && *s <= 'z')
         *s = (char)(*s - 'a' + 'A');
+}
+
+/* A name's capitals: its first letter, and the one after an apostrophe
+ * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo"). */
+static void capitalise_name(char *s)
+{
+    capitalise(s);
+    if (s[0] && s[1] == '\'' && s[2] && s[3])
+        capitalise(s + 2);
 }
 
 /* Item t's text becomes s (the store may move: item texts are offsets). */
@@ -1574,6 +1729,8 @@ static int capitals(fmt *f)
             (raw && (in_list(s, always_capital) || capital_name(s) ||
                      is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
             capitalise(s);
+        if (raw && is_name_at(f, t->first_word))
+            capitalise_name(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
@@ -1589,7 +1746,7 @@ static int capitals(fmt *f)
                 int rc = replace_text(f, t, written);
                 if (rc < 0)
                     return rc;
-                capitalise(item_text(f, nx));
+                capitalise_name(item_text(f, nx));
             }
         }
         start = false;
@@ -1831,6 +1988,223 @@ static long marker_age_at(fmt *f, size_t i)
     return rc < 0 ? rc : (long)(1 + k);
 }
 
+/* ---- sentences from the dictation's clauses ------------------------------------ */
+
+/* Verbs a clause of clinical dictation is said with: one after a subject
+ * pronoun starts a clause, and a clause that has one is whole. */
+static const char *const clause_verbs[] = {
+    "is", "was", "are", "were", "has", "had", "have", "does", "did", "will", "would", "should",
+    "can", "could", "may", "might", "must", "denies", "denied", "reports", "reported", "states",
+    "stated", "presents", "presented", "complains", "complained", "describes", "described",
+    "endorses", "endorsed", "notes", "noted", "feels", "felt", "takes", "took", "uses", "used",
+    "lives", "lived", "works", "worked", "smokes", "smoked", "drinks", "drank", "underwent",
+    "received", "returns", "returned", "came", "comes", "went", "goes", "appears", "appeared",
+    "remains", "remained", "continues", "continued", "tolerated", "tolerates", "admits",
+    "admitted", "agrees", "agreed", "understands", "understood", "verbalized", "developed",
+    "started", "stopped", "noticed", "woke", "fell", "got", "gets", "became", "needs", "needed",
+    "wants", "wanted", "says", "said", "thinks", "thought", "knows", "knew", "saw", "sees",
+    "ate", "eats", "sleeps", "slept", "walks", "walked", "requires", "required", "declines",
+    "declined", "tried", "tries", "missed", "ran", "runs", "began", "begins", "seems", "seemed",
+    "hopes", "plans", "planned", "follows", "followed", "recalls", "recalled", NULL};
+
+/* Words after which a subject pronoun goes on the clause instead of
+ * starting one: conjunctions, subordinators, relatives, prepositions,
+ * determiners, a noun or adjective an unsaid "that" follows ("the first
+ * time she has", "the reason he is here", "she is sorry she missed"), an
+ * ordinal of a list said ("and second we will"), and any verb of the list
+ * (a verb takes a clause: "she states he is", "he noticed she was"). */
+static const char *const clause_goes_on[] = {
+    "and", "but", "or", "nor", "so", "then", "that", "which", "who", "whom", "whose", "when",
+    "where", "why", "how", "what", "whether", "if", "because", "since", "as", "while",
+    "although", "though", "unless", "until", "till", "after", "before", "once", "than", "the",
+    "a", "an", "of", "to", "for", "with", "at", "by", "from", "in", "on", "about", "into",
+    "like", "believes", "believed", "mentions", "mentioned", "tells", "told", "explains",
+    "explained", "worried", "worries", "concerned", "afraid", "sure", "unsure", "hoped",
+    "fears", "feared", "realized", "learned", "found", "heard", "time", "times", "reason",
+    "way", "day", "first", "last", "ever", "even", "only", "also", "not", "no", "let", "make",
+    "made", "help", "helped", "asked", "ask", "whatever", "whenever", "wherever", "second",
+    "third", "next", "ago", "later", "earlier", "mean", "meant", "guess", "think", "suppose", "hope", "know",
+    "feel", "believe", "say", "see", "understand", "wish", "assume", "expect", "sorry", "glad", "happy", "aware", "upset", "sad", "certain", "confident",
+    "convinced", "pleased", "relieved", "surprised", "disappointed", "frustrated", "angry",
+    "scared", "anxious", "nervous", "embarrassed", "ashamed", "hopeful", "thankful", "grateful",
+    NULL};
+
+/* Words a sentence that is not one clause starts with ("when he arrived
+ * he was hypotensive"). */
+static const char *const subordinators[] = {
+    "when", "if", "because", "since", "although", "though", "while", "before", "after", "as",
+    "once", "unless", "until", "whether", "whenever", "where", "what", "how", "why", NULL};
+
+/* What a note's clauses are said of, before "is", "are", "was", "were",
+ * "remains" or "appears": vitals, the plan, and the exam's parts ("blood
+ * pressure is one forty over ninety", "lungs are clear"). */
+static const char *const noun_subjects[] = {
+    "blood pressure", "heart rate", "respiratory rate", "pulse", "temperature", "temp", "weight",
+    "plan", "assessment", "impression", "exam", "examination", "labs", "pain", "glucose",
+    "blood sugar", "hemoglobin", "potassium", "sodium", "creatinine", "oxygen saturation",
+    "saturation", "lungs", "heart", "abdomen", "skin", "extremities", "neck", "wound",
+    "incision", "mood", "affect", "speech", "gait", "vision", "appetite", "sleep", NULL};
+static const char *const copulas[] = {"is",       "are",      "was",     "were",
+                                      "remains",  "remained", "appears", "appear", NULL};
+
+/* The words a subject starting a clause takes at i: "he", "she", "they",
+ * "we", "it", "the patient", "patient", or one of noun_subjects after
+ * "the", "her", "his" or "their" or alone, when a copula follows it (0:
+ * none). */
+static size_t subject_at(const format_view *v, size_t i)
+{
+    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
+    if (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"))
+        return 2;
+    if (in_list(format_word(v, i), pronouns))
+        return 1;
+    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    return format_phrase_at(v, i + d, noun_subjects, &k) >= 0 &&
+                   in_list(format_word(v, i + d + k), copulas)
+               ? d + k
+               : 0;
+}
+
+/* True when the words from i to the end may still become a subject that
+ * starts a clause once its copula is said ("... sixty blood | pressure
+ * was ...", "... the | incision is ..."): a determiner, a noun subject
+ * or the first words of one, said last. A stream holds them, since the
+ * period goes before their first word (a pronoun, one word, is held as
+ * the last word anyway). */
+static bool clause_open(const format_view *v, size_t i)
+{
+    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
+    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    if (i + d >= v->n)
+        return d == 1;
+    return format_phrase_started(v, i + d, noun_subjects) ||
+           (format_phrase_at(v, i + d, noun_subjects, &k) >= 0 && i + d + k == v->n);
+}
+
+/* True when the noun subject at i (k words) stands as one: with its
+ * determiner ("the incision is"), as two words ("blood pressure is"), or
+ * after a bare value ("one seventy one over one thirteen pulse is").
+ * One word alone may be the head of a longer noun ("a two point five
+ * centimeter incision was made", "the femoral neck is", "dry weight is"). */
+static bool noun_subject_stands(const fmt *f, size_t i, size_t k)
+{
+    if (k >= 2)
+        return true;
+    const item *t = last_item(f);
+    if (!t || t->kind != ITEM_WORD)
+        return false;
+    const char *s = item_text(f, t);
+    return s[0] && strspn(s, "0123456789./%") == strlen(s);
+}
+
+/* True when the word after the subject at i (k words) is a verb: one of
+ * the list, a past tense ("arrived", "spiked"), or after "he", "she",
+ * "it" or "patient" a present one ("weighs", "sleeps"). */
+static bool verb_after_subject(const format_view *v, size_t i, size_t k)
+{
+    const char *w = format_word(v, i + k);
+    size_t n = strlen(w);
+    if (in_list(w, clause_verbs) || in_list(w, copulas) || (n >= 4 && !strcmp(w + n - 2, "ed")))
+        return true;
+    bool singular = !format_word_is(v, i, "they") && !format_word_is(v, i, "we");
+    return singular && n >= 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' &&
+           !strchr(w, '\'');
+}
+
+/* True when word i starts a new clause that ends the sentence before it,
+ * with no pause or mark said between ("he presents with chest pain for
+ * two days he denies shortness of breath"): a subject and a verb of the
+ * list right after it; the clause so far (since the sentence's end, a
+ * comma or a semicolon) at least three words with a verb of its own, the
+ * sentence no subordinator first; the word before it none
+ * that goes on the clause. A clause said after "and", "that", a verb
+ * ("she states he is fine") or a subordinate one first ("when he arrived
+ * he was hypotensive") stays in its sentence. A stream that has sent the
+ * words before the subject adds the period with the words after it, as
+ * after a pause. */
+#define CLAUSE_MAX_WORDS 60
+
+/* True when the subject at i is a pronoun or "(the) patient". */
+static bool subject_is_pronoun(const format_view *v, size_t i)
+{
+    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+    return in_list(format_word(v, i), pronouns) ||
+           (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"));
+}
+
+/* True when the word before i is a past tense that may take what follows
+ * as its object clause ("he confirmed the wound is clean", "we discussed
+ * the plan is"), not a participle after "was", "were", "has", ... that
+ * ends its clause ("alcohol cessation was discussed he was taught",
+ * "allergies are reviewed and unchanged the patient is"). */
+static bool object_verb_before(const format_view *v, size_t i)
+{
+    /* auxiliaries, conjunctions and adverbs before a participle ("well
+     * hydrated"), prepositions before a noun in -ed ("of pemetrexed") */
+    static const char *const auxiliaries[] = {
+        "is",   "was",    "are",     "were",       "been",       "be",     "has",      "have",
+        "had",  "being",  "get",     "got",        "and",        "or",     "not",      "well",
+        "poorly", "fully", "adequately", "partially", "mildly",  "severely", "of",     "with",
+        "on",   "to",     "for",     "in",         NULL};
+    const char *w = format_word(v, i - 1);
+    size_t n = strlen(w);
+    return n >= 5 && !strcmp(w + n - 2, "ed") && strcmp(w + n - 3, "eed") &&
+           strcmp(w, "hundred") && !(i >= 2 && in_list(format_word(v, i - 2), auxiliaries));
+}
+
+static bool clause_start_at(const fmt *f, size_t i)
+{
+    static const char *const prepositions[] = {
+        "for", "after", "in", "on", "at", "over", "within", "during", "since", "with", "without",
+        "by", "from", "until", "before", "about", "around", "approximately", "per", "to", NULL};
+    static const char *const time_words[] = {"minute", "minutes", "hour", "hours", "day",
+                                             "days",   "week",    "weeks", "month", "months",
+                                             "year",   "years",   NULL};
+    const format_view *v = &f->v;
+    size_t k = subject_at(v, i), words = 0;
+    bool verb = false, value = false, timed = false;
+    const char *first = "";
+    bool pronoun = subject_is_pronoun(v, i);
+    /* a numbered item's number ("number two the lungs are clear") is the
+     * list's: the item starts there (list_item_at), not after it */
+    if (i >= 2 && format_word_is(v, i - 2, "number") && format_number_words_at(v, i - 1) == 1)
+        return false;
+    if (!k || i == 0 || !verb_after_subject(v, i, k) || object_verb_before(v, i) ||
+        (!pronoun && !noun_subject_stands(f, i, k)) ||
+        in_list(format_word(v, i - 1), clause_goes_on) ||
+        in_list(format_word(v, i - 1), clause_verbs) ||
+        in_list(format_word(v, v->floor), subordinators))
+        return false;
+    /* the clause written since the last sentence end, comma or semicolon
+     * (words "scratch that" removed are no longer items) */
+    size_t n = f->n_it;
+    for (; n > 0 && !(verb && words >= 3); n--) {
+        const item *t = &f->it[n - 1];
+        if (t->kind == ITEM_BREAK ||
+            (t->kind == ITEM_ATTACH && strchr(".?!:,;", item_text(f, t)[0])))
+            break;
+        if (t->kind != ITEM_WORD)
+            continue;
+        /* a clause this long with no verb is none this rule reads (and
+         * the scan stays bounded on a text that never ends a sentence) */
+        if ((words += t->n_words) > CLAUSE_MAX_WORDS)
+            return false;
+        first = format_word(v, t->first_word);
+        value = value || strpbrk(item_text(f, t), "0123456789");
+        for (size_t w = t->first_word; w < t->first_word + t->n_words; w++) {
+            verb = verb || in_list(format_word(v, w), clause_verbs);
+            timed = timed || in_list(format_word(v, w), time_words);
+        }
+    }
+    /* a value said without a verb is a clause too ("blood pressure one
+     * forty over ninety he denies ..."), unless it says when or where the
+     * next one happens ("for two days he has had ...", "two weeks post op
+     * she is ...") */
+    return words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
+                                   !in_list(first, subordinators)));
+}
+
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
 static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
@@ -1848,6 +2222,11 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     move_floor(f);
+    if (clause_start_at(f, i)) {
+        if ((rc = end_sentence(f, i, false)) < 0)
+            return rc;
+        move_floor(f);
+    }
     if ((k = heading_at(f, i)))
         return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
     long n = correction_at(f, i);

@@ -315,11 +315,26 @@ static bool or_pair_open(const format_view *v, size_t i)
  * "nineteen eighty four" (1984), "twenty twenty four" (2024); and a
  * pressure's first value with its "oh" heard as "or": "one or two over
  * sixty four" (102/64; "one or two over three days" stays). */
+static bool unit_said_at(const format_view *v, size_t i);
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
     int u = unit_at(v, i), t = index_in(w, teen_words);
     bool year_head = !strcmp(w, "eighteen") || !strcmp(w, "nineteen") || !strcmp(w, "twenty");
+    /* eleven to seventeen and tens before "units": "heparin at twelve
+     * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
+     * is said; before another unit they stay two numbers ("fifteen twenty
+     * milligrams" may be a range said without "to") */
+    if (t >= 1 && t <= 7 && index_in(format_word(v, i + 1), tens_words) >= 0) {
+        bool ord;
+        long tail;
+        size_t r = below_hundred(v, i + 1, &tail, &ord);
+        if (r && !ord && format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) {
+            *val = (10 + t) * 100 + tail;
+            return 1 + r;
+        }
+    }
     if (!(u >= 1 || year_head) || is_scale(v, i + 1))
         return 0;
     long head = u >= 1 ? u : t >= 0 ? 10 + t : 20, tail;
@@ -367,8 +382,6 @@ static int homophone_digit(const format_view *v, size_t i)
             return words[h][1][0] - '0';
     return -1;
 }
-
-static bool unit_said_at(const format_view *v, size_t i);
 
 /* The digits said after a whole part and "point" when one or more is a
  * homophone ("five point to milligrams": 5.2 mg): the words from i + 1
@@ -483,14 +496,22 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         return false;
     }
     /* from 10,000 up with thousands separators, as a chart writes counts
-     * ("platelets 250,000") */
-    if (!s->digits && s->value >= 1000000)
+     * ("platelets 250,000"); a whole count of millions keeps the word, as
+     * its decimals do ("four million units" is "4 million units", as
+     * "2.4 million units": six zeros are miscounted in an order) */
+    bool millions = !s->digits && !s->pair && s->value % 1000000 == 0 &&
+                    format_word_is(v, i + s->k - 1, "million");
+    if (millions)
+        snprintf(s->text, sizeof(s->text), "%ld million", s->value / 1000000);
+    else if (!s->digits && s->value >= 1000000)
         snprintf(s->text, sizeof(s->text), "%ld,%03ld,%03ld", s->value / 1000000,
                  s->value / 1000 % 1000, s->value % 1000);
     else if (!s->digits && s->value >= 10000)
         snprintf(s->text, sizeof(s->text), "%ld,%03ld", s->value / 1000, s->value % 1000);
     else if (!s->digits)
         snprintf(s->text, sizeof(s->text), "%ld", s->value);
+    if (millions)
+        return true; /* no decimals or parts after the word */
     if (!s->ordinal) {
         size_t d = decimals(v, i + s->k, s->text, sizeof(s->text), s->k > 0);
         if (d) {
@@ -1605,6 +1626,11 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
               ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
                ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
+        return 0;
+    /* a rate, no clock: "fluids at one twenty five an hour" is 125 */
+    static const char *const per_time[] = {"an hour", "a minute", "per hour",
+                                           "per minute", "every hour", NULL};
+    if (m < 0 && format_phrase_at(v, i + k, per_time, &kd) >= 0)
         return 0;
     long measure;
     if (m < 0 && ((measure = measure_follows(v, i)) || (measure = measure_follows(v, i + hk))))

@@ -574,6 +574,16 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     lex_add_words(lex, count, street_suffixes, LEX_STREET);
     lex_add_words(lex, count, months, LEX_MONTH);
     lex_add_words(lex, count, stop_words, LEX_STOP);
+    /* Names the word lists hold as words too ("maria", the plural of
+     * "mare"; "peter", "to peter out") that speech uses as names: a
+     * first name alone, not only after a cue ("his wife maria" was neither
+     * redacted nor capitalised). */
+    static const char *const names_first[] = {"maria", "peter", NULL};
+    for (const char *const *w = names_first; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s)
+            e->flags = (uint16_t)((e->flags & ~LEX_NAME_AMBIG) | LEX_FIRST);
+    }
     return *count > 0;
 }
 
@@ -605,7 +615,9 @@ void redact_lexicon_free(redact_lexicon *lex)
 }
 
 /* Flags of the phrase of k words starting at i (0 if none or too long);
- * a possessive "'s" is ignored. */
+ * a possessive "'s" is ignored, and so is the apostrophe after a name's
+ * first letter ("o'connor", "d'angelo": the lexicons hold names without
+ * apostrophes, "oconnor"). */
 uint16_t redact_lex_flags(const redact_ctx *c, size_t i, size_t k)
 {
     char key[MAX_KEY];
@@ -621,6 +633,11 @@ uint16_t redact_lex_flags(const redact_ctx *c, size_t i, size_t k)
             return 0;
         if (j)
             key[len++] = ' ';
+        if (tl >= 3 && t[1] == '\'') {
+            key[len++] = t[0];
+            t += 2;
+            tl -= 2;
+        }
         memcpy(key + len, t, tl);
         len += tl;
     }

@@ -49,10 +49,17 @@ sys.exit(0 if (e["code"], str(e["param"])) == (sys.argv[2], sys.argv[3]) else 1)
         fail "$1: error $2 is not $3 on $4: ${e:-none}"
 }
 
-# the same recording as a telephone line carries it: 8 kHz, mu-law and A-law
-sox "$U1" -r 8000 -b 16 -c 1 "$T/u1-8k.wav"
-sox "$U1" -r 8000 -e mu-law -c 1 -t raw "$T/u1.ulaw"
-sox "$U1" -r 8000 -e a-law -c 1 -t raw "$T/u1.alaw"
+# the same recording as a telephone line carries it: 8 kHz, mu-law and A-law.
+# The same bytes every run (-R): sox dithers what it makes, by default with
+# a seed from the clock, and 2 A-law dithers in 130 read "not fun build
+# those" for "not an illness those" on the live session (0.75 against the
+# file endpoint, which reads those bytes right), whatever the load
+# (docs/BENCHMARKS.md, "Session 56")
+sox -R "$U1" -r 8000 -b 16 -c 1 "$T/u1-8k.wav"
+sox -R "$U1" -r 8000 -e mu-law -c 1 -t raw "$T/u1.ulaw"
+sox -R "$U1" -r 8000 -e a-law -c 1 -t raw "$T/u1.alaw"
+sox -R "$U1" -r 8000 -e a-law -c 1 -t raw "$T/u1-again.alaw"
+cmp -s "$T/u1.alaw" "$T/u1-again.alaw" || fail "sox -R made two different A-law files of one recording"
 setup_data
 KEY_TX=$(newkey clinic-a transcribe)
 start_server --workers 2 --realtime-fast-search-lag-ms 0
@@ -110,7 +117,7 @@ ok "G.711: audio/pcmu (GA) and g711_alaw (beta) echoed, transcribed close to the
 
 # ---- include logprobs: one a recognised word in completed ----
 mkdir -p "$T/logprobs"
-sox "$U1" -r 24000 -b 16 -c 1 -e signed -t raw "$T/u1.pcm"
+sox -R "$U1" -r 24000 -b 16 -c 1 -e signed -t raw "$T/u1.pcm"
 cat >"$T/logprobs.json" <<EOF
 [{"type": "session.update", "session": {"type": "transcription", "include": ["item.input_audio_transcription.tokens"]}},
  {"until": "error"},

@@ -143,6 +143,17 @@ static void test_names(void **state)
     expect("mister bristol was seen", "mister [NAME] was seen");
     expect("timothy was seen", "[NAME] was seen");
     expect("doctor timi grade", "doctor [NAME] grade");
+    /* names the word lists also hold as words that speech does not use
+     * ("maria", "peter"): a name alone (session 56; "his wife maria" was
+     * left whole); a name that is a word speech uses still needs its cue */
+    expect("discussed with his wife maria", "discussed with his wife [NAME]");
+    expect("peter called", "[NAME] called");
+    expect("her son will call", "her son will call");
+    /* a name with an apostrophe after its first letter, as the lexicon
+     * holds it without ("oconnor"; "kevin o'connor" left "o'connor") */
+    expect("the patient kevin o'connor is here", "the patient [NAME] is here");
+    expect("seen by mary o'neil today", "seen by [NAME] today");
+    expect("back at seven o'clock", "back at seven o'clock");
 }
 
 /* Census names that are words of clinical speech (the medical profile's
