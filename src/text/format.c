@@ -477,6 +477,12 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p f ts", "PFTs"},
                                                {"c diff", "C. diff"},
                                                {"c d i f f", "C. diff"},
+                                               {"e coli", "E. coli"},
+                                               /* a PET scan's uptake, the
+                                                * COPD stage by its
+                                                * initiative (session 56) */
+                                               {"s u v max", "SUVmax"},
+                                               {"gold stage", "GOLD stage"},
                                                {"e k g", "EKG"},
                                                {"d e x a", "DEXA"},
                                                {"p h", "pH"},
@@ -489,6 +495,10 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p a c o two", "PaCO2"},
                                                {"p a o two", "PaO2"},
                                                {"f i o two", "FiO2"},
+                                               /* mixed and central venous
+                                                * saturation (session 56) */
+                                               {"s v o two", "SvO2"},
+                                               {"s c v o two", "ScvO2"},
                                                {"e t c o two", "EtCO2"},
                                                {"h c o three", "HCO3"},
                                                {"c section", "C-section"},
@@ -503,6 +513,14 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"cpap", "CPAP"},
                                                {"bipap", "BiPAP"},
                                                {"stemi", "STEMI"},
+                                               /* said as a letter and a
+                                                * word (session 56) */
+                                               {"c pap", "CPAP"},
+                                               {"bi pap", "BiPAP"},
+                                               /* the coronary flow grade
+                                                * ("TIMI 3 flow"), a value
+                                                * word too */
+                                               {"timi", "TIMI"},
                                                {"nstemi", "NSTEMI"},
                                                {"nsaid", "NSAID"},
                                                {"nsaids", "NSAIDs"},
@@ -838,7 +856,9 @@ static const char *const spelled_a_i[][2] = {
     {"i c d", NULL},  {"i c p", NULL},   {"i c u", NULL},   {"i g a", "IgA"},  {"i g e", "IgE"},
     {"a h i", NULL},  {"i g g", "IgG"},  {"i g m", "IgM"},  {"i l d", NULL},   {"i m", NULL},
     {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
-    {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL}, {NULL, NULL}};
+    {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL},
+    /* acid-fast bacilli (session 56: "the a f b smears": "a FB") */
+    {"a f b", NULL},  {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -896,14 +916,20 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
 static const char *const article_nouns[] = {"week",  "day",    "month", "year",   "few", "couple",
                                             "while", "minute", "hour",  "decade", NULL};
 
+static bool letters_known(const format_view *v, size_t i, size_t k);
+
 /* Letters spelled one by one from i, up to one that starts a word of its
- * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article). */
+ * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article).
+ * An "a"/"i" abbreviation that ends a listed one with the letters before
+ * it is no word of its own: "h i v" is HIV and "n i c u" NICU (they were
+ * "H IV" and "N ICU" before session 56). */
 static size_t letter_run(const format_view *v, size_t i)
 {
     size_t k = 0, ek;
     int c;
     while ((c = letter_at(v, i + k)) >= 0 &&
-           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0) ||
+           !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0 &&
+                        !letters_known(v, i, k + ek)) ||
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
                        (c == 'q' && frequency_at(v, i + k)) || staging_at(v, i + k))))
         k++;
@@ -922,6 +948,8 @@ static const char *const known_letters[] = {
     "ms",  "nicu", "nsr",  "ob",   "or",   "pacu", "pe",   "pft",   "picc", "picu", "ppi", "pt",
     "ptt", "pvc",  "rbc",  "rn",   "rsv",  "sob",  "std",  "sti",   "svt",  "tb",   "tia", "tsh",
     "ua",  "uri",  "us",   "uti",  "vre",  "vt",   "wbc",
+    /* packed red blood cells (session 56: "p r b c s" is PRBCs) */
+    "prbc",
     /* routes and frequencies, which follow a drug's other letters ("s q
      * b i d": "SQ BID") */
     "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",   NULL};
@@ -1143,6 +1171,8 @@ static const char *const compounds[][2] = {
     /* an anaesthesia record's "end-tidal CO2" */
     {"end tidal", "end-tidal"},
     {"post transfusion", "post-transfusion"},
+    /* "post op day 2" (session 56), as "post-transplant day 9" */
+    {"post op", "post-op"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */

@@ -674,6 +674,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * the colour before a noun) */
                                        {"centigray", "cGy"},
                                        {"gray", "Gy"},
+                                       /* as the recogniser may spell
+                                        * it ("fifty grey in five
+                                        * fractions"; session 56) */
+                                       {"grey", "Gy"},
                                        /* a red cell's volume, hearing,
                                         * energy, density on CT, a lens's
                                         * power, a distance walked */
@@ -743,6 +747,32 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"red blood cells per high power field",
                                         "red blood cells/hpf"},
                                        {"casts per low power field", "casts/lpf"},
+                                       /* a radiopharmaceutical's activity
+                                        * ("10.4 mCi of technetium-99m") */
+                                       {"millicuries", "mCi"},
+                                       {"millicurie", "mCi"},
+                                       /* a culture's count ("100,000
+                                        * CFU/mL" with "per milliliter") */
+                                       {"colony forming units", "CFU"},
+                                       /* an allergen's specific IgE
+                                        * ("3.4 kU/L" with "per liter") */
+                                       {"kilo units", "kU"},
+                                       /* a deletion's or duplication's
+                                        * length in genetics */
+                                       {"megabases", "Mb"},
+                                       {"megabase", "Mb"},
+                                       {"kilobases", "kb"},
+                                       {"kilobase", "kb"},
+                                       /* hearing thresholds in hearing
+                                        * level, a tympanogram's peak
+                                        * pressure */
+                                       {"d b h l", "dB HL"},
+                                       {"decibels hearing level", "dB HL"},
+                                       {"decapascals", "daPa"},
+                                       /* a vascular resistance, named for
+                                        * Paul Wood */
+                                       {"wood units", "Wood units"},
+                                       {"wood unit", "Wood unit"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -790,7 +820,12 @@ static const char *const value_cues[] = {
     "ferritin", "lipase", "amylase", "bilirubin", "ammonia", "iron", "cholesterol", "triglycerides",
     "bicarb", "bicarbonate", "mag", "phos", "phosphate", "mcv", "segment",
     /* an age said after "age" ("next visit at age 5", as "at age 16") */
-    "age", NULL};
+    "age",
+    /* a pressure measured in a chamber or vessel ("right atrial pressure
+     * 9", as "wedge pressure 18") */
+    "pressure",
+    /* the coronary flow grade ("TIMI 3 flow") */
+    "timi", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -966,9 +1001,12 @@ static bool point_heard_open_at(const format_view *v, size_t i)
     if (!m)
         return i + 1 == v->n && !point_heard_excluded(v, i) &&
                sound_key(format_word(v, i), key, sizeof(key)) && point_key(key, true);
+    /* the digits, then the first words of a unit said in more words
+     * ("one poi nt one times ten to the | ninth per liter": the stream
+     * sent "One poi" before session 56, found by fuzz_format) */
     for (size_t k = i + m; k < v->n; k++)
         if (decimal_digit_at(v, k, true) < 0)
-            return false;
+            return k > i + m && format_pair_started(v, k, units);
     return true;
 }
 
@@ -1038,7 +1076,9 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "cm2") && strcmp(unit, "mm2") && strcmp(unit, "degrees") &&
            strcmp(unit, "m") && strcmp(unit, "dB") && strcmp(unit, "Hz") && strcmp(unit, "kHz") &&
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
-           strcmp(unit, "MAC") && strncmp(unit, "x10^", 4);
+           strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
+           strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
+           strncmp(unit, "Wood unit", 9);
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -1988,6 +2028,12 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
     spoken_num whole;
     if (!vitamin && number_at(v, i + 1, &whole) && whole.k > 1 && !whole.digits &&
         !whole.ordinal && whole.value > level_max(c))
+        return 0;
+    /* nor after "vitamin" when the number word goes on with "hundred" or
+     * "thousand": "vitamin d one thousand international units" is
+     * vitamin D and a dose (it was "D1 thousand" before session 56),
+     * while "vitamin d three fifty thousand units" is D3 and its dose */
+    if (vitamin && (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
         return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)

@@ -269,7 +269,15 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         /* the stool form scale by its city (session 54: "bristol type six
          * stools") */
         {"bristol", "type", NULL, NULL},          {"bristol", "stool", NULL, NULL},
-        {"bristol", "scale", NULL, NULL},         {"bristol", "score", NULL, NULL}};
+        {"bristol", "scale", NULL, NULL},         {"bristol", "score", NULL, NULL},
+        /* a grass pollen by its name, tested on the skin (session 56:
+         * "timothy grass twelve millimeters"), and the coronary flow
+         * grade and risk score by their trial ("timi flow", "timi
+         * score"; "timi three flow" below) */
+        {"timothy", "grass", NULL, NULL},         {"timothy", "hay", NULL, NULL},
+        {"timothy", "pollen", NULL, NULL},        {"timi", "flow", NULL, NULL},
+        {"timi", "score", NULL, NULL},            {"timi", "risk", NULL, NULL},
+        {"timi", "grade", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -277,6 +285,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
+    /* the coronary flow grade said with its value ("timi three flow") */
+    if (is(c, i, "timi") && redact_is_number_word(c, i + 1) && is(c, i + 2, "flow"))
+        return 1;
     /* minimum alveolar concentration after its value, as anaesthetists
      * say it ("one point one mac"; session 53) */
     if (is(c, i, "mac") && i > 0 && redact_is_number_word(c, i - 1))

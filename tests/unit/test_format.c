@@ -2182,7 +2182,7 @@ static void test_point_heard_value(void **state)
         /* not before another word, nor without the value word */
         {"potassium five buoyant one days", "Potassium 5 buoyant 1 days."},
         {"potassium five blind one million", "Potassium 5 blind 1 million."},
-        {"post op day two plan one more day", "Post op day 2 plan one more day."},
+        {"post op day two plan one more day", "Post-op day 2 plan one more day."},
         {"seven blind five", "Seven blind five."},
         {"the count five pain two period", "The count five pain two."},
         {"c d four count six hundred eighty", "CD4 count 680."},
@@ -2436,6 +2436,115 @@ static void test_stream_blind18_forms(void **state)
         "she will be thirty four and four | at that visit",
         "valsartan twenty four twenty six | milligrams twice daily",
         "valsartan twenty four | twenty six milligrams twice daily",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Session 56's rules (blind19's first run): each case fails without its
+ * rule, or is a neighbour that must read the same before and after. */
+static void test_blind19_forms(void **state)
+{
+    static const char *const cases[][2] = {
+        /* units of nuclear medicine, microbiology, allergy, genetics,
+         * audiology and haemodynamics */
+        {"rest dose ten point four millicuries of sestamibi", "Rest dose 10.4 mCi of sestamibi."},
+        {"one hundred fifty millicuries", "150 mCi."},
+        {"greater than one hundred thousand colony forming units per milliliter",
+         "Greater than 100,000 CFU/mL."},
+        {"colony forming units were counted", "Colony forming units were counted."},
+        {"total i g e four hundred twelve kilo units per liter", "Total IgE 412 kU/L."},
+        {"a deletion of one point four megabases", "A deletion of 1.4 Mb."},
+        {"an expansion of two kilobases", "An expansion of 2 kb."},
+        {"pure tone average forty five d b h l", "Pure tone average 45 dB HL."},
+        {"thresholds of thirty decibels hearing level", "Thresholds of 30 dB HL."},
+        {"peak pressure of minus twenty five decapascals", "Peak pressure of -25 daPa."},
+        {"resistance two point six wood units", "Resistance 2.6 Wood units."},
+        {"he chopped wood units of it", "He chopped wood units of it."},
+        {"seventy decibels", "70 dB."},
+        /* a vitamin's letter and a dose said with "hundred" or "thousand" */
+        {"vitamin d one thousand international units daily", "Vitamin D 1000 IU daily."},
+        {"vitamin b one hundred milligrams", "Vitamin B 100 mg."},
+        {"vitamin d two thousand units", "Vitamin D 2000 units."},
+        {"vitamin d three fifty thousand units weekly", "Vitamin D3 50,000 units weekly."},
+        {"vitamin b twelve one thousand micrograms", "Vitamin B12 1000 mcg."},
+        {"vitamin d three", "Vitamin D3."},
+        /* a pressure's value below ten */
+        {"right atrial pressure nine comma wedge eighteen", "Right atrial pressure 9, wedge 18."},
+        {"the central venous pressure was six", "The central venous pressure was 6."},
+        {"blood pressure one twenty over eighty", "Blood pressure 120/80."},
+        /* a listed abbreviation whose last letters are an "i" one */
+        {"h i v viral load undetectable", "HIV viral load undetectable."},
+        {"get an h i v test and an e e g", "Get an HIV test and an EEG."},
+        {"the n i c u team", "The NICU team."},
+        {"c b c a l t", "CBC ALT."},
+        {"i v fluids", "IV fluids."},
+        /* abbreviations as said */
+        {"timi three flow at the end", "TIMI 3 flow at the end."},
+        {"c pap titration at eleven centimeters of water", "CPAP titration at 11 cm H2O."},
+        {"started on bi pap", "Started on BiPAP."},
+        {"the s v o two is sixty four percent", "The SvO2 is 64%."},
+        {"s c v o two of seventy percent", "ScvO2 of 70%."},
+        {"the culture grew e coli", "The culture grew E. coli."},
+        {"the a f b smears were negative", "The AFB smears were negative."},
+        {"two units of p r b c s", "2 units of PRBCs."},
+        {"a fib with a f b smears", "AFib with AFB smears."},
+        /* a radiation dose as the recogniser may spell it */
+        {"fifty grey in five fractions", "50 Gy in 5 fractions."},
+        {"two grey patches on the skin", "2 grey patches on the skin."},
+        /* a compound and abbreviations said */
+        {"left total knee replacement post op day two", "Left total knee replacement post-op day 2."},
+        {"she is post op", "She is post op."},
+        {"a hilar node with an s u v max of seven point eight",
+         "A hilar node with an SUVmax of 7.8."},
+        {"gold stage three with two exacerbations", "GOLD stage 3 with 2 exacerbations."},
+        {"the gold standard", "The gold standard."},
+    };
+    CHECK(cases);
+}
+
+static void test_stream_blind19_forms(void **state)
+{
+    static const char *const spoken[] = {
+        "one hundred thousand colony | forming units per milliliter",
+        "one hundred thousand colony forming units | per milliliter of urine",
+        "four hundred twelve kilo | units per liter",
+        "forty five d b | h l in the right ear",
+        "forty five d | b h l in the right ear",
+        "one hundred thousand colony forming | units per milliliter",
+        "forty five d b h | l in the right ear",
+        "two point six wood | units",
+        "ten point four | millicuries",
+        "vitamin d one | thousand international units",
+        "vitamin d | one thousand international units",
+        "vitamin d one thousand | international units",
+        "right atrial pressure | nine comma wedge eighteen",
+        "right atrial pressure nine | comma wedge eighteen",
+        "the central venous pressure was | six",
+        "h | i v viral load",
+        "h i | v viral load",
+        "the n i | c u team",
+        "the n | i c u team",
+        "timi | three flow",
+        "c | pap titration",
+        "the s v o | two is sixty four percent",
+        "the s v | o two is sixty four percent",
+        "grew e | coli",
+        "the a f | b smears",
+        "the a | f b smears",
+        "two units of p r b c | s",
+        "fifty grey | in five fractions",
+        "two grey | patches on the skin",
+        "replacement post | op day two",
+        "replacement post op | day two",
+        "she is post op | today",
+        "an s u v | max of seven point eight",
+        "gold | stage three",
+        "the gold | standard",
+        /* a misheard point's digits before a unit said in more words
+         * (found by fuzz_format) */
+        "one poi nt one times ten to the | ninth per liter",
+        "one poi nt one times ten | to the ninth per liter",
+        "seven blind five times ten to the | ninth per liter",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -3352,6 +3461,8 @@ int main(void)
         cmocka_unit_test(test_stream_blind17_forms),
         cmocka_unit_test(test_blind18_forms),
         cmocka_unit_test(test_stream_blind18_forms),
+        cmocka_unit_test(test_blind19_forms),
+        cmocka_unit_test(test_stream_blind19_forms),
         cmocka_unit_test(test_oxygen_tension),
         cmocka_unit_test(test_over_a_span),
         cmocka_unit_test(test_homophone_decimals),

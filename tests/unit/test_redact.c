@@ -141,6 +141,8 @@ static void test_names(void **state)
     expect("mister mac was seen", "mister [NAME] was seen");
     expect("mrs nancy clark is here", "mrs [NAME] is here");
     expect("mister bristol was seen", "mister [NAME] was seen");
+    expect("timothy was seen", "[NAME] was seen");
+    expect("doctor timi grade", "doctor [NAME] grade");
     /* names the word lists also hold as words that speech does not use
      * ("maria", "peter"): a name alone (session 56; "his wife maria" was
      * left whole); a name that is a word speech uses still needs its cue */
@@ -213,6 +215,12 @@ static void test_clinical_words_not_names(void **state)
         /* the stool form scale by its city (blind17, session 54) */
         "bristol type six stools eight to ten a day",
         "bristol stool scale of four",
+        /* a grass pollen tested on the skin, the coronary flow grade
+         * (blind19, session 56) */
+        "timothy grass twelve millimeters",
+        "positive to timothy hay",
+        "timi three flow at the end",
+        "a timi score of two",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
