@@ -953,15 +953,23 @@ static bool point_key(const char *k, bool prefix)
 }
 
 /* A word a rule reads for itself, never a misheard "point": a number
- * word, "point", a unit's, a value word, a counted noun. */
+ * word, "point", a unit's, a value word, a counted noun; and the words of
+ * clinical speech with the point's sound key that are said between
+ * numbers ("hemoglobin seven plan two units" is a plan of two units, not
+ * 7.2 units; "down one kilo", "drain two"). */
 static bool point_heard_excluded(const format_view *v, size_t i)
 {
+    static const char *const said_words[] = {
+        "plan",  "plans", "pain",   "drain", "drains", "train", "brain", "band",  "bands",
+        "bond",  "blunt", "print",  "plant", "grant",  "ground", "pint", "pints", "paint",
+        "count", "counts", "bone",  "bones", "tone",   "down",  "done",  "gone",  "town",
+        "tend",  "bend",  "dent",   "tent",  "kind",   "blend", "bland", "brand", NULL};
     long val;
     bool ord;
     const char *w = format_word(v, i);
     return !w[0] || below_hundred(v, i, &val, &ord) || is_scale(v, i) || digit_at(v, i) >= 0 ||
            !strcmp(w, "point") || unit_said_at(v, i) || index_in(w, value_cues) >= 0 ||
-           index_in(w, count_nouns) >= 0;
+           index_in(w, count_nouns) >= 0 || index_in(w, said_words) >= 0;
 }
 
 /* The words at i a recogniser wrote for "point": one word, or two said

@@ -2147,6 +2147,9 @@ static void test_point_heard(void **state)
         {"at one point five milligrams", "At 1.5 mg."},
         {"protein one point two to one ply in five grams per kilogram per day",
          "Protein 1.2-1.5 g/kg/day."},
+        /* words of clinical speech with the key, said between numbers */
+        {"hemoglobin seven plan two units", "Hemoglobin 7 plan 2 units."},
+        {"weight eighty two down one kilo", "Weight 82 down one kilo."},
     };
     CHECK(cases);
     /* a stream holds the words until the unit is known */
