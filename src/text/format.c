@@ -1263,11 +1263,11 @@ static size_t bun_joiner(const format_view *v, size_t i)
 static const char *english_abbreviation_at(const format_view *v, size_t i)
 {
     static const char *const dose_words[] = {
-        "po",      "o",        "iv",       "v",       "sq",          "subcutaneous", "orally",
-        "mouth",   "milligrams", "milligram", "mg",    "grams",       "gram",         "micrograms",
-        "units",   "unit",     "tablet",   "tablets", "tab",         "tabs",         "capsule",
-        "capsules", "puffs",   "puff",     "drops",   "drop",        "milliliters",  "cc",
-        NULL};
+        "po",     "o",          "iv",          "v",         "sq",     "subcutaneous",
+        "orally", "mouth",      "milligrams",  "milligram", "mg",     "grams",
+        "gram",   "micrograms", "units",       "unit",      "tablet", "tablets",
+        "tab",    "tabs",       "capsule",     "capsules",  "puffs",  "puff",
+        "drops",  "drop",       "milliliters", "cc",        NULL};
     static const char *const im_after[] = {"injection", "injections", "once", "x", "times", NULL};
     bool dose = i > 0 && (in_list(format_word(v, i - 1), dose_words) ||
                           format_number_words_at(v, i - 1) > 0);
@@ -1993,19 +1993,23 @@ static long marker_age_at(fmt *f, size_t i)
 /* Verbs a clause of clinical dictation is said with: one after a subject
  * pronoun starts a clause, and a clause that has one is whole. */
 static const char *const clause_verbs[] = {
-    "is", "was", "are", "were", "has", "had", "have", "does", "did", "will", "would", "should",
-    "can", "could", "may", "might", "must", "denies", "denied", "reports", "reported", "states",
-    "stated", "presents", "presented", "complains", "complained", "describes", "described",
-    "endorses", "endorsed", "notes", "noted", "feels", "felt", "takes", "took", "uses", "used",
-    "lives", "lived", "works", "worked", "smokes", "smoked", "drinks", "drank", "underwent",
-    "received", "returns", "returned", "came", "comes", "went", "goes", "appears", "appeared",
-    "remains", "remained", "continues", "continued", "tolerated", "tolerates", "admits",
-    "admitted", "agrees", "agreed", "understands", "understood", "verbalized", "developed",
-    "started", "stopped", "noticed", "woke", "fell", "got", "gets", "became", "needs", "needed",
-    "wants", "wanted", "says", "said", "thinks", "thought", "knows", "knew", "saw", "sees",
-    "ate", "eats", "sleeps", "slept", "walks", "walked", "requires", "required", "declines",
-    "declined", "tried", "tries", "missed", "ran", "runs", "began", "begins", "seems", "seemed",
-    "hopes", "plans", "planned", "follows", "followed", "recalls", "recalled", NULL};
+    "is",        "was",      "are",      "were",      "has",         "had",        "have",
+    "does",      "did",      "will",     "would",     "should",      "can",        "could",
+    "may",       "might",    "must",     "denies",    "denied",      "reports",    "reported",
+    "states",    "stated",   "presents", "presented", "complains",   "complained", "describes",
+    "described", "endorses", "endorsed", "notes",     "noted",       "feels",      "felt",
+    "takes",     "took",     "uses",     "used",      "lives",       "lived",      "works",
+    "worked",    "smokes",   "smoked",   "drinks",    "drank",       "underwent",  "received",
+    "returns",   "returned", "came",     "comes",     "went",        "goes",       "appears",
+    "appeared",  "remains",  "remained", "continues", "continued",   "tolerated",  "tolerates",
+    "admits",    "admitted", "agrees",   "agreed",    "understands", "understood", "verbalized",
+    "developed", "started",  "stopped",  "noticed",   "woke",        "fell",       "got",
+    "gets",      "became",   "needs",    "needed",    "wants",       "wanted",     "says",
+    "said",      "thinks",   "thought",  "knows",     "knew",        "saw",        "sees",
+    "ate",       "eats",     "sleeps",   "slept",     "walks",       "walked",     "requires",
+    "required",  "declines", "declined", "tried",     "tries",       "missed",     "ran",
+    "runs",      "began",    "begins",   "seems",     "seemed",      "hopes",      "plans",
+    "planned",   "follows",  "followed", "recalls",   "recalled",    NULL};
 
 /* Words after which a subject pronoun goes on the clause instead of
  * starting one: conjunctions, subordinators, relatives, prepositions,
@@ -2014,38 +2018,54 @@ static const char *const clause_verbs[] = {
  * ordinal of a list said ("and second we will"), and any verb of the list
  * (a verb takes a clause: "she states he is", "he noticed she was"). */
 static const char *const clause_goes_on[] = {
-    "and", "but", "or", "nor", "so", "then", "that", "which", "who", "whom", "whose", "when",
-    "where", "why", "how", "what", "whether", "if", "because", "since", "as", "while",
-    "although", "though", "unless", "until", "till", "after", "before", "once", "than", "the",
-    "a", "an", "of", "to", "for", "with", "at", "by", "from", "in", "on", "about", "into",
-    "like", "believes", "believed", "mentions", "mentioned", "tells", "told", "explains",
-    "explained", "worried", "worries", "concerned", "afraid", "sure", "unsure", "hoped",
-    "fears", "feared", "realized", "learned", "found", "heard", "time", "times", "reason",
-    "way", "day", "first", "last", "ever", "even", "only", "also", "not", "no", "let", "make",
-    "made", "help", "helped", "asked", "ask", "whatever", "whenever", "wherever", "second",
-    "third", "next", "ago", "later", "earlier", "mean", "meant", "guess", "think", "suppose", "hope", "know",
-    "feel", "believe", "say", "see", "understand", "wish", "assume", "expect", "sorry", "glad", "happy", "aware", "upset", "sad", "certain", "confident",
-    "convinced", "pleased", "relieved", "surprised", "disappointed", "frustrated", "angry",
-    "scared", "anxious", "nervous", "embarrassed", "ashamed", "hopeful", "thankful", "grateful",
-    NULL};
+    "and",      "but",       "or",        "nor",          "so",         "then",
+    "that",     "which",     "who",       "whom",         "whose",      "when",
+    "where",    "why",       "how",       "what",         "whether",    "if",
+    "because",  "since",     "as",        "while",        "although",   "though",
+    "unless",   "until",     "till",      "after",        "before",     "once",
+    "than",     "the",       "a",         "an",           "of",         "to",
+    "for",      "with",      "at",        "by",           "from",       "in",
+    "on",       "about",     "into",      "like",         "believes",   "believed",
+    "mentions", "mentioned", "tells",     "told",         "explains",   "explained",
+    "worried",  "worries",   "concerned", "afraid",       "sure",       "unsure",
+    "hoped",    "fears",     "feared",    "realized",     "learned",    "found",
+    "heard",    "time",      "times",     "reason",       "way",        "day",
+    "first",    "last",      "ever",      "even",         "only",       "also",
+    "not",      "no",        "let",       "make",         "made",       "help",
+    "helped",   "asked",     "ask",       "whatever",     "whenever",   "wherever",
+    "second",   "third",     "next",      "ago",          "later",      "earlier",
+    "mean",     "meant",     "guess",     "think",        "suppose",    "hope",
+    "know",     "feel",      "believe",   "say",          "see",        "understand",
+    "wish",     "assume",    "expect",    "sorry",        "glad",       "happy",
+    "aware",    "upset",     "sad",       "certain",      "confident",  "convinced",
+    "pleased",  "relieved",  "surprised", "disappointed", "frustrated", "angry",
+    "scared",   "anxious",   "nervous",   "embarrassed",  "ashamed",    "hopeful",
+    "thankful", "grateful",  NULL};
 
 /* Words a sentence that is not one clause starts with ("when he arrived
  * he was hypotensive"). */
 static const char *const subordinators[] = {
-    "when", "if", "because", "since", "although", "though", "while", "before", "after", "as",
-    "once", "unless", "until", "whether", "whenever", "where", "what", "how", "why", NULL};
+    "when", "if",     "because", "since",   "although", "though", "while", "before", "after", "as",
+    "once", "unless", "until",   "whether", "whenever", "where",  "what",  "how",    "why",   NULL};
 
 /* What a note's clauses are said of, before "is", "are", "was", "were",
  * "remains" or "appears": vitals, the plan, and the exam's parts ("blood
  * pressure is one forty over ninety", "lungs are clear"). */
-static const char *const noun_subjects[] = {
-    "blood pressure", "heart rate", "respiratory rate", "pulse", "temperature", "temp", "weight",
-    "plan", "assessment", "impression", "exam", "examination", "labs", "pain", "glucose",
-    "blood sugar", "hemoglobin", "potassium", "sodium", "creatinine", "oxygen saturation",
-    "saturation", "lungs", "heart", "abdomen", "skin", "extremities", "neck", "wound",
-    "incision", "mood", "affect", "speech", "gait", "vision", "appetite", "sleep", NULL};
-static const char *const copulas[] = {"is",       "are",      "was",     "were",
-                                      "remains",  "remained", "appears", "appear", NULL};
+static const char *const noun_subjects[] = {"blood pressure", "heart rate",  "respiratory rate",
+                                            "pulse",          "temperature", "temp",
+                                            "weight",         "plan",        "assessment",
+                                            "impression",     "exam",        "examination",
+                                            "labs",           "pain",        "glucose",
+                                            "blood sugar",    "hemoglobin",  "potassium",
+                                            "sodium",         "creatinine",  "oxygen saturation",
+                                            "saturation",     "lungs",       "heart",
+                                            "abdomen",        "skin",        "extremities",
+                                            "neck",           "wound",       "incision",
+                                            "mood",           "affect",      "speech",
+                                            "gait",           "vision",      "appetite",
+                                            "sleep",          NULL};
+static const char *const copulas[] = {"is",       "are",     "was",    "were", "remains",
+                                      "remained", "appears", "appear", NULL};
 
 /* The words a subject starting a clause takes at i: "he", "she", "they",
  * "we", "it", "the patient", "patient", or one of noun_subjects after
@@ -2143,22 +2163,23 @@ static bool object_verb_before(const format_view *v, size_t i)
     /* auxiliaries, conjunctions and adverbs before a participle ("well
      * hydrated"), prepositions before a noun in -ed ("of pemetrexed") */
     static const char *const auxiliaries[] = {
-        "is",   "was",    "are",     "were",       "been",       "be",     "has",      "have",
-        "had",  "being",  "get",     "got",        "and",        "or",     "not",      "well",
-        "poorly", "fully", "adequately", "partially", "mildly",  "severely", "of",     "with",
-        "on",   "to",     "for",     "in",         NULL};
+        "is",     "was",   "are",        "were",      "been",   "be",       "has", "have",
+        "had",    "being", "get",        "got",       "and",    "or",       "not", "well",
+        "poorly", "fully", "adequately", "partially", "mildly", "severely", "of",  "with",
+        "on",     "to",    "for",        "in",        NULL};
     const char *w = format_word(v, i - 1);
     size_t n = strlen(w);
-    return n >= 5 && !strcmp(w + n - 2, "ed") && strcmp(w + n - 3, "eed") &&
-           strcmp(w, "hundred") && !(i >= 2 && in_list(format_word(v, i - 2), auxiliaries));
+    return n >= 5 && !strcmp(w + n - 2, "ed") && strcmp(w + n - 3, "eed") && strcmp(w, "hundred") &&
+           !(i >= 2 && in_list(format_word(v, i - 2), auxiliaries));
 }
 
 static bool clause_start_at(const fmt *f, size_t i)
 {
     static const char *const prepositions[] = {
-        "for", "after", "in", "on", "at", "over", "within", "during", "since", "with", "without",
-        "by", "from", "until", "before", "about", "around", "approximately", "per", "to", NULL};
-    static const char *const time_words[] = {"minute", "minutes", "hour", "hours", "day",
+        "for",    "after",         "in",      "on", "at",   "over",  "within", "during",
+        "since",  "with",          "without", "by", "from", "until", "before", "about",
+        "around", "approximately", "per",     "to", NULL};
+    static const char *const time_words[] = {"minute", "minutes", "hour",  "hours", "day",
                                              "days",   "week",    "weeks", "month", "months",
                                              "year",   "years",   NULL};
     const format_view *v = &f->v;

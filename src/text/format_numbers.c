@@ -960,10 +960,10 @@ static bool point_key(const char *k, bool prefix)
 static bool point_heard_excluded(const format_view *v, size_t i)
 {
     static const char *const said_words[] = {
-        "plan",  "plans", "pain",   "drain", "drains", "train", "brain", "band",  "bands",
-        "bond",  "blunt", "print",  "plant", "grant",  "ground", "pint", "pints", "paint",
-        "count", "counts", "bone",  "bones", "tone",   "down",  "done",  "gone",  "town",
-        "tend",  "bend",  "dent",   "tent",  "kind",   "blend", "bland", "brand", NULL};
+        "plan",  "plans",  "pain",  "drain", "drains", "train",  "brain", "band",  "bands",
+        "bond",  "blunt",  "print", "plant", "grant",  "ground", "pint",  "pints", "paint",
+        "count", "counts", "bone",  "bones", "tone",   "down",   "done",  "gone",  "town",
+        "tend",  "bend",   "dent",  "tent",  "kind",   "blend",  "bland", "brand", NULL};
     long val;
     bool ord;
     const char *w = format_word(v, i);
