@@ -1725,12 +1725,12 @@ static int capitals(fmt *f)
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
-        if ((start && !first_word_has_capital(s)) ||
-            (raw && (in_list(s, always_capital) || capital_name(s) ||
-                     is_name_at(f, t->first_word) || month_word_at(f, t->first_word))))
-            capitalise(s);
         if (raw && is_name_at(f, t->first_word))
             capitalise_name(s);
+        else if ((start && !first_word_has_capital(s)) ||
+                 (raw && (in_list(s, always_capital) || capital_name(s) ||
+                          month_word_at(f, t->first_word))))
+            capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];
@@ -2067,19 +2067,29 @@ static const char *const noun_subjects[] = {"blood pressure", "heart rate",  "re
 static const char *const copulas[] = {"is",       "are",     "was",    "were", "remains",
                                       "remained", "appears", "appear", NULL};
 
+/* The pronouns a clause's subject is said with, and the words a noun
+ * subject may have before it. */
+static const char *const subject_pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
+static const char *const subject_determiners[] = {"the", "her", "his", "their", NULL};
+
+/* The words of a pronoun subject or "the patient" at i (0: none). */
+static size_t pronoun_subject_at(const format_view *v, size_t i)
+{
+    if (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"))
+        return 2;
+    return in_list(format_word(v, i), subject_pronouns) ? 1 : 0;
+}
+
 /* The words a subject starting a clause takes at i: "he", "she", "they",
  * "we", "it", "the patient", "patient", or one of noun_subjects after
  * "the", "her", "his" or "their" or alone, when a copula follows it (0:
  * none). */
 static size_t subject_at(const format_view *v, size_t i)
 {
-    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
-    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
-    if (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"))
-        return 2;
-    if (in_list(format_word(v, i), pronouns))
-        return 1;
-    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    size_t p = pronoun_subject_at(v, i);
+    if (p)
+        return p;
+    size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     return format_phrase_at(v, i + d, noun_subjects, &k) >= 0 &&
                    in_list(format_word(v, i + d + k), copulas)
                ? d + k
@@ -2094,8 +2104,7 @@ static size_t subject_at(const format_view *v, size_t i)
  * the last word anyway). */
 static bool clause_open(const format_view *v, size_t i)
 {
-    static const char *const determiners[] = {"the", "her", "his", "their", NULL};
-    size_t d = in_list(format_word(v, i), determiners) ? 1 : 0, k;
+    size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     if (i + d >= v->n)
         return d == 1;
     return format_phrase_started(v, i + d, noun_subjects) ||
@@ -2132,26 +2141,7 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
            !strchr(w, '\'');
 }
 
-/* True when word i starts a new clause that ends the sentence before it,
- * with no pause or mark said between ("he presents with chest pain for
- * two days he denies shortness of breath"): a subject and a verb of the
- * list right after it; the clause so far (since the sentence's end, a
- * comma or a semicolon) at least three words with a verb of its own, the
- * sentence no subordinator first; the word before it none
- * that goes on the clause. A clause said after "and", "that", a verb
- * ("she states he is fine") or a subordinate one first ("when he arrived
- * he was hypotensive") stays in its sentence. A stream that has sent the
- * words before the subject adds the period with the words after it, as
- * after a pause. */
 #define CLAUSE_MAX_WORDS 60
-
-/* True when the subject at i is a pronoun or "(the) patient". */
-static bool subject_is_pronoun(const format_view *v, size_t i)
-{
-    static const char *const pronouns[] = {"he", "she", "they", "we", "it", "patient", NULL};
-    return in_list(format_word(v, i), pronouns) ||
-           (format_word_is(v, i, "the") && format_word_is(v, i + 1, "patient"));
-}
 
 /* True when the word before i is a past tense that may take what follows
  * as its object clause ("he confirmed the wound is clean", "we discussed
@@ -2173,6 +2163,17 @@ static bool object_verb_before(const format_view *v, size_t i)
            !(i >= 2 && in_list(format_word(v, i - 2), auxiliaries));
 }
 
+/* True when word i starts a new clause that ends the sentence before it,
+ * with no pause or mark said between ("he presents with chest pain for
+ * two days he denies shortness of breath"): a subject and a verb of the
+ * list right after it; the clause so far (since the sentence's end, a
+ * comma or a semicolon) at least three words with a verb of its own, the
+ * sentence no subordinator first; the word before it none
+ * that goes on the clause. A clause said after "and", "that", a verb
+ * ("she states he is fine") or a subordinate one first ("when he arrived
+ * he was hypotensive") stays in its sentence. A stream that has sent the
+ * words before the subject adds the period with the words after it, as
+ * after a pause. */
 static bool clause_start_at(const fmt *f, size_t i)
 {
     static const char *const prepositions[] = {
@@ -2186,13 +2187,14 @@ static bool clause_start_at(const fmt *f, size_t i)
     size_t k = subject_at(v, i), words = 0;
     bool verb = false, value = false, timed = false;
     const char *first = "";
-    bool pronoun = subject_is_pronoun(v, i);
+    if (!k || i == 0)
+        return false;
     /* a numbered item's number ("number two the lungs are clear") is the
      * list's: the item starts there (list_item_at), not after it */
     if (i >= 2 && format_word_is(v, i - 2, "number") && format_number_words_at(v, i - 1) == 1)
         return false;
-    if (!k || i == 0 || !verb_after_subject(v, i, k) || object_verb_before(v, i) ||
-        (!pronoun && !noun_subject_stands(f, i, k)) ||
+    if (!verb_after_subject(v, i, k) || object_verb_before(v, i) ||
+        (!pronoun_subject_at(v, i) && !noun_subject_stands(f, i, k)) ||
         in_list(format_word(v, i - 1), clause_goes_on) ||
         in_list(format_word(v, i - 1), clause_verbs) ||
         in_list(format_word(v, v->floor), subordinators))
