@@ -874,6 +874,37 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"sl", "SL"},
                                                {"od", "OD"},
                                                {"ou", "OU"},
+                                               /* an EKG's intervals and
+                                                * waves, the body mass index
+                                                * and the bone scan, said or
+                                                * typed as one word (session
+                                                * 57) */
+                                               {"qrs", "QRS"},
+                                               {"qtc", "QTc"},
+                                               {"pr interval", "PR interval"},
+                                               {"bmi", "BMI"},
+                                               {"dexa", "DEXA"},
+                                               {"t wave", "T wave"},
+                                               {"t waves", "T waves"},
+                                               {"p wave", "P wave"},
+                                               {"p waves", "P waves"},
+                                               {"q wave", "Q wave"},
+                                               {"q waves", "Q waves"},
+                                               {"r wave", "R wave"},
+                                               {"r waves", "R waves"},
+                                               {"u wave", "U wave"},
+                                               {"u waves", "U waves"},
+                                               {"s t t wave", "ST-T wave"},
+                                               {"st t wave", "ST-T wave"},
+                                               {"s t t waves", "ST-T waves"},
+                                               {"st t waves", "ST-T waves"},
+                                               {"st elevation", "ST elevation"},
+                                               {"st elevations", "ST elevations"},
+                                               {"st depression", "ST depression"},
+                                               {"st depressions", "ST depressions"},
+                                               {"st segment", "ST segment"},
+                                               {"st segments", "ST segments"},
+                                               {"st changes", "ST changes"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -1406,6 +1437,110 @@ static bool clotting_factor_open(const format_view *v, size_t i)
             (format_pair_at(v, i + 1, factor_numerals, &k) >= 0 && i + 2 == v->n));
 }
 
+/* An EKG's leads (session 57): the chest leads "v one" to "v six" are
+ * V1-V6 wherever said (the letter alone, not the end of a spelled run:
+ * "i v one time" is IV); the limb leads "one", "two", "three", "a v r",
+ * "a v l", "a v f" are I, II, III, aVR, aVL, aVF only where the words
+ * make them leads: after "lead" or "leads", or after a finding's "in"
+ * ("s t elevation in two three and a v f"), or in a list of leads that
+ * one of those starts ("leads two three and a v f": "leads II III and
+ * aVF"; they were "leads 23 and a VF"). A limb lead's number that counts
+ * the word after it ("leads two days ago") is no lead. */
+static const char *const chest_leads[][2] = {{"one", "V1"},  {"two", "V2"},  {"three", "V3"},
+                                             {"four", "V4"}, {"five", "V5"}, {"six", "V6"},
+                                             {NULL, NULL}};
+static const char *const limb_leads[][2] = {{"one", "I"},     {"two", "II"},    {"three", "III"},
+                                            {"a v r", "aVR"}, {"a v l", "aVL"}, {"a v f", "aVF"},
+                                            {NULL, NULL}};
+static const char *const lead_joiners[] = {"and", "or", "through", "to", NULL};
+/* What an EKG finds in leads, said before "in" and the leads. */
+static const char *const lead_findings[] = {
+    "elevation",  "elevations",    "depression",  "depressions", "inversion",
+    "inversions", "inverted",      "waves",       "wave",        "changes",
+    "flattening", "abnormalities", "progression", NULL};
+
+/* True when a number said before word j goes on with it ("one hundred"). */
+static bool number_goes_on(const format_view *v, size_t j)
+{
+    static const char *const on[] = {"hundred", "thousand", "million", "point", NULL};
+    return in_list(format_word(v, j), on);
+}
+
+static size_t lead_name_at(const format_view *v, size_t i, bool limb, const char **written)
+{
+    size_t k;
+    int e;
+    /* not a spelled run's letter, nor a coma scale's V after its E ("e
+     * three v two" stays words: a stage needs its three parts) */
+    long val;
+    bool scale = i > v->floor + 1 && format_number_word(v, i - 1, &val) && letter_at(v, i - 2) >= 0;
+    if (format_word_is(v, i, "v") && !(i > v->floor && letter_at(v, i - 1) >= 0) && !scale &&
+        (e = format_pair_at(v, i + 1, chest_leads, &k)) >= 0 && !number_goes_on(v, i + 2)) {
+        *written = chest_leads[e][1];
+        return 2;
+    }
+    if (!limb || (e = format_pair_at(v, i, limb_leads, &k)) < 0 ||
+        (k == 1 && (format_counted_word_at(v, i + 1) || number_goes_on(v, i + 1))))
+        return 0;
+    *written = limb_leads[e][1];
+    return k;
+}
+
+/* What the words before i make of a limb lead's name there: 0 nothing,
+ * 1 a lead ("lead" or "leads" before it or its list), 2 a lead after a
+ * finding's "in" (lead_at asks more of the word after it). */
+static int lead_context_before(const format_view *v, size_t i)
+{
+    size_t j = i;
+    const char *wr;
+    for (int hops = 0; hops < 16 && j > v->floor; hops++) {
+        const char *w = format_word(v, j - 1);
+        if (!strcmp(w, "lead") || !strcmp(w, "leads"))
+            return 1;
+        if (!strcmp(w, "in"))
+            return j - 1 > v->floor && in_list(format_word(v, j - 2), lead_findings) ? 2 : 0;
+        if (in_list(w, lead_joiners)) {
+            j--;
+            continue;
+        }
+        size_t len = 1;
+        while (len <= 3 && !(j >= v->floor + len && lead_name_at(v, j - len, true, &wr) == len))
+            len++;
+        if (len > 3)
+            return 0;
+        j -= len;
+    }
+    return 0;
+}
+
+/* Words that may follow a lead named after a finding's "in" ("s t
+ * elevation in two three and a v f with reciprocal changes"); "changes
+ * in one patient" is a count. */
+static const char *const after_lead[] = {"with",       "without",    "consistent", "concerning",
+                                         "suggestive", "suggesting", "compared",   "on",
+                                         "as",         "which",      "that",       NULL};
+
+static size_t lead_at(const format_view *v, size_t i, const char **written)
+{
+    size_t k = lead_name_at(v, i, false, written), ck;
+    if (k)
+        return k;
+    k = lead_name_at(v, i, true, written);
+    if (!k || format_word_is(v, i + k, "of") || format_word_is(v, i + k, "lead") ||
+        format_word_is(v, i + k, "leads"))
+        return 0;
+    int ctx = lead_context_before(v, i);
+    if (ctx == 2) {
+        const char *wr;
+        size_t j = i + k;
+        if (!(j >= v->n || in_list(format_word(v, j), lead_joiners) ||
+              in_list(format_word(v, j), after_lead) || lead_name_at(v, j, true, &wr) ||
+              format_pair_at(v, j, commands, &ck) >= 0))
+            return 0;
+    }
+    return ctx ? k : 0;
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1427,6 +1562,11 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
+    const char *lead;
+    if ((lv = (long)lead_at(&f->v, i, &lead))) {
+        int rc = sbuf_append_str(out, lead);
+        return rc < 0 ? rc : lv;
+    }
     char numeral[8];
     if ((lv = (long)clotting_factor_at(&f->v, i, numeral))) {
         int rc = sbuf_append_str(out, "factor ");

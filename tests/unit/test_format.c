@@ -1626,6 +1626,46 @@ static void test_microbes_factors_markers(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* An EKG read (session 57): leads, waves, intervals. */
+static void test_ekg_leads(void **state)
+{
+    static const char *const cases[][2] = {
+        {"q waves in leads two three and a v f", "Q waves in leads II III and aVF."},
+        {"s t elevation in two three and a v f with reciprocal changes",
+         "ST elevation in II III and aVF with reciprocal changes."},
+        {"st depression in v five and v six", "ST depression in V5 and V6."},
+        {"t wave inversions in v one through v four", "T wave inversions in V1 through V4."},
+        {"lead two rhythm strip", "Lead II rhythm strip."},
+        {"pr interval one sixty milliseconds qrs ninety qtc four forty",
+         "PR interval 160 ms QRS 90 QTc 440."},
+        {"poor r wave progression", "Poor R wave progression."},
+        {"nonspecific st t wave changes", "Nonspecific ST-T wave changes."},
+        {"changes in one of the leads", "Changes in one of the leads."},
+        {"inversions in two leads", "Inversions in 2 leads."},
+        {"elevation in one patient", "Elevation in one patient."},
+        {"leads two days ago", "Leads 2 days ago."},
+        {"grams i v one time", "Grams IV 1 time."},
+        {"he lives on main st", "He lives on main st."},
+        {"her bmi is thirty", "Her BMI is 30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "q waves in leads | two three and a v f",
+        "q waves in leads two | three and a v f",
+        "q waves in leads two three and | a v f",
+        "q waves in leads two three and a | v f",
+        "q waves in leads two three and a v | f",
+        "s t elevation in two | three",
+        "s t elevation in two | patients",
+        "changes in one | of the leads",
+        "inversions in v | one through v four",
+        "inversions in v one | through v four",
+        "leads two | days ago",
+        "st | elevation",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A number after "at" with a rate after it is the rate's value, no clock
  * time ("fluids at one twenty five an hour" was "1:25 an hour"). */
 static void test_rate_after_at(void **state)
@@ -3498,6 +3538,7 @@ int main(void)
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
+        cmocka_unit_test(test_ekg_leads),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
