@@ -1793,6 +1793,16 @@ static const char *const brand_names[] = {
     "toprol", "trulicity", "wellbutrin", "zocor",
     /* since session 49 */
     "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
+    /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,
+     * psychiatric and neurological drugs, vaccines said by brand */
+    "abilify", "adderall", "advair", "aricept", "boostrix", "celebrex", "celexa", "chantix",
+    "cialis", "cymbalta", "depakote", "diflucan", "dilantin", "dupixent", "effexor", "enbrel",
+    "flexeril", "flonase", "fosamax", "gardasil", "herceptin", "humira", "keytruda", "klonopin",
+    "lamictal", "levemir", "macrobid", "medrol", "mounjaro", "nexium", "opdivo", "oxycontin",
+    "paxil", "paxlovid", "pepcid", "pneumovax", "premarin", "prevnar", "prolia", "remeron",
+    "remicade", "risperdal", "ritalin", "shingrix", "singulair", "spiriva", "stelara", "suboxone",
+    "symbicort", "tegretol", "topamax", "tresiba", "valium", "valtrex", "viagra",
+    "victoza", "vyvanse", "wegovy", "zyrtec",
     NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter

@@ -1610,6 +1610,9 @@ static void test_microbes_factors_markers(void **state)
          "TSH 4.2 µIU/mL."},
         {"ct dose twelve milligray p a o two nine kilopascals", "CT dose 12 mGy PaO2 9 kPa."},
         {"cd four three fifty cells per cubic millimeter", "CD4 350 cells/mm3."},
+        {"received the shingrix and prevnar twenty vaccines and humira",
+         "Received the Shingrix and Prevnar 20 vaccines and Humira."},
+        {"she is well versed in it", "She is well versed in it."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
