@@ -1629,6 +1629,30 @@ static void test_microbes_factors_markers(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A date said in numbers after a preposition, with a year of four digits
+ * and no date cue (session 57): "on twelve fourteen twenty twenty five"
+ * was "12 1420 25". */
+static void test_numeric_date_after_preposition(void **state)
+{
+    static const char *const cases[][2] = {
+        {"status post arthroplasty on twelve fourteen twenty twenty five",
+         "Status post arthroplasty on 12/14/2025."},
+        {"surgery on one two twenty twenty three", "Surgery on 1/2/2023."},
+        {"since four twelve nineteen ninety eight she has", "Since 4/12/1998 she has."},
+        {"on three five twenty twenty four units", "On 35 2024 units."},
+        {"on twelve fourteen", "On 12 14."},
+        {"until one fifteen", "Until 115."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on twelve | fourteen twenty twenty five",
+        "on twelve fourteen | twenty twenty five",
+        "on twelve fourteen twenty | twenty five",
+        "on three five twenty twenty four | units",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -3542,6 +3566,7 @@ int main(void)
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_numeric_date_after_preposition),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
