@@ -313,8 +313,9 @@ static const char *const commands[][2] = {{"period", "."},
                                           {"close paren", ")"},
                                           /* quotation marks around the
                                            * patient's own words (session
-                                           * 57); "quote" alone only after
-                                           * a verb of saying (quote_at) */
+                                           * 57); "quote" alone where the
+                                           * words beside it make it no noun
+                                           * or verb (quote_is_word) */
                                           {"open quote", "\""},
                                           {"begin quote", "\""},
                                           {"quote", "\""},
@@ -366,22 +367,34 @@ static bool quote_opens(int c)
             !strncmp(commands[c][0], "begin", 5));
 }
 
-/* Verbs of saying before which "quote" alone opens a quotation ("patient
- * states quote i feel hopeless unquote"); elsewhere it is the noun ("the
- * quote from the insurer"). */
-static const char *const saying_verbs[] = {
-    "states",   "stated",   "state",     "says",      "said",     "say",       "reports",
-    "reported", "report",   "describes", "described", "explains", "explained", "writes",
-    "wrote",    "asks",     "asked",     "replied",   "replies",  "responded", "responds",
-    "endorses", "endorsed", "as",        NULL};
+/* "quote" alone opens a quotation ("patient states quote i feel hopeless
+ * unquote", "mood quote okay unquote") except where the words beside it
+ * make it the noun or the verb: after a determiner, "to" or "for" ("the
+ * quote from the insurer", "a price quote", "to quote"), or before an
+ * object, a preposition or a verb ("quote me on that", "the quote was
+ * high"). */
+static const char *const quote_noun_before[] = {
+    "the",  "a",     "an",  "this", "that",  "these", "those",     "his",
+    "her",  "their", "its", "my",   "your",  "our",   "no",        "any",
+    "each", "every", "to",  "for",  "price", "cost",  "insurance", NULL};
+static const char *const quote_noun_after[] = {
+    "me", "him",  "her", "them", "us", "you",  "from", "of",      "for",       "on", "was",
+    "is", "were", "are", "and",  "or", "said", "says", "request", "requested", NULL};
+
+/* True when "quote" at i is the word, not the command: decided by the
+ * word before and the word after (a stream holds "quote" said last). */
+static bool quote_is_word(const format_view *v, size_t i)
+{
+    return (i > v->floor && in_list(format_word(v, i - 1), quote_noun_before)) ||
+           (i + 1 < v->n && in_list(format_word(v, i + 1), quote_noun_after));
+}
 
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
         return -1;
-    if (!strcmp(commands[c][0], "quote") &&
-        !(i > f->v.floor && in_list(format_word(&f->v, i - 1), saying_verbs)))
+    if (!strcmp(commands[c][0], "quote") && quote_is_word(&f->v, i))
         return -1;
     /* A pause that may end the sentence before it leaves the command no
      * word before it: a stream, which starts there, sees none either. */
@@ -686,6 +699,17 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"phq nine", "PHQ-9"},
                                                {"g a d two", "GAD-2"},
                                                {"g a d seven", "GAD-7"},
+                                               /* "gad" as one word, as
+                                                * "phq" (session 57) */
+                                               {"gad two", "GAD-2"},
+                                               {"gad seven", "GAD-7"},
+                                               /* pronouns a patient uses,
+                                                * with their slash */
+                                               {"they them pronouns", "they/them pronouns"},
+                                               {"she her pronouns", "she/her pronouns"},
+                                               {"he him pronouns", "he/him pronouns"},
+                                               {"she they pronouns", "she/they pronouns"},
+                                               {"he they pronouns", "he/they pronouns"},
                                                {"covid nineteen", "COVID-19"},
                                                /* the classification's
                                                 * revision, with its dash */
@@ -1844,7 +1868,7 @@ bool format_pending_at(const format_view *v, size_t i)
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
-           clotting_factor_open(v, i) ||
+           clotting_factor_open(v, i) || (format_word_is(v, i, "quote") && i + 1 == v->n) ||
            clause_open(v, i);
 }
 

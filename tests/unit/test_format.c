@@ -1672,6 +1672,12 @@ static void test_quote_commands(void **state)
         {"the quote from the insurance company was high",
          "The quote from the insurance company was high."},
         {"quote me on that", "Quote me on that."},
+        {"mood quote okay unquote comma affect constricted",
+         "Mood \"okay,\" affect constricted."},
+        {"the insurance quote was high", "The insurance quote was high."},
+        {"to quote the patient", "To quote the patient."},
+        {"phq nine fourteen gad seven eleven", "PHQ-9 14 GAD-7 11."},
+        {"uses they them pronouns", "Uses they/them pronouns."},
     };
     CHECK(cases);
     static const char *const off[][2] = {
@@ -1688,6 +1694,10 @@ static void test_quote_commands(void **state)
         "describes her mood as quote fine unquote | comma affect flat",
         "he reported quote no energy end | quote and poor sleep",
         "she stated quote i am done period | i want to go home unquote",
+        "mood quote | okay unquote",
+        "mood | quote okay unquote",
+        "the quote | from the insurer",
+        "quote | me on that",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
