@@ -2143,6 +2143,8 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
 
 #define CLAUSE_MAX_WORDS 60
 
+static bool exam_finding_at(const format_view *v, size_t i);
+
 /* True when the word before i is a past tense that may take what follows
  * as its object clause ("he confirmed the wound is clean", "we discussed
  * the plan is"), not a participle after "was", "were", "has", ... that
@@ -2185,7 +2187,7 @@ static bool clause_start_at(const fmt *f, size_t i)
                                              "year",   "years",   NULL};
     const format_view *v = &f->v;
     size_t k = subject_at(v, i), words = 0;
-    bool verb = false, value = false, timed = false;
+    bool verb = false, value = false, timed = false, finding = false;
     const char *first = "";
     if (!k || i == 0)
         return false;
@@ -2214,6 +2216,7 @@ static bool clause_start_at(const fmt *f, size_t i)
         if ((words += t->n_words) > CLAUSE_MAX_WORDS)
             return false;
         first = format_word(v, t->first_word);
+        finding = exam_finding_at(v, t->first_word) || !strcmp(first, "no");
         value = value || strpbrk(item_text(f, t), "0123456789");
         for (size_t w = t->first_word; w < t->first_word + t->n_words; w++) {
             verb = verb || in_list(format_word(v, w), clause_verbs);
@@ -2224,8 +2227,91 @@ static bool clause_start_at(const fmt *f, size_t i)
      * forty over ninety he denies ..."), unless it says when or where the
      * next one happens ("for two days he has had ...", "two weeks post op
      * she is ...") */
-    return words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
-                                   !in_list(first, subordinators)));
+    if (words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
+                                !in_list(first, subordinators))))
+        return true;
+    /* a finding said with no verb is one too, when it is an exam part's
+     * or a negative ("lungs clear she is comfortable", "no acute distress
+     * she is alert") */
+    return words >= 2 && finding;
+}
+
+/* The parts of a physical exam a dictated finding is said of, and the
+ * words a finding said of one starts with ("lungs clear", "abdomen soft",
+ * "neck supple", "skin warm", "heart regular rate and rhythm", "extremities
+ * no edema"). */
+static const char *const exam_parts[] = {
+    "general", "heent",  "head",          "eyes",     "ears",       "nose",       "throat",
+    "mouth",   "neck",   "lungs",         "chest",    "heart",      "cardiac",    "cardiovascular",
+    "abdomen", "back",   "extremities",   "skin",     "neuro",      "neurologic", "neurological",
+    "psych",   "pulses", "musculoskeletal", "psychiatric", NULL};
+static const char *const exam_findings[] = {
+    "clear",        "soft",      "supple",      "regular",    "warm",       "normal",
+    "nontender",    "intact",    "benign",      "unremarkable", "symmetric", "normocephalic",
+    "nondistended", "moist",     "no",          "without",    "negative",   "alert",
+    "grossly",      "within",    NULL};
+
+/* Parts that also end a longer noun ("femoral neck", "bladder neck",
+ * "humeral head", "lower back", "barrel chest"): a finding after one
+ * starts a new fragment only when it is said of the exam's part alone. */
+static const char *const exam_parts_in_nouns[] = {"general", "head",  "eyes",   "ears",
+                                                  "nose",    "throat", "mouth", "neck",
+                                                  "chest",   "heart",  "back",  NULL};
+static const char *const exam_part_findings[] = {"clear",  "soft",          "supple",
+                                                 "regular", "normocephalic", "atraumatic",
+                                                 "warm",    NULL};
+
+/* True when an exam part and a finding start at i ("lungs clear"). */
+static bool exam_finding_at(const format_view *v, size_t i)
+{
+    const char *w = format_word(v, i), *next = format_word(v, i + 1);
+    if (in_list(w, exam_parts_in_nouns))
+        return in_list(next, exam_part_findings);
+    return in_list(w, exam_parts) && in_list(next, exam_findings);
+}
+
+/* True when word i starts an exam finding that ends the fragment before
+ * it with no pause or mark said between ("lungs clear heart regular rate
+ * and rhythm abdomen soft": three sentences): an exam part and a finding
+ * ("lungs clear", "abdomen soft", "extremities no edema"), after a
+ * fragment of two words or more since the last sentence end, comma or
+ * semicolon, whose last word goes on into no noun: none of the words a
+ * clause goes on after (conjunctions, prepositions, determiners, ...),
+ * no possessive, no side or place of a part ("lower back", "left chest",
+ * "upper abdomen"), no imaging ("x ray chest normal", "c t abdomen
+ * without contrast"), no other exam part ("chest wall", "neck back") and no
+ * single letter; and no subordinator starts the sentence. */
+static bool exam_fragment_at(const fmt *f, size_t i)
+{
+    static const char *const part_before[] = {
+        "her",    "his",       "their",    "my",        "your",      "its",   "our",
+        "this",   "that",      "lower",    "upper",     "left",      "right", "mid",
+        "middle", "anterior",  "posterior", "bilateral", "both",     "entire", "whole",
+        "ray",    "xray",      "ct",       "mri",       "ultrasound", "scan", "film",
+        "films",  "view",      "views",    "cta",       "pet",       NULL};
+    const format_view *v = &f->v;
+    if (i < 2 || !exam_finding_at(v, i))
+        return false;
+    const char *before = format_word(v, i - 1);
+    if (strlen(before) < 2 || in_list(before, clause_goes_on) || in_list(before, part_before) ||
+        in_list(before, exam_parts) || in_list(before, no_end_words) ||
+        in_list(format_word(v, v->floor), subordinators))
+        return false;
+    /* a heading said inside a sentence ("... drainage physical exam
+     * cardiovascular normal") names the finding after it */
+    for (size_t k = 1, hk; k <= 4 && k <= i; k++)
+        if (format_phrase_at(v, i - k, headings, &hk) >= 0 && hk == k)
+            return false;
+    size_t words = 0;
+    for (size_t n = f->n_it; n > 0 && words < 2; n--) {
+        const item *t = &f->it[n - 1];
+        if (t->kind == ITEM_BREAK ||
+            (t->kind == ITEM_ATTACH && strchr(".?!:,;", item_text(f, t)[0])))
+            break;
+        if (t->kind == ITEM_WORD)
+            words += t->n_words;
+    }
+    return words >= 2;
 }
 
 /* Formats the words at i by the first rule that applies; returns the words
@@ -2245,7 +2331,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     move_floor(f);
-    if (clause_start_at(f, i)) {
+    if (clause_start_at(f, i) || exam_fragment_at(f, i)) {
         if ((rc = end_sentence(f, i, false)) < 0)
             return rc;
         move_floor(f);

@@ -1709,6 +1709,49 @@ static void test_clause_sentences(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Session 57: an exam's findings said as fragments with no pause or mark
+ * between ("lungs clear heart regular rate and rhythm") end a sentence at
+ * each exam part said with a finding; a pronoun clause after a finding or
+ * a negative with no verb ("no acute distress she is alert") starts its
+ * own. A part that ends a longer noun ("bladder neck", "lower back",
+ * "femoral neck"), one after a heading said inside a sentence or after a
+ * preposition or determiner stays. Streamed cut before every word. */
+static void test_exam_fragments(void **state)
+{
+    static const char *const cases[][2] = {
+        {"lungs clear heart regular rate and rhythm abdomen soft nontender",
+         "Lungs clear. Heart regular rate and rhythm. Abdomen soft nontender."},
+        {"neck supple lungs clear to auscultation bilaterally extremities no edema skin warm and "
+         "dry neuro grossly intact",
+         "Neck supple. Lungs clear to auscultation bilaterally. Extremities no edema. Skin warm "
+         "and dry. Neuro grossly intact."},
+        {"no acute distress she is alert", "No acute distress. She is alert."},
+        {"lungs clear she is comfortable", "Lungs clear. She is comfortable."},
+        {"no known drug allergies he takes aspirin", "No known drug allergies. He takes aspirin."},
+        {"the scope was advanced to the bladder neck without difficulty",
+         "The scope was advanced to the bladder neck without difficulty."},
+        {"at the femoral neck no acute fracture", "At the femoral neck no acute fracture."},
+        {"pain in the lower back without radiation", "Pain in the lower back without radiation."},
+        {"she has pain radiating to her back no nausea",
+         "She has pain radiating to her back no nausea."},
+        {"x ray chest normal", "X-ray chest normal."},
+        {"the dressing was removed physical exam skin intact",
+         "The dressing was removed physical exam skin intact."},
+        {"when lungs clear she will go home", "When lungs clear she will go home."},
+        {"no she is not", "No she is not."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "lungs clear heart regular rate and rhythm abdomen soft nontender",
+        "no acute distress she is alert",
+        "the scope was advanced to the bladder neck without difficulty",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3427,6 +3470,7 @@ int main(void)
         cmocka_unit_test(test_small_counts),
         cmocka_unit_test(test_millions),
         cmocka_unit_test(test_clause_sentences),
+        cmocka_unit_test(test_exam_fragments),
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
