@@ -1289,6 +1289,60 @@ static bool english_abbreviation_open(const format_view *v, size_t i)
     return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
 }
 
+/* Contractions a recogniser (or a dictionary) writes without their
+ * apostrophe that are no English word, and as written. */
+static const char *const contractions[][2] = {
+    {"dont", "don't"},         {"doesnt", "doesn't"},   {"didnt", "didn't"},
+    {"isnt", "isn't"},         {"wasnt", "wasn't"},     {"arent", "aren't"},
+    {"werent", "weren't"},     {"havent", "haven't"},   {"hasnt", "hasn't"},
+    {"hadnt", "hadn't"},       {"couldnt", "couldn't"}, {"wouldnt", "wouldn't"},
+    {"shouldnt", "shouldn't"}, {"mustnt", "mustn't"},   {"neednt", "needn't"},
+    {"ive", "I've"},           {"youre", "you're"},     {"theyre", "they're"},
+    {"weve", "we've"},         {"theyve", "they've"},   {"youve", "you've"},
+    {"youll", "you'll"},       {"theyll", "they'll"},   {"itll", "it'll"},
+    {"youd", "you'd"},         {"theyd", "they'd"},     {"thats", "that's"},
+    {"theres", "there's"},     {"whats", "what's"},     {"heres", "here's"},
+    {"wheres", "where's"},     {"whos", "who's"},       {"hes", "he's"},
+    {"shes", "she's"},         {"couldve", "could've"}, {"wouldve", "would've"},
+    {"shouldve", "should've"}, {NULL, NULL}};
+
+/* The contraction at i written into out; the words used (0: none): one
+ * of the list; "cant" and "wont" (English words too: "cant", a manner of
+ * speech; "wont", a habit) after a subject ("she cant walk", "i wont");
+ * "im" (the recogniser's word for "I'm" said short, and "IM" beside a
+ * dose or route) at a sentence's or clause's start before what "I'm"
+ * is said with ("im going to", "im not sure", "and im concerned"). */
+static long contraction_at(const fmt *f, size_t i, sbuf *out)
+{
+    static const char *const subjects[] = {"i",   "you",     "he",  "she", "we",
+                                           "they", "it",     "patient", NULL};
+    static const char *const im_before[] = {"and", "but",  "so",   "because", "if",   "that",
+                                            "when", "since", "as",  "well",    "okay", "ok",
+                                            "yes",  "no",   "now",  "then",    "think", NULL};
+    static const char *const im_after[] = {
+        "not",     "sure",   "going",   "gonna",   "also",  "just",   "still", "here",
+        "concerned", "worried", "glad",  "happy",   "sorry", "afraid", "unsure", "calling",
+        "hoping",  "thinking", "fine",  "okay",    "a",     "an",     "very",  "really", NULL};
+    const format_view *v = &f->v;
+    const char *w = format_word(v, i), *written = NULL;
+    for (size_t c = 0; contractions[c][0] && !written; c++)
+        if (!strcmp(w, contractions[c][0]))
+            written = contractions[c][1];
+    if (!written && i > 0 && in_list(format_word(v, i - 1), subjects))
+        written = !strcmp(w, "cant") ? "can't" : !strcmp(w, "wont") ? "won't" : NULL;
+    if (!written && !strcmp(w, "im") && !english_abbreviation_at(v, i) &&
+        (i == v->floor || at_sentence_start(f) || in_list(format_word(v, i - 1), im_before))) {
+        const char *next = format_word(v, i + 1);
+        size_t n = strlen(next);
+        if (in_list(next, im_after) || (n >= 5 && !strcmp(next + n - 3, "ing")))
+            written = "I'm";
+    }
+    if (!written)
+        return 0;
+    int rc = sbuf_append_str(out, written);
+    return rc < 0 ? rc : 1;
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -2346,7 +2400,9 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (n)
         return n;
     sbuf_clear(scratch_buf);
-    n = abbreviation_at(f, i, scratch_buf);
+    n = contraction_at(f, i, scratch_buf);
+    if (n == 0)
+        n = abbreviation_at(f, i, scratch_buf);
     if (n == 0)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
