@@ -1542,6 +1542,7 @@ static bool list_item_open(const format_view *v, size_t i)
 }
 
 static bool clause_open(const format_view *v, size_t i);
+static bool bare_list_open(const format_view *v, size_t i);
 
 bool format_pending_at(const format_view *v, size_t i)
 {
@@ -1550,7 +1551,7 @@ bool format_pending_at(const format_view *v, size_t i)
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
-           clause_open(v, i);
+           clause_open(v, i) || bare_list_open(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */
@@ -1865,9 +1866,14 @@ static long list_number(const fmt *f, const item *t)
 {
     const char *s = item_text(f, t);
     char *end;
-    if (t->kind != ITEM_WORD || t->n_words != 2 ||
-        strcmp(f->v.w[t->first_word].text ? f->v.w[t->first_word].text : "", "number") ||
-        s[0] < '1' || s[0] > '9')
+    long said;
+    bool numbered = t->n_words == 2 && !strcmp(f->v.w[t->first_word].text
+                                                    ? f->v.w[t->first_word].text
+                                                    : "",
+                                                "number");
+    /* a bare list's item: the number word alone, written "N." */
+    bool bare = t->n_words == 1 && format_number_word(&f->v, t->first_word, &said);
+    if (t->kind != ITEM_WORD || !(numbered || bare) || s[0] < '1' || s[0] > '9')
         return 0;
     long n = strtol(s, &end, 10);
     return end[0] == '.' && !end[1] ? n : 0;
@@ -1934,6 +1940,88 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
     char text[8];
     int len = snprintf(text, sizeof(text), "%ld.", val);
     return (rc = emit(f, ITEM_WORD, text, (size_t)len, i, 2)) < 0 ? rc : 2;
+}
+
+/* Session 57: a numbered list said with bare numbers after a heading and
+ * its colon ("plan colon one continue metoprolol two follow up in two
+ * weeks": "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."). */
+#define BARE_LIST_REACH 10 /* the words of a bare list's first item, "one" to "two" */
+
+/* True when the number word at i (one to twenty, val) may be a bare
+ * list's item: words after it, and the number rules leave it a word (no
+ * unit, count, time, range or longer number: "two weeks", "two to three",
+ * "two cysts" are values), with no word that continues it ("one of",
+ * "one more", "two and three") or command after it. */
+static bool bare_item_word(const fmt *f, size_t i, long val, sbuf *buf)
+{
+    static const char *const not_item_after[] = {"more", "less",  "other", "another", "each",
+                                                 "time", "times", "last",  "through", "thru",
+                                                 "or",   "number", NULL};
+    long v, after;
+    size_t ck;
+    if (!format_number_word(&f->v, i, &v) || v != val || !format_word(&f->v, i + 1)[0] ||
+        format_number_word(&f->v, i + 1, &after) ||
+        in_list(format_word(&f->v, i + 1), continuing_words) ||
+        in_list(format_word(&f->v, i + 1), not_item_after) ||
+        (f->o->dictation && command_at(f, i + 1, &ck) >= 0))
+        return false;
+    sbuf_clear(buf);
+    long n = format_numbers_at(&f->v, i, buf);
+    sbuf_clear(buf);
+    return n == 0;
+}
+
+/* True when "two" said as the second item of a bare list comes within
+ * BARE_LIST_REACH words after the first item's "one" at i, and the words
+ * after it are known. */
+static bool bare_second_item(const fmt *f, size_t i, sbuf *buf)
+{
+    for (size_t j = i + 2; j < f->v.n && j <= i + BARE_LIST_REACH; j++)
+        if (!in_list(format_word(&f->v, j - 1), no_end_words) && bare_item_word(f, j, 2, buf))
+            return true;
+    return false;
+}
+
+/* True when "one" at i, said after a colon or a heading, may still be a
+ * bare list's first item: the words that would say its "two" and the word
+ * after that are not all said yet. A stream holds it (and the words after
+ * it) until they are, or BARE_LIST_REACH words have gone by. */
+static bool bare_list_open(const format_view *v, size_t i)
+{
+    size_t hk;
+    bool after_label = i > 0 && format_word_is(v, i - 1, "colon");
+    for (size_t k = 1; !after_label && k <= 4 && k <= i; k++)
+        after_label = format_phrase_at(v, i - k, headings, &hk) >= 0 && hk == k;
+    return after_label && format_word_is(v, i, "one") && v->n < i + BARE_LIST_REACH + 2;
+}
+
+/* A bare list's item at i: "one" right after a heading's or label's colon
+ * (written ":" as the last item) when "two" follows as the next item, or
+ * the list's next number after the item before in the same sentence
+ * ("two" after item 1), each with words after it that the number rules
+ * leave as words. Written "N." and the word after it starts a sentence.
+ * Returns the words used (0: none) or a negative code. */
+static long bare_list_item_at(fmt *f, size_t i, sbuf *buf)
+{
+    long val;
+    const item *t = last_item(f);
+    if (!format_number_word(&f->v, i, &val) || val < 1 || val > 20 ||
+        !bare_item_word(f, i, val, buf))
+        return 0;
+    if (val == 1) {
+        if (!t || t->kind != ITEM_ATTACH || strcmp(item_text(f, t), ":") ||
+            !bare_second_item(f, i, buf))
+            return 0;
+    } else if (sentence_list_number(f) != val - 1 ||
+               in_list(format_word(&f->v, i - 1), no_end_words)) {
+        return 0;
+    }
+    int rc = end_sentence(f, i, true);
+    if (rc < 0)
+        return rc;
+    char text[8];
+    int len = snprintf(text, sizeof(text), "%ld.", val);
+    return (rc = emit(f, ITEM_WORD, text, (size_t)len, i, 1)) < 0 ? rc : 1;
 }
 
 /* ---- fillers and values said again ------------------------------------------ */
@@ -2397,6 +2485,8 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         n = marker_age_at(f, i);
     if (n == 0)
         n = list_item_at(f, i, scratch_buf);
+    if (n == 0)
+        n = bare_list_item_at(f, i, scratch_buf);
     if (n)
         return n;
     sbuf_clear(scratch_buf);

@@ -1786,6 +1786,42 @@ static void test_contractions(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Session 57: a numbered list said with bare numbers after a heading's
+ * colon, when "two" comes as the next item within ten words of "one":
+ * each number the number rules leave a word is written "N." and starts a
+ * sentence. "one" alone, a count ("one dose", "two cysts"), a time ("two
+ * weeks") or "one more" is no item. Streamed cut before every word (a
+ * stream holds "one" after a colon until its "two" may have come). */
+static void test_bare_lists(void **state)
+{
+    static const char *const cases[][2] = {
+        {"plan colon one continue metoprolol two follow up in two weeks",
+         "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."},
+        {"assessment and plan colon one pneumonia two hypertension three diabetes",
+         "Assessment and plan: 1. Pneumonia. 2. Hypertension. 3. Diabetes."},
+        {"impression colon one pneumonia two the lungs are clear",
+         "Impression: 1. Pneumonia. 2. The lungs are clear."},
+        {"plan colon one continue metoprolol", "Plan: One continue metoprolol."},
+        {"plan colon one dose of ceftriaxone two hours before surgery",
+         "Plan: 1 dose of ceftriaxone 2 hours before surgery."},
+        {"findings colon one small nodule two cysts", "Findings: One small nodule 2 cysts."},
+        {"plan colon one more day of antibiotics two follow up",
+         "Plan: One more day of antibiotics two follow up."},
+        {"labs colon one two three", "Labs: 123."},
+        {"she has one son two daughters", "She has one son 2 daughters."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "plan colon one continue metoprolol two follow up in two weeks",
+        "plan colon one continue metoprolol and aspirin every day for now",
+        "assessment and plan colon one pneumonia two hypertension three diabetes",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3506,6 +3542,7 @@ int main(void)
         cmocka_unit_test(test_clause_sentences),
         cmocka_unit_test(test_exam_fragments),
         cmocka_unit_test(test_contractions),
+        cmocka_unit_test(test_bare_lists),
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
