@@ -1951,17 +1951,23 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
  * list's item: words after it, and the number rules leave it a word (no
  * unit, count, time, range or longer number: "two weeks", "two to three",
  * "two cysts" are values), with no word that continues it ("one of",
- * "one more", "two and three") or command after it. */
+ * "one more", "two and three"), preposition or verb a count is said
+ * with ("two in the spleen", "one is enough") or command after it. */
 static bool bare_item_word(const fmt *f, size_t i, long val, sbuf *buf)
 {
     static const char *const not_item_after[] = {"more", "less",  "other", "another", "each",
                                                  "time", "times", "last",  "through", "thru",
                                                  "or",   "number", NULL};
+    /* what a count is said with ("two in the spleen", "one is enough") */
+    static const char *const count_after[] = {"in",  "on",   "at",  "from", "by",  "per",
+                                              "into", "over", "under", "is",  "are", "was",
+                                              "were", "has",  "have", "had",  NULL};
     long v, after;
     size_t ck;
     if (!format_number_word(&f->v, i, &v) || v != val || !format_word(&f->v, i + 1)[0] ||
         format_number_word(&f->v, i + 1, &after) ||
         in_list(format_word(&f->v, i + 1), continuing_words) ||
+        in_list(format_word(&f->v, i + 1), count_after) ||
         in_list(format_word(&f->v, i + 1), not_item_after) ||
         (f->o->dictation && command_at(f, i + 1, &ck) >= 0))
         return false;

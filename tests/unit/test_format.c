@@ -1809,6 +1809,8 @@ static void test_bare_lists(void **state)
          "Plan: One more day of antibiotics two follow up."},
         {"labs colon one two three", "Labs: 123."},
         {"she has one son two daughters", "She has one son 2 daughters."},
+        {"findings colon one lesion in the liver two in the spleen",
+         "Findings: One lesion in the liver two in the spleen."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
