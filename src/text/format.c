@@ -2228,6 +2228,68 @@ static size_t pronoun_subject_at(const format_view *v, size_t i)
     return in_list(format_word(v, i), subject_pronouns) ? 1 : 0;
 }
 
+/* Verbs whose object is a clause said without "that": a subject after
+ * one goes on its clause ("we will ensure the wound is clean", "imaging
+ * shows the mass is", "we will check the line is flushed"). */
+static const char *const clause_object_verbs[] = {
+    "ensure",   "ensures",     "confirm",      "confirms",     "check",     "checks",
+    "verify",   "verified",    "see",          "saw",          "show",      "shows",
+    "showed",   "suggest",     "suggests",     "suggested",    "indicate",  "indicates",
+    "indicated", "reveal",     "reveals",      "revealed",     "demonstrate", "demonstrates",
+    "demonstrated", "note",    "notes",        "noted",        "given",     "assume",
+    "doubt",    "suspect",     "recommend",    "decide",       "remember",  "forget",
+    "discover", "agree",       "explain",      "says",         "tell",      "think",
+    "thinks",   "means",       "knows",        "feels",        "felt",      "expects",
+    "hopes",    "notice",      "noticed",      "documented",   "confirmed", "reported",
+    "stated",   "heard",       NULL};
+
+/* Verbs a subject said with "the" and any noun is taken before: a copula,
+ * "has", "had", "will", or a finding's verb ("the period of observation
+ * was uneventful", "the common bile duct measures six millimeters"). A
+ * verb in -s or -ed is not: after "the" it may be a plural noun or a
+ * participle of the object of the clause before ("we will give the kids
+ * ...", "he was given the dose ordered"). */
+static const char *const the_subject_verbs[] = {
+    "is",       "are",     "was",      "were",     "has",     "had",      "will",
+    "measures", "measured", "shows",   "showed",   "remains", "remained", "appears",
+    "appeared", "revealed", "demonstrates", "demonstrated", NULL};
+
+/* The words of a subject "the" and one to four words of a noun at i
+ * before one of the_subject_verbs ("the fascia was", "the period of
+ * observation was", "the common bile duct measures"): "of" inside it, no
+ * other word a clause goes on after, no verb of the list (0: none). */
+static size_t the_subject_at(const format_view *v, size_t i)
+{
+    /* prepositions clause_goes_on leaves out, and participles said before
+     * their object ("advanced over a guidewire using the seldinger
+     * technique"; a noun in -ing, "swelling", "pending", is no verb) */
+    static const char *const prepositions[] = {
+        "over",      "under",     "near",      "across",     "along",      "through",
+        "throughout", "behind",   "beneath",   "below",      "above",      "via",
+        "per",       "around",    "within",    "without",    "against",    "toward",
+        "towards",   "onto",      "upon",      "between",    "among",      "beyond",
+        "inside",    "outside",   "past",      "during",     "using",      "including",
+        "following", "regarding", "concerning", "involving", "excluding",  "requiring",
+        "considering", "containing", "causing", "receiving", "taking",     "getting",
+        "having",    "making",    "doing",     "showing",    "revealing",  "demonstrating",
+        "indicating", "suggesting", "confirming", "checking", "ensuring",  "seeing",
+        "noting",    NULL};
+    if (!format_word_is(v, i, "the") || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
+        return 0;
+    for (size_t k = 1; k <= 4 && i + k + 1 < v->n + 1; k++) {
+        const char *w = format_word(v, i + k);
+        if (!w[0])
+            return 0;
+        if (k >= 2 && in_list(w, the_subject_verbs))
+            return k;
+        if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
+             !(k >= 2 && !strcmp(w, "of"))) ||
+            in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
+            return 0;
+    }
+    return 0;
+}
+
 /* The words a subject starting a clause takes at i: "he", "she", "they",
  * "we", "it", "the patient", "patient", or one of noun_subjects after
  * "the", "her", "his" or "their" or alone, when a copula follows it (0:
@@ -2237,11 +2299,34 @@ static size_t subject_at(const format_view *v, size_t i)
     size_t p = pronoun_subject_at(v, i);
     if (p)
         return p;
+    if ((p = the_subject_at(v, i)))
+        return p;
     size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     return format_phrase_at(v, i + d, noun_subjects, &k) >= 0 &&
                    in_list(format_word(v, i + d + k), copulas)
                ? d + k
                : 0;
+}
+
+/* True when "the" at i and the words after it, said last, may still be a
+ * subject of the_subject_at once its verb is said ("... morphine the
+ * period | of observation was"): no word after it yet rules one out and
+ * its verb may still come within four words. */
+static bool the_subject_open(const format_view *v, size_t i)
+{
+    if (!format_word_is(v, i, "the") || i + 5 <= v->n || the_subject_at(v, i) ||
+        (i > 0 && (in_list(format_word(v, i - 1), clause_goes_on) ||
+                   in_list(format_word(v, i - 1), clause_verbs) ||
+                   in_list(format_word(v, i - 1), clause_object_verbs))))
+        return false;
+    for (size_t k = 1; i + k < v->n; k++) {
+        const char *w = format_word(v, i + k);
+        if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
+             !(k >= 2 && !strcmp(w, "of"))) ||
+            in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
+            return false;
+    }
+    return true;
 }
 
 /* True when the words from i to the end may still become a subject that
@@ -2252,6 +2337,8 @@ static size_t subject_at(const format_view *v, size_t i)
  * the last word anyway). */
 static bool clause_open(const format_view *v, size_t i)
 {
+    if (the_subject_open(v, i))
+        return true;
     size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     if (i + d >= v->n)
         return d == 1;
@@ -2347,6 +2434,7 @@ static bool clause_start_at(const fmt *f, size_t i)
         (!pronoun_subject_at(v, i) && !noun_subject_stands(f, i, k)) ||
         in_list(format_word(v, i - 1), clause_goes_on) ||
         in_list(format_word(v, i - 1), clause_verbs) ||
+        in_list(format_word(v, i - 1), clause_object_verbs) ||
         in_list(format_word(v, v->floor), subordinators))
         return false;
     /* the clause written since the last sentence end, comma or semicolon

@@ -1824,6 +1824,54 @@ static void test_bare_lists(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Session 57: a subject said with "the" and any noun of one to four words
+ * ("the fascia", "the period of observation", "the common bile duct")
+ * before a copula, "has", "had", "will" or a finding's verb starts a
+ * clause after one with a verb or a value, as the listed noun subjects
+ * do; a subject after a verb whose object is a clause said without
+ * "that" ("we will ensure the wound is clean") goes on its clause. Verbs
+ * in -s or -ed after "the" are no verb (a plural, a participle). Streamed
+ * cut before every word. */
+static void test_the_subjects(void **state)
+{
+    static const char *const cases[][2] = {
+        {"give five milligrams of morphine the period of observation was uneventful",
+         "Give 5 mg of morphine. The period of observation was uneventful."},
+        {"estimated blood loss fifty milliliters the fascia was closed with two oh vicryl",
+         "Estimated blood loss 50 mL. The fascia was closed with 2-0 Vicryl."},
+        {"common bile duct eight millimeters the right kidney measures eleven point four "
+         "centimeters",
+         "Common bile duct 8 mm. The right kidney measures 11.4 cm."},
+        {"she had a c section the baby was born at term",
+         "She had a C-section. The baby was born at term."},
+        {"we will ensure the wound is clean", "We will ensure the wound is clean."},
+        {"c t shows the mass is large", "CT shows the mass is large."},
+        {"he was given the dose ordered yesterday", "He was given the dose ordered yesterday."},
+        {"he knows that the dose is high", "He knows that the dose is high."},
+        {"size of the mass is three centimeters", "Size of the mass is 3 cm."},
+        {"we will give the kids tylenol", "We will give the kids Tylenol."},
+        {"we will repeat the echo this is her first admission",
+         "We will repeat the echo this is her first admission."},
+        {"the catheter was advanced over a guidewire using the seldinger technique dissection was "
+         "carried down",
+         "The catheter was advanced over a guidewire using the seldinger technique dissection was "
+         "carried down."},
+        {"he was admitted over the weekend code status is full code",
+         "He was admitted over the weekend code status is full code."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "estimated blood loss fifty milliliters the fascia was closed with two oh vicryl",
+        "give five milligrams of morphine the period of observation was uneventful",
+        "she had a c section the baby was born at term",
+        "we will ensure the wound is clean",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+}
+
 /* A whole count of millions keeps the word, as its decimals do ("2.4
  * million units"): six zeros in an order are miscounted. A count with
  * thousands or units below the millions is written in full. Streamed cut
@@ -3545,6 +3593,7 @@ int main(void)
         cmocka_unit_test(test_exam_fragments),
         cmocka_unit_test(test_contractions),
         cmocka_unit_test(test_bare_lists),
+        cmocka_unit_test(test_the_subjects),
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
