@@ -773,6 +773,32 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * Paul Wood */
                                        {"wood units", "Wood units"},
                                        {"wood unit", "Wood unit"},
+                                       /* SI amounts of substance and
+                                        * osmolality ("110 µmol/L" with
+                                        * "per liter", "290 mOsm/kg"), a
+                                        * CT's dose, a gas's pressure in
+                                        * kilopascals, a thyroid hormone
+                                        * in micro international units,
+                                        * a count per microliter or per
+                                        * cubic millimeter (session 57) */
+                                       {"micromoles", "µmol"},
+                                       {"micromole", "µmol"},
+                                       {"nanomoles", "nmol"},
+                                       {"nanomole", "nmol"},
+                                       {"picomoles", "pmol"},
+                                       {"picomole", "pmol"},
+                                       {"milliosmoles", "mOsm"},
+                                       {"milliosmole", "mOsm"},
+                                       {"milligray", "mGy"},
+                                       {"kilopascals", "kPa"},
+                                       {"kilopascal", "kPa"},
+                                       {"micro international units", "µIU"},
+                                       {"microliters", "µL"},
+                                       {"microliter", "µL"},
+                                       {"cells per microliter", "cells/µL"},
+                                       {"cells per cubic millimeter", "cells/mm3"},
+                                       {"per microliter", "/µL"},
+                                       {"per cubic millimeter", "/mm3"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -1059,6 +1085,7 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                            /* HbA1c in IFCC units:
                                             * "mmol/mol" */
                                            {"mole", "mol"},
+                                           {"microliter", "µL"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -1086,7 +1113,7 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
            strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
-           strncmp(unit, "Wood unit", 9);
+           strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
