@@ -1393,20 +1393,25 @@ static bool english_abbreviation_open(const format_view *v, size_t i)
 
 /* Contractions a recogniser (or a dictionary) writes without their
  * apostrophe that are no English word, and as written. */
-static const char *const contractions[][2] = {
-    {"dont", "don't"},         {"doesnt", "doesn't"},   {"didnt", "didn't"},
-    {"isnt", "isn't"},         {"wasnt", "wasn't"},     {"arent", "aren't"},
-    {"werent", "weren't"},     {"havent", "haven't"},   {"hasnt", "hasn't"},
-    {"hadnt", "hadn't"},       {"couldnt", "couldn't"}, {"wouldnt", "wouldn't"},
-    {"shouldnt", "shouldn't"}, {"mustnt", "mustn't"},   {"neednt", "needn't"},
-    {"ive", "I've"},           {"youre", "you're"},     {"theyre", "they're"},
-    {"weve", "we've"},         {"theyve", "they've"},   {"youve", "you've"},
-    {"youll", "you'll"},       {"theyll", "they'll"},   {"itll", "it'll"},
-    {"youd", "you'd"},         {"theyd", "they'd"},     {"thats", "that's"},
-    {"theres", "there's"},     {"whats", "what's"},     {"heres", "here's"},
-    {"wheres", "where's"},     {"whos", "who's"},       {"hes", "he's"},
-    {"shes", "she's"},         {"couldve", "could've"}, {"wouldve", "would've"},
-    {"shouldve", "should've"}, {NULL, NULL}};
+static const char *const contractions[][2] = {{"dont", "don't"},         {"doesnt", "doesn't"},
+                                              {"didnt", "didn't"},       {"isnt", "isn't"},
+                                              {"wasnt", "wasn't"},       {"arent", "aren't"},
+                                              {"werent", "weren't"},     {"havent", "haven't"},
+                                              {"hasnt", "hasn't"},       {"hadnt", "hadn't"},
+                                              {"couldnt", "couldn't"},   {"wouldnt", "wouldn't"},
+                                              {"shouldnt", "shouldn't"}, {"mustnt", "mustn't"},
+                                              {"neednt", "needn't"},     {"ive", "I've"},
+                                              {"youre", "you're"},       {"theyre", "they're"},
+                                              {"weve", "we've"},         {"theyve", "they've"},
+                                              {"youve", "you've"},       {"youll", "you'll"},
+                                              {"theyll", "they'll"},     {"itll", "it'll"},
+                                              {"youd", "you'd"},         {"theyd", "they'd"},
+                                              {"thats", "that's"},       {"theres", "there's"},
+                                              {"whats", "what's"},       {"heres", "here's"},
+                                              {"wheres", "where's"},     {"whos", "who's"},
+                                              {"hes", "he's"},           {"shes", "she's"},
+                                              {"couldve", "could've"},   {"wouldve", "would've"},
+                                              {"shouldve", "should've"}, {NULL, NULL}};
 
 /* The contraction at i written into out; the words used (0: none): one
  * of the list; "cant" and "wont" (English words too: "cant", a manner of
@@ -1416,15 +1421,15 @@ static const char *const contractions[][2] = {
  * is said with ("im going to", "im not sure", "and im concerned"). */
 static long contraction_at(const fmt *f, size_t i, sbuf *out)
 {
-    static const char *const subjects[] = {"i",   "you",     "he",  "she", "we",
-                                           "they", "it",     "patient", NULL};
-    static const char *const im_before[] = {"and", "but",  "so",   "because", "if",   "that",
-                                            "when", "since", "as",  "well",    "okay", "ok",
-                                            "yes",  "no",   "now",  "then",    "think", NULL};
+    static const char *const subjects[] = {"i",    "you", "he",      "she", "we",
+                                           "they", "it",  "patient", NULL};
+    static const char *const im_before[] = {"and",  "but",   "so",  "because", "if",    "that",
+                                            "when", "since", "as",  "well",    "okay",  "ok",
+                                            "yes",  "no",    "now", "then",    "think", NULL};
     static const char *const im_after[] = {
-        "not",     "sure",   "going",   "gonna",   "also",  "just",   "still", "here",
-        "concerned", "worried", "glad",  "happy",   "sorry", "afraid", "unsure", "calling",
-        "hoping",  "thinking", "fine",  "okay",    "a",     "an",     "very",  "really", NULL};
+        "not",     "sure", "going", "gonna", "also",   "just",   "still",   "here",   "concerned",
+        "worried", "glad", "happy", "sorry", "afraid", "unsure", "calling", "hoping", "thinking",
+        "fine",    "okay", "a",     "an",    "very",   "really", NULL};
     const format_view *v = &f->v;
     const char *w = format_word(v, i), *written = NULL;
     for (size_t c = 0; contractions[c][0] && !written; c++)
@@ -2171,10 +2176,8 @@ static long list_number(const fmt *f, const item *t)
     const char *s = item_text(f, t);
     char *end;
     long said;
-    bool numbered = t->n_words == 2 && !strcmp(f->v.w[t->first_word].text
-                                                    ? f->v.w[t->first_word].text
-                                                    : "",
-                                                "number");
+    bool numbered = t->n_words == 2 &&
+                    !strcmp(f->v.w[t->first_word].text ? f->v.w[t->first_word].text : "", "number");
     /* a bare list's item: the number word alone, written "N." */
     bool bare = t->n_words == 1 && format_number_word(&f->v, t->first_word, &said);
     if (t->kind != ITEM_WORD || !(numbered || bare) || s[0] < '1' || s[0] > '9')
@@ -2259,13 +2262,13 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
  * with ("two in the spleen", "one is enough") or command after it. */
 static bool bare_item_word(const fmt *f, size_t i, long val, sbuf *buf)
 {
-    static const char *const not_item_after[] = {"more", "less",  "other", "another", "each",
-                                                 "time", "times", "last",  "through", "thru",
+    static const char *const not_item_after[] = {"more", "less",   "other", "another", "each",
+                                                 "time", "times",  "last",  "through", "thru",
                                                  "or",   "number", NULL};
     /* what a count is said with ("two in the spleen", "one is enough") */
-    static const char *const count_after[] = {"in",  "on",   "at",  "from", "by",  "per",
-                                              "into", "over", "under", "is",  "are", "was",
-                                              "were", "has",  "have", "had",  NULL};
+    static const char *const count_after[] = {"in",   "on",   "at",    "from", "by",  "per",
+                                              "into", "over", "under", "is",   "are", "was",
+                                              "were", "has",  "have",  "had",  NULL};
     long v, after;
     size_t ck;
     if (!format_number_word(&f->v, i, &v) || v != val || !format_word(&f->v, i + 1)[0] ||
@@ -2532,20 +2535,19 @@ static size_t pronoun_subject_at(const format_view *v, size_t i)
     return in_list(format_word(v, i), subject_pronouns) ? 1 : 0;
 }
 
-/* Verbs whose object is a clause said without "that": a subject after
- * one goes on its clause ("we will ensure the wound is clean", "imaging
- * shows the mass is", "we will check the line is flushed"). */
+/* Verbs whose object is a clause said without "that", beside those of
+ * clause_goes_on and clause_verbs: a subject after one goes on its clause
+ * ("we will ensure the wound is clean", "imaging shows the mass is", "we
+ * will check the line is flushed"). */
 static const char *const clause_object_verbs[] = {
-    "ensure",   "ensures",     "confirm",      "confirms",     "check",     "checks",
-    "verify",   "verified",    "see",          "saw",          "show",      "shows",
-    "showed",   "suggest",     "suggests",     "suggested",    "indicate",  "indicates",
-    "indicated", "reveal",     "reveals",      "revealed",     "demonstrate", "demonstrates",
-    "demonstrated", "note",    "notes",        "noted",        "given",     "assume",
-    "doubt",    "suspect",     "recommend",    "decide",       "remember",  "forget",
-    "discover", "agree",       "explain",      "says",         "tell",      "think",
-    "thinks",   "means",       "knows",        "feels",        "felt",      "expects",
-    "hopes",    "notice",      "noticed",      "documented",   "confirmed", "reported",
-    "stated",   "heard",       NULL};
+    "ensure",      "ensures",      "confirm",      "confirms",  "check",    "checks",  "verify",
+    "verified",    "saw",          "show",         "shows",     "showed",   "suggest", "suggests",
+    "suggested",   "indicate",     "indicates",    "indicated", "reveal",   "reveals", "revealed",
+    "demonstrate", "demonstrates", "demonstrated", "note",      "notes",    "noted",   "given",
+    "doubt",       "suspect",      "recommend",    "decide",    "remember", "forget",  "discover",
+    "agree",       "explain",      "says",         "tell",      "thinks",   "means",   "knows",
+    "feels",       "felt",         "expects",      "hopes",     "notice",   "noticed", "documented",
+    "confirmed",   "reported",     "stated",       NULL};
 
 /* Verbs a subject said with "the" and any noun is taken before: a copula,
  * "has", "had", "will", or a finding's verb ("the period of observation
@@ -2554,8 +2556,8 @@ static const char *const clause_object_verbs[] = {
  * participle of the object of the clause before ("we will give the kids
  * ...", "he was given the dose ordered"). */
 static const char *const the_subject_verbs[] = {
-    "is",       "are",     "was",      "were",     "has",     "had",      "will",
-    "measures", "measured", "shows",   "showed",   "remains", "remained", "appears",
+    "is",       "are",      "was",          "were",         "has",     "had",      "will",
+    "measures", "measured", "shows",        "showed",       "remains", "remained", "appears",
     "appeared", "revealed", "demonstrates", "demonstrated", NULL};
 
 /* The words of a subject "the" and one to four words of a noun at i
@@ -2568,16 +2570,16 @@ static size_t the_subject_at(const format_view *v, size_t i)
      * their object ("advanced over a guidewire using the seldinger
      * technique"; a noun in -ing, "swelling", "pending", is no verb) */
     static const char *const prepositions[] = {
-        "over",      "under",     "near",      "across",     "along",      "through",
-        "throughout", "behind",   "beneath",   "below",      "above",      "via",
-        "per",       "around",    "within",    "without",    "against",    "toward",
-        "towards",   "onto",      "upon",      "between",    "among",      "beyond",
-        "inside",    "outside",   "past",      "during",     "using",      "including",
-        "following", "regarding", "concerning", "involving", "excluding",  "requiring",
-        "considering", "containing", "causing", "receiving", "taking",     "getting",
-        "having",    "making",    "doing",     "showing",    "revealing",  "demonstrating",
-        "indicating", "suggesting", "confirming", "checking", "ensuring",  "seeing",
-        "noting",    NULL};
+        "over",        "under",      "near",       "across",    "along",     "through",
+        "throughout",  "behind",     "beneath",    "below",     "above",     "via",
+        "per",         "around",     "within",     "without",   "against",   "toward",
+        "towards",     "onto",       "upon",       "between",   "among",     "beyond",
+        "inside",      "outside",    "past",       "during",    "using",     "including",
+        "following",   "regarding",  "concerning", "involving", "excluding", "requiring",
+        "considering", "containing", "causing",    "receiving", "taking",    "getting",
+        "having",      "making",     "doing",      "showing",   "revealing", "demonstrating",
+        "indicating",  "suggesting", "confirming", "checking",  "ensuring",  "seeing",
+        "noting",      NULL};
     if (!format_word_is(v, i, "the") || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
         return 0;
     for (size_t k = 1; k <= 4 && i + k + 1 < v->n + 1; k++) {
@@ -2780,26 +2782,32 @@ static bool clause_start_at(const fmt *f, size_t i)
  * words a finding said of one starts with ("lungs clear", "abdomen soft",
  * "neck supple", "skin warm", "heart regular rate and rhythm", "extremities
  * no edema"). */
-static const char *const exam_parts[] = {
-    "general", "heent",  "head",          "eyes",     "ears",       "nose",       "throat",
-    "mouth",   "neck",   "lungs",         "chest",    "heart",      "cardiac",    "cardiovascular",
-    "abdomen", "back",   "extremities",   "skin",     "neuro",      "neurologic", "neurological",
-    "psych",   "pulses", "musculoskeletal", "psychiatric", NULL};
+static const char *const exam_parts[] = {"general",      "heent",
+                                         "head",         "eyes",
+                                         "ears",         "nose",
+                                         "throat",       "mouth",
+                                         "neck",         "lungs",
+                                         "chest",        "heart",
+                                         "cardiac",      "cardiovascular",
+                                         "abdomen",      "back",
+                                         "extremities",  "skin",
+                                         "neuro",        "neurologic",
+                                         "neurological", "psych",
+                                         "pulses",       "musculoskeletal",
+                                         "psychiatric",  NULL};
 static const char *const exam_findings[] = {
-    "clear",        "soft",      "supple",      "regular",    "warm",       "normal",
-    "nontender",    "intact",    "benign",      "unremarkable", "symmetric", "normocephalic",
-    "nondistended", "moist",     "no",          "without",    "negative",   "alert",
-    "grossly",      "within",    NULL};
+    "clear",  "soft",    "supple",       "regular",   "warm",          "normal",       "nontender",
+    "intact", "benign",  "unremarkable", "symmetric", "normocephalic", "nondistended", "moist",
+    "no",     "without", "negative",     "alert",     "grossly",       "within",       NULL};
 
 /* Parts that also end a longer noun ("femoral neck", "bladder neck",
  * "humeral head", "lower back", "barrel chest"): a finding after one
  * starts a new fragment only when it is said of the exam's part alone. */
-static const char *const exam_parts_in_nouns[] = {"general", "head",  "eyes",   "ears",
+static const char *const exam_parts_in_nouns[] = {"general", "head",   "eyes",  "ears",
                                                   "nose",    "throat", "mouth", "neck",
                                                   "chest",   "heart",  "back",  NULL};
-static const char *const exam_part_findings[] = {"clear",  "soft",          "supple",
-                                                 "regular", "normocephalic", "atraumatic",
-                                                 "warm",    NULL};
+static const char *const exam_part_findings[] = {"clear",         "soft",       "supple", "regular",
+                                                 "normocephalic", "atraumatic", "warm",   NULL};
 
 /* True when an exam part and a finding start at i ("lungs clear"). */
 static bool exam_finding_at(const format_view *v, size_t i)
@@ -2824,11 +2832,11 @@ static bool exam_finding_at(const format_view *v, size_t i)
 static bool exam_fragment_at(const fmt *f, size_t i)
 {
     static const char *const part_before[] = {
-        "her",    "his",       "their",    "my",        "your",      "its",   "our",
-        "this",   "that",      "lower",    "upper",     "left",      "right", "mid",
-        "middle", "anterior",  "posterior", "bilateral", "both",     "entire", "whole",
-        "ray",    "xray",      "ct",       "mri",       "ultrasound", "scan", "film",
-        "films",  "view",      "views",    "cta",       "pet",       NULL};
+        "her",    "his",      "their",     "my",        "your",       "its",    "our",
+        "this",   "that",     "lower",     "upper",     "left",       "right",  "mid",
+        "middle", "anterior", "posterior", "bilateral", "both",       "entire", "whole",
+        "ray",    "xray",     "ct",        "mri",       "ultrasound", "scan",   "film",
+        "films",  "view",     "views",     "cta",       "pet",        NULL};
     const format_view *v = &f->v;
     if (i < 2 || !exam_finding_at(v, i))
         return false;
