@@ -192,6 +192,16 @@ static bool at_sentence_start(const fmt *f)
     const item *t = last_item(f);
     if (!t || t->kind == ITEM_BREAK)
         return true;
+    /* a closing quote after a sentence's end ("hopeless." and its quote):
+     * the mark before it decides */
+    if (t->kind == ITEM_ATTACH && item_text(f, t)[0] == '"') {
+        size_t i = (size_t)(t - f->it);
+        while (i > 0 && f->it[i - 1].kind == ITEM_EMPTY)
+            i--;
+        t = i > 0 ? &f->it[i - 1] : NULL;
+        if (!t)
+            return true;
+    }
     return t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0]);
 }
 
@@ -225,7 +235,9 @@ static int open_parens(const fmt *f)
         const char *s = item_text(f, t);
         if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0])))
             break;
-        depth += t->kind == ITEM_OPEN ? 1 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1 : 0;
+        depth += t->kind == ITEM_OPEN && s[0] == '('     ? 1
+                 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1
+                                                         : 0;
     }
     return depth;
 }
@@ -246,6 +258,22 @@ static int close_parens(fmt *f)
     return rc;
 }
 
+/* Adds a sentence's period: after the last item, or inside a closing
+ * quote that ends it, as US style writes it (`states "I feel
+ * hopeless."`). */
+static int emit_period(fmt *f)
+{
+    item *q = &f->it[f->n_it - 1];
+    if (!(q->kind == ITEM_ATTACH && item_text(f, q)[0] == '"'))
+        return emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+    item quote = *q;
+    f->n_it--;
+    int rc = emit(f, ITEM_ATTACH, ".", 1, quote.first_word ? quote.first_word - 1 : 0, 0);
+    if (rc == 0)
+        f->it[f->n_it++] = quote;
+    return rc;
+}
+
 /* Ends the sentence before word next with an added period, unless the
  * text already ends one or the words on either side hold it together
  * (force: a break or heading follows, only the text end counts). */
@@ -261,7 +289,7 @@ static int end_sentence(fmt *f, size_t next, bool force)
          in_list(format_word(&f->v, next), continuing_words)))
         return 0;
     int rc = close_parens(f);
-    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+    return rc < 0 ? rc : emit_period(f);
 }
 
 /* ---- dictation commands ------------------------------------------------------ */
@@ -283,6 +311,17 @@ static const char *const commands[][2] = {{"period", "."},
                                           {"open paren", "("},
                                           {"close parenthesis", ")"},
                                           {"close paren", ")"},
+                                          /* quotation marks around the
+                                           * patient's own words (session
+                                           * 57); "quote" alone only after
+                                           * a verb of saying (quote_at) */
+                                          {"open quote", "\""},
+                                          {"begin quote", "\""},
+                                          {"quote", "\""},
+                                          {"close quote", "\""},
+                                          {"end quote", "\""},
+                                          {"end of quote", "\""},
+                                          {"unquote", "\""},
                                           {"scratch that", NULL},
                                           {NULL, NULL}};
 
@@ -318,10 +357,31 @@ static const char *const articles[] = {"a", "an", "the", NULL};
 
 static bool pause_between(const fmt *f, size_t i);
 
+/* True for a command that opens a quotation ("open quote", "begin quote",
+ * "quote"); the other quote commands close one. */
+static bool quote_opens(int c)
+{
+    return commands[c][1] && commands[c][1][0] == '"' &&
+           (!strcmp(commands[c][0], "quote") || !strncmp(commands[c][0], "open", 4) ||
+            !strncmp(commands[c][0], "begin", 5));
+}
+
+/* Verbs of saying before which "quote" alone opens a quotation ("patient
+ * states quote i feel hopeless unquote"); elsewhere it is the noun ("the
+ * quote from the insurer"). */
+static const char *const saying_verbs[] = {
+    "states",   "stated",   "state",     "says",      "said",     "say",       "reports",
+    "reported", "report",   "describes", "described", "explains", "explained", "writes",
+    "wrote",    "asks",     "asked",     "replied",   "replies",  "responded", "responds",
+    "endorses", "endorsed", "as",        NULL};
+
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
+        return -1;
+    if (!strcmp(commands[c][0], "quote") &&
+        !(i > f->v.floor && in_list(format_word(&f->v, i - 1), saying_verbs)))
         return -1;
     /* A pause that may end the sentence before it leaves the command no
      * word before it: a stream, which starts there, sees none either. */
@@ -417,7 +477,9 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         scratch(f, i, i + k);
         return 0;
     }
-    enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
+    enum item_kind kind = mark[0] == '\n'                    ? ITEM_BREAK
+                          : mark[0] == '(' || quote_opens(c) ? ITEM_OPEN
+                                                             : ITEM_ATTACH;
     const item *t = last_item(f);
     int rc;
     /* A line or paragraph break said before any text ("new paragraph plan
@@ -436,13 +498,31 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         return emit(f, ITEM_EMPTY, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it; a
      * break leaves a heading's colon before it. */
+    /* A closing quote keeps a period added before it, inside it as US
+     * style has it ("hopeless." and the quote). */
     if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
-        t->n_words == 0 && !(kind == ITEM_BREAK && item_text(f, t)[0] == ':'))
+        t->n_words == 0 && !(kind == ITEM_BREAK && item_text(f, t)[0] == ':') &&
+        !(mark[0] == '"' && strchr(".?!", item_text(f, t)[0])))
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
         return rc;
     if (strchr(".?!", mark[0]) && (rc = close_parens(f)) < 0)
         return rc;
+    /* a period or comma said after a closing quote goes inside it, as US
+     * style writes it ("as quote fine unquote comma": `as "fine,"`): one
+     * piece of both commands' words, so the pieces keep the words' order */
+    item *q = f->n_it ? &f->it[f->n_it - 1] : NULL;
+    if (f->o->smart && strchr(".,", mark[0]) && q && q->kind == ITEM_ATTACH && q->n_words &&
+        !strcmp(item_text(f, q), "\"") && !at_sentence_start(f)) {
+        size_t off = f->store.len;
+        char both[3] = {mark[0], '"', '\0'};
+        if ((rc = sbuf_append(&f->store, both, sizeof(both))) < 0)
+            return rc;
+        q->off = off;
+        q->n_words = i + k - q->first_word;
+        q->end = f->v.w[i + k - 1].end;
+        return 0;
+    }
     return emit(f, kind, mark, strlen(mark), i, k);
 }
 
@@ -2975,10 +3055,11 @@ static int build(fmt *f)
         if ((rc = close_parens(f)) < 0)
             goto out;
         const item *t = last_item(f);
-        if (t && (t->kind == ITEM_WORD ||
-                  (t->kind == ITEM_ATTACH && item_text(f, t)[0] &&
-                   strchr(")-", item_text(f, t)[0]))))
-            rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+        if (t &&
+            (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] &&
+                                      strchr(")-\"", item_text(f, t)[0]))) &&
+            !at_sentence_start(f))
+            rc = emit_period(f);
         if (rc == 0)
             rc = capitals(f);
     } else if (f->o->dictation) {

@@ -1629,6 +1629,69 @@ static void test_microbes_factors_markers(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A date said in numbers after a preposition, with a year of four digits
+ * and no date cue (session 57): "on twelve fourteen twenty twenty five"
+ * was "12 1420 25". */
+static void test_numeric_date_after_preposition(void **state)
+{
+    static const char *const cases[][2] = {
+        {"status post arthroplasty on twelve fourteen twenty twenty five",
+         "Status post arthroplasty on 12/14/2025."},
+        {"surgery on one two twenty twenty three", "Surgery on 1/2/2023."},
+        {"since four twelve nineteen ninety eight she has", "Since 4/12/1998 she has."},
+        {"on three five twenty twenty four units", "On 35 2024 units."},
+        {"on twelve fourteen", "On 12 14."},
+        {"until one fifteen", "Until 115."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on twelve | fourteen twenty twenty five",
+        "on twelve fourteen | twenty twenty five",
+        "on twelve fourteen twenty | twenty five",
+        "on three five twenty twenty four | units",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Quotation marks around a patient's own words (session 57): "open
+ * quote", "begin quote", "quote" after a verb of saying; "close quote",
+ * "end quote", "unquote"; a period or comma, said or added, inside the
+ * closing quote as US style writes it. */
+static void test_quote_commands(void **state)
+{
+    static const char *const cases[][2] = {
+        {"patient states quote i feel hopeless unquote", "Patient states \"I feel hopeless.\""},
+        {"she said open quote i just want to sleep close quote period",
+         "She said \"I just want to sleep.\""},
+        {"he reported quote no energy end quote and poor sleep",
+         "He reported \"no energy\" and poor sleep."},
+        {"describes her mood as quote fine unquote comma affect flat",
+         "Describes her mood as \"fine,\" affect flat."},
+        {"she stated quote i am done period i want to go home unquote",
+         "She stated \"I am done. I want to go home.\""},
+        {"the quote from the insurance company was high",
+         "The quote from the insurance company was high."},
+        {"quote me on that", "Quote me on that."},
+    };
+    CHECK(cases);
+    static const char *const off[][2] = {
+        {"she said open quote i am fine close quote period", "she said \"i am fine\"."},
+    };
+    check_cases_smart(off, sizeof(off) / sizeof(off[0]), false);
+    static const char *const spoken[] = {
+        "patient states | quote i feel hopeless unquote",
+        "patient states quote | i feel hopeless unquote",
+        "patient states quote i feel hopeless | unquote",
+        "she said open | quote i just want to sleep close quote period",
+        "she said open quote i just want to sleep close | quote period",
+        "she said open quote i just want to sleep close quote | period",
+        "describes her mood as quote fine unquote | comma affect flat",
+        "he reported quote no energy end | quote and poor sleep",
+        "she stated quote i am done period | i want to go home unquote",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -3709,6 +3772,8 @@ int main(void)
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_quote_commands),
+        cmocka_unit_test(test_numeric_date_after_preposition),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
