@@ -1497,8 +1497,9 @@ static const char *const contractions[][2] = {{"dont", "don't"},         {"doesn
  * of the list; "cant" and "wont" (English words too: "cant", a manner of
  * speech; "wont", a habit) after a subject ("she cant walk", "i wont");
  * "im" (the recogniser's word for "I'm" said short, and "IM" beside a
- * dose or route) at a sentence's or clause's start before what "I'm"
- * is said with ("im going to", "im not sure", "and im concerned"). */
+ * dose or route) at a sentence's or clause's start (or a quotation's or
+ * parenthesis's) before what "I'm" is said with ("im going to", "im not
+ * sure", "and im concerned", `states "I'm not sure"`). */
 static long contraction_at(const fmt *f, size_t i, sbuf *out)
 {
     static const char *const subjects[] = {"i",    "you", "he",      "she", "we",
@@ -1517,8 +1518,10 @@ static long contraction_at(const fmt *f, size_t i, sbuf *out)
             written = contractions[c][1];
     if (!written && i > 0 && in_list(format_word(v, i - 1), subjects))
         written = !strcmp(w, "cant") ? "can't" : !strcmp(w, "wont") ? "won't" : NULL;
+    const item *t = last_item(f);
     if (!written && !strcmp(w, "im") && !english_abbreviation_at(v, i) &&
-        (i == v->floor || at_sentence_start(f) || in_list(format_word(v, i - 1), im_before))) {
+        (i == v->floor || at_sentence_start(f) || (t && t->kind == ITEM_OPEN) ||
+         in_list(format_word(v, i - 1), im_before))) {
         const char *next = format_word(v, i + 1);
         size_t n = strlen(next);
         if (in_list(next, im_after) || (n >= 5 && !strcmp(next + n - 3, "ing")))

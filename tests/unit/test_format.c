@@ -1937,6 +1937,7 @@ static void test_contractions(void **state)
         {"im going to start him on lisinopril", "I'm going to start him on lisinopril."},
         {"im not sure", "I'm not sure."},
         {"and im concerned about her", "And I'm concerned about her."},
+        {"she said quote im not sure unquote", "She said \"I'm not sure.\""},
         {"she doesnt smoke and ive told her thats fine",
          "She doesn't smoke and I've told her that's fine."},
         {"he cant walk and she wont drive", "He can't walk and she won't drive."},
