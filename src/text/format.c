@@ -1495,6 +1495,68 @@ static bool english_abbreviation_open(const format_view *v, size_t i)
     return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
 }
 
+/* Contractions a recogniser (or a dictionary) writes without their
+ * apostrophe that are no English word, and as written. */
+static const char *const contractions[][2] = {{"dont", "don't"},         {"doesnt", "doesn't"},
+                                              {"didnt", "didn't"},       {"isnt", "isn't"},
+                                              {"wasnt", "wasn't"},       {"arent", "aren't"},
+                                              {"werent", "weren't"},     {"havent", "haven't"},
+                                              {"hasnt", "hasn't"},       {"hadnt", "hadn't"},
+                                              {"couldnt", "couldn't"},   {"wouldnt", "wouldn't"},
+                                              {"shouldnt", "shouldn't"}, {"mustnt", "mustn't"},
+                                              {"neednt", "needn't"},     {"ive", "I've"},
+                                              {"youre", "you're"},       {"theyre", "they're"},
+                                              {"weve", "we've"},         {"theyve", "they've"},
+                                              {"youve", "you've"},       {"youll", "you'll"},
+                                              {"theyll", "they'll"},     {"itll", "it'll"},
+                                              {"youd", "you'd"},         {"theyd", "they'd"},
+                                              {"thats", "that's"},       {"theres", "there's"},
+                                              {"whats", "what's"},       {"heres", "here's"},
+                                              {"wheres", "where's"},     {"whos", "who's"},
+                                              {"hes", "he's"},           {"shes", "she's"},
+                                              {"couldve", "could've"},   {"wouldve", "would've"},
+                                              {"shouldve", "should've"}, {NULL, NULL}};
+
+/* The contraction at i written into out; the words used (0: none): one
+ * of the list; "cant" and "wont" (English words too: "cant", a manner of
+ * speech; "wont", a habit) after a subject ("she cant walk", "i wont");
+ * "im" (the recogniser's word for "I'm" said short, and "IM" beside a
+ * dose or route) at a sentence's or clause's start (or a quotation's or
+ * parenthesis's) before what "I'm" is said with ("im going to", "im not
+ * sure", "and im concerned", `states "I'm not sure"`). */
+static long contraction_at(const fmt *f, size_t i, sbuf *out)
+{
+    static const char *const subjects[] = {"i",    "you", "he",      "she", "we",
+                                           "they", "it",  "patient", NULL};
+    static const char *const im_before[] = {"and",  "but",   "so",  "because", "if",    "that",
+                                            "when", "since", "as",  "well",    "okay",  "ok",
+                                            "yes",  "no",    "now", "then",    "think", NULL};
+    static const char *const im_after[] = {
+        "not",     "sure", "going", "gonna", "also",   "just",   "still",   "here",   "concerned",
+        "worried", "glad", "happy", "sorry", "afraid", "unsure", "calling", "hoping", "thinking",
+        "fine",    "okay", "a",     "an",    "very",   "really", NULL};
+    const format_view *v = &f->v;
+    const char *w = format_word(v, i), *written = NULL;
+    for (size_t c = 0; contractions[c][0] && !written; c++)
+        if (!strcmp(w, contractions[c][0]))
+            written = contractions[c][1];
+    if (!written && i > 0 && in_list(format_word(v, i - 1), subjects))
+        written = !strcmp(w, "cant") ? "can't" : !strcmp(w, "wont") ? "won't" : NULL;
+    const item *t = last_item(f);
+    if (!written && !strcmp(w, "im") && !english_abbreviation_at(v, i) &&
+        (i == v->floor || at_sentence_start(f) || (t && t->kind == ITEM_OPEN) ||
+         in_list(format_word(v, i - 1), im_before))) {
+        const char *next = format_word(v, i + 1);
+        size_t n = strlen(next);
+        if (in_list(next, im_after) || (n >= 5 && !strcmp(next + n - 3, "ing")))
+            written = "I'm";
+    }
+    if (!written)
+        return 0;
+    int rc = sbuf_append_str(out, written);
+    return rc < 0 ? rc : 1;
+}
+
 /* Clotting factors, written with their Roman numeral as a note writes
  * them: "factor eight activity" is "factor VIII activity", "factor five
  * leiden" "factor V Leiden", "factor ten a" (activated) "factor Xa".
@@ -1860,6 +1922,7 @@ static bool list_item_open(const format_view *v, size_t i)
 }
 
 static bool clause_open(const format_view *v, size_t i);
+static bool bare_list_open(const format_view *v, size_t i);
 
 bool format_pending_at(const format_view *v, size_t i)
 {
@@ -1869,7 +1932,7 @@ bool format_pending_at(const format_view *v, size_t i)
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
            clotting_factor_open(v, i) || (format_word_is(v, i, "quote") && i + 1 == v->n) ||
-           clause_open(v, i);
+           clause_open(v, i) || bare_list_open(v, i);
 }
 
 /* ---- capitals ----------------------------------------------------------------- */
@@ -2219,9 +2282,12 @@ static long list_number(const fmt *f, const item *t)
 {
     const char *s = item_text(f, t);
     char *end;
-    if (t->kind != ITEM_WORD || t->n_words != 2 ||
-        strcmp(f->v.w[t->first_word].text ? f->v.w[t->first_word].text : "", "number") ||
-        s[0] < '1' || s[0] > '9')
+    long said;
+    bool numbered = t->n_words == 2 &&
+                    !strcmp(f->v.w[t->first_word].text ? f->v.w[t->first_word].text : "", "number");
+    /* a bare list's item: the number word alone, written "N." */
+    bool bare = t->n_words == 1 && format_number_word(&f->v, t->first_word, &said);
+    if (t->kind != ITEM_WORD || !(numbered || bare) || s[0] < '1' || s[0] > '9')
         return 0;
     long n = strtol(s, &end, 10);
     return end[0] == '.' && !end[1] ? n : 0;
@@ -2288,6 +2354,94 @@ static long list_item_at(fmt *f, size_t i, sbuf *buf)
     char text[8];
     int len = snprintf(text, sizeof(text), "%ld.", val);
     return (rc = emit(f, ITEM_WORD, text, (size_t)len, i, 2)) < 0 ? rc : 2;
+}
+
+/* Session 57: a numbered list said with bare numbers after a heading and
+ * its colon ("plan colon one continue metoprolol two follow up in two
+ * weeks": "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."). */
+#define BARE_LIST_REACH 10 /* the words of a bare list's first item, "one" to "two" */
+
+/* True when the number word at i (one to twenty, val) may be a bare
+ * list's item: words after it, and the number rules leave it a word (no
+ * unit, count, time, range or longer number: "two weeks", "two to three",
+ * "two cysts" are values), with no word that continues it ("one of",
+ * "one more", "two and three"), preposition or verb a count is said
+ * with ("two in the spleen", "one is enough") or command after it. */
+static bool bare_item_word(const fmt *f, size_t i, long val, sbuf *buf)
+{
+    static const char *const not_item_after[] = {"more", "less",   "other", "another", "each",
+                                                 "time", "times",  "last",  "through", "thru",
+                                                 "or",   "number", NULL};
+    /* what a count is said with ("two in the spleen", "one is enough") */
+    static const char *const count_after[] = {"in",   "on",   "at",    "from", "by",  "per",
+                                              "into", "over", "under", "is",   "are", "was",
+                                              "were", "has",  "have",  "had",  NULL};
+    long v, after;
+    size_t ck;
+    if (!format_number_word(&f->v, i, &v) || v != val || !format_word(&f->v, i + 1)[0] ||
+        format_number_word(&f->v, i + 1, &after) ||
+        in_list(format_word(&f->v, i + 1), continuing_words) ||
+        in_list(format_word(&f->v, i + 1), count_after) ||
+        in_list(format_word(&f->v, i + 1), not_item_after) ||
+        (f->o->dictation && command_at(f, i + 1, &ck) >= 0))
+        return false;
+    sbuf_clear(buf);
+    long n = format_numbers_at(&f->v, i, buf);
+    sbuf_clear(buf);
+    return n == 0;
+}
+
+/* True when "two" said as the second item of a bare list comes within
+ * BARE_LIST_REACH words after the first item's "one" at i, and the words
+ * after it are known. */
+static bool bare_second_item(const fmt *f, size_t i, sbuf *buf)
+{
+    for (size_t j = i + 2; j < f->v.n && j <= i + BARE_LIST_REACH; j++)
+        if (!in_list(format_word(&f->v, j - 1), no_end_words) && bare_item_word(f, j, 2, buf))
+            return true;
+    return false;
+}
+
+/* True when "one" at i, said after a colon or a heading, may still be a
+ * bare list's first item: the words that would say its "two" and the word
+ * after that are not all said yet. A stream holds it (and the words after
+ * it) until they are, or BARE_LIST_REACH words have gone by. */
+static bool bare_list_open(const format_view *v, size_t i)
+{
+    size_t hk;
+    bool after_label = i > 0 && format_word_is(v, i - 1, "colon");
+    for (size_t k = 1; !after_label && k <= 4 && k <= i; k++)
+        after_label = format_phrase_at(v, i - k, headings, &hk) >= 0 && hk == k;
+    return after_label && format_word_is(v, i, "one") && v->n < i + BARE_LIST_REACH + 2;
+}
+
+/* A bare list's item at i: "one" right after a heading's or label's colon
+ * (written ":" as the last item) when "two" follows as the next item, or
+ * the list's next number after the item before in the same sentence
+ * ("two" after item 1), each with words after it that the number rules
+ * leave as words. Written "N." and the word after it starts a sentence.
+ * Returns the words used (0: none) or a negative code. */
+static long bare_list_item_at(fmt *f, size_t i, sbuf *buf)
+{
+    long val;
+    const item *t = last_item(f);
+    if (!format_number_word(&f->v, i, &val) || val < 1 || val > 20 ||
+        !bare_item_word(f, i, val, buf))
+        return 0;
+    if (val == 1) {
+        if (!t || t->kind != ITEM_ATTACH || strcmp(item_text(f, t), ":") ||
+            !bare_second_item(f, i, buf))
+            return 0;
+    } else if (sentence_list_number(f) != val - 1 ||
+               in_list(format_word(&f->v, i - 1), no_end_words)) {
+        return 0;
+    }
+    int rc = end_sentence(f, i, true);
+    if (rc < 0)
+        return rc;
+    char text[8];
+    int len = snprintf(text, sizeof(text), "%ld.", val);
+    return (rc = emit(f, ITEM_WORD, text, (size_t)len, i, 1)) < 0 ? rc : 1;
 }
 
 /* ---- fillers and values said again ------------------------------------------ */
@@ -2488,6 +2642,67 @@ static size_t pronoun_subject_at(const format_view *v, size_t i)
     return in_list(format_word(v, i), subject_pronouns) ? 1 : 0;
 }
 
+/* Verbs whose object is a clause said without "that", beside those of
+ * clause_goes_on and clause_verbs: a subject after one goes on its clause
+ * ("we will ensure the wound is clean", "imaging shows the mass is", "we
+ * will check the line is flushed"). */
+static const char *const clause_object_verbs[] = {
+    "ensure",      "ensures",      "confirm",      "confirms",  "check",    "checks",  "verify",
+    "verified",    "saw",          "show",         "shows",     "showed",   "suggest", "suggests",
+    "suggested",   "indicate",     "indicates",    "indicated", "reveal",   "reveals", "revealed",
+    "demonstrate", "demonstrates", "demonstrated", "note",      "notes",    "noted",   "given",
+    "doubt",       "suspect",      "recommend",    "decide",    "remember", "forget",  "discover",
+    "agree",       "explain",      "says",         "tell",      "thinks",   "means",   "knows",
+    "feels",       "felt",         "expects",      "hopes",     "notice",   "noticed", "documented",
+    "confirmed",   "reported",     "stated",       NULL};
+
+/* Verbs a subject said with "the" and any noun is taken before: a copula,
+ * "has", "had", "will", or a finding's verb ("the period of observation
+ * was uneventful", "the common bile duct measures six millimeters"). A
+ * verb in -s or -ed is not: after "the" it may be a plural noun or a
+ * participle of the object of the clause before ("we will give the kids
+ * ...", "he was given the dose ordered"). */
+static const char *const the_subject_verbs[] = {
+    "is",       "are",      "was",          "were",         "has",     "had",      "will",
+    "measures", "measured", "shows",        "showed",       "remains", "remained", "appears",
+    "appeared", "revealed", "demonstrates", "demonstrated", NULL};
+
+/* The words of a subject "the" and one to four words of a noun at i
+ * before one of the_subject_verbs ("the fascia was", "the period of
+ * observation was", "the common bile duct measures"): "of" inside it, no
+ * other word a clause goes on after, no verb of the list (0: none). */
+static size_t the_subject_at(const format_view *v, size_t i)
+{
+    /* prepositions clause_goes_on leaves out, and participles said before
+     * their object ("advanced over a guidewire using the seldinger
+     * technique"; a noun in -ing, "swelling", "pending", is no verb) */
+    static const char *const prepositions[] = {
+        "over",        "under",      "near",       "across",    "along",     "through",
+        "throughout",  "behind",     "beneath",    "below",     "above",     "via",
+        "per",         "around",     "within",     "without",   "against",   "toward",
+        "towards",     "onto",       "upon",       "between",   "among",     "beyond",
+        "inside",      "outside",    "past",       "during",    "using",     "including",
+        "following",   "regarding",  "concerning", "involving", "excluding", "requiring",
+        "considering", "containing", "causing",    "receiving", "taking",    "getting",
+        "having",      "making",     "doing",      "showing",   "revealing", "demonstrating",
+        "indicating",  "suggesting", "confirming", "checking",  "ensuring",  "seeing",
+        "noting",      NULL};
+    if (!format_word_is(v, i, "the") || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
+        return 0;
+    for (size_t k = 1; k <= 4 && i + k + 1 < v->n + 1; k++) {
+        const char *w = format_word(v, i + k);
+        if (!w[0])
+            return 0;
+        if (k >= 2 && in_list(w, the_subject_verbs))
+            return k;
+        if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
+             !(k >= 2 && !strcmp(w, "of"))) ||
+            in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
+            return 0;
+    }
+    return 0;
+}
+
 /* The words a subject starting a clause takes at i: "he", "she", "they",
  * "we", "it", "the patient", "patient", or one of noun_subjects after
  * "the", "her", "his" or "their" or alone, when a copula follows it (0:
@@ -2497,11 +2712,34 @@ static size_t subject_at(const format_view *v, size_t i)
     size_t p = pronoun_subject_at(v, i);
     if (p)
         return p;
+    if ((p = the_subject_at(v, i)))
+        return p;
     size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     return format_phrase_at(v, i + d, noun_subjects, &k) >= 0 &&
                    in_list(format_word(v, i + d + k), copulas)
                ? d + k
                : 0;
+}
+
+/* True when "the" at i and the words after it, said last, may still be a
+ * subject of the_subject_at once its verb is said ("... morphine the
+ * period | of observation was"): no word after it yet rules one out and
+ * its verb may still come within four words. */
+static bool the_subject_open(const format_view *v, size_t i)
+{
+    if (!format_word_is(v, i, "the") || i + 5 <= v->n || the_subject_at(v, i) ||
+        (i > 0 && (in_list(format_word(v, i - 1), clause_goes_on) ||
+                   in_list(format_word(v, i - 1), clause_verbs) ||
+                   in_list(format_word(v, i - 1), clause_object_verbs))))
+        return false;
+    for (size_t k = 1; i + k < v->n; k++) {
+        const char *w = format_word(v, i + k);
+        if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
+             !(k >= 2 && !strcmp(w, "of"))) ||
+            in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
+            return false;
+    }
+    return true;
 }
 
 /* True when the words from i to the end may still become a subject that
@@ -2512,6 +2750,8 @@ static size_t subject_at(const format_view *v, size_t i)
  * the last word anyway). */
 static bool clause_open(const format_view *v, size_t i)
 {
+    if (the_subject_open(v, i))
+        return true;
     size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     if (i + d >= v->n)
         return d == 1;
@@ -2550,6 +2790,8 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
 }
 
 #define CLAUSE_MAX_WORDS 60
+
+static bool exam_finding_at(const format_view *v, size_t i);
 
 /* True when the word before i is a past tense that may take what follows
  * as its object clause ("he confirmed the wound is clean", "we discussed
@@ -2593,7 +2835,7 @@ static bool clause_start_at(const fmt *f, size_t i)
                                              "year",   "years",   NULL};
     const format_view *v = &f->v;
     size_t k = subject_at(v, i), words = 0;
-    bool verb = false, value = false, timed = false;
+    bool verb = false, value = false, timed = false, finding = false;
     const char *first = "";
     if (!k || i == 0)
         return false;
@@ -2605,6 +2847,7 @@ static bool clause_start_at(const fmt *f, size_t i)
         (!pronoun_subject_at(v, i) && !noun_subject_stands(f, i, k)) ||
         in_list(format_word(v, i - 1), clause_goes_on) ||
         in_list(format_word(v, i - 1), clause_verbs) ||
+        in_list(format_word(v, i - 1), clause_object_verbs) ||
         in_list(format_word(v, v->floor), subordinators))
         return false;
     /* the clause written since the last sentence end, comma or semicolon
@@ -2622,6 +2865,7 @@ static bool clause_start_at(const fmt *f, size_t i)
         if ((words += t->n_words) > CLAUSE_MAX_WORDS)
             return false;
         first = format_word(v, t->first_word);
+        finding = exam_finding_at(v, t->first_word) || !strcmp(first, "no");
         value = value || strpbrk(item_text(f, t), "0123456789");
         for (size_t w = t->first_word; w < t->first_word + t->n_words; w++) {
             verb = verb || in_list(format_word(v, w), clause_verbs);
@@ -2632,8 +2876,97 @@ static bool clause_start_at(const fmt *f, size_t i)
      * forty over ninety he denies ..."), unless it says when or where the
      * next one happens ("for two days he has had ...", "two weeks post op
      * she is ...") */
-    return words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
-                                   !in_list(first, subordinators)));
+    if (words >= 3 && (verb || (value && !timed && !in_list(first, prepositions) &&
+                                !in_list(first, subordinators))))
+        return true;
+    /* a finding said with no verb is one too, when it is an exam part's
+     * or a negative ("lungs clear she is comfortable", "no acute distress
+     * she is alert") */
+    return words >= 2 && finding;
+}
+
+/* The parts of a physical exam a dictated finding is said of, and the
+ * words a finding said of one starts with ("lungs clear", "abdomen soft",
+ * "neck supple", "skin warm", "heart regular rate and rhythm", "extremities
+ * no edema"). */
+static const char *const exam_parts[] = {"general",      "heent",
+                                         "head",         "eyes",
+                                         "ears",         "nose",
+                                         "throat",       "mouth",
+                                         "neck",         "lungs",
+                                         "chest",        "heart",
+                                         "cardiac",      "cardiovascular",
+                                         "abdomen",      "back",
+                                         "extremities",  "skin",
+                                         "neuro",        "neurologic",
+                                         "neurological", "psych",
+                                         "pulses",       "musculoskeletal",
+                                         "psychiatric",  NULL};
+static const char *const exam_findings[] = {
+    "clear",  "soft",    "supple",       "regular",   "warm",          "normal",       "nontender",
+    "intact", "benign",  "unremarkable", "symmetric", "normocephalic", "nondistended", "moist",
+    "no",     "without", "negative",     "alert",     "grossly",       "within",       NULL};
+
+/* Parts that also end a longer noun ("femoral neck", "bladder neck",
+ * "humeral head", "lower back", "barrel chest"): a finding after one
+ * starts a new fragment only when it is said of the exam's part alone. */
+static const char *const exam_parts_in_nouns[] = {"general", "head",   "eyes",  "ears",
+                                                  "nose",    "throat", "mouth", "neck",
+                                                  "chest",   "heart",  "back",  NULL};
+static const char *const exam_part_findings[] = {"clear",         "soft",       "supple", "regular",
+                                                 "normocephalic", "atraumatic", "warm",   NULL};
+
+/* True when an exam part and a finding start at i ("lungs clear"). */
+static bool exam_finding_at(const format_view *v, size_t i)
+{
+    const char *w = format_word(v, i), *next = format_word(v, i + 1);
+    if (in_list(w, exam_parts_in_nouns))
+        return in_list(next, exam_part_findings);
+    return in_list(w, exam_parts) && in_list(next, exam_findings);
+}
+
+/* True when word i starts an exam finding that ends the fragment before
+ * it with no pause or mark said between ("lungs clear heart regular rate
+ * and rhythm abdomen soft": three sentences): an exam part and a finding
+ * ("lungs clear", "abdomen soft", "extremities no edema"), after a
+ * fragment of two words or more since the last sentence end, comma or
+ * semicolon, whose last word goes on into no noun: none of the words a
+ * clause goes on after (conjunctions, prepositions, determiners, ...),
+ * no possessive, no side or place of a part ("lower back", "left chest",
+ * "upper abdomen"), no imaging ("x ray chest normal", "c t abdomen
+ * without contrast"), no other exam part ("chest wall", "neck back") and no
+ * single letter; and no subordinator starts the sentence. */
+static bool exam_fragment_at(const fmt *f, size_t i)
+{
+    static const char *const part_before[] = {
+        "her",    "his",      "their",     "my",        "your",       "its",    "our",
+        "this",   "that",     "lower",     "upper",     "left",       "right",  "mid",
+        "middle", "anterior", "posterior", "bilateral", "both",       "entire", "whole",
+        "ray",    "xray",     "ct",        "mri",       "ultrasound", "scan",   "film",
+        "films",  "view",     "views",     "cta",       "pet",        NULL};
+    const format_view *v = &f->v;
+    if (i < 2 || !exam_finding_at(v, i))
+        return false;
+    const char *before = format_word(v, i - 1);
+    if (strlen(before) < 2 || in_list(before, clause_goes_on) || in_list(before, part_before) ||
+        in_list(before, exam_parts) || in_list(before, no_end_words) ||
+        in_list(format_word(v, v->floor), subordinators))
+        return false;
+    /* a heading said inside a sentence ("... drainage physical exam
+     * cardiovascular normal") names the finding after it */
+    for (size_t k = 1, hk; k <= 4 && k <= i; k++)
+        if (format_phrase_at(v, i - k, headings, &hk) >= 0 && hk == k)
+            return false;
+    size_t words = 0;
+    for (size_t n = f->n_it; n > 0 && words < 2; n--) {
+        const item *t = &f->it[n - 1];
+        if (t->kind == ITEM_BREAK ||
+            (t->kind == ITEM_ATTACH && strchr(".?!:,;", item_text(f, t)[0])))
+            break;
+        if (t->kind == ITEM_WORD)
+            words += t->n_words;
+    }
+    return words >= 2;
 }
 
 /* Formats the words at i by the first rule that applies; returns the words
@@ -2653,7 +2986,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     move_floor(f);
-    if (clause_start_at(f, i)) {
+    if (clause_start_at(f, i) || exam_fragment_at(f, i)) {
         if ((rc = end_sentence(f, i, false)) < 0)
             return rc;
         move_floor(f);
@@ -2665,10 +2998,14 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
         n = marker_age_at(f, i);
     if (n == 0)
         n = list_item_at(f, i, scratch_buf);
+    if (n == 0)
+        n = bare_list_item_at(f, i, scratch_buf);
     if (n)
         return n;
     sbuf_clear(scratch_buf);
-    n = abbreviation_at(f, i, scratch_buf);
+    n = contraction_at(f, i, scratch_buf);
+    if (n == 0)
+        n = abbreviation_at(f, i, scratch_buf);
     if (n == 0)
         n = format_numbers_at(&f->v, i, scratch_buf);
     if (n < 0)
