@@ -773,6 +773,35 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * Paul Wood */
                                        {"wood units", "Wood units"},
                                        {"wood unit", "Wood unit"},
+                                       /* a pacemaker's battery and
+                                        * thresholds, a lead's impedance,
+                                        * a nerve's sensory amplitude
+                                        * (session 57) */
+                                       {"volts", "V"},
+                                       {"volt", "V"},
+                                       {"microvolts", "µV"},
+                                       {"microvolt", "µV"},
+                                       {"ohms", "ohms"},
+                                       /* an exercise test's work rate,
+                                        * a hyperbaric chamber's pressure,
+                                        * a liver's stiffness and fat */
+                                       {"watts", "W"},
+                                       {"atmospheres absolute", "ATA"},
+                                       {"kilopascals", "kPa"},
+                                       {"kilopascal", "kPa"},
+                                       {"decibels per meter", "dB/m"},
+                                       /* osmolality and hormones in SI
+                                        * ("640 mOsm/kg", "0.38 nmol/L"
+                                        * with "per") */
+                                       {"milliosmoles", "mOsm"},
+                                       {"nanomoles", "nmol"},
+                                       {"micromoles", "µmol"},
+                                       /* a cell count per volume, a
+                                        * count of millions per
+                                        * milliliter ("42 million/mL") */
+                                       {"cells per cubic millimeter", "cells/mm3"},
+                                       {"cells per microliter", "cells/µL"},
+                                       {"per milliliter", "/mL"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -1086,7 +1115,9 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
            strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
-           strncmp(unit, "Wood unit", 9);
+           strncmp(unit, "Wood unit", 9) && strcmp(unit, "V") && strcmp(unit, "/mL") &&
+           strcmp(unit, "µV") && strcmp(unit, "ohms") && strcmp(unit, "W") &&
+           strcmp(unit, "ATA") && strcmp(unit, "kPa");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.

@@ -3408,6 +3408,66 @@ static void test_sentence_ends_every_path(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Each spoken line (no pauses) streamed with one pause before each of its
+ * words in turn releases the whole transcript's text: a rule that reads
+ * words ahead holds the stream until they are said. */
+static void assert_cut_streams(const char *const *spoken, size_t n)
+{
+    int bad = 0, pieces;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = spoken[i];
+        for (const char *sp = strchr(s, ' '); sp; sp = strchr(sp + 1, ' ')) {
+            size_t head = (size_t)(sp - s);
+            char *cut = malloc(strlen(s) + 3);
+            assert_non_null(cut);
+            memcpy(cut, s, head);
+            strcpy(cut + head, " |");
+            strcat(cut, sp);
+            bad += !stream_matches(cut, &pieces);
+            free(cut);
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Units of blind20 (session 57): a device's volts, ohms and microvolts,
+ * watts, atmospheres absolute, kilopascals, decibels per meter, osmoles
+ * and moles in SI, cells per volume and millions per milliliter; the
+ * words stay without a number before them. */
+static void test_blind20_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"battery voltage two point nine eight volts", "Battery voltage 2.98 V."},
+        {"threshold point seven five volts at point four milliseconds",
+         "Threshold 0.75 V at 0.4 ms."},
+        {"lead impedance four hundred eighty ohms", "Lead impedance 480 ohms."},
+        {"an amplitude of nine microvolts", "An amplitude of 9 µV."},
+        {"peak work rate one hundred thirty five watts", "Peak work rate 135 W."},
+        {"two point four atmospheres absolute for ninety minutes", "2.4 ATA for 90 minutes."},
+        {"liver stiffness twenty one point six kilopascals", "Liver stiffness 21.6 kPa."},
+        {"c a p two hundred ninety decibels per meter", "CAP 290 dB/m."},
+        {"urine osmolality six hundred forty milliosmoles per kilogram",
+         "Urine osmolality 640 mOsm/kg."},
+        {"metanephrines point three eight nanomoles per liter", "Metanephrines 0.38 nmol/L."},
+        {"creatinine one hundred twelve micromoles per liter", "Creatinine 112 µmol/L."},
+        {"p m n count one hundred ninety cells per cubic millimeter", "PMN count 190 cells/mm3."},
+        {"c d four six hundred forty cells per microliter", "CD4 640 cells/µL."},
+        {"concentration forty two million per milliliter", "Concentration 42 million/mL."},
+        {"the volts were checked", "The volts were checked."},
+        {"watts per meter is not said", "Watts per meter is not said."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two point four atmospheres absolute for ninety minutes",
+        "c a p two hundred ninety decibels per meter today",
+        "six hundred forty milliosmoles per kilogram today",
+        "one hundred ninety cells per cubic millimeter today",
+        "forty two million per milliliter and motility",
+        "point seven five volts at point four milliseconds",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3495,6 +3555,7 @@ int main(void)
         cmocka_unit_test(test_speaker_turns_without_smart),
         cmocka_unit_test(test_sentence_ends_every_path),
         cmocka_unit_test(test_breaks_in_turns_and_cues),
+        cmocka_unit_test(test_blind20_units),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
