@@ -1308,7 +1308,9 @@ static void test_clinical_words_not_names(void **state)
         "november",    "december",  "english",  "spanish",   "tylenol",    "motrin",    "advil",
         /* since session 49 */
         "alzheimer",   "crohn",     "hirschsprung", "korsakoff", "meniere",  "raynaud",   "tourette",
-        "wernicke"};
+        "wernicke",
+        /* since session 57 */
+        "doppler"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -3468,6 +3470,52 @@ static void test_blind20_units(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Spelled names and eponyms of blind20 (session 57): VO2, VE/VCO2, S/D
+ * ratio, FENa, MELD-Na, IGF-1, AMH, AFI, ATP; Hunt-Hess, Cockcroft-Gault,
+ * Fisher, Lindegaard, Parkland, Doppler; alpha-fetoprotein, 25-hydroxy,
+ * half-life, FibroScan, pre-treatment before its noun. "v o two" was read
+ * as the letters VO and a number that took the "two" ("VO 217.8"). */
+static void test_blind20_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"peak v o two seventeen point eight milliliters per kilogram per minute",
+         "Peak VO2 17.8 mL/kg/min."},
+        {"fifty two percent of the peak v o two", "52% of the peak VO2."},
+        {"v e over v c o two slope of thirty six", "VE/VCO2 slope of 36."},
+        {"doppler s over d ratio two point nine", "Doppler S/D ratio 2.9."},
+        {"f e n a point three percent", "FENa 0.3%."},
+        {"a meld n a of twenty two", "A MELD-Na of 22."},
+        {"i g f one three hundred forty", "IGF-1 340."},
+        {"a m h one point one", "AMH 1.1."},
+        {"the a f i was seven point nine", "The AFI was 7.9."},
+        {"terminated by a t p", "Terminated by ATP."},
+        {"hunt hess grade three and modified fisher grade four",
+         "Hunt-Hess grade 3 and modified Fisher grade 4."},
+        {"clearance by cockcroft gault sixty one", "Clearance by Cockcroft-Gault 61."},
+        {"the lindegaard ratio the parkland volume transcranial dopplers",
+         "The Lindegaard ratio the Parkland volume transcranial Dopplers."},
+        {"alpha fetoprotein four point two", "Alpha-fetoprotein 4.2."},
+        {"twenty five hydroxy vitamin d of fourteen", "25-hydroxy vitamin D of 14."},
+        {"a half life of about three hours", "A half-life of about 3 hours."},
+        {"fibroscan liver stiffness", "FibroScan liver stiffness."},
+        {"pre treatment glucose one twelve", "Pre-treatment glucose 112."},
+        {"she came pre treatment", "She came pre treatment."},
+        {"a c t scan", "A CT scan."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "peak v o two seventeen point eight",
+        "v e over v c o two slope of thirty six",
+        "doppler s over d ratio two point nine",
+        "a meld n a of twenty two",
+        "i g f one three hundred forty",
+        "a m h one point one",
+        "twenty five hydroxy vitamin d of fourteen",
+        "pre treatment glucose one twelve",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3556,6 +3604,7 @@ int main(void)
         cmocka_unit_test(test_sentence_ends_every_path),
         cmocka_unit_test(test_breaks_in_turns_and_cues),
         cmocka_unit_test(test_blind20_units),
+        cmocka_unit_test(test_blind20_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
