@@ -719,6 +719,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"half life", "half-life"},
                                                {"half lives", "half-lives"},
                                                {"fibroscan", "FibroScan"},
+                                               /* a kidney marker named
+                                                * with its letter */
+                                               {"cystatin c", "cystatin C"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
                                                /* abbreviations written as one

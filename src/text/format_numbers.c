@@ -2074,6 +2074,10 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
      * while "vitamin d three fifty thousand units" is D3 and its dose */
     if (vitamin && (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
         return 0;
+    /* nor when the number goes on with its decimals: "cystatin c one
+     * point nine" is C and 1.9 (it was "C1 0.9" before session 57) */
+    if (format_word_is(v, i + 2, "point"))
+        return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
         return rc;

@@ -3516,6 +3516,27 @@ static void test_blind20_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A letter and a number are no spine level or vitamin when the number
+ * goes on with its decimals (session 57: "cystatin c one point nine" was
+ * "C1 0.9", "c five point five centimeters" "C5 0.5 cm"): a value read
+ * wrong. */
+static void test_blind20_level_decimals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cystatin c one point nine milligrams per liter", "Cystatin C 1.9 mg/L."},
+        {"c five point five centimeters", "C 5.5 cm."},
+        {"free t four one point two", "Free T4 1.2."},
+        {"l four five", "L4-5."},
+        {"c five c six", "C5-C6."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "cystatin c one point nine milligrams per liter",
+        "c five point five centimeters",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3605,6 +3626,7 @@ int main(void)
         cmocka_unit_test(test_breaks_in_turns_and_cues),
         cmocka_unit_test(test_blind20_units),
         cmocka_unit_test(test_blind20_names),
+        cmocka_unit_test(test_blind20_level_decimals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
