@@ -478,6 +478,25 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c diff", "C. diff"},
                                                {"c d i f f", "C. diff"},
                                                {"e coli", "E. coli"},
+                                               /* a bacterium by its genus's
+                                                * letter and species, as a
+                                                * culture report writes it
+                                                * (session 57) */
+                                               {"h pylori", "H. pylori"},
+                                               {"s aureus", "S. aureus"},
+                                               {"s epidermidis", "S. epidermidis"},
+                                               {"s pneumoniae", "S. pneumoniae"},
+                                               {"k pneumoniae", "K. pneumoniae"},
+                                               {"p aeruginosa", "P. aeruginosa"},
+                                               {"e faecalis", "E. faecalis"},
+                                               {"e faecium", "E. faecium"},
+                                               {"h influenzae", "H. influenzae"},
+                                               {"c difficile", "C. difficile"},
+                                               {"c albicans", "C. albicans"},
+                                               {"m tuberculosis", "M. tuberculosis"},
+                                               {"n gonorrhoeae", "N. gonorrhoeae"},
+                                               {"c trachomatis", "C. trachomatis"},
+                                               {"b fragilis", "B. fragilis"},
                                                /* a PET scan's uptake, the
                                                 * COPD stage by its
                                                 * initiative (session 56) */
@@ -646,6 +665,15 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c a nineteen nine", "CA 19-9"},
                                                {"c a one twenty five", "CA-125"},
                                                {"c a fifteen three", "CA 15-3"},
+                                               {"c a twenty seven twenty nine", "CA 27-29"},
+                                               /* the same tumour markers with
+                                                * "ca" as one word, as the
+                                                * recogniser's dictionary
+                                                * holds it (session 57) */
+                                               {"ca nineteen nine", "CA 19-9"},
+                                               {"ca one twenty five", "CA-125"},
+                                               {"ca fifteen three", "CA 15-3"},
+                                               {"ca twenty seven twenty nine", "CA 27-29"},
                                                /* hormones and antigens
                                                 * written in mixed case */
                                                {"h c g", "hCG"},
@@ -653,6 +681,8 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"rh", "Rh"},
                                                {"group a strep", "group A strep"},
                                                {"group b strep", "group B strep"},
+                                               {"group a streptococcus", "group A Streptococcus"},
+                                               {"group b streptococcus", "group B Streptococcus"},
                                                /* markers named by letters
                                                 * and a number, written
                                                 * joined as published */
@@ -662,6 +692,38 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c d eight", "CD8"},
                                                {"c d twenty", "CD20"},
                                                {"c d thirty", "CD30"},
+                                               {"c d three", "CD3"},
+                                               {"c d nineteen", "CD19"},
+                                               {"c d thirty three", "CD33"},
+                                               {"c d thirty four", "CD34"},
+                                               {"c d fifty six", "CD56"},
+                                               /* "cd" as one word, as the
+                                                * recogniser's dictionary
+                                                * holds it (session 57) */
+                                               {"cd three", "CD3"},
+                                               {"cd four", "CD4"},
+                                               {"cd eight", "CD8"},
+                                               {"cd nineteen", "CD19"},
+                                               {"cd twenty", "CD20"},
+                                               {"cd thirty", "CD30"},
+                                               {"cd thirty three", "CD33"},
+                                               {"cd thirty four", "CD34"},
+                                               {"cd fifty six", "CD56"},
+                                               /* the hereditary breast cancer
+                                                * genes, the spondyloarthritis
+                                                * allele */
+                                               /* cobalamin without "vitamin"
+                                                * before it, only before what
+                                                * is said of it (b12_after) */
+                                               {"b twelve", "B12"},
+                                               {"hemophilia a", "hemophilia A"},
+                                               {"hemophilia b", "hemophilia B"},
+                                               {"brca one", "BRCA1"},
+                                               {"brca two", "BRCA2"},
+                                               {"b r c a one", "BRCA1"},
+                                               {"b r c a two", "BRCA2"},
+                                               {"hla b twenty seven", "HLA-B27"},
+                                               {"h l a b twenty seven", "HLA-B27"},
                                                {"k i sixty seven", "Ki-67"},
                                                {"ki sixty seven", "Ki-67"},
                                                /* radiology reports'
@@ -1282,6 +1344,15 @@ static const char *const her2_after[] = {
     "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
     "was",      "fish",     "i",        "ihc",     NULL};
 
+/* Words said of vitamin B12 right after "b twelve" when "vitamin" is
+ * not said ("b twelve level", "b twelve injections"): "hepatitis b
+ * twelve weeks ago" is the letter and a count. */
+static const char *const b12_after[] = {
+    "level",      "levels",     "deficiency", "deficient", "injection", "injections",
+    "shot",       "shots",      "supplement", "supplements", "supplementation",
+    "replacement", "and",       "was",        "is",        "of",        "folate",
+    "low",        NULL};
+
 /* 1 when word i may join "bun" to its value ("bun of eighteen"). */
 static size_t bun_joiner(const format_view *v, size_t i)
 {
@@ -1326,6 +1397,52 @@ static bool english_abbreviation_open(const format_view *v, size_t i)
     return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
 }
 
+/* Clotting factors, written with their Roman numeral as a note writes
+ * them: "factor eight activity" is "factor VIII activity", "factor five
+ * leiden" "factor V Leiden", "factor ten a" (activated) "factor Xa".
+ * Only where the words make it the clotting factor: "a" after VII or X
+ * (or II), a word said of the factor after it, or "anti" or
+ * "recombinant" before it; "rheumatoid factor eight", "a factor of two"
+ * and "risk factor two" stay as they were. Returns the words used, the
+ * numeral (and "a") in *numeral. Session 57. */
+static const char *const factor_numerals[][2] = {
+    {"two", "II"},   {"five", "V"},   {"v", "V"},          {"seven", "VII"},    {"eight", "VIII"},
+    {"nine", "IX"},  {"ten", "X"},    {"x", "X"},          {"eleven", "XI"},    {"twelve", "XII"},
+    {"thirteen", "XIII"}, {NULL, NULL}};
+static const char *const factor_after[] = {
+    "leiden",      "activity",  "activities", "level",      "levels",     "deficiency",
+    "deficient",   "inhibitor", "inhibitors", "assay",      "assays",     "concentrate",
+    "replacement", "infusion",  "antibody",   "antibodies", "antigen",    "mutation",
+    "gene",        "variant",   "product",    "prophylaxis", NULL};
+
+static size_t clotting_factor_at(const format_view *v, size_t i, char numeral[8])
+{
+    size_t k;
+    if (!format_word_is(v, i, "factor"))
+        return 0;
+    int n = format_pair_at(v, i + 1, factor_numerals, &k);
+    if (n < 0)
+        return 0;
+    const char *roman = factor_numerals[n][1];
+    bool activated = format_word_is(v, i + 2, "a") &&
+                     (!strcmp(roman, "VII") || !strcmp(roman, "X") || !strcmp(roman, "II"));
+    bool before = i > v->floor && (format_word_is(v, i - 1, "anti") ||
+                                   format_word_is(v, i - 1, "recombinant"));
+    if (!activated && !before && !in_list(format_word(v, i + 2), factor_after))
+        return 0;
+    snprintf(numeral, 8, "%s%s", roman, activated ? "a" : "");
+    return activated ? 3 : 2;
+}
+
+/* "factor" or "factor" and a numeral said last: the next word decides. */
+static bool clotting_factor_open(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_word_is(v, i, "factor") &&
+           (i + 1 == v->n ||
+            (format_pair_at(v, i + 1, factor_numerals, &k) >= 0 && i + 2 == v->n));
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1347,6 +1464,13 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
+    char numeral[8];
+    if ((lv = (long)clotting_factor_at(&f->v, i, numeral))) {
+        int rc = sbuf_append_str(out, "factor ");
+        if (rc == 0)
+            rc = sbuf_append_str(out, numeral);
+        return rc < 0 ? rc : lv;
+    }
     if (oxygen_tension_at(&f->v, i)) {
         int rc = sbuf_append_str(out, "pO2");
         return rc < 0 ? rc : 3;
@@ -1363,6 +1487,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     if (a >= 0 && !strcmp(abbreviations[a][0], "her two") && i + k < f->v.n &&
         !in_list(format_word(&f->v, i + k), her2_after) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
+        a = -1;
+    if (a >= 0 && !strcmp(abbreviations[a][0], "b twelve") &&
+        !(i > f->v.floor && format_word_is(&f->v, i - 1, "vitamin")) && i + k < f->v.n &&
+        !in_list(format_word(&f->v, i + k), b12_after))
         a = -1;
     const char *english = a < 0 ? english_abbreviation_at(&f->v, i) : NULL;
     if (english) {
@@ -1533,6 +1661,7 @@ bool format_pending_at(const format_view *v, size_t i)
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
+           clotting_factor_open(v, i) ||
            clause_open(v, i);
 }
 
@@ -1583,7 +1712,32 @@ static const char *const eponyms[] = {
     "wernicke",
     /* a bleed's grade, a vasospasm ratio, a burn's fluid formula, the
      * ultrasound (session 57) */
-    "fisher",      "lindegaard", "parkland", "doppler", "dopplers", NULL};
+    "fisher",      "lindegaard", "parkland", "doppler", "dopplers",
+    /* the factor V mutation, named for the city (session 57) */
+    "leiden",      NULL};
+
+/* Genera of the microbes a culture grows, written with their capital as
+ * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida
+ * esophagitis"; the species after it stays lower case). None is an
+ * English word; "bacillus" (a rod-shaped bacterium: "gram negative
+ * bacilli") and "chlamydia" (the infection, which notes write in lower
+ * case) are not taken. Session 57; they were lower case. */
+static const char *const genera[] = {
+    "acinetobacter",   "actinomyces",    "aeromonas",        "aspergillus",   "babesia",
+    "bacteroides",     "bartonella",     "blastomyces",      "bordetella",    "borrelia",
+    "brucella",        "burkholderia",   "campylobacter",    "candida",       "citrobacter",
+    "clostridioides",  "clostridium",    "coccidioides",     "corynebacterium", "cryptococcus",
+    "cryptosporidium", "cutibacterium",  "ehrlichia",        "eikenella",     "entamoeba",
+    "enterobacter",    "enterococcus",   "escherichia",      "francisella",   "fusobacterium",
+    "gardnerella",     "giardia",        "haemophilus",      "helicobacter",  "histoplasma",
+    "kingella",        "klebsiella",     "lactobacillus",    "legionella",    "leishmania",
+    "listeria",        "moraxella",      "morganella",       "mycobacterium", "mycoplasma",
+    "neisseria",       "nocardia",       "pasteurella",      "plasmodium",    "pneumocystis",
+    "prevotella",      "propionibacterium", "proteus",       "providencia",   "pseudomonas",
+    "rickettsia",      "salmonella",     "serratia",         "shigella",      "staphylococcus",
+    "stenotrophomonas", "streptococcus", "strongyloides",    "toxoplasma",    "treponema",
+    "trichomonas",     "trichophyton",   "ureaplasma",       "vibrio",        "yersinia",
+    NULL};
 
 /* Eponyms that are also English words, capitals only with their "'s"
  * ("bell's palsy"; "a bell" stays). */
@@ -1595,7 +1749,7 @@ static bool capital_name(const char *w)
 {
     char stem[64];
     size_t len = strlen(w);
-    if (in_list(w, eponyms) || in_list(w, brand_names))
+    if (in_list(w, eponyms) || in_list(w, brand_names) || in_list(w, genera))
         return true;
     if (len < 3 || len >= sizeof(stem) || strcmp(w + len - 2, "'s"))
         return false;

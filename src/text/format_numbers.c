@@ -773,34 +773,50 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * Paul Wood */
                                        {"wood units", "Wood units"},
                                        {"wood unit", "Wood unit"},
+                                       /* SI amounts of substance and
+                                        * osmolality ("110 µmol/L" with
+                                        * "per liter", "290 mOsm/kg"), a
+                                        * CT's dose, a gas's pressure in
+                                        * kilopascals, a thyroid hormone
+                                        * in micro international units,
+                                        * a count per microliter or per
+                                        * cubic millimeter (session 57) */
+                                       {"micromoles", "µmol"},
+                                       {"micromole", "µmol"},
+                                       {"nanomoles", "nmol"},
+                                       {"nanomole", "nmol"},
+                                       {"picomoles", "pmol"},
+                                       {"picomole", "pmol"},
+                                       {"milliosmoles", "mOsm"},
+                                       {"milliosmole", "mOsm"},
+                                       {"milligray", "mGy"},
+                                       {"kilopascals", "kPa"},
+                                       {"kilopascal", "kPa"},
+                                       {"micro international units", "µIU"},
+                                       {"microliters", "µL"},
+                                       {"microliter", "µL"},
+                                       {"cells per microliter", "cells/µL"},
+                                       {"cells per cubic millimeter", "cells/mm3"},
+                                       {"per microliter", "/µL"},
+                                       {"per cubic millimeter", "/mm3"},
                                        /* a pacemaker's battery and
                                         * thresholds, a lead's impedance,
                                         * a nerve's sensory amplitude
-                                        * (session 57) */
+                                        * (session 57, blind20) */
                                        {"volts", "V"},
                                        {"volt", "V"},
                                        {"microvolts", "µV"},
                                        {"microvolt", "µV"},
                                        {"ohms", "ohms"},
                                        /* an exercise test's work rate,
-                                        * a hyperbaric chamber's pressure,
-                                        * a liver's stiffness and fat */
+                                        * a hyperbaric chamber's
+                                        * pressure, a liver's fat by its
+                                        * attenuation */
                                        {"watts", "W"},
                                        {"atmospheres absolute", "ATA"},
-                                       {"kilopascals", "kPa"},
-                                       {"kilopascal", "kPa"},
                                        {"decibels per meter", "dB/m"},
-                                       /* osmolality and hormones in SI
-                                        * ("640 mOsm/kg", "0.38 nmol/L"
-                                        * with "per") */
-                                       {"milliosmoles", "mOsm"},
-                                       {"nanomoles", "nmol"},
-                                       {"micromoles", "µmol"},
-                                       /* a cell count per volume, a
-                                        * count of millions per
+                                       /* a count of millions per
                                         * milliliter ("42 million/mL") */
-                                       {"cells per cubic millimeter", "cells/mm3"},
-                                       {"cells per microliter", "cells/µL"},
                                        {"per milliliter", "/mL"},
                                        {NULL, NULL}};
 
@@ -1088,6 +1104,7 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                            /* HbA1c in IFCC units:
                                             * "mmol/mol" */
                                            {"mole", "mol"},
+                                           {"microliter", "µL"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -1115,9 +1132,9 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
            strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
-           strncmp(unit, "Wood unit", 9) && strcmp(unit, "V") && strcmp(unit, "/mL") &&
-           strcmp(unit, "µV") && strcmp(unit, "ohms") && strcmp(unit, "W") &&
-           strcmp(unit, "ATA") && strcmp(unit, "kPa");
+           strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
+           strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
+           strcmp(unit, "W") && strcmp(unit, "ATA");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.

@@ -1309,8 +1309,21 @@ static void test_clinical_words_not_names(void **state)
         /* since session 49 */
         "alzheimer",   "crohn",     "hirschsprung", "korsakoff", "meniere",  "raynaud",   "tourette",
         "wernicke",
-        /* since session 57 */
-        "doppler"};
+        /* since session 57: the ultrasound's eponym, the city of factor V
+         * Leiden, microbes' genera */
+        "doppler", "leiden", "acinetobacter", "actinomyces", "aeromonas", "aspergillus", "babesia",
+        "bacteroides", "bartonella", "blastomyces", "bordetella", "borrelia", "brucella",
+        "burkholderia", "campylobacter", "candida", "citrobacter", "clostridioides",
+        "clostridium", "coccidioides", "corynebacterium", "cryptococcus", "cryptosporidium",
+        "cutibacterium", "ehrlichia", "eikenella", "entamoeba", "enterobacter", "enterococcus",
+        "escherichia", "francisella", "fusobacterium", "gardnerella", "giardia", "haemophilus",
+        "helicobacter", "histoplasma", "kingella", "klebsiella", "lactobacillus", "legionella",
+        "leishmania", "listeria", "moraxella", "morganella", "mycobacterium", "mycoplasma",
+        "neisseria", "nocardia", "pasteurella", "plasmodium", "pneumocystis", "prevotella",
+        "propionibacterium", "proteus", "providencia", "pseudomonas", "rickettsia",
+        "salmonella", "serratia", "shigella", "staphylococcus", "stenotrophomonas",
+        "streptococcus", "strongyloides", "toxoplasma", "treponema", "trichomonas",
+        "trichophyton", "ureaplasma", "vibrio", "yersinia"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -1557,6 +1570,59 @@ static void test_one_word_abbreviations(void **state)
         "given im | injection",
         "amoxicillin five hundred milligrams po | bid",
         "she ate a bun | and left",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Microbes, clotting factors, markers and genes as a note writes them
+ * (session 57): a genus with its capital, a genus's letter with its
+ * period, a clotting factor's Roman numeral where the words make it the
+ * factor, "cd" and "ca" as one word, B12 without "vitamin" only before
+ * what is said of it, SI and count units. */
+static void test_microbes_factors_markers(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sputum grew klebsiella pneumoniae and pseudomonas",
+         "Sputum grew Klebsiella pneumoniae and Pseudomonas."},
+        {"oral candida", "Oral Candida."},
+        {"gram negative bacilli", "Gram negative bacilli."},
+        {"tested for chlamydia", "Tested for chlamydia."},
+        {"group b streptococcus negative", "Group B Streptococcus negative."},
+        {"h pylori stool antigen and s aureus", "H. pylori stool antigen and S. aureus."},
+        {"factor five leiden heterozygote", "Factor V Leiden heterozygote."},
+        {"factor v leiden", "Factor V Leiden."},
+        {"factor eight activity five percent", "Factor VIII activity 5%."},
+        {"given factor seven a", "Given factor VIIa."},
+        {"anti factor ten a level", "Anti factor Xa level."},
+        {"hemophilia a with factor eight inhibitors", "Hemophilia A with factor VIII inhibitors."},
+        {"rheumatoid factor eight", "Rheumatoid factor eight."},
+        {"a factor of two", "A factor of two."},
+        {"cd four count two hundred", "CD4 count 200."},
+        {"c d thirty four positive", "CD34 positive."},
+        {"ca one twenty five was three hundred", "CA-125 was 300."},
+        {"ca nineteen nine", "CA 19-9."},
+        {"brca two carrier hla b twenty seven positive", "BRCA2 carrier HLA-B27 positive."},
+        {"b twelve level low", "B12 level low."},
+        {"check a b twelve", "Check a B12."},
+        {"hepatitis b twelve weeks ago", "Hepatitis B 12 weeks ago."},
+        {"creatinine one hundred ten micromoles per liter", "Creatinine 110 µmol/L."},
+        {"osmolality two ninety milliosmoles per kilogram", "Osmolality 290 mOsm/kg."},
+        {"t s h four point two micro international units per milliliter",
+         "TSH 4.2 µIU/mL."},
+        {"ct dose twelve milligray p a o two nine kilopascals", "CT dose 12 mGy PaO2 9 kPa."},
+        {"cd four three fifty cells per cubic millimeter", "CD4 350 cells/mm3."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "factor | eight activity",
+        "factor eight | activity",
+        "factor ten | a",
+        "rheumatoid factor | eight",
+        "b twelve | level",
+        "hepatitis b | twelve weeks",
+        "cd | four count",
+        "h | pylori",
+        "creatinine one hundred ten micromoles | per liter",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -3559,6 +3625,7 @@ int main(void)
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
+        cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
