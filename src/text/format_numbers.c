@@ -1137,6 +1137,20 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "W") && strcmp(unit, "ATA");
 }
 
+/* True when "from" at j starts the clock time a rate runs from, not a
+ * time before or after something: "point eight units an hour from
+ * midnight to six a m" is a basal rate (session 57; it was "0.8 units an
+ * hour from midnight"), "five milligrams an hour from now" stays. */
+static bool rate_from_clock(const format_view *v, size_t j)
+{
+    long n;
+    return format_word_is(v, j, "from") &&
+           (format_word_is(v, j + 1, "midnight") || format_word_is(v, j + 1, "noon") ||
+            (format_number_word(v, j + 1, &n) && n >= 1 && n <= 12 &&
+             (format_word_is(v, j + 2, "a") || format_word_is(v, j + 2, "p") ||
+              format_word_is(v, j + 2, "am") || format_word_is(v, j + 2, "pm"))));
+}
+
 /* The unit said at i, if any: its written form (in *u) and words in *k.
  * "per" and what it is per are taken while the table has them ("five
  * nanograms per milliliter": "ng/mL"). */
@@ -1167,7 +1181,8 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
     if (!strchr(u->text, '/') &&
         ((format_word_is(v, i + *k, "an") && format_word_is(v, i + *k + 1, "hour")) ||
          (format_word_is(v, i + *k, "a") && format_word_is(v, i + *k + 1, "minute"))) &&
-        index_in(format_word(v, i + *k + 2), not_rates) < 0 && len + 5 < sizeof(u->text)) {
+        (index_in(format_word(v, i + *k + 2), not_rates) < 0 || rate_from_clock(v, i + *k + 2)) &&
+        len + 5 < sizeof(u->text)) {
         snprintf(u->text + len, sizeof(u->text) - len, "/%s",
                  format_word_is(v, i + *k + 1, "hour") ? "h" : "min");
         *k += 2;
@@ -1205,6 +1220,11 @@ static bool unit_open_at(const format_view *v, size_t i)
             (i + kb + 1 == v->n || ((format_word_is(v, i + kb + 1, "hour") ||
                                      format_word_is(v, i + kb + 1, "minute")) &&
                                     i + kb + 2 == v->n)))
+            return true;
+        /* "units an hour from | midnight": the clock may follow */
+        if ((!strcmp(a, "an") || !strcmp(a, "a")) &&
+            (format_word_is(v, i + kb + 1, "hour") || format_word_is(v, i + kb + 1, "minute")) &&
+            format_word_is(v, i + kb + 2, "from") && i + kb + 5 > v->n)
             return true;
     }
     if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))

@@ -3603,6 +3603,30 @@ static void test_blind20_level_decimals(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A rate said with "an hour" before "from" and the clock it runs from is
+ * a rate (session 57: "basal point eight units an hour from midnight"
+ * was "0.8 units an hour from midnight"); "an hour from now" stays a time
+ * after something. */
+static void test_blind20_rate_from_clock(void **state)
+{
+    static const char *const cases[][2] = {
+        {"basal point eight units an hour from midnight to six a m",
+         "Basal 0.8 units/h from midnight to 6 AM."},
+        {"ten milliliters an hour from seven p m", "10 mL/h from 7 PM."},
+        {"two units an hour from noon", "2 units/h from noon."},
+        {"five milligrams an hour from now", "5 mg an hour from now."},
+        {"five milligrams an hour from the start", "5 mg an hour from the start."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "basal point eight units an hour from midnight to six a m",
+        "ten milliliters an hour from seven p m",
+        "five milligrams an hour from now",
+        "five milligrams an hour from seven days ago",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3694,6 +3718,7 @@ int main(void)
         cmocka_unit_test(test_blind20_units),
         cmocka_unit_test(test_blind20_names),
         cmocka_unit_test(test_blind20_level_decimals),
+        cmocka_unit_test(test_blind20_rate_from_clock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
