@@ -2986,7 +2986,11 @@ static bool clock_span_from(const format_view *v, size_t i, const spoken_num *s)
  * 445-6789), the letters said before them joined ("member ID XQR551082"). */
 static const char *const id_cues[] = {
     "mrn",   "record",  "account", "chart",    "accession", "member",    "policy",     "id",
-    "claim", "license", "licence", "medicaid", "medicare",  "encounter", "subscriber", NULL};
+    "claim", "license", "licence", "medicaid", "medicare",  "encounter", "subscriber",
+    /* a device's serial number, a case's number (session 57: "case number
+     * seven seven oh four two one nine" was a phone's 770-4219); both
+     * cues of redaction's too */
+    "serial", "case", NULL};
 
 /* True when an identifier's cue comes right before word i, past "number",
  * "is", "was" ("her mrn is ...", "the chart number is ..."); spelled "m r

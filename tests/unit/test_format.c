@@ -3627,6 +3627,27 @@ static void test_blind20_rate_from_clock(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "serial" and "case" are identifiers' cues (session 57: "case number
+ * seven seven oh four two one nine" was a phone's 770-4219), as they are
+ * redaction's. */
+static void test_blind20_id_cues(void **state)
+{
+    static const char *const cases[][2] = {
+        {"device serial number p j n eight oh four four one two",
+         "Device serial number PJN804412."},
+        {"poison control case number seven seven oh four two one nine",
+         "Poison control case number 7704219."},
+        {"in case three four tablets remain", "In case 34 tablets remain."},
+        {"call five five five zero one four two", "Call 555-0142."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "poison control case number seven seven oh four two one nine",
+        "device serial number p j n eight oh four four one two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3719,6 +3740,7 @@ int main(void)
         cmocka_unit_test(test_blind20_names),
         cmocka_unit_test(test_blind20_level_decimals),
         cmocka_unit_test(test_blind20_rate_from_clock),
+        cmocka_unit_test(test_blind20_id_cues),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
