@@ -227,6 +227,24 @@ static void test_clinical_words_not_names(void **state)
         expect(keep[i], keep[i]);
 }
 
+/* blind20 (session 57): a bleed's grade and a clearance's formula by
+ * their authors, and the Glasgow coma scale's parts said as letters and
+ * digits, are no names or identifiers; a cue before letters and digits
+ * still is. */
+static void test_blind20_not_phi(void **state)
+{
+    static const char *const keep[] = {
+        "a subarachnoid hemorrhage hunt hess grade three",
+        "creatinine clearance by cockcroft gault sixty one milliliters per minute",
+        "g c s went from e three v four m six to e four v five m six overnight",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+    expect("mrn e three v four m six two", "mrn [ID]");
+    expect("seen by doctor hess", "seen by doctor [NAME]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -748,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_pcm),
         cmocka_unit_test(test_blind10_identifiers),
         cmocka_unit_test(test_blind11_identifiers),
+        cmocka_unit_test(test_blind20_not_phi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
