@@ -2229,7 +2229,7 @@ bool format_open_word(const format_view *v, size_t i)
         "over", "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months",
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
-        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint",
+        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -3450,8 +3450,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * g" -> "a 12-lead EKG", "an eighteen gauge i v" -> "an 18-gauge IV" */
     /* and an angle said singular before what it measures: "a twenty two
      * degree curve" -> "a 22-degree curve" */
-    static const char *const spans[] = {"minute", "hour", "day",   "week",   "month",
-                                        "year",   "lead", "gauge", "degree", NULL};
+    /* and a formula's or diet's energy: "twenty four calorie feeds" ->
+     * "24-calorie feeds" (session 57) */
+    static const char *const spans[] = {"minute", "hour", "day",    "week",    "month", "year",
+                                        "lead",   "gauge", "degree", "calorie", NULL};
     /* a count before a needle's or catheter's size: "two fifteen gauge
      * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair
      * read as one value, 215, is no size) */

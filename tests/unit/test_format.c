@@ -3648,6 +3648,24 @@ static void test_blind20_id_cues(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "calorie" said singular between a number and a noun joins the number
+ * with a hyphen, as a time does (session 57: "twenty four calorie feeds"
+ * is "24-calorie feeds"). */
+static void test_blind20_calorie(void **state)
+{
+    static const char *const cases[][2] = {
+        {"moving to twenty four calorie feeds tomorrow", "Moving to 24-calorie feeds tomorrow."},
+        {"a two thousand calorie diet", "A 2000-calorie diet."},
+        {"five hundred calories a day", "500 calories a day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "moving to twenty four calorie feeds tomorrow",
+        "a two thousand calorie diet",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3741,6 +3759,7 @@ int main(void)
         cmocka_unit_test(test_blind20_level_decimals),
         cmocka_unit_test(test_blind20_rate_from_clock),
         cmocka_unit_test(test_blind20_id_cues),
+        cmocka_unit_test(test_blind20_calorie),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
