@@ -3468,6 +3468,20 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};
+    /* and before a time's length said with its digit: "two five minute
+     * air breaks" -> "2 5-minute air breaks" (session 57; it was "25
+     * minute"): two digits said one by one, neither zero, before a time
+     * said singular and a noun */
+    static const char *const times_said[] = {"minute", "hour", "day", "week", "month", NULL};
+    const char *noun = format_word(v, j + 1);
+    if (s.k == 2 && count >= 2 && count <= 9 && unit_at(v, i + 1) >= 1 &&
+        s.value == count * 10 + unit_at(v, i + 1) && index_in(format_word(v, j), times_said) >= 0 &&
+        noun[0] >= 'a' && noun[0] <= 'z' && index_in(noun, count_phrase_stops) < 0 &&
+        index_in(noun, not_nouns) < 0 && !number_at(v, j + 1, &t) &&
+        !(i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0)) {
+        int rc = sbuf_printf(out, "%ld %d-%s", count, unit_at(v, i + 1), format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     const char *after = format_word(v, j + 1);
     /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
     bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||

@@ -3666,6 +3666,28 @@ static void test_blind20_calorie(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Two digits said one by one before a time said singular and a noun are
+ * a count and the time's length (session 57: "two five minute air
+ * breaks" was "25 minute air breaks"), as "two fifteen gauge needles";
+ * after a value word, or with no noun after, they stay one number. */
+static void test_blind20_count_before_length(void **state)
+{
+    static const char *const cases[][2] = {
+        {"ninety minutes with two five minute air breaks",
+         "90 minutes with 2 5-minute air breaks."},
+        {"three two hour sessions", "3 2-hour sessions."},
+        {"twenty five minute breaks", "25-minute breaks."},
+        {"room two five minute walk", "Room 25 minute walk."},
+        {"two five minute later", "25 minute later."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "ninety minutes with two five minute air breaks",
+        "three two hour sessions today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3760,6 +3782,7 @@ int main(void)
         cmocka_unit_test(test_blind20_rate_from_clock),
         cmocka_unit_test(test_blind20_id_cues),
         cmocka_unit_test(test_blind20_calorie),
+        cmocka_unit_test(test_blind20_count_before_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
