@@ -870,7 +870,10 @@ static const char *const value_cues[] = {
      * 9", as "wedge pressure 18") */
     "pressure",
     /* the coronary flow grade ("TIMI 3 flow") */
-    "timi", NULL};
+    "timi",
+    /* a course's numbered session ("treatment 9", as "cycle 3"; session
+     * 57) */
+    "treatment", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)

@@ -3688,6 +3688,24 @@ static void test_blind20_count_before_length(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "treatment" is a value word, a course's numbered session as "cycle"
+ * is (session 57: "after treatment nine" is "treatment 9"), with every
+ * value word's limits. */
+static void test_blind20_treatment(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she had barotrauma after treatment nine", "She had barotrauma after treatment 9."},
+        {"treatment two of six", "Treatment 2 of 6."},
+        {"an antral follicle count of nine", "An antral follicle count of nine."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "after treatment nine of forty",
+        "she had barotrauma after treatment nine today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3783,6 +3801,7 @@ int main(void)
         cmocka_unit_test(test_blind20_id_cues),
         cmocka_unit_test(test_blind20_calorie),
         cmocka_unit_test(test_blind20_count_before_length),
+        cmocka_unit_test(test_blind20_treatment),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
