@@ -3133,16 +3133,26 @@ static bool date_cue_before(const format_view *v, size_t i)
  * twelve fifty four" -> "3/12/54". Month, day and year all said. */
 static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
 {
+    /* without a date's cue, a preposition before a date and a year of
+     * four digits make one ("status post arthroplasty on twelve fourteen
+     * twenty twenty five": 12/14/2025; it was "12 1420 25", and "on one
+     * two twenty twenty three" "12 2023"; session 57) */
+    static const char *const before_date[] = {"on",      "since", "from",  "until", "till",
+                                              "through", "by",    "before", "after", NULL};
     char month[8], day[8];
     long year;
     bool ord;
     size_t km, kd, ky;
-    if (!date_cue_before(v, i) || !(km = date_part(v, i, 12, month, sizeof(month))) ||
+    bool cue = date_cue_before(v, i);
+    if (!(cue || (i > 0 && index_in(format_word(v, i - 1), before_date) >= 0)) ||
+        !(km = date_part(v, i, 12, month, sizeof(month))) ||
         !(kd = date_part(v, i + km, 31, day, sizeof(day))))
         return 0;
     size_t j = i + km + kd;
     int width = 4;
     if (!(ky = year_at(v, j, &year))) {
+        if (!cue)
+            return 0;
         width = 2;
         if (format_word_is(v, j, "oh") && unit_at(v, j + 1) >= 0) {
             year = unit_at(v, j + 1);

@@ -1611,6 +1611,9 @@ static void test_microbes_factors_markers(void **state)
          "TSH 4.2 µIU/mL."},
         {"ct dose twelve milligray p a o two nine kilopascals", "CT dose 12 mGy PaO2 9 kPa."},
         {"cd four three fifty cells per cubic millimeter", "CD4 350 cells/mm3."},
+        {"received the shingrix and prevnar twenty vaccines and humira",
+         "Received the Shingrix and Prevnar 20 vaccines and Humira."},
+        {"she is well versed in it", "She is well versed in it."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
@@ -1623,6 +1626,109 @@ static void test_microbes_factors_markers(void **state)
         "cd | four count",
         "h | pylori",
         "creatinine one hundred ten micromoles | per liter",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A date said in numbers after a preposition, with a year of four digits
+ * and no date cue (session 57): "on twelve fourteen twenty twenty five"
+ * was "12 1420 25". */
+static void test_numeric_date_after_preposition(void **state)
+{
+    static const char *const cases[][2] = {
+        {"status post arthroplasty on twelve fourteen twenty twenty five",
+         "Status post arthroplasty on 12/14/2025."},
+        {"surgery on one two twenty twenty three", "Surgery on 1/2/2023."},
+        {"since four twelve nineteen ninety eight she has", "Since 4/12/1998 she has."},
+        {"on three five twenty twenty four units", "On 35 2024 units."},
+        {"on twelve fourteen", "On 12 14."},
+        {"until one fifteen", "Until 115."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on twelve | fourteen twenty twenty five",
+        "on twelve fourteen | twenty twenty five",
+        "on twelve fourteen twenty | twenty five",
+        "on three five twenty twenty four | units",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Quotation marks around a patient's own words (session 57): "open
+ * quote", "begin quote", "quote" after a verb of saying; "close quote",
+ * "end quote", "unquote"; a period or comma, said or added, inside the
+ * closing quote as US style writes it. */
+static void test_quote_commands(void **state)
+{
+    static const char *const cases[][2] = {
+        {"patient states quote i feel hopeless unquote", "Patient states \"I feel hopeless.\""},
+        {"she said open quote i just want to sleep close quote period",
+         "She said \"I just want to sleep.\""},
+        {"he reported quote no energy end quote and poor sleep",
+         "He reported \"no energy\" and poor sleep."},
+        {"describes her mood as quote fine unquote comma affect flat",
+         "Describes her mood as \"fine,\" affect flat."},
+        {"she stated quote i am done period i want to go home unquote",
+         "She stated \"I am done. I want to go home.\""},
+        {"the quote from the insurance company was high",
+         "The quote from the insurance company was high."},
+        {"quote me on that", "Quote me on that."},
+    };
+    CHECK(cases);
+    static const char *const off[][2] = {
+        {"she said open quote i am fine close quote period", "she said \"i am fine\"."},
+    };
+    check_cases_smart(off, sizeof(off) / sizeof(off[0]), false);
+    static const char *const spoken[] = {
+        "patient states | quote i feel hopeless unquote",
+        "patient states quote | i feel hopeless unquote",
+        "patient states quote i feel hopeless | unquote",
+        "she said open | quote i just want to sleep close quote period",
+        "she said open quote i just want to sleep close | quote period",
+        "she said open quote i just want to sleep close quote | period",
+        "describes her mood as quote fine unquote | comma affect flat",
+        "he reported quote no energy end | quote and poor sleep",
+        "she stated quote i am done period | i want to go home unquote",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* An EKG read (session 57): leads, waves, intervals. */
+static void test_ekg_leads(void **state)
+{
+    static const char *const cases[][2] = {
+        {"q waves in leads two three and a v f", "Q waves in leads II III and aVF."},
+        {"s t elevation in two three and a v f with reciprocal changes",
+         "ST elevation in II III and aVF with reciprocal changes."},
+        {"st depression in v five and v six", "ST depression in V5 and V6."},
+        {"t wave inversions in v one through v four", "T wave inversions in V1 through V4."},
+        {"lead two rhythm strip", "Lead II rhythm strip."},
+        {"pr interval one sixty milliseconds qrs ninety qtc four forty",
+         "PR interval 160 ms QRS 90 QTc 440."},
+        {"poor r wave progression", "Poor R wave progression."},
+        {"nonspecific st t wave changes", "Nonspecific ST-T wave changes."},
+        {"changes in one of the leads", "Changes in one of the leads."},
+        {"inversions in two leads", "Inversions in 2 leads."},
+        {"elevation in one patient", "Elevation in one patient."},
+        {"leads two days ago", "Leads 2 days ago."},
+        {"grams i v one time", "Grams IV 1 time."},
+        {"he lives on main st", "He lives on main st."},
+        {"her bmi is thirty", "Her BMI is 30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "q waves in leads | two three and a v f",
+        "q waves in leads two | three and a v f",
+        "q waves in leads two three and | a v f",
+        "q waves in leads two three and a | v f",
+        "q waves in leads two three and a v | f",
+        "s t elevation in two | three",
+        "s t elevation in two | patients",
+        "changes in one | of the leads",
+        "inversions in v | one through v four",
+        "inversions in v one | through v four",
+        "leads two | days ago",
+        "st | elevation",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -3729,6 +3835,9 @@ int main(void)
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
+        cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_quote_commands),
+        cmocka_unit_test(test_numeric_date_after_preposition),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
