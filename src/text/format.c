@@ -856,6 +856,38 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"dubin johnson", "Dubin-Johnson"},
                                                {"budd chiari", "Budd-Chiari"},
                                                {"arnold chiari", "Arnold-Chiari"},
+                                               /* a subarachnoid bleed's
+                                                * grade, a creatinine
+                                                * clearance's formula
+                                                * (session 57) */
+                                               {"hunt hess", "Hunt-Hess"},
+                                               {"cockcroft gault", "Cockcroft-Gault"},
+                                               /* an exercise test's oxygen
+                                                * uptake and ventilatory
+                                                * efficiency, a Doppler's
+                                                * systolic to diastolic
+                                                * ratio, the fractional
+                                                * excretion of sodium, the
+                                                * liver score with sodium,
+                                                * a growth factor, as
+                                                * published (session 57) */
+                                               {"v o two", "VO2"},
+                                               {"v c o two", "VCO2"},
+                                               {"v e over v c o two", "VE/VCO2"},
+                                               {"s over d ratio", "S/D ratio"},
+                                               {"f e n a", "FENa"},
+                                               {"meld n a", "MELD-Na"},
+                                               {"m e l d n a", "MELD-Na"},
+                                               {"meld score", "MELD score"},
+                                               {"i g f one", "IGF-1"},
+                                               {"alpha fetoprotein", "alpha-fetoprotein"},
+                                               {"twenty five hydroxy", "25-hydroxy"},
+                                               {"half life", "half-life"},
+                                               {"half lives", "half-lives"},
+                                               {"fibroscan", "FibroScan"},
+                                               /* a kidney marker named
+                                                * with its letter */
+                                               {"cystatin c", "cystatin C"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
                                                /* abbreviations written as one
@@ -1055,7 +1087,10 @@ static const char *const spelled_a_i[][2] = {
     {"i n r", NULL},  {"i o p", NULL},   {"i p f", NULL},   {"i t p", NULL},   {"i u d", NULL},
     {"i v", NULL},    {"i v c", NULL},   {"i v f", NULL},   {"i v p b", NULL},
     /* acid-fast bacilli (session 56: "the a f b smears": "a FB") */
-    {"a f b", NULL},  {NULL, NULL}};
+    {"a f b", NULL},
+    /* anti-Müllerian hormone, the amniotic fluid index, antitachycardia
+     * pacing (session 57: "a MH", "a FI", "a TP") */
+    {"a m h", NULL},  {"a f i", NULL},   {"a t p", NULL},   {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -1370,6 +1405,8 @@ static const char *const compounds[][2] = {
     {"post transfusion", "post-transfusion"},
     /* "post op day 2" (session 56), as "post-transplant day 9" */
     {"post op", "post-op"},
+    /* "pre-treatment glucose" (session 57), as "pre-weight" */
+    {"pre treatment", "pre-treatment"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -1990,6 +2027,9 @@ static const char *const eponyms[] = {
     /* diseases named for who described them (since session 49) */
     "alzheimer",   "crohn",   "hirschsprung", "korsakoff", "meniere", "raynaud", "tourette",
     "wernicke",
+    /* a bleed's grade, a vasospasm ratio, a burn's fluid formula, the
+     * ultrasound (session 57) */
+    "fisher",      "lindegaard", "parkland", "doppler", "dopplers",
     /* the factor V mutation, named for the city (session 57) */
     "leiden",      NULL};
 

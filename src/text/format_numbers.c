@@ -799,6 +799,25 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"cells per cubic millimeter", "cells/mm3"},
                                        {"per microliter", "/µL"},
                                        {"per cubic millimeter", "/mm3"},
+                                       /* a pacemaker's battery and
+                                        * thresholds, a lead's impedance,
+                                        * a nerve's sensory amplitude
+                                        * (session 57, blind20) */
+                                       {"volts", "V"},
+                                       {"volt", "V"},
+                                       {"microvolts", "µV"},
+                                       {"microvolt", "µV"},
+                                       {"ohms", "ohms"},
+                                       /* an exercise test's work rate,
+                                        * a hyperbaric chamber's
+                                        * pressure, a liver's fat by its
+                                        * attenuation */
+                                       {"watts", "W"},
+                                       {"atmospheres absolute", "ATA"},
+                                       {"decibels per meter", "dB/m"},
+                                       /* a count of millions per
+                                        * milliliter ("42 million/mL") */
+                                       {"per milliliter", "/mL"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -851,7 +870,10 @@ static const char *const value_cues[] = {
      * 9", as "wedge pressure 18") */
     "pressure",
     /* the coronary flow grade ("TIMI 3 flow") */
-    "timi", NULL};
+    "timi",
+    /* a course's numbered session ("treatment 9", as "cycle 3"; session
+     * 57) */
+    "treatment", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -1113,7 +1135,23 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
            strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
-           strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa");
+           strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
+           strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
+           strcmp(unit, "W") && strcmp(unit, "ATA");
+}
+
+/* True when "from" at j starts the clock time a rate runs from, not a
+ * time before or after something: "point eight units an hour from
+ * midnight to six a m" is a basal rate (session 57; it was "0.8 units an
+ * hour from midnight"), "five milligrams an hour from now" stays. */
+static bool rate_from_clock(const format_view *v, size_t j)
+{
+    long n;
+    return format_word_is(v, j, "from") &&
+           (format_word_is(v, j + 1, "midnight") || format_word_is(v, j + 1, "noon") ||
+            (format_number_word(v, j + 1, &n) && n >= 1 && n <= 12 &&
+             (format_word_is(v, j + 2, "a") || format_word_is(v, j + 2, "p") ||
+              format_word_is(v, j + 2, "am") || format_word_is(v, j + 2, "pm"))));
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -1146,7 +1184,8 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
     if (!strchr(u->text, '/') &&
         ((format_word_is(v, i + *k, "an") && format_word_is(v, i + *k + 1, "hour")) ||
          (format_word_is(v, i + *k, "a") && format_word_is(v, i + *k + 1, "minute"))) &&
-        index_in(format_word(v, i + *k + 2), not_rates) < 0 && len + 5 < sizeof(u->text)) {
+        (index_in(format_word(v, i + *k + 2), not_rates) < 0 || rate_from_clock(v, i + *k + 2)) &&
+        len + 5 < sizeof(u->text)) {
         snprintf(u->text + len, sizeof(u->text) - len, "/%s",
                  format_word_is(v, i + *k + 1, "hour") ? "h" : "min");
         *k += 2;
@@ -1184,6 +1223,11 @@ static bool unit_open_at(const format_view *v, size_t i)
             (i + kb + 1 == v->n || ((format_word_is(v, i + kb + 1, "hour") ||
                                      format_word_is(v, i + kb + 1, "minute")) &&
                                     i + kb + 2 == v->n)))
+            return true;
+        /* "units an hour from | midnight": the clock may follow */
+        if ((!strcmp(a, "an") || !strcmp(a, "a")) &&
+            (format_word_is(v, i + kb + 1, "hour") || format_word_is(v, i + kb + 1, "minute")) &&
+            format_word_is(v, i + kb + 2, "from") && i + kb + 5 > v->n)
             return true;
     }
     if (!unit_at_word(v, i, &k, &u) || !unit_takes_per(u.text))
@@ -2070,6 +2114,10 @@ long format_level_at(const format_view *v, size_t i, sbuf *out)
      * while "vitamin d three fifty thousand units" is D3 and its dose */
     if (vitamin && (format_word_is(v, i + 2, "hundred") || format_word_is(v, i + 2, "thousand")))
         return 0;
+    /* nor when the number goes on with its decimals: "cystatin c one
+     * point nine" is C and 1.9 (it was "C1 0.9" before session 57) */
+    if (format_word_is(v, i + 2, "point"))
+        return 0;
     int rc = sbuf_printf(out, "%c%ld", c - 'a' + 'A', n);
     if (rc < 0)
         return rc;
@@ -2184,7 +2232,7 @@ bool format_open_word(const format_view *v, size_t i)
         "over", "to", "through", "out", "of", "the", "at", "q", "year", "years", "month", "months",
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
-        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint",
+        "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -2941,7 +2989,11 @@ static bool clock_span_from(const format_view *v, size_t i, const spoken_num *s)
  * 445-6789), the letters said before them joined ("member ID XQR551082"). */
 static const char *const id_cues[] = {
     "mrn",   "record",  "account", "chart",    "accession", "member",    "policy",     "id",
-    "claim", "license", "licence", "medicaid", "medicare",  "encounter", "subscriber", NULL};
+    "claim", "license", "licence", "medicaid", "medicare",  "encounter", "subscriber",
+    /* a device's serial number, a case's number (session 57: "case number
+     * seven seven oh four two one nine" was a phone's 770-4219); both
+     * cues of redaction's too */
+    "serial", "case", NULL};
 
 /* True when an identifier's cue comes right before word i, past "number",
  * "is", "was" ("her mrn is ...", "the chart number is ..."); spelled "m r
@@ -3411,8 +3463,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * g" -> "a 12-lead EKG", "an eighteen gauge i v" -> "an 18-gauge IV" */
     /* and an angle said singular before what it measures: "a twenty two
      * degree curve" -> "a 22-degree curve" */
-    static const char *const spans[] = {"minute", "hour", "day",   "week",   "month",
-                                        "year",   "lead", "gauge", "degree", NULL};
+    /* and a formula's or diet's energy: "twenty four calorie feeds" ->
+     * "24-calorie feeds" (session 57) */
+    static const char *const spans[] = {"minute", "hour", "day",    "week",    "month", "year",
+                                        "lead",   "gauge", "degree", "calorie", NULL};
     /* a count before a needle's or catheter's size: "two fifteen gauge
      * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair
      * read as one value, 215, is no size) */
@@ -3427,6 +3481,20 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     static const char *const not_nouns[] = {"ago",   "of",     "and",   "or",    "later",
                                             "prior", "before", "after", "early", "earlier",
                                             "old",   "to",     "in",    "for",   NULL};
+    /* and before a time's length said with its digit: "two five minute
+     * air breaks" -> "2 5-minute air breaks" (session 57; it was "25
+     * minute"): two digits said one by one, neither zero, before a time
+     * said singular and a noun */
+    static const char *const times_said[] = {"minute", "hour", "day", "week", "month", NULL};
+    const char *noun = format_word(v, j + 1);
+    if (s.k == 2 && count >= 2 && count <= 9 && unit_at(v, i + 1) >= 1 &&
+        s.value == count * 10 + unit_at(v, i + 1) && index_in(format_word(v, j), times_said) >= 0 &&
+        noun[0] >= 'a' && noun[0] <= 'z' && index_in(noun, count_phrase_stops) < 0 &&
+        index_in(noun, not_nouns) < 0 && !number_at(v, j + 1, &t) &&
+        !(i > 0 && index_in(format_word(v, i - 1), value_cues) >= 0)) {
+        int rc = sbuf_printf(out, "%ld %d-%s", count, unit_at(v, i + 1), format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     const char *after = format_word(v, j + 1);
     /* not a frequency: "q six hour dosing" is q6h, "every four hour" */
     bool every = i > 0 && (format_word_is(v, i - 1, "q") || format_word_is(v, i - 1, "q.") ||

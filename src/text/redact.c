@@ -270,6 +270,10 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * stools") */
         {"bristol", "type", NULL, NULL},          {"bristol", "stool", NULL, NULL},
         {"bristol", "scale", NULL, NULL},         {"bristol", "score", NULL, NULL},
+        /* a subarachnoid bleed's grade and a creatinine clearance's
+         * formula by their authors (session 57: "hunt hess grade three",
+         * "by cockcroft gault sixty one" read as names) */
+        {"hunt", "hess", NULL, NULL},             {"cockcroft", "gault", NULL, NULL},
         /* a grass pollen by its name, tested on the skin (session 56:
          * "timothy grass twelve millimeters"), and the coronary flow
          * grade and risk score by their trial ("timi flow", "timi

@@ -619,6 +619,19 @@ static bool analyte_letters(const redact_ctx *c, const idstr *s)
     return index_in(name, analytes) >= 0;
 }
 
+/* True when s starts at or inside the Glasgow coma scale's three parts
+ * said as letters and digits ("e three v four m six"; session 57: "from
+ * e three v four m six to e four v five m six" was an [ID]): a score the
+ * same for every patient who has it, no identifier. */
+static bool coma_scale_letters(const redact_ctx *c, const idstr *s)
+{
+    for (size_t a = s->a > 5 ? s->a - 5 : 0; a <= s->a; a++)
+        if (a + 5 < c->n && is(c, a, "e") && digit_at(c, a + 1) >= 1 && is(c, a + 2, "v") &&
+            digit_at(c, a + 3) >= 1 && is(c, a + 4, "m") && digit_at(c, a + 5) >= 1)
+            return true;
+    return false;
+}
+
 /* True when a code system said as one word, or it and "code", ends right
  * before word a ("cpt nine nine two one four", "cpt code ..."). */
 static bool code_system_word_before(const redact_ctx *c, size_t a)
@@ -689,7 +702,7 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
                        (s->digits == 7 && plain && number_of_someone(c, s->a))
                    ? REDACT_PHONE
                    : REDACT_ID;
-    if (analyte_letters(c, s))
+    if (analyte_letters(c, s) || coma_scale_letters(c, s))
         return -1; /* no cue said an identifier: a measure and its value */
     if (s->lead_letters >= 2 && s->letters == s->lead_letters && !s->gaps && s->digits >= 4)
         /* "x q r five five one zero": letters, then digits only (not

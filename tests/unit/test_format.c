@@ -1309,8 +1309,9 @@ static void test_clinical_words_not_names(void **state)
         /* since session 49 */
         "alzheimer",   "crohn",     "hirschsprung", "korsakoff", "meniere",  "raynaud",   "tourette",
         "wernicke",
-        /* since session 57: the city of factor V Leiden, microbes' genera */
-        "leiden", "acinetobacter", "actinomyces", "aeromonas", "aspergillus", "babesia",
+        /* since session 57: the ultrasound's eponym, the city of factor V
+         * Leiden, microbes' genera */
+        "doppler", "leiden", "acinetobacter", "actinomyces", "aeromonas", "aspergillus", "babesia",
         "bacteroides", "bartonella", "blastomyces", "bordetella", "borrelia", "brucella",
         "burkholderia", "campylobacter", "candida", "citrobacter", "clostridioides",
         "clostridium", "coccidioides", "corynebacterium", "cryptococcus", "cryptosporidium",
@@ -3755,6 +3756,236 @@ static void test_sentence_ends_every_path(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Each spoken line (no pauses) streamed with one pause before each of its
+ * words in turn releases the whole transcript's text: a rule that reads
+ * words ahead holds the stream until they are said. */
+static void assert_cut_streams(const char *const *spoken, size_t n)
+{
+    int bad = 0, pieces;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = spoken[i];
+        for (const char *sp = strchr(s, ' '); sp; sp = strchr(sp + 1, ' ')) {
+            size_t head = (size_t)(sp - s);
+            char *cut = malloc(strlen(s) + 3);
+            assert_non_null(cut);
+            memcpy(cut, s, head);
+            strcpy(cut + head, " |");
+            strcat(cut, sp);
+            bad += !stream_matches(cut, &pieces);
+            free(cut);
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Units of blind20 (session 57): a device's volts, ohms and microvolts,
+ * watts, atmospheres absolute, kilopascals, decibels per meter, osmoles
+ * and moles in SI, cells per volume and millions per milliliter; the
+ * words stay without a number before them. */
+static void test_blind20_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"battery voltage two point nine eight volts", "Battery voltage 2.98 V."},
+        {"threshold point seven five volts at point four milliseconds",
+         "Threshold 0.75 V at 0.4 ms."},
+        {"lead impedance four hundred eighty ohms", "Lead impedance 480 ohms."},
+        {"an amplitude of nine microvolts", "An amplitude of 9 µV."},
+        {"peak work rate one hundred thirty five watts", "Peak work rate 135 W."},
+        {"two point four atmospheres absolute for ninety minutes", "2.4 ATA for 90 minutes."},
+        {"liver stiffness twenty one point six kilopascals", "Liver stiffness 21.6 kPa."},
+        {"c a p two hundred ninety decibels per meter", "CAP 290 dB/m."},
+        {"urine osmolality six hundred forty milliosmoles per kilogram",
+         "Urine osmolality 640 mOsm/kg."},
+        {"metanephrines point three eight nanomoles per liter", "Metanephrines 0.38 nmol/L."},
+        {"creatinine one hundred twelve micromoles per liter", "Creatinine 112 µmol/L."},
+        {"p m n count one hundred ninety cells per cubic millimeter", "PMN count 190 cells/mm3."},
+        {"c d four six hundred forty cells per microliter", "CD4 640 cells/µL."},
+        {"concentration forty two million per milliliter", "Concentration 42 million/mL."},
+        {"the volts were checked", "The volts were checked."},
+        {"watts per meter is not said", "Watts per meter is not said."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two point four atmospheres absolute for ninety minutes",
+        "c a p two hundred ninety decibels per meter today",
+        "six hundred forty milliosmoles per kilogram today",
+        "one hundred ninety cells per cubic millimeter today",
+        "forty two million per milliliter and motility",
+        "point seven five volts at point four milliseconds",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Spelled names and eponyms of blind20 (session 57): VO2, VE/VCO2, S/D
+ * ratio, FENa, MELD-Na, IGF-1, AMH, AFI, ATP; Hunt-Hess, Cockcroft-Gault,
+ * Fisher, Lindegaard, Parkland, Doppler; alpha-fetoprotein, 25-hydroxy,
+ * half-life, FibroScan, pre-treatment before its noun. "v o two" was read
+ * as the letters VO and a number that took the "two" ("VO 217.8"). */
+static void test_blind20_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"peak v o two seventeen point eight milliliters per kilogram per minute",
+         "Peak VO2 17.8 mL/kg/min."},
+        {"fifty two percent of the peak v o two", "52% of the peak VO2."},
+        {"v e over v c o two slope of thirty six", "VE/VCO2 slope of 36."},
+        {"doppler s over d ratio two point nine", "Doppler S/D ratio 2.9."},
+        {"f e n a point three percent", "FENa 0.3%."},
+        {"a meld n a of twenty two", "A MELD-Na of 22."},
+        {"i g f one three hundred forty", "IGF-1 340."},
+        {"a m h one point one", "AMH 1.1."},
+        {"the a f i was seven point nine", "The AFI was 7.9."},
+        {"terminated by a t p", "Terminated by ATP."},
+        {"hunt hess grade three and modified fisher grade four",
+         "Hunt-Hess grade 3 and modified Fisher grade 4."},
+        {"clearance by cockcroft gault sixty one", "Clearance by Cockcroft-Gault 61."},
+        {"the lindegaard ratio the parkland volume transcranial dopplers",
+         "The Lindegaard ratio the Parkland volume transcranial Dopplers."},
+        {"alpha fetoprotein four point two", "Alpha-fetoprotein 4.2."},
+        {"twenty five hydroxy vitamin d of fourteen", "25-hydroxy vitamin D of 14."},
+        {"a half life of about three hours", "A half-life of about 3 hours."},
+        {"fibroscan liver stiffness", "FibroScan liver stiffness."},
+        {"pre treatment glucose one twelve", "Pre-treatment glucose 112."},
+        {"she came pre treatment", "She came pre treatment."},
+        {"a c t scan", "A CT scan."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "peak v o two seventeen point eight",
+        "v e over v c o two slope of thirty six",
+        "doppler s over d ratio two point nine",
+        "a meld n a of twenty two",
+        "i g f one three hundred forty",
+        "a m h one point one",
+        "twenty five hydroxy vitamin d of fourteen",
+        "pre treatment glucose one twelve",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A letter and a number are no spine level or vitamin when the number
+ * goes on with its decimals (session 57: "cystatin c one point nine" was
+ * "C1 0.9", "c five point five centimeters" "C5 0.5 cm"): a value read
+ * wrong. */
+static void test_blind20_level_decimals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cystatin c one point nine milligrams per liter", "Cystatin C 1.9 mg/L."},
+        {"c five point five centimeters", "C 5.5 cm."},
+        {"free t four one point two", "Free T4 1.2."},
+        {"l four five", "L4-5."},
+        {"c five c six", "C5-C6."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "cystatin c one point nine milligrams per liter",
+        "c five point five centimeters",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A rate said with "an hour" before "from" and the clock it runs from is
+ * a rate (session 57: "basal point eight units an hour from midnight"
+ * was "0.8 units an hour from midnight"); "an hour from now" stays a time
+ * after something. */
+static void test_blind20_rate_from_clock(void **state)
+{
+    static const char *const cases[][2] = {
+        {"basal point eight units an hour from midnight to six a m",
+         "Basal 0.8 units/h from midnight to 6 AM."},
+        {"ten milliliters an hour from seven p m", "10 mL/h from 7 PM."},
+        {"two units an hour from noon", "2 units/h from noon."},
+        {"five milligrams an hour from now", "5 mg an hour from now."},
+        {"five milligrams an hour from the start", "5 mg an hour from the start."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "basal point eight units an hour from midnight to six a m",
+        "ten milliliters an hour from seven p m",
+        "five milligrams an hour from now",
+        "five milligrams an hour from seven days ago",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "serial" and "case" are identifiers' cues (session 57: "case number
+ * seven seven oh four two one nine" was a phone's 770-4219), as they are
+ * redaction's. */
+static void test_blind20_id_cues(void **state)
+{
+    static const char *const cases[][2] = {
+        {"device serial number p j n eight oh four four one two",
+         "Device serial number PJN804412."},
+        {"poison control case number seven seven oh four two one nine",
+         "Poison control case number 7704219."},
+        {"in case three four tablets remain", "In case 34 tablets remain."},
+        {"call five five five zero one four two", "Call 555-0142."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "poison control case number seven seven oh four two one nine",
+        "device serial number p j n eight oh four four one two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "calorie" said singular between a number and a noun joins the number
+ * with a hyphen, as a time does (session 57: "twenty four calorie feeds"
+ * is "24-calorie feeds"). */
+static void test_blind20_calorie(void **state)
+{
+    static const char *const cases[][2] = {
+        {"moving to twenty four calorie feeds tomorrow", "Moving to 24-calorie feeds tomorrow."},
+        {"a two thousand calorie diet", "A 2000-calorie diet."},
+        {"five hundred calories a day", "500 calories a day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "moving to twenty four calorie feeds tomorrow",
+        "a two thousand calorie diet",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Two digits said one by one before a time said singular and a noun are
+ * a count and the time's length (session 57: "two five minute air
+ * breaks" was "25 minute air breaks"), as "two fifteen gauge needles";
+ * after a value word, or with no noun after, they stay one number. */
+static void test_blind20_count_before_length(void **state)
+{
+    static const char *const cases[][2] = {
+        {"ninety minutes with two five minute air breaks",
+         "90 minutes with 2 5-minute air breaks."},
+        {"three two hour sessions", "3 2-hour sessions."},
+        {"twenty five minute breaks", "25-minute breaks."},
+        {"room two five minute walk", "Room 25 minute walk."},
+        {"two five minute later", "25 minute later."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "ninety minutes with two five minute air breaks",
+        "three two hour sessions today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "treatment" is a value word, a course's numbered session as "cycle"
+ * is (session 57: "after treatment nine" is "treatment 9"), with every
+ * value word's limits. */
+static void test_blind20_treatment(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she had barotrauma after treatment nine", "She had barotrauma after treatment 9."},
+        {"treatment two of six", "Treatment 2 of 6."},
+        {"an antral follicle count of nine", "An antral follicle count of nine."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "after treatment nine of forty",
+        "she had barotrauma after treatment nine today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -3850,6 +4081,14 @@ int main(void)
         cmocka_unit_test(test_speaker_turns_without_smart),
         cmocka_unit_test(test_sentence_ends_every_path),
         cmocka_unit_test(test_breaks_in_turns_and_cues),
+        cmocka_unit_test(test_blind20_units),
+        cmocka_unit_test(test_blind20_names),
+        cmocka_unit_test(test_blind20_level_decimals),
+        cmocka_unit_test(test_blind20_rate_from_clock),
+        cmocka_unit_test(test_blind20_id_cues),
+        cmocka_unit_test(test_blind20_calorie),
+        cmocka_unit_test(test_blind20_count_before_length),
+        cmocka_unit_test(test_blind20_treatment),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

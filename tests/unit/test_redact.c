@@ -221,10 +221,24 @@ static void test_clinical_words_not_names(void **state)
         "positive to timothy hay",
         "timi three flow at the end",
         "a timi score of two",
+        /* a bleed's grade and a clearance's formula by their authors, the
+         * coma scale's parts as letters and digits (blind20, session 57) */
+        "a subarachnoid hemorrhage hunt hess grade three",
+        "creatinine clearance by cockcroft gault sixty one milliliters per minute",
+        "g c s went from e three v four m six to e four v five m six overnight",
         NULL,
     };
     for (size_t i = 0; keep[i]; i++)
         expect(keep[i], keep[i]);
+}
+
+/* blind20 (session 57): what test_clinical_words_not_names keeps of
+ * its forms ("hunt hess", "cockcroft gault", "e three v four m six") is
+ * still PHI after a title or an identifier's cue. */
+static void test_blind20_not_phi(void **state)
+{
+    expect("mrn e three v four m six two", "mrn [ID]");
+    expect("seen by doctor hess", "seen by doctor [NAME]");
 }
 
 static void test_dates(void **state)
@@ -748,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_pcm),
         cmocka_unit_test(test_blind10_identifiers),
         cmocka_unit_test(test_blind11_identifiers),
+        cmocka_unit_test(test_blind20_not_phi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
