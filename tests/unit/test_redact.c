@@ -227,6 +227,38 @@ static void test_clinical_words_not_names(void **state)
         expect(keep[i], keep[i]);
 }
 
+/* Census names that are clinical abbreviations said as one word (TIA,
+ * LUE, AST, PO, ...; session 57): words where nothing says name, names
+ * after a title or before a surname. */
+static void test_clinical_abbreviations_not_names(void **state)
+{
+    static const char *const keep[] = {
+        "history of mi and tia",
+        "weakness of the lue and rue",
+        "alt forty ast thirty",
+        "on an ace inhibitor for aki",
+        "metformin five hundred milligrams po tid",
+        "ceftriaxone one gram im once",
+        "ros negative",
+        "history of ra on methotrexate",
+        "kub was negative",
+        "history of nash",
+        "ards on the vent",
+        "asa eighty one milligrams daily",
+        "ng tube placed",
+        "follows at the va",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+    expect("doctor tia saw her", "doctor [NAME] saw her");
+    expect("tia martinez called", "[NAME] called");
+    expect("mister nash was seen", "mister [NAME] was seen");
+    /* common first names whose abbreviations are said letter by letter */
+    expect("ana called", "[NAME] called");
+    expect("ida called", "[NAME] called");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -748,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_pcm),
         cmocka_unit_test(test_blind10_identifiers),
         cmocka_unit_test(test_blind11_identifiers),
+        cmocka_unit_test(test_clinical_abbreviations_not_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
