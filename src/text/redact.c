@@ -438,6 +438,39 @@ static bool nameish(const redact_ctx *c, size_t i, bool allow_ambiguous)
     return (f & (LEX_FIRST | LEX_SURNAME)) || (allow_ambiguous && (f & LEX_NAME_AMBIG));
 }
 
+/* Names that are also words and start a section of a note ("code
+ * status", "vital signs", "hospital course", "general appearance",
+ * "reason for visit"): after a relation word they begin the next
+ * section, said without a pause ("lives with his father code status is
+ * full code": 3 corpus lines), not a relative's name (session 57). */
+static const char *const section_words[] = {"code", "general", "vital", "course", "reason", NULL};
+
+/* Words for a relative or a carer: a name said right after one is
+ * theirs ("her husband mark", "his son bill"). */
+static const char *const relations[] = {"son",     "daughter",  "wife",     "husband", "mother",
+                                        "father",  "brother",   "sister",   "spouse",  "caregiver",
+                                        "friend",  "partner",   "mom",      "dad",     "grandson",
+                                        "granddaughter", NULL};
+
+/* A name that is also a word (or a clinical abbreviation) right after a
+ * relation word, "named" or "name is" (session 57): "her husband mark
+ * drove her in", "daughter grace is at the bedside", "her daughter tia".
+ * Not when what follows reads it as a verb with its object or particle
+ * ("her husband rose from the chair", "his son drew up the forms"); a
+ * modal ("her husband will drive") is a stop word, never a name. Nor
+ * the first word of a note's next section said without a pause
+ * (section_words). */
+static bool relative_name_at(const redact_ctx *c, size_t i)
+{
+    static const char *const verb_followers[] = {"the", "a",  "an",  "his",  "her",  "him",
+                                                 "them", "it", "me",  "us",   "up",   "out",
+                                                 "from", "off", "into", "to", NULL};
+    bool cue = is_any(c, i, relations) || is(c, i, "named") ||
+               (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
+    return cue && nameish(c, i + 1, true) && !is_any(c, i + 1, section_words) &&
+           !is_any(c, i + 2, verb_followers);
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
@@ -461,9 +494,11 @@ static void detect_names(redact_ctx *c)
                 a = j;
                 b = j + 1;
             }
-        } else if ((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
-                   (nameish(c, i + 1, false) ||
-                    (nameish(c, i + 1, true) && nameish(c, i + 2, true)))) {
+        } else if (((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
+                    (nameish(c, i + 1, false) ||
+                     (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
+                      !is_any(c, i + 1, section_words)))) ||
+                   relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;
         } else if (nameish(c, i, false)) {

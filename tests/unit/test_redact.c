@@ -259,6 +259,28 @@ static void test_clinical_abbreviations_not_names(void **state)
     expect("ida called", "[NAME] called");
 }
 
+/* A name that is also a word after a relation word, "named" or "name
+ * is" (session 57): the relation word is the cue, unless what follows
+ * reads the word as a verb, a modal or a section of the note. */
+static void test_relation_names(void **state)
+{
+    expect("her husband mark drove her in", "her husband [NAME] drove her in");
+    expect("his son bill paid the copay", "his son [NAME] paid the copay");
+    expect("daughter grace is at the bedside", "daughter [NAME] is at the bedside");
+    expect("her daughter tia called", "her daughter [NAME] called");
+    expect("her name is grace", "her name is [NAME]");
+    static const char *const keep[] = {
+        "her husband will drive her home",
+        "the son's bill was paid",
+        "her husband rose from the chair",
+        "lives with his father code status is full code",
+        "lives with her husband vital signs are stable",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -781,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_blind10_identifiers),
         cmocka_unit_test(test_blind11_identifiers),
         cmocka_unit_test(test_clinical_abbreviations_not_names),
+        cmocka_unit_test(test_relation_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
