@@ -164,6 +164,50 @@ static void detect_email_url(redact_ctx *c)
     }
 }
 
+/* An IP address said aloud (session 57): four numbers of one to three
+ * digits each joined by "dot" ("one nine two dot one six eight dot one
+ * dot twenty five"), or by "point" after "ip" or "address" (a decimal
+ * otherwise). The end of its words (exclusive), 0 if none at i. Before,
+ * the digits up to the last "dot" were an [ID] and the last number stayed. */
+static size_t ip_address_end(const redact_ctx *c, size_t i)
+{
+    static const char *const ip_cue[] = {"ip", "address", NULL};
+    size_t j = i;
+    bool point = false;
+    for (int octet = 0; octet < 4; octet++) {
+        redact_numrun r;
+        if (octet > 0) {
+            if (is(c, j, "point"))
+                point = true;
+            else if (!is(c, j, "dot"))
+                return 0;
+            j++;
+        }
+        if (!redact_number_run(c, j, &r) || r.digits > 3)
+            return 0;
+        j = r.b;
+    }
+    /* a fifth number after a "dot" makes it something else */
+    if ((is(c, j, "dot") || is(c, j, "point")) && redact_is_number_word(c, j + 1))
+        return 0;
+    if (point && !redact_cue_before(c, i, 3, ip_cue))
+        return 0;
+    return j;
+}
+
+static void detect_ip_addresses(redact_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (i > 0 && redact_is_number_word(c, i - 1))
+            continue; /* inside a run: the address starts with its first number */
+        size_t end = ip_address_end(c, i);
+        if (end && free_at(c, i, end)) {
+            mark(c, i, end, REDACT_URL);
+            i = end - 1;
+        }
+    }
+}
+
 /* Words before an identifier number (record, account, plan, licence, ...). */
 const char *const redact_id_cues[] = {
     "record", "mrn", "account", "member", "policy", "insurance", "plan", "id",
@@ -583,6 +627,7 @@ static void label_stretch(const redact_config *cfg, const asr_word *w, size_t n,
 {
     redact_ctx c = {cfg->lex, w, n, lab};
     detect_email_url(&c);
+    detect_ip_addresses(&c);
     detect_addresses(&c);
     redact_detect_dates(&c);
     redact_detect_numbers(&c);

@@ -281,6 +281,26 @@ static void test_relation_names(void **state)
         expect(keep[i], keep[i]);
 }
 
+/* An IP address said aloud, whole (session 57: the numbers before the
+ * last "dot" were an [ID] and the last one stayed). */
+static void test_ip_addresses(void **state)
+{
+    expect("ip address one nine two dot one six eight dot one dot twenty five",
+           "ip address [URL]");
+    expect("the server is at ten dot zero dot zero dot one", "the server is at [URL]");
+    expect("i p address ten point four point twelve point two hundred", "i p address [URL]");
+    /* "point" without a cue is a decimal; fewer or more than four numbers
+     * are no IP address */
+    static const char *const keep[] = {
+        "version one point two point three point four",
+        "one dot two dot three",
+        "potassium four point one",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -804,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_blind11_identifiers),
         cmocka_unit_test(test_clinical_abbreviations_not_names),
         cmocka_unit_test(test_relation_names),
+        cmocka_unit_test(test_ip_addresses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -254,6 +254,26 @@ static void test_relation_name_cut(void **state)
     free(want);
 }
 
+static void test_ip_address_cut(void **state)
+{
+    /* An IP address is one only with its fourth number: an utterance end
+     * inside it releases none of its numbers before then. */
+    const char *const utts[] = {
+        "the remote monitoring box in her home could not reach the clinic server and the "
+        "technician wrote down its ip address one nine two dot one six eight",
+        "dot one dot twenty five and will call back tomorrow morning after the update runs "
+        "on the box at home",
+        NULL};
+    const char *const never[] = {"one", "nine", "two", "six", "eight", "twenty", "five", NULL};
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, never, &releases);
+    char *want = whole_redacted(utts, REDACT_ALL);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(got, "ip address [URL] and will"));
+    free(got);
+    free(want);
+}
+
 static void test_empty(void **state)
 {
     const char *const utts[] = {NULL};
@@ -272,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_name_and_long_run),
         cmocka_unit_test(test_silence_releases),
         cmocka_unit_test(test_relation_name_cut),
+        cmocka_unit_test(test_ip_address_cut),
         cmocka_unit_test(test_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
