@@ -472,6 +472,139 @@ static void detect_addresses(redact_ctx *c)
     }
 }
 
+/* ---- named facilities (session 57) ---- */
+
+/* The words that end a facility's name: its kind. "general" only as in
+ * "mercy general", see facility_head_at. */
+static const char *const facility_heads[][2] = {
+    {"hospital", NULL},      {"clinic", NULL},         {"infirmary", NULL},
+    {"medical", "center"},   {"health", "center"},     {"health", "system"},
+    {"nursing", "home"},     {"rehab", "center"},      {"rehabilitation", "center"},
+    {"rehabilitation", "hospital"}, {"surgery", "center"}, {"surgical", "center"},
+    {"cancer", "center"},    {"care", "center"},       {"general", NULL},
+    {NULL, NULL}};
+
+/* Words of a facility's name that say what kind it is, not which
+ * ("general hospital", "memorial hospital", "community hospital"): they
+ * join a name but do not make one. */
+static const char *const facility_descriptors[] = {
+    "general",  "memorial",   "community", "county",    "regional", "university", "state",
+    "veterans", "children's", "childrens", "women's",   "womens",   "city",       "central",
+    "district", "teaching",   "private",   "public",    "main",     "local",      "outside",
+    "national", "medical",    "health",    "family",    "baptist",  "methodist",  "presbyterian",
+    "lutheran", "catholic",   "adventist", NULL};
+
+
+/* The facility head at i (its words, 0: none). "general" is one only
+ * with nothing after it that it describes ("seen at mercy general
+ * yesterday"; not "general surgery", "general appearance"). */
+static size_t facility_head_at(const redact_ctx *c, size_t i)
+{
+    for (size_t e = 0; facility_heads[e][0]; e++) {
+        if (!is(c, i, facility_heads[e][0]))
+            continue;
+        if (facility_heads[e][1]) {
+            if (is(c, i + 1, facility_heads[e][1]))
+                return 2;
+            continue;
+        }
+        if (!strcmp(facility_heads[e][0], "general") && i + 1 < c->n &&
+            !(flags1(c, i + 1) & LEX_STOP))
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* A word that names a place or a person (as facilities are named): a
+ * name or a city of the lexicon, or a word built like a place name
+ * ("lakeside", "parkview", "brookwood"). *distinct: one that is no
+ * common word. */
+static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
+{
+    static const char *const place_endings[] = {"side", "view", "wood", "crest", "brook",
+                                                "dale", "ridge", "ville", "field", NULL};
+    uint16_t f = flags1(c, i);
+    *distinct = false;
+    if (i >= c->n || (f & (LEX_STOP | LEX_MONTH)) || redact_is_number_word(c, i))
+        return false;
+    if (f & (LEX_FIRST | LEX_SURNAME | LEX_CITY)) {
+        *distinct = true;
+        return true;
+    }
+    if (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE))
+        return true;
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    for (const char *const *e = place_endings; *e; e++) {
+        size_t el = strlen(*e);
+        if (n >= el + 3 && !strcmp(t + n - el, *e)) {
+            *distinct = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A named facility ending at the head at h (words [*a, h + head)): up
+ * to three words before the head that name a place or a person, or
+ * describe the kind ("general", "memorial"), at least one of them a
+ * name; "saint"/"st" and a name make one too ("saint mary's hospital").
+ * A run of common words that are also names only right after "at",
+ * "from", "to", "in" or "into", as a place is named ("seen at valley
+ * view clinic"; "in the family medicine clinic" and "the vein clinic"
+ * are kinds, "no air leak general exam" no place: corpus lines read as
+ * facilities before this). Not after a title (a person's name, read by
+ * detect_names). */
+static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
+{
+    size_t s = h;
+    bool named = false, distinct = false;
+    while (s > 0 && h - s < 3) {
+        bool d;
+        if (is_any(c, s - 1, facility_descriptors) && !(flags1(c, s - 1) & LEX_STOP)) {
+            s--;
+            continue;
+        }
+        if ((is(c, s - 1, "saint") || is(c, s - 1, "st")) && s < h) {
+            s--;
+            distinct = distinct || named;
+            continue;
+        }
+        if (!place_word_at(c, s - 1, &d) || (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
+            break;
+        s--;
+        named = true;
+        distinct = distinct || d;
+    }
+    static const char *const place_lead[] = {"at", "from", "to", "in", "into", NULL};
+    size_t lead = s;
+    /* descriptors before the first name word stay words ("the general") */
+    while (s < h && is_any(c, s, facility_descriptors))
+        s++;
+    if (!named || s == h)
+        return false;
+    if (s > 0 && (is(c, s - 1, "doctor") || is(c, s - 1, "dr") || is(c, s - 1, "nurse") ||
+                  is(c, s - 1, "mister") || is(c, s - 1, "mr") || is(c, s - 1, "mrs") ||
+                  is(c, s - 1, "ms") || is(c, s - 1, "miss")))
+        return false;
+    if (!distinct && (lead == 0 || !is_any(c, lead - 1, place_lead)))
+        return false;
+    *a = s;
+    return true;
+}
+
+static void detect_facilities(redact_ctx *c)
+{
+    for (size_t i = 1; i < c->n; i++) {
+        size_t k = facility_head_at(c, i), a;
+        if (k && facility_name_before(c, i, &a) && free_at(c, i, i + k)) {
+            mark(c, a, i + k, REDACT_ADDRESS);
+            i += k - 1;
+        }
+    }
+}
+
 static bool nameish(const redact_ctx *c, size_t i, bool allow_ambiguous)
 {
     if (i >= c->n)
@@ -629,6 +762,7 @@ static void label_stretch(const redact_config *cfg, const asr_word *w, size_t n,
     detect_email_url(&c);
     detect_ip_addresses(&c);
     detect_addresses(&c);
+    detect_facilities(&c);
     redact_detect_dates(&c);
     redact_detect_numbers(&c);
     detect_names(&c);

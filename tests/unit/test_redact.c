@@ -301,6 +301,41 @@ static void test_ip_addresses(void **state)
         expect(keep[i], keep[i]);
 }
 
+/* A named hospital, clinic or other facility with its kind (session
+ * 57: Safe Harbor's geographic identifiers); a generic one stays. */
+static void test_facilities(void **state)
+{
+    expect("transferred from saint mary's hospital", "transferred from [ADDRESS]");
+    expect("seen at mercy general yesterday", "seen at [ADDRESS] yesterday");
+    expect("followed at lakeside medical center", "followed at [ADDRESS]");
+    expect("follow up at valley view clinic", "follow up at [ADDRESS]");
+    expect("seen at st vincent's hospital", "seen at [ADDRESS]");
+    expect("discharged to oak ridge rehabilitation center", "discharged to [ADDRESS]");
+    static const char *const keep[] = {
+        "she was at the hospital",
+        "follow up in our cardiology clinic",
+        "she goes to the va",
+        "seen at urgent care",
+        "came through the emergency department",
+        "transferred from memorial hospital",
+        "the general hospital",
+        "seen in the vein clinic",
+        "return to clinic in two weeks",
+        "she lives in a nursing home",
+        "general surgery consulted",
+        "physical exam general appearance well",
+        /* corpus lines read as facilities by the rule's first version */
+        "patient will follow up in the family medicine clinic in five months",
+        "the chest tube has no air leak general exam is unremarkable",
+        "physical examination colon general well appearing",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+    /* a person's name before "clinic" after a title is the name */
+    expect("seen at doctor patel's clinic", "seen at doctor [NAME] clinic");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -825,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_clinical_abbreviations_not_names),
         cmocka_unit_test(test_relation_names),
         cmocka_unit_test(test_ip_addresses),
+        cmocka_unit_test(test_facilities),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

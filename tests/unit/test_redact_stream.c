@@ -274,6 +274,25 @@ static void test_ip_address_cut(void **state)
     free(want);
 }
 
+static void test_facility_cut(void **state)
+{
+    /* A facility's name before its kind ("hospital") said in the next
+     * utterance: held, then one marker with it. */
+    const char *const utts[] = {
+        "she was seen for chest pain two days ago and then transferred from saint mary's",
+        "hospital for a cardiac catheterization and came back home on aspirin and a statin and "
+        "will follow up next week",
+        NULL};
+    const char *const never[] = {"saint", "mary's", NULL};
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, never, &releases);
+    char *want = whole_redacted(utts, REDACT_ALL);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(got, "transferred from [ADDRESS] for a"));
+    free(got);
+    free(want);
+}
+
 static void test_empty(void **state)
 {
     const char *const utts[] = {NULL};
@@ -293,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_silence_releases),
         cmocka_unit_test(test_relation_name_cut),
         cmocka_unit_test(test_ip_address_cut),
+        cmocka_unit_test(test_facility_cut),
         cmocka_unit_test(test_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
