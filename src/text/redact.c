@@ -718,6 +718,27 @@ static void detect_ages_after_names(redact_ctx *c)
     }
 }
 
+/* An age over 89 said as its decade (session 57): "in her nineties",
+ * "in his late nineties" (Safe Harbor keeps no age over 89 finer than
+ * "90 or older"); "nonagenarian", "centenarian". "in the nineties" (the
+ * years 1990-1999) stays. */
+static void detect_decade_ages(redact_ctx *c)
+{
+    static const char *const possessives[] = {"his", "her", "their", "my", "your", NULL};
+    static const char *const parts[] = {"early", "mid", "late", NULL};
+    for (size_t i = 0; i < c->n; i++) {
+        if (is(c, i, "nonagenarian") || is(c, i, "centenarian")) {
+            mark(c, i, i + 1, REDACT_AGE);
+            continue;
+        }
+        if (!is(c, i, "in") || !is_any(c, i + 1, possessives))
+            continue;
+        size_t a = i + 2, b = a + is_any(c, a, parts);
+        if (is(c, b, "nineties") && free_at(c, a, b + 1))
+            mark(c, a, b + 1, REDACT_AGE);
+    }
+}
+
 /* ---- rewrite ---- */
 
 /* The rewrite's working state: a label per old word, then the new words,
@@ -767,6 +788,7 @@ static void label_stretch(const redact_config *cfg, const asr_word *w, size_t n,
     redact_detect_numbers(&c);
     detect_names(&c);
     detect_ages_after_names(&c);
+    detect_decade_ages(&c);
     for (size_t i = 0; i < n; i++)
         if (lab[i] >= 0 && !(cfg->labels & (1u << lab[i])))
             lab[i] = -1;

@@ -336,6 +336,17 @@ static void test_facilities(void **state)
     expect("seen at doctor patel's clinic", "seen at doctor [NAME] clinic");
 }
 
+/* An age over 89 said as its decade (session 57; "she is in her
+ * nineties" was kept whole); the decade of years stays. */
+static void test_decade_ages(void **state)
+{
+    expect("she is in her nineties", "she is in her [AGE]");
+    expect("a man in his late nineties with dementia", "a man in his [AGE] with dementia");
+    expect("a frail nonagenarian", "a frail [AGE]");
+    expect("she smoked in the nineties", "she smoked in the nineties");
+    expect("a woman in her eighties", "a woman in her eighties");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -861,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_relation_names),
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
+        cmocka_unit_test(test_decade_ages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
