@@ -476,24 +476,32 @@ static void detect_addresses(redact_ctx *c)
 
 /* The words that end a facility's name: its kind. "general" only as in
  * "mercy general", see facility_head_at. */
-static const char *const facility_heads[][2] = {
-    {"hospital", NULL},      {"clinic", NULL},         {"infirmary", NULL},
-    {"medical", "center"},   {"health", "center"},     {"health", "system"},
-    {"nursing", "home"},     {"rehab", "center"},      {"rehabilitation", "center"},
-    {"rehabilitation", "hospital"}, {"surgery", "center"}, {"surgical", "center"},
-    {"cancer", "center"},    {"care", "center"},       {"general", NULL},
-    {NULL, NULL}};
+static const char *const facility_heads[][2] = {{"hospital", NULL},
+                                                {"clinic", NULL},
+                                                {"infirmary", NULL},
+                                                {"medical", "center"},
+                                                {"health", "center"},
+                                                {"health", "system"},
+                                                {"nursing", "home"},
+                                                {"rehab", "center"},
+                                                {"rehabilitation", "center"},
+                                                {"rehabilitation", "hospital"},
+                                                {"surgery", "center"},
+                                                {"surgical", "center"},
+                                                {"cancer", "center"},
+                                                {"care", "center"},
+                                                {"general", NULL},
+                                                {NULL, NULL}};
 
 /* Words of a facility's name that say what kind it is, not which
  * ("general hospital", "memorial hospital", "community hospital"): they
  * join a name but do not make one. */
 static const char *const facility_descriptors[] = {
-    "general",  "memorial",   "community", "county",    "regional", "university", "state",
-    "veterans", "children's", "childrens", "women's",   "womens",   "city",       "central",
-    "district", "teaching",   "private",   "public",    "main",     "local",      "outside",
-    "national", "medical",    "health",    "family",    "baptist",  "methodist",  "presbyterian",
+    "general",  "memorial",   "community", "county",  "regional", "university", "state",
+    "veterans", "children's", "childrens", "women's", "womens",   "city",       "central",
+    "district", "teaching",   "private",   "public",  "main",     "local",      "outside",
+    "national", "medical",    "health",    "family",  "baptist",  "methodist",  "presbyterian",
     "lutheran", "catholic",   "adventist", NULL};
-
 
 /* The facility head at i (its words, 0: none). "general" is one only
  * with nothing after it that it describes ("seen at mercy general
@@ -522,7 +530,7 @@ static size_t facility_head_at(const redact_ctx *c, size_t i)
  * common word. */
 static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
 {
-    static const char *const place_endings[] = {"side", "view", "wood", "crest", "brook",
+    static const char *const place_endings[] = {"side", "view",  "wood",  "crest", "brook",
                                                 "dale", "ridge", "ville", "field", NULL};
     uint16_t f = flags1(c, i);
     *distinct = false;
@@ -624,10 +632,10 @@ static const char *const section_words[] = {"code", "general", "vital", "course"
 
 /* Words for a relative or a carer: a name said right after one is
  * theirs ("her husband mark", "his son bill"). */
-static const char *const relations[] = {"son",     "daughter",  "wife",     "husband", "mother",
-                                        "father",  "brother",   "sister",   "spouse",  "caregiver",
-                                        "friend",  "partner",   "mom",      "dad",     "grandson",
-                                        "granddaughter", NULL};
+static const char *const relations[] = {
+    "son",     "daughter", "wife",     "husband",       "mother", "father",
+    "brother", "sister",   "spouse",   "caregiver",     "friend", "partner",
+    "mom",     "dad",      "grandson", "granddaughter", NULL};
 
 /* A name that is also a word (or a clinical abbreviation) right after a
  * relation word, "named" or "name is" (session 57): "her husband mark
@@ -639,9 +647,9 @@ static const char *const relations[] = {"son",     "daughter",  "wife",     "hus
  * (section_words). */
 static bool relative_name_at(const redact_ctx *c, size_t i)
 {
-    static const char *const verb_followers[] = {"the", "a",  "an",  "his",  "her",  "him",
-                                                 "them", "it", "me",  "us",   "up",   "out",
-                                                 "from", "off", "into", "to", NULL};
+    static const char *const verb_followers[] = {"the",  "a",   "an",   "his", "her", "him",
+                                                 "them", "it",  "me",   "us",  "up",  "out",
+                                                 "from", "off", "into", "to",  NULL};
     bool cue = is_any(c, i, relations) || is(c, i, "named") ||
                (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
     return cue && nameish(c, i + 1, true) && !is_any(c, i + 1, section_words) &&

@@ -593,9 +593,9 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
      * tia" still are names). "ana", "ida" and "ami" stay names: common
      * first names, while ANA, IDA and AMI are said letter by letter. */
     static const char *const names_clinical[] = {
-        "tia", "lue", "bue", "ast", "aki",  "ards", "po",  "im",  "ros", "ra",  "rom",
-        "ng",  "kub", "gu",  "ou",  "uc",   "le",   "na",  "asa", "cea", "edd", "endo",
-        "aud", "sud", "alf", "ai",  "nash", "va",   "ip",  "cha", "apo", NULL};
+        "tia", "lue", "bue", "ast", "aki",  "ards", "po", "im",  "ros", "ra",  "rom",
+        "ng",  "kub", "gu",  "ou",  "uc",   "le",   "na", "asa", "cea", "edd", "endo",
+        "aud", "sud", "alf", "ai",  "nash", "va",   "ip", "cha", "apo", NULL};
     for (const char *const *w = names_clinical; *w; w++) {
         lex_entry *e = lex_slot(lex, *w, strlen(*w));
         if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))

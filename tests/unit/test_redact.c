@@ -105,6 +105,13 @@ static void expect(const char *in, const char *want)
     free(got);
 }
 
+/* Every line of a NULL-terminated list comes out of redaction as it went in. */
+static void expect_kept(const char *const *lines)
+{
+    for (size_t i = 0; lines[i]; i++)
+        expect(lines[i], lines[i]);
+}
+
 static void test_names(void **state)
 {
     expect("patient john smith was seen today", "patient [NAME] was seen today");
@@ -249,8 +256,7 @@ static void test_clinical_abbreviations_not_names(void **state)
         "follows at the va",
         NULL,
     };
-    for (size_t i = 0; keep[i]; i++)
-        expect(keep[i], keep[i]);
+    expect_kept(keep);
     expect("doctor tia saw her", "doctor [NAME] saw her");
     expect("tia martinez called", "[NAME] called");
     expect("mister nash was seen", "mister [NAME] was seen");
@@ -277,16 +283,14 @@ static void test_relation_names(void **state)
         "lives with her husband vital signs are stable",
         NULL,
     };
-    for (size_t i = 0; keep[i]; i++)
-        expect(keep[i], keep[i]);
+    expect_kept(keep);
 }
 
 /* An IP address said aloud, whole (session 57: the numbers before the
  * last "dot" were an [ID] and the last one stayed). */
 static void test_ip_addresses(void **state)
 {
-    expect("ip address one nine two dot one six eight dot one dot twenty five",
-           "ip address [URL]");
+    expect("ip address one nine two dot one six eight dot one dot twenty five", "ip address [URL]");
     expect("the server is at ten dot zero dot zero dot one", "the server is at [URL]");
     expect("i p address ten point four point twelve point two hundred", "i p address [URL]");
     /* "point" without a cue is a decimal; fewer or more than four numbers
@@ -297,8 +301,7 @@ static void test_ip_addresses(void **state)
         "potassium four point one",
         NULL,
     };
-    for (size_t i = 0; keep[i]; i++)
-        expect(keep[i], keep[i]);
+    expect_kept(keep);
 }
 
 /* A named hospital, clinic or other facility with its kind (session
@@ -330,8 +333,7 @@ static void test_facilities(void **state)
         "physical examination colon general well appearing",
         NULL,
     };
-    for (size_t i = 0; keep[i]; i++)
-        expect(keep[i], keep[i]);
+    expect_kept(keep);
     /* a person's name before "clinic" after a title is the name */
     expect("seen at doctor patel's clinic", "seen at doctor [NAME] clinic");
 }
