@@ -623,6 +623,17 @@ static bool nameish(const redact_ctx *c, size_t i, bool allow_ambiguous)
     return (f & (LEX_FIRST | LEX_SURNAME)) || (allow_ambiguous && (f & LEX_NAME_AMBIG));
 }
 
+/* Possessive pronouns: "her daughter", "in his nineties". */
+static const char *const possessives[] = {"her", "his", "their", "my", "your", "our", NULL};
+
+/* True when the word at i ends in "'s" ("the patient's wife"). */
+static bool possessive_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return n > 2 && !strcmp(t + n - 2, "'s");
+}
+
 /* Names that are also words and start a section of a note ("code
  * status", "vital signs", "hospital course", "general appearance",
  * "reason for visit"): after a relation word they begin the next
@@ -652,6 +663,18 @@ static bool relative_name_at(const redact_ctx *c, size_t i)
                                                  "from", "off", "into", "to",  NULL};
     bool cue = is_any(c, i, relations) || is(c, i, "named") ||
                (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
+    /* a clinical abbreviation after a bare relation word is a family
+     * history's ("father mi at fifty five", "mother ra"); after "her
+     * daughter", or before a verb a person does ("daughter tia called"),
+     * it is a name */
+    static const char *const person_verbs[] = {
+        "called", "calls",   "said",   "says",   "came",    "comes",    "visited", "visits",
+        "drove",  "brought", "stated", "states", "reports", "reported", "asked",   "asks",
+        "wants",  "agrees",  "agreed", "lives",  "helps",   "manages",  NULL};
+    if ((flags1(c, i + 1) & LEX_ABBREV) &&
+        !(i > 0 && (is_any(c, i - 1, possessives) || possessive_at(c, i - 1))) &&
+        !is_any(c, i + 2, person_verbs))
+        return false;
     return cue && nameish(c, i + 1, true) && !is_any(c, i + 1, section_words) &&
            !is_any(c, i + 2, verb_followers);
 }
@@ -732,7 +755,6 @@ static void detect_ages_after_names(redact_ctx *c)
  * years 1990-1999) stays. */
 static void detect_decade_ages(redact_ctx *c)
 {
-    static const char *const possessives[] = {"his", "her", "their", "my", "your", NULL};
     static const char *const parts[] = {"early", "mid", "late", NULL};
     for (size_t i = 0; i < c->n; i++) {
         if (is(c, i, "nonagenarian") || is(c, i, "centenarian")) {

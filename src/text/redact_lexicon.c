@@ -599,7 +599,19 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     for (const char *const *w = names_clinical; *w; w++) {
         lex_entry *e = lex_slot(lex, *w, strlen(*w));
         if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
-            e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG);
+            e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG |
+                                  LEX_ABBREV);
+    }
+    /* and the names that are words and clinical abbreviations: a
+     * relation word alone makes none of these a name ("family history
+     * father mi at fifty five") */
+    static const char *const names_ambiguous_clinical[] = {
+        "mi", "ed", "or", "us", "ace", "alt", "bun", "cap", "doe", "la", "pa", "pea", "peg",
+        "tee", "rue", "prom", "ohs", NULL};
+    for (const char *const *w = names_ambiguous_clinical; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & LEX_NAME_AMBIG))
+            e->flags |= LEX_ABBREV;
     }
     return *count > 0;
 }

@@ -274,6 +274,8 @@ static void test_relation_names(void **state)
     expect("his son bill paid the copay", "his son [NAME] paid the copay");
     expect("daughter grace is at the bedside", "daughter [NAME] is at the bedside");
     expect("her daughter tia called", "her daughter [NAME] called");
+    expect("the patient's wife tia called", "the patient's wife [NAME] called");
+    expect("daughter tia called", "daughter [NAME] called");
     expect("her name is grace", "her name is [NAME]");
     static const char *const keep[] = {
         "her husband will drive her home",
@@ -281,6 +283,10 @@ static void test_relation_names(void **state)
         "her husband rose from the chair",
         "lives with his father code status is full code",
         "lives with her husband vital signs are stable",
+        /* a clinical abbreviation after a bare relation word: a family
+         * history's */
+        "family history father mi at fifty five",
+        "mother ra and father cad",
         NULL,
     };
     expect_kept(keep);
