@@ -192,6 +192,16 @@ static bool at_sentence_start(const fmt *f)
     const item *t = last_item(f);
     if (!t || t->kind == ITEM_BREAK)
         return true;
+    /* a closing quote after a sentence's end ("hopeless." and its quote):
+     * the mark before it decides */
+    if (t->kind == ITEM_ATTACH && item_text(f, t)[0] == '"') {
+        size_t i = (size_t)(t - f->it);
+        while (i > 0 && f->it[i - 1].kind == ITEM_EMPTY)
+            i--;
+        t = i > 0 ? &f->it[i - 1] : NULL;
+        if (!t)
+            return true;
+    }
     return t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0]);
 }
 
@@ -225,7 +235,9 @@ static int open_parens(const fmt *f)
         const char *s = item_text(f, t);
         if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0])))
             break;
-        depth += t->kind == ITEM_OPEN ? 1 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1 : 0;
+        depth += t->kind == ITEM_OPEN && s[0] == '('     ? 1
+                 : t->kind == ITEM_ATTACH && s[0] == ')' ? -1
+                                                         : 0;
     }
     return depth;
 }
@@ -246,6 +258,22 @@ static int close_parens(fmt *f)
     return rc;
 }
 
+/* Adds a sentence's period: after the last item, or inside a closing
+ * quote that ends it, as US style writes it (`states "I feel
+ * hopeless."`). */
+static int emit_period(fmt *f)
+{
+    item *q = &f->it[f->n_it - 1];
+    if (!(q->kind == ITEM_ATTACH && item_text(f, q)[0] == '"'))
+        return emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+    item quote = *q;
+    f->n_it--;
+    int rc = emit(f, ITEM_ATTACH, ".", 1, quote.first_word ? quote.first_word - 1 : 0, 0);
+    if (rc == 0)
+        f->it[f->n_it++] = quote;
+    return rc;
+}
+
 /* Ends the sentence before word next with an added period, unless the
  * text already ends one or the words on either side hold it together
  * (force: a break or heading follows, only the text end counts). */
@@ -261,7 +289,7 @@ static int end_sentence(fmt *f, size_t next, bool force)
          in_list(format_word(&f->v, next), continuing_words)))
         return 0;
     int rc = close_parens(f);
-    return rc < 0 ? rc : emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+    return rc < 0 ? rc : emit_period(f);
 }
 
 /* ---- dictation commands ------------------------------------------------------ */
@@ -283,6 +311,18 @@ static const char *const commands[][2] = {{"period", "."},
                                           {"open paren", "("},
                                           {"close parenthesis", ")"},
                                           {"close paren", ")"},
+                                          /* quotation marks around the
+                                           * patient's own words (session
+                                           * 57); "quote" alone where the
+                                           * words beside it make it no noun
+                                           * or verb (quote_is_word) */
+                                          {"open quote", "\""},
+                                          {"begin quote", "\""},
+                                          {"quote", "\""},
+                                          {"close quote", "\""},
+                                          {"end quote", "\""},
+                                          {"end of quote", "\""},
+                                          {"unquote", "\""},
                                           {"scratch that", NULL},
                                           {NULL, NULL}};
 
@@ -318,10 +358,43 @@ static const char *const articles[] = {"a", "an", "the", NULL};
 
 static bool pause_between(const fmt *f, size_t i);
 
+/* True for a command that opens a quotation ("open quote", "begin quote",
+ * "quote"); the other quote commands close one. */
+static bool quote_opens(int c)
+{
+    return commands[c][1] && commands[c][1][0] == '"' &&
+           (!strcmp(commands[c][0], "quote") || !strncmp(commands[c][0], "open", 4) ||
+            !strncmp(commands[c][0], "begin", 5));
+}
+
+/* "quote" alone opens a quotation ("patient states quote i feel hopeless
+ * unquote", "mood quote okay unquote") except where the words beside it
+ * make it the noun or the verb: after a determiner, "to" or "for" ("the
+ * quote from the insurer", "a price quote", "to quote"), or before an
+ * object, a preposition or a verb ("quote me on that", "the quote was
+ * high"). */
+static const char *const quote_noun_before[] = {
+    "the",  "a",     "an",  "this", "that",  "these", "those",     "his",
+    "her",  "their", "its", "my",   "your",  "our",   "no",        "any",
+    "each", "every", "to",  "for",  "price", "cost",  "insurance", NULL};
+static const char *const quote_noun_after[] = {
+    "me", "him",  "her", "them", "us", "you",  "from", "of",      "for",       "on", "was",
+    "is", "were", "are", "and",  "or", "said", "says", "request", "requested", NULL};
+
+/* True when "quote" at i is the word, not the command: decided by the
+ * word before and the word after (a stream holds "quote" said last). */
+static bool quote_is_word(const format_view *v, size_t i)
+{
+    return (i > v->floor && in_list(format_word(v, i - 1), quote_noun_before)) ||
+           (i + 1 < v->n && in_list(format_word(v, i + 1), quote_noun_after));
+}
+
 static int command_at(const fmt *f, size_t i, size_t *k)
 {
     int c = format_pair_at(&f->v, i, commands, k);
     if (c < 0)
+        return -1;
+    if (!strcmp(commands[c][0], "quote") && quote_is_word(&f->v, i))
         return -1;
     /* A pause that may end the sentence before it leaves the command no
      * word before it: a stream, which starts there, sees none either. */
@@ -417,7 +490,9 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         scratch(f, i, i + k);
         return 0;
     }
-    enum item_kind kind = mark[0] == '\n' ? ITEM_BREAK : mark[0] == '(' ? ITEM_OPEN : ITEM_ATTACH;
+    enum item_kind kind = mark[0] == '\n'                    ? ITEM_BREAK
+                          : mark[0] == '(' || quote_opens(c) ? ITEM_OPEN
+                                                             : ITEM_ATTACH;
     const item *t = last_item(f);
     int rc;
     /* A line or paragraph break said before any text ("new paragraph plan
@@ -436,13 +511,31 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
         return emit(f, ITEM_EMPTY, "", 0, i, k);
     /* A said mark replaces one the formatter added just before it; a
      * break leaves a heading's colon before it. */
+    /* A closing quote keeps a period added before it, inside it as US
+     * style has it ("hopeless." and the quote). */
     if (t && t == &f->it[f->n_it - 1] && kind != ITEM_OPEN && t->kind == ITEM_ATTACH &&
-        t->n_words == 0 && !(kind == ITEM_BREAK && item_text(f, t)[0] == ':'))
+        t->n_words == 0 && !(kind == ITEM_BREAK && item_text(f, t)[0] == ':') &&
+        !(mark[0] == '"' && strchr(".?!", item_text(f, t)[0])))
         f->n_it--;
     if (kind == ITEM_BREAK && f->o->smart && (rc = end_sentence(f, i + k, true)) < 0)
         return rc;
     if (strchr(".?!", mark[0]) && (rc = close_parens(f)) < 0)
         return rc;
+    /* a period or comma said after a closing quote goes inside it, as US
+     * style writes it ("as quote fine unquote comma": `as "fine,"`): one
+     * piece of both commands' words, so the pieces keep the words' order */
+    item *q = f->n_it ? &f->it[f->n_it - 1] : NULL;
+    if (f->o->smart && strchr(".,", mark[0]) && q && q->kind == ITEM_ATTACH && q->n_words &&
+        !strcmp(item_text(f, q), "\"") && !at_sentence_start(f)) {
+        size_t off = f->store.len;
+        char both[3] = {mark[0], '"', '\0'};
+        if ((rc = sbuf_append(&f->store, both, sizeof(both))) < 0)
+            return rc;
+        q->off = off;
+        q->n_words = i + k - q->first_word;
+        q->end = f->v.w[i + k - 1].end;
+        return 0;
+    }
     return emit(f, kind, mark, strlen(mark), i, k);
 }
 
@@ -478,6 +571,25 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c diff", "C. diff"},
                                                {"c d i f f", "C. diff"},
                                                {"e coli", "E. coli"},
+                                               /* a bacterium by its genus's
+                                                * letter and species, as a
+                                                * culture report writes it
+                                                * (session 57) */
+                                               {"h pylori", "H. pylori"},
+                                               {"s aureus", "S. aureus"},
+                                               {"s epidermidis", "S. epidermidis"},
+                                               {"s pneumoniae", "S. pneumoniae"},
+                                               {"k pneumoniae", "K. pneumoniae"},
+                                               {"p aeruginosa", "P. aeruginosa"},
+                                               {"e faecalis", "E. faecalis"},
+                                               {"e faecium", "E. faecium"},
+                                               {"h influenzae", "H. influenzae"},
+                                               {"c difficile", "C. difficile"},
+                                               {"c albicans", "C. albicans"},
+                                               {"m tuberculosis", "M. tuberculosis"},
+                                               {"n gonorrhoeae", "N. gonorrhoeae"},
+                                               {"c trachomatis", "C. trachomatis"},
+                                               {"b fragilis", "B. fragilis"},
                                                /* a PET scan's uptake, the
                                                 * COPD stage by its
                                                 * initiative (session 56) */
@@ -587,6 +699,17 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"phq nine", "PHQ-9"},
                                                {"g a d two", "GAD-2"},
                                                {"g a d seven", "GAD-7"},
+                                               /* "gad" as one word, as
+                                                * "phq" (session 57) */
+                                               {"gad two", "GAD-2"},
+                                               {"gad seven", "GAD-7"},
+                                               /* pronouns a patient uses,
+                                                * with their slash */
+                                               {"they them pronouns", "they/them pronouns"},
+                                               {"she her pronouns", "she/her pronouns"},
+                                               {"he him pronouns", "he/him pronouns"},
+                                               {"she they pronouns", "she/they pronouns"},
+                                               {"he they pronouns", "he/they pronouns"},
                                                {"covid nineteen", "COVID-19"},
                                                /* the classification's
                                                 * revision, with its dash */
@@ -646,6 +769,15 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c a nineteen nine", "CA 19-9"},
                                                {"c a one twenty five", "CA-125"},
                                                {"c a fifteen three", "CA 15-3"},
+                                               {"c a twenty seven twenty nine", "CA 27-29"},
+                                               /* the same tumour markers with
+                                                * "ca" as one word, as the
+                                                * recogniser's dictionary
+                                                * holds it (session 57) */
+                                               {"ca nineteen nine", "CA 19-9"},
+                                               {"ca one twenty five", "CA-125"},
+                                               {"ca fifteen three", "CA 15-3"},
+                                               {"ca twenty seven twenty nine", "CA 27-29"},
                                                /* hormones and antigens
                                                 * written in mixed case */
                                                {"h c g", "hCG"},
@@ -653,6 +785,8 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"rh", "Rh"},
                                                {"group a strep", "group A strep"},
                                                {"group b strep", "group B strep"},
+                                               {"group a streptococcus", "group A Streptococcus"},
+                                               {"group b streptococcus", "group B Streptococcus"},
                                                /* markers named by letters
                                                 * and a number, written
                                                 * joined as published */
@@ -662,6 +796,38 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"c d eight", "CD8"},
                                                {"c d twenty", "CD20"},
                                                {"c d thirty", "CD30"},
+                                               {"c d three", "CD3"},
+                                               {"c d nineteen", "CD19"},
+                                               {"c d thirty three", "CD33"},
+                                               {"c d thirty four", "CD34"},
+                                               {"c d fifty six", "CD56"},
+                                               /* "cd" as one word, as the
+                                                * recogniser's dictionary
+                                                * holds it (session 57) */
+                                               {"cd three", "CD3"},
+                                               {"cd four", "CD4"},
+                                               {"cd eight", "CD8"},
+                                               {"cd nineteen", "CD19"},
+                                               {"cd twenty", "CD20"},
+                                               {"cd thirty", "CD30"},
+                                               {"cd thirty three", "CD33"},
+                                               {"cd thirty four", "CD34"},
+                                               {"cd fifty six", "CD56"},
+                                               /* the hereditary breast cancer
+                                                * genes, the spondyloarthritis
+                                                * allele */
+                                               /* cobalamin without "vitamin"
+                                                * before it, only before what
+                                                * is said of it (b12_after) */
+                                               {"b twelve", "B12"},
+                                               {"hemophilia a", "hemophilia A"},
+                                               {"hemophilia b", "hemophilia B"},
+                                               {"brca one", "BRCA1"},
+                                               {"brca two", "BRCA2"},
+                                               {"b r c a one", "BRCA1"},
+                                               {"b r c a two", "BRCA2"},
+                                               {"hla b twenty seven", "HLA-B27"},
+                                               {"h l a b twenty seven", "HLA-B27"},
                                                {"k i sixty seven", "Ki-67"},
                                                {"ki sixty seven", "Ki-67"},
                                                /* radiology reports'
@@ -812,6 +978,37 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"sl", "SL"},
                                                {"od", "OD"},
                                                {"ou", "OU"},
+                                               /* an EKG's intervals and
+                                                * waves, the body mass index
+                                                * and the bone scan, said or
+                                                * typed as one word (session
+                                                * 57) */
+                                               {"qrs", "QRS"},
+                                               {"qtc", "QTc"},
+                                               {"pr interval", "PR interval"},
+                                               {"bmi", "BMI"},
+                                               {"dexa", "DEXA"},
+                                               {"t wave", "T wave"},
+                                               {"t waves", "T waves"},
+                                               {"p wave", "P wave"},
+                                               {"p waves", "P waves"},
+                                               {"q wave", "Q wave"},
+                                               {"q waves", "Q waves"},
+                                               {"r wave", "R wave"},
+                                               {"r waves", "R waves"},
+                                               {"u wave", "U wave"},
+                                               {"u waves", "U waves"},
+                                               {"s t t wave", "ST-T wave"},
+                                               {"st t wave", "ST-T wave"},
+                                               {"s t t waves", "ST-T waves"},
+                                               {"st t waves", "ST-T waves"},
+                                               {"st elevation", "ST elevation"},
+                                               {"st elevations", "ST elevations"},
+                                               {"st depression", "ST depression"},
+                                               {"st depressions", "ST depressions"},
+                                               {"st segment", "ST segment"},
+                                               {"st segments", "ST segments"},
+                                               {"st changes", "ST changes"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -1245,6 +1442,15 @@ static const char *const her2_after[] = {
     "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
     "was",      "fish",     "i",        "ihc",     NULL};
 
+/* Words said of vitamin B12 right after "b twelve" when "vitamin" is
+ * not said ("b twelve level", "b twelve injections"): "hepatitis b
+ * twelve weeks ago" is the letter and a count. */
+static const char *const b12_after[] = {
+    "level",      "levels",     "deficiency", "deficient", "injection", "injections",
+    "shot",       "shots",      "supplement", "supplements", "supplementation",
+    "replacement", "and",       "was",        "is",        "of",        "folate",
+    "low",        NULL};
+
 /* 1 when word i may join "bun" to its value ("bun of eighteen"). */
 static size_t bun_joiner(const format_view *v, size_t i)
 {
@@ -1289,6 +1495,156 @@ static bool english_abbreviation_open(const format_view *v, size_t i)
     return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
 }
 
+/* Clotting factors, written with their Roman numeral as a note writes
+ * them: "factor eight activity" is "factor VIII activity", "factor five
+ * leiden" "factor V Leiden", "factor ten a" (activated) "factor Xa".
+ * Only where the words make it the clotting factor: "a" after VII or X
+ * (or II), a word said of the factor after it, or "anti" or
+ * "recombinant" before it; "rheumatoid factor eight", "a factor of two"
+ * and "risk factor two" stay as they were. Returns the words used, the
+ * numeral (and "a") in *numeral. Session 57. */
+static const char *const factor_numerals[][2] = {
+    {"two", "II"},   {"five", "V"},   {"v", "V"},          {"seven", "VII"},    {"eight", "VIII"},
+    {"nine", "IX"},  {"ten", "X"},    {"x", "X"},          {"eleven", "XI"},    {"twelve", "XII"},
+    {"thirteen", "XIII"}, {NULL, NULL}};
+static const char *const factor_after[] = {
+    "leiden",      "activity",  "activities", "level",      "levels",     "deficiency",
+    "deficient",   "inhibitor", "inhibitors", "assay",      "assays",     "concentrate",
+    "replacement", "infusion",  "antibody",   "antibodies", "antigen",    "mutation",
+    "gene",        "variant",   "product",    "prophylaxis", NULL};
+
+static size_t clotting_factor_at(const format_view *v, size_t i, char numeral[8])
+{
+    size_t k;
+    if (!format_word_is(v, i, "factor"))
+        return 0;
+    int n = format_pair_at(v, i + 1, factor_numerals, &k);
+    if (n < 0)
+        return 0;
+    const char *roman = factor_numerals[n][1];
+    bool activated = format_word_is(v, i + 2, "a") &&
+                     (!strcmp(roman, "VII") || !strcmp(roman, "X") || !strcmp(roman, "II"));
+    bool before = i > v->floor && (format_word_is(v, i - 1, "anti") ||
+                                   format_word_is(v, i - 1, "recombinant"));
+    if (!activated && !before && !in_list(format_word(v, i + 2), factor_after))
+        return 0;
+    snprintf(numeral, 8, "%s%s", roman, activated ? "a" : "");
+    return activated ? 3 : 2;
+}
+
+/* "factor" or "factor" and a numeral said last: the next word decides. */
+static bool clotting_factor_open(const format_view *v, size_t i)
+{
+    size_t k;
+    return format_word_is(v, i, "factor") &&
+           (i + 1 == v->n ||
+            (format_pair_at(v, i + 1, factor_numerals, &k) >= 0 && i + 2 == v->n));
+}
+
+/* An EKG's leads (session 57): the chest leads "v one" to "v six" are
+ * V1-V6 wherever said (the letter alone, not the end of a spelled run:
+ * "i v one time" is IV); the limb leads "one", "two", "three", "a v r",
+ * "a v l", "a v f" are I, II, III, aVR, aVL, aVF only where the words
+ * make them leads: after "lead" or "leads", or after a finding's "in"
+ * ("s t elevation in two three and a v f"), or in a list of leads that
+ * one of those starts ("leads two three and a v f": "leads II III and
+ * aVF"; they were "leads 23 and a VF"). A limb lead's number that counts
+ * the word after it ("leads two days ago") is no lead. */
+static const char *const chest_leads[][2] = {{"one", "V1"},  {"two", "V2"},  {"three", "V3"},
+                                             {"four", "V4"}, {"five", "V5"}, {"six", "V6"},
+                                             {NULL, NULL}};
+static const char *const limb_leads[][2] = {{"one", "I"},     {"two", "II"},    {"three", "III"},
+                                            {"a v r", "aVR"}, {"a v l", "aVL"}, {"a v f", "aVF"},
+                                            {NULL, NULL}};
+static const char *const lead_joiners[] = {"and", "or", "through", "to", NULL};
+/* What an EKG finds in leads, said before "in" and the leads. */
+static const char *const lead_findings[] = {
+    "elevation",  "elevations",    "depression",  "depressions", "inversion",
+    "inversions", "inverted",      "waves",       "wave",        "changes",
+    "flattening", "abnormalities", "progression", NULL};
+
+/* True when a number said before word j goes on with it ("one hundred"). */
+static bool number_goes_on(const format_view *v, size_t j)
+{
+    static const char *const on[] = {"hundred", "thousand", "million", "point", NULL};
+    return in_list(format_word(v, j), on);
+}
+
+static size_t lead_name_at(const format_view *v, size_t i, bool limb, const char **written)
+{
+    size_t k;
+    int e;
+    /* not a spelled run's letter, nor a coma scale's V after its E ("e
+     * three v two" stays words: a stage needs its three parts) */
+    long val;
+    bool scale = i > v->floor + 1 && format_number_word(v, i - 1, &val) && letter_at(v, i - 2) >= 0;
+    if (format_word_is(v, i, "v") && !(i > v->floor && letter_at(v, i - 1) >= 0) && !scale &&
+        (e = format_pair_at(v, i + 1, chest_leads, &k)) >= 0 && !number_goes_on(v, i + 2)) {
+        *written = chest_leads[e][1];
+        return 2;
+    }
+    if (!limb || (e = format_pair_at(v, i, limb_leads, &k)) < 0 ||
+        (k == 1 && (format_counted_word_at(v, i + 1) || number_goes_on(v, i + 1))))
+        return 0;
+    *written = limb_leads[e][1];
+    return k;
+}
+
+/* What the words before i make of a limb lead's name there: 0 nothing,
+ * 1 a lead ("lead" or "leads" before it or its list), 2 a lead after a
+ * finding's "in" (lead_at asks more of the word after it). */
+static int lead_context_before(const format_view *v, size_t i)
+{
+    size_t j = i;
+    const char *wr;
+    for (int hops = 0; hops < 16 && j > v->floor; hops++) {
+        const char *w = format_word(v, j - 1);
+        if (!strcmp(w, "lead") || !strcmp(w, "leads"))
+            return 1;
+        if (!strcmp(w, "in"))
+            return j - 1 > v->floor && in_list(format_word(v, j - 2), lead_findings) ? 2 : 0;
+        if (in_list(w, lead_joiners)) {
+            j--;
+            continue;
+        }
+        size_t len = 1;
+        while (len <= 3 && !(j >= v->floor + len && lead_name_at(v, j - len, true, &wr) == len))
+            len++;
+        if (len > 3)
+            return 0;
+        j -= len;
+    }
+    return 0;
+}
+
+/* Words that may follow a lead named after a finding's "in" ("s t
+ * elevation in two three and a v f with reciprocal changes"); "changes
+ * in one patient" is a count. */
+static const char *const after_lead[] = {"with",       "without",    "consistent", "concerning",
+                                         "suggestive", "suggesting", "compared",   "on",
+                                         "as",         "which",      "that",       NULL};
+
+static size_t lead_at(const format_view *v, size_t i, const char **written)
+{
+    size_t k = lead_name_at(v, i, false, written), ck;
+    if (k)
+        return k;
+    k = lead_name_at(v, i, true, written);
+    if (!k || format_word_is(v, i + k, "of") || format_word_is(v, i + k, "lead") ||
+        format_word_is(v, i + k, "leads"))
+        return 0;
+    int ctx = lead_context_before(v, i);
+    if (ctx == 2) {
+        const char *wr;
+        size_t j = i + k;
+        if (!(j >= v->n || in_list(format_word(v, j), lead_joiners) ||
+              in_list(format_word(v, j), after_lead) || lead_name_at(v, j, true, &wr) ||
+              format_pair_at(v, j, commands, &ck) >= 0))
+            return 0;
+    }
+    return ctx ? k : 0;
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1310,6 +1666,18 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
         return lv;
     if ((lv = compound_at(f, i, out)))
         return lv;
+    const char *lead;
+    if ((lv = (long)lead_at(&f->v, i, &lead))) {
+        int rc = sbuf_append_str(out, lead);
+        return rc < 0 ? rc : lv;
+    }
+    char numeral[8];
+    if ((lv = (long)clotting_factor_at(&f->v, i, numeral))) {
+        int rc = sbuf_append_str(out, "factor ");
+        if (rc == 0)
+            rc = sbuf_append_str(out, numeral);
+        return rc < 0 ? rc : lv;
+    }
     if (oxygen_tension_at(&f->v, i)) {
         int rc = sbuf_append_str(out, "pO2");
         return rc < 0 ? rc : 3;
@@ -1326,6 +1694,10 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     if (a >= 0 && !strcmp(abbreviations[a][0], "her two") && i + k < f->v.n &&
         !in_list(format_word(&f->v, i + k), her2_after) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
+        a = -1;
+    if (a >= 0 && !strcmp(abbreviations[a][0], "b twelve") &&
+        !(i > f->v.floor && format_word_is(&f->v, i - 1, "vitamin")) && i + k < f->v.n &&
+        !in_list(format_word(&f->v, i + k), b12_after))
         a = -1;
     const char *english = a < 0 ? english_abbreviation_at(&f->v, i) : NULL;
     if (english) {
@@ -1496,6 +1868,7 @@ bool format_pending_at(const format_view *v, size_t i)
            format_pair_started(v, i, abbreviations) || compound_open_at(v, i) ||
            format_numbers_pending(v, i) ||
            heading_before_open_command(v, i) || english_abbreviation_open(v, i) ||
+           clotting_factor_open(v, i) || (format_word_is(v, i, "quote") && i + 1 == v->n) ||
            clause_open(v, i);
 }
 
@@ -1524,6 +1897,16 @@ static const char *const brand_names[] = {
     "toprol", "trulicity", "wellbutrin", "zocor",
     /* since session 49 */
     "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
+    /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,
+     * psychiatric and neurological drugs, vaccines said by brand */
+    "abilify", "adderall", "advair", "aricept", "boostrix", "celebrex", "celexa", "chantix",
+    "cialis", "cymbalta", "depakote", "diflucan", "dilantin", "dupixent", "effexor", "enbrel",
+    "flexeril", "flonase", "fosamax", "gardasil", "herceptin", "humira", "keytruda", "klonopin",
+    "lamictal", "levemir", "macrobid", "medrol", "mounjaro", "nexium", "opdivo", "oxycontin",
+    "paxil", "paxlovid", "pepcid", "pneumovax", "premarin", "prevnar", "prolia", "remeron",
+    "remicade", "risperdal", "ritalin", "shingrix", "singulair", "spiriva", "stelara", "suboxone",
+    "symbicort", "tegretol", "topamax", "tresiba", "valium", "valtrex", "viagra",
+    "victoza", "vyvanse", "wegovy", "zyrtec",
     NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
@@ -1543,7 +1926,32 @@ static const char *const eponyms[] = {
     "romberg",     "rovsing", "tinel",   "trousseau",
     /* diseases named for who described them (since session 49) */
     "alzheimer",   "crohn",   "hirschsprung", "korsakoff", "meniere", "raynaud", "tourette",
-    "wernicke",    NULL};
+    "wernicke",
+    /* the factor V mutation, named for the city (session 57) */
+    "leiden",      NULL};
+
+/* Genera of the microbes a culture grows, written with their capital as
+ * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida
+ * esophagitis"; the species after it stays lower case). None is an
+ * English word; "bacillus" (a rod-shaped bacterium: "gram negative
+ * bacilli") and "chlamydia" (the infection, which notes write in lower
+ * case) are not taken. Session 57; they were lower case. */
+static const char *const genera[] = {
+    "acinetobacter",   "actinomyces",    "aeromonas",        "aspergillus",   "babesia",
+    "bacteroides",     "bartonella",     "blastomyces",      "bordetella",    "borrelia",
+    "brucella",        "burkholderia",   "campylobacter",    "candida",       "citrobacter",
+    "clostridioides",  "clostridium",    "coccidioides",     "corynebacterium", "cryptococcus",
+    "cryptosporidium", "cutibacterium",  "ehrlichia",        "eikenella",     "entamoeba",
+    "enterobacter",    "enterococcus",   "escherichia",      "francisella",   "fusobacterium",
+    "gardnerella",     "giardia",        "haemophilus",      "helicobacter",  "histoplasma",
+    "kingella",        "klebsiella",     "lactobacillus",    "legionella",    "leishmania",
+    "listeria",        "moraxella",      "morganella",       "mycobacterium", "mycoplasma",
+    "neisseria",       "nocardia",       "pasteurella",      "plasmodium",    "pneumocystis",
+    "prevotella",      "propionibacterium", "proteus",       "providencia",   "pseudomonas",
+    "rickettsia",      "salmonella",     "serratia",         "shigella",      "staphylococcus",
+    "stenotrophomonas", "streptococcus", "strongyloides",    "toxoplasma",    "treponema",
+    "trichomonas",     "trichophyton",   "ureaplasma",       "vibrio",        "yersinia",
+    NULL};
 
 /* Eponyms that are also English words, capitals only with their "'s"
  * ("bell's palsy"; "a bell" stays). */
@@ -1555,7 +1963,7 @@ static bool capital_name(const char *w)
 {
     char stem[64];
     size_t len = strlen(w);
-    if (in_list(w, eponyms) || in_list(w, brand_names))
+    if (in_list(w, eponyms) || in_list(w, brand_names) || in_list(w, genera))
         return true;
     if (len < 3 || len >= sizeof(stem) || strcmp(w + len - 2, "'s"))
         return false;
@@ -2337,10 +2745,11 @@ static int build(fmt *f)
         if ((rc = close_parens(f)) < 0)
             goto out;
         const item *t = last_item(f);
-        if (t && (t->kind == ITEM_WORD ||
-                  (t->kind == ITEM_ATTACH && item_text(f, t)[0] &&
-                   strchr(")-", item_text(f, t)[0]))))
-            rc = emit(f, ITEM_ATTACH, ".", 1, mark_after(f), 0);
+        if (t &&
+            (t->kind == ITEM_WORD || (t->kind == ITEM_ATTACH && item_text(f, t)[0] &&
+                                      strchr(")-\"", item_text(f, t)[0]))) &&
+            !at_sentence_start(f))
+            rc = emit_period(f);
         if (rc == 0)
             rc = capitals(f);
     } else if (f->o->dictation) {

@@ -773,6 +773,32 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * Paul Wood */
                                        {"wood units", "Wood units"},
                                        {"wood unit", "Wood unit"},
+                                       /* SI amounts of substance and
+                                        * osmolality ("110 µmol/L" with
+                                        * "per liter", "290 mOsm/kg"), a
+                                        * CT's dose, a gas's pressure in
+                                        * kilopascals, a thyroid hormone
+                                        * in micro international units,
+                                        * a count per microliter or per
+                                        * cubic millimeter (session 57) */
+                                       {"micromoles", "µmol"},
+                                       {"micromole", "µmol"},
+                                       {"nanomoles", "nmol"},
+                                       {"nanomole", "nmol"},
+                                       {"picomoles", "pmol"},
+                                       {"picomole", "pmol"},
+                                       {"milliosmoles", "mOsm"},
+                                       {"milliosmole", "mOsm"},
+                                       {"milligray", "mGy"},
+                                       {"kilopascals", "kPa"},
+                                       {"kilopascal", "kPa"},
+                                       {"micro international units", "µIU"},
+                                       {"microliters", "µL"},
+                                       {"microliter", "µL"},
+                                       {"cells per microliter", "cells/µL"},
+                                       {"cells per cubic millimeter", "cells/mm3"},
+                                       {"per microliter", "/µL"},
+                                       {"per cubic millimeter", "/mm3"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -1059,6 +1085,7 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                            /* HbA1c in IFCC units:
                                             * "mmol/mol" */
                                            {"mole", "mol"},
+                                           {"microliter", "µL"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -1086,7 +1113,7 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "HU") && strcmp(unit, "D") && strcmp(unit, "METs") && strcmp(unit, "mSv") &&
            strcmp(unit, "MAC") && strncmp(unit, "x10^", 4) && strcmp(unit, "Mb") &&
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
-           strncmp(unit, "Wood unit", 9);
+           strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa");
 }
 
 /* The unit said at i, if any: its written form (in *u) and words in *k.
@@ -3054,16 +3081,26 @@ static bool date_cue_before(const format_view *v, size_t i)
  * twelve fifty four" -> "3/12/54". Month, day and year all said. */
 static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
 {
+    /* without a date's cue, a preposition before a date and a year of
+     * four digits make one ("status post arthroplasty on twelve fourteen
+     * twenty twenty five": 12/14/2025; it was "12 1420 25", and "on one
+     * two twenty twenty three" "12 2023"; session 57) */
+    static const char *const before_date[] = {"on",      "since", "from",  "until", "till",
+                                              "through", "by",    "before", "after", NULL};
     char month[8], day[8];
     long year;
     bool ord;
     size_t km, kd, ky;
-    if (!date_cue_before(v, i) || !(km = date_part(v, i, 12, month, sizeof(month))) ||
+    bool cue = date_cue_before(v, i);
+    if (!(cue || (i > 0 && index_in(format_word(v, i - 1), before_date) >= 0)) ||
+        !(km = date_part(v, i, 12, month, sizeof(month))) ||
         !(kd = date_part(v, i + km, 31, day, sizeof(day))))
         return 0;
     size_t j = i + km + kd;
     int width = 4;
     if (!(ky = year_at(v, j, &year))) {
+        if (!cue)
+            return 0;
         width = 2;
         if (format_word_is(v, j, "oh") && unit_at(v, j + 1) >= 0) {
             year = unit_at(v, j + 1);

@@ -1308,7 +1308,21 @@ static void test_clinical_words_not_names(void **state)
         "november",    "december",  "english",  "spanish",   "tylenol",    "motrin",    "advil",
         /* since session 49 */
         "alzheimer",   "crohn",     "hirschsprung", "korsakoff", "meniere",  "raynaud",   "tourette",
-        "wernicke"};
+        "wernicke",
+        /* since session 57: the city of factor V Leiden, microbes' genera */
+        "leiden", "acinetobacter", "actinomyces", "aeromonas", "aspergillus", "babesia",
+        "bacteroides", "bartonella", "blastomyces", "bordetella", "borrelia", "brucella",
+        "burkholderia", "campylobacter", "candida", "citrobacter", "clostridioides",
+        "clostridium", "coccidioides", "corynebacterium", "cryptococcus", "cryptosporidium",
+        "cutibacterium", "ehrlichia", "eikenella", "entamoeba", "enterobacter", "enterococcus",
+        "escherichia", "francisella", "fusobacterium", "gardnerella", "giardia", "haemophilus",
+        "helicobacter", "histoplasma", "kingella", "klebsiella", "lactobacillus", "legionella",
+        "leishmania", "listeria", "moraxella", "morganella", "mycobacterium", "mycoplasma",
+        "neisseria", "nocardia", "pasteurella", "plasmodium", "pneumocystis", "prevotella",
+        "propionibacterium", "proteus", "providencia", "pseudomonas", "rickettsia",
+        "salmonella", "serratia", "shigella", "staphylococcus", "stenotrophomonas",
+        "streptococcus", "strongyloides", "toxoplasma", "treponema", "trichomonas",
+        "trichophyton", "ureaplasma", "vibrio", "yersinia"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -1555,6 +1569,175 @@ static void test_one_word_abbreviations(void **state)
         "given im | injection",
         "amoxicillin five hundred milligrams po | bid",
         "she ate a bun | and left",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Microbes, clotting factors, markers and genes as a note writes them
+ * (session 57): a genus with its capital, a genus's letter with its
+ * period, a clotting factor's Roman numeral where the words make it the
+ * factor, "cd" and "ca" as one word, B12 without "vitamin" only before
+ * what is said of it, SI and count units. */
+static void test_microbes_factors_markers(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sputum grew klebsiella pneumoniae and pseudomonas",
+         "Sputum grew Klebsiella pneumoniae and Pseudomonas."},
+        {"oral candida", "Oral Candida."},
+        {"gram negative bacilli", "Gram negative bacilli."},
+        {"tested for chlamydia", "Tested for chlamydia."},
+        {"group b streptococcus negative", "Group B Streptococcus negative."},
+        {"h pylori stool antigen and s aureus", "H. pylori stool antigen and S. aureus."},
+        {"factor five leiden heterozygote", "Factor V Leiden heterozygote."},
+        {"factor v leiden", "Factor V Leiden."},
+        {"factor eight activity five percent", "Factor VIII activity 5%."},
+        {"given factor seven a", "Given factor VIIa."},
+        {"anti factor ten a level", "Anti factor Xa level."},
+        {"hemophilia a with factor eight inhibitors", "Hemophilia A with factor VIII inhibitors."},
+        {"rheumatoid factor eight", "Rheumatoid factor eight."},
+        {"a factor of two", "A factor of two."},
+        {"cd four count two hundred", "CD4 count 200."},
+        {"c d thirty four positive", "CD34 positive."},
+        {"ca one twenty five was three hundred", "CA-125 was 300."},
+        {"ca nineteen nine", "CA 19-9."},
+        {"brca two carrier hla b twenty seven positive", "BRCA2 carrier HLA-B27 positive."},
+        {"b twelve level low", "B12 level low."},
+        {"check a b twelve", "Check a B12."},
+        {"hepatitis b twelve weeks ago", "Hepatitis B 12 weeks ago."},
+        {"creatinine one hundred ten micromoles per liter", "Creatinine 110 µmol/L."},
+        {"osmolality two ninety milliosmoles per kilogram", "Osmolality 290 mOsm/kg."},
+        {"t s h four point two micro international units per milliliter",
+         "TSH 4.2 µIU/mL."},
+        {"ct dose twelve milligray p a o two nine kilopascals", "CT dose 12 mGy PaO2 9 kPa."},
+        {"cd four three fifty cells per cubic millimeter", "CD4 350 cells/mm3."},
+        {"received the shingrix and prevnar twenty vaccines and humira",
+         "Received the Shingrix and Prevnar 20 vaccines and Humira."},
+        {"she is well versed in it", "She is well versed in it."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "factor | eight activity",
+        "factor eight | activity",
+        "factor ten | a",
+        "rheumatoid factor | eight",
+        "b twelve | level",
+        "hepatitis b | twelve weeks",
+        "cd | four count",
+        "h | pylori",
+        "creatinine one hundred ten micromoles | per liter",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A date said in numbers after a preposition, with a year of four digits
+ * and no date cue (session 57): "on twelve fourteen twenty twenty five"
+ * was "12 1420 25". */
+static void test_numeric_date_after_preposition(void **state)
+{
+    static const char *const cases[][2] = {
+        {"status post arthroplasty on twelve fourteen twenty twenty five",
+         "Status post arthroplasty on 12/14/2025."},
+        {"surgery on one two twenty twenty three", "Surgery on 1/2/2023."},
+        {"since four twelve nineteen ninety eight she has", "Since 4/12/1998 she has."},
+        {"on three five twenty twenty four units", "On 35 2024 units."},
+        {"on twelve fourteen", "On 12 14."},
+        {"until one fifteen", "Until 115."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on twelve | fourteen twenty twenty five",
+        "on twelve fourteen | twenty twenty five",
+        "on twelve fourteen twenty | twenty five",
+        "on three five twenty twenty four | units",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Quotation marks around a patient's own words (session 57): "open
+ * quote", "begin quote", "quote" after a verb of saying; "close quote",
+ * "end quote", "unquote"; a period or comma, said or added, inside the
+ * closing quote as US style writes it. */
+static void test_quote_commands(void **state)
+{
+    static const char *const cases[][2] = {
+        {"patient states quote i feel hopeless unquote", "Patient states \"I feel hopeless.\""},
+        {"she said open quote i just want to sleep close quote period",
+         "She said \"I just want to sleep.\""},
+        {"he reported quote no energy end quote and poor sleep",
+         "He reported \"no energy\" and poor sleep."},
+        {"describes her mood as quote fine unquote comma affect flat",
+         "Describes her mood as \"fine,\" affect flat."},
+        {"she stated quote i am done period i want to go home unquote",
+         "She stated \"I am done. I want to go home.\""},
+        {"the quote from the insurance company was high",
+         "The quote from the insurance company was high."},
+        {"quote me on that", "Quote me on that."},
+        {"mood quote okay unquote comma affect constricted",
+         "Mood \"okay,\" affect constricted."},
+        {"the insurance quote was high", "The insurance quote was high."},
+        {"to quote the patient", "To quote the patient."},
+        {"phq nine fourteen gad seven eleven", "PHQ-9 14 GAD-7 11."},
+        {"uses they them pronouns", "Uses they/them pronouns."},
+    };
+    CHECK(cases);
+    static const char *const off[][2] = {
+        {"she said open quote i am fine close quote period", "she said \"i am fine\"."},
+    };
+    check_cases_smart(off, sizeof(off) / sizeof(off[0]), false);
+    static const char *const spoken[] = {
+        "patient states | quote i feel hopeless unquote",
+        "patient states quote | i feel hopeless unquote",
+        "patient states quote i feel hopeless | unquote",
+        "she said open | quote i just want to sleep close quote period",
+        "she said open quote i just want to sleep close | quote period",
+        "she said open quote i just want to sleep close quote | period",
+        "describes her mood as quote fine unquote | comma affect flat",
+        "he reported quote no energy end | quote and poor sleep",
+        "she stated quote i am done period | i want to go home unquote",
+        "mood quote | okay unquote",
+        "mood | quote okay unquote",
+        "the quote | from the insurer",
+        "quote | me on that",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* An EKG read (session 57): leads, waves, intervals. */
+static void test_ekg_leads(void **state)
+{
+    static const char *const cases[][2] = {
+        {"q waves in leads two three and a v f", "Q waves in leads II III and aVF."},
+        {"s t elevation in two three and a v f with reciprocal changes",
+         "ST elevation in II III and aVF with reciprocal changes."},
+        {"st depression in v five and v six", "ST depression in V5 and V6."},
+        {"t wave inversions in v one through v four", "T wave inversions in V1 through V4."},
+        {"lead two rhythm strip", "Lead II rhythm strip."},
+        {"pr interval one sixty milliseconds qrs ninety qtc four forty",
+         "PR interval 160 ms QRS 90 QTc 440."},
+        {"poor r wave progression", "Poor R wave progression."},
+        {"nonspecific st t wave changes", "Nonspecific ST-T wave changes."},
+        {"changes in one of the leads", "Changes in one of the leads."},
+        {"inversions in two leads", "Inversions in 2 leads."},
+        {"elevation in one patient", "Elevation in one patient."},
+        {"leads two days ago", "Leads 2 days ago."},
+        {"grams i v one time", "Grams IV 1 time."},
+        {"he lives on main st", "He lives on main st."},
+        {"her bmi is thirty", "Her BMI is 30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "q waves in leads | two three and a v f",
+        "q waves in leads two | three and a v f",
+        "q waves in leads two three and | a v f",
+        "q waves in leads two three and a | v f",
+        "q waves in leads two three and a v | f",
+        "s t elevation in two | three",
+        "s t elevation in two | patients",
+        "changes in one | of the leads",
+        "inversions in v | one through v four",
+        "inversions in v one | through v four",
+        "leads two | days ago",
+        "st | elevation",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -3430,6 +3613,10 @@ int main(void)
         cmocka_unit_test(test_teen_pairs_before_unit),
         cmocka_unit_test(test_rate_after_at),
         cmocka_unit_test(test_one_word_abbreviations),
+        cmocka_unit_test(test_microbes_factors_markers),
+        cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_quote_commands),
+        cmocka_unit_test(test_numeric_date_after_preposition),
         cmocka_unit_test(test_doses_and_vitals),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_shorthand),
