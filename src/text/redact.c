@@ -164,6 +164,50 @@ static void detect_email_url(redact_ctx *c)
     }
 }
 
+/* An IP address said aloud (session 57): four numbers of one to three
+ * digits each joined by "dot" ("one nine two dot one six eight dot one
+ * dot twenty five"), or by "point" after "ip" or "address" (a decimal
+ * otherwise). The end of its words (exclusive), 0 if none at i. Before,
+ * the digits up to the last "dot" were an [ID] and the last number stayed. */
+static size_t ip_address_end(const redact_ctx *c, size_t i)
+{
+    static const char *const ip_cue[] = {"ip", "address", NULL};
+    size_t j = i;
+    bool point = false;
+    for (int octet = 0; octet < 4; octet++) {
+        redact_numrun r;
+        if (octet > 0) {
+            if (is(c, j, "point"))
+                point = true;
+            else if (!is(c, j, "dot"))
+                return 0;
+            j++;
+        }
+        if (!redact_number_run(c, j, &r) || r.digits > 3)
+            return 0;
+        j = r.b;
+    }
+    /* a fifth number after a "dot" makes it something else */
+    if ((is(c, j, "dot") || is(c, j, "point")) && redact_is_number_word(c, j + 1))
+        return 0;
+    if (point && !redact_cue_before(c, i, 3, ip_cue))
+        return 0;
+    return j;
+}
+
+static void detect_ip_addresses(redact_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (i > 0 && redact_is_number_word(c, i - 1))
+            continue; /* inside a run: the address starts with its first number */
+        size_t end = ip_address_end(c, i);
+        if (end && free_at(c, i, end)) {
+            mark(c, i, end, REDACT_URL);
+            i = end - 1;
+        }
+    }
+}
+
 /* Words before an identifier number (record, account, plan, licence, ...). */
 const char *const redact_id_cues[] = {
     "record", "mrn", "account", "member", "policy", "insurance", "plan", "id",
@@ -432,6 +476,147 @@ static void detect_addresses(redact_ctx *c)
     }
 }
 
+/* ---- named facilities (session 57) ---- */
+
+/* The words that end a facility's name: its kind. "general" only as in
+ * "mercy general", see facility_head_at. */
+static const char *const facility_heads[][2] = {{"hospital", NULL},
+                                                {"clinic", NULL},
+                                                {"infirmary", NULL},
+                                                {"medical", "center"},
+                                                {"health", "center"},
+                                                {"health", "system"},
+                                                {"nursing", "home"},
+                                                {"rehab", "center"},
+                                                {"rehabilitation", "center"},
+                                                {"rehabilitation", "hospital"},
+                                                {"surgery", "center"},
+                                                {"surgical", "center"},
+                                                {"cancer", "center"},
+                                                {"care", "center"},
+                                                {"general", NULL},
+                                                {NULL, NULL}};
+
+/* Words of a facility's name that say what kind it is, not which
+ * ("general hospital", "memorial hospital", "community hospital"): they
+ * join a name but do not make one. */
+static const char *const facility_descriptors[] = {
+    "general",  "memorial",   "community", "county",  "regional", "university", "state",
+    "veterans", "children's", "childrens", "women's", "womens",   "city",       "central",
+    "district", "teaching",   "private",   "public",  "main",     "local",      "outside",
+    "national", "medical",    "health",    "family",  "baptist",  "methodist",  "presbyterian",
+    "lutheran", "catholic",   "adventist", NULL};
+
+/* The facility head at i (its words, 0: none). "general" is one only
+ * with nothing after it that it describes ("seen at mercy general
+ * yesterday"; not "general surgery", "general appearance"). */
+static size_t facility_head_at(const redact_ctx *c, size_t i)
+{
+    for (size_t e = 0; facility_heads[e][0]; e++) {
+        if (!is(c, i, facility_heads[e][0]))
+            continue;
+        if (facility_heads[e][1]) {
+            if (is(c, i + 1, facility_heads[e][1]))
+                return 2;
+            continue;
+        }
+        if (!strcmp(facility_heads[e][0], "general") && i + 1 < c->n &&
+            !(flags1(c, i + 1) & LEX_STOP))
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* A word that names a place or a person (as facilities are named): a
+ * name or a city of the lexicon, or a word built like a place name
+ * ("lakeside", "parkview", "brookwood"). *distinct: one that is no
+ * common word. */
+static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
+{
+    static const char *const place_endings[] = {"side", "view",  "wood",  "crest", "brook",
+                                                "dale", "ridge", "ville", "field", NULL};
+    uint16_t f = flags1(c, i);
+    *distinct = false;
+    if (i >= c->n || (f & (LEX_STOP | LEX_MONTH)) || redact_is_number_word(c, i))
+        return false;
+    if (f & (LEX_FIRST | LEX_SURNAME | LEX_CITY)) {
+        *distinct = true;
+        return true;
+    }
+    if (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE))
+        return true;
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    for (const char *const *e = place_endings; *e; e++) {
+        size_t el = strlen(*e);
+        if (n >= el + 3 && !strcmp(t + n - el, *e)) {
+            *distinct = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A named facility ending at the head at h (words [*a, h + head)): up
+ * to three words before the head that name a place or a person, or
+ * describe the kind ("general", "memorial"), at least one of them a
+ * name; "saint"/"st" and a name make one too ("saint mary's hospital").
+ * A run of common words that are also names only right after "at",
+ * "from", "to", "in" or "into", as a place is named ("seen at valley
+ * view clinic"; "in the family medicine clinic" and "the vein clinic"
+ * are kinds, "no air leak general exam" no place: corpus lines read as
+ * facilities before this). Not after a title (a person's name, read by
+ * detect_names). */
+static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
+{
+    size_t s = h;
+    bool named = false, distinct = false;
+    while (s > 0 && h - s < 3) {
+        bool d;
+        if (is_any(c, s - 1, facility_descriptors) && !(flags1(c, s - 1) & LEX_STOP)) {
+            s--;
+            continue;
+        }
+        if ((is(c, s - 1, "saint") || is(c, s - 1, "st")) && s < h) {
+            s--;
+            distinct = distinct || named;
+            continue;
+        }
+        if (!place_word_at(c, s - 1, &d) || (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
+            break;
+        s--;
+        named = true;
+        distinct = distinct || d;
+    }
+    static const char *const place_lead[] = {"at", "from", "to", "in", "into", NULL};
+    size_t lead = s;
+    /* descriptors before the first name word stay words ("the general") */
+    while (s < h && is_any(c, s, facility_descriptors))
+        s++;
+    if (!named || s == h)
+        return false;
+    if (s > 0 && (is(c, s - 1, "doctor") || is(c, s - 1, "dr") || is(c, s - 1, "nurse") ||
+                  is(c, s - 1, "mister") || is(c, s - 1, "mr") || is(c, s - 1, "mrs") ||
+                  is(c, s - 1, "ms") || is(c, s - 1, "miss")))
+        return false;
+    if (!distinct && (lead == 0 || !is_any(c, lead - 1, place_lead)))
+        return false;
+    *a = s;
+    return true;
+}
+
+static void detect_facilities(redact_ctx *c)
+{
+    for (size_t i = 1; i < c->n; i++) {
+        size_t k = facility_head_at(c, i), a;
+        if (k && facility_name_before(c, i, &a) && free_at(c, i, i + k)) {
+            mark(c, a, i + k, REDACT_ADDRESS);
+            i += k - 1;
+        }
+    }
+}
+
 static bool nameish(const redact_ctx *c, size_t i, bool allow_ambiguous)
 {
     if (i >= c->n)
@@ -440,6 +625,62 @@ static bool nameish(const redact_ctx *c, size_t i, bool allow_ambiguous)
     if (f & (LEX_STOP | LEX_MONTH | LEX_STATE) || c->lab[i] >= 0 || redact_is_number_word(c, i))
         return false;
     return (f & (LEX_FIRST | LEX_SURNAME)) || (allow_ambiguous && (f & LEX_NAME_AMBIG));
+}
+
+/* Possessive pronouns: "her daughter", "in his nineties". */
+static const char *const possessives[] = {"her", "his", "their", "my", "your", "our", NULL};
+
+/* True when the word at i ends in "'s" ("the patient's wife"). */
+static bool possessive_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return n > 2 && !strcmp(t + n - 2, "'s");
+}
+
+/* Names that are also words and start a section of a note ("code
+ * status", "vital signs", "hospital course", "general appearance",
+ * "reason for visit"): after a relation word they begin the next
+ * section, said without a pause ("lives with his father code status is
+ * full code": 3 corpus lines), not a relative's name (session 57). */
+static const char *const section_words[] = {"code", "general", "vital", "course", "reason", NULL};
+
+/* Words for a relative or a carer: a name said right after one is
+ * theirs ("her husband mark", "his son bill"). */
+static const char *const relations[] = {
+    "son",     "daughter", "wife",     "husband",       "mother", "father",
+    "brother", "sister",   "spouse",   "caregiver",     "friend", "partner",
+    "mom",     "dad",      "grandson", "granddaughter", NULL};
+
+/* A name that is also a word (or a clinical abbreviation) right after a
+ * relation word, "named" or "name is" (session 57): "her husband mark
+ * drove her in", "daughter grace is at the bedside", "her daughter tia".
+ * Not when what follows reads it as a verb with its object or particle
+ * ("her husband rose from the chair", "his son drew up the forms"); a
+ * modal ("her husband will drive") is a stop word, never a name. Nor
+ * the first word of a note's next section said without a pause
+ * (section_words). */
+static bool relative_name_at(const redact_ctx *c, size_t i)
+{
+    static const char *const verb_followers[] = {"the",  "a",   "an",   "his", "her", "him",
+                                                 "them", "it",  "me",   "us",  "up",  "out",
+                                                 "from", "off", "into", "to",  NULL};
+    bool cue = is_any(c, i, relations) || is(c, i, "named") ||
+               (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
+    /* a clinical abbreviation after a bare relation word is a family
+     * history's ("father mi at fifty five", "mother ra"); after "her
+     * daughter", or before a verb a person does ("daughter tia called"),
+     * it is a name */
+    static const char *const person_verbs[] = {
+        "called", "calls",   "said",   "says",   "came",    "comes",    "visited", "visits",
+        "drove",  "brought", "stated", "states", "reports", "reported", "asked",   "asks",
+        "wants",  "agrees",  "agreed", "lives",  "helps",   "manages",  NULL};
+    if ((flags1(c, i + 1) & LEX_ABBREV) &&
+        !(i > 0 && (is_any(c, i - 1, possessives) || possessive_at(c, i - 1))) &&
+        !is_any(c, i + 2, person_verbs))
+        return false;
+    return cue && nameish(c, i + 1, true) && !is_any(c, i + 1, section_words) &&
+           !is_any(c, i + 2, verb_followers);
 }
 
 static void detect_names(redact_ctx *c)
@@ -465,9 +706,11 @@ static void detect_names(redact_ctx *c)
                 a = j;
                 b = j + 1;
             }
-        } else if ((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
-                   (nameish(c, i + 1, false) ||
-                    (nameish(c, i + 1, true) && nameish(c, i + 2, true)))) {
+        } else if (((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
+                    (nameish(c, i + 1, false) ||
+                     (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
+                      !is_any(c, i + 1, section_words)))) ||
+                   relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;
         } else if (nameish(c, i, false)) {
@@ -507,6 +750,26 @@ static void detect_ages_after_names(redact_ctx *c)
             (r.b == c->n || is(c, r.b, "and") || is(c, r.b, "years") || is(c, r.b, "but")))
             mark(c, r.a, r.b, REDACT_AGE);
         i = r.b - 1;
+    }
+}
+
+/* An age over 89 said as its decade (session 57): "in her nineties",
+ * "in his late nineties" (Safe Harbor keeps no age over 89 finer than
+ * "90 or older"); "nonagenarian", "centenarian". "in the nineties" (the
+ * years 1990-1999) stays. */
+static void detect_decade_ages(redact_ctx *c)
+{
+    static const char *const parts[] = {"early", "mid", "late", NULL};
+    for (size_t i = 0; i < c->n; i++) {
+        if (is(c, i, "nonagenarian") || is(c, i, "centenarian")) {
+            mark(c, i, i + 1, REDACT_AGE);
+            continue;
+        }
+        if (!is(c, i, "in") || !is_any(c, i + 1, possessives))
+            continue;
+        size_t a = i + 2, b = a + is_any(c, a, parts);
+        if (is(c, b, "nineties") && free_at(c, a, b + 1))
+            mark(c, a, b + 1, REDACT_AGE);
     }
 }
 
@@ -552,11 +815,14 @@ static void label_stretch(const redact_config *cfg, const asr_word *w, size_t n,
 {
     redact_ctx c = {cfg->lex, w, n, lab};
     detect_email_url(&c);
+    detect_ip_addresses(&c);
     detect_addresses(&c);
+    detect_facilities(&c);
     redact_detect_dates(&c);
     redact_detect_numbers(&c);
     detect_names(&c);
     detect_ages_after_names(&c);
+    detect_decade_ages(&c);
     for (size_t i = 0; i < n; i++)
         if (lab[i] >= 0 && !(cfg->labels & (1u << lab[i])))
             lab[i] = -1;

@@ -24,6 +24,7 @@ enum {
     LEX_STREET = 1 << 6,     /* street suffix */
     LEX_STOP = 1 << 7,       /* never part of a name: function, clinical, cue words */
     LEX_MONTH = 1 << 8,
+    LEX_ABBREV = 1 << 9,     /* a name that is also a clinical abbreviation ("tia", "mi") */
 };
 
 /* The token view of a result: the words, the lexicon, a label per word. */

@@ -584,6 +584,35 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
         if (e->s)
             e->flags = (uint16_t)((e->flags & ~LEX_NAME_AMBIG) | LEX_FIRST);
     }
+    /* Census names that are clinical abbreviations said or written as one
+     * word (session 57): TIA, LUE (left upper extremity), AST, AKI, PO,
+     * IM, ROS, RA, ... The medical corpus spells them letter by letter
+     * (po 702 runs, ast 138, tia 20) and never uses them as names, so
+     * they are names only with a cue, as the names that are words are
+     * ("history of mi and tia" was `[NAME]`; "doctor tia", "her daughter
+     * tia" still are names). "ana", "ida" and "ami" stay names: common
+     * first names, while ANA, IDA and AMI are said letter by letter. */
+    static const char *const names_clinical[] = {
+        "tia", "lue", "bue", "ast", "aki",  "ards", "po", "im",  "ros", "ra",  "rom",
+        "ng",  "kub", "gu",  "ou",  "uc",   "le",   "na", "asa", "cea", "edd", "endo",
+        "aud", "sud", "alf", "ai",  "nash", "va",   "ip", "cha", "apo", NULL};
+    for (const char *const *w = names_clinical; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
+            e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG |
+                                  LEX_ABBREV);
+    }
+    /* and the names that are words and clinical abbreviations: a
+     * relation word alone makes none of these a name ("family history
+     * father mi at fifty five") */
+    static const char *const names_ambiguous_clinical[] = {
+        "mi", "ed", "or", "us", "ace", "alt", "bun", "cap", "doe", "la", "pa", "pea", "peg",
+        "tee", "rue", "prom", "ohs", NULL};
+    for (const char *const *w = names_ambiguous_clinical; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & LEX_NAME_AMBIG))
+            e->flags |= LEX_ABBREV;
+    }
     return *count > 0;
 }
 

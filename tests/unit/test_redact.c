@@ -105,6 +105,13 @@ static void expect(const char *in, const char *want)
     free(got);
 }
 
+/* Every line of a NULL-terminated list comes out of redaction as it went in. */
+static void expect_kept(const char *const *lines)
+{
+    for (size_t i = 0; lines[i]; i++)
+        expect(lines[i], lines[i]);
+}
+
 static void test_names(void **state)
 {
     expect("patient john smith was seen today", "patient [NAME] was seen today");
@@ -239,6 +246,127 @@ static void test_blind20_not_phi(void **state)
 {
     expect("mrn e three v four m six two", "mrn [ID]");
     expect("seen by doctor hess", "seen by doctor [NAME]");
+}
+
+/* Census names that are clinical abbreviations said as one word (TIA,
+ * LUE, AST, PO, ...; session 57): words where nothing says name, names
+ * after a title or before a surname. */
+static void test_clinical_abbreviations_not_names(void **state)
+{
+    static const char *const keep[] = {
+        "history of mi and tia",
+        "weakness of the lue and rue",
+        "alt forty ast thirty",
+        "on an ace inhibitor for aki",
+        "metformin five hundred milligrams po tid",
+        "ceftriaxone one gram im once",
+        "ros negative",
+        "history of ra on methotrexate",
+        "kub was negative",
+        "history of nash",
+        "ards on the vent",
+        "asa eighty one milligrams daily",
+        "ng tube placed",
+        "follows at the va",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("doctor tia saw her", "doctor [NAME] saw her");
+    expect("tia martinez called", "[NAME] called");
+    expect("mister nash was seen", "mister [NAME] was seen");
+    /* common first names whose abbreviations are said letter by letter */
+    expect("ana called", "[NAME] called");
+    expect("ida called", "[NAME] called");
+}
+
+/* A name that is also a word after a relation word, "named" or "name
+ * is" (session 57): the relation word is the cue, unless what follows
+ * reads the word as a verb, a modal or a section of the note. */
+static void test_relation_names(void **state)
+{
+    expect("her husband mark drove her in", "her husband [NAME] drove her in");
+    expect("his son bill paid the copay", "his son [NAME] paid the copay");
+    expect("daughter grace is at the bedside", "daughter [NAME] is at the bedside");
+    expect("her daughter tia called", "her daughter [NAME] called");
+    expect("the patient's wife tia called", "the patient's wife [NAME] called");
+    expect("daughter tia called", "daughter [NAME] called");
+    expect("her name is grace", "her name is [NAME]");
+    static const char *const keep[] = {
+        "her husband will drive her home",
+        "the son's bill was paid",
+        "her husband rose from the chair",
+        "lives with his father code status is full code",
+        "lives with her husband vital signs are stable",
+        /* a clinical abbreviation after a bare relation word: a family
+         * history's */
+        "family history father mi at fifty five",
+        "mother ra and father cad",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
+/* An IP address said aloud, whole (session 57: the numbers before the
+ * last "dot" were an [ID] and the last one stayed). */
+static void test_ip_addresses(void **state)
+{
+    expect("ip address one nine two dot one six eight dot one dot twenty five", "ip address [URL]");
+    expect("the server is at ten dot zero dot zero dot one", "the server is at [URL]");
+    expect("i p address ten point four point twelve point two hundred", "i p address [URL]");
+    /* "point" without a cue is a decimal; fewer or more than four numbers
+     * are no IP address */
+    static const char *const keep[] = {
+        "version one point two point three point four",
+        "one dot two dot three",
+        "potassium four point one",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
+/* A named hospital, clinic or other facility with its kind (session
+ * 57: Safe Harbor's geographic identifiers); a generic one stays. */
+static void test_facilities(void **state)
+{
+    expect("transferred from saint mary's hospital", "transferred from [ADDRESS]");
+    expect("seen at mercy general yesterday", "seen at [ADDRESS] yesterday");
+    expect("followed at lakeside medical center", "followed at [ADDRESS]");
+    expect("follow up at valley view clinic", "follow up at [ADDRESS]");
+    expect("seen at st vincent's hospital", "seen at [ADDRESS]");
+    expect("discharged to oak ridge rehabilitation center", "discharged to [ADDRESS]");
+    static const char *const keep[] = {
+        "she was at the hospital",
+        "follow up in our cardiology clinic",
+        "she goes to the va",
+        "seen at urgent care",
+        "came through the emergency department",
+        "transferred from memorial hospital",
+        "the general hospital",
+        "seen in the vein clinic",
+        "return to clinic in two weeks",
+        "she lives in a nursing home",
+        "general surgery consulted",
+        "physical exam general appearance well",
+        /* corpus lines read as facilities by the rule's first version */
+        "patient will follow up in the family medicine clinic in five months",
+        "the chest tube has no air leak general exam is unremarkable",
+        "physical examination colon general well appearing",
+        NULL,
+    };
+    expect_kept(keep);
+    /* a person's name before "clinic" after a title is the name */
+    expect("seen at doctor patel's clinic", "seen at doctor [NAME] clinic");
+}
+
+/* An age over 89 said as its decade (session 57; "she is in her
+ * nineties" was kept whole); the decade of years stays. */
+static void test_decade_ages(void **state)
+{
+    expect("she is in her nineties", "she is in her [AGE]");
+    expect("a man in his late nineties with dementia", "a man in his [AGE] with dementia");
+    expect("a frail nonagenarian", "a frail [AGE]");
+    expect("she smoked in the nineties", "she smoked in the nineties");
+    expect("a woman in her eighties", "a woman in her eighties");
 }
 
 static void test_dates(void **state)
@@ -763,6 +891,11 @@ int main(void)
         cmocka_unit_test(test_blind10_identifiers),
         cmocka_unit_test(test_blind11_identifiers),
         cmocka_unit_test(test_blind20_not_phi),
+        cmocka_unit_test(test_clinical_abbreviations_not_names),
+        cmocka_unit_test(test_relation_names),
+        cmocka_unit_test(test_ip_addresses),
+        cmocka_unit_test(test_facilities),
+        cmocka_unit_test(test_decade_ages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

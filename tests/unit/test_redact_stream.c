@@ -213,6 +213,21 @@ static void test_silence_releases(void **state)
     redact_stream_free(s);
 }
 
+/* Streams the utterances: no release holds a word of never, the
+ * releases join to the whole transcript's redacted text, and that text
+ * holds want. */
+static void expect_stream(const char *const *utts, const char *const *never, const char *want)
+{
+    int releases;
+    char *got = stream_all(utts, REDACT_ALL, never, &releases);
+    char *whole = whole_redacted(utts, REDACT_ALL);
+    assert_string_equal(got, whole);
+    if (!strstr(got, want))
+        fail_msg("'%s' not in '%s'", want, got);
+    free(got);
+    free(whole);
+}
+
 static void test_name_and_long_run(void **state)
 {
     /* A name at the cut, and a run of digits longer than the hold spread
@@ -233,6 +248,47 @@ static void test_name_and_long_run(void **state)
     free(want);
 }
 
+static void test_relation_name_cut(void **state)
+{
+    /* A name that is also a word after a relation word is decided by the
+     * word after it ("rose from" is the verb): an utterance end between
+     * them releases neither before the next utterance says which. */
+    const char *const utts[] = {
+        "she came in today with a cough for three days and no fever at home and she was "
+        "brought in by her husband mark",
+        "who drove her in and then her husband rose",
+        "from the chair to sign the forms at the desk before they went home for the night", NULL};
+    const char *const never[] = {"mark", NULL};
+    expect_stream(utts, never, "her husband rose from");
+}
+
+static void test_ip_address_cut(void **state)
+{
+    /* An IP address is one only with its fourth number: an utterance end
+     * inside it releases none of its numbers before then. */
+    const char *const utts[] = {
+        "the remote monitoring box in her home could not reach the clinic server and the "
+        "technician wrote down its ip address one nine two dot one six eight",
+        "dot one dot twenty five and will call back tomorrow morning after the update runs "
+        "on the box at home",
+        NULL};
+    const char *const never[] = {"one", "nine", "two", "six", "eight", "twenty", "five", NULL};
+    expect_stream(utts, never, "ip address [URL] and will");
+}
+
+static void test_facility_cut(void **state)
+{
+    /* A facility's name before its kind ("hospital") said in the next
+     * utterance: held, then one marker with it. */
+    const char *const utts[] = {
+        "she was seen for chest pain two days ago and then transferred from saint mary's",
+        "hospital for a cardiac catheterization and came back home on aspirin and a statin and "
+        "will follow up next week",
+        NULL};
+    const char *const never[] = {"saint", "mary's", NULL};
+    expect_stream(utts, never, "transferred from [ADDRESS] for a");
+}
+
 static void test_empty(void **state)
 {
     const char *const utts[] = {NULL};
@@ -246,11 +302,10 @@ static void test_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_each_utterance),
-        cmocka_unit_test(test_phone_cut_by_utterance),
-        cmocka_unit_test(test_name_and_long_run),
-        cmocka_unit_test(test_silence_releases),
-        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_plain_each_utterance), cmocka_unit_test(test_phone_cut_by_utterance),
+        cmocka_unit_test(test_name_and_long_run),    cmocka_unit_test(test_silence_releases),
+        cmocka_unit_test(test_relation_name_cut),    cmocka_unit_test(test_ip_address_cut),
+        cmocka_unit_test(test_facility_cut),         cmocka_unit_test(test_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
