@@ -996,6 +996,25 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"ua", "UA"},
                                                {"uri", "URI"},
                                                {"vre", "VRE"},
+                                               /* since session 57: clinical
+                                                * abbreviations that the name
+                                                * lexicon also holds (after a
+                                                * title or a relation word
+                                                * they stay the name:
+                                                * abbreviation_is_name) */
+                                               {"tia", "TIA"},
+                                               {"lue", "LUE"},
+                                               {"lle", "LLE"},
+                                               {"rle", "RLE"},
+                                               {"bue", "BUE"},
+                                               {"ra", "RA"},
+                                               {"nash", "NASH"},
+                                               {"asa", "ASA"},
+                                               {"ng", "NG"},
+                                               {"va", "VA"},
+                                               {"cea", "CEA"},
+                                               {"edd", "EDD"},
+                                               {"rom", "ROM"},
                                                {"abgs", "ABGs"},
                                                {"cbcs", "CBCs"},
                                                {"ekgs", "EKGs"},
@@ -1744,6 +1763,21 @@ static size_t lead_at(const format_view *v, size_t i, const char **written)
     return ctx ? k : 0;
 }
 
+static uint16_t name_flags(const fmt *f, size_t w);
+static int title_at(const fmt *f, size_t w);
+
+/* True when a one-word abbreviation at i that the name lexicon holds is
+ * said as a name: after a title, "nurse", a relation word or "named"
+ * ("doctor tia", "her daughter tia": redaction reads a name there). */
+static bool abbreviation_is_name(const fmt *f, size_t i)
+{
+    static const char *const cues[] = {"nurse",  "daughter", "son",    "wife",    "husband",
+                                       "mother", "father",   "sister", "brother", "friend",
+                                       "partner", "named",   NULL};
+    return name_flags(f, i) && i > f->v.floor &&
+           (title_at(f, i - 1) >= 0 || in_list(format_word(&f->v, i - 1), cues));
+}
+
 /* The abbreviation at i written into out; the words used (0: none). */
 static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
 {
@@ -1793,6 +1827,8 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
     if (a >= 0 && !strcmp(abbreviations[a][0], "her two") && i + k < f->v.n &&
         !in_list(format_word(&f->v, i + k), her2_after) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
+        a = -1;
+    if (a >= 0 && k == 1 && !strchr(abbreviations[a][0], ' ') && abbreviation_is_name(f, i))
         a = -1;
     if (a >= 0 && !strcmp(abbreviations[a][0], "b twelve") &&
         !(i > f->v.floor && format_word_is(&f->v, i - 1, "vitamin")) && i + k < f->v.n &&

@@ -1703,6 +1703,25 @@ static void test_quote_commands(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Clinical abbreviations said as one word that the name lexicon also
+ * holds (session 57: redaction keeps them, so they were left lower case,
+ * "history of mi and tia"); after a title or a relation word they stay
+ * the name. */
+static void test_abbreviations_that_are_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"history of mi and tia", "History of MI and TIA."},
+        {"weakness of the lue and lle", "Weakness of the LUE and LLE."},
+        {"history of ra on methotrexate asa daily", "History of RA on methotrexate ASA daily."},
+        {"ng tube placed follows at the va", "NG tube placed follows at the VA."},
+        {"doctor tia saw her", "Dr. Tia saw her."},
+    };
+    CHECK(cases);
+    char *got = formatted("her daughter tia called", true, false);
+    assert_null(strstr(got, "TIA"));
+    wipe_free_str(got);
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -4014,6 +4033,7 @@ int main(void)
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
         cmocka_unit_test(test_numeric_date_after_preposition),
         cmocka_unit_test(test_doses_and_vitals),
