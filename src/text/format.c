@@ -3045,6 +3045,106 @@ static bool exam_fragment_at(const fmt *f, size_t i)
     return words >= 2;
 }
 
+/* Verbs a plan's order is said with, said first as an imperative ("start
+ * lisinopril ten milligrams", "follow up in two weeks", "call the
+ * clinic"). Not those a value makes a noun of ("a two-week taper", "a
+ * 6 a.m. draw", "a dressing change"). */
+static const char *const plan_verbs[] = {
+    "give",     "start",  "continue", "stop",    "hold",      "increase", "decrease",
+    "return",   "call",   "obtain",   "check",   "recheck",   "repeat",   "discontinue",
+    "schedule", "refer",  "resume",   "restart", "take",      "titrate",  "wean",
+    "begin",    "switch", "avoid",    "apply",   "encourage", "order",    NULL};
+
+/* Words an order ends with, after which a plan's verb starts the next one
+ * ("... twice daily", "... b i d", "... at bedtime", "... as needed",
+ * "... every six hours", "... for five days"). */
+static const char *const order_ends[] = {
+    "daily",   "nightly", "weekly",  "monthly", "bid",    "tid",   "qid",   "prn",
+    "qhs",     "qd",      "qod",     "bedtime", "needed", "day",   "night", "morning",
+    "evening", "meals",   "minutes", "hours",   "days",   "weeks", NULL};
+
+/* True when word i is a plan's verb that ends the order said before it
+ * with no pause or mark ("metoprolol twenty five milligrams twice daily
+ * follow up in two weeks": two sentences): one of plan_verbs ("follow"
+ * with "up"), right after a value written in digits or an order's end
+ * (order_ends), the clause since the last sentence end, comma or
+ * semicolon three words or more, neither it nor the sentence opened by a
+ * preposition or subordinator ("for glucose over three hundred call",
+ * "if glucose is under seventy give juice"), holding no comparison
+ * ("glucose greater than three hundred give insulin") and not ending with a
+ * bare range (a sliding scale's "one fifty one to two hundred give two
+ * units"), a concentration ("one sixty milligrams per five milliliters
+ * give seven point five milliliters") or a verb of saying ("the bottle
+ * says ... take"). After a bare value and no verb the order is said of
+ * the value ("magnesium one point four give two grams", "lactate four
+ * point one repeat in two hours"), and "repeat" or "recheck" after a bare
+ * value is said of it even after a verb ("fluids were given over three
+ * hours lactate four point one repeat in two hours"); "increase",
+ * "decrease" or "titrate" before "to" or "by" is said of the order before
+ * ("fifteen milligrams weekly increase to twenty"). "repeat" or "check"
+ * before a number and "increase" or "decrease" before "in" or "of" are
+ * nouns (a value said again, "a 20% increase in weight"); so is "follow
+ * up" after a time's unit ("her two week follow up"). */
+static bool plan_verb_start_at(const fmt *f, size_t i)
+{
+    static const char *const openers[] = {"for", "in", "on",   "at",    "after", "before", "with",
+                                          "to",  "by", "from", "until", "per",   NULL};
+    static const char *const units[] = {"day", "week", "month", "year", "hour", NULL};
+    static const char *const comparisons[] = {"than",    "under",   "above", "below",
+                                              "between", "exceeds", NULL};
+    static const char *const sayings[] = {"says", "said", "reads", "states", "stated", NULL};
+    const format_view *v = &f->v;
+    const char *w = format_word(v, i), *next = format_word(v, i + 1);
+    long val;
+    if (i < 3 || (!in_list(w, plan_verbs) && !(!strcmp(w, "follow") && !strcmp(next, "up"))) ||
+        in_list(format_word(v, i - 1), units) || in_list(format_word(v, v->floor), subordinators))
+        return false;
+    if (((!strcmp(w, "repeat") || !strcmp(w, "check") || !strcmp(w, "recheck")) &&
+         format_number_word(v, i + 1, &val)) ||
+        ((!strcmp(w, "increase") || !strcmp(w, "decrease")) &&
+         (!strcmp(next, "in") || !strcmp(next, "of"))) ||
+        ((!strcmp(w, "increase") || !strcmp(w, "decrease") || !strcmp(w, "titrate")) &&
+         (!strcmp(next, "to") || !strcmp(next, "by"))))
+        return false;
+    const item *t = last_item(f);
+    if (!t || t->kind != ITEM_WORD)
+        return false;
+    const char *s = item_text(f, t), *slash = strchr(s, '/');
+    char low[16];
+    size_t n = 0;
+    for (; s[n] && n + 1 < sizeof(low); n++)
+        low[n] = (char)tolower((unsigned char)s[n]);
+    low[n] = '\0';
+    bool bare = s[0] && strspn(s, "0123456789.,-") == strlen(s), range = false, verb = false;
+    for (size_t j = t->first_word; j < t->first_word + t->n_words; j++)
+        range = range || format_word_is(v, j, "to") || format_word_is(v, j, "through");
+    if ((!strpbrk(s, "0123456789") && !in_list(low, order_ends)) || (bare && range) ||
+        (bare && (!strcmp(w, "repeat") || !strcmp(w, "recheck"))) ||
+        (slash && isdigit((unsigned char)slash[1])))
+        return false;
+    size_t words = 0;
+    const char *first = "";
+    for (size_t k = f->n_it; k > 0; k--) {
+        const item *u = &f->it[k - 1];
+        if (u->kind == ITEM_BREAK ||
+            (u->kind == ITEM_ATTACH && strchr(".?!:,;", item_text(f, u)[0])))
+            break;
+        if (u->kind != ITEM_WORD)
+            continue;
+        if ((words += u->n_words) > CLAUSE_MAX_WORDS)
+            return false;
+        first = format_word(v, u->first_word);
+        for (size_t j = u->first_word; j < u->first_word + u->n_words; j++) {
+            const char *x = format_word(v, j);
+            if (in_list(x, comparisons) || in_list(x, sayings))
+                return false;
+            verb = verb || in_list(x, clause_verbs);
+        }
+    }
+    return words >= 3 && !(bare && !verb) && !in_list(first, openers) &&
+           !in_list(first, subordinators);
+}
+
 /* Formats the words at i by the first rule that applies; returns the words
  * used (at least 1) or a negative code. */
 static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
@@ -3062,7 +3162,7 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if (pause_between(f, i) && (rc = end_sentence(f, i, false)) < 0)
         return rc;
     move_floor(f);
-    if (clause_start_at(f, i) || exam_fragment_at(f, i)) {
+    if (clause_start_at(f, i) || exam_fragment_at(f, i) || plan_verb_start_at(f, i)) {
         if ((rc = end_sentence(f, i, false)) < 0)
             return rc;
         move_floor(f);

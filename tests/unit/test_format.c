@@ -4005,6 +4005,62 @@ static void test_blind20_treatment(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A plan's verb said after an order's dose or frequency starts the next
+ * order's sentence; after anything else, or as a noun, it stays. */
+static void test_plan_verb_sentences(void **state)
+{
+    static const char *const cases[][2] = {
+        {"continue metoprolol twenty five milligrams twice daily follow up in two weeks",
+         "Continue metoprolol 25 mg twice daily. Follow up in 2 weeks."},
+        {"lisinopril ten milligrams b i d continue aspirin",
+         "Lisinopril 10 mg BID. Continue aspirin."},
+        {"potassium was three point one give potassium chloride forty milliequivalents",
+         "Potassium was 3.1. Give potassium chloride 40 mEq."},
+        {"magnesium one point four give two grams i v", "Magnesium 1.4 give 2 g IV."},
+        {"methotrexate fifteen milligrams weekly increase to twenty milligrams weekly",
+         "Methotrexate 15 mg weekly increase to 20 mg weekly."},
+        {"acetaminophen one sixty milligrams per five milliliters give five milliliters",
+         "Acetaminophen 160 mg/5 mL give 5 mL."},
+        {"the bottle says lisinopril twenty milligrams take one half tablet daily",
+         "The bottle says lisinopril 20 mg take 1/2 tablet daily."},
+        {"acetaminophen one gram every six hours as needed call if fever",
+         "Acetaminophen 1 g every 6 hours as needed. Call if fever."},
+        /* not after a verb, a conjunction or "to"; not a clause a
+         * preposition or subordinator opens; nouns */
+        {"we will start metoprolol", "We will start metoprolol."},
+        {"sodium one thirty two and start fluids", "Sodium 132 and start fluids."},
+        {"she returns for her two week follow up today",
+         "She returns for her 2-week follow up today."},
+        {"for glucose over three hundred call the doctor", "For glucose over 300 call the doctor."},
+        {"if glucose is under seventy give juice", "If glucose is under 70 give juice."},
+        {"a twenty percent increase in weight", "A 20% increase in weight."},
+        {"lactate four point two repeat two point one", "Lactate 4.2 repeat 2.1."},
+        {"she will follow up", "She will follow up."},
+        {"chest pain follow up in two weeks", "Chest pain follow up in 2 weeks."},
+        {"glucose greater than three hundred give insulin",
+         "Glucose greater than 300 give insulin."},
+        {"lactate four point one repeat in two hours", "Lactate 4.1 repeat in 2 hours."},
+        {"fluids were given over three hours lactate four point one repeat in two hours",
+         "Fluids were given over 3 hours lactate 4.1 repeat in 2 hours."},
+        {"her number is five five five zero one four two call her at noon",
+         "Her number is 555-0142. Call her at noon."},
+        {"fluids were given over three hours start antibiotics",
+         "Fluids were given over 3 hours. Start antibiotics."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "continue metoprolol twenty five milligrams twice daily follow up in two weeks",
+        "lisinopril ten milligrams b i d continue aspirin",
+        "a twenty percent increase in weight",
+        "lactate four point two repeat two point one",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -4109,6 +4165,7 @@ int main(void)
         cmocka_unit_test(test_blind20_calorie),
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
+        cmocka_unit_test(test_plan_verb_sentences),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
