@@ -3439,7 +3439,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
                                or_counted_described(v, &s, j));
-    if (s.small && !cue && !counted && !of_total)
+    /* an angle of two to nine said singular before what it measures, as
+     * from ten up: "a five degree flexion contracture" -> "a 5-degree
+     * flexion contracture" (session 57, blind21; it stayed words) */
+    bool small_angle = s.small && s.value >= 2 && !s.digits && format_word_is(v, j, "degree") &&
+                       i > 0 && (format_word_is(v, i - 1, "a") || format_word_is(v, i - 1, "an")) &&
+                       format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
+                       !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
+                       !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
+    if (s.small && !cue && !counted && !of_total && !small_angle)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */

@@ -3998,6 +3998,30 @@ static int teardown(void **state)
     return 0;
 }
 
+/* An angle of two to nine said singular after "a" before what it
+ * measures joins its number with a hyphen, as one from ten up does
+ * (session 57, blind21: "a five degree flexion contracture" stayed
+ * words); with no noun after it, or before "of" or another number, it
+ * stays. */
+static void test_blind21_small_angle(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a five degree flexion contracture", "A 5-degree flexion contracture."},
+        {"an eight degree curve and a two degree tilt", "An 8-degree curve and a 2-degree tilt."},
+        {"at a five degree angle", "At a 5-degree angle."},
+        {"a five degree", "A five degree."},
+        {"a two degree of", "A two degree of."},
+        {"five degree flexion", "Five degree flexion."},
+        {"a twenty two degree curve", "A 22-degree curve."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a five degree flexion contracture",
+        "an eight degree curve and a two degree tilt",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4089,6 +4113,7 @@ int main(void)
         cmocka_unit_test(test_blind20_calorie),
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
+        cmocka_unit_test(test_blind21_small_angle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
