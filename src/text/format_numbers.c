@@ -873,7 +873,12 @@ static const char *const value_cues[] = {
     "timi",
     /* a course's numbered session ("treatment 9", as "cycle 3"; session
      * 57) */
-    "treatment", NULL};
+    "treatment",
+    /* a course's numbered week, a series' numbered dose, a numbered
+     * specimen tube and skeletal maturity's grade ("week 6 of treatment",
+     * "dose 1 of 2", "tube 1 red cells", "Risser 2"; session 57,
+     * blind21) */
+    "week", "dose", "tube", "risser", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -3420,6 +3425,19 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
                   !format_word_is(v, j, "of"));
+    /* "week", "dose" and "tube" number what they name, but not one of a
+     * group ("dose one of two" -> "dose 1 of 2", "week six of treatment"
+     * -> "week 6 of treatment"; "the week one of us was away", "dose one
+     * of the series" and "a dose one time" stay; session 57) */
+    static const char *const group_words[] = {"us",    "them",  "the",   "these", "those",
+                                              "my",    "his",   "her",   "our",   "their",
+                                              "your",  "its",   "which", "whom",  NULL};
+    if (cue && i > 0 &&
+        (format_word_is(v, i - 1, "week") || format_word_is(v, i - 1, "dose") ||
+         format_word_is(v, i - 1, "tube")) &&
+        ((format_word_is(v, j, "of") && index_in(format_word(v, j + 1), group_words) >= 0) ||
+         format_word_is(v, j, "time")))
+        cue = false;
     /* a fetal head's station: "zero station" -> "0 station" (as "-2
      * station") */
     cue = cue || (format_word_is(v, j, "station") && s.value <= 5 && !strchr(s.text, '.'));

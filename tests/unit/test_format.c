@@ -4022,6 +4022,34 @@ static void test_blind21_small_angle(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "week", "dose", "tube" and "risser" are value words: the number after
+ * them is written in digits (session 57, blind21: "week six of
+ * treatment", "dose one of two", "tube one red cells", "risser two"
+ * stayed words); before "of" only when a total follows, and "one time"
+ * stays. */
+static void test_blind21_numbered_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"now in week six of treatment", "Now in week 6 of treatment."},
+        {"the hepatitis a series dose one of two", "The hepatitis a series dose 1 of 2."},
+        {"tube one red cells nine", "Tube 1 red cells nine."},
+        {"a girl who is risser two", "A girl who is risser 2."},
+        {"the week one of us was away", "The week one of us was away."},
+        {"the tube one of the nurses placed", "The tube one of the nurses placed."},
+        {"dose one of the series", "Dose one of the series."},
+        {"a dose one time", "A dose one time."},
+        {"give one dose two days later", "Give 1 dose 2 days later."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "now in week six of treatment",
+        "the series dose one of two",
+        "the week one of us was away",
+        "a dose one time",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4114,6 +4142,7 @@ int main(void)
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_blind21_small_angle),
+        cmocka_unit_test(test_blind21_numbered_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
