@@ -3429,9 +3429,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * group ("dose one of two" -> "dose 1 of 2", "week six of treatment"
      * -> "week 6 of treatment"; "the week one of us was away", "dose one
      * of the series" and "a dose one time" stay; session 57) */
-    static const char *const group_words[] = {"us",    "them",  "the",   "these", "those",
-                                              "my",    "his",   "her",   "our",   "their",
-                                              "your",  "its",   "which", "whom",  NULL};
+    static const char *const group_words[] = {"us",   "them", "the",   "these", "those",
+                                              "my",   "his",  "her",   "our",   "their",
+                                              "your", "its",  "which", "whom",  NULL};
     if (cue && i > 0 &&
         (format_word_is(v, i - 1, "week") || format_word_is(v, i - 1, "dose") ||
          format_word_is(v, i - 1, "tube")) &&
