@@ -3425,6 +3425,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
                   !format_word_is(v, j, "of"));
+    /* a count of cells said after their name, as a spinal fluid's by
+     * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,
+     * blind21; not before "of" or "or": "white cells one of which",
+     * "white cells two or three per field") */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "cells") &&
+                  (format_word_is(v, i - 2, "red") || format_word_is(v, i - 2, "white")) &&
+                  !format_word_is(v, j, "of") && !format_word_is(v, j, "or"));
     /* "week", "dose" and "tube" number what they name, but not one of a
      * group ("dose one of two" -> "dose 1 of 2", "week six of treatment"
      * -> "week 6 of treatment"; "the week one of us was away", "dose one

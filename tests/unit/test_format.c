@@ -4032,7 +4032,7 @@ static void test_blind21_numbered_words(void **state)
     static const char *const cases[][2] = {
         {"now in week six of treatment", "Now in week 6 of treatment."},
         {"the hepatitis a series dose one of two", "The hepatitis a series dose 1 of 2."},
-        {"tube one red cells nine", "Tube 1 red cells nine."},
+        {"tube one red cells", "Tube 1 red cells."},
         {"a girl who is risser two", "A girl who is risser 2."},
         {"the week one of us was away", "The week one of us was away."},
         {"the tube one of the nurses placed", "The tube one of the nurses placed."},
@@ -4046,6 +4046,28 @@ static void test_blind21_numbered_words(void **state)
         "the series dose one of two",
         "the week one of us was away",
         "a dose one time",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A count said after "red cells" or "white cells" is written in digits,
+ * as a spinal fluid's by tube (session 57, blind21: "tube four red cells
+ * nine" kept "nine"); not before "of" or "or". */
+static void test_blind21_cell_counts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"tube four red cells nine", "Tube 4 red cells 9."},
+        {"white cells four protein fifty two", "White cells 4 protein 52."},
+        {"white cells one of which was a lymphocyte", "White cells one of which was a lymphocyte."},
+        {"white cells two or three per field", "White cells two or three per field."},
+        {"red cells three point nine times ten to the twelfth per liter", "Red cells 3.9 x10^12/L."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "tube four red cells nine",
+        "white cells four protein fifty two",
+        "white cells one of which was a lymphocyte",
+        "white cells two or three per field",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4143,6 +4165,7 @@ int main(void)
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
+        cmocka_unit_test(test_blind21_cell_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
