@@ -4060,7 +4060,8 @@ static void test_blind21_cell_counts(void **state)
         {"white cells four protein fifty two", "White cells 4 protein 52."},
         {"white cells one of which was a lymphocyte", "White cells one of which was a lymphocyte."},
         {"white cells two or three per field", "White cells two or three per field."},
-        {"red cells three point nine times ten to the twelfth per liter", "Red cells 3.9 x10^12/L."},
+        {"red cells three point nine times ten to the twelfth per liter",
+         "Red cells 3.9 x10^12/L."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
