@@ -873,7 +873,12 @@ static const char *const value_cues[] = {
     "timi",
     /* a course's numbered session ("treatment 9", as "cycle 3"; session
      * 57) */
-    "treatment", NULL};
+    "treatment",
+    /* a course's numbered week, a series' numbered dose, a numbered
+     * specimen tube and skeletal maturity's grade ("week 6 of treatment",
+     * "dose 1 of 2", "tube 1 red cells", "Risser 2"; session 57,
+     * blind21) */
+    "week", "dose", "tube", "risser", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -3420,6 +3425,26 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
                   !format_word_is(v, j, "of"));
+    /* a count of cells said after their name, as a spinal fluid's by
+     * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,
+     * blind21; not before "of" or "or": "white cells one of which",
+     * "white cells two or three per field") */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "cells") &&
+                  (format_word_is(v, i - 2, "red") || format_word_is(v, i - 2, "white")) &&
+                  !format_word_is(v, j, "of") && !format_word_is(v, j, "or"));
+    /* "week", "dose" and "tube" number what they name, but not one of a
+     * group ("dose one of two" -> "dose 1 of 2", "week six of treatment"
+     * -> "week 6 of treatment"; "the week one of us was away", "dose one
+     * of the series" and "a dose one time" stay; session 57) */
+    static const char *const group_words[] = {"us",   "them", "the",   "these", "those",
+                                              "my",   "his",  "her",   "our",   "their",
+                                              "your", "its",  "which", "whom",  NULL};
+    if (cue && i > 0 &&
+        (format_word_is(v, i - 1, "week") || format_word_is(v, i - 1, "dose") ||
+         format_word_is(v, i - 1, "tube")) &&
+        ((format_word_is(v, j, "of") && index_in(format_word(v, j + 1), group_words) >= 0) ||
+         format_word_is(v, j, "time")))
+        cue = false;
     /* a fetal head's station: "zero station" -> "0 station" (as "-2
      * station") */
     cue = cue || (format_word_is(v, j, "station") && s.value <= 5 && !strchr(s.text, '.'));
@@ -3439,7 +3464,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
                                or_counted_described(v, &s, j));
-    if (s.small && !cue && !counted && !of_total)
+    /* an angle of two to nine said singular before what it measures, as
+     * from ten up: "a five degree flexion contracture" -> "a 5-degree
+     * flexion contracture" (session 57, blind21; it stayed words) */
+    bool small_angle = s.small && s.value >= 2 && !s.digits && format_word_is(v, j, "degree") &&
+                       i > 0 && (format_word_is(v, i - 1, "a") || format_word_is(v, i - 1, "an")) &&
+                       format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
+                       !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
+                       !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
+    if (s.small && !cue && !counted && !of_total && !small_angle)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */

@@ -325,7 +325,17 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"timothy", "grass", NULL, NULL},         {"timothy", "hay", NULL, NULL},
         {"timothy", "pollen", NULL, NULL},        {"timi", "flow", NULL, NULL},
         {"timi", "score", NULL, NULL},            {"timi", "risk", NULL, NULL},
-        {"timi", "grade", NULL, NULL}};
+        {"timi", "grade", NULL, NULL},
+        /* a fracture's type, an arthritis grade, a spine's curve, a foot
+         * ulcer's grade and a Barrett's segment by their authors, an
+         * esophagitis grade by its city (session 57, blind21: "salter
+         * harris type two", "kellgren lawrence grade three", "cobb angle
+         * thirty four degrees", "wagner grade two", "barrett's segment",
+         * "los angeles grade b" read as names and an address) */
+        {"salter", "harris", NULL, NULL},         {"kellgren", "lawrence", NULL, NULL},
+        {"cobb", "angle", NULL, NULL},            {"wagner", "grade", NULL, NULL},
+        {"barrett's", "segment", NULL, NULL},     {"barretts", "segment", NULL, NULL},
+        {"los", "angeles", "grade", NULL},        {"los", "angeles", "classification", NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -335,6 +345,10 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
     }
     /* the coronary flow grade said with its value ("timi three flow") */
     if (is(c, i, "timi") && redact_is_number_word(c, i + 1) && is(c, i + 2, "flow"))
+        return 1;
+    /* skeletal maturity's grade by its author, said with its value
+     * ("risser two"; session 57, blind21) */
+    if (is(c, i, "risser") && redact_is_number_word(c, i + 1))
         return 1;
     /* minimum alveolar concentration after its value, as anaesthetists
      * say it ("one point one mac"; session 53) */

@@ -4073,6 +4073,81 @@ static int teardown(void **state)
     return 0;
 }
 
+/* An angle of two to nine said singular after "a" before what it
+ * measures joins its number with a hyphen, as one from ten up does
+ * (session 57, blind21: "a five degree flexion contracture" stayed
+ * words); with no noun after it, or before "of" or another number, it
+ * stays. */
+static void test_blind21_small_angle(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a five degree flexion contracture", "A 5-degree flexion contracture."},
+        {"an eight degree curve and a two degree tilt", "An 8-degree curve and a 2-degree tilt."},
+        {"at a five degree angle", "At a 5-degree angle."},
+        {"a five degree", "A five degree."},
+        {"a two degree of", "A two degree of."},
+        {"five degree flexion", "Five degree flexion."},
+        {"a twenty two degree curve", "A 22-degree curve."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a five degree flexion contracture",
+        "an eight degree curve and a two degree tilt",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "week", "dose", "tube" and "risser" are value words: the number after
+ * them is written in digits (session 57, blind21: "week six of
+ * treatment", "dose one of two", "tube one red cells", "risser two"
+ * stayed words); before "of" only when a total follows, and "one time"
+ * stays. */
+static void test_blind21_numbered_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"now in week six of treatment", "Now in week 6 of treatment."},
+        {"the hepatitis a series dose one of two", "The hepatitis a series dose 1 of 2."},
+        {"tube one red cells", "Tube 1 red cells."},
+        {"a girl who is risser two", "A girl who is risser 2."},
+        {"the week one of us was away", "The week one of us was away."},
+        {"the tube one of the nurses placed", "The tube one of the nurses placed."},
+        {"dose one of the series", "Dose one of the series."},
+        {"a dose one time", "A dose one time."},
+        {"give one dose two days later", "Give 1 dose 2 days later."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "now in week six of treatment",
+        "the series dose one of two",
+        "the week one of us was away",
+        "a dose one time",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A count said after "red cells" or "white cells" is written in digits,
+ * as a spinal fluid's by tube (session 57, blind21: "tube four red cells
+ * nine" kept "nine"); not before "of" or "or". */
+static void test_blind21_cell_counts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"tube four red cells nine", "Tube 4 red cells 9."},
+        {"white cells four protein fifty two", "White cells 4 protein 52."},
+        {"white cells one of which was a lymphocyte", "White cells one of which was a lymphocyte."},
+        {"white cells two or three per field", "White cells two or three per field."},
+        {"red cells three point nine times ten to the twelfth per liter",
+         "Red cells 3.9 x10^12/L."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "tube four red cells nine",
+        "white cells four protein fifty two",
+        "white cells one of which was a lymphocyte",
+        "white cells two or three per field",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4166,6 +4241,9 @@ int main(void)
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_plan_verb_sentences),
+        cmocka_unit_test(test_blind21_small_angle),
+        cmocka_unit_test(test_blind21_numbered_words),
+        cmocka_unit_test(test_blind21_cell_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -369,6 +369,28 @@ static void test_decade_ages(void **state)
     expect("a woman in her eighties", "a woman in her eighties");
 }
 
+/* blind21 (session 57): grades, types and angles named for their
+ * authors or a city are no names or addresses; the surnames still are
+ * after a title. */
+static void test_blind21_eponyms(void **state)
+{
+    static const char *const keep[] = {
+        "a salter harris type two fracture of the distal radius",
+        "standing films show kellgren lawrence grade three changes",
+        "a thirteen year old girl who is risser two",
+        "cobb angle thirty four degrees",
+        "wagner grade two with no probe to bone",
+        "barrett's segment prague c two m four",
+        "los angeles grade b esophagitis",
+        NULL,
+    };
+    for (size_t i = 0; keep[i]; i++)
+        expect(keep[i], keep[i]);
+    expect("seen by doctor cobb", "seen by doctor [NAME]");
+    expect("seen by doctor risser", "seen by doctor [NAME]");
+    expect("she lives in los angeles california", "she lives in [ADDRESS] california");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -896,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
+        cmocka_unit_test(test_blind21_eponyms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
