@@ -2948,6 +2948,65 @@ static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sb
     return rc < 0 ? rc : end - (long)i;
 }
 
+/* Combination products whose strengths are said as two numbers
+ * ("suboxone eight two milligrams": 8 mg of buprenorphine, 2 mg of
+ * naloxone). */
+static const char *const combination_drugs[] = {"suboxone",
+                                                "zubsolv",
+                                                "buprenorphine naloxone",
+                                                "buprenorphine and naloxone",
+                                                "percocet",
+                                                "oxycodone acetaminophen",
+                                                "norco",
+                                                "vicodin",
+                                                "hydrocodone acetaminophen",
+                                                "augmentin",
+                                                "amoxicillin clavulanate",
+                                                "bactrim",
+                                                "sulfamethoxazole trimethoprim",
+                                                "sinemet",
+                                                "carbidopa levodopa",
+                                                "advair",
+                                                "fluticasone salmeterol",
+                                                "symbicort",
+                                                "budesonide formoterol",
+                                                "entresto",
+                                                "sacubitril valsartan",
+                                                NULL};
+
+/* Two single digits said one by one before a mass unit, within three
+ * words after a combination product's name, are its two strengths
+ * ("suboxone eight two milligram film" -> "8/2 mg"; session 57: it was
+ * "82 mg", a wrong dose). Elsewhere digits said one by one stay one
+ * number ("fentanyl two five micrograms" is 25 mcg, as critical care
+ * reads digits out). */
+static long combination_digits_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    static const char *const masses[] = {"milligrams", "milligram", "micrograms", "microgram",
+                                         NULL};
+    if (!s->digits || s->k != 2 || strlen(s->text) != 2 || strchr(s->text, '0') ||
+        index_in(format_word(v, i + 2), masses) < 0)
+        return 0;
+    bool named = false;
+    for (size_t p = i > 6 ? i - 6 : 0; p < i && !named; p++) {
+        size_t k;
+        named = format_phrase_at(v, p, combination_drugs, &k) >= 0 && p + k <= i && p + k + 3 >= i;
+    }
+    if (!named)
+        return 0;
+    spoken_num t;
+    if (!number_at(v, i + 1, &t))
+        return 0;
+    sbuf unit;
+    sbuf_init(&unit, 64);
+    long end = measure_at(v, i + 2, &t, &unit);
+    int rc = end > 0 ? sbuf_printf(out, "%c/%s", s->text[0], sbuf_str(&unit)) : 0;
+    sbuf_free(&unit);
+    if (end <= 0)
+        return end;
+    return rc < 0 ? rc : end - (long)i;
+}
+
 /* A gestational age said in weeks "and" days, neither named: "g two p one
  * at thirty two and four", "she will be thirty four and four" -> "32 4/7"
  * (as "thirty two and four sevenths weeks"). Weeks 20 to 44 and days 0 to
@@ -3362,7 +3421,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
     if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
-        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)))
+        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)) ||
+        (end = combination_digits_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&

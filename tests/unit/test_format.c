@@ -1722,6 +1722,28 @@ static void test_abbreviations_that_are_names(void **state)
     wipe_free_str(got);
 }
 
+/* A combination product's two strengths said as single digits (session
+ * 57: "suboxone eight two milligrams" was 82 mg, a wrong dose). */
+static void test_combination_digits(void **state)
+{
+    static const char *const cases[][2] = {
+        {"suboxone eight two milligrams daily", "Suboxone 8/2 mg daily."},
+        {"buprenorphine naloxone eight two milligrams two films once daily",
+         "Buprenorphine naloxone 8/2 mg 2 films once daily."},
+        {"buprenorphine naloxone film four one milligram", "Buprenorphine naloxone film 4/1 mg."},
+        {"fentanyl two five micrograms", "Fentanyl 25 mcg."},
+        {"levothyroxine one two five micrograms", "Levothyroxine 125 mcg."},
+        {"entresto twenty four twenty six milligrams", "Entresto 24/26 mg."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "suboxone eight | two milligrams daily",
+        "suboxone eight two | milligrams daily",
+        "suboxone | eight two milligrams daily",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -4164,6 +4186,7 @@ int main(void)
         cmocka_unit_test(test_one_word_abbreviations),
         cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_ekg_leads),
+        cmocka_unit_test(test_combination_digits),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
         cmocka_unit_test(test_numeric_date_after_preposition),
