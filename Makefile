@@ -45,6 +45,8 @@ GENERAL_DICT := /usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict
 # and build/medical/fast.dict, `--search fast`'s: the merged model's 45,000
 # likeliest words and the profile's own (docs/ENGINE.md, "Search modes").
 FAST_DICT_WORDS := 45000
+# Both then gain the pronunciation variants of data/medical/pronunciations.txt
+# (scripts/add-pronunciations; docs/MEDICAL.md, "Pronunciation variants").
 # Built in build/medical.new and swapped into place in one step
 # (scripts/swap-dir): built in place, a decoder started meanwhile (any
 # `transcribe` of this tree while make relinks the binary) read a profile
@@ -52,12 +54,13 @@ FAST_DICT_WORDS := 45000
 # names no merged model, and the default search read JFK's "ask not what
 # your country" as "like your kind brain" (docs/ENGINE.md, "What is
 # deterministic").
-build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus scripts/swap-dir $(wildcard data/medical/*.txt)
+build/medical/profile.conf: Makefile build/phiscribe build/lmmerge scripts/build-medical-corpus scripts/swap-dir scripts/add-pronunciations $(wildcard data/medical/*.txt)
 	@echo "  PROFILE build/medical"
 	$(Q)rm -rf build/medical.new
 	$(Q)scripts/build-medical-corpus >build/medical-corpus.txt
 	$(Q)build/phiscribe lm build build/medical-corpus.txt --out build/medical.new --base general --weight 0.3
 	$(Q)build/lmmerge $(GENERAL_LM) build/medical.new $(GENERAL_DICT) $(FAST_DICT_WORDS)
+	$(Q)scripts/add-pronunciations data/medical/pronunciations.txt build/medical.new/decoder.dict build/medical.new/fast.dict
 	$(Q)scripts/swap-dir build/medical.new build/medical
 
 # Build-time tool, not part of the server (it carries a sphinxbase repair).

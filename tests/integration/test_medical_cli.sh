@@ -78,6 +78,23 @@ grep -q "^cheekbone " "$T/cheekprof/words.dict" && fail "words.dict has cheekbon
 expect_exit 0 "$P" transcribe --format text --no-smart-format --search fast --profile "$T/cheekprof" "$T/cheek.wav"
 grep -q "left cheekbone last" "$T/stdout" || { cat "$T/stdout"; fail "fast search: profile word outside fast.dict"; }
 ok "the fast search's smaller dictionary: its missing words come back through --vocabulary and profiles"
+# A decimal's "point" said slowly, its diphthong as two vowels ("po-int"),
+# as flite's slt voice says it: with the general dictionary's P OY N T alone
+# the medical profile heard "seven plane five milligrams" and "potassium
+# three blind floor". data/medical/pronunciations.txt's variants, added to
+# both decoder dictionaries, hear the point (docs/MEDICAL.md, "Pronunciation
+# variants").
+for d in decoder fast; do
+    grep -q "^point(2) P OY AH N T$" "$med/$d.dict" || fail "$d.dict lacks point's variant"
+    [ "$(grep -c "^point(2) " "$med/$d.dict")" = 1 ] || fail "$d.dict has point's variant twice"
+done
+flite -voice slt -t "seven point five milligrams" -o "$T/point.wav"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --profile medical "$T/point.wav"
+grep -q "^seven point five milligrams" "$T/stdout" || { cat "$T/stdout"; fail "the point of seven point five"; }
+flite -voice slt -t "potassium three point four" -o "$T/point2.wav"
+expect_exit 0 "$P" transcribe --format text --no-smart-format --profile medical "$T/point2.wav"
+grep -q "^potassium three point four" "$T/stdout" || { cat "$T/stdout"; fail "the point of three point four"; }
+ok "a slowly said point inside a decimal is heard (the profile's pronunciation variants)"
 expect_exit 2 "$P" transcribe --format text --profile "$T/nonexistent" "$T/bren.wav"
 ok "a missing profile is a usage error"
 expect_exit 3 "$P" lm build /dev/null --out "$T/empty"
