@@ -491,10 +491,13 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
 }
 
 /* The number said at i, if any (digit string, pair, cardinal, decimal). */
+static bool count_then_strength(const format_view *v, size_t i);
+
 static bool number_at(const format_view *v, size_t i, spoken_num *s)
 {
     memset(s, 0, sizeof(*s));
-    if ((s->k = digit_string(v, i, s->text, sizeof(s->text) - 8))) {
+    if ((s->k = digit_string(v, i, s->text, sizeof(s->text) - 8)) &&
+        (s->k != 2 || strlen(s->text) != 2 || !count_then_strength(v, i))) {
         s->digits = true;
         s->value = strtol(s->text, NULL, 10);
     } else if ((s->k = pair(v, i, &s->value))) {
@@ -1924,6 +1927,25 @@ static bool plural_noun(const char *w)
     size_t n = strlen(w);
     return plural_word(w) && w[n - 2] != 'u' && w[n - 2] != 'i' && index_in(w, not_plurals) < 0 &&
            index_in(w, count_phrase_stops) < 0;
+}
+
+/* True when the two digits said one by one at i are a count and then a
+ * strength: before a unit said in the singular, as a word describing
+ * what follows, and a noun the first digit counts ("take two five
+ * milligram tablets" is two 5 mg tablets: as one number it was "25 mg
+ * tablets", a dose off by a factor of five; "one two milligram tablet"
+ * is one 2 mg tablet). Digits read out before a unit in the plural stay
+ * one number ("fentanyl two five micrograms" is 25 mcg). */
+static bool count_then_strength(const format_view *v, size_t i)
+{
+    int count = digit_at(v, i), strength = digit_at(v, i + 1);
+    size_t k;
+    if (count < 1 || strength < 1 || format_pair_at(v, i + 2, units, &k) < 0 || k != 1 ||
+        plural_word(format_word(v, i + 2)))
+        return false;
+    const char *noun = format_word(v, i + 3);
+    return count == 1 ? index_in(noun, count_nouns) >= 0 && !plural_word(noun)
+                      : plural_noun(noun);
 }
 
 /* A word that may describe the noun after a count ("prior", "blood"):

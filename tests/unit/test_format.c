@@ -1744,6 +1744,36 @@ static void test_combination_digits(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count said before a strength, both as single digits: the count stays
+ * a word beside the strength's digits, never one number with it (a dose
+ * off by a factor). */
+static void test_count_then_strength(void **state)
+{
+    static const char *const cases[][2] = {
+        {"take two five milligram tablets daily", "Take two 5 mg tablets daily."},
+        {"take one two milligram tablet at bedtime", "Take one 2 mg tablet at bedtime."},
+        {"give four two milligram doses of morphine", "Give four 2 mg doses of morphine."},
+        {"give two one gram doses of ceftriaxone", "Give two 1 g doses of ceftriaxone."},
+        {"the patient had three five centimeter lesions",
+         "The patient had three 5 cm lesions."},
+        /* digits read out before a plural unit, or with nothing counted
+         * after, stay one number */
+        {"take two five milligrams daily", "Take 25 mg daily."},
+        {"fentanyl two five micrograms an hour", "Fentanyl 25 mcg/h."},
+        {"morphine two five milligram i v", "Morphine 25 mg IV."},
+        {"take two five hundred milligram tablets", "Take two 500 mg tablets."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "take two | five milligram tablets daily",
+        "take two five | milligram tablets daily",
+        "take two five milligram | tablets daily",
+        "take one two milligram | tablet at bedtime",
+        "take two five milligram | daily",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -4187,6 +4217,7 @@ int main(void)
         cmocka_unit_test(test_microbes_factors_markers),
         cmocka_unit_test(test_ekg_leads),
         cmocka_unit_test(test_combination_digits),
+        cmocka_unit_test(test_count_then_strength),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
         cmocka_unit_test(test_numeric_date_after_preposition),
