@@ -687,6 +687,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"d and c", "D&C"},
                                                {"a and o", "A&O"},
                                                {"k c l", "KCl"},
+                                               /* the sulfates' formulas, on
+                                                * the Joint Commission's
+                                                * do-not-use list (morphine
+                                                * and magnesium sulfate are
+                                                * mistaken for each other),
+                                                * written out as dictated
+                                                * formulas are */
+                                               {"m s o four", "morphine sulfate"},
+                                               {"m g s o four", "magnesium sulfate"},
+                                               {"mg s o four", "magnesium sulfate"},
                                                {"e g f r", "eGFR"},
                                                {"q t c", "QTc"},
                                                /* screening scales whose name

@@ -1089,9 +1089,39 @@ static bool point_heard_open(const format_view *v, size_t i)
     return false;
 }
 
+/* True for a written unit a medication's dose is written in: a mass,
+ * volume or units, alone or per weight, area or time ("mg", "units/h",
+ * "mcg/kg/min"), not per a volume of blood or a mole (a lab value's
+ * concentration: "mg/dL", "mmol/L"). */
+static bool dose_unit(const char *unit)
+{
+    static const char *const doses[] = {"mg", "mcg", "g", "units", "unit", "mEq", "mL", "cc",
+                                        "mmol", "million units", NULL};
+    char base[48];
+    snprintf(base, sizeof(base), "%s", unit);
+    char *per = strchr(base, '/');
+    if (per)
+        *per++ = '\0';
+    if (index_in(base, doses) < 0)
+        return false;
+    return !per || !(strstr(per, "L") || strstr(per, "mol"));
+}
+
+/* A dose is written without trailing zeros: "warfarin five point zero
+ * milligrams" is "5 mg" ("5.0 mg" is read as 50 mg: a trailing zero is on
+ * the Joint Commission's do-not-use list for medication documentation);
+ * a lab value or a measure keeps what was said ("potassium 4.0"). */
 static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
 {
-    return sbuf_printf(out, "%s%s%s", s->text, unit ? sep : "", unit ? unit : "");
+    size_t n = strlen(s->text);
+    const char *dot = strchr(s->text, '.');
+    if (unit && dot && dose_unit(unit)) {
+        while (n > (size_t)(dot - s->text) + 1 && s->text[n - 1] == '0')
+            n--;
+        if (n == (size_t)(dot - s->text) + 1)
+            n--;
+    }
+    return sbuf_printf(out, "%.*s%s%s", (int)n, s->text, unit ? sep : "", unit ? unit : "");
 }
 
 /* The unit said at i, if any: its written form and words in *k. */
@@ -1173,6 +1203,13 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
     snprintf(u->text, sizeof(u->text), "%s", units[e][1]);
     if (!unit_takes_per(u->text))
         return u->text;
+    /* a dose in international units is written in words: "IU" is on the
+     * Joint Commission's do-not-use list (read as IV or 10); a lab
+     * value's "IU/L" keeps the abbreviation */
+    if (!strcmp(u->text, "IU") && !format_word_is(v, i + *k, "per")) {
+        snprintf(u->text, sizeof(u->text), "international units");
+        return u->text;
+    }
     size_t kp;
     int p;
     size_t len = strlen(u->text);

@@ -1774,6 +1774,35 @@ static void test_count_then_strength(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The Joint Commission's do-not-use forms are never written: no trailing
+ * zero on a dose, no "IU" for a dose, no sulfate's formula. */
+static void test_do_not_use(void **state)
+{
+    static const char *const cases[][2] = {
+        {"warfarin five point zero milligrams daily", "Warfarin 5 mg daily."},
+        {"warfarin two point five zero milligrams", "Warfarin 2.5 mg."},
+        {"heparin twelve point zero units per kilogram per hour", "Heparin 12 units/kg/h."},
+        {"the drip at twenty point zero milliliters an hour", "The drip at 20 mL/h."},
+        {"potassium four point zero", "Potassium 4.0."},
+        {"creatinine one point zero milligrams per deciliter", "Creatinine 1.0 mg/dL."},
+        {"weight seventy point zero kilograms", "Weight 70.0 kg."},
+        {"vitamin d fifty thousand international units weekly",
+         "Vitamin D 50,000 international units weekly."},
+        {"alt forty international units per liter", "ALT 40 IU/L."},
+        {"m s o four two milligrams i v", "Morphine sulfate 2 mg IV."},
+        {"give m g s o four two grams over one hour", "Give magnesium sulfate 2 g over 1 hour."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "warfarin five point zero | milligrams daily",
+        "alt forty international units | per liter",
+        "vitamin d fifty thousand international units | weekly",
+        "m s o | four two milligrams",
+        "m s o four | two milligrams",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -2884,7 +2913,7 @@ static void test_blind19_forms(void **state)
         {"he chopped wood units of it", "He chopped wood units of it."},
         {"seventy decibels", "70 dB."},
         /* a vitamin's letter and a dose said with "hundred" or "thousand" */
-        {"vitamin d one thousand international units daily", "Vitamin D 1000 IU daily."},
+        {"vitamin d one thousand international units daily", "Vitamin D 1000 international units daily."},
         {"vitamin b one hundred milligrams", "Vitamin B 100 mg."},
         {"vitamin d two thousand units", "Vitamin D 2000 units."},
         {"vitamin d three fifty thousand units weekly", "Vitamin D3 50,000 units weekly."},
@@ -4218,6 +4247,7 @@ int main(void)
         cmocka_unit_test(test_ekg_leads),
         cmocka_unit_test(test_combination_digits),
         cmocka_unit_test(test_count_then_strength),
+        cmocka_unit_test(test_do_not_use),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
         cmocka_unit_test(test_numeric_date_after_preposition),
