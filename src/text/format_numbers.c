@@ -1377,12 +1377,21 @@ static bool range_end(const spoken_num *s)
 static bool band_end(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      spoken_num *end)
 {
-    size_t last = j + t->k, ku;
+    size_t last = j + t->k, ku = 1;
     written_unit wu;
-    if (s->value % 10 != 1 || s->value < 11 || strchr(s->text, '.') || t->k < 2 || t->digits ||
-        t->ordinal || strchr(t->text, '.') || unit_at(v, last) < 1 ||
+    spoken_num next;
+    if (s->value < 11 || strchr(s->text, '.') || t->k < 2 || t->digits || t->ordinal ||
+        strchr(t->text, '.') || unit_at(v, last) < 1 ||
         !(unit_at_word(v, last + 1, &ku, &wu) ||
           index_in(format_word(v, last + 1), count_nouns) >= 0))
+        return false;
+    /* a band that starts where the one before ended, on a round number,
+     * when the dose is the next band's ("one fifty to two hundred four
+     * units for two hundred to two fifty" is 150-200 and 4 units for
+     * 200-250; it was "150-204 units") */
+    if (s->value % 10 != 1 &&
+        !(s->value % 50 == 0 && format_word_is(v, last + 1 + ku, "for") &&
+          number_at(v, last + 2 + ku, &next)))
         return false;
     format_view cut = *v;
     cut.n = last;
@@ -2098,10 +2107,27 @@ static bool joined_number_open(const format_view *v, size_t j)
                               (j + 1 + t.k == v->n || format_numbers_pending(v, j + 1))));
 }
 
+/* True when a band said at i ("one fifty to two hundred four units")
+ * may still be read as a band and the next band's dose (band_end): the
+ * words run out after its unit or the "for" of the next band. */
+static bool band_open(const format_view *v, size_t i)
+{
+    spoken_num s, t;
+    if (!number_at(v, i, &s) || s.value % 50 || !format_word_is(v, i + s.k, "to") ||
+        !number_at(v, i + s.k + 1, &t) || t.k < 2)
+        return false;
+    size_t last = i + s.k + t.k, ku = 1;
+    written_unit wu;
+    if (unit_at(v, last) < 1 || !(unit_at_word(v, last + 1, &ku, &wu) ||
+                                  index_in(format_word(v, last + 1), count_nouns) >= 0))
+        return false;
+    return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
+}
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
+    if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
         point_heard_open(v, i))
         return true;

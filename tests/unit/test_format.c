@@ -1803,6 +1803,28 @@ static void test_do_not_use(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A sliding scale whose bands start where the one before ended: the
+ * next band's dose is no digit of this band's end. */
+static void test_band_from_round_start(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two units for one fifty to two hundred four units for two hundred to two fifty",
+         "2 units for 150-200 4 units for 200-250."},
+        {"sliding scale two units for one fifty one to two hundred four units for two oh one to "
+         "two fifty",
+         "Sliding scale 2 units for 151-200 4 units for 201-250."},
+        /* no next band: the end read whole, as before */
+        {"glucose one fifty to two hundred four", "Glucose 150-204."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two units for one fifty to two hundred four units | for two hundred to two fifty",
+        "two units for one fifty to two hundred four units for | two hundred to two fifty",
+        "two units for one fifty to two hundred | four units for two hundred to two fifty",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* An EKG read (session 57): leads, waves, intervals. */
 static void test_ekg_leads(void **state)
 {
@@ -4248,6 +4270,7 @@ int main(void)
         cmocka_unit_test(test_combination_digits),
         cmocka_unit_test(test_count_then_strength),
         cmocka_unit_test(test_do_not_use),
+        cmocka_unit_test(test_band_from_round_start),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
         cmocka_unit_test(test_numeric_date_after_preposition),
