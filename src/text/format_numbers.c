@@ -3539,6 +3539,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         }
         return (long)s.k;
     }
+    /* an approximate count said as two neighbouring digits, as "one to
+     * two": "take one two tablets" is 1-2 tablets, "three four beers a
+     * night" 3-4 beers (one number, "12 tablets", was a dose off by a
+     * factor of six) */
+    if (s.digits && s.k == 2 && strlen(s.text) == 2 && s.text[0] >= '1' &&
+        s.text[1] == s.text[0] + 1 &&
+        (index_in(format_word(v, j), count_nouns) >= 0 || plural_noun(format_word(v, j)))) {
+        int rc = sbuf_printf(out, "%c-%c", s.text[0], s.text[1]);
+        return rc < 0 ? rc : 2;
+    }
     if ((end = measure_at(v, j, &s, out)))
         return end < 0 ? end : end - (long)i;
     if ((end = subgroup_at(v, i, j, &s, out)))
