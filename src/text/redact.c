@@ -5,6 +5,7 @@
 #include "text/redact.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -666,6 +667,13 @@ static const char *const relations[] = {
     "brother", "sister",   "spouse",   "caregiver",     "friend", "partner",
     "mom",     "dad",      "grandson", "granddaughter", NULL};
 
+/* Verbs a person does, said right after their name ("daughter tia
+ * called", "doctor priya says"). */
+static const char *const person_verbs[] = {
+    "called", "calls",   "said",   "says",   "came",    "comes",    "visited", "visits",
+    "drove",  "brought", "stated", "states", "reports", "reported", "asked",   "asks",
+    "wants",  "agrees",  "agreed", "lives",  "helps",   "manages",  NULL};
+
 /* A name that is also a word (or a clinical abbreviation) right after a
  * relation word, "named" or "name is" (session 57): "her husband mark
  * drove her in", "daughter grace is at the bedside", "her daughter tia".
@@ -685,16 +693,44 @@ static bool relative_name_at(const redact_ctx *c, size_t i)
      * history's ("father mi at fifty five", "mother ra"); after "her
      * daughter", or before a verb a person does ("daughter tia called"),
      * it is a name */
-    static const char *const person_verbs[] = {
-        "called", "calls",   "said",   "says",   "came",    "comes",    "visited", "visits",
-        "drove",  "brought", "stated", "states", "reports", "reported", "asked",   "asks",
-        "wants",  "agrees",  "agreed", "lives",  "helps",   "manages",  NULL};
     if ((flags1(c, i + 1) & LEX_ABBREV) &&
         !(i > 0 && (is_any(c, i - 1, possessives) || possessive_at(c, i - 1))) &&
         !is_any(c, i + 2, person_verbs))
         return false;
     return cue && nameish(c, i + 1, true) && !is_any(c, i + 1, section_words) &&
            !is_any(c, i + 2, verb_followers);
+}
+
+/* A word no word list holds: no name, city, street, month or state of
+ * the lexicons, no stop word, no number, not yet labelled. */
+static bool unlisted_word(const redact_ctx *c, size_t i)
+{
+    return i < c->n && c->lab[i] < 0 && flags1(c, i) == 0 && !redact_is_number_word(c, i);
+}
+
+/* True when the word at i ends in "ed" or "ing": a verb said of the
+ * person named before it ("doctor okonkwo ordered", "nurse adaeze
+ * checking"), not a surname. */
+static bool verb_form_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return (n > 4 && !strcmp(t + n - 2, "ed")) || (n > 5 && !strcmp(t + n - 3, "ing"));
+}
+
+/* The surname after a title and a first name that no lexicon holds
+ * ("doctor priya ramaswami", "doctor priya smith"): the census lists of
+ * 1990 miss many first names, and the surname after one was left in the
+ * text (session 58, blind22). A word no list holds is taken, or a
+ * surname or a name that is also a word; not a verb said of the person
+ * (person_verbs, a word ending in "ed" or "ing"). Only after an unlisted
+ * first word: after a listed one the lexicon decides ("doctor cobb
+ * seen", "doctor columbia screen"). */
+static bool surname_after_titled_at(const redact_ctx *c, size_t first, size_t i)
+{
+    if (!unlisted_word(c, first) || is_any(c, i, person_verbs) || verb_form_at(c, i))
+        return false;
+    return unlisted_word(c, i) || nameish(c, i, true);
 }
 
 static void detect_names(redact_ctx *c)
@@ -706,7 +742,7 @@ static void detect_names(redact_ctx *c)
                                         "spouse", "caregiver", "friend", "partner", "mom",
                                         "dad", "grandson", "granddaughter", "referred", NULL};
     for (size_t i = 0; i < c->n; i++) {
-        size_t a = 0, b = 0, named = clinical_name_at(c, i);
+        size_t a = 0, b = 0, titled = SIZE_MAX, named = clinical_name_at(c, i);
         if (named) {
             i += named - 1;
             continue;
@@ -719,6 +755,7 @@ static void detect_names(redact_ctx *c)
                 (!(f & LEX_STREET) || (f & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)))) {
                 a = j;
                 b = j + 1;
+                titled = j;
             }
         } else if (((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
                     (nameish(c, i + 1, false) ||
@@ -740,7 +777,9 @@ static void detect_names(redact_ctx *c)
         while (b < c->n && b < a + 3) {
             if (nameish(c, b, false)) {
                 b++;
-            } else if (nameish(c, b, true) && (flags1(c, b - 1) & LEX_FIRST)) {
+            } else if ((nameish(c, b, true) && (flags1(c, b - 1) & LEX_FIRST)) ||
+                       (titled != SIZE_MAX && b == titled + 1 &&
+                        surname_after_titled_at(c, titled, b))) {
                 b++;
                 break;
             } else {

@@ -391,6 +391,23 @@ static void test_blind21_eponyms(void **state)
     expect("she lives in los angeles california", "she lives in [ADDRESS] california");
 }
 
+/* blind22 (session 58): the surname after a title and a first name no
+ * lexicon holds was left in the text ("doctor [NAME] ramaswami"); a verb
+ * said of the person stays. */
+static void test_unlisted_first_names(void **state)
+{
+    expect("referred back to doctor priya ramaswami for the sutures",
+           "referred back to doctor [NAME] for the sutures");
+    expect("seen by doctor priya smith today", "seen by doctor [NAME] today");
+    expect("call nurse adaeze okonkwo", "call nurse [NAME]");
+    expect("doctor priya called", "doctor [NAME] called");
+    expect("doctor priya ordered a chest x ray", "doctor [NAME] ordered a chest x ray");
+    expect("doctor priya raman at noon", "doctor [NAME] at noon");
+    /* after a listed name the lexicon decides, as before */
+    expect("doctor columbia screen", "doctor [NAME] screen");
+    expect("doctor patel recommended lisinopril", "doctor [NAME] recommended lisinopril");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -919,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
         cmocka_unit_test(test_blind21_eponyms),
+        cmocka_unit_test(test_unlisted_first_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
