@@ -252,11 +252,15 @@ static const char *const eponym_heads[] = {
  * ...") is read by detect_names before the scan reaches it. */
 static size_t eponym_at(const redact_ctx *c, size_t i)
 {
+    /* the run ends at the eponym's noun: "scale" and "score"
+     * are census names that are also words, and a run that took them
+     * found no noun after it ("borg scale", "katz score four" were
+     * `[NAME]`; session 58, blind22) */
     size_t k = 0;
     while (k < 3 && i + k < c->n && c->lab[i + k] < 0 &&
            (flags1(c, i + k) & (LEX_SURNAME | LEX_NAME_AMBIG)) &&
            !(flags1(c, i + k) & (LEX_STOP | LEX_MONTH | LEX_STATE)) &&
-           !redact_is_number_word(c, i + k))
+           !redact_is_number_word(c, i + k) && (k == 0 || !is_any(c, i + k, eponym_heads)))
         k++;
     /* a first name first reads as a person ("mary smith test"), whatever
      * follows: redaction errs towards hiding; but one word alone before a

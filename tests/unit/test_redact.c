@@ -408,6 +408,23 @@ static void test_unlisted_first_names(void **state)
     expect("doctor patel recommended lisinopril", "doctor [NAME] recommended lisinopril");
 }
 
+/* blind22 (session 58): an eponym's noun that is itself a census name
+ * ("scale", "score") ended no eponym, and the surname before it was read
+ * as a person's. */
+static void test_eponym_noun_is_a_name(void **state)
+{
+    static const char *const keep[] = {
+        "rating of perceived exertion thirteen on the borg scale",
+        "katz score four of six so she needs help with bathing",
+        "croup with a westley score of four",
+        "the ashworth scale",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("seen by doctor borg", "seen by doctor [NAME]");
+    expect("mary katz score", "[NAME] score");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -937,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_decade_ages),
         cmocka_unit_test(test_blind21_eponyms),
         cmocka_unit_test(test_unlisted_first_names),
+        cmocka_unit_test(test_eponym_noun_is_a_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
