@@ -285,6 +285,8 @@ static size_t eponym_at(const redact_ctx *c, size_t i)
  * "antecubital fossa": census surnames and cities, these words). */
 static size_t clinical_name_at(const redact_ctx *c, size_t i)
 {
+    static const char *const trach_words[] = {"trach",  "tracheostomy", "cuffless", "cuffed",
+                                              "tube",   "fenestrated",  NULL};
     static const char *const names[][4] = {
         {"new", "york", "heart", "association"},  {"norwalk", "virus", NULL, NULL},
         {"norwalk", "like", NULL, NULL},          {"west", "nile", NULL, NULL},
@@ -340,7 +342,13 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"salter", "harris", NULL, NULL},         {"kellgren", "lawrence", NULL, NULL},
         {"cobb", "angle", NULL, NULL},            {"wagner", "grade", NULL, NULL},
         {"barrett's", "segment", NULL, NULL},     {"barretts", "segment", NULL, NULL},
-        {"los", "angeles", "grade", NULL},        {"los", "angeles", "classification", NULL}};
+        {"los", "angeles", "grade", NULL},        {"los", "angeles", "classification", NULL},
+        /* a pain scale and a spasticity scale by their authors, and the
+         * wing of the nose or the sacrum (session 58, blind22: "the wong
+         * baker faces scale", "modified ashworth one plus", "the left
+         * nasal ala" read as names) */
+        {"wong", "baker", NULL, NULL},            {"modified", "ashworth", NULL, NULL},
+        {"nasal", "ala", NULL, NULL},             {"sacral", "ala", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -358,6 +366,11 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
     /* minimum alveolar concentration after its value, as anaesthetists
      * say it ("one point one mac"; session 53) */
     if (is(c, i, "mac") && i > 0 && redact_is_number_word(c, i - 1))
+        return 1;
+    /* a tracheostomy tube by its maker, after its size or before what
+     * it is ("a size six shiley cuffless trach"; session 58) */
+    if (is(c, i, "shiley") && ((i > 0 && redact_is_number_word(c, i - 1)) ||
+                               is_any(c, i + 1, trach_words)))
         return 1;
     /* a laryngoscope blade by its maker's name and size: "a mac three
      * blade", "a miller two blade" */
@@ -737,6 +750,18 @@ static bool surname_after_titled_at(const redact_ctx *c, size_t first, size_t i)
     return unlisted_word(c, i) || nameish(c, i, true);
 }
 
+/* "colon" or "comma" said as a mark after a title, before the first
+ * word of what follows it ("ostomy nurse colon the stoma is budded":
+ * a heading; session 58, blind22, where "colon", a census surname too,
+ * was read as the nurse's name). A name after a title comes before a
+ * verb ("nurse colon called"), not before these. */
+static bool dictated_mark_at(const redact_ctx *c, size_t i)
+{
+    static const char *const starts[] = {"the", "a",   "an",    "she",  "he",  "they",
+                                         "his", "her", "their", "patient", "no",  NULL};
+    return (is(c, i, "colon") || is(c, i, "comma")) && is_any(c, i + 1, starts);
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
@@ -751,7 +776,7 @@ static void detect_names(redact_ctx *c)
             i += named - 1;
             continue;
         }
-        if (is_any(c, i, titles) && i + 1 < c->n) {
+        if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1)) {
             /* after a title, any word that is not a known common word */
             size_t j = i + 1;
             uint16_t f = flags1(c, j);

@@ -425,6 +425,27 @@ static void test_eponym_noun_is_a_name(void **state)
     expect("mary katz score", "[NAME] score");
 }
 
+/* blind22 (session 58): a pain scale and a spasticity scale by their
+ * authors, a tracheostomy tube by its maker, the nasal ala and a said
+ * colon after "nurse" are no names; after a title, or before a verb, the
+ * words still are. */
+static void test_blind22_clinical_names(void **state)
+{
+    static const char *const keep[] = {
+        "her sister uses the wong baker faces scale and points to four",
+        "modified ashworth one plus at the elbow flexors",
+        "a size six shiley cuffless trach changed today",
+        "a basal cell carcinoma of the left nasal ala",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("ostomy nurse colon the stoma is budded", "ostomy nurse colon the stoma is budded");
+    expect("seen by nurse colon today", "seen by nurse [NAME] today");
+    expect("nurse colon called", "nurse [NAME] called");
+    expect("doctor shiley will call", "doctor [NAME] will call");
+    expect("mister wong was seen", "mister [NAME] was seen");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -955,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_blind21_eponyms),
         cmocka_unit_test(test_unlisted_first_names),
         cmocka_unit_test(test_eponym_noun_is_a_name),
+        cmocka_unit_test(test_blind22_clinical_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
