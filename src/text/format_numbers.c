@@ -808,6 +808,17 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"microvolts", "µV"},
                                        {"microvolt", "µV"},
                                        {"ohms", "ohms"},
+                                       /* a neurostimulator's current
+                                        * and pulse width, an exhaled
+                                        * gas's concentration (session
+                                        * 58, blind22) */
+                                       {"milliamps", "mA"},
+                                       {"milliamp", "mA"},
+                                       {"milliamperes", "mA"},
+                                       {"microseconds", "µs"},
+                                       {"microsecond", "µs"},
+                                       {"parts per billion", "ppb"},
+                                       {"parts per million", "ppm"},
                                        /* an exercise test's work rate,
                                         * a hyperbaric chamber's
                                         * pressure, a liver's fat by its

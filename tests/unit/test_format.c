@@ -4170,6 +4170,27 @@ static void test_blind21_cell_counts(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Units of blind22 (session 58): a neurostimulator's milliamps and
+ * microseconds, exhaled nitric oxide in parts per billion; the words stay
+ * without a number before them. */
+static void test_blind22_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"left side at two point eight milliamps with a pulse width of sixty microseconds",
+         "Left side at 2.8 mA with a pulse width of 60 µs."},
+        {"output one point five milliamps thirty seconds on", "Output 1.5 mA 30 seconds on."},
+        {"exhaled nitric oxide thirty eight parts per billion", "Exhaled nitric oxide 38 ppb."},
+        {"carbon monoxide nine parts per million", "Carbon monoxide 9 ppm."},
+        {"the milliamps were raised", "The milliamps were raised."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "left side at two point eight milliamps with a pulse width of sixty microseconds",
+        "exhaled nitric oxide thirty eight parts per billion today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4267,6 +4288,7 @@ int main(void)
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
+        cmocka_unit_test(test_blind22_units),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
