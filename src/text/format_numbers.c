@@ -65,6 +65,29 @@ typedef struct spoken_num {
     char text[48]; /* the written digits (with decimals) */
 } spoken_num;
 
+/* "thirty second" at i is thirty and the time unit, not the ordinal 32nd,
+ * when nothing before it asks for an ordinal: an ordinal is said after
+ * "the", a possessive, a month or within a larger number ("the twenty
+ * second", "her forty second birthday", "march twenty second"), a time
+ * before its noun without them ("a thirty second chair stand", "thirty
+ * second intervals"; session 58, blind22, where it was `32nd chair
+ * stand`). Only with a word after it: said last it stays the ordinal. */
+static bool second_is_a_time(const format_view *v, size_t i)
+{
+    static const char *const ordinal_cues[] = {
+        "the",     "his",      "her",   "their", "its",   "my",        "our",     "your",
+        "hundred", "and",      "on",    "january", "february", "march", "april", "may",
+        "june",    "july",     "august", "september", "october", "november", "december",
+        NULL};
+    if (i + 2 >= v->n)
+        return false;
+    if (i == 0)
+        return true;
+    const char *b = format_word(v, i - 1);
+    size_t n = strlen(b);
+    return index_in(b, ordinal_cues) < 0 && !(n > 2 && !strcmp(b + n - 2, "'s"));
+}
+
 /* Below one hundred: a unit, a teen, tens with a unit, or their ordinals.
  * Returns the words used (0: none). */
 static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord)
@@ -96,7 +119,7 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
         *val += u;
         return 2;
     }
-    if (o >= 1) {
+    if (o >= 1 && !(o == 2 && second_is_a_time(v, i))) {
         *val += o;
         *ord = true;
         return 2;
@@ -3612,9 +3635,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                            ((i > 0 && index_in(format_word(v, i - 1), determiners) >= 0) ||
                             i == v->floor) &&
                            index_in(after, count_phrase_stops) < 0;
+    /* and seconds from ten up: "a thirty second chair stand" -> "a
+     * 30-second chair stand" (session 58; below ten "second" may be the
+     * ordinal of what follows, "two second degree burns") */
+    bool seconds = format_word_is(v, j, "second") && !s.digits && !strchr(s.text, '.') &&
+                   s.value >= 10 && !format_word_is(v, j + 1, "degree");
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
-        index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
-        index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
+        (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
+        index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
+        number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;
     }

@@ -4191,6 +4191,31 @@ static void test_blind22_units(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "thirty second" before a noun with no "the", possessive or month before
+ * it is a time (blind22, session 58: "thirty second chair stand" was
+ * `32nd chair stand`); the ordinal stays where one is said. */
+static void test_blind22_second_time(void **state)
+{
+    static const char *const cases[][2] = {
+        {"thirty second chair stand eight stands", "30-second chair stand 8 stands."},
+        {"hold for a thirty second pause", "Hold for a 30-second pause."},
+        {"the twenty second visit", "The 22nd visit."},
+        {"her forty second birthday", "Her 42nd birthday."},
+        {"seen on march twenty second at noon", "Seen on March 22 at noon."},
+        {"two second degree burns", "Two second degree burns."},
+        {"rest for fifteen second intervals", "Rest for 15-second intervals."},
+        {"on the thirty second day", "On the 32nd day."},
+        {"the one hundred twenty second patient", "The 122nd patient."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "thirty second chair stand eight stands",
+        "the twenty second visit was fine",
+        "her forty second birthday",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4289,6 +4314,7 @@ int main(void)
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
         cmocka_unit_test(test_blind22_units),
+        cmocka_unit_test(test_blind22_second_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
