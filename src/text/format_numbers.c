@@ -3421,6 +3421,49 @@ static bool probing_before(const format_view *v, size_t i)
     return false;
 }
 
+/* Numbers listed after "days" or "weeks" said right after "on" or "at":
+ * the days or weeks of a schedule, each its own number ("on days one and
+ * eight" -> "on days 1 and 8", "at weeks zero two and six" -> "at weeks
+ * 0 2 and 6"; session 58, blind22, where "zero two" was the digit string
+ * 02 and "one and eight" stayed words). Two numbers or more, each below
+ * one hundred, with "and" or "or" or nothing between; not before a unit,
+ * a decimal point or a counted noun ("at weeks two and four days"). The
+ * words used (0: none). */
+static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
+{
+    if (i < 2 || !(format_word_is(v, i - 1, "days") || format_word_is(v, i - 1, "weeks")) ||
+        !(format_word_is(v, i - 2, "on") || format_word_is(v, i - 2, "at")))
+        return 0;
+    long vals[8];
+    const char *seps[8];
+    size_t n = 0, k = i;
+    while (n < 8) {
+        long val;
+        bool ord;
+        size_t r = below_hundred(v, k, &val, &ord);
+        if (!r || ord)
+            break;
+        seps[n] = n == 0 ? "" : " ";
+        if (n > 0 && (format_word_is(v, k - 1, "and") || format_word_is(v, k - 1, "or")))
+            seps[n] = format_word_is(v, k - 1, "and") ? " and " : " or ";
+        vals[n++] = val;
+        k += r;
+        if ((format_word_is(v, k, "and") || format_word_is(v, k, "or")) &&
+            below_hundred(v, k + 1, &val, &ord) && !ord)
+            k++;
+    }
+    if (n < 2 || format_word_is(v, k, "point") || unit_said_at(v, k) ||
+        index_in(format_word(v, k), count_nouns) >= 0 || format_word_is(v, k - 1, "and") ||
+        format_word_is(v, k - 1, "or"))
+        return 0;
+    for (size_t m = 0; m < n; m++) {
+        int rc = sbuf_printf(out, "%s%ld", seps[m], vals[m]);
+        if (rc < 0)
+            return rc;
+    }
+    return (long)(k - i);
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -3439,7 +3482,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
+        (end = schedule_list_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

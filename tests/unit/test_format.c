@@ -4216,6 +4216,28 @@ static void test_blind22_second_time(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The days or weeks of a schedule listed after "on days" or "at weeks"
+ * (blind22, session 58: "at weeks zero two and six" was `weeks 02 and
+ * six`, "on days one and eight" stayed words). */
+static void test_blind22_schedule_lists(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cisplatin on days one and eight", "Cisplatin on days 1 and 8."},
+        {"infliximab at weeks zero two and six and then every eight weeks",
+         "Infliximab at weeks 0 2 and 6 and then every 8 weeks."},
+        {"given on days one eight and fifteen", "Given on days 1 8 and 15."},
+        {"seen at weeks two and four days later", "Seen at weeks 2 and 4 days later."},
+        {"for days one of us was away", "For days one of us was away."},
+        {"over two days one and two", "Over 2 days one and two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "cisplatin on days one and eight",
+        "infliximab at weeks zero two and six and then every eight weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4315,6 +4337,7 @@ int main(void)
         cmocka_unit_test(test_blind21_cell_counts),
         cmocka_unit_test(test_blind22_units),
         cmocka_unit_test(test_blind22_second_time),
+        cmocka_unit_test(test_blind22_schedule_lists),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
