@@ -1869,6 +1869,11 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             k = 1 + letter_run(&f->v, i + 1);
         else if (a < 0)
             return 0;
+        /* "i d" before an identifier's letters and digits is its cue, not
+         * their first letters: "employee i d e four seven seven two one"
+         * -> "Employee ID E47721" (session 58, blind22: "IDE 47721") */
+        if (a < 0 && next == 'd' && k > 2 && value_follows(&f->v, i + k))
+            k = 2;
     } else {
         k = letter_run(&f->v, i);
     }

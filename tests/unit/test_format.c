@@ -4238,6 +4238,26 @@ static void test_blind22_schedule_lists(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "i d" spelled before an identifier's letters and digits (blind22,
+ * session 58: "employee i d e four seven seven two one" was `IDE 47721`,
+ * "member i d k t w ..." `IDKTW 440916`). */
+static void test_blind22_spelled_id(void **state)
+{
+    static const char *const cases[][2] = {
+        {"employee i d e four seven seven two one", "Employee ID E47721."},
+        {"member i d k t w four four zero nine one six", "Member ID KTW440916."},
+        {"employee i d four seven seven two one", "Employee ID 47721."},
+        {"i d consult for fever", "ID consult for fever."},
+        {"the i d e a trial", "The IDEA trial."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "employee i d e four seven seven two one",
+        "member i d k t w four four zero nine one six",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4338,6 +4358,7 @@ int main(void)
         cmocka_unit_test(test_blind22_units),
         cmocka_unit_test(test_blind22_second_time),
         cmocka_unit_test(test_blind22_schedule_lists),
+        cmocka_unit_test(test_blind22_spelled_id),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
