@@ -3551,6 +3551,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   clock_span_from(v, i, &s) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
+                  /* a threshold of a value said by name: "transfuse for
+                   * a hemoglobin under seven", "an i n r below two" ->
+                   * "7", "2" (session 58, blind22) */
+                  (i > 1 &&
+                   (format_word_is(v, i - 1, "under") || format_word_is(v, i - 1, "below") ||
+                    format_word_is(v, i - 1, "above")) &&
+                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
+                    spelled_before(v, i - 1)) &&
+                   !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
                     format_word_is(v, i - 1, "by")) &&

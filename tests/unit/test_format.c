@@ -4258,6 +4258,28 @@ static void test_blind22_spelled_id(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A threshold said after a value's name (blind22, session 58: "for a
+ * hemoglobin under seven" stayed a word). */
+static void test_blind22_thresholds(void **state)
+{
+    static const char *const cases[][2] = {
+        {"transfuse for a hemoglobin under seven", "Transfuse for a hemoglobin under 7."},
+        {"hold if the potassium is above five", "Hold if the potassium is above five."},
+        {"potassium above five", "Potassium above 5."},
+        {"i n r below two", "INR below 2."},
+        {"platelets under one of the lines", "Platelets under one of the lines."},
+        {"she went under two times", "She went under 2 times."},
+        {"he is under two doctors", "He is under 2 doctors."},
+        {"from under one blanket", "From under one blanket."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "transfuse for a hemoglobin under seven",
+        "i n r below two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4359,6 +4381,7 @@ int main(void)
         cmocka_unit_test(test_blind22_second_time),
         cmocka_unit_test(test_blind22_schedule_lists),
         cmocka_unit_test(test_blind22_spelled_id),
+        cmocka_unit_test(test_blind22_thresholds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
