@@ -912,7 +912,10 @@ static const char *const value_cues[] = {
      * specimen tube and skeletal maturity's grade ("week 6 of treatment",
      * "dose 1 of 2", "tube 1 red cells", "Risser 2"; session 57,
      * blind21) */
-    "week", "dose", "tube", "risser", NULL};
+    "week", "dose", "tube", "risser",
+    /* a tube's or glove's size and a course's numbered exchange ("a
+     * size 6 trach", "plasma exchange 3 of 5"; session 58, blind22) */
+    "size", "exchange", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -3588,7 +3591,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                                               "your", "its",  "which", "whom",  NULL};
     if (cue && i > 0 &&
         (format_word_is(v, i - 1, "week") || format_word_is(v, i - 1, "dose") ||
-         format_word_is(v, i - 1, "tube")) &&
+         format_word_is(v, i - 1, "tube") || format_word_is(v, i - 1, "size") ||
+         format_word_is(v, i - 1, "exchange")) &&
         ((format_word_is(v, j, "of") && index_in(format_word(v, j + 1), group_words) >= 0) ||
          format_word_is(v, j, "time")))
         cue = false;

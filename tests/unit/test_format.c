@@ -4280,6 +4280,26 @@ static void test_blind22_thresholds(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "size" and "exchange" number what they name (blind22, session 58: "a
+ * size six shiley", "plasma exchange three of five" stayed words); not one
+ * of a group. */
+static void test_blind22_size_exchange(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a size six cuffless trach changed today", "A size 6 cuffless trach changed today."},
+        {"therapeutic plasma exchange three of five", "Therapeutic plasma exchange 3 of 5."},
+        {"glove size seven and a half", "Glove size 7.5."},
+        {"the size one of the nodules had", "The size one of the nodules had."},
+        {"the exchange one time only", "The exchange one time only."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a size six cuffless trach changed today",
+        "therapeutic plasma exchange three of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4382,6 +4402,7 @@ int main(void)
         cmocka_unit_test(test_blind22_schedule_lists),
         cmocka_unit_test(test_blind22_spelled_id),
         cmocka_unit_test(test_blind22_thresholds),
+        cmocka_unit_test(test_blind22_size_exchange),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
