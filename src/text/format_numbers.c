@@ -72,6 +72,14 @@ typedef struct spoken_num {
  * before its noun without them ("a thirty second chair stand", "thirty
  * second intervals"; session 58, blind22, where it was `32nd chair
  * stand`). Only with a word after it: said last it stays the ordinal. */
+/* The words a numbered street's name ends in ("forty second street",
+ * "six fifty four second road"): "second" before one is the street's
+ * ordinal, never a time. */
+static const char *const ordinal_streets[] = {"street",  "avenue",  "road",    "drive",
+                                              "lane",    "boulevard", "parkway", "terrace",
+                                              "court",   "place",   "circle",  "way",
+                                              NULL};
+
 static bool second_is_a_time(const format_view *v, size_t i)
 {
     static const char *const ordinal_cues[] = {
@@ -85,7 +93,9 @@ static bool second_is_a_time(const format_view *v, size_t i)
         return true;
     const char *b = format_word(v, i - 1);
     size_t n = strlen(b);
-    return index_in(b, ordinal_cues) < 0 && !(n > 2 && !strcmp(b + n - 2, "'s"));
+    return index_in(b, ordinal_cues) < 0 && !(n > 2 && !strcmp(b + n - 2, "'s")) &&
+           index_in(b, unit_words) < 0 && index_in(b, teen_words) < 0 &&
+           index_in(b, tens_words) < 0 && index_in(format_word(v, i + 2), ordinal_streets) < 0;
 }
 
 /* Below one hundred: a unit, a teen, tens with a unit, or their ordinals.
@@ -3696,7 +3706,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * 30-second chair stand" (session 58; below ten "second" may be the
      * ordinal of what follows, "two second degree burns") */
     bool seconds = format_word_is(v, j, "second") && !s.digits && !strchr(s.text, '.') &&
-                   s.value >= 10 && !format_word_is(v, j + 1, "degree");
+                   s.value >= 10 && !format_word_is(v, j + 1, "degree") &&
+                   index_in(format_word(v, j + 1), ordinal_streets) < 0;
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&

@@ -4204,6 +4204,11 @@ static void test_blind22_second_time(void **state)
         {"seen on march twenty second at noon", "Seen on March 22 at noon."},
         {"two second degree burns", "Two second degree burns."},
         {"rest for fifteen second intervals", "Rest for 15-second intervals."},
+        /* a numbered street: the ordinal (corpus lines) */
+        {"patient lives alone at three forty second street",
+         "Patient lives alone at three 42nd street."},
+        {"she moved to six hundred fifty four second road since the fall",
+         "She moved to 654 second road since the fall."},
         {"on the thirty second day", "On the 32nd day."},
         {"the one hundred twenty second patient", "The 122nd patient."},
     };
