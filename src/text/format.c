@@ -861,6 +861,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 * clearance's formula
                                                 * (session 57) */
                                                {"hunt hess", "Hunt-Hess"},
+                                               /* a child's pain scale by
+                                                * its authors and its faces
+                                                * (session 58) */
+                                               {"wong baker faces", "Wong-Baker FACES"},
+                                               {"wong baker", "Wong-Baker"},
                                                {"cockcroft gault", "Cockcroft-Gault"},
                                                /* an exercise test's oxygen
                                                 * uptake and ventilatory
@@ -1376,6 +1381,15 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i)
  * before a pause) they stay words. */
 static const char *const compounds[][2] = {
     {"large bore", "large-bore"},
+    /* a needlestick's needle, prophylaxis after an exposure, a compounded
+     * drug's date, a swallow study's scale, a first-trimester scan's
+     * length, a hop test (session 58, blind22) */
+    {"hollow bore", "hollow-bore"},
+    {"post exposure", "post-exposure"},
+    {"beyond use", "beyond-use"},
+    {"penetration aspiration", "penetration-aspiration"},
+    {"crown rump", "crown-rump"},
+    {"single leg", "single-leg"},
     {"small bore", "small-bore"},
     {"wide bore", "wide-bore"},
     {"full thickness", "full-thickness"},
@@ -2072,7 +2086,10 @@ static const char *const eponyms[] = {
      * ultrasound (session 57) */
     "fisher",      "lindegaard", "parkland", "doppler", "dopplers",
     /* the factor V mutation, named for the city (session 57) */
-    "leiden",      NULL};
+    "leiden",
+    /* scales and a tracheostomy tube's maker (session 58, blind22:
+     * croup, exertion, gait, daily living, spasticity) */
+    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",  NULL};
 
 /* Genera of the microbes a culture grows, written with their capital as
  * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida

@@ -4305,6 +4305,33 @@ static void test_blind22_size_exchange(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Eponyms and compounds of blind22 (session 58): the Westley, Borg,
+ * Tinetti, Katz, modified Ashworth and Wong-Baker FACES scales, a Shiley
+ * tube; hollow-bore, post-exposure, beyond-use, penetration-aspiration,
+ * crown-rump and single-leg before their noun. */
+static void test_blind22_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"croup with a westley score of four", "Croup with a Westley score of 4."},
+        {"thirteen on the borg scale", "13 on the Borg scale."},
+        {"tinetti balance and gait score", "Tinetti balance and gait score."},
+        {"katz score four of six", "Katz score 4 of 6."},
+        {"modified ashworth one plus", "Modified Ashworth 1+."},
+        {"a size six shiley cuffless trach", "A size 6 Shiley cuffless trach."},
+        {"she uses the wong baker faces scale", "She uses the Wong-Baker FACES scale."},
+        {"from a hollow bore needle", "From a hollow-bore needle."},
+        {"post exposure prophylaxis for twenty eight days",
+         "Post-exposure prophylaxis for 28 days."},
+        {"a beyond use date of thirty days", "A beyond-use date of 30 days."},
+        {"penetration aspiration scale score", "Penetration-aspiration scale score."},
+        {"the crown rump length was forty five millimeters",
+         "The crown-rump length was 45 mm."},
+        {"single leg hop ninety one percent", "Single-leg hop 91%."},
+        {"she stood on a single leg", "She stood on a single leg."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4408,6 +4435,7 @@ int main(void)
         cmocka_unit_test(test_blind22_spelled_id),
         cmocka_unit_test(test_blind22_thresholds),
         cmocka_unit_test(test_blind22_size_exchange),
+        cmocka_unit_test(test_blind22_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
