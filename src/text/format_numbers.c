@@ -1450,6 +1450,13 @@ static bool ratio_before(const format_view *v, size_t start, const spoken_num *s
     if ((start > 0 && format_word_is(v, start - 1, "ratio")) ||
         (start > 1 && format_word_is(v, start - 1, "of") && format_word_is(v, start - 2, "ratio")))
         return true;
+    /* an insulin pump's sensitivity or correction factor said as one
+     * unit to the glucose it lowers: "insulin sensitivity factor one to
+     * forty five" -> "1:45", as a carb ratio (session 58, blind22: it was
+     * the range 1-45) */
+    if (s->value == 1 && s->k == 1 && start > 1 && format_word_is(v, start - 1, "factor") &&
+        (format_word_is(v, start - 2, "sensitivity") || format_word_is(v, start - 2, "correction")))
+        return true;
     if (s->value != 1 || s->k != 1 || start < 2 ||
         !(format_word_is(v, start - 1, "and") || format_word_is(v, start - 1, "or")))
         return false;

@@ -4332,6 +4332,24 @@ static void test_blind22_names(void **state)
     CHECK(cases);
 }
 
+/* An insulin pump's sensitivity or correction factor said "one to N"
+ * (blind22, session 58: "1-45", a range). */
+static void test_blind22_sensitivity_factor(void **state)
+{
+    static const char *const cases[][2] = {
+        {"insulin sensitivity factor one to forty five and target glucose one ten to one twenty",
+         "Insulin sensitivity factor 1:45 and target glucose 110-120."},
+        {"correction factor one to fifty", "Correction factor 1:50."},
+        {"correction factor fifty", "Correction factor 50."},
+        {"a factor of one to two", "A factor of 1-2."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "insulin sensitivity factor one to forty five and target glucose one ten to one twenty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4436,6 +4454,7 @@ int main(void)
         cmocka_unit_test(test_blind22_thresholds),
         cmocka_unit_test(test_blind22_size_exchange),
         cmocka_unit_test(test_blind22_names),
+        cmocka_unit_test(test_blind22_sensitivity_factor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
