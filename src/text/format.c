@@ -871,6 +871,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 * clearance's formula
                                                 * (session 57) */
                                                {"hunt hess", "Hunt-Hess"},
+                                               /* a child's pain scale by
+                                                * its authors and its faces
+                                                * (session 58) */
+                                               {"wong baker faces", "Wong-Baker FACES"},
+                                               {"wong baker", "Wong-Baker"},
                                                {"cockcroft gault", "Cockcroft-Gault"},
                                                /* an exercise test's oxygen
                                                 * uptake and ventilatory
@@ -1386,6 +1391,15 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i)
  * before a pause) they stay words. */
 static const char *const compounds[][2] = {
     {"large bore", "large-bore"},
+    /* a needlestick's needle, prophylaxis after an exposure, a compounded
+     * drug's date, a swallow study's scale, a first-trimester scan's
+     * length, a hop test (session 58, blind22) */
+    {"hollow bore", "hollow-bore"},
+    {"post exposure", "post-exposure"},
+    {"beyond use", "beyond-use"},
+    {"penetration aspiration", "penetration-aspiration"},
+    {"crown rump", "crown-rump"},
+    {"single leg", "single-leg"},
     {"small bore", "small-bore"},
     {"wide bore", "wide-bore"},
     {"full thickness", "full-thickness"},
@@ -1879,6 +1893,11 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             k = 1 + letter_run(&f->v, i + 1);
         else if (a < 0)
             return 0;
+        /* "i d" before an identifier's letters and digits is its cue, not
+         * their first letters: "employee i d e four seven seven two one"
+         * -> "Employee ID E47721" (session 58, blind22: "IDE 47721") */
+        if (a < 0 && next == 'd' && k > 2 && value_follows(&f->v, i + k))
+            k = 2;
     } else {
         k = letter_run(&f->v, i);
     }
@@ -2077,7 +2096,10 @@ static const char *const eponyms[] = {
      * ultrasound (session 57) */
     "fisher",      "lindegaard", "parkland", "doppler", "dopplers",
     /* the factor V mutation, named for the city (session 57) */
-    "leiden",      NULL};
+    "leiden",
+    /* scales and a tracheostomy tube's maker (session 58, blind22:
+     * croup, exertion, gait, daily living, spasticity) */
+    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",  NULL};
 
 /* Genera of the microbes a culture grows, written with their capital as
  * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida

@@ -65,6 +65,39 @@ typedef struct spoken_num {
     char text[48]; /* the written digits (with decimals) */
 } spoken_num;
 
+/* "thirty second" at i is thirty and the time unit, not the ordinal 32nd,
+ * when nothing before it asks for an ordinal: an ordinal is said after
+ * "the", a possessive, a month or within a larger number ("the twenty
+ * second", "her forty second birthday", "march twenty second"), a time
+ * before its noun without them ("a thirty second chair stand", "thirty
+ * second intervals"; session 58, blind22, where it was `32nd chair
+ * stand`). Only with a word after it: said last it stays the ordinal. */
+/* The words a numbered street's name ends in ("forty second street",
+ * "six fifty four second road"): "second" before one is the street's
+ * ordinal, never a time. */
+static const char *const ordinal_streets[] = {"street",  "avenue",  "road",    "drive",
+                                              "lane",    "boulevard", "parkway", "terrace",
+                                              "court",   "place",   "circle",  "way",
+                                              NULL};
+
+static bool second_is_a_time(const format_view *v, size_t i)
+{
+    static const char *const ordinal_cues[] = {
+        "the",     "his",      "her",   "their", "its",   "my",        "our",     "your",
+        "hundred", "and",      "on",    "january", "february", "march", "april", "may",
+        "june",    "july",     "august", "september", "october", "november", "december",
+        NULL};
+    if (i + 2 >= v->n)
+        return false;
+    if (i == 0)
+        return true;
+    const char *b = format_word(v, i - 1);
+    size_t n = strlen(b);
+    return index_in(b, ordinal_cues) < 0 && !(n > 2 && !strcmp(b + n - 2, "'s")) &&
+           index_in(b, unit_words) < 0 && index_in(b, teen_words) < 0 &&
+           index_in(b, tens_words) < 0 && index_in(format_word(v, i + 2), ordinal_streets) < 0;
+}
+
 /* Below one hundred: a unit, a teen, tens with a unit, or their ordinals.
  * Returns the words used (0: none). */
 static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord)
@@ -96,7 +129,7 @@ static size_t below_hundred(const format_view *v, size_t i, long *val, bool *ord
         *val += u;
         return 2;
     }
-    if (o >= 1) {
+    if (o >= 1 && !(o == 2 && second_is_a_time(v, i))) {
         *val += o;
         *ord = true;
         return 2;
@@ -811,6 +844,17 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"microvolts", "µV"},
                                        {"microvolt", "µV"},
                                        {"ohms", "ohms"},
+                                       /* a neurostimulator's current
+                                        * and pulse width, an exhaled
+                                        * gas's concentration (session
+                                        * 58, blind22) */
+                                       {"milliamps", "mA"},
+                                       {"milliamp", "mA"},
+                                       {"milliamperes", "mA"},
+                                       {"microseconds", "µs"},
+                                       {"microsecond", "µs"},
+                                       {"parts per billion", "ppb"},
+                                       {"parts per million", "ppm"},
                                        /* an exercise test's work rate,
                                         * a hyperbaric chamber's
                                         * pressure, a liver's fat by its
@@ -881,7 +925,10 @@ static const char *const value_cues[] = {
      * specimen tube and skeletal maturity's grade ("week 6 of treatment",
      * "dose 1 of 2", "tube 1 red cells", "Risser 2"; session 57,
      * blind21) */
-    "week", "dose", "tube", "risser", NULL};
+    "week", "dose", "tube", "risser",
+    /* a tube's or glove's size and a course's numbered exchange ("a
+     * size 6 trach", "plasma exchange 3 of 5"; session 58, blind22) */
+    "size", "exchange", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -1451,6 +1498,13 @@ static bool ratio_before(const format_view *v, size_t start, const spoken_num *s
 {
     if ((start > 0 && format_word_is(v, start - 1, "ratio")) ||
         (start > 1 && format_word_is(v, start - 1, "of") && format_word_is(v, start - 2, "ratio")))
+        return true;
+    /* an insulin pump's sensitivity or correction factor said as one
+     * unit to the glucose it lowers: "insulin sensitivity factor one to
+     * forty five" -> "1:45", as a carb ratio (session 58, blind22: it was
+     * the range 1-45) */
+    if (s->value == 1 && s->k == 1 && start > 1 && format_word_is(v, start - 1, "factor") &&
+        (format_word_is(v, start - 2, "sensitivity") || format_word_is(v, start - 2, "correction")))
         return true;
     if (s->value != 1 || s->k != 1 || start < 2 ||
         !(format_word_is(v, start - 1, "and") || format_word_is(v, start - 1, "or")))
@@ -3472,6 +3526,49 @@ static bool probing_before(const format_view *v, size_t i)
     return false;
 }
 
+/* Numbers listed after "days" or "weeks" said right after "on" or "at":
+ * the days or weeks of a schedule, each its own number ("on days one and
+ * eight" -> "on days 1 and 8", "at weeks zero two and six" -> "at weeks
+ * 0 2 and 6"; session 58, blind22, where "zero two" was the digit string
+ * 02 and "one and eight" stayed words). Two numbers or more, each below
+ * one hundred, with "and" or "or" or nothing between; not before a unit,
+ * a decimal point or a counted noun ("at weeks two and four days"). The
+ * words used (0: none). */
+static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
+{
+    if (i < 2 || !(format_word_is(v, i - 1, "days") || format_word_is(v, i - 1, "weeks")) ||
+        !(format_word_is(v, i - 2, "on") || format_word_is(v, i - 2, "at")))
+        return 0;
+    long vals[8];
+    const char *seps[8];
+    size_t n = 0, k = i;
+    while (n < 8) {
+        long val;
+        bool ord;
+        size_t r = below_hundred(v, k, &val, &ord);
+        if (!r || ord)
+            break;
+        seps[n] = n == 0 ? "" : " ";
+        if (n > 0 && (format_word_is(v, k - 1, "and") || format_word_is(v, k - 1, "or")))
+            seps[n] = format_word_is(v, k - 1, "and") ? " and " : " or ";
+        vals[n++] = val;
+        k += r;
+        if ((format_word_is(v, k, "and") || format_word_is(v, k, "or")) &&
+            below_hundred(v, k + 1, &val, &ord) && !ord)
+            k++;
+    }
+    if (n < 2 || format_word_is(v, k, "point") || unit_said_at(v, k) ||
+        index_in(format_word(v, k), count_nouns) >= 0 || format_word_is(v, k - 1, "and") ||
+        format_word_is(v, k - 1, "or"))
+        return 0;
+    for (size_t m = 0; m < n; m++) {
+        int rc = sbuf_printf(out, "%s%ld", seps[m], vals[m]);
+        if (rc < 0)
+            return rc;
+    }
+    return (long)(k - i);
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -3490,7 +3587,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
+        (end = schedule_list_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -3568,6 +3666,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   clock_span_from(v, i, &s) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
+                  /* a threshold of a value said by name: "transfuse for
+                   * a hemoglobin under seven", "an i n r below two" ->
+                   * "7", "2" (session 58, blind22) */
+                  (i > 1 &&
+                   (format_word_is(v, i - 1, "under") || format_word_is(v, i - 1, "below") ||
+                    format_word_is(v, i - 1, "above")) &&
+                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
+                    spelled_before(v, i - 1)) &&
+                   !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
                     format_word_is(v, i - 1, "by")) &&
@@ -3596,7 +3703,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                                               "your", "its",  "which", "whom",  NULL};
     if (cue && i > 0 &&
         (format_word_is(v, i - 1, "week") || format_word_is(v, i - 1, "dose") ||
-         format_word_is(v, i - 1, "tube")) &&
+         format_word_is(v, i - 1, "tube") || format_word_is(v, i - 1, "size") ||
+         format_word_is(v, i - 1, "exchange")) &&
         ((format_word_is(v, j, "of") && index_in(format_word(v, j + 1), group_words) >= 0) ||
          format_word_is(v, j, "time")))
         cue = false;
@@ -3696,9 +3804,16 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                            ((i > 0 && index_in(format_word(v, i - 1), determiners) >= 0) ||
                             i == v->floor) &&
                            index_in(after, count_phrase_stops) < 0;
+    /* and seconds from ten up: "a thirty second chair stand" -> "a
+     * 30-second chair stand" (session 58; below ten "second" may be the
+     * ordinal of what follows, "two second degree burns") */
+    bool seconds = format_word_is(v, j, "second") && !s.digits && !strchr(s.text, '.') &&
+                   s.value >= 10 && !format_word_is(v, j + 1, "degree") &&
+                   index_in(format_word(v, j + 1), ordinal_streets) < 0;
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
-        index_in(format_word(v, j), spans) >= 0 && after[0] && index_in(after, not_nouns) < 0 &&
-        index_in(after, spans) < 0 && number_at(v, j + 1, &t) == false) {
+        (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
+        index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
+        number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;
     }

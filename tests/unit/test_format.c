@@ -4258,6 +4258,186 @@ static void test_blind21_cell_counts(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Units of blind22 (session 58): a neurostimulator's milliamps and
+ * microseconds, exhaled nitric oxide in parts per billion; the words stay
+ * without a number before them. */
+static void test_blind22_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"left side at two point eight milliamps with a pulse width of sixty microseconds",
+         "Left side at 2.8 mA with a pulse width of 60 µs."},
+        {"output one point five milliamps thirty seconds on", "Output 1.5 mA 30 seconds on."},
+        {"exhaled nitric oxide thirty eight parts per billion", "Exhaled nitric oxide 38 ppb."},
+        {"carbon monoxide nine parts per million", "Carbon monoxide 9 ppm."},
+        {"the milliamps were raised", "The milliamps were raised."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "left side at two point eight milliamps with a pulse width of sixty microseconds",
+        "exhaled nitric oxide thirty eight parts per billion today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "thirty second" before a noun with no "the", possessive or month before
+ * it is a time (blind22, session 58: "thirty second chair stand" was
+ * `32nd chair stand`); the ordinal stays where one is said. */
+static void test_blind22_second_time(void **state)
+{
+    static const char *const cases[][2] = {
+        {"thirty second chair stand eight stands", "30-second chair stand 8 stands."},
+        {"hold for a thirty second pause", "Hold for a 30-second pause."},
+        {"the twenty second visit", "The 22nd visit."},
+        {"her forty second birthday", "Her 42nd birthday."},
+        {"seen on march twenty second at noon", "Seen on March 22 at noon."},
+        {"two second degree burns", "Two second degree burns."},
+        {"rest for fifteen second intervals", "Rest for 15-second intervals."},
+        /* a numbered street: the ordinal (corpus lines) */
+        {"patient lives alone at three forty second street",
+         "Patient lives alone at three 42nd street."},
+        {"she moved to six hundred fifty four second road since the fall",
+         "She moved to 654 second road since the fall."},
+        {"on the thirty second day", "On the 32nd day."},
+        {"the one hundred twenty second patient", "The 122nd patient."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "thirty second chair stand eight stands",
+        "the twenty second visit was fine",
+        "her forty second birthday",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* The days or weeks of a schedule listed after "on days" or "at weeks"
+ * (blind22, session 58: "at weeks zero two and six" was `weeks 02 and
+ * six`, "on days one and eight" stayed words). */
+static void test_blind22_schedule_lists(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cisplatin on days one and eight", "Cisplatin on days 1 and 8."},
+        {"infliximab at weeks zero two and six and then every eight weeks",
+         "Infliximab at weeks 0 2 and 6 and then every 8 weeks."},
+        {"given on days one eight and fifteen", "Given on days 1 8 and 15."},
+        {"seen at weeks two and four days later", "Seen at weeks 2 and 4 days later."},
+        {"for days one of us was away", "For days one of us was away."},
+        {"over two days one and two", "Over 2 days one and two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "cisplatin on days one and eight",
+        "infliximab at weeks zero two and six and then every eight weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "i d" spelled before an identifier's letters and digits (blind22,
+ * session 58: "employee i d e four seven seven two one" was `IDE 47721`,
+ * "member i d k t w ..." `IDKTW 440916`). */
+static void test_blind22_spelled_id(void **state)
+{
+    static const char *const cases[][2] = {
+        {"employee i d e four seven seven two one", "Employee ID E47721."},
+        {"member i d k t w four four zero nine one six", "Member ID KTW440916."},
+        {"employee i d four seven seven two one", "Employee ID 47721."},
+        {"i d consult for fever", "ID consult for fever."},
+        {"the i d e a trial", "The IDEA trial."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "employee i d e four seven seven two one",
+        "member i d k t w four four zero nine one six",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A threshold said after a value's name (blind22, session 58: "for a
+ * hemoglobin under seven" stayed a word). */
+static void test_blind22_thresholds(void **state)
+{
+    static const char *const cases[][2] = {
+        {"transfuse for a hemoglobin under seven", "Transfuse for a hemoglobin under 7."},
+        {"hold if the potassium is above five", "Hold if the potassium is above five."},
+        {"potassium above five", "Potassium above 5."},
+        {"i n r below two", "INR below 2."},
+        {"platelets under one of the lines", "Platelets under one of the lines."},
+        {"she went under two times", "She went under 2 times."},
+        {"he is under two doctors", "He is under 2 doctors."},
+        {"from under one blanket", "From under one blanket."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "transfuse for a hemoglobin under seven",
+        "i n r below two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "size" and "exchange" number what they name (blind22, session 58: "a
+ * size six shiley", "plasma exchange three of five" stayed words); not one
+ * of a group. */
+static void test_blind22_size_exchange(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a size six cuffless trach changed today", "A size 6 cuffless trach changed today."},
+        {"therapeutic plasma exchange three of five", "Therapeutic plasma exchange 3 of 5."},
+        {"glove size seven and a half", "Glove size 7.5."},
+        {"the size one of the nodules had", "The size one of the nodules had."},
+        {"the exchange one time only", "The exchange one time only."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a size six cuffless trach changed today",
+        "therapeutic plasma exchange three of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Eponyms and compounds of blind22 (session 58): the Westley, Borg,
+ * Tinetti, Katz, modified Ashworth and Wong-Baker FACES scales, a Shiley
+ * tube; hollow-bore, post-exposure, beyond-use, penetration-aspiration,
+ * crown-rump and single-leg before their noun. */
+static void test_blind22_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"croup with a westley score of four", "Croup with a Westley score of 4."},
+        {"thirteen on the borg scale", "13 on the Borg scale."},
+        {"tinetti balance and gait score", "Tinetti balance and gait score."},
+        {"katz score four of six", "Katz score 4 of 6."},
+        {"modified ashworth one plus", "Modified Ashworth 1+."},
+        {"a size six shiley cuffless trach", "A size 6 Shiley cuffless trach."},
+        {"she uses the wong baker faces scale", "She uses the Wong-Baker FACES scale."},
+        {"from a hollow bore needle", "From a hollow-bore needle."},
+        {"post exposure prophylaxis for twenty eight days",
+         "Post-exposure prophylaxis for 28 days."},
+        {"a beyond use date of thirty days", "A beyond-use date of 30 days."},
+        {"penetration aspiration scale score", "Penetration-aspiration scale score."},
+        {"the crown rump length was forty five millimeters",
+         "The crown-rump length was 45 mm."},
+        {"single leg hop ninety one percent", "Single-leg hop 91%."},
+        {"she stood on a single leg", "She stood on a single leg."},
+    };
+    CHECK(cases);
+}
+
+/* An insulin pump's sensitivity or correction factor said "one to N"
+ * (blind22, session 58: "1-45", a range). */
+static void test_blind22_sensitivity_factor(void **state)
+{
+    static const char *const cases[][2] = {
+        {"insulin sensitivity factor one to forty five and target glucose one ten to one twenty",
+         "Insulin sensitivity factor 1:45 and target glucose 110-120."},
+        {"correction factor one to fifty", "Correction factor 1:50."},
+        {"correction factor fifty", "Correction factor 50."},
+        {"a factor of one to two", "A factor of 1-2."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "insulin sensitivity factor one to forty five and target glucose one ten to one twenty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4358,6 +4538,14 @@ int main(void)
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
+        cmocka_unit_test(test_blind22_units),
+        cmocka_unit_test(test_blind22_second_time),
+        cmocka_unit_test(test_blind22_schedule_lists),
+        cmocka_unit_test(test_blind22_spelled_id),
+        cmocka_unit_test(test_blind22_thresholds),
+        cmocka_unit_test(test_blind22_size_exchange),
+        cmocka_unit_test(test_blind22_names),
+        cmocka_unit_test(test_blind22_sensitivity_factor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -391,6 +391,61 @@ static void test_blind21_eponyms(void **state)
     expect("she lives in los angeles california", "she lives in [ADDRESS] california");
 }
 
+/* blind22 (session 58): the surname after a title and a first name no
+ * lexicon holds was left in the text ("doctor [NAME] ramaswami"); a verb
+ * said of the person stays. */
+static void test_unlisted_first_names(void **state)
+{
+    expect("referred back to doctor priya ramaswami for the sutures",
+           "referred back to doctor [NAME] for the sutures");
+    expect("seen by doctor priya smith today", "seen by doctor [NAME] today");
+    expect("call nurse adaeze okonkwo", "call nurse [NAME]");
+    expect("doctor priya called", "doctor [NAME] called");
+    expect("doctor priya ordered a chest x ray", "doctor [NAME] ordered a chest x ray");
+    expect("doctor priya raman at noon", "doctor [NAME] at noon");
+    /* after a listed name the lexicon decides, as before */
+    expect("doctor columbia screen", "doctor [NAME] screen");
+    expect("doctor patel recommended lisinopril", "doctor [NAME] recommended lisinopril");
+}
+
+/* blind22 (session 58): an eponym's noun that is itself a census name
+ * ("scale", "score") ended no eponym, and the surname before it was read
+ * as a person's. */
+static void test_eponym_noun_is_a_name(void **state)
+{
+    static const char *const keep[] = {
+        "rating of perceived exertion thirteen on the borg scale",
+        "katz score four of six so she needs help with bathing",
+        "croup with a westley score of four",
+        "the ashworth scale",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("seen by doctor borg", "seen by doctor [NAME]");
+    expect("mary katz score", "[NAME] score");
+}
+
+/* blind22 (session 58): a pain scale and a spasticity scale by their
+ * authors, a tracheostomy tube by its maker, the nasal ala and a said
+ * colon after "nurse" are no names; after a title, or before a verb, the
+ * words still are. */
+static void test_blind22_clinical_names(void **state)
+{
+    static const char *const keep[] = {
+        "her sister uses the wong baker faces scale and points to four",
+        "modified ashworth one plus at the elbow flexors",
+        "a size six shiley cuffless trach changed today",
+        "a basal cell carcinoma of the left nasal ala",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("ostomy nurse colon the stoma is budded", "ostomy nurse colon the stoma is budded");
+    expect("seen by nurse colon today", "seen by nurse [NAME] today");
+    expect("nurse colon called", "nurse [NAME] called");
+    expect("doctor shiley will call", "doctor [NAME] will call");
+    expect("mister wong was seen", "mister [NAME] was seen");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -919,6 +974,9 @@ int main(void)
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
         cmocka_unit_test(test_blind21_eponyms),
+        cmocka_unit_test(test_unlisted_first_names),
+        cmocka_unit_test(test_eponym_noun_is_a_name),
+        cmocka_unit_test(test_blind22_clinical_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
