@@ -666,6 +666,14 @@ static const char *const relations[] = {
     "brother", "sister",   "spouse",   "caregiver",     "friend", "partner",
     "mom",     "dad",      "grandson", "granddaughter", NULL};
 
+bool redact_relation_word(const char *w)
+{
+    for (const char *const *r = relations; w && *r; r++)
+        if (!strcmp(w, *r))
+            return true;
+    return false;
+}
+
 /* A name that is also a word (or a clinical abbreviation) right after a
  * relation word, "named" or "name is" (session 57): "her husband mark
  * drove her in", "daughter grace is at the bedside", "her daughter tia".
@@ -679,7 +687,7 @@ static bool relative_name_at(const redact_ctx *c, size_t i)
     static const char *const verb_followers[] = {"the",  "a",   "an",   "his", "her", "him",
                                                  "them", "it",  "me",   "us",  "up",  "out",
                                                  "from", "off", "into", "to",  NULL};
-    bool cue = is_any(c, i, relations) || is(c, i, "named") ||
+    bool cue = redact_relation_word(tok(c, i)) || is(c, i, "named") ||
                (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
     /* a clinical abbreviation after a bare relation word is a family
      * history's ("father mi at fifty five", "mother ra"); after "her
@@ -701,10 +709,8 @@ static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
                                          "misses", "miss", "ms", "nurse", "professor", NULL};
-    static const char *const intro[] = {"patient", "named", "son", "daughter", "wife",
-                                        "husband", "mother", "father", "brother", "sister",
-                                        "spouse", "caregiver", "friend", "partner", "mom",
-                                        "dad", "grandson", "granddaughter", "referred", NULL};
+    /* besides the relation words */
+    static const char *const intro[] = {"patient", "named", "referred", NULL};
     for (size_t i = 0; i < c->n; i++) {
         size_t a = 0, b = 0, named = clinical_name_at(c, i);
         if (named) {
@@ -720,7 +726,8 @@ static void detect_names(redact_ctx *c)
                 a = j;
                 b = j + 1;
             }
-        } else if (((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
+        } else if (((is_any(c, i, intro) || redact_relation_word(tok(c, i)) ||
+                     (is(c, i - 1, "name") && is(c, i, "is"))) &&
                     (nameish(c, i + 1, false) ||
                      (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
                       !is_any(c, i + 1, section_words)))) ||

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "text/format.h"
 #include "text/redact.h"
 #include "text/transcript.h"
 
@@ -304,6 +305,53 @@ static void test_relation_names(void **state)
         NULL,
     };
     expect_kept(keep);
+}
+
+/* The text formatted without redaction (smart formatting, no dictation
+ * commands). */
+static char *formatted_text(const char *text)
+{
+    asr_result *r = make_result(text, NULL);
+    format_opts o;
+    format_opts_default(&o);
+    o.lex = lex;
+    format_result fr;
+    assert_int_equal(format_words(&o, r->words, r->n_words, &fr), 0);
+    char *out = format_join(&fr, 0, r->n_words);
+    assert_non_null(out);
+    format_result_free(&fr);
+    asr_result_free(r);
+    return out;
+}
+
+/* One list of relation words for redaction and the formatter: a name
+ * that is a clinical abbreviation after any of them is a name to both
+ * ("her mom tia" was [NAME] redacted but "TIA" formatted: the
+ * formatter's own list had no "mom"). */
+static void test_relation_words_one_list(void **state)
+{
+    static const char *const relatives[] = {
+        "son",     "daughter", "wife",     "husband",       "mother", "father",
+        "brother", "sister",   "spouse",   "caregiver",     "friend", "partner",
+        "mom",     "dad",      "grandson", "granddaughter", NULL};
+    for (size_t i = 0; relatives[i]; i++)
+        assert_true(redact_relation_word(relatives[i]));
+    assert_false(redact_relation_word("patient"));
+    assert_false(redact_relation_word("sons"));
+    assert_false(redact_relation_word(NULL));
+    static const char *const spoken[] = {"her mom tia called", "her caregiver tia called",
+                                         "his dad ed called", NULL};
+    for (size_t i = 0; spoken[i]; i++) {
+        char *red = redact_text(spoken[i], REDACT_ALL);
+        if (!strstr(red, "[NAME]"))
+            fail_msg("redact(\"%s\") = \"%s\": no [NAME]", spoken[i], red);
+        free(red);
+        char *text = formatted_text(spoken[i]);
+        if (strstr(text, "TIA") || strstr(text, " ED "))
+            fail_msg("format(\"%s\") = \"%s\": the name written as an abbreviation",
+                     spoken[i], text);
+        free(text);
+    }
 }
 
 /* An IP address said aloud, whole (session 57: the numbers before the
@@ -915,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_blind20_not_phi),
         cmocka_unit_test(test_clinical_abbreviations_not_names),
         cmocka_unit_test(test_relation_names),
+        cmocka_unit_test(test_relation_words_one_list),
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
