@@ -705,6 +705,38 @@ static bool relative_name_at(const redact_ctx *c, size_t i)
            !is_any(c, i + 2, verb_followers);
 }
 
+/* Nouns that end the name of a condition, as a family history says
+ * one after a relation word ("father colon cancer", "mother graves
+ * disease", "sister sickle cell trait"). */
+static const char *const condition_nouns[] = {
+    "cancer",    "cancers",  "carcinoma", "lymphoma",  "leukemia",   "melanoma", "sarcoma",
+    "myeloma",   "tumor",    "tumors",    "polyps",    "polyp",      "disease",  "syndrome",
+    "palsy",     "disorder", "stones",    "failure",   "aneurysm",   "anemia",   "trait",
+    "sclerosis", "dystrophy", "arthritis", "ulcer",    "ulcers",     "cirrhosis", "dementia",
+    "chorea",    "ataxia",   "atrophy",   "deficiency", NULL};
+
+/* True when the word at i is a condition's noun, or "cell" before one
+ * ("sickle cell trait"). */
+static bool condition_at(const redact_ctx *c, size_t i)
+{
+    return is_any(c, i, condition_nouns) ||
+           (is(c, i, "cell") && is_any(c, i + 1, condition_nouns));
+}
+
+/* True when the words [a, b) taken as a name after a relation word or
+ * another introducing word are, or name, a condition: one of them is a
+ * condition's noun ("father cancer at seventy") or one follows them
+ * ("father colon cancer", "mother bell's palsy"). A family history
+ * lists its relatives' conditions so; a relative's name is followed by
+ * what they do or are. */
+static bool names_condition(const redact_ctx *c, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        if (is_any(c, k, condition_nouns))
+            return true;
+    return condition_at(c, b);
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
@@ -713,6 +745,7 @@ static void detect_names(redact_ctx *c)
     static const char *const intro[] = {"patient", "named", "referred", NULL};
     for (size_t i = 0; i < c->n; i++) {
         size_t a = 0, b = 0, named = clinical_name_at(c, i);
+        bool cued = false; /* after an introducing or relation word */
         if (named) {
             i += named - 1;
             continue;
@@ -734,6 +767,7 @@ static void detect_names(redact_ctx *c)
                    relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;
+            cued = true;
         } else if (nameish(c, i, false)) {
             a = i;
             b = i + 1;
@@ -754,6 +788,8 @@ static void detect_names(redact_ctx *c)
                 break;
             }
         }
+        if (cued && names_condition(c, a, b))
+            continue; /* the words after it are read on their own */
         mark(c, a, b, REDACT_NAME);
         i = b - 1;
     }

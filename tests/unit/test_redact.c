@@ -307,6 +307,30 @@ static void test_relation_names(void **state)
     expect_kept(keep);
 }
 
+/* A family history's condition after a relation word is no relative's
+ * name ("father colon cancer" was `father [NAME] cancer`: "colon" and
+ * "cancer" are census names that are words); a relative's name still is,
+ * and so is one before a word that only sounds clinical. */
+static void test_family_history_conditions(void **state)
+{
+    static const char *const keep[] = {
+        "father colon cancer",
+        "mother breast cancer father colon cancer at sixty",
+        "family history father colon polyps",
+        "father cancer at seventy",
+        "sister sickle cell trait",
+        "mother graves disease",
+        "mother bell's palsy",
+        "father hodgkin lymphoma",
+        "her father parkinson's disease",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("her husband mark drove her in", "her husband [NAME] drove her in");
+    expect("her daughter grace has breast cancer", "her daughter [NAME] has breast cancer");
+    expect("his son bill cell number", "his son [NAME] cell number");
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -964,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_clinical_abbreviations_not_names),
         cmocka_unit_test(test_relation_names),
         cmocka_unit_test(test_relation_words_one_list),
+        cmocka_unit_test(test_family_history_conditions),
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
