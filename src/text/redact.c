@@ -272,6 +272,27 @@ static size_t eponym_at(const redact_ctx *c, size_t i)
     return is_any(c, i + k, eponym_heads) ? k + 1 : 0;
 }
 
+/* What a saint's name names in clinical speech besides a place: a herb,
+ * a disease, a brand of aspirin, a maker's valve ("st john's wort", "st
+ * vitus dance", "st anthony's fire", "st louis encephalitis", "st joseph
+ * aspirin", "a st jude mechanical valve", "st george's respiratory
+ * questionnaire"). A facility named for a saint ("saint mary's
+ * hospital") is read before, by detect_facilities. */
+static const char *const saint_heads[] = {"wort",      "dance",     "fire",
+                                          "encephalitis", "aspirin", "valve",
+                                          "mechanical", "pacemaker", "respiratory",
+                                          NULL};
+
+/* "st"/"saint", a name and one of saint_heads at i: the words of the
+ * name with its head (0: none). */
+static size_t saint_eponym_at(const redact_ctx *c, size_t i)
+{
+    if (!(is(c, i, "st") || is(c, i, "saint")) || i + 2 >= c->n ||
+        (flags1(c, i + 1) & LEX_STOP) || redact_is_number_word(c, i + 1))
+        return 0;
+    return is_any(c, i + 2, saint_heads) ? 3 : 0;
+}
+
 /* Clinical names that hold a city or a person's name: the words of the
  * name (0: none at i). They name a classification, scale, test, disease
  * or part of the body, never where a patient is or who they are ("new
@@ -335,7 +356,15 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"salter", "harris", NULL, NULL},         {"kellgren", "lawrence", NULL, NULL},
         {"cobb", "angle", NULL, NULL},            {"wagner", "grade", NULL, NULL},
         {"barrett's", "segment", NULL, NULL},     {"barretts", "segment", NULL, NULL},
-        {"los", "angeles", "grade", NULL},        {"los", "angeles", "classification", NULL}};
+        {"los", "angeles", "grade", NULL},        {"los", "angeles", "classification", NULL},
+        /* herbal products whose words are census names (session 58: "st
+         * john's wort" was `st [NAME] wort`, "kava" and "dong quai"
+         * [NAME]); "st"/"saint" before "john's wort" is read by
+         * saint_eponym_at */
+        {"john's", "wort", NULL, NULL},           {"johns", "wort", NULL, NULL},
+        {"john", "wort", NULL, NULL},             {"dong", "quai", NULL, NULL},
+        {"kava", NULL, NULL, NULL},               {"pau", "d'arco", NULL, NULL},
+        {"uva", "ursi", NULL, NULL},              {"yarrow", NULL, NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -343,6 +372,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
+    size_t k = saint_eponym_at(c, i);
+    if (k)
+        return k;
     /* the coronary flow grade said with its value ("timi three flow") */
     if (is(c, i, "timi") && redact_is_number_word(c, i + 1) && is(c, i + 2, "flow"))
         return 1;
