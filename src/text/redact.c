@@ -769,12 +769,56 @@ static bool names_condition(const redact_ctx *c, size_t a, size_t b)
     return condition_at(c, b);
 }
 
+/* A country or continent at i (its words, 0: none) as a place, not a
+ * person: the lexicon's country phrase, unless its one word is a common
+ * first name too ("india", "jordan", "chad", "kenya"), which is the
+ * place only after a place's word ("in", "into", "through", "visiting")
+ * or after "to" or "from" with a travel or origin word before ("going to
+ * india", "returned from jordan", "she is from kenya"; "talked to
+ * jordan" stays a name). prev_end: where the previous country ended, so
+ * a list reads on ("travel to mali and chad"). Countries are larger than
+ * a state, which Safe Harbor keeps (session 58). */
+static size_t country_at(const redact_ctx *c, size_t i, size_t prev_end)
+{
+    static const char *const place_words[] = {"in",     "into",     "through",  "across",
+                                              "visiting", "visited", "toured",  "throughout",
+                                              NULL};
+    static const char *const travel_words[] = {
+        "travel",    "traveled", "travelled", "traveling", "travelling", "trip",     "went",
+        "going",     "go",       "goes",      "gone",      "moved",      "move",     "immigrated",
+        "emigrated", "returned", "returning", "return",    "back",       "came",     "come",
+        "flew",      "flying",   "vacation",  "deployed",  "relocated",  "arrived",  "originally",
+        "native",    "refugee",  "visit",     NULL};
+    static const char *const be[] = {"is", "was", "are", "were", NULL};
+    size_t k = 0;
+    for (size_t n = 3; n >= 1 && !k; n--)
+        if (redact_lex_flags(c, i, n) & LEX_COUNTRY)
+            k = n;
+    if (!k || !free_at(c, i, i + k))
+        return 0;
+    if (k > 1 || !(flags1(c, i) & LEX_FIRST))
+        return k;
+    size_t j = i > 0 && is(c, i - 1, "the") ? i - 1 : i; /* "to the congo" */
+    if (j == 0)
+        return 0;
+    if (is_any(c, j - 1, place_words) ||
+        ((is(c, j - 1, "and") || is(c, j - 1, "or")) && prev_end == j - 1))
+        return k;
+    if ((is(c, j - 1, "to") || is(c, j - 1, "from")) &&
+        redact_cue_before(c, j - 1, 3, travel_words))
+        return k;
+    if (is(c, j - 1, "from") && j > 1 && is_any(c, j - 2, be)) /* "she is from kenya" */
+        return k;
+    return 0;
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
                                          "misses", "miss", "ms", "nurse", "professor", NULL};
     /* besides the relation words */
     static const char *const intro[] = {"patient", "named", "referred", NULL};
+    size_t country_end = 0;
     for (size_t i = 0; i < c->n; i++) {
         size_t a = 0, b = 0, named = clinical_name_at(c, i);
         bool cued = false; /* after an introducing or relation word */
@@ -800,6 +844,10 @@ static void detect_names(redact_ctx *c)
             a = i + 1;
             b = i + 2;
             cued = true;
+        } else if ((named = country_at(c, i, country_end))) {
+            i += named - 1;
+            country_end = i + 1;
+            continue;
         } else if (nameish(c, i, false)) {
             a = i;
             b = i + 1;
