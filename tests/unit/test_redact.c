@@ -387,6 +387,27 @@ static void test_countries_not_names(void **state)
     expect("patient john england", "patient [NAME]");
 }
 
+/* Lab values read as an identifier (session 58, two corpus lines): the
+ * group of a streptococcus is no insurance group's cue, and a lab marker
+ * named by letters and a number (CD4, B12) before its value is no
+ * identifier's letters and digits. After a real cue they still are. */
+static void test_lab_values_not_ids(void **state)
+{
+    static const char *const keep[] = {
+        "wound culture grew group a streptococcus labs today c d four count nine twenty six "
+        "urine protein",
+        "group b strep positive labs today c d four nine twenty six",
+        "magnesium was low and was repleted vitamin b twelve five twenty nine",
+        "c d eight count one two three four",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("group number four five six seven", "group number [ID]");
+    expect("insurance group a b c one two three four", "insurance group [ID]");
+    expect("mrn c d four five six seven eight", "mrn [ID]");
+    expect("x q r five five one zero", "[ID]");
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -1047,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_family_history_conditions),
         cmocka_unit_test(test_herbs_and_saints),
         cmocka_unit_test(test_countries_not_names),
+        cmocka_unit_test(test_lab_values_not_ids),
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
