@@ -534,6 +534,11 @@ static const char *const facility_heads[][2] = {{"hospital", NULL},
                                                 {"health", "system"},
                                                 {"nursing", "home"},
                                                 {"rehab", "center"},
+                                                {"rehab", NULL},
+                                                {"nursing", "facility"},
+                                                {"nursing", "center"},
+                                                {"assisted", "living"},
+                                                {"senior", "living"},
                                                 {"rehabilitation", "center"},
                                                 {"rehabilitation", "hospital"},
                                                 {"surgery", "center"},
@@ -552,6 +557,46 @@ static const char *const facility_descriptors[] = {
     "district", "teaching",   "private",   "public",  "main",     "local",      "outside",
     "national", "medical",    "health",    "family",  "baptist",  "methodist",  "presbyterian",
     "lutheran", "catholic",   "adventist", NULL};
+
+/* Words that say a facility's kind, not its name, before a head ("a
+ * skilled nursing facility", "to inpatient rehab", "cardiac rehab"):
+ * words no lexicon holds, so they are named here, not read as a
+ * facility's own name (facility_name_before). */
+static const char *const facility_kinds[] = {
+    "skilled",    "inpatient",   "outpatient",  "subacute",    "cardiac",    "pulmonary",
+    "physical",   "occupational", "speech",     "residential", "psychiatric", "psych",
+    "drug",       "alcohol",     "substance",   "detox",       "day",        "adult",
+    "senior",     "memory",      "assisted",    "intermediate", "transitional", "geriatric",
+    "pediatric",  "behavioral",  "mental",      "home",        "hospice",    "long",
+    "term",       "short",       "stroke",      "brain",       "spine",      "spinal",
+    "orthopedic", "ortho",       "neuro",       "neurologic",  "neurological", "vestibular",
+    "sports",     "wound",       "dialysis",    "infusion",    "sleep",      "pain",
+    "vascular",   "eye",         "dental",      "urgent",      "nearby",     "same",
+    "previous",   "prior",       "another",     "other",       "current",    "different",
+    "respite",    "hand",        "knee",        "hip",         "shoulder",   "rehab",
+    "rehabilitation", "nursing", "care",        "living",      "recovery",   "addiction",
+    "treatment",  "sober",       "halfway",     "intensive",   "independent", "supervised",
+    "group",      "foster",      "acute",       "chronic",     "closest",    "nearest",
+    "primary",    "specialty",   "surgical",    "medical",     "trauma",     "burn",
+    "cancer",     "oncology",    "cardiology",  "neurology",   "dermatology", "orthopedics",
+    "urology",    "wellness",    "walk",        "free",        "vet",        "veterans",
+    "va",         "military",    "prison",      "jail",        "school",     "work",
+    NULL};
+
+/* A word no lexicon holds that may name a facility ("sunrise" of
+ * "sunrise nursing home", "pine" of "pine valley rehab"): letters only,
+ * no stop, number, kind or descriptor word. */
+static bool unknown_name_word_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    if (i >= c->n || flags1(c, i) || strlen(t) < 3 || redact_is_number_word(c, i) ||
+        is_any(c, i, facility_kinds) || is_any(c, i, facility_descriptors))
+        return false;
+    for (; *t; t++)
+        if ((*t < 'a' || *t > 'z') && *t != '\'')
+            return false;
+    return true;
+}
 
 /* The facility head at i (its words, 0: none). "general" is one only
  * with nothing after it that it describes ("seen at mercy general
@@ -617,7 +662,14 @@ static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
 static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
 {
     size_t s = h;
-    bool named = false, distinct = false;
+    bool named = false, distinct = false, lexical = false;
+    /* words no lexicon holds name only a place where people stay (a
+     * nursing home, assisted living, rehab): before a clinic, a hospital
+     * or a care center they name its department or kind ("hepatology
+     * clinic", "tertiary hospital", "critical care center") */
+    static const char *const residence_heads[] = {"nursing", "assisted", "senior", "rehab",
+                                                  "rehabilitation", NULL};
+    bool unknown_ok = is_any(c, h, residence_heads);
     while (s > 0 && h - s < 3) {
         bool d;
         if (is_any(c, s - 1, facility_descriptors) && !(flags1(c, s - 1) & LEX_STOP)) {
@@ -629,10 +681,15 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
             distinct = distinct || named;
             continue;
         }
-        if (!place_word_at(c, s - 1, &d) || (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
+        /* a word no lexicon holds names one too, as a name that is a
+         * common word does: only right after a place's lead word (below) */
+        bool place = place_word_at(c, s - 1, &d);
+        if ((!place && !(unknown_ok && unknown_name_word_at(c, s - 1))) ||
+            (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
             break;
         s--;
         named = true;
+        lexical = lexical || place;
         distinct = distinct || d;
     }
     static const char *const place_lead[] = {"at", "from", "to", "in", "into", NULL};
@@ -647,6 +704,18 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
                   is(c, s - 1, "ms") || is(c, s - 1, "miss")))
         return false;
     if (!distinct && (lead == 0 || !is_any(c, lead - 1, place_lead)))
+        return false;
+    /* words no lexicon holds alone: after "at" or "from", or after "to",
+     * "in" or "into" with a word of moving or living before ("discharged
+     * to sunrise nursing home"; "continue to monitor disposition assisted
+     * living", a corpus line, names none) */
+    static const char *const moves[] = {
+        "discharged", "discharge", "transferred", "transfer", "moved",    "move",
+        "returned",   "return",    "returns",     "went",     "go",       "going",
+        "sent",       "admitted",  "placed",      "placement", "lives",   "living",
+        "live",       "resides",   "residing",    "moving",   "transition", NULL};
+    if (!lexical && !is(c, lead - 1, "at") && !is(c, lead - 1, "from") &&
+        !(lead > 1 && is_any(c, lead - 2, moves)))
         return false;
     *a = s;
     return true;

@@ -408,6 +408,38 @@ static void test_lab_values_not_ids(void **state)
     expect("x q r five five one zero", "[ID]");
 }
 
+/* A facility named by words no lexicon holds (session 58: "sunrise
+ * nursing home", "pine valley rehab" were kept): such words name it
+ * right after a place's lead word, as common words do; the words that
+ * say a facility's kind ("skilled", "inpatient", "cardiac") name none. */
+static void test_facilities_unknown_words(void **state)
+{
+    expect("admitted from sunrise nursing home", "admitted from [ADDRESS]");
+    expect("discharged to pine valley rehab", "discharged to [ADDRESS]");
+    expect("she lives at sunrise assisted living", "she lives at [ADDRESS]");
+    expect("discharged to sunrise nursing home", "discharged to [ADDRESS]");
+    static const char *const keep[] = {
+        "she lives in the nursing home",
+        "from a skilled nursing facility",
+        "discharged to a skilled nursing facility",
+        "transferred to inpatient rehab",
+        "referred to cardiac rehab",
+        "discharged to subacute rehab",
+        "return to physical rehab",
+        "sent to drug rehab",
+        "she went to rehab",
+        "in an assisted living facility",
+        /* before a clinic or a hospital such words are its department */
+        "follow up in hepatology clinic",
+        "seen in anticoagulation clinic",
+        "transferred to tertiary hospital",
+        /* words no lexicon holds after "to" and a verb (a corpus line) */
+        "continue to monitor disposition assisted living",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -1069,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_herbs_and_saints),
         cmocka_unit_test(test_countries_not_names),
         cmocka_unit_test(test_lab_values_not_ids),
+        cmocka_unit_test(test_facilities_unknown_words),
         cmocka_unit_test(test_ip_addresses),
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
