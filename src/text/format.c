@@ -1791,15 +1791,16 @@ static uint16_t name_flags(const fmt *f, size_t w);
 static int title_at(const fmt *f, size_t w);
 
 /* True when a one-word abbreviation at i that the name lexicon holds is
- * said as a name: after a title, "nurse", a relation word or "named"
- * ("doctor tia", "her daughter tia": redaction reads a name there). */
+ * said as a name: after a title, "nurse", a relation word (redaction's
+ * list) or "named" ("doctor tia", "her mom tia": redaction reads a name
+ * there). */
 static bool abbreviation_is_name(const fmt *f, size_t i)
 {
-    static const char *const cues[] = {"nurse",  "daughter", "son",    "wife",    "husband",
-                                       "mother", "father",   "sister", "brother", "friend",
-                                       "partner", "named",   NULL};
-    return name_flags(f, i) && i > f->v.floor &&
-           (title_at(f, i - 1) >= 0 || in_list(format_word(&f->v, i - 1), cues));
+    static const char *const cues[] = {"nurse", "named", NULL};
+    if (!name_flags(f, i) || i <= f->v.floor)
+        return false;
+    const char *before = format_word(&f->v, i - 1);
+    return title_at(f, i - 1) >= 0 || in_list(before, cues) || redact_relation_word(before);
 }
 
 /* The abbreviation at i written into out; the words used (0: none). */

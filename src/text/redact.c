@@ -277,6 +277,27 @@ static size_t eponym_at(const redact_ctx *c, size_t i)
     return is_any(c, i + k, eponym_heads) ? k + 1 : 0;
 }
 
+/* What a saint's name names in clinical speech besides a place: a herb,
+ * a disease, a brand of aspirin, a maker's valve ("st john's wort", "st
+ * vitus dance", "st anthony's fire", "st louis encephalitis", "st joseph
+ * aspirin", "a st jude mechanical valve", "st george's respiratory
+ * questionnaire"). A facility named for a saint ("saint mary's
+ * hospital") is read before, by detect_facilities. */
+static const char *const saint_heads[] = {"wort",      "dance",     "fire",
+                                          "encephalitis", "aspirin", "valve",
+                                          "mechanical", "pacemaker", "respiratory",
+                                          NULL};
+
+/* "st"/"saint", a name and one of saint_heads at i: the words of the
+ * name with its head (0: none). */
+static size_t saint_eponym_at(const redact_ctx *c, size_t i)
+{
+    if (!(is(c, i, "st") || is(c, i, "saint")) || i + 2 >= c->n ||
+        (flags1(c, i + 1) & LEX_STOP) || redact_is_number_word(c, i + 1))
+        return 0;
+    return is_any(c, i + 2, saint_heads) ? 3 : 0;
+}
+
 /* Clinical names that hold a city or a person's name: the words of the
  * name (0: none at i). They name a classification, scale, test, disease
  * or part of the body, never where a patient is or who they are ("new
@@ -348,7 +369,15 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * baker faces scale", "modified ashworth one plus", "the left
          * nasal ala" read as names) */
         {"wong", "baker", NULL, NULL},            {"modified", "ashworth", NULL, NULL},
-        {"nasal", "ala", NULL, NULL},             {"sacral", "ala", NULL, NULL}};
+        {"nasal", "ala", NULL, NULL},             {"sacral", "ala", NULL, NULL},
+        /* herbal products whose words are census names (session 58: "st
+         * john's wort" was `st [NAME] wort`, "kava" and "dong quai"
+         * [NAME]); "st"/"saint" before "john's wort" is read by
+         * saint_eponym_at */
+        {"john's", "wort", NULL, NULL},           {"johns", "wort", NULL, NULL},
+        {"john", "wort", NULL, NULL},             {"dong", "quai", NULL, NULL},
+        {"kava", NULL, NULL, NULL},               {"pau", "d'arco", NULL, NULL},
+        {"uva", "ursi", NULL, NULL},              {"yarrow", NULL, NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
@@ -356,6 +385,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         if (k == 4 || (k > 0 && !names[e][k]))
             return k;
     }
+    size_t k = saint_eponym_at(c, i);
+    if (k)
+        return k;
     /* the coronary flow grade said with its value ("timi three flow") */
     if (is(c, i, "timi") && redact_is_number_word(c, i + 1) && is(c, i + 2, "flow"))
         return 1;
@@ -520,6 +552,11 @@ static const char *const facility_heads[][2] = {{"hospital", NULL},
                                                 {"health", "system"},
                                                 {"nursing", "home"},
                                                 {"rehab", "center"},
+                                                {"rehab", NULL},
+                                                {"nursing", "facility"},
+                                                {"nursing", "center"},
+                                                {"assisted", "living"},
+                                                {"senior", "living"},
                                                 {"rehabilitation", "center"},
                                                 {"rehabilitation", "hospital"},
                                                 {"surgery", "center"},
@@ -538,6 +575,46 @@ static const char *const facility_descriptors[] = {
     "district", "teaching",   "private",   "public",  "main",     "local",      "outside",
     "national", "medical",    "health",    "family",  "baptist",  "methodist",  "presbyterian",
     "lutheran", "catholic",   "adventist", NULL};
+
+/* Words that say a facility's kind, not its name, before a head ("a
+ * skilled nursing facility", "to inpatient rehab", "cardiac rehab"):
+ * words no lexicon holds, so they are named here, not read as a
+ * facility's own name (facility_name_before). */
+static const char *const facility_kinds[] = {
+    "skilled",    "inpatient",   "outpatient",  "subacute",    "cardiac",    "pulmonary",
+    "physical",   "occupational", "speech",     "residential", "psychiatric", "psych",
+    "drug",       "alcohol",     "substance",   "detox",       "day",        "adult",
+    "senior",     "memory",      "assisted",    "intermediate", "transitional", "geriatric",
+    "pediatric",  "behavioral",  "mental",      "home",        "hospice",    "long",
+    "term",       "short",       "stroke",      "brain",       "spine",      "spinal",
+    "orthopedic", "ortho",       "neuro",       "neurologic",  "neurological", "vestibular",
+    "sports",     "wound",       "dialysis",    "infusion",    "sleep",      "pain",
+    "vascular",   "eye",         "dental",      "urgent",      "nearby",     "same",
+    "previous",   "prior",       "another",     "other",       "current",    "different",
+    "respite",    "hand",        "knee",        "hip",         "shoulder",   "rehab",
+    "rehabilitation", "nursing", "care",        "living",      "recovery",   "addiction",
+    "treatment",  "sober",       "halfway",     "intensive",   "independent", "supervised",
+    "group",      "foster",      "acute",       "chronic",     "closest",    "nearest",
+    "primary",    "specialty",   "surgical",    "medical",     "trauma",     "burn",
+    "cancer",     "oncology",    "cardiology",  "neurology",   "dermatology", "orthopedics",
+    "urology",    "wellness",    "walk",        "free",        "vet",        "veterans",
+    "va",         "military",    "prison",      "jail",        "school",     "work",
+    NULL};
+
+/* A word no lexicon holds that may name a facility ("sunrise" of
+ * "sunrise nursing home", "pine" of "pine valley rehab"): letters only,
+ * no stop, number, kind or descriptor word. */
+static bool unknown_name_word_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    if (i >= c->n || flags1(c, i) || strlen(t) < 3 || redact_is_number_word(c, i) ||
+        is_any(c, i, facility_kinds) || is_any(c, i, facility_descriptors))
+        return false;
+    for (; *t; t++)
+        if ((*t < 'a' || *t > 'z') && *t != '\'')
+            return false;
+    return true;
+}
 
 /* The facility head at i (its words, 0: none). "general" is one only
  * with nothing after it that it describes ("seen at mercy general
@@ -603,7 +680,14 @@ static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
 static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
 {
     size_t s = h;
-    bool named = false, distinct = false;
+    bool named = false, distinct = false, lexical = false;
+    /* words no lexicon holds name only a place where people stay (a
+     * nursing home, assisted living, rehab): before a clinic, a hospital
+     * or a care center they name its department or kind ("hepatology
+     * clinic", "tertiary hospital", "critical care center") */
+    static const char *const residence_heads[] = {"nursing", "assisted", "senior", "rehab",
+                                                  "rehabilitation", NULL};
+    bool unknown_ok = is_any(c, h, residence_heads);
     while (s > 0 && h - s < 3) {
         bool d;
         if (is_any(c, s - 1, facility_descriptors) && !(flags1(c, s - 1) & LEX_STOP)) {
@@ -615,10 +699,15 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
             distinct = distinct || named;
             continue;
         }
-        if (!place_word_at(c, s - 1, &d) || (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
+        /* a word no lexicon holds names one too, as a name that is a
+         * common word does: only right after a place's lead word (below) */
+        bool place = place_word_at(c, s - 1, &d);
+        if ((!place && !(unknown_ok && unknown_name_word_at(c, s - 1))) ||
+            (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
             break;
         s--;
         named = true;
+        lexical = lexical || place;
         distinct = distinct || d;
     }
     static const char *const place_lead[] = {"at", "from", "to", "in", "into", NULL};
@@ -633,6 +722,18 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
                   is(c, s - 1, "ms") || is(c, s - 1, "miss")))
         return false;
     if (!distinct && (lead == 0 || !is_any(c, lead - 1, place_lead)))
+        return false;
+    /* words no lexicon holds alone: after "at" or "from", or after "to",
+     * "in" or "into" with a word of moving or living before ("discharged
+     * to sunrise nursing home"; "continue to monitor disposition assisted
+     * living", a corpus line, names none) */
+    static const char *const moves[] = {
+        "discharged", "discharge", "transferred", "transfer", "moved",    "move",
+        "returned",   "return",    "returns",     "went",     "go",       "going",
+        "sent",       "admitted",  "placed",      "placement", "lives",   "living",
+        "live",       "resides",   "residing",    "moving",   "transition", NULL};
+    if (!lexical && !is(c, lead - 1, "at") && !is(c, lead - 1, "from") &&
+        !(lead > 1 && is_any(c, lead - 2, moves)))
         return false;
     *a = s;
     return true;
@@ -691,6 +792,14 @@ static const char *const person_verbs[] = {
     "drove",  "brought", "stated", "states", "reports", "reported", "asked",   "asks",
     "wants",  "agrees",  "agreed", "lives",  "helps",   "manages",  NULL};
 
+bool redact_relation_word(const char *w)
+{
+    for (const char *const *r = relations; w && *r; r++)
+        if (!strcmp(w, *r))
+            return true;
+    return false;
+}
+
 /* A name that is also a word (or a clinical abbreviation) right after a
  * relation word, "named" or "name is" (session 57): "her husband mark
  * drove her in", "daughter grace is at the bedside", "her daughter tia".
@@ -704,7 +813,7 @@ static bool relative_name_at(const redact_ctx *c, size_t i)
     static const char *const verb_followers[] = {"the",  "a",   "an",   "his", "her", "him",
                                                  "them", "it",  "me",   "us",  "up",  "out",
                                                  "from", "off", "into", "to",  NULL};
-    bool cue = is_any(c, i, relations) || is(c, i, "named") ||
+    bool cue = redact_relation_word(tok(c, i)) || is(c, i, "named") ||
                (i > 0 && is(c, i - 1, "name") && is(c, i, "is"));
     /* a clinical abbreviation after a bare relation word is a family
      * history's ("father mi at fifty five", "mother ra"); after "her
@@ -762,16 +871,91 @@ static bool dictated_mark_at(const redact_ctx *c, size_t i)
     return (is(c, i, "colon") || is(c, i, "comma")) && is_any(c, i + 1, starts);
 }
 
+/* Nouns that end the name of a condition, as a family history says
+ * one after a relation word ("father colon cancer", "mother graves
+ * disease", "sister sickle cell trait"). */
+static const char *const condition_nouns[] = {
+    "cancer",    "cancers",  "carcinoma", "lymphoma",  "leukemia",   "melanoma", "sarcoma",
+    "myeloma",   "tumor",    "tumors",    "polyps",    "polyp",      "disease",  "syndrome",
+    "palsy",     "disorder", "stones",    "failure",   "aneurysm",   "anemia",   "trait",
+    "sclerosis", "dystrophy", "arthritis", "ulcer",    "ulcers",     "cirrhosis", "dementia",
+    "chorea",    "ataxia",   "atrophy",   "deficiency", NULL};
+
+/* True when the word at i is a condition's noun, or "cell" before one
+ * ("sickle cell trait"). */
+static bool condition_at(const redact_ctx *c, size_t i)
+{
+    return is_any(c, i, condition_nouns) ||
+           (is(c, i, "cell") && is_any(c, i + 1, condition_nouns));
+}
+
+/* True when the words [a, b) taken as a name after a relation word or
+ * another introducing word are, or name, a condition: one of them is a
+ * condition's noun ("father cancer at seventy") or one follows them
+ * ("father colon cancer", "mother bell's palsy"). A family history
+ * lists its relatives' conditions so; a relative's name is followed by
+ * what they do or are. */
+static bool names_condition(const redact_ctx *c, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        if (is_any(c, k, condition_nouns))
+            return true;
+    return condition_at(c, b);
+}
+
+/* A country or continent at i (its words, 0: none) as a place, not a
+ * person: the lexicon's country phrase, unless its one word is a common
+ * first name too ("india", "jordan", "chad", "kenya"), which is the
+ * place only after a place's word ("in", "into", "through", "visiting")
+ * or after "to" or "from" with a travel or origin word before ("going to
+ * india", "returned from jordan", "she is from kenya"; "talked to
+ * jordan" stays a name). prev_end: where the previous country ended, so
+ * a list reads on ("travel to mali and chad"). Countries are larger than
+ * a state, which Safe Harbor keeps (session 58). */
+static size_t country_at(const redact_ctx *c, size_t i, size_t prev_end)
+{
+    static const char *const place_words[] = {"in",     "into",     "through",  "across",
+                                              "visiting", "visited", "toured",  "throughout",
+                                              NULL};
+    static const char *const travel_words[] = {
+        "travel",    "traveled", "travelled", "traveling", "travelling", "trip",     "went",
+        "going",     "go",       "goes",      "gone",      "moved",      "move",     "immigrated",
+        "emigrated", "returned", "returning", "return",    "back",       "came",     "come",
+        "flew",      "flying",   "vacation",  "deployed",  "relocated",  "arrived",  "originally",
+        "native",    "refugee",  "visit",     NULL};
+    static const char *const be[] = {"is", "was", "are", "were", NULL};
+    size_t k = 0;
+    for (size_t n = 3; n >= 1 && !k; n--)
+        if (redact_lex_flags(c, i, n) & LEX_COUNTRY)
+            k = n;
+    if (!k || !free_at(c, i, i + k))
+        return 0;
+    if (k > 1 || !(flags1(c, i) & LEX_FIRST))
+        return k;
+    size_t j = i > 0 && is(c, i - 1, "the") ? i - 1 : i; /* "to the congo" */
+    if (j == 0)
+        return 0;
+    if (is_any(c, j - 1, place_words) ||
+        ((is(c, j - 1, "and") || is(c, j - 1, "or")) && prev_end == j - 1))
+        return k;
+    if ((is(c, j - 1, "to") || is(c, j - 1, "from")) &&
+        redact_cue_before(c, j - 1, 3, travel_words))
+        return k;
+    if (is(c, j - 1, "from") && j > 1 && is_any(c, j - 2, be)) /* "she is from kenya" */
+        return k;
+    return 0;
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
                                          "misses", "miss", "ms", "nurse", "professor", NULL};
-    static const char *const intro[] = {"patient", "named", "son", "daughter", "wife",
-                                        "husband", "mother", "father", "brother", "sister",
-                                        "spouse", "caregiver", "friend", "partner", "mom",
-                                        "dad", "grandson", "granddaughter", "referred", NULL};
+    /* besides the relation words */
+    static const char *const intro[] = {"patient", "named", "referred", NULL};
+    size_t country_end = 0;
     for (size_t i = 0; i < c->n; i++) {
         size_t a = 0, b = 0, titled = SIZE_MAX, named = clinical_name_at(c, i);
+        bool cued = false; /* after an introducing or relation word */
         if (named) {
             i += named - 1;
             continue;
@@ -786,13 +970,19 @@ static void detect_names(redact_ctx *c)
                 b = j + 1;
                 titled = j;
             }
-        } else if (((is_any(c, i, intro) || (is(c, i - 1, "name") && is(c, i, "is"))) &&
+        } else if (((is_any(c, i, intro) || redact_relation_word(tok(c, i)) ||
+                     (is(c, i - 1, "name") && is(c, i, "is"))) &&
                     (nameish(c, i + 1, false) ||
                      (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
                       !is_any(c, i + 1, section_words)))) ||
                    relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;
+            cued = true;
+        } else if ((named = country_at(c, i, country_end))) {
+            i += named - 1;
+            country_end = i + 1;
+            continue;
         } else if (nameish(c, i, false)) {
             a = i;
             b = i + 1;
@@ -815,6 +1005,8 @@ static void detect_names(redact_ctx *c)
                 break;
             }
         }
+        if (cued && names_condition(c, a, b))
+            continue; /* the words after it are read on their own */
         mark(c, a, b, REDACT_NAME);
         i = b - 1;
     }

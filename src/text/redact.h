@@ -62,6 +62,12 @@ const char *redact_label_marker(redact_label l);
  * string longer than REDACT_TYPES_MAX. */
 int redact_types_parse(const char *s, unsigned *mask);
 
+/* True when w is a word for a relative or a carer ("daughter", "mom",
+ * "caregiver"): a name said right after one is theirs ("her husband
+ * mark", "her mom tia"). The one list redaction and the formatter read
+ * it from (the formatter keeps such a name's case). */
+bool redact_relation_word(const char *w);
+
 /* The lexicons (names, places), built from the data compiled into the
  * binary. Takes some tens of milliseconds: build one per process and share
  * it. NULL when out of memory. */

@@ -25,6 +25,7 @@ enum {
     LEX_STOP = 1 << 7,       /* never part of a name: function, clinical, cue words */
     LEX_MONTH = 1 << 8,
     LEX_ABBREV = 1 << 9,     /* a name that is also a clinical abbreviation ("tia", "mi") */
+    LEX_COUNTRY = 1 << 10,   /* a country or a continent ("peru", "sri lanka", "africa") */
 };
 
 /* The token view of a result: the words, the lexicon, a label per word. */

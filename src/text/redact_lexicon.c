@@ -85,6 +85,41 @@ static const char *const us_states[] = {
     "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", NULL,
 };
 
+/* Countries and continents (session 58): larger than a state, so no
+ * identifier under Safe Harbor, and a travel history names them ("going
+ * to peru", "recent travel to india"). Many are census names too; see
+ * detect_names. Not the US territories, whose places are US geography. */
+static const char *const countries[] = {
+    "afghanistan", "albania", "algeria", "andorra", "angola", "antigua", "argentina", "armenia",
+    "australia", "austria", "azerbaijan", "bahamas", "bahrain", "bangladesh", "barbados",
+    "belarus", "belgium", "belize", "benin", "bhutan", "bolivia", "bosnia", "botswana",
+    "brazil", "brunei", "bulgaria", "burkina faso", "burundi", "cambodia", "cameroon", "canada",
+    "cape verde", "chad", "chile", "china", "colombia", "comoros", "congo", "costa rica",
+    "croatia", "cuba", "cyprus", "czech republic", "czechia", "denmark", "djibouti", "dominica",
+    "dominican republic", "ecuador", "egypt", "el salvador", "equatorial guinea", "eritrea",
+    "estonia", "eswatini", "swaziland", "ethiopia", "fiji", "finland", "france", "gabon",
+    "gambia", "germany", "ghana", "greece", "grenada", "guatemala", "guinea", "guyana", "haiti",
+    "honduras", "hungary", "iceland", "india", "indonesia", "iran", "iraq", "ireland", "israel",
+    "italy", "ivory coast", "jamaica", "japan", "jordan", "kazakhstan", "kenya", "kiribati",
+    "korea", "south korea", "north korea", "kosovo", "kuwait", "kyrgyzstan", "laos", "latvia",
+    "lebanon", "lesotho", "liberia", "libya", "liechtenstein", "lithuania", "luxembourg",
+    "madagascar", "malawi", "malaysia", "maldives", "mali", "malta", "mauritania", "mauritius",
+    "mexico", "micronesia", "moldova", "monaco", "mongolia", "montenegro", "morocco",
+    "mozambique", "myanmar", "burma", "namibia", "nauru", "nepal", "netherlands", "holland",
+    "new zealand", "nicaragua", "niger", "nigeria", "north macedonia", "macedonia", "norway",
+    "oman", "pakistan", "palau", "palestine", "panama", "papua new guinea", "paraguay", "peru",
+    "philippines", "poland", "portugal", "qatar", "romania", "russia", "rwanda", "samoa",
+    "san marino", "saudi arabia", "senegal", "serbia", "seychelles", "sierra leone",
+    "singapore", "slovakia", "slovenia", "somalia", "south africa", "south sudan", "spain",
+    "sri lanka", "sudan", "suriname", "sweden", "switzerland", "syria", "taiwan", "tajikistan",
+    "tanzania", "thailand", "east timor", "togo", "tonga", "trinidad", "trinidad and tobago",
+    "tunisia", "turkmenistan", "tuvalu", "uganda", "ukraine", "united arab emirates", "uruguay",
+    "uzbekistan", "vanuatu", "venezuela", "vietnam", "yemen", "zambia", "zimbabwe", "england",
+    "scotland", "wales", "northern ireland", "great britain", "britain", "united kingdom",
+    "africa", "asia", "europe", "south america", "central america", "latin america",
+    "north africa", "west africa", "east africa", "southeast asia", "middle east", "caribbean", NULL,
+};
+
 static const char *const street_suffixes[] = {
     "street", "avenue", "road", "drive", "lane", "boulevard", "court", "place", "terrace",
     "circle", "parkway", "highway", "trail", "square", "plaza", "pike", "alley", "crescent",
@@ -573,6 +608,7 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     lex_add_words(lex, count, us_states, LEX_STATE);
     lex_add_words(lex, count, street_suffixes, LEX_STREET);
     lex_add_words(lex, count, months, LEX_MONTH);
+    lex_add_words(lex, count, countries, LEX_COUNTRY);
     lex_add_words(lex, count, stop_words, LEX_STOP);
     /* Names the word lists hold as words too ("maria", the plural of
      * "mare"; "peter", "to peter out") that speech uses as names: a

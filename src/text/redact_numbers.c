@@ -1,6 +1,7 @@
 /* redact_numbers: numbers, dates and identifiers said as words ("nineteen
  * fifty four", "m r n four one two ..."): number runs, cue words, and the
  * date and number detectors of redaction. */
+#include <stdio.h>
 #include <string.h>
 
 #include "text/redact_int.h"
@@ -228,6 +229,12 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
     const char *t = tok(c, i);
     size_t wl = strlen(w), tl = strlen(t);
     if (i >= c->n)
+        return false;
+    /* a streptococcus's group ("group a streptococcus", "group b strep")
+     * names an organism, no insurance group: session 58, "grew group a
+     * streptococcus labs today c d four count nine twenty six" was an
+     * [ID] five words on */
+    if (!strcmp(w, "group") && is_letter(c, i + 1) && !strncmp(tok(c, i + 2), "strep", 5))
         return false;
     if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
         return true;
@@ -602,20 +609,24 @@ static bool code_system_letters(const redact_ctx *c, size_t a, int n)
  * 53). */
 static bool analyte_letters(const redact_ctx *c, const idstr *s)
 {
-    static const char *const analytes[] = {"co2",  "pco2", "po2",  "etco2", "spo2",
-                                           "sao2", "fio2", "hco3", "o2",    NULL};
-    char name[8];
+    static const char *const analytes[] = {
+        "co2", "pco2", "po2", "etco2", "spo2", "sao2", "fio2", "hco3", "o2",
+        /* and lab markers named so (session 58: "c d four nine twenty
+         * six", "vitamin b twelve five twenty nine" were an [ID]) */
+        "cd4", "cd8", "cd3", "b12", "b6", "t3", "t4", NULL};
+    char name[12];
     size_t a = s->a;
     while (a > 0 && s->a - a < 5 && is_letter(c, a - 1))
         a--;
     size_t n = letter_block(c, a);
     int d = digit_at(c, a + n);
+    if (d < 0 && index_in(tok(c, a + n), teen_words) >= 0)
+        d = 10 + index_in(tok(c, a + n), teen_words); /* "b twelve" */
     if (n == 0 || n > 5 || a + n < s->a || d < 0)
         return false;
     for (size_t k = 0; k < n; k++)
         name[k] = tok(c, a + k)[0];
-    name[n] = (char)('0' + d);
-    name[n + 1] = '\0';
+    snprintf(name + n, sizeof(name) - n, "%d", d);
     return index_in(name, analytes) >= 0;
 }
 

@@ -289,6 +289,32 @@ static void test_facility_cut(void **state)
     expect_stream(utts, never, "transferred from [ADDRESS] for a");
 }
 
+static void test_unknown_facility_cut(void **state)
+{
+    /* A place named by a word no lexicon holds ("sunrise") is one only
+     * with its kind said in the next utterance: held, then one marker. */
+    const char *const utts[] = {
+        "she fell twice this month at night and was admitted from sunrise",
+        "nursing home for a workup of her falls and will go back there when her gait is "
+        "safe again",
+        NULL};
+    const char *const never[] = {"sunrise", NULL};
+    expect_stream(utts, never, "admitted from [ADDRESS] for a");
+}
+
+static void test_condition_after_relation_cut(void **state)
+{
+    /* A condition after a relation word ("father colon cancer") is
+     * decided by the noun after it: an utterance end before the noun
+     * releases the words unredacted, as the whole text keeps them. */
+    const char *const utts[] = {
+        "family history is notable for diabetes in her mother and her father colon",
+        "cancer at sixty and she has had no colonoscopy yet so one was ordered for next "
+        "month",
+        NULL};
+    expect_stream(utts, NULL, "her father colon cancer at sixty");
+}
+
 static void test_empty(void **state)
 {
     const char *const utts[] = {NULL};
@@ -306,6 +332,8 @@ int main(void)
         cmocka_unit_test(test_name_and_long_run),    cmocka_unit_test(test_silence_releases),
         cmocka_unit_test(test_relation_name_cut),    cmocka_unit_test(test_ip_address_cut),
         cmocka_unit_test(test_facility_cut),         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_unknown_facility_cut),
+        cmocka_unit_test(test_condition_after_relation_cut),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
