@@ -2743,10 +2743,54 @@ static const char *const the_subject_verbs[] = {
     "measures", "measured", "shows",        "showed",       "remains", "remained", "appears",
     "appeared", "revealed", "demonstrates", "demonstrated", NULL};
 
+/* The words of the noun an article "a" or "an" at i may start: up to
+ * five, since the size or kind before the noun is said with it ("a
+ * twelve millimeter port", "an eighteen gauge i v"); 0 when the "a" is
+ * no article: the first letter of a spelled word or a written form ("a
+ * s t", "a one c", "a fib"), the letter of a vitamin, hepatitis, type,
+ * immunoglobulin, ... ("vitamin a"), said after a word it goes with
+ * ("half a tablet", "twice a day", "such a"), or after a verb said to be
+ * done, as its object ("ready to set a quit date contraception options
+ * were reviewed"). */
+static size_t article_reach(const format_view *v, size_t i)
+{
+    static const char *const letter_names[] = {
+        "vitamin", "hepatitis", "type",   "grade", "class", "group",  "factor", "influenza",
+        "flu",     "protein",   "plan",   "zone",  "site",  "option", "lead",   "hemophilia",
+        "immunoglobulin", "hemoglobin", "lipoprotein", "stage", "category", "pattern", "score",
+        "half",    "such",      "quite",  "what",  "many",  "twice",  "thrice", "rather",
+        "per",     "once",      "times", NULL};
+    static const char *const before_verb[] = {"to",    "will",  "would", "can",  "could",
+                                              "should", "may",  "might", "must", "please",
+                                              "not",   "lets",  "let's", NULL};
+    size_t k;
+    if (!format_word_is(v, i, "a") && !format_word_is(v, i, "an"))
+        return 0;
+    if (format_word_is(v, i, "a") &&
+        (format_pair_at(v, i, abbreviations, &k) >= 0 || spelled_a_i_at(v, i, &k) >= 0 ||
+         format_word_is(v, i + 1, "one")))
+        return 0;
+    /* after a verb said to be done ("ready to set a quit date", "will
+     * give a dose"): its object */
+    if (i > 1 && in_list(format_word(v, i - 2), before_verb))
+        return 0;
+    return i > 0 && in_list(format_word(v, i - 1), letter_names) ? 0 : 5;
+}
+
+/* How many words of a noun the determiner at i may take before its verb
+ * (the_subject_at): four after "the", five after an article (0: no such
+ * determiner). */
+static size_t subject_reach(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "the") ? 4 : article_reach(v, i);
+}
+
 /* The words of a subject "the" and one to four words of a noun at i
  * before one of the_subject_verbs ("the fascia was", "the period of
- * observation was", "the common bile duct measures"): "of" inside it, no
- * other word a clause goes on after, no verb of the list (0: none). */
+ * observation was", "the common bile duct measures"), or "a" or "an" and
+ * one to five ("a new line was", "a twelve millimeter port was"): "of"
+ * inside it, no other word a clause goes on after, no verb of the list
+ * (0: none). */
 static size_t the_subject_at(const format_view *v, size_t i)
 {
     /* prepositions clause_goes_on leaves out, and participles said before
@@ -2763,14 +2807,20 @@ static size_t the_subject_at(const format_view *v, size_t i)
         "having",      "making",     "doing",      "showing",   "revealing", "demonstrating",
         "indicating",  "suggesting", "confirming", "checking",  "ensuring",  "seeing",
         "noting",      NULL};
-    if (!format_word_is(v, i, "the") || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
+    /* an order's word right after the determiner is the noun's ("the
+     * next dose is", "a second opinion was"), not a list's item */
+    static const char *const ordinals[] = {"first", "second", "third", "next", "last", NULL};
+    size_t reach = subject_reach(v, i);
+    if (!reach || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
         return 0;
-    for (size_t k = 1; k <= 4 && i + k + 1 < v->n + 1; k++) {
+    for (size_t k = 1; k <= reach && i + k + 1 < v->n + 1; k++) {
         const char *w = format_word(v, i + k);
         if (!w[0])
             return 0;
         if (k >= 2 && in_list(w, the_subject_verbs))
             return k;
+        if (k == 1 && in_list(w, ordinals))
+            continue;
         if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
              !(k >= 2 && !strcmp(w, "of"))) ||
             in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
@@ -2797,13 +2847,15 @@ static size_t subject_at(const format_view *v, size_t i)
                : 0;
 }
 
-/* True when "the" at i and the words after it, said last, may still be a
- * subject of the_subject_at once its verb is said ("... morphine the
- * period | of observation was"): no word after it yet rules one out and
- * its verb may still come within four words. */
+/* True when "the", "a" or "an" at i and the words after it, said last,
+ * may still be a subject of the_subject_at once its verb is said ("...
+ * morphine the period | of observation was", "... saline a sixteen |
+ * french foley was"): no word after it yet rules one out and its verb
+ * may still come within the determiner's reach (four words, five). */
 static bool the_subject_open(const format_view *v, size_t i)
 {
-    if (!format_word_is(v, i, "the") || i + 5 <= v->n || the_subject_at(v, i) ||
+    size_t reach = subject_reach(v, i);
+    if (!reach || i + reach + 1 <= v->n || the_subject_at(v, i) ||
         (i > 0 && (in_list(format_word(v, i - 1), clause_goes_on) ||
                    in_list(format_word(v, i - 1), clause_verbs) ||
                    in_list(format_word(v, i - 1), clause_object_verbs))))

@@ -4083,6 +4083,61 @@ static void test_plan_verb_sentences(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* An article and a noun of one to five words before the verbs "the"
+ * takes ("a new line was placed", "a sixteen french foley catheter was
+ * placed", "a c t angiogram was negative") starts a clause after one
+ * with a verb or a value; an "a" that is a letter ("hemoglobin a one c
+ * was", "a s t was", "vitamin a level is"), or said with the word
+ * before ("half a tablet is", "twice a day is") starts none. Streamed
+ * cut before every word, both ways. */
+static void test_article_subjects(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the incubation period is about ten days a new line was placed",
+         "The incubation period is about 10 days. A new line was placed."},
+        {"the wound was irrigated with one liter of normal saline a sixteen french foley "
+         "catheter was placed",
+         "The wound was irrigated with 1 L of normal saline. A 16 Fr Foley catheter was placed."},
+        {"the chest x ray was clear a c t angiogram was negative",
+         "The chest x-ray was clear. A CT angiogram was negative."},
+        {"one of the nurses will call her tomorrow a second opinion was requested",
+         "One of the nurses will call her tomorrow. A second opinion was requested."},
+        {"glucose was two forty six hemoglobin a one c was nine point one",
+         "Glucose was 246 hemoglobin A1c was 9.1."},
+        {"magnesium was one point eight a s t was thirty two",
+         "Magnesium was 1.8 AST was 32."},
+        {"potassium was three point one vitamin a level was low",
+         "Potassium was 3.1 vitamin a level was low."},
+        {"he takes ten milligrams half a tablet is enough",
+         "He takes 10 mg half a tablet is enough."},
+        {"he was given a dose of heparin", "He was given a dose of heparin."},
+        {"he took the dose at six ten the next dose is due at three forty",
+         "He took the dose at 6:10. The next dose is due at 3:40."},
+        {"smoking cessation was discussed and she is ready to set a quit date contraception "
+         "options were reviewed",
+         "Smoking cessation was discussed and she is ready to set a quit date contraception "
+         "options were reviewed."},
+        {"the mass was biopsied most consistent with immunoglobulin a nephropathy clinical "
+         "correlation is recommended",
+         "The mass was biopsied most consistent with immunoglobulin a nephropathy clinical "
+         "correlation is recommended."},
+        {"she had a fever a week ago", "She had a fever a week ago."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the incubation period is about ten days a new line was placed",
+        "the wound was irrigated with one liter of normal saline a sixteen french foley "
+        "catheter was placed",
+        "the chest x ray was clear a c t angiogram was negative",
+        "magnesium was one point eight a s t was thirty two",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -4264,6 +4319,7 @@ int main(void)
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_plan_verb_sentences),
+        cmocka_unit_test(test_article_subjects),
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
