@@ -4138,6 +4138,62 @@ static void test_article_subjects(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A noun said with no determiner right after a value written with a
+ * unit, a decimal point or a sign, or after an order's end, before the
+ * verbs "the" takes ("... three point one magnesium was one point six",
+ * "... at bedtime pain is", "... c t of the head was") starts a clause;
+ * not after a bare count ("two a b g s were drawn"), a size ("twelve
+ * millimeter trocars were"), a suture's size, a name with a number
+ * ("p h q nine score was"), a value said after a determiner or a
+ * conjunction, nor an order's dose words ("loading dose"). Streamed cut
+ * before every word, both ways. */
+static void test_value_subjects(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the magnesium was one point nine platelets were eighty thousand",
+         "The magnesium was 1.9. Platelets were 80,000."},
+        {"urine specific gravity one point oh three oh c t of the head was negative",
+         "Urine specific gravity 1.030. CT of the head was negative."},
+        {"senna two tablets at bedtime audiogram shows a notch",
+         "Senna 2 tablets at bedtime. Audiogram shows a notch."},
+        {"the copay is twenty five dollars total charges were forty dollars",
+         "The copay is $25. Total charges were $40."},
+        {"five and twelve millimeter trocars were placed two a b g s were drawn",
+         "5 and 12 mm trocars were placed 2 ABGs were drawn."},
+        {"p h q nine score of fourteen g a d seven score was eleven",
+         "PHQ-9 score of 14 GAD-7 score was 11."},
+        {"caffeine citrate twenty milligrams per kilogram loading dose wound measures three "
+         "centimeters",
+         "Caffeine citrate 20 mg/kg loading dose wound measures 3 cm."},
+        {"the laceration was closed with five oh prolene tetanus was updated",
+         "The laceration was closed with 5-0 Prolene tetanus was updated."},
+        {"she had a two point five centimeter incision was made",
+         "She had a 2.5 cm incision was made."},
+        {"she needs help with activities of daily living code status is full",
+         "She needs help with activities of daily living code status is full."},
+        {"the skin was infiltrated with one percent lidocaine hemostasis was obtained",
+         "The skin was infiltrated with 1% lidocaine hemostasis was obtained."},
+        {"rivastigmine four point six milligrams patch was sent",
+         "Rivastigmine 4.6 mg patch was sent."},
+        {"she is a gravida two at thirty six weeks gestation fetal heart tracing is reactive",
+         "She is a gravida 2 at 36 weeks gestation fetal heart tracing is reactive."},
+        {"strength is five over five throughout sensation is intact",
+         "Strength is 5/5 throughout sensation is intact."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the magnesium was one point nine platelets were eighty thousand",
+        "urine specific gravity one point oh three oh c t of the head was negative",
+        "senna two tablets at bedtime audiogram shows a notch",
+        "lisinopril ten milligrams b i d blood sugar this morning was high",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -4320,6 +4376,7 @@ int main(void)
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_plan_verb_sentences),
         cmocka_unit_test(test_article_subjects),
+        cmocka_unit_test(test_value_subjects),
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
