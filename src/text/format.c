@@ -2785,6 +2785,10 @@ static size_t subject_reach(const format_view *v, size_t i)
     return format_word_is(v, i, "the") ? 4 : article_reach(v, i);
 }
 
+/* An order's word right after a subject's determiner is the noun's
+ * ("the next dose is", "a second opinion was"), not a list's item. */
+static const char *const subject_ordinals[] = {"first", "second", "third", "next", "last", NULL};
+
 /* The words of a subject "the" and one to four words of a noun at i
  * before one of the_subject_verbs ("the fascia was", "the period of
  * observation was", "the common bile duct measures"), or "a" or "an" and
@@ -2807,9 +2811,6 @@ static size_t the_subject_at(const format_view *v, size_t i)
         "having",      "making",     "doing",      "showing",   "revealing", "demonstrating",
         "indicating",  "suggesting", "confirming", "checking",  "ensuring",  "seeing",
         "noting",      NULL};
-    /* an order's word right after the determiner is the noun's ("the
-     * next dose is", "a second opinion was"), not a list's item */
-    static const char *const ordinals[] = {"first", "second", "third", "next", "last", NULL};
     size_t reach = subject_reach(v, i);
     if (!reach || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
         return 0;
@@ -2819,7 +2820,7 @@ static size_t the_subject_at(const format_view *v, size_t i)
             return 0;
         if (k >= 2 && in_list(w, the_subject_verbs))
             return k;
-        if (k == 1 && in_list(w, ordinals))
+        if (k == 1 && in_list(w, subject_ordinals))
             continue;
         if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
              !(k >= 2 && !strcmp(w, "of"))) ||
@@ -2862,6 +2863,8 @@ static bool the_subject_open(const format_view *v, size_t i)
         return false;
     for (size_t k = 1; i + k < v->n; k++) {
         const char *w = format_word(v, i + k);
+        if (k == 1 && in_list(w, subject_ordinals))
+            continue;
         if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
              !(k >= 2 && !strcmp(w, "of"))) ||
             in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))

@@ -4126,6 +4126,8 @@ static void test_article_subjects(void **state)
     CHECK(cases);
     static const char *const spoken[] = {
         "the incubation period is about ten days a new line was placed",
+        "anatomy scan was normal a second degree perineal laceration was repaired",
+        "hemostasis was obtained the first metatarsophalangeal joint was injected",
         "the wound was irrigated with one liter of normal saline a sixteen french foley "
         "catheter was placed",
         "the chest x ray was clear a c t angiogram was negative",
