@@ -2755,14 +2755,15 @@ static const char *const the_subject_verbs[] = {
 static size_t article_reach(const format_view *v, size_t i)
 {
     static const char *const letter_names[] = {
-        "vitamin", "hepatitis", "type",   "grade", "class", "group",  "factor", "influenza",
-        "flu",     "protein",   "plan",   "zone",  "site",  "option", "lead",   "hemophilia",
-        "immunoglobulin", "hemoglobin", "lipoprotein", "stage", "category", "pattern", "score",
-        "half",    "such",      "quite",  "what",  "many",  "twice",  "thrice", "rather",
-        "per",     "once",      "times", NULL};
-    static const char *const before_verb[] = {"to",    "will",  "would", "can",  "could",
+        "vitamin",     "hepatitis", "type",     "grade",      "class",          "group",
+        "factor",      "influenza", "flu",      "protein",    "plan",           "zone",
+        "site",        "option",    "lead",     "hemophilia", "immunoglobulin", "hemoglobin",
+        "lipoprotein", "stage",     "category", "pattern",    "score",          NULL};
+    static const char *const goes_with[] = {"half",   "such",   "quite", "what", "many",  "twice",
+                                            "thrice", "rather", "per",   "once", "times", NULL};
+    static const char *const before_verb[] = {"to",     "will", "would", "can",  "could",
                                               "should", "may",  "might", "must", "please",
-                                              "not",   "lets",  "let's", NULL};
+                                              "not",    "lets", "let's", NULL};
     size_t k;
     if (!format_word_is(v, i, "a") && !format_word_is(v, i, "an"))
         return 0;
@@ -2774,7 +2775,10 @@ static size_t article_reach(const format_view *v, size_t i)
      * give a dose"): its object */
     if (i > 1 && in_list(format_word(v, i - 2), before_verb))
         return 0;
-    return i > 0 && in_list(format_word(v, i - 1), letter_names) ? 0 : 5;
+    return i > 0 && (in_list(format_word(v, i - 1), letter_names) ||
+                     in_list(format_word(v, i - 1), goes_with))
+               ? 0
+               : 5;
 }
 
 /* How many words of a noun the determiner at i may take before its verb
@@ -3134,18 +3138,17 @@ static size_t bare_noun_scan(const format_view *v, size_t i, bool *open)
     /* words an order goes on with after its value ("twenty milligrams
      * per kilogram loading dose", "two tablets") */
     static const char *const dose_words[] = {
-        "loading",  "load",      "dose",       "doses",     "bolus",    "tablet",   "tablets",
-        "capsule",  "capsules",  "puff",       "puffs",     "drops",    "unit",     "units",
-        "patch",    "patches",   "cream",      "ointment",  "solution", "injection", "inhaler",
-        "spray",    "gel",       NULL};
+        "loading",  "load",     "dose",     "doses",     "bolus",   "tablet", "tablets", "capsule",
+        "capsules", "puff",     "puffs",    "drops",     "unit",    "units",  "patch",   "patches",
+        "cream",    "ointment", "solution", "injection", "inhaler", "spray",  "gel",     NULL};
     /* words that go on the clause before when said first: when it
      * happened, where, what it suggests ("... one point one seven
      * yesterday", "five over five throughout", "thirty six weeks
      * gestation", "at night sweats") */
     static const char *const goes_back[] = {
-        "yesterday",  "today",      "tonight",    "overnight",  "now",       "again",
+        "yesterday",  "today",      "tonight",     "overnight", "now",        "again",
         "throughout", "gestation",  "gestational", "sweats",    "suggestive", "consistent",
-        "concerning", "compatible", "postpartum", "postop",     "old",       NULL};
+        "concerning", "compatible", "postpartum",  "postop",    "old",        NULL};
     size_t units = 0;
     long val;
     char run[8];
@@ -3168,14 +3171,14 @@ static size_t bare_noun_scan(const format_view *v, size_t i, bool *open)
             return k;
         if (letter_at(v, i + k) >= 0 && k >= 1 && letter_at(v, i + k - 1) >= 0)
             continue;
-        if ((k >= 1 && !strcmp(w, "of")) || (k >= 2 && !strcmp(w, "the") &&
-                                              format_word_is(v, i + k - 1, "of")))
+        if ((k >= 1 && !strcmp(w, "of")) ||
+            (k >= 2 && !strcmp(w, "the") && format_word_is(v, i + k - 1, "of")))
             continue;
         if (++units > 4 || in_list(w, dose_words) || in_list(w, clause_goes_on) ||
-            in_list(w, no_end_words) ||
-            in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns) ||
-            in_list(w, subject_determiners) || in_list(w, order_ends) ||
-            format_number_word(v, i + k, &val) || (n > 2 && !strcmp(w + n - 2, "ly")))
+            in_list(w, no_end_words) || in_list(w, clause_verbs) || in_list(w, copulas) ||
+            in_list(w, subject_pronouns) || in_list(w, subject_determiners) ||
+            in_list(w, order_ends) || format_number_word(v, i + k, &val) ||
+            (n > 2 && !strcmp(w + n - 2, "ly")))
             return 0;
     }
     return 0;
@@ -3229,9 +3232,9 @@ static bool value_subject_open(const format_view *v, size_t i)
 static size_t value_subject_at(const fmt *f, size_t i)
 {
     static const char *const before_value[] = {
-        "a",   "an",    "the",   "her",   "his",     "their", "its",     "this", "that",
-        "these", "those", "each", "every", "another", "and",   "or",      "to",   "through",
-        "by",  "x",     "times", "over",  "per",     NULL};
+        "a",    "an",      "the",   "her",  "his",   "their",   "its", "this",
+        "that", "these",   "those", "each", "every", "another", "and", "or",
+        "to",   "through", "by",    "x",    "times", "over",    "per", NULL};
     static const char *const sizes[] = {"mm", "cm", "Fr", "in", "m", NULL};
     const format_view *v = &f->v;
     const item *t = last_item(f);
@@ -3255,7 +3258,8 @@ static size_t value_subject_at(const fmt *f, size_t i)
     /* a strength said with "with" or "of" names what follows ("with one
      * percent lidocaine") */
     if (s[strlen(s) - 1] == '%' && t->first_word > 0 &&
-        (format_word_is(v, t->first_word - 1, "with") || format_word_is(v, t->first_word - 1, "of")))
+        (format_word_is(v, t->first_word - 1, "with") ||
+         format_word_is(v, t->first_word - 1, "of")))
         return 0;
     return bare_noun_at(v, i);
 }
