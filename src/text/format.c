@@ -2776,10 +2776,62 @@ static const char *const the_subject_verbs[] = {
     "measures", "measured", "shows",        "showed",       "remains", "remained", "appears",
     "appeared", "revealed", "demonstrates", "demonstrated", NULL};
 
+/* The words of the noun an article "a" or "an" at i may start: up to
+ * five, since the size or kind before the noun is said with it ("a
+ * twelve millimeter port", "an eighteen gauge i v"); 0 when the "a" is
+ * no article: the first letter of a spelled word or a written form ("a
+ * s t", "a one c", "a fib"), the letter of a vitamin, hepatitis, type,
+ * immunoglobulin, ... ("vitamin a"), said after a word it goes with
+ * ("half a tablet", "twice a day", "such a"), or after a verb said to be
+ * done, as its object ("ready to set a quit date contraception options
+ * were reviewed"). */
+static size_t article_reach(const format_view *v, size_t i)
+{
+    static const char *const letter_names[] = {
+        "vitamin",     "hepatitis", "type",     "grade",      "class",          "group",
+        "factor",      "influenza", "flu",      "protein",    "plan",           "zone",
+        "site",        "option",    "lead",     "hemophilia", "immunoglobulin", "hemoglobin",
+        "lipoprotein", "stage",     "category", "pattern",    "score",          NULL};
+    static const char *const goes_with[] = {"half",   "such",   "quite", "what", "many",  "twice",
+                                            "thrice", "rather", "per",   "once", "times", NULL};
+    static const char *const before_verb[] = {"to",     "will", "would", "can",  "could",
+                                              "should", "may",  "might", "must", "please",
+                                              "not",    "lets", "let's", NULL};
+    size_t k;
+    if (!format_word_is(v, i, "a") && !format_word_is(v, i, "an"))
+        return 0;
+    if (format_word_is(v, i, "a") &&
+        (format_pair_at(v, i, abbreviations, &k) >= 0 || spelled_a_i_at(v, i, &k) >= 0 ||
+         format_word_is(v, i + 1, "one")))
+        return 0;
+    /* after a verb said to be done ("ready to set a quit date", "will
+     * give a dose"): its object */
+    if (i > 1 && in_list(format_word(v, i - 2), before_verb))
+        return 0;
+    return i > 0 && (in_list(format_word(v, i - 1), letter_names) ||
+                     in_list(format_word(v, i - 1), goes_with))
+               ? 0
+               : 5;
+}
+
+/* How many words of a noun the determiner at i may take before its verb
+ * (the_subject_at): four after "the", five after an article (0: no such
+ * determiner). */
+static size_t subject_reach(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "the") ? 4 : article_reach(v, i);
+}
+
+/* An order's word right after a subject's determiner is the noun's
+ * ("the next dose is", "a second opinion was"), not a list's item. */
+static const char *const subject_ordinals[] = {"first", "second", "third", "next", "last", NULL};
+
 /* The words of a subject "the" and one to four words of a noun at i
  * before one of the_subject_verbs ("the fascia was", "the period of
- * observation was", "the common bile duct measures"): "of" inside it, no
- * other word a clause goes on after, no verb of the list (0: none). */
+ * observation was", "the common bile duct measures"), or "a" or "an" and
+ * one to five ("a new line was", "a twelve millimeter port was"): "of"
+ * inside it, no other word a clause goes on after, no verb of the list
+ * (0: none). */
 static size_t the_subject_at(const format_view *v, size_t i)
 {
     /* prepositions clause_goes_on leaves out, and participles said before
@@ -2796,14 +2848,17 @@ static size_t the_subject_at(const format_view *v, size_t i)
         "having",      "making",     "doing",      "showing",   "revealing", "demonstrating",
         "indicating",  "suggesting", "confirming", "checking",  "ensuring",  "seeing",
         "noting",      NULL};
-    if (!format_word_is(v, i, "the") || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
+    size_t reach = subject_reach(v, i);
+    if (!reach || (i > 0 && in_list(format_word(v, i - 1), prepositions)))
         return 0;
-    for (size_t k = 1; k <= 4 && i + k + 1 < v->n + 1; k++) {
+    for (size_t k = 1; k <= reach && i + k + 1 < v->n + 1; k++) {
         const char *w = format_word(v, i + k);
         if (!w[0])
             return 0;
         if (k >= 2 && in_list(w, the_subject_verbs))
             return k;
+        if (k == 1 && in_list(w, subject_ordinals))
+            continue;
         if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
              !(k >= 2 && !strcmp(w, "of"))) ||
             in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
@@ -2830,19 +2885,23 @@ static size_t subject_at(const format_view *v, size_t i)
                : 0;
 }
 
-/* True when "the" at i and the words after it, said last, may still be a
- * subject of the_subject_at once its verb is said ("... morphine the
- * period | of observation was"): no word after it yet rules one out and
- * its verb may still come within four words. */
+/* True when "the", "a" or "an" at i and the words after it, said last,
+ * may still be a subject of the_subject_at once its verb is said ("...
+ * morphine the period | of observation was", "... saline a sixteen |
+ * french foley was"): no word after it yet rules one out and its verb
+ * may still come within the determiner's reach (four words, five). */
 static bool the_subject_open(const format_view *v, size_t i)
 {
-    if (!format_word_is(v, i, "the") || i + 5 <= v->n || the_subject_at(v, i) ||
+    size_t reach = subject_reach(v, i);
+    if (!reach || i + reach + 1 <= v->n || the_subject_at(v, i) ||
         (i > 0 && (in_list(format_word(v, i - 1), clause_goes_on) ||
                    in_list(format_word(v, i - 1), clause_verbs) ||
                    in_list(format_word(v, i - 1), clause_object_verbs))))
         return false;
     for (size_t k = 1; i + k < v->n; k++) {
         const char *w = format_word(v, i + k);
+        if (k == 1 && in_list(w, subject_ordinals))
+            continue;
         if (((in_list(w, clause_goes_on) || in_list(w, no_end_words)) &&
              !(k >= 2 && !strcmp(w, "of"))) ||
             in_list(w, clause_verbs) || in_list(w, copulas) || in_list(w, subject_pronouns))
@@ -2857,9 +2916,11 @@ static bool the_subject_open(const format_view *v, size_t i)
  * or the first words of one, said last. A stream holds them, since the
  * period goes before their first word (a pronoun, one word, is held as
  * the last word anyway). */
+static bool value_subject_open(const format_view *v, size_t i);
+
 static bool clause_open(const format_view *v, size_t i)
 {
-    if (the_subject_open(v, i))
+    if (the_subject_open(v, i) || value_subject_open(v, i))
         return true;
     size_t d = in_list(format_word(v, i), subject_determiners) ? 1 : 0, k;
     if (i + d >= v->n)
@@ -2901,6 +2962,7 @@ static bool verb_after_subject(const format_view *v, size_t i, size_t k)
 #define CLAUSE_MAX_WORDS 60
 
 static bool exam_finding_at(const format_view *v, size_t i);
+static size_t value_subject_at(const fmt *f, size_t i);
 
 /* True when the word before i is a past tense that may take what follows
  * as its object clause ("he confirmed the wound is clean", "we discussed
@@ -2944,8 +3006,10 @@ static bool clause_start_at(const fmt *f, size_t i)
                                              "year",   "years",   NULL};
     const format_view *v = &f->v;
     size_t k = subject_at(v, i), words = 0;
-    bool verb = false, value = false, timed = false, finding = false;
+    bool verb = false, value = false, timed = false, finding = false, after_value = false;
     const char *first = "";
+    if (!k && i > 0)
+        after_value = (k = value_subject_at(f, i)) > 0;
     if (!k || i == 0)
         return false;
     /* a numbered item's number ("number two the lungs are clear") is the
@@ -2953,7 +3017,7 @@ static bool clause_start_at(const fmt *f, size_t i)
     if (i >= 2 && format_word_is(v, i - 2, "number") && format_number_words_at(v, i - 1) == 1)
         return false;
     if (!verb_after_subject(v, i, k) || object_verb_before(v, i) ||
-        (!pronoun_subject_at(v, i) && !noun_subject_stands(f, i, k)) ||
+        (!pronoun_subject_at(v, i) && !after_value && !noun_subject_stands(f, i, k)) ||
         in_list(format_word(v, i - 1), clause_goes_on) ||
         in_list(format_word(v, i - 1), clause_verbs) ||
         in_list(format_word(v, i - 1), clause_object_verbs) ||
@@ -3095,6 +3159,143 @@ static const char *const order_ends[] = {
     "daily",   "nightly", "weekly",  "monthly", "bid",    "tid",   "qid",   "prn",
     "qhs",     "qd",      "qod",     "bedtime", "needed", "day",   "night", "morning",
     "evening", "meals",   "minutes", "hours",   "days",   "weeks", NULL};
+
+/* The words of a noun said with no determiner at i before one of
+ * the_subject_verbs ("potassium was", "blood sugar this morning was", "c
+ * t of the head was", "e k g showed"): one to four words, a run of
+ * spelled letters counting as one, "of" inside it and "the" after that
+ * "of"; no number, no word a clause goes on after or ends with, no verb
+ * of the list, no order's end, dose word or word in -ly (0: none). */
+static size_t bare_noun_scan(const format_view *v, size_t i, bool *open)
+{
+    /* words an order goes on with after its value ("twenty milligrams
+     * per kilogram loading dose", "two tablets") */
+    static const char *const dose_words[] = {
+        "loading",  "load",     "dose",     "doses",     "bolus",   "tablet", "tablets", "capsule",
+        "capsules", "puff",     "puffs",    "drops",     "unit",    "units",  "patch",   "patches",
+        "cream",    "ointment", "solution", "injection", "inhaler", "spray",  "gel",     NULL};
+    /* words that go on the clause before when said first: when it
+     * happened, where, what it suggests ("... one point one seven
+     * yesterday", "five over five throughout", "thirty six weeks
+     * gestation", "at night sweats") */
+    static const char *const goes_back[] = {
+        "yesterday",  "today",      "tonight",     "overnight", "now",        "again",
+        "throughout", "gestation",  "gestational", "sweats",    "suggestive", "consistent",
+        "concerning", "compatible", "postpartum",  "postop",    "old",        NULL};
+    size_t units = 0;
+    long val;
+    char run[8];
+    size_t r = 0;
+    *open = false;
+    /* a frequency said in letters is the order's ("ten milligrams q h s") */
+    for (; r + 1 < sizeof(run) && letter_at(v, i + r) >= 0; r++)
+        run[r] = (char)letter_at(v, i + r);
+    run[r] = '\0';
+    if ((r && in_list(run, order_ends)) || in_list(format_word(v, i), goes_back))
+        return 0;
+    for (size_t k = 0; k < 10; k++) {
+        const char *w = format_word(v, i + k);
+        size_t n = strlen(w);
+        if (!n) {
+            *open = k > 0 && i + k >= v->n;
+            return 0;
+        }
+        if (k >= 1 && in_list(w, the_subject_verbs))
+            return k;
+        if (letter_at(v, i + k) >= 0 && k >= 1 && letter_at(v, i + k - 1) >= 0)
+            continue;
+        if ((k >= 1 && !strcmp(w, "of")) ||
+            (k >= 2 && !strcmp(w, "the") && format_word_is(v, i + k - 1, "of")))
+            continue;
+        if (++units > 4 || in_list(w, dose_words) || in_list(w, clause_goes_on) ||
+            in_list(w, no_end_words) || in_list(w, clause_verbs) || in_list(w, copulas) ||
+            in_list(w, subject_pronouns) || in_list(w, subject_determiners) ||
+            in_list(w, order_ends) || format_number_word(v, i + k, &val) ||
+            (n > 2 && !strcmp(w + n - 2, "ly")))
+            return 0;
+    }
+    return 0;
+}
+
+static size_t bare_noun_at(const format_view *v, size_t i)
+{
+    bool open;
+    return bare_noun_scan(v, i, &open);
+}
+
+/* True when the words from i to the end may still become a subject of
+ * value_subject_at once its verb is said ("... three point one
+ * magnesium | was"): a noun of bare_noun_at not yet ended, after a word
+ * that may end a value (a number word, a unit a number rule writes with
+ * the words before it, an order's end, a letter of "b i d"). A stream
+ * holds them, since the period goes before their first word. */
+static bool value_subject_open(const format_view *v, size_t i)
+{
+    bool open;
+    long val;
+    if (i == 0 || i <= v->floor || bare_noun_scan(v, i, &open) || !open)
+        return false;
+    if (format_number_word(v, i - 1, &val) || in_list(format_word(v, i - 1), order_ends) ||
+        letter_at(v, i - 1) >= 0)
+        return true;
+    sbuf scratch;
+    sbuf_init(&scratch, 64);
+    bool value = false;
+    for (size_t j = i - 1; !value && j + 6 >= i && j >= v->floor; j--) {
+        sbuf_clear(&scratch);
+        value = format_numbers_at(v, j, &scratch) == (long)(i - j);
+        if (j == 0)
+            break;
+    }
+    sbuf_free(&scratch);
+    return value;
+}
+
+/* The words of a subject said with no determiner right after a value
+ * that ends the clause before it ("... three point one magnesium was
+ * one point six", "... one tablet at bedtime pain is", "... twenty over
+ * twenty five i o p was"): a noun of bare_noun_at, after a value written
+ * from its first character with a unit, a decimal point or a sign (not
+ * a name with a number, "PHQ-9 score was"; not a bare count, which may
+ * be the noun's own: "two a b g s were drawn"; not a size, which
+ * describes the noun: "twelve millimeter trocars were", "five oh
+ * prolene"; not one said after a determiner or a conjunction: "a two
+ * point five centimeter incision was", "five and twelve millimeter
+ * trocars were") or an order's end (order_ends) (0: none). */
+static size_t value_subject_at(const fmt *f, size_t i)
+{
+    static const char *const before_value[] = {
+        "a",    "an",      "the",   "her",  "his",   "their",   "its", "this",
+        "that", "these",   "those", "each", "every", "another", "and", "or",
+        "to",   "through", "by",    "x",    "times", "over",    "per", NULL};
+    static const char *const sizes[] = {"mm", "cm", "Fr", "in", "m", NULL};
+    const format_view *v = &f->v;
+    const item *t = last_item(f);
+    if (!t || t->kind != ITEM_WORD || t->first_word + t->n_words != i)
+        return 0;
+    const char *s = item_text(f, t), *last = strrchr(s, ' ');
+    char low[16];
+    size_t n = 0;
+    for (; s[n] && n + 1 < sizeof(low); n++)
+        low[n] = (char)tolower((unsigned char)s[n]);
+    low[n] = '\0';
+    if (in_list(low, order_ends))
+        return t->first_word > 0 && format_word_is(v, t->first_word - 1, "of")
+                   ? 0 /* "activities of daily living" */
+                   : bare_noun_at(v, i);
+    if (!strpbrk(s, "0123456789") || strspn(s, "0123456789,") == strlen(s) ||
+        !strchr("0123456789-+$<>.", s[0]) || (last && in_list(last + 1, sizes)) ||
+        (isdigit((unsigned char)s[0]) && !strcmp(s + 1, "-0")) ||
+        (t->first_word > 0 && in_list(format_word(v, t->first_word - 1), before_value)))
+        return 0;
+    /* a strength said with "with" or "of" names what follows ("with one
+     * percent lidocaine") */
+    if (s[strlen(s) - 1] == '%' && t->first_word > 0 &&
+        (format_word_is(v, t->first_word - 1, "with") ||
+         format_word_is(v, t->first_word - 1, "of")))
+        return 0;
+    return bare_noun_at(v, i);
+}
 
 /* True when word i is a plan's verb that ends the order said before it
  * with no pause or mark ("metoprolol twenty five milligrams twice daily

@@ -4180,6 +4180,118 @@ static void test_plan_verb_sentences(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* An article and a noun of one to five words before the verbs "the"
+ * takes ("a new line was placed", "a sixteen french foley catheter was
+ * placed", "a c t angiogram was negative") starts a clause after one
+ * with a verb or a value; an "a" that is a letter ("hemoglobin a one c
+ * was", "a s t was", "vitamin a level is"), or said with the word
+ * before ("half a tablet is", "twice a day is") starts none. Streamed
+ * cut before every word, both ways. */
+static void test_article_subjects(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the incubation period is about ten days a new line was placed",
+         "The incubation period is about 10 days. A new line was placed."},
+        {"the wound was irrigated with one liter of normal saline a sixteen french foley "
+         "catheter was placed",
+         "The wound was irrigated with 1 L of normal saline. A 16 Fr Foley catheter was placed."},
+        {"the chest x ray was clear a c t angiogram was negative",
+         "The chest x-ray was clear. A CT angiogram was negative."},
+        {"one of the nurses will call her tomorrow a second opinion was requested",
+         "One of the nurses will call her tomorrow. A second opinion was requested."},
+        {"glucose was two forty six hemoglobin a one c was nine point one",
+         "Glucose was 246 hemoglobin A1c was 9.1."},
+        {"magnesium was one point eight a s t was thirty two", "Magnesium was 1.8 AST was 32."},
+        {"potassium was three point one vitamin a level was low",
+         "Potassium was 3.1 vitamin a level was low."},
+        {"he takes ten milligrams half a tablet is enough",
+         "He takes 10 mg half a tablet is enough."},
+        {"he was given a dose of heparin", "He was given a dose of heparin."},
+        {"he took the dose at six ten the next dose is due at three forty",
+         "He took the dose at 6:10. The next dose is due at 3:40."},
+        {"smoking cessation was discussed and she is ready to set a quit date contraception "
+         "options were reviewed",
+         "Smoking cessation was discussed and she is ready to set a quit date contraception "
+         "options were reviewed."},
+        {"the mass was biopsied most consistent with immunoglobulin a nephropathy clinical "
+         "correlation is recommended",
+         "The mass was biopsied most consistent with immunoglobulin a nephropathy clinical "
+         "correlation is recommended."},
+        {"she had a fever a week ago", "She had a fever a week ago."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the incubation period is about ten days a new line was placed",
+        "anatomy scan was normal a second degree perineal laceration was repaired",
+        "hemostasis was obtained the first metatarsophalangeal joint was injected",
+        "the wound was irrigated with one liter of normal saline a sixteen french foley "
+        "catheter was placed",
+        "the chest x ray was clear a c t angiogram was negative",
+        "magnesium was one point eight a s t was thirty two",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A noun said with no determiner right after a value written with a
+ * unit, a decimal point or a sign, or after an order's end, before the
+ * verbs "the" takes ("... three point one magnesium was one point six",
+ * "... at bedtime pain is", "... c t of the head was") starts a clause;
+ * not after a bare count ("two a b g s were drawn"), a size ("twelve
+ * millimeter trocars were"), a suture's size, a name with a number
+ * ("p h q nine score was"), a value said after a determiner or a
+ * conjunction, nor an order's dose words ("loading dose"). Streamed cut
+ * before every word, both ways. */
+static void test_value_subjects(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the magnesium was one point nine platelets were eighty thousand",
+         "The magnesium was 1.9. Platelets were 80,000."},
+        {"urine specific gravity one point oh three oh c t of the head was negative",
+         "Urine specific gravity 1.030. CT of the head was negative."},
+        {"senna two tablets at bedtime audiogram shows a notch",
+         "Senna 2 tablets at bedtime. Audiogram shows a notch."},
+        {"the copay is twenty five dollars total charges were forty dollars",
+         "The copay is $25. Total charges were $40."},
+        {"five and twelve millimeter trocars were placed two a b g s were drawn",
+         "5 and 12 mm trocars were placed 2 ABGs were drawn."},
+        {"p h q nine score of fourteen g a d seven score was eleven",
+         "PHQ-9 score of 14 GAD-7 score was 11."},
+        {"caffeine citrate twenty milligrams per kilogram loading dose wound measures three "
+         "centimeters",
+         "Caffeine citrate 20 mg/kg loading dose wound measures 3 cm."},
+        {"the laceration was closed with five oh prolene tetanus was updated",
+         "The laceration was closed with 5-0 Prolene tetanus was updated."},
+        {"she had a two point five centimeter incision was made",
+         "She had a 2.5 cm incision was made."},
+        {"she needs help with activities of daily living code status is full",
+         "She needs help with activities of daily living code status is full."},
+        {"the skin was infiltrated with one percent lidocaine hemostasis was obtained",
+         "The skin was infiltrated with 1% lidocaine hemostasis was obtained."},
+        {"rivastigmine four point six milligrams patch was sent",
+         "Rivastigmine 4.6 mg patch was sent."},
+        {"she is a gravida two at thirty six weeks gestation fetal heart tracing is reactive",
+         "She is a gravida 2 at 36 weeks gestation fetal heart tracing is reactive."},
+        {"strength is five over five throughout sensation is intact",
+         "Strength is 5/5 throughout sensation is intact."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the magnesium was one point nine platelets were eighty thousand",
+        "urine specific gravity one point oh three oh c t of the head was negative",
+        "senna two tablets at bedtime audiogram shows a notch",
+        "lisinopril ten milligrams b i d blood sugar this morning was high",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(spoken) / sizeof(spoken[0]); i++)
+        bad += !stream_cut_everywhere_matches(spoken[i]);
+    assert_int_equal(bad, 0);
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 static int setup(void **state)
 {
     lexicon = redact_lexicon_new();
@@ -4544,6 +4656,8 @@ int main(void)
         cmocka_unit_test(test_blind20_count_before_length),
         cmocka_unit_test(test_blind20_treatment),
         cmocka_unit_test(test_plan_verb_sentences),
+        cmocka_unit_test(test_article_subjects),
+        cmocka_unit_test(test_value_subjects),
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
