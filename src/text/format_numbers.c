@@ -830,7 +830,11 @@ static const char *const count_nouns[] = {
     "pack",       "cigarettes", "drinks", "refills", "vials",    "patches",     "inches",
     "feet",       "beats",   "breaths",  "stitches", "sutures",  "children",    "pregnancies",
     /* an ampule pushed ("1 amp of D50", "2 amps of bicarb") */
-    "amp",        "amps",    NULL};
+    "amp",        "amps",
+    /* a tablet said short and one refill ("1 tab twice daily", "with 1
+     * refill"; session 58, blind23: "tabs" and "refills" were counted,
+     * the singulars not) */
+    "tab",        "refill",  NULL};
 
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
@@ -3351,17 +3355,32 @@ static long weekday_date_at(const format_view *v, size_t i, sbuf *out)
 /* True when the number s said at i ends in "hundred" or "thousand" and a
  * count 2 to 9 that "times" and a period ("a day", "daily", "per week")
  * follow: s is read again without the count. */
+/* Singular nouns one dose or supply is counted in: "one" said before one
+ * of them counts it ("one tab", "one refill"), never a hundred's units. */
+static const char *const single_count_nouns[] = {"tablet", "tab",   "capsule", "puff",
+                                                 "drop",   "spray", "refill",  "vial",
+                                                 "patch",  "amp",   "pill",    NULL};
+
 static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *s)
 {
     size_t j = i + s->k;
     long count = unit_at(v, j - 1);
-    if (s->k < 3 || s->digits || count < 2 || count > 9 || !format_word_is(v, j, "times") ||
+    if (s->k < 3 || s->digits || count < 1 || count > 9 ||
         !(format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand")))
         return false;
-    bool period = format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
-                  ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
-                   (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week")));
-    if (!period)
+    bool period = format_word_is(v, j, "times") &&
+                  (format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
+                   ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
+                    (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week"))));
+    /* "one" before a singular counted noun counts it: a number above one
+     * would have the plural ("metformin five hundred one tab twice daily"
+     * -> "500 1 tab", it was "501 tab"); and a count joined by "or" to
+     * another that counts ("ibuprofen four hundred three or four times a
+     * day" -> "400 3 or 4 times a day", it was "403 or 4"; session 58,
+     * blind23) */
+    bool single = count == 1 && index_in(format_word(v, j), single_count_nouns) >= 0;
+    bool either = count >= 2 && format_word_is(v, j, "or") && or_counted(v, j);
+    if (!(count >= 2 && period) && !single && !either)
         return false;
     format_view head = *v;
     head.n = j - 1;

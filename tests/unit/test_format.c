@@ -4170,6 +4170,33 @@ static void test_blind21_cell_counts(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count said right after a round hundred is the count of what follows,
+ * not the hundred's units, when "one" goes before a singular counted noun
+ * or the count is joined by "or" to another that counts (session 58,
+ * blind23: "five hundred one tab" was "501 tab", "four hundred three or
+ * four times a day" "403 or 4"); "tab" and "refill" count as "tabs" and
+ * "refills" do. */
+static void test_blind23_count_after_hundred(void **state)
+{
+    static const char *const cases[][2] = {
+        {"metformin five hundred one tab twice daily", "Metformin 500 1 tab twice daily."},
+        {"metformin five hundred one tablet twice daily", "Metformin 500 1 tablet twice daily."},
+        {"ibuprofen four hundred three or four times a day for his knees",
+         "Ibuprofen 400 3 or 4 times a day for his knees."},
+        {"with one refill", "With 1 refill."},
+        {"one hundred one tablets", "101 tablets."},
+        {"two thousand one patients", "2001 patients."},
+        {"six hundred three or four", "603 or four."},
+        {"ibuprofen four hundred three times a day", "Ibuprofen 400 3 times a day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "metformin five hundred one tab twice daily",
+        "ibuprofen four hundred three or four times a day for his knees",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4267,6 +4294,7 @@ int main(void)
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
+        cmocka_unit_test(test_blind23_count_after_hundred),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
