@@ -391,6 +391,20 @@ static void test_blind21_eponyms(void **state)
     expect("she lives in los angeles california", "she lives in [ADDRESS] california");
 }
 
+/* blind23 (session 58): vitals said in a row after a blood pressure's
+ * "over" are values, no identifier; a cue or digits said one by one still
+ * make one. */
+static void test_blind23_vitals_in_a_row(void **state)
+{
+    expect("vitals one eighteen over sixty four eighty eight sixteen and ninety six percent",
+           "vitals one eighteen over sixty four eighty eight sixteen and ninety six percent");
+    expect("one twenty over seventy two ninety eight eighteen",
+           "one twenty over seventy two ninety eight eighteen");
+    expect("one twenty over eighty mrn four four five six seven eight nine",
+           "one twenty over eighty mrn [ID]");
+    expect("sixty four eighty eight sixteen", "[ID]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -919,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_decade_ages),
         cmocka_unit_test(test_blind21_eponyms),
+        cmocka_unit_test(test_blind23_vitals_in_a_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
