@@ -2242,6 +2242,8 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
+        /* "an | hour and a half", "a pack | and a half" (session 58) */
+        "an", "hour", "pack",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -2509,6 +2511,32 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     int rc = sbuf_printf(out, "%s %s", parts[d][1], wu.text);
     return rc < 0 ? rc : (long)(j + lead + ku - i);
+}
+
+/* A time or a smoking history and a half, said with its article: "a week
+ * and a half", "a day and a half", "an hour and a half", "a pack and a
+ * half" -> "1.5 weeks", "1.5 days", "1.5 hours", "1.5 packs" (session 58,
+ * blind23, and blind21's "a pack and a half a day": they stayed words),
+ * as "two and a half weeks" is "2.5 weeks"; or after "the past", "the
+ * last", "the next", which stay ("for the past day and a half" -> "for
+ * the past 1.5 days"). */
+static long and_a_half_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const nouns[][2] = {{"day", "days"},   {"week", "weeks"},
+                                           {"month", "months"}, {"year", "years"},
+                                           {"hour", "hours"}, {"pack", "packs"},
+                                           {NULL, NULL}};
+    static const char *const spans[] = {"past", "last", "next", NULL};
+    size_t a = format_word_is(v, i, "a") || format_word_is(v, i, "an"), k;
+    int d;
+    if (!a && !(i > 1 && index_in(format_word(v, i - 1), spans) >= 0 &&
+                format_word_is(v, i - 2, "the")))
+        return 0;
+    if ((d = format_pair_at(v, i + a, nouns, &k)) < 0 || !format_word_is(v, i + a + k, "and") ||
+        !format_word_is(v, i + a + k + 1, "a") || !format_word_is(v, i + a + k + 2, "half"))
+        return 0;
+    int rc = sbuf_printf(out, "1.5 %s", nouns[d][1]);
+    return rc < 0 ? rc : (long)(a + k + 3);
 }
 
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
@@ -3420,6 +3448,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
         (end = fraction_at(v, i, out)) || (end = article_fraction_at(v, i, out)) ||
+        (end = and_a_half_at(v, i, out)) ||
         (end = hour_of_day_at(v, i, out)) || (end = cylinder_at(v, i, out)) ||
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))

@@ -4197,6 +4197,32 @@ static void test_blind23_count_after_hundred(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A day, week, month, year, hour or pack and a half after its article,
+ * or after "the past", "the last" or "the next", is 1.5 of them (session
+ * 58, blind23: "for a week and a half", "for the past day and a half"
+ * stayed words, as blind21's "a pack and a half a day" did). */
+static void test_blind23_and_a_half(void **state)
+{
+    static const char *const cases[][2] = {
+        {"naproxen with food for a week and a half", "Naproxen with food for 1.5 weeks."},
+        {"diarrhea for the past day and a half", "Diarrhea for the past 1.5 days."},
+        {"he smokes a pack and a half a day", "He smokes 1.5 packs a day."},
+        {"it lasted an hour and a half", "It lasted 1.5 hours."},
+        {"over the next month and a half", "Over the next 1.5 months."},
+        {"a day and half", "A day and half."},
+        {"the day and a half", "The day and a half."},
+        {"give a half", "Give a half."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "naproxen with food for a week and a half",
+        "diarrhea for the past day and a half",
+        "he smokes a pack and a half a day",
+        "it lasted an hour and a half",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4295,6 +4321,7 @@ int main(void)
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
         cmocka_unit_test(test_blind23_count_after_hundred),
+        cmocka_unit_test(test_blind23_and_a_half),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
