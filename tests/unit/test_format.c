@@ -4223,6 +4223,31 @@ static void test_blind23_and_a_half(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "q" and a dosing interval said without "hours" is the frequency where
+ * the order goes on or ends (session 58, blind23: "i v q six p r n" was
+ * "IVQ 6 PRN", "i v q twenty four" "IVQ 24"); an interval no schedule
+ * uses, or a word after it that continues a phrase, stays. */
+static void test_blind23_q_bare(void **state)
+{
+    static const char *const cases[][2] = {
+        {"promethazine twelve point five i v q six p r n", "Promethazine 12.5 IV q6h PRN."},
+        {"ceftriaxone one gram i v q twenty four", "Ceftriaxone 1 g IV q24h."},
+        {"ondansetron four milligrams q eight as needed", "Ondansetron 4 mg q8h as needed."},
+        {"morphine two milligrams q two while awake", "Morphine 2 mg q2h while awake."},
+        {"q six to eight hours", "Q6-8h."},
+        {"q five", "Q five."},
+        {"q six as well", "Q six as well."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "promethazine twelve point five i v q six p r n",
+        "ceftriaxone one gram i v q twenty four",
+        "ondansetron four milligrams q eight as needed",
+        "q six to eight hours",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4322,6 +4347,7 @@ int main(void)
         cmocka_unit_test(test_blind21_cell_counts),
         cmocka_unit_test(test_blind23_count_after_hundred),
         cmocka_unit_test(test_blind23_and_a_half),
+        cmocka_unit_test(test_blind23_q_bare),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
