@@ -1684,7 +1684,10 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
  * clock with minutes after a time cue, time_at). */
 static const char *const day_parts[] = {
     "in the morning", "in the afternoon", "in the evening", "at night", "this morning",
-    "this afternoon", "this evening",     "last night",     "tonight",  NULL};
+    "this afternoon", "this evening",     "last night",     "tonight",
+    /* session 58, blind23: "around five thirty tomorrow morning" was 530 */
+    "tomorrow morning", "tomorrow afternoon", "tomorrow evening", "tomorrow night",
+    "yesterday morning", "yesterday afternoon", "yesterday evening", NULL};
 
 /* The words of a clock's minutes said at j after its hour ("thirty",
  * "oh five"), the minutes in *min; 0 when none are said, -1 when the

@@ -4248,6 +4248,26 @@ static void test_blind23_q_bare(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A clock said after a time cue before "tomorrow" or "yesterday" and a
+ * part of the day is a time, as before "this morning" (session 58,
+ * blind23: "around five thirty tomorrow morning" was "530"). */
+static void test_blind23_tomorrow_morning(void **state)
+{
+    static const char *const cases[][2] = {
+        {"check a trough around five thirty tomorrow morning",
+         "Check a trough around 5:30 tomorrow morning."},
+        {"she called around nine yesterday evening", "She called around 9 yesterday evening."},
+        {"blood sugar was about two fifty yesterday morning",
+         "Blood sugar was about 250 yesterday morning."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "check a trough around five thirty tomorrow morning",
+        "she called around nine yesterday evening",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4348,6 +4368,7 @@ int main(void)
         cmocka_unit_test(test_blind23_count_after_hundred),
         cmocka_unit_test(test_blind23_and_a_half),
         cmocka_unit_test(test_blind23_q_bare),
+        cmocka_unit_test(test_blind23_tomorrow_morning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
