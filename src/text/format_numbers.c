@@ -2575,7 +2575,15 @@ static long hour_of_day_at(const format_view *v, size_t i, sbuf *out)
 {
     long hour;
     size_t kp, k = hour_of_day_len(v, i, &hour);
-    if (!k || format_phrase_at(v, i + k, day_parts, &kp) < 0)
+    /* an hour said alone after "at" where the sentence ends or goes on
+     * with "and": "for the scope at eight" -> "at 8" (stated since session
+     * 52, "start the infusion at eight"; written in session 58, blind23),
+     * not a value's ("the anion gap is low at seven") */
+    bool at_last = k == 1 && format_word_is(v, i - 1, "at") &&
+                   (i + k == v->n || format_word_is(v, i + k, "and") ||
+                    format_word_is(v, i + k, "period") || format_word_is(v, i + k, "comma")) &&
+                   !value_reported_before(v, i - 1, true);
+    if (!k || (!at_last && format_phrase_at(v, i + k, day_parts, &kp) < 0))
         return 0;
     int rc = sbuf_printf(out, "%ld", hour);
     return rc < 0 ? rc : (long)k;

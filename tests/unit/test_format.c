@@ -4268,6 +4268,30 @@ static void test_blind23_tomorrow_morning(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* An hour said alone after "at" where the sentence ends or goes on with
+ * "and" is the hour in digits, as stated since session 52 ("start the
+ * infusion at eight"; session 58, blind23: "for the scope at eight" kept
+ * "eight"); not a value's ("low at seven") nor before another word. */
+static void test_blind23_at_hour_last(void **state)
+{
+    static const char *const cases[][2] = {
+        {"keep him n p o after midnight for the scope at eight",
+         "Keep him NPO after midnight for the scope at 8."},
+        {"start the infusion at eight", "Start the infusion at 8."},
+        {"give it at eight and then again at four", "Give it at 8 and then again at 4."},
+        {"the anion gap is mildly low at seven", "The anion gap is mildly low at seven."},
+        {"apgars eight and nine at one and five minutes", "Apgars 8 and 9 at 1 and 5 minutes."},
+        {"at eight people", "At eight people."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "keep him n p o after midnight for the scope at eight",
+        "give it at eight and then again at four",
+        "the anion gap is mildly low at seven",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4369,6 +4393,7 @@ int main(void)
         cmocka_unit_test(test_blind23_and_a_half),
         cmocka_unit_test(test_blind23_q_bare),
         cmocka_unit_test(test_blind23_tomorrow_morning),
+        cmocka_unit_test(test_blind23_at_hour_last),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
