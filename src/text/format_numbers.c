@@ -3225,6 +3225,12 @@ static bool date_cue_before(const format_view *v, size_t i)
     static const char *const on_cues[] = {"born",  "admitted",  "discharged", "seen",
                                           "admit", "discharge", NULL};
     static const char *const cues[] = {"born", "dated", "date", "dob", "birth", NULL};
+    /* a filler between the cue and the date says nothing ("date of birth
+     * uh four nine nineteen fifty one" -> 4/9/1951; session 58, blind23:
+     * "49 1951") */
+    bool filler;
+    while (i > 0 && i - 1 > v->floor && format_correction_at(v, i - 1, &filler) == 1 && filler)
+        i--;
     if (i == 0)
         return false;
     if (format_word_is(v, i - 1, "on"))

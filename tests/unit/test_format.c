@@ -4292,6 +4292,25 @@ static void test_blind23_at_hour_last(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A filler between a date's cue and a date said in numbers leaves the
+ * cue its date (session 58, blind23: "date of birth uh four nine
+ * nineteen fifty one" was "49 1951"). */
+static void test_blind23_date_after_filler(void **state)
+{
+    static const char *const cases[][2] = {
+        {"date of birth uh four nine nineteen fifty one", "Date of birth 4/9/1951."},
+        {"date of birth um uh oh three oh four nineteen fifty two", "Date of birth 03/04/1952."},
+        {"born on uh three twelve fifty four", "Born on 3/12/54."},
+        {"uh four nine nineteen fifty one", "49 1951."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "date of birth uh four nine nineteen fifty one",
+        "born on uh three twelve fifty four",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4394,6 +4413,7 @@ int main(void)
         cmocka_unit_test(test_blind23_q_bare),
         cmocka_unit_test(test_blind23_tomorrow_morning),
         cmocka_unit_test(test_blind23_at_hour_last),
+        cmocka_unit_test(test_blind23_date_after_filler),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
