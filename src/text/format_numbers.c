@@ -2516,6 +2516,55 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
+/* A value said with its point unsaid, where the value's name makes it a
+ * decimal: "temp ninety eight six" -> "98.6", "potassium three six" ->
+ * "3.6", "white count eleven six hemoglobin twelve one" -> "11.6", "12.1"
+ * (session 58, blind23: "98 six", "36", "11 six", "12 one"). The whole
+ * part must lie in the value's range, one digit follow it, and no number,
+ * unit, counted noun or joining word ("to", "or", "over", "point", ...)
+ * come after that digit. */
+static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const struct {
+        const char *name;
+        long lo, hi;
+    } values[] = {{"temp", 94, 107},       {"temperature", 94, 107}, {"temp", 34, 42},
+                  {"temperature", 34, 42}, {"potassium", 2, 6},      {"magnesium", 1, 3},
+                  {"mag", 1, 3},           {"hemoglobin", 4, 19},    {"count", 1, 40},
+                  {NULL, 0, 0}};
+    static const char *const joins[] = {"to",    "through", "or",    "over",  "out",
+                                        "point", "times",   "x",     "by",    "of",
+                                        "hundred", "thousand", "percent", "degrees", NULL};
+    if (i == 0 || i <= v->floor)
+        return 0;
+    long whole, tail;
+    bool ord;
+    size_t k = below_hundred(v, i, &whole, &ord), ku;
+    if (!k || ord || (tail = digit_at(v, i + k)) < 0)
+        return 0;
+    /* "count" only as the white cells' ("white count") */
+    bool white = format_word_is(v, i - 1, "count") && i > 1 && format_word_is(v, i - 2, "white");
+    bool ranged = false;
+    for (size_t n = 0; values[n].name && !ranged; n++)
+        ranged = format_word_is(v, i - 1, values[n].name) &&
+                 (strcmp(values[n].name, "count") || white) && whole >= values[n].lo &&
+                 whole <= values[n].hi;
+    if (!ranged)
+        return 0;
+    size_t j = i + k + 1;
+    written_unit wu;
+    spoken_num t;
+    if (j < v->n && (number_at(v, j, &t) || digit_at(v, j) >= 0 ||
+                     index_in(format_word(v, j), joins) >= 0 ||
+                     index_in(format_word(v, j), count_nouns) >= 0 || unit_at_word(v, j, &ku, &wu)))
+        return 0;
+    /* a digit string the words before already make ("two three six") */
+    if (format_word_is(v, i + k, "oh") && tail == 0 && k > 1)
+        return 0;
+    int rc = sbuf_printf(out, "%ld.%ld", whole, tail);
+    return rc < 0 ? rc : (long)(k + 1);
+}
+
 /* A time or a smoking history and a half, said with its article: "a week
  * and a half", "a day and a half", "an hour and a half", "a pack and a
  * half" -> "1.5 weeks", "1.5 days", "1.5 hours", "1.5 packs" (session 58,
@@ -3470,7 +3519,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
+        (end = unsaid_point_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -4311,6 +4311,38 @@ static void test_blind23_date_after_filler(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A value said with its point unsaid after a name that makes it a
+ * decimal, its whole part in the value's range and one digit after it
+ * (session 58, blind23: "temp ninety eight six" was "98 six", "potassium
+ * three six" "36", "white count eleven six hemoglobin twelve one" "11
+ * six", "12 one"); a unit, count or another number after the digit, or
+ * a whole part out of range, leaves the words as before. */
+static void test_blind23_unsaid_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"temp ninety eight six", "Temp 98.6."},
+        {"temperature thirty seven nine", "Temperature 37.9."},
+        {"sodium one thirty two potassium three six bicarb twenty four",
+         "Sodium 132 potassium 3.6 bicarb 24."},
+        {"c b c white count eleven six hemoglobin twelve one platelets three oh two",
+         "CBC white count 11.6 hemoglobin 12.1 platelets 302."},
+        {"mag one nine", "Mag 1.9."},
+        {"temp one oh one", "Temp 101."},
+        {"potassium three six hours ago", "Potassium 36 hours ago."},
+        {"potassium three to four", "Potassium 3-4."},
+        {"hemoglobin twelve one week ago", "Hemoglobin 12 1 week ago."},
+        {"cell count five two", "Cell count 52."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "temp ninety eight six",
+        "sodium one thirty two potassium three six bicarb twenty four",
+        "c b c white count eleven six hemoglobin twelve one platelets three oh two",
+        "potassium three six hours ago",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4414,6 +4446,7 @@ int main(void)
         cmocka_unit_test(test_blind23_tomorrow_morning),
         cmocka_unit_test(test_blind23_at_hour_last),
         cmocka_unit_test(test_blind23_date_after_filler),
+        cmocka_unit_test(test_blind23_unsaid_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
