@@ -1285,18 +1285,22 @@ static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
  * where the order goes on or ends: an interval of hours a dosing schedule
  * uses (1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72) before "p r n", "prn", "as
  * needed", a route, "for", "and", "while", "around", "then", "with",
- * "until", "times", "x", "scheduled", a said period or comma, or the
- * end (session 58, blind23: "i v q six p r n" was "IVQ 6 PRN", "i v q
- * twenty four" "IVQ 24"). The interval's digits go to num, its words'
- * count to *k. */
+ * "until", "scheduled", a said period or comma, or the end, and not
+ * after "sub" ("sub q", the route) (session 58, blind23: "i v q six p r
+ * n" was "IVQ 6 PRN", "i v q twenty four" "IVQ 24"). The interval's
+ * digits go to num, its words' count to *k. */
 static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
 {
-    static const char *const goes_on[] = {"prn",   "iv",     "po",    "im",        "sq",
-                                          "subq",  "for",    "and",   "while",     "around",
-                                          "then",  "with",   "until", "times",     "x",
-                                          "scheduled", "period", "comma", NULL};
+    static const char *const goes_on[] = {"prn",  "iv",   "po",    "im",        "sq",
+                                          "subq", "for",  "and",   "while",     "around",
+                                          "then", "with", "until", "scheduled", "period",
+                                          "comma", NULL};
     static const long intervals[] = {1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72};
     long hours = 0, n = *k;
+    /* "sub q" is the route ("heparin five thousand units sub q three times
+     * a day") */
+    if (i > 0 && format_word_is(v, i - 1, "sub"))
+        return false;
     if (n == 0) {
         if (!format_hour_count_at(v, i + 1, &hours))
             return false;

@@ -4237,6 +4237,9 @@ static void test_blind23_q_bare(void **state)
         {"q six to eight hours", "Q6-8h."},
         {"q five", "Q five."},
         {"q six as well", "Q six as well."},
+        {"heparin five thousand units sub q three times a day",
+         "Heparin 5000 units sub q 3 times a day."},
+        {"sub q two and a half", "Sub q 2.5."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
