@@ -1676,8 +1676,14 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
     const char *w = format_word(v, j - 1);
     /* "a low at two thirty" is the noun */
     bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));
+    /* so is a value word after an ordinal: "before the fourth dose around
+     * five thirty tomorrow morning" names the dose, whose time follows
+     * (session 58, blind23: 530) */
+    static const char *const ranks[] = {"first", "second", "third", "fourth", "fifth",
+                                        "sixth", "next",   "last",  "final",  NULL};
+    bool named = j >= 2 && index_in(format_word(v, j - 2), ranks) >= 0;
     return (index_in(w, levels) >= 0 && !noun) ||
-           (names && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
+           (names && !named && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
 }
 
 /* The parts of the day an hour is said before (hour_of_day_at, and a

@@ -4253,7 +4253,9 @@ static void test_blind23_q_bare(void **state)
 
 /* A clock said after a time cue before "tomorrow" or "yesterday" and a
  * part of the day is a time, as before "this morning" (session 58,
- * blind23: "around five thirty tomorrow morning" was "530"). */
+ * blind23: "around five thirty tomorrow morning" was "530"), and so after
+ * a value word that an ordinal makes a noun ("the fourth dose around five
+ * thirty"). */
 static void test_blind23_tomorrow_morning(void **state)
 {
     static const char *const cases[][2] = {
@@ -4262,6 +4264,10 @@ static void test_blind23_tomorrow_morning(void **state)
         {"she called around nine yesterday evening", "She called around 9 yesterday evening."},
         {"blood sugar was about two fifty yesterday morning",
          "Blood sugar was about 250 yesterday morning."},
+        {"check a trough before the fourth dose around five thirty tomorrow morning",
+         "Check a trough before the fourth dose around 5:30 tomorrow morning."},
+        {"give the next dose at seven thirty", "Give the next dose at 7:30."},
+        {"the dose around five hundred this morning", "The dose around 500 this morning."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
