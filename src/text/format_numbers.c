@@ -3594,6 +3594,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   clock_span_from(v, i, &s) ||
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
+                  /* a threshold, as "less than": "if the hemoglobin drops
+                   * below seven", "keep potassium above four" (session
+                   * 58, blind23: "below seven"; not "one of") */
+                  ((format_word_is(v, i - 1, "below") || format_word_is(v, i - 1, "above")) &&
+                   !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
                     format_word_is(v, i - 1, "by")) &&

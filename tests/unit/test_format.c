@@ -4352,6 +4352,26 @@ static void test_blind23_unsaid_point(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A number after "below" or "above" is a threshold written in digits,
+ * as after "less than" (session 58, blind23: "drops below seven" kept
+ * "seven"); not before "of". */
+static void test_blind23_threshold(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two units packed red cells if the hemoglobin drops below seven",
+         "2 units packed red cells if the hemoglobin drops below 7."},
+        {"keep potassium above four and magnesium above two",
+         "Keep potassium above 4 and magnesium above 2."},
+        {"the lesion sits above one of the ribs", "The lesion sits above one of the ribs."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "keep potassium above four and magnesium above two",
+        "the lesion sits above one of the ribs",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4456,6 +4476,7 @@ int main(void)
         cmocka_unit_test(test_blind23_at_hour_last),
         cmocka_unit_test(test_blind23_date_after_filler),
         cmocka_unit_test(test_blind23_unsaid_point),
+        cmocka_unit_test(test_blind23_threshold),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
