@@ -2578,13 +2578,24 @@ static long bare_list_item_at(fmt *f, size_t i, sbuf *buf)
 
 /* Words said as a correction when a value said again follows them
  * ("glucose two eighty sorry two thirty eight"). */
-static const char *const correction_words[] = {"sorry", "no", "actually", NULL};
+static const char *const correction_words[] = {"sorry", "no", "actually", "correction", NULL};
 
 size_t format_correction_at(const format_view *v, size_t i, bool *filler)
 {
     static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm", NULL};
     *filler = in_list(format_word(v, i), fillers);
-    if (*filler || in_list(format_word(v, i), correction_words))
+    if (*filler)
+        return 1;
+    /* "no wait" and "no make that" say a value again as "no" does
+     * ("heart rate was ninety two no wait eighty two", "give ten no make
+     * that five milligrams"; session 58, blind23); "no make" said last
+     * may still become the second, so it is one too until "that" decides */
+    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "wait"))
+        return 2;
+    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "make") &&
+        (format_word_is(v, i + 2, "that") || i + 2 >= v->n))
+        return i + 2 >= v->n ? 2 : 3;
+    if (in_list(format_word(v, i), correction_words))
         return 1;
     return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;
 }

@@ -4372,6 +4372,33 @@ static void test_blind23_threshold(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "no wait", "no make that" and "correction" between a value and a
+ * value said again correct it, as "no" and "sorry" do (session 58,
+ * blind23: "ninety two no wait eighty two" was "92 no wait 82", a wrong
+ * value left beside the right one); before anything else they stay. */
+static void test_blind23_more_corrections(void **state)
+{
+    static const char *const cases[][2] = {
+        {"resting heart rate was ninety two no wait eighty two and regular",
+         "Resting heart rate was 82 and regular."},
+        {"weight seventy nine kilos correction seventy seven point five kilos", "Weight 77.5 kg."},
+        {"give ten no make that five milligrams of oxycodone", "Give 5 mg of oxycodone."},
+        {"the dose is eight seventy five no wait five hundred milligrams",
+         "The dose is 500 mg."},
+        {"there was no wait in the e d", "There was no wait in the ED."},
+        {"no correction was needed", "No correction was needed."},
+        {"no make", "No make."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "resting heart rate was ninety two no wait eighty two and regular",
+        "weight seventy nine kilos correction seventy seven point five kilos",
+        "give ten no make that five milligrams of oxycodone",
+        "there was no wait in the e d",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4477,6 +4504,7 @@ int main(void)
         cmocka_unit_test(test_blind23_date_after_filler),
         cmocka_unit_test(test_blind23_unsaid_point),
         cmocka_unit_test(test_blind23_threshold),
+        cmocka_unit_test(test_blind23_more_corrections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
