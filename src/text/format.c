@@ -1296,6 +1296,57 @@ static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
     return 0;
 }
 
+/* "q six", "q twenty four" said without "hours", as orders say them,
+ * where the order goes on or ends: an interval of hours a dosing schedule
+ * uses (1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72) before "p r n", "prn", "as
+ * needed", a route, "for", "and", "while", "around", "then", "with",
+ * "until", "scheduled", a said period or comma, or the end, and not
+ * after "sub" ("sub q", the route) (session 58, blind23: "i v q six p r
+ * n" was "IVQ 6 PRN", "i v q twenty four" "IVQ 24"). The interval's
+ * digits go to num, its words' count to *k. */
+static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
+{
+    static const char *const goes_on[] = {"prn",  "iv",   "po",    "im",        "sq",
+                                          "subq", "for",  "and",   "while",     "around",
+                                          "then", "with", "until", "scheduled", "period",
+                                          "comma", NULL};
+    static const long intervals[] = {1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72};
+    long hours = 0, n = *k;
+    /* "sub q" is the route ("heparin five thousand units sub q three times
+     * a day") */
+    if (i > 0 && format_word_is(v, i - 1, "sub"))
+        return false;
+    if (n == 0) {
+        if (!format_hour_count_at(v, i + 1, &hours))
+            return false;
+        n = 1;
+    } else {
+        const char *d = sbuf_str(num);
+        if (!d[0] || strspn(d, "0123456789") != strlen(d) || strlen(d) > 2)
+            return false;
+        hours = atol(d);
+    }
+    bool interval = false;
+    for (size_t h = 0; h < sizeof(intervals) / sizeof(intervals[0]); h++)
+        interval = interval || intervals[h] == hours;
+    size_t after = i + 1 + (size_t)n;
+    const char *w = format_word(v, after);
+    bool spelled = (format_word_is(v, after, "p") && format_word_is(v, after + 1, "r")) ||
+                   (format_word_is(v, after, "i") && format_word_is(v, after + 1, "v")) ||
+                   (format_word_is(v, after, "s") && format_word_is(v, after + 1, "q")) ||
+                   (format_word_is(v, after, "p") && format_word_is(v, after + 1, "o"));
+    if (!interval || !(after >= v->n || spelled || in_list(w, goes_on) ||
+                       (format_word_is(v, after, "as") && format_word_is(v, after + 1, "needed"))))
+        return false;
+    if (*k == 0) {
+        sbuf_clear(num);
+        if (sbuf_printf(num, "%ld", hours) < 0)
+            return false;
+    }
+    *k = n;
+    return true;
+}
+
 /* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h". */
 static long q_hours_at(const format_view *v, size_t i, sbuf *out)
 {
@@ -1323,6 +1374,9 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
                   format_word_is(v, i + 1 + (size_t)k, "h."))) {
         int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
         k = rc < 0 ? rc : k + 2;
+    } else if (k >= 0 && q_bare_hours(v, i, &num, &k)) {
+        int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
+        k = rc < 0 ? rc : k + 1;
     } else if (k > 0) {
         k = 0;
     }
@@ -2557,13 +2611,24 @@ static long bare_list_item_at(fmt *f, size_t i, sbuf *buf)
 
 /* Words said as a correction when a value said again follows them
  * ("glucose two eighty sorry two thirty eight"). */
-static const char *const correction_words[] = {"sorry", "no", "actually", NULL};
+static const char *const correction_words[] = {"sorry", "no", "actually", "correction", NULL};
 
 size_t format_correction_at(const format_view *v, size_t i, bool *filler)
 {
     static const char *const fillers[] = {"uh", "um", "uhm", "umm", "uhh", "erm", NULL};
     *filler = in_list(format_word(v, i), fillers);
-    if (*filler || in_list(format_word(v, i), correction_words))
+    if (*filler)
+        return 1;
+    /* "no wait" and "no make that" say a value again as "no" does
+     * ("heart rate was ninety two no wait eighty two", "give ten no make
+     * that five milligrams"; session 58, blind23); "no make" said last
+     * may still become the second, so it is one too until "that" decides */
+    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "wait"))
+        return 2;
+    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "make") &&
+        (format_word_is(v, i + 2, "that") || i + 2 >= v->n))
+        return i + 2 >= v->n ? 2 : 3;
+    if (in_list(format_word(v, i), correction_words))
         return 1;
     return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;
 }

@@ -877,7 +877,11 @@ static const char *const count_nouns[] = {
     "pack",       "cigarettes", "drinks", "refills", "vials",    "patches",     "inches",
     "feet",       "beats",   "breaths",  "stitches", "sutures",  "children",    "pregnancies",
     /* an ampule pushed ("1 amp of D50", "2 amps of bicarb") */
-    "amp",        "amps",    NULL};
+    "amp",        "amps",
+    /* a tablet said short and one refill ("1 tab twice daily", "with 1
+     * refill"; session 58, blind23: "tabs" and "refills" were counted,
+     * the singulars not) */
+    "tab",        "refill",  NULL};
 
 /* Words after which a number is a value written in digits ("stage 3",
  * "pulse 72", "type 2 diabetes"). */
@@ -1775,15 +1779,24 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
     const char *w = format_word(v, j - 1);
     /* "a low at two thirty" is the noun */
     bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));
+    /* so is a value word after an ordinal: "before the fourth dose around
+     * five thirty tomorrow morning" names the dose, whose time follows
+     * (session 58, blind23: 530) */
+    static const char *const ranks[] = {"first", "second", "third", "fourth", "fifth",
+                                        "sixth", "next",   "last",  "final",  NULL};
+    bool named = j >= 2 && index_in(format_word(v, j - 2), ranks) >= 0;
     return (index_in(w, levels) >= 0 && !noun) ||
-           (names && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
+           (names && !named && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
 }
 
 /* The parts of the day an hour is said before (hour_of_day_at, and a
  * clock with minutes after a time cue, time_at). */
 static const char *const day_parts[] = {
     "in the morning", "in the afternoon", "in the evening", "at night", "this morning",
-    "this afternoon", "this evening",     "last night",     "tonight",  NULL};
+    "this afternoon", "this evening",     "last night",     "tonight",
+    /* session 58, blind23: "around five thirty tomorrow morning" was 530 */
+    "tomorrow morning", "tomorrow afternoon", "tomorrow evening", "tomorrow night",
+    "yesterday morning", "yesterday afternoon", "yesterday evening", NULL};
 
 /* The words of a clock's minutes said at j after its hour ("thirty",
  * "oh five"), the minutes in *min; 0 when none are said, -1 when the
@@ -2377,6 +2390,8 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
+        /* "an | hour and a half", "a pack | and a half" (session 58) */
+        "an", "hour", "pack",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -2646,6 +2661,81 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
+/* A value said with its point unsaid, where the value's name makes it a
+ * decimal: "temp ninety eight six" -> "98.6", "potassium three six" ->
+ * "3.6", "white count eleven six hemoglobin twelve one" -> "11.6", "12.1"
+ * (session 58, blind23: "98 six", "36", "11 six", "12 one"). The whole
+ * part must lie in the value's range, one digit follow it, and no number,
+ * unit, counted noun or joining word ("to", "or", "over", "point", ...)
+ * come after that digit. */
+static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const struct {
+        const char *name;
+        long lo, hi;
+    } values[] = {{"temp", 94, 107},       {"temperature", 94, 107}, {"temp", 34, 42},
+                  {"temperature", 34, 42}, {"potassium", 2, 6},      {"magnesium", 1, 3},
+                  {"mag", 1, 3},           {"hemoglobin", 4, 19},    {"count", 1, 40},
+                  {NULL, 0, 0}};
+    static const char *const joins[] = {"to",    "through", "or",    "over",  "out",
+                                        "point", "times",   "x",     "by",    "of",
+                                        "hundred", "thousand", "percent", "degrees", NULL};
+    if (i == 0 || i <= v->floor)
+        return 0;
+    long whole, tail;
+    bool ord;
+    size_t k = below_hundred(v, i, &whole, &ord), ku;
+    if (!k || ord || (tail = digit_at(v, i + k)) < 0)
+        return 0;
+    /* "count" only as the white cells' ("white count") */
+    bool white = format_word_is(v, i - 1, "count") && i > 1 && format_word_is(v, i - 2, "white");
+    bool ranged = false;
+    for (size_t n = 0; values[n].name && !ranged; n++)
+        ranged = format_word_is(v, i - 1, values[n].name) &&
+                 (strcmp(values[n].name, "count") || white) && whole >= values[n].lo &&
+                 whole <= values[n].hi;
+    if (!ranged)
+        return 0;
+    size_t j = i + k + 1;
+    written_unit wu;
+    spoken_num t;
+    if (j < v->n && (number_at(v, j, &t) || digit_at(v, j) >= 0 ||
+                     index_in(format_word(v, j), joins) >= 0 ||
+                     index_in(format_word(v, j), count_nouns) >= 0 || unit_at_word(v, j, &ku, &wu)))
+        return 0;
+    /* a digit string the words before already make ("two three six") */
+    if (format_word_is(v, i + k, "oh") && tail == 0 && k > 1)
+        return 0;
+    int rc = sbuf_printf(out, "%ld.%ld", whole, tail);
+    return rc < 0 ? rc : (long)(k + 1);
+}
+
+/* A time or a smoking history and a half, said with its article: "a week
+ * and a half", "a day and a half", "an hour and a half", "a pack and a
+ * half" -> "1.5 weeks", "1.5 days", "1.5 hours", "1.5 packs" (session 58,
+ * blind23, and blind21's "a pack and a half a day": they stayed words),
+ * as "two and a half weeks" is "2.5 weeks"; or after "the past", "the
+ * last", "the next", which stay ("for the past day and a half" -> "for
+ * the past 1.5 days"). */
+static long and_a_half_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const nouns[][2] = {{"day", "days"},   {"week", "weeks"},
+                                           {"month", "months"}, {"year", "years"},
+                                           {"hour", "hours"}, {"pack", "packs"},
+                                           {NULL, NULL}};
+    static const char *const spans[] = {"past", "last", "next", NULL};
+    size_t a = format_word_is(v, i, "a") || format_word_is(v, i, "an"), k;
+    int d;
+    if (!a && !(i > 1 && index_in(format_word(v, i - 1), spans) >= 0 &&
+                format_word_is(v, i - 2, "the")))
+        return 0;
+    if ((d = format_pair_at(v, i + a, nouns, &k)) < 0 || !format_word_is(v, i + a + k, "and") ||
+        !format_word_is(v, i + a + k + 1, "a") || !format_word_is(v, i + a + k + 2, "half"))
+        return 0;
+    int rc = sbuf_printf(out, "1.5 %s", nouns[d][1]);
+    return rc < 0 ? rc : (long)(a + k + 3);
+}
+
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
  * makes it a time), the hour in *hour; 0 when none. The part of the day
  * is not checked. */
@@ -2679,7 +2769,15 @@ static long hour_of_day_at(const format_view *v, size_t i, sbuf *out)
 {
     long hour;
     size_t kp, k = hour_of_day_len(v, i, &hour);
-    if (!k || format_phrase_at(v, i + k, day_parts, &kp) < 0)
+    /* an hour said alone after "at" where the sentence ends or goes on
+     * with "and": "for the scope at eight" -> "at 8" (stated since session
+     * 52, "start the infusion at eight"; written in session 58, blind23),
+     * not a value's ("the anion gap is low at seven") */
+    bool at_last = k == 1 && format_word_is(v, i - 1, "at") &&
+                   (i + k == v->n || format_word_is(v, i + k, "and") ||
+                    format_word_is(v, i + k, "period") || format_word_is(v, i + k, "comma")) &&
+                   !value_reported_before(v, i - 1, true);
+    if (!k || (!at_last && format_phrase_at(v, i + k, day_parts, &kp) < 0))
         return 0;
     int rc = sbuf_printf(out, "%ld", hour);
     return rc < 0 ? rc : (long)k;
@@ -3321,6 +3419,12 @@ static bool date_cue_before(const format_view *v, size_t i)
     static const char *const on_cues[] = {"born",  "admitted",  "discharged", "seen",
                                           "admit", "discharge", NULL};
     static const char *const cues[] = {"born", "dated", "date", "dob", "birth", NULL};
+    /* a filler between the cue and the date says nothing ("date of birth
+     * uh four nine nineteen fifty one" -> 4/9/1951; session 58, blind23:
+     * "49 1951") */
+    bool filler;
+    while (i > 0 && i - 1 > v->floor && format_correction_at(v, i - 1, &filler) == 1 && filler)
+        i--;
     if (i == 0)
         return false;
     if (format_word_is(v, i - 1, "on"))
@@ -3490,17 +3594,32 @@ static long weekday_date_at(const format_view *v, size_t i, sbuf *out)
 /* True when the number s said at i ends in "hundred" or "thousand" and a
  * count 2 to 9 that "times" and a period ("a day", "daily", "per week")
  * follow: s is read again without the count. */
+/* Singular nouns one dose or supply is counted in: "one" said before one
+ * of them counts it ("one tab", "one refill"), never a hundred's units. */
+static const char *const single_count_nouns[] = {"tablet", "tab",   "capsule", "puff",
+                                                 "drop",   "spray", "refill",  "vial",
+                                                 "patch",  "amp",   "pill",    NULL};
+
 static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *s)
 {
     size_t j = i + s->k;
     long count = unit_at(v, j - 1);
-    if (s->k < 3 || s->digits || count < 2 || count > 9 || !format_word_is(v, j, "times") ||
+    if (s->k < 3 || s->digits || count < 1 || count > 9 ||
         !(format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand")))
         return false;
-    bool period = format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
-                  ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
-                   (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week")));
-    if (!period)
+    bool period = format_word_is(v, j, "times") &&
+                  (format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
+                   ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
+                    (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week"))));
+    /* "one" before a singular counted noun counts it: a number above one
+     * would have the plural ("metformin five hundred one tab twice daily"
+     * -> "500 1 tab", it was "501 tab"); and a count joined by "or" to
+     * another that counts ("ibuprofen four hundred three or four times a
+     * day" -> "400 3 or 4 times a day", it was "403 or 4"; session 58,
+     * blind23) */
+    bool single = count == 1 && index_in(format_word(v, j), single_count_nouns) >= 0;
+    bool either = count >= 2 && format_word_is(v, j, "or") && or_counted(v, j);
+    if (!(count >= 2 && period) && !single && !either)
         return false;
     format_view head = *v;
     head.n = j - 1;
@@ -3583,12 +3702,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
         (end = fraction_at(v, i, out)) || (end = article_fraction_at(v, i, out)) ||
+        (end = and_a_half_at(v, i, out)) ||
         (end = hour_of_day_at(v, i, out)) || (end = cylinder_at(v, i, out)) ||
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
-        (end = schedule_list_at(v, i, out)))
+        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -3667,13 +3787,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (i > 1 && format_word_is(v, i - 1, "than") &&
                    (format_word_is(v, i - 2, "greater") || format_word_is(v, i - 2, "less"))) ||
                   /* a threshold of a value said by name: "transfuse for
-                   * a hemoglobin under seven", "an i n r below two" ->
-                   * "7", "2" (session 58, blind22) */
-                  (i > 1 &&
-                   (format_word_is(v, i - 1, "under") || format_word_is(v, i - 1, "below") ||
-                    format_word_is(v, i - 1, "above")) &&
+                   * a hemoglobin under seven" (session 58, blind22); and
+                   * any threshold, as "less than": "if the hemoglobin
+                   * drops below seven", "keep potassium above four"
+                   * (session 58, blind23; not "one of") */
+                  (i > 1 && format_word_is(v, i - 1, "under") &&
                    (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                     spelled_before(v, i - 1)) &&
+                   !format_word_is(v, j, "of")) ||
+                  ((format_word_is(v, i - 1, "below") || format_word_is(v, i - 1, "above")) &&
                    !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||

@@ -719,6 +719,12 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
         /* "x q r five five one zero": letters, then digits only (not
          * "c d four count", "p t two n one") */
         return REDACT_ID;
+    /* values said in a row after a pressure's "over", none of them digit
+     * by digit ("vitals one eighteen over sixty four eighty eight sixteen":
+     * the diastolic, the pulse, the rate; session 58, blind23: [ID]) */
+    if (plain && !s->digitwise && s->a > 1 && is(c, s->a - 1, "over") &&
+        redact_is_number_word(c, s->a - 2))
+        return -1;
     if (plain && s->digits >= 10)
         return REDACT_PHONE;
     if (plain && s->digits >= 5)

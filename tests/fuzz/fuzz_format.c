@@ -94,12 +94,12 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
 }
 
 /* True when word i may correct the value before it with smart formatting
- * on (a filler, "i mean", or "sorry", "no", "actually":
+ * on (a filler, "i mean", or "sorry", "no", "actually", "correction":
  * docs/FORMATTING.md), and so remove it as "scratch that" does. */
 static bool corrects(const asr_word *w, size_t n, size_t i)
 {
-    static const char *const words[] = {"uh",  "um",    "uhm", "umm",     "uhh",
-                                        "erm", "sorry", "no",  "actually"};
+    static const char *const words[] = {"uh", "um",    "uhm", "umm",      "uhh",
+                                        "erm", "sorry", "no", "actually", "correction"};
     for (size_t f = 0; f < sizeof(words) / sizeof(words[0]); f++)
         if (!strcmp(w[i].text, words[f]))
             return true;

@@ -4400,6 +4400,33 @@ static void test_blind22_units(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count said right after a round hundred is the count of what follows,
+ * not the hundred's units, when "one" goes before a singular counted noun
+ * or the count is joined by "or" to another that counts (session 58,
+ * blind23: "five hundred one tab" was "501 tab", "four hundred three or
+ * four times a day" "403 or 4"); "tab" and "refill" count as "tabs" and
+ * "refills" do. */
+static void test_blind23_count_after_hundred(void **state)
+{
+    static const char *const cases[][2] = {
+        {"metformin five hundred one tab twice daily", "Metformin 500 1 tab twice daily."},
+        {"metformin five hundred one tablet twice daily", "Metformin 500 1 tablet twice daily."},
+        {"ibuprofen four hundred three or four times a day for his knees",
+         "Ibuprofen 400 3 or 4 times a day for his knees."},
+        {"with one refill", "With 1 refill."},
+        {"one hundred one tablets", "101 tablets."},
+        {"two thousand one patients", "2001 patients."},
+        {"six hundred three or four", "603 or four."},
+        {"ibuprofen four hundred three times a day", "Ibuprofen 400 3 times a day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "metformin five hundred one tab twice daily",
+        "ibuprofen four hundred three or four times a day for his knees",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* "thirty second" before a noun with no "the", possessive or month before
  * it is a time (blind22, session 58: "thirty second chair stand" was
  * `32nd chair stand`); the ordinal stays where one is said. */
@@ -4430,6 +4457,32 @@ static void test_blind22_second_time(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A day, week, month, year, hour or pack and a half after its article,
+ * or after "the past", "the last" or "the next", is 1.5 of them (session
+ * 58, blind23: "for a week and a half", "for the past day and a half"
+ * stayed words, as blind21's "a pack and a half a day" did). */
+static void test_blind23_and_a_half(void **state)
+{
+    static const char *const cases[][2] = {
+        {"naproxen with food for a week and a half", "Naproxen with food for 1.5 weeks."},
+        {"diarrhea for the past day and a half", "Diarrhea for the past 1.5 days."},
+        {"he smokes a pack and a half a day", "He smokes 1.5 packs a day."},
+        {"it lasted an hour and a half", "It lasted 1.5 hours."},
+        {"over the next month and a half", "Over the next 1.5 months."},
+        {"a day and half", "A day and half."},
+        {"the day and a half", "The day and a half."},
+        {"give a half", "Give a half."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "naproxen with food for a week and a half",
+        "diarrhea for the past day and a half",
+        "he smokes a pack and a half a day",
+        "it lasted an hour and a half",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* The days or weeks of a schedule listed after "on days" or "at weeks"
  * (blind22, session 58: "at weeks zero two and six" was `weeks 02 and
  * six`, "on days one and eight" stayed words). */
@@ -4448,6 +4501,34 @@ static void test_blind22_schedule_lists(void **state)
     static const char *const spoken[] = {
         "cisplatin on days one and eight",
         "infliximab at weeks zero two and six and then every eight weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "q" and a dosing interval said without "hours" is the frequency where
+ * the order goes on or ends (session 58, blind23: "i v q six p r n" was
+ * "IVQ 6 PRN", "i v q twenty four" "IVQ 24"); an interval no schedule
+ * uses, or a word after it that continues a phrase, stays. */
+static void test_blind23_q_bare(void **state)
+{
+    static const char *const cases[][2] = {
+        {"promethazine twelve point five i v q six p r n", "Promethazine 12.5 IV q6h PRN."},
+        {"ceftriaxone one gram i v q twenty four", "Ceftriaxone 1 g IV q24h."},
+        {"ondansetron four milligrams q eight as needed", "Ondansetron 4 mg q8h as needed."},
+        {"morphine two milligrams q two while awake", "Morphine 2 mg q2h while awake."},
+        {"q six to eight hours", "Q6-8h."},
+        {"q five", "Q five."},
+        {"q six as well", "Q six as well."},
+        {"heparin five thousand units sub q three times a day",
+         "Heparin 5000 units sub q 3 times a day."},
+        {"sub q two and a half", "Sub q 2.5."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "promethazine twelve point five i v q six p r n",
+        "ceftriaxone one gram i v q twenty four",
+        "ondansetron four milligrams q eight as needed",
+        "q six to eight hours",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4472,13 +4553,40 @@ static void test_blind22_spelled_id(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A clock said after a time cue before "tomorrow" or "yesterday" and a
+ * part of the day is a time, as before "this morning" (session 58,
+ * blind23: "around five thirty tomorrow morning" was "530"), and so after
+ * a value word that an ordinal makes a noun ("the fourth dose around five
+ * thirty"). */
+static void test_blind23_tomorrow_morning(void **state)
+{
+    static const char *const cases[][2] = {
+        {"check a trough around five thirty tomorrow morning",
+         "Check a trough around 5:30 tomorrow morning."},
+        {"she called around nine yesterday evening", "She called around 9 yesterday evening."},
+        {"blood sugar was about two fifty yesterday morning",
+         "Blood sugar was about 250 yesterday morning."},
+        {"check a trough before the fourth dose around five thirty tomorrow morning",
+         "Check a trough before the fourth dose around 5:30 tomorrow morning."},
+        {"give the next dose at seven thirty", "Give the next dose at 7:30."},
+        {"the dose around five hundred this morning", "The dose around 500 this morning."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "check a trough around five thirty tomorrow morning",
+        "she called around nine yesterday evening",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A threshold said after a value's name (blind22, session 58: "for a
  * hemoglobin under seven" stayed a word). */
 static void test_blind22_thresholds(void **state)
 {
     static const char *const cases[][2] = {
         {"transfuse for a hemoglobin under seven", "Transfuse for a hemoglobin under 7."},
-        {"hold if the potassium is above five", "Hold if the potassium is above five."},
+        /* "above" and "below" are a threshold wherever said (blind23) */
+        {"hold if the potassium is above five", "Hold if the potassium is above 5."},
         {"potassium above five", "Potassium above 5."},
         {"i n r below two", "INR below 2."},
         {"platelets under one of the lines", "Platelets under one of the lines."},
@@ -4490,6 +4598,30 @@ static void test_blind22_thresholds(void **state)
     static const char *const spoken[] = {
         "transfuse for a hemoglobin under seven",
         "i n r below two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* An hour said alone after "at" where the sentence ends or goes on with
+ * "and" is the hour in digits, as stated since session 52 ("start the
+ * infusion at eight"; session 58, blind23: "for the scope at eight" kept
+ * "eight"); not a value's ("low at seven") nor before another word. */
+static void test_blind23_at_hour_last(void **state)
+{
+    static const char *const cases[][2] = {
+        {"keep him n p o after midnight for the scope at eight",
+         "Keep him NPO after midnight for the scope at 8."},
+        {"start the infusion at eight", "Start the infusion at 8."},
+        {"give it at eight and then again at four", "Give it at 8 and then again at 4."},
+        {"the anion gap is mildly low at seven", "The anion gap is mildly low at seven."},
+        {"apgars eight and nine at one and five minutes", "Apgars 8 and 9 at 1 and 5 minutes."},
+        {"at eight people", "At eight people."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "keep him n p o after midnight for the scope at eight",
+        "give it at eight and then again at four",
+        "the anion gap is mildly low at seven",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4510,6 +4642,25 @@ static void test_blind22_size_exchange(void **state)
     static const char *const spoken[] = {
         "a size six cuffless trach changed today",
         "therapeutic plasma exchange three of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A filler between a date's cue and a date said in numbers leaves the
+ * cue its date (session 58, blind23: "date of birth uh four nine
+ * nineteen fifty one" was "49 1951"). */
+static void test_blind23_date_after_filler(void **state)
+{
+    static const char *const cases[][2] = {
+        {"date of birth uh four nine nineteen fifty one", "Date of birth 4/9/1951."},
+        {"date of birth um uh oh three oh four nineteen fifty two", "Date of birth 03/04/1952."},
+        {"born on uh three twelve fifty four", "Born on 3/12/54."},
+        {"uh four nine nineteen fifty one", "49 1951."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "date of birth uh four nine nineteen fifty one",
+        "born on uh three twelve fifty four",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4555,6 +4706,85 @@ static void test_blind22_sensitivity_factor(void **state)
     CHECK(cases);
     static const char *const spoken[] = {
         "insulin sensitivity factor one to forty five and target glucose one ten to one twenty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A value said with its point unsaid after a name that makes it a
+ * decimal, its whole part in the value's range and one digit after it
+ * (session 58, blind23: "temp ninety eight six" was "98 six", "potassium
+ * three six" "36", "white count eleven six hemoglobin twelve one" "11
+ * six", "12 one"); a unit, count or another number after the digit, or
+ * a whole part out of range, leaves the words as before. */
+static void test_blind23_unsaid_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"temp ninety eight six", "Temp 98.6."},
+        {"temperature thirty seven nine", "Temperature 37.9."},
+        {"sodium one thirty two potassium three six bicarb twenty four",
+         "Sodium 132 potassium 3.6 bicarb 24."},
+        {"c b c white count eleven six hemoglobin twelve one platelets three oh two",
+         "CBC white count 11.6 hemoglobin 12.1 platelets 302."},
+        {"mag one nine", "Mag 1.9."},
+        {"temp one oh one", "Temp 101."},
+        {"potassium three six hours ago", "Potassium 36 hours ago."},
+        {"potassium three to four", "Potassium 3-4."},
+        {"hemoglobin twelve one week ago", "Hemoglobin 12 1 week ago."},
+        {"cell count five two", "Cell count 52."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "temp ninety eight six",
+        "sodium one thirty two potassium three six bicarb twenty four",
+        "c b c white count eleven six hemoglobin twelve one platelets three oh two",
+        "potassium three six hours ago",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A number after "below" or "above" is a threshold written in digits,
+ * as after "less than" (session 58, blind23: "drops below seven" kept
+ * "seven"); not before "of". */
+static void test_blind23_threshold(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two units packed red cells if the hemoglobin drops below seven",
+         "2 units packed red cells if the hemoglobin drops below 7."},
+        {"keep potassium above four and magnesium above two",
+         "Keep potassium above 4 and magnesium above 2."},
+        {"the lesion sits above one of the ribs", "The lesion sits above one of the ribs."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "keep potassium above four and magnesium above two",
+        "the lesion sits above one of the ribs",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "no wait", "no make that" and "correction" between a value and a
+ * value said again correct it, as "no" and "sorry" do (session 58,
+ * blind23: "ninety two no wait eighty two" was "92 no wait 82", a wrong
+ * value left beside the right one); before anything else they stay. */
+static void test_blind23_more_corrections(void **state)
+{
+    static const char *const cases[][2] = {
+        {"resting heart rate was ninety two no wait eighty two and regular",
+         "Resting heart rate was 82 and regular."},
+        {"weight seventy nine kilos correction seventy seven point five kilos", "Weight 77.5 kg."},
+        {"give ten no make that five milligrams of oxycodone", "Give 5 mg of oxycodone."},
+        {"the dose is eight seventy five no wait five hundred milligrams",
+         "The dose is 500 mg."},
+        {"there was no wait in the e d", "There was no wait in the ED."},
+        {"no correction was needed", "No correction was needed."},
+        {"no make", "No make."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "resting heart rate was ninety two no wait eighty two and regular",
+        "weight seventy nine kilos correction seventy seven point five kilos",
+        "give ten no make that five milligrams of oxycodone",
+        "there was no wait in the e d",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4669,6 +4899,15 @@ int main(void)
         cmocka_unit_test(test_blind22_size_exchange),
         cmocka_unit_test(test_blind22_names),
         cmocka_unit_test(test_blind22_sensitivity_factor),
+        cmocka_unit_test(test_blind23_count_after_hundred),
+        cmocka_unit_test(test_blind23_and_a_half),
+        cmocka_unit_test(test_blind23_q_bare),
+        cmocka_unit_test(test_blind23_tomorrow_morning),
+        cmocka_unit_test(test_blind23_at_hour_last),
+        cmocka_unit_test(test_blind23_date_after_filler),
+        cmocka_unit_test(test_blind23_unsaid_point),
+        cmocka_unit_test(test_blind23_threshold),
+        cmocka_unit_test(test_blind23_more_corrections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -625,6 +625,18 @@ static void test_blind22_clinical_names(void **state)
     expect("nurse colon called", "nurse [NAME] called");
     expect("doctor shiley will call", "doctor [NAME] will call");
     expect("mister wong was seen", "mister [NAME] was seen");
+/* blind23 (session 58): vitals said in a row after a blood pressure's
+ * "over" are values, no identifier; a cue or digits said one by one still
+ * make one. */
+static void test_blind23_vitals_in_a_row(void **state)
+{
+    expect("vitals one eighteen over sixty four eighty eight sixteen and ninety six percent",
+           "vitals one eighteen over sixty four eighty eight sixteen and ninety six percent");
+    expect("one twenty over seventy two ninety eight eighteen",
+           "one twenty over seventy two ninety eight eighteen");
+    expect("one twenty over eighty mrn four four five six seven eight nine",
+           "one twenty over eighty mrn [ID]");
+    expect("sixty four eighty eight sixteen", "[ID]");
 }
 
 static void test_dates(void **state)
@@ -1164,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_unlisted_first_names),
         cmocka_unit_test(test_eponym_noun_is_a_name),
         cmocka_unit_test(test_blind22_clinical_names),
+        cmocka_unit_test(test_blind23_vitals_in_a_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
