@@ -2027,6 +2027,7 @@ static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
 static bool homophone_grade_open(const format_view *v, size_t i);
+static bool article_and_half_open(const format_view *v, size_t i);
 
 /* True when "or" or "and" at j and the words after it may still join a
  * number to the one before: the words run out after the conjunction or
@@ -2044,7 +2045,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
     spoken_num s;
     if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i))
+        point_heard_open(v, i) || article_and_half_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2507,6 +2508,38 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
+/* One and a half of a counted noun said with its article: "a pack and a
+ * half a day" -> "1.5 packs a day", as "one and a half packs" is written
+ * (session 58; it stayed words); "a year and a half ago" -> "1.5 years
+ * ago". */
+static const char *const and_half_nouns[] = {"pack", "tablet", "capsule", "hour",   "day",
+                                             "week", "month",  "year",    "minute", NULL};
+
+static long article_and_half_at(const format_view *v, size_t i, sbuf *out)
+{
+    const char *const *nouns = and_half_nouns;
+    if ((!format_word_is(v, i, "a") && !format_word_is(v, i, "an")) ||
+        index_in(format_word(v, i + 1), nouns) < 0 || !format_word_is(v, i + 2, "and") ||
+        !format_word_is(v, i + 3, "a") || !format_word_is(v, i + 4, "half"))
+        return 0;
+    int rc = sbuf_printf(out, "1.5 %ss", format_word(v, i + 1));
+    return rc < 0 ? rc : 5;
+}
+
+/* True when the words from i are the start of article_and_half_at's and
+ * run out before "half": a stream holds them. */
+static bool article_and_half_open(const format_view *v, size_t i)
+{
+    static const char *const rest[] = {"and", "a", "half"};
+    if ((!format_word_is(v, i, "a") && !format_word_is(v, i, "an")) || i + 1 >= v->n ||
+        index_in(format_word(v, i + 1), and_half_nouns) < 0 || i + 5 <= v->n)
+        return false;
+    for (size_t d = 0; i + 2 + d < v->n; d++)
+        if (!format_word_is(v, i + 2 + d, rest[d]))
+            return false;
+    return true;
+}
+
 /* The words of an hour of hour_of_day_at at i (1 to 12 after a word that
  * makes it a time), the hour in *hour; 0 when none. The part of the day
  * is not checked. */
@@ -2950,29 +2983,130 @@ static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sb
 
 /* Combination products whose strengths are said as two numbers
  * ("suboxone eight two milligrams": 8 mg of buprenorphine, 2 mg of
- * naloxone). */
-static const char *const combination_drugs[] = {"suboxone",
-                                                "zubsolv",
-                                                "buprenorphine naloxone",
-                                                "buprenorphine and naloxone",
-                                                "percocet",
-                                                "oxycodone acetaminophen",
-                                                "norco",
-                                                "vicodin",
-                                                "hydrocodone acetaminophen",
-                                                "augmentin",
-                                                "amoxicillin clavulanate",
-                                                "bactrim",
-                                                "sulfamethoxazole trimethoprim",
-                                                "sinemet",
-                                                "carbidopa levodopa",
-                                                "advair",
-                                                "fluticasone salmeterol",
-                                                "symbicort",
-                                                "budesonide formoterol",
-                                                "entresto",
-                                                "sacubitril valsartan",
-                                                NULL};
+ * naloxone), each with the strengths it is sold in (US labels):
+ * "percocet five three twenty five" can only be 5/325,
+ * which the words alone do not say ("five three" is also 53). */
+static const struct {
+    const char *name;
+    const char *const strengths[10];
+} combinations[] = {
+    {"suboxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"buprenorphine naloxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"buprenorphine and naloxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"zubsolv", {"0.7/0.18", "1.4/0.36", "2.9/0.71", "5.7/1.4", "8.6/2.1", "11.4/2.9"}},
+    {"percocet", {"2.5/325", "5/325", "7.5/325", "10/325"}},
+    {"endocet", {"5/325", "7.5/325", "10/325"}},
+    {"oxycodone acetaminophen", {"2.5/325", "5/325", "7.5/325", "10/325"}},
+    {"norco", {"5/325", "7.5/325", "10/325"}},
+    {"lortab", {"5/325", "7.5/325", "10/325"}},
+    {"vicodin", {"5/300", "7.5/300", "10/300", "5/325", "7.5/325", "10/325"}},
+    {"hydrocodone acetaminophen", {"5/325", "7.5/325", "10/325", "5/300", "7.5/300", "10/300"}},
+    {"ultracet", {"37.5/325"}},
+    {"tramadol acetaminophen", {"37.5/325"}},
+    {"augmentin", {"250/125", "500/125", "875/125", "200/28.5", "400/57", "600/42.9", "1000/62.5"}},
+    {"amoxicillin clavulanate",
+     {"250/125", "500/125", "875/125", "200/28.5", "400/57", "600/42.9", "1000/62.5"}},
+    {"bactrim", {"400/80", "800/160"}},
+    {"sulfamethoxazole trimethoprim", {"400/80", "800/160"}},
+    {"sinemet", {"10/100", "25/100", "25/250", "50/200"}},
+    {"carbidopa levodopa", {"10/100", "25/100", "25/250", "50/200"}},
+    {"advair", {"100/50", "250/50", "500/50", "45/21", "115/21", "230/21"}},
+    {"fluticasone salmeterol", {"100/50", "250/50", "500/50", "45/21", "115/21", "230/21"}},
+    {"symbicort", {"80/4.5", "160/4.5"}},
+    {"budesonide formoterol", {"80/4.5", "160/4.5"}},
+    {"dulera", {"50/5", "100/5", "200/5"}},
+    {"breo", {"100/25", "200/25"}},
+    {"entresto", {"24/26", "49/51", "97/103"}},
+    {"sacubitril valsartan", {"24/26", "49/51", "97/103"}},
+    {"malarone", {"250/100", "62.5/25"}},
+    {"atovaquone proguanil", {"250/100", "62.5/25"}},
+    {"janumet", {"50/500", "50/1000"}},
+    {"sitagliptin metformin", {"50/500", "50/1000"}},
+    {"hyzaar", {"50/12.5", "100/12.5", "100/25"}},
+    {"losartan hydrochlorothiazide", {"50/12.5", "100/12.5", "100/25"}},
+    {"lisinopril hydrochlorothiazide", {"10/12.5", "20/12.5", "20/25"}},
+    {"valsartan hydrochlorothiazide", {"80/12.5", "160/12.5", "160/25", "320/12.5", "320/25"}},
+    {"triamterene hydrochlorothiazide", {"37.5/25", "75/50"}},
+    {"maxzide", {"37.5/25", "75/50"}},
+    {"amlodipine benazepril", {"2.5/10", "5/10", "5/20", "5/40", "10/20", "10/40"}},
+    {"lotrel", {"2.5/10", "5/10", "5/20", "5/40", "10/20", "10/40"}},
+    {"vytorin", {"10/10", "10/20", "10/40", "10/80"}},
+    {"ezetimibe simvastatin", {"10/10", "10/20", "10/40", "10/80"}},
+    {"truvada", {"200/300"}},
+    {"descovy", {"200/25"}},
+    {"emtricitabine tenofovir", {"200/300", "200/25"}},
+    {"kaletra", {"200/50", "100/25"}},
+    {"lopinavir ritonavir", {"200/50", "100/25"}},
+};
+
+#define COMBINATION_COUNT (sizeof(combinations) / sizeof(combinations[0]))
+
+/* The combination product named within three words before i, or -1. */
+static int combination_before(const format_view *v, size_t i)
+{
+    for (size_t p = i > 6 ? i - 6 : 0; p < i; p++)
+        for (size_t c = 0; c < COMBINATION_COUNT; c++) {
+            size_t k;
+            const char *const name[] = {combinations[c].name, NULL};
+            if (format_phrase_at(v, p, name, &k) >= 0 && p + k <= i && p + k + 3 >= i)
+                return (int)c;
+        }
+    return -1;
+}
+
+/* True when a number spans exactly words [i, i + k): a number read with
+ * the words after i + k out of sight. */
+static bool number_of_words(const format_view *v, size_t i, size_t k, spoken_num *s)
+{
+    format_view part = *v;
+    if (i + k > v->n)
+        return false;
+    part.n = i + k;
+    return number_at(&part, i, s) && s->k == k && !s->ordinal;
+}
+
+/* A combination product's two strengths as it is sold, said one after
+ * the other within three words after its name: "percocet five three
+ * twenty five" -> "Percocet 5/325", "atovaquone proguanil two fifty one
+ * hundred milligrams" -> "250/100 mg" (they were "53 25" and "250 100
+ * mg"). The words are split where the two numbers make a strength of the
+ * product's; the unit is written when said. Not before "times" or a time
+ * ("suboxone eight two times a day" stays as the other rules read it). */
+static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const units_said[][2] = {{"milligrams", "mg"},  {"milligram", "mg"},
+                                                {"micrograms", "mcg"}, {"microgram", "mcg"},
+                                                {NULL, NULL}};
+    static const char *const not_after[] = {"times", "time",   "hours", "hour",  "days",
+                                            "day",   "weeks",  "week",  "months", "years",
+                                            "minutes", "to",   "or",    "point", NULL};
+    int c;
+    spoken_num a, b;
+    if (!number_at(v, i, &a) || (c = combination_before(v, i)) < 0)
+        return 0;
+    for (size_t m1 = 1; m1 <= 4; m1++) {
+        if (!number_of_words(v, i, m1, &a))
+            continue;
+        for (size_t m2 = 1; m2 <= 5; m2++) {
+            size_t j = i + m1;
+            if (!number_of_words(v, j, m2, &b))
+                continue;
+            char pair[100];
+            snprintf(pair, sizeof(pair), "%s/%s", a.text, b.text);
+            bool sold = false;
+            for (size_t q = 0; q < 10 && combinations[c].strengths[q] && !sold; q++)
+                sold = !strcmp(combinations[c].strengths[q], pair);
+            if (!sold || index_in(format_word(v, j + m2), not_after) >= 0)
+                continue;
+            size_t k;
+            int u = format_pair_at(v, j + m2, units_said, &k);
+            int rc = u >= 0 ? sbuf_printf(out, "%s %s", pair, units_said[u][1])
+                            : sbuf_append_str(out, pair);
+            return rc < 0 ? rc : (long)(m1 + m2 + (u >= 0 ? k : 0));
+        }
+    }
+    return 0;
+}
 
 /* Two single digits said one by one before a mass unit, within three
  * words after a combination product's name, are its two strengths
@@ -2987,12 +3121,7 @@ static long combination_digits_at(const format_view *v, size_t i, const spoken_n
     if (!s->digits || s->k != 2 || strlen(s->text) != 2 || strchr(s->text, '0') ||
         index_in(format_word(v, i + 2), masses) < 0)
         return 0;
-    bool named = false;
-    for (size_t p = i > 6 ? i - 6 : 0; p < i && !named; p++) {
-        size_t k;
-        named = format_phrase_at(v, p, combination_drugs, &k) >= 0 && p + k <= i && p + k + 3 >= i;
-    }
-    if (!named)
+    if (combination_before(v, i) < 0)
         return 0;
     spoken_num t;
     if (!number_at(v, i + 1, &t))
@@ -3401,11 +3530,13 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = decade_at(v, i, out)) || (end = times_at(v, i, out)) ||
         (end = clock_24_at(v, i, out)) || (end = clock_phrase_at(v, i, out)) ||
         (end = fraction_at(v, i, out)) || (end = article_fraction_at(v, i, out)) ||
+        (end = article_and_half_at(v, i, out)) ||
         (end = hour_of_day_at(v, i, out)) || (end = cylinder_at(v, i, out)) ||
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
+        (end = combination_strengths_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -4170,6 +4170,61 @@ static void test_blind21_cell_counts(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A combination product's two strengths as it is sold, the words split
+ * where they make one of its strengths ("percocet five three twenty
+ * five" was "53 25"). */
+static void test_combination_strengths(void **state)
+{
+    static const char *const cases[][2] = {
+        {"percocet five three twenty five one tablet every six hours",
+         "Percocet 5/325 1 tablet every 6 hours."},
+        {"norco seven point five three twenty five", "Norco 7.5/325."},
+        {"atovaquone proguanil two fifty one hundred milligrams daily",
+         "Atovaquone proguanil 250/100 mg daily."},
+        {"sinemet twenty five one hundred three times a day", "Sinemet 25/100 3 times a day."},
+        {"advair two fifty fifty one puff twice a day", "Advair 250/50 1 puff twice a day."},
+        {"symbicort one sixty four point five micrograms two puffs",
+         "Symbicort 160/4.5 mcg 2 puffs."},
+        {"augmentin eight seventy five one twenty five twice daily",
+         "Augmentin 875/125 twice daily."},
+        {"bactrim eight hundred one sixty", "Bactrim 800/160."},
+        {"hyzaar fifty twelve point five", "Hyzaar 50/12.5."},
+        /* one strength, or numbers no strength of it makes, stay */
+        {"augmentin eight seventy five twice daily", "Augmentin 875 twice daily."},
+        {"percocet five milligrams", "Percocet 5 mg."},
+        {"percocet five to ten milligrams", "Percocet 5-10 mg."},
+        {"sinemet twenty five one hundred times", "Sinemet 25 100 times."},
+        {"aspirin three twenty five milligrams", "Aspirin 325 mg."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "percocet five three twenty five one tablet every six hours",
+        "atovaquone proguanil two fifty one hundred milligrams daily",
+        "symbicort one sixty four point five micrograms two puffs",
+        "sinemet twenty five one hundred times",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* One and a half said with the noun's article ("a pack and a half a day"
+ * stayed words; "one and a half packs" was 1.5 packs). */
+static void test_article_and_half(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he smokes a pack and a half a day", "He smokes 1.5 packs a day."},
+        {"for a year and a half", "For 1.5 years."},
+        {"took a tablet and a half", "Took 1.5 tablets."},
+        {"a pack and a lighter", "A pack and a lighter."},
+        {"a pack and half the box", "A pack and half the box."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he smokes a pack and a half a day",
+        "a pack and a lighter",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4267,6 +4322,8 @@ int main(void)
         cmocka_unit_test(test_blind21_small_angle),
         cmocka_unit_test(test_blind21_numbered_words),
         cmocka_unit_test(test_blind21_cell_counts),
+        cmocka_unit_test(test_combination_strengths),
+        cmocka_unit_test(test_article_and_half),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
