@@ -723,6 +723,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * a counted word) */
                                        {"milliliters per second", "mL/s"},
                                        {"milliliter per second", "mL/s"},
+                                       /* a peak expiratory flow (session
+                                        * 58; "per second" alone may be a
+                                        * second dose) */
+                                       {"liters per second", "L/s"},
                                        {"millimeters per hour", "mm/h"},
                                        {"millimeters an hour", "mm/h"},
                                        {"copies per milliliter", "copies/mL"},
@@ -818,6 +822,47 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        /* a count of millions per
                                         * milliliter ("42 million/mL") */
                                        {"per milliliter", "/mL"},
+                                       /* session 58, the clinical units of
+                                        * UCUM's common list not yet here:
+                                        * a pressure said with the letters
+                                        * of mercury, enzymes per liter as
+                                        * a lab prints them (a dose keeps
+                                        * "units": "units/kg/h"), a white
+                                        * count in thousands per
+                                        * microliter, radioactivity in SI
+                                        * units, a CT's dose-length
+                                        * product, a current (pacing,
+                                        * ECT), a transducer's frequency,
+                                        * a gland's volume, a distance, a
+                                        * length in inches (`5 ft 7 in`),
+                                        * a formula's energy per ounce, an
+                                        * eosinophil count per field */
+                                       {"millimeters of h g", "mmHg"},
+                                       {"millimeters mercury", "mmHg"},
+                                       {"units per liter", "U/L"},
+                                       {"times ten to the third per microliter", "x10^3/µL"},
+                                       {"times ten to the three per microliter", "x10^3/µL"},
+                                       {"times ten to the sixth per microliter", "x10^6/µL"},
+                                       {"times ten to the six per microliter", "x10^6/µL"},
+                                       {"megabecquerels", "MBq"},
+                                       {"megabecquerel", "MBq"},
+                                       {"gigabecquerels", "GBq"},
+                                       {"becquerels", "Bq"},
+                                       {"microcuries", "µCi"},
+                                       {"microcurie", "µCi"},
+                                       {"milligray centimeters", "mGy-cm"},
+                                       {"milligray centimeter", "mGy-cm"},
+                                       {"milliamps", "mA"},
+                                       {"milliamperes", "mA"},
+                                       {"megahertz", "MHz"},
+                                       {"cubic centimeters", "cm3"},
+                                       {"kilometers", "km"},
+                                       {"kilometer", "km"},
+                                       {"inches", "in"},
+                                       {"calories per ounce", "kcal/oz"},
+                                       {"kilocalories per ounce", "kcal/oz"},
+                                       {"eosinophils per high power field", "eosinophils/hpf"},
+                                       {"eos per high power field", "eos/hpf"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -1113,6 +1158,8 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                             * "mmol/mol" */
                                            {"mole", "mol"},
                                            {"microliter", "µL"},
+                                           /* a weekly dose ("15 mg/week") */
+                                           {"week", "week"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -1142,7 +1189,10 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
            strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
            strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
-           strcmp(unit, "W") && strcmp(unit, "ATA");
+           strcmp(unit, "W") && strcmp(unit, "ATA") && strcmp(unit, "mmHg") &&
+           strcmp(unit, "U/L") && strcmp(unit, "mGy-cm") && strcmp(unit, "MHz") &&
+           strcmp(unit, "km") && strcmp(unit, "in") && strcmp(unit, "cm3") &&
+           strcmp(unit, "kcal/oz") && !strstr(unit, "/hpf");
 }
 
 /* True when "from" at j starts the clock time a rate runs from, not a
@@ -1196,6 +1246,28 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
         *k += 2;
         return u->text;
     }
+    /* an amount per a number of hours, as a patch's dose or a urine
+     * collection is written: "twenty one milligrams per twenty four
+     * hours" -> "21 mg/24 h" (session 58; it was "21 mg per 24 hours") */
+    spoken_num h;
+    if (format_word_is(v, i + *k, "per") && number_at(v, i + *k + 1, &h) && !h.ordinal &&
+        !h.digits && !strchr(h.text, '.') && h.value >= 2 &&
+        format_word_is(v, i + *k + 1 + h.k, "hours") && len + strlen(h.text) + 4 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/%s h", h.text);
+        *k += 2 + h.k;
+        return u->text;
+    }
+    /* a clearance per a body surface: "milliliters per minute per one
+     * point seven three square meters" -> "mL/min/1.73 m2" */
+    static const char *const surfaces[] = {"square meters", "meters squared", "m squared", NULL};
+    size_t ks;
+    if (format_word_is(v, i + *k, "per") && number_at(v, i + *k + 1, &h) &&
+        !strcmp(h.text, "1.73") && format_phrase_at(v, i + *k + 1 + h.k, surfaces, &ks) >= 0 &&
+        len + 9 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/1.73 m2");
+        *k += 1 + h.k + ks;
+        return u->text;
+    }
     /* a concentration per an amount of liquid: "one hundred sixty
      * milligrams per five milliliters" is "160 mg/5 mL" */
     spoken_num t;
@@ -1243,6 +1315,11 @@ static bool unit_open_at(const format_view *v, size_t i)
     spoken_num t;
     if (format_word_is(v, i + k, "per") && number_at(v, i + k + 1, &t) &&
         (i + k + 1 + t.k == v->n || format_pair_started(v, i + k + 1 + t.k, units)))
+        return true;
+    /* "per one point | seven three square meters": a number's decimals
+     * still to come (session 58) */
+    if (format_word_is(v, i + k, "per") && number_at(v, i + k + 1, &t) &&
+        format_word_is(v, i + k + 1 + t.k, "point") && i + k + 2 + t.k >= v->n - 1)
         return true;
     return i + k == v->n || (format_word_is(v, i + k, "per") &&
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));

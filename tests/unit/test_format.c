@@ -4225,6 +4225,56 @@ static void test_article_and_half(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Clinical units of UCUM's common list the table did not hold (session
+ * 58), each said as a clinician says it. */
+static void test_units_clinical(void **state)
+{
+    static const char *const cases[][2] = {
+        /* per a number of hours, per a body surface */
+        {"nicotine patch twenty one milligrams per twenty four hours",
+         "Nicotine patch 21 mg/24 h."},
+        {"urine output two liters per twenty four hours", "Urine output 2 L/24 h."},
+        {"e g f r sixty milliliters per minute per one point seven three square meters",
+         "eGFR 60 mL/min/1.73 m2."},
+        {"e g f r sixty milliliters per minute per one point seven three meters squared",
+         "eGFR 60 mL/min/1.73 m2."},
+        {"three hundred milligrams of protein per twenty four hours",
+         "300 mg of protein per 24 hours."},
+        /* per week, per second */
+        {"methotrexate fifteen milligrams per week", "Methotrexate 15 mg/week."},
+        {"peak flow two liters per second", "Peak flow 2 L/s."},
+        /* enzymes, counts, pressure said with the letters */
+        {"a l t forty units per liter", "ALT 40 U/L."},
+        {"heparin eighteen units per kilogram per hour", "Heparin 18 units/kg/h."},
+        {"white count eight point two times ten to the third per microliter",
+         "White count 8.2 x10^3/µL."},
+        {"i c p fifteen millimeters of h g", "ICP 15 mmHg."},
+        /* radioactivity, CT dose, current, frequency, volume, distance */
+        {"four hundred megabecquerels", "400 MBq."},
+        {"fifty microcuries of iodine", "50 µCi of iodine."},
+        {"d l p four hundred milligray centimeters", "DLP 400 mGy-cm."},
+        {"captured at seventy milliamps", "Captured at 70 mA."},
+        {"a seven point five megahertz probe", "A 7.5 MHz probe."},
+        {"prostate volume forty cubic centimeters", "Prostate volume 40 cm3."},
+        {"ran five kilometers", "Ran 5 km."},
+        /* inches, a formula's energy, eosinophils per field */
+        {"neck circumference seventeen and a half inches", "Neck circumference 17.5 in."},
+        {"height five feet seven inches", "Height 5 ft 7 in."},
+        {"feeds twenty four calories per ounce", "Feeds 24 kcal/oz."},
+        {"forty eosinophils per high power field", "40 eosinophils/hpf."},
+        /* no number, no unit */
+        {"the units per liter", "The units per liter."},
+        {"given per twenty four hours", "Given per 24 hours."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "nicotine patch twenty one milligrams per twenty four hours",
+        "e g f r sixty milliliters per minute per one point seven three square meters",
+        "a l t forty units per liter",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4324,6 +4374,7 @@ int main(void)
         cmocka_unit_test(test_blind21_cell_counts),
         cmocka_unit_test(test_combination_strengths),
         cmocka_unit_test(test_article_and_half),
+        cmocka_unit_test(test_units_clinical),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
