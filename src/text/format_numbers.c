@@ -923,7 +923,11 @@ static const char *const value_cues[] = {
      * specimen tube and skeletal maturity's grade ("week 6 of treatment",
      * "dose 1 of 2", "tube 1 red cells", "Risser 2"; session 57,
      * blind21) */
-    "week", "dose", "tube", "risser", NULL};
+    "week", "dose", "tube", "risser",
+    /* a scale's category and scores said in the plural ("Rutherford
+     * category 3", "Apgar scores of 8 and 9"), a scale named by its
+     * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
+    "category", "scores", "vasc", "killip", "fontaine", "rutherford", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -2105,6 +2109,7 @@ static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
 static bool homophone_grade_open(const format_view *v, size_t i);
 static bool article_and_half_open(const format_view *v, size_t i);
+static bool scale_grade_open(const format_view *v, size_t i);
 
 /* True when "or" or "and" at j and the words after it may still join a
  * number to the one before: the words run out after the conjunction or
@@ -2122,7 +2127,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
     spoken_num s;
     if (address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || article_and_half_open(v, i))
+        point_heard_open(v, i) || article_and_half_open(v, i) || scale_grade_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2278,8 +2283,171 @@ bool format_counted_word_at(const format_view *v, size_t i)
     return index_in(format_word(v, i), count_nouns) >= 0 || format_pair_at(v, i, units, &k) >= 0;
 }
 
+/* ---- scales written with Roman numerals or capital letters ------------ */
+
+static const char *const roman_numerals[] = {"0", "I", "II", "III", "IV"};
+
+/* Words that name a cancer, after which a stage is the AJCC's or the
+ * FIGO's, written in Roman numerals ("stage IIB breast cancer"), and
+ * words that make the stage another scale's, written in Arabic ("stage 3
+ * chronic kidney disease", "stage 2 pressure injury"). */
+static const char *const cancer_words[] = {
+    "cancer",    "cancers",   "carcinoma",   "adenocarcinoma", "lymphoma",  "melanoma",
+    "sarcoma",   "myeloma",   "seminoma",    "mesothelioma",   "malignancy", "hodgkin",
+    "hodgkin's", "nsclc",     "leukemia",    NULL};
+static const char *const other_stage_words[] = {
+    "kidney",  "ckd",     "chronic",  "renal",   "pressure", "ulcer",  "injury",   "wound",
+    "sleep",   "labor",   "copd",     "gold",    "heart",    "liver",  "fibrosis", "decubitus",
+    "tanner",  "hypertension", "and", "with",    "or",       NULL};
+
+/* Where a stage's kind is decided in the CANCER_REACH words after it. */
+#define CANCER_REACH 5
+
+/* 1 when a cancer word comes in the CANCER_REACH words from j before any
+ * word of another scale's stage, 0 when none does (or one of those comes
+ * first), -1 when the words run out first (a stream waits). */
+static int cancer_follows(const format_view *v, size_t j)
+{
+    for (size_t d = 0; d < CANCER_REACH; d++) {
+        if (j + d >= v->n)
+            return -1;
+        const char *w = format_word(v, j + d);
+        if (index_in(w, cancer_words) >= 0)
+            return 1;
+        if (index_in(w, other_stage_words) >= 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* The scale whose Roman numerals the value word at i is written in, by
+ * the words before it: 'k' Killip class, 'f' Fontaine stage, 'c' a
+ * cancer's stage named by its system (Ann Arbor, FIGO, AJCC, Lugano,
+ * Rai), 's' a stage that is a cancer's only if a cancer word follows;
+ * 0 none. */
+static int roman_scale_before(const format_view *v, size_t i)
+{
+    static const char *const systems[] = {"arbor", "figo", "ajcc", "lugano", "rai", NULL};
+    if (i < 1)
+        return 0;
+    const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
+    if (!strcmp(w1, "killip") || (!strcmp(w1, "class") && !strcmp(w2, "killip")))
+        return 'k';
+    if (!strcmp(w1, "fontaine") || (!strcmp(w1, "stage") && !strcmp(w2, "fontaine")))
+        return 'f';
+    if (!strcmp(w1, "stage") && index_in(w2, systems) >= 0)
+        return 'c';
+    if (!strcmp(w1, "stage"))
+        return 's';
+    return 0;
+}
+
+/* A stage, class or category written as its scale writes it (session
+ * 58): Roman numerals for the Killip class ("killip class two" -> "Killip
+ * class II"), the Fontaine stage with its lower-case subgroup ("IIb"),
+ * and a cancer's stage with its capital subgroup and FIGO's number ("ann
+ * arbor stage three b" -> "IIIB", "figo stage one b one" -> "IB1", "stage
+ * two a breast cancer" -> "stage IIA breast cancer"; "stage 3 chronic
+ * kidney disease", "stage 2 pressure injury", "CKD stage 3b" stay Arabic,
+ * as NYHA's class does, written "class 2" by the earlier sets); a capital
+ * for a letter grade ("child pugh class b" -> "Child-Pugh class B", "los
+ * angeles grade b" -> "grade B") and BI-RADS 4's subcategory ("b i rads
+ * four a" -> "BI-RADS 4A"). */
+static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
+{
+    int c = level_letter(v, i), rc;
+    /* a letter grade */
+    if (c >= 'a' && c <= 'd' && i >= 1) {
+        const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
+        bool child_pugh = c <= 'c' && (!strcmp(w1, "pugh") ||
+                                       (!strcmp(w1, "class") && !strcmp(w2, "pugh")));
+        bool los_angeles = !strcmp(w1, "grade") && !strcmp(w2, "angeles");
+        bool binet = c <= 'c' && !strcmp(w1, "stage") && !strcmp(w2, "binet");
+        if (child_pugh || los_angeles || binet) {
+            rc = sbuf_printf(out, "%c", c - 'a' + 'A');
+            return rc < 0 ? rc : 1;
+        }
+        return 0;
+    }
+    long n;
+    bool ord;
+    if (below_hundred(v, i, &n, &ord) != 1 || ord || n > 4)
+        return 0;
+    size_t j = i + 1;
+    int sub = level_letter(v, j);
+    /* BI-RADS 4A, 4B, 4C */
+    if (n == 4 && sub >= 'a' && sub <= 'c' && i >= 1 &&
+        (format_word_is(v, i - 1, "rads") ||
+         (format_word_is(v, i - 1, "category") && format_word_is(v, i - 2, "rads"))) &&
+        !level_letter(v, j + 1)) {
+        rc = sbuf_printf(out, "4%c", sub - 'a' + 'A');
+        return rc < 0 ? rc : 2;
+    }
+    int scale = roman_scale_before(v, i);
+    if (!scale || n < 1 || (scale != 'c' && scale != 's' && level_letter(v, j + 1)))
+        return 0;
+    size_t k = 1;
+    char letter = 0, part = 0;
+    if (scale == 'f' && n == 2 && (sub == 'a' || sub == 'b')) {
+        letter = (char)sub;
+        k++;
+    } else if ((scale == 'c' || scale == 's') && sub >= 'a' && sub <= 'c' && !level_letter(v, j + 1)) {
+        letter = (char)(sub - 'a' + 'A');
+        k++;
+    } else if (scale == 'c' && (sub == 'e' || sub == 's') && format_word_is(v, i - 2, "arbor") &&
+               !level_letter(v, j + 1)) {
+        letter = (char)(sub - 'a' + 'A');
+        k++;
+    }
+    if (scale == 's' && cancer_follows(v, i + k) != 1)
+        return 0;
+    /* "a" is the subgroup only where an article cannot be ("stage two a
+     * week ago" stays) */
+    if (letter == 'A' && scale == 'c' && cancer_follows(v, i + k) != 1 && i + k < v->n &&
+        !format_word_is(v, i + k, "disease") && !format_word_is(v, i + k, "with") &&
+        !format_word_is(v, i + k, "and"))
+        return 0;
+    /* FIGO's and the AJCC's numbered subgroup: "IB1", "IIIC2" */
+    long d;
+    bool dord;
+    if (letter && letter != 'E' && letter != 'S' && scale != 'f' &&
+        below_hundred(v, i + k, &d, &dord) == 1 && !dord && d >= 1 && d <= 3 &&
+        !measure_follows(v, i + k) && !format_counted_word_at(v, i + k + 1) &&
+        !number_at(v, i + k + 1, &(spoken_num){0}) && !plural_noun(format_word(v, i + k + 1))) {
+        part = (char)('0' + d);
+        k++;
+    }
+    rc = sbuf_printf(out, "%s", roman_numerals[n]);
+    if (rc == 0 && letter)
+        rc = sbuf_printf(out, "%c", letter);
+    if (rc == 0 && part)
+        rc = sbuf_printf(out, "%c", part);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* True when a stage's value at i waits for the words that say whether it
+ * is a cancer's (scale_grade_at): a stream holds it. */
+static bool scale_grade_open(const format_view *v, size_t i)
+{
+    long n;
+    bool ord;
+    if (below_hundred(v, i, &n, &ord) != 1 || ord || n < 1 || n > 4)
+        return false;
+    int scale = roman_scale_before(v, i);
+    /* a subgroup's letter and FIGO's number may follow */
+    if (scale == 'c' || scale == 'f')
+        return i + 3 >= v->n;
+    if (scale != 's')
+        return false;
+    size_t k = 1 + (level_letter(v, i + 1) ? 1 : 0);
+    return cancer_follows(v, i + k) < 0;
+}
+
 long format_staging_at(const format_view *v, size_t i, sbuf *out)
 {
+    long sg = scale_grade_at(v, i, out);
+    if (sg)
+        return sg;
     static const struct {
         const char letters[4];
         long min[3], max[3];
@@ -3686,6 +3854,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a physeal fracture's type said without "type" ("salter harris
+     * two" -> "Salter-Harris 2"; session 58) */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));
     /* a value word's value with "is" or "was" between: "the potassium
      * is four", "the audit c is six" (the scale's name ends in its letter)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */

@@ -4275,6 +4275,52 @@ static void test_units_clinical(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Scales as their notes write them (session 58): Roman numerals where
+ * the scale is written so, capitals for letter grades, the scale's name
+ * said as words. */
+static void test_scales_roman_letters(void **state)
+{
+    static const char *const cases[][2] = {
+        /* Roman: Killip, Fontaine, a cancer's stage */
+        {"killip class two", "Killip class II."},
+        {"fontaine stage two b", "Fontaine stage IIb."},
+        {"ann arbor stage three b", "Ann Arbor stage IIIB."},
+        {"figo stage one b one", "FIGO stage IB1."},
+        {"stage two b breast cancer", "Stage IIB breast cancer."},
+        {"stage three a melanoma", "Stage IIIA melanoma."},
+        {"stage four colon cancer with liver mets", "Stage IV colon cancer with liver mets."},
+        /* other stages stay Arabic */
+        {"stage two pressure injury", "Stage 2 pressure injury."},
+        {"stage three chronic kidney disease", "Stage 3 chronic kidney disease."},
+        {"c k d stage three a", "CKD stage 3a."},
+        {"tanner stage four", "Tanner stage 4."},
+        {"stage two a week ago", "Stage 2 a week ago."},
+        {"n y h a class two", "NYHA class 2."},
+        /* letter grades, BI-RADS 4's subcategory */
+        {"child pugh class b", "Child-Pugh class B."},
+        {"los angeles grade b esophagitis", "Los Angeles grade B esophagitis."},
+        {"b i rads four a", "BI-RADS 4A."},
+        {"bi rads category four b", "BI-RADS category 4B."},
+        {"kellgren lawrence grade three", "Kellgren-Lawrence grade 3."},
+        /* values after a scale's name, category or scores */
+        {"rutherford category three", "Rutherford category 3."},
+        {"apgar scores of eight and nine", "Apgar scores of 8 and 9."},
+        {"cha two ds two vasc of three", "CHA2DS2-VASc of 3."},
+        {"salter harris two fracture", "Salter-Harris 2 fracture."},
+        {"ti rads five", "TI-RADS 5."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "stage two b breast cancer",
+        "figo stage one b one",
+        "stage three chronic kidney disease",
+        "killip class two",
+        "child pugh class b",
+        "stage four colon cancer with liver mets",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4375,6 +4421,7 @@ int main(void)
         cmocka_unit_test(test_combination_strengths),
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
+        cmocka_unit_test(test_scales_roman_letters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
