@@ -2355,6 +2355,10 @@ static int roman_scale_before(const format_view *v, size_t i)
  * four a" -> "BI-RADS 4A"). */
 static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
 {
+    static const char *const cues[] = {"pugh",  "class", "grade",    "stage",
+                                       "rads",  "category", "killip", "fontaine", NULL};
+    if (i < 1 || index_in(format_word(v, i - 1), cues) < 0)
+        return 0;
     int c = level_letter(v, i), rc;
     /* a letter grade */
     if (c >= 'a' && c <= 'd' && i >= 1) {
@@ -3286,16 +3290,26 @@ static const struct {
 
 #define COMBINATION_COUNT (sizeof(combinations) / sizeof(combinations[0]))
 
-/* The combination product named within three words before i, or -1. */
+/* The combination product named within three words before i, or -1.
+ * Each word is first compared with the names' first words, so a number
+ * with no product before it costs a few string compares a word. */
 static int combination_before(const format_view *v, size_t i)
 {
-    for (size_t p = i > 6 ? i - 6 : 0; p < i; p++)
+    for (size_t p = i > 6 ? i - 6 : 0; p < i; p++) {
+        const char *w = format_word(v, p);
+        size_t len = strlen(w);
+        if (len < 4)
+            continue; /* every name's first word is longer */
         for (size_t c = 0; c < COMBINATION_COUNT; c++) {
+            const char *name = combinations[c].name;
             size_t k;
-            const char *const name[] = {combinations[c].name, NULL};
-            if (format_phrase_at(v, p, name, &k) >= 0 && p + k <= i && p + k + 3 >= i)
+            if (name[0] != w[0] || strncmp(name, w, len) || (name[len] && name[len] != ' '))
+                continue;
+            const char *const one[] = {name, NULL};
+            if (format_phrase_at(v, p, one, &k) >= 0 && p + k <= i && p + k + 3 >= i)
                 return (int)c;
         }
+    }
     return -1;
 }
 
@@ -3327,7 +3341,13 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
                                             "minutes", "to",   "or",    "point", NULL};
     int c;
     spoken_num a, b;
-    if (!number_at(v, i, &a) || (c = combination_before(v, i)) < 0)
+    long first;
+    bool ord;
+    /* two numbers: the word after the first number word is one too (or
+     * "point", "hundred"); called where a number starts at i */
+    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
+          format_word_is(v, i + 1, "hundred")) ||
+        (c = combination_before(v, i)) < 0)
         return 0;
     for (size_t m1 = 1; m1 <= 4; m1++) {
         if (!number_of_words(v, i, m1, &a))
@@ -3780,11 +3800,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = negative_at(v, i, out)) || (end = cranial_nerve_at(v, i, out)) ||
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
-    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
-        (end = combination_strengths_at(v, i, out)))
+    if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
+    if ((end = combination_strengths_at(v, i, out)))
+        return end;
     /* "train of four" names a nerve stimulator's test: its "four" is no
      * value ("train of four four out of four" -> "train of four 4/4") */
     if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
