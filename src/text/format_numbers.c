@@ -2323,8 +2323,8 @@ static int cancer_follows(const format_view *v, size_t j)
 /* The scale whose Roman numerals the value word at i is written in, by
  * the words before it: 'k' Killip class, 'f' Fontaine stage, 'c' a
  * cancer's stage named by its system (Ann Arbor, FIGO, AJCC, Lugano,
- * Rai), 's' a stage that is a cancer's only if a cancer word follows;
- * 0 none. */
+ * Rai), 's' a stage that is a cancer's only if a cancer word follows,
+ * 't' a fetal heart rate tracing's category; 0 none. */
 static int roman_scale_before(const format_view *v, size_t i)
 {
     static const char *const systems[] = {"arbor", "figo", "ajcc", "lugano", "rai", NULL};
@@ -2337,6 +2337,15 @@ static int roman_scale_before(const format_view *v, size_t i)
         return 'f';
     if (!strcmp(w1, "stage") && index_in(w2, systems) >= 0)
         return 'c';
+    /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
+     * is category one", "a category two tracing": "Category I") */
+    static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
+    if (!strcmp(w1, "category") &&
+        (index_in(format_word(v, i + 1), tracings) >= 0 ||
+         (i >= 3 && index_in(format_word(v, i - 3), tracings) >= 0) ||
+         (i >= 4 && index_in(format_word(v, i - 4), tracings) >= 0) ||
+         index_in(w2, tracings) >= 0))
+        return 't';
     if (!strcmp(w1, "stage"))
         return 's';
     return 0;
@@ -2388,7 +2397,12 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
         return rc < 0 ? rc : 2;
     }
     int scale = roman_scale_before(v, i);
-    if (!scale || n < 1 || (scale != 'c' && scale != 's' && level_letter(v, j + 1)))
+    if (scale == 't' && n >= 1 && n <= 3) {
+        rc = sbuf_append_str(out, roman_numerals[n]);
+        return rc < 0 ? rc : 1;
+    }
+    if (!scale || scale == 't' || n < 1 ||
+        (scale != 'c' && scale != 's' && level_letter(v, j + 1)))
         return 0;
     size_t k = 1;
     char letter = 0, part = 0;

@@ -4283,6 +4283,9 @@ static void test_scales_roman_letters(void **state)
     static const char *const cases[][2] = {
         /* Roman: Killip, Fontaine, a cancer's stage */
         {"killip class two", "Killip class II."},
+        {"fetal heart rate tracing is category one with a baseline of one forty",
+         "Fetal heart rate tracing is category I with a baseline of 140."},
+        {"a category two tracing", "A category II tracing."},
         {"fontaine stage two b", "Fontaine stage IIb."},
         {"ann arbor stage three b", "Ann Arbor stage IIIB."},
         {"figo stage one b one", "FIGO stage IB1."},
@@ -4304,6 +4307,7 @@ static void test_scales_roman_letters(void **state)
         {"kellgren lawrence grade three", "Kellgren-Lawrence grade 3."},
         /* values after a scale's name, category or scores */
         {"rutherford category three", "Rutherford category 3."},
+        {"b i rads category three", "BI-RADS category 3."},
         {"apgar scores of eight and nine", "Apgar scores of 8 and 9."},
         {"cha two ds two vasc of three", "CHA2DS2-VASc of 3."},
         {"salter harris two fracture", "Salter-Harris 2 fracture."},
