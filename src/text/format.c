@@ -846,6 +846,7 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"figo", "FIGO"},
                                                {"ajcc", "AJCC"},
                                                {"ann arbor", "Ann Arbor"},
+                                               {"prague", "Prague"},
                                                {"salter harris", "Salter-Harris"},
                                                {"kellgren lawrence", "Kellgren-Lawrence"},
                                                /* eponyms of two or three

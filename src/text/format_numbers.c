@@ -2461,9 +2461,26 @@ static bool scale_grade_open(const format_view *v, size_t i)
     return cancer_follows(v, i + k) < 0;
 }
 
+/* A Barrett's segment's Prague criteria, its circumferential and maximum
+ * lengths in centimeters after "prague": "prague c two m four" ->
+ * "C2M4" (session 58, blind21's; it was "C2 m four"). */
+static long prague_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num c, m;
+    if (i < 1 || !format_word_is(v, i - 1, "prague") || level_letter(v, i) != 'c' ||
+        !number_at(v, i + 1, &c) || c.ordinal || c.digits || strchr(c.text, '.') ||
+        level_letter(v, i + 1 + c.k) != 'm' || !number_at(v, i + 2 + c.k, &m) || m.ordinal ||
+        m.digits || strchr(m.text, '.') || m.value < c.value || m.value > 20)
+        return 0;
+    int rc = sbuf_printf(out, "C%ldM%ld", c.value, m.value);
+    return rc < 0 ? rc : (long)(2 + c.k + m.k);
+}
+
 long format_staging_at(const format_view *v, size_t i, sbuf *out)
 {
     long sg = scale_grade_at(v, i, out);
+    if (sg == 0)
+        sg = prague_at(v, i, out);
     if (sg)
         return sg;
     static const struct {
@@ -3855,8 +3872,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
      * depths, three sites (or six) said digit by digit after "probing
      * depths": "four three five" -> "4-3-5" */
+    /* the Boston bowel preparation score's three segments, 0 to 3 each,
+     * said one by one after "score": "three three two" -> "3-3-2"
+     * (session 58, blind21's; it was "332") */
+    bool boston = s.digits && s.k == 3 && strlen(s.text) == 3 &&
+                  strspn(s.text, "0123") == 3 && i >= 3 && format_word_is(v, i - 1, "score") &&
+                  (format_word_is(v, i - 3, "boston") ||
+                   (i >= 4 && format_word_is(v, i - 4, "boston")));
     if (s.digits && strlen(s.text) == s.k &&
-        ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) ||
+        ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) || boston ||
          ((s.k == 3 || s.k == 6) && !strchr(s.text, '0') && probing_before(v, i)))) {
         for (size_t d = 0; d < s.k; d++) {
             int rc = sbuf_printf(out, d ? "-%c" : "%c", s.text[d]);

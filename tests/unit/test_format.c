@@ -4312,6 +4312,12 @@ static void test_scales_roman_letters(void **state)
         {"cha two ds two vasc of three", "CHA2DS2-VASc of 3."},
         {"salter harris two fracture", "Salter-Harris 2 fracture."},
         {"ti rads five", "TI-RADS 5."},
+        /* a Barrett's segment's Prague criteria, a bowel preparation's
+         * segments */
+        {"barrett's segment prague c two m four with no nodules",
+         "Barrett's segment Prague C2M4 with no nodules."},
+        {"boston bowel prep score three three two", "Boston bowel prep score 3-3-2."},
+        {"boston bowel preparation score of eight", "Boston bowel preparation score of 8."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
@@ -4321,6 +4327,8 @@ static void test_scales_roman_letters(void **state)
         "killip class two",
         "child pugh class b",
         "stage four colon cancer with liver mets",
+        "barrett's segment prague c two m four with no nodules",
+        "boston bowel prep score three three two",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
