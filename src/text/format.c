@@ -848,6 +848,17 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"l i rads", "LI-RADS"},
                                                {"p i rads", "PI-RADS"},
                                                {"o rads", "O-RADS"},
+                                               /* a scale's name said as
+                                                * words (session 58) */
+                                               {"bi rads", "BI-RADS"},
+                                               {"ti rads", "TI-RADS"},
+                                               {"li rads", "LI-RADS"},
+                                               {"figo", "FIGO"},
+                                               {"ajcc", "AJCC"},
+                                               {"ann arbor", "Ann Arbor"},
+                                               {"prague", "Prague"},
+                                               {"salter harris", "Salter-Harris"},
+                                               {"kellgren lawrence", "Kellgren-Lawrence"},
                                                /* eponyms of two or three
                                                 * names, written joined */
                                                {"jackson pratt", "Jackson-Pratt"},
@@ -2201,7 +2212,9 @@ static bool capital_name(const char *w)
 
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
-static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", NULL};
+/* "grade" after a scale's eponym ("los angeles grade", "kellgren lawrence
+ * grade": a first name before it read it as a surname, "Grade"). */
+static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", "grade", NULL};
 
 /* Words before a name, and how a title among them is written. */
 static const char *const titles[][2] = {

@@ -759,6 +759,10 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * a counted word) */
                                        {"milliliters per second", "mL/s"},
                                        {"milliliter per second", "mL/s"},
+                                       /* a peak expiratory flow (session
+                                        * 58; "per second" alone may be a
+                                        * second dose) */
+                                       {"liters per second", "L/s"},
                                        {"millimeters per hour", "mm/h"},
                                        {"millimeters an hour", "mm/h"},
                                        {"copies per milliliter", "copies/mL"},
@@ -865,6 +869,47 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        /* a count of millions per
                                         * milliliter ("42 million/mL") */
                                        {"per milliliter", "/mL"},
+                                       /* session 58, the clinical units of
+                                        * UCUM's common list not yet here:
+                                        * a pressure said with the letters
+                                        * of mercury, enzymes per liter as
+                                        * a lab prints them (a dose keeps
+                                        * "units": "units/kg/h"), a white
+                                        * count in thousands per
+                                        * microliter, radioactivity in SI
+                                        * units, a CT's dose-length
+                                        * product, a current (pacing,
+                                        * ECT), a transducer's frequency,
+                                        * a gland's volume, a distance, a
+                                        * length in inches (`5 ft 7 in`),
+                                        * a formula's energy per ounce, an
+                                        * eosinophil count per field */
+                                       {"millimeters of h g", "mmHg"},
+                                       {"millimeters mercury", "mmHg"},
+                                       {"units per liter", "U/L"},
+                                       {"times ten to the third per microliter", "x10^3/µL"},
+                                       {"times ten to the three per microliter", "x10^3/µL"},
+                                       {"times ten to the sixth per microliter", "x10^6/µL"},
+                                       {"times ten to the six per microliter", "x10^6/µL"},
+                                       {"megabecquerels", "MBq"},
+                                       {"megabecquerel", "MBq"},
+                                       {"gigabecquerels", "GBq"},
+                                       {"becquerels", "Bq"},
+                                       {"microcuries", "µCi"},
+                                       {"microcurie", "µCi"},
+                                       {"milligray centimeters", "mGy-cm"},
+                                       {"milligray centimeter", "mGy-cm"},
+                                       {"milliamps", "mA"},
+                                       {"milliamperes", "mA"},
+                                       {"megahertz", "MHz"},
+                                       {"cubic centimeters", "cm3"},
+                                       {"kilometers", "km"},
+                                       {"kilometer", "km"},
+                                       {"inches", "in"},
+                                       {"calories per ounce", "kcal/oz"},
+                                       {"kilocalories per ounce", "kcal/oz"},
+                                       {"eosinophils per high power field", "eosinophils/hpf"},
+                                       {"eos per high power field", "eos/hpf"},
                                        {NULL, NULL}};
 
 /* Nouns a counted number is written before in digits ("2 tablets",
@@ -932,7 +977,11 @@ static const char *const value_cues[] = {
     "week", "dose", "tube", "risser",
     /* a tube's or glove's size and a course's numbered exchange ("a
      * size 6 trach", "plasma exchange 3 of 5"; session 58, blind22) */
-    "size", "exchange", NULL};
+    "size", "exchange",
+    /* a scale's category and scores said in the plural ("Rutherford
+     * category 3", "Apgar scores of 8 and 9"), a scale named by its
+     * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
+    "category", "scores", "vasc", "killip", "fontaine", "rutherford", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -1197,6 +1246,8 @@ static const char *const per_units[][2] = {{"hour", "h"},
                                             * "mmol/mol" */
                                            {"mole", "mol"},
                                            {"microliter", "µL"},
+                                           /* a weekly dose ("15 mg/week") */
+                                           {"week", "week"},
                                            {NULL, NULL}};
 
 /* A unit as written: the table's form and any "per" parts after it. */
@@ -1226,7 +1277,10 @@ static bool unit_takes_per(const char *unit)
            strcmp(unit, "kb") && strcmp(unit, "dB HL") && strcmp(unit, "daPa") &&
            strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
            strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
-           strcmp(unit, "W") && strcmp(unit, "ATA");
+           strcmp(unit, "W") && strcmp(unit, "ATA") && strcmp(unit, "mmHg") &&
+           strcmp(unit, "U/L") && strcmp(unit, "mGy-cm") && strcmp(unit, "MHz") &&
+           strcmp(unit, "km") && strcmp(unit, "in") && strcmp(unit, "cm3") &&
+           strcmp(unit, "kcal/oz") && !strstr(unit, "/hpf");
 }
 
 /* True when "from" at j starts the clock time a rate runs from, not a
@@ -1287,6 +1341,28 @@ static const char *unit_at_word(const format_view *v, size_t i, size_t *k, writt
         *k += 2;
         return u->text;
     }
+    /* an amount per a number of hours, as a patch's dose or a urine
+     * collection is written: "twenty one milligrams per twenty four
+     * hours" -> "21 mg/24 h" (session 58; it was "21 mg per 24 hours") */
+    spoken_num h;
+    if (format_word_is(v, i + *k, "per") && number_at(v, i + *k + 1, &h) && !h.ordinal &&
+        !h.digits && !strchr(h.text, '.') && h.value >= 2 &&
+        format_word_is(v, i + *k + 1 + h.k, "hours") && len + strlen(h.text) + 4 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/%s h", h.text);
+        *k += 2 + h.k;
+        return u->text;
+    }
+    /* a clearance per a body surface: "milliliters per minute per one
+     * point seven three square meters" -> "mL/min/1.73 m2" */
+    static const char *const surfaces[] = {"square meters", "meters squared", "m squared", NULL};
+    size_t ks;
+    if (format_word_is(v, i + *k, "per") && number_at(v, i + *k + 1, &h) &&
+        !strcmp(h.text, "1.73") && format_phrase_at(v, i + *k + 1 + h.k, surfaces, &ks) >= 0 &&
+        len + 9 < sizeof(u->text)) {
+        snprintf(u->text + len, sizeof(u->text) - len, "/1.73 m2");
+        *k += 1 + h.k + ks;
+        return u->text;
+    }
     /* a concentration per an amount of liquid: "one hundred sixty
      * milligrams per five milliliters" is "160 mg/5 mL" */
     spoken_num t;
@@ -1334,6 +1410,11 @@ static bool unit_open_at(const format_view *v, size_t i)
     spoken_num t;
     if (format_word_is(v, i + k, "per") && number_at(v, i + k + 1, &t) &&
         (i + k + 1 + t.k == v->n || format_pair_started(v, i + k + 1 + t.k, units)))
+        return true;
+    /* "per one point | seven three square meters": a number's decimals
+     * still to come (session 58) */
+    if (format_word_is(v, i + k, "per") && number_at(v, i + k + 1, &t) &&
+        format_word_is(v, i + k + 1 + t.k, "point") && i + k + 2 + t.k >= v->n - 1)
         return true;
     return i + k == v->n || (format_word_is(v, i + k, "per") &&
                              (i + k + 1 == v->n || format_pair_started(v, i + k + 1, per_units)));
@@ -2162,6 +2243,7 @@ static bool address_open_at(const format_view *v, size_t i);
 static bool hour_of_day_open(const format_view *v, size_t i);
 static bool identifier_open_at(const format_view *v, size_t i);
 static bool homophone_grade_open(const format_view *v, size_t i);
+static bool scale_grade_open(const format_view *v, size_t i);
 
 /* True when "or" or "and" at j and the words after it may still join a
  * number to the one before: the words run out after the conjunction or
@@ -2196,7 +2278,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
     spoken_num s;
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i))
+        point_heard_open(v, i) || scale_grade_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2352,8 +2434,206 @@ bool format_counted_word_at(const format_view *v, size_t i)
     return index_in(format_word(v, i), count_nouns) >= 0 || format_pair_at(v, i, units, &k) >= 0;
 }
 
+/* ---- scales written with Roman numerals or capital letters ------------ */
+
+static const char *const roman_numerals[] = {"0", "I", "II", "III", "IV"};
+
+/* Words that name a cancer, after which a stage is the AJCC's or the
+ * FIGO's, written in Roman numerals ("stage IIB breast cancer"), and
+ * words that make the stage another scale's, written in Arabic ("stage 3
+ * chronic kidney disease", "stage 2 pressure injury"). */
+static const char *const cancer_words[] = {
+    "cancer",    "cancers",   "carcinoma",   "adenocarcinoma", "lymphoma",  "melanoma",
+    "sarcoma",   "myeloma",   "seminoma",    "mesothelioma",   "malignancy", "hodgkin",
+    "hodgkin's", "nsclc",     "leukemia",    NULL};
+static const char *const other_stage_words[] = {
+    "kidney",  "ckd",     "chronic",  "renal",   "pressure", "ulcer",  "injury",   "wound",
+    "sleep",   "labor",   "copd",     "gold",    "heart",    "liver",  "fibrosis", "decubitus",
+    "tanner",  "hypertension", "and", "with",    "or",       NULL};
+
+/* Where a stage's kind is decided in the CANCER_REACH words after it. */
+#define CANCER_REACH 5
+
+/* 1 when a cancer word comes in the CANCER_REACH words from j before any
+ * word of another scale's stage, 0 when none does (or one of those comes
+ * first), -1 when the words run out first (a stream waits). */
+static int cancer_follows(const format_view *v, size_t j)
+{
+    for (size_t d = 0; d < CANCER_REACH; d++) {
+        if (j + d >= v->n)
+            return -1;
+        const char *w = format_word(v, j + d);
+        if (index_in(w, cancer_words) >= 0)
+            return 1;
+        if (index_in(w, other_stage_words) >= 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* The scale whose Roman numerals the value word at i is written in, by
+ * the words before it: 'k' Killip class, 'f' Fontaine stage, 'c' a
+ * cancer's stage named by its system (Ann Arbor, FIGO, AJCC, Lugano,
+ * Rai), 's' a stage that is a cancer's only if a cancer word follows,
+ * 't' a fetal heart rate tracing's category; 0 none. */
+static int roman_scale_before(const format_view *v, size_t i)
+{
+    static const char *const systems[] = {"arbor", "figo", "ajcc", "lugano", "rai", NULL};
+    if (i < 1)
+        return 0;
+    const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
+    if (!strcmp(w1, "killip") || (!strcmp(w1, "class") && !strcmp(w2, "killip")))
+        return 'k';
+    if (!strcmp(w1, "fontaine") || (!strcmp(w1, "stage") && !strcmp(w2, "fontaine")))
+        return 'f';
+    if (!strcmp(w1, "stage") && index_in(w2, systems) >= 0)
+        return 'c';
+    /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
+     * is category one", "a category two tracing": "Category I") */
+    static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
+    if (!strcmp(w1, "category") &&
+        (index_in(format_word(v, i + 1), tracings) >= 0 ||
+         (i >= 3 && index_in(format_word(v, i - 3), tracings) >= 0) ||
+         (i >= 4 && index_in(format_word(v, i - 4), tracings) >= 0) ||
+         index_in(w2, tracings) >= 0))
+        return 't';
+    if (!strcmp(w1, "stage"))
+        return 's';
+    return 0;
+}
+
+/* A stage, class or category written as its scale writes it (session
+ * 58): Roman numerals for the Killip class ("killip class two" -> "Killip
+ * class II"), the Fontaine stage with its lower-case subgroup ("IIb"),
+ * and a cancer's stage with its capital subgroup and FIGO's number ("ann
+ * arbor stage three b" -> "IIIB", "figo stage one b one" -> "IB1", "stage
+ * two a breast cancer" -> "stage IIA breast cancer"; "stage 3 chronic
+ * kidney disease", "stage 2 pressure injury", "CKD stage 3b" stay Arabic,
+ * as NYHA's class does, written "class 2" by the earlier sets); a capital
+ * for a letter grade ("child pugh class b" -> "Child-Pugh class B", "los
+ * angeles grade b" -> "grade B") and BI-RADS 4's subcategory ("b i rads
+ * four a" -> "BI-RADS 4A"). */
+static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const cues[] = {"pugh",  "class", "grade",    "stage",
+                                       "rads",  "category", "killip", "fontaine", NULL};
+    if (i < 1 || index_in(format_word(v, i - 1), cues) < 0)
+        return 0;
+    int c = level_letter(v, i), rc;
+    /* a letter grade */
+    if (c >= 'a' && c <= 'd' && i >= 1) {
+        const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
+        bool child_pugh = c <= 'c' && (!strcmp(w1, "pugh") ||
+                                       (!strcmp(w1, "class") && !strcmp(w2, "pugh")));
+        bool los_angeles = !strcmp(w1, "grade") && !strcmp(w2, "angeles");
+        bool binet = c <= 'c' && !strcmp(w1, "stage") && !strcmp(w2, "binet");
+        if (child_pugh || los_angeles || binet) {
+            rc = sbuf_printf(out, "%c", c - 'a' + 'A');
+            return rc < 0 ? rc : 1;
+        }
+        return 0;
+    }
+    long n;
+    bool ord;
+    if (below_hundred(v, i, &n, &ord) != 1 || ord || n > 4)
+        return 0;
+    size_t j = i + 1;
+    int sub = level_letter(v, j);
+    /* BI-RADS 4A, 4B, 4C */
+    if (n == 4 && sub >= 'a' && sub <= 'c' && i >= 1 &&
+        (format_word_is(v, i - 1, "rads") ||
+         (format_word_is(v, i - 1, "category") && format_word_is(v, i - 2, "rads"))) &&
+        !level_letter(v, j + 1)) {
+        rc = sbuf_printf(out, "4%c", sub - 'a' + 'A');
+        return rc < 0 ? rc : 2;
+    }
+    int scale = roman_scale_before(v, i);
+    if (scale == 't' && n >= 1 && n <= 3) {
+        rc = sbuf_append_str(out, roman_numerals[n]);
+        return rc < 0 ? rc : 1;
+    }
+    if (!scale || scale == 't' || n < 1 ||
+        (scale != 'c' && scale != 's' && level_letter(v, j + 1)))
+        return 0;
+    size_t k = 1;
+    char letter = 0, part = 0;
+    if (scale == 'f' && n == 2 && (sub == 'a' || sub == 'b')) {
+        letter = (char)sub;
+        k++;
+    } else if ((scale == 'c' || scale == 's') && sub >= 'a' && sub <= 'c' && !level_letter(v, j + 1)) {
+        letter = (char)(sub - 'a' + 'A');
+        k++;
+    } else if (scale == 'c' && (sub == 'e' || sub == 's') && format_word_is(v, i - 2, "arbor") &&
+               !level_letter(v, j + 1)) {
+        letter = (char)(sub - 'a' + 'A');
+        k++;
+    }
+    if (scale == 's' && cancer_follows(v, i + k) != 1)
+        return 0;
+    /* "a" is the subgroup only where an article cannot be ("stage two a
+     * week ago" stays) */
+    if (letter == 'A' && scale == 'c' && cancer_follows(v, i + k) != 1 && i + k < v->n &&
+        !format_word_is(v, i + k, "disease") && !format_word_is(v, i + k, "with") &&
+        !format_word_is(v, i + k, "and"))
+        return 0;
+    /* FIGO's and the AJCC's numbered subgroup: "IB1", "IIIC2" */
+    long d;
+    bool dord;
+    if (letter && letter != 'E' && letter != 'S' && scale != 'f' &&
+        below_hundred(v, i + k, &d, &dord) == 1 && !dord && d >= 1 && d <= 3 &&
+        !measure_follows(v, i + k) && !format_counted_word_at(v, i + k + 1) &&
+        !number_at(v, i + k + 1, &(spoken_num){0}) && !plural_noun(format_word(v, i + k + 1))) {
+        part = (char)('0' + d);
+        k++;
+    }
+    rc = sbuf_printf(out, "%s", roman_numerals[n]);
+    if (rc == 0 && letter)
+        rc = sbuf_printf(out, "%c", letter);
+    if (rc == 0 && part)
+        rc = sbuf_printf(out, "%c", part);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* True when a stage's value at i waits for the words that say whether it
+ * is a cancer's (scale_grade_at): a stream holds it. */
+static bool scale_grade_open(const format_view *v, size_t i)
+{
+    long n;
+    bool ord;
+    if (below_hundred(v, i, &n, &ord) != 1 || ord || n < 1 || n > 4)
+        return false;
+    int scale = roman_scale_before(v, i);
+    /* a subgroup's letter and FIGO's number may follow */
+    if (scale == 'c' || scale == 'f')
+        return i + 3 >= v->n;
+    if (scale != 's')
+        return false;
+    size_t k = 1 + (level_letter(v, i + 1) ? 1 : 0);
+    return cancer_follows(v, i + k) < 0;
+}
+
+/* A Barrett's segment's Prague criteria, its circumferential and maximum
+ * lengths in centimeters after "prague": "prague c two m four" ->
+ * "C2M4" (session 58, blind21's; it was "C2 m four"). */
+static long prague_at(const format_view *v, size_t i, sbuf *out)
+{
+    spoken_num c, m;
+    if (i < 1 || !format_word_is(v, i - 1, "prague") || level_letter(v, i) != 'c' ||
+        !number_at(v, i + 1, &c) || c.ordinal || c.digits || strchr(c.text, '.') ||
+        level_letter(v, i + 1 + c.k) != 'm' || !number_at(v, i + 2 + c.k, &m) || m.ordinal ||
+        m.digits || strchr(m.text, '.') || m.value < c.value || m.value > 20)
+        return 0;
+    int rc = sbuf_printf(out, "C%ldM%ld", c.value, m.value);
+    return rc < 0 ? rc : (long)(2 + c.k + m.k);
+}
+
 long format_staging_at(const format_view *v, size_t i, sbuf *out)
 {
+    long sg = scale_grade_at(v, i, out);
+    if (sg == 0)
+        sg = prague_at(v, i, out);
+    if (sg)
+        return sg;
     static const struct {
         const char letters[4];
         long min[3], max[3];
@@ -2712,7 +2992,8 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
 
 /* A time or a smoking history and a half, said with its article: "a week
  * and a half", "a day and a half", "an hour and a half", "a pack and a
- * half" -> "1.5 weeks", "1.5 days", "1.5 hours", "1.5 packs" (session 58,
+ * half", "a tablet and a half" -> "1.5 weeks", "1.5 days", "1.5 hours",
+ * "1.5 packs", "1.5 tablets" (session 58,
  * blind23, and blind21's "a pack and a half a day": they stayed words),
  * as "two and a half weeks" is "2.5 weeks"; or after "the past", "the
  * last", "the next", which stay ("for the past day and a half" -> "for
@@ -2722,7 +3003,8 @@ static long and_a_half_at(const format_view *v, size_t i, sbuf *out)
     static const char *const nouns[][2] = {{"day", "days"},   {"week", "weeks"},
                                            {"month", "months"}, {"year", "years"},
                                            {"hour", "hours"}, {"pack", "packs"},
-                                           {NULL, NULL}};
+                                           {"minute", "minutes"}, {"tablet", "tablets"},
+                                           {"capsule", "capsules"}, {NULL, NULL}};
     static const char *const spans[] = {"past", "last", "next", NULL};
     size_t a = format_word_is(v, i, "a") || format_word_is(v, i, "an"), k;
     int d;
@@ -3187,29 +3469,146 @@ static long strengths_at(const format_view *v, size_t i, const spoken_num *s, sb
 
 /* Combination products whose strengths are said as two numbers
  * ("suboxone eight two milligrams": 8 mg of buprenorphine, 2 mg of
- * naloxone). */
-static const char *const combination_drugs[] = {"suboxone",
-                                                "zubsolv",
-                                                "buprenorphine naloxone",
-                                                "buprenorphine and naloxone",
-                                                "percocet",
-                                                "oxycodone acetaminophen",
-                                                "norco",
-                                                "vicodin",
-                                                "hydrocodone acetaminophen",
-                                                "augmentin",
-                                                "amoxicillin clavulanate",
-                                                "bactrim",
-                                                "sulfamethoxazole trimethoprim",
-                                                "sinemet",
-                                                "carbidopa levodopa",
-                                                "advair",
-                                                "fluticasone salmeterol",
-                                                "symbicort",
-                                                "budesonide formoterol",
-                                                "entresto",
-                                                "sacubitril valsartan",
-                                                NULL};
+ * naloxone), each with the strengths it is sold in (US labels):
+ * "percocet five three twenty five" can only be 5/325,
+ * which the words alone do not say ("five three" is also 53). */
+static const struct {
+    const char *name;
+    const char *const strengths[10];
+} combinations[] = {
+    {"suboxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"buprenorphine naloxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"buprenorphine and naloxone", {"2/0.5", "4/1", "8/2", "12/3"}},
+    {"zubsolv", {"0.7/0.18", "1.4/0.36", "2.9/0.71", "5.7/1.4", "8.6/2.1", "11.4/2.9"}},
+    {"percocet", {"2.5/325", "5/325", "7.5/325", "10/325"}},
+    {"endocet", {"5/325", "7.5/325", "10/325"}},
+    {"oxycodone acetaminophen", {"2.5/325", "5/325", "7.5/325", "10/325"}},
+    {"norco", {"5/325", "7.5/325", "10/325"}},
+    {"lortab", {"5/325", "7.5/325", "10/325"}},
+    {"vicodin", {"5/300", "7.5/300", "10/300", "5/325", "7.5/325", "10/325"}},
+    {"hydrocodone acetaminophen", {"5/325", "7.5/325", "10/325", "5/300", "7.5/300", "10/300"}},
+    {"ultracet", {"37.5/325"}},
+    {"tramadol acetaminophen", {"37.5/325"}},
+    {"augmentin", {"250/125", "500/125", "875/125", "200/28.5", "400/57", "600/42.9", "1000/62.5"}},
+    {"amoxicillin clavulanate",
+     {"250/125", "500/125", "875/125", "200/28.5", "400/57", "600/42.9", "1000/62.5"}},
+    {"bactrim", {"400/80", "800/160"}},
+    {"sulfamethoxazole trimethoprim", {"400/80", "800/160"}},
+    {"sinemet", {"10/100", "25/100", "25/250", "50/200"}},
+    {"carbidopa levodopa", {"10/100", "25/100", "25/250", "50/200"}},
+    {"advair", {"100/50", "250/50", "500/50", "45/21", "115/21", "230/21"}},
+    {"fluticasone salmeterol", {"100/50", "250/50", "500/50", "45/21", "115/21", "230/21"}},
+    {"symbicort", {"80/4.5", "160/4.5"}},
+    {"budesonide formoterol", {"80/4.5", "160/4.5"}},
+    {"dulera", {"50/5", "100/5", "200/5"}},
+    {"breo", {"100/25", "200/25"}},
+    {"entresto", {"24/26", "49/51", "97/103"}},
+    {"sacubitril valsartan", {"24/26", "49/51", "97/103"}},
+    {"malarone", {"250/100", "62.5/25"}},
+    {"atovaquone proguanil", {"250/100", "62.5/25"}},
+    {"janumet", {"50/500", "50/1000"}},
+    {"sitagliptin metformin", {"50/500", "50/1000"}},
+    {"hyzaar", {"50/12.5", "100/12.5", "100/25"}},
+    {"losartan hydrochlorothiazide", {"50/12.5", "100/12.5", "100/25"}},
+    {"lisinopril hydrochlorothiazide", {"10/12.5", "20/12.5", "20/25"}},
+    {"valsartan hydrochlorothiazide", {"80/12.5", "160/12.5", "160/25", "320/12.5", "320/25"}},
+    {"triamterene hydrochlorothiazide", {"37.5/25", "75/50"}},
+    {"maxzide", {"37.5/25", "75/50"}},
+    {"amlodipine benazepril", {"2.5/10", "5/10", "5/20", "5/40", "10/20", "10/40"}},
+    {"lotrel", {"2.5/10", "5/10", "5/20", "5/40", "10/20", "10/40"}},
+    {"vytorin", {"10/10", "10/20", "10/40", "10/80"}},
+    {"ezetimibe simvastatin", {"10/10", "10/20", "10/40", "10/80"}},
+    {"truvada", {"200/300"}},
+    {"descovy", {"200/25"}},
+    {"emtricitabine tenofovir", {"200/300", "200/25"}},
+    {"kaletra", {"200/50", "100/25"}},
+    {"lopinavir ritonavir", {"200/50", "100/25"}},
+};
+
+#define COMBINATION_COUNT (sizeof(combinations) / sizeof(combinations[0]))
+
+/* The combination product named within three words before i, or -1.
+ * Each word is first compared with the names' first words, so a number
+ * with no product before it costs a few string compares a word. */
+static int combination_before(const format_view *v, size_t i)
+{
+    for (size_t p = i > 6 ? i - 6 : 0; p < i; p++) {
+        const char *w = format_word(v, p);
+        size_t len = strlen(w);
+        if (len < 4)
+            continue; /* every name's first word is longer */
+        for (size_t c = 0; c < COMBINATION_COUNT; c++) {
+            const char *name = combinations[c].name;
+            size_t k;
+            if (name[0] != w[0] || strncmp(name, w, len) || (name[len] && name[len] != ' '))
+                continue;
+            const char *const one[] = {name, NULL};
+            if (format_phrase_at(v, p, one, &k) >= 0 && p + k <= i && p + k + 3 >= i)
+                return (int)c;
+        }
+    }
+    return -1;
+}
+
+/* True when a number spans exactly words [i, i + k): a number read with
+ * the words after i + k out of sight. */
+static bool number_of_words(const format_view *v, size_t i, size_t k, spoken_num *s)
+{
+    format_view part = *v;
+    if (i + k > v->n)
+        return false;
+    part.n = i + k;
+    return number_at(&part, i, s) && s->k == k && !s->ordinal;
+}
+
+/* A combination product's two strengths as it is sold, said one after
+ * the other within three words after its name: "percocet five three
+ * twenty five" -> "Percocet 5/325", "atovaquone proguanil two fifty one
+ * hundred milligrams" -> "250/100 mg" (they were "53 25" and "250 100
+ * mg"). The words are split where the two numbers make a strength of the
+ * product's; the unit is written when said. Not before "times" or a time
+ * ("suboxone eight two times a day" stays as the other rules read it). */
+static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const units_said[][2] = {{"milligrams", "mg"},  {"milligram", "mg"},
+                                                {"micrograms", "mcg"}, {"microgram", "mcg"},
+                                                {NULL, NULL}};
+    static const char *const not_after[] = {"times", "time",   "hours", "hour",  "days",
+                                            "day",   "weeks",  "week",  "months", "years",
+                                            "minutes", "to",   "or",    "point", NULL};
+    int c;
+    spoken_num a, b;
+    long first;
+    bool ord;
+    /* two numbers: the word after the first number word is one too (or
+     * "point", "hundred"); called where a number starts at i */
+    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
+          format_word_is(v, i + 1, "hundred")) ||
+        (c = combination_before(v, i)) < 0)
+        return 0;
+    for (size_t m1 = 1; m1 <= 4; m1++) {
+        if (!number_of_words(v, i, m1, &a))
+            continue;
+        for (size_t m2 = 1; m2 <= 5; m2++) {
+            size_t j = i + m1;
+            if (!number_of_words(v, j, m2, &b))
+                continue;
+            char pair[100];
+            snprintf(pair, sizeof(pair), "%s/%s", a.text, b.text);
+            bool sold = false;
+            for (size_t q = 0; q < 10 && combinations[c].strengths[q] && !sold; q++)
+                sold = !strcmp(combinations[c].strengths[q], pair);
+            if (!sold || index_in(format_word(v, j + m2), not_after) >= 0)
+                continue;
+            size_t k;
+            int u = format_pair_at(v, j + m2, units_said, &k);
+            int rc = u >= 0 ? sbuf_printf(out, "%s %s", pair, units_said[u][1])
+                            : sbuf_append_str(out, pair);
+            return rc < 0 ? rc : (long)(m1 + m2 + (u >= 0 ? k : 0));
+        }
+    }
+    return 0;
+}
 
 /* Two single digits said one by one before a mass unit, within three
  * words after a combination product's name, are its two strengths
@@ -3224,12 +3623,7 @@ static long combination_digits_at(const format_view *v, size_t i, const spoken_n
     if (!s->digits || s->k != 2 || strlen(s->text) != 2 || strchr(s->text, '0') ||
         index_in(format_word(v, i + 2), masses) < 0)
         return 0;
-    bool named = false;
-    for (size_t p = i > 6 ? i - 6 : 0; p < i && !named; p++) {
-        size_t k;
-        named = format_phrase_at(v, p, combination_drugs, &k) >= 0 && p + k <= i && p + k + 3 >= i;
-    }
-    if (!named)
+    if (combination_before(v, i) < 0)
         return 0;
     spoken_num t;
     if (!number_at(v, i + 1, &t))
@@ -3712,6 +4106,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if (!number_at(v, i, &s))
         return 0;
+    if ((end = combination_strengths_at(v, i, out)))
+        return end;
     /* "train of four" names a nerve stimulator's test: its "four" is no
      * value ("train of four four out of four" -> "train of four 4/4") */
     if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
@@ -3747,8 +4143,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
      * depths, three sites (or six) said digit by digit after "probing
      * depths": "four three five" -> "4-3-5" */
+    /* the Boston bowel preparation score's three segments, 0 to 3 each,
+     * said one by one after "score": "three three two" -> "3-3-2"
+     * (session 58, blind21's; it was "332") */
+    bool boston = s.digits && s.k == 3 && strlen(s.text) == 3 &&
+                  strspn(s.text, "0123") == 3 && i >= 3 && format_word_is(v, i - 1, "score") &&
+                  (format_word_is(v, i - 3, "boston") ||
+                   (i >= 4 && format_word_is(v, i - 4, "boston")));
     if (s.digits && strlen(s.text) == s.k &&
-        ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) ||
+        ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) || boston ||
          ((s.k == 3 || s.k == 6) && !strchr(s.text, '0') && probing_before(v, i)))) {
         for (size_t d = 0; d < s.k; d++) {
             int rc = sbuf_printf(out, d ? "-%c" : "%c", s.text[d]);
@@ -3802,6 +4205,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a physeal fracture's type said without "type" ("salter harris
+     * two" -> "Salter-Harris 2"; session 58) */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));
     /* a value word's value with "is" or "was" between: "the potassium
      * is four", "the audit c is six" (the scale's name ends in its letter)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */

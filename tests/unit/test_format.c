@@ -4400,6 +4400,42 @@ static void test_blind22_units(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A combination product's two strengths as it is sold, the words split
+ * where they make one of its strengths ("percocet five three twenty
+ * five" was "53 25"). */
+static void test_combination_strengths(void **state)
+{
+    static const char *const cases[][2] = {
+        {"percocet five three twenty five one tablet every six hours",
+         "Percocet 5/325 1 tablet every 6 hours."},
+        {"norco seven point five three twenty five", "Norco 7.5/325."},
+        {"atovaquone proguanil two fifty one hundred milligrams daily",
+         "Atovaquone proguanil 250/100 mg daily."},
+        {"sinemet twenty five one hundred three times a day", "Sinemet 25/100 3 times a day."},
+        {"advair two fifty fifty one puff twice a day", "Advair 250/50 1 puff twice a day."},
+        {"symbicort one sixty four point five micrograms two puffs",
+         "Symbicort 160/4.5 mcg 2 puffs."},
+        {"augmentin eight seventy five one twenty five twice daily",
+         "Augmentin 875/125 twice daily."},
+        {"bactrim eight hundred one sixty", "Bactrim 800/160."},
+        {"hyzaar fifty twelve point five", "Hyzaar 50/12.5."},
+        /* one strength, or numbers no strength of it makes, stay */
+        {"augmentin eight seventy five twice daily", "Augmentin 875 twice daily."},
+        {"percocet five milligrams", "Percocet 5 mg."},
+        {"percocet five to ten milligrams", "Percocet 5-10 mg."},
+        {"sinemet twenty five one hundred times", "Sinemet 25 100 times."},
+        {"aspirin three twenty five milligrams", "Aspirin 325 mg."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "percocet five three twenty five one tablet every six hours",
+        "atovaquone proguanil two fifty one hundred milligrams daily",
+        "symbicort one sixty four point five micrograms two puffs",
+        "sinemet twenty five one hundred times",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A count said right after a round hundred is the count of what follows,
  * not the hundred's units, when "one" goes before a singular counted noun
  * or the count is joined by "or" to another that counts (session 58,
@@ -4789,6 +4825,133 @@ static void test_blind23_more_corrections(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* One and a half said with the noun's article ("a pack and a half a day"
+ * stayed words; "one and a half packs" was 1.5 packs). */
+static void test_article_and_half(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he smokes a pack and a half a day", "He smokes 1.5 packs a day."},
+        {"for a year and a half", "For 1.5 years."},
+        {"took a tablet and a half", "Took 1.5 tablets."},
+        {"a pack and a lighter", "A pack and a lighter."},
+        {"a pack and half the box", "A pack and half the box."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he smokes a pack and a half a day",
+        "a pack and a lighter",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Clinical units of UCUM's common list the table did not hold (session
+ * 58), each said as a clinician says it. */
+static void test_units_clinical(void **state)
+{
+    static const char *const cases[][2] = {
+        /* per a number of hours, per a body surface */
+        {"nicotine patch twenty one milligrams per twenty four hours",
+         "Nicotine patch 21 mg/24 h."},
+        {"urine output two liters per twenty four hours", "Urine output 2 L/24 h."},
+        {"e g f r sixty milliliters per minute per one point seven three square meters",
+         "eGFR 60 mL/min/1.73 m2."},
+        {"e g f r sixty milliliters per minute per one point seven three meters squared",
+         "eGFR 60 mL/min/1.73 m2."},
+        {"three hundred milligrams of protein per twenty four hours",
+         "300 mg of protein per 24 hours."},
+        /* per week, per second */
+        {"methotrexate fifteen milligrams per week", "Methotrexate 15 mg/week."},
+        {"peak flow two liters per second", "Peak flow 2 L/s."},
+        /* enzymes, counts, pressure said with the letters */
+        {"a l t forty units per liter", "ALT 40 U/L."},
+        {"heparin eighteen units per kilogram per hour", "Heparin 18 units/kg/h."},
+        {"white count eight point two times ten to the third per microliter",
+         "White count 8.2 x10^3/µL."},
+        {"i c p fifteen millimeters of h g", "ICP 15 mmHg."},
+        /* radioactivity, CT dose, current, frequency, volume, distance */
+        {"four hundred megabecquerels", "400 MBq."},
+        {"fifty microcuries of iodine", "50 µCi of iodine."},
+        {"d l p four hundred milligray centimeters", "DLP 400 mGy-cm."},
+        {"captured at seventy milliamps", "Captured at 70 mA."},
+        {"a seven point five megahertz probe", "A 7.5 MHz probe."},
+        {"prostate volume forty cubic centimeters", "Prostate volume 40 cm3."},
+        {"ran five kilometers", "Ran 5 km."},
+        /* inches, a formula's energy, eosinophils per field */
+        {"neck circumference seventeen and a half inches", "Neck circumference 17.5 in."},
+        {"height five feet seven inches", "Height 5 ft 7 in."},
+        {"feeds twenty four calories per ounce", "Feeds 24 kcal/oz."},
+        {"forty eosinophils per high power field", "40 eosinophils/hpf."},
+        /* no number, no unit */
+        {"the units per liter", "The units per liter."},
+        {"given per twenty four hours", "Given per 24 hours."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "nicotine patch twenty one milligrams per twenty four hours",
+        "e g f r sixty milliliters per minute per one point seven three square meters",
+        "a l t forty units per liter",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Scales as their notes write them (session 58): Roman numerals where
+ * the scale is written so, capitals for letter grades, the scale's name
+ * said as words. */
+static void test_scales_roman_letters(void **state)
+{
+    static const char *const cases[][2] = {
+        /* Roman: Killip, Fontaine, a cancer's stage */
+        {"killip class two", "Killip class II."},
+        {"fetal heart rate tracing is category one with a baseline of one forty",
+         "Fetal heart rate tracing is category I with a baseline of 140."},
+        {"a category two tracing", "A category II tracing."},
+        {"fontaine stage two b", "Fontaine stage IIb."},
+        {"ann arbor stage three b", "Ann Arbor stage IIIB."},
+        {"figo stage one b one", "FIGO stage IB1."},
+        {"stage two b breast cancer", "Stage IIB breast cancer."},
+        {"stage three a melanoma", "Stage IIIA melanoma."},
+        {"stage four colon cancer with liver mets", "Stage IV colon cancer with liver mets."},
+        /* other stages stay Arabic */
+        {"stage two pressure injury", "Stage 2 pressure injury."},
+        {"stage three chronic kidney disease", "Stage 3 chronic kidney disease."},
+        {"c k d stage three a", "CKD stage 3a."},
+        {"tanner stage four", "Tanner stage 4."},
+        {"stage two a week ago", "Stage 2 a week ago."},
+        {"n y h a class two", "NYHA class 2."},
+        /* letter grades, BI-RADS 4's subcategory */
+        {"child pugh class b", "Child-Pugh class B."},
+        {"los angeles grade b esophagitis", "Los Angeles grade B esophagitis."},
+        {"b i rads four a", "BI-RADS 4A."},
+        {"bi rads category four b", "BI-RADS category 4B."},
+        {"kellgren lawrence grade three", "Kellgren-Lawrence grade 3."},
+        /* values after a scale's name, category or scores */
+        {"rutherford category three", "Rutherford category 3."},
+        {"b i rads category three", "BI-RADS category 3."},
+        {"apgar scores of eight and nine", "Apgar scores of 8 and 9."},
+        {"cha two ds two vasc of three", "CHA2DS2-VASc of 3."},
+        {"salter harris two fracture", "Salter-Harris 2 fracture."},
+        {"ti rads five", "TI-RADS 5."},
+        /* a Barrett's segment's Prague criteria, a bowel preparation's
+         * segments */
+        {"barrett's segment prague c two m four with no nodules",
+         "Barrett's segment Prague C2M4 with no nodules."},
+        {"boston bowel prep score three three two", "Boston bowel prep score 3-3-2."},
+        {"boston bowel preparation score of eight", "Boston bowel preparation score of 8."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "stage two b breast cancer",
+        "figo stage one b one",
+        "stage three chronic kidney disease",
+        "killip class two",
+        "child pugh class b",
+        "stage four colon cancer with liver mets",
+        "barrett's segment prague c two m four with no nodules",
+        "boston bowel prep score three three two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -4908,6 +5071,10 @@ int main(void)
         cmocka_unit_test(test_blind23_unsaid_point),
         cmocka_unit_test(test_blind23_threshold),
         cmocka_unit_test(test_blind23_more_corrections),
+        cmocka_unit_test(test_combination_strengths),
+        cmocka_unit_test(test_article_and_half),
+        cmocka_unit_test(test_units_clinical),
+        cmocka_unit_test(test_scales_roman_letters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

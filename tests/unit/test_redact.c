@@ -625,6 +625,8 @@ static void test_blind22_clinical_names(void **state)
     expect("nurse colon called", "nurse [NAME] called");
     expect("doctor shiley will call", "doctor [NAME] will call");
     expect("mister wong was seen", "mister [NAME] was seen");
+}
+
 /* blind23 (session 58): vitals said in a row after a blood pressure's
  * "over" are values, no identifier; a cue or digits said one by one still
  * make one. */
