@@ -3998,10 +3998,23 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
 {
     size_t j = i + s->k;
     long count = unit_at(v, j - 1);
-    if (s->k < 3 || s->digits || count < 1 || count > 9 ||
-        !(format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand")))
+    if (s->digits || count < 1 || count > 9)
         return false;
-    bool period = format_word_is(v, j, "times") &&
+    bool hundred = s->k >= 3 &&
+                   (format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand"));
+    /* a dose in tens and the count of its times a day, said after the
+     * drug ("lasix forty two times a day" is 40, 2 times a day: it was
+     * "42 times a day", the dose lost; "lisinopril twenty one time a
+     * day"), not after a verb or a plural ("he vomited twenty two times
+     * a day", "stools twenty two times a day" stay) */
+    const char *before = i > 0 ? format_word(v, i - 1) : "";
+    size_t nb = strlen(before);
+    bool tens = s->k == 2 && count <= 4 && index_in(format_word(v, j - 2), tens_words) >= 0 &&
+                nb > 2 && before[nb - 1] != 's' && strcmp(before + nb - 2, "ed") &&
+                format_word_is(v, j, count == 1 ? "time" : "times");
+    if (!hundred && !tens)
+        return false;
+    bool period = format_word_is(v, j, count == 1 ? "time" : "times") &&
                   (format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
                    ((format_word_is(v, j + 1, "a") || format_word_is(v, j + 1, "per")) &&
                     (format_word_is(v, j + 2, "day") || format_word_is(v, j + 2, "week"))));
@@ -4013,7 +4026,7 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
      * blind23) */
     bool single = count == 1 && index_in(format_word(v, j), single_count_nouns) >= 0;
     bool either = count >= 2 && format_word_is(v, j, "or") && or_counted(v, j);
-    if (!(count >= 2 && period) && !single && !either)
+    if (!((count >= 2 || tens) && period) && !(hundred && (single || either)))
         return false;
     format_view head = *v;
     head.n = j - 1;

@@ -1781,6 +1781,29 @@ static void test_count_then_strength(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A dose in tens said before the count of its times a day: the count is
+ * no digit of the dose. */
+static void test_tens_dose_then_times(void **state)
+{
+    static const char *const cases[][2] = {
+        {"lasix forty two times a day", "Lasix 40 2 times a day."},
+        {"metoprolol fifty two times daily", "Metoprolol 50 2 times daily."},
+        {"lisinopril twenty one time a day", "Lisinopril 20 one time a day."},
+        {"he vomited twenty two times yesterday", "He vomited 22 times yesterday."},
+        {"he vomited twenty two times a day", "He vomited 22 times a day."},
+        {"stools twenty two times a day", "Stools 22 times a day."},
+        {"lasix forty two milligrams", "Lasix 42 mg."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "lasix forty | two times a day",
+        "lasix forty two | times a day",
+        "lasix forty two times | a day",
+        "lasix forty two times a | day",
+    };
+    assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* The Joint Commission's do-not-use forms are never written: no trailing
  * zero on a dose, no "IU" for a dose, no sulfate's formula. */
 static void test_do_not_use(void **state)
@@ -4971,6 +4994,7 @@ int main(void)
         cmocka_unit_test(test_combination_digits),
         cmocka_unit_test(test_count_then_strength),
         cmocka_unit_test(test_do_not_use),
+        cmocka_unit_test(test_tens_dose_then_times),
         cmocka_unit_test(test_band_from_round_start),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
