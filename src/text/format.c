@@ -3238,6 +3238,18 @@ static const char *const order_ends[] = {
     "qhs",     "qd",      "qod",     "bedtime", "needed", "day",   "night", "morning",
     "evening", "meals",   "minutes", "hours",   "days",   "weeks", NULL};
 
+/* True when a written word, in any case, is an order's end (order_ends:
+ * "daily", "BID", "at bedtime" as one item's text). */
+static bool order_end_text(const char *s)
+{
+    char low[16];
+    size_t n = 0;
+    for (; s[n] && n + 1 < sizeof(low); n++)
+        low[n] = (char)tolower((unsigned char)s[n]);
+    low[n] = '\0';
+    return in_list(low, order_ends);
+}
+
 /* The words of a noun said with no determiner at i before one of
  * the_subject_verbs ("potassium was", "blood sugar this morning was", "c
  * t of the head was", "e k g showed"): one to four words, a run of
@@ -3352,12 +3364,7 @@ static size_t value_subject_at(const fmt *f, size_t i)
     if (!t || t->kind != ITEM_WORD || t->first_word + t->n_words != i)
         return 0;
     const char *s = item_text(f, t), *last = strrchr(s, ' ');
-    char low[16];
-    size_t n = 0;
-    for (; s[n] && n + 1 < sizeof(low); n++)
-        low[n] = (char)tolower((unsigned char)s[n]);
-    low[n] = '\0';
-    if (in_list(low, order_ends))
+    if (order_end_text(s))
         return t->first_word > 0 && format_word_is(v, t->first_word - 1, "of")
                    ? 0 /* "activities of daily living" */
                    : bare_noun_at(v, i);
@@ -3422,15 +3429,10 @@ static bool plan_verb_start_at(const fmt *f, size_t i)
     if (!t || t->kind != ITEM_WORD)
         return false;
     const char *s = item_text(f, t), *slash = strchr(s, '/');
-    char low[16];
-    size_t n = 0;
-    for (; s[n] && n + 1 < sizeof(low); n++)
-        low[n] = (char)tolower((unsigned char)s[n]);
-    low[n] = '\0';
     bool bare = s[0] && strspn(s, "0123456789.,-") == strlen(s), range = false, verb = false;
     for (size_t j = t->first_word; j < t->first_word + t->n_words; j++)
         range = range || format_word_is(v, j, "to") || format_word_is(v, j, "through");
-    if ((!strpbrk(s, "0123456789") && !in_list(low, order_ends)) || (bare && range) ||
+    if ((!strpbrk(s, "0123456789") && !order_end_text(s)) || (bare && range) ||
         (bare && (!strcmp(w, "repeat") || !strcmp(w, "recheck"))) ||
         (slash && isdigit((unsigned char)slash[1])))
         return false;
