@@ -1499,6 +1499,17 @@ static bool range_end(const spoken_num *s)
     return !s->digits || (strlen(s->text) == 3 && s->text[0] != '0' && !strchr(s->text, '.'));
 }
 
+/* True when the word at i is a digit word and a unit or counted noun
+ * follows it: a band's dose said right after the band ("... two hundred
+ * four units"); the unit's words (1 for a counted noun) in *ku. */
+static bool band_dose_at(const format_view *v, size_t i, size_t *ku)
+{
+    written_unit wu;
+    *ku = 1;
+    return unit_at(v, i) >= 1 && (unit_at_word(v, i + 1, ku, &wu) ||
+                                  index_in(format_word(v, i + 1), count_nouns) >= 0);
+}
+
 /* A band of a scale said as a nurse reads it, its dose right after it:
  * "one fifty one to two hundred two units" is 151-200 and 2 units, "two
  * oh one to two fifty four units" 201-250 and 4 units. The band's start
@@ -1509,13 +1520,10 @@ static bool range_end(const spoken_num *s)
 static bool band_end(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      spoken_num *end)
 {
-    size_t last = j + t->k, ku = 1;
-    written_unit wu;
+    size_t last = j + t->k, ku;
     spoken_num next;
     if (s->value < 11 || strchr(s->text, '.') || t->k < 2 || t->digits || t->ordinal ||
-        strchr(t->text, '.') || unit_at(v, last) < 1 ||
-        !(unit_at_word(v, last + 1, &ku, &wu) ||
-          index_in(format_word(v, last + 1), count_nouns) >= 0))
+        strchr(t->text, '.') || !band_dose_at(v, last, &ku))
         return false;
     /* a band that starts where the one before ended, on a round number,
      * when the dose is the next band's ("one fifty to two hundred four
@@ -2265,10 +2273,8 @@ static bool band_open(const format_view *v, size_t i)
     if (!number_at(v, i, &s) || s.value % 50 || !format_word_is(v, i + s.k, "to") ||
         !number_at(v, i + s.k + 1, &t) || t.k < 2)
         return false;
-    size_t last = i + s.k + t.k, ku = 1;
-    written_unit wu;
-    if (unit_at(v, last) < 1 || !(unit_at_word(v, last + 1, &ku, &wu) ||
-                                  index_in(format_word(v, last + 1), count_nouns) >= 0))
+    size_t last = i + s.k + t.k, ku;
+    if (!band_dose_at(v, last, &ku))
         return false;
     return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
 }
@@ -4152,10 +4158,6 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;
     }
-    /* a rule named by its numbers, said digit by digit: "the four two one
-     * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
-     * depths, three sites (or six) said digit by digit after "probing
-     * depths": "four three five" -> "4-3-5" */
     /* the Boston bowel preparation score's three segments, 0 to 3 each,
      * said one by one after "score": "three three two" -> "3-3-2"
      * (session 58, blind21's; it was "332") */
@@ -4163,6 +4165,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   strspn(s.text, "0123") == 3 && i >= 3 && format_word_is(v, i - 1, "score") &&
                   (format_word_is(v, i - 3, "boston") ||
                    (i >= 4 && format_word_is(v, i - 4, "boston")));
+    /* a rule named by its numbers, said digit by digit: "the four two one
+     * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
+     * depths, three sites (or six) said digit by digit after "probing
+     * depths": "four three five" -> "4-3-5" */
     if (s.digits && strlen(s.text) == s.k &&
         ((s.k >= 2 && s.k <= 4 && format_word_is(v, j, "rule")) || boston ||
          ((s.k == 3 || s.k == 6) && !strchr(s.text, '0') && probing_before(v, i)))) {
