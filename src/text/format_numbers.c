@@ -424,7 +424,12 @@ static int homophone_digit(const format_view *v, size_t i)
 static size_t homophone_decimals(const format_view *v, size_t i)
 {
     size_t k = 1, homophones = 0;
+    spoken_num range;
     for (;; k++) {
+        /* "to" after a decimal digit and before a number is a range's
+         * ("two point five to five milligrams": 2.5-5 mg, not 2.525) */
+        if (k > 1 && format_word_is(v, i + k, "to") && number_at(v, i + k + 1, &range))
+            break;
         if (homophone_digit(v, i + k) >= 0)
             homophones++;
         else if (decimal_digit_at(v, i + k, true) < 0)

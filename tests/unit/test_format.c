@@ -2601,6 +2601,9 @@ static void test_homophone_decimals(void **state)
         {"one point for five milligrams", "1.45 mg."},
         {"a one c of nine point too percent", "A1c of 9.2%."},
         {"creatinine one point won milligrams per deciliter", "Creatinine 1.1 mg/dL."},
+        /* "to" after a decimal's digit and before a number: a range */
+        {"olanzapine two point five to five milligrams at night", "Olanzapine 2.5-5 mg at night."},
+        {"one point five to two milligrams", "1.5-2 mg."},
         /* no whole part, no unit after, or a word between: words */
         {"at one point for two days", "At one point for 2 days."},
         {"at one point to be honest", "At one point to be honest."},
@@ -2616,6 +2619,8 @@ static void test_homophone_decimals(void **state)
         "one point for five | milligrams",
         "one point for | five milligrams",
         "at one point for | two days",
+        "two point five to | five milligrams",
+        "one point five | to two milligrams",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
