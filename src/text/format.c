@@ -1515,6 +1515,8 @@ static const char *const compounds[][2] = {
     {"post op", "post-op"},
     /* "pre-treatment glucose" (session 57), as "pre-weight" */
     {"pre treatment", "pre-treatment"},
+    /* methadone's doses taken home, a naloxone kit handed out */
+    {"take home", "take-home"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -3432,6 +3434,10 @@ static bool plan_verb_start_at(const fmt *f, size_t i)
     bool bare = s[0] && strspn(s, "0123456789.,-") == strlen(s), range = false, verb = false;
     for (size_t j = t->first_word; j < t->first_word + t->n_words; j++)
         range = range || format_word_is(v, j, "to") || format_word_is(v, j, "through");
+    /* a count's noun said with "take home" ("has four take home doses")
+     * is no order */
+    if (bare && !strcmp(w, "take") && !strcmp(next, "home"))
+        return false;
     if ((!strpbrk(s, "0123456789") && !order_end_text(s)) || (bare && range) ||
         (bare && (!strcmp(w, "repeat") || !strcmp(w, "recheck"))) ||
         (slash && isdigit((unsigned char)slash[1])))

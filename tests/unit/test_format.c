@@ -4980,6 +4980,23 @@ static void test_scales_roman_letters(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "take home" after a count is the noun's, a take-home dose, and no
+ * order's "take" starting a sentence (blind24, session 59); "take" after
+ * a dose's unit still starts one. */
+static void test_take_home(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he has four take home doses a week", "He has 4 take-home doses a week."},
+        {"she has two take home bottles", "She has 2 take-home bottles."},
+        {"sertraline fifty milligrams daily take with food", "Sertraline 50 mg daily. Take with food."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he has four take home doses a week",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5104,6 +5121,7 @@ int main(void)
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
+        cmocka_unit_test(test_take_home),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
