@@ -1358,7 +1358,13 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
     return true;
 }
 
-/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h". */
+/* The units of an interval longer than hours said after "q" and its
+ * number ("q four weeks" -> "q4 weeks"). */
+static const char *const q_longer[] = {"days",   "weeks", "months", "day",
+                                       "week",   "month", NULL};
+
+/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h";
+ * "q four weeks" -> "q4 weeks". */
 static long q_hours_at(const format_view *v, size_t i, sbuf *out)
 {
     if (!format_word_is(v, i, "q") && !format_word_is(v, i, "q."))
@@ -1387,6 +1393,12 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
         k = rc < 0 ? rc : k + 2;
     } else if (k >= 0 && q_bare_hours(v, i, &num, &k)) {
         int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
+        k = rc < 0 ? rc : k + 1;
+    } else if (k > 0 && strspn(sbuf_str(&num), "0123456789") == strlen(sbuf_str(&num)) &&
+               in_list(format_word(v, i + 1 + (size_t)k), q_longer)) {
+        /* "i m q four weeks": an injection's interval in days, weeks or
+         * months, "q4 weeks", the unit said after it as it was */
+        int rc = sbuf_printf(out, "q%s", sbuf_str(&num));
         k = rc < 0 ? rc : k + 1;
     } else if (k > 0) {
         k = 0;

@@ -4997,6 +4997,25 @@ static void test_take_home(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "q" and a number before days, weeks or months: an injection's
+ * interval, "q4 weeks" (blind24, session 59: "i m q four weeks" was
+ * "IMQ 4 weeks"); "q" before hours as before. */
+static void test_q_weeks(void **state)
+{
+    static const char *const cases[][2] = {
+        {"haloperidol decanoate one hundred milligrams i m q four weeks",
+         "Haloperidol decanoate 100 mg IM q4 weeks."},
+        {"b twelve injections q four weeks", "B12 injections q4 weeks."},
+        {"labs q three months", "Labs q3 months."},
+        {"morphine two milligrams i v q four hours", "Morphine 2 mg IV q4h."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "haloperidol decanoate one hundred milligrams i m q four weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5122,6 +5141,7 @@ int main(void)
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_take_home),
+        cmocka_unit_test(test_q_weeks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
