@@ -1738,7 +1738,18 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     if (format_word_is(v, j, "out") && format_word_is(v, j + 1, "of") && number_at(v, j + 2, &t) &&
         !t.ordinal) {
-        rc = sbuf_printf(out, "%s/%s", s->text, t.text);
+        /* a count of occasions out of those there were keeps "out of"
+         * ("her worksheets four out of seven days" -> "4 out of 7 days");
+         * a score or a grade is N/M ("seven out of ten", "five out of
+         * five") */
+        static const char *const occasions[] = {
+            "days",     "nights",   "weeks",    "months",  "times",    "sessions", "visits",
+            "doses",    "attempts", "trials",   "readings", "mornings", "evenings", "meals",
+            "occasions", NULL};
+        if (index_in(format_word(v, j + 2 + t.k), occasions) >= 0)
+            rc = sbuf_printf(out, "%s out of %s", s->text, t.text);
+        else
+            rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
     /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm",

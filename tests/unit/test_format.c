@@ -5016,6 +5016,25 @@ static void test_q_weeks(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count of occasions out of those there were keeps "out of" before
+ * their noun (blind24, session 59: "four out of seven days" was "4/7
+ * days"); a score or a grade is N/M. */
+static void test_out_of_occasions(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she completed her worksheets four out of seven days this week",
+         "She completed her worksheets 4 out of 7 days this week."},
+        {"two out of three sessions", "2 out of 3 sessions."},
+        {"pain seven out of ten today", "Pain 7/10 today."},
+        {"strength five out of five", "Strength 5/5."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she completed her worksheets four out of seven days this week",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5142,6 +5161,7 @@ int main(void)
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_take_home),
         cmocka_unit_test(test_q_weeks),
+        cmocka_unit_test(test_out_of_occasions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
