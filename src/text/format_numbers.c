@@ -1968,9 +1968,17 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     bool at_around = i > 1 && format_word_is(v, i - 2, "at") &&
                      index_in(format_word(v, i - 1), approximately) >= 0;
     bool day_after = time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0;
+    /* and after a time cue said of going to sleep or waking ("bedtime
+     * around eleven thirty", "early waking around four thirty", "asleep
+     * by ten forty five"): a sleep log's clock */
+    static const char *const sleep_events[] = {"bedtime", "waking", "wakes",  "wake",
+                                               "woke",    "awakening", "awakens", "asleep",
+                                               "bed",     "sleep",  NULL};
+    bool sleep_time = time_cue_before(v, i) && i >= 2 &&
+                      index_in(format_word(v, i - 2), sleep_events) >= 0;
     bool at = i > 0 && min >= 0 &&
               ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
-               ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
+               ((at_around || day_after || sleep_time) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
     /* a rate, no clock: "fluids at one twenty five an hour" is 125 */

@@ -5035,6 +5035,27 @@ static void test_out_of_occasions(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A clock after a time cue said of going to sleep or waking is a
+ * sleep log's time (blind24, session 59: "bedtime around eleven thirty"
+ * was "11 30", "early waking around four thirty" "430"); a value after
+ * a time cue stays a value. */
+static void test_sleep_times(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sleep log shows bedtime around eleven thirty", "Sleep log shows bedtime around 11:30."},
+        {"still some early waking around four thirty", "Still some early waking around 4:30."},
+        {"she falls asleep by ten forty five", "She falls asleep by 10:45."},
+        {"glucose around two fifty", "Glucose around 250."},
+        {"she sleeps about six hours", "She sleeps about 6 hours."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "still some early waking around four thirty",
+        "sleep log shows bedtime around eleven thirty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5162,6 +5183,7 @@ int main(void)
         cmocka_unit_test(test_take_home),
         cmocka_unit_test(test_q_weeks),
         cmocka_unit_test(test_out_of_occasions),
+        cmocka_unit_test(test_sleep_times),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
