@@ -758,6 +758,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"f e v one over f v c", "FEV1/FVC"},
                                                {"m o c a", "MoCA"},
                                                {"moca", "MoCA"},
+                                               /* the adolescent depression
+                                                * screen, the PTSD checklist,
+                                                * the involuntary movement
+                                                * scale and the obsessive-
+                                                * compulsive scale, as
+                                                * published */
+                                               {"p h q a", "PHQ-A"},
+                                               {"p c l five", "PCL-5"},
+                                               {"a i m s", "AIMS"},
+                                               {"y b o c s", "Y-BOCS"},
                                                {"d tap", "DTaP"},
                                                {"t dap", "Tdap"},
                                                {"p c v thirteen", "PCV13"},

@@ -5056,6 +5056,26 @@ static void test_sleep_times(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Psychiatric scales said letter by letter, as published (blind24,
+ * session 59: "p h q a" was "PHQ a", "a i m s" "A IMs", "p c l five"
+ * "PCL 5", "y b o c s" "YBOCS"); "aims" the verb stays. */
+static void test_psychiatric_scales(void **state)
+{
+    static const char *const cases[][2] = {
+        {"p h q a of fourteen", "PHQ-A of 14."},
+        {"a i m s score of four with mild lip smacking", "AIMS score of 4 with mild lip smacking."},
+        {"p c l five score of fifty two", "PCL-5 score of 52."},
+        {"y b o c s of twenty six at intake", "Y-BOCS of 26 at intake."},
+        {"she aims to walk daily", "She aims to walk daily."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a i m s score of four",
+        "p c l five score of fifty two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5184,6 +5204,7 @@ int main(void)
         cmocka_unit_test(test_q_weeks),
         cmocka_unit_test(test_out_of_occasions),
         cmocka_unit_test(test_sleep_times),
+        cmocka_unit_test(test_psychiatric_scales),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
