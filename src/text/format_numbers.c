@@ -4256,7 +4256,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
     cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
-                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
+                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
+                   /* a scale spelled letter by letter: "c i w a was
+                    * eight", "p h q a is nine" (blind24) */
+                   spelled_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
     /* a count of cells said after their name, as a spinal fluid's by
      * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,

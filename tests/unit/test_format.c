@@ -5076,6 +5076,23 @@ static void test_psychiatric_scales(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A value below ten said after a scale spelled letter by letter and
+ * "is" or "was" is in digits, as after a value word (blind24, session
+ * 59: "p h q a is nine" was "PHQ-A is nine"); not before "of". */
+static void test_spelled_scale_is_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"p h q a is nine and he denies s i", "PHQ-A is 9 and he denies SI."},
+        {"c i w a was eight", "CIWA was 8."},
+        {"i v is one of the options", "IV is one of the options."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "c i w a was eight",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5205,6 +5222,7 @@ int main(void)
         cmocka_unit_test(test_out_of_occasions),
         cmocka_unit_test(test_sleep_times),
         cmocka_unit_test(test_psychiatric_scales),
+        cmocka_unit_test(test_spelled_scale_is_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
