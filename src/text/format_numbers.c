@@ -4243,6 +4243,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    !format_word_is(v, j, "of")) ||
                   ((format_word_is(v, i - 1, "below") || format_word_is(v, i - 1, "above")) &&
                    !format_word_is(v, j, "of")) ||
+                  /* a dose's ceiling: "go up by one milligram every three
+                   * days to a max of five" (blind24) */
+                  (i > 1 && format_word_is(v, i - 1, "of") &&
+                   (format_word_is(v, i - 2, "max") || format_word_is(v, i - 2, "maximum")) &&
+                   !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
                     format_word_is(v, i - 1, "by")) &&

@@ -5093,6 +5093,23 @@ static void test_spelled_scale_is_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A dose's ceiling after "a max of" or "a maximum of" is in digits, as
+ * a threshold after "below" (blind24, session 59: "to a max of five"
+ * stayed a word); not before "of". */
+static void test_max_of(void **state)
+{
+    static const char *const cases[][2] = {
+        {"go up by one milligram every three days to a max of five",
+         "Go up by 1 mg every 3 days to a max of 5."},
+        {"max of one of them", "Max of one of them."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "to a max of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5223,6 +5240,7 @@ int main(void)
         cmocka_unit_test(test_sleep_times),
         cmocka_unit_test(test_psychiatric_scales),
         cmocka_unit_test(test_spelled_scale_is_value),
+        cmocka_unit_test(test_max_of),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
