@@ -758,6 +758,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"f e v one over f v c", "FEV1/FVC"},
                                                {"m o c a", "MoCA"},
                                                {"moca", "MoCA"},
+                                               /* the adolescent depression
+                                                * screen, the PTSD checklist,
+                                                * the involuntary movement
+                                                * scale and the obsessive-
+                                                * compulsive scale, as
+                                                * published */
+                                               {"p h q a", "PHQ-A"},
+                                               {"p c l five", "PCL-5"},
+                                               {"a i m s", "AIMS"},
+                                               {"y b o c s", "Y-BOCS"},
                                                {"d tap", "DTaP"},
                                                {"t dap", "Tdap"},
                                                {"p c v thirteen", "PCV13"},
@@ -1358,7 +1368,13 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
     return true;
 }
 
-/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h". */
+/* The units of an interval longer than hours said after "q" and its
+ * number ("q four weeks" -> "q4 weeks"). */
+static const char *const q_longer[] = {"days",   "weeks", "months", "day",
+                                       "week",   "month", NULL};
+
+/* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h";
+ * "q four weeks" -> "q4 weeks". */
 static long q_hours_at(const format_view *v, size_t i, sbuf *out)
 {
     if (!format_word_is(v, i, "q") && !format_word_is(v, i, "q."))
@@ -1387,6 +1403,12 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
         k = rc < 0 ? rc : k + 2;
     } else if (k >= 0 && q_bare_hours(v, i, &num, &k)) {
         int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
+        k = rc < 0 ? rc : k + 1;
+    } else if (k > 0 && strspn(sbuf_str(&num), "0123456789") == strlen(sbuf_str(&num)) &&
+               in_list(format_word(v, i + 1 + (size_t)k), q_longer)) {
+        /* "i m q four weeks": an injection's interval in days, weeks or
+         * months, "q4 weeks", the unit said after it as it was */
+        int rc = sbuf_printf(out, "q%s", sbuf_str(&num));
         k = rc < 0 ? rc : k + 1;
     } else if (k > 0) {
         k = 0;
@@ -1515,6 +1537,8 @@ static const char *const compounds[][2] = {
     {"post op", "post-op"},
     /* "pre-treatment glucose" (session 57), as "pre-weight" */
     {"pre treatment", "pre-treatment"},
+    /* methadone's doses taken home, a naloxone kit handed out */
+    {"take home", "take-home"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -3432,6 +3456,10 @@ static bool plan_verb_start_at(const fmt *f, size_t i)
     bool bare = s[0] && strspn(s, "0123456789.,-") == strlen(s), range = false, verb = false;
     for (size_t j = t->first_word; j < t->first_word + t->n_words; j++)
         range = range || format_word_is(v, j, "to") || format_word_is(v, j, "through");
+    /* a count's noun said with "take home" ("has four take home doses")
+     * is no order */
+    if (bare && !strcmp(w, "take") && !strcmp(next, "home"))
+        return false;
     if ((!strpbrk(s, "0123456789") && !order_end_text(s)) || (bare && range) ||
         (bare && (!strcmp(w, "repeat") || !strcmp(w, "recheck"))) ||
         (slash && isdigit((unsigned char)slash[1])))

@@ -424,7 +424,12 @@ static int homophone_digit(const format_view *v, size_t i)
 static size_t homophone_decimals(const format_view *v, size_t i)
 {
     size_t k = 1, homophones = 0;
+    spoken_num range;
     for (;; k++) {
+        /* "to" after a decimal digit and before a number is a range's
+         * ("two point five to five milligrams": 2.5-5 mg, not 2.525) */
+        if (k > 1 && format_word_is(v, i + k, "to") && number_at(v, i + k + 1, &range))
+            break;
         if (homophone_digit(v, i + k) >= 0)
             homophones++;
         else if (decimal_digit_at(v, i + k, true) < 0)
@@ -1733,7 +1738,18 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     if (format_word_is(v, j, "out") && format_word_is(v, j + 1, "of") && number_at(v, j + 2, &t) &&
         !t.ordinal) {
-        rc = sbuf_printf(out, "%s/%s", s->text, t.text);
+        /* a count of occasions out of those there were keeps "out of"
+         * ("her worksheets four out of seven days" -> "4 out of 7 days");
+         * a score or a grade is N/M ("seven out of ten", "five out of
+         * five") */
+        static const char *const occasions[] = {
+            "days",     "nights",   "weeks",    "months",  "times",    "sessions", "visits",
+            "doses",    "attempts", "trials",   "readings", "mornings", "evenings", "meals",
+            "occasions", NULL};
+        if (index_in(format_word(v, j + 2 + t.k), occasions) >= 0)
+            rc = sbuf_printf(out, "%s out of %s", s->text, t.text);
+        else
+            rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 2 + t.k);
     }
     /* dimensions with their unit: "two by three centimeters" -> "2 x 3 cm",
@@ -1952,9 +1968,17 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     bool at_around = i > 1 && format_word_is(v, i - 2, "at") &&
                      index_in(format_word(v, i - 1), approximately) >= 0;
     bool day_after = time_cue_before(v, i) && format_phrase_at(v, i + k, day_parts, &kd) >= 0;
+    /* and after a time cue said of going to sleep or waking ("bedtime
+     * around eleven thirty", "early waking around four thirty", "asleep
+     * by ten forty five"): a sleep log's clock */
+    static const char *const sleep_events[] = {"bedtime", "waking", "wakes",  "wake",
+                                               "woke",    "awakening", "awakens", "asleep",
+                                               "bed",     "sleep",  NULL};
+    bool sleep_time = time_cue_before(v, i) && i >= 2 &&
+                      index_in(format_word(v, i - 2), sleep_events) >= 0;
     bool at = i > 0 && min >= 0 &&
               ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
-               ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
+               ((at_around || day_after || sleep_time) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
     /* a rate, no clock: "fluids at one twenty five an hour" is 125 */
@@ -4219,6 +4243,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    !format_word_is(v, j, "of")) ||
                   ((format_word_is(v, i - 1, "below") || format_word_is(v, i - 1, "above")) &&
                    !format_word_is(v, j, "of")) ||
+                  /* a dose's ceiling: "go up by one milligram every three
+                   * days to a max of five" (blind24) */
+                  (i > 1 && format_word_is(v, i - 1, "of") &&
+                   (format_word_is(v, i - 2, "max") || format_word_is(v, i - 2, "maximum")) &&
+                   !format_word_is(v, j, "of")) ||
                   (i > 1 &&
                    (format_word_is(v, i - 1, "to") || format_word_is(v, i - 1, "from") ||
                     format_word_is(v, i - 1, "by")) &&
@@ -4232,7 +4261,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
     cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
-                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit"))) &&
+                   (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
+                   /* a scale spelled letter by letter: "c i w a was
+                    * eight", "p h q a is nine" (blind24) */
+                   spelled_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
     /* a count of cells said after their name, as a spinal fluid's by
      * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,

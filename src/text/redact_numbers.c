@@ -224,6 +224,11 @@ static bool is_letter(const redact_ctx *c, size_t i)
  * "s" (recognisers hear "number is" as "numbers", "record" as "records"),
  * or, for a short cue, its letters spelled and ending at i ("m r n",
  * "b n p i" for "npi", "i d"). */
+/* Words before "plan" that make it a plan of care, no health plan. */
+static const char *const care_plans[] = {"safety",    "treatment", "care",   "crisis",
+                                         "meal",      "birth",     "action", "discharge",
+                                         "diet",      "exercise",  "management", NULL};
+
 bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
 {
     const char *t = tok(c, i);
@@ -235,6 +240,11 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
      * streptococcus labs today c d four count nine twenty six" was an
      * [ID] five words on */
     if (!strcmp(w, "group") && is_letter(c, i + 1) && !strncmp(tok(c, i + 2), "strep", 5))
+        return false;
+    /* a plan of care ("safety plan reviewed and she has nine eight eight
+     * saved", the crisis line) is no health plan's: its number is none
+     * of the patient's */
+    if (!strcmp(w, "plan") && i > 0 && is_any(c, i - 1, care_plans))
         return false;
     if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
         return true;

@@ -2601,6 +2601,9 @@ static void test_homophone_decimals(void **state)
         {"one point for five milligrams", "1.45 mg."},
         {"a one c of nine point too percent", "A1c of 9.2%."},
         {"creatinine one point won milligrams per deciliter", "Creatinine 1.1 mg/dL."},
+        /* "to" after a decimal's digit and before a number: a range */
+        {"olanzapine two point five to five milligrams at night", "Olanzapine 2.5-5 mg at night."},
+        {"one point five to two milligrams", "1.5-2 mg."},
         /* no whole part, no unit after, or a word between: words */
         {"at one point for two days", "At one point for 2 days."},
         {"at one point to be honest", "At one point to be honest."},
@@ -2616,6 +2619,8 @@ static void test_homophone_decimals(void **state)
         "one point for five | milligrams",
         "one point for | five milligrams",
         "at one point for | two days",
+        "two point five to | five milligrams",
+        "one point five | to two milligrams",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -4975,6 +4980,136 @@ static void test_scales_roman_letters(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "take home" after a count is the noun's, a take-home dose, and no
+ * order's "take" starting a sentence (blind24, session 59); "take" after
+ * a dose's unit still starts one. */
+static void test_take_home(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he has four take home doses a week", "He has 4 take-home doses a week."},
+        {"she has two take home bottles", "She has 2 take-home bottles."},
+        {"sertraline fifty milligrams daily take with food", "Sertraline 50 mg daily. Take with food."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he has four take home doses a week",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "q" and a number before days, weeks or months: an injection's
+ * interval, "q4 weeks" (blind24, session 59: "i m q four weeks" was
+ * "IMQ 4 weeks"); "q" before hours as before. */
+static void test_q_weeks(void **state)
+{
+    static const char *const cases[][2] = {
+        {"haloperidol decanoate one hundred milligrams i m q four weeks",
+         "Haloperidol decanoate 100 mg IM q4 weeks."},
+        {"b twelve injections q four weeks", "B12 injections q4 weeks."},
+        {"labs q three months", "Labs q3 months."},
+        {"morphine two milligrams i v q four hours", "Morphine 2 mg IV q4h."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "haloperidol decanoate one hundred milligrams i m q four weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A count of occasions out of those there were keeps "out of" before
+ * their noun (blind24, session 59: "four out of seven days" was "4/7
+ * days"); a score or a grade is N/M. */
+static void test_out_of_occasions(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she completed her worksheets four out of seven days this week",
+         "She completed her worksheets 4 out of 7 days this week."},
+        {"two out of three sessions", "2 out of 3 sessions."},
+        {"pain seven out of ten today", "Pain 7/10 today."},
+        {"strength five out of five", "Strength 5/5."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she completed her worksheets four out of seven days this week",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A clock after a time cue said of going to sleep or waking is a
+ * sleep log's time (blind24, session 59: "bedtime around eleven thirty"
+ * was "11 30", "early waking around four thirty" "430"); a value after
+ * a time cue stays a value. */
+static void test_sleep_times(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sleep log shows bedtime around eleven thirty", "Sleep log shows bedtime around 11:30."},
+        {"still some early waking around four thirty", "Still some early waking around 4:30."},
+        {"she falls asleep by ten forty five", "She falls asleep by 10:45."},
+        {"glucose around two fifty", "Glucose around 250."},
+        {"she sleeps about six hours", "She sleeps about 6 hours."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "still some early waking around four thirty",
+        "sleep log shows bedtime around eleven thirty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Psychiatric scales said letter by letter, as published (blind24,
+ * session 59: "p h q a" was "PHQ a", "a i m s" "A IMs", "p c l five"
+ * "PCL 5", "y b o c s" "YBOCS"); "aims" the verb stays. */
+static void test_psychiatric_scales(void **state)
+{
+    static const char *const cases[][2] = {
+        {"p h q a of fourteen", "PHQ-A of 14."},
+        {"a i m s score of four with mild lip smacking", "AIMS score of 4 with mild lip smacking."},
+        {"p c l five score of fifty two", "PCL-5 score of 52."},
+        {"y b o c s of twenty six at intake", "Y-BOCS of 26 at intake."},
+        {"she aims to walk daily", "She aims to walk daily."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a i m s score of four",
+        "p c l five score of fifty two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A value below ten said after a scale spelled letter by letter and
+ * "is" or "was" is in digits, as after a value word (blind24, session
+ * 59: "p h q a is nine" was "PHQ-A is nine"); not before "of". */
+static void test_spelled_scale_is_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"p h q a is nine and he denies s i", "PHQ-A is 9 and he denies SI."},
+        {"c i w a was eight", "CIWA was 8."},
+        {"i v is one of the options", "IV is one of the options."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "c i w a was eight",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A dose's ceiling after "a max of" or "a maximum of" is in digits, as
+ * a threshold after "below" (blind24, session 59: "to a max of five"
+ * stayed a word); not before "of". */
+static void test_max_of(void **state)
+{
+    static const char *const cases[][2] = {
+        {"go up by one milligram every three days to a max of five",
+         "Go up by 1 mg every 3 days to a max of 5."},
+        {"max of one of them", "Max of one of them."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "to a max of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5099,6 +5234,13 @@ int main(void)
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
+        cmocka_unit_test(test_take_home),
+        cmocka_unit_test(test_q_weeks),
+        cmocka_unit_test(test_out_of_occasions),
+        cmocka_unit_test(test_sleep_times),
+        cmocka_unit_test(test_psychiatric_scales),
+        cmocka_unit_test(test_spelled_scale_is_value),
+        cmocka_unit_test(test_max_of),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

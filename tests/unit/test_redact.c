@@ -641,6 +641,19 @@ static void test_blind23_vitals_in_a_row(void **state)
     expect("sixty four eighty eight sixteen", "[ID]");
 }
 
+/* A plan of care ("safety plan", "treatment plan") is no health plan:
+ * a number said after it is no identifier (blind24: the crisis line,
+ * 988, was an [ID]); a health plan's number still is. */
+static void test_care_plan_not_id_cue(void **state)
+{
+    expect("safety plan reviewed and she has nine eight eight saved in her phone",
+           "safety plan reviewed and she has nine eight eight saved in her phone");
+    expect("treatment plan reviewed she takes nine one one seriously",
+           "treatment plan reviewed she takes nine one one seriously");
+    expect("health plan reviewed member four five six seven", "health plan reviewed member [ID]");
+    expect("plan number four five six seven eight", "plan number [ID]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1179,6 +1192,7 @@ int main(void)
         cmocka_unit_test(test_eponym_noun_is_a_name),
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
+        cmocka_unit_test(test_care_plan_not_id_cue),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
