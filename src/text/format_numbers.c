@@ -1207,21 +1207,41 @@ static bool dose_unit(const char *unit)
     return !per || !(strstr(per, "L") || strstr(per, "mol"));
 }
 
-/* A dose is written without trailing zeros: "warfarin five point zero
- * milligrams" is "5 mg" ("5.0 mg" is read as 50 mg: a trailing zero is on
- * the Joint Commission's do-not-use list for medication documentation);
- * a lab value or a measure keeps what was said ("potassium 4.0"). */
-static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
+/* The length of a number's text as a dose writes it: without trailing
+ * zeros ("warfarin five point zero milligrams" is "5 mg": "5.0 mg" is read
+ * as 50 mg, a trailing zero is on the Joint Commission's do-not-use list
+ * for medication documentation). Every path that writes a dose's number
+ * (a number and its unit, a range, two values, a combination's two
+ * strengths) writes it through dose_number_len or write_dose_number. */
+static int dose_number_len(const char *text)
 {
-    size_t n = strlen(s->text);
-    const char *dot = strchr(s->text, '.');
-    if (unit && dot && dose_unit(unit)) {
-        while (n > (size_t)(dot - s->text) + 1 && s->text[n - 1] == '0')
+    size_t n = strlen(text);
+    const char *dot = strchr(text, '.');
+    if (dot) {
+        size_t whole = (size_t)(dot - text);
+        while (n > whole + 1 && text[n - 1] == '0')
             n--;
-        if (n == (size_t)(dot - s->text) + 1)
+        if (n == whole + 1)
             n--;
     }
-    return sbuf_printf(out, "%.*s%s%s", (int)n, s->text, unit ? sep : "", unit ? unit : "");
+    return (int)n;
+}
+
+/* A number's text, as a dose when unit is a dose's unit (dose_unit) and
+ * as said otherwise: a lab value or a measure keeps what was said
+ * ("potassium 4.0", "1.0 mg/dL"). */
+static int write_dose_number(sbuf *out, const char *text, const char *unit)
+{
+    int n = unit && dose_unit(unit) ? dose_number_len(text) : (int)strlen(text);
+    return sbuf_printf(out, "%.*s", n, text);
+}
+
+/* A number and its unit (or none), the number as write_dose_number
+ * writes it. */
+static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
+{
+    int rc = write_dose_number(out, s->text, unit);
+    return rc < 0 || !unit ? rc : sbuf_printf(out, "%s%s", sep, unit);
 }
 
 /* The unit said at i, if any: its written form and words in *k. */
@@ -1568,7 +1588,9 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
     const char *unit = unit_at_word(v, k, &ku, &wu), *sep = from ? " to " : "-";
     int rc;
     if (unit) {
-        rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
+        rc = write_dose_number(out, s->text, unit);
+        rc = rc < 0 ? rc : sbuf_append_str(out, sep);
+        rc = rc < 0 ? rc : write_number(out, t, unit_sep(unit), unit);
         k += ku;
     } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
                (range_end(s) && range_end(t) && time_mark_at(v, k) == 0 &&
@@ -1784,10 +1806,12 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     if (start > 0 && format_word_is(v, start - 1, "between") && format_word_is(v, j, "and") &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
-        if ((unit = unit_at_word(v, k, &ku, &wu)))
-            rc = sbuf_printf(out, "%s and %s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
-        else
-            rc = sbuf_printf(out, "%s and %s", s->text, t.text);
+        unit = unit_at_word(v, k, &ku, &wu);
+        rc = write_dose_number(out, s->text, unit);
+        rc = rc < 0 ? rc : sbuf_append_str(out, " and ");
+        rc = rc < 0 ? rc : write_number(out, &t, unit ? unit_sep(unit) : "", unit);
+        if (unit)
+            k += ku;
         return rc < 0 ? rc : (long)k;
     }
     long a = age_at(v, j, s, out);
@@ -3599,8 +3623,11 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
             size_t j = i + m1;
             if (!number_of_words(v, j, m2, &b))
                 continue;
+            /* each strength as a dose writes it: "entresto twenty four
+             * point zero twenty six" is 24/26 */
             char pair[100];
-            snprintf(pair, sizeof(pair), "%s/%s", a.text, b.text);
+            snprintf(pair, sizeof(pair), "%.*s/%.*s", dose_number_len(a.text), a.text,
+                     dose_number_len(b.text), b.text);
             bool sold = false;
             for (size_t q = 0; q < 10 && combinations[c].strengths[q] && !sold; q++)
                 sold = !strcmp(combinations[c].strengths[q], pair);

@@ -1804,6 +1804,8 @@ static void test_tens_dose_then_times(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+static void assert_cut_streams(const char *const *spoken, size_t n);
+
 /* The Joint Commission's do-not-use forms are never written: no trailing
  * zero on a dose, no "IU" for a dose, no sulfate's formula. */
 static void test_do_not_use(void **state)
@@ -1821,8 +1823,29 @@ static void test_do_not_use(void **state)
         {"alt forty international units per liter", "ALT 40 IU/L."},
         {"m s o four two milligrams i v", "Morphine sulfate 2 mg IV."},
         {"give m g s o four two grams over one hour", "Give magnesium sulfate 2 g over 1 hour."},
+        /* one dose-number writer: a range, two values and a combination's
+         * strengths drop the zero too (they were "5.0-7.5 mg", "24.0 26
+         * mg"); a lab's range and values without a unit keep it */
+        {"warfarin five point zero to seven point five milligrams", "Warfarin 5-7.5 mg."},
+        {"from two point zero to four point zero milligrams", "From 2 to 4 mg."},
+        {"heparin twelve point zero to eighteen point zero units per kilogram per hour",
+         "Heparin 12-18 units/kg/h."},
+        {"between five point zero and ten point zero milligrams", "Between 5 and 10 mg."},
+        {"entresto twenty four point zero twenty six milligrams", "Entresto 24/26 mg."},
+        {"suboxone eight point zero two milligrams", "Suboxone 8/2 mg."},
+        {"inr two point zero to three point zero", "INR 2.0-3.0."},
+        {"creatinine one point zero to one point five milligrams per deciliter",
+         "Creatinine 1.0-1.5 mg/dL."},
+        {"between two point zero and three point zero", "Between 2.0 and 3.0."},
     };
     CHECK(cases);
+    static const char *const cut[] = {
+        "warfarin five point zero to seven point five milligrams daily",
+        "between five point zero and ten point zero milligrams daily",
+        "entresto twenty four point zero twenty six milligrams twice daily",
+        "inr two point zero to three point zero today",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
     static const char *const spoken[] = {
         "warfarin five point zero | milligrams daily",
         "alt forty international units | per liter",
