@@ -3597,8 +3597,9 @@ static bool number_of_words(const format_view *v, size_t i, size_t k, spoken_num
  * hundred milligrams" -> "250/100 mg" (they were "53 25" and "250 100
  * mg"). The words are split where the two numbers make a strength of the
  * product's; the unit is written when said. Not before "times" or a time
- * ("suboxone eight two times a day" stays as the other rules read it). */
-static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
+ * ("suboxone eight two times a day" stays as the other rules read it).
+ * c is the product (combination_before), found by combination_at. */
+static long combination_strengths_at(const format_view *v, size_t i, int c, sbuf *out)
 {
     static const char *const units_said[][2] = {{"milligrams", "mg"},  {"milligram", "mg"},
                                                 {"micrograms", "mcg"}, {"microgram", "mcg"},
@@ -3606,16 +3607,7 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
     static const char *const not_after[] = {"times", "time",   "hours", "hour",  "days",
                                             "day",   "weeks",  "week",  "months", "years",
                                             "minutes", "to",   "or",    "point", NULL};
-    int c;
     spoken_num a, b;
-    long first;
-    bool ord;
-    /* two numbers: the word after the first number word is one too (or
-     * "point", "hundred"); called where a number starts at i */
-    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
-          format_word_is(v, i + 1, "hundred")) ||
-        (c = combination_before(v, i)) < 0)
-        return 0;
     for (size_t m1 = 1; m1 <= 4; m1++) {
         if (!number_of_words(v, i, m1, &a))
             continue;
@@ -3648,15 +3640,14 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
  * ("suboxone eight two milligram film" -> "8/2 mg"; session 57: it was
  * "82 mg", a wrong dose). Elsewhere digits said one by one stay one
  * number ("fentanyl two five micrograms" is 25 mcg, as critical care
- * reads digits out). */
+ * reads digits out). The fallback of combination_strengths_at: called by
+ * combination_at with the product found. */
 static long combination_digits_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
 {
     static const char *const masses[] = {"milligrams", "milligram", "micrograms", "microgram",
                                          NULL};
     if (!s->digits || s->k != 2 || strlen(s->text) != 2 || strchr(s->text, '0') ||
         index_in(format_word(v, i + 2), masses) < 0)
-        return 0;
-    if (combination_before(v, i) < 0)
         return 0;
     spoken_num t;
     if (!number_at(v, i + 1, &t))
@@ -3669,6 +3660,25 @@ static long combination_digits_at(const format_view *v, size_t i, const spoken_n
     if (end <= 0)
         return end;
     return rc < 0 ? rc : end - (long)i;
+}
+
+/* A combination product's two strengths said after its name: a pair it
+ * is sold in first (combination_strengths_at), else any two single
+ * digits before a mass unit (combination_digits_at: "suboxone six two
+ * milligrams" is 6/2 mg, a pair no label lists). The product is looked
+ * for once, and only when the word after the number's first is a number
+ * word too (or "point", "hundred"). */
+static long combination_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    long first;
+    bool ord;
+    int c;
+    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
+          format_word_is(v, i + 1, "hundred")) ||
+        (c = combination_before(v, i)) < 0)
+        return 0;
+    long end = combination_strengths_at(v, i, c, out);
+    return end ? end : combination_digits_at(v, i, s, out);
 }
 
 /* A gestational age said in weeks "and" days, neither named: "g two p one
@@ -4152,7 +4162,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if (!number_at(v, i, &s))
         return 0;
-    if ((end = combination_strengths_at(v, i, out)))
+    if ((end = combination_at(v, i, &s, out)))
         return end;
     /* "train of four" names a nerve stimulator's test: its "four" is no
      * value ("train of four four out of four" -> "train of four 4/4") */
@@ -4166,8 +4176,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
     if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
-        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)) ||
-        (end = combination_digits_at(v, i, &s, out)))
+        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&

@@ -1722,6 +1722,8 @@ static void test_abbreviations_that_are_names(void **state)
     wipe_free_str(got);
 }
 
+static void assert_cut_streams(const char *const *spoken, size_t n);
+
 /* A combination product's two strengths said as single digits (session
  * 57: "suboxone eight two milligrams" was 82 mg, a wrong dose). */
 static void test_combination_digits(void **state)
@@ -1734,6 +1736,12 @@ static void test_combination_digits(void **state)
         {"fentanyl two five micrograms", "Fentanyl 25 mcg."},
         {"levothyroxine one two five micrograms", "Levothyroxine 125 mcg."},
         {"entresto twenty four twenty six milligrams", "Entresto 24/26 mg."},
+        /* a pair the product is sold in, with no unit said; any other
+         * two digits before a mass unit, the sold pairs' fallback */
+        {"suboxone eight two daily", "Suboxone 8/2 daily."},
+        {"suboxone six two milligrams daily", "Suboxone 6/2 mg daily."},
+        {"percocet five three twenty five every six hours",
+         "Percocet 5/325 every 6 hours."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
@@ -1742,6 +1750,12 @@ static void test_combination_digits(void **state)
         "suboxone | eight two milligrams daily",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+    static const char *const cut[] = {
+        "suboxone eight two milligrams daily",
+        "suboxone six two milligrams daily",
+        "suboxone eight two daily",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
 /* A count said before a strength, both as single digits: the count stays
@@ -1803,8 +1817,6 @@ static void test_tens_dose_then_times(void **state)
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
-
-static void assert_cut_streams(const char *const *spoken, size_t n);
 
 /* The Joint Commission's do-not-use forms are never written: no trailing
  * zero on a dose, no "IU" for a dose, no sulfate's formula. */
