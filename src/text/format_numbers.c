@@ -2702,6 +2702,9 @@ bool format_open_word(const format_view *v, size_t i)
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
         /* "an | hour and a half", "a pack | and a half" (session 58) */
         "an", "hour", "pack",
+        /* "twenty one time | a day": 20 and 1 time a day once the period
+         * is said */
+        "time",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -4041,9 +4044,9 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
 {
     size_t j = i + s->k;
     long count = unit_at(v, j - 1);
-    if (s->digits || count < 1 || count > 9)
+    if (count < 1 || count > 9)
         return false;
-    bool hundred = s->k >= 3 &&
+    bool hundred = !s->digits && s->k >= 3 &&
                    (format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand"));
     /* a dose in tens and the count of its times a day, said after the
      * drug ("lasix forty two times a day" is 40, 2 times a day: it was
@@ -4052,10 +4055,14 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
      * a day", "stools twenty two times a day" stay) */
     const char *before = i > 0 ? format_word(v, i - 1) : "";
     size_t nb = strlen(before);
-    bool tens = s->k == 2 && count <= 4 && index_in(format_word(v, j - 2), tens_words) >= 0 &&
-                nb > 2 && before[nb - 1] != 's' && strcmp(before + nb - 2, "ed") &&
-                format_word_is(v, j, count == 1 ? "time" : "times");
-    if (!hundred && !tens)
+    bool after_drug = nb > 2 && before[nb - 1] != 's' && strcmp(before + nb - 2, "ed") &&
+                      format_word_is(v, j, count == 1 ? "time" : "times");
+    bool tens = !s->digits && s->k == 2 && count <= 4 &&
+                index_in(format_word(v, j - 2), tens_words) >= 0 && after_drug;
+    /* and a single digit's dose, the two read as digits ("amlodipine five
+     * two times a day" is 5, 2 times a day: it was "52 times a day") */
+    bool digit = s->digits && s->k == 2 && strlen(s->text) == 2 && count <= 4 && after_drug;
+    if (!hundred && !tens && !digit)
         return false;
     bool period = format_word_is(v, j, count == 1 ? "time" : "times") &&
                   (format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
@@ -4069,7 +4076,9 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
      * blind23) */
     bool single = count == 1 && index_in(format_word(v, j), single_count_nouns) >= 0;
     bool either = count >= 2 && format_word_is(v, j, "or") && or_counted(v, j);
-    if (!((count >= 2 || tens) && period) && !(hundred && (single || either)))
+    /* one time a day after a hundred too: "metformin five hundred one
+     * time daily" is 500, 1 time daily (it was "501 time daily") */
+    if (!period && !(hundred && (single || either)))
         return false;
     format_view head = *v;
     head.n = j - 1;
@@ -4136,6 +4145,27 @@ static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
             return rc;
     }
     return (long)(k - i);
+}
+
+/* True when the number s said at i is the count of a dose's times a day
+ * or week that frequency_after_hundred split from the dose said right
+ * before it: "lisinopril twenty one time a day" is "20 1 time a day", as
+ * "lasix forty two times a day" is "40 2 times a day" (the count was left
+ * a word, "20 one time a day", as "one time" is wherever it is no count
+ * of a frequency). Cost: a few reads of the words before, only for "one"
+ * before "time". */
+static bool dose_times_count(const format_view *v, size_t i, const spoken_num *s)
+{
+    if (s->value != 1 || s->k != 1 || s->digits || s->ordinal ||
+        !format_word_is(v, i + 1, "time"))
+        return false;
+    for (size_t b = 1; b <= 4 && b <= i && i - b >= v->floor; b++) {
+        spoken_num dose;
+        if (number_at(v, i - b, &dose) && dose.k == b + 1 &&
+            frequency_after_hundred(v, i - b, &dose) && dose.k == b)
+            return true;
+    }
+    return false;
 }
 
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
@@ -4309,7 +4339,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
-                               or_counted_described(v, &s, j));
+                               or_counted_described(v, &s, j) || dose_times_count(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */

@@ -1802,7 +1802,18 @@ static void test_tens_dose_then_times(void **state)
     static const char *const cases[][2] = {
         {"lasix forty two times a day", "Lasix 40 2 times a day."},
         {"metoprolol fifty two times daily", "Metoprolol 50 2 times daily."},
-        {"lisinopril twenty one time a day", "Lisinopril 20 one time a day."},
+        {"lisinopril twenty one time a day", "Lisinopril 20 1 time a day."},
+        {"lisinopril twenty one time a week", "Lisinopril 20 1 time a week."},
+        /* one time after a hundred, and a single digit's dose read as
+         * two digits with its count (they were "501 time daily", "301
+         * time per day", "52 times a day", "51 time a day") */
+        {"metformin five hundred one time daily", "Metformin 500 1 time daily."},
+        {"gabapentin three hundred one time per day", "Gabapentin 300 1 time per day."},
+        {"amlodipine five two times a day", "Amlodipine five 2 times a day."},
+        {"amlodipine five one time a day", "Amlodipine five 1 time a day."},
+        {"he vomited five two times a day", "He vomited 52 times a day."},
+        /* "one time" no count of a dose's times stays a word */
+        {"take one time a day", "Take one time a day."},
         {"he vomited twenty two times yesterday", "He vomited 22 times yesterday."},
         {"he vomited twenty two times a day", "He vomited 22 times a day."},
         {"stools twenty two times a day", "Stools 22 times a day."},
@@ -1816,6 +1827,12 @@ static void test_tens_dose_then_times(void **state)
         "lasix forty two times a | day",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+    static const char *const cut[] = {
+        "lisinopril twenty one time a day for now",
+        "metformin five hundred one time daily with food",
+        "amlodipine five two times a day for now",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
 /* The Joint Commission's do-not-use forms are never written: no trailing
