@@ -4147,6 +4147,67 @@ static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
     return (long)(k - i);
 }
 
+/* True when the number s said at i is a count per day, week or night
+ * said with "a" and no noun ("then one a day for four more days" -> "1 a
+ * day", "two a night"), not first in the sentence ("one a day vitamins"
+ * names a product). */
+static bool per_period_count(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const periods[] = {"day", "week", "night", "month", NULL};
+    size_t j = i + s->k;
+    return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value <= 20 && i > v->floor &&
+           format_word_is(v, j, "a") && index_in(format_word(v, j + 1), periods) >= 0 &&
+           !plural_noun(format_word(v, j + 2));
+}
+
+/* True when the number s said at i is one end of a score's change said
+ * "from a N to a M", both 0 to 10 in one word ("pain went from a nine to
+ * a four" -> "from a 9 to a 4"). */
+static bool score_from_to(const format_view *v, size_t i, const spoken_num *s)
+{
+    long val;
+    bool ord;
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || s->value > 10 || i < v->floor + 2 ||
+        !format_word_is(v, i - 1, "a"))
+        return false;
+    if (format_word_is(v, i - 2, "from"))
+        return format_word_is(v, j, "to") && format_word_is(v, j + 1, "a") &&
+               below_hundred(v, j + 2, &val, &ord) == 1 && !ord && val <= 10;
+    return format_word_is(v, i - 2, "to") && i >= v->floor + 5 &&
+           format_word_is(v, i - 4, "a") && format_word_is(v, i - 5, "from") &&
+           below_hundred(v, i - 3, &val, &ord) == 1 && !ord && val <= 10;
+}
+
+/* True when the number s said at i is a drug's dose or count said
+ * without a unit (format_drug_word): right after the drug's name
+ * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
+ * the name ("give her four of morphine" -> "4 of morphine") or right
+ * before it ("one nitro" -> "1 nitro"). Not a number said digit by digit
+ * nor one of a group after the name ("aspirin one of which"). */
+static bool drug_dose_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    /* what a dose said after the drug's name is followed by: the text's
+     * end, its time, route or frequency, or the next drug ("continue
+     * metoprolol two follow up" is a bare list's item 2, not a dose) */
+    static const char *const dose_after[] = {
+        "with",   "every",  "each",   "at",     "daily",  "twice",  "once",   "nightly",
+        "weekly", "q",      "bid",    "tid",    "qid",    "po",     "p",      "sub",
+        "and",    "or",     "for",    "as",     "before", "after",  "in",     "by",
+        "prn",    "then",   "a",      "per",    "since",  "until",  "but",    "now",
+        "today",  "tonight", "this",  "right",  "orally", "iv",     "period", "comma",
+        NULL};
+    size_t j = i + s->k;
+    if (s->ordinal || (s->digits && s->k > 1))
+        return false;
+    if (i > v->floor && format_drug_word(format_word(v, i - 1)) &&
+        (j >= v->n || index_in(format_word(v, j), dose_after) >= 0 ||
+         (format_word_is(v, j, "i") && format_word_is(v, j + 1, "v"))))
+        return true;
+    return format_drug_word(format_word(v, j)) ||
+           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1)));
+}
+
 /* True when the number s said at i is the count of a dose's times a day
  * or week that frequency_after_hundred split from the dose said right
  * before it: "lisinopril twenty one time a day" is "20 1 time a day", as
@@ -4339,7 +4400,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
-                               or_counted_described(v, &s, j) || dose_times_count(v, i, &s));
+                               or_counted_described(v, &s, j) || dose_times_count(v, i, &s) ||
+                               drug_dose_at(v, i, &s) || per_period_count(v, i, &s) ||
+                               score_from_to(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */

@@ -1885,6 +1885,39 @@ static void test_do_not_use(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Doses said without their unit, as people talk (blind23): a number
+ * after a drug's name, before "of" and the name, or right before it is
+ * written in digits; counts "a day" and a score's "from a N to a M" too.
+ * A bare list's item after a drug stays the list's. */
+static void test_doses_said_loosely(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he takes glipizide five with breakfast", "He takes glipizide 5 with breakfast."},
+        {"oxycodone five every four hours as needed", "Oxycodone 5 every 4 hours as needed."},
+        {"give her like four of morphine", "Give her like 4 of morphine."},
+        {"give him two of dilaudid i v now", "Give him 2 of Dilaudid IV now."},
+        {"e m s gave one nitro with some relief", "EMS gave 1 nitro with some relief."},
+        {"two tabs today then one a day for four more days",
+         "2 tabs today then 1 a day for 4 more days."},
+        {"pain score went from a nine to a four", "Pain score went from a 9 to a 4."},
+        /* not a dose: a bare list's item, one of a group, a product */
+        {"plan colon one continue metoprolol two follow up in two weeks",
+         "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."},
+        {"she took aspirin one of those days", "She took aspirin one of those days."},
+        {"one a day vitamins", "One a day vitamins."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "he takes glipizide five with breakfast",
+        "give her like four of morphine now",
+        "e m s gave one nitro with some relief",
+        "then one a day for four more days",
+        "pain score went from a nine to a four today",
+        "plan colon one continue metoprolol two follow up in two weeks",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A sliding scale whose bands start where the one before ended: the
  * next band's dose is no digit of this band's end. */
 static void test_band_from_round_start(void **state)
@@ -5047,6 +5080,7 @@ int main(void)
         cmocka_unit_test(test_count_then_strength),
         cmocka_unit_test(test_do_not_use),
         cmocka_unit_test(test_tens_dose_then_times),
+        cmocka_unit_test(test_doses_said_loosely),
         cmocka_unit_test(test_band_from_round_start),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
