@@ -4150,14 +4150,16 @@ static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
 /* True when the number s said at i is a count per day, week or night
  * said with "a" and no noun ("then one a day for four more days" -> "1 a
  * day", "two a night"), not first in the sentence ("one a day vitamins"
- * names a product). */
+ * names a product), nor before "ago" and the like. */
 static bool per_period_count(const format_view *v, size_t i, const spoken_num *s)
 {
     static const char *const periods[] = {"day", "week", "night", "month", NULL};
+    /* a time back or ahead: "she had one a day ago" */
+    static const char *const not_after[] = {"ago", "before", "after", "later", "earlier", NULL};
     size_t j = i + s->k;
     return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value <= 20 && i > v->floor &&
            format_word_is(v, j, "a") && index_in(format_word(v, j + 1), periods) >= 0 &&
-           !plural_noun(format_word(v, j + 2));
+           !plural_noun(format_word(v, j + 2)) && index_in(format_word(v, j + 2), not_after) < 0;
 }
 
 /* True when the number s said at i is one end of a score's change said

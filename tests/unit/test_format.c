@@ -1905,6 +1905,7 @@ static void test_doses_said_loosely(void **state)
          "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."},
         {"she took aspirin one of those days", "She took aspirin one of those days."},
         {"one a day vitamins", "One a day vitamins."},
+        {"he had one a day ago", "He had one a day ago."},
     };
     CHECK(cases);
     static const char *const cut[] = {
