@@ -138,4 +138,10 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i);
  * holds it back with that piece. */
 bool format_title_word(const format_view *v, size_t i);
 
+/* True for a drug's name said as the one word w ("glipizide", "morphine",
+ * "dilaudid", "nitro"; format_drugs.c says where the list comes from): a
+ * number said right after it, right before it, or before "of" and it is
+ * a dose or a count of it. Cost: a binary search of about 660 names. */
+bool format_drug_word(const char *w);
+
 #endif

@@ -1212,21 +1212,41 @@ static bool dose_unit(const char *unit)
     return !per || !(strstr(per, "L") || strstr(per, "mol"));
 }
 
-/* A dose is written without trailing zeros: "warfarin five point zero
- * milligrams" is "5 mg" ("5.0 mg" is read as 50 mg: a trailing zero is on
- * the Joint Commission's do-not-use list for medication documentation);
- * a lab value or a measure keeps what was said ("potassium 4.0"). */
-static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
+/* The length of a number's text as a dose writes it: without trailing
+ * zeros ("warfarin five point zero milligrams" is "5 mg": "5.0 mg" is read
+ * as 50 mg, a trailing zero is on the Joint Commission's do-not-use list
+ * for medication documentation). Every path that writes a dose's number
+ * (a number and its unit, a range, two values, a combination's two
+ * strengths) writes it through dose_number_len or write_dose_number. */
+static int dose_number_len(const char *text)
 {
-    size_t n = strlen(s->text);
-    const char *dot = strchr(s->text, '.');
-    if (unit && dot && dose_unit(unit)) {
-        while (n > (size_t)(dot - s->text) + 1 && s->text[n - 1] == '0')
+    size_t n = strlen(text);
+    const char *dot = strchr(text, '.');
+    if (dot) {
+        size_t whole = (size_t)(dot - text);
+        while (n > whole + 1 && text[n - 1] == '0')
             n--;
-        if (n == (size_t)(dot - s->text) + 1)
+        if (n == whole + 1)
             n--;
     }
-    return sbuf_printf(out, "%.*s%s%s", (int)n, s->text, unit ? sep : "", unit ? unit : "");
+    return (int)n;
+}
+
+/* A number's text, as a dose when unit is a dose's unit (dose_unit) and
+ * as said otherwise: a lab value or a measure keeps what was said
+ * ("potassium 4.0", "1.0 mg/dL"). */
+static int write_dose_number(sbuf *out, const char *text, const char *unit)
+{
+    int n = unit && dose_unit(unit) ? dose_number_len(text) : (int)strlen(text);
+    return sbuf_printf(out, "%.*s", n, text);
+}
+
+/* A number and its unit (or none), the number as write_dose_number
+ * writes it. */
+static int write_number(sbuf *out, const spoken_num *s, const char *sep, const char *unit)
+{
+    int rc = write_dose_number(out, s->text, unit);
+    return rc < 0 || !unit ? rc : sbuf_printf(out, "%s%s", sep, unit);
 }
 
 /* The unit said at i, if any: its written form and words in *k. */
@@ -1573,7 +1593,9 @@ static long range_at(const format_view *v, size_t j, const spoken_num *s, const 
     const char *unit = unit_at_word(v, k, &ku, &wu), *sep = from ? " to " : "-";
     int rc;
     if (unit) {
-        rc = sbuf_printf(out, "%s%s%s%s%s", s->text, sep, t->text, unit_sep(unit), unit);
+        rc = write_dose_number(out, s->text, unit);
+        rc = rc < 0 ? rc : sbuf_append_str(out, sep);
+        rc = rc < 0 ? rc : write_number(out, t, unit_sep(unit), unit);
         k += ku;
     } else if (index_in(format_word(v, k), count_nouns) >= 0 ||
                (range_end(s) && range_end(t) && time_mark_at(v, k) == 0 &&
@@ -1800,10 +1822,12 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     if (start > 0 && format_word_is(v, start - 1, "between") && format_word_is(v, j, "and") &&
         number_at(v, j + 1, &t) && !t.ordinal) {
         k = j + 1 + t.k;
-        if ((unit = unit_at_word(v, k, &ku, &wu)))
-            rc = sbuf_printf(out, "%s and %s%s%s", s->text, t.text, unit_sep(unit), unit), k += ku;
-        else
-            rc = sbuf_printf(out, "%s and %s", s->text, t.text);
+        unit = unit_at_word(v, k, &ku, &wu);
+        rc = write_dose_number(out, s->text, unit);
+        rc = rc < 0 ? rc : sbuf_append_str(out, " and ");
+        rc = rc < 0 ? rc : write_number(out, &t, unit ? unit_sep(unit) : "", unit);
+        if (unit)
+            k += ku;
         return rc < 0 ? rc : (long)k;
     }
     long a = age_at(v, j, s, out);
@@ -2702,6 +2726,9 @@ bool format_open_word(const format_view *v, size_t i)
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
         /* "an | hour and a half", "a pack | and a half" (session 58) */
         "an", "hour", "pack",
+        /* "twenty one time | a day": 20 and 1 time a day once the period
+         * is said */
+        "time",
         /* since session 47: "area code two one two ..." (and a weekday
          * before a date, below: "tuesday march twelfth") */
         "area", "code", NULL};
@@ -3597,8 +3624,9 @@ static bool number_of_words(const format_view *v, size_t i, size_t k, spoken_num
  * hundred milligrams" -> "250/100 mg" (they were "53 25" and "250 100
  * mg"). The words are split where the two numbers make a strength of the
  * product's; the unit is written when said. Not before "times" or a time
- * ("suboxone eight two times a day" stays as the other rules read it). */
-static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
+ * ("suboxone eight two times a day" stays as the other rules read it).
+ * c is the product (combination_before), found by combination_at. */
+static long combination_strengths_at(const format_view *v, size_t i, int c, sbuf *out)
 {
     static const char *const units_said[][2] = {{"milligrams", "mg"},  {"milligram", "mg"},
                                                 {"micrograms", "mcg"}, {"microgram", "mcg"},
@@ -3606,16 +3634,7 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
     static const char *const not_after[] = {"times", "time",   "hours", "hour",  "days",
                                             "day",   "weeks",  "week",  "months", "years",
                                             "minutes", "to",   "or",    "point", NULL};
-    int c;
     spoken_num a, b;
-    long first;
-    bool ord;
-    /* two numbers: the word after the first number word is one too (or
-     * "point", "hundred"); called where a number starts at i */
-    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
-          format_word_is(v, i + 1, "hundred")) ||
-        (c = combination_before(v, i)) < 0)
-        return 0;
     for (size_t m1 = 1; m1 <= 4; m1++) {
         if (!number_of_words(v, i, m1, &a))
             continue;
@@ -3623,8 +3642,11 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
             size_t j = i + m1;
             if (!number_of_words(v, j, m2, &b))
                 continue;
+            /* each strength as a dose writes it: "entresto twenty four
+             * point zero twenty six" is 24/26 */
             char pair[100];
-            snprintf(pair, sizeof(pair), "%s/%s", a.text, b.text);
+            snprintf(pair, sizeof(pair), "%.*s/%.*s", dose_number_len(a.text), a.text,
+                     dose_number_len(b.text), b.text);
             bool sold = false;
             for (size_t q = 0; q < 10 && combinations[c].strengths[q] && !sold; q++)
                 sold = !strcmp(combinations[c].strengths[q], pair);
@@ -3645,15 +3667,14 @@ static long combination_strengths_at(const format_view *v, size_t i, sbuf *out)
  * ("suboxone eight two milligram film" -> "8/2 mg"; session 57: it was
  * "82 mg", a wrong dose). Elsewhere digits said one by one stay one
  * number ("fentanyl two five micrograms" is 25 mcg, as critical care
- * reads digits out). */
+ * reads digits out). The fallback of combination_strengths_at: called by
+ * combination_at with the product found. */
 static long combination_digits_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
 {
     static const char *const masses[] = {"milligrams", "milligram", "micrograms", "microgram",
                                          NULL};
     if (!s->digits || s->k != 2 || strlen(s->text) != 2 || strchr(s->text, '0') ||
         index_in(format_word(v, i + 2), masses) < 0)
-        return 0;
-    if (combination_before(v, i) < 0)
         return 0;
     spoken_num t;
     if (!number_at(v, i + 1, &t))
@@ -3666,6 +3687,25 @@ static long combination_digits_at(const format_view *v, size_t i, const spoken_n
     if (end <= 0)
         return end;
     return rc < 0 ? rc : end - (long)i;
+}
+
+/* A combination product's two strengths said after its name: a pair it
+ * is sold in first (combination_strengths_at), else any two single
+ * digits before a mass unit (combination_digits_at: "suboxone six two
+ * milligrams" is 6/2 mg, a pair no label lists). The product is looked
+ * for once, and only when the word after the number's first is a number
+ * word too (or "point", "hundred"). */
+static long combination_at(const format_view *v, size_t i, const spoken_num *s, sbuf *out)
+{
+    long first;
+    bool ord;
+    int c;
+    if (!(below_hundred(v, i + 1, &first, &ord) || format_word_is(v, i + 1, "point") ||
+          format_word_is(v, i + 1, "hundred")) ||
+        (c = combination_before(v, i)) < 0)
+        return 0;
+    long end = combination_strengths_at(v, i, c, out);
+    return end ? end : combination_digits_at(v, i, s, out);
 }
 
 /* A gestational age said in weeks "and" days, neither named: "g two p one
@@ -4028,9 +4068,9 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
 {
     size_t j = i + s->k;
     long count = unit_at(v, j - 1);
-    if (s->digits || count < 1 || count > 9)
+    if (count < 1 || count > 9)
         return false;
-    bool hundred = s->k >= 3 &&
+    bool hundred = !s->digits && s->k >= 3 &&
                    (format_word_is(v, j - 2, "hundred") || format_word_is(v, j - 2, "thousand"));
     /* a dose in tens and the count of its times a day, said after the
      * drug ("lasix forty two times a day" is 40, 2 times a day: it was
@@ -4039,10 +4079,14 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
      * a day", "stools twenty two times a day" stay) */
     const char *before = i > 0 ? format_word(v, i - 1) : "";
     size_t nb = strlen(before);
-    bool tens = s->k == 2 && count <= 4 && index_in(format_word(v, j - 2), tens_words) >= 0 &&
-                nb > 2 && before[nb - 1] != 's' && strcmp(before + nb - 2, "ed") &&
-                format_word_is(v, j, count == 1 ? "time" : "times");
-    if (!hundred && !tens)
+    bool after_drug = nb > 2 && before[nb - 1] != 's' && strcmp(before + nb - 2, "ed") &&
+                      format_word_is(v, j, count == 1 ? "time" : "times");
+    bool tens = !s->digits && s->k == 2 && count <= 4 &&
+                index_in(format_word(v, j - 2), tens_words) >= 0 && after_drug;
+    /* and a single digit's dose, the two read as digits ("amlodipine five
+     * two times a day" is 5, 2 times a day: it was "52 times a day") */
+    bool digit = s->digits && s->k == 2 && strlen(s->text) == 2 && count <= 4 && after_drug;
+    if (!hundred && !tens && !digit)
         return false;
     bool period = format_word_is(v, j, count == 1 ? "time" : "times") &&
                   (format_word_is(v, j + 1, "daily") || format_word_is(v, j + 1, "weekly") ||
@@ -4056,7 +4100,9 @@ static bool frequency_after_hundred(const format_view *v, size_t i, spoken_num *
      * blind23) */
     bool single = count == 1 && index_in(format_word(v, j), single_count_nouns) >= 0;
     bool either = count >= 2 && format_word_is(v, j, "or") && or_counted(v, j);
-    if (!((count >= 2 || tens) && period) && !(hundred && (single || either)))
+    /* one time a day after a hundred too: "metformin five hundred one
+     * time daily" is 500, 1 time daily (it was "501 time daily") */
+    if (!period && !(hundred && (single || either)))
         return false;
     format_view head = *v;
     head.n = j - 1;
@@ -4125,6 +4171,90 @@ static long schedule_list_at(const format_view *v, size_t i, sbuf *out)
     return (long)(k - i);
 }
 
+/* True when the number s said at i is a count per day, week or night
+ * said with "a" and no noun ("then one a day for four more days" -> "1 a
+ * day", "two a night"), not first in the sentence ("one a day vitamins"
+ * names a product), nor before "ago" and the like. */
+static bool per_period_count(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const periods[] = {"day", "week", "night", "month", NULL};
+    /* a time back or ahead: "she had one a day ago" */
+    static const char *const not_after[] = {"ago", "before", "after", "later", "earlier", NULL};
+    size_t j = i + s->k;
+    return !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value <= 20 && i > v->floor &&
+           format_word_is(v, j, "a") && index_in(format_word(v, j + 1), periods) >= 0 &&
+           !plural_noun(format_word(v, j + 2)) && index_in(format_word(v, j + 2), not_after) < 0;
+}
+
+/* True when the number s said at i is one end of a score's change said
+ * "from a N to a M", both 0 to 10 in one word ("pain went from a nine to
+ * a four" -> "from a 9 to a 4"). */
+static bool score_from_to(const format_view *v, size_t i, const spoken_num *s)
+{
+    long val;
+    bool ord;
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || s->value > 10 || i < v->floor + 2 ||
+        !format_word_is(v, i - 1, "a"))
+        return false;
+    if (format_word_is(v, i - 2, "from"))
+        return format_word_is(v, j, "to") && format_word_is(v, j + 1, "a") &&
+               below_hundred(v, j + 2, &val, &ord) == 1 && !ord && val <= 10;
+    return format_word_is(v, i - 2, "to") && i >= v->floor + 5 &&
+           format_word_is(v, i - 4, "a") && format_word_is(v, i - 5, "from") &&
+           below_hundred(v, i - 3, &val, &ord) == 1 && !ord && val <= 10;
+}
+
+/* True when the number s said at i is a drug's dose or count said
+ * without a unit (format_drug_word): right after the drug's name
+ * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
+ * the name ("give her four of morphine" -> "4 of morphine") or right
+ * before it ("one nitro" -> "1 nitro"). Not a number said digit by digit
+ * nor one of a group after the name ("aspirin one of which"). */
+static bool drug_dose_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    /* what a dose said after the drug's name is followed by: the text's
+     * end, its time, route or frequency, or the next drug ("continue
+     * metoprolol two follow up" is a bare list's item 2, not a dose) */
+    static const char *const dose_after[] = {
+        "with",   "every",  "each",   "at",     "daily",  "twice",  "once",   "nightly",
+        "weekly", "q",      "bid",    "tid",    "qid",    "po",     "p",      "sub",
+        "and",    "or",     "for",    "as",     "before", "after",  "in",     "by",
+        "prn",    "then",   "a",      "per",    "since",  "until",  "but",    "now",
+        "today",  "tonight", "this",  "right",  "orally", "iv",     "period", "comma",
+        NULL};
+    size_t j = i + s->k;
+    if (s->ordinal || (s->digits && s->k > 1))
+        return false;
+    if (i > v->floor && format_drug_word(format_word(v, i - 1)) &&
+        (j >= v->n || index_in(format_word(v, j), dose_after) >= 0 ||
+         (format_word_is(v, j, "i") && format_word_is(v, j + 1, "v"))))
+        return true;
+    return format_drug_word(format_word(v, j)) ||
+           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1)));
+}
+
+/* True when the number s said at i is the count of a dose's times a day
+ * or week that frequency_after_hundred split from the dose said right
+ * before it: "lisinopril twenty one time a day" is "20 1 time a day", as
+ * "lasix forty two times a day" is "40 2 times a day" (the count was left
+ * a word, "20 one time a day", as "one time" is wherever it is no count
+ * of a frequency). Cost: a few reads of the words before, only for "one"
+ * before "time". */
+static bool dose_times_count(const format_view *v, size_t i, const spoken_num *s)
+{
+    if (s->value != 1 || s->k != 1 || s->digits || s->ordinal ||
+        !format_word_is(v, i + 1, "time"))
+        return false;
+    for (size_t b = 1; b <= 4 && b <= i && i - b >= v->floor; b++) {
+        spoken_num dose;
+        if (number_at(v, i - b, &dose) && dose.k == b + 1 &&
+            frequency_after_hundred(v, i - b, &dose) && dose.k == b)
+            return true;
+    }
+    return false;
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -4149,7 +4279,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if (!number_at(v, i, &s))
         return 0;
-    if ((end = combination_strengths_at(v, i, out)))
+    if ((end = combination_at(v, i, &s, out)))
         return end;
     /* "train of four" names a nerve stimulator's test: its "four" is no
      * value ("train of four four out of four" -> "train of four 4/4") */
@@ -4163,8 +4293,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (frequency_after_hundred(v, i, &s))
         j = i + s.k;
     if ((end = graded_sum_at(v, i, &s, out)) || (end = gestation_plus_at(v, i, &s, out)) ||
-        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)) ||
-        (end = combination_digits_at(v, i, &s, out)))
+        (end = gestation_and_at(v, i, &s, out)) || (end = strengths_at(v, i, &s, out)))
         return end;
     /* a grade: "one plus edema" -> "1+ edema", "reflexes two plus" */
     if (!s.digits && !s.ordinal && !strchr(s.text, '.') && s.value <= 4 &&
@@ -4305,7 +4434,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (format_word_is(v, i, "one") && s.k == 1 && format_word_is(v, j, "day") &&
                    index_in(format_word(v, j + 1), subjects) >= 0);
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
-                               or_counted_described(v, &s, j));
+                               or_counted_described(v, &s, j) || dose_times_count(v, i, &s) ||
+                               drug_dose_at(v, i, &s) || per_period_count(v, i, &s) ||
+                               score_from_to(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */

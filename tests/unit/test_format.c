@@ -1722,6 +1722,8 @@ static void test_abbreviations_that_are_names(void **state)
     wipe_free_str(got);
 }
 
+static void assert_cut_streams(const char *const *spoken, size_t n);
+
 /* A combination product's two strengths said as single digits (session
  * 57: "suboxone eight two milligrams" was 82 mg, a wrong dose). */
 static void test_combination_digits(void **state)
@@ -1734,6 +1736,12 @@ static void test_combination_digits(void **state)
         {"fentanyl two five micrograms", "Fentanyl 25 mcg."},
         {"levothyroxine one two five micrograms", "Levothyroxine 125 mcg."},
         {"entresto twenty four twenty six milligrams", "Entresto 24/26 mg."},
+        /* a pair the product is sold in, with no unit said; any other
+         * two digits before a mass unit, the sold pairs' fallback */
+        {"suboxone eight two daily", "Suboxone 8/2 daily."},
+        {"suboxone six two milligrams daily", "Suboxone 6/2 mg daily."},
+        {"percocet five three twenty five every six hours",
+         "Percocet 5/325 every 6 hours."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
@@ -1742,6 +1750,12 @@ static void test_combination_digits(void **state)
         "suboxone | eight two milligrams daily",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+    static const char *const cut[] = {
+        "suboxone eight two milligrams daily",
+        "suboxone six two milligrams daily",
+        "suboxone eight two daily",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
 /* A count said before a strength, both as single digits: the count stays
@@ -1788,7 +1802,18 @@ static void test_tens_dose_then_times(void **state)
     static const char *const cases[][2] = {
         {"lasix forty two times a day", "Lasix 40 2 times a day."},
         {"metoprolol fifty two times daily", "Metoprolol 50 2 times daily."},
-        {"lisinopril twenty one time a day", "Lisinopril 20 one time a day."},
+        {"lisinopril twenty one time a day", "Lisinopril 20 1 time a day."},
+        {"lisinopril twenty one time a week", "Lisinopril 20 1 time a week."},
+        /* one time after a hundred, and a single digit's dose read as
+         * two digits with its count (they were "501 time daily", "301
+         * time per day", "52 times a day", "51 time a day") */
+        {"metformin five hundred one time daily", "Metformin 500 1 time daily."},
+        {"gabapentin three hundred one time per day", "Gabapentin 300 1 time per day."},
+        {"amlodipine five two times a day", "Amlodipine five 2 times a day."},
+        {"amlodipine five one time a day", "Amlodipine five 1 time a day."},
+        {"he vomited five two times a day", "He vomited 52 times a day."},
+        /* "one time" no count of a dose's times stays a word */
+        {"take one time a day", "Take one time a day."},
         {"he vomited twenty two times yesterday", "He vomited 22 times yesterday."},
         {"he vomited twenty two times a day", "He vomited 22 times a day."},
         {"stools twenty two times a day", "Stools 22 times a day."},
@@ -1802,6 +1827,12 @@ static void test_tens_dose_then_times(void **state)
         "lasix forty two times a | day",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+    static const char *const cut[] = {
+        "lisinopril twenty one time a day for now",
+        "metformin five hundred one time daily with food",
+        "amlodipine five two times a day for now",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
 /* The Joint Commission's do-not-use forms are never written: no trailing
@@ -1821,8 +1852,29 @@ static void test_do_not_use(void **state)
         {"alt forty international units per liter", "ALT 40 IU/L."},
         {"m s o four two milligrams i v", "Morphine sulfate 2 mg IV."},
         {"give m g s o four two grams over one hour", "Give magnesium sulfate 2 g over 1 hour."},
+        /* one dose-number writer: a range, two values and a combination's
+         * strengths drop the zero too (they were "5.0-7.5 mg", "24.0 26
+         * mg"); a lab's range and values without a unit keep it */
+        {"warfarin five point zero to seven point five milligrams", "Warfarin 5-7.5 mg."},
+        {"from two point zero to four point zero milligrams", "From 2 to 4 mg."},
+        {"heparin twelve point zero to eighteen point zero units per kilogram per hour",
+         "Heparin 12-18 units/kg/h."},
+        {"between five point zero and ten point zero milligrams", "Between 5 and 10 mg."},
+        {"entresto twenty four point zero twenty six milligrams", "Entresto 24/26 mg."},
+        {"suboxone eight point zero two milligrams", "Suboxone 8/2 mg."},
+        {"inr two point zero to three point zero", "INR 2.0-3.0."},
+        {"creatinine one point zero to one point five milligrams per deciliter",
+         "Creatinine 1.0-1.5 mg/dL."},
+        {"between two point zero and three point zero", "Between 2.0 and 3.0."},
     };
     CHECK(cases);
+    static const char *const cut[] = {
+        "warfarin five point zero to seven point five milligrams daily",
+        "between five point zero and ten point zero milligrams daily",
+        "entresto twenty four point zero twenty six milligrams twice daily",
+        "inr two point zero to three point zero today",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
     static const char *const spoken[] = {
         "warfarin five point zero | milligrams daily",
         "alt forty international units | per liter",
@@ -1831,6 +1883,40 @@ static void test_do_not_use(void **state)
         "m s o four | two milligrams",
     };
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Doses said without their unit, as people talk (blind23): a number
+ * after a drug's name, before "of" and the name, or right before it is
+ * written in digits; counts "a day" and a score's "from a N to a M" too.
+ * A bare list's item after a drug stays the list's. */
+static void test_doses_said_loosely(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he takes glipizide five with breakfast", "He takes glipizide 5 with breakfast."},
+        {"oxycodone five every four hours as needed", "Oxycodone 5 every 4 hours as needed."},
+        {"give her like four of morphine", "Give her like 4 of morphine."},
+        {"give him two of dilaudid i v now", "Give him 2 of Dilaudid IV now."},
+        {"e m s gave one nitro with some relief", "EMS gave 1 nitro with some relief."},
+        {"two tabs today then one a day for four more days",
+         "2 tabs today then 1 a day for 4 more days."},
+        {"pain score went from a nine to a four", "Pain score went from a 9 to a 4."},
+        /* not a dose: a bare list's item, one of a group, a product */
+        {"plan colon one continue metoprolol two follow up in two weeks",
+         "Plan: 1. Continue metoprolol. 2. Follow up in 2 weeks."},
+        {"she took aspirin one of those days", "She took aspirin one of those days."},
+        {"one a day vitamins", "One a day vitamins."},
+        {"he had one a day ago", "He had one a day ago."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "he takes glipizide five with breakfast",
+        "give her like four of morphine now",
+        "e m s gave one nitro with some relief",
+        "then one a day for four more days",
+        "pain score went from a nine to a four today",
+        "plan colon one continue metoprolol two follow up in two weeks",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
 /* A sliding scale whose bands start where the one before ended: the
@@ -5130,6 +5216,7 @@ int main(void)
         cmocka_unit_test(test_count_then_strength),
         cmocka_unit_test(test_do_not_use),
         cmocka_unit_test(test_tens_dose_then_times),
+        cmocka_unit_test(test_doses_said_loosely),
         cmocka_unit_test(test_band_from_round_start),
         cmocka_unit_test(test_abbreviations_that_are_names),
         cmocka_unit_test(test_quote_commands),
