@@ -2210,6 +2210,48 @@ static bool capital_name(const char *w)
            in_list(stem, possessive_eponyms);
 }
 
+/* Languages and peoples, proper adjectives a note writes with their
+ * capital ("a Mandarin interpreter", "Ashkenazi Jewish descent"). Not
+ * "french" (a catheter's size), "polish", "swiss" or "danish", which are
+ * common words too. */
+static const char *const peoples[] = {
+    "african",    "american",   "amharic",   "arab",       "arabic",     "ashkenazi",
+    "asian",      "bengali",    "brazilian", "british",    "burmese",    "cambodian",
+    "canadian",   "cantonese",  "caucasian", "chinese",    "creole",     "cuban",
+    "dominican",  "egyptian",   "ethiopian", "european",   "farsi",      "filipino",
+    "german",     "greek",      "guatemalan", "gujarati",  "haitian",    "hawaiian",
+    "hebrew",     "hindi",      "hispanic",  "hmong",      "honduran",   "indian",
+    "iranian",    "iraqi",      "irish",     "italian",    "jamaican",   "japanese",
+    "jewish",     "khmer",      "korean",    "laotian",    "latina",     "latino",
+    "lebanese",   "mandarin",   "mediterranean", "mexican", "navajo",    "nepali",
+    "nigerian",   "pakistani",  "persian",   "portuguese", "punjabi",    "russian",
+    "salvadoran", "samoan",     "scottish",  "somali",     "swahili",    "syrian",
+    "tagalog",    "thai",       "turkish",   "ukrainian",  "urdu",       "vietnamese",
+    "yiddish",    NULL};
+
+/* True when word w is a word of a country, continent or US state said in
+ * its sentence ("going to peru", "from sri lanka", "trinidad and tobago"
+ * but its "and", "new mexico"): proper nouns. Larger than a city, none is
+ * an identifier under Safe Harbor, so redaction leaves them to be written
+ * here. A guinea pig and the guinea worm are no country. */
+static bool place_word_at(const fmt *f, size_t w)
+{
+    if (!f->o->lex || w < f->v.floor || format_word_is(&f->v, w, "and"))
+        return false;
+    for (size_t s = w >= f->v.floor + 2 ? w - 2 : f->v.floor; s <= w; s++)
+        for (size_t n = w - s + 1; n <= 3; n++) {
+            uint16_t fl = redact_lex_flags(&f->names, s, n);
+            if (!(fl & (LEX_COUNTRY | LEX_STATE)))
+                continue;
+            if (n == 1 && format_word_is(&f->v, w, "guinea") && w + 1 < f->v.n &&
+                (format_word_is(&f->v, w + 1, "pig") || format_word_is(&f->v, w + 1, "pigs") ||
+                 format_word_is(&f->v, w + 1, "worm")))
+                continue;
+            return true;
+        }
+    return false;
+}
+
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
 /* "grade" after a scale's eponym ("los angeles grade", "kellgren lawrence
@@ -2375,8 +2417,8 @@ static int capitals(fmt *f)
         if (raw && is_name_at(f, t->first_word))
             capitalise_name(s);
         else if ((start && !first_word_has_capital(s)) ||
-                 (raw && (in_list(s, always_capital) || capital_name(s) ||
-                          month_word_at(f, t->first_word))))
+                 (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
+                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

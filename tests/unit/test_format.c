@@ -4975,6 +4975,36 @@ static void test_scales_roman_letters(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Countries, continents and US states are proper nouns, and so are
+ * languages and peoples; none is an identifier under Safe Harbor, so
+ * redaction leaves them for the capitals. "french" (a catheter's size),
+ * a guinea pig and a state's words said alone stay as said. */
+static void test_places_and_peoples(void **state)
+{
+    static const char *const cases[][2] = {
+        {"travel clinic period going to peru for three weeks",
+         "Travel clinic. Going to Peru for 3 weeks."},
+        {"recent travel to sri lanka and the dominican republic",
+         "Recent travel to Sri Lanka and the Dominican Republic."},
+        {"born in trinidad and tobago", "Born in Trinidad and Tobago."},
+        {"moved here from new mexico last year", "Moved here from New Mexico last year."},
+        {"she speaks mandarin and needs an interpreter", "She speaks Mandarin and needs an interpreter."},
+        {"of ashkenazi jewish descent", "Of Ashkenazi Jewish descent."},
+        {"a new patient", "A new patient."},
+        {"a sixteen french foley", "A 16 Fr Foley."},
+        {"bitten by a guinea pig", "Bitten by a guinea pig."},
+        {"returned from guinea", "Returned from Guinea."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "going to peru for three weeks",
+        "recent travel to sri lanka and the dominican republic",
+        "moved here from new mexico last year",
+        "bitten by a guinea pig today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5099,6 +5129,7 @@ int main(void)
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
+        cmocka_unit_test(test_places_and_peoples),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
