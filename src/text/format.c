@@ -2294,6 +2294,27 @@ static bool name_cue_before(const fmt *f, size_t w)
                                format_word_is(&f->v, w - 2, "name")));
 }
 
+/* A saint's name said at item i: "st" or "saint" as said, then a word the
+ * name lexicon holds, not a clinical word ("st john's wort", "saint
+ * louis encephalitis", "a st jude valve"); the written form of "st" or
+ * "saint" (NULL: none). A number after it ("st t wave" is written
+ * before this) or a common word is no saint. */
+static const char *saint_at(const fmt *f, size_t i)
+{
+    const item *t = &f->it[i], *nx = i + 1 < f->n_it ? &f->it[i + 1] : NULL;
+    if (!nx || t->n_words != 1 || nx->kind != ITEM_WORD || nx->n_words != 1 ||
+        nx->first_word != t->first_word + 1)
+        return NULL;
+    const char *said = format_word(&f->v, t->first_word);
+    const char *written = !strcmp(said, "st") ? "St." : !strcmp(said, "saint") ? "Saint" : NULL;
+    const char *name = format_word(&f->v, nx->first_word);
+    if (!written || strcmp(item_text(f, t), said) || strcmp(item_text(f, nx), name) ||
+        in_list(name, clinical_not_names) ||
+        !(name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)))
+        return NULL;
+    return written;
+}
+
 /* Word w is a name to capitalise: a first name (the list holds no common
  * word), or a surname after a first name or a title ("doctor smith",
  * "john smith"). The surname list (census names) holds many common and
@@ -2320,8 +2341,12 @@ static bool is_name_at(const fmt *f, size_t w)
      * (the pair is one [NAME]); "john smith" kept "smith" before */
     if (w <= f->v.floor)
         return false;
-    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
-                       !in_list(format_word(&f->v, w - 1), clinical_not_names);
+    /* not after a first name's possessive: "st anthony's fire", "st
+     * john's wort" */
+    const char *before = format_word(&f->v, w - 1);
+    size_t bl = strlen(before);
+    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) && !in_list(before, clinical_not_names) &&
+                       !(bl > 2 && !strcmp(before + bl - 2, "'s"));
     /* "nurse" is no title a note abbreviates, but a name follows it as
      * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
     return ((fl & LEX_SURNAME) &&
@@ -2409,6 +2434,15 @@ static int capitals(fmt *f)
             continue;
         if (list_number(f, t)) {
             start = true;
+            continue;
+        }
+        const char *saint = t->kind == ITEM_WORD ? saint_at(f, i) : NULL;
+        if (saint) {
+            int rc = replace_text(f, t, saint);
+            if (rc < 0)
+                return rc;
+            capitalise_name(item_text(f, &f->it[i + 1]));
+            start = false;
             continue;
         }
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));

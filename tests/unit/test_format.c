@@ -5005,6 +5005,28 @@ static void test_places_and_peoples(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A saint's name: "st" is written "St." and the name after it with its
+ * capital ("st john's wort" was `st John's wort`); "st" before a segment
+ * or a wave stays the ECG's ST. */
+static void test_saint_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she takes st john's wort daily", "She takes St. John's wort daily."},
+        {"a st jude mechanical valve", "A St. Jude mechanical valve."},
+        {"saint louis encephalitis", "Saint Louis encephalitis."},
+        {"st anthony's fire", "St. Anthony's fire."},
+        {"no st elevation", "No ST elevation."},
+        {"st depressions in the lateral leads", "ST depressions in the lateral leads."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she takes st john's wort daily",
+        "a st jude mechanical valve",
+        "no st elevation today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5130,6 +5152,7 @@ int main(void)
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_places_and_peoples),
+        cmocka_unit_test(test_saint_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
