@@ -2258,6 +2258,12 @@ static bool place_word_at(const fmt *f, size_t w)
  * grade": a first name before it read it as a surname, "Grade"). */
 static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", "grade", NULL};
 
+/* Clinical words said as words that the first-name list holds, names
+ * only where a name is cued (a title, "nurse", a relation word, "named"):
+ * "sinus brady" (bradycardia) is no name, "doctor brady" is. Not "mac":
+ * a laryngoscope's Mac blade is written with its capital. */
+static const char *const clinical_first_names[] = {"brady", NULL};
+
 /* Words before a name, and how a title among them is written. */
 static const char *const titles[][2] = {
     {"doctor", "Dr."},          {"dr", "Dr."},   {"mister", "Mr."}, {"mr", "Mr."},
@@ -2327,7 +2333,7 @@ static bool is_name_at(const fmt *f, size_t w)
     if (!fl || in_list(word, clinical_not_names))
         return false;
     if (fl & LEX_FIRST)
-        return true;
+        return !in_list(word, clinical_first_names) || abbreviation_is_name(f, w);
     /* after "named" or "name is" any name of the lexicon is one, a common
      * word too ("the mother's name is maria gonzalez", as redaction reads
      * it), and so is the surname said after it (read from the words

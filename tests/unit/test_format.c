@@ -5027,6 +5027,24 @@ static void test_saint_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Clinical words said as words that the first-name list holds are names
+ * only where a name is cued ("sinus brady" was `sinus Brady`). */
+static void test_clinical_first_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"rhythm is sinus brady at fifty", "Rhythm is sinus brady at 50."},
+        {"seen by doctor brady", "Seen by Dr. Brady."},
+        {"her son brady is here", "Her son Brady is here."},
+        {"her son david is here", "Her son David is here."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "rhythm is sinus brady at fifty",
+        "seen by doctor brady today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5153,6 +5171,7 @@ int main(void)
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_places_and_peoples),
         cmocka_unit_test(test_saint_names),
+        cmocka_unit_test(test_clinical_first_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
