@@ -1195,6 +1195,15 @@ static const char *const article_nouns[] = {"week",  "day",    "month", "year", 
 
 static bool letters_known(const format_view *v, size_t i, size_t k);
 
+/* True when the "a" after k letters at i is the article before a value:
+ * the letters spell a known abbreviation, the letters with the "a" do
+ * not, and a number follows ("l a d a three": LAD a 3, was LADA 3). */
+static bool article_after_letters(const format_view *v, size_t i, size_t k)
+{
+    return k >= 2 && letter_at(v, i + k + 1) < 0 && letters_known(v, i, k) &&
+           !letters_known(v, i, k + 1) && value_follows(v, i + k + 1);
+}
+
 /* Letters spelled one by one from i, up to one that starts a word of its
  * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article).
  * An "a"/"i" abbreviation that ends a listed one with the letters before
@@ -1208,6 +1217,7 @@ static size_t letter_run(const format_view *v, size_t i)
            !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0 &&
                         !letters_known(v, i, k + ek)) ||
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
+                       (c == 'a' && article_after_letters(v, i, k)) ||
                        (c == 'q' && frequency_at(v, i + k)) || staging_at(v, i + k))))
         k++;
     return k;
@@ -1229,7 +1239,14 @@ static const char *const known_letters[] = {
     "prbc",
     /* routes and frequencies, which follow a drug's other letters ("s q
      * b i d": "SQ BID") */
-    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",   NULL};
+    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",
+    /* the routes before a frequency ("i v b i d": IV BID, was IVBID), the
+     * viruses and their nucleic acids ("hepatitis b d n a": hepatitis B
+     * DNA; "e b v d n a": EBV DNA), the coronary arteries ("l a d a ninety percent":
+     * LAD a 90%) and "prior to admission", which an article after PT
+     * would split */
+    "iv",  "im",   "po",   "dna",  "rna",  "lad",  "lcx",  "pta",   "cmv",  "ebv",  "hbv",
+    NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)
@@ -1974,10 +1991,17 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             rc = sbuf_append(out, "s", 1);
         return rc < 0 ? rc : (long)k;
     }
-    if (c != 'a' && c != 'i')
+    /* "i" starting letters no listed entry begins ("i v b i d") splits
+     * as other letters do */
+    if ((c != 'a' && c != 'i') || (c == 'i' && a < 0))
         k = letters_split(&f->v, i, k);
-    if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
-                              format_word_is(&f->v, i - 1, "hepatitis"))))
+    bool named_letter = i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
+                                  format_word_is(&f->v, i - 1, "hepatitis"));
+    /* a vitamin's or hepatitis's letter before a known spelled word is a
+     * word of its own: "hepatitis b d n a" is hepatitis B DNA */
+    if (named_letter && k >= 3 && letters_known(&f->v, i + 1, k - 1))
+        k = 1;
+    if (k == 1 && !named_letter)
         return 0;
     rc = write_letters(&f->v, i, k, out);
     return rc < 0 ? rc : (long)k;

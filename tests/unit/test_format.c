@@ -5045,6 +5045,33 @@ static void test_clinical_first_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A run of spelled letters splits at known abbreviations: a route before
+ * a frequency, a virus's letter or name before its DNA, and an "a" after
+ * a known abbreviation before a value is the article ("i v b i d" was
+ * IVBID, "hepatitis b d n a" hepatitis BDNA, "l a d a three" LADA 3). */
+static void test_spelled_run_splits(void **state)
+{
+    static const char *const cases[][2] = {
+        {"heparin five thousand units i v b i d", "Heparin 5000 units IV BID."},
+        {"lasix forty p o b i d", "Lasix 40 PO BID."},
+        {"her hepatitis b d n a was negative", "Her hepatitis B DNA was negative."},
+        {"hepatitis c r n a was undetectable", "Hepatitis C RNA was undetectable."},
+        {"e b v d n a pending", "EBV DNA pending."},
+        {"the l a d a three", "The LAD a 3."},
+        {"vancomycin i v p b", "Vancomycin IVPB."},
+        {"i v i g was given", "IVIG was given."},
+        {"c t a chest", "CTA chest."},
+        {"hepatitis b surface antigen", "Hepatitis B surface antigen."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "heparin five thousand units i v b i d",
+        "her hepatitis b d n a was negative",
+        "the l a d a three",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5172,6 +5199,7 @@ int main(void)
         cmocka_unit_test(test_places_and_peoples),
         cmocka_unit_test(test_saint_names),
         cmocka_unit_test(test_clinical_first_names),
+        cmocka_unit_test(test_spelled_run_splits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
