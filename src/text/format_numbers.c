@@ -599,6 +599,22 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     return s->k > 0;
 }
 
+/* A day of the month said "on the third": an ordinal word of one word
+ * after "on the", with no noun after it for it to count (the text ends,
+ * or a word that starts another phrase or clause follows: "on the third
+ * for the same thing"; "on the third day", "on the second floor" stay
+ * words). j: the word after the ordinal. */
+static bool day_of_month_at(const format_view *v, size_t i, size_t j)
+{
+    static const char *const after_day[] = {
+        "for", "at", "and", "but", "when", "with", "after", "before", "because", "so",
+        "then", "he", "she", "they", "we", "i", "in", "to", "from", "until", "by",
+        "around", "or", "was", "is", NULL};
+    if (j != i + 1 || i < 2 || !format_word_is(v, i - 1, "the") || !format_word_is(v, i - 2, "on"))
+        return false;
+    return j >= v->n || index_in(format_word(v, j), after_day) >= 0;
+}
+
 static const char *ordinal_suffix(long v)
 {
     if (v % 100 >= 11 && v % 100 <= 13)
@@ -4153,7 +4169,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
          * rank among percentiles is a value ("the 5th percentile", as
          * "the 10th percentile") */
         if (s.value < 10 && !format_word_is(v, j, "percentile") &&
-            !format_word_is(v, j, "percentiles"))
+            !format_word_is(v, j, "percentiles") && !day_of_month_at(v, i, j))
             return 0;
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;

@@ -5072,6 +5072,27 @@ static void test_spelled_run_splits(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A day of the month said "on the third" is written in digits below ten
+ * too (as "on the twelfth"); an ordinal that counts a noun after it stays
+ * a word (session 59, blind23's "on the 3rd"). */
+static void test_day_of_month_on_the(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she was seen in the e d on the third for the same thing",
+         "She was seen in the ED on the 3rd for the same thing."},
+        {"her last period started on the fifth", "Her last period started on the 5th."},
+        {"on the third day she improved", "On the third day she improved."},
+        {"he lives on the second floor", "He lives on the second floor."},
+        {"on the twelfth for the same thing", "On the 12th for the same thing."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she was seen in the e d on the third for the same thing",
+        "on the third day she improved",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5200,6 +5221,7 @@ int main(void)
         cmocka_unit_test(test_saint_names),
         cmocka_unit_test(test_clinical_first_names),
         cmocka_unit_test(test_spelled_run_splits),
+        cmocka_unit_test(test_day_of_month_on_the),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
