@@ -2295,12 +2295,14 @@ static bool band_open(const format_view *v, size_t i)
     return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
 }
 
+static bool angle_class_open(const format_view *v, size_t i);
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i))
+        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2614,6 +2616,44 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
     if (rc == 0 && part)
         rc = sbuf_printf(out, "%c", part);
     return rc < 0 ? rc : (long)k;
+}
+
+/* The words after "class N" that make it Angle's class of a bite, which
+ * orthodontics writes in Roman numerals with its capital. */
+static const char *const angle_words[] = {"division",  "malocclusion", "occlusion",
+                                          "molar",     "canine",       "bite", NULL};
+
+/* Angle's class of a malocclusion at i ("class"), one to three, and
+ * division 1 or 2 of class II: "class two division one malocclusion" ->
+ * "Class II division 1 malocclusion", "a class three malocclusion" ->
+ * "Class III malocclusion" (session 59; blind22 had "class 2 division
+ * one"). Other classes stay Arabic ("NYHA class 2"). */
+static long angle_class_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n, d;
+    bool ord;
+    if (!format_word_is(v, i, "class") || below_hundred(v, i + 1, &n, &ord) != 1 || ord ||
+        n < 1 || n > 3 || index_in(format_word(v, i + 2), angle_words) < 0)
+        return 0;
+    int rc = sbuf_printf(out, "Class %s", roman_numerals[n]);
+    if (rc == 0 && n == 2 && format_word_is(v, i + 2, "division") &&
+        below_hundred(v, i + 3, &d, &ord) == 1 && !ord && (d == 1 || d == 2)) {
+        rc = sbuf_printf(out, " division %ld", d);
+        return rc < 0 ? rc : 4;
+    }
+    return rc < 0 ? rc : 2;
+}
+
+/* True when "class N" at i may yet be Angle's class or have its division
+ * said (angle_class_at): a stream holds it. */
+static bool angle_class_open(const format_view *v, size_t i)
+{
+    long n;
+    bool ord;
+    if (!format_word_is(v, i, "class") || below_hundred(v, i + 1, &n, &ord) != 1 || ord ||
+        n < 1 || n > 3)
+        return false;
+    return i + 2 >= v->n || (n == 2 && format_word_is(v, i + 2, "division") && i + 3 >= v->n);
 }
 
 /* True when a stage's value at i waits for the words that say whether it
@@ -4137,7 +4177,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
-        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)))
+        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
+        (end = angle_class_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -5093,6 +5093,27 @@ static void test_day_of_month_on_the(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Angle's class of a malocclusion in Roman numerals with its division
+ * (session 59, blind22's "class 2 division one"); other classes stay
+ * Arabic. */
+static void test_angle_class(void **state)
+{
+    static const char *const cases[][2] = {
+        {"twelve year old with a class two division one malocclusion",
+         "12-year-old with a Class II division 1 malocclusion."},
+        {"a class three malocclusion", "A Class III malocclusion."},
+        {"class one molar relationship on the right", "Class I molar relationship on the right."},
+        {"n y h a class two", "NYHA class 2."},
+        {"class two symptoms", "Class 2 symptoms."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "twelve year old with a class two division one malocclusion",
+        "a class three malocclusion",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5222,6 +5243,7 @@ int main(void)
         cmocka_unit_test(test_clinical_first_names),
         cmocka_unit_test(test_spelled_run_splits),
         cmocka_unit_test(test_day_of_month_on_the),
+        cmocka_unit_test(test_angle_class),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
