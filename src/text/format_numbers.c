@@ -997,7 +997,10 @@ static const char *const value_cues[] = {
     /* a scale's category and scores said in the plural ("Rutherford
      * category 3", "Apgar scores of 8 and 9"), a scale named by its
      * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
-    "category", "scores", "vasc", "killip", "fontaine", "rutherford", NULL};
+    "category", "scores", "vasc", "killip", "fontaine", "rutherford",
+    /* a score said after its scale's name ("penetration aspiration scale
+     * 7"; session 59, blind22's) */
+    "scale", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)

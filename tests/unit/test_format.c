@@ -5114,6 +5114,20 @@ static void test_angle_class(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A score after its scale's name (session 59, blind22's "scale seven"). */
+static void test_scale_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"penetration aspiration scale seven with thin liquids",
+         "Penetration-aspiration scale 7 with thin liquids."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "penetration aspiration scale seven with thin liquids",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5244,6 +5258,7 @@ int main(void)
         cmocka_unit_test(test_spelled_run_splits),
         cmocka_unit_test(test_day_of_month_on_the),
         cmocka_unit_test(test_angle_class),
+        cmocka_unit_test(test_scale_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
