@@ -1976,6 +1976,17 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
                ((at_around || day_after) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
+    /* a fast rhythm's rate after "at", no clock: "sinus tach at one oh
+     * six" is 106 (session 59, blind23's; it was 1:06); not after "into"
+     * ("went into v tach at one fifteen" is when), nor a time a rate of a
+     * hundred to 250 cannot be ("v tach at four thirty") */
+    static const char *const fast_rhythms[] = {"tach",  "tachy", "tachycardia", "tachycardic",
+                                               "rvr",   "svt",   NULL};
+    if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
+        index_in(format_word(v, i - 2), fast_rhythms) >= 0 && hour * 100 + min >= 100 &&
+        hour * 100 + min <= 250 && !(i > 3 && (format_word_is(v, i - 3, "into") ||
+                                               format_word_is(v, i - 4, "into"))))
+        return 0;
     /* a rate, no clock: "fluids at one twenty five an hour" is 125 */
     static const char *const per_time[] = {"an hour", "a minute", "per hour",
                                            "per minute", "every hour", NULL};

@@ -5128,6 +5128,24 @@ static void test_scale_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A fast rhythm's rate after "at" is the rate, no clock (session 59,
+ * blind23's "sinus tach at 1:06"). */
+static void test_rhythm_rate(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the e k g shows sinus tach at one oh six with no s t changes",
+         "The EKG shows sinus tach at 106 with no ST changes."},
+        {"she was tachycardic at one twenty", "She was tachycardic at 120."},
+        {"went into v tach at one fifteen", "Went into V-tach at 1:15."},
+        {"v tach at four thirty", "V-tach at 4:30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the e k g shows sinus tach at one oh six with no s t changes",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5259,6 +5277,7 @@ int main(void)
         cmocka_unit_test(test_day_of_month_on_the),
         cmocka_unit_test(test_angle_class),
         cmocka_unit_test(test_scale_value),
+        cmocka_unit_test(test_rhythm_rate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
