@@ -3050,6 +3050,12 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
         ranged = format_word_is(v, i - 1, values[n].name) &&
                  (strcmp(values[n].name, "count") || white) && whole >= values[n].lo &&
                  whole <= values[n].hi;
+    /* a temperature in Celsius said earlier in the sentence names a
+     * second one said after it: "thirty eight point four celsius at
+     * daycare and thirty seven nine here" -> "37.9" (session 59,
+     * blind23's) */
+    for (size_t p = i; !ranged && whole >= 34 && whole <= 42 && p-- > v->floor && p + 10 > i;)
+        ranged = format_word_is(v, p, "celsius") || format_word_is(v, p, "centigrade");
     if (!ranged)
         return 0;
     size_t j = i + k + 1;

@@ -5146,6 +5146,22 @@ static void test_rhythm_rate(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A second temperature said after one in Celsius has its point unsaid
+ * (session 59, blind23's "37 nine"). */
+static void test_celsius_second(void **state)
+{
+    static const char *const cases[][2] = {
+        {"temp was thirty eight point four celsius at daycare and thirty seven nine here",
+         "Temp was 38.4 °C at daycare and 37.9 here."},
+        {"thirty seven nine", "37 nine."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "temp was thirty eight point four celsius at daycare and thirty seven nine here",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5278,6 +5294,7 @@ int main(void)
         cmocka_unit_test(test_angle_class),
         cmocka_unit_test(test_scale_value),
         cmocka_unit_test(test_rhythm_rate),
+        cmocka_unit_test(test_celsius_second),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
