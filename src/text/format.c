@@ -1086,6 +1086,19 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"st segment", "ST segment"},
                                                {"st segments", "ST segments"},
                                                {"st changes", "ST changes"},
+                                               /* societies whose classes and
+                                                * guidelines notes cite, names
+                                                * with their capitals */
+                                               {"new york heart association",
+                                                "New York Heart Association"},
+                                               {"american heart association",
+                                                "American Heart Association"},
+                                               {"american diabetes association",
+                                                "American Diabetes Association"},
+                                               {"american cancer society",
+                                                "American Cancer Society"},
+                                               {"american society of anesthesiologists",
+                                                "American Society of Anesthesiologists"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes

@@ -5162,6 +5162,29 @@ static void test_celsius_second(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The societies whose classes and guidelines notes cite are written as
+ * their names ("new york heart association" was `New York heart
+ * association`). */
+static void test_society_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"new york heart association class three symptoms",
+         "New York Heart Association class 3 symptoms."},
+        {"she is new york heart association class two", "She is New York Heart Association class 2."},
+        {"per the american heart association guidelines",
+         "Per the American Heart Association guidelines."},
+        {"american society of anesthesiologists class two",
+         "American Society of Anesthesiologists class 2."},
+        {"a new york bagel", "A New York bagel."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she is new york heart association class two",
+        "per the american heart association guidelines",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5295,6 +5318,7 @@ int main(void)
         cmocka_unit_test(test_scale_value),
         cmocka_unit_test(test_rhythm_rate),
         cmocka_unit_test(test_celsius_second),
+        cmocka_unit_test(test_society_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
