@@ -999,7 +999,7 @@ static const char *const value_cues[] = {
      * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
     "category", "scores", "vasc", "killip", "fontaine", "rutherford",
     /* a score said after its scale's name ("penetration aspiration scale
-     * 7"; session 59, blind22's) */
+     * 7", as blind22 writes it) */
     "scale", NULL};
 
 /* True when the word at i is a value word (value_cues). */
@@ -1977,7 +1977,7 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
     if (m < 0 && !at)
         return 0;
     /* a fast rhythm's rate after "at", no clock: "sinus tach at one oh
-     * six" is 106 (session 59, blind23's; it was 1:06); not after "into"
+     * six" is 106 (blind23's; it was 1:06); not after "into"
      * ("went into v tach at one fifteen" is when), nor a time a rate of a
      * hundred to 250 cannot be ("v tach at four thirty") */
     static const char *const fast_rhythms[] = {"tach",  "tachy", "tachycardia", "tachycardic",
@@ -2640,7 +2640,7 @@ static const char *const angle_words[] = {"division",  "malocclusion", "occlusio
 /* Angle's class of a malocclusion at i ("class"), one to three, and
  * division 1 or 2 of class II: "class two division one malocclusion" ->
  * "Class II division 1 malocclusion", "a class three malocclusion" ->
- * "Class III malocclusion" (session 59; blind22 had "class 2 division
+ * "Class III malocclusion" (blind22's; it was "class 2 division
  * one"). Other classes stay Arabic ("NYHA class 2"). */
 static long angle_class_at(const format_view *v, size_t i, sbuf *out)
 {
@@ -3052,8 +3052,8 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
                  whole <= values[n].hi;
     /* a temperature in Celsius said earlier in the sentence names a
      * second one said after it: "thirty eight point four celsius at
-     * daycare and thirty seven nine here" -> "37.9" (session 59,
-     * blind23's) */
+     * daycare and thirty seven nine here" -> "37.9" (blind23's)
+     */
     for (size_t p = i; !ranged && whole >= 34 && whole <= 42 && p-- > v->floor && p + 10 > i;)
         ranged = format_word_is(v, p, "celsius") || format_word_is(v, p, "centigrade");
     if (!ranged)

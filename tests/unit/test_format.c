@@ -5074,7 +5074,7 @@ static void test_spelled_run_splits(void **state)
 
 /* A day of the month said "on the third" is written in digits below ten
  * too (as "on the twelfth"); an ordinal that counts a noun after it stays
- * a word (session 59, blind23's "on the 3rd"). */
+ * a word (blind23's "on the 3rd"). */
 static void test_day_of_month_on_the(void **state)
 {
     static const char *const cases[][2] = {
@@ -5094,7 +5094,7 @@ static void test_day_of_month_on_the(void **state)
 }
 
 /* Angle's class of a malocclusion in Roman numerals with its division
- * (session 59, blind22's "class 2 division one"); other classes stay
+ * (blind22's "class 2 division one"); other classes stay
  * Arabic. */
 static void test_angle_class(void **state)
 {
@@ -5114,7 +5114,7 @@ static void test_angle_class(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
-/* A score after its scale's name (session 59, blind22's "scale seven"). */
+/* A score after its scale's name (blind22's "scale seven"). */
 static void test_scale_value(void **state)
 {
     static const char *const cases[][2] = {
@@ -5128,8 +5128,8 @@ static void test_scale_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
-/* A fast rhythm's rate after "at" is the rate, no clock (session 59,
- * blind23's "sinus tach at 1:06"). */
+/* A fast rhythm's rate after "at" is the rate, no clock
+ * (blind23's "sinus tach at 1:06"). */
 static void test_rhythm_rate(void **state)
 {
     static const char *const cases[][2] = {
@@ -5147,7 +5147,7 @@ static void test_rhythm_rate(void **state)
 }
 
 /* A second temperature said after one in Celsius has its point unsaid
- * (session 59, blind23's "37 nine"). */
+ * (blind23's "37 nine"). */
 static void test_celsius_second(void **state)
 {
     static const char *const cases[][2] = {
