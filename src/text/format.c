@@ -1096,6 +1096,19 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"st segment", "ST segment"},
                                                {"st segments", "ST segments"},
                                                {"st changes", "ST changes"},
+                                               /* societies whose classes and
+                                                * guidelines notes cite, names
+                                                * with their capitals */
+                                               {"new york heart association",
+                                                "New York Heart Association"},
+                                               {"american heart association",
+                                                "American Heart Association"},
+                                               {"american diabetes association",
+                                                "American Diabetes Association"},
+                                               {"american cancer society",
+                                                "American Cancer Society"},
+                                               {"american society of anesthesiologists",
+                                                "American Society of Anesthesiologists"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -1205,6 +1218,15 @@ static const char *const article_nouns[] = {"week",  "day",    "month", "year", 
 
 static bool letters_known(const format_view *v, size_t i, size_t k);
 
+/* True when the "a" after k letters at i is the article before a value:
+ * the letters spell a known abbreviation, the letters with the "a" do
+ * not, and a number follows ("l a d a three": LAD a 3, was LADA 3). */
+static bool article_after_letters(const format_view *v, size_t i, size_t k)
+{
+    return k >= 2 && letter_at(v, i + k + 1) < 0 && letters_known(v, i, k) &&
+           !letters_known(v, i, k + 1) && value_follows(v, i + k + 1);
+}
+
 /* Letters spelled one by one from i, up to one that starts a word of its
  * own ("c b c a l t": the "a" of "a l t"; "c t a week": the article).
  * An "a"/"i" abbreviation that ends a listed one with the letters before
@@ -1218,6 +1240,7 @@ static size_t letter_run(const format_view *v, size_t i)
            !(k > 0 && (((c == 'a' || c == 'i') && spelled_a_i_at(v, i + k, &ek) >= 0 &&
                         !letters_known(v, i, k + ek)) ||
                        (c == 'a' && in_list(format_word(v, i + k + 1), article_nouns)) ||
+                       (c == 'a' && article_after_letters(v, i, k)) ||
                        (c == 'q' && frequency_at(v, i + k)) || staging_at(v, i + k))))
         k++;
     return k;
@@ -1239,7 +1262,14 @@ static const char *const known_letters[] = {
     "prbc",
     /* routes and frequencies, which follow a drug's other letters ("s q
      * b i d": "SQ BID") */
-    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",   NULL};
+    "bid", "tid",  "qid",  "prn",  "npo",  "qhs",  "sq",   "sl",    "od",   "ou",
+    /* the routes before a frequency ("i v b i d": IV BID, was IVBID), the
+     * viruses and their nucleic acids ("hepatitis b d n a": hepatitis B
+     * DNA; "e b v d n a": EBV DNA), the coronary arteries ("l a d a ninety percent":
+     * LAD a 90%) and "prior to admission", which an article after PT
+     * would split */
+    "iv",  "im",   "po",   "dna",  "rna",  "lad",  "lcx",  "pta",   "cmv",  "ebv",  "hbv",
+    NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
 static bool letters_known(const format_view *v, size_t i, size_t k)
@@ -1998,10 +2028,17 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
             rc = sbuf_append(out, "s", 1);
         return rc < 0 ? rc : (long)k;
     }
-    if (c != 'a' && c != 'i')
+    /* "i" starting letters no listed entry begins ("i v b i d") splits
+     * as other letters do */
+    if ((c != 'a' && c != 'i') || (c == 'i' && a < 0))
         k = letters_split(&f->v, i, k);
-    if (k == 1 && !(i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
-                              format_word_is(&f->v, i - 1, "hepatitis"))))
+    bool named_letter = i > 0 && (format_word_is(&f->v, i - 1, "vitamin") ||
+                                  format_word_is(&f->v, i - 1, "hepatitis"));
+    /* a vitamin's or hepatitis's letter before a known spelled word is a
+     * word of its own: "hepatitis b d n a" is hepatitis B DNA */
+    if (named_letter && k >= 3 && letters_known(&f->v, i + 1, k - 1))
+        k = 1;
+    if (k == 1 && !named_letter)
         return 0;
     rc = write_letters(&f->v, i, k, out);
     return rc < 0 ? rc : (long)k;
@@ -2234,11 +2271,59 @@ static bool capital_name(const char *w)
            in_list(stem, possessive_eponyms);
 }
 
+/* Languages and peoples, proper adjectives a note writes with their
+ * capital ("a Mandarin interpreter", "Ashkenazi Jewish descent"). Not
+ * "french" (a catheter's size), "polish", "swiss" or "danish", which are
+ * common words too. */
+static const char *const peoples[] = {
+    "african",    "american",   "amharic",   "arab",       "arabic",     "ashkenazi",
+    "asian",      "bengali",    "brazilian", "british",    "burmese",    "cambodian",
+    "canadian",   "cantonese",  "caucasian", "chinese",    "creole",     "cuban",
+    "dominican",  "egyptian",   "ethiopian", "european",   "farsi",      "filipino",
+    "german",     "greek",      "guatemalan", "gujarati",  "haitian",    "hawaiian",
+    "hebrew",     "hindi",      "hispanic",  "hmong",      "honduran",   "indian",
+    "iranian",    "iraqi",      "irish",     "italian",    "jamaican",   "japanese",
+    "jewish",     "khmer",      "korean",    "laotian",    "latina",     "latino",
+    "lebanese",   "mandarin",   "mediterranean", "mexican", "navajo",    "nepali",
+    "nigerian",   "pakistani",  "persian",   "portuguese", "punjabi",    "russian",
+    "salvadoran", "samoan",     "scottish",  "somali",     "swahili",    "syrian",
+    "tagalog",    "thai",       "turkish",   "ukrainian",  "urdu",       "vietnamese",
+    "yiddish",    NULL};
+
+/* True when word w is a word of a country, continent or US state said in
+ * its sentence ("going to peru", "from sri lanka", "trinidad and tobago"
+ * but its "and", "new mexico"): proper nouns. Larger than a city, none is
+ * an identifier under Safe Harbor, so redaction leaves them to be written
+ * here. A guinea pig and the guinea worm are no country. */
+static bool place_word_at(const fmt *f, size_t w)
+{
+    if (!f->o->lex || w < f->v.floor || format_word_is(&f->v, w, "and"))
+        return false;
+    for (size_t s = w >= f->v.floor + 2 ? w - 2 : f->v.floor; s <= w; s++)
+        for (size_t n = w - s + 1; n <= 3; n++) {
+            uint16_t fl = redact_lex_flags(&f->names, s, n);
+            if (!(fl & (LEX_COUNTRY | LEX_STATE)))
+                continue;
+            if (n == 1 && format_word_is(&f->v, w, "guinea") && w + 1 < f->v.n &&
+                (format_word_is(&f->v, w + 1, "pig") || format_word_is(&f->v, w + 1, "pigs") ||
+                 format_word_is(&f->v, w + 1, "worm")))
+                continue;
+            return true;
+        }
+    return false;
+}
+
 /* Clinical words that the first-name list also holds ("vena cava",
  * "polycythemia vera", "icosapent ethyl", "von willebrand"). */
 /* "grade" after a scale's eponym ("los angeles grade", "kellgren lawrence
  * grade": a first name before it read it as a surname, "Grade"). */
 static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", "grade", NULL};
+
+/* Clinical words said as words that the first-name list holds, names
+ * only where a name is cued (a title, "nurse", a relation word, "named"):
+ * "sinus brady" (bradycardia) is no name, "doctor brady" is. Not "mac":
+ * a laryngoscope's Mac blade is written with its capital. */
+static const char *const clinical_first_names[] = {"brady", NULL};
 
 /* Words before a name, and how a title among them is written. */
 static const char *const titles[][2] = {
@@ -2276,6 +2361,27 @@ static bool name_cue_before(const fmt *f, size_t w)
                                format_word_is(&f->v, w - 2, "name")));
 }
 
+/* A saint's name said at item i: "st" or "saint" as said, then a word the
+ * name lexicon holds, not a clinical word ("st john's wort", "saint
+ * louis encephalitis", "a st jude valve"); the written form of "st" or
+ * "saint" (NULL: none). A number after it ("st t wave" is written
+ * before this) or a common word is no saint. */
+static const char *saint_at(const fmt *f, size_t i)
+{
+    const item *t = &f->it[i], *nx = i + 1 < f->n_it ? &f->it[i + 1] : NULL;
+    if (!nx || t->n_words != 1 || nx->kind != ITEM_WORD || nx->n_words != 1 ||
+        nx->first_word != t->first_word + 1)
+        return NULL;
+    const char *said = format_word(&f->v, t->first_word);
+    const char *written = !strcmp(said, "st") ? "St." : !strcmp(said, "saint") ? "Saint" : NULL;
+    const char *name = format_word(&f->v, nx->first_word);
+    if (!written || strcmp(item_text(f, t), said) || strcmp(item_text(f, nx), name) ||
+        in_list(name, clinical_not_names) ||
+        !(name_flags(f, nx->first_word) & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)))
+        return NULL;
+    return written;
+}
+
 /* Word w is a name to capitalise: a first name (the list holds no common
  * word), or a surname after a first name or a title ("doctor smith",
  * "john smith"). The surname list (census names) holds many common and
@@ -2288,7 +2394,7 @@ static bool is_name_at(const fmt *f, size_t w)
     if (!fl || in_list(word, clinical_not_names))
         return false;
     if (fl & LEX_FIRST)
-        return true;
+        return !in_list(word, clinical_first_names) || abbreviation_is_name(f, w);
     /* after "named" or "name is" any name of the lexicon is one, a common
      * word too ("the mother's name is maria gonzalez", as redaction reads
      * it), and so is the surname said after it (read from the words
@@ -2302,8 +2408,12 @@ static bool is_name_at(const fmt *f, size_t w)
      * (the pair is one [NAME]); "john smith" kept "smith" before */
     if (w <= f->v.floor)
         return false;
-    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) &&
-                       !in_list(format_word(&f->v, w - 1), clinical_not_names);
+    /* not after a first name's possessive: "st anthony's fire", "st
+     * john's wort" */
+    const char *before = format_word(&f->v, w - 1);
+    size_t bl = strlen(before);
+    bool after_first = (name_flags(f, w - 1) & LEX_FIRST) && !in_list(before, clinical_not_names) &&
+                       !(bl > 2 && !strcmp(before + bl - 2, "'s"));
     /* "nurse" is no title a note abbreviates, but a name follows it as
      * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
     return ((fl & LEX_SURNAME) &&
@@ -2393,14 +2503,23 @@ static int capitals(fmt *f)
             start = true;
             continue;
         }
+        const char *saint = t->kind == ITEM_WORD ? saint_at(f, i) : NULL;
+        if (saint) {
+            int rc = replace_text(f, t, saint);
+            if (rc < 0)
+                return rc;
+            capitalise_name(item_text(f, &f->it[i + 1]));
+            start = false;
+            continue;
+        }
         bool raw = t->n_words == 1 && !strcmp(s, format_word(&f->v, t->first_word));
         /* a written form in mixed case keeps it at a sentence start too
          * ("eGFR", "pH") */
         if (raw && is_name_at(f, t->first_word))
             capitalise_name(s);
         else if ((start && !first_word_has_capital(s)) ||
-                 (raw && (in_list(s, always_capital) || capital_name(s) ||
-                          month_word_at(f, t->first_word))))
+                 (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
+                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

@@ -604,6 +604,22 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     return s->k > 0;
 }
 
+/* A day of the month said "on the third": an ordinal word of one word
+ * after "on the", with no noun after it for it to count (the text ends,
+ * or a word that starts another phrase or clause follows: "on the third
+ * for the same thing"; "on the third day", "on the second floor" stay
+ * words). j: the word after the ordinal. */
+static bool day_of_month_at(const format_view *v, size_t i, size_t j)
+{
+    static const char *const after_day[] = {
+        "for", "at", "and", "but", "when", "with", "after", "before", "because", "so",
+        "then", "he", "she", "they", "we", "i", "in", "to", "from", "until", "by",
+        "around", "or", "was", "is", NULL};
+    if (j != i + 1 || i < 2 || !format_word_is(v, i - 1, "the") || !format_word_is(v, i - 2, "on"))
+        return false;
+    return j >= v->n || index_in(format_word(v, j), after_day) >= 0;
+}
+
 static const char *ordinal_suffix(long v)
 {
     if (v % 100 >= 11 && v % 100 <= 13)
@@ -986,7 +1002,10 @@ static const char *const value_cues[] = {
     /* a scale's category and scores said in the plural ("Rutherford
      * category 3", "Apgar scores of 8 and 9"), a scale named by its
      * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
-    "category", "scores", "vasc", "killip", "fontaine", "rutherford", NULL};
+    "category", "scores", "vasc", "killip", "fontaine", "rutherford",
+    /* a score said after its scale's name ("penetration aspiration scale
+     * 7", as blind22 writes it) */
+    "scale", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -2005,6 +2024,17 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
                ((at_around || day_after || sleep_time) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
+    /* a fast rhythm's rate after "at", no clock: "sinus tach at one oh
+     * six" is 106 (blind23's; it was 1:06); not after "into"
+     * ("went into v tach at one fifteen" is when), nor a time a rate of a
+     * hundred to 250 cannot be ("v tach at four thirty") */
+    static const char *const fast_rhythms[] = {"tach",  "tachy", "tachycardia", "tachycardic",
+                                               "rvr",   "svt",   NULL};
+    if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
+        index_in(format_word(v, i - 2), fast_rhythms) >= 0 && hour * 100 + min >= 100 &&
+        hour * 100 + min <= 250 && !(i > 3 && (format_word_is(v, i - 3, "into") ||
+                                               format_word_is(v, i - 4, "into"))))
+        return 0;
     /* a rate, no clock: "fluids at one twenty five an hour" is 125 */
     static const char *const per_time[] = {"an hour", "a minute", "per hour",
                                            "per minute", "every hour", NULL};
@@ -2327,12 +2357,14 @@ static bool band_open(const format_view *v, size_t i)
     return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
 }
 
+static bool angle_class_open(const format_view *v, size_t i);
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i))
+        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2646,6 +2678,44 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
     if (rc == 0 && part)
         rc = sbuf_printf(out, "%c", part);
     return rc < 0 ? rc : (long)k;
+}
+
+/* The words after "class N" that make it Angle's class of a bite, which
+ * orthodontics writes in Roman numerals with its capital. */
+static const char *const angle_words[] = {"division",  "malocclusion", "occlusion",
+                                          "molar",     "canine",       "bite", NULL};
+
+/* Angle's class of a malocclusion at i ("class"), one to three, and
+ * division 1 or 2 of class II: "class two division one malocclusion" ->
+ * "Class II division 1 malocclusion", "a class three malocclusion" ->
+ * "Class III malocclusion" (blind22's; it was "class 2 division
+ * one"). Other classes stay Arabic ("NYHA class 2"). */
+static long angle_class_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n, d;
+    bool ord;
+    if (!format_word_is(v, i, "class") || below_hundred(v, i + 1, &n, &ord) != 1 || ord ||
+        n < 1 || n > 3 || index_in(format_word(v, i + 2), angle_words) < 0)
+        return 0;
+    int rc = sbuf_printf(out, "Class %s", roman_numerals[n]);
+    if (rc == 0 && n == 2 && format_word_is(v, i + 2, "division") &&
+        below_hundred(v, i + 3, &d, &ord) == 1 && !ord && (d == 1 || d == 2)) {
+        rc = sbuf_printf(out, " division %ld", d);
+        return rc < 0 ? rc : 4;
+    }
+    return rc < 0 ? rc : 2;
+}
+
+/* True when "class N" at i may yet be Angle's class or have its division
+ * said (angle_class_at): a stream holds it. */
+static bool angle_class_open(const format_view *v, size_t i)
+{
+    long n;
+    bool ord;
+    if (!format_word_is(v, i, "class") || below_hundred(v, i + 1, &n, &ord) != 1 || ord ||
+        n < 1 || n > 3)
+        return false;
+    return i + 2 >= v->n || (n == 2 && format_word_is(v, i + 2, "division") && i + 3 >= v->n);
 }
 
 /* True when a stage's value at i waits for the words that say whether it
@@ -3031,6 +3101,12 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
         ranged = format_word_is(v, i - 1, values[n].name) &&
                  (strcmp(values[n].name, "count") || white) && whole >= values[n].lo &&
                  whole <= values[n].hi;
+    /* a temperature in Celsius said earlier in the sentence names a
+     * second one said after it: "thirty eight point four celsius at
+     * daycare and thirty seven nine here" -> "37.9" (blind23's)
+     */
+    for (size_t p = i; !ranged && whole >= 34 && whole <= 42 && p-- > v->floor && p + 10 > i;)
+        ranged = format_word_is(v, p, "celsius") || format_word_is(v, p, "centigrade");
     if (!ranged)
         return 0;
     size_t j = i + k + 1;
@@ -4275,7 +4351,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
-        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)))
+        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
+        (end = angle_class_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -4306,7 +4383,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
          * rank among percentiles is a value ("the 5th percentile", as
          * "the 10th percentile") */
         if (s.value < 10 && !format_word_is(v, j, "percentile") &&
-            !format_word_is(v, j, "percentiles"))
+            !format_word_is(v, j, "percentiles") && !day_of_month_at(v, i, j))
             return 0;
         int rc = sbuf_printf(out, "%ld%s", s.value, ordinal_suffix(s.value));
         return rc < 0 ? rc : (long)s.k;

@@ -5196,6 +5196,216 @@ static void test_max_of(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Countries, continents and US states are proper nouns, and so are
+ * languages and peoples; none is an identifier under Safe Harbor, so
+ * redaction leaves them for the capitals. "french" (a catheter's size),
+ * a guinea pig and a state's words said alone stay as said. */
+static void test_places_and_peoples(void **state)
+{
+    static const char *const cases[][2] = {
+        {"travel clinic period going to peru for three weeks",
+         "Travel clinic. Going to Peru for 3 weeks."},
+        {"recent travel to sri lanka and the dominican republic",
+         "Recent travel to Sri Lanka and the Dominican Republic."},
+        {"born in trinidad and tobago", "Born in Trinidad and Tobago."},
+        {"moved here from new mexico last year", "Moved here from New Mexico last year."},
+        {"she speaks mandarin and needs an interpreter", "She speaks Mandarin and needs an interpreter."},
+        {"of ashkenazi jewish descent", "Of Ashkenazi Jewish descent."},
+        {"a new patient", "A new patient."},
+        {"a sixteen french foley", "A 16 Fr Foley."},
+        {"bitten by a guinea pig", "Bitten by a guinea pig."},
+        {"returned from guinea", "Returned from Guinea."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "going to peru for three weeks",
+        "recent travel to sri lanka and the dominican republic",
+        "moved here from new mexico last year",
+        "bitten by a guinea pig today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A saint's name: "st" is written "St." and the name after it with its
+ * capital ("st john's wort" was `st John's wort`); "st" before a segment
+ * or a wave stays the ECG's ST. */
+static void test_saint_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she takes st john's wort daily", "She takes St. John's wort daily."},
+        {"a st jude mechanical valve", "A St. Jude mechanical valve."},
+        {"saint louis encephalitis", "Saint Louis encephalitis."},
+        {"st anthony's fire", "St. Anthony's fire."},
+        {"no st elevation", "No ST elevation."},
+        {"st depressions in the lateral leads", "ST depressions in the lateral leads."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she takes st john's wort daily",
+        "a st jude mechanical valve",
+        "no st elevation today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Clinical words said as words that the first-name list holds are names
+ * only where a name is cued ("sinus brady" was `sinus Brady`). */
+static void test_clinical_first_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"rhythm is sinus brady at fifty", "Rhythm is sinus brady at 50."},
+        {"seen by doctor brady", "Seen by Dr. Brady."},
+        {"her son brady is here", "Her son Brady is here."},
+        {"her son david is here", "Her son David is here."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "rhythm is sinus brady at fifty",
+        "seen by doctor brady today",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A run of spelled letters splits at known abbreviations: a route before
+ * a frequency, a virus's letter or name before its DNA, and an "a" after
+ * a known abbreviation before a value is the article ("i v b i d" was
+ * IVBID, "hepatitis b d n a" hepatitis BDNA, "l a d a three" LADA 3). */
+static void test_spelled_run_splits(void **state)
+{
+    static const char *const cases[][2] = {
+        {"heparin five thousand units i v b i d", "Heparin 5000 units IV BID."},
+        {"lasix forty p o b i d", "Lasix 40 PO BID."},
+        {"her hepatitis b d n a was negative", "Her hepatitis B DNA was negative."},
+        {"hepatitis c r n a was undetectable", "Hepatitis C RNA was undetectable."},
+        {"e b v d n a pending", "EBV DNA pending."},
+        {"the l a d a three", "The LAD a 3."},
+        {"vancomycin i v p b", "Vancomycin IVPB."},
+        {"i v i g was given", "IVIG was given."},
+        {"c t a chest", "CTA chest."},
+        {"hepatitis b surface antigen", "Hepatitis B surface antigen."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "heparin five thousand units i v b i d",
+        "her hepatitis b d n a was negative",
+        "the l a d a three",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A day of the month said "on the third" is written in digits below ten
+ * too (as "on the twelfth"); an ordinal that counts a noun after it stays
+ * a word (blind23's "on the 3rd"). */
+static void test_day_of_month_on_the(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she was seen in the e d on the third for the same thing",
+         "She was seen in the ED on the 3rd for the same thing."},
+        {"her last period started on the fifth", "Her last period started on the 5th."},
+        {"on the third day she improved", "On the third day she improved."},
+        {"he lives on the second floor", "He lives on the second floor."},
+        {"on the twelfth for the same thing", "On the 12th for the same thing."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she was seen in the e d on the third for the same thing",
+        "on the third day she improved",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Angle's class of a malocclusion in Roman numerals with its division
+ * (blind22's "class 2 division one"); other classes stay
+ * Arabic. */
+static void test_angle_class(void **state)
+{
+    static const char *const cases[][2] = {
+        {"twelve year old with a class two division one malocclusion",
+         "12-year-old with a Class II division 1 malocclusion."},
+        {"a class three malocclusion", "A Class III malocclusion."},
+        {"class one molar relationship on the right", "Class I molar relationship on the right."},
+        {"n y h a class two", "NYHA class 2."},
+        {"class two symptoms", "Class 2 symptoms."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "twelve year old with a class two division one malocclusion",
+        "a class three malocclusion",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A score after its scale's name (blind22's "scale seven"). */
+static void test_scale_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"penetration aspiration scale seven with thin liquids",
+         "Penetration-aspiration scale 7 with thin liquids."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "penetration aspiration scale seven with thin liquids",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A fast rhythm's rate after "at" is the rate, no clock
+ * (blind23's "sinus tach at 1:06"). */
+static void test_rhythm_rate(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the e k g shows sinus tach at one oh six with no s t changes",
+         "The EKG shows sinus tach at 106 with no ST changes."},
+        {"she was tachycardic at one twenty", "She was tachycardic at 120."},
+        {"went into v tach at one fifteen", "Went into V-tach at 1:15."},
+        {"v tach at four thirty", "V-tach at 4:30."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the e k g shows sinus tach at one oh six with no s t changes",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A second temperature said after one in Celsius has its point unsaid
+ * (blind23's "37 nine"). */
+static void test_celsius_second(void **state)
+{
+    static const char *const cases[][2] = {
+        {"temp was thirty eight point four celsius at daycare and thirty seven nine here",
+         "Temp was 38.4 °C at daycare and 37.9 here."},
+        {"thirty seven nine", "37 nine."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "temp was thirty eight point four celsius at daycare and thirty seven nine here",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* The societies whose classes and guidelines notes cite are written as
+ * their names ("new york heart association" was `New York heart
+ * association`). */
+static void test_society_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"new york heart association class three symptoms",
+         "New York Heart Association class 3 symptoms."},
+        {"she is new york heart association class two", "She is New York Heart Association class 2."},
+        {"per the american heart association guidelines",
+         "Per the American Heart Association guidelines."},
+        {"american society of anesthesiologists class two",
+         "American Society of Anesthesiologists class 2."},
+        {"a new york bagel", "A New York bagel."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she is new york heart association class two",
+        "per the american heart association guidelines",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5328,6 +5538,16 @@ int main(void)
         cmocka_unit_test(test_psychiatric_scales),
         cmocka_unit_test(test_spelled_scale_is_value),
         cmocka_unit_test(test_max_of),
+        cmocka_unit_test(test_places_and_peoples),
+        cmocka_unit_test(test_saint_names),
+        cmocka_unit_test(test_clinical_first_names),
+        cmocka_unit_test(test_spelled_run_splits),
+        cmocka_unit_test(test_day_of_month_on_the),
+        cmocka_unit_test(test_angle_class),
+        cmocka_unit_test(test_scale_value),
+        cmocka_unit_test(test_rhythm_rate),
+        cmocka_unit_test(test_celsius_second),
+        cmocka_unit_test(test_society_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
