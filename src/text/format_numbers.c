@@ -683,6 +683,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"pounds", "lb"},
                                        {"pound", "lb"},
                                        {"kilos", "kg"},
+                                       /* the short words a nurse
+                                        * says for them ("levophed at
+                                        * eight mics", "ten mls an hour") */
+                                       {"mics", "mcg"},
+                                       {"mls", "mL"},
                                        {"cc", "cc"},
                                        {"ccs", "cc"},
                                        /* as a recogniser spells it

@@ -4975,6 +4975,22 @@ static void test_scales_roman_letters(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "mics" and "mls" after a number are the units they stand for, mcg and
+ * mL, in a rate too (session 59, blind25: "levophed at eight mics" stayed
+ * "8 mics", "thirty mls per kilo" "30 mls per kilo"). */
+static void test_blind25_short_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"levophed is at eight mics and titrating", "Levophed is at 8 mcg and titrating."},
+        {"propofol at thirty mics per kilo per minute", "Propofol at 30 mcg/kg/min."},
+        {"fentanyl drip at fifty mics an hour", "Fentanyl drip at 50 mcg/h."},
+        {"a thirty mls per kilo bolus", "A 30 mL/kg bolus."},
+        {"advance by ten mls an hour", "Advance by 10 mL/h."},
+        {"intake was six hundred mls", "Intake was 600 mL."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5099,6 +5115,7 @@ int main(void)
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
+        cmocka_unit_test(test_blind25_short_units),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
