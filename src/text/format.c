@@ -3281,7 +3281,11 @@ static size_t bare_noun_scan(const format_view *v, size_t i, bool *open)
     for (; r + 1 < sizeof(run) && letter_at(v, i + r) >= 0; r++)
         run[r] = (char)letter_at(v, i + r);
     run[r] = '\0';
-    if ((r && in_list(run, order_ends)) || in_list(format_word(v, i), goes_back))
+    /* so is a route said in letters ("two grams i v is hanging now": the
+     * dose's route, no subject of a clause of its own) */
+    static const char *const routes[] = {"iv", "im", "po", "sq", "sc", "sl", NULL};
+    if ((r && (in_list(run, order_ends) || in_list(run, routes))) ||
+        in_list(format_word(v, i), goes_back))
         return 0;
     for (size_t k = 0; k < 10; k++) {
         const char *w = format_word(v, i + k);

@@ -4991,6 +4991,21 @@ static void test_blind25_short_units(void **state)
     CHECK(cases);
 }
 
+/* A route said in letters right after a dose is the dose's, no subject
+ * of a new sentence (session 59, blind25: "so two grams i v is hanging
+ * now" was "2 g. IV is hanging now"); a noun said after a value still
+ * starts one. */
+static void test_blind25_route_after_dose(void **state)
+{
+    static const char *const cases[][2] = {
+        {"mag one six so two grams i v is hanging now", "Mag 1.6 so 2 g IV is hanging now."},
+        {"she got two grams i v is that right", "She got 2 g IV is that right."},
+        {"potassium three point one magnesium was one point six",
+         "Potassium 3.1. Magnesium was 1.6."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5116,6 +5131,7 @@ int main(void)
         cmocka_unit_test(test_units_clinical),
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_blind25_short_units),
+        cmocka_unit_test(test_blind25_route_after_dose),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
