@@ -3001,6 +3001,39 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(k + 1);
 }
 
+/* A blood's pH said with its point unsaid: "p h seven twenty nine" ->
+ * "7.29", "p h of seven oh five" -> "7.05" (session 59, blind25: "729").
+ * After "ph" or its letters (and "of", "is" or "was"), six or seven and
+ * two digits said as one number or as "oh" and a digit, with no number
+ * or joining word after them. */
+static long ph_point_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const between[] = {"of", "is", "was", NULL};
+    static const char *const joins[] = {"to", "through", "or", "over", "point", "hundred", NULL};
+    size_t c = i > v->floor && index_in(format_word(v, i - 1), between) >= 0 ? 1 : 0;
+    if (i < v->floor + c + 1)
+        return 0;
+    size_t h = i - c - 1;
+    bool ph = format_word_is(v, h, "ph") ||
+              (h > v->floor && format_word_is(v, h, "h") && format_word_is(v, h - 1, "p"));
+    long whole = digit_at(v, i), tail;
+    if (!ph || (whole != 6 && whole != 7) || format_word_is(v, i, "oh"))
+        return 0;
+    size_t k;
+    bool ord;
+    if (format_word_is(v, i + 1, "oh") && (tail = digit_at(v, i + 2)) > 0 &&
+        !format_word_is(v, i + 2, "oh"))
+        k = 2;
+    else if ((k = below_hundred(v, i + 1, &tail, &ord)) == 0 || ord || tail < 10)
+        return 0;
+    spoken_num t;
+    size_t j = i + 1 + k;
+    if (j < v->n && (number_at(v, j, &t) || index_in(format_word(v, j), joins) >= 0))
+        return 0;
+    int rc = sbuf_printf(out, "%ld.%02ld", whole, tail);
+    return rc < 0 ? rc : (long)(k + 1);
+}
+
 /* A time or a smoking history and a half, said with its article: "a week
  * and a half", "a day and a half", "an hour and a half", "a pack and a
  * half", "a tablet and a half" -> "1.5 weeks", "1.5 days", "1.5 hours",
@@ -4126,7 +4159,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (end = suture_at(v, i, out)) || (end = acuity_at(v, i, out)))
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
-        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)))
+        (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
+        (end = ph_point_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

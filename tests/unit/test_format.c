@@ -5006,6 +5006,20 @@ static void test_blind25_route_after_dose(void **state)
     CHECK(cases);
 }
 
+/* A blood's pH said with its point unsaid after "p h" (session 59,
+ * blind25: "p h seven twenty nine" was "pH 729"). */
+static void test_blind25_ph_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the gas was worse p h seven twenty nine p c o two sixty two",
+         "The gas was worse pH 7.29 pCO2 62."},
+        {"p h of seven oh five on the last gas", "pH of 7.05 on the last gas."},
+        {"p h seven point three two", "pH 7.32."},
+        {"page seven twenty nine", "Page 729."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5132,6 +5146,7 @@ int main(void)
         cmocka_unit_test(test_scales_roman_letters),
         cmocka_unit_test(test_blind25_short_units),
         cmocka_unit_test(test_blind25_route_after_dose),
+        cmocka_unit_test(test_blind25_ph_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
