@@ -1311,7 +1311,8 @@ static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
  * where the order goes on or ends: an interval of hours a dosing schedule
  * uses (1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72) before "p r n", "prn", "as
  * needed", a route, "for", "and", "while", "around", "then", "with",
- * "until", "scheduled", a said period or comma, or the end, and not
+ * "until", "scheduled", "as a"/"as an" (how it is given: "q eight as a
+ * four hour infusion"), a said period or comma, or the end, and not
  * after "sub" ("sub q", the route) (session 58, blind23: "i v q six p r
  * n" was "IVQ 6 PRN", "i v q twenty four" "IVQ 24"). The interval's
  * digits go to num, its words' count to *k. */
@@ -1347,7 +1348,9 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
                    (format_word_is(v, after, "s") && format_word_is(v, after + 1, "q")) ||
                    (format_word_is(v, after, "p") && format_word_is(v, after + 1, "o"));
     if (!interval || !(after >= v->n || spelled || in_list(w, goes_on) ||
-                       (format_word_is(v, after, "as") && format_word_is(v, after + 1, "needed"))))
+                       (format_word_is(v, after, "as") &&
+                        (format_word_is(v, after + 1, "needed") || format_word_is(v, after + 1, "a") ||
+                         format_word_is(v, after + 1, "an")))))
         return false;
     if (*k == 0) {
         sbuf_clear(num);

@@ -5020,6 +5020,19 @@ static void test_blind25_ph_point(void **state)
     CHECK(cases);
 }
 
+/* "q eight" said without "hours" before "as a"/"as an", how the dose is
+ * given, is q8h (session 59, blind25: "q eight as a four hour extended
+ * infusion" stayed "q eight"). */
+static void test_blind25_q_as_a(void **state)
+{
+    static const char *const cases[][2] = {
+        {"zosyn three point three seven five grams q eight as a four hour extended infusion",
+         "Zosyn 3.375 g q8h as a 4-hour extended infusion."},
+        {"cefazolin two grams q eight as an infusion", "Cefazolin 2 g q8h as an infusion."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5147,6 +5160,7 @@ int main(void)
         cmocka_unit_test(test_blind25_short_units),
         cmocka_unit_test(test_blind25_route_after_dose),
         cmocka_unit_test(test_blind25_ph_point),
+        cmocka_unit_test(test_blind25_q_as_a),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
