@@ -2926,7 +2926,7 @@ static long fraction_at(const format_view *v, size_t i, sbuf *out)
 
 /* A half or a quarter of a mass or volume, said with an article: "half a
  * milligram", "a quarter of a milligram", "half a liter" -> "0.5 mg",
- * "0.25 mg", "0.5 L": a dose is written as a decimal with its leading
+ * "0.25 mg", "0.5 L", "half a unit" -> "0.5 units": a dose is written as a decimal with its leading
  * zero, never as a fraction of a unit. Counted forms stay words ("half a
  * tablet", "a quarter tablet": bench/format/blind3.tsv writes the first
  * so; "one half tablet" is "1/2 tablet", fraction_at), and so do "half a
@@ -2934,7 +2934,9 @@ static long fraction_at(const format_view *v, size_t i, sbuf *out)
 static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const parts[][2] = {{"half", "0.5"}, {"quarter", "0.25"}, {NULL, NULL}};
-    static const char *const masses[] = {"mg", "mcg", "g", "mL", "L", NULL};
+    /* and insulin's unit ("go up by half a unit": 0.5 units, the plural
+     * as after any number but one) */
+    static const char *const masses[] = {"mg", "mcg", "g", "mL", "L", "unit", NULL};
     size_t a = format_word_is(v, i, "a"), k;
     int d = format_pair_at(v, i + a, parts, &k);
     if (d < 0 || (!a && d != 0))
@@ -2948,7 +2950,7 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     written_unit wu;
     if (!unit_at_word(v, j + lead, &ku, &wu) || index_in(wu.text, masses) < 0)
         return 0;
-    int rc = sbuf_printf(out, "%s %s", parts[d][1], wu.text);
+    int rc = sbuf_printf(out, "%s %s", parts[d][1], strcmp(wu.text, "unit") ? wu.text : "units");
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 

@@ -5033,6 +5033,17 @@ static void test_blind25_q_as_a(void **state)
     CHECK(cases);
 }
 
+/* "half a unit" is 0.5 units, as "half a milligram" is 0.5 mg (session
+ * 59, blind25: it stayed words); a counted form stays. */
+static void test_blind25_half_unit(void **state)
+{
+    static const char *const cases[][2] = {
+        {"go up by half a unit if she's over one eighty", "Go up by 0.5 units if she's over 180."},
+        {"half a tablet at bedtime", "Half a tablet at bedtime."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5161,6 +5172,7 @@ int main(void)
         cmocka_unit_test(test_blind25_route_after_dose),
         cmocka_unit_test(test_blind25_ph_point),
         cmocka_unit_test(test_blind25_q_as_a),
+        cmocka_unit_test(test_blind25_half_unit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
