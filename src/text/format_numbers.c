@@ -752,6 +752,7 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * injury, a jet's velocity on
                                         * echo */
                                        {"miles per hour", "mph"},
+                                       {"miles an hour", "mph"},
                                        {"kilometers per hour", "km/h"},
                                        {"meters per second", "m/s"},
                                        {"centimeters per second", "cm/s"},
@@ -1439,6 +1440,9 @@ static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
                                          "involving", "at", "were", "are",   "seen", NULL};
     if (!strcmp(unit, "METs"))
         return index_in(format_word(v, j), places) >= 0;
+    /* "an hour ago", "an hour later" say when, not a speed */
+    if (!strcmp(unit, "mph"))
+        return format_word_is(v, j, "ago") || format_word_is(v, j, "later");
     /* "c c" spelled before another letter is an abbreviation's start
      * ("two c c u admissions") */
     if (!strcmp(unit, "cc") && j > 0 && level_letter(v, j - 1) && level_letter(v, j))

@@ -5044,6 +5044,18 @@ static void test_blind25_half_unit(void **state)
     CHECK(cases);
 }
 
+/* "miles an hour" after a number is mph, as "miles per hour" (session 59,
+ * blind25: "forty miles an hour"); not before "ago" or "later". */
+static void test_blind25_miles_an_hour(void **state)
+{
+    static const char *const cases[][2] = {
+        {"motorcycle versus car at about forty miles an hour",
+         "Motorcycle versus car at about 40 mph."},
+        {"he drove twenty miles an hour ago", "He drove 20 miles an hour ago."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5173,6 +5185,7 @@ int main(void)
         cmocka_unit_test(test_blind25_ph_point),
         cmocka_unit_test(test_blind25_q_as_a),
         cmocka_unit_test(test_blind25_half_unit),
+        cmocka_unit_test(test_blind25_miles_an_hour),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
