@@ -538,6 +538,10 @@ static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
                 cur.lead_letters = (int)len;
             j += len;
             last_gap = false;
+        } else if ((is(c, j, "to") || is(c, j, "too")) && is(c, j + 1, "a")) {
+            /* "to a" is words: a score's change said with its article
+             * ("from a ten to a six", "down to a four"), no "2 8" */
+            break;
         } else if (homophone_digit(tok(c, j)) >= 0 && (j > i || lead_ok)) {
             cur.digits++;
             digitlike++;

@@ -641,6 +641,21 @@ static void test_blind23_vitals_in_a_row(void **state)
     expect("sixty four eighty eight sixteen", "[ID]");
 }
 
+/* blind25 (session 59): "to a" between numbers is the word and the
+ * article of a score's change ("from a ten to a six" was [ID], "to" and
+ * "a" read as the digits 2 and 8); a cue still makes an identifier. */
+static void test_blind25_to_a(void **state)
+{
+    static const char *const keep[] = {
+        "he's down from a ten to a six",
+        "pain went from ten to a six after the dose",
+        "down from a twelve to a five",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("mrn four four five six seven eight nine", "mrn [ID]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1179,6 +1194,7 @@ int main(void)
         cmocka_unit_test(test_eponym_noun_is_a_name),
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
+        cmocka_unit_test(test_blind25_to_a),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
