@@ -729,6 +729,11 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
     if (plain && !s->digitwise && s->a > 1 && is(c, s->a - 1, "over") &&
         redact_is_number_word(c, s->a - 2))
         return -1;
+    /* a decimal's digits and the values said in a row after it, as after
+     * "over" ("gas seven point three four forty four eighty eight": the
+     * pH's digits, the pCO2, the pO2) */
+    if (plain && s->a > 1 && is(c, s->a - 1, "point") && redact_is_number_word(c, s->a - 2))
+        return -1;
     if (plain && s->digits >= 10)
         return REDACT_PHONE;
     if (plain && s->digits >= 5)

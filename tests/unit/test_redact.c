@@ -656,6 +656,21 @@ static void test_blind25_to_a(void **state)
     expect("mrn four four five six seven eight nine", "mrn [ID]");
 }
 
+/* blind25 (session 59): the values said in a row after a decimal's
+ * "point" are values, as after a pressure's "over" (a blood gas "seven
+ * point three four forty four eighty eight" was "seven point [ID]"). */
+static void test_blind25_values_after_point(void **state)
+{
+    static const char *const keep[] = {
+        "gas on those settings seven point three four forty four eighty eight",
+        "abg seven point two nine sixty two seventy one on the vent",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("seven point three four and his mrn is four four five six seven eight nine",
+           "seven point three four and his mrn is [ID]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1195,6 +1210,7 @@ int main(void)
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
         cmocka_unit_test(test_blind25_to_a),
+        cmocka_unit_test(test_blind25_values_after_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
