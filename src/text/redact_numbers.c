@@ -236,6 +236,11 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
      * [ID] five words on */
     if (!strcmp(w, "group") && is_letter(c, i + 1) && !strncmp(tok(c, i + 2), "strep", 5))
         return false;
+    /* a case manager or case worker is a person's role, no case number
+     * ("the case manager's direct line is ..." is a phone number) */
+    if (!strcmp(w, "case") && !strcmp(t, "case") &&
+        (!strncmp(tok(c, i + 1), "manag", 5) || !strncmp(tok(c, i + 1), "worker", 6)))
+        return false;
     if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
         return true;
     if (wl < 2 || wl > 4 || i + 1 < wl || !is_letter(c, i))

@@ -671,6 +671,18 @@ static void test_blind25_values_after_point(void **state)
            "seven point three four and his mrn is [ID]");
 }
 
+/* blind25 (session 59): a case manager or case worker is a role, no case
+ * number: the phone number said after it is a phone number (it was [ID]);
+ * "case number" still cues an identifier. */
+static void test_blind25_case_manager(void **state)
+{
+    expect("the case manager's direct line is seven one eight five five five zero one one four",
+           "the case manager's direct line is [PHONE]");
+    expect("her case worker's number is two one two five five five zero one four four",
+           "her case worker's number is [PHONE]");
+    expect("case number four four one two nine eight", "case number [ID]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1211,6 +1223,7 @@ int main(void)
         cmocka_unit_test(test_blind23_vitals_in_a_row),
         cmocka_unit_test(test_blind25_to_a),
         cmocka_unit_test(test_blind25_values_after_point),
+        cmocka_unit_test(test_blind25_case_manager),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
