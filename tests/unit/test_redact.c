@@ -683,6 +683,18 @@ static void test_blind25_case_manager(void **state)
     expect("case number four four one two nine eight", "case number [ID]");
 }
 
+/* blind25 (session 59): "levo", a nurse's word for norepinephrine, is no
+ * name ("fifteen mics of levo" was "of [NAME]"). */
+static void test_blind25_levo(void **state)
+{
+    static const char *const keep[] = {
+        "if she needs more than fifteen mics of levo page the intensivist",
+        "she is on levo and vaso",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1224,6 +1236,7 @@ int main(void)
         cmocka_unit_test(test_blind25_to_a),
         cmocka_unit_test(test_blind25_values_after_point),
         cmocka_unit_test(test_blind25_case_manager),
+        cmocka_unit_test(test_blind25_levo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
