@@ -1351,7 +1351,8 @@ static int write_letters(const format_view *v, size_t i, size_t k, sbuf *out)
  * where the order goes on or ends: an interval of hours a dosing schedule
  * uses (1, 2, 3, 4, 6, 8, 12, 24, 36, 48, 72) before "p r n", "prn", "as
  * needed", a route, "for", "and", "while", "around", "then", "with",
- * "until", "scheduled", a said period or comma, or the end, and not
+ * "until", "scheduled", "as a"/"as an" (how it is given: "q eight as a
+ * four hour infusion"), a said period or comma, or the end, and not
  * after "sub" ("sub q", the route) (session 58, blind23: "i v q six p r
  * n" was "IVQ 6 PRN", "i v q twenty four" "IVQ 24"). The interval's
  * digits go to num, its words' count to *k. */
@@ -1387,7 +1388,9 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
                    (format_word_is(v, after, "s") && format_word_is(v, after + 1, "q")) ||
                    (format_word_is(v, after, "p") && format_word_is(v, after + 1, "o"));
     if (!interval || !(after >= v->n || spelled || in_list(w, goes_on) ||
-                       (format_word_is(v, after, "as") && format_word_is(v, after + 1, "needed"))))
+                       (format_word_is(v, after, "as") &&
+                        (format_word_is(v, after + 1, "needed") || format_word_is(v, after + 1, "a") ||
+                         format_word_is(v, after + 1, "an")))))
         return false;
     if (*k == 0) {
         sbuf_clear(num);
@@ -3424,7 +3427,11 @@ static size_t bare_noun_scan(const format_view *v, size_t i, bool *open)
     for (; r + 1 < sizeof(run) && letter_at(v, i + r) >= 0; r++)
         run[r] = (char)letter_at(v, i + r);
     run[r] = '\0';
-    if ((r && in_list(run, order_ends)) || in_list(format_word(v, i), goes_back))
+    /* so is a route said in letters ("two grams i v is hanging now": the
+     * dose's route, no subject of a clause of its own) */
+    static const char *const routes[] = {"iv", "im", "po", "sq", "sc", "sl", NULL};
+    if ((r && (in_list(run, order_ends) || in_list(run, routes))) ||
+        in_list(format_word(v, i), goes_back))
         return 0;
     for (size_t k = 0; k < 10; k++) {
         const char *w = format_word(v, i + k);

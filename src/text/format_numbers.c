@@ -704,6 +704,11 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                        {"pounds", "lb"},
                                        {"pound", "lb"},
                                        {"kilos", "kg"},
+                                       /* the short words a nurse
+                                        * says for them ("levophed at
+                                        * eight mics", "ten mls an hour") */
+                                       {"mics", "mcg"},
+                                       {"mls", "mL"},
                                        {"cc", "cc"},
                                        {"ccs", "cc"},
                                        /* as a recogniser spells it
@@ -768,6 +773,7 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * injury, a jet's velocity on
                                         * echo */
                                        {"miles per hour", "mph"},
+                                       {"miles an hour", "mph"},
                                        {"kilometers per hour", "km/h"},
                                        {"meters per second", "m/s"},
                                        {"centimeters per second", "cm/s"},
@@ -1478,6 +1484,9 @@ static bool unit_not_meant(const format_view *v, size_t j, const char *unit)
                                          "involving", "at", "were", "are",   "seen", NULL};
     if (!strcmp(unit, "METs"))
         return index_in(format_word(v, j), places) >= 0;
+    /* "an hour ago", "an hour later" say when, not a speed */
+    if (!strcmp(unit, "mph"))
+        return format_word_is(v, j, "ago") || format_word_is(v, j, "later");
     /* "c c" spelled before another letter is an abbreviation's start
      * ("two c c u admissions") */
     if (!strcmp(unit, "cc") && j > 0 && level_letter(v, j - 1) && level_letter(v, j))
@@ -3042,7 +3051,7 @@ static long fraction_at(const format_view *v, size_t i, sbuf *out)
 
 /* A half or a quarter of a mass or volume, said with an article: "half a
  * milligram", "a quarter of a milligram", "half a liter" -> "0.5 mg",
- * "0.25 mg", "0.5 L": a dose is written as a decimal with its leading
+ * "0.25 mg", "0.5 L", "half a unit" -> "0.5 units": a dose is written as a decimal with its leading
  * zero, never as a fraction of a unit. Counted forms stay words ("half a
  * tablet", "a quarter tablet": bench/format/blind3.tsv writes the first
  * so; "one half tablet" is "1/2 tablet", fraction_at), and so do "half a
@@ -3050,7 +3059,9 @@ static long fraction_at(const format_view *v, size_t i, sbuf *out)
 static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
 {
     static const char *const parts[][2] = {{"half", "0.5"}, {"quarter", "0.25"}, {NULL, NULL}};
-    static const char *const masses[] = {"mg", "mcg", "g", "mL", "L", NULL};
+    /* and insulin's unit ("go up by half a unit": 0.5 units, the plural
+     * as after any number but one) */
+    static const char *const masses[] = {"mg", "mcg", "g", "mL", "L", "unit", NULL};
     size_t a = format_word_is(v, i, "a"), k;
     int d = format_pair_at(v, i + a, parts, &k);
     if (d < 0 || (!a && d != 0))
@@ -3064,7 +3075,7 @@ static long article_fraction_at(const format_view *v, size_t i, sbuf *out)
     written_unit wu;
     if (!unit_at_word(v, j + lead, &ku, &wu) || index_in(wu.text, masses) < 0)
         return 0;
-    int rc = sbuf_printf(out, "%s %s", parts[d][1], wu.text);
+    int rc = sbuf_printf(out, "%s %s", parts[d][1], strcmp(wu.text, "unit") ? wu.text : "units");
     return rc < 0 ? rc : (long)(j + lead + ku - i);
 }
 
@@ -3120,6 +3131,39 @@ static long unsaid_point_at(const format_view *v, size_t i, sbuf *out)
     if (format_word_is(v, i + k, "oh") && tail == 0 && k > 1)
         return 0;
     int rc = sbuf_printf(out, "%ld.%ld", whole, tail);
+    return rc < 0 ? rc : (long)(k + 1);
+}
+
+/* A blood's pH said with its point unsaid: "p h seven twenty nine" ->
+ * "7.29", "p h of seven oh five" -> "7.05" (session 59, blind25: "729").
+ * After "ph" or its letters (and "of", "is" or "was"), six or seven and
+ * two digits said as one number or as "oh" and a digit, with no number
+ * or joining word after them. */
+static long ph_point_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const between[] = {"of", "is", "was", NULL};
+    static const char *const joins[] = {"to", "through", "or", "over", "point", "hundred", NULL};
+    size_t c = i > v->floor && index_in(format_word(v, i - 1), between) >= 0 ? 1 : 0;
+    if (i < v->floor + c + 1)
+        return 0;
+    size_t h = i - c - 1;
+    bool ph = format_word_is(v, h, "ph") ||
+              (h > v->floor && format_word_is(v, h, "h") && format_word_is(v, h - 1, "p"));
+    long whole = digit_at(v, i), tail;
+    if (!ph || (whole != 6 && whole != 7) || format_word_is(v, i, "oh"))
+        return 0;
+    size_t k;
+    bool ord;
+    if (format_word_is(v, i + 1, "oh") && (tail = digit_at(v, i + 2)) > 0 &&
+        !format_word_is(v, i + 2, "oh"))
+        k = 2;
+    else if ((k = below_hundred(v, i + 1, &tail, &ord)) == 0 || ord || tail < 10)
+        return 0;
+    spoken_num t;
+    size_t j = i + 1 + k;
+    if (j < v->n && (number_at(v, j, &t) || index_in(format_word(v, j), joins) >= 0))
+        return 0;
+    int rc = sbuf_printf(out, "%ld.%02ld", whole, tail);
     return rc < 0 ? rc : (long)(k + 1);
 }
 
@@ -4352,7 +4396,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
         (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
-        (end = angle_class_at(v, i, out)))
+        (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

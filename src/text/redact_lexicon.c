@@ -447,6 +447,8 @@ static const char *const stop_words[] = {
     "clonidine",
     "nitroglycerin",
     "cardizem",
+    /* a nurse's word for norepinephrine ("titrating the levo") */
+    "levo",
     "allergies",
     "allergy",
     "penicillin",

@@ -246,6 +246,11 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
      * of the patient's */
     if (!strcmp(w, "plan") && i > 0 && is_any(c, i - 1, care_plans))
         return false;
+    /* a case manager or case worker is a person's role, no case number
+     * ("the case manager's direct line is ..." is a phone number) */
+    if (!strcmp(w, "case") && !strcmp(t, "case") &&
+        (!strncmp(tok(c, i + 1), "manag", 5) || !strncmp(tok(c, i + 1), "worker", 6)))
+        return false;
     if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
         return true;
     if (wl < 2 || wl > 4 || i + 1 < wl || !is_letter(c, i))
@@ -548,6 +553,10 @@ static bool idstr_at(const redact_ctx *c, size_t i, bool lead_ok, idstr *s)
                 cur.lead_letters = (int)len;
             j += len;
             last_gap = false;
+        } else if ((is(c, j, "to") || is(c, j, "too")) && is(c, j + 1, "a")) {
+            /* "to a" is words: a score's change said with its article
+             * ("from a ten to a six", "down to a four"), no "2 8" */
+            break;
         } else if (homophone_digit(tok(c, j)) >= 0 && (j > i || lead_ok)) {
             cur.digits++;
             digitlike++;
@@ -734,6 +743,11 @@ static int idstr_label(const redact_ctx *c, const idstr *s, bool r_date)
      * the diastolic, the pulse, the rate; session 58, blind23: [ID]) */
     if (plain && !s->digitwise && s->a > 1 && is(c, s->a - 1, "over") &&
         redact_is_number_word(c, s->a - 2))
+        return -1;
+    /* a decimal's digits and the values said in a row after it, as after
+     * "over" ("gas seven point three four forty four eighty eight": the
+     * pH's digits, the pCO2, the pO2) */
+    if (plain && s->a > 1 && is(c, s->a - 1, "point") && redact_is_number_word(c, s->a - 2))
         return -1;
     if (plain && s->digits >= 10)
         return REDACT_PHONE;

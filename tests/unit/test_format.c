@@ -5406,6 +5406,87 @@ static void test_society_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "mics" and "mls" after a number are the units they stand for, mcg and
+ * mL, in a rate too (session 59, blind25: "levophed at eight mics" stayed
+ * "8 mics", "thirty mls per kilo" "30 mls per kilo"). */
+static void test_blind25_short_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"levophed is at eight mics and titrating", "Levophed is at 8 mcg and titrating."},
+        {"propofol at thirty mics per kilo per minute", "Propofol at 30 mcg/kg/min."},
+        {"fentanyl drip at fifty mics an hour", "Fentanyl drip at 50 mcg/h."},
+        {"a thirty mls per kilo bolus", "A 30 mL/kg bolus."},
+        {"advance by ten mls an hour", "Advance by 10 mL/h."},
+        {"intake was six hundred mls", "Intake was 600 mL."},
+    };
+    CHECK(cases);
+}
+
+/* A route said in letters right after a dose is the dose's, no subject
+ * of a new sentence (session 59, blind25: "so two grams i v is hanging
+ * now" was "2 g. IV is hanging now"); a noun said after a value still
+ * starts one. */
+static void test_blind25_route_after_dose(void **state)
+{
+    static const char *const cases[][2] = {
+        {"mag one six so two grams i v is hanging now", "Mag 1.6 so 2 g IV is hanging now."},
+        {"she got two grams i v is that right", "She got 2 g IV is that right."},
+        {"potassium three point one magnesium was one point six",
+         "Potassium 3.1. Magnesium was 1.6."},
+    };
+    CHECK(cases);
+}
+
+/* A blood's pH said with its point unsaid after "p h" (session 59,
+ * blind25: "p h seven twenty nine" was "pH 729"). */
+static void test_blind25_ph_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the gas was worse p h seven twenty nine p c o two sixty two",
+         "The gas was worse pH 7.29 pCO2 62."},
+        {"p h of seven oh five on the last gas", "pH of 7.05 on the last gas."},
+        {"p h seven point three two", "pH 7.32."},
+        {"page seven twenty nine", "Page 729."},
+    };
+    CHECK(cases);
+}
+
+/* "q eight" said without "hours" before "as a"/"as an", how the dose is
+ * given, is q8h (session 59, blind25: "q eight as a four hour extended
+ * infusion" stayed "q eight"). */
+static void test_blind25_q_as_a(void **state)
+{
+    static const char *const cases[][2] = {
+        {"zosyn three point three seven five grams q eight as a four hour extended infusion",
+         "Zosyn 3.375 g q8h as a 4-hour extended infusion."},
+        {"cefazolin two grams q eight as an infusion", "Cefazolin 2 g q8h as an infusion."},
+    };
+    CHECK(cases);
+}
+
+/* "half a unit" is 0.5 units, as "half a milligram" is 0.5 mg (session
+ * 59, blind25: it stayed words); a counted form stays. */
+static void test_blind25_half_unit(void **state)
+{
+    static const char *const cases[][2] = {
+        {"go up by half a unit if she's over one eighty", "Go up by 0.5 units if she's over 180."},
+        {"half a tablet at bedtime", "Half a tablet at bedtime."},
+    };
+    CHECK(cases);
+}
+
+/* "miles an hour" after a number is mph, as "miles per hour" (session 59,
+ * blind25: "forty miles an hour"); not before "ago" or "later". */
+static void test_blind25_miles_an_hour(void **state)
+{
+    static const char *const cases[][2] = {
+        {"motorcycle versus car at about forty miles an hour",
+         "Motorcycle versus car at about 40 mph."},
+        {"he drove twenty miles an hour ago", "He drove 20 miles an hour ago."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5548,6 +5629,12 @@ int main(void)
         cmocka_unit_test(test_rhythm_rate),
         cmocka_unit_test(test_celsius_second),
         cmocka_unit_test(test_society_names),
+        cmocka_unit_test(test_blind25_short_units),
+        cmocka_unit_test(test_blind25_route_after_dose),
+        cmocka_unit_test(test_blind25_ph_point),
+        cmocka_unit_test(test_blind25_q_as_a),
+        cmocka_unit_test(test_blind25_half_unit),
+        cmocka_unit_test(test_blind25_miles_an_hour),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1153,6 +1153,60 @@ static void test_pcm(void **state)
     assert_int_equal(pcm[31999], 0);
 }
 
+/* blind25 (session 59): "to a" between numbers is the word and the
+ * article of a score's change ("from a ten to a six" was [ID], "to" and
+ * "a" read as the digits 2 and 8); a cue still makes an identifier. */
+static void test_blind25_to_a(void **state)
+{
+    static const char *const keep[] = {
+        "he's down from a ten to a six",
+        "pain went from ten to a six after the dose",
+        "down from a twelve to a five",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("mrn four four five six seven eight nine", "mrn [ID]");
+}
+
+/* blind25 (session 59): the values said in a row after a decimal's
+ * "point" are values, as after a pressure's "over" (a blood gas "seven
+ * point three four forty four eighty eight" was "seven point [ID]"). */
+static void test_blind25_values_after_point(void **state)
+{
+    static const char *const keep[] = {
+        "gas on those settings seven point three four forty four eighty eight",
+        "abg seven point two nine sixty two seventy one on the vent",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("seven point three four and his mrn is four four five six seven eight nine",
+           "seven point three four and his mrn is [ID]");
+}
+
+/* blind25 (session 59): a case manager or case worker is a role, no case
+ * number: the phone number said after it is a phone number (it was [ID]);
+ * "case number" still cues an identifier. */
+static void test_blind25_case_manager(void **state)
+{
+    expect("the case manager's direct line is seven one eight five five five zero one one four",
+           "the case manager's direct line is [PHONE]");
+    expect("her case worker's number is two one two five five five zero one four four",
+           "her case worker's number is [PHONE]");
+    expect("case number four four one two nine eight", "case number [ID]");
+}
+
+/* blind25 (session 59): "levo", a nurse's word for norepinephrine, is no
+ * name ("fifteen mics of levo" was "of [NAME]"). */
+static void test_blind25_levo(void **state)
+{
+    static const char *const keep[] = {
+        "if she needs more than fifteen mics of levo page the intensivist",
+        "she is on levo and vaso",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1193,6 +1247,10 @@ int main(void)
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
         cmocka_unit_test(test_care_plan_not_id_cue),
+        cmocka_unit_test(test_blind25_to_a),
+        cmocka_unit_test(test_blind25_values_after_point),
+        cmocka_unit_test(test_blind25_case_manager),
+        cmocka_unit_test(test_blind25_levo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
