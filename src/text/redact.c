@@ -298,6 +298,70 @@ static size_t saint_eponym_at(const redact_ctx *c, size_t i)
     return is_any(c, i + 2, saint_heads) ? 3 : 0;
 }
 
+/* The nouns that end a scale's, rule's or classification's name. */
+static const char *const instrument_heads[] = {
+    "scale",    "scales",     "score",          "scores",    "rule",     "rules",
+    "criteria", "criterion",  "classification", "staging",   "questionnaire",
+    "protocol", "definition", "guidelines",     "guideline", "model",    "index",
+    "inventory", "instrument", NULL};
+
+/* Places outside the country that name scales and criteria and are in
+ * the name lists ("rome four criteria", "milan criteria", "the berlin
+ * definition", "geneva score"; the cities list holds US cities only). */
+static const char *const instrument_places[] = {"rome",    "milan",  "berlin", "geneva",
+                                                "sydney",  "glasgow", "oxford", "ottawa",
+                                                "toronto", "edinburgh", NULL};
+
+/* Words after which a place is where someone is, was or goes ("lives in
+ * boston", "moved from atlanta"), never a scale's name. */
+static const char *const place_cues[] = {"in",     "from",   "to",     "near",    "at",
+                                         "into",   "lives",  "live",   "living",  "moved",
+                                         "born",   "visiting", "visited", "of",   "outside",
+                                         NULL};
+
+/* Words that end the name of a scale before its noun: a clause goes on
+ * ("boston last year", "seattle and the score"). */
+static const char *const instrument_breaks[] = {
+    "the",  "a",    "an",    "and",  "or",    "of",   "to",   "in",    "on",   "at",
+    "for",  "from", "with",  "by",   "is",    "was",  "are",  "were",  "be",   "has",
+    "had",  "have", "he",    "she",  "they",  "his",  "her",  "their", "it",   "this",
+    "that", "who",  "which", "but",  "then",  "now",  "last", "ago",   "year", "years",
+    "month", "months", "week", "weeks", "day", "days", "today", "yesterday", NULL};
+
+/* A scale, rule or classification named for a place (session 59:
+ * "ann arbor stage three b", "san francisco syncope rule", "kansas city
+ * cardiomyopathy questionnaire", "atlanta classification", "seattle
+ * protocol", "vancouver scar scale", "new orleans criteria", "rome four
+ * criteria" were `[ADDRESS]` or `[NAME]`): a city of the lexicon or one
+ * of instrument_places, up to three more words of the name and its noun
+ * (instrument_heads); the words of the name with its noun (0: none).
+ * Not after a word that says where someone is or goes ("lives in
+ * seattle", "moved from dallas"): the place, hidden. Ann Arbor's
+ * lymphoma staging is said with "stage" too ("ann arbor stage four a"),
+ * which after any other city may be a clause's next word. */
+static size_t place_instrument_at(const redact_ctx *c, size_t i)
+{
+    if (i > 0 && is_any(c, i - 1, place_cues))
+        return 0;
+    size_t k = 0;
+    for (size_t n = 3; n >= 1 && !k; n--)
+        if (redact_lex_flags(c, i, n) & (LEX_CITY | LEX_CITY_AMBIG))
+            k = n;
+    if (!k && is_any(c, i, instrument_places))
+        k = 1;
+    if (!k)
+        return 0;
+    if (is(c, i, "ann") && is(c, i + 1, "arbor") && is(c, i + 2, "stage"))
+        return 3;
+    for (size_t j = i + k; j < i + k + 4 && j < c->n; j++) {
+        if (is_any(c, j, instrument_heads))
+            return j + 1 - i;
+        if (is_any(c, j, instrument_breaks) || c->lab[j] >= 0)
+            return 0;
+    }
+    return 0;
+}
+
 /* Clinical names that hold a city or a person's name: the words of the
  * name (0: none at i). They name a classification, scale, test, disease
  * or part of the body, never where a patient is or who they are ("new
@@ -386,6 +450,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
             return k;
     }
     size_t k = saint_eponym_at(c, i);
+    if (k)
+        return k;
+    k = place_instrument_at(c, i);
     if (k)
         return k;
     /* the coronary flow grade said with its value ("timi three flow") */

@@ -641,6 +641,44 @@ static void test_blind23_vitals_in_a_row(void **state)
     expect("sixty four eighty eight sixteen", "[ID]");
 }
 
+/* A scale, rule or classification named for a place is no address and
+ * no name ("ann arbor stage three b" was `[ADDRESS] stage three b`); the
+ * place said where someone is or goes still is. */
+static void test_place_named_scales(void **state)
+{
+    static const char *const keep[] = {
+        "ann arbor stage three b diffuse large b cell lymphoma",
+        "stage two a by ann arbor staging",
+        "ann arbor classification",
+        "san francisco syncope rule negative",
+        "kansas city cardiomyopathy questionnaire score of sixty",
+        "seattle heart failure model",
+        "atlanta classification moderately severe pancreatitis",
+        "chicago classification type two achalasia",
+        "seattle protocol biopsies taken",
+        "new orleans criteria negative",
+        "vancouver scar scale of six",
+        "rome four criteria for ibs met",
+        "milan criteria met for transplant",
+        "berlin definition moderate ards",
+        "revised geneva score of three",
+        "dallas criteria for myocarditis",
+        "new york heart association class three",
+        "glasgow coma scale of fourteen",
+        "ottawa ankle rules negative",
+        "boston bowel prep score of eight",
+        "modified duke criteria two major",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("lives in ann arbor michigan", "lives in [ADDRESS] michigan");
+    expect("moved from kansas city last year", "moved from [ADDRESS] last year");
+    expect("she lives in seattle score of four", "she lives in [ADDRESS] score of four");
+    expect("from san francisco and the rule", "from [ADDRESS] and the rule");
+    expect("seattle and the score", "[ADDRESS] and the score");
+    expect("her daughter dallas called", "her daughter [NAME] called");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1179,6 +1217,7 @@ int main(void)
         cmocka_unit_test(test_eponym_noun_is_a_name),
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
+        cmocka_unit_test(test_place_named_scales),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
