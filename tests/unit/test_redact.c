@@ -440,6 +440,42 @@ static void test_facilities_unknown_words(void **state)
     expect_kept(keep);
 }
 
+/* A facility named after "the" by words of the land ("lives at the
+ * sunrise nursing home", "seen at the maple grove clinic" were kept):
+ * the name is hidden as without "the"; after "the" a name that is a
+ * common word, or a word no list holds before a clinic, says the
+ * clinic's kind and stays. */
+static void test_facilities_after_the(void **state)
+{
+    expect("lives at the sunrise nursing home", "lives at the [ADDRESS]");
+    expect("transferred to the sunrise nursing home", "transferred to the [ADDRESS]");
+    expect("discharged to the pine valley rehab", "discharged to the [ADDRESS]");
+    expect("seen at the maple grove clinic", "seen at the [ADDRESS]");
+    expect("followed at the summit clinic", "followed at the [ADDRESS]");
+    expect("seen at summit clinic", "seen at [ADDRESS]");
+    expect("seen at the riverbend medical center today", "seen at the [ADDRESS] today");
+    static const char *const keep[] = {
+        "went to the emergency department",
+        "seen in the cardiology clinic",
+        "follow up in the family medicine clinic",
+        "seen at the vein clinic",
+        "seen at the pain clinic",
+        "follow up at the anticoagulation clinic",
+        "in the sports medicine clinic",
+        "seen at the north clinic",
+        "seen at the spring clinic",
+        "lives at the nursing home",
+        "lives at the same nursing home",
+        "lives at the local nursing home",
+        "at the skilled nursing facility",
+        "transferred from the outside hospital",
+        "continue to monitor at the rehab",
+        "continue to monitor the sunrise assisted living",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -1218,6 +1254,7 @@ int main(void)
         cmocka_unit_test(test_blind22_clinical_names),
         cmocka_unit_test(test_blind23_vitals_in_a_row),
         cmocka_unit_test(test_place_named_scales),
+        cmocka_unit_test(test_facilities_after_the),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
