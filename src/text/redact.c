@@ -339,10 +339,27 @@ static const char *const instrument_breaks[] = {
  * seattle", "moved from dallas"): the place, hidden. Ann Arbor's
  * lymphoma staging is said with "stage" too ("ann arbor stage four a"),
  * which after any other city may be a clause's next word. */
+/* True when one of instrument_heads is among the six words after i: the
+ * first letters compared before the words, so that most words cost a
+ * few comparisons and no lexicon lookup. */
+static bool instrument_head_near(const redact_ctx *c, size_t i)
+{
+    for (size_t j = i + 1; j < i + 7 && j < c->n; j++) {
+        const char *t = tok(c, j);
+        for (const char *const *h = instrument_heads; *h; h++)
+            if ((*h)[0] == t[0] && !strcmp(*h, t))
+                return true;
+    }
+    return false;
+}
+
 static size_t place_instrument_at(const redact_ctx *c, size_t i)
 {
-    if (i > 0 && is_any(c, i - 1, place_cues))
+    bool ann_arbor = is(c, i, "ann") && is(c, i + 1, "arbor") && is(c, i + 2, "stage");
+    if ((!ann_arbor && !instrument_head_near(c, i)) || (i > 0 && is_any(c, i - 1, place_cues)))
         return 0;
+    if (ann_arbor)
+        return 3;
     size_t k = 0;
     for (size_t n = 3; n >= 1 && !k; n--)
         if (redact_lex_flags(c, i, n) & (LEX_CITY | LEX_CITY_AMBIG))
@@ -351,8 +368,6 @@ static size_t place_instrument_at(const redact_ctx *c, size_t i)
         k = 1;
     if (!k)
         return 0;
-    if (is(c, i, "ann") && is(c, i + 1, "arbor") && is(c, i + 2, "stage"))
-        return 3;
     for (size_t j = i + k; j < i + k + 4 && j < c->n; j++) {
         if (is_any(c, j, instrument_heads))
             return j + 1 - i;
