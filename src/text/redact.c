@@ -298,6 +298,85 @@ static size_t saint_eponym_at(const redact_ctx *c, size_t i)
     return is_any(c, i + 2, saint_heads) ? 3 : 0;
 }
 
+/* The nouns that end a scale's, rule's or classification's name. */
+static const char *const instrument_heads[] = {
+    "scale",    "scales",     "score",          "scores",    "rule",     "rules",
+    "criteria", "criterion",  "classification", "staging",   "questionnaire",
+    "protocol", "definition", "guidelines",     "guideline", "model",    "index",
+    "inventory", "instrument", NULL};
+
+/* Places outside the country that name scales and criteria and are in
+ * the name lists ("rome four criteria", "milan criteria", "the berlin
+ * definition", "geneva score"; the cities list holds US cities only). */
+static const char *const instrument_places[] = {"rome",    "milan",  "berlin", "geneva",
+                                                "sydney",  "glasgow", "oxford", "ottawa",
+                                                "toronto", "edinburgh", NULL};
+
+/* Words after which a place is where someone is, was or goes ("lives in
+ * boston", "moved from atlanta"), never a scale's name. */
+static const char *const place_cues[] = {"in",     "from",   "to",     "near",    "at",
+                                         "into",   "lives",  "live",   "living",  "moved",
+                                         "born",   "visiting", "visited", "of",   "outside",
+                                         NULL};
+
+/* Words that end the name of a scale before its noun: a clause goes on
+ * ("boston last year", "seattle and the score"). */
+static const char *const instrument_breaks[] = {
+    "the",  "a",    "an",    "and",  "or",    "of",   "to",   "in",    "on",   "at",
+    "for",  "from", "with",  "by",   "is",    "was",  "are",  "were",  "be",   "has",
+    "had",  "have", "he",    "she",  "they",  "his",  "her",  "their", "it",   "this",
+    "that", "who",  "which", "but",  "then",  "now",  "last", "ago",   "year", "years",
+    "month", "months", "week", "weeks", "day", "days", "today", "yesterday", NULL};
+
+/* A scale, rule or classification named for a place ("ann arbor stage
+ * three b", "san francisco syncope rule", "kansas city cardiomyopathy
+ * questionnaire", "atlanta classification", "seattle protocol",
+ * "vancouver scar scale", "new orleans criteria", "rome four criteria"
+ * were `[ADDRESS]` or `[NAME]`): a city of the lexicon or one
+ * of instrument_places, up to three more words of the name and its noun
+ * (instrument_heads); the words of the name with its noun (0: none).
+ * Not after a word that says where someone is or goes ("lives in
+ * seattle", "moved from dallas"): the place, hidden. Ann Arbor's
+ * lymphoma staging is said with "stage" too ("ann arbor stage four a"),
+ * which after any other city may be a clause's next word. */
+/* True when one of instrument_heads is among the six words after i: the
+ * first letters compared before the words, so that most words cost a
+ * few comparisons and no lexicon lookup. */
+static bool instrument_head_near(const redact_ctx *c, size_t i)
+{
+    for (size_t j = i + 1; j < i + 7 && j < c->n; j++) {
+        const char *t = tok(c, j);
+        for (const char *const *h = instrument_heads; *h; h++)
+            if ((*h)[0] == t[0] && !strcmp(*h, t))
+                return true;
+    }
+    return false;
+}
+
+static size_t place_instrument_at(const redact_ctx *c, size_t i)
+{
+    bool ann_arbor = is(c, i, "ann") && is(c, i + 1, "arbor") && is(c, i + 2, "stage");
+    if ((!ann_arbor && !instrument_head_near(c, i)) || (i > 0 && is_any(c, i - 1, place_cues)))
+        return 0;
+    if (ann_arbor)
+        return 3;
+    size_t k = 0;
+    for (size_t n = 3; n >= 1 && !k; n--)
+        if (redact_lex_flags(c, i, n) & (LEX_CITY | LEX_CITY_AMBIG))
+            k = n;
+    if (!k && is_any(c, i, instrument_places))
+        k = 1;
+    if (!k)
+        return 0;
+    for (size_t j = i + k; j < i + k + 4 && j < c->n; j++) {
+        if (is_any(c, j, instrument_heads))
+            return j + 1 - i;
+        if (is_any(c, j, instrument_breaks) || c->lab[j] >= 0)
+            return 0;
+    }
+    return 0;
+}
+
 /* Clinical names that hold a city or a person's name: the words of the
  * name (0: none at i). They name a classification, scale, test, disease
  * or part of the body, never where a patient is or who they are ("new
@@ -386,6 +465,9 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
             return k;
     }
     size_t k = saint_eponym_at(c, i);
+    if (k)
+        return k;
+    k = place_instrument_at(c, i);
     if (k)
         return k;
     /* the coronary flow grade said with its value ("timi three flow") */
@@ -637,14 +719,44 @@ static size_t facility_head_at(const redact_ctx *c, size_t i)
     return 0;
 }
 
-/* A word that names a place or a person (as facilities are named): a
- * name or a city of the lexicon, or a word built like a place name
- * ("lakeside", "parkview", "brookwood"). *distinct: one that is no
- * common word. */
-static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
+/* Words of the land that places are named with ("maple grove", "pine
+ * valley", "sunrise", "summit"): most are also names or common words,
+ * some no list holds. Not a season ("spring"), a colour or a direction
+ * ("north clinic"): a clinic's wing or time, no name. */
+static const char *const toponyms[] = {
+    "grove",   "groves",   "valley",  "ridge",    "creek",    "river",     "lake",
+    "lakes",   "hill",     "hills",   "park",     "meadow",   "meadows",   "pine",
+    "pines",   "oak",      "oaks",    "maple",    "cedar",    "cedars",    "willow",
+    "willows", "elm",      "elms",    "birch",    "aspen",    "sunrise",   "sunset",
+    "summit",  "harbor",   "haven",   "glen",     "forest",   "highland",  "highlands",
+    "mountain", "vista",   "heights", "garden",   "gardens",  "evergreen", "prairie",
+    "canyon",  "shore",    "shores",  "manor",    "village",  "bay",       "springs",
+    "brook",   "woods",    "acres",   "bluff",    "bluffs",   "hollow",    "orchard",
+    NULL};
+
+/* A word built like a place name ("lakeside", "parkview", "brookwood",
+ * "riverbend"). */
+static bool place_built_at(const redact_ctx *c, size_t i)
 {
     static const char *const place_endings[] = {"side", "view",  "wood",  "crest", "brook",
-                                                "dale", "ridge", "ville", "field", NULL};
+                                                "dale", "ridge", "ville", "field", "bend",
+                                                NULL};
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    for (const char *const *e = place_endings; *e; e++) {
+        size_t el = strlen(*e);
+        if (n >= el + 3 && !strcmp(t + n - el, *e))
+            return true;
+    }
+    return false;
+}
+
+/* A word that names a place or a person (as facilities are named): a
+ * name or a city of the lexicon, a word built like a place name
+ * ("lakeside", "parkview", "brookwood") or a word of the land
+ * (toponyms). *distinct: one that is no common word. */
+static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
+{
     uint16_t f = flags1(c, i);
     *distinct = false;
     if (i >= c->n || (f & (LEX_STOP | LEX_MONTH)) || redact_is_number_word(c, i))
@@ -653,18 +765,11 @@ static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
         *distinct = true;
         return true;
     }
-    if (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE))
+    if (place_built_at(c, i)) {
+        *distinct = true;
         return true;
-    const char *t = tok(c, i);
-    size_t n = strlen(t);
-    for (const char *const *e = place_endings; *e; e++) {
-        size_t el = strlen(*e);
-        if (n >= el + 3 && !strcmp(t + n - el, *e)) {
-            *distinct = true;
-            return true;
-        }
     }
-    return false;
+    return (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE)) || is_any(c, i, toponyms);
 }
 
 /* A named facility ending at the head at h (words [*a, h + head)): up
@@ -681,6 +786,9 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
 {
     size_t s = h;
     bool named = false, distinct = false, lexical = false;
+    /* every name word a word of the land, built like a place name, a
+     * city, or (where unknown words may name one) a word no list holds */
+    bool land = true;
     /* words no lexicon holds name only a place where people stay (a
      * nursing home, assisted living, rehab): before a clinic, a hospital
      * or a care center they name its department or kind ("hepatology
@@ -702,16 +810,26 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
         /* a word no lexicon holds names one too, as a name that is a
          * common word does: only right after a place's lead word (below) */
         bool place = place_word_at(c, s - 1, &d);
-        if ((!place && !(unknown_ok && unknown_name_word_at(c, s - 1))) ||
-            (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
+        bool unknown = unknown_ok && unknown_name_word_at(c, s - 1);
+        if ((!place && !unknown) || (c->lab[s - 1] >= 0 && c->lab[s - 1] != REDACT_ADDRESS))
             break;
         s--;
         named = true;
         lexical = lexical || place;
         distinct = distinct || d;
+        land = land && (unknown || is_any(c, s, toponyms) || place_built_at(c, s) ||
+                        (flags1(c, s) & LEX_CITY));
     }
     static const char *const place_lead[] = {"at", "from", "to", "in", "into", NULL};
     size_t lead = s;
+    /* the word that leads the place in: "at", "from", ... right before
+     * its name, or before "the" when the name is words of the land ("lives
+     * at the sunrise nursing home", "seen at the maple grove clinic");
+     * after "the" a name that is a common word says the clinic's kind
+     * ("in the family medicine clinic", "at the vein clinic") */
+    size_t cue = lead;
+    if (land && cue > 1 && is(c, cue - 1, "the"))
+        cue--;
     /* descriptors before the first name word stay words ("the general") */
     while (s < h && is_any(c, s, facility_descriptors))
         s++;
@@ -721,7 +839,7 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
                   is(c, s - 1, "mister") || is(c, s - 1, "mr") || is(c, s - 1, "mrs") ||
                   is(c, s - 1, "ms") || is(c, s - 1, "miss")))
         return false;
-    if (!distinct && (lead == 0 || !is_any(c, lead - 1, place_lead)))
+    if (!distinct && (cue == 0 || !is_any(c, cue - 1, place_lead)))
         return false;
     /* words no lexicon holds alone: after "at" or "from", or after "to",
      * "in" or "into" with a word of moving or living before ("discharged
@@ -732,8 +850,8 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
         "returned",   "return",    "returns",     "went",     "go",       "going",
         "sent",       "admitted",  "placed",      "placement", "lives",   "living",
         "live",       "resides",   "residing",    "moving",   "transition", NULL};
-    if (!lexical && !is(c, lead - 1, "at") && !is(c, lead - 1, "from") &&
-        !(lead > 1 && is_any(c, lead - 2, moves)))
+    if (!lexical && !is(c, cue - 1, "at") && !is(c, cue - 1, "from") &&
+        !(cue > 1 && is_any(c, cue - 2, moves)))
         return false;
     *a = s;
     return true;

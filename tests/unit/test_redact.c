@@ -440,6 +440,42 @@ static void test_facilities_unknown_words(void **state)
     expect_kept(keep);
 }
 
+/* A facility named after "the" by words of the land ("lives at the
+ * sunrise nursing home", "seen at the maple grove clinic" were kept):
+ * the name is hidden as without "the"; after "the" a name that is a
+ * common word, or a word no list holds before a clinic, says the
+ * clinic's kind and stays. */
+static void test_facilities_after_the(void **state)
+{
+    expect("lives at the sunrise nursing home", "lives at the [ADDRESS]");
+    expect("transferred to the sunrise nursing home", "transferred to the [ADDRESS]");
+    expect("discharged to the pine valley rehab", "discharged to the [ADDRESS]");
+    expect("seen at the maple grove clinic", "seen at the [ADDRESS]");
+    expect("followed at the summit clinic", "followed at the [ADDRESS]");
+    expect("seen at summit clinic", "seen at [ADDRESS]");
+    expect("seen at the riverbend medical center today", "seen at the [ADDRESS] today");
+    static const char *const keep[] = {
+        "went to the emergency department",
+        "seen in the cardiology clinic",
+        "follow up in the family medicine clinic",
+        "seen at the vein clinic",
+        "seen at the pain clinic",
+        "follow up at the anticoagulation clinic",
+        "in the sports medicine clinic",
+        "seen at the north clinic",
+        "seen at the spring clinic",
+        "lives at the nursing home",
+        "lives at the same nursing home",
+        "lives at the local nursing home",
+        "at the skilled nursing facility",
+        "transferred from the outside hospital",
+        "continue to monitor at the rehab",
+        "continue to monitor the sunrise assisted living",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -652,6 +688,44 @@ static void test_care_plan_not_id_cue(void **state)
            "treatment plan reviewed she takes nine one one seriously");
     expect("health plan reviewed member four five six seven", "health plan reviewed member [ID]");
     expect("plan number four five six seven eight", "plan number [ID]");
+}
+
+/* A scale, rule or classification named for a place is no address and
+ * no name ("ann arbor stage three b" was `[ADDRESS] stage three b`); the
+ * place said where someone is or goes still is. */
+static void test_place_named_scales(void **state)
+{
+    static const char *const keep[] = {
+        "ann arbor stage three b diffuse large b cell lymphoma",
+        "stage two a by ann arbor staging",
+        "ann arbor classification",
+        "san francisco syncope rule negative",
+        "kansas city cardiomyopathy questionnaire score of sixty",
+        "seattle heart failure model",
+        "atlanta classification moderately severe pancreatitis",
+        "chicago classification type two achalasia",
+        "seattle protocol biopsies taken",
+        "new orleans criteria negative",
+        "vancouver scar scale of six",
+        "rome four criteria for ibs met",
+        "milan criteria met for transplant",
+        "berlin definition moderate ards",
+        "revised geneva score of three",
+        "dallas criteria for myocarditis",
+        "new york heart association class three",
+        "glasgow coma scale of fourteen",
+        "ottawa ankle rules negative",
+        "boston bowel prep score of eight",
+        "modified duke criteria two major",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("lives in ann arbor michigan", "lives in [ADDRESS] michigan");
+    expect("moved from kansas city last year", "moved from [ADDRESS] last year");
+    expect("she lives in seattle score of four", "she lives in [ADDRESS] score of four");
+    expect("from san francisco and the rule", "from [ADDRESS] and the rule");
+    expect("seattle and the score", "[ADDRESS] and the score");
+    expect("her daughter dallas called", "her daughter [NAME] called");
 }
 
 static void test_dates(void **state)
@@ -1251,6 +1325,8 @@ int main(void)
         cmocka_unit_test(test_blind25_values_after_point),
         cmocka_unit_test(test_blind25_case_manager),
         cmocka_unit_test(test_blind25_levo),
+        cmocka_unit_test(test_place_named_scales),
+        cmocka_unit_test(test_facilities_after_the),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

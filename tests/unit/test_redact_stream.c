@@ -315,6 +315,33 @@ static void test_condition_after_relation_cut(void **state)
     expect_stream(utts, NULL, "her father colon cancer at sixty");
 }
 
+static void test_place_scale_cut(void **state)
+{
+    /* A scale named for a place ("kansas city cardiomyopathy
+     * questionnaire") is decided by its noun: an utterance end before the
+     * noun releases the place as the whole text keeps it, unredacted. */
+    const char *const utts[] = {
+        "heart failure follow up she filled out the kansas city cardiomyopathy",
+        "questionnaire today and scored sixty which is better than last time and her weight is "
+        "stable",
+        NULL};
+    expect_stream(utts, NULL, "the kansas city cardiomyopathy questionnaire today");
+}
+
+static void test_facility_after_the_cut(void **state)
+{
+    /* A care home named after "the" by a word no lexicon holds is one
+     * only with its kind said in the next utterance: held, then one
+     * marker. */
+    const char *const utts[] = {
+        "her daughter says she has been more confused and she lives at the sunrise",
+        "nursing home where the staff noticed it two days ago and they will send the "
+        "medication list",
+        NULL};
+    const char *const never[] = {"sunrise", NULL};
+    expect_stream(utts, never, "lives at the [ADDRESS] where");
+}
+
 static void test_empty(void **state)
 {
     const char *const utts[] = {NULL};
@@ -334,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_facility_cut),         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_unknown_facility_cut),
         cmocka_unit_test(test_condition_after_relation_cut),
+        cmocka_unit_test(test_place_scale_cut),
+        cmocka_unit_test(test_facility_after_the_cut),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
