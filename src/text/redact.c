@@ -456,7 +456,12 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
         {"john's", "wort", NULL, NULL},           {"johns", "wort", NULL, NULL},
         {"john", "wort", NULL, NULL},             {"dong", "quai", NULL, NULL},
         {"kava", NULL, NULL, NULL},               {"pau", "d'arco", NULL, NULL},
-        {"uva", "ursi", NULL, NULL},              {"yarrow", NULL, NULL, NULL}};
+        {"uva", "ursi", NULL, NULL},              {"yarrow", NULL, NULL, NULL},
+        /* bradycardia said short after its rhythm ("sinus brady at fifty
+         * two" read as a name; "doctor brady", "spoke with brady" still
+         * are names) */
+        {"sinus", "brady", NULL, NULL},           {"junctional", "brady", NULL, NULL},
+        {"tachy", "brady", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

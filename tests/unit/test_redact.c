@@ -269,10 +269,16 @@ static void test_clinical_abbreviations_not_names(void **state)
         "asa eighty one milligrams daily",
         "ng tube placed",
         "follows at the va",
+        "sinus brady at fifty two",
+        "ekg shows sinus brady with first degree block",
+        "tachy brady syndrome",
         NULL,
     };
     expect_kept(keep);
     expect("doctor tia saw her", "doctor [NAME] saw her");
+    expect("seen by doctor brady today", "seen by doctor [NAME] today");
+    expect("brady martinez called", "[NAME] called");
+    expect("spoke with brady about the plan", "spoke with [NAME] about the plan");
     expect("tia martinez called", "[NAME] called");
     expect("mister nash was seen", "mister [NAME] was seen");
     /* common first names whose abbreviations are said letter by letter */
