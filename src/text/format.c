@@ -2635,12 +2635,20 @@ size_t format_correction_at(const format_view *v, size_t i, bool *filler)
     /* "no wait" and "no make that" say a value again as "no" does
      * ("heart rate was ninety two no wait eighty two", "give ten no make
      * that five milligrams"; session 58, blind23); "no make" said last
-     * may still become the second, so it is one too until "that" decides */
-    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "wait"))
+     * may still become the second, so it is one too until "that" decides.
+     * Both as a recogniser hears them: "wait" as "weight" (one sound, W EY
+     * T) and the "no" before "make that" as "now"; "now" said last may
+     * still become "now make that" ("now" alone stays a word: "pulse one
+     * ten now eighty two" reports two values) */
+    if (format_word_is(v, i, "no") &&
+        (format_word_is(v, i + 1, "wait") || format_word_is(v, i + 1, "weight")))
         return 2;
-    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "make") &&
+    bool no = format_word_is(v, i, "no") || format_word_is(v, i, "now");
+    if (no && format_word_is(v, i + 1, "make") &&
         (format_word_is(v, i + 2, "that") || i + 2 >= v->n))
         return i + 2 >= v->n ? 2 : 3;
+    if (format_word_is(v, i, "now") && i + 1 >= v->n)
+        return 1;
     if (in_list(format_word(v, i), correction_words))
         return 1;
     return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;

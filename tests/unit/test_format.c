@@ -4848,6 +4848,35 @@ static void test_blind23_more_corrections(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The correction cues as a recogniser hears them: "no wait" as "no
+ * weight", "no make that" as "now make that" (blind23's decode: "ninety
+ * two no weight eighty two" was "92 no weight 82", a wrong value beside
+ * the right one); "no weight bearing" and "now" between two values stay. */
+static void test_corrections_heard(void **state)
+{
+    static const char *const cases[][2] = {
+        {"resting heart rate was ninety two no weight eighty two and regular",
+         "Resting heart rate was 82 and regular."},
+        {"the dose is eight seventy five no weight five hundred milligrams three times a day",
+         "The dose is 500 mg 3 times a day."},
+        {"give ten now make that five milligrams of oxycodone", "Give 5 mg of oxycodone."},
+        {"no weight bearing on the left leg for six weeks",
+         "No weight bearing on the left leg for 6 weeks."},
+        {"pulse was one ten now eighty two", "Pulse was 110 now 82."},
+        {"now make that appointment", "Now make that appointment."},
+        {"she has had no weight gain", "She has had no weight gain."},
+        {"check it now", "Check it now."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "resting heart rate was ninety two no weight eighty two and regular",
+        "give ten now make that five milligrams of oxycodone",
+        "pulse was one ten now eighty two",
+        "no weight bearing on the left leg for six weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* One and a half said with the noun's article ("a pack and a half a day"
  * stayed words; "one and a half packs" was 1.5 packs). */
 static void test_article_and_half(void **state)
@@ -5095,6 +5124,7 @@ int main(void)
         cmocka_unit_test(test_blind23_unsaid_point),
         cmocka_unit_test(test_blind23_threshold),
         cmocka_unit_test(test_blind23_more_corrections),
+        cmocka_unit_test(test_corrections_heard),
         cmocka_unit_test(test_combination_strengths),
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
