@@ -2732,8 +2732,8 @@ static long correction_at(fmt *f, size_t i)
 /* The one word a restart may be ("the the pain", "she she has"): words
  * no note says twice in a row; "her" only with a filler between ("gave
  * her her pills" says it twice). */
-static const char *const restart_single[] = {"the", "an", "she", "he", "we", "they",
-                                             "my", "his", "their", "our", "your", NULL};
+static const char *const restart_single[] = {"the", "an",  "she",   "he",  "we",   "they",
+                                             "my",  "his", "their", "our", "your", NULL};
 
 /* True when word j may be in a restart: no number word or word of a
  * number's (digits are said again: "four four zero", "double oh"), no
@@ -2741,9 +2741,9 @@ static const char *const restart_single[] = {"the", "an", "she", "he", "we", "th
  * "[NAME]": "doctor smith doctor jones"), a word. */
 static bool restart_word(const format_view *v, size_t j)
 {
-    static const char *const number_parts[] = {"oh",   "double", "triple", "point", "hundred",
-                                               "thousand", "million", "over", "slash", "plus",
-                                               "minus", "times", NULL};
+    static const char *const number_parts[] = {"oh",       "double",  "triple", "point", "hundred",
+                                               "thousand", "million", "over",   "slash", "plus",
+                                               "minus",    "times",   NULL};
     const char *w = format_word(v, j);
     long val;
     return w[0] && w[0] != '[' && (w[1] || !strcmp(w, "i")) && !format_number_words_at(v, j) &&
