@@ -2781,12 +2781,20 @@ size_t format_correction_at(const format_view *v, size_t i, bool *filler)
     /* "no wait" and "no make that" say a value again as "no" does
      * ("heart rate was ninety two no wait eighty two", "give ten no make
      * that five milligrams"; session 58, blind23); "no make" said last
-     * may still become the second, so it is one too until "that" decides */
-    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "wait"))
+     * may still become the second, so it is one too until "that" decides.
+     * Both as a recogniser hears them: "wait" as "weight" (one sound, W EY
+     * T) and the "no" before "make that" as "now"; "now" said last may
+     * still become "now make that" ("now" alone stays a word: "pulse one
+     * ten now eighty two" reports two values) */
+    if (format_word_is(v, i, "no") &&
+        (format_word_is(v, i + 1, "wait") || format_word_is(v, i + 1, "weight")))
         return 2;
-    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "make") &&
+    bool no = format_word_is(v, i, "no") || format_word_is(v, i, "now");
+    if (no && format_word_is(v, i + 1, "make") &&
         (format_word_is(v, i + 2, "that") || i + 2 >= v->n))
         return i + 2 >= v->n ? 2 : 3;
+    if (format_word_is(v, i, "now") && i + 1 >= v->n)
+        return 1;
     if (in_list(format_word(v, i), correction_words))
         return 1;
     return format_word_is(v, i, "i") && format_word_is(v, i + 1, "mean") ? 2 : 0;
@@ -2857,6 +2865,138 @@ static long correction_at(fmt *f, size_t i)
         return 0;
     }
     rc = emit(f, ITEM_EMPTY, "", 0, i, k);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* ---- restarts ------------------------------------------------------------ */
+
+/* A restart: words said again right after themselves ("the pain the pain
+ * started", "blood pressure is uh blood pressure is"), written once. At
+ * most this many words are said again. */
+#define RESTART_MAX 4
+
+/* The one word a restart may be ("the the pain", "she she has"): words
+ * no note says twice in a row; "her" only with a filler between ("gave
+ * her her pills" says it twice). */
+static const char *const restart_single[] = {"the", "an",  "she",   "he",  "we",   "they",
+                                             "my",  "his", "their", "our", "your", NULL};
+
+/* True when word j may be in a restart: no number word or word of a
+ * number's (digits are said again: "four four zero", "double oh"), no
+ * letter of a spelled run but "i", no redaction marker (two names are one
+ * "[NAME]": "doctor smith doctor jones"), a word. */
+static bool restart_word(const format_view *v, size_t j)
+{
+    static const char *const number_parts[] = {"oh",       "double",  "triple", "point", "hundred",
+                                               "thousand", "million", "over",   "slash", "plus",
+                                               "minus",    "times",   NULL};
+    const char *w = format_word(v, j);
+    long val;
+    return w[0] && w[0] != '[' && (w[1] || !strcmp(w, "i")) && !format_number_words_at(v, j) &&
+           !format_number_word(v, j, &val) && !in_list(w, number_parts);
+}
+
+/* The word after the words said first: i less the fillers right before
+ * it. */
+static size_t restart_before(const format_view *v, size_t i)
+{
+    bool filler;
+    while (i > v->floor && format_correction_at(v, i - 1, &filler) == 1 && filler)
+        i--;
+    return i;
+}
+
+/* The words of a restart's second time said at i when the k words before
+ * it (fillers between them aside) are the same: 0 when none; *said is
+ * where the words said again start (after an "a" at i, a recogniser's
+ * "uh": "blood pressure is a blood pressure is", two words or more).
+ * With partial, also when the words from there to the end of v are the
+ * first words of such a second time (a stream waits for the rest). */
+static size_t restart_words(const format_view *v, size_t i, bool partial, size_t *said)
+{
+    size_t before = restart_before(v, i), at = format_word_is(v, i, "a") ? i + 1 : i;
+    for (size_t k = RESTART_MAX; k >= 1; k--) {
+        if (before < v->floor + k || (at > i && k < 2))
+            continue;
+        if (k == 1 && !in_list(format_word(v, before - 1), restart_single) &&
+            !(before < i && format_word_is(v, before - 1, "her")))
+            continue;
+        size_t m = 0;
+        while (m < k && at + m < v->n &&
+               !strcmp(format_word(v, before - k + m), format_word(v, at + m)) &&
+               restart_word(v, before - k + m))
+            m++;
+        /* said in one breath: no silence of FORMAT_JOIN_PAUSE from the
+         * words said first to the end of the words said again (a stream
+         * sends what a silence ends, and a word sent is not taken back) */
+        bool pause = false;
+        for (size_t j = before; j < at + m; j++)
+            pause = pause || v->w[j].start - v->w[j - 1].end >= FORMAT_JOIN_PAUSE;
+        if (pause)
+            continue;
+        if (m == k) {
+            for (size_t j = before - k; j < before; j++)
+                if (!restart_word(v, j))
+                    m = 0;
+            if (m) {
+                *said = at;
+                return at - i + k;
+            }
+        } else if (partial && at + m >= v->n && (m || at > i)) {
+            *said = at;
+            return at - i + k;
+        }
+    }
+    return 0;
+}
+
+bool format_restart_pending(const format_view *v, size_t i)
+{
+    size_t said;
+    size_t k = restart_words(v, i, true, &said);
+    return k && i + k > v->n;
+}
+
+/* A restart's second time at i (restart_words), written as nothing when
+ * the words said first are the last items, each a word written as said
+ * (or as nothing), with only fillers after them. A stream holds the words
+ * said again until they are whole (format_restart_pending). Returns the
+ * words used (0: not one) or a negative code. */
+static long restart_at(fmt *f, size_t i)
+{
+    size_t said, k = restart_words(&f->v, i, false, &said);
+    if (!k)
+        return 0;
+    size_t copy = i + k - said, before = restart_before(&f->v, i), j = f->n_it;
+    while (j > 0 && f->it[j - 1].kind == ITEM_EMPTY && f->it[j - 1].n_words == 1 &&
+           f->it[j - 1].first_word >= before)
+        j--;
+    /* the words said first, each its own word as said or written as
+     * nothing (a restart's first "the" in "the the pain the pain") */
+    for (size_t w = before; w > before - copy; j--) {
+        const item *t = j ? &f->it[j - 1] : NULL;
+        if (!t || t->first_word + t->n_words != w || t->first_word < before - copy ||
+            (t->kind != ITEM_EMPTY && (t->kind != ITEM_WORD || t->n_words != 1)))
+            return 0;
+        w = t->first_word;
+    }
+    /* two words or more said again with no filler between start the
+     * sentence the first time (a restart abandons them there; "flare in
+     * the anterior chamber the anterior chamber is deep" says them in two
+     * clauses): before them only empty pieces and one-word restarts'
+     * first times ("the the pain the pain") */
+    if (copy >= 2 && before == i) {
+        while (j > 0 && (f->it[j - 1].kind == ITEM_EMPTY ||
+                         (f->it[j - 1].kind == ITEM_WORD && f->it[j - 1].n_words == 1 &&
+                          !strcmp(format_word(&f->v, f->it[j - 1].first_word),
+                                  format_word(&f->v, f->it[j - 1].first_word + 1)))))
+            j--;
+        const item *t = j ? &f->it[j - 1] : NULL;
+        if (t && t->kind != ITEM_BREAK &&
+            !(t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0])))
+            return 0;
+    }
+    int rc = emit(f, ITEM_EMPTY, "", 0, i, k);
     return rc < 0 ? rc : (long)k;
 }
 
@@ -3638,6 +3778,8 @@ static long format_step(fmt *f, size_t i, sbuf *scratch_buf)
     if ((k = heading_at(f, i)))
         return (rc = emit_heading(f, i, k)) < 0 ? rc : (long)k;
     long n = correction_at(f, i);
+    if (n == 0)
+        n = restart_at(f, i);
     if (n == 0)
         n = marker_age_at(f, i);
     if (n == 0)

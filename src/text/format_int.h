@@ -104,6 +104,12 @@ bool format_number_word(const format_view *v, size_t i, long *value);
  * until the word after it is known. */
 size_t format_correction_at(const format_view *v, size_t i, bool *filler);
 
+/* True when the words from i to the end of v are the start of a
+ * restart's second time (words said again right after themselves, which
+ * smart formatting writes once) that more words may finish: a stream
+ * holds them until they do or do not. */
+bool format_restart_pending(const format_view *v, size_t i);
+
 /* True when word i alone is a number from 1 to 24 ("six", "twelve"), put
  * in *value: the hours of "q six h". */
 bool format_hour_count_at(const format_view *v, size_t i, long *value);

@@ -201,6 +201,15 @@ static size_t settled(const format_stream *s, const format_result *r)
             break;
         }
     }
+    /* words said again right after themselves are written once
+     * (format.c, restart_at): while the words at the end may be the first
+     * of such a second time, they wait */
+    size_t back = s->words.n > FORMAT_STREAM_REACH ? s->words.n - FORMAT_STREAM_REACH : 0;
+    for (size_t j = back > s->window ? back : s->window; s->o.smart && j < hold; j++)
+        if (format_restart_pending(&v, j)) {
+            hold = j;
+            break;
+        }
     size_t to = s->shown;
     while (to < r->n &&
            (r->tok[to].n_words == 0 || r->tok[to].first_word + r->tok[to].n_words <= hold))

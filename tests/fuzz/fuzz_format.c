@@ -94,8 +94,9 @@ static void check_tokens(const format_result *r, const asr_word *w, size_t n, bo
 }
 
 /* True when word i may correct the value before it with smart formatting
- * on (a filler, "i mean", or "sorry", "no", "actually", "correction":
- * docs/FORMATTING.md), and so remove it as "scratch that" does. */
+ * on (a filler, "i mean", or "sorry", "no", "actually", "correction",
+ * "now make": docs/FORMATTING.md), and so remove it as "scratch that"
+ * does. */
 static bool corrects(const asr_word *w, size_t n, size_t i)
 {
     static const char *const words[] = {"uh", "um",    "uhm", "umm",      "uhh",
@@ -103,7 +104,8 @@ static bool corrects(const asr_word *w, size_t n, size_t i)
     for (size_t f = 0; f < sizeof(words) / sizeof(words[0]); f++)
         if (!strcmp(w[i].text, words[f]))
             return true;
-    return !strcmp(w[i].text, "i") && i + 1 < n && !strcmp(w[i + 1].text, "mean");
+    return (!strcmp(w[i].text, "i") && i + 1 < n && !strcmp(w[i + 1].text, "mean")) ||
+           (!strcmp(w[i].text, "now") && i + 1 < n && !strcmp(w[i + 1].text, "make"));
 }
 
 /* True when word k is in a token of r (not removed by "scratch that"). */

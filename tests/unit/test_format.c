@@ -4939,6 +4939,73 @@ static void test_blind23_more_corrections(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The correction cues as a recogniser hears them: "no wait" as "no
+ * weight", "no make that" as "now make that" (blind23's decode: "ninety
+ * two no weight eighty two" was "92 no weight 82", a wrong value beside
+ * the right one); "no weight bearing" and "now" between two values stay. */
+static void test_corrections_heard(void **state)
+{
+    static const char *const cases[][2] = {
+        {"resting heart rate was ninety two no weight eighty two and regular",
+         "Resting heart rate was 82 and regular."},
+        {"the dose is eight seventy five no weight five hundred milligrams three times a day",
+         "The dose is 500 mg 3 times a day."},
+        {"give ten now make that five milligrams of oxycodone", "Give 5 mg of oxycodone."},
+        {"no weight bearing on the left leg for six weeks",
+         "No weight bearing on the left leg for 6 weeks."},
+        {"pulse was one ten now eighty two", "Pulse was 110 now 82."},
+        {"now make that appointment", "Now make that appointment."},
+        {"she has had no weight gain", "She has had no weight gain."},
+        {"check it now", "Check it now."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "resting heart rate was ninety two no weight eighty two and regular",
+        "give ten now make that five milligrams of oxycodone",
+        "pulse was one ten now eighty two",
+        "no weight bearing on the left leg for six weeks",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A restart: words said again right after themselves are written once
+ * (blind23's stated form, "the the pain the pain started" `The pain
+ * started`; on its decode "blood pressure is uh blood pressure is" was
+ * heard with "a" for "uh"); words a note does say twice stay. */
+static void test_restarts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the the pain the pain started about two days ago", "The pain started about 2 days ago."},
+        {"blood pressure is uh blood pressure is one fifty two over ninety",
+         "Blood pressure is 152/90."},
+        {"blood pressure is a blood pressure is one fifty two over ninety",
+         "Blood pressure is 152/90."},
+        {"she she has a cough", "She has a cough."},
+        {"i i think so", "I I think so."},
+        {"her uh her metoprolol was held", "Her metoprolol was held."},
+        {"we gave her her pills", "We gave her her pills."},
+        {"she had had surgery before", "She had had surgery before."},
+        {"i know that that is wrong", "I know that that is wrong."},
+        {"she is very very tired", "She is very very tired."},
+        {"m r n four four zero two nine one seven", "MRN 4402917."},
+        {"day by day and day after day", "Day by day and day after day."},
+        {"the patient is a patient of mine", "The patient is a patient of mine."},
+        {"cell and flare in the anterior chamber the anterior chamber is deep and quiet",
+         "Cell and flare in the anterior chamber the anterior chamber is deep and quiet."},
+        {"she has been taking her uh her metoprolol twenty five",
+         "She has been taking her metoprolol 25."},
+        {"seen by doctor [NAME] doctor [NAME] today", "Seen by Dr. [NAME] Dr. [NAME] today."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "the the pain the pain started about two days ago",
+        "blood pressure is a blood pressure is one fifty two over ninety",
+        "her uh her metoprolol was held",
+        "we gave her her pills",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* One and a half said with the noun's article ("a pack and a half a day"
  * stayed words; "one and a half packs" was 1.5 packs). */
 static void test_article_and_half(void **state)
@@ -5608,6 +5675,8 @@ int main(void)
         cmocka_unit_test(test_blind23_unsaid_point),
         cmocka_unit_test(test_blind23_threshold),
         cmocka_unit_test(test_blind23_more_corrections),
+        cmocka_unit_test(test_corrections_heard),
+        cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_combination_strengths),
         cmocka_unit_test(test_article_and_half),
         cmocka_unit_test(test_units_clinical),
