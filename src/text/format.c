@@ -2293,11 +2293,17 @@ static const char *const peoples[] = {
     "tagalog",    "thai",       "turkish",   "ukrainian",  "urdu",       "vietnamese",
     "yiddish",    NULL};
 
-/* True when word w is a word of a country, continent or US state said in
- * its sentence ("going to peru", "from sri lanka", "trinidad and tobago"
- * but its "and", "new mexico"): proper nouns. Larger than a city, none is
- * an identifier under Safe Harbor, so redaction leaves them to be written
- * here. A guinea pig and the guinea worm are no country. */
+/* True when word w is a word of a country, continent, US state or a
+ * city of the lexicon's unambiguous list said in its sentence ("going to
+ * peru", "from sri lanka", "trinidad and tobago" but its "and", "new
+ * mexico", "kansas city", "new orleans"): proper nouns. Larger than a
+ * city, none is an identifier under Safe Harbor, so redaction leaves
+ * them to be written here; a city is one, and redaction takes it where
+ * it says where someone is, but not in a scale or rule named for it
+ * ("the kansas city cardiomyopathy questionnaire"), which is written
+ * here too. The cities that are words ("mobile", "reading", "normal")
+ * are in the ambiguous list, not read here. A guinea pig and the guinea
+ * worm are no country. */
 static bool place_word_at(const fmt *f, size_t w)
 {
     if (!f->o->lex || w < f->v.floor || format_word_is(&f->v, w, "and"))
@@ -2305,7 +2311,7 @@ static bool place_word_at(const fmt *f, size_t w)
     for (size_t s = w >= f->v.floor + 2 ? w - 2 : f->v.floor; s <= w; s++)
         for (size_t n = w - s + 1; n <= 3; n++) {
             uint16_t fl = redact_lex_flags(&f->names, s, n);
-            if (!(fl & (LEX_COUNTRY | LEX_STATE)))
+            if (!(fl & (LEX_COUNTRY | LEX_STATE | LEX_CITY)))
                 continue;
             if (n == 1 && format_word_is(&f->v, w, "guinea") && w + 1 < f->v.n &&
                 (format_word_is(&f->v, w + 1, "pig") || format_word_is(&f->v, w + 1, "pigs") ||

@@ -651,6 +651,17 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
         if (e->s && (e->flags & LEX_NAME_AMBIG))
             e->flags |= LEX_ABBREV;
     }
+    /* Cities of the list that are clinical words said as words: the
+     * Montreal Cognitive Assessment, "her moca was twenty six" (Moca, a
+     * town in Puerto Rico, made it [ADDRESS] on a line with no PHI). As
+     * the cities that are English words, a city only before its state
+     * ("moca puerto rico"). */
+    static const char *const cities_clinical[] = {"moca", NULL};
+    for (const char *const *w = cities_clinical; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & LEX_CITY))
+            e->flags = (uint16_t)((e->flags & ~LEX_CITY) | LEX_CITY_AMBIG);
+    }
     return *count > 0;
 }
 

@@ -5282,9 +5282,17 @@ static void test_places_and_peoples(void **state)
         {"a sixteen french foley", "A 16 Fr Foley."},
         {"bitten by a guinea pig", "Bitten by a guinea pig."},
         {"returned from guinea", "Returned from Guinea."},
+        {"kansas city cardiomyopathy questionnaire score of sixty",
+         "Kansas City cardiomyopathy questionnaire score of 60."},
+        {"the new orleans criteria were negative", "The New Orleans criteria were negative."},
+        {"flew back from salt lake city and boston", "Flew back from Salt Lake City and Boston."},
+        {"her moca was twenty six", "Her MoCA was 26."},
+        {"a mobile phone", "A mobile phone."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
+        "kansas city cardiomyopathy questionnaire",
+        "flew back from new orleans and boston",
         "going to peru for three weeks",
         "recent travel to sri lanka and the dominican republic",
         "moved here from new mexico last year",

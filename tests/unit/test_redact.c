@@ -279,6 +279,9 @@ static void test_clinical_abbreviations_not_names(void **state)
     expect("seen by doctor brady today", "seen by doctor [NAME] today");
     expect("brady martinez called", "[NAME] called");
     expect("spoke with brady about the plan", "spoke with [NAME] about the plan");
+    /* a cognitive test said as a word, no town */
+    expect("her moca was twenty six out of thirty", "her moca was twenty six out of thirty");
+    expect("repeat the moca in six months", "repeat the moca in six months");
     expect("tia martinez called", "[NAME] called");
     expect("mister nash was seen", "mister [NAME] was seen");
     /* common first names whose abbreviations are said letter by letter */
