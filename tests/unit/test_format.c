@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/wipe.h"
 #include "text/format.h"
+#include "text/format_int.h"
 #include "text/format_stream.h"
 #include "text/redact.h"
 #include "text/transcript.h"
@@ -5562,6 +5563,37 @@ static void test_blind25_miles_an_hour(void **state)
     CHECK(cases);
 }
 
+/* The formatter's drug list (src/text/format_drugs.c, kept by hand and
+ * looked up by binary search) holds every one-word name of
+ * data/medical/drugs.txt: a drug added there and not here, or the list
+ * put out of order, fails here. */
+static void test_drug_words_follow_drugs_txt(void **state)
+{
+    FILE *in = fopen("data/medical/drugs.txt", "r");
+    assert_non_null(in);
+    char line[1024];
+    int names = 0, missing = 0;
+    while (fgets(line, sizeof(line), in)) {
+        if (line[0] == '#' || line[0] == '[')
+            continue;
+        line[strcspn(line, ";\n")] = '\0';
+        const char *name = line[0] == '*' ? line + 1 : line;
+        if (!name[0] || strchr(name, ' ') || strchr(name, '-'))
+            continue;
+        names++;
+        if (!format_drug_word(name)) {
+            fprintf(stderr, "not in format_drugs.c: %s\n", name);
+            missing++;
+        }
+    }
+    fclose(in);
+    assert_true(names > 400);
+    assert_int_equal(missing, 0);
+    assert_false(format_drug_word("metoprolol tartrate"));
+    assert_false(format_drug_word("follow"));
+    assert_false(format_drug_word(""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5712,6 +5744,7 @@ int main(void)
         cmocka_unit_test(test_blind25_q_as_a),
         cmocka_unit_test(test_blind25_half_unit),
         cmocka_unit_test(test_blind25_miles_an_hour),
+        cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
