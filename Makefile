@@ -148,10 +148,12 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-server $(if $(PORT),--port '$(PORT)') $(if $(LISTEN),--listen '$(LISTEN)')
 
-# `make test` is one pool of JOBS processes (default two more than the
+# `make test` is one pool of JOBS processes (default one more than the
 # cores: a test waiting on its server, a poll or a child leaves its core to
-# the extra ones; with one extra, a fresh-clone run left 170 of its 2,487
-# core-seconds idle, two places waiting at once) from the first compile to the last script, so both cores
+# the extra one; two more was tried, docs/BENCHMARKS.md "Session 59: the
+# suite's time": the idle time it fills costs more CPU than it saves, four
+# decoders side by side each taking more) from the first compile to the
+# last script, so both cores
 # stay busy end to end: the normal build and the ASan build side by side,
 # then the unit binaries (the PostgreSQL run beside them), the ASan unit
 # binaries, allocfail's three classes and the integration scripts, each
@@ -166,7 +168,7 @@ run: deps
 # -k: every part runs whatever fails, and make exits non-zero after. The
 # runners' recipes start with + so make hands them its pipe; under
 # `make -n` they are only shown (POOL_SHOW).
-JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 2 )))
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 test: deps
 	@scripts/check-layers --quiet
 	@$(MAKE) --no-print-directory -k -j$(JOBS) test-pool
