@@ -2861,8 +2861,12 @@ static long decade_at(const format_view *v, size_t i, sbuf *out)
         (index_in(format_word(v, i + 2), tens_plurals) >= 0 ||
          index_in(format_word(v, i + 2), tens_plurals_heard) >= 0))
         k = 2;
-    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
-        (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
+    /* a hundred's teens: "one teens to one twenties" is "110s to 120s"
+     * (said with its hundred's digit only: "in her teens" stays) */
+    if (u >= 1 && format_word_is(v, i + 1, "teens"))
+        t = -1;
+    else if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
+             (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
         return 0;
     int rc =
         u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);

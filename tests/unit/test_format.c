@@ -5563,6 +5563,23 @@ static void test_blind25_miles_an_hour(void **state)
     CHECK(cases);
 }
 
+/* A hundred's teens said with its hundred's digit, as its other decades */
+static void test_blind25_hundred_teens(void **state)
+{
+    static const char *const cases[][2] = {
+        {"his rate is still one teens to one twenties", "His rate is still 110s to 120s."},
+        {"pressures in the one teens over seventies", "Pressures in the 110s/70s."},
+        {"she was in her teens", "She was in her teens."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "his rate is still one | teens to one twenties",
+        "his rate is still one teens | to one twenties",
+        "in the one teens | over seventies",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5744,6 +5761,7 @@ int main(void)
         cmocka_unit_test(test_blind25_q_as_a),
         cmocka_unit_test(test_blind25_half_unit),
         cmocka_unit_test(test_blind25_miles_an_hour),
+        cmocka_unit_test(test_blind25_hundred_teens),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
