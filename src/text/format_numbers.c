@@ -1609,9 +1609,20 @@ static long clock_24_longer(const format_view *v, size_t i, const spoken_num *t)
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
-    spoken_num band;
+    spoken_num band, scaled;
     if (band_end(v, j, s, t, &band))
         t = &band;
+    /* the hundred said once, after the range's end: "a goal of four to
+     * six hundred" is 400-600 (a digit word, and its end a digit word
+     * and "hundred" only) */
+    if (s->k == 1 && !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 1 &&
+        s->value <= 9 && t->k == 2 && unit_at(v, j + 1) > s->value &&
+        format_word_is(v, j + 2, "hundred") && t->value == unit_at(v, j + 1) * 100L) {
+        scaled = *s;
+        scaled.value = s->value * 100;
+        snprintf(scaled.text, sizeof(scaled.text), "%ld", scaled.value);
+        s = &scaled;
+    }
     long clock = clock_24_longer(v, j + 1, t);
     if (clock)
         return clock < 0 ? clock : 0;

@@ -5580,6 +5580,24 @@ static void test_blind25_hundred_teens(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* A range whose hundred is said once, after its end */
+static void test_blind25_hundred_said_once(void **state)
+{
+    static const char *const cases[][2] = {
+        {"which is in our goal of four to six hundred", "Which is in our goal of 400-600."},
+        {"four to six hundred milligrams a day", "400-600 mg a day."},
+        {"from two to three hundred", "From 200 to 300."},
+        {"four to six hundred fifty", "4-650."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "our goal of four to six | hundred",
+        "our goal of four to | six hundred",
+        "four to six hundred | milligrams a day",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5762,6 +5780,7 @@ int main(void)
         cmocka_unit_test(test_blind25_half_unit),
         cmocka_unit_test(test_blind25_miles_an_hour),
         cmocka_unit_test(test_blind25_hundred_teens),
+        cmocka_unit_test(test_blind25_hundred_said_once),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
