@@ -1760,6 +1760,21 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         }
         return rc < 0 ? rc : (long)k;
     }
+    /* two round values said one after the other, the second the next
+     * ten up: a range said without "to" ("like forty fifty an hour" is
+     * 40-50 an hour); not from twenty ("twenty thirty" is a Snellen line
+     * or a year), nor in a list of three, nor before a unit ("thirty
+     * forty milligram tablets" is a count and a strength) */
+    spoken_num after;
+    if (s->k == 1 && !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 30 &&
+        s->value <= 80 && s->value % 10 == 0 && number_at(v, j, &t) && t.k == 1 && !t.digits &&
+        !t.ordinal && !strchr(t.text, '.') && t.value == s->value + 10 &&
+        !number_at(v, j + 1, &after) && !format_word_is(v, j + 1, "over") &&
+        !format_word_is(v, j + 1, "point") && !unit_at_word(v, j + 1, &ku, &wu) &&
+        !(start > 0 && number_at(v, start - 1, &after))) {
+        rc = sbuf_printf(out, "%s-%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 1);
+    }
     /* a height: "five feet seven inches", "five foot seven" -> "5 ft 7 in" */
     if ((format_word_is(v, j, "feet") || format_word_is(v, j, "foot")) && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits && t.value < 12 &&

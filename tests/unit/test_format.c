@@ -5598,6 +5598,25 @@ static void test_blind25_hundred_said_once(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* Two round values said one after the other, the second ten up: a range */
+static void test_blind25_range_unsaid(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the foley's been putting out like forty fifty an hour",
+         "The Foley's been putting out like 40-50 an hour."},
+        {"sats have been eighty ninety all day", "Sats have been 80-90 all day."},
+        {"forty fifty sixty", "40 50 60."},
+        {"vision twenty thirty in the right eye", "Vision 20/30 in the right eye."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "putting out like forty | fifty an hour",
+        "putting out like forty fifty | an hour",
+        "sats have been eighty | ninety all day",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5781,6 +5800,7 @@ int main(void)
         cmocka_unit_test(test_blind25_miles_an_hour),
         cmocka_unit_test(test_blind25_hundred_teens),
         cmocka_unit_test(test_blind25_hundred_said_once),
+        cmocka_unit_test(test_blind25_range_unsaid),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
