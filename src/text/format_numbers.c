@@ -1730,6 +1730,20 @@ static long money_at(const format_view *v, size_t j, const spoken_num *s, sbuf *
     return rc < 0 ? rc : (long)k;
 }
 
+/* How far back "gas" may be before a blood gas's values said in a row. */
+#define GAS_REACH 6u
+
+/* True when "gas" (or "abg", "vbg") is said up to GAS_REACH words before
+ * the word at start. */
+static bool gas_before(const format_view *v, size_t start)
+{
+    for (size_t b = start, n = 0; b > 0 && n < GAS_REACH; b--, n++)
+        if (format_word_is(v, b - 1, "gas") || format_word_is(v, b - 1, "abg") ||
+            format_word_is(v, b - 1, "vbg"))
+            return true;
+    return false;
+}
+
 /* After a number s said at i and ending before j: a blood pressure or
  * score ("over", "out of"), a range with a unit, a unit. Returns the end
  * of what was written (0: none of these). */
@@ -1759,6 +1773,20 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
             rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         }
         return rc < 0 ? rc : (long)k;
+    }
+    /* a blood gas said as three values in a row after "gas": "gas
+     * seven point three four forty four eighty eight" -> "7.34/44/88"
+     * (pH, pCO2, pO2) */
+    spoken_num gas3;
+    if (strchr(s->text, '.') && (s->value == 6 || s->value == 7) && !s->digits &&
+        gas_before(v, start) && number_at(v, j, &t) && !t.digits && !t.ordinal &&
+        !strchr(t.text, '.') && t.value >= 10 && t.value < 200 &&
+        number_at(v, j + t.k, &gas3) && !gas3.digits && !gas3.ordinal &&
+        !strchr(gas3.text, '.') && gas3.value >= 20 && gas3.value < 700 &&
+        !unit_at_word(v, j + t.k + gas3.k, &ku, &wu) &&
+        !format_counted_word_at(v, j + t.k + gas3.k)) {
+        rc = sbuf_printf(out, "%s/%s/%s", s->text, t.text, gas3.text);
+        return rc < 0 ? rc : (long)(j + t.k + gas3.k);
     }
     /* two round values said one after the other, the second the next
      * ten up: a range said without "to" ("like forty fifty an hour" is

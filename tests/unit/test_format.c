@@ -5617,6 +5617,26 @@ static void test_blind25_range_unsaid(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* A blood gas said as three values in a row after "gas" */
+static void test_blind25_gas_in_a_row(void **state)
+{
+    static const char *const cases[][2] = {
+        {"gas on those settings seven point three four forty four eighty eight with a bicarb of "
+         "twenty three",
+         "Gas on those settings 7.34/44/88 with a bicarb of 23."},
+        {"the p h was seven point three four forty four eighty eight", "The pH was 7.34 44 88."},
+        {"the gas was seven point three four twenty two minutes after that",
+         "The gas was 7.34 22 minutes after that."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "gas on those settings seven point three four | forty four eighty eight",
+        "gas on those settings seven point three four forty four | eighty eight",
+        "gas on those settings seven point three four forty four eighty | eight with a bicarb",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5801,6 +5821,7 @@ int main(void)
         cmocka_unit_test(test_blind25_hundred_teens),
         cmocka_unit_test(test_blind25_hundred_said_once),
         cmocka_unit_test(test_blind25_range_unsaid),
+        cmocka_unit_test(test_blind25_gas_in_a_row),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
