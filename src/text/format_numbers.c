@@ -4561,6 +4561,14 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a value word, "to" and the value it was set to: "went down on
+     * peep to eight" -> "PEEP to 8" (as "FiO2 to 40"); not a week's,
+     * tube's or image's number, nor before "of" */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "to") &&
+                  index_in(format_word(v, i - 2), value_cues) >= 0 &&
+                  !format_word_is(v, i - 2, "week") && !format_word_is(v, i - 2, "tube") &&
+                  !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image") &&
+                  !format_word_is(v, j, "of"));
     /* a physeal fracture's type said without "type" ("salter harris
      * two" -> "Salter-Harris 2"; session 58) */
     cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));

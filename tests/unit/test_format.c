@@ -5637,6 +5637,23 @@ static void test_blind25_gas_in_a_row(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* A value word, "to" and the value it was set to */
+static void test_blind25_value_to(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we weaned the f i o two to forty and went down on peep to eight",
+         "We weaned the FiO2 to 40 and went down on PEEP to 8."},
+        {"we moved the tube to one on the left", "We moved the tube to one on the left."},
+        {"the peep to one of the settings", "The PEEP to one of the settings."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "went down on peep to | eight",
+        "went down on peep | to eight and",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5822,6 +5839,7 @@ int main(void)
         cmocka_unit_test(test_blind25_hundred_said_once),
         cmocka_unit_test(test_blind25_range_unsaid),
         cmocka_unit_test(test_blind25_gas_in_a_row),
+        cmocka_unit_test(test_blind25_value_to),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
