@@ -350,6 +350,18 @@ static bool or_pair_open(const format_view *v, size_t i)
  * sixty four" (102/64; "one or two over three days" stays). */
 static bool unit_said_at(const format_view *v, size_t i);
 
+/* True when an intake's or output's volume is said at i: "in was",
+ * "out was", "intake is", "output was" or "intake", "output" right
+ * before it ("in was twelve forty" is 1240, no clock time). */
+static bool volume_before(const format_view *v, size_t i)
+{
+    static const char *const totals[] = {"in", "out", "intake", "output", NULL};
+    if (i > 1 && (format_word_is(v, i - 1, "was") || format_word_is(v, i - 1, "is")) &&
+        index_in(format_word(v, i - 2), totals) >= 0)
+        return true;
+    return i > 0 && (format_word_is(v, i - 1, "intake") || format_word_is(v, i - 1, "output"));
+}
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
@@ -358,12 +370,15 @@ static size_t pair(const format_view *v, size_t i, long *val)
     /* eleven to seventeen and tens before "units": "heparin at twelve
      * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
      * is said; before another unit they stay two numbers ("fifteen twenty
-     * milligrams" may be a range said without "to") */
+     * milligrams" may be a range said without "to"); so after an intake's
+     * or output's words ("in was twelve forty": 1240) */
     if (t >= 1 && t <= 7 && index_in(format_word(v, i + 1), tens_words) >= 0) {
         bool ord;
         long tail;
         size_t r = below_hundred(v, i + 1, &tail, &ord);
-        if (r && !ord && format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) {
+        if (r && !ord &&
+            ((format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) ||
+             volume_before(v, i))) {
             *val = (10 + t) * 100 + tail;
             return 1 + r;
         }

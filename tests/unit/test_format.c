@@ -5654,6 +5654,23 @@ static void test_blind25_value_to(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* An intake's or output's volume said in pairs, no clock time */
+static void test_blind25_volume_pair(void **state)
+{
+    static const char *const cases[][2] = {
+        {"in was twelve forty and out was two thousand and fifty",
+         "In was 1240 and out was 2050."},
+        {"urine output was fifteen twenty", "Urine output was 1520."},
+        {"the weight was twelve forty", "The weight was 12 40."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "in was twelve | forty and out was",
+        "in was twelve forty | and out was",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5840,6 +5857,7 @@ int main(void)
         cmocka_unit_test(test_blind25_range_unsaid),
         cmocka_unit_test(test_blind25_gas_in_a_row),
         cmocka_unit_test(test_blind25_value_to),
+        cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
