@@ -350,6 +350,18 @@ static bool or_pair_open(const format_view *v, size_t i)
  * sixty four" (102/64; "one or two over three days" stays). */
 static bool unit_said_at(const format_view *v, size_t i);
 
+/* True when an intake's or output's volume is said at i: "in was",
+ * "out was", "intake is", "output was" or "intake", "output" right
+ * before it ("in was twelve forty" is 1240, no clock time). */
+static bool volume_before(const format_view *v, size_t i)
+{
+    static const char *const totals[] = {"in", "out", "intake", "output", NULL};
+    if (i > 1 && (format_word_is(v, i - 1, "was") || format_word_is(v, i - 1, "is")) &&
+        index_in(format_word(v, i - 2), totals) >= 0)
+        return true;
+    return i > 0 && (format_word_is(v, i - 1, "intake") || format_word_is(v, i - 1, "output"));
+}
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
@@ -358,12 +370,15 @@ static size_t pair(const format_view *v, size_t i, long *val)
     /* eleven to seventeen and tens before "units": "heparin at twelve
      * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
      * is said; before another unit they stay two numbers ("fifteen twenty
-     * milligrams" may be a range said without "to") */
+     * milligrams" may be a range said without "to"); so after an intake's
+     * or output's words ("in was twelve forty": 1240) */
     if (t >= 1 && t <= 7 && index_in(format_word(v, i + 1), tens_words) >= 0) {
         bool ord;
         long tail;
         size_t r = below_hundred(v, i + 1, &tail, &ord);
-        if (r && !ord && format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) {
+        if (r && !ord &&
+            ((format_word_is(v, i + 1 + r, "units") && unit_said_at(v, i + 1 + r)) ||
+             volume_before(v, i))) {
             *val = (10 + t) * 100 + tail;
             return 1 + r;
         }
@@ -1609,9 +1624,20 @@ static long clock_24_longer(const format_view *v, size_t i, const spoken_num *t)
 static long range_at(const format_view *v, size_t j, const spoken_num *s, const spoken_num *t,
                      sbuf *out)
 {
-    spoken_num band;
+    spoken_num band, scaled;
     if (band_end(v, j, s, t, &band))
         t = &band;
+    /* the hundred said once, after the range's end: "a goal of four to
+     * six hundred" is 400-600 (a digit word, and its end a digit word
+     * and "hundred" only) */
+    if (s->k == 1 && !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 1 &&
+        s->value <= 9 && t->k == 2 && unit_at(v, j + 1) > s->value &&
+        format_word_is(v, j + 2, "hundred") && t->value == unit_at(v, j + 1) * 100L) {
+        scaled = *s;
+        scaled.value = s->value * 100;
+        snprintf(scaled.text, sizeof(scaled.text), "%ld", scaled.value);
+        s = &scaled;
+    }
     long clock = clock_24_longer(v, j + 1, t);
     if (clock)
         return clock < 0 ? clock : 0;
@@ -1719,6 +1745,20 @@ static long money_at(const format_view *v, size_t j, const spoken_num *s, sbuf *
     return rc < 0 ? rc : (long)k;
 }
 
+/* How far back "gas" may be before a blood gas's values said in a row. */
+#define GAS_REACH 6u
+
+/* True when "gas" (or "abg", "vbg") is said up to GAS_REACH words before
+ * the word at start. */
+static bool gas_before(const format_view *v, size_t start)
+{
+    for (size_t b = start, n = 0; b > 0 && n < GAS_REACH; b--, n++)
+        if (format_word_is(v, b - 1, "gas") || format_word_is(v, b - 1, "abg") ||
+            format_word_is(v, b - 1, "vbg"))
+            return true;
+    return false;
+}
+
 /* After a number s said at i and ending before j: a blood pressure or
  * score ("over", "out of"), a range with a unit, a unit. Returns the end
  * of what was written (0: none of these). */
@@ -1748,6 +1788,35 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
             rc = sbuf_printf(out, "%s/%s", s->text, t.text);
         }
         return rc < 0 ? rc : (long)k;
+    }
+    /* a blood gas said as three values in a row after "gas": "gas
+     * seven point three four forty four eighty eight" -> "7.34/44/88"
+     * (pH, pCO2, pO2) */
+    spoken_num gas3;
+    if (strchr(s->text, '.') && (s->value == 6 || s->value == 7) && !s->digits &&
+        gas_before(v, start) && number_at(v, j, &t) && !t.digits && !t.ordinal &&
+        !strchr(t.text, '.') && t.value >= 10 && t.value < 200 &&
+        number_at(v, j + t.k, &gas3) && !gas3.digits && !gas3.ordinal &&
+        !strchr(gas3.text, '.') && gas3.value >= 20 && gas3.value < 700 &&
+        !unit_at_word(v, j + t.k + gas3.k, &ku, &wu) &&
+        !format_counted_word_at(v, j + t.k + gas3.k)) {
+        rc = sbuf_printf(out, "%s/%s/%s", s->text, t.text, gas3.text);
+        return rc < 0 ? rc : (long)(j + t.k + gas3.k);
+    }
+    /* two round values said one after the other, the second the next
+     * ten up: a range said without "to" ("like forty fifty an hour" is
+     * 40-50 an hour); not from twenty ("twenty thirty" is a Snellen line
+     * or a year), nor in a list of three, nor before a unit ("thirty
+     * forty milligram tablets" is a count and a strength) */
+    spoken_num after;
+    if (s->k == 1 && !s->digits && !s->ordinal && !strchr(s->text, '.') && s->value >= 30 &&
+        s->value <= 80 && s->value % 10 == 0 && number_at(v, j, &t) && t.k == 1 && !t.digits &&
+        !t.ordinal && !strchr(t.text, '.') && t.value == s->value + 10 &&
+        !number_at(v, j + 1, &after) && !format_word_is(v, j + 1, "over") &&
+        !format_word_is(v, j + 1, "point") && !unit_at_word(v, j + 1, &ku, &wu) &&
+        !(start > 0 && number_at(v, start - 1, &after))) {
+        rc = sbuf_printf(out, "%s-%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 1);
     }
     /* a height: "five feet seven inches", "five foot seven" -> "5 ft 7 in" */
     if ((format_word_is(v, j, "feet") || format_word_is(v, j, "foot")) && !s->ordinal &&
@@ -2861,8 +2930,12 @@ static long decade_at(const format_view *v, size_t i, sbuf *out)
         (index_in(format_word(v, i + 2), tens_plurals) >= 0 ||
          index_in(format_word(v, i + 2), tens_plurals_heard) >= 0))
         k = 2;
-    if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
-        (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
+    /* a hundred's teens: "one teens to one twenties" is "110s to 120s"
+     * (said with its hundred's digit only: "in her teens" stays) */
+    if (u >= 1 && format_word_is(v, i + 1, "teens"))
+        t = -1;
+    else if ((t = index_in(format_word(v, i + k), tens_plurals)) < 0 &&
+             (t = index_in(format_word(v, i + k), tens_plurals_heard)) < 0)
         return 0;
     int rc =
         u >= 1 ? sbuf_printf(out, "%d%ds", u, 20 + 10 * t) : sbuf_printf(out, "%ds", 20 + 10 * t);
@@ -4503,6 +4576,14 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     format_word_is(v, i - 1, "by")) &&
                    index_in(format_word(v, i - 2), trend_words) >= 0 &&
                    !format_word_is(v, j, "of")));
+    /* a value word, "to" and the value it was set to: "went down on
+     * peep to eight" -> "PEEP to 8" (as "FiO2 to 40"); not a week's,
+     * tube's or image's number, nor before "of" */
+    cue = cue || (i > 1 && format_word_is(v, i - 1, "to") &&
+                  index_in(format_word(v, i - 2), value_cues) >= 0 &&
+                  !format_word_is(v, i - 2, "week") && !format_word_is(v, i - 2, "tube") &&
+                  !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image") &&
+                  !format_word_is(v, j, "of"));
     /* a physeal fracture's type said without "type" ("salter harris
      * two" -> "Salter-Harris 2"; session 58) */
     cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));

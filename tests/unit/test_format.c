@@ -5563,6 +5563,114 @@ static void test_blind25_miles_an_hour(void **state)
     CHECK(cases);
 }
 
+/* A hundred's teens said with its hundred's digit, as its other decades */
+static void test_blind25_hundred_teens(void **state)
+{
+    static const char *const cases[][2] = {
+        {"his rate is still one teens to one twenties", "His rate is still 110s to 120s."},
+        {"pressures in the one teens over seventies", "Pressures in the 110s/70s."},
+        {"she was in her teens", "She was in her teens."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "his rate is still one | teens to one twenties",
+        "his rate is still one teens | to one twenties",
+        "in the one teens | over seventies",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* A range whose hundred is said once, after its end */
+static void test_blind25_hundred_said_once(void **state)
+{
+    static const char *const cases[][2] = {
+        {"which is in our goal of four to six hundred", "Which is in our goal of 400-600."},
+        {"four to six hundred milligrams a day", "400-600 mg a day."},
+        {"from two to three hundred", "From 200 to 300."},
+        {"four to six hundred fifty", "4-650."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "our goal of four to six | hundred",
+        "our goal of four to | six hundred",
+        "four to six hundred | milligrams a day",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* Two round values said one after the other, the second ten up: a range */
+static void test_blind25_range_unsaid(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the foley's been putting out like forty fifty an hour",
+         "The Foley's been putting out like 40-50 an hour."},
+        {"sats have been eighty ninety all day", "Sats have been 80-90 all day."},
+        {"forty fifty sixty", "40 50 60."},
+        {"vision twenty thirty in the right eye", "Vision 20/30 in the right eye."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "putting out like forty | fifty an hour",
+        "putting out like forty fifty | an hour",
+        "sats have been eighty | ninety all day",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* A blood gas said as three values in a row after "gas" */
+static void test_blind25_gas_in_a_row(void **state)
+{
+    static const char *const cases[][2] = {
+        {"gas on those settings seven point three four forty four eighty eight with a bicarb of "
+         "twenty three",
+         "Gas on those settings 7.34/44/88 with a bicarb of 23."},
+        {"the p h was seven point three four forty four eighty eight", "The pH was 7.34 44 88."},
+        {"the gas was seven point three four twenty two minutes after that",
+         "The gas was 7.34 22 minutes after that."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "gas on those settings seven point three four | forty four eighty eight",
+        "gas on those settings seven point three four forty four | eighty eight",
+        "gas on those settings seven point three four forty four eighty | eight with a bicarb",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* A value word, "to" and the value it was set to */
+static void test_blind25_value_to(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we weaned the f i o two to forty and went down on peep to eight",
+         "We weaned the FiO2 to 40 and went down on PEEP to 8."},
+        {"we moved the tube to one on the left", "We moved the tube to one on the left."},
+        {"the peep to one of the settings", "The PEEP to one of the settings."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "went down on peep to | eight",
+        "went down on peep | to eight and",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* An intake's or output's volume said in pairs, no clock time */
+static void test_blind25_volume_pair(void **state)
+{
+    static const char *const cases[][2] = {
+        {"in was twelve forty and out was two thousand and fifty",
+         "In was 1240 and out was 2050."},
+        {"urine output was fifteen twenty", "Urine output was 1520."},
+        {"the weight was twelve forty", "The weight was 12 40."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "in was twelve | forty and out was",
+        "in was twelve forty | and out was",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* The formatter's drug list (src/text/format_drugs.c, kept by hand and
  * looked up by binary search) holds every one-word name of
  * data/medical/drugs.txt: a drug added there and not here, or the list
@@ -5744,6 +5852,12 @@ int main(void)
         cmocka_unit_test(test_blind25_q_as_a),
         cmocka_unit_test(test_blind25_half_unit),
         cmocka_unit_test(test_blind25_miles_an_hour),
+        cmocka_unit_test(test_blind25_hundred_teens),
+        cmocka_unit_test(test_blind25_hundred_said_once),
+        cmocka_unit_test(test_blind25_range_unsaid),
+        cmocka_unit_test(test_blind25_gas_in_a_row),
+        cmocka_unit_test(test_blind25_value_to),
+        cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
