@@ -5594,6 +5594,24 @@ static void test_drug_words_follow_drugs_txt(void **state)
     assert_false(format_drug_word(""));
 }
 
+/* "no sorry" between a value and a value said again corrects it as "no
+ * wait" does (blind24: "prozac forty no sorry sixty milligrams" kept
+ * both doses); before anything else both words stay. */
+static void test_no_sorry(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she's on uh prozac forty no sorry sixty milligrams", "She's on Prozac 60 mg."},
+        {"heart rate one ten no sorry one twelve", "Heart rate 112."},
+        {"no sorry i missed that", "No sorry I missed that."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she's on uh prozac forty no sorry sixty milligrams",
+        "no sorry i missed that",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5745,6 +5763,7 @@ int main(void)
         cmocka_unit_test(test_blind25_half_unit),
         cmocka_unit_test(test_blind25_miles_an_hour),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
+        cmocka_unit_test(test_no_sorry),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
