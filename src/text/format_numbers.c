@@ -4516,6 +4516,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     * eight", "p h q a is nine" (blind24) */
                    spelled_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
+    /* a scale spelled letter by letter and the part of it scored: "a i
+     * m s total zero", "c g i severity five" -> "0", "5" (blind24); not
+     * before "of" */
+    cue = cue || (i > 1 &&
+                  (format_word_is(v, i - 1, "total") || format_word_is(v, i - 1, "severity")) &&
+                  spelled_before(v, i - 1) && !format_word_is(v, j, "of"));
     /* a count of cells said after their name, as a spinal fluid's by
      * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,
      * blind21; not before "of" or "or": "white cells one of which",

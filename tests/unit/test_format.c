@@ -5612,6 +5612,27 @@ static void test_no_sorry(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A value below ten after a scale spelled letter by letter and the
+ * part scored ("total", "severity") is in digits, as after "is"
+ * (blind24: "a i m s total zero", "c g i severity five" stayed words);
+ * not before "of", nor after a word that is no scale. */
+static void test_scale_total_severity(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a i m s total zero with no abnormal movements",
+         "AIMS total 0 with no abnormal movements."},
+        {"y m r s of twenty two and c g i severity five", "YMRS of 22 and CGI severity 5."},
+        {"c g i severity one of the lowest", "CGI severity one of the lowest."},
+        {"the total five was paid", "The total five was paid."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a i m s total zero with no abnormal movements",
+        "y m r s of twenty two and c g i severity five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5764,6 +5785,7 @@ int main(void)
         cmocka_unit_test(test_blind25_miles_an_hour),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
         cmocka_unit_test(test_no_sorry),
+        cmocka_unit_test(test_scale_total_severity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
