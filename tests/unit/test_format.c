@@ -5633,6 +5633,26 @@ static void test_scale_total_severity(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Two neighbouring numbers said as words before a unit of time, the
+ * second ten or more, are a range (blind24: "nine ten hours" was "910
+ * hours"); after "at" they may be a clock and stay as before. */
+static void test_neighbour_range_time(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he says he sleeps like uh nine ten hours on weekends",
+         "He says he sleeps like 9-10 hours on weekends."},
+        {"ten eleven hours a night", "10-11 hours a night."},
+        {"about nine ten minutes", "About 9-10 minutes."},
+        {"for two three days", "For 2-3 days."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he says he sleeps like uh nine ten hours on weekends",
+        "ten eleven hours a night",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5786,6 +5806,7 @@ int main(void)
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
         cmocka_unit_test(test_no_sorry),
         cmocka_unit_test(test_scale_total_severity),
+        cmocka_unit_test(test_neighbour_range_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
