@@ -4529,6 +4529,20 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     * eight", "p h q a is nine" (blind24) */
                    spelled_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
+    /* the second value of a change said loosely, "from" a number before
+     * it: "went from five nights a week to about two" -> "2" (blind24;
+     * "talk to about two people" has no "from"); not before "of" */
+    if (!cue && i > 2 && format_word_is(v, i - 2, "to") &&
+        (format_word_is(v, i - 1, "about") || format_word_is(v, i - 1, "around")) &&
+        !format_word_is(v, j, "of")) {
+        for (size_t d = 3; d <= 9 && d < i && i - d >= v->floor; d++) {
+            long fv;
+            if (format_word_is(v, i - d, "from") && format_number_word(v, i - d + 1, &fv)) {
+                cue = true;
+                break;
+            }
+        }
+    }
     /* a scale spelled letter by letter and the part of it scored: "a i
      * m s total zero", "c g i severity five" -> "0", "5" (blind24); not
      * before "of" */

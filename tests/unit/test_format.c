@@ -5653,6 +5653,26 @@ static void test_neighbour_range_time(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The second value of a change said loosely ("to about", "to around")
+ * is in digits when "from" and a number come before it (blind24:
+ * "from five nights a week to about two" left "two"); without "from"
+ * it stays a word. */
+static void test_from_to_about(void **state)
+{
+    static const char *const cases[][2] = {
+        {"nightmares went from five nights a week to about two",
+         "Nightmares went from 5 nights a week to about 2."},
+        {"she went from ten a day to around three", "She went from 10 a day to around 3."},
+        {"talk to about two people", "Talk to about two people."},
+        {"from the clinic to about two", "From the clinic to about two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "nightmares went from five nights a week to about two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5807,6 +5827,7 @@ int main(void)
         cmocka_unit_test(test_no_sorry),
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
+        cmocka_unit_test(test_from_to_about),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
