@@ -2795,6 +2795,10 @@ size_t format_correction_at(const format_view *v, size_t i, bool *filler)
     if (format_word_is(v, i, "no") &&
         (format_word_is(v, i + 1, "wait") || format_word_is(v, i + 1, "weight")))
         return 2;
+    /* "no sorry" is one cue ("prozac forty no sorry sixty milligrams";
+     * blind24): "no" alone before "sorry" corrects nothing */
+    if (format_word_is(v, i, "no") && format_word_is(v, i + 1, "sorry"))
+        return 2;
     bool no = format_word_is(v, i, "no") || format_word_is(v, i, "now");
     if (no && format_word_is(v, i + 1, "make") &&
         (format_word_is(v, i + 2, "that") || i + 2 >= v->n))

@@ -4530,6 +4530,19 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * two": "take one two tablets" is 1-2 tablets, "three four beers a
      * night" 3-4 beers (one number, "12 tablets", was a dose off by a
      * factor of six) */
+    /* and two neighbouring numbers said as words before a unit of time,
+     * the second ten or more: "sleeps nine ten hours" is 9-10 hours (it
+     * was "910 hours"; blind24), "ten eleven hours" 10-11; not after
+     * "at" or "oh", where they may be a clock ("at nine ten hours") */
+    static const char *const time_units[] = {"hours", "minutes", "days",   "weeks", "months",
+                                             "years", "nights",  "seconds", NULL};
+    long lo, hi;
+    if (format_number_word(v, i, &lo) && format_number_word(v, i + 1, &hi) && lo >= 9 &&
+        hi == lo + 1 && hi <= 24 && index_in(format_word(v, i + 2), time_units) >= 0 &&
+        !(i > 0 && (format_word_is(v, i - 1, "at") || format_word_is(v, i - 1, "oh")))) {
+        int rc = sbuf_printf(out, "%ld-%ld", lo, hi);
+        return rc < 0 ? rc : 2;
+    }
     if (s.digits && s.k == 2 && strlen(s.text) == 2 && s.text[0] >= '1' &&
         s.text[1] == s.text[0] + 1 &&
         (index_in(format_word(v, j), count_nouns) >= 0 || plural_noun(format_word(v, j)))) {
@@ -4597,6 +4610,26 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                     * eight", "p h q a is nine" (blind24) */
                    spelled_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
+    /* the second value of a change said loosely, "from" a number before
+     * it: "went from five nights a week to about two" -> "2" (blind24;
+     * "talk to about two people" has no "from"); not before "of" */
+    if (!cue && i > 2 && format_word_is(v, i - 2, "to") &&
+        (format_word_is(v, i - 1, "about") || format_word_is(v, i - 1, "around")) &&
+        !format_word_is(v, j, "of")) {
+        for (size_t d = 3; d <= 9 && d < i && i - d >= v->floor; d++) {
+            long fv;
+            if (format_word_is(v, i - d, "from") && format_number_word(v, i - d + 1, &fv)) {
+                cue = true;
+                break;
+            }
+        }
+    }
+    /* a scale spelled letter by letter and the part of it scored: "a i
+     * m s total zero", "c g i severity five" -> "0", "5" (blind24); not
+     * before "of" */
+    cue = cue || (i > 1 &&
+                  (format_word_is(v, i - 1, "total") || format_word_is(v, i - 1, "severity")) &&
+                  spelled_before(v, i - 1) && !format_word_is(v, j, "of"));
     /* a count of cells said after their name, as a spinal fluid's by
      * tube: "red cells nine", "white cells four" -> "9", "4" (session 57,
      * blind21; not before "of" or "or": "white cells one of which",

@@ -5702,6 +5702,85 @@ static void test_drug_words_follow_drugs_txt(void **state)
     assert_false(format_drug_word(""));
 }
 
+/* "no sorry" between a value and a value said again corrects it as "no
+ * wait" does (blind24: "prozac forty no sorry sixty milligrams" kept
+ * both doses); before anything else both words stay. */
+static void test_no_sorry(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she's on uh prozac forty no sorry sixty milligrams", "She's on Prozac 60 mg."},
+        {"heart rate one ten no sorry one twelve", "Heart rate 112."},
+        {"no sorry i missed that", "No sorry I missed that."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she's on uh prozac forty no sorry sixty milligrams",
+        "no sorry i missed that",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A value below ten after a scale spelled letter by letter and the
+ * part scored ("total", "severity") is in digits, as after "is"
+ * (blind24: "a i m s total zero", "c g i severity five" stayed words);
+ * not before "of", nor after a word that is no scale. */
+static void test_scale_total_severity(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a i m s total zero with no abnormal movements",
+         "AIMS total 0 with no abnormal movements."},
+        {"y m r s of twenty two and c g i severity five", "YMRS of 22 and CGI severity 5."},
+        {"c g i severity one of the lowest", "CGI severity one of the lowest."},
+        {"the total five was paid", "The total five was paid."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a i m s total zero with no abnormal movements",
+        "y m r s of twenty two and c g i severity five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Two neighbouring numbers said as words before a unit of time, the
+ * second ten or more, are a range (blind24: "nine ten hours" was "910
+ * hours"); after "at" they may be a clock and stay as before. */
+static void test_neighbour_range_time(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he says he sleeps like uh nine ten hours on weekends",
+         "He says he sleeps like 9-10 hours on weekends."},
+        {"ten eleven hours a night", "10-11 hours a night."},
+        {"about nine ten minutes", "About 9-10 minutes."},
+        {"for two three days", "For 2-3 days."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he says he sleeps like uh nine ten hours on weekends",
+        "ten eleven hours a night",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* The second value of a change said loosely ("to about", "to around")
+ * is in digits when "from" and a number come before it (blind24:
+ * "from five nights a week to about two" left "two"); without "from"
+ * it stays a word. */
+static void test_from_to_about(void **state)
+{
+    static const char *const cases[][2] = {
+        {"nightmares went from five nights a week to about two",
+         "Nightmares went from 5 nights a week to about 2."},
+        {"she went from ten a day to around three", "She went from 10 a day to around 3."},
+        {"talk to about two people", "Talk to about two people."},
+        {"from the clinic to about two", "From the clinic to about two."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "nightmares went from five nights a week to about two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5859,6 +5938,10 @@ int main(void)
         cmocka_unit_test(test_blind25_value_to),
         cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
+        cmocka_unit_test(test_no_sorry),
+        cmocka_unit_test(test_scale_total_severity),
+        cmocka_unit_test(test_neighbour_range_time),
+        cmocka_unit_test(test_from_to_about),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
