@@ -4398,6 +4398,58 @@ static bool score_from_to(const format_view *v, size_t i, const spoken_num *s)
            below_hundred(v, i - 3, &val, &ord) == 1 && !ord && val <= 10;
 }
 
+/* True when the number s said at i is a score of 0 to 10 said as a
+ * rating is: after "a" ("pain is a seven", "compared to a three", "and a
+ * nine with coughing") or after "points to" on a faces scale ("points to
+ * four"), with a word of rating before it in the sentence (pain, mood,
+ * rates, scale, score, "out of", ...) and nothing after it that the
+ * number could count or measure: the words end, or a word of time,
+ * place or manner follows ("at rest", "with coughing", "last week",
+ * "today"). "a three in one commode", "a six by four", "a two k bath"
+ * and "a seven year old" stay as their own rules write them. Cost: a
+ * look back over at most twelve words, only for a small number after
+ * "a" or "to". */
+static bool rated_score_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const raters[] = {
+        "pain",    "pains",   "mood",    "anxiety", "rates",  "rated", "rating", "ratings",
+        "rate",    "score",   "scores",  "scale",   "faces",  "nrs",   "vas",    "cravings",
+        "craving", "stress",  "nausea",  "fatigue", "energy", NULL};
+    /* what may follow a rating said alone */
+    static const char *const after[] = {
+        "at",       "with",   "on",     "this",   "last",  "today", "now",    "and",
+        "but",      "when",   "while",  "after",  "before", "yesterday", "since", "most",
+        "during",   "overnight", "tonight", "then", "earlier", "period", "comma", "new",
+        "in",       "or",     NULL};
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || strchr(s->text, '.') || s->value > 10 ||
+        i < v->floor + 2)
+        return false;
+    size_t back;
+    if (format_word_is(v, i - 1, "a"))
+        back = i - 2;
+    else if (format_word_is(v, i - 1, "to") &&
+             (format_word_is(v, i - 2, "points") || format_word_is(v, i - 2, "pointed") ||
+              format_word_is(v, i - 2, "pointing")))
+        back = i - 2;
+    else
+        return false;
+    if (j < v->n && index_in(format_word(v, j), after) < 0)
+        return false;
+    /* "in" before a number is a device's count ("a three in one"), "or"
+     * before a number a pair the pair rules write */
+    spoken_num t;
+    if ((format_word_is(v, j, "in") || format_word_is(v, j, "or")) && number_at(v, j + 1, &t))
+        return false;
+    for (size_t d = 0; d <= 12 && back >= v->floor + d; d++) {
+        const char *w = format_word(v, back - d);
+        if (index_in(w, raters) >= 0 ||
+            (!strcmp(w, "out") && format_word_is(v, back - d + 1, "of")))
+            return true;
+    }
+    return false;
+}
+
 /* True when the number s said at i is a drug's dose or count said
  * without a unit (format_drug_word): right after the drug's name
  * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
@@ -4671,7 +4723,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
                                or_counted_described(v, &s, j) || dose_times_count(v, i, &s) ||
                                drug_dose_at(v, i, &s) || per_period_count(v, i, &s) ||
-                               score_from_to(v, i, &s));
+                               score_from_to(v, i, &s) || rated_score_at(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */

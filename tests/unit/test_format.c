@@ -5781,6 +5781,44 @@ static void test_from_to_about(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A rating of 0 to 10 said after "a", or after "points to" on a faces
+ * scale, with a word of rating before it in the sentence, is in digits
+ * (blind22: "pain is a seven at rest and a nine with coughing", "points
+ * to four"; blind24: "compared to a three last week" stayed words);
+ * "a" and a small number before what it counts or measures, or with no
+ * rating said, stay as they were. */
+static void test_rated_score(void **state)
+{
+    static const char *const cases[][2] = {
+        {"on the numeric scale pain is a seven at rest and a nine with coughing",
+         "On the numeric scale pain is a 7 at rest and a 9 with coughing."},
+        {"she rates her mood a six out of ten this week compared to a three last week",
+         "She rates her mood a 6/10 this week compared to a 3 last week."},
+        {"her sister uses the wong baker faces scale and points to four",
+         "Her sister uses the Wong-Baker FACES scale and points to 4."},
+        {"her pain is a seven", "Her pain is a 7."},
+        {"she rates her pain at a six today", "She rates her pain at a 6 today."},
+        {"pain was a four and now a two", "Pain was a 4 and now a 2."},
+        {"anxiety is like a five this week", "Anxiety is like a 5 this week."},
+        {"pain is a six or a seven", "Pain is a 6 or a 7."},
+        /* no rating said, or a noun after the number */
+        {"she is a two person assist", "She is a two person assist."},
+        {"the patient is a one", "The patient is a one."},
+        {"pain requires a hospital bed and a three in one commode",
+         "Pain requires a hospital bed and a three in one commode."},
+        {"pain started a two week course ago", "Pain started a 2-week course ago."},
+        {"she points to four on the chart", "She points to four on the chart."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on the numeric scale pain is a seven at rest and a nine with coughing",
+        "she rates her mood a six out of ten this week compared to a three last week",
+        "her sister uses the wong baker faces scale and points to four",
+        "pain requires a hospital bed and a three in one commode",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5942,6 +5980,7 @@ int main(void)
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
+        cmocka_unit_test(test_rated_score),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
