@@ -4450,6 +4450,46 @@ static bool rated_score_at(const format_view *v, size_t i, const spoken_num *s)
     return false;
 }
 
+/* True when the number s said at i, after "and" or "or", is a second
+ * value of a measure or grade said before it with its unit or "plus",
+ * the unit left unsaid the second time: both are followed by the same
+ * preposition, the two phrases said alike ("more than two pounds in a
+ * day or five in a week" -> "2 lb in a day or 5 in a week", "one plus at
+ * the elbow flexors and two at the wrist flexors" -> "1+ ... and 2 at").
+ * A count's noun left unsaid is no such value ("two children at home and
+ * one at college" stays: the number is then a pronoun). Cost: a look
+ * back over at most twelve words, only for a small number between
+ * "and" or "or" and a preposition. */
+static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const preps[] = {"in", "at", "on", "with", "during", "for", NULL};
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || strchr(s->text, '.') || i < v->floor + 4 ||
+        !(format_word_is(v, i - 1, "and") || format_word_is(v, i - 1, "or")) ||
+        index_in(format_word(v, j), preps) < 0)
+        return false;
+    const char *prep = format_word(v, j);
+    for (size_t q = i - 2; q + 12 >= i && q > v->floor; q--) {
+        spoken_num u;
+        if (!number_at(v, q - 1, &u) || u.ordinal || q - 1 + u.k > i - 2)
+            continue;
+        size_t e = q - 1 + u.k;
+        if (!u.digits && u.value <= 4 && format_word_is(v, e, "plus"))
+            e++;
+        else {
+            sbuf scratch;
+            sbuf_init(&scratch, 256);
+            long end = measure_at(v, e, &u, &scratch);
+            sbuf_free(&scratch);
+            if (end <= 0)
+                continue;
+            e = (size_t)end;
+        }
+        return format_word_is(v, e, prep);
+    }
+    return false;
+}
+
 /* True when the number s said at i is a drug's dose or count said
  * without a unit (format_drug_word): right after the drug's name
  * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
@@ -4723,7 +4763,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
                                or_counted_described(v, &s, j) || dose_times_count(v, i, &s) ||
                                drug_dose_at(v, i, &s) || per_period_count(v, i, &s) ||
-                               score_from_to(v, i, &s) || rated_score_at(v, i, &s));
+                               score_from_to(v, i, &s) || rated_score_at(v, i, &s) ||
+                               parallel_value_at(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */

@@ -5819,6 +5819,37 @@ static void test_rated_score(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A second value after "and" or "or" whose unit or "plus" is left
+ * unsaid, the two phrases said alike (the same preposition after each),
+ * is in digits as the first (blind23: "two pounds in a day or five in a
+ * week" left "five"; blind22: "one plus at the elbow flexors and two at
+ * the wrist flexors" left "two"); a count's noun left unsaid, or another
+ * preposition, leaves the word. */
+static void test_parallel_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"call if you gain more than two pounds in a day or five in a week",
+         "Call if you gain more than 2 lb in a day or 5 in a week."},
+        {"modified ashworth one plus at the elbow flexors and two at the wrist flexors",
+         "Modified Ashworth 1+ at the elbow flexors and 2 at the wrist flexors."},
+        {"reflexes two plus at the knees and one at the ankles",
+         "Reflexes 2+ at the knees and 1 at the ankles."},
+        {"insulin ten units at breakfast and eight at dinner",
+         "Insulin 10 units at breakfast and 8 at dinner."},
+        {"strength four plus on the right and three on the left",
+         "Strength 4+ on the right and 3 on the left."},
+        {"she has two children at home and one at college",
+         "She has 2 children at home and one at college."},
+        {"five milligrams in the morning and two at night", "5 mg in the morning and two at night."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "call if you gain more than two pounds in a day or five in a week",
+        "modified ashworth one plus at the elbow flexors and two at the wrist flexors",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5981,6 +6012,7 @@ int main(void)
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
         cmocka_unit_test(test_rated_score),
+        cmocka_unit_test(test_parallel_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
