@@ -405,6 +405,11 @@ static size_t pair(const format_view *v, size_t i, long *val)
     } else {
         return 0;
     }
+    /* a year's head and tens before "percent" are two values said in a
+     * row, a rate and a saturation ("respirations eighteen ninety seven
+     * percent" is 18 and 97%, never 1897%) */
+    if (u < 0 && format_word_is(v, i + k, "percent"))
+        return 0;
     *val = head * 100 + tail;
     return k;
 }
@@ -538,6 +543,20 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
         format_word_is(v, i + k + 1, "ago")) {
         k--;
         n--;
+    }
+    /* a temperature's one decimal before a value said as a pair from one
+     * hundred: "ninety eight point two one twelve" is 98.2 and 112, "ninety
+     * nine point one one oh four" 99.1 and 104 (vitals said in a row; it was
+     * 98.21 12, 99.1104) */
+    long temp = whole ? strtol(out, NULL, 10) : 0;
+    bool ord;
+    long tail;
+    if (k >= 3 && ((temp >= 95 && temp <= 107) || (temp >= 34 && temp <= 42)) &&
+        format_word_is(v, i + 2, "one") &&
+        ((below_hundred(v, i + 3, &tail, &ord) == 1 && !ord && tail >= 10) ||
+         (format_word_is(v, i + 3, "oh") && digit_at(v, i + 4) >= 1))) {
+        n -= k - 2;
+        k = 2;
     }
     out[n] = '\0';
     return k;

@@ -5850,6 +5850,37 @@ static void test_parallel_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Vitals said in a row with no names (blind23: "triage vitals ninety
+ * eight point two one twelve ... eighteen ninety seven percent" was
+ * "98.21 12 ... 1897%"): a temperature's one decimal before a value said
+ * as a pair from one hundred, and a rate and a saturation before
+ * "percent" never a year's pair. */
+static void test_vitals_in_a_row(void **state)
+{
+    static const char *const cases[][2] = {
+        {"triage vitals ninety eight point two one twelve one oh four over sixty eighteen "
+         "ninety seven percent",
+         "Triage vitals 98.2 112 104/60 18 97%."},
+        {"temp ninety nine point one one oh four", "Temp 99.1 104."},
+        {"temperature thirty seven point two one ten", "Temperature 37.2 110."},
+        {"respirations eighteen ninety seven percent on room air",
+         "Respirations 18 97% on room air."},
+        {"respirations twenty ninety four percent", "Respirations 20 94%."},
+        /* a temperature's two decimals, another value's, a year */
+        {"temperature ninety eight point six one", "Temperature 98.61."},
+        {"potassium three point two one twelve", "Potassium 3.21 12."},
+        {"born in eighteen ninety seven", "Born in 1897."},
+        {"one twenty percent of predicted", "120% of predicted."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "triage vitals ninety eight point two one twelve one oh four over sixty eighteen "
+        "ninety seven percent",
+        "temp ninety nine point one one oh four",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6013,6 +6044,7 @@ int main(void)
         cmocka_unit_test(test_from_to_about),
         cmocka_unit_test(test_rated_score),
         cmocka_unit_test(test_parallel_value),
+        cmocka_unit_test(test_vitals_in_a_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
