@@ -1039,6 +1039,8 @@ static const char *const value_cues[] = {
     /* a tube's or glove's size and a course's numbered exchange ("a
      * size 6 trach", "plasma exchange 3 of 5"; session 58, blind22) */
     "size", "exchange",
+    /* the withdrawal scales said as words ("CIWA 8", "COWS was 8") */
+    "ciwa", "cows",
     /* a scale's category and scores said in the plural ("Rutherford
      * category 3", "Apgar scores of 8 and 9"), a scale named by its
      * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
@@ -4509,6 +4511,26 @@ static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *
     return false;
 }
 
+/* True when the words before "is" or "was" at i are a value word or a
+ * spelled scale, "at" and a time of day ("repeat cows at ten thirty was
+ * eight", "the potassium at six a m was four"): the value's name is said
+ * before its time. Cost: a look back over at most seven words, only
+ * before "is" or "was". */
+static bool value_at_time_before(const format_view *v, size_t i)
+{
+    static const char *const clock_words[] = {"oh", "a", "p", "m", "am", "pm", "o'clock", "noon",
+                                              NULL};
+    for (size_t a = i - 1; a + 7 >= i && a > v->floor; a--) {
+        if (format_word_is(v, a, "at"))
+            return a + 1 < i &&
+                   (index_in(format_word(v, a - 1), value_cues) >= 0 || spelled_before(v, a));
+        long val;
+        if (!format_number_word(v, a, &val) && index_in(format_word(v, a), clock_words) < 0)
+            return false;
+    }
+    return false;
+}
+
 /* True when the number s said at i is a drug's dose or count said
  * without a unit (format_drug_word): right after the drug's name
  * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
@@ -4719,7 +4741,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
                    /* a scale spelled letter by letter: "c i w a was
                     * eight", "p h q a is nine" (blind24) */
-                   spelled_before(v, i - 1)) &&
+                   spelled_before(v, i - 1) || value_at_time_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
     /* the second value of a change said loosely, "from" a number before
      * it: "went from five nights a week to about two" -> "2" (blind24;

@@ -5881,6 +5881,34 @@ static void test_vitals_in_a_row(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The withdrawal scales said as words (blind24: "repeat cows at ten
+ * thirty was eight" was "Repeat cows at 10:30 was eight"): COWS before
+ * its score, its value or "was"/"is"/"of"/"at" and a number, CIWA
+ * anywhere; a value word's value after its time of day and "was". */
+static void test_withdrawal_scale_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"repeat cows at ten thirty was eight so another four milligrams",
+         "Repeat COWS at 10:30 was 8 so another 4 mg."},
+        {"cows was eight", "COWS was 8."},
+        {"his cows score is twelve", "His COWS score is 12."},
+        {"initial cows of fourteen", "Initial COWS of 14."},
+        {"ciwa was eight", "CIWA was 8."},
+        {"repeat ciwa at ten was twelve", "Repeat CIWA at 10 was 12."},
+        {"the potassium at six a m was four", "The potassium at 6 AM was 4."},
+        {"she drinks cows milk", "She drinks cows milk."},
+        {"she raises cows at the farm", "She raises cows at the farm."},
+        {"she arrived at ten thirty was seen", "She arrived at 10:30 was seen."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "repeat cows at ten thirty was eight so another four milligrams",
+        "his cows score is twelve",
+        "she drinks cows milk",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6045,6 +6073,7 @@ int main(void)
         cmocka_unit_test(test_rated_score),
         cmocka_unit_test(test_parallel_value),
         cmocka_unit_test(test_vitals_in_a_row),
+        cmocka_unit_test(test_withdrawal_scale_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
