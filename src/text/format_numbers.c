@@ -4814,7 +4814,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                        format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
                        !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
                        !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
-    if (s.small && !cue && !counted && !of_total && !small_angle)
+    /* and a length in inches said singular before what it measures: "a
+     * two inch laceration" -> "a 2-inch laceration" (as "a 1.5-inch
+     * needle"; blind24) */
+    const char *past_inch = format_word(v, j + 1);
+    bool small_inch = s.small && !s.digits && format_word_is(v, j, "inch") && past_inch[0] &&
+                      index_in(past_inch, count_phrase_stops) < 0 && !number_at(v, j + 1, &t) &&
+                      (s.value >= 2 || (i > v->floor && (format_word_is(v, i - 1, "a") ||
+                                                         format_word_is(v, i - 1, "the"))));
+    if (s.small && !cue && !counted && !of_total && !small_angle && !small_inch)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */
@@ -4840,8 +4848,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * degree curve" -> "a 22-degree curve" */
     /* and a formula's or diet's energy: "twenty four calorie feeds" ->
      * "24-calorie feeds" (session 57) */
-    static const char *const spans[] = {"minute", "hour", "day",    "week",    "month", "year",
-                                        "lead",   "gauge", "degree", "calorie", NULL};
+    /* and a length in inches said singular before what it measures: "a
+     * one and a half inch needle" -> "a 1.5-inch needle" (blind24; "two
+     * inch by three inch" is a dimension, no hyphen) */
+    static const char *const spans[] = {"minute", "hour",    "day",  "week",
+                                        "month",  "year",    "lead", "gauge",
+                                        "degree", "calorie", "inch", NULL};
     /* a count before a needle's or catheter's size: "two fifteen gauge
      * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair
      * read as one value, 215, is no size) */
@@ -4892,6 +4904,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
+        !(format_word_is(v, j, "inch") && index_in(after, count_phrase_stops) >= 0) &&
         number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;

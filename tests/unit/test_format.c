@@ -5909,6 +5909,31 @@ static void test_withdrawal_scale_words(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A length in inches said singular before what it measures takes the
+ * hyphen as a time does ("a 10-day course"): blind24's "a one and a
+ * half inch needle" was "a 1.5 inch needle"; a dimension's "by", "of"
+ * or no noun after leave it. */
+static void test_inch_before_noun(void **state)
+{
+    static const char *const cases[][2] = {
+        {"injection given in the right gluteal with a one and a half inch needle",
+         "Injection given in the right gluteal with a 1.5-inch needle."},
+        {"a two inch laceration", "A 2-inch laceration."},
+        {"a one inch margin", "A 1-inch margin."},
+        {"a twelve inch ruler", "A 12-inch ruler."},
+        {"the wound measures two inch by three inch", "The wound measures two inch by three inch."},
+        {"one inch of tape", "One inch of tape."},
+        {"use a one inch", "Use a one inch."},
+        {"he has one inch left", "He has one inch left."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "injection given in the right gluteal with a one and a half inch needle",
+        "a two inch laceration",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6074,6 +6099,7 @@ int main(void)
         cmocka_unit_test(test_parallel_value),
         cmocka_unit_test(test_vitals_in_a_row),
         cmocka_unit_test(test_withdrawal_scale_words),
+        cmocka_unit_test(test_inch_before_noun),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
