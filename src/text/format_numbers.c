@@ -2398,12 +2398,25 @@ static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 /* True when the number s said before word j counts what follows: a
  * counted noun, a unit, a quantity per time, a plural abbreviation or a
  * plural noun (count_of_noun). */
+/* A portion said singular before "of" and what it holds: "one piece of
+ * black foam" -> "1 piece of black foam", as "2 pieces of foam" (blind22;
+ * "in one piece", "a one piece pouch" stay). */
+static const char *const portions[] = {"piece", "sheet",  "strip",  "packet", "sachet",
+                                       "vial",  "bag",    "bottle", "glass",  "cup",
+                                       "scoop", "roll",   "box",    "carton", NULL};
+
+static bool one_portion_at(const format_view *v, const spoken_num *s, size_t j)
+{
+    return s->small && s->value == 1 && index_in(format_word(v, j), portions) >= 0 &&
+           format_word_is(v, j + 1, "of");
+}
+
 static bool counted_at(const format_view *v, const spoken_num *s, size_t j)
 {
     size_t k;
     return index_in(format_word(v, j), count_nouns) >= 0 || format_pair_at(v, j, units, &k) >= 0 ||
            counted_per_time(v, j) || format_counted_abbreviation_at(v, j) ||
-           count_of_noun(v, s, j);
+           count_of_noun(v, s, j) || one_portion_at(v, s, j);
 }
 
 /* True when "or" or "and" at j joins the small number before it to a
@@ -2472,6 +2485,8 @@ bool format_numbers_pending(const format_view *v, size_t i)
            (plural_word(format_word(v, j)) &&
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
            count_open(v, &s, j) || (s.small && joined_number_open(v, j)) ||
+           /* "one piece | of foam" */
+           (s.small && s.value == 1 && j + 1 == v->n && index_in(format_word(v, j), portions) >= 0) ||
            /* "six tender | and four swollen joints" */
            (s.small && s.value >= 2 && describing_word(v, j) &&
             (j + 1 == v->n || joined_number_open(v, j + 1)));

@@ -5934,6 +5934,30 @@ static void test_inch_before_noun(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "one" before a portion said singular and "of" counts it, as "2 pieces
+ * of foam" (blind22: "one piece of black foam" stayed "One piece");
+ * "in one piece", "a one piece pouch" and "one of the pieces" stay. */
+static void test_one_portion(void **state)
+{
+    static const char *const cases[][2] = {
+        {"one piece of black foam and the dressing is changed every forty eight to seventy two "
+         "hours",
+         "1 piece of black foam and the dressing is changed every 48-72 hours."},
+        {"one bag of platelets", "1 bag of platelets."},
+        {"she drinks one glass of wine a night", "She drinks 1 glass of wine a night."},
+        {"she came home in one piece", "She came home in one piece."},
+        {"a one piece pouch", "A one piece pouch."},
+        {"one of the pieces", "One of the pieces."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "one piece of black foam and the dressing is changed every forty eight to seventy two "
+        "hours",
+        "she came home in one piece",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6100,6 +6124,7 @@ int main(void)
         cmocka_unit_test(test_vitals_in_a_row),
         cmocka_unit_test(test_withdrawal_scale_words),
         cmocka_unit_test(test_inch_before_noun),
+        cmocka_unit_test(test_one_portion),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
