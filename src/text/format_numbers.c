@@ -2401,9 +2401,9 @@ static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 /* A portion said singular before "of" and what it holds: "one piece of
  * black foam" -> "1 piece of black foam", as "2 pieces of foam" (blind22;
  * "in one piece", "a one piece pouch" stay). */
-static const char *const portions[] = {"piece", "sheet",  "strip",  "packet", "sachet",
-                                       "vial",  "bag",    "bottle", "glass",  "cup",
-                                       "scoop", "roll",   "box",    "carton", NULL};
+static const char *const portions[] = {"piece", "sheet", "strip",  "packet", "sachet",
+                                       "vial",  "bag",   "bottle", "glass",  "cup",
+                                       "scoop", "roll",  "box",    "carton", NULL};
 
 static bool one_portion_at(const format_view *v, const spoken_num *s, size_t j)
 {
@@ -2486,7 +2486,8 @@ bool format_numbers_pending(const format_view *v, size_t i)
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
            count_open(v, &s, j) || (s.small && joined_number_open(v, j)) ||
            /* "one piece | of foam" */
-           (s.small && s.value == 1 && j + 1 == v->n && index_in(format_word(v, j), portions) >= 0) ||
+           (s.small && s.value == 1 && j + 1 == v->n &&
+            index_in(format_word(v, j), portions) >= 0) ||
            /* "six tender | and four swollen joints" */
            (s.small && s.value >= 2 && describing_word(v, j) &&
             (j + 1 == v->n || joined_number_open(v, j + 1)));
@@ -4448,15 +4449,15 @@ static bool score_from_to(const format_view *v, size_t i, const spoken_num *s)
 static bool rated_score_at(const format_view *v, size_t i, const spoken_num *s)
 {
     static const char *const raters[] = {
-        "pain",    "pains",   "mood",    "anxiety", "rates",  "rated", "rating", "ratings",
-        "rate",    "score",   "scores",  "scale",   "faces",  "nrs",   "vas",    "cravings",
-        "craving", "stress",  "nausea",  "fatigue", "energy", NULL};
+        "pain",    "pains",  "mood",   "anxiety", "rates",  "rated", "rating", "ratings",
+        "rate",    "score",  "scores", "scale",   "faces",  "nrs",   "vas",    "cravings",
+        "craving", "stress", "nausea", "fatigue", "energy", NULL};
     /* what may follow a rating said alone */
     static const char *const after[] = {
-        "at",       "with",   "on",     "this",   "last",  "today", "now",    "and",
-        "but",      "when",   "while",  "after",  "before", "yesterday", "since", "most",
-        "during",   "overnight", "tonight", "then", "earlier", "period", "comma", "new",
-        "in",       "or",     NULL};
+        "at",     "with",  "on",     "this",      "last",    "today",  "now",
+        "and",    "but",   "when",   "while",     "after",   "before", "yesterday",
+        "since",  "most",  "during", "overnight", "tonight", "then",   "earlier",
+        "period", "comma", "new",    "in",        "or",      NULL};
     size_t j = i + s->k;
     if (s->k != 1 || s->digits || s->ordinal || strchr(s->text, '.') || s->value > 10 ||
         i < v->floor + 2)
@@ -4533,8 +4534,8 @@ static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *
  * before "is" or "was". */
 static bool value_at_time_before(const format_view *v, size_t i)
 {
-    static const char *const clock_words[] = {"oh", "a", "p", "m", "am", "pm", "o'clock", "noon",
-                                              NULL};
+    static const char *const clock_words[] = {"oh", "a",       "p",    "m", "am",
+                                              "pm", "o'clock", "noon", NULL};
     for (size_t a = i - 1; a + 7 >= i && a > v->floor; a--) {
         if (format_word_is(v, a, "at"))
             return a + 1 < i &&
