@@ -781,6 +781,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"k t over v", "Kt/V"},
                                                {"kt over v", "Kt/V"},
                                                {"rass", "RASS"},
+                                               /* the alcohol withdrawal
+                                                * scale said as a word */
+                                               {"ciwa", "CIWA"},
                                                {"r a s s", "RASS"},
                                                {"c a m i c u", "CAM-ICU"},
                                                {"cam icu", "CAM-ICU"},
@@ -1660,6 +1663,19 @@ static size_t bun_joiner(const format_view *v, size_t i)
     return in_list(format_word(v, i), joiners);
 }
 
+/* True when "cows" at i is the Clinical Opiate Withdrawal Scale said as
+ * a word: before "score", "scale" or "total", before its value, or
+ * before "was", "is", "of" or "at" and a number ("cows was eight",
+ * "repeat cows at ten thirty was eight"); "cows milk", "she raises cows"
+ * stay words. */
+static bool cows_scale_at(const format_view *v, size_t i)
+{
+    static const char *const parts[] = {"score", "scores", "scale", "total", NULL};
+    static const char *const joiners[] = {"was", "is", "of", "at", NULL};
+    return in_list(format_word(v, i + 1), parts) || format_number_words_at(v, i + 1) > 0 ||
+           (in_list(format_word(v, i + 1), joiners) && format_number_words_at(v, i + 2) > 0);
+}
+
 /* Abbreviations that are English words too ("bid", "im", "bun", which a
  * recogniser's dictionary holds as words), in capitals only where the
  * words beside them make them the order's or the lab's: "bid" and "im"
@@ -1683,6 +1699,8 @@ static const char *english_abbreviation_at(const format_view *v, size_t i)
         return "BID";
     if (format_word_is(v, i, "im") && (dose || in_list(format_word(v, i + 1), im_after)))
         return "IM";
+    if (format_word_is(v, i, "cows"))
+        return cows_scale_at(v, i) ? "COWS" : NULL;
     if (!format_word_is(v, i, "bun"))
         return NULL;
     size_t j = i + 1 + bun_joiner(v, i + 1);
@@ -1694,7 +1712,10 @@ static const char *english_abbreviation_at(const format_view *v, size_t i)
  * them (the last word is held anyway). */
 static bool english_abbreviation_open(const format_view *v, size_t i)
 {
-    return format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1);
+    static const char *const cows_joiners[] = {"was", "is", "of", "at", NULL};
+    return (format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1)) ||
+           (format_word_is(v, i, "cows") && i + 2 == v->n &&
+            in_list(format_word(v, i + 1), cows_joiners));
 }
 
 /* Contractions a recogniser (or a dictionary) writes without their

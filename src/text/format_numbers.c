@@ -405,6 +405,11 @@ static size_t pair(const format_view *v, size_t i, long *val)
     } else {
         return 0;
     }
+    /* a year's head and tens before "percent" are two values said in a
+     * row, a rate and a saturation ("respirations eighteen ninety seven
+     * percent" is 18 and 97%, never 1897%) */
+    if (u < 0 && format_word_is(v, i + k, "percent"))
+        return 0;
     *val = head * 100 + tail;
     return k;
 }
@@ -538,6 +543,20 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
         format_word_is(v, i + k + 1, "ago")) {
         k--;
         n--;
+    }
+    /* a temperature's one decimal before a value said as a pair from one
+     * hundred: "ninety eight point two one twelve" is 98.2 and 112, "ninety
+     * nine point one one oh four" 99.1 and 104 (vitals said in a row; it was
+     * 98.21 12, 99.1104) */
+    long temp = whole ? strtol(out, NULL, 10) : 0;
+    bool ord;
+    long tail;
+    if (k >= 3 && ((temp >= 95 && temp <= 107) || (temp >= 34 && temp <= 42)) &&
+        format_word_is(v, i + 2, "one") &&
+        ((below_hundred(v, i + 3, &tail, &ord) == 1 && !ord && tail >= 10) ||
+         (format_word_is(v, i + 3, "oh") && digit_at(v, i + 4) >= 1))) {
+        n -= k - 2;
+        k = 2;
     }
     out[n] = '\0';
     return k;
@@ -1020,6 +1039,8 @@ static const char *const value_cues[] = {
     /* a tube's or glove's size and a course's numbered exchange ("a
      * size 6 trach", "plasma exchange 3 of 5"; session 58, blind22) */
     "size", "exchange",
+    /* the withdrawal scales said as words ("CIWA 8", "COWS was 8") */
+    "ciwa", "cows",
     /* a scale's category and scores said in the plural ("Rutherford
      * category 3", "Apgar scores of 8 and 9"), a scale named by its
      * last word ("CHA2DS2-VASc of 3", "Killip 2"; session 58) */
@@ -2377,12 +2398,25 @@ static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 /* True when the number s said before word j counts what follows: a
  * counted noun, a unit, a quantity per time, a plural abbreviation or a
  * plural noun (count_of_noun). */
+/* A portion said singular before "of" and what it holds: "one piece of
+ * black foam" -> "1 piece of black foam", as "2 pieces of foam" (blind22;
+ * "in one piece", "a one piece pouch" stay). */
+static const char *const portions[] = {"piece", "sheet", "strip",  "packet", "sachet",
+                                       "vial",  "bag",   "bottle", "glass",  "cup",
+                                       "scoop", "roll",  "box",    "carton", NULL};
+
+static bool one_portion_at(const format_view *v, const spoken_num *s, size_t j)
+{
+    return s->small && s->value == 1 && index_in(format_word(v, j), portions) >= 0 &&
+           format_word_is(v, j + 1, "of");
+}
+
 static bool counted_at(const format_view *v, const spoken_num *s, size_t j)
 {
     size_t k;
     return index_in(format_word(v, j), count_nouns) >= 0 || format_pair_at(v, j, units, &k) >= 0 ||
            counted_per_time(v, j) || format_counted_abbreviation_at(v, j) ||
-           count_of_noun(v, s, j);
+           count_of_noun(v, s, j) || one_portion_at(v, s, j);
 }
 
 /* True when "or" or "and" at j joins the small number before it to a
@@ -2451,6 +2485,9 @@ bool format_numbers_pending(const format_view *v, size_t i)
            (plural_word(format_word(v, j)) &&
             (j + 1 == v->n || format_phrase_started(v, j + 1, per_time_rates))) ||
            count_open(v, &s, j) || (s.small && joined_number_open(v, j)) ||
+           /* "one piece | of foam" */
+           (s.small && s.value == 1 && j + 1 == v->n &&
+            index_in(format_word(v, j), portions) >= 0) ||
            /* "six tender | and four swollen joints" */
            (s.small && s.value >= 2 && describing_word(v, j) &&
             (j + 1 == v->n || joined_number_open(v, j + 1)));
@@ -4398,6 +4435,118 @@ static bool score_from_to(const format_view *v, size_t i, const spoken_num *s)
            below_hundred(v, i - 3, &val, &ord) == 1 && !ord && val <= 10;
 }
 
+/* True when the number s said at i is a score of 0 to 10 said as a
+ * rating is: after "a" ("pain is a seven", "compared to a three", "and a
+ * nine with coughing") or after "points to" on a faces scale ("points to
+ * four"), with a word of rating before it in the sentence (pain, mood,
+ * rates, scale, score, "out of", ...) and nothing after it that the
+ * number could count or measure: the words end, or a word of time,
+ * place or manner follows ("at rest", "with coughing", "last week",
+ * "today"). "a three in one commode", "a six by four", "a two k bath"
+ * and "a seven year old" stay as their own rules write them. Cost: a
+ * look back over at most twelve words, only for a small number after
+ * "a" or "to". */
+static bool rated_score_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const raters[] = {
+        "pain",    "pains",  "mood",   "anxiety", "rates",  "rated", "rating", "ratings",
+        "rate",    "score",  "scores", "scale",   "faces",  "nrs",   "vas",    "cravings",
+        "craving", "stress", "nausea", "fatigue", "energy", NULL};
+    /* what may follow a rating said alone */
+    static const char *const after[] = {
+        "at",     "with",  "on",     "this",      "last",    "today",  "now",
+        "and",    "but",   "when",   "while",     "after",   "before", "yesterday",
+        "since",  "most",  "during", "overnight", "tonight", "then",   "earlier",
+        "period", "comma", "new",    "in",        "or",      NULL};
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || strchr(s->text, '.') || s->value > 10 ||
+        i < v->floor + 2)
+        return false;
+    size_t back;
+    if (format_word_is(v, i - 1, "a"))
+        back = i - 2;
+    else if (format_word_is(v, i - 1, "to") &&
+             (format_word_is(v, i - 2, "points") || format_word_is(v, i - 2, "pointed") ||
+              format_word_is(v, i - 2, "pointing")))
+        back = i - 2;
+    else
+        return false;
+    if (j < v->n && index_in(format_word(v, j), after) < 0)
+        return false;
+    /* "in" before a number is a device's count ("a three in one"), "or"
+     * before a number a pair the pair rules write */
+    spoken_num t;
+    if ((format_word_is(v, j, "in") || format_word_is(v, j, "or")) && number_at(v, j + 1, &t))
+        return false;
+    for (size_t d = 0; d <= 12 && back >= v->floor + d; d++) {
+        const char *w = format_word(v, back - d);
+        if (index_in(w, raters) >= 0 ||
+            (!strcmp(w, "out") && format_word_is(v, back - d + 1, "of")))
+            return true;
+    }
+    return false;
+}
+
+/* True when the number s said at i, after "and" or "or", is a second
+ * value of a measure or grade said before it with its unit or "plus",
+ * the unit left unsaid the second time: both are followed by the same
+ * preposition, the two phrases said alike ("more than two pounds in a
+ * day or five in a week" -> "2 lb in a day or 5 in a week", "one plus at
+ * the elbow flexors and two at the wrist flexors" -> "1+ ... and 2 at").
+ * A count's noun left unsaid is no such value ("two children at home and
+ * one at college" stays: the number is then a pronoun). Cost: a look
+ * back over at most twelve words, only for a small number between
+ * "and" or "or" and a preposition. */
+static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const preps[] = {"in", "at", "on", "with", "during", "for", NULL};
+    size_t j = i + s->k;
+    if (s->k != 1 || s->digits || s->ordinal || strchr(s->text, '.') || i < v->floor + 4 ||
+        !(format_word_is(v, i - 1, "and") || format_word_is(v, i - 1, "or")) ||
+        index_in(format_word(v, j), preps) < 0)
+        return false;
+    const char *prep = format_word(v, j);
+    for (size_t q = i - 2; q + 12 >= i && q > v->floor; q--) {
+        spoken_num u;
+        if (!number_at(v, q - 1, &u) || u.ordinal || q - 1 + u.k > i - 2)
+            continue;
+        size_t e = q - 1 + u.k;
+        if (!u.digits && u.value <= 4 && format_word_is(v, e, "plus"))
+            e++;
+        else {
+            sbuf scratch;
+            sbuf_init(&scratch, 256);
+            long end = measure_at(v, e, &u, &scratch);
+            sbuf_free(&scratch);
+            if (end <= 0)
+                continue;
+            e = (size_t)end;
+        }
+        return format_word_is(v, e, prep);
+    }
+    return false;
+}
+
+/* True when the words before "is" or "was" at i are a value word or a
+ * spelled scale, "at" and a time of day ("repeat cows at ten thirty was
+ * eight", "the potassium at six a m was four"): the value's name is said
+ * before its time. Cost: a look back over at most seven words, only
+ * before "is" or "was". */
+static bool value_at_time_before(const format_view *v, size_t i)
+{
+    static const char *const clock_words[] = {"oh", "a",       "p",    "m", "am",
+                                              "pm", "o'clock", "noon", NULL};
+    for (size_t a = i - 1; a + 7 >= i && a > v->floor; a--) {
+        if (format_word_is(v, a, "at"))
+            return a + 1 < i &&
+                   (index_in(format_word(v, a - 1), value_cues) >= 0 || spelled_before(v, a));
+        long val;
+        if (!format_number_word(v, a, &val) && index_in(format_word(v, a), clock_words) < 0)
+            return false;
+    }
+    return false;
+}
+
 /* True when the number s said at i is a drug's dose or count said
  * without a unit (format_drug_word): right after the drug's name
  * ("glipizide five with breakfast" -> "glipizide 5"), before "of" and
@@ -4608,7 +4757,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
                    /* a scale spelled letter by letter: "c i w a was
                     * eight", "p h q a is nine" (blind24) */
-                   spelled_before(v, i - 1)) &&
+                   spelled_before(v, i - 1) || value_at_time_before(v, i - 1)) &&
                   !format_word_is(v, j, "of"));
     /* the second value of a change said loosely, "from" a number before
      * it: "went from five nights a week to about two" -> "2" (blind24;
@@ -4671,7 +4820,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool counted = !saying && (counted_at(v, &s, j) || (s.small && or_counted(v, j)) ||
                                or_counted_described(v, &s, j) || dose_times_count(v, i, &s) ||
                                drug_dose_at(v, i, &s) || per_period_count(v, i, &s) ||
-                               score_from_to(v, i, &s));
+                               score_from_to(v, i, &s) || rated_score_at(v, i, &s) ||
+                               parallel_value_at(v, i, &s));
     /* an angle of two to nine said singular before what it measures, as
      * from ten up: "a five degree flexion contracture" -> "a 5-degree
      * flexion contracture" (session 57, blind21; it stayed words) */
@@ -4680,7 +4830,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                        format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
                        !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
                        !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
-    if (s.small && !cue && !counted && !of_total && !small_angle)
+    /* and a length in inches said singular before what it measures: "a
+     * two inch laceration" -> "a 2-inch laceration" (as "a 1.5-inch
+     * needle"; blind24) */
+    const char *past_inch = format_word(v, j + 1);
+    bool small_inch = s.small && !s.digits && format_word_is(v, j, "inch") && past_inch[0] &&
+                      index_in(past_inch, count_phrase_stops) < 0 && !number_at(v, j + 1, &t) &&
+                      (s.value >= 2 || (i > v->floor && (format_word_is(v, i - 1, "a") ||
+                                                         format_word_is(v, i - 1, "the"))));
+    if (s.small && !cue && !counted && !of_total && !small_angle && !small_inch)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */
@@ -4706,8 +4864,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * degree curve" -> "a 22-degree curve" */
     /* and a formula's or diet's energy: "twenty four calorie feeds" ->
      * "24-calorie feeds" (session 57) */
-    static const char *const spans[] = {"minute", "hour", "day",    "week",    "month", "year",
-                                        "lead",   "gauge", "degree", "calorie", NULL};
+    /* and a length in inches said singular before what it measures: "a
+     * one and a half inch needle" -> "a 1.5-inch needle" (blind24; "two
+     * inch by three inch" is a dimension, no hyphen) */
+    static const char *const spans[] = {"minute", "hour",    "day",  "week",
+                                        "month",  "year",    "lead", "gauge",
+                                        "degree", "calorie", "inch", NULL};
     /* a count before a needle's or catheter's size: "two fifteen gauge
      * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair
      * read as one value, 215, is no size) */
@@ -4758,6 +4920,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
+        !(format_word_is(v, j, "inch") && index_in(after, count_phrase_stops) >= 0) &&
         number_at(v, j + 1, &t) == false) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;

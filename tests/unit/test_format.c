@@ -5781,6 +5781,183 @@ static void test_from_to_about(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A rating of 0 to 10 said after "a", or after "points to" on a faces
+ * scale, with a word of rating before it in the sentence, is in digits
+ * (blind22: "pain is a seven at rest and a nine with coughing", "points
+ * to four"; blind24: "compared to a three last week" stayed words);
+ * "a" and a small number before what it counts or measures, or with no
+ * rating said, stay as they were. */
+static void test_rated_score(void **state)
+{
+    static const char *const cases[][2] = {
+        {"on the numeric scale pain is a seven at rest and a nine with coughing",
+         "On the numeric scale pain is a 7 at rest and a 9 with coughing."},
+        {"she rates her mood a six out of ten this week compared to a three last week",
+         "She rates her mood a 6/10 this week compared to a 3 last week."},
+        {"her sister uses the wong baker faces scale and points to four",
+         "Her sister uses the Wong-Baker FACES scale and points to 4."},
+        {"her pain is a seven", "Her pain is a 7."},
+        {"she rates her pain at a six today", "She rates her pain at a 6 today."},
+        {"pain was a four and now a two", "Pain was a 4 and now a 2."},
+        {"anxiety is like a five this week", "Anxiety is like a 5 this week."},
+        {"pain is a six or a seven", "Pain is a 6 or a 7."},
+        /* no rating said, or a noun after the number */
+        {"she is a two person assist", "She is a two person assist."},
+        {"the patient is a one", "The patient is a one."},
+        {"pain requires a hospital bed and a three in one commode",
+         "Pain requires a hospital bed and a three in one commode."},
+        {"pain started a two week course ago", "Pain started a 2-week course ago."},
+        {"she points to four on the chart", "She points to four on the chart."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on the numeric scale pain is a seven at rest and a nine with coughing",
+        "she rates her mood a six out of ten this week compared to a three last week",
+        "her sister uses the wong baker faces scale and points to four",
+        "pain requires a hospital bed and a three in one commode",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A second value after "and" or "or" whose unit or "plus" is left
+ * unsaid, the two phrases said alike (the same preposition after each),
+ * is in digits as the first (blind23: "two pounds in a day or five in a
+ * week" left "five"; blind22: "one plus at the elbow flexors and two at
+ * the wrist flexors" left "two"); a count's noun left unsaid, or another
+ * preposition, leaves the word. */
+static void test_parallel_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"call if you gain more than two pounds in a day or five in a week",
+         "Call if you gain more than 2 lb in a day or 5 in a week."},
+        {"modified ashworth one plus at the elbow flexors and two at the wrist flexors",
+         "Modified Ashworth 1+ at the elbow flexors and 2 at the wrist flexors."},
+        {"reflexes two plus at the knees and one at the ankles",
+         "Reflexes 2+ at the knees and 1 at the ankles."},
+        {"insulin ten units at breakfast and eight at dinner",
+         "Insulin 10 units at breakfast and 8 at dinner."},
+        {"strength four plus on the right and three on the left",
+         "Strength 4+ on the right and 3 on the left."},
+        {"she has two children at home and one at college",
+         "She has 2 children at home and one at college."},
+        {"five milligrams in the morning and two at night", "5 mg in the morning and two at night."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "call if you gain more than two pounds in a day or five in a week",
+        "modified ashworth one plus at the elbow flexors and two at the wrist flexors",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* Vitals said in a row with no names (blind23: "triage vitals ninety
+ * eight point two one twelve ... eighteen ninety seven percent" was
+ * "98.21 12 ... 1897%"): a temperature's one decimal before a value said
+ * as a pair from one hundred, and a rate and a saturation before
+ * "percent" never a year's pair. */
+static void test_vitals_in_a_row(void **state)
+{
+    static const char *const cases[][2] = {
+        {"triage vitals ninety eight point two one twelve one oh four over sixty eighteen "
+         "ninety seven percent",
+         "Triage vitals 98.2 112 104/60 18 97%."},
+        {"temp ninety nine point one one oh four", "Temp 99.1 104."},
+        {"temperature thirty seven point two one ten", "Temperature 37.2 110."},
+        {"respirations eighteen ninety seven percent on room air",
+         "Respirations 18 97% on room air."},
+        {"respirations twenty ninety four percent", "Respirations 20 94%."},
+        /* a temperature's two decimals, another value's, a year */
+        {"temperature ninety eight point six one", "Temperature 98.61."},
+        {"potassium three point two one twelve", "Potassium 3.21 12."},
+        {"born in eighteen ninety seven", "Born in 1897."},
+        {"one twenty percent of predicted", "120% of predicted."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "triage vitals ninety eight point two one twelve one oh four over sixty eighteen "
+        "ninety seven percent",
+        "temp ninety nine point one one oh four",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* The withdrawal scales said as words (blind24: "repeat cows at ten
+ * thirty was eight" was "Repeat cows at 10:30 was eight"): COWS before
+ * its score, its value or "was"/"is"/"of"/"at" and a number, CIWA
+ * anywhere; a value word's value after its time of day and "was". */
+static void test_withdrawal_scale_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"repeat cows at ten thirty was eight so another four milligrams",
+         "Repeat COWS at 10:30 was 8 so another 4 mg."},
+        {"cows was eight", "COWS was 8."},
+        {"his cows score is twelve", "His COWS score is 12."},
+        {"initial cows of fourteen", "Initial COWS of 14."},
+        {"ciwa was eight", "CIWA was 8."},
+        {"repeat ciwa at ten was twelve", "Repeat CIWA at 10 was 12."},
+        {"the potassium at six a m was four", "The potassium at 6 AM was 4."},
+        {"she drinks cows milk", "She drinks cows milk."},
+        {"she raises cows at the farm", "She raises cows at the farm."},
+        {"she arrived at ten thirty was seen", "She arrived at 10:30 was seen."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "repeat cows at ten thirty was eight so another four milligrams",
+        "his cows score is twelve",
+        "she drinks cows milk",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A length in inches said singular before what it measures takes the
+ * hyphen as a time does ("a 10-day course"): blind24's "a one and a
+ * half inch needle" was "a 1.5 inch needle"; a dimension's "by", "of"
+ * or no noun after leave it. */
+static void test_inch_before_noun(void **state)
+{
+    static const char *const cases[][2] = {
+        {"injection given in the right gluteal with a one and a half inch needle",
+         "Injection given in the right gluteal with a 1.5-inch needle."},
+        {"a two inch laceration", "A 2-inch laceration."},
+        {"a one inch margin", "A 1-inch margin."},
+        {"a twelve inch ruler", "A 12-inch ruler."},
+        {"the wound measures two inch by three inch", "The wound measures two inch by three inch."},
+        {"one inch of tape", "One inch of tape."},
+        {"use a one inch", "Use a one inch."},
+        {"he has one inch left", "He has one inch left."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "injection given in the right gluteal with a one and a half inch needle",
+        "a two inch laceration",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "one" before a portion said singular and "of" counts it, as "2 pieces
+ * of foam" (blind22: "one piece of black foam" stayed "One piece");
+ * "in one piece", "a one piece pouch" and "one of the pieces" stay. */
+static void test_one_portion(void **state)
+{
+    static const char *const cases[][2] = {
+        {"one piece of black foam and the dressing is changed every forty eight to seventy two "
+         "hours",
+         "1 piece of black foam and the dressing is changed every 48-72 hours."},
+        {"one bag of platelets", "1 bag of platelets."},
+        {"she drinks one glass of wine a night", "She drinks 1 glass of wine a night."},
+        {"she came home in one piece", "She came home in one piece."},
+        {"a one piece pouch", "A one piece pouch."},
+        {"one of the pieces", "One of the pieces."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "one piece of black foam and the dressing is changed every forty eight to seventy two "
+        "hours",
+        "she came home in one piece",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5942,6 +6119,12 @@ int main(void)
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
+        cmocka_unit_test(test_rated_score),
+        cmocka_unit_test(test_parallel_value),
+        cmocka_unit_test(test_vitals_in_a_row),
+        cmocka_unit_test(test_withdrawal_scale_words),
+        cmocka_unit_test(test_inch_before_noun),
+        cmocka_unit_test(test_one_portion),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
