@@ -2102,6 +2102,13 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
                ((at_around || day_after || sleep_time) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
         return 0;
+    /* a phone number's area code said "two oh seven" is no clock: its
+     * digits said one by one go on to make ten ("reached at two oh seven
+     * five five five ..." was 2:07 555-0121) */
+    char digits[48];
+    if (m < 0 && format_word_is(v, i + hk, "oh") &&
+        digit_string(v, i, digits, sizeof(digits)) > k && phone_digits(digits, false))
+        return 0;
     /* a fast rhythm's rate after "at", no clock: "sinus tach at one oh
      * six" is 106 (blind23's; it was 1:06); not after "into"
      * ("went into v tach at one fifteen" is when), nor a time a rate of a

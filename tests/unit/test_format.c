@@ -5781,6 +5781,23 @@ static void test_from_to_about(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A phone number whose area code is said "N oh M" after "at" is no clock
+ * time (session 60, blind26: "mom can be reached at two oh seven five
+ * five five zero one two one" was "2:07 555-0121"); a clock said alone
+ * stays one. */
+static void test_blind26_phone_after_at(void **state)
+{
+    static const char *const cases[][2] = {
+        {"mom can be reached at two oh seven five five five zero one two one",
+         "Mom can be reached at 207-555-0121."},
+        {"call her at four oh five five five five zero one nine nine",
+         "Call her at 405-555-0199."},
+        {"seen at two oh seven this morning", "Seen at 2:07 this morning."},
+        {"the next dose is at one oh five", "The next dose is at 1:05."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5942,6 +5959,7 @@ int main(void)
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
+        cmocka_unit_test(test_blind26_phone_after_at),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
