@@ -2443,13 +2443,15 @@ static bool band_open(const format_view *v, size_t i)
 }
 
 static bool angle_class_open(const format_view *v, size_t i);
+static bool cervix_exam_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i))
+        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i) ||
+        cervix_exam_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -3245,6 +3247,96 @@ static long ph_point_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     int rc = sbuf_printf(out, "%ld.%02ld", whole, tail);
     return rc < 0 ? rc : (long)(k + 1);
+}
+
+/* True when the words right before i name a cervical exam: "cervix",
+ * "cervical exam" or "cervical check", with "is", "was" or "now" between
+ * (at most two). */
+static bool cervix_cue_before(const format_view *v, size_t i)
+{
+    static const char *const between[] = {"is", "was", "now", NULL};
+    size_t c = i;
+    for (int n = 0; n < 2 && c > v->floor && index_in(format_word(v, c - 1), between) >= 0; n++)
+        c--;
+    if (c <= v->floor)
+        return false;
+    return format_word_is(v, c - 1, "cervix") ||
+           (c >= v->floor + 2 && format_word_is(v, c - 2, "cervical") &&
+            (format_word_is(v, c - 1, "exam") || format_word_is(v, c - 1, "check")));
+}
+
+/* The parts of a cervical exam said from i: a dilation of one word (0 to
+ * 10) in *dil, an effacement of one round word (10 to 90, or "a"/"one"
+ * "hundred") in *eff, a station ("zero", or "minus"/"plus" and 1 to 5) in
+ * *sta. Returns the words read, or 0; how far the words went when they
+ * stop short in *open (a stream's last words). */
+static size_t cervix_parts(const format_view *v, size_t i, long *dil, long *eff, long *sta,
+                           bool *open)
+{
+    size_t k = 0;
+    *open = false;
+    if (!format_number_word(v, i, dil) || *dil < 0 || *dil > 10)
+        return 0;
+    k = 1;
+    if (i + k >= v->n)
+        return *open = true, 0;
+    if ((format_word_is(v, i + k, "a") || format_word_is(v, i + k, "one")) &&
+        format_word_is(v, i + k + 1, "hundred")) {
+        *eff = 100;
+        k += 2;
+    } else if (format_number_word(v, i + k, eff) && *eff >= 10 && *eff <= 90 && *eff % 10 == 0 &&
+               index_in(format_word(v, i + k), tens_words) >= 0) {
+        k++;
+    } else {
+        return 0;
+    }
+    if (i + k >= v->n)
+        return *open = true, 0;
+    if (format_word_is(v, i + k, "zero")) {
+        *sta = 0;
+        k++;
+    } else if (format_word_is(v, i + k, "minus") || format_word_is(v, i + k, "plus")) {
+        long n;
+        if (i + k + 1 >= v->n)
+            return *open = true, 0;
+        if (!format_number_word(v, i + k + 1, &n) || n < 1 || n > 5)
+            return 0;
+        *sta = format_word_is(v, i + k, "minus") ? -n : n;
+        k += 2;
+    } else {
+        return 0;
+    }
+    /* "cervix four seventy minus one point five" is no exam's station */
+    if (i + k < v->n && (format_word_is(v, i + k, "point") || unit_said_at(v, i + k)))
+        return 0;
+    return k;
+}
+
+/* A cervical exam said as three values after "cervix" or "cervical
+ * exam": dilation, effacement, station, "cervix two fifty minus three"
+ * -> "2/50/-3" (session 60, blind26: it was "250 minus three", the first
+ * two read as one number), "cervix four seventy minus one" "4/70/-1"
+ * (stated in session 53), "plus one" "+1", "zero" "0". */
+static long cervix_exam_at(const format_view *v, size_t i, sbuf *out)
+{
+    long dil, eff, sta;
+    bool open;
+    if (!cervix_cue_before(v, i))
+        return 0;
+    size_t k = cervix_parts(v, i, &dil, &eff, &sta, &open);
+    if (!k)
+        return 0;
+    int rc = sta > 0 ? sbuf_printf(out, "%ld/%ld/+%ld", dil, eff, sta)
+                     : sbuf_printf(out, "%ld/%ld/%ld", dil, eff, sta);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* A stream holds a cervical exam's first words until its station is said. */
+static bool cervix_exam_open(const format_view *v, size_t i)
+{
+    long dil, eff, sta;
+    bool open;
+    return cervix_cue_before(v, i) && !cervix_parts(v, i, &dil, &eff, &sta, &open) && open;
 }
 
 /* A time or a smoking history and a half, said with its article: "a week
@@ -4476,7 +4568,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
         (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
-        (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)))
+        (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)) ||
+        (end = cervix_exam_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -5798,6 +5798,24 @@ static void test_blind26_phone_after_at(void **state)
     CHECK(cases);
 }
 
+/* A cervical exam said as three values after "cervix" or "cervical exam"
+ * is dilation/effacement/station (session 60, blind26: "cervix two fifty
+ * minus three" was "250 minus three", a wrong value); "plus" and "zero"
+ * stations too; other numbers after "cervix" as before. */
+static void test_blind26_cervix_exam(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cervix two fifty minus three soft and posterior", "Cervix 2/50/-3 soft and posterior."},
+        {"cervix four seventy minus one", "Cervix 4/70/-1."},
+        {"cervical exam is now eight ninety plus one", "Cervical exam is now 8/90/+1."},
+        {"cervix is five eighty zero", "Cervix is 5/80/0."},
+        {"cervix three centimeters", "Cervix 3 cm."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"cervix two fifty minus three soft and posterior"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5960,6 +5978,7 @@ int main(void)
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
         cmocka_unit_test(test_blind26_phone_after_at),
+        cmocka_unit_test(test_blind26_cervix_exam),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
