@@ -2002,6 +2002,15 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
         j--;
     if (j <= v->floor)
         return false;
+    /* a result that "came back at" a number, said by the value's name:
+     * "her glucose came back at one forty two" is 142 (session 60,
+     * blind26: it was 1:42); "the patient came back at one forty" is when */
+    static const char *const came[] = {"came", "comes", "come", NULL};
+    if (j >= v->floor + 3 && format_word_is(v, j - 1, "back") &&
+        index_in(format_word(v, j - 2), came) >= 0 &&
+        (index_in(format_word(v, j - 3), value_cues) >= 0 ||
+         index_in(format_word(v, j - 3), value_names) >= 0))
+        return true;
     const char *w = format_word(v, j - 1);
     /* "a low at two thirty" is the noun */
     bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));

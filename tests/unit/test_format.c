@@ -5816,6 +5816,20 @@ static void test_blind26_cervix_exam(void **state)
     assert_cut_streams(spoken, 1);
 }
 
+/* A value said by its name that "came back at" a number is that value,
+ * no clock (session 60, blind26: "her one hour glucose came back at one
+ * forty two" was 1:42); anyone else who came back at a time came back
+ * then. */
+static void test_blind26_came_back_at(void **state)
+{
+    static const char *const cases[][2] = {
+        {"her one hour glucose came back at one forty two", "Her 1-hour glucose came back at 142."},
+        {"the sodium came back at one twenty eight", "The sodium came back at 128."},
+        {"the patient came back at one forty", "The patient came back at 1:40."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5979,6 +5993,7 @@ int main(void)
         cmocka_unit_test(test_from_to_about),
         cmocka_unit_test(test_blind26_phone_after_at),
         cmocka_unit_test(test_blind26_cervix_exam),
+        cmocka_unit_test(test_blind26_came_back_at),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
