@@ -4589,6 +4589,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
         format_word_is(v, i - 2, "train"))
         return 0;
+    /* a body's foot: "hops on one foot", "stands on one foot" (session
+     * 60, blind26: it was "1 ft"); "walked one foot" is a length */
+    if (i > v->floor && format_word_is(v, i, "one") && format_word_is(v, i + 1, "foot") &&
+        format_word_is(v, i - 1, "on"))
+        return 0;
     size_t j = i + s.k;
     /* a count of times a day after a round hundred is a dose's frequency,
      * not the hundred's units: "to three hundred three times a day" ->

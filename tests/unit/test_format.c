@@ -5830,6 +5830,19 @@ static void test_blind26_came_back_at(void **state)
     CHECK(cases);
 }
 
+/* "on one foot" is a body's foot, no length (session 60, blind26: "she
+ * hops on one foot" was "1 ft"); a length stays one. */
+static void test_blind26_on_one_foot(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she hops on one foot and copies a cross", "She hops on one foot and copies a cross."},
+        {"can stand on one foot for five seconds", "Can stand on one foot for 5 seconds."},
+        {"the lesion is one foot from the anal verge", "The lesion is 1 ft from the anal verge."},
+        {"he walked one foot", "He walked 1 ft."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5994,6 +6007,7 @@ int main(void)
         cmocka_unit_test(test_blind26_phone_after_at),
         cmocka_unit_test(test_blind26_cervix_exam),
         cmocka_unit_test(test_blind26_came_back_at),
+        cmocka_unit_test(test_blind26_on_one_foot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
