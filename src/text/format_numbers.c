@@ -2672,12 +2672,14 @@ static int roman_scale_before(const format_view *v, size_t i)
         return 'c';
     /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
      * is category one", "a category two tracing": "Category I") */
+    /* the tracing said after the category or up to five words before it
+     * in its sentence ("the strip was back to category one": session 60,
+     * blind26, it was "category 1") */
     static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
-    if (!strcmp(w1, "category") &&
-        (index_in(format_word(v, i + 1), tracings) >= 0 ||
-         (i >= 3 && index_in(format_word(v, i - 3), tracings) >= 0) ||
-         (i >= 4 && index_in(format_word(v, i - 4), tracings) >= 0) ||
-         index_in(w2, tracings) >= 0))
+    bool tracing = index_in(format_word(v, i + 1), tracings) >= 0;
+    for (size_t b = i - 1; !tracing && b > v->floor && i - b <= 6; b--)
+        tracing = index_in(format_word(v, b - 1), tracings) >= 0;
+    if (!strcmp(w1, "category") && tracing)
         return 't';
     if (!strcmp(w1, "stage"))
         return 's';

@@ -5843,6 +5843,19 @@ static void test_blind26_on_one_foot(void **state)
     CHECK(cases);
 }
 
+/* A fetal tracing's category is Roman with the tracing said up to five
+ * words before it (session 60, blind26: "by two a m the strip was back
+ * to category one" was "category 1"). */
+static void test_blind26_tracing_category(void **state)
+{
+    static const char *const cases[][2] = {
+        {"by two a m the strip was back to category one", "By 2 AM the strip was back to category I."},
+        {"tracing is category two now", "Tracing is category II now."},
+        {"hypertension category two", "Hypertension category 2."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6008,6 +6021,7 @@ int main(void)
         cmocka_unit_test(test_blind26_cervix_exam),
         cmocka_unit_test(test_blind26_came_back_at),
         cmocka_unit_test(test_blind26_on_one_foot),
+        cmocka_unit_test(test_blind26_tracing_category),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
