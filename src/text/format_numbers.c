@@ -4719,7 +4719,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* a value word's value with "is" or "was" between: "the potassium
      * is four", "the audit c is six" (the scale's name ends in its letter)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
-    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
+    /* and "were" or "are" after a plural one: "apgars were seven at one
+     * minute" -> "7" (session 60, blind26) */
+    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was") ||
+                            format_word_is(v, i - 1, "were") || format_word_is(v, i - 1, "are")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
                    /* a scale spelled letter by letter: "c i w a was

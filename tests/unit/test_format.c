@@ -5856,6 +5856,19 @@ static void test_blind26_tracing_category(void **state)
     CHECK(cases);
 }
 
+/* A value word's value below ten with "were" or "are" between is in
+ * digits, as with "is" or "was" (session 60, blind26: "apgars were seven
+ * at one minute" stayed "seven"); not before "of". */
+static void test_blind26_value_were(void **state)
+{
+    static const char *const cases[][2] = {
+        {"apgars were seven at one minute", "Apgars were 7 at 1 minute."},
+        {"her sats are nine", "Her sats are 9."},
+        {"the scores were one of the reasons", "The scores were one of the reasons."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6022,6 +6035,7 @@ int main(void)
         cmocka_unit_test(test_blind26_came_back_at),
         cmocka_unit_test(test_blind26_on_one_foot),
         cmocka_unit_test(test_blind26_tracing_category),
+        cmocka_unit_test(test_blind26_value_were),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
