@@ -802,6 +802,11 @@ static void test_dates_keep_quantities(void **state)
     expect("born thirty one and a half years ago", "born thirty one and a half years ago");
     expect("date of birth thirty one and a half", "date of birth [DATE] and a half");
     expect("born on three twelve and then", "born on [DATE] and then");
+    /* and its weeks and days said with no unit after "at" (session 60,
+     * blind26: "born at thirty seven and four" was a date) */
+    expect("baby girl born at thirty seven and four by repeat c section",
+           "baby girl born at thirty seven and four by repeat c section");
+    expect("born at twenty six and six weeks", "born at twenty six and six weeks");
 }
 
 static void test_ages(void **state)
