@@ -1295,6 +1295,18 @@ static void test_blind25_levo(void **state)
     expect_kept(keep);
 }
 
+/* blind26 (session 60): a baby's first words are no names ("she says
+ * mama and dada" was "mama and [NAME]"). */
+static void test_blind26_first_words(void **state)
+{
+    static const char *const keep[] = {
+        "she says mama and dada and has maybe two other words",
+        "says dada specifically",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1341,6 +1353,7 @@ int main(void)
         cmocka_unit_test(test_blind25_levo),
         cmocka_unit_test(test_place_named_scales),
         cmocka_unit_test(test_facilities_after_the),
+        cmocka_unit_test(test_blind26_first_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
