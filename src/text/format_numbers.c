@@ -2892,6 +2892,8 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
+        /* "a three vessel | cord", "two word | phrases" (session 60) */
+        "vessel", "word", "step",
         /* "an | hour and a half", "a pack | and a half" (session 58) */
         "an", "hour", "pack",
         /* "twenty one time | a day": 20 and 1 time a day once the period
@@ -4558,6 +4560,32 @@ static bool dose_times_count(const format_view *v, size_t i, const spoken_num *s
     return false;
 }
 
+/* A count said singular before the noun it describes, as a chart
+ * writes it (session 60, blind26): a cord's or coronary disease's
+ * vessels, "a three vessel cord" -> "a 3-vessel cord"; a child's phrases
+ * and commands, "two word phrases" -> "2-word phrases", "follows two step
+ * commands" -> "2-step commands"; a preterm infant by the weeks of
+ * gestation, "a former twenty seven weeker" -> "a 27-weeker" ("two word"
+ * before anything else stays). The number s ends before j. */
+static bool count_describes(const format_view *v, const spoken_num *s, size_t j)
+{
+    static const char *const word_nouns[] = {"phrases", "phrase", "sentences", "sentence", NULL};
+    static const char *const step_nouns[] = {"commands", "command", "directions", NULL};
+    static const char *const not_nouns[] = {"ago", "of", "and", "or", "later", "prior", "before",
+                                            "after", "old", "to", "in", "for", NULL};
+    const char *after = format_word(v, j + 1);
+    spoken_num t;
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value < 2)
+        return false;
+    return (s->value <= 4 && format_word_is(v, j, "vessel") && after[0] &&
+            index_in(after, not_nouns) < 0 && index_in(after, count_phrase_stops) < 0 &&
+            !number_at(v, j + 1, &t)) ||
+           (s->value <= 9 && format_word_is(v, j, "word") && index_in(after, word_nouns) >= 0) ||
+           (s->value <= 9 && format_word_is(v, j, "step") && index_in(after, step_nouns) >= 0) ||
+           (s->value >= 22 && s->value <= 36 &&
+            (format_word_is(v, j, "weeker") || format_word_is(v, j, "weekers")));
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -4799,7 +4827,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                        format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
                        !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
                        !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
-    if (s.small && !cue && !counted && !of_total && !small_angle)
+    if (s.small && !cue && !counted && !of_total && !small_angle && !count_describes(v, &s, j))
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */
@@ -4878,6 +4906,10 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
         number_at(v, j + 1, &t) == false) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
+    if (count_describes(v, &s, j)) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;
     }

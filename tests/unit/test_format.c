@@ -5869,6 +5869,27 @@ static void test_blind26_value_were(void **state)
     CHECK(cases);
 }
 
+/* A count said singular before the noun it describes takes a hyphen, as
+ * a chart writes it (session 60, blind26: "a three vessel cord", "two
+ * word phrases", "a former twenty seven weeker" stayed unjoined); the
+ * same words before anything else stay. */
+static void test_blind26_count_describes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"placenta delivered with a three vessel cord", "Placenta delivered with a 3-vessel cord."},
+        {"she's speaking in two word phrases", "She's speaking in 2-word phrases."},
+        {"follows two step commands", "Follows 2-step commands."},
+        {"a former twenty seven weeker now day of life twelve",
+         "A former 27-weeker now day of life 12."},
+        {"he knows two word", "He knows two word."},
+        {"three vessel", "Three vessel."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"placenta delivered with a three vessel cord",
+                                         "she's speaking in two word phrases"};
+    assert_cut_streams(spoken, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6036,6 +6057,7 @@ int main(void)
         cmocka_unit_test(test_blind26_on_one_foot),
         cmocka_unit_test(test_blind26_tracing_category),
         cmocka_unit_test(test_blind26_value_were),
+        cmocka_unit_test(test_blind26_count_describes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
