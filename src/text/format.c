@@ -773,6 +773,24 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p c v thirteen", "PCV13"},
                                                {"p c v fifteen", "PCV15"},
                                                {"p c v twenty", "PCV20"},
+                                               /* vaccines said by a short
+                                                * name with a letter (session
+                                                * 60, blind26: "hep b p c v
+                                                * twenty" was "hep BP CV 20") */
+                                               {"hep b", "hep B"},
+                                               {"hep a", "hep A"},
+                                               {"hib", "Hib"},
+                                               {"m chat", "M-CHAT"},
+                                               {"m chat r", "M-CHAT-R"},
+                                               /* a Pap test's results, as
+                                                * the Bethesda system writes
+                                                * them */
+                                               {"a s c u s", "ASC-US"},
+                                               {"a s c h", "ASC-H"},
+                                               {"l sil", "LSIL"},
+                                               {"h sil", "HSIL"},
+                                               {"l and d", "L&D"},
+                                               {"rhogam", "RhoGAM"},
                                                {"h and h", "H&H"},
                                                {"d dimer", "D-dimer"},
                                                /* dialysis adequacy, sedation

@@ -5890,6 +5890,23 @@ static void test_blind26_count_describes(void **state)
     assert_cut_streams(spoken, 2);
 }
 
+/* Vaccines, screens and Pap results said by letters or a short name are
+ * written as published (session 60, blind26: "hep b p c v twenty" was
+ * "hep BP CV 20", "a s c u s" "a SCUS", "l and d" "L and d"). */
+static void test_blind26_vocabulary(void **state)
+{
+    static const char *const cases[][2] = {
+        {"today he gets hib hep b p c v twenty and rotavirus",
+         "Today he gets Hib hep B PCV20 and rotavirus."},
+        {"pap came back a s c u s", "Pap came back ASC-US."},
+        {"biopsy showed h sil", "Biopsy showed HSIL."},
+        {"m chat score of one", "M-CHAT score of 1."},
+        {"l and d triage note", "L&D triage note."},
+        {"she will get rhogam at twenty eight weeks", "She will get RhoGAM at 28 weeks."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6058,6 +6075,7 @@ int main(void)
         cmocka_unit_test(test_blind26_tracing_category),
         cmocka_unit_test(test_blind26_value_were),
         cmocka_unit_test(test_blind26_count_describes),
+        cmocka_unit_test(test_blind26_vocabulary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
