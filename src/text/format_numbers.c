@@ -3471,7 +3471,17 @@ static long negative_at(const format_view *v, size_t i, sbuf *out)
     long k = format_numbers_at(v, i + 1, &num);
     const char *w = sbuf_str(&num);
     size_t wn = strlen(w);
-    if (plus) {
+    /* a fetal station said with its sign, as "minus two station": before
+     * "station" or after "complete" (the cervix fully dilated), "plus one
+     * station", "complete complete plus one" -> "+1" (session 60,
+     * blind26: they stayed words) */
+    bool station = s.k == 1 && s.value >= 1 && s.value <= 5 && !strchr(s.text, '.') &&
+                   (format_word_is(v, i + 2, "station") ||
+                    (i > v->floor && format_word_is(v, i - 1, "complete")));
+    if (plus && station && k >= 0) {
+        int rc = sbuf_printf(out, "+%s", s.text);
+        k = rc < 0 ? rc : 2;
+    } else if (plus) {
         bool lens = k > 0 && w[0] >= '0' && w[0] <= '9' && wn > 2 && !strcmp(w + wn - 2, " D");
         int rc = lens ? sbuf_printf(out, "+%s", w) : 0;
         k = rc < 0 ? rc : lens ? k + 1 : 0;

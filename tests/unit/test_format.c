@@ -5907,6 +5907,20 @@ static void test_blind26_vocabulary(void **state)
     CHECK(cases);
 }
 
+/* A fetal station said with "plus", before "station" or after
+ * "complete", is "+N", as "minus two station" is "-2 station" (session
+ * 60, blind26: "complete complete plus one" stayed words). */
+static void test_blind26_plus_station(void **state)
+{
+    static const char *const cases[][2] = {
+        {"now she's complete complete plus one", "Now she's complete complete +1."},
+        {"the head is at plus two station", "The head is at +2 station."},
+        {"minus two station", "-2 station."},
+        {"plus one more dose", "Plus one more dose."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6076,6 +6090,7 @@ int main(void)
         cmocka_unit_test(test_blind26_value_were),
         cmocka_unit_test(test_blind26_count_describes),
         cmocka_unit_test(test_blind26_vocabulary),
+        cmocka_unit_test(test_blind26_plus_station),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
