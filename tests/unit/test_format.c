@@ -5921,6 +5921,20 @@ static void test_blind26_plus_station(void **state)
     CHECK(cases);
 }
 
+/* A span of minutes or days said after "q" is written joined to it, the
+ * unit said whole (session 60, blind26: "contractions are q two to three
+ * minutes" was "q 2-3 minutes"). */
+static void test_blind26_q_minutes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"contractions are q two to three minutes", "Contractions are q2-3 minutes."},
+        {"she is contracting q five minutes", "She is contracting q5 minutes."},
+        {"q four to six hours", "Q4-6h."},
+        {"q four weeks", "Q4 weeks."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6091,6 +6105,7 @@ int main(void)
         cmocka_unit_test(test_blind26_count_describes),
         cmocka_unit_test(test_blind26_vocabulary),
         cmocka_unit_test(test_blind26_plus_station),
+        cmocka_unit_test(test_blind26_q_minutes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
