@@ -1818,6 +1818,16 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s-%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 1);
     }
+    /* a fetal heart rate acceleration's height by its seconds, said
+     * before "accelerations": "fifteen by fifteen accelerations" ->
+     * "15x15" (session 60, blind26: it was "15 by 15") */
+    static const char *const accels[] = {"accelerations", "acceleration", "accels", "accel", NULL};
+    if (format_word_is(v, j, "by") && !s->digits && !s->ordinal && !strchr(s->text, '.') &&
+        (s->value == 10 || s->value == 15) && number_at(v, j + 1, &t) && !t.digits &&
+        !t.ordinal && t.value == s->value && index_in(format_word(v, j + 1 + t.k), accels) >= 0) {
+        rc = sbuf_printf(out, "%sx%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
     /* a height: "five feet seven inches", "five foot seven" -> "5 ft 7 in" */
     if ((format_word_is(v, j, "feet") || format_word_is(v, j, "foot")) && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits && t.value < 12 &&

@@ -5935,6 +5935,20 @@ static void test_blind26_q_minutes(void **state)
     CHECK(cases);
 }
 
+/* A fetal acceleration's height by its seconds, said before
+ * "accelerations", is written "15x15" (session 60, blind26: it was "15
+ * by 15"); a dimension keeps its "x" with spaces. */
+static void test_blind26_accelerations(void **state)
+{
+    static const char *const cases[][2] = {
+        {"moderate variability with fifteen by fifteen accelerations",
+         "Moderate variability with 15x15 accelerations."},
+        {"ten by ten accels present", "10x10 accels present."},
+        {"a fifteen by fifteen centimeter mass", "A 15 x 15 cm mass."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6106,6 +6120,7 @@ int main(void)
         cmocka_unit_test(test_blind26_vocabulary),
         cmocka_unit_test(test_blind26_plus_station),
         cmocka_unit_test(test_blind26_q_minutes),
+        cmocka_unit_test(test_blind26_accelerations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
