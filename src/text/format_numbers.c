@@ -981,6 +981,10 @@ static const char *const value_cues[] = {
     /* scores and settings said by their acronym ("PEEP of 8", "NIHSS 4",
      * "performance status 1") */
     "peep", "nihss", "ecog", "gcs", "auc", "status",
+    /* a positive airway pressure's setting, "c pap of six" -> "CPAP of
+     * 6" (session 60, blind26; "pap" is the word after the spelled "c",
+     * "bi") */
+    "cpap", "bipap", "pap",
     /* the sedation scale said as a word ("RASS -2", "RASS 0") */
     "rass",
     /* radiology's "series 3 image 45" ("a series of three" stays) */

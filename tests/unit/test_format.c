@@ -5949,6 +5949,20 @@ static void test_blind26_accelerations(void **state)
     CHECK(cases);
 }
 
+/* A positive airway pressure's setting below ten after CPAP or BiPAP is
+ * a value, as after PEEP (session 60, blind26: "he's on c pap of six"
+ * stayed "six"). */
+static void test_blind26_cpap_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he's on c pap of six with f i o two twenty five percent",
+         "He's on CPAP of 6 with FiO2 25%."},
+        {"c pap five", "CPAP 5."},
+        {"her last pap was one of three", "Her last pap was one of three."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6121,6 +6135,7 @@ int main(void)
         cmocka_unit_test(test_blind26_plus_station),
         cmocka_unit_test(test_blind26_q_minutes),
         cmocka_unit_test(test_blind26_accelerations),
+        cmocka_unit_test(test_blind26_cpap_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
