@@ -3276,6 +3276,29 @@ static long ph_point_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(k + 1);
 }
 
+/* A retinopathy of prematurity's zone, I to III, in Roman numerals as
+ * the eye exam writes it: after "stage N zone" or with "retinopathy" or
+ * "r o p" said up to six words before "zone" ("eye exam stage one zone
+ * two" -> "stage 1 zone II"; session 60, blind26: it was "zone two"). */
+static long rop_zone_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n, st;
+    bool ord;
+    if (i < v->floor + 1 || !format_word_is(v, i - 1, "zone") ||
+        below_hundred(v, i, &n, &ord) != 1 || ord || n < 1 || n > 3)
+        return 0;
+    bool rop = i >= v->floor + 3 && format_word_is(v, i - 3, "stage") &&
+               below_hundred(v, i - 2, &st, &ord) == 1 && !ord && st >= 0 && st <= 5;
+    for (size_t b = i - 1; !rop && b > v->floor && i - b <= 7; b--)
+        rop = format_word_is(v, b - 1, "retinopathy") || format_word_is(v, b - 1, "rop") ||
+              (b >= v->floor + 3 && format_word_is(v, b - 1, "p") &&
+               format_word_is(v, b - 2, "o") && format_word_is(v, b - 3, "r"));
+    if (!rop || below_hundred(v, i + 1, &st, &ord) || format_word_is(v, i + 1, "point"))
+        return 0;
+    int rc = sbuf_append_str(out, roman_numerals[n]);
+    return rc < 0 ? rc : 1;
+}
+
 /* True when the words right before i name a cervical exam: "cervix",
  * "cervical exam" or "cervical check", with "is", "was" or "now" between
  * (at most two). */
@@ -4632,7 +4655,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
         (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
         (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)) ||
-        (end = cervix_exam_at(v, i, out)))
+        (end = cervix_exam_at(v, i, out)) || (end = rop_zone_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -5963,6 +5963,20 @@ static void test_blind26_cpap_value(void **state)
     CHECK(cases);
 }
 
+/* A retinopathy of prematurity's zone is Roman, after "stage N zone" or
+ * with the retinopathy said before it (session 60, blind26: "eye exam
+ * stage one zone two" was "zone two"); another zone stays. */
+static void test_blind26_rop_zone(void **state)
+{
+    static const char *const cases[][2] = {
+        {"eye exam stage one zone two with no plus disease",
+         "Eye exam stage 1 zone II with no plus disease."},
+        {"retinopathy of prematurity in zone three", "Retinopathy of prematurity in zone III."},
+        {"the drop zone two", "The drop zone two."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6136,6 +6150,7 @@ int main(void)
         cmocka_unit_test(test_blind26_q_minutes),
         cmocka_unit_test(test_blind26_accelerations),
         cmocka_unit_test(test_blind26_cpap_value),
+        cmocka_unit_test(test_blind26_rop_zone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
