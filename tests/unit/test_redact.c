@@ -1307,6 +1307,17 @@ static void test_blind26_first_words(void **state)
     expect_kept(keep);
 }
 
+/* blind26 (session 60): a first name no list holds before a listed
+ * surname, after an introducing or relation word, is the name's too
+ * ("patient is ngozi abernathy" was "ngozi [NAME]"). */
+static void test_blind26_unlisted_first_before_surname(void **state)
+{
+    expect("patient is ngozi abernathy m r n five five three oh eight one two",
+           "patient is [NAME] m r n [ID]");
+    expect("her daughter ngozi abernathy called", "her daughter [NAME] called");
+    expect("the rash was itchy", "the rash was itchy");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1354,6 +1365,7 @@ int main(void)
         cmocka_unit_test(test_place_named_scales),
         cmocka_unit_test(test_facilities_after_the),
         cmocka_unit_test(test_blind26_first_words),
+        cmocka_unit_test(test_blind26_unlisted_first_before_surname),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
