@@ -807,6 +807,11 @@ static void test_dates_keep_quantities(void **state)
     expect("baby girl born at thirty seven and four by repeat c section",
            "baby girl born at thirty seven and four by repeat c section");
     expect("born at twenty six and six weeks", "born at twenty six and six weeks");
+    /* a clock said with its mark after a date's cue is the time, no
+     * second date (session 60, blind26) */
+    expect("baby boy born december fifth at three twelve a m to the unit",
+           "baby boy born [DATE] at three twelve a m to the unit");
+    expect("born on three twelve and then", "born on [DATE] and then");
 }
 
 static void test_ages(void **state)
