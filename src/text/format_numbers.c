@@ -555,6 +555,15 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         s->value = strtol(s->text, NULL, 10);
     } else if ((s->k = pair(v, i, &s->value))) {
         s->pair = true;
+        /* a count said in pairs before "thousand", as platelets are:
+         * "one thirty eight thousand" -> 138,000 (session 60, blind26:
+         * it was "138 thousand"); not before more number words */
+        long more;
+        if (s->value >= 100 && s->value < 1000 && format_word_is(v, i + s->k, "thousand") &&
+            !format_number_word(v, i + s->k + 1, &more)) {
+            s->value *= 1000;
+            s->k++;
+        }
     } else if ((s->k = cardinal(v, i, &s->value, &s->ordinal))) {
         s->small = s->k == 1 && s->value < 10;
     } else if (!format_word_is(v, i, "point")) {

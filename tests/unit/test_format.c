@@ -5977,6 +5977,19 @@ static void test_blind26_rop_zone(void **state)
     CHECK(cases);
 }
 
+/* A count said in pairs before "thousand" is the thousands (session 60,
+ * blind26: "platelets one thirty eight thousand" was "138 thousand"). */
+static void test_blind26_pairs_thousand(void **state)
+{
+    static const char *const cases[][2] = {
+        {"platelets one thirty eight thousand and a s t of twenty nine",
+         "Platelets 138,000 and AST of 29."},
+        {"platelets were one oh five thousand", "Platelets were 105,000."},
+        {"one hundred thirty eight thousand", "138,000."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6151,6 +6164,7 @@ int main(void)
         cmocka_unit_test(test_blind26_accelerations),
         cmocka_unit_test(test_blind26_cpap_value),
         cmocka_unit_test(test_blind26_rop_zone),
+        cmocka_unit_test(test_blind26_pairs_thousand),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
