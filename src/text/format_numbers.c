@@ -4958,6 +4958,20 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool seconds = format_word_is(v, j, "second") && !s.digits && !strchr(s.text, '.') &&
                    s.value >= 10 && !format_word_is(v, j + 1, "degree") &&
                    index_in(format_word(v, j + 1), ordinal_streets) < 0;
+    /* and after "the" with its noun unsaid, the test or course named by
+     * its length at the utterance's end or before "and", "then": "we'll
+     * book the three hour" -> "the 3-hour" (session 60, blind26; as "the
+     * 12-lead shows") */
+    static const char *const unsaid_ends[] = {"and", "then", "today", "tomorrow", NULL};
+    static const char *const times_only[] = {"minute", "hour", "day", "week", "month", NULL};
+    bool noun_unsaid = !s.digits && !every && s.value >= 2 && !strchr(s.text, '.') &&
+                       i > v->floor && format_word_is(v, i - 1, "the") &&
+                       index_in(format_word(v, j), times_only) >= 0 &&
+                       (j + 1 >= v->n || index_in(after, unsaid_ends) >= 0);
+    if (noun_unsaid) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&

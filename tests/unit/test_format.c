@@ -5990,6 +5990,21 @@ static void test_blind26_pairs_thousand(void **state)
     CHECK(cases);
 }
 
+/* A test or course named by its length after "the", its noun unsaid, at
+ * the utterance's end or before "and"/"then", takes the hyphen as before
+ * its noun (session 60, blind26: "we'll book the three hour" was "3
+ * hour"); a length said as a time stays. */
+static void test_blind26_length_noun_unsaid(void **state)
+{
+    static const char *const cases[][2] = {
+        {"so we'll book the three hour", "So we'll book the 3-hour."},
+        {"she passed the three hour and went home", "She passed the 3-hour and went home."},
+        {"for the three hours", "For the 3 hours."},
+        {"over the next three days", "Over the next 3 days."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6165,6 +6180,7 @@ int main(void)
         cmocka_unit_test(test_blind26_cpap_value),
         cmocka_unit_test(test_blind26_rop_zone),
         cmocka_unit_test(test_blind26_pairs_thousand),
+        cmocka_unit_test(test_blind26_length_noun_unsaid),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
