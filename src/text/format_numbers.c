@@ -2476,6 +2476,7 @@ static bool band_open(const format_view *v, size_t i)
 
 static bool angle_class_open(const format_view *v, size_t i);
 static bool cervix_exam_open(const format_view *v, size_t i);
+static bool fundus_height_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
@@ -2483,7 +2484,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
         point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i) ||
-        cervix_exam_open(v, i))
+        cervix_exam_open(v, i) || fundus_height_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -3283,6 +3284,42 @@ static long ph_point_at(const format_view *v, size_t i, sbuf *out)
         return 0;
     int rc = sbuf_printf(out, "%ld.%02ld", whole, tail);
     return rc < 0 ? rc : (long)(k + 1);
+}
+
+/* A postpartum fundus's height said by the umbilicus, "u minus one",
+ * "u plus two" -> "U-1", "U+2" (fingerbreadths below or above), with
+ * "fundus" or "fundal" said up to six words before (session 60,
+ * blind26: "fundus firm at u minus one" was "u -1"). */
+static long fundus_height_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n;
+    bool minus = format_word_is(v, i + 1, "minus");
+    if (!format_word_is(v, i, "u") || (!minus && !format_word_is(v, i + 1, "plus")) ||
+        !format_number_word(v, i + 2, &n) || n < 1 || n > 4 ||
+        format_number_word(v, i + 3, &n) || format_word_is(v, i + 3, "point"))
+        return 0;
+    format_number_word(v, i + 2, &n);
+    bool fundus = false;
+    for (size_t b = i; !fundus && b > v->floor && i - b < 6; b--)
+        fundus = format_word_is(v, b - 1, "fundus") || format_word_is(v, b - 1, "fundal");
+    if (!fundus)
+        return 0;
+    int rc = sbuf_printf(out, "U%c%ld", minus ? '-' : '+', n);
+    return rc < 0 ? rc : 3;
+}
+
+/* A stream holds "u" and its sign after "fundus" until the number is
+ * said. */
+static bool fundus_height_open(const format_view *v, size_t i)
+{
+    if (!format_word_is(v, i, "u"))
+        return false;
+    bool fundus = false;
+    for (size_t b = i; !fundus && b > v->floor && i - b < 6; b--)
+        fundus = format_word_is(v, b - 1, "fundus") || format_word_is(v, b - 1, "fundal");
+    return fundus && (i + 1 >= v->n ||
+                      ((format_word_is(v, i + 1, "minus") || format_word_is(v, i + 1, "plus")) &&
+                       i + 3 >= v->n));
 }
 
 /* A retinopathy of prematurity's zone, I to III, in Roman numerals as
@@ -4664,7 +4701,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
         (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
         (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)) ||
-        (end = cervix_exam_at(v, i, out)) || (end = rop_zone_at(v, i, out)))
+        (end = cervix_exam_at(v, i, out)) || (end = rop_zone_at(v, i, out)) ||
+        (end = fundus_height_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;

@@ -6005,6 +6005,20 @@ static void test_blind26_length_noun_unsaid(void **state)
     CHECK(cases);
 }
 
+/* A postpartum fundus's height by the umbilicus, "u minus one", is U-1
+ * with "fundus" said before it (session 60, blind26: it was "u -1"). */
+static void test_blind26_fundus_height(void **state)
+{
+    static const char *const cases[][2] = {
+        {"fundus firm at u minus one and lochia is light", "Fundus firm at U-1 and lochia is light."},
+        {"the fundus is at u plus two", "The fundus is at U+2."},
+        {"u minus one", "U -1."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"fundus firm at u minus one and lochia is light"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6181,6 +6195,7 @@ int main(void)
         cmocka_unit_test(test_blind26_rop_zone),
         cmocka_unit_test(test_blind26_pairs_thousand),
         cmocka_unit_test(test_blind26_length_noun_unsaid),
+        cmocka_unit_test(test_blind26_fundus_height),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
