@@ -774,8 +774,8 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p c v fifteen", "PCV15"},
                                                {"p c v twenty", "PCV20"},
                                                /* vaccines said by a short
-                                                * name with a letter (session
-                                                * 60, blind26: "hep b p c v
+                                                * name with a letter
+                                                * (blind26: "hep b p c v
                                                 * twenty" was "hep BP CV 20") */
                                                {"hep b", "hep B"},
                                                {"hep a", "hep A"},
@@ -1425,7 +1425,7 @@ static const char *const q_longer[] = {"days",   "weeks", "months", "day",
                                        "week",   "month",
                                        /* contractions' interval, "q two to
                                         * three minutes" -> "q2-3 minutes"
-                                        * (session 60, blind26: it was "q
+                                        * (blind26: it was "q
                                         * 2-3 minutes") */
                                        "minutes", NULL};
 

@@ -556,7 +556,7 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
     } else if ((s->k = pair(v, i, &s->value))) {
         s->pair = true;
         /* a count said in pairs before "thousand", as platelets are:
-         * "one thirty eight thousand" -> 138,000 (session 60, blind26:
+         * "one thirty eight thousand" -> 138,000 (blind26:
          * it was "138 thousand"); not before more number words */
         long more;
         if (s->value >= 100 && s->value < 1000 && format_word_is(v, i + s->k, "thousand") &&
@@ -991,7 +991,7 @@ static const char *const value_cues[] = {
      * "performance status 1") */
     "peep", "nihss", "ecog", "gcs", "auc", "status",
     /* a positive airway pressure's setting, "c pap of six" -> "CPAP of
-     * 6" (session 60, blind26; "pap" is the word after the spelled "c",
+     * 6" (blind26; "pap" is the word after the spelled "c",
      * "bi") */
     "cpap", "bipap", "pap",
     /* the sedation scale said as a word ("RASS -2", "RASS 0") */
@@ -1833,7 +1833,7 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
     }
     /* a fetal heart rate acceleration's height by its seconds, said
      * before "accelerations": "fifteen by fifteen accelerations" ->
-     * "15x15" (session 60, blind26: it was "15 by 15") */
+     * "15x15" (blind26: it was "15 by 15") */
     static const char *const accels[] = {"accelerations", "acceleration", "accels", "accel", NULL};
     if (format_word_is(v, j, "by") && !s->digits && !s->ordinal && !strchr(s->text, '.') &&
         (s->value == 10 || s->value == 15) && number_at(v, j + 1, &t) && !t.digits &&
@@ -2026,8 +2026,8 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
     if (j <= v->floor)
         return false;
     /* a result that "came back at" a number, said by the value's name:
-     * "her glucose came back at one forty two" is 142 (session 60,
-     * blind26: it was 1:42); "the patient came back at one forty" is when */
+     * "her glucose came back at one forty two" is 142 (blind26: it was
+     * 1:42); "the patient came back at one forty" is when */
     static const char *const came[] = {"came", "comes", "come", NULL};
     if (j >= v->floor + 3 && format_word_is(v, j - 1, "back") &&
         index_in(format_word(v, j - 2), came) >= 0 &&
@@ -2697,8 +2697,8 @@ static int roman_scale_before(const format_view *v, size_t i)
     /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
      * is category one", "a category two tracing": "Category I") */
     /* the tracing said after the category or up to five words before it
-     * in its sentence ("the strip was back to category one": session 60,
-     * blind26, it was "category 1") */
+     * in its sentence ("the strip was back to category one": blind26,
+     * it was "category 1") */
     static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
     bool tracing = index_in(format_word(v, i + 1), tracings) >= 0;
     for (size_t b = i - 1; !tracing && b > v->floor && i - b <= 6; b--)
@@ -2916,7 +2916,7 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
-        /* "a three vessel | cord", "two word | phrases" (session 60) */
+        /* "a three vessel | cord", "two word | phrases" (blind26) */
         "vessel", "word", "step",
         /* "an | hour and a half", "a pack | and a half" (session 58) */
         "an", "hour", "pack",
@@ -3288,8 +3288,8 @@ static long ph_point_at(const format_view *v, size_t i, sbuf *out)
 
 /* A postpartum fundus's height said by the umbilicus, "u minus one",
  * "u plus two" -> "U-1", "U+2" (fingerbreadths below or above), with
- * "fundus" or "fundal" said up to six words before (session 60,
- * blind26: "fundus firm at u minus one" was "u -1"). */
+ * "fundus" or "fundal" said up to six words before (blind26: "fundus
+ * firm at u minus one" was "u -1"). */
 static long fundus_height_at(const format_view *v, size_t i, sbuf *out)
 {
     long n;
@@ -3325,7 +3325,7 @@ static bool fundus_height_open(const format_view *v, size_t i)
 /* A retinopathy of prematurity's zone, I to III, in Roman numerals as
  * the eye exam writes it: after "stage N zone" or with "retinopathy" or
  * "r o p" said up to six words before "zone" ("eye exam stage one zone
- * two" -> "stage 1 zone II"; session 60, blind26: it was "zone two"). */
+ * two" -> "stage 1 zone II"; blind26: it was "zone two"). */
 static long rop_zone_at(const format_view *v, size_t i, sbuf *out)
 {
     long n, st;
@@ -3410,9 +3410,9 @@ static size_t cervix_parts(const format_view *v, size_t i, long *dil, long *eff,
 
 /* A cervical exam said as three values after "cervix" or "cervical
  * exam": dilation, effacement, station, "cervix two fifty minus three"
- * -> "2/50/-3" (session 60, blind26: it was "250 minus three", the first
+ * -> "2/50/-3" (blind26: it was "250 minus three", the first
  * two read as one number), "cervix four seventy minus one" "4/70/-1"
- * (stated in session 53), "plus one" "+1", "zero" "0". */
+ * (as blind16 writes it), "plus one" "+1", "zero" "0". */
 static long cervix_exam_at(const format_view *v, size_t i, sbuf *out)
 {
     long dil, eff, sta;
@@ -3556,8 +3556,8 @@ static long negative_at(const format_view *v, size_t i, sbuf *out)
     size_t wn = strlen(w);
     /* a fetal station said with its sign, as "minus two station": before
      * "station" or after "complete" (the cervix fully dilated), "plus one
-     * station", "complete complete plus one" -> "+1" (session 60,
-     * blind26: they stayed words) */
+     * station", "complete complete plus one" -> "+1" (blind26: they
+     * stayed words) */
     bool station = s.k == 1 && s.value >= 1 && s.value <= 5 && !strchr(s.text, '.') &&
                    (format_word_is(v, i + 2, "station") ||
                     (i > v->floor && format_word_is(v, i - 1, "complete")));
@@ -4654,7 +4654,7 @@ static bool dose_times_count(const format_view *v, size_t i, const spoken_num *s
 }
 
 /* A count said singular before the noun it describes, as a chart
- * writes it (session 60, blind26): a cord's or coronary disease's
+ * writes it (blind26): a cord's or coronary disease's
  * vessels, "a three vessel cord" -> "a 3-vessel cord"; a child's phrases
  * and commands, "two word phrases" -> "2-word phrases", "follows two step
  * commands" -> "2-step commands"; a preterm infant by the weeks of
@@ -4713,8 +4713,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
         format_word_is(v, i - 2, "train"))
         return 0;
-    /* a body's foot: "hops on one foot", "stands on one foot" (session
-     * 60, blind26: it was "1 ft"); "walked one foot" is a length */
+    /* a body's foot: "hops on one foot", "stands on one foot"
+     * (blind26: it was "1 ft"); "walked one foot" is a length */
     if (i > v->floor && format_word_is(v, i, "one") && format_word_is(v, i + 1, "foot") &&
         format_word_is(v, i - 1, "on"))
         return 0;
@@ -4842,7 +4842,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * is four", "the audit c is six" (the scale's name ends in its letter)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
     /* and "were" or "are" after a plural one: "apgars were seven at one
-     * minute" -> "7" (session 60, blind26) */
+     * minute" -> "7" (blind26) */
     cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was") ||
                             format_word_is(v, i - 1, "were") || format_word_is(v, i - 1, "are")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
@@ -4998,7 +4998,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                    index_in(format_word(v, j + 1), ordinal_streets) < 0;
     /* and after "the" with its noun unsaid, the test or course named by
      * its length at the utterance's end or before "and", "then": "we'll
-     * book the three hour" -> "the 3-hour" (session 60, blind26; as "the
+     * book the three hour" -> "the 3-hour" (blind26; as "the
      * 12-lead shows") */
     static const char *const unsaid_ends[] = {"and", "then", "today", "tomorrow", NULL};
     static const char *const times_only[] = {"minute", "hour", "day", "week", "month", NULL};

@@ -450,7 +450,7 @@ static const char *const stop_words[] = {
     /* a nurse's word for norepinephrine ("titrating the levo") */
     "levo",
     /* a baby's first words, as a milestone is charted ("says mama and
-     * dada": session 60, blind26, "dada" was a [NAME]) */
+     * dada": blind26, "dada" was a [NAME]) */
     "mama",
     "dada",
     "allergies",

@@ -308,7 +308,7 @@ static bool month_at(const redact_ctx *c, size_t i);
 
 /* True when a clock's mark is said at b, after a number run: "a m", "p
  * m", "am", "pm", "o'clock" ("born on the fifth at three twelve a m":
- * the hour and minutes, no second date; session 60, blind26). */
+ * the hour and minutes, no second date; blind26). */
 static bool clock_mark_follows(const redact_ctx *c, size_t b)
 {
     return ((is(c, b, "a") || is(c, b, "p")) && is(c, b + 1, "m")) || is(c, b, "am") ||
@@ -318,7 +318,7 @@ static bool clock_mark_follows(const redact_ctx *c, size_t b)
 /* True when the number run r is a gestational age's weeks said with its
  * days and no unit, "born at thirty seven and four" (weeks 20 to 44, days
  * 0 to 6, "at" before, nothing said after the days that goes on as a number): a
- * quantity, no date after "born" (session 60, blind26: it was a date). */
+ * quantity, no date after "born" (blind26: it was a date). */
 static bool gestation_days_follow(const redact_ctx *c, const redact_numrun *r)
 {
     int d = index_in(tok(c, r->b + 1), digit_words);

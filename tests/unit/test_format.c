@@ -5782,7 +5782,7 @@ static void test_from_to_about(void **state)
 }
 
 /* A phone number whose area code is said "N oh M" after "at" is no clock
- * time (session 60, blind26: "mom can be reached at two oh seven five
+ * time (blind26: "mom can be reached at two oh seven five
  * five five zero one two one" was "2:07 555-0121"); a clock said alone
  * stays one. */
 static void test_blind26_phone_after_at(void **state)
@@ -5799,7 +5799,7 @@ static void test_blind26_phone_after_at(void **state)
 }
 
 /* A cervical exam said as three values after "cervix" or "cervical exam"
- * is dilation/effacement/station (session 60, blind26: "cervix two fifty
+ * is dilation/effacement/station (blind26: "cervix two fifty
  * minus three" was "250 minus three", a wrong value); "plus" and "zero"
  * stations too; other numbers after "cervix" as before. */
 static void test_blind26_cervix_exam(void **state)
@@ -5817,7 +5817,7 @@ static void test_blind26_cervix_exam(void **state)
 }
 
 /* A value said by its name that "came back at" a number is that value,
- * no clock (session 60, blind26: "her one hour glucose came back at one
+ * no clock (blind26: "her one hour glucose came back at one
  * forty two" was 1:42); anyone else who came back at a time came back
  * then. */
 static void test_blind26_came_back_at(void **state)
@@ -5830,7 +5830,7 @@ static void test_blind26_came_back_at(void **state)
     CHECK(cases);
 }
 
-/* "on one foot" is a body's foot, no length (session 60, blind26: "she
+/* "on one foot" is a body's foot, no length (blind26: "she
  * hops on one foot" was "1 ft"); a length stays one. */
 static void test_blind26_on_one_foot(void **state)
 {
@@ -5844,7 +5844,7 @@ static void test_blind26_on_one_foot(void **state)
 }
 
 /* A fetal tracing's category is Roman with the tracing said up to five
- * words before it (session 60, blind26: "by two a m the strip was back
+ * words before it (blind26: "by two a m the strip was back
  * to category one" was "category 1"). */
 static void test_blind26_tracing_category(void **state)
 {
@@ -5857,7 +5857,7 @@ static void test_blind26_tracing_category(void **state)
 }
 
 /* A value word's value below ten with "were" or "are" between is in
- * digits, as with "is" or "was" (session 60, blind26: "apgars were seven
+ * digits, as with "is" or "was" (blind26: "apgars were seven
  * at one minute" stayed "seven"); not before "of". */
 static void test_blind26_value_were(void **state)
 {
@@ -5870,7 +5870,7 @@ static void test_blind26_value_were(void **state)
 }
 
 /* A count said singular before the noun it describes takes a hyphen, as
- * a chart writes it (session 60, blind26: "a three vessel cord", "two
+ * a chart writes it (blind26: "a three vessel cord", "two
  * word phrases", "a former twenty seven weeker" stayed unjoined); the
  * same words before anything else stay. */
 static void test_blind26_count_describes(void **state)
@@ -5891,7 +5891,7 @@ static void test_blind26_count_describes(void **state)
 }
 
 /* Vaccines, screens and Pap results said by letters or a short name are
- * written as published (session 60, blind26: "hep b p c v twenty" was
+ * written as published (blind26: "hep b p c v twenty" was
  * "hep BP CV 20", "a s c u s" "a SCUS", "l and d" "L and d"). */
 static void test_blind26_vocabulary(void **state)
 {
@@ -5908,8 +5908,8 @@ static void test_blind26_vocabulary(void **state)
 }
 
 /* A fetal station said with "plus", before "station" or after
- * "complete", is "+N", as "minus two station" is "-2 station" (session
- * 60, blind26: "complete complete plus one" stayed words). */
+ * "complete", is "+N", as "minus two station" is "-2 station"
+ * (blind26: "complete complete plus one" stayed words). */
 static void test_blind26_plus_station(void **state)
 {
     static const char *const cases[][2] = {
@@ -5922,7 +5922,7 @@ static void test_blind26_plus_station(void **state)
 }
 
 /* A span of minutes or days said after "q" is written joined to it, the
- * unit said whole (session 60, blind26: "contractions are q two to three
+ * unit said whole (blind26: "contractions are q two to three
  * minutes" was "q 2-3 minutes"). */
 static void test_blind26_q_minutes(void **state)
 {
@@ -5936,7 +5936,7 @@ static void test_blind26_q_minutes(void **state)
 }
 
 /* A fetal acceleration's height by its seconds, said before
- * "accelerations", is written "15x15" (session 60, blind26: it was "15
+ * "accelerations", is written "15x15" (blind26: it was "15
  * by 15"); a dimension keeps its "x" with spaces. */
 static void test_blind26_accelerations(void **state)
 {
@@ -5950,7 +5950,7 @@ static void test_blind26_accelerations(void **state)
 }
 
 /* A positive airway pressure's setting below ten after CPAP or BiPAP is
- * a value, as after PEEP (session 60, blind26: "he's on c pap of six"
+ * a value, as after PEEP (blind26: "he's on c pap of six"
  * stayed "six"). */
 static void test_blind26_cpap_value(void **state)
 {
@@ -5964,7 +5964,7 @@ static void test_blind26_cpap_value(void **state)
 }
 
 /* A retinopathy of prematurity's zone is Roman, after "stage N zone" or
- * with the retinopathy said before it (session 60, blind26: "eye exam
+ * with the retinopathy said before it (blind26: "eye exam
  * stage one zone two" was "zone two"); another zone stays. */
 static void test_blind26_rop_zone(void **state)
 {
@@ -5977,8 +5977,8 @@ static void test_blind26_rop_zone(void **state)
     CHECK(cases);
 }
 
-/* A count said in pairs before "thousand" is the thousands (session 60,
- * blind26: "platelets one thirty eight thousand" was "138 thousand"). */
+/* A count said in pairs before "thousand" is the thousands (blind26:
+ * "platelets one thirty eight thousand" was "138 thousand"). */
 static void test_blind26_pairs_thousand(void **state)
 {
     static const char *const cases[][2] = {
@@ -5992,7 +5992,7 @@ static void test_blind26_pairs_thousand(void **state)
 
 /* A test or course named by its length after "the", its noun unsaid, at
  * the utterance's end or before "and"/"then", takes the hyphen as before
- * its noun (session 60, blind26: "we'll book the three hour" was "3
+ * its noun (blind26: "we'll book the three hour" was "3
  * hour"); a length said as a time stays. */
 static void test_blind26_length_noun_unsaid(void **state)
 {
@@ -6006,7 +6006,7 @@ static void test_blind26_length_noun_unsaid(void **state)
 }
 
 /* A postpartum fundus's height by the umbilicus, "u minus one", is U-1
- * with "fundus" said before it (session 60, blind26: it was "u -1"). */
+ * with "fundus" said before it (blind26: it was "u -1"). */
 static void test_blind26_fundus_height(void **state)
 {
     static const char *const cases[][2] = {

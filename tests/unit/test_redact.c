@@ -802,13 +802,13 @@ static void test_dates_keep_quantities(void **state)
     expect("born thirty one and a half years ago", "born thirty one and a half years ago");
     expect("date of birth thirty one and a half", "date of birth [DATE] and a half");
     expect("born on three twelve and then", "born on [DATE] and then");
-    /* and its weeks and days said with no unit after "at" (session 60,
-     * blind26: "born at thirty seven and four" was a date) */
+    /* and its weeks and days said with no unit after "at" (blind26:
+     * "born at thirty seven and four" was a date) */
     expect("baby girl born at thirty seven and four by repeat c section",
            "baby girl born at thirty seven and four by repeat c section");
     expect("born at twenty six and six weeks", "born at twenty six and six weeks");
     /* a clock said with its mark after a date's cue is the time, no
-     * second date (session 60, blind26) */
+     * second date (blind26) */
     expect("baby boy born december fifth at three twelve a m to the unit",
            "baby boy born [DATE] at three twelve a m to the unit");
     expect("born on three twelve and then", "born on [DATE] and then");
@@ -1300,7 +1300,7 @@ static void test_blind25_levo(void **state)
     expect_kept(keep);
 }
 
-/* blind26 (session 60): a baby's first words are no names ("she says
+/* blind26: a baby's first words are no names ("she says
  * mama and dada" was "mama and [NAME]"). */
 static void test_blind26_first_words(void **state)
 {
@@ -1312,7 +1312,7 @@ static void test_blind26_first_words(void **state)
     expect_kept(keep);
 }
 
-/* blind26 (session 60): a first name no list holds before a listed
+/* blind26: a first name no list holds before a listed
  * surname, after an introducing or relation word, is the name's too
  * ("patient is ngozi abernathy" was "ngozi [NAME]"). */
 static void test_blind26_unlisted_first_before_surname(void **state)
