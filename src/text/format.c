@@ -1421,8 +1421,7 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
 
 /* The units of an interval longer than hours said after "q" and its
  * number ("q four weeks" -> "q4 weeks"). */
-static const char *const q_longer[] = {"days",   "weeks", "months", "day",
-                                       "week",   "month",
+static const char *const q_longer[] = {"days", "weeks", "months", "day", "week", "month",
                                        /* contractions' interval, "q two to
                                         * three minutes" -> "q2-3 minutes"
                                         * (blind26: it was "q

@@ -1836,8 +1836,8 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
      * "15x15" (blind26: it was "15 by 15") */
     static const char *const accels[] = {"accelerations", "acceleration", "accels", "accel", NULL};
     if (format_word_is(v, j, "by") && !s->digits && !s->ordinal && !strchr(s->text, '.') &&
-        (s->value == 10 || s->value == 15) && number_at(v, j + 1, &t) && !t.digits &&
-        !t.ordinal && t.value == s->value && index_in(format_word(v, j + 1 + t.k), accels) >= 0) {
+        (s->value == 10 || s->value == 15) && number_at(v, j + 1, &t) && !t.digits && !t.ordinal &&
+        t.value == s->value && index_in(format_word(v, j + 1 + t.k), accels) >= 0) {
         rc = sbuf_printf(out, "%sx%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 1 + t.k);
     }
@@ -2420,8 +2420,7 @@ static bool counted_at(const format_view *v, const spoken_num *s, size_t j)
 {
     size_t k;
     return index_in(format_word(v, j), count_nouns) >= 0 || format_pair_at(v, j, units, &k) >= 0 ||
-           counted_per_time(v, j) || format_counted_abbreviation_at(v, j) ||
-           count_of_noun(v, s, j);
+           counted_per_time(v, j) || format_counted_abbreviation_at(v, j) || count_of_noun(v, s, j);
 }
 
 /* True when "or" or "and" at j joins the small number before it to a
@@ -2481,10 +2480,10 @@ static bool fundus_height_open(const format_view *v, size_t i);
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
-        homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i) ||
-        cervix_exam_open(v, i) || fundus_height_open(v, i))
+    if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) ||
+        hour_of_day_open(v, i) || homophone_decimals_open(v, i) || homophone_grade_open(v, i) ||
+        or_pair_open(v, i) || point_heard_open(v, i) || scale_grade_open(v, i) ||
+        angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -3295,8 +3294,8 @@ static long fundus_height_at(const format_view *v, size_t i, sbuf *out)
     long n;
     bool minus = format_word_is(v, i + 1, "minus");
     if (!format_word_is(v, i, "u") || (!minus && !format_word_is(v, i + 1, "plus")) ||
-        !format_number_word(v, i + 2, &n) || n < 1 || n > 4 ||
-        format_number_word(v, i + 3, &n) || format_word_is(v, i + 3, "point"))
+        !format_number_word(v, i + 2, &n) || n < 1 || n > 4 || format_number_word(v, i + 3, &n) ||
+        format_word_is(v, i + 3, "point"))
         return 0;
     format_number_word(v, i + 2, &n);
     bool fundus = false;
@@ -4664,8 +4663,8 @@ static bool count_describes(const format_view *v, const spoken_num *s, size_t j)
 {
     static const char *const word_nouns[] = {"phrases", "phrase", "sentences", "sentence", NULL};
     static const char *const step_nouns[] = {"commands", "command", "directions", NULL};
-    static const char *const not_nouns[] = {"ago", "of", "and", "or", "later", "prior", "before",
-                                            "after", "old", "to", "in", "for", NULL};
+    static const char *const not_nouns[] = {"ago",   "of",  "and", "or", "later", "prior", "before",
+                                            "after", "old", "to",  "in", "for",   NULL};
     const char *after = format_word(v, j + 1);
     spoken_num t;
     if (s->digits || s->ordinal || strchr(s->text, '.') || s->value < 2)
@@ -4843,8 +4842,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
     /* and "were" or "are" after a plural one: "apgars were seven at one
      * minute" -> "7" (blind26) */
-    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was") ||
-                            format_word_is(v, i - 1, "were") || format_word_is(v, i - 1, "are")) &&
+    cue = cue || (i > 1 &&
+                  (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was") ||
+                   format_word_is(v, i - 1, "were") || format_word_is(v, i - 1, "are")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
                    /* a scale spelled letter by letter: "c i w a was
@@ -4947,7 +4947,7 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * degree curve" -> "a 22-degree curve" */
     /* and a formula's or diet's energy: "twenty four calorie feeds" ->
      * "24-calorie feeds" (session 57) */
-    static const char *const spans[] = {"minute", "hour", "day",    "week",    "month", "year",
+    static const char *const spans[] = {"minute", "hour",  "day",    "week",    "month", "year",
                                         "lead",   "gauge", "degree", "calorie", NULL};
     /* a count before a needle's or catheter's size: "two fifteen gauge
      * needles" -> "2 15-gauge needles" (a gauge is 7 to 30, so the pair

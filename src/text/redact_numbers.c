@@ -323,8 +323,8 @@ static bool gestation_days_follow(const redact_ctx *c, const redact_numrun *r)
 {
     int d = index_in(tok(c, r->b + 1), digit_words);
     return r->a > 0 && is(c, r->a - 1, "at") && r->value >= 20 && r->value <= 44 &&
-           is(c, r->b, "and") && d >= 0 && d <= 6 &&
-           !redact_is_number_word(c, r->b + 2) && !month_at(c, r->b + 2);
+           is(c, r->b, "and") && d >= 0 && d <= 6 && !redact_is_number_word(c, r->b + 2) &&
+           !month_at(c, r->b + 2);
 }
 
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
@@ -900,8 +900,7 @@ void redact_detect_numbers(redact_ctx *c)
         }
         bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
                       !unit_follows(c, r.b) && !gestation_days_follow(c, &r) &&
-                      !clock_mark_follows(c, r.b) &&
-                      (r.digits >= 3 || day_at(c, r.a, true)) &&
+                      !clock_mark_follows(c, r.b) && (r.digits >= 3 || day_at(c, r.a, true)) &&
                       !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
         /* a range ("two oh one to two fifty four units", a scale's band

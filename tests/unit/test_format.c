@@ -5790,8 +5790,7 @@ static void test_blind26_phone_after_at(void **state)
     static const char *const cases[][2] = {
         {"mom can be reached at two oh seven five five five zero one two one",
          "Mom can be reached at 207-555-0121."},
-        {"call her at four oh five five five five zero one nine nine",
-         "Call her at 405-555-0199."},
+        {"call her at four oh five five five five zero one nine nine", "Call her at 405-555-0199."},
         {"seen at two oh seven this morning", "Seen at 2:07 this morning."},
         {"the next dose is at one oh five", "The next dose is at 1:05."},
     };
@@ -5849,7 +5848,8 @@ static void test_blind26_on_one_foot(void **state)
 static void test_blind26_tracing_category(void **state)
 {
     static const char *const cases[][2] = {
-        {"by two a m the strip was back to category one", "By 2 AM the strip was back to category I."},
+        {"by two a m the strip was back to category one",
+         "By 2 AM the strip was back to category I."},
         {"tracing is category two now", "Tracing is category II now."},
         {"hypertension category two", "Hypertension category 2."},
     };
@@ -6010,7 +6010,8 @@ static void test_blind26_length_noun_unsaid(void **state)
 static void test_blind26_fundus_height(void **state)
 {
     static const char *const cases[][2] = {
-        {"fundus firm at u minus one and lochia is light", "Fundus firm at U-1 and lochia is light."},
+        {"fundus firm at u minus one and lochia is light",
+         "Fundus firm at U-1 and lochia is light."},
         {"the fundus is at u plus two", "The fundus is at U+2."},
         {"u minus one", "U -1."},
     };
