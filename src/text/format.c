@@ -773,6 +773,24 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"p c v thirteen", "PCV13"},
                                                {"p c v fifteen", "PCV15"},
                                                {"p c v twenty", "PCV20"},
+                                               /* vaccines said by a short
+                                                * name with a letter
+                                                * (blind26: "hep b p c v
+                                                * twenty" was "hep BP CV 20") */
+                                               {"hep b", "hep B"},
+                                               {"hep a", "hep A"},
+                                               {"hib", "Hib"},
+                                               {"m chat", "M-CHAT"},
+                                               {"m chat r", "M-CHAT-R"},
+                                               /* a Pap test's results, as
+                                                * the Bethesda system writes
+                                                * them */
+                                               {"a s c u s", "ASC-US"},
+                                               {"a s c h", "ASC-H"},
+                                               {"l sil", "LSIL"},
+                                               {"h sil", "HSIL"},
+                                               {"l and d", "L&D"},
+                                               {"rhogam", "RhoGAM"},
                                                {"h and h", "H&H"},
                                                {"d dimer", "D-dimer"},
                                                /* dialysis adequacy, sedation
@@ -1406,8 +1424,21 @@ static bool q_bare_hours(const format_view *v, size_t i, sbuf *num, long *k)
 
 /* The units of an interval longer than hours said after "q" and its
  * number ("q four weeks" -> "q4 weeks"). */
-static const char *const q_longer[] = {"days",   "weeks", "months", "day",
-                                       "week",   "month", NULL};
+static const char *const q_longer[] = {"days", "weeks", "months", "day", "week", "month",
+                                       /* contractions' interval, "q two to
+                                        * three minutes" -> "q2-3 minutes"
+                                        * (blind26: it was "q
+                                        * 2-3 minutes") */
+                                       "minutes", NULL};
+
+/* True when w is a whole count or a range of them ("4", "2-3"). */
+static bool count_or_range(const char *w)
+{
+    size_t d = strspn(w, "0123456789");
+    if (d && w[d] == '-')
+        d += 1 + strspn(w + d + 1, "0123456789");
+    return d && w[d] == '\0' && w[d - 1] != '-';
+}
 
 /* "q four hours" -> "q4h", "q four to six hours" -> "q4-6h", "q six h" -> "q6h";
  * "q four weeks" -> "q4 weeks". */
@@ -1440,7 +1471,7 @@ static long q_hours_at(const format_view *v, size_t i, sbuf *out)
     } else if (k >= 0 && q_bare_hours(v, i, &num, &k)) {
         int rc = sbuf_printf(out, "q%sh", sbuf_str(&num));
         k = rc < 0 ? rc : k + 1;
-    } else if (k > 0 && strspn(sbuf_str(&num), "0123456789") == strlen(sbuf_str(&num)) &&
+    } else if (k > 0 && count_or_range(sbuf_str(&num)) &&
                in_list(format_word(v, i + 1 + (size_t)k), q_longer)) {
         /* "i m q four weeks": an injection's interval in days, weeks or
          * months, "q4 weeks", the unit said after it as it was */

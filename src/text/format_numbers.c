@@ -574,6 +574,15 @@ static bool number_at(const format_view *v, size_t i, spoken_num *s)
         s->value = strtol(s->text, NULL, 10);
     } else if ((s->k = pair(v, i, &s->value))) {
         s->pair = true;
+        /* a count said in pairs before "thousand", as platelets are:
+         * "one thirty eight thousand" -> 138,000 (blind26:
+         * it was "138 thousand"); not before more number words */
+        long more;
+        if (s->value >= 100 && s->value < 1000 && format_word_is(v, i + s->k, "thousand") &&
+            !format_number_word(v, i + s->k + 1, &more)) {
+            s->value *= 1000;
+            s->k++;
+        }
     } else if ((s->k = cardinal(v, i, &s->value, &s->ordinal))) {
         s->small = s->k == 1 && s->value < 10;
     } else if (!format_word_is(v, i, "point")) {
@@ -1000,6 +1009,10 @@ static const char *const value_cues[] = {
     /* scores and settings said by their acronym ("PEEP of 8", "NIHSS 4",
      * "performance status 1") */
     "peep", "nihss", "ecog", "gcs", "auc", "status",
+    /* a positive airway pressure's setting, "c pap of six" -> "CPAP of
+     * 6" (blind26; "pap" is the word after the spelled "c",
+     * "bi") */
+    "cpap", "bipap", "pap",
     /* the sedation scale said as a word ("RASS -2", "RASS 0") */
     "rass",
     /* radiology's "series 3 image 45" ("a series of three" stays) */
@@ -1839,6 +1852,16 @@ static long measure_at(const format_view *v, size_t j, const spoken_num *s, sbuf
         rc = sbuf_printf(out, "%s-%s", s->text, t.text);
         return rc < 0 ? rc : (long)(j + 1);
     }
+    /* a fetal heart rate acceleration's height by its seconds, said
+     * before "accelerations": "fifteen by fifteen accelerations" ->
+     * "15x15" (blind26: it was "15 by 15") */
+    static const char *const accels[] = {"accelerations", "acceleration", "accels", "accel", NULL};
+    if (format_word_is(v, j, "by") && !s->digits && !s->ordinal && !strchr(s->text, '.') &&
+        (s->value == 10 || s->value == 15) && number_at(v, j + 1, &t) && !t.digits && !t.ordinal &&
+        t.value == s->value && index_in(format_word(v, j + 1 + t.k), accels) >= 0) {
+        rc = sbuf_printf(out, "%sx%s", s->text, t.text);
+        return rc < 0 ? rc : (long)(j + 1 + t.k);
+    }
     /* a height: "five feet seven inches", "five foot seven" -> "5 ft 7 in" */
     if ((format_word_is(v, j, "feet") || format_word_is(v, j, "foot")) && !s->ordinal &&
         number_at(v, j + 1, &t) && !t.ordinal && !t.digits && t.value < 12 &&
@@ -2023,6 +2046,15 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
         j--;
     if (j <= v->floor)
         return false;
+    /* a result that "came back at" a number, said by the value's name:
+     * "her glucose came back at one forty two" is 142 (blind26: it was
+     * 1:42); "the patient came back at one forty" is when */
+    static const char *const came[] = {"came", "comes", "come", NULL};
+    if (j >= v->floor + 3 && format_word_is(v, j - 1, "back") &&
+        index_in(format_word(v, j - 2), came) >= 0 &&
+        (index_in(format_word(v, j - 3), value_cues) >= 0 ||
+         index_in(format_word(v, j - 3), value_names) >= 0))
+        return true;
     const char *w = format_word(v, j - 1);
     /* "a low at two thirty" is the noun */
     bool noun = j >= 2 && (format_word_is(v, j - 2, "a") || format_word_is(v, j - 2, "the"));
@@ -2122,6 +2154,13 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
               ((format_word_is(v, i - 1, "at") && !value_reported_before(v, i - 1, false)) ||
                ((at_around || day_after || sleep_time) && !value_reported_before(v, i - 1, true)));
     if (m < 0 && !at)
+        return 0;
+    /* a phone number's area code said "two oh seven" is no clock: its
+     * digits said one by one go on to make ten ("reached at two oh seven
+     * five five five ..." was 2:07 555-0121) */
+    char digits[48];
+    if (m < 0 && format_word_is(v, i + hk, "oh") &&
+        digit_string(v, i, digits, sizeof(digits)) > k && phone_digits(digits, false))
         return 0;
     /* a fast rhythm's rate after "at", no clock: "sinus tach at one oh
      * six" is 106 (blind23's; it was 1:06); not after "into"
@@ -2470,13 +2509,16 @@ static bool band_open(const format_view *v, size_t i)
 }
 
 static bool angle_class_open(const format_view *v, size_t i);
+static bool cervix_exam_open(const format_view *v, size_t i);
+static bool fundus_height_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
-    if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
-        homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i))
+    if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) ||
+        hour_of_day_open(v, i) || homophone_decimals_open(v, i) || homophone_grade_open(v, i) ||
+        or_pair_open(v, i) || point_heard_open(v, i) || scale_grade_open(v, i) ||
+        angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -2691,12 +2733,14 @@ static int roman_scale_before(const format_view *v, size_t i)
         return 'c';
     /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
      * is category one", "a category two tracing": "Category I") */
+    /* the tracing said after the category or up to five words before it
+     * in its sentence ("the strip was back to category one": blind26,
+     * it was "category 1") */
     static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
-    if (!strcmp(w1, "category") &&
-        (index_in(format_word(v, i + 1), tracings) >= 0 ||
-         (i >= 3 && index_in(format_word(v, i - 3), tracings) >= 0) ||
-         (i >= 4 && index_in(format_word(v, i - 4), tracings) >= 0) ||
-         index_in(w2, tracings) >= 0))
+    bool tracing = index_in(format_word(v, i + 1), tracings) >= 0;
+    for (size_t b = i - 1; !tracing && b > v->floor && i - b <= 6; b--)
+        tracing = index_in(format_word(v, b - 1), tracings) >= 0;
+    if (!strcmp(w1, "category") && tracing)
         return 't';
     if (!strcmp(w1, "stage"))
         return 's';
@@ -2909,6 +2953,8 @@ bool format_open_word(const format_view *v, size_t i)
         "week", "weeks", "times", "plus", "day", "days", "per", "degrees", "slash", "minus",
         "negative", "feet", "foot", "half", "halves", "third", "thirds", "quarter", "quarters",
         "fourth", "fourths", "past", "dollars", "dollar", "lead", "gauge", "joint", "calorie",
+        /* "a three vessel | cord", "two word | phrases" (blind26) */
+        "vessel", "word", "step",
         /* "an | hour and a half", "a pack | and a half" (session 58) */
         "an", "hour", "pack",
         /* "twenty one time | a day": 20 and 1 time a day once the period
@@ -3277,6 +3323,155 @@ static long ph_point_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(k + 1);
 }
 
+/* A postpartum fundus's height said by the umbilicus, "u minus one",
+ * "u plus two" -> "U-1", "U+2" (fingerbreadths below or above), with
+ * "fundus" or "fundal" said up to six words before (blind26: "fundus
+ * firm at u minus one" was "u -1"). */
+static long fundus_height_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n;
+    bool minus = format_word_is(v, i + 1, "minus");
+    if (!format_word_is(v, i, "u") || (!minus && !format_word_is(v, i + 1, "plus")) ||
+        !format_number_word(v, i + 2, &n) || n < 1 || n > 4 || format_number_word(v, i + 3, &n) ||
+        format_word_is(v, i + 3, "point"))
+        return 0;
+    format_number_word(v, i + 2, &n);
+    bool fundus = false;
+    for (size_t b = i; !fundus && b > v->floor && i - b < 6; b--)
+        fundus = format_word_is(v, b - 1, "fundus") || format_word_is(v, b - 1, "fundal");
+    if (!fundus)
+        return 0;
+    int rc = sbuf_printf(out, "U%c%ld", minus ? '-' : '+', n);
+    return rc < 0 ? rc : 3;
+}
+
+/* A stream holds "u" and its sign after "fundus" until the number is
+ * said. */
+static bool fundus_height_open(const format_view *v, size_t i)
+{
+    if (!format_word_is(v, i, "u"))
+        return false;
+    bool fundus = false;
+    for (size_t b = i; !fundus && b > v->floor && i - b < 6; b--)
+        fundus = format_word_is(v, b - 1, "fundus") || format_word_is(v, b - 1, "fundal");
+    return fundus && (i + 1 >= v->n ||
+                      ((format_word_is(v, i + 1, "minus") || format_word_is(v, i + 1, "plus")) &&
+                       i + 3 >= v->n));
+}
+
+/* A retinopathy of prematurity's zone, I to III, in Roman numerals as
+ * the eye exam writes it: after "stage N zone" or with "retinopathy" or
+ * "r o p" said up to six words before "zone" ("eye exam stage one zone
+ * two" -> "stage 1 zone II"; blind26: it was "zone two"). */
+static long rop_zone_at(const format_view *v, size_t i, sbuf *out)
+{
+    long n, st;
+    bool ord;
+    if (i < v->floor + 1 || !format_word_is(v, i - 1, "zone") ||
+        below_hundred(v, i, &n, &ord) != 1 || ord || n < 1 || n > 3)
+        return 0;
+    bool rop = i >= v->floor + 3 && format_word_is(v, i - 3, "stage") &&
+               below_hundred(v, i - 2, &st, &ord) == 1 && !ord && st >= 0 && st <= 5;
+    for (size_t b = i - 1; !rop && b > v->floor && i - b <= 7; b--)
+        rop = format_word_is(v, b - 1, "retinopathy") || format_word_is(v, b - 1, "rop") ||
+              (b >= v->floor + 3 && format_word_is(v, b - 1, "p") &&
+               format_word_is(v, b - 2, "o") && format_word_is(v, b - 3, "r"));
+    if (!rop || below_hundred(v, i + 1, &st, &ord) || format_word_is(v, i + 1, "point"))
+        return 0;
+    int rc = sbuf_append_str(out, roman_numerals[n]);
+    return rc < 0 ? rc : 1;
+}
+
+/* True when the words right before i name a cervical exam: "cervix",
+ * "cervical exam" or "cervical check", with "is", "was" or "now" between
+ * (at most two). */
+static bool cervix_cue_before(const format_view *v, size_t i)
+{
+    static const char *const between[] = {"is", "was", "now", NULL};
+    size_t c = i;
+    for (int n = 0; n < 2 && c > v->floor && index_in(format_word(v, c - 1), between) >= 0; n++)
+        c--;
+    if (c <= v->floor)
+        return false;
+    return format_word_is(v, c - 1, "cervix") ||
+           (c >= v->floor + 2 && format_word_is(v, c - 2, "cervical") &&
+            (format_word_is(v, c - 1, "exam") || format_word_is(v, c - 1, "check")));
+}
+
+/* The parts of a cervical exam said from i: a dilation of one word (0 to
+ * 10) in *dil, an effacement of one round word (10 to 90, or "a"/"one"
+ * "hundred") in *eff, a station ("zero", or "minus"/"plus" and 1 to 5) in
+ * *sta. Returns the words read, or 0; how far the words went when they
+ * stop short in *open (a stream's last words). */
+static size_t cervix_parts(const format_view *v, size_t i, long *dil, long *eff, long *sta,
+                           bool *open)
+{
+    size_t k = 0;
+    *open = false;
+    if (!format_number_word(v, i, dil) || *dil < 0 || *dil > 10)
+        return 0;
+    k = 1;
+    if (i + k >= v->n)
+        return *open = true, 0;
+    if ((format_word_is(v, i + k, "a") || format_word_is(v, i + k, "one")) &&
+        format_word_is(v, i + k + 1, "hundred")) {
+        *eff = 100;
+        k += 2;
+    } else if (format_number_word(v, i + k, eff) && *eff >= 10 && *eff <= 90 && *eff % 10 == 0 &&
+               index_in(format_word(v, i + k), tens_words) >= 0) {
+        k++;
+    } else {
+        return 0;
+    }
+    if (i + k >= v->n)
+        return *open = true, 0;
+    if (format_word_is(v, i + k, "zero")) {
+        *sta = 0;
+        k++;
+    } else if (format_word_is(v, i + k, "minus") || format_word_is(v, i + k, "plus")) {
+        long n;
+        if (i + k + 1 >= v->n)
+            return *open = true, 0;
+        if (!format_number_word(v, i + k + 1, &n) || n < 1 || n > 5)
+            return 0;
+        *sta = format_word_is(v, i + k, "minus") ? -n : n;
+        k += 2;
+    } else {
+        return 0;
+    }
+    /* "cervix four seventy minus one point five" is no exam's station */
+    if (i + k < v->n && (format_word_is(v, i + k, "point") || unit_said_at(v, i + k)))
+        return 0;
+    return k;
+}
+
+/* A cervical exam said as three values after "cervix" or "cervical
+ * exam": dilation, effacement, station, "cervix two fifty minus three"
+ * -> "2/50/-3" (blind26: it was "250 minus three", the first
+ * two read as one number), "cervix four seventy minus one" "4/70/-1"
+ * (as blind16 writes it), "plus one" "+1", "zero" "0". */
+static long cervix_exam_at(const format_view *v, size_t i, sbuf *out)
+{
+    long dil, eff, sta;
+    bool open;
+    if (!cervix_cue_before(v, i))
+        return 0;
+    size_t k = cervix_parts(v, i, &dil, &eff, &sta, &open);
+    if (!k)
+        return 0;
+    int rc = sta > 0 ? sbuf_printf(out, "%ld/%ld/+%ld", dil, eff, sta)
+                     : sbuf_printf(out, "%ld/%ld/%ld", dil, eff, sta);
+    return rc < 0 ? rc : (long)k;
+}
+
+/* A stream holds a cervical exam's first words until its station is said. */
+static bool cervix_exam_open(const format_view *v, size_t i)
+{
+    long dil, eff, sta;
+    bool open;
+    return cervix_cue_before(v, i) && !cervix_parts(v, i, &dil, &eff, &sta, &open) && open;
+}
+
 /* A time or a smoking history and a half, said with its article: "a week
  * and a half", "a day and a half", "an hour and a half", "a pack and a
  * half", "a tablet and a half" -> "1.5 weeks", "1.5 days", "1.5 hours",
@@ -3396,7 +3591,17 @@ static long negative_at(const format_view *v, size_t i, sbuf *out)
     long k = format_numbers_at(v, i + 1, &num);
     const char *w = sbuf_str(&num);
     size_t wn = strlen(w);
-    if (plus) {
+    /* a fetal station said with its sign, as "minus two station": before
+     * "station" or after "complete" (the cervix fully dilated), "plus one
+     * station", "complete complete plus one" -> "+1" (blind26: they
+     * stayed words) */
+    bool station = s.k == 1 && s.value >= 1 && s.value <= 5 && !strchr(s.text, '.') &&
+                   (format_word_is(v, i + 2, "station") ||
+                    (i > v->floor && format_word_is(v, i - 1, "complete")));
+    if (plus && station && k >= 0) {
+        int rc = sbuf_printf(out, "+%s", s.text);
+        k = rc < 0 ? rc : 2;
+    } else if (plus) {
         bool lens = k > 0 && w[0] >= '0' && w[0] <= '9' && wn > 2 && !strcmp(w + wn - 2, " D");
         int rc = lens ? sbuf_printf(out, "+%s", w) : 0;
         k = rc < 0 ? rc : lens ? k + 1 : 0;
@@ -4597,6 +4802,32 @@ static bool dose_times_count(const format_view *v, size_t i, const spoken_num *s
     return false;
 }
 
+/* A count said singular before the noun it describes, as a chart
+ * writes it (blind26): a cord's or coronary disease's
+ * vessels, "a three vessel cord" -> "a 3-vessel cord"; a child's phrases
+ * and commands, "two word phrases" -> "2-word phrases", "follows two step
+ * commands" -> "2-step commands"; a preterm infant by the weeks of
+ * gestation, "a former twenty seven weeker" -> "a 27-weeker" ("two word"
+ * before anything else stays). The number s ends before j. */
+static bool count_describes(const format_view *v, const spoken_num *s, size_t j)
+{
+    static const char *const word_nouns[] = {"phrases", "phrase", "sentences", "sentence", NULL};
+    static const char *const step_nouns[] = {"commands", "command", "directions", NULL};
+    static const char *const not_nouns[] = {"ago",   "of",  "and", "or", "later", "prior", "before",
+                                            "after", "old", "to",  "in", "for",   NULL};
+    const char *after = format_word(v, j + 1);
+    spoken_num t;
+    if (s->digits || s->ordinal || strchr(s->text, '.') || s->value < 2)
+        return false;
+    return (s->value <= 4 && format_word_is(v, j, "vessel") && after[0] &&
+            index_in(after, not_nouns) < 0 && index_in(after, count_phrase_stops) < 0 &&
+            !number_at(v, j + 1, &t)) ||
+           (s->value <= 9 && format_word_is(v, j, "word") && index_in(after, word_nouns) >= 0) ||
+           (s->value <= 9 && format_word_is(v, j, "step") && index_in(after, step_nouns) >= 0) ||
+           (s->value >= 22 && s->value <= 36 &&
+            (format_word_is(v, j, "weeker") || format_word_is(v, j, "weekers")));
+}
+
 long format_numbers_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s, t;
@@ -4618,7 +4849,9 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
         return end;
     if ((end = tooth_number_at(v, i, out)) || (end = homophone_grade_at(v, i, out)) ||
         (end = schedule_list_at(v, i, out)) || (end = unsaid_point_at(v, i, out)) ||
-        (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)))
+        (end = angle_class_at(v, i, out)) || (end = ph_point_at(v, i, out)) ||
+        (end = cervix_exam_at(v, i, out)) || (end = rop_zone_at(v, i, out)) ||
+        (end = fundus_height_at(v, i, out)))
         return end;
     if (!number_at(v, i, &s))
         return 0;
@@ -4628,6 +4861,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * value ("train of four four out of four" -> "train of four 4/4") */
     if (i > 1 && format_word_is(v, i, "four") && format_word_is(v, i - 1, "of") &&
         format_word_is(v, i - 2, "train"))
+        return 0;
+    /* a body's foot: "hops on one foot", "stands on one foot"
+     * (blind26: it was "1 ft"); "walked one foot" is a length */
+    if (i > v->floor && format_word_is(v, i, "one") && format_word_is(v, i + 1, "foot") &&
+        format_word_is(v, i - 1, "on"))
         return 0;
     size_t j = i + s.k;
     /* a count of times a day after a round hundred is a dose's frequency,
@@ -4752,7 +4990,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     /* a value word's value with "is" or "was" between: "the potassium
      * is four", "the audit c is six" (the scale's name ends in its letter)
      * -> "4", "6"; not before "of" ("the score was one of the highest") */
-    cue = cue || (i > 1 && (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was")) &&
+    /* and "were" or "are" after a plural one: "apgars were seven at one
+     * minute" -> "7" (blind26) */
+    cue = cue || (i > 1 &&
+                  (format_word_is(v, i - 1, "is") || format_word_is(v, i - 1, "was") ||
+                   format_word_is(v, i - 1, "were") || format_word_is(v, i - 1, "are")) &&
                   (index_in(format_word(v, i - 2), value_cues) >= 0 ||
                    (i > 2 && format_word_is(v, i - 2, "c") && format_word_is(v, i - 3, "audit")) ||
                    /* a scale spelled letter by letter: "c i w a was
@@ -4838,7 +5080,8 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                       index_in(past_inch, count_phrase_stops) < 0 && !number_at(v, j + 1, &t) &&
                       (s.value >= 2 || (i > v->floor && (format_word_is(v, i - 1, "a") ||
                                                          format_word_is(v, i - 1, "the"))));
-    if (s.small && !cue && !counted && !of_total && !small_angle && !small_inch)
+    if (s.small && !cue && !counted && !of_total && !small_angle && !small_inch &&
+        !count_describes(v, &s, j))
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of
      * six" -> "cycle 4 of 6", "day three of five" */
@@ -4917,11 +5160,29 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
     bool seconds = format_word_is(v, j, "second") && !s.digits && !strchr(s.text, '.') &&
                    s.value >= 10 && !format_word_is(v, j + 1, "degree") &&
                    index_in(format_word(v, j + 1), ordinal_streets) < 0;
+    /* and after "the" with its noun unsaid, the test or course named by
+     * its length at the utterance's end or before "and", "then": "we'll
+     * book the three hour" -> "the 3-hour" (blind26; as "the
+     * 12-lead shows") */
+    static const char *const unsaid_ends[] = {"and", "then", "today", "tomorrow", NULL};
+    static const char *const times_only[] = {"minute", "hour", "day", "week", "month", NULL};
+    bool noun_unsaid = !s.digits && !every && s.value >= 2 && !strchr(s.text, '.') &&
+                       i > v->floor && format_word_is(v, i - 1, "the") &&
+                       index_in(format_word(v, j), times_only) >= 0 &&
+                       (j + 1 >= v->n || index_in(after, unsaid_ends) >= 0);
+    if (noun_unsaid) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
     if (!s.digits && !every && (s.value != 1 || strchr(s.text, '.') || one_before_noun) &&
         (index_in(format_word(v, j), spans) >= 0 || seconds) && after[0] &&
         index_in(after, not_nouns) < 0 && index_in(after, spans) < 0 &&
         !(format_word_is(v, j, "inch") && index_in(after, count_phrase_stops) >= 0) &&
         number_at(v, j + 1, &t) == false) {
+        int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
+        return rc < 0 ? rc : (long)s.k + 1;
+    }
+    if (count_describes(v, &s, j)) {
         int rc = sbuf_printf(out, "%s-%s", s.text, format_word(v, j));
         return rc < 0 ? rc : (long)s.k + 1;
     }

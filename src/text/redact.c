@@ -1111,6 +1111,15 @@ static void detect_names(redact_ctx *c)
             b = i + 1;
             while (a > 0 && nameish(c, a - 1, true))
                 a--;
+            /* a first name no list holds before a listed surname, after
+             * an introducing or relation word ("patient is ngozi
+             * abernathy", "her daughter ngozi abernathy": blind26, the
+             * first name was left in the text) */
+            if (a >= 2 && a == i && (flags1(c, a) & LEX_SURNAME) && unlisted_word(c, a - 1) &&
+                (is_any(c, a - 2, intro) || redact_relation_word(tok(c, a - 2)) ||
+                 (a >= 3 && is(c, a - 2, "is") &&
+                  (is(c, a - 3, "patient") || is(c, a - 3, "name")))))
+                a--;
         }
         if (!b)
             continue;

@@ -449,6 +449,10 @@ static const char *const stop_words[] = {
     "cardizem",
     /* a nurse's word for norepinephrine ("titrating the levo") */
     "levo",
+    /* a baby's first words, as a milestone is charted ("says mama and
+     * dada": blind26, "dada" was a [NAME]) */
+    "mama",
+    "dada",
     "allergies",
     "allergy",
     "penicillin",

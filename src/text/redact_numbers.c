@@ -304,6 +304,29 @@ static bool unit_follows(const redact_ctx *c, size_t b)
            is_any(c, b + 2, redact_number_units);
 }
 
+static bool month_at(const redact_ctx *c, size_t i);
+
+/* True when a clock's mark is said at b, after a number run: "a m", "p
+ * m", "am", "pm", "o'clock" ("born on the fifth at three twelve a m":
+ * the hour and minutes, no second date; blind26). */
+static bool clock_mark_follows(const redact_ctx *c, size_t b)
+{
+    return ((is(c, b, "a") || is(c, b, "p")) && is(c, b + 1, "m")) || is(c, b, "am") ||
+           is(c, b, "pm") || is(c, b, "o'clock");
+}
+
+/* True when the number run r is a gestational age's weeks said with its
+ * days and no unit, "born at thirty seven and four" (weeks 20 to 44, days
+ * 0 to 6, "at" before, nothing said after the days that goes on as a number): a
+ * quantity, no date after "born" (blind26: it was a date). */
+static bool gestation_days_follow(const redact_ctx *c, const redact_numrun *r)
+{
+    int d = index_in(tok(c, r->b + 1), digit_words);
+    return r->a > 0 && is(c, r->a - 1, "at") && r->value >= 20 && r->value <= 44 &&
+           is(c, r->b, "and") && d >= 0 && d <= 6 && !redact_is_number_word(c, r->b + 2) &&
+           !month_at(c, r->b + 2);
+}
+
 static const char *const dose_units[] = {"milligrams", "milligram", "mg", "micrograms",
                                         "units", "milliliters", "tablets", "percent", NULL};
 
@@ -876,7 +899,8 @@ void redact_detect_numbers(redact_ctx *c)
             }
         }
         bool r_date = has_r && redact_cue_before(c, r.a, CUE_WINDOW_DATE, date_cue) &&
-                      !unit_follows(c, r.b) && (r.digits >= 3 || day_at(c, r.a, true)) &&
+                      !unit_follows(c, r.b) && !gestation_days_follow(c, &r) &&
+                      !clock_mark_follows(c, r.b) && (r.digits >= 3 || day_at(c, r.a, true)) &&
                       !is_year(&r);
         int label = has_s ? idstr_label(c, &s, r_date) : r_date ? REDACT_DATE : -1;
         /* a range ("two oh one to two fifty four units", a scale's band

@@ -5958,6 +5958,245 @@ static void test_one_portion(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A phone number whose area code is said "N oh M" after "at" is no clock
+ * time (blind26: "mom can be reached at two oh seven five
+ * five five zero one two one" was "2:07 555-0121"); a clock said alone
+ * stays one. */
+static void test_blind26_phone_after_at(void **state)
+{
+    static const char *const cases[][2] = {
+        {"mom can be reached at two oh seven five five five zero one two one",
+         "Mom can be reached at 207-555-0121."},
+        {"call her at four oh five five five five zero one nine nine", "Call her at 405-555-0199."},
+        {"seen at two oh seven this morning", "Seen at 2:07 this morning."},
+        {"the next dose is at one oh five", "The next dose is at 1:05."},
+    };
+    CHECK(cases);
+}
+
+/* A cervical exam said as three values after "cervix" or "cervical exam"
+ * is dilation/effacement/station (blind26: "cervix two fifty
+ * minus three" was "250 minus three", a wrong value); "plus" and "zero"
+ * stations too; other numbers after "cervix" as before. */
+static void test_blind26_cervix_exam(void **state)
+{
+    static const char *const cases[][2] = {
+        {"cervix two fifty minus three soft and posterior", "Cervix 2/50/-3 soft and posterior."},
+        {"cervix four seventy minus one", "Cervix 4/70/-1."},
+        {"cervical exam is now eight ninety plus one", "Cervical exam is now 8/90/+1."},
+        {"cervix is five eighty zero", "Cervix is 5/80/0."},
+        {"cervix three centimeters", "Cervix 3 cm."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"cervix two fifty minus three soft and posterior"};
+    assert_cut_streams(spoken, 1);
+}
+
+/* A value said by its name that "came back at" a number is that value,
+ * no clock (blind26: "her one hour glucose came back at one
+ * forty two" was 1:42); anyone else who came back at a time came back
+ * then. */
+static void test_blind26_came_back_at(void **state)
+{
+    static const char *const cases[][2] = {
+        {"her one hour glucose came back at one forty two", "Her 1-hour glucose came back at 142."},
+        {"the sodium came back at one twenty eight", "The sodium came back at 128."},
+        {"the patient came back at one forty", "The patient came back at 1:40."},
+    };
+    CHECK(cases);
+}
+
+/* "on one foot" is a body's foot, no length (blind26: "she
+ * hops on one foot" was "1 ft"); a length stays one. */
+static void test_blind26_on_one_foot(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she hops on one foot and copies a cross", "She hops on one foot and copies a cross."},
+        {"can stand on one foot for five seconds", "Can stand on one foot for 5 seconds."},
+        {"the lesion is one foot from the anal verge", "The lesion is 1 ft from the anal verge."},
+        {"he walked one foot", "He walked 1 ft."},
+    };
+    CHECK(cases);
+}
+
+/* A fetal tracing's category is Roman with the tracing said up to five
+ * words before it (blind26: "by two a m the strip was back
+ * to category one" was "category 1"). */
+static void test_blind26_tracing_category(void **state)
+{
+    static const char *const cases[][2] = {
+        {"by two a m the strip was back to category one",
+         "By 2 AM the strip was back to category I."},
+        {"tracing is category two now", "Tracing is category II now."},
+        {"hypertension category two", "Hypertension category 2."},
+    };
+    CHECK(cases);
+}
+
+/* A value word's value below ten with "were" or "are" between is in
+ * digits, as with "is" or "was" (blind26: "apgars were seven
+ * at one minute" stayed "seven"); not before "of". */
+static void test_blind26_value_were(void **state)
+{
+    static const char *const cases[][2] = {
+        {"apgars were seven at one minute", "Apgars were 7 at 1 minute."},
+        {"her sats are nine", "Her sats are 9."},
+        {"the scores were one of the reasons", "The scores were one of the reasons."},
+    };
+    CHECK(cases);
+}
+
+/* A count said singular before the noun it describes takes a hyphen, as
+ * a chart writes it (blind26: "a three vessel cord", "two
+ * word phrases", "a former twenty seven weeker" stayed unjoined); the
+ * same words before anything else stay. */
+static void test_blind26_count_describes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"placenta delivered with a three vessel cord", "Placenta delivered with a 3-vessel cord."},
+        {"she's speaking in two word phrases", "She's speaking in 2-word phrases."},
+        {"follows two step commands", "Follows 2-step commands."},
+        {"a former twenty seven weeker now day of life twelve",
+         "A former 27-weeker now day of life 12."},
+        {"he knows two word", "He knows two word."},
+        {"three vessel", "Three vessel."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"placenta delivered with a three vessel cord",
+                                         "she's speaking in two word phrases"};
+    assert_cut_streams(spoken, 2);
+}
+
+/* Vaccines, screens and Pap results said by letters or a short name are
+ * written as published (blind26: "hep b p c v twenty" was
+ * "hep BP CV 20", "a s c u s" "a SCUS", "l and d" "L and d"). */
+static void test_blind26_vocabulary(void **state)
+{
+    static const char *const cases[][2] = {
+        {"today he gets hib hep b p c v twenty and rotavirus",
+         "Today he gets Hib hep B PCV20 and rotavirus."},
+        {"pap came back a s c u s", "Pap came back ASC-US."},
+        {"biopsy showed h sil", "Biopsy showed HSIL."},
+        {"m chat score of one", "M-CHAT score of 1."},
+        {"l and d triage note", "L&D triage note."},
+        {"she will get rhogam at twenty eight weeks", "She will get RhoGAM at 28 weeks."},
+    };
+    CHECK(cases);
+}
+
+/* A fetal station said with "plus", before "station" or after
+ * "complete", is "+N", as "minus two station" is "-2 station"
+ * (blind26: "complete complete plus one" stayed words). */
+static void test_blind26_plus_station(void **state)
+{
+    static const char *const cases[][2] = {
+        {"now she's complete complete plus one", "Now she's complete complete +1."},
+        {"the head is at plus two station", "The head is at +2 station."},
+        {"minus two station", "-2 station."},
+        {"plus one more dose", "Plus one more dose."},
+    };
+    CHECK(cases);
+}
+
+/* A span of minutes or days said after "q" is written joined to it, the
+ * unit said whole (blind26: "contractions are q two to three
+ * minutes" was "q 2-3 minutes"). */
+static void test_blind26_q_minutes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"contractions are q two to three minutes", "Contractions are q2-3 minutes."},
+        {"she is contracting q five minutes", "She is contracting q5 minutes."},
+        {"q four to six hours", "Q4-6h."},
+        {"q four weeks", "Q4 weeks."},
+    };
+    CHECK(cases);
+}
+
+/* A fetal acceleration's height by its seconds, said before
+ * "accelerations", is written "15x15" (blind26: it was "15
+ * by 15"); a dimension keeps its "x" with spaces. */
+static void test_blind26_accelerations(void **state)
+{
+    static const char *const cases[][2] = {
+        {"moderate variability with fifteen by fifteen accelerations",
+         "Moderate variability with 15x15 accelerations."},
+        {"ten by ten accels present", "10x10 accels present."},
+        {"a fifteen by fifteen centimeter mass", "A 15 x 15 cm mass."},
+    };
+    CHECK(cases);
+}
+
+/* A positive airway pressure's setting below ten after CPAP or BiPAP is
+ * a value, as after PEEP (blind26: "he's on c pap of six"
+ * stayed "six"). */
+static void test_blind26_cpap_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he's on c pap of six with f i o two twenty five percent",
+         "He's on CPAP of 6 with FiO2 25%."},
+        {"c pap five", "CPAP 5."},
+        {"her last pap was one of three", "Her last pap was one of three."},
+    };
+    CHECK(cases);
+}
+
+/* A retinopathy of prematurity's zone is Roman, after "stage N zone" or
+ * with the retinopathy said before it (blind26: "eye exam
+ * stage one zone two" was "zone two"); another zone stays. */
+static void test_blind26_rop_zone(void **state)
+{
+    static const char *const cases[][2] = {
+        {"eye exam stage one zone two with no plus disease",
+         "Eye exam stage 1 zone II with no plus disease."},
+        {"retinopathy of prematurity in zone three", "Retinopathy of prematurity in zone III."},
+        {"the drop zone two", "The drop zone two."},
+    };
+    CHECK(cases);
+}
+
+/* A count said in pairs before "thousand" is the thousands (blind26:
+ * "platelets one thirty eight thousand" was "138 thousand"). */
+static void test_blind26_pairs_thousand(void **state)
+{
+    static const char *const cases[][2] = {
+        {"platelets one thirty eight thousand and a s t of twenty nine",
+         "Platelets 138,000 and AST of 29."},
+        {"platelets were one oh five thousand", "Platelets were 105,000."},
+        {"one hundred thirty eight thousand", "138,000."},
+    };
+    CHECK(cases);
+}
+
+/* A test or course named by its length after "the", its noun unsaid, at
+ * the utterance's end or before "and"/"then", takes the hyphen as before
+ * its noun (blind26: "we'll book the three hour" was "3
+ * hour"); a length said as a time stays. */
+static void test_blind26_length_noun_unsaid(void **state)
+{
+    static const char *const cases[][2] = {
+        {"so we'll book the three hour", "So we'll book the 3-hour."},
+        {"she passed the three hour and went home", "She passed the 3-hour and went home."},
+        {"for the three hours", "For the 3 hours."},
+        {"over the next three days", "Over the next 3 days."},
+    };
+    CHECK(cases);
+}
+
+/* A postpartum fundus's height by the umbilicus, "u minus one", is U-1
+ * with "fundus" said before it (blind26: it was "u -1"). */
+static void test_blind26_fundus_height(void **state)
+{
+    static const char *const cases[][2] = {
+        {"fundus firm at u minus one and lochia is light",
+         "Fundus firm at U-1 and lochia is light."},
+        {"the fundus is at u plus two", "The fundus is at U+2."},
+        {"u minus one", "U -1."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"fundus firm at u minus one and lochia is light"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6125,6 +6364,22 @@ int main(void)
         cmocka_unit_test(test_withdrawal_scale_words),
         cmocka_unit_test(test_inch_before_noun),
         cmocka_unit_test(test_one_portion),
+        cmocka_unit_test(test_blind26_phone_after_at),
+        cmocka_unit_test(test_blind26_cervix_exam),
+        cmocka_unit_test(test_blind26_came_back_at),
+        cmocka_unit_test(test_blind26_on_one_foot),
+        cmocka_unit_test(test_blind26_tracing_category),
+        cmocka_unit_test(test_blind26_value_were),
+        cmocka_unit_test(test_blind26_count_describes),
+        cmocka_unit_test(test_blind26_vocabulary),
+        cmocka_unit_test(test_blind26_plus_station),
+        cmocka_unit_test(test_blind26_q_minutes),
+        cmocka_unit_test(test_blind26_accelerations),
+        cmocka_unit_test(test_blind26_cpap_value),
+        cmocka_unit_test(test_blind26_rop_zone),
+        cmocka_unit_test(test_blind26_pairs_thousand),
+        cmocka_unit_test(test_blind26_length_noun_unsaid),
+        cmocka_unit_test(test_blind26_fundus_height),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -802,6 +802,16 @@ static void test_dates_keep_quantities(void **state)
     expect("born thirty one and a half years ago", "born thirty one and a half years ago");
     expect("date of birth thirty one and a half", "date of birth [DATE] and a half");
     expect("born on three twelve and then", "born on [DATE] and then");
+    /* and its weeks and days said with no unit after "at" (blind26:
+     * "born at thirty seven and four" was a date) */
+    expect("baby girl born at thirty seven and four by repeat c section",
+           "baby girl born at thirty seven and four by repeat c section");
+    expect("born at twenty six and six weeks", "born at twenty six and six weeks");
+    /* a clock said with its mark after a date's cue is the time, no
+     * second date (blind26) */
+    expect("baby boy born december fifth at three twelve a m to the unit",
+           "baby boy born [DATE] at three twelve a m to the unit");
+    expect("born on three twelve and then", "born on [DATE] and then");
 }
 
 static void test_ages(void **state)
@@ -1290,6 +1300,29 @@ static void test_blind25_levo(void **state)
     expect_kept(keep);
 }
 
+/* blind26: a baby's first words are no names ("she says
+ * mama and dada" was "mama and [NAME]"). */
+static void test_blind26_first_words(void **state)
+{
+    static const char *const keep[] = {
+        "she says mama and dada and has maybe two other words",
+        "says dada specifically",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
+/* blind26: a first name no list holds before a listed
+ * surname, after an introducing or relation word, is the name's too
+ * ("patient is ngozi abernathy" was "ngozi [NAME]"). */
+static void test_blind26_unlisted_first_before_surname(void **state)
+{
+    expect("patient is ngozi abernathy m r n five five three oh eight one two",
+           "patient is [NAME] m r n [ID]");
+    expect("her daughter ngozi abernathy called", "her daughter [NAME] called");
+    expect("the rash was itchy", "the rash was itchy");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1336,6 +1369,8 @@ int main(void)
         cmocka_unit_test(test_blind25_levo),
         cmocka_unit_test(test_place_named_scales),
         cmocka_unit_test(test_facilities_after_the),
+        cmocka_unit_test(test_blind26_first_words),
+        cmocka_unit_test(test_blind26_unlisted_first_before_surname),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
