@@ -169,9 +169,19 @@ run: deps
 # runners' recipes start with + so make hands them its pipe; under
 # `make -n` they are only shown (POOL_SHOW).
 JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
+# The suite's processes have glibc's malloc put its large blocks on
+# transparent huge pages (glibc.malloc.hugetlb=1, glibc 2.35 on, where the
+# kernel's THP is "madvise" or "always"; ignored elsewhere): each decoder
+# process reads the models, about 150 MB, into malloc's blocks, and a load
+# then faults them in 2 MB at a time instead of 4 kB. `transcribe` of 0.5 s
+# of silence (mostly its zygote's model load) 0.72-0.87 -> 0.50-0.57 CPU s,
+# test_asr whole 83.1 -> 80.9 (docs/BENCHMARKS.md, "Session 60: the
+# suite's time"). What is allocated, and every check, is the same; ASan's
+# allocator is its own and ignores it. A caller's GLIBC_TUNABLES is kept.
+TEST_TUNABLES = GLIBC_TUNABLES=$(if $(GLIBC_TUNABLES),$(GLIBC_TUNABLES):)glibc.malloc.hugetlb=1
 test: deps
 	@scripts/check-layers --quiet
-	@$(MAKE) --no-print-directory -k -j$(JOBS) test-pool
+	@$(TEST_TUNABLES) $(MAKE) --no-print-directory -k -j$(JOBS) test-pool
 
 POOL_SHOW = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),echo)
 .PHONY: test-pool pool-build pool-unit pool-integration pool-asan-build pool-asan \
