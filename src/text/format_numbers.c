@@ -1026,7 +1026,11 @@ static const char *const value_cues[] = {
     "category", "scores", "vasc", "killip", "fontaine", "rutherford",
     /* a score said after its scale's name ("penetration aspiration scale
      * 7", as blind22 writes it) */
-    "scale", NULL};
+    "scale",
+    /* more lab values said by name, as "albumin" and "ferritin"
+     * ("prealbumin was 9", "TSH of 4", "INR was 2", "procalcitonin 2") */
+    "prealbumin", "procalcitonin", "cortisol", "folate", "dimer", "haptoglobin", "fibrinogen",
+    "prolactin", "transferrin", "tsh", "inr", "ldh", "cpk", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)

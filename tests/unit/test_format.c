@@ -5781,6 +5781,27 @@ static void test_from_to_about(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A lab value said by its name, as "albumin" and "ferritin": the value
+ * after it is in digits ("prealbumin was nine" was a word). */
+static void test_lab_names_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"her prealbumin was nine", "Her prealbumin was 9."},
+        {"tsh of four", "TSH of 4."},
+        {"the inr was two", "The INR was 2."},
+        {"d dimer of four", "D-dimer of 4."},
+        {"procalcitonin two", "Procalcitonin 2."},
+        {"her cortisol was nine", "Her cortisol was 9."},
+        {"her prealbumin was one of the lowest", "Her prealbumin was one of the lowest."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "her prealbumin was nine and her c r p forty eight",
+        "the inr was two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5921,6 +5942,7 @@ int main(void)
         cmocka_unit_test(test_spelled_run_splits),
         cmocka_unit_test(test_day_of_month_on_the),
         cmocka_unit_test(test_angle_class),
+        cmocka_unit_test(test_lab_names_value),
         cmocka_unit_test(test_scale_value),
         cmocka_unit_test(test_rhythm_rate),
         cmocka_unit_test(test_celsius_second),
