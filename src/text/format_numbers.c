@@ -2019,6 +2019,44 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
            (names && !named && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
 }
 
+/* True when a vital sign is named before the "at" at c (past up to three
+ * linking words) and whole, the words after "at" read as one number, is
+ * a value that sign takes: "with the pressure at one forty" is 140 and
+ * "heart rate was at one ten" 110, where the same words after another
+ * noun are a clock. Not when the sign is checked or taken ("rechecked the
+ * pressure at one forty" says when). */
+static bool vital_before_at(const format_view *v, size_t c, long whole)
+{
+    static const char *const linking[] = {"was", "is", "were", "are", "still", "been",
+                                          "running", "holding", "remains", "remained", "stayed",
+                                          NULL};
+    static const struct {
+        const char *name;
+        long lo, hi;
+    } vitals[] = {{"pressure", 60, 260}, {"pressures", 60, 260}, {"bp", 60, 260},
+                  {"systolic", 60, 260}, {"systolics", 60, 260}, {"rate", 30, 220},
+                  {"pulse", 30, 220},    {"map", 40, 150},       {"maps", 40, 150},
+                  {"temp", 95, 108},     {"temperature", 95, 108}};
+    static const char *const taking[] = {"check", "checked", "recheck", "rechecked", "repeat",
+                                         "repeated", "took", "take", "taken", "measured",
+                                         "recorded", "documented", NULL};
+    size_t j = c;
+    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
+        j--;
+    if (j <= v->floor)
+        return false;
+    const char *w = format_word(v, j - 1);
+    size_t e = 0;
+    while (e < sizeof(vitals) / sizeof(vitals[0]) && strcmp(vitals[e].name, w))
+        e++;
+    if (e == sizeof(vitals) / sizeof(vitals[0]) || whole < vitals[e].lo || whole > vitals[e].hi)
+        return false;
+    for (size_t b = 2; b <= 4 && j >= b && j - b >= v->floor; b++)
+        if (index_in(format_word(v, j - b), taking) >= 0)
+            return false;
+    return true;
+}
+
 /* The parts of the day an hour is said before (hour_of_day_at, and a
  * clock with minutes after a time cue, time_at). */
 static const char *const day_parts[] = {
@@ -2112,6 +2150,13 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
      * hundred to 250 cannot be ("v tach at four thirty") */
     static const char *const fast_rhythms[] = {"tach",  "tachy", "tachycardia", "tachycardic",
                                                "rvr",   "svt",   NULL};
+    /* a vital sign's value after "at", no clock: "with the pressure at
+     * one forty" is 140 (blind25's; it was 1:40); not when the sentence
+     * goes on to say the value ("the pressure at one thirty was ninety") */
+    if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
+        vital_before_at(v, i - 1, hour * 100 + min) && !format_word_is(v, i + k, "was") &&
+        !format_word_is(v, i + k, "is") && !format_word_is(v, i + k, "were"))
+        return 0;
     if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
         index_in(format_word(v, i - 2), fast_rhythms) >= 0 && hour * 100 + min >= 100 &&
         hour * 100 + min <= 250 && !(i > 3 && (format_word_is(v, i - 3, "into") ||

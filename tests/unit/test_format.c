@@ -5802,6 +5802,32 @@ static void test_lab_names_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A vital sign's value said after "at", where a clock could be read:
+ * "with the pressure at one forty" is 140, not 1:40; a number no such
+ * value can be, a sign checked at a time and a value said after stay a
+ * clock. */
+static void test_vital_at_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we gave one nitro spray with the pressure at one forty",
+         "We gave 1 nitro spray with the pressure at 140."},
+        {"her heart rate was at one ten", "Her heart rate was at 110."},
+        {"pulse at one twenty", "Pulse at 120."},
+        {"temp at one oh one", "Temp at 101."},
+        {"systolic at one eighty five", "Systolic at 185."},
+        {"pressure at ten thirty", "Pressure at 10:30."},
+        {"the pressure at one thirty was ninety", "The pressure at 1:30 was 90."},
+        {"we rechecked the pressure at one forty", "We rechecked the pressure at 1:40."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "with the pressure at one forty",
+        "her heart rate was at one ten",
+        "the pressure at one thirty was ninety",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5942,7 +5968,6 @@ int main(void)
         cmocka_unit_test(test_spelled_run_splits),
         cmocka_unit_test(test_day_of_month_on_the),
         cmocka_unit_test(test_angle_class),
-        cmocka_unit_test(test_lab_names_value),
         cmocka_unit_test(test_scale_value),
         cmocka_unit_test(test_rhythm_rate),
         cmocka_unit_test(test_celsius_second),
@@ -5964,6 +5989,8 @@ int main(void)
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
+        cmocka_unit_test(test_lab_names_value),
+        cmocka_unit_test(test_vital_at_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
