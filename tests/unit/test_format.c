@@ -5828,6 +5828,29 @@ static void test_vital_at_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* "a u c" and "a u a" after a determiner are spelled: the "a" is no
+ * article after "an", "the" or a possessive; and "of" with a word of
+ * estimate may come between "a u c" and its value. */
+static void test_spelled_a_after_determiner(void **state)
+{
+    static const char *const cases[][2] = {
+        {"that gives an a u c of about four eighty", "That gives an AUC of about 480."},
+        {"the a u c was five hundred", "The AUC was 500."},
+        {"his a u c is at goal", "His AUC is at goal."},
+        {"a u c of around five hundred", "AUC of around 500."},
+        {"the a u a guidelines", "The AUA guidelines."},
+        {"she had a u c flare", "She had a UC flare."},
+        {"she had a u a today", "She had a UA today."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "that gives an a u c of about four eighty",
+        "a u c of around five hundred",
+        "she had a u c flare",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5991,6 +6014,7 @@ int main(void)
         cmocka_unit_test(test_from_to_about),
         cmocka_unit_test(test_lab_names_value),
         cmocka_unit_test(test_vital_at_value),
+        cmocka_unit_test(test_spelled_a_after_determiner),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
