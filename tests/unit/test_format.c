@@ -5851,6 +5851,26 @@ static void test_spelled_a_after_determiner(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A drug's short name as nurses say it takes its dose after it as the
+ * full name does ("oxy five" was a word). */
+static void test_short_drug_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she got oxy five at fourteen hundred", "She got oxy 5 at 1400."},
+        {"she's on levo eight", "She's on levo 8."},
+        {"on vaso two", "On vaso 2."},
+        {"neo five", "Neo 5."},
+        {"norepi eight", "Norepi 8."},
+        {"the oxy was five", "The oxy was five."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she got oxy five at fourteen hundred",
+        "she's on levo eight and vaso two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6015,6 +6035,7 @@ int main(void)
         cmocka_unit_test(test_lab_names_value),
         cmocka_unit_test(test_vital_at_value),
         cmocka_unit_test(test_spelled_a_after_determiner),
+        cmocka_unit_test(test_short_drug_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
