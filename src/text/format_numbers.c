@@ -4472,8 +4472,18 @@ static bool drug_dose_at(const format_view *v, size_t i, const spoken_num *s)
         (j >= v->n || index_in(format_word(v, j), dose_after) >= 0 ||
          (format_word_is(v, j, "i") && format_word_is(v, j + 1, "v"))))
         return true;
+    /* or with a word or two that describe the tablet between: "chewed
+     * four baby aspirin", "two extra strength tylenol" */
+    static const char *const describing[] = {"baby", "chewable", NULL};
+    static const char *const describing2[] = {"extra strength", "regular strength", "low dose",
+                                              NULL};
+    size_t kd;
     return format_drug_word(format_word(v, j)) ||
-           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1)));
+           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1))) ||
+           (index_in(format_word(v, j), describing) >= 0 &&
+            format_drug_word(format_word(v, j + 1))) ||
+           (format_phrase_at(v, j, describing2, &kd) >= 0 &&
+            format_drug_word(format_word(v, j + kd)));
 }
 
 /* True when the number s said at i is the count of a dose's times a day

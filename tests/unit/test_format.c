@@ -5871,6 +5871,24 @@ static void test_short_drug_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count before a drug's name with a word or two describing the tablet
+ * between ("four baby aspirin" was a word). */
+static void test_count_before_described_drug(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he chewed four baby aspirin", "He chewed 4 baby aspirin."},
+        {"took two extra strength tylenol", "Took 2 extra strength Tylenol."},
+        {"took two chewable aspirin", "Took 2 chewable aspirin."},
+        {"the baby aspirin", "The baby aspirin."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he chewed four baby aspirin",
+        "took two extra strength tylenol",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6036,6 +6054,7 @@ int main(void)
         cmocka_unit_test(test_vital_at_value),
         cmocka_unit_test(test_spelled_a_after_determiner),
         cmocka_unit_test(test_short_drug_names),
+        cmocka_unit_test(test_count_before_described_drug),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
