@@ -4656,6 +4656,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   !format_word_is(v, i - 2, "week") && !format_word_is(v, i - 2, "tube") &&
                   !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image") &&
                   !format_word_is(v, j, "of"));
+    /* a Glasgow scale's parts said by their names one after the other:
+     * "eyes two verbal two motor five" -> "eyes 2 verbal 2 motor 5"
+     * (blind25); a part's score (1 to 6) with another part's name right
+     * after it or two words before ("opens her eyes two times" stays) */
+    static const char *const glasgow_parts[] = {"eyes", "eye", "verbal", "motor", NULL};
+    cue = cue || (i > v->floor && index_in(format_word(v, i - 1), glasgow_parts) >= 0 && !s.digits &&
+                  s.value >= 1 && s.value <= 6 &&
+                  (index_in(format_word(v, j), glasgow_parts) >= 0 ||
+                   (i >= v->floor + 3 && index_in(format_word(v, i - 3), glasgow_parts) >= 0)));
     /* a physeal fracture's type said without "type" ("salter harris
      * two" -> "Salter-Harris 2"; session 58) */
     cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));

@@ -5889,6 +5889,26 @@ static void test_count_before_described_drug(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* The Glasgow scale's parts said by their names one after the other are
+ * scores in digits ("eyes two verbal two motor five" were words); a part's
+ * name alone keeps a count after it a count. */
+static void test_glasgow_parts_named(void **state)
+{
+    static const char *const cases[][2] = {
+        {"g c s of nine eyes two verbal two motor five", "GCS of 9 eyes 2 verbal 2 motor 5."},
+        {"eyes four verbal five motor six", "Eyes 4 verbal 5 motor 6."},
+        {"verbal one motor three", "Verbal 1 motor 3."},
+        {"motor five", "Motor five."},
+        {"eye opening two", "Eye opening two."},
+        {"he opens his eyes two times", "He opens his eyes 2 times."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "g c s of nine eyes two verbal two motor five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6055,6 +6075,7 @@ int main(void)
         cmocka_unit_test(test_spelled_a_after_determiner),
         cmocka_unit_test(test_short_drug_names),
         cmocka_unit_test(test_count_before_described_drug),
+        cmocka_unit_test(test_glasgow_parts_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
