@@ -1605,9 +1605,12 @@ static bool band_end(const format_view *v, size_t j, const spoken_num *s, const 
         !(s->value % 50 == 0 && format_word_is(v, last + 1 + ku, "for") &&
           number_at(v, last + 2 + ku, &next)))
         return false;
+    /* "and" may come before the digit: "one fifty one to two hundred and
+     * four units for two oh one" is 151-200 and 4 units (blind25) */
+    size_t drop = t->k > 2 && format_word_is(v, last - 1, "and") ? 2 : 1;
     format_view cut = *v;
-    cut.n = last;
-    return number_at(&cut, j + 1, end) && end->k == t->k - 1 && !end->ordinal &&
+    cut.n = last + 1 - drop;
+    return number_at(&cut, j + 1, end) && end->k == t->k - drop && !end->ordinal &&
            !strchr(end->text, '.') && end->value % 50 == 0 && end->value > s->value;
 }
 

@@ -5909,6 +5909,26 @@ static void test_glasgow_parts_named(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A sliding scale's band with "and" before its end's last digit, the
+ * dose: "one fifty one to two hundred and four units" ends on 200 as
+ * "two hundred four units" does (it was 151-204 units). */
+static void test_band_end_and(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sliding scale is two units for one fifty one to two hundred and four units for two "
+         "oh one to two fifty",
+         "Sliding scale is 2 units for 151-200 and 4 units for 201-250."},
+        {"three fifty one to four hundred and six units", "351-400 and 6 units."},
+        {"one fifty to two hundred and four units", "150-204 units."},
+        {"give one to two hundred and four units", "Give 1-204 units."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two units for one fifty one to two hundred and four units for two oh one to two fifty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6076,6 +6096,7 @@ int main(void)
         cmocka_unit_test(test_short_drug_names),
         cmocka_unit_test(test_count_before_described_drug),
         cmocka_unit_test(test_glasgow_parts_named),
+        cmocka_unit_test(test_band_end_and),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
