@@ -4668,6 +4668,26 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   s.value >= 1 && s.value <= 6 &&
                   (index_in(format_word(v, j), glasgow_parts) >= 0 ||
                    (i >= v->floor + 3 && index_in(format_word(v, i - 3), glasgow_parts) >= 0)));
+    /* an oxygen flow's second setting, its unit said with the first:
+     * "two liters continuous and four with exertion" -> "4" (blind25);
+     * after "and", "or" or "then", before the time it is used, with
+     * liters said up to eight words before */
+    static const char *const flow_times[] = {
+        "with exertion", "on exertion", "with activity", "with ambulation", "with exercise",
+        "with walking",  "at rest",     "at night",      "with sleep",      "during sleep",
+        "while sleeping", "overnight",  NULL};
+    size_t kf;
+    if (!cue && i > v->floor && !s.digits && !s.ordinal && s.value >= 1 && s.value <= 15 &&
+        (format_word_is(v, i - 1, "and") || format_word_is(v, i - 1, "or") ||
+         format_word_is(v, i - 1, "then")) &&
+        format_phrase_at(v, j, flow_times, &kf) >= 0) {
+        for (size_t d = 2; d <= 8 && d <= i && i - d >= v->floor; d++)
+            if (format_word_is(v, i - d, "liters") || format_word_is(v, i - d, "liter") ||
+                format_word_is(v, i - d, "lpm")) {
+                cue = true;
+                break;
+            }
+    }
     /* a physeal fracture's type said without "type" ("salter harris
      * two" -> "Salter-Harris 2"; session 58) */
     cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));

@@ -5929,6 +5929,26 @@ static void test_band_end_and(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* An oxygen flow's second setting, its unit said only with the first,
+ * before the time it is used ("and four with exertion" was a word). */
+static void test_second_flow_setting(void **state)
+{
+    static const char *const cases[][2] = {
+        {"home oxygen two liters continuous and four with exertion",
+         "Home oxygen 2 L continuous and 4 with exertion."},
+        {"two liters at rest and four with activity", "2 L at rest and 4 with activity."},
+        {"she uses three liters at night and four with exertion",
+         "She uses 3 L at night and 4 with exertion."},
+        {"two liters and four at night", "2 L and 4 at night."},
+        {"takes one in the morning and two at night", "Takes one in the morning and two at night."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "home oxygen two liters continuous and four with exertion",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6097,6 +6117,7 @@ int main(void)
         cmocka_unit_test(test_count_before_described_drug),
         cmocka_unit_test(test_glasgow_parts_named),
         cmocka_unit_test(test_band_end_and),
+        cmocka_unit_test(test_second_flow_setting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
