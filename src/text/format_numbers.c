@@ -2487,6 +2487,17 @@ static bool band_open(const format_view *v, size_t i)
     return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
 }
 
+/* True when a count said at i and "in", or "in one", end the words: a
+ * product's "three in one" may still name its noun ("commode"). */
+static bool in_one_open(const format_view *v, size_t i)
+{
+    spoken_num s;
+    if (!number_at(v, i, &s) || !s.small || !format_word_is(v, i + s.k, "in"))
+        return false;
+    size_t j = i + s.k + 1;
+    return j == v->n || (format_word_is(v, j, "one") && j + 1 == v->n);
+}
+
 static bool angle_class_open(const format_view *v, size_t i);
 
 bool format_numbers_pending(const format_view *v, size_t i)
@@ -2494,7 +2505,8 @@ bool format_numbers_pending(const format_view *v, size_t i)
     spoken_num s;
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) || hour_of_day_open(v, i) ||
         homophone_decimals_open(v, i) || homophone_grade_open(v, i) || or_pair_open(v, i) ||
-        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i))
+        point_heard_open(v, i) || scale_grade_open(v, i) || angle_class_open(v, i) ||
+        in_one_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -4771,6 +4783,18 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                        format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
                        !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
                        !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
+    /* a product said "N in one" before the noun it names: "a three in
+     * one commode" -> "a 3-in-1 commode" (blind25), "a two in one
+     * shampoo"; "three in one day" stays */
+    static const char *const in_one_nouns[] = {"commode", "commodes", "chair",   "bedside",
+                                               "shampoo", "vaccine",  "vaccines", "wash",
+                                               "cleanser", "lotion",  NULL};
+    if (s.k == 1 && !s.digits && !s.ordinal && s.value >= 2 && s.value <= 9 &&
+        format_word_is(v, j, "in") && format_word_is(v, j + 1, "one") &&
+        index_in(format_word(v, j + 2), in_one_nouns) >= 0) {
+        int rc = sbuf_printf(out, "%ld-in-1", s.value);
+        return rc < 0 ? rc : 3;
+    }
     if (s.small && !cue && !counted && !of_total && !small_angle)
         return 0;
     /* a value and the total it is of, after a value word: "cycle four of

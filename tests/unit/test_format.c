@@ -5949,6 +5949,24 @@ static void test_second_flow_setting(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A product said "N in one" before the noun it names is written N-in-1
+ * ("a three in one commode" stayed words). */
+static void test_n_in_one_product(void **state)
+{
+    static const char *const cases[][2] = {
+        {"d m e ordered a hospital bed a three in one commode and a rolling walker",
+         "DME ordered a hospital bed a 3-in-1 commode and a rolling walker."},
+        {"a two in one shampoo", "A 2-in-1 shampoo."},
+        {"a five in one vaccine", "A 5-in-1 vaccine."},
+        {"three in one day", "Three in 1 day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a hospital bed a three in one commode and a rolling walker",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6118,6 +6136,7 @@ int main(void)
         cmocka_unit_test(test_glasgow_parts_named),
         cmocka_unit_test(test_band_end_and),
         cmocka_unit_test(test_second_flow_setting),
+        cmocka_unit_test(test_n_in_one_product),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
