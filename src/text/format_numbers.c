@@ -4680,6 +4680,11 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   s.value >= 1 && s.value <= 6 &&
                   (index_in(format_word(v, j), glasgow_parts) >= 0 ||
                    (i >= v->floor + 3 && index_in(format_word(v, i - 3), glasgow_parts) >= 0)));
+    /* a rescue unit's call sign: "medic nine" -> "medic 9", "engine
+     * four" (blind25's EMS radio reports); not before "of" */
+    static const char *const call_signs[] = {"medic", "engine", "ladder", "squad", NULL};
+    cue = cue || (i > v->floor && index_in(format_word(v, i - 1), call_signs) >= 0 && !s.digits &&
+                  !s.ordinal && !format_word_is(v, j, "of"));
     /* an oxygen flow's second setting, its unit said with the first:
      * "two liters continuous and four with exertion" -> "4" (blind25);
      * after "and", "or" or "then", before the time it is used, with

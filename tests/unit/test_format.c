@@ -5967,6 +5967,23 @@ static void test_n_in_one_product(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A rescue unit's call sign said with its number ("medic nine" was a
+ * word). */
+static void test_call_sign_number(void **state)
+{
+    static const char *const cases[][2] = {
+        {"second call medic nine with a motorcycle versus car",
+         "Second call medic 9 with a motorcycle versus car."},
+        {"engine four arrived first", "Engine 4 arrived first."},
+        {"the medic one of them", "The medic one of them."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "second call medic nine with a motorcycle",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6137,6 +6154,7 @@ int main(void)
         cmocka_unit_test(test_band_end_and),
         cmocka_unit_test(test_second_flow_setting),
         cmocka_unit_test(test_n_in_one_product),
+        cmocka_unit_test(test_call_sign_number),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
