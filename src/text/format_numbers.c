@@ -2039,7 +2039,9 @@ static bool vital_before_at(const format_view *v, size_t c, long whole)
     } vitals[] = {{"pressure", 60, 260}, {"pressures", 60, 260}, {"bp", 60, 260},
                   {"systolic", 60, 260}, {"systolics", 60, 260}, {"rate", 30, 220},
                   {"pulse", 30, 220},    {"map", 40, 150},       {"maps", 40, 150},
-                  {"temp", 95, 108},     {"temperature", 95, 108}};
+                  {"temp", 95, 108},     {"temperature", 95, 108},
+                  /* and a blood sugar ("blood sugar at two fifty") */
+                  {"sugar", 40, 600},    {"sugars", 40, 600},    {"glucose", 40, 600}};
     static const char *const taking[] = {"check", "checked", "recheck", "rechecked", "repeat",
                                          "repeated", "took", "take", "taken", "measured",
                                          "recorded", "documented", NULL};

@@ -5984,6 +5984,23 @@ static void test_call_sign_number(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A blood sugar before "at" is a vital's value as a pressure is ("blood
+ * sugar at two fifty" was 2:50). */
+static void test_vital_at_sugar(void **state)
+{
+    static const char *const cases[][2] = {
+        {"blood sugar at two fifty", "Blood sugar at 250."},
+        {"sugars at three ten", "Sugars at 310."},
+        {"we checked her sugar at two thirty", "We checked her sugar at 2:30."},
+        {"the blood sugar at six thirty was one forty", "The blood sugar at 6:30 was 140."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "blood sugar at two fifty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6155,6 +6172,7 @@ int main(void)
         cmocka_unit_test(test_second_flow_setting),
         cmocka_unit_test(test_n_in_one_product),
         cmocka_unit_test(test_call_sign_number),
+        cmocka_unit_test(test_vital_at_sugar),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
