@@ -4682,6 +4682,15 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   s.value >= 1 && s.value <= 6 &&
                   (index_in(format_word(v, j), glasgow_parts) >= 0 ||
                    (i >= v->floor + 3 && index_in(format_word(v, i - 3), glasgow_parts) >= 0)));
+    /* a ventilator's pressure support, as "peep": "pressure support of
+     * five" -> "5" (blind25), "pressure support to eight"; not before
+     * "of" */
+    if (!cue && i > v->floor + 1 && !s.digits && !format_word_is(v, j, "of")) {
+        size_t c = i - 1;
+        if ((format_word_is(v, c, "of") || format_word_is(v, c, "to")) && c > v->floor + 1)
+            c--;
+        cue = format_word_is(v, c, "support") && format_word_is(v, c - 1, "pressure");
+    }
     /* a rescue unit's call sign: "medic nine" -> "medic 9", "engine
      * four" (blind25's EMS radio reports); not before "of" */
     static const char *const call_signs[] = {"medic", "engine", "ladder", "squad", NULL};

@@ -6001,6 +6001,24 @@ static void test_vital_at_sugar(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A ventilator's pressure support takes its value in digits as "peep"
+ * does ("pressure support of five" was a word). */
+static void test_pressure_support_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"s b t this morning on pressure support of five and peep of five",
+         "SBT this morning on pressure support of 5 and PEEP of 5."},
+        {"pressure support to eight", "Pressure support to 8."},
+        {"pressure support five", "Pressure support 5."},
+        {"pressure support of one of the", "Pressure support of one of the."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on pressure support of five and peep of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6173,6 +6191,7 @@ int main(void)
         cmocka_unit_test(test_n_in_one_product),
         cmocka_unit_test(test_call_sign_number),
         cmocka_unit_test(test_vital_at_sugar),
+        cmocka_unit_test(test_pressure_support_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
