@@ -1212,16 +1212,26 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     size_t kp;
     if (e < 0)
         return -1;
+    /* after "an", "the" or a possessive the "a" is no article: "an a u
+     * c", "the a u a guidelines" are AUC, AUA */
+    static const char *const determiners[] = {"an",  "the", "his",  "her", "their",
+                                              "its", "our", "your", "my",  NULL};
+    bool determined = i > v->floor && in_list(format_word(v, i - 1), determiners);
     /* "a u c" is the article before UC (ulcerative colitis) unless its
      * value follows: "a u c (of) five" is "AUC (of) 5", "a u c flare" "a
-     * UC flare" */
-    if (!strcmp(spelled_a_i[e][0], "a u c") && !value_follows(v, i + *k) &&
-        !(format_word_is(v, i + *k, "of") && value_follows(v, i + *k + 1)))
+     * UC flare"; "of" and a word of estimate may come between ("a u c of
+     * about four eighty") */
+    static const char *const estimate[] = {"about", "around", "approximately", "roughly", NULL};
+    size_t after = i + *k + (format_word_is(v, i + *k, "of") ? 1 : 0);
+    long said;
+    if (!strcmp(spelled_a_i[e][0], "a u c") && !determined && !value_follows(v, i + *k) &&
+        !(after > i + *k && value_follows(v, after)) &&
+        !(in_list(format_word(v, after), estimate) && format_number_word(v, after + 1, &said)))
         return -1;
     /* "a u a" is the article before UA (a urinalysis) unless the
      * urological symptom score follows: "a u a symptom score" */
-    if (!strcmp(spelled_a_i[e][0], "a u a") && !format_word_is(v, i + *k, "symptom") &&
-        !format_word_is(v, i + *k, "score"))
+    if (!strcmp(spelled_a_i[e][0], "a u a") && !determined &&
+        !format_word_is(v, i + *k, "symptom") && !format_word_is(v, i + *k, "score"))
         return -1;
     /* the article before a written phrase: "a c section" is "a C-section" */
     if (format_pair_at(v, i + 1, abbreviations, &kp) >= 0 && kp >= *k - 1)

@@ -5,7 +5,9 @@
  * medical profile's drugs, written for phiscribe), the brand names the
  * formatter capitalises (format.c's brand_names, without the suture
  * materials), the brands always capitalised (Tylenol, Motrin, Advil),
- * "nitro" and "insulin". Kept sorted: looked up by binary search.
+ * "nitro" and "insulin", and the short names nurses say for a few
+ * ("oxy", "levo", "vaso", "neo", "epi", "norepi"). Kept sorted: looked
+ * up by binary search.
  * A drug added to data/medical/drugs.txt is added here by hand. */
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,7 @@ static const char *const drug_words[] = {
     "entresto",
     "enzalutamide",
     "ephedrine",
+    "epi",
     "epinephrine",
     "eplerenone",
     "epoprostenol",
@@ -358,6 +361,7 @@ static const char *const drug_words[] = {
     "levaquin",
     "levemir",
     "levetiracetam",
+    "levo",
     "levofloxacin",
     "levonorgestrel",
     "levothyroxine",
@@ -432,6 +436,7 @@ static const char *const drug_words[] = {
     "narcan",
     "natalizumab",
     "nebivolol",
+    "neo",
     "neostigmine",
     "neurontin",
     "nexium",
@@ -447,6 +452,7 @@ static const char *const drug_words[] = {
     "nitroprusside",
     "nivolumab",
     "norco",
+    "norepi",
     "norepinephrine",
     "norethindrone",
     "nortriptyline",
@@ -466,6 +472,7 @@ static const char *const drug_words[] = {
     "oxacillin",
     "oxaliplatin",
     "oxcarbazepine",
+    "oxy",
     "oxybutynin",
     "oxycodone",
     "oxycontin",
@@ -651,6 +658,7 @@ static const char *const drug_words[] = {
     "vancocin",
     "vancomycin",
     "varenicline",
+    "vaso",
     "vasopressin",
     "vecuronium",
     "vedolizumab",

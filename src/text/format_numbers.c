@@ -1060,7 +1060,11 @@ static const char *const value_cues[] = {
     "category", "scores", "vasc", "killip", "fontaine", "rutherford",
     /* a score said after its scale's name ("penetration aspiration scale
      * 7", as blind22 writes it) */
-    "scale", NULL};
+    "scale",
+    /* more lab values said by name, as "albumin" and "ferritin"
+     * ("prealbumin was 9", "TSH of 4", "INR was 2", "procalcitonin 2") */
+    "prealbumin", "procalcitonin", "cortisol", "folate", "dimer", "haptoglobin", "fibrinogen",
+    "prolactin", "transferrin", "tsh", "inr", "ldh", "cpk", NULL};
 
 /* True when the word at i is a value word (value_cues). */
 static bool value_word_at(const format_view *v, size_t i)
@@ -1635,9 +1639,12 @@ static bool band_end(const format_view *v, size_t j, const spoken_num *s, const 
         !(s->value % 50 == 0 && format_word_is(v, last + 1 + ku, "for") &&
           number_at(v, last + 2 + ku, &next)))
         return false;
+    /* "and" may come before the digit: "one fifty one to two hundred and
+     * four units for two oh one" is 151-200 and 4 units (blind25) */
+    size_t drop = t->k > 2 && format_word_is(v, last - 1, "and") ? 2 : 1;
     format_view cut = *v;
-    cut.n = last;
-    return number_at(&cut, j + 1, end) && end->k == t->k - 1 && !end->ordinal &&
+    cut.n = last + 1 - drop;
+    return number_at(&cut, j + 1, end) && end->k == t->k - drop && !end->ordinal &&
            !strchr(end->text, '.') && end->value % 50 == 0 && end->value > s->value;
 }
 
@@ -2068,6 +2075,46 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
            (names && !named && (index_in(w, value_cues) >= 0 || index_in(w, value_names) >= 0));
 }
 
+/* True when a vital sign is named before the "at" at c (past up to three
+ * linking words) and whole, the words after "at" read as one number, is
+ * a value that sign takes: "with the pressure at one forty" is 140 and
+ * "heart rate was at one ten" 110, where the same words after another
+ * noun are a clock. Not when the sign is checked or taken ("rechecked the
+ * pressure at one forty" says when). */
+static bool vital_before_at(const format_view *v, size_t c, long whole)
+{
+    static const char *const linking[] = {"was", "is", "were", "are", "still", "been",
+                                          "running", "holding", "remains", "remained", "stayed",
+                                          NULL};
+    static const struct {
+        const char *name;
+        long lo, hi;
+    } vitals[] = {{"pressure", 60, 260}, {"pressures", 60, 260}, {"bp", 60, 260},
+                  {"systolic", 60, 260}, {"systolics", 60, 260}, {"rate", 30, 220},
+                  {"pulse", 30, 220},    {"map", 40, 150},       {"maps", 40, 150},
+                  {"temp", 95, 108},     {"temperature", 95, 108},
+                  /* and a blood sugar ("blood sugar at two fifty") */
+                  {"sugar", 40, 600},    {"sugars", 40, 600},    {"glucose", 40, 600}};
+    static const char *const taking[] = {"check", "checked", "recheck", "rechecked", "repeat",
+                                         "repeated", "took", "take", "taken", "measured",
+                                         "recorded", "documented", NULL};
+    size_t j = c;
+    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
+        j--;
+    if (j <= v->floor)
+        return false;
+    const char *w = format_word(v, j - 1);
+    size_t e = 0;
+    while (e < sizeof(vitals) / sizeof(vitals[0]) && strcmp(vitals[e].name, w))
+        e++;
+    if (e == sizeof(vitals) / sizeof(vitals[0]) || whole < vitals[e].lo || whole > vitals[e].hi)
+        return false;
+    for (size_t b = 2; b <= 4 && j >= b && j - b >= v->floor; b++)
+        if (index_in(format_word(v, j - b), taking) >= 0)
+            return false;
+    return true;
+}
+
 /* The parts of the day an hour is said before (hour_of_day_at, and a
  * clock with minutes after a time cue, time_at). */
 static const char *const day_parts[] = {
@@ -2168,6 +2215,13 @@ static long time_at(const format_view *v, size_t i, sbuf *out)
      * hundred to 250 cannot be ("v tach at four thirty") */
     static const char *const fast_rhythms[] = {"tach",  "tachy", "tachycardia", "tachycardic",
                                                "rvr",   "svt",   NULL};
+    /* a vital sign's value after "at", no clock: "with the pressure at
+     * one forty" is 140 (blind25's; it was 1:40); not when the sentence
+     * goes on to say the value ("the pressure at one thirty was ninety") */
+    if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
+        vital_before_at(v, i - 1, hour * 100 + min) && !format_word_is(v, i + k, "was") &&
+        !format_word_is(v, i + k, "is") && !format_word_is(v, i + k, "were"))
+        return 0;
     if (m < 0 && min >= 0 && i > 1 && format_word_is(v, i - 1, "at") &&
         index_in(format_word(v, i - 2), fast_rhythms) >= 0 && hour * 100 + min >= 100 &&
         hour * 100 + min <= 250 && !(i > 3 && (format_word_is(v, i - 3, "into") ||
@@ -2508,6 +2562,17 @@ static bool band_open(const format_view *v, size_t i)
     return last + 1 + ku == v->n || (format_word_is(v, last + 1 + ku, "for") && last + 2 + ku == v->n);
 }
 
+/* True when a count said at i and "in", or "in one", end the words: a
+ * product's "three in one" may still name its noun ("commode"). */
+static bool in_one_open(const format_view *v, size_t i)
+{
+    spoken_num s;
+    if (!number_at(v, i, &s) || !s.small || !format_word_is(v, i + s.k, "in"))
+        return false;
+    size_t j = i + s.k + 1;
+    return j == v->n || (format_word_is(v, j, "one") && j + 1 == v->n);
+}
+
 static bool angle_class_open(const format_view *v, size_t i);
 static bool cervix_exam_open(const format_view *v, size_t i);
 static bool fundus_height_open(const format_view *v, size_t i);
@@ -2518,7 +2583,8 @@ bool format_numbers_pending(const format_view *v, size_t i)
     if (band_open(v, i) || address_open_at(v, i) || identifier_open_at(v, i) ||
         hour_of_day_open(v, i) || homophone_decimals_open(v, i) || homophone_grade_open(v, i) ||
         or_pair_open(v, i) || point_heard_open(v, i) || scale_grade_open(v, i) ||
-        angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i))
+        angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i) ||
+        in_one_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -4777,8 +4843,18 @@ static bool drug_dose_at(const format_view *v, size_t i, const spoken_num *s)
         (j >= v->n || index_in(format_word(v, j), dose_after) >= 0 ||
          (format_word_is(v, j, "i") && format_word_is(v, j + 1, "v"))))
         return true;
+    /* or with a word or two that describe the tablet between: "chewed
+     * four baby aspirin", "two extra strength tylenol" */
+    static const char *const describing[] = {"baby", "chewable", NULL};
+    static const char *const describing2[] = {"extra strength", "regular strength", "low dose",
+                                              NULL};
+    size_t kd;
     return format_drug_word(format_word(v, j)) ||
-           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1)));
+           (format_word_is(v, j, "of") && format_drug_word(format_word(v, j + 1))) ||
+           (index_in(format_word(v, j), describing) >= 0 &&
+            format_drug_word(format_word(v, j + 1))) ||
+           (format_phrase_at(v, j, describing2, &kd) >= 0 &&
+            format_drug_word(format_word(v, j + kd)));
 }
 
 /* True when the number s said at i is the count of a dose's times a day
@@ -4984,6 +5060,49 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   !format_word_is(v, i - 2, "week") && !format_word_is(v, i - 2, "tube") &&
                   !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image") &&
                   !format_word_is(v, j, "of"));
+    /* a Glasgow scale's parts said by their names one after the other:
+     * "eyes two verbal two motor five" -> "eyes 2 verbal 2 motor 5"
+     * (blind25); a part's score (1 to 6) with another part's name right
+     * after it or two words before ("opens her eyes two times" stays) */
+    static const char *const glasgow_parts[] = {"eyes", "eye", "verbal", "motor", NULL};
+    cue = cue || (i > v->floor && index_in(format_word(v, i - 1), glasgow_parts) >= 0 && !s.digits &&
+                  s.value >= 1 && s.value <= 6 &&
+                  (index_in(format_word(v, j), glasgow_parts) >= 0 ||
+                   (i >= v->floor + 3 && index_in(format_word(v, i - 3), glasgow_parts) >= 0)));
+    /* a ventilator's pressure support, as "peep": "pressure support of
+     * five" -> "5" (blind25), "pressure support to eight"; not before
+     * "of" */
+    if (!cue && i > v->floor + 1 && !s.digits && !format_word_is(v, j, "of")) {
+        size_t c = i - 1;
+        if ((format_word_is(v, c, "of") || format_word_is(v, c, "to")) && c > v->floor + 1)
+            c--;
+        cue = format_word_is(v, c, "support") && format_word_is(v, c - 1, "pressure");
+    }
+    /* a rescue unit's call sign: "medic nine" -> "medic 9", "engine
+     * four" (blind25's EMS radio reports); not before "of" */
+    static const char *const call_signs[] = {"medic", "engine", "ladder", "squad", NULL};
+    cue = cue || (i > v->floor && index_in(format_word(v, i - 1), call_signs) >= 0 && !s.digits &&
+                  !s.ordinal && !format_word_is(v, j, "of"));
+    /* an oxygen flow's second setting, its unit said with the first:
+     * "two liters continuous and four with exertion" -> "4" (blind25);
+     * after "and", "or" or "then", before the time it is used, with
+     * liters said up to eight words before */
+    static const char *const flow_times[] = {
+        "with exertion", "on exertion", "with activity", "with ambulation", "with exercise",
+        "with walking",  "at rest",     "at night",      "with sleep",      "during sleep",
+        "while sleeping", "overnight",  NULL};
+    size_t kf;
+    if (!cue && i > v->floor && !s.digits && !s.ordinal && s.value >= 1 && s.value <= 15 &&
+        (format_word_is(v, i - 1, "and") || format_word_is(v, i - 1, "or") ||
+         format_word_is(v, i - 1, "then")) &&
+        format_phrase_at(v, j, flow_times, &kf) >= 0) {
+        for (size_t d = 2; d <= 8 && d <= i && i - d >= v->floor; d++)
+            if (format_word_is(v, i - d, "liters") || format_word_is(v, i - d, "liter") ||
+                format_word_is(v, i - d, "lpm")) {
+                cue = true;
+                break;
+            }
+    }
     /* a physeal fracture's type said without "type" ("salter harris
      * two" -> "Salter-Harris 2"; session 58) */
     cue = cue || (i > 1 && format_word_is(v, i - 1, "harris") && format_word_is(v, i - 2, "salter"));
@@ -5072,6 +5191,18 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                        format_word(v, j + 1)[0] && !format_word_is(v, j + 1, "of") &&
                        !format_word_is(v, j + 1, "and") && !format_word_is(v, j + 1, "or") &&
                        !format_word_is(v, j + 1, "to") && !number_at(v, j + 1, &t);
+    /* a product said "N in one" before the noun it names: "a three in
+     * one commode" -> "a 3-in-1 commode" (blind25), "a two in one
+     * shampoo"; "three in one day" stays */
+    static const char *const in_one_nouns[] = {"commode", "commodes", "chair",   "bedside",
+                                               "shampoo", "vaccine",  "vaccines", "wash",
+                                               "cleanser", "lotion",  NULL};
+    if (s.k == 1 && !s.digits && !s.ordinal && s.value >= 2 && s.value <= 9 &&
+        format_word_is(v, j, "in") && format_word_is(v, j + 1, "one") &&
+        index_in(format_word(v, j + 2), in_one_nouns) >= 0) {
+        int rc = sbuf_printf(out, "%ld-in-1", s.value);
+        return rc < 0 ? rc : 3;
+    }
     /* and a length in inches said singular before what it measures: "a
      * two inch laceration" -> "a 2-inch laceration" (as "a 1.5-inch
      * needle"; blind24) */

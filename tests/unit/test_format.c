@@ -5805,7 +5805,7 @@ static void test_rated_score(void **state)
         {"she is a two person assist", "She is a two person assist."},
         {"the patient is a one", "The patient is a one."},
         {"pain requires a hospital bed and a three in one commode",
-         "Pain requires a hospital bed and a three in one commode."},
+         "Pain requires a hospital bed and a 3-in-1 commode."},
         {"pain started a two week course ago", "Pain started a 2-week course ago."},
         {"she points to four on the chart", "She points to four on the chart."},
     };
@@ -6197,6 +6197,244 @@ static void test_blind26_fundus_height(void **state)
     assert_cut_streams(spoken, 1);
 }
 
+/* A lab value said by its name, as "albumin" and "ferritin": the value
+ * after it is in digits ("prealbumin was nine" was a word). */
+static void test_lab_names_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"her prealbumin was nine", "Her prealbumin was 9."},
+        {"tsh of four", "TSH of 4."},
+        {"the inr was two", "The INR was 2."},
+        {"d dimer of four", "D-dimer of 4."},
+        {"procalcitonin two", "Procalcitonin 2."},
+        {"her cortisol was nine", "Her cortisol was 9."},
+        {"her prealbumin was one of the lowest", "Her prealbumin was one of the lowest."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "her prealbumin was nine and her c r p forty eight",
+        "the inr was two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A vital sign's value said after "at", where a clock could be read:
+ * "with the pressure at one forty" is 140, not 1:40; a number no such
+ * value can be, a sign checked at a time and a value said after stay a
+ * clock. */
+static void test_vital_at_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we gave one nitro spray with the pressure at one forty",
+         "We gave 1 nitro spray with the pressure at 140."},
+        {"her heart rate was at one ten", "Her heart rate was at 110."},
+        {"pulse at one twenty", "Pulse at 120."},
+        {"temp at one oh one", "Temp at 101."},
+        {"systolic at one eighty five", "Systolic at 185."},
+        {"pressure at ten thirty", "Pressure at 10:30."},
+        {"the pressure at one thirty was ninety", "The pressure at 1:30 was 90."},
+        {"we rechecked the pressure at one forty", "We rechecked the pressure at 1:40."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "with the pressure at one forty",
+        "her heart rate was at one ten",
+        "the pressure at one thirty was ninety",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* "a u c" and "a u a" after a determiner are spelled: the "a" is no
+ * article after "an", "the" or a possessive; and "of" with a word of
+ * estimate may come between "a u c" and its value. */
+static void test_spelled_a_after_determiner(void **state)
+{
+    static const char *const cases[][2] = {
+        {"that gives an a u c of about four eighty", "That gives an AUC of about 480."},
+        {"the a u c was five hundred", "The AUC was 500."},
+        {"his a u c is at goal", "His AUC is at goal."},
+        {"a u c of around five hundred", "AUC of around 500."},
+        {"the a u a guidelines", "The AUA guidelines."},
+        {"she had a u c flare", "She had a UC flare."},
+        {"she had a u a today", "She had a UA today."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "that gives an a u c of about four eighty",
+        "a u c of around five hundred",
+        "she had a u c flare",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A drug's short name as nurses say it takes its dose after it as the
+ * full name does ("oxy five" was a word). */
+static void test_short_drug_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"she got oxy five at fourteen hundred", "She got oxy 5 at 1400."},
+        {"she's on levo eight", "She's on levo 8."},
+        {"on vaso two", "On vaso 2."},
+        {"neo five", "Neo 5."},
+        {"norepi eight", "Norepi 8."},
+        {"the oxy was five", "The oxy was five."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "she got oxy five at fourteen hundred",
+        "she's on levo eight and vaso two",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A count before a drug's name with a word or two describing the tablet
+ * between ("four baby aspirin" was a word). */
+static void test_count_before_described_drug(void **state)
+{
+    static const char *const cases[][2] = {
+        {"he chewed four baby aspirin", "He chewed 4 baby aspirin."},
+        {"took two extra strength tylenol", "Took 2 extra strength Tylenol."},
+        {"took two chewable aspirin", "Took 2 chewable aspirin."},
+        {"the baby aspirin", "The baby aspirin."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "he chewed four baby aspirin",
+        "took two extra strength tylenol",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* The Glasgow scale's parts said by their names one after the other are
+ * scores in digits ("eyes two verbal two motor five" were words); a part's
+ * name alone keeps a count after it a count. */
+static void test_glasgow_parts_named(void **state)
+{
+    static const char *const cases[][2] = {
+        {"g c s of nine eyes two verbal two motor five", "GCS of 9 eyes 2 verbal 2 motor 5."},
+        {"eyes four verbal five motor six", "Eyes 4 verbal 5 motor 6."},
+        {"verbal one motor three", "Verbal 1 motor 3."},
+        {"motor five", "Motor five."},
+        {"eye opening two", "Eye opening two."},
+        {"he opens his eyes two times", "He opens his eyes 2 times."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "g c s of nine eyes two verbal two motor five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A sliding scale's band with "and" before its end's last digit, the
+ * dose: "one fifty one to two hundred and four units" ends on 200 as
+ * "two hundred four units" does (it was 151-204 units). */
+static void test_band_end_and(void **state)
+{
+    static const char *const cases[][2] = {
+        {"sliding scale is two units for one fifty one to two hundred and four units for two "
+         "oh one to two fifty",
+         "Sliding scale is 2 units for 151-200 and 4 units for 201-250."},
+        {"three fifty one to four hundred and six units", "351-400 and 6 units."},
+        {"one fifty to two hundred and four units", "150-204 units."},
+        {"give one to two hundred and four units", "Give 1-204 units."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "two units for one fifty one to two hundred and four units for two oh one to two fifty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* An oxygen flow's second setting, its unit said only with the first,
+ * before the time it is used ("and four with exertion" was a word). */
+static void test_second_flow_setting(void **state)
+{
+    static const char *const cases[][2] = {
+        {"home oxygen two liters continuous and four with exertion",
+         "Home oxygen 2 L continuous and 4 with exertion."},
+        {"two liters at rest and four with activity", "2 L at rest and 4 with activity."},
+        {"she uses three liters at night and four with exertion",
+         "She uses 3 L at night and 4 with exertion."},
+        {"two liters and four at night", "2 L and 4 at night."},
+        {"takes one in the morning and two at night", "Takes one in the morning and two at night."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "home oxygen two liters continuous and four with exertion",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A product said "N in one" before the noun it names is written N-in-1
+ * ("a three in one commode" stayed words). */
+static void test_n_in_one_product(void **state)
+{
+    static const char *const cases[][2] = {
+        {"d m e ordered a hospital bed a three in one commode and a rolling walker",
+         "DME ordered a hospital bed a 3-in-1 commode and a rolling walker."},
+        {"a two in one shampoo", "A 2-in-1 shampoo."},
+        {"a five in one vaccine", "A 5-in-1 vaccine."},
+        {"three in one day", "Three in 1 day."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "a hospital bed a three in one commode and a rolling walker",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A rescue unit's call sign said with its number ("medic nine" was a
+ * word). */
+static void test_call_sign_number(void **state)
+{
+    static const char *const cases[][2] = {
+        {"second call medic nine with a motorcycle versus car",
+         "Second call medic 9 with a motorcycle versus car."},
+        {"engine four arrived first", "Engine 4 arrived first."},
+        {"the medic one of them", "The medic one of them."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "second call medic nine with a motorcycle",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A blood sugar before "at" is a vital's value as a pressure is ("blood
+ * sugar at two fifty" was 2:50). */
+static void test_vital_at_sugar(void **state)
+{
+    static const char *const cases[][2] = {
+        {"blood sugar at two fifty", "Blood sugar at 250."},
+        {"sugars at three ten", "Sugars at 310."},
+        {"we checked her sugar at two thirty", "We checked her sugar at 2:30."},
+        {"the blood sugar at six thirty was one forty", "The blood sugar at 6:30 was 140."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "blood sugar at two fifty",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A ventilator's pressure support takes its value in digits as "peep"
+ * does ("pressure support of five" was a word). */
+static void test_pressure_support_value(void **state)
+{
+    static const char *const cases[][2] = {
+        {"s b t this morning on pressure support of five and peep of five",
+         "SBT this morning on pressure support of 5 and PEEP of 5."},
+        {"pressure support to eight", "Pressure support to 8."},
+        {"pressure support five", "Pressure support 5."},
+        {"pressure support of one of the", "Pressure support of one of the."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "on pressure support of five and peep of five",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6380,6 +6618,18 @@ int main(void)
         cmocka_unit_test(test_blind26_pairs_thousand),
         cmocka_unit_test(test_blind26_length_noun_unsaid),
         cmocka_unit_test(test_blind26_fundus_height),
+        cmocka_unit_test(test_lab_names_value),
+        cmocka_unit_test(test_vital_at_value),
+        cmocka_unit_test(test_spelled_a_after_determiner),
+        cmocka_unit_test(test_short_drug_names),
+        cmocka_unit_test(test_count_before_described_drug),
+        cmocka_unit_test(test_glasgow_parts_named),
+        cmocka_unit_test(test_band_end_and),
+        cmocka_unit_test(test_second_flow_setting),
+        cmocka_unit_test(test_n_in_one_product),
+        cmocka_unit_test(test_call_sign_number),
+        cmocka_unit_test(test_vital_at_sugar),
+        cmocka_unit_test(test_pressure_support_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
