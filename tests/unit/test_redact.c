@@ -737,6 +737,49 @@ static void test_place_named_scales(void **state)
     expect("her daughter dallas called", "her daughter [NAME] called");
 }
 
+/* A scale, score, system or triage named for a person or a place that
+ * is also a name ("hamilton depression rating scale", "sydney system",
+ * "manchester triage", "hunt and hess grade three"): no PHI, unless a
+ * name cue says a person is meant. */
+static void test_person_named_scales(void **state)
+{
+    static const char *const keep[] = {
+        "hamilton depression rating scale of eighteen",
+        "the hamilton anxiety scale score of twelve",
+        "hamilton anxiety of twelve",
+        "assessed by hamilton depression rating scale",
+        "sydney system biopsies for gastritis",
+        "updated sydney system",
+        "manchester triage category two",
+        "manchester triage system",
+        "hunt and hess grade three",
+        "hunt and hess three",
+        "richmond agitation sedation scale of minus two",
+        "columbia suicide severity rating scale was negative",
+        "columbia was negative",
+        "the columbia was negative today",
+        "wells score of four",
+        "jones criteria met",
+        "he's in ninth grade and the teacher vanderbilt shows six of nine inattentive symptoms",
+        "the parent vanderbilt was positive for inattention",
+        "vanderbilt assessment scale",
+        NULL,
+    };
+    expect_kept(keep);
+    /* a person still */
+    expect("seen by hamilton in clinic", "seen by [NAME] in clinic");
+    expect("spoke with mister vanderbilt", "spoke with mister [NAME]");
+    expect("patient sydney jones was seen", "patient [NAME] was seen");
+    expect("patient sydney jones depression scale of ten", "patient [NAME] depression scale of ten");
+    expect("doctor hamilton depression rating scale", "doctor [NAME] depression rating scale");
+    expect("her daughter sydney pain score of five", "her daughter [NAME] pain score of five");
+    expect("sydney reports pain score of five", "[NAME] reports pain score of five");
+    expect("sydney jones pain score of five", "[NAME] pain score of five");
+    expect("mary said the pain score was five", "[NAME] said the pain score was five");
+    expect("lives in manchester triage nurse called", "lives in [ADDRESS] triage nurse called");
+    expect("followed at jackson health system", "followed at [ADDRESS]");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1336,6 +1379,7 @@ int main(void)
         cmocka_unit_test(test_blind25_levo),
         cmocka_unit_test(test_place_named_scales),
         cmocka_unit_test(test_facilities_after_the),
+        cmocka_unit_test(test_person_named_scales),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
