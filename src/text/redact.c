@@ -1134,6 +1134,16 @@ static void detect_names(redact_ctx *c)
             i += named - 1;
             continue;
         }
+        /* a state or territory said in two or three words, larger than
+         * any place Safe Harbor removes, whose words are names ("north
+         * carolina", "puerto rico" were `[NAME]`) */
+        for (size_t n = 3; n >= 2 && !named; n--)
+            if ((redact_lex_flags(c, i, n) & LEX_STATE) && free_at(c, i, i + n))
+                named = n;
+        if (named) {
+            i += named - 1;
+            continue;
+        }
         if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1)) {
             /* after a title, any word that is not a known common word */
             size_t j = i + 1;

@@ -85,6 +85,15 @@ static const char *const us_states[] = {
     "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", NULL,
 };
 
+/* The territories, which HIPAA counts as States (45 CFR 160.103: Puerto
+ * Rico, the Virgin Islands, Guam, American Samoa, the Northern Mariana
+ * Islands): kept as a state is, and a city before one is a city ("moved
+ * to moca puerto rico"). */
+static const char *const us_territories[] = {
+    "puerto rico",  "guam", "virgin islands", "us virgin islands", "american samoa",
+    "northern mariana islands", "mariana islands", NULL,
+};
+
 /* Countries and continents (session 58): larger than a state, so no
  * identifier under Safe Harbor, and a travel history names them ("going
  * to peru", "recent travel to india"). Many are census names too; see
@@ -608,6 +617,7 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     lex_add_lines(lex, count, redact_data_cities_ambiguous, redact_data_cities_ambiguous_end,
                   LEX_CITY_AMBIG);
     lex_add_words(lex, count, us_states, LEX_STATE);
+    lex_add_words(lex, count, us_territories, LEX_STATE);
     lex_add_words(lex, count, street_suffixes, LEX_STREET);
     lex_add_words(lex, count, months, LEX_MONTH);
     lex_add_words(lex, count, countries, LEX_COUNTRY);

@@ -780,6 +780,19 @@ static void test_person_named_scales(void **state)
     expect("followed at jackson health system", "followed at [ADDRESS]");
 }
 
+/* The territories are States under HIPAA (45 CFR 160.103): a city
+ * before one is a city, as before a state. */
+static void test_territories_as_states(void **state)
+{
+    expect("moved to moca puerto rico", "moved to [ADDRESS] puerto rico");
+    expect("her moca was twenty six", "her moca was twenty six");
+    expect("she lives in guam", "she lives in guam");
+    expect("moved from puerto rico last year", "moved from puerto rico last year");
+    /* a state of two words, whose words are names */
+    expect("she moved from north carolina", "she moved from north carolina");
+    expect("lives in charlotte north carolina", "lives in [ADDRESS] north carolina");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1380,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_place_named_scales),
         cmocka_unit_test(test_facilities_after_the),
         cmocka_unit_test(test_person_named_scales),
+        cmocka_unit_test(test_territories_as_states),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
