@@ -701,6 +701,18 @@ static const char *const facility_heads[][2] = {{"hospital", NULL},
                                                 {"surgical", "center"},
                                                 {"cancer", "center"},
                                                 {"care", "center"},
+                                                {"infusion", "center"},
+                                                {"dialysis", "center"},
+                                                {"wound", "center"},
+                                                {"imaging", "center"},
+                                                {"sleep", "center"},
+                                                {"heart", "center"},
+                                                {"kidney", "center"},
+                                                {"birth", "center"},
+                                                {"eye", "center"},
+                                                {"diabetes", "center"},
+                                                {"breast", "center"},
+                                                {"treatment", "center"},
                                                 {"general", NULL},
                                                 {NULL, NULL}};
 
@@ -828,6 +840,27 @@ static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
     return (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE)) || is_any(c, i, toponyms);
 }
 
+/* Names that hospitals take from a faith or a charity, of words that
+ * are common words or no names ("good samaritan", "sacred heart", "mount
+ * sinai", "holy cross"): a name as distinct as a city's, after "the"
+ * too ("admitted to the good samaritan hospital" was kept). */
+static const char *const facility_names[][2] = {
+    {"good", "samaritan"}, {"sacred", "heart"},  {"mount", "sinai"},   {"mount", "carmel"},
+    {"holy", "cross"},     {"holy", "family"},   {"holy", "name"},     {"holy", "redeemer"},
+    {"holy", "spirit"},    {"divine", "savior"}, {"precious", "blood"}, {"mount", "auburn"},
+    {NULL, NULL}};
+
+/* The words of one of facility_names ending right before s (0: none). */
+static size_t facility_name_phrase_before(const redact_ctx *c, size_t s)
+{
+    if (s < 2)
+        return 0;
+    for (size_t e = 0; facility_names[e][0]; e++)
+        if (is(c, s - 2, facility_names[e][0]) && is(c, s - 1, facility_names[e][1]))
+            return 2;
+    return 0;
+}
+
 /* A named facility ending at the head at h (words [*a, h + head)): up
  * to three words before the head that name a place or a person, or
  * describe the kind ("general", "memorial"), at least one of them a
@@ -861,6 +894,12 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
         if ((is(c, s - 1, "saint") || is(c, s - 1, "st")) && s < h) {
             s--;
             distinct = distinct || named;
+            continue;
+        }
+        size_t phrase = facility_name_phrase_before(c, s);
+        if (phrase && free_at(c, s - phrase, s)) {
+            s -= phrase;
+            named = distinct = lexical = true;
             continue;
         }
         /* a word no lexicon holds names one too, as a name that is a

@@ -485,6 +485,37 @@ static void test_facilities_after_the(void **state)
     expect_kept(keep);
 }
 
+/* A hospital named from a faith or a charity ("good samaritan", "sacred
+ * heart", "mount sinai") and a center named for what it treats with a
+ * name before it ("the saint agnes infusion center", "brookdale dialysis
+ * center") are named facilities, after "the" too; the same kinds without
+ * a name stay. */
+static void test_facility_names_and_centers(void **state)
+{
+    expect("admitted to the good samaritan hospital", "admitted to the [ADDRESS]");
+    expect("admitted to good samaritan hospital", "admitted to [ADDRESS]");
+    expect("transferred to the sacred heart hospital", "transferred to the [ADDRESS]");
+    expect("transferred to sacred heart medical center", "transferred to [ADDRESS]");
+    expect("transferred to the mount sinai hospital", "transferred to the [ADDRESS]");
+    expect("seen at the holy cross hospital", "seen at the [ADDRESS]");
+    expect("seen at the saint agnes infusion center", "seen at the [ADDRESS]");
+    expect("she gets dialysis at the brookdale dialysis center",
+           "she gets dialysis at the [ADDRESS]");
+    expect("seen at the hendricks family clinic", "seen at the [ADDRESS]");
+    static const char *const keep[] = {
+        "seen at the infusion center",
+        "she goes to the dialysis center three times a week",
+        "follow up at the wound center",
+        "referred to the sleep center",
+        "seen at the outpatient infusion center",
+        "a good samaritan called nine one one",
+        "the sacred heart of the matter",
+        "at the heart center",
+        NULL,
+    };
+    expect_kept(keep);
+}
+
 /* The text formatted without redaction (smart formatting, no dictation
  * commands). */
 static char *formatted_text(const char *text)
@@ -1394,6 +1425,7 @@ int main(void)
         cmocka_unit_test(test_facilities_after_the),
         cmocka_unit_test(test_person_named_scales),
         cmocka_unit_test(test_territories_as_states),
+        cmocka_unit_test(test_facility_names_and_centers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
