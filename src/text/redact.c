@@ -570,15 +570,20 @@ static void detect_addresses(redact_ctx *c)
     static const char *const misheard_suffixes[] = {"wrote", "rode", "rowed", "lain", NULL};
     for (size_t i = 0; i < c->n; i++) {
         redact_numrun r;
-        /* house number, up to three words, street suffix [, apartment N] */
-        if (redact_number_run(c, i, &r) && !r.cardinal) {
+        /* house number, up to three words, street suffix [, apartment N];
+         * a number said with "hundred" only after a place's lead word
+         * ("lives at three hundred sixty three madison street": its
+         * "three hundred" was left outside the span, written 300) */
+        if (redact_number_run(c, i, &r) &&
+            (!r.cardinal || (r.a > 0 && is_any(c, r.a - 1, place_lead)))) {
             size_t s = 0;
             for (size_t k = r.b; k < r.b + 4 && k < c->n; k++) {
                 /* a measure, no house number: "one seventy five
                  * milligrams per square meter" */
                 if (k == r.b && is_any(c, k, redact_number_units))
                     break;
-                if (k > r.b && (flags1(c, k) & LEX_STREET) && !area_unit_at(c, k)) {
+                if (k > r.b && (flags1(c, k) & LEX_STREET) && !area_unit_at(c, k) &&
+                    !(r.cardinal && (is(c, k, "dr") || is(c, k, "st")))) {
                     s = k;
                     break;
                 }
@@ -608,6 +613,8 @@ static void detect_addresses(redact_ctx *c)
                 i = end - 1;
                 continue;
             }
+            if (r.cardinal)
+                continue; /* read on from its next word, as before */
             if (i >= 2 && ((is(c, i - 2, "lives") || is(c, i - 2, "resides") ||
                             is(c, i - 2, "living")) && is(c, i - 1, "at"))) {
                 /* "lives at seven fifteen lake <misheard suffix>" */
