@@ -309,6 +309,14 @@ static const char *const stop_words[] = {
     "resident",
     "attending",
     "provider",
+    /* function words no list holds, which a title goes before ("call
+     * your doctor if you notice redness" was `doctor [NAME]`; a word no
+     * list holds after a title is read as a name) */
+    "if", "whether", "because", "unless", "though", "although", "whenever", "until", "since",
+    "yet", "nor", "as", "once", "whereas", "wherever", "whoever", "whatever", "whichever",
+    "only", "already", "immediately", "away", "within", "without", "above", "further", "each",
+    "own", "same", "regarding", "concerning", "per", "versus", "vs", "let", "make", "take",
+    "give", "get", "know", "think",
     /* what "nurse" (a title) goes before that is no name (since session 47) */
     "line",
     "practitioner",
@@ -649,6 +657,16 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
         if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
             e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG |
                                   LEX_ABBREV);
+    }
+    /* Census names that are prefixes a recogniser writes apart from
+     * their word ("h p v co testing", "co pay", "peri operative", "bi
+     * lateral"): names only with a cue, as the names that are words are
+     * ("h p v co testing" was `[NAME]`; "doctor co" still is a name). */
+    static const char *const names_prefixes[] = {"co", "un", "bi", "tri", "peri", NULL};
+    for (const char *const *w = names_prefixes; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
+            e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG);
     }
     /* and the names that are words and clinical abbreviations: a
      * relation word alone makes none of these a name ("family history

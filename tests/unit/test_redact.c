@@ -824,6 +824,28 @@ static void test_territories_as_states(void **state)
     expect("lives in charlotte north carolina", "lives in [ADDRESS] north carolina");
 }
 
+/* A function word after a title, and a prefix said apart from its word,
+ * are no names (tests/data/dictation-heldout: "call your doctor if you
+ * notice redness" was `doctor [NAME]`, "h p v co testing" `[NAME]`). */
+static void test_function_words_and_prefixes(void **state)
+{
+    static const char *const keep[] = {
+        "call your doctor if you notice redness swelling or drainage from the wound",
+        "tell your doctor immediately if the pain gets worse",
+        "ask the doctor whether she can drive",
+        "see the doctor as soon as possible",
+        "notify the doctor once the results are back",
+        "pap smear and h p v co testing were obtained",
+        "her co pay is high",
+        "peri operative antibiotics given",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("doctor okonkwo called", "doctor [NAME] called");
+    expect("doctor co called back", "doctor [NAME] called back");
+    expect("patient john co was seen", "patient [NAME] was seen");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1435,6 +1457,7 @@ int main(void)
         cmocka_unit_test(test_person_named_scales),
         cmocka_unit_test(test_territories_as_states),
         cmocka_unit_test(test_facility_names_and_centers),
+        cmocka_unit_test(test_function_words_and_prefixes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
