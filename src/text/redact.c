@@ -1166,6 +1166,26 @@ static size_t country_at(const redact_ctx *c, size_t i, size_t prev_end)
     return 0;
 }
 
+/* Two names that are common words after "patient", the first
+ * ending in "s" and the second no name of its own: a verb said of the
+ * person and its object ("the patient takes iron sucrose" was `[NAME]`,
+ * a corpus line), not a first name and a surname. */
+static bool verb_and_object_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return n > 3 && t[n - 1] == 's' && t[n - 2] != '\'' && !nameish(c, i + 1, false);
+}
+
+/* A note's heading said after a title, as a title's last word ("she is
+ * a retired nurse family history is noncontributory" was `nurse
+ * [NAME]`, a corpus line). */
+static bool heading_after_title_at(const redact_ctx *c, size_t i)
+{
+    static const char *const heads[] = {"family", "social", "past", "surgical", NULL};
+    return is_any(c, i, heads) && (is(c, i + 1, "history") || is(c, i + 2, "history"));
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
@@ -1190,7 +1210,8 @@ static void detect_names(redact_ctx *c)
             i += named - 1;
             continue;
         }
-        if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1)) {
+        if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1) &&
+            !heading_after_title_at(c, i + 1)) {
             /* after a title, any word that is not a known common word */
             size_t j = i + 1;
             uint16_t f = flags1(c, j);
@@ -1204,7 +1225,8 @@ static void detect_names(redact_ctx *c)
                      (is(c, i - 1, "name") && is(c, i, "is"))) &&
                     (nameish(c, i + 1, false) ||
                      (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
-                      !is_any(c, i + 1, section_words)))) ||
+                      !is_any(c, i + 1, section_words) &&
+                      !(is(c, i, "patient") && verb_and_object_at(c, i + 1))))) ||
                    relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;

@@ -846,6 +846,26 @@ static void test_function_words_and_prefixes(void **state)
     expect("patient john co was seen", "patient [NAME] was seen");
 }
 
+/* Corpus lines that got a marker with no PHI on them: "to date" is no
+ * date cue, a verb after "patient" no name, a note's heading after a
+ * title no name. */
+static void test_corpus_over_redaction(void **state)
+{
+    static const char *const corpus[] = {
+        "immunizations are up to date this is a three week old infant born at twenty nine weeks",
+        "immunizations are up to date she has had five wet diapers today",
+        "blood cultures are no growth to date ferritin one hundred seventy six",
+        "the patient takes iron sucrose as needed",
+        "she is a retired nurse family history is noncontributory",
+        NULL,
+    };
+    expect_kept(corpus);
+    expect("date of birth three twelve fifty four", "date of birth [DATE]");
+    expect("the date is three twelve", "the date is [DATE]");
+    expect("patient rose jones was seen", "patient [NAME] was seen");
+    expect("patient brooks jones was seen", "patient [NAME] was seen");
+}
+
 static void test_dates(void **state)
 {
     expect("date of birth march twelfth nineteen fifty four", "date of birth [DATE]");
@@ -1458,6 +1478,7 @@ int main(void)
         cmocka_unit_test(test_territories_as_states),
         cmocka_unit_test(test_facility_names_and_centers),
         cmocka_unit_test(test_function_words_and_prefixes),
+        cmocka_unit_test(test_corpus_over_redaction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
