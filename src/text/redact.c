@@ -1203,7 +1203,12 @@ static void detect_names(redact_ctx *c)
         /* a state or territory said in two or three words, larger than
          * any place Safe Harbor removes, whose words are names ("north
          * carolina", "puerto rico" were `[NAME]`) */
-        for (size_t n = 3; n >= 2 && !named; n--)
+        /* the first words of the lexicon's states and territories of
+         * two or three words (redact_lexicon.c): most words cost no lookup */
+        static const char *const state_firsts[] = {"new",    "north",    "south",    "west",
+                                                   "rhode",  "puerto",   "virgin",   "us",
+                                                   "american", "northern", "mariana", NULL};
+        for (size_t n = 3; n >= 2 && !named && is_any(c, i, state_firsts); n--)
             if ((redact_lex_flags(c, i, n) & LEX_STATE) && free_at(c, i, i + n))
                 named = n;
         if (named) {
