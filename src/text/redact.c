@@ -506,8 +506,12 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * are names) */
         {"sinus", "brady", NULL, NULL},           {"junctional", "brady", NULL, NULL},
         {"tachy", "brady", NULL, NULL}};
+    /* the first letters compared first: most words match no row's */
+    const char first = tok(c, i)[0];
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
+        if (names[e][0][0] != first)
+            continue;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
             k++;
         if (k == 4 || (k > 0 && !names[e][k]))
