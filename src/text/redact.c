@@ -303,7 +303,7 @@ static const char *const instrument_heads[] = {
     "scale",    "scales",     "score",          "scores",    "rule",     "rules",
     "criteria", "criterion",  "classification", "staging",   "questionnaire",
     "protocol", "definition", "guidelines",     "guideline", "model",    "index",
-    "inventory", "instrument", NULL};
+    "inventory", "instrument", "system",        "triage",    NULL};
 
 /* Places outside the country that name scales and criteria and are in
  * the name lists ("rome four criteria", "milan criteria", "the berlin
@@ -319,26 +319,25 @@ static const char *const place_cues[] = {"in",     "from",   "to",     "near",  
                                          "born",   "visiting", "visited", "of",   "outside",
                                          NULL};
 
+/* Words after which a name is a person's: a title or an introducing
+ * word ("doctor hamilton", "patient sydney jones"); a relation word too
+ * (redact_relation_word). */
+static const char *const person_cues[] = {
+    "doctor", "dr",   "mister", "mr",       "missus", "mrs",   "misses", "miss",
+    "ms",     "nurse", "professor", "patient", "named", "referred", NULL};
+
 /* Words that end the name of a scale before its noun: a clause goes on
- * ("boston last year", "seattle and the score"). */
+ * ("boston last year", "seattle and the score"), or a person is spoken
+ * of ("sydney reports pain score of five", "mary said the pain score"). */
 static const char *const instrument_breaks[] = {
     "the",  "a",    "an",    "and",  "or",    "of",   "to",   "in",    "on",   "at",
     "for",  "from", "with",  "by",   "is",    "was",  "are",  "were",  "be",   "has",
     "had",  "have", "he",    "she",  "they",  "his",  "her",  "their", "it",   "this",
     "that", "who",  "which", "but",  "then",  "now",  "last", "ago",   "year", "years",
-    "month", "months", "week", "weeks", "day", "days", "today", "yesterday", NULL};
+    "month", "months", "week", "weeks", "day", "days", "today", "yesterday", "reports",
+    "says", "said", "states", "stated", "denies", "endorses", "rates", "notes", "feels",
+    "gives", "gave", "got", "gets", "patient", "doctor", "dr", "nurse", NULL};
 
-/* A scale, rule or classification named for a place ("ann arbor stage
- * three b", "san francisco syncope rule", "kansas city cardiomyopathy
- * questionnaire", "atlanta classification", "seattle protocol",
- * "vancouver scar scale", "new orleans criteria", "rome four criteria"
- * were `[ADDRESS]` or `[NAME]`): a city of the lexicon or one
- * of instrument_places, up to three more words of the name and its noun
- * (instrument_heads); the words of the name with its noun (0: none).
- * Not after a word that says where someone is or goes ("lives in
- * seattle", "moved from dallas"): the place, hidden. Ann Arbor's
- * lymphoma staging is said with "stage" too ("ann arbor stage four a"),
- * which after any other city may be a clause's next word. */
 /* True when one of instrument_heads is among the six words after i: the
  * first letters compared before the words, so that most words cost a
  * few comparisons and no lexicon lookup. */
@@ -353,25 +352,60 @@ static bool instrument_head_near(const redact_ctx *c, size_t i)
     return false;
 }
 
-static size_t place_instrument_at(const redact_ctx *c, size_t i)
+/* The words of the name at i that a scale may be named for: a city of
+ * the lexicon (up to three words) or one of instrument_places, or one
+ * word of the name lists (0: none). */
+static size_t instrument_name_at(const redact_ctx *c, size_t i)
+{
+    for (size_t n = 3; n >= 1; n--)
+        if (redact_lex_flags(c, i, n) & (LEX_CITY | LEX_CITY_AMBIG))
+            return n;
+    if (is_any(c, i, instrument_places))
+        return 1;
+    uint16_t f = flags1(c, i);
+    if (!(f & (LEX_FIRST | LEX_SURNAME | LEX_NAME_AMBIG)) ||
+        (f & (LEX_STOP | LEX_MONTH | LEX_STATE)) || redact_is_number_word(c, i))
+        return 0;
+    return 1;
+}
+
+/* A scale, rule, system or classification named for a place or a person
+ * ("ann arbor stage three b", "san francisco syncope rule", "kansas city
+ * cardiomyopathy questionnaire", "rome four criteria", "hamilton
+ * depression rating scale", "sydney system", "manchester triage" were
+ * `[ADDRESS]` or `[NAME]`): a name that instrument_name_at reads, up to
+ * three more words of the scale's name and its noun (instrument_heads);
+ * the words of the name with its noun (0: none). Not after a word that
+ * says where someone is or goes ("lives in seattle", "moved from
+ * dallas"): the place, hidden; nor after a title, an introducing or a
+ * relation word ("doctor hamilton", "patient sydney jones", "her
+ * daughter sydney"): the person, hidden. A first name with a name after
+ * it is a person too ("sydney jones pain score"). Not a health system:
+ * a facility (detect_facilities). Ann Arbor's lymphoma staging is said
+ * with "stage" too ("ann arbor stage four a"), which after any other
+ * city may be a clause's next word. */
+static size_t named_instrument_at(const redact_ctx *c, size_t i)
 {
     bool ann_arbor = is(c, i, "ann") && is(c, i + 1, "arbor") && is(c, i + 2, "stage");
     if ((!ann_arbor && !instrument_head_near(c, i)) || (i > 0 && is_any(c, i - 1, place_cues)))
         return 0;
     if (ann_arbor)
         return 3;
-    size_t k = 0;
-    for (size_t n = 3; n >= 1 && !k; n--)
-        if (redact_lex_flags(c, i, n) & (LEX_CITY | LEX_CITY_AMBIG))
-            k = n;
-    if (!k && is_any(c, i, instrument_places))
-        k = 1;
+    if (i > 0 && (is_any(c, i - 1, person_cues) || redact_relation_word(tok(c, i - 1)) ||
+                  (is(c, i - 1, "is") && i > 1 && is(c, i - 2, "name"))))
+        return 0;
+    size_t k = instrument_name_at(c, i);
     if (!k)
+        return 0;
+    if (k == 1 && (flags1(c, i) & LEX_FIRST) && !is_any(c, i + 1, instrument_heads) &&
+        (flags1(c, i + 1) & (LEX_FIRST | LEX_SURNAME)) && !(flags1(c, i + 1) & LEX_STOP))
         return 0;
     for (size_t j = i + k; j < i + k + 4 && j < c->n; j++) {
         if (is_any(c, j, instrument_heads))
-            return j + 1 - i;
-        if (is_any(c, j, instrument_breaks) || c->lab[j] >= 0)
+            return is(c, j, "system") && is_any(c, j - 1, (const char *const[]){"health", "care", NULL})
+                       ? 0
+                       : j + 1 - i;
+        if (is_any(c, j, instrument_breaks) || redact_relation_word(tok(c, j)) || c->lab[j] >= 0)
             return 0;
     }
     return 0;
@@ -425,6 +459,16 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * formula by their authors (session 57: "hunt hess grade three",
          * "by cockcroft gault sixty one" read as names) */
         {"hunt", "hess", NULL, NULL},             {"cockcroft", "gault", NULL, NULL},
+        /* the same and other pairs said with "and", and the Hamilton
+         * scales by what they rate (session 60: "hunt and hess three",
+         * "hamilton anxiety of twelve" read as names) */
+        {"hunt", "and", "hess", NULL},            {"cockcroft", "and", "gault", NULL},
+        {"salter", "and", "harris", NULL},        {"kellgren", "and", "lawrence", NULL},
+        {"hamilton", "depression", NULL, NULL},   {"hamilton", "anxiety", NULL, NULL},
+        /* the Vanderbilt ADHD rating scales by who fills them in (blind24:
+         * "the teacher vanderbilt shows six of nine" read as a name) */
+        {"teacher", "vanderbilt", NULL, NULL},    {"parent", "vanderbilt", NULL, NULL},
+        {"teacher's", "vanderbilt", NULL, NULL},  {"parents", "vanderbilt", NULL, NULL},
         /* a grass pollen by its name, tested on the skin (session 56:
          * "timothy grass twelve millimeters"), and the coronary flow
          * grade and risk score by their trial ("timi flow", "timi
@@ -462,8 +506,12 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * are names) */
         {"sinus", "brady", NULL, NULL},           {"junctional", "brady", NULL, NULL},
         {"tachy", "brady", NULL, NULL}};
+    /* the first letters compared first: most words match no row's */
+    const char first = tok(c, i)[0];
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
+        if (names[e][0][0] != first)
+            continue;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))
             k++;
         if (k == 4 || (k > 0 && !names[e][k]))
@@ -472,9 +520,16 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
     size_t k = saint_eponym_at(c, i);
     if (k)
         return k;
-    k = place_instrument_at(c, i);
+    k = named_instrument_at(c, i);
     if (k)
         return k;
+    /* the Columbia suicide severity rating scale by its name alone, with
+     * its result ("columbia negative", "the columbia was negative") */
+    if (is(c, i, "columbia") && !(i > 0 && is_any(c, i - 1, place_cues))) {
+        size_t j = i + 1 + (is(c, i + 1, "was") || is(c, i + 1, "is"));
+        if (is(c, j, "negative") || is(c, j, "positive"))
+            return j + 1 - i;
+    }
     /* the coronary flow grade said with its value ("timi three flow") */
     if (is(c, i, "timi") && redact_is_number_word(c, i + 1) && is(c, i + 2, "flow"))
         return 1;
@@ -519,15 +574,20 @@ static void detect_addresses(redact_ctx *c)
     static const char *const misheard_suffixes[] = {"wrote", "rode", "rowed", "lain", NULL};
     for (size_t i = 0; i < c->n; i++) {
         redact_numrun r;
-        /* house number, up to three words, street suffix [, apartment N] */
-        if (redact_number_run(c, i, &r) && !r.cardinal) {
+        /* house number, up to three words, street suffix [, apartment N];
+         * a number said with "hundred" only after a place's lead word
+         * ("lives at three hundred sixty three madison street": its
+         * "three hundred" was left outside the span, written 300) */
+        if (redact_number_run(c, i, &r) &&
+            (!r.cardinal || (r.a > 0 && is_any(c, r.a - 1, place_lead)))) {
             size_t s = 0;
             for (size_t k = r.b; k < r.b + 4 && k < c->n; k++) {
                 /* a measure, no house number: "one seventy five
                  * milligrams per square meter" */
                 if (k == r.b && is_any(c, k, redact_number_units))
                     break;
-                if (k > r.b && (flags1(c, k) & LEX_STREET) && !area_unit_at(c, k)) {
+                if (k > r.b && (flags1(c, k) & LEX_STREET) && !area_unit_at(c, k) &&
+                    !(r.cardinal && (is(c, k, "dr") || is(c, k, "st")))) {
                     s = k;
                     break;
                 }
@@ -557,6 +617,8 @@ static void detect_addresses(redact_ctx *c)
                 i = end - 1;
                 continue;
             }
+            if (r.cardinal)
+                continue; /* read on from its next word, as before */
             if (i >= 2 && ((is(c, i - 2, "lives") || is(c, i - 2, "resides") ||
                             is(c, i - 2, "living")) && is(c, i - 1, "at"))) {
                 /* "lives at seven fifteen lake <misheard suffix>" */
@@ -650,6 +712,18 @@ static const char *const facility_heads[][2] = {{"hospital", NULL},
                                                 {"surgical", "center"},
                                                 {"cancer", "center"},
                                                 {"care", "center"},
+                                                {"infusion", "center"},
+                                                {"dialysis", "center"},
+                                                {"wound", "center"},
+                                                {"imaging", "center"},
+                                                {"sleep", "center"},
+                                                {"heart", "center"},
+                                                {"kidney", "center"},
+                                                {"birth", "center"},
+                                                {"eye", "center"},
+                                                {"diabetes", "center"},
+                                                {"breast", "center"},
+                                                {"treatment", "center"},
                                                 {"general", NULL},
                                                 {NULL, NULL}};
 
@@ -777,6 +851,27 @@ static bool place_word_at(const redact_ctx *c, size_t i, bool *distinct)
     return (f & (LEX_NAME_AMBIG | LEX_CITY_AMBIG | LEX_STATE)) || is_any(c, i, toponyms);
 }
 
+/* Names that hospitals take from a faith or a charity, of words that
+ * are common words or no names ("good samaritan", "sacred heart", "mount
+ * sinai", "holy cross"): a name as distinct as a city's, after "the"
+ * too ("admitted to the good samaritan hospital" was kept). */
+static const char *const facility_names[][2] = {
+    {"good", "samaritan"}, {"sacred", "heart"},  {"mount", "sinai"},   {"mount", "carmel"},
+    {"holy", "cross"},     {"holy", "family"},   {"holy", "name"},     {"holy", "redeemer"},
+    {"holy", "spirit"},    {"divine", "savior"}, {"precious", "blood"}, {"mount", "auburn"},
+    {NULL, NULL}};
+
+/* The words of one of facility_names ending right before s (0: none). */
+static size_t facility_name_phrase_before(const redact_ctx *c, size_t s)
+{
+    if (s < 2)
+        return 0;
+    for (size_t e = 0; facility_names[e][0]; e++)
+        if (is(c, s - 2, facility_names[e][0]) && is(c, s - 1, facility_names[e][1]))
+            return 2;
+    return 0;
+}
+
 /* A named facility ending at the head at h (words [*a, h + head)): up
  * to three words before the head that name a place or a person, or
  * describe the kind ("general", "memorial"), at least one of them a
@@ -810,6 +905,12 @@ static bool facility_name_before(const redact_ctx *c, size_t h, size_t *a)
         if ((is(c, s - 1, "saint") || is(c, s - 1, "st")) && s < h) {
             s--;
             distinct = distinct || named;
+            continue;
+        }
+        size_t phrase = facility_name_phrase_before(c, s);
+        if (phrase && free_at(c, s - phrase, s)) {
+            s -= phrase;
+            named = distinct = lexical = true;
             continue;
         }
         /* a word no lexicon holds names one too, as a name that is a
@@ -1069,6 +1170,26 @@ static size_t country_at(const redact_ctx *c, size_t i, size_t prev_end)
     return 0;
 }
 
+/* Two names that are common words after "patient", the first
+ * ending in "s" and the second no name of its own: a verb said of the
+ * person and its object ("the patient takes iron sucrose" was `[NAME]`,
+ * a corpus line), not a first name and a surname. */
+static bool verb_and_object_at(const redact_ctx *c, size_t i)
+{
+    const char *t = tok(c, i);
+    size_t n = strlen(t);
+    return n > 3 && t[n - 1] == 's' && t[n - 2] != '\'' && !nameish(c, i + 1, false);
+}
+
+/* A note's heading said after a title, as a title's last word ("she is
+ * a retired nurse family history is noncontributory" was `nurse
+ * [NAME]`, a corpus line). */
+static bool heading_after_title_at(const redact_ctx *c, size_t i)
+{
+    static const char *const heads[] = {"family", "social", "past", "surgical", NULL};
+    return is_any(c, i, heads) && (is(c, i + 1, "history") || is(c, i + 2, "history"));
+}
+
 static void detect_names(redact_ctx *c)
 {
     static const char *const titles[] = {"doctor", "dr", "mister", "mr", "missus", "mrs",
@@ -1083,7 +1204,23 @@ static void detect_names(redact_ctx *c)
             i += named - 1;
             continue;
         }
-        if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1)) {
+        /* a state or territory said in two or three words, larger than
+         * any place Safe Harbor removes, whose words are names ("north
+         * carolina", "puerto rico" were `[NAME]`) */
+        /* the first words of the lexicon's states and territories of
+         * two or three words (redact_lexicon.c): most words cost no lookup */
+        static const char *const state_firsts[] = {"new",    "north",    "south",    "west",
+                                                   "rhode",  "puerto",   "virgin",   "us",
+                                                   "american", "northern", "mariana", NULL};
+        for (size_t n = 3; n >= 2 && !named && is_any(c, i, state_firsts); n--)
+            if ((redact_lex_flags(c, i, n) & LEX_STATE) && free_at(c, i, i + n))
+                named = n;
+        if (named) {
+            i += named - 1;
+            continue;
+        }
+        if (is_any(c, i, titles) && i + 1 < c->n && !dictated_mark_at(c, i + 1) &&
+            !heading_after_title_at(c, i + 1)) {
             /* after a title, any word that is not a known common word */
             size_t j = i + 1;
             uint16_t f = flags1(c, j);
@@ -1097,7 +1234,8 @@ static void detect_names(redact_ctx *c)
                      (is(c, i - 1, "name") && is(c, i, "is"))) &&
                     (nameish(c, i + 1, false) ||
                      (nameish(c, i + 1, true) && nameish(c, i + 2, true) &&
-                      !is_any(c, i + 1, section_words)))) ||
+                      !is_any(c, i + 1, section_words) &&
+                      !(is(c, i, "patient") && verb_and_object_at(c, i + 1))))) ||
                    relative_name_at(c, i)) {
             a = i + 1;
             b = i + 2;

@@ -85,6 +85,15 @@ static const char *const us_states[] = {
     "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", NULL,
 };
 
+/* The territories, which HIPAA counts as States (45 CFR 160.103: Puerto
+ * Rico, the Virgin Islands, Guam, American Samoa, the Northern Mariana
+ * Islands): kept as a state is, and a city before one is a city ("moved
+ * to moca puerto rico"). */
+static const char *const us_territories[] = {
+    "puerto rico",  "guam", "virgin islands", "us virgin islands", "american samoa",
+    "northern mariana islands", "mariana islands", NULL,
+};
+
 /* Countries and continents (session 58): larger than a state, so no
  * identifier under Safe Harbor, and a travel history names them ("going
  * to peru", "recent travel to india"). Many are census names too; see
@@ -300,6 +309,14 @@ static const char *const stop_words[] = {
     "resident",
     "attending",
     "provider",
+    /* function words no list holds, which a title goes before ("call
+     * your doctor if you notice redness" was `doctor [NAME]`; a word no
+     * list holds after a title is read as a name) */
+    "if", "whether", "because", "unless", "though", "although", "whenever", "until", "since",
+    "yet", "nor", "as", "once", "whereas", "wherever", "whoever", "whatever", "whichever",
+    "only", "already", "immediately", "away", "within", "without", "above", "further", "each",
+    "own", "same", "regarding", "concerning", "per", "versus", "vs", "let", "make", "take",
+    "give", "get", "know", "think",
     /* what "nurse" (a title) goes before that is no name (since session 47) */
     "line",
     "practitioner",
@@ -612,6 +629,7 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
     lex_add_lines(lex, count, redact_data_cities_ambiguous, redact_data_cities_ambiguous_end,
                   LEX_CITY_AMBIG);
     lex_add_words(lex, count, us_states, LEX_STATE);
+    lex_add_words(lex, count, us_territories, LEX_STATE);
     lex_add_words(lex, count, street_suffixes, LEX_STREET);
     lex_add_words(lex, count, months, LEX_MONTH);
     lex_add_words(lex, count, countries, LEX_COUNTRY);
@@ -643,6 +661,16 @@ static bool lex_load_static(redact_lexicon *lex, size_t *count)
         if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
             e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG |
                                   LEX_ABBREV);
+    }
+    /* Census names that are prefixes a recogniser writes apart from
+     * their word ("h p v co testing", "co pay", "peri operative", "bi
+     * lateral"): names only with a cue, as the names that are words are
+     * ("h p v co testing" was `[NAME]`; "doctor co" still is a name). */
+    static const char *const names_prefixes[] = {"co", "un", "bi", "tri", "peri", NULL};
+    for (const char *const *w = names_prefixes; *w; w++) {
+        lex_entry *e = lex_slot(lex, *w, strlen(*w));
+        if (e->s && (e->flags & (LEX_FIRST | LEX_SURNAME)))
+            e->flags = (uint16_t)((e->flags & ~(LEX_FIRST | LEX_SURNAME)) | LEX_NAME_AMBIG);
     }
     /* and the names that are words and clinical abbreviations: a
      * relation word alone makes none of these a name ("family history

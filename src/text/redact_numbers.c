@@ -251,6 +251,11 @@ bool redact_cue_word_at(const redact_ctx *c, size_t i, const char *w)
     if (!strcmp(w, "case") && !strcmp(t, "case") &&
         (!strncmp(tok(c, i + 1), "manag", 5) || !strncmp(tok(c, i + 1), "worker", 6)))
         return false;
+    /* "up to date", "no growth to date": so far, no date ("immunizations
+     * are up to date this is a three week old infant" was `[DATE]`,
+     * corpus lines) */
+    if (!strcmp(w, "date") && !strcmp(t, "date") && i > 0 && is(c, i - 1, "to"))
+        return false;
     if (!strcmp(t, w) || (tl == wl + 1 && t[wl] == 's' && !strncmp(t, w, wl)))
         return true;
     if (wl < 2 || wl > 4 || i + 1 < wl || !is_letter(c, i))
