@@ -362,10 +362,45 @@ static bool volume_before(const format_view *v, size_t i)
     return i > 0 && (format_word_is(v, i - 1, "intake") || format_word_is(v, i - 1, "output"));
 }
 
+/* Devices a count before a size counts ("two ten millimeter flat j p
+ * drains"). */
+static const char *const sized_devices[] = {
+    "drains",  "ports",   "trocars", "catheters", "tubes",  "needles", "sheaths", "stents",
+    "screws",  "pins",    "wires",   "cannulas",  "lines",  "balloons", "anchors", "plates",
+    "incisions", NULL};
+
+/* True when the words at i are a count (two to nine) before a size said
+ * in tens or teens and its unit in the singular, and up to three words
+ * after it a device the count counts: "two ten millimeter flat j p
+ * drains" is two 10 mm drains, "three twelve millimeter ports" three 12
+ * mm ports (they were "210 mm", "312 mm", wrong sizes; session 60,
+ * blind27). A dose said so stays one number ("two fifty milligram
+ * capsules" is 250 mg: the words cannot tell it from two 50 mg). */
+static bool count_then_size(const format_view *v, size_t i)
+{
+    /* a gauge's count is read before ("two fifteen gauge needles" is 2
+     * 15-gauge needles) */
+    static const char *const sizes[] = {"millimeter", "centimeter", "french", "inch", NULL};
+    int u = unit_at(v, i);
+    long tail;
+    bool ord;
+    if (u < 2 || u > 9)
+        return false;
+    size_t r = below_hundred(v, i + 1, &tail, &ord);
+    if (!r || ord || tail < 10 || index_in(format_word(v, i + 1 + r), sizes) < 0)
+        return false;
+    for (size_t d = 2 + r; d <= 5 + r && i + d < v->n; d++)
+        if (index_in(format_word(v, i + d), sized_devices) >= 0)
+            return true;
+    return false;
+}
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
     int u = unit_at(v, i), t = index_in(w, teen_words);
+    if (count_then_size(v, i))
+        return 0;
     bool year_head = !strcmp(w, "eighteen") || !strcmp(w, "nineteen") || !strcmp(w, "twenty");
     /* eleven to seventeen and tens before "units": "heparin at twelve
      * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
@@ -546,12 +581,29 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
 /* The number said at i, if any (digit string, pair, cardinal, decimal). */
 static bool count_then_strength(const format_view *v, size_t i);
 
+/* True when the two digits said one by one at i (s) are a label's
+ * value and the whole part of a decimal after it: after a word that
+ * takes one number as its label ("segment six two point one
+ * centimeters" is segment 6 and 2.1 cm, "series four one point two" is
+ * series 4 and 1.2; it was "62.1 cm", session 60, blind27). */
+static bool label_then_decimal(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const labels[] = {"segment", "series", "image", "zone", "station", NULL};
+    return s->k == 2 && strlen(s->text) == 2 && i > 0 &&
+           index_in(format_word(v, i - 1), labels) >= 0 && format_word_is(v, i + 2, "point") &&
+           decimal_digit_at(v, i + 3, true) >= 0;
+}
+
 static bool number_at(const format_view *v, size_t i, spoken_num *s)
 {
     memset(s, 0, sizeof(*s));
     if ((s->k = digit_string(v, i, s->text, sizeof(s->text) - 8)) &&
         (s->k != 2 || strlen(s->text) != 2 || !count_then_strength(v, i))) {
         s->digits = true;
+        if (label_then_decimal(v, i, s)) {
+            s->k = 1;
+            s->text[1] = '\0';
+        }
         s->value = strtol(s->text, NULL, 10);
     } else if ((s->k = pair(v, i, &s->value))) {
         s->pair = true;
@@ -2707,7 +2759,11 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
     if (n == 4 && sub >= 'a' && sub <= 'c' && i >= 1 &&
         (format_word_is(v, i - 1, "rads") ||
          (format_word_is(v, i - 1, "category") && format_word_is(v, i - 2, "rads"))) &&
-        !level_letter(v, j + 1)) {
+        (!level_letter(v, j + 1) ||
+         /* the article after the letter: "four b a nine millimeter
+          * mass" (session 60, blind27; it was "4 BA 9 mm") */
+         (format_word_is(v, j + 1, "a") && !level_letter(v, j + 2) &&
+          number_at(v, j + 2, &(spoken_num){0})))) {
         rc = sbuf_printf(out, "4%c", sub - 'a' + 'A');
         return rc < 0 ? rc : 2;
     }
@@ -4509,9 +4565,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * said one by one after "score": "three three two" -> "3-3-2"
      * (session 58, blind21's; it was "332") */
     bool boston = s.digits && s.k == 3 && strlen(s.text) == 3 &&
-                  strspn(s.text, "0123") == 3 && i >= 3 && format_word_is(v, i - 1, "score") &&
-                  (format_word_is(v, i - 3, "boston") ||
-                   (i >= 4 && format_word_is(v, i - 4, "boston")));
+                  strspn(s.text, "0123") == 3 && i >= 2 &&
+                  ((format_word_is(v, i - 1, "score") && i >= 3 &&
+                    (format_word_is(v, i - 3, "boston") ||
+                     (i >= 4 && format_word_is(v, i - 4, "boston")))) ||
+                   /* "boston prep two two three" (session 60, blind27) */
+                   (format_word_is(v, i - 1, "prep") && format_word_is(v, i - 2, "boston")));
     /* a rule named by its numbers, said digit by digit: "the four two one
      * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
      * depths, three sites (or six) said digit by digit after "probing

@@ -5781,6 +5781,68 @@ static void test_from_to_about(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count before a size said as tens or teens, before the devices it
+ * counts: "two ten millimeter flat j p drains" is two 10 mm drains (it
+ * was "210 mm", a wrong size; session 60, blind27); a dose said so
+ * stays the pair ("two fifty milligram capsules"). */
+static void test_blind27_count_then_size(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two ten millimeter flat j p drains were left under the flaps",
+         "Two 10 mm flat JP drains were left under the flaps."},
+        {"we placed three twelve millimeter ports", "We placed three 12 mm ports."},
+        {"two fifty milligram capsules", "250 mg capsules."},
+    };
+    CHECK(cases);
+}
+
+/* A label's value said as one digit before a decimal is the label's:
+ * "segment six two point one centimeters" is segment 6 and 2.1 cm (it
+ * was "62.1 cm"; session 60, blind27). */
+static void test_blind27_label_then_decimal(void **state)
+{
+    static const char *const cases[][2] = {
+        {"liver observation in segment six two point one centimeters",
+         "Liver observation in segment 6 2.1 cm."},
+        {"series four one point two centimeter nodule", "Series 4 1.2 cm nodule."},
+    };
+    CHECK(cases);
+}
+
+/* HER2's immunohistochemistry score said after it ("her two one plus"
+ * is HER2 1+; it was "her 21 plus"; session 60, blind27). */
+static void test_blind27_her2_score(void **state)
+{
+    static const char *const cases[][2] = {
+        {"e r ninety five percent and her two one plus", "ER 95% and HER2 1+."},
+        {"her two three plus by i h c", "HER2 3+ by IHC."},
+        {"her two sons are here", "Her 2 sons are here."},
+    };
+    CHECK(cases);
+}
+
+/* The Boston prep score's segments said after "boston prep" ("two two
+ * three" was "223"; session 60, blind27). */
+static void test_blind27_boston_prep(void **state)
+{
+    static const char *const cases[][2] = {
+        {"boston prep two two three", "Boston prep 2-2-3."},
+    };
+    CHECK(cases);
+}
+
+/* BI-RADS 4's subcategory letter before the article "a" ("b i rads four
+ * b a nine millimeter mass" was "BI-RADS 4 BA 9 mm"; session 60,
+ * blind27). */
+static void test_blind27_birads_letter_article(void **state)
+{
+    static const char *const cases[][2] = {
+        {"left breast b i rads four b a nine millimeter irregular mass",
+         "Left breast BI-RADS 4B a 9 mm irregular mass."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -5942,6 +6004,11 @@ int main(void)
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
         cmocka_unit_test(test_from_to_about),
+        cmocka_unit_test(test_blind27_count_then_size),
+        cmocka_unit_test(test_blind27_label_then_decimal),
+        cmocka_unit_test(test_blind27_her2_score),
+        cmocka_unit_test(test_blind27_boston_prep),
+        cmocka_unit_test(test_blind27_birads_letter_article),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
