@@ -810,6 +810,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                /* markers named by letters
                                                 * and a number, written
                                                 * joined as published */
+                                               /* a local anaesthetic's
+                                                * strength said as a
+                                                * fraction (session 60) */
+                                               {"quarter percent", "0.25%"},
+                                               {"half percent", "0.5%"},
                                                {"h e r two", "HER2"},
                                                {"her two", "HER2"},
                                                {"c d four", "CD4"},
@@ -2224,6 +2229,7 @@ static const char *const eponyms[] = {
     "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",
     /* scales and scores named for their authors */
     "rankin",      "gleason", "braden",  "mallampati", "breslow", "morse",
+    "bosniak",     "aldrete", "fleischner", "whitacre",  "cormack", "lehane",
     /* signs of the physical exam named for who described them */
     "babinski",    "brudzinski", "chvostek", "homans", "kernig", "lachman", "lhermitte",
     "romberg",     "rovsing", "tinel",   "trousseau",

@@ -959,6 +959,13 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * attenuation */
                                        {"watts", "W"},
                                        {"atmospheres absolute", "ATA"},
+                                       /* a balloon's inflation, a
+                                        * dose-area product (session 60,
+                                        * blind27) */
+                                       {"atmospheres", "atm"},
+                                       {"atmosphere", "atm"},
+                                       {"gray centimeters squared", "Gy-cm2"},
+                                       {"gray centimeter squared", "Gy-cm2"},
                                        {"decibels per meter", "dB/m"},
                                        /* a count of millions per
                                         * milliliter ("42 million/mL") */
@@ -1395,6 +1402,7 @@ static bool unit_takes_per(const char *unit)
            strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
            strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
            strcmp(unit, "W") && strcmp(unit, "ATA") && strcmp(unit, "mmHg") &&
+           strcmp(unit, "atm") && strcmp(unit, "Gy-cm2") &&
            strcmp(unit, "U/L") && strcmp(unit, "mGy-cm") && strcmp(unit, "MHz") &&
            strcmp(unit, "km") && strcmp(unit, "in") && strcmp(unit, "cm3") &&
            strcmp(unit, "kcal/oz") && !strstr(unit, "/hpf");
@@ -2741,7 +2749,10 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
         const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
         bool child_pugh = c <= 'c' && (!strcmp(w1, "pugh") ||
                                        (!strcmp(w1, "class") && !strcmp(w2, "pugh")));
-        bool los_angeles = !strcmp(w1, "grade") && !strcmp(w2, "angeles");
+        bool los_angeles = !strcmp(w1, "grade") &&
+                           (!strcmp(w2, "angeles") ||
+                            /* said by its letters: "l a grade c" (session 60) */
+                            (!strcmp(w2, "a") && i >= 3 && format_word_is(v, i - 3, "l")));
         bool binet = c <= 'c' && !strcmp(w1, "stage") && !strcmp(w2, "binet");
         if (child_pugh || los_angeles || binet) {
             rc = sbuf_printf(out, "%c", c - 'a' + 'A');
@@ -2885,9 +2896,50 @@ static long prague_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(2 + c.k + m.k);
 }
 
+/* A class its author's scale writes in Roman numerals, said after the
+ * author's name (session 60, blind27): a bleeding ulcer's Forrest
+ * class, I to III with its lower-case subclass ("forrest two a" ->
+ * "Forrest IIa", "forrest one b" -> "Ib"), a renal cyst's Bosniak class,
+ * I to IV and IIF ("bosniak two f" -> "Bosniak IIF"), and a melanoma's
+ * Clark level, I to V ("clark level four" -> "Clark level IV"). */
+static long author_roman_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const numerals[] = {"0", "I", "II", "III", "IV", "V"};
+    long n;
+    bool ord;
+    if (i < 1 || below_hundred(v, i, &n, &ord) != 1 || ord || n < 1)
+        return 0;
+    int sub = level_letter(v, i + 1), rc;
+    size_t k = 1;
+    char letter[2] = "";
+    if (format_word_is(v, i - 1, "forrest")) {
+        if (n > 3)
+            return 0;
+        if ((n == 1 && (sub == 'a' || sub == 'b')) ||
+            (n == 2 && (sub == 'a' || sub == 'b' || sub == 'c'))) {
+            letter[0] = (char)sub;
+            k++;
+        }
+    } else if (format_word_is(v, i - 1, "bosniak")) {
+        if (n > 4)
+            return 0;
+        if (n == 2 && sub == 'f') {
+            letter[0] = 'F';
+            k++;
+        }
+    } else if (!(i >= 2 && format_word_is(v, i - 1, "level") && format_word_is(v, i - 2, "clark") &&
+                 n <= 5)) {
+        return 0;
+    }
+    rc = sbuf_printf(out, "%s%s", numerals[n], letter);
+    return rc < 0 ? rc : (long)k;
+}
+
 long format_staging_at(const format_view *v, size_t i, sbuf *out)
 {
-    long sg = scale_grade_at(v, i, out);
+    long sg = author_roman_at(v, i, out);
+    if (sg == 0)
+        sg = scale_grade_at(v, i, out);
     if (sg == 0)
         sg = prague_at(v, i, out);
     if (sg)

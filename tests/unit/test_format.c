@@ -5843,6 +5843,45 @@ static void test_blind27_birads_letter_article(void **state)
     CHECK(cases);
 }
 
+/* The cath lab's units: "eighteen atmospheres" 18 atm, "fifty one gray
+ * centimeters squared" 51 Gy-cm2 (a dose-area product, as mGy-cm);
+ * "quarter percent" and "half percent" before a drug are 0.25%, 0.5%
+ * (session 60, blind27: they stayed words). */
+static void test_blind27_procedure_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a non compliant balloon to eighteen atmospheres",
+         "A non compliant balloon to 18 atm."},
+        {"dose area product fifty one gray centimeters squared",
+         "Dose area product 51 Gy-cm2."},
+        {"twenty mls of quarter percent bupivacaine", "20 mL of 0.25% bupivacaine."},
+        {"twenty mls of half percent ropivacaine", "20 mL of 0.5% ropivacaine."},
+        {"she was half asleep", "She was half asleep."},
+    };
+    CHECK(cases);
+}
+
+/* Classes written in Roman numerals by their authors: a bleeding
+ * ulcer's Forrest class, a renal cyst's Bosniak class and a melanoma's
+ * Clark level (session 60, blind27: "Forrest three", "bosniak two f",
+ * "Clark level 4"); the esophagitis grade said "l a grade c". */
+static void test_blind27_roman_classes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a clean based ulcer forrest three", "A clean based ulcer Forrest III."},
+        {"a visible vessel forrest two a treated with clips",
+         "A visible vessel Forrest IIa treated with clips."},
+        {"forrest one b oozing", "Forrest Ib oozing."},
+        {"a few thin septa bosniak two f", "A few thin septa Bosniak IIF."},
+        {"the cystic mass is a bosniak four", "The cystic mass is a Bosniak IV."},
+        {"breslow depth one point two millimeters clark level four",
+         "Breslow depth 1.2 mm Clark level IV."},
+        {"e g d findings l a grade c esophagitis", "EGD findings LA grade C esophagitis."},
+        {"level four of the neck", "Level 4 of the neck."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6009,6 +6048,8 @@ int main(void)
         cmocka_unit_test(test_blind27_her2_score),
         cmocka_unit_test(test_blind27_boston_prep),
         cmocka_unit_test(test_blind27_birads_letter_article),
+        cmocka_unit_test(test_blind27_procedure_units),
+        cmocka_unit_test(test_blind27_roman_classes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
