@@ -868,6 +868,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"bi rads", "BI-RADS"},
                                                {"ti rads", "TI-RADS"},
                                                {"li rads", "LI-RADS"},
+                                               /* and the prostate's and
+                                                * the lung screen's
+                                                * (session 60, blind27) */
+                                               {"pi rads", "PI-RADS"},
+                                               {"lung rads", "Lung-RADS"},
                                                {"figo", "FIGO"},
                                                {"ajcc", "AJCC"},
                                                {"ann arbor", "Ann Arbor"},

@@ -1055,6 +1055,8 @@ static const char *const value_cues[] = {
     /* an airway's class ("Mallampati 2") and a prescription's refills
      * ("refills 3"; "3 refills" is a count) */
     "mallampati", "refills",
+    /* a recovery room's score by its author ("Aldrete 9"; session 60) */
+    "aldrete",
     /* an infusion's or a pump's bolus ("a bolus of 5") */
     "bolus",
     /* more lab values said by name ("ferritin of 8", "mag 1.6") and a

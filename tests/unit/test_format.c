@@ -5882,6 +5882,19 @@ static void test_blind27_roman_classes(void **state)
     CHECK(cases);
 }
 
+/* Reporting systems said as words, "pi rads", "lung rads", and a
+ * recovery score by its author before its value (session 60, blind27:
+ * "pi rads 4", "Lung rads 4A", "Aldrete was nine"). */
+static void test_blind27_systems_scores(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a pi rads four lesion", "A PI-RADS 4 lesion."},
+        {"lung rads four a and a biopsy", "Lung-RADS 4A and a biopsy."},
+        {"aldrete was nine on arrival", "Aldrete was 9 on arrival."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6050,6 +6063,7 @@ int main(void)
         cmocka_unit_test(test_blind27_birads_letter_article),
         cmocka_unit_test(test_blind27_procedure_units),
         cmocka_unit_test(test_blind27_roman_classes),
+        cmocka_unit_test(test_blind27_systems_scores),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
